@@ -1,0 +1,43 @@
+"""rnnkit: recurrent neural networks on PyTorch.
+
+>>> import torch, rnnkit
+>>> lstm = rnnkit.LSTM(input_size=3, hidden_size=16, num_layers=2, batch_first=True)
+>>> outputs, (h, c) = lstm(torch.randn(4, 10, 3), lengths=torch.tensor([10, 7, 3, 1]))
+>>> outputs.shape
+torch.Size([4, 10, 16])
+"""
+
+from rnnkit import cells, engine, errors
+from rnnkit.cells import CellMath, RecurrentCell, available_cells, get_cell, register_cell
+from rnnkit.layers import (
+    GRU,
+    LSTM,
+    Bidirectional,
+    ElmanRNN,
+    Recurrent,
+    RecurrentLayer,
+    from_torch,
+    to_torch,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ElmanRNN",
+    "LSTM",
+    "GRU",
+    "RecurrentLayer",
+    "Bidirectional",
+    "Recurrent",
+    "RecurrentCell",
+    "CellMath",
+    "register_cell",
+    "get_cell",
+    "available_cells",
+    "from_torch",
+    "to_torch",
+    "cells",
+    "engine",
+    "errors",
+    "__version__",
+]

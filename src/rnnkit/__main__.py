@@ -1,0 +1,5 @@
+import sys
+
+from rnnkit.cli.main import main
+
+sys.exit(main())

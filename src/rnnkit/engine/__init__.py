@@ -1,0 +1,25 @@
+"""The time loop: hand-written BPTT, the autograd reference path, native dispatch, nested scan, masks."""
+
+from rnnkit.engine import gradflow
+from rnnkit.engine.bptt import BPTTFunction, run_bptt
+from rnnkit.engine.masks import check_lengths, flip_sequences, last_valid, step_mask
+from rnnkit.engine.native import run_native
+from rnnkit.engine.reference import run_reference
+from rnnkit.engine.scan import scan, tree_map
+
+ENGINES = ("auto", "native", "bptt", "reference")
+
+__all__ = [
+    "ENGINES",
+    "BPTTFunction",
+    "run_bptt",
+    "run_reference",
+    "run_native",
+    "scan",
+    "tree_map",
+    "check_lengths",
+    "step_mask",
+    "flip_sequences",
+    "last_valid",
+    "gradflow",
+]

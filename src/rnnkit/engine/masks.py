@@ -1,0 +1,77 @@
+"""Variable-length batches: validating ``lengths``, step masks, reversing only the valid part.
+
+Convention everywhere in the engine: time-major tensors ``(T, B, ...)``; a sequence of length ``L``
+occupies steps ``0 .. L-1``; padded steps keep the state unchanged and emit zeros.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from rnnkit.errors import InputTypeError, ShapeError
+
+__all__ = ["check_lengths", "step_mask", "flip_sequences", "last_valid"]
+
+
+def check_lengths(lengths, batch_size: int, max_len: int, device=None) -> Tensor | None:
+    """Validate ``lengths`` and return it as an int64 tensor on ``device`` (or ``None``).
+
+    Returns ``None`` when every sequence is full length, so callers can take the unmasked fast path.
+    """
+    if lengths is None:
+        return None
+    if isinstance(lengths, (list, tuple)):
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in lengths):
+            raise InputTypeError(f"lengths: expected a list of ints, got {lengths!r}")
+        lengths = torch.tensor(lengths, dtype=torch.long)
+    if not isinstance(lengths, Tensor):
+        raise InputTypeError(f"lengths: expected a 1-D integer tensor or list of ints, got {type(lengths).__name__}")
+    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+        raise InputTypeError(f"lengths: expected an integer tensor, got dtype {lengths.dtype}")
+    if lengths.dim() != 1 or lengths.shape[0] != batch_size:
+        raise ShapeError(
+            f"lengths: expected shape ({batch_size},) to match the batch, got {tuple(lengths.shape)}"
+        )
+    if batch_size == 0:
+        return None
+    lo, hi = int(lengths.min()), int(lengths.max())
+    if lo < 1 or hi > max_len:
+        raise ShapeError(f"lengths: expected values in [1, {max_len}] (the sequence length), got min {lo}, max {hi}")
+    if lo == max_len:
+        return None
+    return lengths.to(device=device, dtype=torch.long)
+
+
+def step_mask(lengths: Tensor, max_len: int) -> Tensor:
+    """Boolean mask ``(T, B, 1)``: ``True`` where step ``t`` is inside sequence ``b``."""
+    steps = torch.arange(max_len, device=lengths.device).unsqueeze(1)
+    return (steps < lengths.unsqueeze(0)).unsqueeze(-1)
+
+
+def flip_sequences(x: Tensor, lengths: Tensor | None) -> Tensor:
+    """Reverse each sequence of a time-major ``(T, B, ...)`` tensor along time, only its valid part.
+
+    Padding stays where it was, so ``flip_sequences(flip_sequences(x, L), L) == x``.
+
+    >>> x = torch.arange(4.).view(4, 1, 1).repeat(1, 2, 1)
+    >>> flip_sequences(x, torch.tensor([4, 2]))[:, :, 0].T
+    tensor([[3., 2., 1., 0.],
+            [1., 0., 2., 3.]])
+    """
+    if lengths is None:
+        return x.flip(0)
+    T = x.shape[0]
+    t = torch.arange(T, device=x.device).unsqueeze(1)  # (T, 1)
+    L = lengths.to(x.device).unsqueeze(0)  # (1, B)
+    idx = torch.where(t < L, L - 1 - t, t)  # (T, B)
+    idx = idx.view(T, -1, *([1] * (x.dim() - 2))).expand_as(x)
+    return x.gather(0, idx)
+
+
+def last_valid(x: Tensor, lengths: Tensor | None) -> Tensor:
+    """The last valid step of each sequence of a time-major ``(T, B, ...)`` tensor: ``(B, ...)``."""
+    if lengths is None:
+        return x[-1]
+    idx = (lengths.to(x.device) - 1).view(1, -1, *([1] * (x.dim() - 2))).expand(1, *x.shape[1:])
+    return x.gather(0, idx).squeeze(0)

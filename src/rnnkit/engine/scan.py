@@ -1,0 +1,62 @@
+"""The general time loop for cells with nested inputs/states (tuples, lists, dicts of tensors).
+
+Runs any :class:`rnnkit.cells.RecurrentCell` step by step under autograd. Padded steps keep every state
+leaf unchanged and emit zeros in every output leaf.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+
+from rnnkit.errors import InputTypeError
+
+__all__ = ["tree_map", "tree_leaves", "scan"]
+
+
+def tree_map(fn: Callable, *trees: Any) -> Any:
+    """Apply ``fn`` leaf-wise over trees of identical structure (tensors in tuples/lists/dicts)."""
+    first = trees[0]
+    if isinstance(first, Tensor):
+        return fn(*trees)
+    if isinstance(first, dict):
+        return {k: tree_map(fn, *(t[k] for t in trees)) for k in first}
+    if isinstance(first, (tuple, list)):
+        items = [tree_map(fn, *parts) for parts in zip(*trees)]
+        if hasattr(first, "_fields"):  # NamedTuple
+            return type(first)(*items)
+        return type(first)(items)
+    raise InputTypeError(f"expected tensors nested in tuples/lists/dicts, got a leaf of type {type(first).__name__}")
+
+
+def tree_leaves(tree: Any) -> list[Tensor]:
+    out: list[Tensor] = []
+    tree_map(lambda t: out.append(t), tree)
+    return out
+
+
+def scan(step: Callable[[Any, Any], tuple[Any, Any]], inputs: Any, state: Any, mask: Tensor | None) -> tuple[Any, Any]:
+    """``inputs``: a tree of time-major tensors ``(T, B, ...)``; returns ``(outputs tree (T, B, ...), state)``."""
+    leaves = tree_leaves(inputs)
+    T = leaves[0].shape[0]
+    outs = []
+    for t in range(T):
+        x_t = tree_map(lambda a: a[t], inputs)
+        y, new = step(x_t, state)
+        if mask is not None:
+            m = mask[t]
+
+            def keep(n, o, m=m):
+                return torch.where(m.view(-1, *([1] * (n.dim() - 1))), n, o)
+
+            def zero(a, m=m):
+                return a * m.view(-1, *([1] * (a.dim() - 1))).to(a.dtype)
+
+            new = tree_map(keep, new, state)
+            y = tree_map(zero, y)
+        outs.append(y)
+        state = new
+    outputs = tree_map(lambda *ys: torch.stack(ys, 0), *outs)
+    return outputs, state

@@ -1,0 +1,473 @@
+"""Recurrent layers users hold: ElmanRNN, LSTM, GRU (any registered cell), Bidirectional, Recurrent.
+
+Symbols: ``T`` sequence length, ``B`` batch, ``I`` input size, ``H`` hidden size, ``L`` num_layers,
+``D`` 2 if bidirectional else 1.
+
+Every layer is called as ``outputs, state = layer(x, state=None, lengths=None)`` -- always this pair:
+
+* ``x``: ``(T, B, I)`` (``(B, T, I)`` with ``batch_first=True``) or unbatched ``(T, I)``.
+* ``state``: for one-state cells (Elman, GRU) a tensor ``(L*D, B, H)``; for LSTM a tuple ``(h, c)`` of
+  such tensors -- the same layout as ``torch.nn``. ``None`` means zeros.
+* ``lengths``: ``(B,)`` integers in ``[1, T]``; padded steps keep the state and emit zeros, the reverse
+  direction reverses only the valid part, and the returned state is each sequence's last valid step.
+* ``outputs``: ``(T, B, D*H)`` for ``merge="concat"`` (torch.nn's layout), ``(T, B, H)`` for
+  ``"sum"``, ``"mul"``, ``"ave"``, and a pair ``(forward, backward)`` of ``(T, B, H)`` for ``"none"``.
+  Between stacked layers the two directions are always concatenated, as in torch.nn, so weights keep
+  torch.nn's shapes; ``merge`` shapes only what the layer returns.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rnnkit.cells.base import CellMath, RecurrentCell, get_cell
+from rnnkit.engine import gradflow
+from rnnkit.engine.bptt import run_bptt
+from rnnkit.engine.masks import check_lengths, flip_sequences, last_valid, step_mask
+from rnnkit.engine.native import run_native
+from rnnkit.engine.reference import run_reference
+from rnnkit.engine.scan import scan, tree_leaves, tree_map
+from rnnkit.errors import ConfigError, InputTypeError, ShapeError
+
+__all__ = ["RecurrentLayer", "ElmanRNN", "LSTM", "GRU", "Bidirectional", "Recurrent", "MERGE_MODES", "merge_directions"]
+
+MERGE_MODES = ("concat", "sum", "mul", "ave", "none")
+_ENGINES = ("auto", "native", "bptt", "reference")
+
+
+def merge_directions(fwd: Tensor, bwd: Tensor, merge: str):
+    """Combine the two directions' outputs (last dim ``H`` each) by ``merge``."""
+    if merge == "concat":
+        return torch.cat((fwd, bwd), -1)
+    if merge == "sum":
+        return fwd + bwd
+    if merge == "mul":
+        return fwd * bwd
+    if merge == "ave":
+        return (fwd + bwd) * 0.5
+    return (fwd, bwd)
+
+
+def _check_merge(merge: Any) -> str:
+    if merge not in MERGE_MODES:
+        raise ConfigError(f"merge: expected one of {list(MERGE_MODES)}, got {merge!r}")
+    return merge
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{name}: expected a positive int, got {value!r}")
+    return value
+
+
+class RecurrentLayer(nn.Module):
+    """A stacked, optionally bidirectional recurrent layer over any registered cell.
+
+    Parameters are named as in ``torch.nn`` (``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
+    ``bias_hh_l{k}``, with ``_reverse`` for the backward direction) with the same gate order, so
+    ``state_dict`` s move between the two.
+
+    ``engine`` picks the time loop: ``"auto"`` (torch's fused kernels when the cell has one, else the
+    hand-written BPTT), ``"native"``, ``"bptt"`` (hand-written backward), ``"reference"`` (plain autograd
+    loop over the same math; for tests and baselines).
+    """
+
+    def __init__(self, cell: str | CellMath, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, merge: str = "concat", engine: str = "auto",
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        self.cell = get_cell(cell)
+        self.input_size = _check_positive_int("input_size", input_size)
+        self.hidden_size = _check_positive_int("hidden_size", hidden_size)
+        self.num_layers = _check_positive_int("num_layers", num_layers)
+        for name, flag in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
+            if not isinstance(flag, bool):
+                raise ConfigError(f"{name}: expected a bool, got {flag!r}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise ConfigError(f"dropout: expected a number in [0, 1), got {dropout!r}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout > 0 applies between stacked layers; with num_layers=1 it does nothing",
+                          stacklevel=2)
+        self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
+        self.dropout = float(dropout)
+        self.merge = _check_merge(merge)
+        if engine not in _ENGINES:
+            raise ConfigError(f"engine: expected one of {list(_ENGINES)}, got {engine!r}")
+        if engine == "native" and self.cell.native is None:
+            raise ConfigError(f"engine: 'native' needs a cell torch.nn implements, got cell {self.cell.name!r}")
+        self.engine = engine
+        self.gradflow_name: str | None = None
+        factory = {"device": device, "dtype": dtype}
+        G, H = self.cell.num_gates * hidden_size, hidden_size
+        self._weight_names: list[str] = []
+        for layer in range(num_layers):
+            in_size = input_size if layer == 0 else H * self.num_directions
+            for suffix in ("", "_reverse")[: self.num_directions]:
+                names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
+                shapes = [(G, in_size), (G, H)]
+                if bias:
+                    names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
+                    shapes += [(G,), (G,)]
+                for n, s in zip(names, shapes):
+                    setattr(self, n, nn.Parameter(torch.empty(*s, **factory)))
+                self._weight_names += names
+        self.reset_parameters()
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self) -> int:
+        """Feature size of ``outputs`` (per direction for ``merge="none"``)."""
+        return self.hidden_size * (self.num_directions if self.merge == "concat" else 1)
+
+    def reset_parameters(self) -> None:
+        """torch.nn's initialisation: every weight uniform in ``±1/sqrt(hidden_size)``."""
+        k = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            nn.init.uniform_(p, -k, k)
+
+    def _params(self, layer: int, direction: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        s = "_reverse" if direction else ""
+        get = lambda n: getattr(self, f"{n}_l{layer}{s}")  # noqa: E731
+        if self.bias:
+            return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
+        return get("weight_ih"), get("weight_hh"), None, None
+
+    def extra_repr(self) -> str:
+        s = f"cell={self.cell.name}, {self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        for name, default in (("bias", True), ("batch_first", False), ("dropout", 0.0),
+                              ("bidirectional", False), ("merge", "concat"), ("engine", "auto")):
+            if getattr(self, name) != default:
+                s += f", {name}={getattr(self, name)!r}"
+        return s
+
+    # ----------------------------------------------------------------- input checks
+    def _check_input(self, x: Any) -> tuple[Tensor, bool]:
+        if not isinstance(x, Tensor):
+            raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
+        if x.dim() not in (2, 3):
+            raise ShapeError(f"x: expected a 3-D (batched) or 2-D (unbatched) tensor, got {x.dim()}-D with shape {tuple(x.shape)}")
+        w = self.weight_ih_l0
+        if x.dtype != w.dtype:
+            raise InputTypeError(f"x: expected dtype {w.dtype} (the layer's), got {x.dtype}; convert explicitly")
+        if x.shape[-1] != self.input_size:
+            raise ShapeError(f"x: expected feature size (last dim) {self.input_size}, got {x.shape[-1]}")
+        batched = x.dim() == 3
+        if not batched:
+            x = x.unsqueeze(1)
+        elif self.batch_first:
+            x = x.transpose(0, 1)
+        if x.shape[0] == 0:
+            raise ShapeError("x: expected at least one time step, got sequence length 0")
+        return x, batched
+
+    def _check_state(self, state: Any, batch: int, batched: bool, ref: Tensor) -> tuple[Tensor, ...]:
+        n = len(self.cell.state_names)
+        LD, H = self.num_layers * self.num_directions, self.hidden_size
+        if state is None:
+            z = ref.new_zeros(LD, batch, H)
+            return tuple(z for _ in range(n)) if n > 1 else (z,)
+        parts = (state,) if n == 1 else state
+        if n == 1 and not isinstance(state, Tensor):
+            raise InputTypeError(f"state: expected a tensor of shape ({LD}, {batch}, {H}), got {type(state).__name__}")
+        if n > 1 and (not isinstance(state, (tuple, list)) or len(state) != n
+                      or not all(isinstance(s, Tensor) for s in state)):
+            raise InputTypeError(f"state: expected a tuple of {n} tensors {self.cell.state_names}, got {type(state).__name__}")
+        expected = (LD, batch, H) if batched else (LD, H)
+        out = []
+        for name, s in zip(self.cell.state_names, parts):
+            if tuple(s.shape) != expected:
+                raise ShapeError(f"state ({name}): expected shape {expected}, got {tuple(s.shape)}")
+            if s.dtype != ref.dtype:
+                raise InputTypeError(f"state ({name}): expected dtype {ref.dtype}, got {s.dtype}")
+            out.append(s if batched else s.unsqueeze(1))
+        return tuple(out)
+
+    def _pick_engine(self) -> str:
+        if self.engine != "auto":
+            return self.engine
+        if self.cell.native is not None and not gradflow.active():
+            return "native"
+        return "bptt"
+
+    # ----------------------------------------------------------------- forward
+    def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
+        """``outputs, state = layer(x, state=None, lengths=None)`` (see the module docstring)."""
+        x, batched = self._check_input(x)
+        T, B = x.shape[0], x.shape[1]
+        if lengths is not None and not batched:
+            raise ShapeError("lengths: expected None for unbatched (2-D) input, got a value")
+        lengths = check_lengths(lengths, B, T, device=x.device)
+        state0 = self._check_state(state, B, batched, x)
+        out, new_state = self._run(x, state0, lengths)
+        if self.bidirectional:
+            H = self.hidden_size
+            out = merge_directions(out[..., :H], out[..., H:], self.merge)
+        out = self._restore_layout(out, batched)
+        new_state = tuple(s if batched else s.squeeze(1) for s in new_state)
+        return out, (new_state if len(new_state) > 1 else new_state[0])
+
+    def _restore_layout(self, out, batched: bool):
+        if isinstance(out, tuple):
+            return tuple(self._restore_layout(o, batched) for o in out)
+        if not batched:
+            return out.squeeze(1)
+        return out.transpose(0, 1) if self.batch_first else out
+
+    def _run(self, x: Tensor, state0: tuple[Tensor, ...], lengths: Tensor | None):
+        engine = self._pick_engine()
+        if engine == "native":
+            flat = [getattr(self, n) for n in self._weight_names]
+            return run_native(self.cell.native, x, state0, flat, bias=self.bias, num_layers=self.num_layers,
+                              dropout=self.dropout, training=self.training,
+                              bidirectional=self.bidirectional, lengths=lengths)
+        loop = run_bptt if engine == "bptt" else run_reference
+        mask = step_mask(lengths, x.shape[0]) if lengths is not None else None
+        D = self.num_directions
+        finals: list[list[Tensor]] = [[] for _ in self.cell.state_names]
+        prefix = self.gradflow_name or type(self).__name__
+        inp = x
+        for layer in range(self.num_layers):
+            dir_outs = []
+            for d in range(D):
+                w_ih, w_hh, b_ih, b_hh = self._params(layer, d)
+                seq = flip_sequences(inp, lengths) if d else inp
+                if self.cell.additive:
+                    b = None if b_ih is None else b_ih + b_hh
+                    xp, rec_bias = F.linear(seq, w_ih, b), None
+                else:
+                    xp, rec_bias = F.linear(seq, w_ih, b_ih), b_hh
+                s0 = tuple(s[layer * D + d] for s in state0)
+                y, fin = loop(self.cell, xp, w_hh, rec_bias, mask, s0, tag=f"{prefix}.l{layer}.{'bwd' if d else 'fwd'}")
+                dir_outs.append(flip_sequences(y, lengths) if d else y)
+                for lst, f in zip(finals, fin):
+                    lst.append(f)
+            inp = torch.cat(dir_outs, -1) if D > 1 else dir_outs[0]
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                inp = F.dropout(inp, self.dropout, training=True)
+        return inp, tuple(torch.stack(lst, 0) for lst in finals)
+
+    # ----------------------------------------------------------------- streaming
+    def step(self, x_t: Tensor, state: Any = None):
+        """Advance one step: ``y_t, state = layer.step(x_t, state)`` with ``x_t`` of shape ``(B, I)``
+        (or ``(I,)``). Equal to the full-sequence call, one step at a time. Unidirectional only."""
+        if self.bidirectional:
+            raise ConfigError("step: expected a unidirectional layer (the reverse direction needs the whole sequence), got bidirectional=True")
+        if not isinstance(x_t, Tensor):
+            raise InputTypeError(f"x_t: expected a torch.Tensor, got {type(x_t).__name__}")
+        if x_t.dim() not in (1, 2):
+            raise ShapeError(f"x_t: expected shape (B, {self.input_size}) or ({self.input_size},), got {tuple(x_t.shape)}")
+        seq = x_t.unsqueeze(1 if self.batch_first and x_t.dim() == 2 else 0)
+        out, new_state = self.forward(seq, state)
+        return out.squeeze(1 if self.batch_first and x_t.dim() == 2 else 0), new_state
+
+    def initial_state(self, batch_size: int, device=None, dtype=None):
+        """Zeros in the layout ``forward`` takes and returns."""
+        w = self.weight_ih_l0
+        z = torch.zeros(self.num_layers * self.num_directions, batch_size, self.hidden_size,
+                        device=device or w.device, dtype=dtype or w.dtype)
+        n = len(self.cell.state_names)
+        return z if n == 1 else tuple(z.clone() for _ in range(n))
+
+    # ----------------------------------------------------------------- interop
+    def to_torch(self) -> nn.Module:
+        """The equivalent ``torch.nn.RNN/LSTM/GRU`` with copied weights (see :func:`rnnkit.to_torch`)."""
+        from rnnkit.layers.interop import to_torch
+
+        return to_torch(self)
+
+
+class ElmanRNN(RecurrentLayer):
+    r"""Elman recurrent layer, :math:`h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`
+    (or ReLU with ``nonlinearity="relu"``); the same computation as ``torch.nn.RNN``.
+
+    >>> import torch, rnnkit
+    >>> rnn = rnnkit.ElmanRNN(4, 8, num_layers=2, batch_first=True)
+    >>> y, h = rnn(torch.randn(3, 5, 4), lengths=torch.tensor([5, 3, 1]))
+    >>> y.shape, h.shape
+    (torch.Size([3, 5, 8]), torch.Size([2, 3, 8]))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, merge: str = "concat", engine: str = "auto",
+                 device=None, dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ConfigError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(f"elman_{nonlinearity}", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, merge, engine, device, dtype)
+
+
+class LSTM(RecurrentLayer):
+    r"""Long short-term memory layer; the same computation, parameter names and gate order (i, f, g, o)
+    as ``torch.nn.LSTM``. State is the pair ``(h, c)``.
+
+    .. math::
+        i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \quad
+        f_t = \sigma(\cdot) \quad g_t = \tanh(\cdot) \quad o_t = \sigma(\cdot) \\
+        c_t = f_t \odot c_{t-1} + i_t \odot g_t \qquad h_t = o_t \odot \tanh(c_t)
+
+    >>> import torch, rnnkit
+    >>> lstm = rnnkit.LSTM(4, 8, bidirectional=True, merge="sum")
+    >>> y, (h, c) = lstm(torch.randn(5, 3, 4))
+    >>> y.shape, h.shape, c.shape
+    (torch.Size([5, 3, 8]), torch.Size([2, 3, 8]), torch.Size([2, 3, 8]))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 merge: str = "concat", engine: str = "auto", device=None, dtype=None) -> None:
+        super().__init__("lstm", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, merge, engine, device, dtype)
+
+
+class GRU(RecurrentLayer):
+    r"""Gated recurrent unit layer; the same computation, names and gate order (r, z, n, reset applied
+    after the recurrent matmul) as ``torch.nn.GRU``.
+
+    .. math::
+        r_t = \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \quad z_t = \sigma(\cdot) \\
+        n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})) \qquad
+        h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}
+
+    >>> import torch, rnnkit
+    >>> gru = rnnkit.GRU(4, 8)
+    >>> y, h = gru(torch.randn(5, 2, 4))
+    >>> y_t, h_t = gru.step(torch.randn(2, 4), h)   # streaming: one more step
+    >>> y_t.shape, h_t.shape
+    (torch.Size([2, 8]), torch.Size([1, 2, 8]))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 merge: str = "concat", engine: str = "auto", device=None, dtype=None) -> None:
+        super().__init__("gru", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, merge, engine, device, dtype)
+
+
+def _cat_states(a, b):
+    if isinstance(a, Tensor):
+        return torch.cat((a, b), 0)
+    return tuple(torch.cat((x, y), 0) for x, y in zip(a, b))
+
+
+def _split_state(state, n: int):
+    if state is None:
+        return None, None
+    if isinstance(state, Tensor):
+        return state[:n], state[n:]
+    return tuple(s[:n] for s in state), tuple(s[n:] for s in state)
+
+
+class Bidirectional(nn.Module):
+    """Run a unidirectional layer forwards and a fresh copy of it backwards, then merge.
+
+    The backward copy has the same configuration and its own, newly initialised weights (available as
+    ``.forward_layer`` / ``.backward_layer``). State is the two layers' states concatenated along the
+    first dimension (forward first). Unlike ``bidirectional=True`` on a stacked layer (directions joined
+    at every layer, as torch.nn does), this wraps the whole stack: the forward stack reads the sequence
+    left to right, the backward stack right to left.
+
+    >>> import torch, rnnkit
+    >>> bi = rnnkit.Bidirectional(rnnkit.GRU(4, 6, batch_first=True), merge="ave")
+    >>> y, h = bi(torch.randn(2, 7, 4), lengths=torch.tensor([7, 4]))
+    >>> y.shape, h.shape
+    (torch.Size([2, 7, 6]), torch.Size([2, 2, 6]))
+    """
+
+    def __init__(self, layer: RecurrentLayer, merge: str = "concat") -> None:
+        super().__init__()
+        if not isinstance(layer, RecurrentLayer):
+            raise ConfigError(f"layer: expected an rnnkit recurrent layer, got {type(layer).__name__}")
+        if layer.bidirectional:
+            raise ConfigError("layer: expected a unidirectional layer, got bidirectional=True")
+        import copy
+
+        self.merge = _check_merge(merge)
+        self.forward_layer = layer
+        self.backward_layer = copy.deepcopy(layer)
+        self.backward_layer.reset_parameters()
+        self.batch_first = layer.batch_first
+
+    @property
+    def output_size(self) -> int:
+        return self.forward_layer.hidden_size * (2 if self.merge == "concat" else 1)
+
+    def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
+        n = self.forward_layer.num_layers
+        s_f, s_b = _split_state(state, n)
+        y_f, st_f = self.forward_layer(x, s_f, lengths)
+        x_t, lens = self.forward_layer._check_input(x)[0], None
+        if lengths is not None:
+            lens = check_lengths(lengths, x_t.shape[1], x_t.shape[0], device=x_t.device)
+        rev = lambda a: _flip_layout(a, lens, self.batch_first and a.dim() == 3)  # noqa: E731
+        y_b, st_b = self.backward_layer(rev(x), s_b, lengths)
+        return merge_directions(y_f, rev(y_b), self.merge), _cat_states(st_f, st_b)
+
+
+def _flip_layout(a: Tensor, lengths: Tensor | None, batch_first: bool) -> Tensor:
+    if a.dim() == 2:  # unbatched (T, F)
+        return a.flip(0)
+    if batch_first:
+        return flip_sequences(a.transpose(0, 1), lengths).transpose(0, 1)
+    return flip_sequences(a, lengths)
+
+
+class Recurrent(nn.Module):
+    """Run any :class:`rnnkit.RecurrentCell` (nested inputs/states allowed) over time, with autograd.
+
+    ``outputs, state = layer(x, state=None, lengths=None)`` where ``x`` is a tensor or a nest
+    (tuple/list/dict) of tensors shaped ``(T, B, ...)`` (``(B, T, ...)`` with ``batch_first``); outputs
+    follow the same layout. See :class:`rnnkit.RecurrentCell` for an example.
+    """
+
+    def __init__(self, cell: RecurrentCell, batch_first: bool = False) -> None:
+        super().__init__()
+        if not isinstance(cell, RecurrentCell):
+            raise ConfigError(f"cell: expected an rnnkit.RecurrentCell, got {type(cell).__name__}")
+        self.cell = cell
+        self.batch_first = batch_first
+
+    def forward(self, x: Any, state: Any = None, lengths: Any = None):
+        leaves = tree_leaves(x)
+        if not leaves:
+            raise ShapeError("x: expected at least one tensor, got an empty structure")
+        for leaf in leaves:
+            if leaf.dim() < 2:
+                raise ShapeError(f"x: expected every leaf to have time and batch dims, got shape {tuple(leaf.shape)}")
+        tdim, bdim = (1, 0) if self.batch_first else (0, 1)
+        T, B = leaves[0].shape[tdim], leaves[0].shape[bdim]
+        for leaf in leaves:
+            if leaf.shape[tdim] != T or leaf.shape[bdim] != B:
+                raise ShapeError(f"x: expected every leaf to share (time, batch) = ({T}, {B}), got {tuple(leaf.shape)}")
+        if T == 0:
+            raise ShapeError("x: expected at least one time step, got sequence length 0")
+        xt = tree_map(lambda a: a.transpose(0, 1), x) if self.batch_first else x
+        lengths = check_lengths(lengths, B, T, device=leaves[0].device)
+        if state is None:
+            state = self.cell.initial_state(B, device=leaves[0].device, dtype=leaves[0].dtype)
+        mask = step_mask(lengths, T) if lengths is not None else None
+        out, state = scan(self.cell, xt, state, mask)
+        if self.batch_first:
+            out = tree_map(lambda a: a.transpose(0, 1), out)
+        return out, state
+
+    def step(self, x_t: Any, state: Any = None):
+        """One step: ``y_t, state = layer.step(x_t, state)``."""
+        if state is None:
+            leaf = tree_leaves(x_t)[0]
+            state = self.cell.initial_state(leaf.shape[0], device=leaf.device, dtype=leaf.dtype)
+        return self.cell(x_t, state)

@@ -1,0 +1,93 @@
+"""The registry of bundled real data sets, by name.
+
+Each entry says what it is, which package provides it (and how to install it when missing), and how to
+load it. Loaders never download anything: data comes from installed packages (see docs/design.md).
+
+>>> from rnnkit.data.registry import get_dataset
+>>> get_dataset("nile").kind
+'series'
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from rnnkit.errors import ConfigError, DataError
+
+__all__ = ["DatasetInfo", "register_dataset", "get_dataset", "list_datasets", "load_dataset",
+           "require_package"]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One bundled data set.
+
+    ``kind`` groups data sets by the task that uses them: ``"series"`` (forecasting), ``"text"``,
+    ``"tagging"``, ``"translation"``, ``"corpus"`` (char LM), ``"tsc"`` (time-series classification),
+    ``"images"``. ``package`` is the import name checked for availability (``None``: always there);
+    ``install`` the exact command that installs it. ``size`` is a human-readable size (rows/items).
+    """
+
+    name: str
+    kind: str
+    description: str
+    loader: Callable[..., Any] = field(repr=False, compare=False)
+    package: str | None = None
+    install: str | None = None
+    size: str = ""
+    available_check: Callable[[], bool] | None = field(default=None, repr=False, compare=False)
+
+    def available(self) -> bool:
+        if self.available_check is not None:
+            return bool(self.available_check())
+        return self.package is None or importlib.util.find_spec(self.package) is not None
+
+    def load(self, **kwargs: Any) -> Any:
+        if not self.available():
+            raise DataError(f"dataset {self.name!r}: needs package {self.package!r}; install it with: {self.install}")
+        return self.loader(**kwargs)
+
+
+_REGISTRY: dict[str, DatasetInfo] = {}
+
+
+def register_dataset(info: DatasetInfo) -> DatasetInfo:
+    _REGISTRY[info.name] = info
+    return info
+
+
+def _ensure_loaded() -> None:
+    # Modules that register data sets; imported lazily so `import rnnkit` stays light.
+    import importlib
+
+    for mod in _PROVIDERS:
+        importlib.import_module(mod)
+
+
+# Modules registering data sets (each calls register_dataset at import).
+_PROVIDERS: list[str] = ["rnnkit.data.series"]
+
+
+def get_dataset(name: str) -> DatasetInfo:
+    _ensure_loaded()
+    if name not in _REGISTRY:
+        raise ConfigError(f"dataset: expected one of {sorted(_REGISTRY)}, got {name!r}")
+    return _REGISTRY[name]
+
+
+def list_datasets(kind: str | None = None) -> list[DatasetInfo]:
+    _ensure_loaded()
+    return [d for d in sorted(_REGISTRY.values(), key=lambda d: (d.kind, d.name)) if kind in (None, d.kind)]
+
+
+def load_dataset(name: str, **kwargs: Any) -> Any:
+    return get_dataset(name).load(**kwargs)
+
+
+def require_package(package: str, install: str, what: str) -> Any:
+    """Import ``package`` or raise a DataError saying how to install it."""
+    if importlib.util.find_spec(package) is None:
+        raise DataError(f"{what}: needs package {package!r}; install it with: {install}")
+    return importlib.import_module(package)

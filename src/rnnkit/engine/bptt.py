@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from rnnkit.cells.base import CellMath
 from rnnkit.engine import gradflow
@@ -66,6 +67,7 @@ class BPTTFunction(torch.autograd.Function):
         return (outputs, *state)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, d_out: Tensor, *d_final: Tensor):
         cell: CellMath = ctx.cell
         w_hh, h_prev, mask = ctx.saved_tensors
@@ -109,7 +111,6 @@ class BPTTFunction(torch.autograd.Function):
         d_b_hh = flat_dhp.sum(0) if ctx.has_bias and ctx.needs_input_grad[3] else None
         if norms is not None:
             gradflow.record(ctx.tag, torch.stack(norms[::-1], 0))
-        ctx.saved_steps = None
         return (None, d_xp, d_w_hh, d_b_hh, None, None, *d_state)
 
 

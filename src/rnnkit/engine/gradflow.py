@@ -9,6 +9,13 @@ Usage::
 The hand-BPTT engine already computes ∂L/∂h_t (the total gradient arriving at h_t: from the output at
 step t and from the future) in its backward loop; recording only takes its norm. Paths that do not run
 the hand engine (native dispatch) are switched to it while a recorder is active (see the layers).
+
+The open recorders live in one process-wide stack (not thread-local): on CUDA the autograd engine runs
+backward in its own device thread, which must still see the recorder the forward pass saw.
+
+Order of the recorded steps: index ``t`` is the ``t``-th step the direction processed. For forward
+directions (``...fwd``) that is time ``t``; for backward directions (``...bwd``) it is time ``T-1-t`` (of
+the valid part, with ``lengths``). :meth:`GradFlowRecorder.time_ordered` returns both in time order.
 """
 
 from __future__ import annotations
@@ -19,13 +26,12 @@ from torch import Tensor
 
 __all__ = ["GradFlowRecorder", "active", "record"]
 
-_local = threading.local()
+_lock = threading.Lock()
+_STACK: list = []
 
 
 def _stack() -> list:
-    if not hasattr(_local, "stack"):
-        _local.stack = []
-    return _local.stack
+    return _STACK
 
 
 def active() -> bool:
@@ -35,7 +41,9 @@ def active() -> bool:
 
 def record(tag, norms: Tensor) -> None:
     """Called by the engine's backward with ``norms`` of shape ``(T, B)``."""
-    for rec in _stack():
+    with _lock:
+        recs = list(_STACK)
+    for rec in recs:
         rec._add(tag, norms)
 
 
@@ -59,8 +67,26 @@ class GradFlowRecorder:
             self.norms[key] = norms
 
     def __enter__(self) -> "GradFlowRecorder":
-        _stack().append(self)
+        with _lock:
+            _STACK.append(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        _stack().remove(self)
+        with _lock:
+            _STACK.remove(self)
+
+    def time_ordered(self, lengths=None) -> dict:
+        """``norms`` with every backward-direction record (tag ending in ``bwd``) put in time order.
+
+        ``lengths``: the ``(B,)`` sequence lengths of the batch when it was padded (only the valid part of
+        each sequence was reversed), else ``None``.
+        """
+        from rnnkit.engine.masks import flip_sequences
+
+        out = {}
+        for tag, n in self.norms.items():
+            if isinstance(tag, str) and tag.endswith("bwd"):
+                lens = None if lengths is None else lengths.to(n.device)
+                n = flip_sequences(n.unsqueeze(-1), lens).squeeze(-1)
+            out[tag] = n
+        return out

@@ -1,0 +1,49 @@
+"""Training: the :class:`Trainer` (full and truncated BPTT, clipping, schedules, early stopping, progress,
+metric logs), checkpoints (safetensors + JSON, atomic, exact resume), seeding, and DDP helpers.
+
+See docs/training.md for a walk-through.
+"""
+
+from rnnkit.training import distributed
+from rnnkit.training.checkpoint import (
+    Checkpoint,
+    load_checkpoint,
+    load_weights,
+    read_config,
+    save_checkpoint,
+    save_weights,
+    write_config,
+)
+from rnnkit.training.config import (
+    SCHEMA_VERSION,
+    EarlyStoppingConfig,
+    OptimConfig,
+    ScheduleConfig,
+    TrainConfig,
+)
+from rnnkit.training.seed import derive_seed, get_rng_state, seed_everything, set_rng_state
+from rnnkit.training.trainer import FitResult, Trainer, detach_state, split_time
+
+__all__ = [
+    "Trainer",
+    "FitResult",
+    "TrainConfig",
+    "OptimConfig",
+    "ScheduleConfig",
+    "EarlyStoppingConfig",
+    "SCHEMA_VERSION",
+    "split_time",
+    "detach_state",
+    "seed_everything",
+    "derive_seed",
+    "get_rng_state",
+    "set_rng_state",
+    "Checkpoint",
+    "save_checkpoint",
+    "load_checkpoint",
+    "save_weights",
+    "load_weights",
+    "write_config",
+    "read_config",
+    "distributed",
+]

@@ -108,6 +108,11 @@ class RecurrentCell(nn.Module):
         raise NotImplementedError
 
 
+# Fused derivative kernels (one op each instead of two or three): grad ⊙ y(1-y), grad ⊙ (1-y²), grad ⊙ [y>t].
+sigmoid_backward = torch.ops.aten.sigmoid_backward.default
+tanh_backward = torch.ops.aten.tanh_backward.default
+threshold_backward = torch.ops.aten.threshold_backward.default
+
 _REGISTRY: dict[str, CellMath] = {}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnnkit.cells.base import CellMath, register_cell
+from rnnkit.cells.base import CellMath, register_cell, tanh_backward, threshold_backward
 
 __all__ = ["ElmanTanh", "ElmanReLU"]
 
@@ -26,7 +26,7 @@ class ElmanTanh(CellMath):
     def backward(self, d_state, saved):
         (h,) = saved
         (dh,) = d_state
-        return dh * (1 - h * h), None, (None,)
+        return tanh_backward(dh, h), None, (None,)
 
 
 class ElmanReLU(CellMath):
@@ -45,7 +45,7 @@ class ElmanReLU(CellMath):
     def backward(self, d_state, saved):
         (h,) = saved
         (dh,) = d_state
-        return dh * (h > 0).to(dh.dtype), None, (None,)
+        return threshold_backward(dh, h, 0), None, (None,)  # dh where h > 0, else 0
 
 
 register_cell(ElmanTanh())

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from rnnkit.cells.base import CellMath, register_cell
+from rnnkit.cells.base import CellMath, register_cell, sigmoid_backward, tanh_backward
 
 __all__ = ["GRUMath"]
 
@@ -37,7 +37,7 @@ class GRUMath(CellMath):
         r, z = rz[:, :H], rz[:, H:]
         hn = hp[:, 2 * H :]
         n = torch.tanh(torch.addcmul(xp[:, 2 * H :], r, hn))
-        h_new = n + z * (h - n)
+        h_new = torch.lerp(n, h, z)  # n + z ⊙ (h - n)
         return (h_new,), (rz, n, hn, h)
 
     def backward(self, d_state, saved):
@@ -45,11 +45,12 @@ class GRUMath(CellMath):
         (dh,) = d_state
         H = h.shape[-1]
         r, z = rz[:, :H], rz[:, H:]
-        dn_pre = dh * (1 - z) * (1 - n * n)
-        d_rz = torch.cat((dn_pre * hn, dh * (h - n)), dim=1) * rz * (1 - rz)
+        dh_z = dh * z  # also the direct gradient into h_{t-1}
+        dn_pre = tanh_backward(dh - dh_z, n)
+        d_rz = sigmoid_backward(torch.cat((dn_pre * hn, dh * (h - n)), dim=1), rz)
         d_xp = torch.cat((d_rz, dn_pre), dim=1)
         d_hp = torch.cat((d_rz, dn_pre * r), dim=1)
-        return d_xp, d_hp, (dh * z,)
+        return d_xp, d_hp, (dh_z,)
 
 
 register_cell(GRUMath())

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnnkit.cells.base import CellMath, register_cell
+from rnnkit.cells.base import CellMath, register_cell, sigmoid_backward, tanh_backward
 
 __all__ = ["LSTMMath"]
 
@@ -48,12 +48,12 @@ class LSTMMath(CellMath):
         dh, dc_next = d_state
         H = c.shape[-1]
         i, f, o = sig[:, :H], sig[:, H : 2 * H], sig[:, 3 * H :]
-        dc = dh * o * (1 - tc * tc)
+        dc = tanh_backward(dh * o, tc)  # dh ⊙ o ⊙ (1 - tanh²(c'))
         if dc_next is not None:
             dc = dc + dc_next
-        d_sig = torch.cat((dc * g, dc * c, dc * i, dh * tc), dim=1)  # di, df, (dg), do
-        d_pre = d_sig * sig * (1 - sig)
-        d_pre[:, 2 * H : 3 * H] = d_sig[:, 2 * H : 3 * H] * (1 - g * g)
+        # [di, df, (placeholder for g), do] through σ' in one kernel, then the g block through tanh'.
+        d_pre = sigmoid_backward(torch.cat((dc * g, dc * c, dc, dh * tc), dim=1), sig)
+        d_pre[:, 2 * H : 3 * H] = tanh_backward(dc * i, g)
         return d_pre, None, (None, dc * f)
 
 

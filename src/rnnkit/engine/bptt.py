@@ -39,9 +39,9 @@ class BPTTFunction(torch.autograd.Function):
         H = w_hh.shape[1]
         whh_t = w_hh.t()
         state = tuple(state0)
-        outputs = xp.new_empty(T, B, H)
-        # h_{t-1} for every step; without a mask it is (h0, outputs[:-1]) and need not be copied.
-        h_prev = xp.new_empty(T, B, H) if mask is not None else None
+        outs: list[Tensor] = []
+        # h_{t-1} for every step; without a mask it is (h0, outputs[:-1]) and need not be collected.
+        h_prevs: list[Tensor] | None = [] if mask is not None else None
         saved = []
         for t in range(T):
             h = state[0]
@@ -52,14 +52,17 @@ class BPTTFunction(torch.autograd.Function):
                 new, s = cell.forward(xp[t], hp, state)
             if mask is not None:
                 m = mask[t]
-                h_prev[t] = h
+                h_prevs.append(h)
                 new = tuple(torch.where(m, n, o) for n, o in zip(new, state))
-                torch.mul(new[0], m, out=outputs[t])
+                outs.append(new[0] * m)
             else:
-                outputs[t] = new[0]
+                outs.append(new[0])
             saved.append(s)
             state = new
-        if h_prev is None:
+        outputs = torch.stack(outs, 0)
+        if h_prevs is not None:
+            h_prev = torch.stack(h_prevs, 0)
+        else:
             h_prev = torch.cat((state0[0].unsqueeze(0), outputs[:-1]), 0) if T > 1 else state0[0].unsqueeze(0)
         ctx.cell, ctx.saved_steps, ctx.tag = cell, saved, tag
         ctx.has_bias = b_hh is not None
@@ -78,8 +81,8 @@ class BPTTFunction(torch.autograd.Function):
         d_state = [d if d is not None else ref.new_zeros(B, H) for d in d_final]
         if d_out is None:
             d_out = ref.new_zeros(T, B, H)
-        d_xp = ref.new_empty(T, B, G)
-        d_hp_all = d_xp if cell.additive else ref.new_empty(T, B, G)
+        d_xps: list[Tensor] = [None] * T
+        d_hps: list[Tensor] | None = None if cell.additive else [None] * T
         record = gradflow.active()
         norms = [] if record else None
         for t in range(T - 1, -1, -1):
@@ -94,19 +97,18 @@ class BPTTFunction(torch.autograd.Function):
                 keep = None
                 g = [dh_total] + d_state[1:]
             dxp_t, dhp_t, direct = cell.backward(tuple(g), saved[t])
-            d_xp[t] = dxp_t
+            d_xps[t] = dxp_t
             if dhp_t is None:
                 dhp_t = dxp_t
             else:
-                d_hp_all[t] = dhp_t
-            dh_prev = dhp_t.mm(w_hh)
-            if direct[0] is not None:
-                dh_prev = dh_prev + direct[0]
+                d_hps[t] = dhp_t
+            dh_prev = dhp_t.mm(w_hh) if direct[0] is None else torch.addmm(direct[0], dhp_t, w_hh)
             new_state = [dh_prev] + [d if d is not None else ref.new_zeros(B, H) for d in direct[1:]]
             if keep is not None:
                 new_state = [n + k for n, k in zip(new_state, keep)]
             d_state = new_state
-        flat_dhp = d_hp_all.reshape(T * B, G)
+        d_xp = torch.stack(d_xps, 0)
+        flat_dhp = (d_xp if d_hps is None else torch.stack(d_hps, 0)).reshape(T * B, G)
         d_w_hh = flat_dhp.t().mm(h_prev.reshape(T * B, H)) if ctx.needs_input_grad[2] else None
         d_b_hh = flat_dhp.sum(0) if ctx.has_bias and ctx.needs_input_grad[3] else None
         if norms is not None:

@@ -1,0 +1,109 @@
+"""Core benchmark: train step (forward + backward) and inference of rnnkit's engines vs torch.nn and the
+plain autograd loop over the same math, in the same run, with ratios.
+
+    .venv/bin/python benchmarks/bench_core.py [--device cpu|cuda] [--shapes B,T,I,H ...] [--json OUT]
+
+Columns (median time per call, ms; ratios to torch.nn on the same shape):
+  torch.nn  -- torch.nn.LSTM/GRU/RNN (ATen on CPU, cuDNN on GPU)
+  native    -- rnnkit layer, engine="native" (dispatch to the same kernels)
+  bptt      -- rnnkit layer, engine="bptt" (hand-written BPTT)
+  autograd  -- rnnkit layer, engine="reference" (plain autograd loop over the same cell math)
+Not a test: timings are never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+
+import torch
+
+import rnnkit
+
+DEFAULT_SHAPES = [(1, 100, 64, 128), (32, 100, 64, 128), (64, 200, 128, 256)]
+CELLS = {"lstm": rnnkit.LSTM, "gru": rnnkit.GRU, "elman": rnnkit.ElmanRNN}
+
+
+def _time_interleaved(fns: dict, device, reps=7, budget_s=6.0):
+    """Median ms per call of each fn, measured round-robin so that load from elsewhere on the machine
+    hits every candidate alike (the ratios are what we report)."""
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    for fn in fns.values():  # warm-up
+        fn()
+    sync()
+    times = {k: [] for k in fns}
+    start = time.perf_counter()
+    for r in range(50):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            sync()
+            times[k].append(time.perf_counter() - t0)
+        if r + 1 >= reps and time.perf_counter() - start > budget_s:
+            break
+    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
+
+
+def bench_shape(cell, B, T, I, H, device, engines):
+    torch.manual_seed(0)
+    layer = CELLS[cell](I, H).to(device)
+    ref = layer.to_torch()
+    x = torch.randn(T, B, I, device=device)
+    results = {}
+    modules = {"torch.nn": ref}
+    for e in engines:
+        m = CELLS[cell](I, H).to(device)
+        m.load_state_dict(layer.state_dict())
+        m.engine = e
+        modules[e] = m
+    def train_step(m):
+        m.zero_grad(set_to_none=True)
+        xi = x.detach().requires_grad_()
+        y, _ = m(xi)
+        y.sum().backward()
+
+    def infer(m):
+        with torch.no_grad():
+            m(x)
+
+    train = _time_interleaved({k: (lambda m=m: train_step(m)) for k, m in modules.items()}, device)
+    inf = _time_interleaved({k: (lambda m=m: infer(m)) for k, m in modules.items()}, device)
+    return {k: {"train_ms": train[k], "infer_ms": inf[k]} for k in modules}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--cells", nargs="+", default=["lstm", "gru"])
+    p.add_argument("--shapes", nargs="+", default=None, help="B,T,I,H")
+    p.add_argument("--engines", nargs="+", default=["native", "bptt", "reference"])
+    p.add_argument("--json", default=None)
+    args = p.parse_args(argv)
+    shapes = [tuple(int(v) for v in s.split(",")) for s in args.shapes] if args.shapes else DEFAULT_SHAPES
+    machine = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+               "torch": torch.__version__, "threads": torch.get_num_threads(), "device": args.device}
+    if args.device == "cuda":
+        machine["gpu"] = torch.cuda.get_device_name()
+    print(f"# machine: {machine}")
+    header = f"| cell | B,T,I,H | mode | torch.nn ms | " + " | ".join(f"{e} ms (x)" for e in args.engines) + " |"
+    print(header)
+    print("|" + "---|" * (4 + len(args.engines)))
+    rows = []
+    for cell in args.cells:
+        for (B, T, I, H) in shapes:
+            r = bench_shape(cell, B, T, I, H, args.device, args.engines)
+            for mode in ("train", "infer"):
+                base = r["torch.nn"][f"{mode}_ms"]
+                cols = " | ".join(f"{r[e][f'{mode}_ms']:.2f} ({r[e][f'{mode}_ms'] / base:.2f}x)" for e in args.engines)
+                print(f"| {cell} | {B},{T},{I},{H} | {mode} | {base:.2f} | {cols} |", flush=True)
+            rows.append({"cell": cell, "shape": [B, T, I, H], **r})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine, "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -130,6 +130,29 @@ class RecurrentLayer(nn.Module):
         """Feature size of ``outputs`` (per direction for ``merge="none"``)."""
         return self.hidden_size * (self.num_directions if self.merge == "concat" else 1)
 
+    def flatten_parameters(self) -> None:
+        """On CUDA with cuDNN, lay the weights out in one contiguous buffer (as torch.nn does) so the
+        native path does not copy them on every call. A no-op elsewhere or for non-native cells."""
+        flat = [getattr(self, n) for n in self._weight_names]
+        native = self.cell.native
+        if native is None or not all(w.is_cuda and torch.backends.cudnn.is_acceptable(w) for w in flat):
+            return
+        if len({w.dtype for w in flat}) != 1 or len({w.data_ptr() for w in flat}) != len(flat):
+            return
+        import torch.backends.cudnn.rnn as cudnn_rnn
+
+        mode = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "RNN_TANH", "rnn_relu": "RNN_RELU"}[native]
+        with torch.cuda.device_of(flat[0]), torch.no_grad():
+            if torch._use_cudnn_rnn_flatten_weight():
+                torch._cudnn_rnn_flatten_weight(flat, 4 if self.bias else 2, self.input_size,
+                                                cudnn_rnn.get_cudnn_mode(mode), self.hidden_size, 0,
+                                                self.num_layers, self.batch_first, self.bidirectional)
+
+    def _apply(self, fn, recurse=True):
+        result = super()._apply(fn, recurse)
+        self.flatten_parameters()
+        return result
+
     def reset_parameters(self) -> None:
         """torch.nn's initialisation: every weight uniform in ``±1/sqrt(hidden_size)``."""
         k = 1.0 / math.sqrt(self.hidden_size)

@@ -1,0 +1,112 @@
+"""Padding + lengths, length bucketing, and the length limit for variable-length sequences.
+
+* :func:`pad_sequences` turns a list of id lists (or ``(T_i, C)`` arrays) into one padded batch plus
+  its ``lengths`` -- what every rnnkit layer takes.
+* :func:`bucket_batches` groups sequences of similar length so padding stays small: it shuffles, cuts
+  the data into pools of ``batch_size * pool`` items, sorts each pool by length, slices batches and
+  shuffles the batch order.
+* :func:`limit_length` enforces ``max_len``: ``on_long="truncate"`` cuts with one warning naming how
+  many sequences were cut; ``on_long="error"`` raises a DataError.
+
+>>> x, lengths = pad_sequences([[5, 6, 7], [8]])
+>>> x.tolist(), lengths.tolist()
+([[5, 6, 7], [8, 0, 0]], [3, 1])
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnkit.errors import ConfigError, DataError
+
+__all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG"]
+
+ON_LONG = ("truncate", "error")
+
+
+def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype | None = None) -> tuple[Tensor, Tensor]:
+    """Pad to the longest sequence: returns ``(x, lengths)`` with ``x`` batch-first ``(B, T)`` for id
+    lists or ``(B, T, C)`` for ``(T_i, C)`` arrays, and ``lengths`` int64 ``(B,)``."""
+    if len(seqs) == 0:
+        raise DataError("seqs: expected at least one sequence, got none")
+    lengths = [len(s) for s in seqs]
+    if min(lengths) < 1:
+        raise DataError(f"seqs: expected non-empty sequences, got an empty one at index {lengths.index(0)}")
+    T = max(lengths)
+    first = seqs[0]
+    if isinstance(first, (list, tuple)) and (len(first) == 0 or not isinstance(first[0], (list, tuple, np.ndarray))):
+        dtype = dtype or torch.long
+        out = torch.full((len(seqs), T), pad_value, dtype=dtype)
+        for i, s in enumerate(seqs):
+            out[i, : len(s)] = torch.as_tensor(s, dtype=dtype)
+    else:
+        arrs = [torch.as_tensor(np.asarray(s)) for s in seqs]
+        if any(a.dim() != 2 for a in arrs) or len({a.shape[1] for a in arrs}) != 1:
+            raise DataError("seqs: expected id lists or (T_i, C) arrays with the same C, got mixed shapes")
+        dtype = dtype or arrs[0].dtype
+        out = torch.full((len(seqs), T, arrs[0].shape[1]), pad_value, dtype=dtype)
+        for i, a in enumerate(arrs):
+            out[i, : a.shape[0]] = a.to(dtype)
+    return out, torch.tensor(lengths, dtype=torch.long)
+
+
+def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True, seed: int = 0,
+                   pool: int = 50) -> list[list[int]]:
+    """Indices grouped into batches of similar length (see the module docstring).
+
+    With ``shuffle=False`` the whole data set is sorted by length (deterministic, for prediction).
+
+    >>> bucket_batches([5, 1, 4, 2], batch_size=2, shuffle=False)
+    [[1, 3], [2, 0]]
+    """
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ConfigError(f"batch_size: expected a positive int, got {batch_size!r}")
+    n = len(lengths)
+    lens = np.asarray(lengths)
+    if not shuffle:
+        order = np.argsort(lens, kind="stable")
+        return [order[i: i + batch_size].tolist() for i in range(0, n, batch_size)]
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(n)
+    batches: list[list[int]] = []
+    step = batch_size * pool
+    for start in range(0, n, step):
+        chunk = perm[start: start + step]
+        chunk = chunk[np.argsort(lens[chunk], kind="stable")]
+        batches += [chunk[i: i + batch_size].tolist() for i in range(0, len(chunk), batch_size)]
+    order = rng.permutation(len(batches))
+    return [batches[i] for i in order]
+
+
+def padding_fraction(lengths: Sequence[int], batches: list[list[int]]) -> float:
+    """Share of padded positions over all batches (0 = no padding)."""
+    lens = np.asarray(lengths)
+    total = sum(len(b) * int(lens[b].max()) for b in batches)
+    return 1.0 - float(lens.sum()) / total if total else 0.0
+
+
+def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate", what: str = "sequence") -> list[Any]:
+    """Apply the length limit ``max_len`` (``None``: no limit) by ``on_long`` (``"truncate"``: cut and
+    warn once; ``"error"``: raise DataError)."""
+    if on_long not in ON_LONG:
+        raise ConfigError(f"on_long: expected one of {list(ON_LONG)}, got {on_long!r}")
+    if max_len is None:
+        return seqs
+    if not isinstance(max_len, int) or isinstance(max_len, bool) or max_len < 1:
+        raise ConfigError(f"max_len: expected None or a positive int, got {max_len!r}")
+    long = [i for i, s in enumerate(seqs) if len(s) > max_len]
+    if not long:
+        return seqs
+    worst = max(len(seqs[i]) for i in long)
+    if on_long == "error":
+        raise DataError(f"{what}: expected at most max_len={max_len} tokens, got {len(long)} longer "
+                        f"(first at index {long[0]}, longest {worst}); raise max_len or use on_long='truncate'")
+    warnings.warn(f"{what}: truncated {len(long)} of {len(seqs)} to max_len={max_len} (longest was {worst})",
+                  stacklevel=2)
+    return [s[:max_len] if len(s) > max_len else s for s in seqs]
+

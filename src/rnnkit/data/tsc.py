@@ -1,0 +1,168 @@
+"""Time-series classification data: a ``.ts`` reader, a long-format CSV reader, and sktime's bundled
+UCR/UEA sets registered by name.
+
+A series is a float32 array ``(T_i, C)`` (time by channels); lengths may differ between series (as in
+JapaneseVowels). A data set is a :class:`TSCData` with its train and test splits.
+
+The bundled sets are read from the ``.ts`` files that the installed ``sktime`` package ships
+(``sktime/datasets/data/<Name>/<Name>_{TRAIN,TEST}.ts``) by rnnkit's own parser -- sktime is located,
+never imported, so loading is fast and does not depend on sktime's pandas pins. The tests check this
+parser against ``sktime.datasets.load_from_tsfile``.
+
+>>> X, y = read_ts(text="@problemName x\\n@data\\n1,2,3:4,5,6:a\\n7,8:9,10:b\\n")
+>>> [x.shape for x in X], y
+([(3, 2), (2, 2)], ['a', 'b'])
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rnnkit.data.registry import DatasetInfo, register_dataset
+from rnnkit.data.text import _has_file, package_file, read_utf8
+from rnnkit.errors import DataError
+
+__all__ = ["TSCData", "read_ts", "read_long_csv", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
+
+SKTIME_INSTALL = "pip install --no-deps sktime==1.2.0 scikit-base==1.1.1"
+
+# registry name -> (sktime folder name, description, size)
+UCR_SETS = {
+    "japanese-vowels": ("JapaneseVowels", "9 speakers saying /ae/: 12 LPC channels, variable length 7-29",
+                        "270 train / 370 test"),
+    "gunpoint": ("GunPoint", "hand motion: gun draw vs point, univariate, length 150", "50 train / 150 test"),
+    "italy-power-demand": ("ItalyPowerDemand", "daily power demand, winter vs summer, length 24",
+                           "67 train / 1,029 test"),
+    "basic-motions": ("BasicMotions", "accelerometer+gyroscope, 4 activities, 6 channels, length 100",
+                      "40 train / 40 test"),
+}
+
+
+@dataclass(frozen=True)
+class TSCData:
+    """Train and test splits: lists of ``(T_i, C)`` float32 arrays and their string labels."""
+
+    name: str
+    X_train: list[np.ndarray]
+    y_train: list[str]
+    X_test: list[np.ndarray]
+    y_test: list[str]
+
+    @property
+    def num_channels(self) -> int:
+        return int(self.X_train[0].shape[1])
+
+
+def read_ts(path: str | Path | None = None, text: str | None = None) -> tuple[list[np.ndarray], list[str]]:
+    """Series and labels from a ``.ts`` file (sktime/UEA format): ``@`` header lines, then one series
+    a line, channels separated by ``:``, values by ``,``, the class label last. Missing values (``?``)
+    become NaN; an optional ``(timestamp,value)`` layout is not supported (DataError)."""
+    name = f"ts {str(path)!r}" if text is None else "ts text"
+    text = read_utf8(path, "ts") if text is None else text
+    X: list[np.ndarray] = []
+    y: list[str] = []
+    in_data = False
+    labelled = True
+    for ln, line in enumerate(text.split("\n"), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("@"):
+            key = line.split()[0].lower()
+            if key == "@data":
+                in_data = True
+            elif key == "@classlabel":
+                labelled = line.split()[1].lower() == "true" if len(line.split()) > 1 else True
+            elif key == "@timestamps" and line.split()[-1].lower() == "true":
+                raise DataError(f"{name}: expected '@timeStamps false', got timestamped series (not supported)")
+            continue
+        if not in_data:
+            raise DataError(f"{name}: expected '@data' before the series, got data at line {ln}")
+        parts = line.split(":")
+        if labelled:
+            if len(parts) < 2:
+                raise DataError(f"{name}: expected 'values:...:label' at line {ln}, got no label")
+            *chans, label = parts
+        else:
+            chans, label = parts, ""
+        try:
+            cols = [np.array([np.nan if v.strip() == "?" else float(v) for v in c.split(",")], dtype=np.float32)
+                    for c in chans]
+        except ValueError:
+            raise DataError(f"{name}: expected comma-separated numbers at line {ln}, got {line[:60]!r}") from None
+        if len({len(c) for c in cols}) != 1:
+            raise DataError(f"{name}: expected channels of equal length at line {ln}, got lengths "
+                            f"{[len(c) for c in cols]}")
+        if X and len(cols) != X[0].shape[1]:
+            raise DataError(f"{name}: expected {X[0].shape[1]} channels at line {ln}, got {len(cols)}")
+        X.append(np.stack(cols, axis=1))
+        y.append(label.strip())
+    if not X:
+        raise DataError(f"{name}: expected at least one series after '@data', got none")
+    return X, y
+
+
+def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", label_col: str | None = "label",
+                  value_cols: list[str] | None = None) -> tuple[list[np.ndarray], list[str] | None]:
+    """Series from a long-format CSV: one row per (series id, time step) with one column per channel
+    (``value_cols``; default: every column other than id/time/label). Rows are ordered by ``time_col``
+    within a series; series keep the order of first appearance; the label must be constant per series.
+    ``label_col=None`` (or a file without it, for prediction) returns ``None`` labels."""
+    name = f"csv {str(path)!r}"
+    reader = csv.DictReader(io.StringIO(read_utf8(path, "csv")))
+    header = reader.fieldnames or []
+    missing = [c for c in (id_col, time_col) if c not in header]
+    if missing:
+        raise DataError(f"{name}: expected column(s) {missing}, got columns {header}")
+    has_label = label_col is not None and label_col in header
+    values = value_cols or [c for c in header if c not in (id_col, time_col, label_col)]
+    missing = [c for c in values if c not in header]
+    if missing or not values:
+        raise DataError(f"{name}: expected value column(s) {missing or '(any)'}, got columns {header}")
+    series: dict[str, list[tuple[float, list[float]]]] = {}
+    labels: dict[str, str] = {}
+    for i, row in enumerate(reader, 2):
+        sid = row[id_col]
+        try:
+            t = float(row[time_col])
+            vals = [float(row[c]) if row[c].strip() else float("nan") for c in values]
+        except (TypeError, ValueError):
+            raise DataError(f"{name}: expected numbers in {[time_col] + values} at row {i}, got {row}") from None
+        series.setdefault(sid, []).append((t, vals))
+        if has_label:
+            lab = (row[label_col] or "").strip()
+            if not lab:
+                raise DataError(f"{name}: expected a label in column {label_col!r} at row {i}, got an empty one")
+            if labels.setdefault(sid, lab) != lab:
+                raise DataError(f"{name}: expected one label per series, got {labels[sid]!r} and {lab!r} for id {sid!r}")
+    if not series:
+        raise DataError(f"{name}: expected at least one data row, got only the header")
+    X = [np.array([v for _, v in sorted(rows, key=lambda r: r[0])], dtype=np.float32) for rows in series.values()]
+    if label_col is not None and not has_label:
+        return X, None
+    return X, ([labels[s] for s in series] if has_label else None)
+
+
+def load_ucr(name: str) -> TSCData:
+    """One of sktime's bundled UCR/UEA sets by its registry name (see :data:`UCR_SETS`)."""
+    if name not in UCR_SETS:
+        raise DataError(f"name: expected one of {sorted(UCR_SETS)}, got {name!r}")
+    folder = UCR_SETS[name][0]
+    Xtr, ytr = read_ts(package_file("sktime", f"datasets/data/{folder}/{folder}_TRAIN.ts", SKTIME_INSTALL, name))
+    Xte, yte = read_ts(package_file("sktime", f"datasets/data/{folder}/{folder}_TEST.ts", SKTIME_INSTALL, name))
+    return TSCData(name, Xtr, ytr, Xte, yte)
+
+
+def _register() -> None:
+    for reg, (folder, desc, size) in UCR_SETS.items():
+        register_dataset(DatasetInfo(
+            reg, "tsc", desc, lambda reg=reg: load_ucr(reg), package="sktime", install=SKTIME_INSTALL, size=size,
+            available_check=lambda folder=folder: _has_file("sktime", f"datasets/data/{folder}/{folder}_TRAIN.ts")))
+
+
+_register()

@@ -1,0 +1,166 @@
+"""Vocabularies and tokenizers that work for any language and script (UTF-8).
+
+A :class:`Vocab` maps tokens to ids. It always starts with its special tokens (by default ``<pad>`` at
+id 0 and ``<unk>`` at id 1), then the rest sorted by frequency (ties by the token itself, so the same
+data always gives the same ids). It is saved with every run as plain JSON (never pickle).
+
+Tokenizers never assume English or spaces between words:
+
+* ``"chars"``: one token per Unicode code point (after NFC normalisation).
+* ``"words"``: runs of letters/digits (``\\w``, Unicode-aware), each punctuation mark alone, and every
+  character of scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan) as its
+  own token, so a Japanese or Thai sentence is split into characters instead of one giant "word".
+
+>>> tokenize("Das Boot, 東京タワー!", "words")
+['Das', 'Boot', ',', '東', '京', 'タ', 'ワ', 'ー', '!']
+>>> v = Vocab.build([["a", "b", "a"], ["c"]])
+>>> v.tokens
+['<pad>', '<unk>', 'a', 'b', 'c']
+>>> v.encode(["a", "z"])
+[2, 1]
+>>> Vocab.from_dict(v.to_dict()) == v
+True
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from rnnkit.errors import ConfigError, DataError, InputTypeError
+
+__all__ = ["Vocab", "tokenize", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS"]
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
+TOKENIZERS = ("words", "chars")
+
+# Scripts written without spaces between words: every character is a token of its own.
+_NO_SPACE_SCRIPTS = (
+    "\u0e00-\u0e7f"  # Thai
+    "\u0e80-\u0eff"  # Lao
+    "\u0f00-\u0fff"  # Tibetan
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\uff66-\uff9f"  # half-width Katakana
+)
+_WORD_RE = re.compile(rf"[{_NO_SPACE_SCRIPTS}]|[^\W{_NO_SPACE_SCRIPTS}]+|[^\w\s]", re.UNICODE)
+
+
+def tokenize(text: str, mode: str = "words", lowercase: bool = False) -> list[str]:
+    """Split ``text`` into tokens by ``mode`` (``"words"`` or ``"chars"``); see the module docstring.
+
+    >>> tokenize("Ça va?", "chars", lowercase=True)
+    ['ç', 'a', ' ', 'v', 'a', '?']
+    """
+    if not isinstance(text, str):
+        raise InputTypeError(f"text: expected a str, got {type(text).__name__}")
+    if mode not in TOKENIZERS:
+        raise ConfigError(f"tokenizer: expected one of {list(TOKENIZERS)}, got {mode!r}")
+    text = unicodedata.normalize("NFC", text)
+    if lowercase:
+        text = text.casefold()
+    if mode == "chars":
+        return list(text)
+    return _WORD_RE.findall(text)
+
+
+class Vocab:
+    """Token <-> id mapping with special tokens first (``<pad>`` = 0, ``<unk>`` = 1 by default).
+
+    ``specials=()`` makes a closed vocabulary (for labels/tags): encoding an unknown token raises a
+    DataError instead of mapping it to ``<unk>``.
+    """
+
+    def __init__(self, tokens: Sequence[str], specials: Sequence[str] = (PAD, UNK)) -> None:
+        tokens = list(tokens)
+        specials = list(specials)
+        if tokens[: len(specials)] != specials:
+            raise ConfigError(f"tokens: expected to start with the specials {specials}, got {tokens[:len(specials)]}")
+        if len(set(tokens)) != len(tokens):
+            dup = [t for t, n in Counter(tokens).items() if n > 1][:5]
+            raise DataError(f"tokens: expected unique tokens, got duplicates {dup}")
+        self.tokens = tokens
+        self.specials = specials
+        self.index = {t: i for i, t in enumerate(tokens)}
+
+    @classmethod
+    def build(cls, sequences: Iterable[Iterable[str]], min_freq: int = 1, max_size: int | None = None,
+              specials: Sequence[str] = (PAD, UNK)) -> "Vocab":
+        """Count tokens over ``sequences``; keep those seen ``min_freq`` times (the ``max_size`` most
+        frequent, specials included, when given)."""
+        if not isinstance(min_freq, int) or min_freq < 1:
+            raise ConfigError(f"min_freq: expected a positive int, got {min_freq!r}")
+        if max_size is not None and (not isinstance(max_size, int) or max_size <= len(specials)):
+            raise ConfigError(f"max_size: expected None or an int > {len(specials)} (the specials), got {max_size!r}")
+        counts: Counter[str] = Counter()
+        for seq in sequences:
+            counts.update(seq)
+        for s in specials:
+            counts.pop(s, None)
+        items = sorted(((t, n) for t, n in counts.items() if n >= min_freq), key=lambda tn: (-tn[1], tn[0]))
+        if max_size is not None:
+            items = items[: max_size - len(specials)]
+        return cls(list(specials) + [t for t, _ in items], specials)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Vocab) and self.tokens == other.tokens and self.specials == other.specials
+
+    def __contains__(self, token: str) -> bool:
+        return token in self.index
+
+    def __repr__(self) -> str:
+        return f"Vocab(size={len(self)}, specials={self.specials})"
+
+    @property
+    def pad_id(self) -> int:
+        if PAD not in self.index:
+            raise ConfigError("pad_id: expected a vocabulary with <pad>, got one without it")
+        return self.index[PAD]
+
+    @property
+    def unk_id(self) -> int | None:
+        return self.index.get(UNK)
+
+    def id(self, token: str) -> int:
+        """The id of ``token`` (``<unk>``'s for unknown tokens; DataError in a closed vocabulary)."""
+        i = self.index.get(token)
+        if i is not None:
+            return i
+        if UNK in self.index:
+            return self.index[UNK]
+        known = self.tokens[:10]
+        raise DataError(f"token: expected one seen in training ({known}{'...' if len(self) > 10 else ''}), "
+                        f"got {token!r}")
+
+    def encode(self, tokens: Iterable[str]) -> list[int]:
+        return [self.id(t) for t in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        return [self.tokens[int(i)] for i in ids]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tokens": self.tokens, "specials": self.specials}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "Vocab":
+        if not isinstance(d, dict) or not isinstance(d.get("tokens"), list) or not isinstance(d.get("specials"), list):
+            raise DataError(f"vocab: expected a dict with 'tokens' and 'specials' lists, got {type(d).__name__}")
+        return cls(d["tokens"], d["specials"])
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Vocab":
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))

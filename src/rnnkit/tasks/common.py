@@ -1,0 +1,341 @@
+"""What the text and sequence tasks share: metrics, run folders, the recurrent encoder with masked
+pooling, and a small fit loop with early stopping.
+
+Metrics (plain Python, checked against hand-computed cases in the tests):
+
+>>> accuracy(["a", "b", "b"], ["a", "b", "a"])
+0.6666666666666666
+>>> confusion_matrix(["a", "b", "b"], ["a", "b", "a"], labels=["a", "b"])
+[[1, 0], [1, 1]]
+>>> sorted(bio_spans(["B-per", "I-per", "O", "I-loc"]))
+[('loc', 3, 4), ('per', 0, 2)]
+
+A run folder (what ``predict`` needs, portable to another machine; never pickle)::
+
+    RUN/config.json        {"task": ..., "schema_version": 1, "rnnkit_version": ..., "config": {...}, "extra": {...}}
+    RUN/model.safetensors  the network's weights
+    RUN/vocab.json         the vocabularies (tokens incl. <pad>/<unk>, labels/tags)
+    RUN/baseline.safetensors + baseline.json  the baseline fitted in the same run (when it has state)
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import time
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from rnnkit.errors import CheckpointError, ConfigError, DataError, NonFiniteLossError
+
+__all__ = [
+    "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics",
+    "save_run", "load_run", "RUN_SCHEMA", "config_from_dict",
+    "SequenceEncoder", "masked_pool", "POOLINGS", "CELLS", "fit_loop", "check_choice", "check_number",
+    "check_labels_known",
+]
+
+RUN_SCHEMA = 1
+POOLINGS = ("last", "max", "mean")
+CELLS = ("lstm", "gru", "elman")
+
+
+# ----------------------------------------------------------------------------- validation helpers
+def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name}: expected one of {list(choices)}, got {value!r}")
+
+
+def check_number(name: str, value: Any, lo: float | None = None, hi: float | None = None, integer: bool = False,
+                 allow_none: bool = False, lo_open: bool = False) -> None:
+    """ConfigError unless ``value`` is a number in ``[lo, hi]`` (``(lo, hi]`` with ``lo_open``)."""
+    if value is None and allow_none:
+        return
+    kind = "an int" if integer else "a number"
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type or (not integer and not math.isfinite(value)):
+        raise ConfigError(f"{name}: expected {kind}{' or None' if allow_none else ''}, got {value!r}")
+    if lo is not None and (value < lo or (lo_open and value == lo)):
+        raise ConfigError(f"{name}: expected {kind} {'>' if lo_open else '>='} {lo}, got {value!r}")
+    if hi is not None and value > hi:
+        raise ConfigError(f"{name}: expected {kind} <= {hi}, got {value!r}")
+
+
+def config_from_dict(cls: type, d: dict[str, Any]):
+    """Rebuild a frozen config dataclass from its saved dict (unknown keys are a CheckpointError)."""
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(d) - names)
+    if unknown:
+        raise CheckpointError(f"config: expected keys of {cls.__name__}, got unknown {unknown}")
+    kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()}
+    return cls(**kw)
+
+
+# ----------------------------------------------------------------------------- metrics
+def accuracy(y_true: Sequence[Any], y_pred: Sequence[Any]) -> float:
+    """Share of positions where the prediction equals the truth."""
+    if len(y_true) != len(y_pred):
+        raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
+    if not y_true:
+        raise DataError("y_true: expected at least one label, got none")
+    return sum(a == b for a, b in zip(y_true, y_pred)) / len(y_true)
+
+
+def confusion_matrix(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any]) -> list[list[int]]:
+    """``m[i][j]`` = how many items of true class ``labels[i]`` were predicted as ``labels[j]``."""
+    idx = {lab: i for i, lab in enumerate(labels)}
+    m = [[0] * len(labels) for _ in labels]
+    for t, p in zip(y_true, y_pred):
+        if t not in idx or p not in idx:
+            raise DataError(f"labels: expected every label in {list(labels)}, got {t if t not in idx else p!r}")
+        m[idx[t]][idx[p]] += 1
+    return m
+
+
+def macro_f1(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any] | None = None) -> float:
+    """Unweighted mean of per-class F1 over ``labels`` (default: every label in truth or prediction);
+    a class with no true and no predicted item is left out, an F1 with a zero denominator is 0."""
+    labels = sorted(set(y_true) | set(y_pred)) if labels is None else list(labels)
+    f1s = []
+    for lab in labels:
+        tp = sum(t == lab and p == lab for t, p in zip(y_true, y_pred))
+        fp = sum(t != lab and p == lab for t, p in zip(y_true, y_pred))
+        fn = sum(t == lab and p != lab for t, p in zip(y_true, y_pred))
+        if tp + fp + fn == 0:
+            continue
+        f1s.append(2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(f1s)) if f1s else 0.0
+
+
+def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+    """accuracy, macro_f1 and the confusion matrix (rows: truth, columns: prediction, in ``labels`` order)."""
+    return {"accuracy": accuracy(y_true, y_pred), "macro_f1": macro_f1(y_true, y_pred, labels),
+            "confusion_matrix": confusion_matrix(y_true, y_pred, labels), "labels": list(labels)}
+
+
+def bio_spans(tags: Sequence[str]) -> set[tuple[str, int, int]]:
+    """Entities ``(type, start, end)`` (end exclusive) in a BIO (or IOB1) tag sequence, as conlleval
+    reads them: ``B-X`` starts an entity; ``I-X`` continues an entity of type X or starts a new one
+    after ``O``/another type; ``O`` or any other tag ends it."""
+    spans = set()
+    cur_type, start = None, 0
+    for i, tag in enumerate(list(tags) + ["O"]):
+        prefix, _, typ = tag.partition("-")
+        if prefix not in ("B", "I") or not typ:
+            prefix, typ = "O", None
+        continues = prefix == "I" and typ == cur_type
+        if cur_type is not None and not continues:
+            spans.add((cur_type, start, i))
+            cur_type = None
+        if prefix in ("B", "I") and not continues:
+            cur_type, start = typ, i
+    return spans
+
+
+def entity_prf(true_seqs: Sequence[Sequence[str]], pred_seqs: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Entity-level micro precision, recall and F1 over sentences (exact span and type match)."""
+    tp = n_pred = n_true = 0
+    for t, p in zip(true_seqs, pred_seqs):
+        if len(t) != len(p):
+            raise DataError(f"pred_seqs: expected a tag per token ({len(t)}), got {len(p)}")
+        ts, ps = bio_spans(t), bio_spans(p)
+        tp += len(ts & ps)
+        n_pred += len(ps)
+        n_true += len(ts)
+    prec = tp / n_pred if n_pred else 0.0
+    rec = tp / n_true if n_true else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"entity_precision": prec, "entity_recall": rec, "entity_f1": f1}
+
+
+def check_labels_known(labels: Iterable[str], known: Sequence[str], what: str = "labels") -> None:
+    """DataError naming the labels that the run never saw in training (evaluate needs known labels)."""
+    unknown = sorted(set(labels) - set(known))
+    if unknown:
+        raise DataError(f"{what}: expected labels seen in training {sorted(known)}, got unseen {unknown[:10]}")
+
+
+# ----------------------------------------------------------------------------- run folders
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def save_run(path: str | Path, task: str, config: Any, model: nn.Module, vocabs: dict[str, Any],
+             extra: dict[str, Any] | None = None, baseline: tuple[dict[str, Tensor], dict[str, Any]] | None = None) -> Path:
+    """Write a run folder (see the module docstring). ``config`` is a dataclass or dict; ``vocabs`` maps
+    names to :class:`~rnnkit.data.vocab.Vocab` (or JSON-able values). ``config.json`` is written last,
+    so a folder with it is complete; each file is replaced atomically."""
+    from safetensors.torch import save as st_save
+
+    from rnnkit import __version__
+
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    _atomic_write(root / "model.safetensors", st_save(state))
+    _atomic_write(root / "vocab.json", json.dumps(
+        {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in vocabs.items()}, ensure_ascii=False).encode())
+    if baseline is not None:
+        tensors, meta = baseline
+        _atomic_write(root / "baseline.safetensors", st_save({k: v.contiguous() for k, v in tensors.items()}))
+        _atomic_write(root / "baseline.json", json.dumps(meta, ensure_ascii=False).encode())
+    cfg = asdict(config) if hasattr(config, "__dataclass_fields__") else dict(config)
+    meta = {"task": task, "schema_version": RUN_SCHEMA, "rnnkit_version": __version__, "config": cfg,
+            "extra": extra or {}}
+    _atomic_write(root / "config.json", json.dumps(meta, ensure_ascii=False, indent=1).encode())
+    return root
+
+
+def load_run(path: str | Path, task: str) -> dict[str, Any]:
+    """Read a run folder written by :func:`save_run` for ``task``: returns ``{"config", "extra", "state",
+    "vocabs", "baseline"}``. CheckpointError when the folder is missing, incomplete, of another
+    schema, or from another task."""
+    from safetensors.torch import load as st_load
+
+    root = Path(path)
+    cfg_path = root / "config.json"
+    if not root.is_dir():
+        raise CheckpointError(f"run: expected a run folder, got {str(path)!r} (no such folder)")
+    if not cfg_path.is_file():
+        raise CheckpointError(f"run: expected {str(cfg_path)!r} (a folder written by 'train'), got no config.json")
+    try:
+        meta = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"run: expected valid JSON in {str(cfg_path)!r}, got {e}") from None
+    if not isinstance(meta, dict) or meta.get("task") != task:
+        got = meta.get("task") if isinstance(meta, dict) else None
+        raise CheckpointError(f"run: expected a {task!r} run folder, got a {got!r} run in {str(path)!r}")
+    if meta.get("schema_version") != RUN_SCHEMA:
+        raise CheckpointError(f"run: expected schema_version {RUN_SCHEMA}, got {meta.get('schema_version')!r}")
+    for name in ("model.safetensors", "vocab.json"):
+        if not (root / name).is_file():
+            raise CheckpointError(f"run: expected {name} in {str(path)!r}, got none (incomplete run folder)")
+    try:
+        state = st_load((root / "model.safetensors").read_bytes())
+    except Exception as e:  # safetensors raises its own error types
+        raise CheckpointError(f"run: expected readable weights in model.safetensors, got {e}") from None
+    vocabs = json.loads((root / "vocab.json").read_text(encoding="utf-8"))
+    baseline = None
+    if (root / "baseline.safetensors").is_file() and (root / "baseline.json").is_file():
+        baseline = (st_load((root / "baseline.safetensors").read_bytes()),
+                    json.loads((root / "baseline.json").read_text(encoding="utf-8")))
+    return {"config": meta["config"], "extra": meta.get("extra", {}), "state": state, "vocabs": vocabs,
+            "baseline": baseline}
+
+
+# ----------------------------------------------------------------------------- encoder + pooling
+def masked_pool(x: Tensor, lengths: Tensor, mode: str) -> Tensor:
+    """Pool batch-first ``(B, T, F)`` over each sequence's valid steps: ``"max"``, ``"mean"``, or
+    ``"last"`` (the step at ``length - 1``). Padding never changes the result.
+
+    >>> x = torch.tensor([[[1.], [5.], [-9.]], [[-2.], [-3.], [-4.]]])
+    >>> masked_pool(x, torch.tensor([2, 3]), "max").flatten().tolist()
+    [5.0, -2.0]
+    >>> masked_pool(x, torch.tensor([2, 3]), "mean").flatten().tolist()
+    [3.0, -3.0]
+    """
+    check_choice("pooling", mode, POOLINGS)
+    T = x.shape[1]
+    mask = (torch.arange(T, device=x.device).unsqueeze(0) < lengths.to(x.device).unsqueeze(1)).unsqueeze(-1)
+    if mode == "max":
+        return x.masked_fill(~mask, float("-inf")).amax(1)
+    if mode == "mean":
+        return (x * mask).sum(1) / lengths.to(x.device, x.dtype).unsqueeze(1)
+    idx = (lengths.to(x.device) - 1).view(-1, 1, 1).expand(-1, 1, x.shape[2])
+    return x.gather(1, idx).squeeze(1)
+
+
+class SequenceEncoder(nn.Module):
+    """A (bi)directional stacked rnnkit LSTM/GRU/Elman over batch-first ``(B, T, I)`` input with
+    ``lengths``; ``forward`` returns ``(outputs (B, T, D*H), summary (B, D*H))`` where ``summary`` is
+    the final state of the last layer (each direction's last valid step) -- the "last" pooling.
+
+    >>> enc = SequenceEncoder(3, 4, cell="gru", bidirectional=True)
+    >>> out, summary = enc(torch.randn(2, 5, 3), torch.tensor([5, 2]))
+    >>> out.shape, summary.shape
+    (torch.Size([2, 5, 8]), torch.Size([2, 8]))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, cell: str = "lstm", num_layers: int = 1,
+                 bidirectional: bool = True, dropout: float = 0.0) -> None:
+        super().__init__()
+        import rnnkit
+
+        check_choice("cell", cell, CELLS)
+        layer_cls = {"lstm": rnnkit.LSTM, "gru": rnnkit.GRU, "elman": rnnkit.ElmanRNN}[cell]
+        self.rnn = layer_cls(input_size, hidden_size, num_layers=num_layers, batch_first=True,
+                             bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0)
+        self.num_directions = 2 if bidirectional else 1
+        self.output_size = hidden_size * self.num_directions
+
+    def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        out, state = self.rnn(x, lengths=lengths)
+        h = state[0] if isinstance(state, tuple) else state
+        D = self.num_directions
+        summary = torch.cat([h[-D + d] for d in range(D)], dim=-1)
+        return out, summary
+
+
+# ----------------------------------------------------------------------------- fit loop
+def fit_loop(model: nn.Module, train_batches: Callable[[int], Iterable[Any]], loss_fn: Callable[[Any], Tensor],
+             epochs: int, lr: float, weight_decay: float = 0.0, clip: float | None = 1.0,
+             val_score: Callable[[], float] | None = None, patience: int | None = None,
+             progress: bool = True, desc: str = "train", max_seconds: float | None = None) -> dict[str, Any]:
+    """Train with Adam(W): ``train_batches(epoch)`` yields batches, ``loss_fn(batch)`` returns a scalar
+    loss. After each epoch ``val_score()`` (higher is better) drives early stopping (``patience``
+    epochs without improvement) and the best weights are restored at the end. A non-finite loss raises
+    NonFiniteLossError. Returns the history (per-epoch loss, validation score, seconds)."""
+    from tqdm.auto import tqdm
+
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    history: dict[str, Any] = {"loss": [], "val": [], "best_epoch": None, "seconds": 0.0}
+    best, best_state, bad = -math.inf, None, 0
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        model.train()
+        total, n = 0.0, 0
+        batches = list(train_batches(epoch))
+        bar = tqdm(batches, desc=f"{desc} {epoch + 1}/{epochs}", disable=not progress, leave=False)
+        for batch in bar:
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(batch)
+            if not torch.isfinite(loss):
+                raise NonFiniteLossError(f"loss: expected a finite value, got {loss.item()} at epoch {epoch + 1}")
+            loss.backward()
+            if clip:
+                nn.utils.clip_grad_norm_(model.parameters(), clip)
+            opt.step()
+            total += loss.item()
+            n += 1
+            bar.set_postfix(loss=f"{total / n:.4f}")
+        history["loss"].append(total / max(n, 1))
+        stop = max_seconds is not None and time.perf_counter() - t0 > max_seconds
+        if val_score is not None:
+            model.eval()
+            with torch.no_grad():
+                score = float(val_score())
+            history["val"].append(score)
+            if score > best:
+                best, bad = score, 0
+                best_state = copy.deepcopy(model.state_dict())
+                history["best_epoch"] = epoch + 1
+            else:
+                bad += 1
+                if patience is not None and bad >= patience:
+                    stop = True
+        if stop:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    history["seconds"] = time.perf_counter() - t0
+    return history

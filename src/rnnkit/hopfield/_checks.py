@@ -1,0 +1,116 @@
+"""Argument checks shared by the Hopfield modules (messages name the argument: "expected X, got Y")."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
+
+__all__ = ["check_positive_int", "check_positive_float", "check_fraction", "check_pm1", "check_real",
+           "make_generator"]
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{name}: expected a positive int, got {value!r}")
+    return value
+
+
+def check_positive_float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name}: expected a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def check_fraction(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ConfigError(f"{name}: expected a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _check_matrix(name: str, x: Any, width: int | None, rows: str) -> Tensor:
+    """A 2-D tensor ``(rows, width)`` with at least one row and finite values."""
+    if not isinstance(x, Tensor):
+        raise InputTypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    if x.is_complex():
+        raise InputTypeError(f"{name}: expected a real tensor, got dtype {x.dtype}")
+    if x.dim() != 2:
+        hint = " (use x.unsqueeze(0) for a single one)" if x.dim() == 1 else ""
+        raise ShapeError(f"{name}: expected a 2-D tensor ({rows}, {width if width else 'N'}){hint}, "
+                         f"got shape {tuple(x.shape)}")
+    if x.shape[0] == 0:
+        raise DataError(f"{name}: expected at least one row, got shape {tuple(x.shape)} (an empty set)")
+    if width is not None and x.shape[1] != width:
+        raise ShapeError(f"{name}: expected {width} columns (one per unit), got shape {tuple(x.shape)}")
+    if x.shape[1] == 0:
+        raise ShapeError(f"{name}: expected at least one column, got shape {tuple(x.shape)}")
+    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+        raise DataError(f"{name}: expected finite values, got NaN or infinity")
+    return x
+
+
+def check_pm1(name: str, x: Any, n_units: int | None, binarize: bool, dtype: torch.dtype,
+              device: torch.device | None) -> Tensor:
+    """Validate bipolar patterns ``(P, N)`` and return them as ``dtype`` on their own device.
+
+    Values must be exactly -1 or +1. With ``binarize=True`` any real values are mapped explicitly:
+    ``x > 0 -> +1`` and ``x <= 0 -> -1`` (so ``{0, 1}`` and boolean patterns become ``{-1, +1}``).
+    """
+    if not isinstance(binarize, bool):
+        raise ConfigError(f"binarize: expected a bool, got {binarize!r}")
+    if isinstance(x, Tensor) and x.dtype == torch.bool and binarize:
+        x = x.to(torch.int8)
+    x = _check_matrix(name, x, n_units, "P" if name == "patterns" else "B")
+    if device is not None and x.device != device:
+        raise InputTypeError(f"{name}: expected a tensor on {device} (where the weights are), got {x.device}")
+    if x.dtype == torch.bool:
+        raise InputTypeError(f"{name}: expected values in {{-1, +1}} (or binarize=True), got a bool tensor")
+    if binarize:
+        return torch.where(x > 0, 1.0, -1.0).to(dtype)
+    bad = (x != 1) & (x != -1)
+    if bool(bad.any()):
+        lo, hi = float(x.min()), float(x.max())
+        example = float(x[bad][0])
+        raise DataError(f"{name}: expected values in {{-1, +1}} (or binarize=True), got values in "
+                        f"[{_fmt(lo)}, {_fmt(hi)}] (e.g. {_fmt(example)})")
+    return x.to(dtype)
+
+
+def check_real(name: str, x: Any, width: int | None, device: torch.device | None, rows: str = "P") -> Tensor:
+    """Validate real-valued floating patterns/queries ``(rows, D)`` (never converted from integers)."""
+    x = _check_matrix(name, x, width, rows)
+    if not x.is_floating_point():
+        raise InputTypeError(f"{name}: expected a floating-point tensor, got dtype {x.dtype} "
+                             "(convert explicitly, e.g. x.float())")
+    if device is not None and x.device != device:
+        raise InputTypeError(f"{name}: expected a tensor on {device} (where the stored patterns are), "
+                             f"got {x.device}")
+    return x
+
+
+def make_generator(seed: Any) -> torch.Generator:
+    """A CPU ``torch.Generator`` from ``seed`` (int, an existing Generator, or None = fresh entropy).
+
+    The global RNG is never touched.
+    """
+    if isinstance(seed, torch.Generator):
+        if seed.device.type != "cpu":
+            raise ConfigError(f"seed: expected a CPU torch.Generator (orders are drawn on the CPU), "
+                              f"got one on {seed.device}")
+        return seed
+    g = torch.Generator()
+    if seed is None:
+        g.seed()
+    elif isinstance(seed, int) and not isinstance(seed, bool):
+        g.manual_seed(seed)
+    else:
+        raise ConfigError(f"seed: expected an int, a torch.Generator or None, got {seed!r}")
+    return g

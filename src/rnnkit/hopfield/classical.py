@@ -1,0 +1,307 @@
+r"""Classical (binary) Hopfield networks: Hebbian and Storkey learning, energy, sync/async recall.
+
+Symbols: ``N`` units, ``P`` stored patterns :math:`\xi^\mu \in \{-1,+1\}^N`, ``B`` cues (a batch of
+start states), states :math:`s \in \{-1,+1\}^N`.
+
+Learning rules (both keep ``W`` symmetric with a zero diagonal, so an energy exists):
+
+* Hebbian (sum of outer products):
+  :math:`W = \frac1N \sum_\mu \xi^\mu \xi^{\mu\top}`, :math:`w_{ii} = 0`. Storing more patterns later
+  just adds their outer products, so ``store(A); store(B)`` equals ``store(cat(A, B))``.
+* Storkey (1997), incremental, one pattern :math:`\xi` at a time, for :math:`i \ne j`:
+
+  .. math::
+      h_{ij} = \sum_{k \ne i, j} w_{ik}\,\xi_k, \qquad
+      w_{ij} \leftarrow w_{ij} + \tfrac1N\left(\xi_i \xi_j - \xi_i h_{ji} - h_{ij} \xi_j\right).
+
+  With :math:`h = W\xi` this is the rank-2 update
+  :math:`W \leftarrow W + \frac1N(\xi\xi^\top - \xi h^\top - h\xi^\top + 2W)` (off the diagonal), which is
+  how it is computed: :math:`O(N^2)` per pattern. Storkey's rule subtracts the cross-talk of the patterns
+  already stored, so it stores more (and more correlated) patterns than Hebbian.
+
+Energy and dynamics: :math:`E(s) = -\frac12 s^\top W s` and the local field :math:`h_i = \sum_j w_{ij} s_j`;
+a unit takes the sign of its field, :math:`s_i \leftarrow \operatorname{sgn}(h_i)`, and keeps its state
+when :math:`h_i = 0` (no threshold term: thresholds are not supported).
+
+* ``mode="async"``: units are updated one at a time in a fresh random order each sweep (the same order
+  for every cue of the batch, so one sweep is ``N`` vectorised steps). Each flip lowers :math:`E` strictly
+  (``W`` symmetric, :math:`w_{ii} \ge 0`), so recall always ends at a fixed point.
+* ``mode="sync"``: all units at once, :math:`s \leftarrow \operatorname{sgn}(W s)`. Ends at a fixed point
+  or a 2-cycle (sync dynamics with symmetric ``W`` has no longer cycles); a cue found in a 2-cycle is
+  frozen at the state where the repeat was detected.
+
+References: J. J. Hopfield (1982), PNAS 79:2554; A. Storkey (1997), ICANN, LNCS 1327:451;
+D. J. Amit, H. Gutfreund, H. Sompolinsky (1985), PRL 55:1530 (capacity :math:`\approx 0.138N`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
+from rnnkit.hopfield._checks import check_pm1, check_positive_int, make_generator
+
+__all__ = ["HopfieldNetwork", "RecallResult", "LEARNING_RULES", "RECALL_MODES", "overlap"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Learning rules: (W (N, N), X (P, N) in {-1, +1}) -> W with the patterns added. One registry by name.
+# ---------------------------------------------------------------------------------------------------
+def _hebbian(W: Tensor, X: Tensor) -> Tensor:
+    n = W.shape[0]
+    W = W + X.T @ X / n
+    W.fill_diagonal_(0)
+    return W
+
+
+def _storkey(W: Tensor, X: Tensor) -> Tensor:
+    n = W.shape[0]
+    for xi in X:  # inherently sequential: each pattern's update depends on the weights so far
+        h = W @ xi                              # h_i = sum_k w_ik xi_k (w_ii = 0)
+        cross = torch.outer(xi, h)              # xi_i h_j; adding its transpose keeps W exactly symmetric
+        # + 2W/N accounts for the k = j (resp. k = i) terms that h_ij (resp. h_ji) leaves out
+        W = W * (1 + 2 / n) + (torch.outer(xi, xi) - (cross + cross.T)) / n
+        W.fill_diagonal_(0)
+    return W
+
+
+LEARNING_RULES: dict[str, Callable[[Tensor, Tensor], Tensor]] = {"hebbian": _hebbian, "storkey": _storkey}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Recall dynamics: (W, s (B, N) float +-1, max_steps, generator) -> (s, steps, fixed_point, two_cycle).
+# ---------------------------------------------------------------------------------------------------
+def _recall_async(W: Tensor, s: Tensor, max_steps: int, generator: torch.Generator):
+    B, N = s.shape
+    cols = W.T.contiguous()                    # cols[i] = W[:, i]: how flipping unit i moves every field
+    steps = torch.full((B,), max_steps, dtype=torch.long, device=s.device)
+    done = torch.zeros(B, dtype=torch.bool, device=s.device)
+    sparse = s.device.type == "cpu"            # CPU: touch only the cues that flip; GPU: no host syncs
+    active = torch.arange(B, device=s.device)  # cues not yet at a fixed point (the only ones swept)
+    for sweep in range(1, max_steps + 1):
+        x = s[active]                          # (A, N) copy of the active cues
+        h = x @ W.T                            # exact fields at the start of each sweep (no drift)
+        changed = torch.zeros(x.shape[0], dtype=torch.bool, device=s.device)
+        for i in torch.randperm(N, generator=generator).tolist():
+            flip = x[:, i] * h[:, i] < 0       # the field disagrees with the state (ties keep it)
+            if sparse:
+                rows = flip.nonzero().squeeze(1)
+                if rows.numel() == 0:
+                    continue
+                new = -x[rows, i]
+                x[rows, i] = new
+                # index_put_ (not index_add_/addr_): stays single-threaded for these tiny updates,
+                # which matters on a loaded 2-core machine (OpenMP barriers cost ~100x otherwise).
+                h.index_put_((rows,), torch.outer(2 * new, cols[i]), accumulate=True)
+                changed[rows] = True
+            else:
+                delta = torch.where(flip, -2 * x[:, i], torch.zeros_like(x[:, i]))
+                x[:, i] += delta
+                h.addr_(delta, cols[i])
+                changed |= flip
+        s[active] = x
+        settled = active[~changed]             # a sweep that flipped nothing: a fixed point
+        steps[settled] = sweep
+        done[settled] = True
+        active = active[changed]
+        if active.numel() == 0:
+            break
+    return s, steps, done, torch.zeros_like(done)
+
+
+def _recall_sync(W: Tensor, s: Tensor, max_steps: int, generator: torch.Generator):
+    B, _ = s.shape
+    steps = torch.full((B,), max_steps, dtype=torch.long, device=s.device)
+    fixed = torch.zeros(B, dtype=torch.bool, device=s.device)
+    cycle = torch.zeros_like(fixed)
+    prev: Tensor | None = None                 # the state one step before s
+    for t in range(1, max_steps + 1):
+        h = s @ W.T
+        new = torch.where(h > 0, 1.0, torch.where(h < 0, -1.0, s)).to(s.dtype)
+        active = ~(fixed | cycle)
+        is_fixed = active & (new == s).all(1)
+        is_cycle = active & ~is_fixed & (new == prev).all(1) if prev is not None else torch.zeros_like(fixed)
+        steps[is_fixed | is_cycle] = t
+        fixed |= is_fixed
+        cycle |= is_cycle
+        prev = s
+        s = torch.where(active[:, None], new, s)   # cues already settled stay frozen
+        if bool((fixed | cycle).all()):
+            break
+    return s, steps, fixed, cycle
+
+
+RECALL_MODES: dict[str, Callable[..., tuple[Tensor, Tensor, Tensor, Tensor]]] = {
+    "async": _recall_async,
+    "sync": _recall_sync,
+}
+
+
+def overlap(states: Tensor, targets: Tensor) -> Tensor:
+    r"""Row-wise overlap :math:`m = \frac1N s \cdot \xi` of ``(B, N)`` states with ``(B, N)`` targets.
+
+    ``m = 1`` is perfect recall, ``m = -1`` the inverted pattern (also an attractor), ``m ~ 0`` unrelated.
+
+    >>> overlap(torch.tensor([[1., 1., -1., -1.]]), torch.tensor([[1., 1., -1., 1.]]))
+    tensor([0.5000])
+    """
+    if not isinstance(states, Tensor) or not isinstance(targets, Tensor):
+        raise InputTypeError(f"states, targets: expected torch.Tensors, got {type(states).__name__}, "
+                             f"{type(targets).__name__}")
+    if states.shape != targets.shape or states.dim() != 2:
+        raise ShapeError(f"states, targets: expected two (B, N) tensors of the same shape, got "
+                         f"{tuple(states.shape)} and {tuple(targets.shape)}")
+    return (states * targets.to(states.dtype)).mean(1)
+
+
+@dataclass(frozen=True)
+class RecallResult:
+    """What :meth:`HopfieldNetwork.recall` returns (always this type, whatever the mode).
+
+    * ``states``: ``(B, N)`` final states in ``{-1, +1}`` (the weights' dtype and device).
+    * ``steps``: ``(B,)`` int64 sweeps run for each cue, counting the last one that found no change
+      (fixed point) or the repeat (2-cycle): a cue that already is a fixed point has ``steps == 1``.
+      ``max_steps`` where neither happened.
+    * ``fixed_point``: ``(B,)`` bool, the final state is a fixed point of the dynamics.
+    * ``two_cycle``: ``(B,)`` bool, sync only: the state alternates between two states (never set by
+      async, which always ends at fixed points).
+    * ``energy``: ``(B,)`` energy :math:`-\\frac12 s^\\top W s` of the final states.
+    """
+
+    states: Tensor
+    steps: Tensor
+    fixed_point: Tensor
+    two_cycle: Tensor
+    energy: Tensor
+
+    @property
+    def converged(self) -> Tensor:
+        """``(B,)`` bool: a fixed point or a 2-cycle was reached within ``max_steps``."""
+        return self.fixed_point | self.two_cycle
+
+
+class HopfieldNetwork:
+    r"""A binary Hopfield network: content-addressable memory for ``{-1, +1}`` patterns.
+
+    Args:
+        n_units: ``N``, the number of units (the length of each pattern).
+        rule: the learning rule, ``"hebbian"`` or ``"storkey"`` (see the module docstring for the
+            equations).
+        dtype: floating dtype of the weights and returned states (default ``torch.float32``).
+
+    The weights live on the device of the first patterns stored; later patterns and cues must be on
+    the same device. ``weights`` is ``None`` until :meth:`store` is called.
+
+    Example (store three random patterns in 64 units, recall one from a cue with 8 bits flipped):
+
+    >>> import torch
+    >>> from rnnkit.hopfield import HopfieldNetwork
+    >>> g = torch.Generator().manual_seed(0)
+    >>> patterns = torch.randint(0, 2, (3, 64), generator=g).float() * 2 - 1   # (P, N) in {-1, +1}
+    >>> net = HopfieldNetwork(64, rule="storkey").store(patterns)
+    >>> cue = patterns[:1].clone()
+    >>> cue[0, :8] *= -1
+    >>> result = net.recall(cue, mode="async", seed=0)
+    >>> bool(torch.equal(result.states, patterns[:1])), bool(result.fixed_point[0])
+    (True, True)
+    >>> int(result.steps[0])  # one sweep repaired the cue, the second changed nothing
+    2
+    >>> bool(net.energy(result.states)[0] < net.energy(cue)[0])
+    True
+    """
+
+    def __init__(self, n_units: int, rule: str = "hebbian", *, dtype: torch.dtype = torch.float32) -> None:
+        self.n_units = check_positive_int("n_units", n_units)
+        if rule not in LEARNING_RULES:
+            raise ConfigError(f"rule: expected one of {list(LEARNING_RULES)}, got {rule!r}")
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise ConfigError(f"dtype: expected a floating torch.dtype, got {dtype!r}")
+        self.rule = rule
+        self.dtype = dtype
+        self.weights: Tensor | None = None
+        self.n_patterns = 0
+
+    @classmethod
+    def from_weights(cls, weights: Tensor, rule: str = "hebbian") -> HopfieldNetwork:
+        """A network with the given ``(N, N)`` weights (copied; e.g. deliberately damaged ones).
+
+        The weights are used as given: the energy guarantee of async recall needs them symmetric with
+        a non-negative diagonal. ``rule`` is the rule later :meth:`store` calls use.
+        """
+        if not isinstance(weights, Tensor) or not weights.is_floating_point():
+            got = weights.dtype if isinstance(weights, Tensor) else type(weights).__name__
+            raise InputTypeError(f"weights: expected a floating-point torch.Tensor, got {got}")
+        if weights.dim() != 2 or weights.shape[0] != weights.shape[1] or weights.shape[0] == 0:
+            raise ShapeError(f"weights: expected a square (N, N) tensor with N >= 1, got {tuple(weights.shape)}")
+        if not bool(torch.isfinite(weights).all()):
+            raise DataError("weights: expected finite values, got NaN or infinity")
+        net = cls(weights.shape[0], rule, dtype=weights.dtype)
+        net.weights = weights.detach().clone()
+        return net
+
+    @property
+    def device(self) -> torch.device | None:
+        """The device the weights live on (``None`` before the first :meth:`store`)."""
+        return None if self.weights is None else self.weights.device
+
+    def __repr__(self) -> str:
+        return (f"HopfieldNetwork(n_units={self.n_units}, rule={self.rule!r}, n_patterns={self.n_patterns}, "
+                f"device={self.device})")
+
+    def _check_states(self, name: str, x: Any, binarize: bool) -> Tensor:
+        if self.weights is None:
+            raise ConfigError(f"{name}: expected a network with stored patterns (call store(patterns) first), "
+                              "got an empty network")
+        return check_pm1(name, x, self.n_units, binarize, self.dtype, self.weights.device)
+
+    def store(self, patterns: Tensor, *, binarize: bool = False) -> HopfieldNetwork:
+        """Add ``patterns`` ``(P, N)`` with values in ``{-1, +1}`` to the memory; returns ``self``.
+
+        ``binarize=True`` maps any real values explicitly (``> 0 -> +1``, ``<= 0 -> -1``) instead of
+        raising on values other than ``-1`` and ``+1``. Calling ``store`` again adds more patterns.
+        """
+        X = check_pm1("patterns", patterns, self.n_units, binarize, self.dtype, self.device)
+        W = self.weights
+        if W is None:
+            W = torch.zeros(self.n_units, self.n_units, dtype=self.dtype, device=X.device)
+        self.weights = LEARNING_RULES[self.rule](W, X)
+        self.n_patterns += X.shape[0]
+        return self
+
+    def field(self, states: Tensor, *, binarize: bool = False) -> Tensor:
+        """Local fields :math:`h = W s` for ``(B, N)`` states, returned as ``(B, N)``."""
+        s = self._check_states("states", states, binarize)
+        return s @ self.weights.T
+
+    def energy(self, states: Tensor, *, binarize: bool = False) -> Tensor:
+        r"""Energy :math:`E(s) = -\frac12 s^\top W s` of each of ``(B, N)`` states, returned as ``(B,)``."""
+        s = self._check_states("states", states, binarize)
+        return -0.5 * ((s @ self.weights.T) * s).sum(1)
+
+    def recall(self, cues: Tensor, mode: str = "async", max_steps: int = 100, seed: Any = None, *,
+               binarize: bool = False) -> RecallResult:
+        """Run the dynamics from each of ``(B, N)`` cues until it settles (or ``max_steps`` sweeps).
+
+        Args:
+            cues: ``(B, N)`` start states in ``{-1, +1}`` (``binarize=True`` maps real values).
+            mode: ``"async"`` (random unit order per sweep) or ``"sync"`` (all units at once).
+            max_steps: the most sweeps to run (a sweep updates every unit once).
+            seed: async only: an int, a CPU ``torch.Generator`` or ``None`` (fresh randomness). The
+                global RNG is never used or changed. Sync recall is deterministic and ignores it.
+
+        Returns:
+            a :class:`RecallResult` (states, steps, fixed_point, two_cycle, energy per cue).
+        """
+        if mode not in RECALL_MODES:
+            raise ConfigError(f"mode: expected one of {list(RECALL_MODES)}, got {mode!r}")
+        check_positive_int("max_steps", max_steps)
+        generator = make_generator(seed)
+        s = self._check_states("cues", cues, binarize).clone()
+        s, steps, fixed, cycle = RECALL_MODES[mode](self.weights, s, max_steps, generator)
+        energy = -0.5 * ((s @ self.weights.T) * s).sum(1)
+        return RecallResult(states=s, steps=steps, fixed_point=fixed, two_cycle=cycle, energy=energy)

@@ -11,6 +11,7 @@ from rnnkit.cli.common import UsageError, apply_config, print_result
 
 # Command name -> module under rnnkit.cli defining add_parser(subparsers) and run(args).
 COMMANDS: dict[str, str] = {
+    "hopfield": "hopfield",
     "classify": "classify",
 }
 

@@ -1,0 +1,163 @@
+"""``rnnkit hopfield capacity|robustness|digits|modern-capacity``: Hopfield memory experiments.
+
+Each experiment writes ``<experiment>.png`` and ``<experiment>.json`` to ``--out DIR`` (default
+``runs/hopfield-<experiment>``) and returns its results (``--json`` prints them as one JSON object).
+Size flags (``--sizes``, ``--loads``, ``--n-units``, ...) make small, fast runs possible, e.g.::
+
+    rnnkit hopfield capacity --sizes 100 --loads 0.05 0.1 0.2 0.3 --json
+    rnnkit hopfield robustness --n-units 200 --n-patterns 10 --trials 3
+    rnnkit hopfield digits --classes 0 1 4 --corruption 0.15
+    rnnkit hopfield modern-capacity --n-units 100 --beta 1.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rnnkit.cli.common import UsageError, add_common, to_jsonable
+from rnnkit.errors import ConfigError
+
+__all__ = ["add_parser", "run"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
+    return value
+
+
+def _digit(text: str) -> int:
+    if text not in {str(d) for d in range(10)}:
+        raise argparse.ArgumentTypeError(f"expected a digit 0..9, got {text!r}")
+    return int(text)
+
+
+def _common(p: argparse.ArgumentParser, name: str) -> None:
+    add_common(p, seed=True, out=True)
+    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
+    p.set_defaults(_experiment=name, _parser=p)
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    from rnnkit.hopfield.experiments import DEFAULT_LOADS, DEFAULT_MODERN_LOADS
+
+    parser = subparsers.add_parser(
+        "hopfield", help="Hopfield memory experiments (capacity, robustness, digits, modern-capacity)",
+        description="Classical (Hebbian, Storkey) and modern Hopfield memory experiments; each writes a PNG "
+                    "and a JSON to --out DIR.")
+    sub = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT")
+    sub.required = True
+    rules = ["hebbian", "storkey"]
+
+    p = sub.add_parser("capacity", help="fraction of random patterns recalled exactly vs load P/N")
+    _common(p, "capacity")
+    p.add_argument("--sizes", type=_positive_int, nargs="+", default=[100, 200, 500], metavar="N",
+                   help="network sizes N (default 100 200 500)")
+    p.add_argument("--loads", type=_positive_float, nargs="+", default=list(DEFAULT_LOADS), metavar="P/N",
+                   help="loads P/N (default 0.025 ... 0.5 in steps of 0.025)")
+    p.add_argument("--rules", choices=rules, nargs="+", default=rules, help="learning rules (default both)")
+    p.add_argument("--trials", type=_positive_int, default=1, help="repeats per point (default 1)")
+    p.add_argument("--mode", choices=["async", "sync"], default="async", help="recall dynamics (default async)")
+    p.add_argument("--max-steps", type=_positive_int, default=50, help="most sweeps per recall (default 50)")
+
+    p = sub.add_parser("robustness", help="recall overlap vs connections cut/perturbed and vs cue noise")
+    _common(p, "robustness")
+    p.add_argument("--n-units", type=_positive_int, default=200, help="N (default 200)")
+    p.add_argument("--n-patterns", type=_positive_int, default=10, help="P stored (default 10)")
+    p.add_argument("--rule", choices=rules, default="hebbian", help="learning rule (default hebbian)")
+    p.add_argument("--fractions", type=_fraction, nargs="+", default=[k / 10 for k in range(10)],
+                   help="fractions of connections altered (default 0 0.1 ... 0.9)")
+    p.add_argument("--noise-levels", type=_fraction, nargs="+", default=[k / 20 for k in range(11)],
+                   help="fractions of cue bits flipped (default 0 0.05 ... 0.5)")
+    p.add_argument("--cue-noise", type=_fraction, default=0.1,
+                   help="cue bits flipped in the damage curves (default 0.1)")
+    p.add_argument("--perturb-scale", type=_positive_float, default=1.0,
+                   help="perturbation std in units of the weights' std (default 1)")
+    p.add_argument("--trials", type=_positive_int, default=3, help="repeats (default 3)")
+    p.add_argument("--mode", choices=["async", "sync"], default="async", help="recall dynamics (default async)")
+
+    p = sub.add_parser("digits", help="store binarised sklearn digits, recall from corrupted/half cues")
+    _common(p, "digits")
+    p.add_argument("--classes", type=_digit, nargs="+", default=[0, 1, 4], help="digits stored (default 0 1 4)")
+    p.add_argument("--rules", choices=rules, nargs="+", default=rules, help="learning rules (default both)")
+    p.add_argument("--corruption", type=_fraction, default=0.15, help="cue bits flipped (default 0.15)")
+    p.add_argument("--threshold", type=float, default=8.0, help="pixel > threshold is +1 (0..16; default 8)")
+    p.add_argument("--n-cues", type=_positive_int, default=20, help="cues per digit and cue type (default 20)")
+    p.add_argument("--picture-rule", choices=rules, default="storkey", help="rule drawn in the PNG")
+
+    p = sub.add_parser("modern-capacity", aliases=["modern"],
+                       help="Hebbian vs Storkey vs modern Hopfield on the same patterns")
+    _common(p, "modern-capacity")
+    p.add_argument("--n-units", type=_positive_int, default=100, help="N (default 100)")
+    p.add_argument("--loads", type=_positive_float, nargs="+", default=list(DEFAULT_MODERN_LOADS),
+                   metavar="P/N", help="loads P/N (default 0.05 ... 4)")
+    p.add_argument("--cue-noise", type=_fraction, default=0.1, help="cue bits flipped (default 0.1)")
+    p.add_argument("--beta", type=_positive_float, default=1.0, help="modern inverse temperature (default 1)")
+    p.add_argument("--trials", type=_positive_int, default=1, help="repeats per load (default 1)")
+    p.add_argument("--max-steps", type=_positive_int, default=50, help="most updates per recall (default 50)")
+    return parser
+
+
+def _kwargs(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
+    return {n: getattr(args, n) for n in names}
+
+
+def run(args: argparse.Namespace) -> dict:
+    from rnnkit.hopfield import experiments as ex
+
+    name = args._experiment
+    table = {
+        "capacity": (ex.capacity_experiment, ex.plot_capacity,
+                     ["sizes", "loads", "rules", "trials", "mode", "max_steps"]),
+        "robustness": (ex.robustness_experiment, ex.plot_robustness,
+                       ["n_units", "n_patterns", "rule", "fractions", "noise_levels", "cue_noise", "perturb_scale",
+                        "trials", "mode"]),
+        "digits": (ex.digits_experiment, ex.plot_digits,
+                   ["classes", "rules", "corruption", "threshold", "n_cues", "picture_rule"]),
+        "modern-capacity": (ex.modern_capacity_experiment, ex.plot_modern_capacity,
+                            ["n_units", "loads", "cue_noise", "beta", "trials", "max_steps"]),
+    }
+    experiment, plot, names = table[name]
+    if name == "digits" and args.picture_rule not in args.rules:
+        raise UsageError(f"--picture-rule: expected one of --rules {args.rules}, got {args.picture_rule!r}")
+    if name == "digits" and len(set(args.classes)) != len(args.classes):
+        raise UsageError(f"--classes: expected distinct digits, got {args.classes}")
+    try:
+        result = experiment(**_kwargs(args, names), seed=args.seed, device=args.device)
+    except ConfigError as e:  # a flag value the experiment rejects (e.g. an unknown --device)
+        raise UsageError(str(e)) from e
+    out = Path(args.out) if args.out is not None else Path("runs") / f"hopfield-{name}"
+    out.mkdir(parents=True, exist_ok=True)
+    png = plot(result, out / f"{name}.png")
+    json_path = out / f"{name}.json"
+    result["files"] = {"png": str(png), "json": str(json_path)}
+    json_path.write_text(json.dumps(to_jsonable(result), indent=1))
+    result.pop("picture", None)  # the digit images stay in the JSON file only
+    return result

@@ -1,4 +1,9 @@
-"""``rnnkit`` entry point: only registers the commands (one module each under ``rnnkit.cli``)."""
+"""``rnnkit`` entry point: only registers the commands (one module each under ``rnnkit.cli``).
+
+Exit codes: 0 ok, 1 runtime error (one line on stderr; the traceback with ``--debug``), 2 usage error
+(argparse's own errors, :class:`~rnnkit.cli.common.UsageError`, :class:`~rnnkit.errors.ConfigError`),
+130 interrupted.
+"""
 
 from __future__ import annotations
 
@@ -8,48 +13,78 @@ import sys
 import traceback
 
 from rnnkit.cli.common import UsageError, apply_config, print_result
+from rnnkit.errors import ConfigError
 
 # Command name -> module under rnnkit.cli defining add_parser(subparsers) and run(args).
 COMMANDS: dict[str, str] = {
+    "env": "env",
+    "datasets": "datasets",
     "hopfield": "hopfield",
     "classify": "classify",
 }
 
 
+def _unavailable(name: str, module: str, error: BaseException):
+    """A stand-in for a command whose module failed to import: the other commands keep working
+    (``rnnkit env`` above all, which bug reports need) and this one reports why it cannot run."""
+    message = f"command unavailable: rnnkit.cli.{module} failed to import ({type(error).__name__}: {error})"
+
+    def add_parser(sub):
+        p = sub.add_parser(name, help=f"(unavailable: {type(error).__name__})")
+        p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        return p
+
+    def run(args):
+        raise RuntimeError(message)
+
+    return add_parser, run, message
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The ``rnnkit`` parser with every command in :data:`COMMANDS` registered."""
     parser = argparse.ArgumentParser(prog="rnnkit", description="Recurrent neural networks on PyTorch.")
     from rnnkit import __version__
 
     parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    parser.set_defaults(_unavailable={})
     for name, module in COMMANDS.items():
-        mod = importlib.import_module(f"rnnkit.cli.{module}")
-        p = mod.add_parser(sub)
-        p.set_defaults(_run=mod.run, _parser=p)
+        try:
+            mod = importlib.import_module(f"rnnkit.cli.{module}")
+            add_parser, run = mod.add_parser, mod.run
+        except Exception as e:  # noqa: BLE001 - reported when the command is used
+            add_parser, run, message = _unavailable(name, module, e)
+            parser.get_default("_unavailable")[name] = message
+        p = add_parser(sub)
+        p.set_defaults(_run=run, _parser=p)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error)."""
+    """Run the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error, 130 interrupted)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    broken = parser.get_default("_unavailable")
+    if argv and argv[0] in broken:  # whatever flags follow, say why the command cannot run
+        print(f"rnnkit {argv[0]}: error: {broken[argv[0]]}", file=sys.stderr)
+        return 1
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
-        return int(e.code or 0)
+        return int(e.code or 0) if not isinstance(e.code, str) else 2
     debug = getattr(args, "debug", False)
     try:
         sub_argv = argv[argv.index(args.command) + 1:]
-        apply_config(args._parser, args, sub_argv)
+        apply_config(args._parser, args, sub_argv, root=parser, full_argv=argv)
         result = args._run(args)
         if result is not None:
             print_result(result, getattr(args, "json", False))
         return 0
-    except UsageError as e:
+    except (UsageError, ConfigError) as e:
         if debug:
             traceback.print_exc()
-        print(f"rnnkit {args.command}: error: {e}", file=sys.stderr)
+        print(f"rnnkit {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"rnnkit {args.command}: interrupted", file=sys.stderr)
@@ -57,8 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # runtime error: one line unless --debug
         if debug:
             traceback.print_exc()
-        print(f"rnnkit {args.command}: error: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"rnnkit {args.command}: error: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
         return 1
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
 
 
 def entry() -> None:  # pragma: no cover - console script shim

@@ -1,0 +1,74 @@
+"""``rnnkit env``: versions, platform, devices and threads, for bug reports.
+
+    rnnkit env            # readable listing
+    rnnkit env --json     # one JSON object
+
+:func:`collect_env` returns the same dict for programs and tests.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import sys
+
+from rnnkit.cli.common import add_common
+
+__all__ = ["add_parser", "run", "collect_env"]
+
+OPTIONAL = ("numpy", "pandas", "safetensors", "matplotlib", "tqdm", "statsmodels", "scikit-learn", "sktime")
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def collect_env() -> dict:
+    """Versions (rnnkit, Python, torch, NumPy and the optional packages), platform, CUDA devices, threads."""
+    import torch
+
+    from rnnkit import __version__
+
+    cuda = torch.cuda.is_available()
+    devices = []
+    if cuda:
+        for i in range(torch.cuda.device_count()):
+            p = torch.cuda.get_device_properties(i)
+            devices.append({"index": i, "name": p.name, "memory_gib": round(p.total_memory / 2**30, 1),
+                            "capability": f"{p.major}.{p.minor}"})
+    mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+    return {
+        "rnnkit": __version__,
+        "python": platform.python_version(),
+        "python_executable": sys.executable,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "torch": torch.__version__,
+        "numpy": _version("numpy"),
+        "packages": {name: _version(name) for name in OPTIONAL},
+        "cuda_available": cuda,
+        "cuda_version": torch.version.cuda,
+        "cudnn_version": torch.backends.cudnn.version() if cuda else None,
+        "devices": devices,
+        "mps_available": mps,
+        "default_device": "cuda" if cuda else ("mps" if mps else "cpu"),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch_interop_threads": torch.get_num_interop_threads(),
+        "distributed_available": torch.distributed.is_available(),
+    }
+
+
+def add_parser(sub):
+    p = sub.add_parser("env", help="show versions, devices and threads (for bug reports)",
+                       description=__doc__.split("\n\n")[0])
+    add_common(p, config=False)
+    return p
+
+
+def run(args) -> dict:
+    return collect_env()

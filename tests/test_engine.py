@@ -5,7 +5,7 @@ import torch
 
 import rnnkit
 from rnnkit.cells import get_cell
-from rnnkit.engine import BPTTFunction, flip_sequences, gradflow, last_valid, step_mask
+from rnnkit.engine import BPTTFunction, LoopOptions, flip_sequences, gradflow, last_valid, step_mask
 
 T, B, H, I = 4, 3, 3, 2
 
@@ -29,7 +29,8 @@ def test_gradcheck_hand_bptt(name, masked):
         with torch.no_grad():
             xp.add_(torch.sign(xp) * 0.5)
             w.mul_(0.1)
-    fn = lambda xp, w, *rest: BPTTFunction.apply(cell, xp, w, rest[0] if b is not None else None, mask, None,  # noqa: E731
+    opts = LoopOptions(cell)
+    fn = lambda xp, w, *rest: BPTTFunction.apply(opts, xp, w, rest[0] if b is not None else None, mask,  # noqa: E731
                                                  *(rest[1:] if b is not None else rest))
     args = (xp, w, *([b] if b is not None else []), *s0)
     assert torch.autograd.gradcheck(fn, args, eps=1e-6, atol=1e-5)
@@ -42,13 +43,14 @@ def test_gradcheck_catches_a_wrong_backward(name, monkeypatch):
     xp, w, b, mask, s0 = _inputs(cell, False, bias=True)
     real = type(cell).backward
 
-    def wrong(self, d_state, saved):
-        d_xp, d_hp, direct = real(self, d_state, saved)
-        return d_xp * 1.01, d_hp, direct
+    def wrong(self, d_state, saved, params=()):
+        d_xp, d_hp, direct, d_params = real(self, d_state, saved, params)
+        return d_xp * 1.01, d_hp, direct, d_params
 
     monkeypatch.setattr(type(cell), "backward", wrong)
     args = (xp, w, *([b] if b is not None else []), *s0)
-    fn = lambda xp, w, *rest: BPTTFunction.apply(cell, xp, w, rest[0] if b is not None else None, None, None,  # noqa: E731
+    opts = LoopOptions(cell)
+    fn = lambda xp, w, *rest: BPTTFunction.apply(opts, xp, w, rest[0] if b is not None else None, None,  # noqa: E731
                                                  *(rest[1:] if b is not None else rest))
     assert not torch.autograd.gradcheck(fn, args, eps=1e-6, atol=1e-5, raise_exception=False)
 

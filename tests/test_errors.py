@@ -86,8 +86,6 @@ def test_step_on_bidirectional_and_interop_errors():
         rnnkit.GRU(4, 3, bidirectional=True).step(torch.randn(2, 4))
     with pytest.raises(ConfigError, match="module: expected torch.nn.RNN, LSTM or GRU, got Linear"):
         rnnkit.from_torch(torch.nn.Linear(2, 2))
-    with pytest.raises(ConfigError, match="proj_size"):
-        rnnkit.from_torch(torch.nn.LSTM(4, 3, proj_size=2))
     with pytest.raises(ConfigError, match="merge='sum' has no torch.nn equivalent"):
         rnnkit.LSTM(4, 3, bidirectional=True, merge="sum").to_torch()
     with pytest.raises(ConfigError, match="layer: expected a unidirectional layer"):

@@ -41,6 +41,10 @@ class CellMath:
       input projection and :meth:`forward` receives the sum as ``xp`` with ``hp=None``).
     * ``native`` -- the name of torch's fused kernel that computes exactly this cell
       (``"lstm"``, ``"gru"``, ``"rnn_tanh"``, ``"rnn_relu"``) or ``None``.
+
+    A cell may own extra per-layer parameters (LayerNorm gains, peepholes, a projection): it lists them
+    in :meth:`param_specs`; the layer creates them (``<name>_l{k}[_reverse]``) and the engine passes
+    them to :meth:`forward` / :meth:`backward` as ``params`` in that order.
     """
 
     name: ClassVar[str] = ""
@@ -49,22 +53,31 @@ class CellMath:
     additive: ClassVar[bool] = True
     native: ClassVar[str | None] = None
 
-    def forward(self, xp: Tensor, hp: Tensor | None, state: State) -> tuple[State, tuple[Tensor, ...]]:
+    def state_sizes(self, hidden_size: int) -> tuple[int, ...]:
+        """Feature size of each state tensor (the first is the output's)."""
+        return (hidden_size,) * len(self.state_names)
+
+    def param_specs(self, hidden_size: int) -> list[tuple[str, tuple[int, ...], str]]:
+        """Extra parameters: ``(name, shape, init)`` with init ``"ones"``, ``"zeros"`` or ``"uniform"``."""
+        return []
+
+    def forward(self, xp: Tensor, hp: Tensor | None, state: State,
+                params: tuple[Tensor, ...] = ()) -> tuple[State, tuple[Tensor, ...]]:
         """One step: returns ``(new_state, saved)``; ``saved`` is whatever :meth:`backward` needs.
 
         Written with out-of-place tensor ops only, so the same code serves the autograd reference path.
         """
         raise NotImplementedError
 
-    def backward(
-        self, d_state: State, saved: tuple[Tensor, ...]
-    ) -> tuple[Tensor, Tensor | None, tuple[Tensor | None, ...]]:
+    def backward(self, d_state: State, saved: tuple[Tensor, ...], params: tuple[Tensor, ...] = ()
+                 ) -> tuple[Tensor, Tensor | None, tuple[Tensor | None, ...], tuple[Tensor, ...]]:
         """Local backward of :meth:`forward`.
 
         ``d_state`` holds the gradients of the new state (one per ``state_names``). Returns
-        ``(d_xp, d_hp, d_state_prev_direct)``: the gradient of the input pre-activation, of the recurrent
-        pre-activation (``None`` when equal to ``d_xp``, as for additive cells) and of the previous state
-        through paths that do not go through ``W_hh`` (``None`` entries mean zero).
+        ``(d_xp, d_hp, d_state_prev_direct, d_params)``: the gradient of the input pre-activation, of the
+        recurrent pre-activation (``None`` when equal to ``d_xp``, as for additive cells), of the previous
+        state through paths that do not go through ``W_hh`` (``None`` entries mean zero), and of each
+        extra parameter for this step (summed over the batch; ``()`` when there are none).
         """
         raise NotImplementedError
 

@@ -19,14 +19,14 @@ class ElmanTanh(CellMath):
     additive = True
     native = "rnn_tanh"
 
-    def forward(self, xp, hp, state):
+    def forward(self, xp, hp, state, params=()):
         h = torch.tanh(xp if hp is None else xp + hp)
         return (h,), (h,)
 
-    def backward(self, d_state, saved):
+    def backward(self, d_state, saved, params=()):
         (h,) = saved
         (dh,) = d_state
-        return tanh_backward(dh, h), None, (None,)
+        return tanh_backward(dh, h), None, (None,), ()
 
 
 class ElmanReLU(CellMath):
@@ -38,14 +38,14 @@ class ElmanReLU(CellMath):
     additive = True
     native = "rnn_relu"
 
-    def forward(self, xp, hp, state):
+    def forward(self, xp, hp, state, params=()):
         h = torch.relu(xp if hp is None else xp + hp)
         return (h,), (h,)
 
-    def backward(self, d_state, saved):
+    def backward(self, d_state, saved, params=()):
         (h,) = saved
         (dh,) = d_state
-        return threshold_backward(dh, h, 0), None, (None,)  # dh where h > 0, else 0
+        return threshold_backward(dh, h, 0), None, (None,), ()  # dh where h > 0, else 0
 
 
 register_cell(ElmanTanh())

@@ -30,7 +30,7 @@ class GRUMath(CellMath):
     additive = False
     native = "gru"
 
-    def forward(self, xp, hp, state):
+    def forward(self, xp, hp, state, params=()):
         (h,) = state
         H = h.shape[-1]
         rz = torch.sigmoid(xp[:, : 2 * H] + hp[:, : 2 * H])
@@ -40,7 +40,7 @@ class GRUMath(CellMath):
         h_new = torch.lerp(n, h, z)  # n + z ⊙ (h - n)
         return (h_new,), (rz, n, hn, h)
 
-    def backward(self, d_state, saved):
+    def backward(self, d_state, saved, params=()):
         rz, n, hn, h = saved
         (dh,) = d_state
         H = h.shape[-1]
@@ -50,7 +50,7 @@ class GRUMath(CellMath):
         d_rz = sigmoid_backward(torch.cat((dn_pre * hn, dh * (h - n)), dim=1), rz)
         d_xp = torch.cat((d_rz, dn_pre), dim=1)
         d_hp = torch.cat((d_rz, dn_pre * r), dim=1)
-        return d_xp, d_hp, (dh_z,)
+        return d_xp, d_hp, (dh_z,), ()
 
 
 register_cell(GRUMath())

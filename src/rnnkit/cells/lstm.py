@@ -30,7 +30,7 @@ class LSTMMath(CellMath):
     additive = True
     native = "lstm"
 
-    def forward(self, xp, hp, state):
+    def forward(self, xp, hp, state, params=()):
         _, c = state
         pre = xp if hp is None else xp + hp
         H = c.shape[-1]
@@ -43,7 +43,7 @@ class LSTMMath(CellMath):
         h_new = o * tc
         return (h_new, c_new), (sig, g, c, tc)
 
-    def backward(self, d_state, saved):
+    def backward(self, d_state, saved, params=()):
         sig, g, c, tc = saved
         dh, dc_next = d_state
         H = c.shape[-1]
@@ -54,7 +54,7 @@ class LSTMMath(CellMath):
         # [di, df, (placeholder for g), do] through σ' in one kernel, then the g block through tanh'.
         d_pre = sigmoid_backward(torch.cat((dc * g, dc * c, dc, dh * tc), dim=1), sig)
         d_pre[:, 2 * H : 3 * H] = tanh_backward(dc * i, g)
-        return d_pre, None, (None, dc * f)
+        return d_pre, None, (None, dc * f), ()
 
 
 register_cell(LSTMMath())

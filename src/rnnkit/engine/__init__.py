@@ -1,7 +1,7 @@
 """The time loop: hand-written BPTT, the autograd reference path, native dispatch, nested scan, masks."""
 
 from rnnkit.engine import gradflow
-from rnnkit.engine.bptt import BPTTFunction, run_bptt
+from rnnkit.engine.bptt import BPTTFunction, LoopOptions, run_bptt
 from rnnkit.engine.masks import check_lengths, flip_sequences, last_valid, step_mask
 from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
@@ -12,6 +12,7 @@ ENGINES = ("auto", "native", "bptt", "reference")
 __all__ = [
     "ENGINES",
     "BPTTFunction",
+    "LoopOptions",
     "run_bptt",
     "run_reference",
     "run_native",

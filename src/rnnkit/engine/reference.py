@@ -1,34 +1,34 @@
-"""The plain-autograd reference path: the same cell math, looped in Python, differentiated by autograd.
-
-It is the oracle for the hand-written BPTT (and the "autograd loop" baseline in benchmarks).
-"""
+"""The plain-autograd reference path: the same cell math and the same state-level options, looped in
+Python and differentiated by autograd. It is the oracle for the hand-written BPTT (and the "autograd
+loop" baseline in benchmarks)."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
-from rnnkit.cells.base import CellMath
+from rnnkit.engine.bptt import LoopOptions
 
 __all__ = ["run_reference"]
 
 
-def run_reference(cell: CellMath, xp: Tensor, w_hh: Tensor, b_hh: Tensor | None, mask: Tensor | None,
-                  state0: tuple[Tensor, ...], tag=None) -> tuple[Tensor, tuple[Tensor, ...]]:
+def run_reference(opts: LoopOptions, xp: Tensor, w_hh: Tensor, b_hh: Tensor | None, mask: Tensor | None,
+                  params: tuple[Tensor, ...], state0: tuple[Tensor, ...]) -> tuple[Tensor, tuple[Tensor, ...]]:
+    cell = opts.cell
     state = tuple(state0)
     outs = []
     for t in range(xp.shape[0]):
-        h = state[0]
+        h = state[0] if opts.h_mask is None else state[0] * opts.h_mask
         if cell.additive:
-            new, _ = cell.forward(xp[t] + h @ w_hh.t(), None, state)
+            new, _ = cell.forward(xp[t] + h @ w_hh.t(), None, state, params)
         else:
             hp = h @ w_hh.t() + (b_hh if b_hh is not None else 0)
-            new, _ = cell.forward(xp[t], hp, state)
-        if mask is not None:
-            m = mask[t]
+            new, _ = cell.forward(xp[t], hp, state, params)
+        m = mask[t] if mask is not None else None
+        if opts.keep is not None:
+            new = tuple(n + k * (o - n) for n, o, k in zip(new, state, opts.keep_at(t, m, xp)))
+        elif m is not None:
             new = tuple(torch.where(m, n, o) for n, o in zip(new, state))
-            outs.append(new[0] * m)
-        else:
-            outs.append(new[0])
+        outs.append(new[0] * m if m is not None else new[0])
         state = new
     return torch.stack(outs, 0), state

@@ -24,9 +24,7 @@ def from_torch(module: nn.Module):
     from rnnkit.layers.recurrent import GRU, LSTM, ElmanRNN
 
     if isinstance(module, nn.LSTM):
-        if module.proj_size:
-            raise ConfigError(f"module: LSTM with proj_size={module.proj_size} is not supported yet, got {module}")
-        cls, extra = LSTM, {}
+        cls, extra = LSTM, {"proj_size": module.proj_size}
     elif isinstance(module, nn.GRU):
         cls, extra = GRU, {}
     elif isinstance(module, nn.RNN):
@@ -45,6 +43,8 @@ def from_torch(module: nn.Module):
 
 def to_torch(layer) -> nn.Module:
     """The ``torch.nn`` module equal to an rnnkit layer, with weights copied (where representable)."""
+    if not layer.native_ok or getattr(layer, "layer_norm", False) or getattr(layer, "peephole", False):
+        raise ConfigError(f"layer: {layer._variant_summary()} has no torch.nn equivalent")
     if layer.merge != "concat" and layer.bidirectional:
         raise ConfigError(f"layer: merge={layer.merge!r} has no torch.nn equivalent (torch concatenates directions)")
     kinds = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn_tanh": nn.RNN, "rnn_relu": nn.RNN}
@@ -52,6 +52,8 @@ def to_torch(layer) -> nn.Module:
     if native not in kinds:
         raise ConfigError(f"layer: cell {layer.cell.name!r} has no torch.nn equivalent")
     extra = {"nonlinearity": native[4:]} if native.startswith("rnn_") else {}
+    if layer.proj_size:
+        extra["proj_size"] = layer.proj_size
     w = layer.weight_ih_l0
     module = kinds[native](layer.input_size, layer.hidden_size, num_layers=layer.num_layers, bias=layer.bias,
                            batch_first=layer.batch_first, dropout=layer.dropout,

@@ -27,8 +27,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.cells.base import CellMath, RecurrentCell, get_cell
+from rnnkit.cells.variants import LayerNormRecurrent, LSTMVariantMath
 from rnnkit.engine import gradflow
-from rnnkit.engine.bptt import run_bptt
+from rnnkit.engine.bptt import LoopOptions, run_bptt
 from rnnkit.engine.masks import check_lengths, flip_sequences, last_valid, step_mask
 from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
@@ -81,44 +82,78 @@ class RecurrentLayer(nn.Module):
     def __init__(self, cell: str | CellMath, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, merge: str = "concat", engine: str = "auto",
-                 device=None, dtype=None) -> None:
+                 device=None, dtype=None, *, layer_norm: bool = False, peephole: bool = False,
+                 proj_size: int = 0, recurrent_dropout: float = 0.0, zoneout: float = 0.0,
+                 dropconnect: float = 0.0) -> None:
         super().__init__()
-        self.cell = get_cell(cell)
+        base = get_cell(cell)
         self.input_size = _check_positive_int("input_size", input_size)
         self.hidden_size = _check_positive_int("hidden_size", hidden_size)
         self.num_layers = _check_positive_int("num_layers", num_layers)
-        for name, flag in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
+        for name, flag in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional),
+                           ("layer_norm", layer_norm), ("peephole", peephole)):
             if not isinstance(flag, bool):
                 raise ConfigError(f"{name}: expected a bool, got {flag!r}")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-            raise ConfigError(f"dropout: expected a number in [0, 1), got {dropout!r}")
+        for name, p in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout), ("zoneout", zoneout),
+                        ("dropconnect", dropconnect)):
+            if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+                raise ConfigError(f"{name}: expected a number in [0, 1), got {p!r}")
+        if isinstance(proj_size, bool) or not isinstance(proj_size, int) or not 0 <= proj_size < hidden_size:
+            raise ConfigError(f"proj_size: expected an int in [0, hidden_size={hidden_size}), got {proj_size!r}")
         if dropout > 0 and num_layers == 1:
             warnings.warn("dropout > 0 applies between stacked layers; with num_layers=1 it does nothing",
                           stacklevel=2)
+        if peephole or proj_size or (layer_norm and base.name == "lstm"):
+            if base.name != "lstm":
+                what = "peephole" if peephole else "proj_size"
+                raise ConfigError(f"{what}: expected an LSTM cell, got cell {base.name!r}")
+            base = LSTMVariantMath(peephole=peephole, proj_size=proj_size, layer_norm_cell=layer_norm)
+        self.cell = LayerNormRecurrent(base) if layer_norm else base
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
+        self.layer_norm, self.peephole, self.proj_size = layer_norm, peephole, proj_size
         self.dropout = float(dropout)
+        self.recurrent_dropout, self.zoneout, self.dropconnect = float(recurrent_dropout), float(zoneout), float(dropconnect)
         self.merge = _check_merge(merge)
         if engine not in _ENGINES:
             raise ConfigError(f"engine: expected one of {list(_ENGINES)}, got {engine!r}")
-        if engine == "native" and self.cell.native is None:
-            raise ConfigError(f"engine: 'native' needs a cell torch.nn implements, got cell {self.cell.name!r}")
         self.engine = engine
+        if engine == "native" and not self.native_ok:
+            raise ConfigError(f"engine: 'native' needs a configuration torch.nn computes, got cell "
+                              f"{self.cell.name!r} with {self._variant_summary() or 'no variants'}")
         self.gradflow_name: str | None = None
         factory = {"device": device, "dtype": dtype}
         G, H = self.cell.num_gates * hidden_size, hidden_size
-        self._weight_names: list[str] = []
+        S = self.cell.state_sizes(hidden_size)[0]
+        self._weight_names: list[str] = []  # torch.nn's flat-weights order (the native kernels take these)
+        self._inits: dict[str, str] = {}
         for layer in range(num_layers):
-            in_size = input_size if layer == 0 else H * self.num_directions
+            in_size = input_size if layer == 0 else S * self.num_directions
             for suffix in ("", "_reverse")[: self.num_directions]:
-                names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
-                shapes = [(G, in_size), (G, H)]
+                specs = [("weight_ih", (G, in_size), "uniform"), ("weight_hh", (G, S), "uniform")]
                 if bias:
-                    names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
-                    shapes += [(G,), (G,)]
-                for n, s in zip(names, shapes):
-                    setattr(self, n, nn.Parameter(torch.empty(*s, **factory)))
-                self._weight_names += names
+                    specs += [("bias_ih", (G,), "uniform"), ("bias_hh", (G,), "uniform")]
+                specs += self.cell.param_specs(hidden_size)
+                if layer_norm:
+                    specs += [("ln_ih_weight", (G,), "ones"), ("ln_ih_bias", (G,), "zeros")]
+                for n, shape, init in specs:
+                    full = f"{n}_l{layer}{suffix}"
+                    setattr(self, full, nn.Parameter(torch.empty(*shape, **factory)))
+                    self._inits[full] = init
+                    if n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"):
+                        self._weight_names.append(full)
         self.reset_parameters()
+
+    @property
+    def native_ok(self) -> bool:
+        """Whether torch.nn computes exactly this configuration (so the fused kernels can run it)."""
+        return (self.cell.native is not None and not self.recurrent_dropout and not self.zoneout
+                and not self.dropconnect)
+
+    def _variant_summary(self) -> str:
+        on = [f"{n}={getattr(self, n)!r}" for n, off in (("layer_norm", False), ("peephole", False),
+              ("proj_size", 0), ("recurrent_dropout", 0.0), ("zoneout", 0.0), ("dropconnect", 0.0))
+              if getattr(self, n) != off]
+        return ", ".join(on)
 
     # ----------------------------------------------------------------- properties
     @property
@@ -128,7 +163,8 @@ class RecurrentLayer(nn.Module):
     @property
     def output_size(self) -> int:
         """Feature size of ``outputs`` (per direction for ``merge="none"``)."""
-        return self.hidden_size * (self.num_directions if self.merge == "concat" else 1)
+        S = self.cell.state_sizes(self.hidden_size)[0]
+        return S * (self.num_directions if self.merge == "concat" else 1)
 
     def flatten_parameters(self) -> None:
         """On CUDA with cuDNN, lay the weights out in one contiguous buffer (as torch.nn does) so the
@@ -144,8 +180,9 @@ class RecurrentLayer(nn.Module):
         mode = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "RNN_TANH", "rnn_relu": "RNN_RELU"}[native]
         with torch.cuda.device_of(flat[0]), torch.no_grad():
             if torch._use_cudnn_rnn_flatten_weight():
-                torch._cudnn_rnn_flatten_weight(flat, 4 if self.bias else 2, self.input_size,
-                                                cudnn_rnn.get_cudnn_mode(mode), self.hidden_size, 0,
+                n_w = (4 if self.bias else 2) + (1 if self.proj_size else 0)
+                torch._cudnn_rnn_flatten_weight(flat, n_w, self.input_size,
+                                                cudnn_rnn.get_cudnn_mode(mode), self.hidden_size, self.proj_size,
                                                 self.num_layers, self.batch_first, self.bidirectional)
 
     def _apply(self, fn, recurse=True):
@@ -154,20 +191,30 @@ class RecurrentLayer(nn.Module):
         return result
 
     def reset_parameters(self) -> None:
-        """torch.nn's initialisation: every weight uniform in ``±1/sqrt(hidden_size)``."""
+        """torch.nn's initialisation: every weight uniform in ``±1/sqrt(hidden_size)``; LayerNorm gains
+        one and shifts zero."""
         k = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -k, k)
+        with torch.no_grad():
+            for name, p in self.named_parameters():
+                init = self._inits[name]
+                if init == "uniform":
+                    nn.init.uniform_(p, -k, k)
+                else:
+                    p.fill_(1.0 if init == "ones" else 0.0)
 
-    def _params(self, layer: int, direction: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+    def _params(self, layer: int, direction: int):
+        """``(w_ih, w_hh, b_ih, b_hh, cell_params, ln_ih)`` of one layer and direction."""
         s = "_reverse" if direction else ""
         get = lambda n: getattr(self, f"{n}_l{layer}{s}")  # noqa: E731
-        if self.bias:
-            return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
-        return get("weight_ih"), get("weight_hh"), None, None
+        b_ih, b_hh = (get("bias_ih"), get("bias_hh")) if self.bias else (None, None)
+        cell_params = tuple(get(n) for n, _, _ in self.cell.param_specs(self.hidden_size))
+        ln_ih = (get("ln_ih_weight"), get("ln_ih_bias")) if self.layer_norm else None
+        return get("weight_ih"), get("weight_hh"), b_ih, b_hh, cell_params, ln_ih
 
     def extra_repr(self) -> str:
         s = f"cell={self.cell.name}, {self.input_size}, {self.hidden_size}"
+        if self._variant_summary():
+            s += ", " + self._variant_summary()
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         for name, default in (("bias", True), ("batch_first", False), ("dropout", 0.0),
@@ -198,19 +245,19 @@ class RecurrentLayer(nn.Module):
 
     def _check_state(self, state: Any, batch: int, batched: bool, ref: Tensor) -> tuple[Tensor, ...]:
         n = len(self.cell.state_names)
-        LD, H = self.num_layers * self.num_directions, self.hidden_size
+        LD = self.num_layers * self.num_directions
+        sizes = self.cell.state_sizes(self.hidden_size)
         if state is None:
-            z = ref.new_zeros(LD, batch, H)
-            return tuple(z for _ in range(n)) if n > 1 else (z,)
+            return tuple(ref.new_zeros(LD, batch, S) for S in sizes)
         parts = (state,) if n == 1 else state
         if n == 1 and not isinstance(state, Tensor):
-            raise InputTypeError(f"state: expected a tensor of shape ({LD}, {batch}, {H}), got {type(state).__name__}")
+            raise InputTypeError(f"state: expected a tensor of shape ({LD}, {batch}, {sizes[0]}), got {type(state).__name__}")
         if n > 1 and (not isinstance(state, (tuple, list)) or len(state) != n
                       or not all(isinstance(s, Tensor) for s in state)):
             raise InputTypeError(f"state: expected a tuple of {n} tensors {self.cell.state_names}, got {type(state).__name__}")
-        expected = (LD, batch, H) if batched else (LD, H)
         out = []
-        for name, s in zip(self.cell.state_names, parts):
+        for name, s, S in zip(self.cell.state_names, parts, sizes):
+            expected = (LD, batch, S) if batched else (LD, S)
             if tuple(s.shape) != expected:
                 raise ShapeError(f"state ({name}): expected shape {expected}, got {tuple(s.shape)}")
             if s.dtype != ref.dtype:
@@ -221,7 +268,7 @@ class RecurrentLayer(nn.Module):
     def _pick_engine(self) -> str:
         if self.engine != "auto":
             return self.engine
-        if self.cell.native is not None and not gradflow.active():
+        if self.native_ok and not gradflow.active():
             return "native"
         return "bptt"
 
@@ -236,8 +283,8 @@ class RecurrentLayer(nn.Module):
         state0 = self._check_state(state, B, batched, x)
         out, new_state = self._run(x, state0, lengths)
         if self.bidirectional:
-            H = self.hidden_size
-            out = merge_directions(out[..., :H], out[..., H:], self.merge)
+            S = out.shape[-1] // 2
+            out = merge_directions(out[..., :S], out[..., S:], self.merge)
         out = self._restore_layout(out, batched)
         new_state = tuple(s if batched else s.squeeze(1) for s in new_state)
         return out, (new_state if len(new_state) > 1 else new_state[0])
@@ -257,30 +304,56 @@ class RecurrentLayer(nn.Module):
                               dropout=self.dropout, training=self.training,
                               bidirectional=self.bidirectional, lengths=lengths)
         loop = run_bptt if engine == "bptt" else run_reference
-        mask = step_mask(lengths, x.shape[0]) if lengths is not None else None
+        T, B = x.shape[0], x.shape[1]
+        mask = step_mask(lengths, T) if lengths is not None else None
         D = self.num_directions
+        sizes = self.cell.state_sizes(self.hidden_size)
         finals: list[list[Tensor]] = [[] for _ in self.cell.state_names]
         prefix = self.gradflow_name or type(self).__name__
+        train = self.training
         inp = x
         for layer in range(self.num_layers):
             dir_outs = []
             for d in range(D):
-                w_ih, w_hh, b_ih, b_hh = self._params(layer, d)
+                w_ih, w_hh, b_ih, b_hh, cell_params, ln_ih = self._params(layer, d)
                 seq = flip_sequences(inp, lengths) if d else inp
-                if self.cell.additive:
-                    b = None if b_ih is None else b_ih + b_hh
-                    xp, rec_bias = F.linear(seq, w_ih, b), None
+                if self.dropconnect and train:  # DropConnect: one mask on W_hh per forward call
+                    w_hh = F.dropout(w_hh, self.dropconnect, training=True)
+                if ln_ih is not None:  # LayerNorm of the input pre-activation, all steps at once
+                    xp = F.layer_norm(F.linear(seq, w_ih, b_ih), (w_ih.shape[0],), ln_ih[0], ln_ih[1])
+                    rec_bias = b_hh
+                elif self.cell.additive:
+                    xp, rec_bias = F.linear(seq, w_ih, None if b_ih is None else b_ih + b_hh), None
                 else:
                     xp, rec_bias = F.linear(seq, w_ih, b_ih), b_hh
+                opts = LoopOptions(self.cell, n_params=len(cell_params), keep=self._zoneout_keep(T, B, sizes, x),
+                                   h_mask=self._recurrent_mask(B, sizes[0], x),
+                                   tag=f"{prefix}.l{layer}.{'bwd' if d else 'fwd'}")
                 s0 = tuple(s[layer * D + d] for s in state0)
-                y, fin = loop(self.cell, xp, w_hh, rec_bias, mask, s0, tag=f"{prefix}.l{layer}.{'bwd' if d else 'fwd'}")
+                y, fin = loop(opts, xp, w_hh, rec_bias, mask, cell_params, s0)
                 dir_outs.append(flip_sequences(y, lengths) if d else y)
                 for lst, f in zip(finals, fin):
                     lst.append(f)
             inp = torch.cat(dir_outs, -1) if D > 1 else dir_outs[0]
-            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+            if self.dropout > 0 and train and layer < self.num_layers - 1:
                 inp = F.dropout(inp, self.dropout, training=True)
         return inp, tuple(torch.stack(lst, 0) for lst in finals)
+
+    def _zoneout_keep(self, T: int, B: int, sizes, ref: Tensor):
+        """Zoneout: per state tensor, Bernoulli(zoneout) keep-masks for every step in training; the rate
+        itself (the expectation) in evaluation; ``None`` when off."""
+        if not self.zoneout:
+            return None
+        if not self.training:
+            return tuple(self.zoneout for _ in sizes)
+        return tuple(torch.bernoulli(ref.new_full((T, B, S), self.zoneout)) for S in sizes)
+
+    def _recurrent_mask(self, B: int, S: int, ref: Tensor):
+        """Variational dropout on h: one mask per sequence, scaled by 1/(1-p); ``None`` when off or in eval."""
+        if not self.recurrent_dropout or not self.training:
+            return None
+        keep = 1.0 - self.recurrent_dropout
+        return torch.bernoulli(ref.new_full((B, S), keep)) / keep
 
     # ----------------------------------------------------------------- streaming
     def step(self, x_t: Tensor, state: Any = None):
@@ -299,10 +372,10 @@ class RecurrentLayer(nn.Module):
     def initial_state(self, batch_size: int, device=None, dtype=None):
         """Zeros in the layout ``forward`` takes and returns."""
         w = self.weight_ih_l0
-        z = torch.zeros(self.num_layers * self.num_directions, batch_size, self.hidden_size,
-                        device=device or w.device, dtype=dtype or w.dtype)
-        n = len(self.cell.state_names)
-        return z if n == 1 else tuple(z.clone() for _ in range(n))
+        zs = tuple(torch.zeros(self.num_layers * self.num_directions, batch_size, S,
+                               device=device or w.device, dtype=dtype or w.dtype)
+                   for S in self.cell.state_sizes(self.hidden_size))
+        return zs[0] if len(zs) == 1 else zs
 
     # ----------------------------------------------------------------- interop
     def to_torch(self) -> nn.Module:
@@ -326,12 +399,14 @@ class ElmanRNN(RecurrentLayer):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, merge: str = "concat", engine: str = "auto",
-                 device=None, dtype=None) -> None:
+                 device=None, dtype=None, *, layer_norm: bool = False, recurrent_dropout: float = 0.0,
+                 zoneout: float = 0.0, dropconnect: float = 0.0) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ConfigError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
         super().__init__(f"elman_{nonlinearity}", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, merge, engine, device, dtype)
+                         dropout, bidirectional, merge, engine, device, dtype, layer_norm=layer_norm,
+                         recurrent_dropout=recurrent_dropout, zoneout=zoneout, dropconnect=dropconnect)
 
 
 class LSTM(RecurrentLayer):
@@ -343,6 +418,11 @@ class LSTM(RecurrentLayer):
         f_t = \sigma(\cdot) \quad g_t = \tanh(\cdot) \quad o_t = \sigma(\cdot) \\
         c_t = f_t \odot c_{t-1} + i_t \odot g_t \qquad h_t = o_t \odot \tanh(c_t)
 
+    Variants (hand-BPTT engine; composable): ``proj_size`` (as torch.nn.LSTM; still native),
+    ``layer_norm`` (LN of input and recurrent pre-activations and of the cell state, Ba et al. 2016),
+    ``peephole``, ``recurrent_dropout`` (one mask on h per sequence), ``zoneout``, ``dropconnect``
+    (on ``W_hh``).
+
     >>> import torch, rnnkit
     >>> lstm = rnnkit.LSTM(4, 8, bidirectional=True, merge="sum")
     >>> y, (h, c) = lstm(torch.randn(5, 3, 4))
@@ -352,9 +432,13 @@ class LSTM(RecurrentLayer):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 merge: str = "concat", engine: str = "auto", device=None, dtype=None) -> None:
+                 merge: str = "concat", engine: str = "auto", device=None, dtype=None, *,
+                 proj_size: int = 0, layer_norm: bool = False, peephole: bool = False,
+                 recurrent_dropout: float = 0.0, zoneout: float = 0.0, dropconnect: float = 0.0) -> None:
         super().__init__("lstm", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, merge, engine, device, dtype)
+                         bidirectional, merge, engine, device, dtype, layer_norm=layer_norm, peephole=peephole,
+                         proj_size=proj_size, recurrent_dropout=recurrent_dropout, zoneout=zoneout,
+                         dropconnect=dropconnect)
 
 
 class GRU(RecurrentLayer):
@@ -376,9 +460,12 @@ class GRU(RecurrentLayer):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 merge: str = "concat", engine: str = "auto", device=None, dtype=None) -> None:
+                 merge: str = "concat", engine: str = "auto", device=None, dtype=None, *,
+                 layer_norm: bool = False, recurrent_dropout: float = 0.0, zoneout: float = 0.0,
+                 dropconnect: float = 0.0) -> None:
         super().__init__("gru", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, merge, engine, device, dtype)
+                         bidirectional, merge, engine, device, dtype, layer_norm=layer_norm,
+                         recurrent_dropout=recurrent_dropout, zoneout=zoneout, dropconnect=dropconnect)
 
 
 def _cat_states(a, b):

@@ -1,0 +1,44 @@
+"""Layer normalisation over the last dimension, with its hand-derived backward (pure tensor functions).
+
+Forward, per row of N features::
+
+    μ = mean(x)   σ² = mean((x - μ)²)   r = 1/sqrt(σ² + ε)   x̂ = (x - μ) r   y = γ ⊙ x̂ + β
+
+Backward, given dy (with dx̂ = dy ⊙ γ)::
+
+    dx = r ⊙ (dx̂ - mean(dx̂) - x̂ ⊙ mean(dx̂ ⊙ x̂))     dγ = Σ_rows dy ⊙ x̂     dβ = Σ_rows dy
+
+ε = 1e-5, as ``torch.nn.functional.layer_norm``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+__all__ = ["layer_norm_forward", "layer_norm_backward", "EPS"]
+
+EPS = 1e-5
+
+
+def layer_norm_forward(x: Tensor, weight: Tensor, bias: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """``(y, (x̂, r))``; equal to ``F.layer_norm(x, x.shape[-1:], weight, bias, 1e-5)``.
+
+    >>> x, w, b = torch.randn(3, 5), torch.rand(5), torch.randn(5)
+    >>> y, _ = layer_norm_forward(x, w, b)
+    >>> torch.allclose(y, torch.nn.functional.layer_norm(x, (5,), w, b), atol=1e-6)
+    True
+    """
+    mu = x.mean(-1, keepdim=True)
+    xc = x - mu
+    rstd = torch.rsqrt((xc * xc).mean(-1, keepdim=True) + EPS)
+    xhat = xc * rstd
+    return torch.addcmul(bias, xhat, weight), (xhat, rstd)
+
+
+def layer_norm_backward(dy: Tensor, cache: tuple[Tensor, Tensor], weight: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """``(dx, dγ, dβ)`` for :func:`layer_norm_forward` (``dγ``, ``dβ`` summed over rows)."""
+    xhat, rstd = cache
+    dxhat = dy * weight
+    dx = rstd * (dxhat - dxhat.mean(-1, keepdim=True) - xhat * (dxhat * xhat).mean(-1, keepdim=True))
+    return dx, (dy * xhat).sum(0), dy.sum(0)

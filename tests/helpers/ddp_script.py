@@ -6,6 +6,7 @@ must match one process on the whole batch.
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from rnnkit.training import distributed as dist
 
 torch.set_num_threads(1)
 out = Path(sys.argv[1])
-env = dist.setup(device="cpu")
+env = dist.setup(backend=os.environ.get("RNNKIT_TEST_BACKEND"), device=os.environ.get("RNNKIT_TEST_DEVICE", "cpu"))
 
 
 class Net(nn.Module):
@@ -33,12 +34,12 @@ class Net(nn.Module):
 
 
 torch.manual_seed(0)
-model = Net()
+model = Net().to(env.device)
 g = torch.Generator().manual_seed(1)
 X, Y = torch.randn(8, 7, 3, generator=g), torch.randn(8, 2, generator=g)
 share = 8 // env.world_size
 Xs, Ys = X[env.rank * share:(env.rank + 1) * share], Y[env.rank * share:(env.rank + 1) * share]
-data = [(Xs, Ys)]
+data = [(Xs, Ys)]  # the trainer moves batches to the model's device
 
 
 def loss_fn(m, batch):

@@ -220,3 +220,35 @@ def test_variant_errors():
         rnnkit.LSTM(2, 3, layer_norm=True, engine="native")
     with pytest.raises(ConfigError, match="has no torch.nn equivalent"):
         rnnkit.LSTM(2, 3, zoneout=0.1).to_torch()
+
+
+@pytest.mark.parametrize("k", [1, 3, 4, 10])
+@pytest.mark.parametrize("opts", [{}, {"zoneout": 0.3, "layer_norm": True}], ids=["plain", "zoneout+ln"])
+def test_checkpoint_steps_recompute_gives_identical_gradients(k, opts):
+    layer = rnnkit.LSTM(2, H, num_layers=2, bidirectional=True, engine="bptt", **opts).double()
+    ck = rnnkit.LSTM(2, H, num_layers=2, bidirectional=True, checkpoint_steps=k, **opts).double()
+    ck.load_state_dict(layer.state_dict())
+    assert ck._pick_engine() == "bptt"
+    x = torch.randn(7, B, 2, dtype=D64)
+    lengths = torch.tensor([7, 3, 5])
+    out = []
+    for m in (layer, ck):
+        torch.manual_seed(5)
+        xi = x.clone().requires_grad_()
+        y, (h, c) = m(xi, lengths=lengths)
+        out.append((y, torch.autograd.grad(y.pow(2).sum() + c.sum(), [xi, *m.parameters()])))
+    torch.testing.assert_close(out[1][0], out[0][0], rtol=0, atol=0)
+    for a, b in zip(out[1][1], out[0][1]):
+        torch.testing.assert_close(a, b)
+
+
+def test_checkpoint_gradcheck():
+    cell = get_cell("gru")
+    xp = torch.randn(6, 2, 9, dtype=D64, requires_grad=True)
+    w = (0.5 * torch.randn(9, 3, dtype=D64)).requires_grad_()
+    b = torch.randn(9, dtype=D64, requires_grad=True)
+    h0 = torch.randn(2, 3, dtype=D64, requires_grad=True)
+    opts = LoopOptions(cell, checkpoint_steps=4)
+    mask = step_mask(torch.tensor([6, 5]), 6)
+    assert torch.autograd.gradcheck(lambda xp, w, b, h0: BPTTFunction.apply(opts, xp, w, b, mask, h0),
+                                    (xp, w, b, h0), eps=1e-6, atol=1e-5)

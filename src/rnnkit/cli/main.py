@@ -19,8 +19,10 @@ from rnnkit.errors import ConfigError
 COMMANDS: dict[str, str] = {
     "env": "env",
     "datasets": "datasets",
+    "bench": "bench",
     "hopfield": "hopfield",
     "classify": "classify",
+    "tsc": "tsc",
 }
 
 

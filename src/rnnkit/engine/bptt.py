@@ -15,6 +15,10 @@ State-level options, the same for every cell (:class:`LoopOptions`):
   with ``k_t`` Bernoulli masks in training or the constant rate in evaluation.
 * ``h_mask`` (recurrent/variational dropout, Gal & Ghahramani 2016): the recurrent GEMM reads
   ``h_{t-1} ⊙ m`` with one mask ``m`` per sequence.
+* ``checkpoint_steps = k`` (memory for long sequences): the forward keeps only the state at the start
+  of every k-step segment; the backward recomputes each segment's per-step activations just before it
+  walks back through it. Activation memory drops from O(T) cell caches to O(T/k + k), for about one
+  extra forward pass of time.
 
 Optional per-step gradient norms (``‖∂L/∂h_t‖``) are recorded through :mod:`rnnkit.engine.gradflow`.
 """
@@ -49,6 +53,7 @@ class LoopOptions:
     keep: tuple[Any, ...] | None = None
     h_mask: Tensor | None = None
     tag: Any = None
+    checkpoint_steps: int = 0  # >0: keep only every k-th state, recompute each segment in backward
 
     def keep_at(self, t: int, mask_t: Tensor | None, like: Tensor):
         """Per state tensor, the fraction of the old state kept at step ``t`` (1 on padded steps)."""
@@ -63,6 +68,25 @@ class LoopOptions:
         return out
 
 
+def _step(opts: LoopOptions, t: int, xp: Tensor, whh_t: Tensor, b_hh: Tensor | None, mask: Tensor | None,
+          params: tuple[Tensor, ...], state: tuple[Tensor, ...]):
+    """One forward step: ``(new_state, output, saved, h_seen_by_the_GEMM)``."""
+    cell = opts.cell
+    h = state[0] if opts.h_mask is None else state[0] * opts.h_mask
+    if cell.additive:
+        new, s = cell.forward(torch.addmm(xp[t], h, whh_t), None, state, params)
+    else:
+        hp = torch.addmm(b_hh, h, whh_t) if b_hh is not None else h.mm(whh_t)
+        new, s = cell.forward(xp[t], hp, state, params)
+    m = mask[t] if mask is not None else None
+    if opts.keep is not None:
+        new = tuple(n if isinstance(k, float) and k == 0.0 else torch.lerp(n, o, k)
+                    for n, o, k in zip(new, state, opts.keep_at(t, m, xp)))
+    elif m is not None:
+        new = tuple(torch.where(m, n, o) for n, o in zip(new, state))
+    return new, (new[0] * m if m is not None else new[0]), s, h
+
+
 class BPTTFunction(torch.autograd.Function):
     """``(opts, xp, w_hh, b_hh, mask, *params, *state0) -> (outputs, *final_state)``.
 
@@ -74,34 +98,26 @@ class BPTTFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, opts: LoopOptions, xp: Tensor, w_hh: Tensor, b_hh: Tensor | None, mask: Tensor | None,
                 *rest: Tensor):
-        cell = opts.cell
         params, state0 = tuple(rest[: opts.n_params]), tuple(rest[opts.n_params:])
         T = xp.shape[0]
         whh_t = w_hh.t()
         h_mask = opts.h_mask
+        k = opts.checkpoint_steps
         state = state0
         outs: list[Tensor] = []
         # h_{t-1} as the GEMM saw it, for dW_hh; without a length mask it is (h0, outputs[:-1]).
         h_prevs: list[Tensor] | None = [] if mask is not None else None
-        saved = []
+        saved: list = [None] * T
+        boundaries = []  # with checkpointing: the state entering each k-step segment
         for t in range(T):
-            h = state[0] if h_mask is None else state[0] * h_mask
-            if cell.additive:
-                new, s = cell.forward(torch.addmm(xp[t], h, whh_t), None, state, params)
-            else:
-                hp = torch.addmm(b_hh, h, whh_t) if b_hh is not None else h.mm(whh_t)
-                new, s = cell.forward(xp[t], hp, state, params)
-            m = mask[t] if mask is not None else None
+            if k and t % k == 0:
+                boundaries.append(state)
+            state, out, s, h = _step(opts, t, xp, whh_t, b_hh, mask, params, state)
             if h_prevs is not None:
                 h_prevs.append(h)
-            if opts.keep is not None:
-                new = tuple(n if isinstance(k, float) and k == 0.0 else torch.lerp(n, o, k)
-                            for n, o, k in zip(new, state, opts.keep_at(t, m, xp)))
-            elif m is not None:
-                new = tuple(torch.where(m, n, o) for n, o in zip(new, state))
-            outs.append(new[0] * m if m is not None else new[0])
-            saved.append(s)
-            state = new
+            outs.append(out)
+            if not k:
+                saved[t] = s
         outputs = torch.stack(outs, 0)
         if h_prevs is not None:
             h_prev = torch.stack(h_prevs, 0)
@@ -109,10 +125,10 @@ class BPTTFunction(torch.autograd.Function):
             h_prev = torch.cat((state0[0].unsqueeze(0), outputs[:-1]), 0) if T > 1 else state0[0].unsqueeze(0)
             if h_mask is not None:
                 h_prev = h_prev * h_mask
-        ctx.opts, ctx.saved_steps = opts, saved
+        ctx.opts, ctx.saved_steps, ctx.boundaries = opts, saved, boundaries
         ctx.has_bias = b_hh is not None
         ctx.state_shapes = [s.shape for s in state0]
-        ctx.save_for_backward(w_hh, h_prev, mask, *params)
+        ctx.save_for_backward(w_hh, h_prev, mask, xp if k else None, b_hh, *params)
         return (outputs, *state)
 
     @staticmethod
@@ -120,9 +136,10 @@ class BPTTFunction(torch.autograd.Function):
     def backward(ctx, d_out: Tensor, *d_final: Tensor):
         opts: LoopOptions = ctx.opts
         cell = opts.cell
-        w_hh, h_prev, mask, *params = ctx.saved_tensors
+        w_hh, h_prev, mask, xp, b_hh, *params = ctx.saved_tensors
         params = tuple(params)
-        saved = ctx.saved_steps
+        saved = list(ctx.saved_steps)
+        k = opts.checkpoint_steps
         T, B, _ = h_prev.shape
         G = w_hh.shape[0]
         ref = h_prev
@@ -146,7 +163,14 @@ class BPTTFunction(torch.autograd.Function):
                 g = [torch.where(m, gi, 0.0) for gi in g]
             else:
                 keep = None
+            if saved[t] is None:  # checkpointing: recompute this segment's caches from its first state
+                start = (t // k) * k
+                state = ctx.boundaries[t // k]
+                with torch.no_grad():
+                    for u in range(start, t + 1):
+                        state, _, saved[u], _ = _step(opts, u, xp, w_hh.t(), b_hh, mask, params, state)
             dxp_t, dhp_t, direct, dpar = cell.backward(tuple(g), saved[t], params)
+            saved[t] = None  # free as we go
             d_xps[t] = dxp_t
             if dhp_t is None:
                 dhp_t = dxp_t

@@ -84,7 +84,7 @@ class RecurrentLayer(nn.Module):
                  bidirectional: bool = False, merge: str = "concat", engine: str = "auto",
                  device=None, dtype=None, *, layer_norm: bool = False, peephole: bool = False,
                  proj_size: int = 0, recurrent_dropout: float = 0.0, zoneout: float = 0.0,
-                 dropconnect: float = 0.0) -> None:
+                 dropconnect: float = 0.0, checkpoint_steps: int = 0) -> None:
         super().__init__()
         base = get_cell(cell)
         self.input_size = _check_positive_int("input_size", input_size)
@@ -100,6 +100,9 @@ class RecurrentLayer(nn.Module):
                 raise ConfigError(f"{name}: expected a number in [0, 1), got {p!r}")
         if isinstance(proj_size, bool) or not isinstance(proj_size, int) or not 0 <= proj_size < hidden_size:
             raise ConfigError(f"proj_size: expected an int in [0, hidden_size={hidden_size}), got {proj_size!r}")
+        if isinstance(checkpoint_steps, bool) or not isinstance(checkpoint_steps, int) or checkpoint_steps < 0:
+            raise ConfigError(f"checkpoint_steps: expected an int >= 0 (0 = keep every step's activations), got {checkpoint_steps!r}")
+        self.checkpoint_steps = checkpoint_steps
         if dropout > 0 and num_layers == 1:
             warnings.warn("dropout > 0 applies between stacked layers; with num_layers=1 it does nothing",
                           stacklevel=2)
@@ -147,11 +150,12 @@ class RecurrentLayer(nn.Module):
     def native_ok(self) -> bool:
         """Whether torch.nn computes exactly this configuration (so the fused kernels can run it)."""
         return (self.cell.native is not None and not self.recurrent_dropout and not self.zoneout
-                and not self.dropconnect)
+                and not self.dropconnect and not self.checkpoint_steps)
 
     def _variant_summary(self) -> str:
         on = [f"{n}={getattr(self, n)!r}" for n, off in (("layer_norm", False), ("peephole", False),
-              ("proj_size", 0), ("recurrent_dropout", 0.0), ("zoneout", 0.0), ("dropconnect", 0.0))
+              ("proj_size", 0), ("recurrent_dropout", 0.0), ("zoneout", 0.0), ("dropconnect", 0.0),
+              ("checkpoint_steps", 0))
               if getattr(self, n) != off]
         return ", ".join(on)
 
@@ -328,7 +332,8 @@ class RecurrentLayer(nn.Module):
                     xp, rec_bias = F.linear(seq, w_ih, b_ih), b_hh
                 opts = LoopOptions(self.cell, n_params=len(cell_params), keep=self._zoneout_keep(T, B, sizes, x),
                                    h_mask=self._recurrent_mask(B, sizes[0], x),
-                                   tag=f"{prefix}.l{layer}.{'bwd' if d else 'fwd'}")
+                                   tag=f"{prefix}.l{layer}.{'bwd' if d else 'fwd'}",
+                                   checkpoint_steps=self.checkpoint_steps)
                 s0 = tuple(s[layer * D + d] for s in state0)
                 y, fin = loop(opts, xp, w_hh, rec_bias, mask, cell_params, s0)
                 dir_outs.append(flip_sequences(y, lengths) if d else y)
@@ -400,13 +405,14 @@ class ElmanRNN(RecurrentLayer):
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, merge: str = "concat", engine: str = "auto",
                  device=None, dtype=None, *, layer_norm: bool = False, recurrent_dropout: float = 0.0,
-                 zoneout: float = 0.0, dropconnect: float = 0.0) -> None:
+                 zoneout: float = 0.0, dropconnect: float = 0.0, checkpoint_steps: int = 0) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ConfigError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
         super().__init__(f"elman_{nonlinearity}", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, merge, engine, device, dtype, layer_norm=layer_norm,
-                         recurrent_dropout=recurrent_dropout, zoneout=zoneout, dropconnect=dropconnect)
+                         recurrent_dropout=recurrent_dropout, zoneout=zoneout, dropconnect=dropconnect,
+                         checkpoint_steps=checkpoint_steps)
 
 
 class LSTM(RecurrentLayer):
@@ -434,11 +440,12 @@ class LSTM(RecurrentLayer):
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  merge: str = "concat", engine: str = "auto", device=None, dtype=None, *,
                  proj_size: int = 0, layer_norm: bool = False, peephole: bool = False,
-                 recurrent_dropout: float = 0.0, zoneout: float = 0.0, dropconnect: float = 0.0) -> None:
+                 recurrent_dropout: float = 0.0, zoneout: float = 0.0, dropconnect: float = 0.0,
+                 checkpoint_steps: int = 0) -> None:
         super().__init__("lstm", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, merge, engine, device, dtype, layer_norm=layer_norm, peephole=peephole,
                          proj_size=proj_size, recurrent_dropout=recurrent_dropout, zoneout=zoneout,
-                         dropconnect=dropconnect)
+                         dropconnect=dropconnect, checkpoint_steps=checkpoint_steps)
 
 
 class GRU(RecurrentLayer):
@@ -462,10 +469,11 @@ class GRU(RecurrentLayer):
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  merge: str = "concat", engine: str = "auto", device=None, dtype=None, *,
                  layer_norm: bool = False, recurrent_dropout: float = 0.0, zoneout: float = 0.0,
-                 dropconnect: float = 0.0) -> None:
+                 dropconnect: float = 0.0, checkpoint_steps: int = 0) -> None:
         super().__init__("gru", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, merge, engine, device, dtype, layer_norm=layer_norm,
-                         recurrent_dropout=recurrent_dropout, zoneout=zoneout, dropconnect=dropconnect)
+                         recurrent_dropout=recurrent_dropout, zoneout=zoneout, dropconnect=dropconnect,
+                         checkpoint_steps=checkpoint_steps)
 
 
 def _cat_states(a, b):

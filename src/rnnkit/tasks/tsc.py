@@ -1,0 +1,325 @@
+"""Many-to-one on numbers: time-series classification, with a 1-nearest-neighbour Euclidean baseline.
+
+Input: a list of float arrays ``(T_i, C)`` (time by channels; lengths may differ, as in
+JapaneseVowels) and string labels. Each channel is standardised with the training mean/std (saved with
+the run); ``patch=k`` feeds windows of ``k`` steps as one input step (for long univariate series). Model: (Bi)LSTM/GRU/Elman over the valid steps (``lengths``) -> pooling (last valid state,
+masked max or mean) -> linear. ``model="feedforward"`` pools the inputs (masked mean, max and std per
+channel) and applies a feed-forward layer instead of the recurrence (the one-to-one control).
+
+Baseline (:class:`OneNNEuclidean`): each series (standardised the same way) is linearly resampled to
+the longest training length, and a test series takes the label of the training series at the smallest
+Euclidean distance -- the classic UCR baseline, extended to variable lengths by resampling.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> X = [np.sin(np.linspace(0, f, 20))[:, None].astype("float32") for f in (1, 9) * 10]
+>>> y = ["slow", "fast"] * 10
+>>> OneNNEuclidean().fit(X, y).predict([np.sin(np.linspace(0, 8.5, 30))[:, None]])
+['fast']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
+from rnnkit.data.vocab import Vocab
+from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
+from rnnkit.tasks.classification import split_indices
+from rnnkit.tasks.common import (
+    CELLS, POOLINGS, SequenceEncoder, check_choice, check_labels_known, check_number, classification_metrics,
+    config_from_dict, fit_loop, load_run, masked_pool, save_run,
+)
+
+__all__ = ["TSCConfig", "TimeSeriesClassifier", "TSCNet", "OneNNEuclidean", "resample", "check_series"]
+
+TASK = "tsc"
+
+
+@dataclass(frozen=True)
+class TSCConfig:
+    """Everything that defines a time-series classifier run (saved in the run's config.json)."""
+
+    model: str = "rnn"              # "rnn" or "feedforward" (the one-to-one control)
+    cell: str = "lstm"
+    hidden_size: int = 64
+    num_layers: int = 1
+    bidirectional: bool = True
+    pooling: str = "mean"           # "last", "max" or "mean" over the valid steps
+    patch: int = 1                  # feed non-overlapping windows of this many steps as one input step
+    dropout: float = 0.1
+    max_len: int | None = 2000      # steps per series; longer: truncate (warning) or error
+    on_long: str = "truncate"
+    epochs: int = 60
+    batch_size: int = 32
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    clip: float = 1.0
+    patience: int = 15
+    val_fraction: float = 0.1
+    seed: int = 0
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        check_choice("model", self.model, ("rnn", "feedforward"))
+        check_choice("cell", self.cell, CELLS)
+        check_choice("pooling", self.pooling, POOLINGS)
+        check_choice("on_long", self.on_long, ON_LONG)
+        if self.model == "feedforward" and self.pooling == "last":
+            raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward', got 'last'")
+        for name in ("bidirectional", "progress"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name}: expected a bool, got {getattr(self, name)!r}")
+        for name in ("hidden_size", "num_layers", "epochs", "batch_size", "patience", "patch"):
+            check_number(name, getattr(self, name), lo=1, integer=True)
+        check_number("max_len", self.max_len, lo=1, integer=True, allow_none=True)
+        check_number("dropout", self.dropout, lo=0, hi=0.95)
+        check_number("lr", self.lr, lo=0, lo_open=True)
+        check_number("weight_decay", self.weight_decay, lo=0)
+        check_number("clip", self.clip, lo=0)
+        check_number("val_fraction", self.val_fraction, lo=0, hi=0.5)
+        check_number("seed", self.seed, integer=True)
+
+
+def check_series(X: Any, what: str = "X", channels: int | None = None) -> list[np.ndarray]:
+    """Validate a list of ``(T_i, C)`` finite float arrays with one ``C``; returns float32 copies."""
+    if isinstance(X, np.ndarray) and X.ndim == 3:
+        X = list(X)
+    if not isinstance(X, (list, tuple)):
+        raise InputTypeError(f"{what}: expected a list of (T_i, C) arrays, got {type(X).__name__}")
+    if not X:
+        raise DataError(f"{what}: expected at least one series, got none")
+    out = []
+    for i, x in enumerate(X):
+        if not isinstance(x, (np.ndarray, Tensor)):
+            raise InputTypeError(f"{what}[{i}]: expected a numpy array (T, C), got {type(x).__name__}")
+        a = np.asarray(x, dtype=np.float32)
+        if a.ndim != 2 or a.shape[0] < 1:
+            raise DataError(f"{what}[{i}]: expected a 2-D array (T, C) with T >= 1, got shape {a.shape}")
+        if not np.isfinite(a).all():
+            raise DataError(f"{what}[{i}]: expected finite values, got NaN or inf (fill or drop missing values first)")
+        c = channels if channels is not None else (out[0].shape[1] if out else a.shape[1])
+        if a.shape[1] != c:
+            raise DataError(f"{what}[{i}]: expected {c} channels, got {a.shape[1]}")
+        out.append(a)
+    return out
+
+
+def resample(x: np.ndarray, length: int) -> np.ndarray:
+    """Linear interpolation of ``(T, C)`` to ``(length, C)`` (endpoints kept)."""
+    T = x.shape[0]
+    if T == length:
+        return x
+    if T == 1:
+        return np.repeat(x, length, 0)
+    src = np.linspace(0.0, 1.0, T)
+    dst = np.linspace(0.0, 1.0, length)
+    return np.stack([np.interp(dst, src, x[:, c]) for c in range(x.shape[1])], 1).astype(np.float32)
+
+
+class OneNNEuclidean:
+    """1-nearest-neighbour with Euclidean distance (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.train: np.ndarray | None = None
+        self.labels: list[str] = []
+        self.mean = self.std = None
+
+    def fit(self, X: Sequence[np.ndarray], y: Sequence[str]) -> "OneNNEuclidean":
+        X = check_series(list(X))
+        allv = np.concatenate(X, 0)
+        self.mean, self.std = allv.mean(0), allv.std(0) + 1e-8
+        self.length = max(x.shape[0] for x in X)
+        self.train = np.stack([resample((x - self.mean) / self.std, self.length) for x in X]).reshape(len(X), -1)
+        self.labels = [str(v) for v in y]
+        return self
+
+    def predict(self, X: Sequence[np.ndarray]) -> list[str]:
+        if self.train is None:
+            raise ConfigError("baseline: expected a fitted OneNNEuclidean, got an unfitted one")
+        X = check_series(list(X), channels=self.mean.shape[0])
+        Q = np.stack([resample((x - self.mean) / self.std, self.length) for x in X]).reshape(len(X), -1)
+        d = (Q ** 2).sum(1)[:, None] - 2 * Q @ self.train.T + (self.train ** 2).sum(1)[None, :]
+        return [self.labels[i] for i in d.argmin(1)]
+
+    def state(self):
+        return ({"train": torch.from_numpy(self.train), "mean": torch.from_numpy(self.mean),
+                 "std": torch.from_numpy(self.std)}, {"kind": "1nn_euclidean", "labels": self.labels,
+                                                      "length": self.length})
+
+    @classmethod
+    def from_state(cls, state) -> "OneNNEuclidean":
+        t, meta = state
+        self = cls()
+        self.train, self.mean, self.std = t["train"].numpy(), t["mean"].numpy(), t["std"].numpy()
+        self.labels, self.length = list(meta["labels"]), int(meta["length"])
+        return self
+
+
+def _patchify(x: np.ndarray, patch: int) -> np.ndarray:
+    """``(T, C)`` -> ``(ceil(T / patch), patch * C)``: windows of ``patch`` steps side by side (the last
+    window is padded by repeating the final step). Shortens long series so the recurrence has fewer
+    steps to carry information across (GunPoint: 150 steps -> 15 with ``patch=10``)."""
+    if patch == 1:
+        return x
+    T, C = x.shape
+    n = -(-T // patch)
+    if n * patch > T:
+        x = np.concatenate([x, np.repeat(x[-1:], n * patch - T, 0)], 0)
+    return x.reshape(n, patch * C)
+
+
+class TSCNet(nn.Module):
+    """The network only: standardised series ``(B, T, C)`` + ``lengths`` -> logits ``(B, K)``."""
+
+    def __init__(self, channels: int, num_classes: int, cfg: TSCConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        if cfg.model == "rnn":
+            self.encoder = SequenceEncoder(channels, cfg.hidden_size, cfg.cell, cfg.num_layers, cfg.bidirectional,
+                                           dropout=cfg.dropout)
+            feat = self.encoder.output_size
+        else:
+            self.ff = nn.Linear(3 * channels, cfg.hidden_size)
+            feat = cfg.hidden_size
+        self.drop = nn.Dropout(cfg.dropout)
+        self.head = nn.Linear(feat, num_classes)
+
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
+        if self.cfg.model == "rnn":
+            out, last = self.encoder(x, lengths)
+            pooled = last if self.cfg.pooling == "last" else masked_pool(out, lengths, self.cfg.pooling)
+        else:
+            mean = masked_pool(x, lengths, "mean")
+            sq = masked_pool(x * x, lengths, "mean")
+            std = (sq - mean * mean).clamp_min(0).add(1e-6).sqrt()
+            pooled = torch.relu(self.ff(torch.cat([mean, masked_pool(x, lengths, "max"), std], -1)))
+        return self.head(self.drop(pooled))
+
+
+class TimeSeriesClassifier:
+    """``fit(X, y)``, ``predict(X)``, ``predict_proba(X)``, ``evaluate(X, y)``, ``save`` / ``load``.
+
+    ``X`` is a list of ``(T_i, C)`` arrays (see the module docstring)."""
+
+    def __init__(self, config: TSCConfig | None = None) -> None:
+        self.config = config or TSCConfig()
+        if not isinstance(self.config, TSCConfig):
+            raise InputTypeError(f"config: expected a TSCConfig, got {type(self.config).__name__}")
+        self.net: TSCNet | None = None
+        self.labels: Vocab | None = None
+        self.mean = self.std = None
+        self.history: dict[str, Any] = {}
+        self.baseline: OneNNEuclidean | None = None
+
+    def _prepare(self, X) -> list[np.ndarray]:
+        X = check_series(X, channels=None if self.mean is None else len(self.mean))
+        X = limit_length(X, self.config.max_len, self.config.on_long, what="series")
+        return [_patchify((x - self.mean) / self.std, self.config.patch) for x in X]
+
+    def _batches(self, X, y, shuffle: bool, seed: int = 0):
+        for idx in bucket_batches([len(x) for x in X], self.config.batch_size, shuffle=shuffle, seed=seed):
+            xb, L = pad_sequences([X[i] for i in idx], dtype=torch.float32)
+            yield idx, xb, L, (torch.tensor([y[i] for i in idx]) if y is not None else None)
+
+    def fit(self, X: Sequence[np.ndarray], y: Sequence[str], X_val=None, y_val=None) -> "TimeSeriesClassifier":
+        c = self.config
+        X = check_series(list(X))
+        y = [str(v) for v in y]
+        if len(y) != len(X):
+            raise DataError(f"y: expected one label per series ({len(X)}), got {len(y)}")
+        if len(set(y)) < 2:
+            raise DataError(f"y: expected at least 2 classes, got {sorted(set(y))}")
+        if X_val is None and c.val_fraction > 0:
+            tr, va = split_indices(len(X), c.val_fraction, c.seed)
+            X_val, y_val = [X[i] for i in va], [y[i] for i in va]
+            X, y = [X[i] for i in tr], [y[i] for i in tr]
+        allv = np.concatenate(X, 0)
+        self.mean, self.std = allv.mean(0).astype(np.float32), (allv.std(0) + 1e-6).astype(np.float32)
+        torch.manual_seed(c.seed)
+        Xs = self._prepare(X)
+        self.labels = Vocab.build([y], specials=())
+        yi = self.labels.encode(y)
+        self.net = TSCNet(Xs[0].shape[1], len(self.labels), c)  # channels * patch inputs
+
+        def loss_fn(batch):
+            _, xb, L, yb = batch
+            return F.cross_entropy(self.net(xb, L), yb)
+
+        val_score = None
+        if X_val is not None and len(X_val) > 0:
+            Xv = self._prepare(list(X_val))
+            yv = [self.labels.index.get(str(v), -100) for v in y_val]  # -100: unseen label, ignored
+
+            def val_score() -> float:  # minus the validation cross-entropy (smoother than accuracy on few series)
+                tot, n = 0.0, 0
+                for _, xb, L, yb in self._batches(Xv, yv, shuffle=False):
+                    tot += F.cross_entropy(self.net(xb, L), yb, reduction="sum", ignore_index=-100).item()
+                    n += int((yb != -100).sum())
+                return -tot / max(n, 1)
+        self.history = fit_loop(self.net, lambda e: self._batches(Xs, yi, True, c.seed + e), loss_fn, epochs=c.epochs,
+                                lr=c.lr, weight_decay=c.weight_decay, clip=c.clip, val_score=val_score,
+                                patience=c.patience, progress=c.progress, desc="tsc")
+        return self
+
+    def _require_fitted(self) -> None:
+        if self.net is None:
+            raise ConfigError("model: expected a fitted classifier (call fit or load), got an unfitted one")
+
+    @property
+    def classes(self) -> list[str]:
+        self._require_fitted()
+        return list(self.labels.tokens)
+
+    @torch.no_grad()
+    def predict_proba(self, X: Sequence[np.ndarray]) -> np.ndarray:
+        self._require_fitted()
+        self.net.eval()
+        Xs = self._prepare(list(X))
+        out = np.zeros((len(Xs), len(self.labels)), dtype=np.float32)
+        for idx, xb, L, _ in self._batches(Xs, None, shuffle=False):
+            out[idx] = torch.softmax(self.net(xb, L), -1).numpy()
+        return out
+
+    def predict(self, X: Sequence[np.ndarray]) -> list[str]:
+        return [self.labels.tokens[i] for i in self.predict_proba(X).argmax(1)]
+
+    def evaluate(self, X, y, unseen: str = "error") -> dict[str, Any]:
+        self._require_fitted()
+        y = [str(v) for v in y]
+        if len(y) != len(X):
+            raise DataError(f"y: expected one label per series ({len(X)}), got {len(y)}")
+        if unseen == "error":
+            check_labels_known(y, self.labels.tokens)
+        known = list(self.labels.tokens) + sorted(set(y) - set(self.labels.tokens))
+        return classification_metrics(y, self.predict(X), known)
+
+    def save(self, path, baseline: OneNNEuclidean | None = None, extra: dict | None = None):
+        self._require_fitted()
+        return save_run(path, TASK, replace(self.config, progress=False), self.net, {"labels": self.labels},
+                        extra={"mean": self.mean.tolist(), "std": self.std.tolist(), "history": self.history,
+                               **(extra or {})},
+                        baseline=baseline.state() if baseline is not None else None)
+
+    @classmethod
+    def load(cls, path) -> "TimeSeriesClassifier":
+        run = load_run(path, TASK)
+        self = cls(config_from_dict(TSCConfig, run["config"]))
+        self.labels = Vocab.from_dict(run["vocabs"]["labels"])
+        self.mean = np.asarray(run["extra"]["mean"], dtype=np.float32)
+        self.std = np.asarray(run["extra"]["std"], dtype=np.float32)
+        self.net = TSCNet(len(self.mean) * self.config.patch, len(self.labels), self.config)
+        try:
+            self.net.load_state_dict(run["state"])
+        except RuntimeError as e:
+            raise CheckpointError(f"run: expected weights matching the saved config, got {str(e)[:200]}") from None
+        self.net.eval()
+        self.history = run["extra"].get("history", {})
+        self.baseline = OneNNEuclidean.from_state(run["baseline"]) if run["baseline"] else None
+        return self

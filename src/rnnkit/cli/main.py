@@ -23,7 +23,6 @@ COMMANDS: dict[str, str] = {
     "hopfield": "hopfield",
     "classify": "classify",
     "tsc": "tsc",
-    "tsc": "tsc",
 }
 
 

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
-from torch import nn
 
 import rnnkit
 from rnnkit.errors import CheckpointError
@@ -33,6 +32,15 @@ from rnnkit.training import checkpoint as ck
 from rnnkit.training.checkpoint import decode_state, encode_state, latest_checkpoint
 
 SCRIPT = Path(__file__).parent / "helpers" / "train_script.py"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # tiny tensors: one intra-op thread is faster and does not stall when the machine is oversubscribed
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 
 def _env(**extra):

@@ -17,6 +17,15 @@ from rnnkit.diagnostics import (
 from rnnkit.errors import InputTypeError, ShapeError
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # tiny tensors: one intra-op thread is faster and does not stall when the machine is oversubscribed
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(autouse=True)
 def _f64():
     old = torch.get_default_dtype()

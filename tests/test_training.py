@@ -26,6 +26,15 @@ from rnnkit.training import (
 )
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # tiny tensors: one intra-op thread is faster and does not stall when the machine is oversubscribed
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 class Net(nn.Module):
     """Many-to-many: an rnnkit layer and a linear read-out; ``forward(x, state) -> (y, state)``."""
 

@@ -214,7 +214,8 @@ class Trainer:
         step_fn: ``step_fn(model, chunk, state) -> (loss, state)`` or ``(loss, metrics, state)``; needed
             for truncated BPTT (``config.tbptt_k``); used for full BPTT too when ``loss_fn`` is ``None``.
         eval_fn: ``eval_fn(model, data) -> dict`` of validation metrics, replacing the default (the mean
-            of ``loss_fn`` over ``data`` under ``torch.no_grad()``), e.g. for corpus-level metrics.
+            of ``loss_fn`` -- or of ``step_fn`` on whole batches with ``state=None`` -- over ``data``
+            under ``torch.no_grad()``), e.g. for corpus-level metrics.
         split_fn: ``split_fn(batch, k, time_dim) -> list of chunks`` (default :func:`split_time`).
         task_config: the task's own resolved settings (JSON-able dict), saved in ``config.json`` under
             ``"task"``; a resume checks it matches.

@@ -74,7 +74,7 @@ def test_modern_capacity_json_and_files(capsys, tmp_path, name):
 def test_readable_output_and_config_file(capsys, tmp_path):
     cfg = tmp_path / "cap.toml"
     cfg.write_text('sizes = [40]\nloads = [0.05]\nrules = ["storkey"]\n')
-    rc = main(["hopfield", "capacity", "--config", str(cfg), "--out", str(tmp_path)])
+    rc = main(["hopfield", "capacity", "--config", str(cfg), "--threads", "1", "--out", str(tmp_path)])
     out, _ = capsys.readouterr()
     assert rc == 0 and "experiment: capacity" in out and "sizes: [40]" in out
     r = json.loads((tmp_path / "capacity.json").read_text())

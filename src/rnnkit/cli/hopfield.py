@@ -62,6 +62,8 @@ def _digit(text: str) -> int:
 def _common(p: argparse.ArgumentParser, name: str) -> None:
     add_common(p, seed=True, out=True)
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
+    p.add_argument("--threads", type=_positive_int, default=None,
+                   help="torch CPU threads for this run (default: torch's; 1 is fastest on a busy machine)")
     p.set_defaults(_experiment=name, _parser=p)
 
 
@@ -149,6 +151,10 @@ def run(args: argparse.Namespace) -> dict:
         raise UsageError(f"--picture-rule: expected one of --rules {args.rules}, got {args.picture_rule!r}")
     if name == "digits" and len(set(args.classes)) != len(args.classes):
         raise UsageError(f"--classes: expected distinct digits, got {args.classes}")
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(args.threads)  # a CLI run is its own process
     try:
         result = experiment(**_kwargs(args, names), seed=args.seed, device=args.device)
     except ConfigError as e:  # a flag value the experiment rejects (e.g. an unknown --device)

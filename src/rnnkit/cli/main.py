@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "hopfield": "hopfield",
     "classify": "classify",
     "tsc": "tsc",
+    "tag": "tag",
 }
 
 

@@ -1,0 +1,310 @@
+"""Many-to-many aligned: sequence tagging (part-of-speech, BIO entities, any tag set), with a
+most-frequent-tag baseline.
+
+Word representation = word embedding (casefolded word, ``<unk>`` for unseen ones) concatenated with a
+character-level BiLSTM summary of the word as written (case kept) -- so an unseen word is still tagged
+from its spelling (capitals, suffixes, digits, ``@``/``#``). Word dropout (replacing known words by
+``<unk>`` during training) teaches the network to lean on the characters. Then a BiLSTM over the
+sentence (valid steps only) and a linear layer per token. Loss and metrics ignore padding.
+
+Metrics: token accuracy always; entity-level precision/recall/F1 (conlleval spans) when every tag is
+``O`` or ``B-X``/``I-X``. Baseline (:class:`MostFrequentTag`): each training token's most frequent tag;
+unseen tokens try the casefolded form, then take the most frequent tag overall.
+
+>>> MostFrequentTag().fit([(["the", "Cat"], ["O", "B-animal"]), (["the"], ["O"])]).predict([["the", "cat"]])
+[['O', 'B-animal']]
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
+from rnnkit.data.vocab import Vocab
+from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
+from rnnkit.tasks.classification import split_indices
+from rnnkit.tasks.common import (
+    CELLS, SequenceEncoder, accuracy, check_choice, check_labels_known, check_number, config_from_dict,
+    entity_prf, fit_loop, load_run, save_run,
+)
+
+__all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "tagging_metrics"]
+
+TASK = "tag"
+
+
+def is_bio(tags: Sequence[str]) -> bool:
+    """True when every tag is ``O`` or ``B-X``/``I-X`` (then entity metrics apply)."""
+    return all(t == "O" or (t[:2] in ("B-", "I-") and len(t) > 2) for t in tags)
+
+
+def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """token_accuracy, plus entity precision/recall/F1 when the true tags are BIO."""
+    flat_t = [t for s in true for t in s]
+    flat_p = [t for s in pred for t in s]
+    out: dict[str, Any] = {"token_accuracy": accuracy(flat_t, flat_p)}
+    if is_bio(set(flat_t)):
+        out.update(entity_prf(true, pred))
+    return out
+
+
+@dataclass(frozen=True)
+class TaggerConfig:
+    """Everything that defines a tagger run (saved in the run's config.json)."""
+
+    cell: str = "lstm"
+    word_dim: int = 64
+    char_dim: int = 32
+    char_hidden: int = 32        # per direction of the character BiLSTM (0: no character features)
+    hidden_size: int = 128       # per direction of the sentence BiLSTM
+    num_layers: int = 1
+    dropout: float = 0.3
+    word_dropout: float = 0.1    # share of known words replaced by <unk> while training
+    min_freq: int = 1
+    max_len: int | None = 200    # tokens per sentence; longer: truncate (warning) or error
+    on_long: str = "truncate"
+    max_word_len: int = 30       # characters per word seen by the character BiLSTM (longer words: first 30)
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    clip: float = 5.0
+    patience: int = 4
+    val_fraction: float = 0.1
+    seed: int = 0
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        check_choice("cell", self.cell, CELLS)
+        check_choice("on_long", self.on_long, ON_LONG)
+        if not isinstance(self.progress, bool):
+            raise ConfigError(f"progress: expected a bool, got {self.progress!r}")
+        for name in ("word_dim", "char_dim", "hidden_size", "num_layers", "min_freq", "max_word_len", "epochs",
+                     "batch_size", "patience"):
+            check_number(name, getattr(self, name), lo=1, integer=True)
+        check_number("char_hidden", self.char_hidden, lo=0, integer=True)
+        check_number("max_len", self.max_len, lo=1, integer=True, allow_none=True)
+        check_number("dropout", self.dropout, lo=0, hi=0.95)
+        check_number("word_dropout", self.word_dropout, lo=0, hi=0.95)
+        check_number("lr", self.lr, lo=0, lo_open=True)
+        check_number("weight_decay", self.weight_decay, lo=0)
+        check_number("clip", self.clip, lo=0)
+        check_number("val_fraction", self.val_fraction, lo=0, hi=0.5)
+        check_number("seed", self.seed, integer=True)
+
+
+class TaggerNet(nn.Module):
+    """The network only: word ids ``(B, T)``, char ids ``(B, T, W)``, ``lengths (B,)``, word lengths
+    ``(B, T)`` -> tag logits ``(B, T, K)``."""
+
+    def __init__(self, n_words: int, n_chars: int, n_tags: int, cfg: TaggerConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.word_embed = nn.Embedding(n_words, cfg.word_dim, padding_idx=0)
+        feat = cfg.word_dim
+        if cfg.char_hidden > 0:
+            self.char_embed = nn.Embedding(n_chars, cfg.char_dim, padding_idx=0)
+            self.char_rnn = SequenceEncoder(cfg.char_dim, cfg.char_hidden, cfg.cell, 1, bidirectional=True)
+            feat += self.char_rnn.output_size
+        self.drop = nn.Dropout(cfg.dropout)
+        self.encoder = SequenceEncoder(feat, cfg.hidden_size, cfg.cell, cfg.num_layers, bidirectional=True,
+                                       dropout=cfg.dropout)
+        self.head = nn.Linear(self.encoder.output_size, n_tags)
+
+    def forward(self, words: Tensor, chars: Tensor, lengths: Tensor, word_lengths: Tensor) -> Tensor:
+        x = self.word_embed(words)
+        if self.cfg.char_hidden > 0:
+            valid = word_lengths > 0                       # (B, T): real tokens only
+            _, summary = self.char_rnn(self.char_embed(chars[valid]), word_lengths[valid])
+            char_feat = x.new_zeros(*words.shape, summary.shape[-1])
+            char_feat[valid] = summary
+            x = torch.cat([x, char_feat], -1)
+        out, _ = self.encoder(self.drop(x), lengths)
+        return self.head(self.drop(out))
+
+
+def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
+    if not isinstance(sents, (list, tuple)) or not sents:
+        raise DataError(f"{what}: expected a non-empty list of token lists, got {type(sents).__name__}")
+    out = []
+    for i, s in enumerate(sents):
+        if isinstance(s, str) or not isinstance(s, (list, tuple)):
+            raise InputTypeError(f"{what}[{i}]: expected a list of tokens, got {type(s).__name__}")
+        if not s:
+            raise DataError(f"{what}[{i}]: expected at least one token, got an empty sentence")
+        for tok in s:
+            if not isinstance(tok, str) or not tok:
+                raise DataError(f"{what}[{i}]: expected non-empty string tokens, got {tok!r}")
+        out.append(list(s))
+    return out
+
+
+class SequenceTagger:
+    """``fit(sentences, tags)``, ``predict(sentences)``, ``evaluate(sentences, tags)``, ``save`` / ``load``.
+    Sentences are lists of tokens (already split: any script, no whitespace assumption)."""
+
+    def __init__(self, config: TaggerConfig | None = None) -> None:
+        self.config = config or TaggerConfig()
+        if not isinstance(self.config, TaggerConfig):
+            raise InputTypeError(f"config: expected a TaggerConfig, got {type(self.config).__name__}")
+        self.words: Vocab | None = None
+        self.chars: Vocab | None = None
+        self.tags: Vocab | None = None
+        self.net: TaggerNet | None = None
+        self.history: dict[str, Any] = {}
+        self.baseline: MostFrequentTag | None = None
+
+    def _encode(self, sents: list[list[str]]):
+        c = self.config
+        sents = limit_length(sents, c.max_len, c.on_long, what="sentences")
+        words = [self.words.encode(t.casefold() for t in s) for s in sents]
+        chars = [[self.chars.encode(t[: c.max_word_len]) for t in s] for s in sents]
+        return sents, words, chars
+
+    def _batches(self, words, chars, tags, shuffle: bool, seed: int = 0, word_dropout: float = 0.0):
+        gen = torch.Generator().manual_seed(seed)
+        for idx in bucket_batches([len(w) for w in words], self.config.batch_size, shuffle=shuffle, seed=seed):
+            w, L = pad_sequences([words[i] for i in idx])
+            if word_dropout > 0:
+                drop = (torch.rand(w.shape, generator=gen) < word_dropout) & (w > 1)
+                w = w.masked_fill(drop, self.words.unk_id)
+            T = w.shape[1]
+            W = max(len(ch) for i in idx for ch in chars[i])
+            ch = torch.zeros(len(idx), T, W, dtype=torch.long)
+            wl = torch.zeros(len(idx), T, dtype=torch.long)
+            for b, i in enumerate(idx):
+                for t, cid in enumerate(chars[i]):
+                    ch[b, t, : len(cid)] = torch.tensor(cid)
+                    wl[b, t] = len(cid)
+            y = pad_sequences([tags[i] for i in idx], pad_value=-100)[0] if tags is not None else None
+            yield idx, w, ch, L, wl, y
+
+    def fit(self, sentences, tags, val_sentences=None, val_tags=None) -> "SequenceTagger":
+        c = self.config
+        sents = _check_sentences(sentences)
+        tags = [list(t) for t in tags]
+        if len(tags) != len(sents) or any(len(a) != len(b) for a, b in zip(sents, tags)):
+            raise DataError("tags: expected one tag per token in every sentence, got mismatched lengths")
+        if val_sentences is None and c.val_fraction > 0:
+            tr, va = split_indices(len(sents), c.val_fraction, c.seed)
+            val_sentences, val_tags = [sents[i] for i in va], [tags[i] for i in va]
+            sents, tags = [sents[i] for i in tr], [tags[i] for i in tr]
+        torch.manual_seed(c.seed)
+        self.words = Vocab.build([[t.casefold() for t in s] for s in sents], min_freq=c.min_freq)
+        self.chars = Vocab.build([ch for s in sents for ch in s])
+        self.tags = Vocab.build(tags, specials=())
+        sents_l, words, chars = self._encode(sents)
+        y = [self.tags.encode(t[: len(s)]) for s, t in zip(sents_l, tags)]
+        self.net = TaggerNet(len(self.words), len(self.chars), len(self.tags), c)
+
+        def loss_fn(batch):
+            _, w, ch, L, wl, yb = batch
+            logits = self.net(w, ch, L, wl)
+            return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1), ignore_index=-100)
+
+        val_score = None
+        if val_sentences:
+            vs, vt = _check_sentences(val_sentences, "val_sentences"), [list(t) for t in val_tags]
+
+            def val_score() -> float:  # entity F1 for BIO tags (accuracy is dominated by "O"), else accuracy
+                m = self.evaluate(vs, vt, unseen="ignore")
+                return m.get("entity_f1", 0.0) + 1e-3 * m["token_accuracy"]
+        self.history = fit_loop(self.net, lambda e: self._batches(words, chars, y, True, c.seed + e, c.word_dropout),
+                                loss_fn, epochs=c.epochs, lr=c.lr, weight_decay=c.weight_decay, clip=c.clip,
+                                val_score=val_score, patience=c.patience, progress=c.progress, desc="tag")
+        return self
+
+    def _require_fitted(self) -> None:
+        if self.net is None:
+            raise ConfigError("model: expected a fitted tagger (call fit or load), got an unfitted one")
+
+    @torch.no_grad()
+    def predict(self, sentences) -> list[list[str]]:
+        """Tags per token, in input order (sentences longer than ``max_len`` per ``on_long``)."""
+        self._require_fitted()
+        self.net.eval()
+        sents, words, chars = self._encode(_check_sentences(sentences))
+        out: list[list[str]] = [[] for _ in sents]
+        for idx, w, ch, L, wl, _ in self._batches(words, chars, None, shuffle=False):
+            best = self.net(w, ch, L, wl).argmax(-1)
+            for b, i in enumerate(idx):
+                out[i] = self.tags.decode(best[b, : len(sents[i])].tolist())
+        return out
+
+    def evaluate(self, sentences, tags, unseen: str = "error") -> dict[str, Any]:
+        self._require_fitted()
+        tags = [list(t) for t in tags]
+        sents = _check_sentences(sentences)
+        if len(tags) != len(sents) or any(len(a) != len(b) for a, b in zip(sents, tags)):
+            raise DataError("tags: expected one tag per token in every sentence, got mismatched lengths")
+        if unseen == "error":
+            check_labels_known({t for s in tags for t in s}, self.tags.tokens, what="tags")
+        pred = self.predict(sents)
+        return tagging_metrics([t[: len(p)] for t, p in zip(tags, pred)], pred)
+
+    def save(self, path, baseline: "MostFrequentTag | None" = None, extra: dict | None = None):
+        self._require_fitted()
+        base = None if baseline is None else ({}, baseline.state())
+        return save_run(path, TASK, replace(self.config, progress=False), self.net,
+                        {"words": self.words, "chars": self.chars, "tags": self.tags},
+                        extra={"history": self.history, **(extra or {})}, baseline=base)
+
+    @classmethod
+    def load(cls, path) -> "SequenceTagger":
+        run = load_run(path, TASK)
+        self = cls(config_from_dict(TaggerConfig, run["config"]))
+        self.words, self.chars, self.tags = (Vocab.from_dict(run["vocabs"][k]) for k in ("words", "chars", "tags"))
+        self.net = TaggerNet(len(self.words), len(self.chars), len(self.tags), self.config)
+        try:
+            self.net.load_state_dict(run["state"])
+        except RuntimeError as e:
+            raise CheckpointError(f"run: expected weights matching the saved config, got {str(e)[:200]}") from None
+        self.net.eval()
+        self.history = run["extra"].get("history", {})
+        self.baseline = MostFrequentTag.from_state(run["baseline"][1]) if run["baseline"] else None
+        return self
+
+
+class MostFrequentTag:
+    """Each token's most frequent training tag (ties: the alphabetically first); unseen tokens use
+    the casefolded form's, else the most frequent tag overall."""
+
+    def __init__(self) -> None:
+        self.table: dict[str, str] = {}
+        self.folded: dict[str, str] = {}
+        self.default = "O"
+
+    def fit(self, sentences, tags=None) -> "MostFrequentTag":
+        if tags is None:  # list of (tokens, tags) pairs
+            sentences, tags = [s for s, _ in sentences], [t for _, t in sentences]
+        counts: dict[str, Counter] = defaultdict(Counter)
+        folded: dict[str, Counter] = defaultdict(Counter)
+        total: Counter = Counter()
+        for s, t in zip(sentences, tags):
+            for tok, tag in zip(s, t):
+                counts[tok][tag] += 1
+                folded[tok.casefold()][tag] += 1
+                total[tag] += 1
+        pick = lambda c: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]  # noqa: E731 - ties: first by name
+        self.table = {k: pick(c) for k, c in counts.items()}
+        self.folded = {k: pick(c) for k, c in folded.items()}
+        self.default = pick(total)
+        return self
+
+    def predict(self, sentences) -> list[list[str]]:
+        return [[self.table.get(t) or self.folded.get(t.casefold(), self.default) for t in s] for s in sentences]
+
+    def state(self) -> dict[str, Any]:
+        return {"kind": "most_frequent_tag", "table": self.table, "folded": self.folded, "default": self.default}
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any]) -> "MostFrequentTag":
+        self = cls()
+        self.table, self.folded, self.default = dict(meta["table"]), dict(meta["folded"]), meta["default"]
+        return self

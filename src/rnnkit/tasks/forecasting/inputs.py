@@ -1,0 +1,252 @@
+"""Turn what users pass (a Series, a DataFrame with a time column, an id column, covariates) into
+checked, regular series. Every problem is a one-line :class:`~rnnkit.errors.DataError` naming it.
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"t": pd.date_range("2020-01-01", periods=4, freq="D").astype(str),
+...                    "sales": [1.0, 2.0, None, 4.0]})
+>>> [s] = parse_series(df, target="sales", time_col="t")
+>>> s.id, s.freq, s.y.tolist(), s.missing
+('sales', 'D', [1.0, 2.0, 3.0, 4.0], 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.data.transforms import FrequencyInfo, infer_frequency, interpolate_missing, regularize_index
+from rnnkit.errors import ConfigError, DataError, InputTypeError
+
+__all__ = ["SeriesData", "parse_series", "future_index", "as_name_list"]
+
+
+@dataclass
+class SeriesData:
+    """One regular series: ``y`` (missing values interpolated; ``missing`` says how many), the time
+    ``index`` (a ``DatetimeIndex`` with ``freq``, or integer steps), and covariates as ``(n, F)``
+    arrays: ``past`` (observed only up to now) and ``future`` (known ahead, e.g. calendar)."""
+
+    id: str
+    index: pd.Index
+    y: np.ndarray
+    freq: str | None
+    past: np.ndarray
+    future: np.ndarray
+    missing: int = 0
+    resampled: int = 0
+    observed: np.ndarray | None = None   # True where the target was given (not interpolated)
+    past_raw: np.ndarray | None = None   # covariates before interpolation (for truncate)
+    future_raw: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.observed is None:
+            self.observed = np.ones(self.y.size, dtype=bool)
+        if self.past_raw is None:
+            self.past_raw = self.past
+        if self.future_raw is None:
+            self.future_raw = self.future
+
+    def __len__(self) -> int:
+        return self.y.size
+
+    def truncate(self, end: int) -> "SeriesData":
+        """The first ``end`` values, with missing values interpolated again from those alone (a value
+        missing just before ``end`` must not be filled from what comes after it)."""
+        raw = np.where(self.observed[:end], self.y[:end], np.nan)
+        y, missing = interpolate_missing(raw)
+
+        def covs(a: np.ndarray) -> np.ndarray:
+            if a.shape[1] == 0:
+                return a[:end].copy()
+            return np.stack([interpolate_missing(a[:end, j])[0] for j in range(a.shape[1])], 1)
+
+        return SeriesData(self.id, self.index[:end], y, self.freq, covs(self.past_raw), covs(self.future_raw),
+                          missing, self.resampled, self.observed[:end].copy(), self.past_raw[:end].copy(),
+                          self.future_raw[:end].copy())
+
+
+def as_name_list(value: Any, name: str) -> list[str]:
+    """``None`` -> ``[]``; ``"a,b"`` or ``["a", "b"]`` -> ``["a", "b"]``."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise InputTypeError(f"{name}: expected a column name or a list of names, got {type(value).__name__}")
+
+
+def _need_column(df: pd.DataFrame, col: str, what: str) -> None:
+    if col not in df.columns:
+        raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}")
+
+
+def _numeric(values: pd.Series, what: str, series: str) -> np.ndarray:
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
+        example = f" (e.g. {bad.iloc[0]!r} at row {bad.index[0]!r})" if len(bad) else ""
+        raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
+                        f"{values.dtype}{example}")
+    return values.to_numpy(dtype=float)
+
+
+def _time_index(raw: pd.Series | pd.Index, what: str) -> pd.Index:
+    if isinstance(raw, pd.DatetimeIndex):
+        idx = raw
+    elif pd.api.types.is_datetime64_any_dtype(raw):
+        idx = pd.DatetimeIndex(raw)
+    elif pd.api.types.is_integer_dtype(raw):
+        return pd.Index(np.asarray(raw, dtype=np.int64))
+    else:
+        try:
+            idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(np.asarray(raw)), format="mixed"))
+        except (ValueError, TypeError) as e:
+            raise DataError(f"{what}: expected timestamps, got values that do not parse as dates ({e})") from None
+    if idx.hasnans:
+        raise DataError(f"{what}: expected a timestamp on every row, got {int(idx.isna().sum())} missing")
+    if idx.tz is not None:
+        idx = idx.tz_convert(None)
+    return idx
+
+
+def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],
+                resample: bool, time_name: str) -> SeriesData:
+    idx = frame.index
+    if idx.has_duplicates:
+        dup = idx[idx.duplicated()]
+        raise DataError(f"{time_name}: expected unique timestamps in series {sid!r}, got {dup.size} duplicate(s) "
+                        f"(first {dup[0]})")
+    if not idx.is_monotonic_increasing:
+        frame = frame.sort_index()
+        idx = frame.index
+    resampled = 0
+    if isinstance(idx, pd.DatetimeIndex):
+        info = infer_frequency(idx, time_name)
+        n_before = len(frame)
+        frame = regularize_index(frame, info, resample, time_name, sid)
+        resampled = len(frame) - n_before if info.freq else 0
+        freq = info.freq
+        idx = frame.index
+    else:
+        steps = np.diff(np.asarray(idx))
+        freq = None
+        if steps.size and not (steps == 1).all():
+            if not resample:
+                raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got irregular "
+                                f"gaps (steps {sorted(set(steps.tolist()))[:5]}); pass --resample / resample=True "
+                                "to fill them")
+            full = pd.RangeIndex(int(idx[0]), int(idx[-1]) + 1)
+            frame = frame.reindex(full)
+            resampled = len(full) - len(idx)
+            idx = frame.index
+    raw = frame[target]
+    if raw.isna().all():
+        raise DataError(f"target {target!r} in series {sid!r}: expected some values, got all {len(raw)} missing")
+    y_raw = raw.to_numpy(dtype=float)
+    finite = y_raw[np.isfinite(y_raw)]
+    if finite.size and np.ptp(finite) == 0:
+        raise DataError(f"target {target!r} in series {sid!r}: expected a varying series, got a constant "
+                        f"({finite[0]:g} on every row); nothing to learn")
+    y, missing = interpolate_missing(y_raw)
+
+    def covs(cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        if not cols:
+            return np.zeros((len(frame), 0)), np.zeros((len(frame), 0))
+        raw_cols = []
+        for c in cols:
+            v = frame[c].to_numpy(dtype=float)
+            if not np.isfinite(v).any():
+                raise DataError(f"covariate {c!r} in series {sid!r}: expected some values, got all missing")
+            raw_cols.append(v)
+        raw_arr = np.stack(raw_cols, 1)
+        return np.stack([interpolate_missing(v)[0] for v in raw_cols], 1), raw_arr
+
+    past, past_raw = covs(past_cols)
+    fut, fut_raw = covs(fut_cols)
+    return SeriesData(sid, idx, y, freq, past, fut, missing, resampled, np.isfinite(y_raw), past_raw, fut_raw)
+
+
+def parse_series(data: Any, target: str | None = None, time_col: str | None = None, id_col: str | None = None,
+                 past_covariates: Sequence[str] | str | None = None,
+                 future_covariates: Sequence[str] | str | None = None, resample: bool = False
+                 ) -> list[SeriesData]:
+    """Check and split ``data`` into regular series (sorted by id).
+
+    ``data``: a ``pandas.Series`` (its index is the time), a ``DataFrame`` (time from ``time_col`` or
+    the index; several series by ``id_col``), or a 1-D numpy array (integer steps). Missing target
+    values are interpolated and counted; duplicate timestamps, irregular gaps (unless ``resample``), a
+    non-numeric, all-missing or constant target are errors.
+    """
+    past_cols = as_name_list(past_covariates, "past_covariates")
+    fut_cols = as_name_list(future_covariates, "future_covariates")
+    if isinstance(data, np.ndarray):
+        if data.ndim != 1:
+            raise DataError(f"series: expected a 1-D array, got shape {data.shape}")
+        data = pd.Series(data, name=target or "series")
+    if isinstance(data, pd.Series):
+        if past_cols or fut_cols:
+            raise ConfigError("covariates: expected a DataFrame holding them as columns, got a Series")
+        if id_col is not None or time_col is not None:
+            raise ConfigError("time_col/id_col: expected a DataFrame with those columns, got a Series")
+        name = str(data.name) if data.name is not None else "series"
+        frame = data.to_frame(name=name)
+        data, target = frame, name
+    if not isinstance(data, pd.DataFrame):
+        raise InputTypeError(f"series: expected a pandas Series or DataFrame (or a 1-D numpy array), got "
+                             f"{type(data).__name__}")
+    df = data
+    if len(df) == 0:
+        raise DataError("series: expected at least one row, got an empty table")
+    for col, what in ((time_col, "time_col"), (id_col, "id_col")):
+        if col is not None:
+            _need_column(df, col, what)
+    if target is None:
+        left = [c for c in df.columns if c not in (time_col, id_col, *past_cols, *fut_cols)]
+        if len(left) != 1:
+            raise ConfigError(f"target: expected the name of the column to forecast (one of "
+                              f"{[str(c) for c in left]}), got none")
+        target = str(left[0])
+    _need_column(df, target, "target")
+    for c in past_cols:
+        _need_column(df, c, "past_covariates")
+    for c in fut_cols:
+        _need_column(df, c, "future_covariates")
+    time_name = time_col or "time"
+    if time_col is not None:
+        index = _time_index(df[time_col], f"time_col {time_col!r}")
+    else:
+        index = _time_index(df.index, "time (index)") if not isinstance(df.index, pd.RangeIndex) else df.index
+    cols = [target, *past_cols, *fut_cols]
+    groups: list[tuple[str, pd.DataFrame]]
+    if id_col is not None:
+        ids = df[id_col].astype(str).to_numpy()
+        if pd.isna(df[id_col]).any():
+            raise DataError(f"id_col {id_col!r}: expected an id on every row, got {int(pd.isna(df[id_col]).sum())} missing")
+        groups = []
+        for sid in sorted(set(ids)):
+            mask = ids == sid
+            sub = pd.DataFrame({c: df[c].to_numpy()[mask] for c in cols}, index=index[mask])
+            groups.append((sid, sub))
+    else:
+        groups = [(str(target), pd.DataFrame({c: df[c].to_numpy() for c in cols}, index=index))]
+    out = []
+    for sid, frame in groups:
+        for c in cols:
+            frame[c] = _numeric(frame[c].rename(c), "target" if c == target else "covariate", sid)
+        out.append(_one_series(frame, sid, target, past_cols, fut_cols, resample, time_name))
+    return out
+
+
+def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:
+    """The ``horizon`` time stamps after the last one of ``index``.
+
+    >>> future_index(pd.date_range("2020-01-31", periods=3, freq="ME"), "ME", 2).strftime("%Y-%m-%d").tolist()
+    ['2020-04-30', '2020-05-31']
+    """
+    if isinstance(index, pd.DatetimeIndex):
+        return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
+    last = int(index[-1]) if len(index) else -1
+    return pd.RangeIndex(last + 1, last + 1 + horizon)

@@ -1,0 +1,94 @@
+"""Point and interval forecast metrics: MAE, RMSE, sMAPE, MASE, interval coverage.
+
+All take plain arrays of the same length (``y`` the actuals, ``f`` the forecast); NaN actuals are an
+error, never skipped silently.
+
+>>> y, f = [10.0, 12.0, 14.0], [11.0, 12.0, 12.0]   # sMAPE = (2/21 + 0 + 4/26) / 3 * 100
+>>> mae(y, f), round(rmse(y, f), 4), round(smape(y, f), 4)
+(1.0, 1.291, 8.3028)
+>>> mase(y, f, train=[1.0, 2.0, 4.0, 5.0], period=1)   # in-sample naive MAE = (1 + 2 + 1) / 3
+0.75
+>>> coverage(y, lower=[9.0, 12.5, 13.0], upper=[11.0, 13.0, 15.0])
+0.6666666666666666
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from rnnkit.errors import ShapeError
+
+__all__ = ["mae", "rmse", "smape", "mase", "mase_scale", "coverage", "point_metrics", "METRICS"]
+
+METRICS = ("MAE", "RMSE", "sMAPE", "MASE", "coverage")
+
+
+def _pair(y: Any, f: Any) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y, dtype=float).ravel()
+    f = np.asarray(f, dtype=float).ravel()
+    if y.shape != f.shape:
+        raise ShapeError(f"forecast: expected the actuals' length {y.size}, got {f.size}")
+    if y.size == 0:
+        raise ShapeError("actuals: expected at least one value, got none")
+    return y, f
+
+
+def mae(y: Any, f: Any) -> float:
+    """Mean absolute error."""
+    y, f = _pair(y, f)
+    return float(np.mean(np.abs(y - f)))
+
+
+def rmse(y: Any, f: Any) -> float:
+    """Root mean squared error."""
+    y, f = _pair(y, f)
+    return float(np.sqrt(np.mean((y - f) ** 2)))
+
+
+def smape(y: Any, f: Any) -> float:
+    """Symmetric MAPE in percent (0-200): ``mean(2 |y - f| / (|y| + |f|)) * 100``; a term where both
+    are 0 counts as 0 (as in the M4 competition)."""
+    y, f = _pair(y, f)
+    denom = np.abs(y) + np.abs(f)
+    terms = np.where(denom > 0, 2 * np.abs(y - f) / np.where(denom > 0, denom, 1), 0.0)
+    return float(100 * np.mean(terms))
+
+
+def mase_scale(train: Any, period: int = 1) -> float:
+    """In-sample MAE of the seasonal naive forecast on ``train`` (naive when ``period`` is 1); NaN when
+    the training part is shorter than ``period + 1`` or has no variation at that lag."""
+    train = np.asarray(train, dtype=float).ravel()
+    m = max(int(period), 1)
+    if train.size <= m:
+        m = 1
+    if train.size <= m:
+        return float("nan")
+    d = np.abs(train[m:] - train[:-m])
+    d = d[np.isfinite(d)]
+    s = float(np.mean(d)) if d.size else float("nan")
+    return s if s > 0 else float("nan")
+
+
+def mase(y: Any, f: Any, train: Any, period: int = 1) -> float:
+    """Mean absolute scaled error: MAE over :func:`mase_scale` of the training part (Hyndman & Koehler
+    2006; seasonal scaling as in M4)."""
+    scale = mase_scale(train, period)
+    return mae(y, f) / scale if math.isfinite(scale) else float("nan")
+
+
+def coverage(y: Any, lower: Any, upper: Any) -> float:
+    """Fraction of actuals inside ``[lower, upper]``."""
+    y, lo = _pair(y, lower)
+    _, hi = _pair(y, upper)
+    return float(np.mean((y >= lo) & (y <= hi)))
+
+
+def point_metrics(y: Any, f: Any, train: Any, period: int, lower: Any = None, upper: Any = None
+                  ) -> dict[str, float]:
+    """Every metric of :data:`METRICS` for one forecast (coverage NaN without an interval)."""
+    cov = coverage(y, lower, upper) if lower is not None and upper is not None else float("nan")
+    return {"MAE": mae(y, f), "RMSE": rmse(y, f), "sMAPE": smape(y, f), "MASE": mase(y, f, train, period),
+            "coverage": cov}

@@ -1,0 +1,58 @@
+"""Forecast plots: the recent history, the forecast with its interval, and the backtest folds' forecasts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["plot_forecast"]
+
+
+def plot_forecast(forecaster: Any, forecast: pd.DataFrame, backtest: Any = None, path: str | Path | None = None,
+                  history: int | None = None, max_series: int = 6):
+    """One panel per series (at most ``max_series``): history (the last ``history`` points; default
+    enough to show the backtest and a few horizons), forecast line and interval band, and each backtest
+    fold's forecast of the model. Saves a PNG when ``path`` is given; returns the figure."""
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fitted = forecaster._fitted[:max_series]
+    H = int(forecast.groupby("id").size().max())
+    fig, axes = plt.subplots(len(fitted), 1, figsize=(10, 3.2 * len(fitted)), squeeze=False)
+    for ax, f in zip(axes[:, 0], fitted):
+        n_bt = 0
+        if backtest is not None:
+            n_bt = int((backtest.forecasts["id"] == f.id).sum())
+        show = history if history is not None else max(8 * H, n_bt + 4 * H, 60)
+        show = min(show, len(f.y))
+        t_hist = f.index[-show:]
+        ax.plot(t_hist, f.y[-show:], color="0.25", lw=1.0, label="history")
+        fc = forecast[forecast["id"] == f.id]
+        ax.plot(fc["time"], fc["value"], color="C0", lw=1.6, label=f"forecast ({forecaster.config.cell})")
+        if fc["lower"].notna().any():
+            ax.fill_between(fc["time"], fc["lower"], fc["upper"], color="C0", alpha=0.2,
+                            label=f"{int(round(100 * forecaster.config.level))}% interval")
+        if backtest is not None:
+            bt = backtest.forecasts[backtest.forecasts["id"] == f.id]
+            model = backtest.model
+            for k, g in bt.groupby("fold"):
+                ax.plot(g["time"], g[model], color="C1", lw=1.2, ls="--",
+                        label="backtest folds" if k == 0 else None)
+                if g[f"{model}_lower"].notna().any():
+                    ax.fill_between(g["time"], g[f"{model}_lower"], g[f"{model}_upper"], color="C1", alpha=0.12)
+                ax.axvline(g["time"].iloc[0], color="C1", lw=0.6, alpha=0.5)
+        ax.set_title(str(f.id))
+        ax.legend(loc="upper left", fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return fig
+

@@ -17,6 +17,7 @@ from rnnkit.errors import ConfigError
 
 # Command name -> module under rnnkit.cli defining add_parser(subparsers) and run(args).
 COMMANDS: dict[str, str] = {
+    "forecast": "forecast",
     "experiment": "experiment",
     "env": "env",
     "datasets": "datasets",

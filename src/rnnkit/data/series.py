@@ -127,7 +127,9 @@ def load_stocks() -> pd.DataFrame:
     with columns ``symbol`` (the id), ``date`` and ``price`` (vega_datasets ``stocks.csv``)."""
     df = pd.read_csv(_vega_file("stocks.csv"))
     df["date"] = pd.to_datetime(df["date"], format="%b %d %Y")
-    return df[["symbol", "date", "price"]].astype({"price": float})
+    out = df[["symbol", "date", "price"]].astype({"price": float})
+    out.attrs["columns"] = {"target": "price", "time_col": "date", "id_col": "symbol"}  # read by `rnnkit forecast`
+    return out
 
 
 def _vega(name, description, loader, size):

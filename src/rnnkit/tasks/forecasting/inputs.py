@@ -87,7 +87,7 @@ def _need_column(df: pd.DataFrame, col: str, what: str) -> None:
 def _numeric(values: pd.Series, what: str, series: str) -> np.ndarray:
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
-        example = f" (e.g. {bad.iloc[0]!r} at row {bad.index[0]!r})" if len(bad) else ""
+        example = f" (e.g. {bad.iloc[0]!r} at {bad.index[0]})" if len(bad) else ""
         raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
                         f"{values.dtype}{example}")
     return values.to_numpy(dtype=float)

@@ -192,7 +192,7 @@ class _GatedScan(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None, h0: Tensor | None,
-                pad: Tensor | None, math: GateMath):
+                pad: Tensor | None, math: GateMath, need_grad: bool):
         T, B, I = x.shape
         n = math.num_blocks
         H = weight.shape[0] // n
@@ -202,7 +202,6 @@ class _GatedScan(torch.autograd.Function):
             P = torch.matmul(x2, wb)
         else:
             P = torch.baddbmm(bias.view(n, 1, H), x2.expand(n, T * B, I), wb)
-        need_grad = any(ctx.needs_input_grad[:4])
         a, g, saved = math.forward(P, need_grad)
         if pad is not None:  # padded steps keep the state: a = 1 (then b = 0)
             a.view(T, B, H).masked_fill_(pad, 1.0)
@@ -258,7 +257,7 @@ class _GatedScan(torch.autograd.Function):
             db = dP.sum(1).view(n * H)
         if h0 is not None and ctx.needs_input_grad[3]:
             dh0 = (a.view(T, -1)[0] * G[0]).view(h0.shape)
-        return dx, dw, db, dh0, None, None
+        return dx, dw, db, dh0, None, None, None
 
 
 def gated_scan(x: Tensor, weight: Tensor, bias: Tensor | None, math: GateMath, h0: Tensor | None = None,
@@ -272,7 +271,9 @@ def gated_scan(x: Tensor, weight: Tensor, bias: Tensor | None, math: GateMath, h
     last valid state.
     """
     pad = None if mask is None else ~mask
-    return _GatedScan.apply(x, weight, bias, h0, pad, math)
+    # Inference (no_grad, or nothing requires grad) skips what only the backward needs.
+    need_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (x, weight, bias, h0))
+    return _GatedScan.apply(x, weight, bias, h0, pad, math, need_grad)
 
 
 # --------------------------------------------------------------------------- public API
@@ -360,9 +361,11 @@ def log_scan(log_a: Tensor, log_b: Tensor, h0: Tensor | None = None, *, mask: Te
 
 def sequential_scan(a: Tensor, b: Tensor, h0: Tensor | None = None) -> Tensor:
     """The recurrence one step at a time under autograd (the reference for the parallel scans)."""
+    # unbind, not a[t]: autograd's backward of indexing would write a full-size zero tensor per step
+    # (quadratic in T); unbind's backward stacks the step gradients once.
     h = torch.zeros_like(b[0]) if h0 is None else h0
     out = []
-    for t in range(a.shape[0]):
-        h = a[t] * h + b[t]
+    for a_t, b_t in zip(a.unbind(0), b.unbind(0)):
+        h = torch.addcmul(b_t, a_t, h)
         out.append(h)
     return torch.stack(out, 0)

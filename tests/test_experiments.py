@@ -194,7 +194,7 @@ def test_stop_when_solved_stops_at_the_first_solving_evaluation():
     ({"length": 0}, "length: expected an int >= 2 or None, got 0"),
     ({"name": "digits", "length": 32}, "length: expected 64 for digits"),
     ({"steps": -1}, "steps: expected an int >= 1 or None, got -1"),
-    ({"lr": 0.0}, "lr: expected a positive number, got 0.0"),
+    ({"lr": 0.0}, "lr: expected a positive number or None, got 0.0"),
     ({"init": "xavier"}, "init: expected one of"),
     ({"clip_norm": float("nan")}, "clip_norm: expected a positive number or None"),
     ({"bogus": 1}, r"options: unknown \['bogus'\]"),

@@ -48,7 +48,7 @@ def add_parser(sub):
     p.add_argument("--steps", type=int, default=None, metavar="N", help="optimizer steps (default per experiment)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--hidden-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: 1e-2 adding, else 1e-3)")
     p.add_argument("--clip-norm", type=_float_or_none, default=1.0, metavar="X|none",
                    help="clip the global gradient norm (default 1.0; 'none': off)")
     p.add_argument("--init", choices=["default", "orthogonal", "identity"], default="default",
@@ -58,6 +58,8 @@ def add_parser(sub):
     p.add_argument("--eval-every", type=int, default=None, metavar="N", help="steps between evaluations")
     p.add_argument("--eval-size", type=int, default=None, metavar="N", help="held-out sequences")
     p.add_argument("--stop-when-solved", action="store_true", help="stop at the first evaluation that solves the task")
+    p.add_argument("--max-seconds", type=float, default=None, metavar="S",
+                   help="stop at the first evaluation after S seconds of training (results then depend on speed)")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="torch CPU threads (default: torch's; 1 is fastest on a busy machine)")
@@ -69,7 +71,7 @@ def _options(args) -> dict:
     return {"batch_size": args.batch_size, "hidden_size": args.hidden_size, "lr": args.lr,
             "clip_norm": args.clip_norm, "init": args.init, "forget_bias": args.forget_bias,
             "eval_every": args.eval_every, "eval_size": args.eval_size, "stop_when_solved": args.stop_when_solved,
-            "device": args.device}
+            "max_seconds": args.max_seconds, "device": args.device}
 
 
 def _list() -> dict:

@@ -28,13 +28,23 @@ from rnnkit.experiments.data import (
     lookahead_tagging,
     sequential_digits,
 )
-from rnnkit.experiments.models import CELLS, INITS, CellSpec, SequenceModel, build_layer, build_model, compare_cells, init_recurrent
+from rnnkit.experiments.models import (
+    CELLS,
+    INITS,
+    CellSpec,
+    SequenceModel,
+    build_layer,
+    build_model,
+    compare_cells,
+    init_recurrent,
+)
 from rnnkit.experiments.runner import (
     EXPERIMENTS,
     ExperimentConfig,
     ExperimentSpec,
     compare,
     format_table,
+    plot_comparison,
     resolve_config,
     run_config,
     run_experiment,
@@ -42,7 +52,8 @@ from rnnkit.experiments.runner import (
 )
 
 __all__ = [
-    "run_experiment", "run_config", "compare", "summarize", "format_table", "resolve_config", "ExperimentConfig", "ExperimentSpec",
+    "run_experiment", "run_config", "compare", "summarize", "plot_comparison", "format_table", "resolve_config",
+    "ExperimentConfig", "ExperimentSpec",
     "EXPERIMENTS", "CELLS", "CellSpec", "INITS", "compare_cells", "build_layer", "build_model",
     "init_recurrent", "SequenceModel",
     "adding_problem", "adding_baseline_mse", "copy_memory", "copy_memory_baseline", "sequential_digits",

@@ -16,35 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
-import time
 
 import torch
 
 import rnnkit
+from rnnkit.bench import time_interleaved
 
 DEFAULT_SHAPES = [(1, 100, 64, 128), (32, 100, 64, 128), (64, 200, 128, 256)]
 CELLS = {"lstm": rnnkit.LSTM, "gru": rnnkit.GRU, "elman": rnnkit.ElmanRNN}
-
-
-def _time_interleaved(fns: dict, device, reps=5, budget_s=3.0):
-    """Median ms per call of each fn, measured round-robin so that load from elsewhere on the machine
-    hits every candidate alike (the ratios are what we report)."""
-    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    for fn in fns.values():  # warm-up
-        fn()
-    sync()
-    times = {k: [] for k in fns}
-    start = time.perf_counter()
-    for r in range(50):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            sync()
-            times[k].append(time.perf_counter() - t0)
-        if r + 1 >= reps and time.perf_counter() - start > budget_s:
-            break
-    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
 
 
 def bench_shape(cell, B, T, I, H, device, engines):
@@ -69,8 +48,8 @@ def bench_shape(cell, B, T, I, H, device, engines):
         with torch.no_grad():
             m(x)
 
-    train = _time_interleaved({k: (lambda m=m: train_step(m)) for k, m in modules.items()}, device)
-    inf = _time_interleaved({k: (lambda m=m: infer(m)) for k, m in modules.items()}, device)
+    train = time_interleaved({k: (lambda m=m: train_step(m)) for k, m in modules.items()}, device)
+    inf = time_interleaved({k: (lambda m=m: infer(m)) for k, m in modules.items()}, device)
     return {k: {"train_ms": train[k], "infer_ms": inf[k]} for k in modules}
 
 

@@ -20,33 +20,14 @@ import argparse
 import json
 import os
 import platform
-import statistics
-import time
 
 import torch
 
+from rnnkit.bench import time_interleaved
 from rnnkit.layers.minimal import MinGRU, MinLSTM
 
 CELLS = {"mingru": MinGRU, "minlstm": MinLSTM}
 SCANS = ("chunked", "log", "sequential")
-
-
-def _time_interleaved(fns: dict, device: str, reps: int, budget_s: float) -> dict:
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-    for fn in fns.values():  # warm-up
-        fn()
-    sync()
-    times: dict = {k: [] for k in fns}
-    start = time.perf_counter()
-    for r in range(50):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            sync()
-            times[k].append(time.perf_counter() - t0)
-        if r + 1 >= reps and time.perf_counter() - start > budget_s:
-            break
-    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
 
 
 def bench(cell: str, B: int, T: int, I: int, H: int, device: str, reps: int, budget_s: float,
@@ -69,8 +50,8 @@ def bench(cell: str, B: int, T: int, I: int, H: int, device: str, reps: int, bud
         with torch.no_grad():
             m(x)
 
-    train = _time_interleaved({k: (lambda m=m: train_step(m)) for k, m in modules.items()}, device, reps, budget_s)
-    inf = _time_interleaved({k: (lambda m=m: infer(m)) for k, m in modules.items()}, device, reps, budget_s)
+    train = time_interleaved({k: (lambda m=m: train_step(m)) for k, m in modules.items()}, device, reps, budget_s)
+    inf = time_interleaved({k: (lambda m=m: infer(m)) for k, m in modules.items()}, device, reps, budget_s)
     out = {}
     for k in modules:
         row = {"train_ms": train[k], "infer_ms": inf[k],

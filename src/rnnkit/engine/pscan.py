@@ -125,7 +125,6 @@ class _ChunkedScan(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor, h0: Tensor | None) -> Tensor:
-        T = a.shape[0]
         a2, b2 = _as_2d(a), _as_2d(b)
         h0f = None if h0 is None else h0.contiguous().view(-1)
         out = torch.empty_like(b2)

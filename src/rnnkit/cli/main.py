@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "classify": "classify",
     "tsc": "tsc",
     "tag": "tag",
+    "generate": "generate",
 }
 
 

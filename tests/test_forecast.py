@@ -127,7 +127,7 @@ def test_backtest_scores_only_observed_values():
 def test_lookback_candidates_are_tied_to_the_period():
     assert lookback_candidates(12, 6) == [12, 24, 36]
     assert lookback_candidates(52, 52, max_lookback=120) == [52, 104]
-    assert lookback_candidates(365, 30) == [46, 91, 182]
+    assert lookback_candidates(365, 30) == [23, 46, 91]
     assert lookback_candidates(1, 10) == [10, 20, 30]
 
 

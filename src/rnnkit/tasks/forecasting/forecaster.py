@@ -13,7 +13,8 @@ What ``fit`` does, per series and on the data it is given only:
    Inputs never hold an absolute level beyond ``z``'s own scale, so trending series stay in range;
 5. pick the lookback among candidates tied to the period by validation MAE on the last part of the
    training data, and train with early stopping on that validation part (the
-   :class:`rnnkit.training.Trainer`), restoring the best weights.
+   :class:`rnnkit.training.Trainer`), restoring the best weights;
+6. calibrate the interval width on the validation windows (a split-conformal factor).
 
 A forecast inverts the pipeline from the last observed value, so the network only predicts changes.
 ``update(new_points)`` advances the stored recurrent state with new observations (no refit) and returns
@@ -84,11 +85,12 @@ class _threads:
 
 def lookback_candidates(period: int, horizon: int, max_lookback: int = 192) -> list[int]:
     """Lookbacks worth trying, tied to the seasonal period ``m``: ``m, 2m, 3m`` when they fit under
-    ``max_lookback``; for long periods (daily data's 365) ``m/8, m/4, m/2`` (the season itself is removed
-    beforehand); without a period ``h, 2h, 3h`` from the horizon (at least 4).
+    ``max_lookback``; for long periods (daily data's 365) ``m/16, m/8, m/4`` (the season itself is removed
+    beforehand, and a 182-step window cost 4x the time of a 46-step one for no gain on Seattle's daily
+    temperatures); without a period ``h, 2h, 3h`` from the horizon (at least 4).
 
     >>> lookback_candidates(12, 6), lookback_candidates(52, 52), lookback_candidates(365, 30)
-    ([12, 24, 36], [52, 104, 156], [46, 91, 182])
+    ([12, 24, 36], [52, 104, 156], [23, 46, 91])
     >>> lookback_candidates(1, 8), lookback_candidates(24, 48, max_lookback=60)
     ([8, 16, 24], [24, 48])
     """
@@ -96,7 +98,7 @@ def lookback_candidates(period: int, horizon: int, max_lookback: int = 192) -> l
         if period <= max_lookback:
             cands = [k * period for k in (1, 2, 3) if k * period <= max_lookback]
         else:
-            cands = [max(4, round(period / d)) for d in (8, 4, 2)]
+            cands = [max(4, round(period / d)) for d in (16, 8, 4)]
     else:
         base = max(4, min(horizon, max_lookback // 3))
         cands = [base, 2 * base, 3 * base]
@@ -126,6 +128,7 @@ class _Fitted:
         self.fut_loc, self.fut_scale = _col_scaler(self.fut)
         self.z = z
         self.state: Any = None
+        self.deseasonalize_scores: dict[str, float] = {}
 
     def features(self, z: np.ndarray, z_prev: float, past: np.ndarray, fut: np.ndarray) -> np.ndarray:
         """Inputs ``(n, F)`` for values ``z`` following ``z_prev`` (NaN -> 0: before the valid start)."""
@@ -387,6 +390,7 @@ class Forecaster:
                 "id": f.id, "length": len(f.y), "frequency": f.freq, "missing_interpolated": f.missing,
                 "timestamps_resampled": f.resampled, "period": f.period_info.to_dict(),
                 "pipeline": f.pipeline.describe(), "transforms": [_short(t) for t in f.pipeline.to_dict()],
+                "deseasonalize_auto_mae": {k: round(v, 6) for k, v in f.deseasonalize_scores.items()},
             })
         return {"series": series, "lookback": self.lookback_, "period": self.period_,
                 "lookback_selection": {str(k): round(v, 5) for k, v in self.selection_.items()},
@@ -461,8 +465,11 @@ class Forecaster:
         elif cfg.transform == "boxcox":
             steps.append(BoxCox())
         des = cfg.deseasonalize
+        choice: dict[str, float] = {}
         if des == "auto":
-            des = "stl" if m > 1 and n >= 2 * m else "none"
+            des = "none"
+            if m > 1 and n >= 2 * m:
+                des, choice = self._choose_deseasonalize(s.y, m)
         if des == "stl" and m > 1:
             if n < 2 * m:
                 raise DataError(f"series {s.id!r}: expected at least 2 seasons ({2 * m} values) to deseasonalize "
@@ -475,7 +482,40 @@ class Forecaster:
         if cfg.scale != "none":
             steps.append(Scaler(cfg.scale))
         pipeline = Pipeline(steps).fit(s.y)
-        return _Fitted(s, period, pipeline, cfg)
+        fitted = _Fitted(s, period, pipeline, cfg)
+        fitted.deseasonalize_scores = choice
+        return fitted
+
+    def _choose_deseasonalize(self, y: np.ndarray, m: int) -> tuple[str, dict[str, float]]:
+        """``deseasonalize="auto"``: STL or seasonal differencing, whichever makes a naive forecast of the
+        adjusted series (with the last season's drift, which seasonal differencing carries implicitly)
+        more accurate on the validation part (STL fitted before it); STL unless differencing is at least
+        10 % better (its profile averages three cycles, so it is the less noisy of the two when they are
+        close: on elec_equip the naive errors differed by 4 % and the LSTM's backtest MASE by 0.22 vs
+        0.32 in STL's favour). No training, so it costs one STL fit. Seasonality that changes from one
+        cycle to the next (hourly temperatures, sunspots) goes to seasonal differences, a stable
+        profile (co2, elec_equip) to STL."""
+        H = self.config.horizon
+        n = y.size
+        split = n - self._val_size(n)
+        if split < 2 * m + 1 or split + H > n:
+            return "stl", {}
+        season = SeasonalSTL(m).fit(y[:split]).inverse(np.zeros(n), start=0)
+        origins = np.arange(split, n - H + 1)
+        if origins.size > 200:
+            origins = origins[np.linspace(0, origins.size - 1, 200).round().astype(int)]
+        h = np.arange(H)
+        err = {"stl": 0.0, "diff": 0.0}
+        for t in origins:
+            actual = y[t + h]
+            adj = y[t - 1] - season[t - 1]                      # both forecasts carry the last year's drift
+            slope = (adj - (y[t - 1 - m] - season[t - 1 - m])) / m
+            f_stl = adj + (h + 1) * slope + season[t + h]
+            f_diff = y[t - m + h % m] + (h // m + 1) * (y[t - 1] - y[t - 1 - m])
+            err["stl"] += float(np.mean(np.abs(actual - f_stl)))
+            err["diff"] += float(np.mean(np.abs(actual - f_diff)))
+        err = {k: v / origins.size for k, v in err.items()}
+        return ("diff" if err["diff"] < 0.9 * err["stl"] else "stl"), err
 
     def _input_size(self) -> int:
         f = self._fitted[0]
@@ -803,9 +843,7 @@ class Forecaster:
             expected = future_index(f.index, f.freq, len(frame))
             got = frame.index
             if isinstance(expected, pd.DatetimeIndex):
-                ok = isinstance(got, pd.DatetimeIndex) and got.equals(pd.DatetimeIndex(expected, freq=None)) or \
-                    (isinstance(got, pd.DatetimeIndex) and list(got) == list(expected))
-                if not ok:
+                if not isinstance(got, pd.DatetimeIndex) or list(got) != list(expected):
                     raise DataError(f"new_points: expected timestamps continuing series {sid!r} at {f.freq} from "
                                     f"{expected[0]}, got {list(map(str, got[:3]))}")
             y = frame[target].to_numpy(dtype=float)

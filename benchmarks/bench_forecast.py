@@ -1,0 +1,115 @@
+"""Forecasting benchmark: every bundled series, rolling-origin backtest (3 folds), default LSTM and GRU
+next to the baselines (naive, seasonal naive, drift, ETS), plus the time of fit + 3-fold backtest on a
+2,000-point series.
+
+    python benchmarks/bench_forecast.py                 # all series, markdown table on stdout
+    python benchmarks/bench_forecast.py --only co2,nile --json results.json
+
+Horizons are one natural cycle ahead (a year of weeks/months/quarters, a day of hours), or a few steps
+for yearly data. Numbers depend on the machine; docs/forecasting.md records a run and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+import torch
+
+from rnnkit.data.registry import get_dataset
+from rnnkit.tasks.forecasting import Forecaster
+
+HORIZONS = {
+    "co2": 52, "sunspots": 11, "nile": 10, "elec_equip": 12, "macrodata_realgdp": 8, "macrodata_cpi": 8,
+    "macrodata_unemp": 8, "seattle_temp_max": 30, "seattle_temps": 24, "stocks": 12,
+}
+BASELINES = ("naive", "seasonal_naive", "drift", "ets")
+
+
+def run_series(name: str, folds: int, cells=("lstm", "gru")) -> dict:
+    data = get_dataset(name).load()
+    cols = data.attrs.get("columns", {}) if hasattr(data, "attrs") else {}
+    H = HORIZONS[name]
+    out = {"name": name, "horizon": H, "models": {}, "seconds": {}}
+    for i, cell in enumerate(cells):
+        t0 = time.perf_counter()
+        bt = Forecaster(cell, horizon=H).backtest(data, folds=folds, baselines=BASELINES if i == 0 else (), **cols)
+        out["seconds"][cell] = round(time.perf_counter() - t0, 1)
+        out["models"][cell] = bt.metrics[cell]
+        if i == 0:
+            for b in BASELINES:
+                out["models"][b] = bt.metrics[b]
+            out["lookback"], out["periods"] = bt.lookback, sorted(set(bt.periods.values()))
+        else:
+            out["lookback_" + cell] = bt.lookback
+    return out
+
+
+def time_2000(cell: str = "lstm") -> dict:
+    """fit + 3-fold backtest (as `rnnkit forecast --backtest 3` runs them) on the first 2,000 co2 weeks."""
+    y = get_dataset("co2").load().iloc[:2000]
+    t0 = time.perf_counter()
+    f = Forecaster(cell, horizon=52)
+    f.backtest(y, folds=3)
+    t1 = time.perf_counter()
+    f.fit(y)
+    t2 = time.perf_counter()
+    return {"series": "co2[:2000]", "horizon": 52, "cell": cell, "backtest_s": round(t1 - t0, 1),
+            "fit_s": round(t2 - t1, 1), "total_s": round(t2 - t0, 1)}
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| series | h | lookback | period | LSTM | GRU | naive | seasonal naive | drift | ETS | LSTM < sNaive | LSTM vs ETS |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        m = r["models"]
+        cell = lambda k: f"{m[k]['MASE']:.3f} / {m[k]['sMAPE']:.1f}"  # noqa: E731
+        beats = "yes" if m["lstm"]["MASE"] < m["seasonal_naive"]["MASE"] else "no"
+        ratio = m["lstm"]["MASE"] / m["ets"]["MASE"]
+        lines.append(f"| {r['name']} | {r['horizon']} | {r['lookback']} | {','.join(map(str, r['periods']))} | "
+                     + " | ".join(cell(k) for k in ("lstm", "gru", *BASELINES)) + f" | {beats} | {ratio:.2f}x |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", default=None, help="comma-separated series names")
+    ap.add_argument("--folds", type=int, default=3)
+    ap.add_argument("--json", default=None, help="also write the results to this JSON file")
+    ap.add_argument("--no-timing", action="store_true")
+    args = ap.parse_args(argv)
+    names = args.only.split(",") if args.only else list(HORIZONS)
+    rows = []
+    for name in names:
+        info = get_dataset(name)
+        if not info.available():
+            print(f"skip {name}: {info.install}", file=sys.stderr)
+            continue
+        r = run_series(name, args.folds)
+        rows.append(r)
+        print(f"{name}: done in {sum(r['seconds'].values()):.0f}s", file=sys.stderr, flush=True)
+    machine = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+               "torch": torch.__version__, "python": platform.python_version(),
+               "load_avg_1m": os.getloadavg()[0]}
+    timing = None if args.no_timing else time_2000()
+    print("MASE / sMAPE (%), mean of 3 rolling-origin folds (lower is better)\n")
+    print(markdown(rows))
+    wins = sum(r["models"]["lstm"]["MASE"] < r["models"]["seasonal_naive"]["MASE"] for r in rows)
+    print(f"\nLSTM beats seasonal naive on MASE on {wins} of {len(rows)} series")
+    cov = {r["name"]: round(r["models"]["lstm"]["coverage"], 2) for r in rows}
+    print(f"LSTM 90% interval coverage: {cov}")
+    if timing:
+        print(f"timing (fit + 3-fold backtest, {timing['series']}, h={timing['horizon']}): {timing}")
+    print(f"machine: {machine}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"rows": rows, "timing": timing, "machine": machine}, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -54,10 +54,8 @@ def _scan(name):
     def build(I, H, engine="auto"):
         from rnnkit.layers import minimal
 
-        layer = getattr(minimal, name)(I, H)
-        if engine == "reference":
-            layer._bench_sequential = True
-        return layer
+        # "reference": the same math as a plain sequential autograd loop
+        return getattr(minimal, name)(I, H, scan="sequential" if engine == "reference" else "chunked")
 
     return build
 
@@ -96,7 +94,7 @@ def machine_info(device: str) -> dict:
 def time_interleaved(fns: dict[str, Callable[[], None]], device: str, reps: int = 5,
                      budget_s: float = 4.0) -> dict[str, float]:
     """Median milliseconds per call of each function, measured round-robin (after one warm-up each)."""
-    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    sync = torch.cuda.synchronize if str(device).startswith("cuda") else (lambda: None)
     for fn in fns.values():
         fn()
     sync()
@@ -114,7 +112,7 @@ def time_interleaved(fns: dict[str, Callable[[], None]], device: str, reps: int 
 
 
 def _peak_mb(fn: Callable[[], None], device: str) -> float | None:
-    if device != "cuda":
+    if not str(device).startswith("cuda"):
         return None
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
@@ -149,8 +147,6 @@ def run_benchmarks(variants: list[str], shapes: list[tuple[int, int, int, int]],
             for m in models.values():
                 m.to(device=device, dtype=dtype).train()
             x = torch.randn(T, B, I, device=device, dtype=dtype)
-            if variant in ("mingru", "minlstm"):
-                x = x.transpose(0, 1).contiguous() if getattr(models["rnnkit"], "batch_first", False) else x
 
             def train(m):
                 m.zero_grad(set_to_none=True)

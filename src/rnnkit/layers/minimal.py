@@ -41,7 +41,7 @@ from torch import Tensor, nn
 from rnnkit.engine.masks import check_lengths, flip_sequences, step_mask
 from rnnkit.engine.pscan import SCAN_METHODS, GateMath, gated_scan, linear_scan, log_scan
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
-from rnnkit.layers.recurrent import _check_merge, merge_directions
+from rnnkit.layers.recurrent import _check_merge, _check_positive_int, check_sequence_input, merge_directions, restore_layout
 
 __all__ = ["MinGRU", "MinLSTM", "MinimalRNN", "MinGRUMath", "MinLSTMMath"]
 
@@ -132,12 +132,6 @@ class MinLSTMMath(GateMath):
 
 
 # --------------------------------------------------------------------------- layers
-def _check_positive_int(name: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{name}: expected a positive int, got {value!r}")
-    return value
-
-
 class MinimalRNN(nn.Module):
     """A stacked, optionally bidirectional layer of a gated scan cell (:class:`MinGRU`, :class:`MinLSTM`).
 
@@ -213,23 +207,7 @@ class MinimalRNN(nn.Module):
 
     # ----------------------------------------------------------------- input checks
     def _check_input(self, x: Any) -> tuple[Tensor, bool]:
-        if not isinstance(x, Tensor):
-            raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
-        if x.dim() not in (2, 3):
-            raise ShapeError(f"x: expected a 3-D (batched) or 2-D (unbatched) tensor, got {x.dim()}-D with shape {tuple(x.shape)}")
-        w = self.weight_l0
-        if x.dtype != w.dtype:
-            raise InputTypeError(f"x: expected dtype {w.dtype} (the layer's), got {x.dtype}; convert explicitly")
-        if x.shape[-1] != self.input_size:
-            raise ShapeError(f"x: expected feature size (last dim) {self.input_size}, got {x.shape[-1]}")
-        batched = x.dim() == 3
-        if not batched:
-            x = x.unsqueeze(1)
-        elif self.batch_first:
-            x = x.transpose(0, 1)
-        if x.shape[0] == 0:
-            raise ShapeError("x: expected at least one time step, got sequence length 0")
-        return x, batched
+        return check_sequence_input(x, self.input_size, self.weight_l0.dtype, self.batch_first)
 
     def _check_state(self, state: Any, batch: int, batched: bool, ref: Tensor) -> Tensor | None:
         if state is None:
@@ -272,7 +250,7 @@ class MinimalRNN(nn.Module):
         if self.bidirectional:
             H = self.hidden_size
             out = merge_directions(out[..., :H], out[..., H:], self.merge)
-        out = self._restore_layout(out, batched)
+        out = restore_layout(out, batched, self.batch_first)
         new_state = torch.stack(finals, 0)
         return out, (new_state if batched else new_state.squeeze(1))
 
@@ -286,13 +264,6 @@ class MinimalRNN(nn.Module):
             return log_scan(log_a, log_b, h0, mask=mask, return_last=True)
         a, g = self.math.coefficients(P)
         return linear_scan(a, (1 - a) * g, h0, mask=mask, method="sequential", return_last=True)
-
-    def _restore_layout(self, out, batched: bool):
-        if isinstance(out, tuple):
-            return tuple(self._restore_layout(o, batched) for o in out)
-        if not batched:
-            return out.squeeze(1)
-        return out.transpose(0, 1) if self.batch_first else out
 
     # ----------------------------------------------------------------- streaming
     def step(self, x_t: Tensor, state: Tensor | None = None):

@@ -30,7 +30,7 @@ from rnnkit.cells.base import CellMath, RecurrentCell, get_cell
 from rnnkit.cells.variants import LayerNormRecurrent, LSTMVariantMath
 from rnnkit.engine import gradflow
 from rnnkit.engine.bptt import LoopOptions, run_bptt
-from rnnkit.engine.masks import check_lengths, flip_sequences, last_valid, step_mask
+from rnnkit.engine.masks import check_lengths, flip_sequences, step_mask
 from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
 from rnnkit.engine.scan import scan, tree_leaves, tree_map
@@ -59,6 +59,35 @@ def _check_merge(merge: Any) -> str:
     if merge not in MERGE_MODES:
         raise ConfigError(f"merge: expected one of {list(MERGE_MODES)}, got {merge!r}")
     return merge
+
+
+def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_first: bool) -> tuple[Tensor, bool]:
+    """Validate a layer input and return it time-major ``(T, B, I)`` with whether it was batched."""
+    if not isinstance(x, Tensor):
+        raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
+    if x.dim() not in (2, 3):
+        raise ShapeError(f"x: expected a 3-D (batched) or 2-D (unbatched) tensor, got {x.dim()}-D with shape {tuple(x.shape)}")
+    if x.dtype != dtype:
+        raise InputTypeError(f"x: expected dtype {dtype} (the layer's), got {x.dtype}; convert explicitly")
+    if x.shape[-1] != input_size:
+        raise ShapeError(f"x: expected feature size (last dim) {input_size}, got {x.shape[-1]}")
+    batched = x.dim() == 3
+    if not batched:
+        x = x.unsqueeze(1)
+    elif batch_first:
+        x = x.transpose(0, 1)
+    if x.shape[0] == 0:
+        raise ShapeError("x: expected at least one time step, got sequence length 0")
+    return x, batched
+
+
+def restore_layout(out, batched: bool, batch_first: bool):
+    """Inverse of :func:`check_sequence_input`'s layout change, for a tensor or a tuple of them."""
+    if isinstance(out, tuple):
+        return tuple(restore_layout(o, batched, batch_first) for o in out)
+    if not batched:
+        return out.squeeze(1)
+    return out.transpose(0, 1) if batch_first else out
 
 
 def _check_positive_int(name: str, value: Any) -> int:
@@ -125,7 +154,7 @@ class RecurrentLayer(nn.Module):
                               f"{self.cell.name!r} with {self._variant_summary() or 'no variants'}")
         self.gradflow_name: str | None = None
         factory = {"device": device, "dtype": dtype}
-        G, H = self.cell.num_gates * hidden_size, hidden_size
+        G = self.cell.num_gates * hidden_size
         S = self.cell.state_sizes(hidden_size)[0]
         self._weight_names: list[str] = []  # torch.nn's flat-weights order (the native kernels take these)
         self._inits: dict[str, str] = {}
@@ -229,23 +258,7 @@ class RecurrentLayer(nn.Module):
 
     # ----------------------------------------------------------------- input checks
     def _check_input(self, x: Any) -> tuple[Tensor, bool]:
-        if not isinstance(x, Tensor):
-            raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
-        if x.dim() not in (2, 3):
-            raise ShapeError(f"x: expected a 3-D (batched) or 2-D (unbatched) tensor, got {x.dim()}-D with shape {tuple(x.shape)}")
-        w = self.weight_ih_l0
-        if x.dtype != w.dtype:
-            raise InputTypeError(f"x: expected dtype {w.dtype} (the layer's), got {x.dtype}; convert explicitly")
-        if x.shape[-1] != self.input_size:
-            raise ShapeError(f"x: expected feature size (last dim) {self.input_size}, got {x.shape[-1]}")
-        batched = x.dim() == 3
-        if not batched:
-            x = x.unsqueeze(1)
-        elif self.batch_first:
-            x = x.transpose(0, 1)
-        if x.shape[0] == 0:
-            raise ShapeError("x: expected at least one time step, got sequence length 0")
-        return x, batched
+        return check_sequence_input(x, self.input_size, self.weight_ih_l0.dtype, self.batch_first)
 
     def _check_state(self, state: Any, batch: int, batched: bool, ref: Tensor) -> tuple[Tensor, ...]:
         n = len(self.cell.state_names)
@@ -289,16 +302,9 @@ class RecurrentLayer(nn.Module):
         if self.bidirectional:
             S = out.shape[-1] // 2
             out = merge_directions(out[..., :S], out[..., S:], self.merge)
-        out = self._restore_layout(out, batched)
+        out = restore_layout(out, batched, self.batch_first)
         new_state = tuple(s if batched else s.squeeze(1) for s in new_state)
         return out, (new_state if len(new_state) > 1 else new_state[0])
-
-    def _restore_layout(self, out, batched: bool):
-        if isinstance(out, tuple):
-            return tuple(self._restore_layout(o, batched) for o in out)
-        if not batched:
-            return out.squeeze(1)
-        return out.transpose(0, 1) if self.batch_first else out
 
     def _run(self, x: Tensor, state0: tuple[Tensor, ...], lengths: Tensor | None):
         engine = self._pick_engine()

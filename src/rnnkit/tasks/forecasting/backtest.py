@@ -4,9 +4,10 @@ With ``K`` folds, horizon ``H`` and stride ``S`` (default ``H``), fold ``k = 0..
 length ``n`` trains on positions ``[0, o_k)`` and is scored on ``[o_k, o_k + H)`` where
 ``o_k = n - H - (K - 1 - k) S``: the last fold ends at the last value, folds move forward in time.
 Each fold refits everything on its training part alone: missing-value interpolation, period detection,
-the preprocessing pipeline, the network, and the baselines. The lookback is selected once, in fold 0,
-on data before the first test window; later folds reuse it and start from the previous fold's weights
-(learnt from an earlier, smaller training part, so no test value is ever seen). Metrics skip test values
+the preprocessing pipeline, the network, and the baselines. The lookback (and, with
+``deseasonalize="auto"``, STL vs seasonal differencing) is selected once, in fold 0, on data before the
+first test window; later folds reuse it and start from the previous fold's weights (learnt from an
+earlier, smaller training part, so no test value is ever seen). Metrics skip test values
 that were missing in the data (interpolated values are not scored).
 
 >>> [(f.train_end, f.test_start, f.test_end) for f in rolling_origin_folds(20, horizon=3, folds=3)]
@@ -83,6 +84,7 @@ class BacktestResult:
     selection: dict[int, float]
     periods: dict[str, int]
     seconds: dict[str, float] = field(default_factory=dict)
+    deseasonalize: dict[str, str] = field(default_factory=dict)
     last_weights: dict | None = field(default=None, repr=False)
 
     def table(self) -> str:
@@ -95,7 +97,7 @@ class BacktestResult:
         return {"model": self.model, "horizon": self.horizon, "folds": self.n_folds,
                 "metrics": {m: {k: _finite(v) for k, v in row.items()} for m, row in self.metrics.items()},
                 "lookback": self.lookback, "lookback_selection": {str(k): _finite(v) for k, v in self.selection.items()},
-                "periods": self.periods, "fold_positions": self.folds,
+                "periods": self.periods, "deseasonalize": self.deseasonalize, "fold_positions": self.folds,
                 "per_fold": [{k: _finite(v) for k, v in r.items()} for r in self.per_fold],
                 "seconds": self.seconds}
 
@@ -153,16 +155,18 @@ def run_backtest(forecaster, series: list[SeriesData], folds: int = 3, stride: i
     per_fold: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     fold_info: list[dict[str, Any]] = []
-    lookback, weights, selection, periods = None, None, {}, {}
+    lookback, weights, selection, periods, deseason = None, None, {}, {}, {}
     t_model = t_base = 0.0
     for k in range(folds):
         train = [s.truncate(fold_lists[s.id][k].train_end) for s in series]
         t0 = time.perf_counter()
         fc = Forecaster(config=cfg)
         fc._parse_args = dict(forecaster._parse_args)
+        fc._fixed_deseasonalize = dict(deseason)
         fc._fit_series(train, lookback=lookback, init=weights)
         if lookback is None:
             lookback, selection = fc.lookback_, dict(fc.selection_)
+            deseason = {f.id: f.deseasonalize for f in fc._fitted}
         weights = {n: t.detach().clone() for n, t in fc.network_.state_dict().items()}
         futs = []
         for s in series:
@@ -210,7 +214,7 @@ def run_backtest(forecaster, series: list[SeriesData], folds: int = 3, stride: i
                           forecasts=pd.concat(frames, ignore_index=True), folds=fold_info, lookback=int(lookback),
                           selection=selection, periods=periods,
                           seconds={"model": round(t_model, 3), "baselines": round(t_base, 3)},
-                          last_weights=weights)
+                          deseasonalize=deseason, last_weights=weights)
 
 
 def _nanmean(vals: list[float]) -> float:

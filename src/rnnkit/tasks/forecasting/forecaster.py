@@ -129,6 +129,7 @@ class _Fitted:
         self.z = z
         self.state: Any = None
         self.deseasonalize_scores: dict[str, float] = {}
+        self.deseasonalize = "none"
 
     def features(self, z: np.ndarray, z_prev: float, past: np.ndarray, fut: np.ndarray) -> np.ndarray:
         """Inputs ``(n, F)`` for values ``z`` following ``z_prev`` (NaN -> 0: before the valid start)."""
@@ -281,6 +282,7 @@ class Forecaster:
         self.selection_source_ = "fit (validation part of the training data)"
         self.train_info_: dict[str, Any] = {}
         self.calibration_ = 1.0
+        self._fixed_deseasonalize: dict[str, str] = {}
 
     # ------------------------------------------------------------------ public API
     @property
@@ -296,14 +298,16 @@ class Forecaster:
             future_covariates: Sequence[str] | str | None = None) -> "Forecaster":
         """Fit on every row of ``data`` (see :func:`.inputs.parse_series` for the accepted forms).
 
-        After :meth:`backtest`, ``fit`` reuses the lookback the backtest selected and starts from the last
-        fold's weights (both learnt from data before the last test fold only, a subset of this data)."""
+        After :meth:`backtest`, ``fit`` reuses the lookback and the ``deseasonalize="auto"`` choices the
+        backtest made and starts from the last fold's weights (all learnt from data before the last test
+        fold only, a subset of this data)."""
         self._set_horizon(horizon)
         self._parse_args = dict(target=target, time_col=time_col, id_col=id_col,
                                 past_covariates=past_covariates, future_covariates=future_covariates)
         series = parse_series(data, resample=self.config.resample, **self._parse_args)
         hint = self._bt_hint
         self._bt_hint = None
+        self._fixed_deseasonalize = {} if hint is None else dict(hint["deseasonalize"])
         with _threads(self.config.threads):
             self._fit_series(series, lookback=None if hint is None else hint["lookback"],
                              init=None if hint is None else hint["weights"])
@@ -368,7 +372,8 @@ class Forecaster:
         series = parse_series(data, resample=self.config.resample, **parse_args)
         with _threads(self.config.threads):
             result = run_backtest(self, series, folds=folds, stride=stride, baselines=baselines)
-        self._bt_hint = {"lookback": result.lookback, "weights": result.last_weights, "selection": result.selection}
+        self._bt_hint = {"lookback": result.lookback, "weights": result.last_weights, "selection": result.selection,
+                         "deseasonalize": result.deseasonalize}
         return result
 
     def plot(self, path: str | Path | None = None, backtest: Any = None, forecast: pd.DataFrame | None = None,
@@ -467,9 +472,13 @@ class Forecaster:
         des = cfg.deseasonalize
         choice: dict[str, float] = {}
         if des == "auto":
-            des = "none"
-            if m > 1 and n >= 2 * m:
-                des, choice = self._choose_deseasonalize(s.y, m)
+            fixed = self._fixed_deseasonalize.get(s.id)
+            if fixed is not None:   # chosen earlier (backtest fold 0) on less data: keep the representation
+                des = fixed
+            else:
+                des = "none"
+                if m > 1 and n >= 2 * m:
+                    des, choice = self._choose_deseasonalize(s.y, m)
         if des == "stl" and m > 1:
             if n < 2 * m:
                 raise DataError(f"series {s.id!r}: expected at least 2 seasons ({2 * m} values) to deseasonalize "
@@ -484,6 +493,7 @@ class Forecaster:
         pipeline = Pipeline(steps).fit(s.y)
         fitted = _Fitted(s, period, pipeline, cfg)
         fitted.deseasonalize_scores = choice
+        fitted.deseasonalize = des
         return fitted
 
     def _choose_deseasonalize(self, y: np.ndarray, m: int) -> tuple[str, dict[str, float]]:

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "tsc": "tsc",
     "tag": "tag",
     "generate": "generate",
+    "translate": "translate",
 }
 
 

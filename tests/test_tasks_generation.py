@@ -152,6 +152,13 @@ def test_save_load_identical(lm, tmp_path):
         SequenceTagger.load(tmp_path / "run")
 
 
+def test_time_budget_stops_training():
+    lm = CharLM(CharLMConfig(**{**TINY, "rounds": 500, "max_seconds": 1e-3})).fit(TEXT)          # no held-out text
+    assert lm.history["rounds"] == 1 and lm.history["curve"][0]["val_bits_per_char"] is None
+    lm = CharLM(CharLMConfig(**{**TINY, "rounds": 500, "max_seconds": 1e-3})).fit(TEXT, TEXT[:300])
+    assert lm.history["rounds"] == 1 and lm.history["curve"][0]["val_bits_per_char"] > 0
+
+
 def test_bad_inputs():
     for bad in ("", "   \n"):
         with pytest.raises(DataError, match="non-empty"):

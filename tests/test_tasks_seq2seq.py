@@ -132,6 +132,12 @@ def test_trans_de_en_count():  # parses the 25 MB dictionary: ~3 s of CPU
     assert all(len(s.split()) >= 3 and len(t.split()) >= 3 for s, t in pairs)
 
 
+def test_time_budget_stops_training(numbers):
+    S, T, _, _ = numbers
+    tr = Translator(Seq2SeqConfig(**{**FAST, "epochs": 50, "max_seconds": 1e-3})).fit(S[:40], T[:40])
+    assert tr.history["epochs"] == 1
+
+
 def test_bad_inputs(model):
     with pytest.raises(DataError, match="non-empty"):
         Translator(Seq2SeqConfig(**FAST)).fit(["a", " "], ["b", "c"])

@@ -271,6 +271,7 @@ class CharLM:
             val_ids = self.encode(val_text, "unk", "val_text")
             if c.val_chars is not None:
                 val_ids = val_ids[: c.val_chars]
+        has_val = val_ids is not None and len(val_ids) > 1
         self.net = CharLMNet(len(self.chars), c)
 
         carry: dict[str, Any] = {"state": None}
@@ -290,19 +291,21 @@ class CharLM:
         trainer_ref: dict[str, Any] = {}
 
         def eval_fn(model, _data) -> dict[str, float]:
-            bpc = _stream_bits(model, val_ids, c.val_streams, c.bptt * 10)[0] if val_ids is not None else float("nan")
+            if not has_val:  # called only to check the time budget
+                bpc = None
+            else:
+                bpc = _stream_bits(model, val_ids, c.val_streams, c.bptt * 10)[0]
             tr = trainer_ref["trainer"]
             wall = time.perf_counter() - t0
             curve.append({"round": tr.epoch + 1, "steps": tr.global_step, "wall_s": round(wall, 2),
                           "val_bits_per_char": bpc})
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(val_bpc=f"{bpc:.3f}", s=f"{wall:.0f}")
+                bar.set_postfix(val_bpc="-" if bpc is None else f"{bpc:.3f}", s=f"{wall:.0f}")
             if c.max_seconds is not None and wall >= c.max_seconds:
                 tr.stopped_early = True  # the trainer has no wall-clock budget: end after this round
-            return {"bits_per_char": bpc}
+            return {"bits_per_char": bpc} if has_val else {}
 
-        has_val = val_ids is not None and len(val_ids) > 1
         cfg = TrainConfig(
             epochs=c.rounds, optim=OptimConfig("adam", lr=c.lr, weight_decay=c.weight_decay),
             schedule=ScheduleConfig("plateau", gamma=c.lr_decay, patience=c.lr_patience - 1) if has_val
@@ -314,7 +317,8 @@ class CharLM:
         trainer = Trainer(self.net, step_fn=step_fn, eval_fn=eval_fn, config=cfg)
         trainer_ref["trainer"] = trainer
         try:
-            result = trainer.fit(data, [None] if has_val else None)
+            # eval_fn runs after every round when there is held-out text or a time budget to check
+            result = trainer.fit(data, [None] if has_val or c.max_seconds else None)
         finally:
             if bar is not None:
                 bar.close()
@@ -367,7 +371,10 @@ class CharLM:
         check_number("seed", seed, integer=True, allow_none=True)
         ids = self.encode(prompt, unknown, "prompt")
         gen = torch.Generator()
-        gen.manual_seed(seed if seed is not None else torch.seed() % 2**63)
+        if seed is None:
+            gen.seed()                                     # fresh entropy; the global RNG is left alone
+        else:
+            gen.manual_seed(seed)
         self.net.eval()
         banned = [i for i in (self.chars.index.get(PAD), self.chars.unk_id) if i is not None]
         logits, state = self.net(ids.unsqueeze(0))         # read the whole prompt in one call

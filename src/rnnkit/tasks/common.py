@@ -20,7 +20,6 @@ A run folder (what ``predict`` needs, portable to another machine; never pickle)
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import os
@@ -33,7 +32,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit.errors import CheckpointError, ConfigError, DataError, NonFiniteLossError
+from rnnkit.errors import CheckpointError, ConfigError, DataError
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics",
@@ -286,56 +285,51 @@ class SequenceEncoder(nn.Module):
 
 
 # ----------------------------------------------------------------------------- fit loop
+class _EpochBatches:
+    """Batches the Trainer re-reads every epoch; it calls ``set_epoch`` first, which picks the order."""
+
+    def __init__(self, make: Callable[[int], Iterable[Any]]) -> None:
+        self.make, self.epoch = make, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        return iter(self.make(self.epoch))
+
+
 def fit_loop(model: nn.Module, train_batches: Callable[[int], Iterable[Any]], loss_fn: Callable[[Any], Tensor],
              epochs: int, lr: float, weight_decay: float = 0.0, clip: float | None = 1.0,
              val_score: Callable[[], float] | None = None, patience: int | None = None,
-             progress: bool = True, desc: str = "train", max_seconds: float | None = None) -> dict[str, Any]:
-    """Train with Adam(W): ``train_batches(epoch)`` yields batches, ``loss_fn(batch)`` returns a scalar
-    loss. After each epoch ``val_score()`` (higher is better) drives early stopping (``patience``
-    epochs without improvement) and the best weights are restored at the end. A non-finite loss raises
-    NonFiniteLossError. Returns the history (per-epoch loss, validation score, seconds)."""
-    from tqdm.auto import tqdm
+             progress: bool = True, desc: str = "train", max_seconds: float | None = None,
+             seed: int = 0) -> dict[str, Any]:
+    """The tasks' training on :class:`rnnkit.training.Trainer`: AdamW, clipping by norm, one pass over
+    ``train_batches(epoch)`` per epoch with ``loss_fn(batch)`` a scalar loss. After each epoch
+    ``val_score()`` (higher is better) drives early stopping (``patience`` epochs without improvement;
+    the best weights are restored); ``max_seconds`` ends training after the epoch that crosses it. A
+    non-finite loss raises NonFiniteLossError (from the Trainer). Returns ``{"loss": [...], "val": [...],
+    "best_epoch", "seconds"}`` per epoch."""
+    from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
 
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    history: dict[str, Any] = {"loss": [], "val": [], "best_epoch": None, "seconds": 0.0}
-    best, best_state, bad = -math.inf, None, 0
     t0 = time.perf_counter()
-    for epoch in range(epochs):
-        model.train()
-        total, n = 0.0, 0
-        batches = list(train_batches(epoch))
-        bar = tqdm(batches, desc=f"{desc} {epoch + 1}/{epochs}", disable=not progress, leave=False)
-        for batch in bar:
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(batch)
-            if not torch.isfinite(loss):
-                raise NonFiniteLossError(f"loss: expected a finite value, got {loss.item()} at epoch {epoch + 1}")
-            loss.backward()
-            if clip:
-                nn.utils.clip_grad_norm_(model.parameters(), clip)
-            opt.step()
-            total += loss.item()
-            n += 1
-            bar.set_postfix(loss=f"{total / n:.4f}")
-        history["loss"].append(total / max(n, 1))
-        stop = max_seconds is not None and time.perf_counter() - t0 > max_seconds
-        if val_score is not None:
-            model.eval()
-            with torch.no_grad():
-                score = float(val_score())
-            history["val"].append(score)
-            if score > best:
-                best, bad = score, 0
-                best_state = copy.deepcopy(model.state_dict())
-                history["best_epoch"] = epoch + 1
-            else:
-                bad += 1
-                if patience is not None and bad >= patience:
-                    stop = True
-        if stop:
-            break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    es = None
+    if val_score is not None:
+        es = EarlyStoppingConfig(monitor="val_score", mode="max", patience=epochs if patience is None else patience)
+    config = TrainConfig(epochs=epochs, optim=OptimConfig(name="adamw", lr=lr, weight_decay=weight_decay),
+                         clip_norm=clip or None, early_stopping=es, seed=seed, quiet=not progress)
+    trainer: Trainer | None = None
+
+    def eval_fn(_model: nn.Module, _data: Any) -> dict[str, float]:
+        out = {"score": float(val_score())} if val_score is not None else {}
+        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+            trainer.stopped_early = True  # the time budget ends training after this epoch
+        return out
+
+    trainer = Trainer(model, lambda _m, batch: loss_fn(batch), config=config, eval_fn=eval_fn)
+    needs_eval = val_score is not None or max_seconds is not None
+    result = trainer.fit(_EpochBatches(train_batches), [None] if needs_eval else None)
     model.eval()
-    history["seconds"] = time.perf_counter() - t0
-    return history
+    return {"loss": [r["train_loss"] for r in result.history],
+            "val": [r["val_score"] for r in result.history if "val_score" in r],
+            "best_epoch": result.best["epoch"] if result.best else None,
+            "seconds": time.perf_counter() - t0}

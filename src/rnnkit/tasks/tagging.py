@@ -217,7 +217,7 @@ class SequenceTagger:
                 return m.get("entity_f1", 0.0) + 1e-3 * m["token_accuracy"]
         self.history = fit_loop(self.net, lambda e: self._batches(words, chars, y, True, c.seed + e, c.word_dropout),
                                 loss_fn, epochs=c.epochs, lr=c.lr, weight_decay=c.weight_decay, clip=c.clip,
-                                val_score=val_score, patience=c.patience, progress=c.progress, desc="tag")
+                                val_score=val_score, patience=c.patience, progress=c.progress, desc="tag", seed=c.seed)
         return self
 
     def _require_fitted(self) -> None:

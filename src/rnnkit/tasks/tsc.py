@@ -265,7 +265,7 @@ class TimeSeriesClassifier:
                 return -tot / max(n, 1)
         self.history = fit_loop(self.net, lambda e: self._batches(Xs, yi, True, c.seed + e), loss_fn, epochs=c.epochs,
                                 lr=c.lr, weight_decay=c.weight_decay, clip=c.clip, val_score=val_score,
-                                patience=c.patience, progress=c.progress, desc="tsc")
+                                patience=c.patience, progress=c.progress, desc="tsc", seed=c.seed)
         return self
 
     def _require_fitted(self) -> None:

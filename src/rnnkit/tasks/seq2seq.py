@@ -28,7 +28,7 @@ raise DataError (``"error"``); in training, target texts too.
 Baselines (:class:`CopySource`, :class:`WordDictionary`): the source copied unchanged, and a
 word-by-word dictionary learned from the *training pairs* by IBM Model 1 alignment counts (EM over
 word co-occurrences, :func:`rnnkit.data.vocab.tokenize` words): each source word becomes its most
-probable target word, unknown words are copied.
+probable target word, unknown words are copied, and the source's spacing between words is kept.
 
 >>> d = WordDictionary(iterations=5).fit(["das Haus", "das Buch", "ein Buch"], ["the house", "the book", "a book"])
 >>> d.translate(["ein Haus", "das Auto"])
@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import time
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
@@ -451,8 +452,8 @@ class WordDictionary:
     """Word-by-word translation with a dictionary learned from training pairs by IBM Model 1 (EM on
     word translation probabilities ``t(e | f)`` with a NULL source word): each source word becomes its
     most probable target word (NULL-aligned target words are never produced), unknown words are
-    copied. Words are :func:`rnnkit.data.vocab.tokenize` tokens (no space assumption); the output joins
-    them with spaces."""
+    copied. Words are :func:`rnnkit.data.vocab.tokenize` tokens (no space assumption); the output keeps
+    the source's spacing and punctuation between them."""
 
     def __init__(self, iterations: int = 5) -> None:
         check_number("iterations", iterations, lo=1, integer=True)
@@ -488,8 +489,18 @@ class WordDictionary:
         return self
 
     def translate(self, sources) -> list[str]:
-        return [" ".join(self.table.get(w, w) for w in tokenize(s, "words"))
-                for s in _check_texts(sources, "sources")]
+        """Each source word replaced by its dictionary entry; whatever stood between the words in the
+        source (spaces, nothing, ...) is kept, so no spacing convention is imposed."""
+        out = []
+        for s in _check_texts(sources, "sources"):
+            s = unicodedata.normalize("NFC", s)          # tokenize() works on the NFC form
+            parts, pos = [], 0
+            for w in tokenize(s, "words"):
+                start = s.find(w, pos)
+                parts += [s[pos:start], self.table.get(w, w)]
+                pos = start + len(w)
+            out.append("".join(parts) + s[pos:])
+        return out
 
     def state(self) -> dict[str, Any]:
         return {"iterations": self.iterations, "table": self.table}

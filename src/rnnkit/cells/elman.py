@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor
 
 from rnnkit.cells.base import CellMath, register_cell, tanh_backward, threshold_backward
 

@@ -16,7 +16,6 @@ Backward, given dh' and dc' (the gradient flowing into c' from the future)::
 from __future__ import annotations
 
 import torch
-from torch import Tensor
 
 from rnnkit.cells.base import CellMath, register_cell, sigmoid_backward, tanh_backward
 

@@ -14,7 +14,6 @@ MASE, coverage}, ...}, "config": {...}, ...}``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import time
 from pathlib import Path

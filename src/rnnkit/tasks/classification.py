@@ -32,6 +32,7 @@ from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequ
 from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.common import (
+    check_texts,
     CELLS, POOLINGS, SequenceEncoder, check_choice, check_labels_known, check_number,
     classification_metrics, config_from_dict, fit_loop, load_run, masked_pool, save_run,
 )
@@ -129,17 +130,6 @@ def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.nd
     return np.sort(perm[k:]), np.sort(perm[:k])
 
 
-def _check_texts(texts: Any, what: str = "texts") -> list[str]:
-    if isinstance(texts, str) or not isinstance(texts, Sequence):
-        raise InputTypeError(f"{what}: expected a list of strings, got {type(texts).__name__}")
-    if not texts:
-        raise DataError(f"{what}: expected at least one text, got none")
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise InputTypeError(f"{what}[{i}]: expected a str, got {type(t).__name__}")
-        if not t.strip():
-            raise DataError(f"{what}[{i}]: expected a non-empty text, got {t!r}")
-    return list(texts)
 
 
 class TextClassifier:
@@ -180,7 +170,7 @@ class TextClassifier:
         """Train on ``texts``/``labels``; early stopping uses ``val_*`` when given, otherwise a
         ``val_fraction`` split of the training data."""
         c = self.config
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         labels = [str(lab) for lab in labels]
         if len(labels) != len(texts):
             raise DataError(f"labels: expected one per text ({len(texts)}), got {len(labels)}")
@@ -204,7 +194,7 @@ class TextClassifier:
 
         val_score = None
         if val_texts is not None and len(val_texts) > 0:
-            vt = _check_texts(val_texts, "val_texts")
+            vt = check_texts(val_texts, "val_texts")
             vl = [str(v) for v in val_labels or []]
             if len(vl) != len(vt):
                 raise DataError(f"val_labels: expected one per text ({len(vt)}), got {len(vl)}")
@@ -222,7 +212,7 @@ class TextClassifier:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities ``(N, C)`` in input order; columns follow ``self.classes``."""
         self._require_fitted()
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         self.net.eval()
         ids = self._encode(texts)
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit.errors import CheckpointError, ConfigError, DataError
+from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics",
@@ -152,6 +152,20 @@ def entity_prf(true_seqs: Sequence[Sequence[str]], pred_seqs: Sequence[Sequence[
     rec = tp / n_true if n_true else 0.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
     return {"entity_precision": prec, "entity_recall": rec, "entity_f1": f1}
+
+
+def check_texts(texts: Any, what: str = "texts") -> list[str]:
+    """A non-empty list/tuple of non-blank strings, returned as a list; typed errors otherwise."""
+    if isinstance(texts, str) or not isinstance(texts, Sequence):
+        raise InputTypeError(f"{what}: expected a list of strings, got {type(texts).__name__}")
+    if not texts:
+        raise DataError(f"{what}: expected at least one text, got none")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise InputTypeError(f"{what}[{i}]: expected a str, got {type(t).__name__}")
+        if not t.strip():
+            raise DataError(f"{what}[{i}]: expected a non-empty text, got {t!r}")
+    return list(texts)
 
 
 def check_labels_known(labels: Iterable[str], known: Sequence[str], what: str = "labels") -> None:

@@ -52,6 +52,7 @@ from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequ
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.common import (
+    check_texts,
     SequenceEncoder, check_choice, check_number, config_from_dict, load_run, save_run,
 )
 
@@ -80,21 +81,10 @@ def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize:
             "chrf": sacrebleu.corpus_chrf(list(hyps), [list(refs)]).score}
 
 
-def _check_texts(texts: Any, what: str) -> list[str]:
-    if isinstance(texts, str) or not isinstance(texts, (list, tuple)):
-        raise InputTypeError(f"{what}: expected a list of strings, got {type(texts).__name__}")
-    if not texts:
-        raise DataError(f"{what}: expected at least one text, got none")
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise InputTypeError(f"{what}[{i}]: expected a str, got {type(t).__name__}")
-        if not t.strip():
-            raise DataError(f"{what}[{i}]: expected a non-empty text, got {t!r}")
-    return list(texts)
 
 
 def _check_pairs(src: Any, tgt: Any) -> tuple[list[str], list[str]]:
-    src, tgt = _check_texts(src, "sources"), _check_texts(tgt, "targets")
+    src, tgt = check_texts(src, "sources"), check_texts(tgt, "targets")
     if len(src) != len(tgt):
         raise DataError(f"targets: expected one target per source ({len(src)}), got {len(tgt)}")
     return src, tgt
@@ -309,7 +299,7 @@ class Translator:
         self._require_fitted()
         beam = self.config.beam if beam is None else beam
         check_number("beam", beam, lo=1, integer=True)
-        src = _check_texts(sources, "sources")
+        src = check_texts(sources, "sources")
         self.net.eval()
         ids = self._src_ids(src)
         out: list[str] = [""] * len(ids)
@@ -445,7 +435,7 @@ class CopySource:
     """The baseline that outputs the source unchanged (names, numbers, cognates survive)."""
 
     def translate(self, sources) -> list[str]:
-        return list(_check_texts(sources, "sources"))
+        return list(check_texts(sources, "sources"))
 
 
 class WordDictionary:
@@ -492,7 +482,7 @@ class WordDictionary:
         """Each source word replaced by its dictionary entry; whatever stood between the words in the
         source (spaces, nothing, ...) is kept, so no spacing convention is imposed."""
         out = []
-        for s in _check_texts(sources, "sources"):
+        for s in check_texts(sources, "sources"):
             s = unicodedata.normalize("NFC", s)          # tokenize() works on the NFC form
             parts, pos = [], 0
             for w in tokenize(s, "words"):

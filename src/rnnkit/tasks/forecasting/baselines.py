@@ -13,7 +13,6 @@ residuals: naive ``sigma sqrt(h)``, seasonal naive ``sigma sqrt(floor((h-1)/m) +
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Callable
 

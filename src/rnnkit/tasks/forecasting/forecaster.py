@@ -32,7 +32,6 @@ the refreshed forecast.
 
 from __future__ import annotations
 
-import copy
 import math
 from pathlib import Path
 from typing import Any, Sequence

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from rnnkit.data.transforms import FrequencyInfo, infer_frequency, interpolate_missing, regularize_index
+from rnnkit.data.transforms import infer_frequency, interpolate_missing, regularize_index
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list"]

@@ -369,3 +369,15 @@ def test_gradient_flow_logging(tmp_path):
     tr = Trainer(Net(), step_fn=step_fn, config=TrainConfig(epochs=1, tbptt_k=5, gradflow_every=1, **QUIET))
     tr.fit(make_data(n_batches=1))
     assert tr.last_gradflow["LSTM.l0.fwd"].shape == (12, 4)
+
+
+# ------------------------------------------------------------------------------------ wall-clock budget
+def test_max_seconds_ends_training_after_the_epoch_that_crosses_it():
+    torch.manual_seed(0)
+    budget = Trainer(Net(), loss_fn, config=TrainConfig(epochs=50, max_seconds=1e-9, **QUIET))
+    result = budget.fit(make_data())
+    assert result.epochs_run == 1 and not result.stopped_early  # at least one epoch, then the budget
+    roomy = Trainer(Net(), loss_fn, config=TrainConfig(epochs=3, max_seconds=3600.0, **QUIET))
+    assert roomy.fit(make_data()).epochs_run == 3
+    with pytest.raises(ConfigError, match="max_seconds"):
+        TrainConfig(max_seconds=0)

@@ -330,18 +330,15 @@ def fit_loop(model: nn.Module, train_batches: Callable[[int], Iterable[Any]], lo
     if val_score is not None:
         es = EarlyStoppingConfig(monitor="val_score", mode="max", patience=epochs if patience is None else patience)
     config = TrainConfig(epochs=epochs, optim=OptimConfig(name="adamw", lr=lr, weight_decay=weight_decay),
-                         clip_norm=clip or None, early_stopping=es, seed=seed, quiet=not progress)
-    trainer: Trainer | None = None
+                         clip_norm=clip or None, early_stopping=es, seed=seed, quiet=not progress,
+                         max_seconds=max_seconds)
 
     def eval_fn(_model: nn.Module, _data: Any) -> dict[str, float]:
-        out = {"score": float(val_score())} if val_score is not None else {}
-        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
-            trainer.stopped_early = True  # the time budget ends training after this epoch
-        return out
+        return {"score": float(val_score())}
 
-    trainer = Trainer(model, lambda _m, batch: loss_fn(batch), config=config, eval_fn=eval_fn)
-    needs_eval = val_score is not None or max_seconds is not None
-    result = trainer.fit(_EpochBatches(train_batches), [None] if needs_eval else None)
+    trainer = Trainer(model, lambda _m, batch: loss_fn(batch), config=config,
+                      eval_fn=eval_fn if val_score is not None else None)
+    result = trainer.fit(_EpochBatches(train_batches), [None] if val_score is not None else None)
     model.eval()
     return {"loss": [r["train_loss"] for r in result.history],
             "val": [r["val_score"] for r in result.history if "val_score" in r],

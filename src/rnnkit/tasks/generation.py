@@ -302,8 +302,6 @@ class CharLM:
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(val_bpc="-" if bpc is None else f"{bpc:.3f}", s=f"{wall:.0f}")
-            if c.max_seconds is not None and wall >= c.max_seconds:
-                tr.stopped_early = True  # the trainer has no wall-clock budget: end after this round
             return {"bits_per_char": bpc} if has_val else {}
 
         cfg = TrainConfig(
@@ -313,7 +311,7 @@ class CharLM:
             early_stopping=EarlyStoppingConfig("val_bits_per_char", "min",
                                                patience=c.patience if c.patience is not None else c.rounds + 1)
             if has_val else None,
-            tbptt_k=c.bptt, time_dim=1, clip_norm=c.clip, seed=c.seed, quiet=True)
+            tbptt_k=c.bptt, time_dim=1, clip_norm=c.clip, seed=c.seed, quiet=True, max_seconds=c.max_seconds)
         trainer = Trainer(self.net, step_fn=step_fn, eval_fn=eval_fn, config=cfg)
         trainer_ref["trainer"] = trainer
         try:

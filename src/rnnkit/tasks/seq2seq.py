@@ -266,13 +266,11 @@ class Translator:
 
                 print(f"translate: epoch {tr.epoch + 1} {wall:.0f}s " +
                       " ".join(f"val_{k} {v:.2f}" for k, v in m.items()), file=sys.stderr, flush=True)
-            if c.max_seconds is not None and wall >= c.max_seconds:
-                tr.stopped_early = True  # the trainer has no wall-clock budget: end after this epoch
             return m or {"chrf": float("nan")}
 
         cfg = TrainConfig(epochs=c.epochs, optim=OptimConfig("adam", lr=c.lr), clip_norm=c.clip, seed=c.seed,
                           early_stopping=EarlyStoppingConfig("val_chrf", "max", patience=c.patience)
-                          if val is not None else None, quiet=not c.progress)
+                          if val is not None else None, quiet=not c.progress, max_seconds=c.max_seconds)
         trainer = Trainer(self.net, lambda model, batch: self._loss(batch), eval_fn=eval_fn, config=cfg)
         ref["trainer"] = trainer
         # eval_fn runs after every epoch when there is validation data or a time budget to check

@@ -136,11 +136,13 @@ class TrainConfig:
     tensors the default chunk splitter slices (1 for batch-first ``(B, T, ...)``).
     ``checkpoint_every``: also checkpoint every N optimizer steps (at batch boundaries) besides each
     epoch end (``None``: epoch ends only). ``gradflow_every``: record ‖∂L/∂h_t‖ on the first batch of
-    every N-th epoch (``None``: never).
+    every N-th epoch (``None``: never). ``max_seconds``: a wall-clock budget for one ``fit`` call
+    (training and validation), checked at epoch ends: the epoch that crosses it is the last.
     """
 
     epochs: int = 10
     max_steps: int | None = None         # stop after this many optimizer steps (None: epochs decide)
+    max_seconds: float | None = None     # stop after the epoch that ends past this wall-clock budget
     optim: OptimConfig = field(default_factory=OptimConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     early_stopping: EarlyStoppingConfig | None = None
@@ -158,6 +160,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         _pos_int("epochs", self.epochs)
         _pos_int("max_steps", self.max_steps, allow_none=True)
+        _number("max_seconds", self.max_seconds, lo=0.0, lo_open=True, allow_none=True)
         for name, cls in (("optim", OptimConfig), ("schedule", ScheduleConfig)):
             if not isinstance(getattr(self, name), cls):
                 raise ConfigError(f"{name}: expected a {cls.__name__}, got {type(getattr(self, name)).__name__}")

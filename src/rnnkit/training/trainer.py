@@ -264,6 +264,7 @@ class Trainer:
         self.global_step = 0            # optimizer steps
         self.history: list[dict] = []
         self.stopped_early = False
+        self._fit_start = time.perf_counter()
         self._acc = _Accumulator()
         self._epoch_extra: dict[str, Any] = {}
         self._best: float | None = None
@@ -291,6 +292,7 @@ class Trainer:
                               f"{self.config.early_stopping.monitor!r}, got None")
         self._prepare_run_dir(resume)
         cfg = self.config
+        self._fit_start = time.perf_counter()
         while not self._finished():
             e = self.epoch
             t0 = time.perf_counter()
@@ -547,7 +549,9 @@ class Trainer:
 
     def _finished(self) -> bool:
         cfg = self.config
-        return (self.stopped_early or self.epoch >= cfg.epochs
+        over_time = (cfg.max_seconds is not None and self.epoch > 0
+                     and time.perf_counter() - self._fit_start >= cfg.max_seconds)
+        return (self.stopped_early or self.epoch >= cfg.epochs or over_time
                 or (cfg.max_steps is not None and self.global_step >= cfg.max_steps))
 
     # ------------------------------------------------------------------ files

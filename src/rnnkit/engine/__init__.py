@@ -1,4 +1,5 @@
-"""The time loop: hand-written BPTT, the autograd reference path, native dispatch, nested scan, masks."""
+"""The time loop: hand-written BPTT (eager or with fused compiled steps), the autograd reference path,
+native dispatch, nested scan, masks."""
 
 from rnnkit.engine import gradflow
 from rnnkit.engine.bptt import BPTTFunction, LoopOptions, run_bptt
@@ -7,7 +8,7 @@ from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
 from rnnkit.engine.scan import scan, tree_map
 
-ENGINES = ("auto", "native", "bptt", "reference")
+ENGINES = ("auto", "native", "bptt", "fused", "reference")
 
 __all__ = [
     "ENGINES",

@@ -39,7 +39,7 @@ from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 __all__ = ["RecurrentLayer", "ElmanRNN", "LSTM", "GRU", "Bidirectional", "Recurrent", "MERGE_MODES", "merge_directions"]
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", "none")
-_ENGINES = ("auto", "native", "bptt", "reference")
+_ENGINES = ("auto", "native", "bptt", "fused", "reference")
 
 
 def merge_directions(fwd: Tensor, bwd: Tensor, merge: str):
@@ -104,8 +104,11 @@ class RecurrentLayer(nn.Module):
     ``state_dict`` s move between the two.
 
     ``engine`` picks the time loop: ``"auto"`` (torch's fused kernels when the cell has one, else the
-    hand-written BPTT), ``"native"``, ``"bptt"`` (hand-written backward), ``"reference"`` (plain autograd
-    loop over the same math; for tests and baselines).
+    hand-written BPTT), ``"native"``, ``"bptt"`` (hand-written backward), ``"fused"`` (the hand-written
+    BPTT with each step's GEMM + pointwise work compiled by ``torch.compile`` into one function each way,
+    :mod:`rnnkit.engine.fused`; falls back to ``"bptt"`` with a warning if compilation fails),
+    ``"reference"`` (plain autograd loop over the same math; for tests and baselines).
+    :func:`rnnkit.accelerate` switches every layer of a model to ``"fused"``.
     """
 
     def __init__(self, cell: str | CellMath, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -313,7 +316,7 @@ class RecurrentLayer(nn.Module):
             return run_native(self.cell.native, x, state0, flat, bias=self.bias, num_layers=self.num_layers,
                               dropout=self.dropout, training=self.training,
                               bidirectional=self.bidirectional, lengths=lengths)
-        loop = run_bptt if engine == "bptt" else run_reference
+        loop = run_reference if engine == "reference" else run_bptt
         T, B = x.shape[0], x.shape[1]
         mask = step_mask(lengths, T) if lengths is not None else None
         D = self.num_directions
@@ -339,7 +342,7 @@ class RecurrentLayer(nn.Module):
                 opts = LoopOptions(self.cell, n_params=len(cell_params), keep=self._zoneout_keep(T, B, sizes, x),
                                    h_mask=self._recurrent_mask(B, sizes[0], x),
                                    tag=f"{prefix}.l{layer}.{'bwd' if d else 'fwd'}",
-                                   checkpoint_steps=self.checkpoint_steps)
+                                   checkpoint_steps=self.checkpoint_steps, fused=engine == "fused")
                 s0 = tuple(s[layer * D + d] for s in state0)
                 y, fin = loop(opts, xp, w_hh, rec_bias, mask, cell_params, s0)
                 dir_outs.append(flip_sequences(y, lengths) if d else y)

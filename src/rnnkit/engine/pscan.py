@@ -7,7 +7,7 @@ recurrence can be solved for all steps at once instead of one step after another
 Tensors are time-major: ``a``, ``b`` are ``(T, *S)`` (usually ``S = (B, H)``), ``h0`` is ``S`` or
 ``None`` (zeros), the result is ``(T, *S)`` with row ``t`` holding :math:`h_t`.
 
-Three ways to compute the same numbers (``method=``):
+Ways to compute the same numbers (``method=``):
 
 ``"chunked"`` (the default, fastest on CPU)
     Linear space, two levels. Time is cut into chunks of ``C`` steps. Sweep 1 runs the recurrence inside
@@ -29,6 +29,11 @@ Three ways to compute the same numbers (``method=``):
 ``"sequential"``
     A plain loop over time under autograd: the reference the other two are tested against, and the
     "autograd loop" baseline in ``benchmarks/bench_scan.py``.
+``"triton"`` (CUDA, optional ``triton`` package)
+    The fused Triton kernels of :mod:`rnnkit.engine.triton_scan`: one forward and one backward kernel,
+    each a single pass over the sequence (``tl.associative_scan`` inside tiles of time steps, the state
+    carried between tiles), linear space like ``"chunked"``. ``"auto"`` picks ``"triton"`` for CUDA
+    tensors when Triton is importable and ``"chunked"`` otherwise.
 
 Variable lengths: ``mask`` (boolean, ``True`` on valid steps, broadcastable to ``a``, e.g. the
 ``(T, B, 1)`` of :func:`rnnkit.engine.masks.step_mask`) makes padded steps keep the state
@@ -47,6 +52,7 @@ tensor([3.0000, 2.5000, 2.2500])
 
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import torch
@@ -55,9 +61,31 @@ from torch.autograd.function import once_differentiable
 
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
-__all__ = ["SCAN_METHODS", "linear_scan", "log_scan", "sequential_scan", "gated_scan", "GateMath", "chunk_size_for"]
+__all__ = ["SCAN_METHODS", "linear_scan", "log_scan", "sequential_scan", "gated_scan", "GateMath", "chunk_size_for",
+           "triton_available", "resolve_triton"]
 
-SCAN_METHODS = ("chunked", "log", "sequential")
+SCAN_METHODS = ("chunked", "log", "sequential", "triton", "auto")
+
+
+# --------------------------------------------------------------------------- Triton dispatch
+def triton_available() -> bool:
+    """Whether the optional ``triton`` package is installed (checked without importing it)."""
+    return importlib.util.find_spec("triton") is not None
+
+
+def resolve_triton(method: str, t: Tensor, label: str, fallback: str) -> str:
+    """``"auto"`` -> ``"triton"`` for a CUDA tensor of a supported dtype when Triton is installed, else
+    ``fallback``; ``"triton"`` is checked (typed error starting with ``label`` when it cannot run on
+    ``t``); any other method is returned as is. Imports Triton only when it may be used."""
+    if method == "auto":
+        if not (t.is_cuda and triton_available()):
+            return fallback
+        from rnnkit.engine import triton_scan
+        return "triton" if triton_scan.usable(t) else fallback
+    if method == "triton":
+        from rnnkit.engine import triton_scan
+        triton_scan.require(label, t)
+    return method
 
 
 # --------------------------------------------------------------------------- the chunked kernel
@@ -318,39 +346,52 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, *, mask: Tensor 
     r"""Solve :math:`h_t = a_t \odot h_{t-1} + b_t` for all ``t`` (``h_{-1} = h0``, zeros if ``None``).
 
     ``a``, ``b``: ``(T, *S)``; ``h0``: ``S``; ``mask``: bool, broadcastable to ``a``, ``True`` on valid
-    steps (padded steps keep the state and emit zeros). ``method``: ``"chunked"`` (any real ``a``, ``b``)
-    or ``"sequential"``; for the log-space scan use :func:`log_scan`. Returns ``h`` ``(T, *S)``, or
-    ``(h, last)`` with ``return_last=True``, ``last`` being the state after the final step (each
-    sequence's last valid state under ``mask``).
+    steps (padded steps keep the state and emit zeros). ``method``: ``"chunked"`` (any real ``a``, ``b``),
+    ``"sequential"``, ``"triton"`` (the fused kernel; CUDA) or ``"auto"`` (``"triton"`` on CUDA when
+    Triton is installed, else ``"chunked"``); for the log-space scan use :func:`log_scan`. Returns ``h``
+    ``(T, *S)``, or ``(h, last)`` with ``return_last=True``, ``last`` being the state after the final
+    step (each sequence's last valid state under ``mask``).
     """
     _check("a", a, "b", b, h0, mask)
-    if method not in ("chunked", "sequential"):
-        raise ConfigError(f"method: expected 'chunked' or 'sequential' (log space: use log_scan), got {method!r}")
+    if method not in ("chunked", "sequential", "triton", "auto"):
+        raise ConfigError(f"method: expected 'chunked', 'sequential', 'triton' or 'auto' (log space: use log_scan), got {method!r}")
+    method = resolve_triton(method, a, "method", "chunked")
     if mask is not None:
         a = torch.where(mask, a, torch.ones((), dtype=a.dtype, device=a.device))
         b = torch.where(mask, b, torch.zeros((), dtype=b.dtype, device=b.device))
     if method == "sequential":
         h = sequential_scan(a, b, h0)
+    elif method == "triton":
+        from rnnkit.engine.triton_scan import triton_linear_scan
+        h = triton_linear_scan(a, b, h0)
     else:
         h = _ChunkedScan.apply(a, b, h0)
     return _finish(h, mask, return_last)
 
 
 def log_scan(log_a: Tensor, log_b: Tensor, h0: Tensor | None = None, *, mask: Tensor | None = None,
-             return_last: bool = False):
+             return_last: bool = False, method: str = "logcumsumexp"):
     r"""The paper's log-space scan: :math:`h_t = a_t \odot h_{t-1} + b_t` given :math:`\log a_t` and
     :math:`\log b_t` (so ``b > 0``; ``h0`` may have any sign).
 
     :math:`h_t = e^{a^*_t} h_0 + \exp(a^*_t + \operatorname{logcumsumexp}_t(\log b_t - a^*_t))` with
     :math:`a^*_t = \sum_{k\le t} \log a_k`. Arguments and result as in :func:`linear_scan`.
+    ``method``: ``"logcumsumexp"`` (the formula above, autograd), ``"triton"`` (the fused kernel, which
+    exponentiates the coefficients as it loads them and scans in linear space; CUDA) or ``"auto"``.
 
     >>> log_scan(torch.log(torch.tensor([[0.5], [0.5]])), torch.zeros(2, 1)).flatten()
     tensor([1.0000, 1.5000])
     """
     _check("log_a", log_a, "log_b", log_b, h0, mask)
+    if method not in ("logcumsumexp", "triton", "auto"):
+        raise ConfigError(f"method: expected 'logcumsumexp', 'triton' or 'auto', got {method!r}")
+    method = resolve_triton(method, log_a, "method", "logcumsumexp")
     if mask is not None:
         log_a = torch.where(mask, log_a, torch.zeros((), dtype=log_a.dtype, device=log_a.device))
         log_b = torch.where(mask, log_b, torch.full((), -math.inf, dtype=log_b.dtype, device=log_b.device))
+    if method == "triton":
+        from rnnkit.engine.triton_scan import triton_log_scan
+        return _finish(triton_log_scan(log_a, log_b, h0), mask, return_last)
     a_star = log_a.cumsum(0)
     h = (a_star + (log_b - a_star).logcumsumexp(0)).exp()
     if h0 is not None:

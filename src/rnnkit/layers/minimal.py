@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.engine.masks import check_lengths, flip_sequences, step_mask
-from rnnkit.engine.pscan import SCAN_METHODS, GateMath, gated_scan, linear_scan, log_scan
+from rnnkit.engine.pscan import SCAN_METHODS, GateMath, gated_scan, linear_scan, log_scan, resolve_triton, triton_available
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.layers.recurrent import _check_merge, _check_positive_int, check_sequence_input, merge_directions, restore_layout
 
@@ -137,8 +137,11 @@ class MinimalRNN(nn.Module):
 
     ``scan`` picks how the time recurrence is solved (all give the same numbers):
     ``"chunked"`` (default; the fused projection + gates + chunked linear scan with a hand-written
-    backward), ``"log"`` (the paper's log-space scan, cumsum + logcumsumexp, under autograd) or
-    ``"sequential"`` (a plain autograd loop over time; the reference).
+    backward), ``"log"`` (the paper's log-space scan, cumsum + logcumsumexp, under autograd),
+    ``"sequential"`` (a plain autograd loop over time; the reference), ``"triton"`` (one GEMM + one fused
+    Triton gate-and-scan kernel each way, :mod:`rnnkit.engine.triton_scan`; CUDA tensors, needs the
+    optional ``triton`` package) or ``"auto"`` (``"triton"`` for CUDA inputs when Triton is installed,
+    ``"chunked"`` otherwise).
     """
 
     math: GateMath
@@ -162,6 +165,9 @@ class MinimalRNN(nn.Module):
                           stacklevel=3)
         if scan not in SCAN_METHODS:
             raise ConfigError(f"scan: expected one of {list(SCAN_METHODS)}, got {scan!r}")
+        if scan == "triton" and not triton_available():
+            raise ConfigError("scan: 'triton' needs the triton package, which is not installed "
+                              "(pip install 'rnnkit[gpu]'); use scan='auto' to fall back to 'chunked' without it")
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
         self.dropout = float(dropout)
         self.merge = _check_merge(merge)
@@ -256,7 +262,11 @@ class MinimalRNN(nn.Module):
 
     def _run_direction(self, seq: Tensor, weight: Tensor, bias: Tensor | None, h0: Tensor | None,
                        mask: Tensor | None) -> tuple[Tensor, Tensor]:
-        if self.scan == "chunked":
+        scan = resolve_triton(self.scan, seq, "scan", "chunked")
+        if scan == "triton":
+            from rnnkit.engine.triton_scan import triton_gated_scan
+            return triton_gated_scan(seq, weight, bias, self.math.name, h0, mask)
+        if scan == "chunked":
             return gated_scan(seq, weight, bias, self.math, h0, mask)
         P = F.linear(seq, weight, bias)
         if self.scan == "log":

@@ -261,6 +261,24 @@ def test_kernels_compile_for_an_h100(monkeypatch, tmp_path):
             assert "tt.scan" in compiled.asm["ttir"] and len(compiled.asm["cubin"]) > 0
 
 
+@needs_triton
+def test_layer_under_autocast(interpret):
+    """Mixed precision: under autocast the projection (and so the kernels) run in bfloat16 while the
+    parameters stay float32; the gradients come back in float32, close to the float32 run's."""
+    torch.manual_seed(10)
+    m = MinGRU(3, 4, scan="triton")
+    x = torch.randn(9, 2, 3)
+    y32, _ = m(x)
+    want = torch.autograd.grad(y32.sum(), tuple(m.parameters()))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y, h = m(x)
+    assert y.dtype == torch.bfloat16
+    got = torch.autograd.grad(y.float().sum(), tuple(m.parameters()))
+    for g, w in zip(got, want):
+        assert g.dtype == torch.float32
+        torch.testing.assert_close(g, w, rtol=5e-2, atol=5e-2)
+
+
 # --------------------------------------------------------------------------- dispatch and errors (no kernels run)
 def test_auto_falls_back_to_chunked_off_cuda(monkeypatch):
     """``"auto"`` on CPU tensors is the chunked scan and never touches Triton, even under the interpreter."""

@@ -463,12 +463,15 @@ class _TritonGatedScan(torch.autograd.Function):
         glf = None if glast is None else glast.contiguous().view(-1)
         dh0 = _backward(blocks, geo, ctx.mode, h0f, padu, h.view(T, B * H), gyf, glf, grads, x2.device, *ctx.blocks)
         dx = dw = db = None
+        # Under autocast P (and so dP) is in the autocast dtype while x and W are not: the gradient GEMMs
+        # run in W's dtype, and each gradient comes back in its input's dtype.
+        dPw = dP.to(weight.dtype)
         if ctx.needs_input_grad[0]:
-            dx = torch.mm(dP, weight).view(T, B, I)
+            dx = torch.mm(dPw, weight).view(T, B, I).to(x2.dtype)
         if ctx.needs_input_grad[1]:
-            dw = torch.mm(dP.t(), x2)
+            dw = torch.mm(dPw.t(), x2.to(weight.dtype))
         if ctx.has_bias and ctx.needs_input_grad[2]:
-            db = dP.sum(0)
+            db = dPw.sum(0)
         if dh0 is not None and ctx.needs_input_grad[3]:
             dh0 = dh0.view(ctx.h0_shape)
         else:

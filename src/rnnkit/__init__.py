@@ -22,6 +22,8 @@ from rnnkit.layers import (
     to_torch,
 )
 
+from rnnkit.accel import accelerate, capture_train_step
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -40,6 +42,8 @@ __all__ = [
     "available_cells",
     "from_torch",
     "to_torch",
+    "accelerate",
+    "capture_train_step",
     "cells",
     "engine",
     "errors",

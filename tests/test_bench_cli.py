@@ -22,3 +22,36 @@ def test_bench_bad_flags(capsys):
     assert main(["bench", "--cells", "lstmx"]) == 2
     assert "--cells: expected names from" in capsys.readouterr().err
     assert main(["bench", "--shapes", "1,2,3"]) == 2
+
+
+def test_bench_shape_preset_is_the_issue_set():
+    from rnnkit.bench import SHAPE_PRESETS
+    from rnnkit.cli.bench import _shape
+
+    assert _shape("issue9") == SHAPE_PRESETS["issue9"]
+    assert {(B, T, H) for B, T, I, H in _shape("issue9")} == {(1, 512, 512), (8, 1024, 256), (64, 256, 256),
+                                                                (64, 256, 1024), (256, 100, 512)}
+    assert _shape("2,5,3,4") == [(2, 5, 3, 4)]
+
+
+def test_bench_fused_column_and_precisions(capsys, tmp_path):
+    rc = main(["bench", "--cells", "lstm", "--shapes", "2,5,3,4", "--precision", "fp32", "bf16", "--fused",
+               "--no-autograd", "--reps", "1", "--budget-s", "0.01", "--json", "--out", str(tmp_path)])
+    assert rc == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [(r["precision"], r["dtype"]) for r in rows] == [("fp32", "float32"), ("bf16", "bfloat16")]
+    for r in rows:
+        assert r["rnnkit_engine"] == "native" and r["fused_train_ms"] > 0 and r["fused_first_call_s"] > 0
+        assert r["autograd_train_ms"] is None and r["graph_train_ms"] is None  # skipped; no CUDA graph on CPU
+        assert abs(r["fused_vs_lstm_x"] - r["fused_train_ms"] / r["torch.nn_train_ms"]) < 1e-9
+    partial = [json.loads(line) for line in (tmp_path / "bench.partial.jsonl").read_text().splitlines()]
+    assert [r["precision"] for r in partial] == ["fp32", "bf16"]
+    table = (tmp_path / "bench.md").read_text().splitlines()
+    assert "| fused train ms (x) |" in table[0] and table[2].count("| - ") >= 2
+
+
+def test_bench_precision_flag_errors(capsys):
+    assert main(["bench", "--precision", "tf32", "--cells", "lstm"]) == 2
+    assert "--precision: 'tf32' is a CUDA tensor-core mode, expected --device cuda, got cpu" in capsys.readouterr().err
+    assert main(["bench", "--precision", "fp16"]) == 2
+    assert main(["bench", "--shapes", "issue8"]) == 2

@@ -2,19 +2,30 @@
 in the same run (``rnnkit bench``; ``benchmarks/`` holds the scripts that record docs/benchmarks.md).
 
 Each configuration times a train step (forward + backward of ``outputs.sum()``) and inference
-(``no_grad`` forward) for three models with identical shapes:
+(``no_grad`` forward) for models with identical shapes:
 
 * ``torch.nn`` -- the baseline: ``torch.nn.LSTM`` for LSTM-family cells, ``nn.GRU`` for GRU-family and
   the scan cells, ``nn.RNN`` for Elman (ATen on CPU, cuDNN on GPU);
 * ``rnnkit`` -- the layer as a user gets it (``engine="auto"``: native kernels when torch.nn computes the
   configuration, else the hand-written BPTT; the parallel scan for MinGRU/MinLSTM);
-* ``autograd`` -- the same rnnkit math as a plain autograd loop (``engine="reference"``, or the
-  sequential form of the scan cells).
+* ``fused`` (``fused=True``) -- the same layer with ``engine="fused"``: the hand-written BPTT with each
+  step compiled into one GEMM + one fused pointwise kernel each way (:mod:`rnnkit.engine.fused`);
+* ``graph`` (``fused=True``, CUDA, ``graph=True``) -- the fused layer's whole train step captured in one
+  CUDA graph (:func:`rnnkit.capture_train_step`, forward + backward, no optimizer) and replayed;
+* ``autograd`` (``autograd=True``) -- the same rnnkit math as a plain autograd loop
+  (``engine="reference"``, or the sequential form of the scan cells).
 
-Timings are interleaved round-robin so that load elsewhere on the machine hits all three alike; ratios
-are reported to the torch.nn time. Peak memory is measured on CUDA (``max_memory_allocated`` per
-configuration); on CPU the allocator keeps no such statistic and the column is empty. Never asserted in
-tests.
+``precision``: ``"fp32"`` (float32, TF32 off for cuBLAS matmuls *and* cuDNN), ``"tf32"`` (float32 with
+TF32 tensor cores allowed for both: cuDNN's own default; CUDA only), ``"bf16"`` (bfloat16 parameters and
+inputs; every path computes in bfloat16, the fused kernels internally in float32 with bfloat16 outputs).
+The flags are restored after the run.
+
+Timings are interleaved round-robin so that load elsewhere on the machine hits all models alike; ratios
+are reported to the torch.nn time, and ``*_vs_lstm_x`` to torch.nn.LSTM's (cuDNN on GPU) at the same shape
+and precision when an ``lstm`` row is in the run. Peak memory is measured on CUDA
+(``max_memory_allocated`` over one train step, above what was allocated before; for ``graph`` over the
+step that captures it, memory the graph's private pool then keeps); on CPU the allocator keeps no such
+statistic and the column is empty. Never asserted in tests.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from __future__ import annotations
 import platform
 import statistics
 import time
+from contextlib import contextmanager
 from typing import Callable
 
 import torch
@@ -29,7 +41,16 @@ from torch import nn
 
 from rnnkit.errors import ConfigError
 
-__all__ = ["VARIANTS", "time_interleaved", "run_benchmarks", "machine_info", "format_table"]
+__all__ = ["VARIANTS", "PRECISIONS", "SHAPE_PRESETS", "time_interleaved", "run_benchmarks", "machine_info",
+           "format_table", "precision_mode"]
+
+PRECISIONS = ("fp32", "tf32", "bf16")
+
+# The GPU issue's shape set (B, T, I, H) with I = H, as its measurements used.
+SHAPE_PRESETS: dict[str, list[tuple[int, int, int, int]]] = {
+    "issue9": [(1, 512, 512, 512), (8, 1024, 256, 256), (64, 256, 256, 256), (64, 256, 1024, 1024),
+               (256, 100, 512, 512)],
+}
 
 
 def _lstm(**kw):
@@ -128,65 +149,132 @@ def _build(variant: str, I: int, H: int, engine: str):
     return VARIANTS[variant][0](I, H, engine=engine)
 
 
+@contextmanager
+def precision_mode(precision: str, device: str):
+    """Set torch's TF32 flags for ``precision`` (restored on exit); yields the parameter dtype."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision: expected one of {list(PRECISIONS)}, got {precision!r}")
+    if precision == "tf32" and not str(device).startswith("cuda"):
+        raise ConfigError(f"precision: 'tf32' is a CUDA tensor-core mode, expected device 'cuda', got {device!r}")
+    old = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = precision == "tf32"
+    try:
+        yield torch.bfloat16 if precision == "bf16" else torch.float32
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
+
+
+def _has_fused(variant: str) -> bool:
+    return variant not in ("mingru", "minlstm")  # the scan cells have no time loop to fuse
+
+
 def run_benchmarks(variants: list[str], shapes: list[tuple[int, int, int, int]], device: str = "cpu",
-                   dtype: torch.dtype = torch.float32, reps: int = 5, budget_s: float = 4.0,
-                   progress: Callable[[dict], None] | None = None) -> list[dict]:
+                   precision: str = "fp32", reps: int = 5, budget_s: float = 4.0,
+                   progress: Callable[[dict], None] | None = None, fused: bool = False, graph: bool = True,
+                   autograd: bool = True) -> list[dict]:
     """Time every variant on every ``(B, T, I, H)`` shape; returns one row per (variant, shape)."""
     for v in variants:
         if v not in VARIANTS:
             raise ConfigError(f"cells: expected names from {sorted(VARIANTS)}, got {v!r}")
+    cuda = str(device).startswith("cuda")
     rows = []
-    for variant in variants:
-        for (B, T, I, H) in shapes:
-            torch.manual_seed(0)
-            models = {
-                "torch.nn": VARIANTS[variant][1](I, H),
-                "rnnkit": _build(variant, I, H, "auto"),
-                "autograd": _build(variant, I, H, "reference"),
-            }
-            for m in models.values():
-                m.to(device=device, dtype=dtype).train()
-            x = torch.randn(T, B, I, device=device, dtype=dtype)
-
-            def train(m):
-                m.zero_grad(set_to_none=True)
-                y = m(x.detach().requires_grad_())[0]
-                y = y if torch.is_tensor(y) else torch.cat(y, -1)
-                y.float().sum().backward()
-
-            def infer(m):
-                with torch.no_grad():
-                    m(x)
-
-            tr = time_interleaved({k: (lambda m=m: train(m)) for k, m in models.items()}, device, reps, budget_s)
-            inf = time_interleaved({k: (lambda m=m: infer(m)) for k, m in models.items()}, device, reps, budget_s)
-            row = {"cell": variant, "B": B, "T": T, "I": I, "H": H, "dtype": str(dtype).replace("torch.", ""),
-                   "rnnkit_engine": getattr(models["rnnkit"], "_pick_engine", lambda: "scan")()}
-            for k, m in models.items():
-                row[f"{k}_train_ms"] = tr[k]
-                row[f"{k}_infer_ms"] = inf[k]
-                row[f"{k}_peak_mb"] = _peak_mb(lambda m=m: train(m), device)
-            for k in ("rnnkit", "autograd"):
-                row[f"{k}_train_x"] = tr[k] / tr["torch.nn"]
-                row[f"{k}_infer_x"] = inf[k] / inf["torch.nn"]
-            rows.append(row)
-            if progress is not None:
-                progress(row)
+    with precision_mode(precision, device) as dtype:
+        for variant in variants:
+            for (B, T, I, H) in shapes:
+                rows.append(_bench_one(variant, B, T, I, H, device, dtype, precision, reps, budget_s,
+                                       fused and _has_fused(variant), fused and graph and cuda and _has_fused(variant),
+                                       autograd))
+                if progress is not None:
+                    progress(rows[-1])
+    by_shape = {(r["B"], r["T"], r["I"], r["H"]): r["torch.nn_train_ms"] for r in rows if r["cell"] == "lstm"}
+    for r in rows:
+        ref = by_shape.get((r["B"], r["T"], r["I"], r["H"]))
+        for k in MODELS[1:]:
+            if ref is not None and r.get(f"{k}_train_ms") is not None:
+                r[f"{k}_vs_lstm_x"] = r[f"{k}_train_ms"] / ref
     return rows
 
 
+MODELS = ("torch.nn", "rnnkit", "fused", "graph", "autograd")
+
+
+def _bench_one(variant, B, T, I, H, device, dtype, precision, reps, budget_s, fused, graph, autograd) -> dict:
+    torch.manual_seed(0)
+    models = {"torch.nn": VARIANTS[variant][1](I, H), "rnnkit": _build(variant, I, H, "auto")}
+    if fused:
+        models["fused"] = _build(variant, I, H, "fused")
+    if graph:
+        models["graph"] = _build(variant, I, H, "fused")
+    if autograd:
+        models["autograd"] = _build(variant, I, H, "reference")
+    for m in models.values():
+        m.to(device=device, dtype=dtype).train()
+    x = torch.randn(T, B, I, device=device, dtype=dtype)
+
+    def out_sum(m, inp):
+        y = m(inp)[0]
+        y = y if torch.is_tensor(y) else torch.cat(y, -1)
+        return y.float().sum()
+
+    def train(m):
+        m.zero_grad(set_to_none=True)
+        out_sum(m, x.detach().requires_grad_()).backward()
+
+    def infer(m):
+        with torch.no_grad():
+            m(x)
+
+    train_fns = {k: (lambda m=m: train(m)) for k, m in models.items()}
+    row = {"cell": variant, "B": B, "T": T, "I": I, "H": H, "dtype": str(dtype).replace("torch.", ""),
+           "precision": precision, "tf32": precision == "tf32",
+           "rnnkit_engine": getattr(models["rnnkit"], "_pick_engine", lambda: "scan")()}
+    peaks = {}
+    if fused:  # the first call compiles (once per cell, options and shape): reported, not timed
+        t0 = time.perf_counter()
+        train(models["fused"])
+        row["fused_first_call_s"] = time.perf_counter() - t0
+    if graph:
+        from rnnkit.accel import capture_train_step
+
+        step = capture_train_step(models["graph"], lambda m, inp: out_sum(m, inp), None, warmup=1, max_cached=1)
+        step(x)  # warm-up (eager, compiles), then the next call captures and replays
+        peaks["graph"] = _peak_mb(lambda: step(x), device)
+        row["graph_fallback"] = next(iter(step.fallbacks.values()), None)
+        train_fns["graph"] = lambda: step(x)
+    tr = time_interleaved(train_fns, device, reps, budget_s)
+    inf_models = {k: m for k, m in models.items() if k != "graph"}  # inference is not captured
+    inf = time_interleaved({k: (lambda m=m: infer(m)) for k, m in inf_models.items()}, device, reps, budget_s)
+    for k in MODELS:
+        row[f"{k}_train_ms"] = tr.get(k)
+        row[f"{k}_infer_ms"] = inf.get(k)
+        row[f"{k}_peak_mb"] = peaks[k] if k in peaks else (
+            _peak_mb(lambda m=models[k]: train(m), device) if k in models else None)
+        if k != "torch.nn":
+            row[f"{k}_train_x"] = tr[k] / tr["torch.nn"] if k in tr else None
+            row[f"{k}_infer_x"] = inf[k] / inf["torch.nn"] if k in inf else None
+    return row
+
+
+def _ms(r: dict, k: str, mode: str) -> str:
+    v = r.get(f"{k}_{mode}_ms")
+    if v is None:
+        return "-"
+    return f"{v:.2f}" if k == "torch.nn" else f"{v:.2f} ({r[f'{k}_{mode}_x']:.2f}x)"
+
+
 def format_table(rows: list[dict]) -> str:
-    """Markdown table: times (ms) and ratios to torch.nn."""
-    head = ("| cell | engine | B,T,I,H | dtype | torch.nn train ms | rnnkit train ms (x) | autograd train ms (x) "
-            "| torch.nn infer ms | rnnkit infer ms (x) | autograd infer ms (x) | peak MB nn/rnnkit/autograd |")
-    lines = [head, "|" + "---|" * 11]
+    """Markdown table: times (ms) and ratios to torch.nn (``-``: not measured in this run)."""
+    head = ("| cell | engine | B,T,I,H | precision | torch.nn train ms | rnnkit train ms (x) | fused train ms (x) "
+            "| graph train ms (x) | autograd train ms (x) | best vs nn.LSTM | torch.nn infer ms | rnnkit infer ms (x) "
+            "| fused infer ms (x) | peak MB nn/rnnkit/fused/graph/autograd |")
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
-        mem = "/".join("-" if r[f"{k}_peak_mb"] is None else f"{r[f'{k}_peak_mb']:.0f}"
-                       for k in ("torch.nn", "rnnkit", "autograd"))
+        mem = "/".join("-" if r.get(f"{k}_peak_mb") is None else f"{r[f'{k}_peak_mb']:.0f}" for k in MODELS)
+        best = [r[f"{k}_vs_lstm_x"] for k in MODELS[1:] if r.get(f"{k}_vs_lstm_x") is not None]
         lines.append(
-            f"| {r['cell']} | {r['rnnkit_engine']} | {r['B']},{r['T']},{r['I']},{r['H']} | {r['dtype']} "
-            f"| {r['torch.nn_train_ms']:.2f} | {r['rnnkit_train_ms']:.2f} ({r['rnnkit_train_x']:.2f}x) "
-            f"| {r['autograd_train_ms']:.2f} ({r['autograd_train_x']:.2f}x) | {r['torch.nn_infer_ms']:.2f} "
-            f"| {r['rnnkit_infer_ms']:.2f} ({r['rnnkit_infer_x']:.2f}x) | {r['autograd_infer_ms']:.2f} "
-            f"({r['autograd_infer_x']:.2f}x) | {mem} |")
+            f"| {r['cell']} | {r['rnnkit_engine']} | {r['B']},{r['T']},{r['I']},{r['H']} | {r.get('precision', r['dtype'])} "
+            + "".join(f"| {_ms(r, k, 'train')} " for k in MODELS)
+            + f"| {f'{min(best):.2f}x' if best else '-'} "
+            + "".join(f"| {_ms(r, k, 'infer')} " for k in ("torch.nn", "rnnkit", "fused"))
+            + f"| {mem} |")
     return "\n".join(lines)

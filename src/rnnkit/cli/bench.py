@@ -1,5 +1,11 @@
 """``rnnkit bench``: train-step and inference timings of every cell and variant vs torch.nn and the
-plain autograd loop, in the same run; a ratio table for people, JSON with ``--json`` / ``--out``."""
+plain autograd loop, in the same run; a ratio table for people, JSON with ``--json`` / ``--out``.
+
+``--fused`` adds the fused engine (and on CUDA the fused step captured in a CUDA graph; ``--no-graph``
+leaves that out); ``--precision fp32 bf16`` runs each precision in turn (``tf32``: CUDA only);
+``--shapes issue9`` is the GPU issue's shape set; ``--no-autograd`` skips the slow autograd loop.
+With ``--out DIR`` every finished row is also appended to ``DIR/bench.partial.jsonl`` at once, so a run
+cut short by a time limit keeps what it measured."""
 
 from __future__ import annotations
 
@@ -14,18 +20,23 @@ from rnnkit.cli.common import UsageError, add_common
 DEFAULT_SHAPES = ["32,100,64,128", "64,256,128,256", "1,512,64,256"]
 
 
-def _shape(text: str) -> tuple[int, int, int, int]:
+def _shape(text: str) -> list[tuple[int, int, int, int]]:
+    from rnnkit.bench import SHAPE_PRESETS
+
+    if text in SHAPE_PRESETS:
+        return list(SHAPE_PRESETS[text])
     try:
         parts = tuple(int(v) for v in text.split(","))
     except ValueError:
         parts = ()
     if len(parts) != 4 or min(parts) < 1:
-        raise argparse.ArgumentTypeError(f"expected B,T,I,H (four positive ints), got {text!r}")
-    return parts  # type: ignore[return-value]
+        raise argparse.ArgumentTypeError(f"expected B,T,I,H (four positive ints) or a preset "
+                                         f"({', '.join(SHAPE_PRESETS)}), got {text!r}")
+    return [parts]  # type: ignore[list-item]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from rnnkit.bench import VARIANTS
+    from rnnkit.bench import PRECISIONS, VARIANTS
 
     p = subparsers.add_parser("bench", help="time every cell/variant vs torch.nn and the autograd loop",
                               description=__doc__)
@@ -33,9 +44,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                                   "lstm-zoneout", "gru-layernorm", "mingru", "minlstm"],
                    metavar="NAME", help=f"cells/variants: {', '.join(VARIANTS)}")
     p.add_argument("--shapes", nargs="+", type=_shape, default=[_shape(s) for s in DEFAULT_SHAPES],
-                   metavar="B,T,I,H")
+                   metavar="B,T,I,H", help="shapes, or a preset name: issue9 = (B1,T512,H512) (B8,T1024,H256) "
+                   "(B64,T256,H256) (B64,T256,H1024) (B256,T100,H512) with I = H")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    p.add_argument("--precision", nargs="+", default=["fp32"], choices=list(PRECISIONS),
+                   help="fp32: float32 with TF32 off (matmuls and cuDNN); tf32: float32 with TF32 on (CUDA "
+                   "only); bf16: bfloat16 weights and inputs")
+    p.add_argument("--fused", action="store_true", help="also time engine='fused' (compiled steps)")
+    p.add_argument("--no-graph", action="store_true", help="with --fused on CUDA: skip the CUDA-graph column")
+    p.add_argument("--no-autograd", action="store_true", help="skip the autograd-loop baseline")
     p.add_argument("--reps", type=int, default=5, help="minimum timed repetitions per model")
     p.add_argument("--budget-s", type=float, default=4.0, help="time budget per configuration and mode")
     add_common(p, out=True)
@@ -50,20 +67,32 @@ def run(args) -> dict:
         raise UsageError(f"--cells: expected names from {sorted(VARIANTS)}, got {unknown}")
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device: expected a machine with CUDA for 'cuda', got none available")
+    if "tf32" in args.precision and args.device != "cuda":
+        raise UsageError(f"--precision: 'tf32' is a CUDA tensor-core mode, expected --device cuda, got {args.device}")
     if args.reps < 1 or args.budget_s <= 0:
         raise UsageError(f"--reps/--budget-s: expected positive values, got {args.reps}, {args.budget_s}")
-    dtype = getattr(torch, args.dtype)
+    shapes = [s for group in args.shapes for s in group]
     show = not args.json and not args.quiet
+    partial = None
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        partial = args.out / "bench.partial.jsonl"
+        partial.write_text("")
 
     def progress(row):
         if show:
             print(format_table([row]).splitlines()[-1], file=sys.stderr, flush=True)
+        if partial is not None:
+            with partial.open("a") as f:
+                f.write(json.dumps(row) + "\n")
 
-    rows = run_benchmarks(args.cells, args.shapes, device=args.device, dtype=dtype, reps=args.reps,
-                          budget_s=args.budget_s, progress=progress)
+    rows = []
+    for precision in args.precision:
+        rows += run_benchmarks(args.cells, shapes, device=args.device, precision=precision, reps=args.reps,
+                               budget_s=args.budget_s, progress=progress, fused=args.fused,
+                               graph=not args.no_graph, autograd=not args.no_autograd)
     result = {"machine": machine_info(args.device), "rows": rows}
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "bench.json").write_text(json.dumps(result, indent=1))
         (args.out / "bench.md").write_text(format_table(rows) + "\n")
     if args.json:

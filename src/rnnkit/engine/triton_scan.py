@@ -37,8 +37,9 @@ a machine without a GPU). Callers choose it with ``scan="triton"`` (or ``"auto"`
 when it is importable, the chunked scan otherwise) -- see :func:`usable`.
 """
 
-# No ``from __future__ import annotations`` here: Triton reads the ``tl.constexpr`` annotations of the
-# kernel parameters, which must stay objects rather than strings for the interpreter.
+# No ``from __future__ import annotations`` here: Triton finds the constexpr parameters of a kernel by
+# its annotations, kept as the ``tl.constexpr`` objects themselves (not strings) for the compiler and
+# the interpreter alike.
 
 import functools
 import importlib.util

@@ -236,7 +236,9 @@ def _bench_one(variant, B, T, I, H, device, dtype, precision, reps, budget_s, fu
     if graph:
         from rnnkit.accel import capture_train_step
 
-        step = capture_train_step(models["graph"], lambda m, inp: out_sum(m, inp), None, warmup=1, max_cached=1)
+        # as train(): the input's gradient too (a fresh leaf inside the graph)
+        step = capture_train_step(models["graph"], lambda m, inp: out_sum(m, inp.detach().requires_grad_()), None,
+                                  warmup=1, max_cached=1)
         step(x)  # warm-up (eager, compiles), then the next call captures and replays
         peaks["graph"] = _peak_mb(lambda: step(x), device)
         row["graph_fallback"] = next(iter(step.fallbacks.values()), None)

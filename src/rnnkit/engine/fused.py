@@ -86,13 +86,17 @@ def cell_key(cell: CellMath) -> Any:
 
     A cell may define ``fuse_key()``; otherwise the key is its class and its attributes (cells nested in
     attributes, such as ``LayerNormRecurrent.base``, by their own key). A cell holding an attribute that
-    is neither hashable nor a cell is keyed by identity (one compiled step per instance).
+    is neither hashable nor a cell, or one without ``__dict__``, is keyed by identity (one compiled step
+    per instance).
     """
     custom = getattr(cell, "fuse_key", None)
     if callable(custom):
         return (type(cell), custom())
+    attrs = getattr(cell, "__dict__", None)
+    if attrs is None:  # __slots__ cells: no way to read every attribute generically
+        return (type(cell), "id", id(cell))
     items = []
-    for name, value in sorted(vars(cell).items()):
+    for name, value in sorted(attrs.items()):
         if isinstance(value, CellMath):
             value = cell_key(value)
         else:

@@ -41,7 +41,7 @@ from torch import Tensor, nn
 from rnnkit.engine.masks import check_lengths, flip_sequences, step_mask
 from rnnkit.engine.pscan import SCAN_METHODS, GateMath, gated_scan, linear_scan, log_scan, resolve_triton, triton_available
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
-from rnnkit.layers.recurrent import _check_merge, _check_positive_int, check_sequence_input, merge_directions, restore_layout
+from rnnkit.layers.recurrent import _autocast_dtype, _check_merge, _check_positive_int, check_sequence_input, merge_directions, restore_layout
 
 __all__ = ["MinGRU", "MinLSTM", "MinimalRNN", "MinGRUMath", "MinLSTMMath"]
 
@@ -224,7 +224,7 @@ class MinimalRNN(nn.Module):
             raise InputTypeError(f"state: expected a tensor of shape {expected}, got {type(state).__name__}")
         if tuple(state.shape) != expected:
             raise ShapeError(f"state: expected shape {expected}, got {tuple(state.shape)}")
-        if state.dtype != ref.dtype:
+        if state.dtype != ref.dtype and state.dtype != _autocast_dtype(ref):
             raise InputTypeError(f"state: expected dtype {ref.dtype}, got {state.dtype}")
         return state if batched else state.unsqueeze(1)
 
@@ -267,6 +267,11 @@ class MinimalRNN(nn.Module):
             from rnnkit.engine.triton_scan import triton_gated_scan
             return triton_gated_scan(seq, weight, bias, self.math.name, h0, mask)
         if scan == "chunked":
+            cast = _autocast_dtype(seq)
+            if cast is not None:  # autocast: run the hand-written Function wholly in the autocast dtype
+                with torch.autocast(seq.device.type, enabled=False):
+                    return gated_scan(seq.to(cast), weight.to(cast), None if bias is None else bias.to(cast),
+                                      self.math, None if h0 is None else h0.to(cast), mask)
             return gated_scan(seq, weight, bias, self.math, h0, mask)
         P = F.linear(seq, weight, bias)
         if self.scan == "log":

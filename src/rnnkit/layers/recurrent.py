@@ -55,6 +55,14 @@ def merge_directions(fwd: Tensor, bwd: Tensor, merge: str):
     return (fwd, bwd)
 
 
+def _autocast_dtype(ref: Tensor) -> torch.dtype | None:
+    """The autocast dtype when autocast is on for ``ref``'s device type and ``ref`` is floating, else None."""
+    dev = ref.device.type
+    if not ref.is_floating_point() or dev not in ("cpu", "cuda") or not torch.is_autocast_enabled(dev):
+        return None
+    return torch.get_autocast_dtype(dev)
+
+
 def _check_merge(merge: Any) -> str:
     if merge not in MERGE_MODES:
         raise ConfigError(f"merge: expected one of {list(MERGE_MODES)}, got {merge!r}")
@@ -238,10 +246,14 @@ class RecurrentLayer(nn.Module):
                 else:
                     p.fill_(1.0 if init == "ones" else 0.0)
 
-    def _params(self, layer: int, direction: int):
-        """``(w_ih, w_hh, b_ih, b_hh, cell_params, ln_ih)`` of one layer and direction."""
+    def _params(self, layer: int, direction: int, cast: torch.dtype | None = None):
+        """``(w_ih, w_hh, b_ih, b_hh, cell_params, ln_ih)`` of one layer and direction (as ``cast``
+        copies when given: autocast)."""
         s = "_reverse" if direction else ""
-        get = lambda n: getattr(self, f"{n}_l{layer}{s}")  # noqa: E731
+        if cast is None:
+            get = lambda n: getattr(self, f"{n}_l{layer}{s}")  # noqa: E731
+        else:
+            get = lambda n: getattr(self, f"{n}_l{layer}{s}").to(cast)  # noqa: E731
         b_ih, b_hh = (get("bias_ih"), get("bias_hh")) if self.bias else (None, None)
         cell_params = tuple(get(n) for n, _, _ in self.cell.param_specs(self.hidden_size))
         ln_ih = (get("ln_ih_weight"), get("ln_ih_bias")) if self.layer_norm else None
@@ -280,7 +292,7 @@ class RecurrentLayer(nn.Module):
             expected = (LD, batch, S) if batched else (LD, S)
             if tuple(s.shape) != expected:
                 raise ShapeError(f"state ({name}): expected shape {expected}, got {tuple(s.shape)}")
-            if s.dtype != ref.dtype:
+            if s.dtype != ref.dtype and s.dtype != _autocast_dtype(ref):
                 raise InputTypeError(f"state ({name}): expected dtype {ref.dtype}, got {s.dtype}")
             out.append(s if batched else s.unsqueeze(1))
         return tuple(out)
@@ -301,7 +313,16 @@ class RecurrentLayer(nn.Module):
             raise ShapeError("lengths: expected None for unbatched (2-D) input, got a value")
         lengths = check_lengths(lengths, B, T, device=x.device)
         state0 = self._check_state(state, B, batched, x)
-        out, new_state = self._run(x, state0, lengths)
+        cast = _autocast_dtype(x)
+        if cast is not None and self._pick_engine() != "native":
+            # Under autocast the hand engines run wholly in the autocast dtype (inputs, states and a
+            # differentiable copy of every parameter), with autocast off inside: the backward of a
+            # custom autograd Function does not run under autocast, so mixed dtypes would meet there.
+            # torch's fused kernels (engine "native") follow autocast's own rules instead.
+            with torch.autocast(x.device.type, enabled=False):
+                out, new_state = self._run(x.to(cast), tuple(s.to(cast) for s in state0), lengths, cast)
+        else:
+            out, new_state = self._run(x, state0, lengths)
         if self.bidirectional:
             S = out.shape[-1] // 2
             out = merge_directions(out[..., :S], out[..., S:], self.merge)
@@ -309,7 +330,7 @@ class RecurrentLayer(nn.Module):
         new_state = tuple(s if batched else s.squeeze(1) for s in new_state)
         return out, (new_state if len(new_state) > 1 else new_state[0])
 
-    def _run(self, x: Tensor, state0: tuple[Tensor, ...], lengths: Tensor | None):
+    def _run(self, x: Tensor, state0: tuple[Tensor, ...], lengths: Tensor | None, cast: torch.dtype | None = None):
         engine = self._pick_engine()
         if engine == "native":
             flat = [getattr(self, n) for n in self._weight_names]
@@ -328,7 +349,7 @@ class RecurrentLayer(nn.Module):
         for layer in range(self.num_layers):
             dir_outs = []
             for d in range(D):
-                w_ih, w_hh, b_ih, b_hh, cell_params, ln_ih = self._params(layer, d)
+                w_ih, w_hh, b_ih, b_hh, cell_params, ln_ih = self._params(layer, d, cast)
                 seq = flip_sequences(inp, lengths) if d else inp
                 if self.dropconnect and train:  # DropConnect: one mask on W_hh per forward call
                     w_hh = F.dropout(w_hh, self.dropconnect, training=True)

@@ -152,6 +152,40 @@ def test_save_load_identical(lm, tmp_path):
         SequenceTagger.load(tmp_path / "run")
 
 
+def test_cosine_schedule_state_resets_and_bf16(monkeypatch):
+    import rnnkit.tasks.generation as gen
+
+    seen: list[tuple[bool, float | None]] = []  # (autocast on, fraction of zeroed stream rows)
+
+    class SpyNet(gen.CharLMNet):
+        def forward(self, ids, state=None):
+            if self.training:
+                h = None if state is None else (state[0] if isinstance(state, tuple) else state)
+                zero = None if h is None else float((h.abs().sum((0, 2)) == 0).float().mean())
+                seen.append((torch.is_autocast_enabled("cpu"), zero))
+            return super().forward(ids, state)
+
+    monkeypatch.setattr(gen, "CharLMNet", SpyNet)
+    cfg = CharLMConfig(**{**TINY, "rounds": 8, "batch_size": 16, "schedule": "cosine", "warmup": 0.1,
+                          "reset_prob": 0.5, "precision": "bf16"})
+    lm = CharLM(cfg).fit(TEXT, TEXT[:200])
+    assert all(on for on, _ in seen)                                     # every training step under autocast
+    zeroed = [z for _, z in seen if z is not None]
+    assert 0.3 < sum(zeroed) / len(zeroed) < 0.7                         # about half the streams restart
+    assert all(p.dtype == torch.float32 for p in lm.net.parameters())
+    lrs = [row["lr"] for row in lm.history["curve"]]
+    # 35 columns a stream: 4 chunks of 10 a round, 32 steps; lr at step s is cosine_lr(lr, s / 32) and
+    # the lr logged after round r is the one of its last step
+    assert lm.history["steps"] == 32
+    want = [gen.cosine_lr(cfg.lr, (4 * r + 3) / 32, 0.1) for r in range(8)]
+    assert lrs == pytest.approx(want, rel=1e-6)
+    assert lrs[-1] < 0.01 * cfg.lr and max(lrs) > 0.8 * cfg.lr
+    assert math.isfinite(lm.bits_per_char(TEXT[:200]))
+    seen.clear()
+    CharLM(CharLMConfig(**{**TINY, "rounds": 2, "reset_prob": 1.0})).fit(TEXT)
+    assert all(z == 1.0 for _, z in seen if z is not None) and not any(on for on, _ in seen)
+
+
 def test_time_budget_stops_training():
     lm = CharLM(CharLMConfig(**{**TINY, "rounds": 500, "max_seconds": 1e-3})).fit(TEXT)          # no held-out text
     assert lm.history["rounds"] == 1 and lm.history["curve"][0]["val_bits_per_char"] is None
@@ -165,7 +199,8 @@ def test_bad_inputs():
             CharLM(CharLMConfig(**TINY)).fit(bad)
     with pytest.raises(DataError, match="at least 5 characters"):
         CharLM(CharLMConfig(**TINY)).fit("abc")
-    for kw in (dict(cell="elman"), dict(bptt=0), dict(lr=0.0), dict(max_seconds=-1.0), dict(val_chars=1)):
+    for kw in (dict(cell="elman"), dict(bptt=0), dict(lr=0.0), dict(max_seconds=-1.0), dict(val_chars=1),
+               dict(schedule="step"), dict(precision="fp16"), dict(warmup=0.7), dict(reset_prob=1.5)):
         with pytest.raises(ConfigError):
             CharLMConfig(**kw)
     with pytest.raises(ConfigError, match="unfitted"):

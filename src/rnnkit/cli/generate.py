@@ -53,11 +53,17 @@ def add_parser(sub):
         ap.add_argument("--unknown", choices=["error", "unk"], default="error",
                         help="prompt characters unseen in training: fail (default) or read them as <unk>")
     tr.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
+    tr.add_argument("--schedule", choices=["plateau", "cosine"], default="plateau",
+                    help="plateau: halve the lr when held-out bits/char stalls; cosine: warm up, then decay "
+                         "to 0 at the end of --max-seconds (or of --rounds)")
+    tr.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="bf16: training steps under bfloat16 autocast (fast on CPUs with AVX512-BF16/AMX)")
     for flag, typ, default in (("--embed-dim", int, 64), ("--hidden-size", int, 512), ("--num-layers", int, 1),
                                ("--dropout", float, 0.0), ("--batch-size", int, 32), ("--bptt", int, 100),
                                ("--chunks-per-round", int, 50), ("--rounds", int, 1000),
                                ("--max-seconds", float, None), ("--val-chars", int, 100_000),
                                ("--lr", float, 3e-3), ("--lr-decay", float, 0.5), ("--patience", int, None),
+                               ("--warmup", float, 0.02), ("--reset-prob", float, 0.0),
                                ("--min-freq", int, 1), ("--val-fraction", float, 0.1),
                                ("--baseline-order", int, 3), ("--threads", int, None)):
         tr.add_argument(flag, type=typ, default=default)
@@ -109,6 +115,7 @@ def run(args) -> dict[str, Any]:
             dropout=args.dropout, min_freq=args.min_freq, batch_size=args.batch_size, bptt=args.bptt,
             chunks_per_round=args.chunks_per_round, rounds=args.rounds, max_seconds=args.max_seconds,
             val_chars=args.val_chars, lr=args.lr, lr_decay=args.lr_decay, patience=args.patience,
+            schedule=args.schedule, warmup=args.warmup, reset_prob=args.reset_prob, precision=args.precision,
             seed=args.seed, progress=not args.quiet)
         base_cfg = NGramCharModel(args.baseline_order)  # checks the order before the long part
         train, val, test, extra = _train_text(args)

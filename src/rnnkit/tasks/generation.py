@@ -49,6 +49,8 @@ __all__ = ["CharLMConfig", "CharLM", "CharLMNet", "NGramCharModel", "StreamRound
 
 TASK = "generate"
 LM_CELLS = ("lstm", "gru")
+LM_SCHEDULES = ("plateau", "cosine")
+LM_PRECISIONS = ("fp32", "bf16")
 UNKNOWN = ("error", "unk")
 LN2 = math.log(2.0)
 
@@ -163,8 +165,12 @@ class CharLMConfig:
     val_chars: int | None = 100_000   # held-out characters scored after each round (None: all)
     val_streams: int = 16         # parallel streams used to score held-out text during training
     lr: float = 3e-3
-    lr_decay: float = 0.5         # multiply the lr by this when held-out bits/char stops improving
-    lr_patience: int = 1          # rounds without improvement before the lr decays
+    schedule: str = "plateau"     # plateau: decay on held-out stalls | cosine: warmup, then cosine to 0
+    warmup: float = 0.02          # cosine: fraction of the budget spent ramping the lr up linearly
+    lr_decay: float = 0.5         # plateau: multiply the lr by this when held-out bits/char stops improving
+    lr_patience: int = 1          # plateau: rounds without improvement before the lr decays
+    reset_prob: float = 0.0       # chance per chunk and stream that the carried state restarts from zeros
+    precision: str = "fp32"       # fp32 | bf16 (autocast for training steps; scoring stays fp32)
     patience: int | None = None   # stop after this many rounds without improvement (None: never)
     weight_decay: float = 0.0
     clip: float = 1.0             # global gradient-norm clipping
@@ -173,6 +179,10 @@ class CharLMConfig:
 
     def __post_init__(self) -> None:
         check_choice("cell", self.cell, LM_CELLS)
+        check_choice("schedule", self.schedule, LM_SCHEDULES)
+        check_choice("precision", self.precision, LM_PRECISIONS)
+        check_number("warmup", self.warmup, lo=0, hi=0.5)
+        check_number("reset_prob", self.reset_prob, lo=0, hi=1)
         if not isinstance(self.progress, bool):
             raise ConfigError(f"progress: expected a bool, got {self.progress!r}")
         for name in ("embed_dim", "hidden_size", "num_layers", "min_freq", "batch_size", "bptt",
@@ -275,13 +285,29 @@ class CharLM:
         self.net = CharLMNet(len(self.chars), c)
 
         carry: dict[str, Any] = {"state": None}
+        # optimizer steps in the whole fit (a pass's last round may be shorter): the cosine's length
+        # when there is no time budget
+        total_steps = sum(math.ceil((min(data.start(e) + data.round_len, x.shape[1]) - data.start(e)) / c.bptt)
+                          for e in range(c.rounds))
+        reset_gen = torch.Generator().manual_seed(c.seed + 1)
 
         def step_fn(model, chunk, state):
             xb, yb, start = chunk
             if state is None and int(start) > 0:  # first chunk of a round that continues the pass
                 state = carry["state"]
-            logits, state = model(xb, state)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1))
+            if c.reset_prob > 0 and state is not None:  # some streams restart from zeros (see the docs)
+                keep = (torch.rand(xb.shape[0], 1, generator=reset_gen) >= c.reset_prob).to(xb.device)
+                state = tuple(st * keep.to(st.dtype) for st in state) if isinstance(state, tuple) \
+                    else state * keep.to(state.dtype)
+            if c.schedule == "cosine":
+                tr = trainer_ref["trainer"]
+                frac = ((time.perf_counter() - t0) / c.max_seconds if c.max_seconds
+                        else tr.global_step / total_steps)
+                for group in tr.optimizer.param_groups:
+                    group["lr"] = cosine_lr(c.lr, frac, c.warmup)
+            with torch.autocast(xb.device.type, dtype=torch.bfloat16, enabled=c.precision == "bf16"):
+                logits, state = model(xb, state)
+            loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), yb.reshape(-1))
             carry["state"] = _detach(state)
             return loss, {"bits_per_char": loss.detach() / LN2}, state
 
@@ -306,8 +332,8 @@ class CharLM:
 
         cfg = TrainConfig(
             epochs=c.rounds, optim=OptimConfig("adam", lr=c.lr, weight_decay=c.weight_decay),
-            schedule=ScheduleConfig("plateau", gamma=c.lr_decay, patience=c.lr_patience - 1) if has_val
-            else ScheduleConfig("none"),
+            schedule=ScheduleConfig("plateau", gamma=c.lr_decay, patience=c.lr_patience - 1)
+            if has_val and c.schedule == "plateau" else ScheduleConfig("none"),
             early_stopping=EarlyStoppingConfig("val_bits_per_char", "min",
                                                patience=c.patience if c.patience is not None else c.rounds + 1)
             if has_val else None,
@@ -424,6 +450,19 @@ def _detach(state: Any) -> Any:
     if isinstance(state, tuple):
         return tuple(s.detach() for s in state)
     return state.detach()
+
+
+def cosine_lr(lr: float, frac: float, warmup: float) -> float:
+    """The learning rate at ``frac`` (0..1) of the budget: a linear ramp from ``lr/20`` over the first
+    ``warmup``, then a cosine from ``lr`` to 0 at ``frac = 1`` (held at 0 beyond).
+
+    >>> [round(cosine_lr(1.0, f, 0.1), 3) for f in (0.0, 0.05, 0.1, 0.55, 1.0, 1.2)]
+    [0.05, 0.5, 1.0, 0.5, 0.0, 0.0]
+    """
+    if frac < warmup:
+        return lr * max(frac / warmup, 0.05)
+    g = min(1.0, (frac - warmup) / (1.0 - warmup))
+    return lr * 0.5 * (1.0 + math.cos(math.pi * g))
 
 
 def _bar(total: int, on: bool):

@@ -12,7 +12,9 @@ import torch
 
 from rnnkit.cli.main import main
 from rnnkit.errors import CheckpointError, ConfigError, DataError
-from rnnkit.tasks.tagging import MostFrequentTag, SequenceTagger, TaggerConfig, is_bio, tagging_metrics
+from rnnkit.tasks.tagging import (
+    MostFrequentTag, SequenceTagger, TaggerConfig, bio_constraints, constrained_decode, is_bio, tagging_metrics,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +76,64 @@ def test_padding_does_not_change_tags():
     row = batch[0].index(0)
     torch.testing.assert_close(together[row, :3], single[0, :3])
     assert tagger.predict([short, long])[0] == tagger.predict([short])[0]
+
+
+def _brute_force(logp, n, allowed, start):
+    """The best valid sequence by enumerating every tag sequence of length n."""
+    import itertools
+
+    K = logp.shape[-1]
+    best, arg = float("-inf"), None
+    for seq in itertools.product(range(K), repeat=n):
+        if not start[seq[0]] or any(not allowed[a, b] for a, b in zip(seq, seq[1:])):
+            continue
+        v = sum(float(logp[t, k]) for t, k in enumerate(seq))
+        if v > best:
+            best, arg = v, list(seq)
+    return arg
+
+
+def test_constrained_decode_equals_brute_force_and_is_valid_bio():
+    tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    allowed, start = bio_constraints(tags)
+    assert bio_constraints(["NOUN", "VERB"]) is None
+    g = torch.Generator().manual_seed(0)
+    logp = torch.randn(6, 5, 5, generator=g, dtype=torch.float64).log_softmax(-1)
+    lengths = torch.tensor([5, 1, 3, 4, 2, 5])
+    got = constrained_decode(logp, lengths, allowed, start)
+    for b in range(6):
+        n = int(lengths[b])
+        assert got[b, :n].tolist() == _brute_force(logp[b], n, allowed, start), b
+        assert (got[b, n:] == got[b, n - 1]).all()  # padded steps repeat the last valid tag
+    # argmax alone picks I-PER after O here; the constrained decoder repairs the span
+    lp = torch.log(torch.tensor([[[0.6, 0.3, 0.05, 0.05, 0.0], [0.1, 0.05, 0.8, 0.05, 0.0]]]) + 1e-9)
+    assert lp.argmax(-1).tolist() == [[0, 2]]
+    assert constrained_decode(lp, torch.tensor([2]), allowed, start).tolist() == [[1, 2]]
+
+
+def test_tagger_predictions_are_valid_bio():
+    rng = random.Random(3)
+    train = []
+    for s, t in _sentences(60, 2, fresh_words=False):  # make two-token names: B-name I-name
+        i = rng.randrange(len(s))
+        train.append((s[:i] + ["Mac", "Zed"] + s[i:], t[:i] + ["B-name", "I-name"] + t[i:]))
+    S, T = [s for s, _ in train], [t for _, t in train]
+    tagger = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 2})).fit(S, T)
+    probe = [["Zed", "ka", "Zed", "Zed"], ["ka", "Zed"]] + S[:20]
+
+    def valid(seq):
+        prev = "O"
+        for tag in seq:
+            if tag.startswith("I-") and prev[2:] != tag[2:]:
+                return False
+            prev = tag
+        return True
+
+    assert all(valid(p) for p in tagger.predict(probe))
+    unconstrained = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 2, "constrained": False})).fit(S, T)
+    assert unconstrained.config.constrained is False
+    with pytest.raises(ConfigError, match="constrained"):
+        TaggerConfig(constrained="yes")
 
 
 def test_save_load_identical_and_bad_inputs(tmp_path):

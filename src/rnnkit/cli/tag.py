@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.classify import _run_extra, add_actions, require_run_out
+from rnnkit.cli.classify import _bool, _run_extra, add_actions, require_run_out
 from rnnkit.cli.common import UsageError
 
 __all__ = ["add_parser", "run"]
@@ -39,6 +39,8 @@ def add_parser(sub):
                                ("--test-fraction", float, 0.2), ("--limit", int, None)):
         tr.add_argument(flag, type=typ, default=default)
     tr.add_argument("--on-long", choices=["truncate", "error"], default="truncate")
+    tr.add_argument("--constrained", type=_bool, default=True, metavar="BOOL",
+                    help="BIO tags: decode the best valid tag sequence (Viterbi) instead of per-token argmax")
     return p
 
 
@@ -72,7 +74,8 @@ def run(args) -> dict[str, Any]:
                            char_hidden=args.char_hidden, hidden_size=args.hidden_size, num_layers=args.num_layers,
                            dropout=args.dropout, word_dropout=args.word_dropout, max_len=args.max_len,
                            on_long=args.on_long, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                           patience=args.patience, seed=args.seed, progress=not args.quiet)
+                           patience=args.patience, seed=args.seed, constrained=args.constrained,
+                           progress=not args.quiet)
         tagger = SequenceTagger(cfg).fit([s for s, _ in train], [t for _, t in train])
         base = MostFrequentTag().fit(train)
         result: dict[str, Any] = {"run": str(out), "train_size": len(train), "test_size": len(test),

@@ -7,6 +7,11 @@ from its spelling (capitals, suffixes, digits, ``@``/``#``). Word dropout (repla
 ``<unk>`` during training) teaches the network to lean on the characters. Then a BiLSTM over the
 sentence (valid steps only) and a linear layer per token. Loss and metrics ignore padding.
 
+Decoding: per-token argmax, except for BIO tag sets with ``constrained=True`` (the default): then the
+best *valid* tag sequence under the per-token log-probabilities (Viterbi over the allowed transitions:
+``I-X`` only after ``B-X`` or ``I-X``, never first), so a prediction never holds an ``I-X`` that starts
+nowhere (:func:`bio_constraints`, :func:`constrained_decode`).
+
 Metrics: token accuracy always; entity-level precision/recall/F1 (conlleval spans) when every tag is
 ``O`` or ``B-X``/``I-X``. Baseline (:class:`MostFrequentTag`): each training token's most frequent tag;
 unseen tokens try the casefolded form, then take the most frequent tag overall.
@@ -34,7 +39,8 @@ from rnnkit.tasks.common import (
     entity_prf, fit_loop, load_run, save_run,
 )
 
-__all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "tagging_metrics"]
+__all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "tagging_metrics",
+           "bio_constraints", "constrained_decode"]
 
 TASK = "tag"
 
@@ -42,6 +48,50 @@ TASK = "tag"
 def is_bio(tags: Sequence[str]) -> bool:
     """True when every tag is ``O`` or ``B-X``/``I-X`` (then entity metrics apply)."""
     return all(t == "O" or (t[:2] in ("B-", "I-") and len(t) > 2) for t in tags)
+
+
+def bio_constraints(tags: Sequence[str]) -> tuple[Tensor, Tensor] | None:
+    """``(allowed (K, K), start (K,))`` bool masks for a BIO tag list: ``allowed[i, j]`` says tag ``j``
+    may follow tag ``i`` (``I-X`` only after ``B-X`` or ``I-X``), ``start[j]`` that a sentence may begin
+    with ``j`` (anything but ``I-X``). ``None`` when ``tags`` is not a BIO set.
+
+    >>> allowed, start = bio_constraints(["O", "B-PER", "I-PER"])
+    >>> allowed.int().tolist(), start.int().tolist()
+    ([[1, 1, 0], [1, 1, 1], [1, 1, 1]], [1, 1, 0])
+    """
+    tags = list(tags)
+    if not tags or not is_bio(tags):
+        return None
+    inside = [t[2:] if t.startswith("I-") else None for t in tags]
+    typ = [t[2:] if t != "O" else None for t in tags]
+    allowed = torch.tensor([[inside[j] is None or typ[i] == inside[j] for j in range(len(tags))]
+                            for i in range(len(tags))], dtype=torch.bool)
+    start = torch.tensor([x is None for x in inside], dtype=torch.bool)
+    return allowed, start
+
+
+def constrained_decode(logp: Tensor, lengths: Tensor, allowed: Tensor, start: Tensor) -> Tensor:
+    """Viterbi: for each sentence, the tag sequence with the highest sum of ``logp`` ``(B, T, K)`` over
+    its ``lengths`` valid steps among those whose first tag is in ``start`` and whose every transition is
+    in ``allowed``. Returns ``(B, T)`` tag ids (padded steps repeat the last valid tag)."""
+    B, T, K = logp.shape
+    neg = torch.tensor(float("-inf"), dtype=logp.dtype, device=logp.device)
+    trans = torch.where(allowed.to(logp.device), 0.0, neg).to(logp.dtype)  # (K_prev, K_next)
+    score = logp[:, 0] + torch.where(start.to(logp.device), 0.0, neg).to(logp.dtype)
+    same = torch.arange(K, device=logp.device).expand(B, K)
+    back = []
+    lengths = lengths.to(logp.device)
+    for t in range(1, T):
+        best, arg = (score.unsqueeze(2) + trans).max(1)  # over the previous tag
+        active = (t < lengths).unsqueeze(1)
+        score = torch.where(active, best + logp[:, t], score)
+        back.append(torch.where(active, arg, same))  # padded steps point to themselves
+    last = score.argmax(-1)
+    path = [last]
+    for bp in reversed(back):
+        last = bp.gather(1, last.unsqueeze(1)).squeeze(1)
+        path.append(last)
+    return torch.stack(path[::-1], 1)
 
 
 def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, Any]:
@@ -78,13 +128,15 @@ class TaggerConfig:
     patience: int = 4
     val_fraction: float = 0.1
     seed: int = 0
+    constrained: bool = True     # BIO tag sets: best valid sequence (Viterbi) instead of per-token argmax
     progress: bool = True
 
     def __post_init__(self) -> None:
         check_choice("cell", self.cell, CELLS)
         check_choice("on_long", self.on_long, ON_LONG)
-        if not isinstance(self.progress, bool):
-            raise ConfigError(f"progress: expected a bool, got {self.progress!r}")
+        for name in ("progress", "constrained"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name}: expected a bool, got {getattr(self, name)!r}")
         for name in ("word_dim", "char_dim", "hidden_size", "num_layers", "min_freq", "max_word_len", "epochs",
                      "batch_size", "patience"):
             check_number(name, getattr(self, name), lo=1, integer=True)
@@ -231,8 +283,10 @@ class SequenceTagger:
         self.net.eval()
         sents, words, chars = self._encode(_check_sentences(sentences))
         out: list[list[str]] = [[] for _ in sents]
+        rules = bio_constraints(self.tags.tokens) if self.config.constrained else None
         for idx, w, ch, L, wl, _ in self._batches(words, chars, None, shuffle=False):
-            best = self.net(w, ch, L, wl).argmax(-1)
+            logits = self.net(w, ch, L, wl)
+            best = logits.argmax(-1) if rules is None else constrained_decode(logits.log_softmax(-1), L, *rules)
             for b, i in enumerate(idx):
                 out[i] = self.tags.decode(best[b, : len(sents[i])].tolist())
         return out

@@ -381,3 +381,38 @@ def test_max_seconds_ends_training_after_the_epoch_that_crosses_it():
     assert roomy.fit(make_data()).epochs_run == 3
     with pytest.raises(ConfigError, match="max_seconds"):
         TrainConfig(max_seconds=0)
+
+
+def test_early_stopping_target_and_stop_reason():
+    import torch
+    from torch import nn
+
+    from rnnkit.errors import ConfigError
+    from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
+
+    torch.manual_seed(0)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+    model = nn.Linear(3, 1)
+    loss_fn = lambda m, batch: nn.functional.mse_loss(m(batch[0]), batch[1])  # noqa: E731
+    seen = []
+
+    def eval_fn(m, _val):
+        v = float(loss_fn(m, (x, y)))
+        seen.append(v)
+        return {"mse": v}
+
+    def fit(**es):
+        cfg = TrainConfig(epochs=200, optim=OptimConfig("adam", lr=0.05), quiet=True,
+                          early_stopping=EarlyStoppingConfig(monitor="val_mse", patience=500, restore_best=False, **es)
+                          if es else None)
+        seen.clear()
+        return Trainer(model, loss_fn, config=cfg, eval_fn=eval_fn).fit([(x, y)], [None])
+
+    res = fit(target=0.05)
+    assert res.stop_reason == "target" and res.stopped_early
+    assert seen[-1] <= 0.05 and all(v > 0.05 for v in seen[:-1])   # stopped at the first epoch that reached it
+    assert res.epochs_run == len(seen) < 200
+    assert fit().stop_reason == "epochs"
+    with pytest.raises(ConfigError, match="early_stopping.target"):
+        EarlyStoppingConfig(target=float("nan"))

@@ -31,7 +31,7 @@ from rnnkit.diagnostics import GradFlowRecorder, plot_gradient_flow, summarize_g
 from rnnkit.errors import ConfigError
 from rnnkit.experiments import data as D
 from rnnkit.experiments.models import INITS, _spec, build_model, compare_cells
-from rnnkit.training import OptimConfig, TrainConfig, Trainer, derive_seed, seed_everything
+from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer, derive_seed, seed_everything
 
 __all__ = ["ExperimentConfig", "ExperimentSpec", "EXPERIMENTS", "run_experiment", "run_config", "compare",
            "summarize", "plot_comparison", "format_table", "resolve_config"]
@@ -240,7 +240,7 @@ class ExperimentSpec:
     metric: str                        # primary metric (plotted, tabled)
     lower_is_better: bool
     solve_metric: str
-    solve_threshold: float             # solved when solve_metric < threshold (lower) / >= (higher is better)
+    solve_threshold: float             # solved when solve_metric <= threshold (a loss) / >= (a score)
     default_length: int
     default_steps: int
     default_eval_size: int
@@ -249,15 +249,20 @@ class ExperimentSpec:
     default_lr: float = 1e-3
 
     @property
+    def solve_lower(self) -> bool:
+        """Whether the solve metric is a loss (solved below the threshold) rather than a score."""
+        return self.solve_metric in ("mse", "cross_entropy")
+
+    @property
     def solve_text(self) -> str:
-        op = "<" if self.solve_metric in ("mse", "cross_entropy") else ">="
-        return f"{self.solve_metric} {op} {self.solve_threshold:g}"
+        return f"{self.solve_metric} {'<=' if self.solve_lower else '>='} {self.solve_threshold:g}"
 
     def solved(self, metrics: dict) -> bool:
+        """The same rule as the Trainer's ``early_stopping.target`` that stops a ``stop_when_solved`` run."""
         v = metrics.get(self.solve_metric)
         if v is None or not math.isfinite(v):
             return False
-        return v < self.solve_threshold if self.solve_metric in ("mse", "cross_entropy") else v >= self.solve_threshold
+        return v <= self.solve_threshold if self.solve_lower else v >= self.solve_threshold
 
 
 #: The experiments by name.
@@ -354,24 +359,18 @@ def _train(cfg: ExperimentConfig, spec: ExperimentSpec, task: _Task, *, bidirect
                         hidden_size=cfg.hidden_size, readout=task.readout, init=cfg.init,
                         forget_bias=cfg.forget_bias, bidirectional=bidirectional).to(cfg.device)
     init_flow = _probe_gradflow(model, task.loss_fn, task.val[0])
-    holder: dict[str, Any] = {"stop": "steps"}
-
-    def eval_fn(m, val):
-        metrics = task.evaluate(m, val)
-        # the Trainer stops on a plateau, not at a target or a deadline: flag it the way its early stopping does
-        if cfg.stop_when_solved and spec.solved(metrics):
-            holder["trainer"].stopped_early, holder["stop"] = True, "solved"
-        elif cfg.max_seconds is not None and time.perf_counter() - holder["t0"] > cfg.max_seconds:
-            holder["trainer"].stopped_early, holder["stop"] = True, "max_seconds"
-        return metrics
-
-    tcfg = TrainConfig(epochs=math.ceil(cfg.steps / cfg.eval_every), max_steps=cfg.steps,
+    epochs = math.ceil(cfg.steps / cfg.eval_every)
+    # "solved" is a target on one validation metric: the Trainer's early stopping stops there (no patience)
+    solve = EarlyStoppingConfig(monitor=f"val_{spec.solve_metric}", mode="min" if spec.solve_lower else "max",
+                                patience=epochs + 1, restore_best=False, target=spec.solve_threshold) \
+        if cfg.stop_when_solved else None
+    tcfg = TrainConfig(epochs=epochs, max_steps=cfg.steps, max_seconds=cfg.max_seconds, early_stopping=solve,
                        optim=OptimConfig(lr=cfg.lr), clip_norm=cfg.clip_norm, seed=cfg.seed, quiet=True)
-    trainer = Trainer(model, task.loss_fn, config=tcfg, eval_fn=eval_fn)
-    holder["trainer"] = trainer
-    t0 = holder["t0"] = time.perf_counter()
+    trainer = Trainer(model, task.loss_fn, config=tcfg, eval_fn=lambda m, val: task.evaluate(m, val))
+    t0 = time.perf_counter()
     fit = trainer.fit(_Stream(task.make_train, cfg.eval_every), task.val)
     seconds = time.perf_counter() - t0
+    stopped_by = {"target": "solved", "max_seconds": "max_seconds"}.get(fit.stop_reason, "steps")
     final_flow = _probe_gradflow(model, task.loss_fn, task.val[0])
     metric_names = [k for k in fit.history[-1] if k.startswith("val_") and k != "val_loss"]
     curve = [{"step": r["step"], "train_loss": r.get("train_loss"),
@@ -380,7 +379,7 @@ def _train(cfg: ExperimentConfig, spec: ExperimentSpec, task: _Task, *, bidirect
     return {
         "metrics": {k[4:]: fit.history[-1][k] for k in metric_names},
         "steps": fit.global_step,
-        "stopped_by": holder["stop"],
+        "stopped_by": stopped_by,
         "steps_to_solve": solved_at,
         "seconds": round(seconds, 3),
         "train_seconds": round(sum(r["time_s"] for r in fit.history), 3),

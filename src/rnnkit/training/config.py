@@ -105,7 +105,8 @@ class ScheduleConfig:
 
 @dataclass(frozen=True)
 class EarlyStoppingConfig:
-    """Stop when ``monitor`` has not improved for ``patience`` epochs; optionally restore the best weights.
+    """Stop when ``monitor`` has not improved for ``patience`` epochs, or as soon as it reaches ``target``
+    (``<= target`` in ``min`` mode, ``>= target`` in ``max`` mode); optionally restore the best weights.
 
     ``monitor`` names a logged metric: validation metrics are prefixed ``val_`` (``val_loss``), training
     ones ``train_`` (``train_loss``).
@@ -116,6 +117,7 @@ class EarlyStoppingConfig:
     patience: int = 5                    # epochs without improvement (> min_delta) before stopping
     min_delta: float = 0.0
     restore_best: bool = True
+    target: float | None = None          # stop at the first epoch whose monitored value reaches this
 
     def __post_init__(self) -> None:
         if not isinstance(self.monitor, str) or not self.monitor:
@@ -125,6 +127,7 @@ class EarlyStoppingConfig:
         _number("early_stopping.min_delta", self.min_delta, lo=0.0)
         if not isinstance(self.restore_best, bool):
             raise ConfigError(f"early_stopping.restore_best: expected a bool, got {self.restore_best!r}")
+        _number("early_stopping.target", self.target, allow_none=True)
 
 
 @dataclass(frozen=True)

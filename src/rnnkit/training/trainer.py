@@ -177,6 +177,7 @@ class FitResult:
     stopped_early: bool = False
     best: dict | None = None          # {"monitor", "value", "epoch"} with early stopping
     run_dir: Path | None = None
+    stop_reason: str = "epochs"       # epochs | max_steps | max_seconds | patience | target
 
 
 class _Accumulator:
@@ -264,6 +265,7 @@ class Trainer:
         self.global_step = 0            # optimizer steps
         self.history: list[dict] = []
         self.stopped_early = False
+        self.stop_reason: str | None = None   # set when fit ends (see FitResult.stop_reason)
         self._fit_start = time.perf_counter()
         self._acc = _Accumulator()
         self._epoch_extra: dict[str, Any] = {}
@@ -329,7 +331,8 @@ class Trainer:
         if self._best is not None:
             best = {"monitor": cfg.early_stopping.monitor, "value": self._best, "epoch": self._best_epoch}
         return FitResult(history=list(self.history), global_step=self.global_step, epochs_run=self.epoch,
-                         stopped_early=self.stopped_early, best=best, run_dir=self.run_dir)
+                         stopped_early=self.stopped_early, best=best, run_dir=self.run_dir,
+                         stop_reason=self.stop_reason or "epochs")
 
     @torch.no_grad()
     def evaluate(self, data: Iterable) -> dict[str, float]:
@@ -533,7 +536,10 @@ class Trainer:
             else:
                 self._wait += 1
                 if self._wait >= es.patience:
-                    self.stopped_early = True
+                    self.stopped_early, self.stop_reason = True, "patience"
+            if es.target is not None and math.isfinite(monitored) and \
+                    (monitored <= es.target if es.mode == "min" else monitored >= es.target):
+                self.stopped_early, self.stop_reason = True, "target"
         if self.scheduler is not None:
             if cfg.schedule.name == "plateau":
                 self.scheduler.step(monitored)
@@ -551,8 +557,15 @@ class Trainer:
         cfg = self.config
         over_time = (cfg.max_seconds is not None and self.epoch > 0
                      and time.perf_counter() - self._fit_start >= cfg.max_seconds)
-        return (self.stopped_early or self.epoch >= cfg.epochs or over_time
-                or (cfg.max_steps is not None and self.global_step >= cfg.max_steps))
+        if self.stopped_early:
+            self.stop_reason = self.stop_reason or "patience"  # a caller may set stopped_early itself
+            return True
+        for reason, hit in (("max_steps", cfg.max_steps is not None and self.global_step >= cfg.max_steps),
+                            ("epochs", self.epoch >= cfg.epochs), ("max_seconds", over_time)):
+            if hit:
+                self.stop_reason = reason
+                return True
+        return False
 
     # ------------------------------------------------------------------ files
     def _resolved_config(self) -> dict:
@@ -584,6 +597,8 @@ class Trainer:
         saved = read_config(self.run_dir)
         mine = self._resolved_config()
         old_train, new_train = saved.get("train", {}), mine["train"]
+        if isinstance(old_train.get("early_stopping"), dict):  # written before early_stopping.target existed
+            old_train["early_stopping"].setdefault("target", None)
         diff = sorted(k for k in set(old_train) | set(new_train)
                       if k not in RESUMABLE_CHANGES and old_train.get(k) != new_train.get(k))
         if diff:
@@ -597,7 +612,7 @@ class Trainer:
     def _state(self) -> dict:
         return {
             "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch, "global_step": self.global_step,
-            "stopped_early": self.stopped_early,
+            "stopped_early": self.stopped_early, "stop_reason": self.stop_reason,
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
             "rng": get_rng_state(), "generator": self.generator.get_state(),
@@ -628,6 +643,7 @@ class Trainer:
                 self.scheduler.load_state_dict(s["scheduler"])
             self.epoch, self.batch_in_epoch = int(s["epoch"]), int(s["batch_in_epoch"])
             self.global_step, self.stopped_early = int(s["global_step"]), bool(s["stopped_early"])
+            self.stop_reason = s.get("stop_reason")  # absent in checkpoints written before it existed
             self.generator.set_state(s["generator"])
             early = s["early"]
             self._best, self._best_epoch, self._wait = early["best"], early["best_epoch"], int(early["wait"])

@@ -11,3 +11,17 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 def _seed():
     torch.manual_seed(0)
     yield
+
+
+def _single_thread():
+    # Tiny tensors: one intra-op thread is faster, and steadier on a shared or oversubscribed machine
+    # (OpenMP barriers stall when two threads fight for one core).
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+# Test modules opt in with `pytestmark = pytest.mark.usefixtures("one_thread")` (or the module-scoped one).
+one_thread = pytest.fixture(_single_thread)
+one_thread_module = pytest.fixture(_single_thread, scope="module")

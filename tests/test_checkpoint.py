@@ -34,13 +34,7 @@ from rnnkit.training.checkpoint import decode_state, encode_state, latest_checkp
 SCRIPT = Path(__file__).parent / "helpers" / "train_script.py"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # tiny tensors: one intra-op thread is faster and does not stall when the machine is oversubscribed
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread_module")  # one torch thread (tests/conftest.py)
 
 
 def _env(**extra):

@@ -30,13 +30,7 @@ from rnnkit.experiments import (
 from rnnkit.experiments.data import COPY_DELIMITER, IGNORE_INDEX
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # one thread: the machines running the tests are often shared, where 2 OpenMP threads crawl
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
 
 
 def gen(seed=0):

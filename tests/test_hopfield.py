@@ -23,13 +23,7 @@ from rnnkit.hopfield.experiments import damage_weights, flip_bits, random_patter
 HYPO = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Tiny tensor ops: one intra-op thread avoids OpenMP barrier stalls on a shared 2-core machine.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
 
 
 def pm1(P: int, N: int, seed: int = 0, dtype=torch.float32) -> torch.Tensor:

@@ -5,17 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from rnnkit.cli.main import main
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
 
 
 def run_json(capsys, *argv: str) -> dict:

@@ -18,13 +18,7 @@ from rnnkit.tasks.common import accuracy
 
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small models run fastest (and steadiest on a shared machine) on one thread."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
 
 
 FAST = dict(min_freq=1, embed_dim=16, hidden_size=16, epochs=4, batch_size=16, lr=0.02, val_fraction=0.0,

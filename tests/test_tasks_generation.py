@@ -17,12 +17,7 @@ from rnnkit.tasks.generation import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
 
 
 TINY = dict(embed_dim=8, hidden_size=24, batch_size=4, bptt=10, chunks_per_round=5, rounds=4, lr=1e-2,

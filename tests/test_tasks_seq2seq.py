@@ -18,12 +18,7 @@ from rnnkit.tasks.seq2seq import (
 pytest.importorskip("num2words", reason="num2words not installed (pip install num2words)")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
 
 
 FAST = dict(embed_dim=16, enc_hidden=32, dec_hidden=64, epochs=5, lr=1e-2, batch_size=32, dropout=0.0,

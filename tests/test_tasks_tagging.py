@@ -17,12 +17,7 @@ from rnnkit.tasks.tagging import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
 
 
 FAST = dict(word_dim=16, char_dim=16, char_hidden=16, hidden_size=24, epochs=12, batch_size=16, lr=1e-2,

@@ -23,13 +23,7 @@ needs_sktime = pytest.mark.skipif(not HAS_SKTIME, reason="sktime not installed "
                                   "(pip install --no-deps sktime==1.2.0 scikit-base==1.1.1)")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small models run fastest (and steadiest on a shared machine) on one thread."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
 
 
 FAST = dict(hidden_size=16, epochs=25, batch_size=16, lr=1e-2, val_fraction=0.0, progress=False)

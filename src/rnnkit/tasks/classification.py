@@ -30,11 +30,11 @@ from torch import Tensor, nn
 
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize
-from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
+from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.common import (
     check_texts,
     CELLS, POOLINGS, SequenceEncoder, check_choice, check_labels_known, check_number,
-    classification_metrics, config_from_dict, fit_loop, load_run, masked_pool, save_run,
+    classification_metrics, config_from_dict, fit_loop, load_run, load_weights, masked_pool, save_run, task_config,
 )
 
 __all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "MODELS", "split_indices"]
@@ -137,9 +137,7 @@ class TextClassifier:
     ``evaluate(texts, labels)``, ``save(run_dir)`` / ``TextClassifier.load(run_dir)``."""
 
     def __init__(self, config: TextClassifierConfig | None = None) -> None:
-        self.config = config or TextClassifierConfig()
-        if not isinstance(self.config, TextClassifierConfig):
-            raise InputTypeError(f"config: expected a TextClassifierConfig, got {type(self.config).__name__}")
+        self.config = task_config(config, TextClassifierConfig)
         self.vocab: Vocab | None = None
         self.labels: Vocab | None = None
         self.net: TextClassifierNet | None = None
@@ -258,11 +256,7 @@ class TextClassifier:
         self.vocab = Vocab.from_dict(run["vocabs"]["tokens"])
         self.labels = Vocab.from_dict(run["vocabs"]["labels"])
         self.net = TextClassifierNet(len(self.vocab), len(self.labels), self.config)
-        try:
-            self.net.load_state_dict(run["state"])
-        except RuntimeError as e:
-            raise CheckpointError(f"run: expected weights matching the saved config, got {str(e)[:200]}") from None
-        self.net.eval()
+        load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
         self.baseline = TfidfLogReg.from_state(run["baseline"]) if run["baseline"] else None
         return self

@@ -36,7 +36,7 @@ from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeErro
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics",
-    "save_run", "load_run", "RUN_SCHEMA", "config_from_dict",
+    "save_run", "load_run", "load_weights", "task_config", "RUN_SCHEMA", "config_from_dict",
     "SequenceEncoder", "masked_pool", "POOLINGS", "CELLS", "fit_loop", "check_choice", "check_number",
     "check_labels_known",
 ]
@@ -206,6 +206,23 @@ def save_run(path: str | Path, task: str, config: Any, model: nn.Module, vocabs:
             "extra": extra or {}}
     _atomic_write(root / "config.json", json.dumps(meta, ensure_ascii=False, indent=1).encode())
     return root
+
+
+def load_weights(net: nn.Module, state: dict[str, Any]) -> None:
+    """Load a run's weights into ``net`` (built from the saved config); CheckpointError on a mismatch."""
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as e:
+        raise CheckpointError(f"run: expected weights matching the saved config, got {str(e)[:200]}") from None
+    net.eval()
+
+
+def task_config(config: Any, cls: type) -> Any:
+    """``config`` (``None``: ``cls()``), or InputTypeError unless it is a ``cls``."""
+    config = cls() if config is None else config
+    if not isinstance(config, cls):
+        raise InputTypeError(f"config: expected a {cls.__name__}, got {type(config).__name__}")
+    return config
 
 
 def load_run(path: str | Path, task: str) -> dict[str, Any]:

@@ -42,7 +42,9 @@ from torch import Tensor, nn
 
 from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
-from rnnkit.tasks.common import check_choice, check_number, config_from_dict, load_run, save_run
+from rnnkit.tasks.common import (
+    check_choice, check_number, config_from_dict, load_run, load_weights, save_run, task_config,
+)
 
 __all__ = ["CharLMConfig", "CharLM", "CharLMNet", "NGramCharModel", "StreamRounds", "stream_matrix",
            "shakespeare_split", "text_split", "SHAKESPEARE_SPLIT_RULE", "check_sampling"]
@@ -238,9 +240,7 @@ class CharLM:
     """
 
     def __init__(self, config: CharLMConfig | None = None) -> None:
-        self.config = config or CharLMConfig()
-        if not isinstance(self.config, CharLMConfig):
-            raise InputTypeError(f"config: expected a CharLMConfig, got {type(self.config).__name__}")
+        self.config = task_config(config, CharLMConfig)
         self.chars: Vocab | None = None
         self.net: CharLMNet | None = None
         self.history: dict[str, Any] = {}
@@ -435,11 +435,7 @@ class CharLM:
             raise CheckpointError("run: expected a 'chars' vocabulary in vocab.json, got none")
         self.chars = Vocab.from_dict(run["vocabs"]["chars"])
         self.net = CharLMNet(len(self.chars), self.config)
-        try:
-            self.net.load_state_dict(run["state"])
-        except RuntimeError as e:
-            raise CheckpointError(f"run: expected weights matching the saved config, got {str(e)[:200]}") from None
-        self.net.eval()
+        load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
         self.extra = run["extra"]
         self.baseline = NGramCharModel.from_state(run["baseline"][1]) if run["baseline"] else None

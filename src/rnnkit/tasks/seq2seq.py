@@ -50,10 +50,10 @@ from torch import Tensor, nn
 
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize
-from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
+from rnnkit.errors import CheckpointError, ConfigError, DataError
 from rnnkit.tasks.common import (
     check_texts,
-    SequenceEncoder, check_choice, check_number, config_from_dict, load_run, save_run,
+    SequenceEncoder, check_choice, check_number, config_from_dict, load_run, load_weights, save_run, task_config,
 )
 
 __all__ = ["Seq2SeqConfig", "Translator", "Seq2SeqNet", "CopySource", "WordDictionary", "translation_metrics",
@@ -183,9 +183,7 @@ class Translator:
     ``evaluate(sources, targets, beam)``, ``save`` / ``load``."""
 
     def __init__(self, config: Seq2SeqConfig | None = None) -> None:
-        self.config = config or Seq2SeqConfig()
-        if not isinstance(self.config, Seq2SeqConfig):
-            raise InputTypeError(f"config: expected a Seq2SeqConfig, got {type(self.config).__name__}")
+        self.config = task_config(config, Seq2SeqConfig)
         self.src_vocab: Vocab | None = None
         self.tgt_vocab: Vocab | None = None
         self.net: Seq2SeqNet | None = None
@@ -415,11 +413,7 @@ class Translator:
         except KeyError as e:
             raise CheckpointError(f"run: expected vocabularies 'source' and 'target' in vocab.json, got no {e}") from None
         self.net = Seq2SeqNet(len(self.src_vocab), len(self.tgt_vocab), self.config)
-        try:
-            self.net.load_state_dict(run["state"])
-        except RuntimeError as e:
-            raise CheckpointError(f"run: expected weights matching the saved config, got {str(e)[:200]}") from None
-        self.net.eval()
+        load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
         self.extra = run["extra"]
         self.baselines = {"copy_source": CopySource()}

@@ -32,11 +32,11 @@ from torch import Tensor, nn
 
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
-from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.classification import split_indices
 from rnnkit.tasks.common import (
     CELLS, SequenceEncoder, accuracy, check_choice, check_labels_known, check_number, config_from_dict,
-    entity_prf, fit_loop, load_run, save_run,
+    entity_prf, fit_loop, load_run, load_weights, save_run, task_config,
 )
 
 __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "tagging_metrics",
@@ -202,9 +202,7 @@ class SequenceTagger:
     Sentences are lists of tokens (already split: any script, no whitespace assumption)."""
 
     def __init__(self, config: TaggerConfig | None = None) -> None:
-        self.config = config or TaggerConfig()
-        if not isinstance(self.config, TaggerConfig):
-            raise InputTypeError(f"config: expected a TaggerConfig, got {type(self.config).__name__}")
+        self.config = task_config(config, TaggerConfig)
         self.words: Vocab | None = None
         self.chars: Vocab | None = None
         self.tags: Vocab | None = None
@@ -315,11 +313,7 @@ class SequenceTagger:
         self = cls(config_from_dict(TaggerConfig, run["config"]))
         self.words, self.chars, self.tags = (Vocab.from_dict(run["vocabs"][k]) for k in ("words", "chars", "tags"))
         self.net = TaggerNet(len(self.words), len(self.chars), len(self.tags), self.config)
-        try:
-            self.net.load_state_dict(run["state"])
-        except RuntimeError as e:
-            raise CheckpointError(f"run: expected weights matching the saved config, got {str(e)[:200]}") from None
-        self.net.eval()
+        load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
         self.baseline = MostFrequentTag.from_state(run["baseline"][1]) if run["baseline"] else None
         return self

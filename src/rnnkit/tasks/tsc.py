@@ -30,11 +30,11 @@ from torch import Tensor, nn
 
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
-from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.classification import split_indices
 from rnnkit.tasks.common import (
     CELLS, POOLINGS, SequenceEncoder, check_choice, check_labels_known, check_number, classification_metrics,
-    config_from_dict, fit_loop, load_run, masked_pool, save_run,
+    config_from_dict, fit_loop, load_run, load_weights, masked_pool, save_run, task_config,
 )
 
 __all__ = ["TSCConfig", "TimeSeriesClassifier", "TSCNet", "OneNNEuclidean", "resample", "check_series"]
@@ -209,9 +209,7 @@ class TimeSeriesClassifier:
     ``X`` is a list of ``(T_i, C)`` arrays (see the module docstring)."""
 
     def __init__(self, config: TSCConfig | None = None) -> None:
-        self.config = config or TSCConfig()
-        if not isinstance(self.config, TSCConfig):
-            raise InputTypeError(f"config: expected a TSCConfig, got {type(self.config).__name__}")
+        self.config = task_config(config, TSCConfig)
         self.net: TSCNet | None = None
         self.labels: Vocab | None = None
         self.mean = self.std = None
@@ -315,11 +313,7 @@ class TimeSeriesClassifier:
         self.mean = np.asarray(run["extra"]["mean"], dtype=np.float32)
         self.std = np.asarray(run["extra"]["std"], dtype=np.float32)
         self.net = TSCNet(len(self.mean) * self.config.patch, len(self.labels), self.config)
-        try:
-            self.net.load_state_dict(run["state"])
-        except RuntimeError as e:
-            raise CheckpointError(f"run: expected weights matching the saved config, got {str(e)[:200]}") from None
-        self.net.eval()
+        load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
         self.baseline = OneNNEuclidean.from_state(run["baseline"]) if run["baseline"] else None
         return self

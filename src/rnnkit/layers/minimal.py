@@ -41,7 +41,10 @@ from torch import Tensor, nn
 from rnnkit.engine.masks import check_lengths, flip_sequences, step_mask
 from rnnkit.engine.pscan import SCAN_METHODS, GateMath, gated_scan, linear_scan, log_scan, resolve_triton, triton_available
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
-from rnnkit.layers.recurrent import _autocast_dtype, _check_merge, _check_positive_int, check_sequence_input, merge_directions, restore_layout
+from rnnkit.layers.recurrent import (
+    _autocast_dtype, _check_merge, _check_positive_int, check_sequence_input, check_state_tensor, merge_directions,
+    restore_layout,
+)
 
 __all__ = ["MinGRU", "MinLSTM", "MinimalRNN", "MinGRUMath", "MinLSTMMath"]
 
@@ -222,11 +225,7 @@ class MinimalRNN(nn.Module):
         expected = (LD, batch, H) if batched else (LD, H)
         if not isinstance(state, Tensor):
             raise InputTypeError(f"state: expected a tensor of shape {expected}, got {type(state).__name__}")
-        if tuple(state.shape) != expected:
-            raise ShapeError(f"state: expected shape {expected}, got {tuple(state.shape)}")
-        if state.dtype != ref.dtype and state.dtype != _autocast_dtype(ref):
-            raise InputTypeError(f"state: expected dtype {ref.dtype}, got {state.dtype}")
-        return state if batched else state.unsqueeze(1)
+        return check_state_tensor("state", state, expected, ref, batched)
 
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, state: Tensor | None = None, lengths: Any = None):

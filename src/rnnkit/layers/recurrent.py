@@ -63,6 +63,16 @@ def _autocast_dtype(ref: Tensor) -> torch.dtype | None:
     return torch.get_autocast_dtype(dev)
 
 
+def check_state_tensor(label: str, s: Tensor, expected: tuple[int, ...], ref: Tensor, batched: bool) -> Tensor:
+    """One state tensor of a layer: shape ``expected``, dtype of the input ``ref`` (or the autocast dtype
+    under autocast); returned with a batch axis of 1 added for unbatched input."""
+    if tuple(s.shape) != expected:
+        raise ShapeError(f"{label}: expected shape {expected}, got {tuple(s.shape)}")
+    if s.dtype != ref.dtype and s.dtype != _autocast_dtype(ref):
+        raise InputTypeError(f"{label}: expected dtype {ref.dtype}, got {s.dtype}")
+    return s if batched else s.unsqueeze(1)
+
+
 def _check_merge(merge: Any) -> str:
     if merge not in MERGE_MODES:
         raise ConfigError(f"merge: expected one of {list(MERGE_MODES)}, got {merge!r}")
@@ -287,15 +297,8 @@ class RecurrentLayer(nn.Module):
         if n > 1 and (not isinstance(state, (tuple, list)) or len(state) != n
                       or not all(isinstance(s, Tensor) for s in state)):
             raise InputTypeError(f"state: expected a tuple of {n} tensors {self.cell.state_names}, got {type(state).__name__}")
-        out = []
-        for name, s, S in zip(self.cell.state_names, parts, sizes):
-            expected = (LD, batch, S) if batched else (LD, S)
-            if tuple(s.shape) != expected:
-                raise ShapeError(f"state ({name}): expected shape {expected}, got {tuple(s.shape)}")
-            if s.dtype != ref.dtype and s.dtype != _autocast_dtype(ref):
-                raise InputTypeError(f"state ({name}): expected dtype {ref.dtype}, got {s.dtype}")
-            out.append(s if batched else s.unsqueeze(1))
-        return tuple(out)
+        return tuple(check_state_tensor(f"state ({name})", s, (LD, batch, S) if batched else (LD, S), ref, batched)
+                     for name, s, S in zip(self.cell.state_names, parts, sizes))
 
     def _pick_engine(self) -> str:
         if self.engine != "auto":

@@ -33,7 +33,7 @@ from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.common import (
     check_texts,
-    CELLS, POOLINGS, SequenceEncoder, check_choice, check_labels_known, check_number,
+    CELLS, POOLINGS, SequenceEncoder, check_bool, check_choice, check_labels_known, check_number,
     classification_metrics, config_from_dict, fit_loop, load_run, load_weights, masked_pool, save_run, task_config,
 )
 
@@ -81,8 +81,7 @@ class TextClassifierConfig:
             raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward' (no recurrence, no "
                               "last state), got 'last'")
         for name in ("lowercase", "bidirectional", "progress"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name}: expected a bool, got {getattr(self, name)!r}")
+            check_bool(name, getattr(self, name))
         for name in ("min_freq", "embed_dim", "hidden_size", "num_layers", "epochs", "batch_size", "patience"):
             check_number(name, getattr(self, name), lo=1, integer=True)
         check_number("max_vocab", self.max_vocab, lo=3, integer=True, allow_none=True)

@@ -37,7 +37,7 @@ from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeErro
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics",
     "save_run", "load_run", "load_weights", "task_config", "RUN_SCHEMA", "config_from_dict",
-    "SequenceEncoder", "masked_pool", "POOLINGS", "CELLS", "fit_loop", "check_choice", "check_number",
+    "SequenceEncoder", "masked_pool", "POOLINGS", "CELLS", "fit_loop", "check_choice", "check_bool", "check_number",
     "check_labels_known",
 ]
 
@@ -50,6 +50,12 @@ CELLS = ("lstm", "gru", "elman")
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
     if value not in choices:
         raise ConfigError(f"{name}: expected one of {list(choices)}, got {value!r}")
+
+
+def check_bool(name: str, value: Any) -> None:
+    """ConfigError unless ``value`` is a bool (1 and "yes" are not)."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name}: expected a bool, got {value!r}")
 
 
 def check_number(name: str, value: Any, lo: float | None = None, hi: float | None = None, integer: bool = False,

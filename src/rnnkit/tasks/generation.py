@@ -43,7 +43,7 @@ from torch import Tensor, nn
 from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.common import (
-    check_choice, check_number, config_from_dict, load_run, load_weights, save_run, task_config,
+    check_bool, check_choice, check_number, config_from_dict, load_run, load_weights, save_run, task_config,
 )
 
 __all__ = ["CharLMConfig", "CharLM", "CharLMNet", "NGramCharModel", "StreamRounds", "stream_matrix",
@@ -185,8 +185,7 @@ class CharLMConfig:
         check_choice("precision", self.precision, LM_PRECISIONS)
         check_number("warmup", self.warmup, lo=0, hi=0.5)
         check_number("reset_prob", self.reset_prob, lo=0, hi=1)
-        if not isinstance(self.progress, bool):
-            raise ConfigError(f"progress: expected a bool, got {self.progress!r}")
+        check_bool("progress", self.progress)
         for name in ("embed_dim", "hidden_size", "num_layers", "min_freq", "batch_size", "bptt",
                      "chunks_per_round", "rounds", "val_streams", "lr_patience"):
             check_number(name, getattr(self, name), lo=1, integer=True)

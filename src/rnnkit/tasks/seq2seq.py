@@ -53,7 +53,7 @@ from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize
 from rnnkit.errors import CheckpointError, ConfigError, DataError
 from rnnkit.tasks.common import (
     check_texts,
-    SequenceEncoder, check_choice, check_number, config_from_dict, load_run, load_weights, save_run, task_config,
+    SequenceEncoder, check_bool, check_choice, check_number, config_from_dict, load_run, load_weights, save_run, task_config,
 )
 
 __all__ = ["Seq2SeqConfig", "Translator", "Seq2SeqNet", "CopySource", "WordDictionary", "translation_metrics",
@@ -119,8 +119,7 @@ class Seq2SeqConfig:
     def __post_init__(self) -> None:
         check_choice("on_long", self.on_long, ON_LONG)
         check_choice("bleu_tokenize", self.bleu_tokenize, BLEU_TOKENIZERS)
-        if not isinstance(self.progress, bool):
-            raise ConfigError(f"progress: expected a bool, got {self.progress!r}")
+        check_bool("progress", self.progress)
         for name in ("embed_dim", "enc_hidden", "dec_hidden", "max_len", "epochs", "batch_size", "patience",
                      "val_max", "beam"):
             check_number(name, getattr(self, name), lo=1, integer=True)

@@ -35,7 +35,7 @@ from rnnkit.data.vocab import Vocab
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.classification import split_indices
 from rnnkit.tasks.common import (
-    CELLS, SequenceEncoder, accuracy, check_choice, check_labels_known, check_number, config_from_dict,
+    CELLS, SequenceEncoder, accuracy, check_bool, check_choice, check_labels_known, check_number, config_from_dict,
     entity_prf, fit_loop, load_run, load_weights, save_run, task_config,
 )
 
@@ -135,8 +135,7 @@ class TaggerConfig:
         check_choice("cell", self.cell, CELLS)
         check_choice("on_long", self.on_long, ON_LONG)
         for name in ("progress", "constrained"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name}: expected a bool, got {getattr(self, name)!r}")
+            check_bool(name, getattr(self, name))
         for name in ("word_dim", "char_dim", "hidden_size", "num_layers", "min_freq", "max_word_len", "epochs",
                      "batch_size", "patience"):
             check_number(name, getattr(self, name), lo=1, integer=True)

@@ -33,7 +33,7 @@ from rnnkit.data.vocab import Vocab
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.classification import split_indices
 from rnnkit.tasks.common import (
-    CELLS, POOLINGS, SequenceEncoder, check_choice, check_labels_known, check_number, classification_metrics,
+    CELLS, POOLINGS, SequenceEncoder, check_bool, check_choice, check_labels_known, check_number, classification_metrics,
     config_from_dict, fit_loop, load_run, load_weights, masked_pool, save_run, task_config,
 )
 
@@ -74,8 +74,7 @@ class TSCConfig:
         if self.model == "feedforward" and self.pooling == "last":
             raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward', got 'last'")
         for name in ("bidirectional", "progress"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name}: expected a bool, got {getattr(self, name)!r}")
+            check_bool(name, getattr(self, name))
         for name in ("hidden_size", "num_layers", "epochs", "batch_size", "patience", "patch"):
             check_number(name, getattr(self, name), lo=1, integer=True)
         check_number("max_len", self.max_len, lo=1, integer=True, allow_none=True)

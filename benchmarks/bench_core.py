@@ -20,7 +20,7 @@ import platform
 import torch
 
 import rnnkit
-from rnnkit.bench import time_interleaved
+from rnnkit.bench import infer_step, time_interleaved, train_step
 
 DEFAULT_SHAPES = [(1, 100, 64, 128), (32, 100, 64, 128), (64, 200, 128, 256)]
 CELLS = {"lstm": rnnkit.LSTM, "gru": rnnkit.GRU, "elman": rnnkit.ElmanRNN}
@@ -38,18 +38,9 @@ def bench_shape(cell, B, T, I, H, device, engines):
         m.load_state_dict(layer.state_dict())
         m.engine = e
         modules[e] = m
-    def train_step(m):
-        m.zero_grad(set_to_none=True)
-        xi = x.detach().requires_grad_()
-        y, _ = m(xi)
-        y.sum().backward()
 
-    def infer(m):
-        with torch.no_grad():
-            m(x)
-
-    train = time_interleaved({k: (lambda m=m: train_step(m)) for k, m in modules.items()}, device)
-    inf = time_interleaved({k: (lambda m=m: infer(m)) for k, m in modules.items()}, device)
+    train = time_interleaved({k: (lambda m=m: train_step(m, x)) for k, m in modules.items()}, device)
+    inf = time_interleaved({k: (lambda m=m: infer_step(m, x)) for k, m in modules.items()}, device)
     return {k: {"train_ms": train[k], "infer_ms": inf[k]} for k in modules}
 
 

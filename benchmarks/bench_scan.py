@@ -29,7 +29,7 @@ import platform
 
 import torch
 
-from rnnkit.bench import time_interleaved
+from rnnkit.bench import infer_step, time_interleaved, train_step
 from rnnkit.layers.minimal import MinGRU, MinLSTM
 
 CELLS = {"mingru": MinGRU, "minlstm": MinLSTM}
@@ -55,18 +55,9 @@ def bench(cell: str, B: int, T: int, I: int, H: int, device: str, reps: int, bud
         modules[name] = CELLS[cell](I, H, scan=CANDIDATES[name]).to(device, dtype)
     x = torch.randn(T, B, I, device=device, dtype=dtype)
 
-    def train_step(m):
-        m.zero_grad(set_to_none=True)
-        xi = x.detach().requires_grad_()
-        y, _ = m(xi)
-        y.sum().backward()
 
-    def infer(m):
-        with torch.no_grad():
-            m(x)
-
-    train = time_interleaved({k: (lambda m=m: train_step(m)) for k, m in modules.items()}, device, reps, budget_s)
-    inf = time_interleaved({k: (lambda m=m: infer(m)) for k, m in modules.items()}, device, reps, budget_s)
+    train = time_interleaved({k: (lambda m=m: train_step(m, x)) for k, m in modules.items()}, device, reps, budget_s)
+    inf = time_interleaved({k: (lambda m=m: infer_step(m, x)) for k, m in modules.items()}, device, reps, budget_s)
     out = {}
     for k in modules:
         row = {"train_ms": train[k], "infer_ms": inf[k],

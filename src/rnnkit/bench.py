@@ -101,6 +101,26 @@ VARIANTS: dict[str, tuple[Callable, type]] = {
 }
 
 
+def output_sum(m: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The benchmarks' loss: ``outputs.sum()`` in float32 (outputs split by merge="none" concatenated)."""
+    y = m(x)[0]
+    y = y if torch.is_tensor(y) else torch.cat(y, -1)
+    return y.float().sum()
+
+
+def train_step(m: torch.nn.Module, x: torch.Tensor) -> None:
+    """What every benchmark times as a train step: forward, :func:`output_sum`, backward into the
+    parameters and the input."""
+    m.zero_grad(set_to_none=True)
+    output_sum(m, x.detach().requires_grad_()).backward()
+
+
+def infer_step(m: torch.nn.Module, x: torch.Tensor) -> None:
+    """What every benchmark times as inference: a forward without autograd."""
+    with torch.no_grad():
+        m(x)
+
+
 def machine_info(device: str) -> dict:
     info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "python": platform.python_version(), "torch": torch.__version__,
@@ -211,33 +231,20 @@ def _bench_one(variant, B, T, I, H, device, dtype, precision, reps, budget_s, fu
         m.to(device=device, dtype=dtype).train()
     x = torch.randn(T, B, I, device=device, dtype=dtype)
 
-    def out_sum(m, inp):
-        y = m(inp)[0]
-        y = y if torch.is_tensor(y) else torch.cat(y, -1)
-        return y.float().sum()
-
-    def train(m):
-        m.zero_grad(set_to_none=True)
-        out_sum(m, x.detach().requires_grad_()).backward()
-
-    def infer(m):
-        with torch.no_grad():
-            m(x)
-
-    train_fns = {k: (lambda m=m: train(m)) for k, m in models.items()}
+    train_fns = {k: (lambda m=m: train_step(m, x)) for k, m in models.items()}
     row = {"cell": variant, "B": B, "T": T, "I": I, "H": H, "dtype": str(dtype).replace("torch.", ""),
            "precision": precision, "tf32": precision == "tf32",
            "rnnkit_engine": getattr(models["rnnkit"], "_pick_engine", lambda: "scan")()}
     peaks = {}
     if fused:  # the first call compiles (once per cell, options and shape): reported, not timed
         t0 = time.perf_counter()
-        train(models["fused"])
+        train_step(models["fused"], x)
         row["fused_first_call_s"] = time.perf_counter() - t0
     if graph:
         from rnnkit.accel import capture_train_step
 
-        # as train(): the input's gradient too (a fresh leaf inside the graph)
-        step = capture_train_step(models["graph"], lambda m, inp: out_sum(m, inp.detach().requires_grad_()), None,
+        # as train_step(): the input's gradient too (a fresh leaf inside the graph)
+        step = capture_train_step(models["graph"], lambda m, inp: output_sum(m, inp.detach().requires_grad_()), None,
                                   warmup=1, max_cached=1)
         step(x)  # warm-up (eager, compiles), then the next call captures and replays
         peaks["graph"] = _peak_mb(lambda: step(x), device)
@@ -245,12 +252,12 @@ def _bench_one(variant, B, T, I, H, device, dtype, precision, reps, budget_s, fu
         train_fns["graph"] = lambda: step(x)
     tr = time_interleaved(train_fns, device, reps, budget_s)
     inf_models = {k: m for k, m in models.items() if k != "graph"}  # inference is not captured
-    inf = time_interleaved({k: (lambda m=m: infer(m)) for k, m in inf_models.items()}, device, reps, budget_s)
+    inf = time_interleaved({k: (lambda m=m: infer_step(m, x)) for k, m in inf_models.items()}, device, reps, budget_s)
     for k in MODELS:
         row[f"{k}_train_ms"] = tr.get(k)
         row[f"{k}_infer_ms"] = inf.get(k)
         row[f"{k}_peak_mb"] = peaks[k] if k in peaks else (
-            _peak_mb(lambda m=models[k]: train(m), device) if k in models else None)
+            _peak_mb(lambda m=models[k]: train_step(m, x), device) if k in models else None)
         if k != "torch.nn":
             row[f"{k}_train_x"] = tr[k] / tr["torch.nn"] if k in tr else None
             row[f"{k}_infer_x"] = inf[k] / inf["torch.nn"] if k in inf else None

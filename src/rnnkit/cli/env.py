@@ -17,7 +17,8 @@ from rnnkit.cli.common import add_common
 
 __all__ = ["add_parser", "run", "collect_env"]
 
-OPTIONAL = ("numpy", "pandas", "safetensors", "matplotlib", "tqdm", "statsmodels", "scikit-learn", "sktime")
+OPTIONAL = ("numpy", "pandas", "safetensors", "matplotlib", "tqdm", "statsmodels", "scikit-learn", "sktime",
+            "tokenizers")
 
 
 def _version(dist: str) -> str | None:

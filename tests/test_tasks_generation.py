@@ -259,3 +259,145 @@ def test_shakespeare_split_by_whole_works():
         sp["train"][:400_000], sp["val"][:20_000])
     assert lm.history["curve"][-1]["val_bits_per_char"] < lm.history["curve"][0]["val_bits_per_char"]
     assert lm.bits_per_char(sp["test"][:5000], streams=4) < NGramCharModel(1).fit(sp["train"][:400_000]).bits_per_char(sp["test"][:5000])
+
+
+# ----------------------------------------------------------------------------- subword units (units="bpe")
+BPE_TINY = dict(TINY, units="bpe", bpe_vocab=40)
+
+
+@pytest.fixture(scope="module")
+def bpe_lm():
+    torch.manual_seed(0)
+    return CharLM(CharLMConfig(**BPE_TINY)).fit(TEXT)
+
+
+def test_bpe_units_are_lossless_and_counted_in_characters(bpe_lm):
+    from rnnkit.data.subword import BPEVocab
+
+    v = bpe_lm.chars
+    assert isinstance(v, BPEVocab) and 20 < len(v) <= 40                  # or fewer: no pair left to merge
+    ids = bpe_lm.encode(TEXT).tolist()
+    assert v.decode(ids) == TEXT and len(ids) < len(TEXT) / 2             # merged units, joined back exactly
+    assert sum(int(bpe_lm.unit_chars[i]) for i in ids) == len(TEXT)
+    mixed = "東京タワー は\n\n  नमस्ते ça  va?\t\ty  "                        # any script, any whitespace
+    w = BPEVocab.train(mixed * 20, 60)
+    assert w.decode(w.encode(mixed)) == mixed and w.unseen(mixed + "Ж") == ["Ж"]
+    assert w.pieces(w.encode("Жa")) == ["<unk>", "a"] and [w.char_lengths[i] for i in w.encode("Жa")] == [1, 1]
+    assert BPEVocab.from_dict(json.loads(json.dumps(w.to_dict()))).encode(mixed) == w.encode(mixed)
+    for bad in ({"kind": "chars"}, {"kind": "bpe", "tokenizer": {"model": 3}}, ["bpe"]):
+        with pytest.raises(DataError, match="vocab"):
+            BPEVocab.from_dict(bad)
+    with pytest.raises(ConfigError, match="vocab_size"):
+        BPEVocab.train("abc", 2)
+
+
+def test_bpe_bits_per_char_by_hand():
+    lm = CharLM(CharLMConfig(**{**BPE_TINY, "rounds": 1, "chunks_per_round": 1})).fit(TEXT)
+    probs = torch.full((len(lm.chars),), 1e-3)
+    probs[0] = 0.0
+    probs[5:12] = torch.arange(1, 8, dtype=torch.float)                   # an uneven fixed distribution
+    probs = probs / probs.sum()
+    with torch.no_grad():
+        for p in lm.net.parameters():
+            p.zero_()
+        lm.net.head.bias.copy_(torch.log(probs.clamp_min(1e-30)))
+    text = TEXT[:300]
+    ids = lm.encode(text).tolist()
+    pieces = lm.chars.pieces(ids)
+    bits = -sum(math.log2(float(probs[i])) for i in ids[1:])              # the first unit has no context
+    chars = sum(len(p) for p in pieces[1:])
+    m = lm.evaluate(text)
+    assert m["bits_per_char"] == pytest.approx(bits / chars, rel=1e-5)
+    assert m["chars_scored"] == chars == len(text) - len(pieces[0]) and m["units_scored"] == len(ids) - 1
+    # streams only restart the state (a fixed distribution ignores it): the same units, the same bits
+    m3 = lm.evaluate(text, streams=3)
+    assert m3["chars_scored"] == chars and m3["bits_per_char"] == pytest.approx(bits / chars, rel=1e-5)
+    # the training metric is per character too: bits of the units / characters they cover
+    assert all(row["train_bits_per_char"] < 8 for row in lm.history["curve"])
+
+
+def test_bpe_sampling_save_load_and_errors(bpe_lm, tmp_path):
+    a = bpe_lm.sample("the ", 30, top_k=1, seed=1)
+    assert len(a) == 30 and a == bpe_lm.sample("the ", 30, top_k=1, seed=2)
+    # greedy by hand over units, cut to 30 characters
+    ids = bpe_lm.encode("the ")
+    out = ""
+    with torch.no_grad():
+        logits, st = bpe_lm.net(ids.unsqueeze(0))
+        while len(out) < 30:
+            nxt = int(logits[0, -1, 2:].argmax()) + 2
+            out += bpe_lm.chars.tokens[nxt]
+            logits, st = bpe_lm.net(torch.tensor([[nxt]]), st)
+    assert a == out[:30]
+    for n in (1, 7, 45):
+        s = bpe_lm.sample("the", n, temperature=1.3, seed=n)
+        assert len(s) == n and "<unk>" not in s and set(s) <= set(TEXT)
+    with pytest.raises(DataError, match=r"unseen \['東'\]"):
+        bpe_lm.sample("the 東", 5)
+    assert len(bpe_lm.sample("the 東", 5, unknown="unk")) == 5
+    bpe_lm.save(tmp_path / "run")
+    again = CharLM.load(tmp_path / "run")
+    assert again.config.units == "bpe" and again.chars == bpe_lm.chars
+    assert again.bits_per_char(TEXT[:200]) == bpe_lm.bits_per_char(TEXT[:200])
+    assert again.sample("the", 50, temperature=0.9, seed=4) == bpe_lm.sample("the", 50, temperature=0.9, seed=4)
+    for kw in (dict(units="words"), dict(units="bpe", bpe_vocab=2), dict(bpe_vocab=1.5)):
+        with pytest.raises(ConfigError):
+            CharLMConfig(**kw)
+
+
+def test_cli_bpe_units(tmp_path, capsys):
+    (tmp_path / "t.txt").write_text(TEXT, encoding="utf-8")
+    run = tmp_path / "run"
+    assert main(["generate", "train", "--text", str(tmp_path / "t.txt"), "--out", str(run), "--units", "bpe",
+                 "--bpe-vocab", "40", "--hidden-size", "16", "--embed-dim", "8", "--batch-size", "4", "--bptt", "5",
+                 "--chunks-per-round", "3", "--rounds", "2", "--quiet", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["metrics"]["bits_per_char"] > 0 and out["metrics"]["units_scored"] < out["metrics"]["chars_scored"]
+    assert json.loads((run / "vocab.json").read_text(encoding="utf-8"))["bpe"]["kind"] == "bpe"
+    assert main(["generate", "sample", "--run", str(run), "--prompt", "the", "--length", "12", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["sample"]) == 12
+    assert main(["generate", "evaluate", "--run", str(run), "--json", "--dynamic-lr", "0.1"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert ev["metrics"]["bits_per_char"] > 0 and "dynamic" not in ev["metrics"]          # static stays static
+    assert ev["dynamic"]["dynamic"]["lr"] == 0.1 and ev["dynamic"]["chars_scored"] == ev["n"]
+    assert main(["generate", "evaluate", "--run", str(run), "--dynamic-lr", "-1"]) == 2
+    assert "dynamic_lr" in capsys.readouterr().err
+    assert main(["generate", "train", "--text", str(tmp_path / "t.txt"), "--out", str(run), "--units", "bpe",
+                 "--bpe-vocab", "2"]) == 2
+    assert "bpe_vocab" in capsys.readouterr().err
+
+
+def test_dynamic_evaluation_scores_before_it_learns(lm):
+    import copy
+
+    import torch.nn.functional as F
+
+    text = TEXT[:21]                                      # 20 scored characters: two segments of bptt=10
+    ids = lm.encode(text)
+    before = [p.detach().clone() for p in lm.net.parameters()]
+    got = lm.evaluate(text, dynamic_lr=0.5)
+    # by hand: score segment 1, one SGD step on its mean loss (norm clipped at clip=1), score segment 2
+    net = copy.deepcopy(lm.net).eval()
+    x, y = ids[:-1].unsqueeze(0), ids[1:].unsqueeze(0)
+    logits, st = net(x[:, :10])
+    nll1 = F.cross_entropy(logits[0], y[0, :10], reduction="sum")
+    grads = torch.autograd.grad(nll1 / 10, list(net.parameters()))
+    norm = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])))
+    with torch.no_grad():
+        for p, g in zip(net.parameters(), grads):
+            p -= 0.5 * min(1.0, 1.0 / norm) * g
+        logits, _ = net(x[:, 10:], tuple(s.detach() for s in st))
+        nll2 = F.cross_entropy(logits[0], y[0, 10:], reduction="sum")
+    assert got["bits_per_char"] == pytest.approx(float((nll1 + nll2).detach()) / math.log(2) / 20, rel=1e-5)
+    assert got["dynamic"] == {"lr": 0.5, "decay": 0.0, "segment": 10}
+    assert all(torch.equal(a, b) for a, b in zip(before, lm.net.parameters()))   # the model is untouched
+    # one segment only: nothing is learned before everything is scored, so dynamic == static
+    assert lm.evaluate(TEXT[:11], dynamic_lr=0.5)["bits_per_char"] == pytest.approx(lm.bits_per_char(TEXT[:11]))
+    # a text unlike the training text: adapting to it helps; decay 1 returns to the trained weights
+    odd = "tac eht no tas god eht\n" * 10
+    static = lm.bits_per_char(odd)
+    assert lm.evaluate(odd, dynamic_lr=0.5)["bits_per_char"] < static - 0.3
+    assert lm.evaluate(odd, dynamic_lr=0.5, dynamic_decay=1.0)["bits_per_char"] == pytest.approx(static, rel=1e-4)
+    for kw in (dict(dynamic_lr=0.0), dict(dynamic_lr=-1.0), dict(dynamic_lr=0.1, dynamic_decay=1.5)):
+        with pytest.raises(ConfigError):
+            lm.evaluate(text, **kw)

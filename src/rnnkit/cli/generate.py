@@ -1,14 +1,17 @@
 """``rnnkit generate train|sample|predict|evaluate``: a character-level language model (one-to-many),
 with an interpolated Witten-Bell character n-gram baseline fitted on the same training text.
+``--units bpe`` reads and predicts subword units instead of characters (bits are still per character).
 
 Examples::
 
     rnnkit generate train --dataset shakespeare --out runs/shak --max-seconds 600
     rnnkit generate train --text corpus.txt --out runs/mine --val-fraction 0.1
+    rnnkit generate train --dataset shakespeare --out runs/shak-bpe --units bpe --bpe-vocab 1024 --max-seconds 600
     rnnkit generate sample --run runs/shak --prompt "ROMEO." --length 300 --temperature 0.8 --top-k 20 --seed 1
     printf 'To be\\nO Rome\\n' | rnnkit generate predict --run runs/shak --length 80 --json
     rnnkit generate evaluate --run runs/shak --json              # the run's held-out text (test works)
     rnnkit generate evaluate --run runs/shak --text other.txt --json
+    rnnkit generate evaluate --run runs/shak --dynamic-lr 0.05 --json # plus dynamic evaluation
 
 ``evaluate --json`` prints ``{"metrics": {"bits_per_char", ...}, "baseline": {"bits_per_char", ...}, "n"}``.
 ``--dataset shakespeare`` holds out whole works: 4 for validation (the curve, LR decay, best weights)
@@ -53,6 +56,10 @@ def add_parser(sub):
         ap.add_argument("--unknown", choices=["error", "unk"], default="error",
                         help="prompt characters unseen in training: fail (default) or read them as <unk>")
     tr.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
+    tr.add_argument("--units", choices=["chars", "bpe"], default="chars",
+                    help="what the model reads and predicts: characters, or BPE subword units learned on the "
+                         "training text (bits are still per character)")
+    tr.add_argument("--bpe-vocab", type=int, default=1024, help="--units bpe: vocabulary size (default 1024)")
     tr.add_argument("--schedule", choices=["plateau", "cosine"], default="plateau",
                     help="plateau: halve the lr when held-out bits/char stalls; cosine: warm up, then decay "
                          "to 0 at the end of --max-seconds (or of --rounds)")
@@ -69,6 +76,11 @@ def add_parser(sub):
         tr.add_argument(flag, type=typ, default=default)
     ev.add_argument("--streams", type=int, default=1,
                     help="score the text as this many pieces side by side (faster; 1 = exact)")
+    ev.add_argument("--dynamic-lr", type=float, default=None,
+                    help="dynamic evaluation: after scoring each --bptt segment, one SGD step on it at this "
+                         "lr (an adapted copy; reported next to, never instead of, the static score)")
+    ev.add_argument("--dynamic-decay", type=float, default=0.0,
+                    help="dynamic evaluation: pull the adapted weights this fraction back to the trained ones")
     return p
 
 
@@ -111,7 +123,7 @@ def run(args) -> dict[str, Any]:
                 raise UsageError(f"--threads: expected a positive int, got {args.threads}")
             torch.set_num_threads(args.threads)
         cfg = CharLMConfig(
-            cell=args.cell, embed_dim=args.embed_dim, hidden_size=args.hidden_size, num_layers=args.num_layers,
+            cell=args.cell, units=args.units, bpe_vocab=args.bpe_vocab, embed_dim=args.embed_dim, hidden_size=args.hidden_size, num_layers=args.num_layers,
             dropout=args.dropout, min_freq=args.min_freq, batch_size=args.batch_size, bptt=args.bptt,
             chunks_per_round=args.chunks_per_round, rounds=args.rounds, max_seconds=args.max_seconds,
             val_chars=args.val_chars, lr=args.lr, lr_decay=args.lr_decay, patience=args.patience,
@@ -169,6 +181,9 @@ def run(args) -> dict[str, Any]:
         raise UsageError(f"--streams: expected a positive int, got {args.streams}")
     m = lm.evaluate(text, streams=args.streams)
     result = {"metrics": m, "n": m["chars_scored"]}
+    if args.dynamic_lr is not None:
+        result["dynamic"] = lm.evaluate(text, streams=args.streams, dynamic_lr=args.dynamic_lr,
+                                        dynamic_decay=args.dynamic_decay)
     if lm.baseline is not None:
         result["baseline"] = {"bits_per_char": lm.baseline.bits_per_char(text), "order": lm.baseline.order}
     return result

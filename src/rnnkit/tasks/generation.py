@@ -40,6 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit.data.subword import BPEVocab
 from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.common import (
@@ -53,6 +54,7 @@ TASK = "generate"
 LM_CELLS = ("lstm", "gru")
 LM_SCHEDULES = ("plateau", "cosine")
 LM_PRECISIONS = ("fp32", "bf16")
+LM_UNITS = ("chars", "bpe")
 UNKNOWN = ("error", "unk")
 LN2 = math.log(2.0)
 
@@ -154,6 +156,8 @@ class CharLMConfig:
     """Everything that defines a character LM run (saved in the run's config.json)."""
 
     cell: str = "lstm"            # lstm | gru (rnnkit layers; torch's fused kernels when they apply)
+    units: str = "chars"          # chars | bpe: subword units learned on the training text (bits stay per char)
+    bpe_vocab: int = 1024         # bpe: vocabulary size (specials and every training character included)
     embed_dim: int = 64
     hidden_size: int = 512
     num_layers: int = 1
@@ -181,6 +185,8 @@ class CharLMConfig:
 
     def __post_init__(self) -> None:
         check_choice("cell", self.cell, LM_CELLS)
+        check_choice("units", self.units, LM_UNITS)
+        check_number("bpe_vocab", self.bpe_vocab, lo=3, integer=True)
         check_choice("schedule", self.schedule, LM_SCHEDULES)
         check_choice("precision", self.precision, LM_PRECISIONS)
         check_number("warmup", self.warmup, lo=0, hi=0.5)
@@ -240,24 +246,36 @@ class CharLM:
 
     def __init__(self, config: CharLMConfig | None = None) -> None:
         self.config = task_config(config, CharLMConfig)
-        self.chars: Vocab | None = None
+        self.chars: Vocab | BPEVocab | None = None   # the units: characters, or subwords (units="bpe")
         self.net: CharLMNet | None = None
         self.history: dict[str, Any] = {}
 
+    def _set_units(self, vocab: "Vocab | BPEVocab") -> None:
+        self.chars = vocab
+        # characters each unit id covers (<pad> none): bits are divided by these, never by units
+        lengths = vocab.char_lengths if isinstance(vocab, BPEVocab) else [0 if t == PAD else 1 for t in vocab.tokens]
+        self.unit_chars = torch.tensor(lengths, dtype=torch.long)
+
     # -------------------------------------------------------------- encoding
     def encode(self, text: str, unknown: str = "unk", what: str = "text") -> Tensor:
-        """Character ids of ``text`` (NFC). ``unknown="unk"`` reads unseen characters as ``<unk>``;
-        ``"error"`` raises DataError naming them."""
+        """Unit ids of ``text`` (NFC): characters, or subwords when ``units="bpe"``.
+        ``unknown="unk"`` reads unseen characters as ``<unk>`` (one per character); ``"error"`` raises
+        DataError naming them."""
         if self.chars is None:
             raise ConfigError("model: expected a fitted char LM (call fit or load), got an unfitted one")
         check_choice("unknown", unknown, UNKNOWN)
-        chars = tokenize(_check_text(text, what), "chars")
-        if unknown == "error":
-            unseen = sorted({c for c in chars if c not in self.chars.index or c in (PAD, UNK)})
-            if unseen:
-                raise DataError(f"{what}: expected characters seen in training, got {len(unseen)} unseen "
-                                f"{unseen[:10]}; pass unknown='unk' (CLI: --unknown unk) to read them as <unk>")
-        return torch.tensor(self.chars.encode(chars), dtype=torch.long)
+        text = _check_text(text, what)
+        if isinstance(self.chars, BPEVocab):
+            unseen = self.chars.unseen(text) if unknown == "error" else []
+        else:
+            chars = tokenize(text, "chars")
+            unseen = sorted({c for c in chars if c not in self.chars.index or c in (PAD, UNK)}) \
+                if unknown == "error" else []
+        if unseen:
+            raise DataError(f"{what}: expected characters seen in training, got {len(unseen)} unseen "
+                            f"{unseen[:10]}; pass unknown='unk' (CLI: --unknown unk) to read them as <unk>")
+        ids = self.chars.encode(text) if isinstance(self.chars, BPEVocab) else self.chars.encode(chars)
+        return torch.tensor(ids, dtype=torch.long)
 
     # -------------------------------------------------------------- training
     def fit(self, text: str, val_text: str | None = None) -> "CharLM":
@@ -267,21 +285,26 @@ class CharLM:
         from rnnkit.training import EarlyStoppingConfig, OptimConfig, ScheduleConfig, TrainConfig, Trainer
 
         c = self.config
+        t0 = time.perf_counter()   # the time budget includes learning the units and encoding
         text = _check_text(text, "text")
         if val_text is not None and not val_text.strip():
             val_text = None
         torch.manual_seed(c.seed)
-        self.chars = Vocab.build([tokenize(text, "chars")], min_freq=c.min_freq)
-        ids = torch.tensor(self.chars.encode(tokenize(text, "chars")), dtype=torch.long)
+        if c.units == "bpe":
+            self._set_units(BPEVocab.train(text, c.bpe_vocab))
+        else:
+            self._set_units(Vocab.build([tokenize(text, "chars")], min_freq=c.min_freq))
+        ids = self.encode(text, "unk", "text")
         x, y = stream_matrix(ids, c.batch_size)
         data = StreamRounds(x, y, c.bptt * c.chunks_per_round)
         val_ids = None
         if val_text is not None:
-            val_ids = self.encode(val_text, "unk", "val_text")
             if c.val_chars is not None:
-                val_ids = val_ids[: c.val_chars]
+                val_text = val_text[: c.val_chars]
+            val_ids = self.encode(val_text, "unk", "val_text")
         has_val = val_ids is not None and len(val_ids) > 1
         self.net = CharLMNet(len(self.chars), c)
+        unit_chars = self.unit_chars
 
         carry: dict[str, Any] = {"state": None}
         # optimizer steps in the whole fit (a pass's last round may be shorter): the cosine's length
@@ -308,9 +331,9 @@ class CharLM:
                 logits, state = model(xb, state)
             loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), yb.reshape(-1))
             carry["state"] = _detach(state)
-            return loss, {"bits_per_char": loss.detach() / LN2}, state
+            bpc = loss.detach() * yb.numel() / unit_chars[yb].sum() / LN2   # per character, also for subwords
+            return loss, {"bits_per_char": bpc}, state
 
-        t0 = time.perf_counter()
         curve: list[dict[str, Any]] = []
         bar = _bar(c.rounds, c.progress)
         trainer_ref: dict[str, Any] = {}
@@ -319,7 +342,7 @@ class CharLM:
             if not has_val:  # called only to check the time budget
                 bpc = None
             else:
-                bpc = _stream_bits(model, val_ids, c.val_streams, c.bptt * 10)[0]
+                bpc = _stream_bits(model, val_ids, c.val_streams, c.bptt * 10, unit_chars)[0]
             tr = trainer_ref["trainer"]
             wall = time.perf_counter() - t0
             curve.append({"round": tr.epoch + 1, "steps": tr.global_step, "wall_s": round(wall, 2),
@@ -336,7 +359,8 @@ class CharLM:
             early_stopping=EarlyStoppingConfig("val_bits_per_char", "min",
                                                patience=c.patience if c.patience is not None else c.rounds + 1)
             if has_val else None,
-            tbptt_k=c.bptt, time_dim=1, clip_norm=c.clip, seed=c.seed, quiet=True, max_seconds=c.max_seconds)
+            tbptt_k=c.bptt, time_dim=1, clip_norm=c.clip, seed=c.seed, quiet=True,
+            max_seconds=None if c.max_seconds is None else max(c.max_seconds - (time.perf_counter() - t0), 1e-3))
         trainer = Trainer(self.net, step_fn=step_fn, eval_fn=eval_fn, config=cfg)
         trainer_ref["trainer"] = trainer
         try:
@@ -347,12 +371,13 @@ class CharLM:
                 bar.close()
         self.net.eval()
         for row, h in zip(curve, result.history):
-            row["chars_seen"] = row["steps"] * c.batch_size * c.bptt
+            row["chars_seen"] = round(row["steps"] * c.batch_size * c.bptt * len(text) / len(ids))
             row["train_bits_per_char"] = h.get("train_bits_per_char")
             row["lr"] = h.get("lr")
         self.history = {"curve": curve, "rounds": result.epochs_run, "steps": result.global_step,
                         "best": result.best, "seconds": time.perf_counter() - t0,
-                        "train_chars": len(ids), "val_chars": None if val_ids is None else len(val_ids)}
+                        "train_chars": len(text), "train_units": len(ids),
+                        "val_chars": None if val_ids is None else len(val_text)}
         return self
 
     def _require_fitted(self) -> None:
@@ -368,27 +393,49 @@ class CharLM:
         return self.evaluate(text, streams=streams, chunk=chunk)["bits_per_char"]
 
     @torch.no_grad()
-    def evaluate(self, text: str, streams: int = 1, chunk: int = 1000) -> dict[str, Any]:
-        """``{"bits_per_char", "chars_scored", "unknown_chars"}`` on ``text``."""
+    def evaluate(self, text: str, streams: int = 1, chunk: int = 1000, dynamic_lr: float | None = None,
+                 dynamic_decay: float = 0.0) -> dict[str, Any]:
+        """``{"bits_per_char", "chars_scored", "units_scored", "unknown_chars"}`` on ``text``.
+
+        ``dynamic_lr``: **dynamic evaluation** (Krause et al., 2018) -- the text is read in segments
+        of ``bptt`` units; each segment is scored first, then a copy of the network takes one SGD
+        step (lr ``dynamic_lr``, gradient norm clipped at ``clip``) on it, and moves ``dynamic_decay``
+        of the way back to the trained weights. Every unit is still predicted before the model has
+        seen it, so this is an online code length, but one that adapts to the text; the model itself
+        is left unchanged. ``None`` (default): the static score."""
         self._require_fitted()
         check_number("streams", streams, lo=1, integer=True)
         check_number("chunk", chunk, lo=1, integer=True)
+        check_number("dynamic_lr", dynamic_lr, lo=0, lo_open=True, allow_none=True)
+        check_number("dynamic_decay", dynamic_decay, lo=0, hi=1)
         ids = self.encode(text, "unk")
         if len(ids) < 2:
-            raise DataError(f"text: expected at least 2 characters to score, got {len(ids)}")
+            what = "subword units" if self.config.units == "bpe" else "characters"
+            raise DataError(f"text: expected at least 2 {what} to score, got {len(ids)}")
         self.net.eval()
-        bpc, n = _stream_bits(self.net, ids, streams, chunk)
+        if dynamic_lr is None:
+            bpc, n = _stream_bits(self.net, ids, streams, chunk, self.unit_chars)
+        else:
+            import copy
+
+            bpc, n = _stream_bits(copy.deepcopy(self.net), ids, streams, self.config.bptt, self.unit_chars,
+                                  dynamic=(dynamic_lr, dynamic_decay, self.config.clip))
         unk = self.chars.unk_id
-        return {"bits_per_char": bpc, "chars_scored": n, "unknown_chars": int((ids == unk).sum())}
+        out = {"bits_per_char": bpc, "chars_scored": n, "units_scored": len(ids) - 1,
+               "unknown_chars": int((ids == unk).sum())}
+        if dynamic_lr is not None:
+            out["dynamic"] = {"lr": dynamic_lr, "decay": dynamic_decay, "segment": self.config.bptt}
+        return out
 
     # -------------------------------------------------------------- sampling
     @torch.no_grad()
     def sample(self, prompt: str, length: int, temperature: float = 1.0, top_k: int | None = None,
                seed: int | None = None, unknown: str = "error") -> str:
-        """``length`` characters continuing ``prompt``: at each step the next-character distribution is
-        ``softmax(logits / temperature)`` restricted to the ``top_k`` most likely characters
-        (``top_k=1``: greedy, whatever the seed), sampled with a generator seeded by ``seed``.
-        ``<pad>``/``<unk>`` are never produced. Returns the continuation only."""
+        """``length`` characters continuing ``prompt``: at each step the next-unit distribution is
+        ``softmax(logits / temperature)`` restricted to the ``top_k`` most likely units (characters,
+        or subwords with ``units="bpe"``; ``top_k=1``: greedy, whatever the seed), sampled with a
+        generator seeded by ``seed``. ``<pad>``/``<unk>`` are never produced. Subword units are drawn
+        until ``length`` characters exist and the last one is cut to fit. Returns the continuation only."""
         self._require_fitted()
         check_sampling(length, temperature, top_k)
         check_number("seed", seed, integer=True, allow_none=True)
@@ -399,11 +446,12 @@ class CharLM:
         else:
             gen.manual_seed(seed)
         self.net.eval()
-        banned = [i for i in (self.chars.index.get(PAD), self.chars.unk_id) if i is not None]
+        banned = [i for i in (self.chars.pad_id, self.chars.unk_id) if i is not None]
         logits, state = self.net(ids.unsqueeze(0))         # read the whole prompt in one call
         last = logits[0, -1]
         out: list[int] = []
-        for _ in range(length):
+        made = 0
+        while made < length:
             scores = last.clone()
             scores[banned] = float("-inf")                 # never emit <pad>/<unk>
             if top_k is not None and top_k < scores.numel():
@@ -415,24 +463,30 @@ class CharLM:
                 probs = torch.softmax(scores / temperature, -1)
                 nxt = int(torch.multinomial(probs, 1, generator=gen))
             out.append(nxt)
+            made += int(self.unit_chars[nxt])
+            if made >= length:
+                break
             logits, state = self.net(torch.tensor([[nxt]]), state)   # one step, state carried
             last = logits[0, -1]
+        if isinstance(self.chars, BPEVocab):
+            return self.chars.decode(out)[:length]
         return "".join(self.chars.decode(out))
 
     # -------------------------------------------------------------- persistence
     def save(self, path, baseline: "NGramCharModel | None" = None, extra: dict | None = None):
         self._require_fitted()
         base = None if baseline is None else ({}, baseline.state())
-        return save_run(path, TASK, replace(self.config, progress=False), self.net, {"chars": self.chars},
+        return save_run(path, TASK, replace(self.config, progress=False), self.net, {self.config.units: self.chars},
                         extra={"history": self.history, **(extra or {})}, baseline=base)
 
     @classmethod
     def load(cls, path) -> "CharLM":
         run = load_run(path, TASK)
         self = cls(config_from_dict(CharLMConfig, run["config"]))
-        if "chars" not in run["vocabs"]:
-            raise CheckpointError("run: expected a 'chars' vocabulary in vocab.json, got none")
-        self.chars = Vocab.from_dict(run["vocabs"]["chars"])
+        units = self.config.units
+        if units not in run["vocabs"]:
+            raise CheckpointError(f"run: expected a {units!r} vocabulary in vocab.json, got {sorted(run['vocabs'])}")
+        self._set_units((BPEVocab if units == "bpe" else Vocab).from_dict(run["vocabs"][units]))
         self.net = CharLMNet(len(self.chars), self.config)
         load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
@@ -470,28 +524,53 @@ def _bar(total: int, on: bool):
     return tqdm(total=total, desc="generate: rounds", leave=False, file=sys.stderr)
 
 
-def _stream_bits(model: nn.Module, ids: Tensor, streams: int, chunk: int) -> tuple[float, int]:
+def _stream_bits(model: nn.Module, ids: Tensor, streams: int, chunk: int, unit_chars: Tensor | None = None,
+                 dynamic: tuple[float, float, float] | None = None) -> tuple[float, int]:
     """Total bits / scored characters over ``ids`` cut into ``streams`` contiguous pieces, each read in
-    chunks of ``chunk`` steps with the state carried (exact for ``streams=1``)."""
+    chunks of ``chunk`` steps with the state carried (exact for ``streams=1``). ``unit_chars[i]``: the
+    characters unit ``i`` covers (``None``: one each). ``dynamic=(lr, decay, clip)``: after scoring
+    each chunk, one SGD step of ``model`` on it (see :meth:`CharLM.evaluate`); ``model`` is changed."""
+
+    def chars(targets: Tensor) -> int:
+        return targets.numel() if unit_chars is None else int(unit_chars[targets].sum())
+
+    params = [p for p in model.parameters() if p.requires_grad] if dynamic else []
+    trained = [p.detach().clone() for p in params]
+
+    def adapt(nll: Tensor, count: int) -> None:
+        lr, decay, clip = dynamic
+        grads = torch.autograd.grad(nll / count, params, allow_unused=True)
+        pairs = [(p, g, p0) for p, g, p0 in zip(params, grads, trained) if g is not None]
+        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for _, g, _ in pairs]))
+        scale = min(1.0, clip / (float(norm) + 1e-12))
+        with torch.no_grad():
+            for p, g, p0 in pairs:
+                p.sub_(g, alpha=lr * scale)
+                if decay:
+                    p.add_(p0 - p, alpha=decay)
+
     was = model.training
     model.eval()
     streams = max(1, min(streams, (len(ids) - 1)))
-    with torch.no_grad():
+    with torch.set_grad_enabled(dynamic is not None):
         x, y = stream_matrix(ids, streams)
         bits, n = 0.0, 0
         state = None
         for s in range(0, x.shape[1], chunk):
             logits, state = model(x[:, s: s + chunk], state)
             nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y[:, s: s + chunk].reshape(-1), reduction="sum")
-            bits += float(nll) / LN2
-            n += y[:, s: s + chunk].numel()
+            bits += float(nll.detach()) / LN2
+            n += chars(y[:, s: s + chunk])
+            if dynamic:                        # scored first, then learned from
+                adapt(nll, y[:, s: s + chunk].numel())
+                state = _detach(state)
         # the characters after the last full row continue that row (same state)
         start = streams * x.shape[1]
         if len(ids) - start >= 2:
             last = tuple(t[:, -1:] for t in state) if isinstance(state, tuple) else state[:, -1:]
             logits, _ = model(ids[start:-1].unsqueeze(0), last)
             bits += float(F.cross_entropy(logits[0], ids[start + 1:], reduction="sum")) / LN2
-            n += len(ids) - start - 1
+            n += chars(ids[start + 1:])
     model.train(was)
     return bits / n, n
 

@@ -18,6 +18,12 @@ characters cost ``-log2 p(<unk>)`` bits each; ``evaluate`` reports how many ther
 they raise a :class:`~rnnkit.errors.DataError` naming them (``unknown="unk"`` feeds ``<unk>`` instead).
 Sampling never emits ``<pad>`` or ``<unk>``.
 
+**Subword units** (``units="bpe"``): the same network reads and predicts BPE units learned on the
+training text (:class:`rnnkit.data.subword.BPEVocab`); every bit count is still divided by characters
+(``unit_chars[i]`` = the characters unit ``i`` covers), ``bptt`` counts units and sampling ``length``
+characters. **Dynamic evaluation** (:meth:`CharLM.evaluate` with ``dynamic_lr``) scores each segment,
+then adapts a copy of the network to it; it is an extra number, never the default one.
+
 Bits per character of a text ``c_0 .. c_{N-1}``: the mean of ``-log2 p(c_t | c_<t)`` over
 ``t = 1 .. N-1`` (the first character has no context and is not scored). Baseline
 (:class:`NGramCharModel`): an interpolated Witten-Bell character n-gram fitted on the training text

@@ -408,7 +408,10 @@ class CharLM:
         step (lr ``dynamic_lr``, gradient norm clipped at ``clip``) on it, and moves ``dynamic_decay``
         of the way back to the trained weights. Every unit is still predicted before the model has
         seen it, so this is an online code length, but one that adapts to the text; the model itself
-        is left unchanged. ``None`` (default): the static score."""
+        is left unchanged. With ``streams > 1`` the pieces are read side by side and adapt one shared
+        copy, so a piece also learns from text that comes later in the others (an online code in the
+        interleaved order, not the text's); ``streams=1`` (default) is the exact protocol.
+        ``None`` (default): the static score."""
         self._require_fitted()
         check_number("streams", streams, lo=1, integer=True)
         check_number("chunk", chunk, lo=1, integer=True)

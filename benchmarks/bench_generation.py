@@ -72,6 +72,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dynamic-lrs", type=float, nargs="*", default=[0.03, 0.1, 0.3, 1.0],
                     help="dynamic-evaluation lrs tried on the validation works (none: static only)")
     ap.add_argument("--dynamic-val-chars", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=0, help="CharLMConfig.seed (initialisation, resets)")
     ap.add_argument("--run", default=None, help="also save the first recipe's run folder here")
     ap.add_argument("--out", default="bench_generation.json")
     ap.add_argument("--png", default=None)
@@ -90,8 +91,9 @@ def main(argv=None) -> int:
             else dict(bptt=a.bptt)
         cfg = CharLMConfig(cell=a.cell, hidden_size=a.hidden_size, num_layers=a.num_layers,
                            batch_size=a.batch_size, chunks_per_round=a.chunks_per_round,
-                           val_chars=a.val_chars, max_seconds=a.minutes * 60, progress=False, **units, **RECIPES[name])
-        torch.manual_seed(0)
+                           val_chars=a.val_chars, max_seconds=a.minutes * 60, progress=False, seed=a.seed,
+                           **units, **RECIPES[name])
+        torch.manual_seed(a.seed)
         lm = CharLM(cfg).fit(sp["train"], sp["val"])
         load1 = os.getloadavg()
         t = time.perf_counter()

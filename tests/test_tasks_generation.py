@@ -340,7 +340,8 @@ def test_bpe_sampling_save_load_and_errors(bpe_lm, tmp_path):
     assert again.config.units == "bpe" and again.chars == bpe_lm.chars
     assert again.bits_per_char(TEXT[:200]) == bpe_lm.bits_per_char(TEXT[:200])
     assert again.sample("the", 50, temperature=0.9, seed=4) == bpe_lm.sample("the", 50, temperature=0.9, seed=4)
-    for kw in (dict(units="words"), dict(units="bpe", bpe_vocab=2), dict(bpe_vocab=1.5)):
+    for kw in (dict(units="words"), dict(units="bpe", bpe_vocab=2), dict(bpe_vocab=1.5),
+               dict(units="bpe", min_freq=2)):
         with pytest.raises(ConfigError):
             CharLMConfig(**kw)
 

@@ -193,6 +193,9 @@ class CharLMConfig:
         check_choice("cell", self.cell, LM_CELLS)
         check_choice("units", self.units, LM_UNITS)
         check_number("bpe_vocab", self.bpe_vocab, lo=3, integer=True)
+        if self.units == "bpe" and self.min_freq != 1:
+            raise ConfigError(f"min_freq: applies to units='chars' only (BPE keeps every training character), "
+                              f"expected 1 with units='bpe', got {self.min_freq!r}")
         check_choice("schedule", self.schedule, LM_SCHEDULES)
         check_choice("precision", self.precision, LM_PRECISIONS)
         check_number("warmup", self.warmup, lo=0, hi=0.5)

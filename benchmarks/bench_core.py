@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 
 import torch
 
 import rnnkit
-from rnnkit.bench import infer_step, time_interleaved, train_step
+from rnnkit.bench import infer_step, machine_info, time_interleaved, train_step
 
 DEFAULT_SHAPES = [(1, 100, 64, 128), (32, 100, 64, 128), (64, 200, 128, 256)]
 CELLS = {"lstm": rnnkit.LSTM, "gru": rnnkit.GRU, "elman": rnnkit.ElmanRNN}
@@ -53,10 +52,7 @@ def main(argv=None):
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     shapes = [tuple(int(v) for v in s.split(",")) for s in args.shapes] if args.shapes else DEFAULT_SHAPES
-    machine = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-               "torch": torch.__version__, "threads": torch.get_num_threads(), "device": args.device}
-    if args.device == "cuda":
-        machine["gpu"] = torch.cuda.get_device_name()
+    machine = machine_info(args.device)
     print(f"# machine: {machine}")
     header = f"| cell | B,T,I,H | mode | torch.nn ms | " + " | ".join(f"{e} ms (x)" for e in args.engines) + " |"
     print(header)

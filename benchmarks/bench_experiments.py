@@ -183,15 +183,10 @@ def _table(group: list[dict], cpu_ms: dict, timing_threads: int = 2) -> list[str
 def _machine() -> dict:
     import torch
 
+    from rnnkit.bench import cpu_model
+
     info = {"python": sys.version.split()[0], "torch": torch.__version__, "cpu_count": os.cpu_count(),
-            "platform": platform.platform(), "processor": platform.processor()}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu_model"] = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+            "platform": platform.platform(), "processor": platform.processor(), "cpu_model": cpu_model()}
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info

@@ -43,17 +43,6 @@ RECIPES = {
 }
 
 
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=10.0)
@@ -80,6 +69,7 @@ def main(argv=None) -> int:
 
     import torch
 
+    from rnnkit.bench import cpu_model
     from rnnkit.tasks.generation import SHAKESPEARE_SPLIT_RULE, CharLM, CharLMConfig, NGramCharModel, shakespeare_split
 
     torch.set_num_threads(a.threads)
@@ -126,7 +116,7 @@ def main(argv=None) -> int:
         base[f"ngram{order}"] = {"bits_per_char": m.bits_per_char(sp["test"]), "seconds": time.perf_counter() - t}
     result = {"runs": runs, "baselines": base, "train_chars": len(sp["train"]),
               "machine": {"cpu_count": os.cpu_count(), "torch_threads": a.threads, "torch": torch.__version__,
-                          "python": platform.python_version(), "cpu": _cpu_name()},
+                          "python": platform.python_version(), "cpu": cpu_model()},
               "works": sp["works"]}
     with open(a.out, "w") as f:
         json.dump(result, f, indent=1)

@@ -28,15 +28,9 @@ JOBS = ("classify-rnn", "classify-ff", "tsc", "tag", "tsc-cv")
 def _machine(threads: int) -> dict:
     import torch
 
-    cpu = ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores_visible": os.cpu_count(), "torch_threads": threads, "torch": torch.__version__,
+    from rnnkit.bench import cpu_model
+
+    return {"cpu": cpu_model(), "cores_visible": os.cpu_count(), "torch_threads": threads, "torch": torch.__version__,
             "python": platform.python_version()}
 
 

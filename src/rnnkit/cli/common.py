@@ -5,8 +5,12 @@
   defaults < config file < flags typed on the command line.
 * ``--seed`` and ``--out DIR`` where a command trains or writes files.
 * Usage errors (bad flags, bad values: :class:`UsageError`, and :class:`~rnnkit.errors.ConfigError`
-  raised from a command) exit 2; runtime errors exit 1 with one line on stderr (the traceback only
-  with ``--debug``).
+  raised from a command) exit 2; runtime errors (``DataError``, ``CheckpointError``, ...) exit 1. Either
+  way stderr gets exactly one line (argparse's own errors too: :class:`Parser`); the traceback only
+  with ``--debug``.
+* Checked before any work starts (:func:`check_out_dir`, :func:`check_memory`): an output folder that
+  is a file, lies under a file or is not writable, and sizes whose weights, gradients and optimizer
+  state cannot fit in the memory available -- both usage errors (exit 2) that name the flag.
 * ``--quiet`` turns progress output off (it is also off when stderr is not a terminal).
 
 A command module defines ``add_parser(subparsers) -> argparse.ArgumentParser`` and
@@ -18,17 +22,28 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import tomllib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rnnkit.errors import RnnkitError
+from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
-__all__ = ["UsageError", "add_common", "apply_config", "print_result", "to_jsonable"]
+__all__ = ["UsageError", "Parser", "add_common", "apply_config", "print_result", "to_jsonable", "check_out_dir",
+           "available_memory", "rnn_params", "training_bytes", "check_memory", "read_numbered_lines", "load_run"]
 
 
 class UsageError(RnnkitError, ValueError):
     """A command was called with flags or values that make no sense (exit code 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose usage errors are one line on stderr (``PROG: error: MESSAGE (see
+    PROG --help)``) instead of the usage block; exit code 2 as argparse. Sub-parsers inherit it."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 def add_common(parser: argparse.ArgumentParser, *, seed: bool = False, out: bool = False,
@@ -192,3 +207,156 @@ def print_result(result: dict, as_json: bool) -> None:
         if isinstance(value, (dict, list)):
             value = json.dumps(value)
         print(f"{key}: {value}")
+
+
+# ------------------------------------------------------------------ checks before any work starts
+def check_out_dir(path: str | os.PathLike | None, flag: str = "--out") -> None:
+    """Refuse an output folder that cannot be written, before any fitting (:class:`UsageError`, exit 2).
+
+    ``path`` may not exist yet (it is created later); it must not be an existing file, its nearest
+    existing ancestor must be a folder (not a file) and that folder must be writable. ``None``: no check.
+    """
+    if path is None:
+        return
+    p = Path(path)
+    try:
+        if p.exists() and not p.is_dir():
+            raise UsageError(f"{flag}: expected a folder, got {str(p)!r} (an existing file)")
+        q = p
+        while not q.exists() and q != q.parent:
+            q = q.parent
+        if not q.is_dir():
+            raise UsageError(f"{flag}: expected a folder path, got {str(p)!r} ({str(q)!r} is a file, not a folder)")
+        if not os.access(q, os.W_OK | os.X_OK):
+            raise UsageError(f"{flag}: expected a writable folder, got {str(p)!r} ({str(q)!r} is not writable)")
+    except OSError as e:  # e.g. a parent folder that cannot be read
+        raise UsageError(f"{flag}: expected a usable folder path, got {str(p)!r} ({e.strerror or e})") from None
+
+
+def available_memory(device: str = "cpu") -> int | None:
+    """Bytes of memory a run can still use: ``MemAvailable`` of ``/proc/meminfo`` (else the available
+    pages from ``os.sysconf``), capped by a cgroup ``memory.max``; on ``cuda`` the device's free memory.
+    ``None`` when it cannot be told."""
+    if str(device).startswith("cuda"):
+        import torch
+
+        return int(torch.cuda.mem_get_info()[0]) if torch.cuda.is_available() else None
+    avail = None
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if avail is None:
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            return None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            avail = min(avail, int(limit))
+    except OSError:
+        pass
+    return avail
+
+
+GATES = {"lstm": 4, "gru": 3, "elman": 1, "rnn": 1}
+BYTES_PER_PARAM = 16  # float32 weight + gradient + Adam's two moments
+
+
+def rnn_params(cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
+               bidirectional: bool = False) -> int:
+    """Parameters of a stacked (bi)directional ``cell`` layer (unknown cells count as LSTMs)."""
+    g, d = GATES.get(cell, 4), 2 if bidirectional else 1
+    total, inp = 0, input_size
+    for _ in range(num_layers):
+        total += d * g * hidden_size * (inp + hidden_size + 2)
+        inp = d * hidden_size
+    return total
+
+
+def training_bytes(params: int, activations: int = 0) -> int:
+    """Memory to train ``params`` parameters with Adam (16 bytes each) plus ``activations`` float32 values
+    kept for the backward pass."""
+    return BYTES_PER_PARAM * params + 4 * activations
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1024 or unit == "PB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PB"  # pragma: no cover
+
+
+def check_memory(args: argparse.Namespace, need: Callable[[argparse.Namespace], int], flags: Sequence[str],
+                 device: str = "cpu", what: str = "weights, gradients and Adam state, plus one batch of "
+                                                    "activations") -> None:
+    """Refuse sizes whose estimated memory ``need(args)`` (bytes) exceeds :func:`available_memory`, before
+    any allocation: a :class:`~rnnkit.errors.ConfigError` (exit 2) naming the flag among ``flags`` whose
+    typed value costs the most (the one whose default would lower the estimate most) and the memory.
+    Values below 1 are left to the configs' own checks."""
+    dests = {f: f.lstrip("-").replace("-", "_") for f in flags}
+    for d in dests.values():
+        v = getattr(args, d, None)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 1:
+            return
+    total = need(args)
+    avail = available_memory(device)
+    if avail is None or total <= avail:
+        return
+    parser = getattr(args, "_parser", None)
+    drops = {}
+    for flag, d in dests.items():
+        default = parser.get_default(d) if parser is not None else None
+        if default is None or default == getattr(args, d, None):
+            continue
+        trial = argparse.Namespace(**{**vars(args), d: default})
+        drops[flag] = total - need(trial)
+    flag = max(drops, key=drops.get) if drops else flags[0]
+    raise ConfigError(f"{flag}: expected a size that fits in memory ({_size(avail)} available on {device}), got "
+                      f"{_shown(getattr(args, dests[flag], None))}, which would need about {_size(total)} ({what})")
+
+
+def _shown(value: Any) -> str:
+    """A flag value as typed: lists space-separated, tuples (``B,T,I,H``) comma-separated."""
+    if isinstance(value, list):
+        return " ".join(_shown(v) for v in value)
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def read_numbered_lines(path: str | os.PathLike, flag: str = "--input") -> tuple[list[str], list[int]]:
+    """The lines of a UTF-8 file (``"-"``: stdin) and their 1-based line numbers. A blank (or
+    whitespace-only) line is a :class:`~rnnkit.errors.DataError` naming it: one input per line, so no
+    prediction is ever paired with the wrong line. The final newline ends the last line."""
+    from rnnkit.data.text import read_utf8
+
+    name = "<stdin>" if str(path) == "-" else str(path)
+    lines = read_utf8(path, flag).split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    for i, ln in enumerate(lines, 1):
+        if not ln.strip():
+            raise DataError(f"{flag}: expected one non-blank input per line, got a blank line {i} in {name!r}")
+    return lines, list(range(1, len(lines) + 1))
+
+
+def load_run(loader: Callable[[Any], Any], path: str | os.PathLike, flag: str = "--run") -> Any:
+    """``loader(path)`` for a run folder named by ``flag``; a corrupt folder that the loader reports with
+    an untyped or config error (bad JSON, a missing key, a wrong type or value) becomes a
+    :class:`~rnnkit.errors.CheckpointError` naming the folder (exit 1, never a usage error)."""
+    try:
+        return loader(path)
+    except (CheckpointError, DataError):
+        raise
+    except (ConfigError, KeyError, IndexError, TypeError, ValueError) as e:
+        detail = " ".join(str(e).split()) or type(e).__name__
+        raise CheckpointError(f"{flag}: expected a valid run folder, got {str(path)!r} "
+                              f"({type(e).__name__}: {detail})") from e

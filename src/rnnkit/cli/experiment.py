@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rnnkit.cli.common import UsageError, add_common
+from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, rnn_params, training_bytes
 from rnnkit.errors import ConfigError
 
 __all__ = ["add_parser", "run"]
@@ -74,6 +74,19 @@ def _options(args) -> dict:
             "max_seconds": args.max_seconds, "device": args.device}
 
 
+def _memory_check(args, cells: list[str], default_length: int) -> None:
+    """Refuse sizes that cannot fit before any training (the largest cell counts; input of a few features)."""
+    import torch
+
+    def need(a) -> int:
+        T = a.length if a.length is not None else default_length
+        return max(training_bytes(rnn_params(c.split("-")[0], 10, a.hidden_size), a.batch_size * T * 6 * a.hidden_size)
+                   for c in cells)
+
+    cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+    check_memory(args, need, ["--hidden-size", "--batch-size", "--length"], device="cuda" if cuda else "cpu")
+
+
 def _list() -> dict:
     from rnnkit.experiments import CELLS, EXPERIMENTS, compare_cells
 
@@ -124,6 +137,8 @@ def run(args) -> dict:
             raise ConfigError(f"cells: expected distinct names, got {cells}")
     except ConfigError as e:
         raise UsageError(str(e)) from None
+    check_out_dir(args.out)
+    _memory_check(args, cells, cfgs[0].length)
     if not args.quiet:
         c0 = cfgs[0]
         print(f"rnnkit experiment: {name} T={c0.length}, {c0.steps} steps, cells {', '.join(cells)} ({c0.device})",

@@ -19,10 +19,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import UsageError, add_common, to_jsonable
+from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, rnn_params, to_jsonable, \
+    training_bytes
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["add_parser", "run", "load_input"]
+
+SIZE_FLAGS = ["--hidden-size", "--num-layers", "--lookback", "--horizon"]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -111,6 +114,36 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--backtest: expected a number of folds >= 0, got {args.backtest}")
     if args.future_covariates and args.future_csv is None:
         raise UsageError("--future-covariates: expected --future-csv with their values for the forecast period, got none")
+    check_out_dir(args.out)
+    check_memory(args, _memory_need, SIZE_FLAGS)
+
+
+def _memory_need(args: argparse.Namespace) -> int:
+    """Estimated training memory from the size flags (a few input features; the lookback at most 192
+    when chosen by validation; batches of 64 windows)."""
+    lookback = args.lookback if args.lookback is not None else 192
+    horizon = args.horizon or 1
+    params = rnn_params(args.cell, 4, args.hidden_size, args.num_layers) + (args.hidden_size + 1) * horizon * 3
+    return training_bytes(params, 64 * lookback * args.num_layers * 6 * args.hidden_size)
+
+
+def _check_period(args: argparse.Namespace, data: Any, parse_args: dict[str, Any], name: str) -> None:
+    """``--period`` at most half the shortest series (two full seasons), checked before any fitting."""
+    import pandas as pd
+
+    if args.period is None:
+        return
+    if args.period < 2:
+        raise UsageError(f"--period: expected a seasonal period >= 2, got {args.period}")
+    id_col = parse_args.get("id_col")
+    if isinstance(data, pd.DataFrame) and id_col is not None and id_col in data.columns:
+        sizes = data.groupby(id_col, sort=True).size()
+        sid, n = str(sizes.idxmin()), int(sizes.min())
+    else:
+        sid, n = name, len(data)
+    if args.period > n // 2:
+        raise UsageError(f"--period: expected at most half the shortest series ({n // 2}: series {sid!r} has {n} "
+                         f"values, two seasons must fit), got {args.period}")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -121,6 +154,7 @@ def run(args: argparse.Namespace) -> dict:
 
     _check_args(args)
     data, parse_args, name = load_input(args)
+    _check_period(args, data, parse_args, name)
     try:
         forecaster = Forecaster(args.cell, horizon=args.horizon, strategy=args.strategy, interval=args.interval,
                                 level=args.level, lookback=args.lookback, hidden_size=args.hidden_size,

@@ -25,9 +25,21 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import UsageError, add_common
+from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, load_run, rnn_params, \
+    training_bytes
 
 __all__ = ["add_parser", "run"]
+
+SIZE_FLAGS = ["--embed-dim", "--hidden-size", "--num-layers", "--batch-size", "--bptt", "--bpe-vocab"]
+
+
+def _memory_need(args) -> int:
+    """Estimated training memory from the size flags (characters count as a 256-symbol vocabulary)."""
+    V = args.bpe_vocab if args.units == "bpe" else 256
+    params = V * args.embed_dim + rnn_params(args.cell, args.embed_dim, args.hidden_size, args.num_layers) \
+        + (args.hidden_size + 1) * V
+    acts = args.batch_size * args.bptt * (args.embed_dim + args.num_layers * 6 * args.hidden_size + 2 * V)
+    return training_bytes(params, acts)
 
 
 def add_parser(sub):
@@ -118,6 +130,8 @@ def run(args) -> dict[str, Any]:
 
         if args.out is None:
             raise UsageError("--out: expected a folder for the run, got none")
+        check_out_dir(args.out)
+        check_memory(args, _memory_need, SIZE_FLAGS)
         if args.threads is not None:
             if args.threads < 1:
                 raise UsageError(f"--threads: expected a positive int, got {args.threads}")
@@ -142,7 +156,7 @@ def run(args) -> dict[str, Any]:
         lm.save(args.out, baseline=base, extra=extra)
         return result
 
-    lm = CharLM.load(args.run)
+    lm = load_run(CharLM.load, args.run)
     if args.action in ("sample", "predict"):
         if args.action == "sample":
             prompts = [args.prompt]

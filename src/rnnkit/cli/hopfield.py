@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import UsageError, add_common, to_jsonable
+from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, to_jsonable
 from rnnkit.errors import ConfigError
 
 __all__ = ["add_parser", "run"]
@@ -127,6 +127,21 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+def _memory_need(args: argparse.Namespace) -> int:
+    """float32 bytes of the largest network: N x N weights (and Storkey's N x N fields), P x N patterns
+    and recall states, and for the modern network the P x P similarities of P cues."""
+    if args._experiment == "digits":
+        return 0
+    N = max(args.sizes) if args._experiment == "capacity" else args.n_units
+    P = args.n_patterns if args._experiment == "robustness" else int(max(args.loads) * N) + 1
+    modern = P * P if args._experiment == "modern-capacity" else 0
+    return 4 * (4 * N * N + 4 * P * N + modern)
+
+
+SIZE_FLAGS = {"capacity": ["--sizes", "--loads"], "robustness": ["--n-units", "--n-patterns"], "digits": [],
+              "modern-capacity": ["--n-units", "--loads"]}
+
+
 def _kwargs(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
     return {n: getattr(args, n) for n in names}
 
@@ -151,6 +166,11 @@ def run(args: argparse.Namespace) -> dict:
         raise UsageError(f"--picture-rule: expected one of --rules {args.rules}, got {args.picture_rule!r}")
     if name == "digits" and len(set(args.classes)) != len(args.classes):
         raise UsageError(f"--classes: expected distinct digits, got {args.classes}")
+    out = Path(args.out) if args.out is not None else Path("runs") / f"hopfield-{name}"
+    check_out_dir(out)
+    if SIZE_FLAGS[name]:
+        check_memory(args, _memory_need, SIZE_FLAGS[name], device=args.device,
+                     what="weights, patterns and recall states")
     if args.threads is not None:
         import torch
 
@@ -159,7 +179,6 @@ def run(args: argparse.Namespace) -> dict:
         result = experiment(**_kwargs(args, names), seed=args.seed, device=args.device)
     except ConfigError as e:  # a flag value the experiment rejects (e.g. an unknown --device)
         raise UsageError(str(e)) from e
-    out = Path(args.out) if args.out is not None else Path("runs") / f"hopfield-{name}"
     out.mkdir(parents=True, exist_ok=True)
     png = plot(result, out / f"{name}.png")
     json_path = out / f"{name}.json"

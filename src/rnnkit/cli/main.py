@@ -1,8 +1,9 @@
 """``rnnkit`` entry point: only registers the commands (one module each under ``rnnkit.cli``).
 
-Exit codes: 0 ok, 1 runtime error (one line on stderr; the traceback with ``--debug``), 2 usage error
-(argparse's own errors, :class:`~rnnkit.cli.common.UsageError`, :class:`~rnnkit.errors.ConfigError`),
-130 interrupted.
+Exit codes: 0 ok, 1 runtime error (``DataError``, ``CheckpointError``, ...), 2 usage error (argparse's
+own errors, :class:`~rnnkit.cli.common.UsageError`, :class:`~rnnkit.errors.ConfigError`: bad flag values,
+an unwritable ``--out``, sizes that cannot fit in memory), 130 interrupted. An error is one line on
+stderr (the traceback only with ``--debug``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import importlib
 import sys
 import traceback
 
-from rnnkit.cli.common import UsageError, apply_config, print_result
+from rnnkit.cli.common import Parser, UsageError, apply_config, print_result
 from rnnkit.errors import ConfigError
 
 # Command name -> module under rnnkit.cli defining add_parser(subparsers) and run(args).
@@ -49,7 +50,7 @@ def _unavailable(name: str, module: str, error: BaseException):
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``rnnkit`` parser with every command in :data:`COMMANDS` registered."""
-    parser = argparse.ArgumentParser(prog="rnnkit", description="Recurrent neural networks on PyTorch.")
+    parser = Parser(prog="rnnkit", description="Recurrent neural networks on PyTorch.")
     from rnnkit import __version__
 
     parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")

@@ -19,9 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.cli.classify import _bool, _run_extra, add_actions, require_run_out
-from rnnkit.cli.common import UsageError
+from rnnkit.cli.common import UsageError, check_memory, load_run, rnn_params, training_bytes
 
 __all__ = ["add_parser", "run"]
+
+SIZE_FLAGS = ["--word-dim", "--char-dim", "--char-hidden", "--hidden-size", "--num-layers", "--batch-size",
+              "--max-len"]
+
+
+def _memory_need(args) -> int:
+    """Estimated training memory from the size flags (vocabularies not known yet: counted as small)."""
+    char = rnn_params(args.cell, args.char_dim, args.char_hidden, 1, True)
+    inp = args.word_dim + 2 * args.char_hidden
+    params = char + rnn_params(args.cell, inp, args.hidden_size, args.num_layers, True)
+    acts = args.batch_size * args.max_len * (inp + args.num_layers * 12 * args.hidden_size + 12 * args.char_hidden)
+    return training_bytes(params, acts)
 
 
 def add_parser(sub):
@@ -65,6 +77,7 @@ def run(args) -> dict[str, Any]:
 
     if args.action == "train":
         out = require_run_out(args)
+        check_memory(args, _memory_need, SIZE_FLAGS)
         data, ds = _load(args)
         if args.limit is not None:
             data = data[: args.limit]
@@ -88,7 +101,7 @@ def run(args) -> dict[str, Any]:
                                                 "split_seed": args.seed, "limit": args.limit})
         return result
 
-    tagger = SequenceTagger.load(args.run)
+    tagger = load_run(SequenceTagger.load, args.run)
     if args.action == "predict":
         from rnnkit.data.text import read_conll_tokens
 

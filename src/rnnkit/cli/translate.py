@@ -24,9 +24,21 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.cli.classify import add_actions, require_run_out
-from rnnkit.cli.common import UsageError
+from rnnkit.cli.common import UsageError, check_memory, load_run, rnn_params, training_bytes
 
 __all__ = ["add_parser", "run"]
+
+SIZE_FLAGS = ["--embed-dim", "--enc-hidden", "--dec-hidden", "--batch-size", "--max-len"]
+
+
+def _memory_need(args) -> int:
+    """Estimated training memory from the size flags (BiLSTM encoder, LSTM decoder, attention; the
+    character vocabularies are not known yet and count as small)."""
+    E, He, Hd = args.embed_dim, args.enc_hidden, args.dec_hidden
+    params = (rnn_params("lstm", E, He, 1, True) + rnn_params("lstm", E, Hd) + 2 * He * Hd
+              + (2 * He + Hd) * Hd + 2 * He * Hd)
+    acts = args.batch_size * args.max_len * (2 * E + 12 * He + 8 * Hd + args.max_len)
+    return training_bytes(params, acts)
 
 
 def add_parser(sub):
@@ -90,6 +102,7 @@ def run(args) -> dict[str, Any]:
         import torch
 
         out = require_run_out(args)
+        check_memory(args, _memory_need, SIZE_FLAGS)
         _positive("threads", args.threads)
         if args.threads is not None:
             torch.set_num_threads(args.threads)
@@ -114,7 +127,7 @@ def run(args) -> dict[str, Any]:
                                "limit": args.limit})
         return result
 
-    model = Translator.load(args.run)
+    model = load_run(Translator.load, args.run)
     _positive("beam", args.beam)
     if args.action == "predict":
         from rnnkit.data.text import read_text_lines

@@ -17,10 +17,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.classify import _bool, add_actions, require_run_out
-from rnnkit.cli.common import UsageError
+from rnnkit.cli.classify import _bool, add_actions, memory_need, require_run_out
+from rnnkit.cli.common import UsageError, check_memory, load_run
 
 __all__ = ["add_parser", "run"]
+
+SIZE_FLAGS = ["--hidden-size", "--num-layers", "--patch", "--batch-size", "--max-len"]
 
 
 def add_parser(sub):
@@ -83,6 +85,7 @@ def run(args) -> dict[str, Any]:
 
     if args.action == "train":
         out = require_run_out(args)
+        check_memory(args, memory_need, SIZE_FLAGS)
         if args.dataset is not None:
             if args.ts is not None or args.csv is not None:
                 raise UsageError("input: expected one of --dataset, --ts, --csv, got several")
@@ -115,7 +118,7 @@ def run(args) -> dict[str, Any]:
         clf.save(out, baseline=base, extra={"dataset": args.dataset})
         return result
 
-    clf = TimeSeriesClassifier.load(args.run)
+    clf = load_run(TimeSeriesClassifier.load, args.run)
     if args.action == "predict":
         X, _ = _read_file(args, need_labels=False)
         preds = clf.predict(X)

@@ -1,9 +1,20 @@
-"""Forecasting benchmark: every bundled series, rolling-origin backtest (3 folds), default LSTM and GRU
-next to the baselines (naive, seasonal naive, drift, ETS), plus the time of fit + 3-fold backtest on a
-2,000-point series.
+"""Forecasting benchmark.
+
+Bundled series (default): rolling-origin backtest (3 folds), default LSTM and GRU next to the baselines
+(naive, seasonal naive, drift, ETS), plus the time of fit + 3-fold backtest on a 2,000-point series.
 
     python benchmarks/bench_forecast.py                 # all series, markdown table on stdout
     python benchmarks/bench_forecast.py --only co2,nile --json results.json
+
+Collections of real public series (``rnnkit.data.collections``; one fit per series, or one global fit
+per frequency group for global models; the held-out tail of each series is scored with MASE scaled by
+its in-sample seasonal naive): seasonal naive, naive, ETS (AICc season), Theta, ETS+Theta, rnnkit's
+default LSTM, LSTM+ETS+Theta, the ES-RNN hybrid and ``auto`` side by side, from one rolling-origin
+validation run on the training parts:
+
+    python benchmarks/bench_forecast.py --collection mixed --part holdout
+    python benchmarks/bench_forecast.py --collection short --part all --cache runs/bench_cache
+    python benchmarks/bench_forecast.py --timing-auto   # auto fit + 3-fold backtest on co2
 
 Horizons are one natural cycle ahead (a year of weeks/months/quarters, a day of hours), or a few steps
 for yearly data. Numbers depend on the machine; docs/forecasting.md records a run and the machine.
@@ -82,7 +93,18 @@ def main(argv=None) -> int:
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--json", default=None, help="also write the results to this JSON file")
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--collection", default=None, help="a collection of rnnkit.data.collections (e.g. mixed, short)")
+    ap.add_argument("--part", default="all", choices=("dev", "holdout", "all"))
+    ap.add_argument("--models", default=None, help="comma-separated candidates (default: all)")
+    ap.add_argument("--cache", default=None, help="folder for per-candidate validation/forecast caches")
+    ap.add_argument("--origins", type=int, default=2, help="validation windows for auto")
+    ap.add_argument("--timing-auto", action="store_true", help="auto fit + 3-fold backtest on co2")
     args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    if args.collection or args.timing_auto:
+        from bench_collections import run_collection_cli
+
+        return run_collection_cli(args)
     names = args.only.split(",") if args.only else list(HORIZONS)
     rows = []
     for name in names:

@@ -1,0 +1,159 @@
+"""The collection part of bench_forecast.py: every candidate, simple combinations and ``auto`` on a
+collection of real series, scored on the held-out tails (see bench_forecast.py's docstring)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rnnkit.data.collections import CollectionSeries, load_collection, split
+from rnnkit.tasks.forecasting.auto import AutoForecaster, ValidationSet, rolling_validation
+from rnnkit.tasks.forecasting.candidates import SeriesInput
+from rnnkit.tasks.forecasting.metrics import mase
+
+BASELINES = ("seasonal_naive", "naive", "ets", "theta")
+
+
+def to_input(s: CollectionSeries) -> SeriesInput:
+    n = s.values.size - s.horizon
+    idx = s.index(n)
+    if not isinstance(idx, pd.DatetimeIndex) and s.freq:
+        idx = pd.date_range("2000-01-01", periods=n, freq=s.freq)   # nominal dates (the source has none)
+    return SeriesInput(s.id, s.train, s.period, idx)
+
+
+def candidates(names: list[str], local_nets: bool) -> dict:
+    from rnnkit.tasks.forecasting.neural import ForecasterCandidate
+    from rnnkit.tasks.forecasting.statistical import statistical_candidates
+
+    out = dict(statistical_candidates())
+    mode = "local" if local_nets else "global"
+    out["lstm"] = ForecasterCandidate("lstm", mode=mode)
+    try:
+        from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate
+        out["esrnn"] = ESRNNCandidate()
+    except ImportError:
+        pass
+    return {k: v for k, v in out.items() if k in names} if names else out
+
+
+def validation_for(name: str, cand, inputs: list[SeriesInput], horizon: int, origins: int,
+                   cache: Path | None, tag: str) -> tuple[ValidationSet, float, float]:
+    path = cache / f"{tag}_{name}.npz" if cache else None
+    if path is not None and path.exists():
+        meta = json.loads(path.with_suffix(".json").read_text())
+        return ValidationSet.load(path), meta["wall_s"], meta["cpu_s"]
+    t0, c0 = time.perf_counter(), time.process_time()
+    v = rolling_validation({name: cand}, inputs, horizon, origins)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        v.save(path)
+        path.with_suffix(".json").write_text(json.dumps({"wall_s": wall, "cpu_s": cpu}))
+    return v, wall, cpu
+
+
+def combos(final: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    out = dict(final)
+    if "ets" in final and "theta" in final:
+        out["ets+theta"] = (final["ets"] + final["theta"]) / 2
+        if "lstm" in final:
+            out["lstm+ets+theta"] = (final["lstm"] + final["ets"] + final["theta"]) / 3
+        if "esrnn" in final:
+            out["esrnn+ets+theta"] = (final["esrnn"] + final["ets"] + final["theta"]) / 3
+    return out
+
+
+def run_collection(name: str, part: str, models: list[str], origins: int, cache: Path | None) -> dict:
+    series = split(load_collection(name), part)
+    local_nets = name == "mixed"
+    groups: dict[tuple[int, int], list[CollectionSeries]] = {}
+    for s in series:
+        groups.setdefault((s.period, s.horizon), []).append(s)
+    rows: list[dict] = []
+    timing: dict[str, dict[str, float]] = {}
+    choices = {}
+    for (period, horizon), members in sorted(groups.items()):
+        inputs = [to_input(s) for s in members]
+        tag = f"{name}_{part}_m{period}_h{horizon}"
+        vset = None
+        for cname, cand in candidates(models, local_nets).items():
+            v, wall, cpu = validation_for(cname, cand, inputs, horizon, origins, cache, tag)
+            vset = v if vset is None else vset.merge(v)
+            t = timing.setdefault(cname, {"wall_s": 0.0, "cpu_s": 0.0})
+            t["wall_s"] += wall
+            t["cpu_s"] += cpu
+            print(f"  {tag} {cname}: {wall:.0f}s wall, {cpu:.0f}s cpu", file=sys.stderr, flush=True)
+        final = combos(vset.final)
+        for sel in ("pooled", "shrunk"):
+            auto = AutoForecaster(selection=sel)      # selection and combination only: from vset
+            if local_nets:   # one call per series: each series chooses on its own validation windows
+                final[f"auto_{sel}"] = np.concatenate([auto.forecast_from(vset.subset([i]))
+                                                       for i in range(len(members))])
+            else:
+                final[f"auto_{sel}"] = auto.forecast_from(vset)
+                choices[f"{tag}:{sel}"] = auto.report_
+        for i, s in enumerate(members):
+            row = {"id": s.id, "period": period, "horizon": horizon, "n": s.values.size - horizon}
+            for k, f in final.items():
+                row[k] = mase(s.test, f[i], s.train, period)
+            rows.append(row)
+    return {"collection": name, "part": part, "rows": rows, "timing": timing, "choices": choices}
+
+
+def summary(res: dict) -> str:
+    df = pd.DataFrame(res["rows"])
+    models = [c for c in df.columns if c not in ("id", "period", "horizon", "n")]
+    base = [b for b in ("seasonal_naive", "naive", "ets", "theta", "ets+theta") if b in df.columns]
+    best_base = df[base].min(axis=1)
+    ref = min((df[b].mean(), b) for b in ("ets", "theta", "ets+theta") if b in df.columns)
+    lines = [f"{res['collection']} ({res['part']}): {len(df)} series; MASE on the held-out tails",
+             "", "| model | mean MASE | median | vs best of ETS/Theta/ETS+Theta | beats sNaive | > 1.5x best baseline | worst series (ratio to best baseline) |",
+             "|---|---|---|---|---|---|---|"]
+    for m in models:
+        v = df[m]
+        ratio = v / best_base.replace(0, np.nan)
+        worst = ratio.idxmax()
+        beats = (v < df["seasonal_naive"]).mean() * 100
+        lines.append(f"| {m} | {v.mean():.3f} | {v.median():.3f} | {100 * (v.mean() / ref[0] - 1):+.1f}% | "
+                     f"{beats:.0f}% | {(ratio > 1.5).sum()} | {df.loc[worst, 'id']} ({ratio[worst]:.2f}) |")
+    lines.append(f"\nbest statistical reference: {ref[1]} {ref[0]:.3f}")
+    t = res["timing"]
+    lines.append("time per candidate (validation origins + final; wall / process CPU, s): " +
+                 ", ".join(f"{k} {v['wall_s']:.0f}/{v['cpu_s']:.0f}" for k, v in t.items()))
+    for k, rep in res["choices"].items():
+        lines.append(f"auto {k}: {rep['why']}; per series {rep['chosen_per_series'] if len(rep['chosen_per_series']) < 6 else len(rep['chosen_per_series'])} kinds")
+    return "\n".join(lines)
+
+
+def run_collection_cli(args) -> int:
+    machine = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+               "torch": torch.__version__, "python": platform.python_version()}
+    out = {}
+    if args.collection:
+        models = args.models.split(",") if args.models else []
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = run_collection(args.collection, args.part, models, args.origins,
+                             Path(args.cache) if args.cache else None)
+        res["wall_s"], res["cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
+        machine["load_avg_1m"] = os.getloadavg()[0]
+        print(summary(res))
+        print(f"total: {res['wall_s']:.0f}s wall, {res['cpu_s']:.0f}s process CPU; machine: {machine}")
+        out["collection"] = res
+    if args.timing_auto:
+        from bench_timing import time_auto_co2
+
+        out["timing_auto"] = time_auto_co2()
+        print(f"auto on co2 (fit + 3-fold backtest): {out['timing_auto']}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({**out, "machine": machine}, fh, indent=1, default=float)
+    return 0

@@ -1,0 +1,269 @@
+"""``model="auto"``: every candidate forecasts the last ``K`` windows of the *training* part (rolling
+origins), and the candidate or equal-weight combination with the lowest validation MASE forecasts the
+future. The scored tail of a benchmark or backtest is never seen: validation origins lie inside the
+data handed to :meth:`AutoForecaster.forecast`.
+
+Steps (:meth:`AutoForecaster.forecast`):
+
+1. :func:`rolling_validation`: each candidate forecasts ``horizon`` steps from the origins
+   ``n - k·horizon`` (``k = K..1``) and from ``n`` (the real forecast), for every series at once
+   (global candidates are fitted across the batch at each origin). A series too short for an origin is
+   left out of that origin.
+2. :func:`combination_pool`: the candidates alone, the equal-weight mean of every subset of two or more,
+   and the median of all (the M4 lesson: simple combinations of diverse methods are hard to beat).
+3. :func:`select`: the member of the pool with the lowest mean validation MASE (each window scaled by
+   the in-sample seasonal naive MAE up to its origin) over all series and origins (``"pooled"``), or per
+   series with that score shrunk toward the pooled one (``"shrunk"``).
+4. the chosen combination of the final forecasts; ``report_`` says what won, by how much, and every
+   member's validation score.
+
+>>> import numpy as np
+>>> from rnnkit.tasks.forecasting.candidates import LocalCandidate, SeriesInput
+>>> y = np.sin(np.arange(48) * np.pi / 6) + 0.01 * np.arange(48)
+>>> cands = {"naive": LocalCandidate("naive", lambda y, h, m: np.full(h, y[-1])),
+...          "snaive": LocalCandidate("snaive", lambda y, h, m: y[-m:][np.arange(h) % m])}
+>>> auto = AutoForecaster(cands, n_origins=2)
+>>> _ = auto.forecast([SeriesInput("s", y, period=12)], 6)
+>>> auto.report_["chosen"]
+'snaive'
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from rnnkit.errors import ConfigError
+from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs
+from rnnkit.tasks.forecasting.metrics import mase_scale
+from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
+
+__all__ = ["ValidationSet", "rolling_validation", "combination_pool", "select", "AutoForecaster",
+           "SELECTIONS"]
+
+SELECTIONS = ("pooled", "shrunk")
+
+
+@dataclass
+class ValidationSet:
+    """Forecasts of every candidate at ``K`` validation origins and at the final origin.
+
+    ``val[name]``: ``(S, K, H)`` (NaN where a series was too short for an origin); ``actual``:
+    ``(S, K, H)``; ``scale``: ``(S, K)`` in-sample MASE scales at each origin; ``final[name]``:
+    ``(S, H)``; ``ids``: the series ids."""
+
+    ids: list[str]
+    val: dict[str, np.ndarray]
+    actual: np.ndarray
+    scale: np.ndarray
+    final: dict[str, np.ndarray]
+
+    def errors(self, forecasts: np.ndarray) -> np.ndarray:
+        """Per (series, origin) MASE of ``forecasts`` ``(S, K, H)``; NaN where not available."""
+        with np.errstate(invalid="ignore"):
+            return np.nanmean(np.abs(forecasts - self.actual), axis=2) / self.scale
+
+    def save(self, path) -> None:
+        np.savez_compressed(path, ids=np.array(self.ids), actual=self.actual, scale=self.scale,
+                            **{f"val__{k}": v for k, v in self.val.items()},
+                            **{f"final__{k}": v for k, v in self.final.items()})
+
+    @classmethod
+    def load(cls, path) -> "ValidationSet":
+        z = np.load(path)
+        val = {k[5:]: z[k] for k in z.files if k.startswith("val__")}
+        final = {k[7:]: z[k] for k in z.files if k.startswith("final__")}
+        return cls([str(i) for i in z["ids"]], val, z["actual"], z["scale"], final)
+
+    def subset(self, rows: Sequence[int]) -> "ValidationSet":
+        """The series at positions ``rows``."""
+        rows = list(rows)
+        return ValidationSet([self.ids[i] for i in rows], {k: v[rows] for k, v in self.val.items()},
+                             self.actual[rows], self.scale[rows], {k: v[rows] for k, v in self.final.items()})
+
+    def merge(self, other: "ValidationSet") -> "ValidationSet":
+        """The candidates of both (same series and origins)."""
+        if other.ids != self.ids:
+            raise ConfigError("merge: expected validation sets of the same series")
+        return ValidationSet(self.ids, {**self.val, **other.val}, self.actual, self.scale, {**self.final, **other.final})
+
+
+def _origin_forecasts(cand: Candidate, batch: list[SeriesInput], horizon: int, back: list[int]) -> np.ndarray:
+    """``(S, len(back), H)`` forecasts from the origins ``len(s) - b``; NaN where too short."""
+    S = len(batch)
+    out = np.full((S, len(back), horizon), np.nan)
+    if hasattr(cand, "forecast_origins"):
+        return cand.forecast_origins(batch, horizon, back)
+    for k, b in enumerate(back):
+        idx = [i for i, s in enumerate(batch) if len(s) - b >= cand.min_length(horizon, s.period)]
+        if not idx:
+            continue
+        f = cand.forecast([batch[i].head(len(batch[i]) - b) for i in idx], horizon)
+        out[idx, k] = f
+    return out
+
+
+def rolling_validation(candidates: dict[str, Candidate], batch: Sequence[SeriesInput], horizon: int,
+                       n_origins: int = 2, min_train: int | None = None) -> ValidationSet:
+    """Forecasts of every candidate from ``n - k·horizon`` (``k = n_origins..1``) and from ``n``.
+
+    A validation origin is used for a series only when at least ``min_train`` values precede it (default
+    ``max(2·period + 2, horizon, 8)``); the final origin always is (candidates that cannot forecast a
+    series that short fall back to its seasonal naive)."""
+    batch = as_inputs(batch)
+    if not isinstance(n_origins, int) or n_origins < 1:
+        raise ConfigError(f"n_origins: expected a positive int, got {n_origins!r}")
+    back = [k * horizon for k in range(n_origins, 0, -1)] + [0]
+    S, K = len(batch), n_origins
+    actual = np.full((S, K, horizon), np.nan)
+    scale = np.full((S, K), np.nan)
+    usable = np.zeros((S, K), dtype=bool)
+    for i, s in enumerate(batch):
+        need = min_train if min_train is not None else max(2 * s.period + 2, horizon, 8)
+        for k, b in enumerate(back[:-1]):
+            o = len(s) - b
+            if o >= need:
+                usable[i, k] = True
+                actual[i, k] = s.y[o:o + horizon]
+                scale[i, k] = mase_scale(s.y[:o], s.period)
+    val, final = {}, {}
+    for name, cand in candidates.items():
+        f = _origin_forecasts(cand, batch, horizon, back)
+        v = f[:, :K].copy()
+        v[~usable] = np.nan
+        val[name], final[name] = v, f[:, K]
+        bad = ~np.isfinite(final[name]).all(axis=1)
+        for i in np.flatnonzero(bad):
+            final[name][i] = seasonal_naive_point(batch[i].y, horizon, batch[i].period)
+    scale[~np.isfinite(scale) | (scale <= 0)] = np.nan
+    return ValidationSet([s.id for s in batch], val, actual, scale, final)
+
+
+def combination_pool(names: Sequence[str], exclude: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
+    """Every candidate alone, the equal-weight mean of every subset of two or more (named ``a+b``), and
+    the median of all (``median(a,b,c)``) when there are three or more. Names in ``exclude`` enter
+    only alone (e.g. the naive methods, kept as the fallback)."""
+    names = list(names)
+    members = [n for n in names if n not in exclude]
+    pool: dict[str, tuple[str, ...]] = {n: (n,) for n in names}
+    for r in range(2, len(members) + 1):
+        for combo in itertools.combinations(members, r):
+            pool["+".join(combo)] = combo
+    if len(members) >= 3:
+        pool[f"median({','.join(members)})"] = tuple(members)
+    return pool
+
+
+def _combine(forecasts: dict[str, np.ndarray], name: str, members: tuple[str, ...]) -> np.ndarray:
+    stack = np.stack([forecasts[m] for m in members])
+    return np.median(stack, axis=0) if name.startswith("median(") else stack.mean(axis=0)
+
+
+def _nanmean(a: np.ndarray, axis=None):
+    with np.errstate(invalid="ignore"):
+        cnt = np.isfinite(a).sum(axis=axis)
+        tot = np.where(np.isfinite(a), a, 0.0).sum(axis=axis)
+        return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+
+
+def select(vset: ValidationSet, pool: dict[str, tuple[str, ...]], selection: str = "pooled",
+           shrink: float = 2.0, default: str | None = None) -> tuple[list[str], dict[str, float]]:
+    """The chosen member of ``pool`` per series, and every member's pooled validation MASE.
+
+    ``"pooled"``: one member for all series (lowest mean validation MASE over all series and origins).
+    ``"shrunk"``: per series, the lowest ``(K_i·own + shrink·pooled) / (K_i + shrink)`` where ``own`` is
+    the member's mean over the series' ``K_i`` origins. Series without any validation origin take the
+    pooled choice, or ``default`` if nothing could be validated at all."""
+    if selection not in SELECTIONS:
+        raise ConfigError(f"selection: expected one of {list(SELECTIONS)}, got {selection!r}")
+    names = list(pool)
+    # per member: (S, K) errors
+    errs = np.stack([vset.errors(_combine(vset.val, n, pool[n])) for n in names])      # (P, S, K)
+    pooled = _nanmean(errs.reshape(len(names), -1), axis=1)                               # (P,)
+    scores = {n: float(v) for n, v in zip(names, pooled)}
+    if not np.isfinite(pooled).any():
+        fallback = default if default in pool else names[0]
+        return [fallback] * len(vset.ids), scores
+    best_pooled = names[int(np.nanargmin(pooled))]
+    if selection == "pooled":
+        return [best_pooled] * len(vset.ids), scores
+    own = _nanmean(errs, axis=2)                                                          # (P, S)
+    k = np.isfinite(errs).sum(axis=2)                                                     # (P, S)
+    shrunk = np.where(k > 0, (k * np.nan_to_num(own) + shrink * pooled[:, None]) / (k + shrink), pooled[:, None])
+    shrunk = np.where(np.isfinite(shrunk), shrunk, np.inf)
+    return [names[int(np.argmin(shrunk[:, i]))] for i in range(len(vset.ids))], scores
+
+
+class AutoForecaster(Candidate):
+    """Rolling-origin validation over ``candidates`` and their combinations; forecasts with the winner.
+
+    ``candidates``: name -> :class:`.candidates.Candidate` (default: :func:`default_candidates`).
+    ``n_origins``: validation windows of ``horizon`` steps at the end of the training data.
+    ``selection``: ``"pooled"`` (one choice for the whole batch) or ``"shrunk"`` (per series, shrunk
+    toward the pooled score). After :meth:`forecast`: ``validation_`` (a :class:`ValidationSet`),
+    ``chosen_`` (per series), ``report_`` (what won and why)."""
+
+    name = "auto"
+
+    def __init__(self, candidates: dict[str, Candidate] | None = None, n_origins: int = 2,
+                 selection: str = "pooled", exclude: Sequence[str] = ("naive", "seasonal_naive"),
+                 shrink: float = 2.0) -> None:
+        if selection not in SELECTIONS:
+            raise ConfigError(f"selection: expected one of {list(SELECTIONS)}, got {selection!r}")
+        self.candidates = candidates if candidates is not None else default_candidates()
+        if not self.candidates:
+            raise ConfigError("candidates: expected at least one, got none")
+        self.n_origins, self.selection, self.exclude, self.shrink = n_origins, selection, tuple(exclude), shrink
+        self.is_global = any(c.is_global for c in self.candidates.values())
+        self.validation_: ValidationSet | None = None
+        self.chosen_: list[str] = []
+        self.report_: dict = {}
+
+    def forecast(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
+        batch = as_inputs(batch)
+        vset = rolling_validation(self.candidates, batch, horizon, self.n_origins)
+        return self.forecast_from(vset)
+
+    def forecast_from(self, vset: ValidationSet) -> np.ndarray:
+        """Select and combine from an existing :class:`ValidationSet` (e.g. one loaded from disk)."""
+        self.validation_ = vset
+        pool = combination_pool(list(vset.val), self.exclude)
+        default = "+".join(n for n in vset.val if n not in self.exclude) or next(iter(pool))
+        chosen, scores = select(vset, pool, self.selection, self.shrink, default=default)
+        out = np.stack([_combine(vset.final, c, pool[c])[i] for i, c in enumerate(chosen)])
+        self.chosen_ = chosen
+        self.report_ = _report(chosen, scores, pool, vset)
+        return out
+
+
+def _report(chosen: list[str], scores: dict[str, float], pool: dict, vset: ValidationSet) -> dict:
+    ranked = sorted(((v, n) for n, v in scores.items() if math.isfinite(v)))
+    counts: dict[str, int] = {}
+    for c in chosen:
+        counts[c] = counts.get(c, 0) + 1
+    top = max(counts, key=counts.get)
+    best_single = min(((scores[n], n) for n in vset.val if math.isfinite(scores.get(n, math.nan))), default=None)
+    why = (f"{top}: lowest validation MASE {scores[top]:.3f}" if math.isfinite(scores.get(top, math.nan))
+           else f"{top}: no validation window (series too short), the default")
+    if best_single is not None and best_single[1] != top and math.isfinite(scores.get(top, math.nan)):
+        why += f" vs the best single candidate {best_single[1]} {best_single[0]:.3f}"
+    n_windows = int(np.isfinite(vset.scale).sum())
+    return {"chosen": top, "chosen_per_series": counts, "why": why, "validation_windows": n_windows,
+            "validation_mase": {n: round(v, 4) for v, n in ranked},
+            "members": {c: list(pool[c]) for c in counts}}
+
+
+def default_candidates(horizon_hint: int | None = None, network: bool = True) -> dict[str, Candidate]:
+    """ETS, Theta, seasonal naive, naive, and (``network``) rnnkit's LSTM forecaster fitted globally."""
+    from rnnkit.tasks.forecasting.statistical import statistical_candidates
+
+    cands: dict[str, Candidate] = dict(statistical_candidates())
+    if network:
+        from rnnkit.tasks.forecasting.neural import ForecasterCandidate
+
+        cands["lstm"] = ForecasterCandidate("lstm", mode="global")
+    return cands

@@ -1,0 +1,112 @@
+"""Statistical candidates: seasonal naive, naive, ETS with the season chosen by AICc, Theta.
+
+* ``ets_auto``: statsmodels ``ETSModel`` (additive errors) with an additive damped trend (none for
+  series shorter than 10 values) and, when the period is 2..24 and there are two full seasons, an
+  additive or a multiplicative season (multiplicative only for positive series), the one with the lower
+  AICc; no season when the non-seasonal fit has a lower AICc still. Longer seasons (weekly 52, daily
+  365) are removed first with STL and added back (STL-ETS), as :func:`.baselines.ets` does.
+* ``theta``: statsmodels ``ThetaModel`` (Assimakopoulos & Nikolopoulos 2000; Hyndman & Billah 2003):
+  SES with drift half the linear trend's slope, on the series deseasonalised by a multiplicative
+  classical decomposition when a seasonality test says so.
+
+Each is ``fn(y, horizon, period) -> point`` and is wrapped as a :class:`.candidates.LocalCandidate`
+by :func:`statistical_candidates`.
+
+>>> y = 10 + np.arange(24.0) + np.tile([1.0, -1.0, 2.0, -2.0], 6)
+>>> bool(np.abs(ets_auto(y, 4, 4) - (y[-4:] + 4)).max() < 0.5)   # trend and season continue
+True
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from rnnkit.tasks.forecasting.baselines import naive, seasonal_naive
+from rnnkit.tasks.forecasting.candidates import LocalCandidate
+
+__all__ = ["ets_auto", "theta", "seasonal_naive_point", "naive_point", "statistical_candidates",
+           "MAX_ETS_PERIOD"]
+
+MAX_ETS_PERIOD = 24   # longer seasons: STL first (hundreds of seasonal states are slow and noisy)
+
+
+def naive_point(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
+    return naive(y, horizon, 1)[0]
+
+
+def seasonal_naive_point(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
+    return seasonal_naive(y, horizon, period)[0]
+
+
+def _aicc(fit, n: int) -> float:
+    v = float(getattr(fit, "aicc", math.nan))
+    return v if math.isfinite(v) else math.inf
+
+
+def _deseason_long(y: np.ndarray, horizon: int, period: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """STL-adjusted series, the seasonal part of the next ``horizon`` steps, and the period left for
+    the ETS fit (1 after STL)."""
+    from rnnkit.data.transforms import SeasonalSTL
+
+    if period > MAX_ETS_PERIOD and y.size >= 2 * period + 2:
+        stl = SeasonalSTL(period).fit(y)
+        return stl.transform(y), stl.inverse(np.zeros(horizon), start=y.size), 1
+    return y, np.zeros(horizon), period if period <= MAX_ETS_PERIOD else 1
+
+
+def ets_auto(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
+    """ETS with a damped trend and the season (none / additive / multiplicative) chosen by AICc."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    y = np.asarray(y, dtype=float)
+    adj, season_add, m = _deseason_long(y, horizon, period)
+    trend = "add" if adj.size >= 10 else None
+    seasons = [None]
+    if m > 1 and adj.size >= 2 * m + 2:
+        seasons += ["add"] + (["mul"] if adj.min() > 0 else [])
+    best, best_aicc = None, math.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for s in seasons:
+            try:
+                fit = ETSModel(adj, error="add", trend=trend, damped_trend=trend is not None, seasonal=s,
+                               seasonal_periods=m if s else None).fit(disp=False)
+            except Exception:  # noqa: BLE001 - a configuration that cannot be fitted is skipped
+                continue
+            a = _aicc(fit, adj.size)
+            point = np.asarray(fit.forecast(horizon), dtype=float)
+            if a < best_aicc and np.isfinite(point).all():
+                best, best_aicc = point, a
+    if best is None:
+        return seasonal_naive_point(y, horizon, period)
+    return best + season_add
+
+
+def theta(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
+    """The Theta method (statsmodels ``ThetaModel``; seasonal adjustment when its test says so)."""
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    y = np.asarray(y, dtype=float)
+    adj, season_add, m = _deseason_long(y, horizon, period)
+    seasonal = m > 1 and adj.size >= 2 * m and adj.min() > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fit = ThetaModel(adj, period=m if seasonal else 1, deseasonalize=seasonal).fit()
+            point = np.asarray(fit.forecast(horizon), dtype=float)
+        except Exception:  # noqa: BLE001 - e.g. a constant series: fall back below
+            point = np.full(horizon, np.nan)
+    if not np.isfinite(point).all():
+        return seasonal_naive_point(y, horizon, period)
+    return point + season_add
+
+
+def statistical_candidates() -> dict[str, LocalCandidate]:
+    """The statistical candidates by name: ``seasonal_naive``, ``naive``, ``ets``, ``theta``."""
+    return {"seasonal_naive": LocalCandidate("seasonal_naive", seasonal_naive_point),
+            "naive": LocalCandidate("naive", naive_point),
+            "ets": LocalCandidate("ets", ets_auto, min_len=4),
+            "theta": LocalCandidate("theta", theta, min_len=4)}

@@ -1,5 +1,10 @@
-"""Bundled real time series, registered by name. Each loader returns a ``pandas.Series`` with a
-``DatetimeIndex`` (or a long ``DataFrame`` with an id column where several series belong together).
+"""Bundled real time series, registered by name, and the reader for series in a user's CSV file.
+
+Each loader returns a ``pandas.Series`` with a ``DatetimeIndex`` (or a long ``DataFrame`` with an id
+column where several series belong together).
+
+Dates in a file are parsed with ONE format for the whole column (:func:`parse_dates`): never value by
+value, which reads ``13/01/2021`` day-first and ``02/01/2021`` month-first in the same column.
 
 Sources (nothing is downloaded): statsmodels' datasets (a dependency) and the CSV files shipped inside
 the ``vega_datasets`` package (optional; read directly from the package folder, never through its URL
@@ -9,22 +14,181 @@ with ``pip install --no-deps vega_datasets==0.9.0``.
 >>> from rnnkit.data.registry import list_datasets
 >>> [d.name for d in list_datasets("series")][:3]
 ['co2', 'elec_equip', 'macrodata_cpi']
+>>> idx, fmt = parse_dates(["13/01/2021", "02/01/2021"], "date")
+>>> fmt, idx.strftime("%Y-%m-%d").tolist()
+('%d/%m/%Y', ['2021-01-13', '2021-01-02'])
 """
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rnnkit.data.registry import DatasetInfo, register_dataset
-from rnnkit.errors import DataError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 
-__all__ = ["load_co2", "load_nile", "load_sunspots", "load_elec_equip", "load_macrodata",
+__all__ = ["parse_dates", "read_series_csv", "DATE_FORMATS", "load_co2", "load_nile", "load_sunspots", "load_elec_equip", "load_macrodata",
            "load_seattle_weather", "load_seattle_temps", "load_stocks", "VEGA_INSTALL"]
 
 VEGA_INSTALL = "pip install --no-deps vega_datasets==0.9.0"
+
+
+
+# ------------------------------------------------------------------------------------------ dates in files
+def _date_formats() -> tuple[str, ...]:
+    out = ["ISO8601", "%Y/%m/%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y.%m.%d"]
+    for sep in "/-.":
+        for date in ("%d{0}%m{0}%Y", "%m{0}%d{0}%Y", "%d{0}%m{0}%y", "%m{0}%d{0}%y"):
+            out += [date.format(sep) + clock for clock in ("", " %H:%M", " %H:%M:%S")]
+    return tuple(out + ["%b %d %Y", "%b %d, %Y", "%B %d %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %Y",
+                        "%B %Y"])
+
+
+DATE_FORMATS = _date_formats()
+"""The formats :func:`parse_dates` tries for a column (ISO 8601 first), besides the two pandas guesses from
+the column's first value (day first and month first)."""
+
+_DATE_FLAGS = "pass --date-format (date_format=, e.g. '%d/%m/%Y') or --dayfirst (dayfirst=True/False)"
+
+
+def _day_month_order(fmt: str) -> str | None:
+    """``"day"``/``"month"`` for a format with a numeric day and month both before the year (the family
+    where ``02/01/2021`` is ambiguous); ``None`` for the others (ISO, year first, month names)."""
+    d, m, y = fmt.find("%d"), fmt.find("%m"), max(fmt.find("%Y"), fmt.find("%y"))
+    if min(d, m, y) < 0 or y < max(d, m):
+        return None
+    return "day" if d < m else "month"
+
+
+def _year_day_month(fmt: str) -> bool:
+    """A year-first format with the day before the month (``%Y-%d-%m``): never taken for ISO-like text."""
+    y, d, m = fmt.find("%Y"), fmt.find("%d"), fmt.find("%m")
+    return y == 0 and 0 <= d < m
+
+
+def _to_datetime(text: pd.Series, fmt: str) -> pd.DatetimeIndex | None:
+    """Every value of ``text`` in format ``fmt`` (time zones converted to UTC and dropped), or ``None``
+    when one does not parse."""
+    try:
+        pd.to_datetime(text.iloc[:1], format=fmt, utc=True)          # cheap rejection on the first value
+        out = pd.DatetimeIndex(pd.to_datetime(text, format=fmt, utc=True))
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return out.tz_convert(None)
+
+
+def _first_bad(text: pd.Series, fmt: str) -> str:
+    bad = pd.to_datetime(text, format=fmt, utc=True, errors="coerce").isna().to_numpy()
+    i = int(np.argmax(bad))
+    return f"{text.iloc[i]!r} in data row {int(text.index[i]) + 1}"
+
+
+def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst: bool | None = None
+                ) -> tuple[pd.DatetimeIndex, str | None]:
+    """Timestamps from ``values`` (text), read with ONE format for all of them: ``(index, format)``.
+
+    ``date_format`` (a ``strptime`` format, or ``"ISO8601"``): every value must match it. Otherwise the
+    candidates are :data:`DATE_FORMATS` (ISO 8601 first) and the formats pandas guesses from the first
+    value; those that parse every value are kept. When they disagree (``02/01/2021`` both day first and
+    month first) the column is ambiguous: a :class:`DataError` naming ``--date-format``/``--dayfirst``.
+    ``dayfirst`` keeps only the candidates whose numeric day and month come in that order (ISO dates and
+    month names are not affected). Values that are already timestamps are returned as they are (format
+    ``None``); missing values (NaN, None) stay ``NaT`` for the caller to judge; time zones are converted
+    to UTC and dropped.
+
+    >>> parse_dates(["01/02/2021", "02/02/2021"], "date", dayfirst=True)[0].strftime("%d %b").tolist()
+    ['01 Feb', '02 Feb']
+    """
+    if date_format is not None and not isinstance(date_format, str):
+        raise InputTypeError(f"date_format: expected a format string such as '%d/%m/%Y', got "
+                             f"{type(date_format).__name__}")
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        raise InputTypeError(f"dayfirst: expected a bool or None, got {type(dayfirst).__name__}")
+    if date_format is not None and dayfirst is not None:
+        raise ConfigError(f"dayfirst: expected None with date_format {date_format!r} (the format fixes the order "
+                          f"of day and month), got {dayfirst}")
+    if isinstance(values, pd.DatetimeIndex) or pd.api.types.is_datetime64_any_dtype(values):
+        idx = pd.DatetimeIndex(values)
+        return (idx.tz_convert(None) if idx.tz is not None else idx), None
+    ser = pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_numpy(), dtype=object)
+    present = ser.notna().to_numpy()
+    text = ser[present]
+    odd = [v for v in text.iloc[:1000] if not isinstance(v, str)]
+    if odd:
+        if all(isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat") for v in text):
+            return parse_dates(pd.to_datetime(ser, utc=True), what)
+        raise DataError(f"{what}: expected dates as text or timestamps, got {odd[0]!r} ({type(odd[0]).__name__})")
+    out = pd.DatetimeIndex(np.full(len(ser), np.datetime64("NaT", "ns")))
+    if not len(text):
+        return out, date_format
+    if date_format is not None:
+        parsed = _to_datetime(text, date_format)
+        if parsed is None:
+            raise DataError(f"{what}: expected every date in date_format {date_format!r}, got "
+                            f"{_first_bad(text, date_format)}")
+        found = [(date_format, parsed)]
+    else:
+        import warnings
+
+        from pandas.tseries.api import guess_datetime_format
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            guesses = [guess_datetime_format(text.iloc[0], dayfirst=df) for df in (False, True)]
+        cands = [c for c in dict.fromkeys([*DATE_FORMATS, *(g for g in guesses if g)]) if not _year_day_month(c)]
+        if dayfirst is not None:
+            cands = [c for c in cands if _day_month_order(c) in (None, "day" if dayfirst else "month")]
+        found = []
+        for fmt in cands:
+            parsed = _to_datetime(text, fmt)
+            if parsed is not None and not any(parsed.equals(p) for _, p in found):
+                found.append((fmt, parsed))
+                if fmt == "ISO8601":      # ISO 8601 is unambiguous: year, month, day
+                    break
+        if not found:
+            order = "" if dayfirst is None else f" with the {'day' if dayfirst else 'month'} first"
+            near = next((c for c in cands if _to_datetime(text.iloc[:1], c) is not None), None)
+            got = (f"{_first_bad(text, near)} does not parse as {near!r} like the first value {text.iloc[0]!r}"
+                   if near else f"first value {text.iloc[0]!r}")
+            raise DataError(f"{what}: expected dates in one format for the whole column, got no known format"
+                            f"{order} that parses every value ({got}); {_DATE_FLAGS}")
+        if len(found) > 1:
+            (f1, a), (f2, b) = found[:2]
+            i = int(np.argmax((a != b)))
+            raise DataError(f"{what}: expected dates with one reading, got an ambiguous column: {f1!r} and {f2!r} "
+                            f"both parse every value ({text.iloc[i]!r} is {a[i]:%Y-%m-%d} or {b[i]:%Y-%m-%d}); "
+                            f"{_DATE_FLAGS}")
+    fmt, parsed = found[0]
+    values_ns = out.to_numpy().copy()
+    values_ns[present] = parsed.to_numpy()
+    return pd.DatetimeIndex(values_ns), fmt
+
+
+def read_series_csv(path: str | Path, time_col: str | None = None, *, date_format: str | None = None,
+                    dayfirst: bool | None = None, what: str = "csv") -> pd.DataFrame:
+    """A CSV file of one or more series as a DataFrame; ``time_col`` (when given and not integer steps)
+    is parsed by :func:`parse_dates` with one format for the column, recorded in
+    ``frame.attrs["date_format"]`` (the forecaster reads later time columns with it). An unreadable file
+    or a missing column is a :class:`DataError` naming ``what`` (the CLI passes ``"--csv"``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} (not found)")
+    try:
+        frame = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
+        raise DataError(f"{what}: expected a readable CSV file, got {str(path)!r} ({str(e).splitlines()[0]})") from None
+    if time_col is not None:
+        if time_col not in frame.columns:
+            raise DataError(f"{what}: expected a time column {time_col!r}, got columns {[str(c) for c in frame.columns]}")
+        if not pd.api.types.is_integer_dtype(frame[time_col]):
+            idx, fmt = parse_dates(frame[time_col], f"time_col {time_col!r}", date_format, dayfirst)
+            frame[time_col] = idx
+            frame.attrs["date_format"] = fmt
+    return frame
 
 
 def load_co2() -> pd.Series:

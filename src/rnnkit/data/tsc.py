@@ -111,7 +111,8 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
                   value_cols: list[str] | None = None) -> tuple[list[np.ndarray], list[str] | None]:
     """Series from a long-format CSV: one row per (series id, time step) with one column per channel
     (``value_cols``; default: every column other than id/time/label). Rows are ordered by ``time_col``
-    within a series; series keep the order of first appearance; the label must be constant per series.
+    (numbers) within a series; two rows with the same (id, time) are an error, as in forecasting; series
+    keep the order of first appearance; the label must be constant per series.
     ``label_col=None`` (or a file without it, for prediction) returns ``None`` labels."""
     name = f"csv {str(path)!r}"
     reader = csv.DictReader(io.StringIO(read_utf8(path, "csv")))
@@ -125,6 +126,7 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     if missing or not values:
         raise DataError(f"{name}: expected value column(s) {missing or '(any)'}, got columns {header}")
     series: dict[str, list[tuple[float, list[float]]]] = {}
+    seen: dict[tuple[str, float], int] = {}
     labels: dict[str, str] = {}
     for i, row in enumerate(reader, 2):
         sid = row[id_col]
@@ -133,6 +135,13 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
             vals = [float(row[c]) if row[c].strip() else float("nan") for c in values]
         except (TypeError, ValueError):
             raise DataError(f"{name}: expected numbers in {[time_col] + values} at row {i}, got {row}") from None
+        if not np.isfinite(t) or np.isinf(vals).any():
+            raise DataError(f"{name}: expected a finite {time_col} and finite values (an empty cell marks a missing "
+                            f"one) at row {i}, got {row}")
+        first = seen.setdefault((sid, t), i)
+        if first != i:
+            raise DataError(f"{name}: expected one row per ({id_col}, {time_col}), got a duplicate of id {sid!r} at "
+                            f"{time_col} {row[time_col]} in rows {first} and {i}")
         series.setdefault(sid, []).append((t, vals))
         if has_label:
             lab = (row[label_col] or "").strip()

@@ -49,12 +49,18 @@ from rnnkit.data.transforms import (
     Scaler,
     SeasonalSTL,
     detect_period,
-    interpolate_missing,
 )
 from rnnkit.data.windows import split_origins
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.config import ForecastConfig
-from rnnkit.tasks.forecasting.inputs import SeriesData, future_index, parse_series
+from rnnkit.tasks.forecasting.inputs import (
+    SeriesData,
+    fill_forward,
+    future_covariate_values,
+    future_index,
+    parse_new_points,
+    parse_series,
+)
 from rnnkit.tasks.forecasting.network import ForecastNetwork, expand_state, top_hidden
 
 __all__ = ["Forecaster", "lookback_candidates"]
@@ -114,7 +120,7 @@ class _Fitted:
         self.y = s.y.copy()
         self.observed = s.observed.copy()
         self.past, self.fut = s.past.copy(), s.future.copy()
-        self.missing, self.resampled = s.missing, s.resampled
+        self.missing, self.resampled, self.reordered = s.missing, s.resampled, s.reordered
         self.period_info, self.period = period, period.period
         self.pipeline = pipeline
         self.level_input = cfg.level_input
@@ -159,7 +165,7 @@ class _Fitted:
             "datetime": isinstance(idx, pd.DatetimeIndex),
             "y": self.y.tolist(), "observed": self.observed.astype(int).tolist(),
             "past": self.past.tolist(), "fut": self.fut.tolist(),
-            "missing": self.missing, "resampled": self.resampled,
+            "missing": self.missing, "resampled": self.resampled, "reordered": self.reordered,
             "period_info": self.period_info.to_dict(), "pipeline": self.pipeline.to_dict(),
         }
 
@@ -169,7 +175,8 @@ class _Fitted:
         n = len(d["y"])
         s = SeriesData(d["id"], idx, np.asarray(d["y"], dtype=float), d["freq"],
                        np.asarray(d["past"], dtype=float).reshape(n, -1), np.asarray(d["fut"], dtype=float).reshape(n, -1),
-                       d["missing"], d["resampled"], observed=np.asarray(d["observed"], dtype=bool))
+                       d["missing"], d["resampled"], observed=np.asarray(d["observed"], dtype=bool),
+                       reordered=d.get("reordered", 0))
         pi = d["period_info"]
         period = PeriodInfo(pi["period"], pi["method"], {int(k): v for k, v in pi["scores"].items()}, pi["threshold"])
         return cls(s, period, Pipeline.from_dict(d["pipeline"]), cfg)
@@ -294,8 +301,11 @@ class Forecaster:
 
     def fit(self, data: Any, horizon: int | None = None, *, target: str | None = None, time_col: str | None = None,
             id_col: str | None = None, past_covariates: Sequence[str] | str | None = None,
-            future_covariates: Sequence[str] | str | None = None) -> "Forecaster":
-        """Fit on every row of ``data`` (see :func:`.inputs.parse_series` for the accepted forms).
+            future_covariates: Sequence[str] | str | None = None, date_format: str | None = None,
+            dayfirst: bool | None = None) -> "Forecaster":
+        """Fit on every row of ``data`` (see :func:`.inputs.parse_series` for the accepted forms; text
+        dates are read with one format for the column, ``date_format``/``dayfirst`` settle an ambiguous
+        one, and the format found is used again for the time columns given to ``update``/``predict``).
 
         After :meth:`backtest`, ``fit`` reuses the lookback and the ``deseasonalize="auto"`` choices the
         backtest made and starts from the last fold's weights (all learnt from data before the last test
@@ -303,7 +313,9 @@ class Forecaster:
         self._set_horizon(horizon)
         self._parse_args = dict(target=target, time_col=time_col, id_col=id_col,
                                 past_covariates=past_covariates, future_covariates=future_covariates)
-        series = parse_series(data, resample=self.config.resample, **self._parse_args)
+        series = parse_series(data, resample=self.config.resample, date_format=date_format, dayfirst=dayfirst,
+                              **self._parse_args)
+        self._parse_args["date_format"] = series[0].date_format
         hint = self._bt_hint
         self._bt_hint = None
         self._fixed_deseasonalize = {} if hint is None else dict(hint["deseasonalize"])
@@ -322,7 +334,7 @@ class Forecaster:
         horizon; the recursive one any number of steps."""
         self._need_fitted()
         H = self._predict_horizon(horizon)
-        futs = self._future_covariates(future_covariates, H)
+        futs = future_covariate_values(future_covariates, self._fitted, self._parse_args, H)
         with _threads(self.config.threads):
             return self._predict_arrays(H, futs)
 
@@ -333,15 +345,16 @@ class Forecaster:
 
         ``new_points``: for one series, a Series/array of values or a Series with the next timestamps;
         otherwise a DataFrame with the fit's time/id/covariate columns. Timestamps must continue each
-        series exactly; missing values are interpolated from the last known value."""
+        series exactly; missing values (NaN) are interpolated from the last known value; text, bools
+        and infinities are a :class:`DataError`."""
         net = self._need_fitted()
-        chunks = self._parse_new_points(new_points)
+        chunks = parse_new_points(new_points, self._fitted, self._parse_args)
         for f in self._fitted:
             if f.id not in chunks:
                 continue
             y_new, past_new, fut_new, times = chunks[f.id]
             observed = np.isfinite(y_new)
-            y_new = _fill_forward(f.y[-1], y_new)
+            y_new = fill_forward(f.y[-1], y_new)
             z_new = f.pipeline.transform(y_new, start=len(f.y), prev=f.y)
             x_new = f.features(z_new, f.z[-1], past_new, fut_new)
             with torch.no_grad():
@@ -360,15 +373,18 @@ class Forecaster:
                  baselines: Sequence[str] | None = ("naive", "seasonal_naive", "drift", "ets"),
                  target: str | None = None, time_col: str | None = None, id_col: str | None = None,
                  past_covariates: Sequence[str] | str | None = None,
-                 future_covariates: Sequence[str] | str | None = None):
+                 future_covariates: Sequence[str] | str | None = None, date_format: str | None = None,
+                 dayfirst: bool | None = None):
         """Rolling-origin backtest with ``folds`` folds (see :func:`.backtest.run_backtest`); returns a
-        :class:`.backtest.BacktestResult` with the model's and the baselines' metrics on the same folds."""
+        :class:`.backtest.BacktestResult` with the model's and the baselines' metrics on the same folds.
+        The data arguments are those of :meth:`fit`."""
         from rnnkit.tasks.forecasting.backtest import run_backtest
 
         self._set_horizon(horizon)
         parse_args = dict(target=target, time_col=time_col, id_col=id_col,
                           past_covariates=past_covariates, future_covariates=future_covariates)
-        series = parse_series(data, resample=self.config.resample, **parse_args)
+        series = parse_series(data, resample=self.config.resample, date_format=date_format, dayfirst=dayfirst,
+                              **parse_args)
         with _threads(self.config.threads):
             result = run_backtest(self, series, folds=folds, stride=stride, baselines=baselines)
         self._bt_hint = {"lookback": result.lookback, "weights": result.last_weights, "selection": result.selection,
@@ -392,7 +408,7 @@ class Forecaster:
         for f in self._fitted:
             series.append({
                 "id": f.id, "length": len(f.y), "frequency": f.freq, "missing_interpolated": f.missing,
-                "timestamps_resampled": f.resampled, "period": f.period_info.to_dict(),
+                "timestamps_resampled": f.resampled, "rows_reordered": f.reordered, "period": f.period_info.to_dict(),
                 "pipeline": f.pipeline.describe(), "transforms": [_short(t) for t in f.pipeline.to_dict()],
                 "deseasonalize_auto_mae": {k: round(v, 6) for k, v in f.deseasonalize_scores.items()},
             })
@@ -761,114 +777,6 @@ class Forecaster:
         n = scores.size
         q = min(1.0, math.ceil((n + 1) * cfg.level) / n)
         return float(max(np.quantile(scores, q, method="higher"), 1e-3))
-
-    def _future_covariates(self, data: Any, H: int) -> list[np.ndarray | None]:
-        names = self._fitted[0].fut.shape[1]
-        if not names:
-            if data is not None:
-                raise ConfigError("future_covariates: the model was fitted without known-future covariates, got some")
-            return [None] * len(self._fitted)
-        if data is None:
-            raise DataError(f"future_covariates: expected the next {H} values of the known-future covariates "
-                            f"{self._future_names()} for each series, got None")
-        args = self._parse_args
-        cols = self._future_names()
-        df = data if isinstance(data, pd.DataFrame) else None
-        if df is None:
-            raise InputTypeError(f"future_covariates: expected a DataFrame with columns {cols}, got {type(data).__name__}")
-        out = []
-        for f in self._fitted:
-            times = future_index(f.index, f.freq, H)
-            sub = df
-            if args.get("id_col"):
-                if args["id_col"] not in df.columns:
-                    raise DataError(f"future_covariates: column {args['id_col']!r} not found")
-                sub = df[df[args["id_col"]].astype(str) == f.id]
-            t = pd.DatetimeIndex(pd.to_datetime(sub[args["time_col"]])) if args.get("time_col") else sub.index
-            sub = pd.DataFrame({c: sub[c].to_numpy(dtype=float) for c in cols}, index=t)
-            missing = [str(x) for x in times if x not in sub.index]
-            if missing:
-                raise DataError(f"future_covariates: expected rows for the {H} forecast times of series {f.id!r}, "
-                                f"got none for {missing[:3]}")
-            vals = sub.loc[times, cols].to_numpy(dtype=float)
-            if not np.isfinite(vals).all():
-                raise DataError(f"future_covariates: expected values for every forecast time of series {f.id!r}, got NaN")
-            out.append(vals)
-        return out
-
-    def _future_names(self) -> list[str]:
-        from rnnkit.tasks.forecasting.inputs import as_name_list
-
-        return as_name_list(self._parse_args.get("future_covariates"), "future_covariates")
-
-    def _parse_new_points(self, data: Any) -> dict[str, tuple]:
-        args = self._parse_args
-        from rnnkit.tasks.forecasting.inputs import as_name_list
-
-        past_cols = as_name_list(args.get("past_covariates"), "past_covariates")
-        fut_cols = as_name_list(args.get("future_covariates"), "future_covariates")
-        if isinstance(data, (list, tuple, np.ndarray)) or (isinstance(data, pd.Series) and not isinstance(data.index, pd.DatetimeIndex)):
-            if len(self._fitted) != 1 or past_cols or fut_cols:
-                raise InputTypeError("new_points: expected a DataFrame with the id/time/covariate columns for this "
-                                     "model, got bare values")
-            vals = np.asarray(data, dtype=float).ravel()
-            f = self._fitted[0]
-            return {f.id: (vals, np.zeros((vals.size, 0)), np.zeros((vals.size, 0)),
-                           future_index(f.index, f.freq, vals.size))}
-        if isinstance(data, pd.Series):
-            if len(self._fitted) != 1:
-                raise InputTypeError("new_points: expected a DataFrame with an id column for a multi-series model, got a Series")
-            frame = data.to_frame(name="__y__")
-            target = "__y__"
-            frames = {self._fitted[0].id: frame}
-        elif isinstance(data, pd.DataFrame):
-            target = args.get("target") or next(c for c in data.columns if c not in (args.get("time_col"), args.get("id_col")))
-            if target not in data.columns:
-                raise DataError(f"new_points: target column {target!r} not found; expected one of {list(data.columns)}")
-            df = data
-            if args.get("time_col"):
-                if args["time_col"] not in df.columns:
-                    raise DataError(f"new_points: time column {args['time_col']!r} not found")
-                df = df.set_index(pd.DatetimeIndex(pd.to_datetime(df[args["time_col"]])))
-            if args.get("id_col"):
-                if args["id_col"] not in df.columns:
-                    raise DataError(f"new_points: id column {args['id_col']!r} not found")
-                frames = {str(k): g for k, g in df.groupby(df[args["id_col"]].astype(str), sort=True)}
-            else:
-                frames = {self._fitted[0].id: df}
-        else:
-            raise InputTypeError(f"new_points: expected a Series, DataFrame or array, got {type(data).__name__}")
-        known = {f.id: f for f in self._fitted}
-        out = {}
-        for sid, frame in frames.items():
-            if sid not in known:
-                raise DataError(f"new_points: expected ids among {sorted(known)}, got {sid!r}")
-            f = known[sid]
-            for c in [target, *past_cols, *fut_cols]:
-                if c not in frame.columns:
-                    raise DataError(f"new_points: column {c!r} not found for series {sid!r}")
-                if not pd.api.types.is_numeric_dtype(frame[c]):
-                    raise DataError(f"new_points: column {c!r} of series {sid!r}: expected numeric values, got dtype {frame[c].dtype}")
-            expected = future_index(f.index, f.freq, len(frame))
-            got = frame.index
-            if isinstance(expected, pd.DatetimeIndex):
-                if not isinstance(got, pd.DatetimeIndex) or list(got) != list(expected):
-                    raise DataError(f"new_points: expected timestamps continuing series {sid!r} at {f.freq} from "
-                                    f"{expected[0]}, got {list(map(str, got[:3]))}")
-            y = frame[target].to_numpy(dtype=float)
-            past = frame[past_cols].to_numpy(dtype=float) if past_cols else np.zeros((len(y), 0))
-            fut = frame[fut_cols].to_numpy(dtype=float) if fut_cols else np.zeros((len(y), 0))
-            for name, a, hist in (("past", past, f.past), ("future", fut, f.fut)):
-                if a.size:
-                    a[:] = np.stack([_fill_forward(hist[-1, j], a[:, j]) for j in range(a.shape[1])], 1)
-            out[sid] = (y, past, fut, expected)
-        return out
-
-
-def _fill_forward(last: float, values: np.ndarray) -> np.ndarray:
-    """Interpolate NaNs in ``values`` that follow ``last`` (trailing NaNs keep the last known value)."""
-    filled, _ = interpolate_missing(np.concatenate([[last], np.asarray(values, dtype=float)]))
-    return filled[1:]
 
 
 def _short(d: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """Turn what users pass (a Series, a DataFrame with a time column, an id column, covariates) into
-checked, regular series. Every problem is a one-line :class:`~rnnkit.errors.DataError` naming it.
+checked, regular series. Every problem is a one-line :class:`~rnnkit.errors.DataError` naming it:
+text, bools or infinities where numbers belong (NaN is the only missing-value marker), a time column
+that does not read with one date format, duplicate timestamps. Also here: the checks of the new points
+given to ``Forecaster.update`` and of the known-future covariates given to ``predict``.
 
 >>> import pandas as pd
 >>> df = pd.DataFrame({"t": pd.date_range("2020-01-01", periods=4, freq="D").astype(str),
@@ -17,17 +20,21 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from rnnkit.data.series import parse_dates
 from rnnkit.data.transforms import infer_frequency, interpolate_missing, regularize_index
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
-__all__ = ["SeriesData", "parse_series", "future_index", "as_name_list"]
+__all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points",
+           "future_covariate_values", "fill_forward"]
 
 
 @dataclass
 class SeriesData:
     """One regular series: ``y`` (missing values interpolated; ``missing`` says how many), the time
     ``index`` (a ``DatetimeIndex`` with ``freq``, or integer steps), and covariates as ``(n, F)``
-    arrays: ``past`` (observed only up to now) and ``future`` (known ahead, e.g. calendar)."""
+    arrays: ``past`` (observed only up to now) and ``future`` (known ahead, e.g. calendar).
+    ``reordered``: rows that were not in time order in the input (sorted here); ``date_format``: the one
+    format the time column was read with (``None``: it held timestamps already)."""
 
     id: str
     index: pd.Index
@@ -40,6 +47,8 @@ class SeriesData:
     observed: np.ndarray | None = None   # True where the target was given (not interpolated)
     past_raw: np.ndarray | None = None   # covariates before interpolation (for truncate)
     future_raw: np.ndarray | None = None
+    reordered: int = 0
+    date_format: str | None = None
 
     def __post_init__(self) -> None:
         if self.observed is None:
@@ -65,7 +74,7 @@ class SeriesData:
 
         return SeriesData(self.id, self.index[:end], y, self.freq, covs(self.past_raw), covs(self.future_raw),
                           missing, self.resampled, self.observed[:end].copy(), self.past_raw[:end].copy(),
-                          self.future_raw[:end].copy())
+                          self.future_raw[:end].copy(), self.reordered, self.date_format)
 
 
 def as_name_list(value: Any, name: str) -> list[str]:
@@ -84,32 +93,41 @@ def _need_column(df: pd.DataFrame, col: str, what: str) -> None:
         raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}")
 
 
+def _when(t: Any) -> str:
+    if isinstance(t, pd.Timestamp):
+        return f"time {t:%Y-%m-%d}" if t == t.normalize() else f"time {t.isoformat()}"
+    return f"step {t}"
+
+
 def _numeric(values: pd.Series, what: str, series: str) -> np.ndarray:
+    """The column as floats; text, bools and +-inf are errors naming the column, the series and the time
+    (NaN, an empty cell, is the one way to mark a missing value)."""
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
-        example = f" (e.g. {bad.iloc[0]!r} at {bad.index[0]})" if len(bad) else ""
+        if pd.api.types.is_bool_dtype(values):
+            bad = values
+        example = f" (e.g. {bad.iloc[0]!r} at {_when(bad.index[0])})" if len(bad) else ""
         raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
                         f"{values.dtype}{example}")
-    return values.to_numpy(dtype=float)
+    out = values.to_numpy(dtype=float)
+    inf = np.isinf(out)
+    if inf.any():
+        i = int(np.argmax(inf))
+        raise DataError(f"{what} {values.name!r} in series {series!r}: expected finite numbers (NaN marks a "
+                        f"missing value), got {out[i]} at {_when(values.index[i])} ({int(inf.sum())} infinite)")
+    return out
 
 
-def _time_index(raw: pd.Series | pd.Index, what: str) -> pd.Index:
-    if isinstance(raw, pd.DatetimeIndex):
-        idx = raw
-    elif pd.api.types.is_datetime64_any_dtype(raw):
-        idx = pd.DatetimeIndex(raw)
-    elif pd.api.types.is_integer_dtype(raw):
-        return pd.Index(np.asarray(raw, dtype=np.int64))
-    else:
-        try:
-            idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(np.asarray(raw)), format="mixed"))
-        except (ValueError, TypeError) as e:
-            raise DataError(f"{what}: expected timestamps, got values that do not parse as dates ({e})") from None
+def _time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = None,
+                dayfirst: bool | None = None) -> tuple[pd.Index, str | None]:
+    """Timestamps (read with one format, see :func:`rnnkit.data.series.parse_dates`) or integer steps;
+    returns ``(index, date_format)``."""
+    if pd.api.types.is_integer_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        return pd.Index(np.asarray(raw, dtype=np.int64)), None
+    idx, fmt = parse_dates(raw, what, date_format, dayfirst)
     if idx.hasnans:
         raise DataError(f"{what}: expected a timestamp on every row, got {int(idx.isna().sum())} missing")
-    if idx.tz is not None:
-        idx = idx.tz_convert(None)
-    return idx
+    return idx, fmt
 
 
 def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],
@@ -119,8 +137,11 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         dup = idx[idx.duplicated()]
         raise DataError(f"{time_name}: expected unique timestamps in series {sid!r}, got {dup.size} duplicate(s) "
                         f"(first {dup[0]})")
+    reordered = 0
     if not idx.is_monotonic_increasing:
-        frame = frame.sort_index()
+        order = np.argsort(np.asarray(idx), kind="stable")
+        reordered = int((order != np.arange(order.size)).sum())
+        frame = frame.iloc[order]
         idx = frame.index
     resampled = 0
     if isinstance(idx, pd.DatetimeIndex):
@@ -166,19 +187,23 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
 
     past, past_raw = covs(past_cols)
     fut, fut_raw = covs(fut_cols)
-    return SeriesData(sid, idx, y, freq, past, fut, missing, resampled, np.isfinite(y_raw), past_raw, fut_raw)
+    return SeriesData(sid, idx, y, freq, past, fut, missing, resampled, np.isfinite(y_raw), past_raw, fut_raw,
+                      reordered)
 
 
 def parse_series(data: Any, target: str | None = None, time_col: str | None = None, id_col: str | None = None,
                  past_covariates: Sequence[str] | str | None = None,
-                 future_covariates: Sequence[str] | str | None = None, resample: bool = False
-                 ) -> list[SeriesData]:
+                 future_covariates: Sequence[str] | str | None = None, resample: bool = False, *,
+                 date_format: str | None = None, dayfirst: bool | None = None) -> list[SeriesData]:
     """Check and split ``data`` into regular series (sorted by id).
 
     ``data``: a ``pandas.Series`` (its index is the time), a ``DataFrame`` (time from ``time_col`` or
-    the index; several series by ``id_col``), or a 1-D numpy array (integer steps). Missing target
-    values are interpolated and counted; duplicate timestamps, irregular gaps (unless ``resample``), a
-    non-numeric, all-missing or constant target are errors.
+    the index; several series by ``id_col``), or a 1-D numpy array (integer steps). Text dates are read
+    with one format for the column (``date_format``/``dayfirst``: see
+    :func:`rnnkit.data.series.parse_dates`; ambiguous day/month is an error); rows out of time order
+    are sorted and counted (``SeriesData.reordered``). Missing target values (NaN) are interpolated and
+    counted; infinities, duplicate timestamps, irregular gaps (unless ``resample``), a non-numeric,
+    all-missing or constant target are errors.
     """
     past_cols = as_name_list(past_covariates, "past_covariates")
     fut_cols = as_name_list(future_covariates, "future_covariates")
@@ -215,10 +240,14 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     for c in fut_cols:
         _need_column(df, c, "future_covariates")
     time_name = time_col or "time"
+    fmt = None
     if time_col is not None:
-        index = _time_index(df[time_col], f"time_col {time_col!r}")
+        index, fmt = _time_index(df[time_col], f"time_col {time_col!r}", date_format, dayfirst)
+    elif not isinstance(df.index, pd.RangeIndex):
+        index, fmt = _time_index(df.index, "time (index)", date_format, dayfirst)
     else:
-        index = _time_index(df.index, "time (index)") if not isinstance(df.index, pd.RangeIndex) else df.index
+        index = df.index
+    fmt = fmt or df.attrs.get("date_format")      # a frame from read_series_csv: its time column's format
     cols = [target, *past_cols, *fut_cols]
     groups: list[tuple[str, pd.DataFrame]]
     if id_col is not None:
@@ -237,6 +266,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         for c in cols:
             frame[c] = _numeric(frame[c].rename(c), "target" if c == target else "covariate", sid)
         out.append(_one_series(frame, sid, target, past_cols, fut_cols, resample, time_name))
+        out[-1].date_format = fmt
     return out
 
 
@@ -250,3 +280,121 @@ def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:
         return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
     last = int(index[-1]) if len(index) else -1
     return pd.RangeIndex(last + 1, last + 1 + horizon)
+
+
+def fill_forward(last: float, values: np.ndarray) -> np.ndarray:
+    """Interpolate NaNs in ``values`` that follow ``last`` (trailing NaNs keep the last known value)."""
+    filled, _ = interpolate_missing(np.concatenate([[last], np.asarray(values, dtype=float)]))
+    return filled[1:]
+
+
+def _frame_times(df: pd.DataFrame, args: dict[str, Any], what: str) -> pd.DataFrame:
+    """``df`` indexed by its time column (read with the fit's date format), when the fit had one."""
+    col = args.get("time_col")
+    if not col:
+        return df
+    if col not in df.columns:
+        raise DataError(f"{what}: time column {col!r} not found; expected one of {[str(c) for c in df.columns]}")
+    idx, _ = _time_index(df[col], f"{what}: time_col {col!r}", args.get("date_format"))
+    return df.set_index(idx)
+
+
+def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> dict[str, tuple]:
+    """Check the observations given to ``Forecaster.update``: ``{id: (y, past, future, times)}`` for the
+    series they continue. ``fitted`` are the forecaster's series (``id, index, freq, y, past, fut``),
+    ``args`` the fit's column settings. Values must be numbers (text, bools and infinities are errors);
+    NaN targets stay NaN (the caller fills them), NaN covariates are filled from the last known value."""
+    past_cols = as_name_list(args.get("past_covariates"), "past_covariates")
+    fut_cols = as_name_list(args.get("future_covariates"), "future_covariates")
+    if isinstance(data, (list, tuple, np.ndarray)) or (isinstance(data, pd.Series)
+                                                       and not isinstance(data.index, pd.DatetimeIndex)):
+        if len(fitted) != 1 or past_cols or fut_cols:
+            raise InputTypeError("new_points: expected a DataFrame with the id/time/covariate columns for this "
+                                 "model, got bare values")
+        f = fitted[0]
+        values = data.to_numpy() if isinstance(data, pd.Series) else data
+        values = pd.Series(np.ravel(values) if isinstance(values, np.ndarray) else list(values), name="new_points")
+        frames = {f.id: values.to_frame().set_index(future_index(f.index, f.freq, len(values)))}
+        target = "new_points"
+    elif isinstance(data, pd.Series):
+        if len(fitted) != 1:
+            raise InputTypeError("new_points: expected a DataFrame with an id column for a multi-series model, got a Series")
+        target = "__y__"
+        frames = {fitted[0].id: data.to_frame(name=target)}
+    elif isinstance(data, pd.DataFrame):
+        target = args.get("target") or next(c for c in data.columns if c not in (args.get("time_col"), args.get("id_col")))
+        if target not in data.columns:
+            raise DataError(f"new_points: target column {target!r} not found; expected one of {list(data.columns)}")
+        df = _frame_times(data, args, "new_points")
+        if args.get("id_col"):
+            if args["id_col"] not in df.columns:
+                raise DataError(f"new_points: id column {args['id_col']!r} not found")
+            frames = {str(k): g for k, g in df.groupby(df[args["id_col"]].astype(str), sort=True)}
+        else:
+            frames = {fitted[0].id: df}
+    else:
+        raise InputTypeError(f"new_points: expected a Series, DataFrame or array, got {type(data).__name__}")
+    known = {f.id: f for f in fitted}
+    out = {}
+    for sid, frame in frames.items():
+        if sid not in known:
+            raise DataError(f"new_points: expected ids among {sorted(known)}, got {sid!r}")
+        f = known[sid]
+        for c in [target, *past_cols, *fut_cols]:
+            if c not in frame.columns:
+                raise DataError(f"new_points: column {c!r} not found for series {sid!r}")
+        expected = future_index(f.index, f.freq, len(frame))
+        got = frame.index
+        if isinstance(expected, pd.DatetimeIndex):
+            if not isinstance(got, pd.DatetimeIndex) or list(got) != list(expected):
+                raise DataError(f"new_points: expected timestamps continuing series {sid!r} at {f.freq} from "
+                                f"{expected[0]}, got {list(map(str, got[:3]))}")
+        y = _numeric(frame[target].rename(target), "new_points: target", sid)
+
+        def covs(cols: list[str], hist: np.ndarray) -> np.ndarray:
+            if not cols:
+                return np.zeros((len(y), 0))
+            return np.stack([fill_forward(hist[-1, j], _numeric(frame[c].rename(c), "new_points: covariate", sid))
+                             for j, c in enumerate(cols)], 1)
+
+        out[sid] = (y, covs(past_cols, f.past), covs(fut_cols, f.fut), expected)
+    return out
+
+
+def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, Any], H: int
+                            ) -> list[np.ndarray | None]:
+    """The known-future covariates for the next ``H`` steps of each fitted series, ``(H, F)`` arrays
+    (``None`` for a model without them), from the frame ``data`` given to ``predict``/``update``."""
+    cols = as_name_list(args.get("future_covariates"), "future_covariates")
+    if not fitted[0].fut.shape[1]:
+        if data is not None:
+            raise ConfigError("future_covariates: the model was fitted without known-future covariates, got some")
+        return [None] * len(fitted)
+    if data is None:
+        raise DataError(f"future_covariates: expected the next {H} values of the known-future covariates "
+                        f"{cols} for each series, got None")
+    if not isinstance(data, pd.DataFrame):
+        raise InputTypeError(f"future_covariates: expected a DataFrame with columns {cols}, got {type(data).__name__}")
+    df = _frame_times(data, args, "future_covariates")
+    for c in cols:
+        if c not in df.columns:
+            raise DataError(f"future_covariates: column {c!r} not found; expected one of {[str(c) for c in df.columns]}")
+    out = []
+    for f in fitted:
+        times = future_index(f.index, f.freq, H)
+        sub = df
+        if args.get("id_col"):
+            if args["id_col"] not in df.columns:
+                raise DataError(f"future_covariates: column {args['id_col']!r} not found")
+            sub = df[df[args["id_col"]].astype(str) == f.id]
+        sub = pd.DataFrame({c: _numeric(sub[c].rename(c), "future_covariates: column", f.id) for c in cols},
+                           index=sub.index)
+        missing = [str(x) for x in times if x not in sub.index]
+        if missing:
+            raise DataError(f"future_covariates: expected rows for the {H} forecast times of series {f.id!r}, "
+                            f"got none for {missing[:3]}")
+        vals = sub.loc[times, cols].to_numpy(dtype=float)
+        if not np.isfinite(vals).all():
+            raise DataError(f"future_covariates: expected values for every forecast time of series {f.id!r}, got NaN")
+        out.append(vals)
+    return out

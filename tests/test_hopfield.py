@@ -249,6 +249,46 @@ def test_modern_energy_never_increases(p, d, beta, seed):
         xi = nxt
 
 
+def _update64(q: torch.Tensor, X: torch.Tensor, beta: float) -> torch.Tensor:
+    """One modern Hopfield update in float64, where beta * X q stays finite."""
+    return torch.softmax(beta * q.double() @ X.double().T, -1) @ X.double()
+
+
+def test_overflowing_beta_gives_the_float64_result_never_nan():
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(20, 8, generator=g) * 2                           # dot products up to ~30
+    q = torch.cat([X[[2, 5]] + 0.3 * torch.randn(2, 8, generator=g), (X[:1] + X[1:2]) / 2])
+    beta = 1e38
+    assert not torch.isfinite(beta * (q @ X.T)).all()                 # float32 scores overflow
+    memory = ModernHopfield(beta).store(X)
+    res = memory.recall(q, max_steps=1, tol=0.0)
+    torch.testing.assert_close(res.states, _update64(q, X, beta).float())
+    two = memory.recall(q, max_steps=2, tol=0.0).states
+    torch.testing.assert_close(two, _update64(_update64(q, X, beta), X, beta).float())
+    x64, q64 = X.double(), q.double()
+    energy64 = (-torch.logsumexp(beta * q64 @ x64.T, 1) / beta + 0.5 * (q64 * q64).sum(1)
+                + torch.log(torch.tensor(20.0, dtype=torch.float64)) / beta + 0.5 * x64.norm(dim=1).max() ** 2)
+    torch.testing.assert_close(memory.energy(q), energy64.float())
+    # an exact tie with beta beyond float32's range: shared equally, as in float64
+    E = torch.eye(2)
+    tie = ModernHopfield(1e39).store(E).recall(torch.tensor([[1.0, 1.0]]), max_steps=1)
+    torch.testing.assert_close(tie.states, torch.tensor([[0.5, 0.5]]))
+    torch.testing.assert_close(tie.states, _update64(torch.tensor([[1.0, 1.0]]), E, 1e39).float())
+    # the layer and the pooling share the computation
+    layer = HopfieldLayer(8, beta=beta, update_steps=1)
+    torch.testing.assert_close(layer(q[None], stored=X), _update64(q, X, beta).float()[None])
+    pool = HopfieldPooling(8, n_queries=2, beta=1e39)
+    seq = torch.randn(3, 6, 8, generator=g) * 10
+    out = pool(seq, lengths=torch.tensor([6, 4, 1]))
+    assert torch.isfinite(out).all()
+    with torch.no_grad():
+        keys = seq.double() @ pool.key.weight.double().T
+        dots = (1e39 * pool.query.double() @ keys.transpose(1, 2)).masked_fill(
+            (torch.arange(6) >= torch.tensor([6, 4, 1])[:, None])[:, None, :], float("-inf"))
+        ref = (torch.softmax(dots, -1) @ seq.double()).flatten(1)
+    torch.testing.assert_close(out, ref.float())
+
+
 def test_modern_store_again_appends():
     X = unit_patterns(6, 8, seed=3)
     a = ModernHopfield(3.0).store(X[:2]).store(X[2:])

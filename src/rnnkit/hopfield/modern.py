@@ -12,7 +12,9 @@ Energy and update rule:
 .. math::
     \xi \leftarrow X^\top \operatorname{softmax}(\beta X \xi),
 
-with :math:`M = \max_\mu \lVert x_\mu \rVert`. The update is the concave-convex procedure on ``E``, so
+with :math:`M = \max_\mu \lVert x_\mu \rVert`. Both are computed stably: the largest dot product is
+subtracted before scaling by :math:`\beta` (:func:`scaled_softmax`), so a :math:`\beta` for which
+:math:`\beta X\xi` overflows the dtype gives the limit (the best-matching pattern), never NaN. The update is the concave-convex procedure on ``E``, so
 ``E`` never increases, and it usually converges in one step. With large :math:`\beta` it returns the
 stored pattern with the largest dot product :math:`x_\mu^\top \xi` (for patterns of equal norm: the
 nearest one); with small :math:`\beta` a mixture (a metastable state). The number of well-separated
@@ -43,7 +45,30 @@ from torch import Tensor, nn
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import check_positive_float, check_positive_int, check_real
 
-__all__ = ["ModernHopfield", "ModernRecallResult", "HopfieldLayer", "HopfieldPooling", "hopfield_update"]
+__all__ = ["ModernHopfield", "ModernRecallResult", "HopfieldLayer", "HopfieldPooling", "hopfield_update",
+           "scaled_softmax"]
+
+
+def _shifted(dots: Tensor, beta: float) -> tuple[Tensor, Tensor, float]:
+    """``(beta * (dots - top), top, b)``: ``top`` the row maximum (no gradient: softmax and lse do not
+    depend on it), ``b`` is ``beta`` capped at the dtype's largest finite value (so ``b * 0`` is 0, not
+    NaN); every entry is <= 0 and none is NaN for finite ``dots``."""
+    top = dots.amax(-1, keepdim=True).detach()
+    b = min(beta, torch.finfo(dots.dtype).max)
+    return b * (dots - top), top, b
+
+
+def scaled_softmax(dots: Tensor, beta: float, mask: Tensor | None = None) -> Tensor:
+    r"""``softmax(beta * dots)`` over the last dim, stable for any finite ``beta``: equal to it whenever
+    ``beta * dots`` is finite, and its limit (weight on the largest dot products only) where that
+    overflows. ``mask`` (broadcast against ``dots``): ``True`` where an entry takes part.
+
+    >>> scaled_softmax(torch.tensor([[1.0, 2.0, 2.0]]), 1e39)
+    tensor([[0.0000, 0.5000, 0.5000]])
+    """
+    if mask is not None:
+        dots = dots.masked_fill(~mask, float("-inf"))
+    return torch.softmax(_shifted(dots, beta)[0], dim=-1)
 
 
 def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
@@ -58,10 +83,7 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
     Returns:
         ``(new_states (..., Q, D), attention (..., Q, P))``.
     """
-    scores = beta * states @ stored.transpose(-1, -2)
-    if mask is not None:
-        scores = scores.masked_fill(~mask.unsqueeze(-2), float("-inf"))
-    attention = torch.softmax(scores, dim=-1)
+    attention = scaled_softmax(states @ stored.transpose(-1, -2), beta, None if mask is None else mask.unsqueeze(-2))
     return attention @ stored, attention
 
 
@@ -146,7 +168,8 @@ class ModernHopfield:
         r"""Energy :math:`E(\xi)` (module docstring) of each of ``(B, D)`` states, returned as ``(B,)``."""
         xi = self._check_queries("states", states)
         X, beta = self.patterns, self.beta
-        lse = torch.logsumexp(beta * xi @ X.T, dim=1) / beta
+        scaled, top, b = _shifted(xi @ X.T, beta)
+        lse = top[:, 0] + torch.logsumexp(scaled, dim=1) / b
         big_m = X.norm(dim=1).max()
         return -lse + 0.5 * (xi * xi).sum(1) + math.log(X.shape[0]) / beta + 0.5 * big_m ** 2
 
@@ -322,10 +345,8 @@ class HopfieldPooling(nn.Module):
         y = _check_input("inputs", inputs, 3, self.input_size, "(B, T, D)")
         B, T, _ = y.shape
         mask = self._mask(lengths, B, T, y.device)
-        scores = self.beta * self.query @ self.key(y).transpose(1, 2)      # (B, n_queries, T)
-        if mask is not None:
-            scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
-        return torch.softmax(scores, dim=-1)
+        dots = self.query @ self.key(y).transpose(1, 2)                     # (B, n_queries, T)
+        return scaled_softmax(dots, self.beta, None if mask is None else mask[:, None, :])
 
     def forward(self, inputs: Tensor, lengths: Tensor | None = None) -> Tensor:
         a = self.attention(inputs, lengths)

@@ -196,3 +196,80 @@ def test_update_with_covariates_equals_encoding_the_full_history():
         _, ref.state = g.network_.encode(x)
     pd.testing.assert_frame_equal(fc, g.predict(future_covariates=future), rtol=1e-5, atol=1e-6)
     assert fc["time"].tolist() == list(next_dates)
+
+
+# ------------------------------------------------------------------------------------- item 1: verified loads
+def _saved(tmp_path, name="run"):
+    y = pd.Series(monthly(), index=pd.date_range("2000-01-01", periods=100, freq="MS"), name="sales")
+    f = Forecaster("gru", horizon=3, lookback=12, **TINY).fit(y)
+    return f, f.save(tmp_path / name)
+
+
+def _redigest(folder):
+    """Record the digests again, as a hand edit followed by a re-save of the digest map would (a folder that
+    is consistent but holds bad values); a no-op on code without digests."""
+    try:
+        from rnnkit.training.checkpoint import write_digests
+    except ImportError:
+        return
+    write_digests(folder, ["model.safetensors", "config.json"])
+
+
+def test_load_refuses_a_bit_flipped_weight_file_and_a_missing_digest_map(tmp_path):
+    import json
+
+    from rnnkit.errors import CheckpointError
+
+    f, run = _saved(tmp_path)
+    raw = bytearray((run / "model.safetensors").read_bytes())
+    start = 8 + int.from_bytes(raw[:8], "little")          # first tensor byte after the safetensors header
+    raw[start + 3] ^= 0x40                                 # one exponent bit of the first weight
+    (run / "model.safetensors").write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match=r"model\.safetensors: expected sha256"):
+        Forecaster.load(run)
+    digests = json.loads((run / "digests.json").read_text())["sha256"]
+    assert set(digests) == {"model.safetensors", "config.json"}
+    f, run = _saved(tmp_path, "again")
+    pd.testing.assert_frame_equal(Forecaster.load(run).predict(), f.predict())
+    (run / "digests.json").write_text(json.dumps({"format": 1, "sha256": {}}))
+    with pytest.raises(CheckpointError, match=r"digests\.json: expected the sha256 .* empty map"):
+        Forecaster.load(run)
+    (run / "digests.json").unlink()
+    with pytest.raises(CheckpointError, match=r"digests\.json: expected .* got nothing"):
+        Forecaster.load(run)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c.update(calibration=-1.0), "calibration: expected a number in"),
+    (lambda c: c.update(lookback=-5), "lookback: expected a positive int, got -5"),
+    (lambda c: c["config"].update(level=1.5), "level: expected a number in"),
+    (lambda c: c.update(selection=[12, 0.5]), "selection: expected"),
+    (lambda c: c.pop("series"), "expected a complete forecaster config, got no key 'series'"),
+    (lambda c: c["series"][0]["y"].__setitem__(5, "55.0"), "series.y: expected a list of finite numbers"),
+    (lambda c: c["series"][0]["pipeline"][-1].update(scale=0.0), r"scale\.scale: expected a finite number > 0"),
+    (lambda c: c.update(input_size=5), "input_size: expected 2"),
+])
+def test_load_checks_config_values_like_typed_ones(tmp_path, edit, message):
+    import json
+
+    from rnnkit.errors import CheckpointError
+
+    _, run = _saved(tmp_path)
+    cfg = json.loads((run / "config.json").read_text())
+    edit(cfg)
+    (run / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError, match=r"config\.json: expected sha256"):
+        Forecaster.load(run)                               # the edit alone: the digest no longer matches
+    _redigest(run)
+    with pytest.raises(CheckpointError, match=r"config\.json: .*" + message):
+        Forecaster.load(run)
+
+
+def test_load_names_config_json_when_it_is_not_json(tmp_path):
+    from rnnkit.errors import CheckpointError
+
+    _, run = _saved(tmp_path)
+    (run / "config.json").write_text('{"task": "forecast", ')
+    _redigest(run)
+    with pytest.raises(CheckpointError, match=r"config\.json: expected .*(JSON|json)"):
+        Forecaster.load(run)

@@ -311,19 +311,42 @@ class Difference(Transform):
         return {"name": self.name, "lag": self.lag}
 
 
+def _saved_number(name: str, v: Any, positive: bool = False) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or (positive and v <= 0):
+        raise ConfigError(f"{name}: expected a finite number{' > 0' if positive else ''}, got {v!r}")
+    return float(v)
+
+
+def _saved_int(name: str, v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ConfigError(f"{name}: expected a positive int, got {v!r}")
+    return v
+
+
 def transform_from_dict(d: dict[str, Any]) -> Transform:
-    """Rebuild a fitted transform from :meth:`Transform.to_dict`."""
+    """Rebuild a fitted transform from :meth:`Transform.to_dict`; every value is checked as when the
+    transform is built (a ConfigError names it: a scale that is not a finite number > 0, a Box-Cox lambda
+    or a seasonal profile that holds text, ...)."""
+    if not isinstance(d, dict):
+        raise ConfigError(f"transform: expected a dict with a 'name', got {type(d).__name__}")
     name = d.get("name")
     if name == "scale":
         t = Scaler(d["kind"])
-        t.loc, t.scale = d["loc"], d["scale"]
+        t.loc, t.scale = _saved_number("scale.loc", d["loc"]), _saved_number("scale.scale", d["scale"], True)
     elif name == "log":
         t = Log()
     elif name == "boxcox":
-        t = BoxCox(d["lmbda"])
+        t = BoxCox(_saved_number("boxcox.lmbda", d["lmbda"]))
     elif name == "stl":
-        t = SeasonalSTL(d["period"], d["robust"], d["cycles"], d.get("fit_cycles", 8))
-        t.profile = None if d["profile"] is None else np.asarray(d["profile"], dtype=float)
+        if not isinstance(d["robust"], bool):
+            raise ConfigError(f"stl.robust: expected a bool, got {d['robust']!r}")
+        t = SeasonalSTL(d["period"], d["robust"], _saved_int("stl.cycles", d["cycles"]),
+                        _saved_int("stl.fit_cycles", d.get("fit_cycles", 8)))
+        profile = np.asarray(d["profile"])
+        if profile.dtype.kind not in "iuf" or profile.shape != (t.period,) or not np.isfinite(profile).all():
+            raise ConfigError(f"stl.profile: expected {t.period} finite numbers (one per phase), got "
+                              f"{str(d['profile'])[:60]}")
+        t.profile = profile.astype(float)
         t.strength = d.get("strength")
     elif name == "diff":
         t = Difference(d["lag"])

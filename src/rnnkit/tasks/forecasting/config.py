@@ -16,9 +16,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from rnnkit.errors import ConfigError
 
-__all__ = ["ForecastConfig", "CELLS", "STRATEGIES", "INTERVALS"]
+__all__ = ["ForecastConfig", "CELLS", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers", "check_int"]
 
 CELLS = ("lstm", "gru", "elman")
 STRATEGIES = ("direct", "recursive", "encoder-decoder")
@@ -29,7 +31,7 @@ DETREND = ("none", "diff")
 SCALES = ("standard", "minmax", "none")
 
 
-def _int(name: str, v: Any, lo: int, allow_none: bool = False) -> None:
+def check_int(name: str, v: Any, lo: int, allow_none: bool = False) -> None:
     if v is None and allow_none:
         return
     if not isinstance(v, int) or isinstance(v, bool) or v < lo:
@@ -96,42 +98,42 @@ class ForecastConfig:
                                         # oversubscribe shared machines. None: leave torch's setting.
 
     def __post_init__(self) -> None:
-        _int("horizon", self.horizon, 1, allow_none=True)
+        check_int("horizon", self.horizon, 1, allow_none=True)
         _choice("cell", self.cell, CELLS)
-        _int("hidden_size", self.hidden_size, 1)
-        _int("num_layers", self.num_layers, 1)
+        check_int("hidden_size", self.hidden_size, 1)
+        check_int("num_layers", self.num_layers, 1)
         _num("dropout", self.dropout, 0.0, 1.0, lo_open=False)
         _choice("strategy", self.strategy, STRATEGIES)
         if not isinstance(self.level_input, bool):
             raise ConfigError(f"level_input: expected a bool, got {self.level_input!r}")
         _choice("interval", self.interval, INTERVALS)
         _num("level", self.level, 0.0, 1.0)
-        _int("n_samples", self.n_samples, 10)
+        check_int("n_samples", self.n_samples, 10)
         _choice("transform", self.transform, TRANSFORMS)
         _choice("deseasonalize", self.deseasonalize, DESEASONALIZE)
         _choice("detrend", self.detrend, DETREND)
         _choice("scale", self.scale, SCALES)
-        _int("period", self.period, 1, allow_none=True)
+        check_int("period", self.period, 1, allow_none=True)
         if not isinstance(self.resample, bool):
             raise ConfigError(f"resample: expected a bool, got {self.resample!r}")
-        _int("lookback", self.lookback, 1, allow_none=True)
+        check_int("lookback", self.lookback, 1, allow_none=True)
         if self.lookback_candidates is not None:
             c = self.lookback_candidates
             if not isinstance(c, (tuple, list)) or not c or not all(
                     isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in c):
                 raise ConfigError(f"lookback_candidates: expected a non-empty tuple of positive ints, got {c!r}")
             object.__setattr__(self, "lookback_candidates", tuple(sorted(set(c))))
-        _int("max_lookback", self.max_lookback, 2)
-        _int("epochs", self.epochs, 1)
-        _int("selection_epochs", self.selection_epochs, 1)
-        _int("batch_size", self.batch_size, 1)
+        check_int("max_lookback", self.max_lookback, 2)
+        check_int("epochs", self.epochs, 1)
+        check_int("selection_epochs", self.selection_epochs, 1)
+        check_int("batch_size", self.batch_size, 1)
         _num("lr", self.lr, 0.0, math.inf)
-        _int("patience", self.patience, 0)
-        _int("windows_per_epoch", self.windows_per_epoch, 1)
+        check_int("patience", self.patience, 0)
+        check_int("windows_per_epoch", self.windows_per_epoch, 1)
         _num("val_fraction", self.val_fraction, 0.0, 0.5)
         _num("clip_norm", self.clip_norm, 0.0, math.inf)
-        _int("seed", self.seed, 0)
-        _int("threads", self.threads, 1, allow_none=True)
+        check_int("seed", self.seed, 0)
+        check_int("threads", self.threads, 1, allow_none=True)
 
     @property
     def quantiles(self) -> tuple[float, ...]:
@@ -160,3 +162,49 @@ class ForecastConfig:
 
     def replace(self, **changes: Any) -> "ForecastConfig":
         return dataclasses.replace(self, **changes)
+
+
+# ------------------------------------------------------------------------------------------ saved values
+def saved_numbers(name: str, value: Any, rows: int | None = None, ndim: int = 1) -> np.ndarray:
+    """A list (``ndim=2``: a table) of finite numbers read from a saved forecaster, as floats: text,
+    bools, null, NaN and infinities are a ConfigError (``np.asarray(["1.5"], dtype=float)`` would
+    convert text silently); ``rows`` checks the length."""
+    arr = np.asarray(value)
+    if arr.size == 0 and arr.ndim == 1 and ndim == 2:
+        arr = arr.reshape(0, 0)
+    if arr.dtype.kind not in "iuf" or arr.ndim != ndim or not np.isfinite(arr).all():
+        raise ConfigError(f"{name}: expected a {'list' if ndim == 1 else 'table'} of finite numbers, got "
+                          f"{str(value)[:60]}")
+    if rows is not None and len(arr) != rows:
+        raise ConfigError(f"{name}: expected {rows} rows (one per time step), got {len(arr)}")
+    return arr.astype(float)
+
+
+def _optional_name(name: str, v: Any) -> None:
+    if v is not None and not isinstance(v, str) and not (
+            isinstance(v, list) and all(isinstance(c, str) for c in v)):
+        raise ConfigError(f"{name}: expected a column name, a list of names or null, got {v!r}")
+
+
+def check_saved(data: dict[str, Any]) -> None:
+    """Check what a saved forecaster's ``config.json`` holds besides the settings with the same rules as
+    typed values (``ForecastConfig.from_dict`` checks the settings): the chosen ``lookback`` and
+    ``period`` positive ints, ``calibration`` a finite number > 0, ``input_size`` a positive int,
+    ``selection`` numbers by positive lookback, ``parse_args`` column names. Raises ConfigError."""
+    check_int("lookback", data["lookback"], 1)
+    check_int("period", data["period"], 1)
+    check_int("input_size", data["input_size"], 1)
+    _num("calibration", data["calibration"], 0.0, math.inf)
+    sel = data["selection"]
+    if not isinstance(sel, dict) or not all(
+            isinstance(k, str) and k.isdigit() and int(k) >= 1 and isinstance(v, (int, float))
+            and not isinstance(v, bool) for k, v in sel.items()):
+        raise ConfigError(f"selection: expected {{lookback: validation MAE}} with positive int lookbacks, got {sel!r}")
+    args = data["parse_args"]
+    if not isinstance(args, dict):
+        raise ConfigError(f"parse_args: expected a dict of column settings, got {type(args).__name__}")
+    for key in ("target", "time_col", "id_col", "past_covariates", "future_covariates", "date_format"):
+        _optional_name(f"parse_args.{key}", args.get(key))
+    if not isinstance(data["series"], list) or not data["series"] or not all(isinstance(d, dict) for d in data["series"]):
+        raise ConfigError(f"series: expected a non-empty list of fitted series, got {str(data['series'])[:60]}")
+

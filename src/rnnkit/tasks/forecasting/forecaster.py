@@ -52,7 +52,7 @@ from rnnkit.data.transforms import (
 )
 from rnnkit.data.windows import split_origins
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
-from rnnkit.tasks.forecasting.config import ForecastConfig
+from rnnkit.tasks.forecasting.config import ForecastConfig, check_int, check_saved, saved_numbers
 from rnnkit.tasks.forecasting.inputs import (
     SeriesData,
     fill_forward,
@@ -66,6 +66,7 @@ from rnnkit.tasks.forecasting.network import ForecastNetwork, expand_state, top_
 __all__ = ["Forecaster", "lookback_candidates"]
 
 MIN_TRAIN_WINDOWS = 8
+WEIGHTS_FILE, CONFIG_FILE = "model.safetensors", "config.json"
 MAX_VAL_WINDOWS = 256
 
 
@@ -171,13 +172,23 @@ class _Fitted:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], cfg: ForecastConfig) -> "_Fitted":
-        idx = pd.DatetimeIndex(pd.to_datetime(d["index"]), freq=d["freq"]) if d["datetime"] else pd.Index(d["index"])
-        n = len(d["y"])
-        s = SeriesData(d["id"], idx, np.asarray(d["y"], dtype=float), d["freq"],
-                       np.asarray(d["past"], dtype=float).reshape(n, -1), np.asarray(d["fut"], dtype=float).reshape(n, -1),
-                       d["missing"], d["resampled"], observed=np.asarray(d["observed"], dtype=bool),
-                       reordered=d.get("reordered", 0))
+        """Rebuild from :meth:`to_dict`; values are checked (ConfigError), never converted from text."""
+        y = saved_numbers("series.y", d["y"])
+        n = y.size
+        if not isinstance(d["id"], str) or (d["freq"] is not None and not isinstance(d["freq"], str)):
+            raise ConfigError(f"series.id/freq: expected strings, got {d['id']!r} and {d['freq']!r}")
+        if not isinstance(d["index"], list) or len(d["index"]) != n:
+            raise ConfigError(f"series.index: expected {n} time stamps (one per value), got {str(d['index'])[:60]}")
+        if d["datetime"] is True:
+            idx = pd.DatetimeIndex(pd.to_datetime(d["index"], format="ISO8601"), freq=d["freq"])
+        else:
+            idx = pd.Index(saved_numbers("series.index", d["index"]).astype(np.int64))
+        observed = saved_numbers("series.observed", d["observed"], n)
+        s = SeriesData(d["id"], idx, y, d["freq"], saved_numbers("series.past", d["past"], n, 2),
+                       saved_numbers("series.fut", d["fut"], n, 2), d["missing"], d["resampled"],
+                       observed=observed.astype(bool), reordered=d.get("reordered", 0))
         pi = d["period_info"]
+        check_int("period_info.period", pi["period"], 1)
         period = PeriodInfo(pi["period"], pi["method"], {int(k): v for k, v in pi["scores"].items()}, pi["threshold"])
         return cls(s, period, Pipeline.from_dict(d["pipeline"]), cfg)
 
@@ -420,44 +431,64 @@ class Forecaster:
 
     # ------------------------------------------------------------------ save / load
     def save(self, path: str | Path) -> Path:
-        """Write ``model.safetensors`` (weights) and ``config.json`` (settings, fitted transforms and the
-        history needed to forecast) to the folder ``path``, atomically, without pickle."""
+        """Write ``model.safetensors`` (weights), ``config.json`` (settings, fitted transforms and the
+        history needed to forecast) and ``digests.json`` (the sha256 of both, checked by :meth:`load`) to
+        the folder ``path``, atomically, without pickle."""
         from rnnkit import __version__
-        from rnnkit.training.checkpoint import save_weights, write_config
+        from rnnkit.training.checkpoint import save_weights, write_config, write_digests
 
         net = self._need_fitted()
         path = Path(path)
-        save_weights(net, path / "model.safetensors")
+        save_weights(net, path / WEIGHTS_FILE)
         write_config(path, {"task": "forecast", "rnnkit_version": __version__, "config": self.config.to_dict(),
                             "lookback": self.lookback_, "period": self.period_,
                             "selection": {str(k): v for k, v in self.selection_.items()},
                             "input_size": self._input_size(), "parse_args": self._parse_args,
                             "calibration": self.calibration_,
                             "series": [f.to_dict() for f in self._fitted]})
+        write_digests(path, [WEIGHTS_FILE, CONFIG_FILE])
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> "Forecaster":
         """Rebuild a forecaster saved by :meth:`save`; the recurrent state is re-encoded from the last
-        ``lookback`` points of each saved history."""
-        from rnnkit.training.checkpoint import load_weights, read_config
+        ``lookback`` points of each saved history.
 
+        Both files are checked against ``digests.json`` first (a modified, missing or unlisted file, or
+        a missing or empty digest map, is a :class:`CheckpointError` naming the file); then every value
+        of ``config.json`` passes the checks typed values pass (``ForecastConfig``, :func:`.check_saved`):
+        a bad value, a missing key or a wrong type is a CheckpointError naming ``config.json``."""
+        from rnnkit.training.checkpoint import load_weights, read_config, verify_digests
+
+        path = Path(path)
+        verify_digests(path, [WEIGHTS_FILE, CONFIG_FILE])
         data = read_config(path)
+        where = path / CONFIG_FILE
         if data.get("task") != "forecast":
-            raise CheckpointError(f"{path}: expected a forecaster checkpoint (task 'forecast'), got task {data.get('task')!r}")
+            raise CheckpointError(f"{where}: expected a forecaster checkpoint (task 'forecast'), got task {data.get('task')!r}")
         try:
+            if not isinstance(data.get("config"), dict):
+                raise ConfigError(f"config: expected a dict of settings, got {type(data.get('config')).__name__}")
             cfg = ForecastConfig.from_dict(data["config"])
+            check_saved(data)
             self = cls(config=cfg)
-            self.lookback_, self.period_ = int(data["lookback"]), int(data["period"])
+            self.lookback_, self.period_ = data["lookback"], data["period"]
             self.selection_ = {int(k): float(v) for k, v in data["selection"].items()}
             self._parse_args = data["parse_args"]
             self.calibration_ = float(data["calibration"])
             self._fitted = [_Fitted.from_dict(d, cfg) for d in data["series"]]
-            n_future = self._fitted[0].fut.shape[1]
-            net = self._build_network(int(data["input_size"]), n_future)
-        except (KeyError, TypeError, ValueError, ConfigError) as e:
-            raise CheckpointError(f"{path}/config.json: expected a complete forecaster config, got {type(e).__name__}: {e}") from None
-        load_weights(net, Path(path) / "model.safetensors")
+            if data["input_size"] != self._input_size():
+                raise ConfigError(f"input_size: expected {self._input_size()} (the saved series' features), "
+                                  f"got {data['input_size']}")
+            net = self._build_network(data["input_size"], self._fitted[0].fut.shape[1])
+        except KeyError as e:
+            raise CheckpointError(f"{where}: expected a complete forecaster config, got no key {e}") from None
+        except (ConfigError, DataError) as e:
+            raise CheckpointError(f"{where}: {e}") from None
+        except (TypeError, ValueError, AttributeError, IndexError) as e:
+            raise CheckpointError(f"{where}: expected a forecaster config of the right types, got "
+                                  f"{type(e).__name__}: {e}") from None
+        load_weights(net, path / WEIGHTS_FILE)
         self.network_ = net.eval()
         self._encode_states()
         return self

@@ -72,7 +72,8 @@ def test_text_output_prints_the_model_vs_baselines_table(capsys):
 
 BAD = {
     "missing target column": (["--target", "sold"], "target: column 'sold' not found", 1),
-    "missing time column": (["--target", "units", "--time-col", "when"], "time_col: column 'when' not found", 1),
+    "missing time column": (["--target", "units", "--time-col", "when"],
+                            "--csv: expected a time column 'when', got columns ['month', 'units']", 1),
     "horizon zero": (["--target", "units", "--horizon", "0"], "--horizon: expected a positive int, got 0", 2),
     "horizon negative": (["--target", "units", "--horizon", "-3"], "--horizon: expected a positive int", 2),
 }
@@ -182,3 +183,66 @@ def test_bundled_series_load_with_a_regular_index():
             assert info.missing_stamps == 0 and info.off_grid == 0, d.name
         else:
             assert set(data.attrs["columns"].values()) <= set(data.columns)
+
+
+# ------------------------------------------------------------------ dates: --date-format / --dayfirst (issue 14 item 5)
+TINY = ["--epochs", "1", "--hidden-size", "4", "--lookback", "4", "--deseasonalize", "none", "--interval", "none",
+        "--no-plot", "--json"]
+
+
+def day_first_csv(tmp_path, n=40, shuffle=False):
+    """Daily values written day first (13/01/2021): the first 12 days of each month read both ways."""
+    days = pd.date_range("2021-01-01", periods=n, freq="D")
+    frame = pd.DataFrame({"day": days.strftime("%d/%m/%Y"), "y": np.sin(np.arange(n) / 3.0) + 5})
+    if shuffle:
+        frame = frame.sample(frac=1.0, random_state=0)
+    return write_csv(tmp_path, frame, "days.csv"), days
+
+
+@pytest.mark.parametrize("flags", [["--dayfirst"], ["--dayfirst", "true"], ["--date-format", "%d/%m/%Y"]])
+def test_dayfirst_and_date_format_read_day_first_dates(flags, tmp_path, capsys):
+    csv, days = day_first_csv(tmp_path, shuffle=True)
+    code, out, err = run_cli(["forecast", "--csv", csv, "--target", "y", "--time-col", "day", "--horizon", "2",
+                              *flags, *TINY], capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    expected = [(days[-1] + pd.Timedelta(days=k)).strftime("%Y-%m-%d") for k in (1, 2)]
+    assert [r["time"] for r in result["forecast"]] == expected        # the grid continues the true last day
+    pre = result["preprocessing"][0]
+    assert pre["frequency"] == "D" and pre["length"] == len(days) and pre["missing_interpolated"] == 0
+    assert pre["rows_reordered"] > 0                                  # the shuffled rows were sorted, and said so
+
+
+def test_ambiguous_dates_name_the_flags_and_month_first_is_refused(tmp_path, capsys):
+    csv, _ = day_first_csv(tmp_path, n=12)                            # 01/01 .. 12/01: both readings fit
+    base = ["forecast", "--csv", csv, "--target", "y", "--time-col", "day", "--horizon", "2", *TINY]
+    code, _, err = run_cli(base, capsys)
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and "--date-format" in lines[0] and "--dayfirst" in lines[0]
+    csv, _ = day_first_csv(tmp_path, n=40)                            # 13/01 exists: only day first fits
+    code, _, err = run_cli(base[:2] + [csv] + base[3:] + ["--dayfirst", "false"], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "DataError" in err
+
+
+def test_date_flags_are_checked_against_the_input(tmp_path, capsys):
+    csv, _ = day_first_csv(tmp_path)
+    code, _, err = run_cli(["forecast", "--dataset", "nile", "--horizon", "2", "--dayfirst"], capsys)
+    assert code == 2 and "--dayfirst: expected --csv with --time-col" in err
+    code, _, err = run_cli(["forecast", "--csv", csv, "--target", "y", "--horizon", "2", "--date-format", "%d"],
+                           capsys)
+    assert code == 2 and "--date-format: expected --csv with --time-col (the dates it reads), got no --time-col" in err
+    code, _, err = run_cli(["forecast", "--csv", csv, "--target", "y", "--time-col", "day", "--horizon", "2",
+                            "--date-format", "%d/%m/%Y", "--dayfirst"], capsys)
+    assert code == 2 and err.strip().splitlines() == [err.strip()] and "--dayfirst: expected None with" in err
+    code, _, err = run_cli(["forecast", "--csv", csv, "--target", "y", "--time-col", "day", "--horizon", "2",
+                            "--dayfirst", "maybe"], capsys)
+    assert code == 2 and "argument --dayfirst: expected true/false, got 'maybe'" in err
+
+
+def test_dayfirst_from_a_config_file(tmp_path, capsys):
+    csv, days = day_first_csv(tmp_path)
+    (tmp_path / "c.toml").write_text("dayfirst = true\n")
+    code, out, err = run_cli(["forecast", "--csv", csv, "--target", "y", "--time-col", "day", "--horizon", "1",
+                              "--config", str(tmp_path / "c.toml"), *TINY], capsys)
+    assert code == 0, err
+    assert json.loads(out)["forecast"][0]["time"] == (days[-1] + pd.Timedelta(days=1)).strftime("%Y-%m-%d")

@@ -24,8 +24,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, load_run, read_numbered_lines, \
-    rnn_params, training_bytes
+from rnnkit.cli.common import (UsageError, add_common, bool_arg, check_memory, check_out_dir, load_run,
+                               read_numbered_lines, rnn_params, training_bytes)
 
 __all__ = ["add_parser", "run", "add_actions", "require_run_out", "SIZE_FLAGS"]
 
@@ -70,12 +70,7 @@ def memory_need(args) -> int:
     return training_bytes(params, acts)
 
 
-def _bool(s: str) -> bool:
-    if s.lower() in ("1", "true", "yes", "on"):
-        return True
-    if s.lower() in ("0", "false", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true/false, got {s!r}")
+_bool = bool_arg  # tag and tsc import it from here
 
 
 def add_parser(sub):

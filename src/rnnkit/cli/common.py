@@ -30,8 +30,9 @@ from typing import Any
 
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
-__all__ = ["UsageError", "Parser", "add_common", "apply_config", "print_result", "to_jsonable", "check_out_dir",
-           "available_memory", "rnn_params", "training_bytes", "check_memory", "read_numbered_lines", "load_run"]
+__all__ = ["UsageError", "Parser", "bool_arg", "add_common", "apply_config", "print_result", "to_jsonable",
+           "check_out_dir", "available_memory", "rnn_params", "training_bytes", "check_memory", "read_numbered_lines", "load_run",
+           "flag_message"]
 
 
 class UsageError(RnnkitError, ValueError):
@@ -44,6 +45,15 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def bool_arg(text: str) -> bool:
+    """An argparse ``type`` for BOOL values: true/false, yes/no, on/off, 1/0 (any case)."""
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
 
 
 def add_common(parser: argparse.ArgumentParser, *, seed: bool = False, out: bool = False,
@@ -60,6 +70,19 @@ def add_common(parser: argparse.ArgumentParser, *, seed: bool = False, out: bool
         parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     if out:
         parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder")
+
+
+def flag_message(message: str, parser: argparse.ArgumentParser | None) -> str:
+    """``message`` with a leading ``name:`` that is a flag's destination written as the flag
+    (``hidden_size: expected ...`` -> ``--hidden-size: expected ...``), so an error a config raises for
+    a value typed on the command line names what the user typed."""
+    head, sep, rest = message.partition(":")
+    if sep and parser is not None:
+        for a in parser._actions:
+            if a.dest == head and a.option_strings:
+                longs = [o for o in a.option_strings if o.startswith("--")]
+                return f"{(longs or a.option_strings)[0]}{sep}{rest}"
+    return message
 
 
 def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:

@@ -3,12 +3,18 @@ baselines, and forecast ``--horizon`` steps past the end of the data.
 
     rnnkit forecast --dataset co2 --horizon 52 --backtest 3 --out runs/demo
     rnnkit forecast --csv sales.csv --target units --time-col date --id-col store --horizon 14 --json
+    rnnkit forecast --csv shop.csv --target units --time-col day --dayfirst --horizon 7   # 13/01/2021 dates
 
 It fits on all the rows given. With ``--out DIR`` it writes ``forecast.csv``, ``metrics.json``
 (backtest metrics, preprocessing, lookback selection, timings), ``forecast.png`` and the checkpoint
 (``model.safetensors`` + ``config.json``; ``Forecaster.load(DIR)`` reads it back). ``--json`` prints
 ``{"forecast": [{"id", "time", "value", "lower", "upper"}, ...], "backtest": {model: {MAE, RMSE, sMAPE,
 MASE, coverage}, ...}, "config": {...}, ...}``.
+
+Dates in ``--time-col`` are read with one format for the whole column. When two readings both fit
+(``02/01/2021``: day or month first) the command stops (exit 1) and asks for ``--date-format '%d/%m/%Y'``
+or ``--dayfirst`` (``--dayfirst false``: month first); rows not in time order are sorted and counted
+(``rows_reordered`` in the preprocessing report).
 """
 
 from __future__ import annotations
@@ -19,9 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, rnn_params, to_jsonable, \
-    training_bytes
-from rnnkit.errors import ConfigError, DataError
+from rnnkit.cli.common import UsageError, add_common, bool_arg, check_memory, check_out_dir, rnn_params, \
+    to_jsonable, training_bytes
+from rnnkit.errors import ConfigError
 
 __all__ = ["add_parser", "run", "load_input"]
 
@@ -37,6 +43,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     src.add_argument("--dataset", default=None, metavar="NAME", help="a bundled series (see `rnnkit datasets`)")
     src.add_argument("--target", default=None, metavar="COL", help="column to forecast")
     src.add_argument("--time-col", default=None, metavar="COL", help="timestamp column (default: the row order)")
+    src.add_argument("--date-format", default=None, metavar="FMT",
+                     help="strptime format of every --time-col value, e.g. '%%d/%%m/%%Y' (default: inferred, one "
+                          "format for the column; ambiguous day/month is an error)")
+    src.add_argument("--dayfirst", type=bool_arg, nargs="?", const=True, default=None, metavar="BOOL",
+                     help="numeric dates put the day first (--dayfirst false: the month first); settles an "
+                          "ambiguous --time-col without a full --date-format")
     src.add_argument("--id-col", default=None, metavar="COL", help="series id column (several series)")
     src.add_argument("--past-covariates", default=None, metavar="COLS",
                      help="comma-separated columns observed only up to now")
@@ -73,6 +85,10 @@ def load_input(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
     if (args.csv is None) == (args.dataset is None):
         raise UsageError("expected exactly one of --csv PATH or --dataset NAME, got "
                          + ("both" if args.csv is not None else "neither"))
+    for flag, value in (("--date-format", args.date_format), ("--dayfirst", args.dayfirst)):
+        if value is not None and (args.csv is None or args.time_col is None):
+            raise UsageError(f"{flag}: expected --csv with --time-col (the dates it reads), got "
+                             + ("--dataset (its dates are parsed already)" if args.csv is None else "no --time-col"))
     parse_args = {"target": args.target, "time_col": args.time_col, "id_col": args.id_col,
                   "past_covariates": args.past_covariates, "future_covariates": args.future_covariates}
     if args.dataset is not None:
@@ -93,15 +109,12 @@ def load_input(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
             if parse_args.get(key) is None:
                 parse_args[key] = value
         return data, parse_args, args.dataset
-    path = Path(args.csv)
-    if not path.is_file():
-        raise DataError(f"--csv: expected an existing CSV file, got {str(path)!r} (not found)")
-    try:
-        data = pd.read_csv(path)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
-        raise DataError(f"--csv: expected a readable CSV file, got {str(path)!r} ({str(e).splitlines()[0]})") from None
     if parse_args["target"] is None:
         raise UsageError("--target: expected the name of the column to forecast with --csv, got none")
+    from rnnkit.data.series import read_series_csv
+
+    path = Path(args.csv)
+    data = read_series_csv(path, args.time_col, date_format=args.date_format, dayfirst=args.dayfirst, what="--csv")
     return data, parse_args, path.stem
 
 
@@ -128,13 +141,12 @@ def _memory_need(args: argparse.Namespace) -> int:
 
 
 def _check_period(args: argparse.Namespace, data: Any, parse_args: dict[str, Any], name: str) -> None:
-    """``--period`` at most half the shortest series (two full seasons), checked before any fitting."""
+    """``--period`` at most half the shortest series (two full seasons), checked before any fitting
+    (values below 1 are the config's to refuse; 1 means no season)."""
     import pandas as pd
 
-    if args.period is None:
+    if args.period is None or args.period < 1:
         return
-    if args.period < 2:
-        raise UsageError(f"--period: expected a seasonal period >= 2, got {args.period}")
     id_col = parse_args.get("id_col")
     if isinstance(data, pd.DataFrame) and id_col is not None and id_col in data.columns:
         sizes = data.groupby(id_col, sort=True).size()
@@ -147,14 +159,10 @@ def _check_period(args: argparse.Namespace, data: Any, parse_args: dict[str, Any
 
 
 def run(args: argparse.Namespace) -> dict:
-    import pandas as pd
-
     from rnnkit.tasks.forecasting import Forecaster
     from rnnkit.tasks.forecasting.backtest import format_table
 
     _check_args(args)
-    data, parse_args, name = load_input(args)
-    _check_period(args, data, parse_args, name)
     try:
         forecaster = Forecaster(args.cell, horizon=args.horizon, strategy=args.strategy, interval=args.interval,
                                 level=args.level, lookback=args.lookback, hidden_size=args.hidden_size,
@@ -164,6 +172,8 @@ def run(args: argparse.Namespace) -> dict:
                                 resample=args.resample, seed=args.seed)
     except ConfigError as e:
         raise UsageError(str(e)) from None
+    data, parse_args, name = load_input(args)
+    _check_period(args, data, parse_args, name)
     timing: dict[str, float] = {}
     bt = None
     if args.backtest:
@@ -175,9 +185,9 @@ def run(args: argparse.Namespace) -> dict:
     timing["fit_s"] = round(time.perf_counter() - t0, 2)
     future = None
     if args.future_csv is not None:
-        if not Path(args.future_csv).is_file():
-            raise DataError(f"--future-csv: expected an existing CSV file, got {str(args.future_csv)!r} (not found)")
-        future = pd.read_csv(args.future_csv)
+        from rnnkit.data.series import read_series_csv
+
+        future = read_series_csv(args.future_csv, what="--future-csv")  # its dates: read like the fit's
     fc = forecaster.predict(future_covariates=future)
     summary = forecaster.summary()
     records = [{"id": r.id, "time": _time_text(r.time), "value": _num(r.value), "lower": _num(r.lower),
@@ -241,9 +251,10 @@ def _text(name, forecaster, fc, bt, summary, timing, files, format_table) -> str
     lines = []
     for s in summary["series"]:
         per = s["period"]
+        reordered = f", {s['rows_reordered']} rows put in time order" if s.get("rows_reordered") else ""
         lines.append(f"series {s['id']}: {s['length']} points, frequency {s['frequency'] or 'steps'}, "
-                     f"{s['missing_interpolated']} missing interpolated, period {per['period']} ({per['method']}), "
-                     f"pipeline {s['pipeline']}")
+                     f"{s['missing_interpolated']} missing interpolated{reordered}, period {per['period']} "
+                     f"({per['method']}), pipeline {s['pipeline']}")
     sel = ", ".join(f"{k}: {v:.3f}" for k, v in summary["lookback_selection"].items())
     lines.append(f"lookback {summary['lookback']} (validation MAE by candidate {sel}; selected in "
                  f"{summary['lookback_selected_in']})")

@@ -13,7 +13,7 @@ import importlib
 import sys
 import traceback
 
-from rnnkit.cli.common import Parser, UsageError, apply_config, print_result
+from rnnkit.cli.common import Parser, UsageError, apply_config, flag_message, print_result
 from rnnkit.errors import ConfigError
 
 # Command name -> module under rnnkit.cli defining add_parser(subparsers) and run(args).
@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError) as e:
         if debug:
             traceback.print_exc()
-        print(f"rnnkit {args.command}: error: {_one_line(e)}", file=sys.stderr)
+        print(f"rnnkit {args.command}: error: {flag_message(_one_line(e), getattr(args, '_parser', None))}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"rnnkit {args.command}: interrupted", file=sys.stderr)

@@ -31,6 +31,8 @@ from rnnkit.training import (
 from rnnkit.training import checkpoint as ck
 from rnnkit.training.checkpoint import decode_state, encode_state, latest_checkpoint
 
+from test_training import EpochOrdered  # data whose order follows set_epoch (the epoch data protocol)
+
 SCRIPT = Path(__file__).parent / "helpers" / "train_script.py"
 
 
@@ -89,6 +91,40 @@ def test_resume_after_sigkill_ends_with_identical_weights(tmp_path):
     assert done["steps"] == 30
     assert _finish(ref)["steps"] == 30
     _same_files(ref_dir, run_dir)
+
+
+class _Crash(Exception):
+    pass
+
+
+def _epoch_ordered_fit(run_dir, crash_at=None, resume=False):
+    torch.manual_seed(0)
+    net = rnnkit.LSTM(3, 6, num_layers=2, dropout=0.3, batch_first=True)  # dropout: the RNG must resume too
+    g = torch.Generator().manual_seed(1)
+    data = EpochOrdered([(torch.randn(4, 5, 3, generator=g), torch.randn(4, 5, 6, generator=g)) for _ in range(5)])
+    calls = {"n": 0}
+
+    def loss_fn(m, b):
+        calls["n"] += 1
+        if calls["n"] == crash_at:
+            raise _Crash
+        return torch.nn.functional.mse_loss(m(b[0])[0], b[1])
+
+    cfg = TrainConfig(epochs=3, checkpoint_every=3, seed=2, quiet=True)
+    Trainer(net, loss_fn, config=cfg, run_dir=run_dir).fit(data, resume=resume)
+    return data.orders
+
+
+def test_resume_with_epoch_ordered_data_is_bit_identical(tmp_path):
+    ref, run = tmp_path / "ref", tmp_path / "run"
+    orders = _epoch_ordered_fit(ref)
+    assert orders[0] != orders[1] != orders[2]  # the data order changes every epoch
+    with pytest.raises(_Crash):
+        _epoch_ordered_fit(run, crash_at=9)  # in epoch 2; the latest checkpoint is step 6 (epoch 2, batch 1)
+    assert load_checkpoint(run).step == 6
+    resumed = _epoch_ordered_fit(run, resume=True)
+    assert resumed == orders[1:]  # the interrupted epoch replays its order, then a new one
+    _same_files(ref, run)
 
 
 def test_kill_during_save_leaves_previous_checkpoint_loadable(tmp_path):
@@ -220,11 +256,19 @@ def test_flipped_byte_is_detected(saved):
 def test_bad_json_and_schema_version(saved):
     root, path, _ = saved
     meta = json.loads((path / "state.json").read_text())
+    (path / "state.json").write_text(json.dumps({**meta, "epoch": 7}))
+    with pytest.raises(CheckpointError, match=r"state\.json: expected sha256 .*corrupt or was modified"):
+        load_checkpoint(root)  # state.json is covered by the step folder's digests.json too
     (path / "state.json").write_text(json.dumps({**meta, "schema_version": 99}))
+    ck.write_digests(path, ["model.safetensors", "state.safetensors", "state.json"])  # digests re-recorded
     with pytest.raises(CheckpointError, match="schema_version 1.*got 99"):
         load_checkpoint(root)
     (path / "state.json").write_text("{not json")
+    ck.write_digests(path, ["model.safetensors", "state.safetensors", "state.json"])
     with pytest.raises(CheckpointError, match="valid JSON"):
+        load_checkpoint(root)
+    (path / "digests.json").unlink()
+    with pytest.raises(CheckpointError, match="digests.json: expected a digest map.*missing"):
         load_checkpoint(root)
     (root / "checkpoints" / "latest.json").write_text('{"name": "step-00000099"}')
     with pytest.raises(CheckpointError, match="step-00000099"):

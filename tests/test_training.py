@@ -224,6 +224,108 @@ def test_non_finite_gradient_norm_is_caught_when_clipping():
         Trainer(Boom(), loss, config=TrainConfig(epochs=1, clip_norm=1.0, **QUIET)).fit([0])
 
 
+class _BadGrad(torch.autograd.Function):
+    """Identity forward; the backward returns ``fill`` (NaN or inf) everywhere: a finite loss whose
+    gradient is not finite."""
+
+    @staticmethod
+    def forward(ctx, x, fill):
+        ctx.fill = fill
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        return torch.full_like(g, ctx.fill), None
+
+
+def _finite_checkpoints(run_dir):
+    folders = sorted((run_dir / "checkpoints").glob("step-*"))
+    return {p.name: all(torch.isfinite(v).all() for v in load_checkpoint(p).model_state.values()) for p in folders}
+
+
+@pytest.mark.parametrize("fill", [float("nan"), float("inf")])
+@pytest.mark.parametrize("clip", [{}, {"clip_norm": 1.0}, {"clip_value": 0.5}, {"clip_value": 0.5, "clip_norm": 1.0}])
+def test_non_finite_gradient_stops_before_the_optimizer_step(tmp_path, fill, clip):
+    data = make_data(n_batches=3)
+    calls = {"n": 0}
+    before = {}
+
+    def bad_grad_at_5(model, batch):
+        calls["n"] += 1
+        y, _ = model(batch[0])
+        if calls["n"] == 5:
+            before.update(weights(model))
+            y = _BadGrad.apply(y, fill)
+        return nn.functional.mse_loss(y, batch[1])  # finite at every step
+
+    net = Net()
+    cfg = TrainConfig(epochs=3, checkpoint_every=2, **clip, **QUIET)
+    with pytest.raises(NonFiniteLossError, match=r"gradient.*step 5 \(epoch 2, batch 2\).*step was not taken") as exc:
+        Trainer(net, bad_grad_at_5, config=cfg, run_dir=tmp_path).fit(data)
+    assert_same(weights(net), before)  # no optimizer step with the bad gradient
+    assert "step-00000004" in str(exc.value)
+    assert _finite_checkpoints(tmp_path) == {"step-00000003": True, "step-00000004": True}  # keep=2
+    if not clip:
+        assert "'head.weight'" in str(exc.value) or "'rnn." in str(exc.value)  # names a parameter
+
+
+def test_checkpoint_is_never_written_with_non_finite_weights(tmp_path):
+    class Lin(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(3))
+
+    def loss(m, batch):  # finite loss and gradient (10 per element)
+        return (m.w * 10).sum()
+
+    cfg = TrainConfig(epochs=2, optim=OptimConfig("sgd", lr=1e38), **QUIET)
+    with pytest.raises(NonFiniteLossError, match=r"weights: expected finite values, got NaN/inf in 'w' after step 1; "
+                                                 r"training stopped, no checkpoint written; last good checkpoint: none"):
+        Trainer(Lin(), loss, config=cfg, run_dir=tmp_path).fit([0])  # 1 - 1e39 overflows float32
+    assert _finite_checkpoints(tmp_path) == {}
+    assert not (tmp_path / "model.safetensors").exists()
+
+
+# ------------------------------------------------------------------------------------ epoch data protocol
+class EpochOrdered:
+    """Batches in an order picked by the epoch the trainer tells it (``set_epoch``); records each order."""
+
+    def __init__(self, batches):
+        self.batches, self.epoch, self.orders = batches, 0, []
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.batches), generator=torch.Generator().manual_seed(100 + self.epoch)).tolist()
+        self.orders.append(order)
+        return iter([self.batches[i] for i in order])
+
+
+def test_trainer_tells_epoch_data_its_epoch():
+    data = EpochOrdered(make_data(n_batches=6))
+    Trainer(Net(), loss_fn, config=TrainConfig(epochs=3, **QUIET)).fit(data)
+    want = [torch.randperm(6, generator=torch.Generator().manual_seed(100 + e)).tolist() for e in range(3)]
+    assert data.orders == want and want[0] != want[1]  # a new order every epoch
+
+
+def test_distributed_sampler_still_gets_set_epoch_once_per_epoch():
+    ds = torch.utils.data.TensorDataset(*map(torch.stack, zip(*make_data(n_batches=8, B=1))))
+    sampler = torch.utils.data.DistributedSampler(ds, num_replicas=1, rank=0, shuffle=True, seed=0)
+    calls = []
+    real = sampler.set_epoch
+    sampler.set_epoch = lambda e: (calls.append(e), real(e))
+    loader = torch.utils.data.DataLoader(ds, batch_size=2, sampler=sampler)
+    seen = []
+    Trainer(Net(), lambda m, b: (seen.append(b[0][:, 0, 0].clone()), loss_fn(m, (b[0][:, 0], b[1][:, 0])))[1],
+            config=TrainConfig(epochs=2, **QUIET)).fit(loader)
+    assert calls == [0, 1]
+    assert not torch.equal(torch.cat(seen[:4]), torch.cat(seen[4:]))
+
+
 # ------------------------------------------------------------------------------------ schedules, optimizers
 @pytest.mark.parametrize("name,expected", [
     ("cosine", [0.1 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)]),

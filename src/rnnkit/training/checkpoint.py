@@ -75,6 +75,7 @@ __all__ = [
 ]
 
 CHECKPOINTS = "checkpoints"
+_CHECKPOINT_FILES = ("model.safetensors", "state.safetensors", "state.json")
 _NAME = re.compile(r"^step-(\d{8,})$")
 
 
@@ -241,6 +242,7 @@ def save_checkpoint(run_dir: str | os.PathLike, *, step: int, model_state: dict[
                 "sha256": {"model.safetensors": _sha256(model_bytes), "state.safetensors": _sha256(state_bytes)},
                 "state": state_json}
         _write_file(tmp / "state.json", (json.dumps(meta, allow_nan=False) + "\n").encode())
+        write_digests(tmp, _CHECKPOINT_FILES)
         _fsync_dir(tmp)
         final = root / name
         if final.exists():  # the same step saved again (e.g. after a resume): move the old one aside
@@ -314,12 +316,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             raise CheckpointError(f"checkpoint: expected a checkpoint in {str(path)!r}, found none")
         path = found
     meta_path = path / "state.json"
-    try:
-        meta = json.loads(meta_path.read_text())
-    except FileNotFoundError:
-        raise CheckpointError(f"{meta_path}: expected a checkpoint state file, got nothing (missing)") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{meta_path}: expected valid JSON, got a corrupt file ({e})") from None
+    verify_digests(path, _CHECKPOINT_FILES)
+    meta = read_json(meta_path, "a checkpoint state file (valid JSON)")
     if not isinstance(meta, dict) or not {"schema_version", "step", "sha256", "state"} <= set(meta):
         raise CheckpointError(f"{meta_path}: expected keys schema_version, step, sha256, state; got "
                               f"{sorted(meta) if isinstance(meta, dict) else type(meta).__name__}")
@@ -335,9 +333,12 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
 
 # ---------------------------------------------------------------------------------------- weights
 def save_weights(model: nn.Module | dict[str, Tensor], path: str | os.PathLike) -> Path:
-    """Write a module's ``state_dict`` (or a name -> tensor dict) to a safetensors file atomically."""
+    """Write a module's ``state_dict`` (or a name -> tensor dict) to a safetensors file atomically and
+    record its sha256 in the folder's ``digests.json`` (other entries of that map are kept)."""
     sd = model.state_dict() if isinstance(model, nn.Module) else model
-    return atomic_write_bytes(path, _tensor_bytes(sd))
+    path = atomic_write_bytes(path, _tensor_bytes(sd))
+    write_digests(path.parent, [path.name], merge=True)
+    return path
 
 
 def check_state_dict(model: nn.Module, state: dict[str, Tensor], where: str) -> None:
@@ -358,8 +359,13 @@ def check_state_dict(model: nn.Module, state: dict[str, Tensor], where: str) -> 
 
 
 def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
-    """Load a safetensors file written by :func:`save_weights` into ``model`` (strict: same names/shapes)."""
+    """Load a safetensors file written by :func:`save_weights` into ``model`` (strict: same names/shapes).
+
+    The file (and every other file listed there) is first checked against the folder's ``digests.json``:
+    a modified file, or a file without a recorded digest, is a CheckpointError.
+    """
     path = Path(path)
+    verify_digests(path.parent, [path.name])
     state = _read_tensors(path, None)
     check_state_dict(model, state, str(path))
     model.load_state_dict(state)
@@ -416,11 +422,13 @@ def _digest_name(name: Any) -> str:
     return rel.as_posix()
 
 
-def write_digests(folder: str | os.PathLike, names: Any) -> Path:
+def write_digests(folder: str | os.PathLike, names: Any, *, merge: bool = False) -> Path:
     """Record the sha256 of each named file (paths relative to ``folder``) in ``folder/digests.json``.
 
     The file is ``{"format": 1, "sha256": {name: hexdigest}}``, written atomically; call it after the
     files themselves are written. Returns its path. :func:`verify_digests` checks it at load time.
+    ``merge=True`` keeps the other entries of an existing (readable) map; by default the map lists
+    exactly ``names``.
 
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
@@ -442,7 +450,19 @@ def write_digests(folder: str | os.PathLike, names: Any) -> Path:
             digests[rel] = _file_sha256(folder / rel)
         except (FileNotFoundError, IsADirectoryError):
             raise CheckpointError(f"{folder / rel}: expected a file to record the digest of, got nothing") from None
+    if merge:
+        digests = {**_existing_digests(folder / DIGESTS_FILE), **digests}
     return atomic_write_json(folder / DIGESTS_FILE, {"format": _DIGESTS_FORMAT, "sha256": digests})
+
+
+def _existing_digests(path: Path) -> dict[str, str]:
+    """The map of a readable ``digests.json`` (``{}`` when it is missing or malformed: it is rewritten)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    ok = isinstance(data, dict) and data.get("format") == _DIGESTS_FORMAT and isinstance(data.get("sha256"), dict)
+    return {k: v for k, v in data["sha256"].items() if isinstance(v, str)} if ok else {}
 
 
 def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, str]:

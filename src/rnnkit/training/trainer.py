@@ -25,9 +25,21 @@ stopping, append one row to ``metrics.jsonl`` (or ``.csv``) and write a checkpoi
 ``run_dir``, ending with the same weights as an uninterrupted run (CPU, single process).
 
 Reproducibility: at the start of every epoch the trainer seeds Python, NumPy, torch and the data-order
-generator with a seed derived from ``(config.seed, epoch, rank)``, calls ``set_epoch(epoch)`` on samplers
-that have it (``DistributedSampler``) and reseeds ``loader.generator``. A resumed epoch replays the data
-order and skips the batches already done, then restores the RNG states saved in the checkpoint.
+generator with a seed derived from ``(config.seed, epoch, rank)`` and reseeds ``loader.generator``.
+
+Epoch data protocol: if the training data object -- or its ``sampler`` / ``batch_sampler`` (a
+``DistributedSampler``) -- has ``set_epoch(epoch)``, the trainer calls it (``epoch`` counts from 0) before
+iterating over that epoch, so the object can pick that epoch's order (e.g. shuffle with ``seed + epoch``).
+A resumed epoch calls it again with the same epoch, replays the order and skips the batches already done,
+then restores the RNG states saved in the checkpoint.
+
+Non-finite values stop training before they reach the weights: a NaN/inf loss, or a NaN/inf gradient
+(checked on every parameter; with ``clip_norm`` the total norm tells), raises
+:class:`~rnnkit.errors.NonFiniteLossError` before the optimizer step, naming the last good checkpoint; a
+checkpoint is never written with non-finite weights.
+
+The final ``model.safetensors`` and ``config.json`` of a run folder are listed with their sha256 in
+``digests.json`` (written when ``fit`` ends); :func:`~rnnkit.training.load_weights` verifies them.
 
 >>> import torch, rnnkit
 >>> from rnnkit.training import Trainer, TrainConfig, OptimConfig
@@ -63,6 +75,7 @@ from rnnkit.engine.gradflow import GradFlowRecorder
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, NonFiniteLossError, ShapeError
 from rnnkit.training import distributed as dist
 from rnnkit.training.checkpoint import (
+    DIGESTS_FILE,
     atomic_write_bytes,
     check_state_dict,
     latest_checkpoint,
@@ -71,6 +84,7 @@ from rnnkit.training.checkpoint import (
     save_checkpoint,
     save_weights,
     write_config,
+    write_digests,
 )
 from rnnkit.training.config import TrainConfig
 from rnnkit.training.seed import derive_seed, get_rng_state, set_rng_state
@@ -325,7 +339,9 @@ class Trainer:
         if self._best_weights is not None and cfg.early_stopping is not None and cfg.early_stopping.restore_best:
             self.module.load_state_dict(self._best_weights)
         if self.run_dir is not None and self.is_main:
+            self._check_finite_weights("training stopped, final weights not written")
             save_weights(self.module, self.run_dir / "model.safetensors")
+            write_digests(self.run_dir, ["config.json", "model.safetensors"])
         dist.barrier()
         best = None
         if self._best is not None:
@@ -426,27 +442,44 @@ class Trainer:
             value = dist.all_reduce_sum([value])[0] / dist.world_size()
         step = self.global_step + 1
         if not math.isfinite(value):
-            raise NonFiniteLossError(
-                f"loss: expected a finite value, got {value} at step {step} (epoch {self.epoch + 1}, batch "
-                f"{self.batch_in_epoch + 1}); training stopped; last good checkpoint: "
-                f"{self._last_ckpt_path if self._last_ckpt_path is not None else 'none'}")
+            raise NonFiniteLossError(f"loss: expected a finite value, got {value} at {self._where(step)}; "
+                                     f"training stopped; {self._last_good()}")
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        params = [p for p in self.module.parameters() if p.grad is not None]
+        named = [(n, p) for n, p in self.module.named_parameters() if p.grad is not None]
+        params = [p for _, p in named]
+        if self.config.clip_norm is None or self.config.clip_value is not None:
+            # every gradient (clip_value would clamp an inf into range, so check before clipping)
+            finite = torch.stack([torch.isfinite(p.grad).all() for p in params]) if params else torch.ones(0, dtype=torch.bool)
+            if not bool(finite.all()):
+                name = named[int((~finite).nonzero()[0])][0]
+                raise NonFiniteLossError(f"gradient: expected finite values, got NaN/inf in {name!r} at "
+                                         f"{self._where(step)}; the optimizer step was not taken; {self._last_good()}")
         if self.config.clip_value is not None:
             torch.nn.utils.clip_grad_value_(params, self.config.clip_value)
         if self.config.clip_norm is not None:
             total = torch.nn.utils.clip_grad_norm_(params, self.config.clip_norm)
             if not torch.isfinite(total):
-                raise NonFiniteLossError(
-                    f"gradient norm: expected a finite value, got {float(total)} at step {step} (epoch "
-                    f"{self.epoch + 1}, batch {self.batch_in_epoch + 1}); training stopped; last good "
-                    f"checkpoint: {self._last_ckpt_path if self._last_ckpt_path is not None else 'none'}")
+                raise NonFiniteLossError(f"gradient norm: expected a finite value, got {float(total)} at "
+                                         f"{self._where(step)}; the optimizer step was not taken; {self._last_good()}")
         self.optimizer.step()
         self.global_step = step
         metrics = dict(metrics)
         n = metrics.pop("n", 1.0)
         self._acc.add(value, metrics, n)
+
+    def _where(self, step: int) -> str:
+        return f"step {step} (epoch {self.epoch + 1}, batch {self.batch_in_epoch + 1})"
+
+    def _last_good(self) -> str:
+        return f"last good checkpoint: {self._last_ckpt_path if self._last_ckpt_path is not None else 'none'}"
+
+    def _check_finite_weights(self, consequence: str) -> None:
+        """NonFiniteLossError when a weight (or float buffer) is NaN/inf: such a model is never saved."""
+        for name, t in self.module.state_dict().items():
+            if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+                raise NonFiniteLossError(f"weights: expected finite values, got NaN/inf in {name!r} after step "
+                                         f"{self.global_step}; {consequence}; {self._last_good()}")
 
     def _gradflow_summary(self, norms: dict[str, Tensor]) -> None:
         from rnnkit.diagnostics import plot_gradient_flow, summarize_gradient_flow
@@ -474,10 +507,14 @@ class Trainer:
         random.seed(seed)
         np.random.seed(seed % 2**32)
         self.generator.manual_seed(seed)
-        for obj in (getattr(data, "sampler", None), getattr(data, "batch_sampler", None),
+        told: list[Any] = []
+        for obj in (data, getattr(data, "sampler", None), getattr(data, "batch_sampler", None),
                     getattr(getattr(data, "batch_sampler", None), "sampler", None)):
-            if obj is not None and hasattr(obj, "set_epoch"):
-                obj.set_epoch(epoch)
+            if obj is not None and callable(getattr(obj, "set_epoch", None)) and not any(obj is t for t in told):
+                obj.set_epoch(epoch)  # the epoch data protocol (module docstring); DistributedSampler too
+                told.append(obj)
+            if obj is data:
+                continue
             g = getattr(obj, "generator", None)
             if isinstance(g, torch.Generator) and g is not self.generator:
                 g.manual_seed(seed)
@@ -591,6 +628,8 @@ class Trainer:
             self._check_config_matches()
             self._load(found)
         if self.is_main:
+            # the final weights are certified again when this fit ends (config.json changes on a resume)
+            (self.run_dir / DIGESTS_FILE).unlink(missing_ok=True)
             write_config(self.run_dir, self._resolved_config())
 
     def _check_config_matches(self) -> None:
@@ -622,6 +661,7 @@ class Trainer:
         }
 
     def _checkpoint(self) -> None:
+        self._check_finite_weights("training stopped, no checkpoint written")
         self._last_ckpt_step = self.global_step
         if self.run_dir is None:
             return

@@ -15,6 +15,7 @@ from rnnkit.data.batching import pad_sequences
 from rnnkit.errors import CheckpointError, ConfigError, DataError
 from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig, TfidfLogReg
 from rnnkit.tasks.common import accuracy
+from rnnkit.training.checkpoint import write_digests
 
 
 
@@ -109,8 +110,41 @@ def test_bad_inputs(tmp_path):
     meta = json.loads((tmp_path / "run" / "config.json").read_text())
     meta["task"] = "tag"
     (tmp_path / "run" / "config.json").write_text(json.dumps(meta))
+    write_digests(tmp_path / "run", ["config.json", "model.safetensors", "vocab.json"])  # past the digest check
     with pytest.raises(CheckpointError, match="expected a 'classify' run folder, got a 'tag' run"):
         TextClassifier.load(tmp_path / "run")
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), "  "])
+def test_missing_label_is_a_data_error_naming_the_row(missing):
+    texts, labels = _order_data(20)
+    labels[7] = missing
+    with pytest.raises(DataError, match=r"labels\[7\]: expected a label, got a missing value"):
+        TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1})).fit(texts, labels)
+
+
+def assert_new_order_every_epoch(model, fit, n):
+    """Fit for 3 epochs, recording the order of the ``n`` training items the model sees in each epoch
+    (its shuffled batches): every epoch sees all of them, in a new order."""
+    orders = []
+    real = model._batches
+
+    def batches(data, y, shuffle=False, seed=0):  # the signature of TextClassifier/TimeSeriesClassifier._batches
+        out = list(real(data, y, shuffle, seed))
+        if shuffle:
+            orders.append([int(i) for b in out for i in b[0]])
+        return iter(out)
+
+    model._batches = batches
+    fit()
+    assert len(orders) == 3 and sorted(orders[0]) == sorted(orders[1]) == list(range(n))
+    assert orders[0] != orders[1] and orders[1] != orders[2]
+
+
+def test_training_order_changes_every_epoch():
+    texts, labels = _order_data(64)
+    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 3}))
+    assert_new_order_every_epoch(clf, lambda: clf.fit(texts, labels), 64)
 
 
 def test_tfidf_baseline_learns_keywords():

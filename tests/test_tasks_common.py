@@ -3,6 +3,7 @@ run folders, masked pooling."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 
@@ -160,22 +161,42 @@ def test_conll_reader_any_script(tmp_path):
 
 
 # ----------------------------------------------------------------------------- run folders
+@dataclasses.dataclass(frozen=True)
+class _Cfg:
+    a: int = 1
+
+
 def test_run_folder_roundtrip_and_wrong_task(tmp_path):
+    from rnnkit.training.checkpoint import write_digests
+
     net = torch.nn.Linear(3, 2)
     save_run(tmp_path / "r", "classify", {"a": 1}, net, {"tokens": Vocab(["<pad>", "<unk>", "x"])})
-    run = load_run(tmp_path / "r", "classify")
-    assert run["config"] == {"a": 1} and torch.equal(run["state"]["weight"], net.weight.detach())
+    run = load_run(tmp_path / "r", "classify", _Cfg)
+    assert run["config"] == _Cfg(1) and torch.equal(run["state"]["weight"], net.weight.detach())
     assert Vocab.from_dict(run["vocabs"]["tokens"]).tokens == ["<pad>", "<unk>", "x"]
-    assert not list((tmp_path / "r").glob("*.tmp"))
+    assert not list((tmp_path / "r").glob("*.tmp")) and not list((tmp_path / "r").glob(".tmp-*"))
     with pytest.raises(CheckpointError, match="expected a 'tag' run folder, got a 'classify' run"):
-        load_run(tmp_path / "r", "tag")
+        load_run(tmp_path / "r", "tag", _Cfg)
     with pytest.raises(CheckpointError, match="no such folder"):
-        load_run(tmp_path / "missing", "classify")
+        load_run(tmp_path / "missing", "classify", _Cfg)
     meta = json.loads((tmp_path / "r" / "config.json").read_text())
     meta["schema_version"] = 99
     (tmp_path / "r" / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match=r"config\.json: expected sha256"):
+        load_run(tmp_path / "r", "classify", _Cfg)  # an edited file is refused by its digest
+    write_digests(tmp_path / "r", ["config.json", "model.safetensors", "vocab.json"])
     with pytest.raises(CheckpointError, match="schema_version"):
-        load_run(tmp_path / "r", "classify")
+        load_run(tmp_path / "r", "classify", _Cfg)
+
+
+def test_saving_without_a_baseline_removes_an_earlier_one(tmp_path):
+    net = torch.nn.Linear(3, 2)
+    vocabs = {"tokens": Vocab(["<pad>", "<unk>", "x"])}
+    save_run(tmp_path, "classify", {"a": 1}, net, vocabs, baseline=({"w": torch.ones(2)}, {"kind": "k"}))
+    assert load_run(tmp_path, "classify", _Cfg)["baseline"][1] == {"kind": "k"}
+    save_run(tmp_path, "classify", {"a": 2}, net, vocabs)
+    run = load_run(tmp_path, "classify", _Cfg)
+    assert run["baseline"] is None and run["config"] == _Cfg(2)
 
 
 # ----------------------------------------------------------------------------- pooling / encoder

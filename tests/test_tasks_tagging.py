@@ -147,7 +147,7 @@ def test_save_load_identical_and_bad_inputs(tmp_path):
         tagger.evaluate([["ka"]], [["B-place"]])
     with pytest.raises(DataError, match="empty sentence"):
         tagger.predict([["ka"], []])
-    with pytest.raises(DataError, match="mismatched"):
+    with pytest.raises(DataError, match=r"tags\[0\]: expected one tag per token \(2\), got 1"):
         SequenceTagger(TaggerConfig(**FAST)).fit([["a", "b"]], [["O"]])
     with pytest.raises(DataError, match="at most max_len=2"):
         SequenceTagger(TaggerConfig(**FAST, max_len=2, on_long="error")).fit(S, T)
@@ -157,6 +157,15 @@ def test_save_load_identical_and_bad_inputs(tmp_path):
 
     with pytest.raises(CheckpointError, match="expected a 'tsc' run folder, got a 'tag' run"):
         TimeSeriesClassifier.load(tmp_path / "run")
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), ""])
+def test_missing_tag_is_a_data_error_naming_it(missing):
+    S = [["ka", "lo"], ["mi", "nu", "po"]] * 4
+    T = [["B-x", "O"], ["O", "O", "B-x"]] * 4
+    T[5] = ["O", missing, "O"]
+    with pytest.raises(DataError, match=r"tags\[5\]\[1\]: expected a label, got a missing value"):
+        SequenceTagger(TaggerConfig(**{**FAST, "epochs": 1})).fit(S, T)
 
 
 def test_metrics_and_baseline_by_hand():

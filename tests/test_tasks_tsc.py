@@ -60,6 +60,22 @@ def test_rnn_and_baseline_learn_generated_series():
     assert accuracy(yt, OneNNEuclidean().fit(X, y).predict(Xt)) >= 0.8
 
 
+@pytest.mark.parametrize("missing", [None, float("nan"), np.nan])
+def test_missing_label_is_a_data_error_naming_the_row(missing):
+    X, y = _series(20)
+    y[3] = missing
+    with pytest.raises(DataError, match=r"y\[3\]: expected a label, got a missing value"):
+        TimeSeriesClassifier(TSCConfig(**{**FAST, "epochs": 1})).fit(X, y)
+
+
+def test_training_order_changes_every_epoch():
+    from test_tasks_classification import assert_new_order_every_epoch
+
+    X, y = _series(48)
+    clf = TimeSeriesClassifier(TSCConfig(**{**FAST, "epochs": 3}))
+    assert_new_order_every_epoch(clf, lambda: clf.fit(X, y), 48)
+
+
 def test_resample_endpoints_and_identity():
     x = np.arange(5, dtype=np.float32)[:, None]
     assert np.allclose(resample(x, 9)[:, 0], np.linspace(0, 4, 9))

@@ -31,7 +31,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from rnnkit.errors import ConfigError, DataError, InputTypeError
+from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
 __all__ = ["Vocab", "tokenize", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS"]
 
@@ -154,8 +154,14 @@ class Vocab:
 
     @classmethod
     def from_dict(cls, d: Any) -> "Vocab":
+        """Inverse of :meth:`to_dict`; DataError unless ``d`` has ``tokens`` and ``specials`` lists of strings."""
         if not isinstance(d, dict) or not isinstance(d.get("tokens"), list) or not isinstance(d.get("specials"), list):
-            raise DataError(f"vocab: expected a dict with 'tokens' and 'specials' lists, got {type(d).__name__}")
+            got = sorted(d) if isinstance(d, dict) else type(d).__name__
+            raise DataError(f"vocab: expected a dict with 'tokens' and 'specials' lists, got {got}")
+        for key in ("specials", "tokens"):
+            bad = next((t for t in d[key] if not isinstance(t, str)), None)
+            if bad is not None:
+                raise DataError(f"vocab[{key!r}]: expected strings, got {type(bad).__name__} {bad!r}")
         return cls(d["tokens"], d["specials"])
 
     def save(self, path: str | Path) -> None:
@@ -163,4 +169,12 @@ class Vocab:
 
     @classmethod
     def load(cls, path: str | Path) -> "Vocab":
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Read a file written by :meth:`save`; a missing, corrupt or malformed file is a CheckpointError
+        naming it."""
+        from rnnkit.training.checkpoint import read_json
+
+        d = read_json(path, "a vocabulary")
+        try:
+            return cls.from_dict(d)
+        except (DataError, ConfigError) as e:
+            raise CheckpointError(f"{path}: expected a vocabulary, got {e}") from None

@@ -32,9 +32,9 @@ from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequ
 from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.common import (
-    check_texts,
-    CELLS, POOLINGS, SequenceEncoder, check_bool, check_choice, check_labels_known, check_number,
-    classification_metrics, config_from_dict, fit_loop, load_run, load_weights, masked_pool, save_run, task_config,
+    CELLS, POOLINGS, SequenceEncoder, check_bool, check_choice, check_labels, check_labels_known, check_number,
+    check_texts, classification_metrics, fit_loop, load_run, load_weights, masked_pool, run_baseline, run_vocab,
+    save_run, task_config,
 )
 
 __all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "MODELS", "split_indices"]
@@ -168,7 +168,7 @@ class TextClassifier:
         ``val_fraction`` split of the training data."""
         c = self.config
         texts = check_texts(texts)
-        labels = [str(lab) for lab in labels]
+        labels = check_labels(labels)
         if len(labels) != len(texts):
             raise DataError(f"labels: expected one per text ({len(texts)}), got {len(labels)}")
         if len(set(labels)) < 2:
@@ -192,7 +192,7 @@ class TextClassifier:
         val_score = None
         if val_texts is not None and len(val_texts) > 0:
             vt = check_texts(val_texts, "val_texts")
-            vl = [str(v) for v in val_labels or []]
+            vl = check_labels(val_labels or [], "val_labels")
             if len(vl) != len(vt):
                 raise DataError(f"val_labels: expected one per text ({len(vt)}), got {len(vl)}")
             val_score = lambda: self.evaluate(vt, vl, unseen="ignore")["accuracy"]  # noqa: E731
@@ -231,7 +231,7 @@ class TextClassifier:
         """accuracy, macro_f1, confusion matrix on labelled texts. Labels never seen in training raise a
         DataError (``unseen="ignore"`` scores them as errors instead)."""
         self._require_fitted()
-        labels = [str(lab) for lab in labels]
+        labels = check_labels(labels)
         if len(labels) != len(texts):
             raise DataError(f"labels: expected one per text ({len(texts)}), got {len(labels)}")
         if unseen == "error":
@@ -250,14 +250,13 @@ class TextClassifier:
 
     @classmethod
     def load(cls, path) -> "TextClassifier":
-        run = load_run(path, TASK)
-        self = cls(config_from_dict(TextClassifierConfig, run["config"]))
-        self.vocab = Vocab.from_dict(run["vocabs"]["tokens"])
-        self.labels = Vocab.from_dict(run["vocabs"]["labels"])
+        run = load_run(path, TASK, TextClassifierConfig)
+        self = cls(run["config"])
+        self.vocab, self.labels = run_vocab(run, "tokens"), run_vocab(run, "labels")
         self.net = TextClassifierNet(len(self.vocab), len(self.labels), self.config)
         load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
-        self.baseline = TfidfLogReg.from_state(run["baseline"]) if run["baseline"] else None
+        self.baseline = run_baseline(run, TfidfLogReg.from_state)
         return self
 
 

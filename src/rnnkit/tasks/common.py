@@ -16,6 +16,11 @@ A run folder (what ``predict`` needs, portable to another machine; never pickle)
     RUN/model.safetensors  the network's weights
     RUN/vocab.json         the vocabularies (tokens incl. <pad>/<unk>, labels/tags)
     RUN/baseline.safetensors + baseline.json  the baseline fitted in the same run (when it has state)
+    RUN/digests.json       the sha256 of each file above, written last
+
+Loading verifies every file against ``digests.json`` first (a missing or empty map is an error), then
+rebuilds the config through its own validation: a modified, truncated or hand-edited file is a
+CheckpointError naming it, never a wrong model.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import json
 import math
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -32,13 +38,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
+from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError, RnnkitError
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics",
     "save_run", "load_run", "load_weights", "task_config", "RUN_SCHEMA", "config_from_dict",
     "SequenceEncoder", "masked_pool", "POOLINGS", "CELLS", "fit_loop", "check_choice", "check_bool", "check_number",
-    "check_labels_known",
+    "check_labels_known", "check_labels", "run_file", "run_vocab", "run_baseline", "RUN_FILES", "BASELINE_FILES",
 ]
 
 RUN_SCHEMA = 1
@@ -73,14 +79,29 @@ def check_number(name: str, value: Any, lo: float | None = None, hi: float | Non
         raise ConfigError(f"{name}: expected {kind} <= {hi}, got {value!r}")
 
 
-def config_from_dict(cls: type, d: dict[str, Any]):
-    """Rebuild a frozen config dataclass from its saved dict (unknown keys are a CheckpointError)."""
+def config_from_dict(cls: type, d: Any, source: str | os.PathLike = "config"):
+    """Rebuild a frozen config dataclass from its saved dict, validated as if typed: unknown or missing
+    keys and any value the config refuses are a CheckpointError naming ``source`` (the file).
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class C:
+    ...     lr: float = 0.1
+    ...     def __post_init__(self):
+    ...         check_number("lr", self.lr, lo=0, lo_open=True)
+    >>> config_from_dict(C, {"lr": -1.0}, "RUN/config.json")
+    Traceback (most recent call last):
+    rnnkit.errors.CheckpointError: RUN/config.json: expected a valid C, got lr: expected a number > 0, got -1.0
+    """
+    if not isinstance(d, dict):
+        raise CheckpointError(f"{source}: expected the {cls.__name__} settings as a JSON object, got {type(d).__name__}")
     names = {f.name for f in fields(cls)}
-    unknown = sorted(set(d) - names)
-    if unknown:
-        raise CheckpointError(f"config: expected keys of {cls.__name__}, got unknown {unknown}")
+    unknown, missing = sorted(set(d) - names), sorted(names - set(d))
+    if unknown or missing:
+        raise CheckpointError(f"{source}: expected the keys of {cls.__name__}, got unknown {unknown}, missing {missing}")
     kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()}
-    return cls(**kw)
+    with run_file(source, f"a valid {cls.__name__}"):
+        return cls(**kw)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -174,6 +195,29 @@ def check_texts(texts: Any, what: str = "texts") -> list[str]:
     return list(texts)
 
 
+def check_labels(labels: Any, what: str = "labels") -> list[str]:
+    """The labels as strings; a missing one (``None``, NaN, ``pd.NA``, a blank string) is a DataError
+    naming its position instead of becoming a class called "None" or "nan".
+
+    >>> check_labels(["pos", 1])
+    ['pos', '1']
+    >>> check_labels(["pos", float("nan")], "y")
+    Traceback (most recent call last):
+    rnnkit.errors.DataError: y[1]: expected a label, got a missing value (nan)
+    """
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise InputTypeError(f"{what}: expected a list of labels, got {type(labels).__name__}")
+    out = []
+    for i, lab in enumerate(labels):
+        missing = (lab is None or type(lab).__name__ in ("NAType", "NaTType")
+                   or (isinstance(lab, (float, np.floating)) and math.isnan(lab))
+                   or (isinstance(lab, str) and not lab.strip()))
+        if missing:
+            raise DataError(f"{what}[{i}]: expected a label, got a missing value ({lab!r})")
+        out.append(str(lab))
+    return out
+
+
 def check_labels_known(labels: Iterable[str], known: Sequence[str], what: str = "labels") -> None:
     """DataError naming the labels that the run never saw in training (evaluate needs known labels)."""
     unknown = sorted(set(labels) - set(known))
@@ -182,44 +226,50 @@ def check_labels_known(labels: Iterable[str], known: Sequence[str], what: str = 
 
 
 # ----------------------------------------------------------------------------- run folders
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+RUN_FILES = ("config.json", "model.safetensors", "vocab.json")
+BASELINE_FILES = ("baseline.safetensors", "baseline.json")
 
 
 def save_run(path: str | Path, task: str, config: Any, model: nn.Module, vocabs: dict[str, Any],
              extra: dict[str, Any] | None = None, baseline: tuple[dict[str, Tensor], dict[str, Any]] | None = None) -> Path:
     """Write a run folder (see the module docstring). ``config`` is a dataclass or dict; ``vocabs`` maps
-    names to :class:`~rnnkit.data.vocab.Vocab` (or JSON-able values). ``config.json`` is written last,
-    so a folder with it is complete; each file is replaced atomically."""
+    names to :class:`~rnnkit.data.vocab.Vocab` (or JSON-able values). Each file is replaced atomically;
+    ``digests.json`` (the sha256 of every file) is written last, so a folder with it is complete."""
     from safetensors.torch import save as st_save
 
     from rnnkit import __version__
+    from rnnkit.training.checkpoint import atomic_write_bytes, write_digests
 
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    _atomic_write(root / "model.safetensors", st_save(state))
-    _atomic_write(root / "vocab.json", json.dumps(
+    atomic_write_bytes(root / "model.safetensors", st_save(state))
+    atomic_write_bytes(root / "vocab.json", json.dumps(
         {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in vocabs.items()}, ensure_ascii=False).encode())
+    names = list(RUN_FILES)
     if baseline is not None:
         tensors, meta = baseline
-        _atomic_write(root / "baseline.safetensors", st_save({k: v.contiguous() for k, v in tensors.items()}))
-        _atomic_write(root / "baseline.json", json.dumps(meta, ensure_ascii=False).encode())
+        atomic_write_bytes(root / "baseline.safetensors", st_save({k: v.contiguous() for k, v in tensors.items()}))
+        atomic_write_bytes(root / "baseline.json", json.dumps(meta, ensure_ascii=False).encode())
+        names += BASELINE_FILES
+    else:  # a baseline of an earlier save into this folder is not this run's
+        for name in BASELINE_FILES:
+            (root / name).unlink(missing_ok=True)
     cfg = asdict(config) if hasattr(config, "__dataclass_fields__") else dict(config)
     meta = {"task": task, "schema_version": RUN_SCHEMA, "rnnkit_version": __version__, "config": cfg,
             "extra": extra or {}}
-    _atomic_write(root / "config.json", json.dumps(meta, ensure_ascii=False, indent=1).encode())
+    atomic_write_bytes(root / "config.json", json.dumps(meta, ensure_ascii=False, indent=1).encode())
+    write_digests(root, names)
     return root
 
 
-def load_weights(net: nn.Module, state: dict[str, Any]) -> None:
-    """Load a run's weights into ``net`` (built from the saved config); CheckpointError on a mismatch."""
-    try:
-        net.load_state_dict(state)
-    except RuntimeError as e:
-        raise CheckpointError(f"run: expected weights matching the saved config, got {str(e)[:200]}") from None
+def load_weights(net: nn.Module, state: dict[str, Any], where: str = "model.safetensors") -> None:
+    """Load a run's weights into ``net`` (built from the saved config): the same tensor names, shapes and
+    dtypes or a CheckpointError naming ``where``."""
+    from rnnkit.training.checkpoint import check_state_dict
+
+    check_state_dict(net, state, f"{where} (the weights of config.json's model)")
+    net.load_state_dict(state)
     net.eval()
 
 
@@ -231,11 +281,38 @@ def task_config(config: Any, cls: type) -> Any:
     return config
 
 
-def load_run(path: str | Path, task: str) -> dict[str, Any]:
-    """Read a run folder written by :func:`save_run` for ``task``: returns ``{"config", "extra", "state",
-    "vocabs", "baseline"}``. CheckpointError when the folder is missing, incomplete, of another
-    schema, or from another task."""
+@contextmanager
+def run_file(path: str | Path, what: str):
+    """Errors raised while rebuilding ``what`` from the run file ``path`` (a missing key, a wrong type, a
+    value the constructor refuses) become one-line CheckpointErrors naming the file.
+
+    >>> with run_file("RUN/vocab.json", "a 'labels' vocabulary"):
+    ...     {}["tokens"]
+    Traceback (most recent call last):
+    rnnkit.errors.CheckpointError: RUN/vocab.json: expected a 'labels' vocabulary, got no key 'tokens'
+    """
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except (KeyError, IndexError) as e:
+        raise CheckpointError(f"{path}: expected {what}, got no key {e}") from None
+    except (TypeError, ValueError, AttributeError) as e:
+        detail = str(e) if isinstance(e, RnnkitError) else f"{type(e).__name__}: {e}"
+        raise CheckpointError(f"{path}: expected {what}, got {' '.join(detail.split())}") from None
+
+
+def load_run(path: str | Path, task: str, config_cls: type) -> dict[str, Any]:
+    """Read a run folder written by :func:`save_run` for ``task``: returns ``{"path", "config", "extra",
+    "state", "vocabs", "baseline"}`` with ``config`` a ``config_cls`` validated as if typed.
+
+    Every file is checked against ``digests.json`` before it is read (a missing or empty digest map is
+    an error). CheckpointError naming the file when the folder is missing or incomplete, a file differs
+    from its digest, is not valid JSON / safetensors, misses a key, holds a wrong type or a value the
+    config refuses, is of another schema, or is from another task."""
     from safetensors.torch import load as st_load
+
+    from rnnkit.training.checkpoint import read_json, verify_digests
 
     root = Path(path)
     cfg_path = root / "config.json"
@@ -243,29 +320,54 @@ def load_run(path: str | Path, task: str) -> dict[str, Any]:
         raise CheckpointError(f"run: expected a run folder, got {str(path)!r} (no such folder)")
     if not cfg_path.is_file():
         raise CheckpointError(f"run: expected {str(cfg_path)!r} (a folder written by 'train'), got no config.json")
-    try:
-        meta = json.loads(cfg_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"run: expected valid JSON in {str(cfg_path)!r}, got {e}") from None
+    verify_digests(root, list(RUN_FILES) + [n for n in BASELINE_FILES if (root / n).exists()])
+    meta = read_json(cfg_path, f"a {task!r} run config")
     if not isinstance(meta, dict) or meta.get("task") != task:
-        got = meta.get("task") if isinstance(meta, dict) else None
-        raise CheckpointError(f"run: expected a {task!r} run folder, got a {got!r} run in {str(path)!r}")
+        got = meta.get("task") if isinstance(meta, dict) else type(meta).__name__
+        raise CheckpointError(f"{cfg_path}: expected a {task!r} run folder, got a {got!r} run")
     if meta.get("schema_version") != RUN_SCHEMA:
-        raise CheckpointError(f"run: expected schema_version {RUN_SCHEMA}, got {meta.get('schema_version')!r}")
-    for name in ("model.safetensors", "vocab.json"):
-        if not (root / name).is_file():
-            raise CheckpointError(f"run: expected {name} in {str(path)!r}, got none (incomplete run folder)")
-    try:
-        state = st_load((root / "model.safetensors").read_bytes())
-    except Exception as e:  # safetensors raises its own error types
-        raise CheckpointError(f"run: expected readable weights in model.safetensors, got {e}") from None
-    vocabs = json.loads((root / "vocab.json").read_text(encoding="utf-8"))
+        raise CheckpointError(f"{cfg_path}: expected schema_version {RUN_SCHEMA}, got {meta.get('schema_version')!r}")
+    for key in ("config", "extra"):
+        if not isinstance(meta.get(key), dict):
+            raise CheckpointError(f"{cfg_path}: expected {key!r} as a JSON object, got "
+                                  f"{type(meta.get(key)).__name__ if key in meta else 'no such key'}")
+    config = config_from_dict(config_cls, meta["config"], source=cfg_path)
+
+    def tensors(name: str) -> dict[str, Tensor]:
+        try:
+            return st_load((root / name).read_bytes())
+        except Exception as e:  # safetensors raises its own error types
+            raise CheckpointError(f"{root / name}: expected a valid safetensors file, got {' '.join(str(e).split())}") from None
+
+    vocabs = read_json(root / "vocab.json", "the run's vocabularies")
+    if not isinstance(vocabs, dict):
+        raise CheckpointError(f"{root / 'vocab.json'}: expected a JSON object of vocabularies, got {type(vocabs).__name__}")
     baseline = None
-    if (root / "baseline.safetensors").is_file() and (root / "baseline.json").is_file():
-        baseline = (st_load((root / "baseline.safetensors").read_bytes()),
-                    json.loads((root / "baseline.json").read_text(encoding="utf-8")))
-    return {"config": meta["config"], "extra": meta.get("extra", {}), "state": state, "vocabs": vocabs,
-            "baseline": baseline}
+    if (root / BASELINE_FILES[0]).is_file():
+        baseline = (tensors(BASELINE_FILES[0]), read_json(root / BASELINE_FILES[1], "the baseline's state"))
+    return {"path": root, "config": config, "extra": meta["extra"], "state": tensors("model.safetensors"),
+            "vocabs": vocabs, "baseline": baseline}
+
+
+def run_vocab(run: dict[str, Any], key: str, cls: type | None = None) -> Any:
+    """The vocabulary ``key`` of a loaded run (a :class:`~rnnkit.data.vocab.Vocab`, or ``cls``), or a
+    CheckpointError naming vocab.json when it is absent or malformed."""
+    from rnnkit.data.vocab import Vocab
+
+    where = run["path"] / "vocab.json"
+    if key not in run["vocabs"]:
+        raise CheckpointError(f"{where}: expected a {key!r} vocabulary, got {sorted(run['vocabs'])}")
+    with run_file(where, f"a {key!r} vocabulary"):
+        return (cls or Vocab).from_dict(run["vocabs"][key])
+
+
+def run_baseline(run: dict[str, Any], build: Callable[[Any], Any]) -> Any:
+    """``build(run["baseline"])`` (``None`` when the run has no baseline); a malformed baseline state is a
+    CheckpointError naming baseline.json."""
+    if run["baseline"] is None:
+        return None
+    with run_file(run["path"] / BASELINE_FILES[1], "the baseline's state"):
+        return build(run["baseline"])
 
 
 # ----------------------------------------------------------------------------- encoder + pooling

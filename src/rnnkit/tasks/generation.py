@@ -48,9 +48,9 @@ from torch import Tensor, nn
 
 from rnnkit.data.subword import BPEVocab
 from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
-from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.common import (
-    check_bool, check_choice, check_number, config_from_dict, load_run, load_weights, save_run, task_config,
+    check_bool, check_choice, check_number, load_run, load_weights, run_baseline, run_vocab, save_run, task_config,
 )
 
 __all__ = ["CharLMConfig", "CharLM", "CharLMNet", "NGramCharModel", "StreamRounds", "stream_matrix",
@@ -127,19 +127,14 @@ class StreamRounds:
     ``k`` by the trainer) and ``start``, the round's first column (``0`` = a new pass: state reset).
     Rounds go through the stream in order and wrap around; the last round of a pass may be shorter.
 
-    The trainer calls ``data.sampler.set_epoch(epoch)`` at every epoch start (the hook
-    ``DistributedSampler`` uses), which is how this object knows which round to give -- also after a
-    resume.
+    The trainer calls ``data.set_epoch(epoch)`` at every epoch start (its epoch data protocol), which is
+    how this object knows which round to give -- also after a resume.
     """
 
     def __init__(self, x: Tensor, y: Tensor, round_len: int) -> None:
         self.x, self.y, self.round_len = x, y, round_len
         self.rounds_per_pass = math.ceil(x.shape[1] / round_len)
         self.epoch = 0
-
-    @property
-    def sampler(self) -> "StreamRounds":
-        return self
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -493,17 +488,15 @@ class CharLM:
 
     @classmethod
     def load(cls, path) -> "CharLM":
-        run = load_run(path, TASK)
-        self = cls(config_from_dict(CharLMConfig, run["config"]))
+        run = load_run(path, TASK, CharLMConfig)
+        self = cls(run["config"])
         units = self.config.units
-        if units not in run["vocabs"]:
-            raise CheckpointError(f"run: expected a {units!r} vocabulary in vocab.json, got {sorted(run['vocabs'])}")
-        self._set_units((BPEVocab if units == "bpe" else Vocab).from_dict(run["vocabs"][units]))
+        self._set_units(run_vocab(run, units, BPEVocab if units == "bpe" else Vocab))
         self.net = CharLMNet(len(self.chars), self.config)
         load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
         self.extra = run["extra"]
-        self.baseline = NGramCharModel.from_state(run["baseline"][1]) if run["baseline"] else None
+        self.baseline = run_baseline(run, lambda b: NGramCharModel.from_state(b[1]))
         return self
 
 
@@ -651,10 +644,7 @@ class NGramCharModel:
 
     @classmethod
     def from_state(cls, s: dict[str, Any]) -> "NGramCharModel":
-        try:
-            self = cls(s["order"], s["min_freq"])
-            self.vocab, self.counts = list(s["vocab"]), {h: dict(c) for h, c in s["counts"].items()}
-        except (KeyError, TypeError, AttributeError) as e:
-            raise CheckpointError(f"baseline.json: expected an n-gram model state, got {type(e).__name__}: {e}") from None
+        self = cls(s["order"], s["min_freq"])
+        self.vocab, self.counts = list(s["vocab"]), {h: dict(c) for h, c in s["counts"].items()}
         self._prep()
         return self

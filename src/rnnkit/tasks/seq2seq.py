@@ -50,10 +50,10 @@ from torch import Tensor, nn
 
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize
-from rnnkit.errors import CheckpointError, ConfigError, DataError
+from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.common import (
-    check_texts,
-    SequenceEncoder, check_bool, check_choice, check_number, config_from_dict, load_run, load_weights, save_run, task_config,
+    SequenceEncoder, check_bool, check_choice, check_number, check_texts, load_run, load_weights, run_baseline,
+    run_vocab, save_run, task_config,
 )
 
 __all__ = ["Seq2SeqConfig", "Translator", "Seq2SeqNet", "CopySource", "WordDictionary", "translation_metrics",
@@ -404,20 +404,17 @@ class Translator:
 
     @classmethod
     def load(cls, path) -> "Translator":
-        run = load_run(path, TASK)
-        self = cls(config_from_dict(Seq2SeqConfig, run["config"]))
-        try:
-            self.src_vocab = Vocab.from_dict(run["vocabs"]["source"])
-            self.tgt_vocab = Vocab.from_dict(run["vocabs"]["target"])
-        except KeyError as e:
-            raise CheckpointError(f"run: expected vocabularies 'source' and 'target' in vocab.json, got no {e}") from None
+        run = load_run(path, TASK, Seq2SeqConfig)
+        self = cls(run["config"])
+        self.src_vocab, self.tgt_vocab = run_vocab(run, "source"), run_vocab(run, "target")
         self.net = Seq2SeqNet(len(self.src_vocab), len(self.tgt_vocab), self.config)
         load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
         self.extra = run["extra"]
         self.baselines = {"copy_source": CopySource()}
-        if run["baseline"] and "word_dictionary" in run["baseline"][1]:
-            self.baselines["word_dictionary"] = WordDictionary.from_state(run["baseline"][1]["word_dictionary"])
+        wd = run_baseline(run, lambda b: WordDictionary.from_state(b[1]["word_dictionary"]))
+        if wd is not None:
+            self.baselines["word_dictionary"] = wd
         return self
 
 
@@ -488,9 +485,6 @@ class WordDictionary:
 
     @classmethod
     def from_state(cls, s: dict[str, Any]) -> "WordDictionary":
-        try:
-            self = cls(s["iterations"])
-            self.table = dict(s["table"])
-        except (KeyError, TypeError) as e:
-            raise CheckpointError(f"baseline.json: expected a word dictionary, got {type(e).__name__}: {e}") from None
+        self = cls(s["iterations"])
+        self.table = dict(s["table"])
         return self

@@ -35,8 +35,8 @@ from rnnkit.data.vocab import Vocab
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.classification import split_indices
 from rnnkit.tasks.common import (
-    CELLS, SequenceEncoder, accuracy, check_bool, check_choice, check_labels_known, check_number, config_from_dict,
-    entity_prf, fit_loop, load_run, load_weights, save_run, task_config,
+    CELLS, SequenceEncoder, accuracy, check_bool, check_choice, check_labels, check_labels_known, check_number,
+    entity_prf, fit_loop, load_run, load_weights, run_baseline, run_vocab, save_run, task_config,
 )
 
 __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "tagging_metrics",
@@ -196,6 +196,19 @@ def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
     return out
 
 
+def _check_tags(tags: Any, sents: list[list[str]], what: str = "tags") -> list[list[str]]:
+    """One tag per token of every sentence, as strings; a missing tag (None, NaN, blank) is a DataError
+    naming it (``tags[3][1]``)."""
+    if isinstance(tags, str) or not isinstance(tags, Sequence) or len(tags) != len(sents):
+        got = len(tags) if isinstance(tags, Sequence) and not isinstance(tags, str) else type(tags).__name__
+        raise DataError(f"{what}: expected one tag list per sentence ({len(sents)}), got {got}")
+    out = [check_labels(t, f"{what}[{i}]") for i, t in enumerate(tags)]
+    for i, (s, t) in enumerate(zip(sents, out)):
+        if len(s) != len(t):
+            raise DataError(f"{what}[{i}]: expected one tag per token ({len(s)}), got {len(t)}")
+    return out
+
+
 class SequenceTagger:
     """``fit(sentences, tags)``, ``predict(sentences)``, ``evaluate(sentences, tags)``, ``save`` / ``load``.
     Sentences are lists of tokens (already split: any script, no whitespace assumption)."""
@@ -237,9 +250,7 @@ class SequenceTagger:
     def fit(self, sentences, tags, val_sentences=None, val_tags=None) -> "SequenceTagger":
         c = self.config
         sents = _check_sentences(sentences)
-        tags = [list(t) for t in tags]
-        if len(tags) != len(sents) or any(len(a) != len(b) for a, b in zip(sents, tags)):
-            raise DataError("tags: expected one tag per token in every sentence, got mismatched lengths")
+        tags = _check_tags(tags, sents)
         if val_sentences is None and c.val_fraction > 0:
             tr, va = split_indices(len(sents), c.val_fraction, c.seed)
             val_sentences, val_tags = [sents[i] for i in va], [tags[i] for i in va]
@@ -259,7 +270,8 @@ class SequenceTagger:
 
         val_score = None
         if val_sentences:
-            vs, vt = _check_sentences(val_sentences, "val_sentences"), [list(t) for t in val_tags]
+            vs = _check_sentences(val_sentences, "val_sentences")
+            vt = _check_tags(val_tags, vs, "val_tags")
 
             def val_score() -> float:  # entity F1 for BIO tags (accuracy is dominated by "O"), else accuracy
                 m = self.evaluate(vs, vt, unseen="ignore")
@@ -290,10 +302,8 @@ class SequenceTagger:
 
     def evaluate(self, sentences, tags, unseen: str = "error") -> dict[str, Any]:
         self._require_fitted()
-        tags = [list(t) for t in tags]
         sents = _check_sentences(sentences)
-        if len(tags) != len(sents) or any(len(a) != len(b) for a, b in zip(sents, tags)):
-            raise DataError("tags: expected one tag per token in every sentence, got mismatched lengths")
+        tags = _check_tags(tags, sents)
         if unseen == "error":
             check_labels_known({t for s in tags for t in s}, self.tags.tokens, what="tags")
         pred = self.predict(sents)
@@ -308,13 +318,13 @@ class SequenceTagger:
 
     @classmethod
     def load(cls, path) -> "SequenceTagger":
-        run = load_run(path, TASK)
-        self = cls(config_from_dict(TaggerConfig, run["config"]))
-        self.words, self.chars, self.tags = (Vocab.from_dict(run["vocabs"][k]) for k in ("words", "chars", "tags"))
+        run = load_run(path, TASK, TaggerConfig)
+        self = cls(run["config"])
+        self.words, self.chars, self.tags = (run_vocab(run, k) for k in ("words", "chars", "tags"))
         self.net = TaggerNet(len(self.words), len(self.chars), len(self.tags), self.config)
         load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
-        self.baseline = MostFrequentTag.from_state(run["baseline"][1]) if run["baseline"] else None
+        self.baseline = run_baseline(run, lambda b: MostFrequentTag.from_state(b[1]))
         return self
 
 

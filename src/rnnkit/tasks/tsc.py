@@ -33,8 +33,9 @@ from rnnkit.data.vocab import Vocab
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.classification import split_indices
 from rnnkit.tasks.common import (
-    CELLS, POOLINGS, SequenceEncoder, check_bool, check_choice, check_labels_known, check_number, classification_metrics,
-    config_from_dict, fit_loop, load_run, load_weights, masked_pool, save_run, task_config,
+    CELLS, POOLINGS, SequenceEncoder, check_bool, check_choice, check_labels, check_labels_known, check_number,
+    classification_metrics, fit_loop, load_run, load_weights, masked_pool, run_baseline, run_file, run_vocab, save_run,
+    task_config,
 )
 
 __all__ = ["TSCConfig", "TimeSeriesClassifier", "TSCNet", "OneNNEuclidean", "resample", "check_series"]
@@ -161,6 +162,15 @@ class OneNNEuclidean:
         return self
 
 
+def _saved_vector(values: Any) -> np.ndarray:
+    """A saved list of finite numbers as a float32 vector (ValueError otherwise)."""
+    ok = isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    out = np.asarray(values if ok else [], dtype=np.float32)
+    if not ok or not np.isfinite(out).all():
+        raise ValueError(f"not a list of finite numbers: {str(values)[:60]}")
+    return out
+
+
 def _patchify(x: np.ndarray, patch: int) -> np.ndarray:
     """``(T, C)`` -> ``(ceil(T / patch), patch * C)``: windows of ``patch`` steps side by side (the last
     window is padded by repeating the final step). Shortens long series so the recurrence has fewer
@@ -228,7 +238,7 @@ class TimeSeriesClassifier:
     def fit(self, X: Sequence[np.ndarray], y: Sequence[str], X_val=None, y_val=None) -> "TimeSeriesClassifier":
         c = self.config
         X = check_series(list(X))
-        y = [str(v) for v in y]
+        y = check_labels(y, "y")
         if len(y) != len(X):
             raise DataError(f"y: expected one label per series ({len(X)}), got {len(y)}")
         if len(set(y)) < 2:
@@ -252,7 +262,7 @@ class TimeSeriesClassifier:
         val_score = None
         if X_val is not None and len(X_val) > 0:
             Xv = self._prepare(list(X_val))
-            yv = [self.labels.index.get(str(v), -100) for v in y_val]  # -100: unseen label, ignored
+            yv = [self.labels.index.get(v, -100) for v in check_labels(y_val, "y_val")]  # -100: unseen label, ignored
 
             def val_score() -> float:  # minus the validation cross-entropy (smoother than accuracy on few series)
                 tot, n = 0.0, 0
@@ -289,7 +299,7 @@ class TimeSeriesClassifier:
 
     def evaluate(self, X, y, unseen: str = "error") -> dict[str, Any]:
         self._require_fitted()
-        y = [str(v) for v in y]
+        y = check_labels(y, "y")
         if len(y) != len(X):
             raise DataError(f"y: expected one label per series ({len(X)}), got {len(y)}")
         if unseen == "error":
@@ -306,13 +316,15 @@ class TimeSeriesClassifier:
 
     @classmethod
     def load(cls, path) -> "TimeSeriesClassifier":
-        run = load_run(path, TASK)
-        self = cls(config_from_dict(TSCConfig, run["config"]))
-        self.labels = Vocab.from_dict(run["vocabs"]["labels"])
-        self.mean = np.asarray(run["extra"]["mean"], dtype=np.float32)
-        self.std = np.asarray(run["extra"]["std"], dtype=np.float32)
+        run = load_run(path, TASK, TSCConfig)
+        self = cls(run["config"])
+        self.labels = run_vocab(run, "labels")
+        with run_file(run["path"] / "config.json", "the standardisation 'mean' and 'std' in 'extra'"):
+            self.mean, self.std = (_saved_vector(run["extra"][k]) for k in ("mean", "std"))
+            if len(self.mean) != len(self.std) or not len(self.mean) or (self.std <= 0).any():
+                raise ValueError(f"{len(self.mean)} means and {len(self.std)} std > 0")
         self.net = TSCNet(len(self.mean) * self.config.patch, len(self.labels), self.config)
         load_weights(self.net, run["state"])
         self.history = run["extra"].get("history", {})
-        self.baseline = OneNNEuclidean.from_state(run["baseline"]) if run["baseline"] else None
+        self.baseline = run_baseline(run, OneNNEuclidean.from_state)
         return self

@@ -5,23 +5,26 @@ Run folder layout::
     run_dir/
       config.json                 fully resolved config + schema_version (write_config)
       model.safetensors           the final weights (best ones when early stopping restores them)
+      digests.json                sha256 of config.json + model.safetensors (written when fit ends)
       metrics.jsonl | metrics.csv one row per epoch
       checkpoints/
         latest.json               {"name": "step-00000120", "step": 120}   (replaced atomically)
         step-00000120/
           model.safetensors       weights at that step
           state.safetensors       every other tensor (optimizer moments, RNG states, best weights)
-          state.json              the rest of the state as JSON; tensors referenced by key;
-                                  sha256 of both .safetensors files
+          state.json              the rest of the state as JSON; tensors referenced by key
+          digests.json            sha256 of the three files above
 
 Atomicity: every file is written to a temporary name in the same folder, flushed and fsynced, then moved
 into place with ``os.replace``. A checkpoint folder is assembled under a temporary name and renamed as a
 whole; only then is ``latest.json`` switched to it. A process killed at any point therefore leaves the
 previous checkpoint loadable (a stale ``.tmp-*`` folder is removed by the next save).
 
-Loading never unpickles: safetensors and JSON only. Truncated or edited files (hash mismatch, bad JSON,
-bad safetensors header), a different schema version, or weights that do not fit the model raise
-:class:`~rnnkit.errors.CheckpointError` saying which file or tensor is wrong.
+Loading never unpickles: safetensors and JSON only. Every file is verified against its folder's
+``digests.json`` first (:mod:`rnnkit.training.files`; a missing or empty map is an error). Truncated or
+edited files (digest mismatch, bad JSON, bad safetensors header), a different schema version, or weights
+that do not fit the model raise :class:`~rnnkit.errors.CheckpointError` saying which file or tensor is
+wrong.
 
 >>> import tempfile, torch
 >>> from rnnkit.training.checkpoint import save_checkpoint, load_checkpoint
@@ -54,6 +57,15 @@ from torch import Tensor, nn
 
 from rnnkit.errors import CheckpointError
 from rnnkit.training.config import SCHEMA_VERSION
+from rnnkit.training.files import (  # re-exported (see __all__); _fsync_dir is used here
+    DIGESTS_FILE,
+    _fsync_dir,
+    atomic_write_bytes,
+    atomic_write_json,
+    read_json,
+    verify_digests,
+    write_digests,
+)
 
 __all__ = [
     "Checkpoint",
@@ -77,43 +89,6 @@ __all__ = [
 CHECKPOINTS = "checkpoints"
 _CHECKPOINT_FILES = ("model.safetensors", "state.safetensors", "state.json")
 _NAME = re.compile(r"^step-(\d{8,})$")
-
-
-# ---------------------------------------------------------------------------------------- atomic files
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder + fsync + ``os.replace``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex[:8]}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return path
-
-
-def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
-    """Write ``obj`` as indented JSON atomically (non-finite floats are refused: encode them first)."""
-    return atomic_write_bytes(path, (json.dumps(obj, indent=1, allow_nan=False) + "\n").encode())
 
 
 # ---------------------------------------------------------------------------------------- state codec
@@ -208,7 +183,7 @@ def _tensor_bytes(tensors: dict[str, Tensor]) -> bytes:
     return st_save({k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()})
 
 
-def _sha256(data: bytes) -> str:
+def _sha256(data: bytes) -> str:  # of bytes in memory (files.file_sha256 streams a file)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -386,153 +361,8 @@ def write_config(run_dir: str | os.PathLike, config: dict) -> Path:
 def read_config(run_dir: str | os.PathLike) -> dict:
     """Read ``config.json``; CheckpointError when missing, corrupt or of another schema version."""
     path = Path(run_dir) / "config.json"
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: expected a config file, got nothing (missing)") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{path}: expected valid JSON, got a corrupt file ({e})") from None
+    data = read_json(path, "a config file (valid JSON)")
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         got = data.get("schema_version") if isinstance(data, dict) else type(data).__name__
         raise CheckpointError(f"{path}: expected schema_version {SCHEMA_VERSION}, got {got!r}")
     return data
-
-
-# ---------------------------------------------------------------------------------------- digests
-DIGESTS_FILE = "digests.json"
-_DIGESTS_FORMAT = 1
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _digest_name(name: Any) -> str:
-    """A file name relative to the folder, in POSIX form; absolute paths and ``..`` are refused."""
-    if not isinstance(name, (str, os.PathLike)):
-        raise CheckpointError(f"names: expected file names relative to the folder, got {type(name).__name__}")
-    rel = Path(name)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
-        raise CheckpointError(f"names: expected a file name relative to the folder, got {str(name)!r}")
-    return rel.as_posix()
-
-
-def write_digests(folder: str | os.PathLike, names: Any, *, merge: bool = False) -> Path:
-    """Record the sha256 of each named file (paths relative to ``folder``) in ``folder/digests.json``.
-
-    The file is ``{"format": 1, "sha256": {name: hexdigest}}``, written atomically; call it after the
-    files themselves are written. Returns its path. :func:`verify_digests` checks it at load time.
-    ``merge=True`` keeps the other entries of an existing (readable) map; by default the map lists
-    exactly ``names``.
-
-    >>> import tempfile
-    >>> d = Path(tempfile.mkdtemp())
-    >>> _ = (d / "w.bin").write_bytes(b"abc")
-    >>> write_digests(d, ["w.bin"]).name
-    'digests.json'
-    >>> verify_digests(d, ["w.bin"])["w.bin"][:12]
-    'ba7816bf8f01'
-    """
-    folder = Path(folder)
-    if isinstance(names, (str, os.PathLike)):
-        raise CheckpointError(f"names: expected a list of file names, got a single {type(names).__name__}")
-    rels = [_digest_name(n) for n in names]
-    if not rels:
-        raise CheckpointError("names: expected at least one file to record a digest of, got none")
-    digests: dict[str, str] = {}
-    for rel in rels:
-        try:
-            digests[rel] = _file_sha256(folder / rel)
-        except (FileNotFoundError, IsADirectoryError):
-            raise CheckpointError(f"{folder / rel}: expected a file to record the digest of, got nothing") from None
-    if merge:
-        digests = {**_existing_digests(folder / DIGESTS_FILE), **digests}
-    return atomic_write_json(folder / DIGESTS_FILE, {"format": _DIGESTS_FORMAT, "sha256": digests})
-
-
-def _existing_digests(path: Path) -> dict[str, str]:
-    """The map of a readable ``digests.json`` (``{}`` when it is missing or malformed: it is rewritten)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    ok = isinstance(data, dict) and data.get("format") == _DIGESTS_FORMAT and isinstance(data.get("sha256"), dict)
-    return {k: v for k, v in data["sha256"].items() if isinstance(v, str)} if ok else {}
-
-
-def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, str]:
-    """Check every file listed in ``folder/digests.json`` against its recorded sha256; return the map.
-
-    Raises :class:`~rnnkit.errors.CheckpointError` naming the file when a listed file is missing or
-    differs, when ``digests.json`` is missing, unreadable, of the wrong schema or lists nothing (a missing
-    digest map is an error, never "skip the check"), and when a name in ``names`` (the files the caller
-    is about to load) is not listed.
-
-    >>> import tempfile
-    >>> d = Path(tempfile.mkdtemp())
-    >>> _ = (d / "w.bin").write_bytes(b"abc")
-    >>> _ = write_digests(d, ["w.bin"])
-    >>> _ = (d / "w.bin").write_bytes(b"abd")
-    >>> verify_digests(d)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    rnnkit.errors.CheckpointError: .../w.bin: expected sha256 ba7816bf8f01… (recorded in digests.json), got ...
-    """
-    folder = Path(folder)
-    path = folder / DIGESTS_FILE
-    data = read_json(path, "a digest map {\"format\": 1, \"sha256\": {file: hexdigest}}")
-    if (not isinstance(data, dict) or data.get("format") != _DIGESTS_FORMAT
-            or not isinstance(data.get("sha256"), dict)):
-        got = sorted(data) if isinstance(data, dict) else type(data).__name__
-        raise CheckpointError(f"{path}: expected {{\"format\": {_DIGESTS_FORMAT}, \"sha256\": {{file: hexdigest}}}}, got {got}")
-    digests = data["sha256"]
-    if not digests:
-        raise CheckpointError(f"{path}: expected the sha256 of the run's files, got an empty map")
-    for rel, want in digests.items():
-        if not isinstance(want, str) or not _HEX64.match(want):
-            raise CheckpointError(f"{path}: {rel!r}: expected a 64-digit hex sha256, got {want!r}")
-        _digest_name(rel)
-    for name in [] if names is None else names:
-        rel = _digest_name(name)
-        if rel not in digests:
-            raise CheckpointError(f"{folder / rel}: expected its sha256 in {DIGESTS_FILE}, got no entry "
-                                  f"(listed: {sorted(digests)})")
-    for rel, want in digests.items():
-        try:
-            got = _file_sha256(folder / rel)
-        except (FileNotFoundError, IsADirectoryError):
-            raise CheckpointError(f"{folder / rel}: expected a file (listed in {DIGESTS_FILE}), got nothing (missing)") from None
-        if got != want:
-            raise CheckpointError(f"{folder / rel}: expected sha256 {want[:12]}… (recorded in {DIGESTS_FILE}), "
-                                  f"got {got[:12]}…; the file is corrupt or was modified")
-    return dict(digests)
-
-
-def read_json(path: str | os.PathLike, what: str | None = None) -> Any:
-    """``json.load`` of ``path``; a missing file, bad JSON or non-UTF-8 bytes raise a one-line
-    :class:`~rnnkit.errors.CheckpointError` naming the file (``what`` says what was expected).
-
-    >>> import tempfile
-    >>> p = Path(tempfile.mkdtemp()) / "c.json"
-    >>> _ = p.write_text('{"a": 1')
-    >>> read_json(p, "a run config")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    rnnkit.errors.CheckpointError: .../c.json: expected a run config, got invalid JSON (Expecting ',' delimiter: line 1 column 8 (char 7))
-    """
-    path = Path(path)
-    what = what or "a JSON file"
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        raise CheckpointError(f"{path}: expected {what}, got nothing (missing)") from None
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise CheckpointError(f"{path}: expected {what} in UTF-8, got undecodable bytes at offset {e.start}") from None
-    except ValueError as e:
-        raise CheckpointError(f"{path}: expected {what}, got invalid JSON ({e})") from None

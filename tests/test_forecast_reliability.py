@@ -98,6 +98,23 @@ def test_update_refuses_inf_text_and_bools_and_keeps_the_state():
         f.update([1.0, np.inf])
 
 
+@pytest.mark.parametrize("scale", ["standard", "none"])
+def test_values_beyond_the_models_range_are_errors_not_inf_forecasts(scale):
+    """Finite float64 values whose scaling overflows (1e300 among O(1) values), or whose scaled input is
+    beyond float32 (the network's dtype), are a DataError; no forecast of inf or NaN."""
+    y = pd.Series(monthly(), index=pd.date_range("2000-01-01", periods=100, freq="MS"), name="sales")
+    y.iloc[5] = 1e300
+    with pytest.raises(DataError, match="overflow|beyond float32"):
+        Forecaster("gru", horizon=3, lookback=12, scale=scale, **TINY).fit(y)
+    y.iloc[5] = 50.0
+    f = Forecaster("gru", horizon=3, lookback=12, scale=scale, **TINY).fit(y)
+    state = f._fitted[0].state.clone()
+    with pytest.raises(DataError, match=r"new_points of series 'sales'.* at time 2008-05-01 \(beyond float32"):
+        f.update([1e200])
+    assert len(f._fitted[0].y) == 100 and torch.equal(f._fitted[0].state, state)
+    assert np.isfinite(f.update([60.0])[["value", "lower", "upper"]].to_numpy()).all()
+
+
 def test_tsc_csv_duplicate_id_and_time_is_an_error(tmp_path):
     path = tmp_path / "long.csv"
     path.write_text("id,time,x,label\na,0,1.0,up\na,1,2.0,up\nb,0,3.0,down\na,1,2.5,up\n")

@@ -31,7 +31,8 @@ import pandas as pd
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
-__all__ = ["parse_dates", "read_series_csv", "DATE_FORMATS", "load_co2", "load_nile", "load_sunspots", "load_elec_equip", "load_macrodata",
+__all__ = ["parse_dates", "read_series_csv", "DATE_FORMATS",
+           "load_co2", "load_nile", "load_sunspots", "load_elec_equip", "load_macrodata",
            "load_seattle_weather", "load_seattle_temps", "load_stocks", "VEGA_INSTALL"]
 
 VEGA_INSTALL = "pip install --no-deps vega_datasets==0.9.0"
@@ -183,7 +184,8 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
         raise DataError(f"{what}: expected a readable CSV file, got {str(path)!r} ({str(e).splitlines()[0]})") from None
     if time_col is not None:
         if time_col not in frame.columns:
-            raise DataError(f"{what}: expected a time column {time_col!r}, got columns {[str(c) for c in frame.columns]}")
+            raise DataError(f"{what}: expected a time column {time_col!r}, got columns "
+                            f"{[str(c) for c in frame.columns]}")
         if not pd.api.types.is_integer_dtype(frame[time_col]):
             idx, fmt = parse_dates(frame[time_col], f"time_col {time_col!r}", date_format, dayfirst)
             frame[time_col] = idx

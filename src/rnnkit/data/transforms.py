@@ -114,10 +114,14 @@ class Scaler(Transform):
         finite = y[np.isfinite(y)]
         if finite.size == 0:
             raise DataError("scale: expected at least one finite training value, got none")
-        if self.kind == "standard":
-            loc, scale = float(finite.mean()), float(finite.std())
-        else:
-            loc, scale = float(finite.min()), float(finite.max() - finite.min())
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.kind == "standard":
+                loc, scale = float(finite.mean()), float(finite.std())
+            else:
+                loc, scale = float(finite.min()), float(finite.max() - finite.min())
+        if not (math.isfinite(loc) and math.isfinite(scale)):
+            raise DataError(f"scale: expected values whose {self.kind} location and spread are finite, got an "
+                            f"overflow (largest |value| {float(np.abs(finite).max()):.3g}); rescale the series")
         self.loc, self.scale = loc, (scale if scale > 1e-12 else 1.0)
         return self
 
@@ -638,6 +642,9 @@ def detect_period(y: Any, freq: str | None = None, max_period: int | None = None
     """
     y = _as_1d(y)
     y, _ = interpolate_missing(y)
+    big = float(np.abs(y).max()) if y.size else 0.0
+    if big > 1e100:                    # the scores are scale-free; squares of 1e300 would overflow
+        y = y / big
     n = y.size
     limit = n / 2.5 if max_period is None else min(max_period, n / 2.5)
     cal = [p for p in seasonal_candidates(freq) if p <= limit]

@@ -14,7 +14,8 @@ Energy and update rule:
 
 with :math:`M = \max_\mu \lVert x_\mu \rVert`. Both are computed stably: the largest dot product is
 subtracted before scaling by :math:`\beta` (:func:`scaled_softmax`), so a :math:`\beta` for which
-:math:`\beta X\xi` overflows the dtype gives the limit (the best-matching pattern), never NaN. The update is the concave-convex procedure on ``E``, so
+:math:`\beta X\xi` overflows the dtype gives the limit (the best-matching pattern), never NaN.
+The update is the concave-convex procedure on ``E``, so
 ``E`` never increases, and it usually converges in one step. With large :math:`\beta` it returns the
 stored pattern with the largest dot product :math:`x_\mu^\top \xi` (for patterns of equal norm: the
 nearest one); with small :math:`\beta` a mixture (a metastable state). The number of well-separated

@@ -205,6 +205,7 @@ def check_saved(data: dict[str, Any]) -> None:
         raise ConfigError(f"parse_args: expected a dict of column settings, got {type(args).__name__}")
     for key in ("target", "time_col", "id_col", "past_covariates", "future_covariates", "date_format"):
         _optional_name(f"parse_args.{key}", args.get(key))
-    if not isinstance(data["series"], list) or not data["series"] or not all(isinstance(d, dict) for d in data["series"]):
+    series = data["series"]
+    if not isinstance(series, list) or not series or not all(isinstance(d, dict) for d in series):
         raise ConfigError(f"series: expected a non-empty list of fitted series, got {str(data['series'])[:60]}")
 

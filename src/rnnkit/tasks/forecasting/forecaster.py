@@ -60,6 +60,7 @@ from rnnkit.tasks.forecasting.inputs import (
     future_index,
     parse_new_points,
     parse_series,
+    time_label,
 )
 from rnnkit.tasks.forecasting.network import ForecastNetwork, expand_state, top_hidden
 
@@ -129,7 +130,12 @@ class _Fitted:
         finite = np.isfinite(z)
         self.valid_start = int(np.argmax(finite)) if finite.any() else z.size
         dz = np.diff(z[self.valid_start:])
-        self.inc = float(np.std(dz)) if dz.size > 1 and np.std(dz) > 1e-12 else 1.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            spread = float(np.std(dz)) if dz.size > 1 else 0.0
+        if not math.isfinite(spread):
+            raise DataError(f"series {s.id!r}: expected step changes with a finite spread after preprocessing, got "
+                            f"an overflow (largest |change| {float(np.abs(dz).max()):.3g}); rescale the series")
+        self.inc = spread if spread > 1e-12 else 1.0
         self.past_loc, self.past_scale = _col_scaler(self.past)
         self.fut_loc, self.fut_scale = _col_scaler(self.fut)
         self.z = z
@@ -193,6 +199,20 @@ class _Fitted:
         return cls(s, period, Pipeline.from_dict(d["pipeline"]), cfg)
 
 
+def network_inputs(x: np.ndarray, what: str, times: Sequence[Any]) -> np.ndarray:
+    """``x`` as float32, the network's dtype; a row beyond float32's range after scaling is a DataError
+    naming its time (an inf input would give NaN states and forecasts)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        x32 = x.astype(np.float32)
+    bad = ~np.isfinite(x32).all(axis=1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(f"{what}: expected values the model can take, got a scaled input of "
+                        f"{float(np.nanmax(np.abs(x[i]))):.3g} at {time_label(times[i])} (beyond float32, the "
+                        "network's dtype); rescale the series and refit")
+    return x32
+
+
 def _col_scaler(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if a.shape[1] == 0:
         return np.zeros(0), np.ones(0)
@@ -208,7 +228,7 @@ class _Windows:
         xs, zs, incs, futs, starts = [], [], [], [], []
         offset = 0
         for f in fitted:
-            x = f.history_features()
+            x = network_inputs(f.history_features(), f"series {f.id!r}", f.index)
             xs.append(x)
             zs.append(np.nan_to_num(f.z, nan=0.0))
             incs.append(np.full(len(f.z), f.inc))
@@ -360,6 +380,7 @@ class Forecaster:
         and infinities are a :class:`DataError`."""
         net = self._need_fitted()
         chunks = parse_new_points(new_points, self._fitted, self._parse_args)
+        ready = []                    # every series checked before any is changed
         for f in self._fitted:
             if f.id not in chunks:
                 continue
@@ -367,9 +388,12 @@ class Forecaster:
             observed = np.isfinite(y_new)
             y_new = fill_forward(f.y[-1], y_new)
             z_new = f.pipeline.transform(y_new, start=len(f.y), prev=f.y)
-            x_new = f.features(z_new, f.z[-1], past_new, fut_new)
+            x_new = network_inputs(f.features(z_new, f.z[-1], past_new, fut_new), f"new_points of series {f.id!r}",
+                                   times)
+            ready.append((f, y_new, past_new, fut_new, times, observed, z_new, x_new))
+        for f, y_new, past_new, fut_new, times, observed, z_new, x_new in ready:
             with torch.no_grad():
-                _, f.state = net.encode(torch.from_numpy(x_new.astype(np.float32))[None], f.state)
+                _, f.state = net.encode(torch.from_numpy(x_new)[None], f.state)
             f.y = np.concatenate([f.y, y_new])
             f.z = np.concatenate([f.z, z_new])
             f.observed = np.concatenate([f.observed, observed])

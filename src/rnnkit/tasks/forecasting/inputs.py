@@ -24,7 +24,7 @@ from rnnkit.data.series import parse_dates
 from rnnkit.data.transforms import infer_frequency, interpolate_missing, regularize_index
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
-__all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points",
+__all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward"]
 
 
@@ -93,7 +93,7 @@ def _need_column(df: pd.DataFrame, col: str, what: str) -> None:
         raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}")
 
 
-def _when(t: Any) -> str:
+def time_label(t: Any) -> str:
     if isinstance(t, pd.Timestamp):
         return f"time {t:%Y-%m-%d}" if t == t.normalize() else f"time {t.isoformat()}"
     return f"step {t}"
@@ -106,7 +106,7 @@ def _numeric(values: pd.Series, what: str, series: str) -> np.ndarray:
         bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
         if pd.api.types.is_bool_dtype(values):
             bad = values
-        example = f" (e.g. {bad.iloc[0]!r} at {_when(bad.index[0])})" if len(bad) else ""
+        example = f" (e.g. {bad.iloc[0]!r} at {time_label(bad.index[0])})" if len(bad) else ""
         raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
                         f"{values.dtype}{example}")
     out = values.to_numpy(dtype=float)
@@ -114,7 +114,7 @@ def _numeric(values: pd.Series, what: str, series: str) -> np.ndarray:
     if inf.any():
         i = int(np.argmax(inf))
         raise DataError(f"{what} {values.name!r} in series {series!r}: expected finite numbers (NaN marks a "
-                        f"missing value), got {out[i]} at {_when(values.index[i])} ({int(inf.sum())} infinite)")
+                        f"missing value), got {out[i]} at {time_label(values.index[i])} ({int(inf.sum())} infinite)")
     return out
 
 
@@ -318,11 +318,13 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         target = "new_points"
     elif isinstance(data, pd.Series):
         if len(fitted) != 1:
-            raise InputTypeError("new_points: expected a DataFrame with an id column for a multi-series model, got a Series")
+            raise InputTypeError("new_points: expected a DataFrame with an id column for a multi-series model, "
+                                 "got a Series")
         target = "__y__"
         frames = {fitted[0].id: data.to_frame(name=target)}
     elif isinstance(data, pd.DataFrame):
-        target = args.get("target") or next(c for c in data.columns if c not in (args.get("time_col"), args.get("id_col")))
+        target = args.get("target") or next(c for c in data.columns
+                                            if c not in (args.get("time_col"), args.get("id_col")))
         if target not in data.columns:
             raise DataError(f"new_points: target column {target!r} not found; expected one of {list(data.columns)}")
         df = _frame_times(data, args, "new_points")
@@ -378,7 +380,8 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
     df = _frame_times(data, args, "future_covariates")
     for c in cols:
         if c not in df.columns:
-            raise DataError(f"future_covariates: column {c!r} not found; expected one of {[str(c) for c in df.columns]}")
+            raise DataError(f"future_covariates: column {c!r} not found; expected one of "
+                            f"{[str(c) for c in df.columns]}")
     out = []
     for f in fitted:
         times = future_index(f.index, f.freq, H)

@@ -366,8 +366,7 @@ def _check_forecast(fc, horizon, ids=1):
     assert (fc["lower"] <= fc["value"] + 1e-9).all() and (fc["value"] <= fc["upper"] + 1e-9).all()
 
 
-# 1e300-sized values are left out until the two H3 regression cases below pass (they forecast inf/NaN).
-SPECIAL = st.sampled_from([math.nan, math.inf, -math.inf, 0.0, "x", None, True])
+SPECIAL = st.sampled_from([math.nan, math.inf, -math.inf, 1e300, -1e300, 0.0, "x", None, True])
 
 
 @st.composite
@@ -434,9 +433,8 @@ def test_forecaster_update_bad_points(fitted, values, form):
     _check_forecast(fc, 2)
 
 
-@pytest.mark.xfail(strict=True, reason="H3: one value of 1e300 among O(1) values fits without error and forecasts "
-                                        "[inf, inf] (found by test_forecaster_fit_bad_series)")
 def test_forecaster_fit_huge_value_is_an_error_or_finite():
+    """Found by test_forecaster_fit_bad_series: one 1e300 among O(1) values forecast [inf, inf]."""
     y = _series(40)
     y[5] = 1e300
     try:
@@ -446,9 +444,8 @@ def test_forecaster_fit_huge_value_is_an_error_or_finite():
     _check_forecast(forecaster.predict(), 2)
 
 
-@pytest.mark.xfail(strict=True, reason="H3: update([1e200]) overflows float32 in the network input and returns NaN "
-                                        "forecasts (found by test_forecaster_update_bad_points)")
 def test_forecaster_update_huge_value_is_an_error_or_finite(fitted):
+    """Found by test_forecaster_update_bad_points: update([1e200]) overflowed float32 into NaN forecasts."""
     import copy
 
     try:

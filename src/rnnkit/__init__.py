@@ -49,3 +49,4 @@ __all__ = [
     "errors",
     "__version__",
 ]
+from rnnkit.export import export  # noqa: E402  rnnkit.export(model_or_run, path): ONNX / torch.export (docs/deploy.md)

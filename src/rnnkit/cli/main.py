@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "tag": "tag",
     "generate": "generate",
     "translate": "translate",
+    "export": "export",
 }
 
 

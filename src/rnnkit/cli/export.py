@@ -1,0 +1,61 @@
+"""``rnnkit export``: write a saved run's network as an ONNX model (for onnxruntime) or a
+``torch.export`` program, with a dynamic batch and time axis, checked against the original first.
+
+    rnnkit export --run runs/demo --format onnx --out model.onnx
+    rnnkit export --run runs/sentiment --format torch-export --out model.pt2 --json
+
+Runs of ``rnnkit forecast``, ``rnnkit classify`` and ``rnnkit tsc`` export. The file is written only
+when the runtime's outputs are within ``--atol`` of the original model at two batch/time sizes other than
+the traced one; ``FILE.json`` beside it lists the inputs, outputs and those differences (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rnnkit.cli.common import UsageError, add_common
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("export", help="export a saved run to ONNX or torch.export, checked for parity",
+                              description=__doc__.split("\n\n")[0],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", type=Path, default=None, metavar="DIR", help="run folder (forecast, classify, tsc)")
+    p.add_argument("--format", default="onnx", choices=["onnx", "torch-export"], help="default onnx")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE", help="file to write (.onnx / .pt2)")
+    p.add_argument("--no-state", action="store_true",
+                   help="forecaster: no initial-state inputs (h0/c0; the graph then starts from zeros)")
+    p.add_argument("--atol", type=float, default=1e-5, help="largest accepted difference (default 1e-5)")
+    p.add_argument("--no-check", action="store_true", help="skip the parity check (not recommended)")
+    p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: the exporter's)")
+    add_common(p)
+    return p
+
+
+def run(args: argparse.Namespace) -> dict:
+    from rnnkit.export import export
+
+    if args.run is None:
+        raise UsageError("--run: expected a run folder (written with --out by forecast/classify/tsc), got none")
+    if not args.run.is_dir():
+        raise UsageError(f"--run: expected an existing run folder, got {str(args.run)!r}")
+    if args.out is None:
+        raise UsageError("--out: expected the file to write (e.g. model.onnx), got none")
+    if not args.atol > 0:
+        raise UsageError(f"--atol: expected a positive number, got {args.atol}")
+    res = export(args.run, args.out, format=args.format, state=not args.no_state, check=not args.no_check,
+                 atol=args.atol, opset=args.opset)
+    result = res.to_dict()
+    result["sidecar"] = str(res.path) + ".json"
+    if not args.json:
+        lines = [f"wrote {res.path} ({res.format}, {res.seconds:.1f} s) and {result['sidecar']}",
+                 "inputs:  " + ", ".join(f"{i['name']} {tuple(i['shape'])} {i['dtype']}" for i in res.inputs),
+                 "outputs: " + ", ".join(res.outputs)]
+        for row in res.parity:
+            lines.append(f"parity at batch {row['batch']}, time {row['time']}: max |diff| "
+                         f"{max(row['max_abs_diff'].values()):.2e}")
+        result["text"] = "\n".join(lines)
+    return result

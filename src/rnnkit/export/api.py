@@ -1,0 +1,249 @@
+"""``rnnkit.export(target, path, format=...)``: trace once with ``torch.export`` (dynamic batch and time
+axes), write an ONNX model or a ``torch.export`` program, check it against the original model at two
+other batch and time sizes, and only then move it into place next to a JSON description.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.utils._pytree import tree_leaves
+
+from rnnkit.errors import ConfigError, InputTypeError, RnnkitError
+from rnnkit.export.signature import GraphSpec, InputSpec, layer_spec, module_spec
+
+__all__ = ["export", "export_spec", "ExportResult", "ParityError", "FORMATS", "EXAMPLE_SIZE", "CHECK_SIZES",
+           "resolve", "load_runner", "trace", "check_parity"]
+
+FORMATS = ("onnx", "torch-export")
+#: ``(batch, time)`` of the traced example, and the two sizes the parity check runs at (both different).
+EXAMPLE_SIZE = (2, 5)
+CHECK_SIZES = ((1, 1), (4, 11))
+
+
+class ParityError(RnnkitError, RuntimeError):
+    """The exported model's outputs differ from the original's by more than the tolerance."""
+
+
+@dataclass
+class ExportResult:
+    """What :func:`export` wrote and measured. ``parity``: per checked size, the largest absolute
+    difference of every output between the runtime and the original model."""
+
+    path: Path
+    format: str
+    inputs: list[dict[str, Any]]
+    outputs: list[str]
+    parity: list[dict[str, Any]] = field(default_factory=list)
+    max_abs_diff: float | None = None
+    seconds: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "format": self.format, "inputs": self.inputs, "outputs": self.outputs,
+                "parity": self.parity, "max_abs_diff": self.max_abs_diff, "seconds": round(self.seconds, 2),
+                "meta": self.meta}
+
+
+def resolve(target: Any, *, state: bool = True, lengths: bool = False, example: Any = None,
+            inputs: list[InputSpec] | None = None, input_names: list[str] | None = None,
+            output_names: list[str] | None = None) -> GraphSpec:
+    """The :class:`GraphSpec` of ``target``: a run folder (``str``/``Path``), a fitted ``Forecaster``,
+    ``TextClassifier`` or ``TimeSeriesClassifier``, a recurrent layer, or any module with ``example`` or
+    ``inputs``."""
+    from rnnkit.export import tasks
+
+    if isinstance(target, (str, os.PathLike)):
+        return tasks.run_spec(Path(target), state=state)
+    task = tasks.task_spec(target, state=state)
+    if task is not None:
+        return task
+    if not isinstance(target, nn.Module):
+        raise InputTypeError(f"target: expected a run folder, a fitted task or a torch.nn.Module, got "
+                             f"{type(target).__name__}")
+    if example is not None or inputs is not None:
+        return module_spec(target, example, input_names, output_names, inputs)
+    try:
+        return layer_spec(target, state=state, lengths=lengths)
+    except ConfigError:
+        raise ConfigError(f"example: expected example inputs to export a {type(target).__name__} (only recurrent "
+                          "layers, fitted tasks and run folders export without one), got None") from None
+
+
+def trace(spec: GraphSpec) -> torch.export.ExportedProgram:
+    """``torch.export`` of the spec's graph at :data:`EXAMPLE_SIZE` with the batch and time axes dynamic."""
+    from rnnkit.export.graph import unsupported_modules
+
+    bad = unsupported_modules(spec.graph)
+    if bad:
+        raise ConfigError(f"model: {bad[0]} is an rnnkit.Recurrent over a user cell (a Python time loop); expected "
+                          "layers built on registered cells, MinGRU/MinLSTM or torch.nn RNNs to export")
+    example = spec.sample(*EXAMPLE_SIZE)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.export's notes on the prototype scan op
+        return torch.export.export(spec.graph, example, dynamic_shapes=spec.dynamic_shapes(), strict=False)
+
+
+def _write_onnx(program: torch.export.ExportedProgram, spec: GraphSpec, path: Path, opset: int | None) -> None:
+    quiet = [logging.getLogger(n) for n in ("torch.onnx", "torch.onnx._internal.exporter._registration")]
+    levels = [lg.level for lg in quiet]
+    try:
+        for lg in quiet:
+            lg.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            onnx_program = torch.onnx.export(program, (), None, input_names=[s.name for s in spec.inputs],
+                                             output_names=spec.output_names, opset_version=opset, dynamo=True,
+                                             verbose=False, optimize=False)
+            names = {}  # the exporter's symbols (s0, s27, ...) -> the spec's axis names
+            for spec_in, value in zip(spec.inputs, onnx_program.model.graph.inputs):
+                for axis, dim in zip(spec_in.shape, value.shape):
+                    if isinstance(axis, str) and not isinstance(dim, int):
+                        names[dim] = axis
+            onnx_program.rename_axes(names)
+            onnx_program.save(path, external_data=False)
+    finally:
+        for lg, lv in zip(quiet, levels):
+            lg.setLevel(lv)
+
+
+def load_runner(path: str | os.PathLike, format: str):
+    """A function ``run(*inputs: Tensor) -> list[np.ndarray]`` over an exported file: an onnxruntime
+    session (CPU) for ``"onnx"``, ``torch.export.load(path).module()`` for ``"torch-export"``."""
+    if format == "onnx":
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3  # errors only (ORT notes unused initializers at warning level)
+        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        names = [i.name for i in sess.get_inputs()]
+
+        def run(*inputs: Tensor) -> list[np.ndarray]:
+            return sess.run(None, {n: t.numpy() for n, t in zip(names, inputs)})
+
+        return run
+    module = torch.export.load(str(path)).module()
+
+    def run_program(*inputs: Tensor) -> list[np.ndarray]:
+        with torch.no_grad():
+            return [t.numpy() for t in tree_leaves(module(*inputs))]
+
+    return run_program
+
+
+def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]]:
+    """Run the exported model (``run``) and the original on the same inputs at each ``(batch, time)``;
+    returns, per size, the largest absolute difference of each output."""
+    rows = []
+    for i, (b, t) in enumerate(sizes if spec.example is None else [(None, None)]):
+        inputs = spec.sample(b or 0, t or 0, seed=i + 1)
+        with torch.no_grad():
+            want = [w.numpy() for w in tree_leaves(spec.reference(*inputs))]
+        got = run(*inputs)
+        if len(got) != len(want):
+            raise ParityError(f"outputs: expected {len(want)} outputs from the runtime, got {len(got)}")
+        diffs = {}
+        for name, g, w in zip(spec.output_names, got, want):
+            if g.shape != w.shape:
+                raise ParityError(f"{name}: expected shape {w.shape} from the runtime, got {g.shape}")
+            diffs[name] = float(np.abs(g.astype(np.float64) - w.astype(np.float64)).max()) if w.size else 0.0
+        shape = {s.name: list(x.shape) for s, x in zip(spec.inputs, inputs)}
+        rows.append({"batch": b, "time": t, "inputs": shape, "max_abs_diff": diffs})
+    return rows
+
+
+def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state: bool = True,
+           lengths: bool = False, example: Any = None, inputs: list[InputSpec] | None = None,
+           input_names: list[str] | None = None, output_names: list[str] | None = None, check: bool = True,
+           atol: float = 1e-5, opset: int | None = None) -> ExportResult:
+    """Export ``target`` to ``path`` as ONNX (``format="onnx"``) or a ``torch.export`` program
+    (``"torch-export"``, a ``.pt2`` file to read with ``torch.export.load``), with dynamic batch and time
+    axes, and check it.
+
+    ``target``: a run folder written by ``rnnkit forecast/classify/tsc --out``, a fitted ``Forecaster``,
+    ``TextClassifier`` or ``TimeSeriesClassifier``, an rnnkit (or torch.nn) recurrent layer (inputs
+    ``x`` [+ ``h0``/``c0`` with ``state``] [+ ``lengths`` with ``lengths``]), or any module built on them
+    with ``inputs`` (:class:`~rnnkit.export.signature.InputSpec` list: named dynamic axes) or ``example``
+    tensors. With ``check`` the file is run (onnxruntime, or the loaded program) against
+    the original model at batch/time sizes :data:`CHECK_SIZES`; a difference above ``atol`` raises
+    :class:`ParityError` and nothing is written. Next to the file, ``<path>.json`` describes the inputs,
+    outputs, the parity figures and what the task needs around the graph (see docs/deploy.md).
+
+    >>> import tempfile, torch, rnnkit
+    >>> from rnnkit.export import export
+    >>> gru = rnnkit.GRU(3, 8, num_layers=2, batch_first=True)
+    >>> res = export(gru, tempfile.mkdtemp() + "/gru.onnx")          # doctest: +SKIP
+    >>> res.outputs, res.max_abs_diff < 1e-5                          # doctest: +SKIP
+    (['output', 'h_n'], True)
+    """
+    t0 = time.perf_counter()
+    _check_args(path, format, atol)
+    spec = resolve(target, state=state, lengths=lengths, example=example, inputs=inputs, input_names=input_names,
+                   output_names=output_names)
+    return export_spec(spec, path, format=format, check=check, atol=atol, opset=opset, t0=t0)
+
+
+def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx", check: bool = True,
+                atol: float = 1e-5, opset: int | None = None, t0: float | None = None) -> ExportResult:
+    """:func:`export` of a ready :class:`GraphSpec` (trace, write, check, move into place)."""
+    t0 = time.perf_counter() if t0 is None else t0
+    path = _check_args(path, format, atol)
+    program = trace(spec)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    try:
+        if format == "onnx":
+            _write_onnx(program, spec, tmp, opset)
+        else:
+            torch.export.save(program, str(tmp))
+        parity = check_parity(spec, load_runner(tmp, format)) if check else []
+        worst = max((v for row in parity for v in row["max_abs_diff"].values()), default=None)
+        if worst is not None and worst > atol:
+            raise ParityError(f"{path.name}: expected outputs within {atol:g} of the original model, got a "
+                              f"difference of {worst:.3g} ({_worst_row(parity)})")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    result = ExportResult(path, format, [s.to_dict() for s in spec.inputs], list(spec.output_names), parity, worst,
+                          time.perf_counter() - t0, spec.meta)
+    _write_sidecar(path, result)
+    return result
+
+
+def _check_args(path: Any, format: Any, atol: Any) -> Path:
+    if format not in FORMATS:
+        raise ConfigError(f"format: expected one of {list(FORMATS)}, got {format!r}")
+    if isinstance(atol, bool) or not isinstance(atol, (int, float)) or not atol > 0:
+        raise ConfigError(f"atol: expected a positive number, got {atol!r}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"path: expected a file path, got {type(path).__name__}")
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"path: expected a file name, got the folder {str(path)!r}")
+    return path
+
+
+def _worst_row(parity: list[dict[str, Any]]) -> str:
+    row = max(parity, key=lambda r: max(r["max_abs_diff"].values()))
+    name = max(row["max_abs_diff"], key=row["max_abs_diff"].get)
+    return f"output {name!r} at batch {row['batch']}, time {row['time']}"
+
+
+def _write_sidecar(path: Path, result: ExportResult) -> None:
+    from rnnkit import __version__
+    from rnnkit.training.checkpoint import atomic_write_json
+
+    info = {k: v for k, v in result.to_dict().items() if k != "path"}
+    info.update(file=path.name, rnnkit_version=__version__, torch_version=torch.__version__,
+                dynamic_axes=["batch", "time"], example_size=list(EXAMPLE_SIZE))
+    atomic_write_json(path.with_name(path.name + ".json"), json.loads(json.dumps(info, default=str)))

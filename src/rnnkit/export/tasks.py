@@ -1,0 +1,165 @@
+"""Graphs of the task networks: what a runtime feeds the forecaster's and the classifiers' networks and
+gets back. Preprocessing (the forecaster's transforms and features, tokenisation, standardisation) stays
+outside the graph; ``<file>.json`` names what it needs (docs/deploy.md has the recipes).
+
+* forecaster: ``x (batch, time, F)`` scaled step features [+ ``future (batch, H, Fu)``] + ``h0`` (``c0``)
+  -> ``raw``, ``point``, ``lower``, ``upper`` (changes in units of the series' step scale, before the
+  interval calibration factor) + ``h_n`` (``c_n``). Direct / encoder-decoder strategies give ``(batch,
+  H)`` forecasts; the recursive one gives the next-step distribution at every input step ``(batch,
+  time)`` -- with ``time = 1`` and the state carried, one step of the rollout.
+* text classifier: ``ids (batch, time)`` int64 + ``lengths (batch,)`` -> ``logits``, ``probabilities``.
+* time-series classifier: ``x (batch, time, C)`` standardised + ``lengths`` -> the same.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from rnnkit.errors import CheckpointError, ConfigError
+from rnnkit.export.graph import exportable
+from rnnkit.export.signature import GraphSpec, InputSpec, flat, pack_state, state_inputs, state_outputs
+
+__all__ = ["ForecastGraph", "ClassifierGraph", "forecaster_spec", "classifier_spec", "task_spec", "run_spec",
+           "TASKS"]
+
+#: Run-folder tasks that export (the ``task`` key of ``config.json``).
+TASKS = ("forecast", "classify", "tsc")
+
+
+class ForecastGraph(nn.Module):
+    """``(x, [future], *state) -> (raw, point, lower, upper, *final_state)`` of a ``ForecastNetwork``."""
+
+    def __init__(self, net: nn.Module, n_state: int, with_future: bool) -> None:
+        super().__init__()
+        self.net, self.n_state, self.with_future = net, n_state, with_future
+
+    def forward(self, x: Tensor, *rest: Tensor):
+        future = rest[0] if self.with_future else None
+        out, new = self.net.encode(x, pack_state(rest[int(self.with_future):]))
+        raw = self.net.head(out) if self.net.strategy == "recursive" else self.net.decode(new, future)
+        lower, upper = self.net.bounds(raw)
+        return (raw, self.net.point(raw), lower, upper, *flat(new))
+
+
+class ClassifierGraph(nn.Module):
+    """``(x, lengths) -> (logits, probabilities)`` of a classifier network."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: Tensor, lengths: Tensor):
+        logits = self.net(x, lengths)
+        return logits, torch.softmax(logits, -1)
+
+
+class _Levels(tuple):
+    """Quantile levels as Python floats with ``tolist()``. ``ForecastNetwork`` reads its levels with
+    ``quantile_levels.tolist()``, which a traced buffer cannot answer (a data-dependent read); the
+    export copy -- never the user's network -- holds the same numbers as constants instead."""
+
+    def tolist(self) -> list[float]:
+        return list(self)
+
+
+def _forecast_twin(net: nn.Module) -> nn.Module:
+    twin = exportable(net)
+    levels = _Levels(float(v) for v in twin.quantile_levels.tolist())
+    del twin._buffers["quantile_levels"]
+    twin.quantile_levels = levels
+    return twin
+
+
+def forecaster_spec(forecaster: Any, *, state: bool = True) -> GraphSpec:
+    """The graph of a fitted :class:`~rnnkit.tasks.forecasting.Forecaster`'s network (module docstring)."""
+    net = forecaster.network_
+    if net is None:
+        raise ConfigError("forecaster: expected a fitted forecaster (fit or load), got an unfitted one")
+    net = net.eval()
+    with_future = bool(net.n_future) and net.strategy != "recursive"
+    inputs = [InputSpec("x", ("batch", "time", net.encoder.input_size))]
+    if with_future:
+        inputs.append(InputSpec("future", ("batch", net.horizon, net.n_future)))
+    states = state_inputs(net.encoder) if state else []
+    inputs += states
+    outputs = ["raw", "point", "lower", "upper", *state_outputs(net.encoder)]
+    cfg = forecaster.config
+    meta = {"kind": "task", "task": "forecast", "strategy": net.strategy, "interval": net.interval,
+            "quantiles": [float(q) for q in net.quantile_levels.tolist()], "horizon": net.horizon,
+            "lookback": forecaster.lookback_, "level": cfg.level, "calibration": forecaster.calibration_,
+            "level_input": cfg.level_input, "series": forecaster.series_ids_,
+            "features": ["dz / inc"] + (["z"] if cfg.level_input else []) + ["past covariates (scaled)",
+                                                                             "future covariates (scaled)"]}
+    return GraphSpec(ForecastGraph(_forecast_twin(net), len(states), with_future),
+                     ForecastGraph(net, len(states), with_future), inputs, outputs, meta)
+
+
+def classifier_spec(clf: Any) -> GraphSpec:
+    """The graph of a fitted ``TextClassifier`` (token ids) or ``TimeSeriesClassifier`` (series)."""
+    from rnnkit.tasks.classification import TextClassifier
+
+    net = clf.net
+    if net is None:
+        raise ConfigError("classifier: expected a fitted classifier (fit or load), got an unfitted one")
+    net = net.eval()
+    cfg = clf.config
+    lengths = InputSpec("lengths", ("batch",), torch.long, "lengths")
+    if isinstance(clf, TextClassifier):
+        x = InputSpec("ids", ("batch", "time"), torch.long, "ids", high=net.embed.num_embeddings)
+        meta = {"task": "classify", "tokenizer": cfg.tokenizer, "lowercase": cfg.lowercase, "max_len": cfg.max_len,
+                "pad_id": 0, "vocabulary": "vocab.json ('tokens') of the run folder"}
+    else:
+        x = InputSpec("x", ("batch", "time", len(clf.mean) * cfg.patch))  # channels x patch per step
+        meta = {"task": "tsc", "patch": cfg.patch, "mean": [float(v) for v in clf.mean],
+                "std": [float(v) for v in clf.std]}
+    meta.update(kind="task", classes=list(clf.classes))
+    return GraphSpec(ClassifierGraph(exportable(net)), ClassifierGraph(net), [x, lengths],
+                     ["logits", "probabilities"], meta)
+
+
+def task_spec(target: Any, *, state: bool = True) -> GraphSpec | None:
+    """The spec of a fitted task object, or ``None`` when ``target`` is not one."""
+    from rnnkit.tasks.classification import TextClassifier
+    from rnnkit.tasks.forecasting import Forecaster
+    from rnnkit.tasks.tsc import TimeSeriesClassifier
+
+    if isinstance(target, Forecaster):
+        return forecaster_spec(target, state=state)
+    if isinstance(target, (TextClassifier, TimeSeriesClassifier)):
+        return classifier_spec(target)
+    return None
+
+
+def run_task(path: Path) -> str:
+    """The ``task`` named in a run folder's ``config.json`` (CheckpointError when unreadable)."""
+    cfg = path / "config.json"
+    if not cfg.is_file():
+        raise CheckpointError(f"run: expected a run folder with config.json, got {str(path)!r}")
+    try:
+        task = json.loads(cfg.read_text(encoding="utf-8")).get("task")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as e:
+        raise CheckpointError(f"run: expected valid JSON in {str(cfg)!r}, got {e}") from None
+    return task
+
+
+def run_spec(path: Path, *, state: bool = True) -> GraphSpec:
+    """The spec of the model saved in a run folder (``forecast``, ``classify`` or ``tsc``)."""
+    task = run_task(path)
+    if task == "forecast":
+        from rnnkit.tasks.forecasting import Forecaster
+
+        return forecaster_spec(Forecaster.load(path), state=state)
+    if task == "classify":
+        from rnnkit.tasks.classification import TextClassifier
+
+        return classifier_spec(TextClassifier.load(path))
+    if task == "tsc":
+        from rnnkit.tasks.tsc import TimeSeriesClassifier
+
+        return classifier_spec(TimeSeriesClassifier.load(path))
+    raise ConfigError(f"run: expected a run of one of {list(TASKS)} to export, got task {task!r} in {str(path)!r}")

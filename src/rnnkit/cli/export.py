@@ -16,7 +16,16 @@ from pathlib import Path
 
 from rnnkit.cli.common import UsageError, add_common
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "check_run"]
+
+
+def check_run(run: Path | None, tasks: str) -> Path:
+    """``--run``: an existing folder (UsageError naming the commands that write one otherwise)."""
+    if run is None:
+        raise UsageError(f"--run: expected a run folder (written with --out by {tasks}), got none")
+    if not run.is_dir():
+        raise UsageError(f"--run: expected an existing run folder, got {str(run)!r}")
+    return run
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -38,10 +47,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> dict:
     from rnnkit.export import export
 
-    if args.run is None:
-        raise UsageError("--run: expected a run folder (written with --out by forecast/classify/tsc), got none")
-    if not args.run.is_dir():
-        raise UsageError(f"--run: expected an existing run folder, got {str(args.run)!r}")
+    check_run(args.run, "forecast, classify or tsc")
     if args.out is None:
         raise UsageError("--out: expected the file to write (e.g. model.onnx), got none")
     if not args.atol > 0:

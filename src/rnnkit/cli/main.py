@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "generate": "generate",
     "translate": "translate",
     "export": "export",
+    "serve": "serve",
 }
 
 

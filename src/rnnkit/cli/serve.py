@@ -1,0 +1,45 @@
+"""``rnnkit serve``: an HTTP service (FastAPI on uvicorn) over a saved forecaster or text-classifier run.
+
+    rnnkit serve --run runs/co2 --port 8000
+    curl localhost:8000/forecast
+    curl -X POST localhost:8000/observations -H 'content-type: application/json' \\
+         -d '{"observations": [{"id": "co2", "time": "2002-01-06", "value": 371.2}]}'
+
+Forecaster: GET /health, GET /forecast, POST /observations (advances the state with the update path, no
+refit, and returns the new forecast). Classifier: GET /health, POST /predict {"texts": [...]}. Accepted
+observations are appended to STATE/journal.jsonl and fsync-ed before the reply; a restart replays them,
+so ``kill -9`` loses nothing that was acknowledged. One server per state folder (locked).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rnnkit.cli.common import UsageError
+from rnnkit.cli.export import check_run
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("serve", help="serve a saved forecaster or classifier run over HTTP",
+                              description=__doc__.split("\n\n")[0],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", type=Path, default=None, metavar="DIR", help="run folder (forecast or classify)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--state", type=Path, default=None, metavar="DIR",
+                   help="folder of the durable state (default RUN/serve-state)")
+    p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    return p
+
+
+def run(args: argparse.Namespace) -> None:
+    from rnnkit.serve.app import serve
+
+    check_run(args.run, "forecast or classify")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port: expected a port in [0, 65535], got {args.port}")
+    serve(args.run, host=args.host, port=args.port, state=args.state, log_level=args.log_level)

@@ -1,0 +1,108 @@
+"""The HTTP service (FastAPI) over one saved run; :func:`serve` runs it on uvicorn.
+
+Forecaster run::
+
+    GET  /health        {"status": "ok", "task": "forecast", "series": [...], "updates": n, "next_time": {...}}
+    GET  /forecast      {"forecast": [{"id", "time", "value", "lower", "upper"}, ...]}   (as `rnnkit forecast`)
+    POST /observations  {"observations": [{"id", "time", "value"}, ...]}
+                        -> {"accepted": n, "forecast": [...]}   (update path, no refit; journalled first)
+
+Classifier run::
+
+    GET  /health        {"status": "ok", "task": "classify", "classes": [...]}
+    POST /predict       {"texts": [...]} -> {"predictions": [{"label", "probabilities": {class: p}}, ...]}
+
+A rejected request gets a 4xx status and ``{"error": "<one line>"}``: 422 for a wrong schema or value
+(missing field, extra field, non-finite value, time off the series' grid), 404 for an unknown series id,
+409 for a time not after the series' last one. Nothing changes on a rejected request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+
+from rnnkit.serve.services import ClassifierService, ForecastService, RequestError, open_service
+
+__all__ = ["create_app", "serve", "Observation", "Observations", "Texts", "MAX_OBSERVATIONS", "MAX_TEXTS"]
+
+MAX_OBSERVATIONS = 10_000
+MAX_TEXTS = 1_024
+
+
+class Observation(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    id: StrictStr
+    time: StrictStr | StrictInt
+    value: StrictFloat | StrictInt
+
+
+class Observations(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    observations: Annotated[list[Observation], Field(min_length=1, max_length=MAX_OBSERVATIONS)]
+
+
+class Texts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    texts: Annotated[list[StrictStr], Field(min_length=1, max_length=MAX_TEXTS)]
+
+
+def _one_line(error: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+    return " ".join(f"{loc}: {error.get('msg', 'invalid')}".split())
+
+
+def create_app(service: ForecastService | ClassifierService) -> FastAPI:
+    """The FastAPI app over a service (:func:`rnnkit.serve.services.open_service`)."""
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        service.close()  # releases the state folder's lock
+
+    app = FastAPI(title="rnnkit serve", description=__doc__.split("\n\n")[0], lifespan=lifespan)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        return JSONResponse({"error": _one_line(errors[0]) if errors else "invalid request"}, status_code=422)
+
+    @app.exception_handler(RequestError)
+    async def _rejected(request: Request, exc: RequestError):
+        return JSONResponse({"error": exc.reason}, status_code=exc.status)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return service.health()
+
+    if isinstance(service, ForecastService):
+        @app.get("/forecast")
+        async def forecast() -> dict[str, Any]:
+            return service.forecast()
+
+        @app.post("/observations")
+        async def observations(body: Annotated[Observations, Body()]) -> dict[str, Any]:
+            return service.observe([ob.model_dump() for ob in body.observations])
+    else:
+        @app.post("/predict")
+        async def predict(body: Annotated[Texts, Body()]) -> dict[str, Any]:
+            return service.predict(body.texts)
+
+    return app
+
+
+def serve(run: str | Path, host: str = "127.0.0.1", port: int = 8000, state: str | Path | None = None,
+          log_level: str = "warning") -> None:
+    """Load the run (replaying its journal), then serve it on uvicorn until interrupted."""
+    import sys
+
+    import uvicorn
+
+    service = open_service(Path(run), None if state is None else Path(state))
+    print(f"rnnkit serve: {service.task} run {run} on http://{host}:{port}", file=sys.stderr, flush=True)
+    uvicorn.run(create_app(service), host=host, port=port, log_level=log_level, access_log=False)

@@ -1,0 +1,113 @@
+"""The service's durable state: an append-only journal of accepted requests, one JSON line each, written
+and ``fsync``-ed before the reply; a restart replays it over the saved run.
+
+A line is either complete (ends with ``\\n`` and parses) or the torn tail of a write that was killed
+before its reply: that tail is cut on open, never replayed (its client got no answer). A bad line before
+the last is corruption and an error. One process owns a state folder at a time (an exclusive ``flock``
+on ``STATE/lock``, released by the kernel even on ``kill -9``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from rnnkit.errors import CheckpointError
+
+__all__ = ["Journal", "run_digest"]
+
+
+def run_digest(run: Path) -> str:
+    """sha256 of the run's ``config.json`` and weights: a journal only replays over the run it was made on."""
+    h = hashlib.sha256()
+    for name in ("config.json", "model.safetensors"):
+        p = run / name
+        h.update(name.encode())
+        h.update(p.read_bytes() if p.is_file() else b"")
+    return h.hexdigest()
+
+
+class Journal:
+    """``STATE/journal.jsonl`` (+ ``STATE/meta.json`` naming the run, ``STATE/lock``)."""
+
+    def __init__(self, folder: Path, run: Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock)
+            raise CheckpointError(f"state: expected a state folder no other server uses, got {str(self.folder)!r} "
+                                  "locked by another process") from None
+        self.path = self.folder / "journal.jsonl"
+        digest = run_digest(Path(run))
+        meta = self.folder / "meta.json"
+        if meta.is_file():
+            saved = json.loads(meta.read_text()).get("run_sha256")
+            if saved != digest:
+                self.close()
+                raise CheckpointError(f"state: expected a journal made on this run ({run}), got one made on another "
+                                      f"(run sha256 {str(saved)[:12]}..., this run {digest[:12]}...)")
+        else:
+            _atomic_write(meta, json.dumps({"run": str(run), "run_sha256": digest}).encode())
+        self.entries = self._read()
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        _fsync_dir(self.folder)
+
+    def _read(self) -> list[Any]:
+        if not self.path.is_file():
+            return []
+        data = self.path.read_bytes()
+        entries, offset = [], 0
+        lines = data.split(b"\n")
+        for i, line in enumerate(lines):
+            last = i == len(lines) - 1
+            if last:  # no newline after it: a write killed before its reply (or the empty tail)
+                if line:
+                    with open(self.path, "r+b") as f:
+                        f.truncate(offset)
+                        os.fsync(f.fileno())
+                break
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise CheckpointError(f"state: expected JSON lines in {str(self.path)!r}, got a corrupt line "
+                                      f"{i + 1}") from None
+            offset += len(line) + 1
+        return entries
+
+    def append(self, entry: Any) -> None:
+        """Write one entry as a line and ``fsync`` it (durable when this returns)."""
+        data = (json.dumps(entry, allow_nan=False, separators=(",", ":")) + "\n").encode()
+        written = os.write(self._fd, data)
+        if written != len(data):  # a short write: cut it so the file stays whole lines
+            os.ftruncate(self._fd, os.fstat(self._fd).st_size - written)
+            raise OSError(f"journal: expected to write {len(data)} bytes, wrote {written}")
+        os.fsync(self._fd)
+        self.entries.append(entry)
+
+    def close(self) -> None:
+        for name in ("_fd", "_lock"):
+            fd = getattr(self, name, None)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    from rnnkit.training.checkpoint import atomic_write_bytes
+
+    atomic_write_bytes(path, data)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

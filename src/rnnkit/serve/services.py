@@ -1,0 +1,272 @@
+"""What the HTTP layer calls: a forecaster that follows new observations (validated, applied with
+``Forecaster.update`` -- no refit --, journalled before the reply) and a classifier that predicts.
+
+Every check runs before anything changes; a request that fails one raises :class:`RequestError` (an
+HTTP status and a one-line reason) and leaves the state as it was. Requests are serialised by a lock (the
+forecaster is not thread-safe), and the forecast is computed once per accepted update, so ``GET
+/forecast`` only reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.errors import CheckpointError, ConfigError
+from rnnkit.serve.journal import Journal
+
+__all__ = ["RequestError", "ForecastService", "ClassifierService", "open_service", "forecast_records", "MAX_GAP"]
+
+#: The most grid steps one observation may lie ahead of a series' end (the gap is interpolated).
+MAX_GAP = 10_000
+
+
+class RequestError(Exception):
+    """A rejected request: ``status`` (4xx) and a one-line ``reason``; nothing was changed."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def time_text(t: Any) -> str:
+    """ISO date for midnight timestamps, ISO date-time otherwise; integer steps as their decimal text
+    (the ``time`` of ``rnnkit forecast``'s rows)."""
+    if isinstance(t, pd.Timestamp):
+        return t.strftime("%Y-%m-%d") if t == t.normalize() else t.isoformat()
+    return str(t)
+
+
+def _num(v: Any) -> float | None:
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def forecast_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``Forecaster.predict()``'s rows as JSON objects ``{id, time, value, lower, upper}`` (NaN -> null)."""
+    return [{"id": str(r.id), "time": time_text(r.time), "value": _num(r.value), "lower": _num(r.lower),
+             "upper": _num(r.upper)} for r in frame.itertuples(index=False)]
+
+
+class ForecastService:
+    """A saved forecaster run, its journal replayed, serving forecasts and accepting observations."""
+
+    task = "forecast"
+
+    def __init__(self, run: Path, state: Path) -> None:
+        from rnnkit.tasks.forecasting import Forecaster
+
+        self.run = Path(run)
+        saved = json.loads((self.run / "config.json").read_text(encoding="utf-8"))
+        self.args = saved.get("parse_args") or {}
+        if self.args.get("past_covariates") or self.args.get("future_covariates"):
+            raise ConfigError("run: expected a forecaster without covariates to serve (observations carry only "
+                              "id, time, value), got one fitted with covariates")
+        self.lock = threading.Lock()
+        self.forecaster = Forecaster.load(self.run)
+        self.journal = Journal(state, self.run)
+        self._refresh()
+        for entry in self.journal.entries:  # replay: the same updates, in the same groups, as when accepted
+            self._apply(self._points(entry["observations"]))
+
+    # ------------------------------------------------------------------ reading
+    def _refresh(self) -> None:
+        fc = self.forecaster.predict()
+        self.rows = forecast_records(fc)
+        first = fc.groupby("id", sort=False).head(1)
+        self.next_time = {str(r.id): r.time for r in first.itertuples(index=False)}
+        freqs = {s["id"]: s["frequency"] for s in self.forecaster.summary()["series"]}
+        self.freq = {str(k): v for k, v in freqs.items()}
+
+    def health(self) -> dict[str, Any]:
+        return {"status": "ok", "task": self.task, "run": str(self.run), "series": sorted(self.next_time),
+                "updates": len(self.journal.entries), "horizon": self.forecaster.horizon,
+                "next_time": {k: time_text(v) for k, v in sorted(self.next_time.items())}}
+
+    def forecast(self) -> dict[str, Any]:
+        with self.lock:
+            return {"forecast": self.rows}
+
+    # ------------------------------------------------------------------ writing
+    def observe(self, observations: list[dict[str, Any]]) -> dict[str, Any]:
+        """Validate, apply (``Forecaster.update``), journal, then return the new forecast."""
+        with self.lock:
+            canonical = self._validate(observations)
+            points = self._points(canonical)
+            try:
+                self._apply(points)
+                self.journal.append({"observations": canonical})
+            except Exception as e:  # noqa: BLE001 - undo in memory: rebuild from what is on disk
+                self._reload()
+                if isinstance(e, OSError):
+                    raise
+                raise RequestError(422, f"observations: rejected by the forecaster: {type(e).__name__}: "
+                                        f"{' '.join(str(e).split())}") from None
+            return {"accepted": len(canonical), "forecast": self.rows}
+
+    def _reload(self) -> None:
+        from rnnkit.tasks.forecasting import Forecaster
+
+        self.forecaster = Forecaster.load(self.run)
+        self._refresh()
+        for entry in self.journal.entries:
+            self._apply(self._points(entry["observations"]))
+
+    def _validate(self, observations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Check every observation (known id; time on the series' grid, after its last time, not repeated;
+        finite value) and return them in canonical form, sorted by id then time."""
+        by_id: dict[str, list[tuple[Any, float]]] = {}
+        for i, ob in enumerate(observations):
+            sid = str(ob["id"])
+            if sid not in self.next_time:
+                raise RequestError(404, f"observations[{i}].id: expected one of {sorted(self.next_time)}, got {sid!r}")
+            value = ob["value"]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise RequestError(422, f"observations[{i}].value: expected a finite number, got {value!r}")
+            by_id.setdefault(sid, []).append((self._time(i, sid, ob["time"]), float(value)))
+        out = []
+        for sid in sorted(by_id):
+            points = sorted(by_id[sid], key=lambda p: p[0])
+            times = [t for t, _ in points]
+            if len(set(times)) != len(times):
+                dup = next(t for t in times if times.count(t) > 1)
+                raise RequestError(422, f"observations: expected one value per time, got {time_text(dup)} twice for "
+                                        f"series {sid!r}")
+            self._on_grid(sid, times[-1])
+            out += [{"id": sid, "time": time_text(t), "value": v} for t, v in points]
+        return out
+
+    def _time(self, i: int, sid: str, raw: Any) -> Any:
+        nxt = self.next_time[sid]
+        if isinstance(nxt, pd.Timestamp):
+            try:
+                t = pd.Timestamp(raw)
+            except (TypeError, ValueError):
+                t = None
+            if t is None or t is pd.NaT or isinstance(raw, (int, float)):
+                raise RequestError(422, f"observations[{i}].time: expected a date/time like {time_text(nxt)!r}, got {raw!r}")
+            if t.tzinfo is not None and nxt.tzinfo is None:
+                t = t.tz_convert(None)
+        else:
+            if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).lstrip("-").isdigit():
+                raise RequestError(422, f"observations[{i}].time: expected an integer step like {nxt}, got {raw!r}")
+            t = int(raw)
+        if t < nxt:
+            raise RequestError(409, f"observations[{i}].time: expected a time after the last one of series {sid!r} "
+                                    f"(the next is {time_text(nxt)}), got {time_text(t)}")
+        return t
+
+    def _grid(self, sid: str, end: Any) -> pd.Index:
+        nxt = self.next_time[sid]
+        if not isinstance(nxt, pd.Timestamp):
+            return pd.RangeIndex(nxt, end + 1)
+        return pd.date_range(nxt, end, freq=self.freq[sid])
+
+    def _on_grid(self, sid: str, last: Any) -> None:
+        nxt = self.next_time[sid]
+        steps = (last - nxt) if not isinstance(nxt, pd.Timestamp) else None
+        if steps is None:
+            probe = pd.date_range(nxt, periods=MAX_GAP + 1, freq=self.freq[sid])
+            if last > probe[-1]:
+                steps = MAX_GAP + 1
+        if steps is not None and steps > MAX_GAP:
+            raise RequestError(422, f"observations: expected times at most {MAX_GAP} steps after the end of series "
+                                    f"{sid!r}, got {time_text(last)}")
+
+    def _apply(self, points: Any) -> None:
+        """One ``Forecaster.update`` with every observation of a request (from :meth:`_points`)."""
+        self.forecaster.update(points)
+        self._refresh()
+
+    def _points(self, canonical: list[dict[str, Any]]) -> Any:
+        """The observations of a request as ``Forecaster.update``'s new points; grid times with no value
+        between them are NaN (the forecaster interpolates them). Raises before anything changes."""
+        by_id: dict[str, dict[Any, float]] = {}
+        for ob in canonical:
+            nxt = self.next_time[ob["id"]]
+            t = pd.Timestamp(ob["time"]) if isinstance(nxt, pd.Timestamp) else int(ob["time"])
+            by_id.setdefault(ob["id"], {})[t] = ob["value"]
+        ids, times, values = [], [], []
+        for sid, points in by_id.items():
+            grid = self._grid(sid, max(points))
+            missing = [t for t in points if t not in grid]
+            if missing:
+                raise RequestError(422, f"observations: expected times on the {self.freq[sid]} grid of series {sid!r} "
+                                        f"(from {time_text(grid[0])}), got {time_text(missing[0])}")
+            ids += [sid] * len(grid)
+            times += list(grid)
+            values += [points.get(t, np.nan) for t in grid]
+        return self._frame(ids, times, values)
+
+    def _frame(self, ids: list[str], times: list[Any], values: list[float]) -> Any:
+        """The new points in the form ``Forecaster.update`` takes for this run's columns."""
+        a = self.args
+        target, time_col, id_col = a.get("target") or "value", a.get("time_col"), a.get("id_col")
+        datetime = isinstance(times[0], pd.Timestamp)
+        if not id_col and not time_col:
+            if not datetime:
+                return np.asarray(values, dtype=float)
+            return pd.Series(values, index=pd.DatetimeIndex(times), dtype=float)
+        df = pd.DataFrame({target: np.asarray(values, dtype=float)})
+        if id_col:
+            df[id_col] = ids
+        if time_col:
+            df[time_col] = times
+        elif datetime:
+            df.index = pd.DatetimeIndex(times)
+        return df
+
+    def close(self) -> None:
+        self.journal.close()
+
+
+class ClassifierService:
+    """A saved text-classifier run: ``predict(texts)`` -> labels and probabilities."""
+
+    task = "classify"
+
+    def __init__(self, run: Path) -> None:
+        from rnnkit.tasks.classification import TextClassifier
+
+        self.run = Path(run)
+        self.model = TextClassifier.load(self.run)
+        self.lock = threading.Lock()
+
+    def health(self) -> dict[str, Any]:
+        return {"status": "ok", "task": self.task, "run": str(self.run), "classes": self.model.classes}
+
+    def predict(self, texts: list[str]) -> dict[str, Any]:
+        for i, t in enumerate(texts):
+            if not t.strip():
+                raise RequestError(422, f"texts[{i}]: expected a non-empty text, got {t!r}")
+        with self.lock:
+            try:
+                probs = self.model.predict_proba(texts)
+            except (ConfigError, ValueError, TypeError) as e:
+                raise RequestError(422, f"texts: {' '.join(str(e).split())}") from None
+        classes = self.model.classes
+        return {"predictions": [{"label": classes[int(np.argmax(p))],
+                                 "probabilities": {c: float(v) for c, v in zip(classes, p)}} for p in probs]}
+
+    def close(self) -> None:
+        pass
+
+
+def open_service(run: Path, state: Path | None = None):
+    """The service for a run folder (``forecast`` or ``classify``); ``state`` defaults to
+    ``RUN/serve-state``."""
+    from rnnkit.export.tasks import run_task
+
+    run = Path(run)
+    task = run_task(run)
+    if task == "forecast":
+        return ForecastService(run, Path(state) if state is not None else run / "serve-state")
+    if task == "classify":
+        return ClassifierService(run)
+    raise CheckpointError(f"run: expected a 'forecast' or 'classify' run to serve, got task {task!r} in {str(run)!r}")

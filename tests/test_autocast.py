@@ -30,6 +30,8 @@ CASES = [
     ("lstm", {"layer_norm": True, "peephole": True}, "bptt"),
     ("gru", {"zoneout": 0.2}, "bptt"),
     ("lstm", {}, "native"),
+    ("gru", {}, "native"),
+    ("elman_relu", {}, "native"),
 ]
 
 
@@ -38,7 +40,7 @@ def test_autocast_bf16_matches_float32(cell, kw, engine):
     torch.manual_seed(0)
     layer = rnnkit.RecurrentLayer(cell, 6, 16, num_layers=2, engine=engine, **kw).train(False)
     x = torch.randn(12, 4, 6)
-    lengths = torch.tensor([12, 9, 5, 12]) if engine != "native" else None
+    lengths = torch.tensor([12, 9, 5, 12])
     out32, st32 = layer(x, lengths=lengths)
     (out32.float().square().mean()).backward()
     g32 = _grads(layer)
@@ -57,6 +59,38 @@ def test_autocast_bf16_matches_float32(cell, kw, engine):
     out_next, _ = _run(layer, x[:3], st16)
     ref_next, _ = layer(x[:3], st32)
     assert (out_next.float() - ref_next).abs().max() < 0.1
+
+
+@pytest.mark.parametrize("with_lengths", [False, True], ids=["full", "lengths"])
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_native_cpu_autocast_is_torch_kernel_on_bf16_copies(kind, with_lengths):
+    """On CPU, engine "native" under autocast runs torch's own kernel on bf16 copies of the input, state
+    and weights -- whichever kernel torch picks for bf16 tensors on this CPU (oneDNN where it has
+    AVX512-BF16, ATen's elsewhere; ``torch.nn.LSTM`` itself under CPU autocast fails without it). So the
+    result is exactly a bf16 torch.nn module's, on every CPU, with float32 gradients on the parameters."""
+    torch.manual_seed(0)
+    ref = getattr(torch.nn, kind)(6, 16, num_layers=2)
+    layer = rnnkit.from_torch(ref)
+    assert layer._pick_engine() == "native"
+    bf = getattr(torch.nn, kind)(6, 16, num_layers=2).to(BF16)
+    bf.load_state_dict({k: v.to(BF16) for k, v in ref.state_dict().items()})
+    x = torch.randn(12, 4, 6)
+    lengths = torch.tensor([12, 9, 5, 12]) if with_lengths else None
+    out, st = _run(layer, x, lengths=lengths)
+    xb = x.to(BF16)
+    if lengths is None:
+        want, want_st = bf(xb)
+    else:
+        packed = torch.nn.utils.rnn.pack_padded_sequence(xb, lengths, enforce_sorted=False)
+        want, want_st = bf(packed)
+        want = torch.nn.utils.rnn.pad_packed_sequence(want, total_length=12)[0]
+    for a, b in zip((out, *(st if isinstance(st, tuple) else (st,))),
+                    (want, *(want_st if isinstance(want_st, tuple) else (want_st,)))):
+        assert a.dtype == BF16 and torch.equal(a, b)
+    out.float().square().mean().backward()
+    want.float().square().mean().backward()
+    for (name, p), q in zip(layer.named_parameters(), bf.parameters()):
+        assert p.grad.dtype == torch.float32 and torch.equal(p.grad, q.grad.float()), name
 
 
 def test_autocast_state_outside_autocast_is_a_dtype_error():

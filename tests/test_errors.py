@@ -13,14 +13,12 @@ def lstm():
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"dropout": 1.0}, r"dropout: expected a number in \[0, 1\), got 1.0"),
+    ({"dropout": 1.5}, r"dropout: expected a number in \[0, 1\], got 1.5"),
     ({"dropout": -0.1}, "dropout: expected"),
-    ({"dropout": True}, "dropout: expected"),
+    ({"zoneout": 1.0}, r"zoneout: expected a number in \[0, 1\), got 1.0"),
     ({"merge": "avg"}, r"merge: expected one of \['concat', 'sum', 'mul', 'ave', 'none'\], got 'avg'"),
     ({"engine": "cuda"}, "engine: expected one of"),
     ({"num_layers": 0}, "num_layers: expected a positive int, got 0"),
-    ({"hidden_size": 2.5}, "hidden_size: expected a positive int"),
-    ({"bidirectional": 1}, "bidirectional: expected a bool, got 1"),
 ])
 def test_bad_config(kwargs, match):
     args = {"input_size": 4, "hidden_size": 3, **kwargs}
@@ -28,10 +26,22 @@ def test_bad_config(kwargs, match):
         rnnkit.LSTM(**args)
 
 
+@pytest.mark.parametrize("kwargs,match", [  # a wrong type is an InputTypeError (a TypeError), never coerced
+    ({"dropout": True}, r"dropout: expected a number in \[0, 1\], got True \(bool\)"),
+    ({"hidden_size": 2.5}, r"hidden_size: expected a positive int, got 2.5 \(float\)"),
+    ({"bidirectional": 1}, r"bidirectional: expected a bool, got 1 \(int\)"),
+    ({"merge": 2}, "merge: expected one of .* got 2 \\(int\\)"),
+])
+def test_bad_config_type(kwargs, match):
+    args = {"input_size": 4, "hidden_size": 3, **kwargs}
+    with pytest.raises(InputTypeError, match=match):
+        rnnkit.LSTM(**args)
+
+
 def test_unknown_cell_and_nonlinearity():
     with pytest.raises(ConfigError, match="cell: expected one of .*got 'lstmm'"):
         rnnkit.RecurrentLayer("lstmm", 4, 3)
-    with pytest.raises(ConfigError, match="nonlinearity: expected 'tanh' or 'relu', got 'sigmoid'"):
+    with pytest.raises(ConfigError, match=r"nonlinearity: expected one of \['tanh', 'relu'\], got 'sigmoid'"):
         rnnkit.ElmanRNN(4, 3, nonlinearity="sigmoid")
 
 
@@ -84,7 +94,7 @@ def test_bad_state(lstm):
 def test_step_on_bidirectional_and_interop_errors():
     with pytest.raises(ConfigError, match="step: expected a unidirectional layer"):
         rnnkit.GRU(4, 3, bidirectional=True).step(torch.randn(2, 4))
-    with pytest.raises(ConfigError, match="module: expected torch.nn.RNN, LSTM or GRU, got Linear"):
+    with pytest.raises(InputTypeError, match="module: expected torch.nn.RNN, LSTM or GRU, got Linear"):
         rnnkit.from_torch(torch.nn.Linear(2, 2))
     with pytest.raises(ConfigError, match="merge='sum' has no torch.nn equivalent"):
         rnnkit.LSTM(4, 3, bidirectional=True, merge="sum").to_torch()

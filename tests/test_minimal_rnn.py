@@ -313,11 +313,15 @@ def test_parameter_names_and_shapes():
 
 # --------------------------------------------------------------------------- errors
 def test_bad_configuration_raises_config_error():
-    for kwargs, match in [({"hidden_size": 0}, "hidden_size"), ({"num_layers": 1.5}, "num_layers"),
-                          ({"scan": "fft"}, "scan"), ({"merge": "max"}, "merge"), ({"dropout": 1.0}, "dropout"),
-                          ({"bidirectional": 1}, "bidirectional")]:
+    for kwargs, match in [({"hidden_size": 0}, "hidden_size"), ({"scan": "fft"}, "scan"), ({"merge": "max"}, "merge"),
+                          ({"dropout": 1.5}, "dropout")]:
         args = {"input_size": 3, "hidden_size": 4, **kwargs}
         with pytest.raises(ConfigError, match=match):
+            MinGRU(**args)
+    for kwargs, match in [({"num_layers": 1.5}, "num_layers"), ({"bidirectional": 1}, "bidirectional"),
+                          ({"scan": None}, "scan")]:  # wrong types: InputTypeError
+        args = {"input_size": 3, "hidden_size": 4, **kwargs}
+        with pytest.raises(InputTypeError, match=match):
             MinGRU(**args)
     with pytest.raises(ConfigError, match="step"):
         MinLSTM(3, 4, bidirectional=True).step(torch.randn(2, 3))

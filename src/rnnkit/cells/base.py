@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor, nn
 
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
 
 __all__ = ["CellMath", "RecurrentCell", "register_cell", "get_cell", "available_cells"]
 
@@ -132,7 +132,7 @@ _REGISTRY: dict[str, CellMath] = {}
 def register_cell(cell: CellMath) -> CellMath:
     """Add a cell to the name registry used by layers (``rnnkit.RecurrentLayer(cell="name")``)."""
     if not isinstance(cell, CellMath):
-        raise ConfigError(f"cell: expected a CellMath instance, got {type(cell).__name__}")
+        raise InputTypeError(f"cell: expected a CellMath instance, got {type(cell).__name__}")
     if not cell.name:
         raise ConfigError(f"cell: {type(cell).__name__} declares no name")
     _REGISTRY[cell.name] = cell
@@ -143,7 +143,10 @@ def get_cell(name: str | CellMath) -> CellMath:
     """Look a cell up by registry name (or pass a ``CellMath`` through)."""
     if isinstance(name, CellMath):
         return name
-    if not isinstance(name, str) or name not in _REGISTRY:
+    if not isinstance(name, str):
+        raise InputTypeError(f"cell: expected a registered name (one of {sorted(_REGISTRY)}) or a CellMath, "
+                             f"got {name!r} ({type(name).__name__})")
+    if name not in _REGISTRY:
         raise ConfigError(f"cell: expected one of {sorted(_REGISTRY)}, got {name!r}")
     return _REGISTRY[name]
 

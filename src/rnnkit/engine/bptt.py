@@ -31,10 +31,10 @@ from typing import Any
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
 from rnnkit.cells.base import CellMath
 from rnnkit.engine import gradflow
+from rnnkit.engine.first_order import refuse_double_backward
 
 __all__ = ["LoopOptions", "StepSpec", "BPTTFunction", "forward_step", "backward_step", "run_bptt"]
 
@@ -221,14 +221,15 @@ class BPTTFunction(torch.autograd.Function):
         return (outputs, *state)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, d_out: Tensor, *d_final: Tensor):
         opts: LoopOptions = ctx.opts
+        refuse_double_backward("engine", "fused" if opts.fused else "bptt",
+                               "'reference' (or 'native' for a configuration torch.nn computes)")
         w_hh, h_prev, mask, xp, b_hh, *params = ctx.saved_tensors
         params = tuple(params)
         saved = list(ctx.saved_steps)
         k = opts.checkpoint_steps
-        T, B, _ = h_prev.shape
+        T, B, S_in = h_prev.shape
         G = w_hh.shape[0]
         ref = h_prev
         record = gradflow.active()
@@ -262,7 +263,7 @@ class BPTTFunction(torch.autograd.Function):
                 norms.append(norm)
         d_xp = torch.stack(d_xps, 0)
         flat_dhp = (d_xp if d_hps is None else torch.stack(d_hps, 0)).reshape(T * B, G)
-        d_w_hh = flat_dhp.t().mm(h_prev.reshape(T * B, -1)) if ctx.needs_input_grad[2] else None
+        d_w_hh = flat_dhp.t().mm(h_prev.reshape(T * B, S_in)) if ctx.needs_input_grad[2] else None
         d_b_hh = flat_dhp.sum(0) if ctx.has_bias and ctx.needs_input_grad[3] else None
         d_param_tensors = [torch.stack(acc, 0).sum(0) for acc in d_params]
         if norms is not None:

@@ -1,7 +1,9 @@
 """Variable-length batches: validating ``lengths``, step masks, reversing only the valid part.
 
 Convention everywhere in the engine: time-major tensors ``(T, B, ...)``; a sequence of length ``L``
-occupies steps ``0 .. L-1``; padded steps keep the state unchanged and emit zeros.
+occupies steps ``0 .. L-1``; padded steps keep the state unchanged and emit zeros. The layers zero the
+padded steps of their input once (:func:`zero_padding`) before anything reads it, so whatever the
+padding holds (NaN, Inf, 1e30) changes no output, state or gradient.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from torch import Tensor
 
 from rnnkit.errors import InputTypeError, ShapeError
 
-__all__ = ["check_lengths", "step_mask", "flip_sequences", "last_valid"]
+__all__ = ["check_lengths", "step_mask", "zero_padding", "flip_sequences", "last_valid"]
 
 
 def check_lengths(lengths, batch_size: int, max_len: int, device=None) -> Tensor | None:
@@ -47,6 +49,22 @@ def step_mask(lengths: Tensor, max_len: int) -> Tensor:
     """Boolean mask ``(T, B, 1)``: ``True`` where step ``t`` is inside sequence ``b``."""
     steps = torch.arange(max_len, device=lengths.device).unsqueeze(1)
     return (steps < lengths.unsqueeze(0)).unsqueeze(-1)
+
+
+def zero_padding(x: Tensor, mask: Tensor) -> Tensor:
+    """``x`` (time-major ``(T, B, ...)``) with every padded step set to zero; ``mask`` is the ``(T, B, 1)``
+    (or ``(T, B)``) step mask of :func:`step_mask`. Its gradient is zero on padded steps.
+
+    Zeroing (not just masking states) is what keeps padding out of the gradients: a padded step's input
+    still meets a weight in ``dW_ih = Σ_t d_xp_tᵀ x_t``, and ``0 * NaN`` is NaN.
+
+    >>> x = torch.tensor([[1.0, 2.0], [float("nan"), float("inf")]])   # (T=2, B=2)
+    >>> zero_padding(x, step_mask(torch.tensor([2, 1]), 2))
+    tensor([[1., 2.],
+            [nan, 0.]])
+    """
+    keep = mask.reshape(mask.shape[0], mask.shape[1], *([1] * (x.dim() - 2)))
+    return x.masked_fill(~keep, 0)
 
 
 def flip_sequences(x: Tensor, lengths: Tensor | None) -> Tensor:

@@ -57,8 +57,8 @@ import math
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
+from rnnkit.engine.first_order import refuse_double_backward
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["SCAN_METHODS", "linear_scan", "log_scan", "sequential_scan", "gated_scan", "GateMath", "chunk_size_for",
@@ -163,6 +163,7 @@ class _ChunkedScan(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gh: Tensor):
+        refuse_double_backward("method", "chunked", "'sequential'")
         a, h, h0 = ctx.saved_tensors
         T = a.shape[0]
         gh = _as_2d(gh)
@@ -245,8 +246,8 @@ class _GatedScan(torch.autograd.Function):
         return y, last
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, gy: Tensor | None, glast: Tensor | None):
+        refuse_double_backward("scan", "chunked", "'log' or 'sequential'")
         x2, weight, h, h0, a, g, *saved = ctx.saved_tensors
         T, B, I, H, n = ctx.shape
         pad = ctx.pad
@@ -393,10 +394,36 @@ def log_scan(log_a: Tensor, log_b: Tensor, h0: Tensor | None = None, *, mask: Te
         from rnnkit.engine.triton_scan import triton_log_scan
         return _finish(triton_log_scan(log_a, log_b, h0), mask, return_last)
     a_star = log_a.cumsum(0)
-    h = (a_star + (log_b - a_star).logcumsumexp(0)).exp()
+    h = (a_star + _LogCumSumExp.apply(log_b - a_star)).exp()
     if h0 is not None:
         h = h + a_star.exp() * h0
     return _finish(h, mask, return_last)
+
+
+class _LogCumSumExp(torch.autograd.Function):
+    """``logcumsumexp`` over dim 0 with torch's backward formula written in differentiable ops, except
+    that zero entries of the incoming gradient are kept out of its ``log |g|``. torch's own formula takes
+    ``log |g|`` of every entry and masks the zeros afterwards, so its second derivative is ``0 / 0`` = NaN
+    wherever ``g`` is 0 -- at every padded step, and wherever the loss ignores an output (a loss on the
+    last step only). With this, second derivatives through :func:`log_scan` are finite and exact."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        y = x.logcumsumexp(0)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g: Tensor) -> Tensor:
+        # dx_i = Σ_{j >= i} g_j exp(x_i - y_j), split by the sign of g_j and summed in log space.
+        x, y = ctx.saved_tensors
+        lowest = torch.finfo(g.dtype).min
+        log_abs = torch.where(g != 0, g, 1).abs().log()
+        out = []
+        for sign in (g > 0, g < 0):
+            v = torch.where(sign, log_abs, lowest) - y
+            out.append((v.flip(0).logcumsumexp(0).flip(0) + x).exp())
+        return out[0] - out[1]
 
 
 def sequential_scan(a: Tensor, b: Tensor, h0: Tensor | None = None) -> Tensor:

@@ -47,8 +47,8 @@ import os
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
+from rnnkit.engine.first_order import refuse_double_backward
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 try:  # optional dependency: pip install 'rnnkit[gpu]'
@@ -376,8 +376,8 @@ class _TritonScan(torch.autograd.Function):
         return h.view(x0.shape)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, gh: Tensor):
+        refuse_double_backward("method", "triton", "'sequential' (linear_scan) or 'logcumsumexp' (log_scan)")
         x0, x1, h0, h = ctx.saved_tensors
         geo = ctx.geo
         d0, d1 = torch.empty_like(x0), torch.empty_like(x1)
@@ -452,8 +452,8 @@ class _TritonGatedScan(torch.autograd.Function):
         return y, last.view(B, H)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, gy: Tensor | None, glast: Tensor | None):
+        refuse_double_backward("scan", "triton", "'log' or 'sequential'")
         x2, weight, P, h, h0f, padu = ctx.saved_tensors
         T, B, I, H = ctx.shape
         n, geo = ctx.n, ctx.geo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
 
 __all__ = ["from_torch", "to_torch"]
 
@@ -30,7 +30,7 @@ def from_torch(module: nn.Module):
     elif isinstance(module, nn.RNN):
         cls, extra = ElmanRNN, {"nonlinearity": module.nonlinearity}
     else:
-        raise ConfigError(f"module: expected torch.nn.RNN, LSTM or GRU, got {type(module).__name__}")
+        raise InputTypeError(f"module: expected torch.nn.RNN, LSTM or GRU, got {type(module).__name__}")
     w = module.weight_ih_l0
     layer = cls(module.input_size, module.hidden_size, num_layers=module.num_layers, bias=module.bias,
                 batch_first=module.batch_first, dropout=float(module.dropout),

@@ -38,13 +38,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit.engine.masks import check_lengths, flip_sequences, step_mask
+from rnnkit._validate import check_bool, check_choice, check_int, check_rate
+from rnnkit.engine.masks import flip_sequences
 from rnnkit.engine.pscan import SCAN_METHODS, GateMath, gated_scan, linear_scan, log_scan, resolve_triton, triton_available
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
-from rnnkit.layers.recurrent import (
-    _autocast_dtype, _check_merge, _check_positive_int, check_sequence_input, check_state_tensor, merge_directions,
-    restore_layout,
-)
+from rnnkit.layers.inputs import autocast_dtype, check_sequence_input, check_state_tensor, prepare_sequence, restore_layout
+from rnnkit.layers.recurrent import MERGE_MODES, merge_directions
 
 __all__ = ["MinGRU", "MinLSTM", "MinimalRNN", "MinGRUMath", "MinLSTMMath"]
 
@@ -155,25 +154,22 @@ class MinimalRNN(nn.Module):
                  device=None, dtype=None) -> None:
         super().__init__()
         self.math = math
-        self.input_size = _check_positive_int("input_size", input_size)
-        self.hidden_size = _check_positive_int("hidden_size", hidden_size)
-        self.num_layers = _check_positive_int("num_layers", num_layers)
+        self.input_size = check_int("input_size", input_size)
+        self.hidden_size = check_int("hidden_size", hidden_size)
+        self.num_layers = check_int("num_layers", num_layers)
         for name, flag in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
-            if not isinstance(flag, bool):
-                raise ConfigError(f"{name}: expected a bool, got {flag!r}")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-            raise ConfigError(f"dropout: expected a number in [0, 1), got {dropout!r}")
+            check_bool(name, flag)
+        dropout = check_rate("dropout", dropout, closed=True)  # as torch.nn and RecurrentLayer: [0, 1]
         if dropout > 0 and num_layers == 1:
             warnings.warn("dropout > 0 applies between stacked layers; with num_layers=1 it does nothing",
                           stacklevel=3)
-        if scan not in SCAN_METHODS:
-            raise ConfigError(f"scan: expected one of {list(SCAN_METHODS)}, got {scan!r}")
+        check_choice("scan", scan, SCAN_METHODS)
         if scan == "triton" and not triton_available():
             raise ConfigError("scan: 'triton' needs the triton package, which is not installed "
                               "(pip install 'rnnkit[gpu]'); use scan='auto' to fall back to 'chunked' without it")
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
-        self.dropout = float(dropout)
-        self.merge = _check_merge(merge)
+        self.dropout = dropout
+        self.merge = check_choice("merge", merge, MERGE_MODES)
         self.scan = scan
         factory = {"device": device, "dtype": dtype}
         rows = math.num_blocks * hidden_size
@@ -230,13 +226,9 @@ class MinimalRNN(nn.Module):
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, state: Tensor | None = None, lengths: Any = None):
         """``outputs, state = layer(x, state=None, lengths=None)`` (see the module docstring)."""
-        x, batched = self._check_input(x)
-        T, B = x.shape[0], x.shape[1]
-        if lengths is not None and not batched:
-            raise ShapeError("lengths: expected None for unbatched (2-D) input, got a value")
-        lengths = check_lengths(lengths, B, T, device=x.device)
-        state0 = self._check_state(state, B, batched, x)
-        mask = step_mask(lengths, T) if lengths is not None else None
+        x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, self.weight_l0.dtype,
+                                                     self.batch_first)
+        state0 = self._check_state(state, x.shape[1], batched, x)
         D = self.num_directions
         finals: list[Tensor] = []
         inp = x
@@ -266,7 +258,7 @@ class MinimalRNN(nn.Module):
             from rnnkit.engine.triton_scan import triton_gated_scan
             return triton_gated_scan(seq, weight, bias, self.math.name, h0, mask)
         if scan == "chunked":
-            cast = _autocast_dtype(seq)
+            cast = autocast_dtype(seq)
             if cast is not None:  # autocast: run the hand-written Function wholly in the autocast dtype
                 with torch.autocast(seq.device.type, enabled=False):
                     return gated_scan(seq.to(cast), weight.to(cast), None if bias is None else bias.to(cast),

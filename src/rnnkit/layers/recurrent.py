@@ -30,11 +30,13 @@ from rnnkit.cells.base import CellMath, RecurrentCell, get_cell
 from rnnkit.cells.variants import LayerNormRecurrent, LSTMVariantMath
 from rnnkit.engine import gradflow
 from rnnkit.engine.bptt import LoopOptions, run_bptt
-from rnnkit.engine.masks import check_lengths, flip_sequences, step_mask
+from rnnkit._validate import check_bool, check_choice, check_int, check_rate
+from rnnkit.engine.masks import check_lengths, flip_sequences, step_mask, zero_padding
 from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
 from rnnkit.engine.scan import scan, tree_leaves, tree_map
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
+from rnnkit.layers.inputs import autocast_dtype, check_sequence_input, check_state_tensor, prepare_sequence, restore_layout
 
 __all__ = ["RecurrentLayer", "ElmanRNN", "LSTM", "GRU", "Bidirectional", "Recurrent", "MERGE_MODES", "merge_directions"]
 
@@ -53,65 +55,6 @@ def merge_directions(fwd: Tensor, bwd: Tensor, merge: str):
     if merge == "ave":
         return (fwd + bwd) * 0.5
     return (fwd, bwd)
-
-
-def _autocast_dtype(ref: Tensor) -> torch.dtype | None:
-    """The autocast dtype when autocast is on for ``ref``'s device type and ``ref`` is floating, else None."""
-    dev = ref.device.type
-    if not ref.is_floating_point() or dev not in ("cpu", "cuda") or not torch.is_autocast_enabled(dev):
-        return None
-    return torch.get_autocast_dtype(dev)
-
-
-def check_state_tensor(label: str, s: Tensor, expected: tuple[int, ...], ref: Tensor, batched: bool) -> Tensor:
-    """One state tensor of a layer: shape ``expected``, dtype of the input ``ref`` (or the autocast dtype
-    under autocast); returned with a batch axis of 1 added for unbatched input."""
-    if tuple(s.shape) != expected:
-        raise ShapeError(f"{label}: expected shape {expected}, got {tuple(s.shape)}")
-    if s.dtype != ref.dtype and s.dtype != _autocast_dtype(ref):
-        raise InputTypeError(f"{label}: expected dtype {ref.dtype}, got {s.dtype}")
-    return s if batched else s.unsqueeze(1)
-
-
-def _check_merge(merge: Any) -> str:
-    if merge not in MERGE_MODES:
-        raise ConfigError(f"merge: expected one of {list(MERGE_MODES)}, got {merge!r}")
-    return merge
-
-
-def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_first: bool) -> tuple[Tensor, bool]:
-    """Validate a layer input and return it time-major ``(T, B, I)`` with whether it was batched."""
-    if not isinstance(x, Tensor):
-        raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
-    if x.dim() not in (2, 3):
-        raise ShapeError(f"x: expected a 3-D (batched) or 2-D (unbatched) tensor, got {x.dim()}-D with shape {tuple(x.shape)}")
-    if x.dtype != dtype:
-        raise InputTypeError(f"x: expected dtype {dtype} (the layer's), got {x.dtype}; convert explicitly")
-    if x.shape[-1] != input_size:
-        raise ShapeError(f"x: expected feature size (last dim) {input_size}, got {x.shape[-1]}")
-    batched = x.dim() == 3
-    if not batched:
-        x = x.unsqueeze(1)
-    elif batch_first:
-        x = x.transpose(0, 1)
-    if x.shape[0] == 0:
-        raise ShapeError("x: expected at least one time step, got sequence length 0")
-    return x, batched
-
-
-def restore_layout(out, batched: bool, batch_first: bool):
-    """Inverse of :func:`check_sequence_input`'s layout change, for a tensor or a tuple of them."""
-    if isinstance(out, tuple):
-        return tuple(restore_layout(o, batched, batch_first) for o in out)
-    if not batched:
-        return out.squeeze(1)
-    return out.transpose(0, 1) if batch_first else out
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{name}: expected a positive int, got {value!r}")
-    return value
 
 
 class RecurrentLayer(nn.Module):
@@ -137,22 +80,19 @@ class RecurrentLayer(nn.Module):
                  dropconnect: float = 0.0, checkpoint_steps: int = 0) -> None:
         super().__init__()
         base = get_cell(cell)
-        self.input_size = _check_positive_int("input_size", input_size)
-        self.hidden_size = _check_positive_int("hidden_size", hidden_size)
-        self.num_layers = _check_positive_int("num_layers", num_layers)
+        self.input_size = check_int("input_size", input_size)
+        self.hidden_size = check_int("hidden_size", hidden_size)
+        self.num_layers = check_int("num_layers", num_layers)
         for name, flag in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional),
                            ("layer_norm", layer_norm), ("peephole", peephole)):
-            if not isinstance(flag, bool):
-                raise ConfigError(f"{name}: expected a bool, got {flag!r}")
-        for name, p in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout), ("zoneout", zoneout),
-                        ("dropconnect", dropconnect)):
-            if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
-                raise ConfigError(f"{name}: expected a number in [0, 1), got {p!r}")
-        if isinstance(proj_size, bool) or not isinstance(proj_size, int) or not 0 <= proj_size < hidden_size:
-            raise ConfigError(f"proj_size: expected an int in [0, hidden_size={hidden_size}), got {proj_size!r}")
-        if isinstance(checkpoint_steps, bool) or not isinstance(checkpoint_steps, int) or checkpoint_steps < 0:
-            raise ConfigError(f"checkpoint_steps: expected an int >= 0 (0 = keep every step's activations), got {checkpoint_steps!r}")
-        self.checkpoint_steps = checkpoint_steps
+            check_bool(name, flag)
+        dropout = check_rate("dropout", dropout, closed=True)  # torch.nn accepts 1.0: zeros between layers
+        rates = [check_rate(n, p) for n, p in (("recurrent_dropout", recurrent_dropout), ("zoneout", zoneout),
+                                               ("dropconnect", dropconnect))]
+        check_int("proj_size", proj_size, low=0, high=self.hidden_size,
+                  what=f"an int in [0, hidden_size={hidden_size})")
+        self.checkpoint_steps = check_int("checkpoint_steps", checkpoint_steps, low=0,
+                                          what="an int >= 0 (0 = keep every step's activations)")
         if dropout > 0 and num_layers == 1:
             warnings.warn("dropout > 0 applies between stacked layers; with num_layers=1 it does nothing",
                           stacklevel=2)
@@ -164,12 +104,10 @@ class RecurrentLayer(nn.Module):
         self.cell = LayerNormRecurrent(base) if layer_norm else base
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
         self.layer_norm, self.peephole, self.proj_size = layer_norm, peephole, proj_size
-        self.dropout = float(dropout)
-        self.recurrent_dropout, self.zoneout, self.dropconnect = float(recurrent_dropout), float(zoneout), float(dropconnect)
-        self.merge = _check_merge(merge)
-        if engine not in _ENGINES:
-            raise ConfigError(f"engine: expected one of {list(_ENGINES)}, got {engine!r}")
-        self.engine = engine
+        self.dropout = dropout
+        self.recurrent_dropout, self.zoneout, self.dropconnect = rates
+        self.merge = check_choice("merge", merge, MERGE_MODES)
+        self.engine = check_choice("engine", engine, _ENGINES)
         if engine == "native" and not self.native_ok:
             raise ConfigError(f"engine: 'native' needs a configuration torch.nn computes, got cell "
                               f"{self.cell.name!r} with {self._variant_summary() or 'no variants'}")
@@ -222,10 +160,14 @@ class RecurrentLayer(nn.Module):
 
     def flatten_parameters(self) -> None:
         """On CUDA with cuDNN, lay the weights out in one contiguous buffer (as torch.nn does) so the
-        native path does not copy them on every call. A no-op elsewhere or for non-native cells."""
-        flat = [getattr(self, n) for n in self._weight_names]
+        native path does not copy them on every call. A no-op elsewhere, for non-native cells, and (as in
+        torch.nn) while a weight is missing or not a tensor (deleted, or being replaced by a reparametrisation
+        such as weight norm), so ``.to()`` / ``.double()`` still work then."""
+        flat = [getattr(self, n, None) for n in self._weight_names]
         native = self.cell.native
-        if native is None or not all(w.is_cuda and torch.backends.cudnn.is_acceptable(w) for w in flat):
+        if native is None or not all(isinstance(w, Tensor) for w in flat):
+            return
+        if not all(w.is_cuda and torch.backends.cudnn.is_acceptable(w) for w in flat):
             return
         if len({w.dtype for w in flat}) != 1 or len({w.data_ptr() for w in flat}) != len(flat):
             return
@@ -269,6 +211,16 @@ class RecurrentLayer(nn.Module):
         ln_ih = (get("ln_ih_weight"), get("ln_ih_bias")) if self.layer_norm else None
         return get("weight_ih"), get("weight_hh"), b_ih, b_hh, cell_params, ln_ih
 
+    def project_inputs(self, seq: Tensor, w_ih: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, ln_ih):
+        """The input projection of every step at once (one GEMM), as ``(xp, recurrent_bias)``: for
+        additive cells ``b_hh`` is folded into ``xp`` (recurrent bias ``None``); with ``layer_norm`` the
+        projection is layer-normalised (``ln_ih`` = gain, shift). Arguments as :meth:`_params` returns."""
+        if ln_ih is not None:
+            return F.layer_norm(F.linear(seq, w_ih, b_ih), (w_ih.shape[0],), ln_ih[0], ln_ih[1]), b_hh
+        if self.cell.additive:
+            return F.linear(seq, w_ih, None if b_ih is None else b_ih + b_hh), None
+        return F.linear(seq, w_ih, b_ih), b_hh
+
     def extra_repr(self) -> str:
         s = f"cell={self.cell.name}, {self.input_size}, {self.hidden_size}"
         if self._variant_summary():
@@ -310,22 +262,24 @@ class RecurrentLayer(nn.Module):
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
         """``outputs, state = layer(x, state=None, lengths=None)`` (see the module docstring)."""
-        x, batched = self._check_input(x)
-        T, B = x.shape[0], x.shape[1]
-        if lengths is not None and not batched:
-            raise ShapeError("lengths: expected None for unbatched (2-D) input, got a value")
-        lengths = check_lengths(lengths, B, T, device=x.device)
-        state0 = self._check_state(state, B, batched, x)
-        cast = _autocast_dtype(x)
-        if cast is not None and self._pick_engine() != "native":
+        x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, self.weight_ih_l0.dtype,
+                                                     self.batch_first)
+        state0 = self._check_state(state, x.shape[1], batched, x)
+        cast = autocast_dtype(x)
+        engine = self._pick_engine()
+        if cast is not None and (engine != "native" or x.device.type == "cpu"):
             # Under autocast the hand engines run wholly in the autocast dtype (inputs, states and a
             # differentiable copy of every parameter), with autocast off inside: the backward of a
             # custom autograd Function does not run under autocast, so mixed dtypes would meet there.
-            # torch's fused kernels (engine "native") follow autocast's own rules instead.
+            # On CPU the native kernels are called the same way: torch's CPU autocast picks oneDNN's
+            # LSTM from the float32 input and then casts it to bf16, which fails on CPUs without
+            # AVX512-BF16 ("could not create a primitive descriptor"); given bf16 tensors, torch itself
+            # picks a kernel the CPU can run. On CUDA, autocast's own cuDNN rules apply.
             with torch.autocast(x.device.type, enabled=False):
-                out, new_state = self._run(x.to(cast), tuple(s.to(cast) for s in state0), lengths, cast)
+                out, new_state = self._run(engine, x.to(cast), tuple(s.to(cast) for s in state0), lengths, mask,
+                                           cast)
         else:
-            out, new_state = self._run(x, state0, lengths)
+            out, new_state = self._run(engine, x, state0, lengths, mask)
         if self.bidirectional:
             S = out.shape[-1] // 2
             out = merge_directions(out[..., :S], out[..., S:], self.merge)
@@ -333,16 +287,15 @@ class RecurrentLayer(nn.Module):
         new_state = tuple(s if batched else s.squeeze(1) for s in new_state)
         return out, (new_state if len(new_state) > 1 else new_state[0])
 
-    def _run(self, x: Tensor, state0: tuple[Tensor, ...], lengths: Tensor | None, cast: torch.dtype | None = None):
-        engine = self._pick_engine()
+    def _run(self, engine: str, x: Tensor, state0: tuple[Tensor, ...], lengths: Tensor | None,
+             mask: Tensor | None, cast: torch.dtype | None = None):
         if engine == "native":
-            flat = [getattr(self, n) for n in self._weight_names]
+            flat = [getattr(self, n) if cast is None else getattr(self, n).to(cast) for n in self._weight_names]
             return run_native(self.cell.native, x, state0, flat, bias=self.bias, num_layers=self.num_layers,
                               dropout=self.dropout, training=self.training,
                               bidirectional=self.bidirectional, lengths=lengths)
         loop = run_reference if engine == "reference" else run_bptt
         T, B = x.shape[0], x.shape[1]
-        mask = step_mask(lengths, T) if lengths is not None else None
         D = self.num_directions
         sizes = self.cell.state_sizes(self.hidden_size)
         finals: list[list[Tensor]] = [[] for _ in self.cell.state_names]
@@ -356,13 +309,7 @@ class RecurrentLayer(nn.Module):
                 seq = flip_sequences(inp, lengths) if d else inp
                 if self.dropconnect and train:  # DropConnect: one mask on W_hh per forward call
                     w_hh = F.dropout(w_hh, self.dropconnect, training=True)
-                if ln_ih is not None:  # LayerNorm of the input pre-activation, all steps at once
-                    xp = F.layer_norm(F.linear(seq, w_ih, b_ih), (w_ih.shape[0],), ln_ih[0], ln_ih[1])
-                    rec_bias = b_hh
-                elif self.cell.additive:
-                    xp, rec_bias = F.linear(seq, w_ih, None if b_ih is None else b_ih + b_hh), None
-                else:
-                    xp, rec_bias = F.linear(seq, w_ih, b_ih), b_hh
+                xp, rec_bias = self.project_inputs(seq, w_ih, b_ih, b_hh, ln_ih)
                 opts = LoopOptions(self.cell, n_params=len(cell_params), keep=self._zoneout_keep(T, B, sizes, x),
                                    h_mask=self._recurrent_mask(B, sizes[0], x),
                                    tag=f"{prefix}.l{layer}.{'bwd' if d else 'fwd'}",
@@ -439,9 +386,7 @@ class ElmanRNN(RecurrentLayer):
                  bidirectional: bool = False, merge: str = "concat", engine: str = "auto",
                  device=None, dtype=None, *, layer_norm: bool = False, recurrent_dropout: float = 0.0,
                  zoneout: float = 0.0, dropconnect: float = 0.0, checkpoint_steps: int = 0) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ConfigError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = check_choice("nonlinearity", nonlinearity, ("tanh", "relu"))
         super().__init__(f"elman_{nonlinearity}", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, merge, engine, device, dtype, layer_norm=layer_norm,
                          recurrent_dropout=recurrent_dropout, zoneout=zoneout, dropconnect=dropconnect,
@@ -542,12 +487,12 @@ class Bidirectional(nn.Module):
     def __init__(self, layer: RecurrentLayer, merge: str = "concat") -> None:
         super().__init__()
         if not isinstance(layer, RecurrentLayer):
-            raise ConfigError(f"layer: expected an rnnkit recurrent layer, got {type(layer).__name__}")
+            raise InputTypeError(f"layer: expected an rnnkit recurrent layer, got {type(layer).__name__}")
         if layer.bidirectional:
             raise ConfigError("layer: expected a unidirectional layer, got bidirectional=True")
         import copy
 
-        self.merge = _check_merge(merge)
+        self.merge = check_choice("merge", merge, MERGE_MODES)
         self.forward_layer = layer
         self.backward_layer = copy.deepcopy(layer)
         self.backward_layer.reset_parameters()
@@ -588,9 +533,9 @@ class Recurrent(nn.Module):
     def __init__(self, cell: RecurrentCell, batch_first: bool = False) -> None:
         super().__init__()
         if not isinstance(cell, RecurrentCell):
-            raise ConfigError(f"cell: expected an rnnkit.RecurrentCell, got {type(cell).__name__}")
+            raise InputTypeError(f"cell: expected an rnnkit.RecurrentCell, got {type(cell).__name__}")
         self.cell = cell
-        self.batch_first = batch_first
+        self.batch_first = check_bool("batch_first", batch_first)
 
     def forward(self, x: Any, state: Any = None, lengths: Any = None):
         leaves = tree_leaves(x)
@@ -610,7 +555,10 @@ class Recurrent(nn.Module):
         lengths = check_lengths(lengths, B, T, device=leaves[0].device)
         if state is None:
             state = self.cell.initial_state(B, device=leaves[0].device, dtype=leaves[0].dtype)
-        mask = step_mask(lengths, T) if lengths is not None else None
+        mask = None
+        if lengths is not None:  # padded steps of every leaf are zeroed, as in the other layers
+            mask = step_mask(lengths, T)
+            xt = tree_map(lambda a: zero_padding(a, mask), xt)
         out, state = scan(self.cell, xt, state, mask)
         if self.batch_first:
             out = tree_map(lambda a: a.transpose(0, 1), out)

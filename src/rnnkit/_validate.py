@@ -1,0 +1,70 @@
+"""The one set of scalar argument checks: a wrong type is an :class:`~rnnkit.errors.InputTypeError` (a
+``TypeError``), a value of the right type outside its range a :class:`~rnnkit.errors.ConfigError`.
+
+Messages read ``name: expected X, got Y``. Nothing is coerced: ``True`` is not an int, ``3.0`` is not
+an int and ``"False"`` is not a bool (numpy scalars of the right kind are accepted, as plain Python values).
+
+>>> check_int("hidden_size", 8)
+8
+>>> check_int("hidden_size", 3.0)
+Traceback (most recent call last):
+...
+rnnkit.errors.InputTypeError: hidden_size: expected a positive int, got 3.0 (float)
+>>> check_rate("dropout", 1.5)
+Traceback (most recent call last):
+...
+rnnkit.errors.ConfigError: dropout: expected a number in [0, 1), got 1.5
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+from rnnkit.errors import ConfigError, InputTypeError
+
+__all__ = ["check_bool", "check_int", "check_rate", "check_choice"]
+
+
+def _got(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """``value`` if it is a bool (``0``, ``1``, ``"False"`` are not)."""
+    if not isinstance(value, bool):
+        raise InputTypeError(f"{name}: expected a bool, got {_got(value)}")
+    return value
+
+
+def check_int(name: str, value: Any, low: int = 1, high: int | None = None, what: str | None = None) -> int:
+    """``value`` as an int if it is an integer (not a bool) in ``[low, high)`` (``high=None``: no upper
+    bound). ``what`` describes the expectation in messages (default: "a positive int" / "an int >= low")."""
+    if what is None:
+        what = "a positive int" if low == 1 and high is None else f"an int >= {low}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InputTypeError(f"{name}: expected {what}, got {_got(value)}")
+    if value < low or (high is not None and value >= high):
+        raise ConfigError(f"{name}: expected {what}, got {value!r}")
+    return int(value)
+
+
+def check_rate(name: str, value: Any, closed: bool = False) -> float:
+    """``value`` as a float if it is a real number (not a bool) in ``[0, 1)``, or ``[0, 1]`` when ``closed``."""
+    interval = "[0, 1]" if closed else "[0, 1)"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InputTypeError(f"{name}: expected a number in {interval}, got {_got(value)}")
+    if not (0 <= value <= 1 if closed else 0 <= value < 1):  # NaN fails both
+        raise ConfigError(f"{name}: expected a number in {interval}, got {value!r}")
+    return float(value)
+
+
+def check_choice(name: str, value: Any, options: Iterable[str]) -> str:
+    """``value`` if it is one of the strings ``options``."""
+    options = list(options)
+    if not isinstance(value, str):
+        raise InputTypeError(f"{name}: expected one of {options}, got {_got(value)}")
+    if value not in options:
+        raise ConfigError(f"{name}: expected one of {options}, got {value!r}")
+    return value

@@ -1,0 +1,96 @@
+"""Checking and laying out the arguments of a layer call, shared by every rnnkit layer.
+
+:func:`prepare_sequence` is the one entry: it validates ``x`` and ``lengths``, turns ``x`` time-major
+and sets every padded step of it to zero, so values beyond ``lengths`` (NaN, Inf, 1e30) never reach an
+input projection, a normalisation or a gradient in any engine or scan (``0 * NaN`` is NaN, so the
+masks on states alone are not enough: ``dW_ih = Σ_t d_xp_tᵀ x_t`` would read the padding).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import torch
+from torch import Tensor
+
+from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
+from rnnkit.errors import InputTypeError, ShapeError
+
+__all__ = ["Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor", "restore_layout",
+           "autocast_dtype"]
+
+
+def autocast_dtype(ref: Tensor) -> torch.dtype | None:
+    """The autocast dtype when autocast is on for ``ref``'s device type and ``ref`` is floating, else None."""
+    dev = ref.device.type
+    if not ref.is_floating_point() or dev not in ("cpu", "cuda") or not torch.is_autocast_enabled(dev):
+        return None
+    return torch.get_autocast_dtype(dev)
+
+
+def check_state_tensor(label: str, s: Tensor, expected: tuple[int, ...], ref: Tensor, batched: bool) -> Tensor:
+    """One state tensor of a layer: shape ``expected``, dtype of the input ``ref`` (or the autocast dtype
+    under autocast); returned with a batch axis of 1 added for unbatched input."""
+    if tuple(s.shape) != expected:
+        raise ShapeError(f"{label}: expected shape {expected}, got {tuple(s.shape)}")
+    if s.dtype != ref.dtype and s.dtype != autocast_dtype(ref):
+        raise InputTypeError(f"{label}: expected dtype {ref.dtype}, got {s.dtype}")
+    return s if batched else s.unsqueeze(1)
+
+
+def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_first: bool) -> tuple[Tensor, bool]:
+    """Validate a layer input and return it time-major ``(T, B, I)`` with whether it was batched."""
+    if not isinstance(x, Tensor):
+        raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
+    if x.dim() not in (2, 3):
+        raise ShapeError(f"x: expected a 3-D (batched) or 2-D (unbatched) tensor, got {x.dim()}-D with shape {tuple(x.shape)}")
+    if x.dtype != dtype:
+        raise InputTypeError(f"x: expected dtype {dtype} (the layer's), got {x.dtype}; convert explicitly")
+    if x.shape[-1] != input_size:
+        raise ShapeError(f"x: expected feature size (last dim) {input_size}, got {x.shape[-1]}")
+    batched = x.dim() == 3
+    if not batched:
+        x = x.unsqueeze(1)
+    elif batch_first:
+        x = x.transpose(0, 1)
+    if x.shape[0] == 0:
+        raise ShapeError("x: expected at least one time step, got sequence length 0")
+    return x, batched
+
+
+class Sequence(NamedTuple):
+    """A validated layer input: ``x`` time-major ``(T, B, I)`` with padded steps zeroed; ``batched``;
+    ``lengths`` (``None`` when every sequence is full) and its ``(T, B, 1)`` step ``mask``."""
+
+    x: Tensor
+    batched: bool
+    lengths: Tensor | None
+    mask: Tensor | None
+
+
+def prepare_sequence(x: Any, lengths: Any, input_size: int, dtype: torch.dtype, batch_first: bool) -> Sequence:
+    """Validate ``x`` and ``lengths`` of a layer call (see the module docstring).
+
+    >>> x = torch.tensor([[1.0], [float("nan")]]).view(2, 1, 1).repeat(1, 2, 1)   # (T=2, B=2, I=1)
+    >>> prepare_sequence(x, torch.tensor([2, 1]), 1, torch.float32, False).x[:, :, 0]
+    tensor([[1., 1.],
+            [nan, 0.]])
+    """
+    x, batched = check_sequence_input(x, input_size, dtype, batch_first)
+    if lengths is not None and not batched:
+        raise ShapeError("lengths: expected None for unbatched (2-D) input, got a value")
+    T, B = x.shape[0], x.shape[1]
+    lengths = check_lengths(lengths, B, T, device=x.device)
+    if lengths is None:
+        return Sequence(x, batched, None, None)
+    mask = step_mask(lengths, T)
+    return Sequence(zero_padding(x, mask), batched, lengths, mask)
+
+
+def restore_layout(out, batched: bool, batch_first: bool):
+    """Inverse of :func:`check_sequence_input`'s layout change, for a tensor or a tuple of them."""
+    if isinstance(out, tuple):
+        return tuple(restore_layout(o, batched, batch_first) for o in out)
+    if not batched:
+        return out.squeeze(1)
+    return out.transpose(0, 1) if batch_first else out

@@ -39,7 +39,9 @@ def candidates(names: list[str], local_nets: bool) -> dict:
     out["lstm"] = ForecasterCandidate("lstm", mode=mode)
     try:
         from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate
-        out["esrnn"] = ESRNNCandidate()
+        from rnnkit.tasks.forecasting.candidates import PerSeries
+
+        out["esrnn"] = PerSeries(ESRNNCandidate()) if local_nets else ESRNNCandidate()
     except ImportError:
         pass
     return {k: v for k, v in out.items() if k in names} if names else out
@@ -50,7 +52,13 @@ def validation_for(name: str, cand, inputs: list[SeriesInput], horizon: int, ori
     path = cache / f"{tag}_{name}.npz" if cache else None
     if path is not None and path.exists():
         meta = json.loads(path.with_suffix(".json").read_text())
-        return ValidationSet.load(path), meta["wall_s"], meta["cpu_s"]
+        v = ValidationSet.load(path)
+        pos = {sid: i for i, sid in enumerate(v.ids)}
+        same = v.ids == [s.id for s in inputs]
+        # a superset of the series: take ours (local candidates only: a global fit depends on the batch)
+        if (same or (not cand.is_global and all(s.id in pos for s in inputs))) and v.actual.shape[1] == origins:
+            share = len(inputs) / len(v.ids)
+            return v.subset([pos[s.id] for s in inputs]), meta["wall_s"] * share, meta["cpu_s"] * share
     t0, c0 = time.perf_counter(), time.process_time()
     v = rolling_validation({name: cand}, inputs, horizon, origins)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -93,13 +101,13 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
             t["cpu_s"] += cpu
             print(f"  {tag} {cname}: {wall:.0f}s wall, {cpu:.0f}s cpu", file=sys.stderr, flush=True)
         final = combos(vset.final)
-        for sel in ("pooled", "shrunk"):
+        for sel in ("champion", "pooled"):
             auto = AutoForecaster(selection=sel)      # selection and combination only: from vset
             if local_nets:   # one call per series: each series chooses on its own validation windows
-                final[f"auto_{sel}"] = np.concatenate([auto.forecast_from(vset.subset([i]))
+                final["auto" if sel == "champion" else f"auto_{sel}"] = np.concatenate([auto.forecast_from(vset.subset([i]))
                                                        for i in range(len(members))])
             else:
-                final[f"auto_{sel}"] = auto.forecast_from(vset)
+                final["auto" if sel == "champion" else f"auto_{sel}"] = auto.forecast_from(vset)
                 choices[f"{tag}:{sel}"] = auto.report_
         for i, s in enumerate(members):
             row = {"id": s.id, "period": period, "horizon": horizon, "n": s.values.size - horizon}

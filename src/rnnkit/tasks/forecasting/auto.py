@@ -38,14 +38,14 @@ from typing import Sequence
 import numpy as np
 
 from rnnkit.errors import ConfigError
-from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs
+from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs, origin_forecasts
 from rnnkit.tasks.forecasting.metrics import mase_scale
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
 
 __all__ = ["ValidationSet", "rolling_validation", "combination_pool", "select", "AutoForecaster",
            "SELECTIONS"]
 
-SELECTIONS = ("pooled", "shrunk")
+SELECTIONS = ("champion", "pooled", "shrunk")
 
 
 @dataclass
@@ -54,21 +54,22 @@ class ValidationSet:
 
     ``val[name]``: ``(S, K, H)`` (NaN where a series was too short for an origin); ``actual``:
     ``(S, K, H)``; ``scale``: ``(S, K)`` in-sample MASE scales at each origin; ``final[name]``:
-    ``(S, H)``; ``ids``: the series ids."""
+    ``(S, H)``; ``ids``: the series ids; ``final_scale``: ``(S,)`` the MASE scale of all the data."""
 
     ids: list[str]
     val: dict[str, np.ndarray]
     actual: np.ndarray
     scale: np.ndarray
     final: dict[str, np.ndarray]
+    final_scale: np.ndarray | None = None
 
     def errors(self, forecasts: np.ndarray) -> np.ndarray:
         """Per (series, origin) MASE of ``forecasts`` ``(S, K, H)``; NaN where not available."""
-        with np.errstate(invalid="ignore"):
-            return np.nanmean(np.abs(forecasts - self.actual), axis=2) / self.scale
+        return _nanmean(np.abs(forecasts - self.actual), axis=2) / self.scale
 
     def save(self, path) -> None:
         np.savez_compressed(path, ids=np.array(self.ids), actual=self.actual, scale=self.scale,
+                            final_scale=self.final_scale if self.final_scale is not None else np.full(len(self.ids), np.nan),
                             **{f"val__{k}": v for k, v in self.val.items()},
                             **{f"final__{k}": v for k, v in self.final.items()})
 
@@ -77,34 +78,22 @@ class ValidationSet:
         z = np.load(path)
         val = {k[5:]: z[k] for k in z.files if k.startswith("val__")}
         final = {k[7:]: z[k] for k in z.files if k.startswith("final__")}
-        return cls([str(i) for i in z["ids"]], val, z["actual"], z["scale"], final)
+        fs = z["final_scale"] if "final_scale" in z.files else None
+        return cls([str(i) for i in z["ids"]], val, z["actual"], z["scale"], final, fs)
 
     def subset(self, rows: Sequence[int]) -> "ValidationSet":
         """The series at positions ``rows``."""
         rows = list(rows)
         return ValidationSet([self.ids[i] for i in rows], {k: v[rows] for k, v in self.val.items()},
-                             self.actual[rows], self.scale[rows], {k: v[rows] for k, v in self.final.items()})
+                             self.actual[rows], self.scale[rows], {k: v[rows] for k, v in self.final.items()},
+                             None if self.final_scale is None else self.final_scale[rows])
 
     def merge(self, other: "ValidationSet") -> "ValidationSet":
         """The candidates of both (same series and origins)."""
         if other.ids != self.ids:
             raise ConfigError("merge: expected validation sets of the same series")
-        return ValidationSet(self.ids, {**self.val, **other.val}, self.actual, self.scale, {**self.final, **other.final})
-
-
-def _origin_forecasts(cand: Candidate, batch: list[SeriesInput], horizon: int, back: list[int]) -> np.ndarray:
-    """``(S, len(back), H)`` forecasts from the origins ``len(s) - b``; NaN where too short."""
-    S = len(batch)
-    out = np.full((S, len(back), horizon), np.nan)
-    if hasattr(cand, "forecast_origins"):
-        return cand.forecast_origins(batch, horizon, back)
-    for k, b in enumerate(back):
-        idx = [i for i, s in enumerate(batch) if len(s) - b >= cand.min_length(horizon, s.period)]
-        if not idx:
-            continue
-        f = cand.forecast([batch[i].head(len(batch[i]) - b) for i in idx], horizon)
-        out[idx, k] = f
-    return out
+        return ValidationSet(self.ids, {**self.val, **other.val}, self.actual, self.scale, {**self.final, **other.final},
+                             self.final_scale)
 
 
 def rolling_validation(candidates: dict[str, Candidate], batch: Sequence[SeriesInput], horizon: int,
@@ -132,7 +121,7 @@ def rolling_validation(candidates: dict[str, Candidate], batch: Sequence[SeriesI
                 scale[i, k] = mase_scale(s.y[:o], s.period)
     val, final = {}, {}
     for name, cand in candidates.items():
-        f = _origin_forecasts(cand, batch, horizon, back)
+        f = origin_forecasts(cand, batch, horizon, back)
         v = f[:, :K].copy()
         v[~usable] = np.nan
         val[name], final[name] = v, f[:, K]
@@ -140,7 +129,8 @@ def rolling_validation(candidates: dict[str, Candidate], batch: Sequence[SeriesI
         for i in np.flatnonzero(bad):
             final[name][i] = seasonal_naive_point(batch[i].y, horizon, batch[i].period)
     scale[~np.isfinite(scale) | (scale <= 0)] = np.nan
-    return ValidationSet([s.id for s in batch], val, actual, scale, final)
+    final_scale = np.array([mase_scale(s.y, s.period) for s in batch])
+    return ValidationSet([s.id for s in batch], val, actual, scale, final, final_scale)
 
 
 def combination_pool(names: Sequence[str], exclude: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
@@ -170,10 +160,14 @@ def _nanmean(a: np.ndarray, axis=None):
         return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
 
 
-def select(vset: ValidationSet, pool: dict[str, tuple[str, ...]], selection: str = "pooled",
-           shrink: float = 2.0, default: str | None = None) -> tuple[list[str], dict[str, float]]:
+def select(vset: ValidationSet, pool: dict[str, tuple[str, ...]], selection: str = "champion",
+           shrink: float = 2.0, default: str | None = None, margin: float = 0.1
+           ) -> tuple[list[str], dict[str, float]]:
     """The chosen member of ``pool`` per series, and every member's pooled validation MASE.
 
+    ``"champion"``: ``default`` (the equal-weight mean of every candidate) for all series unless another
+    member's mean validation MASE is more than ``margin`` below it: a combination of diverse methods is
+    the safe prior, and a few validation windows must show a clear gain to leave it.
     ``"pooled"``: one member for all series (lowest mean validation MASE over all series and origins).
     ``"shrunk"``: per series, the lowest ``(K_i·own + shrink·pooled) / (K_i + shrink)`` where ``own`` is
     the member's mean over the series' ``K_i`` origins. Series without any validation origin take the
@@ -191,6 +185,10 @@ def select(vset: ValidationSet, pool: dict[str, tuple[str, ...]], selection: str
     best_pooled = names[int(np.nanargmin(pooled))]
     if selection == "pooled":
         return [best_pooled] * len(vset.ids), scores
+    if selection == "champion":
+        champ = default if default in pool and math.isfinite(scores[default]) else best_pooled
+        pick = best_pooled if scores[best_pooled] < (1 - margin) * scores[champ] else champ
+        return [pick] * len(vset.ids), scores
     own = _nanmean(errs, axis=2)                                                          # (P, S)
     k = np.isfinite(errs).sum(axis=2)                                                     # (P, S)
     shrunk = np.where(k > 0, (k * np.nan_to_num(own) + shrink * pooled[:, None]) / (k + shrink), pooled[:, None])
@@ -203,21 +201,34 @@ class AutoForecaster(Candidate):
 
     ``candidates``: name -> :class:`.candidates.Candidate` (default: :func:`default_candidates`).
     ``n_origins``: validation windows of ``horizon`` steps at the end of the training data.
-    ``selection``: ``"pooled"`` (one choice for the whole batch) or ``"shrunk"`` (per series, shrunk
-    toward the pooled score). After :meth:`forecast`: ``validation_`` (a :class:`ValidationSet`),
-    ``chosen_`` (per series), ``report_`` (what won and why)."""
+    ``selection``: ``"champion"`` (the mean of all candidates unless a member of the pool validates
+    ``margin`` better), ``"pooled"`` (the best validated member) or ``"shrunk"`` (per series, shrunk
+    toward the pooled score); the first two make one choice for the whole batch (a batch of one series
+    chooses on its own windows). ``exclude``: candidates computed and reported (the naive baselines)
+    but never chosen nor combined. ``quantiles``: levels of the quantile forecasts made from the chosen
+    combination's validation residuals (:func:`.probabilistic.conformal_quantiles`). After
+    :meth:`forecast`: ``validation_`` (a :class:`ValidationSet`), ``chosen_`` (per series), ``report_``
+    (what won and why), ``quantiles_`` ``(S, H, Q)``."""
 
     name = "auto"
 
     def __init__(self, candidates: dict[str, Candidate] | None = None, n_origins: int = 2,
-                 selection: str = "pooled", exclude: Sequence[str] = ("naive", "seasonal_naive"),
-                 shrink: float = 2.0) -> None:
+                 selection: str = "champion", exclude: Sequence[str] = ("naive", "seasonal_naive"),
+                 shrink: float = 2.0, margin: float = 0.1,
+                 quantiles: Sequence[float] = (0.05, 0.1, 0.5, 0.9, 0.95)) -> None:
+        from rnnkit.tasks.forecasting.probabilistic import check_quantiles
+
         if selection not in SELECTIONS:
             raise ConfigError(f"selection: expected one of {list(SELECTIONS)}, got {selection!r}")
         self.candidates = candidates if candidates is not None else default_candidates()
         if not self.candidates:
             raise ConfigError("candidates: expected at least one, got none")
         self.n_origins, self.selection, self.exclude, self.shrink = n_origins, selection, tuple(exclude), shrink
+        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
+            raise ConfigError(f"margin: expected a number in [0, 1), got {margin!r}")
+        self.margin = float(margin)
+        self.quantile_levels = check_quantiles(quantiles)
+        self.quantiles_: np.ndarray | None = None
         self.is_global = any(c.is_global for c in self.candidates.values())
         self.validation_: ValidationSet | None = None
         self.chosen_: list[str] = []
@@ -231,39 +242,64 @@ class AutoForecaster(Candidate):
     def forecast_from(self, vset: ValidationSet) -> np.ndarray:
         """Select and combine from an existing :class:`ValidationSet` (e.g. one loaded from disk)."""
         self.validation_ = vset
-        pool = combination_pool(list(vset.val), self.exclude)
-        default = "+".join(n for n in vset.val if n not in self.exclude) or next(iter(pool))
-        chosen, scores = select(vset, pool, self.selection, self.shrink, default=default)
+        members = [n for n in vset.val if n not in self.exclude] or list(vset.val)
+        pool = combination_pool(members)
+        default = "+".join(members)
+        chosen, scores = select(vset, pool, self.selection, self.shrink, default=default, margin=self.margin)
         out = np.stack([_combine(vset.final, c, pool[c])[i] for i, c in enumerate(chosen)])
         self.chosen_ = chosen
-        self.report_ = _report(chosen, scores, pool, vset)
+        baselines = {n: _nanmean(vset.errors(vset.val[n]).ravel()) for n in vset.val if n not in pool}
+        self.report_ = _report(chosen, scores, pool, vset, default, baselines)
+        self.quantiles_ = self._quantiles(vset, pool, chosen, out)
         return out
 
+    def _quantiles(self, vset: ValidationSet, pool: dict, chosen: list[str], point: np.ndarray) -> np.ndarray:
+        from rnnkit.tasks.forecasting.probabilistic import conformal_quantiles
 
-def _report(chosen: list[str], scores: dict[str, float], pool: dict, vset: ValidationSet) -> dict:
+        val = np.stack([_combine(vset.val, c, pool[c])[i] for i, c in enumerate(chosen)])
+        scale = vset.final_scale if vset.final_scale is not None else np.full(len(vset.ids), np.nan)
+        last = np.array([v[np.isfinite(v)][-1] if np.isfinite(v).any() else np.nan for v in vset.scale])
+        scale = np.where(np.isfinite(scale), scale, last)
+        scale = np.where(np.isfinite(scale), scale, 0.0)
+        return conformal_quantiles(point, vset.actual - val, vset.scale, scale, self.quantile_levels,
+                                   pooled=len(vset.ids) > 1)
+
+
+def _report(chosen: list[str], scores: dict[str, float], pool: dict, vset: ValidationSet, default: str,
+            baselines: dict[str, float]) -> dict:
     ranked = sorted(((v, n) for n, v in scores.items() if math.isfinite(v)))
     counts: dict[str, int] = {}
     for c in chosen:
         counts[c] = counts.get(c, 0) + 1
     top = max(counts, key=counts.get)
-    best_single = min(((scores[n], n) for n in vset.val if math.isfinite(scores.get(n, math.nan))), default=None)
-    why = (f"{top}: lowest validation MASE {scores[top]:.3f}" if math.isfinite(scores.get(top, math.nan))
-           else f"{top}: no validation window (series too short), the default")
-    if best_single is not None and best_single[1] != top and math.isfinite(scores.get(top, math.nan)):
-        why += f" vs the best single candidate {best_single[1]} {best_single[0]:.3f}"
+    s_top, s_def = scores.get(top, math.nan), scores.get(default, math.nan)
+    if not math.isfinite(s_top):
+        why = f"{top}: no validation window (series too short), the default"
+    elif top == default:
+        why = f"{top} (the mean of all candidates): validation MASE {s_top:.3f}"
+        if ranked and ranked[0][1] != top:
+            why += f"; the best alternative {ranked[0][1]} {ranked[0][0]:.3f} is not clearly better"
+    else:
+        why = f"{top}: validation MASE {s_top:.3f}"
+        if math.isfinite(s_def):
+            why += f", {100 * (1 - s_top / s_def):.0f}% below the mean of all candidates ({s_def:.3f})"
     n_windows = int(np.isfinite(vset.scale).sum())
     return {"chosen": top, "chosen_per_series": counts, "why": why, "validation_windows": n_windows,
             "validation_mase": {n: round(v, 4) for v, n in ranked},
+            "baselines_validation_mase": {n: round(float(v), 4) for n, v in baselines.items()},
             "members": {c: list(pool[c]) for c in counts}}
 
 
-def default_candidates(horizon_hint: int | None = None, network: bool = True) -> dict[str, Candidate]:
-    """ETS, Theta, seasonal naive, naive, and (``network``) rnnkit's LSTM forecaster fitted globally."""
+def default_candidates(network: bool = True) -> dict[str, Candidate]:
+    """ETS, Theta, seasonal naive, naive, and (``network``) rnnkit's LSTM forecaster and the ES-RNN
+    hybrid, both fitted globally across the series given."""
     from rnnkit.tasks.forecasting.statistical import statistical_candidates
 
     cands: dict[str, Candidate] = dict(statistical_candidates())
     if network:
+        from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate
         from rnnkit.tasks.forecasting.neural import ForecasterCandidate
 
         cands["lstm"] = ForecasterCandidate("lstm", mode="global")
+        cands["esrnn"] = ESRNNCandidate()
     return cands

@@ -22,7 +22,8 @@ import pandas as pd
 
 from rnnkit.errors import ConfigError, DataError
 
-__all__ = ["SeriesInput", "Candidate", "LocalCandidate", "as_inputs"]
+__all__ = ["SeriesInput", "Candidate", "LocalCandidate", "PerSeries", "as_inputs", "origin_forecasts",
+           "REFIT_BELOW", "wants_refit", "check_refit"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,60 @@ class LocalCandidate(Candidate):
                 f = seasonal_naive(s.y, horizon, s.period)[0]
             out[i] = f
         return out
+
+
+REFIT_BELOW = 300   # refit="auto": one fit per origin when the longest series is shorter than this
+
+
+def check_refit(refit) -> None:
+    if refit not in (True, False, "auto"):
+        raise ConfigError(f"refit: expected True, False or 'auto', got {refit!r}")
+
+
+def wants_refit(refit: bool | str, batch: Sequence[SeriesInput]) -> bool:
+    """Whether a network gets one fit per rolling origin (``True``), or one fit at the earliest origin
+    that then runs on over the later values (``False``; its state advances, no refit), or ``"auto"``:
+    one per origin when the longest series has fewer than :data:`REFIT_BELOW` values (there the last
+    windows are a large part of the data, and fits are cheap; for long series the fit before them
+    forecasts as well, for a fraction of the time)."""
+    check_refit(refit)
+    return refit is True or (refit == "auto" and max(len(s) for s in batch) < REFIT_BELOW)
+
+
+class PerSeries(Candidate):
+    """A global candidate run on one series at a time (one fit per series), e.g. to compare with local
+    methods series by series."""
+
+    is_global = False
+
+    def __init__(self, inner: Candidate) -> None:
+        self.inner, self.name = inner, inner.name
+
+    def min_length(self, horizon: int, period: int) -> int:
+        return self.inner.min_length(horizon, period)
+
+    def describe(self) -> dict:
+        return {**self.inner.describe(), "global": False, "per_series": True}
+
+    def forecast(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
+        return np.concatenate([self.inner.forecast([s], horizon) for s in batch])
+
+    def forecast_origins(self, batch: Sequence[SeriesInput], horizon: int, back: Sequence[int]) -> np.ndarray:
+        return np.concatenate([origin_forecasts(self.inner, [s], horizon, back) for s in batch])
+
+
+def origin_forecasts(cand: Candidate, batch: Sequence[SeriesInput], horizon: int, back: Sequence[int]) -> np.ndarray:
+    """``(S, len(back), H)`` forecasts of ``cand`` from the origins ``len(s) - b``: its own
+    ``forecast_origins`` when it has one (e.g. one fit reaching later origins by streaming updates),
+    else one ``forecast`` call per origin on the series long enough for it (NaN for the others)."""
+    if hasattr(cand, "forecast_origins"):
+        return cand.forecast_origins(batch, horizon, list(back))
+    out = np.full((len(batch), len(back), horizon), np.nan)
+    for k, b in enumerate(back):
+        idx = [i for i, s in enumerate(batch) if len(s) - b >= max(2, cand.min_length(horizon, s.period))]
+        if idx:
+            out[idx, k] = cand.forecast([batch[i].head(len(batch[i]) - b) for i in idx], horizon)
+    return out
 
 
 def as_inputs(data: Sequence[SeriesInput] | SeriesInput) -> list[SeriesInput]:

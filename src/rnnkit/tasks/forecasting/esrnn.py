@@ -1,25 +1,28 @@
 """The ES-RNN hybrid (in the spirit of Smyl 2020, the M4 winner): per-series exponential smoothing
-normalises level and season; one recurrent network, trained across all the series given, forecasts
-the normalised path; the smoothing coefficients are learned jointly with the network by gradient.
+normalises the level and a seasonal profile removes the season; one recurrent network, trained across
+all the series given, forecasts the normalised path; the smoothing coefficients are learned jointly
+with the network by gradient.
 
-Per series ``i`` (positive values; a series with values <= 0 is shifted up first and back after):
+Per series (a series with values <= 0 is shifted up first and back after), on the log scale:
 
-* level ``l_t = a_i y_t / s_t + (1 - a_i) l_{t-1}``; multiplicative season (period ``m`` <= 24)
-  ``s_{t+m} = g_i y_t / l_t + (1 - g_i) s_t`` with ``m`` learned initial indices; ``a_i, g_i`` in (0, 1)
-  through a sigmoid. Longer seasons (weekly 52, daily 365) are removed first by STL (as STL-ETS does)
-  and the hybrid runs without a season.
-* the network reads, at every step ``t``, the last ``L`` values divided by their season and by the
-  current level, in logs: ``log(y_{t-L+1..t} / (s · l_t))``, and outputs the next ``H`` values in the
-  same units; a forecast is ``exp(output) · l_t · s_{t+k}``. So the network sees scale-free,
-  season-free windows from every series, and one model serves them all (the "global" part).
-* loss: the pinball loss at the median (MAE in log units) over every step and every series, plus a
-  small penalty on the level's second differences (smooth levels: Smyl's level-variability penalty).
+* season: the seasonal profile of STL (:class:`rnnkit.data.transforms.SeasonalSTL`, the mean of the
+  last cycles of STL's seasonal component) on the log values, fitted on the training values only, so
+  the season is multiplicative; ``d_t`` is the log value minus it.
+* level: ``l_t = a_i d_t + (1 - a_i) l_{t-1}`` with ``a_i`` in (0, 1) learned per series (through a
+  sigmoid) jointly with the network; no loop over time: the level is linear in ``d``, so it is one
+  batched matrix product.
+* the network reads, at every step ``t``, the last ``L`` values relative to the current level,
+  ``d_{t-L+1..t} - l_t``, and outputs ``d_{t+k} - l_t`` for ``k = 1..H``; a forecast is
+  ``exp(l_t + output + season_{t+k})``. It sees scale-free, season-free windows from every series, so
+  one model serves them all (the "global" part) and short series borrow the shapes of long ones.
+* loss: the pinball loss at the median (MAE in log units) over every step of every series, plus a
+  small penalty on the level's second differences (Smyl's level-variability penalty).
 
 The recurrent network is rnnkit's own layer (``rnnkit.layers.LSTM`` / ``GRU``) running along the
-time axis of every series at once (left-padded; steps before a series starts keep its states and are
-not scored). :class:`ESRNNCandidate` plugs it into ``auto`` (rolling-origin validation): one fit at the
-earliest origin serves every validation window (the network simply runs on), and the final forecast
-gets a fit of its own.
+time axis of every series at once (left-padded; steps before a series starts are not scored).
+:class:`ESRNNCandidate` plugs it into ``auto`` (rolling-origin validation): one fit at the earliest
+origin serves every validation window and the forecast (the network runs on over the later values)
+when the series are long; short ones get one fit per origin (``refit="auto"``).
 
 >>> import numpy as np
 >>> from rnnkit.tasks.forecasting.candidates import SeriesInput
@@ -40,97 +43,99 @@ import torch
 from torch import nn
 
 from rnnkit.errors import ConfigError
-from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
-from rnnkit.tasks.forecasting.statistical import MAX_ETS_PERIOD, seasonal_naive_point
+from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, wants_refit
+from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
 
 __all__ = ["ESRNN", "ESRNNCandidate", "input_window"]
 
+CLOSED_FORM_MAX = 20_000_000   # S * T * T entries of the closed-form level's weight tensor
+
 
 def input_window(period: int, horizon: int) -> int:
-    """The input window ``L``: a season and a bit (``max(m, 4)``; ``2m`` for quarterly), at most
-    ``4h`` for long horizons without a season."""
+    """The input window ``L``: one season for monthly-like periods (12..24), two for short ones
+    (quarterly 8, weekly-in-days 14), ``min(m, 2h)`` (at least 16) for long ones (co2's 52, daily 365);
+    ``min(h, 8)`` (at least 4) without a season.
+
+    >>> input_window(1, 6), input_window(4, 8), input_window(12, 18), input_window(52, 52), input_window(365, 14)
+    (6, 8, 12, 52, 28)
+    """
+    if period > 24:
+        return min(period, max(2 * horizon, 16), 104)
     if period > 1:
         return period if period >= 12 else 2 * period
     return max(4, min(horizon, 8))
 
 
 class ESRNN(nn.Module):
-    """Per-series smoothing parameters + a global recurrent network (see the module docstring)."""
+    """Per-series level smoothing + a global recurrent network (see the module docstring).
 
-    def __init__(self, n_series: int, period: int, horizon: int, window: int, hidden: int = 32,
-                 cell: str = "lstm", num_layers: int = 1) -> None:
+    Works on ``d``: the log of each (positive) series with its seasonal profile removed. The level is
+    ``l_t = a_i d_t + (1 - a_i) l_{t-1}`` (exponential smoothing in logs, ``a_i`` learned per series);
+    the network reads ``d_{t-L+1..t} - l_t`` and predicts ``d_{t+k} - l_t`` for ``k = 1..H``."""
+
+    def __init__(self, n_series: int, horizon: int, window: int, hidden: int = 32, cell: str = "lstm",
+                 num_layers: int = 1) -> None:
         super().__init__()
         from rnnkit.layers import GRU, LSTM
 
         layer = {"lstm": LSTM, "gru": GRU}.get(cell)
         if layer is None:
             raise ConfigError(f"cell: expected 'lstm' or 'gru', got {cell!r}")
-        self.m, self.H, self.L = period, horizon, window
-        self.alpha = nn.Parameter(torch.full((n_series,), -0.5))       # sigmoid: ~0.38
-        self.gamma = nn.Parameter(torch.full((n_series,), -1.5))       # ~0.18
-        self.season0 = nn.Parameter(torch.zeros(n_series, max(period, 1)))   # log initial indices
+        self.H, self.L = horizon, window
+        self.alpha = nn.Parameter(torch.full((n_series,), 0.0))        # sigmoid: 0.5
         self.rnn = layer(window, hidden, num_layers=num_layers, batch_first=True)
         self.head = nn.Linear(hidden, horizon)
 
-    def smooth(self, y: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Levels ``(S, T)`` and seasonal indices ``(S, T + m)`` (index ``t`` is the season of step
-        ``t``); ``y`` holds any positive number where ``mask`` is False (not used)."""
-        S, T = y.shape
-        m = self.m
+    def level(self, d: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Levels ``(S, T)``; before a series starts (``mask`` False) the level is its first value."""
+        S, T = d.shape
         a = torch.sigmoid(self.alpha)
-        g = torch.sigmoid(self.gamma)
-        s0 = torch.exp(self.season0 - self.season0.mean(1, keepdim=True)) if m > 1 else None
-        seasons = list(s0.unbind(1)) if m > 1 else []
         first = torch.argmax(mask.to(torch.int64), dim=1)
-        y_first = y.gather(1, first[:, None])[:, 0]
-        level = y_first / (s0.gather(1, (first % m)[:, None])[:, 0] if m > 1 else 1.0)
-        levels = []
+        l0 = d.gather(1, first[:, None])[:, 0]
+        d = torch.where(mask, d, l0[:, None])
+        if S * T * T <= CLOSED_FORM_MAX:
+            return self._level_closed_form(d, a, l0)
+        level, out = l0, []
         for t in range(T):
-            s_t = seasons[t] if m > 1 else 1.0
-            obs = mask[:, t]
-            y_t = torch.where(obs, y[:, t], level * s_t)
-            new = a * (y_t / s_t) + (1 - a) * level
-            if m > 1:
-                seasons.append(g * (y_t / new) + (1 - g) * s_t)
-            level = new
-            levels.append(level)
-        L = torch.stack(levels, 1)
-        Sn = torch.stack(seasons, 1) if m > 1 else torch.ones(S, T + 1, dtype=y.dtype)
-        return L, Sn
+            level = a * d[:, t] + (1 - a) * level
+            out.append(level)
+        return torch.stack(out, 1)
 
-    def forward(self, y: torch.Tensor, mask: torch.Tensor):
-        """Forecasts at every step, in normalised log units ``(S, T', H)`` for the steps
-        ``t = L-1 .. T-1``, with the levels ``(S, T)`` and the seasonal indices ``(S, T + m)``."""
-        lev, sea = self.smooth(y, mask)
-        T = y.shape[1]
-        logd = torch.log(torch.where(mask, y, lev * sea[:, :T]) / sea[:, :T])          # deseasonalised, log
-        win = logd.unfold(1, self.L, 1)                                                   # (S, T-L+1, L)
-        x = win - torch.log(lev[:, self.L - 1:])[..., None]
-        out, _ = self.rnn(x)
-        return self.head(out), lev, sea
+    @staticmethod
+    def _level_closed_form(d: torch.Tensor, a: torch.Tensor, l0: torch.Tensor) -> torch.Tensor:
+        """The level is linear in ``d``: ``l_t = (1-a)^{t+1} l0 + sum_{j<=t} a (1-a)^{t-j} d_j``, one
+        batched matrix product instead of a loop over time."""
+        T = d.shape[1]
+        t = torch.arange(T, dtype=d.dtype)
+        lag = t[:, None] - t[None, :]                                                     # (T, T): t - j
+        log1a = torch.log1p(-a)[:, None, None]
+        W = torch.where(lag >= 0, a[:, None, None] * torch.exp(log1a * lag.clamp(min=0)), torch.zeros((), dtype=d.dtype))
+        return (W @ d[..., None])[..., 0] + torch.exp(log1a[:, :, 0] * (t + 1)) * l0[:, None]
 
-    def future_season(self, sea: torch.Tensor, t: torch.Tensor | int) -> torch.Tensor:
-        """Seasonal indices of steps ``t+1 .. t+H`` known at step ``t``: ``(S, n_t, H)`` for a 1-D
-        ``t`` of steps (the last ``m`` computed indices repeat)."""
-        if self.m == 1:
-            tt = torch.as_tensor(t).reshape(-1)
-            return torch.ones(sea.shape[0], tt.numel(), self.H, dtype=sea.dtype)
-        k = torch.arange(1, self.H + 1)
-        idx = torch.as_tensor(t).reshape(-1, 1) + 1 + (k - 1) % self.m                   # (n_t, H)
-        return sea[:, idx]
+    def forward(self, d: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Outputs ``(S, T-L+1, H)`` for the steps ``t = L-1 .. T-1`` (forecasts of ``d_{t+k} - l_t``)
+        and the levels ``(S, T)``."""
+        lev = self.level(d, mask)
+        win = torch.where(mask, d, lev).unfold(1, self.L, 1)                               # (S, T-L+1, L)
+        out, _ = self.rnn(win - lev[:, self.L - 1:, None])
+        return self.head(out), lev
 
 
 class ESRNNCandidate(Candidate):
     """The hybrid as an ``auto`` candidate, trained globally across the batch at each origin.
 
     ``steps``: full-batch Adam steps; ``ensemble``: networks with different seeds averaged (in log
-    units); ``max_length``: only the last values of long series are used for training."""
+    units); ``max_length``: only the last values of long series are used; ``refit``: one fit per
+    rolling origin, or one at the earliest (see :func:`.candidates.wants_refit`)."""
 
     name = "esrnn"
     is_global = True
 
     def __init__(self, cell: str = "lstm", hidden: int = 32, steps: int = 300, lr: float = 5e-3,
-                 ensemble: int = 1, level_penalty: float = 10.0, max_length: int = 400, seed: int = 0) -> None:
+                 ensemble: int = 1, level_penalty: float = 10.0, max_length: int = 400, seed: int = 0,
+                 refit: bool | str = "auto") -> None:
+        check_refit(refit)
+        self.refit = refit
         if cell not in ("lstm", "gru"):
             raise ConfigError(f"cell: expected 'lstm' or 'gru', got {cell!r}")
         for nm, v in (("hidden", hidden), ("steps", steps), ("ensemble", ensemble), ("max_length", max_length)):
@@ -152,8 +157,8 @@ class ESRNNCandidate(Candidate):
 
     def forecast_origins(self, batch: Sequence[SeriesInput], horizon: int, back: Sequence[int]) -> np.ndarray:
         """``(S, len(back), H)`` forecasts from the origins ``len(s) - b``: one fit on the data before
-        the earliest origin serves the validation origins (the network runs on over the later values);
-        origin ``0`` gets a fit on all the data."""
+        the earliest origin serves every origin (the network runs on over the later values), or (short
+        series, :func:`.candidates.wants_refit`) each origin gets its own fit."""
         back = list(back)
         out = np.full((len(batch), len(back), horizon), np.nan)
         groups: dict[int, list[int]] = {}
@@ -161,11 +166,11 @@ class ESRNNCandidate(Candidate):
             groups.setdefault(s.period, []).append(i)
         for period, rows in groups.items():
             sub = [batch[i] for i in rows]
-            val = [b for b in back if b > 0]
-            if val:
-                out[rows, : len(val)] = self._fit_forecast(sub, horizon, period, val)
-            if back[-1] == 0:
-                out[rows, -1] = self._fit_forecast(sub, horizon, period, [0])[:, 0]
+            if wants_refit(self.refit, sub):
+                for k, b in enumerate(back):
+                    out[rows, k] = self._fit_forecast(sub, horizon, period, [b])[:, 0]
+            else:
+                out[rows] = self._fit_forecast(sub, horizon, period, back)
         for i, s in enumerate(batch):
             for k, b in enumerate(back):
                 if not np.isfinite(out[i, k]).all() and len(s) - b >= 2:
@@ -173,91 +178,85 @@ class ESRNNCandidate(Candidate):
         return out
 
     # ------------------------------------------------------------------ fitting
-    def _prepare(self, batch: Sequence[SeriesInput], horizon: int, period: int):
-        """Right-aligned positive arrays ``(S, T)`` with masks, the STL season to add back, shifts."""
+    def _prepare(self, batch: Sequence[SeriesInput], horizon: int, period: int, b0: int):
+        """Right-aligned arrays ``(S, T)`` of ``d`` (log, deseasonalised) with masks, the log seasonal
+        profile of every position up to ``T + horizon`` and the shifts; transforms fitted on the values
+        before ``len - b0`` only."""
         from rnnkit.data.transforms import SeasonalSTL
 
-        m = period if period <= MAX_ETS_PERIOD else 1
         T = min(max(len(s) for s in batch), self.max_length)
-        Y = np.ones((len(batch), T))
+        D = np.zeros((len(batch), T))
         M = np.zeros((len(batch), T), dtype=bool)
-        add_back = np.zeros((len(batch), T + horizon))
+        season = np.zeros((len(batch), T + horizon))
         shift = np.zeros(len(batch))
         for i, s in enumerate(batch):
-            y = s.y
-            if period > MAX_ETS_PERIOD and y.size >= 2 * period + 2:
-                stl = SeasonalSTL(period).fit(y)
-                season = stl.inverse(np.zeros(y.size + horizon), start=0)
-                y = y - season[: y.size]
-                add_back[i, T - min(y.size, T):] = season[max(0, y.size - T):]
-            y = y[-T:]
-            lo, spread = float(y.min()), float(np.ptp(y))
+            fit_part = s.y[: len(s) - b0]
+            lo, spread = float(fit_part.min()), float(np.ptp(fit_part))
             if lo <= 0.1 * spread or lo <= 0:
                 shift[i] = -lo + max(spread, abs(lo), 1e-3)
-            Y[i, T - y.size:] = y + shift[i]
-            M[i, T - y.size:] = True
-        return m, torch.tensor(Y), torch.tensor(M), add_back, shift
+            z = np.log(np.maximum(s.y + shift[i], 1e-9 * max(spread, 1.0)))
+            n = z.size
+            full_season = np.zeros(n + horizon)
+            if period > 1 and fit_part.size >= 2 * period + 2:
+                stl = SeasonalSTL(period).fit(z[: len(s) - b0])
+                full_season = stl.inverse(np.zeros(n + horizon), start=0)
+            keep = min(n, T)
+            D[i, T - keep:] = (z - full_season[:n])[n - keep:]
+            M[i, T - keep:] = True
+            season[i, T - keep:] = full_season[n - keep:]
+        return torch.tensor(D, dtype=torch.float32), torch.tensor(M), season, shift
 
     def _fit_forecast(self, batch: Sequence[SeriesInput], horizon: int, period: int, back: list[int]) -> np.ndarray:
         """Fit on the values before ``len(s) - max(back)`` of each series; forecasts ``(S, len(back), H)``
-        from ``len(s) - b``."""
+        from ``len(s) - b`` (the network runs on over the later values without refitting)."""
         b0 = max(back)
-        m, Y, M, add_back, shift = self._prepare(batch, horizon, period)
-        T = Y.shape[1]
-        L = input_window(m if m > 1 else period if period <= MAX_ETS_PERIOD else 1, horizon)
-        if T - b0 < L + 1:
-            return np.full((len(batch), len(back), horizon), np.nan)
+        L = input_window(period, horizon)
+        res = np.full((len(batch), len(back), horizon), np.nan)
+        rows = [i for i, s in enumerate(batch) if len(s) - b0 >= L + 1]   # enough values before the origin
+        if not rows:
+            return res
+        if len(rows) < len(batch):
+            res[rows] = self._fit_forecast([batch[i] for i in rows], horizon, period, back)
+            return res
+        D, M, season, shift = self._prepare(batch, horizon, period, b0)
+        T = D.shape[1]
         logs = []
         for e in range(self.ensemble):
             torch.manual_seed(self.seed * 100 + e)
-            net = ESRNN(len(batch), m, horizon, L, self.hidden, self.cell).double()
-            self._train(net, Y[:, : T - b0], M[:, : T - b0])
+            net = ESRNN(len(batch), horizon, L, self.hidden, self.cell)
+            self._train(net, D[:, : T - b0], M[:, : T - b0])
             with torch.no_grad():
-                out, lev, sea = net(Y, M)
-            logs.append((out, lev, sea, net))
-        res = np.full((len(batch), len(back), horizon), np.nan)
+                logs.append(net(D, M))
         for k, b in enumerate(back):
-            t = T - 1 - b                      # the last observed step before origin
-            vals = []
-            for out, lev, sea, net in logs:
-                z = out[:, t - (L - 1)]                                                   # (S, H)
-                vals.append(z + torch.log(lev[:, t])[:, None] + torch.log(net.future_season(sea, t)[:, 0]))
-            f = torch.exp(torch.stack(vals).mean(0)).numpy() - shift[:, None]
-            f = f + add_back[:, T - b: T - b + horizon] if b > 0 else f + add_back[:, T:T + horizon]
-            res[:, k] = f
-        valid = M[:, : T - b0].sum(1).numpy() >= L + 1
-        res[~valid] = np.nan
+            t = T - 1 - b                      # the last observed step before the origin
+            z = torch.stack([out[:, t - (L - 1)] + lev[:, t, None] for out, lev in logs]).mean(0).double().numpy()
+            res[:, k] = np.exp(z + season[:, t + 1: t + 1 + horizon]) - shift[:, None]
         return res
 
-    def _train(self, net: ESRNN, Y: torch.Tensor, M: torch.Tensor) -> None:
+    def _train(self, net: ESRNN, D: torch.Tensor, M: torch.Tensor) -> None:
         H, L = net.H, net.L
-        T = Y.shape[1]
+        T = D.shape[1]
         t_idx = torch.arange(L - 1, T)                                                     # forecast steps
-        k = torch.arange(1, H + 1)
-        tgt_pos = t_idx[:, None] + k                                                       # (T', H)
+        tgt_pos = t_idx[:, None] + torch.arange(1, H + 1)                                  # (T', H)
         inside = tgt_pos < T
-        tgt_pos_c = tgt_pos.clamp(max=T - 1)
+        tgt_pos = tgt_pos.clamp(max=T - 1)
         win_ok = M[:, L - 1:] & M[:, :T - L + 1]                                           # window fully observed
-        w = (M[:, tgt_pos_c] & inside & win_ok[..., None]).to(Y.dtype)                     # (S, T', H)
+        w = (M[:, tgt_pos] & inside & win_ok[..., None]).to(D.dtype)                       # (S, T', H)
         if w.sum() == 0:
             return
         opt = torch.optim.Adam(net.parameters(), lr=self.lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.steps, eta_min=self.lr / 10)
-        for step in range(self.steps):
-            out, lev, sea = net(Y, M)
-            norm = torch.log(lev[:, t_idx])[..., None] + torch.log(net.future_season(sea, t_idx))
-            target = torch.log(Y[:, tgt_pos_c]) - norm
+        for _ in range(self.steps):
+            out, lev = net(D, M)
+            target = D[:, tgt_pos] - lev[:, t_idx, None]
             loss = ((out - target).abs() * w).sum() / w.sum()
             if self.level_penalty > 0 and T > 3:
-                ll = torch.log(lev)
-                d2 = (ll[:, 2:] - 2 * ll[:, 1:-1] + ll[:, :-2]) * M[:, 2:] * M[:, :-2]
+                d2 = (lev[:, 2:] - 2 * lev[:, 1:-1] + lev[:, :-2]) * M[:, 2:] * M[:, :-2]
                 loss = loss + self.level_penalty * (d2 ** 2).mean()
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
             sched.step()
-        self.info_ = {"final_loss": float(loss.detach()), "alpha_median": float(torch.sigmoid(net.alpha).median()),
-                      "window": L, "series": int(Y.shape[0])}
-        if not math.isfinite(self.info_["final_loss"]):  # pragma: no cover - reported, forecasts fall back
-            self.info_["diverged"] = True
+        self.info_ = {"final_loss": float(loss.detach()), "alpha_median": float(torch.sigmoid(net.alpha.detach()).median()),
+                      "window": L, "series": int(D.shape[0])}

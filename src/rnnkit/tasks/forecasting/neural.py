@@ -5,9 +5,10 @@
 ``mode="local"`` one network per series. Series it cannot fit (too short for a lookback, horizon and
 validation part; constant) are forecast by the seasonal naive, and counted in ``fallbacks_``.
 
-For rolling-origin validation, :meth:`forecast_origins` fits once at the earliest origin and reaches the
-later origins with ``update`` (the recurrent state advances over the new points; no refit), which costs
-one fit instead of one per origin.
+For rolling-origin validation, :meth:`forecast_origins` fits once per origin on short data, and on long
+data once at the earliest origin, reaching the later origins with ``update`` (the recurrent state
+advances over the new points; no refit): one fit instead of one per origin
+(:func:`.candidates.wants_refit`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import ConfigError, DataError
-from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
+from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, wants_refit
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
 
 __all__ = ["ForecasterCandidate"]
@@ -48,10 +49,11 @@ class ForecasterCandidate(Candidate):
     """The default recurrent forecaster (``Forecaster(cell, **settings)``) as a candidate."""
 
     def __init__(self, cell: str = "lstm", mode: str = "global", name: str | None = None,
-                 refit_final: bool = True, **settings: Any) -> None:
+                 refit: bool | str = "auto", **settings: Any) -> None:
         if mode not in ("global", "local"):
             raise ConfigError(f"mode: expected 'global' or 'local', got {mode!r}")
-        self.cell, self.mode, self.settings, self.refit_final = cell, mode, settings, refit_final
+        check_refit(refit)
+        self.cell, self.mode, self.settings, self.refit = cell, mode, settings, refit
         self.name = name or cell
         self.is_global = mode == "global"
         self.fallbacks_: list[str] = []
@@ -72,16 +74,15 @@ class ForecasterCandidate(Candidate):
 
     def forecast_origins(self, batch: Sequence[SeriesInput], horizon: int, back: Sequence[int]) -> np.ndarray:
         """Forecasts from the origins ``len(s) - b`` for each ``b`` in ``back`` (decreasing: earliest
-        first, e.g. ``[2h, h, 0]``): ``(len(batch), len(back), horizon)``. One fit at the earliest origin;
-        the later ones are reached with ``update``; with ``refit_final`` the last origin ``0`` (the real
-        forecast) gets a fit of its own on all the data."""
+        first, e.g. ``[2h, h, 0]``): ``(len(batch), len(back), horizon)``. One fit per origin, or (long
+        series, see :func:`.candidates.wants_refit`) one at the earliest origin, the later ones reached
+        with ``update``."""
         back = list(back)
         if back != sorted(back, reverse=True) or back[-1] < 0:
             raise ConfigError(f"back: expected decreasing non-negative offsets, got {back}")
         self.fallbacks_ = []
-        if self.refit_final and len(back) > 1 and back[-1] == 0:
-            return np.concatenate([self._forecast_path(batch, horizon, back[:-1]),
-                                   self._forecast_path(batch, horizon, [0])], axis=1)
+        if wants_refit(self.refit, batch):
+            return np.concatenate([self._forecast_path(batch, horizon, [b]) for b in back], axis=1)
         return self._forecast_path(batch, horizon, back)
 
     def _forecast_path(self, batch: Sequence[SeriesInput], horizon: int, back: list[int]) -> np.ndarray:
@@ -91,7 +92,7 @@ class ForecasterCandidate(Candidate):
             self._fit_group(batch, group, horizon, back, out)
         for i, s in enumerate(batch):         # whatever could not be forecast: seasonal naive
             for k, b in enumerate(back):
-                if not np.isfinite(out[i, k]).all():
+                if not np.isfinite(out[i, k]).all() and len(s) - b >= 2:
                     out[i, k] = seasonal_naive_point(s.y[: len(s) - b], horizon, s.period)
         return out
 

@@ -25,7 +25,7 @@ from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from rnnkit.serve.services import ClassifierService, ForecastService, RequestError, open_service
@@ -82,12 +82,13 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
 
     if isinstance(service, ForecastService):
         @app.get("/forecast")
-        async def forecast() -> dict[str, Any]:
-            return service.forecast()
+        async def forecast() -> Response:
+            return Response(service.forecast(), media_type="application/json")
 
-        @app.post("/observations")
-        async def observations(body: Annotated[Observations, Body()]) -> dict[str, Any]:
-            return service.observe([ob.model_dump() for ob in body.observations])
+        @app.post("/observations")  # sync: runs in a worker thread, so GET /forecast is served meanwhile
+        def observations(body: Annotated[Observations, Body()]) -> Response:
+            return Response(service.observe([ob.model_dump() for ob in body.observations]),
+                            media_type="application/json")
     else:
         @app.post("/predict")
         async def predict(body: Annotated[Texts, Body()]) -> dict[str, Any]:

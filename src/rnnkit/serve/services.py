@@ -2,9 +2,9 @@
 ``Forecaster.update`` -- no refit --, journalled before the reply) and a classifier that predicts.
 
 Every check runs before anything changes; a request that fails one raises :class:`RequestError` (an
-HTTP status and a one-line reason) and leaves the state as it was. Requests are serialised by a lock (the
-forecaster is not thread-safe), and the forecast is computed once per accepted update, so ``GET
-/forecast`` only reads it.
+HTTP status and a one-line reason) and leaves the state as it was. Updates are serialised by a lock (the
+forecaster is not thread-safe) and run in the server's worker threads; the forecast is computed and
+encoded once per accepted update, so ``GET /forecast`` only reads it and is answered during an update.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.serve.journal import Journal
@@ -76,26 +77,30 @@ class ForecastService:
             self._apply(self._points(entry["observations"]))
 
     # ------------------------------------------------------------------ reading
-    def _refresh(self) -> None:
-        fc = self.forecaster.predict()
+    def _refresh(self, fc: pd.DataFrame | None = None) -> None:
+        """Cache the forecast rows (``fc``: ``Forecaster.update``'s own refreshed forecast, when given)."""
+        fc = self.forecaster.predict() if fc is None else fc
         self.rows = forecast_records(fc)
+        self.rows_json = json.dumps(self.rows, allow_nan=False, separators=(",", ":"))  # encoded once per update
         first = fc.groupby("id", sort=False).head(1)
         self.next_time = {str(r.id): r.time for r in first.itertuples(index=False)}
-        freqs = {s["id"]: s["frequency"] for s in self.forecaster.summary()["series"]}
-        self.freq = {str(k): v for k, v in freqs.items()}
+        if not hasattr(self, "freq"):  # frequencies never change
+            self.freq = {str(s["id"]): s["frequency"] for s in self.forecaster.summary()["series"]}
 
     def health(self) -> dict[str, Any]:
         return {"status": "ok", "task": self.task, "run": str(self.run), "series": sorted(self.next_time),
                 "updates": len(self.journal.entries), "horizon": self.forecaster.horizon,
                 "next_time": {k: time_text(v) for k, v in sorted(self.next_time.items())}}
 
-    def forecast(self) -> dict[str, Any]:
-        with self.lock:
-            return {"forecast": self.rows}
+    def forecast(self) -> str:
+        """``{"forecast": [...]}`` as JSON text (encoded once per accepted update, not per request). No
+        lock: an update replaces the text in one assignment, so a reader sees the old or the new one."""
+        return f'{{"forecast":{self.rows_json}}}'
 
     # ------------------------------------------------------------------ writing
-    def observe(self, observations: list[dict[str, Any]]) -> dict[str, Any]:
-        """Validate, apply (``Forecaster.update``), journal, then return the new forecast."""
+    def observe(self, observations: list[dict[str, Any]]) -> str:
+        """Validate, apply (``Forecaster.update``), journal, then return ``{"accepted": n, "forecast":
+        [...]}`` as JSON text."""
         with self.lock:
             canonical = self._validate(observations)
             points = self._points(canonical)
@@ -108,7 +113,7 @@ class ForecastService:
                     raise
                 raise RequestError(422, f"observations: rejected by the forecaster: {type(e).__name__}: "
                                         f"{' '.join(str(e).split())}") from None
-            return {"accepted": len(canonical), "forecast": self.rows}
+            return f'{{"accepted":{len(canonical)},"forecast":{self.rows_json}}}'
 
     def _reload(self) -> None:
         from rnnkit.tasks.forecasting import Forecaster
@@ -170,19 +175,14 @@ class ForecastService:
 
     def _on_grid(self, sid: str, last: Any) -> None:
         nxt = self.next_time[sid]
-        steps = (last - nxt) if not isinstance(nxt, pd.Timestamp) else None
-        if steps is None:
-            probe = pd.date_range(nxt, periods=MAX_GAP + 1, freq=self.freq[sid])
-            if last > probe[-1]:
-                steps = MAX_GAP + 1
-        if steps is not None and steps > MAX_GAP:
+        limit = nxt + MAX_GAP * (to_offset(self.freq[sid]) if isinstance(nxt, pd.Timestamp) else 1)
+        if last > limit:
             raise RequestError(422, f"observations: expected times at most {MAX_GAP} steps after the end of series "
                                     f"{sid!r}, got {time_text(last)}")
 
     def _apply(self, points: Any) -> None:
         """One ``Forecaster.update`` with every observation of a request (from :meth:`_points`)."""
-        self.forecaster.update(points)
-        self._refresh()
+        self._refresh(self.forecaster.update(points))  # update returns the refreshed forecast
 
     def _points(self, canonical: list[dict[str, Any]]) -> Any:
         """The observations of a request as ``Forecaster.update``'s new points; grid times with no value

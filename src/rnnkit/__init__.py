@@ -23,8 +23,7 @@ from rnnkit.layers import (
 )
 
 from rnnkit.accel import accelerate, capture_train_step
-
-__version__ = "0.1.0"
+from rnnkit._version import __version__
 
 __all__ = [
     "ElmanRNN",

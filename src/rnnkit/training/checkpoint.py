@@ -21,7 +21,7 @@ whole; only then is ``latest.json`` switched to it. A process killed at any poin
 previous checkpoint loadable (a stale ``.tmp-*`` folder is removed by the next save).
 
 Loading never unpickles: safetensors and JSON only. Every file is verified against its folder's
-``digests.json`` first (:mod:`rnnkit.training.files`; a missing or empty map is an error). Truncated or
+``digests.json`` first (:mod:`rnnkit._io`; a missing or empty map is an error). Truncated or
 edited files (digest mismatch, bad JSON, bad safetensors header), a different schema version, or weights
 that do not fit the model raise :class:`~rnnkit.errors.CheckpointError` saying which file or tensor is
 wrong.
@@ -57,11 +57,12 @@ from torch import Tensor, nn
 
 from rnnkit.errors import CheckpointError
 from rnnkit.training.config import SCHEMA_VERSION
-from rnnkit.training.files import (  # re-exported (see __all__); _fsync_dir is used here
+from rnnkit._io import (  # re-exported (see __all__); _fsync_dir is used here
     DIGESTS_FILE,
     _fsync_dir,
     atomic_write_bytes,
     atomic_write_json,
+    atomic_write_text,
     read_json,
     verify_digests,
     write_digests,
@@ -71,6 +72,7 @@ __all__ = [
     "Checkpoint",
     "atomic_write_bytes",
     "atomic_write_json",
+    "atomic_write_text",
     "encode_state",
     "decode_state",
     "save_checkpoint",
@@ -183,7 +185,7 @@ def _tensor_bytes(tensors: dict[str, Tensor]) -> bytes:
     return st_save({k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()})
 
 
-def _sha256(data: bytes) -> str:  # of bytes in memory (files.file_sha256 streams a file)
+def _sha256(data: bytes) -> str:  # of bytes in memory (_io.sha256_file streams a file)
     return hashlib.sha256(data).hexdigest()
 
 

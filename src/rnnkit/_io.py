@@ -1,0 +1,290 @@
+"""The one home for file and JSON helpers: atomic writes, sha256 digests, JSON reads, JSON values, tables.
+
+* Atomic writes: :func:`atomic_write_bytes` / :func:`atomic_write_text` / :func:`atomic_write_json`
+  write a temporary file in the same folder, flush and fsync it, ``os.replace`` it into place and fsync
+  the folder: a reader (or a machine that lost power) sees the old file or the new one, never half of one.
+* Digests: :func:`write_digests` records the sha256 (:func:`sha256_file`) of files in ``digests.json``
+  (``{"format": 1, "sha256": {name: hexdigest}}``); :func:`verify_digests` checks them before a load and
+  refuses a missing or empty map (never "skip the check").
+* :func:`read_json`: ``json.load`` whose failures are one-line :class:`~rnnkit.errors.CheckpointError`
+  naming the file.
+* JSON values: :func:`to_jsonable` (NaN/inf -> ``None``, numpy/torch scalars and arrays -> Python,
+  tuples -> lists, paths -> strings) and :func:`dumps_json` (``to_jsonable`` then ``allow_nan=False``).
+* :func:`format_table`: a plain-text table of rows (dicts).
+
+Nothing here imports torch, numpy or another rnnkit module but :mod:`rnnkit.errors`: every floor of the
+house may use it. :mod:`rnnkit.training.files` and :mod:`rnnkit.training.checkpoint` re-export the file
+helpers for older imports.
+
+>>> print(format_table([{"model": "lstm", "mae": 0.12345}, {"model": "naive", "mae": float("nan")}]))
+model     mae
+-----  ------
+lstm   0.1235
+naive       -
+>>> dumps_json({"a": float("inf"), "b": (1, 2)})
+'{"a": null, "b": [1, 2]}'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from rnnkit.errors import CheckpointError
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
+           "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
+           "format_table"]
+
+
+# ---------------------------------------------------------------------------------------- atomic files
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder + fsync + ``os.replace``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_write_bytes`)."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
+    """Write ``obj`` as indented JSON atomically (non-finite floats are refused: pass it through
+    :func:`to_jsonable` first to write them as ``null``)."""
+    return atomic_write_text(path, json.dumps(obj, indent=1, allow_nan=False) + "\n")
+
+
+# ---------------------------------------------------------------------------------------- digests
+DIGESTS_FILE = "digests.json"
+_DIGESTS_FORMAT = 1
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """The sha256 hex digest of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+file_sha256 = sha256_file  # the name rnnkit.training.files used
+
+
+def _digest_name(name: Any) -> str:
+    """A file name relative to the folder, in POSIX form; absolute paths and ``..`` are refused."""
+    if not isinstance(name, (str, os.PathLike)):
+        raise CheckpointError(f"names: expected file names relative to the folder, got {type(name).__name__}")
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise CheckpointError(f"names: expected a file name relative to the folder, got {str(name)!r}")
+    return rel.as_posix()
+
+
+def write_digests(folder: str | os.PathLike, names: Any, *, merge: bool = False) -> Path:
+    """Record the sha256 of each named file (paths relative to ``folder``) in ``folder/digests.json``.
+
+    The file is ``{"format": 1, "sha256": {name: hexdigest}}``, written atomically; call it after the
+    files themselves are written. Returns its path. :func:`verify_digests` checks it at load time.
+    ``merge=True`` keeps the other entries of an existing (readable) map; by default the map lists
+    exactly ``names``.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "w.bin").write_bytes(b"abc")
+    >>> write_digests(d, ["w.bin"]).name
+    'digests.json'
+    >>> verify_digests(d, ["w.bin"])["w.bin"][:12]
+    'ba7816bf8f01'
+    """
+    folder = Path(folder)
+    if isinstance(names, (str, os.PathLike)):
+        raise CheckpointError(f"names: expected a list of file names, got a single {type(names).__name__}")
+    rels = [_digest_name(n) for n in names]
+    if not rels:
+        raise CheckpointError("names: expected at least one file to record a digest of, got none")
+    digests: dict[str, str] = {}
+    for rel in rels:
+        try:
+            digests[rel] = sha256_file(folder / rel)
+        except (FileNotFoundError, IsADirectoryError):
+            raise CheckpointError(f"{folder / rel}: expected a file to record the digest of, got nothing") from None
+    if merge:
+        digests = {**_existing_digests(folder / DIGESTS_FILE), **digests}
+    return atomic_write_json(folder / DIGESTS_FILE, {"format": _DIGESTS_FORMAT, "sha256": digests})
+
+
+def _existing_digests(path: Path) -> dict[str, str]:
+    """The map of a readable ``digests.json`` (``{}`` when it is missing or malformed: it is rewritten)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    ok = isinstance(data, dict) and data.get("format") == _DIGESTS_FORMAT and isinstance(data.get("sha256"), dict)
+    return {k: v for k, v in data["sha256"].items() if isinstance(v, str)} if ok else {}
+
+
+def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, str]:
+    """Check every file listed in ``folder/digests.json`` against its recorded sha256; return the map.
+
+    Raises :class:`~rnnkit.errors.CheckpointError` naming the file when a listed file is missing or
+    differs, when ``digests.json`` is missing, unreadable, of the wrong schema or lists nothing (a missing
+    digest map is an error, never "skip the check"), and when a name in ``names`` (the files the caller
+    is about to load) is not listed.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "w.bin").write_bytes(b"abc")
+    >>> _ = write_digests(d, ["w.bin"])
+    >>> _ = (d / "w.bin").write_bytes(b"abd")
+    >>> verify_digests(d)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    rnnkit.errors.CheckpointError: .../w.bin: expected sha256 ba7816bf8f01… (recorded in digests.json), got ...
+    """
+    folder = Path(folder)
+    path = folder / DIGESTS_FILE
+    data = read_json(path, "a digest map {\"format\": 1, \"sha256\": {file: hexdigest}}")
+    if (not isinstance(data, dict) or data.get("format") != _DIGESTS_FORMAT
+            or not isinstance(data.get("sha256"), dict)):
+        got = sorted(data) if isinstance(data, dict) else type(data).__name__
+        raise CheckpointError(f"{path}: expected {{\"format\": {_DIGESTS_FORMAT}, \"sha256\": {{file: hexdigest}}}}, got {got}")
+    digests = data["sha256"]
+    if not digests:
+        raise CheckpointError(f"{path}: expected the sha256 of the run's files, got an empty map")
+    for rel, want in digests.items():
+        if not isinstance(want, str) or not _HEX64.match(want):
+            raise CheckpointError(f"{path}: {rel!r}: expected a 64-digit hex sha256, got {want!r}")
+        _digest_name(rel)
+    for name in [] if names is None else names:
+        rel = _digest_name(name)
+        if rel not in digests:
+            raise CheckpointError(f"{folder / rel}: expected its sha256 in {DIGESTS_FILE}, got no entry "
+                                  f"(listed: {sorted(digests)})")
+    for rel, want in digests.items():
+        try:
+            got = sha256_file(folder / rel)
+        except (FileNotFoundError, IsADirectoryError):
+            raise CheckpointError(f"{folder / rel}: expected a file (listed in {DIGESTS_FILE}), got nothing (missing)") from None
+        if got != want:
+            raise CheckpointError(f"{folder / rel}: expected sha256 {want[:12]}… (recorded in {DIGESTS_FILE}), "
+                                  f"got {got[:12]}…; the file is corrupt or was modified")
+    return dict(digests)
+
+
+def read_json(path: str | os.PathLike, what: str | None = None) -> Any:
+    """``json.load`` of ``path``; a missing file, bad JSON or non-UTF-8 bytes raise a one-line
+    :class:`~rnnkit.errors.CheckpointError` naming the file (``what`` says what was expected).
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "c.json"
+    >>> _ = p.write_text('{"a": 1')
+    >>> read_json(p, "a run config")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    rnnkit.errors.CheckpointError: .../c.json: expected a run config, got invalid JSON (Expecting ',' delimiter: line 1 column 8 (char 7))
+    """
+    path = Path(path)
+    what = what or "a JSON file"
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise CheckpointError(f"{path}: expected {what}, got nothing (missing)") from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise CheckpointError(f"{path}: expected {what} in UTF-8, got undecodable bytes at offset {e.start}") from None
+    except ValueError as e:
+        raise CheckpointError(f"{path}: expected {what}, got invalid JSON ({e})") from None
+
+
+# ---------------------------------------------------------------------------------------- JSON values
+def to_jsonable(obj: Any) -> Any:
+    """``obj`` with plain JSON types only: NaN and infinities become ``None`` (JSON has no such numbers),
+    numpy/torch scalars and arrays Python numbers and lists (``.tolist()``), tuples lists, paths strings,
+    dict keys strings.
+
+    >>> import math
+    >>> to_jsonable({"loss": math.nan, 1: (2.5, math.inf)})
+    {'loss': None, '1': [2.5, None]}
+    """
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):  # numpy / torch scalars and arrays
+        return to_jsonable(obj.tolist())
+    return obj
+
+
+def dumps_json(obj: Any, **kw: Any) -> str:
+    """``json.dumps(to_jsonable(obj), allow_nan=False, **kw)``: valid JSON whatever floats ``obj`` holds."""
+    return json.dumps(to_jsonable(obj), allow_nan=False, **kw)
+
+
+# ---------------------------------------------------------------------------------------- tables
+def _cell(v: Any, floatfmt: str) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    if isinstance(v, float):
+        return format(v, floatfmt)
+    return str(v)
+
+
+def format_table(rows: Sequence[dict], columns: Iterable[str] | None = None, floatfmt: str = ".4g") -> str:
+    """A plain-text table: a header, a rule, one line per row; floats formatted with ``floatfmt``, missing
+    values, ``None`` and NaN shown as ``-``; numbers right-aligned, text left-aligned.
+
+    ``columns``: the columns in order (default: every key of the rows, in first-seen order).
+    """
+    if columns is None:
+        cols: list[str] = []
+        for r in rows:
+            cols += [k for k in r if k not in cols]
+    else:
+        cols = list(columns)
+    cells = [[_cell(r.get(c), floatfmt) for c in cols] for r in rows]
+    numeric = [all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) or r.get(c) is None
+                   for r in rows) for c in cols]
+    widths = [max([len(c)] + [len(line[i]) for line in cells]) for i, c in enumerate(cols)]
+
+    def line(parts: Sequence[str]) -> str:
+        return "  ".join(p.rjust(w) if num else p.ljust(w) for p, w, num in zip(parts, widths, numeric)).rstrip()
+
+    return "\n".join([line(cols), line(["-" * w for w in widths]), *map(line, cells)])

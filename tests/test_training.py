@@ -420,7 +420,7 @@ def test_max_steps_stops_mid_epoch():
     assert r.global_step == 4 and len(r.history) == 2
 
 
-def test_progress_bar_only_on_a_tty(monkeypatch):
+def test_progress_bar_only_on_a_tty_and_one_kept_line_per_epoch(monkeypatch):
     class TTY(io.StringIO):
         def isatty(self):
             return True
@@ -429,11 +429,18 @@ def test_progress_bar_only_on_a_tty(monkeypatch):
         time.sleep(0.12)
         return loss_fn(m, b)
 
-    for stream, quiet, shown in ((io.StringIO(), False, False), (TTY(), True, False), (TTY(), False, True)):
+    for stream, quiet in ((io.StringIO(), False), (TTY(), True), (TTY(), False)):
         monkeypatch.setattr(sys, "stderr", stream)
-        Trainer(Net(), slow_loss, config=TrainConfig(epochs=1, quiet=quiet)).fit(make_data(n_batches=3))
+        r = Trainer(Net(), slow_loss, config=TrainConfig(epochs=2, quiet=quiet)).fit(make_data(n_batches=3))
         out = stream.getvalue()
-        assert ("epoch 1/1" in out and "loss" in out) == shown, out
+        if quiet:
+            assert out == ""
+            continue
+        bar = stream.isatty()
+        assert ("loss=" in out) == bar and ("\r" in out) == bar, out   # the bar (with running means) only on a TTY
+        kept = [line for line in out.replace("\r", "\n").splitlines() if line.startswith("epoch ") and line.endswith("s")
+                and "train_loss" in line and "/3" not in line]
+        assert kept == [f"epoch {h['epoch']}/2  train_loss {h['train_loss']:.4g}  {h['time_s']:.1f}s" for h in r.history]
 
 
 def test_metrics_from_loss_fn_are_weighted_by_n():

@@ -26,6 +26,7 @@ gradients vanish. ``decay_per_step`` is the geometric mean factor per step, ``ra
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from rnnkit._io import atomic_write_bytes, to_jsonable
 from rnnkit.errors import InputTypeError, ShapeError
 
 __all__ = ["VANISHING_RATIO", "EXPLODING_RATIO", "GradFlowSummary", "summarize_gradient_flow",
@@ -55,8 +57,8 @@ class GradFlowSummary:
     flag: str                 # "vanishing" | "exploding" | "ok" | "no-gradient"
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+        """The fields as JSON values (a non-finite ratio is ``None``)."""
+        return to_jsonable(asdict(self))
 
 
 def _mean_curve(tag, n) -> Tensor:
@@ -97,14 +99,13 @@ def summarize_gradient_flow(norms: dict, vanishing: float = VANISHING_RATIO,
 def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None) -> Path:
     """Plot ‖∂L/∂h_t‖ against the step (log scale), one line per tag, band = 10-90 % over the batch.
 
-    Writes a PNG with matplotlib's Agg canvas (no global backend change) and returns the path.
+    Writes a PNG with matplotlib's Agg canvas (no global backend change), atomically, and returns the path.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     summary = summarize_gradient_flow(norms)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig = Figure(figsize=(7, 4), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
@@ -124,7 +125,6 @@ def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None) 
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    tmp = path.with_name(f".tmp-{path.name}")
-    fig.savefig(tmp, format="png")
-    tmp.replace(path)
-    return path
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return atomic_write_bytes(path, buf.getvalue())

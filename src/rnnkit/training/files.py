@@ -3,7 +3,6 @@ helpers); re-exported here so older imports keep working."""
 
 from rnnkit._io import (  # noqa: F401  re-exports
     DIGESTS_FILE,
-    _fsync_dir,
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,

@@ -1,0 +1,82 @@
+"""What a task's ``loss_fn`` / ``step_fn`` return, checked and read: ``loss`` or ``(loss, metrics)``, and
+``(loss, state)`` or ``(loss, metrics, state)``; the running means of an epoch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import Tensor
+
+from rnnkit.errors import InputTypeError, ShapeError
+
+__all__ = ["as_float", "parse_loss", "parse_step", "Accumulator"]
+
+
+def as_float(name: str, v: Any) -> float:
+    """A metric value (number or one-element tensor) as a float."""
+    if isinstance(v, Tensor):
+        if v.numel() != 1:
+            raise ShapeError(f"{name}: expected a scalar metric, got a tensor of shape {tuple(v.shape)}")
+        return float(v.detach())
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise InputTypeError(f"{name}: expected a number or scalar tensor, got {type(v).__name__}")
+    return float(v)
+
+
+def _metrics(metrics: dict) -> dict[str, float]:
+    return {k: as_float(f"metrics[{k!r}]", v) for k, v in metrics.items()}
+
+
+def _check_loss(loss: Any, where: str) -> Tensor:
+    if not isinstance(loss, Tensor):
+        raise InputTypeError(f"{where}: expected the loss as a scalar tensor, got {type(loss).__name__}")
+    if loss.numel() != 1:
+        raise ShapeError(f"{where}: expected a scalar loss, got a tensor of shape {tuple(loss.shape)}")
+    return loss
+
+
+def parse_loss(out: Any) -> tuple[Tensor, dict[str, float]]:
+    """``loss_fn``'s ``loss`` or ``(loss, metrics)`` as ``(loss, metrics)``."""
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict):
+        loss, metrics = out
+    else:
+        loss, metrics = out, {}
+    return _check_loss(loss, "loss_fn"), _metrics(metrics)
+
+
+def parse_step(out: Any) -> tuple[Tensor, dict[str, float], Any]:
+    """``step_fn``'s ``(loss, state)`` or ``(loss, metrics, state)`` as ``(loss, metrics, state)``."""
+    if not isinstance(out, tuple) or len(out) not in (2, 3):
+        raise InputTypeError(f"step_fn: expected (loss, state) or (loss, metrics, state), got {type(out).__name__}")
+    if len(out) == 2:
+        loss, metrics, state = out[0], {}, out[1]
+    else:
+        loss, metrics, state = out
+        if not isinstance(metrics, dict):
+            raise InputTypeError(f"step_fn: expected metrics as a dict, got {type(metrics).__name__}")
+    return _check_loss(loss, "step_fn"), _metrics(metrics), state
+
+
+class Accumulator:
+    """Weighted running means of the loss and metrics (serialisable for mid-epoch checkpoints).
+
+    >>> acc = Accumulator()
+    >>> acc.add(1.0, {"acc": 0.5}, 1.0); acc.add(3.0, {"acc": 1.0}, 3.0)
+    >>> acc.means()
+    {'loss': 2.5, 'acc': 0.875}
+    """
+
+    def __init__(self, state: dict | None = None) -> None:
+        self.sums: dict[str, float] = dict(state["sums"]) if state else {}
+        self.weights: dict[str, float] = dict(state["weights"]) if state else {}
+
+    def add(self, loss: float, metrics: dict[str, float], n: float) -> None:
+        for k, v in (("loss", loss), *metrics.items()):
+            self.sums[k] = self.sums.get(k, 0.0) + v * n
+            self.weights[k] = self.weights.get(k, 0.0) + n
+
+    def means(self) -> dict[str, float]:
+        return {k: self.sums[k] / self.weights[k] for k in self.sums if self.weights[k] > 0}
+
+    def state(self) -> dict:
+        return {"sums": dict(self.sums), "weights": dict(self.weights)}

@@ -1,0 +1,134 @@
+"""The :class:`Callback` base class and the list that calls the hooks in order."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rnnkit.errors import InputTypeError
+
+__all__ = ["Callback", "CallbackList"]
+
+
+class Callback:
+    """Base class of Trainer callbacks: every hook is optional and does nothing by default.
+
+    The Trainer passes itself to every hook. What a callback may use: ``trainer.request_stop(reason)``,
+    ``trainer.set_lr(lr)`` / ``trainer.lr``, ``trainer.global_step``, ``trainer.epoch`` (epochs
+    completed), ``trainer.batch_in_epoch``, ``trainer.optimizer``, ``trainer.model`` (as trained; under
+    DDP the wrapper) and ``trainer.module`` (the bare model), ``trainer.config``, ``trainer.run_dir``,
+    ``trainer.is_main``, ``trainer.history`` (the epoch rows so far), ``trainer.epoch_total`` (batches per
+    epoch or ``None``), ``trainer.running_metrics()`` (this epoch's training means so far),
+    ``trainer.elapsed()`` (seconds since ``fit`` started), ``trainer.last_eval_seconds``,
+    ``trainer.save_checkpoint()``, ``trainer.train_data`` / ``trainer.val_data``.
+
+    Order of the hooks in one ``fit``::
+
+        setup (once, when the Trainer is built)
+        on_fit_start
+          on_epoch_start(epoch)                  # epoch counts from 0
+            on_batch_start(batch_index)
+              on_step_end(step, loss, metrics)   # after each optimizer step (several per batch with tbptt_k)
+            on_batch_end(batch_index)            # after the whole batch (mid-epoch checkpoints happen here)
+          on_validation_end(epoch, metrics)      # only with val_data; metrics keyed as in the row (val_*)
+          on_epoch_end(epoch, row)               # row: the epoch's logged metrics (a callback may add keys)
+        on_fit_end(result)                       # before the final weights are written
+        on_exception(error)                      # instead of the rest, when fit raises
+
+    Callbacks run in ascending ``order`` (stable: equal orders keep the given order): metric producers
+    (negative) before the default 0, loggers (50) after, the :class:`Checkpointer` (100) last so a
+    checkpoint holds every other callback's updated state.
+
+    ``state_dict()`` / ``load_state_dict(state)``: what exact resume needs (JSON values and tensors,
+    saved in every checkpoint under the callback's class name); ``None`` (the default) saves nothing.
+
+    >>> from rnnkit.training import Trainer, TrainConfig
+    >>> class StopAt(Callback):
+    ...     def on_step_end(self, trainer, step, loss, metrics):
+    ...         if step == 3:
+    ...             trainer.request_stop("three steps")
+    >>> import torch
+    >>> data = [(torch.randn(2, 3), torch.randn(2, 1))] * 5
+    >>> fit = lambda m, b: torch.nn.functional.mse_loss(m(b[0]), b[1])
+    >>> r = Trainer(torch.nn.Linear(3, 1), fit, config=TrainConfig(epochs=4, quiet=True), callbacks=[StopAt()]).fit(data)
+    >>> r.global_step, r.stop_reason, r.stopped_early
+    (3, 'three steps', True)
+    """
+
+    order: int = 0
+
+    def setup(self, trainer) -> None:
+        """Once, when the Trainer is built (its optimizer exists; nothing is loaded yet)."""
+
+    def on_fit_start(self, trainer) -> None:
+        """At the start of ``fit``, after a resume restored the trainer (and this callback's state)."""
+
+    def on_epoch_start(self, trainer, epoch: int) -> None:
+        """Before the first batch of ``epoch`` (from 0), after the epoch's seeding and ``set_epoch``."""
+
+    def on_batch_start(self, trainer, batch_index: int) -> None:
+        """Before a batch's forward pass (``batch_index`` counts from 0 within the epoch)."""
+
+    def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
+        """After each optimizer step; ``step`` = ``trainer.global_step``; ``loss`` the batch's (or chunk's) loss."""
+
+    def on_batch_end(self, trainer, batch_index: int) -> None:
+        """After the batch (all its truncated-BPTT chunks); ``trainer.batch_in_epoch`` counts it."""
+
+    def on_validation_end(self, trainer, epoch: int, metrics: dict) -> None:
+        """After validation; ``metrics`` are the row's ``val_*`` entries (add keys to log more)."""
+
+    def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
+        """After the epoch's row is complete (and appended to ``trainer.history``)."""
+
+    def on_fit_end(self, trainer, result) -> None:
+        """When training ends normally, before the final weights are written."""
+
+    def on_exception(self, trainer, error: BaseException) -> None:
+        """When ``fit`` raises; release what the callback holds (the error is raised again)."""
+
+    def state_dict(self) -> Any:
+        """The state an exact resume needs (JSON values and tensors), or ``None``."""
+        return None
+
+    def load_state_dict(self, state: Any) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+
+class CallbackList:
+    """The Trainer's callbacks in hook order; ``call(hook, ...)`` runs one hook on each."""
+
+    def __init__(self, callbacks: Iterable[Callback]) -> None:
+        cbs = list(callbacks)
+        for i, cb in enumerate(cbs):
+            if not isinstance(cb, Callback):
+                raise InputTypeError(f"callbacks[{i}]: expected a rnnkit.training.callbacks.Callback, got {type(cb).__name__}")
+        self.callbacks = sorted(cbs, key=lambda c: c.order)
+        self.keys: list[str] = []
+        for cb in self.callbacks:
+            name = type(cb).__name__
+            n = sum(1 for k in self.keys if k == name or k.startswith(name + "#"))
+            self.keys.append(name if n == 0 else f"{name}#{n + 1}")
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+    def call(self, hook: str, *args: Any) -> None:
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args)
+
+    def first(self, cls: type) -> Callback | None:
+        return next((cb for cb in self.callbacks if isinstance(cb, cls)), None)
+
+    def state_dict(self) -> dict:
+        out = {}
+        for key, cb in zip(self.keys, self.callbacks):
+            s = cb.state_dict()
+            if s is not None:
+                out[key] = s
+        return out
+
+    def load_state_dict(self, states: dict) -> None:
+        """Each callback gets its saved state; one without (added since the checkpoint) starts fresh."""
+        for key, cb in zip(self.keys, self.callbacks):
+            if key in states:
+                cb.load_state_dict(states[key])

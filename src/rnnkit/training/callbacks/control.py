@@ -1,0 +1,253 @@
+"""Callbacks that steer training: early stopping, LR schedules (per epoch and per step), a wall-clock
+budget, and the checkpointer."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable
+
+from rnnkit.errors import ConfigError
+from rnnkit.training.callbacks.base import Callback
+from rnnkit.training.config import EarlyStoppingConfig, ScheduleConfig
+from rnnkit.training.optim import make_scheduler
+
+__all__ = ["EarlyStopping", "LRSchedule", "WarmupCosine", "warmup_cosine_lr", "TimeBudget", "Checkpointer"]
+
+
+def _monitored(row: dict, monitor: str, where: str) -> float:
+    if monitor not in row:
+        raise ConfigError(f"{where}: expected one of "
+                          f"{sorted(k for k in row if k.startswith(('train_', 'val_')))}, got {monitor!r}")
+    return float(row[monitor])
+
+
+# ------------------------------------------------------------------------------------------ early stopping
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs (reason
+    ``"patience"``), or at the first epoch whose value reaches ``target`` (``<=`` in ``min`` mode, ``>=``
+    in ``max`` mode; reason ``"target"``). ``restore_best``: load the best epoch's weights when training
+    ends. ``monitor`` names a row key: ``val_loss``, ``train_loss``, ``val_<metric>``.
+
+    ``TrainConfig(early_stopping=EarlyStoppingConfig(...))`` adds one with the same fields.
+    """
+
+    def __init__(self, monitor: str = "val_loss", mode: str = "min", patience: int = 5, min_delta: float = 0.0,
+                 target: float | None = None, restore_best: bool = True) -> None:
+        cfg = EarlyStoppingConfig(monitor=monitor, mode=mode, patience=patience, min_delta=min_delta,
+                                  restore_best=restore_best, target=target)  # validates every field
+        self.monitor, self.mode, self.patience, self.min_delta = cfg.monitor, cfg.mode, cfg.patience, cfg.min_delta
+        self.target, self.restore_best = cfg.target, cfg.restore_best
+        self.best: float | None = None
+        self.best_epoch: int | None = None
+        self.wait = 0
+        self.best_weights: dict | None = None
+
+    @classmethod
+    def from_config(cls, cfg: EarlyStoppingConfig) -> "EarlyStopping":
+        return cls(cfg.monitor, cfg.mode, cfg.patience, cfg.min_delta, cfg.target, cfg.restore_best)
+
+    def on_fit_start(self, trainer) -> None:
+        if trainer.val_data is None and self.monitor.startswith("val_"):
+            raise ConfigError(f"val_data: expected validation data for early_stopping.monitor={self.monitor!r}, got None")
+
+    def _reached(self, v: float, ref: float) -> bool:
+        return v <= ref if self.mode == "min" else v >= ref
+
+    def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
+        value = _monitored(row, self.monitor, "early_stopping.monitor")
+        better = self.best is None or (value < self.best - self.min_delta if self.mode == "min"
+                                       else value > self.best + self.min_delta)
+        if better and math.isfinite(value):
+            self.best, self.best_epoch, self.wait = value, epoch + 1, 0
+            if self.restore_best:
+                self.best_weights = {k: v.detach().to("cpu", copy=True) for k, v in trainer.module.state_dict().items()}
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                trainer.request_stop("patience")
+        if self.target is not None and math.isfinite(value) and self._reached(value, self.target):
+            trainer.request_stop("target")
+
+    def on_fit_end(self, trainer, result) -> None:
+        if self.restore_best and self.best_weights is not None:
+            trainer.module.load_state_dict(self.best_weights)
+
+    def summary(self) -> dict | None:
+        """``{"monitor", "value", "epoch"}`` of the best epoch so far (``FitResult.best``), or ``None``."""
+        return None if self.best is None else {"monitor": self.monitor, "value": self.best, "epoch": self.best_epoch}
+
+    def state_dict(self) -> dict:
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "best_weights": self.best_weights}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best, self.best_epoch = state["best"], state["best_epoch"]
+        self.wait, self.best_weights = int(state["wait"]), state["best_weights"]
+
+
+# ------------------------------------------------------------------------------------------ LR schedules
+class LRSchedule(Callback):
+    """A torch LR scheduler stepped at every epoch end.
+
+    ``schedule``: a :class:`~rnnkit.training.ScheduleConfig` (``cosine`` over ``epochs``, ``step``,
+    ``plateau`` on ``monitor`` in ``mode``) or a function ``optimizer -> torch scheduler``. A
+    ``ReduceLROnPlateau`` is stepped with the row's ``monitor`` value. ``TrainConfig(schedule=...)`` adds one.
+    """
+
+    def __init__(self, schedule: ScheduleConfig | Callable[[Any], Any], *, epochs: int | None = None,
+                 monitor: str | None = None, mode: str = "min") -> None:
+        if not isinstance(schedule, ScheduleConfig) and not callable(schedule):
+            raise ConfigError(f"schedule: expected a ScheduleConfig or a function optimizer -> scheduler, got {schedule!r}")
+        if isinstance(schedule, ScheduleConfig) and schedule.name == "cosine" and epochs is None:
+            raise ConfigError("epochs: expected the number of epochs the cosine schedule spans, got None")
+        self.schedule, self.epochs, self.monitor, self.mode = schedule, epochs, monitor, mode
+        self.scheduler = None
+
+    def setup(self, trainer) -> None:
+        if isinstance(self.schedule, ScheduleConfig):
+            self.scheduler = make_scheduler(self.schedule, trainer.optimizer, epochs=self.epochs or 1, mode=self.mode)
+        else:
+            self.scheduler = self.schedule(trainer.optimizer)
+        if self._plateau and self.monitor is None:
+            raise ConfigError("monitor: a plateau schedule reads a metric; expected its name (e.g. 'val_loss'), got None")
+
+    @property
+    def _plateau(self) -> bool:
+        import torch
+
+        return isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+
+    def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
+        if self.scheduler is None:
+            return
+        if self._plateau:
+            self.scheduler.step(_monitored(row, self.monitor, "monitor"))
+        else:
+            self.scheduler.step()
+
+    def state_dict(self) -> dict | None:
+        return None if self.scheduler is None else self.scheduler.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state)
+
+
+def warmup_cosine_lr(lr: float, frac: float, warmup: float, min_lr: float = 0.0, start_factor: float = 0.05) -> float:
+    """The learning rate at ``frac`` (0..1) of the budget: a linear ramp over the first ``warmup``
+    (``lr * max(frac / warmup, start_factor)``), then a half cosine from ``lr`` down to ``min_lr`` at
+    ``frac = 1``, held there beyond.
+
+    >>> [round(warmup_cosine_lr(1.0, f, 0.1), 3) for f in (0.0, 0.05, 0.1, 0.55, 1.0, 1.2)]
+    [0.05, 0.5, 1.0, 0.5, 0.0, 0.0]
+    """
+    if frac < warmup:
+        return lr * max(frac / warmup, start_factor)
+    g = min(1.0, (frac - warmup) / (1.0 - warmup))
+    return min_lr + (lr - min_lr) * 0.5 * (1.0 + math.cos(math.pi * g))
+
+
+class WarmupCosine(Callback):
+    """Per-step warm-up + cosine LR (:func:`warmup_cosine_lr`) over a budget of ``total_steps`` optimizer
+    steps (``frac = global_step / total_steps``, exact on resume) or of ``deadline_seconds`` of wall time
+    (``frac`` = seconds since ``start`` -- a ``time.perf_counter()`` value, default: when ``fit`` starts --
+    over the deadline). The LR of every step is set before it; ``warmup`` is a fraction of the budget in
+    [0, 1); ``lr`` defaults to the optimizer's configured LR.
+    """
+
+    def __init__(self, total_steps: int | None = None, *, deadline_seconds: float | None = None, warmup: float = 0.0,
+                 lr: float | None = None, min_lr: float = 0.0, start_factor: float = 0.05,
+                 start: float | None = None) -> None:
+        if (total_steps is None) == (deadline_seconds is None):
+            raise ConfigError(f"total_steps: expected exactly one of total_steps and deadline_seconds, got "
+                              f"total_steps={total_steps!r}, deadline_seconds={deadline_seconds!r}")
+        if total_steps is not None and (not isinstance(total_steps, int) or isinstance(total_steps, bool) or total_steps < 1):
+            raise ConfigError(f"total_steps: expected a positive int, got {total_steps!r}")
+        for name, v, lo, hi in (("deadline_seconds", deadline_seconds, 0.0, math.inf), ("warmup", warmup, 0.0, 1.0),
+                                ("lr", lr, 0.0, math.inf), ("min_lr", min_lr, 0.0, math.inf),
+                                ("start_factor", start_factor, 0.0, 1.0)):
+            if v is None and name in ("deadline_seconds", "lr"):
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (lo <= v <= hi) or not math.isfinite(v) \
+                    or (name in ("deadline_seconds", "lr") and v == 0) or (name == "warmup" and v == 1.0):
+                raise ConfigError(f"{name}: expected a finite number in the range of {name}, got {v!r}")
+        self.total_steps, self.deadline_seconds, self.warmup = total_steps, deadline_seconds, float(warmup)
+        self.base_lr, self.min_lr, self.start_factor, self.start = lr, float(min_lr), float(start_factor), start
+
+    def frac(self, trainer) -> float:
+        if self.total_steps is not None:
+            return trainer.global_step / self.total_steps
+        return (time.perf_counter() - self.start) / self.deadline_seconds
+
+    def lr_at(self, frac: float) -> float:
+        return warmup_cosine_lr(self.base_lr, frac, self.warmup, self.min_lr, self.start_factor)
+
+    def on_fit_start(self, trainer) -> None:
+        if self.base_lr is None:
+            self.base_lr = trainer.config.optim.lr
+        if self.start is None:
+            self.start = time.perf_counter()
+        trainer.set_lr(self.lr_at(self.frac(trainer)))
+
+    def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
+        trainer.set_lr(self.lr_at(self.frac(trainer)))  # the next step's
+
+
+# ------------------------------------------------------------------------------------------ budget
+class TimeBudget(Callback):
+    """Stop once ``max_seconds`` of wall time have passed since ``fit`` started (reason ``"max_seconds"``).
+
+    Checked after every optimizer step, so a budget bounds the whole fit, not whole epochs: the epoch in
+    progress ends early (its row is logged and validated). The last validation's duration is kept in
+    reserve, so that validation fits in the budget too. ``TrainConfig(max_seconds=...)`` adds one.
+    """
+
+    def __init__(self, max_seconds: float) -> None:
+        if isinstance(max_seconds, bool) or not isinstance(max_seconds, (int, float)) or not math.isfinite(max_seconds) \
+                or max_seconds <= 0:
+            raise ConfigError(f"max_seconds: expected a positive number of seconds, got {max_seconds!r}")
+        self.max_seconds = float(max_seconds)
+
+    def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
+        if trainer.elapsed() + trainer.last_eval_seconds >= self.max_seconds:
+            trainer.request_stop("max_seconds")
+
+    def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
+        if trainer.elapsed() >= self.max_seconds:
+            trainer.request_stop("max_seconds")
+
+
+# ------------------------------------------------------------------------------------------ checkpoints
+class Checkpointer(Callback):
+    """Write a checkpoint (:func:`~rnnkit.training.checkpoint.save_checkpoint`, into ``trainer.run_dir``)
+    at every epoch end and, with ``every_steps``, whenever the step count crosses a multiple of it (at
+    the end of that batch, unless the epoch is about to end anyway); keep the newest ``keep``. Runs last, so each checkpoint holds every other
+    callback's state. ``TrainConfig(checkpoint_every=..., keep_checkpoints=...)`` configures the one a
+    Trainer with a ``run_dir`` adds.
+    """
+
+    order = 100
+
+    def __init__(self, every_steps: int | None = None, keep: int = 2) -> None:
+        for name, v in (("every_steps", every_steps), ("keep", keep)):
+            if v is None and name == "every_steps":
+                continue
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ConfigError(f"{name}: expected a positive int, got {v!r}")
+        self.every_steps, self.keep = every_steps, keep
+        self._last = 0
+
+    def on_fit_start(self, trainer) -> None:
+        self._last = trainer.global_step
+
+    def _save(self, trainer) -> None:
+        trainer.save_checkpoint(keep=self.keep)
+        self._last = trainer.global_step
+
+    def on_batch_end(self, trainer, batch_index: int) -> None:
+        n = self.every_steps
+        if n is not None and not trainer.stopping and trainer.global_step // n > self._last // n:
+            self._save(trainer)
+
+    def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
+        self._save(trainer)

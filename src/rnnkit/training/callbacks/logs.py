@@ -1,0 +1,236 @@
+"""Callbacks that report: the progress bar with one kept line per epoch, the metric log (jsonl / csv,
+optionally TensorBoard), and the gradient-flow monitor."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import torch
+
+from rnnkit._io import atomic_write_text, dumps_json, to_jsonable
+from rnnkit.diagnostics import GradFlowRecorder, plot_gradient_flow, summarize_gradient_flow
+from rnnkit.errors import ConfigError
+from rnnkit.training.callbacks.base import Callback
+
+__all__ = ["ProgressBar", "MetricLogger", "GradientFlowMonitor", "epoch_summary"]
+
+
+def epoch_summary(row: dict, epochs: int) -> str:
+    """The kept line of an epoch: ``epoch 3/8  train_loss 0.41  val_acc 0.77  12.3s``.
+
+    >>> epoch_summary({"epoch": 3, "lr": 0.1, "train_loss": 0.4123, "val_acc": 0.77, "time_s": 12.34}, 8)
+    'epoch 3/8  train_loss 0.4123  val_acc 0.77  12.3s'
+    """
+    parts = [f"epoch {row['epoch']}/{epochs}"]
+    for k, v in row.items():
+        if k.startswith(("train_", "val_")) and isinstance(v, (int, float)) and not isinstance(v, bool):
+            parts.append(f"{k} {v:.4g}")
+    if isinstance(row.get("time_s"), (int, float)):
+        parts.append(f"{row['time_s']:.1f}s")
+    return "  ".join(parts)
+
+
+class ProgressBar(Callback):
+    """A tqdm bar per epoch (batches done of ``len(train_data)``, running means of the first metrics),
+    erased when the epoch ends, and one kept summary line per epoch (:func:`epoch_summary`).
+
+    Off entirely when ``config.quiet`` (and on processes other than rank 0); the bar is drawn only when
+    ``stream`` (default ``sys.stderr``, looked up when used) is a terminal, the summary line always.
+    ``bar=False`` keeps only the summary lines. ``TrainConfig(quiet=False)`` (the default) adds one.
+    """
+
+    order = 50
+
+    def __init__(self, stream: TextIO | None = None, bar: bool = True) -> None:
+        self.stream, self.bar = stream, bar
+        self._pbar = None
+
+    def _out(self) -> TextIO:
+        return self.stream if self.stream is not None else sys.stderr
+
+    def _on(self, trainer) -> bool:
+        return trainer.is_main and not trainer.config.quiet
+
+    def on_epoch_start(self, trainer, epoch: int) -> None:
+        out = self._out()
+        if not (self._on(trainer) and self.bar and getattr(out, "isatty", lambda: False)()):
+            return
+        from tqdm.auto import tqdm
+
+        self._pbar = tqdm(total=trainer.epoch_total, initial=trainer.batch_in_epoch, leave=False, file=out,
+                          desc=f"epoch {epoch + 1}/{trainer.config.epochs}", dynamic_ncols=True)
+
+    def on_batch_end(self, trainer, batch_index: int) -> None:
+        if self._pbar is not None:
+            means = list(trainer.running_metrics().items())[:3]
+            self._pbar.set_postfix({k: f"{v:.4g}" for k, v in means}, refresh=False)
+            self._pbar.update(1)
+
+    def _close(self) -> None:
+        if self._pbar is not None:
+            self._pbar.close()
+            self._pbar = None
+
+    def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
+        self._close()
+        if self._on(trainer):
+            out = self._out()
+            out.write(epoch_summary(row, trainer.config.epochs) + "\n")
+            out.flush()
+
+    def on_exception(self, trainer, error: BaseException) -> None:
+        self._close()
+
+
+class MetricLogger(Callback):
+    """Write ``trainer.history`` -- one row per epoch -- to ``path`` as JSON lines or CSV, atomically
+    after every epoch (and at the start of a fit, so a resumed log holds exactly the checkpoint's rows).
+    Non-finite values are written as ``null`` (jsonl) / empty (csv).
+
+    ``path``: default ``run_dir/metrics.jsonl`` (``.csv``); no file without either. ``tensorboard=True``
+    also writes each row's numbers as scalars under ``<folder of path>/tensorboard`` (needs the
+    ``tensorboard`` package, not a dependency of rnnkit). ``TrainConfig(log_format=...)`` configures the
+    one a Trainer with a ``run_dir`` adds.
+    """
+
+    order = 50
+
+    def __init__(self, path: str | Path | None = None, format: str = "jsonl", tensorboard: bool = False) -> None:
+        if format not in ("jsonl", "csv"):
+            raise ConfigError(f"format: expected one of ['jsonl', 'csv'], got {format!r}")
+        if not isinstance(tensorboard, bool):
+            raise ConfigError(f"tensorboard: expected a bool, got {tensorboard!r}")
+        if tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter  # noqa: F401
+            except ImportError:
+                raise ConfigError("tensorboard: expected the tensorboard package to be installed "
+                                  "(pip install tensorboard), got an ImportError") from None
+        self.path = None if path is None else Path(path)
+        self.format, self.tensorboard = format, tensorboard
+        self._writer = None
+
+    def _path(self, trainer) -> Path | None:
+        if self.path is not None:
+            return self.path
+        return None if trainer.run_dir is None else trainer.run_dir / f"metrics.{self.format}"
+
+    def _write(self, trainer) -> None:
+        path = self._path(trainer)
+        if path is None or not trainer.is_main:
+            return
+        rows = to_jsonable(trainer.history)
+        if self.format == "jsonl":
+            text = "".join(dumps_json(r) + "\n" for r in rows)
+        else:
+            cols: list[str] = []
+            for r in rows:
+                cols += [k for k in r if k not in cols]
+            buf = io.StringIO()
+            w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+            text = buf.getvalue() if rows else ""
+        atomic_write_text(path, text)
+
+    def on_fit_start(self, trainer) -> None:
+        self._write(trainer)
+        path = self._path(trainer)
+        if self.tensorboard and path is not None and trainer.is_main:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._writer = SummaryWriter(log_dir=str(path.parent / "tensorboard"))
+
+    def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
+        self._write(trainer)
+        if self._writer is not None:
+            for k, v in row.items():
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("epoch", "step") \
+                        and math.isfinite(v):
+                    self._writer.add_scalar(k, v, global_step=trainer.global_step)
+            self._writer.flush()
+
+    def _close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def on_fit_end(self, trainer, result) -> None:
+        self._close()
+
+    def on_exception(self, trainer, error: BaseException) -> None:
+        self._close()
+
+
+class GradientFlowMonitor(Callback):
+    """Record ‖∂L/∂h_t‖ per step (:class:`rnnkit.diagnostics.GradFlowRecorder`) on the first batch of
+    every ``every``-th epoch (epochs 0, N, 2N, ...); with truncated BPTT the chunks' records are joined in
+    time. The epoch's row gets ``gradflow/<tag>/ratio`` and ``gradflow/<tag>/flag``
+    (:func:`rnnkit.diagnostics.summarize_gradient_flow`); with a ``run_dir``, ``gradflow/epoch-NNNN.json``
+    and ``.png`` are written there. ``last_norms`` (also ``trainer.last_gradflow``) holds the latest
+    record. ``TrainConfig(gradflow_every=N)`` adds one.
+    """
+
+    order = -10  # its row keys exist before loggers and the checkpointer run
+
+    def __init__(self, every: int = 1, plots: bool = True) -> None:
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ConfigError(f"every: expected a positive int, got {every!r}")
+        self.every, self.plots = every, plots
+        self.last_norms: dict[str, torch.Tensor] | None = None
+        self._rec: GradFlowRecorder | None = None
+        self._parts: dict[str, list[torch.Tensor]] = {}
+        self._pending: dict[str, Any] = {}
+
+    def on_batch_start(self, trainer, batch_index: int) -> None:
+        if batch_index == 0 and trainer.epoch % self.every == 0:
+            self._rec = GradFlowRecorder().__enter__()
+            self._parts = {}
+
+    def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
+        if self._rec is not None:
+            for tag, n in self._rec.norms.items():
+                self._parts.setdefault(tag, []).append(n)
+            self._rec.norms = {}  # one record per optimizer step (chunk)
+
+    def _close(self) -> None:
+        if self._rec is not None:
+            self._rec.__exit__(None, None, None)
+            self._rec = None
+
+    def on_batch_end(self, trainer, batch_index: int) -> None:
+        if self._rec is None:
+            return
+        self._close()
+        if not self._parts:
+            return
+        self.last_norms = {tag: torch.cat(parts, 0) for tag, parts in self._parts.items()}
+        self._parts = {}
+        summary = summarize_gradient_flow(self.last_norms)
+        for tag, s in summary.items():
+            self._pending[f"gradflow/{tag}/ratio"] = s.ratio
+            self._pending[f"gradflow/{tag}/flag"] = s.flag
+        if trainer.run_dir is not None and trainer.is_main:
+            folder = trainer.run_dir / "gradflow"
+            name = f"epoch-{trainer.epoch + 1:04d}"
+            atomic_write_text(folder / f"{name}.json", dumps_json({tag: s.to_dict() for tag, s in summary.items()}))
+            if self.plots:
+                plot_gradient_flow(self.last_norms, folder / f"{name}.png", title=f"gradient flow, epoch {trainer.epoch + 1}")
+
+    def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
+        row.update(self._pending)
+        self._pending = {}
+
+    def on_exception(self, trainer, error: BaseException) -> None:
+        self._close()
+
+    def state_dict(self) -> dict:
+        return {"pending": dict(self._pending)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._pending = dict(state["pending"])

@@ -1,0 +1,156 @@
+"""The epoch-data protocol, and the batch helpers of the loop (truncation chunks, detached states).
+
+**Epoch-data protocol.** The training data handed to :meth:`~rnnkit.training.Trainer.fit` is any
+iterable of batches, iterated once per epoch. Three optional methods let it cooperate with the Trainer;
+task adapters implement exactly these and nothing else:
+
+* ``__len__()`` -- batches per epoch: the progress bar's total (``None`` without it).
+* ``set_epoch(epoch)`` -- called once per epoch (``epoch`` counts from 0) *before* iterating, so the
+  object can pick that epoch's order (shuffle with ``seed + epoch``). Also called on a ``sampler`` /
+  ``batch_sampler`` that has it (a ``DistributedSampler``), once per object.
+* ``skip(n)`` -- called on a resume in the middle of an epoch, after ``set_epoch`` and before ``iter``:
+  the next iteration must start at batch ``n`` of the epoch. Without it the Trainer replays the epoch
+  and discards the first ``n`` batches (the same order, since ``set_epoch`` and the seeds are the same).
+
+Before each epoch the Trainer seeds Python, NumPy, torch and its ``generator`` with a seed derived from
+``(config.seed, epoch, rank)`` and reseeds ``data.generator`` / ``data.sampler.generator`` when they are
+``torch.Generator`` objects (a ``DataLoader(shuffle=True)``), so the data order of an epoch resumes exactly.
+
+:class:`EpochBatches` turns a function ``make(epoch) -> iterable of batches`` into such an object.
+
+>>> data = EpochBatches(lambda epoch: [(epoch, i) for i in range(3)], length=3)
+>>> data.set_epoch(2); data.skip(1); list(data), len(data)
+([(2, 1), (2, 2)], 3)
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnkit.errors import CheckpointError, InputTypeError, ShapeError
+
+__all__ = ["EpochBatches", "begin_epoch", "epoch_length", "split_time", "detach_state", "tree_map", "to_device"]
+
+
+class EpochBatches:
+    """Batches made per epoch by ``make(epoch)``, speaking the epoch-data protocol.
+
+    ``length``: batches per epoch when known (the progress total); ``None`` gives no ``__len__``.
+    """
+
+    def __init__(self, make: Callable[[int], Iterable[Any]], length: int | None = None) -> None:
+        if not callable(make):
+            raise InputTypeError(f"make: expected a callable make(epoch) -> batches, got {type(make).__name__}")
+        self.make, self.epoch, self._skip, self._length = make, 0, 0, length
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch, self._skip = epoch, 0
+
+    def skip(self, n: int) -> None:
+        self._skip = n
+
+    def __len__(self) -> int:
+        if self._length is None:
+            raise TypeError("EpochBatches: no length given")
+        return self._length
+
+    def __iter__(self) -> Iterator[Any]:
+        skip, self._skip = self._skip, 0
+        return itertools.islice(iter(self.make(self.epoch)), skip, None)
+
+
+def epoch_length(data: Iterable) -> int | None:
+    """``len(data)`` when the object has one, else ``None``."""
+    try:
+        return len(data)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def begin_epoch(data: Iterable, epoch: int, seed: int, generator: torch.Generator, skip: int = 0) -> Iterator[Any]:
+    """Seed everything with ``seed``, tell ``data`` its epoch, and return an iterator at batch ``skip``.
+
+    See the module docstring for the protocol. A ``skip`` beyond the epoch's batches is a
+    :class:`~rnnkit.errors.CheckpointError` (the data changed since the checkpoint).
+    """
+    torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    generator.manual_seed(seed)
+    told: list[Any] = []
+    sampler = getattr(data, "batch_sampler", None)
+    for obj in (data, getattr(data, "sampler", None), sampler, getattr(sampler, "sampler", None)):
+        if obj is not None and callable(getattr(obj, "set_epoch", None)) and not any(obj is t for t in told):
+            obj.set_epoch(epoch)
+            told.append(obj)
+        g = getattr(obj, "generator", None)
+        if isinstance(g, torch.Generator) and g is not generator:
+            g.manual_seed(seed)
+    if skip and callable(getattr(data, "skip", None)):
+        data.skip(skip)
+        return iter(data)
+    it = iter(data)
+    for i in range(skip):
+        try:
+            next(it)
+        except StopIteration:
+            raise CheckpointError(f"train_data: the checkpoint is at batch {skip} of epoch {epoch + 1}, "
+                                  f"expected at least that many batches, got {i}") from None
+    return it
+
+
+# ------------------------------------------------------------------------------------------ batches
+def tree_map(fn: Callable[[Tensor], Any], obj: Any) -> Any:
+    """Apply ``fn`` to every tensor of a nest of tuples / NamedTuples / lists / dicts."""
+    if isinstance(obj, Tensor):
+        return fn(obj)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # NamedTuple
+        return type(obj)(*(tree_map(fn, o) for o in obj))
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(tree_map(fn, o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: tree_map(fn, v) for k, v in obj.items()}
+    return obj
+
+
+def _leaves(obj: Any) -> list[Tensor]:
+    out: list[Tensor] = []
+    tree_map(out.append, obj)
+    return out
+
+
+def to_device(batch: Any, device: torch.device) -> Any:
+    """Every tensor of ``batch`` on ``device`` (tensors already there are left as they are)."""
+    return tree_map(lambda t: t.to(device, non_blocking=True) if t.device != device else t, batch)
+
+
+def detach_state(state: Any) -> Any:
+    """Detach every tensor of a (nested) recurrent state: the truncation point of truncated BPTT."""
+    return tree_map(lambda t: t.detach(), state)
+
+
+def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
+    """Cut a batch (a tensor or a nest of tensors) into chunks of ``k`` steps along ``time_dim``.
+
+    The sequence length ``T`` is the size along ``time_dim`` of the first tensor that has that axis;
+    tensors of that size there are sliced, all others (labels, lengths) are passed to every chunk as is.
+
+    >>> x, y = torch.zeros(2, 5, 3), torch.zeros(2)
+    >>> [tuple(c[0].shape) for c in split_time((x, y), 2)]
+    [(2, 2, 3), (2, 2, 3), (2, 1, 3)]
+    """
+    seq = [t for t in _leaves(batch) if t.dim() > time_dim]
+    if not seq:
+        raise ShapeError(f"batch: expected at least one tensor with a time axis at dim {time_dim} (config.time_dim), got none")
+    T = seq[0].shape[time_dim]
+    chunks = []
+    for start in range(0, T, k):
+        sl = lambda t, s=start: t.narrow(time_dim, s, min(k, T - s)) if t.dim() > time_dim and t.shape[time_dim] == T else t  # noqa: E731
+        chunks.append(tree_map(sl, batch))
+    return chunks

@@ -1,0 +1,129 @@
+"""The Trainer's run folder and exact resume: ``config.json`` written and compared, the trainer state
+saved in checkpoints and restored.
+
+A checkpoint's ``state`` holds the progress counters, the optimizer, every RNG, the epoch's running
+means, the history, and ``callbacks``: ``{name: state}`` of every callback with a state (early
+stopping's best value and weights, the epoch LR scheduler, the gradient-flow row keys pending for the
+epoch ...). With the epoch-data protocol (:mod:`rnnkit.training.data`) this is what makes a resumed run
+end with the same weights, bit for bit, as an uninterrupted one (CPU, single process).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rnnkit._version import __version__
+from rnnkit.errors import CheckpointError, ConfigError
+from rnnkit.training.batch import Accumulator
+from rnnkit.training.checkpoint import (
+    DIGESTS_FILE,
+    check_state_dict,
+    latest_checkpoint,
+    load_checkpoint,
+    read_config,
+    write_config,
+)
+from rnnkit.training.seed import get_rng_state
+
+__all__ = ["RESUMABLE_CHANGES", "resolved_config", "prepare_run_dir", "trainer_state", "load_trainer_state"]
+
+#: Config fields a resumed run may change (anything else must match the checkpointed config).
+RESUMABLE_CHANGES = frozenset({"epochs", "max_steps", "max_seconds", "quiet", "checkpoint_every", "keep_checkpoints"})
+
+#: Stop reasons that are limits of one ``fit`` call: a resumed run checks them again (others persist).
+LIMITS = frozenset({"epochs", "max_steps", "max_seconds"})
+
+
+def resolved_config(trainer) -> dict:
+    """What ``config.json`` records: the rnnkit version, the TrainConfig and the task's config."""
+    out = {"rnnkit_version": __version__, "train": trainer.config.to_dict()}
+    if trainer.task_config is not None:
+        out["task"] = trainer.task_config
+    return out
+
+
+def prepare_run_dir(trainer, resume: bool | str) -> None:
+    """Check ``resume`` against the folder, load the latest checkpoint when resuming, write config.json."""
+    run_dir = trainer.run_dir
+    if run_dir is None:
+        if resume is True:
+            raise ConfigError("resume: expected a run_dir to resume from, got run_dir=None")
+        return
+    found = latest_checkpoint(run_dir)
+    if found is not None and resume is False:
+        raise CheckpointError(f"run_dir: {str(run_dir)!r} already holds checkpoints; expected an empty "
+                              "or new folder, or fit(..., resume=True / 'auto') to continue it")
+    if found is None and resume is True:
+        raise CheckpointError(f"resume: expected a checkpoint in {str(run_dir)!r}, found none")
+    if found is not None:
+        _check_config_matches(trainer)
+        load_trainer_state(trainer, found)
+    if trainer.is_main:
+        # the final weights are certified again when this fit ends (config.json changes on a resume)
+        (run_dir / DIGESTS_FILE).unlink(missing_ok=True)
+        write_config(run_dir, resolved_config(trainer))
+
+
+def _check_config_matches(trainer) -> None:
+    saved, mine = read_config(trainer.run_dir), resolved_config(trainer)
+    where = str(trainer.run_dir)
+    old_train, new_train = saved.get("train", {}), mine["train"]
+    if isinstance(old_train.get("early_stopping"), dict):  # written before early_stopping.target existed
+        old_train["early_stopping"].setdefault("target", None)
+    diff = sorted(k for k in set(old_train) | set(new_train)
+                  if k not in RESUMABLE_CHANGES and old_train.get(k) != new_train.get(k))
+    if diff:
+        detail = "; ".join(f"{k}: checkpoint has {old_train.get(k)!r}, got {new_train.get(k)!r}" for k in diff[:4])
+        raise CheckpointError(f"resume: expected the same training config as the checkpoint in {where!r} "
+                              f"(except {sorted(RESUMABLE_CHANGES)}), got differences: {detail}")
+    if saved.get("task") != mine.get("task"):
+        raise CheckpointError(f"resume: expected the same task config as the checkpoint in {where!r}, "
+                              f"got {mine.get('task')!r} (checkpoint: {saved.get('task')!r})")
+
+
+def trainer_state(trainer) -> dict:
+    """Everything but the weights that an exact resume needs (see the module docstring)."""
+    return {
+        "epoch": trainer.epoch, "batch_in_epoch": trainer.batch_in_epoch, "global_step": trainer.global_step,
+        "stopped_early": trainer.stopped_early, "stop_reason": trainer.stop_reason,
+        "optimizer": trainer.optimizer.state_dict(), "rng": get_rng_state(), "generator": trainer.generator.get_state(),
+        "history": trainer.history, "acc": trainer._acc.state(), "callbacks": trainer.callbacks.state_dict(),
+    }
+
+
+def _legacy_callback_states(s: dict) -> dict:
+    """``callbacks`` of a checkpoint written before the Trainer had callbacks."""
+    early = s.get("early") or {}
+    out = {"GradientFlowMonitor": {"pending": dict(s.get("epoch_extra") or {})}}
+    if early.get("best") is not None or early.get("wait"):
+        out["EarlyStopping"] = {**early, "best_weights": s.get("best_weights")}
+    if s.get("scheduler") is not None:
+        out["LRSchedule"] = s["scheduler"]
+    return out
+
+
+def load_trainer_state(trainer, path: Path) -> None:
+    """Restore the weights and :func:`trainer_state` of the checkpoint at ``path`` into ``trainer``."""
+    ck = load_checkpoint(path)
+    check_state_dict(trainer.module, ck.model_state, str(path / "model.safetensors"))
+    s = ck.state
+    try:
+        trainer.module.load_state_dict(ck.model_state)
+        trainer.optimizer.load_state_dict(s["optimizer"])
+        trainer.callbacks.load_state_dict(s["callbacks"] if "callbacks" in s else _legacy_callback_states(s))
+        trainer.epoch, trainer.batch_in_epoch = int(s["epoch"]), int(s["batch_in_epoch"])
+        trainer.global_step, trainer.stopped_early = int(s["global_step"]), bool(s["stopped_early"])
+        reason = s.get("stop_reason")  # absent in checkpoints written before it existed
+        trainer.stop_reason = reason if trainer.stopped_early or reason not in LIMITS else None
+        trainer.generator.set_state(s["generator"])
+        trainer.history = list(s["history"])
+        trainer._acc = Accumulator(s["acc"])
+        # mid-epoch: the RNG states at the checkpoint continue the epoch; at an epoch boundary the
+        # next epoch reseeds anyway (restoring here would differ from the uninterrupted run)
+        trainer._resume_rng = s["rng"] if trainer.batch_in_epoch > 0 else None
+    except CheckpointError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f"{path}: expected a trainer checkpoint matching this model/optimizer, got "
+                              f"an incompatible one ({type(e).__name__}: {e})") from None
+    trainer._last_ckpt_path = path

@@ -241,7 +241,7 @@ def _worst_row(parity: list[dict[str, Any]]) -> str:
 
 def _write_sidecar(path: Path, result: ExportResult) -> None:
     from rnnkit import __version__
-    from rnnkit.training.checkpoint import atomic_write_json
+    from rnnkit._io import atomic_write_json
 
     info = {k: v for k, v in result.to_dict().items() if k != "path"}
     info.update(file=path.name, rnnkit_version=__version__, torch_version=torch.__version__,

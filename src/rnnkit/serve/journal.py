@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from rnnkit._io import atomic_write_bytes
 from rnnkit.errors import CheckpointError
 
 __all__ = ["Journal", "run_digest"]
@@ -54,7 +55,7 @@ class Journal:
                 raise CheckpointError(f"state: expected a journal made on this run ({run}), got one made on another "
                                       f"(run sha256 {str(saved)[:12]}..., this run {digest[:12]}...)")
         else:
-            _atomic_write(meta, json.dumps({"run": str(run), "run_sha256": digest}).encode())
+            atomic_write_bytes(meta, json.dumps({"run": str(run), "run_sha256": digest}).encode())
         self.entries = self._read()
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         _fsync_dir(self.folder)
@@ -97,12 +98,6 @@ class Journal:
             if fd is not None:
                 os.close(fd)
                 setattr(self, name, None)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    from rnnkit.training.checkpoint import atomic_write_bytes
-
-    atomic_write_bytes(path, data)
 
 
 def _fsync_dir(path: Path) -> None:

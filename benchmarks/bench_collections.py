@@ -17,7 +17,8 @@ import torch
 from rnnkit.data.collections import CollectionSeries, load_collection, split
 from rnnkit.tasks.forecasting.auto import AutoForecaster, ValidationSet, rolling_validation
 from rnnkit.tasks.forecasting.candidates import SeriesInput
-from rnnkit.tasks.forecasting.metrics import mase
+from rnnkit.tasks.forecasting.metrics import mase, mase_scale
+from rnnkit.tasks.forecasting.probabilistic import coverage_by_level, crps_from_quantiles
 
 BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 
@@ -101,25 +102,38 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
             t["cpu_s"] += cpu
             print(f"  {tag} {cname}: {wall:.0f}s wall, {cpu:.0f}s cpu", file=sys.stderr, flush=True)
         final = combos(vset.final)
-        for sel in ("champion", "pooled"):
+        quant = None
+        for sel in ("pooled", "champion"):
             auto = AutoForecaster(selection=sel)      # selection and combination only: from vset
+            key = "auto" if sel == "pooled" else f"auto_{sel}"
             if local_nets:   # one call per series: each series chooses on its own validation windows
-                final["auto" if sel == "champion" else f"auto_{sel}"] = np.concatenate([auto.forecast_from(vset.subset([i]))
-                                                       for i in range(len(members))])
+                outs, qs = [], []
+                for i in range(len(members)):
+                    outs.append(auto.forecast_from(vset.subset([i])))
+                    qs.append(auto.quantiles_)
+                final[key] = np.concatenate(outs)
+                q = np.concatenate(qs)
             else:
-                final["auto" if sel == "champion" else f"auto_{sel}"] = auto.forecast_from(vset)
+                final[key] = auto.forecast_from(vset)
+                q = auto.quantiles_
                 choices[f"{tag}:{sel}"] = auto.report_
+            quant = q if sel == "pooled" else quant
+        levels = list(AutoForecaster().quantile_levels)
         for i, s in enumerate(members):
             row = {"id": s.id, "period": period, "horizon": horizon, "n": s.values.size - horizon}
             for k, f in final.items():
                 row[k] = mase(s.test, f[i], s.train, period)
+            scale = mase_scale(s.train, period)
+            cov = coverage_by_level(s.test, quant[i], levels)
+            row.update({f"_cov{int(round(100 * c))}": v for c, v in cov.items()})
+            row["_crps_scaled"] = crps_from_quantiles(s.test, quant[i], levels) / scale
             rows.append(row)
     return {"collection": name, "part": part, "rows": rows, "timing": timing, "choices": choices}
 
 
 def summary(res: dict) -> str:
     df = pd.DataFrame(res["rows"])
-    models = [c for c in df.columns if c not in ("id", "period", "horizon", "n")]
+    models = [c for c in df.columns if c not in ("id", "period", "horizon", "n") and not c.startswith("_")]
     base = [b for b in ("seasonal_naive", "naive", "ets", "theta", "ets+theta") if b in df.columns]
     best_base = df[base].min(axis=1)
     ref = min((df[b].mean(), b) for b in ("ets", "theta", "ets+theta") if b in df.columns)
@@ -134,6 +148,10 @@ def summary(res: dict) -> str:
         lines.append(f"| {m} | {v.mean():.3f} | {v.median():.3f} | {100 * (v.mean() / ref[0] - 1):+.1f}% | "
                      f"{beats:.0f}% | {(ratio > 1.5).sum()} | {df.loc[worst, 'id']} ({ratio[worst]:.2f}) |")
     lines.append(f"\nbest statistical reference: {ref[1]} {ref[0]:.3f}")
+    cov = {c[4:]: df[c].mean() for c in df.columns if c.startswith("_cov")}
+    lines.append("auto quantiles (levels " + ", ".join(map(str, AutoForecaster().quantile_levels)) + "): coverage "
+                 + ", ".join(f"{k}% interval {v:.2f}" for k, v in cov.items())
+                 + f"; CRPS / MASE scale {df['_crps_scaled'].mean():.3f}")
     t = res["timing"]
     lines.append("time per candidate (validation origins + final; wall / process CPU, s): " +
                  ", ".join(f"{k} {v['wall_s']:.0f}/{v['cpu_s']:.0f}" for k, v in t.items()))

@@ -207,3 +207,40 @@ def test_backtest_candidate_scores_each_fold_on_unseen_values(elec):
     for k, (train_end, test_end) in enumerate(bt["folds"]["e"]):
         expect = mase(elec[train_end:test_end], np.full(12, elec[train_end - 1]), elec[:train_end], 12)
         assert bt["mase"][0, k] == pytest.approx(expect)
+
+
+def test_calendar_features_follow_the_frequency_and_match_the_calendar():
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting.covariates import calendar_features, static_matrix
+
+    idx = pd.date_range("2019-11-01", periods=5, freq="MS")
+    f = calendar_features(idx)
+    months = np.array([t.month for t in idx])                               # brute force, per timestamp
+    assert np.allclose(f["month_sin"], np.sin(2 * np.pi * (months - 1) / 12))
+    assert np.allclose(f["month_cos"], np.cos(2 * np.pi * (months - 1) / 12))
+    days = pd.date_range("2024-01-01", periods=14, freq="D")                # a Monday
+    d = calendar_features(days)
+    assert np.allclose(d["dayofweek_sin"].to_numpy()[:7], d["dayofweek_sin"].to_numpy()[7:])   # weekly cycle
+    assert calendar_features(pd.RangeIndex(5)).shape == (5, 0)               # integer steps: none
+    with pytest.raises(DataError, match="expected the names"):
+        static_matrix([{"a": 1.0}, {"b": 2.0}])
+    with pytest.raises(DataError, match="finite number"):
+        static_matrix([{"a": float("nan")}])
+
+
+def test_auto_backtest_from_one_validation_run_equals_separate_backtests(elec):
+    from rnnkit.tasks.forecasting.auto import backtest_candidate
+
+    cands = {"naive": LocalCandidate("naive", lambda y, h, m: np.full(h, y[-1])),
+             "snaive": LocalCandidate("snaive", seasonal_naive_point),
+             "drift": LocalCandidate("drift", lambda y, h, m: y[-1] + (y[-1] - y[0]) / (y.size - 1) * np.arange(1, h + 1))}
+    s = SeriesInput("e", elec, 12)
+    auto = AutoForecaster(cands, n_origins=2, exclude=())
+    bt = auto.backtest([s], 12, folds=3)
+    for name, cand in cands.items():     # every candidate's folds: as if backtested on its own
+        assert bt["mase"][name] == pytest.approx(backtest_candidate(cand, [s], 12, folds=3)["mase"])
+    # auto's own folds: as an AutoForecaster refitted on each fold's training part
+    alone = backtest_candidate(AutoForecaster(cands, n_origins=2, exclude=()), [s], 12, folds=3)
+    assert bt["mase"]["auto"] == pytest.approx(alone["mase"])
+    assert np.allclose(bt["forecast"], AutoForecaster(cands, n_origins=2, exclude=()).forecast([s], 12))

@@ -12,8 +12,10 @@ Steps (:meth:`AutoForecaster.forecast`):
 2. :func:`combination_pool`: the candidates alone, the equal-weight mean of every subset of two or more,
    and the median of all (the M4 lesson: simple combinations of diverse methods are hard to beat).
 3. :func:`select`: the member of the pool with the lowest mean validation MASE (each window scaled by
-   the in-sample seasonal naive MAE up to its origin) over all series and origins (``"pooled"``), or per
-   series with that score shrunk toward the pooled one (``"shrunk"``).
+   the in-sample seasonal naive MAE up to its origin) over all series and origins (``"pooled"``, the
+   default), the mean of all candidates unless another member is clearly better (``"champion"``), or
+   per series with the score shrunk toward the pooled one (``"shrunk"``). The naive methods are
+   computed and reported as baselines but never chosen.
 4. the chosen combination of the final forecasts; ``report_`` says what won, by how much, and every
    member's validation score.
 
@@ -39,11 +41,11 @@ import numpy as np
 
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs, origin_forecasts
-from rnnkit.tasks.forecasting.metrics import mase_scale
+from rnnkit.tasks.forecasting.metrics import mase, mase_scale
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
 
 __all__ = ["ValidationSet", "rolling_validation", "combination_pool", "select", "AutoForecaster",
-           "SELECTIONS"]
+           "backtest_candidate", "default_candidates", "SELECTIONS"]
 
 SELECTIONS = ("champion", "pooled", "shrunk")
 
@@ -160,7 +162,7 @@ def _nanmean(a: np.ndarray, axis=None):
         return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
 
 
-def select(vset: ValidationSet, pool: dict[str, tuple[str, ...]], selection: str = "champion",
+def select(vset: ValidationSet, pool: dict[str, tuple[str, ...]], selection: str = "pooled",
            shrink: float = 2.0, default: str | None = None, margin: float = 0.1
            ) -> tuple[list[str], dict[str, float]]:
     """The chosen member of ``pool`` per series, and every member's pooled validation MASE.
@@ -201,8 +203,8 @@ class AutoForecaster(Candidate):
 
     ``candidates``: name -> :class:`.candidates.Candidate` (default: :func:`default_candidates`).
     ``n_origins``: validation windows of ``horizon`` steps at the end of the training data.
-    ``selection``: ``"champion"`` (the mean of all candidates unless a member of the pool validates
-    ``margin`` better), ``"pooled"`` (the best validated member) or ``"shrunk"`` (per series, shrunk
+    ``selection``: ``"pooled"`` (default: the best validated member of the pool), ``"champion"`` (the
+    mean of all candidates unless a member of the pool validates ``margin`` better) or ``"shrunk"`` (per series, shrunk
     toward the pooled score); the first two make one choice for the whole batch (a batch of one series
     chooses on its own windows). ``exclude``: candidates computed and reported (the naive baselines)
     but never chosen nor combined. ``quantiles``: levels of the quantile forecasts made from the chosen
@@ -213,7 +215,7 @@ class AutoForecaster(Candidate):
     name = "auto"
 
     def __init__(self, candidates: dict[str, Candidate] | None = None, n_origins: int = 2,
-                 selection: str = "champion", exclude: Sequence[str] = ("naive", "seasonal_naive"),
+                 selection: str = "pooled", exclude: Sequence[str] = ("naive", "seasonal_naive"),
                  shrink: float = 2.0, margin: float = 0.1,
                  quantiles: Sequence[float] = (0.05, 0.1, 0.5, 0.9, 0.95)) -> None:
         from rnnkit.tasks.forecasting.probabilistic import check_quantiles
@@ -252,6 +254,48 @@ class AutoForecaster(Candidate):
         self.report_ = _report(chosen, scores, pool, vset, default, baselines)
         self.quantiles_ = self._quantiles(vset, pool, chosen, out)
         return out
+
+    def backtest(self, batch: Sequence[SeriesInput], horizon: int, folds: int = 3) -> dict:
+        """Fit + ``folds``-fold rolling-origin backtest (the folds of :func:`.backtest.rolling_origin_folds`:
+        fold ``k`` chooses and fits on ``[0, o_k)``, is scored on ``[o_k, o_k + horizon)``), every
+        candidate scored on the same folds. Folds before the last run :meth:`forecast` on their training
+        part; the last fold and the final fit share one rolling validation over ``n_origins + 1``
+        origins (networks on long series are fitted once there and run on, see
+        :func:`.candidates.wants_refit`), so fit + backtest costs ``folds`` network fits, not
+        ``folds + 1``.
+
+        Returns ``"mase"``: name -> ``(S, folds)`` for ``auto`` and every candidate, the fold reports, and
+        the final forecast ``(S, H)`` (also ``forecast_``) with its report (also ``report_``)."""
+        from rnnkit.tasks.forecasting.backtest import rolling_origin_folds
+
+        batch = as_inputs(batch)
+        K = self.n_origins
+        fl = {s.id: rolling_origin_folds(len(s), horizon, folds) for s in batch}
+        scores: dict[str, np.ndarray] = {}
+        reports = []
+
+        def score(k: int, vset: ValidationSet, f: np.ndarray) -> None:
+            for n, fc in [("auto", f), *vset.final.items()]:
+                row = scores.setdefault(n, np.full((len(batch), folds), np.nan))
+                for i, s in enumerate(batch):
+                    fo = fl[s.id][k]
+                    row[i, k] = mase(s.y[fo.test_start:fo.test_end], fc[i], s.y[:fo.train_end], s.period)
+
+        for k in range(folds - 1):
+            train = [s.head(fl[s.id][k].train_end) for s in batch]
+            f = self.forecast(train, horizon)
+            score(k, self.validation_, f)
+            reports.append(self.report_)
+        allv = rolling_validation(self.candidates, batch, horizon, K + 1)
+        last = ValidationSet(allv.ids, {n: v[:, :K] for n, v in allv.val.items()}, allv.actual[:, :K],
+                             allv.scale[:, :K], {n: v[:, K] for n, v in allv.val.items()})
+        score(folds - 1, last, self.forecast_from(last))
+        reports.append(self.report_)
+        final = ValidationSet(allv.ids, {n: v[:, 1:] for n, v in allv.val.items()}, allv.actual[:, 1:],
+                              allv.scale[:, 1:], allv.final, allv.final_scale)
+        self.forecast_ = self.forecast_from(final)
+        return {"mase": scores, "reports": reports, "chosen_per_fold": [r["chosen"] for r in reports],
+                "forecast": self.forecast_, "report": self.report_}
 
     def _quantiles(self, vset: ValidationSet, pool: dict, chosen: list[str], point: np.ndarray) -> np.ndarray:
         from rnnkit.tasks.forecasting.probabilistic import conformal_quantiles
@@ -303,3 +347,27 @@ def default_candidates(network: bool = True) -> dict[str, Candidate]:
         cands["lstm"] = ForecasterCandidate("lstm", mode="global")
         cands["esrnn"] = ESRNNCandidate()
     return cands
+
+
+def backtest_candidate(cand: Candidate, batch: Sequence[SeriesInput], horizon: int, folds: int = 3
+                       ) -> dict:
+    """Rolling-origin backtest of any candidate (the folds of :func:`.backtest.rolling_origin_folds`:
+    fold ``k`` is fitted on ``[0, o_k)`` and scored on ``[o_k, o_k + horizon)``): per-fold forecasts and
+    the MASE of each (series, fold), with the candidate's ``report_`` per fold when it has one."""
+    from rnnkit.tasks.forecasting.backtest import rolling_origin_folds
+
+    batch = as_inputs(batch)
+    fl = {s.id: rolling_origin_folds(len(s), horizon, folds) for s in batch}
+    forecasts = np.full((len(batch), folds, horizon), np.nan)
+    scores = np.full((len(batch), folds), np.nan)
+    reports = []
+    for k in range(folds):
+        train = [s.head(fl[s.id][k].train_end) for s in batch]
+        f = cand.forecast(train, horizon)
+        forecasts[:, k] = f
+        reports.append(getattr(cand, "report_", None))
+        for i, s in enumerate(batch):
+            fo = fl[s.id][k]
+            scores[i, k] = mase(s.y[fo.test_start:fo.test_end], f[i], train[i].y, s.period)
+    return {"forecasts": forecasts, "mase": scores, "reports": reports,
+            "folds": {sid: [(f.train_end, f.test_end) for f in v] for sid, v in fl.items()}}

@@ -1,0 +1,92 @@
+"""Covariates a global model can use without the user supplying them: calendar features that are known
+ahead (by frequency), and static covariates per series as a matrix.
+
+:func:`calendar_features` gives, for each timestamp, the cyclical position within the calendar periods
+the frequency has (sine and cosine, so December is next to January): hour of day and day of week for
+hourly data, day of week and day of year for daily, week of year for weekly, month of year for monthly,
+quarter for quarterly; nothing for yearly data or integer steps (holidays are out of scope). They are
+known for any future timestamp, so they are future covariates.
+
+>>> idx = pd.date_range("2020-01-01", periods=3, freq="MS")
+>>> f = calendar_features(idx)
+>>> list(f.columns), f.round(3).iloc[0].tolist()
+(['month_sin', 'month_cos'], [0.0, 1.0])
+>>> calendar_features(pd.date_range("2020", periods=2, freq="YS")).shape
+(2, 0)
+>>> static_matrix([{"region": 1.0, "size": 3.0}, {"size": 5.0, "region": 2.0}]).tolist()
+[[1.0, 3.0], [2.0, 5.0]]
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.errors import DataError, InputTypeError
+
+__all__ = ["calendar_features", "calendar_columns", "static_matrix"]
+
+# frequency family -> the calendar cycles it has: (name, position function, cycle length)
+_CYCLES = {
+    "hourly": [("hour", lambda i: i.hour, 24), ("dayofweek", lambda i: i.day_of_week, 7)],
+    "daily": [("dayofweek", lambda i: i.day_of_week, 7), ("dayofyear", lambda i: i.day_of_year - 1, 365.25)],
+    "weekly": [("week", lambda i: i.isocalendar().week.to_numpy() - 1, 52.18)],
+    "monthly": [("month", lambda i: i.month - 1, 12)],
+    "quarterly": [("quarter", lambda i: i.quarter - 1, 4)],
+}
+
+
+def _family(index: pd.DatetimeIndex) -> str | None:
+    freq = index.freqstr if index.freq is not None else pd.infer_freq(index) if len(index) >= 3 else None
+    if freq is None:
+        return None
+    base = freq.split("-")[0].lstrip("0123456789").upper()
+    for prefix, fam in (("Q", "quarterly"), ("BQ", "quarterly"), ("MS", "monthly"), ("ME", "monthly"),
+                        ("M", "monthly"), ("BM", "monthly"), ("W", "weekly"), ("D", "daily"), ("B", "daily"),
+                        ("H", "hourly"), ("BH", "hourly")):
+        if base == prefix or (prefix in ("Q", "BQ") and base.startswith(prefix)):
+            return fam
+    return None
+
+
+def calendar_columns(index: pd.Index) -> list[str]:
+    """The names of the calendar features ``index`` has (see the module docstring)."""
+    if not isinstance(index, pd.DatetimeIndex):
+        return []
+    fam = _family(index)
+    return [f"{n}_{t}" for n, _, _ in _CYCLES.get(fam, []) for t in ("sin", "cos")]
+
+
+def calendar_features(index: pd.Index) -> pd.DataFrame:
+    """Cyclical calendar features of each timestamp (columns :func:`calendar_columns`); an empty frame
+    for yearly data, integer steps or an unknown frequency."""
+    if not isinstance(index, pd.Index):
+        raise InputTypeError(f"index: expected a pandas Index, got {type(index).__name__}")
+    cols: dict[str, np.ndarray] = {}
+    if isinstance(index, pd.DatetimeIndex):
+        for name, pos, length in _CYCLES.get(_family(index), []):
+            angle = 2 * np.pi * np.asarray(pos(index), dtype=float) / length
+            cols[f"{name}_sin"], cols[f"{name}_cos"] = np.sin(angle), np.cos(angle)
+    return pd.DataFrame(cols, index=index)
+
+
+def static_matrix(statics: Sequence[dict | None]) -> np.ndarray:
+    """Static covariates of several series (one ``{name: number}`` per series) as an ``(S, F)`` array
+    with the columns in sorted name order; every series must give the same names (a DataError names the
+    first that does not), and values must be finite numbers."""
+    if not statics or all(s is None for s in statics):
+        return np.zeros((len(statics), 0))
+    names = sorted(statics[0] or {})
+    out = np.zeros((len(statics), len(names)))
+    for i, s in enumerate(statics):
+        if s is None or sorted(s) != names:
+            raise DataError(f"static covariates of series {i}: expected the names {names}, got "
+                            f"{sorted(s) if s else None}")
+        for j, n in enumerate(names):
+            v = s[n]
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
+                raise DataError(f"static covariate {n!r} of series {i}: expected a finite number, got {v!r}")
+            out[i, j] = float(v)
+    return out

@@ -475,11 +475,13 @@ def test_gradient_flow_logging(tmp_path):
 
 
 # ------------------------------------------------------------------------------------ wall-clock budget
-def test_max_seconds_ends_training_after_the_epoch_that_crosses_it():
+def test_max_seconds_ends_training_at_the_step_that_crosses_it():
     torch.manual_seed(0)
     budget = Trainer(Net(), loss_fn, config=TrainConfig(epochs=50, max_seconds=1e-9, **QUIET))
     result = budget.fit(make_data())
-    assert result.epochs_run == 1 and not result.stopped_early  # at least one epoch, then the budget
+    # at least one step, then the budget (checked per step: the first epoch ends after its first batch)
+    assert (result.global_step, result.epochs_run, result.stop_reason) == (1, 1, "max_seconds")
+    assert not result.stopped_early
     roomy = Trainer(Net(), loss_fn, config=TrainConfig(epochs=3, max_seconds=3600.0, **QUIET))
     assert roomy.fit(make_data()).epochs_run == 3
     with pytest.raises(ConfigError, match="max_seconds"):

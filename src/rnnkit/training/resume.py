@@ -86,7 +86,8 @@ def trainer_state(trainer) -> dict:
     return {
         "epoch": trainer.epoch, "batch_in_epoch": trainer.batch_in_epoch, "global_step": trainer.global_step,
         "stopped_early": trainer.stopped_early, "stop_reason": trainer.stop_reason,
-        "optimizer": trainer.optimizer.state_dict(), "rng": get_rng_state(), "generator": trainer.generator.get_state(),
+        "step_lr": trainer.step_lr, "optimizer": trainer.optimizer.state_dict(),
+        "rng": get_rng_state(), "generator": trainer.generator.get_state(),
         "history": trainer.history, "acc": trainer._acc.state(), "callbacks": trainer.callbacks.state_dict(),
     }
 
@@ -115,6 +116,7 @@ def load_trainer_state(trainer, path: Path) -> None:
         trainer.global_step, trainer.stopped_early = int(s["global_step"]), bool(s["stopped_early"])
         reason = s.get("stop_reason")  # absent in checkpoints written before it existed
         trainer.stop_reason = reason if trainer.stopped_early or reason not in LIMITS else None
+        trainer.step_lr = float(s.get("step_lr", trainer.lr))  # absent before callbacks existed
         trainer.generator.set_state(s["generator"])
         trainer.history = list(s["history"])
         trainer._acc = Accumulator(s["acc"])

@@ -22,8 +22,8 @@ along ``config.time_dim`` (:func:`~rnnkit.training.data.split_time`; pass ``spli
 chunk. With ``k`` at least the sequence length this is exactly full BPTT.
 
 Each epoch: seed and start the data (the epoch-data protocol of :mod:`rnnkit.training.data`), train,
-evaluate on ``val_data`` (metrics prefixed ``val_``), build the epoch's row (``epoch``, ``step``, ``lr``,
-``train_*``, ``val_*``, ``time_s`` -- training seconds, validation excluded), append it to ``history``,
+evaluate on ``val_data`` (metrics prefixed ``val_``), build the epoch's row (``epoch``, ``step``, ``lr``
+of the epoch's last step, ``train_*``, ``val_*``, ``time_s`` -- training seconds, validation excluded), append it to ``history``,
 then run the callbacks' ``on_epoch_end``. The :class:`~rnnkit.training.TrainConfig` fields become
 built-in callbacks: ``early_stopping`` -> :class:`~rnnkit.training.callbacks.EarlyStopping`, ``schedule``
 -> :class:`~rnnkit.training.callbacks.LRSchedule`, ``max_seconds`` ->
@@ -164,6 +164,9 @@ class Trainer:
                 raise InputTypeError(f"{name}: expected a callable, got {type(fn).__name__}")
         if not isinstance(callbacks, (list, tuple)):
             raise InputTypeError(f"callbacks: expected a list of Callback objects, got {type(callbacks).__name__}")
+        for i, c in enumerate(callbacks):
+            if not isinstance(c, cb.Callback):
+                raise InputTypeError(f"callbacks[{i}]: expected a rnnkit.training.callbacks.Callback, got {type(c).__name__}")
         if task_config is not None:
             try:
                 json.dumps(task_config, allow_nan=False)
@@ -193,6 +196,7 @@ class Trainer:
         self.stop_reason: str | None = None   # set by request_stop or when fit ends (FitResult.stop_reason)
         self.epoch_total: int | None = None   # batches per epoch (len(train_data)) when known
         self.last_eval_seconds = 0.0
+        self.step_lr = config.optim.lr        # the LR of the latest optimizer step (the row's "lr")
         self.train_data: Iterable | None = None
         self.val_data: Iterable | None = None
         self._fit_start = time.perf_counter()
@@ -370,7 +374,7 @@ class Trainer:
         self._end_epoch(e, val_data, time.perf_counter() - t0)
 
     def _end_epoch(self, e: int, val_data: Iterable | None, seconds: float) -> None:
-        row: dict[str, Any] = {"epoch": e + 1, "step": self.global_step, "lr": self.lr}
+        row: dict[str, Any] = {"epoch": e + 1, "step": self.global_step, "lr": self.step_lr}
         row.update({f"train_{k}": v for k, v in self._acc.means().items()})
         if val_data is not None:
             t0 = time.perf_counter()
@@ -426,6 +430,7 @@ class Trainer:
             if not torch.isfinite(total):
                 raise NonFiniteLossError(f"gradient norm: expected a finite value, got {float(total)} at "
                                          f"{self._where(step)}; the optimizer step was not taken; {self._last_good()}")
+        self.step_lr = self.lr
         self.optimizer.step()
         self.global_step = step
         n = metrics.pop("n", 1.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from rnnkit.errors import InputTypeError
 
 __all__ = ["Callback", "CallbackList"]
 
@@ -95,14 +94,11 @@ class Callback:
 
 
 class CallbackList:
-    """The Trainer's callbacks in hook order; ``call(hook, ...)`` runs one hook on each."""
+    """The Trainer's callbacks in hook order; ``call(hook, ...)`` runs one hook on each; the states of all
+    under one key per callback (its class name, ``Name#2`` for a second of a class)."""
 
     def __init__(self, callbacks: Iterable[Callback]) -> None:
-        cbs = list(callbacks)
-        for i, cb in enumerate(cbs):
-            if not isinstance(cb, Callback):
-                raise InputTypeError(f"callbacks[{i}]: expected a rnnkit.training.callbacks.Callback, got {type(cb).__name__}")
-        self.callbacks = sorted(cbs, key=lambda c: c.order)
+        self.callbacks = sorted(callbacks, key=lambda c: c.order)
         self.keys: list[str] = []
         for cb in self.callbacks:
             name = type(cb).__name__

@@ -151,8 +151,11 @@ class WarmupCosine(Callback):
     """Per-step warm-up + cosine LR (:func:`warmup_cosine_lr`) over a budget of ``total_steps`` optimizer
     steps (``frac = global_step / total_steps``, exact on resume) or of ``deadline_seconds`` of wall time
     (``frac`` = seconds since ``start`` -- a ``time.perf_counter()`` value, default: when ``fit`` starts --
-    over the deadline). The LR of every step is set before it; ``warmup`` is a fraction of the budget in
-    [0, 1); ``lr`` defaults to the optimizer's configured LR.
+    over the deadline). The LR of every step is set before it (after the previous step; the first one when
+    a fresh fit starts); ``warmup`` is a fraction of the budget in [0, 1); ``lr`` defaults to the
+    optimizer's configured LR. Step ``s`` uses the LR at ``frac = s / total_steps``::
+
+        Trainer(model, loss_fn, config=cfg, callbacks=[WarmupCosine(total_steps=5000, warmup=0.02)])
     """
 
     def __init__(self, total_steps: int | None = None, *, deadline_seconds: float | None = None, warmup: float = 0.0,
@@ -187,7 +190,8 @@ class WarmupCosine(Callback):
             self.base_lr = trainer.config.optim.lr
         if self.start is None:
             self.start = time.perf_counter()
-        trainer.set_lr(self.lr_at(self.frac(trainer)))
+        if trainer.global_step == 0:  # a resumed fit continues with the checkpoint's LR (exact resume)
+            trainer.set_lr(self.lr_at(self.frac(trainer)))
 
     def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
         trainer.set_lr(self.lr_at(self.frac(trainer)))  # the next step's

@@ -255,10 +255,8 @@ def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
     root = _ckpt_dir(Path(run_dir))
     pointer = root / "latest.json"
     if pointer.exists():
-        try:
-            name = json.loads(pointer.read_text())["name"]
-        except (ValueError, KeyError, TypeError) as e:
-            raise CheckpointError(f"{pointer}: expected JSON {{'name': 'step-NNNNNNNN', ...}}, got unreadable content ({e})") from None
+        data = read_json(pointer, "a checkpoint pointer {\"name\": \"step-NNNNNNNN\", \"step\": N}")
+        name = data.get("name") if isinstance(data, dict) else data
         if not isinstance(name, str) or not _NAME.match(name) or not (root / name).is_dir():
             raise CheckpointError(f"{pointer}: points to {name!r}, expected an existing step-* folder in {root}")
         return root / name

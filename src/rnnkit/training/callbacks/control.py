@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from rnnkit.errors import ConfigError
 from rnnkit.training.callbacks.base import Callback
-from rnnkit.training.config import EarlyStoppingConfig, ScheduleConfig
+from rnnkit.training.config import EarlyStoppingConfig, ScheduleConfig, _number, _pos_int
 from rnnkit.training.optim import make_scheduler
 
 __all__ = ["EarlyStopping", "LRSchedule", "WarmupCosine", "warmup_cosine_lr", "TimeBudget", "Checkpointer"]
@@ -164,16 +164,14 @@ class WarmupCosine(Callback):
         if (total_steps is None) == (deadline_seconds is None):
             raise ConfigError(f"total_steps: expected exactly one of total_steps and deadline_seconds, got "
                               f"total_steps={total_steps!r}, deadline_seconds={deadline_seconds!r}")
-        if total_steps is not None and (not isinstance(total_steps, int) or isinstance(total_steps, bool) or total_steps < 1):
-            raise ConfigError(f"total_steps: expected a positive int, got {total_steps!r}")
-        for name, v, lo, hi in (("deadline_seconds", deadline_seconds, 0.0, math.inf), ("warmup", warmup, 0.0, 1.0),
-                                ("lr", lr, 0.0, math.inf), ("min_lr", min_lr, 0.0, math.inf),
-                                ("start_factor", start_factor, 0.0, 1.0)):
-            if v is None and name in ("deadline_seconds", "lr"):
-                continue
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (lo <= v <= hi) or not math.isfinite(v) \
-                    or (name in ("deadline_seconds", "lr") and v == 0) or (name == "warmup" and v == 1.0):
-                raise ConfigError(f"{name}: expected a finite number in the range of {name}, got {v!r}")
+        _pos_int("total_steps", total_steps, allow_none=True)
+        for name, v in (("deadline_seconds", deadline_seconds), ("lr", lr)):
+            _number(name, v, lo=0.0, lo_open=True, allow_none=True)
+        _number("warmup", warmup, lo=0.0, hi=1.0)
+        if warmup == 1.0:
+            raise ConfigError(f"warmup: expected a fraction of the budget in [0, 1), got {warmup!r}")
+        _number("min_lr", min_lr, lo=0.0)
+        _number("start_factor", start_factor, lo=0.0, hi=1.0)
         self.total_steps, self.deadline_seconds, self.warmup = total_steps, deadline_seconds, float(warmup)
         self.base_lr, self.min_lr, self.start_factor, self.start = lr, float(min_lr), float(start_factor), start
 
@@ -207,9 +205,7 @@ class TimeBudget(Callback):
     """
 
     def __init__(self, max_seconds: float) -> None:
-        if isinstance(max_seconds, bool) or not isinstance(max_seconds, (int, float)) or not math.isfinite(max_seconds) \
-                or max_seconds <= 0:
-            raise ConfigError(f"max_seconds: expected a positive number of seconds, got {max_seconds!r}")
+        _number("max_seconds", max_seconds, lo=0.0, lo_open=True)
         self.max_seconds = float(max_seconds)
 
     def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
@@ -233,11 +229,8 @@ class Checkpointer(Callback):
     order = 100
 
     def __init__(self, every_steps: int | None = None, keep: int = 2) -> None:
-        for name, v in (("every_steps", every_steps), ("keep", keep)):
-            if v is None and name == "every_steps":
-                continue
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ConfigError(f"{name}: expected a positive int, got {v!r}")
+        _pos_int("every_steps", every_steps, allow_none=True)
+        _pos_int("keep", keep)
         self.every_steps, self.keep = every_steps, keep
         self._last = 0
 

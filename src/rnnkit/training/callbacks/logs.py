@@ -16,6 +16,7 @@ from rnnkit._io import atomic_write_text, dumps_json, to_jsonable
 from rnnkit.diagnostics import GradFlowRecorder, plot_gradient_flow, summarize_gradient_flow
 from rnnkit.errors import ConfigError
 from rnnkit.training.callbacks.base import Callback
+from rnnkit.training.config import LOG_FORMATS, _choice, _pos_int
 
 __all__ = ["ProgressBar", "MetricLogger", "GradientFlowMonitor", "epoch_summary"]
 
@@ -101,8 +102,7 @@ class MetricLogger(Callback):
     order = 50
 
     def __init__(self, path: str | Path | None = None, format: str = "jsonl", tensorboard: bool = False) -> None:
-        if format not in ("jsonl", "csv"):
-            raise ConfigError(f"format: expected one of ['jsonl', 'csv'], got {format!r}")
+        _choice("format", format, LOG_FORMATS)
         if not isinstance(tensorboard, bool):
             raise ConfigError(f"tensorboard: expected a bool, got {tensorboard!r}")
         if tensorboard:
@@ -179,8 +179,7 @@ class GradientFlowMonitor(Callback):
     order = -10  # its row keys exist before loggers and the checkpointer run
 
     def __init__(self, every: int = 1, plots: bool = True) -> None:
-        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-            raise ConfigError(f"every: expected a positive int, got {every!r}")
+        _pos_int("every", every)
         self.every, self.plots = every, plots
         self.last_norms: dict[str, torch.Tensor] | None = None
         self._rec: GradFlowRecorder | None = None

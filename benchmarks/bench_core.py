@@ -22,18 +22,17 @@ import rnnkit
 from rnnkit.bench import infer_step, machine_info, time_interleaved, train_step
 
 DEFAULT_SHAPES = [(1, 100, 64, 128), (32, 100, 64, 128), (64, 200, 128, 256)]
-CELLS = {"lstm": rnnkit.LSTM, "gru": rnnkit.GRU, "elman": rnnkit.ElmanRNN}
 
 
 def bench_shape(cell, B, T, I, H, device, engines):
     torch.manual_seed(0)
-    layer = CELLS[cell](I, H).to(device)
+    layer = rnnkit.make_layer(cell, I, H).to(device)  # the layer registry: lstm, gru, elman, elman_relu, ...
     ref = layer.to_torch()
     x = torch.randn(T, B, I, device=device)
     results = {}
     modules = {"torch.nn": ref}
     for e in engines:
-        m = CELLS[cell](I, H).to(device)
+        m = rnnkit.make_layer(cell, I, H).to(device)
         m.load_state_dict(layer.state_dict())
         m.engine = e
         modules[e] = m

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import rnnkit
-from rnnkit.accel import CaptureFallbackWarning
+from rnnkit.training.capture import CaptureFallbackWarning
 from rnnkit.errors import ConfigError, InputTypeError
 
 
@@ -53,8 +53,11 @@ def test_accelerate_warns_without_layers_and_checks_arguments():
         rnnkit.accelerate("lstm")
     with pytest.raises(ConfigError, match=r"engine: expected one of \['fused', 'bptt', 'auto'\], got 'native'"):
         rnnkit.accelerate(rnnkit.GRU(2, 2), engine="native")
-    with pytest.raises(ConfigError, match="keep_native: expected a bool, got 1"):
+    # a wrong type is a TypeError (rnnkit._validate), not a bad value: 1 is not a bool
+    with pytest.raises(InputTypeError, match=r"keep_native: expected a bool, got 1 \(int\)"):
         rnnkit.accelerate(rnnkit.GRU(2, 2), keep_native=1)
+    with pytest.raises(InputTypeError, match="engine: expected one of .* got 3 \\(int\\)"):
+        rnnkit.accelerate(rnnkit.GRU(2, 2), engine=3)
 
 
 def _batches(n, B=4, T=6, I=3, device="cpu", dtype=torch.float32, seed=0):
@@ -118,10 +121,12 @@ def test_capture_train_step_argument_errors():
         rnnkit.capture_train_step(net, "mse", opt)
     with pytest.raises(InputTypeError, match="optimizer: expected a torch.optim.Optimizer or None, got list"):
         rnnkit.capture_train_step(net, _loss, [opt])
-    with pytest.raises(ConfigError, match="max_cached: expected an int >= 1, got 0"):
+    with pytest.raises(ConfigError, match="max_cached: expected a positive int, got 0"):
         rnnkit.capture_train_step(net, _loss, opt, max_cached=0)
-    with pytest.raises(ConfigError, match="warmup: expected an int >= 1, got True"):
+    with pytest.raises(InputTypeError, match=r"warmup: expected a positive int, got True \(bool\)"):
         rnnkit.capture_train_step(net, _loss, opt, warmup=True)
+    with pytest.raises(InputTypeError, match=r"max_cached: expected a positive int, got 2.0 \(float\)"):
+        rnnkit.capture_train_step(net, _loss, opt, max_cached=2.0)
     step = rnnkit.capture_train_step(net, lambda m, x: m(x)[0], opt)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CaptureFallbackWarning)

@@ -24,12 +24,12 @@ def test_bench_bad_flags(capsys):
     assert main(["bench", "--shapes", "1,2,3"]) == 2
 
 
-def test_bench_shape_preset_is_the_issue_set():
+def test_bench_shape_preset_is_the_gpu_sweep():
     from rnnkit.bench import SHAPE_PRESETS
     from rnnkit.cli.bench import _shape
 
-    assert _shape("issue9") == SHAPE_PRESETS["issue9"]
-    assert {(B, T, H) for B, T, I, H in _shape("issue9")} == {(1, 512, 512), (8, 1024, 256), (64, 256, 256),
+    assert _shape("gpu-sweep") == SHAPE_PRESETS["gpu-sweep"]
+    assert {(B, T, H) for B, T, I, H in _shape("gpu-sweep")} == {(1, 512, 512), (8, 1024, 256), (64, 256, 256),
                                                                 (64, 256, 1024), (256, 100, 512)}
     assert _shape("2,5,3,4") == [(2, 5, 3, 4)]
 
@@ -54,4 +54,4 @@ def test_bench_precision_flag_errors(capsys):
     assert main(["bench", "--precision", "tf32", "--cells", "lstm"]) == 2
     assert "--precision: 'tf32' is a CUDA tensor-core mode, expected --device cuda, got cpu" in capsys.readouterr().err
     assert main(["bench", "--precision", "fp16"]) == 2
-    assert main(["bench", "--shapes", "issue8"]) == 2
+    assert main(["bench", "--shapes", "issue9"]) == 2   # presets are named by what they are

@@ -5,25 +5,30 @@
 >>> outputs, (h, c) = lstm(torch.randn(4, 10, 3), lengths=torch.tensor([10, 7, 3, 1]))
 >>> outputs.shape
 torch.Size([4, 10, 16])
+>>> rnnkit.make_layer("mingru", 3, 16, batch_first=True)(torch.randn(4, 10, 3))[0].shape
+torch.Size([4, 10, 16])
 """
 
 from rnnkit import cells, engine, errors
+from rnnkit._version import __version__
 from rnnkit.cells import CellMath, RecurrentCell, available_cells, get_cell, register_cell
 from rnnkit.layers import (
     GRU,
     LSTM,
     Bidirectional,
+    ElmanRNN,
     MinGRU,
     MinLSTM,
-    ElmanRNN,
     Recurrent,
     RecurrentLayer,
+    accelerate,
+    available_layers,
     from_torch,
+    make_layer,
+    register_layer,
     to_torch,
 )
-
-from rnnkit.accel import accelerate, capture_train_step
-from rnnkit._version import __version__
+from rnnkit.training.capture import capture_train_step
 
 __all__ = [
     "ElmanRNN",
@@ -39,6 +44,9 @@ __all__ = [
     "register_cell",
     "get_cell",
     "available_cells",
+    "make_layer",
+    "register_layer",
+    "available_layers",
     "from_torch",
     "to_torch",
     "accelerate",

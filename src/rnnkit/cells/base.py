@@ -41,6 +41,9 @@ class CellMath:
       input projection and :meth:`forward` receives the sum as ``xp`` with ``hp=None``).
     * ``native`` -- the name of torch's fused kernel that computes exactly this cell
       (``"lstm"``, ``"gru"``, ``"rnn_tanh"``, ``"rnn_relu"``) or ``None``.
+    * ``keep_gate`` -- the index of the gate block whose activation keeps the old state (LSTM's forget
+      gate ``f`` and GRU's update gate ``z``: 1) or ``None``; initialisations that start a cell
+      remembering set its bias (``rnnkit.experiments.init_recurrent``).
 
     A cell may own extra per-layer parameters (LayerNorm gains, peepholes, a projection): it lists them
     in :meth:`param_specs`; the layer creates them (``<name>_l{k}[_reverse]``) and the engine passes
@@ -52,6 +55,7 @@ class CellMath:
     state_names: ClassVar[tuple[str, ...]] = ("h",)
     additive: ClassVar[bool] = True
     native: ClassVar[str | None] = None
+    keep_gate: ClassVar[int | None] = None
 
     def state_sizes(self, hidden_size: int) -> tuple[int, ...]:
         """Feature size of each state tensor (the first is the output's)."""

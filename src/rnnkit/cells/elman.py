@@ -6,45 +6,51 @@ import torch
 
 from rnnkit.cells.base import CellMath, register_cell, tanh_backward, threshold_backward
 
-__all__ = ["ElmanTanh", "ElmanReLU"]
+__all__ = ["ElmanMath", "ElmanTanh", "ElmanReLU"]
 
 
-class ElmanTanh(CellMath):
+class ElmanMath(CellMath):
+    """``h' = act(pre)`` with ``pre = xp + hp``; backward ``d_pre = act'(h') ⊙ dh'``, written through the
+    output ``h'`` (``1 - h'^2`` for tanh, ``[h' > 0]`` for relu). A subclass names the activation, its
+    derivative from the output, and torch's kernel."""
+
+    num_gates = 1
+    state_names = ("h",)
+    additive = True
+
+    @staticmethod
+    def activation(pre):  # pragma: no cover - declared by subclasses
+        raise NotImplementedError
+
+    @staticmethod
+    def activation_backward(dh, h):  # pragma: no cover - declared by subclasses
+        raise NotImplementedError
+
+    def forward(self, xp, hp, state, params=()):
+        h = self.activation(xp if hp is None else xp + hp)
+        return (h,), (h,)
+
+    def backward(self, d_state, saved, params=()):
+        return self.activation_backward(d_state[0], saved[0]), None, (None,), ()
+
+
+class ElmanTanh(ElmanMath):
     """``h' = tanh(pre)``; backward ``d_pre = dh' * (1 - h'^2)``."""
 
-    name = "elman_tanh"
-    num_gates = 1
-    state_names = ("h",)
-    additive = True
-    native = "rnn_tanh"
-
-    def forward(self, xp, hp, state, params=()):
-        h = torch.tanh(xp if hp is None else xp + hp)
-        return (h,), (h,)
-
-    def backward(self, d_state, saved, params=()):
-        (h,) = saved
-        (dh,) = d_state
-        return tanh_backward(dh, h), None, (None,), ()
+    name, native = "elman_tanh", "rnn_tanh"
+    activation = staticmethod(torch.tanh)
+    activation_backward = staticmethod(tanh_backward)
 
 
-class ElmanReLU(CellMath):
+class ElmanReLU(ElmanMath):
     """``h' = relu(pre)``; backward ``d_pre = dh' * [h' > 0]``."""
 
-    name = "elman_relu"
-    num_gates = 1
-    state_names = ("h",)
-    additive = True
-    native = "rnn_relu"
+    name, native = "elman_relu", "rnn_relu"
+    activation = staticmethod(torch.relu)
 
-    def forward(self, xp, hp, state, params=()):
-        h = torch.relu(xp if hp is None else xp + hp)
-        return (h,), (h,)
-
-    def backward(self, d_state, saved, params=()):
-        (h,) = saved
-        (dh,) = d_state
-        return threshold_backward(dh, h, 0), None, (None,), ()  # dh where h > 0, else 0
+    @staticmethod
+    def activation_backward(dh, h):
+        return threshold_backward(dh, h, 0)  # dh where h > 0, else 0
 
 
 register_cell(ElmanTanh())

@@ -29,6 +29,7 @@ class GRUMath(CellMath):
     state_names = ("h",)
     additive = False
     native = "gru"
+    keep_gate = 1  # z: rows H:2H
 
     def forward(self, xp, hp, state, params=()):
         (h,) = state

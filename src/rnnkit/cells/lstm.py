@@ -28,6 +28,7 @@ class LSTMMath(CellMath):
     state_names = ("h", "c")
     additive = True
     native = "lstm"
+    keep_gate = 1  # f: rows H:2H
 
     def forward(self, xp, hp, state, params=()):
         _, c = state

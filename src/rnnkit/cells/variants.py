@@ -131,6 +131,7 @@ class LayerNormRecurrent(CellMath):
         self.name = f"ln_{base.name}"
         self.num_gates = base.num_gates
         self.state_names = base.state_names
+        self.keep_gate = base.keep_gate
 
     def __repr__(self) -> str:
         return f"LayerNormRecurrent({self.base!r})"

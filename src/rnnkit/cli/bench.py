@@ -3,7 +3,8 @@ plain autograd loop, in the same run; a ratio table for people, JSON with ``--js
 
 ``--fused`` adds the fused engine (and on CUDA the fused step captured in a CUDA graph; ``--no-graph``
 leaves that out); ``--precision fp32 bf16`` runs each precision in turn (``tf32``: CUDA only);
-``--shapes issue9`` is the GPU issue's shape set; ``--no-autograd`` skips the slow autograd loop.
+``--shapes gpu-sweep`` is the GPU shape set (batch 1 to 256, 100 to 1024 steps, hidden 256 to 1024);
+``--no-autograd`` skips the slow autograd loop.
 With ``--out DIR`` every finished row is also appended to ``DIR/bench.partial.jsonl`` at once, so a run
 cut short by a time limit keeps what it measured."""
 
@@ -44,7 +45,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                                   "lstm-zoneout", "gru-layernorm", "mingru", "minlstm"],
                    metavar="NAME", help=f"cells/variants: {', '.join(VARIANTS)}")
     p.add_argument("--shapes", nargs="+", type=_shape, default=[_shape(s) for s in DEFAULT_SHAPES],
-                   metavar="B,T,I,H", help="shapes, or a preset name: issue9 = (B1,T512,H512) (B8,T1024,H256) "
+                   metavar="B,T,I,H", help="shapes, or a preset name: gpu-sweep = (B1,T512,H512) (B8,T1024,H256) "
                    "(B64,T256,H256) (B64,T256,H1024) (B256,T100,H512) with I = H")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--precision", nargs="+", default=["fp32"], choices=list(PRECISIONS),

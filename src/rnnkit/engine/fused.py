@@ -2,8 +2,8 @@
 
 The eager engine (:mod:`rnnkit.engine.bptt`) runs a step as the recurrent GEMM followed by the cell's
 pointwise ops one kernel at a time (≈ 10–20 small kernels per step, each with Python dispatch). Here the
-same pure step functions (:func:`~rnnkit.engine.bptt.forward_step`,
-:func:`~rnnkit.engine.bptt.backward_step`: the GEMM, the cell's ``forward`` / hand-derived
+same pure step functions (:func:`~rnnkit.engine.step.forward_step`,
+:func:`~rnnkit.engine.step.backward_step`: the GEMM, the cell's ``forward`` / hand-derived
 ``backward``, the length mask ``where``, zoneout's ``lerp`` with its keep-mask, the recurrent-dropout
 multiply and, in backward, ``dh_{t-1} = (d_hp W_hh) ⊙ m + direct``) are compiled with
 ``torch.compile(fullgraph=True, dynamic=False)``. Inductor fuses every pointwise op of a step into one
@@ -41,7 +41,7 @@ import torch
 from torch import Tensor
 
 from rnnkit.cells.base import CellMath
-from rnnkit.engine.bptt import StepSpec, backward_step, forward_step
+from rnnkit.engine.step import StepSpec, backward_step, forward_step
 from rnnkit.errors import ConfigError
 
 __all__ = ["step_functions", "cell_key", "cache_info", "clear_cache", "set_cache_size", "FusedFallbackWarning"]
@@ -165,7 +165,7 @@ def _compile(fn: Callable) -> Callable:
 def step_functions(spec: StepSpec, record: bool, like: Tensor, state_shapes) -> tuple[Callable, Callable]:
     """The compiled ``(forward, backward)`` step functions for ``spec`` at these shapes (cached).
 
-    Signatures are those of :func:`~rnnkit.engine.bptt.forward_step` / ``backward_step`` without their
+    Signatures are those of :func:`~rnnkit.engine.step.forward_step` / ``backward_step`` without their
     static leading arguments.
     """
     key = (cell_key(spec.cell), spec.keep, spec.masked, spec.h_mask, spec.has_bias, record,

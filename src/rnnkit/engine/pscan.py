@@ -58,6 +58,7 @@ import math
 import torch
 from torch import Tensor
 
+from rnnkit.cells.minimal import GateMath
 from rnnkit.engine.first_order import refuse_double_backward
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
@@ -189,26 +190,6 @@ class _ChunkedScan(torch.autograd.Function):
 
 
 # --------------------------------------------------------------------------- fused gated scan
-class GateMath:
-    """The pointwise half of a gated scan cell, :math:`h_t = a_t h_{t-1} + (1 - a_t) g_t`, where the
-    projection ``P = x W^T + b`` of the whole input is split into ``num_blocks`` blocks of ``H`` features
-    (contiguous ``(n, T*B, H)``). A subclass (see :mod:`rnnkit.layers.minimal`) writes:
-
-    * ``forward(P, need_grad) -> (a, g, saved)``: the decay ``a`` and candidate ``g`` ``(T*B, H)``; it
-      may overwrite ``P`` (a scratch buffer no one else holds).
-    * ``backward(D, G, a, g, saved, dP)``: given ``D = G ⊙ (g_t - h_{t-1})`` (``= -∂L/∂a``) and
-      ``G = ∂L/∂h``, write the gradient of every block of ``P`` into ``dP`` ``(n, T*B, H)``.
-    """
-
-    num_blocks: int = 2
-
-    def forward(self, P: Tensor, need_grad: bool):  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def backward(self, D: Tensor, G: Tensor, a: Tensor, g: Tensor, saved, dP: Tensor) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-
 class _GatedScan(torch.autograd.Function):
     """Projection GEMM + gate math + chunked scan + their hand-written backward, in one Function.
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnnkit.engine.bptt import LoopOptions
+from rnnkit.engine.step import LoopOptions
 
 __all__ = ["run_reference"]
 

@@ -1,11 +1,13 @@
-"""Moving layers between rnnkit and torch.nn: same parameter names, gate order and state layout."""
+"""Moving layers between rnnkit and torch.nn: same parameter names, gate order and state layout
+(:func:`from_torch`; the other way is the layer's own :meth:`~rnnkit.RecurrentLayer.to_torch`)."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from rnnkit.errors import ConfigError, InputTypeError
+from rnnkit.errors import InputTypeError
+from rnnkit.layers.recurrent import GRU, LSTM, ElmanRNN, RecurrentLayer
 
 __all__ = ["from_torch", "to_torch"]
 
@@ -21,8 +23,6 @@ def from_torch(module: nn.Module):
     >>> torch.allclose(layer(x)[0], m(x)[0])
     True
     """
-    from rnnkit.layers.recurrent import GRU, LSTM, ElmanRNN
-
     if isinstance(module, nn.LSTM):
         cls, extra = LSTM, {"proj_size": module.proj_size}
     elif isinstance(module, nn.GRU):
@@ -41,24 +41,8 @@ def from_torch(module: nn.Module):
     return layer
 
 
-def to_torch(layer) -> nn.Module:
-    """The ``torch.nn`` module equal to an rnnkit layer, with weights copied (where representable)."""
-    if not layer.native_ok or getattr(layer, "layer_norm", False) or getattr(layer, "peephole", False):
-        raise ConfigError(f"layer: {layer._variant_summary()} has no torch.nn equivalent")
-    if layer.merge != "concat" and layer.bidirectional:
-        raise ConfigError(f"layer: merge={layer.merge!r} has no torch.nn equivalent (torch concatenates directions)")
-    kinds = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn_tanh": nn.RNN, "rnn_relu": nn.RNN}
-    native = layer.cell.native
-    if native not in kinds:
-        raise ConfigError(f"layer: cell {layer.cell.name!r} has no torch.nn equivalent")
-    extra = {"nonlinearity": native[4:]} if native.startswith("rnn_") else {}
-    if layer.proj_size:
-        extra["proj_size"] = layer.proj_size
-    w = layer.weight_ih_l0
-    module = kinds[native](layer.input_size, layer.hidden_size, num_layers=layer.num_layers, bias=layer.bias,
-                           batch_first=layer.batch_first, dropout=layer.dropout,
-                           bidirectional=layer.bidirectional, device=w.device, dtype=w.dtype, **extra)
-    with torch.no_grad():
-        module.load_state_dict(layer.state_dict())
-    module.train(layer.training)
-    return module
+def to_torch(layer: RecurrentLayer) -> nn.Module:
+    """The ``torch.nn`` module equal to an rnnkit layer, with weights copied: :meth:`RecurrentLayer.to_torch`."""
+    if not isinstance(layer, RecurrentLayer):
+        raise InputTypeError(f"layer: expected an rnnkit RecurrentLayer (ElmanRNN, LSTM, GRU, ...), got {type(layer).__name__}")
+    return layer.to_torch()

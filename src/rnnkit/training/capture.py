@@ -1,15 +1,6 @@
-"""Speed switches for a whole model: fused compiled steps (:func:`accelerate`) and CUDA-graph capture of
-the train step (:func:`capture_train_step`).
+"""CUDA-graph capture of a whole train step: :func:`capture_train_step`.
 
-**Fused steps.** ``rnnkit.accelerate(model)`` sets ``engine="fused"`` on every rnnkit recurrent layer
-inside ``model`` (:class:`rnnkit.RecurrentLayer` and its subclasses, also inside
-:class:`rnnkit.Bidirectional`): the hand-written BPTT whose every step is one GEMM + one compiled
-pointwise kernel forward and one compiled pointwise kernel + one GEMM backward
-(:mod:`rnnkit.engine.fused`). Layers whose configuration torch's own fused kernels compute (plain
-LSTM/GRU/Elman, ``proj_size``) keep ``engine="auto"`` (cuDNN / oneDNN) unless ``keep_native=False``.
-MinGRU/MinLSTM (parallel scan) and :class:`rnnkit.Recurrent` (nested cells, autograd) are left alone.
-
-**Graph capture.** ``step = rnnkit.capture_train_step(model, loss_fn, optimizer)`` returns a callable
+``step = rnnkit.capture_train_step(model, loss_fn, optimizer)`` returns a callable
 ``step(*batch) -> loss`` doing ``zero_grad → loss_fn(model, *batch) → backward → optimizer.step()``.
 On CUDA it follows PyTorch's whole-network capture recipe: the first ``warmup`` calls for a new input
 signature run eagerly on a side stream (they are real training steps), the next call captures forward +
@@ -45,41 +36,10 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
+from rnnkit._validate import check_int
 from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["accelerate", "capture_train_step", "CapturedTrainStep", "CaptureFallbackWarning"]
-
-_SWITCH_ENGINES = ("fused", "bptt", "auto")
-
-
-def accelerate(model: nn.Module, *, engine: str = "fused", keep_native: bool = True) -> nn.Module:
-    """Switch every rnnkit recurrent layer inside ``model`` to ``engine`` (in place; returns ``model``).
-
-    ``engine="fused"``: compiled per-step kernels (see :mod:`rnnkit.engine.fused`); ``"bptt"`` / ``"auto"``
-    switch back. ``keep_native``: leave layers that torch's own fused kernels compute (cuDNN / oneDNN) on
-    ``"auto"``. Precision is unchanged: every path computes in the parameters' dtype.
-
-    >>> import torch, rnnkit
-    >>> net = torch.nn.Sequential(rnnkit.LSTM(3, 4, layer_norm=True), rnnkit.GRU(4, 4))
-    >>> _ = rnnkit.accelerate(net)
-    >>> [m.engine for m in net]   # the LayerNorm LSTM is fused, the plain GRU stays on torch's kernel
-    ['fused', 'auto']
-    """
-    from rnnkit.layers.recurrent import RecurrentLayer
-
-    if not isinstance(model, nn.Module):
-        raise InputTypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    if engine not in _SWITCH_ENGINES:
-        raise ConfigError(f"engine: expected one of {list(_SWITCH_ENGINES)}, got {engine!r}")
-    if not isinstance(keep_native, bool):
-        raise ConfigError(f"keep_native: expected a bool, got {keep_native!r}")
-    layers = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
-    if not layers:
-        warnings.warn(f"accelerate: model ({type(model).__name__}) holds no rnnkit recurrent layer; nothing "
-                      "was switched", stacklevel=2)
-    for layer in layers:
-        layer.engine = "auto" if keep_native and engine == "fused" and layer.native_ok else engine
-    return model
+__all__ = ["capture_train_step", "CapturedTrainStep", "CaptureFallbackWarning"]
 
 
 class CaptureFallbackWarning(RuntimeWarning):
@@ -264,9 +224,8 @@ def capture_train_step(model: nn.Module, loss_fn: Callable, optimizer: torch.opt
         raise InputTypeError(f"loss_fn: expected a callable loss_fn(model, *batch) -> loss, got {type(loss_fn).__name__}")
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise InputTypeError(f"optimizer: expected a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
-    for name, value, lo in (("max_cached", max_cached, 1), ("warmup", warmup, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-            raise ConfigError(f"{name}: expected an int >= {lo}, got {value!r}")
+    check_int("max_cached", max_cached)
+    check_int("warmup", warmup)
     if optimizer is not None and any(p.is_cuda for p in model.parameters()):
         for i, group in enumerate(optimizer.param_groups):
             if "capturable" in group and not group["capturable"]:

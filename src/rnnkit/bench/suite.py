@@ -1,0 +1,203 @@
+"""The suite of ``rnnkit bench``: speed and memory of every cell and variant against torch.nn and the
+plain autograd loop, measured in the same run (``benchmarks/`` holds the scripts that record
+docs/benchmarks.md). The measuring itself is :mod:`rnnkit.bench.harness`; layers come from the layer
+registry (:func:`rnnkit.layers.make_layer`), variants add constructor options.
+
+Each configuration times a train step (forward + backward of ``outputs.sum()``) and inference
+(``no_grad`` forward) for models with identical shapes:
+
+* ``torch.nn`` -- the baseline: ``torch.nn.LSTM`` for LSTM-family cells, ``nn.GRU`` for GRU-family and
+  the scan cells, ``nn.RNN`` for Elman (ATen on CPU, cuDNN on GPU);
+* ``rnnkit`` -- the layer as a user gets it (``engine="auto"``: native kernels when torch.nn computes the
+  configuration, else the hand-written BPTT; the parallel scan for MinGRU/MinLSTM);
+* ``fused`` (``fused=True``) -- the same layer with ``engine="fused"``: the hand-written BPTT with each
+  step compiled into one GEMM + one fused pointwise kernel each way (:mod:`rnnkit.engine.fused`);
+* ``graph`` (``fused=True``, CUDA, ``graph=True``) -- the fused layer's whole train step captured in one
+  CUDA graph (:func:`rnnkit.capture_train_step`, forward + backward, no optimizer) and replayed;
+* ``autograd`` (``autograd=True``) -- the same rnnkit math as a plain autograd loop
+  (``engine="reference"``, or the sequential form of the scan cells).
+
+``precision``: ``"fp32"`` (float32, TF32 off for cuBLAS matmuls *and* cuDNN), ``"tf32"`` (float32 with
+TF32 tensor cores allowed for both: cuDNN's own default; CUDA only), ``"bf16"`` (bfloat16 parameters and
+inputs; every path computes in bfloat16, the fused kernels internally in float32 with bfloat16 outputs).
+The flags are restored after the run.
+
+Timings are interleaved round-robin so that load elsewhere on the machine hits all models alike; ratios
+are reported to the torch.nn time, and ``*_vs_lstm_x`` to torch.nn.LSTM's (cuDNN on GPU) at the same shape
+and precision when an ``lstm`` row is in the run. Peak memory is measured on CUDA
+(``max_memory_allocated`` over one train step, above what was allocated before; for ``graph`` over the
+step that captures it, memory the graph's private pool then keeps); on CPU the allocator keeps no such
+statistic and the column is empty. Never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from rnnkit.bench.harness import infer_step, output_sum, peak_mb, precision_mode, time_interleaved, train_step
+from rnnkit.errors import ConfigError
+from rnnkit.layers import RecurrentLayer, make_layer
+from rnnkit.training.capture import capture_train_step
+
+__all__ = ["Variant", "VARIANTS", "SHAPE_PRESETS", "MODELS", "run_benchmarks", "format_table"]
+
+# Named shape sets (B, T, I, H) with I = H. "gpu-sweep": from latency-bound (one sequence of 512 steps)
+# to compute-bound (B64, H1024) and a wide batch (B256), the shapes the fused engine and the CUDA-graph
+# capture were measured on against cuDNN.
+SHAPE_PRESETS: dict[str, list[tuple[int, int, int, int]]] = {
+    "gpu-sweep": [(1, 512, 512, 512), (8, 1024, 256, 256), (64, 256, 256, 256), (64, 256, 1024, 1024),
+                  (256, 100, 512, 512)],
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A benchmarked configuration: the registry layer ``cell`` with constructor ``options``, timed
+    against the torch.nn module ``baseline``. ``engine``: the engine of the "rnnkit" column (``"auto"``:
+    as a user gets it); ``proj``: ``proj_size = H // 2`` at each shape."""
+
+    cell: str
+    baseline: type
+    options: dict[str, Any] = field(default_factory=dict)
+    engine: str = "auto"
+    proj: bool = False
+
+    def build(self, I: int, H: int, engine: str = "auto") -> nn.Module:
+        """The layer with ``engine`` (``"auto"``: this variant's own; ``"reference"``: the plain autograd
+        loop over the same math -- for the scan layers their sequential scan)."""
+        options = dict(self.options, **({"proj_size": H // 2} if self.proj else {}))
+        layer = make_layer(self.cell, I, H, **options)
+        if isinstance(layer, RecurrentLayer):
+            layer.engine = self.engine if engine == "auto" else engine
+        elif engine == "reference":
+            layer.scan = "sequential"
+        return layer
+
+    def fusable(self) -> bool:
+        """Whether the layer has a time loop to fuse (the scan layers have none)."""
+        return isinstance(self.build(1, 1), RecurrentLayer)
+
+
+VARIANTS: dict[str, Variant] = {
+    "lstm": Variant("lstm", nn.LSTM),
+    "gru": Variant("gru", nn.GRU),
+    "elman": Variant("elman", nn.RNN),
+    "lstm-bptt": Variant("lstm", nn.LSTM, engine="bptt"),
+    "gru-bptt": Variant("gru", nn.GRU, engine="bptt"),
+    "lstm-layernorm": Variant("lstm", nn.LSTM, {"layer_norm": True}),
+    "lstm-peephole": Variant("lstm", nn.LSTM, {"peephole": True}),
+    "lstm-proj": Variant("lstm", nn.LSTM, proj=True),
+    "lstm-zoneout": Variant("lstm", nn.LSTM, {"zoneout": 0.1}),
+    "lstm-recdropout": Variant("lstm", nn.LSTM, {"recurrent_dropout": 0.25}),
+    "lstm-dropconnect": Variant("lstm", nn.LSTM, {"dropconnect": 0.25}),
+    "gru-layernorm": Variant("gru", nn.GRU, {"layer_norm": True}),
+    "gru-zoneout": Variant("gru", nn.GRU, {"zoneout": 0.1}),
+    "mingru": Variant("mingru", nn.GRU),
+    "minlstm": Variant("minlstm", nn.GRU),
+}
+
+
+def run_benchmarks(variants: list[str], shapes: list[tuple[int, int, int, int]], device: str = "cpu",
+                   precision: str = "fp32", reps: int = 5, budget_s: float = 4.0,
+                   progress: Callable[[dict], None] | None = None, fused: bool = False, graph: bool = True,
+                   autograd: bool = True) -> list[dict]:
+    """Time every variant on every ``(B, T, I, H)`` shape; returns one row per (variant, shape)."""
+    for v in variants:
+        if v not in VARIANTS:
+            raise ConfigError(f"cells: expected names from {sorted(VARIANTS)}, got {v!r}")
+    fusable = {v: VARIANTS[v].fusable() for v in variants}
+    cuda = str(device).startswith("cuda")
+    rows = []
+    with precision_mode(precision, device) as dtype:
+        for variant in variants:
+            for (B, T, I, H) in shapes:
+                rows.append(_bench_one(variant, B, T, I, H, device, dtype, precision, reps, budget_s,
+                                       fused and fusable[variant], fused and graph and cuda and fusable[variant],
+                                       autograd))
+                if progress is not None:
+                    progress(rows[-1])
+    by_shape = {(r["B"], r["T"], r["I"], r["H"]): r["torch.nn_train_ms"] for r in rows if r["cell"] == "lstm"}
+    for r in rows:
+        ref = by_shape.get((r["B"], r["T"], r["I"], r["H"]))
+        for k in MODELS[1:]:
+            if ref is not None and r.get(f"{k}_train_ms") is not None:
+                r[f"{k}_vs_lstm_x"] = r[f"{k}_train_ms"] / ref
+    return rows
+
+
+MODELS = ("torch.nn", "rnnkit", "fused", "graph", "autograd")
+
+
+def _bench_one(variant, B, T, I, H, device, dtype, precision, reps, budget_s, fused, graph, autograd) -> dict:
+    torch.manual_seed(0)
+    v = VARIANTS[variant]
+    models = {"torch.nn": v.baseline(I, H), "rnnkit": v.build(I, H, "auto")}
+    if fused:
+        models["fused"] = v.build(I, H, "fused")
+    if graph:
+        models["graph"] = v.build(I, H, "fused")
+    if autograd:
+        models["autograd"] = v.build(I, H, "reference")
+    for m in models.values():
+        m.to(device=device, dtype=dtype).train()
+    x = torch.randn(T, B, I, device=device, dtype=dtype)
+
+    train_fns = {k: (lambda m=m: train_step(m, x)) for k, m in models.items()}
+    row = {"cell": variant, "B": B, "T": T, "I": I, "H": H, "dtype": str(dtype).replace("torch.", ""),
+           "precision": precision, "tf32": precision == "tf32",
+           "rnnkit_engine": getattr(models["rnnkit"], "_pick_engine", lambda: "scan")()}
+    peaks = {}
+    if fused:  # the first call compiles (once per cell, options and shape): reported, not timed
+        t0 = time.perf_counter()
+        train_step(models["fused"], x)
+        row["fused_first_call_s"] = time.perf_counter() - t0
+    if graph:
+        # as train_step(): the input's gradient too (a fresh leaf inside the graph)
+        step = capture_train_step(models["graph"], lambda m, inp: output_sum(m, inp.detach().requires_grad_()), None,
+                                  warmup=1, max_cached=1)
+        step(x)  # warm-up (eager, compiles), then the next call captures and replays
+        peaks["graph"] = peak_mb(lambda: step(x), device)
+        row["graph_fallback"] = next(iter(step.fallbacks.values()), None)
+        train_fns["graph"] = lambda: step(x)
+    tr = time_interleaved(train_fns, device, reps, budget_s)
+    inf_models = {k: m for k, m in models.items() if k != "graph"}  # inference is not captured
+    inf = time_interleaved({k: (lambda m=m: infer_step(m, x)) for k, m in inf_models.items()}, device, reps, budget_s)
+    for k in MODELS:
+        row[f"{k}_train_ms"] = tr.get(k)
+        row[f"{k}_infer_ms"] = inf.get(k)
+        row[f"{k}_peak_mb"] = peaks[k] if k in peaks else (
+            peak_mb(lambda m=models[k]: train_step(m, x), device) if k in models else None)
+        if k != "torch.nn":
+            row[f"{k}_train_x"] = tr[k] / tr["torch.nn"] if k in tr else None
+            row[f"{k}_infer_x"] = inf[k] / inf["torch.nn"] if k in inf else None
+    return row
+
+
+def _ms(r: dict, k: str, mode: str) -> str:
+    v = r.get(f"{k}_{mode}_ms")
+    if v is None:
+        return "-"
+    return f"{v:.2f}" if k == "torch.nn" else f"{v:.2f} ({r[f'{k}_{mode}_x']:.2f}x)"
+
+
+def format_table(rows: list[dict]) -> str:
+    """Markdown table: times (ms) and ratios to torch.nn (``-``: not measured in this run)."""
+    head = ("| cell | engine | B,T,I,H | precision | torch.nn train ms | rnnkit train ms (x) | fused train ms (x) "
+            "| graph train ms (x) | autograd train ms (x) | best vs nn.LSTM | torch.nn infer ms | rnnkit infer ms (x) "
+            "| fused infer ms (x) | peak MB nn/rnnkit/fused/graph/autograd |")
+    lines = [head, "|" + "---|" * 14]
+    for r in rows:
+        mem = "/".join("-" if r.get(f"{k}_peak_mb") is None else f"{r[f'{k}_peak_mb']:.0f}" for k in MODELS)
+        best = [r[f"{k}_vs_lstm_x"] for k in MODELS[1:] if r.get(f"{k}_vs_lstm_x") is not None]
+        lines.append(
+            f"| {r['cell']} | {r['rnnkit_engine']} | {r['B']},{r['T']},{r['I']},{r['H']} | {r.get('precision', r['dtype'])} "
+            + "".join(f"| {_ms(r, k, 'train')} " for k in MODELS)
+            + f"| {f'{min(best):.2f}x' if best else '-'} "
+            + "".join(f"| {_ms(r, k, 'infer')} " for k in ("torch.nn", "rnnkit", "fused"))
+            + f"| {mem} |")
+    return "\n".join(lines)

@@ -1,0 +1,89 @@
+"""Bidirectional: a whole stack read left to right and a fresh copy of it read right to left, merged."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from rnnkit._validate import check_choice
+from rnnkit.engine.masks import check_lengths, flip_sequences
+from rnnkit.errors import ConfigError, InputTypeError
+from rnnkit.layers.base import MERGE_MODES, StackedLayer, merge_directions
+
+__all__ = ["Bidirectional"]
+
+
+class Bidirectional(nn.Module):
+    """Run a unidirectional layer forwards and a fresh copy of it backwards, then merge.
+
+    ``layer``: any unidirectional rnnkit stacked layer (:class:`rnnkit.RecurrentLayer` and its named
+    forms, :class:`rnnkit.MinGRU`, :class:`rnnkit.MinLSTM`). The backward copy has the same
+    configuration and its own, newly initialised weights (available as ``.forward_layer`` /
+    ``.backward_layer``). State is the two layers' states concatenated along the first dimension
+    (forward first). Unlike ``bidirectional=True`` on a stacked layer (directions joined at every layer,
+    as torch.nn does), this wraps the whole stack: the forward stack reads the sequence left to right,
+    the backward stack right to left (only the valid part of each sequence, with ``lengths``).
+
+    >>> import torch, rnnkit
+    >>> bi = rnnkit.Bidirectional(rnnkit.GRU(4, 6, batch_first=True), merge="ave")
+    >>> y, h = bi(torch.randn(2, 7, 4), lengths=torch.tensor([7, 4]))
+    >>> y.shape, h.shape
+    (torch.Size([2, 7, 6]), torch.Size([2, 2, 6]))
+    """
+
+    def __init__(self, layer: StackedLayer, merge: str = "concat") -> None:
+        super().__init__()
+        if not isinstance(layer, StackedLayer):
+            raise InputTypeError(f"layer: expected an rnnkit recurrent layer, got {type(layer).__name__}")
+        if layer.bidirectional:
+            raise ConfigError("layer: expected a unidirectional layer, got bidirectional=True")
+        self.merge = check_choice("merge", merge, MERGE_MODES)
+        self.forward_layer = layer
+        self.backward_layer = copy.deepcopy(layer)
+        self.backward_layer.reset_parameters()
+        self.batch_first = layer.batch_first
+
+    @property
+    def output_size(self) -> int:
+        """Feature size of ``outputs`` (per direction for ``merge="none"``)."""
+        return self.forward_layer.output_size * (2 if self.merge == "concat" else 1)
+
+    def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
+        n = self.forward_layer.num_layers
+        s_f, s_b = _split_state(state, n)
+        y_f, st_f = self.forward_layer(x, s_f, lengths)
+        x_t, lens = self.forward_layer._check_input(x)[0], None
+        if lengths is not None:
+            lens = check_lengths(lengths, x_t.shape[1], x_t.shape[0], device=x_t.device)
+        rev = lambda a: _flip_layout(a, lens, self.batch_first and a.dim() == 3)  # noqa: E731
+        y_b, st_b = self.backward_layer(rev(x), s_b, lengths)
+        return merge_directions(y_f, rev(y_b), self.merge), _cat_states(st_f, st_b)
+
+
+def _cat_states(a, b):
+    """Two layers' states (a tensor or a tuple of them) joined along the first (layer) dimension."""
+    if isinstance(a, Tensor):
+        return torch.cat((a, b), 0)
+    return tuple(torch.cat((x, y), 0) for x, y in zip(a, b))
+
+
+def _split_state(state, n: int):
+    """Inverse of :func:`_cat_states`: the first ``n`` layers' state and the rest (``None`` twice for ``None``)."""
+    if state is None:
+        return None, None
+    if isinstance(state, Tensor):
+        return state[:n], state[n:]
+    return tuple(s[:n] for s in state), tuple(s[n:] for s in state)
+
+
+def _flip_layout(a: Tensor, lengths: Tensor | None, batch_first: bool) -> Tensor:
+    """Reverse the valid part of each sequence of ``a`` in the caller's layout (unbatched ``(T, F)``,
+    ``(B, T, F)`` with ``batch_first``, else time-major)."""
+    if a.dim() == 2:  # unbatched (T, F)
+        return a.flip(0)
+    if batch_first:
+        return flip_sequences(a.transpose(0, 1), lengths).transpose(0, 1)
+    return flip_sequences(a, lengths)

@@ -1,0 +1,66 @@
+"""The nested-cell runner: any :class:`rnnkit.RecurrentCell` (inputs and states may be tuples, lists or
+dicts of tensors) run over time with autograd by :func:`rnnkit.engine.scan.scan`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from rnnkit._validate import check_bool
+from rnnkit.cells.base import RecurrentCell
+from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
+from rnnkit.engine.scan import scan, tree_leaves, tree_map
+from rnnkit.errors import InputTypeError, ShapeError
+
+__all__ = ["Recurrent"]
+
+
+class Recurrent(nn.Module):
+    """Run any :class:`rnnkit.RecurrentCell` (nested inputs/states allowed) over time, with autograd.
+
+    ``outputs, state = layer(x, state=None, lengths=None)`` where ``x`` is a tensor or a nest
+    (tuple/list/dict) of tensors shaped ``(T, B, ...)`` (``(B, T, ...)`` with ``batch_first``); outputs
+    follow the same layout. See :class:`rnnkit.RecurrentCell` for an example.
+    """
+
+    def __init__(self, cell: RecurrentCell, batch_first: bool = False) -> None:
+        super().__init__()
+        if not isinstance(cell, RecurrentCell):
+            raise InputTypeError(f"cell: expected an rnnkit.RecurrentCell, got {type(cell).__name__}")
+        self.cell = cell
+        self.batch_first = check_bool("batch_first", batch_first)
+
+    def forward(self, x: Any, state: Any = None, lengths: Any = None):
+        leaves = tree_leaves(x)
+        if not leaves:
+            raise ShapeError("x: expected at least one tensor, got an empty structure")
+        for leaf in leaves:
+            if leaf.dim() < 2:
+                raise ShapeError(f"x: expected every leaf to have time and batch dims, got shape {tuple(leaf.shape)}")
+        tdim, bdim = (1, 0) if self.batch_first else (0, 1)
+        T, B = leaves[0].shape[tdim], leaves[0].shape[bdim]
+        for leaf in leaves:
+            if leaf.shape[tdim] != T or leaf.shape[bdim] != B:
+                raise ShapeError(f"x: expected every leaf to share (time, batch) = ({T}, {B}), got {tuple(leaf.shape)}")
+        if T == 0:
+            raise ShapeError("x: expected at least one time step, got sequence length 0")
+        xt = tree_map(lambda a: a.transpose(0, 1), x) if self.batch_first else x
+        lengths = check_lengths(lengths, B, T, device=leaves[0].device)
+        if state is None:
+            state = self.cell.initial_state(B, device=leaves[0].device, dtype=leaves[0].dtype)
+        mask = None
+        if lengths is not None:  # padded steps of every leaf are zeroed, as in the other layers
+            mask = step_mask(lengths, T)
+            xt = tree_map(lambda a: zero_padding(a, mask), xt)
+        out, state = scan(self.cell, xt, state, mask)
+        if self.batch_first:
+            out = tree_map(lambda a: a.transpose(0, 1), out)
+        return out, state
+
+    def step(self, x_t: Any, state: Any = None):
+        """One step: ``y_t, state = layer.step(x_t, state)``."""
+        if state is None:
+            leaf = tree_leaves(x_t)[0]
+            state = self.cell.initial_state(leaf.shape[0], device=leaf.device, dtype=leaf.dtype)
+        return self.cell(x_t, state)

@@ -12,6 +12,10 @@ Python::
 Command line: ``rnnkit experiment adding --cell lstm --length 200 --steps 3000 --json --out runs/a`` and
 ``rnnkit experiment compare adding --cell elman lstm gru``. See docs/experiments.md.
 
+Modules: ``data`` (the generators), ``tasks`` (each experiment's data stream, loss, evaluation, baseline
+and solve criterion), ``models`` (the cells compared, initialisations, the sequence model), ``config``
+(one run's settings), ``runner`` (training a run, comparing cells), ``report`` (files, plots, tables).
+
 >>> from rnnkit.experiments import EXPERIMENTS, CELLS
 >>> list(EXPERIMENTS)
 ['adding', 'copy', 'digits', 'permuted-digits', 'bidirectional']
@@ -38,18 +42,10 @@ from rnnkit.experiments.models import (
     compare_cells,
     init_recurrent,
 )
-from rnnkit.experiments.runner import (
-    EXPERIMENTS,
-    ExperimentConfig,
-    ExperimentSpec,
-    compare,
-    format_table,
-    plot_comparison,
-    resolve_config,
-    run_config,
-    run_experiment,
-    summarize,
-)
+from rnnkit.experiments.config import ExperimentConfig, resolve_config
+from rnnkit.experiments.report import format_table, plot_comparison, summarize
+from rnnkit.experiments.runner import compare, run_config, run_experiment
+from rnnkit.experiments.tasks import EXPERIMENTS, ExperimentSpec
 
 __all__ = [
     "run_experiment", "run_config", "compare", "summarize", "plot_comparison", "format_table", "resolve_config",

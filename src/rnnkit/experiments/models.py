@@ -1,14 +1,15 @@
-"""Models for the experiments: a registry of cells by name, the initialisations these tasks care about,
-and a small sequence model (recurrent layer + linear read-out).
+"""Models for the experiments: the cells they compare (names of the layer registry with an
+initialisation), the initialisations these tasks care about, and a small sequence model (recurrent layer
++ linear read-out).
 
-The registry :data:`CELLS` maps a name to a :class:`CellSpec` (how to build the layer, which gate block is
-the "keep the old state" gate, its default recurrent initialisation). Adding a variant to the
-experiments is one line::
+:data:`CELLS` maps an experiment's cell name to a :class:`CellSpec`: the layer registry's name
+(:func:`rnnkit.layers.make_layer`) and the recurrent initialisation used when the caller asks for
+``"default"``. Any other name the registry builds as a :class:`rnnkit.RecurrentLayer` (a cell registered
+with :func:`rnnkit.register_cell`, a layer registered with :func:`rnnkit.register_layer`) runs too, with
+torch's default initialisation, and :func:`compare_cells` lists it. Adding a variant to the experiments
+is registering it::
 
-    CELLS["mylstm"] = CellSpec(lambda i, h, **kw: rnnkit.RecurrentLayer("mylstm", i, h, **kw), keep_gate=1)
-
-Cells registered with :func:`rnnkit.register_cell` but absent here still run (as a plain
-:class:`rnnkit.RecurrentLayer` with torch's default initialisation); :func:`compare_cells` lists them too.
+    rnnkit.register_layer("lstm-ln", lambda i, h, **kw: rnnkit.LSTM(i, h, layer_norm=True, **kw))
 
 Initialisations (see :func:`init_recurrent`):
 
@@ -18,9 +19,10 @@ Initialisations (see :func:`init_recurrent`):
 * ``"identity"`` -- ``W_hh = I`` and zero biases, for a ReLU Elman RNN: the IRNN of Le et al. (2015). Only
   for one-gate (Elman) cells.
 
-``forget_bias`` sets the initial bias of the keep gate (LSTM forget gate ``f``, rows ``H:2H``; GRU update
-gate ``z``, rows ``H:2H``, where ``h_t = (1 - z) n + z h_{t-1}``): a positive value starts the cell
-remembering (Gers et al. 2000; Jozefowicz et al. 2015). Cells without such a gate ignore it.
+``forget_bias`` sets the initial bias of the cell's keep gate (``CellMath.keep_gate``: LSTM forget gate
+``f``, rows ``H:2H``; GRU update gate ``z``, rows ``H:2H``, where ``h_t = (1 - z) n + z h_{t-1}``): a
+positive value starts the cell remembering (Gers et al. 2000; Jozefowicz et al. 2015). Cells without such
+a gate ignore it.
 
 >>> import torch
 >>> from rnnkit.experiments.models import build_model
@@ -34,14 +36,12 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import Tensor, nn
 
-import rnnkit
 from rnnkit.errors import ConfigError
-from rnnkit.layers import GRU, LSTM, ElmanRNN, RecurrentLayer
+from rnnkit.layers import RecurrentLayer, available_layers, get_layer, make_layer
 
 __all__ = ["CellSpec", "CELLS", "INITS", "READOUTS", "compare_cells", "build_layer", "init_recurrent",
            "SequenceModel", "build_model"]
@@ -52,50 +52,58 @@ READOUTS = ("last", "all")
 
 @dataclass(frozen=True)
 class CellSpec:
-    """How the experiments build one cell: ``build(input_size, hidden_size, **layer_kwargs)``.
+    """How the experiments use one cell: ``layer``, the name the layer registry builds it by, and
+    ``init``, its own recurrent initialisation, used when the caller asks for ``"default"``
+    (``"identity"`` for the IRNN)."""
 
-    ``keep_gate``: index of the gate block whose bias ``forget_bias`` sets (``None``: no such gate).
-    ``init``: the cell's own recurrent initialisation, used when the caller asks for ``"default"``
-    (``"identity"`` for the IRNN).
-    """
-
-    build: Callable[..., RecurrentLayer]
-    keep_gate: int | None = None
+    layer: str
     init: str = "default"
     description: str = ""
 
 
-#: Cells the experiments know by name; ``compare`` runs all of them (plus unlisted registered cells).
+#: Cells the experiments know by name; ``compare`` runs all of them (plus the other registered layers).
 CELLS: dict[str, CellSpec] = {
-    "elman": CellSpec(lambda i, h, **kw: ElmanRNN(i, h, nonlinearity="tanh", **kw), None, "default",
-                      "tanh Elman RNN"),
-    "irnn": CellSpec(lambda i, h, **kw: ElmanRNN(i, h, nonlinearity="relu", **kw), None, "identity",
-                     "ReLU Elman RNN, identity recurrent init (Le et al. 2015)"),
-    "lstm": CellSpec(LSTM, 1, "default", "LSTM (forget gate bias)"),
-    "gru": CellSpec(GRU, 1, "default", "GRU (update gate bias)"),
+    "elman": CellSpec("elman", "default", "tanh Elman RNN"),
+    "irnn": CellSpec("elman_relu", "identity", "ReLU Elman RNN, identity recurrent init (Le et al. 2015)"),
+    "lstm": CellSpec("lstm", "default", "LSTM (forget gate bias)"),
+    "gru": CellSpec("gru", "default", "GRU (update gate bias)"),
 }
 
-# registered cell names the entries above already cover
-_COVERED = {"elman_tanh", "elman_relu", "lstm", "gru"}
+
+def _cell_of(layer_name: str) -> str | None:
+    """The name of the cell the registry's ``layer_name`` runs, or ``None`` when it is no cell layer
+    (MinGRU/MinLSTM: no recurrent weights to initialise, no gradient flow through the engine)."""
+    layer = make_layer(layer_name, 1, 1)
+    return layer.cell.name if isinstance(layer, RecurrentLayer) else None
 
 
 def compare_cells() -> list[str]:
-    """Names ``compare`` runs by default: :data:`CELLS` then any other cell in :func:`rnnkit.available_cells`."""
-    extra = [c for c in rnnkit.available_cells() if c not in _COVERED and c not in CELLS]
+    """Names ``compare`` runs by default: :data:`CELLS`, then every other cell layer of the registry
+    whose cell none of them already runs."""
+    covered = {_cell_of(spec.layer) for spec in CELLS.values()}
+    extra = []
+    for name in available_layers():
+        cell = None if name in CELLS else _cell_of(name)
+        if cell is not None and cell not in covered:
+            extra.append(name)
+            covered.add(cell)
     return list(CELLS) + extra
 
 
 def _spec(cell: str) -> CellSpec:
     if cell in CELLS:
         return CELLS[cell]
-    if isinstance(cell, str) and cell in rnnkit.available_cells():
-        return CellSpec(lambda i, h, **kw: RecurrentLayer(cell, i, h, **kw), None, "default", f"registered cell {cell!r}")
+    if isinstance(cell, str) and cell in available_layers() and _cell_of(cell) is not None:
+        return CellSpec(cell, "default", get_layer(cell).description)
     raise ConfigError(f"cell: expected one of {compare_cells()}, got {cell!r}")
 
 
 def init_recurrent(layer: RecurrentLayer, init: str = "default", *, forget_bias: float | None = None,
                    keep_gate: int | None = None, generator: torch.Generator | None = None) -> None:
-    """Re-initialise ``layer``'s recurrent weights in place (see the module docstring)."""
+    """Re-initialise ``layer``'s recurrent weights in place (see the module docstring). ``keep_gate``:
+    the gate block ``forget_bias`` sets (default: the cell's ``keep_gate``)."""
+    if keep_gate is None:
+        keep_gate = layer.cell.keep_gate
     if init not in INITS:
         raise ConfigError(f"init: expected one of {list(INITS)}, got {init!r}")
     H, G = layer.hidden_size, layer.cell.num_gates
@@ -128,10 +136,9 @@ def build_layer(cell: str, input_size: int, hidden_size: int, *, init: str = "de
     spec = _spec(cell)
     if forget_bias is not None and (isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float))):
         raise ConfigError(f"forget_bias: expected a number or None, got {forget_bias!r}")
-    layer = spec.build(input_size, hidden_size, **layer_kwargs)
+    layer = make_layer(spec.layer, input_size, hidden_size, **layer_kwargs)
     layer.gradflow_name = cell
-    init_recurrent(layer, spec.init if init == "default" else init, forget_bias=forget_bias,
-                   keep_gate=spec.keep_gate)
+    init_recurrent(layer, spec.init if init == "default" else init, forget_bias=forget_bias)
     return layer
 
 

@@ -1,0 +1,113 @@
+"""What one experiment run depends on (:class:`ExperimentConfig`) and how options become one
+(:func:`resolve_config`: checked, with the experiment's defaults filled in)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from rnnkit.errors import ConfigError
+from rnnkit.experiments.models import INITS, _spec
+from rnnkit.experiments.tasks import EXPERIMENTS, LOOKAHEAD
+
+__all__ = ["ExperimentConfig", "resolve_config"]
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Everything one run depends on (``None`` fields take the experiment's default; see
+    :func:`resolve_config`). Saved in each run's ``result.json``."""
+
+    experiment: str
+    cell: str = "lstm"
+    length: int | None = None         # T: sequence length (adding, tagging) or delay (copy); 64 for digits
+    steps: int | None = None          # optimizer steps
+    seed: int = 0
+    batch_size: int = 64
+    hidden_size: int = 128
+    lr: float | None = None           # Adam learning rate (default per experiment: 1e-2 adding, else 1e-3)
+    clip_norm: float | None = 1.0     # global gradient-norm clipping (None: off)
+    init: str = "default"             # recurrent init: default (the cell's own) | orthogonal | identity
+    forget_bias: float | None = 1.0   # LSTM forget / GRU update gate bias at init (None: torch's init)
+    eval_every: int | None = None     # steps between evaluations (default: steps // 20, at least 1)
+    eval_size: int | None = None      # held-out sequences (default per experiment; digits: its test split)
+    stop_when_solved: bool = False    # stop at the first evaluation that meets the solve criterion
+    max_seconds: float | None = None  # stop at the first evaluation after this much wall time (None: off)
+    device: str = "cpu"               # cpu | cuda | auto
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _check_int(name: str, v: Any, minimum: int = 1, allow_none: bool = False) -> None:
+    if v is None and allow_none:
+        return
+    if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
+        raise ConfigError(f"{name}: expected an int >= {minimum}{' or None' if allow_none else ''}, got {v!r}")
+
+
+def _check_float(name: str, v: Any, allow_none: bool = False, positive: bool = True) -> None:
+    if v is None and allow_none:
+        return
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or (positive and v <= 0):
+        what = "a positive number" if positive else "a finite number"
+        raise ConfigError(f"{name}: expected {what}{' or None' if allow_none else ''}, got {v!r}")
+
+
+def resolve_config(experiment: str, **options: Any) -> ExperimentConfig:
+    """Validate ``options`` and fill the experiment's defaults; raises :class:`~rnnkit.errors.ConfigError`.
+
+    >>> resolve_config("adding", cell="gru", steps=300).eval_every
+    15
+    >>> resolve_config("adding", length=0)
+    Traceback (most recent call last):
+    ...
+    rnnkit.errors.ConfigError: length: expected an int >= 2 or None, got 0
+    """
+    if experiment not in EXPERIMENTS:
+        raise ConfigError(f"experiment: expected one of {list(EXPERIMENTS)}, got {experiment!r}")
+    known = {f.name for f in dataclasses.fields(ExperimentConfig)} - {"experiment"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigError(f"options: unknown {unknown}; expected a subset of {sorted(known)}")
+    cfg = ExperimentConfig(experiment, **options)
+    spec = EXPERIMENTS[experiment]
+    _spec(cfg.cell)                                   # unknown cell -> ConfigError
+    if spec.fixed_length:
+        if cfg.length not in (None, spec.default_length):
+            raise ConfigError(f"length: expected {spec.default_length} for {experiment} (8x8 pixels) or None, "
+                              f"got {cfg.length!r}")
+    else:
+        minimum = {"adding": 2, "bidirectional": LOOKAHEAD + 1}.get(experiment, 1)
+        _check_int("length", cfg.length, minimum, allow_none=True)
+    _check_int("steps", cfg.steps, allow_none=True)
+    if not isinstance(cfg.seed, int) or isinstance(cfg.seed, bool) or cfg.seed < 0:
+        raise ConfigError(f"seed: expected an int >= 0, got {cfg.seed!r}")
+    _check_int("batch_size", cfg.batch_size)
+    _check_int("hidden_size", cfg.hidden_size)
+    _check_float("lr", cfg.lr, allow_none=True)
+    _check_float("clip_norm", cfg.clip_norm, allow_none=True)
+    if cfg.init not in INITS:
+        raise ConfigError(f"init: expected one of {list(INITS)}, got {cfg.init!r}")
+    _check_float("forget_bias", cfg.forget_bias, allow_none=True, positive=False)
+    _check_int("eval_every", cfg.eval_every, allow_none=True)
+    _check_int("eval_size", cfg.eval_size, allow_none=True)
+    _check_float("max_seconds", cfg.max_seconds, allow_none=True)
+    if not isinstance(cfg.stop_when_solved, bool):
+        raise ConfigError(f"stop_when_solved: expected a bool, got {cfg.stop_when_solved!r}")
+    if cfg.device not in ("cpu", "cuda", "auto"):
+        raise ConfigError(f"device: expected 'cpu', 'cuda' or 'auto', got {cfg.device!r}")
+    if cfg.device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device: expected a visible CUDA device for 'cuda', got none (use 'cpu' or 'auto')")
+    length = spec.default_length if cfg.length is None else cfg.length
+    steps = spec.default_steps if cfg.steps is None else cfg.steps
+    eval_every = max(1, steps // 20) if cfg.eval_every is None else min(cfg.eval_every, steps)
+    eval_size = (None if spec.fixed_length else spec.default_eval_size) if cfg.eval_size is None else cfg.eval_size
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
+    lr = spec.default_lr if cfg.lr is None else cfg.lr
+    return dataclasses.replace(cfg, length=length, steps=steps, lr=lr, eval_every=eval_every, eval_size=eval_size,
+                               device=device)

@@ -19,38 +19,26 @@ from typing import Any
 
 from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, to_jsonable
 from rnnkit.errors import ConfigError
+from rnnkit.hopfield._checks import check_fraction, check_positive_float, check_positive_int
 
 __all__ = ["add_parser", "run"]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
-    return value
+def _arg(convert, check, what: str):
+    """An argparse ``type``: ``convert`` the text, then the Hopfield module's own ``check``; either
+    failing is ``expected <what>, got '<text>'`` (argparse prefixes the flag)."""
+    def parse(text: str):
+        try:
+            return check("value", convert(text))
+        except (ValueError, ConfigError):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
-    return value
+_positive_int = _arg(int, check_positive_int, "a positive int")
+_positive_float = _arg(float, check_positive_float, "a finite number > 0")
+_fraction = _arg(float, check_fraction, "a number in [0, 1]")
 
 
 def _digit(text: str) -> int:
@@ -147,18 +135,18 @@ def _kwargs(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from rnnkit.hopfield import experiments as ex
+    from rnnkit.hopfield import experiments as ex, plots
 
     name = args._experiment
     table = {
-        "capacity": (ex.capacity_experiment, ex.plot_capacity,
+        "capacity": (ex.capacity_experiment, plots.plot_capacity,
                      ["sizes", "loads", "rules", "trials", "mode", "max_steps"]),
-        "robustness": (ex.robustness_experiment, ex.plot_robustness,
+        "robustness": (ex.robustness_experiment, plots.plot_robustness,
                        ["n_units", "n_patterns", "rule", "fractions", "noise_levels", "cue_noise", "perturb_scale",
                         "trials", "mode"]),
-        "digits": (ex.digits_experiment, ex.plot_digits,
+        "digits": (ex.digits_experiment, plots.plot_digits,
                    ["classes", "rules", "corruption", "threshold", "n_cues", "picture_rule"]),
-        "modern-capacity": (ex.modern_capacity_experiment, ex.plot_modern_capacity,
+        "modern-capacity": (ex.modern_capacity_experiment, plots.plot_modern_capacity,
                             ["n_units", "loads", "cue_noise", "beta", "trials", "max_steps"]),
     }
     experiment, plot, names = table[name]

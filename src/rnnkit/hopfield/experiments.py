@@ -1,7 +1,7 @@
 r"""Hopfield experiments: capacity, robustness, digits, modern vs classical (functions + plots).
 
 Each ``*_experiment`` function returns a plain dict (JSON-ready: lists, floats, ints, strings) and each
-``plot_*`` function draws that dict to a PNG. ``rnnkit hopfield capacity|robustness|digits|modern-capacity``
+``plot_*`` function of :mod:`rnnkit.hopfield.plots` draws that dict to a PNG. ``rnnkit hopfield capacity|robustness|digits|modern-capacity``
 runs them from the command line. Randomness comes from one CPU ``torch.Generator`` seeded by ``seed``
 (the global RNG is untouched), so a run is reproducible and CPU and GPU see the same patterns.
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -43,10 +42,6 @@ __all__ = [
     "robustness_experiment",
     "digits_experiment",
     "modern_capacity_experiment",
-    "plot_capacity",
-    "plot_robustness",
-    "plot_digits",
-    "plot_modern_capacity",
 ]
 
 AGS_CRITICAL_LOAD = 0.138
@@ -144,6 +139,16 @@ def _device(device: Any) -> torch.device:
     return dev
 
 
+def _start(seed: int, device: Any, trials: int | None = None, mode: str | None = None):
+    """What every experiment starts with: ``trials`` and ``mode`` checked (when given), the device, a CPU
+    generator seeded by ``seed`` and the start time: ``(device, generator, start)``."""
+    if trials is not None:
+        check_positive_int("trials", trials)
+    if mode is not None and mode not in RECALL_MODES:
+        raise ConfigError(f"mode: expected one of {list(RECALL_MODES)}, got {mode!r}")
+    return _device(device), torch.Generator().manual_seed(seed), time.perf_counter()
+
+
 def _crossing(xs: Sequence[float], ys: Sequence[float], level: float) -> float | None:
     """The first ``x`` where ``ys`` falls below ``level`` (linear interpolation); ``None`` if it never does."""
     for k, (x, y) in enumerate(zip(xs, ys)):
@@ -153,15 +158,6 @@ def _crossing(xs: Sequence[float], ys: Sequence[float], level: float) -> float |
             x0, y0 = xs[k - 1], ys[k - 1]
             return float(x0 + (y0 - level) / (y0 - y) * (x - x0))
     return None
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -187,13 +183,8 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
     sizes = _check_list("sizes", sizes, check_positive_int)
     loads = _check_list("loads", loads, check_positive_float)
     rules = _check_choices("rules", rules, list(LEARNING_RULES))
-    check_positive_int("trials", trials)
     check_positive_int("max_steps", max_steps)
-    if mode not in RECALL_MODES:
-        raise ConfigError(f"mode: expected one of {list(RECALL_MODES)}, got {mode!r}")
-    dev = _device(device)
-    gen = torch.Generator().manual_seed(seed)
-    start = time.perf_counter()
+    dev, gen, start = _start(seed, device, trials, mode)
     curves: dict[str, dict[str, dict[str, list]]] = {r: {} for r in rules}
     summary: dict[str, dict[str, dict[str, Any]]] = {r: {} for r in rules}
     timing: dict[str, float] = {}
@@ -236,34 +227,6 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
     }
 
 
-def plot_capacity(result: dict, path: str | Path) -> Path:
-    """Two panels: perfect-recall fraction and mean overlap vs load, one line per (rule, N)."""
-    plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    loads = result["loads"]
-    styles = {"hebbian": "-", "storkey": "--"}
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for k, N in enumerate(result["sizes"]):
-        for r in result["rules"]:
-            c = result["curves"][r][str(N)]
-            kw = {"color": colors[k % len(colors)], "linestyle": styles.get(r, ":"), "marker": "o", "ms": 3}
-            axes[0].plot(loads, c["perfect"], label=f"{r}, N={N}", **kw)
-            axes[1].plot(loads, c["overlap"], label=f"{r}, N={N}", **kw)
-    for ax in axes:
-        ax.axvline(AGS_CRITICAL_LOAD, color="k", linestyle=":", label="0.138 N (AGS, Hebbian)")
-        ax.set_xlabel("load P / N")
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("fraction of patterns recalled exactly")
-    axes[1].set_ylabel("mean overlap with the stored pattern")
-    axes[0].legend(fontsize=7)
-    fig.suptitle(f"Hopfield capacity ({result['mode']} recall, {result['trials']} trial(s))")
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
 # ----------------------------------------------------------------------------------------------------
 # Robustness
 # ----------------------------------------------------------------------------------------------------
@@ -293,12 +256,7 @@ def robustness_experiment(n_units: int = 200, n_patterns: int = 10, rule: str = 
     noise_levels = _check_list("noise_levels", noise_levels, check_fraction)
     check_fraction("cue_noise", cue_noise)
     check_positive_float("perturb_scale", perturb_scale)
-    check_positive_int("trials", trials)
-    if mode not in RECALL_MODES:
-        raise ConfigError(f"mode: expected one of {list(RECALL_MODES)}, got {mode!r}")
-    dev = _device(device)
-    gen = torch.Generator().manual_seed(seed)
-    start = time.perf_counter()
+    dev, gen, start = _start(seed, device, trials, mode)
     out = {k: {"overlap": [0.0] * n, "perfect": [0.0] * n}
            for k, n in (("zeroed", len(fractions)), ("perturbed", len(fractions)), ("cue_noise", len(noise_levels)))}
 
@@ -324,33 +282,6 @@ def robustness_experiment(n_units: int = 200, n_patterns: int = 10, rule: str = 
         "rule": rule, "cue_noise_for_damage": cue_noise, "perturb_scale": perturb_scale, "trials": trials,
         "mode": mode, "seed": seed, "device": str(dev), **out, "seconds": time.perf_counter() - start,
     }
-
-
-def plot_robustness(result: dict, path: str | Path) -> Path:
-    """Two panels: overlap vs fraction of connections altered; overlap vs cue noise."""
-    plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for key, label in (("zeroed", "connections cut (w=0)"), ("perturbed", "connections perturbed")):
-        axes[0].plot(result[key]["fraction"], result[key]["overlap"], marker="o", label=label)
-    axes[0].set_xlabel("fraction of connections altered")
-    axes[0].set_title(f"damage (cues with {result['cue_noise_for_damage']:.0%} bits flipped)")
-    axes[1].plot(result["cue_noise"]["fraction"], result["cue_noise"]["overlap"], marker="o", label="overlap")
-    axes[1].plot(result["cue_noise"]["fraction"], result["cue_noise"]["perfect"], marker="s", linestyle="--",
-                 label="fraction recalled exactly")
-    axes[1].set_xlabel("fraction of cue bits flipped")
-    axes[1].set_title("cue noise (intact network)")
-    for ax in axes:
-        ax.set_ylabel("mean overlap with the stored pattern")
-        ax.set_ylim(-0.05, 1.05)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(f"Robustness: {result['rule']}, N={result['n_units']}, P={result['n_patterns']} "
-                 f"(load {result['load']:.3f})")
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -407,9 +338,7 @@ def digits_experiment(classes: Sequence[int] = (0, 1, 4), rules: Sequence[str] =
         raise ConfigError(f"picture_rule: expected one of the rules run {list(rules)}, got {picture_rule!r}")
     check_fraction("corruption", corruption)
     check_positive_int("n_cues", n_cues)
-    dev = _device(device)
-    gen = torch.Generator().manual_seed(seed)
-    start = time.perf_counter()
+    dev, gen, start = _start(seed, device)
     protos, samples, sample_labels = load_digit_patterns(classes, threshold)
     C = protos.shape[0]
     protos = protos.to(dev)
@@ -442,29 +371,6 @@ def digits_experiment(classes: Sequence[int] = (0, 1, 4), rules: Sequence[str] =
             "device": str(dev), "results": results, "picture": picture, "seconds": time.perf_counter() - start}
 
 
-def plot_digits(result: dict, path: str | Path) -> Path:
-    """A grid: one row per (stored digit, cue type), columns cue -> recall -> original."""
-    plt = _plt()
-    rows = [(name, k) for k in range(len(result["classes"])) for name in result["picture"]]
-    fig, axes = plt.subplots(len(rows), 3, figsize=(4.2, 1.35 * len(rows)), squeeze=False)
-    for row, (name, k) in enumerate(rows):
-        for col, title in enumerate(("cue", "recall", "original")):
-            ax = axes[row][col]
-            ax.imshow(result["picture"][name][k][col], cmap="gray_r", vmin=-1, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if row == 0:
-                ax.set_title(title, fontsize=9)
-            if col == 0:
-                ax.set_ylabel(f"{result['classes'][k]}: {name}", fontsize=8)
-    fig.suptitle(f"digits, {result['picture_rule']} rule", fontsize=9)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
 # ----------------------------------------------------------------------------------------------------
 # Modern vs classical
 # ----------------------------------------------------------------------------------------------------
@@ -486,11 +392,8 @@ def modern_capacity_experiment(n_units: int = 100, loads: Sequence[float] = DEFA
     loads = _check_list("loads", loads, check_positive_float)
     check_fraction("cue_noise", cue_noise)
     beta = check_positive_float("beta", beta)
-    check_positive_int("trials", trials)
     check_positive_int("max_steps", max_steps)
-    dev = _device(device)
-    gen = torch.Generator().manual_seed(seed)
-    start = time.perf_counter()
+    dev, gen, start = _start(seed, device, trials)
     kinds = ("hebbian", "storkey", "modern")
     perfect = {k: [0.0] * len(loads) for k in kinds}
     ovl = {k: [0.0] * len(loads) for k in kinds}
@@ -517,24 +420,3 @@ def modern_capacity_experiment(n_units: int = 100, loads: Sequence[float] = DEFA
             "seconds": time.perf_counter() - start}
 
 
-def plot_modern_capacity(result: dict, path: str | Path) -> Path:
-    """Fraction recalled exactly vs load (log x) for Hebbian, Storkey and modern."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for k, style in (("hebbian", "-o"), ("storkey", "--s"), ("modern", "-^")):
-        ax.plot(result["loads"], result["perfect"][k], style, label=k if k != "modern" else
-                f"modern (beta={result['beta']:g})")
-    ax.axvline(AGS_CRITICAL_LOAD, color="k", linestyle=":", label="0.138 N (AGS)")
-    ax.set_xscale("log")
-    ax.set_xlabel("load P / N")
-    ax.set_ylabel("fraction recalled exactly")
-    ax.set_ylim(-0.05, 1.05)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    ax.set_title(f"classical vs modern, N={result['n_units']}, cues with {result['cue_noise']:.0%} bits flipped",
-                 fontsize=9)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path

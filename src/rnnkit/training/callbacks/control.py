@@ -7,6 +7,8 @@ import math
 import time
 from typing import Any, Callable
 
+import torch
+
 from rnnkit.errors import ConfigError
 from rnnkit.training.callbacks.base import Callback
 from rnnkit.training.config import EarlyStoppingConfig, ScheduleConfig, _number, _pos_int
@@ -113,8 +115,6 @@ class LRSchedule(Callback):
 
     @property
     def _plateau(self) -> bool:
-        import torch
-
         return isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
 
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:

@@ -234,18 +234,23 @@ def test_classify_predict_carries_line_numbers(classify_run, tmp_path, capsys):
     from rnnkit.tasks.classification import TextClassifier
 
     texts = ["good fine", "bad poor", "nice"]
-    expected = TextClassifier.load(classify_run).predict(texts)
+    clf = TextClassifier.load(classify_run)
+    expected, proba = clf.predict(texts), clf.predict_proba(texts)
+    probs = [dict(zip(clf.classes, map(float, row))) for row in proba]
     (tmp_path / "in.txt").write_text("\r\n".join(texts) + "\r\n", encoding="utf-8")
     code, out, _ = run_cli(["classify", "predict", "--run", classify_run, "--input", tmp_path / "in.txt",
                             "--json"], capsys)
     assert code == 0 and len(out.strip().splitlines()) == 1
-    assert json.loads(out) == {"predictions": expected, "lines": [1, 2, 3]}
+    assert json.loads(out) == {"predictions": expected, "probabilities": probs, "lines": [1, 2, 3]}
     code, out, _ = run_cli(["classify", "predict", "--run", classify_run, "--input", tmp_path / "in.txt"], capsys)
-    assert code == 0 and out.splitlines() == [f"{i}\t{p}" for i, p in enumerate(expected, 1)]
+    want = [f"{i}\t{p}\t{pr[p]:.3f}" for i, p, pr in zip(range(1, 4), expected, probs)]
+    assert code == 0 and out.splitlines() == want
     (tmp_path / "in.csv").write_text("text\ngood fine\nbad poor\n", encoding="utf-8")
     code, out, _ = run_cli(["classify", "predict", "--run", classify_run, "--csv", tmp_path / "in.csv",
                             "--json"], capsys)
-    assert code == 0 and json.loads(out) == {"predictions": expected[:2], "rows": [2, 3]}
+    got = json.loads(out)
+    assert code == 0 and got["predictions"] == expected[:2] and got["rows"] == [2, 3]
+    assert [v for p in got["probabilities"] for v in p.values()] == pytest.approx(proba[:2].ravel().tolist(), abs=1e-6)
 
 
 def test_read_numbered_lines(tmp_path):

@@ -565,7 +565,8 @@ def test_cli_classify_predict_any_input_file(classify_run, classify_clf, lines, 
         assert code == 1 and f"blank line {blank[0]} " in answer, answer
     else:
         assert code == 0, answer
-        assert answer == {"predictions": clf.predict(in_file), "lines": list(range(1, len(in_file) + 1))}
+        assert answer["predictions"] == clf.predict(in_file) and answer["lines"] == list(range(1, len(in_file) + 1))
+        assert [sorted(p) for p in answer["probabilities"]] == [sorted(clf.classes)] * len(in_file)
 
 
 def _subprocess(argv):

@@ -170,9 +170,13 @@ def test_run_folder_roundtrip_and_wrong_task(tmp_path):
     from rnnkit.training.checkpoint import write_digests
 
     net = torch.nn.Linear(3, 2)
-    save_run(tmp_path / "r", "classify", {"a": 1}, net, {"tokens": Vocab(["<pad>", "<unk>", "x"])})
+    save_run(tmp_path / "r", "classify", {"a": 1}, net, vocabs={"tokens": Vocab(["<pad>", "<unk>", "x"])},
+             data={"file": "x.csv", "columns": {"text_col": "review"}}, split={"test": {"items": [3, 1]}},
+             epochs=[{"epoch": 1, "train_loss": float("nan")}])
     run = load_run(tmp_path / "r", "classify", _Cfg)
-    assert run["config"] == _Cfg(1) and torch.equal(run["state"]["weight"], net.weight.detach())
+    assert run["config"] == _Cfg(1) and torch.equal(run["weights"]["weight"], net.weight.detach())
+    assert run["data"]["columns"] == {"text_col": "review"} and run["split"] == {"test": {"items": [3, 1]}}
+    assert (tmp_path / "r" / "metrics.jsonl").read_text() == '{"epoch": 1, "train_loss": null}\n'  # NaN: null
     assert Vocab.from_dict(run["vocabs"]["tokens"]).tokens == ["<pad>", "<unk>", "x"]
     assert not list((tmp_path / "r").glob("*.tmp")) and not list((tmp_path / "r").glob(".tmp-*"))
     with pytest.raises(CheckpointError, match="expected a 'tag' run folder, got a 'classify' run"):
@@ -184,7 +188,7 @@ def test_run_folder_roundtrip_and_wrong_task(tmp_path):
     (tmp_path / "r" / "config.json").write_text(json.dumps(meta))
     with pytest.raises(CheckpointError, match=r"config\.json: expected sha256"):
         load_run(tmp_path / "r", "classify", _Cfg)  # an edited file is refused by its digest
-    write_digests(tmp_path / "r", ["config.json", "model.safetensors", "vocab.json"])
+    write_digests(tmp_path / "r", ["config.json", "model.safetensors", "vocab.json", "split.json", "metrics.jsonl"])
     with pytest.raises(CheckpointError, match="schema_version"):
         load_run(tmp_path / "r", "classify", _Cfg)
 
@@ -192,11 +196,15 @@ def test_run_folder_roundtrip_and_wrong_task(tmp_path):
 def test_saving_without_a_baseline_removes_an_earlier_one(tmp_path):
     net = torch.nn.Linear(3, 2)
     vocabs = {"tokens": Vocab(["<pad>", "<unk>", "x"])}
-    save_run(tmp_path, "classify", {"a": 1}, net, vocabs, baseline=({"w": torch.ones(2)}, {"kind": "k"}))
-    assert load_run(tmp_path, "classify", _Cfg)["baseline"][1] == {"kind": "k"}
-    save_run(tmp_path, "classify", {"a": 2}, net, vocabs)
+    save_run(tmp_path, "classify", {"a": 1}, net, vocabs=vocabs, split={"test": {}}, epochs=[{"epoch": 1}],
+             baselines={"b": ({"w": torch.ones(2)}, {"kind": "k"}), "c": ({}, {"n": 1})})
     run = load_run(tmp_path, "classify", _Cfg)
-    assert run["baseline"] is None and run["config"] == _Cfg(2)
+    assert run["baselines"]["b"][1] == {"kind": "k"} and torch.equal(run["baselines"]["b"][0]["w"], torch.ones(2))
+    assert run["baselines"]["c"] == ({}, {"n": 1})
+    save_run(tmp_path, "classify", {"a": 2}, net, vocabs=vocabs)
+    run = load_run(tmp_path, "classify", _Cfg)
+    assert run["baselines"] == {} and run["config"] == _Cfg(2) and run["split"] == {}
+    assert {p.name for p in tmp_path.iterdir()} == {"config.json", "model.safetensors", "vocab.json", "digests.json"}
 
 
 # ----------------------------------------------------------------------------- pooling / encoder

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from rnnkit.cli.main import main
-from rnnkit.errors import CheckpointError, ConfigError, DataError
+from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.generation import (
     CharLM, CharLMConfig, NGramCharModel, StreamRounds, stream_matrix, text_split,
 )
@@ -61,7 +61,9 @@ def test_bits_per_char_by_hand():
     # order 2: P(b | a) = (C(ab) + T(a) P(b)) / (C(a) + T(a)); after 'a' in "aabacb": a, b, c (T=3, C=3)
     bi = NGramCharModel(order=2).fit("aabacb")
     assert bi.bits_per_char("ab") == pytest.approx(-math.log2((1 + 3 * p["b"]) / (3 + 3)))
-    assert NGramCharModel.from_state(json.loads(json.dumps(bi.state()))).bits_per_char("abca") == bi.bits_per_char("abca")
+    tensors, meta = bi.state()
+    again = NGramCharModel.from_state((tensors, json.loads(json.dumps(meta))))
+    assert again.bits_per_char("abca") == bi.bits_per_char("abca")
 
 
 def test_stream_matrix_and_rounds():
@@ -83,7 +85,7 @@ def test_truncated_bptt_carries_state_across_rounds(monkeypatch):
     # "XaXb..." in chunks of 2 that start at X: what follows X depends on the character before it,
     # which is only in the state carried from the previous chunk (one chunk per round). With the
     # state reset at every chunk, half the targets are coin flips (>= 0.5 bits/char on average).
-    import rnnkit.tasks.generation as gen
+    import rnnkit.tasks.generation.lm as gen  # the module that builds the network
 
     text = "XaXb" * 200 + "X"
     cfg = CharLMConfig(embed_dim=8, hidden_size=16, batch_size=8, bptt=2, chunks_per_round=1, rounds=150,
@@ -136,8 +138,8 @@ def test_sampling_greedy_temperature_and_errors(lm):
 
 
 def test_save_load_identical(lm, tmp_path):
-    base = NGramCharModel(3).fit(TEXT)
-    lm.save(tmp_path / "run", baseline=base)
+    base = NGramCharModel(3).fit(TEXT)  # what fit fitted next to the network
+    lm.save(tmp_path / "run")
     again = CharLM.load(tmp_path / "run")
     assert again.bits_per_char(TEXT[:200]) == lm.bits_per_char(TEXT[:200])
     assert again.sample("the", 50, temperature=0.9, seed=4) == lm.sample("the", 50, temperature=0.9, seed=4)
@@ -149,7 +151,7 @@ def test_save_load_identical(lm, tmp_path):
 
 
 def test_cosine_schedule_state_resets_and_bf16(monkeypatch):
-    import rnnkit.tasks.generation as gen
+    import rnnkit.tasks.generation.lm as gen  # the module that builds the network
 
     seen: list[tuple[bool, float | None]] = []  # (autocast on, fraction of zeroed stream rows)
 
@@ -169,11 +171,13 @@ def test_cosine_schedule_state_resets_and_bf16(monkeypatch):
     zeroed = [z for _, z in seen if z is not None]
     assert 0.3 < sum(zeroed) / len(zeroed) < 0.7                         # about half the streams restart
     assert all(p.dtype == torch.float32 for p in lm.net.parameters())
+    from rnnkit.training.callbacks import warmup_cosine_lr
+
     lrs = [row["lr"] for row in lm.history["curve"]]
-    # 35 columns a stream: 4 chunks of 10 a round, 32 steps; lr at step s is cosine_lr(lr, s / 32) and
-    # the lr logged after round r is the one of its last step
+    # 35 columns a stream: 4 chunks of 10 a round, 32 steps; lr at step s is warmup_cosine_lr(lr, s / 32)
+    # (the WarmupCosine callback) and the lr logged after round r is the one of its last step
     assert lm.history["steps"] == 32
-    want = [gen.cosine_lr(cfg.lr, (4 * r + 3) / 32, 0.1) for r in range(8)]
+    want = [warmup_cosine_lr(cfg.lr, (4 * r + 3) / 32, 0.1) for r in range(8)]
     assert lrs == pytest.approx(want, rel=1e-6)
     assert lrs[-1] < 0.01 * cfg.lr and max(lrs) > 0.8 * cfg.lr
     assert math.isfinite(lm.bits_per_char(TEXT[:200]))
@@ -341,10 +345,11 @@ def test_bpe_sampling_save_load_and_errors(bpe_lm, tmp_path):
     assert again.config.units == "bpe" and again.chars == bpe_lm.chars
     assert again.bits_per_char(TEXT[:200]) == bpe_lm.bits_per_char(TEXT[:200])
     assert again.sample("the", 50, temperature=0.9, seed=4) == bpe_lm.sample("the", 50, temperature=0.9, seed=4)
-    for kw in (dict(units="words"), dict(units="bpe", bpe_vocab=2), dict(bpe_vocab=1.5),
-               dict(units="bpe", min_freq=2)):
+    for kw in (dict(units="words"), dict(units="bpe", bpe_vocab=2), dict(units="bpe", min_freq=2)):
         with pytest.raises(ConfigError):
             CharLMConfig(**kw)
+    with pytest.raises(InputTypeError):   # a wrong type
+        CharLMConfig(bpe_vocab=1.5)
 
 
 def test_cli_bpe_units(tmp_path, capsys):

@@ -97,7 +97,8 @@ def test_metrics_and_baselines_by_hand():
                                                                                    "a house ."])
     assert d.table["Haus"] == "house" and d.table["Buch"] == "book" and d.table["das"] == "the"
     assert d.translate(["das Buch Auto"]) == ["the book Auto"]       # unknown words are copied
-    assert WordDictionary.from_state(json.loads(json.dumps(d.state()))).table == d.table
+    tensors, meta = d.state()
+    assert WordDictionary.from_state((tensors, json.loads(json.dumps(meta)))).table == d.table
 
 
 def test_trans_de_en_filter_rule(tmp_path):
@@ -162,9 +163,13 @@ def test_cli_train_predict_evaluate(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert {"bleu", "chrf"} <= set(out["metrics"]) and {"bleu", "chrf"} <= set(out["baseline"])
     assert set(out["baselines"]) == {"copy_source", "word_dictionary"}
-    (tmp_path / "in.txt").write_text("twelve\n\n東京 Ω\n", encoding="utf-8")   # unseen characters: <unk>
+    (tmp_path / "in.txt").write_text("twelve\n\n東京 Ω\n", encoding="utf-8")   # a blank line: an error naming it
+    assert main(["translate", "predict", "--run", str(run), "--input", str(tmp_path / "in.txt"), "--json"]) == 1
+    assert "blank line 2" in capsys.readouterr().err
+    (tmp_path / "in.txt").write_text("twelve\n東京 Ω\n", encoding="utf-8")   # unseen characters: <unk>
     assert main(["translate", "predict", "--run", str(run), "--input", str(tmp_path / "in.txt"), "--json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)["predictions"]) == 2
+    pred = json.loads(capsys.readouterr().out)
+    assert len(pred["predictions"]) == 2 and pred["lines"] == [1, 2]
     assert main(["translate", "evaluate", "--run", str(run), "--tsv", str(tmp_path / "p.tsv"), "--beam", "1",
                  "--limit", "20", "--json"]) == 0
     ev = json.loads(capsys.readouterr().out)

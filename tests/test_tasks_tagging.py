@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from rnnkit.cli.main import main
-from rnnkit.errors import CheckpointError, ConfigError, DataError
+from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.tagging import (
     MostFrequentTag, SequenceTagger, TaggerConfig, bio_constraints, constrained_decode, is_bio, tagging_metrics,
 )
@@ -127,24 +127,24 @@ def test_tagger_predictions_are_valid_bio():
     assert all(valid(p) for p in tagger.predict(probe))
     unconstrained = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 2, "constrained": False})).fit(S, T)
     assert unconstrained.config.constrained is False
-    with pytest.raises(ConfigError, match="constrained"):
+    with pytest.raises(InputTypeError, match="constrained"):  # a wrong type is an InputTypeError
         TaggerConfig(constrained="yes")
 
 
 def test_save_load_identical_and_bad_inputs(tmp_path):
     train = _sentences(40, 0, fresh_words=False)
     S, T = [s for s, _ in train], [t for _, t in train]
-    tagger = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 1})).fit(S, T)
+    tagger = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 1})).fit(S, T)  # + its baseline
     base = MostFrequentTag().fit(train)
-    tagger.save(tmp_path / "run", baseline=base)
+    tagger.save(tmp_path / "run")
     again = SequenceTagger.load(tmp_path / "run")
     assert again.predict(S) == tagger.predict(S)
     assert again.baseline.predict(S) == base.predict(S)
     with torch.no_grad():
         b = next(tagger._batches(*tagger._encode(S[:4])[1:], None, shuffle=False))
         assert torch.equal(again.net(*b[1:5]), tagger.net(*b[1:5]))
-    with pytest.raises(DataError, match="unseen"):
-        tagger.evaluate([["ka"]], [["B-place"]])
+    m = tagger.evaluate([["ka", "lo"]], [["B-place", "O"]])  # an unseen gold tag: an error, counted
+    assert m["unseen_labels"] == 1 and m["unseen_label_names"] == ["B-place"] and m["token_accuracy"] <= 0.5
     with pytest.raises(DataError, match="empty sentence"):
         tagger.predict([["ka"], []])
     with pytest.raises(DataError, match=r"tags\[0\]: expected one tag per token \(2\), got 1"):

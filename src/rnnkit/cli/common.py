@@ -11,7 +11,13 @@
 * Checked before any work starts (:func:`check_out_dir`, :func:`check_memory`): an output folder that
   is a file, lies under a file or is not writable, and sizes whose weights, gradients and optimizer
   state cannot fit in the memory available -- both usage errors (exit 2) that name the flag.
-* ``--quiet`` turns progress output off (it is also off when stderr is not a terminal).
+* ``--quiet`` turns progress output off (the bars are also off when stderr is not a terminal; a long
+  command still keeps one summary line per epoch on stderr).
+* ``--threads N`` (:func:`add_common` with ``threads=True``, applied by :func:`set_threads`): torch CPU
+  threads, **1 unless asked** (:data:`DEFAULT_THREADS`). Measured on the shared 2-core development machine
+  (see docs/tasks.md, "Threads"): one thread is never much slower on these small recurrent models and is
+  several times faster when the machine is busy.
+* ``--help`` shows every flag's default (:class:`HelpFormatter`) and keeps the examples' line breaks.
 
 A command module defines ``add_parser(subparsers) -> argparse.ArgumentParser`` and
 ``run(args) -> dict``; the returned dict is what ``--json`` prints (and is shown readably otherwise).
@@ -21,16 +27,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rnnkit._io import dumps_json, to_jsonable
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
-__all__ = ["UsageError", "Parser", "bool_arg", "add_common", "apply_config", "print_result", "to_jsonable",
+__all__ = ["UsageError", "Parser", "HelpFormatter", "DEFAULT_THREADS", "set_threads", "bool_arg", "add_common",
+           "apply_config", "print_result", "to_jsonable",
            "check_out_dir", "available_memory", "rnn_params", "training_bytes", "check_memory", "read_numbered_lines", "load_run",
            "flag_message"]
 
@@ -47,6 +54,36 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help that keeps the description's line breaks (the examples) and ends every flag's help with its
+    default (``(default: 64)``), unless the help already mentions it or there is none to show
+    (``None``, ``False`` of a switch)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "%(default)" in text or "(default" in text or not action.option_strings \
+                or action.default is None or action.default is False or action.default == argparse.SUPPRESS \
+                or isinstance(action, argparse._HelpAction):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+#: Torch CPU threads of a command unless ``--threads`` says otherwise.
+DEFAULT_THREADS = 1
+
+
+def set_threads(args: argparse.Namespace) -> None:
+    """Apply ``--threads`` (``torch.set_num_threads``); a value below 1 is a usage error."""
+    n = getattr(args, "threads", None)
+    if n is None:
+        return
+    if n < 1:
+        raise UsageError(f"--threads: expected an int >= 1, got {n}")
+    import torch
+
+    torch.set_num_threads(n)
+
+
 def bool_arg(text: str) -> bool:
     """An argparse ``type`` for BOOL values: true/false, yes/no, on/off, 1/0 (any case)."""
     if text.lower() in ("1", "true", "yes", "on"):
@@ -57,19 +94,23 @@ def bool_arg(text: str) -> bool:
 
 
 def add_common(parser: argparse.ArgumentParser, *, seed: bool = False, out: bool = False,
-               config: bool = True) -> None:
+               config: bool = True, threads: bool = False) -> None:
     """Add the shared flags: ``--json``, ``--quiet``, ``--debug`` and optionally ``--config``,
-    ``--seed``, ``--out``."""
+    ``--seed``, ``--out``, ``--threads`` (apply it with :func:`set_threads`)."""
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument("--quiet", action="store_true", help="no progress output (no bars, no epoch lines)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     if config:
         parser.add_argument("--config", type=Path, default=None, metavar="FILE.toml",
                             help="TOML file of flag values (flags typed here take precedence)")
     if seed:
-        parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        parser.add_argument("--seed", type=int, default=0, help="random seed")
     if out:
         parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder")
+    if threads:
+        parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, metavar="N",
+                            help="torch CPU threads (1 unless asked: one thread is never much slower on these "
+                                 "models and far faster on a busy machine; docs/tasks.md, 'Threads')")
 
 
 def flag_message(message: str, parser: argparse.ArgumentParser | None) -> str:
@@ -200,27 +241,11 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, argv
         setattr(args, dest, value)
 
 
-def to_jsonable(obj: Any) -> Any:
-    """Convert results (numpy/torch scalars and arrays, Paths, tuples) to plain JSON types; NaN and
-    infinities become ``None`` (JSON has no such numbers)."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
-
-
 def print_result(result: dict, as_json: bool) -> None:
     """``--json``: one JSON object on stdout. Otherwise a readable ``key: value`` listing."""
     result = to_jsonable(result)
     if as_json:
-        print(json.dumps(result, allow_nan=False))
+        print(dumps_json(result))
         return
     text = result.pop("text", None) if isinstance(result, dict) else None
     if text:

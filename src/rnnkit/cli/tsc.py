@@ -2,138 +2,106 @@
 
 Examples::
 
-    rnnkit tsc train --dataset japanese-vowels --out runs/jv          # sktime's train/test split
+    rnnkit tsc train --dataset japanese-vowels --out runs/jv          # the data set's train/test split
+    rnnkit tsc train --dataset gunpoint --patch 5 --pooling max --epochs 300 --patience 60 --batch-size 16 --out runs/gp
     rnnkit tsc train --ts TRAIN.ts --test-ts TEST.ts --out runs/mine
-    rnnkit tsc train --csv long.csv --id-col id --time-col time --label-col label --out runs/mine
-    rnnkit tsc predict --run runs/jv --ts new.ts --json
-    rnnkit tsc evaluate --run runs/jv --dataset japanese-vowels --json   # {"metrics": ..., "baseline": ...}
+    rnnkit tsc train --csv long.csv --id-col id --time-col t --label-col class --out runs/mine
+    rnnkit tsc predict --run runs/jv --ts new.ts --json               # {"predictions", "probabilities", "series"}
+    rnnkit tsc evaluate --run runs/jv --json                          # the run's held-out (test) part
+    rnnkit tsc evaluate --run runs/mine --csv other.csv --json        # the run's column names
 
 Long-format CSV: one row per (series id, time step), one column per channel (``--value-cols``, default
-every other column). ``.ts``: sktime/UEA text format (``@data`` then ``v,v,v:v,v,v:label`` lines).
+every other column); a run remembers its column names. ``.ts``: sktime/UEA text format (``@data`` then
+``v,v,v:v,v,v:label`` lines). Predictions are numbered by series (1 = the file's first series).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from rnnkit.cli.classify import _bool, add_actions, memory_need, require_run_out
-from rnnkit.cli.common import UsageError, check_memory, load_run
+from rnnkit.cli.classify import SHARED_FLAGS, encoder_memory
+from rnnkit.cli.common import UsageError
+from rnnkit.cli.driver import Data, Flag, TaskCommand
 
-__all__ = ["add_parser", "run"]
-
-SIZE_FLAGS = ["--hidden-size", "--num-layers", "--patch", "--batch-size", "--max-len"]
+__all__ = ["add_parser", "run", "COMMAND", "TSC"]
 
 
-def add_parser(sub):
-    p, (tr, pr, ev) = add_actions(sub, "tsc", "time-series classification (UCR/UEA, long CSV)", __doc__)
-    for ap in (tr, ev):
-        ap.add_argument("--dataset", default=None, help="registered data set (e.g. japanese-vowels, gunpoint)")
-    for ap in (tr, pr, ev):
+class TSC(TaskCommand):
+    name, help, doc = "tsc", "time-series classification (UCR/UEA, long CSV)", __doc__
+    task = "rnnkit.tasks.tsc:TimeSeriesClassifier"
+    config_flags = SHARED_FLAGS + [
+        Flag("patch", "feed non-overlapping windows of this many steps as one input step"),
+        Flag("max_len", "steps per series"),
+    ]
+    size_flags = ["--hidden-size", "--num-layers", "--patch", "--batch-size", "--max-len"]
+    columns = {"id_col": "id", "time_col": "time", "label_col": "label", "value_cols": None}
+    limit = False
+    test_fraction = 0.3
+
+    def memory_need(self, args) -> int:
+        return encoder_memory(args, args.patch)  # the channels are not known yet: count one
+
+    def add_data_flags(self, ap, action: str) -> None:
+        if action != "predict":
+            ap.add_argument("--dataset", default=None,
+                            help="registered data set (e.g. japanese-vowels, gunpoint; see rnnkit datasets)")
         ap.add_argument("--ts", type=Path, default=None, help="sktime .ts file")
-        ap.add_argument("--csv", type=Path, default=None, help="long-format CSV")
-        ap.add_argument("--id-col", default="id")
-        ap.add_argument("--time-col", default="time")
-        ap.add_argument("--label-col", default="label")
-        ap.add_argument("--value-cols", default=None, help="comma-separated channel columns (default: the rest)")
-    tr.add_argument("--test-ts", type=Path, default=None, help="held-out .ts file (else --test-fraction split)")
-    tr.add_argument("--model", choices=["rnn", "feedforward"], default="rnn")
-    tr.add_argument("--cell", choices=["lstm", "gru", "elman"], default="lstm")
-    tr.add_argument("--pooling", choices=["last", "max", "mean"], default="mean")
-    tr.add_argument("--bidirectional", type=_bool, default=True, metavar="BOOL")
-    for flag, typ, default in (("--hidden-size", int, 64), ("--num-layers", int, 1), ("--dropout", float, 0.1),
-                               ("--epochs", int, 60), ("--batch-size", int, 32), ("--lr", float, 3e-3),
-                               ("--patience", int, 15), ("--patch", int, 1), ("--max-len", int, 2000), ("--test-fraction", float, 0.3)):
-        tr.add_argument(flag, type=typ, default=default)
-    tr.add_argument("--on-long", choices=["truncate", "error"], default="truncate")
-    tr.add_argument("--no-baseline", action="store_true")
-    return p
+        ap.add_argument("--csv", type=Path, default=None, help="long-format CSV (one row per series id and step)")
+        for col in ("id", "time", "label"):
+            ap.add_argument(f"--{col}-col", default=None,
+                            help=f"{col} column of --csv (default: the run's, else '{col}')")
+        ap.add_argument("--value-cols", default=None,
+                        help="comma-separated channel columns of --csv (default: the run's, else every other column)")
+        if action == "train":
+            ap.add_argument("--test-ts", type=Path, default=None, help="held-out .ts file (else --test-fraction)")
 
+    def load(self, args, action: str) -> Data | None:
+        from rnnkit.data.registry import get_dataset
 
-def _read_file(args, need_labels: bool):
-    from rnnkit.data.tsc import read_long_csv, read_ts
+        given = [f for f, v in (("--dataset", getattr(args, "dataset", None)), ("--ts", args.ts), ("--csv", args.csv))
+                 if v is not None]
+        if len(given) > 1:
+            raise UsageError(f"input: expected one of --dataset, --ts, --csv, got {' and '.join(given)}")
+        if not given:
+            return None
+        if given == ["--dataset"]:
+            info = get_dataset(args.dataset)
+            if info.kind != "tsc":
+                raise UsageError(f"--dataset: expected a time-series classification data set, got {args.dataset!r} "
+                                 f"(kind {info.kind!r})")
+            d = info.load()
+            return Data(d.X_train, d.y_train, {"dataset": args.dataset}, Data(d.X_test, d.y_test),
+                        rule="the data set's own test split")
+        X, y, source = self._read_file(args, need_labels=True)
+        test = None
+        if getattr(args, "test_ts", None) is not None:
+            from rnnkit.data.tsc import read_ts
 
-    if (args.ts is None) == (args.csv is None):
-        raise UsageError("input: expected exactly one of --ts PATH or --csv PATH, got "
-                         + ("both" if args.ts is not None else "neither"))
-    if args.ts is not None:
-        X, y = read_ts(args.ts)
-        if need_labels and not any(y):
-            raise UsageError("--ts: expected labelled series (@classLabel true), got none")
-        return X, y
-    cols = args.value_cols.split(",") if args.value_cols else None
-    X, y = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols)
-    if need_labels and y is None:
+            test = Data(*read_ts(args.test_ts))
+        return Data(X, y, source, test, rule=f"the series of --test-ts {str(getattr(args, 'test_ts', ''))!r}")
+
+    def _read_file(self, args, need_labels: bool):
+        from rnnkit.data.tsc import read_long_csv, read_ts
         from rnnkit.errors import DataError
 
-        raise DataError(f"csv {str(args.csv)!r}: expected column(s) [{args.label_col!r}] with labels, got none")
-    return X, y
+        if (args.ts is None) == (args.csv is None):
+            raise UsageError("input: expected exactly one of --ts PATH or --csv PATH, got "
+                             + ("both" if args.ts is not None else "neither"))
+        if args.ts is not None:
+            X, y = read_ts(args.ts)
+            if need_labels and not any(y):
+                raise UsageError("--ts: expected labelled series (@classLabel true), got none")
+            return X, y, {"file": str(args.ts), "flag": "ts"}
+        cols = args.value_cols.split(",") if args.value_cols else None
+        X, y = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols)
+        if need_labels and y is None:
+            raise DataError(f"csv {str(args.csv)!r}: expected column(s) [{args.label_col!r}] with labels, got none")
+        return X, y, {"file": str(args.csv), "flag": "csv"}
+
+    def read_inputs(self, args):
+        X, _, _ = self._read_file(args, need_labels=False)
+        return X, list(range(1, len(X) + 1)), "series"
 
 
-def _dataset(name: str):
-    from rnnkit.data.registry import get_dataset
-
-    info = get_dataset(name)
-    if info.kind != "tsc":
-        raise UsageError(f"--dataset: expected a time-series classification data set, got {name!r} (kind {info.kind!r})")
-    return info.load()
-
-
-def run(args) -> dict[str, Any]:
-    from rnnkit.tasks.classification import split_indices
-    from rnnkit.tasks.tsc import OneNNEuclidean, TimeSeriesClassifier, TSCConfig
-
-    if args.action == "train":
-        out = require_run_out(args)
-        check_memory(args, memory_need, SIZE_FLAGS)
-        if args.dataset is not None:
-            if args.ts is not None or args.csv is not None:
-                raise UsageError("input: expected one of --dataset, --ts, --csv, got several")
-            d = _dataset(args.dataset)
-            Xtr, ytr, Xte, yte = d.X_train, d.y_train, d.X_test, d.y_test
-        else:
-            Xtr, ytr = _read_file(args, need_labels=True)
-            if args.test_ts is not None:
-                from rnnkit.data.tsc import read_ts
-
-                Xte, yte = read_ts(args.test_ts)
-            else:
-                tr, te = split_indices(len(Xtr), args.test_fraction, args.seed)
-                Xte, yte = [Xtr[i] for i in te], [ytr[i] for i in te]
-                Xtr, ytr = [Xtr[i] for i in tr], [ytr[i] for i in tr]
-        cfg = TSCConfig(model=args.model, cell=args.cell, hidden_size=args.hidden_size, num_layers=args.num_layers,
-                        bidirectional=args.bidirectional, pooling=args.pooling, patch=args.patch, dropout=args.dropout,
-                        max_len=args.max_len, on_long=args.on_long, epochs=args.epochs, batch_size=args.batch_size,
-                        lr=args.lr, patience=args.patience, seed=args.seed, progress=not args.quiet)
-        clf = TimeSeriesClassifier(cfg).fit(Xtr, ytr)
-        base = None if args.no_baseline else OneNNEuclidean().fit(Xtr, ytr)
-        result: dict[str, Any] = {"run": str(out), "train_size": len(Xtr), "test_size": len(Xte),
-                                  "train_seconds": clf.history["seconds"]}
-        if Xte:
-            result["metrics"] = {"accuracy": clf.evaluate(Xte, yte, unseen="ignore")["accuracy"]}
-            if base is not None:
-                from rnnkit.tasks.common import accuracy
-
-                result["baseline"] = {"accuracy": accuracy(yte, base.predict(Xte))}
-        clf.save(out, baseline=base, extra={"dataset": args.dataset})
-        return result
-
-    clf = load_run(TimeSeriesClassifier.load, args.run)
-    if args.action == "predict":
-        X, _ = _read_file(args, need_labels=False)
-        preds = clf.predict(X)
-        return {"predictions": preds} if args.json else {"text": "\n".join(preds)}
-    if args.dataset is not None:
-        if args.ts is not None or args.csv is not None:
-            raise UsageError("input: expected one of --dataset, --ts, --csv, got several")
-        d = _dataset(args.dataset)
-        X, y = d.X_test, d.y_test
-    else:
-        X, y = _read_file(args, need_labels=True)
-    m = clf.evaluate(X, y)
-    result = {"metrics": m, "n": len(X)}
-    if clf.baseline is not None:
-        from rnnkit.tasks.common import classification_metrics
-
-        result["baseline"] = classification_metrics(y, clf.baseline.predict(X), m["labels"])
-    return result
+COMMAND = TSC()
+add_parser, run = COMMAND.add_parser, COMMAND.run

@@ -140,26 +140,30 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
     return sents
 
 
-def read_conll_tokens(path: str | Path) -> list[list[str]]:
+def read_conll_tokens(path: str | Path, lines: bool = False):
     """Sentences of tokens for prediction: one token per line (a tag column, if present, is ignored),
-    blank line between sentences."""
+    blank line between sentences. ``lines=True`` returns ``(sentences, first_lines)``: the 1-based line
+    number of each sentence's first token, so a prediction can name where its sentence starts."""
     name = f"input {str(path)!r}"
     text = read_utf8(path, "input")
     sents: list[list[str]] = []
+    starts: list[int] = []
     cur: list[str] = []
-    for line in text.split("\n"):
+    for ln, line in enumerate(text.split("\n"), 1):
         line = line.rstrip("\r")
         if not line.strip():
             if cur:
                 sents.append(cur)
                 cur = []
             continue
+        if not cur:
+            starts.append(ln)
         cur.append(line.split("\t")[0])
     if cur:
         sents.append(cur)
     if not sents:
         raise DataError(f"{name}: expected at least one sentence, got none")
-    return sents
+    return (sents, starts) if lines else sents
 
 
 def read_tsv_pairs(path: str | Path) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ and ``<unk>``) and the label set are saved with the run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -28,13 +28,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
+from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
+from rnnkit.tasks.base import ClassifierTask, split_indices
 from rnnkit.tasks.common import (
-    CELLS, POOLINGS, SequenceEncoder, check_bool, check_choice, check_labels, check_labels_known, check_number,
-    check_texts, classification_metrics, fit_loop, load_run, load_weights, masked_pool, run_baseline, run_vocab,
-    save_run, task_config,
+    CELLS, POOLINGS, SequenceEncoder, check_choice, check_number, check_texts, check_training, masked_pool, run_vocab,
 )
 
 __all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "MODELS", "split_indices"]
@@ -76,22 +75,12 @@ class TextClassifierConfig:
         check_choice("model", self.model, MODELS)
         check_choice("cell", self.cell, CELLS)
         check_choice("pooling", self.pooling, POOLINGS)
-        check_choice("on_long", self.on_long, ON_LONG)
         if self.model == "feedforward" and self.pooling == "last":
             raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward' (no recurrence, no "
                               "last state), got 'last'")
-        for name in ("lowercase", "bidirectional", "progress"):
-            check_bool(name, getattr(self, name))
-        for name in ("min_freq", "embed_dim", "hidden_size", "num_layers", "epochs", "batch_size", "patience"):
-            check_number(name, getattr(self, name), lo=1, integer=True)
+        check_training(self, ints=("min_freq", "embed_dim", "hidden_size", "num_layers"),
+                       bools=("lowercase", "bidirectional"))
         check_number("max_vocab", self.max_vocab, lo=3, integer=True, allow_none=True)
-        check_number("max_len", self.max_len, lo=1, integer=True, allow_none=True)
-        check_number("dropout", self.dropout, lo=0, hi=0.95)
-        check_number("lr", self.lr, lo=0, lo_open=True)
-        check_number("weight_decay", self.weight_decay, lo=0)
-        check_number("clip", self.clip, lo=0)
-        check_number("val_fraction", self.val_fraction, lo=0, hi=0.5)
-        check_number("seed", self.seed, integer=True)
 
 
 class TextClassifierNet(nn.Module):
@@ -122,26 +111,25 @@ class TextClassifierNet(nn.Module):
         return self.head(self.drop(pooled))
 
 
-def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A seeded random ``(train, held_out)`` split of ``range(n)`` with ``round(n * fraction)`` held out."""
-    perm = np.random.default_rng(seed).permutation(n)
-    k = int(round(n * fraction))
-    return np.sort(perm[k:]), np.sort(perm[:k])
-
-
-
-
-class TextClassifier:
-    """A text classifier: ``fit(texts, labels)``, ``predict(texts)``, ``predict_proba(texts)``,
+class TextClassifier(ClassifierTask):
+    """A text classifier (the task contract of :mod:`rnnkit.tasks.base`): ``fit(texts, labels)`` (the
+    network and the TF-IDF + logistic regression baseline), ``predict(texts)``, ``predict_proba(texts)``,
     ``evaluate(texts, labels)``, ``save(run_dir)`` / ``TextClassifier.load(run_dir)``."""
 
+    name = TASK
+    config_class = TextClassifierConfig
+    input_name, one_target = "texts", "one per text"
+
     def __init__(self, config: TextClassifierConfig | None = None) -> None:
-        self.config = task_config(config, TextClassifierConfig)
+        super().__init__(config)
         self.vocab: Vocab | None = None
-        self.labels: Vocab | None = None
-        self.net: TextClassifierNet | None = None
-        self.history: dict[str, Any] = {}
-        self.baseline: TfidfLogReg | None = None
+
+    @property
+    def baseline_types(self) -> dict[str, Any]:  # type: ignore[override]
+        return {"tfidf_logreg": TfidfLogReg}
+
+    def check_inputs(self, inputs: Any, what: str) -> list[str]:
+        return check_texts(inputs, what)
 
     # ------------------------------------------------------------------ data
     def _tokens(self, texts: list[str]) -> list[list[str]]:
@@ -153,7 +141,6 @@ class TextClassifier:
         return limit_length(toks, c.max_len, c.on_long, what="texts")
 
     def _encode(self, texts: list[str]) -> list[list[int]]:
-        assert self.vocab is not None
         return [self.vocab.encode(t) for t in self._tokens(texts)]
 
     def _batches(self, ids: list[list[int]], y: list[int] | None, shuffle: bool, seed: int = 0):
@@ -161,23 +148,14 @@ class TextClassifier:
             x, lengths = pad_sequences([ids[i] for i in idx])
             yield idx, x, lengths, (torch.tensor([y[i] for i in idx]) if y is not None else None)
 
-    # ------------------------------------------------------------------ fit / predict
-    def fit(self, texts: Sequence[str], labels: Sequence[str], val_texts: Sequence[str] | None = None,
-            val_labels: Sequence[str] | None = None) -> "TextClassifier":
-        """Train on ``texts``/``labels``; early stopping uses ``val_*`` when given, otherwise a
-        ``val_fraction`` split of the training data."""
+    def _inference_batches(self, inputs: list[str]):
+        for idx, x, lengths, _ in self._batches(self._encode(inputs), None, shuffle=False):
+            yield idx, (x, lengths)
+
+    # ------------------------------------------------------------------ fit
+    def _fit(self, train, val, callbacks) -> None:
         c = self.config
-        texts = check_texts(texts)
-        labels = check_labels(labels)
-        if len(labels) != len(texts):
-            raise DataError(f"labels: expected one per text ({len(texts)}), got {len(labels)}")
-        if len(set(labels)) < 2:
-            raise DataError(f"labels: expected at least 2 classes, got {sorted(set(labels))}")
-        if val_texts is None and c.val_fraction > 0:
-            tr, va = split_indices(len(texts), c.val_fraction, c.seed)
-            val_texts, val_labels = [texts[i] for i in va], [labels[i] for i in va]
-            texts, labels = [texts[i] for i in tr], [labels[i] for i in tr]
-        torch.manual_seed(c.seed)
+        texts, labels = train
         toks = self._tokens(texts)
         self.vocab = Vocab.build(toks, min_freq=c.min_freq, max_size=c.max_vocab)
         self.labels = Vocab.build([labels], specials=())
@@ -189,75 +167,21 @@ class TextClassifier:
             _, x, lengths, yb = batch
             return F.cross_entropy(self.net(x, lengths), yb)
 
-        val_score = None
-        if val_texts is not None and len(val_texts) > 0:
-            vt = check_texts(val_texts, "val_texts")
-            vl = check_labels(val_labels or [], "val_labels")
-            if len(vl) != len(vt):
-                raise DataError(f"val_labels: expected one per text ({len(vt)}), got {len(vl)}")
-            val_score = lambda: self.evaluate(vt, vl, unseen="ignore")["accuracy"]  # noqa: E731
-        self.history = fit_loop(self.net, lambda e: self._batches(ids, y, True, c.seed + e), loss_fn,
-                                epochs=c.epochs, lr=c.lr, weight_decay=c.weight_decay, clip=c.clip,
-                                val_score=val_score, patience=c.patience, progress=c.progress, desc="classify", seed=c.seed)
-        return self
+        val_score = None if not val or not val[0] else \
+            (lambda: self.score(*val)["accuracy"])  # unseen validation labels count as errors
+        self._train(lambda e: self._batches(ids, y, True, c.seed + e), -(-len(ids) // c.batch_size), loss_fn,
+                    val_score=val_score, val_name="accuracy", callbacks=callbacks)
 
-    def _require_fitted(self) -> None:
-        if self.net is None:
-            raise ConfigError("model: expected a fitted classifier (call fit or load), got an unfitted one")
-
-    @torch.no_grad()
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities ``(N, C)`` in input order; columns follow ``self.classes``."""
-        self._require_fitted()
-        texts = check_texts(texts)
-        self.net.eval()
-        ids = self._encode(texts)
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        for idx, x, lengths, _ in self._batches(ids, None, shuffle=False):
-            out[idx] = torch.softmax(self.net(x, lengths), -1).numpy()
-        return out
-
-    @property
-    def classes(self) -> list[str]:
-        self._require_fitted()
-        return list(self.labels.tokens)
-
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        """The most probable label of each text, in input order."""
-        p = self.predict_proba(texts)
-        return [self.labels.tokens[i] for i in p.argmax(1)]
-
-    def evaluate(self, texts: Sequence[str], labels: Sequence[str], unseen: str = "error") -> dict[str, Any]:
-        """accuracy, macro_f1, confusion matrix on labelled texts. Labels never seen in training raise a
-        DataError (``unseen="ignore"`` scores them as errors instead)."""
-        self._require_fitted()
-        labels = check_labels(labels)
-        if len(labels) != len(texts):
-            raise DataError(f"labels: expected one per text ({len(texts)}), got {len(labels)}")
-        if unseen == "error":
-            check_labels_known(labels, self.labels.tokens)
-        pred = self.predict(texts)
-        known = list(self.labels.tokens) + sorted(set(labels) - set(self.labels.tokens))
-        return classification_metrics(labels, pred, known)
+    def default_baselines(self) -> dict[str, Any]:
+        return {"tfidf_logreg": TfidfLogReg(self.config.tokenizer, self.config.lowercase)}
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path, baseline: "TfidfLogReg | None" = None, extra: dict | None = None):
-        self._require_fitted()
-        cfg = replace(self.config, progress=False)
-        return save_run(path, TASK, cfg, self.net, {"tokens": self.vocab, "labels": self.labels},
-                        extra={"history": self.history, **(extra or {})},
-                        baseline=baseline.state() if baseline is not None else None)
+    def _vocabs(self) -> dict[str, Any]:
+        return {"tokens": self.vocab, "labels": self.labels}
 
-    @classmethod
-    def load(cls, path) -> "TextClassifier":
-        run = load_run(path, TASK, TextClassifierConfig)
-        self = cls(run["config"])
+    def _restore(self, run) -> None:
         self.vocab, self.labels = run_vocab(run, "tokens"), run_vocab(run, "labels")
         self.net = TextClassifierNet(len(self.vocab), len(self.labels), self.config)
-        load_weights(self.net, run["state"])
-        self.history = run["extra"].get("history", {})
-        self.baseline = run_baseline(run, TfidfLogReg.from_state)
-        return self
 
 
 # ----------------------------------------------------------------------------- baseline

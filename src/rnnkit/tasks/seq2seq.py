@@ -41,7 +41,7 @@ import math
 import time
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import torch
@@ -50,10 +50,11 @@ from torch import Tensor, nn
 
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize
-from rnnkit.errors import ConfigError, DataError
+from rnnkit.errors import DataError
+from rnnkit.tasks.base import Task, WallClock
 from rnnkit.tasks.common import (
-    SequenceEncoder, check_bool, check_choice, check_number, check_texts, load_run, load_weights, run_baseline,
-    run_vocab, save_run, task_config,
+    SequenceEncoder, check_bool, check_choice, check_number, check_texts, run_vocab, task_layer,
+    unseen_report,
 )
 
 __all__ = ["Seq2SeqConfig", "Translator", "Seq2SeqNet", "CopySource", "WordDictionary", "translation_metrics",
@@ -81,13 +82,6 @@ def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize:
             "chrf": sacrebleu.corpus_chrf(list(hyps), [list(refs)]).score}
 
 
-
-
-def _check_pairs(src: Any, tgt: Any) -> tuple[list[str], list[str]]:
-    src, tgt = check_texts(src, "sources"), check_texts(tgt, "targets")
-    if len(src) != len(tgt):
-        raise DataError(f"targets: expected one target per source ({len(src)}), got {len(tgt)}")
-    return src, tgt
 
 
 # ----------------------------------------------------------------------------- config + network
@@ -140,14 +134,12 @@ class Seq2SeqNet(nn.Module):
 
     def __init__(self, n_src: int, n_tgt: int, cfg: Seq2SeqConfig) -> None:
         super().__init__()
-        import rnnkit
-
         E2 = 2 * cfg.enc_hidden
         self.src_embed = nn.Embedding(n_src, cfg.embed_dim, padding_idx=0)
         self.tgt_embed = nn.Embedding(n_tgt, cfg.embed_dim, padding_idx=0)
         self.encoder = SequenceEncoder(cfg.embed_dim, cfg.enc_hidden, "lstm", bidirectional=True)
         self.bridge = nn.Linear(E2, cfg.dec_hidden)
-        self.decoder = rnnkit.LSTM(cfg.embed_dim, cfg.dec_hidden, batch_first=True)
+        self.decoder = task_layer("lstm", cfg.embed_dim, cfg.dec_hidden)
         self.attn = nn.Linear(E2, cfg.dec_hidden, bias=False)     # W_a, applied to the encoder outputs once
         self.combine = nn.Linear(E2 + cfg.dec_hidden, cfg.dec_hidden)
         self.out = nn.Linear(cfg.dec_hidden, n_tgt)
@@ -177,17 +169,32 @@ def _select(memory: dict[str, Tensor], state: Any, idx: Tensor):
 
 
 # ----------------------------------------------------------------------------- the task
-class Translator:
-    """A character-level translator: ``fit(sources, targets)``, ``translate(sources, beam)``,
+class Translator(Task):
+    """A character-level translator (the task contract of :mod:`rnnkit.tasks.base`): ``fit(sources,
+    targets)`` (the network and both baselines), ``predict``/``translate(sources, beam)``,
     ``evaluate(sources, targets, beam)``, ``save`` / ``load``."""
 
+    name = TASK
+    config_class = Seq2SeqConfig
+    noun, input_name, one_target = "translator", "sources", "one target per source"
+
     def __init__(self, config: Seq2SeqConfig | None = None) -> None:
-        self.config = task_config(config, Seq2SeqConfig)
+        super().__init__(config)
         self.src_vocab: Vocab | None = None
         self.tgt_vocab: Vocab | None = None
-        self.net: Seq2SeqNet | None = None
-        self.history: dict[str, Any] = {}
-        self.baselines: dict[str, Any] = {}
+
+    @property
+    def baseline_types(self) -> dict[str, Any]:  # type: ignore[override]
+        return {"copy_source": CopySource, "word_dictionary": WordDictionary}
+
+    def check_inputs(self, inputs: Any, what: str) -> list[str]:
+        return check_texts(inputs, what)
+
+    def check_targets(self, targets: Any, inputs: list, what: str) -> list[str]:
+        out = check_texts(targets, what)
+        if len(out) != len(inputs):
+            raise DataError(f"{what}: expected {self.one_target} ({len(inputs)}), got {len(out)}")
+        return out
 
     # -------------------------------------------------------------- encoding
     def _src_ids(self, texts: list[str]) -> list[list[int]]:
@@ -216,77 +223,62 @@ class Translator:
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), gold.reshape(-1), ignore_index=-100)
 
     # -------------------------------------------------------------- training
-    def fit(self, sources, targets, val_sources=None, val_targets=None) -> "Translator":
-        """Train with teacher forcing on :class:`rnnkit.training.Trainer` (Adam, clipping, early
-        stopping on the validation chrF of greedy outputs with the best weights restored)."""
-        from rnnkit.tasks.classification import split_indices
+    def validation_split(self, inputs: list, targets: list | None):
+        """As :meth:`Task.validation_split` for 20 pairs or more (fewer: no validation); at most
+        ``val_max`` validation pairs are decoded after each epoch."""
+        if len(inputs) < 20:
+            self.split = {}
+            return (inputs, targets), None
+        train, val = super().validation_split(inputs, targets)
+        return train, None if val is None else (val[0][: self.config.val_max], val[1][: self.config.val_max])
+
+    def _fit(self, train, val, callbacks) -> None:
+        """Teacher forcing on :class:`rnnkit.training.Trainer` (Adam, clipping, early stopping on the
+        validation chrF of greedy outputs with the best weights restored)."""
         from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
+        from rnnkit.training.data import EpochBatches
 
         c = self.config
-        src, tgt = _check_pairs(sources, targets)
-        if val_sources is None and c.val_fraction > 0 and len(src) >= 20:
-            tr, va = split_indices(len(src), c.val_fraction, c.seed)
-            val_sources, val_targets = [src[i] for i in va], [tgt[i] for i in va]
-            src, tgt = [src[i] for i in tr], [tgt[i] for i in tr]
-        torch.manual_seed(c.seed)
+        t0 = time.perf_counter()
+        src, tgt = train
         self.src_vocab = Vocab.build([tokenize(t, "chars") for t in src])
         self.tgt_vocab = Vocab.build([tokenize(t, "chars") for t in tgt], specials=(PAD, UNK, BOS, EOS))
         src_ids, tgt_ids = self._src_ids(src), self._tgt_ids(tgt)
         self.net = Seq2SeqNet(len(self.src_vocab), len(self.tgt_vocab), c)
         lengths = [len(s) + len(t) for s, t in zip(src_ids, tgt_ids)]
-        translator = self
 
-        class Batches:  # reshuffled every epoch from torch's RNG, which the trainer seeds per epoch
-            def __len__(self):
-                return math.ceil(len(src_ids) / c.batch_size)
-
-            def __iter__(self):
-                seed = int(torch.randint(0, 2**31 - 1, ()))
-                for idx in bucket_batches(lengths, c.batch_size, shuffle=True, seed=seed):
-                    yield translator._batch(src_ids, tgt_ids, idx)
-
-        val = None
-        if val_sources is not None:
-            vs, vt = _check_pairs(val_sources, val_targets)
-            val = (vs[: c.val_max], vt[: c.val_max])
-        t0 = time.perf_counter()
-        curve: list[dict[str, Any]] = []
-        ref: dict[str, Any] = {}
+        def batches(epoch: int):  # reshuffled every epoch with seed + epoch
+            for idx in bucket_batches(lengths, c.batch_size, shuffle=True, seed=c.seed + epoch):
+                yield self._batch(src_ids, tgt_ids, idx)
 
         def eval_fn(model, _data) -> dict[str, float]:
-            m = self.evaluate(*val, beam=1, baselines=False) if val is not None else {}
-            tr = ref["trainer"]
-            wall = time.perf_counter() - t0
-            curve.append({"epoch": tr.epoch + 1, "wall_s": round(wall, 2), **{f"val_{k}": v for k, v in m.items()}})
-            if c.progress:
-                import sys
-
-                print(f"translate: epoch {tr.epoch + 1} {wall:.0f}s " +
-                      " ".join(f"val_{k} {v:.2f}" for k, v in m.items()), file=sys.stderr, flush=True)
-            return m or {"chrf": float("nan")}
+            m = self.score(*val, beam=1)
+            return {"bleu": m["bleu"], "chrf": m["chrf"]}
 
         cfg = TrainConfig(epochs=c.epochs, optim=OptimConfig("adam", lr=c.lr), clip_norm=c.clip, seed=c.seed,
                           early_stopping=EarlyStoppingConfig("val_chrf", "max", patience=c.patience)
                           if val is not None else None, quiet=not c.progress, max_seconds=c.max_seconds)
-        trainer = Trainer(self.net, lambda model, batch: self._loss(batch), eval_fn=eval_fn, config=cfg)
-        ref["trainer"] = trainer
-        # eval_fn runs after every epoch when there is validation data or a time budget to check
-        result = trainer.fit(Batches(), [None] if val is not None or c.max_seconds else None)
+        trainer = Trainer(self.net, lambda model, batch: self._loss(batch), config=cfg,
+                          eval_fn=eval_fn if val is not None else None, callbacks=[*callbacks, WallClock(t0)])
+        result = trainer.fit(EpochBatches(batches, math.ceil(len(src_ids) / c.batch_size)),
+                             [None] if val is not None else None)
         self.net.eval()
-        for row, h in zip(curve, result.history):
-            row["train_loss"] = h.get("train_loss")
+        self.epoch_log = list(result.history)
+        curve = [{"epoch": r["epoch"], "wall_s": r["wall_s"], "train_loss": r.get("train_loss"),
+                  **{k: v for k, v in r.items() if k in ("val_bleu", "val_chrf")}} for r in result.history]
         self.history = {"curve": curve, "epochs": result.epochs_run, "best": result.best,
-                        "seconds": time.perf_counter() - t0, "train_pairs": len(src)}
-        self.baselines = {"copy_source": CopySource(), "word_dictionary": WordDictionary().fit(src, tgt)}
-        return self
+                        "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason, "train_pairs": len(src)}
 
-    def _require_fitted(self) -> None:
-        if self.net is None:
-            raise ConfigError("model: expected a fitted translator (call fit or load), got an unfitted one")
+    def default_baselines(self) -> dict[str, Any]:
+        return {"word_dictionary": WordDictionary(), "copy_source": CopySource()}
 
     # -------------------------------------------------------------- decoding
     def _banned(self) -> list[int]:
         return [self.tgt_vocab.index[t] for t in (PAD, UNK, BOS)]
+
+    def predict(self, inputs: Any, beam: int | None = None) -> list[str]:
+        """Translations in input order (see :meth:`translate`)."""
+        return self.translate(inputs, beam=beam)
 
     @torch.no_grad()
     def translate(self, sources, beam: int | None = None, batch_size: int = 64) -> list[str]:
@@ -381,49 +373,40 @@ class Translator:
         return max(finished, key=lambda ts: ts[1])[0]
 
     # -------------------------------------------------------------- scoring
-    def evaluate(self, sources, targets, beam: int | None = None, baselines: bool = True) -> dict[str, Any]:
-        """``{"bleu", "chrf"}`` of the network (and, with ``baselines``, ``{"baselines": {...}}`` for
-        copy-source and the word dictionary when the translator has them)."""
-        self._require_fitted()
-        src, tgt = _check_pairs(sources, targets)
-        hyps = self.translate(src, beam=beam)
-        m: dict[str, Any] = translation_metrics(hyps, tgt, self.config.bleu_tokenize)
-        if baselines and self.baselines:
-            m["baselines"] = {name: translation_metrics(b.translate(src), tgt, self.config.bleu_tokenize)
-                              for name, b in self.baselines.items()}
-        return m
+    def score(self, inputs: list[str], targets: list[str], beam: int | None = None) -> dict[str, Any]:
+        """``{"bleu", "chrf"}`` of the translations; target characters never seen in training (the
+        network cannot produce them) are counted in ``unseen_labels``."""
+        m: dict[str, Any] = translation_metrics(self.translate(inputs, beam=beam), targets, self.config.bleu_tokenize)
+        return {**m, **unseen_report((ch for t in targets for ch in tokenize(t, "chars")), self.tgt_vocab.tokens)}
+
+    def score_baseline(self, baseline: Any, inputs: list[str], targets: list[str]) -> dict[str, Any]:
+        return translation_metrics(baseline.translate(inputs), targets, self.config.bleu_tokenize)
 
     # -------------------------------------------------------------- persistence
-    def save(self, path, extra: dict | None = None):
-        self._require_fitted()
-        wd = self.baselines.get("word_dictionary")
-        base = None if wd is None else ({}, {"word_dictionary": wd.state()})
-        return save_run(path, TASK, replace(self.config, progress=False), self.net,
-                        {"source": self.src_vocab, "target": self.tgt_vocab},
-                        extra={"history": self.history, **(extra or {})}, baseline=base)
+    def _vocabs(self) -> dict[str, Any]:
+        return {"source": self.src_vocab, "target": self.tgt_vocab}
 
-    @classmethod
-    def load(cls, path) -> "Translator":
-        run = load_run(path, TASK, Seq2SeqConfig)
-        self = cls(run["config"])
+    def _restore(self, run) -> None:
         self.src_vocab, self.tgt_vocab = run_vocab(run, "source"), run_vocab(run, "target")
         self.net = Seq2SeqNet(len(self.src_vocab), len(self.tgt_vocab), self.config)
-        load_weights(self.net, run["state"])
-        self.history = run["extra"].get("history", {})
-        self.extra = run["extra"]
-        self.baselines = {"copy_source": CopySource()}
-        wd = run_baseline(run, lambda b: WordDictionary.from_state(b[1]["word_dictionary"]))
-        if wd is not None:
-            self.baselines["word_dictionary"] = wd
-        return self
 
 
 # ----------------------------------------------------------------------------- baselines
 class CopySource:
     """The baseline that outputs the source unchanged (names, numbers, cognates survive)."""
 
+    def fit(self, sources=None, targets=None) -> "CopySource":
+        return self
+
     def translate(self, sources) -> list[str]:
         return list(check_texts(sources, "sources"))
+
+    def state(self) -> tuple[dict, dict]:
+        return {}, {}
+
+    @classmethod
+    def from_state(cls, state: Any) -> "CopySource":
+        return cls()
 
 
 class WordDictionary:
@@ -439,7 +422,9 @@ class WordDictionary:
         self.table: dict[str, str] = {}
 
     def fit(self, sources, targets) -> "WordDictionary":
-        src, tgt = _check_pairs(sources, targets)
+        src, tgt = check_texts(sources, "sources"), check_texts(targets, "targets")
+        if len(src) != len(tgt):
+            raise DataError(f"targets: expected one target per source ({len(src)}), got {len(tgt)}")
         S = [tokenize(s, "words") for s in src]
         T = [tokenize(t, "words") for t in tgt]
         t_prob: dict[tuple[str, str], float] = {}
@@ -480,11 +465,12 @@ class WordDictionary:
             out.append("".join(parts) + s[pos:])
         return out
 
-    def state(self) -> dict[str, Any]:
-        return {"iterations": self.iterations, "table": self.table}
+    def state(self) -> tuple[dict, dict[str, Any]]:
+        return {}, {"iterations": self.iterations, "table": self.table}
 
     @classmethod
-    def from_state(cls, s: dict[str, Any]) -> "WordDictionary":
+    def from_state(cls, state: tuple[dict, dict[str, Any]]) -> "WordDictionary":
+        s = state[1]
         self = cls(s["iterations"])
         self.table = dict(s["table"])
         return self

@@ -23,20 +23,20 @@ unseen tokens try the casefolded form, then take the most frequent tag overall.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
+from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
-from rnnkit.errors import ConfigError, DataError, InputTypeError
-from rnnkit.tasks.classification import split_indices
+from rnnkit.errors import DataError, InputTypeError
+from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
-    CELLS, SequenceEncoder, accuracy, check_bool, check_choice, check_labels, check_labels_known, check_number,
-    entity_prf, fit_loop, load_run, load_weights, run_baseline, run_vocab, save_run, task_config,
+    CELLS, SequenceEncoder, accuracy, check_choice, check_labels, check_number, check_training, entity_prf, run_vocab,
+    unseen_report,
 )
 
 __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "tagging_metrics",
@@ -94,13 +94,18 @@ def constrained_decode(logp: Tensor, lengths: Tensor, allowed: Tensor, start: Te
     return torch.stack(path[::-1], 1)
 
 
-def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, Any]:
-    """token_accuracy, plus entity precision/recall/F1 when the true tags are BIO."""
+def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]],
+                    known: Sequence[str] | None = None) -> dict[str, Any]:
+    """token_accuracy, plus entity precision/recall/F1 when the true tags are BIO. With ``known`` (the
+    training tags), gold tags outside it are errors by construction and counted (``unseen_labels``:
+    tokens, ``unseen_label_names``: the tags)."""
     flat_t = [t for s in true for t in s]
     flat_p = [t for s in pred for t in s]
     out: dict[str, Any] = {"token_accuracy": accuracy(flat_t, flat_p)}
     if is_bio(set(flat_t)):
         out.update(entity_prf(true, pred))
+    if known is not None:
+        out.update(unseen_report(flat_t, known))
     return out
 
 
@@ -133,21 +138,10 @@ class TaggerConfig:
 
     def __post_init__(self) -> None:
         check_choice("cell", self.cell, CELLS)
-        check_choice("on_long", self.on_long, ON_LONG)
-        for name in ("progress", "constrained"):
-            check_bool(name, getattr(self, name))
-        for name in ("word_dim", "char_dim", "hidden_size", "num_layers", "min_freq", "max_word_len", "epochs",
-                     "batch_size", "patience"):
-            check_number(name, getattr(self, name), lo=1, integer=True)
+        check_training(self, ints=("word_dim", "char_dim", "hidden_size", "num_layers", "min_freq", "max_word_len"),
+                       bools=("constrained",))
         check_number("char_hidden", self.char_hidden, lo=0, integer=True)
-        check_number("max_len", self.max_len, lo=1, integer=True, allow_none=True)
-        check_number("dropout", self.dropout, lo=0, hi=0.95)
         check_number("word_dropout", self.word_dropout, lo=0, hi=0.95)
-        check_number("lr", self.lr, lo=0, lo_open=True)
-        check_number("weight_decay", self.weight_decay, lo=0)
-        check_number("clip", self.clip, lo=0)
-        check_number("val_fraction", self.val_fraction, lo=0, hi=0.5)
-        check_number("seed", self.seed, integer=True)
 
 
 class TaggerNet(nn.Module):
@@ -209,18 +203,30 @@ def _check_tags(tags: Any, sents: list[list[str]], what: str = "tags") -> list[l
     return out
 
 
-class SequenceTagger:
-    """``fit(sentences, tags)``, ``predict(sentences)``, ``evaluate(sentences, tags)``, ``save`` / ``load``.
+class SequenceTagger(Task):
+    """``fit(sentences, tags)`` (the network and the most-frequent-tag baseline), ``predict(sentences)``,
+    ``evaluate(sentences, tags)``, ``save`` / ``load`` (the task contract of :mod:`rnnkit.tasks.base`).
     Sentences are lists of tokens (already split: any script, no whitespace assumption)."""
 
+    name = TASK
+    config_class = TaggerConfig
+    noun, input_name, target_name = "tagger", "sentences", "tags"
+
     def __init__(self, config: TaggerConfig | None = None) -> None:
-        self.config = task_config(config, TaggerConfig)
+        super().__init__(config)
         self.words: Vocab | None = None
         self.chars: Vocab | None = None
         self.tags: Vocab | None = None
-        self.net: TaggerNet | None = None
-        self.history: dict[str, Any] = {}
-        self.baseline: MostFrequentTag | None = None
+
+    @property
+    def baseline_types(self) -> dict[str, Any]:  # type: ignore[override]
+        return {"most_frequent_tag": MostFrequentTag}
+
+    def check_inputs(self, inputs: Any, what: str) -> list[list[str]]:
+        return _check_sentences(inputs, what)
+
+    def check_targets(self, targets: Any, inputs: list, what: str) -> list[list[str]]:
+        return _check_tags(targets, inputs, what)
 
     def _encode(self, sents: list[list[str]]):
         c = self.config
@@ -247,15 +253,9 @@ class SequenceTagger:
             y = pad_sequences([tags[i] for i in idx], pad_value=-100)[0] if tags is not None else None
             yield idx, w, ch, L, wl, y
 
-    def fit(self, sentences, tags, val_sentences=None, val_tags=None) -> "SequenceTagger":
+    def _fit(self, train, val, callbacks) -> None:
         c = self.config
-        sents = _check_sentences(sentences)
-        tags = _check_tags(tags, sents)
-        if val_sentences is None and c.val_fraction > 0:
-            tr, va = split_indices(len(sents), c.val_fraction, c.seed)
-            val_sentences, val_tags = [sents[i] for i in va], [tags[i] for i in va]
-            sents, tags = [sents[i] for i in tr], [tags[i] for i in tr]
-        torch.manual_seed(c.seed)
+        sents, tags = train
         self.words = Vocab.build([[t.casefold() for t in s] for s in sents], min_freq=c.min_freq)
         self.chars = Vocab.build([ch for s in sents for ch in s])
         self.tags = Vocab.build(tags, specials=())
@@ -269,21 +269,15 @@ class SequenceTagger:
             return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1), ignore_index=-100)
 
         val_score = None
-        if val_sentences:
-            vs = _check_sentences(val_sentences, "val_sentences")
-            vt = _check_tags(val_tags, vs, "val_tags")
-
+        if val is not None and val[0]:
             def val_score() -> float:  # entity F1 for BIO tags (accuracy is dominated by "O"), else accuracy
-                m = self.evaluate(vs, vt, unseen="ignore")
+                m = self.score(*val)
                 return m.get("entity_f1", 0.0) + 1e-3 * m["token_accuracy"]
-        self.history = fit_loop(self.net, lambda e: self._batches(words, chars, y, True, c.seed + e, c.word_dropout),
-                                loss_fn, epochs=c.epochs, lr=c.lr, weight_decay=c.weight_decay, clip=c.clip,
-                                val_score=val_score, patience=c.patience, progress=c.progress, desc="tag", seed=c.seed)
-        return self
+        self._train(lambda e: self._batches(words, chars, y, True, c.seed + e, c.word_dropout),
+                    -(-len(words) // c.batch_size), loss_fn, val_score=val_score, callbacks=callbacks)
 
-    def _require_fitted(self) -> None:
-        if self.net is None:
-            raise ConfigError("model: expected a fitted tagger (call fit or load), got an unfitted one")
+    def default_baselines(self) -> dict[str, Any]:
+        return {"most_frequent_tag": MostFrequentTag()}
 
     @torch.no_grad()
     def predict(self, sentences) -> list[list[str]]:
@@ -300,32 +294,19 @@ class SequenceTagger:
                 out[i] = self.tags.decode(best[b, : len(sents[i])].tolist())
         return out
 
-    def evaluate(self, sentences, tags, unseen: str = "error") -> dict[str, Any]:
-        self._require_fitted()
-        sents = _check_sentences(sentences)
-        tags = _check_tags(tags, sents)
-        if unseen == "error":
-            check_labels_known({t for s in tags for t in s}, self.tags.tokens, what="tags")
-        pred = self.predict(sents)
-        return tagging_metrics([t[: len(p)] for t, p in zip(tags, pred)], pred)
+    def score(self, inputs, targets, **options) -> dict[str, Any]:
+        pred = self.predict(inputs)
+        return tagging_metrics([t[: len(p)] for t, p in zip(targets, pred)], pred, self.tags.tokens)
 
-    def save(self, path, baseline: "MostFrequentTag | None" = None, extra: dict | None = None):
-        self._require_fitted()
-        base = None if baseline is None else ({}, baseline.state())
-        return save_run(path, TASK, replace(self.config, progress=False), self.net,
-                        {"words": self.words, "chars": self.chars, "tags": self.tags},
-                        extra={"history": self.history, **(extra or {})}, baseline=base)
+    def score_baseline(self, baseline, inputs, targets) -> dict[str, Any]:
+        return tagging_metrics(targets, baseline.predict(inputs), self.tags.tokens)
 
-    @classmethod
-    def load(cls, path) -> "SequenceTagger":
-        run = load_run(path, TASK, TaggerConfig)
-        self = cls(run["config"])
+    def _vocabs(self) -> dict[str, Any]:
+        return {"words": self.words, "chars": self.chars, "tags": self.tags}
+
+    def _restore(self, run) -> None:
         self.words, self.chars, self.tags = (run_vocab(run, k) for k in ("words", "chars", "tags"))
         self.net = TaggerNet(len(self.words), len(self.chars), len(self.tags), self.config)
-        load_weights(self.net, run["state"])
-        self.history = run["extra"].get("history", {})
-        self.baseline = run_baseline(run, lambda b: MostFrequentTag.from_state(b[1]))
-        return self
 
 
 class MostFrequentTag:
@@ -357,11 +338,12 @@ class MostFrequentTag:
     def predict(self, sentences) -> list[list[str]]:
         return [[self.table.get(t) or self.folded.get(t.casefold(), self.default) for t in s] for s in sentences]
 
-    def state(self) -> dict[str, Any]:
-        return {"kind": "most_frequent_tag", "table": self.table, "folded": self.folded, "default": self.default}
+    def state(self) -> tuple[dict, dict[str, Any]]:
+        return {}, {"kind": "most_frequent_tag", "table": self.table, "folded": self.folded, "default": self.default}
 
     @classmethod
-    def from_state(cls, meta: dict[str, Any]) -> "MostFrequentTag":
+    def from_state(cls, state: tuple[dict, dict[str, Any]]) -> "MostFrequentTag":
+        meta = state[1]
         self = cls()
         self.table, self.folded, self.default = dict(meta["table"]), dict(meta["folded"]), meta["default"]
         return self

@@ -20,7 +20,7 @@ Euclidean distance -- the classic UCR baseline, extended to variable lengths by 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -28,14 +28,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
+from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
 from rnnkit.errors import ConfigError, DataError, InputTypeError
-from rnnkit.tasks.classification import split_indices
+from rnnkit.tasks.base import ClassifierTask
 from rnnkit.tasks.common import (
-    CELLS, POOLINGS, SequenceEncoder, check_bool, check_choice, check_labels, check_labels_known, check_number,
-    classification_metrics, fit_loop, load_run, load_weights, masked_pool, run_baseline, run_file, run_vocab, save_run,
-    task_config,
+    CELLS, POOLINGS, SequenceEncoder, check_choice, check_training, masked_pool, run_file, run_vocab,
 )
 
 __all__ = ["TSCConfig", "TimeSeriesClassifier", "TSCNet", "OneNNEuclidean", "resample", "check_series"]
@@ -71,20 +69,9 @@ class TSCConfig:
         check_choice("model", self.model, ("rnn", "feedforward"))
         check_choice("cell", self.cell, CELLS)
         check_choice("pooling", self.pooling, POOLINGS)
-        check_choice("on_long", self.on_long, ON_LONG)
         if self.model == "feedforward" and self.pooling == "last":
             raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward', got 'last'")
-        for name in ("bidirectional", "progress"):
-            check_bool(name, getattr(self, name))
-        for name in ("hidden_size", "num_layers", "epochs", "batch_size", "patience", "patch"):
-            check_number(name, getattr(self, name), lo=1, integer=True)
-        check_number("max_len", self.max_len, lo=1, integer=True, allow_none=True)
-        check_number("dropout", self.dropout, lo=0, hi=0.95)
-        check_number("lr", self.lr, lo=0, lo_open=True)
-        check_number("weight_decay", self.weight_decay, lo=0)
-        check_number("clip", self.clip, lo=0)
-        check_number("val_fraction", self.val_fraction, lo=0, hi=0.5)
-        check_number("seed", self.seed, integer=True)
+        check_training(self, ints=("hidden_size", "num_layers", "patch"), bools=("bidirectional",))
 
 
 def check_series(X: Any, what: str = "X", channels: int | None = None) -> list[np.ndarray]:
@@ -212,21 +199,25 @@ class TSCNet(nn.Module):
         return self.head(self.drop(pooled))
 
 
-class TimeSeriesClassifier:
-    """``fit(X, y)``, ``predict(X)``, ``predict_proba(X)``, ``evaluate(X, y)``, ``save`` / ``load``.
+class TimeSeriesClassifier(ClassifierTask):
+    """``fit(X, y)`` (the network and the 1-NN Euclidean baseline), ``predict(X)``, ``predict_proba(X)``,
+    ``evaluate(X, y)``, ``save`` / ``load`` (the task contract of :mod:`rnnkit.tasks.base`).
 
     ``X`` is a list of ``(T_i, C)`` arrays (see the module docstring)."""
 
-    def __init__(self, config: TSCConfig | None = None) -> None:
-        self.config = task_config(config, TSCConfig)
-        self.net: TSCNet | None = None
-        self.labels: Vocab | None = None
-        self.mean = self.std = None
-        self.history: dict[str, Any] = {}
-        self.baseline: OneNNEuclidean | None = None
+    name = TASK
+    config_class = TSCConfig
+    input_name, target_name, one_target = "X", "y", "one label per series"
+    baseline_types = {"1nn_euclidean": OneNNEuclidean}
 
-    def _prepare(self, X) -> list[np.ndarray]:
-        X = check_series(X, channels=None if self.mean is None else len(self.mean))
+    def __init__(self, config: TSCConfig | None = None) -> None:
+        super().__init__(config)
+        self.mean = self.std = None
+
+    def check_inputs(self, inputs: Any, what: str) -> list[np.ndarray]:
+        return check_series(inputs, what, channels=None if self.mean is None else len(self.mean))
+
+    def _prepare(self, X: list[np.ndarray]) -> list[np.ndarray]:
         X = limit_length(X, self.config.max_len, self.config.on_long, what="series")
         return [_patchify((x - self.mean) / self.std, self.config.patch) for x in X]
 
@@ -235,21 +226,15 @@ class TimeSeriesClassifier:
             xb, L = pad_sequences([X[i] for i in idx], dtype=torch.float32)
             yield idx, xb, L, (torch.tensor([y[i] for i in idx]) if y is not None else None)
 
-    def fit(self, X: Sequence[np.ndarray], y: Sequence[str], X_val=None, y_val=None) -> "TimeSeriesClassifier":
+    def _inference_batches(self, inputs: list[np.ndarray]):
+        for idx, xb, L, _ in self._batches(self._prepare(inputs), None, shuffle=False):
+            yield idx, (xb, L)
+
+    def _fit(self, train, val, callbacks) -> None:
         c = self.config
-        X = check_series(list(X))
-        y = check_labels(y, "y")
-        if len(y) != len(X):
-            raise DataError(f"y: expected one label per series ({len(X)}), got {len(y)}")
-        if len(set(y)) < 2:
-            raise DataError(f"y: expected at least 2 classes, got {sorted(set(y))}")
-        if X_val is None and c.val_fraction > 0:
-            tr, va = split_indices(len(X), c.val_fraction, c.seed)
-            X_val, y_val = [X[i] for i in va], [y[i] for i in va]
-            X, y = [X[i] for i in tr], [y[i] for i in tr]
+        X, y = train
         allv = np.concatenate(X, 0)
         self.mean, self.std = allv.mean(0).astype(np.float32), (allv.std(0) + 1e-6).astype(np.float32)
-        torch.manual_seed(c.seed)
         Xs = self._prepare(X)
         self.labels = Vocab.build([y], specials=())
         yi = self.labels.encode(y)
@@ -260,9 +245,9 @@ class TimeSeriesClassifier:
             return F.cross_entropy(self.net(xb, L), yb)
 
         val_score = None
-        if X_val is not None and len(X_val) > 0:
-            Xv = self._prepare(list(X_val))
-            yv = [self.labels.index.get(v, -100) for v in check_labels(y_val, "y_val")]  # -100: unseen label, ignored
+        if val is not None and len(val[0]) > 0:
+            Xv = self._prepare(check_series(val[0], "val_X", channels=len(self.mean)))
+            yv = [self.labels.index.get(v, -100) for v in val[1]]  # -100: a label unseen in training, ignored
 
             def val_score() -> float:  # minus the validation cross-entropy (smoother than accuracy on few series)
                 tot, n = 0.0, 0
@@ -270,61 +255,22 @@ class TimeSeriesClassifier:
                     tot += F.cross_entropy(self.net(xb, L), yb, reduction="sum", ignore_index=-100).item()
                     n += int((yb != -100).sum())
                 return -tot / max(n, 1)
-        self.history = fit_loop(self.net, lambda e: self._batches(Xs, yi, True, c.seed + e), loss_fn, epochs=c.epochs,
-                                lr=c.lr, weight_decay=c.weight_decay, clip=c.clip, val_score=val_score,
-                                patience=c.patience, progress=c.progress, desc="tsc", seed=c.seed)
-        return self
+        self._train(lambda e: self._batches(Xs, yi, True, c.seed + e), -(-len(Xs) // c.batch_size), loss_fn,
+                    val_score=val_score, val_name="neg_cross_entropy", callbacks=callbacks)
 
-    def _require_fitted(self) -> None:
-        if self.net is None:
-            raise ConfigError("model: expected a fitted classifier (call fit or load), got an unfitted one")
+    def default_baselines(self) -> dict[str, Any]:
+        return {"1nn_euclidean": OneNNEuclidean()}
 
-    @property
-    def classes(self) -> list[str]:
-        self._require_fitted()
-        return list(self.labels.tokens)
+    def _vocabs(self) -> dict[str, Any]:
+        return {"labels": self.labels}
 
-    @torch.no_grad()
-    def predict_proba(self, X: Sequence[np.ndarray]) -> np.ndarray:
-        self._require_fitted()
-        self.net.eval()
-        Xs = self._prepare(list(X))
-        out = np.zeros((len(Xs), len(self.labels)), dtype=np.float32)
-        for idx, xb, L, _ in self._batches(Xs, None, shuffle=False):
-            out[idx] = torch.softmax(self.net(xb, L), -1).numpy()
-        return out
+    def _state(self) -> dict[str, Any]:
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
 
-    def predict(self, X: Sequence[np.ndarray]) -> list[str]:
-        return [self.labels.tokens[i] for i in self.predict_proba(X).argmax(1)]
-
-    def evaluate(self, X, y, unseen: str = "error") -> dict[str, Any]:
-        self._require_fitted()
-        y = check_labels(y, "y")
-        if len(y) != len(X):
-            raise DataError(f"y: expected one label per series ({len(X)}), got {len(y)}")
-        if unseen == "error":
-            check_labels_known(y, self.labels.tokens)
-        known = list(self.labels.tokens) + sorted(set(y) - set(self.labels.tokens))
-        return classification_metrics(y, self.predict(X), known)
-
-    def save(self, path, baseline: OneNNEuclidean | None = None, extra: dict | None = None):
-        self._require_fitted()
-        return save_run(path, TASK, replace(self.config, progress=False), self.net, {"labels": self.labels},
-                        extra={"mean": self.mean.tolist(), "std": self.std.tolist(), "history": self.history,
-                               **(extra or {})},
-                        baseline=baseline.state() if baseline is not None else None)
-
-    @classmethod
-    def load(cls, path) -> "TimeSeriesClassifier":
-        run = load_run(path, TASK, TSCConfig)
-        self = cls(run["config"])
+    def _restore(self, run) -> None:
         self.labels = run_vocab(run, "labels")
-        with run_file(run["path"] / "config.json", "the standardisation 'mean' and 'std' in 'extra'"):
-            self.mean, self.std = (_saved_vector(run["extra"][k]) for k in ("mean", "std"))
+        with run_file(run["path"] / "config.json", "the standardisation 'mean' and 'std' in 'state'"):
+            self.mean, self.std = (_saved_vector(run["state"][k]) for k in ("mean", "std"))
             if len(self.mean) != len(self.std) or not len(self.mean) or (self.std <= 0).any():
                 raise ValueError(f"{len(self.mean)} means and {len(self.std)} std > 0")
         self.net = TSCNet(len(self.mean) * self.config.patch, len(self.labels), self.config)
-        load_weights(self.net, run["state"])
-        self.history = run["extra"].get("history", {})
-        self.baseline = run_baseline(run, OneNNEuclidean.from_state)
-        return self

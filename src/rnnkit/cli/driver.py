@@ -1,0 +1,348 @@
+"""The one train / predict / evaluate driver of the task commands (classify, tag, tsc, generate, translate).
+
+A command module only declares what is its own -- a :class:`TaskCommand` subclass with its flags, how to
+load its data and how to show its predictions -- and registers ``add_parser``/``run`` from an instance::
+
+    class Classify(TaskCommand):
+        name, task = "classify", "rnnkit.tasks.classification:TextClassifier"
+        config_flags = [Flag("hidden_size", "hidden units per direction"), ...]
+        def load(self, args, action): ...        # -> Data(inputs, targets, source)
+
+    COMMAND = Classify()
+    add_parser, run = COMMAND.add_parser, COMMAND.run
+
+What the driver does the same way for every command:
+
+* ``train``: check ``--out`` and the memory the sizes need (before any work), build the config from the
+  flags (a bad value is a usage error before the data is read), load the data, take ``--limit`` items
+  (a seeded random sample, so a data set sorted by label still gives every class), hold out
+  ``--test-fraction`` (seeded; or the data set's own test split), fit the network *and its baselines*
+  (one summary line per epoch on stderr unless ``--quiet``; ``metrics.jsonl`` written into the run folder
+  as training goes), score both on the held-out part, and save the run folder with the data's origin,
+  its column names and the held-out split.
+* ``predict``: every prediction carries where its input came from (``lines`` of ``--input``, ``rows``
+  of a CSV, ``series`` of a file); a blank line in a one-input-per-line file is a DataError naming it
+  (exit 1), never skipped; classifiers add their class probabilities.
+* ``evaluate``: column flags left out take the run's (a run folder remembers the columns it was trained
+  on); no data flag, or the run's own data set, scores the run's recorded held-out part; gold labels
+  never seen in training count as errors and are reported (``unseen_labels``).
+* ``--threads`` (1 unless asked), ``--json``, ``--config``, ``--quiet``, ``--debug`` on every action;
+  ``--help`` shows every flag's default and the examples with their line breaks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_out_dir,
+                               load_run, read_numbered_lines, set_threads)
+
+__all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit"]
+
+ACTIONS = {"train": "train a model and its baselines, write a run folder",
+           "predict": "predict with a run folder",
+           "evaluate": "score a run (and its baselines) on labelled data"}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A config field exposed as ``--field-name`` (type and default from the config dataclass)."""
+
+    name: str
+    help: str
+    choices: Sequence[Any] | None = None
+
+
+@dataclass
+class Data:
+    """Labelled (or unlabelled) items and where they came from.
+
+    ``source`` is saved in the run folder (``{"dataset": name}`` or ``{"csv": path}``, ...);
+    ``test``: a held-out part that comes with the data (a data set's own test split), else ``None``;
+    ``rule``: how that test part was chosen; ``val``: validation data that comes with it (else the task
+    holds out its own ``val_fraction``)."""
+
+    inputs: Any
+    targets: Any = None
+    source: dict = field(default_factory=dict)
+    test: "Data | None" = None
+    rule: str = "given"
+    val: "Data | None" = None     # validation data for early stopping that comes with the data
+
+
+def sample_limit(n: int, limit: int | None, seed: int) -> np.ndarray:
+    """The indices of ``limit`` of ``n`` items drawn at random with ``seed``, in their original order
+    (all of them when ``limit`` is ``None`` or not smaller than ``n``).
+
+    >>> sample_limit(6, 3, seed=0).tolist()
+    [2, 3, 5]
+    """
+    if limit is None or limit >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).permutation(n)[:limit])
+
+
+def _pick(data: Data, idx: Sequence[int]) -> Data:
+    if isinstance(data.inputs, str):
+        raise UsageError("input: a text corpus has no items to pick")  # pragma: no cover - commands never do
+    return Data([data.inputs[i] for i in idx], None if data.targets is None else [data.targets[i] for i in idx],
+                data.source)
+
+
+def _config_type(f) -> tuple[Any, str | None]:
+    t = str(f.type).replace(" ", "")
+    base = t.split("|")[0]
+    return {"bool": (bool_arg, "BOOL"), "int": (int, None), "float": (float, None)}.get(base, (str, None))
+
+
+class TaskCommand:
+    """One task command (see the module docstring). Subclasses set the class attributes and override
+    :meth:`add_data_flags` and :meth:`load` (and, where the task differs, the other hooks)."""
+
+    name: str = ""
+    help: str = ""
+    doc: str = ""
+    task: str = ""                            # "module:Class" of the task (imported when the command runs)
+    config_flags: list[Flag] = []             # config fields the user may set on ``train``
+    size_flags: list[str] = []                # flags whose values set the memory need (check_memory)
+    columns: dict[str, Any] = {}              # column flags (dest -> default) remembered in the run folder
+    limit: bool = True                        # ``train --limit N``
+    test_fraction: float | None = 0.2         # ``train --test-fraction`` default (None: no such flag)
+    extra_actions: dict[str, str] = {}        # more actions besides train/predict/evaluate
+    predict_input_help: str = ("plain text, one input per line ('-' or omitted: stdin); a blank line is an "
+                               "error naming it")
+
+    # ------------------------------------------------------------------ parser
+    def add_parser(self, sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        """Register the command with its actions; each action parser has the shared flags."""
+        p = sub.add_parser(self.name, help=self.help, description=self.doc, formatter_class=HelpFormatter)
+        acts = p.add_subparsers(dest="action", metavar="ACTION")
+        acts.required = True
+        for action, text in {**ACTIONS, **self.extra_actions}.items():
+            ap = acts.add_parser(action, help=text, description=f"{self.help}: {text}.\n\n{self.doc}",
+                                 formatter_class=HelpFormatter)
+            add_common(ap, seed=action != "evaluate", out=action == "train", threads=True)
+            if action != "train":
+                ap.add_argument("--run", type=Path, required=True, metavar="RUN", help="run folder written by train")
+            self.add_data_flags(ap, action)
+            self.add_action_flags(ap, action)
+            if action == "train":
+                self._add_train_flags(ap)
+            ap.set_defaults(_parser=ap)
+        return p
+
+    def _add_train_flags(self, ap: argparse.ArgumentParser) -> None:
+        cfg = {f.name: f for f in fields(self.config_class())}
+        for flag in self.config_flags:
+            f = cfg[flag.name]
+            typ, metavar = _config_type(f)
+            default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+            ap.add_argument("--" + flag.name.replace("_", "-"), dest=flag.name, type=typ, default=default,
+                            choices=flag.choices, metavar=metavar, help=flag.help)
+        if self.test_fraction is not None:
+            ap.add_argument("--test-fraction", type=float, default=self.test_fraction,
+                            help="share of the data held out (seeded by --seed) to score the network and its "
+                                 "baselines after training; recorded in the run folder")
+        if self.limit:
+            ap.add_argument("--limit", type=int, default=None, metavar="N",
+                            help="use N items drawn at random (seeded by --seed) instead of all")
+        ap.add_argument("--no-baseline", action="store_true", help="fit and score no baseline")
+
+    def add_data_flags(self, ap: argparse.ArgumentParser, action: str) -> None:
+        """Flags that say where the data of ``action`` comes from."""
+
+    def add_action_flags(self, ap: argparse.ArgumentParser, action: str) -> None:
+        """Other flags of ``action`` (e.g. ``--beam`` of predict/evaluate)."""
+
+    # ------------------------------------------------------------------ task pieces
+    def task_class(self) -> type:
+        module, _, cls = self.task.partition(":")
+        return getattr(importlib.import_module(module), cls)
+
+    def config_class(self) -> type:
+        return self.task_class().config_class
+
+    def make_config(self, args: argparse.Namespace) -> Any:
+        """The task config from the typed flags (its own validation names the flag on a bad value)."""
+        kw = {f.name: getattr(args, f.name) for f in self.config_flags}
+        return self.config_class()(**kw, seed=args.seed, progress=not args.quiet)
+
+    def memory_need(self, args: argparse.Namespace) -> int:
+        """Estimated training memory in bytes from the size flags (see :func:`check_memory`)."""
+        return 0
+
+    def load(self, args: argparse.Namespace, action: str) -> Data | None:
+        """The data named by the flags of ``action``; ``None`` when no data flag was given (evaluate:
+        the run's own data)."""
+        raise NotImplementedError
+
+    def load_source(self, source: dict, args: argparse.Namespace) -> Data:
+        """The data a run was trained on, from its recorded ``source`` (``{"dataset": NAME}`` or
+        ``{"file": PATH, "flag": "csv"}``): what ``evaluate`` scores when no data flag is given."""
+        if source.get("dataset"):
+            args.dataset = source["dataset"]
+        elif source.get("file") and source.get("flag"):
+            setattr(args, source["flag"], Path(source["file"]))
+        else:
+            raise UsageError("input: expected a data flag (see --help); the run records no data source")
+        return self.load(args, "evaluate")
+
+    def baselines(self, args: argparse.Namespace) -> Any:
+        """What ``fit(baselines=...)`` gets: ``False`` with ``--no-baseline``, else the task's defaults."""
+        return not args.no_baseline
+
+    def read_inputs(self, args: argparse.Namespace) -> tuple[Any, list[int], str]:
+        """``(items, numbers, where)`` for predict: by default the lines of ``--input`` ("lines")."""
+        lines, numbers = read_numbered_lines(args.input or "-", "--input")
+        return lines, numbers, "lines"
+
+    def predictions(self, task: Any, items: Any, args: argparse.Namespace) -> dict[str, Any]:
+        """``{"predictions": [...]}`` (classifiers add ``"probabilities"``: one ``{class: p}`` per item)."""
+        if hasattr(task, "predict_proba"):
+            proba = task.predict_proba(items)
+            classes = task.classes
+            return {"predictions": [classes[i] for i in proba.argmax(1)],
+                    "probabilities": [dict(zip(classes, map(float, row))) for row in proba]}
+        return {"predictions": task.predict(items, **self.predict_options(args))}
+
+    def predict_options(self, args: argparse.Namespace) -> dict[str, Any]:
+        return {}
+
+    def train_summary(self, task: Any) -> dict[str, Any]:
+        """More ``train`` result fields (e.g. the epochs run)."""
+        return {}
+
+    def extra_scores(self, task: Any, data: Data, args: argparse.Namespace) -> dict[str, Any]:
+        """More ``evaluate`` result fields (e.g. generate's dynamic evaluation)."""
+        return {}
+
+    def restrict(self, data: Data, args: argparse.Namespace) -> Data:
+        """The part of the evaluation data to score (default: all of it)."""
+        return data
+
+    def evaluate_options(self, args: argparse.Namespace) -> dict[str, Any]:
+        return {}
+
+    def format_predictions(self, items: Any, numbers: list[int], out: dict[str, Any]) -> str:
+        """Readable predict output: ``NUMBER<TAB>PREDICTION[<TAB>PROBABILITY]`` a line."""
+        if "probabilities" in out:
+            return "\n".join(f"{n}\t{p}\t{pr[p]:.3f}" for n, p, pr in zip(numbers, out["predictions"],
+                                                                          out["probabilities"]))
+        return "\n".join(f"{n}\t{p}" for n, p in zip(numbers, out["predictions"]))
+
+    # ------------------------------------------------------------------ the actions
+    def run(self, args: argparse.Namespace) -> dict[str, Any]:
+        set_threads(args)
+        return getattr(self, args.action)(args)
+
+    def fill_columns(self, args: argparse.Namespace, remembered: dict | None = None) -> dict[str, Any]:
+        """Column flags the user left out: the run's (``remembered``), else the defaults. Returns them."""
+        remembered = remembered or {}
+        for dest, default in self.columns.items():
+            if hasattr(args, dest) and getattr(args, dest) is None:
+                setattr(args, dest, remembered.get(dest, default))
+        return {dest: getattr(args, dest) for dest in self.columns if hasattr(args, dest)}
+
+    def train(self, args: argparse.Namespace) -> dict[str, Any]:
+        from rnnkit.training.callbacks import MetricLogger
+
+        if args.out is None:
+            raise UsageError("--out: expected a folder for the run, got none")
+        check_out_dir(args.out)
+        check_memory(args, self.memory_need, self.size_flags)
+        for name in ("limit",):
+            if getattr(args, name, None) is not None and getattr(args, name) < 1:
+                raise UsageError(f"--{name}: expected an int >= 1, got {getattr(args, name)}")
+        config = self.make_config(args)
+        columns = self.fill_columns(args)
+        data = self.load(args, "train")
+        if data is None:
+            raise UsageError("input: expected a data flag (see --help), got none")
+        train, test, split = self._split(data, args)
+        source = {**data.source, **({"columns": columns} if columns and data.source.get("file") else {})}
+        task = self.task_class()(config)
+        self.fit(task, train, data.val, baselines=self.baselines(args),
+                 callbacks=[MetricLogger(Path(args.out) / "metrics.jsonl")])
+        result: dict[str, Any] = {"run": str(args.out), "train_size": len(train.inputs),
+                                  "test_size": 0 if test is None else len(test.inputs),
+                                  "train_seconds": task.history.get("seconds"), **self.train_summary(task)}
+        if test is not None and len(test.inputs):
+            result.update(self.scores(task, test, args))
+        task.save(args.out, data=source, split={"test": split})
+        return result
+
+    def fit(self, task: Any, train: Data, val: Data | None, **kw: Any) -> None:
+        """``task.fit`` on ``train`` (early stopping on ``val`` when the data came with one)."""
+        val_args = () if val is None else (val.inputs, val.targets)
+        task.fit(train.inputs, train.targets, *val_args, **kw)
+
+    def _split(self, data: Data, args: argparse.Namespace) -> tuple[Data, Data | None, dict]:
+        """``(train, test, record)``: the ``--limit`` sample, then the held-out part (the data's own test
+        split, or ``--test-fraction`` at random with ``--seed``); ``record`` goes to split.json."""
+        if data.test is not None or self.test_fraction is None:
+            return data, data.test, {"rule": data.rule if data.test is not None else "nothing held out"}
+        from rnnkit.tasks.base import split_indices
+
+        n = len(data.inputs)
+        keep = sample_limit(n, getattr(args, "limit", None), args.seed)
+        tr, te = split_indices(len(keep), args.test_fraction, args.seed)
+        record = {"rule": "random", "seed": args.seed, "test_fraction": args.test_fraction,
+                  "limit": getattr(args, "limit", None), "source_size": n, "items": keep[te].tolist()}
+        return _pick(data, keep[tr]), _pick(data, keep[te]), record
+
+    def scores(self, task: Any, data: Data, args: argparse.Namespace) -> dict[str, Any]:
+        """``{"metrics", "baseline", "baselines"}`` of ``task.evaluate`` on ``data``; unseen gold labels
+        are reported in one stderr line too (unless ``--quiet``)."""
+        metrics = task.evaluate(data.inputs, data.targets, baselines=True, **self.evaluate_options(args))
+        base = metrics.pop("baselines", {})
+        out: dict[str, Any] = {"metrics": metrics}
+        if base:
+            out.update(baseline=next(iter(base.values())), baselines=base)
+        if metrics.get("unseen_labels") and not args.quiet:
+            print(f"rnnkit {self.name}: note: {metrics['unseen_labels']} gold item(s) carry labels unseen in "
+                  f"training {metrics['unseen_label_names'][:10]}, scored as errors", file=sys.stderr)
+        return out
+
+    def predict(self, args: argparse.Namespace) -> dict[str, Any]:
+        task = load_run(self.task_class().load, args.run)
+        self.fill_columns(args, task.data.get("columns"))
+        items, numbers, where = self.read_inputs(args)
+        out = self.predictions(task, items, args)
+        if args.json:
+            return {**out, where: numbers}
+        return {"text": self.format_predictions(items, numbers, out)}
+
+    def evaluate(self, args: argparse.Namespace) -> dict[str, Any]:
+        task = load_run(self.task_class().load, args.run)
+        self.fill_columns(args, task.data.get("columns"))
+        data = self.load(args, "evaluate")
+        own = data is None or (data.source.get("dataset") is not None
+                               and data.source.get("dataset") == task.data.get("dataset"))
+        if data is None:
+            data = self.load_source(task.data, args)
+        if own:
+            data = self.held_out(task, data)
+        data = self.restrict(data, args)
+        return {**self.scores(task, data, args), **self.extra_scores(task, data, args), "n": len(data.inputs)}
+
+    def held_out(self, task: Any, data: Data) -> Data:
+        """The part of the run's own data that its training held out (``split.json``'s ``"test"``)."""
+        if data.test is not None:
+            return data.test
+        rec = task.split.get("test", {})
+        if rec.get("rule") != "random" or "items" not in rec:
+            raise UsageError(f"input: expected a data flag (this run's held-out part is {rec.get('rule')!r}, "
+                             "not recorded as items of its data)")
+        if rec.get("source_size") != len(data.inputs):
+            from rnnkit.errors import DataError
+
+            raise DataError(f"--run: the run held out items of a data set of {rec.get('source_size')} items, got "
+                            f"{len(data.inputs)} items now (the data changed since training)")
+        return _pick(data, rec["items"])

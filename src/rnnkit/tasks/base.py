@@ -1,0 +1,330 @@
+"""The task contract: what every task (classify, tag, tsc, generate, translate) is and does.
+
+A task object is built from its frozen config and is unfitted until :meth:`Task.fit` or
+:meth:`Task.load`::
+
+    task = TextClassifier(TextClassifierConfig(epochs=3))
+    task.fit(inputs, targets)          # the network AND the task's baselines, in one fit
+    task.predict(inputs)               # one prediction per input, in input order
+    task.predict_proba(inputs)         # classifiers (ClassifierTask): (N, C) probabilities, columns = classes
+    task.evaluate(inputs, targets)     # the network's metrics + {"baselines": {name: metrics}}
+    task.save("runs/x")                # one run folder (rnnkit.tasks.runs): verified on load
+    TextClassifier.load("runs/x")      # the same predictions on another machine
+
+What the base class does once for every task:
+
+* **Inputs** are checked by the task's :meth:`Task.check_inputs` / :meth:`Task.check_targets`: typed
+  errors naming the argument and position (``texts[3]``), for ``fit``, ``predict`` and ``evaluate``.
+* **Validation split**: without ``val_inputs``, ``fit`` holds out ``config.val_fraction`` of its data
+  (seeded with ``config.seed``; :meth:`Task.validation_split`) for early stopping, and records which
+  items in ``task.split["validation"]`` (saved in the run folder's ``split.json``).
+* **Baselines** belong to the task: ``fit`` fits :meth:`Task.default_baselines` (or the ones passed as
+  ``baselines={name: unfitted}``; ``baselines=False``: none) on the same training data, ``save`` writes
+  them, ``load`` restores them (``baseline_types``) and ``evaluate`` scores them next to the network.
+* **Unseen gold labels** (a label or tag that training never saw) are scored as errors and counted
+  (``"unseen_labels"``, ``"unseen_label_names"`` in the metrics), never refused.
+* **Training** runs on :class:`rnnkit.training.Trainer`; ``fit(callbacks=[...])`` adds Trainer callbacks
+  (e.g. :class:`~rnnkit.training.callbacks.MetricLogger`); the per-epoch rows are kept in
+  ``task.epoch_log`` and saved as ``metrics.jsonl``.
+
+A new task subclasses :class:`Task` (or :class:`ClassifierTask`) and writes only what is its own (see
+docs/tasks.md, "How to add a task").
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any, Callable, ClassVar, Iterable, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from rnnkit.errors import ConfigError, DataError
+from rnnkit.training.callbacks import Callback
+from rnnkit.tasks.common import check_labels, classification_metrics
+from rnnkit.tasks.runs import load_run, load_weights, run_baselines, save_run, task_config
+
+__all__ = ["Task", "ClassifierTask", "split_indices", "fit_network", "WallClock"]
+
+
+def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded random ``(train, held_out)`` split of ``range(n)`` with ``round(n * fraction)`` held out.
+
+    >>> [a.tolist() for a in split_indices(5, 0.4, seed=0)]
+    [[0, 1, 3], [2, 4]]
+    """
+    perm = np.random.default_rng(seed).permutation(n)
+    k = int(round(n * fraction))
+    return np.sort(perm[k:]), np.sort(perm[:k])
+
+
+def fit_network(model: nn.Module, batches: Callable[[int], Iterable[Any]], n_batches: int | None,
+                loss_fn: Callable[[Any], Tensor], *, epochs: int, lr: float, weight_decay: float = 0.0,
+                clip: float | None = 1.0, val_score: Callable[[], float] | None = None, patience: int | None = None,
+                progress: bool = True, seed: int = 0, max_seconds: float | None = None,
+                callbacks: Sequence[Any] = (), val_name: str = "score") -> tuple[dict[str, Any], list[dict]]:
+    """Train ``model`` on :class:`rnnkit.training.Trainer`: AdamW, clipping by norm, one pass over
+    ``batches(epoch)`` (``n_batches`` of them, the progress total) per epoch with ``loss_fn(batch)`` a
+    scalar loss. After each epoch ``val_score()`` (higher is better) is logged as ``val_<val_name>`` and
+    drives early stopping (``patience`` epochs without gain; the best weights are restored).
+    ``max_seconds`` bounds the wall time; ``progress`` keeps one summary line per epoch on stderr.
+
+    Returns ``(history, rows)``: ``{"loss": [...], "val": [...], "best_epoch", "seconds", "stop_reason"}``
+    and the Trainer's per-epoch rows."""
+    from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
+    from rnnkit.training.data import EpochBatches
+
+    t0 = time.perf_counter()
+    es = None
+    if val_score is not None:
+        es = EarlyStoppingConfig(monitor=f"val_{val_name}", mode="max",
+                                 patience=epochs if patience is None else patience)
+    config = TrainConfig(epochs=epochs, optim=OptimConfig(name="adamw", lr=lr, weight_decay=weight_decay),
+                         clip_norm=clip or None, early_stopping=es, seed=seed, quiet=not progress,
+                         max_seconds=max_seconds)
+
+    def eval_fn(_model: nn.Module, _data: Any) -> dict[str, float]:
+        return {val_name: float(val_score())}
+
+    trainer = Trainer(model, lambda _m, batch: loss_fn(batch), config=config, callbacks=list(callbacks),
+                      eval_fn=eval_fn if val_score is not None else None)
+    result = trainer.fit(EpochBatches(batches, n_batches), [None] if val_score is not None else None)
+    model.eval()
+    history = {"loss": [r["train_loss"] for r in result.history],
+               "val": [r[f"val_{val_name}"] for r in result.history if f"val_{val_name}" in r],
+               "best_epoch": result.best["epoch"] if result.best else None,
+               "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason}
+    return history, list(result.history)
+
+
+class WallClock(Callback):
+    """Adds ``wall_s`` -- seconds since ``start`` (a ``time.perf_counter()`` value, e.g. when the task's
+    fit began, before its vocabularies were built) -- to every epoch row, before the loggers read it."""
+
+    order = -5
+
+    def __init__(self, start: float) -> None:
+        self.start = start
+
+    def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
+        row["wall_s"] = round(time.perf_counter() - self.start, 2)
+
+
+class Task:
+    """Base class of every task (see the module docstring): the fit / evaluate / save / load template.
+
+    A subclass sets the class attributes and implements :meth:`check_inputs`, :meth:`_fit` (build the
+    vocabularies and network, train), :meth:`predict`, :meth:`score` (the network's metrics),
+    :meth:`_vocabs` / :meth:`_state` (what ``save`` writes besides the weights) and :meth:`_restore`
+    (build the network from them on ``load``); baselines through :meth:`default_baselines`,
+    :meth:`score_baseline` and ``baseline_types``."""
+
+    name: ClassVar[str] = ""                  # the run folder's "task"
+    config_class: ClassVar[type]
+    noun: ClassVar[str] = "model"             # in "expected a fitted <noun>"
+    input_name: ClassVar[str] = "inputs"      # argument names in error messages
+    target_name: ClassVar[str | None] = "targets"
+    one_target: ClassVar[str] = "one per input"   # "labels: expected <one_target> (N), got M"
+    baseline_types: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, config: Any = None) -> None:
+        self.config = task_config(config, self.config_class)
+        self.net: nn.Module | None = None
+        self.history: dict[str, Any] = {}
+        self.epoch_log: list[dict] = []       # the Trainer's per-epoch rows (metrics.jsonl)
+        self.baselines: dict[str, Any] = {}
+        self.data: dict[str, Any] = {}        # where the training data came from, its column names
+        self.split: dict[str, Any] = {}       # the held-out parts: "validation" (fit), "test" (the caller)
+
+    # ------------------------------------------------------------------ inputs
+    def check_inputs(self, inputs: Any, what: str) -> list:
+        """The inputs as a list, or a typed error naming ``what`` and the position."""
+        raise NotImplementedError
+
+    def check_targets(self, targets: Any, inputs: list, what: str) -> list:
+        """One target per input (default: labels, :func:`~rnnkit.tasks.common.check_labels`)."""
+        out = check_labels(targets, what)
+        if len(out) != len(inputs):
+            raise DataError(f"{what}: expected {self.one_target} ({len(inputs)}), got {len(out)}")
+        return out
+
+    def check_data(self, inputs: Any, targets: Any = None, prefix: str = "") -> tuple[list, list | None]:
+        items = self.check_inputs(inputs, prefix + self.input_name)
+        if self.target_name is None:
+            return items, None
+        return items, self.check_targets(targets, items, prefix + self.target_name)
+
+    def check_trainable(self, inputs: list, targets: list | None) -> None:
+        """Refuse training data the task cannot learn from (e.g. a single class)."""
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, inputs: Any, targets: Any = None, val_inputs: Any = None, val_targets: Any = None, *,
+            baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = ()) -> "Task":
+        """Train the network on ``inputs``/``targets`` (early stopping on ``val_*``, else on a
+        ``val_fraction`` split) and fit the baselines on the same data; returns ``self``."""
+        train = self.check_data(inputs, targets)
+        self.check_trainable(*train)
+        if val_inputs is not None:
+            val = self.check_data(val_inputs, val_targets, "val_")
+            part = train
+            self.split = {"validation": {"rule": "given", "n": len(val[0])}}
+        else:
+            part, val = self.validation_split(*train)
+        torch.manual_seed(self.config.seed)
+        self.epoch_log = []
+        self._fit(part, val, list(callbacks))
+        self.baselines = self._fit_baselines(train, baselines)
+        return self
+
+    def validation_split(self, inputs: list, targets: list | None) -> tuple[tuple, tuple | None]:
+        """``(train, val)``: ``config.val_fraction`` held out at random (seed ``config.seed``), recorded in
+        ``self.split["validation"]``; ``val`` is ``None`` when nothing is held out."""
+        fraction = getattr(self.config, "val_fraction", 0.0)
+        if fraction <= 0:
+            self.split = {}
+            return (inputs, targets), None
+        tr, va = split_indices(len(inputs), fraction, self.config.seed)
+        self.split = {"validation": {"rule": "random", "fraction": fraction, "seed": self.config.seed,
+                                     "n": len(inputs), "indices": va.tolist()}}
+        pick = lambda items, idx: None if items is None else [items[i] for i in idx]  # noqa: E731
+        return (pick(inputs, tr), pick(targets, tr)), (pick(inputs, va), pick(targets, va))
+
+    def _fit(self, train: tuple, val: tuple | None, callbacks: list) -> None:
+        """Build the vocabularies and the network from ``train`` and train it; set ``self.history`` and
+        ``self.epoch_log``."""
+        raise NotImplementedError
+
+    def default_baselines(self) -> dict[str, Any]:
+        """Unfitted baselines fitted with every ``fit`` (name -> object with ``fit``)."""
+        return {}
+
+    def _fit_baselines(self, train: tuple, baselines: bool | dict[str, Any]) -> dict[str, Any]:
+        if baselines is False:
+            return {}
+        chosen = self.default_baselines() if baselines is True else dict(baselines)
+        return {name: self.fit_baseline(b, *train) for name, b in chosen.items()}
+
+    def fit_baseline(self, baseline: Any, inputs: list, targets: list | None) -> Any:
+        return baseline.fit(inputs, targets)
+
+    def _train(self, *args: Any, **kw: Any) -> None:
+        """:func:`fit_network` with the config's training settings; fills history and epoch log."""
+        c = self.config
+        kw = {"epochs": c.epochs, "lr": c.lr, "weight_decay": c.weight_decay, "clip": c.clip,
+              "patience": c.patience, "progress": c.progress, "seed": c.seed, **kw}
+        self.history, self.epoch_log = fit_network(self.net, *args, **kw)
+
+    # ------------------------------------------------------------------ use
+    def _require_fitted(self) -> None:
+        if self.net is None:
+            raise ConfigError(f"model: expected a fitted {self.noun} (call fit or load), got an unfitted one")
+
+    def predict(self, inputs: Any) -> list:
+        """One prediction per input, in input order."""
+        raise NotImplementedError
+
+    def evaluate(self, inputs: Any, targets: Any = None, *, baselines: bool = True, **options: Any) -> dict[str, Any]:
+        """The network's metrics on labelled data (:meth:`score`) and, with ``baselines``, each baseline's
+        under ``"baselines"``. Gold labels unseen in training count as errors (``"unseen_labels"``)."""
+        self._require_fitted()
+        inputs, targets = self.check_data(inputs, targets)
+        metrics = self.score(inputs, targets, **options)
+        if baselines and self.baselines:
+            metrics["baselines"] = {n: self.score_baseline(b, inputs, targets) for n, b in self.baselines.items()}
+        return metrics
+
+    def score(self, inputs: list, targets: list | None, **options: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def score_baseline(self, baseline: Any, inputs: list, targets: list | None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ persistence
+    def _vocabs(self) -> dict[str, Any]:
+        return {}
+
+    def _state(self) -> dict[str, Any]:
+        return {}
+
+    def _restore(self, run: dict[str, Any]) -> None:
+        """Rebuild the vocabularies, state and ``self.net`` (unloaded) from a loaded run."""
+        raise NotImplementedError
+
+    def save(self, path: Any, *, data: dict | None = None, split: dict | None = None):
+        """Write the run folder (:mod:`rnnkit.tasks.runs`): config, weights, vocabularies, state, the
+        baselines, the held-out split (``split`` adds e.g. the caller's ``"test"`` part), the per-epoch
+        log and ``data`` (where the training data came from, its column names)."""
+        self._require_fitted()
+        if data is not None:
+            self.data = dict(data)
+        if split is not None:
+            self.split = {**self.split, **split}
+        return save_run(path, self.name, replace(self.config, progress=False), self.net, vocabs=self._vocabs(),
+                        state=self._state(), history=self.history, data=self.data, split=self.split,
+                        epochs=self.epoch_log, baselines={n: b.state() for n, b in self.baselines.items()})
+
+    @classmethod
+    def load(cls, path: Any) -> "Task":
+        """A fitted task from a run folder written by :meth:`save`; every file verified first."""
+        run = load_run(path, cls.name, cls.config_class)
+        self = cls(run["config"])
+        self._restore(run)
+        load_weights(self.net, run["weights"])
+        self.history, self.data, self.split = run["history"], run["data"], run["split"]
+        self.baselines = run_baselines(run, self.baseline_types)
+        return self
+
+    @property
+    def baseline(self) -> Any:
+        """The first baseline (``None`` without one)."""
+        return next(iter(self.baselines.values()), None)
+
+
+class ClassifierTask(Task):
+    """A task that gives one label per input: a closed label vocabulary (``self.labels``), class
+    probabilities (:meth:`predict_proba`), the most probable label (:meth:`predict`) and
+    accuracy / macro-F1 / confusion matrix. A subclass implements :meth:`_inference_batches`."""
+
+    noun = "classifier"
+    target_name = "labels"
+
+    def __init__(self, config: Any = None) -> None:
+        super().__init__(config)
+        self.labels = None
+
+    def check_trainable(self, inputs: list, targets: list | None) -> None:
+        if len(set(targets)) < 2:
+            raise DataError(f"{self.target_name}: expected at least 2 classes, got {sorted(set(targets))}")
+
+    @property
+    def classes(self) -> list[str]:
+        """The labels, in the order of :meth:`predict_proba`'s columns."""
+        self._require_fitted()
+        return list(self.labels.tokens)
+
+    def _inference_batches(self, inputs: list) -> Iterable[tuple[Sequence[int], tuple]]:
+        """``(indices, network arguments)`` batches covering ``inputs`` once (prepared as in training)."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def predict_proba(self, inputs: Any) -> np.ndarray:
+        """Class probabilities ``(N, C)`` in input order; columns follow :attr:`classes`."""
+        self._require_fitted()
+        items = self.check_inputs(inputs, self.input_name)
+        self.net.eval()
+        out = np.zeros((len(items), len(self.labels)), dtype=np.float32)
+        for idx, args in self._inference_batches(items):
+            out[idx] = torch.softmax(self.net(*args), -1).numpy()
+        return out
+
+    def predict(self, inputs: Any) -> list[str]:
+        """The most probable label of each input, in input order."""
+        return [self.labels.tokens[i] for i in self.predict_proba(inputs).argmax(1)]
+
+    def score(self, inputs: list, targets: list | None, **options: Any) -> dict[str, Any]:
+        return classification_metrics(targets, self.predict(inputs), self.classes)
+
+    def score_baseline(self, baseline: Any, inputs: list, targets: list | None) -> dict[str, Any]:
+        return classification_metrics(targets, baseline.predict(inputs), self.classes)

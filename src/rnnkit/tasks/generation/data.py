@@ -1,0 +1,101 @@
+"""The char LM's data: held-out splits of a text and the stream rounds the Trainer walks."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from rnnkit._validate import check_number
+from rnnkit.errors import DataError, InputTypeError
+
+__all__ = ["SHAKESPEARE_SPLIT_RULE", "check_text", "shakespeare_split", "text_split", "stream_matrix", "StreamRounds"]
+
+SHAKESPEARE_SPLIT_RULE = ("works sorted by name; every 10th from the 5th (index 4, 14, 24, 34) is validation, "
+                          "every 10th from the 10th (index 9, 19, 29, 39) is test, the other 34 train")
+
+
+# ----------------------------------------------------------------------------- data
+def check_text(text: Any, what: str) -> str:
+    if not isinstance(text, str):
+        raise InputTypeError(f"{what}: expected a str, got {type(text).__name__}")
+    if not text.strip():
+        raise DataError(f"{what}: expected a non-empty text, got {text[:20]!r}")
+    return text
+
+
+def shakespeare_split() -> dict[str, Any]:
+    """Held-out split by whole works (see :data:`SHAKESPEARE_SPLIT_RULE`): ``{"train", "val", "test"}``
+    texts (works joined by blank lines, in name order) and ``"works"`` (the names in each part)."""
+    from rnnkit.data.text import load_shakespeare
+
+    works = load_shakespeare()
+    names = sorted(works)
+    val, test = set(names[4::10]), set(names[9::10])
+    parts = {"train": [n for n in names if n not in val and n not in test], "val": sorted(val), "test": sorted(test)}
+    out: dict[str, Any] = {k: "\n\n\n".join(works[n].strip("\n") for n in v) + "\n" for k, v in parts.items()}
+    out["works"] = parts
+    return out
+
+
+def text_split(text: str, val_fraction: float) -> tuple[str, str]:
+    """``(train, held_out)``: the last ``val_fraction`` of ``text`` (cut at a line start when there is
+    one in the last half of the held-out part) is held out -- contiguous text, never random characters."""
+    check_text(text, "text")
+    check_number("val_fraction", val_fraction, lo=0, hi=0.5)
+    if val_fraction == 0:
+        return text, ""
+    cut = int(len(text) * (1 - val_fraction))
+    nl = text.find("\n", cut, cut + max(1, int(len(text) * val_fraction) // 2))
+    if nl != -1:
+        cut = nl + 1
+    return text[:cut], text[cut:]
+
+
+def stream_matrix(ids: Tensor, streams: int) -> tuple[Tensor, Tensor]:
+    """Inputs and next-character targets as ``(streams, L)`` matrices: row ``b`` is the ``b``-th
+    contiguous piece of ``ids`` (the tail that does not fill a row is dropped).
+
+    >>> x, y = stream_matrix(torch.arange(9), 2)
+    >>> x.tolist(), y.tolist()
+    ([[0, 1, 2, 3], [4, 5, 6, 7]], [[1, 2, 3, 4], [5, 6, 7, 8]])
+    """
+    L = (len(ids) - 1) // streams
+    if L < 1:
+        raise DataError(f"text: expected at least {streams + 1} characters for {streams} streams, got {len(ids)}")
+    x = ids[: streams * L].view(streams, L)
+    y = ids[1: streams * L + 1].view(streams, L)
+    return x, y
+
+
+class StreamRounds:
+    """The training data for the :class:`~rnnkit.training.Trainer`: epoch ``e`` yields one batch, the
+    ``e``-th round ``(x, y, start)`` -- ``(B, R*k)`` slices of the stream matrices (cut into chunks of
+    ``k`` by the trainer) and ``start``, the round's first column (``0`` = a new pass: state reset).
+    Rounds go through the stream in order and wrap around; the last round of a pass may be shorter.
+
+    It speaks the Trainer's epoch-data protocol (:mod:`rnnkit.training.data`): ``set_epoch(epoch)``
+    (called at every epoch start, also after a resume) picks the round, ``__len__`` is 1 (one batch a
+    round); a resumed round is replayed from its start.
+    """
+
+    def __init__(self, x: Tensor, y: Tensor, round_len: int) -> None:
+        self.x, self.y, self.round_len = x, y, round_len
+        self.rounds_per_pass = math.ceil(x.shape[1] / round_len)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def start(self, epoch: int) -> int:
+        return (epoch % self.rounds_per_pass) * self.round_len
+
+    def __len__(self) -> int:
+        return 1
+
+    def __iter__(self):
+        s = self.start(self.epoch)
+        e = min(s + self.round_len, self.x.shape[1])
+        yield self.x[:, s:e], self.y[:, s:e], torch.tensor(s)

@@ -1,0 +1,370 @@
+"""The character (or subword) language model: config, network and the task (see the package docstring)."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rnnkit.data.subword import BPEVocab
+from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
+from rnnkit.errors import ConfigError, DataError
+from rnnkit.tasks.base import Task, WallClock
+from rnnkit.tasks.common import check_bool, check_choice, check_number, run_vocab, task_layer
+from rnnkit.tasks.generation.data import StreamRounds, check_text, stream_matrix
+from rnnkit.tasks.generation.ngram import NGramCharModel
+from rnnkit.tasks.generation.scoring import LN2, stream_bits
+
+__all__ = ["CharLMConfig", "CharLMNet", "CharLM", "check_sampling", "LM_CELLS"]
+
+TASK = "generate"
+LM_CELLS = ("lstm", "gru")
+LM_SCHEDULES = ("plateau", "cosine")
+LM_PRECISIONS = ("fp32", "bf16")
+LM_UNITS = ("chars", "bpe")
+UNKNOWN = ("error", "unk")
+
+
+@dataclass(frozen=True)
+class CharLMConfig:
+    """Everything that defines a character LM run (saved in the run's config.json)."""
+
+    cell: str = "lstm"            # lstm | gru (rnnkit layers; torch's fused kernels when they apply)
+    units: str = "chars"          # chars | bpe: subword units learned on the training text (bits stay per char)
+    bpe_vocab: int = 1024         # bpe: vocabulary size (specials and every training character included)
+    embed_dim: int = 64
+    hidden_size: int = 512
+    num_layers: int = 1
+    dropout: float = 0.0          # between stacked layers and before the output layer
+    min_freq: int = 1             # rarer training characters are read as <unk>
+    batch_size: int = 32          # B parallel streams
+    bptt: int = 100               # k: steps per chunk (gradient truncation length)
+    chunks_per_round: int = 50    # chunks (optimizer steps) between two held-out measurements
+    rounds: int = 1000            # at most this many rounds (the time budget usually stops first)
+    max_seconds: float | None = None  # wall-clock budget for fit (training + held-out measurements)
+    val_chars: int | None = 100_000   # held-out characters scored after each round (None: all)
+    val_streams: int = 16         # parallel streams used to score held-out text during training
+    lr: float = 3e-3
+    schedule: str = "plateau"     # plateau: decay on held-out stalls | cosine: warmup, then cosine to 0
+    warmup: float = 0.02          # cosine: fraction of the budget spent ramping the lr up linearly
+    lr_decay: float = 0.5         # plateau: multiply the lr by this when held-out bits/char stops improving
+    lr_patience: int = 1          # plateau: rounds without improvement before the lr decays
+    reset_prob: float = 0.0       # chance per chunk and stream that the carried state restarts from zeros
+    precision: str = "fp32"       # fp32 | bf16 (autocast for training steps; scoring stays fp32)
+    patience: int | None = None   # stop after this many rounds without improvement (None: never)
+    weight_decay: float = 0.0
+    clip: float = 1.0             # global gradient-norm clipping
+    seed: int = 0
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        check_choice("cell", self.cell, LM_CELLS)
+        check_choice("units", self.units, LM_UNITS)
+        check_number("bpe_vocab", self.bpe_vocab, lo=3, integer=True)
+        if self.units == "bpe" and self.min_freq != 1:
+            raise ConfigError(f"min_freq: applies to units='chars' only (BPE keeps every training character), "
+                              f"expected 1 with units='bpe', got {self.min_freq!r}")
+        check_choice("schedule", self.schedule, LM_SCHEDULES)
+        check_choice("precision", self.precision, LM_PRECISIONS)
+        check_number("warmup", self.warmup, lo=0, hi=0.5)
+        check_number("reset_prob", self.reset_prob, lo=0, hi=1)
+        check_bool("progress", self.progress)
+        for name in ("embed_dim", "hidden_size", "num_layers", "min_freq", "batch_size", "bptt",
+                     "chunks_per_round", "rounds", "val_streams", "lr_patience"):
+            check_number(name, getattr(self, name), lo=1, integer=True)
+        check_number("patience", self.patience, lo=1, integer=True, allow_none=True)
+        check_number("val_chars", self.val_chars, lo=2, integer=True, allow_none=True)
+        check_number("max_seconds", self.max_seconds, lo=0, lo_open=True, allow_none=True)
+        check_number("dropout", self.dropout, lo=0, hi=0.95)
+        check_number("lr", self.lr, lo=0, lo_open=True)
+        check_number("lr_decay", self.lr_decay, lo=0, hi=1, lo_open=True)
+        check_number("weight_decay", self.weight_decay, lo=0)
+        check_number("clip", self.clip, lo=0, lo_open=True)
+        check_number("seed", self.seed, lo=0, integer=True)
+
+
+class CharLMNet(nn.Module):
+    """The network only: ids ``(B, T)`` and a state (``None``: zeros) -> logits ``(B, T, V)`` and the new
+    state. Embedding -> stacked rnnkit LSTM/GRU -> dropout -> linear."""
+
+    def __init__(self, n_chars: int, cfg: CharLMConfig) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(n_chars, cfg.embed_dim)
+        self.rnn = task_layer(cfg.cell, cfg.embed_dim, cfg.hidden_size, LM_CELLS, num_layers=cfg.num_layers,
+                              dropout=cfg.dropout if cfg.num_layers > 1 else 0.0)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.head = nn.Linear(cfg.hidden_size, n_chars)
+
+    def forward(self, ids: Tensor, state: Any = None) -> tuple[Tensor, Any]:
+        out, state = self.rnn(self.embed(ids), state)
+        return self.head(self.drop(out)), state
+
+
+def check_sampling(length: Any, temperature: Any, top_k: Any) -> None:
+    """ConfigError unless ``length >= 1``, ``temperature > 0`` and ``top_k`` is None or ``>= 1``."""
+    check_number("length", length, lo=1, integer=True)
+    check_number("temperature", temperature, lo=0, lo_open=True)
+    check_number("top_k", top_k, lo=1, integer=True, allow_none=True)
+
+
+class CharLM(Task):
+    """A character language model (the task contract of :mod:`rnnkit.tasks.base`): ``fit(text,
+    val_text)`` (the network and the n-gram baseline), ``predict(prompts, length, ...)`` (one
+    continuation per prompt), ``sample(prompt, length, temperature, top_k, seed)``, ``bits_per_char(text)``,
+    ``evaluate(text)``, ``save`` / ``load``.
+
+    >>> lm = CharLM(CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1,
+    ...                          chunks_per_round=2, progress=False)).fit("abcab" * 20)
+    >>> len(lm.sample("ab", length=7, top_k=1))
+    7
+    """
+
+    name = TASK
+    config_class = CharLMConfig
+    noun, input_name, target_name = "char LM", "text", None
+    baseline_types = {"ngram": NGramCharModel}
+
+    def __init__(self, config: CharLMConfig | None = None) -> None:
+        super().__init__(config)
+        self.chars: Vocab | BPEVocab | None = None   # the units: characters, or subwords (units="bpe")
+
+    def check_inputs(self, inputs: Any, what: str) -> str:
+        return check_text(inputs, what)
+
+    def _set_units(self, vocab: "Vocab | BPEVocab") -> None:
+        self.chars = vocab
+        # characters each unit id covers (<pad> none): bits are divided by these, never by units
+        lengths = vocab.char_lengths if isinstance(vocab, BPEVocab) else [0 if t == PAD else 1 for t in vocab.tokens]
+        self.unit_chars = torch.tensor(lengths, dtype=torch.long)
+
+    # -------------------------------------------------------------- encoding
+    def unseen_chars(self, text: str) -> list[str]:
+        """The distinct characters of ``text`` (NFC) that training never saw, sorted."""
+        if isinstance(self.chars, BPEVocab):
+            return self.chars.unseen(text)
+        return sorted({c for c in tokenize(text, "chars") if c not in self.chars.index or c in (PAD, UNK)})
+
+    def encode(self, text: str, unknown: str = "unk", what: str = "text") -> Tensor:
+        """Unit ids of ``text`` (NFC): characters, or subwords when ``units="bpe"``.
+        ``unknown="unk"`` reads unseen characters as ``<unk>`` (one per character); ``"error"`` raises
+        DataError naming them."""
+        if self.chars is None:
+            raise ConfigError("model: expected a fitted char LM (call fit or load), got an unfitted one")
+        check_choice("unknown", unknown, UNKNOWN)
+        text = check_text(text, what)
+        unseen = self.unseen_chars(text) if unknown == "error" else []
+        if unseen:
+            raise DataError(f"{what}: expected characters seen in training, got {len(unseen)} unseen "
+                            f"{unseen[:10]}; pass unknown='unk' (CLI: --unknown unk) to read them as <unk>")
+        units = text if isinstance(self.chars, BPEVocab) else tokenize(text, "chars")
+        ids = self.chars.encode(units)
+        return torch.tensor(ids, dtype=torch.long)
+
+    # -------------------------------------------------------------- training
+    def fit(self, text: str, val_text: str | None = None, *, baselines: bool | dict[str, Any] = True,
+            callbacks: Any = ()) -> "CharLM":
+        """Train on ``text`` (truncated BPTT over ``batch_size`` streams, see the package docstring);
+        ``val_text`` (held-out) gives the bits/char curve, the LR decay and early stopping, and the
+        best round's weights are kept (without it, the last weights). The n-gram baseline is fitted
+        on ``text`` too."""
+        if isinstance(val_text, str) and not val_text.strip():
+            val_text = None
+        return super().fit(text, None, val_text, None, baselines=baselines, callbacks=callbacks)
+
+    def _fit(self, train, val, callbacks) -> None:
+        from rnnkit.training import EarlyStoppingConfig, OptimConfig, ScheduleConfig, TrainConfig, Trainer
+        from rnnkit.training.callbacks import WarmupCosine
+
+        c = self.config
+        t0 = time.perf_counter()   # the time budget includes learning the units and encoding
+        text, val_text = train[0], None if val is None else val[0]
+        if c.units == "bpe":
+            self._set_units(BPEVocab.train(text, c.bpe_vocab))
+        else:
+            self._set_units(Vocab.build([tokenize(text, "chars")], min_freq=c.min_freq))
+        ids = self.encode(text, "unk", "text")
+        x, y = stream_matrix(ids, c.batch_size)
+        data = StreamRounds(x, y, c.bptt * c.chunks_per_round)
+        val_ids = None
+        if val_text is not None:
+            val_ids = self.encode(val_text if c.val_chars is None else val_text[: c.val_chars], "unk", "val_text")
+        has_val = val_ids is not None and len(val_ids) > 1
+        self.net = CharLMNet(len(self.chars), c)
+        unit_chars = self.unit_chars
+        carry: dict[str, Any] = {"state": None}
+        reset_gen = torch.Generator().manual_seed(c.seed + 1)
+
+        def step_fn(model, chunk, state):
+            xb, yb, start = chunk
+            if state is None and int(start) > 0:  # first chunk of a round that continues the pass
+                state = carry["state"]
+            if c.reset_prob > 0 and state is not None:  # some streams restart from zeros (see the docs)
+                keep = (torch.rand(xb.shape[0], 1, generator=reset_gen) >= c.reset_prob).to(xb.device)
+                state = tuple(st * keep.to(st.dtype) for st in state) if isinstance(state, tuple) \
+                    else state * keep.to(state.dtype)
+            with torch.autocast(xb.device.type, dtype=torch.bfloat16, enabled=c.precision == "bf16"):
+                logits, state = model(xb, state)
+            loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), yb.reshape(-1))
+            carry["state"] = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+            bpc = loss.detach() * yb.numel() / unit_chars[yb].sum() / LN2   # per character, also for subwords
+            return loss, {"bits_per_char": bpc}, state
+
+        def eval_fn(model, _data) -> dict[str, float]:
+            return {"bits_per_char": stream_bits(model, val_ids, c.val_streams, c.bptt * 10, unit_chars)[0]}
+
+        cbs = [*callbacks, WallClock(t0)]
+        if c.schedule == "cosine":  # per step, to 0 at the deadline (or after every round's steps)
+            total = sum(math.ceil((min(data.start(e) + data.round_len, x.shape[1]) - data.start(e)) / c.bptt)
+                        for e in range(c.rounds))
+            cbs.append(WarmupCosine(deadline_seconds=c.max_seconds, start=t0, warmup=c.warmup) if c.max_seconds
+                       else WarmupCosine(total, warmup=c.warmup))
+        cfg = TrainConfig(
+            epochs=c.rounds, optim=OptimConfig("adam", lr=c.lr, weight_decay=c.weight_decay),
+            schedule=ScheduleConfig("plateau", gamma=c.lr_decay, patience=c.lr_patience - 1)
+            if has_val and c.schedule == "plateau" else ScheduleConfig("none"),
+            early_stopping=EarlyStoppingConfig("val_bits_per_char", "min",
+                                               patience=c.patience if c.patience is not None else c.rounds + 1)
+            if has_val else None,
+            tbptt_k=c.bptt, time_dim=1, clip_norm=c.clip, seed=c.seed, quiet=not c.progress,
+            max_seconds=None if c.max_seconds is None else max(c.max_seconds - (time.perf_counter() - t0), 1e-3))
+        trainer = Trainer(self.net, step_fn=step_fn, eval_fn=eval_fn if has_val else None, config=cfg, callbacks=cbs)
+        result = trainer.fit(data, [None] if has_val else None)
+        self.net.eval()
+        self.epoch_log = list(result.history)
+        curve = [{"round": r["epoch"], "steps": r["step"], "wall_s": r["wall_s"],
+                  "val_bits_per_char": r.get("val_bits_per_char"), "train_bits_per_char": r.get("train_bits_per_char"),
+                  "lr": r.get("lr"), "chars_seen": round(r["step"] * c.batch_size * c.bptt * len(text) / len(ids))}
+                 for r in result.history]
+        self.history = {"curve": curve, "rounds": result.epochs_run, "steps": result.global_step,
+                        "best": result.best, "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason,
+                        "train_chars": len(text), "train_units": len(ids),
+                        "val_chars": None if val_ids is None else len(val_text)}
+
+    def default_baselines(self) -> dict[str, Any]:
+        return {"ngram": NGramCharModel(3)}
+
+    def fit_baseline(self, baseline: Any, inputs: str, targets: None) -> Any:
+        return baseline.fit(inputs)
+
+    # -------------------------------------------------------------- scoring
+    def bits_per_char(self, text: str, streams: int = 1, chunk: int = 1000) -> float:
+        """Mean ``-log2 p(c_t | c_<t)`` over ``t >= 1`` (unseen characters read as ``<unk>``). With
+        ``streams > 1`` the text is cut into that many pieces scored side by side (faster; each piece
+        starts from a zero state, so it is slightly higher than the exact ``streams=1`` value)."""
+        self._require_fitted()
+        return self.score(check_text(text, "text"), None, streams=streams, chunk=chunk)["bits_per_char"]
+
+    def evaluate(self, text: str, targets: None = None, *, baselines: bool = True, streams: int = 1,
+                 chunk: int = 1000, dynamic_lr: float | None = None, dynamic_decay: float = 0.0) -> dict[str, Any]:
+        """``{"bits_per_char", "chars_scored", "units_scored", "unknown_chars", "unseen_labels",
+        "unseen_label_names"}`` on ``text`` (unseen characters are read as ``<unk>``, scored, and counted),
+        and the n-gram baseline's ``{"baselines": {"ngram": {"bits_per_char", "order"}}}``.
+
+        ``dynamic_lr``: **dynamic evaluation** (Krause et al., 2018) -- the text is read in segments
+        of ``bptt`` units; each segment is scored first, then a copy of the network takes one SGD
+        step (lr ``dynamic_lr``, gradient norm clipped at ``clip``) on it, and moves ``dynamic_decay``
+        of the way back to the trained weights. Every unit is still predicted before the model has
+        seen it, so this is an online code length, but one that adapts to the text; the model itself
+        is left unchanged. With ``streams > 1`` the pieces are read side by side and adapt one shared
+        copy, so a piece also learns from text that comes later in the others (an online code in the
+        interleaved order, not the text's); ``streams=1`` (default) is the exact protocol.
+        ``None`` (default): the static score. ``targets``: none (a text is its own target)."""
+        return super().evaluate(text, targets, baselines=baselines, streams=streams, chunk=chunk,
+                                dynamic_lr=dynamic_lr, dynamic_decay=dynamic_decay)
+
+    @torch.no_grad()
+    def score(self, text: str, targets: None, streams: int = 1, chunk: int = 1000, dynamic_lr: float | None = None,
+              dynamic_decay: float = 0.0) -> dict[str, Any]:
+        check_number("streams", streams, lo=1, integer=True)
+        check_number("chunk", chunk, lo=1, integer=True)
+        check_number("dynamic_lr", dynamic_lr, lo=0, lo_open=True, allow_none=True)
+        check_number("dynamic_decay", dynamic_decay, lo=0, hi=1)
+        ids = self.encode(text, "unk")
+        if len(ids) < 2:
+            what = "subword units" if self.config.units == "bpe" else "characters"
+            raise DataError(f"text: expected at least 2 {what} to score, got {len(ids)}")
+        self.net.eval()
+        if dynamic_lr is None:
+            bpc, n = stream_bits(self.net, ids, streams, chunk, self.unit_chars)
+        else:
+            bpc, n = stream_bits(copy.deepcopy(self.net), ids, streams, self.config.bptt, self.unit_chars,
+                                 dynamic=(dynamic_lr, dynamic_decay, self.config.clip))
+        unknown = int((ids == self.chars.unk_id).sum())
+        out = {"bits_per_char": bpc, "chars_scored": n, "units_scored": len(ids) - 1, "unknown_chars": unknown,
+               "unseen_labels": unknown, "unseen_label_names": self.unseen_chars(text)[:20]}
+        if dynamic_lr is not None:
+            out["dynamic"] = {"lr": dynamic_lr, "decay": dynamic_decay, "segment": self.config.bptt}
+        return out
+
+    def score_baseline(self, baseline: Any, text: str, targets: None) -> dict[str, Any]:
+        return {"bits_per_char": baseline.bits_per_char(text), "order": baseline.order}
+
+    # -------------------------------------------------------------- sampling
+    def predict(self, prompts: Any, length: int = 200, temperature: float = 1.0, top_k: int | None = None,
+                seed: int | None = None, unknown: str = "error") -> list[str]:
+        """One continuation of ``length`` characters per prompt, in input order (prompt ``i`` is sampled
+        with ``seed + i`` when ``seed`` is given); see :meth:`sample`."""
+        from rnnkit.tasks.common import check_texts
+
+        check_number("seed", seed, integer=True, allow_none=True)
+        return [self.sample(p, length, temperature, top_k, None if seed is None else seed + i, unknown)
+                for i, p in enumerate(check_texts(prompts, "prompts"))]
+
+    @torch.no_grad()
+    def sample(self, prompt: str, length: int, temperature: float = 1.0, top_k: int | None = None,
+               seed: int | None = None, unknown: str = "error") -> str:
+        """``length`` characters continuing ``prompt``: at each step the next-unit distribution is
+        ``softmax(logits / temperature)`` restricted to the ``top_k`` most likely units (characters,
+        or subwords with ``units="bpe"``; ``top_k=1``: greedy, whatever the seed), sampled with a
+        generator seeded by ``seed``. ``<pad>``/``<unk>`` are never produced. Subword units are drawn
+        until ``length`` characters exist and the last one is cut to fit. Returns the continuation only."""
+        self._require_fitted()
+        check_sampling(length, temperature, top_k)
+        check_number("seed", seed, integer=True, allow_none=True)
+        ids = self.encode(prompt, unknown, "prompt")
+        gen = torch.Generator()
+        if seed is None:
+            gen.seed()                                     # fresh entropy; the global RNG is left alone
+        else:
+            gen.manual_seed(seed)
+        self.net.eval()
+        banned = [i for i in (self.chars.pad_id, self.chars.unk_id) if i is not None]
+        logits, state = self.net(ids.unsqueeze(0))         # read the whole prompt in one call
+        last = logits[0, -1]
+        out: list[int] = []
+        made = 0
+        while made < length:
+            scores = last.clone()
+            scores[banned] = float("-inf")                 # never emit <pad>/<unk>
+            if top_k is not None and top_k < scores.numel():
+                kth = torch.topk(scores, top_k).values[-1]
+                scores[scores < kth] = float("-inf")       # keep the top_k most likely (ties kept)
+            if top_k == 1:
+                nxt = int(torch.argmax(scores))            # greedy: no randomness at all
+            else:
+                probs = torch.softmax(scores / temperature, -1)
+                nxt = int(torch.multinomial(probs, 1, generator=gen))
+            out.append(nxt)
+            made += int(self.unit_chars[nxt])
+            if made >= length:
+                break
+            logits, state = self.net(torch.tensor([[nxt]]), state)   # one step, state carried
+            last = logits[0, -1]
+        if isinstance(self.chars, BPEVocab):
+            return self.chars.decode(out)[:length]
+        return "".join(self.chars.decode(out))
+
+    # -------------------------------------------------------------- persistence
+    def _vocabs(self) -> dict[str, Any]:
+        return {self.config.units: self.chars}
+
+    def _restore(self, run) -> None:
+        units = self.config.units
+        self._set_units(run_vocab(run, units, BPEVocab if units == "bpe" else Vocab))
+        self.net = CharLMNet(len(self.chars), self.config)

@@ -1,0 +1,89 @@
+"""The char LM's baseline: an interpolated Witten-Bell character n-gram.
+
+>>> m = NGramCharModel(order=1).fit("aab")
+>>> round(m.bits_per_char("ab"), 4)   # p(b) = (1 + 2 * 1/3) / (3 + 2): 2 types after "", V = 3 (<unk>, a, b)
+1.585
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from typing import Any
+
+from rnnkit._validate import check_number
+from rnnkit.data.vocab import PAD, UNK, tokenize
+from rnnkit.errors import ConfigError, DataError
+from rnnkit.tasks.generation.data import check_text
+
+__all__ = ["NGramCharModel"]
+
+
+class NGramCharModel:
+    """Interpolated Witten-Bell character n-gram (order 1: unigram smoothed towards uniform):
+    ``P(c | h) = (C(h c) + T(h) P(c | h')) / (C(h) + T(h))`` with ``T(h)`` the number of distinct
+    characters seen after ``h`` and ``h'`` the context one character shorter; the order-0 distribution
+    is uniform over the vocabulary (``<pad>`` excluded, ``<unk>`` included). Characters outside the
+    vocabulary are read as ``<unk>``, as the network does."""
+
+    def __init__(self, order: int = 3, min_freq: int = 1) -> None:
+        check_number("order", order, lo=1, hi=8, integer=True)
+        check_number("min_freq", min_freq, lo=1, integer=True)
+        self.order, self.min_freq = order, min_freq
+        self.vocab: list[str] = []
+        self.counts: dict[str, dict[str, int]] = {}
+
+    def _map(self, text: str) -> list[str]:
+        known = set(self.vocab)
+        return [c if c in known else UNK for c in tokenize(text, "chars")]
+
+    def fit(self, text: str) -> "NGramCharModel":
+        chars = tokenize(check_text(text, "text"), "chars")
+        freq = Counter(chars)
+        self.vocab = [UNK] + sorted(c for c, n in freq.items() if n >= self.min_freq and c not in (PAD, UNK))
+        seq = self._map(text)
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for n in range(self.order):              # context length n = 0 .. order-1
+            for i in range(n, len(seq)):
+                counts["".join(seq[i - n: i]) if n else ""][seq[i]] += 1
+        self.counts = {h: dict(c) for h, c in counts.items()}
+        self._prep()
+        return self
+
+    def _prep(self) -> None:
+        self._tot = {h: (sum(c.values()), len(c)) for h, c in self.counts.items()}
+
+    def _prob(self, hist: list[str], c: str) -> float:
+        p = 1.0 / len(self.vocab)
+        for n in range(0, min(self.order - 1, len(hist)) + 1):
+            h = "".join(hist[len(hist) - n:]) if n else ""
+            tot = self._tot.get(h)
+            if tot is None:
+                break
+            total, types = tot
+            p = (self.counts[h].get(c, 0) + types * p) / (total + types)
+        return p
+
+    def bits_per_char(self, text: str) -> float:
+        """Mean ``-log2 P(c_t | c_<t)`` over ``t >= 1`` (as :meth:`CharLM.bits_per_char`)."""
+        if not self.vocab:
+            raise ConfigError("baseline: expected a fitted n-gram model, got an unfitted one")
+        seq = self._map(check_text(text, "text"))
+        if len(seq) < 2:
+            raise DataError(f"text: expected at least 2 characters to score, got {len(seq)}")
+        k = self.order - 1
+        bits = 0.0
+        for t in range(1, len(seq)):
+            bits -= math.log2(self._prob(seq[max(0, t - k): t], seq[t]))
+        return bits / (len(seq) - 1)
+
+    def state(self) -> tuple[dict, dict[str, Any]]:
+        return {}, {"order": self.order, "min_freq": self.min_freq, "vocab": self.vocab, "counts": self.counts}
+
+    @classmethod
+    def from_state(cls, state: tuple[dict, dict[str, Any]]) -> "NGramCharModel":
+        s = state[1]
+        self = cls(s["order"], s["min_freq"])
+        self.vocab, self.counts = list(s["vocab"]), {h: dict(c) for h, c in s["counts"].items()}
+        self._prep()
+        return self

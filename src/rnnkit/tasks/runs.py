@@ -1,0 +1,255 @@
+"""The run folder: one format for every task, written atomically and verified before anything is read.
+
+A run folder holds everything ``predict``/``evaluate`` need on another machine (no pickle)::
+
+    RUN/config.json        {"task", "schema_version": 2, "rnnkit_version",
+                            "config":  the task config (rebuilt through its own validation on load),
+                            "state":   the task's JSON state (e.g. tsc's standardisation mean/std),
+                            "history": the fit's summary (epochs, best epoch, seconds, validation split),
+                            "data":    where the training data came from and the column names it used,
+                            "baselines": the names of the baselines saved with the run}
+    RUN/model.safetensors  the network's weights
+    RUN/vocab.json         the vocabularies (tokens with <pad>/<unk>, labels, tags, characters), if any
+    RUN/baseline.safetensors + baseline.json  every baseline fitted in the same fit: tensors named
+                           "<baseline>/<tensor>", JSON {baseline: state}
+    RUN/split.json         the held-out split: {"validation": ..., "test": ...} (rule, seed, indices)
+    RUN/metrics.jsonl      one JSON row per training epoch (what the Trainer logged)
+    RUN/digests.json       the sha256 of every file above, written last
+
+Files are written with :func:`rnnkit._io.atomic_write_bytes` and listed in ``digests.json``
+(:func:`rnnkit._io.write_digests`) after all of them exist, so a folder with a digest map is complete.
+:func:`load_run` verifies every listed file (:func:`rnnkit._io.verify_digests`: a missing or empty map is
+an error) before it reads any, then rebuilds the config through the config class's own validation
+(:func:`config_from_dict`); :func:`run_vocab`, :func:`run_file` and :func:`run_baselines` turn a missing
+key, a wrong type or a refused value into a one-line :class:`~rnnkit.errors.CheckpointError` naming the
+file. Weights must match the rebuilt network's names, shapes and dtypes (:func:`load_weights`).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any, Callable
+
+from torch import Tensor, nn
+
+from rnnkit._io import atomic_write_bytes, dumps_json, read_json, verify_digests, write_digests
+from rnnkit._version import __version__
+from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
+
+__all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "BASELINE_FILES", "SECTIONS", "save_run", "load_run",
+           "load_weights", "config_from_dict", "task_config", "run_file", "run_vocab", "run_baselines"]
+
+RUN_SCHEMA = 2
+RUN_FILES = ("config.json", "model.safetensors")
+VOCAB_FILE, SPLIT_FILE, METRICS_FILE = "vocab.json", "split.json", "metrics.jsonl"
+BASELINE_FILES = ("baseline.safetensors", "baseline.json")
+OPTIONAL_FILES = (VOCAB_FILE, *BASELINE_FILES, SPLIT_FILE, METRICS_FILE)
+#: The JSON objects of config.json besides the task name and versions.
+SECTIONS = ("config", "state", "history", "data")
+
+
+def _st_save(tensors: dict[str, Tensor]) -> bytes:
+    from safetensors.torch import save
+
+    return save({k: v.detach().cpu().contiguous() for k, v in tensors.items()})
+
+
+def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, *,
+             vocabs: dict[str, Any] | None = None, state: dict | None = None, history: dict | None = None,
+             data: dict | None = None, split: dict | None = None, epochs: list[dict] | None = None,
+             baselines: dict[str, tuple[dict[str, Tensor], dict]] | None = None) -> Path:
+    """Write a run folder (see the module docstring) and return its path.
+
+    ``config``: a dataclass (or dict); ``vocabs``: names to :class:`~rnnkit.data.vocab.Vocab` (anything
+    with ``to_dict``) or JSON values; ``baselines``: names to ``(tensors, json_state)``; ``epochs``: the
+    per-epoch rows for ``metrics.jsonl``. Files of an earlier save that this one does not write are
+    removed, so the folder never mixes two runs."""
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    written = list(RUN_FILES)
+    atomic_write_bytes(root / "model.safetensors", _st_save(model.state_dict()))
+    if vocabs:
+        atomic_write_bytes(root / VOCAB_FILE, dumps_json(
+            {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in vocabs.items()}, ensure_ascii=False).encode())
+        written.append(VOCAB_FILE)
+    if baselines:
+        tensors = {f"{name}/{k}": v for name, (t, _) in baselines.items() for k, v in t.items()}
+        if tensors:
+            atomic_write_bytes(root / BASELINE_FILES[0], _st_save(tensors))
+            written.append(BASELINE_FILES[0])
+        atomic_write_bytes(root / BASELINE_FILES[1], dumps_json({n: m for n, (_, m) in baselines.items()},
+                                                                ensure_ascii=False).encode())
+        written.append(BASELINE_FILES[1])
+    if split:
+        atomic_write_bytes(root / SPLIT_FILE, dumps_json(split).encode())
+        written.append(SPLIT_FILE)
+    if epochs:
+        atomic_write_bytes(root / METRICS_FILE, "".join(dumps_json(r) + "\n" for r in epochs).encode())
+        written.append(METRICS_FILE)
+    for name in OPTIONAL_FILES:  # left over from an earlier save into this folder: not this run's
+        if name not in written:
+            (root / name).unlink(missing_ok=True)
+    cfg = asdict(config) if hasattr(config, "__dataclass_fields__") else dict(config)
+    meta = {"task": task, "schema_version": RUN_SCHEMA, "rnnkit_version": __version__, "config": cfg,
+            "state": state or {}, "history": history or {}, "data": data or {}, "baselines": sorted(baselines or {})}
+    atomic_write_bytes(root / "config.json", dumps_json(meta, ensure_ascii=False, indent=1).encode())
+    write_digests(root, written)
+    return root
+
+
+def _st_load(path: Path) -> dict[str, Tensor]:
+    from safetensors.torch import load
+
+    try:
+        return load(path.read_bytes())
+    except Exception as e:  # safetensors raises its own error types
+        raise CheckpointError(f"{path}: expected a valid safetensors file, got {' '.join(str(e).split())}") from None
+
+
+def load_run(path: str | os.PathLike, task: str, config_cls: type) -> dict[str, Any]:
+    """Read a run folder written by :func:`save_run` for ``task``.
+
+    Returns ``{"path", "config", "weights", "vocabs", "state", "history", "data", "split", "baselines"}``:
+    ``config`` a ``config_cls`` validated as if typed, ``baselines`` names to ``(tensors, json_state)``.
+    Every file is checked against ``digests.json`` before it is read. CheckpointError naming the file
+    when the folder is missing or incomplete, a file differs from its digest, is not valid JSON /
+    safetensors, misses a key, holds a wrong type or a refused value, is of another schema or task."""
+    root = Path(path)
+    cfg_path = root / "config.json"
+    if not root.is_dir():
+        raise CheckpointError(f"run: expected a run folder, got {str(path)!r} (no such folder)")
+    if not cfg_path.is_file():
+        raise CheckpointError(f"run: expected {str(cfg_path)!r} (a folder written by 'train'), got no config.json")
+    verify_digests(root, list(RUN_FILES) + [n for n in OPTIONAL_FILES if (root / n).exists()])
+    meta = read_json(cfg_path, f"a {task!r} run config")
+    if not isinstance(meta, dict) or meta.get("task") != task:
+        got = meta.get("task") if isinstance(meta, dict) else type(meta).__name__
+        raise CheckpointError(f"{cfg_path}: expected a {task!r} run folder, got a {got!r} run")
+    if meta.get("schema_version") != RUN_SCHEMA:
+        raise CheckpointError(f"{cfg_path}: expected schema_version {RUN_SCHEMA}, got {meta.get('schema_version')!r}"
+                              " (a folder of another rnnkit version: train it again)")
+    for key in SECTIONS:
+        if not isinstance(meta.get(key), dict):
+            raise CheckpointError(f"{cfg_path}: expected {key!r} as a JSON object, got "
+                                  f"{type(meta.get(key)).__name__ if key in meta else 'no such key'}")
+    config = config_from_dict(config_cls, meta["config"], source=cfg_path)
+    vocabs: dict = {}
+    if (root / VOCAB_FILE).exists():
+        vocabs = read_json(root / VOCAB_FILE, "the run's vocabularies")
+        if not isinstance(vocabs, dict):
+            raise CheckpointError(f"{root / VOCAB_FILE}: expected a JSON object of vocabularies, got {type(vocabs).__name__}")
+    split = read_json(root / SPLIT_FILE, "the run's held-out split") if (root / SPLIT_FILE).exists() else {}
+    return {"path": root, "config": config, "weights": _st_load(root / "model.safetensors"), "vocabs": vocabs,
+            "state": meta["state"], "history": meta["history"], "data": meta["data"],
+            "split": split if isinstance(split, dict) else {}, "baselines": _read_baselines(root)}
+
+
+def _read_baselines(root: Path) -> dict[str, tuple[dict[str, Tensor], Any]]:
+    where = root / BASELINE_FILES[1]
+    if not where.exists():
+        return {}
+    metas = read_json(where, "the baselines' states")
+    if not isinstance(metas, dict):
+        raise CheckpointError(f"{where}: expected a JSON object {{baseline: state}}, got {type(metas).__name__}")
+    tensors = _st_load(root / BASELINE_FILES[0]) if (root / BASELINE_FILES[0]).exists() else {}
+    out: dict[str, tuple[dict[str, Tensor], Any]] = {name: ({}, m) for name, m in metas.items()}
+    for key, t in tensors.items():
+        name, _, sub = key.partition("/")
+        if name not in out or not sub:
+            raise CheckpointError(f"{root / BASELINE_FILES[0]}: expected tensors named '<baseline>/<tensor>' of "
+                                  f"{sorted(out)}, got {key!r}")
+        out[name][0][sub] = t
+    return out
+
+
+def load_weights(net: nn.Module, weights: dict[str, Tensor], where: str = "model.safetensors") -> None:
+    """Load a run's weights into ``net`` (built from the saved config): the same tensor names, shapes and
+    dtypes or a CheckpointError naming ``where``; ``net`` is left in eval mode."""
+    from rnnkit.training.checkpoint import check_state_dict
+
+    check_state_dict(net, weights, f"{where} (the weights of config.json's model)")
+    net.load_state_dict(weights)
+    net.eval()
+
+
+def task_config(config: Any, cls: type) -> Any:
+    """``config`` (``None``: ``cls()``), or InputTypeError unless it is a ``cls``."""
+    config = cls() if config is None else config
+    if not isinstance(config, cls):
+        raise InputTypeError(f"config: expected a {cls.__name__}, got {type(config).__name__}")
+    return config
+
+
+@contextmanager
+def run_file(path: str | os.PathLike, what: str):
+    """Errors raised while rebuilding ``what`` from the run file ``path`` (a missing key, a wrong type, a
+    value the constructor refuses) become one-line CheckpointErrors naming the file.
+
+    >>> with run_file("RUN/vocab.json", "a 'labels' vocabulary"):
+    ...     {}["tokens"]
+    Traceback (most recent call last):
+    rnnkit.errors.CheckpointError: RUN/vocab.json: expected a 'labels' vocabulary, got no key 'tokens'
+    """
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except (KeyError, IndexError) as e:
+        raise CheckpointError(f"{path}: expected {what}, got no key {e}") from None
+    except (TypeError, ValueError, AttributeError) as e:
+        detail = str(e) if isinstance(e, RnnkitError) else f"{type(e).__name__}: {e}"
+        raise CheckpointError(f"{path}: expected {what}, got {' '.join(detail.split())}") from None
+
+
+def config_from_dict(cls: type, d: Any, source: str | os.PathLike = "config"):
+    """Rebuild a frozen config dataclass from its saved dict, validated as if typed: unknown or missing
+    keys and any value the config refuses are a CheckpointError naming ``source`` (the file).
+
+    >>> from dataclasses import dataclass
+    >>> from rnnkit._validate import check_number
+    >>> @dataclass(frozen=True)
+    ... class C:
+    ...     lr: float = 0.1
+    ...     def __post_init__(self):
+    ...         check_number("lr", self.lr, lo=0, lo_open=True)
+    >>> config_from_dict(C, {"lr": -1.0}, "RUN/config.json")
+    Traceback (most recent call last):
+    rnnkit.errors.CheckpointError: RUN/config.json: expected a valid C, got lr: expected a number > 0, got -1.0
+    """
+    if not isinstance(d, dict):
+        raise CheckpointError(f"{source}: expected the {cls.__name__} settings as a JSON object, got {type(d).__name__}")
+    names = {f.name for f in fields(cls)}
+    unknown, missing = sorted(set(d) - names), sorted(names - set(d))
+    if unknown or missing:
+        raise CheckpointError(f"{source}: expected the keys of {cls.__name__}, got unknown {unknown}, missing {missing}")
+    kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()}
+    with run_file(source, f"a valid {cls.__name__}"):
+        return cls(**kw)
+
+
+def run_vocab(run: dict[str, Any], key: str, cls: type | None = None) -> Any:
+    """The vocabulary ``key`` of a loaded run (a :class:`~rnnkit.data.vocab.Vocab`, or ``cls``), or a
+    CheckpointError naming vocab.json when it is absent or malformed."""
+    from rnnkit.data.vocab import Vocab
+
+    where = run["path"] / VOCAB_FILE
+    if key not in run["vocabs"]:
+        raise CheckpointError(f"{where}: expected a {key!r} vocabulary, got {sorted(run['vocabs'])}")
+    with run_file(where, f"a {key!r} vocabulary"):
+        return (cls or Vocab).from_dict(run["vocabs"][key])
+
+
+def run_baselines(run: dict[str, Any], types: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """The run's baselines rebuilt by ``types[name].from_state((tensors, json_state))``; a baseline the
+    task does not know, or a malformed state, is a CheckpointError naming baseline.json."""
+    where = run["path"] / BASELINE_FILES[1]
+    out = {}
+    for name, state in run["baselines"].items():
+        if name not in types:
+            raise CheckpointError(f"{where}: expected baselines among {sorted(types)}, got {name!r}")
+        with run_file(where, f"the state of baseline {name!r}"):
+            out[name] = types[name].from_state(state)
+    return out

@@ -254,3 +254,154 @@ def test_datasets_shows_install_command_for_missing_packages(monkeypatch, capsys
     code, out, _ = run_cli(["datasets", "--kind", "series"], capsys)
     assert code == 0 and "fake_missing: pip install rnnkit-no-such-package" in out
     assert out.splitlines()[0].split()[:4] == ["name", "kind", "size", "available"]
+
+
+# ------------------------------------------------------------------------------------ the task commands
+TASK_COMMANDS = ("classify", "tag", "tsc", "generate", "translate")
+
+
+def _actions(command):
+    """The action parsers of a task command: name -> parser."""
+    parser = cli_main.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    acts = next(a for a in sub.choices[command]._actions if isinstance(a, argparse._SubParsersAction))
+    return acts.choices
+
+
+@pytest.mark.parametrize("command", TASK_COMMANDS)
+def test_every_task_action_takes_threads_and_documents_every_flag(command):
+    for action, p in _actions(command).items():
+        opts = {o: a for a in p._actions for o in a.option_strings}
+        assert opts["--threads"].default == 1, (command, action)       # one documented default
+        undocumented = [o for o, a in opts.items() if not a.help]
+        assert not undocumented, (command, action, undocumented)
+        text = p.format_help()
+        options = text[text.index("\noptions:"):]
+        for a in p._actions:   # every default worth showing is shown in the flag's own help
+            if a.option_strings and a.default is not None and a.default is not False and "-h" not in a.option_strings:
+                block = options[options.index("\n  " + a.option_strings[-1]) + 3:]
+                block = block[: block.find("\n  -") if "\n  -" in block else None]
+                shown = " ".join(block.split())
+                assert f"(default: {a.default})" in shown or "(default: a " in shown, (command, action, a.option_strings)
+        assert "\n    rnnkit " in text   # the examples keep their line breaks
+
+
+def test_threads_are_applied_and_checked(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: calls.append(n))
+    code, _, err = run_cli(["classify", "predict", "--run", "nowhere", "--threads", "3"], capsys)
+    assert code == 1 and calls == [3] and "no such folder" in err   # applied before the run is read
+    code, _, err = run_cli(["tsc", "evaluate", "--run", "nowhere", "--threads", "0"], capsys)
+    assert code == 2 and "--threads: expected an int >= 1, got 0" in err and calls == [3]
+
+
+def _order_texts(n):
+    words = ["ka", "lo", "mi", "nu", "po"]
+    rng = torch.Generator().manual_seed(0)
+    texts, labels = [], []
+    for i in range(n):
+        a, b = (words[int(j)] for j in torch.randint(0, 5, (2,), generator=rng))
+        first = "xa" if i % 2 == 0 else "yo"
+        texts.append(f"{a} {first} {b} {'yo' if first == 'xa' else 'xa'}")
+        labels.append("xy" if first == "xa" else "yx")
+    return texts, labels
+
+
+def _write_task_data(tmp_path):
+    """Tiny files for every task command and the flags that train on them quickly."""
+    import csv
+
+    texts, labels = _order_texts(40)
+    with open(tmp_path / "rev.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["review", "stars"])
+        w.writerows(zip(texts, labels))
+    rows = ["sid,t,cls,v"] + [f"s{i},{t},{'up' if i % 2 else 'down'},{(t if i % 2 else -t) + 0.1 * i}"
+                              for i in range(12) for t in range(5)]
+    (tmp_path / "long.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "d.conll").write_text("\n\n".join(["ka\tB-x\nlo\tO", "mi\tO\nnu\tO\npo\tB-x"] * 8) + "\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("the cat sat on the mat.\nthe dog sat on the log.\n" * 8, encoding="utf-8")
+    (tmp_path / "p.tsv").write_text("".join(f"{s}\t{t}\n" for s, t in [("one", "un"), ("two", "deux"),
+                                                                      ("three", "trois")] * 8), encoding="utf-8")
+    return {
+        "classify": ["--csv", tmp_path / "rev.csv", "--text-col", "review", "--label-col", "stars", "--epochs", "2",
+                     "--min-freq", "1", "--hidden-size", "4", "--embed-dim", "4"],
+        "tsc": ["--csv", tmp_path / "long.csv", "--id-col", "sid", "--time-col", "t", "--label-col", "cls",
+                "--epochs", "2", "--hidden-size", "4"],
+        "tag": ["--conll", tmp_path / "d.conll", "--epochs", "2", "--word-dim", "4", "--char-dim", "4",
+                "--char-hidden", "4", "--hidden-size", "4"],
+        "generate": ["--text", tmp_path / "t.txt", "--rounds", "2", "--hidden-size", "8", "--embed-dim", "4",
+                     "--batch-size", "2", "--bptt", "5", "--chunks-per-round", "2"],
+        "translate": ["--tsv", tmp_path / "p.tsv", "--epochs", "2", "--embed-dim", "4", "--enc-hidden", "4",
+                      "--dec-hidden", "8", "--beam", "1"],
+    }
+
+
+@pytest.mark.usefixtures("one_thread")
+@pytest.mark.parametrize("command", TASK_COMMANDS)
+def test_train_keeps_one_line_per_epoch_and_writes_metrics_jsonl(command, tmp_path, capsys):
+    flags = _write_task_data(tmp_path)[command]
+    run = tmp_path / "run"
+    code, out, err = run_cli([command, "train", *map(str, flags), "--out", str(run), "--json"], capsys)
+    assert code == 0, err
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    lines = [ln for ln in err.splitlines() if ln.startswith("epoch ")]
+    assert rows and len(lines) == len(rows) and lines[0].startswith(f"epoch 1/")
+    assert "metrics.jsonl" in json.loads((run / "digests.json").read_text())["sha256"]
+    result = json.loads(out)
+    assert result["metrics"] and result["baseline"] and result["test_size"] > 0
+    split = json.loads((run / "split.json").read_text())
+    assert "test" in split   # the held-out part is recorded
+    code, _, err = run_cli([command, "train", *map(str, flags), "--out", str(tmp_path / "q"), "--quiet"], capsys)
+    assert code == 0 and not [ln for ln in err.splitlines() if ln.startswith("epoch ")]
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_a_run_remembers_its_columns_and_its_held_out_part(tmp_path, capsys):
+    flags = _write_task_data(tmp_path)
+    run = tmp_path / "run"
+    code, out, _ = run_cli(["classify", "train", *map(str, flags["classify"]), "--out", str(run), "--quiet", "--json"],
+                           capsys)
+    trained = json.loads(out)
+    # no data flag: the run's own held-out part, read from its file with its columns
+    code, out, err = run_cli(["classify", "evaluate", "--run", str(run), "--json"], capsys)
+    assert code == 0, err
+    ev = json.loads(out)
+    assert ev["n"] == trained["test_size"] and ev["metrics"] == trained["metrics"]
+    # another CSV with the run's column names: read without --text-col/--label-col
+    (tmp_path / "more.csv").write_text("review,stars\nka xa lo yo,xy\nmi yo nu xa,yx\n", encoding="utf-8")
+    code, out, err = run_cli(["classify", "evaluate", "--run", str(run), "--csv", str(tmp_path / "more.csv"), "--json"],
+                             capsys)
+    assert code == 0 and json.loads(out)["n"] == 2, err
+    code, out, err = run_cli(["classify", "predict", "--run", str(run), "--csv", str(tmp_path / "more.csv"), "--json"],
+                             capsys)
+    pred = json.loads(out)
+    assert code == 0 and pred["rows"] == [2, 3] and len(pred["probabilities"]) == 2
+    assert all(abs(sum(p.values()) - 1) < 1e-5 and set(p) == {"xy", "yx"} for p in pred["probabilities"])
+    # typed flags still win: a column that is not there
+    code, _, err = run_cli(["classify", "evaluate", "--run", str(run), "--csv", str(tmp_path / "more.csv"),
+                            "--text-col", "text"], capsys)
+    assert code == 1 and "expected column(s) ['text']" in err
+    # tsc too: id/time/label columns of the long CSV
+    code, _, err = run_cli(["tsc", "train", *map(str, flags["tsc"]), "--out", str(tmp_path / "ts"), "--quiet"], capsys)
+    assert code == 0, err
+    code, out, err = run_cli(["tsc", "evaluate", "--run", str(tmp_path / "ts"), "--csv", str(tmp_path / "long.csv"),
+                              "--json"], capsys)
+    assert code == 0 and json.loads(out)["n"] == 12, err
+
+
+@pytest.mark.usefixtures("one_thread")
+@pytest.mark.parametrize("command", ["generate", "translate"])
+def test_text_predict_refuses_blank_lines_and_numbers_every_prediction(command, tmp_path, capsys):
+    flags = _write_task_data(tmp_path)[command]
+    run = tmp_path / "run"
+    assert run_cli([command, "train", *map(str, flags), "--out", str(run), "--quiet"], capsys)[0] == 0
+    extra = ["--length", "3"] if command == "generate" else []
+    (tmp_path / "in.txt").write_text("the\n\nthe cat\n", encoding="utf-8")
+    code, out, err = run_cli([command, "predict", "--run", str(run), "--input", str(tmp_path / "in.txt"), *extra],
+                             capsys)
+    assert code == 1 and out == "" and "blank line 2" in err and len(err.strip().splitlines()) == 1
+    (tmp_path / "in.txt").write_text("the\nthe cat\n", encoding="utf-8")
+    code, out, err = run_cli([command, "predict", "--run", str(run), "--input", str(tmp_path / "in.txt"), *extra,
+                              "--json"], capsys)
+    assert code == 0 and json.loads(out)["lines"] == [1, 2] and len(json.loads(out)["predictions"]) == 2

@@ -2,6 +2,9 @@
 
 import json
 
+import pytest
+import torch
+
 from rnnkit.cli.main import main
 
 
@@ -55,3 +58,42 @@ def test_bench_precision_flag_errors(capsys):
     assert "--precision: 'tf32' is a CUDA tensor-core mode, expected --device cuda, got cpu" in capsys.readouterr().err
     assert main(["bench", "--precision", "fp16"]) == 2
     assert main(["bench", "--shapes", "issue9"]) == 2   # presets are named by what they are
+
+
+def _parsers():
+    """The parsers of bench, experiment and every hopfield experiment."""
+    import argparse
+
+    from rnnkit.cli import main as cli_main
+
+    sub = next(a for a in cli_main.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    out = {"bench": sub.choices["bench"], "experiment": sub.choices["experiment"]}
+    hop = next(a for a in sub.choices["hopfield"]._actions if isinstance(a, argparse._SubParsersAction))
+    out.update({f"hopfield {k}": p for k, p in hop.choices.items()})
+    return out
+
+
+def test_core_commands_take_threads_and_show_every_default():
+    for name, p in _parsers().items():
+        opts = {o: a for a in p._actions for o in a.option_strings}
+        assert opts["--threads"].default == 1, name                 # the one documented default (cli/common)
+        assert not [o for o, a in opts.items() if not a.help], name  # every flag says what it does
+        shown = " ".join(p.format_help().split())
+        for a in p._actions:
+            if a.option_strings and a.default not in (None, False) and "-h" not in a.option_strings:
+                assert "(default" in (a.help or "") or f"(default: {a.default})" in shown, (name, a.option_strings)
+
+
+@pytest.mark.parametrize("argv", [
+    ["bench", "--cells", "lstmx"],                                  # applied before the names are checked
+    ["experiment", "adding", "--length", "0"],
+    ["hopfield", "capacity", "--sizes", "12", "--loads", "0.1", "--mode", "sync"],
+])
+def test_core_commands_apply_and_check_threads(monkeypatch, capsys, tmp_path, argv):
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: calls.append(n))
+    out = ["--out", str(tmp_path / "o")] if argv[0] == "hopfield" else []
+    main([*argv, *out, "--threads", "3", "--quiet"])
+    assert calls == [3], argv
+    assert main([*argv, *out, "--threads", "0"]) == 2
+    assert "--threads: expected an int >= 1, got 0" in capsys.readouterr().err and calls == [3]

@@ -6,7 +6,13 @@ leaves that out); ``--precision fp32 bf16`` runs each precision in turn (``tf32`
 ``--shapes gpu-sweep`` is the GPU shape set (batch 1 to 256, 100 to 1024 steps, hidden 256 to 1024);
 ``--no-autograd`` skips the slow autograd loop.
 With ``--out DIR`` every finished row is also appended to ``DIR/bench.partial.jsonl`` at once, so a run
-cut short by a time limit keeps what it measured."""
+cut short by a time limit keeps what it measured.
+
+Examples::
+
+    rnnkit bench --cells lstm gru mingru --shapes 32,100,64,128 --reps 3
+    rnnkit bench --cells lstm lstm-layernorm --device cuda --fused --precision fp32 bf16 --shapes gpu-sweep --out runs/bench
+"""
 
 from __future__ import annotations
 
@@ -16,9 +22,12 @@ import sys
 
 import torch
 
-from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, rnn_params, training_bytes
+from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, check_memory, check_out_dir, rnn_params,
+                               set_threads, training_bytes)
 
 DEFAULT_SHAPES = ["32,100,64,128", "64,256,128,256", "1,512,64,256"]
+DEFAULT_CELLS = ["lstm", "gru", "lstm-bptt", "lstm-layernorm", "lstm-peephole", "lstm-zoneout", "gru-layernorm",
+                 "mingru", "minlstm"]
 
 
 def _shape(text: str) -> list[tuple[int, int, int, int]]:
@@ -40,14 +49,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     from rnnkit.bench import PRECISIONS, VARIANTS
 
     p = subparsers.add_parser("bench", help="time every cell/variant vs torch.nn and the autograd loop",
-                              description=__doc__)
-    p.add_argument("--cells", nargs="+", default=["lstm", "gru", "lstm-bptt", "lstm-layernorm", "lstm-peephole",
-                                                  "lstm-zoneout", "gru-layernorm", "mingru", "minlstm"],
-                   metavar="NAME", help=f"cells/variants: {', '.join(VARIANTS)}")
+                              description=__doc__, formatter_class=HelpFormatter)
+    p.add_argument("--cells", nargs="+", default=DEFAULT_CELLS, metavar="NAME",
+                   help=f"cells/variants: {', '.join(VARIANTS)} (default: {' '.join(DEFAULT_CELLS)})")
     p.add_argument("--shapes", nargs="+", type=_shape, default=[_shape(s) for s in DEFAULT_SHAPES],
                    metavar="B,T,I,H", help="shapes, or a preset name: gpu-sweep = (B1,T512,H512) (B8,T1024,H256) "
-                   "(B64,T256,H256) (B64,T256,H1024) (B256,T100,H512) with I = H")
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+                   f"(B64,T256,H256) (B64,T256,H1024) (B256,T100,H512) with I = H (default: {' '.join(DEFAULT_SHAPES)})")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="where the models run")
     p.add_argument("--precision", nargs="+", default=["fp32"], choices=list(PRECISIONS),
                    help="fp32: float32 with TF32 off (matmuls and cuDNN); tf32: float32 with TF32 on (CUDA "
                    "only); bf16: bfloat16 weights and inputs")
@@ -56,7 +64,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-autograd", action="store_true", help="skip the autograd-loop baseline")
     p.add_argument("--reps", type=int, default=5, help="minimum timed repetitions per model")
     p.add_argument("--budget-s", type=float, default=4.0, help="time budget per configuration and mode")
-    add_common(p, out=True)
+    add_common(p, out=True, threads=True)
     return p
 
 
@@ -69,6 +77,7 @@ def _memory_need(args) -> int:
 def run(args) -> dict:
     from rnnkit.bench import VARIANTS, format_table, machine_info, run_benchmarks
 
+    set_threads(args)  # before anything is timed; machine_info records the count
     unknown = [c for c in args.cells if c not in VARIANTS]
     if unknown:
         raise UsageError(f"--cells: expected names from {sorted(VARIANTS)}, got {unknown}")

@@ -21,7 +21,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, rnn_params, training_bytes
+from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, check_memory, check_out_dir, rnn_params,
+                               set_threads, training_bytes)
 from rnnkit.errors import ConfigError
 
 __all__ = ["add_parser", "run"]
@@ -38,7 +39,7 @@ def _float_or_none(text: str):
 
 def add_parser(sub):
     p = sub.add_parser("experiment", help="long-term dependency experiments (adding, copy, digits, bidirectional)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("name", metavar="NAME", help="experiment name, 'compare' (then NAME) or 'list'")
     p.add_argument("target", nargs="?", default=None, metavar="EXPERIMENT", help="with 'compare': the experiment")
     p.add_argument("--cell", nargs="+", default=None, metavar="CELL",
@@ -46,8 +47,8 @@ def add_parser(sub):
     p.add_argument("--length", type=int, default=None, metavar="T",
                    help="sequence length / copy delay (default per experiment; digits: 64)")
     p.add_argument("--steps", type=int, default=None, metavar="N", help="optimizer steps (default per experiment)")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--hidden-size", type=int, default=128)
+    p.add_argument("--batch-size", type=int, default=64, metavar="N", help="sequences per optimizer step")
+    p.add_argument("--hidden-size", type=int, default=128, metavar="H", help="recurrent units per direction")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: 1e-2 adding, else 1e-3)")
     p.add_argument("--clip-norm", type=_float_or_none, default=1.0, metavar="X|none",
                    help="clip the global gradient norm (default 1.0; 'none': off)")
@@ -60,10 +61,9 @@ def add_parser(sub):
     p.add_argument("--stop-when-solved", action="store_true", help="stop at the first evaluation that solves the task")
     p.add_argument("--max-seconds", type=float, default=None, metavar="S",
                    help="stop at the first evaluation after S seconds of training (results then depend on speed)")
-    p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
-    p.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="torch CPU threads (default: torch's; 1 is fastest on a busy machine)")
-    add_common(p, seed=True, out=True)
+    p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
+                   help="where to train (auto: cuda when available)")
+    add_common(p, seed=True, out=True, threads=True)
     return p
 
 
@@ -123,12 +123,7 @@ def run(args) -> dict:
         cells = compare_cells() if comparing else ["lstm"]
     elif cells == ["all"]:
         cells = compare_cells()
-    if args.threads is not None:
-        if args.threads < 1:
-            raise UsageError(f"--threads: expected an int >= 1, got {args.threads}")
-        import torch
-
-        torch.set_num_threads(args.threads)
+    set_threads(args)
     opts = _options(args)
     try:
         cfgs = [resolve_config(name, cell=c, length=args.length, steps=args.steps, seed=args.seed, **opts)

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import UsageError, add_common, check_memory, check_out_dir, to_jsonable
+from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_memory, check_out_dir, set_threads, to_jsonable
 from rnnkit.errors import ConfigError
 from rnnkit.hopfield._checks import check_fraction, check_positive_float, check_positive_int
 
@@ -48,10 +48,9 @@ def _digit(text: str) -> int:
 
 
 def _common(p: argparse.ArgumentParser, name: str) -> None:
-    add_common(p, seed=True, out=True)
+    p.formatter_class = HelpFormatter  # every flag's default shown, line breaks kept
+    add_common(p, seed=True, out=True, threads=True)
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
-    p.add_argument("--threads", type=_positive_int, default=None,
-                   help="torch CPU threads for this run (default: torch's; 1 is fastest on a busy machine)")
     p.set_defaults(_experiment=name, _parser=p)
 
 
@@ -61,7 +60,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "hopfield", help="Hopfield memory experiments (capacity, robustness, digits, modern-capacity)",
         description="Classical (Hebbian, Storkey) and modern Hopfield memory experiments; each writes a PNG "
-                    "and a JSON to --out DIR.")
+                    "and a JSON to --out DIR.", formatter_class=HelpFormatter)
     sub = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT")
     sub.required = True
     rules = ["hebbian", "storkey"]
@@ -159,10 +158,7 @@ def run(args: argparse.Namespace) -> dict:
     if SIZE_FLAGS[name]:
         check_memory(args, _memory_need, SIZE_FLAGS[name], device=args.device,
                      what="weights, patterns and recall states")
-    if args.threads is not None:
-        import torch
-
-        torch.set_num_threads(args.threads)  # a CLI run is its own process
+    set_threads(args)  # a CLI run is its own process
     try:
         result = experiment(**_kwargs(args, names), seed=args.seed, device=args.device)
     except ConfigError as e:  # a flag value the experiment rejects (e.g. an unknown --device)

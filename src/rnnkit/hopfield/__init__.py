@@ -6,7 +6,7 @@
 * :class:`HopfieldLayer`, :class:`HopfieldPooling` -- the modern update as ``nn.Module`` layers (stored
   patterns learned or given as input), e.g. on top of :class:`rnnkit.LSTM` outputs.
 * :mod:`rnnkit.hopfield.experiments` -- capacity, robustness, digits and modern-vs-classical studies
-  (also ``rnnkit hopfield ...`` on the command line).
+  (also ``rnnkit hopfield ...`` on the command line); :mod:`rnnkit.hopfield.plots` draws their results.
 """
 
 from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, RecallResult, overlap

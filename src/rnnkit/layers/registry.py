@@ -16,7 +16,7 @@ for the cell layers, ``scan`` for MinGRU/MinLSTM).
 >>> make_layer("lstmm", 3, 8)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-rnnkit.errors.ConfigError: cell: expected one of [...'gru', 'lstm', 'mingru', 'minlstm'...], got 'lstmm'
+rnnkit.errors.ConfigError: cell: expected one of [...'lstm'...], got 'lstmm'
 """
 
 from __future__ import annotations

@@ -135,6 +135,7 @@ def test_sampling_greedy_temperature_and_errors(lm):
     assert len(lm.sample("the 東Ж", 5, unknown="unk", top_k=1)) == 5
     with pytest.raises(DataError, match="non-empty"):
         lm.sample("", 5)
+    assert len(lm.sample("\n", 5, seed=0)) == 5   # white space is a prompt (the CLI's default is a newline)
 
 
 def test_save_load_identical(lm, tmp_path):
@@ -221,6 +222,9 @@ def test_cli_train_sample_evaluate(tmp_path, capsys):
                  "--json"]) == 0
     s = json.loads(capsys.readouterr().out)
     assert s["prompt"] == "the" and len(s["sample"]) == 12
+    assert main(["generate", "sample", "--run", str(run), "--length", "7", "--json"]) == 0   # default prompt
+    s = json.loads(capsys.readouterr().out)
+    assert s["prompt"] == "\n" and len(s["sample"]) == 7
     (tmp_path / "p.txt").write_text("the\nsat on\n", encoding="utf-8")
     assert main(["generate", "predict", "--run", str(run), "--input", str(tmp_path / "p.txt"), "--length", "5",
                  "--seed", "1", "--json"]) == 0

@@ -18,10 +18,12 @@ SHAKESPEARE_SPLIT_RULE = ("works sorted by name; every 10th from the 5th (index 
 
 
 # ----------------------------------------------------------------------------- data
-def check_text(text: Any, what: str) -> str:
+def check_text(text: Any, what: str, blank: bool = False) -> str:
+    """``text`` if it is a str with something besides white space (``blank=True``: anything but ``""``,
+    e.g. a prompt that is a newline), else InputTypeError / DataError naming ``what``."""
     if not isinstance(text, str):
         raise InputTypeError(f"{what}: expected a str, got {type(text).__name__}")
-    if not text.strip():
+    if not (text if blank else text.strip()):
         raise DataError(f"{what}: expected a non-empty text, got {text[:20]!r}")
     return text
 

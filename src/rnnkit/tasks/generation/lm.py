@@ -150,14 +150,14 @@ class CharLM(Task):
             return self.chars.unseen(text)
         return sorted({c for c in tokenize(text, "chars") if c not in self.chars.index or c in (PAD, UNK)})
 
-    def encode(self, text: str, unknown: str = "unk", what: str = "text") -> Tensor:
+    def encode(self, text: str, unknown: str = "unk", what: str = "text", blank: bool = False) -> Tensor:
         """Unit ids of ``text`` (NFC): characters, or subwords when ``units="bpe"``.
         ``unknown="unk"`` reads unseen characters as ``<unk>`` (one per character); ``"error"`` raises
-        DataError naming them."""
+        DataError naming them. ``blank``: white space alone is a text too (a prompt of one newline)."""
         if self.chars is None:
             raise ConfigError("model: expected a fitted char LM (call fit or load), got an unfitted one")
         check_choice("unknown", unknown, UNKNOWN)
-        text = check_text(text, what)
+        text = check_text(text, what, blank)
         unseen = self.unseen_chars(text) if unknown == "error" else []
         if unseen:
             raise DataError(f"{what}: expected characters seen in training, got {len(unseen)} unseen "
@@ -327,7 +327,7 @@ class CharLM(Task):
         self._require_fitted()
         check_sampling(length, temperature, top_k)
         check_number("seed", seed, integer=True, allow_none=True)
-        ids = self.encode(prompt, unknown, "prompt")
+        ids = self.encode(prompt, unknown, "prompt", blank=True)  # "\n" is a fine prompt, "" is none
         gen = torch.Generator()
         if seed is None:
             gen.seed()                                     # fresh entropy; the global RNG is left alone

@@ -31,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from rnnkit._io import atomic_write_text, read_json
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
 __all__ = ["Vocab", "tokenize", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS"]
@@ -165,14 +166,13 @@ class Vocab:
         return cls(d["tokens"], d["specials"])
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
+        """Write the vocabulary as JSON (atomically: a reader sees the old file or the new one)."""
+        atomic_write_text(path, json.dumps(self.to_dict(), ensure_ascii=False))
 
     @classmethod
     def load(cls, path: str | Path) -> "Vocab":
         """Read a file written by :meth:`save`; a missing, corrupt or malformed file is a CheckpointError
         naming it."""
-        from rnnkit.training.checkpoint import read_json
-
         d = read_json(path, "a vocabulary")
         try:
             return cls.from_dict(d)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from rnnkit._io import format_table
 from rnnkit.cli.common import UsageError, add_common
 
 __all__ = ["add_parser", "run", "KINDS"]
@@ -44,10 +45,8 @@ def run(args) -> dict:
 def _table(rows: list[dict]) -> str:
     if not rows:
         return "no data sets registered"
-    head = ("name", "kind", "size", "available", "description")
-    body = [(r["name"], r["kind"], r["size"], "yes" if r["available"] else "no", r["description"]) for r in rows]
-    widths = [max(len(str(x[i])) for x in [head, *body]) for i in range(len(head) - 1)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)) + "  " + str(row[-1]) for row in [head, *body]]
+    shown = [{**r, "available": "yes" if r["available"] else "no"} for r in rows]
+    lines = [format_table(shown, ["name", "kind", "size", "available", "description"])]
     missing = [r for r in rows if not r["available"] and r["install"]]
     if missing:
         lines.append("")

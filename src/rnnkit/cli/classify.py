@@ -27,6 +27,7 @@ from pathlib import Path
 
 from rnnkit.cli.common import UsageError, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
+from rnnkit.tasks.classification import TextClassifier
 
 __all__ = ["add_parser", "run", "COMMAND", "Classify", "encoder_memory"]
 
@@ -62,7 +63,7 @@ SHARED_FLAGS = [  # the recurrent classifier's flags, classify and tsc alike
 
 class Classify(TaskCommand):
     name, help, doc = "classify", "text classification (sentiment, topics, ...)", __doc__
-    task = "rnnkit.tasks.classification:TextClassifier"
+    task = TextClassifier
     config_flags = SHARED_FLAGS + [
         Flag("tokenizer", "words (language-agnostic word/punctuation tokens) or characters", ("words", "chars")),
         Flag("embed_dim", "token embedding size"),

@@ -4,7 +4,7 @@ A command module only declares what is its own -- a :class:`TaskCommand` subclas
 load its data and how to show its predictions -- and registers ``add_parser``/``run`` from an instance::
 
     class Classify(TaskCommand):
-        name, task = "classify", "rnnkit.tasks.classification:TextClassifier"
+        name, task = "classify", TextClassifier
         config_flags = [Flag("hidden_size", "hidden units per direction"), ...]
         def load(self, args, action): ...        # -> Data(inputs, targets, source)
 
@@ -33,7 +33,6 @@ What the driver does the same way for every command:
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -109,7 +108,8 @@ class TaskCommand:
     name: str = ""
     help: str = ""
     doc: str = ""
-    task: str = ""                            # "module:Class" of the task (imported when the command runs)
+    task: type                                # the task class (imported with the command module, so a task
+                                              # that cannot import leaves only its own command unavailable)
     config_flags: list[Flag] = []             # config fields the user may set on ``train``
     size_flags: list[str] = []                # flags whose values set the memory need (check_memory)
     columns: dict[str, Any] = {}              # column flags (dest -> default) remembered in the run folder
@@ -162,12 +162,8 @@ class TaskCommand:
         """Other flags of ``action`` (e.g. ``--beam`` of predict/evaluate)."""
 
     # ------------------------------------------------------------------ task pieces
-    def task_class(self) -> type:
-        module, _, cls = self.task.partition(":")
-        return getattr(importlib.import_module(module), cls)
-
     def config_class(self) -> type:
-        return self.task_class().config_class
+        return self.task.config_class
 
     def make_config(self, args: argparse.Namespace) -> Any:
         """The task config from the typed flags (its own validation names the flag on a bad value)."""
@@ -267,7 +263,7 @@ class TaskCommand:
             raise UsageError("input: expected a data flag (see --help), got none")
         train, test, split = self._split(data, args)
         source = {**data.source, **({"columns": columns} if columns and data.source.get("file") else {})}
-        task = self.task_class()(config)
+        task = self.task(config)
         self.fit(task, train, data.val, baselines=self.baselines(args),
                  callbacks=[MetricLogger(Path(args.out) / "metrics.jsonl")])
         result: dict[str, Any] = {"run": str(args.out), "train_size": len(train.inputs),
@@ -311,7 +307,7 @@ class TaskCommand:
         return out
 
     def predict(self, args: argparse.Namespace) -> dict[str, Any]:
-        task = load_run(self.task_class().load, args.run)
+        task = load_run(self.task.load, args.run)
         self.fill_columns(args, task.data.get("columns"))
         items, numbers, where = self.read_inputs(args)
         out = self.predictions(task, items, args)
@@ -320,7 +316,7 @@ class TaskCommand:
         return {"text": self.format_predictions(items, numbers, out)}
 
     def evaluate(self, args: argparse.Namespace) -> dict[str, Any]:
-        task = load_run(self.task_class().load, args.run)
+        task = load_run(self.task.load, args.run)
         self.fill_columns(args, task.data.get("columns"))
         data = self.load(args, "evaluate")
         own = data is None or (data.source.get("dataset") is not None

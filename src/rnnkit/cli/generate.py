@@ -29,13 +29,14 @@ from typing import Any
 
 from rnnkit.cli.common import UsageError, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
+from rnnkit.tasks.generation import CharLM
 
 __all__ = ["add_parser", "run", "COMMAND", "Generate"]
 
 
 class Generate(TaskCommand):
     name, help, doc = "generate", "character-level text generation (char LM)", __doc__
-    task = "rnnkit.tasks.generation:CharLM"
+    task = CharLM
     config_flags = [
         Flag("cell", "recurrent cell", ("lstm", "gru")),
         Flag("units", "what the model reads and predicts: characters, or BPE subword units learned on the "
@@ -184,7 +185,7 @@ class Generate(TaskCommand):
     def sample(self, args) -> dict[str, Any]:
         from rnnkit.cli.common import load_run
 
-        task = load_run(self.task_class().load, args.run)
+        task = load_run(self.task.load, args.run)
         out = task.sample(args.prompt, **self.predict_options(args))
         return {"prompt": args.prompt, "sample": out} if args.json else {"text": args.prompt + out}
 

@@ -21,13 +21,14 @@ from pathlib import Path
 
 from rnnkit.cli.common import UsageError, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
+from rnnkit.tasks.tagging import SequenceTagger
 
 __all__ = ["add_parser", "run", "COMMAND", "Tag"]
 
 
 class Tag(TaskCommand):
     name, help, doc = "tag", "sequence tagging (POS, BIO named entities)", __doc__
-    task = "rnnkit.tasks.tagging:SequenceTagger"
+    task = SequenceTagger
     config_flags = [
         Flag("cell", "recurrent cell of both BiLSTMs", ("lstm", "gru", "elman")),
         Flag("word_dim", "word embedding size"),

@@ -27,13 +27,14 @@ from typing import Any
 
 from rnnkit.cli.common import UsageError, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
+from rnnkit.tasks.seq2seq import Translator
 
 __all__ = ["add_parser", "run", "COMMAND", "Translate"]
 
 
 class Translate(TaskCommand):
     name, help, doc = "translate", "sequence-to-sequence translation (char-level, attention)", __doc__
-    task = "rnnkit.tasks.seq2seq:Translator"
+    task = Translator
     config_flags = [
         Flag("embed_dim", "character embedding size (source and target)"),
         Flag("enc_hidden", "hidden units per direction of the encoder"),

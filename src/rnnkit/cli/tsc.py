@@ -22,13 +22,14 @@ from pathlib import Path
 from rnnkit.cli.classify import SHARED_FLAGS, encoder_memory
 from rnnkit.cli.common import UsageError
 from rnnkit.cli.driver import Data, Flag, TaskCommand
+from rnnkit.tasks.tsc import TimeSeriesClassifier
 
 __all__ = ["add_parser", "run", "COMMAND", "TSC"]
 
 
 class TSC(TaskCommand):
     name, help, doc = "tsc", "time-series classification (UCR/UEA, long CSV)", __doc__
-    task = "rnnkit.tasks.tsc:TimeSeriesClassifier"
+    task = TimeSeriesClassifier
     config_flags = SHARED_FLAGS + [
         Flag("patch", "feed non-overlapping windows of this many steps as one input step"),
         Flag("max_len", "steps per series"),

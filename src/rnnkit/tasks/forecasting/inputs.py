@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.data.series import parse_dates
-from rnnkit.data.transforms import infer_frequency, interpolate_missing, regularize_index
+from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
+from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",

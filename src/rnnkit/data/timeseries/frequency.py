@@ -1,0 +1,106 @@
+"""Sampling frequency of a time index: infer a pandas frequency alias from timestamps, count how far
+they are from a regular grid, and put them on it (:func:`regularize_index`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.errors import DataError
+
+__all__ = ["FrequencyInfo", "infer_frequency", "regularize_index"]
+
+
+@dataclass(frozen=True)
+class FrequencyInfo:
+    """What the timestamps say: a pandas frequency alias (``None`` for an integer index), how many
+    timestamps were missing from the regular grid (filled with NaN when resampling), and how many
+    timestamps were off the grid."""
+
+    freq: str | None
+    missing_stamps: int = 0
+    off_grid: int = 0
+
+
+def _infer_freq(index: pd.DatetimeIndex) -> str | None:
+    """``pd.infer_freq`` as a string (pandas 3 warns it will return an offset; take ``freqstr``)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = pd.infer_freq(index)
+    if f is None:
+        return None
+    return f if isinstance(f, str) else f.freqstr
+
+
+def _guess_freq(index: pd.DatetimeIndex) -> str | None:
+    freq = _infer_freq(index) if index.size >= 3 else None
+    if freq is not None:
+        return freq
+    # a gap breaks infer_freq: try the longest regular stretches at the start and the end
+    for k in (min(index.size, 25), 8, 5):
+        for part in (index[:k], index[-k:]):
+            if part.size >= 3:
+                f = _infer_freq(part)
+                if f is not None:
+                    return f
+    deltas = np.diff(index.asi8)
+    if deltas.size:
+        values, counts = np.unique(deltas, return_counts=True)
+        return pd.tseries.frequencies.to_offset(pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")).freqstr
+    return None
+
+
+def infer_frequency(index: Any, name: str = "time") -> FrequencyInfo:
+    """Infer the sampling frequency of a sorted, duplicate-free ``DatetimeIndex`` and count how far it is
+    from a regular grid.
+
+    >>> infer_frequency(pd.date_range("2020-01-31", periods=6, freq="ME"))
+    FrequencyInfo(freq='ME', missing_stamps=0, off_grid=0)
+    >>> infer_frequency(pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-04"]).append(
+    ...     pd.date_range("2020-01-05", periods=5, freq="D")))
+    FrequencyInfo(freq='D', missing_stamps=1, off_grid=0)
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        return FrequencyInfo(None)
+    if index.size < 2:
+        raise DataError(f"{name}: expected at least 2 timestamps to infer a frequency, got {index.size}")
+    freq = _guess_freq(index)
+    if freq is None:  # pragma: no cover - _guess_freq falls back to the modal step
+        raise DataError(f"{name}: could not infer a frequency from the timestamps")
+    grid = pd.date_range(index[0], index[-1], freq=freq)
+    on_grid = index.isin(grid)
+    off = int((~on_grid).sum())
+    missing = int(grid.size - on_grid.sum()) if off == 0 else int((~grid.isin(index)).sum())
+    return FrequencyInfo(freq, missing, off)
+
+
+def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: bool, name: str = "time",
+                     series: str = "series") -> pd.DataFrame:
+    """Return ``values`` (indexed by timestamps) on a regular grid. Gaps or off-grid timestamps are a
+    :class:`DataError` unless ``resample`` (then: mean per grid bin, NaN where a bin is empty)."""
+    if freq_info.freq is None or (freq_info.missing_stamps == 0 and freq_info.off_grid == 0):
+        if freq_info.freq is not None:
+            values = values.copy()
+            values.index = pd.DatetimeIndex(values.index, freq=freq_info.freq)
+        return values
+    if not resample:
+        what = []
+        if freq_info.missing_stamps:
+            what.append(f"{freq_info.missing_stamps} missing timestamps")
+        if freq_info.off_grid:
+            what.append(f"{freq_info.off_grid} timestamps off the grid")
+        raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
+                        f"{series!r}, got irregular gaps ({', '.join(what)}); pass --resample / resample=True "
+                        f"to put them on the grid")
+    if freq_info.off_grid:
+        out = values.resample(freq_info.freq).mean()
+    else:
+        out = values.reindex(pd.date_range(values.index[0], values.index[-1], freq=freq_info.freq))
+    out.index = pd.DatetimeIndex(out.index, freq=freq_info.freq)
+    return out

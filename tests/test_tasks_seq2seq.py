@@ -52,7 +52,7 @@ def test_beam_one_equals_greedy(model, numbers):
     src = St[:25]
     greedy = model.translate(src, beam=1)                  # batched greedy decoding
     ids = model._src_ids(src)
-    beam1 = ["".join(model.tgt_vocab.decode(model._beam(torch.tensor([s]), torch.tensor([len(s)]), 1)))
+    beam1 = ["".join(model.tgt_vocab.decode(model._beam(torch.tensor([s]), torch.tensor([len(s)]), 1)[0]))
              for s in ids]                                  # beam search with one hypothesis, one at a time
     assert beam1 == greedy
     wide = model.translate(src[:5], beam=4)

@@ -15,11 +15,12 @@ softmax over the *valid* source positions only (padding masked) -> ``tanh(W_c [c
 to the target characters. The decoder's input is the previous target character (teacher forcing in
 training: the true one), so training runs the decoder over whole target sequences in one call.
 
-Decoding: ``beam=1`` is greedy (argmax each step); ``beam=k`` keeps the ``k`` best partial outputs by
-summed log-probability, moves one to the finished list when it ends with ``</s>``, stops when ``k`` are
-finished (or at ``max_decode_len``), and returns the finished output with the best length-normalised
-score ``sum log p / len ** length_penalty`` (``len`` counts ``</s>``; ``length_penalty=0``: no
-normalisation). ``<pad>``, ``<unk>`` and ``<s>`` are never produced. Longest output:
+Decoding (a padded batch of sources at once): ``beam=1`` is greedy (argmax each step); ``beam=k`` keeps
+the ``k`` best partial outputs by summed log-probability (``B * k`` decoder rows), moves one to the finished
+list when it ends with ``</s>`` *and that candidate ranks among the step's ``k`` best* (fairseq's rule; a
+``</s>`` ranked below ``k`` live continuations is dropped), stops when ``k`` are finished, and returns the
+finished output with the best length-normalised score ``sum log p / len ** length_penalty`` (``len``
+counts ``</s>``; ``length_penalty=0``: no normalisation). ``<pad>``, ``<unk>`` and ``<s>`` are never produced. Longest output:
 ``max_decode_ratio * source length + 10`` characters.
 
 Source texts longer than ``max_len`` characters are cut with one warning (``on_long="truncate"``) or
@@ -292,10 +293,7 @@ class Translator(Task):
         out: list[str] = [""] * len(ids)
         for idx in bucket_batches([len(s) for s in ids], batch_size, shuffle=False):
             x, xl, _, _ = self._batch(ids, None, idx)
-            if beam == 1:
-                hyps = self._greedy(x, xl)
-            else:
-                hyps = [self._beam(x[b: b + 1, : int(xl[b])], xl[b: b + 1], beam) for b in range(len(idx))]
+            hyps = self._greedy(x, xl) if beam == 1 else self._beam(x, xl, beam)
             for b, i in enumerate(idx):
                 out[i] = "".join(self.tgt_vocab.decode(hyps[b]))
         return out
@@ -329,48 +327,67 @@ class Translator(Task):
             prev = nxt.unsqueeze(1)
         return out
 
-    def _beam(self, x: Tensor, xl: Tensor, k: int) -> list[int]:
-        """Beam search for one source ``(1, S)``; see the module docstring."""
+    def _beam(self, x: Tensor, xl: Tensor, k: int) -> list[list[int]]:
+        """Beam search for a padded batch of sources ``(B, S)`` at once (``B * k`` decoder rows); see the
+        module docstring. A ``</s>`` candidate ends a hypothesis only when it ranks among the ``k`` best
+        candidates of its step (fairseq's rule): ``</s>`` ranked ``k..2k-1`` is worse than ``k`` live
+        continuations, and accepting it filled the finished list with short, poor outputs."""
         memory, state = self.net.encode(x, xl)
+        B = x.shape[0]
         bos, eos = self.tgt_vocab.index[BOS], self.tgt_vocab.index[EOS]
-        alpha = self.config.length_penalty
-        banned = self._banned()
-        hyps: list[tuple[list[int], float]] = [([], 0.0)]          # alive: (tokens, summed log p)
-        finished: list[tuple[list[int], float]] = []               # (tokens, normalised score)
-        prev = torch.tensor([[bos]])
-        limit = self._max_steps(int(xl[0]))
-        for t in range(limit + 1):
+        alpha, banned = self.config.length_penalty, self._banned()
+        limits = [self._max_steps(int(n)) for n in xl]
+        memory, state = _select(memory, state, torch.arange(B).repeat_interleave(k))
+        scores = torch.full((B, k), float("-inf"))
+        scores[:, 0] = 0.0                                             # one live hypothesis to start
+        seqs: list[list[list[int]]] = [[[] for _ in range(k)] for _ in range(B)]
+        finished: list[list[tuple[list[int], float]]] = [[] for _ in range(B)]   # (tokens, normalised score)
+        done = [False] * B
+        prev = torch.full((B * k, 1), bos, dtype=torch.long)
+        for t in range(max(limits) + 1):
             logits, state, _ = self.net.decode(prev, state, memory)
             logp = torch.log_softmax(logits[:, -1], -1)
             logp[:, banned] = float("-inf")
-            if t == limit:                                         # out of room: only </s> may follow
-                keep = logp[:, eos].clone()
-                logp.fill_(float("-inf"))
-                logp[:, eos] = keep
-            total = torch.tensor([s for _, s in hyps]).unsqueeze(1) + logp   # (alive, V)
-            flat = total.flatten()
-            top = torch.topk(flat, min(2 * k, int(torch.isfinite(flat).sum())))
             V = logp.shape[1]
-            alive_idx, new_hyps = [], []
-            for score, pos in zip(top.values.tolist(), top.indices.tolist()):
-                h, tok = divmod(pos, V)
-                toks = hyps[h][0]
-                if tok == eos:
-                    finished.append((toks, score / (len(toks) + 1) ** alpha))
-                else:
-                    new_hyps.append((toks + [tok], score))
-                    alive_idx.append((h, tok))
-                if len(new_hyps) == k or len(finished) >= k:
-                    break
-            if len(finished) >= k or not new_hyps:
+            logp = logp.view(B, k, V)
+            full = torch.tensor([t >= lim for lim in limits])
+            if bool(full.any()):                                       # out of room: only </s> may follow
+                only_eos = torch.full((V,), float("-inf"))
+                only_eos[eos] = 0.0
+                logp[full] = logp[full] + only_eos
+            top_v, top_i = (scores.unsqueeze(-1) + logp).view(B, k * V).topk(min(2 * k, k * V), dim=1)
+            rows, toks, new_scores = [], [], torch.full((B, k), float("-inf"))
+            for b in range(B):
+                alive: list[tuple[int, int, float]] = []
+                if not done[b]:
+                    for rank, (s, pos) in enumerate(zip(top_v[b].tolist(), top_i[b].tolist())):
+                        if s == float("-inf") or len(alive) == k:
+                            break
+                        h, tok = divmod(pos, V)
+                        if tok != eos:
+                            alive.append((h, tok, s))
+                        elif rank < k:
+                            finished[b].append((seqs[b][h], s / (len(seqs[b][h]) + 1) ** alpha))
+                    done[b] = len(finished[b]) >= k or not alive
+                if done[b]:
+                    alive = []
+                new_seqs = []
+                for j, (h, tok, s) in enumerate(alive):
+                    new_seqs.append(seqs[b][h] + [tok])
+                    new_scores[b, j] = s
+                    rows.append(b * k + h)
+                    toks.append(tok)
+                pad = k - len(alive)                                   # empty slots: score -inf
+                new_seqs += [[] for _ in range(pad)]
+                rows += [b * k] * pad
+                toks += [bos] * pad
+                seqs[b] = new_seqs
+            if all(done):
                 break
-            hyps = new_hyps
-            sel = torch.tensor([h for h, _ in alive_idx])
-            prev = torch.tensor([[tok] for _, tok in alive_idx])
-            memory, state = _select(memory, state, sel)           # row h of the previous step, repeated
-        if not finished:
-            finished = [(toks, s / (len(toks) + 1) ** alpha) for toks, s in hyps]
-        return max(finished, key=lambda ts: ts[1])[0]
+            scores = new_scores
+            prev = torch.tensor(toks, dtype=torch.long).unsqueeze(1)
+            memory, state = _select(memory, state, torch.tensor(rows))
+        return [max(f, key=lambda ts: ts[1])[0] if f else [] for f in finished]
 
     # -------------------------------------------------------------- scoring
     def score(self, inputs: list[str], targets: list[str], beam: int | None = None) -> dict[str, Any]:

@@ -213,6 +213,7 @@ class AutoForecaster(Candidate):
     (what won and why), ``quantiles_`` ``(S, H, Q)``."""
 
     name = "auto"
+    kind = "auto"
 
     def __init__(self, candidates: dict[str, Candidate] | None = None, n_origins: int = 2,
                  selection: str = "pooled", exclude: Sequence[str] = ("naive", "seasonal_naive"),
@@ -234,6 +235,7 @@ class AutoForecaster(Candidate):
         self.is_global = any(c.is_global for c in self.candidates.values())
         self.validation_: ValidationSet | None = None
         self.chosen_: list[str] = []
+        self.members_: list[tuple[str, ...]] = []
         self.report_: dict = {}
 
     def forecast(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
@@ -250,9 +252,35 @@ class AutoForecaster(Candidate):
         chosen, scores = select(vset, pool, self.selection, self.shrink, default=default, margin=self.margin)
         out = np.stack([_combine(vset.final, c, pool[c])[i] for i, c in enumerate(chosen)])
         self.chosen_ = chosen
+        self.members_ = [tuple(pool[c]) for c in chosen]
         baselines = {n: _nanmean(vset.errors(vset.val[n]).ravel()) for n in vset.val if n not in pool}
         self.report_ = _report(chosen, scores, pool, vset, default, baselines)
         self.quantiles_ = self._quantiles(vset, pool, chosen, out)
+        return out
+
+    def forecast_fitted(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
+        """The chosen combination of each series from its members' :meth:`~.candidates.Candidate.forecast_fitted`
+        (networks are not trained again; the choice is not revisited): forecasts ``(S, horizon)`` from
+        the ends of ``batch``, the series of the last :meth:`forecast` (any subset, possibly longer).
+        ``quantiles_`` follow (same validation residuals, the series' scale now) when ``horizon`` is the
+        validated one. Without a previous :meth:`forecast`: :meth:`forecast`."""
+        from rnnkit.tasks.forecasting.candidates import fitted_lookup
+
+        if self.validation_ is None:
+            return self.forecast(batch, horizon)
+        batch = as_inputs(batch)
+        rows = fitted_lookup(batch, self.validation_.ids, "auto")
+        need = sorted({m for i in rows for m in self.members_[i]})
+        fc = {n: self.candidates[n].forecast_fitted(batch, horizon) for n in need}
+        out = np.stack([_combine({m: fc[m][j] for m in self.members_[i]}, self.chosen_[i], self.members_[i])
+                        for j, i in enumerate(rows)])
+        vset = self.validation_.subset(rows)
+        if horizon == vset.actual.shape[2]:
+            pool = {c: m for c, m in zip(self.chosen_, self.members_)}
+            vset.final_scale = np.array([mase_scale(s.y, s.period) for s in batch])
+            self.quantiles_ = self._quantiles(vset, pool, [self.chosen_[i] for i in rows], out)
+        else:
+            self.quantiles_ = None
         return out
 
     def backtest(self, batch: Sequence[SeriesInput], horizon: int, folds: int = 3) -> dict:
@@ -264,19 +292,36 @@ class AutoForecaster(Candidate):
         :func:`.candidates.wants_refit`), so fit + backtest costs ``folds`` network fits, not
         ``folds + 1``.
 
-        Returns ``"mase"``: name -> ``(S, folds)`` for ``auto`` and every candidate, the fold reports, and
-        the final forecast ``(S, H)`` (also ``forecast_``) with its report (also ``report_``)."""
+        Returns a dict: ``"mase"``: name -> ``(S, folds)`` for ``auto`` and every candidate;
+        ``"forecasts"``: name -> ``(S, folds, H)`` the point forecasts of each fold (``auto`` and every
+        candidate); ``"actual"``: ``(S, folds, H)`` the scored values; ``"quantiles"``: ``(S, folds, H,
+        Q)`` auto's quantile forecasts of each fold at ``"quantile_levels"`` (Q levels; coverage,
+        pinball and CRPS follow with :mod:`.probabilistic`); ``"scale"``: ``(S, folds)`` the MASE scale
+        of each fold's training part; ``"reports"`` and ``"chosen_per_fold"``: what each fold chose;
+        ``"forecast"`` the final forecast ``(S, H)`` (also ``forecast_``) with its ``"report"`` (also
+        ``report_``)."""
         from rnnkit.tasks.forecasting.backtest import rolling_origin_folds
 
         batch = as_inputs(batch)
         K = self.n_origins
         fl = {s.id: rolling_origin_folds(len(s), horizon, folds) for s in batch}
+        S, Q = len(batch), self.quantile_levels.size
         scores: dict[str, np.ndarray] = {}
+        forecasts: dict[str, np.ndarray] = {}
+        actual = np.full((S, folds, horizon), np.nan)
+        quant = np.full((S, folds, horizon, Q), np.nan)
+        fscale = np.full((S, folds), np.nan)
         reports = []
 
         def score(k: int, vset: ValidationSet, f: np.ndarray) -> None:
+            quant[:, k] = self.quantiles_
+            for i, s in enumerate(batch):
+                fo = fl[s.id][k]
+                actual[i, k, :fo.test_end - fo.test_start] = s.y[fo.test_start:fo.test_end]
+                fscale[i, k] = mase_scale(s.y[:fo.train_end], s.period)
             for n, fc in [("auto", f), *vset.final.items()]:
-                row = scores.setdefault(n, np.full((len(batch), folds), np.nan))
+                row = scores.setdefault(n, np.full((S, folds), np.nan))
+                forecasts.setdefault(n, np.full((S, folds, horizon), np.nan))[:, k] = fc
                 for i, s in enumerate(batch):
                     fo = fl[s.id][k]
                     row[i, k] = mase(s.y[fo.test_start:fo.test_end], fc[i], s.y[:fo.train_end], s.period)
@@ -288,14 +333,48 @@ class AutoForecaster(Candidate):
             reports.append(self.report_)
         allv = rolling_validation(self.candidates, batch, horizon, K + 1)
         last = ValidationSet(allv.ids, {n: v[:, :K] for n, v in allv.val.items()}, allv.actual[:, :K],
-                             allv.scale[:, :K], {n: v[:, K] for n, v in allv.val.items()})
+                             allv.scale[:, :K], {n: v[:, K] for n, v in allv.val.items()},
+                             np.array([mase_scale(s.y[:fl[s.id][folds - 1].train_end], s.period) for s in batch]))
         score(folds - 1, last, self.forecast_from(last))
         reports.append(self.report_)
         final = ValidationSet(allv.ids, {n: v[:, 1:] for n, v in allv.val.items()}, allv.actual[:, 1:],
                               allv.scale[:, 1:], allv.final, allv.final_scale)
         self.forecast_ = self.forecast_from(final)
-        return {"mase": scores, "reports": reports, "chosen_per_fold": [r["chosen"] for r in reports],
-                "forecast": self.forecast_, "report": self.report_}
+        return {"mase": scores, "forecasts": forecasts, "actual": actual, "quantiles": quant,
+                "quantile_levels": self.quantile_levels.tolist(), "scale": fscale, "reports": reports,
+                "chosen_per_fold": [r["chosen"] for r in reports], "forecast": self.forecast_, "report": self.report_}
+
+    # ------------------------------------------------------------------ save / load
+    def settings(self) -> dict:
+        return {"n_origins": self.n_origins, "selection": self.selection, "exclude": list(self.exclude),
+                "shrink": self.shrink, "margin": self.margin, "quantiles": self.quantile_levels.tolist()}
+
+    def _save_state(self, directory) -> tuple[dict, list[str]]:
+        from rnnkit.tasks.forecasting.candidates import save_candidates
+
+        save_candidates(self.candidates, directory / "candidates")
+        files = []
+        if self.validation_ is not None:
+            with open(directory / "validation.npz", "wb") as fh:
+                self.validation_.save(fh)
+            files.append("validation.npz")
+        return {"chosen": self.chosen_, "members": [list(m) for m in self.members_], "report": self.report_}, files
+
+    @classmethod
+    def _from_settings(cls, directory, settings: dict) -> "AutoForecaster":
+        from rnnkit.tasks.forecasting.candidates import load_candidates
+
+        return cls(load_candidates(directory / "candidates"), **settings)
+
+    def _load_state(self, directory, state: dict) -> None:
+        self.chosen_ = [str(c) for c in state["chosen"]]
+        self.members_ = [tuple(str(n) for n in m) for m in state["members"]]
+        self.report_ = dict(state["report"])
+        unknown = sorted({n for m in self.members_ for n in m} - set(self.candidates))
+        if unknown or len(self.members_) != len(self.chosen_):
+            raise ValueError(f"members {unknown} without a saved candidate")
+        if (directory / "validation.npz").exists():
+            self.validation_ = ValidationSet.load(directory / "validation.npz")
 
     def _quantiles(self, vset: ValidationSet, pool: dict, chosen: list[str], point: np.ndarray) -> np.ndarray:
         from rnnkit.tasks.forecasting.probabilistic import conformal_quantiles

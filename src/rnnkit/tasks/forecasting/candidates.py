@@ -6,6 +6,14 @@ models (a recurrent network trained across all the series given, the ES-RNN hybr
 whole batch. Each series is a :class:`SeriesInput`: its values, seasonal period and time index. The
 same call serves every rolling origin: the caller truncates the inputs with :meth:`SeriesInput.head`.
 
+After a forecast, :meth:`Candidate.forecast_fitted` forecasts again from the given series (the same, or
+longer after new observations) *without training again* (local statistical candidates re-estimate:
+that is their fit, and it is cheap; networks run their fitted weights on the new values), and
+:meth:`Candidate.save` / :meth:`Candidate.load` write and read a candidate folder: ``candidate.json``
+(kind, settings, fitted state) plus weight files, every file's sha256 in ``digests.json``, verified on
+load (a modified file is a :class:`~rnnkit.errors.CheckpointError` naming it). Only the candidate kinds
+of this package load (:data:`KINDS`: no class is imported by a name read from a file).
+
 >>> import numpy as np
 >>> s = SeriesInput("a", np.array([1.0, 2.0, 3.0, 4.0]), period=1)
 >>> LocalCandidate("last", lambda y, h, m: np.full(h, y[-1])).forecast([s.head(3)], 2).tolist()
@@ -14,16 +22,29 @@ same call serves every rolling origin: the caller truncates the inputs with :met
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from rnnkit.errors import ConfigError, DataError
+from rnnkit.errors import CheckpointError, ConfigError, DataError
 
 __all__ = ["SeriesInput", "Candidate", "LocalCandidate", "PerSeries", "as_inputs", "origin_forecasts",
-           "REFIT_BELOW", "wants_refit", "check_refit"]
+           "REFIT_BELOW", "wants_refit", "check_refit", "save_candidates", "load_candidates", "KINDS",
+           "CANDIDATE_FILE"]
+
+CANDIDATE_FILE = "candidate.json"
+CANDIDATES_FILE = "candidates.json"
+_FORMAT = 1
+# kind -> (module, class): the only classes load() builds
+KINDS = {"local": ("rnnkit.tasks.forecasting.candidates", "LocalCandidate"),
+         "per_series": ("rnnkit.tasks.forecasting.candidates", "PerSeries"),
+         "forecaster": ("rnnkit.tasks.forecasting.neural", "ForecasterCandidate"),
+         "esrnn": ("rnnkit.tasks.forecasting.esrnn", "ESRNNCandidate"),
+         "auto": ("rnnkit.tasks.forecasting.auto", "AutoForecaster")}
 
 
 @dataclass(frozen=True)
@@ -71,9 +92,16 @@ class Candidate:
 
     name: str = "candidate"
     is_global: bool = False
+    kind: str = ""          # a key of KINDS: what save() records and load() rebuilds ("": not savable)
 
     def forecast(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
+
+    def forecast_fitted(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
+        """``(len(batch), horizon)`` forecasts from the ends of ``batch`` (the series of the last
+        :meth:`forecast`, possibly longer after new observations) without training again. The default
+        is :meth:`forecast` (a local statistical method re-estimates: its fit is cheap)."""
+        return self.forecast(batch, horizon)
 
     def min_length(self, horizon: int, period: int) -> int:
         return 2
@@ -81,13 +109,99 @@ class Candidate:
     def describe(self) -> dict:
         return {"name": self.name, "global": self.is_global}
 
+    # ------------------------------------------------------------------ save / load
+    def settings(self) -> dict:
+        """The constructor arguments (JSON values) that rebuild this candidate unfitted."""
+        return {}
+
+    def _save_state(self, directory: Path) -> tuple[dict, list[str]]:
+        """The fitted state as JSON values and the files written for it (relative names)."""
+        return {}, []
+
+    def _load_state(self, directory: Path, state: dict) -> None:
+        """Restore what :meth:`_save_state` wrote (the files' digests are already verified)."""
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the candidate (settings + fitted state + weights) to the folder ``directory``."""
+        from rnnkit._io import atomic_write_json, to_jsonable, write_digests
+
+        if self.kind not in KINDS:
+            raise ConfigError(f"candidate {self.name!r}: expected a kind of {sorted(KINDS)} to save, got "
+                              f"{type(self).__name__}")
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        state, files = self._save_state(path)
+        atomic_write_json(path / CANDIDATE_FILE, to_jsonable({
+            "format": _FORMAT, "kind": self.kind, "name": self.name, "settings": self.settings(), "state": state}))
+        write_digests(path, [CANDIDATE_FILE, *files])
+        return path
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "Candidate":
+        """Rebuild a candidate saved by :meth:`save`: every file is checked against ``digests.json``
+        first; a missing key, a wrong type or an unknown kind is a CheckpointError naming
+        ``candidate.json``."""
+        import importlib
+
+        from rnnkit._io import read_json, verify_digests
+
+        path = Path(directory)
+        verify_digests(path, [CANDIDATE_FILE])
+        where = path / CANDIDATE_FILE
+        meta = read_json(where, "a forecasting candidate")
+        try:
+            if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+                raise ValueError(f"format {_FORMAT}")
+            kind = meta["kind"]
+            if kind not in KINDS:
+                raise CheckpointError(f"{where}: expected a kind of {sorted(KINDS)}, got {kind!r}")
+            module, clsname = KINDS[kind]
+            klass = getattr(importlib.import_module(module), clsname)
+            if not issubclass(klass, cls):
+                raise CheckpointError(f"{where}: expected a {cls.__name__}, got kind {kind!r}")
+            obj = klass._from_settings(path, dict(meta["settings"]))
+            obj.name = str(meta["name"])
+            obj._load_state(path, meta["state"])
+        except CheckpointError:
+            raise
+        except KeyError as e:
+            raise CheckpointError(f"{where}: expected a complete candidate record, got no key {e}") from None
+        except (ConfigError, DataError, TypeError, ValueError, AttributeError, IndexError) as e:
+            raise CheckpointError(f"{where}: expected a candidate record of the right types, got "
+                                  f"{type(e).__name__}: {e}") from None
+        return obj
+
+    @classmethod
+    def _from_settings(cls, directory: Path, settings: dict) -> "Candidate":
+        return cls(**settings)
+
 
 class LocalCandidate(Candidate):
     """A per-series method ``fn(y, horizon, period) -> point forecast`` as a candidate. Forecasts that
     are not finite (a failed fit) fall back to the seasonal naive of the series."""
 
+    kind = "local"
+
     def __init__(self, name: str, fn: Callable[[np.ndarray, int, int], np.ndarray], min_len: int = 2) -> None:
         self.name, self.fn, self._min_len = name, fn, min_len
+
+    def settings(self) -> dict:
+        from rnnkit.tasks.forecasting.statistical import LOCAL_FUNCTIONS
+
+        names = [k for k, f in LOCAL_FUNCTIONS.items() if f is self.fn]
+        if not names:
+            raise ConfigError(f"candidate {self.name!r}: expected a function of statistical.LOCAL_FUNCTIONS "
+                              f"{sorted(LOCAL_FUNCTIONS)} to save, got {getattr(self.fn, '__name__', self.fn)!r}")
+        return {"name": self.name, "fn": names[0], "min_len": self._min_len}
+
+    @classmethod
+    def _from_settings(cls, directory: Path, settings: dict) -> "LocalCandidate":
+        from rnnkit.tasks.forecasting.statistical import LOCAL_FUNCTIONS
+
+        fn = settings.pop("fn")
+        if fn not in LOCAL_FUNCTIONS:
+            raise ConfigError(f"fn: expected one of {sorted(LOCAL_FUNCTIONS)}, got {fn!r}")
+        return cls(fn=LOCAL_FUNCTIONS[fn], **settings)
 
     def min_length(self, horizon: int, period: int) -> int:
         return self._min_len
@@ -127,9 +241,26 @@ class PerSeries(Candidate):
     methods series by series."""
 
     is_global = False
+    kind = "per_series"
 
     def __init__(self, inner: Candidate) -> None:
         self.inner, self.name = inner, inner.name
+        self.fitted_: dict[str, Candidate] = {}     # series id -> the inner candidate fitted on it
+
+    def settings(self) -> dict:
+        return {}
+
+    def _save_state(self, directory: Path) -> tuple[dict, list[str]]:
+        save_candidates({"inner": self.inner, **{f"fit:{k}": v for k, v in self.fitted_.items()}},
+                        directory / "inner")
+        return {}, []
+
+    @classmethod
+    def _from_settings(cls, directory: Path, settings: dict) -> "PerSeries":
+        saved = load_candidates(directory / "inner")
+        obj = cls(saved.pop("inner"))
+        obj.fitted_ = {k[4:]: v for k, v in saved.items()}
+        return obj
 
     def min_length(self, horizon: int, period: int) -> int:
         return self.inner.min_length(horizon, period)
@@ -138,10 +269,22 @@ class PerSeries(Candidate):
         return {**self.inner.describe(), "global": False, "per_series": True}
 
     def forecast(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
-        return np.concatenate([self.inner.forecast([s], horizon) for s in batch])
+        return self.forecast_origins(batch, horizon, [0])[:, 0]
 
     def forecast_origins(self, batch: Sequence[SeriesInput], horizon: int, back: Sequence[int]) -> np.ndarray:
-        return np.concatenate([origin_forecasts(self.inner, [s], horizon, back) for s in batch])
+        out = []
+        for s in batch:
+            out.append(origin_forecasts(self.inner, [s], horizon, back))
+            if list(back)[-1] == 0:
+                self.fitted_[s.id] = copy.deepcopy(self.inner)
+        return np.concatenate(out)
+
+    def forecast_fitted(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
+        """Each series with the inner candidate fitted on it alone (a series never fitted: DataError)."""
+        for s in batch:
+            if s.id not in self.fitted_:
+                raise DataError(f"series {s.id!r}: expected a series fitted by forecast(), got an unknown id")
+        return np.concatenate([self.fitted_[s.id].forecast_fitted([s], horizon) for s in batch])
 
 
 def origin_forecasts(cand: Candidate, batch: Sequence[SeriesInput], horizon: int, back: Sequence[int]) -> np.ndarray:
@@ -168,3 +311,42 @@ def as_inputs(data: Sequence[SeriesInput] | SeriesInput) -> list[SeriesInput]:
     if len(set(ids)) != len(ids):
         raise DataError("series: expected unique ids, got duplicates")
     return batch
+
+
+def save_candidates(candidates: dict[str, Candidate], directory: str | Path) -> Path:
+    """Every candidate in a subfolder of ``directory`` and ``candidates.json`` (name -> subfolder),
+    all under digests; :func:`load_candidates` reads them back in the same order."""
+    from rnnkit._io import atomic_write_json, write_digests
+
+    path = Path(directory)
+    folders = {}
+    for k, (name, cand) in enumerate(candidates.items()):
+        folders[name] = f"{k:02d}_" + "".join(c if c.isalnum() else "_" for c in name)[:40]
+        cand.save(path / folders[name])
+    atomic_write_json(path / CANDIDATES_FILE, {"format": _FORMAT, "candidates": folders})
+    write_digests(path, [CANDIDATES_FILE])
+    return path
+
+
+def load_candidates(directory: str | Path) -> dict[str, Candidate]:
+    """The candidates written by :func:`save_candidates` (each verified against its digests)."""
+    from rnnkit._io import read_json, verify_digests
+
+    path = Path(directory)
+    verify_digests(path, [CANDIDATES_FILE])
+    meta = read_json(path / CANDIDATES_FILE, "a list of forecasting candidates")
+    folders = meta.get("candidates") if isinstance(meta, dict) and meta.get("format") == _FORMAT else None
+    if not isinstance(folders, dict) or not all(isinstance(v, str) and "/" not in v and ".." not in v
+                                                for v in folders.values()):
+        raise CheckpointError(f"{path / CANDIDATES_FILE}: expected {{\"format\": {_FORMAT}, \"candidates\": "
+                              f"{{name: folder}}}}, got {type(meta).__name__}")
+    return {name: Candidate.load(path / folder) for name, folder in folders.items()}
+
+
+def fitted_lookup(batch: Sequence[SeriesInput], known: Sequence[str], what: str) -> list[int]:
+    """Positions in ``known`` of each series of ``batch``; a DataError names an id that was not fitted."""
+    pos = {sid: i for i, sid in enumerate(known)}
+    for s in batch:
+        if s.id not in pos:
+            raise DataError(f"series {s.id!r}: expected a series {what} was fitted on, got an unknown id")
+    return [pos[s.id] for s in batch]

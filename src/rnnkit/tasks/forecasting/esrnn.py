@@ -36,6 +36,7 @@ when the series are long; short ones get one fit per origin (``refit="auto"``).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -43,7 +44,7 @@ import torch
 from torch import nn
 
 from rnnkit.errors import ConfigError
-from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, wants_refit
+from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
 
 __all__ = ["ESRNN", "ESRNNCandidate", "input_window"]
@@ -86,10 +87,11 @@ class ESRNN(nn.Module):
         self.rnn = layer(window, hidden, num_layers=num_layers, batch_first=True)
         self.head = nn.Linear(hidden, horizon)
 
-    def level(self, d: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Levels ``(S, T)``; before a series starts (``mask`` False) the level is its first value."""
+    def level(self, d: torch.Tensor, mask: torch.Tensor, rows: Sequence[int] | None = None) -> torch.Tensor:
+        """Levels ``(S, T)``; before a series starts (``mask`` False) the level is its first value.
+        ``rows``: which of the fitted series ``d`` holds (default: all, in order)."""
         S, T = d.shape
-        a = torch.sigmoid(self.alpha)
+        a = torch.sigmoid(self.alpha if rows is None else self.alpha[list(rows)])
         first = torch.argmax(mask.to(torch.int64), dim=1)
         l0 = d.gather(1, first[:, None])[:, 0]
         d = torch.where(mask, d, l0[:, None])
@@ -112,10 +114,11 @@ class ESRNN(nn.Module):
         W = torch.where(lag >= 0, a[:, None, None] * torch.exp(log1a * lag.clamp(min=0)), torch.zeros((), dtype=d.dtype))
         return (W @ d[..., None])[..., 0] + torch.exp(log1a[:, :, 0] * (t + 1)) * l0[:, None]
 
-    def forward(self, d: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, d: torch.Tensor, mask: torch.Tensor, rows: Sequence[int] | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
         """Outputs ``(S, T-L+1, H)`` for the steps ``t = L-1 .. T-1`` (forecasts of ``d_{t+k} - l_t``)
         and the levels ``(S, T)``."""
-        lev = self.level(d, mask)
+        lev = self.level(d, mask, rows)
         win = torch.where(mask, d, lev).unfold(1, self.L, 1)                               # (S, T-L+1, L)
         out, _ = self.rnn(win - lev[:, self.L - 1:, None])
         return self.head(out), lev
@@ -129,6 +132,7 @@ class ESRNNCandidate(Candidate):
     rolling origin, or one at the earliest (see :func:`.candidates.wants_refit`)."""
 
     name = "esrnn"
+    kind = "esrnn"
     is_global = True
 
     def __init__(self, cell: str = "lstm", hidden: int = 32, steps: int = 300, lr: float = 5e-3,
@@ -144,6 +148,8 @@ class ESRNNCandidate(Candidate):
         self.cell, self.hidden, self.steps, self.lr = cell, hidden, steps, lr
         self.ensemble, self.level_penalty, self.max_length, self.seed = ensemble, level_penalty, max_length, seed
         self.info_: dict = {}
+        self._fits: dict[int, dict] = {}     # period -> the fit of the final origin (see _fit_forecast)
+        self._seen: list[str] = []           # the series ids of the final origin
 
     def describe(self) -> dict:
         return {"name": self.name, "global": True, "cell": self.cell, "hidden": self.hidden, "steps": self.steps,
@@ -160,6 +166,8 @@ class ESRNNCandidate(Candidate):
         the earliest origin serves every origin (the network runs on over the later values), or (short
         series, :func:`.candidates.wants_refit`) each origin gets its own fit."""
         back = list(back)
+        if back[-1] == 0:
+            self._fits, self._seen = {}, [s.id for s in batch]
         out = np.full((len(batch), len(back), horizon), np.nan)
         groups: dict[int, list[int]] = {}
         for i, s in enumerate(batch):
@@ -178,37 +186,47 @@ class ESRNNCandidate(Candidate):
         return out
 
     # ------------------------------------------------------------------ fitting
-    def _prepare(self, batch: Sequence[SeriesInput], horizon: int, period: int, b0: int):
-        """Right-aligned arrays ``(S, T)`` of ``d`` (log, deseasonalised) with masks, the log seasonal
-        profile of every position up to ``T + horizon`` and the shifts; transforms fitted on the values
-        before ``len - b0`` only."""
+    def _transforms(self, batch: Sequence[SeriesInput], period: int, b0: int) -> list[dict]:
+        """Per series, fitted on the values before ``len - b0`` only: the shift that makes it positive,
+        the floor of the log, and the log seasonal profile (phases counted from the first value; None
+        without a season)."""
         from rnnkit.data.transforms import SeasonalSTL
 
+        out = []
+        for s in batch:
+            fit_part = s.y[: len(s) - b0]
+            lo, spread = float(fit_part.min()), float(np.ptp(fit_part))
+            shift = -lo + max(spread, abs(lo), 1e-3) if (lo <= 0.1 * spread or lo <= 0) else 0.0
+            floor = 1e-9 * max(spread, 1.0)
+            profile = None
+            if period > 1 and fit_part.size >= 2 * period + 2:
+                profile = SeasonalSTL(period).fit(np.log(np.maximum(fit_part + shift, floor))).profile
+            out.append({"shift": shift, "floor": floor, "profile": profile})
+        return out
+
+    def _arrays(self, batch: Sequence[SeriesInput], horizon: int, tf: list[dict]):
+        """Right-aligned arrays ``(S, T)`` of ``d`` (log, deseasonalised) with masks, the log seasonal
+        profile of every position up to ``T + horizon`` and the shifts, with the transforms ``tf``."""
         T = min(max(len(s) for s in batch), self.max_length)
         D = np.zeros((len(batch), T))
         M = np.zeros((len(batch), T), dtype=bool)
         season = np.zeros((len(batch), T + horizon))
-        shift = np.zeros(len(batch))
-        for i, s in enumerate(batch):
-            fit_part = s.y[: len(s) - b0]
-            lo, spread = float(fit_part.min()), float(np.ptp(fit_part))
-            if lo <= 0.1 * spread or lo <= 0:
-                shift[i] = -lo + max(spread, abs(lo), 1e-3)
-            z = np.log(np.maximum(s.y + shift[i], 1e-9 * max(spread, 1.0)))
+        for i, (s, t) in enumerate(zip(batch, tf)):
+            z = np.log(np.maximum(s.y + t["shift"], t["floor"]))
             n = z.size
-            full_season = np.zeros(n + horizon)
-            if period > 1 and fit_part.size >= 2 * period + 2:
-                stl = SeasonalSTL(period).fit(z[: len(s) - b0])
-                full_season = stl.inverse(np.zeros(n + horizon), start=0)
+            prof = t["profile"]
+            full_season = np.zeros(n + horizon) if prof is None else np.asarray(prof)[np.arange(n + horizon) % len(prof)]
             keep = min(n, T)
             D[i, T - keep:] = (z - full_season[:n])[n - keep:]
             M[i, T - keep:] = True
             season[i, T - keep:] = full_season[n - keep:]
+        shift = np.array([t["shift"] for t in tf])
         return torch.tensor(D, dtype=torch.float32), torch.tensor(M), season, shift
 
     def _fit_forecast(self, batch: Sequence[SeriesInput], horizon: int, period: int, back: list[int]) -> np.ndarray:
         """Fit on the values before ``len(s) - max(back)`` of each series; forecasts ``(S, len(back), H)``
-        from ``len(s) - b`` (the network runs on over the later values without refitting)."""
+        from ``len(s) - b`` (the network runs on over the later values without refitting). The fit of
+        the final origin (``back`` ends with 0) is kept for :meth:`forecast_fitted`."""
         b0 = max(back)
         L = input_window(period, horizon)
         res = np.full((len(batch), len(back), horizon), np.nan)
@@ -218,20 +236,93 @@ class ESRNNCandidate(Candidate):
         if len(rows) < len(batch):
             res[rows] = self._fit_forecast([batch[i] for i in rows], horizon, period, back)
             return res
-        D, M, season, shift = self._prepare(batch, horizon, period, b0)
+        tf = self._transforms(batch, period, b0)
+        D, M, season, shift = self._arrays(batch, horizon, tf)
         T = D.shape[1]
-        logs = []
+        nets = []
         for e in range(self.ensemble):
             torch.manual_seed(self.seed * 100 + e)
             net = ESRNN(len(batch), horizon, L, self.hidden, self.cell)
             self._train(net, D[:, : T - b0], M[:, : T - b0])
-            with torch.no_grad():
-                logs.append(net(D, M))
+            nets.append(net)
+        if back[-1] == 0:
+            self._fits[period] = {"ids": [s.id for s in batch], "horizon": horizon, "window": L, "transforms": tf,
+                                  "nets": nets}
+        return self._run(nets, D, M, season, shift, back)
+
+    @staticmethod
+    def _run(nets: list[ESRNN], D, M, season: np.ndarray, shift: np.ndarray, back: list[int],
+             rows: list[int] | None = None) -> np.ndarray:
+        """Forecasts ``(S, len(back), H)`` of the (fitted) ``nets`` from ``T - b`` for each ``b``."""
+        T, L, H = D.shape[1], nets[0].L, nets[0].H
+        with torch.no_grad():
+            logs = [net(D, M, rows) for net in nets]
+        res = np.empty((D.shape[0], len(back), H))
         for k, b in enumerate(back):
             t = T - 1 - b                      # the last observed step before the origin
             z = torch.stack([out[:, t - (L - 1)] + lev[:, t, None] for out, lev in logs]).mean(0).double().numpy()
-            res[:, k] = np.exp(z + season[:, t + 1: t + 1 + horizon]) - shift[:, None]
+            res[:, k] = np.exp(z + season[:, t + 1: t + 1 + H]) - shift[:, None]
         return res
+
+    def forecast_fitted(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
+        """Forecasts from the ends of ``batch`` (series of the last :meth:`forecast`, possibly longer)
+        with the fitted networks, smoothing coefficients and seasonal profiles: no training. Series
+        that were too short for the network fall back to the seasonal naive, as in the fit."""
+        if not self._seen:
+            return self.forecast(batch, horizon)
+        fitted_lookup(batch, self._seen, self.name)
+        out = np.full((len(batch), horizon), np.nan)
+        for period, st in self._fits.items():
+            pos = {sid: j for j, sid in enumerate(st["ids"])}
+            rows = [i for i, s in enumerate(batch) if s.id in pos]
+            if not rows:
+                continue
+            if horizon > st["horizon"]:
+                raise ConfigError(f"horizon: expected at most {st['horizon']} (the fitted horizon), got {horizon}")
+            sub = [batch[i] for i in rows]
+            idx = [pos[s.id] for s in sub]
+            D, M, season, shift = self._arrays(sub, st["horizon"], [st["transforms"][j] for j in idx])
+            out[rows] = self._run(st["nets"], D, M, season, shift, [0], idx)[:, 0, :horizon]
+        for i, s in enumerate(batch):
+            if not np.isfinite(out[i]).all():
+                out[i] = seasonal_naive_point(s.y, horizon, s.period)
+        return out
+
+    # ------------------------------------------------------------------ save / load
+    def settings(self) -> dict:
+        return {"cell": self.cell, "hidden": self.hidden, "steps": self.steps, "lr": self.lr, "ensemble": self.ensemble,
+                "level_penalty": self.level_penalty, "max_length": self.max_length, "seed": self.seed,
+                "refit": self.refit}
+
+    def _save_state(self, directory: Path) -> tuple[dict, list[str]]:
+        from rnnkit.training.checkpoint import save_weights
+
+        fits, files = [], []
+        for period, st in self._fits.items():
+            names = [f"esrnn_p{period}_{e}.safetensors" for e in range(len(st["nets"]))]
+            for net, fname in zip(st["nets"], names):
+                save_weights(net, directory / fname)
+            files += names
+            fits.append({"period": period, "ids": st["ids"], "horizon": st["horizon"], "window": st["window"],
+                         "transforms": [{**t, "profile": None if t["profile"] is None else list(t["profile"])}
+                                        for t in st["transforms"]], "weights": names})
+        return {"fits": fits, "seen": self._seen}, files
+
+    def _load_state(self, directory: Path, state: dict) -> None:
+        from rnnkit.training.checkpoint import load_weights
+
+        self._seen = [str(i) for i in state["seen"]]
+        self._fits = {}
+        for f in state["fits"]:
+            ids, H, L = [str(i) for i in f["ids"]], int(f["horizon"]), int(f["window"])
+            tf = [{"shift": float(t["shift"]), "floor": float(t["floor"]),
+                   "profile": None if t["profile"] is None else np.asarray(t["profile"], dtype=float)}
+                  for t in f["transforms"]]
+            if len(tf) != len(ids):
+                raise ValueError(f"{len(ids)} transforms, one per series")
+            nets = [load_weights(ESRNN(len(ids), H, L, self.hidden, self.cell), directory / w).eval()
+                    for w in f["weights"]]
+            self._fits[int(f["period"])] = {"ids": ids, "horizon": H, "window": L, "transforms": tf, "nets": nets}
 
     def _train(self, net: ESRNN, D: torch.Tensor, M: torch.Tensor) -> None:
         H, L = net.H, net.L

@@ -9,17 +9,22 @@ For rolling-origin validation, :meth:`forecast_origins` fits once per origin on 
 data once at the earliest origin, reaching the later origins with ``update`` (the recurrent state
 advances over the new points; no refit): one fit instead of one per origin
 (:func:`.candidates.wants_refit`).
+
+The Forecasters fitted for the final origin are kept: :meth:`ForecasterCandidate.forecast_fitted`
+appends the new values of each series with ``update`` (the state advances; no refit) and predicts;
+``save`` writes each with ``Forecaster.save`` in a subfolder (weights under digests).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from rnnkit.errors import ConfigError, DataError
-from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, wants_refit
+from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
 
 __all__ = ["ForecasterCandidate"]
@@ -48,24 +53,53 @@ def _frame(batch: Sequence[SeriesInput], start: Sequence[int] | None = None,
 class ForecasterCandidate(Candidate):
     """The default recurrent forecaster (``Forecaster(cell, **settings)``) as a candidate."""
 
+    kind = "forecaster"
+
     def __init__(self, cell: str = "lstm", mode: str = "global", name: str | None = None,
                  refit: bool | str = "auto", **settings: Any) -> None:
         if mode not in ("global", "local"):
             raise ConfigError(f"mode: expected 'global' or 'local', got {mode!r}")
         check_refit(refit)
-        self.cell, self.mode, self.settings, self.refit = cell, mode, settings, refit
+        self.cell, self.mode, self.options, self.refit = cell, mode, settings, refit
         self.name = name or cell
         self.is_global = mode == "global"
         self.fallbacks_: list[str] = []
+        self._fits: list[tuple[Any, list[str]]] = []   # (Forecaster, its series ids) of the final origin
+        self._y: dict[str, np.ndarray] = {}              # id -> the values the final fit has seen
+
+    def settings(self) -> dict:
+        return {"cell": self.cell, "mode": self.mode, "name": self.name, "refit": self.refit, **self.options}
+
+    def _save_state(self, directory: Path) -> tuple[dict, list[str]]:
+        from rnnkit.tasks.forecasting.forecaster import CONFIG_FILE, WEIGHTS_FILE
+
+        groups, files = [], []
+        for k, (f, ids) in enumerate(self._fits):
+            f.save(directory / f"fit_{k}")
+            groups.append({"folder": f"fit_{k}", "ids": ids})
+            files += [f"fit_{k}/{WEIGHTS_FILE}", f"fit_{k}/{CONFIG_FILE}"]
+        return {"fits": groups, "y": {k: v.tolist() for k, v in self._y.items()},
+                "fallbacks": self.fallbacks_}, files
+
+    def _load_state(self, directory: Path, state: dict) -> None:
+        from rnnkit.tasks.forecasting.forecaster import Forecaster
+
+        self._fits = [(Forecaster.load(directory / g["folder"]), [str(i) for i in g["ids"]]) for g in state["fits"]]
+        self._y = {str(k): np.asarray(v, dtype=float) for k, v in state["y"].items()}
+        self.fallbacks_ = [str(i) for i in state["fallbacks"]]
+
+    @classmethod
+    def _from_settings(cls, directory: Path, settings: dict) -> "ForecasterCandidate":
+        return cls(**settings)
 
     def describe(self) -> dict:
-        return {"name": self.name, "global": self.is_global, "cell": self.cell, "settings": dict(self.settings),
+        return {"name": self.name, "global": self.is_global, "cell": self.cell, "settings": dict(self.options),
                 "fallbacks": list(self.fallbacks_)}
 
     def _forecaster(self, horizon: int, period: int):
         from rnnkit.tasks.forecasting.forecaster import Forecaster
 
-        kw = dict(self.settings)
+        kw = dict(self.options)
         kw.setdefault("period", period)
         return Forecaster(self.cell, horizon=horizon, **kw)
 
@@ -81,6 +115,8 @@ class ForecasterCandidate(Candidate):
         if back != sorted(back, reverse=True) or back[-1] < 0:
             raise ConfigError(f"back: expected decreasing non-negative offsets, got {back}")
         self.fallbacks_ = []
+        if back[-1] == 0:
+            self._fits, self._y = [], {s.id: s.y.copy() for s in batch}
         if wants_refit(self.refit, batch):
             return np.concatenate([self._forecast_path(batch, horizon, [b]) for b in back], axis=1)
         return self._forecast_path(batch, horizon, back)
@@ -120,12 +156,53 @@ class ForecasterCandidate(Candidate):
                 new = [batch[i].y[len(batch[i]) - back[k - 1]: len(batch[i]) - b] for i in usable]
                 if step:
                     self._update(f, usable, batch, new, back[k - 1])
-            fc = f.predict()
-            for j, i in enumerate(usable):
-                key = str(batch[i].id) if self.is_global else heads[0].id
-                vals = fc.loc[fc["id"].astype(str) == key, "value"].to_numpy(dtype=float)
-                if vals.size == horizon:
-                    out[i, k] = vals
+            self._fill(f, f.predict(), [batch[i] for i in usable], usable, horizon, out[:, k])
+        if back[-1] == 0:
+            self._fits.append((f, [batch[i].id for i in usable]))
+
+    def _fill(self, f, fc: pd.DataFrame, series: list[SeriesInput], rows: list[int], horizon: int,
+              out: np.ndarray) -> None:
+        """Copy the forecast frame ``fc`` of ``series`` into ``out[rows]``."""
+        for s, i in zip(series, rows):
+            key = str(s.id) if self.is_global else str(f.series_ids_[0])
+            vals = fc.loc[fc["id"].astype(str) == key, "value"].to_numpy(dtype=float)[:horizon]
+            if vals.size == horizon:
+                out[i] = vals
+
+    def forecast_fitted(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
+        """Forecasts from the ends of ``batch`` with the networks fitted by the last :meth:`forecast`:
+        the values after those already seen are appended with ``Forecaster.update`` (the recurrent
+        state advances; the stored forecasters move on with them), nothing is trained. A series must
+        continue the one fitted (a DataError otherwise); fitted series that fell back to the seasonal
+        naive do so again. Without a previous fit: :meth:`forecast`."""
+        if not self._y:
+            return self.forecast(batch, horizon)
+        fitted_lookup(batch, list(self._y), self.name)
+        for s in batch:
+            old = self._y[s.id]
+            if len(s) < old.size or not np.array_equal(s.y[: old.size], old):
+                raise DataError(f"series {s.id!r}: expected the {old.size} values the candidate was fitted on, "
+                                f"continued; got {len(s)} values that differ")
+        out = np.full((len(batch), horizon), np.nan)
+        pos = {s.id: i for i, s in enumerate(batch)}
+        for f, ids in self._fits:
+            mine = [batch[pos[i]] for i in ids if i in pos]
+            if not mine:
+                continue
+            new = [s.y[self._y[s.id].size:] for s in mine]
+            if any(v.size for v in new):
+                grown = [(s, v) for s, v in zip(mine, new) if v.size]
+                if self.is_global:
+                    f.update(_frame([s for s, _ in grown], [self._y[s.id].size for s, _ in grown], [v for _, v in grown]))
+                else:
+                    f.update(grown[0][1])
+                for s, _ in grown:
+                    self._y[s.id] = s.y.copy()
+            self._fill(f, f.predict(), mine, [pos[s.id] for s in mine], horizon, out)
+        for i, s in enumerate(batch):
+            if not np.isfinite(out[i]).all():
+                out[i] = seasonal_naive_point(s.y, horizon, s.period)
+        return out
 
     def _update(self, f, usable, batch, new, prev_back) -> None:
         if not self.is_global:

@@ -28,7 +28,7 @@ from rnnkit.tasks.forecasting.baselines import naive, seasonal_naive
 from rnnkit.tasks.forecasting.candidates import LocalCandidate
 
 __all__ = ["ets_auto", "theta", "seasonal_naive_point", "naive_point", "statistical_candidates",
-           "MAX_ETS_PERIOD"]
+           "MAX_ETS_PERIOD", "LOCAL_FUNCTIONS"]
 
 MAX_ETS_PERIOD = 24   # longer seasons: STL first (hundreds of seasonal states are slow and noisy)
 
@@ -104,9 +104,11 @@ def theta(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
     return point + season_add
 
 
+# the per-series functions a saved LocalCandidate may name (see candidates.LocalCandidate.save)
+LOCAL_FUNCTIONS = {"seasonal_naive": seasonal_naive_point, "naive": naive_point, "ets": ets_auto, "theta": theta}
+
+
 def statistical_candidates() -> dict[str, LocalCandidate]:
     """The statistical candidates by name: ``seasonal_naive``, ``naive``, ``ets``, ``theta``."""
-    return {"seasonal_naive": LocalCandidate("seasonal_naive", seasonal_naive_point),
-            "naive": LocalCandidate("naive", naive_point),
-            "ets": LocalCandidate("ets", ets_auto, min_len=4),
-            "theta": LocalCandidate("theta", theta, min_len=4)}
+    return {name: LocalCandidate(name, fn, min_len=4 if name in ("ets", "theta") else 2)
+            for name, fn in LOCAL_FUNCTIONS.items()}

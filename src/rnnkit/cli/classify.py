@@ -69,6 +69,7 @@ class Classify(TaskCommand):
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),
         Flag("max_len", "tokens per text"),
+        Flag("max_seconds", "wall-clock budget of training in seconds (checked after every step)"),
     ]
     size_flags = ["--embed-dim", "--hidden-size", "--num-layers", "--batch-size", "--max-len"]
     columns = {"text_col": "text", "label_col": "label"}

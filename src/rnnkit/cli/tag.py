@@ -47,6 +47,7 @@ class Tag(TaskCommand):
         Flag("clip", "gradient-norm clipping (0: off)"),
         Flag("patience", "epochs without validation gain before stopping"),
         Flag("val_fraction", "share of the training sentences held out for early stopping (0: none)"),
+        Flag("max_seconds", "wall-clock budget of training in seconds (checked after every step)"),
         Flag("constrained", "BIO tags: decode the best valid tag sequence (Viterbi) instead of per-token argmax"),
     ]
     size_flags = ["--word-dim", "--char-dim", "--char-hidden", "--hidden-size", "--num-layers", "--batch-size",

@@ -20,6 +20,7 @@ and ``<unk>``) and the label set are saved with the run.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -33,7 +34,8 @@ from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import ClassifierTask, split_indices
 from rnnkit.tasks.common import (
-    CELLS, POOLINGS, SequenceEncoder, check_choice, check_number, check_texts, check_training, masked_pool, run_vocab,
+    CELLS, POOLINGS, SequenceEncoder, budget_left, check_choice, check_number, check_texts, check_training,
+    masked_pool, run_vocab,
 )
 
 __all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "MODELS", "split_indices"]
@@ -67,6 +69,7 @@ class TextClassifierConfig:
     clip: float = 1.0               # gradient-norm clipping (0: off)
     patience: int = 2               # epochs without validation gain before stopping
     val_fraction: float = 0.1       # held out from training for early stopping (0: no early stopping)
+    max_seconds: float | None = None  # wall-clock budget of the fit (units, encoding, training; checked every step)
     seed: int = 0
     progress: bool = True
 
@@ -155,6 +158,7 @@ class TextClassifier(ClassifierTask):
     # ------------------------------------------------------------------ fit
     def _fit(self, train, val, callbacks) -> None:
         c = self.config
+        t0 = time.perf_counter()
         texts, labels = train
         toks = self._tokens(texts)
         self.vocab = Vocab.build(toks, min_freq=c.min_freq, max_size=c.max_vocab)
@@ -170,7 +174,9 @@ class TextClassifier(ClassifierTask):
         val_score = None if not val or not val[0] else \
             (lambda: self.score(*val)["accuracy"])  # unseen validation labels count as errors
         self._train(lambda e: self._batches(ids, y, True, c.seed + e), -(-len(ids) // c.batch_size), loss_fn,
-                    val_score=val_score, val_name="accuracy", callbacks=callbacks)
+                    val_score=val_score, val_name="accuracy", callbacks=callbacks,
+                    max_seconds=budget_left(t0, c.max_seconds))
+        self.history["seconds"] = time.perf_counter() - t0
 
     def default_baselines(self) -> dict[str, Any]:
         return {"tfidf_logreg": TfidfLogReg(self.config.tokenizer, self.config.lowercase)}

@@ -22,6 +22,7 @@ the names below re-export the run-folder helpers for older imports.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -38,7 +39,7 @@ from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics", "unseen_report",
-    "check_texts", "check_labels", "check_choice", "check_bool", "check_number", "check_training",
+    "check_texts", "check_labels", "check_choice", "check_bool", "check_number", "check_training", "budget_left",
     "SequenceEncoder", "masked_pool", "task_layer", "POOLINGS", "CELLS",
     "save_run", "load_run", "load_weights", "task_config", "RUN_SCHEMA", "config_from_dict", "run_file", "run_vocab",
     "RUN_FILES", "BASELINE_FILES",
@@ -67,6 +68,19 @@ def check_training(cfg: Any, ints: Sequence[str] = (), bools: Sequence[str] = ()
     check_number("clip", cfg.clip, lo=0)
     check_number("val_fraction", cfg.val_fraction, lo=0, hi=0.5)
     check_number("seed", cfg.seed, integer=True)
+    check_number("max_seconds", getattr(cfg, "max_seconds", None), lo=0, lo_open=True, allow_none=True)
+
+
+def budget_left(start: float, max_seconds: float | None) -> float | None:
+    """What is left of the wall-clock budget ``max_seconds`` of a fit that began at ``start`` (a
+    ``time.perf_counter()`` value, before vocabularies and encoding), for the Trainer's per-step
+    ``TimeBudget``. It first pays the one-off import that the first optimizer construction of a process
+    triggers (``torch._dynamo``, 2-3 CPU-seconds), so that it counts against the budget instead of running
+    outside it. ``None``: no budget."""
+    if max_seconds is None:
+        return None
+    torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
+    return max(float(max_seconds) - (time.perf_counter() - start), 1e-3)
 
 
 def task_layer(cell: str, input_size: int, hidden_size: int, choices: Sequence[str] = CELLS,

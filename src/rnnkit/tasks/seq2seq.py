@@ -54,7 +54,7 @@ from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize
 from rnnkit.errors import DataError
 from rnnkit.tasks.base import Task, WallClock
 from rnnkit.tasks.common import (
-    SequenceEncoder, check_bool, check_choice, check_number, check_texts, run_vocab, task_layer,
+    SequenceEncoder, budget_left, check_bool, check_choice, check_number, check_texts, run_vocab, task_layer,
     unseen_report,
 )
 
@@ -103,7 +103,7 @@ class Seq2SeqConfig:
     patience: int = 4             # epochs without a better validation chrF before stopping
     val_fraction: float = 0.05    # of the training pairs, for early stopping (0: none)
     val_max: int = 300            # validation pairs decoded (greedy) after each epoch
-    max_seconds: float | None = None  # wall-clock budget for fit (checked after each epoch)
+    max_seconds: float | None = None  # wall-clock budget of fit (vocabularies, encoding, training; every step)
     beam: int = 5                 # default beam width of translate/evaluate (1: greedy)
     length_penalty: float = 1.0   # alpha in score / len ** alpha
     max_decode_ratio: float = 2.0
@@ -258,7 +258,8 @@ class Translator(Task):
 
         cfg = TrainConfig(epochs=c.epochs, optim=OptimConfig("adam", lr=c.lr), clip_norm=c.clip, seed=c.seed,
                           early_stopping=EarlyStoppingConfig("val_chrf", "max", patience=c.patience)
-                          if val is not None else None, quiet=not c.progress, max_seconds=c.max_seconds)
+                          if val is not None else None, quiet=not c.progress,
+                          max_seconds=budget_left(t0, c.max_seconds))
         trainer = Trainer(self.net, lambda model, batch: self._loss(batch), config=cfg,
                           eval_fn=eval_fn if val is not None else None, callbacks=[*callbacks, WallClock(t0)])
         result = trainer.fit(EpochBatches(batches, math.ceil(len(src_ids) / c.batch_size)),

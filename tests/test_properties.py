@@ -12,7 +12,8 @@ CLI commands (issue 14, item 10). Each answer must be a typed rnnkit error or a 
 
 Examples are derandomized (the same every run) and bounded, so the file runs in well under a minute.
 A failure found in code owned elsewhere is kept below as an explicit ``xfail(strict=True)`` regression
-case with its minimal input, so it turns into a failure (and is promoted to a plain test) once fixed.
+case with its minimal input, so it turns into a failure (and is promoted to a plain test) once fixed
+(none is open now: the zoneout-with-lengths case was fixed and promoted).
 """
 
 from __future__ import annotations
@@ -313,11 +314,9 @@ def test_nan_padding_equals_zero_padding(cls_name, kw):
         torch.testing.assert_close(a, b)
 
 
-@pytest.mark.xfail(strict=True, reason="H1: engine/bptt.py _keep_values: torch.where(mask_t, 0.7, 1.0) makes a "
-                                        "float32 keep probability, then casts it to float64 (found by the padding "
-                                        "property)")
 def test_zoneout_with_lengths_keeps_float64():
-    """Eval-mode zoneout mixes h = p*h_prev + (1-p)*h_new; a float64 layer must do it in float64 whether
+    """Issue 14 (H1, found by the padding property; fixed in engine/step.py ``_keep_values``, which built
+    the keep fraction with ``torch.where(mask_t, 0.7, 1.0)`` in float32). Eval-mode zoneout mixes h = p*h_prev + (1-p)*h_new; a float64 layer must do it in float64 whether
     or not ``lengths`` is given (minimal case: T=2, B=1, lengths=[1])."""
     torch.manual_seed(0)
     layer = rnnkit.LSTM(3, 4, zoneout=0.3, dtype=torch.float64).eval()

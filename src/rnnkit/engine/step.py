@@ -67,11 +67,17 @@ class StepSpec:
 
 
 def _keep_values(keep_kinds, keep_t, mask_t, like):
+    """Per state tensor, the zoneout keep fraction of one step: the step's mask, the eval-mode rate or 0,
+    and 1 on padded steps, in ``like``'s dtype: ``torch.where(mask_t, 0.7, 1.0)`` would make a float32
+    tensor, so a float64 layer would mix its states at float32 precision. ``m * k + (1 - m)`` with the
+    mask as 0/1 of ``like``'s dtype is exact (``k`` or 1) and creates no tensor from a Python number,
+    which the export twins' ``torch.scan`` bodies could not trace."""
     out = []
     for kind, kt in zip(keep_kinds, keep_t):
         k = kt if kt is not None else (0.0 if kind is None or isinstance(kind, str) else float(kind))
         if mask_t is not None:
-            k = torch.where(mask_t, k, 1.0)
+            m = mask_t.to(like.dtype)
+            k = m * k + (1.0 - m)
             if k.dtype != like.dtype:
                 k = k.to(like.dtype)
         out.append(k)

@@ -7,6 +7,7 @@ variants and every output is compared by name.
 """
 
 import json
+import os
 
 import numpy as np
 import onnxruntime as ort
@@ -158,6 +159,7 @@ def test_layer_with_state_inputs_streams_in_onnx(tmp_path):
     lstm = rnnkit.LSTM(3, 5, num_layers=2, batch_first=True).eval()
     res = export(lstm, tmp_path / "lstm.onnx")
     assert [i["name"] for i in res.inputs] == ["x", "h0", "c0"] and res.outputs == ["output", "h_n", "c_n"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lstm.onnx", "lstm.onnx.json"]  # no temporary left
     _check_rows(res)
     sess = ort.InferenceSession(str(tmp_path / "lstm.onnx"), providers=["CPUExecutionProvider"])
     x = torch.randn(2, 7, 3)
@@ -269,3 +271,30 @@ def test_cli_usage_errors(tmp_path, capsys):
     assert "--run" in capsys.readouterr().err
     assert main(["export", "--run", str(tmp_path), "--out", str(tmp_path / "x.onnx")]) == 1  # no config.json
     assert "config.json" in capsys.readouterr().err
+
+
+def test_cli_out_is_checked_before_any_work(tmp_path, capsys):
+    # The run folder has no config.json: reading it would fail with exit 1, so exit 2 and a one-line
+    # --out error show that --out is checked first, before the run is read or anything is traced.
+    (tmp_path / "a_file").write_text("x")
+    (tmp_path / "a_folder").mkdir()
+    cases = [(tmp_path / "a_folder", "folder"), (tmp_path / "a_file" / "model.onnx", "a_file")]
+    if os.geteuid() != 0:  # root may write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        cases.append((locked / "model.onnx", "writable"))
+    for out, word in cases:
+        assert main(["export", "--run", str(tmp_path), "--out", str(out)]) == 2, out
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--out" in err and word in err, err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "locked") == ["a_file", "a_folder"]
+
+
+def test_python_entry_point_and_parity_error_home():
+    # Issue 19's Python API is the package's own ``rnnkit.export(...)``; ParityError lives with the other
+    # typed errors and the old import path still names the same class.
+    from rnnkit import errors
+    from rnnkit.export import api
+
+    assert rnnkit.export is api.export and "export" in rnnkit.__all__
+    assert ParityError is errors.ParityError is api.ParityError and issubclass(ParityError, errors.RnnkitError)

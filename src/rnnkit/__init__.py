@@ -30,6 +30,11 @@ from rnnkit.layers import (
 )
 from rnnkit.training.capture import capture_train_step
 
+# ``rnnkit.export(target, path, format="onnx")``: ONNX / torch.export with a parity check (docs/deploy.md).
+# The attribute is the function (it shadows the subpackage's); ``from rnnkit.export import ...`` and
+# ``from rnnkit.export.graph import ...`` still reach the subpackage (through ``sys.modules``).
+from rnnkit.export import export
+
 __all__ = [
     "ElmanRNN",
     "LSTM",
@@ -51,9 +56,9 @@ __all__ = [
     "to_torch",
     "accelerate",
     "capture_train_step",
+    "export",
     "cells",
     "engine",
     "errors",
     "__version__",
 ]
-from rnnkit.export import export  # noqa: E402  rnnkit.export(model_or_run, path): ONNX / torch.export (docs/deploy.md)

@@ -15,6 +15,7 @@ __all__ = [
     "DataError",
     "CheckpointError",
     "NonFiniteLossError",
+    "ParityError",
 ]
 
 
@@ -44,6 +45,11 @@ class CheckpointError(RnnkitError, ValueError):
 
 class NonFiniteLossError(RnnkitError, FloatingPointError):
     """Training produced a NaN or infinite loss."""
+
+
+class ParityError(RnnkitError, RuntimeError):
+    """An exported model's outputs differ from the original model's by more than the tolerance
+    (:func:`rnnkit.export`; also importable from :mod:`rnnkit.export`)."""
 
 
 def expect(condition: bool, error: type[RnnkitError], message: str) -> None:

@@ -13,6 +13,7 @@ import os
 import platform
 import sys
 
+from rnnkit._version import __version__
 from rnnkit.cli.common import add_common
 
 __all__ = ["add_parser", "run", "collect_env"]
@@ -31,8 +32,6 @@ def _version(dist: str) -> str | None:
 def collect_env() -> dict:
     """Versions (rnnkit, Python, torch, NumPy and the optional packages), platform, CUDA devices, threads."""
     import torch
-
-    from rnnkit import __version__
 
     cuda = torch.cuda.is_available()
     devices = []

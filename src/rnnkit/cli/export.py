@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rnnkit.cli.common import UsageError, add_common
+from rnnkit.cli.common import UsageError, add_common, check_out_dir
 
-__all__ = ["add_parser", "run", "check_run"]
+__all__ = ["add_parser", "run", "check_run", "check_out_file"]
 
 
 def check_run(run: Path | None, tasks: str) -> Path:
@@ -26,6 +26,18 @@ def check_run(run: Path | None, tasks: str) -> Path:
     if not run.is_dir():
         raise UsageError(f"--run: expected an existing run folder, got {str(run)!r}")
     return run
+
+
+def check_out_file(out: Path | None) -> Path:
+    """``--out``: a file path that can be written (not an existing folder; its folder -- or the nearest
+    one that exists -- a writable folder, :func:`~rnnkit.cli.common.check_out_dir`); UsageError, exit 2,
+    before any work."""
+    if out is None:
+        raise UsageError("--out: expected the file to write (e.g. model.onnx), got none")
+    if out.is_dir():
+        raise UsageError(f"--out: expected a file to write, got the folder {str(out)!r}")
+    check_out_dir(out.parent, "--out")
+    return out
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -48,8 +60,7 @@ def run(args: argparse.Namespace) -> dict:
     from rnnkit.export import export
 
     check_run(args.run, "forecast, classify or tsc")
-    if args.out is None:
-        raise UsageError("--out: expected the file to write (e.g. model.onnx), got none")
+    check_out_file(args.out)
     if not args.atol > 0:
         raise UsageError(f"--atol: expected a positive number, got {args.atol}")
     res = export(args.run, args.out, format=args.format, state=not args.no_state, check=not args.no_check,

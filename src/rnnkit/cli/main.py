@@ -13,6 +13,7 @@ import importlib
 import sys
 import traceback
 
+from rnnkit._version import __version__
 from rnnkit.cli.common import Parser, UsageError, apply_config, flag_message, print_result
 from rnnkit.errors import ConfigError
 
@@ -53,8 +54,6 @@ def _unavailable(name: str, module: str, error: BaseException):
 def build_parser() -> argparse.ArgumentParser:
     """The ``rnnkit`` parser with every command in :data:`COMMANDS` registered."""
     parser = Parser(prog="rnnkit", description="Recurrent neural networks on PyTorch.")
-    from rnnkit import __version__
-
     parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

@@ -1,10 +1,12 @@
 """``rnnkit.export(target, path, format=...)``: trace once with ``torch.export`` (dynamic batch and time
-axes), write an ONNX model or a ``torch.export`` program, check it against the original model at two
-other batch and time sizes, and only then move it into place next to a JSON description.
+axes), serialise it (an ONNX model or a ``torch.export`` program) in memory, check it against the
+original model at two other batch and time sizes, and only then write it -- atomically, through
+:mod:`rnnkit._io` -- next to a JSON description.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -19,7 +21,9 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit.errors import ConfigError, InputTypeError, RnnkitError
+from rnnkit._io import atomic_write_bytes, atomic_write_json
+from rnnkit._version import __version__
+from rnnkit.errors import ConfigError, InputTypeError, ParityError
 from rnnkit.export.signature import GraphSpec, InputSpec, layer_spec, module_spec
 
 __all__ = ["export", "export_spec", "ExportResult", "ParityError", "FORMATS", "EXAMPLE_SIZE", "CHECK_SIZES",
@@ -29,10 +33,6 @@ FORMATS = ("onnx", "torch-export")
 #: ``(batch, time)`` of the traced example, and the two sizes the parity check runs at (both different).
 EXAMPLE_SIZE = (2, 5)
 CHECK_SIZES = ((1, 1), (4, 11))
-
-
-class ParityError(RnnkitError, RuntimeError):
-    """The exported model's outputs differ from the original's by more than the tolerance."""
 
 
 @dataclass
@@ -94,7 +94,8 @@ def trace(spec: GraphSpec) -> torch.export.ExportedProgram:
         return torch.export.export(spec.graph, example, dynamic_shapes=spec.dynamic_shapes(), strict=False)
 
 
-def _write_onnx(program: torch.export.ExportedProgram, spec: GraphSpec, path: Path, opset: int | None) -> None:
+def _onnx_bytes(program: torch.export.ExportedProgram, spec: GraphSpec, opset: int | None) -> bytes:
+    """The ONNX model of ``program`` (weights inside), its dynamic axes named as the spec's inputs."""
     quiet = [logging.getLogger(n) for n in ("torch.onnx", "torch.onnx._internal.exporter._registration")]
     levels = [lg.level for lg in quiet]
     try:
@@ -111,28 +112,37 @@ def _write_onnx(program: torch.export.ExportedProgram, spec: GraphSpec, path: Pa
                     if isinstance(axis, str) and not isinstance(dim, int):
                         names[dim] = axis
             onnx_program.rename_axes(names)
-            onnx_program.save(path, external_data=False)
+            return onnx_program.model_proto.SerializeToString()
     finally:
         for lg, lv in zip(quiet, levels):
             lg.setLevel(lv)
 
 
-def load_runner(path: str | os.PathLike, format: str):
-    """A function ``run(*inputs: Tensor) -> list[np.ndarray]`` over an exported file: an onnxruntime
-    session (CPU) for ``"onnx"``, ``torch.export.load(path).module()`` for ``"torch-export"``."""
+def _program_bytes(program: torch.export.ExportedProgram) -> bytes:
+    """``program`` as the ``.pt2`` file ``torch.export.save`` writes."""
+    buf = io.BytesIO()
+    torch.export.save(program, buf)
+    return buf.getvalue()
+
+
+def load_runner(path: str | os.PathLike | bytes, format: str):
+    """A function ``run(*inputs: Tensor) -> list[np.ndarray]`` over an exported file (a path, or the
+    file's bytes): an onnxruntime session (CPU) for ``"onnx"``, ``torch.export.load(...).module()`` for
+    ``"torch-export"``."""
     if format == "onnx":
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.log_severity_level = 3  # errors only (ORT notes unused initializers at warning level)
-        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(path if isinstance(path, bytes) else str(path), opts,
+                                    providers=["CPUExecutionProvider"])
         names = [i.name for i in sess.get_inputs()]
 
         def run(*inputs: Tensor) -> list[np.ndarray]:
             return sess.run(None, {n: t.numpy() for n, t in zip(names, inputs)})
 
         return run
-    module = torch.export.load(str(path)).module()
+    module = torch.export.load(io.BytesIO(path) if isinstance(path, bytes) else str(path)).module()
 
     def run_program(*inputs: Tensor) -> list[np.ndarray]:
         with torch.no_grad():
@@ -195,25 +205,18 @@ def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state:
 
 def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx", check: bool = True,
                 atol: float = 1e-5, opset: int | None = None, t0: float | None = None) -> ExportResult:
-    """:func:`export` of a ready :class:`GraphSpec` (trace, write, check, move into place)."""
+    """:func:`export` of a ready :class:`GraphSpec`: trace, serialise in memory, check the serialised
+    model, then write it atomically (a failed check writes nothing; a reader never sees half a file)."""
     t0 = time.perf_counter() if t0 is None else t0
     path = _check_args(path, format, atol)
     program = trace(spec)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-    try:
-        if format == "onnx":
-            _write_onnx(program, spec, tmp, opset)
-        else:
-            torch.export.save(program, str(tmp))
-        parity = check_parity(spec, load_runner(tmp, format)) if check else []
-        worst = max((v for row in parity for v in row["max_abs_diff"].values()), default=None)
-        if worst is not None and worst > atol:
-            raise ParityError(f"{path.name}: expected outputs within {atol:g} of the original model, got a "
-                              f"difference of {worst:.3g} ({_worst_row(parity)})")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    data = _onnx_bytes(program, spec, opset) if format == "onnx" else _program_bytes(program)
+    parity = check_parity(spec, load_runner(data, format)) if check else []
+    worst = max((v for row in parity for v in row["max_abs_diff"].values()), default=None)
+    if worst is not None and worst > atol:
+        raise ParityError(f"{path.name}: expected outputs within {atol:g} of the original model, got a "
+                          f"difference of {worst:.3g} ({_worst_row(parity)})")
+    atomic_write_bytes(path, data)
     result = ExportResult(path, format, [s.to_dict() for s in spec.inputs], list(spec.output_names), parity, worst,
                           time.perf_counter() - t0, spec.meta)
     _write_sidecar(path, result)
@@ -240,9 +243,6 @@ def _worst_row(parity: list[dict[str, Any]]) -> str:
 
 
 def _write_sidecar(path: Path, result: ExportResult) -> None:
-    from rnnkit import __version__
-    from rnnkit._io import atomic_write_json
-
     info = {k: v for k, v in result.to_dict().items() if k != "path"}
     info.update(file=path.name, rnnkit_version=__version__, torch_version=torch.__version__,
                 dynamic_axes=["batch", "time"], example_size=list(EXAMPLE_SIZE))

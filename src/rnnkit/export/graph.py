@@ -11,9 +11,11 @@ Why a twin and not the layer itself: the layer's engines cannot be exported as t
   ``lengths`` go through ``pack_padded_sequence``, which reads the lengths on the host;
 * ``check_lengths`` reads ``lengths.min()`` / ``.max()`` on the host (a data-dependent branch).
 
-A twin calls the engine's own step function (:func:`rnnkit.engine.bptt.forward_step`: recurrent GEMM,
+A twin calls the engine's own step function (:func:`rnnkit.engine.step.forward_step`: recurrent GEMM,
 the cell's ``forward``, zoneout, the length mask) once per step inside the scan, so every cell and
-variant the engine runs exports with no per-cell code. Inference only: the twins run the evaluation
+variant the engine runs exports with no per-cell code; the stack of layers and directions, the input
+projection, merge and layout are the layers' own (:func:`rnnkit.layers.base.run_stack`,
+``project_inputs``, ``_finish``). Inference only: the twins run the evaluation
 form (zoneout at its expected rate; dropout, recurrent dropout and DropConnect off). ``lengths`` are not
 validated inside a graph (a graph cannot raise): values outside ``[1, T]`` give undefined outputs.
 
@@ -37,14 +39,15 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch._higher_order_ops.scan import scan_op
 
-from rnnkit.engine.bptt import LoopOptions, forward_step
-from rnnkit.engine.masks import flip_sequences, step_mask
+from rnnkit.engine.masks import step_mask, zero_padding
+from rnnkit.engine.step import LoopOptions, forward_step
 from rnnkit.errors import ConfigError
+from rnnkit.layers.base import merge_directions, run_stack
+from rnnkit.layers.bidirectional import Bidirectional, _cat_states, _flip_layout, _split_state
 from rnnkit.layers.interop import from_torch
 from rnnkit.layers.minimal import MinimalRNN
-from rnnkit.layers.recurrent import (
-    Bidirectional, RecurrentLayer, _cat_states, _flip_layout, _split_state, merge_directions, restore_layout,
-)
+from rnnkit.layers.nested import Recurrent
+from rnnkit.layers.recurrent import RecurrentLayer
 
 __all__ = ["exportable", "ScanLayer", "ScanMinimal", "ScanBidirectional", "unsupported_modules"]
 
@@ -73,9 +76,10 @@ def _lengths(lengths: Any, device) -> Tensor | None:
 
 
 class _ScanStack(nn.Module):
-    """What both twins share: the stack of layers and directions (the reverse direction reads the valid
-    part of each sequence reversed), dropout-free between layers, merge and layout as the layer does.
-    A subclass runs one direction of one layer: ``_direction(k, d, seq, mask, state0) -> (y, finals)``."""
+    """What both twins share: the layer's own stack of layers and directions (:func:`run_stack`: the
+    reverse direction reads the valid part of each sequence reversed), dropout-free between layers, and
+    its merge and layout (``_finish``). A subclass runs one direction of one layer:
+    ``_direction(k, d, seq, mask, state0) -> (y, finals)``."""
 
     def __init__(self, layer: nn.Module) -> None:
         super().__init__()
@@ -85,31 +89,18 @@ class _ScanStack(nn.Module):
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
         L = self.layer
         x, batched = L._check_input(x)
-        T, B = x.shape[0], x.shape[1]
-        state0 = self._state0(state, B, batched, x)
+        state0 = self._state0(state, x.shape[1], batched, x)
         lengths = _lengths(lengths, x.device)
-        mask = None if lengths is None else step_mask(lengths, T)
+        mask = None if lengths is None else step_mask(lengths, x.shape[0])
         if mask is not None:  # padded steps never reach a projection (NaN padding stays out), as the layer
-            x = x.masked_fill(~mask, 0.0)
+            x = zero_padding(x, mask)
         D = L.num_directions
-        finals: list[list[Tensor]] = []
-        inp = x
-        for k in range(L.num_layers):
-            outs = []
-            for d in range(D):
-                seq = flip_sequences(inp, lengths) if d else inp
-                y, fin = self._direction(k, d, seq, mask, tuple(s[k * D + d] for s in state0))
-                outs.append(flip_sequences(y, lengths) if d else y)
-                finals.append(list(fin))
-            inp = torch.cat(outs, -1) if D > 1 else outs[0]
-        out = inp
-        if L.bidirectional:
-            S = out.shape[-1] // 2
-            out = merge_directions(out[..., :S], out[..., S:], L.merge)
-        out = restore_layout(out, batched, L.batch_first)
-        new = tuple(torch.stack([f[i] for f in finals], 0) for i in range(len(finals[0])))
-        new = tuple(s if batched else s.squeeze(1) for s in new)
-        return out, (new if len(new) > 1 else new[0])
+
+        def direction(k: int, d: int, seq: Tensor):
+            return self._direction(k, d, seq, mask, tuple(s[k * D + d] for s in state0))
+
+        out, finals = run_stack(x, lengths, L.num_layers, D, direction)
+        return L._finish(out, finals, batched)
 
     def _state0(self, state: Any, B, batched: bool, ref: Tensor) -> tuple[Tensor, ...]:
         raise NotImplementedError
@@ -127,13 +118,7 @@ class ScanLayer(_ScanStack):
     def _direction(self, k, d, seq, mask, s0):
         L = self.layer
         w_ih, w_hh, b_ih, b_hh, cell_params, ln_ih = L._params(k, d)
-        if ln_ih is not None:  # LayerNorm of the input pre-activation, all steps at once (as the layer)
-            xp = F.layer_norm(F.linear(seq, w_ih, b_ih), (w_ih.shape[0],), ln_ih[0], ln_ih[1])
-            rec_bias = b_hh
-        elif L.cell.additive:
-            xp, rec_bias = F.linear(seq, w_ih, None if b_ih is None else b_ih + b_hh), None
-        else:
-            xp, rec_bias = F.linear(seq, w_ih, b_ih), b_hh
+        xp, rec_bias = L.project_inputs(seq, w_ih, b_ih, b_hh, ln_ih)
         sizes = L.cell.state_sizes(L.hidden_size)
         keep = tuple(L.zoneout for _ in sizes) if L.zoneout else None  # zoneout in evaluation: the rate
         spec = LoopOptions(L.cell, n_params=len(cell_params), keep=keep).spec(mask is not None, rec_bias is not None)
@@ -213,8 +198,6 @@ def _twin(module: nn.Module) -> nn.Module:
 def unsupported_modules(model: nn.Module) -> list[str]:
     """Names of submodules whose time loop cannot be exported with a dynamic time axis (a Python loop:
     :class:`rnnkit.Recurrent` over a user cell)."""
-    from rnnkit.layers.recurrent import Recurrent
-
     return [name or type(model).__name__ for name, m in model.named_modules() if isinstance(m, Recurrent)]
 
 

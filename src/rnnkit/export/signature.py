@@ -21,7 +21,8 @@ from rnnkit.errors import ConfigError
 from rnnkit.export.graph import exportable
 from rnnkit.layers.interop import from_torch
 from rnnkit.layers.minimal import MinimalRNN
-from rnnkit.layers.recurrent import Bidirectional, RecurrentLayer
+from rnnkit.layers.bidirectional import Bidirectional
+from rnnkit.layers.recurrent import RecurrentLayer
 
 __all__ = ["InputSpec", "GraphSpec", "layer_spec", "module_spec", "LayerGraph", "DYNAMIC_AXES", "state_inputs",
            "state_outputs", "pack_state", "flat"]

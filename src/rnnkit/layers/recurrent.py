@@ -400,10 +400,3 @@ class GRU(RecurrentLayer):
                          recurrent_dropout=recurrent_dropout, zoneout=zoneout, dropconnect=dropconnect,
                          checkpoint_steps=checkpoint_steps)
 
-
-# Names that lived here before the split into base / bidirectional / nested (kept so existing imports,
-# e.g. rnnkit.export.graph's, keep working; new code imports them from their own modules).
-from rnnkit.layers.base import MERGE_MODES, merge_directions  # noqa: E402,F401
-from rnnkit.layers.bidirectional import Bidirectional, _cat_states, _flip_layout, _split_state  # noqa: E402,F401
-from rnnkit.layers.inputs import restore_layout  # noqa: E402,F401
-from rnnkit.layers.nested import Recurrent  # noqa: E402,F401

@@ -108,31 +108,48 @@ def rolling_validation(candidates: dict[str, Candidate], batch: Sequence[SeriesI
     batch = as_inputs(batch)
     if not isinstance(n_origins, int) or n_origins < 1:
         raise ConfigError(f"n_origins: expected a positive int, got {n_origins!r}")
-    back = [k * horizon for k in range(n_origins, 0, -1)] + [0]
-    S, K = len(batch), n_origins
-    actual = np.full((S, K, horizon), np.nan)
-    scale = np.full((S, K), np.nan)
-    usable = np.zeros((S, K), dtype=bool)
-    for i, s in enumerate(batch):
-        need = min_train if min_train is not None else max(2 * s.period + 2, horizon, 8)
-        for k, b in enumerate(back[:-1]):
-            o = len(s) - b
-            if o >= need:
-                usable[i, k] = True
-                actual[i, k] = s.y[o:o + horizon]
-                scale[i, k] = mase_scale(s.y[:o], s.period)
-    val, final = {}, {}
-    for name, cand in candidates.items():
-        f = origin_forecasts(cand, batch, horizon, back)
-        v = f[:, :K].copy()
-        v[~usable] = np.nan
-        val[name], final[name] = v, f[:, K]
-        bad = ~np.isfinite(final[name]).all(axis=1)
-        for i in np.flatnonzero(bad):
-            final[name][i] = seasonal_naive_point(batch[i].y, horizon, batch[i].period)
-    scale[~np.isfinite(scale) | (scale <= 0)] = np.nan
-    final_scale = np.array([mase_scale(s.y, s.period) for s in batch])
-    return ValidationSet([s.id for s in batch], val, actual, scale, final, final_scale)
+    grid = _OriginGrid(candidates, batch, horizon, n_origins, min_train)
+    return grid.window(0, n_origins, [len(s) for s in batch])
+
+
+class _OriginGrid:
+    """Every candidate's forecasts from the origins ``n - k·horizon`` (``k = n_back..0``) of each series,
+    computed once (a network on long series is fitted once, at the earliest, and runs on), from which
+    the validation sets of several nested training ends are cut (:meth:`window`)."""
+
+    def __init__(self, candidates: dict[str, Candidate], batch: list[SeriesInput], horizon: int, n_back: int,
+                 min_train: int | None) -> None:
+        back = [k * horizon for k in range(n_back, 0, -1)] + [0]
+        S = len(batch)
+        self.batch, self.horizon = batch, horizon
+        self.actual = np.full((S, n_back, horizon), np.nan)
+        self.scale = np.full((S, n_back), np.nan)
+        self.usable = np.zeros((S, n_back), dtype=bool)
+        for i, s in enumerate(batch):
+            need = min_train if min_train is not None else max(2 * s.period + 2, horizon, 8)
+            for k, b in enumerate(back[:-1]):
+                o = len(s) - b
+                if o >= need:
+                    self.usable[i, k] = True
+                    self.actual[i, k] = s.y[o:o + horizon]
+                    self.scale[i, k] = mase_scale(s.y[:o], s.period)
+        self.scale[~np.isfinite(self.scale) | (self.scale <= 0)] = np.nan
+        self.raw = {name: origin_forecasts(cand, batch, horizon, back) for name, cand in candidates.items()}
+
+    def window(self, lo: int, K: int, ends: Sequence[int]) -> ValidationSet:
+        """The validation set of the origins ``lo .. lo+K-1`` with the final forecast from ``lo+K``
+        (``ends``: each series' length there); a final forecast that is not finite is the seasonal naive."""
+        val, final = {}, {}
+        for name, f in self.raw.items():
+            v = f[:, lo:lo + K].copy()
+            v[~self.usable[:, lo:lo + K]] = np.nan
+            val[name], final[name] = v, f[:, lo + K].copy()
+            for i in np.flatnonzero(~np.isfinite(final[name]).all(axis=1)):
+                s = self.batch[i]
+                final[name][i] = seasonal_naive_point(s.y[:ends[i]], self.horizon, s.period)
+        final_scale = np.array([mase_scale(s.y[:e], s.period) for s, e in zip(self.batch, ends)])
+        return ValidationSet([s.id for s in self.batch], val, self.actual[:, lo:lo + K], self.scale[:, lo:lo + K],
+                             final, final_scale)
 
 
 def combination_pool(names: Sequence[str], exclude: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
@@ -286,11 +303,13 @@ class AutoForecaster(Candidate):
     def backtest(self, batch: Sequence[SeriesInput], horizon: int, folds: int = 3) -> dict:
         """Fit + ``folds``-fold rolling-origin backtest (the folds of :func:`.backtest.rolling_origin_folds`:
         fold ``k`` chooses and fits on ``[0, o_k)``, is scored on ``[o_k, o_k + horizon)``), every
-        candidate scored on the same folds. Folds before the last run :meth:`forecast` on their training
-        part; the last fold and the final fit share one rolling validation over ``n_origins + 1``
-        origins (networks on long series are fitted once there and run on, see
-        :func:`.candidates.wants_refit`), so fit + backtest costs ``folds`` network fits, not
-        ``folds + 1``.
+        candidate scored on the same folds. Every fold's validation windows, its forecast and the final
+        fit's come from ONE pass over the origins ``n - j·horizon`` (``j = folds + n_origins .. 0``):
+        each (candidate, origin) forecast is made once and shared by the folds whose windows hold it,
+        and a network on long series is fitted once, at the earliest origin (fold 0's first validation
+        window, before every scored value), and runs on over the later values (see
+        :func:`.candidates.wants_refit`); short series get one fit per origin, so their folds equal
+        separate fits.
 
         Returns a dict: ``"mase"``: name -> ``(S, folds)`` for ``auto`` and every candidate;
         ``"forecasts"``: name -> ``(S, folds, H)`` the point forecasts of each fold (``auto`` and every
@@ -312,34 +331,24 @@ class AutoForecaster(Candidate):
         quant = np.full((S, folds, horizon, Q), np.nan)
         fscale = np.full((S, folds), np.nan)
         reports = []
-
-        def score(k: int, vset: ValidationSet, f: np.ndarray) -> None:
+        grid = _OriginGrid(self.candidates, batch, horizon, folds + K, None)
+        for k in range(folds):
+            ends = [fl[s.id][k].train_end for s in batch]          # = len(s) - (folds - k) * horizon
+            vset = grid.window(k, K, ends)
+            f = self.forecast_from(vset)
+            reports.append(self.report_)
             quant[:, k] = self.quantiles_
             for i, s in enumerate(batch):
                 fo = fl[s.id][k]
                 actual[i, k, :fo.test_end - fo.test_start] = s.y[fo.test_start:fo.test_end]
-                fscale[i, k] = mase_scale(s.y[:fo.train_end], s.period)
+                fscale[i, k] = vset.final_scale[i]
             for n, fc in [("auto", f), *vset.final.items()]:
                 row = scores.setdefault(n, np.full((S, folds), np.nan))
                 forecasts.setdefault(n, np.full((S, folds, horizon), np.nan))[:, k] = fc
                 for i, s in enumerate(batch):
                     fo = fl[s.id][k]
                     row[i, k] = mase(s.y[fo.test_start:fo.test_end], fc[i], s.y[:fo.train_end], s.period)
-
-        for k in range(folds - 1):
-            train = [s.head(fl[s.id][k].train_end) for s in batch]
-            f = self.forecast(train, horizon)
-            score(k, self.validation_, f)
-            reports.append(self.report_)
-        allv = rolling_validation(self.candidates, batch, horizon, K + 1)
-        last = ValidationSet(allv.ids, {n: v[:, :K] for n, v in allv.val.items()}, allv.actual[:, :K],
-                             allv.scale[:, :K], {n: v[:, K] for n, v in allv.val.items()},
-                             np.array([mase_scale(s.y[:fl[s.id][folds - 1].train_end], s.period) for s in batch]))
-        score(folds - 1, last, self.forecast_from(last))
-        reports.append(self.report_)
-        final = ValidationSet(allv.ids, {n: v[:, 1:] for n, v in allv.val.items()}, allv.actual[:, 1:],
-                              allv.scale[:, 1:], allv.final, allv.final_scale)
-        self.forecast_ = self.forecast_from(final)
+        self.forecast_ = self.forecast_from(grid.window(folds, K, [len(s) for s in batch]))
         return {"mase": scores, "forecasts": forecasts, "actual": actual, "quantiles": quant,
                 "quantile_levels": self.quantile_levels.tolist(), "scale": fscale, "reports": reports,
                 "chosen_per_fold": [r["chosen"] for r in reports], "forecast": self.forecast_, "report": self.report_}

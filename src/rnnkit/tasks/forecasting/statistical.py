@@ -1,4 +1,4 @@
-"""Statistical candidates: seasonal naive, naive, ETS with the season chosen by AICc, Theta.
+"""Statistical candidates: seasonal naive, naive, drift, ETS with the season chosen by AICc, Theta.
 
 * ``ets_auto``: statsmodels ``ETSModel`` (additive errors) with an additive damped trend (none for
   series shorter than 10 values) and, when the period is 2..24 and there are two full seasons, an
@@ -8,6 +8,11 @@
 * ``theta``: statsmodels ``ThetaModel`` (Assimakopoulos & Nikolopoulos 2000; Hyndman & Billah 2003):
   SES with drift half the linear trend's slope, on the series deseasonalised by a multiplicative
   classical decomposition when a seasonality test says so.
+
+* ``drift_point``: the random walk with drift (the line through the first and last values, extended),
+  on the series divided by a classical multiplicative seasonal index when it is positive and has two
+  full seasons. Undamped: on many short trending series (M1 yearly/quarterly) ETS's damped trend stops
+  too early, and combinations that hold the drift validate (and score) better.
 
 Each is ``fn(y, horizon, period) -> point`` and is wrapped as a :class:`.candidates.LocalCandidate`
 by :func:`statistical_candidates`.
@@ -24,11 +29,11 @@ import warnings
 
 import numpy as np
 
-from rnnkit.tasks.forecasting.baselines import naive, seasonal_naive
+from rnnkit.tasks.forecasting.baselines import drift, naive, seasonal_naive
 from rnnkit.tasks.forecasting.candidates import LocalCandidate
 
 __all__ = ["ets_auto", "theta", "seasonal_naive_point", "naive_point", "statistical_candidates",
-           "MAX_ETS_PERIOD", "LOCAL_FUNCTIONS"]
+           "MAX_ETS_PERIOD", "LOCAL_FUNCTIONS", "drift_point", "seasonal_index"]
 
 MAX_ETS_PERIOD = 24   # longer seasons: STL first (hundreds of seasonal states are slow and noisy)
 
@@ -39,6 +44,27 @@ def naive_point(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
 
 def seasonal_naive_point(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
     return seasonal_naive(y, horizon, period)[0]
+
+
+def seasonal_index(y: np.ndarray, horizon: int, period: int) -> tuple[np.ndarray, np.ndarray]:
+    """Multiplicative seasonal indices of a classical decomposition: ``(index of each value, index of
+    the next horizon values)``; ones when the series is not positive, has no season (period 1 or over
+    :data:`MAX_ETS_PERIOD`) or fewer than two full seasons."""
+    n = y.size
+    if not (1 < period <= MAX_ETS_PERIOD and n >= 2 * period and y.min() > 0):
+        return np.ones(n), np.ones(horizon)
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    idx = np.asarray(seasonal_decompose(y, period=period, model="multiplicative").seasonal)[:period]
+    pos = np.arange(n + horizon) % period
+    return idx[pos[:n]], idx[pos[n:]]
+
+
+def drift_point(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
+    """The drift forecast of the seasonally adjusted series, the season put back (see the module docstring)."""
+    y = np.asarray(y, dtype=float)
+    past, future = seasonal_index(y, horizon, period)
+    return drift(y / past, horizon, 1)[0] * future
 
 
 def _aicc(fit, n: int) -> float:
@@ -105,10 +131,11 @@ def theta(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
 
 
 # the per-series functions a saved LocalCandidate may name (see candidates.LocalCandidate.save)
-LOCAL_FUNCTIONS = {"seasonal_naive": seasonal_naive_point, "naive": naive_point, "ets": ets_auto, "theta": theta}
+LOCAL_FUNCTIONS = {"seasonal_naive": seasonal_naive_point, "naive": naive_point, "ets": ets_auto, "theta": theta,
+                   "drift": drift_point}
 
 
 def statistical_candidates() -> dict[str, LocalCandidate]:
-    """The statistical candidates by name: ``seasonal_naive``, ``naive``, ``ets``, ``theta``."""
+    """The statistical candidates by name: ``seasonal_naive``, ``naive``, ``ets``, ``theta``, ``drift``."""
     return {name: LocalCandidate(name, fn, min_len=4 if name in ("ets", "theta") else 2)
             for name, fn in LOCAL_FUNCTIONS.items()}

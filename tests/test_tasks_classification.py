@@ -54,7 +54,8 @@ def test_rnn_learns_word_order_that_feedforward_cannot():
 
 
 @pytest.mark.parametrize("model,pooling,cell", [("rnn", "last", "lstm"), ("rnn", "max", "gru"),
-                                                ("rnn", "mean", "elman"), ("feedforward", "max", "lstm")])
+                                                ("rnn", "mean", "elman"), ("rnn", "meanmax", "lstm"),
+                                                ("feedforward", "max", "lstm")])
 def test_padding_does_not_change_predictions(model, pooling, cell):
     texts, labels = _order_data(64)
     clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1}, model=model, pooling=pooling,

@@ -64,8 +64,14 @@ SHARED_FLAGS = [  # the recurrent classifier's flags, classify and tsc alike
 class Classify(TaskCommand):
     name, help, doc = "classify", "text classification (sentiment, topics, ...)", __doc__
     task = TextClassifier
-    config_flags = SHARED_FLAGS + [
-        Flag("tokenizer", "words (language-agnostic word/punctuation tokens) or characters", ("words", "chars")),
+    config_flags = [f for f in SHARED_FLAGS if f.name != "pooling"] + [
+        Flag("pooling", "last valid state of each direction, a masked max / mean over time, or both (meanmax)",
+             ("last", "max", "mean", "meanmax")),
+        Flag("tokenizer", "words (language-agnostic word/punctuation tokens), characters, or auto: characters "
+             "when under 5%% of the training characters are spaces (Chinese, Japanese, Thai), else words",
+             ("words", "chars", "auto")),
+        Flag("combine", "average the network's probabilities with the TF-IDF + LR baseline's, the weight "
+             "chosen on the validation split"),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),
         Flag("max_len", "tokens per text"),

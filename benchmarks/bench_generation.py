@@ -84,7 +84,7 @@ def main(argv=None) -> int:
                            val_chars=a.val_chars, max_seconds=a.minutes * 60, progress=False, seed=a.seed,
                            **units, **RECIPES[name])
         torch.manual_seed(a.seed)
-        lm = CharLM(cfg).fit(sp["train"], sp["val"])
+        lm = CharLM(cfg).fit(sp["train"], sp["val"], baselines=False)  # the n-gram baselines are fitted below
         load1 = os.getloadavg()
         t = time.perf_counter()
         test = lm.evaluate(sp["test"], streams=1)
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
             print(f"{name}: dynamic evaluation, lr {best} (validation {grid}): test bits/char "
                   f"{dyn['test']['bits_per_char']:.4f}", flush=True)
         if i == 0 and a.run:
-            lm.save(a.run, extra={"dataset": "shakespeare", "works": sp["works"], "split_rule": SHAKESPEARE_SPLIT_RULE})
+            lm.save(a.run, data={"dataset": "shakespeare", "works": sp["works"], "split_rule": SHAKESPEARE_SPLIT_RULE})
         samples = {str(T): lm.sample("ROMEO.\n", 200, temperature=T, top_k=None, seed=0) for T in (0.5, 0.8)}
         runs[name] = {"config": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}, "test": test,
                       "test_eval_seconds": eval_s, "dynamic": dyn, "curve": lm.history["curve"],

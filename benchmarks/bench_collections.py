@@ -23,15 +23,14 @@ from rnnkit.tasks.forecasting.probabilistic import coverage_by_level, crps_from_
 BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 
 
-def to_input(s: CollectionSeries) -> SeriesInput:
+def to_input(s: CollectionSeries, static: bool = False) -> SeriesInput:
+    """The training part with its dates when the source has them (integer steps otherwise: no calendar
+    is made up) and (``static``) its static covariates."""
     n = s.values.size - s.horizon
-    idx = s.index(n)
-    if not isinstance(idx, pd.DatetimeIndex) and s.freq:
-        idx = pd.date_range("2000-01-01", periods=n, freq=s.freq)   # nominal dates (the source has none)
-    return SeriesInput(s.id, s.train, s.period, idx)
+    return SeriesInput(s.id, s.train, s.period, s.index(n), s.static if static else None)
 
 
-def candidates(names: list[str], local_nets: bool) -> dict:
+def candidates(names: list[str], local_nets: bool, compare_local: bool = False) -> dict:
     from rnnkit.tasks.forecasting.neural import ForecasterCandidate
     from rnnkit.tasks.forecasting.statistical import statistical_candidates
 
@@ -43,6 +42,9 @@ def candidates(names: list[str], local_nets: bool) -> dict:
         from rnnkit.tasks.forecasting.candidates import PerSeries
 
         out["esrnn"] = PerSeries(ESRNNCandidate()) if local_nets else ESRNNCandidate()
+        if compare_local and not local_nets:     # the same hybrid fitted on each series alone
+            out["esrnn_local"] = PerSeries(ESRNNCandidate())
+            out["esrnn_local"].name = "esrnn_local"
     except ImportError:
         pass
     return {k: v for k, v in out.items() if k in names} if names else out
@@ -81,9 +83,12 @@ def combos(final: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
-def run_collection(name: str, part: str, models: list[str], origins: int, cache: Path | None) -> dict:
+def run_collection(name: str, part: str, models: list[str], origins: int, cache: Path | None,
+                   static: bool = False, compare_local: bool = False) -> dict:
     series = split(load_collection(name), part)
     local_nets = name == "mixed"
+    # auto chooses among the default candidates only (a comparison candidate is reported, never chosen)
+    not_auto = ("esrnn_local",)
     groups: dict[tuple[int, int], list[CollectionSeries]] = {}
     for s in series:
         groups.setdefault((s.period, s.horizon), []).append(s)
@@ -91,10 +96,10 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
     timing: dict[str, dict[str, float]] = {}
     choices = {}
     for (period, horizon), members in sorted(groups.items()):
-        inputs = [to_input(s) for s in members]
-        tag = f"{name}_{part}_m{period}_h{horizon}"
+        inputs = [to_input(s, static) for s in members]
+        tag = f"{name}_{part}_m{period}_h{horizon}" + ("_static" if static else "")
         vset = None
-        for cname, cand in candidates(models, local_nets).items():
+        for cname, cand in candidates(models, local_nets, compare_local).items():
             v, wall, cpu = validation_for(cname, cand, inputs, horizon, origins, cache, tag)
             vset = v if vset is None else vset.merge(v)
             t = timing.setdefault(cname, {"wall_s": 0.0, "cpu_s": 0.0})
@@ -104,7 +109,8 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
         final = combos(vset.final)
         quant = None
         for sel in ("pooled", "champion"):
-            auto = AutoForecaster(selection=sel)      # selection and combination only: from vset
+            # selection and combination only, from vset (candidates are not run again)
+            auto = AutoForecaster(selection=sel, exclude=("naive", "seasonal_naive", *not_auto))
             key = "auto" if sel == "pooled" else f"auto_{sel}"
             if local_nets:   # one call per series: each series chooses on its own validation windows
                 outs, qs = [], []
@@ -168,7 +174,7 @@ def run_collection_cli(args) -> int:
         models = args.models.split(",") if args.models else []
         t0, c0 = time.perf_counter(), time.process_time()
         res = run_collection(args.collection, args.part, models, args.origins,
-                             Path(args.cache) if args.cache else None)
+                             Path(args.cache) if args.cache else None, args.static, args.compare_local)
         res["wall_s"], res["cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
         machine["load_avg_1m"] = os.getloadavg()[0]
         print(summary(res))

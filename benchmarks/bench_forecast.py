@@ -15,6 +15,7 @@ validation run on the training parts:
     python benchmarks/bench_forecast.py --collection mixed --part holdout
     python benchmarks/bench_forecast.py --collection short --part all --cache runs/bench_cache
     python benchmarks/bench_forecast.py --timing-auto   # auto fit + 3-fold backtest on co2
+    python benchmarks/bench_forecast.py --collection us_employment --part all --compare-local  # global vs per series
 
 Horizons are one natural cycle ahead (a year of weeks/months/quarters, a day of hours), or a few steps
 for yearly data. Numbers depend on the machine; docs/forecasting.md records a run and the machine.
@@ -99,6 +100,10 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", default=None, help="folder for per-candidate validation/forecast caches")
     ap.add_argument("--origins", type=int, default=2, help="validation windows for auto")
     ap.add_argument("--timing-auto", action="store_true", help="auto fit + 3-fold backtest on co2")
+    ap.add_argument("--static", action="store_true",
+                    help="give the collection's static covariates (M1: category one-hot) to the global models")
+    ap.add_argument("--compare-local", action="store_true",
+                    help="also fit the ES-RNN on each series alone (esrnn_local) next to the global one")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     if args.collection or args.timing_auto:

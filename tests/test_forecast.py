@@ -83,18 +83,18 @@ def test_rolling_origin_folds_positions():
 
 
 def test_backtest_folds_never_see_the_future(monkeypatch):
-    from rnnkit.tasks.forecasting import forecaster as fmod
+    from rnnkit.tasks.forecasting import network_model as fmod
     from rnnkit.tasks.forecasting.baselines import BASELINES
 
     y = monthly(132)
     seen_model, seen_base = [], []
-    real_fit = fmod.Forecaster._fit_series
+    real_fit = fmod.NetworkForecaster._fit_series
 
     def spy_fit(self, series, **kw):
         seen_model.append([(s.index[-1], len(s)) for s in series])
         return real_fit(self, series, **kw)
 
-    monkeypatch.setattr(fmod.Forecaster, "_fit_series", spy_fit)
+    monkeypatch.setattr(fmod.NetworkForecaster, "_fit_series", spy_fit)
     real_naive = BASELINES["naive"]
     monkeypatch.setitem(BASELINES, "naive", lambda tr, *a: (seen_base.append(len(tr)), real_naive(tr, *a))[1])
     bt = Forecaster("gru", horizon=6, **TINY).backtest(y, folds=3, baselines=["naive", "seasonal_naive"])

@@ -11,7 +11,7 @@ import pytest
 
 from rnnkit.cli.main import main
 
-FAST = ["--epochs", "2", "--hidden-size", "8", "--seed", "1"]
+FAST = ["--model", "lstm", "--epochs", "2", "--hidden-size", "8", "--seed", "1"]
 
 
 def write_csv(tmp_path, frame, name="data.csv"):
@@ -186,7 +186,7 @@ def test_bundled_series_load_with_a_regular_index():
 
 
 # ------------------------------------------------------------------ dates: --date-format / --dayfirst (issue 14 item 5)
-TINY = ["--epochs", "1", "--hidden-size", "4", "--lookback", "4", "--deseasonalize", "none", "--interval", "none",
+TINY = ["--model", "lstm", "--epochs", "1", "--hidden-size", "4", "--lookback", "4", "--deseasonalize", "none", "--interval", "none",
         "--no-plot", "--json"]
 
 

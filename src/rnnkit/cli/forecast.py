@@ -1,15 +1,28 @@
-"""``rnnkit forecast``: fit a recurrent forecaster on a CSV file or a bundled series, backtest it against
-baselines, and forecast ``--horizon`` steps past the end of the data.
+"""``rnnkit forecast``: fit a forecaster (``--model auto`` by default: ETS, Theta, recurrent networks, the
+ES-RNN hybrid and their combinations, the winner chosen on the training data) on a CSV file or a bundled
+series, backtest it against every candidate and the baselines, and forecast ``--horizon`` steps past the
+end of the data; or forecast and update from a saved run folder without fitting again.
+
+Examples::
 
     rnnkit forecast --dataset co2 --horizon 52 --backtest 3 --out runs/demo
     rnnkit forecast --csv sales.csv --target units --time-col date --id-col store --horizon 14 --json
     rnnkit forecast --csv shop.csv --target units --time-col day --dayfirst --horizon 7   # 13/01/2021 dates
+    rnnkit forecast --dataset nile --horizon 10 --model gru --quantiles 0.05 0.5 0.95
+    rnnkit forecast predict --run runs/demo --horizon 12 --json     # from the saved model, no refit
+    rnnkit forecast update --run runs/demo --csv new_weeks.csv --out runs/demo2   # append, forecast again
 
-It fits on all the rows given. With ``--out DIR`` it writes ``forecast.csv``, ``metrics.json``
-(backtest metrics, preprocessing, lookback selection, timings), ``forecast.png`` and the checkpoint
-(``model.safetensors`` + ``config.json``; ``Forecaster.load(DIR)`` reads it back). ``--json`` prints
-``{"forecast": [{"id", "time", "value", "lower", "upper"}, ...], "backtest": {model: {MAE, RMSE, sMAPE,
-MASE, coverage}, ...}, "config": {...}, ...}``.
+The first form (``train``, the default action) fits on all the rows given. With ``--out DIR`` it writes
+``forecast.csv``, ``metrics.json`` (backtest metrics, what auto chose and why, preprocessing, timings),
+``metrics.jsonl`` (one line per backtest row and one for the fit), ``forecast.png`` and the model
+(``Forecaster.load(DIR)`` reads it back). ``--json`` prints ``{"forecast": [{"id", "time", "value",
+"lower", "upper", "q0.1", ...}, ...], "backtest": {model: {MAE, RMSE, sMAPE, MASE, coverage, ...}},
+"config": {...}, ...}``. Progress goes to stderr in stages unless ``--quiet``.
+
+``predict --run DIR`` forecasts from the saved model (``--horizon``: at most the fitted one; any for the
+recursive network). ``update --run DIR --csv NEW.csv`` appends the observations of ``NEW.csv`` (the
+columns of the fit; ``--time-col`` names the time column of a run fitted on a bundled series) and
+forecasts again without training; ``--out DIR2`` saves the updated model there (the run is untouched).
 
 Dates in ``--time-col`` are read with one format for the whole column. When two readings both fit
 (``02/01/2021``: day or month first) the command stops (exit 1) and asks for ``--date-format '%d/%m/%Y'``
@@ -20,26 +33,32 @@ or ``--dayfirst`` (``--dayfirst false``: month first); rows not in time order ar
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import UsageError, add_common, bool_arg, check_memory, check_out_dir, rnn_params, \
-    to_jsonable, training_bytes
+from rnnkit.cli.common import HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_out_dir, \
+    rnn_params, set_threads, training_bytes
 from rnnkit.errors import ConfigError
 
-__all__ = ["add_parser", "run", "load_input"]
+__all__ = ["add_parser", "run", "load_input", "ACTIONS"]
 
 SIZE_FLAGS = ["--hidden-size", "--num-layers", "--lookback", "--horizon"]
+ACTIONS = ("train", "predict", "update")
+MODELS = ("auto", "lstm", "gru", "elman", "esrnn", "ets", "theta", "seasonal_naive")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "forecast", help="forecast a time series with an RNN, backtested against baselines",
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+        "forecast", help="forecast time series (auto: statistics, RNNs and their combinations), backtested",
+        description=__doc__, formatter_class=HelpFormatter)
+    p.add_argument("action", nargs="?", default="train", choices=ACTIONS,
+                   help="train: fit (and backtest) on --csv/--dataset; predict / update: from the saved --run")
+    p.add_argument("--run", type=Path, default=None, metavar="DIR",
+                   help="a run folder written by 'rnnkit forecast --out DIR' (predict and update)")
     src = p.add_argument_group("data (one of --csv / --dataset)")
-    src.add_argument("--csv", type=Path, default=None, metavar="PATH", help="CSV file with the series")
+    src.add_argument("--csv", type=Path, default=None, metavar="PATH",
+                     help="CSV file with the series (update: the new observations)")
     src.add_argument("--dataset", default=None, metavar="NAME", help="a bundled series (see `rnnkit datasets`)")
     src.add_argument("--target", default=None, metavar="COL", help="column to forecast")
     src.add_argument("--time-col", default=None, metavar="COL", help="timestamp column (default: the row order)")
@@ -51,30 +70,46 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                           "ambiguous --time-col without a full --date-format")
     src.add_argument("--id-col", default=None, metavar="COL", help="series id column (several series)")
     src.add_argument("--past-covariates", default=None, metavar="COLS",
-                     help="comma-separated columns observed only up to now")
+                     help="comma-separated columns observed only up to now (network models)")
     src.add_argument("--future-covariates", default=None, metavar="COLS",
-                     help="comma-separated columns known ahead (needs --future-csv with the next --horizon rows)")
+                     help="comma-separated columns known ahead (network models; needs --future-csv with the next "
+                          "--horizon rows)")
     src.add_argument("--future-csv", type=Path, default=None, metavar="PATH",
                      help="CSV with the known-future covariates for the forecast period")
     src.add_argument("--resample", action="store_true",
                      help="put irregular timestamps on the inferred grid (default: an error)")
     m = p.add_argument_group("model")
-    m.add_argument("--horizon", type=int, default=None, metavar="H", help="steps to forecast (required)")
-    m.add_argument("--cell", default="lstm", choices=["lstm", "gru", "elman"])
-    m.add_argument("--strategy", default="direct", choices=["direct", "recursive", "encoder-decoder"])
-    m.add_argument("--interval", default="quantile", choices=["quantile", "gaussian", "none"])
-    m.add_argument("--level", type=float, default=0.9, help="interval coverage (default 0.9)")
-    m.add_argument("--lookback", type=int, default=None, help="sequence length (default: chosen by validation)")
-    m.add_argument("--hidden-size", type=int, default=32)
-    m.add_argument("--num-layers", type=int, default=1)
-    m.add_argument("--epochs", type=int, default=30)
+    m.add_argument("--horizon", type=int, default=None, metavar="H",
+                   help="steps to forecast (required to train; predict: at most the fitted horizon)")
+    m.add_argument("--model", default="auto", choices=MODELS,
+                   help="auto: the candidates and their combinations validated on the training data; a network "
+                        "(lstm, gru, elman); the ES-RNN hybrid; or one statistical method")
+    m.add_argument("--candidates", nargs="+", default=None, metavar="NAME",
+                   help="auto's candidates among ets theta seasonal_naive naive lstm gru elman esrnn (default: "
+                        "ets, theta, seasonal_naive, naive, lstm, esrnn)")
+    m.add_argument("--quantiles", nargs="+", type=float, default=[0.1, 0.5, 0.9], metavar="Q",
+                   help="quantile levels in (0, 1) to forecast (auto, esrnn and statistical models), any list")
+    m.add_argument("--cell", default=None, choices=["lstm", "gru", "elman"],
+                   help="the network's cell (older form: --cell gru without --model fits the GRU network)")
+    m.add_argument("--strategy", default="direct", choices=["direct", "recursive", "encoder-decoder"],
+                   help="network: multi-output, one step rolled forward, or an encoder-decoder")
+    m.add_argument("--interval", default="quantile", choices=["quantile", "gaussian", "none"],
+                   help="network: the interval's distribution")
+    m.add_argument("--level", type=float, default=0.9, help="coverage of the lower/upper interval")
+    m.add_argument("--lookback", type=int, default=None,
+                   help="network: sequence length (default: chosen by validation)")
+    m.add_argument("--hidden-size", type=int, default=32, help="network: hidden units")
+    m.add_argument("--num-layers", type=int, default=1, help="network: stacked recurrent layers")
+    m.add_argument("--epochs", type=int, default=30, help="network: most training epochs (early stopping)")
     m.add_argument("--period", type=int, default=None, help="seasonal period (default: detected)")
-    m.add_argument("--transform", default="none", choices=["none", "log", "boxcox"])
-    m.add_argument("--deseasonalize", default="auto", choices=["auto", "stl", "diff", "none"])
-    m.add_argument("--detrend", default="none", choices=["none", "diff"])
+    m.add_argument("--transform", default="none", choices=["none", "log", "boxcox"],
+                   help="network: variance-stabilising transform")
+    m.add_argument("--deseasonalize", default="auto", choices=["auto", "stl", "diff", "none"],
+                   help="network: remove the season with STL or seasonal differences (auto: chosen on validation)")
+    m.add_argument("--detrend", default="none", choices=["none", "diff"], help="network: first differences")
     m.add_argument("--backtest", type=int, default=0, metavar="K", help="rolling-origin folds (0: none)")
     m.add_argument("--no-plot", action="store_true", help="do not write forecast.png")
-    add_common(p, seed=True, out=True)
+    add_common(p, seed=True, out=True, threads=True)
     return p
 
 
@@ -136,7 +171,7 @@ def _memory_need(args: argparse.Namespace) -> int:
     when chosen by validation; batches of 64 windows)."""
     lookback = args.lookback if args.lookback is not None else 192
     horizon = args.horizon or 1
-    params = rnn_params(args.cell, 4, args.hidden_size, args.num_layers) + (args.hidden_size + 1) * horizon * 3
+    params = rnn_params(args.cell or "lstm", 4, args.hidden_size, args.num_layers) + (args.hidden_size + 1) * horizon * 3
     return training_bytes(params, 64 * lookback * args.num_layers * 6 * args.hidden_size)
 
 
@@ -159,19 +194,39 @@ def _check_period(args: argparse.Namespace, data: Any, parse_args: dict[str, Any
 
 
 def run(args: argparse.Namespace) -> dict:
+    set_threads(args)
+    if args.action != "train":
+        from rnnkit.cli.forecast_runs import run_saved
+
+        return run_saved(args)
+    if args.run is not None:
+        raise UsageError("--run: expected with 'predict' or 'update', got it with a training run (--csv/--dataset)")
+    return _train(args)
+
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The ForecastConfig settings of the flags (``--cell`` alone keeps its older meaning: that network)."""
+    model = args.cell if args.cell is not None and args.model == "auto" else args.model
+    return dict(model=model, cell=args.cell if args.cell is not None else (model if model in ("lstm", "gru", "elman")
+                                                                          else "lstm"),
+                quantiles=tuple(args.quantiles), candidates=None if args.candidates is None else tuple(args.candidates),
+                horizon=args.horizon, strategy=args.strategy, interval=args.interval, level=args.level,
+                lookback=args.lookback, hidden_size=args.hidden_size, num_layers=args.num_layers, epochs=args.epochs,
+                selection_epochs=min(12, args.epochs), period=args.period, transform=args.transform,
+                deseasonalize=args.deseasonalize, detrend=args.detrend, resample=args.resample, seed=args.seed,
+                threads=args.threads)
+
+
+def _train(args: argparse.Namespace) -> dict:
+    from rnnkit.cli.forecast_runs import progress_printer, result_of, text_of, write_outputs
     from rnnkit.tasks.forecasting import Forecaster
-    from rnnkit.tasks.forecasting.backtest import format_table
 
     _check_args(args)
     try:
-        forecaster = Forecaster(args.cell, horizon=args.horizon, strategy=args.strategy, interval=args.interval,
-                                level=args.level, lookback=args.lookback, hidden_size=args.hidden_size,
-                                num_layers=args.num_layers, epochs=args.epochs,
-                                selection_epochs=min(12, args.epochs), period=args.period,
-                                transform=args.transform, deseasonalize=args.deseasonalize, detrend=args.detrend,
-                                resample=args.resample, seed=args.seed)
+        forecaster = Forecaster(config=None, **_settings(args))
     except ConfigError as e:
         raise UsageError(str(e)) from None
+    forecaster.progress = progress_printer(args)
     data, parse_args, name = load_input(args)
     _check_period(args, data, parse_args, name)
     timing: dict[str, float] = {}
@@ -189,89 +244,9 @@ def run(args: argparse.Namespace) -> dict:
 
         future = read_series_csv(args.future_csv, what="--future-csv")  # its dates: read like the fit's
     fc = forecaster.predict(future_covariates=future)
-    summary = forecaster.summary()
-    records = [{"id": r.id, "time": _time_text(r.time), "value": _num(r.value), "lower": _num(r.lower),
-                "upper": _num(r.upper)} for r in fc.itertuples(index=False)]
-    result: dict[str, Any] = {
-        "forecast": records,
-        "backtest": None if bt is None else {k: {m: _num(v) for m, v in row.items()} for k, row in bt.metrics.items()},
-        "config": {**forecaster.config.to_dict(), "data": name, **{k: v for k, v in parse_args.items()}},
-        "preprocessing": summary["series"],
-        "lookback": {"chosen": summary["lookback"], "validation_mae": summary["lookback_selection"],
-                     "selected_in": summary["lookback_selected_in"]},
-        "timing": timing,
-    }
-    if bt is not None:
-        result["backtest_details"] = {k: v for k, v in bt.to_dict().items() if k != "metrics"}
+    result = result_of(forecaster, fc, bt, timing, {"data": name, **parse_args})
     if args.out is not None:
-        result["files"] = _write_outputs(Path(args.out), forecaster, fc, bt, result, plot=not args.no_plot)
-    result["text"] = _text(name, forecaster, fc, bt, summary, timing, result.get("files"), format_table)
-    if args.json:
-        result.pop("text")
+        result["files"] = write_outputs(Path(args.out), forecaster, fc, bt, result, plot=not args.no_plot)
+    if not args.json:
+        result["text"] = text_of(name, forecaster, fc, bt, timing, result.get("files"))
     return result
-
-
-def _time_text(t: Any) -> str:
-    """ISO date for midnight timestamps, ISO date-time otherwise; integer steps as numbers."""
-    import pandas as pd
-
-    if isinstance(t, pd.Timestamp):
-        return t.strftime("%Y-%m-%d") if t == t.normalize() else t.isoformat()
-    return str(t)
-
-
-def _num(v: Any) -> float | None:
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
-def _write_outputs(out: Path, forecaster, fc, bt, result: dict, plot: bool) -> dict[str, str]:
-    from rnnkit.training.checkpoint import atomic_write_bytes, atomic_write_json
-
-    out.mkdir(parents=True, exist_ok=True)
-    files = {}
-    frame = fc.copy()
-    frame["time"] = [_time_text(t) for t in frame["time"]]
-    atomic_write_bytes(out / "forecast.csv", frame.to_csv(index=False).encode())
-    files["forecast"] = str(out / "forecast.csv")
-    metrics = {k: result[k] for k in ("backtest", "preprocessing", "lookback", "timing")}
-    metrics["backtest_details"] = result.get("backtest_details")
-    metrics["training"] = forecaster.train_info_
-    atomic_write_json(out / "metrics.json", to_jsonable(metrics))
-    files["metrics"] = str(out / "metrics.json")
-    forecaster.save(out)
-    files["checkpoint"] = str(out / "model.safetensors")
-    if plot:
-        forecaster.plot(out / "forecast.png", backtest=bt, forecast=fc)
-        files["plot"] = str(out / "forecast.png")
-    return files
-
-
-def _text(name, forecaster, fc, bt, summary, timing, files, format_table) -> str:
-    lines = []
-    for s in summary["series"]:
-        per = s["period"]
-        reordered = f", {s['rows_reordered']} rows put in time order" if s.get("rows_reordered") else ""
-        lines.append(f"series {s['id']}: {s['length']} points, frequency {s['frequency'] or 'steps'}, "
-                     f"{s['missing_interpolated']} missing interpolated{reordered}, period {per['period']} "
-                     f"({per['method']}), pipeline {s['pipeline']}")
-    sel = ", ".join(f"{k}: {v:.3f}" for k, v in summary["lookback_selection"].items())
-    lines.append(f"lookback {summary['lookback']} (validation MAE by candidate {sel}; selected in "
-                 f"{summary['lookback_selected_in']})")
-    if bt is not None:
-        lines.append("")
-        lines.append(bt.table())
-        lines.append("(MASE < 1 beats the in-sample seasonal naive; * = best; coverage of the "
-                     f"{int(round(100 * forecaster.config.level))}% interval)")
-    lines.append("")
-    H = forecaster.config.horizon
-    lines.append(f"forecast ({H} steps, {forecaster.config.cell}, {forecaster.config.strategy}):")
-    show = fc.groupby("id").head(3)
-    for r in show.itertuples(index=False):
-        lines.append(f"  {r.id}  {_time_text(r.time)}  {r.value:.4g}  [{r.lower:.4g}, {r.upper:.4g}]")
-    if len(show) < len(fc):
-        lines.append(f"  ... ({len(fc)} rows)")
-    lines.append("time: " + ", ".join(f"{k} {v}" for k, v in timing.items()))
-    if files:
-        lines.append("wrote: " + ", ".join(files.values()))
-    return "\n".join(lines)

@@ -21,6 +21,7 @@ from pandas.tseries.frequencies import to_offset
 
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.serve.journal import Journal
+from rnnkit.tasks.forecasting.records import forecast_records, time_text
 
 __all__ = ["RequestError", "ForecastService", "ClassifierService", "open_service", "forecast_records", "MAX_GAP"]
 
@@ -34,25 +35,6 @@ class RequestError(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status, self.reason = status, reason
-
-
-def time_text(t: Any) -> str:
-    """ISO date for midnight timestamps, ISO date-time otherwise; integer steps as their decimal text
-    (the ``time`` of ``rnnkit forecast``'s rows)."""
-    if isinstance(t, pd.Timestamp):
-        return t.strftime("%Y-%m-%d") if t == t.normalize() else t.isoformat()
-    return str(t)
-
-
-def _num(v: Any) -> float | None:
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
-def forecast_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """``Forecaster.predict()``'s rows as JSON objects ``{id, time, value, lower, upper}`` (NaN -> null)."""
-    return [{"id": str(r.id), "time": time_text(r.time), "value": _num(r.value), "lower": _num(r.lower),
-             "upper": _num(r.upper)} for r in frame.itertuples(index=False)]
 
 
 class ForecastService:

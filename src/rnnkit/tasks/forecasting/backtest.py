@@ -3,12 +3,15 @@
 With ``K`` folds, horizon ``H`` and stride ``S`` (default ``H``), fold ``k = 0..K-1`` of a series of
 length ``n`` trains on positions ``[0, o_k)`` and is scored on ``[o_k, o_k + H)`` where
 ``o_k = n - H - (K - 1 - k) S``: the last fold ends at the last value, folds move forward in time.
-Each fold refits everything on its training part alone: missing-value interpolation, period detection,
-the preprocessing pipeline, the network, and the baselines. The lookback (and, with
-``deseasonalize="auto"``, STL vs seasonal differencing) is selected once, in fold 0, on data before the
-first test window; later folds reuse it and start from the previous fold's weights (learnt from an
-earlier, smaller training part, so no test value is ever seen). Metrics skip test values
-that were missing in the data (interpolated values are not scored).
+Each fold refits everything on its training part alone through a :class:`FoldFitter` ("fit on this
+training part, forecast ``H``"): the backtest never knows the concrete model. The recurrent forecaster's
+fitter (:mod:`.network_model`) redoes missing-value interpolation, period detection, the preprocessing
+pipeline and the network per fold; its lookback (and, with ``deseasonalize="auto"``, STL vs seasonal
+differencing) is selected once, in fold 0, on data before the first test window; later folds reuse it
+and start from the previous fold's weights (learnt from an earlier, smaller training part, so no test
+value is ever seen). The baselines are refitted per fold here. Metrics skip test values that were
+missing in the data (interpolated values are not scored); with quantiles, the fitter's rows also get
+the pinball loss per level, CRPS and the coverage of each central interval (:func:`.metrics.quantile_metrics`).
 
 >>> [(f.train_end, f.test_start, f.test_end) for f in rolling_origin_folds(20, horizon=3, folds=3)]
 [(11, 11, 14), (14, 14, 17), (17, 17, 20)]
@@ -19,17 +22,19 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
+from rnnkit._io import format_table as _format_rows
+from rnnkit._io import to_jsonable
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecasting.baselines import BASELINES
 from rnnkit.tasks.forecasting.inputs import SeriesData
-from rnnkit.tasks.forecasting.metrics import METRICS, point_metrics
+from rnnkit.tasks.forecasting.metrics import METRICS, point_metrics, quantile_metrics
 
-__all__ = ["Fold", "rolling_origin_folds", "BacktestResult", "run_backtest", "format_table"]
+__all__ = ["Fold", "rolling_origin_folds", "FoldForecast", "FoldFitter", "BacktestResult", "run_backtest", "format_table"]
 
 
 @dataclass(frozen=True)
@@ -64,13 +69,45 @@ def rolling_origin_folds(n: int, horizon: int, folds: int, stride: int | None = 
 
 
 @dataclass
+class FoldForecast:
+    """What a fold fitter returns for one fold, by series id: ``values`` ``(point, lower, upper)`` arrays of
+    ``H`` steps (bounds NaN without an interval), the seasonal ``periods`` it used, the number of values
+    each series was ``fitted`` on (the leak guard checks it), optional ``quantiles`` ``(H, Q)`` at the
+    fitter's ``quantile_levels``, and ``others``: other models' point forecasts (name -> id -> ``(H,)``),
+    scored next to it (e.g. every candidate of ``auto``)."""
+
+    values: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    periods: dict[str, int]
+    fitted: dict[str, int]
+    quantiles: dict[str, np.ndarray] | None = None
+    others: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+
+@runtime_checkable
+class FoldFitter(Protocol):
+    """Fits on one fold's training part and forecasts its test window (the darts rule: the backtest knows
+    this protocol, never a concrete model). ``name`` labels its rows; ``quantile_levels`` the levels of
+    its ``quantiles`` (empty: none); ``details()`` what it chose across the folds (for the report)."""
+
+    name: str
+    quantile_levels: tuple[float, ...]
+
+    def fit_fold(self, fold: int, train: list[SeriesData], futures: list[np.ndarray | None]) -> FoldForecast:
+        ...  # pragma: no cover
+
+    def details(self) -> dict[str, Any]:
+        ...  # pragma: no cover
+
+
+@dataclass
 class BacktestResult:
     """What a backtest returns.
 
     ``metrics``: model name -> metric -> mean over folds and series. ``per_fold``: one row per (fold,
     series, model). ``forecasts``: every fold's forecasts next to the actuals (columns ``fold, id, time,
     actual, observed`` and ``<model>``, ``<model>_lower``, ``<model>_upper`` per model). ``folds``: each
-    fold's positions and timestamps per series.
+    fold's positions and timestamps per series. ``details``: what the fitter chose (e.g. the lookback and
+    its validation scores, the ``deseasonalize`` choices, or what ``auto`` picked per fold).
     """
 
     model: str
@@ -80,32 +117,37 @@ class BacktestResult:
     per_fold: list[dict[str, Any]]
     forecasts: pd.DataFrame
     folds: list[dict[str, Any]]
-    lookback: int
-    selection: dict[int, float]
     periods: dict[str, int]
     seconds: dict[str, float] = field(default_factory=dict)
-    deseasonalize: dict[str, str] = field(default_factory=dict)
-    last_weights: dict | None = field(default=None, repr=False)
+    details: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def lookback(self) -> int | None:
+        return self.details.get("lookback")
+
+    @property
+    def selection(self) -> dict[int, float]:
+        return self.details.get("selection", {})
+
+    @property
+    def deseasonalize(self) -> dict[str, str]:
+        return self.details.get("deseasonalize", {})
 
     def table(self) -> str:
         """The model-vs-baselines table, for people."""
-        head = (f"backtest: {self.n_folds} folds x {self.horizon} steps, lookback {self.lookback} "
-                f"(candidates {sorted(self.selection)}), period {_periods_text(self.periods)}")
-        return head + "\n" + format_table(self.metrics, best_of=[m for m in self.metrics])
+        head = f"backtest: {self.n_folds} folds x {self.horizon} steps"
+        if self.lookback is not None:
+            head += f", lookback {self.lookback} (candidates {sorted(self.selection)})"
+        head += f", period {_periods_text(self.periods)}"
+        return head + "\n" + format_table(self.metrics)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "horizon": self.horizon, "folds": self.n_folds,
-                "metrics": {m: {k: _finite(v) for k, v in row.items()} for m, row in self.metrics.items()},
-                "lookback": self.lookback, "lookback_selection": {str(k): _finite(v) for k, v in self.selection.items()},
-                "periods": self.periods, "deseasonalize": self.deseasonalize, "fold_positions": self.folds,
-                "per_fold": [{k: _finite(v) for k, v in r.items()} for r in self.per_fold],
-                "seconds": self.seconds}
-
-
-def _finite(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
+        details = {k: v for k, v in self.details.items() if not k.startswith("_")}
+        if "selection" in details:
+            details["lookback_selection"] = {str(k): v for k, v in details.pop("selection").items()}
+        return to_jsonable({"model": self.model, "horizon": self.horizon, "folds": self.n_folds,
+                            "metrics": self.metrics, **details, "periods": self.periods,
+                            "fold_positions": self.folds, "per_fold": self.per_fold, "seconds": self.seconds})
 
 
 def _periods_text(periods: dict[str, int]) -> str:
@@ -113,82 +155,80 @@ def _periods_text(periods: dict[str, int]) -> str:
     return str(vals[0]) if len(vals) == 1 else str(periods)
 
 
-def format_table(metrics: dict[str, dict[str, float]], best_of: Sequence[str] | None = None) -> str:
-    """Fixed-width table of ``metrics`` (rows: models; columns: :data:`METRICS`), best value per column
-    marked with ``*`` (highest coverage is not "best": coverage is not marked)."""
-    models = list(metrics)
-    width = max(12, *(len(m) for m in models)) + 2
-    lines = [f"{'model':<{width}}" + "".join(f"{c:>10}" for c in METRICS)]
+def format_table(metrics: dict[str, dict[str, float]]) -> str:
+    """The table of ``metrics`` (rows: models; columns: :data:`METRICS`, and ``CRPS`` when a model has
+    quantiles) through :func:`rnnkit._io.format_table`; the best value per column is marked with ``*``
+    (coverage is not marked: higher is not better)."""
+    cols = list(METRICS) + (["CRPS"] if any(math.isfinite(r.get("CRPS", math.nan)) for r in metrics.values()) else [])
     best = {}
-    for c in METRICS[:-1]:
-        vals = [(metrics[m].get(c, float("nan")), m) for m in models]
+    for c in cols:
+        if c == "coverage":
+            continue
+        vals = [(metrics[m].get(c, math.nan), m) for m in metrics]
         vals = [v for v in vals if math.isfinite(v[0])]
         if vals:
             best[c] = min(vals)[1]
-    for m in models:
-        cells = []
-        for c in METRICS:
-            v = metrics[m].get(c, float("nan"))
-            text = "-" if not math.isfinite(v) else (f"{v:.3f}" if c != "sMAPE" and c != "coverage" else
-                                                       (f"{v:.2f}" if c == "sMAPE" else f"{v:.2f}"))
+    rows = []
+    for m, row in metrics.items():
+        cells: dict[str, Any] = {"model": m}
+        for c in cols:
+            v = row.get(c, math.nan)
+            cells[c] = "-" if not math.isfinite(v) else f"{v:.2f}" if c in ("sMAPE", "coverage") else f"{v:.3f}"
             if best.get(c) == m:
-                text += "*"
-            cells.append(f"{text:>10}")
-        lines.append(f"{m:<{width}}" + "".join(cells))
-    return "\n".join(lines)
+                cells[c] += "*"
+        rows.append(cells)
+    return _format_rows(rows, ["model", *cols])
 
 
-def run_backtest(forecaster, series: list[SeriesData], folds: int = 3, stride: int | None = None,
+def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, folds: int = 3,
+                 stride: int | None = None, level: float = 0.9,
                  baselines: Sequence[str] | None = ("naive", "seasonal_naive", "drift", "ets")) -> BacktestResult:
-    """Backtest ``forecaster``'s configuration on ``series`` (see the module docstring). The forecaster
-    itself is not changed; each fold fits a fresh one with the same settings."""
-    from rnnkit.tasks.forecasting.forecaster import Forecaster
-
-    cfg = forecaster.config
-    H = cfg.horizon
+    """Backtest ``fitter`` on ``series`` (see the module docstring): each fold, ``fitter.fit_fold`` sees
+    the training part only and forecasts the test window; the baselines (with a ``level`` interval) and
+    the fitter's ``others`` are scored on the same windows. Baselines named like one of the ``others``
+    are left out (the fitter's own version is the one it used)."""
+    H = horizon
     baselines = list(baselines or [])
     for b in baselines:
         if b not in BASELINES:
             raise ConfigError(f"baselines: expected names among {sorted(BASELINES)}, got {b!r}")
-    model = cfg.cell
+    model = fitter.name
+    levels = tuple(fitter.quantile_levels)
     fold_lists = {s.id: rolling_origin_folds(len(s), H, folds, stride) for s in series}
     per_fold: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     fold_info: list[dict[str, Any]] = []
-    lookback, weights, selection, periods, deseason = None, None, {}, {}, {}
+    periods: dict[str, int] = {}
+    names: list[str] = [model]
     t_model = t_base = 0.0
     for k in range(folds):
         train = [s.truncate(fold_lists[s.id][k].train_end) for s in series]
-        t0 = time.perf_counter()
-        fc = Forecaster(config=cfg)
-        fc._parse_args = dict(forecaster._parse_args)
-        fc._fixed_deseasonalize = dict(deseason)
-        fc._fit_series(train, lookback=lookback, init=weights)
-        if lookback is None:
-            lookback, selection = fc.lookback_, dict(fc.selection_)
-            deseason = {f.id: f.deseasonalize for f in fc._fitted}
-        weights = {n: t.detach().clone() for n, t in fc.network_.state_dict().items()}
         futs = []
         for s in series:
             fo = fold_lists[s.id][k]
             futs.append(s.future[fo.test_start:fo.test_end] if s.future.shape[1] else None)
-        pred = fc._predict_arrays(H, futs)
+        t0 = time.perf_counter()
+        pred = fitter.fit_fold(k, train, futs)
         t_model += time.perf_counter() - t0
+        for name in pred.others:
+            if name not in names:
+                names.append(name)
         for i, s in enumerate(series):
             fo = fold_lists[s.id][k]
-            f = fc._fitted[i]
-            periods[s.id] = f.period
+            period = periods[s.id] = int(pred.periods[s.id])
             tr = train[i].y
             test = slice(fo.test_start, fo.test_end)
             actual, obs = s.y[test], s.observed[test]
             # the leak guard: nothing the fold was fitted on lies at or after its first test position
-            if len(tr) != fo.test_start or len(f.y) != fo.test_start:
+            if len(tr) != fo.test_start or pred.fitted[s.id] != fo.test_start:
                 raise AssertionError("backtest: training data reaches into the test window")  # pragma: no cover
-            p = pred[pred["id"] == s.id]
-            outs = {model: (p["value"].to_numpy(), p["lower"].to_numpy(), p["upper"].to_numpy())}
+            outs = {model: pred.values[s.id]}
+            nan = np.full(H, np.nan)
+            outs.update({name: (np.asarray(f[s.id], dtype=float), nan, nan) for name, f in pred.others.items()})
             t1 = time.perf_counter()
             for b in baselines:
-                outs[b] = BASELINES[b](tr, H, f.period, cfg.level)
+                if b not in pred.others:
+                    outs[b] = BASELINES[b](tr, H, period, level)
             t_base += time.perf_counter() - t1
             frame = pd.DataFrame({"fold": k, "id": s.id, "time": s.index[test], "actual": actual, "observed": obs})
             for name, (v, lo, hi) in outs.items():
@@ -196,7 +236,9 @@ def run_backtest(forecaster, series: list[SeriesData], folds: int = 3, stride: i
                 if obs.any():
                     lo_o = None if np.isnan(lo).all() else lo[obs]
                     hi_o = None if np.isnan(hi).all() else hi[obs]
-                    row = point_metrics(actual[obs], v[obs], tr, f.period, lo_o, hi_o)
+                    row = point_metrics(actual[obs], v[obs], tr, period, lo_o, hi_o)
+                    if name == model and pred.quantiles is not None and levels:
+                        row.update(quantile_metrics(actual[obs], pred.quantiles[s.id][obs], levels))
                     per_fold.append({"fold": k, "id": s.id, "model": name, **row})
             frames.append(frame)
             fold_info.append({"fold": k, "id": s.id, "train_end": fo.train_end, "test_start": fo.test_start,
@@ -205,16 +247,16 @@ def run_backtest(forecaster, series: list[SeriesData], folds: int = 3, stride: i
                               "test_last_time": str(s.index[fo.test_end - 1])})
     if not per_fold:
         raise DataError("backtest: expected observed values in the test windows, got only missing ones")
-    names = [model, *baselines]
+    names += [b for b in baselines if b not in names]
     metrics = {}
     for name in names:
         rows = [r for r in per_fold if r["model"] == name]
-        metrics[name] = {c: _nanmean([r[c] for r in rows]) for c in METRICS}
+        keys = [c for c in rows[0] if c not in ("fold", "id", "model")] if rows else list(METRICS)
+        metrics[name] = {c: _nanmean([r.get(c, math.nan) for r in rows]) for c in keys}
     return BacktestResult(model=model, horizon=H, n_folds=folds, metrics=metrics, per_fold=per_fold,
-                          forecasts=pd.concat(frames, ignore_index=True), folds=fold_info, lookback=int(lookback),
-                          selection=selection, periods=periods,
+                          forecasts=pd.concat(frames, ignore_index=True), folds=fold_info, periods=periods,
                           seconds={"model": round(t_model, 3), "baselines": round(t_base, 3)},
-                          deseasonalize=deseason, last_weights=weights)
+                          details=fitter.details())
 
 
 def _nanmean(vals: list[float]) -> float:

@@ -1,8 +1,8 @@
 """The forecaster's settings: one frozen dataclass, validated on construction, saved with every model.
 
->>> cfg = ForecastConfig(cell="gru", horizon=12)
->>> cfg.strategy, cfg.interval, cfg.level
-('direct', 'quantile', 0.9)
+>>> cfg = ForecastConfig(horizon=12)
+>>> cfg.model, cfg.quantiles, cfg.strategy, cfg.level
+('auto', (0.1, 0.5, 0.9), 'direct', 0.9)
 >>> ForecastConfig(horizon=0)
 Traceback (most recent call last):
 ...
@@ -20,9 +20,15 @@ import numpy as np
 
 from rnnkit.errors import ConfigError
 
-__all__ = ["ForecastConfig", "CELLS", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers", "check_int"]
+__all__ = ["ForecastConfig", "MODELS", "CELLS", "CANDIDATES", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers",
+           "check_int", "check_levels", "with_horizon"]
 
 CELLS = ("lstm", "gru", "elman")
+#: ``model``: "auto" (validated choice among candidates and their combinations), a recurrent network
+#: (one of :data:`CELLS`), the ES-RNN hybrid, or one statistical method alone.
+MODELS = ("auto", *CELLS, "esrnn", "ets", "theta", "seasonal_naive")
+#: Names ``candidates`` may list for ``model="auto"``.
+CANDIDATES = ("ets", "theta", "seasonal_naive", "naive", *CELLS, "esrnn")
 STRATEGIES = ("direct", "recursive", "encoder-decoder")
 INTERVALS = ("quantile", "gaussian", "none")
 TRANSFORMS = ("none", "log", "boxcox")
@@ -37,6 +43,20 @@ def check_int(name: str, v: Any, lo: int, allow_none: bool = False) -> None:
     if not isinstance(v, int) or isinstance(v, bool) or v < lo:
         what = "a positive int" if lo == 1 else f"an int >= {lo}"
         raise ConfigError(f"{name}: expected {what}{' or None' if allow_none else ''}, got {v!r}")
+
+
+def check_levels(levels: Any, name: str = "quantiles") -> tuple[float, ...]:
+    """Quantile levels as a sorted tuple of unique floats in (0, 1); anything else (text, bools, an empty
+    list, 0, 1, NaN) is a ConfigError naming ``name``.
+
+    >>> check_levels([0.9, 0.1, 0.5])
+    (0.1, 0.5, 0.9)
+    """
+    if isinstance(levels, (str, bytes)) or not isinstance(levels, (tuple, list)) or not levels:
+        raise ConfigError(f"{name}: expected a non-empty list of levels in (0, 1), got {levels!r}")
+    for v in levels:
+        _num(name, v, 0.0, 1.0)
+    return tuple(sorted({float(v) for v in levels}))
 
 
 def _num(name: str, v: Any, lo: float, hi: float, lo_open: bool = True, hi_open: bool = True) -> None:
@@ -61,8 +81,11 @@ class ForecastConfig:
 
     # --- what to forecast
     horizon: int | None = None          # steps ahead; None: give it to fit()
+    model: str = "auto"                 # auto | lstm | gru | elman | esrnn | ets | theta | seasonal_naive
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)   # quantile levels in (0, 1) forecast by auto/esrnn/statistical
+    candidates: tuple[str, ...] | None = None        # auto's candidates (None: the defaults, networks included)
     # --- network
-    cell: str = "lstm"                  # lstm | gru | elman (rnnkit layers)
+    cell: str = "lstm"                  # lstm | gru | elman (rnnkit layers): the network of model lstm/gru/elman
     hidden_size: int = 32
     num_layers: int = 1
     dropout: float = 0.0                # between stacked layers
@@ -99,6 +122,13 @@ class ForecastConfig:
 
     def __post_init__(self) -> None:
         check_int("horizon", self.horizon, 1, allow_none=True)
+        _choice("model", self.model, MODELS)
+        object.__setattr__(self, "quantiles", check_levels(self.quantiles))
+        if self.candidates is not None:
+            c = self.candidates
+            if isinstance(c, str) or not isinstance(c, (tuple, list)) or not c or any(v not in CANDIDATES for v in c):
+                raise ConfigError(f"candidates: expected a non-empty list of names among {list(CANDIDATES)}, got {c!r}")
+            object.__setattr__(self, "candidates", tuple(dict.fromkeys(c)))
         _choice("cell", self.cell, CELLS)
         check_int("hidden_size", self.hidden_size, 1)
         check_int("num_layers", self.num_layers, 1)
@@ -136,8 +166,8 @@ class ForecastConfig:
         check_int("threads", self.threads, 1, allow_none=True)
 
     @property
-    def quantiles(self) -> tuple[float, ...]:
-        """The quantile levels the ``"quantile"`` head predicts (the median alone for ``"none"``)."""
+    def head_quantiles(self) -> tuple[float, ...]:
+        """The quantile levels the network's ``"quantile"`` head predicts (the median alone for ``"none"``)."""
         if self.interval == "none":
             return (0.5,)
         a = (1 - self.level) / 2
@@ -145,8 +175,9 @@ class ForecastConfig:
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
-        if d["lookback_candidates"] is not None:
-            d["lookback_candidates"] = list(d["lookback_candidates"])
+        for key in ("lookback_candidates", "candidates", "quantiles"):
+            if d[key] is not None:
+                d[key] = list(d[key])
         return d
 
     @classmethod
@@ -156,12 +187,25 @@ class ForecastConfig:
         if unknown:
             raise ConfigError(f"config: unknown keys {unknown}; expected a subset of {sorted(names)}")
         kw = dict(d)
-        if kw.get("lookback_candidates") is not None:
-            kw["lookback_candidates"] = tuple(kw["lookback_candidates"])
+        for key in ("lookback_candidates", "candidates", "quantiles"):
+            if isinstance(kw.get(key), list):
+                kw[key] = tuple(kw[key])
         return cls(**kw)
 
     def replace(self, **changes: Any) -> "ForecastConfig":
         return dataclasses.replace(self, **changes)
+
+
+def with_horizon(cfg: ForecastConfig, horizon: Any) -> ForecastConfig:
+    """``cfg`` with ``horizon`` when one is given (a positive int); a ConfigError when neither ``cfg``
+    nor the call has one."""
+    if horizon is not None:
+        if not isinstance(horizon, (int, np.integer)) or isinstance(horizon, bool) or horizon < 1:
+            raise ConfigError(f"horizon: expected a positive int, got {horizon!r}")
+        cfg = cfg.replace(horizon=int(horizon))
+    if cfg.horizon is None:
+        raise ConfigError("horizon: expected a positive int (in the constructor or fit), got None")
+    return cfg
 
 
 # ------------------------------------------------------------------------------------------ saved values

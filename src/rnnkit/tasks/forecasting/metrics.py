@@ -1,4 +1,5 @@
-"""Point and interval forecast metrics: MAE, RMSE, sMAPE, MASE, interval coverage.
+"""Point, interval and quantile forecast metrics: MAE, RMSE, sMAPE, MASE, interval coverage; pinball
+loss per level, CRPS and coverage per nominal level (:func:`quantile_metrics`).
 
 All take plain arrays of the same length (``y`` the actuals, ``f`` the forecast); NaN actuals are an
 error, never skipped silently.
@@ -21,7 +22,7 @@ import numpy as np
 
 from rnnkit.errors import ShapeError
 
-__all__ = ["mae", "rmse", "smape", "mase", "mase_scale", "coverage", "point_metrics", "METRICS"]
+__all__ = ["mae", "rmse", "smape", "mase", "mase_scale", "coverage", "point_metrics", "quantile_metrics", "METRICS"]
 
 METRICS = ("MAE", "RMSE", "sMAPE", "MASE", "coverage")
 
@@ -92,3 +93,26 @@ def point_metrics(y: Any, f: Any, train: Any, period: int, lower: Any = None, up
     cov = coverage(y, lower, upper) if lower is not None and upper is not None else float("nan")
     return {"MAE": mae(y, f), "RMSE": rmse(y, f), "sMAPE": smape(y, f), "MASE": mase(y, f, train, period),
             "coverage": cov}
+
+
+def quantile_metrics(y: Any, q: Any, levels: Any) -> dict[str, float]:
+    """Scores of quantile forecasts ``q`` ``(n, Q)`` at ``levels`` for actuals ``y`` ``(n,)``: ``pinball@t``
+    (mean pinball loss at level ``t``), ``CRPS`` (approximated from the quantiles: twice the mean pinball
+    loss over the levels) and ``coverage@c``, the share of actuals inside each central interval formed by
+    a symmetric pair of levels (nominal coverage ``c = 1 - 2t``). The functions are those of
+    :mod:`.probabilistic`.
+
+    >>> m = quantile_metrics([1.0, 2.0], [[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]], [0.1, 0.5, 0.9])
+    >>> m["pinball@0.5"], m["coverage@0.8"], round(m["CRPS"], 4)
+    (0.25, 1.0, 0.3)
+    """
+    from rnnkit.tasks.forecasting.probabilistic import coverage_by_level, crps_from_quantiles, pinball_loss
+
+    y = np.asarray(y, dtype=float).ravel()
+    q = np.asarray(q, dtype=float)
+    if q.ndim != 2 or q.shape[0] != y.size or q.shape[1] != len(levels):
+        raise ShapeError(f"quantiles: expected shape ({y.size}, {len(levels)}), got {q.shape}")
+    out = {f"pinball@{t:g}": v for t, v in pinball_loss(y, q, levels).items()}
+    out["CRPS"] = crps_from_quantiles(y, q, levels)
+    out.update({f"coverage@{c:g}": v for c, v in coverage_by_level(y, q, levels).items()})
+    return out

@@ -40,20 +40,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.errors import ConfigError, ShapeError
-from rnnkit.layers import GRU, LSTM, ElmanRNN, RecurrentLayer
+from rnnkit.layers import get_layer, make_layer
 
-__all__ = ["ForecastNetwork", "CELL_LAYERS", "cell_layer", "top_hidden"]
-
-#: Cell name -> rnnkit layer class (one registry for names; the layer knows its cell).
-CELL_LAYERS: dict[str, type[RecurrentLayer]] = {"lstm": LSTM, "gru": GRU, "elman": ElmanRNN}
-
-
-def cell_layer(name: str) -> type[RecurrentLayer]:
-    """The layer class for a cell name (``"lstm"``, ``"gru"``, ``"elman"``)."""
-    if name not in CELL_LAYERS:
-        raise ConfigError(f"cell: expected one of {sorted(CELL_LAYERS)}, got {name!r}")
-    return CELL_LAYERS[name]
-
+__all__ = ["ForecastNetwork", "top_hidden", "expand_state"]
 
 def top_hidden(state: Any) -> Tensor:
     """The last layer's hidden state ``(B, D)`` from a layer state (``h`` or LSTM's ``(h, c)``)."""
@@ -72,7 +61,7 @@ class ForecastNetwork(nn.Module):
     """Recurrent encoder (+ decoder) and a distribution head; see the module docstring.
 
     Args:
-        cell: ``"lstm"``, ``"gru"`` or ``"elman"``.
+        cell: a layer-registry name (:func:`rnnkit.layers.make_layer`): ``"lstm"``, ``"gru"``, ``"elman"``, ...
         input_size: features per input step ``F``.
         hidden_size, num_layers, dropout: of the recurrent layers.
         horizon: ``H`` (the output size of the direct head; the decoder length).
@@ -86,7 +75,7 @@ class ForecastNetwork(nn.Module):
                  strategy: str = "direct", interval: str = "quantile",
                  quantiles: tuple[float, ...] = (0.05, 0.5, 0.95), n_future: int = 0, dropout: float = 0.0) -> None:
         super().__init__()
-        Layer = cell_layer(cell)
+        get_layer(cell)   # an unknown name fails here, before any other check (the layer registry's error)
         if strategy not in ("direct", "recursive", "encoder-decoder"):
             raise ConfigError(f"strategy: expected one of ['direct', 'recursive', 'encoder-decoder'], got {strategy!r}")
         if interval not in ("quantile", "gaussian", "none"):
@@ -99,15 +88,16 @@ class ForecastNetwork(nn.Module):
         self.register_buffer("quantile_levels", torch.tensor(quantiles), persistent=False)
         self.n_params = 2 if interval == "gaussian" else len(quantiles)
         rnn_dropout = dropout if num_layers > 1 else 0.0
-        self.encoder = Layer(input_size, hidden_size, num_layers=num_layers, batch_first=True, dropout=rnn_dropout)
+        self.encoder = make_layer(cell, input_size, hidden_size, num_layers=num_layers, batch_first=True,
+                                  dropout=rnn_dropout)
         P = self.n_params
         if strategy == "direct":
             self.head = nn.Linear(hidden_size + self.horizon * self.n_future, self.horizon * P)
         else:
             self.head = nn.Linear(hidden_size, P)
         if strategy == "encoder-decoder":
-            self.decoder = Layer(self.n_future + 1, hidden_size, num_layers=num_layers, batch_first=True,
-                                 dropout=rnn_dropout)
+            self.decoder = make_layer(cell, self.n_future + 1, hidden_size, num_layers=num_layers, batch_first=True,
+                                      dropout=rnn_dropout)
         self._z = NormalDist().inv_cdf(float(max(quantiles)) if interval != "gaussian" else 0.95)
 
     # ------------------------------------------------------------------ running

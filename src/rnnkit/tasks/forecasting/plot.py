@@ -33,7 +33,7 @@ def plot_forecast(forecaster: Any, forecast: pd.DataFrame, backtest: Any = None,
         t_hist = f.index[-show:]
         ax.plot(t_hist, f.y[-show:], color="0.25", lw=1.0, label="history")
         fc = forecast[forecast["id"] == f.id]
-        ax.plot(fc["time"], fc["value"], color="C0", lw=1.6, label=f"forecast ({forecaster.config.cell})")
+        ax.plot(fc["time"], fc["value"], color="C0", lw=1.6, label=f"forecast ({forecaster.config.model})")
         if fc["lower"].notna().any():
             ax.fill_between(fc["time"], fc["lower"], fc["upper"], color="C0", alpha=0.2,
                             label=f"{int(round(100 * forecaster.config.level))}% interval")

@@ -1,0 +1,184 @@
+"""What ``rnnkit forecast`` prints and writes, and its ``predict`` / ``update`` actions on a saved run
+folder (no refit): the result object, the text for people, the run folder's files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rnnkit._io import atomic_write_bytes, atomic_write_json, atomic_write_text, dumps_json, to_jsonable
+from rnnkit.cli.common import UsageError, check_out_dir
+from rnnkit.tasks.forecasting.records import forecast_csv_frame, forecast_records, time_text
+
+__all__ = ["result_of", "write_outputs", "text_of", "run_saved", "progress_printer"]
+
+
+def result_of(forecaster, fc, bt, timing: dict[str, float], data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON result of a fit (and backtest): forecast rows, backtest metrics, settings, what was chosen."""
+    summary = forecaster.summary()
+    result: dict[str, Any] = {
+        "forecast": forecast_records(fc),
+        "backtest": None if bt is None else to_jsonable(bt.metrics),
+        "config": {**forecaster.config.to_dict(), **data},
+        "preprocessing": summary["series"],
+        "timing": timing,
+    }
+    if "lookback" in summary:   # a network
+        result["lookback"] = {"chosen": summary["lookback"], "validation_mae": summary["lookback_selection"],
+                              "selected_in": summary["lookback_selected_in"]}
+        result["training"] = forecaster.train_info_
+    else:
+        result["auto"] = {k: summary[k] for k in ("chosen", "chosen_per_series", "members", "candidates",
+                                                  "quantile_levels")}
+        result["auto"]["why"] = summary["report"].get("why")
+        result["auto"]["validation_mase"] = summary["report"].get("validation_mase")
+    if bt is not None:
+        result["backtest_details"] = {k: v for k, v in bt.to_dict().items() if k != "metrics"}
+    return result
+
+
+def write_outputs(out: Path, forecaster, fc, bt, result: dict, plot: bool) -> dict[str, str]:
+    """``forecast.csv``, ``metrics.json``, ``metrics.jsonl`` (a line per backtest row and one for the fit),
+    the model and ``forecast.png`` in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    atomic_write_bytes(out / "forecast.csv", forecast_csv_frame(fc).to_csv(index=False).encode())
+    files["forecast"] = str(out / "forecast.csv")
+    keys = ("backtest", "backtest_details", "preprocessing", "lookback", "training", "auto", "timing")
+    atomic_write_json(out / "metrics.json", to_jsonable({k: result[k] for k in keys if k in result}))
+    files["metrics"] = str(out / "metrics.json")
+    rows = [{"stage": "backtest", **r} for r in (bt.per_fold if bt is not None else [])]
+    fit = {"stage": "fit", "model": forecaster.config.model, **result["timing"]}
+    if "auto" in result:
+        fit.update(chosen=result["auto"]["chosen"], why=result["auto"]["why"])
+    if "training" in result:
+        fit.update(result["training"])
+    rows.append(fit)
+    atomic_write_text(out / "metrics.jsonl", "".join(dumps_json(r) + "\n" for r in rows))
+    files["metrics_log"] = str(out / "metrics.jsonl")
+    forecaster.save(out)
+    files["model"] = str(out / "config.json")
+    if plot:
+        forecaster.plot(out / "forecast.png", backtest=bt, forecast=fc)
+        files["plot"] = str(out / "forecast.png")
+    return files
+
+
+def _forecast_lines(forecaster, fc) -> list[str]:
+    cfg = forecaster.config
+    lines = [f"forecast ({len(fc) // max(1, fc['id'].nunique())} steps, {cfg.model}"
+             + (f", {cfg.strategy}" if cfg.model in ("lstm", "gru", "elman") else "") + "):"]
+    show = fc.groupby("id").head(3)
+    for r in show.itertuples(index=False):
+        lines.append(f"  {r.id}  {time_text(r.time)}  {r.value:.4g}  [{r.lower:.4g}, {r.upper:.4g}]")
+    if len(show) < len(fc):
+        lines.append(f"  ... ({len(fc)} rows)")
+    return lines
+
+
+def text_of(name: str, forecaster, fc, bt, timing: dict[str, float], files: dict[str, str] | None) -> str:
+    """The result for people: the series, what was chosen, the backtest table, the first forecast rows."""
+    summary = forecaster.summary()
+    lines = []
+    for s in summary["series"]:
+        per = s["period"]
+        reordered = f", {s['rows_reordered']} rows put in time order" if s.get("rows_reordered") else ""
+        pipeline = f", pipeline {s['pipeline']}" if "pipeline" in s else ""
+        lines.append(f"series {s['id']}: {s['length']} points, frequency {s['frequency'] or 'steps'}, "
+                     f"{s['missing_interpolated']} missing interpolated{reordered}, period {per['period']} "
+                     f"({per['method']}){pipeline}")
+    if "lookback" in summary:
+        sel = ", ".join(f"{k}: {v:.3f}" for k, v in summary["lookback_selection"].items())
+        lines.append(f"lookback {summary['lookback']} (validation MAE by candidate {sel}; selected in "
+                     f"{summary['lookback_selected_in']})")
+    else:
+        lines.append(f"{summary['model']} chose {summary['report'].get('why')}")
+    if bt is not None:
+        lines += ["", bt.table(),
+                  "(MASE < 1 beats the in-sample seasonal naive; * = best; coverage of the "
+                  f"{int(round(100 * forecaster.config.level))}% interval; CRPS from the quantiles "
+                  f"{list(forecaster.config.quantiles)})"]
+    lines += ["", *_forecast_lines(forecaster, fc)]
+    if timing:
+        lines.append("time: " + ", ".join(f"{k} {v}" for k, v in timing.items()))
+    if files:
+        lines.append("wrote: " + ", ".join(files.values()))
+    return "\n".join(lines)
+
+
+def progress_printer(args: argparse.Namespace):
+    """Stage messages on stderr (``forecast: fold 2/3, lookback 104``), or ``None`` with ``--quiet``."""
+    if args.quiet:
+        return None
+    return lambda message: print(f"forecast: {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ predict / update from a run folder
+def run_saved(args: argparse.Namespace) -> dict[str, Any]:
+    """``rnnkit forecast predict|update --run DIR``: the saved model forecasts (after appending ``--csv``'s
+    observations for ``update``); nothing is fitted. ``--out DIR2``: ``forecast.csv`` there (and the
+    updated model, for ``update``)."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    if args.run is None:
+        raise UsageError(f"--run: expected the run folder to {args.action} from, got none")
+    for flag, given in (("--dataset", args.dataset is not None), ("--backtest", bool(args.backtest))):
+        if given:
+            raise UsageError(f"{flag}: expected with a training run, got it with '{args.action}'")
+    if args.action == "predict" and args.csv is not None:
+        raise UsageError("--csv: expected with 'update' (the new observations) or a training run, got it with 'predict'")
+    if args.action == "update" and args.csv is None:
+        raise UsageError("--csv: expected the new observations to append (a CSV with the fit's columns), got none")
+    check_out_dir(args.out)
+    forecaster = Forecaster.load(args.run)
+    forecaster.progress = progress_printer(args)
+    t0 = time.perf_counter()
+    if args.action == "update":
+        fc = forecaster.update(_new_points(args, forecaster))
+        if args.horizon is not None:
+            fc = forecaster.predict(args.horizon)
+    else:
+        fc = forecaster.predict(args.horizon)
+    timing = {f"{args.action}_s": round(time.perf_counter() - t0, 3)}
+    result: dict[str, Any] = {"forecast": forecast_records(fc), "run": str(args.run), "model": forecaster.config.model,
+                              "timing": timing}
+    if args.out is not None:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(out / "forecast.csv", forecast_csv_frame(fc).to_csv(index=False).encode())
+        files = {"forecast": str(out / "forecast.csv")}
+        if args.action == "update":
+            forecaster.save(out)
+            files["model"] = str(out / "config.json")
+        result["files"] = files
+    if not args.json:
+        lines = [f"{args.action} from {args.run} (no refit):", *_forecast_lines(forecaster, fc)]
+        if result.get("files"):
+            lines.append("wrote: " + ", ".join(result["files"].values()))
+        result["text"] = "\n".join(lines)
+    return result
+
+
+def _new_points(args: argparse.Namespace, forecaster):
+    """The observations of ``--csv`` in the form ``Forecaster.update`` takes: the fit's columns (a run
+    fitted with a time column), or ``--time-col`` + one value column (``--target``) for a run fitted on a
+    bundled series."""
+    from rnnkit.data.series import read_series_csv
+
+    saved = forecaster._parse_args
+    time_col = saved.get("time_col") or args.time_col
+    frame = read_series_csv(args.csv, time_col, date_format=saved.get("date_format") or args.date_format,
+                            dayfirst=args.dayfirst, what="--csv")
+    if saved.get("time_col"):
+        return frame
+    if time_col is None:
+        raise UsageError("--time-col: expected the time column of --csv (the run was fitted on a series without "
+                         "one), got none")
+    values = [c for c in frame.columns if c not in (time_col, saved.get("id_col"))]
+    target = args.target or (values[0] if len(values) == 1 else None)
+    if target is None or target not in frame.columns:
+        raise UsageError(f"--target: expected the value column of --csv (one of {values}), got {args.target!r}")
+    return frame.set_index(time_col)[target]

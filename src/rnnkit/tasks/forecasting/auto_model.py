@@ -1,0 +1,443 @@
+"""``Forecaster(model="auto")`` (the default) and the single methods ``"esrnn"``, ``"ets"``, ``"theta"``,
+``"seasonal_naive"``: the glue between the Forecaster's data handling and :class:`.auto.AutoForecaster`.
+
+``fit`` reads the data as the network does (:func:`.inputs.parse_series`: one or many series, an id
+column, dates, missing values interpolated and counted, bad inputs refused), detects each series' period
+(:func:`rnnkit.data.timeseries.seasonality.detect_period`) unless ``period`` is given, and runs
+:class:`.auto.AutoForecaster` over the candidates: it validates every candidate and every equal-weight
+combination on rolling origins inside the training data, forecasts with the winner, and turns the
+validation residuals into quantiles (``quantiles``, plus the two levels of the ``level`` interval).
+A single method is an AutoForecaster of one candidate (its quantiles come the same way).
+
+``predict`` returns ``id, time, value, lower, upper`` and one ``q<level>`` column per quantile level;
+``update`` appends observations and forecasts again with :meth:`.auto.AutoForecaster.forecast_fitted`
+(networks are not trained again); ``backtest`` scores auto and every candidate on the same folds
+(:meth:`.auto.AutoForecaster.backtest` through the :class:`.backtest.FoldFitter` protocol), with the
+pinball loss per level, CRPS and coverage per level for auto's quantiles; ``save``/``load`` write the
+fitted candidates (weights under sha256 digests) and the series.
+
+>>> import numpy as np, pandas as pd
+>>> t = np.arange(96)
+>>> y = pd.Series(10 + 0.05 * t + np.sin(2 * np.pi * t / 12), name="toy",
+...               index=pd.date_range("2000-01-01", periods=96, freq="MS"))
+>>> m = AutoModel(config=ForecastConfig(horizon=6, candidates=("ets", "theta", "seasonal_naive"))).fit(y)
+>>> fc = m.predict()
+>>> list(fc.columns), len(fc), m.series_ids_
+(['id', 'time', 'value', 'lower', 'upper', 'q0.1', 'q0.5', 'q0.9'], 6, ['toy'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from rnnkit._version import __version__
+from rnnkit.data.timeseries.seasonality import detect_period
+from rnnkit.errors import CheckpointError, ConfigError, DataError
+from rnnkit.tasks.forecasting.auto import AutoForecaster, default_candidates
+from rnnkit.tasks.forecasting.backtest import FoldForecast, rolling_origin_folds, run_backtest
+from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
+from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_int, saved_numbers, with_horizon
+from rnnkit.tasks.forecasting.fitting import threads
+from rnnkit.tasks.forecasting.inputs import SeriesData, fill_forward, future_index, parse_new_points, parse_series
+from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
+from rnnkit.tasks.forecasting.models import register_model
+from rnnkit.training.checkpoint import write_config, write_digests
+
+__all__ = ["AutoModel", "build_candidates", "quantile_column", "SINGLE_MODELS"]
+
+CONFIG_FILE, AUTO_DIR = "config.json", "auto"
+PARSE_KEYS = ("target", "time_col", "id_col", "past_covariates", "future_covariates")
+SINGLE_MODELS = ("esrnn", "ets", "theta", "seasonal_naive")
+#: ForecastConfig fields passed to auto's network candidates when they differ from the defaults.
+NETWORK_KEYS = ("hidden_size", "num_layers", "dropout", "strategy", "lookback", "epochs", "selection_epochs",
+                "batch_size", "lr", "patience", "windows_per_epoch", "seed", "threads")
+
+
+def quantile_column(level: float) -> str:
+    """The name of a quantile column of :meth:`AutoModel.predict`: ``q0.1``, ``q0.5``, ``q0.975``."""
+    return f"q{level:g}"
+
+
+def build_candidates(cfg: ForecastConfig) -> dict[str, Candidate]:
+    """The candidates of ``cfg.model``: auto's defaults (:func:`.auto.default_candidates`) or the names in
+    ``cfg.candidates``; a single method alone. Network candidates get the ``cfg`` network settings that
+    differ from the defaults (e.g. ``epochs``)."""
+    from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate
+    from rnnkit.tasks.forecasting.neural import ForecasterCandidate
+    from rnnkit.tasks.forecasting.statistical import statistical_candidates
+
+    base = ForecastConfig()
+    overrides = {k: getattr(cfg, k) for k in NETWORK_KEYS if getattr(cfg, k) != getattr(base, k)}
+    names = [cfg.model] if cfg.model != "auto" else cfg.candidates
+    defaults = default_candidates(network=True) if names is None else {}
+    names = list(defaults) if names is None else list(names)
+    stats = statistical_candidates()
+    out: dict[str, Candidate] = {}
+    for name in names:
+        if name in CELLS and (overrides or name not in defaults):
+            out[name] = ForecasterCandidate(name, mode="global", **overrides)
+        elif name in defaults:
+            out[name] = defaults[name]
+        elif name in stats:
+            out[name] = stats[name]
+        elif name == "esrnn":
+            out[name] = ESRNNCandidate()
+        else:  # pragma: no cover - ForecastConfig checks the names
+            raise ConfigError(f"candidates: expected known names, got {name!r}")
+    return out
+
+
+class _Announced(dict):
+    """The candidates, saying ``"<stage>candidate ets 3/6"`` as a validation pass reaches each (the
+    AutoForecaster iterates ``items()`` once per rolling validation; ``stage_of(pass number)`` names the
+    pass, e.g. ``"fold 2/3: "``)."""
+
+    say: Callable[[str], None] | None = None
+    stage_of: Callable[[int], str] = staticmethod(lambda k: "")
+    passes = 0
+
+    def items(self):  # type: ignore[override]
+        pairs = list(super().items())
+        self.passes += 1
+        stage = self.stage_of(self.passes) if self.say is not None else ""
+        for k, (name, cand) in enumerate(pairs):
+            if self.say is not None:
+                self.say(f"{stage}candidate {name} {k + 1}/{len(pairs)}")
+            yield name, cand
+
+
+@dataclass
+class _History:
+    """One series as the auto model keeps it (what :func:`.inputs.parse_new_points` and the plot read)."""
+
+    id: str
+    index: pd.Index
+    y: np.ndarray
+    freq: str | None
+    period: int
+    period_method: str
+    observed: np.ndarray
+    missing: int = 0
+    resampled: int = 0
+    reordered: int = 0
+
+    @property
+    def past(self) -> np.ndarray:
+        return np.zeros((self.y.size, 0))
+
+    fut = past
+
+    def as_input(self) -> SeriesInput:
+        return SeriesInput(self.id, self.y, self.period, self.index)
+
+    def to_dict(self) -> dict[str, Any]:
+        idx = self.index
+        dt = isinstance(idx, pd.DatetimeIndex)
+        return {"id": self.id, "freq": self.freq, "datetime": dt,
+                "index": [str(t) for t in idx] if dt else [int(t) for t in idx], "y": self.y.tolist(),
+                "observed": self.observed.astype(int).tolist(), "period": self.period,
+                "period_method": self.period_method, "missing": self.missing, "resampled": self.resampled,
+                "reordered": self.reordered}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "_History":
+        y = saved_numbers("series.y", d["y"])
+        if not isinstance(d["id"], str) or (d["freq"] is not None and not isinstance(d["freq"], str)):
+            raise ConfigError(f"series.id/freq: expected strings, got {d['id']!r} and {d['freq']!r}")
+        if not isinstance(d["index"], list) or len(d["index"]) != y.size:
+            raise ConfigError(f"series.index: expected {y.size} time stamps (one per value), got {str(d['index'])[:60]}")
+        if d["datetime"] is True:
+            idx = pd.DatetimeIndex(pd.to_datetime(d["index"], format="ISO8601"), freq=d["freq"])
+        else:
+            idx = pd.Index(saved_numbers("series.index", d["index"]).astype(np.int64))
+        check_int("series.period", d["period"], 1)
+        for key in ("missing", "resampled", "reordered"):
+            check_int(f"series.{key}", d[key], 0)
+        observed = saved_numbers("series.observed", d["observed"], y.size).astype(bool)
+        return cls(d["id"], idx, y, d["freq"], d["period"], str(d["period_method"]), observed, d["missing"],
+                   d["resampled"], d["reordered"])
+
+
+class AutoModel(ForecastModel):
+    """``model="auto"`` (and the single methods): see the module docstring. ``AutoModel(config=cfg)``.
+
+    After ``fit``: ``auto_`` (the :class:`.auto.AutoForecaster`: ``report_`` what won and why,
+    ``chosen_``, ``members_``, ``candidates``), ``series_ids_``, ``period_`` (the most common period)."""
+
+    def __init__(self, config: ForecastConfig | None = None, **settings: Any) -> None:
+        cfg = config if config is not None else ForecastConfig(**settings)
+        if cfg.model in CELLS:
+            raise ConfigError(f"model: expected 'auto' or one of {list(SINGLE_MODELS)} for AutoModel, got {cfg.model!r} "
+                              "(a network: NetworkForecaster)")
+        self.config = cfg
+        self.progress: Callable[[str], None] | None = None
+        self.auto_: AutoForecaster | None = None
+        self._fitted: list[_History] = []
+        self._parse_args: dict[str, Any] = {}
+        self._point: np.ndarray | None = None
+        self._quantiles: np.ndarray | None = None
+        self._bt_hint: tuple | None = None
+
+    @property
+    def period_(self) -> int | None:
+        periods = [h.period for h in self._fitted]
+        return max(set(periods), key=periods.count) if periods else None
+
+    @property
+    def levels(self) -> tuple[float, ...]:
+        """Every quantile level forecast: ``quantiles`` and the bounds of the ``level`` interval."""
+        a = round((1 - self.config.level) / 2, 10)
+        return tuple(sorted(set(self.config.quantiles) | {a, round(1 - a, 10)}))
+
+    def fit(self, data: Any, horizon: int | None = None, **columns: Any) -> "AutoModel":
+        """Fit on every row of ``data`` (the forms and ``columns`` -- ``target``, ``time_col``, ``id_col``,
+        ``date_format``, ``dayfirst`` -- of :func:`.inputs.parse_series`; covariates are refused). After
+        :meth:`backtest` on the same data, the backtest's final fit is kept (it ran on all the data)."""
+        series, args = self._parse(data, horizon, columns)
+        self._parse_args = args
+        hist = [self._history(s) for s in series]
+        key = _fingerprint(hist, self.config.horizon)
+        if self._bt_hint is not None and self._bt_hint[0] == key and self.auto_ is not None:
+            self._fitted = hist
+            self._point, self._quantiles = self._bt_hint[1], self._bt_hint[2]
+            self._bt_hint = None
+            return self
+        self._bt_hint = None
+        auto = self._new_auto()
+        with threads(self.config.threads):
+            self._announce(auto, lambda k: "validation: ")
+            point = auto.forecast([h.as_input() for h in hist], self.config.horizon)
+            self._announce(auto, None)
+        self.auto_, self._fitted = auto, hist
+        self._point, self._quantiles = point, auto.quantiles_
+        return self
+
+    def predict(self, horizon: int | None = None, future_covariates: Any = None) -> pd.DataFrame:
+        """``id, time, value, lower, upper`` and ``q<level>`` per quantile level, ``horizon`` rows per series
+        (at most the fitted horizon)."""
+        self._need_fitted()
+        if future_covariates is not None:
+            raise ConfigError(f"future_covariates: model {self.config.model!r} takes no covariates, got some")
+        H = self.config.horizon if horizon is None else horizon
+        if not isinstance(H, (int, np.integer)) or isinstance(H, bool) or not 1 <= H <= self.config.horizon:
+            raise ConfigError(f"horizon: expected a positive int up to the fitted horizon {self.config.horizon}, "
+                              f"got {H!r}")
+        levels = self.levels
+        col = {t: j for j, t in enumerate(levels)}
+        a = round((1 - self.config.level) / 2, 10)
+        rows = []
+        for i, h in enumerate(self._fitted):
+            q = self._quantiles[i, :H] if self._quantiles is not None else np.full((H, len(levels)), np.nan)
+            frame = {"id": h.id, "time": future_index(h.index, h.freq, H), "value": self._point[i, :H],
+                     "lower": q[:, col[a]], "upper": q[:, col[round(1 - a, 10)]]}
+            frame.update({quantile_column(t): q[:, col[t]] for t in self.config.quantiles})
+            rows.append(pd.DataFrame(frame))
+        return pd.concat(rows, ignore_index=True)
+
+    def update(self, new_points: Any, future_covariates: Any = None) -> pd.DataFrame:
+        """Append observations that continue the series (the checks of :meth:`.network_model.NetworkForecaster.update`:
+        timestamps continue each series exactly, NaN filled from the last value, text/bools/infinities are
+        a DataError; nothing changes unless every series passes) and forecast again from the new ends
+        with the fitted candidates (:meth:`.auto.AutoForecaster.forecast_fitted`: no network is trained
+        again). Returns the refreshed :meth:`predict`."""
+        self._need_fitted()
+        if future_covariates is not None:
+            raise ConfigError(f"future_covariates: model {self.config.model!r} takes no covariates, got some")
+        chunks = parse_new_points(new_points, self._fitted, self._parse_args)
+        grown = []
+        for h in self._fitted:
+            if h.id in chunks:
+                y_new, _, _, times = chunks[h.id]
+                observed = np.isfinite(y_new)
+                y_new = fill_forward(h.y[-1], y_new)
+                if not np.isfinite(y_new).all():
+                    raise DataError(f"new_points: expected finite values for series {h.id!r}, got {y_new}")
+                index = h.index.append(times)
+                if isinstance(index, pd.DatetimeIndex):
+                    index = pd.DatetimeIndex(index, freq=h.freq)
+                grown.append(_History(h.id, index, np.concatenate([h.y, y_new]), h.freq, h.period, h.period_method,
+                                      np.concatenate([h.observed, observed]), h.missing, h.resampled, h.reordered))
+            else:
+                grown.append(h)
+        with threads(self.config.threads):
+            point = self.auto_.forecast_fitted([h.as_input() for h in grown], self.config.horizon)
+        self._fitted, self._point, self._quantiles = grown, point, self.auto_.quantiles_
+        return self.predict()
+
+    def backtest(self, data: Any, folds: int = 3, horizon: int | None = None, *, stride: int | None = None,
+                 baselines: Sequence[str] | None = ("naive", "seasonal_naive", "drift", "ets"), **columns: Any):
+        """Rolling-origin backtest of auto and every candidate on the same folds (see the module docstring);
+        returns a :class:`.backtest.BacktestResult`. Baselines not among the candidates (``drift``) are
+        added. A following :meth:`fit` on the same data keeps this run's final fit."""
+        if stride is not None:
+            raise ConfigError(f"stride: model {self.config.model!r} backtests with stride = horizon, got {stride!r}")
+        series, args = self._parse(data, horizon, columns)
+        hist = [self._history(s) for s in series]
+        check_int("folds", folds, 1)
+        auto = self._new_auto()
+        fitter = _AutoFoldFitter(self, auto, hist, folds)
+        self._announce(auto, lambda k: f"backtest ({folds} folds + final fit), pass {k}: ")
+        with threads(self.config.threads):
+            result = run_backtest(fitter, series, self.config.horizon, folds=folds, level=self.config.level,
+                                  baselines=baselines)
+        self._announce(auto, None)
+        self.auto_, self._parse_args = auto, args
+        self._bt_hint = (_fingerprint(hist, self.config.horizon), fitter.result["forecast"], auto.quantiles_)
+        return result
+
+    def summary(self) -> dict[str, Any]:
+        """What was detected and chosen: per series (length, frequency, missing values, period) and auto's
+        report (what won and why, every member's validation MASE)."""
+        self._need_fitted()
+        auto = self.auto_
+        series = [{"id": h.id, "length": int(h.y.size), "frequency": h.freq, "missing_interpolated": h.missing,
+                   "timestamps_resampled": h.resampled, "rows_reordered": h.reordered,
+                   "period": {"period": h.period, "method": h.period_method}} for h in self._fitted]
+        return {"model": self.config.model, "series": series, "period": self.period_,
+                "candidates": list(auto.candidates), "chosen": auto.report_.get("chosen"),
+                "chosen_per_series": dict(zip(self.series_ids_, auto.chosen_)),
+                "members": {sid: list(m) for sid, m in zip(self.series_ids_, auto.members_)},
+                "report": auto.report_, "quantile_levels": list(self.levels), "config": self.config.to_dict()}
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, path: str | Path) -> Path:
+        """Write ``auto/`` (the AutoForecaster and every fitted candidate, weights under digests: see
+        :meth:`.candidates.Candidate.save`), ``config.json`` (settings, the series, the forecast) and
+        ``digests.json`` (sha256 of ``config.json`` and of ``auto/``'s digest file), atomically, without
+        pickle."""
+        self._need_fitted()
+        path = Path(path)
+        self.auto_.save(path / AUTO_DIR)
+        write_config(path, {"task": "forecast", "model": self.config.model, "rnnkit_version": __version__,
+                            "config": self.config.to_dict(), "parse_args": self._parse_args,
+                            "series": [h.to_dict() for h in self._fitted], "point": self._point.tolist(),
+                            "quantiles": None if self._quantiles is None else self._quantiles.tolist()})
+        write_digests(path, [CONFIG_FILE, f"{AUTO_DIR}/digests.json", f"{AUTO_DIR}/candidate.json"])
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "AutoModel":
+        """Rebuild a model saved by :meth:`save`: the digests first (a modified or missing file is a
+        :class:`CheckpointError` naming it), then every value of ``config.json`` is checked as a typed
+        one (a CheckpointError naming ``config.json``), then the candidates (their own digests)."""
+        path = Path(path)
+        data, where = read_saved(path, [CONFIG_FILE, f"{AUTO_DIR}/digests.json"])
+        with saved_values(where):
+            cfg = ForecastConfig.from_dict(data["config"])
+            if cfg.model != data["model"] or cfg.model in CELLS:
+                raise ConfigError(f"model: expected {cfg.model!r} (the saved settings' model, not a network), got "
+                                  f"{data['model']!r}")
+            self = cls(config=cfg)
+            if not isinstance(data["parse_args"], dict):
+                raise ConfigError("parse_args: expected a dict of column settings")
+            self._parse_args = data["parse_args"]
+            self._fitted = [_History.from_dict(d) for d in data["series"]]
+            S, H, Q = len(self._fitted), cfg.horizon, len(self.levels)
+            if not S:
+                raise ConfigError("series: expected at least one fitted series, got none")
+            self._point = saved_numbers("point", data["point"], S, 2)
+            if self._point.shape != (S, H):
+                raise ConfigError(f"point: expected a {S} x {H} table, got {self._point.shape}")
+            if data["quantiles"] is not None:
+                q = np.asarray(data["quantiles"], dtype=float)
+                if q.shape != (S, H, Q) or not np.isfinite(q).all():
+                    raise ConfigError(f"quantiles: expected {S} x {H} x {Q} finite numbers, got shape {q.shape}")
+                self._quantiles = q
+        auto = AutoForecaster.load(path / AUTO_DIR)
+        if not isinstance(auto, AutoForecaster) or list(auto.validation_.ids if auto.validation_ else []) != \
+                self.series_ids_:
+            raise CheckpointError(f"{path / AUTO_DIR}: expected the fitted auto forecaster of series "
+                                  f"{self.series_ids_}, got another")
+        auto.candidates = _Announced(auto.candidates)
+        self.auto_ = auto
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    def _parse(self, data: Any, horizon: Any, columns: dict[str, Any]) -> tuple[list[SeriesData], dict[str, Any]]:
+        self.config = with_horizon(self.config, horizon)
+        if columns.get("past_covariates") or columns.get("future_covariates"):
+            raise ConfigError(f"past_covariates/future_covariates: model {self.config.model!r} takes none; use a "
+                              "network (model='lstm') for covariates")
+        unknown = sorted(set(columns) - {*PARSE_KEYS, "date_format", "dayfirst"})
+        if unknown:
+            raise ConfigError(f"{unknown[0]}: expected a data argument among {[*PARSE_KEYS, 'date_format', 'dayfirst']}, "
+                              f"got {unknown[0]}=")
+        args = {k: columns.get(k) for k in PARSE_KEYS}
+        series = parse_series(data, resample=self.config.resample, date_format=columns.get("date_format"),
+                              dayfirst=columns.get("dayfirst"), **args)
+        args["date_format"] = series[0].date_format
+        return series, args
+
+    def _history(self, s: SeriesData) -> _History:
+        if self.config.period is not None:
+            period, method = self.config.period, "given"
+        else:
+            info = detect_period(s.y, s.freq)
+            period, method = info.period, info.method
+        return _History(s.id, s.index, s.y.copy(), s.freq, int(period), method, s.observed.copy(), s.missing,
+                        s.resampled, s.reordered)
+
+    def _new_auto(self) -> AutoForecaster:
+        exclude = ("naive", "seasonal_naive") if self.config.model == "auto" else ()
+        return AutoForecaster(_Announced(build_candidates(self.config)), exclude=exclude, quantiles=self.levels)
+
+    def _announce(self, auto: AutoForecaster, stage_of: Callable[[int], str] | None) -> None:
+        """Announce each candidate's validation (``stage_of(pass)`` in front; ``None``: stop)."""
+        cands = auto.candidates
+        if isinstance(cands, _Announced):
+            cands.say = self.progress if stage_of is not None else None
+            cands.stage_of, cands.passes = (stage_of or (lambda k: "")), 0
+
+    def _is_fitted(self) -> bool:
+        return self.auto_ is not None and self._point is not None
+
+
+def _fingerprint(hist: list[_History], horizon: int) -> tuple:
+    return (horizon, tuple((h.id, h.period, h.y.tobytes()) for h in hist))
+
+
+class _AutoFoldFitter:
+    """The :class:`.backtest.FoldFitter` of auto: the first fold runs :meth:`.auto.AutoForecaster.backtest`
+    over every fold at once (the last fold shares its validation with the final fit); each fold then
+    hands back auto's forecast, its quantiles and every candidate's forecast of that fold."""
+
+    def __init__(self, model: AutoModel, auto: AutoForecaster, hist: list[_History], folds: int) -> None:
+        self.model, self.auto, self.hist, self.folds = model, auto, hist, folds
+        self.name = "auto" if model.config.model == "auto" else model.config.model
+        self.quantile_levels = tuple(model.config.quantiles)
+        self.result: dict[str, Any] = {}
+
+    def fit_fold(self, fold: int, train: list[SeriesData], futures: list[np.ndarray | None]) -> FoldForecast:
+        H = self.model.config.horizon
+        if not self.result:
+            self.result = self.auto.backtest([h.as_input() for h in self.hist], H, self.folds)
+        r = self.result
+        levels = [float(v) for v in r["quantile_levels"]]
+        col = {round(t, 10): j for j, t in enumerate(levels)}
+        a = round((1 - self.model.config.level) / 2, 10)
+        want = [col[round(t, 10)] for t in self.quantile_levels]
+        values, quantiles, others = {}, {}, {}
+        auto_name = "auto"
+        for i, h in enumerate(self.hist):
+            q = r["quantiles"][i, fold]
+            values[h.id] = (r["forecasts"][auto_name][i, fold], q[:, col[a]], q[:, col[round(1 - a, 10)]])
+            quantiles[h.id] = q[:, want]
+        if self.model.config.model == "auto":
+            for name, f in r["forecasts"].items():
+                if name != auto_name:
+                    others[name] = {h.id: f[i, fold] for i, h in enumerate(self.hist)}
+        fitted = {h.id: rolling_origin_folds(h.y.size, H, self.folds)[fold].train_end for h in self.hist}
+        return FoldForecast(values, {h.id: h.period for h in self.hist}, fitted, quantiles, others)
+
+    def details(self) -> dict[str, Any]:
+        r = self.result
+        return {"chosen_per_fold": r.get("chosen_per_fold"), "final_choice": r.get("report", {}).get("chosen"),
+                "why": r.get("report", {}).get("why"), "fold_reports": r.get("reports")}
+
+
+register_model(("auto", *SINGLE_MODELS), AutoModel)

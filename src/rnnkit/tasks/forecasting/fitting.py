@@ -1,0 +1,149 @@
+"""Fitting the forecasting network: training with early stopping on the validation windows, the
+recursive roll-out, raw forecasts of a batch of encoder states, and the split-conformal calibration of
+the interval width. Functions of the network, the windows and the :class:`ForecastConfig` only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from rnnkit.tasks.forecasting.config import ForecastConfig
+from rnnkit.tasks.forecasting.network import ForecastNetwork, expand_state, top_hidden
+from rnnkit.tasks.forecasting.prepared import val_size
+from rnnkit.tasks.forecasting.training_windows import MAX_VAL_WINDOWS, Batches, Windows
+from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
+
+__all__ = ["threads", "train_network", "val_mae", "rollout", "batch_forecast", "calibrate"]
+
+
+class threads:
+    """Set torch's intra-op thread count for a block and restore it afterwards (``None``: no change)."""
+
+    def __init__(self, n: int | None) -> None:
+        self.n, self.old = n, None
+
+    def __enter__(self):
+        if self.n is not None:
+            self.old = torch.get_num_threads()
+            if self.old != self.n:
+                torch.set_num_threads(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None and self.old != self.n:
+            torch.set_num_threads(self.old)
+        return False
+
+
+def train_network(net: ForecastNetwork, windows: Windows, L: int, epochs: int, cfg: ForecastConfig,
+                  quiet: bool = True) -> tuple[float, dict]:
+    """Train ``net`` on the windows of lookback ``L`` with early stopping on the validation MAE (the
+    :class:`rnnkit.training.Trainer`, best weights restored); returns ``(best validation MAE, info)``."""
+    H = cfg.horizon
+    tr, va = windows.origins(L, H, lambda n: val_size(n, cfg))
+    if len(va) > MAX_VAL_WINDOWS:
+        va = va[np.linspace(0, len(va) - 1, MAX_VAL_WINDOWS).round().astype(int)]
+    train_data = Batches(windows, tr, L, H, cfg.strategy, cfg.batch_size, cfg.windows_per_epoch, cfg.seed)
+    val_batch = windows.batch(va, L, H, cfg.strategy)
+
+    def loss_fn(model, batch):
+        x, fut, target, weight, _ = batch
+        return model.loss(model(x, fut), target, weight)
+
+    def eval_fn(model, _data):
+        return {"mae": val_mae(model, val_batch, L, windows, va, cfg)}
+
+    tc = TrainConfig(epochs=epochs, optim=OptimConfig(lr=cfg.lr), clip_norm=cfg.clip_norm, seed=cfg.seed,
+                     early_stopping=EarlyStoppingConfig(monitor="val_mae", patience=cfg.patience), quiet=quiet)
+    result = Trainer(net, loss_fn, config=tc, eval_fn=eval_fn).fit(train_data, [val_batch])
+    best = result.best["value"] if result.best else float("nan")
+    return best, {"epochs": result.epochs_run, "best_val_mae": best, "stopped_early": result.stopped_early,
+                  "train_windows": int(len(tr)), "val_windows": int(len(va))}
+
+
+@torch.no_grad()
+def val_mae(model: ForecastNetwork, batch, L: int, windows: Windows, origins: np.ndarray, cfg: ForecastConfig) -> float:
+    x, fut, target, _, rel = batch
+    if model.strategy != "recursive":
+        return float((model.point(model(x, fut)) - rel).abs().mean())
+    H = cfg.horizon
+    _, state = model.encode(x[:, :L])
+    z0 = torch.from_numpy(windows.Z[origins - 1].astype(np.float32))
+    inc = torch.from_numpy(windows.inc[origins].astype(np.float32))
+    pred = rollout(model, state, z0, inc, fut, H, cfg.level_input)
+    return float((pred - rel).abs().mean())
+
+
+def rollout(model: ForecastNetwork, state: Any, z0: torch.Tensor, inc: torch.Tensor, fut: torch.Tensor, steps: int,
+            level: bool, sample: bool = False, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Recursive forecast as changes from ``z0`` in units of ``inc`` ``(B, steps)``."""
+    zs = [z0]
+
+    def make_input(k: int, v: torch.Tensor) -> torch.Tensor:
+        z = zs[-1] + v * inc
+        zs.append(z)
+        cols = [v[:, None]]
+        if level:
+            cols.append(z[:, None])
+        if fut.shape[-1]:
+            cols.append(fut[:, k])
+        return torch.cat(cols, -1)
+
+    last_raw = model.head(top_hidden(state))
+    steps_v = model.rollout(state, last_raw, steps, make_input, sample=sample, generator=generator)
+    return torch.cumsum(steps_v, 1)
+
+
+@torch.no_grad()
+def batch_forecast(net: ForecastNetwork, state: Any, z0: torch.Tensor, inc: torch.Tensor, fut: torch.Tensor, H: int,
+                   cfg: ForecastConfig, intervals: bool = True):
+    """Raw (uncalibrated) forecasts for a batch of encoder states, as changes from ``z0`` in units of
+    ``inc``: ``(point, lower, upper)`` arrays ``(B, H)`` (bounds ``None`` without intervals)."""
+    if cfg.strategy == "recursive":
+        point = rollout(net, state, z0, inc, fut, H, cfg.level_input).numpy()
+        if cfg.interval == "none" or not intervals:
+            return point, None, None
+        S, B = cfg.n_samples, z0.shape[0]
+        gen = torch.Generator()
+        gen.manual_seed(cfg.seed)
+        paths = rollout(net, expand_state(state, S), z0.repeat_interleave(S), inc.repeat_interleave(S),
+                    fut.repeat_interleave(S, 0), H, cfg.level_input, sample=True, generator=gen).numpy()
+        paths = paths.reshape(B, S, H)
+        a = (1 - cfg.level) / 2
+        return point, np.quantile(paths, a, axis=1), np.quantile(paths, 1 - a, axis=1)
+    raw = net.decode(state, fut if net.n_future else None)
+    point = net.point(raw)[:, :H].numpy()
+    if cfg.interval == "none" or not intervals:
+        return point, None, None
+    lo, hi = net.bounds(raw)
+    return point, lo[:, :H].numpy(), hi[:, :H].numpy()
+
+
+@torch.no_grad()
+def calibrate(net: ForecastNetwork, windows: Windows, L: int, cfg: ForecastConfig) -> float:
+    """Split-conformal width factor ``c`` on the validation windows: the interval ``point -/+ c *
+    (raw half-widths)`` covers ``level`` of them (finite-sample quantile; Romano et al. 2019,
+    conformalized quantile regression, in its multiplicative form). 1.0 without intervals."""
+    if cfg.interval == "none":
+        return 1.0
+    H = cfg.horizon
+    _, va = windows.origins(L, H, lambda n: val_size(n, cfg))
+    cap = 64 if cfg.strategy == "recursive" else MAX_VAL_WINDOWS
+    if len(va) > cap:
+        va = va[np.linspace(0, len(va) - 1, cap).round().astype(int)]
+    x, fut, _, _, rel = windows.batch(va, L, H, cfg.strategy)
+    _, state = net.encode(x[:, :L])
+    z0 = torch.from_numpy(windows.Z[va - 1].astype(np.float32))
+    inc = torch.from_numpy(windows.inc[va].astype(np.float32))
+    point, lo, hi = batch_forecast(net, state, z0, inc, fut, H, cfg)
+    y = rel.numpy()
+    below = (point - y) / np.maximum(point - lo, 1e-9)
+    above = (y - point) / np.maximum(hi - point, 1e-9)
+    scores = np.maximum(below, above).ravel()
+    n = scores.size
+    q = min(1.0, math.ceil((n + 1) * cfg.level) / n)
+    return float(max(np.quantile(scores, q, method="higher"), 1e-3))

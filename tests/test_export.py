@@ -226,17 +226,19 @@ def runs(tmp_path_factory):
 
 
 def _cli_json(argv, capsys):
+    """``rnnkit ARGV --json`` in process: the JSON result and the stderr lines."""
     code = main(argv + ["--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    return json.loads(out)
+    return json.loads(out), err.splitlines()
 
 
 def test_cli_exports_a_forecaster_run(runs, tmp_path, capsys):
     from rnnkit.tasks.forecasting import Forecaster
 
-    res = _cli_json(["export", "--run", str(runs / "forecast"), "--format", "onnx", "--out", str(tmp_path / "f.onnx")],
-                    capsys)
+    res, err = _cli_json(["export", "--run", str(runs / "forecast"), "--format", "onnx", "--out",
+                          str(tmp_path / "f.onnx"), "--quiet", "--threads", "1"], capsys)
+    assert err == []  # --quiet: no stage lines
     assert res["outputs"] == ["raw", "point", "lower", "upper", "h_n", "c_n"] and res["max_abs_diff"] <= ATOL
     assert res["meta"]["task"] == "forecast" and res["meta"]["lookback"] == 12
     net = Forecaster.load(runs / "forecast").network_
@@ -254,7 +256,8 @@ def test_cli_exports_a_classifier_run_that_predicts_as_the_run(runs, tmp_path, c
     from rnnkit.data.vocab import tokenize
     from rnnkit.tasks.classification import TextClassifier
 
-    res = _cli_json(["export", "--run", str(runs / "classify"), "--out", str(tmp_path / "c.onnx")], capsys)
+    res, err = _cli_json(["export", "--run", str(runs / "classify"), "--out", str(tmp_path / "c.onnx")], capsys)
+    assert [line.split()[:2] for line in err] == [["export:", "tracing"], ["export:", "traced"], ["export:", "checking"]]
     assert res["outputs"] == ["logits", "probabilities"] and res["meta"]["classes"] == ["neg", "pos"]
     clf = TextClassifier.load(runs / "classify")
     texts = ["good nice fine great", "bad", "awful terrible but nice"]

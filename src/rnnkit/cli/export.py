@@ -12,9 +12,10 @@ the traced one; ``FILE.json`` beside it lists the inputs, outputs and those diff
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from rnnkit.cli.common import UsageError, add_common, check_out_dir
+from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_out_dir, set_threads
 
 __all__ = ["add_parser", "run", "check_run", "check_out_file"]
 
@@ -42,17 +43,16 @@ def check_out_file(out: Path | None) -> Path:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("export", help="export a saved run to ONNX or torch.export, checked for parity",
-                              description=__doc__.split("\n\n")[0],
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--run", type=Path, default=None, metavar="DIR", help="run folder (forecast, classify, tsc)")
-    p.add_argument("--format", default="onnx", choices=["onnx", "torch-export"], help="default onnx")
+    p.add_argument("--format", default="onnx", choices=["onnx", "torch-export"], help="file format")
     p.add_argument("--out", type=Path, default=None, metavar="FILE", help="file to write (.onnx / .pt2)")
     p.add_argument("--no-state", action="store_true",
                    help="forecaster: no initial-state inputs (h0/c0; the graph then starts from zeros)")
-    p.add_argument("--atol", type=float, default=1e-5, help="largest accepted difference (default 1e-5)")
+    p.add_argument("--atol", type=float, default=1e-5, help="largest accepted difference")
     p.add_argument("--no-check", action="store_true", help="skip the parity check (not recommended)")
     p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: the exporter's)")
-    add_common(p)
+    add_common(p, threads=True)
     return p
 
 
@@ -63,8 +63,10 @@ def run(args: argparse.Namespace) -> dict:
     check_out_file(args.out)
     if not args.atol > 0:
         raise UsageError(f"--atol: expected a positive number, got {args.atol}")
+    set_threads(args)
+    progress = None if args.quiet else lambda message: print(f"export: {message}", file=sys.stderr, flush=True)
     res = export(args.run, args.out, format=args.format, state=not args.no_state, check=not args.no_check,
-                 atol=args.atol, opset=args.opset)
+                 atol=args.atol, opset=args.opset, progress=progress)
     result = res.to_dict()
     result["sidecar"] = str(res.path) + ".json"
     if not args.json:

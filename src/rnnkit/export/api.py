@@ -14,7 +14,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -175,7 +175,7 @@ def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]
 def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state: bool = True,
            lengths: bool = False, example: Any = None, inputs: list[InputSpec] | None = None,
            input_names: list[str] | None = None, output_names: list[str] | None = None, check: bool = True,
-           atol: float = 1e-5, opset: int | None = None) -> ExportResult:
+           atol: float = 1e-5, opset: int | None = None, progress: Callable[[str], Any] | None = None) -> ExportResult:
     """Export ``target`` to ``path`` as ONNX (``format="onnx"``) or a ``torch.export`` program
     (``"torch-export"``, a ``.pt2`` file to read with ``torch.export.load``), with dynamic batch and time
     axes, and check it.
@@ -188,6 +188,8 @@ def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state:
     the original model at batch/time sizes :data:`CHECK_SIZES`; a difference above ``atol`` raises
     :class:`ParityError` and nothing is written. Next to the file, ``<path>.json`` describes the inputs,
     outputs, the parity figures and what the task needs around the graph (see docs/deploy.md).
+    ``progress``: called with a short message at each stage (trace, serialise, check; ``rnnkit export``
+    prints them on stderr).
 
     >>> import tempfile, torch, rnnkit
     >>> from rnnkit.export import export
@@ -200,17 +202,23 @@ def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state:
     _check_args(path, format, atol)
     spec = resolve(target, state=state, lengths=lengths, example=example, inputs=inputs, input_names=input_names,
                    output_names=output_names)
-    return export_spec(spec, path, format=format, check=check, atol=atol, opset=opset, t0=t0)
+    return export_spec(spec, path, format=format, check=check, atol=atol, opset=opset, t0=t0, progress=progress)
 
 
 def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx", check: bool = True,
-                atol: float = 1e-5, opset: int | None = None, t0: float | None = None) -> ExportResult:
+                atol: float = 1e-5, opset: int | None = None, t0: float | None = None,
+                progress: Callable[[str], Any] | None = None) -> ExportResult:
     """:func:`export` of a ready :class:`GraphSpec`: trace, serialise in memory, check the serialised
     model, then write it atomically (a failed check writes nothing; a reader never sees half a file)."""
     t0 = time.perf_counter() if t0 is None else t0
     path = _check_args(path, format, atol)
+    say = progress or (lambda message: None)
+    say(f"tracing with torch.export at batch {EXAMPLE_SIZE[0]}, time {EXAMPLE_SIZE[1]} (both axes dynamic)")
     program = trace(spec)
+    say(f"traced in {time.perf_counter() - t0:.1f} s; writing the {format} model")
     data = _onnx_bytes(program, spec, opset) if format == "onnx" else _program_bytes(program)
+    if check:
+        say("checking it against the original model at " + ", ".join(f"batch {b}, time {t}" for b, t in CHECK_SIZES))
     parity = check_parity(spec, load_runner(data, format)) if check else []
     worst = max((v for row in parity for v in row["max_abs_diff"].values()), default=None)
     if worst is not None and worst > atol:

@@ -61,6 +61,9 @@ def test_json_has_horizon_rows_per_id_and_the_backtest_table(tmp_path, capsys):
 
     again = Forecaster.load(out_dir).predict()
     np.testing.assert_allclose(again["value"], fc["value"], rtol=1e-5)
+    code, out, err = run_cli(["forecast", "predict", "--run", str(out_dir), "--json"], capsys)   # no refit
+    assert code == 0, err
+    np.testing.assert_allclose(pd.DataFrame(json.loads(out)["forecast"])["value"], fc["value"], rtol=1e-5)
 
 
 def test_text_output_prints_the_model_vs_baselines_table(capsys):

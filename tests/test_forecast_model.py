@@ -219,7 +219,7 @@ def test_cli_predict_and_update_from_a_run_folder_without_refitting(tmp_path, ca
                               "--model", "theta", "--quantiles", "0.2", "0.5", "0.8", "--backtest", "2", "--no-plot",
                               "--out", run], capsys)
     assert code == 0, err
-    assert "forecast: " in err                                 # stages on stderr
+    assert "forecast: backtest (2 folds + final fit), pass 1: candidate theta 1/1" in err   # stages on stderr
     lines = [json.loads(s) for s in (run / "metrics.jsonl").read_text().splitlines()]
     assert lines[-1]["stage"] == "fit" and {r["model"] for r in lines[:-1]} >= {"theta", "naive"}
 
@@ -270,3 +270,16 @@ def test_cli_older_cell_flag_fits_that_network_with_progress_by_fold(capsys):
     code, _, err = run_cli(["forecast", "--dataset", "nile", "--horizon", "3", "--cell", "gru", "--quiet", *tiny],
                            capsys)
     assert code == 0 and err == ""
+
+
+def test_many_series_update_one_id_leaves_the_others():
+    t = pd.date_range("2020-01-01", periods=48, freq="MS")
+    df = pd.concat([pd.DataFrame({"store": k, "month": t, "units": 20 + 5 * i + np.sin(np.arange(48) / 2)})
+                    for i, k in enumerate(["north", "south"])])
+    f = Forecaster(horizon=3, candidates=QUICK).fit(df, target="units", time_col="month", id_col="store")
+    before = f.predict()
+    after = f.update(pd.DataFrame({"store": ["north"], "month": [pd.Timestamp("2024-01-01")], "units": [30.0]}))
+    assert after.groupby("id")["time"].first().astype(str).to_dict() == {"north": "2024-02-01", "south": "2024-01-01"}
+    south = after[after["id"] == "south"].reset_index(drop=True)
+    np.testing.assert_allclose(south["value"], before[before["id"] == "south"]["value"])
+    assert f.summary()["series"][0]["length"] == 49

@@ -85,8 +85,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="auto: the candidates and their combinations validated on the training data; a network "
                         "(lstm, gru, elman); the ES-RNN hybrid; or one statistical method")
     m.add_argument("--candidates", nargs="+", default=None, metavar="NAME",
-                   help="auto's candidates among ets theta seasonal_naive naive lstm gru elman esrnn (default: "
-                        "ets, theta, seasonal_naive, naive, lstm, esrnn)")
+                   help="auto's candidates among ets theta seasonal_naive naive drift lstm gru elman esrnn "
+                        "(default: auto's defaults: the statistical methods, the LSTM and the ES-RNN)")
     m.add_argument("--quantiles", nargs="+", type=float, default=[0.1, 0.5, 0.9], metavar="Q",
                    help="quantile levels in (0, 1) to forecast (auto, esrnn and statistical models), any list")
     m.add_argument("--cell", default=None, choices=["lstm", "gru", "elman"],

@@ -28,7 +28,7 @@ CELLS = ("lstm", "gru", "elman")
 #: (one of :data:`CELLS`), the ES-RNN hybrid, or one statistical method alone.
 MODELS = ("auto", *CELLS, "esrnn", "ets", "theta", "seasonal_naive")
 #: Names ``candidates`` may list for ``model="auto"``.
-CANDIDATES = ("ets", "theta", "seasonal_naive", "naive", *CELLS, "esrnn")
+CANDIDATES = ("ets", "theta", "seasonal_naive", "naive", "drift", *CELLS, "esrnn")
 STRATEGIES = ("direct", "recursive", "encoder-decoder")
 INTERVALS = ("quantile", "gaussian", "none")
 TRANSFORMS = ("none", "log", "boxcox")

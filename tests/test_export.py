@@ -252,6 +252,24 @@ def test_cli_exports_a_forecaster_run(runs, tmp_path, capsys):
         assert np.abs(g - w.numpy()).max() <= ATOL
 
 
+def test_a_forecaster_that_is_not_one_network_is_refused(tmp_path, capsys):
+    # model="ets" (and "auto", the default, and "esrnn") has no single network graph: a ConfigError that
+    # names the model, exit 2 from the CLI, and nothing written -- not an AttributeError from inside.
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = pd.Series(5 + np.sin(np.arange(48) * np.pi / 6), index=pd.date_range("2000-01", periods=48, freq="MS"))
+    f = Forecaster("ets", horizon=6).fit(y)
+    with pytest.raises(ConfigError, match="got model 'ets'"):
+        export(f, tmp_path / "f.onnx")
+    f.save(tmp_path / "run")
+    assert main(["export", "--run", str(tmp_path / "run"), "--out", str(tmp_path / "f.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "model 'ets'" in err
+    assert not (tmp_path / "f.onnx").exists()
+
+
 def test_cli_exports_a_classifier_run_that_predicts_as_the_run(runs, tmp_path, capsys):
     from rnnkit.data.vocab import tokenize
     from rnnkit.tasks.classification import TextClassifier
@@ -260,8 +278,11 @@ def test_cli_exports_a_classifier_run_that_predicts_as_the_run(runs, tmp_path, c
     assert [line.split()[:2] for line in err] == [["export:", "tracing"], ["export:", "traced"], ["export:", "checking"]]
     assert res["outputs"] == ["logits", "probabilities"] and res["meta"]["classes"] == ["neg", "pos"]
     clf = TextClassifier.load(runs / "classify")
+    # the tokenizer the fit resolved ("auto" -> words for spaced text); no combination with the baseline
+    # was chosen (no validation split), so the graph's probabilities are the whole of predict_proba
+    assert res["meta"]["tokenizer"] == clf.units == "words" and res["meta"]["network_weight"] is None
     texts = ["good nice fine great", "bad", "awful terrible but nice"]
-    ids = [clf.vocab.encode(tokenize(t, clf.config.tokenizer, clf.config.lowercase)) for t in texts]
+    ids = [clf.vocab.encode(tokenize(t, res["meta"]["tokenizer"], clf.config.lowercase)) for t in texts]
     T = max(map(len, ids))
     batch = np.array([s + [0] * (T - len(s)) for s in ids], np.int64)
     sess = ort.InferenceSession(str(tmp_path / "c.onnx"), providers=["CPUExecutionProvider"])

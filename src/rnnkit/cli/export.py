@@ -1,10 +1,12 @@
 """``rnnkit export``: write a saved run's network as an ONNX model (for onnxruntime) or a
 ``torch.export`` program, with a dynamic batch and time axis, checked against the original first.
 
-    rnnkit export --run runs/demo --format onnx --out model.onnx
+    rnnkit forecast --dataset co2 --horizon 52 --model lstm --out runs/co2
+    rnnkit export --run runs/co2 --format onnx --out model.onnx
     rnnkit export --run runs/sentiment --format torch-export --out model.pt2 --json
 
-Runs of ``rnnkit forecast``, ``rnnkit classify`` and ``rnnkit tsc`` export. The file is written only
+Runs of ``rnnkit classify``, ``rnnkit tsc`` and network runs of ``rnnkit forecast`` (``--model lstm``,
+``gru`` or ``elman``; ``auto`` and the statistical models are not one network graph) export. The file is written only
 when the runtime's outputs are within ``--atol`` of the original model at two batch/time sizes other than
 the traced one; ``FILE.json`` beside it lists the inputs, outputs and those differences (docs/deploy.md).
 """

@@ -76,7 +76,15 @@ def _forecast_twin(net: nn.Module) -> nn.Module:
 
 
 def forecaster_spec(forecaster: Any, *, state: bool = True) -> GraphSpec:
-    """The graph of a fitted :class:`~rnnkit.tasks.forecasting.Forecaster`'s network (module docstring)."""
+    """The graph of a fitted :class:`~rnnkit.tasks.forecasting.Forecaster`'s network (module docstring):
+    a recurrent-network model (``model="lstm" | "gru" | "elman"``); other models are a ConfigError."""
+    from rnnkit.tasks.forecasting.config import CELLS
+
+    model = forecaster.config.model
+    if model not in CELLS:
+        raise ConfigError(f"forecaster: expected a recurrent-network forecaster (model one of {list(CELLS)}) to "
+                          f"export, got model {model!r} (statistical methods, ES-RNN and the 'auto' choice are not "
+                          "one network graph; 'rnnkit serve' serves any forecaster run)")
     net = forecaster.network_
     if net is None:
         raise ConfigError("forecaster: expected a fitted forecaster (fit or load), got an unfitted one")
@@ -111,8 +119,12 @@ def classifier_spec(clf: Any) -> GraphSpec:
     lengths = InputSpec("lengths", ("batch",), torch.long, "lengths")
     if isinstance(clf, TextClassifier):
         x = InputSpec("ids", ("batch", "time"), torch.long, "ids", high=net.embed.num_embeddings)
-        meta = {"task": "classify", "tokenizer": cfg.tokenizer, "lowercase": cfg.lowercase, "max_len": cfg.max_len,
-                "pad_id": 0, "vocabulary": "vocab.json ('tokens') of the run folder"}
+        # the tokenizer the fit used ("auto" is resolved on the training texts); network_weight: when the
+        # fit chose a combination, predict_proba = w * probabilities + (1 - w) * the TF-IDF + LR baseline's
+        # (the baseline is in the run folder, not in the graph); None: the graph's probabilities are all
+        meta = {"task": "classify", "tokenizer": getattr(clf, "units", None) or cfg.tokenizer,
+                "lowercase": cfg.lowercase, "max_len": cfg.max_len, "pad_id": 0,
+                "vocabulary": "vocab.json ('tokens') of the run folder", "network_weight": getattr(clf, "mix", None)}
     else:
         x = InputSpec("x", ("batch", "time", len(clf.mean) * cfg.patch))  # channels x patch per step
         meta = {"task": "tsc", "patch": cfg.patch, "mean": [float(v) for v in clf.mean],

@@ -38,7 +38,9 @@ def test_auto_on_the_scored_tail_is_never_worse_than_its_worst_member(sid, y, pe
     assert mae(test, f) <= worst + 1e-9
     # and the choice validated at least as well as every candidate alone
     scores = auto.report_["validation_mase"]
-    assert scores[auto.chosen_[0]] <= min(scores[m] for m in ("theta", "drift")) + 1e-9
+    alone = [m for m in auto.candidates if m in scores and m not in auto.exclude]
+    assert alone and scores[auto.chosen_[0]] <= min(scores[m] for m in alone) + 1e-9
+    assert "drift" not in alone                   # one series alone: the drift is not in its pool
 
 
 def test_auto_quantiles_cover_their_nominal_level_on_known_noise():

@@ -209,9 +209,11 @@ class AutoModel(ForecastModel):
             return self
         self._bt_hint = None
         auto = self._new_auto()
-        with threads(self.config.threads):
-            self._announce(auto, lambda k: "validation: ")
-            point = auto.forecast([h.as_input() for h in hist], self.config.horizon)
+        self._announce(auto, lambda k: "validation: ")
+        try:
+            with threads(self.config.threads):
+                point = auto.forecast([h.as_input() for h in hist], self.config.horizon)
+        finally:
             self._announce(auto, None)
         self.auto_, self._fitted = auto, hist
         self._point, self._quantiles = point, auto.quantiles_
@@ -282,10 +284,12 @@ class AutoModel(ForecastModel):
         auto = self._new_auto()
         fitter = _AutoFoldFitter(self, auto, hist, folds)
         self._announce(auto, lambda k: f"backtest ({folds} folds + final fit), pass {k}: ")
-        with threads(self.config.threads):
-            result = run_backtest(fitter, series, self.config.horizon, folds=folds, level=self.config.level,
-                                  baselines=baselines)
-        self._announce(auto, None)
+        try:
+            with threads(self.config.threads):
+                result = run_backtest(fitter, series, self.config.horizon, folds=folds, level=self.config.level,
+                                      baselines=baselines)
+        finally:
+            self._announce(auto, None)
         self.auto_, self._parse_args = auto, args
         self._bt_hint = (_fingerprint(hist, self.config.horizon), fitter.result["forecast"], auto.quantiles_)
         return result

@@ -283,3 +283,22 @@ def test_many_series_update_one_id_leaves_the_others():
     south = after[after["id"] == "south"].reset_index(drop=True)
     np.testing.assert_allclose(south["value"], before[before["id"] == "south"]["value"])
     assert f.summary()["series"][0]["length"] == 49
+
+
+def test_serve_follows_an_auto_run_like_the_python_update(tmp_path):
+    from rnnkit.serve.services import ForecastService
+
+    t = pd.date_range("2020-01-01", periods=48, freq="MS")
+    df = pd.concat([pd.DataFrame({"id": k, "date": t, "units": 10.0 * i + np.arange(48) + np.sin(np.arange(48))})
+                    for i, k in enumerate("ab")])
+    Forecaster(horizon=3, candidates=QUICK).fit(df, target="units", time_col="date", id_col="id").save(tmp_path / "run")
+    svc = ForecastService(tmp_path / "run", tmp_path / "state")
+    assert svc.health()["series"] == ["a", "b"] and svc.health()["horizon"] == 3
+    rows = json.loads(svc.forecast())["forecast"]
+    assert set(rows[0]) == {"id", "time", "value", "lower", "upper", "q0.1", "q0.5", "q0.9"}
+    reply = json.loads(svc.observe([{"id": "a", "time": "2024-01-01", "value": 60.0}]))
+    want = Forecaster.load(tmp_path / "run").update(pd.DataFrame({"id": ["a"], "date": ["2024-01-01"],
+                                                                   "units": [60.0]}))
+    got = pd.DataFrame(reply["forecast"])
+    np.testing.assert_allclose(got["value"], want["value"])
+    assert got.groupby("id")["time"].first().to_dict() == {"a": "2024-02-01", "b": "2024-01-01"}

@@ -34,13 +34,17 @@ from rnnkit.errors import CheckpointError, ConfigError, DataError
 
 __all__ = ["SeriesInput", "Candidate", "LocalCandidate", "PerSeries", "as_inputs", "origin_forecasts",
            "REFIT_BELOW", "wants_refit", "check_refit", "save_candidates", "load_candidates", "KINDS",
-           "CANDIDATE_FILE"]
+           "CANDIDATE_FILE", "LOCAL_FUNCTIONS"]
+
+# name -> per-series function a saved LocalCandidate may name; statistical.py registers its functions
+# here (this module imports nothing of it: no import circle)
+LOCAL_FUNCTIONS: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = {}
 
 CANDIDATE_FILE = "candidate.json"
 CANDIDATES_FILE = "candidates.json"
 _FORMAT = 1
 # kind -> (module, class): the only classes load() builds
-KINDS = {"local": ("rnnkit.tasks.forecasting.candidates", "LocalCandidate"),
+KINDS = {"local": ("rnnkit.tasks.forecasting.statistical", "LocalCandidate"),   # importing it fills LOCAL_FUNCTIONS
          "per_series": ("rnnkit.tasks.forecasting.candidates", "PerSeries"),
          "forecaster": ("rnnkit.tasks.forecasting.neural", "ForecasterCandidate"),
          "esrnn": ("rnnkit.tasks.forecasting.esrnn", "ESRNNCandidate"),
@@ -186,18 +190,14 @@ class LocalCandidate(Candidate):
         self.name, self.fn, self._min_len = name, fn, min_len
 
     def settings(self) -> dict:
-        from rnnkit.tasks.forecasting.statistical import LOCAL_FUNCTIONS
-
         names = [k for k, f in LOCAL_FUNCTIONS.items() if f is self.fn]
         if not names:
-            raise ConfigError(f"candidate {self.name!r}: expected a function of statistical.LOCAL_FUNCTIONS "
+            raise ConfigError(f"candidate {self.name!r}: expected a function of LOCAL_FUNCTIONS "
                               f"{sorted(LOCAL_FUNCTIONS)} to save, got {getattr(self.fn, '__name__', self.fn)!r}")
         return {"name": self.name, "fn": names[0], "min_len": self._min_len}
 
     @classmethod
     def _from_settings(cls, directory: Path, settings: dict) -> "LocalCandidate":
-        from rnnkit.tasks.forecasting.statistical import LOCAL_FUNCTIONS
-
         fn = settings.pop("fn")
         if fn not in LOCAL_FUNCTIONS:
             raise ConfigError(f"fn: expected one of {sorted(LOCAL_FUNCTIONS)}, got {fn!r}")

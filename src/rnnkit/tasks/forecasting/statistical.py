@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 from rnnkit.tasks.forecasting.baselines import drift, naive, seasonal_naive
-from rnnkit.tasks.forecasting.candidates import LocalCandidate
+from rnnkit.tasks.forecasting.candidates import LOCAL_FUNCTIONS, LocalCandidate
 
 __all__ = ["ets_auto", "theta", "seasonal_naive_point", "naive_point", "statistical_candidates",
            "MAX_ETS_PERIOD", "LOCAL_FUNCTIONS", "drift_point", "seasonal_index"]
@@ -131,8 +131,8 @@ def theta(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
 
 
 # the per-series functions a saved LocalCandidate may name (see candidates.LocalCandidate.save)
-LOCAL_FUNCTIONS = {"seasonal_naive": seasonal_naive_point, "naive": naive_point, "ets": ets_auto, "theta": theta,
-                   "drift": drift_point}
+LOCAL_FUNCTIONS.update({"seasonal_naive": seasonal_naive_point, "naive": naive_point, "ets": ets_auto, "theta": theta,
+                        "drift": drift_point})
 
 
 def statistical_candidates() -> dict[str, LocalCandidate]:

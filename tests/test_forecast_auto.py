@@ -59,10 +59,11 @@ def test_validation_origins_lie_inside_the_training_data(elec):
 
 def test_combination_never_worse_than_its_worst_member(elec):
     train, test, h = elec[:-12], elec[-12:], 12
-    auto = AutoForecaster(statistical_candidates(), n_origins=1)
+    cands = {k: v for k, v in statistical_candidates().items() if k != "ets"}   # ETS: seconds per fit
+    auto = AutoForecaster(cands, n_origins=1)
     auto.forecast([SeriesInput("e", train, 12)], h)
     final = auto.validation_.final
-    pool = combination_pool(list(final), exclude=("naive", "seasonal_naive"))
+    pool = combination_pool(list(final), exclude=("seasonal_naive",))
     for name, members in pool.items():
         if len(members) < 2:
             continue

@@ -64,7 +64,8 @@ def _reference_beam(tr, src, k, limit, alpha):
                     finished.append((alive[h][0], s / (len(alive[h][0]) + 1) ** alpha))
             else:
                 new.append((alive[h][0] + [tok], s))
-        if len(finished) >= k or not new:
+        if not new or (len(finished) >= k and max(f[1] for f in finished) >=
+                       max(s / (len(toks) + 1) ** alpha for toks, s in new)):
             break
         alive = new
     return "".join(tr.tgt_vocab.decode(max(finished, key=lambda ts: ts[1])[0]))

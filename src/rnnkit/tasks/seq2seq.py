@@ -18,7 +18,8 @@ training: the true one), so training runs the decoder over whole target sequence
 Decoding (a padded batch of sources at once): ``beam=1`` is greedy (argmax each step); ``beam=k`` keeps
 the ``k`` best partial outputs by summed log-probability (``B * k`` decoder rows), moves one to the finished
 list when it ends with ``</s>`` *and that candidate ranks among the step's ``k`` best* (fairseq's rule; a
-``</s>`` ranked below ``k`` live continuations is dropped), stops when ``k`` are finished, and returns the
+``</s>`` ranked below ``k`` live continuations is dropped), stops when ``k`` are finished and none of the
+live ones would score better if it ended now (or nothing is alive), and returns the
 finished output with the best length-normalised score ``sum log p / len ** length_penalty`` (``len``
 counts ``</s>``; ``length_penalty=0``: no normalisation). ``<pad>``, ``<unk>`` and ``<s>`` are never produced. Longest output:
 ``max_decode_ratio * source length + 10`` characters.
@@ -332,7 +333,11 @@ class Translator(Task):
         """Beam search for a padded batch of sources ``(B, S)`` at once (``B * k`` decoder rows); see the
         module docstring. A ``</s>`` candidate ends a hypothesis only when it ranks among the ``k`` best
         candidates of its step (fairseq's rule): ``</s>`` ranked ``k..2k-1`` is worse than ``k`` live
-        continuations, and accepting it filled the finished list with short, poor outputs."""
+        continuations, and accepting it filled the finished list with short, poor outputs. A source is
+        done when nothing is alive, or when ``k`` have finished *and* the best finished score is at least
+        the best live one's if it ended now (``sum / (len + 1) ** alpha``): on characters, weak
+        hypotheses that happen to end (``... cinq cent sept``) otherwise fill the ``k`` slots before the
+        best one, many characters longer, has finished."""
         memory, state = self.net.encode(x, xl)
         B = x.shape[0]
         bos, eos = self.tgt_vocab.index[BOS], self.tgt_vocab.index[EOS]
@@ -369,7 +374,8 @@ class Translator(Task):
                             alive.append((h, tok, s))
                         elif rank < k:
                             finished[b].append((seqs[b][h], s / (len(seqs[b][h]) + 1) ** alpha))
-                    done[b] = len(finished[b]) >= k or not alive
+                    done[b] = not alive or (len(finished[b]) >= k and max(f[1] for f in finished[b]) >=
+                                            max(sc / (len(seqs[b][h]) + 2) ** alpha for h, _, sc in alive))
                 if done[b]:
                     alive = []
                 new_seqs = []

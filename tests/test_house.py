@@ -57,13 +57,6 @@ def test_no_module_reads_names_from_the_package_root():
     assert not bad, bad
 
 
-#: Circles known when this test was written, in code owned elsewhere (issue 15 asks for none): the
-#: forecasting candidates import the statistical functions inside a function while statistical.py
-#: subclasses candidates.LocalCandidate. Remove the entry when that circle is broken; nothing else may
-#: join it, and any other circle fails.
-KNOWN_CIRCLES = [{"rnnkit.tasks.forecasting.candidates", "rnnkit.tasks.forecasting.statistical"}]
-
-
 def test_no_import_circle_in_the_whole_tree():
     edges = {m: set() for m in MODULES}
     for m, p in MODULES.items():
@@ -82,8 +75,5 @@ def test_no_import_circle_in_the_whole_tree():
                     todo.append(n)
         return seen
 
-    on_circle = {m for m in MODULES if m in reach(m)}
-    known = set().union(*KNOWN_CIRCLES) if KNOWN_CIRCLES else set()
-    # a known circle may only shrink: its modules reach no module outside it that reaches them back
-    new = sorted(m for m in on_circle if m not in known or (reach(m) & on_circle) - known)
-    assert not new, f"modules on an import circle: {new}"
+    circles = sorted(m for m in MODULES if m in reach(m))
+    assert not circles, f"modules on an import circle: {circles}"

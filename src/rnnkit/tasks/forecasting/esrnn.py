@@ -50,6 +50,7 @@ import torch
 from torch import nn
 
 from rnnkit.errors import ConfigError
+from rnnkit.layers import make_layer
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
 
@@ -83,15 +84,12 @@ class ESRNN(nn.Module):
     def __init__(self, n_series: int, horizon: int, window: int, hidden: int = 32, cell: str = "lstm",
                  num_layers: int = 1, n_extra: int = 0) -> None:
         super().__init__()
-        from rnnkit.layers import GRU, LSTM
-
-        layer = {"lstm": LSTM, "gru": GRU}.get(cell)
-        if layer is None:
+        if cell not in ("lstm", "gru"):
             raise ConfigError(f"cell: expected 'lstm' or 'gru', got {cell!r}")
         self.H, self.L = horizon, window
         self.alpha = nn.Parameter(torch.full((n_series,), 0.0))        # sigmoid: 0.5
         self.n_extra = n_extra
-        self.rnn = layer(window + n_extra, hidden, num_layers=num_layers, batch_first=True)
+        self.rnn = make_layer(cell, window + n_extra, hidden, num_layers=num_layers, batch_first=True)
         self.head = nn.Linear(hidden, horizon)
 
     def level(self, d: torch.Tensor, mask: torch.Tensor, rows: Sequence[int] | None = None) -> torch.Tensor:

@@ -286,6 +286,25 @@ def test_every_task_action_takes_threads_and_documents_every_flag(command):
         assert "\n    rnnkit " in text   # the examples keep their line breaks
 
 
+@pytest.mark.parametrize("command", ["serve", "export"])
+def test_deploy_commands_take_threads_and_show_every_default(command, monkeypatch, capsys):
+    parser = cli_main.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    p = sub.choices[command]
+    opts = {o: a for a in p._actions for o in a.option_strings}
+    assert opts["--threads"].default == 1
+    text = " ".join(p.format_help().split())
+    for a in p._actions:
+        if a.option_strings and a.default not in (None, False) and "-h" not in a.option_strings:
+            assert f"(default: {a.default})" in text, a.option_strings
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: calls.append(n))
+    code, _, err = run_cli([command, "--run", "nowhere", "--threads", "0"], capsys)
+    assert code == 2 and err.count("\n") == 1 and calls == []    # one usage line: --threads or --run
+    if command == "serve":                                       # serve applies --threads before anything
+        assert "--threads: expected an int >= 1, got 0" in err
+
+
 def test_threads_are_applied_and_checked(monkeypatch, capsys):
     calls = []
     monkeypatch.setattr(torch, "set_num_threads", lambda n: calls.append(n))

@@ -36,7 +36,7 @@ from typing import Any
 from rnnkit._io import dumps_json, to_jsonable
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
-__all__ = ["UsageError", "Parser", "HelpFormatter", "DEFAULT_THREADS", "set_threads", "bool_arg", "add_common",
+__all__ = ["UsageError", "Parser", "HelpFormatter", "DEFAULT_THREADS", "set_threads", "add_threads", "bool_arg", "add_common",
            "apply_config", "print_result", "to_jsonable",
            "check_out_dir", "available_memory", "rnn_params", "training_bytes", "check_memory", "read_numbered_lines", "load_run",
            "flag_message"]
@@ -108,10 +108,15 @@ def add_common(parser: argparse.ArgumentParser, *, seed: bool = False, out: bool
     if out:
         parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder")
     if threads:
-        parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, metavar="N",
-                            help="torch CPU threads (1 unless asked: on a shared 2-core machine classify trained "
-                                 "2,000 tweets x 2 epochs in 7-12 s with 1 thread and 224 s with 2, tsc GunPoint "
-                                 "in 3-4 s and 3-15 s; docs/tasks.md, 'Threads')")
+        add_threads(parser)
+
+
+def add_threads(parser: argparse.ArgumentParser) -> None:
+    """Add ``--threads`` (one default for every command; apply it with :func:`set_threads`)."""
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, metavar="N",
+                        help="torch CPU threads (1 unless asked: on a shared 2-core machine classify trained "
+                             "2,000 tweets x 2 epochs in 7-12 s with 1 thread and 224 s with 2, tsc GunPoint "
+                             "in 3-4 s and 3-15 s; docs/tasks.md, 'Threads')")
 
 
 def flag_message(message: str, parser: argparse.ArgumentParser | None) -> str:

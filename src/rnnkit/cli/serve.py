@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rnnkit.cli.common import UsageError
+from rnnkit.cli.common import HelpFormatter, UsageError, add_threads, set_threads
 from rnnkit.cli.export import check_run
 
 __all__ = ["add_parser", "run"]
@@ -25,20 +25,23 @@ __all__ = ["add_parser", "run"]
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("serve", help="serve a saved forecaster or classifier run over HTTP",
                               description=__doc__.split("\n\n")[0],
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+                              formatter_class=HelpFormatter)
     p.add_argument("--run", type=Path, default=None, metavar="DIR", help="run folder (forecast or classify)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind")
+    p.add_argument("--port", type=int, default=8000, help="port")
     p.add_argument("--state", type=Path, default=None, metavar="DIR",
-                   help="folder of the durable state (default RUN/serve-state)")
-    p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+                   help="folder of the durable state (RUN/serve-state when not given)")
+    p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"],
+                   help="uvicorn log level")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    add_threads(p)
     return p
 
 
 def run(args: argparse.Namespace) -> None:
     from rnnkit.serve.app import serve
 
+    set_threads(args)
     check_run(args.run, "forecast or classify")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port: expected a port in [0, 65535], got {args.port}")

@@ -320,20 +320,28 @@ class TfidfLogReg:
                                           lowercase=self.lowercase).build_analyzer()
         return self._chars
 
-    def _fit_once(self, texts: list[str], labels: list[str], C: float):
+    def _vectorize(self, texts: list[str]):
+        """Learn the TF-IDF vocabulary and idf on ``texts``; returns their feature matrix (C plays no part)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
 
         vec = TfidfVectorizer(analyzer=self._analyze, min_df=2, sublinear_tf=True)
         X = vec.fit_transform(texts)
+        self.vocabulary = {k: int(v) for k, v in vec.vocabulary_.items()}
+        self.idf = vec.idf_.astype(np.float64)
+        return X
+
+    def _fit_lr(self, X, labels: list[str], C: float):
+        from sklearn.linear_model import LogisticRegression
+
         lr = LogisticRegression(C=C, max_iter=2000)
         lr.fit(X, labels)
         self.C = C
-        self.vocabulary = {k: int(v) for k, v in vec.vocabulary_.items()}
-        self.idf = vec.idf_.astype(np.float64)
         self.coef, self.intercept = lr.coef_.astype(np.float64), lr.intercept_.astype(np.float64)
         self.classes = [str(c) for c in lr.classes_]
         return self
+
+    def _fit_once(self, texts: list[str], labels: list[str], C: float):
+        return self._fit_lr(self._vectorize(texts), labels, C)
 
     def _set_char_mode(self, texts: Sequence[str]) -> None:
         self.char_mode = "char" if choose_units(texts) == "chars" else "char_wb"
@@ -345,10 +353,13 @@ class TfidfLogReg:
         texts (ties: the smaller C); the fitted model is the one trained on ``texts`` only."""
         texts, labels = list(texts), list(labels)
         self._set_char_mode(texts)
+        X = self._vectorize(texts)                  # the features do not depend on C: computed once
+        X_val = self._features(val_texts)
+        gold = np.array(list(val_labels))
         best = None
         for C in self.Cs:
-            self._fit_once(texts, labels, C)
-            acc = float(np.mean(np.array(self.predict(val_texts)) == np.array(list(val_labels))))
+            self._fit_lr(X, labels, C)
+            acc = float(np.mean(np.array(self._labels(self._scores(X_val))) == gold))
             if best is None or acc > best[0]:
                 best = (acc, C, self.state())
         fitted = self.from_state(best[2])
@@ -376,13 +387,19 @@ class TfidfLogReg:
         X = X.multiply(self.idf[None, :]).tocsr()
         return normalize(X)
 
-    def _scores(self, texts: Sequence[str]) -> np.ndarray:
+    def _scores(self, X) -> np.ndarray:
+        """Decision scores of a feature matrix from :meth:`_features`."""
+        return np.asarray(X @ self.coef.T + self.intercept)
+
+    def _text_scores(self, texts: Sequence[str]) -> np.ndarray:
         if self.coef is None:
             raise ConfigError("baseline: expected a fitted TfidfLogReg, got an unfitted one")
-        return np.asarray(self._features(texts) @ self.coef.T + self.intercept)
+        return self._scores(self._features(texts))
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        scores = self._scores(texts)
+        return self._labels(self._text_scores(texts))
+
+    def _labels(self, scores: np.ndarray) -> list[str]:
         if scores.shape[1] == 1:
             return [self.classes[int(s > 0)] for s in scores[:, 0]]
         return [self.classes[i] for i in scores.argmax(1)]
@@ -390,7 +407,7 @@ class TfidfLogReg:
     def proba_for(self, texts: Sequence[str], classes: Sequence[str]) -> np.ndarray:
         """Probabilities ``(N, len(classes))`` with columns in the order of ``classes`` (a class the model
         never saw gets 0)."""
-        scores = self._scores(texts)
+        scores = self._text_scores(texts)
         if scores.shape[1] == 1:
             p1 = 1.0 / (1.0 + np.exp(-scores[:, 0]))
             p = np.stack([1.0 - p1, p1], 1)

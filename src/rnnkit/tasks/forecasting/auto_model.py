@@ -43,7 +43,9 @@ from rnnkit.tasks.forecasting.backtest import FoldForecast, rolling_origin_folds
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_int, saved_numbers, with_horizon
 from rnnkit.tasks.forecasting.fitting import threads
-from rnnkit.tasks.forecasting.inputs import SeriesData, fill_forward, future_index, parse_new_points, parse_series
+from rnnkit.tasks.forecasting.inputs import (
+    SeriesData, fill_forward, future_index, parse_new_points, parse_series, read_series_record, series_record,
+)
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
 from rnnkit.training.checkpoint import write_config, write_digests
@@ -136,31 +138,14 @@ class _History:
         return SeriesInput(self.id, self.y, self.period, self.index)
 
     def to_dict(self) -> dict[str, Any]:
-        idx = self.index
-        dt = isinstance(idx, pd.DatetimeIndex)
-        return {"id": self.id, "freq": self.freq, "datetime": dt,
-                "index": [str(t) for t in idx] if dt else [int(t) for t in idx], "y": self.y.tolist(),
-                "observed": self.observed.astype(int).tolist(), "period": self.period,
-                "period_method": self.period_method, "missing": self.missing, "resampled": self.resampled,
-                "reordered": self.reordered}
+        return {**series_record(self), "period": self.period, "period_method": self.period_method}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "_History":
-        y = saved_numbers("series.y", d["y"])
-        if not isinstance(d["id"], str) or (d["freq"] is not None and not isinstance(d["freq"], str)):
-            raise ConfigError(f"series.id/freq: expected strings, got {d['id']!r} and {d['freq']!r}")
-        if not isinstance(d["index"], list) or len(d["index"]) != y.size:
-            raise ConfigError(f"series.index: expected {y.size} time stamps (one per value), got {str(d['index'])[:60]}")
-        if d["datetime"] is True:
-            idx = pd.DatetimeIndex(pd.to_datetime(d["index"], format="ISO8601"), freq=d["freq"])
-        else:
-            idx = pd.Index(saved_numbers("series.index", d["index"]).astype(np.int64))
+        r = read_series_record(d)
         check_int("series.period", d["period"], 1)
-        for key in ("missing", "resampled", "reordered"):
-            check_int(f"series.{key}", d[key], 0)
-        observed = saved_numbers("series.observed", d["observed"], y.size).astype(bool)
-        return cls(d["id"], idx, y, d["freq"], d["period"], str(d["period_method"]), observed, d["missing"],
-                   d["resampled"], d["reordered"])
+        return cls(r["id"], r["index"], r["y"], r["freq"], d["period"], str(d["period_method"]), r["observed"],
+                   r["missing"], r["resampled"], r["reordered"])
 
 
 class AutoModel(ForecastModel):

@@ -24,6 +24,7 @@ from rnnkit.data.series import parse_dates
 from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
+from rnnkit.tasks.forecasting.config import check_int, saved_numbers
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward"]
@@ -402,3 +403,34 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
             raise DataError(f"future_covariates: expected values for every forecast time of series {f.id!r}, got NaN")
         out.append(vals)
     return out
+
+
+def series_record(s: Any) -> dict[str, Any]:
+    """The saved form of a fitted series (anything with ``id``, ``index``, ``freq``, ``y``, ``observed``,
+    ``missing``, ``resampled``, ``reordered``): JSON values only; :func:`read_series_record` reads it back."""
+    idx = s.index
+    dt = isinstance(idx, pd.DatetimeIndex)
+    return {"id": s.id, "freq": s.freq, "datetime": dt,
+            "index": [str(t) for t in idx] if dt else [int(t) for t in idx], "y": s.y.tolist(),
+            "observed": s.observed.astype(int).tolist(), "missing": s.missing, "resampled": s.resampled,
+            "reordered": s.reordered}
+
+
+def read_series_record(d: dict[str, Any]) -> dict[str, Any]:
+    """The fields of :func:`series_record` rebuilt and checked (ConfigError naming the field), never
+    converted from text: ``id``, ``index``, ``freq``, ``y``, ``observed`` (bool), ``missing``,
+    ``resampled``, ``reordered`` (0 when a folder saved before it existed has none)."""
+    y = saved_numbers("series.y", d["y"])
+    if not isinstance(d["id"], str) or (d["freq"] is not None and not isinstance(d["freq"], str)):
+        raise ConfigError(f"series.id/freq: expected strings, got {d['id']!r} and {d['freq']!r}")
+    if not isinstance(d["index"], list) or len(d["index"]) != y.size:
+        raise ConfigError(f"series.index: expected {y.size} time stamps (one per value), got {str(d['index'])[:60]}")
+    if d["datetime"] is True:
+        idx = pd.DatetimeIndex(pd.to_datetime(d["index"], format="ISO8601"), freq=d["freq"])
+    else:
+        idx = pd.Index(saved_numbers("series.index", d["index"]).astype(np.int64))
+    counts = {key: d.get(key, 0) for key in ("missing", "resampled", "reordered")}
+    for key, v in counts.items():
+        check_int(f"series.{key}", v, 0)
+    observed = saved_numbers("series.observed", d["observed"], y.size).astype(bool)
+    return {"id": d["id"], "index": idx, "freq": d["freq"], "y": y, "observed": observed, **counts}

@@ -19,7 +19,7 @@ from rnnkit.data.timeseries.seasonality import PeriodInfo, detect_period
 from rnnkit.data.timeseries.transforms import BoxCox, Difference, Log, Pipeline, Scaler, SeasonalSTL
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecasting.config import ForecastConfig, check_int, saved_numbers
-from rnnkit.tasks.forecasting.inputs import SeriesData, time_label
+from rnnkit.tasks.forecasting.inputs import SeriesData, read_series_record, series_record, time_label
 
 __all__ = ["PreparedSeries", "prepare_series", "choose_deseasonalize", "lookback_candidates", "network_inputs",
            "val_size", "short_transform"]
@@ -104,34 +104,17 @@ class PreparedSeries:
         return (fut - self.fut_loc) / self.fut_scale
 
     def to_dict(self) -> dict[str, Any]:
-        idx = self.index
-        return {
-            "id": self.id, "freq": self.freq,
-            "index": [str(t) for t in idx] if isinstance(idx, pd.DatetimeIndex) else [int(t) for t in idx],
-            "datetime": isinstance(idx, pd.DatetimeIndex),
-            "y": self.y.tolist(), "observed": self.observed.astype(int).tolist(),
-            "past": self.past.tolist(), "fut": self.fut.tolist(),
-            "missing": self.missing, "resampled": self.resampled, "reordered": self.reordered,
-            "period_info": self.period_info.to_dict(), "pipeline": self.pipeline.to_dict(),
-        }
+        return {**series_record(self), "past": self.past.tolist(), "fut": self.fut.tolist(),
+                "period_info": self.period_info.to_dict(), "pipeline": self.pipeline.to_dict()}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], cfg: ForecastConfig) -> "PreparedSeries":
         """Rebuild from :meth:`to_dict`; values are checked (ConfigError), never converted from text."""
-        y = saved_numbers("series.y", d["y"])
-        n = y.size
-        if not isinstance(d["id"], str) or (d["freq"] is not None and not isinstance(d["freq"], str)):
-            raise ConfigError(f"series.id/freq: expected strings, got {d['id']!r} and {d['freq']!r}")
-        if not isinstance(d["index"], list) or len(d["index"]) != n:
-            raise ConfigError(f"series.index: expected {n} time stamps (one per value), got {str(d['index'])[:60]}")
-        if d["datetime"] is True:
-            idx = pd.DatetimeIndex(pd.to_datetime(d["index"], format="ISO8601"), freq=d["freq"])
-        else:
-            idx = pd.Index(saved_numbers("series.index", d["index"]).astype(np.int64))
-        observed = saved_numbers("series.observed", d["observed"], n)
-        s = SeriesData(d["id"], idx, y, d["freq"], saved_numbers("series.past", d["past"], n, 2),
-                       saved_numbers("series.fut", d["fut"], n, 2), d["missing"], d["resampled"],
-                       observed=observed.astype(bool), reordered=d.get("reordered", 0))
+        r = read_series_record(d)
+        n = r["y"].size
+        s = SeriesData(r["id"], r["index"], r["y"], r["freq"], saved_numbers("series.past", d["past"], n, 2),
+                       saved_numbers("series.fut", d["fut"], n, 2), r["missing"], r["resampled"],
+                       observed=r["observed"], reordered=r["reordered"])
         pi = d["period_info"]
         check_int("period_info.period", pi["period"], 1)
         period = PeriodInfo(pi["period"], pi["method"], {int(k): v for k, v in pi["scores"].items()}, pi["threshold"])

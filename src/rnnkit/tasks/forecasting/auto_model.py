@@ -44,7 +44,7 @@ from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_int, saved_numbers, with_horizon
 from rnnkit.tasks.forecasting.fitting import threads
 from rnnkit.tasks.forecasting.inputs import (
-    SeriesData, fill_forward, future_index, parse_new_points, parse_series, read_series_record, series_record,
+    SeriesData, continue_series, future_index, parse_new_points, parse_series, read_series_record, series_record,
 )
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
@@ -240,13 +240,9 @@ class AutoModel(ForecastModel):
         for h in self._fitted:
             if h.id in chunks:
                 y_new, _, _, times = chunks[h.id]
-                observed = np.isfinite(y_new)
-                y_new = fill_forward(h.y[-1], y_new)
+                y_new, observed, index = continue_series(h, y_new, times)
                 if not np.isfinite(y_new).all():
                     raise DataError(f"new_points: expected finite values for series {h.id!r}, got {y_new}")
-                index = h.index.append(times)
-                if isinstance(index, pd.DatetimeIndex):
-                    index = pd.DatetimeIndex(index, freq=h.freq)
                 grown.append(_History(h.id, index, np.concatenate([h.y, y_new]), h.freq, h.period, h.period_method,
                                       np.concatenate([h.observed, observed]), h.missing, h.resampled, h.reordered))
             else:

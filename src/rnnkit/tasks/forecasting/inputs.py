@@ -290,6 +290,17 @@ def fill_forward(last: float, values: np.ndarray) -> np.ndarray:
     return filled[1:]
 
 
+def continue_series(s: Any, y_new: np.ndarray, times: pd.Index) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """New points that continue the fitted series ``s`` (``y``, ``index``, ``freq``): the values with NaNs
+    filled from ``s``'s last value (:func:`fill_forward`), which of them were observed, and the grown
+    time index (a DatetimeIndex keeps the series' frequency)."""
+    observed = np.isfinite(y_new)
+    index = s.index.append(times)
+    if isinstance(index, pd.DatetimeIndex):
+        index = pd.DatetimeIndex(index, freq=s.freq)
+    return fill_forward(s.y[-1], y_new), observed, index
+
+
 def _frame_times(df: pd.DataFrame, args: dict[str, Any], what: str) -> pd.DataFrame:
     """``df`` indexed by its time column (read with the fit's date format), when the fit had one."""
     col = args.get("time_col")

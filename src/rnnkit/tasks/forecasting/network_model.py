@@ -47,7 +47,7 @@ from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_saved, 
 from rnnkit.tasks.forecasting.fitting import batch_forecast, calibrate, threads, train_network
 from rnnkit.tasks.forecasting.inputs import (
     SeriesData,
-    fill_forward,
+    continue_series,
     future_covariate_values,
     future_index,
     parse_new_points,
@@ -162,13 +162,12 @@ class NetworkForecaster(ForecastModel):
             if f.id not in chunks:
                 continue
             y_new, past_new, fut_new, times = chunks[f.id]
-            observed = np.isfinite(y_new)
-            y_new = fill_forward(f.y[-1], y_new)
+            y_new, observed, index = continue_series(f, y_new, times)
             z_new = f.pipeline.transform(y_new, start=len(f.y), prev=f.y)
             x_new = network_inputs(f.features(z_new, f.z[-1], past_new, fut_new), f"new_points of series {f.id!r}",
                                    times)
-            ready.append((f, y_new, past_new, fut_new, times, observed, z_new, x_new))
-        for f, y_new, past_new, fut_new, times, observed, z_new, x_new in ready:
+            ready.append((f, y_new, past_new, fut_new, index, observed, z_new, x_new))
+        for f, y_new, past_new, fut_new, index, observed, z_new, x_new in ready:
             with torch.no_grad():
                 _, f.state = net.encode(torch.from_numpy(x_new)[None], f.state)
             f.y = np.concatenate([f.y, y_new])
@@ -176,9 +175,7 @@ class NetworkForecaster(ForecastModel):
             f.observed = np.concatenate([f.observed, observed])
             f.past = np.concatenate([f.past, past_new])
             f.fut = np.concatenate([f.fut, fut_new])
-            f.index = f.index.append(times)
-            if isinstance(f.index, pd.DatetimeIndex):
-                f.index = pd.DatetimeIndex(f.index, freq=f.freq)
+            f.index = index
         return self.predict(future_covariates=future_covariates)
 
     def backtest(self, data: Any, folds: int = 3, horizon: int | None = None, *, stride: int | None = None,

@@ -45,8 +45,7 @@ def write_outputs(out: Path, forecaster, fc, bt, result: dict, plot: bool) -> di
     the model and ``forecast.png`` in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     files = {}
-    atomic_write_bytes(out / "forecast.csv", forecast_csv_frame(fc).to_csv(index=False).encode())
-    files["forecast"] = str(out / "forecast.csv")
+    files["forecast"] = _write_forecast_csv(out, fc)
     keys = ("backtest", "backtest_details", "preprocessing", "lookback", "training", "auto", "timing")
     atomic_write_json(out / "metrics.json", to_jsonable({k: result[k] for k in keys if k in result}))
     files["metrics"] = str(out / "metrics.json")
@@ -65,6 +64,12 @@ def write_outputs(out: Path, forecaster, fc, bt, result: dict, plot: bool) -> di
         forecaster.plot(out / "forecast.png", backtest=bt, forecast=fc)
         files["plot"] = str(out / "forecast.png")
     return files
+
+
+def _write_forecast_csv(out: Path, fc) -> str:
+    """``out/forecast.csv`` (written atomically); returns its path."""
+    atomic_write_bytes(out / "forecast.csv", forecast_csv_frame(fc).to_csv(index=False).encode())
+    return str(out / "forecast.csv")
 
 
 def _forecast_lines(forecaster, fc) -> list[str]:
@@ -148,8 +153,7 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
     if args.out is not None:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(out / "forecast.csv", forecast_csv_frame(fc).to_csv(index=False).encode())
-        files = {"forecast": str(out / "forecast.csv")}
+        files = {"forecast": _write_forecast_csv(out, fc)}
         if args.action == "update":
             forecaster.save(out)
             files["model"] = str(out / "config.json")

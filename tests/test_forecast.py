@@ -156,8 +156,10 @@ def test_strategies_and_intervals(strategy, interval):
     f = Forecaster("gru", horizon=5, strategy=strategy, interval=interval, lookback=12, n_samples=20,
                    **TINY).fit(y)
     fc = f.predict()
-    assert len(fc) == 5 and list(fc.columns) == ["id", "time", "value", "lower", "upper"]
+    assert len(fc) == 5 and list(fc.columns) == ["id", "time", "value", "lower", "upper", "q0.1", "q0.5", "q0.9"]
     assert fc["time"].tolist() == list(pd.date_range("2008-05-01", periods=5, freq="MS"))
+    q = fc[["q0.1", "q0.5", "q0.9"]].to_numpy()
+    assert np.isfinite(q).all() and (np.diff(q, axis=1) >= 0).all()
     assert (fc["lower"] <= fc["value"] + 1e-9).all() and (fc["value"] <= fc["upper"] + 1e-9).all()
     assert np.isfinite(fc["value"]).all()
     if strategy == "recursive":

@@ -45,12 +45,13 @@ def test_json_has_horizon_rows_per_id_and_the_backtest_table(tmp_path, capsys):
     assert code == 0, err
     result = json.loads(out)
     fc = pd.DataFrame(result["forecast"])
-    assert list(fc.columns) == ["id", "time", "value", "lower", "upper"]
+    assert list(fc.columns) == ["id", "time", "value", "lower", "upper", "q0.1", "q0.5", "q0.9"]
     assert fc.groupby("id").size().to_dict() == {"north": 3, "south": 3}
     assert fc[fc["id"] == "north"]["time"].tolist() == ["2021-01-01", "2021-02-01", "2021-03-01"]
     assert set(result["backtest"]) == {"lstm", "naive", "seasonal_naive", "drift", "ets"}
-    for row in result["backtest"].values():
-        assert set(row) == {"MAE", "RMSE", "sMAPE", "MASE", "coverage"}
+    for name, row in result["backtest"].items():
+        quantile_keys = {"pinball@0.1", "pinball@0.5", "pinball@0.9", "CRPS", "coverage@0.8"} if name == "lstm" else set()
+        assert set(row) == {"MAE", "RMSE", "sMAPE", "MASE", "coverage"} | quantile_keys, name
     assert result["config"]["horizon"] == 3 and result["config"]["cell"] == "lstm"
     assert result["preprocessing"][0]["period"]["period"] == 12
     for name in ("forecast.csv", "metrics.json", "forecast.png", "model.safetensors", "config.json"):

@@ -359,8 +359,9 @@ def fitted():
 
 
 def _check_forecast(fc, horizon, ids=1):
-    assert list(fc.columns) == ["id", "time", "value", "lower", "upper"] and len(fc) == horizon * ids
-    values = fc[["value", "lower", "upper"]].to_numpy(dtype=float)
+    assert list(fc.columns) == ["id", "time", "value", "lower", "upper", "q0.1", "q0.5", "q0.9"]
+    assert len(fc) == horizon * ids
+    values = fc[["value", "lower", "upper", "q0.1", "q0.5", "q0.9"]].to_numpy(dtype=float)
     assert np.isfinite(values).all(), fc
     assert (fc["lower"] <= fc["value"] + 1e-9).all() and (fc["value"] <= fc["upper"] + 1e-9).all()
 

@@ -48,6 +48,7 @@ from rnnkit.tasks.forecasting.inputs import (
 )
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
+from rnnkit.tasks.forecasting.probabilistic import quantile_column
 from rnnkit.training.checkpoint import write_config, write_digests
 
 __all__ = ["AutoModel", "build_candidates", "quantile_column", "SINGLE_MODELS"]
@@ -58,11 +59,6 @@ SINGLE_MODELS = ("esrnn", "ets", "theta", "seasonal_naive")
 #: ForecastConfig fields passed to auto's network candidates when they differ from the defaults.
 NETWORK_KEYS = ("hidden_size", "num_layers", "dropout", "strategy", "lookback", "epochs", "selection_epochs",
                 "batch_size", "lr", "patience", "windows_per_epoch", "seed", "threads")
-
-
-def quantile_column(level: float) -> str:
-    """The name of a quantile column of :meth:`AutoModel.predict`: ``q0.1``, ``q0.5``, ``q0.975``."""
-    return f"q{level:g}"
 
 
 def build_candidates(cfg: ForecastConfig) -> dict[str, Candidate]:

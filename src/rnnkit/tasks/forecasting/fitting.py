@@ -1,12 +1,12 @@
 """Fitting the forecasting network: training with early stopping on the validation windows, the
-recursive roll-out, raw forecasts of a batch of encoder states, and the split-conformal calibration of
-the interval width. Functions of the network, the windows and the :class:`ForecastConfig` only.
+recursive roll-out, raw forecasts of a batch of encoder states, the split-conformal calibration of
+the interval width and the residual quantile offsets. Functions of the network, the windows and the :class:`ForecastConfig` only.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -14,10 +14,12 @@ import torch
 from rnnkit.tasks.forecasting.config import ForecastConfig
 from rnnkit.tasks.forecasting.network import ForecastNetwork, expand_state, top_hidden
 from rnnkit.tasks.forecasting.prepared import val_size
+from rnnkit.tasks.forecasting.probabilistic import conformal_quantiles
 from rnnkit.tasks.forecasting.training_windows import MAX_VAL_WINDOWS, Batches, Windows
 from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
 
-__all__ = ["threads", "train_network", "val_mae", "rollout", "batch_forecast", "calibrate"]
+__all__ = ["threads", "train_network", "val_mae", "rollout", "batch_forecast", "calibrate",
+           "validation_forecasts", "residual_offsets", "extend_offsets"]
 
 
 class threads:
@@ -124,12 +126,11 @@ def batch_forecast(net: ForecastNetwork, state: Any, z0: torch.Tensor, inc: torc
 
 
 @torch.no_grad()
-def calibrate(net: ForecastNetwork, windows: Windows, L: int, cfg: ForecastConfig) -> float:
-    """Split-conformal width factor ``c`` on the validation windows: the interval ``point -/+ c *
-    (raw half-widths)`` covers ``level`` of them (finite-sample quantile; Romano et al. 2019,
-    conformalized quantile regression, in its multiplicative form). 1.0 without intervals."""
-    if cfg.interval == "none":
-        return 1.0
+def validation_forecasts(net: ForecastNetwork, windows: Windows, L: int, cfg: ForecastConfig,
+                         intervals: bool = True):
+    """Raw forecasts of the validation windows (at most 64 for the recursive strategy, else
+    ``MAX_VAL_WINDOWS``, evenly spaced) and their actual paths: ``(point, lower, upper, actual)``, each
+    ``(K, H)`` in the network's units (changes from the last value in units of ``inc``)."""
     H = cfg.horizon
     _, va = windows.origins(L, H, lambda n: val_size(n, cfg))
     cap = 64 if cfg.strategy == "recursive" else MAX_VAL_WINDOWS
@@ -139,11 +140,41 @@ def calibrate(net: ForecastNetwork, windows: Windows, L: int, cfg: ForecastConfi
     _, state = net.encode(x[:, :L])
     z0 = torch.from_numpy(windows.Z[va - 1].astype(np.float32))
     inc = torch.from_numpy(windows.inc[va].astype(np.float32))
-    point, lo, hi = batch_forecast(net, state, z0, inc, fut, H, cfg)
-    y = rel.numpy()
+    point, lo, hi = batch_forecast(net, state, z0, inc, fut, H, cfg, intervals=intervals)
+    return point, lo, hi, rel.numpy()
+
+
+def calibrate(net: ForecastNetwork, windows: Windows, L: int, cfg: ForecastConfig) -> tuple[float, np.ndarray]:
+    """Split-conformal width factor ``c`` on the validation windows: the interval ``point -/+ c *
+    (raw half-widths)`` covers ``level`` of them (finite-sample quantile; Romano et al. 2019,
+    conformalized quantile regression, in its multiplicative form); 1.0 without intervals. Also the
+    quantile offsets ``(H, Q)`` at ``cfg.quantiles`` of the validation residuals ``actual - point``
+    (:func:`residual_offsets`), which give the forecast's quantile columns."""
+    point, lo, hi, y = validation_forecasts(net, windows, L, cfg, intervals=cfg.interval != "none")
+    offsets = residual_offsets(y - point, cfg.quantiles)
+    if lo is None:
+        return 1.0, offsets
     below = (point - y) / np.maximum(point - lo, 1e-9)
     above = (y - point) / np.maximum(hi - point, 1e-9)
     scores = np.maximum(below, above).ravel()
     n = scores.size
     q = min(1.0, math.ceil((n + 1) * cfg.level) / n)
-    return float(max(np.quantile(scores, q, method="higher"), 1e-3))
+    return float(max(np.quantile(scores, q, method="higher"), 1e-3)), offsets
+
+
+def residual_offsets(residuals: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
+    """Empirical quantiles ``(H, Q)`` of validation residuals ``(K, H)`` per horizon step (pooled over
+    the steps under ``sqrt(h)`` growth when a step has fewer than ``MIN_PER_STEP`` residuals): the
+    split-conformal offsets added to a point forecast, monotone in the level."""
+    K, H = residuals.shape
+    return conformal_quantiles(np.zeros((1, H)), residuals[None], np.ones((1, K)), np.ones(1), quantiles)[0]
+
+
+def extend_offsets(offsets: np.ndarray, H: int) -> np.ndarray:
+    """The offsets for ``H`` steps: beyond the fitted steps (the recursive strategy forecasts any number)
+    the last step's offsets grow like a random walk, ``* sqrt(h / H_fitted)``."""
+    Hf = offsets.shape[0]
+    if H <= Hf:
+        return offsets[:H]
+    grow = np.sqrt(np.arange(Hf + 1, H + 1) / Hf)[:, None]
+    return np.concatenate([offsets, offsets[-1][None] * grow])

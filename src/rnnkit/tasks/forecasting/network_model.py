@@ -14,7 +14,8 @@ What ``fit`` does, per series and on the data it is given only:
 5. pick the lookback among candidates tied to the period by validation MAE on the last part of the
    training data, and train with early stopping on that validation part (:mod:`.fitting`, the
    :class:`rnnkit.training.Trainer`), restoring the best weights;
-6. calibrate the interval width on the validation windows (a split-conformal factor).
+6. calibrate the interval width on the validation windows (a split-conformal factor), and keep the
+   quantiles of the validation residuals per horizon step for the ``q<level>`` columns (``quantiles``).
 
 A forecast inverts the pipeline from the last observed value, so the network only predicts changes.
 ``update(new_points)`` advances the stored recurrent state with new observations (no refit) and returns
@@ -28,7 +29,7 @@ protocol).
 >>> f = NetworkForecaster("gru", horizon=6, epochs=3, selection_epochs=2).fit(y)
 >>> fc = f.predict()
 >>> list(fc.columns), len(fc), f.period_, f.lookback_ in (12, 24, 36)
-(['id', 'time', 'value', 'lower', 'upper'], 6, 12, True)
+(['id', 'time', 'value', 'lower', 'upper', 'q0.1', 'q0.5', 'q0.9'], 6, 12, True)
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.backtest import FoldForecast, run_backtest
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_saved, with_horizon
-from rnnkit.tasks.forecasting.fitting import batch_forecast, calibrate, threads, train_network
+from rnnkit.tasks.forecasting.fitting import batch_forecast, calibrate, extend_offsets, threads, train_network
 from rnnkit.tasks.forecasting.inputs import (
     SeriesData,
     continue_series,
@@ -56,6 +57,7 @@ from rnnkit.tasks.forecasting.inputs import (
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
 from rnnkit.tasks.forecasting.network import ForecastNetwork
+from rnnkit.tasks.forecasting.probabilistic import check_offsets, quantile_column
 from rnnkit.tasks.forecasting.prepared import (
     PreparedSeries,
     lookback_candidates,
@@ -103,6 +105,7 @@ class NetworkForecaster(ForecastModel):
         self.selection_source_ = "fit (validation part of the training data)"
         self.train_info_: dict[str, Any] = {}
         self.calibration_ = 1.0
+        self.quantile_offsets_: np.ndarray | None = None   # (horizon, Q) residual quantiles, network units
         self._fixed_deseasonalize: dict[str, str] = {}
 
     # ------------------------------------------------------------------ public API
@@ -136,8 +139,9 @@ class NetworkForecaster(ForecastModel):
 
     def predict(self, horizon: int | None = None, future_covariates: Any = None) -> pd.DataFrame:
         """Forecast ``horizon`` steps (default: the fitted horizon) past the end of each series: a
-        DataFrame with columns ``id, time, value, lower, upper`` (``horizon`` rows per id; bounds NaN
-        with ``interval="none"``). The direct and encoder-decoder strategies forecast at most the fitted
+        DataFrame with columns ``id, time, value, lower, upper`` and ``q<level>`` per level of
+        ``quantiles`` (``horizon`` rows per id; bounds NaN with ``interval="none"``; quantiles from the
+        validation residuals, NaN for a forecaster saved before they were kept). The direct and encoder-decoder strategies forecast at most the fitted
         horizon; the recursive one any number of steps."""
         self._need_fitted()
         H = self._predict_horizon(horizon)
@@ -215,6 +219,8 @@ class NetworkForecaster(ForecastModel):
                 "lookback_selection": {str(k): round(v, 5) for k, v in self.selection_.items()},
                 "lookback_selected_in": self.selection_source_,
                 "training": self.train_info_, "interval_calibration": self.calibration_,
+                "quantiles": "validation residual quantiles per horizon step" if self.quantile_offsets_ is not None
+                else "none (saved before quantiles were kept)",
                 "config": self.config.to_dict()}
 
     # ------------------------------------------------------------------ save / load
@@ -231,6 +237,8 @@ class NetworkForecaster(ForecastModel):
                             "selection": {str(k): v for k, v in self.selection_.items()},
                             "input_size": self._input_size(), "parse_args": self._parse_args,
                             "calibration": self.calibration_,
+                            "quantile_offsets": (None if self.quantile_offsets_ is None
+                                                 else self.quantile_offsets_.tolist()),
                             "series": [f.to_dict() for f in self._fitted]})
         write_digests(path, [WEIGHTS_FILE, CONFIG_FILE])
         return path
@@ -256,6 +264,9 @@ class NetworkForecaster(ForecastModel):
             self.selection_ = {int(k): float(v) for k, v in data["selection"].items()}
             self._parse_args = data["parse_args"]
             self.calibration_ = float(data["calibration"])
+            offsets = data.get("quantile_offsets")     # absent in folders saved before quantiles were kept
+            self.quantile_offsets_ = (None if offsets is None else
+                                      check_offsets(offsets, cfg.horizon, len(cfg.quantiles)))
             self._fitted = [PreparedSeries.from_dict(d, cfg) for d in data["series"]]
             if data["input_size"] != self._input_size():
                 raise ConfigError(f"input_size: expected {self._input_size()} (the saved series' features), "
@@ -340,7 +351,7 @@ class NetworkForecaster(ForecastModel):
         self.lookback_ = best
         self.network_ = net.eval()
         self.train_info_ = info
-        self.calibration_ = calibrate(net, windows, best, cfg)
+        self.calibration_, self.quantile_offsets_ = calibrate(net, windows, best, cfg)
         self._encode_states()
         return self
 
@@ -358,9 +369,21 @@ class NetworkForecaster(ForecastModel):
             value = to_y(rel)
             lower = to_y(lo) if lo is not None else np.full(H, np.nan)
             upper = to_y(hi) if hi is not None else np.full(H, np.nan)
-            rows.append(pd.DataFrame({"id": f.id, "time": future_index(f.index, f.freq, H), "value": value,
-                                      "lower": np.minimum(lower, upper), "upper": np.maximum(lower, upper)}))
+            frame = {"id": f.id, "time": future_index(f.index, f.freq, H), "value": value,
+                     "lower": np.minimum(lower, upper), "upper": np.maximum(lower, upper)}
+            frame.update(zip(map(quantile_column, self.config.quantiles), self._quantiles(rel, to_y).T))
+            rows.append(pd.DataFrame(frame))
         return pd.concat(rows, ignore_index=True)
+
+    def _quantiles(self, rel: np.ndarray, to_y: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """``(H, Q)`` quantile forecasts: the point path plus each level's residual offset per step, mapped
+        back through the series' pipeline (sorted along the levels, which a non-monotone inverse
+        transform could otherwise cross)."""
+        H, Q = rel.shape[0], len(self.config.quantiles)
+        if self.quantile_offsets_ is None:
+            return np.full((H, Q), np.nan)
+        rq = rel[:, None] + extend_offsets(self.quantile_offsets_, H)
+        return np.sort(np.stack([to_y(rq[:, j]) for j in range(Q)], axis=1), axis=1)
 
     def _is_fitted(self) -> bool:
         return self.network_ is not None
@@ -403,10 +426,9 @@ class NetworkFoldFitter:
     with the same settings on the fold's training part; the lookback and the ``deseasonalize="auto"``
     choices are made in fold 0 and kept, and each fold starts from the previous fold's weights."""
 
-    quantile_levels: tuple[float, ...] = ()
-
     def __init__(self, forecaster: NetworkForecaster, folds: int) -> None:
         self.base, self.folds = forecaster, folds
+        self.quantile_levels: tuple[float, ...] = tuple(forecaster.config.quantiles)
         self.name = forecaster.config.cell
         self.lookback: int | None = None
         self.weights: dict[str, torch.Tensor] | None = None
@@ -426,11 +448,14 @@ class NetworkFoldFitter:
             self.deseasonalize = {f.id: f.deseasonalize for f in fc._fitted}
         self.weights = {n: t.detach().clone() for n, t in fc.network_.state_dict().items()}
         pred = fc._predict_arrays(fc.config.horizon, futures)
-        values = {}
+        values, quantiles = {}, {}
+        qcols = [quantile_column(t) for t in self.quantile_levels]
         for f in fc._fitted:
             p = pred[pred["id"] == f.id]
             values[f.id] = (p["value"].to_numpy(), p["lower"].to_numpy(), p["upper"].to_numpy())
-        return FoldForecast(values, {f.id: f.period for f in fc._fitted}, {f.id: len(f.y) for f in fc._fitted})
+            quantiles[f.id] = p[qcols].to_numpy()
+        return FoldForecast(values, {f.id: f.period for f in fc._fitted}, {f.id: len(f.y) for f in fc._fitted},
+                            quantiles)
 
     def details(self) -> dict[str, Any]:
         return {"lookback": self.lookback, "selection": self.selection, "deseasonalize": self.deseasonalize}

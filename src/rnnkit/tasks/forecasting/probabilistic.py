@@ -20,16 +20,34 @@ True
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from rnnkit.errors import ConfigError, ShapeError
 
-__all__ = ["conformal_quantiles", "pinball_loss", "crps_from_quantiles", "coverage_by_level", "check_quantiles",
+__all__ = ["quantile_column", "check_offsets", "conformal_quantiles", "pinball_loss", "crps_from_quantiles", "coverage_by_level", "check_quantiles",
            "MIN_PER_STEP"]
 
 MIN_PER_STEP = 40   # residuals needed at a horizon step to use that step's own quantiles
+
+
+def quantile_column(level: float) -> str:
+    """The name of a forecast's quantile column: ``q0.1``, ``q0.5``, ``q0.975``."""
+    return f"q{level:g}"
+
+
+def check_offsets(offsets: Any, steps: int, levels: int) -> np.ndarray:
+    """Saved quantile offsets: a finite ``(steps, levels)`` array, non-decreasing along the levels; a
+    ConfigError says what is wrong."""
+    try:
+        a = np.asarray(offsets, dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"quantile_offsets: expected a {steps} x {levels} table of numbers, got {str(offsets)[:60]}") from None
+    if a.shape != (steps, levels) or not np.isfinite(a).all() or (np.diff(a, axis=1) < 0).any():
+        raise ConfigError(f"quantile_offsets: expected a finite {steps} x {levels} table non-decreasing along the "
+                          f"levels, got shape {a.shape}")
+    return a
 
 
 def check_quantiles(quantiles: Sequence[float]) -> np.ndarray:

@@ -94,3 +94,24 @@ def test_backtest_scores_the_network_quantiles_next_to_the_baselines():
     # CRPS of a sensible predictive distribution is below the MAE of its own median (CRPS <= MAE holds
     # for a point mass; a band around the truth lowers it)
     assert table["CRPS"] < table["MAE"]
+
+
+@pytest.mark.parametrize("cell,layers,prep", [("lstm", 2, {}), ("gru", 1, {}),
+                                              ("gru", 1, dict(transform="log", deseasonalize="stl", detrend="diff")),
+                                              ("gru", 1, dict(deseasonalize="diff", scale="minmax"))])
+def test_a_saved_forecaster_after_update_forecasts_exactly_as_in_memory(cell, layers, prep, tmp_path):
+    torch.set_num_threads(1)
+    y = noisy_seasonal(200)
+    f = Forecaster(cell, horizon=4, num_layers=layers, **{**FAST, "epochs": 2}, **prep).fit(y.iloc[:-7])
+    f.update(y.iloc[-7:])                  # the state runs on over 7 more values than the lookback
+    again = Forecaster.load(f.save(tmp_path / "run"))
+    pd.testing.assert_frame_equal(again.predict(), f.predict(), rtol=0, atol=0)
+    # oracle that the state matters: re-encoding the last lookback values alone forecasts differently
+    f._encode_states()
+    assert not np.allclose(f.predict()["value"], again.predict()["value"], rtol=0, atol=1e-7)
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    config["states"][0][0] = config["states"][0][0][:-1]           # a truncated state, re-signed
+    (tmp_path / "run" / "config.json").write_text(json.dumps(config))
+    write_digests(tmp_path / "run", ["model.safetensors", "config.json"])
+    with pytest.raises(CheckpointError, match="states"):
+        Forecaster.load(tmp_path / "run")

@@ -239,14 +239,15 @@ class NetworkForecaster(ForecastModel):
                             "calibration": self.calibration_,
                             "quantile_offsets": (None if self.quantile_offsets_ is None
                                                  else self.quantile_offsets_.tolist()),
+                            "states": [[t.tolist() for t in state_parts(f.state)] for f in self._fitted],
                             "series": [f.to_dict() for f in self._fitted]})
         write_digests(path, [WEIGHTS_FILE, CONFIG_FILE])
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> "NetworkForecaster":
-        """Rebuild a forecaster saved by :meth:`save`; the recurrent state is re-encoded from the last
-        ``lookback`` points of each saved history.
+        """Rebuild a forecaster saved by :meth:`save`, recurrent states included (a folder saved before
+        they were kept re-encodes them from the last ``lookback`` points of each saved history).
 
         Both files are checked against ``digests.json`` first (a modified, missing or unlisted file, or
         a missing or empty digest map, is a :class:`CheckpointError` naming the file); then every value
@@ -275,7 +276,27 @@ class NetworkForecaster(ForecastModel):
         load_weights(net, path / WEIGHTS_FILE)
         self.network_ = net.eval()
         self._encode_states()
+        if data.get("states") is not None:   # absent in folders saved before the states were kept
+            with saved_values(where):
+                self._restore_states(data["states"])
         return self
+
+    def _restore_states(self, saved: Any) -> None:
+        """Put back the recurrent states a save kept (after ``update`` they ran over more values than the
+        last ``lookback``, so re-encoding would not give them back); each checked against the shape the
+        network gives and for finite values (ConfigError otherwise)."""
+        if not isinstance(saved, list) or len(saved) != len(self._fitted):
+            raise ConfigError(f"states: expected one recurrent state per series ({len(self._fitted)}), got "
+                              f"{len(saved) if isinstance(saved, list) else type(saved).__name__}")
+        for f, parts in zip(self._fitted, saved):
+            own = state_parts(f.state)
+            if not isinstance(parts, list) or len(parts) != len(own):
+                raise ConfigError(f"states: expected {len(own)} tensors for series {f.id!r}, got {str(parts)[:40]}")
+            got = [torch.tensor(p, dtype=t.dtype) for p, t in zip(parts, own)]
+            if any(g.shape != t.shape or not torch.isfinite(g).all() for g, t in zip(got, own)):
+                raise ConfigError(f"states: expected finite tensors of shapes {[tuple(t.shape) for t in own]} for "
+                                  f"series {f.id!r}, got {[tuple(g.shape) for g in got]}")
+            f.state = tuple(got) if isinstance(f.state, tuple) else got[0]
 
     # ------------------------------------------------------------------ fitting
     def _set_horizon(self, horizon: int | None) -> None:
@@ -459,6 +480,11 @@ class NetworkFoldFitter:
 
     def details(self) -> dict[str, Any]:
         return {"lookback": self.lookback, "selection": self.selection, "deseasonalize": self.deseasonalize}
+
+
+def state_parts(state: Any) -> list[torch.Tensor]:
+    """The tensors of a recurrent state: ``(h, c)`` for an LSTM, ``[h]`` otherwise."""
+    return list(state) if isinstance(state, tuple) else [state]
 
 
 register_model(CELLS, NetworkForecaster)

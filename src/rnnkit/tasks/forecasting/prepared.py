@@ -104,8 +104,12 @@ class PreparedSeries:
         return (fut - self.fut_loc) / self.fut_scale
 
     def to_dict(self) -> dict[str, Any]:
+        """The saved form; the input scales are kept as fitted (after ``update`` the history is longer
+        than what they were fitted on, so recomputing them on load would change the inputs)."""
         return {**series_record(self), "past": self.past.tolist(), "fut": self.fut.tolist(),
-                "period_info": self.period_info.to_dict(), "pipeline": self.pipeline.to_dict()}
+                "period_info": self.period_info.to_dict(), "pipeline": self.pipeline.to_dict(),
+                "scales": {"inc": self.inc, "past_loc": self.past_loc.tolist(), "past_scale": self.past_scale.tolist(),
+                           "fut_loc": self.fut_loc.tolist(), "fut_scale": self.fut_scale.tolist()}}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], cfg: ForecastConfig) -> "PreparedSeries":
@@ -118,7 +122,18 @@ class PreparedSeries:
         pi = d["period_info"]
         check_int("period_info.period", pi["period"], 1)
         period = PeriodInfo(pi["period"], pi["method"], {int(k): v for k, v in pi["scores"].items()}, pi["threshold"])
-        return cls(s, period, Pipeline.from_dict(d["pipeline"]), cfg)
+        self = cls(s, period, Pipeline.from_dict(d["pipeline"]), cfg)
+        sc = d.get("scales")          # absent in folders saved before the fitted scales were kept
+        if sc is not None:
+            self.inc = float(saved_numbers("series.scales.inc", [sc["inc"]], 1)[0])
+            for key, cols in (("past", self.past.shape[1]), ("fut", self.fut.shape[1])):
+                loc = saved_numbers(f"series.scales.{key}_loc", sc[f"{key}_loc"], cols)
+                scale = saved_numbers(f"series.scales.{key}_scale", sc[f"{key}_scale"], cols)
+                setattr(self, f"{key}_loc", loc)
+                setattr(self, f"{key}_scale", scale)
+            if self.inc <= 0 or (self.past_scale <= 0).any() or (self.fut_scale <= 0).any():
+                raise ConfigError(f"series.scales: expected positive scales, got {sc!r}"[:120])
+        return self
 
 
 def network_inputs(x: np.ndarray, what: str, times: Sequence[Any]) -> np.ndarray:

@@ -43,8 +43,10 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from rnnkit.engine.masks import check_lengths, step_mask
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import check_positive_float, check_positive_int, check_real
+from rnnkit.layers.inputs import autocast_dtype
 
 __all__ = ["ModernHopfield", "ModernRecallResult", "HopfieldLayer", "HopfieldPooling", "hopfield_update",
            "scaled_softmax"]
@@ -84,6 +86,8 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
     Returns:
         ``(new_states (..., Q, D), attention (..., Q, P))``.
     """
+    if mask is not None:  # a masked pattern takes no part: its values (NaN, Inf) reach no output or gradient
+        stored = stored.masked_fill(~mask.unsqueeze(-1), 0)
     attention = scaled_softmax(states @ stored.transpose(-1, -2), beta, None if mask is None else mask.unsqueeze(-2))
     return attention @ stored, attention
 
@@ -204,13 +208,21 @@ def _check_beta_or_default(beta: Any, dim: int) -> float:
     return 1.0 / math.sqrt(dim) if beta is None else check_positive_float("beta", beta)
 
 
-def _check_input(name: str, x: Any, dims: int, last: int, layout: str) -> Tensor:
+def _check_input(name: str, x: Any, dims: int, last: int, layout: str, dtype: torch.dtype | None = None,
+                 rows: str | None = None, dtype_of: str = "the module's") -> Tensor:
+    """``x`` if it is a floating tensor of ``dims`` dims, last size ``last`` and (given) dtype ``dtype``
+    (or the autocast dtype under autocast, as the layers accept); ``rows``: the name of the second-to-last
+    axis, which must then not be empty."""
     if not isinstance(x, Tensor):
         raise InputTypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise InputTypeError(f"{name}: expected a floating-point tensor, got dtype {x.dtype}")
     if x.dim() != dims or x.shape[-1] != last:
         raise ShapeError(f"{name}: expected shape {layout} with last size {last}, got {tuple(x.shape)}")
+    if dtype is not None and x.dtype != dtype and x.dtype != autocast_dtype(x):
+        raise InputTypeError(f"{name}: expected dtype {dtype} ({dtype_of}), got {x.dtype}; convert explicitly")
+    if rows is not None and x.shape[-2] == 0:
+        raise ShapeError(f"{name}: expected at least one {rows}, got shape {tuple(x.shape)}")
     return x
 
 
@@ -257,7 +269,8 @@ class HopfieldLayer(nn.Module):
         return f"size={self.size}, n_patterns={learned}, beta={self.beta:.4g}, update_steps={self.update_steps}"
 
     def forward(self, queries: Tensor, stored: Tensor | None = None, mask: Tensor | None = None) -> Tensor:
-        xi = _check_input("queries", queries, 3, self.size, "(B, Q, D)")
+        xi = _check_input("queries", queries, 3, self.size, "(B, Q, D)",
+                          None if self.patterns is None else self.patterns.dtype)
         if stored is None and self.patterns is None:
             raise ConfigError("stored: expected stored patterns (B, P, D) as input (this layer was built "
                               "without n_patterns), got None")
@@ -268,7 +281,8 @@ class HopfieldLayer(nn.Module):
             stored = self.patterns
         else:
             dims = stored.dim() if isinstance(stored, Tensor) and stored.dim() in (2, 3) else 3
-            stored = _check_input("stored", stored, dims, self.size, "(B, P, D) or (P, D)")
+            stored = _check_input("stored", stored, dims, self.size, "(B, P, D) or (P, D)", xi.dtype,
+                                  rows="stored pattern (P >= 1)", dtype_of="as queries")
             if stored.dim() == 3 and stored.shape[0] != xi.shape[0]:
                 raise ShapeError(f"stored: expected batch size {xi.shape[0]} (as queries), got {tuple(stored.shape)}")
         if mask is not None:
@@ -328,28 +342,26 @@ class HopfieldPooling(nn.Module):
         return (f"input_size={self.input_size}, n_queries={self.n_queries}, key_size={self.key_size}, "
                 f"beta={self.beta:.4g}")
 
-    def _mask(self, lengths: Any, B: int, T: int, device: torch.device) -> Tensor | None:
+    def _prepare(self, inputs: Any, lengths: Any) -> tuple[Tensor, Tensor | None]:
+        """``inputs`` checked, with every padded step (beyond ``lengths``) set to zero, so what the padding
+        holds (NaN, Inf) reaches no output or gradient (``0 * NaN`` is NaN); and the ``(B, T)`` step mask
+        (``None`` when every sequence is full). ``lengths`` is checked as the layers check it."""
+        y = _check_input("inputs", inputs, 3, self.input_size, "(B, T, D)", self.query.dtype, rows="step (T >= 1)")
+        lengths = check_lengths(lengths, y.shape[0], y.shape[1], device=y.device)
         if lengths is None:
-            return None
-        if not isinstance(lengths, Tensor) or lengths.is_floating_point() or lengths.dtype == torch.bool:
-            got = lengths.dtype if isinstance(lengths, Tensor) else type(lengths).__name__
-            raise InputTypeError(f"lengths: expected an integer tensor, got {got}")
-        if tuple(lengths.shape) != (B,):
-            raise ShapeError(f"lengths: expected shape ({B},) to match the batch, got {tuple(lengths.shape)}")
-        lo, hi = int(lengths.min()), int(lengths.max())
-        if lo < 1 or hi > T:
-            raise ShapeError(f"lengths: expected values in [1, {T}] (the sequence length), got min {lo}, max {hi}")
-        return torch.arange(T, device=device)[None, :] < lengths.to(device)[:, None]
+            return y, None
+        mask = step_mask(lengths, y.shape[1]).squeeze(-1).T                 # (B, T)
+        return y.masked_fill(~mask[:, :, None], 0), mask
 
-    def attention(self, inputs: Tensor, lengths: Tensor | None = None) -> Tensor:
-        """The ``(B, n_queries, T)`` retrieval weights over the steps (rows sum to 1)."""
-        y = _check_input("inputs", inputs, 3, self.input_size, "(B, T, D)")
-        B, T, _ = y.shape
-        mask = self._mask(lengths, B, T, y.device)
+    def _attention(self, y: Tensor, mask: Tensor | None) -> Tensor:
         dots = self.query @ self.key(y).transpose(1, 2)                     # (B, n_queries, T)
         return scaled_softmax(dots, self.beta, None if mask is None else mask[:, None, :])
 
+    def attention(self, inputs: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """The ``(B, n_queries, T)`` retrieval weights over the steps (rows sum to 1)."""
+        return self._attention(*self._prepare(inputs, lengths))
+
     def forward(self, inputs: Tensor, lengths: Tensor | None = None) -> Tensor:
-        a = self.attention(inputs, lengths)
-        return (a @ inputs).flatten(1)                                      # (B, n_queries * D)
+        y, mask = self._prepare(inputs, lengths)
+        return (self._attention(y, mask) @ y).flatten(1)                    # (B, n_queries * D)
 

@@ -80,3 +80,47 @@ def test_hopfield_modules_refuse_empty_and_mismatched_inputs_typed():
     assert pool(torch.zeros(0, 3, 4), lengths=torch.zeros(0, dtype=torch.long)).shape == (0, 4)
     x = torch.randn(2, 3, 4)
     assert torch.equal(pool(x, lengths=[3, 1]), pool(x, lengths=torch.tensor([3, 1])))
+
+
+# ------------------------------------------------------------------------------------------ generation
+@pytest.fixture(scope="module")
+def char_lm():
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+
+    torch.manual_seed(0)
+    return CharLM(CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2,
+                               progress=False)).fit("abcab" * 20)
+
+
+def test_char_lm_samples_at_any_finite_positive_temperature(char_lm):
+    """Before: temperature 1e-40 (scores / t overflowed float32: inf/inf) and 1e300 (-inf/inf) gave NaN
+    probabilities and a RuntimeError from torch.multinomial. Oracles: a vanishing temperature is greedy
+    (top_k=1); a huge one is uniform over the allowed characters, so over a long sample each appears."""
+    greedy = char_lm.sample("ab", 12, top_k=1)
+    for t in (1e-40, 1e-300, 5e-324):
+        assert char_lm.sample("ab", 12, temperature=t, seed=3) == greedy
+    hot = char_lm.sample("ab", 300, temperature=1e300, seed=0)
+    assert set(hot) == {"a", "b", "c"}
+
+
+def test_char_lm_seeds_outside_torch_range_or_numpy_ints(char_lm):
+    """Before: seed=2**70 a ValueError from torch ('Overflow when unpacking long long'), np.int64 a
+    TypeError, and predict's seed + i could overflow on a later prompt after sampling the first."""
+    assert char_lm.sample("ab", 8, seed=np.int64(5)) == char_lm.sample("ab", 8, seed=5)
+    with pytest.raises(ConfigError) as e:
+        char_lm.sample("ab", 8, seed=2 ** 70)
+    assert _one_line(e).startswith("seed:")
+    with pytest.raises(ConfigError, match="^seed:"):
+        char_lm.predict(["ab", "ba"], length=3, seed=2 ** 64 - 1)
+    assert len(char_lm.predict(["ab"], length=3, seed=2 ** 64 - 1)[0]) == 3
+
+
+def test_char_lm_min_freq_leaving_no_character_is_a_data_error():
+    """Before: training ran and every sample raised a RuntimeError (only <pad>/<unk>, both banned: all -inf)."""
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+
+    cfg = CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2,
+                       progress=False, min_freq=1000)
+    with pytest.raises(DataError) as e:
+        CharLM(cfg).fit("abcab" * 20)
+    assert _one_line(e).startswith("min_freq:")

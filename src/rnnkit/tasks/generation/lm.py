@@ -113,6 +113,13 @@ def check_sampling(length: Any, temperature: Any, top_k: Any) -> None:
     check_number("top_k", top_k, lo=1, integer=True, allow_none=True)
 
 
+def check_seed(seed: Any, count: int = 1) -> int | None:
+    """``seed`` as an int (numpy ints too) if it and the ``count - 1`` seeds after it (``predict`` seeds
+    prompt ``i`` with ``seed + i``) are seeds ``torch.Generator.manual_seed`` takes, or None."""
+    check_number("seed", seed, lo=-2 ** 63, hi=2 ** 64 - count, integer=True, allow_none=True)
+    return None if seed is None else int(seed)
+
+
 class CharLM(Task):
     """A character language model (the task contract of :mod:`rnnkit.tasks.base`): ``fit(text,
     val_text)`` (the network and the n-gram baseline), ``predict(prompts, length, ...)`` (one
@@ -188,6 +195,9 @@ class CharLM(Task):
             self._set_units(BPEVocab.train(text, c.bpe_vocab))
         else:
             self._set_units(Vocab.build([tokenize(text, "chars")], min_freq=c.min_freq))
+        if len(self.chars) <= sum(i is not None for i in (self.chars.pad_id, self.chars.unk_id)):
+            raise DataError(f"min_freq: expected at least one training character seen {c.min_freq} times (there would "
+                            f"be nothing to sample), got none in {len(text)} characters")
         ids = self.encode(text, "unk", "text")
         x, y = stream_matrix(ids, c.batch_size)
         data = StreamRounds(x, y, c.bptt * c.chunks_per_round)
@@ -312,9 +322,10 @@ class CharLM(Task):
         with ``seed + i`` when ``seed`` is given); see :meth:`sample`."""
         from rnnkit.tasks.common import check_texts
 
-        check_number("seed", seed, integer=True, allow_none=True)
+        prompts = check_texts(prompts, "prompts")
+        seed = check_seed(seed, len(prompts))
         return [self.sample(p, length, temperature, top_k, None if seed is None else seed + i, unknown)
-                for i, p in enumerate(check_texts(prompts, "prompts"))]
+                for i, p in enumerate(prompts)]
 
     @torch.no_grad()
     def sample(self, prompt: str, length: int, temperature: float = 1.0, top_k: int | None = None,
@@ -326,7 +337,7 @@ class CharLM(Task):
         until ``length`` characters exist and the last one is cut to fit. Returns the continuation only."""
         self._require_fitted()
         check_sampling(length, temperature, top_k)
-        check_number("seed", seed, integer=True, allow_none=True)
+        seed = check_seed(seed)
         ids = self.encode(prompt, unknown, "prompt", blank=True)  # "\n" is a fine prompt, "" is none
         gen = torch.Generator()
         if seed is None:
@@ -348,7 +359,9 @@ class CharLM(Task):
             if top_k == 1:
                 nxt = int(torch.argmax(scores))            # greedy: no randomness at all
             else:
-                probs = torch.softmax(scores / temperature, -1)
+                # shifted so the best unit scores 0, divided in float64: any finite temperature > 0 gives
+                # a distribution (1e-40 overflowed float32 to inf/inf = NaN; 1e300 made -inf/inf = NaN)
+                probs = torch.softmax((scores - scores.max()).double() / temperature, -1)
                 nxt = int(torch.multinomial(probs, 1, generator=gen))
             out.append(nxt)
             made += int(self.unit_chars[nxt])

@@ -61,6 +61,25 @@ NETWORK_KEYS = ("hidden_size", "num_layers", "dropout", "strategy", "lookback", 
                 "batch_size", "lr", "patience", "windows_per_epoch", "seed", "threads")
 
 
+#: ForecastConfig fields that only the network forecaster (model lstm/gru/elman) reads.
+NETWORK_ONLY = ("cell", "level_input", "interval", "n_samples", "transform", "deseasonalize", "detrend", "scale",
+                "lookback_candidates", "max_lookback", "val_fraction", "clip_norm")
+
+
+def check_used(cfg: ForecastConfig) -> None:
+    """A setting this model would ignore is a ConfigError naming it, never silently dropped: the network's
+    preprocessing and interval settings (:data:`NETWORK_ONLY`) always; the network training settings
+    (:data:`NETWORK_KEYS`, but ``seed`` and ``threads``) when no network is among the candidates."""
+    base = ForecastConfig()
+    nets = cfg.model == "auto" and (cfg.candidates is None or any(c in CELLS for c in cfg.candidates))
+    ignored = NETWORK_ONLY + (() if nets else tuple(k for k in NETWORK_KEYS if k not in ("seed", "threads")))
+    for key in ignored:
+        value, default = getattr(cfg, key), getattr(base, key)
+        if value != default:
+            raise ConfigError(f"{key}: model {cfg.model!r} would ignore it (a setting of the network forecasters "
+                              f"lstm/gru/elman); expected the default {default!r}, got {value!r}")
+
+
 def build_candidates(cfg: ForecastConfig) -> dict[str, Candidate]:
     """The candidates of ``cfg.model``: auto's defaults (:func:`.auto.default_candidates`) or the names in
     ``cfg.candidates``; a single method alone. Network candidates get the ``cfg`` network settings that
@@ -341,6 +360,7 @@ class AutoModel(ForecastModel):
     # ------------------------------------------------------------------ helpers
     def _parse(self, data: Any, horizon: Any, columns: dict[str, Any]) -> tuple[list[SeriesData], dict[str, Any]]:
         self.config = with_horizon(self.config, horizon)
+        check_used(self.config)
         if columns.get("past_covariates") or columns.get("future_covariates"):
             raise ConfigError(f"past_covariates/future_covariates: model {self.config.model!r} takes none; use a "
                               "network (model='lstm') for covariates")

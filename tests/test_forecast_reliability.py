@@ -290,3 +290,27 @@ def test_load_names_config_json_when_it_is_not_json(tmp_path):
     _redigest(run)
     with pytest.raises(CheckpointError, match=r"config\.json: expected .*(JSON|json)"):
         Forecaster.load(run)
+
+
+@pytest.mark.parametrize("freq,start_freq", [("M", "MS"), ("Q", "QS"), ("Y", "YS")])
+def test_period_index_forecasts_as_the_same_series_on_period_start_timestamps(freq, start_freq):
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = 20 + np.sin(np.arange(40) * np.pi / 2) + 0.3 * np.arange(40)
+    by_period = pd.Series(y, index=pd.period_range("2001-01", periods=40, freq=freq))
+    by_stamp = pd.Series(y, index=pd.date_range("2001-01-01", periods=40, freq=start_freq))
+    a = Forecaster("ets", horizon=4).fit(by_period).predict()
+    b = Forecaster("ets", horizon=4).fit(by_stamp).predict()
+    pd.testing.assert_frame_equal(a, b)
+    frame = pd.DataFrame({"when": list(by_period.index), "v": y})        # a column of pd.Period values
+    c = Forecaster("ets", horizon=4).fit(frame, target="v", time_col="when").predict()
+    assert np.allclose(c["value"], b["value"]) and list(c["time"]) == list(b["time"])
+
+
+def test_periods_of_two_frequencies_are_a_data_error():
+    from rnnkit.tasks.forecasting import Forecaster
+
+    when = list(pd.period_range("2001-01", periods=20, freq="M")) + list(pd.period_range("2003", periods=20, freq="Y"))
+    frame = pd.DataFrame({"when": when, "v": np.arange(40.0)})
+    with pytest.raises(DataError, match="periods of one frequency"):
+        Forecaster("ets", horizon=4).fit(frame, target="v", time_col="when")

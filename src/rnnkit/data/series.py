@@ -98,8 +98,9 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     month first) the column is ambiguous: a :class:`DataError` naming ``--date-format``/``--dayfirst``.
     ``dayfirst`` keeps only the candidates whose numeric day and month come in that order (ISO dates and
     month names are not affected). Values that are already timestamps are returned as they are (format
-    ``None``); missing values (NaN, None) stay ``NaT`` for the caller to judge; time zones are converted
-    to UTC and dropped.
+    ``None``); periods (a ``PeriodIndex`` or ``pd.Period`` values of one frequency) become the timestamps of
+    their starts; missing values (NaN, None) stay ``NaT`` for the caller to judge; time zones are
+    converted to UTC and dropped.
 
     >>> parse_dates(["01/02/2021", "02/02/2021"], "date", dayfirst=True)[0].strftime("%d %b").tolist()
     ['01 Feb', '02 Feb']
@@ -115,6 +116,8 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     if isinstance(values, pd.DatetimeIndex) or pd.api.types.is_datetime64_any_dtype(values):
         idx = pd.DatetimeIndex(values)
         return (idx.tz_convert(None) if idx.tz is not None else idx), None
+    if isinstance(getattr(values, "dtype", None), pd.PeriodDtype):     # statsmodels' and pandas' period data
+        return pd.PeriodIndex(values).to_timestamp(how="start"), None
     ser = pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_numpy(), dtype=object)
     present = ser.notna().to_numpy()
     text = ser[present]
@@ -122,6 +125,11 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     if odd:
         if all(isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat") for v in text):
             return parse_dates(pd.to_datetime(ser, utc=True), what)
+        if all(isinstance(v, pd.Period) for v in text):
+            if len({v.freqstr for v in text}) > 1:
+                raise DataError(f"{what}: expected periods of one frequency, got {sorted({v.freqstr for v in text})}")
+            return pd.DatetimeIndex([v.to_timestamp(how="start") if isinstance(v, pd.Period) else pd.NaT
+                                     for v in ser]), None
         raise DataError(f"{what}: expected dates as text or timestamps, got {odd[0]!r} ({type(odd[0]).__name__})")
     out = pd.DatetimeIndex(np.full(len(ser), np.datetime64("NaT", "ns")))
     if not len(text):

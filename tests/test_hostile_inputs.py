@@ -124,3 +124,28 @@ def test_char_lm_min_freq_leaving_no_character_is_a_data_error():
     with pytest.raises(DataError) as e:
         CharLM(cfg).fit("abcab" * 20)
     assert _one_line(e).startswith("min_freq:")
+
+
+# ------------------------------------------------------------------------------------------ export
+def test_export_refuses_unusable_paths_and_arguments_before_any_work(tmp_path):
+    """Before: a path under an existing file traced for seconds and then raised FileExistsError; a folder
+    where the ``.json`` sidecar goes raised IsADirectoryError *after* writing the model file; check='no'
+    was taken as True and opset='x' failed inside the exporter with a TypeError; atol=inf accepted (no
+    check at all). Now each is a typed error before tracing (the progress callback is never called)."""
+    import rnnkit
+
+    gru = rnnkit.GRU(3, 4, batch_first=True)
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "m.onnx.json").mkdir()
+    stages = []
+    cases = [({"path": tmp_path / "afile" / "m.onnx"}, ConfigError, "path:"),
+             ({"path": tmp_path / "m.onnx"}, ConfigError, "path (its .json description):"),
+             ({"path": tmp_path / "ok.onnx", "check": "no"}, InputTypeError, "check:"),
+             ({"path": tmp_path / "ok.onnx", "opset": "x"}, InputTypeError, "opset:"),
+             ({"path": tmp_path / "ok.onnx", "atol": math.inf}, ConfigError, "atol:"),
+             ({"path": tmp_path / "ok.onnx", "state": 1}, InputTypeError, "state:")]
+    for kwargs, error, start in cases:
+        with pytest.raises(error) as e:
+            rnnkit.export(gru, progress=stages.append, **kwargs)
+        assert _one_line(e).startswith(start)
+    assert stages == [] and sorted(p.name for p in tmp_path.iterdir()) == ["afile", "m.onnx.json"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 import os
 import time
 import warnings
@@ -22,6 +23,7 @@ from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
 from rnnkit._io import atomic_write_bytes, atomic_write_json
+from rnnkit._validate import check_bool, check_int
 from rnnkit._version import __version__
 from rnnkit.errors import ConfigError, InputTypeError, ParityError
 from rnnkit.export.signature import GraphSpec, InputSpec, layer_spec, module_spec
@@ -199,7 +201,9 @@ def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state:
     (['output', 'h_n'], True)
     """
     t0 = time.perf_counter()
-    _check_args(path, format, atol)
+    _check_args(path, format, atol, check, opset)
+    check_bool("state", state)
+    check_bool("lengths", lengths)
     spec = resolve(target, state=state, lengths=lengths, example=example, inputs=inputs, input_names=input_names,
                    output_names=output_names)
     return export_spec(spec, path, format=format, check=check, atol=atol, opset=opset, t0=t0, progress=progress)
@@ -211,7 +215,7 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
     """:func:`export` of a ready :class:`GraphSpec`: trace, serialise in memory, check the serialised
     model, then write it atomically (a failed check writes nothing; a reader never sees half a file)."""
     t0 = time.perf_counter() if t0 is None else t0
-    path = _check_args(path, format, atol)
+    path = _check_args(path, format, atol, check, opset)
     say = progress or (lambda message: None)
     say(f"tracing with torch.export at batch {EXAMPLE_SIZE[0]}, time {EXAMPLE_SIZE[1]} (both axes dynamic)")
     program = trace(spec)
@@ -231,16 +235,32 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
     return result
 
 
-def _check_args(path: Any, format: Any, atol: Any) -> Path:
+def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Path:
+    """The arguments of :func:`export` that need no model, checked before any work (tracing takes seconds):
+    ``path`` (and its ``.json`` sidecar) must be files that can be written."""
     if format not in FORMATS:
         raise ConfigError(f"format: expected one of {list(FORMATS)}, got {format!r}")
-    if isinstance(atol, bool) or not isinstance(atol, (int, float)) or not atol > 0:
-        raise ConfigError(f"atol: expected a positive number, got {atol!r}")
+    if isinstance(atol, bool) or not isinstance(atol, (int, float)) or not 0 < atol < math.inf:
+        raise ConfigError(f"atol: expected a finite positive number, got {atol!r}")
+    check_bool("check", check)
+    if opset is not None:
+        check_int("opset", opset, what="an ONNX opset number (a positive int) or None")
     if not isinstance(path, (str, os.PathLike)):
         raise InputTypeError(f"path: expected a file path, got {type(path).__name__}")
     path = Path(path)
-    if path.is_dir():
-        raise ConfigError(f"path: expected a file name, got the folder {str(path)!r}")
+    try:
+        for p, what in ((path, "path"), (path.with_name(path.name + ".json"), "path (its .json description)")):
+            if p.is_dir():
+                raise ConfigError(f"{what}: expected a file name, got the folder {str(p)!r}")
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:  # atomic_write_bytes creates the missing ones
+            folder = folder.parent
+        if not folder.is_dir():
+            raise ConfigError(f"path: expected a file in a folder, got {str(path)!r} ({str(folder)!r} is a file)")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigError(f"path: expected a writable folder, got {str(path)!r} ({str(folder)!r} is not writable)")
+    except OSError as e:  # e.g. a parent folder that cannot be read
+        raise ConfigError(f"path: expected a usable file path, got {str(path)!r} ({e.strerror or e})") from None
     return path
 
 

@@ -1,14 +1,17 @@
-"""Char-level seq2seq on trans-de-en (German -> English) under a wall-clock budget: BLEU/chrF of the
-network (greedy and beam) next to copy-source and the IBM-1 word dictionary, on a seeded 10% test
-split of the 19,606 pairs.
+"""Translation on trans-de-en (German -> English), every model next to the baselines in one command: the
+default dictionary-aware pointer-generator (``model="dict-pointer"``), optionally the char-level seq2seq,
+copy-source and the IBM-1 word dictionary, on the seeded 10% test split of the 19,606 pairs
+(``split_indices(n, 0.1, seed 0)``: 1,961 test pairs), greedy and beam.
 
-    python benchmarks/bench_translation.py --minutes 10 --threads 1 --out bench_translation.json
+    python benchmarks/bench_translation.py --epochs 17 --threads 1 --out bench_translation.json
+    python benchmarks/bench_translation.py --minutes 20 --char-minutes 20 --out both.json   # wall budgets
 
-Beam search is batched (all sources of a batch x k hypotheses in one decoder call) and scored on the first
---beam-n test pairs (all by default; greedy and the baselines on those too, for a like-for-like row). The
-training budget is the fit's whole wall time (units, encoding, the first optimizer's import, training,
-validation); the JSON records it next to the process CPU seconds and the load average at start and end,
-because on a shared machine CPU time is the honest clock.
+A budget is either ``--minutes`` of wall time (the fit's whole time: units, dictionary, encoding, the first
+optimizer's import, training, validation; the learning rate decays over it) or ``--epochs`` with the decay
+over those epochs (the same training on any machine; on a shared machine CPU seconds are the honest clock,
+so the JSON records the process CPU seconds of each fit next to its wall seconds and the load average).
+Beam search is batched and scored on the first --beam-n test pairs (all by default; greedy and the baselines
+on those too, for a like-for-like row). BLEU and chrF are sacrebleu's, with their signatures.
 """
 
 from __future__ import annotations
@@ -22,30 +25,63 @@ import sys
 import time
 
 
+def cpu_s() -> float:
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
+def scores(hyps, refs) -> dict:
+    """BLEU and chrF with their sacrebleu signatures (the same numbers as ``translation_metrics``)."""
+    import sacrebleu
+
+    bleu, chrf = sacrebleu.BLEU(), sacrebleu.CHRF()
+    b, c = bleu.corpus_score(list(hyps), [list(refs)]), chrf.corpus_score(list(hyps), [list(refs)])
+    return {"bleu": b.score, "chrf": c.score, "bleu_signature": str(bleu.get_signature()),
+            "chrf_signature": str(chrf.get_signature())}
+
+
+def run_model(name, cfg, S, T, St, Tt, beam, n):
+    """Fit one translator; its rows (greedy on all test pairs, beam on the first n) and its record."""
+    from rnnkit.tasks.seq2seq import Translator
+
+    load0, wall0, cpu0 = os.getloadavg(), time.perf_counter(), cpu_s()
+    model = Translator(cfg).fit(S, T)
+    fit = {"fit_wall_s": time.perf_counter() - wall0, "fit_cpu_s": cpu_s() - cpu0, "load_start": load0,
+           "load_end": os.getloadavg(), "epochs": model.history["epochs"], "stop_reason": model.history["stop_reason"],
+           "curve": model.history["curve"]}
+    rows = []
+    t, c = time.perf_counter(), cpu_s()
+    greedy = model.translate(St, beam=1)
+    rows.append({"model": f"{name} greedy", "n": len(St), **scores(greedy, Tt), "decode_wall_s": time.perf_counter() - t,
+                 "decode_cpu_s": cpu_s() - c})
+    t, c = time.perf_counter(), cpu_s()
+    beamed = model.translate(St[:n], beam=beam)
+    rows.append({"model": f"{name} beam {beam}", "n": n, **scores(beamed, Tt[:n]), "decode_wall_s": time.perf_counter() - t,
+                 "decode_cpu_s": cpu_s() - c})
+    if n < len(St):
+        rows.append({"model": f"{name} greedy", "n": n, **scores(greedy[:n], Tt[:n])})
+    return model, rows, fit, greedy, beamed
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--minutes", type=float, default=None, help="wall budget of the dict-pointer fit")
+    ap.add_argument("--epochs", type=int, default=30, help="most epochs of the dict-pointer fit")
+    ap.add_argument("--char-minutes", type=float, default=0.0, help="also the char model, this wall budget (0: not)")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--enc-hidden", type=int, default=128)
-    ap.add_argument("--dec-hidden", type=int, default=256)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--beam", type=int, default=5)
+    ap.add_argument("--length-penalty", type=float, default=1.0)
     ap.add_argument("--beam-n", type=int, default=None, help="test pairs decoded with beam (default: all)")
     ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--run", default=None)
+    ap.add_argument("--run", default=None, help="save the dict-pointer run folder here")
     ap.add_argument("--out", default="bench_translation.json")
     a = ap.parse_args(argv)
 
     import torch
 
     from rnnkit.data.translation import load_trans_de_en
-    from rnnkit.tasks.classification import split_indices
-    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator, translation_metrics
-
-    def cpu_s() -> float:
-        u = resource.getrusage(resource.RUSAGE_SELF)
-        return u.ru_utime + u.ru_stime
+    from rnnkit.tasks.base import split_indices
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig
 
     torch.set_num_threads(a.threads)
     load0, wall0, cpu0 = os.getloadavg(), time.perf_counter(), cpu_s()
@@ -53,46 +89,45 @@ def main(argv=None) -> int:
     tr, te = split_indices(len(pairs), 0.1, 0)
     S, T = [pairs[i][0] for i in tr], [pairs[i][1] for i in tr]
     St, Tt = [pairs[i][0] for i in te], [pairs[i][1] for i in te]
-    cfg = Seq2SeqConfig(enc_hidden=a.enc_hidden, dec_hidden=a.dec_hidden, batch_size=a.batch_size, lr=a.lr,
-                        max_seconds=a.minutes * 60, epochs=100, beam=a.beam)
-    cpu_fit = cpu_s()
-    model = Translator(cfg).fit(S, T)
-    load1, cpu_fit = os.getloadavg(), cpu_s() - cpu_fit
-    rows = []
-    t = time.perf_counter()
-    hyp_greedy = model.translate(St, beam=1)
-    rows.append({"model": "seq2seq greedy", "n": len(St), **translation_metrics(hyp_greedy, Tt),
-                 "decode_s": time.perf_counter() - t})
-    for name, b in model.baselines.items():
-        rows.append({"model": f"{name} (baseline)", "n": len(St), **translation_metrics(b.translate(St), Tt)})
     n = len(St) if a.beam_n is None else min(a.beam_n, len(St))
-    t = time.perf_counter()
-    hyp_beam = model.translate(St[:n], beam=a.beam)
-    rows.append({"model": f"seq2seq beam {a.beam}", "n": n, **translation_metrics(hyp_beam, Tt[:n]),
-                 "decode_s": time.perf_counter() - t})
-    if n < len(St):
-        rows.append({"model": "seq2seq greedy", "n": n, **translation_metrics(hyp_greedy[:n], Tt[:n])})
-        for name, b in model.baselines.items():
-            rows.append({"model": f"{name} (baseline)", "n": n, **translation_metrics(b.translate(St[:n]), Tt[:n])})
-    if a.run:
-        model.save(a.run, extra={"dataset": "trans-de-en", "test_fraction": 0.1, "split_seed": 0, "limit": a.limit})
-    result = {"rows": rows, "curve": model.history["curve"], "train_seconds": model.history["seconds"],
-              "stop_reason": model.history["stop_reason"], "fit_cpu_seconds": cpu_fit,
-              "command_wall_seconds": time.perf_counter() - wall0, "command_cpu_seconds": cpu_s() - cpu0,
+    configs = {"dict-pointer": Seq2SeqConfig(epochs=a.epochs, beam=a.beam, length_penalty=a.length_penalty,
+                                             max_seconds=None if a.minutes is None else a.minutes * 60)}
+    if a.char_minutes:
+        configs["char"] = Seq2SeqConfig(model="char", embed_dim=64, dropout=0.1, batch_size=64, epochs=100, beam=a.beam,
+                                        length_penalty=a.length_penalty, max_seconds=a.char_minutes * 60)
+    rows, fits, examples = [], {}, {}
+    first = None
+    for name, cfg in configs.items():
+        model, r, fits[name], greedy, beamed = run_model(name, cfg, S, T, St, Tt, a.beam, n)
+        rows += r
+        examples[name] = {"greedy": greedy[:10], "beam": beamed[:10]}
+        first = first or model
+        if name == "dict-pointer" and a.run:
+            model.save(a.run, data={"dataset": "trans-de-en", "limit": a.limit},
+                       split={"test": {"rule": "random", "fraction": 0.1, "seed": 0}})
+    for bname, b in first.baselines.items():           # fitted on all training pairs, in the first fit
+        hyps = b.translate(St)
+        rows.append({"model": f"{bname} (baseline)", "n": len(St), **scores(hyps, Tt)})
+        if n < len(St):
+            rows.append({"model": f"{bname} (baseline)", "n": n, **scores(hyps[:n], Tt[:n])})
+    result = {"rows": rows, "fits": fits,
               "command": "python benchmarks/bench_translation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-              "epochs": model.history["epochs"], "train_pairs": len(S), "test_pairs": len(St),
-              "examples": [{"source": s, "reference": r, "greedy": g, "beam": b}
-                           for s, r, g, b in zip(St[:8], Tt[:8], hyp_greedy[:8], hyp_beam[:8])],
-              "config": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__},
+              "command_wall_s": time.perf_counter() - wall0, "command_cpu_s": cpu_s() - cpu0,
+              "train_pairs": len(S), "test_pairs": len(St),
+              "examples": [{"source": s, "reference": r, **{m: e["beam"][i] for m, e in examples.items()}}
+                           for i, (s, r) in enumerate(zip(St[:10], Tt[:10]))],
+              "configs": {k: {f: getattr(c, f) for f in c.__dataclass_fields__} for k, c in configs.items()},
               "machine": {"cpu_count": os.cpu_count(), "torch_threads": a.threads, "torch": torch.__version__,
-                          "python": platform.python_version(), "loadavg_start": load0, "loadavg_end": load1}}
+                          "python": platform.python_version(), "loadavg_start": load0, "loadavg_end": os.getloadavg()}}
     with open(a.out, "w") as f:
         json.dump(result, f, indent=1, ensure_ascii=False)
-    print(f"fit {result['train_seconds']:.0f} s wall ({result['stop_reason']}), {cpu_fit:.0f} s CPU; load average "
-          f"{load0[0]:.1f} -> {load1[0]:.1f}; {result['epochs']} epochs")
+    for name, fit in fits.items():
+        print(f"{name}: fit {fit['fit_wall_s']:.0f} s wall, {fit['fit_cpu_s']:.0f} s CPU ({fit['stop_reason']}, "
+              f"{fit['epochs']} epochs); load average {fit['load_start'][0]:.1f} -> {fit['load_end'][0]:.1f}")
     print("| model | test pairs | BLEU | chrF |\n|---|---|---|---|")
     for r in rows:
-        print(f"| {r['model']} | {r['n']} | {r['bleu']:.1f} | {r['chrf']:.1f} |")
+        print(f"| {r['model']} | {r['n']} | {r['bleu']:.2f} | {r['chrf']:.2f} |")
+    print(f"BLEU {rows[0]['bleu_signature']}\nchrF {rows[0]['chrf_signature']}")
     return 0
 
 

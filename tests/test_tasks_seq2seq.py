@@ -21,7 +21,7 @@ pytest.importorskip("num2words", reason="num2words not installed (pip install nu
 pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
 
 
-FAST = dict(embed_dim=16, enc_hidden=32, dec_hidden=64, epochs=5, lr=1e-2, batch_size=32, dropout=0.0,
+FAST = dict(model="char", embed_dim=16, enc_hidden=32, dec_hidden=64, epochs=5, lr=1e-2, batch_size=32, dropout=0.0,
             val_fraction=0.0, beam=3, progress=False)
 
 

@@ -24,8 +24,8 @@ def tiny():
     src = ["".join(rng.choice("xyz") for _ in range(rng.randint(1, 5))) for _ in range(40)]
     tgt = ["".join(rng.choice("ab") for _ in range(rng.randint(1, 4))) for _ in range(40)]
     torch.manual_seed(0)
-    cfg = Seq2SeqConfig(embed_dim=8, enc_hidden=8, dec_hidden=16, epochs=1, batch_size=8, val_fraction=0.0,
-                        dropout=0.0, progress=False)
+    cfg = Seq2SeqConfig(model="char", embed_dim=8, enc_hidden=8, dec_hidden=16, epochs=1, batch_size=8,
+                        val_fraction=0.0, dropout=0.0, progress=False)
     tr = Translator(cfg).fit(src, tgt, baselines=False)
     return tr, src[:24]
 

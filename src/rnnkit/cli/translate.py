@@ -1,12 +1,15 @@
-"""``rnnkit translate train|predict|evaluate``: character-level seq2seq translation (BiLSTM encoder,
-LSTM decoder with Luong attention, greedy or beam search), with word-by-word dictionary and
-copy-source baselines fitted in the same run.
+"""``rnnkit translate train|predict|evaluate``: seq2seq translation with attention (BiLSTM encoder,
+LSTM decoder, greedy or beam search), with word-by-word dictionary and copy-source baselines fitted in
+the same run. ``--model dict-pointer`` (the default): words, the source glossed by an IBM-1 dictionary
+learned from the training pairs, and a pointer-generator that writes, copies a gloss or copies a source
+word (:mod:`rnnkit.tasks.seq2seq_pointer`); ``--model char``: characters in and out.
 
 Examples::
 
     rnnkit translate train --dataset trans-de-en --out runs/deen --max-seconds 600
     rnnkit translate train --tsv pairs.tsv --out runs/mine            # source<TAB>target per line
     rnnkit translate train --dataset num2words-en-fr --limit 2000 --out runs/num
+    rnnkit translate train --dataset trans-de-en --model char --embed-dim 64 --dropout 0.1 --batch-size 64 --out runs/c
     printf 'Ich habe keine Ahnung.\\n' | rnnkit translate predict --run runs/deen --beam 5 --json
     rnnkit translate evaluate --run runs/deen --json                  # the run's held-out pairs
     rnnkit translate evaluate --run runs/deen --tsv test.tsv --beam 1 --json
@@ -15,7 +18,8 @@ Examples::
 baselines on them; ``evaluate`` without a file scores that same held-out part again. ``evaluate
 --json``: ``{"metrics": {"bleu", "chrf", "unseen_labels"}, "baseline": {"bleu", "chrf"} (the word
 dictionary), "baselines": {"word_dictionary": ..., "copy_source": ...}, "n"}``; ``unseen_labels``
-counts reference characters the network never saw in training (it cannot produce them).
+counts reference characters (char model) or words outside the output vocabulary (dict-pointer: only a
+copy can produce them) never seen in training.
 ``predict`` reads one source a line (a blank line is an error naming it) and pairs each translation
 with its line: ``LINE<TAB>TRANSLATION``, or ``{"predictions", "lines"}`` with ``--json``.
 """
@@ -33,23 +37,29 @@ __all__ = ["add_parser", "run", "COMMAND", "Translate"]
 
 
 class Translate(TaskCommand):
-    name, help, doc = "translate", "sequence-to-sequence translation (char-level, attention)", __doc__
+    name, help, doc = "translate", "sequence-to-sequence translation (dictionary-aware pointer or char-level)", __doc__
     task = Translator
     config_flags = [
-        Flag("embed_dim", "character embedding size (source and target)"),
+        Flag("embed_dim", "word or character embedding size (source and target)"),
         Flag("enc_hidden", "hidden units per direction of the encoder"),
         Flag("dec_hidden", "hidden units of the decoder"),
         Flag("dropout", "dropout on embeddings and before the output layer"),
+        Flag("model", "dict-pointer: words + IBM-1 glosses + copying; char: characters", ("dict-pointer", "char")),
+        Flag("word_dropout", "dict-pointer: share of source / decoder input words replaced by <unk> in training"),
+        Flag("label_smoothing", "dict-pointer: label smoothing of the generator"),
+        Flag("min_count", "dict-pointer: target words seen this often in training form the output vocabulary"),
+        Flag("warmup", "dict-pointer: share of the budget (--max-seconds, else --epochs) with a rising LR"),
         Flag("epochs", "most training epochs (early stopping or --max-seconds may end sooner)"),
         Flag("batch_size", "pairs per batch"),
-        Flag("lr", "Adam learning rate"),
+        Flag("lr", "Adam learning rate (dict-pointer: the peak of warm-up + cosine decay)"),
         Flag("clip", "gradient-norm clipping"),
         Flag("patience", "epochs without a better validation chrF before stopping"),
-        Flag("max_len", "characters per source (and target, in training)"),
+        Flag("max_len", "characters or words per source (and target, in training)"),
         Flag("on_long", "longer than --max-len: cut with a warning, or fail", ("truncate", "error")),
         Flag("max_seconds", "wall-clock budget of training in seconds (checked after every step)"),
         Flag("beam", "default beam width of the run's predict/evaluate (1: greedy)"),
         Flag("length_penalty", "beam search ranks by sum log p / len ** this"),
+        Flag("no_repeat_ngram", "dict-pointer: an output never repeats an n-gram of this many words (0: off)"),
         Flag("val_fraction", "share of the training pairs held out for early stopping (0: none)"),
         Flag("val_max", "validation pairs decoded (greedy) after each epoch"),
         Flag("bleu_tokenize", "sacrebleu's BLEU tokenizer (char/zh for text without spaces)",

@@ -27,10 +27,10 @@ counts ``</s>``; ``length_penalty=0``: no normalisation). ``<pad>``, ``<unk>`` a
 Source texts longer than ``max_len`` characters are cut with one warning (``on_long="truncate"``) or
 raise DataError (``"error"``); in training, target texts too.
 
-Baselines (:class:`CopySource`, :class:`WordDictionary`): the source copied unchanged, and a
-word-by-word dictionary learned from the *training pairs* by IBM Model 1 alignment counts (EM over
-word co-occurrences, :func:`rnnkit.data.vocab.tokenize` words): each source word becomes its most
-probable target word, unknown words are copied, and the source's spacing between words is kept.
+Baselines (:class:`CopySource`, :class:`WordDictionary`, from :mod:`rnnkit.tasks.seq2seq_words`): the
+source copied unchanged, and a word-by-word dictionary learned from the *training pairs* by IBM Model 1
+(EM over word co-occurrences, :func:`rnnkit.data.vocab.tokenize` words): each source word becomes its
+most probable target word, unknown words are copied, and the source's spacing between words is kept.
 
 >>> d = WordDictionary(iterations=5).fit(["das Haus", "das Buch", "ein Buch"], ["the house", "the book", "a book"])
 >>> d.translate(["ein Haus", "das Auto"])
@@ -41,8 +41,6 @@ from __future__ import annotations
 
 import math
 import time
-import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -58,12 +56,17 @@ from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_bool, check_choice, check_number, check_texts, run_vocab, task_layer,
     unseen_report,
 )
+from rnnkit.tasks.seq2seq_pointer import WordPointer
+from rnnkit.tasks.seq2seq_search import beam_search, greedy_search
+from rnnkit.tasks.seq2seq_words import CopySource, WordDictionary
 
 __all__ = ["Seq2SeqConfig", "Translator", "Seq2SeqNet", "CopySource", "WordDictionary", "translation_metrics",
            "BLEU_TOKENIZERS"]
 
 TASK = "translate"
 BLEU_TOKENIZERS = ("13a", "intl", "char", "zh", "none")
+#: ``Seq2SeqConfig.model``: the word-level dictionary-aware pointer-generator (the default) or the char model.
+MODELS = ("dict-pointer", "char")
 
 
 def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize: str = "13a") -> dict[str, float]:
@@ -89,16 +92,25 @@ def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize:
 # ----------------------------------------------------------------------------- config + network
 @dataclass(frozen=True)
 class Seq2SeqConfig:
-    """Everything that defines a translation run (saved in the run's config.json)."""
+    """Everything that defines a translation run (saved in the run's config.json). ``model``: the
+    word-level ``"dict-pointer"`` (:mod:`rnnkit.tasks.seq2seq_pointer`) or ``"char"`` (this module's
+    network; its tuned settings were ``embed_dim=64, dropout=0.1, batch_size=64``); ``word_dropout``,
+    ``label_smoothing``, ``min_count``, ``no_repeat_ngram`` and the ``warmup`` + cosine learning rate are
+    the dict-pointer's."""
 
-    embed_dim: int = 64
+    model: str = "dict-pointer"
+    embed_dim: int = 128
     enc_hidden: int = 128         # per direction of the bidirectional encoder
     dec_hidden: int = 256
-    dropout: float = 0.1
-    max_len: int = 200            # characters per source (and target, in training)
+    dropout: float = 0.3
+    word_dropout: float = 0.1     # dict-pointer: source / decoder input words -> <unk> in training
+    label_smoothing: float = 0.1  # dict-pointer
+    min_count: int = 2            # dict-pointer: training target words seen this often form the output vocabulary
+    warmup: float = 0.03          # dict-pointer: share of the budget (max_seconds, else epochs) with a rising LR
+    max_len: int = 200            # tokens (characters or words) per source (and target, in training)
     on_long: str = "truncate"
     epochs: int = 30
-    batch_size: int = 64
+    batch_size: int = 32
     lr: float = 3e-3
     clip: float = 1.0
     patience: int = 4             # epochs without a better validation chrF before stopping
@@ -107,19 +119,22 @@ class Seq2SeqConfig:
     max_seconds: float | None = None  # wall-clock budget of fit (vocabularies, encoding, training; every step)
     beam: int = 5                 # default beam width of translate/evaluate (1: greedy)
     length_penalty: float = 1.0   # alpha in score / len ** alpha
+    no_repeat_ngram: int = 2      # dict-pointer: an output never repeats an n-gram of this many words (0: off)
     max_decode_ratio: float = 2.0
     bleu_tokenize: str = "13a"
     seed: int = 0
     progress: bool = True
 
     def __post_init__(self) -> None:
+        check_choice("model", self.model, MODELS)
         check_choice("on_long", self.on_long, ON_LONG)
         check_choice("bleu_tokenize", self.bleu_tokenize, BLEU_TOKENIZERS)
         check_bool("progress", self.progress)
         for name in ("embed_dim", "enc_hidden", "dec_hidden", "max_len", "epochs", "batch_size", "patience",
-                     "val_max", "beam"):
+                     "val_max", "beam", "min_count"):
             check_number(name, getattr(self, name), lo=1, integer=True)
-        check_number("dropout", self.dropout, lo=0, hi=0.95)
+        for name in ("dropout", "word_dropout", "label_smoothing", "warmup"):
+            check_number(name, getattr(self, name), lo=0, hi=0.95)
         check_number("lr", self.lr, lo=0, lo_open=True)
         check_number("clip", self.clip, lo=0, lo_open=True)
         check_number("val_fraction", self.val_fraction, lo=0, hi=0.5)
@@ -127,6 +142,7 @@ class Seq2SeqConfig:
         check_number("length_penalty", self.length_penalty, lo=0, hi=5)
         check_number("max_decode_ratio", self.max_decode_ratio, lo=0, lo_open=True, hi=100)
         check_number("seed", self.seed, lo=0, integer=True)
+        check_number("no_repeat_ngram", self.no_repeat_ngram, lo=0, integer=True)
 
 
 class Seq2SeqNet(nn.Module):
@@ -165,16 +181,28 @@ class Seq2SeqNet(nn.Module):
         return self.out(self.drop(att)), state, weights
 
 
-def _select(memory: dict[str, Tensor], state: Any, idx: Tensor):
-    return ({k: v.index_select(0, idx) for k, v in memory.items()},
-            tuple(s.index_select(1, idx) for s in state))
+class _CharStepper:
+    """One decoder step of :class:`Seq2SeqNet` for :mod:`rnnkit.tasks.seq2seq_search`."""
+
+    def __init__(self, net: Seq2SeqNet, memory: dict[str, Tensor], state: Any) -> None:
+        self.net, self.memory, self.state = net, memory, state
+
+    def step(self, prev: Tensor) -> Tensor:
+        logits, self.state, _ = self.net.decode(prev, self.state, self.memory)
+        return torch.log_softmax(logits[:, -1], -1)
+
+    def select(self, rows: Tensor) -> None:
+        self.memory = {k: v.index_select(0, rows) for k, v in self.memory.items()}
+        self.state = tuple(s.index_select(1, rows) for s in self.state)
 
 
 # ----------------------------------------------------------------------------- the task
 class Translator(Task):
-    """A character-level translator (the task contract of :mod:`rnnkit.tasks.base`): ``fit(sources,
-    targets)`` (the network and both baselines), ``predict``/``translate(sources, beam)``,
-    ``evaluate(sources, targets, beam)``, ``save`` / ``load``."""
+    """A translator (the task contract of :mod:`rnnkit.tasks.base`): ``fit(sources, targets)`` (the
+    network and both baselines), ``predict``/``translate(sources, beam)``, ``evaluate(sources, targets,
+    beam)``, ``save`` / ``load``. ``config.model`` picks the network: the word-level dictionary-aware
+    pointer-generator (:class:`rnnkit.tasks.seq2seq_pointer.WordPointer`, in ``self.words``) or the
+    character-level :class:`Seq2SeqNet`."""
 
     name = TASK
     config_class = Seq2SeqConfig
@@ -184,6 +212,7 @@ class Translator(Task):
         super().__init__(config)
         self.src_vocab: Vocab | None = None
         self.tgt_vocab: Vocab | None = None
+        self.words: WordPointer | None = None
 
     @property
     def baseline_types(self) -> dict[str, Any]:  # type: ignore[override]
@@ -240,18 +269,32 @@ class Translator(Task):
         from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
         from rnnkit.training.data import EpochBatches
 
+        from rnnkit.training.callbacks import WarmupCosine
+
         c = self.config
         t0 = time.perf_counter()
         src, tgt = train
-        self.src_vocab = Vocab.build([tokenize(t, "chars") for t in src])
-        self.tgt_vocab = Vocab.build([tokenize(t, "chars") for t in tgt], specials=(PAD, UNK, BOS, EOS))
-        src_ids, tgt_ids = self._src_ids(src), self._tgt_ids(tgt)
-        self.net = Seq2SeqNet(len(self.src_vocab), len(self.tgt_vocab), c)
-        lengths = [len(s) + len(t) for s, t in zip(src_ids, tgt_ids)]
+        schedule = []
+        if c.model == "char":
+            self.src_vocab = Vocab.build([tokenize(t, "chars") for t in src])
+            self.tgt_vocab = Vocab.build([tokenize(t, "chars") for t in tgt], specials=(PAD, UNK, BOS, EOS))
+            src_ids, tgt_ids = self._src_ids(src), self._tgt_ids(tgt)
+            self.net = Seq2SeqNet(len(self.src_vocab), len(self.tgt_vocab), c)
+            lengths = [len(s) + len(t) for s, t in zip(src_ids, tgt_ids)]
+            make, loss_fn = (lambda idx: self._batch(src_ids, tgt_ids, idx)), self._loss
+        else:
+            self.words = WordPointer(c)
+            sents = self.words.build(src, tgt)
+            self.net = self.words.net
+            lengths = [len(s.src) + len(s.gold) for s in sents]
+            make, loss_fn = (lambda idx: self.words.batch([sents[i] for i in idx])), self.words.loss
+            per_epoch = math.ceil(len(sents) / c.batch_size)
+            schedule = [WarmupCosine(deadline_seconds=c.max_seconds, warmup=c.warmup, start=t0)
+                        if c.max_seconds else WarmupCosine(c.epochs * per_epoch, warmup=c.warmup)]
 
         def batches(epoch: int):  # reshuffled every epoch with seed + epoch
             for idx in bucket_batches(lengths, c.batch_size, shuffle=True, seed=c.seed + epoch):
-                yield self._batch(src_ids, tgt_ids, idx)
+                yield make(idx)
 
         def eval_fn(model, _data) -> dict[str, float]:
             m = self.score(*val, beam=1)
@@ -261,9 +304,10 @@ class Translator(Task):
                           early_stopping=EarlyStoppingConfig("val_chrf", "max", patience=c.patience)
                           if val is not None else None, quiet=not c.progress,
                           max_seconds=budget_left(t0, c.max_seconds))
-        trainer = Trainer(self.net, lambda model, batch: self._loss(batch), config=cfg,
-                          eval_fn=eval_fn if val is not None else None, callbacks=[*callbacks, WallClock(t0)])
-        result = trainer.fit(EpochBatches(batches, math.ceil(len(src_ids) / c.batch_size)),
+        trainer = Trainer(self.net, lambda model, batch: loss_fn(batch), config=cfg,
+                          eval_fn=eval_fn if val is not None else None,
+                          callbacks=[*callbacks, *schedule, WallClock(t0)])
+        result = trainer.fit(EpochBatches(batches, math.ceil(len(lengths) / c.batch_size)),
                              [None] if val is not None else None)
         self.net.eval()
         self.epoch_log = list(result.history)
@@ -291,6 +335,8 @@ class Translator(Task):
         check_number("beam", beam, lo=1, integer=True)
         src = check_texts(sources, "sources")
         self.net.eval()
+        if self.words is not None:
+            return self.words.translate(src, beam, batch_size)
         ids = self._src_ids(src)
         out: list[str] = [""] * len(ids)
         for idx in bucket_batches([len(s) for s in ids], batch_size, shuffle=False):
@@ -303,104 +349,35 @@ class Translator(Task):
     def _max_steps(self, src_len: int) -> int:
         return int(self.config.max_decode_ratio * src_len) + 10
 
-    def _greedy(self, x: Tensor, xl: Tensor) -> list[list[int]]:
+    def _search(self, x: Tensor, xl: Tensor, k: int) -> list[list[int]]:
+        """Greedy (``k=1``) or beam search of a padded batch of sources (:mod:`rnnkit.tasks.seq2seq_search`)."""
         memory, state = self.net.encode(x, xl)
-        B = x.shape[0]
+        stepper = _CharStepper(self.net, memory, state)
+        limits = [self._max_steps(int(n)) for n in xl]
         bos, eos = self.tgt_vocab.index[BOS], self.tgt_vocab.index[EOS]
-        prev = torch.full((B, 1), bos, dtype=torch.long)
-        done = torch.zeros(B, dtype=torch.bool)
-        limit = [self._max_steps(int(n)) for n in xl]
-        out: list[list[int]] = [[] for _ in range(B)]
-        banned = self._banned()
-        for t in range(max(limit)):
-            logits, state, _ = self.net.decode(prev, state, memory)
-            scores = torch.log_softmax(logits[:, -1], -1)
-            scores[:, banned] = float("-inf")
-            nxt = scores.argmax(-1)
-            for b in range(B):
-                if done[b]:
-                    continue
-                if int(nxt[b]) == eos or t >= limit[b]:
-                    done[b] = True
-                else:
-                    out[b].append(int(nxt[b]))
-            if bool(done.all()):
-                break
-            prev = nxt.unsqueeze(1)
-        return out
+        if k == 1:
+            return greedy_search(stepper, limits, bos, eos, self._banned())
+        return beam_search(stepper, limits, k, bos, eos, self._banned(), self.config.length_penalty)
+
+    def _greedy(self, x: Tensor, xl: Tensor) -> list[list[int]]:
+        return self._search(x, xl, 1)
 
     def _beam(self, x: Tensor, xl: Tensor, k: int) -> list[list[int]]:
-        """Beam search for a padded batch of sources ``(B, S)`` at once (``B * k`` decoder rows); see the
-        module docstring. A ``</s>`` candidate ends a hypothesis only when it ranks among the ``k`` best
-        candidates of its step (fairseq's rule): ``</s>`` ranked ``k..2k-1`` is worse than ``k`` live
-        continuations, and accepting it filled the finished list with short, poor outputs. A source is
-        done when nothing is alive, or when ``k`` have finished *and* the best finished score is at least
-        the best live one's if it ended now (``sum / (len + 1) ** alpha``): on characters, weak
-        hypotheses that happen to end (``... cinq cent sept``) otherwise fill the ``k`` slots before the
-        best one, many characters longer, has finished."""
-        memory, state = self.net.encode(x, xl)
-        B = x.shape[0]
-        bos, eos = self.tgt_vocab.index[BOS], self.tgt_vocab.index[EOS]
-        alpha, banned = self.config.length_penalty, self._banned()
-        limits = [self._max_steps(int(n)) for n in xl]
-        memory, state = _select(memory, state, torch.arange(B).repeat_interleave(k))
-        scores = torch.full((B, k), float("-inf"))
-        scores[:, 0] = 0.0                                             # one live hypothesis to start
-        seqs: list[list[list[int]]] = [[[] for _ in range(k)] for _ in range(B)]
-        finished: list[list[tuple[list[int], float]]] = [[] for _ in range(B)]   # (tokens, normalised score)
-        done = [False] * B
-        prev = torch.full((B * k, 1), bos, dtype=torch.long)
-        for t in range(max(limits) + 1):
-            logits, state, _ = self.net.decode(prev, state, memory)
-            logp = torch.log_softmax(logits[:, -1], -1)
-            logp[:, banned] = float("-inf")
-            V = logp.shape[1]
-            logp = logp.view(B, k, V)
-            full = torch.tensor([t >= lim for lim in limits])
-            if bool(full.any()):                                       # out of room: only </s> may follow
-                only_eos = torch.full((V,), float("-inf"))
-                only_eos[eos] = 0.0
-                logp[full] = logp[full] + only_eos
-            top_v, top_i = (scores.unsqueeze(-1) + logp).view(B, k * V).topk(min(2 * k, k * V), dim=1)
-            rows, toks, new_scores = [], [], torch.full((B, k), float("-inf"))
-            for b in range(B):
-                alive: list[tuple[int, int, float]] = []
-                if not done[b]:
-                    for rank, (s, pos) in enumerate(zip(top_v[b].tolist(), top_i[b].tolist())):
-                        if s == float("-inf") or len(alive) == k:
-                            break
-                        h, tok = divmod(pos, V)
-                        if tok != eos:
-                            alive.append((h, tok, s))
-                        elif rank < k:
-                            finished[b].append((seqs[b][h], s / (len(seqs[b][h]) + 1) ** alpha))
-                    done[b] = not alive or (len(finished[b]) >= k and max(f[1] for f in finished[b]) >=
-                                            max(sc / (len(seqs[b][h]) + 2) ** alpha for h, _, sc in alive))
-                if done[b]:
-                    alive = []
-                new_seqs = []
-                for j, (h, tok, s) in enumerate(alive):
-                    new_seqs.append(seqs[b][h] + [tok])
-                    new_scores[b, j] = s
-                    rows.append(b * k + h)
-                    toks.append(tok)
-                pad = k - len(alive)                                   # empty slots: score -inf
-                new_seqs += [[] for _ in range(pad)]
-                rows += [b * k] * pad
-                toks += [bos] * pad
-                seqs[b] = new_seqs
-            if all(done):
-                break
-            scores = new_scores
-            prev = torch.tensor(toks, dtype=torch.long).unsqueeze(1)
-            memory, state = _select(memory, state, torch.tensor(rows))
-        return [max(f, key=lambda ts: ts[1])[0] if f else [] for f in finished]
+        """Beam search for a padded batch of sources ``(B, S)`` at once (``B * k`` decoder rows); see
+        :mod:`rnnkit.tasks.seq2seq_search` (fairseq's rule for ``</s>``, and a source is done only when
+        no live hypothesis could still beat the best finished one: on characters, weak hypotheses that
+        happen to end otherwise fill the ``k`` slots before the best one, many characters longer, has
+        finished)."""
+        return self._search(x, xl, k)
 
     # -------------------------------------------------------------- scoring
     def score(self, inputs: list[str], targets: list[str], beam: int | None = None) -> dict[str, Any]:
-        """``{"bleu", "chrf"}`` of the translations; target characters never seen in training (the
-        network cannot produce them) are counted in ``unseen_labels``."""
+        """``{"bleu", "chrf"}`` of the translations; target characters (char model) or words (outside the
+        dict-pointer's output vocabulary: only a copy can produce them) never seen in training are counted
+        in ``unseen_labels``."""
         m: dict[str, Any] = translation_metrics(self.translate(inputs, beam=beam), targets, self.config.bleu_tokenize)
+        if self.words is not None:
+            return {**m, **unseen_report(self.words.target_words(targets), self.words.tgt_vocab.tokens)}
         return {**m, **unseen_report((ch for t in targets for ch in tokenize(t, "chars")), self.tgt_vocab.tokens)}
 
     def score_baseline(self, baseline: Any, inputs: list[str], targets: list[str]) -> dict[str, Any]:
@@ -408,93 +385,16 @@ class Translator(Task):
 
     # -------------------------------------------------------------- persistence
     def _vocabs(self) -> dict[str, Any]:
-        return {"source": self.src_vocab, "target": self.tgt_vocab}
+        return self.words.vocabs() if self.words is not None else {"source": self.src_vocab, "target": self.tgt_vocab}
+
+    def _state(self) -> dict[str, Any]:
+        return self.words.state() if self.words is not None else {}
 
     def _restore(self, run) -> None:
-        self.src_vocab, self.tgt_vocab = run_vocab(run, "source"), run_vocab(run, "target")
-        self.net = Seq2SeqNet(len(self.src_vocab), len(self.tgt_vocab), self.config)
-
-
-# ----------------------------------------------------------------------------- baselines
-class CopySource:
-    """The baseline that outputs the source unchanged (names, numbers, cognates survive)."""
-
-    def fit(self, sources=None, targets=None) -> "CopySource":
-        return self
-
-    def translate(self, sources) -> list[str]:
-        return list(check_texts(sources, "sources"))
-
-    def state(self) -> tuple[dict, dict]:
-        return {}, {}
-
-    @classmethod
-    def from_state(cls, state: Any) -> "CopySource":
-        return cls()
-
-
-class WordDictionary:
-    """Word-by-word translation with a dictionary learned from training pairs by IBM Model 1 (EM on
-    word translation probabilities ``t(e | f)`` with a NULL source word): each source word becomes its
-    most probable target word (NULL-aligned target words are never produced), unknown words are
-    copied. Words are :func:`rnnkit.data.vocab.tokenize` tokens (no space assumption); the output keeps
-    the source's spacing and punctuation between them."""
-
-    def __init__(self, iterations: int = 5) -> None:
-        check_number("iterations", iterations, lo=1, integer=True)
-        self.iterations = iterations
-        self.table: dict[str, str] = {}
-
-    def fit(self, sources, targets) -> "WordDictionary":
-        src, tgt = check_texts(sources, "sources"), check_texts(targets, "targets")
-        if len(src) != len(tgt):
-            raise DataError(f"targets: expected one target per source ({len(src)}), got {len(tgt)}")
-        S = [tokenize(s, "words") for s in src]
-        T = [tokenize(t, "words") for t in tgt]
-        t_prob: dict[tuple[str, str], float] = {}
-        pairs = [(["\0NULL"] + f, e) for f, e in zip(S, T) if f and e]
-        for f, e in pairs:  # uniform start over co-occurring pairs
-            for fw in f:
-                for ew in e:
-                    t_prob[(fw, ew)] = 1.0
-        for _ in range(self.iterations):
-            count: dict[tuple[str, str], float] = defaultdict(float)
-            total: dict[str, float] = defaultdict(float)
-            for f, e in pairs:
-                for ew in e:
-                    z = sum(t_prob[(fw, ew)] for fw in f)
-                    for fw in f:
-                        c = t_prob[(fw, ew)] / z
-                        count[(fw, ew)] += c
-                        total[fw] += c
-            t_prob = {k: v / total[k[0]] for k, v in count.items()}
-        best: dict[str, tuple[float, str]] = {}
-        for (fw, ew), p in t_prob.items():
-            if fw != "\0NULL" and (fw not in best or (p, ew) > best[fw]):
-                best[fw] = (p, ew)
-        self.table = {fw: ew for fw, (_, ew) in best.items()}
-        return self
-
-    def translate(self, sources) -> list[str]:
-        """Each source word replaced by its dictionary entry; whatever stood between the words in the
-        source (spaces, nothing, ...) is kept, so no spacing convention is imposed."""
-        out = []
-        for s in check_texts(sources, "sources"):
-            s = unicodedata.normalize("NFC", s)          # tokenize() works on the NFC form
-            parts, pos = [], 0
-            for w in tokenize(s, "words"):
-                start = s.find(w, pos)
-                parts += [s[pos:start], self.table.get(w, w)]
-                pos = start + len(w)
-            out.append("".join(parts) + s[pos:])
-        return out
-
-    def state(self) -> tuple[dict, dict[str, Any]]:
-        return {}, {"iterations": self.iterations, "table": self.table}
-
-    @classmethod
-    def from_state(cls, state: tuple[dict, dict[str, Any]]) -> "WordDictionary":
-        s = state[1]
-        self = cls(s["iterations"])
-        self.table = dict(s["table"])
-        return self
+        src, tgt = run_vocab(run, "source"), run_vocab(run, "target")
+        if self.config.model == "char":
+            self.src_vocab, self.tgt_vocab = src, tgt
+            self.net = Seq2SeqNet(len(self.src_vocab), len(self.tgt_vocab), self.config)
+        else:
+            self.words = WordPointer(self.config).restore(src, tgt, run["state"], run["path"] / "config.json")
+            self.net = self.words.net

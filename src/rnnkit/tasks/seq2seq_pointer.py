@@ -1,0 +1,291 @@
+"""The dictionary-aware pointer-generator network of the word-level translator.
+
+A word dictionary learned by IBM Model 1 (:class:`rnnkit.tasks.seq2seq_words.IBM1`) already gets most
+content words right; the network learns what it gets wrong (word order, the function words the
+dictionary never emits, inflection, several words for one) and keeps what it gets right, by copying
+(See et al. 2017, "Get to the point"; Luong et al. 2015 used a dictionary for the attended source word):
+
+* each source position ``i`` carries its word ``f_i`` and its **gloss** ``g_i`` (the dictionary's
+  translation of ``f_i``; an unknown word is its own gloss). The encoder reads
+  ``emb_src(f_i) + emb_tgt(g_i)`` -- the gloss embedding is the decoder's input embedding, tied to the
+  output layer -- with a bidirectional rnnkit LSTM; ``tanh(W [h_fwd; h_bwd])`` starts the decoder;
+* the decoder LSTM reads the previous target word and attends (Luong "general", padding masked) with
+  weights ``a_ti``; ``o_t = tanh(W_c [c_t; h_t])``;
+* the next word's probability mixes three sources with a switch ``pi_t = softmax(W_s [o_t; c_t; x_t])``:
+  ``p(w) = pi_gen * softmax(W_o o_t)[w] + pi_gloss * sum_{i: g_i = w} a_ti + pi_word * sum_{i: f_i = w} a_ti``.
+  Words outside the target vocabulary that a sentence can copy (its glosses and source words: names,
+  numbers, rare words) get **extended ids** ``V, V+1, ...`` for that sentence only.
+
+Training loss: ``-(1 - eps) log p(gold) + eps * CE(uniform, softmax(W_o o_t))`` (label smoothing on the
+generator), teacher forcing. A gold word that is neither in the vocabulary nor copyable is ``<unk>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rnnkit.data.batching import pad_sequences
+from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab
+from rnnkit.tasks.common import SequenceEncoder, task_layer
+
+__all__ = ["PointerNet", "Sentence", "prepare", "make_batch", "pointer_loss"]
+
+
+@dataclass
+class Sentence:
+    """One source sentence prepared for the network: source ids, gloss ids (target vocabulary, with
+    ``<unk>``), the extended target ids of the glosses and of the source words, the sentence's
+    out-of-vocabulary words (extended id ``V + j`` is ``oov[j]``) and, in training, the gold ids."""
+
+    src: list[int]
+    gloss: list[int]
+    gloss_ext: list[int]
+    word_ext: list[int]
+    oov: list[str]
+    gold: list[int] | None = None
+
+
+def prepare(words: Sequence[str], glosses: Sequence[str], src_vocab: Vocab, tgt_vocab: Vocab,
+            target: Sequence[str] | None = None) -> Sentence:
+    """A :class:`Sentence` from a source's words, their glosses and (training) the target words."""
+    V, unk = len(tgt_vocab), tgt_vocab.index[UNK]
+    oov: dict[str, int] = {}
+
+    def ext(w: str) -> int:
+        i = tgt_vocab.index.get(w)
+        return i if i is not None else V + oov.setdefault(w, len(oov))
+
+    gloss_ext = [ext(g) for g in glosses]
+    word_ext = [ext(w) for w in words]
+    gold = None
+    if target is not None:
+        gold = [tgt_vocab.index.get(w, V + oov[w] if w in oov else unk) for w in target]
+    return Sentence(src_vocab.encode(list(words)), tgt_vocab.encode(list(glosses)), gloss_ext, word_ext,
+                    list(oov), gold)
+
+
+def make_batch(sents: Sequence[Sentence], tgt_vocab: Vocab) -> dict[str, Tensor]:
+    """Padded tensors of a batch: ``src``, ``gloss``, ``lengths``, ``gloss_ext``, ``word_ext``; with gold
+    ids also ``prev`` (``<s>`` + gold, extended ids as ``<unk>``) and ``gold`` (gold + ``</s>``, -100 pad)."""
+    V = len(tgt_vocab)
+    src, lengths = pad_sequences([s.src for s in sents])
+    b = {"src": src, "lengths": lengths, "gloss": pad_sequences([s.gloss for s in sents])[0],
+         "gloss_ext": pad_sequences([s.gloss_ext for s in sents])[0],
+         "word_ext": pad_sequences([s.word_ext for s in sents])[0],
+         "n_ext": V + max(len(s.oov) for s in sents)}
+    if sents[0].gold is not None:
+        bos, eos, unk = (tgt_vocab.index[t] for t in (BOS, EOS, UNK))
+        b["prev"] = pad_sequences([[bos] + [g if g < V else unk for g in s.gold] for s in sents])[0]
+        b["gold"] = pad_sequences([s.gold + [eos] for s in sents], pad_value=-100)[0]
+    return b
+
+
+class PointerNet(nn.Module):
+    """The network (module docstring). ``encode(batch)`` once, then ``decode(prev, state, memory)`` over
+    teacher-forced sequences (``prev (B, T)``) or one step at a time; it returns the generator's logits
+    ``(B, T, V)``, the switch ``(B, T, 3)``, the attention ``(B, T, S)`` and the new state.
+    :meth:`distribution` turns them into probabilities over the extended vocabulary."""
+
+    def __init__(self, n_src: int, n_tgt: int, embed_dim: int, enc_hidden: int, dec_hidden: int,
+                 dropout: float) -> None:
+        super().__init__()
+        E2 = 2 * enc_hidden
+        self.src_embed = nn.Embedding(n_src, embed_dim, padding_idx=0)
+        self.tgt_embed = nn.Embedding(n_tgt, embed_dim, padding_idx=0)   # gloss, decoder input, output (tied)
+        self.encoder = SequenceEncoder(embed_dim, enc_hidden, "lstm", bidirectional=True)
+        self.bridge = nn.Linear(E2, dec_hidden)
+        self.decoder = task_layer("lstm", embed_dim, dec_hidden)
+        self.attn = nn.Linear(E2, dec_hidden, bias=False)
+        self.combine = nn.Linear(E2 + dec_hidden, dec_hidden)
+        self.to_embed = nn.Linear(dec_hidden, embed_dim)
+        self.out_bias = nn.Parameter(torch.zeros(n_tgt))
+        self.switch = nn.Linear(dec_hidden + E2 + embed_dim, 3)
+        self.drop = nn.Dropout(dropout)
+
+    def encode(self, b: dict[str, Tensor]) -> tuple[dict[str, Tensor], tuple[Tensor, Tensor]]:
+        x = self.drop(self.src_embed(b["src"]) + self.tgt_embed(b["gloss"]))
+        enc, summary = self.encoder(x, b["lengths"])
+        mask = torch.arange(x.shape[1]).unsqueeze(0) < b["lengths"].unsqueeze(1)
+        h0 = torch.tanh(self.bridge(summary)).unsqueeze(0)
+        memory = {"values": enc, "keys": self.attn(enc), "mask": mask, "gloss_ext": b["gloss_ext"],
+                  "word_ext": b["word_ext"]}
+        return memory, (h0, torch.zeros_like(h0))
+
+    def decode(self, prev: Tensor, state: Any, memory: dict[str, Tensor]):
+        x = self.drop(self.tgt_embed(prev))
+        h, state = self.decoder(x, state)
+        scores = torch.bmm(h, memory["keys"].transpose(1, 2))
+        scores = scores.masked_fill(~memory["mask"].unsqueeze(1), float("-inf"))
+        attn = torch.softmax(scores, -1)
+        ctx = torch.bmm(attn, memory["values"])
+        o = torch.tanh(self.combine(torch.cat([ctx, h], -1)))
+        logits = F.linear(self.to_embed(self.drop(o)), self.tgt_embed.weight, self.out_bias)
+        switch = torch.softmax(self.switch(torch.cat([o, ctx, x], -1)), -1)
+        return logits, switch, attn, state
+
+    @staticmethod
+    def distribution(logits: Tensor, switch: Tensor, attn: Tensor, memory: dict[str, Tensor], n_ext: int) -> Tensor:
+        """Probabilities ``(B, T, n_ext)`` over the extended vocabulary (module docstring)."""
+        B, T, V = logits.shape
+        p = torch.zeros(B, T, n_ext, dtype=logits.dtype)
+        p[..., :V] = torch.softmax(logits, -1) * switch[..., :1]
+        for j, key in ((1, "gloss_ext"), (2, "word_ext")):
+            p.scatter_add_(2, memory[key].unsqueeze(1).expand(B, T, -1), attn * switch[..., j:j + 1])
+        return p
+
+
+def pointer_loss(net: PointerNet, b: dict[str, Tensor], smoothing: float) -> Tensor:
+    """Mean over gold words of ``-(1 - eps) log p(gold) + eps * CE(uniform, generator)`` (module docstring)."""
+    memory, state = net.encode(b)
+    logits, switch, attn, _ = net.decode(b["prev"], state, memory)
+    gold = b["gold"]
+    valid = gold != -100
+    g = gold.clamp(min=0)
+    V = logits.shape[-1]
+    logp_gen = torch.log_softmax(logits, -1)
+    p_gen = logp_gen.gather(2, g.clamp(max=V - 1).unsqueeze(-1)).squeeze(-1).exp() * (g < V)
+    p = switch[..., 0] * p_gen
+    for j, key in ((1, "gloss_ext"), (2, "word_ext")):
+        hit = (memory[key].unsqueeze(1) == g.unsqueeze(-1)).to(attn.dtype)      # (B, T, S)
+        p = p + switch[..., j] * (attn * hit).sum(-1)
+    nll = -torch.log(p + 1e-9)
+    loss = (1 - smoothing) * nll - smoothing * logp_gen.mean(-1) if smoothing else nll
+    return loss[valid].mean()
+
+
+class PointerStepper:
+    """One decoder step of :class:`PointerNet` for :mod:`rnnkit.tasks.seq2seq_search`: log-probabilities
+    over the batch's extended vocabulary (an extended id fed back is read as ``<unk>``)."""
+
+    def __init__(self, net: PointerNet, b: dict[str, Tensor], unk: int) -> None:
+        self.net, self.n_ext, self.unk = net, b["n_ext"], unk
+        self.memory, self.state = net.encode(b)
+        self.V = net.out_bias.shape[0]
+
+    def step(self, prev: Tensor) -> Tensor:
+        logits, switch, attn, self.state = self.net.decode(prev.masked_fill(prev >= self.V, self.unk), self.state,
+                                                           self.memory)
+        return torch.log(PointerNet.distribution(logits, switch, attn, self.memory, self.n_ext)[:, -1])
+
+    def select(self, rows: Tensor) -> None:
+        self.memory = {k: v.index_select(0, rows) for k, v in self.memory.items()}
+        self.state = tuple(s.index_select(1, rows) for s in self.state)
+
+
+@torch.no_grad()
+def pointer_search(net: PointerNet, sents: Sequence[Sentence], tgt_vocab: Vocab, beam: int, alpha: float,
+                   max_ratio: float, batch_size: int = 64, no_repeat: int = 0) -> list[list[str]]:
+    """The output words of each sentence (greedy for ``beam=1``), in input order; at most
+    ``max_ratio * source words + 10`` words; ``no_repeat``: see :mod:`rnnkit.tasks.seq2seq_search`."""
+    from rnnkit.data.batching import bucket_batches
+    from rnnkit.tasks.seq2seq_search import beam_search, greedy_search
+
+    net.eval()
+    V = len(tgt_vocab)
+    bos, eos, unk, pad = (tgt_vocab.index[t] for t in (BOS, EOS, UNK, PAD))
+    out: list[list[str]] = [[] for _ in sents]
+    for idx in bucket_batches([len(s.src) for s in sents], batch_size, shuffle=False):
+        batch = [sents[i] for i in idx]
+        stepper = PointerStepper(net, make_batch(batch, tgt_vocab), unk)
+        limits = [int(max_ratio * len(s.src)) + 10 for s in batch]
+        banned = [pad, unk, bos]
+        hyps = (greedy_search(stepper, limits, bos, eos, banned, no_repeat) if beam == 1
+                else beam_search(stepper, limits, beam, bos, eos, banned, alpha, no_repeat))
+        for s, i, h in zip(batch, idx, hyps):
+            out[i] = [tgt_vocab.tokens[n] if n < V else s.oov[n - V] for n in h]
+    return out
+
+
+class WordPointer:
+    """The word-level model of :class:`rnnkit.tasks.seq2seq.Translator` (``model="dict-pointer"``): its
+    vocabularies, the IBM-1 dictionary that glosses the source, the :class:`PointerNet`, the training
+    loss with word dropout, and decoding. ``cfg`` is the translator's config."""
+
+    def __init__(self, cfg: Any) -> None:
+        self.cfg = cfg
+        self.src_vocab: Vocab | None = None
+        self.tgt_vocab: Vocab | None = None
+        self.dictionary: dict[str, str] = {}
+        self.net: PointerNet | None = None
+
+    def _words(self, texts: Sequence[str], what: str) -> list[list[str]]:
+        from rnnkit.data.batching import limit_length
+        from rnnkit.tasks.seq2seq_words import words
+
+        return limit_length(words(texts), self.cfg.max_len, self.cfg.on_long, what=what)
+
+    def _sentences(self, src: list[list[str]], tgt: list[list[str]] | None = None) -> list[Sentence]:
+        gloss = self.dictionary.get
+        return [prepare(s, [gloss(w, w) for w in s], self.src_vocab, self.tgt_vocab, None if tgt is None else tgt[i])
+                for i, s in enumerate(src)]
+
+    def _make_net(self) -> PointerNet:
+        c = self.cfg
+        return PointerNet(len(self.src_vocab), len(self.tgt_vocab), c.embed_dim, c.enc_hidden, c.dec_hidden, c.dropout)
+
+    def build(self, sources: list[str], targets: list[str]) -> list[Sentence]:
+        """Fit the dictionary and the vocabularies on the training pairs, build the network; the training
+        sentences (:class:`Sentence` with gold ids)."""
+        from rnnkit.tasks.seq2seq_words import IBM1
+
+        src, tgt = self._words(sources, "sources"), self._words(targets, "targets")
+        self.dictionary = dict(IBM1().fit(src, tgt).best)
+        self.src_vocab = Vocab.build(src)
+        self.tgt_vocab = Vocab.build(tgt, min_freq=self.cfg.min_count, specials=(PAD, UNK, BOS, EOS))
+        self.net = self._make_net()
+        return self._sentences(src, tgt)
+
+    def batch(self, sents: Sequence[Sentence]) -> dict[str, Tensor]:
+        return make_batch(sents, self.tgt_vocab)
+
+    def loss(self, b: dict[str, Tensor]) -> Tensor:
+        """:func:`pointer_loss`; in training mode, word dropout first: each source word and each decoder
+        input word (never ``<s>``, never the gold) becomes ``<unk>`` with probability ``word_dropout``."""
+        p = self.cfg.word_dropout
+        if self.net.training and p > 0:
+            unk, bos = self.tgt_vocab.index[UNK], self.tgt_vocab.index[BOS]
+            src, prev = b["src"], b["prev"]
+            b = dict(b)
+            b["src"] = src.masked_fill((torch.rand(src.shape) < p) & (src > 0), self.src_vocab.index[UNK])
+            b["prev"] = prev.masked_fill((torch.rand(prev.shape) < p) & (prev > 0) & (prev != bos), unk)
+        return pointer_loss(self.net, b, self.cfg.label_smoothing)
+
+    def translate(self, sources: list[str], beam: int, batch_size: int = 64) -> list[str]:
+        from rnnkit.tasks.seq2seq_words import detokenize
+
+        c = self.cfg
+        hyps = pointer_search(self.net, self._sentences(self._words(sources, "sources")), self.tgt_vocab, beam,
+                              c.length_penalty, c.max_decode_ratio, batch_size, c.no_repeat_ngram)
+        return [detokenize(h) for h in hyps]
+
+    def target_words(self, targets: list[str]) -> list[str]:
+        from rnnkit.tasks.seq2seq_words import words
+
+        return [w for t in words(targets) for w in t]
+
+    def vocabs(self) -> dict[str, Vocab]:
+        return {"source": self.src_vocab, "target": self.tgt_vocab}
+
+    def state(self) -> dict[str, Any]:
+        return {"dictionary": self.dictionary}
+
+    def restore(self, src_vocab: Vocab, tgt_vocab: Vocab, state: Any, where: Any) -> "WordPointer":
+        """Rebuild from a run folder's vocabularies and state (``where``: the file named in errors)."""
+        from rnnkit.errors import CheckpointError
+
+        d = state.get("dictionary") if isinstance(state, dict) else None
+        if not isinstance(d, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in d.items()):
+            raise CheckpointError(f"{where}: expected a 'dictionary' of source word -> target word in the state, "
+                                  f"got {type(d).__name__}")
+        missing = [t for t in (PAD, UNK, BOS, EOS) if t not in tgt_vocab.index]
+        if missing or UNK not in src_vocab.index:
+            raise CheckpointError(f"{where}: expected <pad>, <unk>, <s>, </s> in the target vocabulary and <unk> in "
+                                  f"the source one, got {missing or ['<unk>']} missing")
+        self.src_vocab, self.tgt_vocab, self.dictionary = src_vocab, tgt_vocab, dict(d)
+        self.net = self._make_net()
+        return self

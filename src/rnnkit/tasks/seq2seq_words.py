@@ -1,0 +1,199 @@
+"""Words for translation: tokens, detokenisation, IBM Model 1 fitted in numpy, and the two baselines of
+the translators (:class:`CopySource`, :class:`WordDictionary`).
+
+Tokens are :func:`rnnkit.data.vocab.tokenize` words (Unicode runs of letters/digits, each punctuation mark
+alone, every character of scripts written without spaces). :func:`detokenize` joins target words back
+into text: a space between two tokens unless the second is closing punctuation, the first is opening
+punctuation, or an apostrophe/hyphen joins two words (``don ' t`` -> ``don't``, ``well - known`` ->
+``well-known``); scripts without spaces are joined without one.
+
+>>> detokenize(tokenize('He said: "I don\\'t know (yet)."', "words"))
+'He said: "I don\\'t know (yet)."'
+
+:class:`IBM1` is IBM Model 1 (Brown et al. 1993): EM on word translation probabilities ``t(e | f)``
+with a NULL source word, over every co-occurring pair of a sentence pair; the expected counts of one
+iteration are a few ``numpy.bincount`` calls over the flat list of co-occurrences, so 17k sentence pairs
+fit in about a second. ``best`` maps each source word to its most probable target word (ties: the
+greater word).
+
+>>> m = IBM1(iterations=5).fit([["das", "Haus"], ["das", "Buch"], ["ein", "Buch"]],
+...                            [["the", "house"], ["the", "book"], ["a", "book"]])
+>>> m.best["Haus"], m.best["ein"]
+('house', 'a')
+
+The baselines: the source copied unchanged, and a word-by-word dictionary (:class:`IBM1` fitted on the
+training pairs): each source word becomes its most probable target word, unknown words are copied, and
+the source's spacing between words is kept.
+
+>>> d = WordDictionary(iterations=5).fit(["das Haus", "das Buch", "ein Buch"], ["the house", "the book", "a book"])
+>>> d.translate(["ein Haus", "das Auto"])
+['a house', 'the Auto']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Sequence
+
+import numpy as np
+
+from rnnkit.data.vocab import tokenize
+from rnnkit.errors import DataError
+from rnnkit.tasks.common import check_number, check_texts
+
+__all__ = ["IBM1", "detokenize", "words", "CopySource", "WordDictionary", "NULL"]
+
+NULL = "\0NULL"
+_CLOSING = set(".,!?;:)]}%»”")
+_OPENING = set("([{„“‚‘¿¡«")
+_JOINERS = set("'’-")
+_SUFFIXES = {"s", "t", "m", "d", "re", "ll", "ve"}
+_QUOTES = {'"': 0, "'": 1}
+_NO_SPACE = re.compile(r"^[\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                       r"\uf900-\ufaff\uff66-\uff9f\u3000-\u303f\uff01-\uff65]$")
+
+
+def detokenize(tokens: Sequence[str]) -> str:
+    """Target words joined into text (see the module docstring). A straight double quote opens when an
+    even number of them came before, else closes."""
+    out: list[str] = []
+    quotes = [0, 0]                                   # straight double / single quotes seen so far
+    opened = False                                    # the previous token opened a quote
+    for i, tok in enumerate(tokens):
+        prev = tokens[i - 1] if i else None
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        apostrophe = (tok in _JOINERS and prev is not None and nxt is not None and prev[-1:].isalnum()
+                      and (nxt.lower() in _SUFFIXES if tok != "-" else nxt[:1].isalnum()))
+        after_apostrophe = i >= 2 and prev in _JOINERS and tokens[i - 2][-1:].isalnum() and (
+            tok.lower() in _SUFFIXES if prev != "-" else tok[:1].isalnum())
+        q = _QUOTES.get(tok) if not apostrophe else None
+        space = prev is not None and not (
+            tok in _CLOSING or prev in _OPENING or apostrophe or after_apostrophe
+            or (_NO_SPACE.match(tok) and _NO_SPACE.match(prev))
+            or (q is not None and quotes[q] % 2 == 1)                          # a closing quote
+            or (prev in _QUOTES and opened)                                   # after an opening quote
+            or (tok in ",." and prev.isdigit() and nxt is not None and nxt.isdigit())   # 1,000 and 2.5
+            or (prev in ",." and i >= 2 and tokens[i - 2].isdigit() and tok.isdigit()))
+        opened = q is not None and quotes[q] % 2 == 0
+        if q is not None:
+            quotes[q] += 1
+        out.append(tok if not space else " " + tok)
+    return "".join(out)
+
+
+class IBM1:
+    """IBM Model 1 word translation probabilities from tokenised sentence pairs (module docstring).
+    After :meth:`fit`: ``best`` (source word -> most probable target word) and :meth:`top`."""
+
+    def __init__(self, iterations: int = 5) -> None:
+        check_number("iterations", iterations, lo=1, integer=True)
+        self.iterations = iterations
+        self.best: dict[str, str] = {}
+
+    def fit(self, sources: Sequence[Sequence[str]], targets: Sequence[Sequence[str]]) -> "IBM1":
+        f_index: dict[str, int] = {NULL: 0}
+        e_index: dict[str, int] = {}
+        fs, es, sent = [], [], []                       # one row per (e position, f position incl. NULL)
+        n_e = 0                                         # running index of target positions
+        for f, e in zip(sources, targets):
+            if not f or not e:
+                continue
+            fi = [0] + [f_index.setdefault(w, len(f_index)) for w in f]
+            ei = [e_index.setdefault(w, len(e_index)) for w in e]
+            fs.append(np.tile(np.asarray(fi, dtype=np.int64), len(ei)))
+            es.append(np.repeat(np.asarray(ei, dtype=np.int64), len(fi)))
+            sent.append(np.repeat(np.arange(n_e, n_e + len(ei), dtype=np.int64), len(fi)))
+            n_e += len(ei)
+        self.f_words, self.e_words = list(f_index), list(e_index)
+        if not fs:
+            self.best, self.pairs, self.prob = {}, np.zeros((0, 2), np.int64), np.zeros(0)
+            return self
+        F, E, pos = np.concatenate(fs), np.concatenate(es), np.concatenate(sent)
+        pair_key = F * len(e_index) + E
+        keys, pair = np.unique(pair_key, return_inverse=True)     # co-occurring (f, e) types
+        key_f = keys // len(e_index)
+        t = np.ones(len(keys))                                     # uniform start (normalised in the E step)
+        for _ in range(self.iterations):
+            tp = t[pair]
+            z = np.bincount(pos, weights=tp, minlength=n_e)
+            c = np.bincount(pair, weights=tp / z[pos], minlength=len(keys))
+            total = np.bincount(key_f, weights=c, minlength=len(f_index))
+            t = c / total[key_f]
+        self.pairs = np.stack([key_f, keys % len(e_index)], 1)
+        self.prob = t
+        best: dict[str, tuple[float, str]] = {}
+        for (fi, ei), p in zip(self.pairs.tolist(), t.tolist()):
+            if fi == 0:
+                continue
+            fw, ew = self.f_words[fi], self.e_words[ei]
+            if fw not in best or (p, ew) > best[fw]:
+                best[fw] = (p, ew)
+        self.best = {fw: ew for fw, (_, ew) in best.items()}
+        return self
+
+
+def words(texts: Sequence[str]) -> list[list[str]]:
+    """The :func:`rnnkit.data.vocab.tokenize` words of each text."""
+    return [tokenize(t, "words") for t in texts]
+
+
+class CopySource:
+    """The baseline that outputs the source unchanged (names, numbers, cognates survive)."""
+
+    def fit(self, sources=None, targets=None) -> "CopySource":
+        return self
+
+    def translate(self, sources) -> list[str]:
+        return list(check_texts(sources, "sources"))
+
+    def state(self) -> tuple[dict, dict]:
+        return {}, {}
+
+    @classmethod
+    def from_state(cls, state: Any) -> "CopySource":
+        return cls()
+
+
+class WordDictionary:
+    """Word-by-word translation with a dictionary learned from training pairs by IBM Model 1 (EM on
+    word translation probabilities ``t(e | f)`` with a NULL source word): each source word becomes its
+    most probable target word (NULL-aligned target words are never produced), unknown words are
+    copied. Words are :func:`rnnkit.data.vocab.tokenize` tokens (no space assumption); the output keeps
+    the source's spacing and punctuation between them."""
+
+    def __init__(self, iterations: int = 5) -> None:
+        check_number("iterations", iterations, lo=1, integer=True)
+        self.iterations = iterations
+        self.table: dict[str, str] = {}
+
+    def fit(self, sources, targets) -> "WordDictionary":
+        src, tgt = check_texts(sources, "sources"), check_texts(targets, "targets")
+        if len(src) != len(tgt):
+            raise DataError(f"targets: expected one target per source ({len(src)}), got {len(tgt)}")
+        self.table = dict(IBM1(self.iterations).fit(words(src), words(tgt)).best)
+        return self
+
+    def translate(self, sources) -> list[str]:
+        """Each source word replaced by its dictionary entry; whatever stood between the words in the
+        source (spaces, nothing, ...) is kept, so no spacing convention is imposed."""
+        out = []
+        for s in check_texts(sources, "sources"):
+            s = unicodedata.normalize("NFC", s)          # tokenize() works on the NFC form
+            parts, pos = [], 0
+            for w in tokenize(s, "words"):
+                start = s.find(w, pos)
+                parts += [s[pos:start], self.table.get(w, w)]
+                pos = start + len(w)
+            out.append("".join(parts) + s[pos:])
+        return out
+
+    def state(self) -> tuple[dict, dict[str, Any]]:
+        return {}, {"iterations": self.iterations, "table": self.table}
+
+    @classmethod
+    def from_state(cls, state: tuple[dict, dict[str, Any]]) -> "WordDictionary":
+        s = state[1]
+        self = cls(s["iterations"])
+        self.table = dict(s["table"])
+        return self

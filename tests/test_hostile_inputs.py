@@ -149,3 +149,125 @@ def test_export_refuses_unusable_paths_and_arguments_before_any_work(tmp_path):
             rnnkit.export(gru, progress=stages.append, **kwargs)
         assert _one_line(e).startswith(start)
     assert stages == [] and sorted(p.name for p in tmp_path.iterdir()) == ["afile", "m.onnx.json"]
+
+
+# ------------------------------------------------------------------------------------------ serve
+@pytest.fixture(scope="module")
+def step_run(tmp_path_factory):
+    """A forecaster run on one series with an integer index (times are step numbers)."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = np.arange(60)
+    f = Forecaster("gru", horizon=2, epochs=1, lookback=8, hidden_size=4)
+    f.fit(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12))
+    run = tmp_path_factory.mktemp("serve") / "run"
+    f.save(run)
+    return run
+
+
+def _post(app, requests):
+    """POST each ``(path, raw body)`` concurrently through the ASGI app; the responses in order."""
+    import anyio
+    import httpx
+
+    async def talk():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            out = [None] * len(requests)
+
+            async def one(i, path, body):
+                out[i] = await c.post(path, content=body, headers={"content-type": "application/json"})
+
+            async with anyio.create_task_group() as tg:
+                for i, (path, body) in enumerate(requests):
+                    tg.start_soon(one, i, path, body)
+            return out
+
+    return anyio.run(talk)
+
+
+def test_serve_refuses_hostile_bodies_with_one_line_errors(step_run, tmp_path):
+    """Before: a 400-digit integer value (valid JSON, passes StrictInt) and a time of '²' (str.isdigit()
+    is True, int() refuses it) were 500 Internal Server Error; a body that is not UTF-8 got 400 with
+    FastAPI's ``{"detail": ...}`` instead of the documented ``{"error": ...}``; a body of 16 MiB was
+    read whole and parsed (then 422 for the extra field). Nothing is applied by any of them."""
+    from rnnkit.serve.app import MAX_BODY_BYTES, create_app
+    from rnnkit.serve.services import open_service
+
+    service = open_service(step_run, tmp_path / "state")
+    try:
+        app = create_app(service)
+        before = service.forecast()
+        obs = '{"observations":[{"id":"series","time":%s,"value":%s}]}'
+        cases = [(obs % ("60", "9" * 400), 422, "observations[0].value:"),
+                 (obs % ('"\u00b2"', "1.0"), 422, "observations[0].time:"),
+                 (b'{"observations":[{"id":"\xff","time":"60","value":1}]}', 400, "POST /observations:"),
+                 ((obs % ("60", "1.0"))[:-1] + ',"pad":"' + "x" * MAX_BODY_BYTES + '"}', 413, "body:")]
+        responses = _post(app, [("/observations", body) for body, _, _ in cases])
+        for (_, status, start), r in zip(cases, responses):
+            assert r.status_code == status, r.text
+            assert r.json()["error"].startswith(start) and "\n" not in r.json()["error"]
+        assert service.forecast() == before and service.journal.entries == []
+    finally:
+        service.close()
+
+
+def test_serve_concurrent_posts_lose_no_acknowledged_observation(step_run, tmp_path):
+    """Eight POSTs at once (each a different next step): every acknowledged one is in the journal, in the
+    order applied, and the served forecast is the public API's ``Forecaster.update`` of exactly those
+    (oracle), again after a restart from the journal."""
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import forecast_records, open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    service = open_service(step_run, tmp_path / "state")
+    try:
+        bodies = ['{"observations":[{"id":"series","time":%d,"value":%.1f}]}' % (60 + i, 60.0 + i) for i in range(8)]
+        responses = _post(create_app(service), [("/observations", b) for b in bodies])
+        assert {r.status_code for r in responses} <= {200, 409} and 200 in {r.status_code for r in responses}
+        acked = sorted(60 + i for i, r in enumerate(responses) if r.status_code == 200)
+        journal = [e["observations"] for e in service.journal.entries]
+        assert [int(o[0]["time"]) for o in journal] == acked
+        served = service.forecast()
+    finally:
+        service.close()
+    oracle = Forecaster.load(step_run)
+    last = 59
+    for t in acked:  # a skipped step is a gap the service fills with NaN (interpolated), as update does
+        oracle.update(np.array([np.nan] * (t - last - 1) + [float(t)]))
+        last = t
+    assert json_forecast(served) == forecast_records(oracle.predict())
+    again = open_service(step_run, tmp_path / "state")
+    try:
+        assert again.forecast() == served
+    finally:
+        again.close()
+
+
+def json_forecast(text):
+    import json
+
+    return json.loads(text)["forecast"]
+
+
+def test_serve_state_that_does_not_replay_is_a_checkpoint_error(step_run, tmp_path):
+    """Before: a journal line that is JSON but not a request ({}), or one a request would be refused for
+    (a time before the series' end), stopped the server with KeyError/a RequestError traceback; a corrupt
+    meta.json with JSONDecodeError. Each is a CheckpointError naming the file, and the lock is released."""
+    from rnnkit.errors import CheckpointError
+    from rnnkit.serve.services import open_service
+
+    state = tmp_path / "state"
+    open_service(step_run, state).close()
+    journal = state / "journal.jsonl"
+    for line in (b"{}\n", b'{"observations":[{"id":"series","time":"3","value":1.0}]}\n', b"[1]\n",
+                 b'{"observations":[{"id":"series","time":"60","value":"x"}]}\n'):
+        journal.write_bytes(line)
+        with pytest.raises(CheckpointError) as e:
+            open_service(step_run, state)
+        assert _one_line(e).startswith("state:") and "line 1" in str(e.value)
+    journal.write_bytes(b"")
+    (state / "meta.json").write_bytes(b"{not json")
+    with pytest.raises(CheckpointError, match="^state:.*meta.json"):
+        open_service(step_run, state)
+    (state / "meta.json").unlink()
+    open_service(step_run, state).close()  # the lock was released each time

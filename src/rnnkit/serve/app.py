@@ -13,13 +13,16 @@ Classifier run::
     POST /predict       {"texts": [...]} -> {"predictions": [{"label", "probabilities": {class: p}}, ...]}
 
 A rejected request gets a 4xx status and ``{"error": "<one line>"}``: 422 for a wrong schema or value
-(missing field, extra field, non-finite value, time off the series' grid), 404 for an unknown series id,
-409 for a time not after the series' last one. Nothing changes on a rejected request.
+(missing field, extra field, non-finite value, time off the series' grid), 404 for an unknown series id
+(or path), 409 for a time not after the series' last one, 400 for a body that is not JSON text (not
+UTF-8, nested too deep), 405 for a wrong method, 413 for a body over :data:`MAX_BODY_BYTES` (refused
+before it is parsed). Nothing changes on a rejected request.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,13 +30,17 @@ from fastapi import Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rnnkit.serve.services import ClassifierService, ForecastService, RequestError, open_service
 
-__all__ = ["create_app", "serve", "Observation", "Observations", "Texts", "MAX_OBSERVATIONS", "MAX_TEXTS"]
+__all__ = ["create_app", "serve", "Observation", "Observations", "Texts", "BodyLimit", "MAX_OBSERVATIONS", "MAX_TEXTS",
+           "MAX_BODY_BYTES"]
 
 MAX_OBSERVATIONS = 10_000
 MAX_TEXTS = 1_024
+#: The largest request body read (bytes): 10,000 observations take about 0.6 MB, 1,024 texts of 8 KB 8 MB.
+MAX_BODY_BYTES = 16 * 2 ** 20
 
 
 class Observation(BaseModel):
@@ -58,6 +65,46 @@ def _one_line(error: dict[str, Any]) -> str:
     return " ".join(f"{loc}: {error.get('msg', 'invalid')}".split())
 
 
+async def _send_error(send, status: int, reason: str) -> None:
+    body = json.dumps({"error": reason}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``limit`` bytes gets 413 and ``{"error": ...}`` before any of
+    it is parsed -- from its Content-Length, or while it streams in (chunked) -- so a huge payload costs
+    at most ``limit`` bytes of memory. A body within the limit is passed on unchanged."""
+
+    def __init__(self, app, limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            return await _send_error(send, 413, f"body: expected at most {self.limit} bytes, got {int(declared)}")
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return None
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.limit:
+                return await _send_error(send, 413, f"body: expected at most {self.limit} bytes, got more")
+            if not message.get("more_body", False):
+                break
+        pending = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+        async def replay():
+            return pending.pop() if pending else await receive()
+
+        return await self.app(scope, replay, send)
+
+
 def create_app(service: ForecastService | ClassifierService) -> FastAPI:
     """The FastAPI app over a service (:func:`rnnkit.serve.services.open_service`)."""
     @contextlib.asynccontextmanager
@@ -75,6 +122,12 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
     @app.exception_handler(RequestError)
     async def _rejected(request: Request, exc: RequestError):
         return JSONResponse({"error": exc.reason}, status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)  # unknown path, wrong method, a body that is not JSON text
+    async def _http(request: Request, exc: StarletteHTTPException):
+        reason = " ".join(str(exc.detail).split()) or "request refused"
+        return JSONResponse({"error": f"{request.method} {request.url.path}: {reason}"}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -94,6 +147,7 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
         async def predict(body: Annotated[Texts, Body()]) -> dict[str, Any]:
             return service.predict(body.texts)
 
+    app.add_middleware(BodyLimit)
     return app
 
 

@@ -49,7 +49,15 @@ class Journal:
         digest = run_digest(Path(run))
         meta = self.folder / "meta.json"
         if meta.is_file():
-            saved = json.loads(meta.read_text()).get("run_sha256")
+            try:
+                saved = json.loads(meta.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                saved = None
+            if not isinstance(saved, dict) or not isinstance(saved.get("run_sha256"), str):
+                self.close()
+                raise CheckpointError(f"state: expected {str(meta)!r} to be JSON naming the run's sha256, got a "
+                                      "corrupt file")
+            saved = saved["run_sha256"]
             if saved != digest:
                 self.close()
                 raise CheckpointError(f"state: expected a journal made on this run ({run}), got one made on another "
@@ -76,7 +84,7 @@ class Journal:
                 break
             try:
                 entries.append(json.loads(line))
-            except json.JSONDecodeError:
+            except ValueError:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
                 raise CheckpointError(f"state: expected JSON lines in {str(self.path)!r}, got a corrupt line "
                                       f"{i + 1}") from None
             offset += len(line) + 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from rnnkit.errors import CheckpointError, ConfigError
+from rnnkit.errors import CheckpointError, ConfigError, RnnkitError
 from rnnkit.serve.journal import Journal
 from rnnkit.tasks.forecasting.records import forecast_records, time_text
 
@@ -27,6 +28,21 @@ __all__ = ["RequestError", "ForecastService", "ClassifierService", "open_service
 
 #: The most grid steps one observation may lie ahead of a series' end (the gap is interpolated).
 MAX_GAP = 10_000
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to 60 characters (a reply names the bad value, it does not echo a megabyte)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _names(ids: Any) -> str:
+    """The sorted series ids, the first 10 of them when there are more."""
+    names = sorted(ids)
+    return str(names) if len(names) <= 10 else f"{names[:10]} (and {len(names) - 10} more)"
 
 
 class RequestError(Exception):
@@ -55,8 +71,25 @@ class ForecastService:
         self.forecaster = Forecaster.load(self.run)
         self.journal = Journal(state, self.run)
         self._refresh()
-        for entry in self.journal.entries:  # replay: the same updates, in the same groups, as when accepted
-            self._apply(self._points(entry["observations"]))
+        try:
+            self._replay()
+        except CheckpointError:
+            self.journal.close()
+            raise
+
+    def _replay(self) -> None:
+        """Apply the journal: the same updates, in the same groups, as when accepted -- each entry checked
+        as a request is (a hand-edited or foreign line is a CheckpointError naming it, not a KeyError)."""
+        for n, entry in enumerate(self.journal.entries, 1):
+            observations = entry.get("observations") if isinstance(entry, dict) else None
+            try:
+                if (not isinstance(observations, list) or not observations
+                        or not all(isinstance(ob, dict) and set(ob) == {"id", "time", "value"} for ob in observations)):
+                    raise RequestError(422, 'expected {"observations": [{"id", "time", "value"}, ...]}')
+                self._apply(self._points(self._validate(observations)))
+            except (RequestError, RnnkitError) as e:
+                raise CheckpointError(f"state: expected a journal that replays over the run, got line {n} of "
+                                      f"{str(self.journal.path)!r} that does not ({' '.join(str(e).split())})") from None
 
     # ------------------------------------------------------------------ reading
     def _refresh(self, fc: pd.DataFrame | None = None) -> None:
@@ -102,8 +135,7 @@ class ForecastService:
 
         self.forecaster = Forecaster.load(self.run)
         self._refresh()
-        for entry in self.journal.entries:
-            self._apply(self._points(entry["observations"]))
+        self._replay()
 
     def _validate(self, observations: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Check every observation (known id; time on the series' grid, after its last time, not repeated;
@@ -112,11 +144,15 @@ class ForecastService:
         for i, ob in enumerate(observations):
             sid = str(ob["id"])
             if sid not in self.next_time:
-                raise RequestError(404, f"observations[{i}].id: expected one of {sorted(self.next_time)}, got {sid!r}")
+                raise RequestError(404, f"observations[{i}].id: expected one of {_names(self.next_time)}, got {_short(sid)}")
             value = ob["value"]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise RequestError(422, f"observations[{i}].value: expected a finite number, got {value!r}")
-            by_id.setdefault(sid, []).append((self._time(i, sid, ob["time"]), float(value)))
+            try:  # an int beyond float range (a JSON literal of 400 digits) is not finite either
+                number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+            except OverflowError:
+                number = math.inf
+            if not math.isfinite(number):
+                raise RequestError(422, f"observations[{i}].value: expected a finite number, got {_short(value)}")
+            by_id.setdefault(sid, []).append((self._time(i, sid, ob["time"]), number))
         out = []
         for sid in sorted(by_id):
             points = sorted(by_id[sid], key=lambda p: p[0])
@@ -137,12 +173,13 @@ class ForecastService:
             except (TypeError, ValueError):
                 t = None
             if t is None or t is pd.NaT or isinstance(raw, (int, float)):
-                raise RequestError(422, f"observations[{i}].time: expected a date/time like {time_text(nxt)!r}, got {raw!r}")
+                raise RequestError(422, f"observations[{i}].time: expected a date/time like {time_text(nxt)!r}, got {_short(raw)}")
             if t.tzinfo is not None and nxt.tzinfo is None:
                 t = t.tz_convert(None)
         else:
-            if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).lstrip("-").isdigit():
-                raise RequestError(422, f"observations[{i}].time: expected an integer step like {nxt}, got {raw!r}")
+            # ASCII digits only: str.isdigit() also takes '²' and other digits int() refuses
+            if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not _INTEGER.fullmatch(str(raw)):
+                raise RequestError(422, f"observations[{i}].time: expected an integer step like {nxt}, got {_short(raw)}")
             t = int(raw)
         if t < nxt:
             raise RequestError(409, f"observations[{i}].time: expected a time after the last one of series {sid!r} "

@@ -271,3 +271,48 @@ def test_serve_state_that_does_not_replay_is_a_checkpoint_error(step_run, tmp_pa
         open_service(step_run, state)
     (state / "meta.json").unlink()
     open_service(step_run, state).close()  # the lock was released each time
+
+
+# ------------------------------------------------------------------------------------------ tsc
+def test_tsc_series_of_non_real_dtypes_are_refused_not_converted():
+    """Before: complex values lost their imaginary part (a warning only), strings like '1.5' and bools were
+    read as numbers, a tensor that requires grad raised numpy's RuntimeError and C=0 channels passed.
+    Integers and float64 are still taken (exact conversions), tensors as their values."""
+    from rnnkit.tasks.tsc import check_series
+
+    for bad in (np.ones((3, 1)) * (1 + 2j), np.array([["1.5"], ["2"]]), np.array([[True], [False]]),
+                np.array([[1.0], [2.0]], dtype=object)):
+        with pytest.raises(InputTypeError) as e:
+            check_series([np.ones((4, 1)), bad])
+        assert _one_line(e).startswith("X[1]: expected an array of real numbers")
+    with pytest.raises(DataError, match=r"^X\[0\]: .*C >= 1"):
+        check_series([np.ones((3, 0))])
+    got = check_series([np.arange(3).reshape(3, 1), torch.ones(2, 1, requires_grad=True), np.ones((2, 1))])
+    assert [g.dtype for g in got] == [np.float32] * 3 and got[0].ravel().tolist() == [0.0, 1.0, 2.0]
+
+
+def test_tsc_one_nn_baseline_needs_one_label_per_series():
+    """Before: fewer labels raised IndexError at predict, more labels were silently misaligned."""
+    from rnnkit.tasks.tsc import OneNNEuclidean
+
+    X = [np.full((4, 1), float(i)) for i in range(4)]
+    for y in (["a", "b", "a"], ["a", "b"] * 4, "abab"):
+        with pytest.raises(DataError, match=r"^y: expected one label per series \(4\)"):
+            OneNNEuclidean().fit(X, y)
+    assert OneNNEuclidean().fit(X, list("abcd")).predict([np.full((4, 1), 2.1)]) == ["c"]
+
+
+def test_tsc_long_csv_rows_must_have_the_header_s_fields(tmp_path):
+    """Before: a short row raised AttributeError ('NoneType' object has no attribute 'strip'); a row with
+    extra fields was read with the extras silently dropped."""
+    from rnnkit.data.tsc import read_long_csv
+
+    rows = ["id,time,v,label"] + [f"s{s},{t},{s + t},{'ab'[s % 2]}" for s in range(2) for t in range(3)]
+    (tmp_path / "ok.csv").write_text("\n".join(rows) + "\n")
+    X, y = read_long_csv(tmp_path / "ok.csv")
+    assert y == ["a", "b"] and X[1].ravel().tolist() == [1.0, 2.0, 3.0]
+    for bad, n in (("s0,9", 2), ("s0,9,1.0,a,EXTRA", 5)):
+        (tmp_path / "bad.csv").write_text("\n".join(rows[:3] + [bad] + rows[3:]) + "\n")
+        with pytest.raises(DataError) as e:
+            read_long_csv(tmp_path / "bad.csv")
+        assert _one_line(e).endswith(f"expected 4 fields per row (as the header), got {n} at row 4")

@@ -129,6 +129,9 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     seen: dict[tuple[str, float], int] = {}
     labels: dict[str, str] = {}
     for i, row in enumerate(reader, 2):
+        if None in row or None in row.values():  # DictReader's marks of a row longer / shorter than the header
+            n = len(header) + len(row.get(None) or ()) - sum(v is None for v in row.values())
+            raise DataError(f"{name}: expected {len(header)} fields per row (as the header), got {n} at row {i}")
         sid = row[id_col]
         try:
             t = float(row[time_col])

@@ -86,11 +86,19 @@ def check_series(X: Any, what: str = "X", channels: int | None = None) -> list[n
     for i, x in enumerate(X):
         if not isinstance(x, (np.ndarray, Tensor)):
             raise InputTypeError(f"{what}[{i}]: expected a numpy array (T, C), got {type(x).__name__}")
-        a = np.asarray(x, dtype=np.float32)
-        if a.ndim != 2 or a.shape[0] < 1:
-            raise DataError(f"{what}[{i}]: expected a 2-D array (T, C) with T >= 1, got shape {a.shape}")
+        if isinstance(x, Tensor):
+            x = x.detach().cpu().numpy()
+        # real numbers only: complex values would lose their imaginary part, strings ('1.5') and bools
+        # be read as numbers, objects fail in numpy -- none is silently converted
+        if x.dtype == np.bool_ or not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
+            raise InputTypeError(f"{what}[{i}]: expected an array of real numbers (int or float), got dtype {x.dtype}")
+        with np.errstate(over="ignore"):
+            a = np.asarray(x, dtype=np.float32)
+        if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
+            raise DataError(f"{what}[{i}]: expected a 2-D array (T, C) with T >= 1 and C >= 1, got shape {a.shape}")
         if not np.isfinite(a).all():
-            raise DataError(f"{what}[{i}]: expected finite values, got NaN or inf (fill or drop missing values first)")
+            raise DataError(f"{what}[{i}]: expected finite values within float32, got NaN, inf or a value beyond "
+                            "3.4e38 (fill or drop missing values first)")
         c = channels if channels is not None else (out[0].shape[1] if out else a.shape[1])
         if a.shape[1] != c:
             raise DataError(f"{what}[{i}]: expected {c} channels, got {a.shape[1]}")
@@ -120,6 +128,9 @@ class OneNNEuclidean:
 
     def fit(self, X: Sequence[np.ndarray], y: Sequence[str]) -> "OneNNEuclidean":
         X = check_series(list(X))
+        if isinstance(y, str) or len(y) != len(X):
+            got = "a str" if isinstance(y, str) else len(y)
+            raise DataError(f"y: expected one label per series ({len(X)}), got {got}")
         allv = np.concatenate(X, 0)
         self.mean, self.std = allv.mean(0), allv.std(0) + 1e-8
         self.length = max(x.shape[0] for x in X)

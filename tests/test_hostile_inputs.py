@@ -316,3 +316,76 @@ def test_tsc_long_csv_rows_must_have_the_header_s_fields(tmp_path):
         with pytest.raises(DataError) as e:
             read_long_csv(tmp_path / "bad.csv")
         assert _one_line(e).endswith(f"expected 4 fields per row (as the header), got {n} at row 4")
+
+
+# ------------------------------------------------------------------------------------------ layers
+def test_layer_constructor_device_dtype_and_options_are_checked():
+    """Before: dtype=torch.int64 a RuntimeError from torch ('Only Tensors of floating point ... can require
+    gradients'), dtype='float32' a TypeError from torch.empty, dtype=torch.complex64 accepted (and failing
+    later), device='tpu' a RuntimeError listing every device type; make_layer('mingru', ..., proj_size=2)
+    Python's TypeError from MinGRU.__init__ (now an InputTypeError, still a TypeError, naming the options)."""
+    import rnnkit
+
+    cases = [(lambda: rnnkit.LSTM(3, 4, dtype=torch.int64), ConfigError, "dtype:"),
+             (lambda: rnnkit.GRU(3, 4, dtype=torch.complex64), ConfigError, "dtype:"),
+             (lambda: rnnkit.MinGRU(3, 4, dtype="float32"), InputTypeError, "dtype:"),
+             (lambda: rnnkit.ElmanRNN(3, 4, device="tpu"), ConfigError, "device:"),
+             (lambda: rnnkit.make_layer("mingru", 3, 4, proj_size=2), InputTypeError, "kwargs:"),
+             (lambda: rnnkit.make_layer("lstm", 3, 4, batch_firsts=True), InputTypeError, "kwargs:")]
+    for call, error, start in cases:
+        with pytest.raises(error) as e:
+            call()
+        assert _one_line(e).startswith(start)
+    assert "proj_size" in str(pytest.raises(InputTypeError, rnnkit.make_layer, "mingru", 3, 4, proj_size=2).value)
+    layer = rnnkit.make_layer("gru", 3, 4, dtype=torch.float64, device="cpu", batch_first=True)
+    assert layer(torch.randn(2, 5, 3, dtype=torch.float64))[0].dtype == torch.float64
+
+
+def test_layer_input_on_another_device_than_its_weights_is_a_typed_error():
+    """Before: a RuntimeError from inside torch (native engine) or a matmul (hand engines). The meta device
+    stands in for another device on a CPU-only machine."""
+    import rnnkit
+
+    for layer in (rnnkit.LSTM(3, 4), rnnkit.GRU(3, 4, engine="bptt"), rnnkit.MinGRU(3, 4)):
+        with pytest.raises(InputTypeError) as e:
+            layer(torch.randn(5, 2, 3, device="meta"))
+        assert _one_line(e).startswith("x: expected a tensor on cpu")
+    with pytest.raises(InputTypeError, match=r"^state: expected a tensor on cpu"):
+        rnnkit.GRU(3, 4)(torch.randn(5, 2, 3), torch.zeros(1, 2, 4, device="meta"))
+
+
+def test_bidirectional_wrapper_names_the_state_shape_it_was_given():
+    """Before: a state for one stack (1, B, H) was split into (1, B, H) and (0, B, H), and the error named
+    the shape (0, 2, 4) the caller never passed."""
+    import rnnkit
+
+    bi = rnnkit.Bidirectional(rnnkit.LSTM(3, 4, batch_first=True))
+    x = torch.randn(2, 5, 3)
+    with pytest.raises(ShapeError) as e:
+        bi(x, state=(torch.zeros(1, 2, 4), torch.zeros(1, 2, 4)))
+    assert _one_line(e).startswith("state: expected 2 layers") and "(1, 2, 4)" in str(e.value)
+    y, (h, c) = bi(x)
+    assert torch.equal(bi(x, state=(torch.zeros(2, 2, 4), torch.zeros(2, 2, 4)))[0], y)
+
+
+def test_from_torch_refuses_a_parametrized_module():
+    """Before: a weight-normed torch.nn.GRU raised load_state_dict's multi-line RuntimeError."""
+    import rnnkit
+
+    m = torch.nn.utils.parametrizations.weight_norm(torch.nn.GRU(3, 4), name="weight_hh_l0")
+    with pytest.raises(InputTypeError) as e:
+        rnnkit.from_torch(m)
+    assert _one_line(e).startswith("module: expected plain weights")
+
+
+def test_text_split_of_a_text_too_short_to_hold_out_names_its_length():
+    """Before: ``rnnkit generate train --text`` of a 1-character file said "text: expected a non-empty text,
+    got ''" (the training part after the hold-out was empty, not the file)."""
+    from rnnkit.tasks.generation import text_split
+
+    with pytest.raises(DataError) as e:
+        text_split("a", 0.1)
+    assert _one_line(e).startswith("text: expected enough text") and "got 1 character" in str(e.value)
+    assert text_split("a", 0.0) == ("a", "")
+    train, held = text_split("abcdefghij\nklmnopqrst\n", 0.1)
+    assert train + held == "abcdefghij\nklmnopqrst\n" and train.strip()

@@ -61,7 +61,7 @@ def test_unknown_names_and_types_are_typed_errors():
         rnnkit.register_layer("x", "not callable")
     with pytest.raises(InputTypeError, match="layer: expected an rnnkit RecurrentLayer .* got MinGRU"):
         rnnkit.to_torch(rnnkit.MinGRU(3, 4))
-    with pytest.raises(TypeError):                                        # a MinGRU has no engine option
+    with pytest.raises(InputTypeError, match="^kwargs: .*'mingru'.*got engine$"):  # a MinGRU has no engine option
         rnnkit.make_layer("mingru", 3, 4, engine="bptt")
 
 

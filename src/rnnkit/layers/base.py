@@ -29,7 +29,22 @@ from rnnkit.engine.masks import flip_sequences
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.layers.inputs import check_sequence_input, check_state_tensor, restore_layout
 
-__all__ = ["MERGE_MODES", "merge_directions", "run_stack", "StackedLayer"]
+__all__ = ["MERGE_MODES", "merge_directions", "run_stack", "StackedLayer", "check_factory"]
+
+
+def check_factory(device: Any, dtype: Any) -> dict[str, Any]:
+    """A layer's ``device``/``dtype`` arguments as ``torch.empty`` takes them: ``dtype`` a floating
+    ``torch.dtype`` (an int dtype failed in torch on ``requires_grad``, a complex one at the first call),
+    ``device`` anything ``torch.device`` parses; ``None`` for torch's defaults."""
+    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point):
+        error = ConfigError if isinstance(dtype, torch.dtype) else InputTypeError
+        raise error(f"dtype: expected a floating torch.dtype (e.g. torch.float32) or None, got {dtype!r}")
+    if device is not None:
+        try:
+            device = torch.device(device)
+        except (RuntimeError, TypeError):
+            raise ConfigError(f"device: expected a torch device (e.g. 'cpu', 'cuda:0') or None, got {device!r}") from None
+    return {"device": device, "dtype": dtype}
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", "none")
 
@@ -138,7 +153,8 @@ class StackedLayer(nn.Module):
     # ----------------------------------------------------------------- checks and layout
     def _check_input(self, x: Any) -> tuple[Tensor, bool]:
         """``x`` validated and time-major ``(T, B, I)``, and whether it was batched."""
-        return check_sequence_input(x, self.input_size, self._weight().dtype, self.batch_first)
+        w = self._weight()
+        return check_sequence_input(x, self.input_size, w.dtype, self.batch_first, w.device)
 
     def _check_states(self, state: Any, batch: int, batched: bool, ref: Tensor) -> tuple[Tensor, ...]:
         """The initial state as a tuple of ``(L*D, B, S)`` tensors (zeros for ``None``); one tensor for a

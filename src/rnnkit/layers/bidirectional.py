@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from rnnkit._validate import check_choice
 from rnnkit.engine.masks import check_lengths, flip_sequences
-from rnnkit.errors import ConfigError, InputTypeError
+from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.layers.base import MERGE_MODES, StackedLayer, merge_directions
 
 __all__ = ["Bidirectional"]
@@ -53,6 +53,7 @@ class Bidirectional(nn.Module):
 
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
         n = self.forward_layer.num_layers
+        _check_both(state, 2 * n)
         s_f, s_b = _split_state(state, n)
         y_f, st_f = self.forward_layer(x, s_f, lengths)
         x_t, lens = self.forward_layer._check_input(x)[0], None
@@ -68,6 +69,16 @@ def _cat_states(a, b):
     if isinstance(a, Tensor):
         return torch.cat((a, b), 0)
     return tuple(torch.cat((x, y), 0) for x, y in zip(a, b))
+
+
+def _check_both(state: Any, rows: int) -> None:
+    """The state's tensors must hold both stacks' layers (``rows`` along the first dim) before they are
+    split: otherwise the backward half is reported with a shape the caller never passed (``(0, B, H)``)."""
+    parts = state if isinstance(state, (tuple, list)) else (state,)
+    for s in parts:
+        if isinstance(s, Tensor) and (s.dim() == 0 or s.shape[0] != rows):
+            raise ShapeError(f"state: expected {rows} layers along the first dim (the forward stack's, then the "
+                             f"backward stack's), got shape {tuple(s.shape)}")
 
 
 def _split_state(state, n: int):

@@ -33,19 +33,26 @@ def check_state_tensor(label: str, s: Tensor, expected: tuple[int, ...], ref: Te
     under autocast); returned with a batch axis of 1 added for unbatched input."""
     if tuple(s.shape) != expected:
         raise ShapeError(f"{label}: expected shape {expected}, got {tuple(s.shape)}")
+    if s.device != ref.device:
+        raise InputTypeError(f"{label}: expected a tensor on {ref.device} (the input's), got {s.device}")
     if s.dtype != ref.dtype and s.dtype != autocast_dtype(ref):
         raise InputTypeError(f"{label}: expected dtype {ref.dtype}, got {s.dtype}")
     return s if batched else s.unsqueeze(1)
 
 
-def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_first: bool) -> tuple[Tensor, bool]:
-    """Validate a layer input and return it time-major ``(T, B, I)`` with whether it was batched."""
+def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_first: bool,
+                         device: torch.device | None = None) -> tuple[Tensor, bool]:
+    """Validate a layer input and return it time-major ``(T, B, I)`` with whether it was batched;
+    ``device`` (the layer's weights'), when given, is the device ``x`` must be on."""
     if not isinstance(x, Tensor):
         raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
     if x.dim() not in (2, 3):
         raise ShapeError(f"x: expected a 3-D (batched) or 2-D (unbatched) tensor, got {x.dim()}-D with shape {tuple(x.shape)}")
     if x.dtype != dtype:
         raise InputTypeError(f"x: expected dtype {dtype} (the layer's), got {x.dtype}; convert explicitly")
+    if device is not None and x.device != device:
+        raise InputTypeError(f"x: expected a tensor on {device} (the layer's weights'), got {x.device}; move it "
+                             "explicitly")
     if x.shape[-1] != input_size:
         raise ShapeError(f"x: expected feature size (last dim) {input_size}, got {x.shape[-1]}")
     batched = x.dim() == 3
@@ -68,7 +75,8 @@ class Sequence(NamedTuple):
     mask: Tensor | None
 
 
-def prepare_sequence(x: Any, lengths: Any, input_size: int, dtype: torch.dtype, batch_first: bool) -> Sequence:
+def prepare_sequence(x: Any, lengths: Any, input_size: int, dtype: torch.dtype, batch_first: bool,
+                     device: torch.device | None = None) -> Sequence:
     """Validate ``x`` and ``lengths`` of a layer call (see the module docstring).
 
     >>> x = torch.tensor([[1.0], [float("nan")]]).view(2, 1, 1).repeat(1, 2, 1)   # (T=2, B=2, I=1)
@@ -76,7 +84,7 @@ def prepare_sequence(x: Any, lengths: Any, input_size: int, dtype: torch.dtype, 
     tensor([[1., 1.],
             [nan, 0.]])
     """
-    x, batched = check_sequence_input(x, input_size, dtype, batch_first)
+    x, batched = check_sequence_input(x, input_size, dtype, batch_first, device)
     if lengths is not None and not batched:
         raise ShapeError("lengths: expected None for unbatched (2-D) input, got a value")
     T, B = x.shape[0], x.shape[1]

@@ -31,6 +31,9 @@ def from_torch(module: nn.Module):
         cls, extra = ElmanRNN, {"nonlinearity": module.nonlinearity}
     else:
         raise InputTypeError(f"module: expected torch.nn.RNN, LSTM or GRU, got {type(module).__name__}")
+    if getattr(module, "parametrizations", None):  # weight norm & co.: the state_dict holds their parts
+        raise InputTypeError(f"module: expected plain weights, got parametrized {sorted(module.parametrizations)} "
+                             "(torch.nn.utils.parametrize.remove_parametrizations first)")
     w = module.weight_ih_l0
     layer = cls(module.input_size, module.hidden_size, num_layers=module.num_layers, bias=module.bias,
                 batch_first=module.batch_first, dropout=float(module.dropout),

@@ -41,7 +41,7 @@ from rnnkit._validate import check_choice
 from rnnkit.cells.minimal import GateMath, MinGRUMath, MinLSTMMath
 from rnnkit.engine.pscan import SCAN_METHODS, gated_scan, linear_scan, log_scan, resolve_triton, triton_available
 from rnnkit.errors import ConfigError
-from rnnkit.layers.base import StackedLayer, run_stack
+from rnnkit.layers.base import StackedLayer, check_factory, run_stack
 from rnnkit.layers.inputs import autocast_dtype, prepare_sequence
 
 # MinGRUMath / MinLSTMMath (the gate math) live in rnnkit.cells.minimal; named here too, beside their layers.
@@ -74,7 +74,7 @@ class MinimalRNN(StackedLayer):
             raise ConfigError("scan: 'triton' needs the triton package, which is not installed "
                               "(pip install 'rnnkit[gpu]'); use scan='auto' to fall back to 'chunked' without it")
         self.scan = scan
-        factory = {"device": device, "dtype": dtype}
+        factory = check_factory(device, dtype)
         rows = math.num_blocks * hidden_size
         for layer in range(num_layers):
             in_size = input_size if layer == 0 else hidden_size * self.num_directions
@@ -104,8 +104,8 @@ class MinimalRNN(StackedLayer):
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, state: Tensor | None = None, lengths: Any = None):
         """``outputs, state = layer(x, state=None, lengths=None)`` (see :mod:`rnnkit.layers.base`)."""
-        x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, self.weight_l0.dtype,
-                                                     self.batch_first)
+        w = self.weight_l0
+        x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, w.dtype, self.batch_first, w.device)
         state0 = self._check_state(state, x.shape[1], batched, x)
         D = self.num_directions
 

@@ -26,7 +26,7 @@ from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
 from rnnkit.engine.step import LoopOptions
 from rnnkit.errors import ConfigError
-from rnnkit.layers.base import StackedLayer, run_stack
+from rnnkit.layers.base import StackedLayer, check_factory, run_stack
 from rnnkit.layers.inputs import autocast_dtype, prepare_sequence
 
 __all__ = ["RecurrentLayer", "ElmanRNN", "LSTM", "GRU", "ENGINES"]
@@ -87,7 +87,7 @@ class RecurrentLayer(StackedLayer):
             raise ConfigError(f"engine: 'native' needs a configuration torch.nn computes, got cell "
                               f"{self.cell.name!r} with {self._variant_summary() or 'no variants'}")
         self.gradflow_name: str | None = None
-        factory = {"device": device, "dtype": dtype}
+        factory = check_factory(device, dtype)
         G = self.cell.num_gates * hidden_size
         S = self._state_sizes()[0]
         self._weight_names: list[str] = []  # torch.nn's flat-weights order (the native kernels take these)
@@ -213,8 +213,8 @@ class RecurrentLayer(StackedLayer):
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
         """``outputs, state = layer(x, state=None, lengths=None)`` (see :mod:`rnnkit.layers.base`)."""
-        x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, self.weight_ih_l0.dtype,
-                                                     self.batch_first)
+        w = self.weight_ih_l0
+        x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, w.dtype, self.batch_first, w.device)
         state0 = self._check_state(state, x.shape[1], batched, x)
         cast = autocast_dtype(x)
         engine = self._pick_engine()

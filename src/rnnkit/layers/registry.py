@@ -21,6 +21,7 @@ rnnkit.errors.ConfigError: cell: expected one of [...'lstm'...], got 'lstmm'
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -84,8 +85,22 @@ def get_layer(cell: str) -> LayerSpec:
 
 
 def make_layer(cell: str, input_size: int, hidden_size: int, **kwargs) -> nn.Module:
-    """The layer named ``cell`` (see the module docstring), built with ``kwargs``."""
-    return get_layer(cell).build(input_size, hidden_size, **kwargs)
+    """The layer named ``cell`` (see the module docstring), built with ``kwargs``; an option the layer does
+    not have is an InputTypeError (a TypeError, as Python's own) naming it and the options it has."""
+    spec = get_layer(cell)
+    try:
+        signature = inspect.signature(spec.build)
+    except (TypeError, ValueError):  # a builder without a signature: let it check its own arguments
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(input_size, hidden_size, **kwargs)
+        except TypeError:
+            takes = [n for n, p in signature.parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+            unknown = sorted(set(kwargs) - set(takes))
+            raise InputTypeError(f"kwargs: expected options of the {cell!r} layer ({', '.join(takes[2:])}), got "
+                              f"{', '.join(unknown) or 'an argument twice'}") from None
+    return spec.build(input_size, hidden_size, **kwargs)
 
 
 register_layer("lstm", LSTM, "LSTM (torch.nn.LSTM's computation)")

@@ -53,6 +53,9 @@ def text_split(text: str, val_fraction: float) -> tuple[str, str]:
     nl = text.find("\n", cut, cut + max(1, int(len(text) * val_fraction) // 2))
     if nl != -1:
         cut = nl + 1
+    if not text[:cut].strip():  # e.g. a 1-character text: all of it would be held out
+        raise DataError(f"text: expected enough text to hold out {val_fraction:g} of it and train on the rest, got "
+                        f"{len(text)} character(s) (lower val_fraction, or give more text)")
     return text[:cut], text[cut:]
 
 

@@ -389,3 +389,35 @@ def test_text_split_of_a_text_too_short_to_hold_out_names_its_length():
     assert text_split("a", 0.0) == ("a", "")
     train, held = text_split("abcdefghij\nklmnopqrst\n", 0.1)
     assert train + held == "abcdefghij\nklmnopqrst\n" and train.strip()
+
+
+# ------------------------------------------------------------------------------------------ training
+def test_trainer_refuses_a_model_without_parameters_a_loss_without_gradient_and_a_huge_seed():
+    """Before: a model with no parameters raised a bare StopIteration (an empty message), a loss made
+    under no_grad torch's RuntimeError 'element 0 of tensors does not require grad', and seed=2**70 a
+    ValueError ('Overflow when unpacking long long') once the Trainer was built."""
+    import rnnkit
+    from rnnkit.training import TrainConfig, Trainer
+    from rnnkit.training.seed import seed_everything
+
+    data = [(torch.randn(3, 5, 2), torch.randn(3, 5, 4))]
+    net = rnnkit.GRU(2, 4, batch_first=True)
+
+    def loss_fn(model, batch):
+        return torch.nn.functional.mse_loss(model(batch[0])[0], batch[1])
+
+    def frozen_loss(model, batch):
+        with torch.no_grad():
+            return loss_fn(model, batch)
+
+    cfg = TrainConfig(epochs=1, quiet=True)
+    with pytest.raises(ConfigError) as e:
+        Trainer(torch.nn.Identity(), loss_fn, config=cfg)
+    assert _one_line(e).startswith("model: expected a module with parameters")
+    with pytest.raises(InputTypeError) as e:
+        Trainer(net, frozen_loss, config=cfg).fit(data)
+    assert _one_line(e).startswith("loss: expected a loss computed from trainable parameters")
+    for make in (lambda: TrainConfig(seed=2 ** 70), lambda: seed_everything(2 ** 64)):
+        with pytest.raises(ConfigError, match=r"^seed: expected an int in \[0, 2\*\*64\)"):
+            make()
+    assert Trainer(net, loss_fn, config=TrainConfig(epochs=1, quiet=True, seed=2 ** 64 - 1)).fit(data).global_step == 1

@@ -34,8 +34,8 @@ def seed_everything(seed: int) -> torch.Generator:
     (``DataLoader(..., shuffle=True, generator=g)``), so shuffling does not depend on how many random
     numbers the model drew.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ConfigError(f"seed: expected an int >= 0, got {seed!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 64:
+        raise ConfigError(f"seed: expected an int in [0, 2**64) (torch's seeds), got {seed!r}")
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device

@@ -181,7 +181,11 @@ class Trainer:
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.is_main = dist.is_main_process()
         self.rank = dist.rank()
-        self.device = next(self.module.parameters()).device
+        first = next(self.module.parameters(), None)
+        if first is None:  # next() alone raised a bare StopIteration
+            raise ConfigError(f"model: expected a module with parameters to train, got {type(self.module).__name__} "
+                              "with none")
+        self.device = first.device
         self.optimizer = build_optimizer(config.optim, self.module.parameters())
         #: Seeded per epoch; pass to ``DataLoader(generator=trainer.generator)`` (or let the trainer
         #: reseed ``loader.generator``) for a data order that resumes exactly.
@@ -412,6 +416,9 @@ class Trainer:
         if not math.isfinite(value):
             raise NonFiniteLossError(f"loss: expected a finite value, got {value} at {self._where(step)}; "
                                      f"training stopped; {self._last_good()}")
+        if not loss.requires_grad:  # backward() would raise torch's "element 0 of tensors does not require grad"
+            raise InputTypeError("loss: expected a loss computed from trainable parameters (requires_grad), got one "
+                                 "without a gradient (made under torch.no_grad, detached, or every parameter frozen)")
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         named = [(n, p) for n, p in self.module.named_parameters() if p.grad is not None]

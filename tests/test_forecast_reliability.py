@@ -314,3 +314,56 @@ def test_periods_of_two_frequencies_are_a_data_error():
     frame = pd.DataFrame({"when": when, "v": np.arange(40.0)})
     with pytest.raises(DataError, match="periods of one frequency"):
         Forecaster("ets", horizon=4).fit(frame, target="v", time_col="when")
+
+
+def _monthly(n=60):
+    return pd.Series(10 + np.sin(np.arange(n) * np.pi / 6) + np.arange(n) * 0.1,
+                     index=pd.date_range("2000-01-01", periods=n, freq="MS"))
+
+
+@pytest.mark.parametrize("model", ["ets", "auto", "lstm"])
+def test_a_given_period_that_cannot_fit_twice_is_refused_by_every_model(model):
+    from rnnkit.tasks.forecasting import Forecaster
+
+    kw = dict(epochs=1, selection_epochs=1, hidden_size=4) if model != "ets" else {}
+    with pytest.raises(DataError, match=r"^period: expected at most half the shortest series \(30: series"):
+        Forecaster(model, horizon=3, period=31, **kw).fit(_monthly())
+    assert Forecaster("ets", horizon=3, period=30).fit(_monthly()).period_ == 30     # the boundary fits
+
+
+def test_complex_values_are_refused_not_cast_to_real():
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = _monthly()
+    with pytest.raises(DataError, match="expected real numbers, got dtype complex128"):
+        Forecaster("ets", horizon=3).fit(y + 1j)
+    f = Forecaster("ets", horizon=3).fit(y)
+    with pytest.raises(DataError, match="expected real numbers"):
+        f.update(pd.Series([1.0 + 2j], index=pd.DatetimeIndex(["2005-01-01"])))
+
+
+@pytest.mark.parametrize("model", ["ets", "gru"])
+def test_updates_an_empty_batch_is_nothing_new_and_a_2d_array_is_refused(model):
+    from rnnkit.tasks.forecasting import Forecaster
+
+    kw = dict(epochs=1, selection_epochs=1, hidden_size=4, lookback=12) if model == "gru" else {}
+    f = Forecaster(model, horizon=3, **kw).fit(_monthly())
+    before = f.predict()
+    pd.testing.assert_frame_equal(f.update(pd.Series([], dtype=float)), before)
+    with pytest.raises(DataError, match=r"expected a 1-D array of values for series 'series', got shape \(1, 2\)"):
+        f.update(np.array([[20.0, 21.0]]))
+    pd.testing.assert_frame_equal(f.predict(), before)        # nothing appended by the refused update
+
+
+def test_save_to_a_file_or_under_a_file_is_a_config_error_before_writing(tmp_path):
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    f = Forecaster("ets", horizon=3).fit(_monthly())
+    a_file = tmp_path / "taken"
+    a_file.write_text("x")
+    with pytest.raises(ConfigError, match="^path: expected a folder, got .* \\(an existing file\\)"):
+        f.save(a_file)
+    with pytest.raises(ConfigError, match="is a file, not a folder"):
+        f.save(a_file / "run")
+    assert a_file.read_text() == "x" and sorted(p.name for p in tmp_path.iterdir()) == ["taken"]

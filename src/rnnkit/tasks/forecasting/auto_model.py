@@ -44,7 +44,7 @@ from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_int, saved_numbers, with_horizon
 from rnnkit.tasks.forecasting.fitting import threads
 from rnnkit.tasks.forecasting.inputs import (
-    SeriesData, continue_series, future_index, parse_new_points, parse_series, read_series_record, series_record,
+    SeriesData, check_period, continue_series, future_index, parse_new_points, parse_series, read_series_record, series_record,
 )
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
@@ -371,6 +371,7 @@ class AutoModel(ForecastModel):
         args = {k: columns.get(k) for k in PARSE_KEYS}
         series = parse_series(data, resample=self.config.resample, date_format=columns.get("date_format"),
                               dayfirst=columns.get("dayfirst"), **args)
+        check_period(series, self.config.period)
         args["date_format"] = series[0].date_format
         return series, args
 

@@ -104,6 +104,9 @@ def time_label(t: Any) -> str:
 def _numeric(values: pd.Series, what: str, series: str) -> np.ndarray:
     """The column as floats; text, bools and +-inf are errors naming the column, the series and the time
     (NaN, an empty cell, is the one way to mark a missing value)."""
+    if pd.api.types.is_complex_dtype(values):
+        raise DataError(f"{what} {values.name!r} in series {series!r}: expected real numbers, got dtype "
+                        f"{values.dtype} (take .real or abs() first if that is what you mean)")
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
         if pd.api.types.is_bool_dtype(values):
@@ -191,6 +194,18 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
     fut, fut_raw = covs(fut_cols)
     return SeriesData(sid, idx, y, freq, past, fut, missing, resampled, np.isfinite(y_raw), past_raw, fut_raw,
                       reordered)
+
+
+def check_period(series: Sequence[Any], period: int | None) -> None:
+    """A given seasonal ``period`` must fit twice into the shortest series (a DataError naming it and the
+    series otherwise: a season seen less than twice cannot be estimated, and the models would drop it
+    without a word). ``None`` (detect) and 1 (no season) always pass."""
+    if period is None or period <= 1 or not series:
+        return
+    short = min(series, key=len)
+    if period > len(short) // 2:
+        raise DataError(f"period: expected at most half the shortest series ({len(short) // 2}: series {short.id!r} "
+                        f"has {len(short)} values, two seasons must fit), got {period}")
 
 
 def parse_series(data: Any, target: str | None = None, time_col: str | None = None, id_col: str | None = None,
@@ -326,7 +341,9 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
                                  "model, got bare values")
         f = fitted[0]
         values = data.to_numpy() if isinstance(data, pd.Series) else data
-        values = pd.Series(np.ravel(values) if isinstance(values, np.ndarray) else list(values), name="new_points")
+        if isinstance(values, np.ndarray) and values.ndim != 1:
+            raise DataError(f"new_points: expected a 1-D array of values for series {f.id!r}, got shape {values.shape}")
+        values = pd.Series(values if isinstance(values, np.ndarray) else list(values), name="new_points")
         frames = {f.id: values.to_frame().set_index(future_index(f.index, f.freq, len(values)))}
         target = "new_points"
     elif isinstance(data, pd.Series):

@@ -48,6 +48,7 @@ from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_saved, 
 from rnnkit.tasks.forecasting.fitting import batch_forecast, calibrate, extend_offsets, threads, train_network
 from rnnkit.tasks.forecasting.inputs import (
     SeriesData,
+    check_period,
     continue_series,
     future_covariate_values,
     future_index,
@@ -125,6 +126,7 @@ class NetworkForecaster(ForecastModel):
                                 past_covariates=past_covariates, future_covariates=future_covariates)
         series = parse_series(data, resample=self.config.resample, date_format=date_format, dayfirst=dayfirst,
                               **self._parse_args)
+        check_period(series, self.config.period)
         self._parse_args["date_format"] = series[0].date_format
         hint = self._bt_hint
         self._bt_hint = None
@@ -163,7 +165,7 @@ class NetworkForecaster(ForecastModel):
         chunks = parse_new_points(new_points, self._fitted, self._parse_args)
         ready = []                    # every series checked before any is changed
         for f in self._fitted:
-            if f.id not in chunks:
+            if f.id not in chunks or len(chunks[f.id][0]) == 0:    # nothing new for this series
                 continue
             y_new, past_new, fut_new, times = chunks[f.id]
             y_new, observed, index = continue_series(f, y_new, times)
@@ -196,6 +198,7 @@ class NetworkForecaster(ForecastModel):
                           past_covariates=past_covariates, future_covariates=future_covariates)
         series = parse_series(data, resample=self.config.resample, date_format=date_format, dayfirst=dayfirst,
                               **parse_args)
+        check_period(series, self.config.period)
         with threads(self.config.threads):
             fitter = NetworkFoldFitter(self, folds)
             result = run_backtest(fitter, series, self.config.horizon, folds=folds, stride=stride,

@@ -204,6 +204,30 @@ def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, st
     return dict(digests)
 
 
+def check_folder_path(path: str | os.PathLike, name: str = "path") -> Path:
+    """Refuse an output folder that cannot be written, before any work (a ConfigError naming ``name``):
+    ``path`` may not exist yet, but it must not be an existing file, its nearest existing ancestor must be
+    a folder and that folder writable. Returns ``Path(path)``."""
+    from rnnkit.errors import ConfigError, InputTypeError
+
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes) or str(path) == "":
+        raise InputTypeError(f"{name}: expected a folder path (str or os.PathLike), got {path!r}")
+    p = Path(path)
+    try:
+        if p.exists() and not p.is_dir():
+            raise ConfigError(f"{name}: expected a folder, got {str(p)!r} (an existing file)")
+        q = p
+        while not q.exists() and q != q.parent:
+            q = q.parent
+        if not q.is_dir():
+            raise ConfigError(f"{name}: expected a folder path, got {str(p)!r} ({str(q)!r} is a file, not a folder)")
+        if not os.access(q, os.W_OK | os.X_OK):
+            raise ConfigError(f"{name}: expected a writable folder, got {str(p)!r} ({str(q)!r} is not writable)")
+    except OSError as e:  # e.g. a parent folder that cannot be read
+        raise ConfigError(f"{name}: expected a usable folder path, got {str(p)!r} ({e.strerror or e})") from None
+    return p
+
+
 def read_json(path: str | os.PathLike, what: str | None = None) -> Any:
     """``json.load`` of ``path``; a missing file, bad JSON or non-UTF-8 bytes raise a one-line
     :class:`~rnnkit.errors.CheckpointError` naming the file (``what`` says what was expected).

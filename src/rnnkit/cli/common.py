@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rnnkit._io import dumps_json, to_jsonable
+from rnnkit._io import check_folder_path, dumps_json, to_jsonable
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
 __all__ = ["UsageError", "Parser", "HelpFormatter", "DEFAULT_THREADS", "set_threads", "add_threads", "bool_arg", "add_common",
@@ -265,26 +265,14 @@ def print_result(result: dict, as_json: bool) -> None:
 
 # ------------------------------------------------------------------ checks before any work starts
 def check_out_dir(path: str | os.PathLike | None, flag: str = "--out") -> None:
-    """Refuse an output folder that cannot be written, before any fitting (:class:`UsageError`, exit 2).
-
-    ``path`` may not exist yet (it is created later); it must not be an existing file, its nearest
-    existing ancestor must be a folder (not a file) and that folder must be writable. ``None``: no check.
-    """
+    """Refuse an output folder that cannot be written, before any fitting (:class:`UsageError`, exit 2;
+    the rules of :func:`rnnkit._io.check_folder_path`). ``None``: no check."""
     if path is None:
         return
-    p = Path(path)
     try:
-        if p.exists() and not p.is_dir():
-            raise UsageError(f"{flag}: expected a folder, got {str(p)!r} (an existing file)")
-        q = p
-        while not q.exists() and q != q.parent:
-            q = q.parent
-        if not q.is_dir():
-            raise UsageError(f"{flag}: expected a folder path, got {str(p)!r} ({str(q)!r} is a file, not a folder)")
-        if not os.access(q, os.W_OK | os.X_OK):
-            raise UsageError(f"{flag}: expected a writable folder, got {str(p)!r} ({str(q)!r} is not writable)")
-    except OSError as e:  # e.g. a parent folder that cannot be read
-        raise UsageError(f"{flag}: expected a usable folder path, got {str(p)!r} ({e.strerror or e})") from None
+        check_folder_path(path, flag)
+    except (ConfigError, TypeError) as e:
+        raise UsageError(str(e)) from None
 
 
 def available_memory(device: str = "cpu") -> int | None:

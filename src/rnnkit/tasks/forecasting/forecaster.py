@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from rnnkit._io import read_json
+from rnnkit._io import check_folder_path, read_json
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig
 from rnnkit.tasks.forecasting.models import model_class
@@ -141,8 +141,9 @@ class Forecaster:
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted model to the folder ``path`` (files under sha256 digests; see the model's
-        ``save``); :meth:`load` reads it back."""
-        return self._impl.save(path)
+        ``save``); :meth:`load` reads it back. A ``path`` that is a file or cannot be written is a
+        ConfigError before anything is written."""
+        return self._impl.save(check_folder_path(path, "path"))
 
     @classmethod
     def load(cls, path: str | Path) -> "Forecaster":

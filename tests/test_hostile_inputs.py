@@ -421,3 +421,34 @@ def test_trainer_refuses_a_model_without_parameters_a_loss_without_gradient_and_
         with pytest.raises(ConfigError, match=r"^seed: expected an int in \[0, 2\*\*64\)"):
             make()
     assert Trainer(net, loss_fn, config=TrainConfig(epochs=1, quiet=True, seed=2 ** 64 - 1)).fit(data).global_step == 1
+
+
+def test_serve_cli_refuses_a_bad_state_folder_host_or_busy_port_before_loading(tmp_path, capsys):
+    """Before: ``--state`` naming a file (or a path under one) ended in FileExistsError/NotADirectoryError
+    (exit 1) after the run was loaded; an unknown ``--host`` or a port in use was reported by uvicorn
+    after loading, on two lines, with exit status 3. Now each is a usage error (exit 2, one line) before
+    the run is read (the run folder here is empty: nothing is loaded)."""
+    import socket
+
+    from rnnkit.cli.main import main
+    from rnnkit.errors import CheckpointError
+    from rnnkit.serve.journal import Journal
+
+    (tmp_path / "afile").write_text("x")
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        port = str(busy.getsockname()[1])
+        cases = [(["--state", str(tmp_path / "afile"), "--port", "0"], "--state:"),
+                 (["--state", str(tmp_path / "afile" / "s"), "--port", "0"], "--state:"),
+                 (["--host", "999.1.1.1", "--port", "0"], "--host:"),
+                 (["--port", port], "--port:")]
+        for extra, start in cases:
+            assert main(["serve", "--run", str(tmp_path)] + extra) == 2
+            err = capsys.readouterr().err.strip().splitlines()
+            assert len(err) == 1 and err[0].startswith(f"rnnkit serve: error: {start}"), err
+    finally:
+        busy.close()
+    with pytest.raises(CheckpointError, match="^state: expected a folder the server can write"):
+        Journal(tmp_path / "afile", tmp_path)

@@ -14,12 +14,14 @@ so ``kill -9`` loses nothing that was acknowledged. One server per state folder 
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 from pathlib import Path
 
-from rnnkit.cli.common import HelpFormatter, UsageError, add_threads, set_threads
+from rnnkit.cli.common import HelpFormatter, UsageError, add_threads, check_out_dir, set_threads
 from rnnkit.cli.export import check_run
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "check_address"]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -38,11 +40,33 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def check_address(host: str, port: int) -> None:
+    """``--host``/``--port``: an address this machine can listen on, checked by binding it (as uvicorn will,
+    with SO_REUSEADDR) before the run is loaded -- uvicorn itself reports a bad one only after loading,
+    on two lines, with exit status 3."""
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port: expected a port in [0, 65535], got {port}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (OSError, UnicodeError) as e:
+        raise UsageError(f"--host: expected an address of this machine, got {host!r} "
+                         f"({getattr(e, 'strerror', None) or e})") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as e:
+            flag, what = ("--port", f"a free port on {host}") if e.errno == errno.EADDRINUSE else \
+                ("--host", "an address of this machine")
+            raise UsageError(f"{flag}: expected {what}, got {host if flag == '--host' else port!r} "
+                             f"({e.strerror or e})") from None
+
+
 def run(args: argparse.Namespace) -> None:
     from rnnkit.serve.app import serve
 
     set_threads(args)
     check_run(args.run, "forecast or classify")
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port: expected a port in [0, 65535], got {args.port}")
+    check_out_dir(args.state, "--state")
+    check_address(args.host, args.port)
     serve(args.run, host=args.host, port=args.port, state=args.state, log_level=args.log_level)

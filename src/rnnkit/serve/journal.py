@@ -37,8 +37,12 @@ class Journal:
 
     def __init__(self, folder: Path, run: Path) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._lock = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._lock = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:  # an existing file, a path under a file, a folder that cannot be written
+            raise CheckpointError(f"state: expected a folder the server can write, got {str(self.folder)!r} "
+                                  f"({e.strerror or e})") from None
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

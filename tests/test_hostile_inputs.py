@@ -452,3 +452,22 @@ def test_serve_cli_refuses_a_bad_state_folder_host_or_busy_port_before_loading(t
         busy.close()
     with pytest.raises(CheckpointError, match="^state: expected a folder the server can write"):
         Journal(tmp_path / "afile", tmp_path)
+
+
+def test_modern_hopfield_energy_is_finite_and_right_for_any_positive_beta():
+    """Before: beta=1e-300 (accepted: finite and > 0) gave NaN energies in float32 (log(P)/beta and the
+    lse term each overflowed: inf - inf). Oracles in float64: the beta -> 0 limit -mean(X xi) + |xi|^2/2 +
+    M^2/2 for tiny beta, the textbook formula for ordinary beta."""
+    from rnnkit.hopfield import ModernHopfield
+
+    g = torch.Generator().manual_seed(0)
+    X, q = torch.randn(50, 8, generator=g), torch.randn(4, 8, generator=g)
+    Xd, qd = X.double(), q.double()
+    rest = 0.5 * (qd * qd).sum(1) + 0.5 * Xd.norm(dim=1).max() ** 2
+    limit = -(qd @ Xd.T).mean(1) + rest
+    for beta in (1e-300, 1e-30):
+        e = ModernHopfield(beta).store(X).energy(q)
+        assert e.dtype == torch.float32 and torch.allclose(e.double(), limit, rtol=1e-6, atol=1e-5)
+    for beta in (0.1, 8.0):
+        textbook = -torch.logsumexp(beta * qd @ Xd.T, 1) / beta + math.log(50) / beta + rest
+        assert torch.allclose(ModernHopfield(beta).store(X).energy(q).double(), textbook, rtol=1e-6, atol=1e-5)

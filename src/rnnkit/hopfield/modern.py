@@ -172,11 +172,19 @@ class ModernHopfield:
     def energy(self, states: Tensor) -> Tensor:
         r"""Energy :math:`E(\xi)` (module docstring) of each of ``(B, D)`` states, returned as ``(B,)``."""
         xi = self._check_queries("states", states)
-        X, beta = self.patterns, self.beta
-        scaled, top, b = _shifted(xi @ X.T, beta)
-        lse = top[:, 0] + torch.logsumexp(scaled, dim=1) / b
+        # In float64 (float32 where the device has none), returned in the states' dtype. -lse + log(P)/beta is
+        # computed as -(top + d/b) with d = log(mean(exp(scaled))) <= 0: apart, the two terms are each
+        # ~log(P)/beta, which overflowed for a tiny beta (inf - inf = NaN at beta=1e-300 in float32). d from
+        # logsumexp loses its digits when it is tiny (small beta); log1p(mean(expm1)) keeps them there. A beta
+        # below 1e-200 is taken as 1e-200: the energy is then its beta -> 0 limit to ~1e-190.
+        work = torch.float32 if xi.device.type == "mps" else torch.float64
+        X, q = self.patterns.to(work), xi.to(work)
+        scaled, top, b = _shifted(q @ X.T, max(self.beta, 1e-200 if work == torch.float64 else 1e-30))
+        d_lse = torch.logsumexp(scaled, dim=1) - math.log(X.shape[0])
+        d_small = torch.log1p(torch.expm1(scaled).mean(1))
+        d = torch.where(d_small.abs() < 0.5, d_small, d_lse)
         big_m = X.norm(dim=1).max()
-        return -lse + 0.5 * (xi * xi).sum(1) + math.log(X.shape[0]) / beta + 0.5 * big_m ** 2
+        return (-(top[:, 0] + d / b) + 0.5 * (q * q).sum(1) + 0.5 * big_m ** 2).to(xi.dtype)
 
     def recall(self, queries: Tensor, max_steps: int = 100, tol: float = 1e-6) -> ModernRecallResult:
         """Iterate the update from each of ``(B, D)`` queries until it moves by at most ``tol``.

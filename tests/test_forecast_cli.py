@@ -250,3 +250,18 @@ def test_dayfirst_from_a_config_file(tmp_path, capsys):
                               "--config", str(tmp_path / "c.toml"), *TINY], capsys)
     assert code == 0, err
     assert json.loads(out)["forecast"][0]["time"] == (days[-1] + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+
+
+@pytest.mark.parametrize("flags", [["--model", "lstm"], ["--epochs", "3"], ["--quantiles", "0.2", "0.8"],
+                                   ["--seed", "4"], ["--transform", "log"], ["--id-col", "store"]])
+def test_predict_and_update_refuse_the_flags_of_a_fit_instead_of_ignoring_them(tmp_path, capsys, flags):
+    csv = write_csv(tmp_path, sales(ids=("north",)).drop(columns="store"))
+    run_dir = tmp_path / "run"
+    code, _, err = run_cli(["forecast", "--csv", csv, "--target", "units", "--time-col", "month", "--model", "ets",
+                            "--horizon", "3", "--no-plot", "--quiet", "--out", str(run_dir)], capsys)
+    assert code == 0, err
+    code, out, err = run_cli(["forecast", "predict", "--run", str(run_dir), *flags], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and f"{flags[0]}: expected only with a training run" in lines[0], err
+    code, out, err = run_cli(["forecast", "predict", "--run", str(run_dir), "--horizon", "2", "--json"], capsys)
+    assert code == 0 and len(json.loads(out)["forecast"]) == 2, err

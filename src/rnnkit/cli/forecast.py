@@ -193,11 +193,27 @@ def _check_period(args: argparse.Namespace, data: Any, parse_args: dict[str, Any
                          f"values, two seasons must fit), got {args.period}")
 
 
+#: flags that shape a fit; a saved run's own settings are used for predict/update, so these are refused there
+TRAIN_ONLY = ("model", "candidates", "quantiles", "cell", "strategy", "interval", "level", "lookback", "hidden_size",
+              "num_layers", "epochs", "period", "transform", "deseasonalize", "detrend", "seed", "resample", "id_col",
+              "past_covariates", "future_covariates", "future_csv")
+
+
+def _flag_defaults() -> dict[str, Any]:
+    p = add_parser(argparse.ArgumentParser().add_subparsers())
+    return vars(p.parse_args([]))
+
+
 def run(args: argparse.Namespace) -> dict:
     set_threads(args)
     if args.action != "train":
         from rnnkit.cli.forecast_runs import run_saved
 
+        defaults = _flag_defaults()
+        given = [k for k in TRAIN_ONLY if getattr(args, k) != defaults[k]]
+        if given:
+            raise UsageError(f"--{given[0].replace('_', '-')}: expected only with a training run (the saved run's own "
+                             f"settings are used), got it with '{args.action}'")
         return run_saved(args)
     if args.run is not None:
         raise UsageError("--run: expected with 'predict' or 'update', got it with a training run (--csv/--dataset)")

@@ -138,7 +138,7 @@ def test_export_refuses_unusable_paths_and_arguments_before_any_work(tmp_path):
     (tmp_path / "afile").write_text("x")
     (tmp_path / "m.onnx.json").mkdir()
     stages = []
-    cases = [({"path": tmp_path / "afile" / "m.onnx"}, ConfigError, "path:"),
+    cases = [({"path": tmp_path / "afile" / "m.onnx"}, ConfigError, "path (its folder):"),
              ({"path": tmp_path / "m.onnx"}, ConfigError, "path (its .json description):"),
              ({"path": tmp_path / "ok.onnx", "check": "no"}, InputTypeError, "check:"),
              ({"path": tmp_path / "ok.onnx", "opset": "x"}, InputTypeError, "opset:"),
@@ -392,10 +392,11 @@ def test_text_split_of_a_text_too_short_to_hold_out_names_its_length():
 
 
 # ------------------------------------------------------------------------------------------ training
-def test_trainer_refuses_a_model_without_parameters_a_loss_without_gradient_and_a_huge_seed():
+def test_trainer_refuses_a_model_without_parameters_a_loss_without_gradient_and_a_huge_seed(tmp_path):
     """Before: a model with no parameters raised a bare StopIteration (an empty message), a loss made
-    under no_grad torch's RuntimeError 'element 0 of tensors does not require grad', and seed=2**70 a
-    ValueError ('Overflow when unpacking long long') once the Trainer was built."""
+    under no_grad torch's RuntimeError 'element 0 of tensors does not require grad', seed=2**70 a
+    ValueError ('Overflow when unpacking long long') once the Trainer was built, and a run_dir that is a
+    file NotADirectoryError only when fit ended (after all the training)."""
     import rnnkit
     from rnnkit.training import TrainConfig, Trainer
     from rnnkit.training.seed import seed_everything
@@ -417,6 +418,10 @@ def test_trainer_refuses_a_model_without_parameters_a_loss_without_gradient_and_
     with pytest.raises(InputTypeError) as e:
         Trainer(net, frozen_loss, config=cfg).fit(data)
     assert _one_line(e).startswith("loss: expected a loss computed from trainable parameters")
+    (tmp_path / "afile").write_text("x")
+    for run_dir in (tmp_path / "afile", tmp_path / "afile" / "run"):  # was NotADirectoryError when fit ended
+        with pytest.raises(ConfigError, match="^run_dir: expected a folder"):
+            Trainer(net, loss_fn, config=cfg, run_dir=run_dir)
     for make in (lambda: TrainConfig(seed=2 ** 70), lambda: seed_everything(2 ** 64)):
         with pytest.raises(ConfigError, match=r"^seed: expected an int in \[0, 2\*\*64\)"):
             make()

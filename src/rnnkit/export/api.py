@@ -22,7 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit._io import atomic_write_bytes, atomic_write_json
+from rnnkit._io import atomic_write_bytes, atomic_write_json, check_folder_path
 from rnnkit._validate import check_bool, check_int
 from rnnkit._version import __version__
 from rnnkit.errors import ConfigError, InputTypeError, ParityError
@@ -248,19 +248,10 @@ def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Pa
     if not isinstance(path, (str, os.PathLike)):
         raise InputTypeError(f"path: expected a file path, got {type(path).__name__}")
     path = Path(path)
-    try:
-        for p, what in ((path, "path"), (path.with_name(path.name + ".json"), "path (its .json description)")):
-            if p.is_dir():
-                raise ConfigError(f"{what}: expected a file name, got the folder {str(p)!r}")
-        folder = path.parent
-        while not folder.exists() and folder != folder.parent:  # atomic_write_bytes creates the missing ones
-            folder = folder.parent
-        if not folder.is_dir():
-            raise ConfigError(f"path: expected a file in a folder, got {str(path)!r} ({str(folder)!r} is a file)")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise ConfigError(f"path: expected a writable folder, got {str(path)!r} ({str(folder)!r} is not writable)")
-    except OSError as e:  # e.g. a parent folder that cannot be read
-        raise ConfigError(f"path: expected a usable file path, got {str(path)!r} ({e.strerror or e})") from None
+    for p, what in ((path, "path"), (path.with_name(path.name + ".json"), "path (its .json description)")):
+        if p.is_dir():
+            raise ConfigError(f"{what}: expected a file name, got the folder {str(p)!r}")
+    check_folder_path(path.parent, "path (its folder)")  # a file, or not writable (missing ones are created)
     return path
 
 

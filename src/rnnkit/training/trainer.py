@@ -70,7 +70,7 @@ from typing import Any, Callable, Iterable, Sequence
 import torch
 from torch import Tensor, nn
 
-from rnnkit._io import to_jsonable
+from rnnkit._io import check_folder_path, to_jsonable
 from rnnkit.errors import ConfigError, InputTypeError, NonFiniteLossError
 from rnnkit.training import distributed as dist
 from rnnkit.training.batch import Accumulator, as_float, parse_loss, parse_step
@@ -178,7 +178,8 @@ class Trainer:
         self.loss_fn, self.step_fn, self.eval_fn = loss_fn, step_fn, eval_fn
         self.split_fn = split_fn or split_time
         self.task_config = task_config
-        self.run_dir = Path(run_dir) if run_dir is not None else None
+        # a file, or a path under one, failed with NotADirectoryError only when fit ended (digests.json)
+        self.run_dir = check_folder_path(run_dir, "run_dir") if run_dir is not None else None
         self.is_main = dist.is_main_process()
         self.rank = dist.rank()
         first = next(self.module.parameters(), None)

@@ -68,9 +68,11 @@ def test_combined_classifier_against_its_baselines_on_chinese_reviews():
     assert clf.units == "chars" and clf.baseline.char_mode == "char"
     m = clf.evaluate(Xt, Yt)
     base, majority = m["baselines"]["tfidf_logreg"]["accuracy"], max(Yt.count(c) for c in set(Yt)) / len(Yt)
-    # the combination's arithmetic, by hand from its two parts
+    # the combination's arithmetic, by hand from its parts: the network and the two linear models
     w = clf.mix
-    want = w * clf._network_proba(Xt[:20]) + (1 - w) * clf.baseline.proba_for(Xt[:20], clf.classes)
+    assert set(w) == {"network", "tfidf_logreg", "nb_logreg"} and abs(sum(w.values()) - 1) < 1e-9
+    want = w["network"] * clf._network_proba(Xt[:20]) + sum(
+        w[k] * clf.baselines[k].proba_for(Xt[:20], clf.classes) for k in ("tfidf_logreg", "nb_logreg"))
     np.testing.assert_allclose(clf.predict_proba(Xt[:20]), want, atol=1e-6)
     # against the baselines, in the same test: the combination never far below the fair TF-IDF + LR
     assert m["accuracy"] >= base - 0.03, m

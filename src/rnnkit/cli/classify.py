@@ -1,5 +1,6 @@
 """``rnnkit classify train|predict|evaluate``: many-to-one text classification (and the feed-forward
-control), with the TF-IDF + logistic regression baseline trained in the same fit.
+control), with the TF-IDF + logistic regression baseline (and its NB-weighted variant, the combination's
+second linear member) trained in the same fit.
 
 Examples::
 
@@ -70,8 +71,8 @@ class Classify(TaskCommand):
         Flag("tokenizer", "words (language-agnostic word/punctuation tokens), characters, or auto: characters "
              "when under 5%% of the training characters are spaces (Chinese, Japanese, Thai), else words",
              ("words", "chars", "auto")),
-        Flag("combine", "average the network's probabilities with the TF-IDF + LR baseline's, the weight "
-             "chosen on the validation split"),
+        Flag("combine", "average the network's probabilities with the TF-IDF + LR's and the NB-weighted LR's, "
+             "the weights chosen on the validation split"),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),
         Flag("max_len", "tokens per text"),

@@ -33,38 +33,53 @@ from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import ClassifierTask, split_indices
+from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.common import (
     CELLS, POOLINGS, SequenceEncoder, budget_left, check_choice, check_number, check_texts, check_training,
     classification_metrics, masked_pool, run_vocab,
 )
 
-__all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "MODELS", "split_indices",
-           "space_share", "choose_units"]
+__all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "NbLogReg", "MODELS",
+           "split_indices", "space_share", "choose_units", "choose_weights", "simplex_weights"]
 
 MODELS = ("rnn", "feedforward")
 TASK = "classify"
 UNITS = TOKENIZERS + ("auto",)
 CLASSIFY_POOLINGS = POOLINGS + ("meanmax",)
-#: "auto" units: characters when whitespace is less than this share of the training characters (Chinese
-#: reviews: 0.5%; English tweets: 14%).
-SPACE_SHARE = 0.05
-#: Weights of the network's probabilities tried on the validation split (the rest is the baseline's).
-MIX_WEIGHTS = tuple(i / 10 for i in range(11))
+#: Step of the combination's weights: every (network, TF-IDF + LR, NB + LR) weighting on this grid that
+#: sums to 1 is tried on the validation split (66 of them with step 0.1).
+MIX_STEP = 0.1
+#: The linear models the combination can use beside the network (their kind -> class).
+LINEAR = {"tfidf_logreg": TfidfLogReg, "nb_logreg": NbLogReg}
 
 
-def space_share(texts: Sequence[str]) -> float:
-    """The share of whitespace among the characters of ``texts``.
+def simplex_weights(k: int, step: float = MIX_STEP) -> list[tuple[float, ...]]:
+    """Every weighting of ``k`` members on the grid ``{0, step, ..., 1}`` that sums to 1, the first
+    member's weight falling slowest.
 
-    >>> round(space_share(["a b", "这是中文"]), 3)
-    0.143
+    >>> simplex_weights(2, 0.5)
+    [(1.0, 0.0), (0.5, 0.5), (0.0, 1.0)]
     """
-    n = sum(len(t) for t in texts)
-    return sum(ch.isspace() for t in texts for ch in t) / max(1, n)
+    n = int(round(1 / step))
+
+    def parts(total: int, k: int):
+        if k == 1:
+            yield (total,)
+            return
+        for first in range(total, -1, -1):
+            for rest in parts(total - first, k - 1):
+                yield (first,) + rest
+    return [tuple(p / n for p in w) for w in parts(n, k)]
 
 
-def choose_units(texts: Sequence[str]) -> str:
-    """``"chars"`` for text with few spaces (no word boundaries to trust), else ``"words"``."""
-    return "chars" if space_share(texts) < SPACE_SHARE else "words"
+def choose_weights(probs: Sequence[np.ndarray], gold: np.ndarray, step: float = MIX_STEP) -> tuple[float, ...]:
+    """The weighting of :func:`simplex_weights` whose average ``sum_i w_i probs[i]`` has the best accuracy
+    against ``gold`` (class indices; -1: a label no member knows, always wrong); ties go to the larger
+    weight of the earlier members. Every member alone is a candidate, so the choice is never worse on
+    ``gold`` than the best member."""
+    def acc(w):
+        return float((sum(wi * p for wi, p in zip(w, probs) if wi).argmax(1) == gold).mean())
+    return max(simplex_weights(len(probs), step), key=lambda w: (acc(w), w))
 
 
 @dataclass(frozen=True)
@@ -95,8 +110,9 @@ class TextClassifierConfig:
     patience: int = 2               # epochs without validation gain before stopping
     val_fraction: float = 0.1       # held out from training for early stopping (0: no early stopping)
     max_seconds: float | None = None  # wall-clock budget of the fit (units, encoding, training; checked every step)
-    combine: bool = True            # average the network's probabilities with the TF-IDF + LR baseline's, the
-                                    # weight chosen on the validation split (needs val_fraction > 0 and baselines)
+    combine: bool = True            # average the network's probabilities with the linear models' (TF-IDF + LR,
+                                    # NB-weighted LR), the weights chosen on the validation split (needs
+                                    # val_fraction > 0 and the default baselines)
     seed: int = 0
     progress: bool = True
 
@@ -159,12 +175,12 @@ class TextClassifier(ClassifierTask):
         super().__init__(config)
         self.vocab: Vocab | None = None
         self.units: str | None = None      # the tokenizer used ("auto" resolved on the training texts)
-        self.mix: float | None = None      # weight of the network in the combination (None: network only)
-        self._mix_C: float | None = None   # the baseline's C chosen with the mix on the validation split
+        self.mix: dict[str, float] | None = None   # member -> weight in the combination (None: network only)
+        self._mix_C: dict[str, float] = {}          # each linear model's C, chosen on the validation split
 
     @property
     def baseline_types(self) -> dict[str, Any]:  # type: ignore[override]
-        return {"tfidf_logreg": TfidfLogReg}
+        return dict(LINEAR)
 
     def check_inputs(self, inputs: Any, what: str) -> list[str]:
         return check_texts(inputs, what)
@@ -196,7 +212,7 @@ class TextClassifier(ClassifierTask):
         t0 = time.perf_counter()
         texts, labels = train
         self.units = choose_units(texts) if c.tokenizer == "auto" else c.tokenizer
-        self.mix = self._mix_C = None
+        self.mix, self._mix_C = None, {}
         toks = self._tokens(texts)
         self.vocab = Vocab.build(toks, min_freq=c.min_freq, max_size=c.max_vocab)
         self.labels = Vocab.build([labels], specials=())
@@ -217,52 +233,62 @@ class TextClassifier(ClassifierTask):
         self.history["units"] = self.units
         if c.combine and val_score is not None:
             self._choose_mix(train, val)
-            self.history["mix"] = {"network_weight": self.mix, "C": self._mix_C,
+            self.history["mix"] = {"weights": self.mix, "C": self._mix_C,
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}
 
     def _choose_mix(self, train, val) -> None:
-        """The combination: a TF-IDF + LR fitted on the training part (its C chosen on the validation
-        split), then the network weight in :data:`MIX_WEIGHTS` with the best validation accuracy of the
-        averaged probabilities (ties: the larger weight). The baseline fitted afterwards on all the
-        training data uses that C, and :meth:`predict_proba` averages with it."""
-        lr = TfidfLogReg(self.units, self.config.lowercase, Cs=None).fit_choose(*train, *val)
-        self._mix_C = lr.C
+        """The combination: each linear model of :data:`LINEAR` fitted on the training part (its C chosen on
+        the validation split), then the weights of (network, linear models) on the grid of
+        :func:`choose_weights` with the best validation accuracy of the averaged probabilities. The
+        baselines fitted afterwards on all the training data use those Cs, and :meth:`predict_proba`
+        averages with them."""
+        members = {"network": self._network_proba(val[0])}
+        for kind, cls in LINEAR.items():
+            lr = cls(self.units, self.config.lowercase, Cs=None).fit_choose(*train, *val)
+            self._mix_C[kind] = lr.C
+            members[kind] = lr.proba_for(val[0], self.classes)
         gold = np.array([self.labels.index.get(v, -1) for v in val[1]])   # unseen labels: always wrong
-        net = self._network_proba(val[0])
-        base = lr.proba_for(val[0], self.classes)
-        accs = [float(((w * net + (1 - w) * base).argmax(1) == gold).mean()) for w in MIX_WEIGHTS]
-        best = max(range(len(MIX_WEIGHTS)), key=lambda i: (accs[i], i))
-        self.mix = MIX_WEIGHTS[best]
+        self.mix = dict(zip(members, choose_weights(list(members.values()), gold)))
 
     def fit_baseline(self, baseline: Any, inputs: list, targets: list | None) -> Any:
-        if isinstance(baseline, TfidfLogReg) and self._mix_C is not None and baseline.C is None:
-            baseline.C = self._mix_C          # already chosen on the validation split
+        kind = getattr(baseline, "kind", None)
+        if kind in self._mix_C and baseline.C is None:
+            baseline.C = self._mix_C[kind]    # already chosen on the validation split
         return baseline.fit(inputs, targets)
 
     def default_baselines(self) -> dict[str, Any]:
-        return {"tfidf_logreg": TfidfLogReg(self.units or "words", self.config.lowercase)}
+        return {kind: cls(self.units or "words", self.config.lowercase) for kind, cls in LINEAR.items()}
 
     # ------------------------------------------------------------------ prediction
     def _network_proba(self, inputs: list) -> np.ndarray:
         return ClassifierTask.predict_proba(self, inputs)
 
     def predict_proba(self, inputs: Any) -> np.ndarray:
-        """Class probabilities ``(N, C)``: the network's, or -- when the fit chose a combination and the
-        baseline is there -- ``mix * network + (1 - mix) * baseline``."""
+        """Class probabilities ``(N, C)``: the network's, or -- when the fit chose a combination and its
+        linear models are among the baselines -- ``sum_m mix[m] * p_m`` over the network and them."""
         p = self._network_proba(inputs)
-        base = self.baselines.get("tfidf_logreg")
-        if self.mix is None or self.mix == 1.0 or base is None:
+        if not self._combined():
             return p
-        return (self.mix * p + (1 - self.mix) * base.proba_for(list(inputs), self.classes)).astype(np.float32)
+        out = self.mix["network"] * p
+        for kind, w in self.mix.items():
+            if kind != "network" and w:
+                out = out + w * self.baselines[kind].proba_for(list(inputs), self.classes)
+        return out.astype(np.float32)
+
+    def _combined(self) -> bool:
+        """Whether :meth:`predict_proba` uses the combination (chosen, not the network alone, and every
+        linear model it weights is there)."""
+        return self.mix is not None and self.mix["network"] < 1.0 and \
+            all(k in self.baselines for k, w in self.mix.items() if k != "network" and w)
 
     def score(self, inputs: list, targets: list | None, **options: Any) -> dict[str, Any]:
         """Accuracy, macro-F1 and confusion matrix of :meth:`predict`; with a combination, also
-        ``network_accuracy`` (the network alone) and ``network_weight``."""
+        ``network_accuracy`` (the network alone), ``network_weight`` and ``weights`` (every member's)."""
         m = super().score(inputs, targets, **options)
-        if self.mix is not None and self.baselines.get("tfidf_logreg") is not None:
+        if self._combined():
             alone = [self.labels.tokens[i] for i in self._network_proba(inputs).argmax(1)]
             m["network_accuracy"] = classification_metrics(targets, alone, self.classes)["accuracy"]
-            m["network_weight"] = self.mix
+            m["network_weight"], m["weights"] = self.mix["network"], dict(self.mix)
         return m
 
     def _state(self) -> dict[str, Any]:
@@ -276,160 +302,7 @@ class TextClassifier(ClassifierTask):
         state = run.get("state") or {}
         c = self.config
         self.units = state.get("units", c.tokenizer if c.tokenizer != "auto" else "words")
-        self.mix = state.get("mix")
+        mix = state.get("mix")     # a float in runs saved before the NB member: the network's weight
+        self.mix = {"network": mix, "tfidf_logreg": 1.0 - mix} if isinstance(mix, (int, float)) else mix
         self.vocab, self.labels = run_vocab(run, "tokens"), run_vocab(run, "labels")
         self.net = TextClassifierNet(len(self.vocab), len(self.labels), self.config)
-
-
-# ----------------------------------------------------------------------------- baseline
-class TfidfLogReg:
-    """TF-IDF + multinomial logistic regression (scikit-learn), made fair: the features are word uni+bigrams
-    of the same language-agnostic tokens **and** character n-grams (``char_wb`` 1-5 inside words for text
-    with spaces, ``char`` 1-3 for text with few spaces, see :func:`choose_units`), sublinear tf, l2 norm,
-    min_df 2; and ``C`` is chosen on a validation split from ``Cs`` (``C=None``: 10% of the training texts
-    held out, seed 0, then refit on all of them). Its state is arrays + JSON (no pickle), so it is saved in
-    the run folder and ``evaluate`` reports it next to the network. ``features="word"`` and a fixed ``C``
-    give the earlier baseline (word 1-2-grams, C=4)."""
-
-    def __init__(self, tokenizer: str = "words", lowercase: bool = True, C: float | None = None,
-                 features: str = "word+char", Cs: Sequence[float] | None = (1.0, 2.0, 4.0, 8.0)) -> None:
-        check_choice("features", features, ("word", "char", "word+char"))
-        self.tokenizer, self.lowercase, self.C, self.features = tokenizer, lowercase, C, features
-        self.Cs = tuple(Cs or (1.0, 2.0, 4.0, 8.0))
-        self.char_mode: str | None = None     # "char_wb" (spaced text) or "char" (few spaces), set by fit
-        self.vocabulary: dict[str, int] = {}
-        self.idf = self.coef = self.intercept = None
-        self.classes: list[str] = []
-
-    def _analyze(self, text: str) -> list[str]:
-        out: list[str] = []
-        if self.features != "char":
-            toks = tokenize(text, "words" if self.tokenizer == "auto" else self.tokenizer, self.lowercase)
-            out += toks + [a + "\x00" + b for a, b in zip(toks, toks[1:])]
-        if self.features != "word":
-            out += ["\x01" + g for g in self._char_analyzer(text)]
-        return out
-
-    @property
-    def _char_analyzer(self):
-        from sklearn.feature_extraction.text import CountVectorizer
-
-        if getattr(self, "_chars", None) is None:
-            rng = (1, 5) if self.char_mode == "char_wb" else (1, 3)
-            self._chars = CountVectorizer(analyzer=self.char_mode, ngram_range=rng,
-                                          lowercase=self.lowercase).build_analyzer()
-        return self._chars
-
-    def _vectorize(self, texts: list[str]):
-        """Learn the TF-IDF vocabulary and idf on ``texts``; returns their feature matrix (C plays no part)."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        vec = TfidfVectorizer(analyzer=self._analyze, min_df=2, sublinear_tf=True)
-        X = vec.fit_transform(texts)
-        self.vocabulary = {k: int(v) for k, v in vec.vocabulary_.items()}
-        self.idf = vec.idf_.astype(np.float64)
-        return X
-
-    def _fit_lr(self, X, labels: list[str], C: float):
-        from sklearn.linear_model import LogisticRegression
-
-        lr = LogisticRegression(C=C, max_iter=2000)
-        lr.fit(X, labels)
-        self.C = C
-        self.coef, self.intercept = lr.coef_.astype(np.float64), lr.intercept_.astype(np.float64)
-        self.classes = [str(c) for c in lr.classes_]
-        return self
-
-    def _fit_once(self, texts: list[str], labels: list[str], C: float):
-        return self._fit_lr(self._vectorize(texts), labels, C)
-
-    def _set_char_mode(self, texts: Sequence[str]) -> None:
-        self.char_mode = "char" if choose_units(texts) == "chars" else "char_wb"
-        self._chars = None
-
-    def fit_choose(self, texts: Sequence[str], labels: Sequence[str], val_texts: Sequence[str],
-                   val_labels: Sequence[str]) -> "TfidfLogReg":
-        """Fit on ``texts`` with each C of ``Cs`` and keep the one with the best accuracy on the validation
-        texts (ties: the smaller C); the fitted model is the one trained on ``texts`` only."""
-        texts, labels = list(texts), list(labels)
-        self._set_char_mode(texts)
-        X = self._vectorize(texts)                  # the features do not depend on C: computed once
-        X_val = self._features(val_texts)
-        gold = np.array(list(val_labels))
-        best = None
-        for C in self.Cs:
-            self._fit_lr(X, labels, C)
-            acc = float(np.mean(np.array(self._labels(self._scores(X_val))) == gold))
-            if best is None or acc > best[0]:
-                best = (acc, C, self.state())
-        fitted = self.from_state(best[2])
-        self.__dict__.update(fitted.__dict__)
-        return self
-
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TfidfLogReg":
-        texts, labels = list(texts), list(labels)
-        self._set_char_mode(texts)
-        if self.C is None:
-            tr, va = split_indices(len(texts), 0.1, 0)
-            if len(va) and len({labels[i] for i in tr}) > 1:
-                pick = lambda xs, idx: [xs[i] for i in idx]  # noqa: E731
-                self.C = self.fit_choose(pick(texts, tr), pick(labels, tr), pick(texts, va), pick(labels, va)).C
-            else:
-                self.C = 4.0
-        return self._fit_once(texts, labels, self.C)
-
-    def _features(self, texts: Sequence[str]):
-        from sklearn.feature_extraction.text import CountVectorizer
-        from sklearn.preprocessing import normalize
-
-        X = CountVectorizer(analyzer=self._analyze, vocabulary=self.vocabulary).transform(list(texts)).astype(np.float64)
-        X.data = 1.0 + np.log(X.data)
-        X = X.multiply(self.idf[None, :]).tocsr()
-        return normalize(X)
-
-    def _scores(self, X) -> np.ndarray:
-        """Decision scores of a feature matrix from :meth:`_features`."""
-        return np.asarray(X @ self.coef.T + self.intercept)
-
-    def _text_scores(self, texts: Sequence[str]) -> np.ndarray:
-        if self.coef is None:
-            raise ConfigError("baseline: expected a fitted TfidfLogReg, got an unfitted one")
-        return self._scores(self._features(texts))
-
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        return self._labels(self._text_scores(texts))
-
-    def _labels(self, scores: np.ndarray) -> list[str]:
-        if scores.shape[1] == 1:
-            return [self.classes[int(s > 0)] for s in scores[:, 0]]
-        return [self.classes[i] for i in scores.argmax(1)]
-
-    def proba_for(self, texts: Sequence[str], classes: Sequence[str]) -> np.ndarray:
-        """Probabilities ``(N, len(classes))`` with columns in the order of ``classes`` (a class the model
-        never saw gets 0)."""
-        scores = self._text_scores(texts)
-        if scores.shape[1] == 1:
-            p1 = 1.0 / (1.0 + np.exp(-scores[:, 0]))
-            p = np.stack([1.0 - p1, p1], 1)
-        else:
-            e = np.exp(scores - scores.max(1, keepdims=True))
-            p = e / e.sum(1, keepdims=True)
-        col = {c: i for i, c in enumerate(self.classes)}
-        return np.stack([p[:, col[c]] if c in col else np.zeros(len(p)) for c in classes], 1)
-
-    def state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
-        return ({"idf": torch.from_numpy(self.idf), "coef": torch.from_numpy(self.coef),
-                 "intercept": torch.from_numpy(self.intercept)},
-                {"kind": "tfidf_logreg", "tokenizer": self.tokenizer, "lowercase": self.lowercase, "C": self.C,
-                 "features": self.features, "char_mode": self.char_mode, "Cs": list(self.Cs),
-                 "classes": self.classes, "vocabulary": self.vocabulary})
-
-    @classmethod
-    def from_state(cls, state) -> "TfidfLogReg":
-        tensors, meta = state
-        self = cls(meta["tokenizer"], meta["lowercase"], meta["C"], meta.get("features", "word"), meta.get("Cs"))
-        self.char_mode = meta.get("char_mode")
-        self.vocabulary = {k: int(v) for k, v in meta["vocabulary"].items()}
-        self.classes = list(meta["classes"])
-        self.idf, self.coef, self.intercept = (tensors[k].numpy() for k in ("idf", "coef", "intercept"))
-        return self

@@ -1,0 +1,263 @@
+"""The linear text classifiers of :mod:`rnnkit.tasks.classification`: the fair TF-IDF + logistic regression
+baseline and its NB-weighted variant (NBSVM, Wang & Manning 2012), which the classifier's combination can use
+beside the network. Both keep their state as arrays + JSON (no pickle), so a run folder stores them.
+
+The unit rule lives here too (:func:`choose_units`): characters when whitespace is under 5% of the
+characters, else words -- the network and the linear models read the text the same way.
+
+>>> texts = ["good movie", "bad movie", "good film", "bad film", "so good", "so bad"] * 5
+>>> labels = ["p", "n"] * 15
+>>> NbLogReg(C=1.0).fit(texts, labels).predict(["good one", "bad one"])
+['p', 'n']
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnkit.errors import ConfigError
+from rnnkit.tasks.base import split_indices
+from rnnkit.tasks.common import check_choice
+from rnnkit.data.vocab import tokenize
+
+__all__ = ["TfidfLogReg", "NbLogReg", "space_share", "choose_units", "SPACE_SHARE"]
+
+#: "auto" units: characters when whitespace is less than this share of the training characters (Chinese
+#: reviews: 0.5%; English tweets: 14%).
+SPACE_SHARE = 0.05
+
+
+def space_share(texts: Sequence[str]) -> float:
+    """The share of whitespace among the characters of ``texts``.
+
+    >>> round(space_share(["a b", "这是中文"]), 3)
+    0.143
+    """
+    n = sum(len(t) for t in texts)
+    return sum(ch.isspace() for t in texts for ch in t) / max(1, n)
+
+
+def choose_units(texts: Sequence[str]) -> str:
+    """``"chars"`` for text with few spaces (no word boundaries to trust), else ``"words"``."""
+    return "chars" if space_share(texts) < SPACE_SHARE else "words"
+
+
+class TfidfLogReg:
+    """TF-IDF + multinomial logistic regression (scikit-learn), made fair: the features are word uni+bigrams
+    of the same language-agnostic tokens **and** character n-grams (``char_wb`` 1-5 inside words for text
+    with spaces, ``char`` 1-3 for text with few spaces, see :func:`choose_units`), sublinear tf, l2 norm,
+    min_df 2; and ``C`` is chosen on a validation split from ``Cs`` (``C=None``: 10% of the training texts
+    held out, seed 0, then refit on all of them). Its state is arrays + JSON (no pickle), so it is saved in
+    the run folder and ``evaluate`` reports it next to the network. ``features="word"`` and a fixed ``C``
+    give the earlier baseline (word 1-2-grams, C=4)."""
+
+    kind = "tfidf_logreg"     # its name among a classifier's baselines and in its saved state
+
+    def __init__(self, tokenizer: str = "words", lowercase: bool = True, C: float | None = None,
+                 features: str = "word+char", Cs: Sequence[float] | None = (1.0, 2.0, 4.0, 8.0)) -> None:
+        check_choice("features", features, ("word", "char", "word+char"))
+        self.tokenizer, self.lowercase, self.C, self.features = tokenizer, lowercase, C, features
+        self.Cs = tuple(Cs or (1.0, 2.0, 4.0, 8.0))
+        self.char_mode: str | None = None     # "char_wb" (spaced text) or "char" (few spaces), set by fit
+        self.vocabulary: dict[str, int] = {}
+        self.idf = self.coef = self.intercept = None
+        self.classes: list[str] = []
+
+    def _analyze(self, text: str) -> list[str]:
+        out: list[str] = []
+        if self.features != "char":
+            toks = tokenize(text, "words" if self.tokenizer == "auto" else self.tokenizer, self.lowercase)
+            out += toks + [a + "\x00" + b for a, b in zip(toks, toks[1:])]
+        if self.features != "word":
+            out += ["\x01" + g for g in self._char_analyzer(text)]
+        return out
+
+    @property
+    def _char_analyzer(self):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        if getattr(self, "_chars", None) is None:
+            rng = (1, 5) if self.char_mode == "char_wb" else (1, 3)
+            self._chars = CountVectorizer(analyzer=self.char_mode, ngram_range=rng,
+                                          lowercase=self.lowercase).build_analyzer()
+        return self._chars
+
+    def _vectorize(self, texts: list[str]):
+        """Learn the TF-IDF vocabulary and idf on ``texts``; returns their feature matrix (C plays no part)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vec = TfidfVectorizer(analyzer=self._analyze, min_df=2, sublinear_tf=True)
+        X = vec.fit_transform(texts)
+        self.vocabulary = {k: int(v) for k, v in vec.vocabulary_.items()}
+        self.idf = vec.idf_.astype(np.float64)
+        return X
+
+    def _fit_lr(self, X, labels: list[str], C: float):
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(C=C, max_iter=2000)
+        lr.fit(X, labels)
+        self.C = C
+        self.coef, self.intercept = lr.coef_.astype(np.float64), lr.intercept_.astype(np.float64)
+        self.classes = [str(c) for c in lr.classes_]
+        return self
+
+    def _fit_once(self, texts: list[str], labels: list[str], C: float):
+        return self._fit_lr(self._vectorize(texts), labels, C)
+
+    def _set_char_mode(self, texts: Sequence[str]) -> None:
+        self.char_mode = "char" if choose_units(texts) == "chars" else "char_wb"
+        self._chars = None
+
+    def fit_choose(self, texts: Sequence[str], labels: Sequence[str], val_texts: Sequence[str],
+                   val_labels: Sequence[str]) -> "TfidfLogReg":
+        """Fit on ``texts`` with each C of ``Cs`` and keep the one with the best accuracy on the validation
+        texts (ties: the smaller C); the fitted model is the one trained on ``texts`` only."""
+        texts, labels = list(texts), list(labels)
+        self._set_char_mode(texts)
+        X = self._vectorize(texts)                  # the features do not depend on C: computed once
+        X_val = self._features(val_texts)
+        gold = np.array(list(val_labels))
+        best = None
+        for C in self.Cs:
+            self._fit_lr(X, labels, C)
+            acc = float(np.mean(np.array(self._labels(self._scores(X_val))) == gold))
+            if best is None or acc > best[0]:
+                best = (acc, C, self.state())
+        fitted = self.from_state(best[2])
+        self.__dict__.update(fitted.__dict__)
+        return self
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TfidfLogReg":
+        texts, labels = list(texts), list(labels)
+        self._set_char_mode(texts)
+        if self.C is None:
+            tr, va = split_indices(len(texts), 0.1, 0)
+            if len(va) and len({labels[i] for i in tr}) > 1:
+                pick = lambda xs, idx: [xs[i] for i in idx]  # noqa: E731
+                self.C = self.fit_choose(pick(texts, tr), pick(labels, tr), pick(texts, va), pick(labels, va)).C
+            else:
+                self.C = 4.0
+        return self._fit_once(texts, labels, self.C)
+
+    def _features(self, texts: Sequence[str]):
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.preprocessing import normalize
+
+        X = CountVectorizer(analyzer=self._analyze, vocabulary=self.vocabulary).transform(list(texts)).astype(np.float64)
+        X.data = 1.0 + np.log(X.data)
+        X = X.multiply(self.idf[None, :]).tocsr()
+        return normalize(X)
+
+    def _scores(self, X) -> np.ndarray:
+        """Decision scores of a feature matrix from :meth:`_features`."""
+        return np.asarray(X @ self.coef.T + self.intercept)
+
+    def _text_scores(self, texts: Sequence[str]) -> np.ndarray:
+        if self.coef is None:
+            raise ConfigError("baseline: expected a fitted TfidfLogReg, got an unfitted one")
+        return self._scores(self._features(texts))
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return self._labels(self._text_scores(texts))
+
+    def _labels(self, scores: np.ndarray) -> list[str]:
+        if scores.shape[1] == 1:
+            return [self.classes[int(s > 0)] for s in scores[:, 0]]
+        return [self.classes[i] for i in scores.argmax(1)]
+
+    def proba_for(self, texts: Sequence[str], classes: Sequence[str]) -> np.ndarray:
+        """Probabilities ``(N, len(classes))`` with columns in the order of ``classes`` (a class the model
+        never saw gets 0)."""
+        scores = self._text_scores(texts)
+        if scores.shape[1] == 1:
+            p1 = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            p = np.stack([1.0 - p1, p1], 1)
+        else:
+            e = np.exp(scores - scores.max(1, keepdims=True))
+            p = e / e.sum(1, keepdims=True)
+        col = {c: i for i, c in enumerate(self.classes)}
+        return np.stack([p[:, col[c]] if c in col else np.zeros(len(p)) for c in classes], 1)
+
+    def state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
+        return ({"idf": torch.from_numpy(self.idf), "coef": torch.from_numpy(self.coef),
+                 "intercept": torch.from_numpy(self.intercept)},
+                {"kind": self.kind, "tokenizer": self.tokenizer, "lowercase": self.lowercase, "C": self.C,
+                 "features": self.features, "char_mode": self.char_mode, "Cs": list(self.Cs),
+                 "classes": self.classes, "vocabulary": self.vocabulary})
+
+    @classmethod
+    def from_state(cls, state) -> "TfidfLogReg":
+        tensors, meta = state
+        self = cls(meta["tokenizer"], meta["lowercase"], meta["C"], meta.get("features", "word"), meta.get("Cs"))
+        self.char_mode = meta.get("char_mode")
+        self.vocabulary = {k: int(v) for k, v in meta["vocabulary"].items()}
+        self.classes = list(meta["classes"])
+        self.idf, self.coef, self.intercept = (tensors[k].numpy() for k in ("idf", "coef", "intercept"))
+        return self
+
+
+class NbLogReg(TfidfLogReg):
+    """NB-weighted logistic regression (NBSVM, Wang & Manning 2012, with a logistic loss): the features of
+    :class:`TfidfLogReg` scaled by each feature's naive-Bayes log-count ratio and normalised again, then a
+    logistic regression. For a class ``c`` against the rest, with ``b`` the binarised training features,
+    ``r_c = log((1 + sum_{y=c} b) / |1 + sum_{y=c} b|_1) - log((1 + sum_{y!=c} b) / |1 + sum_{y!=c} b|_1)``:
+    features that tell the classes apart are stretched before the regression sees them. Two classes: one
+    ratio and one regression (second class vs first); more: one per class, one-vs-rest, the scores
+    combined by softmax. ``C`` as in :class:`TfidfLogReg` (chosen on validation when ``None``)."""
+
+    kind = "nb_logreg"
+
+    def __init__(self, tokenizer: str = "words", lowercase: bool = True, C: float | None = None,
+                 features: str = "word+char", Cs: Sequence[float] | None = (1.0, 2.0, 4.0)) -> None:
+        super().__init__(tokenizer, lowercase, C, features, Cs or (1.0, 2.0, 4.0))
+        self.ratios: np.ndarray | None = None     # (1 or K, F) log-count ratios
+        self._ratios_of = None                    # the feature matrix they were computed on
+
+    @staticmethod
+    def log_count_ratios(X, labels: Sequence[str], classes: Sequence[str]) -> np.ndarray:
+        """``(1, F)`` for two classes (the second against the first), else ``(K, F)`` (each against the rest)."""
+        b = (X > 0).astype(np.float64).tocsr()
+        y = np.asarray(list(labels))
+        rows = []
+        for c in (classes[1:] if len(classes) == 2 else classes):
+            p, q = 1.0 + np.asarray(b[y == c].sum(0)).ravel(), 1.0 + np.asarray(b[y != c].sum(0)).ravel()
+            rows.append(np.log(p / p.sum()) - np.log(q / q.sum()))
+        return np.stack(rows)
+
+    def _scaled(self, X, k: int):
+        from sklearn.preprocessing import normalize
+
+        return normalize(X.multiply(self.ratios[k][None, :]).tocsr())
+
+    def _fit_lr(self, X, labels: list[str], C: float):
+        from sklearn.linear_model import LogisticRegression
+
+        classes = sorted({str(v) for v in labels})
+        if self._ratios_of is not X:                     # the ratios do not depend on C: once per matrix
+            self.ratios, self._ratios_of = self.log_count_ratios(X, labels, classes), X
+        y = np.asarray(list(labels))
+        targets = [y == c for c in classes[1:]] if len(classes) == 2 else [y == c for c in classes]
+        fits = [LogisticRegression(C=C, max_iter=2000).fit(self._scaled(X, k), t) for k, t in enumerate(targets)]
+        self.C, self.classes = C, classes
+        self.coef = np.concatenate([f.coef_ for f in fits]).astype(np.float64)
+        self.intercept = np.concatenate([f.intercept_ for f in fits]).astype(np.float64)
+        return self
+
+    def _scores(self, X) -> np.ndarray:
+        return np.stack([np.asarray(self._scaled(X, k) @ self.coef[k]).ravel() + self.intercept[k]
+                         for k in range(len(self.coef))], 1)
+
+    def state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
+        tensors, meta = super().state()
+        return {**tensors, "ratios": torch.from_numpy(self.ratios)}, meta
+
+    @classmethod
+    def from_state(cls, state) -> "NbLogReg":
+        self = super().from_state(state)
+        self.ratios = state[0]["ratios"].numpy()
+        return self

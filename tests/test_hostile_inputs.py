@@ -476,3 +476,25 @@ def test_modern_hopfield_energy_is_finite_and_right_for_any_positive_beta():
     for beta in (0.1, 8.0):
         textbook = -torch.logsumexp(beta * qd @ Xd.T, 1) / beta + math.log(50) / beta + rest
         assert torch.allclose(ModernHopfield(beta).store(X).energy(q).double(), textbook, rtol=1e-6, atol=1e-5)
+
+
+def test_export_leaves_the_callers_model_in_the_mode_it_had(tmp_path):
+    """Before: rnnkit.export switched the caller's layer to eval mode and left it there (dropout silently
+    off for the rest of a training run). Oracle: every module's ``training`` flag before and after."""
+    import rnnkit
+
+    layer = rnnkit.GRU(3, 4, batch_first=True).train()
+    rnnkit.export(layer, tmp_path / "m.pt2", format="torch-export", check=False)
+    assert [m.training for m in layer.modules()] == [True]
+
+
+def test_export_of_a_layer_without_state_inputs(tmp_path):
+    """Before: ``rnnkit.export(layer, path, state=False)`` (the graph then starts from zeros; the CLI's
+    --no-state) failed in torch.export: the dynamic shapes held an empty tuple for the absent ``*rest``
+    inputs ('inputs has 1 elements, but dynamic_shapes has 2'). Oracle: the parity check against the
+    layer at two other batch/time sizes."""
+    import rnnkit
+
+    res = rnnkit.export(rnnkit.GRU(3, 4, batch_first=True), tmp_path / "m.onnx", state=False)
+    assert [i["name"] for i in res.inputs] == ["x"] and res.outputs == ["output", "h_n"]
+    assert res.max_abs_diff is not None and res.max_abs_diff < 1e-5

@@ -204,9 +204,26 @@ def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state:
     _check_args(path, format, atol, check, opset)
     check_bool("state", state)
     check_bool("lengths", lengths)
-    spec = resolve(target, state=state, lengths=lengths, example=example, inputs=inputs, input_names=input_names,
-                   output_names=output_names)
-    return export_spec(spec, path, format=format, check=check, atol=atol, opset=opset, t0=t0, progress=progress)
+    modes = _training_modes(target)
+    try:
+        spec = resolve(target, state=state, lengths=lengths, example=example, inputs=inputs, input_names=input_names,
+                       output_names=output_names)
+        return export_spec(spec, path, format=format, check=check, atol=atol, opset=opset, t0=t0, progress=progress)
+    finally:  # the graph is traced and checked in eval mode; the caller's model keeps the mode it had
+        for module, training in modes:
+            module.training = training
+
+
+def _training_modes(target: Any) -> list[tuple[nn.Module, bool]]:
+    """``(module, training)`` for every module of ``target`` (a module, or a fitted task's network) that
+    exporting switches to eval mode."""
+    roots = [target] if isinstance(target, nn.Module) else []
+    for name in ("net", "network_"):  # TextClassifier / TimeSeriesClassifier, Forecaster
+        try:
+            roots.append(getattr(target, name, None))
+        except Exception:  # noqa: BLE001 - a property of an unfitted task; resolve() reports it
+            pass
+    return [(m, m.training) for root in roots if isinstance(root, nn.Module) for m in root.modules()]
 
 
 def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx", check: bool = True,

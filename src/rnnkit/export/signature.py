@@ -94,7 +94,8 @@ class GraphSpec:
         params = list(inspect.signature(self.graph.forward).parameters.values())
         if params and params[-1].kind is inspect.Parameter.VAR_POSITIONAL:
             n = len(params) - 1
-            return (*dyn[:n], tuple(dyn[n:]))
+            rest = tuple(dyn[n:])  # none (a layer without state or lengths inputs): torch.export wants no entry
+            return (*dyn[:n], rest) if rest else tuple(dyn[:n])
         return tuple(dyn)
 
 

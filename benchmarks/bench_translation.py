@@ -70,7 +70,8 @@ def main(argv=None) -> int:
     ap.add_argument("--char-minutes", type=float, default=0.0, help="also the char model, this wall budget (0: not)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--beam", type=int, default=5)
-    ap.add_argument("--length-penalty", type=float, default=1.0)
+    ap.add_argument("--length-penalty", type=float, default=None, help="beam's alpha (default: the model's)")
+    ap.add_argument("--no-repeat-ngram", type=int, default=None, help="dict-pointer (default: the config's)")
     ap.add_argument("--beam-n", type=int, default=None, help="test pairs decoded with beam (default: all)")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--run", default=None, help="save the dict-pointer run folder here")
@@ -90,11 +91,13 @@ def main(argv=None) -> int:
     S, T = [pairs[i][0] for i in tr], [pairs[i][1] for i in tr]
     St, Tt = [pairs[i][0] for i in te], [pairs[i][1] for i in te]
     n = len(St) if a.beam_n is None else min(a.beam_n, len(St))
-    configs = {"dict-pointer": Seq2SeqConfig(epochs=a.epochs, beam=a.beam, length_penalty=a.length_penalty,
+    decode = {k: v for k, v in (("length_penalty", a.length_penalty), ("no_repeat_ngram", a.no_repeat_ngram))
+              if v is not None}
+    configs = {"dict-pointer": Seq2SeqConfig(epochs=a.epochs, beam=a.beam, **decode,
                                              max_seconds=None if a.minutes is None else a.minutes * 60)}
     if a.char_minutes:
         configs["char"] = Seq2SeqConfig(model="char", embed_dim=64, dropout=0.1, batch_size=64, epochs=100, beam=a.beam,
-                                        length_penalty=a.length_penalty, max_seconds=a.char_minutes * 60)
+                                        **decode, max_seconds=a.char_minutes * 60)
     rows, fits, examples = [], {}, {}
     first = None
     for name, cfg in configs.items():

@@ -74,7 +74,7 @@ def _reference_beam(tr, src, k, limit, alpha):
 @torch.no_grad()
 def test_wide_beam_equals_brute_force_over_every_output(tiny, monkeypatch):
     tr, sources = tiny
-    limit, alpha = 3, tr.config.length_penalty
+    limit, alpha = 3, tr.config.alpha
     monkeypatch.setattr(tr, "_max_steps", lambda n: limit)
     letters = [tr.tgt_vocab.index[c] for c in "ab"]
     for bias in (0.0, 2.0):                 # make </s> likely too, so outputs of every length compete
@@ -105,7 +105,7 @@ def test_batched_beam_equals_one_source_reference(tiny, monkeypatch):
             for p in tr.net.parameters():
                 p.copy_(torch.randn(p.shape, generator=g) * 0.8)
         for k in (2, 3):
-            ref = [_reference_beam(tr, s, k, 6, tr.config.length_penalty) for s in sources]
+            ref = [_reference_beam(tr, s, k, 6, tr.config.alpha) for s in sources]
             assert tr.translate(sources, beam=k) == ref, (seed, k)
 
 

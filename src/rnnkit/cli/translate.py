@@ -58,7 +58,7 @@ class Translate(TaskCommand):
         Flag("on_long", "longer than --max-len: cut with a warning, or fail", ("truncate", "error")),
         Flag("max_seconds", "wall-clock budget of training in seconds (checked after every step)"),
         Flag("beam", "default beam width of the run's predict/evaluate (1: greedy)"),
-        Flag("length_penalty", "beam search ranks by sum log p / len ** this"),
+        Flag("length_penalty", "beam search ranks by sum log p / len ** this (default: char 1.0, dict-pointer 2.0)"),
         Flag("no_repeat_ngram", "dict-pointer: an output never repeats an n-gram of this many words (0: off)"),
         Flag("val_fraction", "share of the training pairs held out for early stopping (0: none)"),
         Flag("val_max", "validation pairs decoded (greedy) after each epoch"),

@@ -118,7 +118,7 @@ class Seq2SeqConfig:
     val_max: int = 300            # validation pairs decoded (greedy) after each epoch
     max_seconds: float | None = None  # wall-clock budget of fit (vocabularies, encoding, training; every step)
     beam: int = 5                 # default beam width of translate/evaluate (1: greedy)
-    length_penalty: float = 1.0   # alpha in score / len ** alpha
+    length_penalty: float | None = None  # alpha in score / len ** alpha (None: the model's, see ``alpha``)
     no_repeat_ngram: int = 2      # dict-pointer: an output never repeats an n-gram of this many words (0: off)
     max_decode_ratio: float = 2.0
     bleu_tokenize: str = "13a"
@@ -139,10 +139,19 @@ class Seq2SeqConfig:
         check_number("clip", self.clip, lo=0, lo_open=True)
         check_number("val_fraction", self.val_fraction, lo=0, hi=0.5)
         check_number("max_seconds", self.max_seconds, lo=0, lo_open=True, allow_none=True)
-        check_number("length_penalty", self.length_penalty, lo=0, hi=5)
+        check_number("length_penalty", self.length_penalty, lo=0, hi=5, allow_none=True)
         check_number("max_decode_ratio", self.max_decode_ratio, lo=0, lo_open=True, hi=100)
         check_number("seed", self.seed, lo=0, integer=True)
         check_number("no_repeat_ngram", self.no_repeat_ngram, lo=0, integer=True)
+
+    @property
+    def alpha(self) -> float:
+        """The beam's length penalty: ``length_penalty``, else the model's own, chosen on validation pairs
+        (char 1.0; dict-pointer 2.0: on 1,000 trans-de-en validation pairs beam 5 chrF 29.8 / 30.6 / 30.9 for
+        alpha 1.0 / 1.5 / 2.0, the outputs 0.91 / 1.01 / 1.11 times the references' length)."""
+        if self.length_penalty is not None:
+            return float(self.length_penalty)
+        return 1.0 if self.model == "char" else 2.0
 
 
 class Seq2SeqNet(nn.Module):
@@ -357,7 +366,7 @@ class Translator(Task):
         bos, eos = self.tgt_vocab.index[BOS], self.tgt_vocab.index[EOS]
         if k == 1:
             return greedy_search(stepper, limits, bos, eos, self._banned())
-        return beam_search(stepper, limits, k, bos, eos, self._banned(), self.config.length_penalty)
+        return beam_search(stepper, limits, k, bos, eos, self._banned(), self.config.alpha)
 
     def _greedy(self, x: Tensor, xl: Tensor) -> list[list[int]]:
         return self._search(x, xl, 1)

@@ -260,7 +260,7 @@ class WordPointer:
 
         c = self.cfg
         hyps = pointer_search(self.net, self._sentences(self._words(sources, "sources")), self.tgt_vocab, beam,
-                              c.length_penalty, c.max_decode_ratio, batch_size, c.no_repeat_ngram)
+                              c.alpha, c.max_decode_ratio, batch_size, c.no_repeat_ngram)
         return [detokenize(h) for h in hyps]
 
     def target_words(self, targets: list[str]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import torch
@@ -109,8 +110,8 @@ def make_generator(seed: Any) -> torch.Generator:
     g = torch.Generator()
     if seed is None:
         g.seed()
-    elif isinstance(seed, int) and not isinstance(seed, bool):
-        g.manual_seed(seed)
+    elif isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and -2 ** 63 <= seed < 2 ** 64:
+        g.manual_seed(int(seed))  # numpy ints too; outside torch's range manual_seed raised ValueError
     else:
-        raise ConfigError(f"seed: expected an int, a torch.Generator or None, got {seed!r}")
+        raise ConfigError(f"seed: expected an int in [-2**63, 2**64), a torch.Generator or None, got {seed!r}")
     return g

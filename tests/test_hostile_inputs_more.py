@@ -1,0 +1,27 @@
+"""More hostile inputs (session 4, helper H; the first set is tests/test_hostile_inputs.py): each case is
+computed correctly (oracle in the test) or refused with a typed one-line rnnkit error naming the argument,
+and failed on the code before its fix (see /work/scratch/s4/H/FINDINGS.md)."""
+
+import numpy as np
+import pytest
+import torch
+
+from rnnkit.errors import ConfigError
+
+pytestmark = pytest.mark.usefixtures("one_thread_module")
+
+
+def test_hopfield_recall_seeds_outside_torch_range_or_numpy_ints():
+    """Before: seed=2**70 raised torch's ValueError ('Overflow when unpacking long long') and a numpy int
+    was refused as not an int. Oracle: np.int64(k) recalls exactly as k."""
+    from rnnkit.hopfield import HopfieldNetwork
+
+    g = torch.Generator().manual_seed(0)
+    X = torch.where(torch.rand(3, 32, generator=g) > 0.5, 1.0, -1.0)
+    net = HopfieldNetwork(32).store(X)
+    cues = X.clone()
+    cues[:, :6] *= -1
+    assert torch.equal(net.recall(cues, seed=np.int64(4)).states, net.recall(cues, seed=4).states)
+    with pytest.raises(ConfigError) as e:
+        net.recall(cues, seed=2 ** 70)
+    assert str(e.value).startswith("seed: expected an int in [-2**63, 2**64)") and "\n" not in str(e.value)

@@ -25,3 +25,16 @@ def test_hopfield_recall_seeds_outside_torch_range_or_numpy_ints():
     with pytest.raises(ConfigError) as e:
         net.recall(cues, seed=2 ** 70)
     assert str(e.value).startswith("seed: expected an int in [-2**63, 2**64)") and "\n" not in str(e.value)
+
+
+def test_layer_sizes_whose_weights_cannot_be_allocated_are_config_errors():
+    """Before: hidden_size=10**12 raised the allocator's RuntimeError ('[enforce fail at alloc_cpu.cpp:127]
+    ... can't allocate memory'), 10**19 a TypeError ('Overflow when unpacking long long'). 48 TB and an
+    int64 overflow cannot be allocated on any machine."""
+    import rnnkit
+
+    for make in (lambda: rnnkit.LSTM(3, 10 ** 12), lambda: rnnkit.MinGRU(3, 10 ** 19),
+                 lambda: rnnkit.GRU(10 ** 13, 4)):
+        with pytest.raises(ConfigError) as e:
+            make()
+        assert str(e.value).startswith("hidden_size: expected sizes whose weights fit in memory") and "\n" not in str(e.value)

@@ -203,6 +203,17 @@ class StackedLayer(nn.Module):
             raise ShapeError(f"x_t: expected shape (B, {self.input_size}) or ({self.input_size},), got {tuple(x_t.shape)}")
         return x_t.dim() == 2
 
+    def _new_parameter(self, shape: tuple[int, ...], factory: dict[str, Any]) -> nn.Parameter:
+        """An uninitialised parameter; a size that cannot be allocated (torch's allocator RuntimeError, or
+        a TypeError for a size beyond int64) is a ConfigError naming the sizes."""
+        try:
+            return nn.Parameter(torch.empty(*shape, **factory))
+        except (RuntimeError, TypeError, MemoryError) as e:  # torch.OutOfMemoryError is a RuntimeError
+            reason = " ".join(str(e).split())[:120]
+            raise ConfigError(f"hidden_size: expected sizes whose weights fit in memory, got input_size="
+                              f"{self.input_size}, hidden_size={self.hidden_size} (a weight of shape {shape} "
+                              f"could not be allocated: {reason})") from None
+
     def initial_state(self, batch_size: int, device=None, dtype=None):
         """Zeros in the layout ``forward`` takes and returns."""
         w = self._weight()

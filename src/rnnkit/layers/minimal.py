@@ -79,9 +79,9 @@ class MinimalRNN(StackedLayer):
         for layer in range(num_layers):
             in_size = input_size if layer == 0 else hidden_size * self.num_directions
             for suffix in ("", "_reverse")[: self.num_directions]:
-                setattr(self, f"weight_l{layer}{suffix}", nn.Parameter(torch.empty(rows, in_size, **factory)))
+                setattr(self, f"weight_l{layer}{suffix}", self._new_parameter((rows, in_size), factory))
                 if bias:
-                    setattr(self, f"bias_l{layer}{suffix}", nn.Parameter(torch.empty(rows, **factory)))
+                    setattr(self, f"bias_l{layer}{suffix}", self._new_parameter((rows,), factory))
         self.reset_parameters()
 
     def _weight(self) -> Tensor:

@@ -103,7 +103,7 @@ class RecurrentLayer(StackedLayer):
                     specs += [("ln_ih_weight", (G,), "ones"), ("ln_ih_bias", (G,), "zeros")]
                 for n, shape, init in specs:
                     full = f"{n}_l{layer}{suffix}"
-                    setattr(self, full, nn.Parameter(torch.empty(*shape, **factory)))
+                    setattr(self, full, self._new_parameter(shape, factory))
                     self._inits[full] = init
                     if n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"):
                         self._weight_names.append(full)

@@ -38,3 +38,19 @@ def test_layer_sizes_whose_weights_cannot_be_allocated_are_config_errors():
         with pytest.raises(ConfigError) as e:
             make()
         assert str(e.value).startswith("hidden_size: expected sizes whose weights fit in memory") and "\n" not in str(e.value)
+
+
+def test_hopfield_sizes_whose_tensors_cannot_be_allocated_are_config_errors():
+    """Before: the allocator's RuntimeError for a 10**7-unit classical network (10**14 weights) at store,
+    and for HopfieldLayer/HopfieldPooling of size 10**7 at construction."""
+    from rnnkit.hopfield import HopfieldLayer, HopfieldNetwork, HopfieldPooling
+
+    net = HopfieldNetwork(10 ** 7)
+    cases = [(lambda: net.store(torch.ones(1, 10 ** 7)), "n_units:"),
+             (lambda: HopfieldLayer(10 ** 7, n_patterns=10 ** 7), "n_patterns:"),
+             (lambda: HopfieldPooling(10 ** 7), "input_size:")]
+    for make, start in cases:
+        with pytest.raises(ConfigError) as e:
+            make()
+        assert str(e.value).startswith(start + " expected sizes whose weights fit in memory")
+    assert net.weights is None and net.n_patterns == 0   # nothing changed

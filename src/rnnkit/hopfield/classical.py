@@ -45,6 +45,7 @@ from torch import Tensor
 
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import check_pm1, check_positive_int, make_generator
+from rnnkit.layers.inputs import allocate
 
 __all__ = ["HopfieldNetwork", "RecallResult", "LEARNING_RULES", "RECALL_MODES", "overlap"]
 
@@ -276,7 +277,8 @@ class HopfieldNetwork:
         X = check_pm1("patterns", patterns, self.n_units, binarize, self.dtype, self.device)
         W = self.weights
         if W is None:
-            W = torch.zeros(self.n_units, self.n_units, dtype=self.dtype, device=X.device)
+            W = allocate(lambda: torch.zeros(self.n_units, self.n_units, dtype=self.dtype, device=X.device), "n_units",
+                         f"{self.n_units} (an N x N weight matrix)")
         self.weights = LEARNING_RULES[self.rule](W, X)
         self.n_patterns += X.shape[0]
         return self

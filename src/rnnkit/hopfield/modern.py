@@ -46,7 +46,7 @@ from torch import Tensor, nn
 from rnnkit.engine.masks import check_lengths, step_mask
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import check_positive_float, check_positive_int, check_real
-from rnnkit.layers.inputs import autocast_dtype
+from rnnkit.layers.inputs import allocate, autocast_dtype
 
 __all__ = ["ModernHopfield", "ModernRecallResult", "HopfieldLayer", "HopfieldPooling", "hopfield_update",
            "scaled_softmax"]
@@ -270,7 +270,8 @@ class HopfieldLayer(nn.Module):
             self.patterns = None
         else:
             check_positive_int("n_patterns", n_patterns)
-            self.patterns = nn.Parameter(torch.randn(n_patterns, size, device=device, dtype=dtype))
+            self.patterns = allocate(lambda: nn.Parameter(torch.randn(n_patterns, size, device=device, dtype=dtype)),
+                                     "n_patterns", f"n_patterns={n_patterns}, size={size}")
 
     def extra_repr(self) -> str:
         learned = None if self.patterns is None else self.patterns.shape[0]
@@ -343,8 +344,9 @@ class HopfieldPooling(nn.Module):
         self.key_size = input_size if key_size is None else check_positive_int("key_size", key_size)
         self.beta = _check_beta_or_default(beta, self.key_size)
         factory = {"device": device, "dtype": dtype}
-        self.query = nn.Parameter(torch.randn(n_queries, self.key_size, **factory))
-        self.key = nn.Linear(input_size, self.key_size, bias=False, **factory)
+        got = f"input_size={input_size}, n_queries={n_queries}, key_size={self.key_size}"
+        self.query = allocate(lambda: nn.Parameter(torch.randn(n_queries, self.key_size, **factory)), "input_size", got)
+        self.key = allocate(lambda: nn.Linear(input_size, self.key_size, bias=False, **factory), "input_size", got)
 
     def extra_repr(self) -> str:
         return (f"input_size={self.input_size}, n_queries={self.n_queries}, key_size={self.key_size}, "

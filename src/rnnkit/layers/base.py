@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from rnnkit._validate import check_bool, check_choice, check_int, check_rate
 from rnnkit.engine.masks import flip_sequences
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
-from rnnkit.layers.inputs import check_sequence_input, check_state_tensor, restore_layout
+from rnnkit.layers.inputs import allocate, check_sequence_input, check_state_tensor, restore_layout
 
 __all__ = ["MERGE_MODES", "merge_directions", "run_stack", "StackedLayer", "check_factory"]
 
@@ -204,15 +204,9 @@ class StackedLayer(nn.Module):
         return x_t.dim() == 2
 
     def _new_parameter(self, shape: tuple[int, ...], factory: dict[str, Any]) -> nn.Parameter:
-        """An uninitialised parameter; a size that cannot be allocated (torch's allocator RuntimeError, or
-        a TypeError for a size beyond int64) is a ConfigError naming the sizes."""
-        try:
-            return nn.Parameter(torch.empty(*shape, **factory))
-        except (RuntimeError, TypeError, MemoryError) as e:  # torch.OutOfMemoryError is a RuntimeError
-            reason = " ".join(str(e).split())[:120]
-            raise ConfigError(f"hidden_size: expected sizes whose weights fit in memory, got input_size="
-                              f"{self.input_size}, hidden_size={self.hidden_size} (a weight of shape {shape} "
-                              f"could not be allocated: {reason})") from None
+        """An uninitialised parameter; a size that cannot be allocated is a ConfigError naming the sizes."""
+        return allocate(lambda: nn.Parameter(torch.empty(*shape, **factory)), "hidden_size",
+                        f"input_size={self.input_size}, hidden_size={self.hidden_size} (a weight of shape {shape})")
 
     def initial_state(self, batch_size: int, device=None, dtype=None):
         """Zeros in the layout ``forward`` takes and returns."""

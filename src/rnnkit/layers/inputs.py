@@ -8,16 +8,27 @@ masks on states alone are not enough: ``dW_ih = Σ_t d_xp_tᵀ x_t`` would read 
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import torch
 from torch import Tensor
 
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
-from rnnkit.errors import InputTypeError, ShapeError
+from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
-__all__ = ["Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor", "restore_layout",
+__all__ = ["allocate", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor", "restore_layout",
            "autocast_dtype"]
+
+
+def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
+    """``make()`` (a new tensor or parameter); a size that cannot be allocated (torch's allocator
+    RuntimeError, a TypeError for a size beyond int64) is a ConfigError: ``"{name}: expected sizes whose
+    weights fit in memory, got {got} (...)"``."""
+    try:
+        return make()
+    except (RuntimeError, TypeError, MemoryError) as e:  # torch.OutOfMemoryError is a RuntimeError
+        reason = " ".join(str(e).split())[:120]
+        raise ConfigError(f"{name}: expected sizes whose weights fit in memory, got {got} ({reason})") from None
 
 
 def autocast_dtype(ref: Tensor) -> torch.dtype | None:

@@ -54,3 +54,13 @@ def test_hopfield_sizes_whose_tensors_cannot_be_allocated_are_config_errors():
             make()
         assert str(e.value).startswith(start + " expected sizes whose weights fit in memory")
     assert net.weights is None and net.n_patterns == 0   # nothing changed
+
+
+def test_char_lm_config_seed_within_torch_range():
+    """Before: CharLMConfig(seed=2**70) was accepted and fit failed with torch's ValueError when it seeded
+    the state-reset generator (seed + 1)."""
+    from rnnkit.tasks.generation import CharLMConfig
+
+    with pytest.raises(ConfigError, match="^seed: expected an int <= 18446744073709551614"):
+        CharLMConfig(seed=2 ** 64 - 1)
+    assert CharLMConfig(seed=2 ** 64 - 2).seed == 2 ** 64 - 2

@@ -86,7 +86,7 @@ class CharLMConfig:
         check_number("lr_decay", self.lr_decay, lo=0, hi=1, lo_open=True)
         check_number("weight_decay", self.weight_decay, lo=0)
         check_number("clip", self.clip, lo=0, lo_open=True)
-        check_number("seed", self.seed, lo=0, integer=True)
+        check_number("seed", self.seed, lo=0, hi=2 ** 64 - 2, integer=True)  # seed + 1 seeds the state resets
 
 
 class CharLMNet(nn.Module):

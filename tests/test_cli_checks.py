@@ -306,3 +306,22 @@ def test_load_run_keeps_typed_run_errors():
         with pytest.raises(type(error), match=str(error)):
             common.load_run(load, "runs/x")
     assert common.load_run(lambda p: ("ok", p), "r") == ("ok", "r")
+
+
+@pytest.mark.parametrize("seed", ["99999999999999999999999", "-1", "1.5"])
+def test_a_seed_outside_torchs_range_is_a_usage_error_before_work(seed, capsys):
+    code = main(["hopfield", "capacity", "--seed", seed])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "argument --seed: expected an int" in err[0], err
+    assert common.seed_arg(str(2**64 - 1)) == 2**64 - 1
+
+
+def test_task_configs_bound_the_seed_to_torchs_range():
+    from rnnkit.tasks.common import check_training
+    from rnnkit.tasks.tsc import TSCConfig
+
+    with pytest.raises(ConfigError, match="seed"):
+        check_training(TSCConfig(seed=2**64))
+    with pytest.raises(ConfigError, match="seed"):
+        check_training(TSCConfig(seed=-5))
+    check_training(TSCConfig(seed=2**64 - 1))

@@ -93,6 +93,18 @@ def bool_arg(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
 
 
+def seed_arg(text: str) -> int:
+    """An argparse ``type`` for ``--seed``: an int in torch's seed range [0, 2**64) (a usage error, exit 2,
+    before any work; a larger one overflowed inside torch after the data was read)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int, got {text!r}") from None
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"expected an int in [0, 2**64), got {text}")
+    return value
+
+
 def add_common(parser: argparse.ArgumentParser, *, seed: bool = False, out: bool = False,
                config: bool = True, threads: bool = False) -> None:
     """Add the shared flags: ``--json``, ``--quiet``, ``--debug`` and optionally ``--config``,
@@ -104,7 +116,7 @@ def add_common(parser: argparse.ArgumentParser, *, seed: bool = False, out: bool
         parser.add_argument("--config", type=Path, default=None, metavar="FILE.toml",
                             help="TOML file of flag values (flags typed here take precedence)")
     if seed:
-        parser.add_argument("--seed", type=int, default=0, help="random seed")
+        parser.add_argument("--seed", type=seed_arg, default=0, help="random seed")
     if out:
         parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder")
     if threads:

@@ -35,6 +35,7 @@ TRANSFORMS = ("none", "log", "boxcox")
 DESEASONALIZE = ("auto", "stl", "diff", "none")
 DETREND = ("none", "diff")
 SCALES = ("standard", "minmax", "none")
+SEED_MAX = 2**32 - 1
 
 
 def check_int(name: str, v: Any, lo: int, allow_none: bool = False) -> None:
@@ -163,6 +164,8 @@ class ForecastConfig:
         _num("val_fraction", self.val_fraction, 0.0, 0.5)
         _num("clip_norm", self.clip_norm, 0.0, math.inf)
         check_int("seed", self.seed, 0)
+        if self.seed > SEED_MAX:   # derived seeds (seed * 1000 + lookback, ...) must stay in torch's range
+            raise ConfigError(f"seed: expected an int in [0, {SEED_MAX}], got {self.seed!r}")
         check_int("threads", self.threads, 1, allow_none=True)
 
     @property

@@ -119,12 +119,15 @@ def classifier_spec(clf: Any) -> GraphSpec:
     lengths = InputSpec("lengths", ("batch",), torch.long, "lengths")
     if isinstance(clf, TextClassifier):
         x = InputSpec("ids", ("batch", "time"), torch.long, "ids", high=net.embed.num_embeddings)
-        # the tokenizer the fit used ("auto" is resolved on the training texts); network_weight: when the
-        # fit chose a combination, predict_proba = w * probabilities + (1 - w) * the TF-IDF + LR baseline's
-        # (the baseline is in the run folder, not in the graph); None: the graph's probabilities are all
+        # the tokenizer the fit used ("auto" is resolved on the training texts); weights: when the fit chose
+        # a combination, predict_proba = sum over members of weights[m] * p_m (the network's probabilities,
+        # the run's TF-IDF + LR and NB-weighted LR baselines; the linear ones are in the run folder, not in
+        # the graph); None: the graph's probabilities are all
+        mix = getattr(clf, "mix", None)
         meta = {"task": "classify", "tokenizer": getattr(clf, "units", None) or cfg.tokenizer,
                 "lowercase": cfg.lowercase, "max_len": cfg.max_len, "pad_id": 0,
-                "vocabulary": "vocab.json ('tokens') of the run folder", "network_weight": getattr(clf, "mix", None)}
+                "vocabulary": "vocab.json ('tokens') of the run folder",
+                "network_weight": (mix or {}).get("network"), "weights": mix}
     else:
         x = InputSpec("x", ("batch", "time", len(clf.mean) * cfg.patch))  # channels x patch per step
         meta = {"task": "tsc", "patch": cfg.patch, "mean": [float(v) for v in clf.mean],

@@ -176,21 +176,24 @@ def _memory_need(args: argparse.Namespace) -> int:
 
 
 def _check_period(args: argparse.Namespace, data: Any, parse_args: dict[str, Any], name: str) -> None:
-    """``--period`` at most half the shortest series (two full seasons), checked before any fitting
-    (values below 1 are the config's to refuse; 1 means no season)."""
+    """``--period`` at most half the shortest series (the model's rule, :func:`.inputs.check_period`),
+    checked on the raw rows before any parsing or fitting (values below 1 are the config's to refuse)."""
     import pandas as pd
+
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import check_period
 
     if args.period is None or args.period < 1:
         return
     id_col = parse_args.get("id_col")
     if isinstance(data, pd.DataFrame) and id_col is not None and id_col in data.columns:
-        sizes = data.groupby(id_col, sort=True).size()
-        sid, n = str(sizes.idxmin()), int(sizes.min())
+        sizes = {str(k): int(v) for k, v in data.groupby(id_col, sort=True).size().items()}
     else:
-        sid, n = name, len(data)
-    if args.period > n // 2:
-        raise UsageError(f"--period: expected at most half the shortest series ({n // 2}: series {sid!r} has {n} "
-                         f"values, two seasons must fit), got {args.period}")
+        sizes = {name: len(data)}
+    try:
+        check_period(sizes, args.period, "--period")
+    except DataError as e:
+        raise UsageError(str(e)) from None
 
 
 #: flags that shape a fit; a saved run's own settings are used for predict/update, so these are refused there

@@ -371,7 +371,7 @@ class AutoModel(ForecastModel):
         args = {k: columns.get(k) for k in PARSE_KEYS}
         series = parse_series(data, resample=self.config.resample, date_format=columns.get("date_format"),
                               dayfirst=columns.get("dayfirst"), **args)
-        check_period(series, self.config.period)
+        check_period({s.id: len(s) for s in series}, self.config.period)
         args["date_format"] = series[0].date_format
         return series, args
 

@@ -196,16 +196,17 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                       reordered)
 
 
-def check_period(series: Sequence[Any], period: int | None) -> None:
-    """A given seasonal ``period`` must fit twice into the shortest series (a DataError naming it and the
-    series otherwise: a season seen less than twice cannot be estimated, and the models would drop it
-    without a word). ``None`` (detect) and 1 (no season) always pass."""
-    if period is None or period <= 1 or not series:
+def check_period(sizes: dict[str, int], period: int | None, name: str = "period") -> None:
+    """A given seasonal ``period`` must fit twice into the shortest series (``sizes``: id -> number of
+    values): a DataError naming ``name`` and the series otherwise (a season seen less than twice cannot be
+    estimated, and the models would drop it without a word). ``None`` (detect) and 1 (no season) pass."""
+    if period is None or period <= 1 or not sizes:
         return
-    short = min(series, key=len)
-    if period > len(short) // 2:
-        raise DataError(f"period: expected at most half the shortest series ({len(short) // 2}: series {short.id!r} "
-                        f"has {len(short)} values, two seasons must fit), got {period}")
+    sid = min(sizes, key=sizes.get)
+    n = sizes[sid]
+    if period > n // 2:
+        raise DataError(f"{name}: expected at most half the shortest series ({n // 2}: series {sid!r} has {n} "
+                        f"values, two seasons must fit), got {period}")
 
 
 def parse_series(data: Any, target: str | None = None, time_col: str | None = None, id_col: str | None = None,

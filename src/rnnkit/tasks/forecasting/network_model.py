@@ -126,7 +126,7 @@ class NetworkForecaster(ForecastModel):
                                 past_covariates=past_covariates, future_covariates=future_covariates)
         series = parse_series(data, resample=self.config.resample, date_format=date_format, dayfirst=dayfirst,
                               **self._parse_args)
-        check_period(series, self.config.period)
+        check_period({s.id: len(s) for s in series}, self.config.period)
         self._parse_args["date_format"] = series[0].date_format
         hint = self._bt_hint
         self._bt_hint = None
@@ -198,7 +198,7 @@ class NetworkForecaster(ForecastModel):
                           past_covariates=past_covariates, future_covariates=future_covariates)
         series = parse_series(data, resample=self.config.resample, date_format=date_format, dayfirst=dayfirst,
                               **parse_args)
-        check_period(series, self.config.period)
+        check_period({s.id: len(s) for s in series}, self.config.period)
         with threads(self.config.threads):
             fitter = NetworkFoldFitter(self, folds)
             result = run_backtest(fitter, series, self.config.horizon, folds=folds, stride=stride,

@@ -71,6 +71,18 @@ def check_choice(name: str, value: Any, options: Iterable[str]) -> str:
     return value
 
 
+#: torch's seeds are ints in ``[0, SEED_END)`` (``torch.manual_seed`` takes at most a uint64).
+SEED_END = 2 ** 64
+
+
+def check_seed(value: Any, name: str = "seed") -> int:
+    """``value`` if it is an int in torch's seed range ``[0, 2**64)``; anything else a ConfigError (a larger
+    int passes a plain int check and overflows inside torch when it seeds)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < SEED_END:
+        raise ConfigError(f"{name}: expected an int in [0, 2**64) (torch's seeds), got {value!r}")
+    return value
+
+
 def check_number(name: str, value: Any, lo: float | None = None, hi: float | None = None, integer: bool = False,
                  allow_none: bool = False, lo_open: bool = False) -> Any:
     """``value`` if it is a finite number (an int with ``integer``) in ``[lo, hi]`` (``(lo, hi]`` with

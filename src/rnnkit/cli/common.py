@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit._io import check_folder_path, dumps_json, to_jsonable
+from rnnkit._validate import SEED_END
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
 __all__ = ["UsageError", "Parser", "HelpFormatter", "DEFAULT_THREADS", "set_threads", "add_threads", "bool_arg", "add_common",
@@ -100,7 +101,7 @@ def seed_arg(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an int, got {text!r}") from None
-    if not 0 <= value < 2**64:
+    if not 0 <= value < SEED_END:
         raise argparse.ArgumentTypeError(f"expected an int in [0, 2**64), got {text}")
     return value
 

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit._validate import check_bool, check_choice, check_number
+from rnnkit._validate import SEED_END, check_bool, check_choice, check_number
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
@@ -67,7 +67,7 @@ def check_training(cfg: Any, ints: Sequence[str] = (), bools: Sequence[str] = ()
     check_number("weight_decay", cfg.weight_decay, lo=0)
     check_number("clip", cfg.clip, lo=0)
     check_number("val_fraction", cfg.val_fraction, lo=0, hi=0.5)
-    check_number("seed", cfg.seed, lo=0, hi=2**64 - 1, integer=True)   # torch.manual_seed's range
+    check_number("seed", cfg.seed, lo=0, hi=SEED_END - 1, integer=True)   # torch.manual_seed's range
     check_number("max_seconds", getattr(cfg, "max_seconds", None), lo=0, lo_open=True, allow_none=True)
 
 

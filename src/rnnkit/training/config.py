@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from rnnkit._validate import check_seed
 from rnnkit.errors import ConfigError
 
 __all__ = ["SCHEMA_VERSION", "OptimConfig", "ScheduleConfig", "EarlyStoppingConfig", "TrainConfig"]
@@ -173,8 +174,7 @@ class TrainConfig:
         _nonneg_int("time_dim", self.time_dim)
         _number("clip_norm", self.clip_norm, lo=0.0, lo_open=True, allow_none=True)
         _number("clip_value", self.clip_value, lo=0.0, lo_open=True, allow_none=True)
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2 ** 64:
-            raise ConfigError(f"seed: expected an int in [0, 2**64) (torch's seeds), got {self.seed!r}")
+        check_seed(self.seed)
         _pos_int("checkpoint_every", self.checkpoint_every, allow_none=True)
         _pos_int("keep_checkpoints", self.keep_checkpoints)
         _choice("log_format", self.log_format, LOG_FORMATS)

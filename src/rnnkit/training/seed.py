@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from rnnkit.errors import CheckpointError, ConfigError
+from rnnkit._validate import check_seed
+from rnnkit.errors import CheckpointError
 
 __all__ = ["seed_everything", "derive_seed", "get_rng_state", "set_rng_state"]
 
@@ -34,8 +35,7 @@ def seed_everything(seed: int) -> torch.Generator:
     (``DataLoader(..., shuffle=True, generator=g)``), so shuffling does not depend on how many random
     numbers the model drew.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 64:
-        raise ConfigError(f"seed: expected an int in [0, 2**64) (torch's seeds), got {seed!r}")
+    check_seed(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device

@@ -174,6 +174,63 @@ def test_gated_scan_equals_sequential(interpret, cell, with_h0, with_lengths, bi
 
 @needs_triton
 @pytest.mark.parametrize("cell", ["mingru", "minlstm"])
+@pytest.mark.parametrize("chunks", [2, 3, 5, 40])
+def test_time_chunks_equal_the_sequential_loop(interpret, cell, chunks):
+    """The chunked pass (each chunk's composed map, then every chunk from its carry-in; forward and
+    backward) against the loop of the paper's equations: h0, lengths ending inside different chunks,
+    gradients through y and last. T = 23 with 4-step tiles: 6 tiles, the last one partial; chunks=40 is
+    clamped to one tile a chunk."""
+    torch.manual_seed(6)
+    T, B, I, H = 23, 3, 2, 3
+    n = MATHS[cell].num_blocks
+    x = torch.randn(T, B, I, dtype=f64, requires_grad=True)
+    weight = (torch.randn(n * H, I, dtype=f64) * 2).requires_grad_()
+    b = torch.randn(n * H, dtype=f64, requires_grad=True)
+    h0 = torch.randn(B, H, dtype=f64, requires_grad=True)
+    lengths = torch.tensor([23, 9, 2])
+    mask = step_mask(lengths, T)
+    y, last = ts.triton_gated_scan(x, weight, b, cell, h0, mask, chunks=chunks, **TILE)
+    wy, wlast = _reference(cell, x, weight, b, h0, lengths)
+    torch.testing.assert_close(y, wy)
+    torch.testing.assert_close(last, wlast)
+    inputs = (x, weight, b, h0)
+    for g, w in zip(_grads(y.square().sum(-1) + last.sum(), inputs), _grads(wy.square().sum(-1) + wlast.sum(), inputs)):
+        torch.testing.assert_close(g, w)
+
+
+@needs_triton
+def test_time_chunks_linear_and_log_scans(interpret):
+    torch.manual_seed(7)
+    T, S = 19, (2, 3)
+    a = (torch.rand(T, *S, dtype=f64) * 2.2 - 1.1).requires_grad_()
+    b = torch.randn(T, *S, dtype=f64, requires_grad=True)
+    h0 = torch.randn(S, dtype=f64, requires_grad=True)
+    for chunks in (2, 4):
+        got = ts.triton_linear_scan(a, b, h0, chunks=chunks, **TILE)
+        want = sequential_scan(a, b, h0)
+        torch.testing.assert_close(got, want)
+        for g, w in zip(_grads(got, (a, b, h0)), _grads(want, (a, b, h0))):
+            torch.testing.assert_close(g, w)
+    log_a = torch.rand(T, *S, dtype=f64).log().requires_grad_()
+    got = ts.triton_log_scan(log_a, b, h0, chunks=3, **TILE)
+    want = sequential_scan(log_a.exp(), b.exp(), h0)
+    torch.testing.assert_close(got, want)
+    for g, w in zip(_grads(got, (log_a, b, h0)), _grads(want, (log_a, b, h0))):
+        torch.testing.assert_close(g, w)
+
+
+def test_time_chunking_covers_the_sequence_in_whole_tiles():
+    for T, bt, chunks in [(1, 16, 1), (23, 4, 5), (4096, 64, 9), (4096, 64, 1000), (100, 16, 3)]:
+        L, nch = ts._chunking(T, 8, torch.device("cpu"), bt, 8, chunks)
+        assert L % bt == 0 and 1 <= nch <= chunks and (nch - 1) * L < T <= nch * L
+    assert ts._chunking(4096, 8, torch.device("cpu"), 64, 8, None) == (4096, 1)  # one chunk off CUDA
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ConfigError, match="chunks: expected a positive int"):
+            ts._chunking(10, 8, torch.device("cpu"), 4, 8, bad)
+
+
+@needs_triton
+@pytest.mark.parametrize("cell", ["mingru", "minlstm"])
 def test_gated_scan_float32_and_only_last_used(interpret, cell):
     """float32 against float64; a loss on ``last`` alone (no gradient for ``y``: the kernel's HAS_GY off)."""
     torch.manual_seed(4)
@@ -245,7 +302,7 @@ def test_kernels_compile_for_an_h100(monkeypatch, tmp_path):
     monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("TRITON_INTERPRET", raising=False)
     fwd, bwd = ts._kernels(False)
-    pointers = {"X0", "X1", "X2", "H0", "HOUT", "LAST", "HS", "GY", "GLAST", "D0", "D1", "D2", "DH0"}
+    pointers = {"X0", "X1", "X2", "H0", "HOUT", "LAST", "HS", "GY", "GLAST", "D0", "D1", "D2", "DH0", "CA", "CB"}
 
     def build(kernel, dt, consts):
         names = kernel.arg_names
@@ -255,10 +312,12 @@ def test_kernels_compile_for_an_h100(monkeypatch, tmp_path):
         return triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"enable_fp_fusion": True})
 
     for dt, compute, mode in (("fp32", tl.float32, 2), ("fp64", tl.float64, 1)):
-        flags = dict(MODE=mode, HAS_H0=True, HAS_PAD=mode in (1, 2), COMPUTE=compute, BLOCK_T=64, BLOCK_N=32)
-        for kernel, consts in ((fwd, flags), (bwd, dict(flags, HAS_GY=True, HAS_GLAST=True))):
-            compiled = build(kernel, dt, consts)
-            assert "tt.scan" in compiled.asm["ttir"] and len(compiled.asm["cubin"]) > 0
+        for phase in (0, 1, 2):  # one pass; the chunked pass's maps, then its outputs
+            flags = dict(MODE=mode, HAS_H0=True, HAS_PAD=mode in (1, 2), PHASE=phase, COMPUTE=compute, BLOCK_T=64,
+                         BLOCK_N=32)
+            for kernel, consts in ((fwd, flags), (bwd, dict(flags, HAS_GY=True, HAS_GLAST=True))):
+                compiled = build(kernel, dt, consts)
+                assert "tt.scan" in compiled.asm["ttir"] and len(compiled.asm["cubin"]) > 0
 
 
 @needs_triton
@@ -288,6 +347,8 @@ def test_auto_falls_back_to_chunked_off_cuda(monkeypatch):
     torch.manual_seed(7)
     x = torch.randn(20, 2, 3, dtype=f64)
     m = MinGRU(3, 4, dtype=f64)
+    assert m.scan == "auto" and MinLSTM(3, 4).scan == "auto"  # the default since the H200 run
+    m.scan = "chunked"
     want = m(x)
     m.scan = "auto"
     for g, w in zip(m(x), want):
@@ -353,6 +414,28 @@ def test_cuda_layer_triton_equals_chunked(kind, dtype, tol, monkeypatch):
         res[scan] = [y, h, xi.grad, si.grad] + [p.grad for p in m.parameters()]
     for g, w in zip(res["triton"], res["chunked"]):
         torch.testing.assert_close(g, w, rtol=tol, atol=tol)
+
+
+@needs_cuda
+@pytest.mark.parametrize("chunks", [1, 7, 64])
+def test_cuda_time_chunks_equal_the_chunked_scan(chunks, monkeypatch):
+    """The compiled kernels with one chunk (one pass) and with 7 / 64 time chunks (two launches each way)
+    against the chunked PyTorch scan in float64: h0, lengths, every gradient."""
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)
+    torch.manual_seed(9)
+    T, B, I, H = 4096, 3, 4, 40
+    x = torch.randn(T, B, I, dtype=f64, device="cuda", requires_grad=True)
+    weight = torch.randn(2 * H, I, dtype=f64, device="cuda", requires_grad=True)
+    b = torch.randn(2 * H, dtype=f64, device="cuda", requires_grad=True)
+    h0 = torch.randn(B, H, dtype=f64, device="cuda", requires_grad=True)
+    mask = step_mask(torch.tensor([4096, 3000, 65]), T).cuda()
+    y, last = ts.triton_gated_scan(x, weight, b, "mingru", h0, mask, chunks=chunks)
+    wy, wlast = gated_scan(x, weight, b, MATHS["mingru"], h0, mask)
+    torch.testing.assert_close(y, wy, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(last, wlast, rtol=1e-10, atol=1e-10)
+    inputs = (x, weight, b, h0)
+    for g, w in zip(_grads(y.sum(-1) + last.sum(), inputs), _grads(wy.sum(-1) + wlast.sum(), inputs)):
+        torch.testing.assert_close(g, w, rtol=1e-9, atol=1e-9)
 
 
 @needs_cuda

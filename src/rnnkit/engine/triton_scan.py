@@ -1,9 +1,11 @@
 r"""Fused Triton kernels for the minGRU / minLSTM time scan :math:`h_t = a_t \odot h_{t-1} + b_t`.
 
-One forward kernel and one backward kernel, each a single pass over the sequence, parallel over the
-``N = B * H`` lanes (a program owns ``BLOCK_N`` adjacent lanes) and over time inside tiles of ``BLOCK_T``
-steps (``tl.associative_scan`` of the affine maps ``h -> a h + b``), the tiles visited in order with
-the state carried in registers from one tile to the next:
+One forward kernel and one backward kernel (source: :mod:`rnnkit.engine.triton_scan_kernels`), each a
+pass over the sequence, parallel over the ``N = B * H`` lanes (a program owns ``BLOCK_N`` adjacent
+lanes), over chunks of time where the lanes alone are too few to fill the GPU (two launches: each
+chunk's composed map, then each chunk from its carry-in; see that module) and over time inside tiles
+of ``BLOCK_T`` steps (``tl.associative_scan`` of the affine maps ``h -> a h + b``), the tiles of a
+chunk visited in order with the state carried in registers from one tile to the next:
 
 * forward: load the tile's pre-activations, compute the gates (``MODE`` below), set padded steps to
   ``a = 1, b = 0``, scan the tile, apply the carried state, store ``h``; the state after the last
@@ -42,13 +44,13 @@ when it is importable, the chunked scan otherwise) -- see :func:`usable`.
 # the interpreter alike.
 
 import functools
-import importlib.util
 import os
 
 import torch
 from torch import Tensor
 
 from rnnkit.engine.first_order import refuse_double_backward
+from rnnkit.engine.triton_scan_kernels import kernels
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 try:  # optional dependency: pip install 'rnnkit[gpu]'
@@ -98,190 +100,7 @@ def require(label: str, t: Tensor) -> None:
                           "CPU interpreter, for testing)")
 
 
-# --------------------------------------------------------------------------- kernels
-# Plain functions, wrapped below into compiled (JITFunction) and interpreted (InterpretedFunction)
-# kernels, so one process can use both (CPU tensors in the interpreter, CUDA tensors compiled). They call
-# no jitted function except the scan / reduce combine functions (which the interpreter calls as ``.fn``):
-# not even triton.language's own jitted helpers (tl.zeros, tl.sum, tl.sigmoid, tl.cdiv), which the
-# interpreter cannot run unless TRITON_INTERPRET was set before triton was imported; hence tl.full,
-# tl.reduce with our own combine, and the gate math written out where it is needed.
-def _combine_py(a1, b1, a2, b2):
-    # (h -> a1 h + b1) then (h -> a2 h + b2)  =  h -> (a1 a2) h + (a2 b1 + b2)
-    return a1 * a2, a2 * b1 + b2
-
-
-def _add_py(x, y):
-    return x + y
-
-
-if HAS_TRITON:
-    from triton.runtime.jit import JITFunction as _JITFunction
-
-    # A JITFunction whatever TRITON_INTERPRET says (triton.jit would give an interpreted one under it),
-    # since the compiled kernels need one; the interpreter calls its plain ``.fn``.
-    _combine = _JITFunction(_combine_py)
-    _add = _JITFunction(_add_py)
-    constexpr = tl.constexpr
-else:  # pragma: no cover - depends on the environment
-    _combine = _add = None
-
-    class constexpr:  # noqa: N801 - stands in for tl.constexpr in the annotations
-        pass
-
-
-def _scan_fwd(X0, X1, X2, H0, PAD, HOUT, LAST,
-              T, N, HD, ROW, LANE_B, PB,
-              MODE: constexpr, HAS_H0: constexpr,
-              HAS_PAD: constexpr, COMPUTE: constexpr,
-              BLOCK_T: constexpr, BLOCK_N: constexpr):
-    # X*: coefficient blocks, element (t, lane) at t*ROW + (lane // HD)*LANE_B + lane % HD.
-    # HOUT: (T, N) contiguous; LAST, H0: (N,); PAD: uint8 (T, PB), 1 on padded steps of batch lane // HD.
-    pid = tl.program_id(0)
-    lanes = pid * BLOCK_N + tl.arange(0, BLOCK_N)
-    lmask = lanes < N
-    bidx = lanes // HD
-    xoff = bidx.to(tl.int64) * LANE_B + (lanes % HD)
-    rows = tl.arange(0, BLOCK_T)
-    if HAS_H0:
-        carry = tl.load(H0 + lanes, mask=lmask, other=0.0).to(COMPUTE)
-    else:
-        carry = tl.full([BLOCK_N], 0.0, COMPUTE)
-    for t0 in range(0, T, BLOCK_T):
-        t = (t0 + rows).to(tl.int64)
-        m2 = (t < T)[:, None] & lmask[None, :]
-        xo = t[:, None] * ROW + xoff[None, :]
-        if MODE == 0:
-            a = tl.load(X0 + xo, mask=m2, other=1.0).to(COMPUTE)
-            b = tl.load(X1 + xo, mask=m2, other=0.0).to(COMPUTE)
-        elif MODE == 3:
-            a = tl.exp(tl.load(X0 + xo, mask=m2, other=0.0).to(COMPUTE))
-            b = tl.exp(tl.load(X1 + xo, mask=m2, other=0.0).to(COMPUTE))
-        else:
-            if MODE == 1:
-                k = tl.load(X0 + xo, mask=m2, other=0.0).to(COMPUTE)
-                a = 1.0 / (1.0 + tl.exp(k))  # σ(-k)
-                u = tl.load(X1 + xo, mask=m2, other=0.0).to(COMPUTE)
-            else:
-                f = 1.0 / (1.0 + tl.exp(-tl.load(X0 + xo, mask=m2, other=0.0).to(COMPUTE)))
-                i = 1.0 / (1.0 + tl.exp(-tl.load(X1 + xo, mask=m2, other=0.0).to(COMPUTE)))
-                a = f / (f + i)
-                u = tl.load(X2 + xo, mask=m2, other=0.0).to(COMPUTE)
-            g = tl.maximum(u + 0.5, 1.0 / (1.0 + tl.exp(-u)))
-            b = g - a * g
-        valid = m2
-        if HAS_PAD:
-            p = tl.load(PAD + t[:, None] * PB + bidx[None, :], mask=m2, other=1)
-            valid = m2 & (p == 0)
-        a = tl.where(valid, a, 1.0)
-        b = tl.where(valid, b, 0.0)
-        A, Bc = tl.associative_scan((a, b), 0, _combine)
-        h = A * carry[None, :] + Bc
-        tl.store(HOUT + t[:, None] * N + lanes[None, :], h.to(HOUT.dtype.element_ty), mask=m2)
-        # rows past T have a = 1, b = 0: the tile's last row holds the state after its last valid step
-        carry = tl.reduce(tl.where(rows[:, None] == BLOCK_T - 1, h, 0.0), 0, _add)
-    tl.store(LAST + lanes, carry.to(LAST.dtype.element_ty), mask=lmask)
-
-
-def _scan_bwd(X0, X1, X2, H0, PAD, HS, GY, GLAST, D0, D1, D2, DH0,
-              T, N, HD, ROW, LANE_B, PB,
-              MODE: constexpr, HAS_H0: constexpr,
-              HAS_PAD: constexpr, HAS_GY: constexpr,
-              HAS_GLAST: constexpr, COMPUTE: constexpr,
-              BLOCK_T: constexpr, BLOCK_N: constexpr):
-    # HS: the forward's h (T, N); GY: ∂L/∂h (T, N) or unused; GLAST: ∂L/∂last (N,); D*: gradients of the
-    # X* blocks, same layout as X*; DH0: (N,).
-    pid = tl.program_id(0)
-    lanes = pid * BLOCK_N + tl.arange(0, BLOCK_N)
-    lmask = lanes < N
-    bidx = lanes // HD
-    xoff = bidx.to(tl.int64) * LANE_B + (lanes % HD)
-    rows = tl.arange(0, BLOCK_T)
-    if HAS_GLAST:
-        carry = tl.load(GLAST + lanes, mask=lmask, other=0.0).to(COMPUTE)
-    else:
-        carry = tl.full([BLOCK_N], 0.0, COMPUTE)
-    if HAS_H0:
-        h0 = tl.load(H0 + lanes, mask=lmask, other=0.0).to(COMPUTE)
-    dh0 = tl.full([BLOCK_N], 0.0, COMPUTE)
-    for t0 in range(0, T, BLOCK_T):
-        t = (T - 1 - t0 - rows).to(tl.int64)  # rows run backwards in time
-        m2 = (t >= 0)[:, None] & lmask[None, :]
-        xo = t[:, None] * ROW + xoff[None, :]
-        m2n = (t + 1 < T)[:, None] & m2  # step t + 1 exists
-        xon = xo + ROW
-        # this step's coefficients, recomputed from the pre-activations
-        if MODE == 0:
-            a = tl.load(X0 + xo, mask=m2, other=1.0).to(COMPUTE)
-            an = tl.load(X0 + xon, mask=m2n, other=1.0).to(COMPUTE)
-        elif MODE == 3:
-            a = tl.exp(tl.load(X0 + xo, mask=m2, other=0.0).to(COMPUTE))
-            b = tl.exp(tl.load(X1 + xo, mask=m2, other=0.0).to(COMPUTE))
-            an = tl.exp(tl.load(X0 + xon, mask=m2n, other=0.0).to(COMPUTE))
-        else:
-            if MODE == 1:
-                a = 1.0 / (1.0 + tl.exp(tl.load(X0 + xo, mask=m2, other=0.0).to(COMPUTE)))
-                an = 1.0 / (1.0 + tl.exp(tl.load(X0 + xon, mask=m2n, other=0.0).to(COMPUTE)))
-                u = tl.load(X1 + xo, mask=m2, other=0.0).to(COMPUTE)
-            else:
-                f = 1.0 / (1.0 + tl.exp(-tl.load(X0 + xo, mask=m2, other=0.0).to(COMPUTE)))
-                i = 1.0 / (1.0 + tl.exp(-tl.load(X1 + xo, mask=m2, other=0.0).to(COMPUTE)))
-                a = f / (f + i)
-                fn = 1.0 / (1.0 + tl.exp(-tl.load(X0 + xon, mask=m2n, other=0.0).to(COMPUTE)))
-                i_n = 1.0 / (1.0 + tl.exp(-tl.load(X1 + xon, mask=m2n, other=0.0).to(COMPUTE)))
-                an = fn / (fn + i_n)
-                u = tl.load(X2 + xo, mask=m2, other=0.0).to(COMPUTE)
-            s = 1.0 / (1.0 + tl.exp(-u))
-            g = tl.maximum(u + 0.5, s)
-            gp = tl.where(u >= 0, 1.0, s * (1.0 - s))  # g'(u)
-        valid = m2
-        valid_n = m2n
-        if HAS_PAD:
-            p = tl.load(PAD + t[:, None] * PB + bidx[None, :], mask=m2, other=1)
-            valid = m2 & (p == 0)
-            pn = tl.load(PAD + (t[:, None] + 1) * PB + bidx[None, :], mask=m2n, other=1)
-            valid_n = m2n & (pn == 0)
-        a = tl.where(valid, a, 1.0)
-        an = tl.where(valid_n, an, 1.0)  # a_{t+1}; 1 at t = T - 1 (G_T is ∂L/∂last)
-        if HAS_GY:
-            gh = tl.load(GY + t[:, None] * N + lanes[None, :], mask=valid, other=0.0).to(COMPUTE)
-        else:
-            gh = tl.full([BLOCK_T, BLOCK_N], 0.0, COMPUTE)
-        gh = tl.where(valid, gh, 0.0)  # padded outputs are constant zeros
-        A, Bc = tl.associative_scan((an, gh), 0, _combine)
-        G = A * carry[None, :] + Bc
-        carry = tl.reduce(tl.where(rows[:, None] == BLOCK_T - 1, G, 0.0), 0, _add)
-        dh0 += tl.reduce(tl.where(t[:, None] == 0, a * G, 0.0), 0, _add)
-        # h_{t-1}: the forward's output one row earlier, h0 (or 0) before the first step
-        hp = tl.load(HS + (t[:, None] - 1) * N + lanes[None, :], mask=m2 & (t >= 1)[:, None], other=0.0).to(COMPUTE)
-        if HAS_H0:
-            hp = tl.where(t[:, None] == 0, h0[None, :], hp)
-        if MODE == 0:
-            tl.store(D0 + xo, (G * hp).to(D0.dtype.element_ty), mask=m2)
-            tl.store(D1 + xo, G.to(D1.dtype.element_ty), mask=m2)
-        elif MODE == 3:
-            tl.store(D0 + xo, (G * hp * a).to(D0.dtype.element_ty), mask=m2)
-            tl.store(D1 + xo, (G * b).to(D1.dtype.element_ty), mask=m2)
-        else:
-            W = G * (g - hp) * a * (1.0 - a)  # -∂L/∂a · a (1 - a); 0 on padded steps (a = 1)
-            du = G * (1.0 - a) * gp
-            if MODE == 1:
-                tl.store(D0 + xo, W.to(D0.dtype.element_ty), mask=m2)
-                tl.store(D1 + xo, du.to(D1.dtype.element_ty), mask=m2)
-            else:
-                tl.store(D0 + xo, (W * (f - 1.0)).to(D0.dtype.element_ty), mask=m2)
-                tl.store(D1 + xo, (W * (1.0 - i)).to(D1.dtype.element_ty), mask=m2)
-                tl.store(D2 + xo, du.to(D2.dtype.element_ty), mask=m2)
-    if HAS_H0:
-        tl.store(DH0 + lanes, dh0.to(DH0.dtype.element_ty), mask=lmask)
-
-
-@functools.lru_cache(maxsize=2)
-def _kernels(interpret: bool):
-    """``(forward, backward)`` kernels, interpreted or compiled (each built once)."""
-    if interpret:
-        from triton.runtime.interpreter import InterpretedFunction
-        return InterpretedFunction(_scan_fwd), InterpretedFunction(_scan_bwd)
-    return _JITFunction(_scan_fwd), _JITFunction(_scan_bwd)
+_kernels = kernels  # the name the tests and older callers use
 
 
 def _next_pow2(n: int) -> int:
@@ -295,8 +114,8 @@ def _sm_count(index: int) -> int:
 
 def _config(T: int, N: int, device: torch.device, block_t: int | None, block_n: int | None):
     """Tile sizes: ``BLOCK_T`` 64 time steps (fewer for short sequences); ``BLOCK_N`` 64, 32 or 16 lanes,
-    the widest that still gives about one program per multiprocessor (the lanes are the only
-    parallelism between programs; the time loop inside a program is sequential over tiles)."""
+    the widest that still gives about one program per multiprocessor from the lanes alone (time chunks,
+    :func:`_chunking`, add programs where the lanes are few)."""
     if block_t is None:
         block_t = min(64, max(16, _next_pow2(T)))
     if block_n is None:
@@ -308,11 +127,35 @@ def _config(T: int, N: int, device: torch.device, block_t: int | None, block_n: 
     return block_t, block_n
 
 
+def _chunking(T: int, N: int, device: torch.device, bt: int, bn: int, chunks: int | None) -> tuple[int, int]:
+    """``(L, NCH)``: chunks of ``L`` steps (a whole number of tiles) and how many. ``chunks=None``: enough
+    chunks for about 8 programs per multiprocessor (each chunk at least 2 tiles; one chunk off CUDA and
+    when the lanes alone fill the GPU). Measured on an H200 (docs/benchmarks.md, 2026-12-04): one
+    program per lane block left B16, H128 latency-bound."""
+    tiles = -(-T // bt)
+    if chunks is None:
+        chunks = 1
+        if device.type == "cuda":
+            programs = -(-N // bn)
+            sms = _sm_count(device.index if device.index is not None else torch.cuda.current_device())
+            chunks = max(1, min(-(-8 * sms // programs), tiles // 2))
+    elif isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1:
+        raise ConfigError(f"chunks: expected a positive int (time chunks scanned in parallel), got {chunks!r}")
+    per = -(-tiles // min(chunks, tiles))
+    return per * bt, -(-tiles // per)
+
+
 def _launch_args(dtype, block_t, block_n):
     # FMA contraction on (Triton's default so far; said explicitly, which also silences Triton 3.9's
     # warning that the default will change).
     compute = tl.float64 if dtype == torch.float64 else tl.float32
     return dict(COMPUTE=compute, BLOCK_T=block_t, BLOCK_N=block_n, num_warps=4, enable_fp_fusion=True)
+
+
+def _chunk_maps(nch: int, N: int, dtype, device):
+    """The (CA, CB) buffers of the chunk maps, in the kernels' compute precision."""
+    cdt = torch.float64 if dtype == torch.float64 else torch.float32
+    return torch.empty(nch, N, dtype=cdt, device=device), torch.empty(nch, N, dtype=cdt, device=device)
 
 
 class _Geometry:
@@ -326,35 +169,49 @@ class _Geometry:
         return (self.T, self.N, self.hd, self.row, self.lane_b, self.pb)
 
 
-def _forward(blocks, geo: _Geometry, mode: int, h0, pad, out_dtype, device, block_t, block_n):
-    """Run the forward kernel: returns ``(h (T, N), last (N,))``."""
+def _phases(kernel, lane_blocks: int, nch: int, ca, cb, args: tuple, geo: _Geometry, L: int, flags: dict) -> None:
+    """One launch (one chunk), or the two launches of the chunked pass (maps, then outputs)."""
+    if nch == 1:
+        kernel[(lane_blocks, 1)](*args, ca, cb, *geo.args(), L, 1, PHASE=0, **flags)
+        return
+    kernel[(lane_blocks, nch)](*args, ca, cb, *geo.args(), L, nch, PHASE=1, **flags)
+    kernel[(lane_blocks, nch)](*args, ca, cb, *geo.args(), L, nch, PHASE=2, **flags)
+
+
+def _forward(blocks, geo: _Geometry, mode: int, h0, pad, out_dtype, device, block_t, block_n, chunks=None):
+    """Run the forward kernel(s): returns ``(h (T, N), last (N,))``."""
     fwd, _ = _kernels(interpret_mode())
     bt, bn = _config(geo.T, geo.N, device, block_t, block_n)
+    L, nch = _chunking(geo.T, geo.N, device, bt, bn, chunks)
     h = torch.empty(geo.T, geo.N, dtype=out_dtype, device=device)
     last = torch.empty(geo.N, dtype=out_dtype, device=device)
+    ca, cb = _chunk_maps(nch, geo.N, out_dtype, device) if nch > 1 else (h, h)
     X0, X1 = blocks[0], blocks[1]
     X2 = blocks[2] if len(blocks) > 2 else X1
-    grid = (triton.cdiv(geo.N, bn),)
-    fwd[grid](X0, X1, X2, h if h0 is None else h0, h if pad is None else pad, h, last, *geo.args(),
-              MODE=mode, HAS_H0=h0 is not None, HAS_PAD=pad is not None, **_launch_args(out_dtype, bt, bn))
+    args = (X0, X1, X2, h if h0 is None else h0, h if pad is None else pad, h, last)
+    _phases(fwd, triton.cdiv(geo.N, bn), nch, ca, cb, args, geo, L,
+            dict(MODE=mode, HAS_H0=h0 is not None, HAS_PAD=pad is not None, **_launch_args(out_dtype, bt, bn)))
     return h, last
 
 
-def _backward(blocks, geo: _Geometry, mode: int, h0, pad, h, gy, glast, grads, device, block_t, block_n):
-    """Run the backward kernel, writing the coefficient gradients into ``grads`` (views laid out as
+def _backward(blocks, geo: _Geometry, mode: int, h0, pad, h, gy, glast, grads, device, block_t, block_n,
+              chunks=None):
+    """Run the backward kernel(s), writing the coefficient gradients into ``grads`` (views laid out as
     ``blocks``); returns ``∂L/∂h0`` ``(N,)`` or ``None``."""
     _, bwd = _kernels(interpret_mode())
     bt, bn = _config(geo.T, geo.N, device, block_t, block_n)
+    L, nch = _chunking(geo.T, geo.N, device, bt, bn, chunks)
     X0, X1 = blocks[0], blocks[1]
     X2 = blocks[2] if len(blocks) > 2 else X1
     D0, D1 = grads[0], grads[1]
     D2 = grads[2] if len(grads) > 2 else D1
     dh0 = None if h0 is None else torch.empty(geo.N, dtype=h0.dtype, device=device)
-    grid = (triton.cdiv(geo.N, bn),)
-    bwd[grid](X0, X1, X2, h if h0 is None else h0, h if pad is None else pad, h,
-              h if gy is None else gy, h if glast is None else glast, D0, D1, D2, h if dh0 is None else dh0,
-              *geo.args(), MODE=mode, HAS_H0=h0 is not None, HAS_PAD=pad is not None, HAS_GY=gy is not None,
-              HAS_GLAST=glast is not None, **_launch_args(h.dtype, bt, bn))
+    ca, cb = _chunk_maps(nch, geo.N, h.dtype, device) if nch > 1 else (h, h)
+    args = (X0, X1, X2, h if h0 is None else h0, h if pad is None else pad, h,
+            h if gy is None else gy, h if glast is None else glast, D0, D1, D2, h if dh0 is None else dh0)
+    _phases(bwd, triton.cdiv(geo.N, bn), nch, ca, cb, args, geo, L,
+            dict(MODE=mode, HAS_H0=h0 is not None, HAS_PAD=pad is not None, HAS_GY=gy is not None,
+                 HAS_GLAST=glast is not None, **_launch_args(h.dtype, bt, bn)))
     return dh0
 
 
@@ -363,15 +220,15 @@ class _TritonScan(torch.autograd.Function):
     """``h = scan(a, b, h0)`` (MODE 0) or ``scan(exp(log_a), exp(log_b), h0)`` (MODE 3), ``(T, N)``."""
 
     @staticmethod
-    def forward(ctx, x0: Tensor, x1: Tensor, h0: Tensor | None, mode: int, block_t, block_n):
+    def forward(ctx, x0: Tensor, x1: Tensor, h0: Tensor | None, mode: int, block_t, block_n, chunks):
         T = x0.shape[0]
         x0c, x1c = x0.contiguous().view(T, -1), x1.contiguous().view(T, -1)
         N = x0c.shape[1]
         geo = _Geometry(T, N, N, N, 0, 1)
         h0f = None if h0 is None else h0.contiguous().view(-1)
-        h, last = _forward((x0c, x1c), geo, mode, h0f, None, x0.dtype, x0.device, block_t, block_n)
+        h, last = _forward((x0c, x1c), geo, mode, h0f, None, x0.dtype, x0.device, block_t, block_n, chunks)
         ctx.save_for_backward(x0c, x1c, h0f, h)
-        ctx.geo, ctx.mode, ctx.blocks = geo, mode, (block_t, block_n)
+        ctx.geo, ctx.mode, ctx.blocks = geo, mode, (block_t, block_n, chunks)
         ctx.shape, ctx.h0_shape = x0.shape, (None if h0 is None else h0.shape)
         return h.view(x0.shape)
 
@@ -384,7 +241,7 @@ class _TritonScan(torch.autograd.Function):
         gy = gh.contiguous().view(geo.T, geo.N)
         dh0 = _backward((x0, x1), geo, ctx.mode, h0, None, h, gy, None, (d0, d1), x0.device, *ctx.blocks)
         return (d0.view(ctx.shape), d1.view(ctx.shape), None if dh0 is None else dh0.view(ctx.h0_shape),
-                None, None, None)
+                None, None, None, None)
 
 
 def _check_pair(name_a: str, a: Tensor, name_b: str, b: Tensor, h0: Tensor | None) -> None:
@@ -403,22 +260,22 @@ def _check_pair(name_a: str, a: Tensor, name_b: str, b: Tensor, h0: Tensor | Non
 
 
 def triton_linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, *, block_t: int | None = None,
-                       block_n: int | None = None) -> Tensor:
+                       block_n: int | None = None, chunks: int | None = None) -> Tensor:
     r""":math:`h_t = a_t \odot h_{t-1} + b_t` by the fused kernel (differentiable in ``a``, ``b``, ``h0``).
     ``a``, ``b``: ``(T, *S)``; ``h0``: ``S`` or ``None``. ``block_t``/``block_n`` override the tile sizes
-    (powers of two). Masks: see :func:`rnnkit.engine.pscan.linear_scan`, which applies them around this."""
+    (powers of two), ``chunks`` the number of time chunks scanned in parallel (see :func:`_chunking`). Masks: see :func:`rnnkit.engine.pscan.linear_scan`, which applies them around this."""
     _check_pair("a", a, "b", b, h0)
-    return _TritonScan.apply(a, b, h0, 0, block_t, block_n)
+    return _TritonScan.apply(a, b, h0, 0, block_t, block_n, chunks)
 
 
 def triton_log_scan(log_a: Tensor, log_b: Tensor, h0: Tensor | None = None, *, block_t: int | None = None,
-                    block_n: int | None = None) -> Tensor:
+                    block_n: int | None = None, chunks: int | None = None) -> Tensor:
     r"""The log-space interface (:func:`rnnkit.engine.pscan.log_scan`) on the fused kernel: the kernel
     exponentiates the log-coefficients as it loads them and scans in linear space (exact products and
     sums, where the paper's ``cumsum`` + ``logcumsumexp`` loses ~1e-4 in float32 at T = 2048).
     Gradients: ``∂L/∂log a_t = G_t h_{t-1} a_t``, ``∂L/∂log b_t = G_t b_t``."""
     _check_pair("log_a", log_a, "log_b", log_b, h0)
-    return _TritonScan.apply(log_a, log_b, h0, 3, block_t, block_n)
+    return _TritonScan.apply(log_a, log_b, h0, 3, block_t, block_n, chunks)
 
 
 # --------------------------------------------------------------------------- fused minGRU / minLSTM
@@ -432,7 +289,7 @@ class _TritonGatedScan(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None, h0: Tensor | None, pad: Tensor | None,
-                mode: int, n: int, need_grad: bool, block_t, block_n):
+                mode: int, n: int, need_grad: bool, block_t, block_n, chunks):
         T, B, I = x.shape
         H = weight.shape[0] // n
         x2 = x.reshape(T * B, I)
@@ -441,12 +298,12 @@ class _TritonGatedScan(torch.autograd.Function):
         geo = _Geometry(T, B * H, H, B * n * H, n * H, B)
         h0f = None if h0 is None else h0.contiguous().view(-1)
         padu = None if pad is None else pad.reshape(T, B).to(torch.uint8).contiguous()
-        h, last = _forward(blocks, geo, mode, h0f, padu, P.dtype, x.device, block_t, block_n)
+        h, last = _forward(blocks, geo, mode, h0f, padu, P.dtype, x.device, block_t, block_n, chunks)
         h = h.view(T, B, H)
         y = h if pad is None else h.masked_fill(pad, 0.0)
         if need_grad:
             ctx.save_for_backward(x2, weight, P, h, h0f, padu)
-            ctx.geo, ctx.mode, ctx.n, ctx.blocks = geo, mode, n, (block_t, block_n)
+            ctx.geo, ctx.mode, ctx.n, ctx.blocks = geo, mode, n, (block_t, block_n, chunks)
             ctx.has_bias, ctx.shape = bias is not None, (T, B, I, H)
             ctx.h0_shape = None if h0 is None else h0.shape
         return y, last.view(B, H)
@@ -477,12 +334,12 @@ class _TritonGatedScan(torch.autograd.Function):
             dh0 = dh0.view(ctx.h0_shape)
         else:
             dh0 = None
-        return dx, dw, db, dh0, None, None, None, None, None, None
+        return dx, dw, db, dh0, None, None, None, None, None, None, None
 
 
 def triton_gated_scan(x: Tensor, weight: Tensor, bias: Tensor | None, cell: str, h0: Tensor | None = None,
                       mask: Tensor | None = None, *, block_t: int | None = None,
-                      block_n: int | None = None) -> tuple[Tensor, Tensor]:
+                      block_n: int | None = None, chunks: int | None = None) -> tuple[Tensor, Tensor]:
     r"""minGRU (``cell="mingru"``) or minLSTM (``"minlstm"``) over the time-major input ``x`` ``(T, B, I)``
     with ``weight`` ``(n*H, I)``, ``bias`` ``(n*H,)`` (blocks as in :mod:`rnnkit.layers.minimal`),
     ``h0`` ``(B, H)``, ``mask`` bool ``(T, B, 1)`` ``True`` on valid steps. Returns ``(y, last)`` as
@@ -498,4 +355,4 @@ def triton_gated_scan(x: Tensor, weight: Tensor, bias: Tensor | None, cell: str,
         raise ShapeError(f"mask: expected shape {(T, B, 1)}, got {tuple(mask.shape)}")
     pad = None if mask is None else ~mask
     need_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (x, weight, bias, h0))
-    return _TritonGatedScan.apply(x, weight, bias, h0, pad, CELL_MODES[cell], n, need_grad, block_t, block_n)
+    return _TritonGatedScan.apply(x, weight, bias, h0, pad, CELL_MODES[cell], n, need_grad, block_t, block_n, chunks)

@@ -47,6 +47,19 @@ def step_functions(opts: LoopOptions, spec: StepSpec, record: bool, like: Tensor
     return partial(forward_step, spec), partial(backward_step, spec, record)
 
 
+def _alias_outputs(cache, outputs: tuple[Tensor, ...]):
+    """``cache`` (a tensor or nested tuples/lists/dicts of them) with every tensor that IS one of
+    ``outputs`` replaced by ``t.detach()`` (same storage and version counter, no grad_fn)."""
+    if isinstance(cache, Tensor):
+        return cache.detach() if any(cache is o for o in outputs) else cache
+    if isinstance(cache, (tuple, list)):
+        items = [_alias_outputs(c, outputs) for c in cache]
+        return type(cache)(*items) if hasattr(cache, "_fields") else type(cache)(items)  # namedtuples too
+    if isinstance(cache, dict):
+        return {k: _alias_outputs(v, outputs) for k, v in cache.items()}
+    return cache
+
+
 class BPTTFunction(torch.autograd.Function):
     """``(opts, xp, w_hh, b_hh, mask, *params, *state0) -> (outputs, *final_state)``.
 
@@ -94,6 +107,12 @@ class BPTTFunction(torch.autograd.Function):
             h_prev = torch.cat((state0[0].unsqueeze(0), outputs[:-1]), 0) if T > 1 else state0[0].unsqueeze(0)
             if h_mask is not None:
                 h_prev = h_prev * h_mask
+        if T and saved[T - 1] is not None:
+            # The last step's cache can hold the very tensors returned as the final state (the peephole
+            # and LayerNorm cells keep c_t). Autograd makes this node their grad_fn, so a ctx attribute
+            # pointing at them would be a cycle through the C++ node that gc cannot see, and every
+            # step's cache would leak with it. Keep aliases without autograd history instead.
+            saved[T - 1] = _alias_outputs(saved[T - 1], state)
         ctx.opts, ctx.saved_steps, ctx.boundaries, ctx.spec = opts, saved, boundaries, spec
         ctx.has_bias = b_hh is not None
         ctx.state_shapes = [s.shape for s in state0]

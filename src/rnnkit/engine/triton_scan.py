@@ -343,7 +343,8 @@ def triton_gated_scan(x: Tensor, weight: Tensor, bias: Tensor | None, cell: str,
     r"""minGRU (``cell="mingru"``) or minLSTM (``"minlstm"``) over the time-major input ``x`` ``(T, B, I)``
     with ``weight`` ``(n*H, I)``, ``bias`` ``(n*H,)`` (blocks as in :mod:`rnnkit.layers.minimal`),
     ``h0`` ``(B, H)``, ``mask`` bool ``(T, B, 1)`` ``True`` on valid steps. Returns ``(y, last)`` as
-    :func:`rnnkit.engine.pscan.gated_scan`: same numbers, one GEMM + one fused kernel each way."""
+    :func:`rnnkit.engine.pscan.gated_scan`: same numbers, one GEMM + one fused kernel each way (two
+    launches each way when time is split into ``chunks``; ``None`` picks them, see :func:`_chunking`)."""
     if cell not in CELL_MODES:
         raise ConfigError(f"cell: expected one of {list(CELL_MODES)}, got {cell!r}")
     require("x", x)

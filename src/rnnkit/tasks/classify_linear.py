@@ -24,7 +24,7 @@ from rnnkit.tasks.base import split_indices
 from rnnkit.tasks.common import check_choice
 from rnnkit.data.vocab import tokenize
 
-__all__ = ["TfidfLogReg", "NbLogReg", "space_share", "choose_units", "SPACE_SHARE"]
+__all__ = ["TfidfLogReg", "NbLogReg", "space_share", "choose_units", "align_columns", "SPACE_SHARE"]
 
 #: "auto" units: characters when whitespace is less than this share of the training characters (Chinese
 #: reviews: 0.5%; English tweets: 14%).
@@ -39,6 +39,17 @@ def space_share(texts: Sequence[str]) -> float:
     """
     n = sum(len(t) for t in texts)
     return sum(ch.isspace() for t in texts for ch in t) / max(1, n)
+
+
+def align_columns(p: np.ndarray, own: Sequence[str], classes: Sequence[str]) -> np.ndarray:
+    """The columns of ``p`` (one per class of ``own``) in the order of ``classes``; a class absent from
+    ``own`` gets zeros.
+
+    >>> align_columns(np.array([[0.2, 0.8]]), ["a", "b"], ["b", "c", "a"]).tolist()
+    [[0.8, 0.0, 0.2]]
+    """
+    col = {c: i for i, c in enumerate(own)}
+    return np.stack([p[:, col[c]] if c in col else np.zeros(len(p)) for c in classes], 1)
 
 
 def choose_units(texts: Sequence[str]) -> str:
@@ -180,8 +191,7 @@ class TfidfLogReg:
         else:
             e = np.exp(scores - scores.max(1, keepdims=True))
             p = e / e.sum(1, keepdims=True)
-        col = {c: i for i, c in enumerate(self.classes)}
-        return np.stack([p[:, col[c]] if c in col else np.zeros(len(p)) for c in classes], 1)
+        return align_columns(p, self.classes, classes)
 
     def state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
         return ({"idf": torch.from_numpy(self.idf), "coef": torch.from_numpy(self.coef),

@@ -63,16 +63,20 @@ def test_combined_classifier_against_its_baselines_on_chinese_reviews():
     tr, te = split_indices(len(texts), 0.33, 0)
     X, Y = [texts[i] for i in tr], [labels[i] for i in tr]
     Xt, Yt = [texts[i] for i in te], [labels[i] for i in te]
-    cfg = TextClassifierConfig(embed_dim=32, hidden_size=32, epochs=2, max_len=80, val_fraction=0.2, progress=False)
+    cfg = TextClassifierConfig(embed_dim=32, hidden_size=32, epochs=2, max_len=80, val_fraction=0.2, progress=False,
+                               bpe_size=500)
     clf = TextClassifier(cfg).fit(X, Y)
     assert clf.units == "chars" and clf.baseline.char_mode == "char"
     m = clf.evaluate(Xt, Yt)
     base, majority = m["baselines"]["tfidf_logreg"]["accuracy"], max(Yt.count(c) for c in set(Yt)) / len(Yt)
-    # the combination's arithmetic, by hand from its parts: the network and the two linear models
+    # the combination's arithmetic, by hand from its parts: the network, the two linear models and the
+    # BiGRU on BPE subwords (merged units: Chinese character pairs and longer)
     w = clf.mix
-    assert set(w) == {"network", "tfidf_logreg", "nb_logreg"} and abs(sum(w.values()) - 1) < 1e-9
+    members = ("tfidf_logreg", "nb_logreg", "subword_net")
+    assert set(w) == {"network", *members} and abs(sum(w.values()) - 1) < 1e-9
+    assert clf.baselines["subword_net"].clf.units == "bpe" and len(clf.baselines["subword_net"].clf.bpe) > 100
     want = w["network"] * clf._network_proba(Xt[:20]) + sum(
-        w[k] * clf.baselines[k].proba_for(Xt[:20], clf.classes) for k in ("tfidf_logreg", "nb_logreg"))
+        w[k] * clf.baselines[k].proba_for(Xt[:20], clf.classes) for k in members)
     np.testing.assert_allclose(clf.predict_proba(Xt[:20]), want, atol=1e-6)
     # against the baselines, in the same test: the combination never far below the fair TF-IDF + LR
     assert m["accuracy"] >= base - 0.03, m

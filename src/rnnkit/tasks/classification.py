@@ -350,7 +350,7 @@ class SubwordNet(NetMember):
     pooling on BPE subwords learned on the training texts; the rest of its config is the classifier's."""
 
     kind, task_class = "subword_net", TextClassifier
-    settings = {"tokenizer": "bpe", "cell": "gru", "combine": False}
+    settings = {"tokenizer": "bpe", "cell": "gru", "combine": False, "progress": False}   # one log: the main net's
 
 
 #: Every member the combination can weight beside the network, and the types a saved run's baselines have.

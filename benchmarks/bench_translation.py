@@ -113,6 +113,12 @@ def main(argv=None) -> int:
         rows.append({"model": f"{bname} (baseline)", "n": len(St), **scores(hyps, Tt)})
         if n < len(St):
             rows.append({"model": f"{bname} (baseline)", "n": n, **scores(hyps[:n], Tt[:n])})
+    # beside the plain dictionary (the baseline the targets name): the same dictionary with the
+    # dict-pointer's glosses for unknown words (case, inflection, compound splitting), all training pairs
+    from rnnkit.tasks.seq2seq_words import WordDictionary
+
+    hyps = WordDictionary(split_compounds=True).fit(S, T).translate(St)
+    rows.append({"model": "dictionary + compound splitting (not a baseline)", "n": len(St), **scores(hyps, Tt)})
     result = {"rows": rows, "fits": fits,
               "command": "python benchmarks/bench_translation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
               "command_wall_s": time.perf_counter() - wall0, "command_cpu_s": cpu_s() - cpu0,

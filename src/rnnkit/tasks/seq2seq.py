@@ -95,8 +95,8 @@ class Seq2SeqConfig:
     """Everything that defines a translation run (saved in the run's config.json). ``model``: the
     word-level ``"dict-pointer"`` (:mod:`rnnkit.tasks.seq2seq_pointer`) or ``"char"`` (this module's
     network; its tuned settings were ``embed_dim=64, dropout=0.1, batch_size=64``); ``word_dropout``,
-    ``label_smoothing``, ``min_count``, ``no_repeat_ngram`` and the ``warmup`` + cosine learning rate are
-    the dict-pointer's."""
+    ``label_smoothing``, ``min_count``, ``no_repeat_ngram``, ``repeat_top``, ``split_compounds`` and the
+    ``warmup`` + cosine learning rate are the dict-pointer's."""
 
     model: str = "dict-pointer"
     embed_dim: int = 128
@@ -120,6 +120,8 @@ class Seq2SeqConfig:
     beam: int = 5                 # default beam width of translate/evaluate (1: greedy)
     length_penalty: float | None = None  # alpha in score / len ** alpha (None: the model's, see ``alpha``)
     no_repeat_ngram: int = 2      # dict-pointer: an output never repeats an n-gram of this many words (0: off)
+    repeat_top: int | None = 50   # dict-pointer: only the N most frequent target words may repeat (None: all)
+    split_compounds: bool = True  # dict-pointer: gloss unknown words by case/inflection/compound analysis
     max_decode_ratio: float = 2.0
     bleu_tokenize: str = "13a"
     seed: int = 0
@@ -130,6 +132,7 @@ class Seq2SeqConfig:
         check_choice("on_long", self.on_long, ON_LONG)
         check_choice("bleu_tokenize", self.bleu_tokenize, BLEU_TOKENIZERS)
         check_bool("progress", self.progress)
+        check_bool("split_compounds", self.split_compounds)
         for name in ("embed_dim", "enc_hidden", "dec_hidden", "max_len", "epochs", "batch_size", "patience",
                      "val_max", "beam", "min_count"):
             check_number(name, getattr(self, name), lo=1, integer=True)
@@ -143,6 +146,7 @@ class Seq2SeqConfig:
         check_number("max_decode_ratio", self.max_decode_ratio, lo=0, lo_open=True, hi=100)
         check_number("seed", self.seed, lo=0, integer=True)
         check_number("no_repeat_ngram", self.no_repeat_ngram, lo=0, integer=True)
+        check_number("repeat_top", self.repeat_top, lo=0, integer=True, allow_none=True)
 
     @property
     def alpha(self) -> float:

@@ -179,9 +179,9 @@ class PointerStepper:
 
 @torch.no_grad()
 def pointer_search(net: PointerNet, sents: Sequence[Sentence], tgt_vocab: Vocab, beam: int, alpha: float,
-                   max_ratio: float, batch_size: int = 64, no_repeat: int = 0) -> list[list[str]]:
+                   max_ratio: float, batch_size: int = 64, no_repeat: int = 0, once_from: int = 0) -> list[list[str]]:
     """The output words of each sentence (greedy for ``beam=1``), in input order; at most
-    ``max_ratio * source words + 10`` words; ``no_repeat``: see :mod:`rnnkit.tasks.seq2seq_search`."""
+    ``max_ratio * source words + 10`` words; ``no_repeat``, ``once_from``: see :mod:`rnnkit.tasks.seq2seq_search`."""
     from rnnkit.data.batching import bucket_batches
     from rnnkit.tasks.seq2seq_search import beam_search, greedy_search
 
@@ -194,8 +194,8 @@ def pointer_search(net: PointerNet, sents: Sequence[Sentence], tgt_vocab: Vocab,
         stepper = PointerStepper(net, make_batch(batch, tgt_vocab), unk)
         limits = [int(max_ratio * len(s.src)) + 10 for s in batch]
         banned = [pad, unk, bos]
-        hyps = (greedy_search(stepper, limits, bos, eos, banned, no_repeat) if beam == 1
-                else beam_search(stepper, limits, beam, bos, eos, banned, alpha, no_repeat))
+        hyps = (greedy_search(stepper, limits, bos, eos, banned, no_repeat, once_from) if beam == 1
+                else beam_search(stepper, limits, beam, bos, eos, banned, alpha, no_repeat, once_from))
         for s, i, h in zip(batch, idx, hyps):
             out[i] = [tgt_vocab.tokens[n] if n < V else s.oov[n - V] for n in h]
     return out
@@ -211,6 +211,7 @@ class WordPointer:
         self.src_vocab: Vocab | None = None
         self.tgt_vocab: Vocab | None = None
         self.dictionary: dict[str, str] = {}
+        self.counts: dict[str, int] = {}             # training frequency of each dictionary source word
         self.net: PointerNet | None = None
 
     def _words(self, texts: Sequence[str], what: str) -> list[list[str]]:
@@ -220,8 +221,11 @@ class WordPointer:
         return limit_length(words(texts), self.cfg.max_len, self.cfg.on_long, what=what)
 
     def _sentences(self, src: list[list[str]], tgt: list[list[str]] | None = None) -> list[Sentence]:
-        gloss = self.dictionary.get
-        return [prepare(s, [gloss(w, w) for w in s], self.src_vocab, self.tgt_vocab, None if tgt is None else tgt[i])
+        from rnnkit.tasks.seq2seq_lexicon import Lexicon
+
+        gloss = (Lexicon(self.dictionary, self.counts).phrase if self.cfg.split_compounds
+                 else lambda w: self.dictionary.get(w, w))
+        return [prepare(s, [gloss(w) for w in s], self.src_vocab, self.tgt_vocab, None if tgt is None else tgt[i])
                 for i, s in enumerate(src)]
 
     def _make_net(self) -> PointerNet:
@@ -233,8 +237,12 @@ class WordPointer:
         sentences (:class:`Sentence` with gold ids)."""
         from rnnkit.tasks.seq2seq_words import IBM1
 
+        from collections import Counter
+
         src, tgt = self._words(sources, "sources"), self._words(targets, "targets")
         self.dictionary = dict(IBM1().fit(src, tgt).best)
+        n = Counter(w for s in src for w in s)
+        self.counts = {w: n[w] for w in self.dictionary}
         self.src_vocab = Vocab.build(src)
         self.tgt_vocab = Vocab.build(tgt, min_freq=self.cfg.min_count, specials=(PAD, UNK, BOS, EOS))
         self.net = self._make_net()
@@ -259,8 +267,9 @@ class WordPointer:
         from rnnkit.tasks.seq2seq_words import detokenize
 
         c = self.cfg
+        once_from = 0 if c.repeat_top is None else len(self.tgt_vocab.specials) + c.repeat_top   # the vocabulary is by frequency
         hyps = pointer_search(self.net, self._sentences(self._words(sources, "sources")), self.tgt_vocab, beam,
-                              c.alpha, c.max_decode_ratio, batch_size, c.no_repeat_ngram)
+                              c.alpha, c.max_decode_ratio, batch_size, c.no_repeat_ngram, once_from)
         return [detokenize(h) for h in hyps]
 
     def target_words(self, targets: list[str]) -> list[str]:
@@ -272,7 +281,7 @@ class WordPointer:
         return {"source": self.src_vocab, "target": self.tgt_vocab}
 
     def state(self) -> dict[str, Any]:
-        return {"dictionary": self.dictionary}
+        return {"dictionary": self.dictionary, "counts": self.counts}
 
     def restore(self, src_vocab: Vocab, tgt_vocab: Vocab, state: Any, where: Any) -> "WordPointer":
         """Rebuild from a run folder's vocabularies and state (``where``: the file named in errors)."""
@@ -286,6 +295,9 @@ class WordPointer:
         if missing or UNK not in src_vocab.index:
             raise CheckpointError(f"{where}: expected <pad>, <unk>, <s>, </s> in the target vocabulary and <unk> in "
                                   f"the source one, got {missing or ['<unk>']} missing")
-        self.src_vocab, self.tgt_vocab, self.dictionary = src_vocab, tgt_vocab, dict(d)
+        n = state.get("counts", {})                  # absent in runs saved before the lexicon: all 0
+        if not isinstance(n, dict) or not all(isinstance(k, str) and isinstance(v, int) for k, v in n.items()):
+            raise CheckpointError(f"{where}: expected 'counts' of source word -> int in the state, got {type(n).__name__}")
+        self.src_vocab, self.tgt_vocab, self.dictionary, self.counts = src_vocab, tgt_vocab, dict(d), dict(n)
         self.net = self._make_net()
         return self

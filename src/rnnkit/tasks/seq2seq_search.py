@@ -14,6 +14,9 @@ and returns the finished output with the best length-normalised score ``sum log 
 
 ``no_repeat=n`` (both searches; 0: off) forbids a token that would repeat an n-gram already in that
 output (fairseq's ``no_repeat_ngram_size``): on words it stops loops such as ``the boss, the boss,``.
+``once_from=m`` (0: off) lets every token id ``>= m`` occur at most once in an output: with a vocabulary
+sorted by frequency, the ``m`` most frequent tokens (function words, punctuation) may repeat and the
+rarer content words may not, which stops unigram loops (``a Handel Handel``) that bigram blocking lets by.
 """
 
 from __future__ import annotations
@@ -41,10 +44,10 @@ def _repeats(seq: list[int], n: int) -> list[int]:
 
 
 def _masked(logp: Tensor, banned: Sequence[int], full: Tensor, eos: int, seqs: Sequence[list[int]] = (),
-            no_repeat: int = 0) -> Tensor:
+            no_repeat: int = 0, once_from: int = 0) -> Tensor:
     logp[:, list(banned)] = float("-inf")
-    for row, seq in enumerate(seqs if no_repeat else ()):
-        rep = _repeats(seq, no_repeat)
+    for row, seq in enumerate(seqs if no_repeat or once_from else ()):
+        rep = _repeats(seq, no_repeat) + ([t for t in seq if t >= once_from] if once_from else [])
         if rep:
             logp[row, rep] = float("-inf")
     if bool(full.any()):                                       # out of room: only </s> may follow
@@ -55,14 +58,14 @@ def _masked(logp: Tensor, banned: Sequence[int], full: Tensor, eos: int, seqs: S
 
 
 def greedy_search(stepper: Stepper, limits: Sequence[int], bos: int, eos: int, banned: Sequence[int],
-                  no_repeat: int = 0) -> list[list[int]]:
+                  no_repeat: int = 0, once_from: int = 0) -> list[list[int]]:
     """The most probable next token at every step, for each of ``len(limits)`` sources at once."""
     B = len(limits)
     prev = torch.full((B, 1), bos, dtype=torch.long)
     done = [False] * B
     out: list[list[int]] = [[] for _ in range(B)]
     for t in range(max(limits) + 1):
-        logp = _masked(stepper.step(prev), banned, torch.tensor([t >= lim for lim in limits]), eos, out, no_repeat)
+        logp = _masked(stepper.step(prev), banned, torch.tensor([t >= lim for lim in limits]), eos, out, no_repeat, once_from)
         nxt = logp.argmax(-1)
         for b, tok in enumerate(nxt.tolist()):
             if done[b]:
@@ -78,7 +81,7 @@ def greedy_search(stepper: Stepper, limits: Sequence[int], bos: int, eos: int, b
 
 
 def beam_search(stepper: Stepper, limits: Sequence[int], k: int, bos: int, eos: int, banned: Sequence[int],
-                alpha: float, no_repeat: int = 0) -> list[list[int]]:
+                alpha: float, no_repeat: int = 0, once_from: int = 0) -> list[list[int]]:
     """Beam search of width ``k`` for ``len(limits)`` sources at once (module docstring). The stepper
     starts with one row per source; it is expanded to ``B * k`` rows here."""
     B = len(limits)
@@ -91,7 +94,8 @@ def beam_search(stepper: Stepper, limits: Sequence[int], k: int, bos: int, eos: 
     prev = torch.full((B * k, 1), bos, dtype=torch.long)
     for t in range(max(limits) + 1):
         full = torch.tensor([t >= lim for lim in limits]).repeat_interleave(k)
-        logp = _masked(stepper.step(prev), banned, full, eos, [h for b in seqs for h in b], no_repeat)
+        logp = _masked(stepper.step(prev), banned, full, eos, [h for b in seqs for h in b], no_repeat,
+                       once_from)
         V = logp.shape[1]
         top_v, top_i = (scores.unsqueeze(-1) + logp.view(B, k, V)).view(B, k * V).topk(min(2 * k, k * V), dim=1)
         rows, toks, new_scores = [], [], torch.full((B, k), float("-inf"))

@@ -34,13 +34,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from typing import Any, Sequence
 
 import numpy as np
 
 from rnnkit.data.vocab import tokenize
 from rnnkit.errors import DataError
-from rnnkit.tasks.common import check_number, check_texts
+from rnnkit.tasks.common import check_bool, check_number, check_texts
 
 __all__ = ["IBM1", "detokenize", "words", "CopySource", "WordDictionary", "NULL"]
 
@@ -160,40 +161,53 @@ class WordDictionary:
     word translation probabilities ``t(e | f)`` with a NULL source word): each source word becomes its
     most probable target word (NULL-aligned target words are never produced), unknown words are
     copied. Words are :func:`rnnkit.data.vocab.tokenize` tokens (no space assumption); the output keeps
-    the source's spacing and punctuation between them."""
+    the source's spacing and punctuation between them. ``split_compounds=True`` (not the baseline's
+    default) translates an unknown word by :meth:`rnnkit.tasks.seq2seq_lexicon.Lexicon.phrase` (case,
+    inflection, compound parts) instead of copying it."""
 
-    def __init__(self, iterations: int = 5) -> None:
+    def __init__(self, iterations: int = 5, split_compounds: bool = False) -> None:
         check_number("iterations", iterations, lo=1, integer=True)
+        check_bool("split_compounds", split_compounds)
         self.iterations = iterations
+        self.split_compounds = split_compounds
         self.table: dict[str, str] = {}
+        self.counts: dict[str, int] = {}
 
     def fit(self, sources, targets) -> "WordDictionary":
         src, tgt = check_texts(sources, "sources"), check_texts(targets, "targets")
         if len(src) != len(tgt):
             raise DataError(f"targets: expected one target per source ({len(src)}), got {len(tgt)}")
-        self.table = dict(IBM1(self.iterations).fit(words(src), words(tgt)).best)
+        src_words = words(src)
+        self.table = dict(IBM1(self.iterations).fit(src_words, words(tgt)).best)
+        if self.split_compounds:
+            n = Counter(w for s in src_words for w in s)
+            self.counts = {w: n[w] for w in self.table}
         return self
 
     def translate(self, sources) -> list[str]:
         """Each source word replaced by its dictionary entry; whatever stood between the words in the
         source (spaces, nothing, ...) is kept, so no spacing convention is imposed."""
+        from rnnkit.tasks.seq2seq_lexicon import Lexicon
+
         out = []
+        gloss = Lexicon(self.table, self.counts).phrase if self.split_compounds else (lambda w: self.table.get(w, w))
         for s in check_texts(sources, "sources"):
             s = unicodedata.normalize("NFC", s)          # tokenize() works on the NFC form
             parts, pos = [], 0
             for w in tokenize(s, "words"):
                 start = s.find(w, pos)
-                parts += [s[pos:start], self.table.get(w, w)]
+                parts += [s[pos:start], gloss(w)]
                 pos = start + len(w)
             out.append("".join(parts) + s[pos:])
         return out
 
     def state(self) -> tuple[dict, dict[str, Any]]:
-        return {}, {"iterations": self.iterations, "table": self.table}
+        extra = {"split_compounds": True, "counts": self.counts} if self.split_compounds else {}
+        return {}, {"iterations": self.iterations, "table": self.table, **extra}
 
     @classmethod
     def from_state(cls, state: tuple[dict, dict[str, Any]]) -> "WordDictionary":
         s = state[1]
-        self = cls(s["iterations"])
-        self.table = dict(s["table"])
+        self = cls(s["iterations"], s.get("split_compounds", False))
+        self.table, self.counts = dict(s["table"]), dict(s.get("counts", {}))
         return self

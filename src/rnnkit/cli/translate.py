@@ -60,6 +60,8 @@ class Translate(TaskCommand):
         Flag("beam", "default beam width of the run's predict/evaluate (1: greedy)"),
         Flag("length_penalty", "beam search ranks by sum log p / len ** this (default: char 1.0, dict-pointer 2.0)"),
         Flag("no_repeat_ngram", "dict-pointer: an output never repeats an n-gram of this many words (0: off)"),
+        Flag("repeat_top", "dict-pointer: only the N most frequent target words may occur twice in an output"),
+        Flag("split_compounds", "dict-pointer: gloss unknown source words by case, inflection and compound parts"),
         Flag("val_fraction", "share of the training pairs held out for early stopping (0: none)"),
         Flag("val_max", "validation pairs decoded (greedy) after each epoch"),
         Flag("bleu_tokenize", "sacrebleu's BLEU tokenizer (char/zh for text without spaces)",

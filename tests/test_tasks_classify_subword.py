@@ -37,7 +37,7 @@ def test_bpe_units_learn_word_order_that_feedforward_cannot():
 def _fit_four(seed=0):
     texts, labels = _keyword_data(160, seed, three=True)
     cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=2, batch_size=16, lr=0.02,
-                               val_fraction=0.25, progress=False, bpe_size=40)
+                               val_fraction=0.25, progress=False, bpe_size=40, subword_member=True)
     return TextClassifier(cfg).fit(texts, labels), texts, labels
 
 

@@ -118,8 +118,9 @@ class TextClassifierConfig:
     combine: bool = True            # average the network's probabilities with the linear models' (TF-IDF + LR,
                                     # NB-weighted LR), the weights chosen on the validation split (needs
                                     # val_fraction > 0 and the default baselines)
-    subword_member: bool = True     # with combine: a second network among the members, a BiGRU on BPE
-                                    # subwords (rnnkit.tasks.classify_subword), trained on the same split
+    subword_member: bool = False    # with combine: a second network among the members, a BiGRU on BPE
+                                    # subwords (rnnkit.tasks.classify_subword), trained on the same split;
+                                    # off by default: +0.2 / -0.2 points on test for 35-50% more CPU (2026-12-04)
     seed: int = 0
     progress: bool = True
 

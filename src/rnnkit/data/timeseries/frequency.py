@@ -49,10 +49,14 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
                 f = _infer_freq(part)
                 if f is not None:
                     return f
-    deltas = np.diff(index.asi8)
+    deltas = np.diff(index.asi8)    # in the index's unit (pandas 3 keeps parsed text in "s" or "us")
     if deltas.size:
         values, counts = np.unique(deltas, return_counts=True)
-        return pd.tseries.frequencies.to_offset(pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")).freqstr
+        step = pd.Timedelta(int(values[np.argmax(counts)]), unit=index.unit)
+        days, rest = divmod(step, pd.Timedelta(days=1))
+        if days and not rest:    # calendar days, as infer_freq names them (to_offset would say "24h")
+            return "D" if days == 1 else f"{days}D"
+        return pd.tseries.frequencies.to_offset(step).freqstr
     return None
 
 

@@ -1,0 +1,27 @@
+"""Hostile inputs, session 5 sweep: forecasting, tagging and data loaders with the shapes real users
+bring. Each test is a defect found by the sweep (it failed before its fix) or the oracle of a fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.data.timeseries.frequency import infer_frequency
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_frequency_from_few_or_gappy_timestamps_reads_the_index_unit(unit):
+    # pandas 3 keeps string-parsed timestamps in 's'/'us': the modal-step fallback (two stamps, or a gap
+    # in a short series) read asi8 as nanoseconds and inferred '86400ms' (1000 stamps per day to fill)
+    days = pd.DatetimeIndex(["2020-01-01", "2020-01-02"]).as_unit(unit)
+    assert infer_frequency(days).freq == "D"
+    assert infer_frequency(days).missing_stamps == 0
+    gappy = pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-04"]).as_unit(unit)
+    info = infer_frequency(gappy)
+    assert (info.freq, info.missing_stamps, info.off_grid) == ("D", 1, 0)
+    hours = pd.DatetimeIndex(["2020-01-01 00:00", "2020-01-01 06:00"]).as_unit(unit)
+    # the oracle: the step itself, as pandas names it
+    assert pd.tseries.frequencies.to_offset(infer_frequency(hours).freq) == pd.Timedelta(hours=6)
+    weekly = pd.DatetimeIndex(["2020-01-06", "2020-01-13"]).as_unit(unit)
+    assert infer_frequency(weekly).freq == "7D"

@@ -25,3 +25,23 @@ def test_frequency_from_few_or_gappy_timestamps_reads_the_index_unit(unit):
     assert pd.tseries.frequencies.to_offset(infer_frequency(hours).freq) == pd.Timedelta(hours=6)
     weekly = pd.DatetimeIndex(["2020-01-06", "2020-01-13"]).as_unit(unit)
     assert infer_frequency(weekly).freq == "7D"
+
+
+def test_most_frequent_tag_refuses_mismatched_or_empty_training_data():
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.tagging import MostFrequentTag
+
+    # a tag list shorter than its sentence was zipped away silently (the baseline trained on less)
+    with pytest.raises(DataError, match=r"tags\[0\]: expected one tag per token \(2\), got 1"):
+        MostFrequentTag().fit([["a", "b"]], [["X"]])
+    with pytest.raises(DataError, match=r"tags: expected one tag list per sentence \(2\), got 1"):
+        MostFrequentTag().fit([["a"], ["b"]], [["X"]])
+    # nothing to count: min() of an empty sequence before
+    with pytest.raises(DataError, match=r"sentences\[0\]: expected at least one token"):
+        MostFrequentTag().fit([[]], [[]])
+    # the oracle for well-formed data: counts by hand (pairs form and two-list form agree)
+    pairs = [(["the", "Cat"], ["O", "B-animal"]), (["the"], ["O"]), (["cat"], ["I-animal"])]
+    a = MostFrequentTag().fit(pairs)
+    b = MostFrequentTag().fit([s for s, _ in pairs], [t for _, t in pairs])
+    assert a.table == b.table == {"the": "O", "Cat": "B-animal", "cat": "I-animal"}
+    assert a.predict([["THE", "dog"]]) == [["O", "O"]]

@@ -327,6 +327,8 @@ class MostFrequentTag:
     def fit(self, sentences, tags=None) -> "MostFrequentTag":
         if tags is None:  # list of (tokens, tags) pairs
             sentences, tags = [s for s, _ in sentences], [t for _, t in sentences]
+        sentences = _check_sentences(sentences)      # zip would drop tokens without a tag silently
+        tags = _check_tags(tags, sentences)
         counts: dict[str, Counter] = defaultdict(Counter)
         folded: dict[str, Counter] = defaultdict(Counter)
         total: Counter = Counter()

@@ -45,3 +45,28 @@ def test_most_frequent_tag_refuses_mismatched_or_empty_training_data():
     b = MostFrequentTag().fit([s for s, _ in pairs], [t for _, t in pairs])
     assert a.table == b.table == {"the": "O", "Cat": "B-animal", "cat": "I-animal"}
     assert a.predict([["THE", "dog"]]) == [["O", "O"]]
+
+
+def test_memory_check_names_the_flag_left_at_a_none_default(capsys):
+    # `rnnkit forecast --model ets --horizon 1000000000` said "--hidden-size: ... got 32" (a default the
+    # user never typed): flags whose default is None were never tried, so the first flag took the blame
+    import argparse
+
+    from rnnkit.cli.common import check_memory
+    from rnnkit.errors import ConfigError
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hidden-size", type=int, default=32)
+    parser.add_argument("--horizon", type=int, default=None)
+    args = parser.parse_args(["--horizon", "1000000000"])
+    args._parser = parser
+
+    def need(a):   # the oracle: bytes grow with both sizes; None horizon costs 1 step
+        return 16 * a.hidden_size * (a.horizon or 1) * 10**6
+
+    with pytest.raises(ConfigError, match=r"^--horizon: expected a size that fits in memory .* got 1000000000,"):
+        check_memory(args, need, ["--hidden-size", "--horizon"])
+    args = parser.parse_args(["--hidden-size", "10000000000"])
+    args._parser = parser
+    with pytest.raises(ConfigError, match=r"^--hidden-size: .* got 10000000000,"):
+        check_memory(args, need, ["--hidden-size", "--horizon"])

@@ -368,10 +368,13 @@ def check_memory(args: argparse.Namespace, need: Callable[[argparse.Namespace], 
     drops = {}
     for flag, d in dests.items():
         default = parser.get_default(d) if parser is not None else None
-        if default is None or default == getattr(args, d, None):
+        if parser is None or default == getattr(args, d, None):
             continue
         trial = argparse.Namespace(**{**vars(args), d: default})
-        drops[flag] = total - need(trial)
+        try:        # a None default (e.g. --horizon) is a value need() reads too; one it cannot read is skipped
+            drops[flag] = total - need(trial)
+        except TypeError:
+            continue
     flag = max(drops, key=drops.get) if drops else flags[0]
     raise ConfigError(f"{flag}: expected a size that fits in memory ({_size(avail)} available on {device}), got "
                       f"{_shown(getattr(args, dests[flag], None))}, which would need about {_size(total)} ({what})")

@@ -1,6 +1,7 @@
 """Translation on trans-de-en (German -> English), every model next to the baselines in one command: the
 default dictionary-aware pointer-generator (``model="dict-pointer"``), optionally the char-level seq2seq,
-copy-source and the IBM-1 word dictionary, on the seeded 10% test split of the 19,606 pairs
+copy-source and the IBM-1 word dictionary (plus, not a baseline, the dictionary with the lexicon glosses of
+:mod:`rnnkit.tasks.seq2seq_lexicon` for unknown words), on the seeded 10% test split of the 19,606 pairs
 (``split_indices(n, 0.1, seed 0)``: 1,961 test pairs), greedy and beam.
 
     python benchmarks/bench_translation.py --epochs 17 --threads 1 --out bench_translation.json

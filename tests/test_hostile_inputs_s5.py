@@ -70,3 +70,18 @@ def test_memory_check_names_the_flag_left_at_a_none_default(capsys):
     args._parser = parser
     with pytest.raises(ConfigError, match=r"^--hidden-size: .* got 10000000000,"):
         check_memory(args, need, ["--hidden-size", "--horizon"])
+
+
+def test_forecast_horizon_beyond_memory_is_a_config_error_before_any_work():
+    # a 10**12-step horizon reached numpy's MemoryError ("Unable to allocate 14.9 TiB ...") inside the fit
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = pd.Series(10 + np.sin(np.arange(40) * 2 * np.pi / 7))
+    with pytest.raises(ConfigError, match=r"^horizon: expected a horizon whose forecasts fit in memory .* got 10{12}"):
+        Forecaster("seasonal_naive").fit(y, 10**12)
+    with pytest.raises(ConfigError, match=r"^horizon: .* got 10{12}"):
+        Forecaster("ets", horizon=10**12).fit(y)
+    # the oracle for a horizon that fits: seasonal naive repeats the last season
+    out = Forecaster("seasonal_naive", period=7).fit(y, 9).predict()
+    np.testing.assert_allclose(out["value"].to_numpy(), np.r_[y.to_numpy()[-7:], y.to_numpy()[-7:-5]])

@@ -199,6 +199,23 @@ class ForecastConfig:
         return dataclasses.replace(self, **changes)
 
 
+#: float64 arrays of ``horizon`` values a fit keeps per series at once (forecasts, intervals, quantiles,
+#: validation windows): a rough floor of the memory a horizon costs.
+HORIZON_ARRAYS = 16
+
+
+def _check_horizon_memory(horizon: int) -> None:
+    """A ConfigError naming ``horizon`` when even one series' forecast arrays would not fit in the memory
+    left (numpy's MemoryError, or the OOM killer, deep inside a fit otherwise)."""
+    from rnnkit.cli.common import _size, available_memory
+
+    need = 8 * HORIZON_ARRAYS * horizon
+    avail = available_memory("cpu")
+    if avail is not None and need > avail:
+        raise ConfigError(f"horizon: expected a horizon whose forecasts fit in memory ({_size(avail)} available), "
+                          f"got {horizon}, which would need at least {_size(need)} per series")
+
+
 def with_horizon(cfg: ForecastConfig, horizon: Any) -> ForecastConfig:
     """``cfg`` with ``horizon`` when one is given (a positive int); a ConfigError when neither ``cfg``
     nor the call has one."""
@@ -208,6 +225,7 @@ def with_horizon(cfg: ForecastConfig, horizon: Any) -> ForecastConfig:
         cfg = cfg.replace(horizon=int(horizon))
     if cfg.horizon is None:
         raise ConfigError("horizon: expected a positive int (in the constructor or fit), got None")
+    _check_horizon_memory(cfg.horizon)
     return cfg
 
 

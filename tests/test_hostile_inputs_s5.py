@@ -85,3 +85,21 @@ def test_forecast_horizon_beyond_memory_is_a_config_error_before_any_work():
     # the oracle for a horizon that fits: seasonal naive repeats the last season
     out = Forecaster("seasonal_naive", period=7).fit(y, 9).predict()
     np.testing.assert_allclose(out["value"].to_numpy(), np.r_[y.to_numpy()[-7:], y.to_numpy()[-7:-5]])
+
+
+def test_conll_docstart_lines_are_not_tokens_and_a_folder_is_named_as_one(tmp_path):
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.data.text import read_conll, read_utf8
+    from rnnkit.errors import DataError
+
+    # CoNLL-2003 files open each document with '-DOCSTART- -X- -X- O': it was read as a one-token
+    # sentence tagged O (a fake training sentence, and one more sentence to score)
+    text = "-DOCSTART-\t-X-\t-X-\tO\n\nJohn\tNNP\tB-NP\tB-PER\nruns\tVBZ\tB-VP\tO\n\n-DOCSTART-\tO\n\nHi\tO\n"
+    assert read_conll("x", text=text) == [(["John", "runs"], ["B-PER", "O"]), (["Hi"], ["O"])]
+    with pytest.raises(DataError, match="expected at least one sentence"):
+        read_conll("x", text="-DOCSTART-\t-X-\t-X-\tO\n\n")
+    # a folder given for a file was reported '(not found)'
+    with pytest.raises(DataError, match=r"^conll: expected an existing file, got .* \(a folder\)$"):
+        read_utf8(tmp_path, "conll")
+    with pytest.raises(DataError, match=r"^csv: expected an existing CSV file, got .* \(a folder\)$"):
+        read_series_csv(tmp_path)

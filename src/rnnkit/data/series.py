@@ -185,7 +185,8 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     or a missing column is a :class:`DataError` naming ``what`` (the CLI passes ``"--csv"``)."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} (not found)")
+        why = "a folder" if path.is_dir() else "not found"
+        raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} ({why})")
     try:
         frame = pd.read_csv(path)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:

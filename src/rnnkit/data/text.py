@@ -50,7 +50,8 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
     else:
         p = Path(path)
         if not p.is_file():
-            raise DataError(f"{what}: expected an existing file, got {str(path)!r} (not found)")
+            why = "a folder" if p.is_dir() else "not found"
+            raise DataError(f"{what}: expected an existing file, got {str(path)!r} ({why})")
         data = p.read_bytes()
         name = str(path)
     if not data.strip():
@@ -115,7 +116,8 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
 def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str], list[str]]]:
     """Sentences ``(tokens, tags)`` from a CoNLL-style file: ``token<TAB>tag`` per line (extra columns
     between are ignored: the first is the token, the last the tag), a blank (or whitespace-only) line
-    between sentences. ``text`` parses a string instead of reading ``path``."""
+    between sentences; ``-DOCSTART-`` lines (CoNLL-2003's document markers) are skipped. ``text`` parses
+    a string instead of reading ``path``."""
     name = f"conll {str(path)!r}"
     text = read_utf8(path, "conll") if text is None else text
     sents: list[tuple[list[str], list[str]]] = []
@@ -129,6 +131,8 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
                 toks, tags = [], []
             continue
         parts = line.split("\t")
+        if parts[0] == "-DOCSTART-":     # CoNLL-2003's document marker, not a token
+            continue
         if len(parts) < 2 or not parts[0] or not parts[-1].strip():
             raise DataError(f"{name}: expected 'token<TAB>tag' at line {ln}, got {line[:60]!r}")
         toks.append(parts[0])

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit._io import check_folder_path, dumps_json, to_jsonable
+from rnnkit._memory import available_memory, human_size as _size
 from rnnkit._validate import SEED_END
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
@@ -288,37 +289,6 @@ def check_out_dir(path: str | os.PathLike | None, flag: str = "--out") -> None:
         raise UsageError(str(e)) from None
 
 
-def available_memory(device: str = "cpu") -> int | None:
-    """Bytes of memory a run can still use: ``MemAvailable`` of ``/proc/meminfo`` (else the available
-    pages from ``os.sysconf``), capped by a cgroup ``memory.max``; on ``cuda`` the device's free memory.
-    ``None`` when it cannot be told."""
-    if str(device).startswith("cuda"):
-        import torch
-
-        return int(torch.cuda.mem_get_info()[0]) if torch.cuda.is_available() else None
-    avail = None
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    avail = int(line.split()[1]) * 1024
-                    break
-    except (OSError, ValueError, IndexError):
-        pass
-    if avail is None:
-        try:
-            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (AttributeError, ValueError, OSError):
-            return None
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit.isdigit():
-            avail = min(avail, int(limit))
-    except OSError:
-        pass
-    return avail
-
-
 GATES = {"lstm": 4, "gru": 3, "elman": 1, "rnn": 1}
 BYTES_PER_PARAM = 16  # float32 weight + gradient + Adam's two moments
 
@@ -338,14 +308,6 @@ def training_bytes(params: int, activations: int = 0) -> int:
     """Memory to train ``params`` parameters with Adam (16 bytes each) plus ``activations`` float32 values
     kept for the backward pass."""
     return BYTES_PER_PARAM * params + 4 * activations
-
-
-def _size(n: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
-        if n < 1024 or unit == "PB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} PB"  # pragma: no cover
 
 
 def check_memory(args: argparse.Namespace, need: Callable[[argparse.Namespace], int], flags: Sequence[str],

@@ -1,0 +1,50 @@
+"""How much memory a run can still use, and sizes for people: the floor under every "fits in memory"
+check (the CLI's :func:`rnnkit.cli.common.check_memory`, the forecaster's horizon check), kept below
+both so that tasks never import the CLI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["available_memory", "human_size"]
+
+
+def available_memory(device: str = "cpu") -> int | None:
+    """Bytes of memory a run can still use: ``MemAvailable`` of ``/proc/meminfo`` (else the available
+    pages from ``os.sysconf``), capped by a cgroup ``memory.max``; on ``cuda`` the device's free memory.
+    ``None`` when it cannot be told."""
+    if str(device).startswith("cuda"):
+        import torch
+
+        return int(torch.cuda.mem_get_info()[0]) if torch.cuda.is_available() else None
+    avail = None
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if avail is None:
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            return None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            avail = min(avail, int(limit))
+    except OSError:
+        pass
+    return avail
+
+
+def human_size(n: float) -> str:
+    """``n`` bytes as people read them, e.g. ``1.5 GB``."""
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1024 or unit == "PB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PB"  # pragma: no cover

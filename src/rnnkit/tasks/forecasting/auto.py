@@ -397,7 +397,10 @@ class AutoForecaster(Candidate):
         """Quantiles around ``point`` from the validation residuals of EVERY candidate (not only the
         chosen combination's: it was picked on those windows, so its residuals are optimistic; on the
         17 mixed dev series the 90% / 80% intervals covered 0.70 / 0.64 from the chosen's residuals,
-        0.89 / 0.80 from every candidate's)."""
+        0.89 / 0.80 from every candidate's). A series too short for any validation window gets the
+        seasonal naive's own error as its band: ``scale`` is that method's in-sample mean absolute
+        one-step error, and a normal error with that mean has standard deviation ``scale * sqrt(pi / 2)``
+        (growing with ``sqrt(h)``, as a random walk's)."""
         from rnnkit.tasks.forecasting.probabilistic import conformal_quantiles
 
         names = [n for n in vset.val if n not in self.exclude] or list(vset.val)
@@ -407,7 +410,8 @@ class AutoForecaster(Candidate):
         scale = np.where(np.isfinite(scale), scale, last)
         scale = np.where(np.isfinite(scale), scale, 0.0)
         return conformal_quantiles(point, resid, np.concatenate([vset.scale] * len(names), axis=1), scale,
-                                   self.quantile_levels, pooled=len(vset.ids) > 1)
+                                   self.quantile_levels, pooled=len(vset.ids) > 1,
+                                   fallback_sd=math.sqrt(math.pi / 2))
 
 
 def _report(chosen: list[str], scores: dict[str, float], pool: dict, vset: ValidationSet, default: str,

@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import Any, Sequence
 
 import numpy as np
@@ -62,13 +63,18 @@ def check_quantiles(quantiles: Sequence[float]) -> np.ndarray:
 
 
 def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.ndarray, scale: np.ndarray,
-                        quantiles: Sequence[float], pooled: bool = True) -> np.ndarray:
+                        quantiles: Sequence[float], pooled: bool = True,
+                        fallback_sd: float | None = None) -> np.ndarray:
     """Quantile forecasts ``(S, H, Q)``.
 
     ``point``: ``(S, H)`` forecasts; ``residuals``: ``(S, K, H)`` validation ``actual - forecast`` (NaN
     where missing); ``val_scale``: ``(S, K)`` each window's MASE scale; ``scale``: ``(S,)`` each series'
     scale now; ``pooled``: residuals of all series together (a global calibration), else each series'
-    own (pooled over steps under ``sqrt(h)`` growth when it has fewer than :data:`MIN_PER_STEP` per step)."""
+    own (pooled over steps under ``sqrt(h)`` growth when it has fewer than :data:`MIN_PER_STEP` per step).
+    A group with no finite residual at all (a series too short to hold a validation window out) gets
+    normal quantiles of standard deviation ``fallback_sd`` (in units of ``scale``) growing with
+    ``sqrt(h)``, or NaN (unknown) when ``fallback_sd`` is None -- never a zero-width band, which would
+    claim certainty."""
     q = check_quantiles(quantiles)
     point = np.asarray(point, dtype=float)
     S, H = point.shape
@@ -87,8 +93,11 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
         else:
             flat = (zz / growth).ravel()
             flat = flat[np.isfinite(flat)]
-            if flat.size == 0:
-                qs = np.zeros((H, q.size))
+            if flat.size == 0 and fallback_sd is None:
+                qs = np.full((H, q.size), np.nan)
+            elif flat.size == 0:
+                z = np.array([NormalDist().inv_cdf(float(t)) for t in q])
+                qs = fallback_sd * z[None, :] * growth[:, None]
             else:
                 qs = np.quantile(flat, q)[None, :] * growth[:, None]
         out[rows] = point[rows][..., None] + scale[rows][:, None, None] * qs[None]

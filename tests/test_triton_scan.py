@@ -312,7 +312,7 @@ def test_kernels_compile_for_an_h100(monkeypatch, tmp_path):
         return triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"enable_fp_fusion": True})
 
     for dt, compute, mode in (("fp32", tl.float32, 2), ("fp64", tl.float64, 1)):
-        for phase in (0, 1, 2):  # one pass; the chunked pass's maps, then its outputs
+        for phase in ((0, 1, 2) if dt == "fp32" else (0,)):  # one pass; the chunked pass's maps, then its outputs
             flags = dict(MODE=mode, HAS_H0=True, HAS_PAD=mode in (1, 2), PHASE=phase, COMPUTE=compute, BLOCK_T=64,
                          BLOCK_N=32)
             for kernel, consts in ((fwd, flags), (bwd, dict(flags, HAS_GY=True, HAS_GLAST=True))):

@@ -204,6 +204,11 @@ def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, st
     return dict(digests)
 
 
+def not_a_file_reason(path: str | os.PathLike) -> str:
+    """Why ``path`` is not a readable file, for an error message: ``"a folder"`` or ``"not found"``."""
+    return "a folder" if Path(path).is_dir() else "not found"
+
+
 def check_folder_path(path: str | os.PathLike, name: str = "path") -> Path:
     """Refuse an output folder that cannot be written, before any work (a ConfigError naming ``name``):
     ``path`` may not exist yet, but it must not be an existing file, its nearest existing ancestor must be

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnnkit._io import not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -185,8 +186,7 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     or a missing column is a :class:`DataError` naming ``what`` (the CLI passes ``"--csv"``)."""
     path = Path(path)
     if not path.is_file():
-        why = "a folder" if path.is_dir() else "not found"
-        raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} ({why})")
+        raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} ({not_a_file_reason(path)})")
     try:
         frame = pd.read_csv(path)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:

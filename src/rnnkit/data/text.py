@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rnnkit._io import not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.errors import DataError
 
@@ -50,8 +51,7 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
     else:
         p = Path(path)
         if not p.is_file():
-            why = "a folder" if p.is_dir() else "not found"
-            raise DataError(f"{what}: expected an existing file, got {str(path)!r} ({why})")
+            raise DataError(f"{what}: expected an existing file, got {str(path)!r} ({not_a_file_reason(p)})")
         data = p.read_bytes()
         name = str(path)
     if not data.strip():

@@ -37,3 +37,45 @@ def test_ids_that_differ_only_in_type_are_a_data_error_naming_the_id_column():
     assert [s.id for s in got] == ["1", "2", "a"]
     for s in got:
         np.testing.assert_allclose(s.y, y)
+
+
+# -------------------------------------------------------------------------------------------- CoNLL-U
+CONLLU = """# sent_id = 1
+# text = Don't go.
+1-2\tDon't\t_\t_\t_\t_\t_\t_\t_\t_
+1\tDo\tdo\tAUX\tVBP\t_\t3\taux\t_\t_
+2\tn't\tnot\tPART\tRB\t_\t3\tadvmod\t_\t_
+3\tgo\tgo\tVERB\tVB\t_\t0\troot\t_\tSpaceAfter=No
+3.1\tgone\tgo\tVERB\tVBN\t_\t_\t_\t3:conj\t_
+4\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_
+
+# sent_id = 2
+1\t#\t#\tSYM\tNN\t_\t0\troot\t_\t_
+
+"""
+
+
+def test_conllu_files_are_read_by_form_and_upos(tmp_path):
+    # a CoNLL-U file was a DataError at its first '# comment'; without comments the ID column was read
+    # as the token and MISC (the last column) as the tag, and "1-2" ranges / "1.1" empty nodes as tokens
+    from rnnkit.data.text import read_conll, read_conll_tokens
+
+    expected = [(["Do", "n't", "go", "."], ["AUX", "PART", "VERB", "PUNCT"]), (["#"], ["SYM"])]
+    assert read_conll("x", text=CONLLU) == expected
+    no_comments = "\n".join(ln for ln in CONLLU.split("\n") if not ln.startswith("#"))
+    assert read_conll("x", text=no_comments) == expected
+    p = tmp_path / "in.conllu"
+    p.write_text(CONLLU, encoding="utf-8")
+    sents, starts = read_conll_tokens(p, lines=True)
+    assert sents == [s for s, _ in expected]
+    assert starts == [4, 11]       # the line of each sentence's first token
+    # malformed CoNLL-U: a line of 9 fields, an ID out of order, an empty UPOS
+    bad_fields = CONLLU.replace("2\tn't\tnot\tPART\tRB\t_\t3\tadvmod\t_\t_", "2\tn't\tnot\tPART\tRB\t_\t3\tadvmod\t_")
+    with pytest.raises(DataError, match=r"expected 10 tab-separated CoNLL-U fields at line 5, got 9"):
+        read_conll("x", text=bad_fields)
+    with pytest.raises(DataError, match=r"expected token ID 3 .* at line 6, got '5'"):
+        read_conll("x", text=CONLLU.replace("3\tgo\t", "5\tgo\t"))
+    with pytest.raises(DataError, match=r"expected a FORM and a UPOS at line 4"):
+        read_conll("x", text=CONLLU.replace("1\tDo\tdo\tAUX", "1\tDo\tdo\t"))
+    # CoNLL-2003 (token ... tag) is read as before, '#' a token like any other
+    assert read_conll("x", text="#\tO\nJohn\tNNP\tB-PER\n") == [(["#", "John"], ["O", "B-PER"])]

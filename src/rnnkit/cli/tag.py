@@ -9,7 +9,8 @@ Examples::
     rnnkit tag evaluate --run runs/ner --json                       # the run's held-out sentences
     rnnkit tag evaluate --run runs/ner --conll test.conll --json    # {"metrics": ..., "baseline": ...}
 
-CoNLL: ``token<TAB>tag`` a line, a blank line between sentences. Tokens are taken as given (any script).
+CoNLL: ``token<TAB>tag`` a line, a blank line between sentences; or CoNLL-U (FORM and UPOS are read,
+comments, multiword ranges and empty nodes skipped). Tokens are taken as given (any script).
 ``train`` holds out ``--test-fraction`` of the sentences (seeded) and records them in the run folder.
 ``predict`` numbers each sentence by the line of its first token (``"lines"``); readable output is the
 input with a tag column. Gold tags never seen in training are scored as errors and counted.
@@ -53,7 +54,7 @@ class Tag(TaskCommand):
     size_flags = ["--word-dim", "--char-dim", "--char-hidden", "--hidden-size", "--num-layers", "--batch-size",
                   "--max-len"]
     predict_input_help = ("one token a line, a blank line between sentences ('-' or omitted: stdin); a tag column "
-                          "is ignored")
+                          "is ignored; a CoNLL-U file gives its FORMs")
 
     def memory_need(self, args) -> int:
         """Estimated training memory from the size flags (vocabularies not known yet: counted as small)."""
@@ -68,7 +69,8 @@ class Tag(TaskCommand):
             ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help)
             return
         ap.add_argument("--dataset", default=None, help="registered data set (e.g. optimus-ner; see rnnkit datasets)")
-        ap.add_argument("--conll", type=Path, default=None, help="token<TAB>tag file, a blank line between sentences")
+        ap.add_argument("--conll", type=Path, default=None, help="token<TAB>tag file, a blank line between sentences "
+                        "(a CoNLL-U file is read by FORM and UPOS)")
 
     def load(self, args, action: str) -> Data | None:
         from rnnkit.data.registry import get_dataset

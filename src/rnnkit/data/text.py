@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -113,17 +114,71 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
     return texts, labels
 
 
+_CONLLU_ID = re.compile(r"[1-9][0-9]*(?:-[1-9][0-9]*|\.[1-9][0-9]*)?")
+
+
+def _is_conllu(lines: list[str]) -> bool:
+    """A CoNLL-U file: its first line that is neither blank nor a ``#`` comment has the 10 tab-separated
+    fields of CoNLL-U with an integer ID (or a ``1-2`` range, a ``1.1`` empty node)."""
+    first = next((ln.rstrip("\r") for ln in lines if ln.strip() and not ln.startswith("#")), "")
+    parts = first.split("\t")
+    return len(parts) == 10 and _CONLLU_ID.fullmatch(parts[0]) is not None
+
+
+def _conllu_sentences(lines: list[str], name: str) -> list[tuple[list[str], list[str], int]]:
+    """``(forms, upos, first_line)`` per sentence of a CoNLL-U file: ``#`` comments, multiword-token
+    ranges (``1-2``) and empty nodes (``1.1``) are skipped; token IDs count 1, 2, ... in each sentence."""
+    sents: list[tuple[list[str], list[str], int]] = []
+    forms: list[str] = []
+    upos: list[str] = []
+    start = 0
+    for ln, line in enumerate(lines, 1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            if forms:
+                sents.append((forms, upos, start))
+                forms, upos = [], []
+            continue
+        if line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 10:
+            raise DataError(f"{name}: expected 10 tab-separated CoNLL-U fields at line {ln}, got {len(parts)} "
+                            f"({line[:60]!r})")
+        if _CONLLU_ID.fullmatch(parts[0]) and not parts[0].isdigit():
+            continue                     # a multiword-token range or an empty node: not a word of the tree
+        if parts[0] != str(len(forms) + 1):
+            raise DataError(f"{name}: expected token ID {len(forms) + 1} (IDs count from 1 in each sentence, "
+                            f"a blank line between sentences) at line {ln}, got {parts[0][:20]!r}")
+        if not parts[1] or not parts[3].strip():
+            raise DataError(f"{name}: expected a FORM and a UPOS at line {ln} (columns 2 and 4), got {line[:60]!r}")
+        if not forms:
+            start = ln
+        forms.append(parts[1])
+        upos.append(parts[3].strip())
+    if forms:
+        sents.append((forms, upos, start))
+    if not sents:
+        raise DataError(f"{name}: expected at least one sentence, got none")
+    return sents
+
+
 def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str], list[str]]]:
     """Sentences ``(tokens, tags)`` from a CoNLL-style file: ``token<TAB>tag`` per line (extra columns
     between are ignored: the first is the token, the last the tag), a blank (or whitespace-only) line
-    between sentences; ``-DOCSTART-`` lines (CoNLL-2003's document markers) are skipped. ``text`` parses
+    between sentences; ``-DOCSTART-`` lines (CoNLL-2003's document markers) are skipped. A CoNLL-U file
+    (10 tab-separated fields, an integer ID first) is read as such: FORM (column 2) and UPOS (column 4),
+    ``#`` comments, multiword-token ranges (``1-2``) and empty nodes (``1.1``) skipped. ``text`` parses
     a string instead of reading ``path``."""
     name = f"conll {str(path)!r}"
     text = read_utf8(path, "conll") if text is None else text
+    lines = text.split("\n")
+    if _is_conllu(lines):
+        return [(f, u) for f, u, _ in _conllu_sentences(lines, name)]
     sents: list[tuple[list[str], list[str]]] = []
     toks: list[str] = []
     tags: list[str] = []
-    for ln, line in enumerate(text.split("\n"), 1):
+    for ln, line in enumerate(lines, 1):
         line = line.rstrip("\r")
         if not line.strip():
             if toks:
@@ -146,14 +201,19 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
 
 def read_conll_tokens(path: str | Path, lines: bool = False):
     """Sentences of tokens for prediction: one token per line (a tag column, if present, is ignored),
-    blank line between sentences. ``lines=True`` returns ``(sentences, first_lines)``: the 1-based line
-    number of each sentence's first token, so a prediction can name where its sentence starts."""
+    blank line between sentences; a CoNLL-U file gives its FORMs (as :func:`read_conll`). ``lines=True``
+    returns ``(sentences, first_lines)``: the 1-based line number of each sentence's first token, so a
+    prediction can name where its sentence starts."""
     name = f"input {str(path)!r}"
-    text = read_utf8(path, "input")
+    text = read_utf8(path, "input").split("\n")
+    if _is_conllu(text):
+        found = _conllu_sentences(text, name)
+        sents, starts = [f for f, _, _ in found], [s for _, _, s in found]
+        return (sents, starts) if lines else sents
     sents: list[list[str]] = []
     starts: list[int] = []
     cur: list[str] = []
-    for ln, line in enumerate(text.split("\n"), 1):
+    for ln, line in enumerate(text, 1):
         line = line.rstrip("\r")
         if not line.strip():
             if cur:

@@ -79,3 +79,34 @@ def test_conllu_files_are_read_by_form_and_upos(tmp_path):
         read_conll("x", text=CONLLU.replace("1\tDo\tdo\tAUX", "1\tDo\tdo\t"))
     # CoNLL-2003 (token ... tag) is read as before, '#' a token like any other
     assert read_conll("x", text="#\tO\nJohn\tNNP\tB-PER\n") == [(["#", "John"], ["O", "B-PER"])]
+
+
+# ------------------------------------------------------------------------------------- numpy lengths
+def test_layers_accept_numpy_integer_lengths_as_they_accept_lists():
+    import rnnkit
+    from rnnkit.hopfield import HopfieldPooling
+
+    torch.manual_seed(0)
+    x = torch.randn(3, 5, 2)
+    lstm = rnnkit.LSTM(2, 4, batch_first=True)
+    want, (h, c) = lstm(x, lengths=torch.tensor([5, 2, 3]))
+    for lens in (np.array([5, 2, 3]), np.array([5, 2, 3], dtype=np.int32), np.array([5, 2, 3], dtype=np.uint8),
+                 [np.int64(5), 2, np.int16(3)]):
+        got, (h2, c2) = lstm(x, lengths=lens)
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+        torch.testing.assert_close(h2, h, rtol=0, atol=0)
+    bi = rnnkit.Bidirectional(rnnkit.GRU(2, 3, batch_first=True))
+    torch.testing.assert_close(bi(x, lengths=np.array([5, 2, 3]))[0], bi(x, lengths=[5, 2, 3])[0], rtol=0, atol=0)
+    pool = HopfieldPooling(2)
+    torch.testing.assert_close(pool(x, lengths=np.array([5, 2, 3])), pool(x, lengths=[5, 2, 3]), rtol=0, atol=0)
+    # still refused, with the typed one-line message naming lengths
+    with pytest.raises(InputTypeError, match=r"^lengths: expected an integer .*got dtype float64"):
+        lstm(x, lengths=np.array([5.0, 2.0, 3.0]))
+    with pytest.raises(InputTypeError, match=r"^lengths: expected an integer .*got dtype bool"):
+        lstm(x, lengths=np.array([True, True, True]))
+    with pytest.raises(ShapeError, match=r"^lengths: expected shape \(3,\) to match the batch, got \(1, 3\)"):
+        lstm(x, lengths=np.array([[5, 2, 3]]))
+    with pytest.raises(ShapeError, match=r"^lengths: expected values in \[1, 5\]"):
+        lstm(x, lengths=np.array([5, 2, 2**64 - 1], dtype=np.uint64))
+    with pytest.raises(InputTypeError, match=r"^lengths: expected a list of ints"):
+        lstm(x, lengths=[5, 2, np.float64(3)])

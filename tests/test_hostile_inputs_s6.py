@@ -110,3 +110,55 @@ def test_layers_accept_numpy_integer_lengths_as_they_accept_lists():
         lstm(x, lengths=np.array([5, 2, 2**64 - 1], dtype=np.uint64))
     with pytest.raises(InputTypeError, match=r"^lengths: expected a list of ints"):
         lstm(x, lengths=[5, 2, np.float64(3)])
+
+
+# ------------------------------------------------------------------- Hopfield near the float range
+@pytest.mark.parametrize("scale", [1e20, 1e30, 1e38])
+def test_modern_hopfield_with_huge_patterns_retrieves_as_at_unit_scale(scale):
+    # patterns ~1e30 (finite, accepted): the float32 dot products overflowed to inf and inf - inf gave NaN
+    # states, or attention on pattern 0 whatever the query
+    from rnnkit.hopfield import HopfieldLayer, ModernHopfield
+
+    g = torch.Generator().manual_seed(0)
+    X = torch.nn.functional.normalize(torch.randn(6, 8, generator=g), dim=1)
+    Q = X[[1, 4]] + 0.2 * torch.randn(2, 8, generator=g)
+    Q = Q / Q.abs().max()                    # |Q| <= 1 so Q * scale stays finite
+    # oracle: scaling patterns and queries by s is scaling beta by s**2; at unit scale nothing overflows
+    for beta in (1.0, 1 / scale**2):
+        unit = ModernHopfield(beta=min(beta * scale**2, 1e30)).store(X).recall(Q)
+        big = ModernHopfield(beta=beta).store(X * scale).recall(Q * scale)
+        assert torch.isfinite(big.states).all()
+        torch.testing.assert_close(big.attention, unit.attention, atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(big.states / scale, unit.states, atol=1e-5, rtol=1e-4)
+    layer = HopfieldLayer(8, beta=1 / scale**2)
+    q = (Q * scale)[None].requires_grad_(True)
+    out = layer(q, stored=(X * scale)[None])
+    torch.testing.assert_close(out[0] / scale, HopfieldLayer(8, beta=1.0)(Q[None], stored=X[None])[0],
+                               atol=1e-5, rtol=1e-4)
+    (out.sum() / scale).backward()
+    assert torch.isfinite(q.grad).all()
+
+
+def test_modern_hopfield_energy_of_huge_patterns_scales_as_the_unit_energy():
+    # the three |x|**2 terms of the energy cancelled in float64: -6e23 for a true log(6) at |x| ~ 1e20,
+    # -inf at 1e38 (the energy is never negative)
+    from rnnkit.hopfield import ModernHopfield
+
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(6, 8, generator=g, dtype=torch.float64)
+    Q = torch.cat([X[[2]] + 0.1 * torch.randn(1, 8, generator=g, dtype=torch.float64),
+                   torch.randn(2, 8, generator=g, dtype=torch.float64)])
+    # a stored pattern of the largest norm, with every other dot product far below its own: E = log(P) / beta
+    # exactly (lse is its top term, |xi - x|**2 = 0, M**2 - |x|**2 = 0)
+    unit = torch.nn.functional.normalize(X, dim=1).float()
+    k = int((unit.double() ** 2).sum(1).argmax())
+    for scale in (1e20, 1e30, 1e38):
+        big = ModernHopfield(1.0).store(unit * scale).energy(unit[[k]] * scale)
+        torch.testing.assert_close(big, torch.tensor([np.log(6.0)], dtype=torch.float32))
+    for scale, dtype in ((1e18, torch.float32), (1e30, torch.float64), (1e100, torch.float64)):
+        for beta in (1.0 / scale**2, 3.0 / scale**2, 1.0):
+            unit = ModernHopfield(beta * scale**2).store(X).energy(Q)
+            big = ModernHopfield(beta).store((X * scale).to(dtype)).energy((Q * scale).to(dtype))
+            # the scaling law, E(s*xi; beta) over s*X == s**2 * E(xi; beta*s**2), against unit scale
+            assert big.dtype == dtype and bool((big >= 0).all())
+            torch.testing.assert_close(big.double() / scale**2, unit, rtol=1e-5, atol=1e-6)

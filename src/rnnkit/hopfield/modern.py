@@ -52,13 +52,39 @@ __all__ = ["ModernHopfield", "ModernRecallResult", "HopfieldLayer", "HopfieldPoo
            "scaled_softmax"]
 
 
-def _shifted(dots: Tensor, beta: float) -> tuple[Tensor, Tensor, float]:
+def _shifted(dots: Tensor, beta: float | Tensor) -> tuple[Tensor, Tensor, float | Tensor]:
     """``(beta * (dots - top), top, b)``: ``top`` the row maximum (no gradient: softmax and lse do not
-    depend on it), ``b`` is ``beta`` capped at the dtype's largest finite value (so ``b * 0`` is 0, not
-    NaN); every entry is <= 0 and none is NaN for finite ``dots``."""
+    depend on it), ``b`` is ``beta`` (a number, or a tensor broadcast against ``dots``) capped at the
+    dtype's largest finite value (so ``b * 0`` is 0, not NaN); every entry is <= 0 and none is NaN for
+    finite ``dots``."""
     top = dots.amax(-1, keepdim=True).detach()
-    b = min(beta, torch.finfo(dots.dtype).max)
+    big = torch.finfo(dots.dtype).max
+    b = beta.clamp(max=big) if isinstance(beta, Tensor) else min(beta, big)
     return b * (dots - top), top, b
+
+
+def _exponent(x: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """An integer ``e`` (as a float tensor, ``dims`` kept, no gradient) with ``max |x| < 2**e`` over
+    ``dims`` (0 where that max is 0), kept where ``2**-e`` is finite in the dtype: dividing by ``2**e``
+    is then exact in binary floating point."""
+    info = torch.finfo(x.dtype)
+    top = x.detach().abs().amax(dims, keepdim=True)
+    e = torch.where(top > 0, torch.floor(torch.log2(top)) + 1, torch.zeros_like(top))
+    return e.clamp(math.log2(info.tiny), math.floor(math.log2(info.max)) + 1)
+
+
+def _scaled_dots(states: Tensor, stored: Tensor, beta: float) -> tuple[Tensor, Tensor]:
+    """``(dots, b)`` with ``b * dots == beta * states @ stored^T`` wherever that is finite: states (per
+    query) and stored patterns (per memory) are divided by powers of two first, so dot products of
+    patterns near the dtype's range (|x| ~ 1e30 in float32: x.x ~ 1e60) do not overflow to inf (and
+    inf - inf to NaN). The scales go into ``b`` as ``m * 2**(k + e)`` (``beta = m * 2**k``), never
+    through ``beta`` alone in the dtype (1e-60 is 0 in float32); ``b`` is inf where it overflows (the
+    argmax limit, :func:`_shifted` caps it). Bit for bit the plain product wherever nothing overflows."""
+    e_q = _exponent(states, (-1,))                                       # (..., Q, 1)
+    e_x = _exponent(stored, (-2, -1))                                    # (..., 1, 1)
+    dots = (states * torch.exp2(-e_q)) @ (stored * torch.exp2(-e_x)).transpose(-1, -2)
+    m, k = math.frexp(beta)
+    return dots, m * torch.exp2(k + e_q + e_x)
 
 
 def scaled_softmax(dots: Tensor, beta: float, mask: Tensor | None = None) -> Tensor:
@@ -88,7 +114,10 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
     """
     if mask is not None:  # a masked pattern takes no part: its values (NaN, Inf) reach no output or gradient
         stored = stored.masked_fill(~mask.unsqueeze(-1), 0)
-    attention = scaled_softmax(states @ stored.transpose(-1, -2), beta, None if mask is None else mask.unsqueeze(-2))
+    dots, b = _scaled_dots(states, stored, beta)
+    if mask is not None:
+        dots = dots.masked_fill(~mask.unsqueeze(-2), float("-inf"))
+    attention = torch.softmax(_shifted(dots, b)[0], dim=-1)
     return attention @ stored, attention
 
 
@@ -176,15 +205,22 @@ class ModernHopfield:
         # computed as -(top + d/b) with d = log(mean(exp(scaled))) <= 0: apart, the two terms are each
         # ~log(P)/beta, which overflowed for a tiny beta (inf - inf = NaN at beta=1e-300 in float32). d from
         # logsumexp loses its digits when it is tiny (small beta); log1p(mean(expm1)) keeps them there. A beta
-        # below 1e-200 is taken as 1e-200: the energy is then its beta -> 0 limit to ~1e-190.
+        # below 1e-200 is taken as 1e-200: the energy is then its beta -> 0 limit to ~1e-190. The dot products
+        # are scaled (_scaled_dots). -top + |xi|^2/2 + M^2/2, three terms of size |x|^2 that cancel (-6e23 of
+        # noise at |x| ~ 1e20, -inf at 1e38), is computed as |xi - x_top|^2/2 + (M^2 - |x_top|^2)/2 with x_top
+        # the pattern of the top dot product: both >= 0, as E itself is.
         work = torch.float32 if xi.device.type == "mps" else torch.float64
         X, q = self.patterns.to(work), xi.to(work)
-        scaled, top, b = _shifted(q @ X.T, max(self.beta, 1e-200 if work == torch.float64 else 1e-30))
+        beta = max(self.beta, 1e-200 if work == torch.float64 else 1e-30)
+        dots, b = _scaled_dots(q, X, beta)
+        scaled = _shifted(dots, b)[0]                              # beta * (X xi - top), from scaled dots
         d_lse = torch.logsumexp(scaled, dim=1) - math.log(X.shape[0])
         d_small = torch.log1p(torch.expm1(scaled).mean(1))
         d = torch.where(d_small.abs() < 0.5, d_small, d_lse)
-        big_m = X.norm(dim=1).max()
-        return (-(top[:, 0] + d / b) + 0.5 * (q * q).sum(1) + 0.5 * big_m ** 2).to(xi.dtype)
+        top = dots.argmax(1)
+        sq_norms = (X * X).sum(1)
+        spread = sq_norms.max() - sq_norms[top]                   # M^2 - |x_top|^2 from the same sums: >= 0
+        return (0.5 * ((q - X[top]) ** 2).sum(1) + 0.5 * spread - d / beta).to(xi.dtype)
 
     def recall(self, queries: Tensor, max_steps: int = 100, tol: float = 1e-6) -> ModernRecallResult:
         """Iterate the update from each of ``(B, D)`` queries until it moves by at most ``tol``.

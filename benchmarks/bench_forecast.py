@@ -16,6 +16,10 @@ validation run on the training parts:
     python benchmarks/bench_forecast.py --collection short --part all --cache runs/bench_cache
     python benchmarks/bench_forecast.py --timing-auto   # auto fit + 3-fold backtest on co2
     python benchmarks/bench_forecast.py --collection us_employment --part all --compare-local  # global vs per series
+    python benchmarks/bench_forecast.py --collection fresh --part all   # 210 M3/tourism series never used in design
+
+``fresh`` (bench_collections.load_fresh) is the check on unseen data: 30 series of each of M3 yearly,
+quarterly, monthly, other and tourism yearly, quarterly, monthly, the first by a hash of their id.
 
 Horizons are one natural cycle ahead (a year of weeks/months/quarters, a day of hours), or a few steps
 for yearly data. Numbers depend on the machine; docs/forecasting.md records a run and the machine.

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench_collections import candidates, to_input, validation_for
-from rnnkit.data.collections import load_collection, split
+from bench_collections import candidates, load_bench_collection, to_input, validation_for
+from rnnkit.data.collections import split
 from rnnkit.tasks.forecasting.metrics import mase
 
 BASE = ("seasonal_naive", "naive", "ets", "theta", "ets+theta")
@@ -31,7 +31,7 @@ BASE = ("seasonal_naive", "naive", "ets", "theta", "ets+theta")
 def pool_scores(collection: str, part: str, cache: Path | None, origins: int = 2) -> tuple[list[str], list[str], np.ndarray]:
     """Series ids, pool member names and their MASE ``(S, P)`` on the held-out tails."""
     groups: dict[tuple[int, int], list] = {}
-    for s in split(load_collection(collection), part):
+    for s in split(load_bench_collection(collection), part):
         groups.setdefault((s.period, s.horizon), []).append(s)
     ids, rows, names = [], [], None
     for (period, horizon), members in sorted(groups.items()):

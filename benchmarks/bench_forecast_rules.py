@@ -1,0 +1,243 @@
+"""Selection and combination rules for ``auto``, compared offline on bench_forecast.py's cached forecasts.
+
+Issue 16's per-series criteria (share of series beating seasonal naive, series worse than 1.5x the
+best baseline on them) next to the mean MASE, for rules that choose or combine the same candidates'
+forecasts in other ways: the library's selections (``pooled``, the default; ``champion``; ``shrunk``),
+robust combinations (median / trimmed mean of the candidates, the mean of the k best members),
+choices by the error relative to seasonal naive or by the worst window, a shrinkage of the choice
+toward the candidates' median or toward seasonal naive, and (``--origins 4``) the choice made on 4
+validation windows instead of 2. Nothing is fitted again but the extra origins (cached next to the
+others as ``<tag>_<candidate>_o4.npy``). Protocol as bench_forecast.py: ``mixed`` chooses per series
+alone, the other collections once per frequency group.
+
+    python benchmarks/bench_forecast_rules.py --collection short --part dev --cache runs/bench_cache
+    python benchmarks/bench_forecast_rules.py --collection mixed --part dev --cache runs/bench_cache --origins 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+
+from bench_collections import candidates, load_bench_collection, to_input, validation_for
+from rnnkit.data.collections import split
+from rnnkit.tasks.forecasting.auto import AutoForecaster, ValidationSet, _combine, _nanmean, _OriginGrid, combination_pool
+from rnnkit.tasks.forecasting.candidates import origin_forecasts
+from rnnkit.tasks.forecasting.metrics import mase
+
+NAIVE = ("seasonal_naive", "naive")
+BASE = ("seasonal_naive", "naive", "ets", "theta", "ets+theta")
+Rule = Callable[[ValidationSet, bool], np.ndarray]     # (validation set, series alone?) -> (S, H)
+
+
+def groups(collection: str, part: str, cache: Path | None, origins: int = 2):
+    """``(members, ValidationSet)`` per (period, horizon) group, from the cache (filled when missing);
+    ``origins`` 4 adds the origins ``n - 4h``, ``n - 3h`` to the cached ``n - 2h``, ``n - h``, ``n``."""
+    by: dict[tuple[int, int], list] = {}
+    for s in split(load_bench_collection(collection), part):
+        by.setdefault((s.period, s.horizon), []).append(s)
+    for (period, h), members in sorted(by.items()):
+        inputs = [to_input(s) for s in members]
+        tag = f"{collection}_{part}_m{period}_h{h}"
+        cands = candidates([], collection == "mixed")
+        v = None
+        for name, cand in cands.items():
+            x, _, _ = validation_for(name, cand, inputs, h, 2, cache, tag)
+            v = x if v is None else v.merge(x)
+        if origins == 4:
+            grid = _OriginGrid({}, inputs, h, 4, None)
+            grid.raw = {n: np.concatenate([_extra(n, c, inputs, h, cache, tag), v.val[n], v.final[n][:, None]], axis=1)
+                        for n, c in cands.items()}
+            v = grid.window(0, 4, [len(s) for s in inputs])
+        yield members, v
+
+
+def _extra(name, cand, inputs, h, cache: Path | None, tag: str) -> np.ndarray:
+    path = cache / f"{tag}_{name}_o4.npy" if cache else None
+    if path is not None and path.exists():
+        return np.load(path)
+    f = origin_forecasts(cand, inputs, h, [4 * h, 3 * h])
+    if path is not None:
+        np.save(path, f)
+    return f
+
+
+# ------------------------------------------------------------------------------------------ rules
+def _members(v: ValidationSet, alone: bool) -> list[str]:
+    skip = NAIVE + (("drift",) if alone else ())          # as AutoForecaster (drift is pooled-only)
+    return [n for n in v.val if n not in skip]
+
+
+def _pool_errors(v: ValidationSet, pool: dict) -> tuple[list[str], np.ndarray]:
+    names = list(pool)
+    return names, np.stack([v.errors(_combine(v.val, n, pool[n])) for n in names])   # (P, S, K)
+
+
+def _pick(v: ValidationSet, pool: dict, names: list[str], score: np.ndarray) -> np.ndarray:
+    j = int(np.argmin(np.where(np.isfinite(score), score, np.inf)))
+    return _combine(v.final, names[j], pool[names[j]])
+
+
+def library(selection: str, **kw) -> Rule:
+    return lambda v, alone: AutoForecaster(selection=selection, **kw).forecast_from(v)
+
+
+def median_of_candidates(v, alone):
+    return np.median(np.stack([v.final[n] for n in _members(v, alone)]), axis=0)
+
+
+def trimmed_mean(v, alone):
+    st = np.sort(np.stack([v.final[n] for n in _members(v, alone)]), axis=0)
+    return st[1:-1].mean(axis=0) if len(st) >= 4 else st.mean(axis=0)
+
+
+def top_k(k: int, shrink: float | None = None) -> Rule:
+    """The mean of the ``k`` pool members with the lowest pooled validation MASE (``shrink``: per
+    series, the lowest score of ``selection="shrunk"``)."""
+    def rule(v, alone):
+        pool = combination_pool(_members(v, alone))
+        names, errs = _pool_errors(v, pool)
+        pooled = _nanmean(errs.reshape(len(names), -1), axis=1)
+        score = np.repeat(pooled[:, None], len(v.ids), axis=1)
+        if shrink is not None:
+            kk = np.isfinite(errs).sum(axis=2)
+            own = np.nan_to_num(_nanmean(errs, axis=2))
+            score = np.where(kk > 0, (kk * own + shrink * pooled[:, None]) / (kk + shrink), score)
+        score = np.where(np.isfinite(score), score, np.inf)
+        out = []
+        for i in range(len(v.ids)):
+            best = np.argsort(score[:, i], kind="stable")[:k]
+            out.append(np.mean([_combine(v.final, names[j], pool[names[j]])[i] for j in best], axis=0))
+        return np.stack(out)
+    return rule
+
+
+def relative_to_snaive(v, alone):
+    """The member with the lowest geometric mean of its window errors relative to seasonal naive's."""
+    pool = combination_pool(_members(v, alone))
+    names, errs = _pool_errors(v, pool)
+    with np.errstate(all="ignore"):
+        r = np.log(errs / v.errors(v.val["seasonal_naive"])[None])
+    return _pick(v, pool, names, _nanmean(np.where(np.isfinite(r), r, np.nan).reshape(len(names), -1), axis=1))
+
+
+def minimax_ratio(v, alone):
+    """The member whose worst window (ratio to the best member in that window) is the least bad."""
+    pool = combination_pool(_members(v, alone))
+    names, errs = _pool_errors(v, pool)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)          # windows no member could forecast
+        r = (errs / np.nanmin(errs, axis=0)[None]).reshape(len(names), -1)
+    r = np.where(np.isfinite(r), r, -np.inf).max(axis=1)
+    return _pick(v, pool, names, np.where(np.isfinite(r), r, np.inf))
+
+
+def _pooled(v, alone, extra=()):
+    pool = combination_pool(_members(v, alone) + list(extra))
+    names, errs = _pool_errors(v, pool)
+    j = int(np.nanargmin(np.where(np.isfinite(s := _nanmean(errs.reshape(len(names), -1), axis=1)), s, np.inf)))
+    return _combine(v.final, names[j], pool[names[j]]), errs[j]
+
+
+def shrink_to_median(v, alone):
+    """The pooled choice moved toward the candidates' median by the share of windows it did not win."""
+    pool = combination_pool(_members(v, alone))
+    names, errs = _pool_errors(v, pool)
+    flat = errs.reshape(len(names), -1)
+    j = int(np.nanargmin(np.where(np.isfinite(s := _nanmean(flat, axis=1)), s, np.inf)))
+    ok = np.isfinite(flat).all(axis=0)
+    agree = float((np.argmin(flat[:, ok], axis=0) == j).mean()) if ok.any() else 0.0
+    return agree * _combine(v.final, names[j], pool[names[j]]) + (1 - agree) * median_of_candidates(v, alone)
+
+
+def with_snaive(weight: float | None = None, lost: str = "") -> Rule:
+    """``weight``: the pooled choice mixed with seasonal naive at a fixed weight; ``lost`` ("all" or
+    "most"): mixed half and half only for the series whose own windows seasonal naive won (all / most);
+    neither: seasonal naive joins the pool as a member."""
+    def rule(v, alone):
+        if weight is None and not lost:
+            return _pooled(v, alone, ("seasonal_naive",))[0]
+        choice, e = _pooled(v, alone)
+        sn, fallback = v.errors(v.val["seasonal_naive"]), v.final["seasonal_naive"]
+        if weight is not None:
+            return weight * choice + (1 - weight) * fallback
+        fin = np.isfinite(e) & np.isfinite(sn)
+        won = np.where(fin, sn < e, False)
+        bad = (won.all(axis=1) & fin.any(axis=1)) if lost == "all" else won.sum(axis=1) > fin.sum(axis=1) / 2
+        out = choice.copy()
+        out[bad] = (choice[bad] + fallback[bad]) / 2
+        return out
+    return rule
+
+
+RULES: dict[str, Rule] = {
+    "auto (pooled, the default)": library("pooled"),
+    "champion": library("champion"),
+    "shrunk (per series, shrink 2)": library("shrunk"),
+    "median of the candidates": median_of_candidates,
+    "trimmed mean of the candidates": trimmed_mean,
+    "mean of the 3 best members": top_k(3),
+    "mean of the 5 best members": top_k(5),
+    "shrunk, mean of the 3 best": top_k(3, shrink=2.0),
+    "shrunk, mean of the 5 best": top_k(5, shrink=2.0),
+    "lowest error relative to sNaive": relative_to_snaive,
+    "best worst window (minimax ratio)": minimax_ratio,
+    "choice shrunk toward the median": shrink_to_median,
+    "sNaive joins the pool": with_snaive(),
+    "half sNaive where it won all own windows": with_snaive(lost="all"),
+    "half sNaive where it won most own windows": with_snaive(lost="most"),
+    "choice 0.8 + sNaive 0.2": with_snaive(0.8),
+    "choice 0.6 + sNaive 0.4": with_snaive(0.6),
+}
+
+
+def evaluate(collection: str, part: str, cache: Path | None, origins: int = 2, rules=RULES) -> pd.DataFrame:
+    """MASE on the held-out tail per series (rows) for the baselines and every rule (columns)."""
+    alone = collection == "mixed"
+    rows = []
+    for members, v in groups(collection, part, cache, origins):
+        fc = {n: v.final[n] for n in ("seasonal_naive", "naive", "ets", "theta")}
+        fc["ets+theta"] = (v.final["ets"] + v.final["theta"]) / 2
+        for name, rule in rules.items():
+            fc[name] = (np.concatenate([rule(v.subset([i]), True) for i in range(len(members))]) if alone
+                        else rule(v, False))
+        rows += [{"id": s.id, **{k: mase(s.test, f[i], s.train, s.period) for k, f in fc.items()}}
+                 for i, s in enumerate(members)]
+    return pd.DataFrame(rows)
+
+
+def table(df: pd.DataFrame, names: list[str]) -> str:
+    best = df[list(BASE)].min(axis=1)
+    ref = min(df[b].mean() for b in ("ets", "theta", "ets+theta"))
+    out = ["| rule | mean MASE | median | vs best of ETS/Theta/ETS+Theta | beats sNaive | > 1.5x best baseline |",
+           "|---|---|---|---|---|---|"]
+    for m in names:
+        v = df[m]
+        out.append(f"| {m} | {v.mean():.3f} | {v.median():.3f} | {100 * (v.mean() / ref - 1):+.1f}% | "
+                   f"{100 * (v < df['seasonal_naive']).mean():.0f}% | {int((v > 1.5 * best).sum())} |")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--collection", required=True)
+    ap.add_argument("--part", default="dev", choices=("dev", "holdout", "all"))
+    ap.add_argument("--cache", default=None)
+    ap.add_argument("--origins", type=int, default=2, choices=(2, 4))
+    a = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    df = evaluate(a.collection, a.part, Path(a.cache) if a.cache else None, a.origins)
+    print(f"{a.collection} ({a.part}): {len(df)} series, {a.origins} validation windows\n")
+    print(table(df, ["ets", "theta", "ets+theta", *RULES]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

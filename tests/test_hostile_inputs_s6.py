@@ -162,3 +162,80 @@ def test_modern_hopfield_energy_of_huge_patterns_scales_as_the_unit_energy():
             # the scaling law, E(s*xi; beta) over s*X == s**2 * E(xi; beta*s**2), against unit scale
             assert big.dtype == dtype and bool((big >= 0).all())
             torch.testing.assert_close(big.double() / scale**2, unit, rtol=1e-5, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------------- time zones
+def _daily(n: int, tz: str) -> tuple[list[str], np.ndarray]:
+    days = pd.date_range("2021-01-01", periods=n, freq="D")
+    return [f"{d:%Y-%m-%d}T00:00:00{tz}" for d in days], 10 + np.sin(np.arange(n) * 2 * np.pi / 7)
+
+
+def test_forecast_times_keep_the_input_time_zone(tmp_path):
+    # a time column at +01:00 was converted to UTC and made naive: local midnights became 23:00 of the
+    # day before, and forecast times came back a day early, tz-naive (in the API, forecast.csv and JSON)
+    from rnnkit.data.series import parse_dates
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    times, y = _daily(40, "+01:00")
+    fc = Forecaster("seasonal_naive", period=7).fit(pd.DataFrame({"t": times, "y": y}), 3, target="y",
+                                                     time_col="t").predict()
+    # the oracle: the same values on naive dates, then localized in the input's zone
+    naive = Forecaster("seasonal_naive", period=7).fit(pd.Series(y, index=pd.date_range("2021-01-01", periods=40)),
+                                                       3).predict()
+    np.testing.assert_array_equal(fc["value"].to_numpy(), naive["value"].to_numpy())
+    assert list(fc["time"]) == list(pd.DatetimeIndex(naive["time"]).tz_localize("UTC+01:00"))
+    # a named zone across a daylight-saving change, saved and loaded (offsets +01:00 then +02:00)
+    s = pd.Series(y, index=pd.date_range("2021-03-01", periods=40, freq="D", tz="Europe/Paris"))
+    f = Forecaster("seasonal_naive", period=7).fit(s, 3)
+    want = pd.date_range("2021-04-10", periods=3, freq="D", tz="Europe/Paris")
+    assert list(f.predict()["time"]) == list(want)
+    f.save(tmp_path / "paris")
+    assert list(Forecaster.load(tmp_path / "paris").predict()["time"]) == list(want)
+    # several offsets in one column (local time across DST) are one instant each: read as UTC
+    idx, _ = parse_dates(["2021-03-27T12:00:00+01:00", "2021-03-28T12:00:00+02:00"], "t")
+    assert str(idx.tz) == "UTC" and list(idx.hour) == [11, 10]
+    # some with an offset and some without: which zone the others are in is unknown (pandas takes UTC)
+    with pytest.raises(DataError, match=r"^t: expected times all with a UTC offset or all without, got '2021-01-01'"):
+        parse_dates(["2021-01-01", "2021-01-02T00:00:00+01:00"], "t")
+
+
+def test_forecast_cli_output_dates_are_the_input_s_local_dates(tmp_path, capsys):
+    from rnnkit.cli import main as cli_main
+
+    times, y = _daily(40, "+01:00")
+    pd.DataFrame({"t": times, "y": y}).to_csv(tmp_path / "tz.csv", index=False)
+    code = cli_main.main(["forecast", "--csv", str(tmp_path / "tz.csv"), "--time-col", "t", "--target", "y",
+                          "--model", "seasonal_naive", "--horizon", "2", "--backtest", "1", "--quiet",
+                          "--out", str(tmp_path / "run")])
+    assert code == 0, capsys.readouterr().err
+    out = pd.read_csv(tmp_path / "run" / "forecast.csv")
+    # 2021-02-10 and -11 at +01:00, whether written as dates or with the offset (not 2021-02-09T23:00:00)
+    assert [t[:10] for t in out["time"]] == ["2021-02-10", "2021-02-11"]
+    assert all("T23:00" not in t for t in out["time"])
+
+
+def test_serve_keeps_the_series_zone_and_refuses_times_without_an_offset(tmp_path):
+    from rnnkit.serve.services import RequestError, open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    times, y = _daily(40, "+01:00")
+    s = pd.Series(y, index=pd.DatetimeIndex(pd.to_datetime(times)))
+    f = Forecaster("seasonal_naive", period=7).fit(s, 3)
+    f.save(tmp_path / "run")
+    svc = open_service(tmp_path / "run", tmp_path / "state")
+    try:
+        assert svc.health()["next_time"] == {"series": "2021-02-10T00:00:00+01:00"}
+        svc.observe([{"id": "series", "time": "2021-02-10T00:00:00+01:00", "value": 10.0}])
+        with pytest.raises(RequestError, match=r"^observations\[0\]\.time: expected a date/time with a UTC offset"):
+            svc.observe([{"id": "series", "time": "2021-02-11", "value": 10.0}])
+        svc.observe([{"id": "series", "time": "2021-02-10T23:00:00Z", "value": 11.0}])   # the same instant
+    finally:
+        svc.close()
+    svc = open_service(tmp_path / "run", tmp_path / "state")        # the journal replays in the zone
+    try:
+        oracle = f.update(pd.Series([10.0, 11.0], index=pd.date_range("2021-02-10", periods=2, tz="UTC+01:00")))
+        assert svc.health()["next_time"] == {"series": "2021-02-12T00:00:00+01:00"}
+        np.testing.assert_allclose([r["value"] for r in svc.rows], oracle["value"].to_numpy())
+    finally:
+        svc.close()

@@ -72,15 +72,33 @@ def _year_day_month(fmt: str) -> bool:
     return y == 0 and 0 <= d < m
 
 
-def _to_datetime(text: pd.Series, fmt: str) -> pd.DatetimeIndex | None:
-    """Every value of ``text`` in format ``fmt`` (time zones converted to UTC and dropped), or ``None``
-    when one does not parse."""
+def _to_datetime(text: pd.Series, fmt: str, what: str = "time") -> pd.DatetimeIndex | None:
+    """Every value of ``text`` in format ``fmt``, or ``None`` when one does not parse. Values with one UTC
+    offset keep it; several offsets (local time across daylight-saving changes) are converted to UTC,
+    kept as such (see :func:`_one_zone`)."""
     try:
         pd.to_datetime(text.iloc[:1], format=fmt, utc=True)          # cheap rejection on the first value
-        out = pd.DatetimeIndex(pd.to_datetime(text, format=fmt, utc=True))
+        utc = pd.DatetimeIndex(pd.to_datetime(text, format=fmt, utc=True))
     except (ValueError, TypeError, OverflowError):
         return None
-    return out.tz_convert(None)
+    return _one_zone(utc, lambda: pd.to_datetime(text, format=fmt), text, what)
+
+
+def _one_zone(utc: pd.DatetimeIndex, local: Any, values: pd.Series, what: str) -> pd.DatetimeIndex:
+    """The timestamps ``utc`` (parsed with ``utc=True``) in the values' own zone: ``local()`` (parsed
+    without it) when that reads them all in one (none, or one offset or zone), else ``utc`` itself. Some
+    values with an offset and some without are a DataError: which zone the latter are in is unknown
+    (pandas would silently take them for UTC)."""
+    try:
+        return pd.DatetimeIndex(local())
+    except (ValueError, TypeError):
+        pass
+    naive = [v for v in values.unique() if pd.Timestamp(v).tzinfo is None]
+    if naive:
+        aware = next(v for v in values.unique() if pd.Timestamp(v).tzinfo is not None)
+        raise DataError(f"{what}: expected times all with a UTC offset or all without, got {str(naive[0])!r} "
+                        f"(none) and {str(aware)!r}")
+    return utc
 
 
 def _first_bad(text: pd.Series, fmt: str) -> str:
@@ -100,8 +118,9 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     ``dayfirst`` keeps only the candidates whose numeric day and month come in that order (ISO dates and
     month names are not affected). Values that are already timestamps are returned as they are (format
     ``None``); periods (a ``PeriodIndex`` or ``pd.Period`` values of one frequency) become the timestamps of
-    their starts; missing values (NaN, None) stay ``NaT`` for the caller to judge; time zones are
-    converted to UTC and dropped.
+    their starts; missing values (NaN, None) stay ``NaT`` for the caller to judge. Time zones are kept:
+    values with one UTC offset (or timestamps of one zone) keep it, several offsets (local time across
+    daylight-saving changes) become UTC; values with and without an offset in one column are an error.
 
     >>> parse_dates(["01/02/2021", "02/02/2021"], "date", dayfirst=True)[0].strftime("%d %b").tolist()
     ['01 Feb', '02 Feb']
@@ -115,8 +134,7 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
         raise ConfigError(f"dayfirst: expected None with date_format {date_format!r} (the format fixes the order "
                           f"of day and month), got {dayfirst}")
     if isinstance(values, pd.DatetimeIndex) or pd.api.types.is_datetime64_any_dtype(values):
-        idx = pd.DatetimeIndex(values)
-        return (idx.tz_convert(None) if idx.tz is not None else idx), None
+        return pd.DatetimeIndex(values), None
     if isinstance(getattr(values, "dtype", None), pd.PeriodDtype):     # statsmodels' and pandas' period data
         return pd.PeriodIndex(values).to_timestamp(how="start"), None
     ser = pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_numpy(), dtype=object)
@@ -125,7 +143,8 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     odd = [v for v in text.iloc[:1000] if not isinstance(v, str)]
     if odd:
         if all(isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat") for v in text):
-            return parse_dates(pd.to_datetime(ser, utc=True), what)
+            return _one_zone(pd.DatetimeIndex(pd.to_datetime(ser, utc=True)), lambda: pd.to_datetime(ser), text,
+                             what), None
         if all(isinstance(v, pd.Period) for v in text):
             if len({v.freqstr for v in text}) > 1:
                 raise DataError(f"{what}: expected periods of one frequency, got {sorted({v.freqstr for v in text})}")
@@ -136,7 +155,7 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     if not len(text):
         return out, date_format
     if date_format is not None:
-        parsed = _to_datetime(text, date_format)
+        parsed = _to_datetime(text, date_format, what)
         if parsed is None:
             raise DataError(f"{what}: expected every date in date_format {date_format!r}, got "
                             f"{_first_bad(text, date_format)}")
@@ -154,7 +173,7 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
             cands = [c for c in cands if _day_month_order(c) in (None, "day" if dayfirst else "month")]
         found = []
         for fmt in cands:
-            parsed = _to_datetime(text, fmt)
+            parsed = _to_datetime(text, fmt, what)
             if parsed is not None and not any(parsed.equals(p) for _, p in found):
                 found.append((fmt, parsed))
                 if fmt == "ISO8601":      # ISO 8601 is unambiguous: year, month, day
@@ -174,8 +193,9 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
                             f"{_DATE_FLAGS}")
     fmt, parsed = found[0]
     values_ns = out.to_numpy().copy()
-    values_ns[present] = parsed.to_numpy()
-    return pd.DatetimeIndex(values_ns), fmt
+    values_ns[present] = (parsed.tz_convert(None) if parsed.tz is not None else parsed).to_numpy()
+    idx = pd.DatetimeIndex(values_ns)
+    return (idx.tz_localize("UTC").tz_convert(parsed.tz) if parsed.tz is not None else idx), fmt
 
 
 def read_series_csv(path: str | Path, time_col: str | None = None, *, date_format: str | None = None,

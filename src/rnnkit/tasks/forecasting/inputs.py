@@ -472,10 +472,24 @@ def series_record(s: Any) -> dict[str, Any]:
     ``missing``, ``resampled``, ``reordered``): JSON values only; :func:`read_series_record` reads it back."""
     idx = s.index
     dt = isinstance(idx, pd.DatetimeIndex)
-    return {"id": s.id, "freq": s.freq, "datetime": dt,
+    return {"id": s.id, "freq": s.freq, "datetime": dt, "tz": str(idx.tz) if dt and idx.tz is not None else None,
             "index": [str(t) for t in idx] if dt else [int(t) for t in idx], "y": s.y.tolist(),
             "observed": s.observed.astype(int).tolist(), "missing": s.missing, "resampled": s.resampled,
             "reordered": s.reordered}
+
+
+def _saved_times(texts: list[Any], tz: Any, freq: str | None) -> pd.DatetimeIndex:
+    """Saved time stamps in their zone ``tz`` (a name such as ``'Europe/Paris'`` or ``'UTC+01:00'``; ``None``:
+    naive, or a folder saved before zones were kept): read as UTC, then converted, since the offsets of a
+    named zone differ across daylight-saving changes."""
+    if tz is None:
+        return pd.DatetimeIndex(pd.to_datetime(texts, format="ISO8601"), freq=freq)
+    if not isinstance(tz, str):
+        raise ConfigError(f"series.tz: expected a time zone name or null, got {str(tz)[:60]}")
+    try:
+        return pd.DatetimeIndex(pd.to_datetime(texts, format="ISO8601", utc=True).tz_convert(tz), freq=freq)
+    except (ValueError, TypeError, KeyError) as e:      # an unknown zone name (zoneinfo's error is a KeyError)
+        raise ConfigError(f"series.tz: expected a known time zone name, got {tz[:60]!r} ({e})") from None
 
 
 def read_series_record(d: dict[str, Any]) -> dict[str, Any]:
@@ -488,7 +502,7 @@ def read_series_record(d: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(d["index"], list) or len(d["index"]) != y.size:
         raise ConfigError(f"series.index: expected {y.size} time stamps (one per value), got {str(d['index'])[:60]}")
     if d["datetime"] is True:
-        idx = pd.DatetimeIndex(pd.to_datetime(d["index"], format="ISO8601"), freq=d["freq"])
+        idx = _saved_times(d["index"], d.get("tz"), d["freq"])
     else:
         idx = pd.Index(saved_numbers("series.index", d["index"]).astype(np.int64))
     counts = {key: d.get(key, 0) for key in ("missing", "resampled", "reordered")}

@@ -60,9 +60,19 @@ class Texts(BaseModel):
     texts: Annotated[list[StrictStr], Field(min_length=1, max_length=MAX_TEXTS)]
 
 
-def _one_line(error: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
-    return " ".join(f"{loc}: {error.get('msg', 'invalid')}".split())
+def _one_line(error: dict[str, Any], content_type: str = "application/json") -> str:
+    loc = error.get("loc", ())
+    if error.get("type") == "json_invalid":         # loc is ("body", position): a position is no field name
+        at = loc[1] if len(loc) > 1 else "?"
+        return " ".join(f"body: expected JSON text, got a decode error at character {at} "
+                        f"({(error.get('ctx') or {}).get('error', 'invalid')})".split())
+    if loc == ("body",) and error.get("type") == "missing":
+        return "body: expected a JSON object, got an empty body"
+    if loc == ("body",) and "json" not in content_type:   # FastAPI parses JSON only when the header says so
+        return (f"body: expected a JSON object sent with content-type application/json, got content-type "
+                f"{content_type[:60]!r}")
+    name = ".".join(str(p) for p in loc if p != "body") or "body"
+    return " ".join(f"{name}: {error.get('msg', 'invalid')}".split())
 
 
 async def _send_error(send, status: int, reason: str) -> None:
@@ -117,7 +127,8 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         errors = exc.errors()
-        return JSONResponse({"error": _one_line(errors[0]) if errors else "invalid request"}, status_code=422)
+        kind = request.headers.get("content-type", "none")
+        return JSONResponse({"error": _one_line(errors[0], kind) if errors else "invalid request"}, status_code=422)
 
     @app.exception_handler(RequestError)
     async def _rejected(request: Request, exc: RequestError):

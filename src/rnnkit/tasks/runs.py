@@ -123,11 +123,12 @@ def load_run(path: str | os.PathLike, task: str, config_cls: type) -> dict[str, 
         raise CheckpointError(f"run: expected a run folder, got {str(path)!r} (no such folder)")
     if not cfg_path.is_file():
         raise CheckpointError(f"run: expected {str(cfg_path)!r} (a folder written by 'train'), got no config.json")
-    verify_digests(root, list(RUN_FILES) + [n for n in OPTIONAL_FILES if (root / n).exists()])
+    verify_digests(root, ["config.json"])      # first: the task it names (a forecaster folder has no model file)
     meta = read_json(cfg_path, f"a {task!r} run config")
     if not isinstance(meta, dict) or meta.get("task") != task:
         got = meta.get("task") if isinstance(meta, dict) else type(meta).__name__
         raise CheckpointError(f"{cfg_path}: expected a {task!r} run folder, got a {got!r} run")
+    verify_digests(root, list(RUN_FILES) + [n for n in OPTIONAL_FILES if (root / n).exists()])
     if meta.get("schema_version") != RUN_SCHEMA:
         raise CheckpointError(f"{cfg_path}: expected schema_version {RUN_SCHEMA}, got {meta.get('schema_version')!r}"
                               " (a folder of another rnnkit version: train it again)")

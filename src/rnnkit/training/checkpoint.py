@@ -364,5 +364,7 @@ def read_config(run_dir: str | os.PathLike) -> dict:
     data = read_json(path, "a config file (valid JSON)")
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         got = data.get("schema_version") if isinstance(data, dict) else type(data).__name__
-        raise CheckpointError(f"{path}: expected schema_version {SCHEMA_VERSION}, got {got!r}")
+        task = data.get("task") if isinstance(data, dict) else None
+        what = f" (the config of a {task!r} run)" if isinstance(task, str) else ""
+        raise CheckpointError(f"{path}: expected schema_version {SCHEMA_VERSION}, got {got!r}{what}")
     return data

@@ -102,12 +102,14 @@ def job_classify_units(dataset: str) -> list[dict]:
     weights = ", ".join(f"{k} {w:g}" for k, w in (clf.mix or {"network": 1.0}).items())
     base = m["baselines"]
     sub = " + BiGRU on BPE subwords" if "subword_net" in clf.baselines else ""
-    out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']} + TF-IDF/LR + NB-LR{sub}, weights ({weights}) on "
+    pre = f" (LM-pretrained {clf.config.lm_epochs} ep.)" if clf.config.lm_epochs else ""
+    out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre} + TF-IDF/LR + NB-LR{sub}, weights ({weights}) on "
                                "validation (default)", "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
             "train_s": h["seconds"] + h.get("mix", {}).get("seconds", 0.0), "fit_cpu_s": fit_cpu,
             "epochs": len(h["loss"]), "val_accuracy": h.get("mix", {}).get("val_accuracy")},
-           {**common, "model": f"BiLSTM-128 mean+max on {h['units']} alone", "accuracy": m.get("network_accuracy"),
-            "train_s": h["seconds"], "epochs": len(h["loss"]), "val_curve": h["val"]},
+           {**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre} alone", "accuracy": m.get("network_accuracy"),
+            "train_s": h["seconds"], "epochs": len(h["loss"]), "val_curve": h["val"],
+            "pretrain_loss": h.get("pretrain", {}).get("loss")},
            {**common, "model": f"NB-weighted word+char n-grams + LR (NBSVM), C={clf.baselines['nb_logreg'].C} on "
                                "validation (the combination's linear member, alone)",
             "accuracy": base["nb_logreg"]["accuracy"], "macro_f1": base["nb_logreg"]["macro_f1"]},

@@ -76,6 +76,9 @@ class Classify(TaskCommand):
         Flag("combine", "average the network's probabilities with the TF-IDF + LR's, the NB-weighted LR's and "
              "the subword BiGRU's (--subword-member), the weights chosen on the validation split"),
         Flag("subword_member", "with --combine: train a second network, a BiGRU on BPE subwords, as a member"),
+        Flag("pretrain_epochs", "epochs of (bidirectional) language-model pretraining of the embedding and encoder "
+             "on the training texts before classification (default: 2 for the recurrent model, none for "
+             "--model feedforward; 0: none)"),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),
         Flag("max_len", "tokens per text"),

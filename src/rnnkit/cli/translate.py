@@ -62,6 +62,7 @@ class Translate(TaskCommand):
         Flag("no_repeat_ngram", "dict-pointer: an output never repeats an n-gram of this many words (0: off)"),
         Flag("repeat_top", "dict-pointer: only the N most frequent target words may occur twice in an output"),
         Flag("split_compounds", "dict-pointer: gloss unknown source words by case, inflection and compound parts"),
+        Flag("average_last", "mean weights of the last N epochs, kept when better on validation (0, 1: off)"),
         Flag("val_fraction", "share of the training pairs held out for early stopping (0: none)"),
         Flag("val_max", "validation pairs decoded (greedy) after each epoch"),
         Flag("bleu_tokenize", "sacrebleu's BLEU tokenizer (char/zh for text without spaces)",

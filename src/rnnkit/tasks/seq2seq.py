@@ -95,7 +95,7 @@ class Seq2SeqConfig:
     """Everything that defines a translation run (saved in the run's config.json). ``model``: the
     word-level ``"dict-pointer"`` (:mod:`rnnkit.tasks.seq2seq_pointer`) or ``"char"`` (this module's
     network; its tuned settings were ``embed_dim=64, dropout=0.1, batch_size=64``); ``word_dropout``,
-    ``label_smoothing``, ``min_count``, ``no_repeat_ngram``, ``repeat_top``, ``split_compounds`` and the
+    ``label_smoothing``, ``min_count``, ``no_repeat_ngram``, ``repeat_top``, ``split_compounds``, ``average_last`` and the
     ``warmup`` + cosine learning rate are the dict-pointer's."""
 
     model: str = "dict-pointer"
@@ -122,6 +122,7 @@ class Seq2SeqConfig:
     no_repeat_ngram: int = 2      # dict-pointer: an output never repeats an n-gram of this many words (0: off)
     repeat_top: int | None = 50   # dict-pointer: only the N most frequent target words may repeat (None: all)
     split_compounds: bool = True  # dict-pointer: gloss unknown words by case/inflection/compound analysis
+    average_last: int = 0         # mean weights of the last N epochs, kept if better on validation (0, 1: off)
     max_decode_ratio: float = 2.0
     bleu_tokenize: str = "13a"
     seed: int = 0
@@ -147,6 +148,7 @@ class Seq2SeqConfig:
         check_number("seed", self.seed, lo=0, integer=True)
         check_number("no_repeat_ngram", self.no_repeat_ngram, lo=0, integer=True)
         check_number("repeat_top", self.repeat_top, lo=0, integer=True, allow_none=True)
+        check_number("average_last", self.average_last, lo=0, integer=True)
 
     @property
     def alpha(self) -> float:
@@ -282,6 +284,7 @@ class Translator(Task):
         from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
         from rnnkit.training.data import EpochBatches
 
+        from rnnkit.tasks.seq2seq_average import LastEpochs, keep_better
         from rnnkit.training.callbacks import WarmupCosine
 
         c = self.config
@@ -317,17 +320,21 @@ class Translator(Task):
                           early_stopping=EarlyStoppingConfig("val_chrf", "max", patience=c.patience)
                           if val is not None else None, quiet=not c.progress,
                           max_seconds=budget_left(t0, c.max_seconds))
+        last = [LastEpochs(c.average_last)] if c.average_last > 1 and val is not None else []
         trainer = Trainer(self.net, lambda model, batch: loss_fn(batch), config=cfg,
                           eval_fn=eval_fn if val is not None else None,
-                          callbacks=[*callbacks, *schedule, WallClock(t0)])
+                          callbacks=[*callbacks, *schedule, WallClock(t0), *last])
         result = trainer.fit(EpochBatches(batches, math.ceil(len(lengths) / c.batch_size)),
                              [None] if val is not None else None)
         self.net.eval()
+        averaged = (keep_better(self.net, last[0].mean(), lambda: eval_fn(None, None)["chrf"],
+                                (result.best or {}).get("value")) if last and last[0].snapshots else None)
         self.epoch_log = list(result.history)
         curve = [{"epoch": r["epoch"], "wall_s": r["wall_s"], "train_loss": r.get("train_loss"),
                   **{k: v for k, v in r.items() if k in ("val_bleu", "val_chrf")}} for r in result.history]
         self.history = {"curve": curve, "epochs": result.epochs_run, "best": result.best,
-                        "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason, "train_pairs": len(src)}
+                        "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason, "train_pairs": len(src),
+                        **({"average": averaged} if averaged else {})}
 
     def default_baselines(self) -> dict[str, Any]:
         return {"word_dictionary": WordDictionary(), "copy_source": CopySource()}

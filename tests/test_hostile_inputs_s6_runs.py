@@ -84,3 +84,29 @@ def test_truncated_weights_and_a_newer_format_are_checkpoint_errors(runs, tmp_pa
     # the oracle: the pristine folders load and work
     assert len(TimeSeriesClassifier.load(runs / "tsc").predict([np.zeros((5, 2), np.float32)])) == 1
     assert len(Forecaster.load(runs / "fc").predict()) == 2
+
+
+def test_a_generation_length_whose_text_cannot_fit_in_memory_is_refused_before_sampling(tmp_path, capsys):
+    # sample(prompt, length=10**12) started sampling (one step at a time, a list growing towards 24 TB)
+    # until the OOM killer or the user stopped it; the CLI's --length the same
+    from rnnkit._memory import available_memory
+    from rnnkit.cli import main as cli_main
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+
+    torch.manual_seed(0)
+    cfg = CharLMConfig(embed_dim=4, hidden_size=4, batch_size=2, bptt=5, chunks_per_round=2, rounds=1, progress=False)
+    lm = CharLM(cfg).fit("the cat sat on the mat.\n" * 8)
+    huge = 10 ** 18                              # an exabyte of text: beyond any machine's memory
+    assert available_memory() is None or available_memory() < huge
+    with pytest.raises(ConfigError, match=r"^length: expected a length whose text fits in memory \(.* available\), "
+                                          r"got 10{18}, which would need at least "):
+        lm.sample("the", huge)
+    with pytest.raises(ConfigError, match=r"^length: "):
+        lm.predict(["the", "a"], length=huge)
+    lm.save(tmp_path / "lm")
+    assert cli_main.main(["generate", "sample", "--run", str(tmp_path / "lm"), "--prompt", "the",
+                          "--length", str(huge)]) == 2
+    assert "--length: expected a length whose text fits in memory" in capsys.readouterr().err
+    # the oracle for a length that fits: greedy sampling gives exactly that many characters, deterministic
+    assert len(lm.sample("the", 7, top_k=1)) == 7 and lm.sample("the", 7, top_k=1) == lm.sample("the", 7, top_k=1)

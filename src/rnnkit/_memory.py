@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["available_memory", "human_size"]
+__all__ = ["available_memory", "human_size", "require_memory"]
 
 
 def available_memory(device: str = "cpu") -> int | None:
@@ -48,3 +48,16 @@ def human_size(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} PB"  # pragma: no cover
+
+
+def require_memory(name: str, need: int, got: object, what: str) -> None:
+    """A ConfigError naming ``name`` when ``need`` bytes exceed :func:`available_memory` (nothing when it
+    cannot be told): ``"{name}: expected {what} (... available), got {got}, which would need at least
+    ..."``, ``what`` saying what must fit (``"a length whose text fits in memory"``). Before the work, instead of the allocator's error (or the OOM killer, or
+    hours of work whose result cannot be held) deep inside it."""
+    from rnnkit.errors import ConfigError
+
+    avail = available_memory("cpu")
+    if avail is not None and need > avail:
+        raise ConfigError(f"{name}: expected {what} ({human_size(avail)} available), got {got}, which would "
+                          f"need at least {human_size(need)}")

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit._memory import require_memory
 from rnnkit.data.subword import BPEVocab
 from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
@@ -106,9 +107,16 @@ class CharLMNet(nn.Module):
         return self.head(self.drop(out)), state
 
 
+#: Bytes a generated character costs while sampling: its unit id in a list, the decoded character in
+#: another, the text itself (a floor; one character per step).
+BYTES_PER_CHAR = 24
+
+
 def check_sampling(length: Any, temperature: Any, top_k: Any) -> None:
-    """ConfigError unless ``length >= 1``, ``temperature > 0`` and ``top_k`` is None or ``>= 1``."""
+    """ConfigError unless ``length >= 1`` (and its text fits in memory), ``temperature > 0`` and ``top_k``
+    is None or ``>= 1``."""
     check_number("length", length, lo=1, integer=True)
+    require_memory("length", BYTES_PER_CHAR * int(length), length, "a length whose text fits in memory")
     check_number("temperature", temperature, lo=0, lo_open=True)
     check_number("top_k", top_k, lo=1, integer=True, allow_none=True)
 

@@ -239,3 +239,25 @@ def test_serve_keeps_the_series_zone_and_refuses_times_without_an_offset(tmp_pat
         np.testing.assert_allclose([r["value"] for r in svc.rows], oracle["value"].to_numpy())
     finally:
         svc.close()
+
+
+def test_labels_that_differ_only_in_type_are_not_merged_into_one_class():
+    # labels are kept as text: 0 and "0" became one class silently (with a third label, nothing said so)
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.common import check_labels
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    with pytest.raises(DataError, match=r"^y: expected labels of one type \(labels are kept as text\), got 0 \(int\) "
+                                        r"and '0' \(str\) that read as the same label '0'"):
+        check_labels([0, "0", 1], "y")
+    with pytest.raises(DataError, match=r"^y: .* got True \(bool\) and 'True' \(str\)"):
+        check_labels(iter([True, "True"]), "y")
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(5, 2)).astype(np.float32) for _ in range(9)]
+    cfg = TSCConfig(hidden_size=4, epochs=1, batch_size=8, val_fraction=0.0, progress=False)
+    with pytest.raises(DataError, match=r"^y: expected labels of one type"):
+        TimeSeriesClassifier(cfg).fit(X, [0, "0", 1] * 3)
+    # the oracle: one kind each is read as before (numpy and Python ints are one kind; text as given)
+    assert check_labels([np.int64(1), 1, 2]) == ["1", "1", "2"]
+    assert check_labels(np.array([3, 4])) == ["3", "4"]
+    assert check_labels(["a", "b", "a"]) == ["a", "b", "a"]

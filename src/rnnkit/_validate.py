@@ -25,7 +25,7 @@ from typing import Any
 
 from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["check_bool", "check_int", "check_rate", "check_choice", "check_number"]
+__all__ = ["check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text"]
 
 
 def _got(value: Any) -> str:
@@ -112,3 +112,42 @@ def check_number(name: str, value: Any, lo: float | None = None, hi: float | Non
     if hi is not None and value > hi:
         raise ConfigError(f"{name}: expected {kind} <= {hi}, got {value!r}")
     return value
+
+
+def _kind(v: Any) -> str:
+    """The kind of a key value: numpy and Python numbers of one kind are one kind (``np.int64(1)`` is ``1``)."""
+    if isinstance(v, str):
+        return "str"
+    if isinstance(v, bool) or type(v).__name__ in ("bool", "bool_"):      # numpy's bool too
+        return "bool"
+    if isinstance(v, numbers.Integral):
+        return "int"
+    if isinstance(v, numbers.Real):
+        return "float"
+    return type(v).__name__
+
+
+def check_keys_as_text(values: Iterable[Any], texts: Iterable[str], what: str, kind: str) -> None:
+    """Keys (series ids, class labels) are kept as text: two ``values`` of different kinds whose ``texts``
+    are equal (``1`` and ``"1"``, ``True`` and ``"True"``) would become one key silently. A DataError
+    ``"{what}: expected {kind}s of one type ({kind}s are kept as text), got 1 (int) and '1' (str) ..."``.
+
+    >>> check_keys_as_text([1, "1", 2], ["1", "1", "2"], "y", "label")
+    Traceback (most recent call last):
+    ...
+    rnnkit.errors.DataError: y: expected labels of one type (labels are kept as text), got 1 (int) and '1' (str) that read as the same label '1' (1 such label(s)); convert them to one type first
+    """
+    from rnnkit.errors import DataError
+
+    first: dict[str, tuple[str, Any]] = {}
+    clash: dict[str, tuple[Any, Any]] = {}
+    for v, t in zip(values, texts):
+        k = _kind(v)
+        seen = first.setdefault(t, (k, v))
+        if seen[0] != k and t not in clash:
+            clash[t] = (seen[1], v)
+    if clash:
+        t, (a, b) = next(iter(clash.items()))
+        raise DataError(f"{what}: expected {kind}s of one type ({kind}s are kept as text), got {a!r} ({_kind(a)}) and "
+                        f"{b!r} ({_kind(b)}) that read as the same {kind} {t!r} ({len(clash)} such {kind}(s)); "
+                        "convert them to one type first")

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit._validate import SEED_END, check_bool, check_choice, check_number
+from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_number
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
@@ -202,7 +202,8 @@ def check_texts(texts: Any, what: str = "texts") -> list[str]:
 
 def check_labels(labels: Any, what: str = "labels") -> list[str]:
     """The labels as strings; a missing one (``None``, NaN, ``pd.NA``, a blank string) is a DataError
-    naming its position instead of becoming a class called "None" or "nan".
+    naming its position instead of becoming a class called "None" or "nan", and so are two labels of
+    different types that read as one (``0`` and ``"0"``: one class, silently).
 
     >>> check_labels(["pos", 1])
     ['pos', '1']
@@ -212,6 +213,7 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
     """
     if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
         raise InputTypeError(f"{what}: expected a list of labels, got {type(labels).__name__}")
+    labels = list(labels)
     out = []
     for i, lab in enumerate(labels):
         missing = (lab is None or type(lab).__name__ in ("NAType", "NaTType")
@@ -220,6 +222,7 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
         if missing:
             raise DataError(f"{what}[{i}]: expected a label, got a missing value ({lab!r})")
         out.append(str(lab))
+    check_keys_as_text(labels, out, what, "label")     # 0 and "0" would become one class
     return out
 
 

@@ -14,13 +14,13 @@ given to ``Forecaster.update`` and of the known-future covariates given to ``pre
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
+from rnnkit._validate import check_keys_as_text
 from rnnkit.data.series import parse_dates
 from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
@@ -197,35 +197,10 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                       reordered)
 
 
-def _id_kind(v: Any) -> str:
-    """The kind of an id value: numpy and Python numbers of one kind are the same kind (``np.int64(1)``
-    and ``1`` are one id)."""
-    for kind, types in (("str", str), ("bool", (bool, np.bool_)), ("int", numbers.Integral),
-                        ("float", numbers.Real)):
-        if isinstance(v, types):
-            return kind
-    return type(v).__name__
-
-
 def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
-    """Ids are keys, kept as text: two values of different types that read as the same text (``1`` and
-    ``"1"``, ``True`` and ``"True"``) would merge two series into one; a DataError naming them."""
-    if col.dtype != object:
-        return
-    values = col.to_numpy()
-    kinds = pd.Series([_id_kind(v) for v in values])
-    per_id = kinds.groupby(ids).unique()
-    clash = per_id[per_id.map(len) > 1]
-    if not len(clash):
-        return
-    sid = clash.index[0]
-    examples = {}
-    for v in values[ids == sid]:
-        examples.setdefault(_id_kind(v), v)
-    a, b = list(examples.items())[:2]
-    raise DataError(f"id_col {id_col!r}: expected ids of one type (ids are keys), got {a[1]!r} ({a[0]}) and "
-                    f"{b[1]!r} ({b[0]}) that read as the same id {sid!r} ({len(clash)} such id(s)); convert the "
-                    "column to one type first")
+    """Ids are keys, kept as text: ``1`` and ``"1"`` in one column would merge two series into one."""
+    if col.dtype == object:
+        check_keys_as_text(col.to_numpy(), ids, f"id_col {id_col!r}", "id")
 
 
 def check_period(sizes: dict[str, int], period: int | None, name: str = "period") -> None:

@@ -222,9 +222,8 @@ def _freeze(module: nn.Module) -> None:
     builds the scan's autograd form (seconds per scan, and it fails with a dynamic batch)."""
     for m in module.modules():
         for name, p in list(m._parameters.items()):
-            del m._parameters[name]
-            if p is not None:
-                m.register_buffer(name, p.detach())
+            del m._parameters[name]       # a None parameter (Linear(bias=False)'s bias) stays a None attribute
+            m.register_buffer(name, None if p is None else p.detach())
 
 
 def _swap(module: nn.Module) -> None:

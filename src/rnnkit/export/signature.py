@@ -137,10 +137,17 @@ def _layer_shape(layer: nn.Module) -> tuple[Any, ...]:
             layer.merge if layer.bidirectional else "concat", layer.batch_first, layer.input_size)
 
 
+def _weights_dtype(layer: nn.Module) -> torch.dtype:
+    """The dtype of ``layer``'s weights: what its input and state must have (float32 when it has none)."""
+    return next((p.dtype for p in layer.parameters() if p.is_floating_point()), torch.float32)
+
+
 def state_inputs(layer: nn.Module) -> list[InputSpec]:
-    """The initial-state inputs of ``layer``: ``h0`` (and ``c0``), each ``(layers * directions, batch, S)``."""
+    """The initial-state inputs of ``layer``: ``h0`` (and ``c0``), each ``(layers * directions, batch, S)``
+    in the dtype of its weights."""
     LD, sizes, names = _layer_shape(layer)[:3]
-    return [InputSpec(f"{n}0", (LD, "batch", S), kind="state") for n, S in zip(names, sizes)]
+    dtype = _weights_dtype(layer)
+    return [InputSpec(f"{n}0", (LD, "batch", S), dtype, kind="state") for n, S in zip(names, sizes)]
 
 
 def state_outputs(layer: nn.Module) -> list[str]:
@@ -161,7 +168,7 @@ def layer_spec(layer: nn.Module, *, state: bool = True, lengths: bool = False) -
     _, _, _, merge, batch_first, input_size = _layer_shape(layer)
     x_shape = ("batch", "time", input_size) if batch_first else ("time", "batch", input_size)
     states = state_inputs(layer) if state else []
-    inputs = [InputSpec("x", x_shape), *states]
+    inputs = [InputSpec("x", x_shape, _weights_dtype(layer)), *states]   # a float64 layer takes float64
     if lengths:
         inputs.append(InputSpec("lengths", ("batch",), torch.long, "lengths"))
     outs = ["output_forward", "output_backward"] if merge == "none" else ["output"]

@@ -15,6 +15,11 @@ it tries, in order:
    unsplit word counts as frequency 0, so any split of known parts beats it). Parts match case-blind
    (German nouns inside compounds lose their capital).
 
+Where 1-2 find nothing (for the whole word and for the last part of a split), ``derive=True`` (the
+default) tries the word-formation rules of :mod:`rnnkit.tasks.seq2seq_morph` (derivations such as
+``Bewertung`` -> ``bewerten``, verb endings, comparatives, participle ``ge``, separable particles): the known
+base form with the fewest rules undone, then the most frequent.
+
 The suffixes and linkers are a small rule set of German morphology, not data; every other choice
 comes from the training words. ``gloss(w)`` is the translation of the head (the last part) -- one
 word per source word, as the pointer network expects -- and ``phrase(w)`` the modifiers' and the head's
@@ -30,6 +35,8 @@ from __future__ import annotations
 
 import math
 from typing import Mapping
+
+from rnnkit.tasks.seq2seq_morph import base_forms
 
 __all__ = ["Lexicon", "SUFFIXES", "LINKERS", "MIN_PART"]
 
@@ -47,14 +54,16 @@ class Lexicon:
     """A source-word dictionary with fallbacks for unknown words (module docstring). ``table``: source
     word -> target word; ``counts``: training frequency of each source word (words absent count 0)."""
 
-    def __init__(self, table: Mapping[str, str], counts: Mapping[str, int], min_part: int = MIN_PART) -> None:
-        self.min_part = min_part
+    def __init__(self, table: Mapping[str, str], counts: Mapping[str, int], min_part: int = MIN_PART,
+                 derive: bool = True) -> None:
+        self.min_part, self.derive = min_part, derive
         self.table = dict(table)
         self.counts = {w: int(n) for w, n in counts.items() if w in self.table}
         self._folded: dict[str, str] = {}               # lower-cased known word -> its most frequent form
         for w in sorted(self.table, key=lambda w: (-self.counts.get(w, 0), w)):
             self._folded.setdefault(w.lower(), w)
         self._cache: dict[str, list[str]] = {}
+        self._base: dict[str, str | None] = {}
 
     def _known(self, w: str) -> str | None:
         """The known word that ``w`` is, case-blind (the most frequent form), else None."""
@@ -70,7 +79,19 @@ class Lexicon:
                 k = self._known(w[: -len(suf)])
                 if k is not None:
                     return k
-        return None
+        return self._derived(w) if self.derive else None
+
+    def _derived(self, w: str) -> str | None:
+        """The known base form of ``w`` with the fewest word-formation rules undone, then the most frequent
+        (:func:`rnnkit.tasks.seq2seq_morph.base_forms`), else None."""
+        if w not in self._base:
+            found: list[tuple[int, int, str]] = []
+            for form, n in base_forms(w):
+                k = self._known(form) if len(form) >= self.min_part else None
+                if k is not None:
+                    found.append((n, -self.counts.get(k, 0), k))
+            self._base[w] = min(found)[2] if found else None
+        return self._base[w]
 
     def _splits(self, w: str, parts_left: int) -> list[tuple[float, list[str]]]:
         """(sum of log frequencies, known parts) for each split of ``w`` into <= ``parts_left`` parts."""

@@ -53,8 +53,9 @@ def human_size(n: float) -> str:
 def require_memory(name: str, need: int, got: object, what: str) -> None:
     """A ConfigError naming ``name`` when ``need`` bytes exceed :func:`available_memory` (nothing when it
     cannot be told): ``"{name}: expected {what} (... available), got {got}, which would need at least
-    ..."``, ``what`` saying what must fit (``"a length whose text fits in memory"``). Before the work, instead of the allocator's error (or the OOM killer, or
-    hours of work whose result cannot be held) deep inside it."""
+    ..."``, ``what`` saying what must fit (``"a length whose text fits in memory"``). Before the work,
+    instead of the allocator's error (or the OOM killer, or hours of work whose result cannot be held)
+    deep inside it."""
     from rnnkit.errors import ConfigError
 
     avail = available_memory("cpu")

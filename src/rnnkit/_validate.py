@@ -132,10 +132,10 @@ def check_keys_as_text(values: Iterable[Any], texts: Iterable[str], what: str, k
     are equal (``1`` and ``"1"``, ``True`` and ``"True"``) would become one key silently. A DataError
     ``"{what}: expected {kind}s of one type ({kind}s are kept as text), got 1 (int) and '1' (str) ..."``.
 
-    >>> check_keys_as_text([1, "1", 2], ["1", "1", "2"], "y", "label")
+    >>> check_keys_as_text([1, "1", 2], ["1", "1", "2"], "y", "label")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    rnnkit.errors.DataError: y: expected labels of one type (labels are kept as text), got 1 (int) and '1' (str) that read as the same label '1' (1 such label(s)); convert them to one type first
+    rnnkit.errors.DataError: y: expected labels of one type (labels are kept as text), got 1 (int) and '1' (str) ...
     """
     from rnnkit.errors import DataError
 

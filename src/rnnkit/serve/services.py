@@ -179,7 +179,8 @@ class ForecastService:
             except (TypeError, ValueError):
                 t = None
             if t is None or t is pd.NaT or isinstance(raw, (int, float)):
-                raise RequestError(422, f"observations[{i}].time: expected a date/time like {_time_text(nxt)!r}, got {_short(raw)}")
+                raise RequestError(422, f"observations[{i}].time: expected a date/time like {_time_text(nxt)!r}, "
+                                        f"got {_short(raw)}")
             if (t.tzinfo is None) != (nxt.tzinfo is None):   # which zone a time without an offset is in is unknown
                 want = "with a UTC offset, as the series' times" if t.tzinfo is None else "without a UTC offset, as " \
                                                                                             "the series' times"

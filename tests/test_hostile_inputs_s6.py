@@ -261,3 +261,29 @@ def test_labels_that_differ_only_in_type_are_not_merged_into_one_class():
     assert check_labels([np.int64(1), 1, 2]) == ["1", "1", "2"]
     assert check_labels(np.array([3, 4])) == ["3", "4"]
     assert check_labels(["a", "b", "a"]) == ["a", "b", "a"]
+
+
+def test_serve_a_series_in_a_named_zone_across_a_dst_change(tmp_path):
+    # the journal's times carry offsets (+02:00), the series a named zone (Europe/Paris): building the
+    # grid from the two raised TypeError "Start and end cannot both be tz-aware with different timezones"
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = 10 + np.sin(np.arange(40) * 2 * np.pi / 7)
+    s = pd.Series(y, index=pd.date_range("2021-03-01", periods=40, freq="D", tz="Europe/Paris"))
+    f = Forecaster("seasonal_naive", period=7).fit(s, 3)
+    f.save(tmp_path / "run")
+    svc = open_service(tmp_path / "run", tmp_path / "state")
+    try:
+        svc.observe([{"id": "series", "time": "2021-04-10T00:00:00+02:00", "value": 10.0}])
+        svc.observe([{"id": "series", "time": "2021-04-11T22:00:00Z", "value": 12.0}])     # 04-12 00:00 local
+    finally:
+        svc.close()
+    svc = open_service(tmp_path / "run", tmp_path / "state")
+    try:
+        assert svc.health()["next_time"] == {"series": "2021-04-13T00:00:00+02:00"}
+        # the oracle: the public API's update with the same points (04-11 missing, interpolated)
+        new = pd.Series([10.0, np.nan, 12.0], index=pd.date_range("2021-04-10", periods=3, tz="Europe/Paris"))
+        np.testing.assert_allclose([r["value"] for r in svc.rows], f.update(new)["value"].to_numpy())
+    finally:
+        svc.close()

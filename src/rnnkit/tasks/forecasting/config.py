@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rnnkit._memory import available_memory, human_size
+from rnnkit._memory import require_memory
 from rnnkit.errors import ConfigError
 
 __all__ = ["ForecastConfig", "MODELS", "CELLS", "CANDIDATES", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers",
@@ -208,11 +208,7 @@ HORIZON_ARRAYS = 16
 def _check_horizon_memory(horizon: int) -> None:
     """A ConfigError naming ``horizon`` when even one series' forecast arrays would not fit in the memory
     left (numpy's MemoryError, or the OOM killer, deep inside a fit otherwise)."""
-    need = 8 * HORIZON_ARRAYS * horizon
-    avail = available_memory("cpu")
-    if avail is not None and need > avail:
-        raise ConfigError(f"horizon: expected a horizon whose forecasts fit in memory ({human_size(avail)} available), "
-                          f"got {horizon}, which would need at least {human_size(need)} per series")
+    require_memory("horizon", 8 * HORIZON_ARRAYS * horizon, horizon, "a horizon whose forecasts fit in memory")
 
 
 def with_horizon(cfg: ForecastConfig, horizon: Any) -> ForecastConfig:

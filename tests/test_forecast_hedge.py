@@ -46,6 +46,7 @@ def test_a_series_whose_windows_seasonal_naive_all_won_gets_half_of_it_and_score
     # on the scored tail of the seasonal series the hedge beats the unhedged choice
     assert mae(tails[0], got[0]) < mae(tails[0], plain[0])
     assert auto.report_["hedged_with_seasonal_naive"] == 1
+    assert "1 of 2 series hedged half with seasonal_naive" in auto.report_["why"]
 
 
 def test_hedged_forecasts_follow_forecast_fitted_and_a_save_load(tmp_path):

@@ -291,7 +291,9 @@ class AutoForecaster(Candidate):
         self.members_ = [tuple(pool[c]) for c in chosen]
         baselines = {n: _nanmean(vset.errors(vset.val[n]).ravel()) for n in vset.val if n not in pool}
         self.report_ = _report(chosen, scores, pool, vset, default, baselines)
-        self.report_["hedged_with_" + HEDGE] = int(self.hedged_.sum())
+        self.report_["hedged_with_" + HEDGE] = n = int(self.hedged_.sum())
+        if n:
+            self.report_["why"] += f"; {n} of {len(chosen)} series hedged half with {HEDGE} (it won every window)"
         self.quantiles_ = self._quantiles(vset, out)
         return out
 
@@ -322,7 +324,7 @@ class AutoForecaster(Candidate):
             return self.forecast(batch, horizon)
         batch = as_inputs(batch)
         rows = fitted_lookup(batch, self.validation_.ids, "auto")
-        hedged = self.hedged_[rows] if self.hedged_.size == len(self.chosen_) else np.zeros(len(rows), dtype=bool)
+        hedged = self.hedged_[rows] if self.hedged_.size == len(self.chosen_) else np.zeros(len(rows), bool)
         need = sorted({m for i in rows for m in self.members_[i]} | ({HEDGE} if hedged.any() else set()))
         fc = {n: self.candidates[n].forecast_fitted(batch, horizon) for n in need}
         out = np.stack([_combine({m: fc[m][j] for m in self.members_[i]}, self.chosen_[i], self.members_[i])

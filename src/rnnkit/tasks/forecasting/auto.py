@@ -41,6 +41,7 @@ from typing import Sequence
 import numpy as np
 
 from rnnkit.errors import ConfigError
+from rnnkit.tasks.forecasting.backtest import backtest_candidate  # noqa: F401 - re-exported (it lived here)
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs, origin_forecasts
 from rnnkit.tasks.forecasting.metrics import mase, mase_scale
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
@@ -486,27 +487,3 @@ def default_candidates(network: bool = True) -> dict[str, Candidate]:
         cands["lstm"] = ForecasterCandidate("lstm", mode="global")
         cands["esrnn"] = ESRNNCandidate()
     return cands
-
-
-def backtest_candidate(cand: Candidate, batch: Sequence[SeriesInput], horizon: int, folds: int = 3
-                       ) -> dict:
-    """Rolling-origin backtest of any candidate (the folds of :func:`.backtest.rolling_origin_folds`:
-    fold ``k`` is fitted on ``[0, o_k)`` and scored on ``[o_k, o_k + horizon)``): per-fold forecasts and
-    the MASE of each (series, fold), with the candidate's ``report_`` per fold when it has one."""
-    from rnnkit.tasks.forecasting.backtest import rolling_origin_folds
-
-    batch = as_inputs(batch)
-    fl = {s.id: rolling_origin_folds(len(s), horizon, folds) for s in batch}
-    forecasts = np.full((len(batch), folds, horizon), np.nan)
-    scores = np.full((len(batch), folds), np.nan)
-    reports = []
-    for k in range(folds):
-        train = [s.head(fl[s.id][k].train_end) for s in batch]
-        f = cand.forecast(train, horizon)
-        forecasts[:, k] = f
-        reports.append(getattr(cand, "report_", None))
-        for i, s in enumerate(batch):
-            fo = fl[s.id][k]
-            scores[i, k] = mase(s.y[fo.test_start:fo.test_end], f[i], train[i].y, s.period)
-    return {"forecasts": forecasts, "mase": scores, "reports": reports,
-            "folds": {sid: [(f.train_end, f.test_end) for f in v] for sid, v in fl.items()}}

@@ -34,7 +34,8 @@ from rnnkit.tasks.forecasting.baselines import BASELINES
 from rnnkit.tasks.forecasting.inputs import SeriesData
 from rnnkit.tasks.forecasting.metrics import METRICS, point_metrics, quantile_metrics
 
-__all__ = ["Fold", "rolling_origin_folds", "FoldForecast", "FoldFitter", "BacktestResult", "run_backtest", "format_table"]
+__all__ = ["Fold", "rolling_origin_folds", "FoldForecast", "FoldFitter", "BacktestResult", "run_backtest", "format_table",
+           "backtest_candidate"]
 
 
 @dataclass(frozen=True)
@@ -263,3 +264,28 @@ def _nanmean(vals: list[float]) -> float:
     a = np.asarray(vals, dtype=float)
     a = a[np.isfinite(a)]
     return float(a.mean()) if a.size else float("nan")
+
+
+def backtest_candidate(cand, batch, horizon: int, folds: int = 3) -> dict:
+    """Rolling-origin backtest of any :class:`.candidates.Candidate` over a batch of
+    :class:`.candidates.SeriesInput` (the folds of :func:`rolling_origin_folds`:
+    fold ``k`` is fitted on ``[0, o_k)`` and scored on ``[o_k, o_k + horizon)``): per-fold forecasts and
+    the MASE of each (series, fold), with the candidate's ``report_`` per fold when it has one."""
+    from rnnkit.tasks.forecasting.candidates import as_inputs
+    from rnnkit.tasks.forecasting.metrics import mase
+
+    batch = as_inputs(batch)
+    fl = {s.id: rolling_origin_folds(len(s), horizon, folds) for s in batch}
+    forecasts = np.full((len(batch), folds, horizon), np.nan)
+    scores = np.full((len(batch), folds), np.nan)
+    reports = []
+    for k in range(folds):
+        train = [s.head(fl[s.id][k].train_end) for s in batch]
+        f = cand.forecast(train, horizon)
+        forecasts[:, k] = f
+        reports.append(getattr(cand, "report_", None))
+        for i, s in enumerate(batch):
+            fo = fl[s.id][k]
+            scores[i, k] = mase(s.y[fo.test_start:fo.test_end], f[i], train[i].y, s.period)
+    return {"forecasts": forecasts, "mase": scores, "reports": reports,
+            "folds": {sid: [(f.train_end, f.test_end) for f in v] for sid, v in fl.items()}}

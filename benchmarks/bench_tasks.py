@@ -102,7 +102,7 @@ def job_classify_units(dataset: str) -> list[dict]:
     weights = ", ".join(f"{k} {w:g}" for k, w in (clf.mix or {"network": 1.0}).items())
     base = m["baselines"]
     sub = " + BiGRU on BPE subwords" if "subword_net" in clf.baselines else ""
-    pre = f" (LM-pretrained {clf.config.lm_epochs} ep.)" if clf.config.lm_epochs else ""
+    pre = f" (LM-pretrained {clf.config.pretrain_epochs} ep.)" if clf.config.pretrain_epochs else ""
     out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre} + TF-IDF/LR + NB-LR{sub}, weights ({weights}) on "
                                "validation (default)", "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
             "train_s": h["seconds"] + h.get("mix", {}).get("seconds", 0.0), "fit_cpu_s": fit_cpu,

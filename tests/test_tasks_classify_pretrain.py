@@ -93,7 +93,7 @@ def test_pretraining_beats_the_unigram_model_and_the_untrained_net():
 
 def test_classifier_with_pretraining_saves_and_loads(tmp_path):
     texts, labels = _order_data(80)
-    cfg = TextClassifierConfig(**{**FAST, "epochs": 2, "pretrain_epochs": 1}, combine=False)
+    cfg = TextClassifierConfig(**{**FAST, "epochs": 2}, pretrain_epochs=1, combine=False)
     clf = TextClassifier(cfg).fit(texts, labels)
     assert len(clf.history["pretrain"]["loss"]) == 1
     assert not any("proj" in k or k == "bias" for k in clf.net.state_dict())    # the LM head is not kept
@@ -113,24 +113,19 @@ def test_pretraining_changes_the_starting_point_not_only_the_budget():
     """Same seed, same batches: with pretraining the classifier's first epoch starts elsewhere."""
     texts, labels = _order_data(60)
     base = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1}, combine=False)).fit(texts, labels)
-    cfg = TextClassifierConfig(**{**FAST, "epochs": 1, "pretrain_epochs": None}, combine=False)
+    cfg = TextClassifierConfig(**{**FAST, "epochs": 1}, combine=False, pretrain_epochs=2)
     pre = TextClassifier(cfg).fit(texts, labels)
-    assert "pretrain" not in base.history and len(pre.history["pretrain"]["loss"]) == 2   # the default: 2 epochs
+    assert "pretrain" not in base.history and len(pre.history["pretrain"]["loss"]) == 2
     assert base.history["loss"][0] != pre.history["loss"][0]
 
 
 @pytest.mark.parametrize("kw,needle", [({"pretrain_epochs": -1}, "pretrain_epochs"),
                                        ({"pretrain_epochs": 1, "model": "feedforward", "pooling": "max"},
-                                        "pretrain_epochs: expected 0 or None with model='feedforward'")])
+                                        "pretrain_epochs: expected 0 with model='feedforward'")])
 def test_bad_pretraining_settings(kw, needle):
     with pytest.raises(ConfigError, match=needle) as e:
         TextClassifierConfig(**kw)
     assert "\n" not in str(e.value)
-
-
-def test_default_pretrains_the_rnn_only():
-    assert TextClassifierConfig().lm_epochs == 2 and TextClassifierConfig(pretrain_epochs=0).lm_epochs == 0
-    assert TextClassifierConfig(model="feedforward", pooling="max").lm_epochs == 0
 
 
 def test_unidirectional_encoder_pretrains_its_forward_direction():
@@ -145,5 +140,18 @@ def test_unidirectional_encoder_pretrains_its_forward_direction():
 
 
 def test_pretraining_epochs_must_be_an_int():
-    with pytest.raises(InputTypeError, match="pretrain_epochs: expected an int or None, got 1.5"):
+    with pytest.raises(InputTypeError, match="pretrain_epochs: expected an int, got 1.5"):
         TextClassifierConfig(pretrain_epochs=1.5)
+
+
+def test_max_seconds_bounds_the_pretraining_too():
+    """A budget far shorter than one LM epoch: the pretraining is cut, the classifier then stops at once
+    (its first epoch cut), and the recorded fit time stays near the budget (generous slack, no tight timing)."""
+    rng = random.Random(0)
+    texts = [" ".join(rng.choice(["good", "bad", "fine", "awful", "ok"]) for _ in range(30)) for _ in range(3000)]
+    labels = [("pos" if t.count("good") > t.count("bad") else "neg") for t in texts]
+    clf = TextClassifier(TextClassifierConfig(epochs=50, pretrain_epochs=50, batch_size=4, max_seconds=0.5,
+                                              combine=False, progress=False))
+    clf.fit(texts, labels, baselines=False)
+    assert len(clf.history["pretrain"]["loss"]) <= 1 and clf.history["stop_reason"] == "max_seconds"
+    assert len(clf.history["loss"]) <= 1 and clf.history["seconds"] < 0.5 + 20.0, clf.history

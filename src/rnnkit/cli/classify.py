@@ -77,8 +77,7 @@ class Classify(TaskCommand):
              "the subword BiGRU's (--subword-member), the weights chosen on the validation split"),
         Flag("subword_member", "with --combine: train a second network, a BiGRU on BPE subwords, as a member"),
         Flag("pretrain_epochs", "epochs of (bidirectional) language-model pretraining of the embedding and encoder "
-             "on the training texts before classification (default: 2 for the recurrent model, none for "
-             "--model feedforward; 0: none)"),
+             "on the training texts before classification (0: none)"),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),
         Flag("max_len", "tokens per text"),

@@ -21,6 +21,7 @@ Labels play no part: only the training texts are read.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Iterable
 
 import torch
@@ -69,12 +70,19 @@ class BiLMHead(nn.Module):
 
 
 def pretrain_encoder(net: nn.Module, batches: Callable[[int], Iterable[Any]], n_batches: int, *, epochs: int,
-                     train: Callable[..., tuple], top: int = LM_TOP, **kw: Any) -> dict[str, Any]:
+                     train: Callable[..., tuple], top: int = LM_TOP, progress: bool = False,
+                     **kw: Any) -> dict[str, Any]:
     """Train ``net``'s embedding + encoder as a :class:`BiLMHead` for ``epochs`` passes over ``batches(epoch)``
-    (items ``(idx, ids, lengths, _)``), with ``train`` the task's training driver (``fit_network`` with the
-    :func:`~rnnkit.tasks.base.fit_network` signature, returning ``(history, rows)``); ``kw`` go to it
-    (``lr``, ``clip``, ``max_seconds``...). Returns the LM's history (its loss per epoch, seconds)."""
+    (items ``(idx, ids, lengths, _)``), with ``train`` the task's training driver (``fit_network``'s
+    signature, returning ``(history, rows)``); ``kw`` go to it (``lr``, ``clip``, ``max_seconds``...).
+    ``progress``: one summary line on stderr (``lm pretraining ...``; the per-epoch lines stay the
+    classifier's). Returns the LM's history (its loss per epoch, seconds, the output size)."""
     lm = BiLMHead(net, top)
-    history, _ = train(lm, batches, n_batches, lambda b: lm.loss(b[1], b[2]), epochs=epochs, **kw)
+    history, _ = train(lm, batches, n_batches, lambda b: lm.loss(b[1], b[2]), epochs=epochs, progress=False, **kw)
     net.train()
-    return {"loss": history.get("loss"), "seconds": history.get("seconds"), "top": lm.top}
+    out = {"loss": history.get("loss"), "seconds": history.get("seconds"), "top": lm.top}
+    if progress:
+        losses = " -> ".join(f"{v:.4g}" for v in out["loss"] or [])
+        print(f"lm pretraining  {len(out['loss'] or [])}/{epochs} epochs  loss {losses}  {out['seconds']:.1f}s",
+              file=sys.stderr, flush=True)
+    return out

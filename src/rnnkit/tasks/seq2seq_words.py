@@ -133,6 +133,26 @@ class IBM1:
         self.best = {fw: ew for fw, (_, ew) in best.items()}
         return self
 
+    def symmetric(self, reverse: "IBM1", power: float = 0.5) -> dict[str, str]:
+        """Each source word's target word by ``t(e | f) * t(f | e) ** power``, ``t(f | e)`` from ``reverse``
+        (an :class:`IBM1` fitted on the same pairs swapped; ties: the greater word). ``t(e | f)`` alone
+        favours rare target words for rare source words (a rare word "collects" the words around it: Brown
+        et al.'s garbage collectors); the reverse direction vetoes a target word that is far more often
+        seen with other source words. Not the translator's glosses: on trans-de-en validation pairs
+        (power 0.5) it raises the plain dictionary's chrF 29.4 -> 30.2, but the pointer network trained on
+        these glosses scored the same as with ``best`` (beam chrF 31.84 vs 31.77)."""
+        rev = {(reverse.f_words[e], reverse.e_words[f]): p for (e, f), p in zip(reverse.pairs.tolist(),
+                                                                                 reverse.prob.tolist())}
+        best: dict[str, tuple[float, str]] = {}
+        for (fi, ei), p in zip(self.pairs.tolist(), self.prob.tolist()):
+            if fi == 0:
+                continue
+            fw, ew = self.f_words[fi], self.e_words[ei]
+            key = (p * rev.get((ew, fw), 0.0) ** power, ew)
+            if fw not in best or key > best[fw]:
+                best[fw] = key
+        return {fw: ew for fw, (_, ew) in best.items()}
+
 
 def words(texts: Sequence[str]) -> list[list[str]]:
     """The :func:`rnnkit.data.vocab.tokenize` words of each text."""

@@ -210,9 +210,8 @@ def test_forecast_cli_output_dates_are_the_input_s_local_dates(tmp_path, capsys)
                           "--out", str(tmp_path / "run")])
     assert code == 0, capsys.readouterr().err
     out = pd.read_csv(tmp_path / "run" / "forecast.csv")
-    # 2021-02-10 and -11 at +01:00, whether written as dates or with the offset (not 2021-02-09T23:00:00)
-    assert [t[:10] for t in out["time"]] == ["2021-02-10", "2021-02-11"]
-    assert all("T23:00" not in t for t in out["time"])
+    # local midnights with their offset (before: 2021-02-09T23:00:00, naive, a day early)
+    assert list(out["time"]) == ["2021-02-10T00:00:00+01:00", "2021-02-11T00:00:00+01:00"]
 
 
 def test_serve_keeps_the_series_zone_and_refuses_times_without_an_offset(tmp_path):

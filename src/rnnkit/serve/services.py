@@ -39,12 +39,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _time_text(t: Any) -> str:
-    """:func:`time_text`, with the UTC offset of a time in a zone (a journal line must read back as the
-    same instant, and a date alone names none)."""
-    return t.isoformat() if isinstance(t, pd.Timestamp) and t.tzinfo is not None else time_text(t)
-
-
 def _names(ids: Any) -> str:
     """The sorted series ids, the first 10 of them when there are more."""
     names = sorted(ids)
@@ -111,7 +105,7 @@ class ForecastService:
     def health(self) -> dict[str, Any]:
         return {"status": "ok", "task": self.task, "run": str(self.run), "series": sorted(self.next_time),
                 "updates": len(self.journal.entries), "horizon": self.forecaster.horizon,
-                "next_time": {k: _time_text(v) for k, v in sorted(self.next_time.items())}}
+                "next_time": {k: time_text(v) for k, v in sorted(self.next_time.items())}}
 
     def forecast(self) -> str:
         """``{"forecast": [...]}`` as JSON text (encoded once per accepted update, not per request). No
@@ -165,10 +159,10 @@ class ForecastService:
             times = [t for t, _ in points]
             if len(set(times)) != len(times):
                 dup = next(t for t in times if times.count(t) > 1)
-                raise RequestError(422, f"observations: expected one value per time, got {_time_text(dup)} twice for "
+                raise RequestError(422, f"observations: expected one value per time, got {time_text(dup)} twice for "
                                         f"series {sid!r}")
             self._on_grid(sid, times[-1])
-            out += [{"id": sid, "time": _time_text(t), "value": v} for t, v in points]
+            out += [{"id": sid, "time": time_text(t), "value": v} for t, v in points]
         return out
 
     def _time(self, i: int, sid: str, raw: Any) -> Any:
@@ -179,13 +173,13 @@ class ForecastService:
             except (TypeError, ValueError):
                 t = None
             if t is None or t is pd.NaT or isinstance(raw, (int, float)):
-                raise RequestError(422, f"observations[{i}].time: expected a date/time like {_time_text(nxt)!r}, "
+                raise RequestError(422, f"observations[{i}].time: expected a date/time like {time_text(nxt)!r}, "
                                         f"got {_short(raw)}")
             if (t.tzinfo is None) != (nxt.tzinfo is None):   # which zone a time without an offset is in is unknown
                 want = "with a UTC offset, as the series' times" if t.tzinfo is None else "without a UTC offset, as " \
                                                                                             "the series' times"
                 raise RequestError(422, f"observations[{i}].time: expected a date/time {want} (like "
-                                        f"{_time_text(nxt)!r}), got {_short(raw)}")
+                                        f"{time_text(nxt)!r}), got {_short(raw)}")
             if t.tzinfo is not None:
                 t = t.tz_convert(nxt.tzinfo)                   # the same instant, in the series' zone
         else:
@@ -195,7 +189,7 @@ class ForecastService:
             t = int(raw)
         if t < nxt:
             raise RequestError(409, f"observations[{i}].time: expected a time after the last one of series {sid!r} "
-                                    f"(the next is {_time_text(nxt)}), got {_time_text(t)}")
+                                    f"(the next is {time_text(nxt)}), got {time_text(t)}")
         return t
 
     def _grid(self, sid: str, end: Any) -> pd.Index:
@@ -209,7 +203,7 @@ class ForecastService:
         limit = nxt + MAX_GAP * (to_offset(self.freq[sid]) if isinstance(nxt, pd.Timestamp) else 1)
         if last > limit:
             raise RequestError(422, f"observations: expected times at most {MAX_GAP} steps after the end of series "
-                                    f"{sid!r}, got {_time_text(last)}")
+                                    f"{sid!r}, got {time_text(last)}")
 
     def _apply(self, points: Any) -> None:
         """One ``Forecaster.update`` with every observation of a request (from :meth:`_points`)."""
@@ -231,7 +225,7 @@ class ForecastService:
             missing = [t for t in points if t not in grid]
             if missing:
                 raise RequestError(422, f"observations: expected times on the {self.freq[sid]} grid of series {sid!r} "
-                                        f"(from {_time_text(grid[0])}), got {_time_text(missing[0])}")
+                                        f"(from {time_text(grid[0])}), got {time_text(missing[0])}")
             ids += [sid] * len(grid)
             times += list(grid)
             values += [points.get(t, np.nan) for t in grid]

@@ -192,9 +192,7 @@ def test_forecast_times_keep_the_input_time_zone(tmp_path):
     assert list(f.predict()["time"]) == list(want)
     f.save(tmp_path / "paris")
     assert list(Forecaster.load(tmp_path / "paris").predict()["time"]) == list(want)
-    # several offsets in one column (local time across DST) are one instant each: read as UTC
-    idx, _ = parse_dates(["2021-03-27T12:00:00+01:00", "2021-03-28T12:00:00+02:00"], "t")
-    assert str(idx.tz) == "UTC" and list(idx.hour) == [11, 10]
+    # several offsets in one column (local time across DST): see test_local_times_across_dst_*
     # some with an offset and some without: which zone the others are in is unknown (pandas takes UTC)
     with pytest.raises(DataError, match=r"^t: expected times all with a UTC offset or all without, got '2021-01-01'"):
         parse_dates(["2021-01-01", "2021-01-02T00:00:00+01:00"], "t")
@@ -286,3 +284,27 @@ def test_serve_a_series_in_a_named_zone_across_a_dst_change(tmp_path):
         np.testing.assert_allclose([r["value"] for r in svc.rows], f.update(new)["value"].to_numpy())
     finally:
         svc.close()
+
+
+def test_local_times_across_dst_are_read_on_the_wall_clock_when_daily_and_in_utc_when_hourly():
+    # daily data written in local time with its offsets (+01:00, then +02:00 after the change) were read
+    # as UTC: 23:00 then 22:00, "irregular gaps ... pass --resample" -- bad advice (a UTC grid). Daily or
+    # coarser local times fall at one time of day on the wall clock: they are read there (offsets
+    # dropped). Hourly ones are regular in UTC, not on the wall clock (an hour is skipped): read as UTC.
+    from rnnkit.data.series import parse_dates
+    from rnnkit.tasks.forecasting import Forecaster
+
+    idx = pd.date_range("2021-03-10", periods=40, freq="D", tz="Europe/Paris")
+    y = np.sin(np.arange(40.0))
+    frame = pd.DataFrame({"t": [t.isoformat() for t in idx], "y": y})
+    fc = Forecaster("seasonal_naive", period=7).fit(frame, 2, target="y", time_col="t").predict()
+    # the oracle: the same values on naive local dates
+    ref = Forecaster("seasonal_naive", period=7).fit(pd.Series(y, index=idx.tz_localize(None)), 2).predict()
+    assert list(fc["time"]) == list(ref["time"]) == list(pd.date_range("2021-04-19", periods=2))
+    np.testing.assert_array_equal(fc["value"].to_numpy(), ref["value"].to_numpy())
+    # a missing value stays missing, the others on the wall clock
+    got, _ = parse_dates(["2021-03-27T12:00:00+01:00", None, "2021-03-28T12:00:00+02:00"], "t")
+    assert got.tz is None and list(got.hour[[0, 2]]) == [12, 12] and got.isna()[1]
+    hours = pd.date_range("2021-03-27 20:00", periods=30, freq="h", tz="Europe/Paris")
+    got, _ = parse_dates([t.isoformat() for t in hours], "t")
+    assert str(got.tz) == "UTC" and list(got) == list(hours.tz_convert("UTC"))

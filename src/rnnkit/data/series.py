@@ -74,31 +74,41 @@ def _year_day_month(fmt: str) -> bool:
 
 def _to_datetime(text: pd.Series, fmt: str, what: str = "time") -> pd.DatetimeIndex | None:
     """Every value of ``text`` in format ``fmt``, or ``None`` when one does not parse. Values with one UTC
-    offset keep it; several offsets (local time across daylight-saving changes) are converted to UTC,
-    kept as such (see :func:`_one_zone`)."""
+    offset keep it; several offsets (local time across daylight-saving changes): see :func:`_one_zone`."""
     try:
         pd.to_datetime(text.iloc[:1], format=fmt, utc=True)          # cheap rejection on the first value
         utc = pd.DatetimeIndex(pd.to_datetime(text, format=fmt, utc=True))
     except (ValueError, TypeError, OverflowError):
         return None
-    return _one_zone(utc, lambda: pd.to_datetime(text, format=fmt), text, what)
+    return _one_zone(utc, lambda: pd.to_datetime(text, format=fmt), text, what,
+                     lambda v: pd.to_datetime(v, format=fmt), text)
 
 
-def _one_zone(utc: pd.DatetimeIndex, local: Any, values: pd.Series, what: str) -> pd.DatetimeIndex:
-    """The timestamps ``utc`` (parsed with ``utc=True``) in the values' own zone: ``local()`` (parsed
-    without it) when that reads them all in one (none, or one offset or zone), else ``utc`` itself. Some
-    values with an offset and some without are a DataError: which zone the latter are in is unknown
-    (pandas would silently take them for UTC)."""
+def _one_zone(utc: pd.DatetimeIndex, local: Any, values: pd.Series, what: str, one: Any,
+              aligned: pd.Series) -> pd.DatetimeIndex:
+    """The timestamps ``utc`` (parsed with ``utc=True``; one per value of ``aligned``, which holds the
+    present ``values`` and missing ones) in the values' own zone: ``local()`` (parsed without it) when
+    that reads them all in one (none, or one offset or zone). Several offsets (local time across
+    daylight-saving changes): the local wall-clock times, offsets dropped, when those all fall at one time
+    of day and the UTC instants do not -- daily or coarser data recorded in local time, regular on the
+    wall clock and a DST hour off in UTC (a named zone cannot be recovered from offsets); else ``utc``
+    itself (hourly data across a change are regular in UTC, not on the wall clock). Some values with an
+    offset and some without are a DataError: which zone the latter are in is unknown (pandas would
+    silently take them for UTC). ``one`` parses one value."""
     try:
         return pd.DatetimeIndex(local())
     except (ValueError, TypeError):
         pass
-    naive = [v for v in values.unique() if pd.Timestamp(v).tzinfo is None]
+    parsed = {v: pd.Timestamp(one(v)) for v in values.unique()}
+    naive = [v for v, t in parsed.items() if t.tzinfo is None]
     if naive:
-        aware = next(v for v in values.unique() if pd.Timestamp(v).tzinfo is not None)
+        aware = next(v for v, t in parsed.items() if t.tzinfo is not None)
         raise DataError(f"{what}: expected times all with a UTC offset or all without, got {str(naive[0])!r} "
                         f"(none) and {str(aware)!r}")
-    return utc
+    wall = pd.DatetimeIndex([parsed[v].tz_localize(None) if v in parsed else pd.NaT
+                             for v in aligned.where(aligned.notna(), None)])
+    of_day = lambda idx: set((idx[idx.notna()] - idx[idx.notna()].normalize()).asi8)  # noqa: E731
+    return wall if len(of_day(wall)) == 1 and len(of_day(utc)) > 1 else utc
 
 
 def _first_bad(text: pd.Series, fmt: str) -> str:
@@ -120,7 +130,8 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     ``None``); periods (a ``PeriodIndex`` or ``pd.Period`` values of one frequency) become the timestamps of
     their starts; missing values (NaN, None) stay ``NaT`` for the caller to judge. Time zones are kept:
     values with one UTC offset (or timestamps of one zone) keep it, several offsets (local time across
-    daylight-saving changes) become UTC; values with and without an offset in one column are an error.
+    daylight-saving changes) become the wall-clock times when those fall at one time of day (daily or
+    coarser data), UTC otherwise; values with and without an offset in one column are an error.
 
     >>> parse_dates(["01/02/2021", "02/02/2021"], "date", dayfirst=True)[0].strftime("%d %b").tolist()
     ['01 Feb', '02 Feb']
@@ -144,7 +155,7 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     if odd:
         if all(isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat") for v in text):
             return _one_zone(pd.DatetimeIndex(pd.to_datetime(ser, utc=True)), lambda: pd.to_datetime(ser), text,
-                             what), None
+                             what, pd.Timestamp, ser), None
         if all(isinstance(v, pd.Period) for v in text):
             if len({v.freqstr for v in text}) > 1:
                 raise DataError(f"{what}: expected periods of one frequency, got {sorted({v.freqstr for v in text})}")

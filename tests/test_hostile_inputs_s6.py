@@ -31,7 +31,13 @@ def test_ids_that_differ_only_in_type_are_a_data_error_naming_the_id_column():
     df["id"] = [1] * 6 + [np.int64(1)] * 6 + ["a"] * 6
     with pytest.raises(DataError, match=r"^t: expected unique timestamps in series '1', got 6 duplicate"):
         parse_series(df, target="y", time_col="t", id_col="id")
+    # a categorical column's categories collide the same way (they were not checked)
+    df["id"] = pd.Categorical([1] * 6 + ["1"] * 6 + ["a"] * 6)
+    with pytest.raises(DataError, match=r"^id_col 'id': expected ids of one type .* got 1 \(int\) and '1' \(str\)"):
+        parse_series(df, target="y", time_col="t", id_col="id")
     # the oracle: ids of one kind each (all int, all text, or mixed but distinct) split as before
+    df["id"] = pd.Categorical([1] * 6 + [2] * 6 + ["a"] * 6)
+    assert [s.id for s in parse_series(df, target="y", time_col="t", id_col="id")] == ["1", "2", "a"]
     df["id"] = [1] * 6 + [2] * 6 + ["a"] * 6
     got = parse_series(df, target="y", time_col="t", id_col="id")
     assert [s.id for s in got] == ["1", "2", "a"]

@@ -199,8 +199,8 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
 
 def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
     """Ids are keys, kept as text: ``1`` and ``"1"`` in one column would merge two series into one."""
-    if col.dtype == object:
-        check_keys_as_text(col.to_numpy(), ids, f"id_col {id_col!r}", "id")
+    if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):     # categories may mix types too
+        check_keys_as_text(col.to_numpy(dtype=object), ids, f"id_col {id_col!r}", "id")
 
 
 def check_period(sizes: dict[str, int], period: int | None, name: str = "period") -> None:

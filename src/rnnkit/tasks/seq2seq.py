@@ -95,8 +95,9 @@ class Seq2SeqConfig:
     """Everything that defines a translation run (saved in the run's config.json). ``model``: the
     word-level ``"dict-pointer"`` (:mod:`rnnkit.tasks.seq2seq_pointer`) or ``"char"`` (this module's
     network; its tuned settings were ``embed_dim=64, dropout=0.1, batch_size=64``); ``word_dropout``,
-    ``label_smoothing``, ``min_count``, ``no_repeat_ngram``, ``repeat_top``, ``split_compounds``, ``average_last`` and the
-    ``warmup`` + cosine learning rate are the dict-pointer's."""
+    ``label_smoothing``, ``min_count``, ``no_repeat_ngram``, ``repeat_top``, ``split_compounds`` and the
+    ``warmup`` + cosine learning rate are the dict-pointer's; ``average_last`` (checkpoint averaging,
+    :mod:`rnnkit.tasks.seq2seq_average`) applies to both models."""
 
     model: str = "dict-pointer"
     embed_dim: int = 128

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from dataclasses import asdict, fields
+from dataclasses import asdict, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
@@ -205,9 +205,20 @@ def run_file(path: str | os.PathLike, what: str):
         raise CheckpointError(f"{path}: expected {what}, got {' '.join(detail.split())}") from None
 
 
+ABSENT = "absent"  # a config field's metadata key: the value that reproduces runs saved before the field
+
+
+def added_field(default: Any, absent: Any) -> Any:
+    """A config field added after runs were saved: ``default`` for new runs, ``absent`` for a saved run
+    whose config.json predates it -- the value that reproduces what that run did (its behaviour then),
+    which is not always the new default."""
+    return field(default=default, metadata={ABSENT: absent})
+
+
 def config_from_dict(cls: type, d: Any, source: str | os.PathLike = "config"):
-    """Rebuild a frozen config dataclass from its saved dict, validated as if typed: unknown or missing
-    keys and any value the config refuses are a CheckpointError naming ``source`` (the file).
+    """Rebuild a frozen config dataclass from its saved dict, validated as if typed: unknown keys, missing
+    keys (except fields declared with :func:`added_field`, which take their ``absent`` value: the run was
+    saved before they existed) and any value the config refuses are a CheckpointError naming ``source``.
 
     >>> from dataclasses import dataclass
     >>> from rnnkit._validate import check_number
@@ -223,10 +234,11 @@ def config_from_dict(cls: type, d: Any, source: str | os.PathLike = "config"):
     if not isinstance(d, dict):
         raise CheckpointError(f"{source}: expected the {cls.__name__} settings as a JSON object, got {type(d).__name__}")
     names = {f.name for f in fields(cls)}
-    unknown, missing = sorted(set(d) - names), sorted(names - set(d))
+    older = {f.name: f.metadata[ABSENT] for f in fields(cls) if ABSENT in f.metadata and f.name not in d}
+    unknown, missing = sorted(set(d) - names), sorted(names - set(d) - set(older))
     if unknown or missing:
         raise CheckpointError(f"{source}: expected the keys of {cls.__name__}, got unknown {unknown}, missing {missing}")
-    kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()}
+    kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in {**older, **d}.items()}
     with run_file(source, f"a valid {cls.__name__}"):
         return cls(**kw)
 

@@ -56,6 +56,7 @@ from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_bool, check_choice, check_number, check_texts, run_vocab, task_layer,
     unseen_report,
 )
+from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.seq2seq_pointer import WordPointer
 from rnnkit.tasks.seq2seq_search import beam_search, greedy_search
 from rnnkit.tasks.seq2seq_words import CopySource, WordDictionary
@@ -95,7 +96,7 @@ class Seq2SeqConfig:
     """Everything that defines a translation run (saved in the run's config.json). ``model``: the
     word-level ``"dict-pointer"`` (:mod:`rnnkit.tasks.seq2seq_pointer`) or ``"char"`` (this module's
     network; its tuned settings were ``embed_dim=64, dropout=0.1, batch_size=64``); ``word_dropout``,
-    ``label_smoothing``, ``min_count``, ``no_repeat_ngram``, ``repeat_top``, ``split_compounds`` and the
+    ``label_smoothing``, ``min_count``, ``no_repeat_ngram``, ``repeat_top``, ``split_compounds``, ``derive_words`` and the
     ``warmup`` + cosine learning rate are the dict-pointer's; ``average_last`` (checkpoint averaging,
     :mod:`rnnkit.tasks.seq2seq_average`) applies to both models."""
 
@@ -123,7 +124,8 @@ class Seq2SeqConfig:
     no_repeat_ngram: int = 2      # dict-pointer: an output never repeats an n-gram of this many words (0: off)
     repeat_top: int | None = 50   # dict-pointer: only the N most frequent target words may repeat (None: all)
     split_compounds: bool = True  # dict-pointer: gloss unknown words by case/inflection/compound analysis
-    average_last: int = 0         # mean weights of the last N epochs, kept if better on validation (0, 1: off)
+    derive_words: bool = added_field(True, False)  # dict-pointer: ... and by word formation (seq2seq_morph)
+    average_last: int = added_field(0, 0)  # mean weights of the last N epochs, kept if better on validation (0, 1: off)
     max_decode_ratio: float = 2.0
     bleu_tokenize: str = "13a"
     seed: int = 0
@@ -135,6 +137,7 @@ class Seq2SeqConfig:
         check_choice("bleu_tokenize", self.bleu_tokenize, BLEU_TOKENIZERS)
         check_bool("progress", self.progress)
         check_bool("split_compounds", self.split_compounds)
+        check_bool("derive_words", self.derive_words)
         for name in ("embed_dim", "enc_hidden", "dec_hidden", "max_len", "epochs", "batch_size", "patience",
                      "val_max", "beam", "min_count"):
             check_number(name, getattr(self, name), lo=1, integer=True)

@@ -223,7 +223,7 @@ class WordPointer:
     def _sentences(self, src: list[list[str]], tgt: list[list[str]] | None = None) -> list[Sentence]:
         from rnnkit.tasks.seq2seq_lexicon import Lexicon
 
-        gloss = (Lexicon(self.dictionary, self.counts).phrase if self.cfg.split_compounds
+        gloss = (Lexicon(self.dictionary, self.counts, derive=self.cfg.derive_words).phrase if self.cfg.split_compounds
                  else lambda w: self.dictionary.get(w, w))
         return [prepare(s, [gloss(w) for w in s], self.src_vocab, self.tgt_vocab, None if tgt is None else tgt[i])
                 for i, s in enumerate(src)]

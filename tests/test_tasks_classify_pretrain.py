@@ -5,6 +5,7 @@ pretrained weights and saves/loads them like any run (the LM head is not saved),
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -107,6 +108,21 @@ def test_classifier_with_pretraining_saves_and_loads(tmp_path):
     weights.write_bytes(bytes(raw))
     with pytest.raises(CheckpointError):
         TextClassifier.load(tmp_path / "run")
+
+
+def test_run_saved_before_the_field_loads_without_pretraining(tmp_path):
+    """A config.json without pretrain_epochs (a run saved before it existed) loads with 0, predicting as saved."""
+    texts, labels = _order_data(60)
+    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1}, combine=False)).fit(texts, labels)
+    clf.save(tmp_path / "run")
+    meta = json.loads((tmp_path / "run" / "config.json").read_text())
+    cfg = meta["config"] if "config" in meta else meta
+    del cfg["pretrain_epochs"]
+    (tmp_path / "run" / "config.json").write_text(json.dumps(meta))
+    write_digests(tmp_path / "run", sorted(json.loads((tmp_path / "run" / "digests.json").read_text())["sha256"]))
+    again = TextClassifier.load(tmp_path / "run")
+    assert again.config.pretrain_epochs == 0
+    np.testing.assert_array_equal(again.predict_proba(texts[:10]), clf.predict_proba(texts[:10]))
 
 
 def test_pretraining_changes_the_starting_point_not_only_the_budget():

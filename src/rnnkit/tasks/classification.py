@@ -37,6 +37,7 @@ from rnnkit.tasks.base import ClassifierTask, fit_network, split_indices
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_subword import NetMember
+from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.common import (
     CELLS, POOLINGS, SequenceEncoder, budget_left, check_choice, check_number, check_texts, check_training,
     classification_metrics, masked_pool, run_vocab,
@@ -119,8 +120,8 @@ class TextClassifierConfig:
     combine: bool = True            # average the network's probabilities with the linear models' (TF-IDF + LR,
                                     # NB-weighted LR), the weights chosen on the validation split (needs
                                     # val_fraction > 0 and the default baselines)
-    pretrain_epochs: int = 0        # epochs of (bidirectional) language-model pretraining of the embedding +
-                                    # encoder on the training texts before classification, model="rnn" only
+    pretrain_epochs: int = added_field(0, 0)  # epochs of (bidirectional) language-model pretraining of the
+                                    # embedding + encoder on the training texts before classification, model="rnn" only
                                     # (rnnkit.tasks.classify_pretrain); off by default: no gain on the tweets'
                                     # validation split for ~35% more CPU (2026-12-04)
     subword_member: bool = False    # with combine: a second network among the members, a BiGRU on BPE

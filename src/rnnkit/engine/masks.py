@@ -8,6 +8,9 @@ padding holds (NaN, Inf, 1e30) changes no output, state or gradient.
 
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -17,16 +20,25 @@ __all__ = ["check_lengths", "step_mask", "zero_padding", "flip_sequences", "last
 
 
 def check_lengths(lengths, batch_size: int, max_len: int, device=None) -> Tensor | None:
-    """Validate ``lengths`` and return it as an int64 tensor on ``device`` (or ``None``).
+    """Validate ``lengths`` and return it as an int64 tensor on ``device`` (or ``None``). Taken: an
+    integer tensor, a list of ints (Python or numpy), a numpy integer array (any int/uint dtype), all
+    read exactly; floats and bools are refused (never rounded).
 
     Returns ``None`` when every sequence is full length, so callers can take the unmasked fast path.
     """
     if lengths is None:
         return None
-    if isinstance(lengths, (list, tuple)):
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in lengths):
+    if isinstance(lengths, np.ndarray):
+        if lengths.dtype.kind not in "iu":
+            raise InputTypeError(f"lengths: expected an integer array, got dtype {lengths.dtype}")
+        if lengths.dtype.kind == "u" and lengths.size and int(lengths.max()) > max_len:  # before int64 wraps it
+            raise ShapeError(f"lengths: expected values in [1, {max_len}] (the sequence length), got min "
+                             f"{int(lengths.min())}, max {int(lengths.max())}")
+        lengths = torch.from_numpy(lengths.astype(np.int64))
+    elif isinstance(lengths, (list, tuple)):
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in lengths):
             raise InputTypeError(f"lengths: expected a list of ints, got {lengths!r}")
-        lengths = torch.tensor(lengths, dtype=torch.long)
+        lengths = torch.tensor([int(v) for v in lengths], dtype=torch.long)
     if not isinstance(lengths, Tensor):
         raise InputTypeError(f"lengths: expected a 1-D integer tensor or list of ints, got {type(lengths).__name__}")
     if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:

@@ -43,10 +43,10 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from rnnkit.engine.masks import step_mask
+from rnnkit.engine.masks import check_lengths, step_mask
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import check_positive_float, check_positive_int, check_real
-from rnnkit.layers.inputs import allocate, autocast_dtype, layer_lengths
+from rnnkit.layers.inputs import allocate, autocast_dtype
 
 __all__ = ["ModernHopfield", "ModernRecallResult", "HopfieldLayer", "HopfieldPooling", "hopfield_update",
            "scaled_softmax"]
@@ -393,7 +393,7 @@ class HopfieldPooling(nn.Module):
         holds (NaN, Inf) reaches no output or gradient (``0 * NaN`` is NaN); and the ``(B, T)`` step mask
         (``None`` when every sequence is full). ``lengths`` is checked as the layers check it."""
         y = _check_input("inputs", inputs, 3, self.input_size, "(B, T, D)", self.query.dtype, rows="step (T >= 1)")
-        lengths = layer_lengths(lengths, y.shape[0], y.shape[1], device=y.device)
+        lengths = check_lengths(lengths, y.shape[0], y.shape[1], device=y.device)
         if lengths is None:
             return y, None
         mask = step_mask(lengths, y.shape[1]).squeeze(-1).T                 # (B, T)

@@ -8,17 +8,15 @@ masks on states alone are not enough: ``dW_ih = Σ_t d_xp_tᵀ x_t`` would read 
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Callable, NamedTuple
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
-__all__ = ["allocate", "Sequence", "prepare_sequence", "layer_lengths", "check_sequence_input", "check_state_tensor",
+__all__ = ["allocate", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
            "restore_layout", "autocast_dtype"]
 
 
@@ -78,23 +76,6 @@ def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_firs
     return x, batched
 
 
-def layer_lengths(lengths: Any, batch_size: int, max_len: int, device=None) -> Tensor | None:
-    """:func:`rnnkit.engine.masks.check_lengths` for what users pass to a layer: besides tensors and lists
-    of ints, a numpy integer array (any int/uint dtype) and a list holding numpy ints, read exactly; numpy
-    floats and bools are refused as their tensors are (never rounded)."""
-    if isinstance(lengths, np.ndarray):
-        if lengths.dtype.kind not in "iu":
-            raise InputTypeError(f"lengths: expected an integer array, got dtype {lengths.dtype}")
-        if lengths.dtype.kind == "u" and lengths.size and int(lengths.max()) > max_len:
-            raise ShapeError(f"lengths: expected values in [1, {max_len}] (the sequence length), got min "
-                             f"{int(lengths.min())}, max {int(lengths.max())}")
-        lengths = torch.from_numpy(lengths.astype(np.int64))
-    elif isinstance(lengths, (list, tuple)) and any(isinstance(v, np.integer) for v in lengths):
-        lengths = [int(v) if isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) else v
-                   for v in lengths]
-    return check_lengths(lengths, batch_size, max_len, device=device)
-
-
 class Sequence(NamedTuple):
     """A validated layer input: ``x`` time-major ``(T, B, I)`` with padded steps zeroed; ``batched``;
     ``lengths`` (``None`` when every sequence is full) and its ``(T, B, 1)`` step ``mask``."""
@@ -118,7 +99,7 @@ def prepare_sequence(x: Any, lengths: Any, input_size: int, dtype: torch.dtype, 
     if lengths is not None and not batched:
         raise ShapeError("lengths: expected None for unbatched (2-D) input, got a value")
     T, B = x.shape[0], x.shape[1]
-    lengths = layer_lengths(lengths, B, T, device=x.device)
+    lengths = check_lengths(lengths, B, T, device=x.device)
     if lengths is None:
         return Sequence(x, batched, None, None)
     mask = step_mask(lengths, T)

@@ -9,10 +9,9 @@ from torch import nn
 
 from rnnkit._validate import check_bool
 from rnnkit.cells.base import RecurrentCell
-from rnnkit.engine.masks import step_mask, zero_padding
+from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.engine.scan import scan, tree_leaves, tree_map
 from rnnkit.errors import InputTypeError, ShapeError
-from rnnkit.layers.inputs import layer_lengths
 
 __all__ = ["Recurrent"]
 
@@ -47,7 +46,7 @@ class Recurrent(nn.Module):
         if T == 0:
             raise ShapeError("x: expected at least one time step, got sequence length 0")
         xt = tree_map(lambda a: a.transpose(0, 1), x) if self.batch_first else x
-        lengths = layer_lengths(lengths, B, T, device=leaves[0].device)
+        lengths = check_lengths(lengths, B, T, device=leaves[0].device)
         if state is None:
             state = self.cell.initial_state(B, device=leaves[0].device, dtype=leaves[0].dtype)
         mask = None

@@ -16,19 +16,24 @@ A rejected request gets a 4xx status and ``{"error": "<one line>"}``: 422 for a 
 (missing field, extra field, non-finite value, time off the series' grid), 404 for an unknown series id
 (or path), 409 for a time not after the series' last one, 400 for a body that is not JSON text (not
 UTF-8, nested too deep), 405 for a wrong method, 413 for a body over :data:`MAX_BODY_BYTES` (refused
-before it is parsed). Nothing changes on a rejected request.
+before it is parsed). A JSON object with a key given twice (``{"value": 1, "value": 2}``) or an integer
+literal longer than Python reads (4,300 digits) is a 422 naming the key (JSON readers disagree on which
+value wins; none is guessed), and so is a query parameter no endpoint takes (``/forecast?horizn=5``: the
+endpoints take none; a typo is not ignored). Nothing changes on a rejected request.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, Request
+from fastapi import Body, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -71,8 +76,75 @@ def _one_line(error: dict[str, Any], content_type: str = "application/json") -> 
     if loc == ("body",) and "json" not in content_type:   # FastAPI parses JSON only when the header says so
         return (f"body: expected a JSON object sent with content-type application/json, got content-type "
                 f"{content_type[:60]!r}")
+    if loc == ("body",) and error.get("type") in ("model_attributes_type", "dict_type"):   # [1], null, "x"
+        kind = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(
+            type(error.get("input")), "a number")
+        return f"body: expected a JSON object, got {kind}"
     name = ".".join(str(p) for p in loc if p != "body") or "body"
     return " ".join(f"{name}: {error.get('msg', 'invalid')}".split())
+
+
+_BODY_ERROR = "rnnkit.body_error"  # the scope key under which a strict parse leaves what it found wrong
+
+
+class StrictJSONRequest(Request):
+    """A request whose JSON body is parsed once, strictly: a key repeated in an object, or an integer
+    literal too long for ``int``, is noted in the scope (``_BODY_ERROR``) for :func:`_checked_request`
+    to refuse -- FastAPI turns any exception raised while parsing into a bare 400."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            problems: list[str] = []
+
+            def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+                obj: dict[str, Any] = {}
+                for key, value in items:
+                    if key in obj and not problems:
+                        problems.append(f"body: expected each key once in a JSON object, got {key[:60]!r} twice")
+                    obj[key] = value
+                return obj
+
+            def integer(text: str) -> int:
+                try:
+                    return int(text)
+                except ValueError:  # over sys.get_int_max_str_digits()
+                    problems.append(f"body: expected integers of at most {sys.get_int_max_str_digits()} digits, "
+                                    f"got one of {len(text.lstrip('-'))}")
+                    return 0
+
+            self._json = json.loads(await self.body(), object_pairs_hook=pairs, parse_int=integer)
+            self.scope[_BODY_ERROR] = problems[0] if problems else None
+        return self._json
+
+
+class StrictRoute(APIRoute):
+    """A route that hands FastAPI a :class:`StrictJSONRequest`."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def strict(request: Request):
+            return await handler(StrictJSONRequest(request.scope, request.receive))
+
+        return strict
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters an endpoint declares, its dependencies' included."""
+    return {p.alias for p in dependant.query_params}.union(*(_query_names(d) for d in dependant.dependencies))
+
+
+async def _checked_request(request: Request) -> None:
+    """Every endpoint's first dependency (it runs before the body is validated): refuses what the strict
+    parse found, and query parameters the endpoint does not declare."""
+    if request.scope.get(_BODY_ERROR):
+        raise RequestError(422, request.scope[_BODY_ERROR])
+    route = request.scope.get("route")
+    known = sorted(_query_names(route.dependant)) if route is not None else []
+    unknown = [k for k in request.query_params if k not in known]
+    if unknown:
+        want = f"parameters among {known}" if known else "no query parameters"
+        raise RequestError(422, f"query: expected {want} ({request.method} {request.url.path}), got {unknown[0][:60]!r}")
 
 
 async def _send_error(send, status: int, reason: str) -> None:
@@ -122,7 +194,9 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
         yield
         service.close()  # releases the state folder's lock
 
-    app = FastAPI(title="rnnkit serve", description=__doc__.split("\n\n")[0], lifespan=lifespan)
+    app = FastAPI(title="rnnkit serve", description=__doc__.split("\n\n")[0], lifespan=lifespan,
+                  dependencies=[Depends(_checked_request)])
+    app.router.route_class = StrictRoute
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

@@ -30,7 +30,8 @@ __all__ = ["RequestError", "ForecastService", "ClassifierService", "open_service
 MAX_GAP = 10_000
 
 
-_INTEGER = re.compile(r"-?[0-9]+")
+#: A step as text: a JSON integer's grammar (no leading zeros: "060" is not read as 60), at most 30 digits.
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]{0,29})")
 
 
 def _short(value: Any) -> str:

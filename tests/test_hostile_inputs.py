@@ -315,7 +315,7 @@ def test_tsc_long_csv_rows_must_have_the_header_s_fields(tmp_path):
         (tmp_path / "bad.csv").write_text("\n".join(rows[:3] + [bad] + rows[3:]) + "\n")
         with pytest.raises(DataError) as e:
             read_long_csv(tmp_path / "bad.csv")
-        assert _one_line(e).endswith(f"expected 4 fields per row (as the header), got {n} at row 4")
+        assert f"expected 4 fields per row (as the header), got {n} at row 4 (line 4; " in _one_line(e)
 
 
 # ------------------------------------------------------------------------------------------ layers

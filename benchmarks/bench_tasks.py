@@ -78,6 +78,17 @@ def job_classify(model: str) -> list[dict]:
     return out
 
 
+#: With --runs DIR: classify-zh / classify-en load DIR/<dataset> when it holds a run (else fit and save it there).
+RUNS: str | None = None
+
+
+def fit_default(X: list, Y: list, callbacks=()):
+    """The classify default, fitted as job_classify_units does (its own 10% validation split, seed 0)."""
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    return TextClassifier(TextClassifierConfig(progress=False)).fit(X, Y, callbacks=callbacks)
+
+
 def job_classify_units(dataset: str) -> list[dict]:
     """The classify defaults (units chosen by the data, BiLSTM-128 mean+max, combined with the fair
     TF-IDF + LR and the NB-weighted LR -- and a BiGRU on BPE subwords when subword_member is on -- by weights
@@ -85,7 +96,7 @@ def job_classify_units(dataset: str) -> list[dict]:
     the NB-weighted LR alone, the fair baseline and the earlier baseline (words, C=4) on
     the same test texts."""
     from rnnkit.data.registry import load_dataset
-    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig, TfidfLogReg, split_indices
+    from rnnkit.tasks.classification import TextClassifier, TfidfLogReg, split_indices
     from rnnkit.tasks.common import classification_metrics
 
     d = load_dataset(dataset)
@@ -94,20 +105,28 @@ def job_classify_units(dataset: str) -> list[dict]:
     Xt, Yt = [d["text"][i] for i in te], [d["label"][i] for i in te]
     data = f"{dataset} 80/20 ({len(X)} train incl. 10% validation / {len(Xt)} test)"
     cpu = _cpu_seconds()
-    clf = TextClassifier(TextClassifierConfig(progress=False)).fit(X, Y)
-    fit_cpu = _cpu_seconds() - cpu
+    saved = os.path.join(RUNS, dataset) if RUNS else None
+    if saved and os.path.exists(os.path.join(saved, "config.json")):
+        clf, fit_cpu = TextClassifier.load(saved), None    # fitted by fit_default on this split (its CPU: the fit's log)
+    else:
+        clf = fit_default(X, Y)
+        fit_cpu = _cpu_seconds() - cpu
+        if saved:
+            clf.save(saved)
     m = clf.evaluate(Xt, Yt)
     h = clf.history
+    snap = h.get("snapshot_epochs") or []
+    snaps = f" (mean of epochs {snap[0]}-{snap[-1]})" if len(snap) > 1 else ""
     common = {"task": "classify", "data": data, "units": h["units"]}
     weights = ", ".join(f"{k} {w:g}" for k, w in (clf.mix or {"network": 1.0}).items())
     base = m["baselines"]
     sub = " + BiGRU on BPE subwords" if "subword_net" in clf.baselines else ""
     pre = f" (LM-pretrained {clf.config.pretrain_epochs} ep.)" if clf.config.pretrain_epochs else ""
-    out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre} + TF-IDF/LR + NB-LR{sub}, weights ({weights}) on "
+    out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre}{snaps} + TF-IDF/LR + NB-LR{sub}, weights ({weights}) on "
                                "validation (default)", "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
             "train_s": h["seconds"] + h.get("mix", {}).get("seconds", 0.0), "fit_cpu_s": fit_cpu,
             "epochs": len(h["loss"]), "val_accuracy": h.get("mix", {}).get("val_accuracy")},
-           {**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre} alone", "accuracy": m.get("network_accuracy"),
+           {**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre}{snaps} alone", "accuracy": m.get("network_accuracy"),
             "train_s": h["seconds"], "epochs": len(h["loss"]), "val_curve": h["val"],
             "pretrain_loss": h.get("pretrain", {}).get("loss")},
            {**common, "model": f"NB-weighted word+char n-grams + LR (NBSVM), C={clf.baselines['nb_logreg'].C} on "
@@ -115,6 +134,12 @@ def job_classify_units(dataset: str) -> list[dict]:
             "accuracy": base["nb_logreg"]["accuracy"], "macro_f1": base["nb_logreg"]["macro_f1"]},
            {**common, "model": f"TF-IDF word+char + LR, C={clf.baselines['tfidf_logreg'].C} on validation (fair baseline)",
             "accuracy": base["tfidf_logreg"]["accuracy"], "macro_f1": base["tfidf_logreg"]["macro_f1"]}]
+    if snaps:     # the best epoch's weights alone (the ensemble's last member), same fit
+        full, clf.net = clf.net, clf.net.members[-1]
+        best = [clf.classes[i] for i in clf._network_proba(Xt).argmax(1)]
+        clf.net = full
+        out.insert(2, {**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre}, best epoch {snap[-1]} alone",
+                       "accuracy": classification_metrics(Yt, best, clf.classes)["accuracy"]})
     if sub:
         out.insert(2, {**common, "model": "BiGRU-128 mean+max on BPE subwords alone (the second network member)",
                        "accuracy": base["subword_net"]["accuracy"], "macro_f1": base["subword_net"]["macro_f1"]})
@@ -274,7 +299,8 @@ def _run(job: str, threads: int) -> list[dict]:
 
 
 def _worker(args):
-    job, threads = args
+    global RUNS
+    job, threads, RUNS = args
     try:
         return _run(job, threads)
     except Exception as e:  # report, do not hide: one failed job must not lose the others' results
@@ -287,11 +313,12 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--parallel", type=int, default=1, help="jobs run side by side (each with --threads)")
     ap.add_argument("--out", default="bench_tasks.jsonl")
+    ap.add_argument("--runs", default=None, help="classify-zh/en: load DIR/<dataset> if it holds a run, else fit and save it")
     a = ap.parse_args(argv)
     jobs = list(JOBS) if "all" in a.jobs else a.jobs
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # CPU timings only
     with mp.get_context("spawn").Pool(max(1, a.parallel)) as pool:
-        results = [r for rows in pool.map(_worker, [(j, a.threads) for j in jobs]) for r in rows]
+        results = [r for rows in pool.map(_worker, [(j, a.threads, a.runs) for j in jobs]) for r in rows]
     with open(a.out, "w") as f:
         for r in results:
             f.write(json.dumps(r) + "\n")

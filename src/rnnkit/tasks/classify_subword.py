@@ -89,7 +89,7 @@ class NetMember:
     def state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
         clf = self._fitted()
         tensors = {k: v.detach().clone() for k, v in clf.net.state_dict().items()}
-        return tensors, {"kind": self.kind, "config": asdict(clf.config), "units": clf.units,
+        return tensors, {"kind": self.kind, "config": asdict(clf.config), "units": clf.units, "state": clf._state(),
                          "vocabs": {k: v.to_dict() for k, v in clf._vocabs().items()},
                          "best_epoch": clf.history.get("best_epoch")}
 
@@ -103,8 +103,8 @@ class NetMember:
         self = cls.__new__(cls)
         self.config = cls.task_class.config_class(**meta["config"])
         self.clf = clf = self._new()
-        clf._restore({"path": Path("baseline.json"), "state": {"units": meta["units"], "mix": None},
-                      "vocabs": meta["vocabs"]})
+        clf._restore({"path": Path("baseline.json"),   # runs saved before "state": units only
+                      "state": meta.get("state", {"units": meta["units"], "mix": None}), "vocabs": meta["vocabs"]})
         try:
             clf.net.load_state_dict({k: torch.as_tensor(v) for k, v in tensors.items()}, strict=True)
         except RuntimeError as e:     # missing / unexpected / misshapen weights

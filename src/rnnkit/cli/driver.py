@@ -41,7 +41,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_out_dir,
-                               load_run, read_numbered_lines, set_threads)
+                               load_run, path_arg, read_numbered_lines, set_threads)
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit"]
 
@@ -130,7 +130,7 @@ class TaskCommand:
                                  formatter_class=HelpFormatter)
             add_common(ap, seed=action != "evaluate", out=action == "train", threads=True)
             if action != "train":
-                ap.add_argument("--run", type=Path, required=True, metavar="RUN", help="run folder written by train")
+                ap.add_argument("--run", type=path_arg, required=True, metavar="RUN", help="run folder written by train")
             self.add_data_flags(ap, action)
             self.add_action_flags(ap, action)
             if action == "train":
@@ -256,6 +256,9 @@ class TaskCommand:
         for name in ("limit",):
             if getattr(args, name, None) is not None and getattr(args, name) < 1:
                 raise UsageError(f"--{name}: expected an int >= 1, got {getattr(args, name)}")
+        fraction = getattr(args, "test_fraction", None)   # -0.5 held out all but round(n/2) items, nan a ValueError
+        if fraction is not None and not 0 <= fraction < 1:
+            raise UsageError(f"--test-fraction: expected a number in [0, 1), got {fraction}")
         config = self.make_config(args)
         columns = self.fill_columns(args)
         data = self.load(args, "train")
@@ -289,6 +292,9 @@ class TaskCommand:
         n = len(data.inputs)
         keep = sample_limit(n, getattr(args, "limit", None), args.seed)
         tr, te = split_indices(len(keep), args.test_fraction, args.seed)
+        if not len(tr):
+            raise UsageError(f"--test-fraction: expected a share that leaves items to train on, got "
+                             f"{args.test_fraction} of {len(keep)} item(s), all held out")
         record = {"rule": "random", "seed": args.seed, "test_fraction": args.test_fraction,
                   "limit": getattr(args, "limit", None), "source_size": n, "items": keep[te].tolist()}
         return _pick(data, keep[tr]), _pick(data, keep[te]), record

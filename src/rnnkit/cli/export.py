@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_out_dir, set_threads
+from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_out_dir, path_arg, set_threads
 
 __all__ = ["add_parser", "run", "check_run", "check_out_file"]
 
@@ -46,9 +46,9 @@ def check_out_file(out: Path | None) -> Path:
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("export", help="export a saved run to ONNX or torch.export, checked for parity",
                               description=__doc__, formatter_class=HelpFormatter)
-    p.add_argument("--run", type=Path, default=None, metavar="DIR", help="run folder (forecast, classify, tsc)")
+    p.add_argument("--run", type=path_arg, default=None, metavar="DIR", help="run folder (forecast, classify, tsc)")
     p.add_argument("--format", default="onnx", choices=["onnx", "torch-export"], help="file format")
-    p.add_argument("--out", type=Path, default=None, metavar="FILE", help="file to write (.onnx / .pt2)")
+    p.add_argument("--out", type=path_arg, default=None, metavar="FILE", help="file to write (.onnx / .pt2)")
     p.add_argument("--no-state", action="store_true",
                    help="forecaster: no initial-state inputs (h0/c0; the graph then starts from zeros)")
     p.add_argument("--atol", type=float, default=1e-5, help="largest accepted difference")

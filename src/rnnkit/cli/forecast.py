@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.cli.common import HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_out_dir, \
-    rnn_params, set_threads, training_bytes
+    path_arg, rnn_params, set_threads, training_bytes
 from rnnkit.errors import ConfigError
 
 __all__ = ["add_parser", "run", "load_input", "ACTIONS"]
@@ -54,10 +54,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("action", nargs="?", default="train", choices=ACTIONS,
                    help="train: fit (and backtest) on --csv/--dataset; predict / update: from the saved --run")
-    p.add_argument("--run", type=Path, default=None, metavar="DIR",
+    p.add_argument("--run", type=path_arg, default=None, metavar="DIR",
                    help="a run folder written by 'rnnkit forecast --out DIR' (predict and update)")
     src = p.add_argument_group("data (one of --csv / --dataset)")
-    src.add_argument("--csv", type=Path, default=None, metavar="PATH",
+    src.add_argument("--csv", type=path_arg, default=None, metavar="PATH",
                      help="CSV file with the series (update: the new observations)")
     src.add_argument("--dataset", default=None, metavar="NAME", help="a bundled series (see `rnnkit datasets`)")
     src.add_argument("--target", default=None, metavar="COL", help="column to forecast")
@@ -74,7 +74,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     src.add_argument("--future-covariates", default=None, metavar="COLS",
                      help="comma-separated columns known ahead (network models; needs --future-csv with the next "
                           "--horizon rows)")
-    src.add_argument("--future-csv", type=Path, default=None, metavar="PATH",
+    src.add_argument("--future-csv", type=path_arg, default=None, metavar="PATH",
                      help="CSV with the known-future covariates for the forecast period")
     src.add_argument("--resample", action="store_true",
                      help="put irregular timestamps on the inferred grid (default: an error)")

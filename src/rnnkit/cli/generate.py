@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import UsageError, rnn_params, training_bytes
+from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.tasks.generation import CharLM
 
@@ -79,7 +79,7 @@ class Generate(TaskCommand):
     def add_data_flags(self, ap, action: str) -> None:
         if action in ("train", "evaluate"):
             ap.add_argument("--dataset", default=None, help="registered corpus (shakespeare)")
-            ap.add_argument("--text", type=Path, default=None, metavar="PATH", help="UTF-8 text file")
+            ap.add_argument("--text", type=path_arg, default=None, metavar="PATH", help="UTF-8 text file")
         elif action == "predict":
             ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help)
         else:

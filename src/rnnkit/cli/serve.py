@@ -16,9 +16,8 @@ from __future__ import annotations
 import argparse
 import errno
 import socket
-from pathlib import Path
 
-from rnnkit.cli.common import HelpFormatter, UsageError, add_threads, check_out_dir, set_threads
+from rnnkit.cli.common import HelpFormatter, UsageError, add_threads, check_out_dir, path_arg, set_threads
 from rnnkit.cli.export import check_run
 
 __all__ = ["add_parser", "run", "check_address"]
@@ -28,10 +27,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("serve", help="serve a saved forecaster or classifier run over HTTP",
                               description=__doc__.split("\n\n")[0],
                               formatter_class=HelpFormatter)
-    p.add_argument("--run", type=Path, default=None, metavar="DIR", help="run folder (forecast or classify)")
+    p.add_argument("--run", type=path_arg, default=None, metavar="DIR", help="run folder (forecast or classify)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind")
     p.add_argument("--port", type=int, default=8000, help="port")
-    p.add_argument("--state", type=Path, default=None, metavar="DIR",
+    p.add_argument("--state", type=path_arg, default=None, metavar="DIR",
                    help="folder of the durable state (RUN/serve-state when not given)")
     p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn log level")

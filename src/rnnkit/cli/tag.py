@@ -18,9 +18,8 @@ input with a tag column. Gold tags never seen in training are scored as errors a
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from rnnkit.cli.common import UsageError, rnn_params, training_bytes
+from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.tasks.tagging import SequenceTagger
 
@@ -69,7 +68,7 @@ class Tag(TaskCommand):
             ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help)
             return
         ap.add_argument("--dataset", default=None, help="registered data set (e.g. optimus-ner; see rnnkit datasets)")
-        ap.add_argument("--conll", type=Path, default=None, help="token<TAB>tag file, a blank line between sentences "
+        ap.add_argument("--conll", type=path_arg, default=None, help="token<TAB>tag file, a blank line between sentences "
                         "(a CoNLL-U file is read by FORM and UPOS)")
 
     def load(self, args, action: str) -> Data | None:

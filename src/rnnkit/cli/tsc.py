@@ -17,10 +17,9 @@ every other column); a run remembers its column names. ``.ts``: sktime/UEA text 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from rnnkit.cli.classify import SHARED_FLAGS, encoder_memory
-from rnnkit.cli.common import UsageError
+from rnnkit.cli.common import UsageError, path_arg
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.tasks.tsc import TimeSeriesClassifier
 
@@ -46,15 +45,15 @@ class TSC(TaskCommand):
         if action != "predict":
             ap.add_argument("--dataset", default=None,
                             help="registered data set (e.g. japanese-vowels, gunpoint; see rnnkit datasets)")
-        ap.add_argument("--ts", type=Path, default=None, help="sktime .ts file")
-        ap.add_argument("--csv", type=Path, default=None, help="long-format CSV (one row per series id and step)")
+        ap.add_argument("--ts", type=path_arg, default=None, help="sktime .ts file")
+        ap.add_argument("--csv", type=path_arg, default=None, help="long-format CSV (one row per series id and step)")
         for col in ("id", "time", "label"):
             ap.add_argument(f"--{col}-col", default=None,
                             help=f"{col} column of --csv (default: the run's, else '{col}')")
         ap.add_argument("--value-cols", default=None,
                         help="comma-separated channel columns of --csv (default: the run's, else every other column)")
         if action == "train":
-            ap.add_argument("--test-ts", type=Path, default=None, help="held-out .ts file (else --test-fraction)")
+            ap.add_argument("--test-ts", type=path_arg, default=None, help="held-out .ts file (else --test-fraction)")
 
     def load(self, args, action: str) -> Data | None:
         from rnnkit.data.registry import get_dataset

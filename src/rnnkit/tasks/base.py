@@ -55,6 +55,9 @@ def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.nd
     >>> [a.tolist() for a in split_indices(5, 0.4, seed=0)]
     [[0, 1, 3], [2, 4]]
     """
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.integer, np.floating)) \
+            or not 0 <= fraction < 1:   # a negative share held out all but round(n * |fraction|) items
+        raise ConfigError(f"fraction: expected a number in [0, 1), got {fraction!r}")
     perm = np.random.default_rng(seed).permutation(n)
     k = int(round(n * fraction))
     return np.sort(perm[k:]), np.sort(perm[:k])

@@ -1,0 +1,81 @@
+"""Hostile command lines, session 7 sweep: an empty path (``--out ""``), held-out shares outside [0, 1),
+more threads than CPUs. Each case says what happened before."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from rnnkit.cli.main import main
+from rnnkit.errors import ConfigError
+
+_TINY = ["--epochs", "1", "--hidden-size", "4", "--word-dim", "4", "--char-dim", "2", "--char-hidden", "2",
+         "--quiet", "--no-baseline"]
+
+
+@pytest.fixture()
+def conll(tmp_path):
+    text = "Anna\tB-per\nlebt\tO\nin\tO\nBerlin\tB-loc\n\nBob\tB-per\nmag\tO\nParis\tB-loc\n\n"
+    path = tmp_path / "train.conll"
+    path.write_text(text * 5)
+    return path
+
+
+@pytest.mark.parametrize("flag", ["--out", "--conll"])
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_path_is_a_usage_error_not_the_working_folder(tmp_path, monkeypatch, capsys, conll, flag, value):
+    # Path("") is '.': `--out ""` (an unset shell variable) trained and wrote config.json, model.safetensors,
+    # ... into the working folder
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    argv = {"--out": ["--conll", str(conll), "--out", value], "--conll": ["--conll", value, "--out", "run"]}[flag]
+    assert main(["tag", "train", *argv, *_TINY]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"argument {flag}: expected a path, got {value!r}" in err[0], err
+    assert list(work.iterdir()) == []                                   # nothing written anywhere
+
+
+@pytest.mark.parametrize("fraction", ["-0.5", "1", "1.5", "nan", "inf"])
+def test_a_test_fraction_outside_0_1_is_a_usage_error(tmp_path, capsys, conll, fraction):
+    # -0.5 held out all but round(n / 2) sentences (perm[:-k]) and trained on the rest, no error; nan raised
+    # ValueError 'cannot convert float NaN to integer'; 1 'sentences: expected a non-empty list of token lists'
+    assert main(["tag", "train", "--conll", str(conll), "--out", str(tmp_path / "run"), "--test-fraction", fraction,
+                 *_TINY]) == 2
+    assert capsys.readouterr().err.strip() == f"rnnkit tag: error: --test-fraction: expected a number in [0, 1), got " \
+                                              f"{float(fraction)}"
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_test_fraction_that_holds_out_everything_is_a_usage_error(tmp_path, capsys):
+    # 0.9 of 2 sentences rounds to 2 held out: 'sentences: expected a non-empty list of token lists, got list'
+    (tmp_path / "two.conll").write_text("Anna\tB-per\n\nBob\tB-per\n")
+    assert main(["tag", "train", "--conll", str(tmp_path / "two.conll"), "--out", str(tmp_path / "run"),
+                 "--test-fraction", "0.9", *_TINY]) == 2
+    assert "--test-fraction: expected a share that leaves items to train on, got 0.9 of 2 item(s), all held out" in \
+        capsys.readouterr().err
+
+
+def test_split_indices_refuses_shares_outside_0_1():
+    from rnnkit.tasks.base import split_indices
+
+    tr, te = split_indices(10, 0.3, seed=0)                  # the oracle: disjoint, complete, 3 held out
+    assert sorted([*tr, *te]) == list(range(10)) and len(te) == 3
+    for bad in (-0.5, 1.0, float("nan"), True, "0.2"):
+        with pytest.raises(ConfigError, match=r"^fraction: expected a number in \[0, 1\), got "):
+            split_indices(10, bad, seed=0)
+
+
+def test_more_threads_than_cpus_are_applied_with_a_warning(monkeypatch, capsys):
+    # --threads 999 on a 2-CPU machine was applied silently (a tagger run took twice as long)
+    from rnnkit.cli.common import usable_cpus
+
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: calls.append(n))
+    n = usable_cpus() + 7
+    assert main(["experiment", "adding", "--length", "0", "--threads", str(n)]) == 2   # fails after the threads
+    err = capsys.readouterr().err
+    assert calls == [n]                                                  # applied as asked, not coerced
+    assert f"rnnkit: warning: --threads {n} is more than the {usable_cpus()} CPU(s) this process may use" in err
+    main(["experiment", "adding", "--length", "0", "--threads", str(usable_cpus())])
+    assert "warning" not in capsys.readouterr().err

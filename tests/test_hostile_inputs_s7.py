@@ -85,3 +85,39 @@ def test_text_csv_rows_must_match_the_header(tmp_path, text, expected):
     _one_line(e)
     path.write_text('text,label\n"hello, world",pos\n"two\nlines",neg\n')       # quoted: read as written
     assert read_csv_texts(path) == (["hello, world", "two\nlines"], ["pos", "neg"])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('text,label\n"never closed,pos\nbad,neg\n', r"expected well-formed CSV, got unexpected end of data at line 3$"),
+    ('text,label\n"a"b,pos\nbad,neg\n', r"""expected well-formed CSV, got ',' expected after '"' at line 2$"""),
+    # classic-Mac line ends: the csv module's "_csv.Error: new-line character seen in unquoted field - do you
+    # need to open the file in universal-newline mode?" (a traceback, exit 1 with no file named)
+    ("text,label\rhello,pos\rbad,neg\r", r"got a line ended by a lone carriage return \(CR; lines end with LF or "
+                                         r"CRLF\) at line 1$"),
+])
+def test_malformed_csv_quoting_is_a_data_error_naming_the_line(tmp_path, text, expected):
+    # '"a"b' was read as 'ab' (the csv module's lenient mode), an unclosed quote swallowed the rest of the file
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.data.text import read_csv_texts
+
+    path = tmp_path / "t.csv"
+    path.write_text(text, newline="")
+    for read in (read_csv_texts, read_series_csv):
+        with pytest.raises(DataError, match=expected) as e:
+            read(path)
+        _one_line(e)
+
+
+def test_a_field_longer_than_the_csv_module_limit_is_read_whole(tmp_path):
+    # a 200,000-character text: '_csv.Error: field larger than field limit (131072)' (uncaught, exit 1
+    # with a bare csv error); the oracle is the text written
+    import csv
+
+    from rnnkit.data.text import read_csv_texts
+
+    long = "word " * 40_000
+    path = tmp_path / "long.csv"
+    path.write_text(f"text,label\n{long},pos\nshort,neg\n")
+    limit = csv.field_size_limit()
+    assert read_csv_texts(path) == ([long, "short"], ["pos", "neg"])
+    assert csv.field_size_limit() == limit                  # the process-wide limit is left as it was

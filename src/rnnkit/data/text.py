@@ -80,21 +80,33 @@ def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], lis
     with more or fewer fields than the header (an unquoted comma in a text), is a DataError naming the row
     -- a dict reader keeps the last of two same-named columns and drops or blanks the odd fields; pandas
     renames the second ``y.1``, and makes the first column the index when every row has one field more.
-    ``keep=False``: only check (``rows`` is empty)."""
-    reader = csv.reader(io.StringIO(text))
-    header = next((r for r in reader if r), [])
-    twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
-    if twice is not None:
-        raise DataError(f"{name}: expected each column name once in the header, got {twice[:60]!r} twice ({header})"[:300])
-    rows = []
-    for i, fields in enumerate((r for r in reader if r), 2):
-        if len(fields) != len(header):
-            hint = "a field holding the delimiter must be quoted" if len(fields) > len(header) else \
-                "a missing value is an empty field"
-            raise DataError(f"{name}: expected {len(header)} fields per row (as the header), got {len(fields)} at row "
-                            f"{i} (line {reader.line_num}; {hint})")
-        if keep:
-            rows.append(dict(zip(header, fields)))
+    Malformed quoting (``"a"b``, a quote never closed) and lone-CR line ends are DataErrors naming the line;
+    a field may be as long as the text (the csv module's default limit, 131,072 characters, raised
+    ``_csv.Error``). ``keep=False``: only check (``rows`` is empty)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        header = next((r for r in reader if r), [])
+        twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
+        if twice is not None:
+            raise DataError(f"{name}: expected each column name once in the header, got {twice[:60]!r} twice "
+                            f"({header})"[:300])
+        rows = []
+        for i, fields in enumerate((r for r in reader if r), 2):
+            if len(fields) != len(header):
+                hint = "a field holding the delimiter must be quoted" if len(fields) > len(header) else \
+                    "a missing value is an empty field"
+                raise DataError(f"{name}: expected {len(header)} fields per row (as the header), got {len(fields)} "
+                                f"at row {i} (line {reader.line_num}; {hint})")
+            if keep:
+                rows.append(dict(zip(header, fields)))
+    except csv.Error as e:
+        what = "a line ended by a lone carriage return (CR; lines end with LF or CRLF)" if "new-line" in str(e) \
+            else " ".join(str(e).split())[:120]
+        raise DataError(f"{name}: expected well-formed CSV, got {what} at line {reader.line_num}") from None
+    finally:
+        csv.field_size_limit(limit)
     return header, rows
 
 

@@ -121,3 +121,24 @@ def test_a_field_longer_than_the_csv_module_limit_is_read_whole(tmp_path):
     limit = csv.field_size_limit()
     assert read_csv_texts(path) == ([long, "short"], ["pos", "neg"])
     assert csv.field_size_limit() == limit                  # the process-wide limit is left as it was
+
+
+def test_series_time_columns_of_durations_or_huge_unsigned_steps_are_data_errors():
+    # a Timedelta column (it has an isoformat, so it was taken for timestamps): a bare TypeError from
+    # pd.to_datetime; uint64 steps from 2**63 up were cast to int64 and wrapped to -2**63 (times in the
+    # wrong order, no error)
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    n = 30
+    y = np.sin(np.arange(n)) + 5
+    cases = [(pd.to_timedelta(np.arange(n), unit="h"), r"^time_col 't': expected dates as text or timestamps, got "
+                                                         r"Timedelta\('0 days 00:00:00'\) \(Timedelta\)$"),
+             (np.arange(n, dtype=np.uint64) + np.uint64(2 ** 63),
+              r"^time_col 't': expected integer steps below 2\*\*63, got 9223372036854775837$")]
+    for t, pattern in cases:
+        with pytest.raises(DataError, match=pattern):
+            parse_series(pd.DataFrame({"t": t, "y": y}), target="y", time_col="t")
+    # the oracle for what still reads: uint64 steps below 2**63 equal the same int64 steps
+    [a] = parse_series(pd.DataFrame({"t": np.arange(n, dtype=np.uint64) + np.uint64(7), "y": y}), target="y", time_col="t")
+    [b] = parse_series(pd.DataFrame({"t": np.arange(n) + 7, "y": y}), target="y", time_col="t")
+    assert a.index.tolist() == b.index.tolist() and np.array_equal(a.y, b.y)

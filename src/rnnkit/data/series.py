@@ -21,6 +21,7 @@ with ``pip install --no-deps vega_datasets==0.9.0``.
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import io
 from pathlib import Path
@@ -154,7 +155,9 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     text = ser[present]
     odd = [v for v in text.iloc[:1000] if not isinstance(v, str)]
     if odd:
-        if all(isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat") for v in text):
+        # datetime.date/datetime and numpy/pandas timestamps (a Timedelta or a datetime.time has an isoformat
+        # too: they reached pd.to_datetime and raised a bare TypeError)
+        if all(isinstance(v, (pd.Timestamp, np.datetime64, datetime.date)) for v in text):
             return _one_zone(pd.DatetimeIndex(pd.to_datetime(ser, utc=True)), lambda: pd.to_datetime(ser), text,
                              what, pd.Timestamp, ser), None
         if all(isinstance(v, pd.Period) for v in text):

@@ -11,6 +11,7 @@ Examples::
     rnnkit translate train --dataset num2words-en-fr --limit 2000 --out runs/num
     rnnkit translate train --dataset trans-de-en --model char --embed-dim 64 --dropout 0.1 --batch-size 64 --out runs/c
     printf 'Ich habe keine Ahnung.\\n' | rnnkit translate predict --run runs/deen --beam 5 --json
+    rnnkit translate evaluate --run runs/deen --decode mbr --beam 12 --json   # MBR over the 12-best
     rnnkit translate evaluate --run runs/deen --json                  # the run's held-out pairs
     rnnkit translate evaluate --run runs/deen --tsv test.tsv --beam 1 --json
 
@@ -58,6 +59,8 @@ class Translate(TaskCommand):
         Flag("on_long", "longer than --max-len: cut with a warning, or fail", ("truncate", "error")),
         Flag("max_seconds", "wall-clock budget of training in seconds (checked after every step)"),
         Flag("beam", "default beam width of the run's predict/evaluate (1: greedy)"),
+        Flag("decode", "default decoding of the run: beam (its best output) or mbr (the n-best output with the highest "
+                       "mean chrF against the others)", ("beam", "mbr")),
         Flag("length_penalty", "beam search ranks by sum log p / len ** this (default: char 1.0, dict-pointer 2.0)"),
         Flag("no_repeat_ngram", "dict-pointer: an output never repeats an n-gram of this many words (0: off)"),
         Flag("repeat_top", "dict-pointer: only the N most frequent target words may occur twice in an output"),
@@ -91,6 +94,9 @@ class Translate(TaskCommand):
     def add_action_flags(self, ap, action: str) -> None:
         if action != "train":
             ap.add_argument("--beam", type=int, default=None, help="beam width (1: greedy; default: the run's)")
+            ap.add_argument("--decode", default=None, choices=("beam", "mbr"),
+                            help="beam: the beam's best output; mbr: the chrF-MBR choice among its n-best "
+                                 "(default: the run's)")
             ap.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N inputs")
 
     def load(self, args, action: str) -> Data | None:
@@ -132,7 +138,7 @@ class Translate(TaskCommand):
         return data if n is None else Data(data.inputs[:n], data.targets[:n], data.source)
 
     def predict_options(self, args) -> dict[str, Any]:
-        return {"beam": getattr(args, "beam", None)}
+        return {"beam": getattr(args, "beam", None), "decode": getattr(args, "decode", None)}
 
     evaluate_options = predict_options
 

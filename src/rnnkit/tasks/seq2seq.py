@@ -58,7 +58,8 @@ from rnnkit.tasks.common import (
 )
 from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.seq2seq_pointer import WordPointer
-from rnnkit.tasks.seq2seq_search import beam_search, greedy_search
+from rnnkit.tasks.seq2seq_mbr import mbr_select
+from rnnkit.tasks.seq2seq_search import beam_search, beam_search_nbest, greedy_search
 from rnnkit.tasks.seq2seq_words import CopySource, WordDictionary
 
 __all__ = ["Seq2SeqConfig", "Translator", "Seq2SeqNet", "CopySource", "WordDictionary", "translation_metrics",
@@ -68,6 +69,8 @@ TASK = "translate"
 BLEU_TOKENIZERS = ("13a", "intl", "char", "zh", "none")
 #: ``Seq2SeqConfig.model``: the word-level dictionary-aware pointer-generator (the default) or the char model.
 MODELS = ("dict-pointer", "char")
+#: ``Seq2SeqConfig.decode``: the beam's best output, or the MBR choice among its n-best (:mod:`rnnkit.tasks.seq2seq_mbr`).
+DECODES = ("beam", "mbr")
 
 
 def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize: str = "13a") -> dict[str, float]:
@@ -126,6 +129,7 @@ class Seq2SeqConfig:
     split_compounds: bool = True  # dict-pointer: gloss unknown words by case/inflection/compound analysis
     derive_words: bool = added_field(True, False)  # dict-pointer: ... and by word formation (seq2seq_morph)
     average_last: int = added_field(0, 0)  # mean weights of the last N epochs, kept if better on validation (0, 1: off)
+    decode: str = added_field("beam", "beam")  # beam: the beam's best output; mbr: the chrF-MBR choice (seq2seq_mbr)
     max_decode_ratio: float = 2.0
     bleu_tokenize: str = "13a"
     seed: int = 0
@@ -133,6 +137,7 @@ class Seq2SeqConfig:
 
     def __post_init__(self) -> None:
         check_choice("model", self.model, MODELS)
+        check_choice("decode", self.decode, DECODES)
         check_choice("on_long", self.on_long, ON_LONG)
         check_choice("bleu_tokenize", self.bleu_tokenize, BLEU_TOKENIZERS)
         check_bool("progress", self.progress)
@@ -317,7 +322,7 @@ class Translator(Task):
                 yield make(idx)
 
         def eval_fn(model, _data) -> dict[str, float]:
-            m = self.score(*val, beam=1)
+            m = self.score(*val, beam=1, decode="beam")
             return {"bleu": m["bleu"], "chrf": m["chrf"]}
 
         cfg = TrainConfig(epochs=c.epochs, optim=OptimConfig("adam", lr=c.lr), clip_norm=c.clip, seed=c.seed,
@@ -347,24 +352,34 @@ class Translator(Task):
     def _banned(self) -> list[int]:
         return [self.tgt_vocab.index[t] for t in (PAD, UNK, BOS)]
 
-    def predict(self, inputs: Any, beam: int | None = None) -> list[str]:
+    def predict(self, inputs: Any, beam: int | None = None, decode: str | None = None) -> list[str]:
         """Translations in input order (see :meth:`translate`)."""
-        return self.translate(inputs, beam=beam)
+        return self.translate(inputs, beam=beam, decode=decode)
 
     @torch.no_grad()
-    def translate(self, sources, beam: int | None = None, batch_size: int = 64) -> list[str]:
-        """Translations in input order (``beam=1``: greedy; default ``config.beam``)."""
+    def translate(self, sources, beam: int | None = None, batch_size: int = 64, decode: str | None = None) -> list[str]:
+        """Translations in input order (``beam=1``: greedy; default ``config.beam``). ``decode`` (default
+        ``config.decode``): ``"beam"`` the beam's best output, ``"mbr"`` the candidate of the beam's n-best
+        (dict-pointer: and the source glossed word by word) with the highest mean chrF against the others
+        (:mod:`rnnkit.tasks.seq2seq_mbr`)."""
         self._require_fitted()
         beam = self.config.beam if beam is None else beam
+        decode = self.config.decode if decode is None else decode
         check_number("beam", beam, lo=1, integer=True)
+        check_choice("decode", decode, DECODES)
         src = check_texts(sources, "sources")
         self.net.eval()
         if self.words is not None:
-            return self.words.translate(src, beam, batch_size)
+            return self.words.translate(src, beam, batch_size, decode)
         ids = self._src_ids(src)
         out: list[str] = [""] * len(ids)
         for idx in bucket_batches([len(s) for s in ids], batch_size, shuffle=False):
             x, xl, _, _ = self._batch(ids, None, idx)
+            if decode == "mbr":
+                for i, nbest in zip(idx, self._search(x, xl, beam, nbest=True)):
+                    pool = ["".join(self.tgt_vocab.decode(h)) for h, _ in nbest[:beam]] or [""]
+                    out[i] = pool[mbr_select(pool)]
+                continue
             hyps = self._greedy(x, xl) if beam == 1 else self._beam(x, xl, beam)
             for b, i in enumerate(idx):
                 out[i] = "".join(self.tgt_vocab.decode(hyps[b]))
@@ -373,12 +388,15 @@ class Translator(Task):
     def _max_steps(self, src_len: int) -> int:
         return int(self.config.max_decode_ratio * src_len) + 10
 
-    def _search(self, x: Tensor, xl: Tensor, k: int) -> list[list[int]]:
-        """Greedy (``k=1``) or beam search of a padded batch of sources (:mod:`rnnkit.tasks.seq2seq_search`)."""
+    def _search(self, x: Tensor, xl: Tensor, k: int, nbest: bool = False) -> list:
+        """Greedy (``k=1``) or beam search of a padded batch of sources (:mod:`rnnkit.tasks.seq2seq_search`);
+        ``nbest``: each source's finished outputs with their scores, best first."""
         memory, state = self.net.encode(x, xl)
         stepper = _CharStepper(self.net, memory, state)
         limits = [self._max_steps(int(n)) for n in xl]
         bos, eos = self.tgt_vocab.index[BOS], self.tgt_vocab.index[EOS]
+        if nbest:
+            return beam_search_nbest(stepper, limits, k, bos, eos, self._banned(), self.config.alpha)
         if k == 1:
             return greedy_search(stepper, limits, bos, eos, self._banned())
         return beam_search(stepper, limits, k, bos, eos, self._banned(), self.config.alpha)
@@ -395,11 +413,13 @@ class Translator(Task):
         return self._search(x, xl, k)
 
     # -------------------------------------------------------------- scoring
-    def score(self, inputs: list[str], targets: list[str], beam: int | None = None) -> dict[str, Any]:
-        """``{"bleu", "chrf"}`` of the translations; target characters (char model) or words (outside the
-        dict-pointer's output vocabulary: only a copy can produce them) never seen in training are counted
-        in ``unseen_labels``."""
-        m: dict[str, Any] = translation_metrics(self.translate(inputs, beam=beam), targets, self.config.bleu_tokenize)
+    def score(self, inputs: list[str], targets: list[str], beam: int | None = None,
+              decode: str | None = None) -> dict[str, Any]:
+        """``{"bleu", "chrf"}`` of the translations (:meth:`translate`); target characters (char model) or words
+        (outside the dict-pointer's output vocabulary: only a copy can produce them) never seen in training are
+        counted in ``unseen_labels``."""
+        m: dict[str, Any] = translation_metrics(self.translate(inputs, beam=beam, decode=decode), targets,
+                                                self.config.bleu_tokenize)
         if self.words is not None:
             return {**m, **unseen_report(self.words.target_words(targets), self.words.tgt_vocab.tokens)}
         return {**m, **unseen_report((ch for t in targets for ch in tokenize(t, "chars")), self.tgt_vocab.tokens)}

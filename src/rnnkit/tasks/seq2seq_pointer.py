@@ -179,25 +179,31 @@ class PointerStepper:
 
 @torch.no_grad()
 def pointer_search(net: PointerNet, sents: Sequence[Sentence], tgt_vocab: Vocab, beam: int, alpha: float,
-                   max_ratio: float, batch_size: int = 64, no_repeat: int = 0, once_from: int = 0) -> list[list[str]]:
+                   max_ratio: float, batch_size: int = 64, no_repeat: int = 0, once_from: int = 0,
+                   nbest: bool = False) -> list:
     """The output words of each sentence (greedy for ``beam=1``), in input order; at most
-    ``max_ratio * source words + 10`` words; ``no_repeat``, ``once_from``: see :mod:`rnnkit.tasks.seq2seq_search`."""
+    ``max_ratio * source words + 10`` words; ``no_repeat``, ``once_from``: see :mod:`rnnkit.tasks.seq2seq_search`.
+    ``nbest=True`` (beam only): every finished output of each sentence as ``(words, normalised score)``,
+    best first (:func:`rnnkit.tasks.seq2seq_search.beam_search_nbest`)."""
     from rnnkit.data.batching import bucket_batches
-    from rnnkit.tasks.seq2seq_search import beam_search, greedy_search
+    from rnnkit.tasks.seq2seq_search import beam_search_nbest, greedy_search
 
     net.eval()
     V = len(tgt_vocab)
     bos, eos, unk, pad = (tgt_vocab.index[t] for t in (BOS, EOS, UNK, PAD))
-    out: list[list[str]] = [[] for _ in sents]
+    out: list = [[] for _ in sents]
     for idx in bucket_batches([len(s.src) for s in sents], batch_size, shuffle=False):
         batch = [sents[i] for i in idx]
         stepper = PointerStepper(net, make_batch(batch, tgt_vocab), unk)
         limits = [int(max_ratio * len(s.src)) + 10 for s in batch]
         banned = [pad, unk, bos]
-        hyps = (greedy_search(stepper, limits, bos, eos, banned, no_repeat, once_from) if beam == 1
-                else beam_search(stepper, limits, beam, bos, eos, banned, alpha, no_repeat, once_from))
+        if beam == 1 and not nbest:
+            hyps = [[(h, 0.0)] for h in greedy_search(stepper, limits, bos, eos, banned, no_repeat, once_from)]
+        else:
+            hyps = beam_search_nbest(stepper, limits, beam, bos, eos, banned, alpha, no_repeat, once_from)
         for s, i, h in zip(batch, idx, hyps):
-            out[i] = [tgt_vocab.tokens[n] if n < V else s.oov[n - V] for n in h]
+            ranked = [([tgt_vocab.tokens[n] if n < V else s.oov[n - V] for n in toks], score) for toks, score in h]
+            out[i] = ranked if nbest else (ranked[0][0] if ranked else [])
     return out
 
 
@@ -220,13 +226,17 @@ class WordPointer:
 
         return limit_length(words(texts), self.cfg.max_len, self.cfg.on_long, what=what)
 
-    def _sentences(self, src: list[list[str]], tgt: list[list[str]] | None = None) -> list[Sentence]:
+    def _glosses(self, src: list[list[str]]) -> list[list[str]]:
+        """Each source word's gloss (the dictionary's word, else the lexicon's analysis, else the word)."""
         from rnnkit.tasks.seq2seq_lexicon import Lexicon
 
         gloss = (Lexicon(self.dictionary, self.counts, derive=self.cfg.derive_words).phrase if self.cfg.split_compounds
                  else lambda w: self.dictionary.get(w, w))
-        return [prepare(s, [gloss(w) for w in s], self.src_vocab, self.tgt_vocab, None if tgt is None else tgt[i])
-                for i, s in enumerate(src)]
+        return [[gloss(w) for w in s] for s in src]
+
+    def _sentences(self, src: list[list[str]], tgt: list[list[str]] | None = None) -> list[Sentence]:
+        return [prepare(s, g, self.src_vocab, self.tgt_vocab, None if tgt is None else tgt[i])
+                for i, (s, g) in enumerate(zip(src, self._glosses(src)))]
 
     def _make_net(self) -> PointerNet:
         c = self.cfg
@@ -263,14 +273,26 @@ class WordPointer:
             b["prev"] = prev.masked_fill((torch.rand(prev.shape) < p) & (prev > 0) & (prev != bos), unk)
         return pointer_loss(self.net, b, self.cfg.label_smoothing)
 
-    def translate(self, sources: list[str], beam: int, batch_size: int = 64) -> list[str]:
+    def translate(self, sources: list[str], beam: int, batch_size: int = 64, decode: str = "beam") -> list[str]:
+        """Translations; ``decode="mbr"``: the MBR choice (:mod:`rnnkit.tasks.seq2seq_mbr`) among the
+        ``beam``-best outputs and the source glossed word by word (the dictionary's own translation)."""
+        from rnnkit.tasks.seq2seq_mbr import mbr_select
         from rnnkit.tasks.seq2seq_words import detokenize
 
         c = self.cfg
         once_from = 0 if c.repeat_top is None else len(self.tgt_vocab.specials) + c.repeat_top   # the vocabulary is by frequency
-        hyps = pointer_search(self.net, self._sentences(self._words(sources, "sources")), self.tgt_vocab, beam,
-                              c.alpha, c.max_decode_ratio, batch_size, c.no_repeat_ngram, once_from)
-        return [detokenize(h) for h in hyps]
+        src = self._words(sources, "sources")
+        glosses = self._glosses(src)
+        sents = [prepare(s, g, self.src_vocab, self.tgt_vocab) for s, g in zip(src, glosses)]
+        hyps = pointer_search(self.net, sents, self.tgt_vocab, beam, c.alpha, c.max_decode_ratio, batch_size,
+                              c.no_repeat_ngram, once_from, nbest=decode == "mbr")
+        if decode != "mbr":
+            return [detokenize(h) for h in hyps]
+        out = []
+        for nbest, g in zip(hyps, glosses):
+            pool = [detokenize(h) for h, _ in nbest[:beam]] + [detokenize([w for p in g for w in p.split()])]
+            out.append(pool[mbr_select(pool)])
+        return out
 
     def target_words(self, targets: list[str]) -> list[str]:
         from rnnkit.tasks.seq2seq_words import words

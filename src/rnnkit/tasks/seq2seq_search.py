@@ -26,7 +26,7 @@ from typing import Protocol, Sequence
 import torch
 from torch import Tensor
 
-__all__ = ["Stepper", "greedy_search", "beam_search"]
+__all__ = ["Stepper", "greedy_search", "sample_search", "beam_search", "beam_search_nbest"]
 
 
 class Stepper(Protocol):
@@ -58,15 +58,16 @@ def _masked(logp: Tensor, banned: Sequence[int], full: Tensor, eos: int, seqs: S
 
 
 def greedy_search(stepper: Stepper, limits: Sequence[int], bos: int, eos: int, banned: Sequence[int],
-                  no_repeat: int = 0, once_from: int = 0) -> list[list[int]]:
-    """The most probable next token at every step, for each of ``len(limits)`` sources at once."""
+                  no_repeat: int = 0, once_from: int = 0, choose=None) -> list[list[int]]:
+    """The most probable next token at every step, for each of ``len(limits)`` sources at once
+    (``choose(logp) -> (R,) ids``: another rule than the argmax, see :func:`sample_search`)."""
     B = len(limits)
     prev = torch.full((B, 1), bos, dtype=torch.long)
     done = [False] * B
     out: list[list[int]] = [[] for _ in range(B)]
     for t in range(max(limits) + 1):
         logp = _masked(stepper.step(prev), banned, torch.tensor([t >= lim for lim in limits]), eos, out, no_repeat, once_from)
-        nxt = logp.argmax(-1)
+        nxt = logp.argmax(-1) if choose is None else choose(logp)
         for b, tok in enumerate(nxt.tolist()):
             if done[b]:
                 continue
@@ -80,10 +81,42 @@ def greedy_search(stepper: Stepper, limits: Sequence[int], bos: int, eos: int, b
     return out
 
 
+def sample_search(stepper: Stepper, limits: Sequence[int], n: int, bos: int, eos: int, banned: Sequence[int],
+                  epsilon: float, seed: int, no_repeat: int = 0, once_from: int = 0) -> list[list[list[int]]]:
+    """``n`` samples of each source's output (epsilon sampling, Hewitt et al. 2022; Freitag et al. 2023):
+    every step draws the next token from the model's distribution with the tokens of probability below
+    ``epsilon`` removed (the most probable one is always kept), seeded by ``seed``. The stepper starts
+    with one row per source; it is expanded to ``B * n`` rows here."""
+    gen = torch.Generator().manual_seed(seed)
+
+    def choose(logp: Tensor) -> Tensor:
+        p = logp.exp()
+        p = torch.where(p >= epsilon, p, torch.zeros_like(p))
+        top = logp.argmax(-1, keepdim=True)
+        p.scatter_(1, top, logp.gather(1, top).exp())
+        return torch.multinomial(p, 1, generator=gen).squeeze(1)
+
+    B = len(limits)
+    stepper.select(torch.arange(B).repeat_interleave(n))
+    flat = greedy_search(stepper, [lim for lim in limits for _ in range(n)], bos, eos, banned, no_repeat, once_from,
+                         choose)
+    return [flat[b * n:(b + 1) * n] for b in range(B)]
+
+
 def beam_search(stepper: Stepper, limits: Sequence[int], k: int, bos: int, eos: int, banned: Sequence[int],
                 alpha: float, no_repeat: int = 0, once_from: int = 0) -> list[list[int]]:
-    """Beam search of width ``k`` for ``len(limits)`` sources at once (module docstring). The stepper
-    starts with one row per source; it is expanded to ``B * k`` rows here."""
+    """Beam search of width ``k`` for ``len(limits)`` sources at once (module docstring): the best
+    finished output of each source (``[]`` if none finished)."""
+    return [n[0][0] if n else [] for n in beam_search_nbest(stepper, limits, k, bos, eos, banned, alpha, no_repeat,
+                                                            once_from)]
+
+
+def beam_search_nbest(stepper: Stepper, limits: Sequence[int], k: int, bos: int, eos: int, banned: Sequence[int],
+                      alpha: float, no_repeat: int = 0, once_from: int = 0) -> list[list[tuple[list[int], float]]]:
+    """As :func:`beam_search`, but every finished output of each source as ``(tokens, normalised score)``,
+    best first (ties: the one finished first), distinct outputs only (the n-best list for
+    :mod:`rnnkit.tasks.seq2seq_mbr`). The stepper starts with one row per source; it is expanded to
+    ``B * k`` rows here."""
     B = len(limits)
     stepper.select(torch.arange(B).repeat_interleave(k))
     scores = torch.full((B, k), float("-inf"))
@@ -130,4 +163,9 @@ def beam_search(stepper: Stepper, limits: Sequence[int], k: int, bos: int, eos: 
         scores = new_scores
         prev = torch.tensor(toks, dtype=torch.long).unsqueeze(1)
         stepper.select(torch.tensor(rows))
-    return [max(f, key=lambda ts: ts[1])[0] if f else [] for f in finished]
+    out = []
+    for f in finished:
+        seen: set[tuple[int, ...]] = set()
+        ranked = [ts for ts in sorted(f, key=lambda ts: -ts[1]) if not (tuple(ts[0]) in seen or seen.add(tuple(ts[0])))]
+        out.append(ranked)
+    return out

@@ -13,6 +13,14 @@ over those epochs (the same training on any machine; on a shared machine CPU sec
 so the JSON records the process CPU seconds of each fit next to its wall seconds and the load average).
 Beam search is batched and scored on the first --beam-n test pairs (all by default; greedy and the baselines
 on those too, for a like-for-like row). BLEU and chrF are sacrebleu's, with their signatures.
+
+``--from-run RUN`` trains nothing: it loads a saved dict-pointer run folder (trained on the same training part)
+and decodes the test pairs with it -- greedy, beam, and the run's default decoding (``--decode``; ``--mbr-beam K``
+adds an MBR row over the K-best) -- next to the run's own saved baselines, so a decoding change is measured on
+the same model. ``--override KEY=JSON`` sets a decoding field of the loaded config (``derive_words``, ...), e.g.
+for a run saved before that field existed. Every decoding row records its CPU and wall seconds per sentence.
+
+    python benchmarks/bench_translation.py --from-run runs/deen --threads 1 --beam 5 --mbr-beam 12 --out r.json
 """
 
 from __future__ import annotations
@@ -41,8 +49,34 @@ def scores(hyps, refs) -> dict:
             "chrf_signature": str(chrf.get_signature())}
 
 
-def run_model(name, cfg, S, T, St, Tt, beam, n):
-    """Fit one translator; its rows (greedy on all test pairs, beam on the first n) and its record."""
+def decode_row(label, model, St, Tt, **kw):
+    """One decoding of the test sources: its row (scores, CPU and wall seconds, per sentence too) and outputs."""
+    load0, t, c = os.getloadavg()[0], time.perf_counter(), cpu_s()
+    hyps = model.translate(St, **kw)
+    wall, cpu = time.perf_counter() - t, cpu_s() - c
+    return {"model": label, "n": len(St), **scores(hyps, Tt), "decode_wall_s": wall, "decode_cpu_s": cpu,
+            "decode_cpu_ms_per_sentence": 1000 * cpu / len(St), "decode_wall_ms_per_sentence": 1000 * wall / len(St),
+            "load_start": load0, "load_end": os.getloadavg()[0]}, hyps
+
+
+def decode_rows(name, model, St, Tt, beam, n, mbr_beam=None):
+    """Greedy on all test pairs, beam (the run's default decoding) on the first n, and optionally MBR."""
+    rows = []
+    row, greedy = decode_row(f"{name} greedy", model, St, Tt, beam=1, decode="beam")
+    rows.append(row)
+    row, beamed = decode_row(f"{name} beam {beam}, decode {model.config.decode} (the run's default)", model, St[:n],
+                             Tt[:n], beam=beam)
+    rows.append(row)
+    if mbr_beam:
+        rows.append(decode_row(f"{name} MBR over the {mbr_beam}-best + glosses", model, St[:n], Tt[:n], beam=mbr_beam,
+                               decode="mbr")[0])
+    if n < len(St):
+        rows.append({"model": f"{name} greedy", "n": n, **scores(greedy[:n], Tt[:n])})
+    return rows, greedy, beamed
+
+
+def run_model(name, cfg, S, T, St, Tt, beam, n, mbr_beam=None):
+    """Fit one translator; its rows (:func:`decode_rows`) and its record."""
     from rnnkit.tasks.seq2seq import Translator
 
     load0, wall0, cpu0 = os.getloadavg(), time.perf_counter(), cpu_s()
@@ -50,18 +84,30 @@ def run_model(name, cfg, S, T, St, Tt, beam, n):
     fit = {"fit_wall_s": time.perf_counter() - wall0, "fit_cpu_s": cpu_s() - cpu0, "load_start": load0,
            "load_end": os.getloadavg(), "epochs": model.history["epochs"], "stop_reason": model.history["stop_reason"],
            "curve": model.history["curve"]}
-    rows = []
-    t, c = time.perf_counter(), cpu_s()
-    greedy = model.translate(St, beam=1)
-    rows.append({"model": f"{name} greedy", "n": len(St), **scores(greedy, Tt), "decode_wall_s": time.perf_counter() - t,
-                 "decode_cpu_s": cpu_s() - c})
-    t, c = time.perf_counter(), cpu_s()
-    beamed = model.translate(St[:n], beam=beam)
-    rows.append({"model": f"{name} beam {beam}", "n": n, **scores(beamed, Tt[:n]), "decode_wall_s": time.perf_counter() - t,
-                 "decode_cpu_s": cpu_s() - c})
-    if n < len(St):
-        rows.append({"model": f"{name} greedy", "n": n, **scores(greedy[:n], Tt[:n])})
+    rows, greedy, beamed = decode_rows(name, model, St, Tt, beam, n, mbr_beam)
     return model, rows, fit, greedy, beamed
+
+
+def load_run(path, overrides):
+    """A saved translator with decoding fields of its config replaced (``KEY=JSON`` strings)."""
+    import dataclasses
+
+    from rnnkit.tasks.seq2seq import Translator
+
+    model = Translator.load(path)
+    allowed = {"derive_words", "split_compounds", "length_penalty", "no_repeat_ngram", "repeat_top", "decode", "beam",
+               "max_decode_ratio"}
+    kw = {}
+    for item in overrides:
+        key, _, value = item.partition("=")
+        if key not in allowed:
+            raise SystemExit(f"--override: expected KEY=JSON with KEY one of {sorted(allowed)}, got {item!r}")
+        kw[key] = json.loads(value)
+    if kw:
+        model.config = dataclasses.replace(model.config, **kw)
+        if model.words is not None:
+            model.words.cfg = model.config
+    return model
 
 
 def main(argv=None) -> int:
@@ -76,6 +122,10 @@ def main(argv=None) -> int:
     ap.add_argument("--beam-n", type=int, default=None, help="test pairs decoded with beam (default: all)")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--run", default=None, help="save the dict-pointer run folder here")
+    ap.add_argument("--from-run", default=None, help="train nothing: decode with this saved dict-pointer run")
+    ap.add_argument("--override", action="append", default=[], metavar="KEY=JSON",
+                    help="with --from-run: a decoding field of the loaded config (repeatable)")
+    ap.add_argument("--mbr-beam", type=int, default=None, help="also an MBR row over this many best outputs")
     ap.add_argument("--out", default="bench_translation.json")
     a = ap.parse_args(argv)
 
@@ -101,8 +151,16 @@ def main(argv=None) -> int:
                                         **decode, max_seconds=a.char_minutes * 60)
     rows, fits, examples = [], {}, {}
     first = None
+    if a.from_run:
+        configs = {}
+        first = load_run(a.from_run, a.override)
+        r, greedy, beamed = decode_rows("dict-pointer (saved run)", first, St, Tt, a.beam, n, a.mbr_beam)
+        rows += r
+        examples["dict-pointer"] = {"greedy": greedy[:10], "beam": beamed[:10]}
+        fits["dict-pointer (saved run)"] = {"run": a.from_run, "train_pairs": first.history.get("train_pairs"),
+                                            "config": {f: getattr(first.config, f) for f in first.config.__dataclass_fields__}}
     for name, cfg in configs.items():
-        model, r, fits[name], greedy, beamed = run_model(name, cfg, S, T, St, Tt, a.beam, n)
+        model, r, fits[name], greedy, beamed = run_model(name, cfg, S, T, St, Tt, a.beam, n, a.mbr_beam)
         rows += r
         examples[name] = {"greedy": greedy[:10], "beam": beamed[:10]}
         first = first or model
@@ -132,11 +190,15 @@ def main(argv=None) -> int:
     with open(a.out, "w") as f:
         json.dump(result, f, indent=1, ensure_ascii=False)
     for name, fit in fits.items():
+        if "fit_wall_s" not in fit:
+            continue
         print(f"{name}: fit {fit['fit_wall_s']:.0f} s wall, {fit['fit_cpu_s']:.0f} s CPU ({fit['stop_reason']}, "
               f"{fit['epochs']} epochs); load average {fit['load_start'][0]:.1f} -> {fit['load_end'][0]:.1f}")
-    print("| model | test pairs | BLEU | chrF |\n|---|---|---|---|")
+    print("| model | test pairs | BLEU | chrF | decode CPU / wall ms per sentence |\n|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['model']} | {r['n']} | {r['bleu']:.2f} | {r['chrf']:.2f} |")
+        per = (f" | {r['decode_cpu_ms_per_sentence']:.1f} / {r['decode_wall_ms_per_sentence']:.1f}"
+               if "decode_cpu_s" in r else " | ")
+        print(f"| {r['model']} | {r['n']} | {r['bleu']:.2f} | {r['chrf']:.2f}{per} |")
     print(f"BLEU {rows[0]['bleu_signature']}\nchrF {rows[0]['chrf_signature']}")
     return 0
 

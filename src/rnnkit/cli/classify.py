@@ -78,6 +78,8 @@ class Classify(TaskCommand):
         Flag("subword_member", "with --combine: train a second network, a BiGRU on BPE subwords, as a member"),
         Flag("pretrain_epochs", "epochs of (bidirectional) language-model pretraining of the embedding and encoder "
              "on the training texts before classification (0: none)"),
+        Flag("snapshots", "the network's probabilities: their mean over the weights after the last N epochs "
+             "ending at the best one (1: the best epoch alone)"),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),
         Flag("max_len", "tokens per text"),

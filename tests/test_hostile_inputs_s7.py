@@ -142,3 +142,26 @@ def test_series_time_columns_of_durations_or_huge_unsigned_steps_are_data_errors
     [a] = parse_series(pd.DataFrame({"t": np.arange(n, dtype=np.uint64) + np.uint64(7), "y": y}), target="y", time_col="t")
     [b] = parse_series(pd.DataFrame({"t": np.arange(n) + 7, "y": y}), target="y", time_col="t")
     assert a.index.tolist() == b.index.tolist() and np.array_equal(a.y, b.y)
+
+
+
+def test_lone_surrogates_are_refused_before_a_fit_not_at_save(tmp_path):
+    # 'ab\ud800c' (bytes decoded with surrogateescape, half of a UTF-16 pair) trained a char LM / a tagger,
+    # then save() raised a bare UnicodeEncodeError writing vocab.json: the fit was lost
+    from rnnkit.tasks.common import check_labels
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    tiny = dict(rounds=2, chunks_per_round=2, bptt=10, batch_size=4, hidden_size=8, embed_dim=4, val_streams=2,
+                progress=False)
+    pattern = r"expected valid Unicode \(UTF-8 encodable\), got a lone surrogate '\\ud800' at character 2$"
+    with pytest.raises(DataError, match="^text: " + pattern):
+        CharLM(CharLMConfig(**tiny)).fit("ab\ud800c" * 100, baselines=False)
+    with pytest.raises(DataError, match=r"^sentences\[1\]\[0\]: " + pattern):
+        SequenceTagger(TaggerConfig(epochs=1, progress=False)).fit([["ok"], ["ab\ud800"]] * 4, [["O"], ["O"]] * 4)
+    with pytest.raises(DataError, match=r"^y\[1\]: " + pattern):
+        check_labels(["pos", "ne\ud800g"], "y")
+    # the oracle for valid text beyond the BMP: an emoji text fits, saves and loads with the same vocabulary
+    lm = CharLM(CharLMConfig(**tiny)).fit("a\U0001F600b " * 100, baselines=False)
+    lm.save(tmp_path / "run")
+    assert CharLM.load(tmp_path / "run").chars.tokens == lm.chars.tokens

@@ -151,3 +151,24 @@ def check_keys_as_text(values: Iterable[Any], texts: Iterable[str], what: str, k
         raise DataError(f"{what}: expected {kind}s of one type ({kind}s are kept as text), got {a!r} ({_kind(a)}) and "
                         f"{b!r} ({_kind(b)}) that read as the same {kind} {t!r} ({len(clash)} such {kind}(s)); "
                         "convert them to one type first")
+
+
+def check_unicode(text: str, what: str) -> str:
+    """``text`` if it encodes as UTF-8, else a DataError naming the first lone surrogate and where it is:
+    such a string (bytes decoded with ``errors="surrogateescape"``, a cut UTF-16 pair) trained a model whose
+    vocabulary then failed to save (a bare ``UnicodeEncodeError`` after the fit).
+
+    >>> check_unicode("ok \\u00e9", "text")
+    'ok é'
+    >>> check_unicode("ab\\udce9", "text")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    rnnkit.errors.DataError: text: expected valid Unicode (UTF-8 encodable), got a lone surrogate ... at character 2
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        from rnnkit.errors import DataError
+
+        raise DataError(f"{what}: expected valid Unicode (UTF-8 encodable), got a lone surrogate "
+                        f"{text[e.start]!r} at character {e.start}") from None
+    return text

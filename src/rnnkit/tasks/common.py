@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_number
+from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_number, check_unicode
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
@@ -221,7 +221,7 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
                    or (isinstance(lab, str) and not lab.strip()))
         if missing:
             raise DataError(f"{what}[{i}]: expected a label, got a missing value ({lab!r})")
-        out.append(str(lab))
+        out.append(check_unicode(str(lab), f"{what}[{i}]"))
     check_keys_as_text(labels, out, what, "label")     # 0 and "0" would become one class
     return out
 

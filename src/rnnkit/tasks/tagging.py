@@ -31,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit._validate import check_unicode
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
 from rnnkit.errors import DataError, InputTypeError
@@ -186,9 +187,10 @@ def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
             raise InputTypeError(f"{what}[{i}]: expected a list of tokens, got {type(s).__name__}")
         if not s:
             raise DataError(f"{what}[{i}]: expected at least one token, got an empty sentence")
-        for tok in s:
+        for j, tok in enumerate(s):
             if not isinstance(tok, str) or not tok:
                 raise DataError(f"{what}[{i}]: expected non-empty string tokens, got {tok!r}")
+            check_unicode(tok, f"{what}[{i}][{j}]")
         out.append(list(s))
     return out
 

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rnnkit._validate import check_number
+from rnnkit._validate import check_number, check_unicode
 from rnnkit.errors import DataError, InputTypeError
 
 __all__ = ["SHAKESPEARE_SPLIT_RULE", "check_text", "shakespeare_split", "text_split", "stream_matrix", "StreamRounds"]
@@ -25,7 +25,7 @@ def check_text(text: Any, what: str, blank: bool = False) -> str:
         raise InputTypeError(f"{what}: expected a str, got {type(text).__name__}")
     if not (text if blank else text.strip()):
         raise DataError(f"{what}: expected a non-empty text, got {text[:20]!r}")
-    return text
+    return check_unicode(text, what)
 
 
 def shakespeare_split() -> dict[str, Any]:

@@ -22,7 +22,8 @@ list when it ends with ``</s>`` *and that candidate ranks among the step's ``k``
 live ones would score better if it ended now (or nothing is alive), and returns the
 finished output with the best length-normalised score ``sum log p / len ** length_penalty`` (``len``
 counts ``</s>``; ``length_penalty=0``: no normalisation). ``<pad>``, ``<unk>`` and ``<s>`` are never produced. Longest output:
-``max_decode_ratio * source length + 10`` characters.
+``max_decode_ratio * source length + 10`` characters. ``decode="mbr"`` (not the default) returns instead the
+candidate of the beam's n-best with the highest mean chrF against the others (:mod:`rnnkit.tasks.seq2seq_mbr`).
 
 Source texts longer than ``max_len`` characters are cut with one warning (``on_long="truncate"``) or
 raise DataError (``"error"``); in training, target texts too.
@@ -101,7 +102,8 @@ class Seq2SeqConfig:
     network; its tuned settings were ``embed_dim=64, dropout=0.1, batch_size=64``); ``word_dropout``,
     ``label_smoothing``, ``min_count``, ``no_repeat_ngram``, ``repeat_top``, ``split_compounds``, ``derive_words`` and the
     ``warmup`` + cosine learning rate are the dict-pointer's; ``average_last`` (checkpoint averaging,
-    :mod:`rnnkit.tasks.seq2seq_average`) applies to both models."""
+    :mod:`rnnkit.tasks.seq2seq_average`) and ``decode`` (``"beam"``, or ``"mbr"``: :meth:`Translator.translate`)
+    apply to both models."""
 
     model: str = "dict-pointer"
     embed_dim: int = 128

@@ -165,3 +165,27 @@ def test_lone_surrogates_are_refused_before_a_fit_not_at_save(tmp_path):
     lm = CharLM(CharLMConfig(**tiny)).fit("a\U0001F600b " * 100, baselines=False)
     lm.save(tmp_path / "run")
     assert CharLM.load(tmp_path / "run").chars.tokens == lm.chars.tokens
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    # the target as its own future covariate: the network reads y_t to predict y_t (a leak; no error)
+    (dict(future_covariates=["y"]), r"^future_covariates: expected a column not already used as target, got 'y'"),
+    (dict(past_covariates=["x"], future_covariates=["x"]),
+     r"^future_covariates: expected a column not already used as past_covariates, got 'x'"),
+    (dict(past_covariates=["x", "x"]), r"^past_covariates: expected a column not already used as past_covariates"),
+    # the time column as the id: 't: expected at least 2 timestamps to infer a frequency, got 1' (every
+    # series one row long; the cause not named)
+    (dict(id_col="t"), r"^id_col: expected a column not already used as time_col, got 't' \(each column has one role\)$"),
+    (dict(id_col="y"), r"^id_col: expected a column not already used as target, got 'y'"),
+])
+def test_a_column_in_two_roles_is_a_config_error(kwargs, pattern):
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    n = 40
+    df = pd.DataFrame({"t": pd.date_range("2021-01-01", periods=n).astype(str),
+                       "y": 50 + 10 * np.sin(np.arange(n) / 3), "x": np.arange(n, dtype=float)})
+    with pytest.raises(ConfigError, match=pattern):
+        parse_series(df, target="y", time_col="t", **kwargs)
+    [s] = parse_series(df, target="y", time_col="t", past_covariates=["x"])       # one role each: read
+    np.testing.assert_array_equal(s.past[:, 0], df["x"].to_numpy())

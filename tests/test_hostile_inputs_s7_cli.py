@@ -79,3 +79,24 @@ def test_more_threads_than_cpus_are_applied_with_a_warning(monkeypatch, capsys):
     assert f"rnnkit: warning: --threads {n} is more than the {usable_cpus()} CPU(s) this process may use" in err
     main(["experiment", "adding", "--length", "0", "--threads", str(usable_cpus())])
     assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, message", [
+    # --candidates with a single model was ignored: the one model was fitted, the list never looked at
+    (["--model", "ets", "--candidates", "ets", "theta"],
+     "--candidates: expected only with --model auto (what auto chooses among), got it with --model ets"),
+    # duplicates were dropped silently (one q0.5 column for '--quantiles 0.5 0.5')
+    (["--model", "seasonal_naive", "--quantiles", "0.5", "0.5"], "--quantiles: expected each value once, got 0.5 twice"),
+    (["--candidates", "ets", "ets"], "--candidates: expected each value once, got ets twice"),
+])
+def test_forecast_flags_that_would_be_ignored_are_usage_errors(tmp_path, capsys, extra, message):
+    import numpy as np
+    import pandas as pd
+
+    pd.DataFrame({"t": pd.date_range("2021-01-01", periods=40).astype(str),
+                  "y": 50 + 10 * np.sin(np.arange(40) / 3)}).to_csv(tmp_path / "s.csv", index=False)
+    argv = ["forecast", "--csv", str(tmp_path / "s.csv"), "--target", "y", "--time-col", "t", "--horizon", "3",
+            "--no-plot", "--quiet", "--out", str(tmp_path / "run"), *extra]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == f"rnnkit forecast: error: {message}"
+    assert not (tmp_path / "run").exists()

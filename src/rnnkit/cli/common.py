@@ -39,9 +39,9 @@ from rnnkit._memory import available_memory, human_size as _size
 from rnnkit._validate import SEED_END
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
-__all__ = ["UsageError", "Parser", "HelpFormatter", "DEFAULT_THREADS", "set_threads", "add_threads", "bool_arg", "path_arg", "add_common",
-           "apply_config", "print_result", "to_jsonable",
-           "check_out_dir", "available_memory", "rnn_params", "training_bytes", "check_memory", "read_numbered_lines", "load_run",
+__all__ = ["UsageError", "Parser", "HelpFormatter", "DEFAULT_THREADS", "set_threads", "add_threads", "bool_arg",
+           "path_arg", "add_common", "apply_config", "print_result", "to_jsonable", "check_out_dir",
+           "available_memory", "rnn_params", "training_bytes", "check_memory", "read_numbered_lines", "load_run",
            "flag_message"]
 
 

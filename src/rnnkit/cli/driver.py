@@ -130,7 +130,8 @@ class TaskCommand:
                                  formatter_class=HelpFormatter)
             add_common(ap, seed=action != "evaluate", out=action == "train", threads=True)
             if action != "train":
-                ap.add_argument("--run", type=path_arg, required=True, metavar="RUN", help="run folder written by train")
+                ap.add_argument("--run", type=path_arg, required=True, metavar="RUN",
+                                help="run folder written by train")
             self.add_data_flags(ap, action)
             self.add_action_flags(ap, action)
             if action == "train":

@@ -220,6 +220,13 @@ def run(args: argparse.Namespace) -> dict:
         return run_saved(args)
     if args.run is not None:
         raise UsageError("--run: expected with 'predict' or 'update', got it with a training run (--csv/--dataset)")
+    if args.candidates is not None and args.model != "auto":   # ignored otherwise: the one model is fitted
+        raise UsageError(f"--candidates: expected only with --model auto (what auto chooses among), got it with "
+                         f"--model {args.model}")
+    for flag, values in (("--candidates", args.candidates or []), ("--quantiles", args.quantiles)):
+        twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+        if twice is not None:                                   # dropped silently otherwise
+            raise UsageError(f"{flag}: expected each value once, got {twice} twice")
     return _train(args)
 
 

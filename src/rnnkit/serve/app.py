@@ -144,7 +144,8 @@ async def _checked_request(request: Request) -> None:
     unknown = [k for k in request.query_params if k not in known]
     if unknown:
         want = f"parameters among {known}" if known else "no query parameters"
-        raise RequestError(422, f"query: expected {want} ({request.method} {request.url.path}), got {unknown[0][:60]!r}")
+        raise RequestError(422, f"query: expected {want} ({request.method} {request.url.path}), got "
+                                f"{unknown[0][:60]!r}")
 
 
 async def _send_error(send, status: int, reason: str) -> None:

@@ -200,6 +200,16 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                       reordered)
 
 
+def _one_role_per_column(roles: list[tuple[str, str | None]]) -> None:
+    """Each column in one role (the target as a future covariate leaked; time as id made one-row series)."""
+    seen: dict[str, str] = {}
+    for role, col in (r for r in roles if r[1] is not None):
+        if col in seen:
+            raise ConfigError(f"{role}: expected a column not already used as {seen[col]}, got {col!r} (each column "
+                              f"has one role)")
+        seen[col] = role
+
+
 def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
     """Ids are keys, kept as text: ``1`` and ``"1"`` in one column would merge two series into one."""
     if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):     # categories may mix types too
@@ -267,6 +277,8 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         _need_column(df, c, "past_covariates")
     for c in fut_cols:
         _need_column(df, c, "future_covariates")
+    _one_role_per_column([("target", target), ("time_col", time_col), ("id_col", id_col)]
+                         + [("past_covariates", c) for c in past_cols] + [("future_covariates", c) for c in fut_cols])
     time_name = time_col or "time"
     fmt = None
     if time_col is not None:
@@ -446,8 +458,8 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
 
 
 def series_record(s: Any) -> dict[str, Any]:
-    """The saved form of a fitted series (anything with ``id``, ``index``, ``freq``, ``y``, ``observed``,
-    ``missing``, ``resampled``, ``reordered``): JSON values only; :func:`read_series_record` reads it back."""
+    """The saved form (JSON values only; :func:`read_series_record` reads it back) of a fitted series: anything
+    with ``id``, ``index``, ``freq``, ``y``, ``observed``, ``missing``, ``resampled``, ``reordered``."""
     idx = s.index
     dt = isinstance(idx, pd.DatetimeIndex)
     return {"id": s.id, "freq": s.freq, "datetime": dt, "tz": str(idx.tz) if dt and idx.tz is not None else None,
@@ -457,9 +469,8 @@ def series_record(s: Any) -> dict[str, Any]:
 
 
 def _saved_times(texts: list[Any], tz: Any, freq: str | None) -> pd.DatetimeIndex:
-    """Saved time stamps in their zone ``tz`` (a name such as ``'Europe/Paris'`` or ``'UTC+01:00'``; ``None``:
-    naive, or a folder saved before zones were kept): read as UTC, then converted, since the offsets of a
-    named zone differ across daylight-saving changes."""
+    """Saved time stamps in their zone ``tz`` (``'Europe/Paris'``, ``'UTC+01:00'``; ``None``: naive or saved before
+    zones were kept): read as UTC, then converted (a named zone's offsets differ across DST changes)."""
     if tz is None:
         return pd.DatetimeIndex(pd.to_datetime(texts, format="ISO8601"), freq=freq)
     if not isinstance(tz, str):

@@ -9,7 +9,7 @@ import random
 import pytest
 import torch
 
-from rnnkit.errors import DataError, InputTypeError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.seq2seq_mbr import mbr_scores, mbr_select, sentence_chrf
 from rnnkit.tasks.seq2seq_search import beam_search, beam_search_nbest, greedy_search, sample_search
 
@@ -55,6 +55,12 @@ def test_mbr_bad_inputs_are_typed_one_line_errors():
         mbr_select("the house")
     with pytest.raises(DataError, match="weights: expected one weight per candidate"):
         mbr_select(["a", "b"], [1.0])
+    with pytest.raises(ConfigError, match=r"weights\[1\]"):
+        mbr_select(["a", "b"], [1.0, float("nan")])
+    with pytest.raises(ConfigError, match=r"weights\[0\]"):
+        mbr_select(["a", "b"], [-1.0, 1.0])
+    with pytest.raises(InputTypeError, match=r"candidates\[1\]"):
+        mbr_select(["a", None])
 
 
 class TableStepper:
@@ -140,7 +146,6 @@ def test_translator_mbr_is_the_brute_force_choice_among_the_nbest_and_the_glosse
 
 
 def test_char_translator_mbr_and_bad_decode_values():
-    from rnnkit.errors import ConfigError
     from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
 
     rng = random.Random(0)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
+from rnnkit._validate import check_number
 from rnnkit.errors import DataError, InputTypeError
 
 __all__ = ["CHAR_ORDER", "BETA", "char_ngrams", "chrf_from_ngrams", "sentence_chrf", "mbr_scores", "mbr_select"]
@@ -79,8 +80,12 @@ def mbr_scores(candidates: Sequence[str], weights: Sequence[float] | None = None
         raise DataError("candidates: expected at least one candidate, got none")
     if weights is None:
         weights = [1.0] * len(cands)
-    elif len(weights) != len(cands):
-        raise DataError(f"weights: expected one weight per candidate ({len(cands)}), got {len(weights)}")
+    elif isinstance(weights, str) or not isinstance(weights, Sequence) or len(weights) != len(cands):
+        got = len(weights) if isinstance(weights, Sequence) and not isinstance(weights, str) else type(weights).__name__
+        raise DataError(f"weights: expected one weight per candidate ({len(cands)}), got {got}")
+    else:
+        for i, w in enumerate(weights):
+            check_number(f"weights[{i}]", w, lo=0)
     grams: dict[str, list[Counter]] = {}
     refs = [grams.setdefault(c, char_ngrams(c)) for c in cands]
     pair: dict[tuple[str, str], float] = {}

@@ -100,3 +100,22 @@ def test_forecast_flags_that_would_be_ignored_are_usage_errors(tmp_path, capsys,
     assert main(argv) == 2
     assert capsys.readouterr().err.strip() == f"rnnkit forecast: error: {message}"
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("name, fmt, implied", [("model.pt2", "onnx", "torch-export"),
+                                                ("model.ONNX", "torch-export", "onnx")])
+def test_export_to_a_file_whose_suffix_names_the_other_format_is_refused(tmp_path, capsys, name, fmt, implied):
+    # `rnnkit export --run R --out model.pt2` (the default --format onnx) wrote an ONNX file named .pt2,
+    # which torch.export.load then failed to read; checked before tracing, nothing written
+    import rnnkit
+    from rnnkit.export import export
+
+    with pytest.raises(ConfigError, match=rf"^path: expected a file name for format '{fmt}' \(not ending in "
+                                          rf"'\.(pt2|ONNX)', the suffix of format '{implied}'\), got "):
+        export(rnnkit.GRU(3, 4), tmp_path / name, format=fmt)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.json").write_text("{}")      # the suffix check comes before the run is read
+    code = main(["export", "--run", str(tmp_path / "run"), "--out", str(tmp_path / name), "--format", fmt, "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith(f"rnnkit export: error: --out: expected a file for --format {fmt}, got "), err
+    assert not (tmp_path / name).exists()

@@ -60,9 +60,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> dict:
     from rnnkit.export import export
+    from rnnkit.export.api import implied_format
 
     check_run(args.run, "forecast, classify or tsc")
     check_out_file(args.out)
+    implied = implied_format(args.out)
+    if implied not in (None, args.format):      # an ONNX file named model.pt2 (the default format) otherwise
+        raise UsageError(f"--out: expected a file for --format {args.format}, got {str(args.out)!r} (a "
+                         f"{args.out.suffix} file is --format {implied})")
     if not args.atol > 0:
         raise UsageError(f"--atol: expected a positive number, got {args.atol}")
     set_threads(args)

@@ -252,6 +252,11 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
     return result
 
 
+def implied_format(path: str | os.PathLike) -> str | None:
+    """The format a file name's suffix says (``.onnx``, ``.pt2``, any case), ``None`` for other suffixes."""
+    return {".onnx": "onnx", ".pt2": "torch-export"}.get(Path(path).suffix.lower())
+
+
 def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Path:
     """The arguments of :func:`export` that need no model, checked before any work (tracing takes seconds):
     ``path`` (and its ``.json`` sidecar) must be files that can be written."""
@@ -265,6 +270,10 @@ def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Pa
     if not isinstance(path, (str, os.PathLike)):
         raise InputTypeError(f"path: expected a file path, got {type(path).__name__}")
     path = Path(path)
+    other = implied_format(path)
+    if other not in (None, format):   # `--out model.pt2` with the default format wrote an ONNX file named .pt2
+        raise ConfigError(f"path: expected a file name for format {format!r} (not ending in {path.suffix!r}, the "
+                          f"suffix of format {other!r}), got {str(path)!r}")
     for p, what in ((path, "path"), (path.with_name(path.name + ".json"), "path (its .json description)")):
         if p.is_dir():
             raise ConfigError(f"{what}: expected a file name, got the folder {str(p)!r}")

@@ -447,7 +447,7 @@ def test_serve_cli_refuses_a_bad_state_folder_host_or_busy_port_before_loading(t
         port = str(busy.getsockname()[1])
         cases = [(["--state", str(tmp_path / "afile"), "--port", "0"], "--state:"),
                  (["--state", str(tmp_path / "afile" / "s"), "--port", "0"], "--state:"),
-                 (["--host", "999.1.1.1", "--port", "0"], "--host:"),
+                 (["--host", "999.1.1.1", "--port", "8000"], "--host:"),
                  (["--port", port], "--port:")]
         for extra, start in cases:
             assert main(["serve", "--run", str(tmp_path)] + extra) == 2

@@ -119,3 +119,19 @@ def test_export_to_a_file_whose_suffix_names_the_other_format_is_refused(tmp_pat
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.startswith(f"rnnkit export: error: --out: expected a file for --format {fmt}, got "), err
     assert not (tmp_path / name).exists()
+
+
+def test_serve_port_0_is_a_usage_error():
+    # --port 0 served on a port the kernel picked while announcing 'on http://127.0.0.1:0': no client could
+    # find it
+    from rnnkit.cli.common import UsageError
+    from rnnkit.cli.serve import check_address
+
+    with pytest.raises(UsageError, match=r"^--port: expected a port in \[1, 65535\], got 0$"):
+        check_address("127.0.0.1", 0)
+    import socket
+
+    with socket.socket() as s:                     # the oracle for a good port: a free one passes
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    check_address("127.0.0.1", free)

@@ -43,8 +43,8 @@ def check_address(host: str, port: int) -> None:
     """``--host``/``--port``: an address this machine can listen on, checked by binding it (as uvicorn will,
     with SO_REUSEADDR) before the run is loaded -- uvicorn itself reports a bad one only after loading,
     on two lines, with exit status 3."""
-    if not 0 <= port <= 65535:
-        raise UsageError(f"--port: expected a port in [0, 65535], got {port}")
+    if not 1 <= port <= 65535:   # 0: the kernel's pick, served while 'http://127.0.0.1:0' was announced
+        raise UsageError(f"--port: expected a port in [1, 65535], got {port}")
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except (OSError, UnicodeError) as e:

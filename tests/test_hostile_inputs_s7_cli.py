@@ -135,3 +135,16 @@ def test_serve_port_0_is_a_usage_error():
         s.bind(("127.0.0.1", 0))
         free = s.getsockname()[1]
     check_address("127.0.0.1", free)
+
+
+@pytest.mark.parametrize("line, message", [("out = 5", "--config: key 'out': expected a string, got 5"),
+                                           ('out = ""', "--config: key 'out': expected a path, got ''")])
+def test_config_file_paths_must_be_non_empty_strings(tmp_path, monkeypatch, capsys, conll, line, message):
+    # `out = 5` in a TOML config made a run folder named '5' (str(5)); `out = ""` wrote into the working folder
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    (tmp_path / "c.toml").write_text(line + "\n")
+    assert main(["tag", "train", "--conll", str(conll), "--config", str(tmp_path / "c.toml"), *_TINY]) == 2
+    assert message in capsys.readouterr().err
+    assert list(work.iterdir()) == []

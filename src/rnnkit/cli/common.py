@@ -229,10 +229,11 @@ def _convert(key: str, action: argparse.Action, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise UsageError(f"--config: key {key!r}: expected a number, got {value!r}")
         return float(value)
-    if typ is None or typ is str:
+    if typ is None or typ is str or typ is path_arg:    # `out = 5` made a folder named '5'
         if not isinstance(value, str):
             raise UsageError(f"--config: key {key!r}: expected a string, got {value!r}")
-        return value
+        if typ is not path_arg:
+            return value
     try:  # custom types (Path, parsers): they take the string form, as on the command line
         return typ(value if isinstance(value, str) else str(value))
     except (TypeError, ValueError, argparse.ArgumentTypeError) as e:

@@ -189,3 +189,18 @@ def test_a_column_in_two_roles_is_a_config_error(kwargs, pattern):
         parse_series(df, target="y", time_col="t", **kwargs)
     [s] = parse_series(df, target="y", time_col="t", past_covariates=["x"])       # one role each: read
     np.testing.assert_array_equal(s.past[:, 0], df["x"].to_numpy())
+
+
+def test_tsc_long_csv_roles_name_different_columns(tmp_path):
+    # `rnnkit tsc train --csv f.csv --id-col time` (time_col 'time' by default): "expected numbers in ['time',
+    # 'id', 'v'] at row 2" -- the ids read as values, the cause (one column in two roles) not named
+    from rnnkit.data.tsc import read_long_csv
+
+    rows = ["id,time,v,label"] + [f"s{s},{t},{s + t},{'ab'[s % 2]}" for s in range(2) for t in range(3)]
+    (tmp_path / "l.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"expected time_col to name a column other than id_col, got 'time' for both$"):
+        read_long_csv(tmp_path / "l.csv", id_col="time")
+    with pytest.raises(DataError, match=r"expected label_col to name a column other than id_col, got 'id' for both$"):
+        read_long_csv(tmp_path / "l.csv", label_col="id")
+    X, y = read_long_csv(tmp_path / "l.csv")                     # distinct roles: read as written
+    assert y == ["a", "b"] and X[1].ravel().tolist() == [1.0, 2.0, 3.0]

@@ -33,7 +33,7 @@ from rnnkit.tasks.forecasting.baselines import drift, naive, seasonal_naive
 from rnnkit.tasks.forecasting.candidates import LOCAL_FUNCTIONS, LocalCandidate
 
 __all__ = ["ets_auto", "theta", "seasonal_naive_point", "naive_point", "statistical_candidates",
-           "MAX_ETS_PERIOD", "LOCAL_FUNCTIONS", "drift_point", "seasonal_index"]
+           "MAX_ETS_PERIOD", "LOCAL_FUNCTIONS", "drift_point", "seasonal_index", "unit_scale"]
 
 MAX_ETS_PERIOD = 24   # longer seasons: STL first (hundreds of seasonal states are slow and noisy)
 
@@ -83,11 +83,25 @@ def _deseason_long(y: np.ndarray, horizon: int, period: int) -> tuple[np.ndarray
     return y, np.zeros(horizon), period if period <= MAX_ETS_PERIOD else 1
 
 
+def unit_scale(y: np.ndarray) -> float:
+    """The mean absolute value of ``y`` (1 when it is 0 or not finite): a fit on ``y / unit_scale(y)``
+    sees values of order one whatever the units (statsmodels' optimisers have absolute tolerances: the
+    same series in units of 1e12 or 1e-9 was fitted differently)."""
+    s = float(np.mean(np.abs(y))) if y.size else 0.0
+    return s if math.isfinite(s) and s > 0 else 1.0
+
+
 def ets_auto(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
-    """ETS with a damped trend and the season (none / additive / multiplicative) chosen by AICc."""
+    """ETS with a damped trend and the season (none / additive / multiplicative) chosen by AICc, fitted
+    on the series in units of :func:`unit_scale` (the forecast does not depend on the units)."""
+    y = np.asarray(y, dtype=float)
+    unit = unit_scale(y)
+    return _ets_unit(y / unit, horizon, period) * unit
+
+
+def _ets_unit(y: np.ndarray, horizon: int, period: int) -> np.ndarray:
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-    y = np.asarray(y, dtype=float)
     adj, season_add, m = _deseason_long(y, horizon, period)
     trend = "add" if adj.size >= 10 else None
     seasons = [None]
@@ -116,6 +130,8 @@ def theta(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
     y = np.asarray(y, dtype=float)
+    if y.size and np.ptp(y) == 0:        # statsmodels' ThetaModel draws a rising line through a constant
+        return np.full(horizon, y[-1])
     adj, season_add, m = _deseason_long(y, horizon, period)
     seasonal = m > 1 and adj.size >= 2 * m and adj.min() > 0
     with warnings.catch_warnings():

@@ -19,7 +19,9 @@ validation run on the training parts:
     python benchmarks/bench_forecast.py --collection fresh --part all   # 210 M3/tourism series never used in design
 
 ``fresh`` (bench_collections.load_fresh) is the check on unseen data: 30 series of each of M3 yearly,
-quarterly, monthly, other and tourism yearly, quarterly, monthly, the first by a hash of their id.
+quarterly, monthly, other and tourism yearly, quarterly, monthly, the first by a hash of their id;
+``fresh2``, ``fresh3``, ``fresh4`` are the next blocks of 30 per kind (disjoint; each run once, see
+docs/results_forecasting.md sessions 6 and 7).
 
 Horizons are one natural cycle ahead (a year of weeks/months/quarters, a day of hours), or a few steps
 for yearly data. Numbers depend on the machine; docs/forecasting.md records a run and the machine.

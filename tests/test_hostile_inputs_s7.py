@@ -204,3 +204,18 @@ def test_tsc_long_csv_roles_name_different_columns(tmp_path):
         read_long_csv(tmp_path / "l.csv", label_col="id")
     X, y = read_long_csv(tmp_path / "l.csv")                     # distinct roles: read as written
     assert y == ["a", "b"] and X[1].ravel().tolist() == [1.0, 2.0, 3.0]
+
+
+def test_a_json_file_with_a_key_twice_is_a_checkpoint_error(tmp_path):
+    # config.json / metrics.json / a state file with '"hidden_size": 8, "hidden_size": 16' loaded with the last
+    # value (json.loads), as serve's bodies did; which one the writer meant is unknown
+    from rnnkit._io import read_json
+    from rnnkit.errors import CheckpointError
+
+    path = tmp_path / "config.json"
+    path.write_text('{"task": "tsc", "config": {"hidden_size": 8, "hidden_size": 16}}')
+    with pytest.raises(CheckpointError, match=r"config\.json: expected a run config, got invalid JSON \(key "
+                                              r"'hidden_size' given twice in one object\)$"):
+        read_json(path, "a run config")
+    path.write_text('{"a": {"b": 1}, "b": 2}')                 # one key in two objects is fine
+    assert read_json(path) == {"a": {"b": 1}, "b": 2}

@@ -233,9 +233,19 @@ def check_folder_path(path: str | os.PathLike, name: str = "path") -> Path:
     return p
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; a key given twice is a ValueError (json.loads keeps the last silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key[:60]!r} given twice in one object")
+        out[key] = value
+    return out
+
+
 def read_json(path: str | os.PathLike, what: str | None = None) -> Any:
-    """``json.load`` of ``path``; a missing file, bad JSON or non-UTF-8 bytes raise a one-line
-    :class:`~rnnkit.errors.CheckpointError` naming the file (``what`` says what was expected).
+    """``json.load`` of ``path``; a missing file, bad JSON (a key twice in an object too) or non-UTF-8 bytes
+    raise a one-line :class:`~rnnkit.errors.CheckpointError` naming the file (``what`` says what was expected).
 
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "c.json"
@@ -252,7 +262,7 @@ def read_json(path: str | os.PathLike, what: str | None = None) -> Any:
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise CheckpointError(f"{path}: expected {what}, got nothing (missing)") from None
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
     except UnicodeDecodeError as e:
         raise CheckpointError(f"{path}: expected {what} in UTF-8, got undecodable bytes at offset {e.start}") from None
     except ValueError as e:

@@ -129,8 +129,7 @@ def _time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = 
     """Timestamps (read with one format, see :func:`rnnkit.data.series.parse_dates`) or integer steps;
     returns ``(index, date_format)``."""
     if pd.api.types.is_integer_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        steps = np.asarray(raw)
-        if steps.dtype == np.uint64 and steps.size and steps.max() > np.iinfo(np.int64).max:  # wrapped negative
+        if (steps := np.asarray(raw)).dtype == np.uint64 and steps.size and steps.max() > np.iinfo(np.int64).max:
             raise DataError(f"{what}: expected integer steps below 2**63, got {int(steps.max())}")
         return pd.Index(steps.astype(np.int64)), None
     idx, fmt = parse_dates(raw, what, date_format, dayfirst)

@@ -216,3 +216,26 @@ def test_optimus_ner_subset():
     assert [len(p) for p in pred] == [len(s) for s in S]
     o_rate = sum(t == "O" for ts in T for t in ts) / sum(map(len, T))
     assert tagging_metrics(T, pred)["token_accuracy"] >= o_rate - 0.01
+
+
+def test_sentence_longer_than_max_len_gets_a_tag_per_token_from_its_pieces():
+    """Truncating at predict time returned fewer tags than tokens (and score() cut the gold tags to
+    match); now a long sentence is tagged in pieces of max_len tokens: one tag per token, each piece's
+    tags those of the piece tagged alone."""
+    train = _sentences(40, 0, fresh_words=False)
+    tagger = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 1, "max_len": 5})).fit(
+        [s for s, _ in train], [t for _, t in train])
+    long = [tok for s, _ in _sentences(3, 5, fresh_words=False) for tok in s][:12]
+    with pytest.warns(UserWarning, match="in pieces of 5 tokens"):
+        tags = tagger.predict([long, ["Bob"]])
+    assert len(tags[0]) == 12 and len(tags[1]) == 1
+    alone = tagger.predict([long[:5], long[5:10], long[10:]])
+    assert tags[0] == alone[0] + alone[1] + alone[2]
+    gold = [["O"] * 12]
+    with pytest.warns(UserWarning):
+        acc = tagger.score([long], gold)["token_accuracy"]
+    assert acc == sum(t == "O" for t in tags[0]) / 12  # all 12 tokens scored, not the first 5
+    strict = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 1, "max_len": 5, "on_long": "error"}))
+    strict.fit([s[:5] for s, _ in train], [t[:5] for _, t in train])
+    with pytest.raises(DataError, match="max_len=5"):
+        strict.predict([long])

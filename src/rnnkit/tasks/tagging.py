@@ -23,6 +23,7 @@ unseen tokens try the casefolded form, then take the most frequent tag overall.
 from __future__ import annotations
 
 import time
+import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -289,22 +290,31 @@ class SequenceTagger(Task):
 
     @torch.no_grad()
     def predict(self, sentences) -> list[list[str]]:
-        """Tags per token, in input order (sentences longer than ``max_len`` per ``on_long``)."""
+        """One tag per token, in input order. A sentence longer than ``max_len`` is an error with
+        ``on_long="error"``; otherwise it is tagged in consecutive pieces of ``max_len`` tokens (with a
+        warning), so that no token is left without a tag (truncating here dropped the tail's tags)."""
         self._require_fitted()
         self.net.eval()
-        sents, words, chars = self._encode(_check_sentences(sentences))
-        out: list[list[str]] = [[] for _ in sents]
-        rules = bio_constraints(self.tags.tokens) if self.config.constrained else None
+        sents = _check_sentences(sentences)
+        c = self.config
+        if c.on_long == "error":
+            limit_length(sents, c.max_len, "error", what="sentences")
+        pieces, owner = _in_pieces(sents, c.max_len)
+        _, words, chars = self._encode(pieces)
+        tagged: list[list[str]] = [[] for _ in pieces]
+        rules = bio_constraints(self.tags.tokens) if c.constrained else None
         for idx, w, ch, L, wl, _ in self._batches(words, chars, None, shuffle=False):
             logits = self.net(w, ch, L, wl)
             best = logits.argmax(-1) if rules is None else constrained_decode(logits.log_softmax(-1), L, *rules)
             for b, i in enumerate(idx):
-                out[i] = self.tags.decode(best[b, : len(sents[i])].tolist())
+                tagged[i] = self.tags.decode(best[b, : len(pieces[i])].tolist())
+        out: list[list[str]] = [[] for _ in sents]
+        for i, tags in zip(owner, tagged):
+            out[i].extend(tags)
         return out
 
     def score(self, inputs, targets, **options) -> dict[str, Any]:
-        pred = self.predict(inputs)
-        return tagging_metrics([t[: len(p)] for t, p in zip(targets, pred)], pred, self.tags.tokens)
+        return tagging_metrics(targets, self.predict(inputs), self.tags.tokens)
 
     def score_baseline(self, baseline, inputs, targets) -> dict[str, Any]:
         return tagging_metrics(targets, baseline.predict(inputs), self.tags.tokens)
@@ -315,6 +325,22 @@ class SequenceTagger(Task):
     def _restore(self, run) -> None:
         self.words, self.chars, self.tags = (run_vocab(run, k) for k in ("words", "chars", "tags"))
         self.net = TaggerNet(len(self.words), len(self.chars), len(self.tags), self.config)
+
+
+def _in_pieces(sents: list[list[str]], max_len: int | None) -> tuple[list[list[str]], list[int]]:
+    """Sentences cut into consecutive pieces of at most ``max_len`` tokens (warned once when any is
+    cut) and, per piece, the index of its sentence."""
+    if max_len is None or all(len(s) <= max_len for s in sents):
+        return sents, list(range(len(sents)))
+    pieces, owner = [], []
+    for i, s in enumerate(sents):
+        for start in range(0, max(len(s), 1), max_len):
+            pieces.append(s[start:start + max_len])
+            owner.append(i)
+    n = sum(len(s) > max_len for s in sents)
+    warnings.warn(f"sentences: tagged {n} of {len(sents)} longer than max_len={max_len} in pieces of "
+                  f"{max_len} tokens", stacklevel=3)
+    return pieces, owner
 
 
 class MostFrequentTag:

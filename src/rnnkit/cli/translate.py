@@ -27,10 +27,9 @@ with its line: ``LINE<TAB>TRANSLATION``, or ``{"predictions", "lines"}`` with ``
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import UsageError, rnn_params, training_bytes
+from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.tasks.seq2seq import Translator
 
@@ -89,7 +88,7 @@ class Translate(TaskCommand):
             ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help)
         else:
             ap.add_argument("--dataset", default=None, help="registered pairs (trans-de-en, num2words-en-fr)")
-            ap.add_argument("--tsv", type=Path, default=None, metavar="PATH", help="source<TAB>target lines (UTF-8)")
+            ap.add_argument("--tsv", type=path_arg, default=None, metavar="PATH", help="source<TAB>target lines (UTF-8)")
 
     def add_action_flags(self, ap, action: str) -> None:
         if action != "train":

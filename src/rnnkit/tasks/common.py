@@ -187,7 +187,8 @@ def entity_prf(true_seqs: Sequence[Sequence[str]], pred_seqs: Sequence[Sequence[
 
 
 def check_texts(texts: Any, what: str = "texts") -> list[str]:
-    """A non-empty list/tuple of non-blank strings, returned as a list; typed errors otherwise."""
+    """A non-empty list/tuple of non-blank strings that encode as UTF-8, returned as a list; typed errors
+    otherwise (a lone surrogate trained a model whose vocabulary then failed to save)."""
     if isinstance(texts, str) or not isinstance(texts, Sequence):
         raise InputTypeError(f"{what}: expected a list of strings, got {type(texts).__name__}")
     if not texts:
@@ -197,6 +198,7 @@ def check_texts(texts: Any, what: str = "texts") -> list[str]:
             raise InputTypeError(f"{what}[{i}]: expected a str, got {type(t).__name__}")
         if not t.strip():
             raise DataError(f"{what}[{i}]: expected a non-empty text, got {t!r}")
+        check_unicode(t, f"{what}[{i}]")
     return list(texts)
 
 

@@ -60,7 +60,8 @@ def test_without_validation_the_last_epochs_are_averaged_and_a_single_epoch_is_t
     clf, seen = _fit_recording(texts, labels, (None, None), probe, snapshots=3, val_fraction=0.0)
     assert len(seen) == 5 and clf.history["snapshot_epochs"] == [3, 4, 5]
     np.testing.assert_allclose(clf.predict_proba(probe), sum(seen[2:]) / 3, atol=1e-6)
-    single = TextClassifier(TextClassifierConfig(**{**CFG, "val_fraction": 0.0, "epochs": 1})).fit(texts, labels)
+    single = TextClassifier(TextClassifierConfig(**{**CFG, "val_fraction": 0.0, "epochs": 1, "snapshots": 2})
+                            ).fit(texts, labels)
     assert isinstance(single.net, TextClassifierNet) and single.history["snapshot_epochs"] == [1]
 
 
@@ -89,7 +90,7 @@ def test_only_the_epochs_that_can_still_be_averaged_are_kept():
     assert kept == [[1], [1, 2], [2, 3], [2, 3, 4], [2, 3, 4, 5], [5, 6]]
     assert keep.epochs(6) == [5, 6]
     ens, epochs = keep.ensemble(net, 6)
-    assert epochs == [5, 6] and float(ens.members[0].weight[0, 0]) == 5 and ens.members[1] is net
+    assert epochs == [5, 6] and float(ens.members[0].weight.detach()[0, 0]) == 5 and ens.members[1] is net
 
 
 def test_saves_loads_identically_and_refuses_a_flipped_byte(tmp_path):
@@ -120,7 +121,6 @@ def test_run_saved_before_the_field_loads_as_the_single_network_it_was(tmp_path)
     again = TextClassifier.load(tmp_path / "run")
     assert again.config.snapshots == 1 and isinstance(again.net, TextClassifierNet)
     np.testing.assert_array_equal(again.predict_proba(texts[:10]), clf.predict_proba(texts[:10]))
-    assert TextClassifierConfig().snapshots == 2                    # the absent value is not the default
 
 
 @pytest.mark.parametrize("value, error", [(0, ConfigError), (1.5, InputTypeError), ("2", InputTypeError)])

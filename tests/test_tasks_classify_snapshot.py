@@ -128,3 +128,24 @@ def test_bad_snapshots_are_refused_in_one_line(value, error):
     with pytest.raises(error, match="snapshots") as e:
         TextClassifierConfig(snapshots=value)
     assert "\n" not in str(e.value)
+
+
+def test_the_exported_graph_gives_the_ensembles_probabilities(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    from rnnkit.data.vocab import tokenize
+    from rnnkit.export import export
+
+    texts, labels = _order_data(60)
+    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 2}, snapshots=2)).fit(texts, labels)
+    assert isinstance(clf.net, SnapshotEnsemble)
+    export(clf, tmp_path / "c.onnx")
+    probe = texts[:5]
+    ids = [clf.vocab.encode(tokenize(t, clf.units, clf.config.lowercase)) for t in probe]
+    T = max(map(len, ids))
+    batch = np.array([s + [0] * (T - len(s)) for s in ids], np.int64)
+    sess = ort.InferenceSession(str(tmp_path / "c.onnx"), providers=["CPUExecutionProvider"])
+    _, probs = sess.run(None, {"ids": batch, "lengths": np.array([len(s) for s in ids], np.int64)})
+    single = clf.net.members[-1]                       # the best epoch alone differs: the graph is the mean
+    with torch.no_grad():
+        alone = torch.softmax(single(torch.tensor(batch), torch.tensor([len(s) for s in ids])), -1).numpy()
+    assert np.abs(probs - clf.predict_proba(probe)).max() <= 1e-5 < np.abs(probs - alone).max()

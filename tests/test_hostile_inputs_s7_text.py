@@ -1,6 +1,6 @@
 """Session 7 sweep, text tasks: a lone surrogate in a classification or translation text is refused
-before the fit (check_texts), as R did for the char LM and the tagger; `translate --tsv ""` is a usage
-error, not the working folder."""
+before the fit (check_texts), as R did for the char LM and the tagger; `translate --tsv ""` and `classify
+--csv ""` are usage errors, not the working folder."""
 
 from __future__ import annotations
 
@@ -32,9 +32,10 @@ def test_classifier_and_translator_refuse_a_lone_surrogate_before_the_fit():
 
 
 @pytest.mark.parametrize("value", ["", " "])
-def test_translate_empty_tsv_path_is_a_usage_error(tmp_path, monkeypatch, capsys, value):
+@pytest.mark.parametrize("task, flag", [("translate", "--tsv"), ("classify", "--csv")])
+def test_an_empty_data_path_is_a_usage_error(tmp_path, monkeypatch, capsys, value, task, flag):
     monkeypatch.chdir(tmp_path)
-    assert main(["translate", "train", "--tsv", value, "--out", "run", "--epochs", "1"]) == 2
+    assert main([task, "train", flag, value, "--out", "run", "--epochs", "1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and f"argument --tsv: expected a path, got {value!r}" in err[0], err
+    assert len(err) == 1 and f"argument {flag}: expected a path, got {value!r}" in err[0], err
     assert list(tmp_path.iterdir()) == []

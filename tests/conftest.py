@@ -25,3 +25,15 @@ def _single_thread():
 # Test modules opt in with `pytestmark = pytest.mark.usefixtures("one_thread")` (or the module-scoped one).
 one_thread = pytest.fixture(_single_thread)
 one_thread_module = pytest.fixture(_single_thread, scope="module")
+
+
+def _flip_a_middle_byte(path):
+    """Corrupt a saved file in place (one byte in the middle inverted): loading it must fail verification."""
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+@pytest.fixture()
+def flip_byte():
+    return _flip_a_middle_byte

@@ -102,15 +102,13 @@ def test_every_candidate_round_trips_through_save_and_load(batch, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["esrnn", "lstm"])
-def test_a_flipped_byte_in_a_weight_file_is_a_checkpoint_error_naming_it(batch, tmp_path, name):
+def test_a_flipped_byte_in_a_weight_file_is_a_checkpoint_error_naming_it(batch, tmp_path, name, flip_byte):
     cand = small_nets()[name]
     cand.forecast(batch, H)
     cand.save(tmp_path / name)
     weights = sorted(p for p in (tmp_path / name).rglob("*.safetensors"))
     assert weights
-    raw = bytearray(weights[0].read_bytes())
-    raw[len(raw) // 2] ^= 0xFF
-    weights[0].write_bytes(bytes(raw))
+    flip_byte(weights[0])
     with pytest.raises(CheckpointError, match=weights[0].name):
         Candidate.load(tmp_path / name)
 

@@ -176,17 +176,14 @@ def test_no_repeat_ngram_blocks_repeats_only():
     assert any(len(set(out)) < len(out) for out in free), free                 # the check above can fail
 
 
-def test_save_load_identical_and_corrupt_folders(model, numbers, tmp_path):
+def test_save_load_identical_and_corrupt_folders(model, numbers, tmp_path, flip_byte):
     _, _, St, _ = numbers
     run = model.save(tmp_path / "run")
     again = Translator.load(run)
     assert again.config == model.config and again.words.dictionary == model.words.dictionary
     assert again.translate(St[:20], beam=1) == model.translate(St[:20], beam=1)
     assert again.translate(St[:8], beam=3) == model.translate(St[:8], beam=3)
-    weights = run / "model.safetensors"
-    data = bytearray(weights.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    weights.write_bytes(bytes(data))
+    flip_byte(run / "model.safetensors")
     with pytest.raises(CheckpointError):
         Translator.load(run)
     run2 = model.save(tmp_path / "run2")

@@ -58,7 +58,7 @@ def test_auto_is_the_default_and_cell_keeps_its_older_meaning():
 def test_quantiles_must_be_levels_in_the_open_unit_interval(bad):
     with pytest.raises(ConfigError, match="quantiles: expected"):
         ForecastConfig(quantiles=bad)
-    assert ForecastConfig(quantiles=[0.9, 0.1, 0.1]).quantiles == (0.1, 0.9)
+    assert ForecastConfig(quantiles=[0.9, 0.1]).quantiles == (0.1, 0.9)   # sorted; a level twice is an error (s7)
 
 
 def test_auto_candidates_are_checked():

@@ -58,7 +58,17 @@ def check_levels(levels: Any, name: str = "quantiles") -> tuple[float, ...]:
         raise ConfigError(f"{name}: expected a non-empty list of levels in (0, 1), got {levels!r}")
     for v in levels:
         _num(name, v, 0.0, 1.0)
+    _once(name, [float(v) for v in levels])
     return tuple(sorted({float(v) for v in levels}))
+
+
+def _once(name: str, values: list) -> None:
+    """A list that names each value once (a repeat was dropped silently: one column for two asked)."""
+    seen: set = set()
+    for v in values:
+        if v in seen:
+            raise ConfigError(f"{name}: expected each value once, got {v!r} twice")
+        seen.add(v)
 
 
 def _num(name: str, v: Any, lo: float, hi: float, lo_open: bool = True, hi_open: bool = True) -> None:
@@ -130,7 +140,11 @@ class ForecastConfig:
             c = self.candidates
             if isinstance(c, str) or not isinstance(c, (tuple, list)) or not c or any(v not in CANDIDATES for v in c):
                 raise ConfigError(f"candidates: expected a non-empty list of names among {list(CANDIDATES)}, got {c!r}")
-            object.__setattr__(self, "candidates", tuple(dict.fromkeys(c)))
+            if self.model != "auto":
+                raise ConfigError(f"candidates: expected only with model 'auto' (the others fit one model), "
+                                  f"got model {self.model!r}")
+            _once("candidates", list(c))
+            object.__setattr__(self, "candidates", tuple(c))
         _choice("cell", self.cell, CELLS)
         check_int("hidden_size", self.hidden_size, 1)
         check_int("num_layers", self.num_layers, 1)

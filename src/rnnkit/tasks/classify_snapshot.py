@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.training.callbacks import Callback, EarlyStopping
+from rnnkit.training.checkpoint import copy_weights
 
 __all__ = ["EpochWeights", "SnapshotEnsemble", "snapshot_net"]
 
@@ -70,7 +71,7 @@ class EpochWeights(Callback):
         self.weights: dict[int, dict[str, Tensor]] = {}    # epoch (1-based) -> weights after it
 
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
-        self.weights[epoch + 1] = {n: t.detach().to("cpu", copy=True) for n, t in trainer.module.state_dict().items()}
+        self.weights[epoch + 1] = copy_weights(trainer.module)
         best = self._best(trainer, epoch + 1)
         for e in [e for e in self.weights if e <= best - self.k]:
             del self.weights[e]

@@ -34,6 +34,7 @@ from torch import Tensor
 
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.classify_linear import align_columns
+from rnnkit.training.checkpoint import copy_weights
 
 __all__ = ["NetMember"]
 
@@ -88,7 +89,7 @@ class NetMember:
 
     def state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
         clf = self._fitted()
-        tensors = {k: v.detach().clone() for k, v in clf.net.state_dict().items()}
+        tensors = copy_weights(clf.net)
         return tensors, {"kind": self.kind, "config": asdict(clf.config), "units": clf.units, "state": clf._state(),
                          "vocabs": {k: v.to_dict() for k, v in clf._vocabs().items()},
                          "best_epoch": clf.history.get("best_epoch")}

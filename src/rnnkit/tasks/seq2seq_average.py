@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit.training.callbacks import Callback
+from rnnkit.training.checkpoint import copy_weights
 
 __all__ = ["LastEpochs", "keep_better"]
 
@@ -29,7 +30,7 @@ class LastEpochs(Callback):
         self.snapshots: deque[dict[str, Tensor]] = deque(maxlen=k)
 
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
-        self.snapshots.append({n: t.detach().clone() for n, t in trainer.module.state_dict().items()})
+        self.snapshots.append(copy_weights(trainer.module))
 
     def mean(self) -> dict[str, Tensor]:
         """The element-wise mean of the kept snapshots."""
@@ -42,7 +43,7 @@ def keep_better(net: nn.Module, averaged: dict[str, Tensor], score: Callable[[],
                 current: float | None = None) -> dict[str, float]:
     """Load ``averaged`` into ``net`` if ``score()`` (higher is better) is above that of the weights ``net``
     has now (``current``, else scored here); otherwise leave them. Returns both scores and the choice."""
-    before = {n: t.detach().clone() for n, t in net.state_dict().items()}
+    before = copy_weights(net)
     current = score() if current is None else current
     net.load_state_dict(averaged)
     avg = score()

@@ -70,6 +70,7 @@ from rnnkit._io import (  # re-exported (see __all__); _fsync_dir is used here
 
 __all__ = [
     "Checkpoint",
+    "copy_weights",
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
@@ -314,6 +315,13 @@ def save_weights(model: nn.Module | dict[str, Tensor], path: str | os.PathLike) 
     path = atomic_write_bytes(path, _tensor_bytes(sd))
     write_digests(path.parent, [path.name], merge=True)
     return path
+
+
+def copy_weights(module: nn.Module) -> dict[str, Tensor]:
+    """Detached CPU copies of ``module``'s state dict: the one way a fit keeps weights to come back to
+    (early stopping's best, snapshot ensembles, checkpoint averaging, warm starts), unaffected by later
+    steps and holding no accelerator memory; ``load_state_dict`` copies them back to the module's device."""
+    return {n: t.detach().to("cpu", copy=True) for n, t in module.state_dict().items()}
 
 
 def check_state_dict(model: nn.Module, state: dict[str, Tensor], where: str) -> None:

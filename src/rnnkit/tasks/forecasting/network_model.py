@@ -68,7 +68,7 @@ from rnnkit.tasks.forecasting.prepared import (
     val_size,
 )
 from rnnkit.tasks.forecasting.training_windows import MIN_TRAIN_WINDOWS, Windows
-from rnnkit.training.checkpoint import load_weights, save_weights, write_config, write_digests
+from rnnkit.training.checkpoint import copy_weights, load_weights, save_weights, write_config, write_digests
 
 __all__ = ["NetworkForecaster", "NetworkFoldFitter", "lookback_candidates", "WEIGHTS_FILE", "CONFIG_FILE"]
 
@@ -470,7 +470,7 @@ class NetworkFoldFitter:
         if self.lookback is None:
             self.lookback, self.selection = fc.lookback_, dict(fc.selection_)
             self.deseasonalize = {f.id: f.deseasonalize for f in fc._fitted}
-        self.weights = {n: t.detach().clone() for n, t in fc.network_.state_dict().items()}
+        self.weights = copy_weights(fc.network_)
         pred = fc._predict_arrays(fc.config.horizon, futures)
         values, quantiles = {}, {}
         qcols = [quantile_column(t) for t in self.quantile_levels]

@@ -13,6 +13,7 @@ from rnnkit.errors import ConfigError
 from rnnkit.training.callbacks.base import Callback
 from rnnkit.training.config import EarlyStoppingConfig, ScheduleConfig, _number, _pos_int
 from rnnkit.training.optim import make_scheduler
+from rnnkit.training.checkpoint import copy_weights
 
 __all__ = ["EarlyStopping", "LRSchedule", "WarmupCosine", "warmup_cosine_lr", "TimeBudget", "Checkpointer"]
 
@@ -63,7 +64,7 @@ class EarlyStopping(Callback):
         if better and math.isfinite(value):
             self.best, self.best_epoch, self.wait = value, epoch + 1, 0
             if self.restore_best:
-                self.best_weights = {k: v.detach().to("cpu", copy=True) for k, v in trainer.module.state_dict().items()}
+                self.best_weights = copy_weights(trainer.module)
         else:
             self.wait += 1
             if self.wait >= self.patience:

@@ -40,7 +40,7 @@ from rnnkit.errors import CheckpointError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
            "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
-           "format_table"]
+           "format_table", "unique_keys", "DuplicateKeyError"]
 
 
 # ---------------------------------------------------------------------------------------- atomic files
@@ -233,12 +233,21 @@ def check_folder_path(path: str | os.PathLike, name: str = "path") -> Path:
     return p
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object as a dict; a key given twice is a ValueError (json.loads keeps the last silently)."""
+class DuplicateKeyError(ValueError):
+    """A JSON object with a key given twice (``json.loads`` keeps the last value silently)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key[:60]
+        super().__init__(f"key {self.key!r} given twice in one object")
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for ``json.loads``: the object as a dict, a key given twice a
+    :class:`DuplicateKeyError` (run files here, request bodies in :mod:`rnnkit.serve.app`)."""
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"key {key[:60]!r} given twice in one object")
+            raise DuplicateKeyError(key)
         out[key] = value
     return out
 
@@ -262,7 +271,7 @@ def read_json(path: str | os.PathLike, what: str | None = None) -> Any:
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise CheckpointError(f"{path}: expected {what}, got nothing (missing)") from None
     try:
-        return json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
     except UnicodeDecodeError as e:
         raise CheckpointError(f"{path}: expected {what} in UTF-8, got undecodable bytes at offset {e.start}") from None
     except ValueError as e:

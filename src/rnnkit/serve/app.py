@@ -37,6 +37,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rnnkit._io import DuplicateKeyError, unique_keys
 from rnnkit.serve.services import ClassifierService, ForecastService, RequestError, open_service
 
 __all__ = ["create_app", "serve", "Observation", "Observations", "Texts", "BodyLimit", "MAX_OBSERVATIONS", "MAX_TEXTS",
@@ -96,14 +97,6 @@ class StrictJSONRequest(Request):
         if not hasattr(self, "_json"):
             problems: list[str] = []
 
-            def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-                obj: dict[str, Any] = {}
-                for key, value in items:
-                    if key in obj and not problems:
-                        problems.append(f"body: expected each key once in a JSON object, got {key[:60]!r} twice")
-                    obj[key] = value
-                return obj
-
             def integer(text: str) -> int:
                 try:
                     return int(text)
@@ -112,7 +105,11 @@ class StrictJSONRequest(Request):
                                     f"got one of {len(text.lstrip('-'))}")
                     return 0
 
-            self._json = json.loads(await self.body(), object_pairs_hook=pairs, parse_int=integer)
+            try:
+                self._json = json.loads(await self.body(), object_pairs_hook=unique_keys, parse_int=integer)
+            except DuplicateKeyError as e:   # refused by the dependency before the body is validated
+                problems.append(f"body: expected each key once in a JSON object, got {e.key!r} twice")
+                self._json = {}
             self.scope[_BODY_ERROR] = problems[0] if problems else None
         return self._json
 

@@ -25,7 +25,40 @@ from typing import Any
 
 from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text"]
+__all__ = ["check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
+           "first_repeat", "shared_role"]
+
+
+def first_repeat(items: Any) -> Any:
+    """The first item equal to an earlier one, ``None`` when all differ (a list given twice a value is an
+    error to its caller, never deduplicated silently).
+
+    >>> first_repeat(["ets", "theta", "ets"]), first_repeat([0.1, 0.9])
+    ('ets', None)
+    """
+    seen: set = set()
+    for item in items:
+        if item in seen:
+            return item
+        seen.add(item)
+    return None
+
+
+def shared_role(roles: Any) -> tuple[str, str, Any] | None:
+    """``(earlier role, later role, column)`` for the first column that two of ``roles`` -- ``(role,
+    column)`` pairs, ``None`` columns skipped -- both name; ``None`` when each column has one role.
+
+    >>> shared_role([("id_col", "t"), ("time_col", "t"), ("label_col", None)])
+    ('id_col', 'time_col', 't')
+    """
+    seen: dict[Any, str] = {}
+    for role, col in roles:
+        if col is None:
+            continue
+        if col in seen:
+            return seen[col], role, col
+        seen[col] = role
+    return None
 
 
 def _got(value: Any) -> str:

@@ -39,6 +39,7 @@ from typing import Any
 
 from rnnkit.cli.common import HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_out_dir, \
     path_arg, rnn_params, set_threads, training_bytes
+from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError
 
 __all__ = ["add_parser", "run", "load_input", "ACTIONS"]
@@ -224,7 +225,7 @@ def run(args: argparse.Namespace) -> dict:
         raise UsageError(f"--candidates: expected only with --model auto (what auto chooses among), got it with "
                          f"--model {args.model}")
     for flag, values in (("--candidates", args.candidates or []), ("--quantiles", args.quantiles)):
-        twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+        twice = first_repeat(values)
         if twice is not None:                                   # dropped silently otherwise
             raise UsageError(f"{flag}: expected each value once, got {twice} twice")
     return _train(args)

@@ -30,6 +30,7 @@ from typing import Any
 
 from rnnkit._io import not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
+from rnnkit._validate import first_repeat
 from rnnkit.errors import DataError
 
 __all__ = [
@@ -89,7 +90,7 @@ def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], lis
     reader = csv.reader(io.StringIO(text), strict=True)
     try:
         header = next((r for r in reader if r), [])
-        twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
+        twice = first_repeat(header)
         if twice is not None:
             raise DataError(f"{name}: expected each column name once in the header, got {twice[:60]!r} twice "
                             f"({header})"[:300])

@@ -23,6 +23,7 @@ import numpy as np
 
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import _has_file, csv_records, package_file, read_utf8
+from rnnkit._validate import shared_role
 from rnnkit.errors import DataError
 
 __all__ = ["TSCData", "read_ts", "read_long_csv", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
@@ -113,12 +114,10 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     keep the order of first appearance; the label must be constant per series.
     ``label_col=None`` (or a file without it, for prediction) returns ``None`` labels."""
     name = f"csv {str(path)!r}"
-    roles = {"id_col": id_col, "time_col": time_col, "label_col": label_col}
-    names = list(roles)
-    for i, a in enumerate(names):   # --id-col time read the time as ids: 'expected numbers in [...]', no cause
-        b = next((b for b in names[i + 1:] if roles[a] is not None and roles[b] == roles[a]), None)
-        if b is not None:
-            raise DataError(f"{name}: expected {b} to name a column other than {a}, got {roles[b]!r} for both")
+    shared = shared_role([("id_col", id_col), ("time_col", time_col), ("label_col", label_col)])
+    if shared is not None:   # --id-col time read the time as ids: 'expected numbers in [...]', no cause
+        a, b, col = shared
+        raise DataError(f"{name}: expected {b} to name a column other than {a}, got {col!r} for both")
     header, rows = csv_records(read_utf8(path, "csv"), name)
     missing = [c for c in (id_col, time_col) if c not in header]
     if missing:

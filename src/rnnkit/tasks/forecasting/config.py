@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from rnnkit._memory import require_memory
+from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError
 
 __all__ = ["ForecastConfig", "MODELS", "CELLS", "CANDIDATES", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers",
@@ -64,11 +65,9 @@ def check_levels(levels: Any, name: str = "quantiles") -> tuple[float, ...]:
 
 def _once(name: str, values: list) -> None:
     """A list that names each value once (a repeat was dropped silently: one column for two asked)."""
-    seen: set = set()
-    for v in values:
-        if v in seen:
-            raise ConfigError(f"{name}: expected each value once, got {v!r} twice")
-        seen.add(v)
+    twice = first_repeat(values)
+    if twice is not None:
+        raise ConfigError(f"{name}: expected each value once, got {twice!r} twice")
 
 
 def _num(name: str, v: Any, lo: float, hi: float, lo_open: bool = True, hi_open: bool = True) -> None:

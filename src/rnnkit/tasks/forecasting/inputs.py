@@ -20,7 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from rnnkit._validate import check_keys_as_text
+from rnnkit._validate import check_keys_as_text, shared_role
 from rnnkit.data.series import parse_dates
 from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
@@ -201,12 +201,11 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
 
 def _one_role_per_column(roles: list[tuple[str, str | None]]) -> None:
     """Each column in one role (the target as a future covariate leaked; time as id made one-row series)."""
-    seen: dict[str, str] = {}
-    for role, col in (r for r in roles if r[1] is not None):
-        if col in seen:
-            raise ConfigError(f"{role}: expected a column not already used as {seen[col]}, got {col!r} (each column "
-                              f"has one role)")
-        seen[col] = role
+    shared = shared_role(roles)
+    if shared is not None:
+        first, role, col = shared
+        raise ConfigError(f"{role}: expected a column not already used as {first}, got {col!r} (each column "
+                          f"has one role)")
 
 
 def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:

@@ -302,7 +302,7 @@ def test_kernels_compile_for_an_h100(monkeypatch, tmp_path):
     monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("TRITON_INTERPRET", raising=False)
     fwd, bwd = ts._kernels(False)
-    pointers = {"X0", "X1", "X2", "H0", "HOUT", "LAST", "HS", "GY", "GLAST", "D0", "D1", "D2", "DH0", "CA", "CB"}
+    pointers = {"X0", "X1", "X2", "H0", "HOUT", "LAST", "HS", "GY", "GLAST", "D0", "D1", "D2", "DH0", "DB", "CA", "CB"}
 
     def build(kernel, dt, consts):
         names = kernel.arg_names
@@ -315,7 +315,7 @@ def test_kernels_compile_for_an_h100(monkeypatch, tmp_path):
         for phase in ((0, 1, 2) if dt == "fp32" else (0,)):  # one pass; the chunked pass's maps, then its outputs
             flags = dict(MODE=mode, HAS_H0=True, HAS_PAD=mode in (1, 2), PHASE=phase, COMPUTE=compute, BLOCK_T=64,
                          BLOCK_N=32)
-            for kernel, consts in ((fwd, flags), (bwd, dict(flags, HAS_GY=True, HAS_GLAST=True))):
+            for kernel, consts in ((fwd, flags), (bwd, dict(flags, HAS_GY=True, HAS_GLAST=True, HAS_DB=True))):
                 compiled = build(kernel, dt, consts)
                 assert "tt.scan" in compiled.asm["ttir"] and len(compiled.asm["cubin"]) > 0
 

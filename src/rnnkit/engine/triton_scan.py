@@ -195,9 +195,11 @@ def _forward(blocks, geo: _Geometry, mode: int, h0, pad, out_dtype, device, bloc
 
 
 def _backward(blocks, geo: _Geometry, mode: int, h0, pad, h, gy, glast, grads, device, block_t, block_n,
-              chunks=None):
+              chunks=None, bias_sums: bool = False):
     """Run the backward kernel(s), writing the coefficient gradients into ``grads`` (views laid out as
-    ``blocks``); returns ``∂L/∂h0`` ``(N,)`` or ``None``."""
+    ``blocks``); returns ``(∂L/∂h0 (N,) or None, sums)``: with ``bias_sums`` (gated modes) ``sums`` is
+    ``(len(blocks), N)``, each block's gradient summed over time (in the kernels' compute precision),
+    else ``None``."""
     _, bwd = _kernels(interpret_mode())
     bt, bn = _config(geo.T, geo.N, device, block_t, block_n)
     L, nch = _chunking(geo.T, geo.N, device, bt, bn, chunks)
@@ -207,12 +209,15 @@ def _backward(blocks, geo: _Geometry, mode: int, h0, pad, h, gy, glast, grads, d
     D2 = grads[2] if len(grads) > 2 else D1
     dh0 = None if h0 is None else torch.empty(geo.N, dtype=h0.dtype, device=device)
     ca, cb = _chunk_maps(nch, geo.N, h.dtype, device) if nch > 1 else (h, h)
+    db = _chunk_maps(len(blocks) * nch, geo.N, h.dtype, device)[0] if bias_sums else None
     args = (X0, X1, X2, h if h0 is None else h0, h if pad is None else pad, h,
-            h if gy is None else gy, h if glast is None else glast, D0, D1, D2, h if dh0 is None else dh0)
+            h if gy is None else gy, h if glast is None else glast, D0, D1, D2, h if dh0 is None else dh0,
+            h if db is None else db)
     _phases(bwd, triton.cdiv(geo.N, bn), nch, ca, cb, args, geo, L,
             dict(MODE=mode, HAS_H0=h0 is not None, HAS_PAD=pad is not None, HAS_GY=gy is not None,
-                 HAS_GLAST=glast is not None, **_launch_args(h.dtype, bt, bn)))
-    return dh0
+                 HAS_GLAST=glast is not None, HAS_DB=bias_sums, **_launch_args(h.dtype, bt, bn)))
+    sums = None if db is None else db.view(len(blocks), nch, geo.N).sum(1)
+    return dh0, sums
 
 
 # --------------------------------------------------------------------------- plain and log-space scans
@@ -239,7 +244,7 @@ class _TritonScan(torch.autograd.Function):
         geo = ctx.geo
         d0, d1 = torch.empty_like(x0), torch.empty_like(x1)
         gy = gh.contiguous().view(geo.T, geo.N)
-        dh0 = _backward((x0, x1), geo, ctx.mode, h0, None, h, gy, None, (d0, d1), x0.device, *ctx.blocks)
+        dh0, _ = _backward((x0, x1), geo, ctx.mode, h0, None, h, gy, None, (d0, d1), x0.device, *ctx.blocks)
         return (d0.view(ctx.shape), d1.view(ctx.shape), None if dh0 is None else dh0.view(ctx.h0_shape),
                 None, None, None, None)
 
@@ -319,7 +324,9 @@ class _TritonGatedScan(torch.autograd.Function):
         grads = [dP[:, j * H:(j + 1) * H] for j in range(n)]
         gyf = None if gy is None else gy.contiguous().view(T, B * H)
         glf = None if glast is None else glast.contiguous().view(-1)
-        dh0 = _backward(blocks, geo, ctx.mode, h0f, padu, h.view(T, B * H), gyf, glf, grads, x2.device, *ctx.blocks)
+        want_db = ctx.has_bias and ctx.needs_input_grad[2]
+        dh0, sums = _backward(blocks, geo, ctx.mode, h0f, padu, h.view(T, B * H), gyf, glf, grads, x2.device,
+                              *ctx.blocks, bias_sums=want_db)
         dx = dw = db = None
         # Under autocast P (and so dP) is in the autocast dtype while x and W are not: the gradient GEMMs
         # run in W's dtype, and each gradient comes back in its input's dtype.
@@ -328,8 +335,8 @@ class _TritonGatedScan(torch.autograd.Function):
             dx = torch.mm(dPw, weight).view(T, B, I).to(x2.dtype)
         if ctx.needs_input_grad[1]:
             dw = torch.mm(dPw.t(), x2.to(weight.dtype))
-        if ctx.has_bias and ctx.needs_input_grad[2]:
-            db = dPw.sum(0)
+        if want_db:  # the kernel's per-lane sums over time, summed over the batch: (n, B*H) -> (n*H,)
+            db = sums.view(n, B, H).sum(1).reshape(n * H).to(weight.dtype)
         if dh0 is not None and ctx.needs_input_grad[3]:
             dh0 = dh0.view(ctx.h0_shape)
         else:

@@ -133,14 +133,17 @@ def _scan_fwd(X0, X1, X2, H0, PAD, HOUT, LAST, CA, CB,
         tl.store(LAST + lanes, carry.to(LAST.dtype.element_ty), mask=lmask & (lanes * 0 + chunk == NCH - 1))
 
 
-def _scan_bwd(X0, X1, X2, H0, PAD, HS, GY, GLAST, D0, D1, D2, DH0, CA, CB,
+def _scan_bwd(X0, X1, X2, H0, PAD, HS, GY, GLAST, D0, D1, D2, DH0, DB, CA, CB,
               T, N, HD, ROW, LANE_B, PB, L, NCH,
               MODE: constexpr, HAS_H0: constexpr,
               HAS_PAD: constexpr, HAS_GY: constexpr,
-              HAS_GLAST: constexpr, PHASE: constexpr, COMPUTE: constexpr,
+              HAS_GLAST: constexpr, HAS_DB: constexpr, PHASE: constexpr, COMPUTE: constexpr,
               BLOCK_T: constexpr, BLOCK_N: constexpr):
     # HS: the forward's h (T, N); GY: ∂L/∂h (T, N) or unused; GLAST: ∂L/∂last (N,); D*: gradients of the
     # X* blocks, same layout as X*; DH0: (N,).
+    # DB (gated modes, HAS_DB): (blocks, NCH, N) in COMPUTE, each chunk's sum over its steps of every D*
+    # block, so the bias gradient is a sum over NCH*B rows instead of a column sum over all T*B rows of dP
+    # (that column sum was 80 µs of a 0.7 ms MinGRU train step at B16, T4096, H128 on the H200).
     # CA, CB: (NCH, N) chunk maps of G; chunk c holds the steps r = T - 1 - t in [c L, c L + L).
     pid = tl.program_id(0)
     chunk = tl.program_id(1)
@@ -162,6 +165,9 @@ def _scan_bwd(X0, X1, X2, H0, PAD, HS, GY, GLAST, D0, D1, D2, DH0, CA, CB,
     if HAS_H0:
         h0 = tl.load(H0 + lanes, mask=lmask, other=0.0).to(COMPUTE)
     dh0 = tl.full([BLOCK_N], 0.0, COMPUTE)
+    db0 = tl.full([BLOCK_N], 0.0, COMPUTE)
+    db1 = tl.full([BLOCK_N], 0.0, COMPUTE)
+    db2 = tl.full([BLOCK_N], 0.0, COMPUTE)
     r_lo = chunk * L
     r_hi = tl.minimum(T, r_lo + L)
     for t0 in range(r_lo, r_hi, BLOCK_T):
@@ -231,15 +237,28 @@ def _scan_bwd(X0, X1, X2, H0, PAD, HS, GY, GLAST, D0, D1, D2, DH0, CA, CB,
                 if MODE == 1:
                     tl.store(D0 + xo, W.to(D0.dtype.element_ty), mask=m2)
                     tl.store(D1 + xo, du.to(D1.dtype.element_ty), mask=m2)
+                    if HAS_DB:
+                        db0 += tl.reduce(tl.where(m2, W, 0.0), 0, _add)
+                        db1 += tl.reduce(tl.where(m2, du, 0.0), 0, _add)
                 else:
                     tl.store(D0 + xo, (W * (f - 1.0)).to(D0.dtype.element_ty), mask=m2)
                     tl.store(D1 + xo, (W * (1.0 - i)).to(D1.dtype.element_ty), mask=m2)
                     tl.store(D2 + xo, du.to(D2.dtype.element_ty), mask=m2)
+                    if HAS_DB:
+                        db0 += tl.reduce(tl.where(m2, W * (f - 1.0), 0.0), 0, _add)
+                        db1 += tl.reduce(tl.where(m2, W * (1.0 - i), 0.0), 0, _add)
+                        db2 += tl.reduce(tl.where(m2, du, 0.0), 0, _add)
     if PHASE == 1:
         tl.store(CA + chunk * N + lanes, aprod, mask=lmask)
         tl.store(CB + chunk * N + lanes, carry, mask=lmask)
-    elif HAS_H0:  # only the chunk holding t = 0 adds to dh0
-        tl.store(DH0 + lanes, dh0.to(DH0.dtype.element_ty), mask=lmask & (lanes * 0 + chunk == NCH - 1))
+    else:
+        if HAS_H0:  # only the chunk holding t = 0 adds to dh0
+            tl.store(DH0 + lanes, dh0.to(DH0.dtype.element_ty), mask=lmask & (lanes * 0 + chunk == NCH - 1))
+        if HAS_DB:
+            tl.store(DB + chunk * N + lanes, db0, mask=lmask)
+            tl.store(DB + (NCH + chunk) * N + lanes, db1, mask=lmask)
+            if MODE == 2:
+                tl.store(DB + (2 * NCH + chunk) * N + lanes, db2, mask=lmask)
 
 
 @functools.lru_cache(maxsize=2)

@@ -33,12 +33,14 @@ import math
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from rnnkit.errors import CheckpointError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
+           "sha256_bytes", "folder_lock",
            "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
            "format_table", "unique_keys", "DuplicateKeyError"]
 
@@ -104,6 +106,29 @@ def sha256_file(path: str | os.PathLike) -> str:
 file_sha256 = sha256_file  # the name rnnkit.training.files used
 
 
+def sha256_bytes(data: bytes) -> str:
+    """The sha256 hex digest of ``data`` (what :func:`sha256_file` gives once it is written)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
+def folder_lock(folder: str | os.PathLike):
+    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself: no lock file) while the block
+    runs; another process taking the same lock waits. Two saves into one folder then never interleave
+    their files. Where ``flock`` does not exist (Windows), no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 def _digest_name(name: Any) -> str:
     """A file name relative to the folder, in POSIX form; absolute paths and ``..`` are refused."""
     if not isinstance(name, (str, os.PathLike)):
@@ -114,13 +139,16 @@ def _digest_name(name: Any) -> str:
     return rel.as_posix()
 
 
-def write_digests(folder: str | os.PathLike, names: Any, *, merge: bool = False) -> Path:
+def write_digests(folder: str | os.PathLike, names: Any, *, merge: bool = False,
+                  expected: dict[str, str] | None = None) -> Path:
     """Record the sha256 of each named file (paths relative to ``folder``) in ``folder/digests.json``.
 
     The file is ``{"format": 1, "sha256": {name: hexdigest}}``, written atomically; call it after the
     files themselves are written. Returns its path. :func:`verify_digests` checks it at load time.
     ``merge=True`` keeps the other entries of an existing (readable) map; by default the map lists
-    exactly ``names``.
+    exactly ``names``. ``expected``: name -> sha256 of the bytes the caller wrote (:func:`sha256_bytes`);
+    a file on disk that differs (another process wrote into the same folder meanwhile) is a
+    CheckpointError and no map is written, so a mixture of two saves is never certified.
 
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
@@ -142,6 +170,12 @@ def write_digests(folder: str | os.PathLike, names: Any, *, merge: bool = False)
             digests[rel] = sha256_file(folder / rel)
         except (FileNotFoundError, IsADirectoryError):
             raise CheckpointError(f"{folder / rel}: expected a file to record the digest of, got nothing") from None
+    for rel, want in (expected or {}).items():
+        got = digests.get(_digest_name(rel))
+        if got != want:
+            raise CheckpointError(f"{folder / rel}: expected the file this save wrote (sha256 {want[:12]}…), got "
+                                  f"{'sha256 ' + got[:12] + '…' if got else 'a file not in names'} (another process "
+                                  "wrote into the same folder meanwhile: no digests written)")
     if merge:
         digests = {**_existing_digests(folder / DIGESTS_FILE), **digests}
     return atomic_write_json(folder / DIGESTS_FILE, {"format": _DIGESTS_FORMAT, "sha256": digests})

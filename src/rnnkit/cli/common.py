@@ -37,6 +37,7 @@ from typing import Any
 from rnnkit._io import check_folder_path, dumps_json, to_jsonable
 from rnnkit._memory import available_memory, human_size as _size
 from rnnkit._validate import SEED_END
+from rnnkit.data.text import decode_utf8
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
 __all__ = ["UsageError", "Parser", "HelpFormatter", "DEFAULT_THREADS", "set_threads", "add_threads", "bool_arg",
@@ -260,10 +261,12 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, argv
     if path is None:
         return
     try:
-        data = tomllib.loads(Path(path).read_text())
+        data = tomllib.loads(decode_utf8(Path(path).read_bytes(), str(path), "--config"))  # UTF-8 whatever the locale
     except FileNotFoundError:
         raise UsageError(f"--config: expected an existing TOML file, got {str(path)!r} (not found)") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except DataError as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
         raise UsageError(f"--config: expected a readable TOML file, got {str(path)!r} ({e})") from None
     except tomllib.TOMLDecodeError as e:
         raise UsageError(f"--config: expected valid TOML in {str(path)!r}, got a parse error: {e}") from None

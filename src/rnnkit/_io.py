@@ -40,7 +40,7 @@ from typing import Any, Iterable, Sequence
 from rnnkit.errors import CheckpointError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
-           "sha256_bytes", "folder_lock",
+           "sha256_bytes", "folder_lock", "unlisted_files",
            "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
            "format_table", "unique_keys", "DuplicateKeyError"]
 
@@ -189,6 +189,18 @@ def _existing_digests(path: Path) -> dict[str, str]:
         return {}
     ok = isinstance(data, dict) and data.get("format") == _DIGESTS_FORMAT and isinstance(data.get("sha256"), dict)
     return {k: v for k, v in data["sha256"].items() if isinstance(v, str)} if ok else {}
+
+
+def unlisted_files(folder: str | os.PathLike, names: Sequence[str]) -> list[str]:
+    """Those of ``names`` that exist in ``folder`` but no readable ``digests.json`` there lists (with
+    ``digests.json`` itself when it exists but is not a readable map of ours): files rnnkit did not write,
+    which a save of those names would overwrite or delete."""
+    folder = Path(folder)
+    listed = _existing_digests(folder / DIGESTS_FILE)
+    out = [n for n in names if n not in listed and n != DIGESTS_FILE and (folder / n).exists()]
+    if (folder / DIGESTS_FILE).exists() and not listed:
+        out.append(DIGESTS_FILE)
+    return out
 
 
 def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, str]:

@@ -42,6 +42,7 @@ import numpy as np
 
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_out_dir,
                                load_run, path_arg, read_numbered_lines, set_threads)
+from rnnkit.errors import CheckpointError
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit"]
 
@@ -248,11 +249,16 @@ class TaskCommand:
         return {dest: getattr(args, dest) for dest in self.columns if hasattr(args, dest)}
 
     def train(self, args: argparse.Namespace) -> dict[str, Any]:
+        from rnnkit.tasks.runs import check_run_folder
         from rnnkit.training.callbacks import MetricLogger
 
         if args.out is None:
             raise UsageError("--out: expected a folder for the run, got none")
         check_out_dir(args.out)
+        try:                 # metrics.jsonl is written as training goes: checked before any work
+            check_run_folder(args.out, "--out")
+        except CheckpointError as e:
+            raise UsageError(str(e)) from None
         check_memory(args, self.memory_need, self.size_flags)
         for name in ("limit",):
             if getattr(args, name, None) is not None and getattr(args, name) < 1:

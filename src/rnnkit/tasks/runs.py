@@ -35,12 +35,13 @@ from typing import Any, Callable
 
 from torch import Tensor, nn
 
-from rnnkit._io import (atomic_write_bytes, dumps_json, folder_lock, read_json, sha256_bytes, verify_digests,
-                        write_digests)
+from rnnkit._io import (DIGESTS_FILE, atomic_write_bytes, dumps_json, folder_lock, read_json, sha256_bytes,
+                        unlisted_files, verify_digests, write_digests)
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 
 __all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "BASELINE_FILES", "SECTIONS", "save_run", "load_run",
+           "check_run_folder",
            "load_weights", "config_from_dict", "task_config", "run_file", "run_vocab", "run_baselines"]
 
 RUN_SCHEMA = 2
@@ -88,6 +89,7 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
         files[METRICS_FILE] = "".join(dumps_json(r) + "\n" for r in epochs).encode()
     files["config.json"] = dumps_json(meta, ensure_ascii=False, indent=1).encode()
     with folder_lock(root):  # a second save into this folder (another process) waits: files never interleave
+        check_run_folder(root)
         for name, blob in files.items():
             atomic_write_bytes(root / name, blob)
         for name in OPTIONAL_FILES:  # left over from an earlier save into this folder: not this run's
@@ -97,6 +99,20 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
         # writer that does not lock is an error, never a certified mixture of two runs
         write_digests(root, list(files), expected={n: sha256_bytes(b) for n, b in files.items()})
     return root
+
+
+def check_run_folder(path: str | os.PathLike, name: str = "path") -> None:
+    """Refuse (CheckpointError naming ``name``) a folder holding files of a run's names (config.json,
+    model.safetensors, vocab.json, ...) that no earlier save there wrote (no ``digests.json`` lists
+    them): a save would overwrite or delete them (``--out .`` in a project with its own config.json).
+    A new or empty folder, or one an earlier save wrote, passes. metrics.jsonl is not checked: the CLI
+    writes it while training, so a run stopped by Ctrl-C leaves one that no save lists."""
+    if Path(path).is_dir():
+        foreign = unlisted_files(path, [n for n in (*RUN_FILES, *OPTIONAL_FILES, DIGESTS_FILE) if n != METRICS_FILE])
+        if foreign:
+            raise CheckpointError(f"{name}: expected a new folder or one an earlier run was saved in, got {str(path)!r} "
+                                  f"holding {foreign} that no run there wrote (a save would overwrite or delete "
+                                  "them): choose another folder")
 
 
 def _st_load(path: Path) -> dict[str, Tensor]:

@@ -27,7 +27,9 @@ forecasts again without training; ``--out DIR2`` saves the updated model there (
 Dates in ``--time-col`` are read with one format for the whole column. When two readings both fit
 (``02/01/2021``: day or month first) the command stops (exit 1) and asks for ``--date-format '%d/%m/%Y'``
 or ``--dayfirst`` (``--dayfirst false``: month first); rows not in time order are sorted and counted
-(``rows_reordered`` in the preprocessing report).
+(``rows_reordered`` in the preprocessing report). A time column of integers is read as integer steps,
+or as dates written as numbers with ``--date-format`` (``20210131`` with ``%Y%m%d``); integer steps
+with gaps that look like such dates (or spreadsheet serial day numbers) stop with the fix named.
 """
 
 from __future__ import annotations
@@ -151,6 +153,8 @@ def load_input(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
 
     path = Path(args.csv)
     data = read_series_csv(path, args.time_col, date_format=args.date_format, dayfirst=args.dayfirst, what="--csv")
+    if args.date_format is not None and pd.api.types.is_integer_dtype(data[args.time_col]):
+        parse_args["date_format"] = args.date_format    # dates written as numbers (20210131): the model reads them
     return data, parse_args, path.stem
 
 

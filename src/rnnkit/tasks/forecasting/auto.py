@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -43,62 +42,16 @@ import numpy as np
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.backtest import backtest_candidate  # noqa: F401 - re-exported (it lived here)
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs, origin_forecasts
+from rnnkit.tasks.forecasting.guard import guard_batch, widen
 from rnnkit.tasks.forecasting.metrics import mase, mase_scale
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
+from rnnkit.tasks.forecasting.validation import ValidationSet, _nanmean
 
 __all__ = ["ValidationSet", "rolling_validation", "combination_pool", "select", "AutoForecaster",
            "backtest_candidate", "default_candidates", "SELECTIONS"]
 
 SELECTIONS = ("champion", "pooled", "shrunk")
 HEDGE = "seasonal_naive"   # what a series' forecast is hedged with (``AutoForecaster(hedge=True)``)
-
-
-@dataclass
-class ValidationSet:
-    """Forecasts of every candidate at ``K`` validation origins and at the final origin.
-
-    ``val[name]``: ``(S, K, H)`` (NaN where a series was too short for an origin); ``actual``:
-    ``(S, K, H)``; ``scale``: ``(S, K)`` in-sample MASE scales at each origin; ``final[name]``:
-    ``(S, H)``; ``ids``: the series ids; ``final_scale``: ``(S,)`` the MASE scale of all the data."""
-
-    ids: list[str]
-    val: dict[str, np.ndarray]
-    actual: np.ndarray
-    scale: np.ndarray
-    final: dict[str, np.ndarray]
-    final_scale: np.ndarray | None = None
-
-    def errors(self, forecasts: np.ndarray) -> np.ndarray:
-        """Per (series, origin) MASE of ``forecasts`` ``(S, K, H)``; NaN where not available."""
-        return _nanmean(np.abs(forecasts - self.actual), axis=2) / self.scale
-
-    def save(self, path) -> None:
-        np.savez_compressed(path, ids=np.array(self.ids), actual=self.actual, scale=self.scale,
-                            final_scale=self.final_scale if self.final_scale is not None else np.full(len(self.ids), np.nan),
-                            **{f"val__{k}": v for k, v in self.val.items()},
-                            **{f"final__{k}": v for k, v in self.final.items()})
-
-    @classmethod
-    def load(cls, path) -> "ValidationSet":
-        z = np.load(path)
-        val = {k[5:]: z[k] for k in z.files if k.startswith("val__")}
-        final = {k[7:]: z[k] for k in z.files if k.startswith("final__")}
-        fs = z["final_scale"] if "final_scale" in z.files else None
-        return cls([str(i) for i in z["ids"]], val, z["actual"], z["scale"], final, fs)
-
-    def subset(self, rows: Sequence[int]) -> "ValidationSet":
-        """The series at positions ``rows``."""
-        rows = list(rows)
-        return ValidationSet([self.ids[i] for i in rows], {k: v[rows] for k, v in self.val.items()},
-                             self.actual[rows], self.scale[rows], {k: v[rows] for k, v in self.final.items()},
-                             None if self.final_scale is None else self.final_scale[rows])
-
-    def merge(self, other: "ValidationSet") -> "ValidationSet":
-        """The candidates of both (same series and origins)."""
-        if other.ids != self.ids:
-            raise ConfigError("merge: expected validation sets of the same series")
-        return ValidationSet(self.ids, {**self.val, **other.val}, self.actual, self.scale, {**self.final, **other.final},
-                             self.final_scale)
 
 
 def rolling_validation(candidates: dict[str, Candidate], batch: Sequence[SeriesInput], horizon: int,
@@ -124,7 +77,8 @@ class _OriginGrid:
                  min_train: int | None) -> None:
         back = [k * horizon for k in range(n_back, 0, -1)] + [0]
         S = len(batch)
-        self.batch, self.horizon = batch, horizon
+        batch, self.wild = guard_batch(batch)        # a wild last value: the candidates see its expected value
+        self.batch, self.horizon, self.n_back = batch, horizon, n_back
         self.actual = np.full((S, n_back, horizon), np.nan)
         self.scale = np.full((S, n_back), np.nan)
         self.usable = np.zeros((S, n_back), dtype=bool)
@@ -138,6 +92,11 @@ class _OriginGrid:
                     self.scale[i, k] = mase_scale(s.y[:o], s.period)
         self.scale[~np.isfinite(self.scale) | (self.scale <= 0)] = np.nan
         self.raw = {name: origin_forecasts(cand, batch, horizon, back) for name, cand in candidates.items()}
+        for i, s in enumerate(batch):     # constant up to an origin: every candidate forecasts the constant
+            for k, b in enumerate(back):
+                if len(s) - b >= 1 and np.ptp(s.y[:len(s) - b]) == 0:
+                    for f in self.raw.values():
+                        f[i, k] = s.y[len(s) - b - 1]
 
     def window(self, lo: int, K: int, ends: Sequence[int]) -> ValidationSet:
         """The validation set of the origins ``lo .. lo+K-1`` with the final forecast from ``lo+K``
@@ -150,9 +109,11 @@ class _OriginGrid:
             for i in np.flatnonzero(~np.isfinite(final[name]).all(axis=1)):
                 s = self.batch[i]
                 final[name][i] = seasonal_naive_point(s.y[:ends[i]], self.horizon, s.period)
+            if lo + K == self.n_back:                 # the final origin: halfway toward the wild value (.guard)
+                final[name] += self.wild[:, None] / 2
         final_scale = np.array([mase_scale(s.y[:e], s.period) for s, e in zip(self.batch, ends)])
         return ValidationSet([s.id for s in self.batch], val, self.actual[:, lo:lo + K], self.scale[:, lo:lo + K],
-                             final, final_scale)
+                             final, final_scale, self.wild if lo + K == self.n_back else None)
 
 
 def combination_pool(names: Sequence[str], exclude: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
@@ -173,13 +134,6 @@ def combination_pool(names: Sequence[str], exclude: Sequence[str] = ()) -> dict[
 def _combine(forecasts: dict[str, np.ndarray], name: str, members: tuple[str, ...]) -> np.ndarray:
     stack = np.stack([forecasts[m] for m in members])
     return np.median(stack, axis=0) if name.startswith("median(") else stack.mean(axis=0)
-
-
-def _nanmean(a: np.ndarray, axis=None):
-    with np.errstate(invalid="ignore"):
-        cnt = np.isfinite(a).sum(axis=axis)
-        tot = np.where(np.isfinite(a), a, 0.0).sum(axis=axis)
-        return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
 
 
 def select(vset: ValidationSet, pool: dict[str, tuple[str, ...]], selection: str = "pooled",
@@ -296,7 +250,19 @@ class AutoForecaster(Candidate):
         if n:
             self.report_["why"] += f"; {n} of {len(chosen)} series hedged half with {HEDGE} (it won every window)"
         self.quantiles_ = self._quantiles(vset, out)
+        self._guarded(vset)
         return out
+
+    def _guarded(self, vset: ValidationSet) -> None:
+        """Widen the quantiles of the series whose last value was wild (:mod:`.guard`) and name them in the report."""
+        if vset.wild is None or not vset.wild.any():
+            return
+        if self.quantiles_ is not None:
+            self.quantiles_ = widen(self.quantiles_, self.quantile_levels, vset.wild)
+        wild = {sid: round(float(j), 6) for sid, j in zip(vset.ids, vset.wild) if j}
+        self.report_["wild_last_value"] = wild
+        self.report_["why"] += (f"; {len(wild)} series ended in a wild value (jump {wild}): forecast halfway between "
+                                "an outlier and a level shift")
 
     def _hedged(self, vset: ValidationSet, chosen: list[str], pool: dict) -> np.ndarray:
         """Per series: ``hedge`` is on, the series is long enough for every validation window, and seasonal
@@ -325,6 +291,7 @@ class AutoForecaster(Candidate):
             return self.forecast(batch, horizon)
         batch = as_inputs(batch)
         rows = fitted_lookup(batch, self.validation_.ids, "auto")
+        batch, wild = guard_batch(batch)
         hedged = self.hedged_[rows] if self.hedged_.size == len(self.chosen_) else np.zeros(len(rows), bool)
         need = sorted({m for i in rows for m in self.members_[i]} | ({HEDGE} if hedged.any() else set()))
         fc = {n: self.candidates[n].forecast_fitted(batch, horizon) for n in need}
@@ -332,10 +299,13 @@ class AutoForecaster(Candidate):
                         for j, i in enumerate(rows)])
         if hedged.any():
             out[hedged] = (out[hedged] + fc[HEDGE][hedged]) / 2
+        out += wild[:, None] / 2
         vset = self.validation_.subset(rows)
+        vset.wild = wild
         if horizon == vset.actual.shape[2]:
             vset.final_scale = np.array([mase_scale(s.y, s.period) for s in batch])
             self.quantiles_ = self._quantiles(vset, out)
+            self.quantiles_ = widen(self.quantiles_, self.quantile_levels, wild)
         else:
             self.quantiles_ = None
         return out

@@ -7,12 +7,13 @@ column, dates, missing values interpolated and counted, bad inputs refused), det
 :class:`.auto.AutoForecaster` over the candidates: it validates every candidate and every equal-weight
 combination on rolling origins inside the training data, forecasts with the winner, and turns the
 validation residuals into quantiles (``quantiles``, plus the two levels of the ``level`` interval).
-A single method is an AutoForecaster of one candidate (its quantiles come the same way).
+A single method is an AutoForecaster of one candidate (its quantiles come the same way). A constant
+series is forecast as its constant, outside the candidates' batch (:mod:`.constants`), and reported.
 
 ``predict`` returns ``id, time, value, lower, upper`` and one ``q<level>`` column per quantile level;
 ``update`` appends observations and forecasts again with :meth:`.auto.AutoForecaster.forecast_fitted`
 (networks are not trained again); ``backtest`` scores auto and every candidate on the same folds
-(:meth:`.auto.AutoForecaster.backtest` through the :class:`.backtest.FoldFitter` protocol), with the
+(:meth:`.auto.AutoForecaster.backtest` through :class:`.auto_folds.AutoFoldFitter`), with the
 pinball loss per level, CRPS and coverage per level for auto's quantiles; ``save``/``load`` write the
 fitted candidates (weights under sha256 digests) and the series.
 
@@ -39,13 +40,16 @@ from rnnkit._version import __version__
 from rnnkit.data.timeseries.seasonality import detect_period
 from rnnkit.errors import CheckpointError, ConfigError, DataError
 from rnnkit.tasks.forecasting.auto import AutoForecaster, default_candidates
-from rnnkit.tasks.forecasting.backtest import FoldForecast, rolling_origin_folds, run_backtest
+from rnnkit.tasks.forecasting.auto_folds import AutoFoldFitter
+from rnnkit.tasks.forecasting.backtest import run_backtest
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_int, saved_numbers, with_horizon
+from rnnkit.tasks.forecasting.constants import constant_forecast, constant_note, constant_values
 from rnnkit.tasks.forecasting.fitting import threads
 from rnnkit.tasks.forecasting.inputs import (
-    SeriesData, check_period, continue_series, future_index, parse_new_points, parse_series, read_series_record, series_record,
+    SeriesData, check_period, continue_series, future_index, parse_new_points, parse_series,
 )
+from rnnkit.tasks.forecasting.saved_series import read_series_record, series_record
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
 from rnnkit.tasks.forecasting.probabilistic import quantile_column
@@ -182,6 +186,7 @@ class AutoModel(ForecastModel):
         self._point: np.ndarray | None = None
         self._quantiles: np.ndarray | None = None
         self._bt_hint: tuple | None = None
+        self.constant_: dict[str, float] = {}     # series constant at fit -> its value (see .constants)
 
     @property
     def period_(self) -> int | None:
@@ -210,14 +215,35 @@ class AutoModel(ForecastModel):
         self._bt_hint = None
         auto = self._new_auto()
         self._announce(auto, lambda k: "validation: ")
+        constant = constant_values(hist)
         try:
             with threads(self.config.threads):
-                point = auto.forecast([h.as_input() for h in hist], self.config.horizon)
+                self._point, self._quantiles = self._joined(hist, constant, lambda batch: auto.forecast(
+                    batch, self.config.horizon), auto)
         finally:
             self._announce(auto, None)
-        self.auto_, self._fitted = auto, hist
-        self._point, self._quantiles = point, auto.quantiles_
+        self.auto_, self._fitted, self.constant_ = auto, hist, constant
         return self
+
+    def _joined(self, hist: list[_History], constant: dict[str, float], run: Callable[[list[SeriesInput]], np.ndarray],
+                auto: AutoForecaster) -> tuple[np.ndarray, np.ndarray | None]:
+        """Point ``(S, H)`` and quantiles ``(S, H, Q)`` of every series: ``run`` (auto on the series not in
+        ``constant``; its ``quantiles_`` after) and :func:`.constants.constant_forecast` for the others."""
+        H, levels = self.config.horizon, self.levels
+        point, quant = np.full((len(hist), H), np.nan), np.full((len(hist), H, len(levels)), np.nan)
+        rows = [i for i, h in enumerate(hist) if h.id not in constant]
+        if rows:
+            point[rows] = run([hist[i].as_input() for i in rows])
+            if auto.quantiles_ is None:
+                quant = None
+            else:
+                quant[rows] = auto.quantiles_
+        for i, h in enumerate(hist):
+            if h.id in constant:
+                point[i], q = constant_forecast(h.y, H, levels)
+                if quant is not None:
+                    quant[i] = q
+        return point, quant
 
     def predict(self, horizon: int | None = None, future_covariates: Any = None) -> pd.DataFrame:
         """``id, time, value, lower, upper`` and ``q<level>`` per quantile level, ``horizon`` rows per series
@@ -263,8 +289,9 @@ class AutoModel(ForecastModel):
             else:
                 grown.append(h)
         with threads(self.config.threads):
-            point = self.auto_.forecast_fitted([h.as_input() for h in grown], self.config.horizon)
-        self._fitted, self._point, self._quantiles = grown, point, self.auto_.quantiles_
+            self._point, self._quantiles = self._joined(grown, self.constant_, lambda batch: self.auto_.forecast_fitted(
+                batch, self.config.horizon), self.auto_)
+        self._fitted = grown
         return self.predict()
 
     def backtest(self, data: Any, folds: int = 3, horizon: int | None = None, *, stride: int | None = None,
@@ -278,7 +305,7 @@ class AutoModel(ForecastModel):
         hist = [self._history(s) for s in series]
         check_int("folds", folds, 1)
         auto = self._new_auto()
-        fitter = _AutoFoldFitter(self, auto, hist, folds)
+        fitter = AutoFoldFitter(self, auto, hist, folds)
         self._announce(auto, lambda k: f"backtest ({folds} folds + final fit), pass {k}: ")
         try:
             with threads(self.config.threads):
@@ -286,23 +313,31 @@ class AutoModel(ForecastModel):
                                       baselines=baselines)
         finally:
             self._announce(auto, None)
-        self.auto_, self._parse_args = auto, args
-        self._bt_hint = (_fingerprint(hist, self.config.horizon), fitter.result["forecast"], auto.quantiles_)
+        self.auto_, self._parse_args, self.constant_ = auto, args, fitter.constant
+        self._bt_hint = (_fingerprint(hist, self.config.horizon), *fitter.final)
         return result
 
     def summary(self) -> dict[str, Any]:
         """What was detected and chosen: per series (length, frequency, missing values, period) and auto's
         report (what won and why, every member's validation MASE)."""
         self._need_fitted()
-        auto = self.auto_
+        auto, const = self.auto_, self.constant_
         series = [{"id": h.id, "length": int(h.y.size), "frequency": h.freq, "missing_interpolated": h.missing,
-                   "timestamps_resampled": h.resampled, "rows_reordered": h.reordered,
+                   "timestamps_resampled": h.resampled, "rows_reordered": h.reordered, "constant": h.id in const,
                    "period": {"period": h.period, "method": h.period_method}} for h in self._fitted]
+        ids = auto.validation_.ids if auto.validation_ is not None else []
+        chosen = dict(zip(ids, auto.chosen_)) | {sid: "constant" for sid in const}
+        members = {sid: list(m) for sid, m in zip(ids, auto.members_)} | {sid: [] for sid in const}
+        report = dict(auto.report_)
+        if const:
+            note = constant_note(const)
+            report.update(constant_series=dict(const), why=f"{report['why']}; {note}" if ids else note)
+            report.setdefault("chosen", "constant")
         return {"model": self.config.model, "series": series, "period": self.period_,
-                "candidates": list(auto.candidates), "chosen": auto.report_.get("chosen"),
-                "chosen_per_series": dict(zip(self.series_ids_, auto.chosen_)),
-                "members": {sid: list(m) for sid, m in zip(self.series_ids_, auto.members_)},
-                "report": auto.report_, "quantile_levels": list(self.levels), "config": self.config.to_dict()}
+                "candidates": list(auto.candidates), "chosen": report.get("chosen"),
+                "chosen_per_series": {sid: chosen[sid] for sid in self.series_ids_},
+                "members": {sid: members[sid] for sid in self.series_ids_},
+                "report": report, "quantile_levels": list(self.levels), "config": self.config.to_dict()}
 
     # ------------------------------------------------------------------ save / load
     def save(self, path: str | Path) -> Path:
@@ -316,6 +351,7 @@ class AutoModel(ForecastModel):
         write_config(path, {"task": "forecast", "model": self.config.model, "rnnkit_version": __version__,
                             "config": self.config.to_dict(), "parse_args": self._parse_args,
                             "series": [h.to_dict() for h in self._fitted], "point": self._point.tolist(),
+                            "constant_series": self.constant_,
                             "quantiles": None if self._quantiles is None else self._quantiles.tolist()})
         write_digests(path, [CONFIG_FILE, f"{AUTO_DIR}/digests.json", f"{AUTO_DIR}/candidate.json"])
         return path
@@ -337,6 +373,10 @@ class AutoModel(ForecastModel):
                 raise ConfigError("parse_args: expected a dict of column settings")
             self._parse_args = data["parse_args"]
             self._fitted = [_History.from_dict(d) for d in data["series"]]
+            const = data.get("constant_series", {})       # absent in folders saved before constants were kept
+            if not isinstance(const, dict) or not set(const) <= set(self.series_ids_):
+                raise ConfigError(f"constant_series: expected a dict of fitted series ids, got {str(const)[:60]}")
+            self.constant_ = {str(k): float(saved_numbers("constant_series", [v], 1)[0]) for k, v in const.items()}
             S, H, Q = len(self._fitted), cfg.horizon, len(self.levels)
             if not S:
                 raise ConfigError("series: expected at least one fitted series, got none")
@@ -349,8 +389,8 @@ class AutoModel(ForecastModel):
                     raise ConfigError(f"quantiles: expected {S} x {H} x {Q} finite numbers, got shape {q.shape}")
                 self._quantiles = q
         auto = AutoForecaster.load(path / AUTO_DIR)
-        if not isinstance(auto, AutoForecaster) or list(auto.validation_.ids if auto.validation_ else []) != \
-                self.series_ids_:
+        varying = [sid for sid in self.series_ids_ if sid not in self.constant_]
+        if not isinstance(auto, AutoForecaster) or list(auto.validation_.ids if auto.validation_ else []) != varying:
             raise CheckpointError(f"{path / AUTO_DIR}: expected the fitted auto forecaster of series "
                                   f"{self.series_ids_}, got another")
         auto.candidates = _Announced(auto.candidates)
@@ -370,7 +410,7 @@ class AutoModel(ForecastModel):
                               f"got {unknown[0]}=")
         args = {k: columns.get(k) for k in PARSE_KEYS}
         series = parse_series(data, resample=self.config.resample, date_format=columns.get("date_format"),
-                              dayfirst=columns.get("dayfirst"), **args)
+                              dayfirst=columns.get("dayfirst"), allow_constant=True, **args)
         check_period({s.id: len(s) for s in series}, self.config.period)
         args["date_format"] = series[0].date_format
         return series, args
@@ -401,45 +441,6 @@ class AutoModel(ForecastModel):
 
 def _fingerprint(hist: list[_History], horizon: int) -> tuple:
     return (horizon, tuple((h.id, h.period, h.y.tobytes()) for h in hist))
-
-
-class _AutoFoldFitter:
-    """The :class:`.backtest.FoldFitter` of auto: the first fold runs :meth:`.auto.AutoForecaster.backtest`
-    over every fold at once (the last fold shares its validation with the final fit); each fold then
-    hands back auto's forecast, its quantiles and every candidate's forecast of that fold."""
-
-    def __init__(self, model: AutoModel, auto: AutoForecaster, hist: list[_History], folds: int) -> None:
-        self.model, self.auto, self.hist, self.folds = model, auto, hist, folds
-        self.name = "auto" if model.config.model == "auto" else model.config.model
-        self.quantile_levels = tuple(model.config.quantiles)
-        self.result: dict[str, Any] = {}
-
-    def fit_fold(self, fold: int, train: list[SeriesData], futures: list[np.ndarray | None]) -> FoldForecast:
-        H = self.model.config.horizon
-        if not self.result:
-            self.result = self.auto.backtest([h.as_input() for h in self.hist], H, self.folds)
-        r = self.result
-        levels = [float(v) for v in r["quantile_levels"]]
-        col = {round(t, 10): j for j, t in enumerate(levels)}
-        a = round((1 - self.model.config.level) / 2, 10)
-        want = [col[round(t, 10)] for t in self.quantile_levels]
-        values, quantiles, others = {}, {}, {}
-        auto_name = "auto"
-        for i, h in enumerate(self.hist):
-            q = r["quantiles"][i, fold]
-            values[h.id] = (r["forecasts"][auto_name][i, fold], q[:, col[a]], q[:, col[round(1 - a, 10)]])
-            quantiles[h.id] = q[:, want]
-        if self.model.config.model == "auto":
-            for name, f in r["forecasts"].items():
-                if name != auto_name:
-                    others[name] = {h.id: f[i, fold] for i, h in enumerate(self.hist)}
-        fitted = {h.id: rolling_origin_folds(h.y.size, H, self.folds)[fold].train_end for h in self.hist}
-        return FoldForecast(values, {h.id: h.period for h in self.hist}, fitted, quantiles, others)
-
-    def details(self) -> dict[str, Any]:
-        r = self.result
-        return {"chosen_per_fold": r.get("chosen_per_fold"), "final_choice": r.get("report", {}).get("chosen"),
-                "why": r.get("report", {}).get("why"), "fold_reports": r.get("reports")}
 
 
 register_model(("auto", *SINGLE_MODELS), AutoModel)

@@ -25,7 +25,6 @@ from rnnkit.data.series import parse_dates
 from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
-from rnnkit.tasks.forecasting.config import check_int, saved_numbers
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward"]
@@ -127,11 +126,14 @@ def _numeric(values: pd.Series, what: str, series: str) -> np.ndarray:
 def _time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = None,
                 dayfirst: bool | None = None) -> tuple[pd.Index, str | None]:
     """Timestamps (read with one format, see :func:`rnnkit.data.series.parse_dates`) or integer steps;
-    returns ``(index, date_format)``."""
+    returns ``(index, date_format)``. Integers with a ``date_format`` are dates written as numbers
+    (``20210131`` with ``'%Y%m%d'``): read as text with that format."""
     if pd.api.types.is_integer_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         if (steps := np.asarray(raw)).dtype == np.uint64 and steps.size and steps.max() > np.iinfo(np.int64).max:
             raise DataError(f"{what}: expected integer steps below 2**63, got {int(steps.max())}")
-        return pd.Index(steps.astype(np.int64)), None
+        if date_format is None:
+            return pd.Index(steps.astype(np.int64)), None
+        raw = pd.Index(steps.astype(str))
     idx, fmt = parse_dates(raw, what, date_format, dayfirst)
     if idx.hasnans:
         raise DataError(f"{what}: expected a timestamp on every row, got {int(idx.isna().sum())} missing")
@@ -139,7 +141,7 @@ def _time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = 
 
 
 def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],
-                resample: bool, time_name: str) -> SeriesData:
+                resample: bool, time_name: str, allow_constant: bool = False) -> SeriesData:
     idx = frame.index
     if idx.has_duplicates:
         dup = idx[idx.duplicated()]
@@ -163,10 +165,11 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         steps = np.diff(np.asarray(idx))
         freq = None
         if steps.size and not (steps == 1).all():
-            if not resample:
+            hint = _dates_as_numbers(np.asarray(idx), steps)
+            if hint or not resample:
                 raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got irregular "
-                                f"gaps (steps {sorted(set(steps.tolist()))[:5]}); pass --resample / resample=True "
-                                "to fill them")
+                                f"gaps (steps {sorted(set(steps.tolist()))[:5]}); "
+                                + (hint or "pass --resample / resample=True to fill them"))
             full = pd.RangeIndex(int(idx[0]), int(idx[-1]) + 1)
             frame = frame.reindex(full)
             resampled = len(full) - len(idx)
@@ -176,9 +179,11 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         raise DataError(f"target {target!r} in series {sid!r}: expected some values, got all {len(raw)} missing")
     y_raw = raw.to_numpy(dtype=float)
     finite = y_raw[np.isfinite(y_raw)]
-    if finite.size and np.ptp(finite) == 0:
+    if finite.size and np.ptp(finite) == 0 and not allow_constant:
         raise DataError(f"target {target!r} in series {sid!r}: expected a varying series, got a constant "
-                        f"({finite[0]:g} on every row); nothing to learn")
+                        f"({finite[0]:g} on every {'given ' if finite.size < y_raw.size else ''}row); a network has "
+                        "nothing to learn from it: drop the series, or use model 'auto' or a statistical one (they "
+                        "forecast it as the constant)")
     y, missing = interpolate_missing(y_raw)
 
     def covs(cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -197,6 +202,27 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
     fut, fut_raw = covs(fut_cols)
     return SeriesData(sid, idx, y, freq, past, fut, missing, resampled, np.isfinite(y_raw), past_raw, fut_raw,
                       reordered)
+
+
+#: dates written as numbers: (format, smallest, largest value) -- read with --date-format FORMAT
+_NUMBER_DATES = (("%Y%m%d", 10000101, 99991231), ("%Y%m", 100001, 999912))
+_SERIAL_GAPS = ({7}, {28, 29, 30, 31}, {90, 91, 92}, {365, 366})   # day counts of weekly .. yearly steps
+
+
+def _dates_as_numbers(values: np.ndarray, steps: np.ndarray) -> str | None:
+    """What to say when irregular integer steps look like dates: ``20210131`` (YYYYMMDD) or ``202101``
+    (YYYYMM), to be read with ``--date-format``; or spreadsheet serial day numbers (``44227`` is
+    2021-01-31) a calendar apart, to be turned into dates first. ``None`` when they look like neither."""
+    for fmt, lo, hi in _NUMBER_DATES:
+        if values.min() >= lo and values.max() <= hi and \
+                not pd.to_datetime(pd.Index(values.astype(str)), format=fmt, errors="coerce").hasnans:
+            return (f"they look like dates written as numbers ({values[0]}, {values[1]}, ..): pass --date-format "
+                    f"{fmt} (date_format={fmt!r}) to read them as dates")
+    if values.min() >= 1 and values.max() <= 2958465 and any(set(steps.tolist()) <= g for g in _SERIAL_GAPS):
+        day = pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(values[0]))
+        return (f"they look like spreadsheet serial day numbers ({values[0]} = {day:%Y-%m-%d}): turn them into dates "
+                "first, e.g. pd.to_datetime(col, unit='D', origin='1899-12-30'), or save the column as dates")
+    return None
 
 
 def _one_role_per_column(roles: list[tuple[str, str | None]]) -> None:
@@ -230,7 +256,8 @@ def check_period(sizes: dict[str, int], period: int | None, name: str = "period"
 def parse_series(data: Any, target: str | None = None, time_col: str | None = None, id_col: str | None = None,
                  past_covariates: Sequence[str] | str | None = None,
                  future_covariates: Sequence[str] | str | None = None, resample: bool = False, *,
-                 date_format: str | None = None, dayfirst: bool | None = None) -> list[SeriesData]:
+                 date_format: str | None = None, dayfirst: bool | None = None,
+                 allow_constant: bool = False) -> list[SeriesData]:
     """Check and split ``data`` into regular series (sorted by id).
 
     ``data``: a ``pandas.Series`` (its index is the time), a ``DataFrame`` (time from ``time_col`` or
@@ -238,8 +265,9 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     with one format for the column (``date_format``/``dayfirst``: see
     :func:`rnnkit.data.series.parse_dates`; ambiguous day/month is an error); rows out of time order
     are sorted and counted (``SeriesData.reordered``). Missing target values (NaN) are interpolated and
-    counted; infinities, duplicate timestamps, irregular gaps (unless ``resample``), a non-numeric,
-    all-missing or constant target are errors.
+    counted; infinities, duplicate timestamps, irregular gaps (unless ``resample``), a non-numeric or
+    all-missing target are errors, and so is a constant one (every given value equal) unless
+    ``allow_constant`` (the auto and statistical models forecast it as the constant: :mod:`.constants`).
     """
     past_cols = as_name_list(past_covariates, "past_covariates")
     fut_cols = as_name_list(future_covariates, "future_covariates")
@@ -304,7 +332,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     for sid, frame in groups:
         for c in cols:
             frame[c] = _numeric(frame[c].rename(c), "target" if c == target else "covariate", sid)
-        out.append(_one_series(frame, sid, target, past_cols, fut_cols, resample, time_name))
+        out.append(_one_series(frame, sid, target, past_cols, fut_cols, resample, time_name, allow_constant))
         out[-1].date_format = fmt
     return out
 
@@ -453,47 +481,3 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
             raise DataError(f"future_covariates: expected values for every forecast time of series {f.id!r}, got NaN")
         out.append(vals)
     return out
-
-
-def series_record(s: Any) -> dict[str, Any]:
-    """The saved form (JSON values only; :func:`read_series_record` reads it back) of a fitted series: anything
-    with ``id``, ``index``, ``freq``, ``y``, ``observed``, ``missing``, ``resampled``, ``reordered``."""
-    idx = s.index
-    dt = isinstance(idx, pd.DatetimeIndex)
-    return {"id": s.id, "freq": s.freq, "datetime": dt, "tz": str(idx.tz) if dt and idx.tz is not None else None,
-            "index": [str(t) for t in idx] if dt else [int(t) for t in idx], "y": s.y.tolist(),
-            "observed": s.observed.astype(int).tolist(), "missing": s.missing, "resampled": s.resampled,
-            "reordered": s.reordered}
-
-
-def _saved_times(texts: list[Any], tz: Any, freq: str | None) -> pd.DatetimeIndex:
-    """Saved time stamps in their zone ``tz`` (``'Europe/Paris'``, ``'UTC+01:00'``; ``None``: naive or saved before
-    zones were kept): read as UTC, then converted (a named zone's offsets differ across DST changes)."""
-    if tz is None:
-        return pd.DatetimeIndex(pd.to_datetime(texts, format="ISO8601"), freq=freq)
-    if not isinstance(tz, str):
-        raise ConfigError(f"series.tz: expected a time zone name or null, got {str(tz)[:60]}")
-    try:
-        return pd.DatetimeIndex(pd.to_datetime(texts, format="ISO8601", utc=True).tz_convert(tz), freq=freq)
-    except (ValueError, TypeError, KeyError) as e:      # an unknown zone name (zoneinfo's error is a KeyError)
-        raise ConfigError(f"series.tz: expected a known time zone name, got {tz[:60]!r} ({e})") from None
-
-
-def read_series_record(d: dict[str, Any]) -> dict[str, Any]:
-    """The fields of :func:`series_record` rebuilt and checked (ConfigError naming the field), never
-    converted from text: ``id``, ``index``, ``freq``, ``y``, ``observed`` (bool), ``missing``,
-    ``resampled``, ``reordered`` (0 when a folder saved before it existed has none)."""
-    y = saved_numbers("series.y", d["y"])
-    if not isinstance(d["id"], str) or (d["freq"] is not None and not isinstance(d["freq"], str)):
-        raise ConfigError(f"series.id/freq: expected strings, got {d['id']!r} and {d['freq']!r}")
-    if not isinstance(d["index"], list) or len(d["index"]) != y.size:
-        raise ConfigError(f"series.index: expected {y.size} time stamps (one per value), got {str(d['index'])[:60]}")
-    if d["datetime"] is True:
-        idx = _saved_times(d["index"], d.get("tz"), d["freq"])
-    else:
-        idx = pd.Index(saved_numbers("series.index", d["index"]).astype(np.int64))
-    counts = {key: d.get(key, 0) for key in ("missing", "resampled", "reordered")}
-    for key, v in counts.items():
-        check_int(f"series.{key}", v, 0)
-    observed = saved_numbers("series.observed", d["observed"], y.size).astype(bool)
-    return {"id": d["id"], "index": idx, "freq": d["freq"], "y": y, "observed": observed, **counts}

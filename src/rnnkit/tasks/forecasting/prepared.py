@@ -19,7 +19,8 @@ from rnnkit.data.timeseries.seasonality import PeriodInfo, detect_period
 from rnnkit.data.timeseries.transforms import BoxCox, Difference, Log, Pipeline, Scaler, SeasonalSTL
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecasting.config import ForecastConfig, check_int, saved_numbers
-from rnnkit.tasks.forecasting.inputs import SeriesData, read_series_record, series_record, time_label
+from rnnkit.tasks.forecasting.inputs import SeriesData, time_label
+from rnnkit.tasks.forecasting.saved_series import read_series_record, series_record
 
 __all__ = ["PreparedSeries", "prepare_series", "choose_deseasonalize", "lookback_candidates", "network_inputs",
            "val_size", "short_transform"]

@@ -157,3 +157,23 @@ def test_a_save_into_a_folder_of_someone_elses_files_refuses_instead_of_overwrit
     assert load_run(tmp_path / "run", "tsc", TSCConfig)["config"].epochs == 1
     capsys.readouterr()
 
+
+
+def test_an_output_path_through_a_dangling_or_looping_symlink_is_refused_before_any_work(tmp_path, capsys):
+    # `--out LINK` where LINK points nowhere (or to itself) passed the early folder check (exists() is
+    # False for it, and its parent is writable), trained in full, then failed in mkdir with a bare
+    # "FileExistsError: [Errno 17] File exists" (exit 1) or "OSError: [Errno 40] Too many levels of
+    # symbolic links": the work was lost and the message named no flag.
+    from rnnkit.cli.main import main
+    from rnnkit.errors import ConfigError
+
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere" / "x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    csv = tmp_path / "long.csv"
+    csv.write_text("id,time,v,label\n" + "".join(f"{i},{t},{t},{i % 2}\n" for i in range(4) for t in range(3)))
+    for out in (tmp_path / "dangling", tmp_path / "loop" / "sub"):
+        assert main(["tsc", "train", "--csv", str(csv), "--epochs", "1", "--quiet", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--out: expected a folder path" in err and "is a symbolic link to" in err
+        with pytest.raises(ConfigError, match="symbolic link to .*does not exist or loops"):
+            save_run(out, "classify", {"a": 1}, torch.nn.Linear(3, 2))

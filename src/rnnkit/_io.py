@@ -269,6 +269,9 @@ def check_folder_path(path: str | os.PathLike, name: str = "path") -> Path:
             raise ConfigError(f"{name}: expected a folder, got {str(p)!r} (an existing file)")
         q = p
         while not q.exists() and q != q.parent:
+            if q.is_symlink():  # exists() is False for a link to nothing or a loop: mkdir would fail after the work
+                raise ConfigError(f"{name}: expected a folder path, got {str(p)!r} ({str(q)!r} is a symbolic link to "
+                                  f"{os.readlink(q)!r}, which does not exist or loops)")
             q = q.parent
         if not q.is_dir():
             raise ConfigError(f"{name}: expected a folder path, got {str(p)!r} ({str(q)!r} is a file, not a folder)")

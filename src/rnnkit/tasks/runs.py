@@ -35,8 +35,8 @@ from typing import Any, Callable
 
 from torch import Tensor, nn
 
-from rnnkit._io import (DIGESTS_FILE, atomic_write_bytes, dumps_json, folder_lock, read_json, sha256_bytes,
-                        unlisted_files, verify_digests, write_digests)
+from rnnkit._io import (DIGESTS_FILE, atomic_write_bytes, check_folder_path, dumps_json, folder_lock, read_json,
+                        sha256_bytes, unlisted_files, verify_digests, write_digests)
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 
@@ -69,7 +69,7 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
     with ``to_dict``) or JSON values; ``baselines``: names to ``(tensors, json_state)``; ``epochs``: the
     per-epoch rows for ``metrics.jsonl``. Files of an earlier save that this one does not write are
     removed, so the folder never mixes two runs."""
-    root = Path(path)
+    root = check_folder_path(path, "path")  # a link to nothing: a ConfigError, not mkdir's FileExistsError
     root.mkdir(parents=True, exist_ok=True)
     cfg = asdict(config) if hasattr(config, "__dataclass_fields__") else dict(config)
     meta = {"task": task, "schema_version": RUN_SCHEMA, "rnnkit_version": __version__, "config": cfg,

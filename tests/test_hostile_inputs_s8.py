@@ -177,3 +177,20 @@ def test_an_output_path_through_a_dangling_or_looping_symlink_is_refused_before_
         assert err.count("\n") == 1 and "--out: expected a folder path" in err and "is a symbolic link to" in err
         with pytest.raises(ConfigError, match="symbolic link to .*does not exist or loops"):
             save_run(out, "classify", {"a": 1}, torch.nn.Linear(3, 2))
+
+
+def test_save_weights_never_records_the_digest_of_a_file_it_did_not_write(tmp_path, monkeypatch):
+    # The Trainer's and the forecaster's weights go through save_weights, which hashed the file on disk.
+    import rnnkit.training.checkpoint as ck
+
+    real = ck.atomic_write_bytes
+
+    def overwritten(path, data):
+        out = real(path, data)
+        real(path, b"another writer's bytes")
+        return out
+
+    monkeypatch.setattr(ck, "atomic_write_bytes", overwritten)
+    with pytest.raises(CheckpointError, match="another process wrote into the same folder"):
+        ck.save_weights(torch.nn.Linear(2, 2), tmp_path / "model.safetensors")
+    assert not (tmp_path / "digests.json").exists()

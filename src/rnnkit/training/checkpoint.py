@@ -64,6 +64,7 @@ from rnnkit._io import (  # re-exported (see __all__); _fsync_dir is used here
     atomic_write_json,
     atomic_write_text,
     read_json,
+    sha256_bytes,
     verify_digests,
     write_digests,
 )
@@ -312,8 +313,9 @@ def save_weights(model: nn.Module | dict[str, Tensor], path: str | os.PathLike) 
     """Write a module's ``state_dict`` (or a name -> tensor dict) to a safetensors file atomically and
     record its sha256 in the folder's ``digests.json`` (other entries of that map are kept)."""
     sd = model.state_dict() if isinstance(model, nn.Module) else model
-    path = atomic_write_bytes(path, _tensor_bytes(sd))
-    write_digests(path.parent, [path.name], merge=True)
+    data = _tensor_bytes(sd)
+    path = atomic_write_bytes(path, data)   # the digest of these bytes: a file replaced meanwhile is an error
+    write_digests(path.parent, [path.name], merge=True, expected={path.name: sha256_bytes(data)})
     return path
 
 

@@ -249,6 +249,10 @@ class AutoForecaster(Candidate):
         self.report_["hedged_with_" + HEDGE] = n = int(self.hedged_.sum())
         if n:
             self.report_["why"] += f"; {n} of {len(chosen)} series hedged half with {HEDGE} (it won every window)"
+        self.report_["fallbacks"] = fell = _fallbacks(vset, self.members_)
+        for m, ids in fell.items():
+            self.report_["why"] += (f"; {m} forecast {len(ids)} of {len(chosen)} series as the {HEDGE} (it could not "
+                                    f"fit them: too short or constant)")
         self.quantiles_ = self._quantiles(vset, out)
         self._guarded(vset)
         return out
@@ -417,6 +421,18 @@ class AutoForecaster(Candidate):
         return conformal_quantiles(point, resid, np.concatenate([vset.scale] * len(names), axis=1), scale,
                                    self.quantile_levels, pooled=len(vset.ids) > 1,
                                    fallback_sd=math.sqrt(math.pi / 2))
+
+
+def _fallbacks(vset: ValidationSet, members: list[tuple[str, ...]]) -> dict[str, list[str]]:
+    """Per member of a chosen combination, the series whose final forecast it made is exactly the seasonal
+    naive's: a candidate that cannot fit a series (a network on a series too short for its windows) falls
+    back to it, and the choice must not pass that off as the network's forecast."""
+    out: dict[str, list[str]] = {}
+    for i, mem in enumerate(members):
+        for m in mem:
+            if HEDGE in vset.final and m != HEDGE and np.array_equal(vset.final[m][i], vset.final[HEDGE][i]):
+                out.setdefault(m, []).append(vset.ids[i])
+    return out
 
 
 def _report(chosen: list[str], scores: dict[str, float], pool: dict, vset: ValidationSet, default: str,

@@ -237,3 +237,29 @@ def test_the_word_dictionary_on_real_chinese_to_pinyin_pairs_scores_bleu():
     d = WordDictionary().fit([s for s, _ in train], [t for _, t in train])
     m = translation_metrics(d.translate([s for s, _ in test]), [t for _, t in test])
     assert m["bleu"] > 30 and m["chrf"] > 60       # measured 60.1 / 72.5; before: BLEU 0.0 (one run-together word per source)
+
+
+@pytest.mark.parametrize("stop_at", ["model.safetensors", "config.json", "digests.json"])
+def test_a_save_interrupted_in_an_earlier_runs_folder_is_never_loaded_half_written(tmp_path, monkeypatch, stop_at):
+    # Guard (correct before): Ctrl-C (or a kill) while a retrain saves into its earlier run's folder.
+    # Whatever was written, the folder never loads a mixture of the two runs: the old digest map no
+    # longer matches, or the new one was never written.
+    import rnnkit.tasks.runs as runs
+
+    save_run(tmp_path / "r", "classify", {"a": 1}, torch.nn.Linear(3, 2), split={"test": {}})
+    real = runs.atomic_write_bytes
+
+    def interrupted(path, data):
+        if Path(path).name == stop_at:
+            raise KeyboardInterrupt
+        return real(path, data)
+
+    monkeypatch.setattr(runs, "atomic_write_bytes", interrupted)
+    monkeypatch.setattr("rnnkit._io.atomic_write_bytes", interrupted)   # write_digests' own write
+    with pytest.raises(KeyboardInterrupt):
+        save_run(tmp_path / "r", "classify", {"a": 2}, torch.nn.Linear(3, 2))
+    if stop_at == "model.safetensors":          # the first write: nothing changed, the earlier run is whole
+        assert load_run(tmp_path / "r", "classify", _Cfg)["config"] == _Cfg(1)
+        return
+    with pytest.raises(CheckpointError, match="expected sha256"):
+        load_run(tmp_path / "r", "classify", _Cfg)

@@ -263,3 +263,28 @@ def test_a_save_interrupted_in_an_earlier_runs_folder_is_never_loaded_half_writt
         return
     with pytest.raises(CheckpointError, match="expected sha256"):
         load_run(tmp_path / "r", "classify", _Cfg)
+
+
+def test_a_load_waits_for_a_save_into_the_same_folder(tmp_path):
+    # `rnnkit tsc predict --run R` (or serve starting) while `train --out R` saves: load_run verified the
+    # digests and then read the files, so a save between the two was read unverified (a mixture of runs).
+    # A load now holds a shared lock on the folder while it reads; a save holds it exclusively.
+    from rnnkit._io import folder_lock
+
+    net = torch.nn.Linear(3, 2)
+    save_run(tmp_path / "r", "classify", {"a": 3}, net)
+    done = threading.Event()
+    got = {}
+
+    def load():
+        got["run"] = load_run(tmp_path / "r", "classify", _Cfg)
+        done.set()
+
+    with folder_lock(tmp_path / "r"):       # a save in progress
+        t = threading.Thread(target=load, daemon=True)
+        t.start()
+        assert not done.wait(1.0), "a load read the folder while a save held it"
+    t.join(30)
+    assert done.is_set() and got["run"]["config"] == _Cfg(3)
+    with folder_lock(tmp_path / "r", shared=True):                  # loads do not wait for each other
+        assert load_run(tmp_path / "r", "classify", _Cfg)["config"] == _Cfg(3)

@@ -112,18 +112,25 @@ def sha256_bytes(data: bytes) -> str:
 
 
 @contextmanager
-def folder_lock(folder: str | os.PathLike):
-    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself: no lock file) while the block
-    runs; another process taking the same lock waits. Two saves into one folder then never interleave
-    their files. Where ``flock`` does not exist (Windows), no lock."""
+def folder_lock(folder: str | os.PathLike, shared: bool = False):
+    """Hold a lock on ``folder`` (``flock`` on the folder itself: no lock file) while the block runs:
+    exclusive for a save (another save waits: two saves never interleave their files), ``shared`` for a
+    load (loads run together, a save waits for them and they for it: a load never reads files of two
+    saves). Where ``flock`` does not exist (Windows), no lock."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    fd = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        if not shared:
+            raise
+        yield  # a folder that cannot be opened (execute-only): its files are still read, unlocked
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -138,6 +138,11 @@ def load_run(path: str | os.PathLike, task: str, config_cls: type) -> dict[str, 
         raise CheckpointError(f"run: expected a run folder, got {str(path)!r} (no such folder)")
     if not cfg_path.is_file():
         raise CheckpointError(f"run: expected {str(cfg_path)!r} (a folder written by 'train'), got no config.json")
+    with folder_lock(root, shared=True):       # a save into this folder waits until everything is read
+        return _load_locked(root, cfg_path, task, config_cls)
+
+
+def _load_locked(root: Path, cfg_path: Path, task: str, config_cls: type) -> dict[str, Any]:
     verify_digests(root, ["config.json"])      # first: the task it names (a forecaster folder has no model file)
     meta = read_json(cfg_path, f"a {task!r} run config")
     if not isinstance(meta, dict) or meta.get("task") != task:

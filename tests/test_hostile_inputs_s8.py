@@ -288,3 +288,20 @@ def test_a_load_waits_for_a_save_into_the_same_folder(tmp_path):
     assert done.is_set() and got["run"]["config"] == _Cfg(3)
     with folder_lock(tmp_path / "r", shared=True):                  # loads do not wait for each other
         assert load_run(tmp_path / "r", "classify", _Cfg)["config"] == _Cfg(3)
+
+
+def test_a_full_disk_names_the_file_that_could_not_be_written(tmp_path, monkeypatch):
+    # `tsc train --out` on a full disk (a 64 KiB tmpfs): "rnnkit tsc: error: OSError: [Errno 28] No space
+    # left on device" -- no file or folder named (write() errors carry none). Now the path is in it
+    # (still an OSError, so callers that catch OSError are unchanged) and no temporary file is left.
+    import errno
+
+    import rnnkit._io as io
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(io.os, "fsync", full)
+    with pytest.raises(OSError, match=r"No space left on device: '.*model\.safetensors'") as e:
+        io.atomic_write_bytes(tmp_path / "model.safetensors", b"x" * 100)
+    assert e.value.errno == errno.ENOSPC and list(tmp_path.iterdir()) == []

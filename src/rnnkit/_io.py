@@ -70,6 +70,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:  # a full disk, a quota: name the file (write() errors carry none)
+        tmp.unlink(missing_ok=True)
+        if e.filename is None and e.errno is not None:
+            raise type(e)(e.errno, e.strerror, str(path)) from None
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -47,7 +47,8 @@ def _names(ids: Any) -> str:
 
 
 class RequestError(Exception):
-    """A rejected request: ``status`` (4xx) and a one-line ``reason``; nothing was changed."""
+    """A rejected request: ``status`` (4xx; 503 when the journal cannot be written) and a one-line
+    ``reason``; nothing was changed."""
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -125,8 +126,9 @@ class ForecastService:
                 self.journal.append({"observations": canonical})
             except Exception as e:  # noqa: BLE001 - undo in memory: rebuild from what is on disk
                 self._reload()
-                if isinstance(e, OSError):
-                    raise
+                if isinstance(e, OSError):  # a full disk: a 500 in plain text with a traceback before
+                    raise RequestError(503, f"journal: expected to record the update in {str(self.journal.path)!r}, "
+                                            f"got {e.strerror or e} (nothing was applied; retry later)") from None
                 raise RequestError(422, f"observations: rejected by the forecaster: {type(e).__name__}: "
                                         f"{' '.join(str(e).split())}") from None
             return f'{{"accepted":{len(canonical)},"forecast":{self.rows_json}}}'

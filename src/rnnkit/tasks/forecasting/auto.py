@@ -8,7 +8,9 @@ Steps (:meth:`AutoForecaster.forecast`):
 1. :func:`rolling_validation`: each candidate forecasts ``horizon`` steps from the origins
    ``n - k·horizon`` (``k = K..1``) and from ``n`` (the real forecast), for every series at once
    (global candidates are fitted across the batch at each origin). A series too short for an origin is
-   left out of that origin.
+   left out of that origin; one constant up to an origin is forecast as that constant there by every
+   candidate; a wild last value is replaced by its expected value and the final forecasts moved by half
+   the jump (:mod:`.guard`).
 2. :func:`combination_pool`: the candidates alone, the equal-weight mean of every subset of two or more,
    and the median of all (the M4 lesson: simple combinations of diverse methods are hard to beat).
 3. :func:`select`: the member of the pool with the lowest mean validation MASE (each window scaled by

@@ -135,7 +135,10 @@ def folder_lock(folder: str | os.PathLike, shared: bool = False):
         yield  # a folder that cannot be opened (execute-only): its files are still read, unlocked
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        except OSError:  # a file system without locks (some NFS: ENOLCK): unlocked, as before locks existed
+            pass
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -305,3 +305,15 @@ def test_a_full_disk_names_the_file_that_could_not_be_written(tmp_path, monkeypa
     with pytest.raises(OSError, match=r"No space left on device: '.*model\.safetensors'") as e:
         io.atomic_write_bytes(tmp_path / "model.safetensors", b"x" * 100)
     assert e.value.errno == errno.ENOSPC and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("k", [1e-300, 1e-200, 1e-9, 1.0, 1e12, 1e300])
+def test_the_detected_period_does_not_depend_on_the_series_scale(k):
+    # F's request: detect_period(k * y) gave 12 for k = 1 .. 1e300 but 1 for k = 1e-300 (squares underflow
+    # to 0), so Forecaster("auto") modelled such a series without its season.
+    from rnnkit.data.timeseries.seasonality import detect_period
+
+    t = np.arange(40)
+    y = 10 + np.sin(2 * np.pi * t / 12) + 0.1 * t
+    assert detect_period(y, "MS").period == 12
+    assert detect_period(k * y, "MS").period == 12

@@ -115,8 +115,8 @@ def detect_period(y: Any, freq: str | None = None, max_period: int | None = None
     y = as_1d(y)
     y, _ = interpolate_missing(y)
     big = float(np.abs(y).max()) if y.size else 0.0
-    if big > 1e100:                    # the scores are scale-free; squares of 1e300 would overflow
-        y = y / big
+    if big > 1e100 or 0 < big < 1e-100:   # the scores are scale-free; squares of 1e300 overflow, of 1e-300
+        y = y / big                           # underflow to 0 (a seasonal series read as period 1)
     n = y.size
     limit = n / 2.5 if max_period is None else min(max_period, n / 2.5)
     cal = [p for p in seasonal_candidates(freq) if p <= limit]

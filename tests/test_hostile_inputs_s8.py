@@ -317,3 +317,23 @@ def test_the_detected_period_does_not_depend_on_the_series_scale(k):
     y = 10 + np.sin(2 * np.pi * t / 12) + 0.1 * t
     assert detect_period(y, "MS").period == 12
     assert detect_period(k * y, "MS").period == 12
+
+
+def test_tagger_tokens_are_nfc_normalised_as_every_text_task():
+    # Text classification, translation and the char LM read text after NFC; the tagger took tokens as
+    # given, so 'café' typed decomposed (e + U+0301, as macOS files often are) was an unknown word with an
+    # unknown character, and the most-frequent-tag baseline gave it the default tag.
+    import unicodedata
+
+    from rnnkit.tasks.tagging import MostFrequentTag, SequenceTagger, TaggerConfig
+
+    nfc, nfd = "café", unicodedata.normalize("NFD", "café")
+    assert nfc != nfd
+    sents = [["a", nfc, "b"], ["b", "a"], [nfc, "a"], ["a", "b", nfc]] * 5
+    tags = [["O" if t != nfc else "B-X" for t in s] for s in sents]
+    base = MostFrequentTag().fit(sents, tags)
+    assert base.predict([["a", nfd]]) == [["O", "B-X"]]
+    tagger = SequenceTagger(TaggerConfig(word_dim=8, char_dim=4, char_hidden=4, hidden_size=8, epochs=2,
+                                         val_fraction=0.0, progress=False)).fit(sents, tags)
+    assert tagger.predict([["a", nfd, "b"]]) == tagger.predict([["a", nfc, "b"]])
+    assert tagger.words.index.get(nfc) and tagger.predict([[nfd]]) == tagger.predict([[nfc]])

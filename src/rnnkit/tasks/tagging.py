@@ -23,6 +23,7 @@ unseen tokens try the casefolded form, then take the most frequent tag overall.
 from __future__ import annotations
 
 import time
+import unicodedata
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -192,7 +193,7 @@ def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
             if not isinstance(tok, str) or not tok:
                 raise DataError(f"{what}[{i}]: expected non-empty string tokens, got {tok!r}")
             check_unicode(tok, f"{what}[{i}][{j}]")
-        out.append(list(s))
+        out.append([unicodedata.normalize("NFC", t) for t in s])  # as every text task: 'café' typed either way
     return out
 
 
@@ -377,7 +378,8 @@ class MostFrequentTag:
         return self
 
     def predict(self, sentences) -> list[list[str]]:
-        return [[self.table.get(t) or self.folded.get(t.casefold(), self.default) for t in s] for s in sentences]
+        return [[self.table.get(t) or self.folded.get(t.casefold(), self.default) for t in s]
+                for s in _check_sentences(sentences)]
 
     def state(self) -> tuple[dict, dict[str, Any]]:
         return {}, {"kind": "most_frequent_tag", "table": self.table, "folded": self.folded, "default": self.default}

@@ -1,5 +1,8 @@
-"""Hostile inputs, fifth sweep (session 8): run folders written by two processes, TOML configs under
-non-UTF-8 locales. Each test fails on the code before its fix (checked in a worktree)."""
+"""Hostile inputs, fifth sweep (session 8): run folders written by two processes or over someone else's
+files, read while a save runs, interrupted, on a full disk, through dangling symlinks; TOML configs under
+non-UTF-8 locales; and what a new user's runs on unseen real data found (a non-BIO tagger's score, NFD
+tokens, the translation dictionary between scripts, a period at tiny scales). Each test fails on the code
+before its fix (checked in a worktree) unless it says it is a guard."""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ class TSCData:
 def read_ts(path: str | Path | None = None, text: str | None = None) -> tuple[list[np.ndarray], list[str]]:
     """Series and labels from a ``.ts`` file (sktime/UEA format): ``@`` header lines, then one series
     a line, channels separated by ``:``, values by ``,``, the class label last. Missing values (``?``)
-    become NaN; an optional ``(timestamp,value)`` layout is not supported (DataError)."""
+    become NaN; an optional ``(timestamp,value)`` layout is not supported (DataError). Lines starting
+    with ``#`` or ``%`` are comments (sktime's own ``UnitTest`` files use ARFF's ``%``)."""
     name = f"ts {str(path)!r}" if text is None else "ts text"
     text = read_utf8(path, "ts") if text is None else text
     X: list[np.ndarray] = []
@@ -69,7 +70,7 @@ def read_ts(path: str | Path | None = None, text: str | None = None) -> tuple[li
     labelled = True
     for ln, line in enumerate(text.split("\n"), 1):
         line = line.strip()
-        if not line or line.startswith("#"):
+        if not line or line[0] in "#%":  # comments: '#' (the .ts format), '%' (ARFF's, kept by some UEA files)
             continue
         if line.startswith("@"):
             key = line.split()[0].lower()

@@ -25,25 +25,7 @@ timeout 60 python3 -m pytest -q -p no:cacheprovider -o addopts="" -rs tests/test
   | tail -12 | tee -a "$LOG"
 
 stage "kernels of one MinGRU train step (timeout 40 s)"
-timeout 40 python3 - <<'PY' 2>&1 | grep -v "^USDT\|^STAGE:" | tee -a "$LOG"
-import torch
-from torch.profiler import ProfilerActivity, profile
-from rnnkit.layers.minimal import MinGRU
-m = MinGRU(128, 128, scan="triton").cuda()
-x = torch.randn(4096, 16, 128, device="cuda", requires_grad=True)
-for _ in range(3):
-    m(x)[0].sum().backward()
-torch.cuda.synchronize()
-with profile(activities=[ProfilerActivity.CUDA]) as prof:
-    y, _ = m(x)
-    y.sum().backward()
-    torch.cuda.synchronize()
-ev = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
-span = (max(e.time_range.end for e in ev) - min(e.time_range.start for e in ev)) / 1e3
-print(f"MinGRU train step T=4096 B=16 I=H=128: {len(ev)} kernels, busy {sum(e.time_range.elapsed_us() for e in ev) / 1e3:.3f} ms, span {span:.3f} ms")
-for e in ev:
-    print(f"  {e.time_range.elapsed_us():9.1f} us  {e.name[:100]}")
-PY
+timeout 40 python3 benchmarks/gpu_profile_mingru.py --T 4096 --B 16 --H 128 2>&1 | grep -v "^USDT\|^STAGE:" | tee -a "$LOG"
 
 stage "graph vs graph MinGRU, fp32 (timeout 50 s)"
 timeout 50 python3 benchmarks/gpu_graph_vs_graph.py --precision fp32 --cases mingru:16,4096,128 mingru:64,4096,256 \

@@ -10,15 +10,8 @@
 #   3. graph vs graph, MinGRU at the issue's shapes, fp32 then TF32 (both sides), against cuDNN GRU;
 #   4. bench_scan (eager, the standard figure) at T = 4096.
 # Output: $OUT/log.txt (streamed) and $OUT/results.tgz.
-set -u
-export PYTHONPATH=src PYTHONUNBUFFERED=1 MPLBACKEND=Agg
-OUT=${OUT:-/tmp/out}; W=${W:-/tmp/w18d}; mkdir -p "$OUT" "$W"
-LOG="$OUT/log.txt"
-stage() { echo "=== $(date -u +%T) $*" | tee -a "$LOG"; }
-
-stage "versions"
-{ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv
-  python3 -c "import torch, triton; print('torch', torch.__version__, 'cuda', torch.version.cuda, 'triton', triton.__version__)"; } 2>&1 | tee -a "$LOG"
+W=${W:-/tmp/w18d}
+source "$(dirname "$0")/device_lib.sh"
 
 stage "Triton CUDA tests (timeout 60 s)"
 timeout 60 python3 -m pytest -q -p no:cacheprovider -o addopts="" -rs tests/test_triton_scan.py -k cuda 2>&1 \
@@ -38,5 +31,4 @@ stage "bench_scan MinGRU T=4096 (timeout 45 s)"
 timeout 45 python3 benchmarks/bench_scan.py --device cuda --cells mingru --T 4096 --shapes 16,128,128 64,256,256 \
   --scans chunked triton --reps 5 --budget 0.5 --json "$W/scan.json" 2>&1 | tee -a "$LOG"
 
-stage "done"
-tar czf "$OUT/results.tgz" -C "$W" . && ls -l "$OUT" | tee -a "$LOG"
+finish

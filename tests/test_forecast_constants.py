@@ -186,5 +186,8 @@ def test_the_cli_forecasts_a_file_with_a_constant_series(tmp_path, capsys):
     assert code == 0, err
     result = json.loads(out)
     assert result["auto"]["chosen_per_series"]["zero"] == "constant" and "'zero' (0)" in result["auto"]["why"]
+    # the same exceptions as data, not only as a sentence
+    assert result["auto"]["constant_series"] == {"zero": 0.0}
+    assert result["auto"]["fallbacks"] == {} and result["auto"]["wild_last_value"] == {}
     zero = [r for r in result["forecast"] if r["id"] == "zero"]
     assert len(zero) == 3 and all(r["value"] == 0 for r in zero)

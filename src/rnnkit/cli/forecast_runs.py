@@ -35,6 +35,10 @@ def result_of(forecaster, fc, bt, timing: dict[str, float], data: dict[str, Any]
                                                   "quantile_levels")}
         result["auto"]["why"] = summary["report"].get("why")
         result["auto"]["validation_mase"] = summary["report"].get("validation_mase")
+        # the per-series exceptions, as data (they are also sentences of "why"): members that fell back to the
+        # seasonal naive, constant series forecast as their constant, wild last values and their jumps
+        for key in ("fallbacks", "constant_series", "wild_last_value"):
+            result["auto"][key] = summary["report"].get(key, {})
     if bt is not None:
         result["backtest_details"] = {k: v for k, v in bt.to_dict().items() if k != "metrics"}
     return result

@@ -159,22 +159,23 @@ def words(texts: Sequence[str]) -> list[list[str]]:
     return [tokenize(t, "words") for t in texts]
 
 
-def spans(text: str) -> list[tuple[str, str]]:
-    """``(gap, word)`` pairs of ``text`` (NFC): each :func:`rnnkit.data.vocab.tokenize` word with what
-    stood before it; ``"".join(g + w ...)`` plus the tail rebuilds the text."""
+def spans(text: str) -> tuple[list[tuple[str, str]], str]:
+    """``(pairs, tail)`` of ``text`` (NFC): ``pairs`` the ``(gap, word)`` of each
+    :func:`rnnkit.data.vocab.tokenize` word with what stood before it, ``tail`` what follows the last
+    word; ``"".join(g + w ...) + tail`` rebuilds the text."""
     text = unicodedata.normalize("NFC", text)          # tokenize() works on the NFC form
     out, pos = [], 0
     for w in tokenize(text, "words"):
         start = text.find(w, pos)
         out.append((text[pos:start], w))
         pos = start + len(w)
-    return out
+    return out, text[pos:]
 
 
 def word_gap(texts: Sequence[str]) -> str:
     """The most common text between two adjacent words of ``texts`` (``" "`` for spaced scripts, ``""``
     for Chinese or Japanese, whose words are not separated); ``" "`` when no text has two words."""
-    gaps = Counter(g for t in texts for g, _ in spans(t)[1:])
+    gaps = Counter(g for t in texts for g, _ in spans(t)[0][1:])
     return gaps.most_common(1)[0][0] if gaps else " "
 
 
@@ -238,10 +239,9 @@ class WordDictionary:
         gloss = Lexicon(self.table, self.counts).phrase if self.split_compounds else (lambda w: self.table.get(w, w))
         src_gap, tgt_gap = self.gaps
         for s in check_texts(sources, "sources"):
-            s = unicodedata.normalize("NFC", s)
-            parts = spans(s)
-            text = "".join((tgt_gap if i and g == src_gap else g) + gloss(w) for i, (g, w) in enumerate(parts))
-            out.append(text + s[len("".join(g + w for g, w in parts)):])
+            parts, tail = spans(s)
+            out.append("".join((tgt_gap if i and g == src_gap else g) + gloss(w) for i, (g, w) in enumerate(parts))
+                       + tail)
         return out
 
     def state(self) -> tuple[dict, dict[str, Any]]:

@@ -44,6 +44,7 @@ import numpy as np
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.backtest import backtest_candidate  # noqa: F401 - re-exported (it lived here)
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs, origin_forecasts
+from rnnkit.tasks.forecasting.constants import is_constant
 from rnnkit.tasks.forecasting.guard import guard_batch, widen
 from rnnkit.tasks.forecasting.metrics import mase, mase_scale
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
@@ -96,7 +97,7 @@ class _OriginGrid:
         self.raw = {name: origin_forecasts(cand, batch, horizon, back) for name, cand in candidates.items()}
         for i, s in enumerate(batch):     # constant up to an origin: every candidate forecasts the constant
             for k, b in enumerate(back):
-                if len(s) - b >= 1 and np.ptp(s.y[:len(s) - b]) == 0:
+                if len(s) - b >= 1 and is_constant(s.y[:len(s) - b]):
                     for f in self.raw.values():
                         f[i, k] = s.y[len(s) - b - 1]
 

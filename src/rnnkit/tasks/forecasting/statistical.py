@@ -31,6 +31,7 @@ import numpy as np
 
 from rnnkit.tasks.forecasting.baselines import drift, naive, seasonal_naive
 from rnnkit.tasks.forecasting.candidates import LOCAL_FUNCTIONS, LocalCandidate
+from rnnkit.tasks.forecasting.constants import is_constant
 
 __all__ = ["ets_auto", "theta", "seasonal_naive_point", "naive_point", "statistical_candidates",
            "MAX_ETS_PERIOD", "LOCAL_FUNCTIONS", "drift_point", "seasonal_index", "unit_scale"]
@@ -130,7 +131,7 @@ def theta(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
     y = np.asarray(y, dtype=float)
-    if y.size and np.ptp(y) == 0:        # statsmodels' ThetaModel draws a rising line through a constant
+    if is_constant(y):                   # statsmodels' ThetaModel draws a rising line through a constant
         return np.full(horizon, y[-1])
     adj, season_add, m = _deseason_long(y, horizon, period)
     seasonal = m > 1 and adj.size >= 2 * m and adj.min() > 0

@@ -194,18 +194,18 @@ def _typed_dests(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
     command's own parser with the arguments after the command name.
     """
     actions = _all_actions(parser)
-    saved = [(a, a.default, a.required) for a in actions]
+    saved = [(a, a.default, a.required, a.choices, a.type) for a in actions]
     try:
         for a in actions:
             if not isinstance(a, argparse._SubParsersAction):
                 a.default = argparse.SUPPRESS
+                if not a.option_strings:    # an optional positional left out is given its default, which
+                    a.choices = a.type = None   # argparse checks: SUPPRESS is no choice (forecast's action)
             a.required = False
         ns, _ = parser.parse_known_args(argv, argparse.Namespace())
-    except SystemExit:  # pragma: no cover - argv already parsed once, so this does not happen
-        return set()
     finally:
-        for a, d, r in saved:
-            a.default, a.required = d, r
+        for a, d, r, c, t in saved:
+            a.default, a.required, a.choices, a.type = d, r, c, t
     return set(vars(ns))
 
 

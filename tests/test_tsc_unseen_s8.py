@@ -56,7 +56,7 @@ def test_the_not_learned_warning_fires_exactly_when_the_network_guesses_one_clas
     than the majority share, <=> warned). On the old code the default predicted one class and stayed silent."""
     X, y = read_ts(_sktime_file("ArrowHead", "TRAIN"))
     torch.manual_seed(0)
-    clf = TimeSeriesClassifier(TSCConfig(progress=False))
+    clf = TimeSeriesClassifier(TSCConfig(model="rnn", progress=False))   # the network's predictions, not auto's
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         clf.fit(X, y)

@@ -17,6 +17,7 @@ every other column); a run remembers its column names. ``.ts``: sktime/UEA text 
 
 from __future__ import annotations
 
+from argparse import Namespace
 
 from rnnkit.cli.classify import SHARED_FLAGS, encoder_memory
 from rnnkit.cli.common import UsageError, path_arg
@@ -25,12 +26,22 @@ from rnnkit.tasks.tsc import TimeSeriesClassifier
 
 __all__ = ["add_parser", "run", "COMMAND", "TSC"]
 
+DERIVED = ("model", "epochs", "batch_size", "patience")   # tsc's own help: their defaults come from the data
+
 
 class TSC(TaskCommand):
     name, help, doc = "tsc", "time-series classification (UCR/UEA, long CSV)", __doc__
     task = TimeSeriesClassifier
-    config_flags = SHARED_FLAGS + [
-        Flag("patch", "feed non-overlapping windows of this many steps as one input step"),
+    config_flags = [f for f in SHARED_FLAGS if f.name not in DERIVED] + [
+        Flag("model", "auto: the recurrent network, or 1-NN Euclidean when it is more accurate on the "
+             "validation split (both fitted on the same training part; the run reports which and why); rnn: "
+             "always the network; feedforward: the control on pooled inputs (no recurrence)",
+             ("auto", "rnn", "feedforward")),
+        Flag("patch", "feed non-overlapping windows of this many steps as one input step (0: ceil(T / 64), so "
+             "the recurrence sees at most 64 steps)"),
+        Flag("epochs", "most training epochs (0: enough for 1,000 optimizer steps, at least 60)"),
+        Flag("batch_size", "series per batch (0: min(32, max(4, training series / 4)))"),
+        Flag("patience", "epochs without validation gain before stopping (0: a quarter of the epochs)"),
         Flag("max_len", "steps per series"),
     ]
     size_flags = ["--hidden-size", "--num-layers", "--patch", "--batch-size", "--max-len"]
@@ -38,8 +49,19 @@ class TSC(TaskCommand):
     limit = False
     test_fraction = 0.3
 
+    def make_config(self, args):
+        for name in ("patch", *DERIVED[1:]):   # 0: derived from the training set (None in TSCConfig)
+            if getattr(args, name) == 0:
+                setattr(args, name, None)
+        return super().make_config(args)
+
+    def train_summary(self, task) -> dict:
+        """What ``--model auto`` chose and why, and the settings derived from the training set."""
+        return {k: task.history[k] for k in ("auto", "derived") if task.history.get(k)}
+
     def memory_need(self, args) -> int:
-        return encoder_memory(args, args.patch)  # the channels are not known yet: count one
+        # the channels and a derived patch are not known yet: count one; a derived batch is at most 32
+        return encoder_memory(Namespace(**{**vars(args), "batch_size": args.batch_size or 32}), args.patch or 1)  # the channels are not known yet: count one
 
     def add_data_flags(self, ap, action: str) -> None:
         if action != "predict":

@@ -10,6 +10,12 @@ Baseline (:class:`OneNNEuclidean`): each series (standardised the same way) is l
 the longest training length, and a test series takes the label of the training series at the smallest
 Euclidean distance -- the classic UCR baseline, extended to variable lengths by resampling.
 
+Derived settings (:mod:`rnnkit.tasks.tsc_auto`; ``tsc_auto.AUTO`` sets them all): ``epochs``,
+``batch_size``, ``patience`` and ``patch`` set to ``None`` (CLI: 0) are derived from the training set (at least 1,000 optimizer steps; at most 64 recurrent steps),
+and ``model="auto"`` predicts with the network unless 1-NN, fitted on the same training part, is more
+accurate on the same validation series (``history["auto"]``: what it chose and why; ``model="rnn"``
+always uses the network). The resolved values are what the run folder's config.json holds.
+
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> X = [np.sin(np.linspace(0, f, 20))[:, None].astype("float32") for f in (1, 9) * 10]
@@ -21,7 +27,8 @@ Euclidean distance -- the classic UCR baseline, extended to variable lengths by 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from types import SimpleNamespace
 from typing import Any, Sequence
 
 import numpy as np
@@ -31,11 +38,14 @@ from torch import Tensor, nn
 
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
+from rnnkit._validate import check_number
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import ClassifierTask
+from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.common import (
-    CELLS, POOLINGS, SequenceEncoder, check_choice, check_training, masked_pool, run_file, run_vocab,
+    CELLS, POOLINGS, SequenceEncoder, accuracy, check_choice, check_training, masked_pool, run_file, run_vocab,
 )
+from rnnkit.tasks.tsc_auto import CHOICES, auto_patch, auto_val_fraction, choose, derived_schedule
 
 __all__ = ["TSCConfig", "TimeSeriesClassifier", "TSCNet", "OneNNEuclidean", "resample", "check_series"]
 
@@ -46,33 +56,39 @@ TASK = "tsc"
 class TSCConfig:
     """Everything that defines a time-series classifier run (saved in the run's config.json)."""
 
-    model: str = "rnn"              # "rnn" or "feedforward" (the one-to-one control)
+    model: str = added_field("rnn", absent="rnn")   # "auto" (the network, or 1-NN when it validates
+    #                                 better: tsc_auto.choose), "rnn", or "feedforward" (the one-to-one control)
     cell: str = "lstm"
     hidden_size: int = 64
     num_layers: int = 1
     bidirectional: bool = True
     pooling: str = "mean"           # "last", "max" or "mean" over the valid steps
-    patch: int = 1                  # feed non-overlapping windows of this many steps as one input step
+    patch: int | None = added_field(1, absent=1)  # windows of this many steps as one input step (None:
+    #                                 ceil(T / 64) for a recurrent model, 1 for feedforward)
     dropout: float = 0.1
     max_len: int | None = 2000      # steps per series; longer: truncate (warning) or error
     on_long: str = "truncate"
-    epochs: int = 60
-    batch_size: int = 32
+    epochs: int | None = added_field(60, absent=60)      # None: >= 1,000 optimizer steps (tsc_auto)
+    batch_size: int | None = added_field(32, absent=32)  # None: min(32, max(4, n // 4))
     lr: float = 3e-3
     weight_decay: float = 1e-4
     clip: float = 1.0
-    patience: int = 15
+    patience: int | None = added_field(15, absent=15)    # None: a quarter of the epochs
     val_fraction: float = 0.1
     seed: int = 0
     progress: bool = True
 
     def __post_init__(self) -> None:
-        check_choice("model", self.model, ("rnn", "feedforward"))
+        check_choice("model", self.model, ("auto", "rnn", "feedforward"))
         check_choice("cell", self.cell, CELLS)
         check_choice("pooling", self.pooling, POOLINGS)
         if self.model == "feedforward" and self.pooling == "last":
             raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward', got 'last'")
-        check_training(self, ints=("hidden_size", "num_layers", "patch"), bools=("bidirectional",))
+        derived = ("epochs", "batch_size", "patience", "patch")   # None: derived from the training set
+        for name in derived:
+            check_number(name, getattr(self, name), lo=1, integer=True, allow_none=True)
+        check_training(SimpleNamespace(**{**asdict(self), **{k: 1 for k in derived}}),
+                       ints=("hidden_size", "num_layers"), bools=("bidirectional",))
 
 
 def check_series(X: Any, what: str = "X", channels: int | None = None) -> list[np.ndarray]:
@@ -218,7 +234,7 @@ class TSCNet(nn.Module):
     def __init__(self, channels: int, num_classes: int, cfg: TSCConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        if cfg.model == "rnn":
+        if cfg.model != "feedforward":   # "rnn" or "auto"
             self.encoder = SequenceEncoder(channels, cfg.hidden_size, cfg.cell, cfg.num_layers, cfg.bidirectional,
                                            dropout=cfg.dropout)
             feat = self.encoder.output_size
@@ -229,7 +245,7 @@ class TSCNet(nn.Module):
         self.head = nn.Linear(feat, num_classes)
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
-        if self.cfg.model == "rnn":
+        if self.cfg.model != "feedforward":
             out, last = self.encoder(x, lengths)
             pooled = last if self.cfg.pooling == "last" else masked_pool(out, lengths, self.cfg.pooling)
         else:
@@ -254,6 +270,20 @@ class TimeSeriesClassifier(ClassifierTask):
     def __init__(self, config: TSCConfig | None = None) -> None:
         super().__init__(config)
         self.mean = self.std = None
+        self.chose = "network"      # model="auto": "network" or "1nn_euclidean" (what predict uses)
+
+    def fit(self, inputs: Any, targets: Any = None, val_inputs: Any = None, val_targets: Any = None, *,
+            baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = ()) -> "TimeSeriesClassifier":
+        """:meth:`Task.fit`; the auto model may fall back on 1-NN only when that baseline is fitted (it is what
+        predicts then): ``baselines=False`` (or a dict without a ``"1nn_euclidean"`` 1-NN) keeps the network."""
+        self._may_use_1nn = baselines is True or (isinstance(baselines, dict) and isinstance(
+            baselines.get("1nn_euclidean"), OneNNEuclidean))
+        return super().fit(inputs, targets, val_inputs, val_targets, baselines=baselines, callbacks=callbacks)
+
+    def validation_split(self, inputs: list, targets: list | None) -> tuple[tuple, tuple | None]:
+        if self.config.model == "auto":   # a split the choice can rest on (tsc_auto.auto_val_fraction)
+            self.config = replace(self.config, val_fraction=auto_val_fraction(len(inputs), self.config.val_fraction))
+        return super().validation_split(inputs, targets)
 
     def check_inputs(self, inputs: Any, what: str) -> list[np.ndarray]:
         return check_series(inputs, what, channels=None if self.mean is None else len(self.mean))
@@ -271,13 +301,26 @@ class TimeSeriesClassifier(ClassifierTask):
         for idx, xb, L, _ in self._batches(self._prepare(inputs), None, shuffle=False):
             yield idx, (xb, L)
 
-    def _fit(self, train, val, callbacks) -> None:
+    def _resolve(self, X: list[np.ndarray]) -> dict[str, int]:
+        """Derive the settings left unset (tsc_auto) from the training part; ``self.config`` keeps the
+        resolved values (what the run folder saves); returns the derived ones."""
         c = self.config
+        sched = derived_schedule(len(X), batch_size=c.batch_size, epochs=c.epochs, patience=c.patience)
+        patch = c.patch if c.patch is not None else (
+            1 if c.model == "feedforward" else auto_patch([len(x) for x in X], c.max_len))
+        self.config = replace(c, patch=patch, **sched)
+        return {k: v for k, v in {**sched, "patch": patch}.items() if getattr(c, k) is None}
+
+    def _fit(self, train, val, callbacks) -> None:
         X, y = train
+        self.chose = "network"
+        derived = self._resolve(X)
+        c = self.config
         allv = np.concatenate(X, 0)
         self.mean, self.std = allv.mean(0).astype(np.float32), (allv.std(0) + 1e-6).astype(np.float32)
         Xs = self._prepare(X)
-        self.labels = Vocab.build([y], specials=())
+        auto = c.model == "auto" and val is not None and len(val[0]) > 0
+        self.labels = Vocab.build([y, list(val[1])] if auto else [y], specials=())  # 1-NN sees the val labels too
         yi = self.labels.encode(y)
         self.net = TSCNet(Xs[0].shape[1], len(self.labels), c)  # channels * patch inputs
 
@@ -299,6 +342,42 @@ class TimeSeriesClassifier(ClassifierTask):
         self._train(lambda e: self._batches(Xs, yi, True, c.seed + e), -(-len(Xs) // c.batch_size), loss_fn,
                     val_score=val_score, val_name="neg_cross_entropy", callbacks=callbacks)
         self.history["learned"] = not warn_if_not_learned(self.epoch_log, yi, TASK)
+        self.history["derived"] = derived
+        if c.model == "auto":
+            self._choose(X, y, val if auto else None)
+
+    def _choose(self, X: list[np.ndarray], y: list[str], val: tuple | None) -> None:
+        """The auto model's choice: the trained network against 1-NN fitted on the same training part,
+        both scored on the same validation series (tsc_auto.choose); recorded in ``history["auto"]``."""
+        acc = {"network": None, "1nn_euclidean": None}
+        if val is not None:
+            gold = list(val[1])
+            acc = {"network": accuracy(gold, self.predict(val[0])),
+                   "1nn_euclidean": accuracy(gold, OneNNEuclidean().fit(X, y).predict(val[0]))}
+        self.chose, why = choose(acc["network"], acc["1nn_euclidean"], learned=self.history["learned"],
+                                 n_val=0 if val is None else len(val[0]))
+        if self.chose != "network" and not getattr(self, "_may_use_1nn", True):
+            self.chose, why = "network", f"fitted without the 1-NN baseline (baselines=False), so not {why}"
+        self.history["auto"] = {"chose": self.chose, "why": why, "val_accuracy": acc}
+
+    def predict_proba(self, inputs: Any) -> np.ndarray:
+        """Class probabilities ``(N, C)``: the network's, or 1-NN's (one-hot) when ``model="auto"`` chose it."""
+        if self.chose == "network":
+            return super().predict_proba(inputs)
+        self._require_fitted()
+        items = self.check_inputs(inputs, self.input_name)
+        nn1 = self.baselines.get("1nn_euclidean")
+        if not isinstance(nn1, OneNNEuclidean):
+            raise ConfigError("model: expected the 1-NN baseline the auto model chose, got a run without it")
+        out = np.zeros((len(items), len(self.labels)), dtype=np.float32)
+        out[np.arange(len(items)), [self.labels.index[p] for p in nn1.predict(items)]] = 1.0
+        return out
+
+    def score(self, inputs: list, targets: list | None, **options: Any) -> dict[str, Any]:
+        metrics = super().score(inputs, targets, **options)
+        if self.config.model == "auto":
+            metrics["model"] = self.chose   # which of the two the predictions (and so these figures) come from
+        return metrics
 
     def default_baselines(self) -> dict[str, Any]:
         return {"1nn_euclidean": OneNNEuclidean()}
@@ -307,7 +386,7 @@ class TimeSeriesClassifier(ClassifierTask):
         return {"labels": self.labels}
 
     def _state(self) -> dict[str, Any]:
-        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+        return {"mean": self.mean.tolist(), "std": self.std.tolist(), "chose": self.chose}
 
     def _restore(self, run) -> None:
         self.labels = run_vocab(run, "labels")
@@ -315,4 +394,6 @@ class TimeSeriesClassifier(ClassifierTask):
             self.mean, self.std = (_saved_vector(run["state"][k]) for k in ("mean", "std"))
             if len(self.mean) != len(self.std) or not len(self.mean) or (self.std <= 0).any():
                 raise ValueError(f"{len(self.mean)} means and {len(self.std)} std > 0")
+            self.chose = run["state"].get("chose", "network")    # runs saved before model="auto": the network
+            check_choice("chose", self.chose, CHOICES)
         self.net = TSCNet(len(self.mean) * self.config.patch, len(self.labels), self.config)

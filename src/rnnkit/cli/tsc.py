@@ -37,11 +37,11 @@ class TSC(TaskCommand):
              "validation split (both fitted on the same training part; the run reports which and why); rnn: "
              "always the network; feedforward: the control on pooled inputs (no recurrence)",
              ("auto", "rnn", "feedforward")),
-        Flag("patch", "feed non-overlapping windows of this many steps as one input step (0: ceil(T / 64), so "
-             "the recurrence sees at most 64 steps)"),
-        Flag("epochs", "most training epochs (0: enough for 1,000 optimizer steps, at least 60)"),
-        Flag("batch_size", "series per batch (0: min(32, max(4, training series / 4)))"),
-        Flag("patience", "epochs without validation gain before stopping (0: a quarter of the epochs)"),
+        Flag("patch", "feed non-overlapping windows of this many steps as one input step (default or 0: "
+             "ceil(T / 64), so the recurrence sees at most 64 steps)"),
+        Flag("epochs", "most training epochs (default or 0: enough for 1,000 optimizer steps, at least 60)"),
+        Flag("batch_size", "series per batch (default or 0: min(32, max(4, training series / 4)))"),
+        Flag("patience", "epochs without validation gain before stopping (default or 0: a quarter of the epochs)"),
         Flag("max_len", "steps per series"),
     ]
     size_flags = ["--hidden-size", "--num-layers", "--patch", "--batch-size", "--max-len"]
@@ -61,7 +61,7 @@ class TSC(TaskCommand):
 
     def memory_need(self, args) -> int:
         # the channels and a derived patch are not known yet: count one; a derived batch is at most 32
-        return encoder_memory(Namespace(**{**vars(args), "batch_size": args.batch_size or 32}), args.patch or 1)  # the channels are not known yet: count one
+        return encoder_memory(Namespace(**{**vars(args), "batch_size": args.batch_size or 32}), args.patch or 1)
 
     def add_data_flags(self, ap, action: str) -> None:
         if action != "predict":

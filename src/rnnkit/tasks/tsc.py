@@ -10,8 +10,9 @@ Baseline (:class:`OneNNEuclidean`): each series (standardised the same way) is l
 the longest training length, and a test series takes the label of the training series at the smallest
 Euclidean distance -- the classic UCR baseline, extended to variable lengths by resampling.
 
-Derived settings (:mod:`rnnkit.tasks.tsc_auto`; ``tsc_auto.AUTO`` sets them all): ``epochs``,
-``batch_size``, ``patience`` and ``patch`` set to ``None`` (CLI: 0) are derived from the training set (at least 1,000 optimizer steps; at most 64 recurrent steps),
+Defaults (:mod:`rnnkit.tasks.tsc_auto`, adopted by a pre-registered check in session 9): ``epochs``,
+``batch_size``, ``patience`` and ``patch`` left at ``None`` (CLI: unset or 0) are derived from the
+training set (at least 1,000 optimizer steps; at most 64 recurrent steps),
 and ``model="auto"`` predicts with the network unless 1-NN, fitted on the same training part, is more
 accurate on the same validation series (``history["auto"]``: what it chose and why; ``model="rnn"``
 always uses the network). The resolved values are what the run folder's config.json holds.
@@ -56,24 +57,24 @@ TASK = "tsc"
 class TSCConfig:
     """Everything that defines a time-series classifier run (saved in the run's config.json)."""
 
-    model: str = added_field("rnn", absent="rnn")   # "auto" (the network, or 1-NN when it validates
+    model: str = added_field("auto", absent="rnn")   # "auto" (the network, or 1-NN when it validates
     #                                 better: tsc_auto.choose), "rnn", or "feedforward" (the one-to-one control)
     cell: str = "lstm"
     hidden_size: int = 64
     num_layers: int = 1
     bidirectional: bool = True
     pooling: str = "mean"           # "last", "max" or "mean" over the valid steps
-    patch: int | None = added_field(1, absent=1)  # windows of this many steps as one input step (None:
+    patch: int | None = added_field(None, absent=1)  # windows of this many steps as one input step (None:
     #                                 ceil(T / 64) for a recurrent model, 1 for feedforward)
     dropout: float = 0.1
     max_len: int | None = 2000      # steps per series; longer: truncate (warning) or error
     on_long: str = "truncate"
-    epochs: int | None = added_field(60, absent=60)      # None: >= 1,000 optimizer steps (tsc_auto)
-    batch_size: int | None = added_field(32, absent=32)  # None: min(32, max(4, n // 4))
+    epochs: int | None = added_field(None, absent=60)      # None: >= 1,000 optimizer steps (tsc_auto)
+    batch_size: int | None = added_field(None, absent=32)  # None: min(32, max(4, n // 4))
     lr: float = 3e-3
     weight_decay: float = 1e-4
     clip: float = 1.0
-    patience: int | None = added_field(15, absent=15)    # None: a quarter of the epochs
+    patience: int | None = added_field(None, absent=15)    # None: a quarter of the epochs
     val_fraction: float = 0.1
     seed: int = 0
     progress: bool = True

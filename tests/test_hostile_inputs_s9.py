@@ -4,6 +4,8 @@ guard."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -35,3 +37,54 @@ def test_typed_flags_beat_the_config_file_when_forecast_s_action_is_left_out(tmp
     args = parser.parse_args(argv)
     apply_config(args._parser, args, argv[1:], root=parser, full_argv=argv)
     assert args.action == "predict" and capsys.readouterr().err == ""
+
+
+def _weekly_series(scale: float):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    y = 100 + np.tile([0, 3, 6, 9, 12, 15, 18.0], 12)[:80] + 0.1 * np.arange(80) + rng.normal(0, 1, 80)
+    return pd.Series(y * scale, index=pd.date_range("2021-01-01", periods=80, freq="D"))
+
+
+@pytest.mark.parametrize("scale", [1e-13, 1e-300])
+def test_a_network_forecast_does_not_depend_on_the_series_units_at_tiny_scales(scale):
+    # Oracle: the same network fit on the series in units of 1 (the inputs it sees after scaling are the
+    # same numbers). Before: the standard scaler and the step-change scale treated a spread below 1e-12 as
+    # "constant" and divided by 1 instead, so a series of values ~1e-11 fed the network zeros and its
+    # forecast was the network's raw output, ~1e-3: eight orders of magnitude off, no error, no warning.
+    from rnnkit.tasks.forecasting import Forecaster
+
+    def forecast(s):
+        f = Forecaster(model="lstm", horizon=7, epochs=2, hidden_size=8, seed=0)
+        f.fit(_weekly_series(s))
+        return f.predict()["value"].to_numpy() / s
+
+    unit = forecast(1.0)
+    np.testing.assert_allclose(forecast(scale), unit, rtol=1e-4)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-300])
+def test_backtest_metrics_and_theta_do_not_depend_on_the_series_units(scale):
+    # Oracle: the same backtest on the series in units of 1. Before: RMSE squared the errors, so at 1e200
+    # it overflowed (reported null) and at 1e-300 underflowed (reported 0.0); the naive baselines' bands
+    # (RMS of their in-sample errors) were infinite or zero, and their coverage 1.0 or 0.0 accordingly;
+    # Theta and the ETS baseline (fitted in the series' units, unlike auto's ETS) had MASE 7.98 and 7x the
+    # MAE at 1e200 against 0.17 in units of 1: a different forecast for the same data.
+    from rnnkit.tasks.forecasting import Forecaster
+
+    def metrics(s):
+        f = Forecaster(model="theta", horizon=7)
+        return f.backtest(_weekly_series(s), folds=2).metrics
+
+    unit, scaled = metrics(1.0), metrics(scale)
+    assert set(unit) == set(scaled) and {"theta", "naive", "seasonal_naive"} <= set(unit)
+    for model, m in unit.items():
+        for name, value in m.items():
+            if value is None or not np.isfinite(value):
+                continue
+            in_units = name in ("MAE", "RMSE", "CRPS") or name.startswith("pinball")
+            expected = value * scale if in_units else value
+            # rel 1e-2: Holt-Winters' optimiser stops ~1e-4 apart on inputs 1 ulp apart (before: 7x apart)
+            assert scaled[model][name] == pytest.approx(expected, rel=1e-2), (model, name)
+

@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -37,7 +38,10 @@ import numpy as np
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["Transform", "Scaler", "Log", "BoxCox", "SeasonalSTL", "Difference", "Pipeline", "transform_from_dict",
-           "interpolate_missing", "as_1d"]
+           "interpolate_missing", "as_1d", "spread_divisor", "root_mean_square", "typical_magnitude"]
+
+#: A spread at most this share of the values' magnitude is rounding noise: the values are constant.
+CONSTANT_SPREAD = 1e-12
 
 
 def as_1d(y: Any, name: str = "y") -> np.ndarray:
@@ -45,6 +49,54 @@ def as_1d(y: Any, name: str = "y") -> np.ndarray:
     if arr.ndim != 1:
         raise DataError(f"{name}: expected a 1-D series, got shape {arr.shape}")
     return arr
+
+
+def typical_magnitude(x: Any, axis: int | None = None) -> Any:
+    """The median of ``|x|`` (its largest where the median is 0; 1 where that is 0 or not finite): the unit
+    :func:`root_mean_square` divides by. NaNs are ignored."""
+    a = np.abs(np.asarray(x, dtype=float))
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # an all-NaN slice
+        unit = np.nanmedian(a, axis=axis, keepdims=True)
+        unit = np.where(unit > 0, unit, np.nanmax(a, axis=axis, keepdims=True))
+    unit = np.where((unit > 0) & np.isfinite(unit), unit, 1.0)
+    return float(unit.reshape(-1)[0]) if axis is None else unit
+
+
+def root_mean_square(x: Any, axis: int | None = None, unit: Any = None) -> Any:
+    """``sqrt(mean(x ** 2))`` computed on ``x / unit`` (default: :func:`typical_magnitude` of ``x``), so
+    values in units of 1e200 do not overflow to inf and values in units of 1e-300 do not underflow to 0.
+    ``np.std(y)`` is ``root_mean_square(y - y.mean(), unit=typical_magnitude(y))``: with the unit of the
+    values, one value 1e300 among values of 50 still overflows to inf (which callers report) as before,
+    while the same series in any units gives the same result. NaN where ``x`` holds a NaN; an empty ``x``
+    is 0.
+
+    >>> float(root_mean_square(np.array([3e200, 4e200]) * np.sqrt(2))), float(root_mean_square(np.array([3e-200, -4e-200]) * np.sqrt(2)))
+    (5e+200, 5e-200)
+    """
+    x = np.asarray(x, dtype=float)
+    if x.size == 0:
+        return np.zeros(np.delete(x.shape, axis)) if axis is not None else 0.0
+    unit = typical_magnitude(x, axis) if unit is None else np.asarray(unit, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.sqrt(np.mean((x / unit) ** 2, axis=axis, keepdims=True)) * unit
+    return out.reshape(np.delete(out.shape, axis)) if axis is not None else float(out.reshape(()))
+
+
+def spread_divisor(spread: Any, magnitude: Any) -> Any:
+    """``spread`` (a standard deviation or range; scalar or per column) as the divisor of a scaling, judged
+    against ``magnitude`` (the largest absolute value): a spread within :data:`CONSTANT_SPREAD` of the
+    magnitude is no spread (constant values), and ``min(1, magnitude)`` divides instead (1 for zeros), so
+    nothing is amplified. Relative, not absolute: a series of values ~1e-11 has a spread ~1e-13 and is
+    scaled by it like the same series in units of 1 (an absolute 1e-12 floor read it as constant and fed
+    a network its raw, near-zero values).
+
+    >>> float(spread_divisor(2e-13, 1e-11)), float(spread_divisor(0.0, 100.0)), float(spread_divisor(0.0, 5e-11))
+    (2e-13, 1.0, 5e-11)
+    """
+    spread, magnitude = np.asarray(spread, dtype=float), np.asarray(magnitude, dtype=float)
+    fallback = np.where(magnitude > 0, np.minimum(magnitude, 1.0), 1.0)
+    return np.where(spread > CONSTANT_SPREAD * magnitude, spread, fallback)
 
 
 # ------------------------------------------------------------------------------------------- transforms
@@ -98,13 +150,15 @@ class Scaler(Transform):
             raise DataError("scale: expected at least one finite training value, got none")
         with np.errstate(over="ignore", invalid="ignore"):
             if self.kind == "standard":
-                loc, scale = float(finite.mean()), float(finite.std())
+                unit = typical_magnitude(finite)      # scale-free: a series in units of 1e-300 or 1e200
+                loc = float((finite / unit).mean() * unit)
+                scale = root_mean_square(finite - loc, unit=unit)
             else:
                 loc, scale = float(finite.min()), float(finite.max() - finite.min())
         if not (math.isfinite(loc) and math.isfinite(scale)):
             raise DataError(f"scale: expected values whose {self.kind} location and spread are finite, got an "
                             f"overflow (largest |value| {float(np.abs(finite).max()):.3g}); rescale the series")
-        self.loc, self.scale = loc, (scale if scale > 1e-12 else 1.0)
+        self.loc, self.scale = loc, float(spread_divisor(scale, np.abs(finite).max()))
         return self
 
     def transform(self, y, start=0):

@@ -13,11 +13,13 @@ residuals: naive ``sigma sqrt(h)``, seasonal naive ``sigma sqrt(floor((h-1)/m) +
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Callable
 
 import numpy as np
 
+from rnnkit.data.timeseries.transforms import root_mean_square
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["naive", "seasonal_naive", "drift", "ets", "BASELINES", "normal_quantile"]
@@ -48,7 +50,7 @@ def _band(point: np.ndarray, sd: np.ndarray, level: float) -> tuple[np.ndarray, 
 
 def _sigma(resid: np.ndarray) -> float:
     resid = resid[np.isfinite(resid)]
-    return float(np.sqrt(np.mean(resid ** 2))) if resid.size else 0.0
+    return root_mean_square(resid)
 
 
 def naive(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9):
@@ -81,18 +83,35 @@ def drift(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9):
     return _band(y[-1] + h * slope, sd, level)
 
 
+def unit_scale(y: np.ndarray) -> float:
+    """The mean absolute value of ``y`` (1 when it is 0 or not finite): a fit on ``y / unit_scale(y)``
+    sees values of order one whatever the units (statsmodels' optimisers have absolute tolerances: the
+    same series in units of 1e12 or 1e-9 was fitted differently)."""
+    s = float(np.mean(np.abs(y))) if y.size else 0.0
+    return s if math.isfinite(s) and s > 0 else 1.0
+
+
 def ets(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9, seed: int = 0):
     """Exponential smoothing (statsmodels ``ExponentialSmoothing``): additive damped trend, plus an
     additive season (Holt-Winters) when 1 < ``period`` <= 12 and there are 2 full seasons. Longer seasons
     (weekly data's 52, hourly 24, daily 365) are removed first with STL
     (:class:`rnnkit.data.timeseries.transforms.SeasonalSTL`) and added back (STL-ETS, as statsmodels'
     ``STLForecast``): Holt-Winters would estimate dozens to hundreds of initial seasonal states, which is
-    slow (3 s at period 52 on 2,000 points) and was less accurate on co2 and elec_equip in our runs."""
+    slow (3 s at period 52 on 2,000 points) and was less accurate on co2 and elec_equip in our runs.
+    Fitted in units of :func:`unit_scale` (at 1e200 the fit in the series' units gave another forecast)."""
+    y = _check(train, horizon)
+    unit = unit_scale(y)
+    point, lower, upper = _ets_unit(y / unit, horizon, period, level, seed)
+    if not np.isfinite(point).all():
+        return naive(train, horizon, 1, level)
+    return point * unit, lower * unit, upper * unit
+
+
+def _ets_unit(y: np.ndarray, horizon: int, period: int, level: float, seed: int):
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     from rnnkit.data.timeseries.transforms import SeasonalSTL
 
-    y = _check(train, horizon)
     m = int(period)
     seasonal = m > 1 and y.size >= 2 * m + 2
     season_add = np.zeros(horizon)
@@ -119,8 +138,6 @@ def ets(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9, se
         except Exception:  # noqa: BLE001 - simulation is optional; fall back to residual sd * sqrt(h)
             sd = _sigma(np.asarray(fit.resid)) * np.sqrt(np.arange(1, horizon + 1))
             _, lower, upper = _band(point, sd, level)
-    if not np.isfinite(point).all():
-        return naive(train, horizon, 1, level)
     return point + season_add, lower + season_add, upper + season_add
 
 

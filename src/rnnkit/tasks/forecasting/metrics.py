@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnkit.data.timeseries.transforms import root_mean_square
 from rnnkit.errors import ShapeError
 
 __all__ = ["mae", "rmse", "smape", "mase", "mase_scale", "coverage", "point_metrics", "quantile_metrics", "METRICS"]
@@ -46,7 +47,7 @@ def mae(y: Any, f: Any) -> float:
 def rmse(y: Any, f: Any) -> float:
     """Root mean squared error."""
     y, f = _pair(y, f)
-    return float(np.sqrt(np.mean((y - f) ** 2)))
+    return root_mean_square(y - f)          # scale-safe: squares of 1e200 overflow, of 1e-300 underflow
 
 
 def smape(y: Any, f: Any) -> float:

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.data.timeseries.seasonality import PeriodInfo, detect_period
-from rnnkit.data.timeseries.transforms import BoxCox, Difference, Log, Pipeline, Scaler, SeasonalSTL
+from rnnkit.data.timeseries.transforms import (BoxCox, Difference, Log, Pipeline, Scaler, SeasonalSTL, root_mean_square,
+                                               spread_divisor, typical_magnitude)
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecasting.config import ForecastConfig, check_int, saved_numbers
 from rnnkit.tasks.forecasting.inputs import SeriesData, time_label
@@ -71,11 +72,12 @@ class PreparedSeries:
         self.valid_start = int(np.argmax(finite)) if finite.any() else z.size
         dz = np.diff(z[self.valid_start:])
         with np.errstate(over="ignore", invalid="ignore"):
-            spread = float(np.std(dz)) if dz.size > 1 else 0.0
+            spread = root_mean_square(dz - dz.mean(), unit=typical_magnitude(z[self.valid_start:])) \
+                if dz.size > 1 else 0.0
         if not math.isfinite(spread):
             raise DataError(f"series {s.id!r}: expected step changes with a finite spread after preprocessing, got "
                             f"an overflow (largest |change| {float(np.abs(dz).max()):.3g}); rescale the series")
-        self.inc = spread if spread > 1e-12 else 1.0
+        self.inc = float(spread_divisor(spread, np.abs(z[self.valid_start:]).max())) if dz.size else 1.0
         self.past_loc, self.past_scale = _col_scaler(self.past)
         self.fut_loc, self.fut_scale = _col_scaler(self.fut)
         self.z = z
@@ -154,8 +156,10 @@ def network_inputs(x: np.ndarray, what: str, times: Sequence[Any]) -> np.ndarray
 def _col_scaler(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if a.shape[1] == 0:
         return np.zeros(0), np.ones(0)
-    loc, scale = a.mean(0), a.std(0)
-    return loc, np.where(scale > 1e-12, scale, 1.0)
+    unit = typical_magnitude(a, axis=0)
+    loc = (a / unit).mean(0) * unit[0]
+    scale = root_mean_square(a - loc, axis=0, unit=unit)
+    return loc, spread_divisor(scale, np.abs(a).max(0))
 
 
 def prepare_series(s: SeriesData, cfg: ForecastConfig, fixed_deseasonalize: dict[str, str]) -> PreparedSeries:

@@ -29,7 +29,7 @@ import warnings
 
 import numpy as np
 
-from rnnkit.tasks.forecasting.baselines import drift, naive, seasonal_naive
+from rnnkit.tasks.forecasting.baselines import drift, naive, seasonal_naive, unit_scale
 from rnnkit.tasks.forecasting.candidates import LOCAL_FUNCTIONS, LocalCandidate
 from rnnkit.tasks.forecasting.constants import is_constant
 
@@ -84,14 +84,6 @@ def _deseason_long(y: np.ndarray, horizon: int, period: int) -> tuple[np.ndarray
     return y, np.zeros(horizon), period if period <= MAX_ETS_PERIOD else 1
 
 
-def unit_scale(y: np.ndarray) -> float:
-    """The mean absolute value of ``y`` (1 when it is 0 or not finite): a fit on ``y / unit_scale(y)``
-    sees values of order one whatever the units (statsmodels' optimisers have absolute tolerances: the
-    same series in units of 1e12 or 1e-9 was fitted differently)."""
-    s = float(np.mean(np.abs(y))) if y.size else 0.0
-    return s if math.isfinite(s) and s > 0 else 1.0
-
-
 def ets_auto(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
     """ETS with a damped trend and the season (none / additive / multiplicative) chosen by AICc, fitted
     on the series in units of :func:`unit_scale` (the forecast does not depend on the units)."""
@@ -127,12 +119,19 @@ def _ets_unit(y: np.ndarray, horizon: int, period: int) -> np.ndarray:
 
 
 def theta(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
-    """The Theta method (statsmodels ``ThetaModel``; seasonal adjustment when its test says so)."""
-    from statsmodels.tsa.forecasting.theta import ThetaModel
-
+    """The Theta method (statsmodels ``ThetaModel``; seasonal adjustment when its test says so), fitted on
+    the series in units of :func:`unit_scale` as :func:`ets_auto` (at 1e200 its fit overflowed and gave
+    another forecast than in units of 1)."""
     y = np.asarray(y, dtype=float)
     if is_constant(y):                   # statsmodels' ThetaModel draws a rising line through a constant
         return np.full(horizon, y[-1])
+    unit = unit_scale(y)
+    return _theta_unit(y / unit, horizon, period) * unit
+
+
+def _theta_unit(y: np.ndarray, horizon: int, period: int) -> np.ndarray:
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
     adj, season_add, m = _deseason_long(y, horizon, period)
     seasonal = m > 1 and adj.size >= 2 * m and adj.min() > 0
     with warnings.catch_warnings():

@@ -88,3 +88,32 @@ def test_backtest_metrics_and_theta_do_not_depend_on_the_series_units(scale):
             # rel 1e-2: Holt-Winters' optimiser stops ~1e-4 apart on inputs 1 ulp apart (before: 7x apart)
             assert scaled[model][name] == pytest.approx(expected, rel=1e-2), (model, name)
 
+
+@pytest.mark.parametrize("argv, message", [
+    # before: ZeroDivisionError: float division by zero (the theory's 1 / (2 ln N) at N = 1), exit 1
+    (["capacity", "--sizes", "1", "--loads", "0.1"], r"argument --sizes: expected an int >= 2 \(a network of one"),
+    # before: "DataError: weights: expected finite values" (the std of one connection is NaN), naming no flag
+    (["robustness", "--n-units", "2", "--n-patterns", "1"], r"argument --n-units: expected an int >= 3 \("),
+    # before: "RuntimeError: Tensor.item() cannot be called on meta tensors"
+    (["capacity", "--sizes", "4", "--loads", "0.5", "--device", "meta"],
+     r"--device: expected a device that holds values such as 'cpu' or 'cuda', got 'meta'"),
+])
+def test_hopfield_sizes_without_connections_and_the_meta_device_are_usage_errors(argv, message, capsys):
+    from rnnkit.cli.main import main
+
+    assert main(["hopfield", *argv, "--json", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert re.search(message, err), err
+
+
+def test_hopfield_experiments_refuse_the_same_sizes_in_python():
+    from rnnkit.errors import ConfigError
+    from rnnkit.hopfield.experiments import capacity_experiment, robustness_experiment
+
+    with pytest.raises(ConfigError, match=r"sizes: expected an int >= 2 .*got 1"):
+        capacity_experiment(sizes=[50, 1], loads=[0.1])
+    with pytest.raises(ConfigError, match=r"n_units: expected an int >= 3 .*got 2"):
+        robustness_experiment(n_units=2, n_patterns=1)
+    r = capacity_experiment(sizes=[2], loads=[0.5], rules=["hebbian"])      # the smallest network runs
+    assert r["curves"]["hebbian"]["2"]["patterns"] == [1]

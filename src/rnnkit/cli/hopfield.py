@@ -19,7 +19,8 @@ from typing import Any
 
 from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_memory, check_out_dir, set_threads, to_jsonable
 from rnnkit.errors import ConfigError
-from rnnkit.hopfield._checks import check_fraction, check_positive_float, check_positive_int
+from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
+                                     check_positive_float, check_positive_int)
 
 __all__ = ["add_parser", "run"]
 
@@ -37,6 +38,21 @@ def _arg(convert, check, what: str):
 
 
 _positive_int = _arg(int, check_positive_int, "a positive int")
+
+
+def _int_at_least(low: int, why: str):
+    """A positive int (that message first, as every size flag) that is also >= ``low`` (``why``)."""
+    at_least = _arg(int, lambda n, v: check_int_at_least(n, v, low, why), f"an int >= {low} ({why})")
+
+    def parse(text: str) -> int:
+        _positive_int(text)
+        return at_least(text)
+
+    return parse
+
+
+_network_size = _int_at_least(2, NETWORK_SIZE_WHY)
+_robustness_units = _int_at_least(3, ROBUSTNESS_UNITS_WHY)
 _positive_float = _arg(float, check_positive_float, "a finite number > 0")
 _fraction = _arg(float, check_fraction, "a number in [0, 1]")
 
@@ -67,7 +83,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
     p = sub.add_parser("capacity", help="fraction of random patterns recalled exactly vs load P/N")
     _common(p, "capacity")
-    p.add_argument("--sizes", type=_positive_int, nargs="+", default=[100, 200, 500], metavar="N",
+    p.add_argument("--sizes", type=_network_size, nargs="+", default=[100, 200, 500], metavar="N",
                    help="network sizes N (default 100 200 500)")
     p.add_argument("--loads", type=_positive_float, nargs="+", default=list(DEFAULT_LOADS), metavar="P/N",
                    help="loads P/N (default 0.025 ... 0.5 in steps of 0.025)")
@@ -78,7 +94,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
     p = sub.add_parser("robustness", help="recall overlap vs connections cut/perturbed and vs cue noise")
     _common(p, "robustness")
-    p.add_argument("--n-units", type=_positive_int, default=200, help="N (default 200)")
+    p.add_argument("--n-units", type=_robustness_units, default=200, help="N (default 200)")
     p.add_argument("--n-patterns", type=_positive_int, default=10, help="P stored (default 10)")
     p.add_argument("--rule", choices=rules, default="hebbian", help="learning rule (default hebbian)")
     p.add_argument("--fractions", type=_fraction, nargs="+", default=[k / 10 for k in range(10)],

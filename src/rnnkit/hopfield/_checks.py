@@ -11,13 +11,25 @@ from torch import Tensor
 
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 
-__all__ = ["check_positive_int", "check_positive_float", "check_fraction", "check_pm1", "check_real",
+__all__ = ["NETWORK_SIZE_WHY", "ROBUSTNESS_UNITS_WHY", "check_positive_int", "check_int_at_least", "check_positive_float", "check_fraction", "check_pm1", "check_real",
            "make_generator"]
 
 
 def check_positive_int(name: str, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ConfigError(f"{name}: expected a positive int, got {value!r}")
+    return value
+
+
+#: Why a capacity network needs 2 units and a robustness one 3 (the experiments and the CLI's flags say it).
+NETWORK_SIZE_WHY = "a network of one unit has no connection, and the theory's ln N is 0"
+ROBUSTNESS_UNITS_WHY = "the perturbation's scale is the spread of the connections: at least two"
+
+
+def check_int_at_least(name: str, value: Any, low: int, why: str) -> int:
+    """An int >= ``low``; ``why`` says what smaller values lack (the message's parenthesis)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ConfigError(f"{name}: expected an int >= {low} ({why}), got {value!r}")
     return value
 
 

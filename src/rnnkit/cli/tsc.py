@@ -5,6 +5,7 @@ Examples::
     rnnkit tsc train --dataset japanese-vowels --out runs/jv          # the data set's train/test split
     rnnkit tsc train --dataset gunpoint --patch 5 --pooling max --epochs 300 --patience 60 --batch-size 16 --out runs/gp
     rnnkit tsc train --ts TRAIN.ts --test-ts TEST.ts --out runs/mine
+    rnnkit tsc train --ucr Coffee_TRAIN.tsv --test-ucr Coffee_TEST.tsv --out runs/coffee
     rnnkit tsc train --csv long.csv --id-col id --time-col t --label-col class --out runs/mine
     rnnkit tsc predict --run runs/jv --ts new.ts --json               # {"predictions", "probabilities", "series"}
     rnnkit tsc evaluate --run runs/jv --json                          # the run's held-out (test) part
@@ -12,7 +13,8 @@ Examples::
 
 Long-format CSV: one row per (series id, time step), one column per channel (``--value-cols``, default
 every other column); a run remembers its column names. ``.ts``: sktime/UEA text format (``@data`` then
-``v,v,v:v,v,v:label`` lines). Predictions are numbered by series (1 = the file's first series).
+``v,v,v:v,v,v:label`` lines). UCR archive (``--ucr``): ``label<TAB>v<TAB>v...`` lines (tabs, commas or
+spaces). Predictions are numbered by series (1 = the file's first series).
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.tasks.tsc import TimeSeriesClassifier
 
 __all__ = ["add_parser", "run", "COMMAND", "TSC"]
+
+def read_file(flag: str, path):
+    """``(X, y)`` of a ``--ts`` or ``--ucr`` file (rnnkit.data.tsc's readers, imported when used)."""
+    from rnnkit.data import tsc
+
+    return {"ts": tsc.read_ts, "ucr": tsc.read_ucr}[flag](path)
+
 
 DERIVED = ("model", "epochs", "batch_size", "patience")   # tsc's own help: their defaults come from the data
 
@@ -68,6 +77,8 @@ class TSC(TaskCommand):
             ap.add_argument("--dataset", default=None,
                             help="registered data set (e.g. japanese-vowels, gunpoint; see rnnkit datasets)")
         ap.add_argument("--ts", type=path_arg, default=None, help="sktime .ts file")
+        ap.add_argument("--ucr", type=path_arg, default=None,
+                        help="UCR archive file (.tsv/.txt: a series a line, the label first)")
         ap.add_argument("--csv", type=path_arg, default=None, help="long-format CSV (one row per series id and step)")
         for col in ("id", "time", "label"):
             ap.add_argument(f"--{col}-col", default=None,
@@ -76,14 +87,16 @@ class TSC(TaskCommand):
                         help="comma-separated channel columns of --csv (default: the run's, else every other column)")
         if action == "train":
             ap.add_argument("--test-ts", type=path_arg, default=None, help="held-out .ts file (else --test-fraction)")
+            ap.add_argument("--test-ucr", type=path_arg, default=None,
+                            help="held-out UCR archive file (else --test-fraction)")
 
     def load(self, args, action: str) -> Data | None:
         from rnnkit.data.registry import get_dataset
 
-        given = [f for f, v in (("--dataset", getattr(args, "dataset", None)), ("--ts", args.ts), ("--csv", args.csv))
-                 if v is not None]
+        given = [f for f, v in (("--dataset", getattr(args, "dataset", None)), ("--ts", args.ts), ("--ucr", args.ucr),
+                                ("--csv", args.csv)) if v is not None]
         if len(given) > 1:
-            raise UsageError(f"input: expected one of --dataset, --ts, --csv, got {' and '.join(given)}")
+            raise UsageError(f"input: expected one of --dataset, --ts, --ucr, --csv, got {' and '.join(given)}")
         if not given:
             return None
         if given == ["--dataset"]:
@@ -95,25 +108,29 @@ class TSC(TaskCommand):
             return Data(d.X_train, d.y_train, {"dataset": args.dataset}, Data(d.X_test, d.y_test),
                         rule="the data set's own test split")
         X, y, source = self._read_file(args, need_labels=True)
-        test = None
-        if getattr(args, "test_ts", None) is not None:
-            from rnnkit.data.tsc import read_ts
-
-            test = Data(*read_ts(args.test_ts))
-        return Data(X, y, source, test, rule=f"the series of --test-ts {str(getattr(args, 'test_ts', ''))!r}")
+        tests = [(f, p) for f, p in (("ts", getattr(args, "test_ts", None)), ("ucr", getattr(args, "test_ucr", None)))
+                 if p is not None]
+        if len(tests) > 1:
+            raise UsageError("test: expected one of --test-ts, --test-ucr, got both")
+        if not tests:
+            return Data(X, y, source, None)
+        flag, path = tests[0]
+        return Data(X, y, source, Data(*read_file(flag, path)), rule=f"the series of --test-{flag} {str(path)!r}")
 
     def _read_file(self, args, need_labels: bool):
-        from rnnkit.data.tsc import read_long_csv, read_ts
+        from rnnkit.data.tsc import read_long_csv
         from rnnkit.errors import DataError
 
-        if (args.ts is None) == (args.csv is None):
-            raise UsageError("input: expected exactly one of --ts PATH or --csv PATH, got "
-                             + ("both" if args.ts is not None else "neither"))
-        if args.ts is not None:
-            X, y = read_ts(args.ts)
+        files = [f for f in ("ts", "ucr", "csv") if getattr(args, f) is not None]
+        if len(files) != 1:
+            raise UsageError("input: expected exactly one of --ts PATH, --ucr PATH or --csv PATH, got "
+                             + (" and ".join(f"--{f}" for f in files) or "none"))
+        flag = files[0]
+        if flag != "csv":
+            X, y = read_file(flag, getattr(args, flag))
             if need_labels and not any(y):
-                raise UsageError("--ts: expected labelled series (@classLabel true), got none")
-            return X, y, {"file": str(args.ts), "flag": "ts"}
+                raise UsageError(f"--{flag}: expected labelled series (@classLabel true), got none")
+            return X, y, {"file": str(getattr(args, flag)), "flag": flag}
         cols = args.value_cols.split(",") if args.value_cols else None
         X, y = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols)
         if need_labels and y is None:

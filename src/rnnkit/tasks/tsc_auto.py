@@ -67,7 +67,7 @@ def choose(network_acc: float | None, nn_acc: float | None, *, learned: bool, n_
     """``(choice, why)``: the network unless it did not learn or the 1-NN baseline (fitted on the same
     training part) is more accurate on the same validation series; a tie keeps the network."""
     if network_acc is None or nn_acc is None:
-        return "network", "no validation split to compare the network with 1-NN on (val_fraction 0)"
+        return "network", "no validation series to compare the network with 1-NN on (val_fraction 0 or too few series)"
     score = f"validation accuracy on the same {n_val} series: network {network_acc:.3f}, 1-NN {nn_acc:.3f}"
     if not learned:
         return "1nn_euclidean", f"the network did not learn (training loss at the label-frequency guess); {score}"

@@ -117,3 +117,26 @@ def test_hopfield_experiments_refuse_the_same_sizes_in_python():
         robustness_experiment(n_units=2, n_patterns=1)
     r = capacity_experiment(sizes=[2], loads=[0.5], rules=["hebbian"])      # the smallest network runs
     assert r["curves"]["hebbian"]["2"]["patterns"] == [1]
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru", "elman", "mingru", "minlstm"])
+def test_layer_calls_with_sparse_inputs_huge_or_meta_lengths_are_typed_errors(name):
+    # Before: a sparse x raised torch's RuntimeError ('reshape is not implemented for sparse tensors') from
+    # inside the engine; lengths=[2**70, 2] a ValueError ('Overflow when unpacking long long'), not the
+    # range error [1, T] that [6, 2] gets; lengths on the meta device a RuntimeError from .item().
+    import torch
+
+    from rnnkit.errors import InputTypeError, ShapeError
+    from rnnkit.layers.registry import make_layer
+
+    layer = make_layer(name, 3, 4, batch_first=True)
+    x = torch.randn(2, 5, 3)
+    with pytest.raises(InputTypeError, match=r"^x: expected a dense tensor, got layout torch.sparse_coo"):
+        layer(x.to_sparse())
+    for big in ([2**70, 2], [np.uint64(2**63 + 5), 2]):
+        with pytest.raises(ShapeError, match=r"^lengths: expected values in \[1, 5\] \(the sequence length\), got min 2"):
+            layer(x, lengths=big)
+    with pytest.raises(InputTypeError, match=r"^lengths: expected a tensor holding values .* got one on the meta"):
+        layer(x, lengths=torch.tensor([5, 2], device="meta"))
+    out, _ = layer(x, lengths=[5, 2])                           # the valid call still runs
+    assert out.shape == (2, 5, 4) and bool((out[1, 2:] == 0).all())

@@ -38,9 +38,16 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None) -> Tensor
     elif isinstance(lengths, (list, tuple)):
         if not all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in lengths):
             raise InputTypeError(f"lengths: expected a list of ints, got {lengths!r}")
-        lengths = torch.tensor([int(v) for v in lengths], dtype=torch.long)
+        values = [int(v) for v in lengths]
+        if values and (min(values) < 1 or max(values) > max_len):   # before int64 overflows on 2**70
+            raise ShapeError(f"lengths: expected values in [1, {max_len}] (the sequence length), got min "
+                             f"{min(values)}, max {max(values)}")
+        lengths = torch.tensor(values, dtype=torch.long)
     if not isinstance(lengths, Tensor):
         raise InputTypeError(f"lengths: expected a 1-D integer tensor or list of ints, got {type(lengths).__name__}")
+    if lengths.device.type == "meta":       # its values are checked below: a meta tensor has none
+        raise InputTypeError("lengths: expected a tensor holding values (on the cpu or the input's device), got "
+                             "one on the meta device")
     if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
         raise InputTypeError(f"lengths: expected an integer tensor, got dtype {lengths.dtype}")
     if lengths.dim() != 1 or lengths.shape[0] != batch_size:

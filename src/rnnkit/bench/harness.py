@@ -72,14 +72,15 @@ def machine_info(device: str) -> dict:
 
 def time_interleaved(fns: dict[str, Callable[[], None]], device: str, reps: int = 5,
                      budget_s: float = 4.0) -> dict[str, float]:
-    """Median milliseconds per call of each function, measured round-robin (after one warm-up each)."""
+    """Median milliseconds per call of each function, measured round-robin (after one warm-up each): at
+    least ``reps`` rounds, then rounds until ``budget_s`` has passed, at most ``max(100, reps)``."""
     sync = torch.cuda.synchronize if str(device).startswith("cuda") else (lambda: None)
     for fn in fns.values():
         fn()
     sync()
     times: dict[str, list[float]] = {k: [] for k in fns}
     start = time.perf_counter()
-    for r in range(100):
+    for r in range(max(100, reps)):       # (100 at most before: --reps 500 timed 100, silently)
         for k, fn in fns.items():
             t0 = time.perf_counter()
             fn()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 import torch
@@ -85,8 +86,9 @@ def run(args) -> dict:
         raise UsageError("--device: expected a machine with CUDA for 'cuda', got none available")
     if "tf32" in args.precision and args.device != "cuda":
         raise UsageError(f"--precision: 'tf32' is a CUDA tensor-core mode, expected --device cuda, got {args.device}")
-    if args.reps < 1 or args.budget_s <= 0:
-        raise UsageError(f"--reps/--budget-s: expected positive values, got {args.reps}, {args.budget_s}")
+    if args.reps < 1 or not math.isfinite(args.budget_s) or args.budget_s <= 0:   # nan/inf: 100 reps, silently
+        raise UsageError(f"--reps/--budget-s: expected a positive int and a finite number > 0, got {args.reps}, "
+                         f"{args.budget_s}")
     check_out_dir(args.out)
     check_memory(args, _memory_need, ["--shapes"], device=args.device)
     shapes = [s for group in args.shapes for s in group]

@@ -164,3 +164,15 @@ def test_bench_reps_above_100_are_all_timed():
 
     time_interleaved({"a": lambda: count("a"), "b": lambda: count("b")}, "cpu", reps=150, budget_s=1e-9)
     assert calls == {"a": 151, "b": 151}                # one warm-up each, then 150 timed rounds
+
+
+def test_forecast_period_error_names_the_series_as_the_forecast_does(tmp_path, capsys):
+    # Before: "series 'sales' has 30 values" named the CSV file's stem; the forecast's series (its "id"
+    # column) is the target's name, so the message named a series the output never shows.
+    from rnnkit.cli.main import main
+
+    path = tmp_path / "sales.csv"
+    path.write_text("day,units\n" + "".join(f"2021-01-{d:02d},{d % 7}\n" for d in range(1, 31)))
+    assert main(["forecast", "--csv", str(path), "--target", "units", "--time-col", "day", "--horizon", "3",
+                 "--model", "seasonal_naive", "--period", "16", "--json"]) == 2
+    assert "series 'units' has 30 values" in capsys.readouterr().err

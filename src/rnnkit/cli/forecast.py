@@ -193,8 +193,8 @@ def _check_period(args: argparse.Namespace, data: Any, parse_args: dict[str, Any
     id_col = parse_args.get("id_col")
     if isinstance(data, pd.DataFrame) and id_col is not None and id_col in data.columns:
         sizes = {str(k): int(v) for k, v in data.groupby(id_col, sort=True).size().items()}
-    else:
-        sizes = {name: len(data)}
+    else:                    # one series: its id is the target column's name (the forecast's "id"), not the file's
+        sizes = {str(parse_args.get("target") or name): len(data)}
     try:
         check_period(sizes, args.period, "--period")
     except DataError as e:

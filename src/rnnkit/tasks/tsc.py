@@ -272,6 +272,7 @@ class TimeSeriesClassifier(ClassifierTask):
         super().__init__(config)
         self.mean = self.std = None
         self.chose = "network"      # model="auto": "network" or "1nn_euclidean" (what predict uses)
+        self._may_use_1nn = True    # fit(baselines=...): whether the 1-NN auto may choose will be fitted
 
     def fit(self, inputs: Any, targets: Any = None, val_inputs: Any = None, val_targets: Any = None, *,
             baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = ()) -> "TimeSeriesClassifier":
@@ -357,7 +358,7 @@ class TimeSeriesClassifier(ClassifierTask):
                    "1nn_euclidean": accuracy(gold, OneNNEuclidean().fit(X, y).predict(val[0]))}
         self.chose, why = choose(acc["network"], acc["1nn_euclidean"], learned=self.history["learned"],
                                  n_val=0 if val is None else len(val[0]))
-        if self.chose != "network" and not getattr(self, "_may_use_1nn", True):
+        if self.chose != "network" and not self._may_use_1nn:
             self.chose, why = "network", f"fitted without the 1-NN baseline (baselines=False), so not {why}"
         self.history["auto"] = {"chose": self.chose, "why": why, "val_accuracy": acc}
 

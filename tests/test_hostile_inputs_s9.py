@@ -176,3 +176,29 @@ def test_forecast_period_error_names_the_series_as_the_forecast_does(tmp_path, c
     assert main(["forecast", "--csv", str(path), "--target", "units", "--time-col", "day", "--horizon", "3",
                  "--model", "seasonal_naive", "--period", "16", "--json"]) == 2
     assert "series 'units' has 30 values" in capsys.readouterr().err
+
+
+def test_a_dynamic_decay_without_dynamic_evaluation_is_refused_not_ignored(tmp_path, capsys):
+    # Before: `rnnkit generate evaluate --dynamic-decay 0.5` (or nan, or -1) without --dynamic-lr was
+    # accepted and dropped: the static score came back as if the setting had been used; so did
+    # CharLM.evaluate(text, dynamic_decay=0.5).
+    import torch
+
+    from rnnkit.cli.main import main
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+
+    torch.manual_seed(0)
+    lm = CharLM(CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2,
+                             progress=False)).fit("abcab" * 20)
+    with pytest.raises(ConfigError, match=r"^dynamic_decay: expected 0 without dynamic_lr .*got 0.5"):
+        lm.evaluate("abcabcab", baselines=False, dynamic_decay=0.5)
+    static = lm.evaluate("abcabcab", baselines=False)["bits_per_char"]
+    dyn = lm.evaluate("abcabcab", baselines=False, dynamic_lr=0.1, dynamic_decay=0.5)
+    assert dyn["dynamic"]["decay"] == 0.5 and np.isfinite(static)
+    lm.save(tmp_path / "run")
+    (tmp_path / "t.txt").write_text("abcabcab")
+    for decay in ("0.5", "nan"):
+        assert main(["generate", "evaluate", "--run", str(tmp_path / "run"), "--text", str(tmp_path / "t.txt"),
+                     "--dynamic-decay", decay, "--json"]) == 2
+        assert "--dynamic-decay: expected --dynamic-lr with it" in capsys.readouterr().err

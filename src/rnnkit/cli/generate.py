@@ -159,6 +159,10 @@ class Generate(TaskCommand):
         streams = getattr(args, "streams", 16)  # train scores its test text in 16 streams (fast)
         if streams < 1:
             raise UsageError(f"--streams: expected a positive int, got {streams}")
+        decay = getattr(args, "dynamic_decay", 0.0)
+        if getattr(args, "dynamic_lr", None) is None and decay != 0.0:   # it was ignored, silently
+            raise UsageError(f"--dynamic-decay: expected --dynamic-lr with it (it is the decay of dynamic "
+                             f"evaluation), got --dynamic-decay {decay} alone")
         return {"streams": streams}
 
     def extra_scores(self, task, data: Data, args) -> dict[str, Any]:

@@ -303,6 +303,9 @@ class CharLM(Task):
         check_number("chunk", chunk, lo=1, integer=True)
         check_number("dynamic_lr", dynamic_lr, lo=0, lo_open=True, allow_none=True)
         check_number("dynamic_decay", dynamic_decay, lo=0, hi=1)
+        if dynamic_lr is None and dynamic_decay != 0:     # it acts only in dynamic evaluation: never silently dropped
+            raise ConfigError(f"dynamic_decay: expected 0 without dynamic_lr (the decay of dynamic evaluation), got "
+                              f"{dynamic_decay}")
         ids = self.encode(text, "unk")
         if len(ids) < 2:
             what = "subword units" if self.config.units == "bpe" else "characters"

@@ -62,7 +62,7 @@ def stream_bits(model: nn.Module, ids: Tensor, streams: int, chunk: int, unit_ch
         if len(ids) - start >= 2:
             last = tuple(t[:, -1:] for t in state) if isinstance(state, tuple) else state[:, -1:]
             logits, _ = model(ids[start:-1].unsqueeze(0), last)
-            bits += float(F.cross_entropy(logits[0], ids[start + 1:], reduction="sum")) / LN2
+            bits += float(F.cross_entropy(logits[0], ids[start + 1:], reduction="sum").detach()) / LN2
             n += chars(ids[start + 1:])
     model.train(was)
     return bits / n, n

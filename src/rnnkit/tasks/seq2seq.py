@@ -54,8 +54,8 @@ from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize
 from rnnkit.errors import DataError
 from rnnkit.tasks.base import Task, WallClock
 from rnnkit.tasks.common import (
-    SequenceEncoder, budget_left, check_bool, check_choice, check_number, check_texts, run_vocab, task_layer,
-    unseen_report,
+    SequenceEncoder, budget_left, check_bool, check_choice, check_mode_settings, check_number, check_texts, run_vocab,
+    task_layer, unseen_report,
 )
 from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.seq2seq_pointer import WordPointer
@@ -72,6 +72,10 @@ BLEU_TOKENIZERS = ("13a", "intl", "char", "zh", "none")
 MODELS = ("dict-pointer", "char")
 #: ``Seq2SeqConfig.decode``: the beam's best output, or the MBR choice among its n-best (:mod:`rnnkit.tasks.seq2seq_mbr`).
 DECODES = ("beam", "mbr")
+#: The settings only the dict-pointer model reads (a fit of the char model refuses them changed).
+POINTER_SETTINGS = {name: ("model", "dict-pointer") for name in (
+    "word_dropout", "label_smoothing", "min_count", "warmup", "no_repeat_ngram", "repeat_top", "split_compounds",
+    "derive_words")}
 
 
 def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize: str = "13a") -> dict[str, float]:
@@ -292,6 +296,7 @@ class Translator(Task):
     def _fit(self, train, val, callbacks) -> None:
         """Teacher forcing on :class:`rnnkit.training.Trainer` (Adam, clipping, early stopping on the
         validation chrF of greedy outputs with the best weights restored)."""
+        check_mode_settings(self.config, POINTER_SETTINGS)   # the char model never reads them
         from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
         from rnnkit.training.data import EpochBatches
 

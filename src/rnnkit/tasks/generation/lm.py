@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -17,7 +17,7 @@ from rnnkit.data.subword import BPEVocab
 from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import Task, WallClock
-from rnnkit.tasks.common import check_bool, check_choice, check_number, run_vocab, task_layer
+from rnnkit.tasks.common import check_bool, check_choice, check_mode_settings, check_number, run_vocab, task_layer
 from rnnkit.tasks.generation.data import StreamRounds, check_text, stream_matrix
 from rnnkit.tasks.generation.ngram import NGramCharModel
 from rnnkit.tasks.generation.scoring import LN2, stream_bits
@@ -93,17 +93,6 @@ class CharLMConfig:
 #: Settings that act under one value of another only: name -> (that setting, its value).
 MODE_SETTINGS = {"bpe_vocab": ("units", "bpe"), "warmup": ("schedule", "cosine"), "lr_decay": ("schedule", "plateau"),
                  "lr_patience": ("schedule", "plateau")}
-
-
-def check_mode_settings(config: CharLMConfig) -> None:
-    """A setting changed from its default under a mode that never reads it (``warmup`` with the plateau
-    schedule, ``lr_decay`` with cosine, ``bpe_vocab`` with characters) is a ConfigError: it was dropped
-    silently. Checked when a fit starts, not in the config, so runs saved with such a pair still load."""
-    defaults = {f.name: f.default for f in fields(CharLMConfig)}
-    for name, (mode, value) in MODE_SETTINGS.items():
-        if getattr(config, mode) != value and getattr(config, name) != defaults[name]:
-            raise ConfigError(f"{name}: applies to {mode}={value!r} only, expected the default {defaults[name]!r} "
-                              f"with {mode}={getattr(config, mode)!r}, got {getattr(config, name)!r}")
 
 
 class CharLMNet(nn.Module):
@@ -204,7 +193,7 @@ class CharLM(Task):
         ``val_text`` (held-out) gives the bits/char curve, the LR decay and early stopping, and the
         best round's weights are kept (without it, the last weights). The n-gram baseline is fitted
         on ``text`` too."""
-        check_mode_settings(self.config)
+        check_mode_settings(self.config, MODE_SETTINGS)
         if isinstance(val_text, str) and not val_text.strip():
             val_text = None
         return super().fit(text, None, val_text, None, baselines=baselines, callbacks=callbacks)

@@ -235,3 +235,33 @@ def test_translator_char_model_refuses_the_dict_pointer_settings(kwargs):
     name = next(iter(kwargs))
     with pytest.raises(ConfigError, match=rf"^{name}: applies to model='dict-pointer' only, expected the default"):
         Translator(cfg).fit(["one", "two"] * 5, ["un", "deux"] * 5, baselines=False)
+
+
+def test_forecast_csv_ids_are_read_as_the_text_in_the_file(tmp_path, capsys):
+    # Before: pandas read the id column as numbers: stores '001' and '002' came back as series '1' and
+    # '2' (a join on the user's ids found nothing), '001' and '1' merged into one series (a duplicate
+    # timestamps error naming series '1'), and the id 'NA' (Namibia) was a missing id.
+    import json
+
+    from rnnkit.cli.main import main
+
+    days = [f"2021-01-{d:02d}" for d in range(1, 29)]
+    path = tmp_path / "stores.csv"
+    path.write_text("day,store,units\n" + "".join(f"{d},{s},{i % 7 + k}\n" for k, s in enumerate(["001", "1", "NA"])
+                                                  for i, d in enumerate(days)))
+    run = tmp_path / "run"
+    assert main(["forecast", "--csv", str(path), "--target", "units", "--time-col", "day", "--id-col", "store",
+                 "--horizon", "2", "--model", "seasonal_naive", "--no-plot", "--json", "--quiet",
+                 "--out", str(run)]) == 0
+    ids = [r["id"] for r in json.loads(capsys.readouterr().out)["forecast"]]
+    assert sorted(set(ids)) == ["001", "1", "NA"]
+    new = tmp_path / "new.csv"                                   # update reads the ids the same way
+    new.write_text("day,store,units\n" + "".join(f"2021-01-29,{s},5\n" for s in ["001", "1", "NA"]))
+    assert main(["forecast", "update", "--run", str(run), "--csv", str(new), "--json", "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out)["forecast"]
+    assert sorted({r["id"] for r in out}) == ["001", "1", "NA"] and {r["time"] for r in out} == {"2021-01-30", "2021-01-31"}
+    blank = tmp_path / "blank.csv"                               # an empty field is still a missing id
+    blank.write_text("day,store,units\n" + "".join(f"{d},,{i}\n" for i, d in enumerate(days)))
+    assert main(["forecast", "--csv", str(blank), "--target", "units", "--time-col", "day", "--id-col", "store",
+                 "--horizon", "2", "--model", "seasonal_naive", "--json"]) == 1
+    assert "id_col 'store': expected an id on every row, got 28 missing" in capsys.readouterr().err

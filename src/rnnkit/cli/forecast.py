@@ -152,7 +152,8 @@ def load_input(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
     from rnnkit.data.series import read_series_csv
 
     path = Path(args.csv)
-    data = read_series_csv(path, args.time_col, date_format=args.date_format, dayfirst=args.dayfirst, what="--csv")
+    data = read_series_csv(path, args.time_col, date_format=args.date_format, dayfirst=args.dayfirst, what="--csv",
+                           id_col=args.id_col)
     if args.date_format is not None and pd.api.types.is_integer_dtype(data[args.time_col]):
         parse_args["date_format"] = args.date_format    # dates written as numbers (20210131): the model reads them
     return data, parse_args, path.stem
@@ -273,7 +274,8 @@ def _train(args: argparse.Namespace) -> dict:
     if args.future_csv is not None:
         from rnnkit.data.series import read_series_csv
 
-        future = read_series_csv(args.future_csv, what="--future-csv")  # its dates: read like the fit's
+        future = read_series_csv(args.future_csv, what="--future-csv",   # its dates: read like the fit's
+                                 id_col=parse_args.get("id_col"))
     fc = forecaster.predict(future_covariates=future)
     result = result_of(forecaster, fc, bt, timing, {"data": name, **parse_args})
     if args.out is not None:

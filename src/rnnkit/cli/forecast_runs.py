@@ -179,7 +179,7 @@ def _new_points(args: argparse.Namespace, forecaster):
     saved = forecaster._parse_args
     time_col = saved.get("time_col") or args.time_col
     frame = read_series_csv(args.csv, time_col, date_format=saved.get("date_format") or args.date_format,
-                            dayfirst=args.dayfirst, what="--csv")
+                            dayfirst=args.dayfirst, what="--csv", id_col=saved.get("id_col"))
     if saved.get("time_col"):
         return frame
     if time_col is None:

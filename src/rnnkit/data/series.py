@@ -214,11 +214,14 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
 
 
 def read_series_csv(path: str | Path, time_col: str | None = None, *, date_format: str | None = None,
-                    dayfirst: bool | None = None, what: str = "csv") -> pd.DataFrame:
+                    dayfirst: bool | None = None, what: str = "csv", id_col: str | None = None) -> pd.DataFrame:
     """A CSV file of one or more series as a DataFrame; ``time_col`` (when given and not integer steps)
     is parsed by :func:`parse_dates` with one format for the column, recorded in
-    ``frame.attrs["date_format"]`` (the forecaster reads later time columns with it). An unreadable file
-    or a missing column is a :class:`DataError` naming ``what`` (the CLI passes ``"--csv"``)."""
+    ``frame.attrs["date_format"]`` (the forecaster reads later time columns with it). ``id_col`` is read
+    as the text in the file: ids ``001`` and ``1.50`` stay themselves (not the numbers 1 and 1.5, which
+    renamed the series and merged ``001`` with ``1``), and an id ``NA`` (Namibia) is an id; only an empty
+    field is a missing id. An unreadable file or a missing column is a :class:`DataError` naming ``what``
+    (the CLI passes ``"--csv"``)."""
     from rnnkit.data.text import csv_records, read_utf8
 
     path = Path(path)
@@ -230,6 +233,9 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
         frame = pd.read_csv(io.StringIO(text))
     except (ValueError, pd.errors.ParserError) as e:
         raise DataError(f"{what}: expected a readable CSV file, got {str(path)!r} ({str(e).splitlines()[0]})") from None
+    if id_col is not None and id_col in frame.columns:
+        ids = pd.read_csv(io.StringIO(text), usecols=[id_col], dtype=str, keep_default_na=False)[id_col]
+        frame[id_col] = ids.mask(ids.str.strip() == "")
     if time_col is not None:
         if time_col not in frame.columns:
             raise DataError(f"{what}: expected a time column {time_col!r}, got columns "

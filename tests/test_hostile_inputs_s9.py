@@ -265,3 +265,40 @@ def test_forecast_csv_ids_are_read_as_the_text_in_the_file(tmp_path, capsys):
     assert main(["forecast", "--csv", str(blank), "--target", "units", "--time-col", "day", "--id-col", "store",
                  "--horizon", "2", "--model", "seasonal_naive", "--json"]) == 1
     assert "id_col 'store': expected an id on every row, got 28 missing" in capsys.readouterr().err
+
+
+def test_evaluate_of_a_run_s_own_data_refuses_a_held_out_part_that_changed(tmp_path, capsys):
+    # Before: `tag/classify/translate evaluate --run R` (no data flag) re-read the training file and took the
+    # recorded item numbers, checking only the item count: the same file reordered (or edited row by row)
+    # scored other items -- some of them training items -- as "held out"; `generate evaluate --run R`
+    # took the last share of the text file again, so text appended since training moved the held-out part
+    # onto training text. Now split.json records the held-out part's sha256 and evaluate compares.
+    from rnnkit.cli.main import main
+
+    words = {"DET": ["the", "a"], "NOUN": ["dog", "cat"], "VERB": ["runs", "sees"]}
+    sents = ["\n".join(f"{words[t][(i + k) % 2]}\t{t}" for k, t in enumerate(["DET", "NOUN", "VERB"]))
+             for i in range(60)]
+    conll = tmp_path / "pos.conll"
+    conll.write_text("\n\n".join(sents) + "\n")
+    run = tmp_path / "tag"
+    assert main(["tag", "train", "--conll", str(conll), "--out", str(run), "--epochs", "1", "--hidden-size", "4",
+                 "--word-dim", "4", "--char-dim", "2", "--char-hidden", "2", "--no-baseline", "--quiet",
+                 "--json"]) == 0
+    assert main(["tag", "evaluate", "--run", str(run), "--json"]) == 0          # unchanged: scored
+    conll.write_text("\n\n".join(sents[::-1]) + "\n")                           # same count, other order
+    capsys.readouterr()
+    assert main(["tag", "evaluate", "--run", str(run), "--json"]) == 1
+    assert "--run: expected the items the run held out at training, got different ones" in capsys.readouterr().err
+
+    text = tmp_path / "corpus.txt"
+    text.write_text("abcab cabca bcabc " * 20)
+    lm = tmp_path / "lm"
+    assert main(["generate", "train", "--text", str(text), "--out", str(lm), "--hidden-size", "4", "--embed-dim", "2",
+                 "--rounds", "1", "--chunks-per-round", "1", "--batch-size", "2", "--bptt", "5", "--no-baseline",
+                 "--quiet", "--json"]) == 0
+    assert main(["generate", "evaluate", "--run", str(lm), "--json"]) == 0
+    with text.open("a") as f:
+        f.write("more text, appended after training")
+    capsys.readouterr()
+    assert main(["generate", "evaluate", "--run", str(lm), "--json"]) == 1
+    assert "got different ones (the data changed since" in capsys.readouterr().err

@@ -96,6 +96,38 @@ def _pick(data: Data, idx: Sequence[int]) -> Data:
                 data.source)
 
 
+def held_out_digest(data: Data) -> str:
+    """The sha256 of a held-out part's inputs and targets (texts, token lists, arrays; canonical JSON), recorded
+    at training so ``evaluate`` can tell the part it re-reads from the data from the part it held out."""
+    import json
+
+    from rnnkit._io import sha256_bytes
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            return {"dtype": str(v.dtype), "values": v.tolist()}
+        if isinstance(v, np.generic):
+            return v.item()
+        raise TypeError(f"cannot digest {type(v).__name__}")
+
+    text = json.dumps([data.inputs, data.targets], ensure_ascii=False, default=plain, allow_nan=True)
+    return sha256_bytes(text.encode("utf-8", "surrogatepass"))
+
+
+def check_held_out(task: Any, part: Data) -> Data:
+    """``part`` when it is what the run held out at training (its recorded digest; runs saved before the
+    digest are taken as they are); a DataError otherwise: the data changed since training (the same number
+    of items, or text appended to a corpus), and the "held-out" part may now hold training items."""
+    expected = task.split.get("test", {}).get("items_sha256")
+    if expected is not None and held_out_digest(part) != expected:
+        from rnnkit.errors import DataError
+
+        raise DataError("--run: expected the items the run held out at training, got different ones (the data "
+                        "changed since: its held-out part no longer matches the sha256 recorded in split.json); "
+                        "pass the data flag to score a file as new data")
+    return part
+
+
 def _config_type(f) -> tuple[Any, str | None]:
     t = str(f.type).replace(" ", "")
     base = t.split("|")[0]
@@ -272,6 +304,8 @@ class TaskCommand:
         if data is None:
             raise UsageError("input: expected a data flag (see --help), got none")
         train, test, split = self._split(data, args)
+        if test is not None:
+            split["items_sha256"] = held_out_digest(test)
         source = {**data.source, **({"columns": columns} if columns and data.source.get("file") else {})}
         task = self.task(config)
         self.fit(task, train, data.val, baselines=self.baselines(args),
@@ -344,7 +378,7 @@ class TaskCommand:
     def held_out(self, task: Any, data: Data) -> Data:
         """The part of the run's own data that its training held out (``split.json``'s ``"test"``)."""
         if data.test is not None:
-            return data.test
+            return check_held_out(task, data.test)
         rec = task.split.get("test", {})
         if rec.get("rule") != "random" or "items" not in rec:
             raise UsageError(f"input: expected a data flag (this run's held-out part is {rec.get('rule')!r}, "
@@ -354,4 +388,4 @@ class TaskCommand:
 
             raise DataError(f"--run: the run held out items of a data set of {rec.get('source_size')} items, got "
                             f"{len(data.inputs)} items now (the data changed since training)")
-        return _pick(data, rec["items"])
+        return check_held_out(task, _pick(data, rec["items"]))

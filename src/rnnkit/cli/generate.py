@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
-from rnnkit.cli.driver import Data, Flag, TaskCommand
+from rnnkit.cli.driver import Data, Flag, TaskCommand, check_held_out
 from rnnkit.tasks.generation import CharLM
 
 __all__ = ["add_parser", "run", "COMMAND", "Generate"]
@@ -138,12 +138,12 @@ class Generate(TaskCommand):
         from rnnkit.tasks.generation import text_split
 
         if data.test is not None:
-            return data.test
+            return check_held_out(task, data.test)
         fraction = task.data.get("val_fraction")
         held = text_split(data.inputs, fraction)[1] if isinstance(fraction, (int, float)) and fraction > 0 else ""
         if not held:
             raise UsageError("--text: the run held out nothing (--val-fraction 0); expected --text PATH")
-        return Data(held)
+        return check_held_out(task, Data(held))      # text appended to the file moved the held-out part
 
     def load_source(self, source: dict, args) -> Data:
         if source.get("file") and not Path(source["file"]).is_file():

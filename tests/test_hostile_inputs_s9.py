@@ -302,3 +302,15 @@ def test_evaluate_of_a_run_s_own_data_refuses_a_held_out_part_that_changed(tmp_p
     capsys.readouterr()
     assert main(["generate", "evaluate", "--run", str(lm), "--json"]) == 1
     assert "got different ones (the data changed since" in capsys.readouterr().err
+
+
+def test_the_es_rnn_forecast_does_not_depend_on_the_series_units_at_tiny_scales():
+    # Oracle: the ES-RNN on the series in units of 1. Before: its log transform's floor was an absolute
+    # 1e-9, so a series of values ~1e-11 sat on the floor (a constant log) and the forecast was ~1e-9:
+    # 100 times the data, silently.
+    from rnnkit.tasks.forecasting import Forecaster
+
+    def forecast(s):
+        return Forecaster(model="esrnn", horizon=7).fit(_weekly_series(s)).predict()["value"].to_numpy() / s
+
+    np.testing.assert_allclose(forecast(1e-13), forecast(1.0), rtol=1e-3)     # float32 network: ~2e-4 apart

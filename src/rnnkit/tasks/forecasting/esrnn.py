@@ -52,7 +52,7 @@ from torch import nn
 from rnnkit.errors import ConfigError
 from rnnkit.layers import make_layer
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
-from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
+from rnnkit.tasks.forecasting.statistical import seasonal_naive_point, unit_scale
 
 __all__ = ["ESRNN", "ESRNNCandidate", "input_window"]
 
@@ -209,8 +209,9 @@ class ESRNNCandidate(Candidate):
         for s in batch:
             fit_part = s.y[: len(s) - b0]
             lo, spread = float(fit_part.min()), float(np.ptp(fit_part))
-            shift = -lo + max(spread, abs(lo), 1e-3) if (lo <= 0.1 * spread or lo <= 0) else 0.0
-            floor = 1e-9 * max(spread, 1.0)
+            small = min(1.0, unit_scale(fit_part))   # the absolute 1e-3 and 1e-9 in the series' units below 1: a
+            shift = -lo + max(spread, abs(lo), 1e-3 * small) if (lo <= 0.1 * spread or lo <= 0) else 0.0
+            floor = 1e-9 * max(spread, small)        # series of values ~1e-11 sat on the floor (a constant log)
             profile = None
             if period > 1 and fit_part.size >= 2 * period + 2:
                 profile = SeasonalSTL(period).fit(np.log(np.maximum(fit_part + shift, floor))).profile

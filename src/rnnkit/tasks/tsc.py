@@ -67,7 +67,9 @@ class TSCConfig:
     patch: int | None = added_field(None, absent=1)  # windows of this many steps as one input step (None:
     #                                 ceil(T / 64) for a recurrent model, 1 for feedforward)
     dropout: float = 0.1
-    max_len: int | None = 2000      # steps per series; longer: truncate (warning) or error
+    max_len: int | None = None      # steps per series (None: all); longer: truncate (warning) or error. Was
+    #                                 2000 before session 9's review: with the derived patch the recurrence sees
+    #                                 <= 64 steps anyway, and the cap hid the tail of HandOutlines/Rock (2,709/2,844)
     on_long: str = "truncate"
     epochs: int | None = added_field(None, absent=60)      # None: >= 1,000 optimizer steps (tsc_auto)
     batch_size: int | None = added_field(None, absent=32)  # None: min(32, max(4, n // 4))

@@ -333,3 +333,25 @@ def test_a_semicolon_or_tab_separated_series_file_is_named_as_such(tmp_path):
             read_series_csv(path, "t", what="--csv")
     path.write_text("y\n1.5\n2.5\n")                         # one column, no separator at all: still read
     assert read_series_csv(path, what="--csv")["y"].tolist() == [1.5, 2.5]
+
+
+@pytest.mark.parametrize("model", ["seasonal_naive", "theta"])
+def test_a_horizon_past_the_time_index_s_last_date_is_refused_before_the_fit(model):
+    # Before: `--horizon 1000000` on daily data (read from a CSV: nanosecond timestamps) fitted (minutes for
+    # auto) and then failed at predict with pandas' "OutOfBoundsDatetime: Cannot generate range with
+    # start=... and periods=1000001", naming no argument. (The networks refuse such a horizon earlier: the
+    # series is too short for it.) An index of microseconds holds those dates, and is forecast.
+    import pandas as pd
+
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = _weekly_series(1.0)
+    y.index = y.index.as_unit("ns")
+    with pytest.raises(DataError, match=r"^horizon: expected forecast times the time index can hold "
+                                        r"\(datetime64\[ns\]: up to 2262-04-11\), got 100000 steps of D "
+                                        r"after 2021-03-21"):
+        Forecaster(model=model, horizon=100_000).fit(y)
+    y.index = y.index.as_unit("us")
+    fc = Forecaster(model=model, horizon=100_000).fit(y).predict()
+    assert fc["time"].iloc[-1] == y.index[-1] + pd.Timedelta(days=100_000)       # 2295-01-04

@@ -47,7 +47,7 @@ from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_int, sa
 from rnnkit.tasks.forecasting.constants import constant_forecast, constant_note, constant_values
 from rnnkit.tasks.forecasting.fitting import threads
 from rnnkit.tasks.forecasting.inputs import (
-    SeriesData, check_period, continue_series, future_index, parse_new_points, parse_series,
+    SeriesData, check_future_times, check_period, continue_series, future_index, parse_new_points, parse_series,
 )
 from rnnkit.tasks.forecasting.saved_series import read_series_record, series_record
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
@@ -204,6 +204,7 @@ class AutoModel(ForecastModel):
         ``date_format``, ``dayfirst`` -- of :func:`.inputs.parse_series`; covariates are refused). After
         :meth:`backtest` on the same data, the backtest's final fit is kept (it ran on all the data)."""
         series, args = self._parse(data, horizon, columns)
+        check_future_times(series, self.config.horizon)
         self._parse_args = args
         hist = [self._history(s) for s in series]
         key = _fingerprint(hist, self.config.horizon)

@@ -27,7 +27,7 @@ from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
-           "future_covariate_values", "fill_forward"]
+           "future_covariate_values", "fill_forward", "check_future_times"]
 
 
 @dataclass
@@ -344,9 +344,22 @@ def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:
     ['2020-04-30', '2020-05-31']
     """
     if isinstance(index, pd.DatetimeIndex):
-        return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
+        try:
+            return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):    # pandas' own message named no argument
+            unit = getattr(index, "unit", "ns")
+            end = str(np.datetime64(np.iinfo(np.int64).max, unit))[:10]
+            raise DataError(f"horizon: expected forecast times the time index can hold (datetime64[{unit}]: up to "
+                            f"{end}), got {horizon} steps of {freq} after {index[-1]}") from None
     last = int(index[-1]) if len(index) else -1
     return pd.RangeIndex(last + 1, last + 1 + horizon)
+
+
+def check_future_times(series: Sequence[Any], horizon: int) -> None:
+    """Before a fit: every series' ``horizon`` forecast times exist (:func:`future_index`'s DataError
+    otherwise); ``horizon=1000000`` days failed only after the fit, at ``predict``."""
+    for s in series:
+        future_index(s.index, s.freq, horizon)
 
 
 def fill_forward(last: float, values: np.ndarray) -> np.ndarray:

@@ -48,6 +48,7 @@ from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_saved, 
 from rnnkit.tasks.forecasting.fitting import batch_forecast, calibrate, extend_offsets, threads, train_network
 from rnnkit.tasks.forecasting.inputs import (
     SeriesData,
+    check_future_times,
     check_period,
     continue_series,
     future_covariate_values,
@@ -127,6 +128,7 @@ class NetworkForecaster(ForecastModel):
         series = parse_series(data, resample=self.config.resample, date_format=date_format, dayfirst=dayfirst,
                               **self._parse_args)
         check_period({s.id: len(s) for s in series}, self.config.period)
+        check_future_times(series, self.config.horizon)
         self._parse_args["date_format"] = series[0].date_format
         hint = self._bt_hint
         self._bt_hint = None

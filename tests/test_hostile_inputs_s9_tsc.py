@@ -73,3 +73,55 @@ def test_auto_is_reproducible_and_validates_on_training_series_only():
     assert runs[0].history["auto"] == runs[1].history["auto"]
     assert np.array_equal(runs[0].predict_proba(X[16:]), runs[1].predict_proba(X[16:]))
     assert set(runs[0].split["validation"]["indices"]) <= set(range(16))
+
+
+def _ucr_files(tmp_path, nan_at: int | None = None):
+    rng = np.random.default_rng(0)
+    rows = [(c, np.round(np.sin(np.linspace(0, 3 + 3 * c, 20)) + rng.normal(0, .1, 20), 4)) for c in (0, 1) * 8]
+    text = lambda rs: "".join(f"{c}\t" + "\t".join(f"{v:.5f}" for v in r) + "\n" for c, r in rs)  # noqa: E731
+    (tmp_path / "train.tsv").write_text(text(rows[:12]))
+    test = [(c, r.copy()) for c, r in rows[12:]]
+    filled = text(test)
+    if nan_at is not None:
+        test[1][1][nan_at] = np.nan                       # series 2 of the test file misses one value
+        r = test[1][1]
+        r2 = r.copy()
+        r2[nan_at] = (r[nan_at - 1] + r[nan_at + 1]) / 2  # what linear interpolation in time gives
+        filled = text([test[0], (test[1][0], r2), *test[2:]])
+    (tmp_path / "test.tsv").write_text(text(test).replace("nan", "NaN"))
+    (tmp_path / "filled.tsv").write_text(filled)
+    return tmp_path / "train.tsv", tmp_path / "test.tsv", tmp_path / "filled.tsv"
+
+
+def test_a_bad_test_file_is_refused_before_training_naming_the_file_and_series(tmp_path, capsys):
+    from rnnkit.cli.main import main
+
+    train, test, _ = _ucr_files(tmp_path, nan_at=5)
+    out = tmp_path / "run"
+    args = ["tsc", "train", "--ucr", str(train), "--epochs", "1", "--hidden-size", "4", "--quiet", "--out", str(out)]
+    assert main(args + ["--test-ucr", str(test)]) == 1
+    err = capsys.readouterr().err
+    assert f"--test-ucr {str(test)!r}: expected no missing values, got NaN inside series 2" in err
+    assert "--missing interpolate" in err and not (out / "metrics.jsonl").exists()     # nothing trained
+    (tmp_path / "two.ts").write_text("@problemName x\n@classLabel true 0 1\n@data\n1,2:3,4:0\n5,6:7,8:1\n")
+    assert main(args + ["--test-ts", str(tmp_path / "two.ts")]) == 1
+    assert "--test-ts" in capsys.readouterr().err and not (out / "metrics.jsonl").exists()
+
+
+def test_missing_values_interpolated_on_request_as_if_filled_by_hand(tmp_path, capsys):
+    import json
+
+    from rnnkit.cli.main import main
+
+    train, test, filled = _ucr_files(tmp_path, nan_at=5)
+    run = tmp_path / "run"
+    assert main(["tsc", "train", "--ucr", str(train), "--epochs", "1", "--hidden-size", "4", "--model", "rnn",
+                 "--quiet", "--out", str(run)]) == 0
+    capsys.readouterr()
+    got = []
+    for path, extra in ((test, ["--missing", "interpolate"]), (filled, [])):
+        assert main(["tsc", "predict", "--run", str(run), "--ucr", str(path), "--json", *extra]) == 0
+        got.append(json.loads(capsys.readouterr().out)["probabilities"])
+    assert np.allclose([list(p.values()) for p in got[0]], [list(p.values()) for p in got[1]], atol=1e-5)
+    assert main(["tsc", "predict", "--run", str(run), "--ucr", str(test)]) == 1
+    assert "NaN inside series 2" in capsys.readouterr().err

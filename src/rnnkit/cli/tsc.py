@@ -14,7 +14,9 @@ Examples::
 Long-format CSV: one row per (series id, time step), one column per channel (``--value-cols``, default
 every other column); a run remembers its column names. ``.ts``: sktime/UEA text format (``@data`` then
 ``v,v,v:v,v,v:label`` lines). UCR archive (``--ucr``): ``label<TAB>v<TAB>v...`` lines (tabs, commas or
-spaces). Predictions are numbered by series (1 = the file's first series).
+spaces). Predictions are numbered by series (1 = the file's first series). NaN inside a series (a missing
+value) is an error naming the file and series, or filled by linear interpolation in time with
+``--missing interpolate``; a ``--test-*`` file is checked before training.
 """
 
 from __future__ import annotations
@@ -33,6 +35,24 @@ def read_file(flag: str, path):
     from rnnkit.data import tsc
 
     return {"ts": tsc.read_ts, "ucr": tsc.read_ucr}[flag](path)
+
+
+def ready_series(args, X, what: str, channels: int | None = None):
+    """``X`` as fit and predict take it, checked when read so that a file's error names the file (and a test
+    file's comes before training): NaN filled with ``--missing interpolate``, else an error naming the series."""
+    import numpy as np
+
+    from rnnkit.data.tsc import fill_missing
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.tsc import check_series
+
+    if args.missing == "interpolate":
+        X = fill_missing(X, what)
+    gap = next((i for i, x in enumerate(X) if np.isnan(x).any()), None)
+    if gap is not None:
+        raise DataError(f"{what}: expected no missing values, got NaN inside series {gap + 1} (--missing interpolate "
+                        "fills them linearly in time, as the UCR archive's adjusted files do)")
+    return check_series(X, what, channels)
 
 
 DERIVED = ("model", "epochs", "batch_size", "patience")   # tsc's own help: their defaults come from the data
@@ -83,6 +103,9 @@ class TSC(TaskCommand):
         for col in ("id", "time", "label"):
             ap.add_argument(f"--{col}-col", default=None,
                             help=f"{col} column of --csv (default: the run's, else '{col}')")
+        ap.add_argument("--missing", choices=("error", "interpolate"), default="error",
+                        help="NaN inside a series (a missing value): an error naming the series, or filled by linear "
+                             "interpolation in time, as the UCR archive's adjusted files are (default: error)")
         ap.add_argument("--value-cols", default=None,
                         help="comma-separated channel columns of --csv (default: the run's, else every other column)")
         if action == "train":
@@ -115,7 +138,9 @@ class TSC(TaskCommand):
         if not tests:
             return Data(X, y, source, None)
         flag, path = tests[0]
-        return Data(X, y, source, Data(*read_file(flag, path)), rule=f"the series of --test-{flag} {str(path)!r}")
+        Xt, yt = read_file(flag, path)   # checked against the training series now, not after the fit
+        Xt = ready_series(args, Xt, f"--test-{flag} {str(path)!r}", channels=X[0].shape[1])
+        return Data(X, y, source, Data(Xt, yt), rule=f"the series of --test-{flag} {str(path)!r}")
 
     def _read_file(self, args, need_labels: bool):
         from rnnkit.data.tsc import read_long_csv
@@ -130,12 +155,19 @@ class TSC(TaskCommand):
             X, y = read_file(flag, getattr(args, flag))
             if need_labels and not any(y):
                 raise UsageError(f"--{flag}: expected labelled series (@classLabel true), got none")
-            return X, y, {"file": str(getattr(args, flag)), "flag": flag}
-        cols = args.value_cols.split(",") if args.value_cols else None
-        X, y = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols)
-        if need_labels and y is None:
-            raise DataError(f"csv {str(args.csv)!r}: expected column(s) [{args.label_col!r}] with labels, got none")
-        return X, y, {"file": str(args.csv), "flag": "csv"}
+        else:
+            cols = args.value_cols.split(",") if args.value_cols else None
+            X, y = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols)
+            if need_labels and y is None:
+                raise DataError(f"csv {str(args.csv)!r}: expected column(s) [{args.label_col!r}] with labels, got none")
+        source = {"file": str(getattr(args, flag)), "flag": flag}
+        X = ready_series(args, X, f"--{flag} {source['file']!r}")
+        return X, y, {**source, **({"missing": args.missing} if args.missing != "error" else {})}
+
+    def load_source(self, source: dict, args):
+        """The run's own file, read as training read it (``--missing`` included)."""
+        args.missing = source.get("missing", args.missing)
+        return super().load_source(source, args)
 
     def read_inputs(self, args):
         X, _, _ = self._read_file(args, need_labels=False)

@@ -26,7 +26,7 @@ from rnnkit.data.text import _has_file, csv_records, package_file, read_utf8
 from rnnkit._validate import shared_role
 from rnnkit.errors import DataError
 
-__all__ = ["TSCData", "read_ts", "read_ucr", "read_long_csv", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
+__all__ = ["TSCData", "read_ts", "read_ucr", "read_long_csv", "fill_missing", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
 
 SKTIME_INSTALL = "pip install --no-deps sktime==1.2.0 scikit-base==1.1.1"
 
@@ -222,6 +222,29 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     if label_col is not None and not has_label:
         return X, None
     return X, ([labels[s] for s in series] if has_label else None)
+
+
+def fill_missing(X: list[np.ndarray], what: str = "X") -> list[np.ndarray]:
+    """Each series' NaN values filled by linear interpolation in time, channel by channel (before the first
+    and after the last value: that value), as the UCR archive's adjusted files of its missing-value sets
+    (DodgerLoop*, MelbournePedestrian) are. A channel of a series with no value at all is a DataError.
+
+    >>> fill_missing([np.array([[np.nan], [1.0], [np.nan], [3.0], [np.nan]])])[0][:, 0].tolist()
+    [1.0, 1.0, 2.0, 3.0, 3.0]
+    """
+    out = []
+    for i, x in enumerate(X):
+        x = np.array(x, dtype=np.float32)
+        for c in range(x.shape[1]):
+            gap = np.isnan(x[:, c])
+            if gap.all():
+                raise DataError(f"{what}: expected at least one value in every channel, got only NaN in series "
+                                f"{i + 1} channel {c + 1}")
+            if gap.any():
+                t = np.arange(len(x))
+                x[gap, c] = np.interp(t[gap], t[~gap], x[~gap, c])
+        out.append(x)
+    return out
 
 
 def load_ucr(name: str) -> TSCData:

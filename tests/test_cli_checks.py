@@ -317,11 +317,18 @@ def test_a_seed_outside_torchs_range_is_a_usage_error_before_work(seed, capsys):
 
 
 def test_task_configs_bound_the_seed_to_torchs_range():
+    from dataclasses import asdict
+    from types import SimpleNamespace
+
     from rnnkit.tasks.common import check_training
     from rnnkit.tasks.tsc import TSCConfig
 
+    # the config runs check_training itself (its derived settings, None until fit, checked as 1 there)
     with pytest.raises(ConfigError, match="seed"):
-        check_training(TSCConfig(seed=2**64))
+        TSCConfig(seed=2**64)
     with pytest.raises(ConfigError, match="seed"):
-        check_training(TSCConfig(seed=-5))
-    check_training(TSCConfig(seed=2**64 - 1))
+        TSCConfig(seed=-5)
+    cfg = TSCConfig(seed=2**64 - 1, epochs=3, batch_size=4, patience=2)
+    check_training(cfg)
+    with pytest.raises(ConfigError, match="seed"):
+        check_training(SimpleNamespace(**{**asdict(cfg), "seed": 2**64}))

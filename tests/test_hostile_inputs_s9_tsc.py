@@ -125,3 +125,33 @@ def test_missing_values_interpolated_on_request_as_if_filled_by_hand(tmp_path, c
     assert np.allclose([list(p.values()) for p in got[0]], [list(p.values()) for p in got[1]], atol=1e-5)
     assert main(["tsc", "predict", "--run", str(run), "--ucr", str(test)]) == 1
     assert "NaN inside series 2" in capsys.readouterr().err
+
+
+def test_1nn_finds_the_nearest_of_near_neighbours_in_long_series():
+    from rnnkit.tasks.tsc import OneNNEuclidean
+
+    rng = np.random.default_rng(0)
+    base, d = rng.normal(50, 3, (5000, 1)).astype("float32"), rng.normal(size=(5000, 1)).astype("float32")
+    nn1 = OneNNEuclidean().fit([base, base + 0.02 * d, rng.normal(size=(5000, 1)).astype("float32")], list("ABC"))
+    q = base + 0.011 * d                                          # nearer B than A
+    z = ((q - nn1.mean) / nn1.std).reshape(-1).astype(np.float64)
+    direct = ((nn1.train.astype(np.float64) - z) ** 2).sum(1)   # the distances written out, in float64
+    assert "ABC"[direct.argmin()] == "B" and nn1.predict([q]) == ["B"]   # float32's expansion said 'A'
+
+
+def test_1nn_predicts_many_series_in_bounded_memory():
+    import tracemalloc
+
+    from rnnkit.tasks.tsc import OneNNEuclidean
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(8, 1)).astype("float32") for _ in range(4000)]
+    nn1 = OneNNEuclidean().fit(X, [str(i % 3) for i in range(4000)])
+    tracemalloc.start()
+    try:
+        got = nn1.predict(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == [str(i % 3) for i in range(4000)]      # each series is its own nearest neighbour
+    assert peak < 40e6                                   # a 4000 x 4000 distance matrix at once peaked at 128 MB

@@ -155,3 +155,20 @@ def test_1nn_predicts_many_series_in_bounded_memory():
         tracemalloc.stop()
     assert got == [str(i % 3) for i in range(4000)]      # each series is its own nearest neighbour
     assert peak < 40e6                                   # a 4000 x 4000 distance matrix at once peaked at 128 MB
+
+
+@pytest.mark.parametrize("model", ["auto", "rnn"])
+def test_a_class_held_out_whole_is_named_not_silently_untrained(model):
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(10, 1)).astype("float32") for _ in range(8)]
+    y = ["a"] * 6 + ["b", "a"]                     # seed 3 holds out series 6 (and 7): 'b' has no training series
+    clf = TimeSeriesClassifier(TSCConfig(model=model, hidden_size=4, epochs=1, seed=3, progress=False))
+    with pytest.warns(UserWarning, match=r"every training series of 1 class\(es\) \['b'\]"):
+        clf.fit(X, y)
+    assert 6 in clf.split["validation"]["indices"] and clf.history["classes_not_trained"] == ["b"]
+    kept = TimeSeriesClassifier(TSCConfig(model=model, hidden_size=4, epochs=1, seed=0, progress=False))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        kept.fit(X, y)
+    assert 6 not in kept.split["validation"]["indices"] and kept.history["classes_not_trained"] == []
+    assert not [m for m in w if "every training series" in str(m.message)]

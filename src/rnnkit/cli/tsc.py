@@ -85,8 +85,9 @@ class TSC(TaskCommand):
         return super().make_config(args)
 
     def train_summary(self, task) -> dict:
-        """What ``--model auto`` chose and why, and the settings derived from the training set."""
-        return {k: task.history[k] for k in ("auto", "derived") if task.history.get(k)}
+        """What ``--model auto`` chose and why, the settings derived from the training set, and the classes the
+        validation split left the network without."""
+        return {k: task.history[k] for k in ("auto", "derived", "classes_not_trained") if task.history.get(k)}
 
     def memory_need(self, args) -> int:
         # the channels and a derived patch are not known yet: count one; a derived batch is at most 32

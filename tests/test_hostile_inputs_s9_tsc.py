@@ -172,3 +172,11 @@ def test_a_class_held_out_whole_is_named_not_silently_untrained(model):
         kept.fit(X, y)
     assert 6 not in kept.split["validation"]["indices"] and kept.history["classes_not_trained"] == []
     assert not [m for m in w if "every training series" in str(m.message)]
+
+
+@pytest.mark.parametrize("name", ["epochs", "batch_size", "patience", "patch"])
+def test_zero_for_a_derived_setting_in_the_api_names_none(name):
+    from rnnkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"^{name}: expected an int >= 1, got 0 \(None: derived from the training set\)$"):
+        TSCConfig(**{name: 0})

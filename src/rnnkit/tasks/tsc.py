@@ -88,8 +88,11 @@ class TSCConfig:
         if self.model == "feedforward" and self.pooling == "last":
             raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward', got 'last'")
         derived = ("epochs", "batch_size", "patience", "patch")   # None: derived from the training set
-        for name in derived:
-            check_number(name, getattr(self, name), lo=1, integer=True, allow_none=True)
+        for name in derived:   # epochs=0 meaning 'derived' (as the CLI's 0) or 'no training': say which is None
+            try:
+                check_number(name, getattr(self, name), lo=1, integer=True, allow_none=True)
+            except ConfigError as e:
+                raise ConfigError(f"{e} (None: derived from the training set)") from None
         check_training(SimpleNamespace(**{**asdict(self), **{k: 1 for k in derived}}),
                        ints=("hidden_size", "num_layers"), bools=("bidirectional",))
 

@@ -195,11 +195,11 @@ class OneNNEuclidean:
             raise ConfigError("baseline: expected a fitted OneNNEuclidean, got an unfitted one")
         X = check_series(list(X), channels=self.mean.shape[0])
         # |q|^2 - 2 q.t + |t|^2 in float64: in float32 the norms of a long series (5,000 steps: ~5e3) swamp the
-        # distances of near neighbours and the farther one won; queries in chunks of <= 2^20 distances (8 MB),
+        # distances of near neighbours and the farther one won; queries in chunks of <= 2^20 distances and values,
         # not all at once (4,000 x 4,000 series peaked at 128 MB; UCR's Crop, 16,800 x 7,200, at ~1.5 GB)
         train = self.train.astype(np.float64)
         norms = (train ** 2).sum(1)
-        rows = max(1, (1 << 20) // len(train))
+        rows = max(1, (1 << 20) // max(train.shape))   # both the distances and the queries' values
         out: list[str] = []
         for s in range(0, len(X), rows):
             Q = np.stack([resample((x - self.mean) / self.std, self.length) for x in X[s:s + rows]])

@@ -32,6 +32,8 @@ def test_ucr_separators_still_read_and_labels_keep_their_digits():
     assert [x[:, 0].tolist() for x in X] == [[0.5, 0.25], [3, 4], [5, 6], [1, 2], [3, 4], [1, 2]]
     # an integer label is the integer it writes (before: via float, '12345678901234567168'); 1.5e0 stays as written
     assert y == ["1", "2", "-1", "12345678901234567890", "1", "1.5e0"]
+    _, y = read_ucr(text="1_2 1\n+3 1\n1e400 1\n\u0661 1\nnan 1\n")   # Python's int('1_2') is 12, int('\u0661') 1
+    assert y == ["1_2", "3", "1e400", "\u0661", "nan"]
 
 
 def _long_set(T: int, n: int = 8, seed: int = 0):

@@ -16,6 +16,7 @@ parser against ``sktime.datasets.load_from_tsfile``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,17 +158,17 @@ def _ucr_fields(line: str) -> list[str]:
     return [f.strip() for f in line.split(sep)]
 
 
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
 def _ucr_label(text: str) -> str:
     """A label as the number it writes (``'1.0000000e+00'``, ``'01'`` -> ``'1'``; an integer exactly, however
-    long), else as written."""
-    try:
-        return str(int(text))
-    except ValueError:
-        pass
-    try:
-        value = float(text)
-    except ValueError:
+    long), else as written (``'1_2'``, which Python's int() reads as 12, stays ``'1_2'``)."""
+    if not _NUMBER.fullmatch(text):
         return text
+    if text.lstrip("+-").isdigit():
+        return str(int(text))
+    value = float(text)
     return str(int(value)) if value.is_integer() else text
 
 

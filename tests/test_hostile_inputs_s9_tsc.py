@@ -185,3 +185,12 @@ def test_zero_for_a_derived_setting_in_the_api_names_none(name):
 
     with pytest.raises(ConfigError, match=rf"^{name}: expected an int >= 1, got 0 \(None: derived from the training set\)$"):
         TSCConfig(**{name: 0})
+
+
+def test_a_file_given_to_the_other_reader_says_which_reader_it_needs():
+    from rnnkit.data.tsc import read_ts
+
+    with pytest.raises(DataError, match=r"at line 1, got '@problemName GunPoint' \(a \.ts file\? .*--ts\)$"):
+        read_ucr(text="@problemName GunPoint\n@data\n1,2,3:1\n")
+    with pytest.raises(DataError, match=r"got data at line 1 \(a UCR archive file, the label first\? .*--ucr\)$"):
+        read_ts(text="1\t0.5\t0.7\n")

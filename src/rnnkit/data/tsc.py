@@ -83,7 +83,8 @@ def read_ts(path: str | Path | None = None, text: str | None = None) -> tuple[li
                 raise DataError(f"{name}: expected '@timeStamps false', got timestamped series (not supported)")
             continue
         if not in_data:
-            raise DataError(f"{name}: expected '@data' before the series, got data at line {ln}")
+            raise DataError(f"{name}: expected '@data' before the series, got data at line {ln} (a UCR archive "
+                            "file, the label first? read it with read_ucr, rnnkit tsc --ucr)")
         parts = line.split(":")
         if labelled:
             if len(parts) < 2:
@@ -137,7 +138,8 @@ def read_ucr(path: str | Path | None = None, text: str | None = None) -> tuple[l
         try:
             values = np.array([float(v) for v in fields[1:]], dtype=np.float32)
         except ValueError:
-            raise DataError(f"{name}: expected numbers after the label at line {ln}, got {line[:60]!r}") from None
+            hint = " (a .ts file? read it with read_ts, rnnkit tsc --ts)" if line.lstrip().startswith(("@", "#")) else ""
+            raise DataError(f"{name}: expected numbers after the label at line {ln}, got {line[:60]!r}{hint}") from None
         finite = np.flatnonzero(~np.isnan(values))
         if not len(finite):
             raise DataError(f"{name}: expected at least one value at line {ln}, got only NaN")

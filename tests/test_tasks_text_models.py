@@ -24,13 +24,15 @@ def test_units_follow_the_share_of_spaces():
     en = ["this book is great", "awful quality, never again"]
     assert space_share(zh) == 0 and choose_units(zh) == "chars"
     assert space_share(en) > 0.1 and choose_units(en) == "words"
-    cfg = TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, val_fraction=0.0, progress=False)
+    cfg = TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, val_fraction=0.0, progress=False,
+                               embeddings="own")   # the network's own units (auto reads English as pretrained wordpieces)
     assert TextClassifier(cfg).fit(zh * 4, ["p", "n"] * 4, baselines=False).units == "chars"
     assert TextClassifier(cfg).fit(en * 4, ["p", "n"] * 4, baselines=False).units == "words"
 
 
 def test_meanmax_pooling_is_mean_and_max_side_by_side():
-    cfg = TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=3, epochs=1, val_fraction=0.0, progress=False)
+    cfg = TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=3, epochs=1, val_fraction=0.0, progress=False,
+                               embeddings="own")
     clf = TextClassifier(cfg).fit(["a b c", "c b", "a a"] * 4, ["x", "y", "x"] * 4, baselines=False)
     x, lengths = torch.tensor([[2, 3, 4], [4, 3, 0]]), torch.tensor([3, 2])
     with torch.no_grad():

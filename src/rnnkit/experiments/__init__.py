@@ -40,17 +40,19 @@ from rnnkit.experiments.models import (
     build_layer,
     build_model,
     compare_cells,
+    has_keep_gate,
     init_recurrent,
 )
-from rnnkit.experiments.config import ExperimentConfig, resolve_config
+from rnnkit.experiments.config import ExperimentConfig, resolve_config, resolve_configs
 from rnnkit.experiments.report import format_table, plot_comparison, summarize
 from rnnkit.experiments.runner import compare, run_config, run_experiment
 from rnnkit.experiments.tasks import EXPERIMENTS, ExperimentSpec
 
 __all__ = [
     "run_experiment", "run_config", "compare", "summarize", "plot_comparison", "format_table", "resolve_config",
+    "resolve_configs",
     "ExperimentConfig", "ExperimentSpec",
-    "EXPERIMENTS", "CELLS", "CellSpec", "INITS", "compare_cells", "build_layer", "build_model",
+    "EXPERIMENTS", "CELLS", "CellSpec", "INITS", "compare_cells", "has_keep_gate", "build_layer", "build_model",
     "init_recurrent", "SequenceModel",
     "adding_problem", "adding_baseline_mse", "copy_memory", "copy_memory_baseline", "sequential_digits",
     "digits_permutation", "lookahead_tagging",

@@ -11,10 +11,10 @@ from typing import Any
 import torch
 
 from rnnkit.errors import ConfigError
-from rnnkit.experiments.models import INITS, _spec
+from rnnkit.experiments.models import INITS, _spec, has_keep_gate
 from rnnkit.experiments.tasks import EXPERIMENTS, LOOKAHEAD
 
-__all__ = ["ExperimentConfig", "resolve_config"]
+__all__ = ["ExperimentConfig", "resolve_config", "resolve_configs"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class ExperimentConfig:
     lr: float | None = None           # Adam learning rate (default per experiment: 1e-2 adding, else 1e-3)
     clip_norm: float | None = 1.0     # global gradient-norm clipping (None: off)
     init: str = "default"             # recurrent init: default (the cell's own) | orthogonal | identity
-    forget_bias: float | None = 1.0   # LSTM forget / GRU update gate bias at init (None: torch's init)
+    forget_bias: float | None = 1.0   # LSTM forget / GRU update gate bias at init (None: torch's init; resolved
+                                      # to None for cells without such a gate, where a changed value is refused)
     eval_every: int | None = None     # steps between evaluations (default: steps // 20, at least 1)
     eval_size: int | None = None      # held-out sequences (default per experiment; digits: its test split)
     stop_when_solved: bool = False    # stop at the first evaluation that meets the solve criterion
@@ -41,6 +42,9 @@ class ExperimentConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+_FORGET_BIAS = ExperimentConfig.forget_bias   # the default
 
 
 def _check_int(name: str, v: Any, minimum: int = 1, allow_none: bool = False) -> None:
@@ -94,6 +98,12 @@ def resolve_config(experiment: str, **options: Any) -> ExperimentConfig:
     if cfg.init not in INITS:
         raise ConfigError(f"init: expected one of {list(INITS)}, got {cfg.init!r}")
     _check_float("forget_bias", cfg.forget_bias, allow_none=True, positive=False)
+    forget_bias = cfg.forget_bias
+    if not has_keep_gate(cfg.cell):   # nothing to set: a changed value would be dropped silently
+        if forget_bias not in (None, _FORGET_BIAS):
+            raise ConfigError(f"forget_bias: cell {cfg.cell!r} has no forget or update gate to set; expected the "
+                              f"default {_FORGET_BIAS} or None, got {forget_bias!r}")
+        forget_bias = None
     _check_int("eval_every", cfg.eval_every, allow_none=True)
     _check_int("eval_size", cfg.eval_size, allow_none=True)
     _check_float("max_seconds", cfg.max_seconds, allow_none=True)
@@ -110,4 +120,17 @@ def resolve_config(experiment: str, **options: Any) -> ExperimentConfig:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
     lr = spec.default_lr if cfg.lr is None else cfg.lr
     return dataclasses.replace(cfg, length=length, steps=steps, lr=lr, eval_every=eval_every, eval_size=eval_size,
-                               device=device)
+                               device=device, forget_bias=forget_bias)
+
+
+def resolve_configs(experiment: str, cells: list[str], **options: Any) -> list[ExperimentConfig]:
+    """One :func:`resolve_config` per cell of a comparison, with the shared ``options``. ``forget_bias``
+    acts on the cells that have a forget or update gate; the others (Elman) run as they would alone (their
+    config records ``None``), unless no cell has one: a changed value is then refused as for one run.
+
+    >>> [c.forget_bias for c in resolve_configs("adding", ["elman", "lstm"], forget_bias=5.0)]
+    [None, 5.0]
+    """
+    gated = [has_keep_gate(c) for c in cells]
+    return [resolve_config(experiment, cell=c, **options) if g or not any(gated)
+            else resolve_config(experiment, cell=c, **{**options, "forget_bias": None}) for c, g in zip(cells, gated)]

@@ -21,8 +21,9 @@ Initialisations (see :func:`init_recurrent`):
 
 ``forget_bias`` sets the initial bias of the cell's keep gate (``CellMath.keep_gate``: LSTM forget gate
 ``f``, rows ``H:2H``; GRU update gate ``z``, rows ``H:2H``, where ``h_t = (1 - z) n + z h_{t-1}``): a
-positive value starts the cell remembering (Gers et al. 2000; Jozefowicz et al. 2015). Cells without such
-a gate ignore it.
+positive value starts the cell remembering (Gers et al. 2000; Jozefowicz et al. 2015). :func:`build_layer`
+ignores it for cells without such a gate (:func:`has_keep_gate`); a run's config refuses a changed value for
+them (:func:`rnnkit.experiments.resolve_config`).
 
 >>> import torch
 >>> from rnnkit.experiments.models import build_model
@@ -43,8 +44,8 @@ from torch import Tensor, nn
 from rnnkit.errors import ConfigError
 from rnnkit.layers import RecurrentLayer, available_layers, get_layer, make_layer
 
-__all__ = ["CellSpec", "CELLS", "INITS", "READOUTS", "compare_cells", "build_layer", "init_recurrent",
-           "SequenceModel", "build_model"]
+__all__ = ["CellSpec", "CELLS", "INITS", "READOUTS", "compare_cells", "has_keep_gate", "build_layer",
+           "init_recurrent", "SequenceModel", "build_model"]
 
 INITS = ("default", "orthogonal", "identity")
 READOUTS = ("last", "all")
@@ -96,6 +97,12 @@ def _spec(cell: str) -> CellSpec:
     if isinstance(cell, str) and cell in available_layers() and _cell_of(cell) is not None:
         return CellSpec(cell, "default", get_layer(cell).description)
     raise ConfigError(f"cell: expected one of {compare_cells()}, got {cell!r}")
+
+
+def has_keep_gate(cell: str) -> bool:
+    """Whether the layer ``cell`` names has a keep gate (LSTM forget, GRU update: what ``forget_bias``
+    sets); Elman cells have none. An unknown name is a ConfigError."""
+    return make_layer(_spec(cell).layer, 1, 1).cell.keep_gate is not None
 
 
 def init_recurrent(layer: RecurrentLayer, init: str = "default", *, forget_bias: float | None = None,

@@ -151,4 +151,8 @@ def format_table(summary: dict) -> str:
     table = _format_rows(rows, ["cell", metric, "baseline", "solved at", "steps", "seconds", flow, "final"])
     load = summary.get("load_avg")
     tail = f"(load average {load[0]:.2f}, {summary.get('torch_threads')} torch threads, {summary.get('device')})" if load else ""
+    fb = summary.get("forget_bias") or {}
+    if fb.get("value") is not None and fb.get("set_on") and fb.get("no_such_gate"):
+        tail += (f"\nforget_bias {fb['value']:g}: set on {', '.join(fb['set_on'])}; not on "
+                 f"{', '.join(fb['no_such_gate'])} (no forget or update gate)")
     return "\n".join([head, table, tail])

@@ -25,8 +25,8 @@ from torch import Tensor, nn
 
 from rnnkit.diagnostics import GradFlowRecorder
 from rnnkit.errors import ConfigError
-from rnnkit.experiments.config import ExperimentConfig, resolve_config
-from rnnkit.experiments.models import build_model, compare_cells
+from rnnkit.experiments.config import ExperimentConfig, resolve_config, resolve_configs
+from rnnkit.experiments.models import build_model, compare_cells, has_keep_gate
 from rnnkit.experiments.report import flow_json, format_table, plot_comparison, summarize, write_json, write_run
 from rnnkit.experiments.tasks import EXPERIMENTS, ExperimentSpec, Stream, Task, device_of
 from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer, seed_everything
@@ -157,16 +157,18 @@ def compare(name: str, cells: list[str] | None = None, length: int | None = None
     ``cells``: names from :func:`rnnkit.experiments.compare_cells` (default: all of them). Returns
     ``{"experiment", "length", "cells", "baseline", "rows", "table", "results", ...}`` where ``rows`` are
     one-line summaries per cell and ``results`` the full :func:`run_experiment` dicts. A cell whose run
-    raises is reported in its row (``"error"``) and the others still run. With ``out``, each cell's files
-    go to ``out/<cell>/`` and ``compare.json``, ``curves.png``, ``gradflow-init.png``, ``gradflow-final.png``
-    to ``out``.
+    raises is reported in its row (``"error"``) and the others still run. The options are shared;
+    ``forget_bias`` is set on the cells with a forget or update gate only: ``"forget_bias": {"value",
+    "set_on", "no_such_gate"}`` says which (and the table's last line, when some cells have none). With
+    ``out``, each cell's files go to ``out/<cell>/`` and ``compare.json``, ``curves.png``,
+    ``gradflow-init.png``, ``gradflow-final.png`` to ``out``.
     """
     cells = compare_cells() if cells is None else list(cells)
     if not cells:
         raise ConfigError("cells: expected at least one cell name, got an empty list")
     if len(set(cells)) != len(cells):
         raise ConfigError(f"cells: expected distinct names, got {cells}")
-    cfgs = [resolve_config(name, cell=c, length=length, steps=steps, seed=seed, **options) for c in cells]
+    cfgs = resolve_configs(name, cells, length=length, steps=steps, seed=seed, **options)
     results, errors = [], {}
     for cfg in cfgs:
         sub = None if out is None else Path(out) / cfg.cell
@@ -177,6 +179,9 @@ def compare(name: str, cells: list[str] | None = None, length: int | None = None
     first = cfgs[0]
     summary = summarize(results, errors, experiment=name, length=first.length, seed=seed, device=first.device)
     summary["cells"] = cells
+    summary["forget_bias"] = {"value": options.get("forget_bias", ExperimentConfig.forget_bias),
+                              "set_on": [c.cell for c in cfgs if c.forget_bias is not None],
+                              "no_such_gate": [c.cell for c in cfgs if not has_keep_gate(c.cell)]}
     summary["table"] = format_table(summary)
     summary["results"] = results
     if out is not None and results:

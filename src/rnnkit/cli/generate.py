@@ -24,6 +24,7 @@ unless ``--unknown unk``.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -155,8 +156,14 @@ class Generate(TaskCommand):
 
         return False if args.no_baseline else {"ngram": NGramCharModel(args.baseline_order)}
 
+    def scores(self, task, data: Data, args) -> dict[str, Any]:
+        if not hasattr(args, "streams"):  # train scores its test text in 16 streams (fast), fewer if it is short
+            units = len(task.encode(data.inputs, "unk"))
+            args = argparse.Namespace(**vars(args), streams=max(1, min(16, units - 1)))
+        return super().scores(task, data, args)
+
     def evaluate_options(self, args) -> dict[str, Any]:
-        streams = getattr(args, "streams", 16)  # train scores its test text in 16 streams (fast)
+        streams = args.streams
         if streams < 1:
             raise UsageError(f"--streams: expected a positive int, got {streams}")
         decay = getattr(args, "dynamic_decay", 0.0)

@@ -57,6 +57,21 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        """As argparse's, and the deepest (sub)parser left with unknown arguments notes itself, so that
+        :meth:`parse_args` names that command's help (``rnnkit forecast --help``), not the root's."""
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras and not hasattr(namespace, "_extras_parser"):
+            namespace._extras_parser = self
+        return namespace, extras
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        namespace, extras = self.parse_known_args(args, namespace)
+        owner = vars(namespace).pop("_extras_parser", self)
+        if extras:
+            owner.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace
+
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Help that keeps the description's line breaks (the examples) and ends every flag's help with its

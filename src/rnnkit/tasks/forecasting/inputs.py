@@ -393,7 +393,8 @@ def _frame_times(df: pd.DataFrame, args: dict[str, Any], what: str) -> pd.DataFr
 def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> dict[str, tuple]:
     """Check the observations given to ``Forecaster.update``: ``{id: (y, past, future, times)}`` for the
     series they continue. ``fitted`` are the forecaster's series (``id, index, freq, y, past, fut``),
-    ``args`` the fit's column settings. Values must be numbers (text, bools and infinities are errors);
+    ``args`` the fit's column settings. No values at all (``[]``, an empty Series or frame) is ``{}``: nothing
+    new. Values must be numbers (text, bools and infinities are errors);
     NaN targets stay NaN (the caller fills them), NaN covariates are filled from the last known value."""
     past_cols = as_name_list(args.get("past_covariates"), "past_covariates")
     fut_cols = as_name_list(args.get("future_covariates"), "future_covariates")
@@ -416,10 +417,12 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         target = "__y__"
         frames = {fitted[0].id: data.to_frame(name=target)}
     elif isinstance(data, pd.DataFrame):
-        target = args.get("target") or next(c for c in data.columns
-                                            if c not in (args.get("time_col"), args.get("id_col")))
+        target = args.get("target") or next((c for c in data.columns
+                                             if c not in (args.get("time_col"), args.get("id_col"))), None)
         if target not in data.columns:
-            raise DataError(f"new_points: target column {target!r} not found; expected one of {list(data.columns)}")
+            raise DataError(f"new_points: target column {target!r} not found; expected one of {list(data.columns)}"
+                            if target is not None else "new_points: expected a target column, got none besides "
+                            f"the time/id columns (columns {list(data.columns)})")
         df = _frame_times(data, args, "new_points")
         if args.get("id_col"):
             if args["id_col"] not in df.columns:
@@ -429,6 +432,8 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
             frames = {fitted[0].id: df}
     else:
         raise InputTypeError(f"new_points: expected a Series, DataFrame or array, got {type(data).__name__}")
+    if not any(len(frame) for frame in frames.values()):   # no values: nothing new, in every form ([] too, whose
+        return {}                                           # values would read as dtype object)
     known = {f.id: f for f in fitted}
     out = {}
     for sid, frame in frames.items():

@@ -113,13 +113,18 @@ def build_candidates(cfg: ForecastConfig) -> dict[str, Candidate]:
     return out
 
 
+def _no_stage(k: int) -> str:
+    """No stage name (a module function, not a lambda: a fitted model stays picklable)."""
+    return ""
+
+
 class _Announced(dict):
     """The candidates, saying ``"<stage>candidate ets 3/6"`` as a validation pass reaches each (the
     AutoForecaster iterates ``items()`` once per rolling validation; ``stage_of(pass number)`` names the
     pass, e.g. ``"fold 2/3: "``)."""
 
     say: Callable[[str], None] | None = None
-    stage_of: Callable[[int], str] = staticmethod(lambda k: "")
+    stage_of: Callable[[int], str] = staticmethod(_no_stage)
     passes = 0
 
     def items(self):  # type: ignore[override]
@@ -434,7 +439,7 @@ class AutoModel(ForecastModel):
         cands = auto.candidates
         if isinstance(cands, _Announced):
             cands.say = self.progress if stage_of is not None else None
-            cands.stage_of, cands.passes = (stage_of or (lambda k: "")), 0
+            cands.stage_of, cands.passes = (stage_of or _no_stage), 0
 
     def _is_fitted(self) -> bool:
         return self.auto_ is not None and self._point is not None

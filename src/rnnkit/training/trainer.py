@@ -284,6 +284,9 @@ class Trainer:
         """
         if resume not in (True, False, "auto"):
             raise ConfigError(f"resume: expected True, False or 'auto', got {resume!r}")
+        if torch.is_inference_mode_enabled():   # its tensors can never be trained on: torch's error came mid-step
+            raise InputTypeError("fit: expected a call outside torch.inference_mode() (training needs autograd; "
+                                 "torch.no_grad() is fine), got one inside it")
         self.train_data, self.val_data = train_data, val_data
         prepare_run_dir(self, resume)
         self._fit_start = time.perf_counter()
@@ -291,7 +294,8 @@ class Trainer:
         try:
             self.callbacks.call("on_fit_start", self)
             while not self._finished():
-                self._run_epoch(train_data, val_data)
+                with torch.enable_grad():  # a fit called under torch.no_grad() still trains
+                    self._run_epoch(train_data, val_data)
             es = self.callbacks.first(cb.EarlyStopping)
             result = FitResult(history=to_jsonable(self.history), global_step=self.global_step, epochs_run=self.epoch,
                                stopped_early=self.stopped_early, best=es.summary() if es is not None else None,

@@ -105,12 +105,17 @@ class StrictJSONRequest(Request):
                                     f"got one of {len(text.lstrip('-'))}")
                     return 0
 
+            status = 422
             try:
                 self._json = json.loads(await self.body(), object_pairs_hook=unique_keys, parse_int=integer)
             except DuplicateKeyError as e:   # refused by the dependency before the body is validated
                 problems.append(f"body: expected each key once in a JSON object, got {e.key!r} twice")
                 self._json = {}
-            self.scope[_BODY_ERROR] = problems[0] if problems else None
+            except RecursionError:           # FastAPI said only "There was an error parsing the body"
+                status, self._json = 400, {}
+                problems.append("body: expected JSON nested less deeply, got more levels of arrays/objects than the "
+                                "parser reads (about 1,000)")
+            self.scope[_BODY_ERROR] = (status, problems[0]) if problems else None
         return self._json
 
 
@@ -135,7 +140,7 @@ async def _checked_request(request: Request) -> None:
     """Every endpoint's first dependency (it runs before the body is validated): refuses what the strict
     parse found, and query parameters the endpoint does not declare."""
     if request.scope.get(_BODY_ERROR):
-        raise RequestError(422, request.scope[_BODY_ERROR])
+        raise RequestError(*request.scope[_BODY_ERROR])
     route = request.scope.get("route")
     known = sorted(_query_names(route.dependant)) if route is not None else []
     unknown = [k for k in request.query_params if k not in known]

@@ -19,17 +19,32 @@ from typing import Any
 from rnnkit._io import atomic_write_bytes
 from rnnkit.errors import CheckpointError
 
-__all__ = ["Journal", "run_digest"]
+__all__ = ["Journal", "run_digest", "run_stamp"]
+
+_RUN_FILES = ("config.json", "model.safetensors")
 
 
 def run_digest(run: Path) -> str:
     """sha256 of the run's ``config.json`` and weights: a journal only replays over the run it was made on."""
     h = hashlib.sha256()
-    for name in ("config.json", "model.safetensors"):
+    for name in _RUN_FILES:
         p = run / name
         h.update(name.encode())
         h.update(p.read_bytes() if p.is_file() else b"")
     return h.hexdigest()
+
+
+def run_stamp(run: Path) -> tuple:
+    """What tells, without reading them, that the run's files were replaced or rewritten: inode, size and
+    mtime of each (``None`` for a missing file)."""
+    def one(p: Path):
+        try:
+            st = p.stat()
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+    return tuple(one(Path(run) / name) for name in _RUN_FILES)
 
 
 class Journal:
@@ -94,8 +109,18 @@ class Journal:
             offset += len(line) + 1
         return entries
 
+    def intact(self) -> bool:
+        """Whether ``STATE/journal.jsonl`` is still the file this journal writes to (not removed or
+        replaced, e.g. with the run folder that holds the default state, while the server ran)."""
+        try:
+            return os.path.samestat(os.fstat(self._fd), os.stat(self.path))
+        except OSError:
+            return False
+
     def append(self, entry: Any) -> None:
         """Write one entry as a line and ``fsync`` it (durable when this returns)."""
+        if not self.intact():     # writing to an unlinked file would acknowledge what no restart replays
+            raise OSError("the journal file was removed or replaced while serving (restart the server)")
         data = (json.dumps(entry, allow_nan=False, separators=(",", ":")) + "\n").encode()
         written = os.write(self._fd, data)
         if written != len(data):  # a short write: cut it so the file stays whole lines

@@ -21,7 +21,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from rnnkit.errors import CheckpointError, ConfigError, RnnkitError
-from rnnkit.serve.journal import Journal
+from rnnkit.serve.journal import Journal, run_stamp
 from rnnkit.tasks.forecasting.records import forecast_records, time_text
 
 __all__ = ["RequestError", "ForecastService", "ClassifierService", "open_service", "forecast_records", "MAX_GAP"]
@@ -70,6 +70,7 @@ class ForecastService:
             raise ConfigError("run: expected a forecaster without covariates to serve (observations carry only "
                               "id, time, value), got one fitted with covariates")
         self.lock = threading.Lock()
+        self.stamp = run_stamp(self.run)
         self.forecaster = Forecaster.load(self.run)
         self.journal = Journal(state, self.run)
         self._refresh()
@@ -121,6 +122,7 @@ class ForecastService:
         with self.lock:
             canonical = self._validate(observations)
             points = self._points(canonical)
+            self._check_files()
             try:
                 self._apply(points)
                 self.journal.append({"observations": canonical})
@@ -132,6 +134,19 @@ class ForecastService:
                 raise RequestError(422, f"observations: rejected by the forecaster: {type(e).__name__}: "
                                         f"{' '.join(str(e).split())}") from None
             return f'{{"accepted":{len(canonical)},"forecast":{self.rows_json}}}'
+
+    def _check_files(self) -> None:
+        """Refuse an update (503, nothing applied) once the run's files or the journal were replaced or
+        removed on disk while serving: its journal line would be lost (written to an unlinked file) or
+        would not replay over the new run at a restart, and an undo would reload the new run."""
+        if run_stamp(self.run) != self.stamp:
+            raise RequestError(503, f"run: expected the files of the run this server loaded in {str(self.run)!r}, "
+                                    "got them replaced or removed while serving (nothing was applied; restart the "
+                                    "server)")
+        if not self.journal.intact():
+            raise RequestError(503, f"journal: expected {str(self.journal.path)!r}, the journal this server opened, "
+                                    "got it removed or replaced while serving (nothing was applied; restart the "
+                                    "server)")
 
     def _reload(self) -> None:
         from rnnkit.tasks.forecasting import Forecaster
@@ -289,8 +304,8 @@ class ClassifierService:
 
 
 def open_service(run: Path, state: Path | None = None):
-    """The service for a run folder (``forecast`` or ``classify``); ``state`` defaults to
-    ``RUN/serve-state``."""
+    """The service for a run folder (``forecast`` or ``classify``); ``state`` (forecast runs only) defaults
+    to ``RUN/serve-state``."""
     from rnnkit.export.tasks import run_task
 
     run = Path(run)
@@ -298,5 +313,8 @@ def open_service(run: Path, state: Path | None = None):
     if task == "forecast":
         return ForecastService(run, Path(state) if state is not None else run / "serve-state")
     if task == "classify":
+        if state is not None:    # a classifier keeps no state: the folder would be ignored silently
+            raise ConfigError(f"state: applies to forecast runs only (a classifier keeps no state), got "
+                              f"{str(state)!r} for the classify run {str(run)!r}")
         return ClassifierService(run)
     raise CheckpointError(f"run: expected a 'forecast' or 'classify' run to serve, got task {task!r} in {str(run)!r}")

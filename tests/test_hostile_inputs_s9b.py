@@ -128,3 +128,24 @@ def test_a_fit_under_no_grad_trains_and_under_inference_mode_is_refused_up_front
     with torch.inference_mode(), pytest.raises(InputTypeError, match=r"^fit: expected a call outside "
                                                                       r"torch.inference_mode\(\)"):
         Forecaster("gru", **kw).fit(y)
+
+
+def test_a_network_forecaster_works_after_a_float64_default_dtype_and_leaves_it_set():
+    # Before: after torch.set_default_dtype(torch.float64) (common in scientific notebooks) every network
+    # fit failed: "x: expected dtype torch.float64 (the layer's), got torch.float32" (ES-RNN: "expected
+    # scalar type Float but found Double"); the other tasks already worked.
+    import torch
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = np.sin(np.arange(60) * np.pi / 6) + 5
+    kw = dict(horizon=3, epochs=1, selection_epochs=1, lookback=12, hidden_size=4, windows_per_epoch=32)
+    expected = Forecaster("gru", **kw).fit(y)
+    torch.set_default_dtype(torch.float64)
+    try:
+        f = Forecaster("gru", **kw).fit(y)
+        pd.testing.assert_frame_equal(f.predict(), expected.predict())
+        pd.testing.assert_frame_equal(f.update([5.0]), expected.update([5.0]))
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(torch.float32)

@@ -24,8 +24,11 @@ define (``lookback_``, ``network_``, ``period_``, ``report_``, ...) are the mode
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Callable
+
+import torch
 
 from rnnkit._io import check_folder_path, read_json
 from rnnkit.errors import ConfigError, InputTypeError
@@ -57,6 +60,24 @@ def resolve_config(model: str | None, cell: str | None, config: ForecastConfig |
         return base.replace(**changes)
     except TypeError as e:  # an unknown keyword
         raise ConfigError(f"Forecaster: {e}; expected fields of ForecastConfig") from None
+
+
+def _float32(method: Callable) -> Callable:
+    """Run ``method`` with torch's default dtype float32, restored after: the networks read float32
+    arrays, and after a notebook's ``torch.set_default_dtype(torch.float64)`` they were built in float64
+    ("x: expected dtype torch.float64 (the layer's), got torch.float32")."""
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        old = torch.get_default_dtype()
+        if old == torch.float32:
+            return method(*args, **kwargs)
+        torch.set_default_dtype(torch.float32)
+        try:
+            return method(*args, **kwargs)
+        finally:
+            torch.set_default_dtype(old)
+
+    return run
 
 
 class Forecaster:
@@ -111,6 +132,7 @@ class Forecaster:
     def progress(self, fn: Callable[[str], None] | None) -> None:
         self._impl.progress = fn
 
+    @_float32
     def fit(self, data: Any, horizon: int | None = None, **kwargs: Any) -> "Forecaster":
         """Fit on every row of ``data`` (see :func:`.inputs.parse_series`; the column arguments
         ``target``, ``time_col``, ``id_col``, ``past_covariates``, ``future_covariates``, ``date_format``,
@@ -118,16 +140,19 @@ class Forecaster:
         self._impl.fit(data, horizon, **kwargs)
         return self
 
+    @_float32
     def predict(self, horizon: int | None = None, future_covariates: Any = None):
         """The forecast: a DataFrame ``id, time, value, lower, upper`` (``+ q<level>`` columns for models
         with quantiles), ``horizon`` rows per series."""
         return self._impl.predict(horizon, future_covariates)
 
+    @_float32
     def update(self, new_points: Any, future_covariates: Any = None):
         """Append observations that continue the series and forecast again from the new end, without
         training again; returns the refreshed :meth:`predict`."""
         return self._impl.update(new_points, future_covariates)
 
+    @_float32
     def backtest(self, data: Any, folds: int = 3, horizon: int | None = None, **kwargs: Any):
         """Rolling-origin backtest against baselines (a :class:`.backtest.BacktestResult`)."""
         return self._impl.backtest(data, folds, horizon, **kwargs)
@@ -146,6 +171,7 @@ class Forecaster:
         return self._impl.save(check_folder_path(path, "path"))
 
     @classmethod
+    @_float32
     def load(cls, path: str | Path) -> "Forecaster":
         """Rebuild a forecaster saved by :meth:`save` (any model; folders saved before ``model`` existed
         are networks). The model's ``load`` verifies the digests and every saved value."""

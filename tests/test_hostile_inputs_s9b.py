@@ -149,3 +149,21 @@ def test_a_network_forecaster_works_after_a_float64_default_dtype_and_leaves_it_
         assert torch.get_default_dtype() == torch.float64
     finally:
         torch.set_default_dtype(torch.float32)
+
+
+def test_fit_reads_a_list_of_values_as_update_does():
+    # Before: Forecaster().fit([...]) was "expected a pandas Series or DataFrame (or a 1-D numpy array), got
+    # list" while update() took a list; None is a missing value in both now, as pandas reads it.
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = np.sin(np.arange(48) * np.pi / 6) + 5
+    expected = Forecaster("ets", horizon=3).fit(y).predict()
+    pd.testing.assert_frame_equal(Forecaster("ets", horizon=3).fit(list(y)).predict(), expected)
+    pd.testing.assert_frame_equal(Forecaster("ets", horizon=3).fit(tuple(y)).predict(), expected)
+    gap = y.copy()
+    gap[5] = np.nan
+    pd.testing.assert_frame_equal(Forecaster("ets", horizon=3).fit([None if np.isnan(v) else v for v in gap]).predict(),
+                                  Forecaster("ets", horizon=3).fit(gap).predict())
+    with pytest.raises(DataError, match=r"^series: expected a flat list of values, got nested lists \(shape"):
+        Forecaster("ets", horizon=3).fit([[1.0, 2.0]] * 24)

@@ -261,7 +261,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     """Check and split ``data`` into regular series (sorted by id).
 
     ``data``: a ``pandas.Series`` (its index is the time), a ``DataFrame`` (time from ``time_col`` or
-    the index; several series by ``id_col``), or a 1-D numpy array (integer steps). Text dates are read
+    the index; several series by ``id_col``), or a 1-D numpy array or list (integer steps). Text dates are read
     with one format for the column (``date_format``/``dayfirst``: see
     :func:`rnnkit.data.series.parse_dates`; ambiguous day/month is an error); rows out of time order
     are sorted and counted (``SeriesData.reordered``). Missing target values (NaN) are interpolated and
@@ -271,6 +271,14 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     """
     past_cols = as_name_list(past_covariates, "past_covariates")
     fut_cols = as_name_list(future_covariates, "future_covariates")
+    if isinstance(data, (list, tuple)):     # values at integer steps, read as update reads them (None: missing)
+        try:
+            shape = np.asarray(data, dtype=object).shape
+        except ValueError:                  # ragged nesting
+            shape = (len(data), None)
+        if len(shape) != 1:
+            raise DataError(f"series: expected a flat list of values, got nested lists (shape {shape})")
+        data = pd.Series(list(data), name=target or "series")
     if isinstance(data, np.ndarray):
         if data.ndim != 1:
             raise DataError(f"series: expected a 1-D array, got shape {data.shape}")
@@ -284,7 +292,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         frame = data.to_frame(name=name)
         data, target = frame, name
     if not isinstance(data, pd.DataFrame):
-        raise InputTypeError(f"series: expected a pandas Series or DataFrame (or a 1-D numpy array), got "
+        raise InputTypeError(f"series: expected a pandas Series or DataFrame (or a 1-D numpy array or list), got "
                              f"{type(data).__name__}")
     df = data
     if len(df) == 0:

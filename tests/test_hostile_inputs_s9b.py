@@ -167,3 +167,29 @@ def test_fit_reads_a_list_of_values_as_update_does():
                                   Forecaster("ets", horizon=3).fit(gap).predict())
     with pytest.raises(DataError, match=r"^series: expected a flat list of values, got nested lists \(shape"):
         Forecaster("ets", horizon=3).fit([[1.0, 2.0]] * 24)
+
+
+def test_a_layer_inside_torch_compile_trains_as_in_eager_and_still_exports():
+    # Before: torch.compile(model) around an rnnkit LSTM on its default (native) engine failed at the
+    # first training step (aot_eager: "expected all tensors_saved_with_vc_check to be Tensors"; inductor:
+    # "expected Tensor() for op: aten.mkldnn_rnn_layer"): dynamo traced torch's RNN kernels, which it
+    # never does for torch.nn.LSTM (allow_rnn=False). Now they run eagerly there, as torch.nn.LSTM does.
+    import torch
+
+    import rnnkit
+
+    torch.manual_seed(0)
+    layer = rnnkit.LSTM(3, 4, batch_first=True)
+    x = torch.randn(2, 5, 3)
+    out = layer(x)[0]
+    out.sum().backward()
+    grads = [p.grad.clone() for p in layer.parameters()]
+    layer.zero_grad()
+    torch._dynamo.reset()
+    compiled = torch.compile(layer, backend="aot_eager")
+    got = compiled(x)[0]
+    got.sum().backward()
+    assert torch.allclose(got, out, atol=1e-6)
+    assert all(torch.allclose(p.grad, g, atol=1e-6) for p, g in zip(layer.parameters(), grads))
+    exported = torch.export.export(layer, (x,), strict=True)                # export still traces the kernels
+    assert torch.allclose(exported.module()(x)[0], out, atol=1e-6)

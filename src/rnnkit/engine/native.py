@@ -24,7 +24,21 @@ _KERNELS = {
 def run_native(kind: str, x: Tensor, state: tuple[Tensor, ...], flat_weights: list[Tensor], *, bias: bool,
                num_layers: int, dropout: float, training: bool, bidirectional: bool,
                lengths: Tensor | None) -> tuple[Tensor, tuple[Tensor, ...]]:
-    """Time-major ``x`` ``(T, B, I)``; ``state`` tuple of ``(L*D, B, H)``; returns ``(out, state)``."""
+    """Time-major ``x`` ``(T, B, I)``; ``state`` tuple of ``(L*D, B, H)``; returns ``(out, state)``.
+
+    Inside ``torch.compile`` it runs eagerly (a graph break), as dynamo treats ``torch.nn.LSTM``
+    (``allow_rnn=False``): traced, the kernels' training graph failed ("expected Tensor() for op
+    aten.mkldnn_rnn_layer"); ``torch.export``, which sets ``allow_rnn``, still traces them."""
+    args = (kind, x, state, flat_weights, bias, num_layers, dropout, training, bidirectional, lengths)
+    if torch.compiler.is_compiling():
+        from torch._dynamo import config
+
+        if not config.allow_rnn:
+            return _run_eagerly(*args)
+    return _run(*args)
+
+
+def _run(kind, x, state, flat_weights, bias, num_layers, dropout, training, bidirectional, lengths):
     fn = _KERNELS[kind]
     hx = state if kind == "lstm" else state[0]
     if lengths is None:
@@ -40,3 +54,6 @@ def run_native(kind: str, x: Tensor, state: tuple[Tensor, ...], flat_weights: li
     out, _ = pad_packed_sequence(out_packed, total_length=x.shape[0])
     new = tuple(h.index_select(1, packed.unsorted_indices) for h in new)
     return out, new
+
+
+_run_eagerly = torch.compiler.disable(_run)

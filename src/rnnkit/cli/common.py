@@ -218,6 +218,7 @@ def _typed_dests(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
                     a.choices = a.type = None   # argparse checks: SUPPRESS is no choice (forecast's action)
             a.required = False
         ns, _ = parser.parse_known_args(argv, argparse.Namespace())
+        vars(ns).pop("_extras_parser", None)     # Parser's note of who had leftovers: no typed flag
     finally:
         for a, d, r, c, t in saved:
             a.default, a.required, a.choices, a.type = d, r, c, t

@@ -129,33 +129,47 @@ def check_series(X: Any, what: str = "X", channels: int | None = None) -> list[n
     return out
 
 
-def warn_if_not_learned(epoch_log: list[dict], y: Sequence[int], noun: str) -> bool:
-    """Warn (and return True) when the best training loss of the fit never went below 0.95 x the entropy of
-    the training labels' frequencies -- the loss of guessing those frequencies for every series, which is
-    what a network that learned nothing predicts. Found on sktime's ArrowHead (36 series: 60 epochs of one
-    or two batches, early-stopped at step 16 with the loss at ln 3; every test series one class, accuracy
-    0.30 against 1-NN's 0.80): the run looked like any other.
+def not_learned(epoch_log: list[dict], y: Sequence[int]) -> str | None:
+    """What shows the network did not learn, or ``None``: its best training loss never went below 0.95 x the
+    entropy of the training labels' frequencies -- the loss of guessing those frequencies for every series,
+    which is what a network that learned nothing predicts. Found on sktime's ArrowHead (36 series: 60 epochs
+    of one or two batches, early-stopped at step 16 with the loss at ln 3; every test series one class,
+    accuracy 0.30 against 1-NN's 0.80): the run looked like any other.
 
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as w:
-    ...     warnings.simplefilter("always")
-    ...     warn_if_not_learned([{"train_loss": 0.69}], [0, 1, 0, 1], "classifier"), len(w)
-    (True, 1)
-    >>> warn_if_not_learned([{"train_loss": 0.69}, {"train_loss": 0.30}], [0, 1, 0, 1], "classifier")
-    False
+    >>> not_learned([{"train_loss": 0.69, "step": 4}], [0, 1, 0, 1])
+    'its best training loss 0.690 after 4 optimizer steps is that of guessing the label frequencies (0.693)'
+    >>> not_learned([{"train_loss": 0.69}, {"train_loss": 0.30}], [0, 1, 0, 1]) is None
+    True
     """
     losses = [r["train_loss"] for r in epoch_log if isinstance(r.get("train_loss"), (int, float))]
     p = np.bincount(np.asarray(y, dtype=np.int64)) / max(len(y), 1)
     p = p[p > 0]
     prior = float(-(p * np.log(p)).sum())
     if not losses or prior <= 0 or min(losses) < 0.95 * prior:
-        return False
+        return None
     steps = max((r.get("step", 0) for r in epoch_log), default=0)
-    warnings.warn(f"{noun}: the network did not learn: its best training loss {min(losses):.3f} after {steps} "
-                  f"optimizer steps is that of guessing the label frequencies ({prior:.3f}); its predictions are "
-                  "no better than the majority class. Train longer (--epochs, --patience: a small training set "
-                  "has few batches an epoch), or see docs/tasks.md (time-series classification)", stacklevel=4)
-    return True
+    return (f"its best training loss {min(losses):.3f} after {steps} optimizer steps is that of guessing the "
+            f"label frequencies ({prior:.3f})")
+
+
+def not_learned_warning(fact: str, auto: dict | None) -> str:
+    """The warning for a network that did not learn (``fact``: :func:`not_learned`'s); ``auto``:
+    ``history["auto"]``, when ``model="auto"`` ran its choice -- a run that predicts with 1-NN says so
+    rather than that its predictions are the majority class's.
+
+    >>> not_learned_warning("its loss ...", {"chose": "1nn_euclidean", "val_accuracy": {"network": 0.5,
+    ...     "1nn_euclidean": 0.9}})[:98]
+    "tsc: the network did not learn (its loss ...), so model='auto' predicts with 1-NN Euclidean (valid"
+    """
+    advice = ("train longer (--epochs, --patience: a small training set has few batches an epoch), or see "
+              "docs/tasks.md (time-series classification)")
+    if auto is not None and auto.get("chose") == "1nn_euclidean":
+        acc = auto["val_accuracy"]
+        return (f"{TASK}: the network did not learn ({fact}), so model='auto' predicts with 1-NN Euclidean "
+                f"(validation accuracy: 1-NN {acc['1nn_euclidean']:.3f}, network {acc['network']:.3f}); to use "
+                f"the network, {advice}")
+    return (f"{TASK}: the network did not learn: {fact}; its predictions are no better than the majority class. "
+            f"To fix it, {advice}")
 
 
 def resample(x: np.ndarray, length: int) -> np.ndarray:
@@ -361,11 +375,14 @@ class TimeSeriesClassifier(ClassifierTask):
                 return -tot / max(n, 1)
         self._train(lambda e: self._batches(Xs, yi, True, c.seed + e), -(-len(Xs) // c.batch_size), loss_fn,
                     val_score=val_score, val_name="neg_cross_entropy", callbacks=callbacks)
-        self.history["learned"] = not warn_if_not_learned(self.epoch_log, yi, TASK)
+        fact = not_learned(self.epoch_log, yi)
+        self.history["learned"] = fact is None
         self.history["derived"] = derived
         self._warn_lost_classes(y, val)
         if c.model == "auto":
             self._choose(X, y, val if auto else None)
+        if fact is not None:
+            warnings.warn(not_learned_warning(fact, self.history.get("auto")), stacklevel=4)
 
     def _warn_lost_classes(self, y: list[str], val: tuple | None) -> None:
         """Warn when the random validation split took every training series of a class: the network never

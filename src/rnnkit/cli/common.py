@@ -30,7 +30,9 @@ import json
 import os
 import sys
 import tomllib
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -320,6 +322,28 @@ def print_result(result: dict, as_json: bool) -> None:
         if isinstance(value, (dict, list)):
             value = json.dumps(value)
         print(f"{key}: {value}")
+
+
+@contextmanager
+def one_line_warnings(command: str) -> Iterator[None]:
+    """While a command runs, a warning is one stderr line, ``rnnkit COMMAND: warning: TEXT`` (not Python's two
+    lines with the source line), and the same text is shown once (a data set read twice -- scored, then its
+    combination -- warned twice). The API's warnings keep Python's format: only the CLI wraps its run in this.
+    Under ``warnings.catch_warnings(record=True)`` (``pytest.warns``) nothing changes: the recorder gets them."""
+    if getattr(getattr(warnings, "_showwarnmsg_impl", None), "__name__", "") != "_showwarnmsg_impl":
+        yield                                  # recorded (its list's append), not shown
+        return
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ARG001 - showwarning's
+        text = " ".join(str(message).split())
+        if text not in shown:
+            shown.add(text)
+            print(f"rnnkit {command}: warning: {text}", file=file or sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 # ------------------------------------------------------------------ checks before any work starts

@@ -395,7 +395,10 @@ class TextClassifier(ClassifierTask):
     def predict_proba(self, inputs: Any) -> np.ndarray:
         """Class probabilities ``(N, C)``: the network's, or -- when the fit chose a combination and its
         linear models are among the baselines -- ``sum_m mix[m] * p_m`` over the network and them."""
-        p = self._network_proba(inputs)
+        return self._mixed(self._network_proba(inputs), inputs)
+
+    def _mixed(self, p: np.ndarray, inputs: Any) -> np.ndarray:
+        """The combination's probabilities from the network's ``p`` on ``inputs`` (``p`` without one)."""
         if not self._combined():
             return p
         out = self.mix["network"] * p
@@ -413,12 +416,16 @@ class TextClassifier(ClassifierTask):
     def score(self, inputs: list, targets: list | None, **options: Any) -> dict[str, Any]:
         """Accuracy, macro-F1 and confusion matrix of :meth:`predict`; with a combination, also
         ``network_accuracy`` (the network alone), ``network_weight`` and ``weights`` (every member's)."""
-        m = super().score(inputs, targets, **options)
-        if self._combined():
-            alone = [self.labels.tokens[i] for i in self._network_proba(inputs).argmax(1)]
-            m["network_accuracy"] = classification_metrics(targets, alone, self.classes)["accuracy"]
-            m["network_weight"], m["weights"] = self.mix["network"], dict(self.mix)
+        if not self._combined():
+            return super().score(inputs, targets, **options)
+        p = self._network_proba(inputs)    # once: the texts are read (and a truncation warned about) once
+        m = classification_metrics(targets, self._labels_of(self._mixed(p, inputs)), self.classes)
+        m["network_accuracy"] = classification_metrics(targets, self._labels_of(p), self.classes)["accuracy"]
+        m["network_weight"], m["weights"] = self.mix["network"], dict(self.mix)
         return m
+
+    def _labels_of(self, proba: np.ndarray) -> list[str]:
+        return [self.labels.tokens[i] for i in proba.argmax(1)]
 
     def _state(self) -> dict[str, Any]:
         n = len(self.net.members) if isinstance(self.net, SnapshotEnsemble) else 1

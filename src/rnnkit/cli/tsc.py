@@ -30,11 +30,20 @@ from rnnkit.tasks.tsc import TimeSeriesClassifier
 
 __all__ = ["add_parser", "run", "COMMAND", "TSC"]
 
-def read_file(flag: str, path):
-    """``(X, y)`` of a ``--ts`` or ``--ucr`` file (rnnkit.data.tsc's readers, imported when used)."""
+def read_file(flag: str, path, option: str | None = None):
+    """``(X, y)`` of a ``--ts`` or ``--ucr`` file (rnnkit.data.tsc's readers, imported when used); an error in the
+    file names the flag it came from (``option``, default ``--FLAG``: ``--ucr 'x.ts': ...``), as the checks after
+    reading do, rather than the reader's own name (``ucr 'x.ts'``)."""
     from rnnkit.data import tsc
+    from rnnkit.errors import DataError
 
-    return {"ts": tsc.read_ts, "ucr": tsc.read_ucr}[flag](path)
+    try:
+        return {"ts": tsc.read_ts, "ucr": tsc.read_ucr}[flag](path)
+    except DataError as e:
+        own, text = f"{flag} {str(path)!r}", str(e)
+        if not text.startswith(own):
+            raise
+        raise type(e)(f"{option or '--' + flag} {str(path)!r}{text[len(own):]}") from None
 
 
 def ready_series(args, X, what: str, channels: int | None = None):
@@ -139,7 +148,7 @@ class TSC(TaskCommand):
         if not tests:
             return Data(X, y, source, None)
         flag, path = tests[0]
-        Xt, yt = read_file(flag, path)   # checked against the training series now, not after the fit
+        Xt, yt = read_file(flag, path, f"--test-{flag}")   # checked against the training series now, not after the fit
         Xt = ready_series(args, Xt, f"--test-{flag} {str(path)!r}", channels=X[0].shape[1])
         return Data(X, y, source, Data(Xt, yt), rule=f"the series of --test-{flag} {str(path)!r}")
 

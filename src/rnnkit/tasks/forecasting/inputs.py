@@ -303,8 +303,10 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     if target is None:
         left = [c for c in df.columns if c not in (time_col, id_col, *past_cols, *fut_cols)]
         if len(left) != 1:
+            dates = [str(c) for c in left if pd.api.types.is_datetime64_any_dtype(df[c])]   # not a target
+            hint = f"; {dates[0]!r} holds dates: time_col={dates[0]!r}?" if dates and time_col is None else ""
             raise ConfigError(f"target: expected the name of the column to forecast (one of "
-                              f"{[str(c) for c in left]}), got none")
+                              f"{[str(c) for c in left if str(c) not in dates]}{hint}), got none")
         target = str(left[0])
     _need_column(df, target, "target")
     for c in past_cols:
@@ -454,6 +456,9 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         expected = future_index(f.index, f.freq, len(frame))
         got = frame.index
         if isinstance(expected, pd.DatetimeIndex):
+            if isinstance(got, pd.DatetimeIndex) and (got.tz is None) != (expected.tz is None):  # aware vs naive
+                raise DataError(f"new_points: expected timestamps in the time zone of series {sid!r} "
+                                f"({_zone(expected.tz)}), got {_zone(got.tz)} ones {list(map(str, got[:3]))}")
             if not isinstance(got, pd.DatetimeIndex) or list(got) != list(expected):
                 raise DataError(f"new_points: expected timestamps continuing series {sid!r} at {f.freq} from "
                                 f"{expected[0]}, got {list(map(str, got[:3]))}")
@@ -467,6 +472,10 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
 
         out[sid] = (y, covs(past_cols, f.past), covs(fut_cols, f.fut), expected)
     return out
+
+
+def _zone(tz: Any) -> str:
+    return "tz-naive" if tz is None else str(tz)
 
 
 def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, Any], H: int

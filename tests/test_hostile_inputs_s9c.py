@@ -47,6 +47,17 @@ def test_tsc_auto_that_falls_back_on_1nn_says_so_instead_of_blaming_the_predicti
     assert rnn.chose == "network" and len(said) == 1 and "no better than the majority class" in said[0]
 
 
+def test_tsc_cli_shows_the_fallback_warning_as_one_line_without_a_second_prefix(tmp_path):
+    rows = [("slow" if i % 2 else "fast", np.sin(np.linspace(0, 1 if i % 2 else 9, 12))) for i in range(40)]
+    (tmp_path / "d.tsv").write_text("".join(f"{k}\t" + "\t".join(f"{v:.4f}" for v in x) + "\n" for k, x in rows))
+    done = subprocess.run([sys.executable, "-m", "rnnkit", "tsc", "train", "--ucr", str(tmp_path / "d.tsv"),
+                           "--epochs", "1", "--hidden-size", "4", "--out", str(tmp_path / "run"), "--quiet"],
+                          capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("rnnkit tsc: warning: the network did not learn (its best training loss ")
+    assert len(done.stderr.splitlines()) == 1 and "predicts with 1-NN Euclidean" in done.stderr
+
+
 def _long_texts() -> tuple[list[str], list[str]]:
     texts = ["good nice great fun lovely " * 4, "bad awful", "good fine", "awful bad poor dull"] * 6
     return texts, ["pos", "neg", "pos", "neg"] * 6

@@ -337,6 +337,7 @@ def one_line_warnings(command: str) -> Iterator[None]:
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ARG001 - showwarning's
         text = " ".join(str(message).split())
+        text = text[len(command) + 2:] if text.startswith(f"{command}: ") else text   # not 'tsc: warning: tsc: ...'
         if text not in shown:
             shown.add(text)
             print(f"rnnkit {command}: warning: {text}", file=file or sys.stderr)

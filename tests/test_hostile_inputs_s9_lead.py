@@ -37,3 +37,25 @@ def test_the_cli_names_the_line_in_one_line(tmp_path, capsys):
     assert main(["tag", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "in.txt")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "'the DET' at line 1" in err[0]
+
+
+def test_every_command_shows_a_warning_as_one_line_and_debug_keeps_pythons(tmp_path):
+    # only the task commands (classify, tsc, tag, generate, translate) showed warnings as one line; forecast,
+    # experiment, bench, datasets... printed Python's two lines (the message, then the warning's source line).
+    # A command whose run warns (the same text twice, as a data set read twice would): one line, once.
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, warnings\nimport rnnkit.cli.datasets as d\nreal = d.run\n"
+            "def run(args):\n    warnings.warn('statsmodels says: did not converge')\n"
+            "    warnings.warn('statsmodels says: did not converge')\n    return real(args)\n"
+            "d.run = run\nfrom rnnkit.cli.main import main\nsys.exit(main(sys.argv[1:]))\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": ""}
+    done = subprocess.run([sys.executable, "-c", code, "datasets"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["rnnkit datasets: warning: statsmodels says: did not converge"]
+    debug = subprocess.run([sys.executable, "-c", code, "datasets", "--debug"], capture_output=True, text=True,
+                           env=env, timeout=120)
+    assert "UserWarning: statsmodels says: did not converge" in debug.stderr

@@ -41,7 +41,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_out_dir,
-                               load_run, one_line_warnings, path_arg, read_numbered_lines, set_threads)
+                               load_run, path_arg, read_numbered_lines, set_threads)
 from rnnkit.errors import CheckpointError
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit"]
@@ -269,9 +269,8 @@ class TaskCommand:
 
     # ------------------------------------------------------------------ the actions
     def run(self, args: argparse.Namespace) -> dict[str, Any]:
-        set_threads(args)
-        with one_line_warnings(self.name):
-            return getattr(self, args.action)(args)
+        set_threads(args)     # warnings: one line each, for every command (cli.main wraps the run)
+        return getattr(self, args.action)(args)
 
     def fill_columns(self, args: argparse.Namespace, remembered: dict | None = None) -> dict[str, Any]:
         """Column flags the user left out: the run's (``remembered``), else the defaults. Returns them."""

@@ -12,9 +12,10 @@ import argparse
 import importlib
 import sys
 import traceback
+from contextlib import nullcontext
 
 from rnnkit._version import __version__
-from rnnkit.cli.common import Parser, UsageError, apply_config, flag_message, print_result
+from rnnkit.cli.common import Parser, UsageError, apply_config, flag_message, one_line_warnings, print_result
 from rnnkit.errors import ConfigError
 
 # Command name -> module under rnnkit.cli defining add_parser(subparsers) and run(args).
@@ -86,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sub_argv = argv[argv.index(args.command) + 1:]
         apply_config(args._parser, args, sub_argv, root=parser, full_argv=argv)
-        result = args._run(args)
+        with nullcontext() if debug else one_line_warnings(args.command):   # every command; --debug: Python's
+            result = args._run(args)
         if result is not None:
             print_result(result, getattr(args, "json", False))
         return 0

@@ -39,8 +39,8 @@ from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics", "unseen_report",
-    "check_texts", "check_labels", "check_choice", "check_bool", "check_number", "check_training", "budget_left",
-    "check_mode_settings",
+    "check_texts", "check_labels", "check_label_kinds", "check_choice", "check_bool", "check_number", "check_training",
+    "budget_left", "check_mode_settings",
     "SequenceEncoder", "masked_pool", "task_layer", "POOLINGS", "CELLS",
     "save_run", "load_run", "load_weights", "task_config", "RUN_SCHEMA", "config_from_dict", "run_file", "run_vocab",
     "RUN_FILES", "BASELINE_FILES",
@@ -201,17 +201,29 @@ def entity_prf(true_seqs: Sequence[Sequence[str]], pred_seqs: Sequence[Sequence[
     return {"entity_precision": prec, "entity_recall": rec, "entity_f1": f1}
 
 
-def check_texts(texts: Any, what: str = "texts") -> list[str]:
+def check_texts(texts: Any, what: str = "texts", blank: bool = False) -> list[str]:
     """A non-empty list/tuple of non-blank strings that encode as UTF-8, returned as a list; typed errors
-    otherwise (a lone surrogate trained a model whose vocabulary then failed to save)."""
+    otherwise (a lone surrogate trained a model whose vocabulary then failed to save). ``blank``: white
+    space alone is a text too (a prompt of one newline), only ``""`` is none. A 1-D numpy array or a pandas
+    Series is read in its order (positions, not a Series' index, name an item in errors), as labels are.
+
+    >>> check_texts(np.array(["a b", "c"]))
+    ['a b', 'c']
+    """
+    if isinstance(texts, np.ndarray) and texts.ndim == 1:
+        texts = texts.tolist()                              # np.str_ -> str; other dtypes fail per item below
+    elif type(texts).__name__ == "Series" and getattr(texts, "ndim", None) == 1:
+        texts = list(texts)                                 # the values in order (a Series' [i] reads its index)
     if isinstance(texts, str) or not isinstance(texts, Sequence):
         raise InputTypeError(f"{what}: expected a list of strings, got {type(texts).__name__}")
     if not texts:
         raise DataError(f"{what}: expected at least one text, got none")
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise InputTypeError(f"{what}[{i}]: expected a str, got {type(t).__name__}")
-        if not t.strip():
+            missing = t is None or (isinstance(t, (float, np.floating)) and math.isnan(t))   # a Series' None: NaN
+            raise InputTypeError(f"{what}[{i}]: expected a str, got "
+                                 f"{f'a missing value ({t!r})' if missing else type(t).__name__}")
+        if not (t if blank else t.strip()):
             raise DataError(f"{what}[{i}]: expected a non-empty text, got {t!r}")
         check_unicode(t, f"{what}[{i}]")
     return list(texts)
@@ -239,8 +251,30 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
         if missing:
             raise DataError(f"{what}[{i}]: expected a label, got a missing value ({lab!r})")
         out.append(check_unicode(str(lab), f"{what}[{i}]"))
-    check_keys_as_text(labels, out, what, "label")     # 0 and "0" would become one class
+    check_label_kinds(labels, out, what)
     return out
+
+
+def check_label_kinds(labels: Sequence[Any], texts: Sequence[str], what: str = "labels") -> None:
+    """A DataError unless the labels ``labels`` (read as ``texts``) are one label per text: ``0`` and
+    ``"0"`` would become one class silently (:func:`~rnnkit._validate.check_keys_as_text`), and ``1``,
+    ``1.0`` and ``True`` (one value in Python) two or three classes ("1", "1.0", "True").
+
+    >>> check_label_kinds([1, 0, 1.0], ["1", "0", "1.0"], "y")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    rnnkit.errors.DataError: y: expected labels of one type (labels are kept as text), got 1 (int) and 1.0 (float), one value ...
+    """
+    check_keys_as_text(labels, texts, what, "label")     # 0 and "0" would become one class
+    first: dict[Any, tuple[Any, str]] = {}
+    for lab, text in zip(labels, texts):
+        if isinstance(lab, (str, bytes)) or not isinstance(lab, (int, float, np.number, np.bool_)):
+            continue
+        a, text_a = first.setdefault(lab, (lab, text))   # 1 == 1.0 == True: one dict key
+        if text_a != text:
+            show = lambda v: f"{(v.item() if isinstance(v, np.generic) else v)!r} ({type(v).__name__})"  # noqa: E731
+            raise DataError(f"{what}: expected labels of one type (labels are kept as text), got {show(a)} and "
+                            f"{show(lab)}, one value read as two labels "
+                            f"{text_a!r} and {text!r}; convert them to one type first")
 
 
 # ----------------------------------------------------------------------------- encoder + pooling

@@ -27,7 +27,7 @@ import unicodedata
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -40,8 +40,8 @@ from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
     budget_left,
-    CELLS, SequenceEncoder, accuracy, check_choice, check_labels, check_number, check_training, entity_prf, run_vocab,
-    unseen_report,
+    CELLS, SequenceEncoder, accuracy, check_choice, check_label_kinds, check_labels, check_number, check_training,
+    entity_prf, run_vocab, unseen_report,
 )
 
 __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "tagging_metrics",
@@ -181,8 +181,10 @@ class TaggerNet(nn.Module):
 
 
 def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
-    if not isinstance(sents, (list, tuple)) or not sents:
-        raise DataError(f"{what}: expected a non-empty list of token lists, got {type(sents).__name__}")
+    if not isinstance(sents, (list, tuple)):
+        raise InputTypeError(f"{what}: expected a list of token lists, got {type(sents).__name__}")
+    if not sents:
+        raise DataError(f"{what}: expected at least one sentence, got none")
     out = []
     for i, s in enumerate(sents):
         if isinstance(s, str) or not isinstance(s, (list, tuple)):
@@ -203,10 +205,13 @@ def _check_tags(tags: Any, sents: list[list[str]], what: str = "tags") -> list[l
     if isinstance(tags, str) or not isinstance(tags, Sequence) or len(tags) != len(sents):
         got = len(tags) if isinstance(tags, Sequence) and not isinstance(tags, str) else type(tags).__name__
         raise DataError(f"{what}: expected one tag list per sentence ({len(sents)}), got {got}")
-    out = [check_labels(t, f"{what}[{i}]") for i, t in enumerate(tags)]
+    raw = [list(t) if isinstance(t, Iterable) and not isinstance(t, (str, bytes)) else t for t in tags]
+    out = [check_labels(t, f"{what}[{i}]") for i, t in enumerate(raw)]
     for i, (s, t) in enumerate(zip(sents, out)):
         if len(s) != len(t):
             raise DataError(f"{what}[{i}]: expected one tag per token ({len(s)}), got {len(t)}")
+    # across sentences too: [1, 2] in one and ["1", "2"] in another were one tag set silently
+    check_label_kinds([g for t in raw for g in t], [g for t in out for g in t], what)
     return out
 
 

@@ -342,7 +342,7 @@ class CharLM(Task):
         with ``seed + i`` when ``seed`` is given); see :meth:`sample`."""
         from rnnkit.tasks.common import check_texts
 
-        prompts = check_texts(prompts, "prompts")
+        prompts = check_texts(prompts, "prompts", blank=True)   # as sample: "\n" is a fine prompt
         seed = check_seed(seed, len(prompts))
         return [self.sample(p, length, temperature, top_k, None if seed is None else seed + i, unknown)
                 for i, p in enumerate(prompts)]

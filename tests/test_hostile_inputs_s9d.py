@@ -92,3 +92,19 @@ def test_numpy_arrays_and_series_of_texts_are_read_as_lists_in_their_order():
         check_texts(np.array([["a", "b"]]))
     with pytest.raises(InputTypeError, match=r"^texts: expected a list of strings, got DataFrame$"):
         check_texts(pd.DataFrame({"t": ["a"]}))
+
+
+def test_a_beam_wider_than_max_beam_is_refused_before_decoding():
+    """Before: ``beam`` had no upper bound: ``translate(..., beam=10**6)`` decoded one 3-character source for 60 s
+    on an 8-unit network (10**6 decoder rows a step), and ``Seq2SeqConfig(beam=10**6)`` was accepted."""
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.seq2seq import MAX_BEAM, Seq2SeqConfig, Translator
+
+    with pytest.raises(ConfigError, match=rf"^beam: expected an int <= {MAX_BEAM}, got 1000000$"):
+        Seq2SeqConfig(beam=10 ** 6)
+    tr = Translator(Seq2SeqConfig(model="char", embed_dim=8, enc_hidden=8, dec_hidden=8, epochs=1, val_fraction=0,
+                                  progress=False)).fit(["abc", "bca", "cab", "aab"], ["xyz", "yzx", "zxy", "xxy"])
+    with pytest.raises(ConfigError, match=rf"^beam: expected an int <= {MAX_BEAM}, got {MAX_BEAM + 1}$"):
+        tr.translate(["abc"], beam=MAX_BEAM + 1)
+    # the widest beam allowed still decodes, as the default beam does (one string per source)
+    assert [type(t) for t in tr.translate(["abc", "ca"], beam=MAX_BEAM)] == [str, str]

@@ -262,7 +262,7 @@ def check_label_kinds(labels: Sequence[Any], texts: Sequence[str], what: str = "
 
     >>> check_label_kinds([1, 0, 1.0], ["1", "0", "1.0"], "y")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    rnnkit.errors.DataError: y: expected labels of one type (labels are kept as text), got 1 (int) and 1.0 (float), one value ...
+    rnnkit.errors.DataError: y: expected labels of one type (labels are kept as text), got 1 (int) and 1.0 (float), ...
     """
     check_keys_as_text(labels, texts, what, "label")     # 0 and "0" would become one class
     first: dict[Any, tuple[Any, str]] = {}

@@ -72,6 +72,9 @@ BLEU_TOKENIZERS = ("13a", "intl", "char", "zh", "none")
 MODELS = ("dict-pointer", "char")
 #: ``Seq2SeqConfig.decode``: the beam's best output, or the MBR choice among its n-best (:mod:`rnnkit.tasks.seq2seq_mbr`).
 DECODES = ("beam", "mbr")
+#: The widest beam: a beam of width k decodes B * k rows every step, and nothing bounded it (beam=10**6 decoded
+#: one 3-character source for 60 s on an 8-unit char network; the work grows with k and the network).
+MAX_BEAM = 1000
 #: The settings only the dict-pointer model reads (a fit of the char model refuses them changed).
 POINTER_SETTINGS = {name: ("model", "dict-pointer") for name in (
     "word_dropout", "label_smoothing", "min_count", "warmup", "no_repeat_ngram", "repeat_top", "split_compounds",
@@ -150,8 +153,9 @@ class Seq2SeqConfig:
         check_bool("split_compounds", self.split_compounds)
         check_bool("derive_words", self.derive_words)
         for name in ("embed_dim", "enc_hidden", "dec_hidden", "max_len", "epochs", "batch_size", "patience",
-                     "val_max", "beam", "min_count"):
+                     "val_max", "min_count"):
             check_number(name, getattr(self, name), lo=1, integer=True)
+        check_number("beam", self.beam, lo=1, hi=MAX_BEAM, integer=True)
         for name in ("dropout", "word_dropout", "label_smoothing", "warmup"):
             check_number(name, getattr(self, name), lo=0, hi=0.95)
         check_number("lr", self.lr, lo=0, lo_open=True)
@@ -372,7 +376,7 @@ class Translator(Task):
         self._require_fitted()
         beam = self.config.beam if beam is None else beam
         decode = self.config.decode if decode is None else decode
-        check_number("beam", beam, lo=1, integer=True)
+        check_number("beam", beam, lo=1, hi=MAX_BEAM, integer=True)
         check_choice("decode", decode, DECODES)
         src = check_texts(sources, "sources")
         self.net.eval()

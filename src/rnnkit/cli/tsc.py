@@ -30,20 +30,14 @@ from rnnkit.tasks.tsc import TimeSeriesClassifier
 
 __all__ = ["add_parser", "run", "COMMAND", "TSC"]
 
+
 def read_file(flag: str, path, option: str | None = None):
     """``(X, y)`` of a ``--ts`` or ``--ucr`` file (rnnkit.data.tsc's readers, imported when used); an error in the
     file names the flag it came from (``option``, default ``--FLAG``: ``--ucr 'x.ts': ...``), as the checks after
-    reading do, rather than the reader's own name (``ucr 'x.ts'``)."""
+    reading do."""
     from rnnkit.data import tsc
-    from rnnkit.errors import DataError
 
-    try:
-        return {"ts": tsc.read_ts, "ucr": tsc.read_ucr}[flag](path)
-    except DataError as e:
-        own, text = f"{flag} {str(path)!r}", str(e)
-        if not text.startswith(own):
-            raise
-        raise type(e)(f"{option or '--' + flag} {str(path)!r}{text[len(own):]}") from None
+    return {"ts": tsc.read_ts, "ucr": tsc.read_ucr}[flag](path, what=option or f"--{flag}")
 
 
 def ready_series(args, X, what: str, channels: int | None = None):

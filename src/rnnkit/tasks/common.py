@@ -201,6 +201,12 @@ def entity_prf(true_seqs: Sequence[Sequence[str]], pred_seqs: Sequence[Sequence[
     return {"entity_precision": prec, "entity_recall": rec, "entity_f1": f1}
 
 
+def is_missing(value: Any) -> bool:
+    """Whether ``value`` is a missing value as pandas and numpy write one: ``None``, NaN, ``pd.NA``, ``NaT``."""
+    return (value is None or type(value).__name__ in ("NAType", "NaTType")
+            or (isinstance(value, (float, np.floating)) and math.isnan(value)))
+
+
 def check_texts(texts: Any, what: str = "texts", blank: bool = False) -> list[str]:
     """A non-empty list/tuple of non-blank strings that encode as UTF-8, returned as a list; typed errors
     otherwise (a lone surrogate trained a model whose vocabulary then failed to save). ``blank``: white
@@ -220,9 +226,8 @@ def check_texts(texts: Any, what: str = "texts", blank: bool = False) -> list[st
         raise DataError(f"{what}: expected at least one text, got none")
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            missing = t is None or (isinstance(t, (float, np.floating)) and math.isnan(t))   # a Series' None: NaN
-            raise InputTypeError(f"{what}[{i}]: expected a str, got "
-                                 f"{f'a missing value ({t!r})' if missing else type(t).__name__}")
+            raise InputTypeError(f"{what}[{i}]: expected a str, got "     # a Series' None is NaN
+                                 f"{f'a missing value ({t!r})' if is_missing(t) else type(t).__name__}")
         if not (t if blank else t.strip()):
             raise DataError(f"{what}[{i}]: expected a non-empty text, got {t!r}")
         check_unicode(t, f"{what}[{i}]")
@@ -245,10 +250,7 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
     labels = list(labels)
     out = []
     for i, lab in enumerate(labels):
-        missing = (lab is None or type(lab).__name__ in ("NAType", "NaTType")
-                   or (isinstance(lab, (float, np.floating)) and math.isnan(lab))
-                   or (isinstance(lab, str) and not lab.strip()))
-        if missing:
+        if is_missing(lab) or (isinstance(lab, str) and not lab.strip()):
             raise DataError(f"{what}[{i}]: expected a label, got a missing value ({lab!r})")
         out.append(check_unicode(str(lab), f"{what}[{i}]"))
     check_label_kinds(labels, out, what)

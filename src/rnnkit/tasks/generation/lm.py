@@ -318,7 +318,7 @@ class CharLM(Task):
             raise DataError(f"text: expected at least 2 {what} to score, got {len(ids)}")
         if streams > len(ids) - 1:      # each stream scores one unit at least: more would be capped silently
             raise ConfigError(f"streams: expected at most {len(ids) - 1} (one scored unit a stream) for a text of "
-                            f"{len(ids)} units, got {streams}")
+                              f"{len(ids)} units, got {streams}")
         self.net.eval()
         if dynamic_lr is None:
             bpc, n = stream_bits(self.net, ids, streams, chunk, self.unit_chars)

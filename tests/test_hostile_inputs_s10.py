@@ -61,3 +61,61 @@ def test_the_log_scan_under_bf16_autocast_and_the_function_alone():
     exact = sequential_scan(a.log().bfloat16().to(F64).exp(), b.log().bfloat16().to(F64).exp(), torch.ones(5, dtype=F64))
     assert h.dtype == torch.bfloat16
     assert ((h.to(F64) - exact).abs() / exact.abs()).max() < 0.02
+
+
+def test_an_engine_or_scan_set_after_construction_is_checked_as_in_the_constructor():
+    """Before: ``layer.engine = "native"`` on a zoneout LSTM ran torch's kernel without zoneout (eval
+    outputs 0.15 off the layer's own), ``"bogus"`` ran the hand engine, and ``MinGRU.scan = "bogus"`` the
+    sequential loop -- all silently; the constructor refused each."""
+    from rnnkit.errors import ConfigError
+
+    x = torch.randn(5, 2, 3, dtype=F64)
+    layer = rnnkit.LSTM(3, 4, zoneout=0.5, dtype=F64).eval()
+    expected = layer(x)[0]
+    with pytest.raises(ConfigError, match=r"^engine: 'native' needs a configuration torch.nn computes, got cell "
+                                          r"'lstm' with zoneout=0.5$"):
+        layer.engine = "native"
+    with pytest.raises(ConfigError, match=r"^engine: expected one of \[.*\], got 'bogus'$"):
+        layer.engine = "bogus"
+    assert layer.engine == "auto" and torch.equal(layer(x)[0], expected)
+    native = rnnkit.LSTM(3, 4, engine="native", dtype=F64)
+    native.zoneout = 0.5                      # an option switched on after the engine was chosen
+    with pytest.raises(ConfigError, match=r"^engine: 'native' needs"):
+        native(x)
+    scan_layer = rnnkit.MinGRU(3, 4)
+    with pytest.raises(ConfigError, match=r"^scan: expected one of \[.*\], got 'bogus'$"):
+        scan_layer.scan = "bogus"
+    layer.engine = "reference"                # a valid switch still works, and survives pickling
+    import pickle
+    copy = pickle.loads(pickle.dumps(layer))
+    assert copy.engine == "reference" and torch.equal(copy(x)[0], layer(x)[0])
+
+
+def test_torch_func_transforms_run_the_autograd_paths_or_name_the_option():
+    """Before: torch.func.grad / vmap through engine "bptt"/"fused" (and "auto" for every variant) and
+    through MinGRU/MinLSTM's default scan raised torch's RuntimeError "In order to use an autograd.Function
+    with functorch transforms ... it must override the setup_context staticmethod". Now "auto" takes the
+    autograd path there (oracle: the same layer's eager gradients and a loop over the batch), scan="log"
+    runs, and an explicit hand-written path is a ConfigError naming the option."""
+    from torch.func import functional_call, grad, vmap
+
+    from rnnkit.errors import ConfigError
+
+    torch.manual_seed(0)
+    x = torch.randn(5, 2, 3, dtype=F64)
+    for layer in (rnnkit.LSTM(3, 4, zoneout=0.3, dtype=F64).eval(), rnnkit.GRU(3, 4, num_layers=2, dtype=F64),
+                  rnnkit.MinLSTM(3, 4, dtype=F64), rnnkit.MinGRU(3, 4, dtype=F64, scan="log")):
+        params = {k: v.detach() for k, v in layer.named_parameters()}
+        got = grad(lambda p: functional_call(layer, p, (x,))[0].square().sum())(params)
+        eager = torch.autograd.grad(layer(x)[0].square().sum(), list(layer.parameters()))
+        for (name, _), g in zip(layer.named_parameters(), eager):
+            assert torch.allclose(got[name], g, atol=1e-12), name
+        xs = torch.randn(3, 5, 2, 3, dtype=F64)
+        batched = vmap(lambda xx: layer(xx)[0])(xs)
+        assert torch.allclose(batched, torch.stack([layer(xx)[0] for xx in xs]), atol=1e-12)
+    for layer, option in ((rnnkit.LSTM(3, 4, engine="bptt", dtype=F64), "engine: expected 'auto' or 'reference'"),
+                          (rnnkit.GRU(3, 4, engine="fused", dtype=F64), "engine: expected 'auto' or 'reference'"),
+                          (rnnkit.MinGRU(3, 4, scan="chunked", dtype=F64), "scan: expected 'auto', 'log' or "
+                                                                           "'sequential'")):
+        with pytest.raises(ConfigError, match=f"^{option}.* under torch.func transforms .*, got '(bptt|fused|chunked)'"):
+            vmap(lambda xx: layer(xx)[0])(torch.randn(3, 5, 2, 3, dtype=F64))

@@ -8,6 +8,11 @@ autograd runs a backward with grad mode on exactly then), naming the option that
 derivatives instead: the autograd paths (``engine="reference"`` or ``"native"``; ``scan="log"`` or
 ``"sequential"``). torch's cuDNN RNN refuses double backward the same way.
 
+The same Functions keep their per-step caches on ``ctx`` inside ``forward``, which ``torch.func`` transforms
+(``grad``, ``vmap``, ``jacrev``, ...) cannot run (torch asks for a ``setup_context``): under a transform
+the layers' ``"auto"`` takes the autograd path, and an explicit hand-written path is refused by
+:func:`refuse_functorch` naming the option, instead of torch's RuntimeError from inside the engine.
+
 Not recomputing through an autograd path inside the backward is deliberate: that would need the
 projected inputs kept alive for every training step (about half again the activation memory of an LSTM)
 for a use few models have.
@@ -19,7 +24,7 @@ import torch
 
 from rnnkit.errors import ConfigError
 
-__all__ = ["refuse_double_backward"]
+__all__ = ["refuse_double_backward", "functorch_active", "refuse_functorch"]
 
 
 def refuse_double_backward(name: str, value: str, instead: str) -> None:
@@ -28,3 +33,17 @@ def refuse_double_backward(name: str, value: str, instead: str) -> None:
     if torch.is_grad_enabled():
         raise ConfigError(f"{name}: expected {instead} for second derivatives (a backward with create_graph=True), "
                           f"got {value!r}, whose backward is hand-written and first-order only")
+
+
+def functorch_active() -> bool:
+    """Whether a ``torch.func`` transform (``grad``, ``vmap``, ``jacrev``, ...) is running this call."""
+    active = getattr(torch._C, "_are_functorch_transforms_active", None)
+    return bool(active is not None and active())
+
+
+def refuse_functorch(name: str, value: str, instead: str) -> None:
+    """Raise :class:`~rnnkit.errors.ConfigError` (``name: expected <instead> under torch.func ..., got
+    <value>``) when a ``torch.func`` transform is running the call."""
+    if functorch_active():
+        raise ConfigError(f"{name}: expected {instead} under torch.func transforms (grad, vmap, jacrev, ...), got "
+                          f"{value!r}, whose backward is hand-written outside autograd")

@@ -395,11 +395,15 @@ class _LogCumSumExp(torch.autograd.Function):
     wherever ``g`` is 0 -- at every padded step, and wherever the loss ignores an output (a loss on the
     last step only). With this, second derivatives through :func:`log_scan` are finite and exact."""
 
+    generate_vmap_rule = True   # forward and backward are torch ops: torch.func.vmap / grad run it as is
+
     @staticmethod
-    def forward(ctx, x: Tensor) -> Tensor:
-        y = x.logcumsumexp(0)
-        ctx.save_for_backward(x, y)
-        return y
+    def forward(x: Tensor) -> Tensor:
+        return x.logcumsumexp(0)
+
+    @staticmethod
+    def setup_context(ctx, inputs: tuple[Tensor], output: Tensor) -> None:
+        ctx.save_for_backward(inputs[0], output)
 
     @staticmethod
     def backward(ctx, g: Tensor) -> Tensor:

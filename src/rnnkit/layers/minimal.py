@@ -39,6 +39,7 @@ from torch import Tensor, nn
 
 from rnnkit._validate import check_choice
 from rnnkit.cells.minimal import GateMath, MinGRUMath, MinLSTMMath
+from rnnkit.engine.first_order import functorch_active, refuse_functorch
 from rnnkit.engine.pscan import SCAN_METHODS, gated_scan, linear_scan, log_scan, resolve_triton, triton_available
 from rnnkit.errors import ConfigError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
@@ -52,8 +53,8 @@ class MinimalRNN(StackedLayer):
     """A stacked, optionally bidirectional layer of a gated scan cell (:class:`MinGRU`, :class:`MinLSTM`).
 
     ``scan`` picks how the time recurrence is solved (all give the same numbers):
-    ``"auto"`` (default: ``"triton"`` for CUDA inputs when Triton is installed, ``"chunked"`` otherwise;
-    on an H200 the Triton kernels ran 3-5.6x faster than the chunked scan, docs/benchmarks.md),
+    ``"auto"`` (default: ``"triton"`` for CUDA inputs when Triton is installed, ``"chunked"`` otherwise,
+    ``"sequential"`` under ``torch.func`` transforms such as ``grad`` and ``vmap``; on an H200 the Triton kernels ran 3-5.6x faster than the chunked scan, docs/benchmarks.md),
     ``"chunked"`` (the fused projection + gates + chunked linear scan with a hand-written backward),
     ``"log"`` (the paper's log-space scan, cumsum + logcumsumexp, under autograd), ``"sequential"`` (a
     plain autograd loop over time; the reference) or ``"triton"`` (one GEMM + one fused Triton
@@ -70,11 +71,7 @@ class MinimalRNN(StackedLayer):
                  device=None, dtype=None) -> None:
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, merge)
         self.math = math
-        check_choice("scan", scan, SCAN_METHODS)
-        if scan == "triton" and not triton_available():
-            raise ConfigError("scan: 'triton' needs the triton package, which is not installed "
-                              "(pip install 'rnnkit[gpu]'); use scan='auto' to fall back to 'chunked' without it")
-        self.scan = scan
+        self.scan = scan                    # checked by the property's setter
         factory = check_factory(device, dtype)
         rows = math.num_blocks * hidden_size
         for layer in range(num_layers):
@@ -84,6 +81,25 @@ class MinimalRNN(StackedLayer):
                 if bias:
                     setattr(self, f"bias_l{layer}{suffix}", self._new_parameter((rows,), factory))
         self.reset_parameters()
+
+    @property
+    def scan(self) -> str:
+        """How the recurrence is solved (see the class docstring); checked when set after construction
+        too (before, an unknown name ran the sequential loop)."""
+        return self._scan
+
+    @scan.setter
+    def scan(self, value: str) -> None:
+        check_choice("scan", value, SCAN_METHODS)
+        if value == "triton" and not triton_available():
+            raise ConfigError("scan: 'triton' needs the triton package, which is not installed "
+                              "(pip install 'rnnkit[gpu]'); use scan='auto' to fall back to 'chunked' without it")
+        self._scan = value
+
+    def __setstate__(self, state: dict) -> None:
+        if "scan" in state:                 # pickled before ``scan`` was a property
+            state["_scan"] = state.pop("scan")
+        super().__setstate__(state)
 
     def _weight(self) -> Tensor:
         return self.weight_l0
@@ -120,7 +136,12 @@ class MinimalRNN(StackedLayer):
 
     def _run_direction(self, seq: Tensor, weight: Tensor, bias: Tensor | None, h0: Tensor | None,
                        mask: Tensor | None) -> tuple[Tensor, Tensor]:
-        scan = resolve_triton(self.scan, seq, "scan", "chunked")
+        scan = self.scan
+        if scan in ("chunked", "triton"):
+            refuse_functorch("scan", scan, "'auto', 'log' or 'sequential'")
+        elif scan == "auto" and functorch_active():   # the chunked and Triton backwards cannot run there
+            scan = "sequential"
+        scan = resolve_triton(scan, seq, "scan", "chunked")
         if scan == "triton":
             from rnnkit.engine.triton_scan import triton_gated_scan
             return triton_gated_scan(seq, weight, bias, self.math.name, h0, mask)
@@ -132,7 +153,7 @@ class MinimalRNN(StackedLayer):
                                       self.math, None if h0 is None else h0.to(cast), mask)
             return gated_scan(seq, weight, bias, self.math, h0, mask)
         P = F.linear(seq, weight, bias)
-        if self.scan == "log":
+        if scan == "log":
             log_a, log_b = self.math.log_coefficients(P)
             return log_scan(log_a, log_b, h0, mask=mask, return_last=True)
         a, g = self.math.coefficients(P)

@@ -22,6 +22,7 @@ from rnnkit.cells.base import CellMath, get_cell
 from rnnkit.cells.variants import LayerNormRecurrent, LSTMVariantMath
 from rnnkit.engine import gradflow
 from rnnkit.engine.bptt import run_bptt
+from rnnkit.engine.first_order import functorch_active, refuse_functorch
 from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
 from rnnkit.engine.step import LoopOptions
@@ -43,10 +44,12 @@ class RecurrentLayer(StackedLayer):
     ``state_dict`` s move between the two (:func:`rnnkit.from_torch`, :meth:`to_torch`).
 
     ``engine`` picks the time loop: ``"auto"`` (torch's fused kernels when the cell has one, else the
-    hand-written BPTT), ``"native"``, ``"bptt"`` (hand-written backward), ``"fused"`` (the hand-written
-    BPTT with each step's GEMM + pointwise work compiled by ``torch.compile`` into one function each way,
-    :mod:`rnnkit.engine.fused`; falls back to ``"bptt"`` with a warning if compilation fails),
-    ``"reference"`` (plain autograd loop over the same math; for tests and baselines).
+    hand-written BPTT; the autograd loop under ``torch.func`` transforms such as ``grad`` and ``vmap``,
+    which the hand-written backward cannot run in), ``"native"``, ``"bptt"`` (hand-written backward),
+    ``"fused"`` (the hand-written BPTT with each step's GEMM + pointwise work compiled by
+    ``torch.compile`` into one function each way, :mod:`rnnkit.engine.fused`; falls back to ``"bptt"``
+    with a warning if compilation fails), ``"reference"`` (plain autograd loop over the same math; for
+    tests and baselines).
     :func:`rnnkit.accelerate` switches every layer of a model to ``"fused"``.
 
     >>> import torch, rnnkit
@@ -82,10 +85,7 @@ class RecurrentLayer(StackedLayer):
         self.cell = LayerNormRecurrent(base) if layer_norm else base
         self.layer_norm, self.peephole, self.proj_size = layer_norm, peephole, proj_size
         self.recurrent_dropout, self.zoneout, self.dropconnect = rates
-        self.engine = check_choice("engine", engine, ENGINES)
-        if engine == "native" and not self.native_ok:
-            raise ConfigError(f"engine: 'native' needs a configuration torch.nn computes, got cell "
-                              f"{self.cell.name!r} with {self._variant_summary() or 'no variants'}")
+        self.engine = engine                # checked by the property's setter
         self.gradflow_name: str | None = None
         factory = check_factory(device, dtype)
         G = self.cell.num_gates * hidden_size
@@ -128,6 +128,30 @@ class RecurrentLayer(StackedLayer):
         """Whether torch.nn computes exactly this configuration (so the fused kernels can run it)."""
         return (self.cell.native is not None and not self.recurrent_dropout and not self.zoneout
                 and not self.dropconnect and not self.checkpoint_steps)
+
+    @property
+    def engine(self) -> str:
+        """The time loop (see the class docstring); checked when set after construction too (before, an
+        unknown name ran ``"bptt"`` and ``"native"`` ran torch's kernel without the layer's zoneout,
+        recurrent dropout or DropConnect)."""
+        return self._engine
+
+    @engine.setter
+    def engine(self, value: str) -> None:
+        check_choice("engine", value, ENGINES)
+        if value == "native":
+            self._check_native()
+        self._engine = value
+
+    def __setstate__(self, state: dict) -> None:
+        if "engine" in state:               # pickled before ``engine`` was a property
+            state["_engine"] = state.pop("engine")
+        super().__setstate__(state)
+
+    def _check_native(self) -> None:
+        if not self.native_ok:
+            raise ConfigError(f"engine: 'native' needs a configuration torch.nn computes, got cell "
+                              f"{self.cell.name!r} with {self._variant_summary() or 'no variants'}")
 
     def _variant_summary(self) -> str:
         on = [f"{n}={getattr(self, n)!r}" for n, off in (("layer_norm", False), ("peephole", False),
@@ -204,8 +228,16 @@ class RecurrentLayer(StackedLayer):
         return self._check_states(state, batch, batched, ref)
 
     def _pick_engine(self) -> str:
-        if self.engine != "auto":
-            return self.engine
+        engine = self.engine
+        if engine == "native":              # an option may have been switched on since the engine was set
+            self._check_native()
+        if engine in ("bptt", "fused"):
+            refuse_functorch("engine", engine, "'auto' or 'reference' (or 'native' for a configuration torch.nn "
+                             "computes, under torch.func.grad)")
+        if engine != "auto":
+            return engine
+        if functorch_active():              # the hand engines cannot run there; torch's kernels cannot vmap
+            return "reference"
         if self.native_ok and not gradflow.active():
             return "native"
         return "bptt"

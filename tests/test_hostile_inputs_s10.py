@@ -119,3 +119,69 @@ def test_torch_func_transforms_run_the_autograd_paths_or_name_the_option():
                                                                            "'sequential'")):
         with pytest.raises(ConfigError, match=f"^{option}.* under torch.func transforms .*, got '(bptt|fused|chunked)'"):
             vmap(lambda xx: layer(xx)[0])(torch.randn(3, 5, 2, 3, dtype=F64))
+
+
+def _tiny_fit(loss_fn, callbacks=(), data=None, epochs=1):
+    from rnnkit.training import TrainConfig, Trainer
+
+    torch.manual_seed(0)
+    net = rnnkit.GRU(2, 3, batch_first=True)
+    if data is None:
+        data = [(torch.randn(2, 4, 2), torch.randn(2, 4, 3)) for _ in range(2)]
+    return Trainer(net, loss_fn, config=TrainConfig(epochs=epochs, quiet=True), callbacks=list(callbacks)).fit(data)
+
+
+def _mse(model, batch):
+    return torch.nn.functional.mse_loss(model(batch[0])[0], batch[1])
+
+
+def test_a_callback_failing_in_on_exception_neither_hides_the_error_nor_skips_the_others():
+    """Before: a NaN loss raised NonFiniteLossError, a callback's on_exception then raised ValueError, and the
+    caller caught that ValueError; the callbacks after it (a logger closing its file, the gradient-flow
+    monitor closing its recorder) never ran on_exception."""
+    from rnnkit.errors import NonFiniteLossError
+    from rnnkit.training.callbacks import Callback
+
+    seen = []
+
+    class Broken(Callback):
+        def on_exception(self, trainer, error):
+            raise ValueError("cleanup failed")
+
+    class Closer(Callback):
+        order = 50
+
+        def on_exception(self, trainer, error):
+            seen.append(type(error).__name__)
+
+    with pytest.raises(NonFiniteLossError, match=r"^loss: expected a finite value, got nan") as info:
+        _tiny_fit(lambda m, b: _mse(m, b) * float("nan"), [Broken(), Closer()])
+    assert seen == ["NonFiniteLossError"]
+    assert info.value.__notes__ == ["while handling it, callback Broken.on_exception raised ValueError: cleanup failed"]
+
+
+@pytest.mark.parametrize("n", [-1.0, float("nan"), float("inf")])
+def test_a_batch_weight_that_is_negative_or_not_finite_is_refused(n):
+    """Before: ``(loss, {"n": -1})`` trained silently and the epoch's row had no ``train_loss`` at all (the
+    weighted means dropped it); NaN did the same."""
+    from rnnkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^metrics\['n'\]: expected a finite number >= 0 \(the batch's weight in "
+                                          r"the means\), got "):
+        _tiny_fit(lambda m, b: (_mse(m, b), {"n": n}))
+    rows = _tiny_fit(lambda m, b: (_mse(m, b), {"n": 3})).history   # a valid weight: the row keeps its loss
+    assert "train_loss" in rows[0]
+
+
+def test_a_generator_as_training_data_names_what_went_wrong_in_the_second_epoch():
+    """Before: a generator of batches trained one epoch, then failed with "expected at least one batch per
+    epoch, got an empty iterable" -- about data that was not empty."""
+    from rnnkit.errors import ConfigError
+
+    data = [(torch.randn(2, 4, 2), torch.randn(2, 4, 3)) for _ in range(2)]
+    with pytest.raises(ConfigError, match=r"^train_data: expected an iterable that starts again every epoch .*, got "
+                                          r"a one-shot generator with no batch left for epoch 2"):
+        _tiny_fit(_mse, data=(b for b in data), epochs=2)
+    with pytest.raises(ConfigError, match=r"^train_data: expected at least one batch per epoch, got an empty"):
+        _tiny_fit(_mse, data=[], epochs=2)
+    assert len(_tiny_fit(_mse, data=data, epochs=2).history) == 2

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from torch import Tensor
 
-from rnnkit.errors import InputTypeError, ShapeError
+from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["as_float", "parse_loss", "parse_step", "Accumulator"]
 
@@ -24,7 +25,11 @@ def as_float(name: str, v: Any) -> float:
 
 
 def _metrics(metrics: dict) -> dict[str, float]:
-    return {k: as_float(f"metrics[{k!r}]", v) for k, v in metrics.items()}
+    out = {k: as_float(f"metrics[{k!r}]", v) for k, v in metrics.items()}
+    n = out.get("n", 1.0)
+    if not (math.isfinite(n) and n >= 0):   # a negative or NaN weight dropped the epoch's loss from its row
+        raise ConfigError(f"metrics['n']: expected a finite number >= 0 (the batch's weight in the means), got {n}")
+    return out
 
 
 def _check_loss(loss: Any, where: str) -> Tensor:

@@ -302,7 +302,10 @@ class Trainer:
                                run_dir=self.run_dir, stop_reason=self.stop_reason or "epochs")
             self.callbacks.call("on_fit_end", self, result)
         except BaseException as e:
-            self.callbacks.call("on_exception", self, e)
+            # every callback releases what it holds (files, an open GradFlowRecorder), and the error the caller
+            # catches stays the one that stopped training, not a callback's failure while cleaning up
+            for key, err in self.callbacks.call_all("on_exception", self, e):
+                e.add_note(f"while handling it, callback {key}.on_exception raised {type(err).__name__}: {err}")
             raise
         if self.run_dir is not None and self.is_main:
             self._check_finite_weights("training stopped, final weights not written")
@@ -379,6 +382,10 @@ class Trainer:
             if self.stopping:
                 break
         if self.batch_in_epoch == 0:
+            if e > 0 and iter(train_data) is train_data:   # a generator: read whole by the first epoch
+                raise ConfigError(f"train_data: expected an iterable that starts again every epoch (a list, a "
+                                  f"DataLoader, EpochBatches), got a one-shot {type(train_data).__name__} with no "
+                                  f"batch left for epoch {e + 1} (an iterator is used up by one epoch)")
             raise ConfigError("train_data: expected at least one batch per epoch, got an empty iterable")
         self._end_epoch(e, val_data, time.perf_counter() - t0)
 

@@ -83,7 +83,9 @@ class Callback:
         """When training ends normally, before the final weights are written."""
 
     def on_exception(self, trainer, error: BaseException) -> None:
-        """When ``fit`` raises; release what the callback holds (the error is raised again)."""
+        """When ``fit`` raises; release what the callback holds. The error is raised again, and every
+        callback's ``on_exception`` runs: one that raises itself neither replaces the error nor stops the
+        others (its error is added to the original as a note)."""
 
     def state_dict(self) -> Any:
         """The state an exact resume needs (JSON values and tensors), or ``None``."""
@@ -111,6 +113,16 @@ class CallbackList:
     def call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
+
+    def call_all(self, hook: str, *args: Any) -> list[tuple[str, Exception]]:
+        """Run ``hook`` on every callback even when some raise; returns ``(key, error)`` for those that did."""
+        failed = []
+        for key, cb in zip(self.keys, self.callbacks):
+            try:
+                getattr(cb, hook)(*args)
+            except Exception as err:  # noqa: BLE001 - reported to the caller, which keeps the original error
+                failed.append((key, err))
+        return failed
 
     def first(self, cls: type) -> Callback | None:
         return next((cb for cb in self.callbacks if isinstance(cb, cls)), None)

@@ -177,6 +177,49 @@ def with_snaive(weight: float | None = None, lost: str = "") -> Rule:
     return rule
 
 
+def _hedge(v: ValidationSet, final: np.ndarray, val: np.ndarray) -> np.ndarray:
+    """As ``AutoForecaster(hedge=True)``: half seasonal naive for a series whose every validation window
+    seasonal naive won against ``val`` (the rule's own validation forecasts, ``(S, K, H)``)."""
+    mine, sn = v.errors(val), v.errors(v.val["seasonal_naive"])
+    bad = (np.isfinite(mine) & np.isfinite(sn) & (sn < mine)).all(axis=1)
+    out = final.copy()
+    out[bad] = (final[bad] + v.final["seasonal_naive"][bad]) / 2
+    return out
+
+
+def regime(threshold: float, by: str = "margin", blend: bool = False, pooled_only: bool = False) -> Rule:
+    """Session 10: which of the two regimes of session 8 a group is in. The pooled choice (the member
+    with the lowest mean validation MASE over the group's windows) is kept where its evidence over the
+    candidates' median is strong, else the median forecasts; then the seasonal-naive hedge. ``by``:
+    ``"margin"`` (``1 - choice / median``, the pooled validation MASEs) or ``"t"`` (the paired t-statistic
+    of the median's minus the choice's window errors); the choice is kept iff it reaches ``threshold``
+    (``blend``: weight ``clip(statistic / threshold, 0, 1)`` on the choice, the rest on the median);
+    ``pooled_only``: a series choosing alone keeps its choice (the rule was developed on pooled groups)."""
+    def rule(v, alone):
+        members = _members(v, alone)
+        pool = combination_pool(members)
+        names, errs = _pool_errors(v, pool)
+        flat = errs.reshape(len(names), -1)
+        score = _nanmean(flat, axis=1)
+        j = int(np.argmin(np.where(np.isfinite(score), score, np.inf)))
+        med = f"median({','.join(members)})"
+        if med not in pool or not np.isfinite(score[j]):
+            return _hedge(v, _combine(v.final, names[j], pool[names[j]]), _combine(v.val, names[j], pool[names[j]]))
+        m = names.index(med)
+        if by == "margin":
+            stat = 1 - score[j] / score[m] if score[m] > 0 else 0.0
+        else:
+            d = (flat[m] - flat[j])[np.isfinite(flat[m]) & np.isfinite(flat[j])]
+            sd = d.std(ddof=1) if d.size > 1 else 0.0
+            stat = d.mean() / (sd / np.sqrt(d.size)) if sd > 0 else (np.inf if d.size and d.mean() > 0 else 0.0)
+        w = float(np.clip(stat / threshold, 0, 1)) if blend else float(stat >= threshold)
+        w = 1.0 if alone and pooled_only else w
+        fin = w * _combine(v.final, names[j], pool[names[j]]) + (1 - w) * _combine(v.final, med, pool[med])
+        val = w * _combine(v.val, names[j], pool[names[j]]) + (1 - w) * _combine(v.val, med, pool[med])
+        return _hedge(v, fin, val)
+    return rule
+
+
 RULES: dict[str, Rule] = {
     "pooled, no hedge (the default before session 6)": library("pooled", hedge=False),
     "champion": library("champion", hedge=False),
@@ -195,6 +238,15 @@ RULES: dict[str, Rule] = {
     "half sNaive where it won most own windows": with_snaive(lost="most"),
     "choice 0.8 + sNaive 0.2": with_snaive(0.8),
     "choice 0.6 + sNaive 0.4": with_snaive(0.6),
+    "regime, margin 0.05": regime(0.05),
+    "regime, margin 0.10": regime(0.10),
+    "regime, margin 0.15": regime(0.15),
+    "regime, t 1": regime(1.0, "t"),
+    "regime, t 2": regime(2.0, "t"),
+    "regime blend, margin 0.10": regime(0.10, blend=True),
+    "regime blend, margin 0.20": regime(0.20, blend=True),
+    # session 10's pre-registered candidate (/work/scratch/s10/F/DECISIONS.md), checked on fresh6
+    "regime blend 0.15, pooled only": regime(0.15, blend=True, pooled_only=True),
 }
 
 

@@ -185,3 +185,110 @@ def test_a_generator_as_training_data_names_what_went_wrong_in_the_second_epoch(
     with pytest.raises(ConfigError, match=r"^train_data: expected at least one batch per epoch, got an empty"):
         _tiny_fit(_mse, data=[], epochs=2)
     assert len(_tiny_fit(_mse, data=data, epochs=2).history) == 2
+
+
+def test_initial_state_checks_its_batch_size_and_dtype():
+    """Before: ``initial_state(2.0)`` raised torch's TypeError, ``initial_state(-1)`` its RuntimeError,
+    ``initial_state(True)`` returned a batch of one and ``dtype=torch.long`` an int state the layer then
+    refused."""
+    from rnnkit.errors import ConfigError, InputTypeError
+
+    for layer in (rnnkit.LSTM(3, 4, proj_size=2, num_layers=2), rnnkit.MinGRU(3, 4)):
+        with pytest.raises(InputTypeError, match=r"^batch_size: expected an int >= 0, got 2.0 \(float\)$"):
+            layer.initial_state(2.0)
+        with pytest.raises(InputTypeError, match=r"^batch_size: expected an int >= 0, got True \(bool\)$"):
+            layer.initial_state(True)
+        with pytest.raises(ConfigError, match=r"^batch_size: expected an int >= 0, got -1$"):
+            layer.initial_state(-1)
+        with pytest.raises(ConfigError, match=r"^dtype: expected a floating torch.dtype"):
+            layer.initial_state(2, dtype=torch.long)
+        x = torch.randn(5, 3, 3)
+        assert torch.equal(layer(x, layer.initial_state(3))[0], layer(x)[0])
+
+
+def test_a_built_in_cell_name_cannot_be_taken_by_another_cell():
+    """Before: ``register_cell`` of a user class named "lstm" replaced rnnkit's LSTM math for every later
+    ``rnnkit.LSTM`` (and task, experiment, benchmark) silently -- no longer torch.nn.LSTM's computation."""
+    from rnnkit.cells.base import CellMath, get_cell, register_cell
+    from rnnkit.errors import ConfigError
+
+    class Imposter(CellMath):
+        name, num_gates, state_names, additive = "lstm", 1, ("h",), True
+
+    builtin = get_cell("lstm")
+    try:
+        with pytest.raises(ConfigError, match=r"^cell: expected a name no built-in cell has, got 'lstm' \(rnnkit's "
+                                              r"LSTMMath, .*\); register it under another name$"):
+            register_cell(Imposter())
+    finally:
+        if get_cell("lstm") is not builtin:
+            register_cell(builtin)
+    assert get_cell("lstm") is builtin
+    torch.manual_seed(0)
+    m = torch.nn.LSTM(3, 4)
+    x = torch.randn(5, 2, 3)
+    assert torch.allclose(rnnkit.from_torch(m)(x)[0], m(x)[0], atol=1e-6)
+
+
+def test_gradient_flow_summaries_flag_non_finite_norms_and_check_thresholds():
+    """Before: a NaN gradient norm was flagged "ok" (every comparison with NaN is false), and thresholds
+    such as ``vanishing=-1`` (nothing ever vanishes) or NaN were taken as given."""
+    from rnnkit.diagnostics import summarize_gradient_flow
+    from rnnkit.errors import ConfigError
+
+    s = summarize_gradient_flow({"a": torch.tensor([float("nan"), 1.0]), "b": torch.tensor([1.0, float("inf")]),
+                                 "c": torch.tensor([1e-5, 1.0])})
+    assert [s[k].flag for k in "abc"] == ["non-finite", "non-finite", "vanishing"]
+    assert s["b"].to_dict()["ratio"] is None
+    for kw, msg in (({"vanishing": -1}, "vanishing: expected a number > 0.0"),
+                    ({"vanishing": 2.0}, "vanishing: expected a number <= 1.0"),
+                    ({"exploding": float("nan")}, "exploding: expected a finite number")):
+        with pytest.raises(ConfigError, match=f"^{msg}"):
+            summarize_gradient_flow({}, **kw)
+
+
+def test_a_gradient_flow_record_of_another_shape_is_kept_not_overwritten():
+    """Before: a layer called on a 6-step and a 4-step batch inside one recorder kept one record (the last
+    backward's): ‖∂L/∂h_t‖ of the other call was dropped silently. Oracle: each call recorded alone."""
+    from rnnkit.engine.gradflow import GradFlowRecorder
+
+    torch.manual_seed(0)
+    layer = rnnkit.GRU(3, 4, bidirectional=True, dtype=F64)
+    a, b = torch.randn(6, 2, 3, dtype=F64), torch.randn(4, 2, 3, dtype=F64)
+    alone = []
+    for x in (a, b):
+        with GradFlowRecorder() as rec:
+            layer(x)[0].square().sum().backward()
+        alone.append(rec.time_ordered())
+    with GradFlowRecorder() as rec:
+        (layer(a)[0].square().sum() + layer(b)[0].square().sum()).backward()
+    both = rec.time_ordered()
+    assert sorted(both) == ["GRU.l0.bwd", "GRU.l0.bwd#2", "GRU.l0.fwd", "GRU.l0.fwd#2"]
+    for tag in ("GRU.l0.fwd", "GRU.l0.bwd"):
+        got = {tuple(both[t].shape): both[t] for t in (tag, tag + "#2")}
+        for rec_alone in alone:
+            assert torch.allclose(got[tuple(rec_alone[tag].shape)], rec_alone[tag])
+
+
+def test_a_nested_cell_s_padded_outputs_are_zeros_even_when_the_cell_gives_nan_there():
+    """Before: ``Recurrent`` zeroed padded outputs by multiplying with the mask, so a cell giving NaN on the
+    zeroed padding (``x / |x|``) emitted NaN at every padded step instead of zeros; ``step`` of an empty
+    structure raised an IndexError."""
+    from rnnkit.errors import ShapeError
+
+    class Normalise(rnnkit.RecurrentCell):
+        def initial_state(self, batch_size, device=None, dtype=None):
+            return torch.zeros(batch_size, 3, device=device, dtype=dtype)
+
+        def forward(self, x, h):
+            y = x / x.norm(dim=-1, keepdim=True)
+            return y, h + y
+
+    layer = rnnkit.Recurrent(Normalise())
+    x = torch.randn(4, 2, 3, dtype=F64)
+    y, h = layer(x, lengths=torch.tensor([4, 2]))
+    assert torch.equal(y[2:, 1], torch.zeros(2, 3, dtype=F64))
+    short_y, short_h = layer(x[:2, 1:])
+    assert torch.allclose(y[:2, 1], short_y[:, 0]) and torch.allclose(h[1], short_h[0])
+    with pytest.raises(ShapeError, match=r"^x_t: expected at least one tensor, got an empty structure$"):
+        layer.step([])

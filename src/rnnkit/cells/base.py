@@ -134,11 +134,19 @@ _REGISTRY: dict[str, CellMath] = {}
 
 
 def register_cell(cell: CellMath) -> CellMath:
-    """Add a cell to the name registry used by layers (``rnnkit.RecurrentLayer(cell="name")``)."""
+    """Add a cell to the name registry used by layers (``rnnkit.RecurrentLayer(cell="name")``). A name may be
+    registered again (a notebook cell run twice), but not a built-in one (``"lstm"``, ``"gru"``, ...) by
+    another class: ``rnnkit.LSTM`` and every task would compute the new cell from then on."""
     if not isinstance(cell, CellMath):
         raise InputTypeError(f"cell: expected a CellMath instance, got {type(cell).__name__}")
     if not cell.name:
         raise ConfigError(f"cell: {type(cell).__name__} declares no name")
+    old = _REGISTRY.get(cell.name)
+    if old is not None and type(old) is not type(cell) and type(old).__module__.startswith("rnnkit.cells."):
+        # replacing a built-in silently changed every layer built on it after the call (rnnkit.LSTM included)
+        raise ConfigError(f"cell: expected a name no built-in cell has, got {cell.name!r} (rnnkit's "
+                          f"{type(old).__name__}, which rnnkit's layers of that name compute); register it under "
+                          "another name")
     _REGISTRY[cell.name] = cell
     return cell
 

@@ -10,7 +10,9 @@ The flag compares the gradient reaching the first processed step with the one at
 * ``"vanishing"`` when ``ratio < VANISHING_RATIO`` (1e-3): the earliest steps receive less than a
   thousandth of the gradient the last step receives -- they barely learn.
 * ``"exploding"`` when ``ratio > EXPLODING_RATIO`` (1e3).
-* ``"ok"`` otherwise; ``"no-gradient"`` when the last step's norm is 0.
+* ``"ok"`` otherwise; ``"no-gradient"`` when the last step's norm is 0; ``"non-finite"`` when the first
+  or the last step's norm is NaN or infinite (a NaN gradient was flagged ``"ok"`` before: every
+  comparison with NaN is false).
 
 The ratio is most telling for a loss on the last step(s) (many-to-one): with a loss at every step,
 each ‖∂L/∂h_t‖ also holds that step's own term, so the ratio stays near 1 even when long-range
@@ -35,6 +37,7 @@ import torch
 from torch import Tensor
 
 from rnnkit._io import atomic_write_bytes, to_jsonable
+from rnnkit._validate import check_number
 from rnnkit.errors import InputTypeError, ShapeError
 
 __all__ = ["VANISHING_RATIO", "EXPLODING_RATIO", "GradFlowSummary", "summarize_gradient_flow",
@@ -54,7 +57,7 @@ class GradFlowSummary:
     last: float               # mean ‖∂L/∂h_{T-1}‖
     ratio: float              # first / last
     decay_per_step: float     # ratio ** (1 / (T - 1)) (1.0 for T == 1)
-    flag: str                 # "vanishing" | "exploding" | "ok" | "no-gradient"
+    flag: str                 # "vanishing" | "exploding" | "ok" | "no-gradient" | "non-finite"
 
     def to_dict(self) -> dict:
         """The fields as JSON values (a non-finite ratio is ``None``)."""
@@ -72,15 +75,20 @@ def _mean_curve(tag, n) -> Tensor:
 
 def summarize_gradient_flow(norms: dict, vanishing: float = VANISHING_RATIO,
                             exploding: float = EXPLODING_RATIO) -> dict[str, GradFlowSummary]:
-    """Summarise recorded norms per tag (see the module docstring for the flag thresholds)."""
+    """Summarise recorded norms per tag (see the module docstring for the flag thresholds; ``vanishing`` and
+    ``exploding`` are numbers with ``0 < vanishing <= 1 <= exploding``)."""
     if not isinstance(norms, dict):
         raise InputTypeError(f"norms: expected a dict {{tag: tensor}}, got {type(norms).__name__}")
+    vanishing = check_number("vanishing", vanishing, lo=0.0, hi=1.0, lo_open=True)
+    exploding = check_number("exploding", exploding, lo=1.0)
     out = {}
     for tag, n in norms.items():
         curve = _mean_curve(tag, n)
         T = curve.shape[0]
         first, last = float(curve[0]), float(curve[-1])
-        if last == 0.0:
+        if not (math.isfinite(first) and math.isfinite(last)):
+            ratio, flag = math.nan, "non-finite"
+        elif last == 0.0:
             ratio, flag = (math.nan if first == 0.0 else math.inf), "no-gradient"
         else:
             ratio = first / last

@@ -20,6 +20,7 @@ the valid part, with ``lengths``). :meth:`GradFlowRecorder.time_ordered` returns
 
 from __future__ import annotations
 
+import re
 import threading
 
 from torch import Tensor
@@ -52,7 +53,9 @@ class GradFlowRecorder:
 
     Opening it also tells layers to run the hand-BPTT engine (so there is a backward to read from) in
     forward passes made inside it; both the forward and the backward must happen inside the ``with``.
-    If the same tag is recorded more than once (several backward passes), norms are summed.
+    If the same tag is recorded more than once (several backward passes), norms of the same shape are
+    summed; a record of another shape (the layer called on another length or batch size) is kept apart
+    as ``"<tag>#2"``, ``"<tag>#3"``, ... (before, it replaced the earlier one).
     """
 
     def __init__(self) -> None:
@@ -61,10 +64,11 @@ class GradFlowRecorder:
     def _add(self, tag, norms: Tensor) -> None:
         key = tag if tag is not None else f"unnamed{len(self.norms)}"
         norms = norms.detach().cpu()
-        if key in self.norms and self.norms[key].shape == norms.shape:
-            self.norms[key] = self.norms[key] + norms
-        else:
-            self.norms[key] = norms
+        k = 1
+        while key in self.norms and self.norms[key].shape != norms.shape:
+            k += 1
+            key = f"{tag}#{k}"
+        self.norms[key] = self.norms[key] + norms if key in self.norms else norms
 
     def __enter__(self) -> "GradFlowRecorder":
         with _lock:
@@ -85,7 +89,7 @@ class GradFlowRecorder:
 
         out = {}
         for tag, n in self.norms.items():
-            if isinstance(tag, str) and tag.endswith("bwd"):
+            if isinstance(tag, str) and re.sub(r"#\d+$", "", tag).endswith("bwd"):   # "...bwd" or "...bwd#2"
                 lens = None if lengths is None else lengths.to(n.device)
                 n = flip_sequences(n.unsqueeze(-1), lens).squeeze(-1)
             out[tag] = n

@@ -51,8 +51,9 @@ def scan(step: Callable[[Any, Any], tuple[Any, Any]], inputs: Any, state: Any, m
             def keep(n, o, m=m):
                 return torch.where(m.view(-1, *([1] * (n.dim() - 1))), n, o)
 
-            def zero(a, m=m):
-                return a * m.view(-1, *([1] * (a.dim() - 1))).to(a.dtype)
+            def zero(a, m=m):   # where, not a * m: a cell's NaN/inf at a padded step (x / |x| of the zeroed
+                # input) came out as NaN instead of the zeros padded steps emit
+                return torch.where(m.view(-1, *([1] * (a.dim() - 1))), a, a.new_zeros(()))
 
             new = tree_map(keep, new, state)
             y = tree_map(zero, y)

@@ -209,7 +209,13 @@ class StackedLayer(nn.Module):
                         f"input_size={self.input_size}, hidden_size={self.hidden_size} (a weight of shape {shape})")
 
     def initial_state(self, batch_size: int, device=None, dtype=None):
-        """Zeros in the layout ``forward`` takes and returns."""
+        """Zeros in the layout ``forward`` takes and returns (``dtype``/``device`` default to the weights').
+
+        ``batch_size`` is an int >= 0 (``2.0`` raised torch's TypeError, ``-1`` its RuntimeError and
+        ``True`` gave a batch of one); ``dtype`` a floating dtype, as the layer's own."""
+        check_int("batch_size", batch_size, low=0)
+        factory = check_factory(device, dtype)
+        device, dtype = factory["device"], factory["dtype"]
         w = self._weight()
         zs = tuple(torch.zeros(self.num_layers * self.num_directions, batch_size, S,
                                device=device or w.device, dtype=dtype or w.dtype)

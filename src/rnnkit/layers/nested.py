@@ -61,6 +61,9 @@ class Recurrent(nn.Module):
     def step(self, x_t: Any, state: Any = None):
         """One step: ``y_t, state = layer.step(x_t, state)``."""
         if state is None:
-            leaf = tree_leaves(x_t)[0]
+            leaves = tree_leaves(x_t)
+            if not leaves:                  # was an IndexError from inside
+                raise ShapeError("x_t: expected at least one tensor, got an empty structure")
+            leaf = leaves[0]
             state = self.cell.initial_state(leaf.shape[0], device=leaf.device, dtype=leaf.dtype)
         return self.cell(x_t, state)

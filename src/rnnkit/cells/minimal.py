@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["GateMath", "MinGRUMath", "MinLSTMMath", "candidate", "log_candidate"]
+__all__ = ["GateMath", "MinGRUMath", "MinLSTMMath", "candidate", "log_candidate", "stable_quotient"]
 
 
 class GateMath:
@@ -60,6 +60,18 @@ def candidate(v: Tensor) -> Tensor:
 def log_candidate(v: Tensor) -> Tensor:
     """``log g(v)`` as in the paper: ``log(v + 0.5)`` for ``v >= 0`` else ``-softplus(-v)``."""
     return torch.where(v >= 0, (F.relu(v) + 0.5).log(), -F.softplus(-v))
+
+
+def stable_quotient(kf: Tensor, ki: Tensor) -> Tensor:
+    """minLSTM's ``a = f / (f + i)`` with ``f = σ(kf)``, ``i = σ(ki)``, computed as ``σ(log f - log i) =
+    σ(softplus(-ki) - softplus(-kf))``: the quotient itself is ``0 / 0 = NaN`` wherever both gates
+    underflow (pre-activations below about -88 in float32, -17 in float16: inputs of size 100 gave NaN).
+
+    >>> k = torch.tensor([-200.0, 0.0])
+    >>> stable_quotient(k, k - 1.0)      # f and i are 0 in float32 at -200; a is still defined
+    tensor([0.7311, 0.6502])
+    """
+    return F.softplus(-ki).sub_(F.softplus(-kf)).sigmoid_()
 
 
 def _candidate_inplace(u: Tensor, need_grad: bool):
@@ -110,11 +122,9 @@ class MinLSTMMath(GateMath):
     num_blocks = 3
 
     def forward(self, P, need_grad):
-        f, i = P[0].sigmoid_(), P[1].sigmoid_()
-        a = torch.add(f, i)
-        torch.div(f, a, out=a)
+        a = stable_quotient(P[0], P[1])
         g, gp = _candidate_inplace(P[2], need_grad)
-        return a, g, (() if gp is None else (f, i, gp))
+        return a, g, (() if gp is None else (P[0].sigmoid_(), P[1].sigmoid_(), gp))
 
     def backward(self, D, G, a, g, saved, dP):
         f, i, gp = saved
@@ -126,8 +136,7 @@ class MinLSTMMath(GateMath):
 
     def coefficients(self, P: Tensor):
         kf, ki, u = P.chunk(3, -1)
-        f, i = torch.sigmoid(kf), torch.sigmoid(ki)
-        return f / (f + i), candidate(u)
+        return stable_quotient(kf, ki), candidate(u)
 
     def log_coefficients(self, P: Tensor):
         kf, ki, u = P.chunk(3, -1)

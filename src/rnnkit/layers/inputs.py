@@ -12,6 +12,7 @@ from typing import Any, Callable, NamedTuple
 
 import torch
 from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence
 
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
@@ -55,6 +56,9 @@ def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_firs
                          device: torch.device | None = None) -> tuple[Tensor, bool]:
     """Validate a layer input and return it time-major ``(T, B, I)`` with whether it was batched;
     ``device`` (the layer's weights'), when given, is the device ``x`` must be on."""
+    if isinstance(x, PackedSequence):   # torch.nn takes one; the message said only "expected a torch.Tensor"
+        raise InputTypeError(f"x: expected a padded tensor and lengths=... (torch.nn.utils.rnn.pad_packed_sequence("
+                             f"packed, batch_first={batch_first}) returns both), got a PackedSequence")
     if not isinstance(x, Tensor):
         raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
     if x.layout != torch.strided:           # torch's own error came from inside the engine (a reshape)

@@ -3,9 +3,11 @@
 Issue 16's per-series criteria (share of series beating seasonal naive, series worse than 1.5x the
 best baseline on them) next to the mean MASE, for rules that choose or combine the same candidates'
 forecasts in other ways: the library's selections (``pooled``, ``champion``, ``shrunk``; ``pooled`` with
-``hedge``, the default since session 6), robust combinations (median / trimmed mean of the candidates,
-the mean of the k best members), choices by the error relative to seasonal naive or by the worst window, a shrinkage of the choice
-toward the candidates' median or toward seasonal naive, and (``--origins 4``) the choice made on 4
+``hedge``, the default of sessions 6 to 9, and with ``median_margin`` too, the default since session 10),
+robust combinations (median / trimmed mean of the candidates, the mean of the k best members), choices by
+the error relative to seasonal naive or by the worst window, a shrinkage of the choice toward the
+candidates' median or toward seasonal naive, the choice blended toward or replaced by the median by its
+validation margin over it (``regime``), and (``--origins 4``) the choice made on 4
 validation windows instead of 2. Nothing is fitted again but the extra origins (cached next to the
 others as ``<tag>_<candidate>_o4.npy``). Protocol as bench_forecast.py: ``mixed`` chooses per series
 alone, the other collections once per frequency group.
@@ -221,7 +223,7 @@ def regime(threshold: float, by: str = "margin", blend: bool = False, pooled_onl
 
 
 RULES: dict[str, Rule] = {
-    "pooled, no hedge (the default before session 6)": library("pooled", hedge=False),
+    "pooled, no hedge (the default before session 6)": library("pooled", hedge=False, median_margin=None),
     "champion": library("champion", hedge=False),
     "shrunk (per series, shrink 2)": library("shrunk", hedge=False),
     "median of the candidates": median_of_candidates,
@@ -234,7 +236,7 @@ RULES: dict[str, Rule] = {
     "best worst window (minimax ratio)": minimax_ratio,
     "choice shrunk toward the median": shrink_to_median,
     "sNaive joins the pool": with_snaive(),
-    "pooled + hedge (the default, AutoForecaster())": library("pooled"),
+    "pooled + hedge (the default before session 10)": library("pooled", median_margin=None),
     "half sNaive where it won most own windows": with_snaive(lost="most"),
     "choice 0.8 + sNaive 0.2": with_snaive(0.8),
     "choice 0.6 + sNaive 0.4": with_snaive(0.6),
@@ -247,6 +249,7 @@ RULES: dict[str, Rule] = {
     "regime blend, margin 0.20": regime(0.20, blend=True),
     # session 10's pre-registered candidate (/work/scratch/s10/F/DECISIONS.md), checked on fresh6
     "regime blend 0.15, pooled only": regime(0.15, blend=True, pooled_only=True),
+    "the default, AutoForecaster() (since session 10: the candidate above)": library("pooled"),
 }
 
 

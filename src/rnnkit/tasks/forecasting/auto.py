@@ -302,7 +302,7 @@ class AutoForecaster(Candidate):
         median in pooled validation MASE; 0 for a batch of one series, another selection, or no median.
 
         Two regimes (docs/results_forecasting.md, session 10): where a trend combination validates far
-        better than the median (M1 yearly: 14-18% over 90 series) it wins on the tails by 8-20%; where the
+        better than the median (M1 yearly: 14-18% over 90 series) it wins on the tails by 12-21%; where the
         margin is a few percent (most M3/tourism groups) the median has fewer series worse than 1.5x the
         best baseline and wins the mean about as often. Developed on 1,434 series (fresh .. fresh5, short
         dev/holdout; a series choosing alone lost 8.6 points on mixed dev), checked once on fresh6 (204

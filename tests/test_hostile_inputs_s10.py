@@ -374,3 +374,23 @@ def test_a_packed_sequence_is_refused_saying_how_to_pass_it():
     x, lengths = pad_packed_sequence(packed, batch_first=True)
     want = pad_packed_sequence(m(packed)[0], batch_first=True)[0]
     assert torch.allclose(layer(x, lengths=lengths)[0], want)
+
+
+def test_the_modern_hopfield_functions_check_beta_as_the_classes_do():
+    """Before: ``hopfield_update`` / ``scaled_softmax`` (public) took beta NaN (NaN attention), a negative
+    beta (weight on the least similar patterns) and a tensor beta (read as a float: no gradient reached a
+    learnable one); ModernHopfield / HopfieldLayer refused all three."""
+    from rnnkit.errors import ConfigError
+    from rnnkit.hopfield import HopfieldLayer, hopfield_update
+    from rnnkit.hopfield.modern import scaled_softmax
+
+    q, x = torch.randn(2, 4, 8), torch.randn(2, 3, 8)
+    for beta in (float("nan"), -2.0, 0.0, float("inf"), torch.tensor(2.0, requires_grad=True)):
+        for call in (lambda: hopfield_update(q, x, beta), lambda: scaled_softmax(q @ x.transpose(1, 2), beta)):
+            with pytest.raises(ConfigError, match=r"^beta: expected a finite number > 0, got "):
+                call()
+        with pytest.raises(ConfigError, match=r"^beta: expected a finite number > 0, got "):
+            HopfieldLayer(8, beta=beta)
+    new, att = hopfield_update(q, x, 2.0)                 # oracle: softmax attention written out
+    want = torch.softmax(2.0 * q @ x.transpose(1, 2), -1)
+    assert torch.allclose(att, want, atol=1e-6) and torch.allclose(new, want @ x, atol=1e-5)

@@ -95,6 +95,7 @@ def scaled_softmax(dots: Tensor, beta: float, mask: Tensor | None = None) -> Ten
     >>> scaled_softmax(torch.tensor([[1.0, 2.0, 2.0]]), 1e39)
     tensor([[0.0000, 0.5000, 0.5000]])
     """
+    beta = check_positive_float("beta", beta)   # NaN gave NaN weights, -1 the least similar entries
     if mask is not None:
         dots = dots.masked_fill(~mask, float("-inf"))
     return torch.softmax(_shifted(dots, beta)[0], dim=-1)
@@ -106,12 +107,13 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
     Args:
         states: ``(..., Q, D)`` state patterns (queries).
         stored: ``(..., P, D)`` stored patterns (broadcast against ``states``' leading dims).
-        beta: inverse temperature.
+        beta: inverse temperature, a finite number > 0 (a Python number, not a tensor).
         mask: optional ``(..., P)`` bool, ``True`` where a stored pattern takes part.
 
     Returns:
         ``(new_states (..., Q, D), attention (..., Q, P))``.
     """
+    beta = check_positive_float("beta", beta)   # a tensor beta was read as a float: no gradient reached it
     if mask is not None:  # a masked pattern takes no part: its values (NaN, Inf) reach no output or gradient
         stored = stored.masked_fill(~mask.unsqueeze(-1), 0)
     dots, b = _scaled_dots(states, stored, beta)

@@ -132,6 +132,9 @@ def test_auto_members_forecast_fitted_and_round_trip(batch, tmp_path):
         assert set(m) <= set(auto.candidates) and (c == "+".join(m) or c.startswith("median(") or m == (c,))
         stack = np.stack([auto.validation_.final[n][i] for n in m])    # brute force: the members combined
         expect = np.median(stack, 0) if c.startswith("median(") else stack.mean(0)
+        if auto.median_weight_ > 0:         # a narrow pooled choice moves toward the median of all (session 10)
+            med = np.median(np.stack([auto.validation_.final[n][i] for n in auto.median_members_]), 0)
+            expect = (1 - auto.median_weight_) * expect + auto.median_weight_ * med
         if auto.hedged_[i]:                 # seasonal naive won every validation window: half of it
             expect = (expect + auto.validation_.final["seasonal_naive"][i]) / 2
         assert np.allclose(f[i], expect)
@@ -141,7 +144,7 @@ def test_auto_members_forecast_fitted_and_round_trip(batch, tmp_path):
     auto.save(tmp_path / "auto")
     back = Candidate.load(tmp_path / "auto")
     assert isinstance(back, AutoForecaster) and back.chosen_ == auto.chosen_ and back.members_ == auto.members_
-    assert back.hedged_.tolist() == auto.hedged_.tolist()
+    assert back.hedged_.tolist() == auto.hedged_.tolist() and back.median_weight_ == auto.median_weight_
     # exact, networks included: a saved forecaster keeps its recurrent states and fitted input scales
     tol = 1e-6
     assert np.allclose(back.forecast_fitted(batch, H), f, rtol=tol)

@@ -394,3 +394,27 @@ def test_the_modern_hopfield_functions_check_beta_as_the_classes_do():
     new, att = hopfield_update(q, x, 2.0)                 # oracle: softmax attention written out
     want = torch.softmax(2.0 * q @ x.transpose(1, 2), -1)
     assert torch.allclose(att, want, atol=1e-6) and torch.allclose(new, want @ x, atol=1e-5)
+
+
+def test_gradient_flow_monitoring_a_model_that_records_nothing_says_so():
+    """Before: ``TrainConfig(gradflow_every=1)`` on a model whose layers record no gradient flow (engine
+    "native" or "reference", MinGRU) trained with no ``gradflow/...`` entries in any row and no word why;
+    ``GradientFlowMonitor(plots="no")`` was taken as true."""
+    import warnings
+
+    from rnnkit.errors import InputTypeError
+    from rnnkit.training import TrainConfig, Trainer
+    from rnnkit.training.callbacks import GradientFlowMonitor
+
+    for net, records in ((rnnkit.GRU(2, 3, batch_first=True), True),
+                         (rnnkit.GRU(2, 3, batch_first=True, engine="native"), False),
+                         (rnnkit.MinGRU(2, 3, batch_first=True), False)):
+        data = [(torch.randn(2, 4, 2), torch.randn(2, 4, 3)) for _ in range(2)]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rows = Trainer(net, _mse, config=TrainConfig(epochs=2, quiet=True, gradflow_every=1)).fit(data).history
+        said = [str(w.message) for w in caught if "gradient flow: the recorded batch gave no record" in str(w.message)]
+        assert any(k.startswith("gradflow/") for k in rows[0]) == records
+        assert len(said) == (0 if records else 1)     # once per monitor, not once per epoch
+    with pytest.raises(InputTypeError, match=r"^plots: expected a bool, got 'no' \(str\)$"):
+        GradientFlowMonitor(plots="no")

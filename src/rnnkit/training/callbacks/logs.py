@@ -7,12 +7,14 @@ import csv
 import io
 import math
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, TextIO
 
 import torch
 
 from rnnkit._io import atomic_write_text, dumps_json, to_jsonable
+from rnnkit._validate import check_bool
 from rnnkit.diagnostics import GradFlowRecorder, plot_gradient_flow, summarize_gradient_flow
 from rnnkit.errors import ConfigError
 from rnnkit.training.callbacks.base import Callback
@@ -180,11 +182,13 @@ class GradientFlowMonitor(Callback):
 
     def __init__(self, every: int = 1, plots: bool = True) -> None:
         _pos_int("every", every)
+        check_bool("plots", plots)
         self.every, self.plots = every, plots
         self.last_norms: dict[str, torch.Tensor] | None = None
         self._rec: GradFlowRecorder | None = None
         self._parts: dict[str, list[torch.Tensor]] = {}
         self._pending: dict[str, Any] = {}
+        self._warned = False
 
     def on_batch_start(self, trainer, batch_index: int) -> None:
         if batch_index == 0 and trainer.epoch % self.every == 0:
@@ -207,6 +211,11 @@ class GradientFlowMonitor(Callback):
             return
         self._close()
         if not self._parts:
+            if not self._warned:   # gradflow_every asked for a record; the rows would lack it silently
+                self._warned = True
+                warnings.warn("gradient flow: the recorded batch gave no record; only rnnkit recurrent layers "
+                              "running the hand-written BPTT record it (engine 'auto', 'bptt' or 'fused'), not "
+                              "engine 'native' or 'reference', MinGRU/MinLSTM or other modules", stacklevel=2)
             return
         self.last_norms = {tag: torch.cat(parts, 0) for tag, parts in self._parts.items()}
         self._parts = {}

@@ -32,6 +32,7 @@ statistic and the column is empty. Never asserted in tests.
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -40,6 +41,7 @@ import torch
 from torch import nn
 
 from rnnkit.bench.harness import infer_step, output_sum, peak_mb, precision_mode, time_interleaved, train_step
+from rnnkit._validate import check_int, check_number, first_repeat
 from rnnkit.errors import ConfigError
 from rnnkit.layers import RecurrentLayer, make_layer
 from rnnkit.training.capture import capture_train_step
@@ -102,14 +104,34 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
+def _check_plan(variants: Any, shapes: Any, reps: Any, budget_s: Any) -> None:
+    """What :func:`run_benchmarks` times: a non-empty list of distinct known variants, of distinct ``(B, T,
+    I, H)`` shapes of positive ints (a batch of 0 timed an empty step; a float size failed inside torch), a
+    positive ``reps`` and a finite ``budget_s`` > 0 (NaN timed 100 rounds). A repeat is an error, not a
+    second identical row."""
+    for name, items in (("cells", variants), ("shapes", shapes)):
+        if not isinstance(items, (list, tuple)) or not items:
+            raise ConfigError(f"{name}: expected a non-empty list, got {items!r}")
+    for v in variants:
+        if not isinstance(v, str) or v not in VARIANTS:
+            raise ConfigError(f"cells: expected names from {sorted(VARIANTS)}, got {v!r}")
+    for s in shapes:
+        if (not isinstance(s, (list, tuple)) or len(s) != 4
+                or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in s)):
+            raise ConfigError(f"shapes: expected (B, T, I, H) tuples of four positive ints, got {s!r}")
+    for name, items in (("cells", variants), ("shapes", [tuple(s) for s in shapes])):
+        if (rep := first_repeat(items)) is not None:
+            raise ConfigError(f"{name}: expected distinct values, got {rep!r} twice")
+    check_int("reps", reps)
+    check_number("budget_s", budget_s, lo=0, lo_open=True)
+
+
 def run_benchmarks(variants: list[str], shapes: list[tuple[int, int, int, int]], device: str = "cpu",
                    precision: str = "fp32", reps: int = 5, budget_s: float = 4.0,
                    progress: Callable[[dict], None] | None = None, fused: bool = False, graph: bool = True,
                    autograd: bool = True) -> list[dict]:
     """Time every variant on every ``(B, T, I, H)`` shape; returns one row per (variant, shape)."""
-    for v in variants:
-        if v not in VARIANTS:
-            raise ConfigError(f"cells: expected names from {sorted(VARIANTS)}, got {v!r}")
+    _check_plan(variants, shapes, reps, budget_s)
     fusable = {v: VARIANTS[v].fusable() for v in variants}
     cuda = str(device).startswith("cuda")
     rows = []

@@ -23,6 +23,7 @@ import sys
 
 import torch
 
+from rnnkit._validate import first_repeat
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, check_memory, check_out_dir, rnn_params,
                                set_threads, training_bytes)
 
@@ -84,6 +85,8 @@ def run(args) -> dict:
         raise UsageError(f"--cells: expected names from {sorted(VARIANTS)}, got {unknown}")
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device: expected a machine with CUDA for 'cuda', got none available")
+    if (rep := first_repeat(args.precision)) is not None:
+        raise UsageError(f"--precision: expected distinct values, got {rep!r} twice")
     if "tf32" in args.precision and args.device != "cuda":
         raise UsageError(f"--precision: 'tf32' is a CUDA tensor-core mode, expected --device cuda, got {args.device}")
     if args.reps < 1 or not math.isfinite(args.budget_s) or args.budget_s <= 0:   # nan/inf: 100 reps, silently

@@ -1,0 +1,67 @@
+"""Session 10, lead: hostile inputs found outside the helpers' files. Each test failed on the code before its fix.
+
+``rnnkit bench`` / :func:`rnnkit.bench.run_benchmarks`: a cell, shape or precision given twice was timed twice
+(two identical rows; the ratio column keyed by shape kept one), a batch of 0 timed an empty step, a float or
+three-number shape failed inside torch with its own TypeError/ValueError, and the library took ``reps=0`` or
+``budget_s=nan`` (the CLI refused them; a caller of the function got 100 rounds silently).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rnnkit.bench import run_benchmarks
+from rnnkit.cli.main import main
+from rnnkit.errors import ConfigError, InputTypeError, RnnkitError
+
+FAST = dict(reps=1, budget_s=0.05, autograd=False)
+
+
+@pytest.mark.parametrize("variants, shapes, match", [
+    (["lstm", "lstm"], [(2, 3, 3, 4)], "cells: expected distinct values, got 'lstm' twice"),
+    (["lstm"], [(2, 3, 3, 4), [2, 3, 3, 4]], r"shapes: expected distinct values, got \(2, 3, 3, 4\) twice"),
+    (["lstm"], [(0, 3, 3, 4)], r"shapes: expected \(B, T, I, H\) tuples of four positive ints, got \(0, 3, 3, 4\)"),
+    (["lstm"], [(2, 3, 3)], r"shapes: expected \(B, T, I, H\)"),
+    (["lstm"], [(2.5, 3, 3, 4)], r"shapes: expected \(B, T, I, H\)"),
+    (["lstm"], [(True, 3, 3, 4)], r"shapes: expected \(B, T, I, H\)"),
+    ([], [(2, 3, 3, 4)], "cells: expected a non-empty list, got"),
+    (["lstm"], [], "shapes: expected a non-empty list, got"),
+    ("lstm", [(2, 3, 3, 4)], "cells: expected a non-empty list, got 'lstm'"),
+])
+def test_run_benchmarks_refuses_repeats_and_bad_shapes(variants, shapes, match):
+    with pytest.raises(ConfigError, match=match):
+        run_benchmarks(variants, shapes, **FAST)
+
+
+@pytest.mark.parametrize("kw, err, match", [
+    (dict(reps=0), ConfigError, "reps: expected a positive int, got 0"),
+    (dict(reps=2.5), InputTypeError, "reps: expected a positive int"),
+    (dict(budget_s=math.nan), ConfigError, "budget_s: expected a finite number"),
+    (dict(budget_s=0.0), ConfigError, "budget_s: expected a number > 0"),
+])
+def test_run_benchmarks_checks_reps_and_budget(kw, err, match):
+    with pytest.raises(err, match=match):
+        run_benchmarks(["lstm"], [(2, 3, 3, 4)], **{**FAST, **kw})
+
+
+def test_run_benchmarks_distinct_plan_still_runs():
+    rows = run_benchmarks(["lstm", "gru"], [(2, 3, 3, 4), (1, 2, 3, 4)], **FAST)
+    assert [(r["cell"], r["B"]) for r in rows] == [("lstm", 2), ("lstm", 1), ("gru", 2), ("gru", 1)]
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["--cells", "lstm", "lstm"], "--cells"),
+    (["--shapes", "2,3,3,4", "2,3,3,4"], "--shapes"),
+    (["--precision", "bf16", "bf16"], "--precision"),
+])
+def test_bench_cli_refuses_a_value_given_twice(argv, flag, capsys):
+    base = {"--cells": ["lstm"], "--shapes": ["2,3,3,4"], "--precision": ["fp32"]}
+    base[argv[0]] = argv[1:]
+    args = ["bench", "--reps", "1", "--budget-s", "0.05", "--no-autograd", "--quiet"]
+    for k, v in base.items():
+        args += [k, *v]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2 and f"{flag}: expected distinct values" in err and len(err.strip().splitlines()) == 1

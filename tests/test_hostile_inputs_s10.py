@@ -418,3 +418,19 @@ def test_gradient_flow_monitoring_a_model_that_records_nothing_says_so():
         assert len(said) == (0 if records else 1)     # once per monitor, not once per epoch
     with pytest.raises(InputTypeError, match=r"^plots: expected a bool, got 'no' \(str\)$"):
         GradientFlowMonitor(plots="no")
+
+
+@pytest.mark.parametrize("cls", [rnnkit.LSTM, rnnkit.MinGRU])
+def test_a_merge_on_a_unidirectional_layer_warns_as_dropout_on_one_layer_does(cls):
+    """Before: ``merge="sum"`` or ``"none"`` on a unidirectional layer was ignored without a word
+    (``"none"`` promises a ``(forward, backward)`` pair and returned one tensor); torch.nn warns on the
+    similar dropout with one layer, and so did rnnkit."""
+    with pytest.warns(UserWarning, match=r"^merge='none' combines the two directions; with bidirectional=False it "
+                                         r"does nothing"):
+        layer = cls(3, 4, merge="none")
+    assert isinstance(layer(torch.randn(5, 2, 3))[0], torch.Tensor)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cls(3, 4, bidirectional=True, merge="sum")
+        rnnkit.Bidirectional(cls(3, 4), merge="sum")

@@ -119,6 +119,10 @@ class StackedLayer(nn.Module):
                           stacklevel=4)
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
         self.merge = check_choice("merge", merge, MERGE_MODES)
+        if merge != "concat" and not bidirectional:   # merge="none" still returned one tensor, not a pair
+            warnings.warn(f"merge={merge!r} combines the two directions; with bidirectional=False it does nothing "
+                          "(wrap the layer in rnnkit.Bidirectional(layer, merge=...) to merge two stacks)",
+                          stacklevel=4)
 
     # ----------------------------------------------------------------- what a subclass declares
     def _state_sizes(self) -> tuple[int, ...]:

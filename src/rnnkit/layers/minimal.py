@@ -52,7 +52,9 @@ __all__ = ["MinGRU", "MinLSTM", "MinimalRNN", "MinGRUMath", "MinLSTMMath"]
 class MinimalRNN(StackedLayer):
     """A stacked, optionally bidirectional layer of a gated scan cell (:class:`MinGRU`, :class:`MinLSTM`).
 
-    ``scan`` picks how the time recurrence is solved (all give the same numbers):
+    ``scan`` picks how the time recurrence is solved (the same numbers up to rounding; the log scan's
+    rounding grows with ``T`` and with the size of the pre-activations, see
+    :func:`rnnkit.engine.pscan.log_scan`):
     ``"auto"`` (default: ``"triton"`` for CUDA inputs when Triton is installed, ``"chunked"`` otherwise,
     ``"sequential"`` under ``torch.func`` transforms such as ``grad`` and ``vmap``; on an H200 the Triton kernels ran 3-5.6x faster than the chunked scan, docs/benchmarks.md),
     ``"chunked"`` (the fused projection + gates + chunked linear scan with a hand-written backward),

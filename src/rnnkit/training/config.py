@@ -138,6 +138,9 @@ class TrainConfig:
     ``tbptt_k``: ``None`` for full BPTT; an int ``k`` for truncated BPTT over chunks of ``k`` steps (state
     carried forward, detached; one optimizer step per chunk). ``time_dim``: the time axis of the batch
     tensors the default chunk splitter slices (1 for batch-first ``(B, T, ...)``).
+    ``max_steps`` is checked between batches: with truncated BPTT every chunk of the batch that reaches it
+    still runs (``max_steps=4`` with 3 chunks a batch ends at step 6), so that a fit resumed with a larger
+    ``max_steps`` continues exactly as an uninterrupted one.
     ``checkpoint_every``: also checkpoint every N optimizer steps (at batch boundaries) besides each
     epoch end (``None``: epoch ends only). ``gradflow_every``: record ‖∂L/∂h_t‖ on the first batch of
     every N-th epoch (``None``: never). ``max_seconds``: a wall-clock budget for one ``fit`` call
@@ -145,7 +148,7 @@ class TrainConfig:
     """
 
     epochs: int = 10
-    max_steps: int | None = None         # stop after this many optimizer steps (None: epochs decide)
+    max_steps: int | None = None         # stop after the batch that reaches this many optimizer steps (None: epochs)
     max_seconds: float | None = None     # stop after the epoch that ends past this wall-clock budget
     optim: OptimConfig = field(default_factory=OptimConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)

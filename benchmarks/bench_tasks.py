@@ -127,6 +127,8 @@ def job_classify_units(dataset: str) -> list[dict]:
     pre = f" (LM-pretrained {clf.config.pretrain_epochs} ep.)" if clf.config.pretrain_epochs else ""
     if h["units"] == "wordpiece":     # embeddings "minilm"/"auto": the frozen pretrained table
         pre += " (MiniLM table, frozen)"
+    if h.get("bigrams"):             # char_bigrams: each character step also reads its bigram's embedding
+        pre += f" + char bigrams ({h['bigrams']['mode']}, {h['bigrams']['kept']} kept)"
     out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre}{snaps} + TF-IDF/LR + NB-LR{sub}, weights ({weights}) on "
                                "validation (default)", "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
             "train_s": h["seconds"] + h.get("mix", {}).get("seconds", 0.0), "fit_cpu_s": fit_cpu,

@@ -434,3 +434,23 @@ def test_a_merge_on_a_unidirectional_layer_warns_as_dropout_on_one_layer_does(cl
         warnings.simplefilter("error")
         cls(3, 4, bidirectional=True, merge="sum")
         rnnkit.Bidirectional(cls(3, 4), merge="sum")
+
+
+def test_an_unusable_device_or_a_non_float_dtype_is_named_by_every_module():
+    """Before: ``rnnkit.LSTM(..., device="cuda")`` on a CPU-only torch raised torch's bare AssertionError;
+    "mps" (and for HopfieldLayer/HopfieldPooling any bad device or dtype=torch.long/"float32") came out as
+    "n_patterns/hidden_size: expected sizes whose weights fit in memory" -- the wrong argument; a complex
+    dtype built Hopfield modules that failed later."""
+    from rnnkit.errors import ConfigError, InputTypeError
+    from rnnkit.hopfield import HopfieldLayer, HopfieldPooling
+
+    bad_device = "cuda:1000" if torch.cuda.is_available() else "cuda"
+    builders = (lambda **kw: rnnkit.LSTM(3, 4, **kw), lambda **kw: rnnkit.MinGRU(3, 4, **kw),
+                lambda **kw: HopfieldLayer(8, n_patterns=3, **kw), lambda **kw: HopfieldPooling(8, **kw))
+    for build in builders:
+        with pytest.raises(ConfigError, match=rf"^device: expected a device this torch can use, got '{bad_device}' \("):
+            build(device=bad_device)
+        for dtype, error in ((torch.long, ConfigError), (torch.complex64, ConfigError), ("float32", InputTypeError)):
+            with pytest.raises(error, match=r"^dtype: expected a floating torch.dtype"):
+                build(dtype=dtype)
+        assert next(build(device="cpu", dtype=F64).parameters()).dtype == F64

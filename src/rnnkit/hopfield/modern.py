@@ -46,7 +46,7 @@ from torch import Tensor, nn
 from rnnkit.engine.masks import check_lengths, step_mask
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import check_positive_float, check_positive_int, check_real
-from rnnkit.layers.inputs import allocate, autocast_dtype
+from rnnkit.layers.inputs import allocate, autocast_dtype, check_factory
 
 __all__ = ["ModernHopfield", "ModernRecallResult", "HopfieldLayer", "HopfieldPooling", "hopfield_update",
            "scaled_softmax"]
@@ -304,11 +304,12 @@ class HopfieldLayer(nn.Module):
         self.size = check_positive_int("size", size)
         self.beta = _check_beta_or_default(beta, size)
         self.update_steps = check_positive_int("update_steps", update_steps)
+        factory = check_factory(device, dtype)   # a bad one was reported as a size that does not fit in memory
         if n_patterns is None:
             self.patterns = None
         else:
             check_positive_int("n_patterns", n_patterns)
-            self.patterns = allocate(lambda: nn.Parameter(torch.randn(n_patterns, size, device=device, dtype=dtype)),
+            self.patterns = allocate(lambda: nn.Parameter(torch.randn(n_patterns, size, **factory)),
                                      "n_patterns", f"n_patterns={n_patterns}, size={size}")
 
     def extra_repr(self) -> str:
@@ -381,7 +382,7 @@ class HopfieldPooling(nn.Module):
         self.n_queries = check_positive_int("n_queries", n_queries)
         self.key_size = input_size if key_size is None else check_positive_int("key_size", key_size)
         self.beta = _check_beta_or_default(beta, self.key_size)
-        factory = {"device": device, "dtype": dtype}
+        factory = check_factory(device, dtype)
         got = f"input_size={input_size}, n_queries={n_queries}, key_size={self.key_size}"
         self.query = allocate(lambda: nn.Parameter(torch.randn(n_queries, self.key_size, **factory)), "input_size", got)
         self.key = allocate(lambda: nn.Linear(input_size, self.key_size, bias=False, **factory), "input_size", got)

@@ -27,24 +27,10 @@ from torch import Tensor, nn
 from rnnkit._validate import check_bool, check_choice, check_int, check_rate
 from rnnkit.engine.masks import flip_sequences
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
-from rnnkit.layers.inputs import allocate, check_sequence_input, check_state_tensor, restore_layout
+from rnnkit.layers.inputs import allocate, check_factory, check_sequence_input, check_state_tensor, restore_layout
 
 __all__ = ["MERGE_MODES", "merge_directions", "run_stack", "StackedLayer", "check_factory"]
 
-
-def check_factory(device: Any, dtype: Any) -> dict[str, Any]:
-    """A layer's ``device``/``dtype`` arguments as ``torch.empty`` takes them: ``dtype`` a floating
-    ``torch.dtype`` (an int dtype failed in torch on ``requires_grad``, a complex one at the first call),
-    ``device`` anything ``torch.device`` parses; ``None`` for torch's defaults."""
-    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point):
-        error = ConfigError if isinstance(dtype, torch.dtype) else InputTypeError
-        raise error(f"dtype: expected a floating torch.dtype (e.g. torch.float32) or None, got {dtype!r}")
-    if device is not None:
-        try:
-            device = torch.device(device)
-        except (RuntimeError, TypeError):
-            raise ConfigError(f"device: expected a torch device (e.g. 'cpu', 'cuda:0') or None, got {device!r}") from None
-    return {"device": device, "dtype": dtype}
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", "none")
 

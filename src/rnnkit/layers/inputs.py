@@ -17,7 +17,7 @@ from torch.nn.utils.rnn import PackedSequence
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
-__all__ = ["allocate", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
+__all__ = ["allocate", "check_factory", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
            "restore_layout", "autocast_dtype"]
 
 
@@ -30,6 +30,27 @@ def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
     except (RuntimeError, TypeError, MemoryError) as e:  # torch.OutOfMemoryError is a RuntimeError
         reason = " ".join(str(e).split())[:120]
         raise ConfigError(f"{name}: expected sizes whose weights fit in memory, got {got} ({reason})") from None
+
+
+def check_factory(device: Any, dtype: Any) -> dict[str, Any]:
+    """A module's ``device``/``dtype`` arguments as ``torch.empty`` takes them: ``dtype`` a floating
+    ``torch.dtype`` (an int dtype failed in torch on ``requires_grad``, a complex one at the first call),
+    ``device`` one ``torch.device`` parses and this torch can use (an unusable one was torch's
+    AssertionError, or an allocation error reported as a size); ``None`` for torch's defaults."""
+    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point):
+        error = ConfigError if isinstance(dtype, torch.dtype) else InputTypeError
+        raise error(f"dtype: expected a floating torch.dtype (e.g. torch.float32) or None, got {dtype!r}")
+    if device is not None:
+        try:
+            device = torch.device(device)
+        except (RuntimeError, TypeError):
+            raise ConfigError(f"device: expected a torch device (e.g. 'cpu', 'cuda:0') or None, got {device!r}") from None
+        try:
+            torch.empty(0, device=device)
+        except (RuntimeError, AssertionError) as e:   # not compiled with CUDA, no such GPU, no MPS backend
+            reason = " ".join(str(e).split())[:120]
+            raise ConfigError(f"device: expected a device this torch can use, got {str(device)!r} ({reason})") from None
+    return {"device": device, "dtype": dtype}
 
 
 def autocast_dtype(ref: Tensor) -> torch.dtype | None:

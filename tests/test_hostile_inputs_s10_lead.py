@@ -65,3 +65,18 @@ def test_bench_cli_refuses_a_value_given_twice(argv, flag, capsys):
     code = main(args)
     err = capsys.readouterr().err
     assert code == 2 and f"{flag}: expected distinct values" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_png_path_that_is_a_folder_is_refused_before_drawing(tmp_path):
+    """``plot_gradient_flow(norms, folder)`` (and every plot through ``_plot.save_png``) failed with a raw
+    IsADirectoryError naming a temp file (the atomic rename onto a folder); found by sweep 7 (helper R)."""
+    import torch
+
+    from rnnkit.diagnostics import plot_gradient_flow
+
+    norms = {"layer": torch.rand(3, 10)}
+    with pytest.raises(ConfigError, match=r"path: expected a file path for the PNG, got .* \(a folder\)"):
+        plot_gradient_flow(norms, tmp_path)
+    assert list(tmp_path.iterdir()) == []                     # nothing half-written beside it
+    out = plot_gradient_flow(norms, tmp_path / "gf.png")
+    assert out == tmp_path / "gf.png" and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from rnnkit._io import atomic_write_bytes
+from rnnkit.errors import ConfigError
 
 __all__ = ["figure", "save_png"]
 
@@ -24,7 +25,10 @@ def figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (7, 4)
 
 
 def save_png(fig, path: str | os.PathLike, dpi: int | None = None) -> Path:
-    """Lay ``fig`` out and write it to ``path`` as a PNG, atomically; returns the path."""
+    """Lay ``fig`` out and write it to ``path`` as a PNG, atomically; returns the path. A folder is refused
+    before drawing (the atomic rename failed with a raw IsADirectoryError naming a temp file)."""
+    if Path(path).is_dir():
+        raise ConfigError(f"path: expected a file path for the PNG, got {str(path)!r} (a folder)")
     fig.tight_layout()
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=dpi)

@@ -28,7 +28,6 @@ gradients vanish. ``decay_per_step`` is the geometric mean factor per step, ``ra
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,7 +35,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from rnnkit._io import atomic_write_bytes, to_jsonable
+from rnnkit._io import to_jsonable
+from rnnkit._plot import figure, save_png
 from rnnkit._validate import check_number
 from rnnkit.errors import InputTypeError, ShapeError
 
@@ -109,14 +109,9 @@ def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None) 
 
     Writes a PNG with matplotlib's Agg canvas (no global backend change), atomically, and returns the path.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     summary = summarize_gradient_flow(norms)
     path = Path(path)
-    fig = Figure(figsize=(7, 4), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
+    fig, ax = figure(figsize=(7, 4), dpi=100)
     tiny = 1e-30
     for tag, n in norms.items():
         curve = _mean_curve(tag, n).clamp_min(tiny)
@@ -132,7 +127,4 @@ def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None) 
     ax.set_title(title or "gradient flow through time")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return atomic_write_bytes(path, buf.getvalue())
+    return save_png(fig, path)

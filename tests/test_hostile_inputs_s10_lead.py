@@ -80,3 +80,42 @@ def test_a_png_path_that_is_a_folder_is_refused_before_drawing(tmp_path):
     assert list(tmp_path.iterdir()) == []                     # nothing half-written beside it
     out = plot_gradient_flow(norms, tmp_path / "gf.png")
     assert out == tmp_path / "gf.png" and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hopfield_capacity_crossing_is_not_claimed_outside_the_loads_tried():
+    """A curve below its level already at the smallest load reported that load as the crossing (10 units
+    holding 50 patterns, 8% recalled exactly: ``load_perfect50`` 5.0); now ``None`` with the measure named in
+    ``already_below``. The oracle: the curve itself, computed in the same run."""
+    from rnnkit.hopfield.experiments import capacity_experiment
+
+    r = capacity_experiment(sizes=[10], loads=[5.0], rules=["hebbian"], seed=0)
+    curve, summ = r["curves"]["hebbian"]["10"], r["summary"]["hebbian"]["10"]
+    assert curve["perfect"][0] < 0.5 and curve["overlap"][0] < 0.9
+    assert summ["load_perfect50"] is None and summ["load_overlap90"] is None
+    assert summ["already_below"] == ["load_perfect50", "load_overlap90"]
+    ok = capacity_experiment(sizes=[50], loads=[0.04, 0.4], rules=["hebbian"], seed=0)["summary"]["hebbian"]["50"]
+    assert 0.04 < ok["load_perfect50"] < 0.4 and ok["already_below"] == []    # a bracketed crossing as before
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(sizes=[10, 10]), "sizes: expected distinct values, got 10 twice"),
+    (dict(loads=[0.3, 0.1]), r"loads: expected increasing values, got \[0.3, 0.1\]"),
+    (dict(loads=[0.1, 0.1]), "loads: expected distinct values, got 0.1 twice"),
+    (dict(rules=["hebbian", "hebbian"]), "rules: expected distinct values, got 'hebbian' twice"),
+])
+def test_hopfield_capacity_refuses_repeated_or_unsorted_axes(kw, match):
+    """``sizes=[10, 10]`` ran both and kept one curve (keyed by size); ``loads=[0.3, 0.1]`` interpolated the
+    crossing between the wrong points (0.3 reported for a curve that crossed between 0.1 and 0.3)."""
+    from rnnkit.hopfield.experiments import capacity_experiment
+
+    with pytest.raises(ConfigError, match=match):
+        capacity_experiment(**{**dict(sizes=[20], loads=[0.1, 0.3], rules=["hebbian"]), **kw})
+
+
+def test_hopfield_other_experiments_refuse_repeats():
+    from rnnkit.hopfield.experiments import modern_capacity_experiment, robustness_experiment
+
+    with pytest.raises(ConfigError, match="fractions: expected distinct values"):
+        robustness_experiment(n_units=20, n_patterns=2, fractions=[0.1, 0.1], noise_levels=[0.1], trials=1)
+    with pytest.raises(ConfigError, match="loads: expected increasing values"):
+        modern_capacity_experiment(n_units=20, loads=[1.0, 0.5])

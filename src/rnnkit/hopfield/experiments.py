@@ -28,6 +28,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError
 from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
                                      check_positive_float, check_positive_int)
@@ -120,6 +121,8 @@ def _check_choices(name: str, values: Sequence[str], allowed: Sequence[str]) -> 
     values = tuple(values)
     if not values or any(v not in allowed for v in values):
         raise ConfigError(f"{name}: expected a non-empty list from {list(allowed)}, got {list(values)}")
+    if (rep := first_repeat(values)) is not None:      # results are keyed by rule: a repeat overwrote itself
+        raise ConfigError(f"{name}: expected distinct values, got {rep!r} twice")
     return values
 
 
@@ -127,11 +130,19 @@ def _network_size(name: str, value: Any) -> int:
     return check_int_at_least(name, check_positive_int(name, value), 2, NETWORK_SIZE_WHY)
 
 
-def _check_list(name: str, values: Sequence[Any], check) -> tuple:
+def _check_list(name: str, values: Sequence[Any], check, increasing: bool = False) -> tuple:
+    """``values`` checked one by one, non-empty and distinct (a size given twice overwrote its own curve,
+    keyed by size); ``increasing`` for the x axis of a curve whose crossings are interpolated (unsorted
+    loads put a crossing between the wrong pair of points)."""
     values = tuple(values)
     if not values:
         raise ConfigError(f"{name}: expected a non-empty list, got []")
-    return tuple(check(name, v) for v in values)
+    values = tuple(check(name, v) for v in values)
+    if (rep := first_repeat(values)) is not None:
+        raise ConfigError(f"{name}: expected distinct values, got {rep!r} twice")
+    if increasing and list(values) != sorted(values):
+        raise ConfigError(f"{name}: expected increasing values, got {list(values)}")
+    return values
 
 
 def _device(device: Any) -> torch.device:
@@ -157,11 +168,14 @@ def _start(seed: int, device: Any, trials: int | None = None, mode: str | None =
 
 
 def _crossing(xs: Sequence[float], ys: Sequence[float], level: float) -> float | None:
-    """The first ``x`` where ``ys`` falls below ``level`` (linear interpolation); ``None`` if it never does."""
+    """The first ``x`` where ``ys`` falls below ``level`` (linear interpolation between the two points
+    around it); ``None`` if it never does, or if it is below already at the first ``x`` (the crossing lies
+    somewhere below the loads tried: :func:`capacity_experiment` lists it in ``already_below``; it
+    reported the first load as the crossing, e.g. 5.0 for a network of 10 holding 50 patterns)."""
     for k, (x, y) in enumerate(zip(xs, ys)):
         if y < level:
             if k == 0:
-                return float(x)
+                return None
             x0, y0 = xs[k - 1], ys[k - 1]
             return float(x0 + (y0 - level) / (y0 - y) * (x - x0))
     return None
@@ -180,7 +194,9 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
     the pattern exactly. Returns ``{"curves": {rule: {N: {"patterns", "perfect", "overlap"}}},
     "summary": {rule: {N: {"load_perfect50", "load_overlap90", "perfect_recall_theory"}}}, ...}`` where
     ``load_perfect50`` is the load at which the perfect-recall fraction first falls below 0.5 and
-    ``load_overlap90`` where the mean overlap falls below 0.9 (both interpolated; ``None`` = never).
+    ``load_overlap90`` where the mean overlap falls below 0.9 (both interpolated; ``None`` = not within the
+    loads tried: never, or already at the smallest load, which ``already_below`` then names). ``sizes``
+    and ``loads`` are distinct, ``loads`` increasing.
 
     >>> r = capacity_experiment(sizes=[50], loads=[0.04, 0.4], rules=["hebbian"], seed=0)
     >>> low, high = r["curves"]["hebbian"]["50"]["perfect"]
@@ -188,7 +204,7 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
     (1.0, True)
     """
     sizes = _check_list("sizes", sizes, _network_size)
-    loads = _check_list("loads", loads, check_positive_float)
+    loads = _check_list("loads", loads, check_positive_float, increasing=True)
     rules = _check_choices("rules", rules, list(LEARNING_RULES))
     check_positive_int("max_steps", max_steps)
     dev, gen, start = _start(seed, device, trials, mode)
@@ -220,6 +236,9 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
                 "load_overlap90": _crossing(loads, per_rule[r]["overlap"], 0.9),
                 "perfect_recall_theory": (1 / (2 * math.log(N)) if r == "hebbian"
                                           else 1 / math.sqrt(2 * math.log(N))),
+                "already_below": [k for k, key, level in (("load_perfect50", "perfect", 0.5),
+                                                          ("load_overlap90", "overlap", 0.9))
+                                  if per_rule[r][key][0] < level],
             }
         timing[str(N)] = time.perf_counter() - t_n
     return {
@@ -396,7 +415,7 @@ def modern_capacity_experiment(n_units: int = 100, loads: Sequence[float] = DEFA
     ([1.0, 1.0], True)
     """
     check_positive_int("n_units", n_units)
-    loads = _check_list("loads", loads, check_positive_float)
+    loads = _check_list("loads", loads, check_positive_float, increasing=True)
     check_fraction("cue_noise", cue_noise)
     beta = check_positive_float("beta", beta)
     check_positive_int("max_steps", max_steps)

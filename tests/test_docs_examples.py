@@ -119,7 +119,9 @@ def _check_gradflow(ns):
     norms, batch = ns["rec"].norms, ns["batch"]
     assert set(norms) == {"LSTM.l0.fwd"} and norms["LSTM.l0.fwd"].shape == batch[0].shape[1::-1]   # (T, B)
     summary = ns["summarize_gradient_flow"](norms)["LSTM.l0.fwd"]
-    assert summary.ratio == pytest.approx(summary.first / summary.last) and summary.flag == "ok"
+    assert summary.ratio == pytest.approx(summary.first / summary.last)     # "ratio = mean ‖∂L/∂h_0‖ / ..."
+    expected = "vanishing" if summary.ratio < 1e-3 else "exploding" if summary.ratio > 1e3 else "ok"
+    assert summary.flag == expected                                        # the doc's thresholds
     assert Path("gradflow.png").stat().st_size > 0
 
 

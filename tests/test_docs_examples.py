@@ -231,6 +231,8 @@ def _check_hopfield(ns):
     assert ns["outputs"].shape == (4, 10, 8) and ns["pooled"].shape == (4, 8)
     ns["pooled"].sum().backward()                     # differentiable, down to the LSTM
     assert all(p.grad is not None for p in ns["lstm"].parameters())
+    net.store(ns["X"][:2])                            # "store() again adds more patterns"
+    assert net.n_patterns == len(ns["X"]) + 2
 
 
 def _check_scan(ns):

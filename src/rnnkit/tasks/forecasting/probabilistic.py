@@ -5,7 +5,10 @@ users of Darts/neuralforecast expect: pinball (quantile) loss, CRPS, coverage pe
 ``actual - forecast`` of the validation windows (the same windows ``auto`` chose its combination on,
 inside the training data) are made scale-free by each window's MASE scale and, per horizon step ``h``,
 their empirical quantiles are added to the point forecast. With few windows (one series), the steps are
-pooled under a random-walk growth ``sqrt(h)`` (residual ``/ sqrt(h)`` pooled, quantile ``* sqrt(h)``).
+pooled under a random-walk growth ``sqrt(h)`` (residual ``/ sqrt(h)`` pooled, quantile ``* sqrt(h)``), and
+``symmetric`` takes each residual with its negative: one series' two windows share each window's bias, which
+does not carry to the future (180 unseen M3/tourism series, each alone, checked once: the 90% / 80% intervals
+covered 0.77 / 0.68 signed, 0.89 / 0.83 symmetric, CRPS 1.52 -> 1.07; docs/results_forecasting.md, session 10).
 Quantiles are monotone in the level by construction (one sorted residual sample per step).
 
 >>> rng = np.random.default_rng(0)
@@ -64,7 +67,7 @@ def check_quantiles(quantiles: Sequence[float]) -> np.ndarray:
 
 def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.ndarray, scale: np.ndarray,
                         quantiles: Sequence[float], pooled: bool = True,
-                        fallback_sd: float | None = None) -> np.ndarray:
+                        fallback_sd: float | None = None, symmetric: bool = False) -> np.ndarray:
     """Quantile forecasts ``(S, H, Q)``.
 
     ``point``: ``(S, H)`` forecasts; ``residuals``: ``(S, K, H)`` validation ``actual - forecast`` (NaN
@@ -74,7 +77,8 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
     A group with no finite residual at all (a series too short to hold a validation window out) gets
     normal quantiles of standard deviation ``fallback_sd`` (in units of ``scale``) growing with
     ``sqrt(h)``, or NaN (unknown) when ``fallback_sd`` is None -- never a zero-width band, which would
-    claim certainty."""
+    claim certainty. ``symmetric``: the quantiles of the residuals and their negatives (a band centred on
+    ``point``, its median the point)."""
     q = check_quantiles(quantiles)
     point = np.asarray(point, dtype=float)
     S, H = point.shape
@@ -88,6 +92,8 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
     for rows in groups:
         zz = z[rows].reshape(-1, H)
         per_step = np.isfinite(zz).sum(0)
+        if symmetric:
+            zz = np.concatenate([zz, -zz])
         if per_step.min() >= MIN_PER_STEP:
             qs = np.stack([np.nanquantile(zz[:, h], q) for h in range(H)])      # (H, Q)
         else:

@@ -161,6 +161,11 @@ def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]
         inputs = spec.sample(b or 0, t or 0, seed=i + 1)
         with torch.no_grad():
             want = [w.numpy() for w in tree_leaves(spec.reference(*inputs))]
+        shape = {s.name: list(x.shape) for s, x in zip(spec.inputs, inputs)}
+        nan = next((n for n, w in zip(spec.output_names, want) if np.isnan(w).any()), None)
+        if nan is not None:  # parity of NaN with NaN proves nothing; the old check wrote the file, then failed
+            raise ConfigError(f"target: expected a model with finite outputs on the check inputs {shape}, got NaN "
+                              f"in output {nan!r} (do its weights hold NaN?)")
         got = run(*inputs)
         if len(got) != len(want):
             raise ParityError(f"outputs: expected {len(want)} outputs from the runtime, got {len(got)}")
@@ -168,10 +173,20 @@ def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]
         for name, g, w in zip(spec.output_names, got, want):
             if g.shape != w.shape:
                 raise ParityError(f"{name}: expected shape {w.shape} from the runtime, got {g.shape}")
-            diffs[name] = float(np.abs(g.astype(np.float64) - w.astype(np.float64)).max()) if w.size else 0.0
-        shape = {s.name: list(x.shape) for s, x in zip(spec.inputs, inputs)}
+            diffs[name] = _max_abs_diff(g, w)
         rows.append({"batch": b, "time": t, "inputs": shape, "max_abs_diff": diffs})
     return rows
+
+
+def _max_abs_diff(got: np.ndarray, want: np.ndarray) -> float:
+    """The largest ``|got - want|`` (``want`` holds no NaN), where equal values (the same infinity) differ by 0
+    and a NaN from the runtime by ``inf``: a NaN difference compared ``> atol`` as False and passed the check."""
+    if not want.size:
+        return 0.0
+    g, w = got.astype(np.float64), want.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        diff = np.where(g == w, 0.0, np.abs(g - w))
+    return float(np.nan_to_num(diff, nan=np.inf).max())
 
 
 def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state: bool = True,

@@ -337,14 +337,9 @@ class Trainer:
                     loss, metrics, _ = parse_step(self.step_fn(self.module, batch, None))
                 n = metrics.pop("n", 1.0)
                 acc.add(as_float("loss", loss), metrics, n)
-            keys = sorted(acc.sums)
-            if dist.is_distributed():
-                red = dist.all_reduce_sum([acc.sums[k] for k in keys] + [acc.weights[k] for k in keys])
-                acc.sums = dict(zip(keys, red[: len(keys)]))
-                acc.weights = dict(zip(keys, red[len(keys):]))
-            if not keys:
+            if not acc.sums:
                 raise ConfigError("val_data: expected at least one batch, got an empty iterable")
-            return acc.means()
+            return _across_ranks(acc).means()
         finally:
             self.module.train(was_training)
 
@@ -391,7 +386,7 @@ class Trainer:
 
     def _end_epoch(self, e: int, val_data: Iterable | None, seconds: float) -> None:
         row: dict[str, Any] = {"epoch": e + 1, "step": self.global_step, "lr": self.step_lr}
-        row.update({f"train_{k}": v for k, v in self._acc.means().items()})
+        row.update({f"train_{k}": v for k, v in _across_ranks(self._acc).means().items()})
         if val_data is not None:
             t0 = time.perf_counter()
             metrics = {f"val_{k}": v for k, v in self.evaluate(val_data).items()}
@@ -421,7 +416,7 @@ class Trainer:
             state = detach_state(state)
 
     def _update(self, loss: Tensor, metrics: dict[str, float]) -> None:
-        value = float(loss.detach())
+        value = local = float(loss.detach())
         if dist.is_distributed():  # every process must stop together: share the loss (a NaN anywhere wins)
             value = dist.all_reduce_sum([value])[0] / dist.world_size()
         step = self.global_step + 1
@@ -453,7 +448,7 @@ class Trainer:
         self.optimizer.step()
         self.global_step = step
         n = metrics.pop("n", 1.0)
-        self._acc.add(value, metrics, n)
+        self._acc.add(local, metrics, n)      # this rank's batch; the epoch row sums every rank's (_across_ranks)
         self.callbacks.call("on_step_end", self, step, value, metrics)
 
     def _where(self, step: int) -> str:
@@ -468,3 +463,14 @@ class Trainer:
             if t.is_floating_point() and not bool(torch.isfinite(t).all()):
                 raise NonFiniteLossError(f"weights: expected finite values, got NaN/inf in {name!r} after step "
                                          f"{self.global_step}; {consequence}; {self._last_good()}")
+
+
+def _across_ranks(acc: Accumulator) -> Accumulator:
+    """``acc`` with every process's sums and weights added (under DDP; itself otherwise): the epoch's
+    ``train_*`` and ``val_*`` means over all ranks' batches. Before, ``train_*`` metrics other than the loss
+    were rank 0's batches only while ``val_*`` were every rank's."""
+    if not dist.is_distributed():
+        return acc
+    keys = sorted(acc.sums)
+    red = dist.all_reduce_sum([acc.sums[k] for k in keys] + [acc.weights[k] for k in keys])
+    return Accumulator({"sums": dict(zip(keys, red[: len(keys)])), "weights": dict(zip(keys, red[len(keys):]))})

@@ -32,6 +32,7 @@ import json
 import math
 import os
 import re
+import stat
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,15 +61,22 @@ def _fsync_dir(path: Path) -> None:
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder + fsync + ``os.replace``)."""
+    """Write ``data`` to ``path`` atomically (temp file in the same folder + fsync + ``os.replace``). A file
+    replaced keeps its permission bits (the temp file's came from the umask: a private 0600 file became 0644)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex[:8]}")
+    # the temp name holds at most 100 bytes of the target's (a 250-byte name, legal itself, made the temp name
+    # too long: ENAMETOOLONG naming a file the caller never named)
+    short = path.name.encode("utf-8", "surrogateescape")[:100].decode("utf-8", "ignore")
+    tmp = path.with_name(f".tmp-{short}-{uuid.uuid4().hex[:8]}")
     try:
+        mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else None
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as e:  # a full disk, a quota: name the file (write() errors carry none)
         tmp.unlink(missing_ok=True)
@@ -236,6 +244,8 @@ def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, st
     rnnkit.errors.CheckpointError: .../w.bin: expected sha256 ba7816bf8f01… (recorded in digests.json), got ...
     """
     folder = Path(folder)
+    if isinstance(names, (str, os.PathLike)):  # a str was read as a list of one-letter names
+        raise CheckpointError(f"names: expected a list of file names, got a single {type(names).__name__}")
     path = folder / DIGESTS_FILE
     data = read_json(path, "a digest map {\"format\": 1, \"sha256\": {file: hexdigest}}")
     if (not isinstance(data, dict) or data.get("format") != _DIGESTS_FORMAT

@@ -29,29 +29,48 @@ __all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction"
 ON_LONG = ("truncate", "error")
 
 
+def _as_tensor(i: int, s: Any) -> Tensor:
+    """``seqs[i]`` as a 1-D (ids) or 2-D ``(T_i, C)`` CPU tensor of numbers; anything else is a DataError."""
+    if isinstance(s, Tensor):
+        t = s.detach().cpu()
+    else:
+        try:
+            a = np.asarray(s)
+        except ValueError:
+            raise DataError(f"seqs[{i}]: expected a list of ids or a (T_i, C) array, got a ragged nested list") from None
+        if a.dtype.kind not in "biuf":
+            raise DataError(f"seqs[{i}]: expected numbers, got {a.dtype} values")
+        t = torch.as_tensor(a)
+    if t.dim() not in (1, 2) or t.is_complex():
+        raise DataError(f"seqs[{i}]: expected a list of ids or a (T_i, C) array, got {t.dtype} of shape {tuple(t.shape)}")
+    return t
+
+
 def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype | None = None) -> tuple[Tensor, Tensor]:
     """Pad to the longest sequence: returns ``(x, lengths)`` with ``x`` batch-first ``(B, T)`` for id
-    lists or ``(B, T, C)`` for ``(T_i, C)`` arrays, and ``lengths`` int64 ``(B,)``."""
+    sequences (lists, 1-D arrays or tensors) or ``(B, T, C)`` for ``(T_i, C)`` arrays, and ``lengths``
+    int64 ``(B,)``. Ids (``dtype=None``) must be integers: a float id is a DataError, never truncated."""
     if len(seqs) == 0:
         raise DataError("seqs: expected at least one sequence, got none")
-    lengths = [len(s) for s in seqs]
+    arrs = [_as_tensor(i, s) for i, s in enumerate(seqs)]
+    lengths = [a.shape[0] for a in arrs]
     if min(lengths) < 1:
         raise DataError(f"seqs: expected non-empty sequences, got an empty one at index {lengths.index(0)}")
-    T = max(lengths)
-    first = seqs[0]
-    if isinstance(first, (list, tuple)) and (len(first) == 0 or not isinstance(first[0], (list, tuple, np.ndarray))):
-        dtype = dtype or torch.long
-        out = torch.full((len(seqs), T), pad_value, dtype=dtype)
-        for i, s in enumerate(seqs):
-            out[i, : len(s)] = torch.as_tensor(s, dtype=dtype)
-    else:
-        arrs = [torch.as_tensor(np.asarray(s)) for s in seqs]
-        if any(a.dim() != 2 for a in arrs) or len({a.shape[1] for a in arrs}) != 1:
-            raise DataError("seqs: expected id lists or (T_i, C) arrays with the same C, got mixed shapes")
-        dtype = dtype or arrs[0].dtype
-        out = torch.full((len(seqs), T, arrs[0].shape[1]), pad_value, dtype=dtype)
-        for i, a in enumerate(arrs):
-            out[i, : a.shape[0]] = a.to(dtype)
+    shapes = {tuple(a.shape[1:]) for a in arrs}
+    if len(shapes) != 1:
+        raise DataError(f"seqs: expected all id sequences or all (T_i, C) arrays with the same C, got trailing "
+                        f"shapes {sorted(shapes)}")
+    if dtype is None:
+        dtype = arrs[0].dtype if arrs[0].dim() == 2 else torch.long
+        bad = next((i for i, a in enumerate(arrs) if a.dim() == 1 and a.is_floating_point()), None)
+        if bad is not None:
+            raise DataError(f"seqs[{bad}]: expected integer ids, got {arrs[bad].dtype} values (pass dtype= to pad "
+                            "real values)")
+    if not (dtype.is_floating_point or dtype.is_complex) and not float(pad_value).is_integer():
+        raise DataError(f"pad_value: expected an integer to pad {dtype} values, got {pad_value!r}")
+    out = torch.full((len(arrs), max(lengths), *arrs[0].shape[1:]), pad_value, dtype=dtype)
+    for i, a in enumerate(arrs):
+        out[i, : a.shape[0]] = a.to(dtype)
     return out, torch.tensor(lengths, dtype=torch.long)
 
 
@@ -66,6 +85,8 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
     """
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ConfigError(f"batch_size: expected a positive int, got {batch_size!r}")
+    if not isinstance(pool, int) or isinstance(pool, bool) or pool < 1:
+        raise ConfigError(f"pool: expected a positive int, got {pool!r}")
     n = len(lengths)
     lens = np.asarray(lengths)
     if not shuffle:

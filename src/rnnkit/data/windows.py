@@ -33,8 +33,12 @@ def window_origins(n: int, lookback: int, horizon: int, first: int | None = None
                    last: int | None = None) -> np.ndarray:
     """Every origin ``t`` with a full past (``t >= lookback``) and a full future (``t + horizon <= n``),
     optionally restricted to ``first <= t <= last``."""
+    n = _check_int("n", n, 0)
     lookback = _check_int("lookback", lookback, 1)
     horizon = _check_int("horizon", horizon, 1)
+    for name, v in (("first", first), ("last", last)):
+        if v is not None and (not isinstance(v, (int, np.integer)) or isinstance(v, bool)):
+            raise ConfigError(f"{name}: expected None or an int, got {v!r}")
     lo = lookback if first is None else max(lookback, int(first))
     hi = n - horizon if last is None else min(n - horizon, int(last))
     return np.arange(lo, hi + 1) if hi >= lo else np.zeros(0, dtype=int)
@@ -44,8 +48,15 @@ def make_windows(values: np.ndarray, lookback: int, horizon: int, origins: np.nd
                  ) -> tuple[np.ndarray, np.ndarray]:
     """``past[i] = values[t - lookback : t]`` and ``future[i] = values[t : t + horizon]`` for each
     origin ``t = origins[i]``; ``values`` is ``(n,)`` or ``(n, F)`` (windows then ``(N, L, F)``)."""
+    lookback = _check_int("lookback", lookback, 1)
+    horizon = _check_int("horizon", horizon, 1)
     values = np.asarray(values)
-    origins = np.asarray(origins, dtype=int)
+    if values.ndim not in (1, 2):
+        raise DataError(f"values: expected a (n,) or (n, F) array, got shape {values.shape}")
+    origins = np.asarray(origins)
+    if origins.ndim != 1 or (origins.size and origins.dtype.kind not in "iu"):
+        raise DataError(f"origins: expected a 1-D array of int indices, got {origins.dtype} of shape {origins.shape}")
+    origins = origins.astype(int)
     n = values.shape[0]
     if origins.size and (origins.min() < lookback or origins.max() + horizon > n):
         raise DataError(f"origins: expected values in [{lookback}, {n - horizon}], got "

@@ -202,6 +202,9 @@ class BoxCox(Transform):
     name = "boxcox"
 
     def __init__(self, lmbda: float | None = None) -> None:
+        if lmbda is not None and (isinstance(lmbda, bool) or not isinstance(lmbda, (int, float, np.integer, np.floating))
+                                  or not math.isfinite(lmbda)):
+            raise ConfigError(f"lmbda: expected None or a finite number, got {lmbda!r}")
         self.lmbda = None if lmbda is None else float(lmbda)
         self._given = lmbda is not None
 
@@ -218,6 +221,9 @@ class BoxCox(Transform):
             from scipy.stats import boxcox
 
             finite = y[np.isfinite(y)]
+            if np.unique(finite).size < 2:
+                raise DataError(f"transform 'boxcox': expected at least 2 distinct finite training values to fit "
+                                f"lambda, got {np.unique(finite).tolist()[:1] or 'none'} (give lmbda= for a constant series)")
             lam = float(boxcox(finite)[1])
             self.lmbda = 0.0 if abs(lam) < 0.005 else lam
         return self

@@ -229,3 +229,20 @@ def test_atomic_write_keeps_the_mode_and_takes_long_names(tmp_path):
     assert set(verify_digests(tmp_path, ["w.bin"])) == {"w.bin"}
     with pytest.raises(CheckpointError, match="names: expected a list of file names, got a single str"):
         verify_digests(tmp_path, "w.bin")
+
+
+def test_available_memory_measures_the_device_asked_for(monkeypatch):
+    """Old: available_memory('cuda:1') called torch.cuda.mem_get_info() without a device, which measures the
+    current device (cuda:0): the memory checks of a run on a second GPU read the first one's free memory."""
+    from rnnkit._memory import available_memory
+
+    free = {0: 1 << 30, 1: 5 << 30}
+
+    def mem_get_info(device=None):
+        index = 0 if device is None or torch.device(device).index is None else torch.device(device).index
+        return free[index], 80 << 30
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", mem_get_info)
+    assert available_memory("cuda:1") == 5 << 30 and available_memory("cuda:0") == 1 << 30
+    assert available_memory("cuda") == 1 << 30

@@ -17,7 +17,8 @@ def available_memory(device: str = "cpu") -> int | None:
     if str(device).startswith("cuda"):
         import torch
 
-        return int(torch.cuda.mem_get_info()[0]) if torch.cuda.is_available() else None
+        # the device asked for: mem_get_info() without one measured the current device ('cuda:1' read cuda:0's)
+        return int(torch.cuda.mem_get_info(torch.device(str(device)))[0]) if torch.cuda.is_available() else None
     avail = None
     try:
         with open("/proc/meminfo") as f:

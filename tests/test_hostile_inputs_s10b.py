@@ -246,3 +246,17 @@ def test_available_memory_measures_the_device_asked_for(monkeypatch):
     monkeypatch.setattr(torch.cuda, "mem_get_info", mem_get_info)
     assert available_memory("cuda:1") == 5 << 30 and available_memory("cuda:0") == 1 << 30
     assert available_memory("cuda") == 1 << 30
+
+
+def test_bucket_batches_refuses_sequences_for_lengths():
+    """Old: bucket_batches([[1], [2]], 1) -- the sequences given instead of their lengths -- returned
+    [[[0]], [[0]]]: sequence 0 twice, sequence 1 never, silently (argsort of a 2-D array along its last axis);
+    float or negative lengths were sorted as given."""
+    lengths = [3, 1, 2, 5, 4]
+    batches = bucket_batches(lengths, 2, seed=3)
+    assert sorted(i for b in batches for i in b) == list(range(5))                # every index once
+    assert bucket_batches(np.array(lengths, dtype=np.int32), 2, seed=3) == batches
+    for bad, msg in (([[1], [2]], "a 1-D sequence of ints"), ([[1, 2], [3]], "a 1-D sequence of ints"),
+                     ([3.0, 2.0], "a 1-D sequence of ints"), ([2, -1], "lengths >= 0, got -1 at index 1")):
+        with pytest.raises(DataError, match=f"lengths: expected {msg}"):
+            bucket_batches(bad, 1)

@@ -87,8 +87,16 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
         raise ConfigError(f"batch_size: expected a positive int, got {batch_size!r}")
     if not isinstance(pool, int) or isinstance(pool, bool) or pool < 1:
         raise ConfigError(f"pool: expected a positive int, got {pool!r}")
-    n = len(lengths)
-    lens = np.asarray(lengths)
+    try:
+        lens = np.asarray(lengths)
+    except ValueError:  # ragged: sequences given for their lengths
+        lens = np.asarray(None)
+    if lens.ndim != 1 or (lens.size and lens.dtype.kind not in "iu"):
+        raise DataError(f"lengths: expected a 1-D sequence of ints (one length per sequence), got {lens.dtype} of "
+                        f"shape {lens.shape} (the sequences themselves? pass [len(s) for s in seqs])")
+    if lens.size and lens.min() < 0:
+        raise DataError(f"lengths: expected lengths >= 0, got {int(lens.min())} at index {int(lens.argmin())}")
+    n = len(lens)
     if not shuffle:
         order = np.argsort(lens, kind="stable")
         return [order[i: i + batch_size].tolist() for i in range(0, n, batch_size)]

@@ -139,3 +139,50 @@ def test_classify_cli_passes_char_bigram_flags_to_the_run(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     cfg = json.loads((out / "config.json").read_text())["config"]
     assert (cfg["char_bigrams"], cfg["bigram_min_freq"]) == ("sum", 3)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("हिन्दी भाषा अच्छी है", ["हिन्दी", "भाषा", "अच्छी", "है"]),          # Devanagari vowel signs and virama
+    ("தமிழ் மொழி", ["தமிழ்", "மொழி"]),                                      # Tamil
+    ("مَرْحَبًا بِكُم", ["مَرْحَبًا", "بِكُم"]),                                  # Arabic harakat
+    ("שָׁלוֹם עוֹלָם", ["שָׁלוֹם", "עוֹלָם"]),                                     # Hebrew niqqud
+])
+def test_word_tokenizer_keeps_combining_marks_inside_words(text, words):
+    """The "words" tokenizer cut every combining mark out as a punctuation token ('हिन्दी' -> 'ह', 'ि', 'न',
+    '्', 'द', 'ी'), so a Hindi, Tamil, Arabic or Hebrew classifier learned fragments (found by sweep 7b,
+    helper R2). Oracle: the words are the text split at its spaces (no punctuation here), in NFC."""
+    import unicodedata
+
+    from rnnkit.data.vocab import tokenize
+
+    assert tokenize(text, "words") == [unicodedata.normalize("NFC", w) for w in words]
+    assert tokenize("Das Boot, 東京!", "words") == ["Das", "Boot", ",", "東", "京", "!"]   # unchanged elsewhere
+
+
+def test_a_classify_run_with_split_marks_warns_when_loaded(tmp_path, monkeypatch):
+    """A run saved by the old word splitter holds mark-only tokens; loading it says it reads text
+    differently from its training and should be retrained (a run of today's splitter loads silently)."""
+    import re
+    import warnings
+
+    from rnnkit.tasks import classification
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = ["यह फ़िल्म अच्छी है", "बहुत बुरी फ़िल्म", "अच्छी कहानी है", "बुरी कहानी"] * 6
+    labels = ["pos", "neg", "pos", "neg"] * 6
+    cfg = TextClassifierConfig(tokenizer="words", epochs=1, progress=False, val_fraction=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        TextClassifier(cfg).fit(texts, labels, baselines=False).save(tmp_path / "new")
+    old_re = re.compile(r"\w+|[^\w\s]")        # the old rule for these scripts: marks are not \w
+    monkeypatch.setattr(classification, "tokenize", lambda t, mode, lower=False: old_re.findall(t))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        TextClassifier(cfg).fit(texts, labels, baselines=False).save(tmp_path / "old")
+    monkeypatch.undo()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        TextClassifier.load(tmp_path / "new")
+    assert not [w for w in seen if "combining marks" in str(w.message)]
+    with pytest.warns(UserWarning, match=r"classify: this run's word vocabulary holds combining marks as tokens"):
+        TextClassifier.load(tmp_path / "old")

@@ -7,7 +7,8 @@ data always gives the same ids). It is saved with every run as plain JSON (never
 Tokenizers never assume English or spaces between words:
 
 * ``"chars"``: one token per Unicode code point (after NFC normalisation).
-* ``"words"``: runs of letters/digits (``\\w``, Unicode-aware), each punctuation mark alone, and every
+* ``"words"``: runs of letters/digits (``\\w``, Unicode-aware) and combining marks (Devanagari vowel
+  signs and viramas, Arabic harakat, Hebrew niqqud: a word keeps them), each punctuation mark alone, and every
   character of scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan) as its
   own token, so a Japanese or Thai sentence is split into characters instead of one giant "word".
 
@@ -24,9 +25,11 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 import re
+import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -54,7 +57,30 @@ _NO_SPACE_SCRIPTS = (
     "\uf900-\ufaff"  # CJK compatibility ideographs
     "\uff66-\uff9f"  # half-width Katakana
 )
-_WORD_RE = re.compile(rf"[{_NO_SPACE_SCRIPTS}]|[^\W{_NO_SPACE_SCRIPTS}]+|[^\w\s]", re.UNICODE)
+_NO_SPACE = re.compile(f"[{_NO_SPACE_SCRIPTS}]")
+_WORD_RE = None  # built on first use: the combining marks are listed from unicodedata (0.13 s)
+
+
+@functools.cache
+def _word_re() -> "re.Pattern[str]":
+    """Words are runs of letters/digits AND combining marks (Mn/Mc/Me): Devanagari, Tamil, Bengali vowel signs
+    and viramas, Arabic harakat, Hebrew niqqud are marks, not \\w, and each was cut out as a 'punctuation'
+    token ('हिन्दी' -> 'ह', 'ि', 'न', '्', 'द', 'ी')."""
+    marks = "".join(chr(c) for c in range(sys.maxunicode + 1)
+                    if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me") and not _NO_SPACE.match(chr(c)))
+    mark = "[" + re.escape(marks) + "]"
+    return re.compile(rf"[{_NO_SPACE_SCRIPTS}]|(?:[^\W{_NO_SPACE_SCRIPTS}]|{mark})+|[^\w\s]", re.UNICODE)
+
+
+def mark_only_tokens(tokens: Iterable[str]) -> list[str]:
+    """The tokens made of combining marks alone: what the ``"words"`` tokenizer split off words before it
+    kept marks inside them ('हिन्दी' -> 'ह', 'ि', ...). A word vocabulary holding any was built by that
+    tokenizer (a run saved before session 10), and reads text differently from today's.
+
+    >>> mark_only_tokens(["ह", "\u093f", "भाषा"])
+    ['ि']
+    """
+    return [t for t in tokens if t and all(unicodedata.category(ch) in ("Mn", "Mc", "Me") for ch in t)]
 
 
 def tokenize(text: str, mode: str = "words", lowercase: bool = False) -> list[str]:
@@ -72,7 +98,7 @@ def tokenize(text: str, mode: str = "words", lowercase: bool = False) -> list[st
         text = text.casefold()
     if mode == "chars":
         return list(text)
-    return _WORD_RE.findall(text)
+    return _word_re().findall(text)
 
 
 def checked_ids(ids: Iterable[Any], n: int) -> list[int]:

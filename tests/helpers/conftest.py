@@ -1,2 +1,2 @@
 # The scripts here run as subprocesses of tests; never import them during collection (doctest-modules).
-collect_ignore = ["train_script.py", "ddp_script.py", "gpu_check.py"]
+collect_ignore = ["train_script.py", "ddp_script.py", "ddp_metrics.py", "gpu_check.py"]

@@ -18,9 +18,9 @@ Steps (:meth:`AutoForecaster.forecast`):
    default), the mean of all candidates unless another member is clearly better (``"champion"``), or
    per series with the score shrunk toward the pooled one (``"shrunk"``). The naive methods are
    computed and reported as baselines but never chosen.
-4. a choice made over several series (``"pooled"``) whose validation MASE is less than
-   ``median_margin`` below the median of all candidates' is blended toward that median (see
-   :meth:`AutoForecaster._toward_median`);
+4. a ``"pooled"`` choice whose validation MASE is less than ``median_margin`` (several series) or
+   ``alone_margin`` (one series) below the median of all candidates' is blended toward that median
+   (:mod:`.alone`);
 5. the chosen combination of the final forecasts, hedged half with seasonal naive for a series whose
    every validation window seasonal naive won (``hedge``); ``report_`` says what won, by how much,
    every member's validation score, the weight moved to the median and how many series were hedged.
@@ -45,6 +45,7 @@ from typing import Sequence
 import numpy as np
 
 from rnnkit.errors import ConfigError
+from rnnkit.tasks.forecasting.alone import check_margin, margin_weight
 from rnnkit.tasks.forecasting.backtest import backtest_candidate  # noqa: F401 - re-exported (it lived here)
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs, origin_forecasts
 from rnnkit.tasks.forecasting.constants import is_constant
@@ -200,9 +201,11 @@ class AutoForecaster(Candidate):
     (:func:`.probabilistic.conformal_quantiles`). ``hedge``: see :meth:`_hedged` (checked on 210 unseen
     M3/tourism series: mean MASE 1.822 -> 1.810, beating seasonal naive 66% -> 68%, worse than 1.5x the
     best baseline 47 -> 38; docs/results_forecasting.md, session 6). ``median_margin``: see
-    :meth:`_toward_median` (``None``: off). ``symmetric_alone``: a series choosing alone gets a band centred
-    on its point forecast (its residuals and their negatives; ``False``: the signed residuals, as before
-    session 10: on 180 unseen series alone the 90% / 80% intervals covered 0.77 / 0.68, now 0.89 / 0.83). After
+    :meth:`_toward_median` (``None``: off); ``alone_margin`` the same for a batch of one series (``None``: a
+    series alone keeps its choice, as before session 10; :mod:`.alone`). ``symmetric_alone``: a series choosing
+    alone gets a band centred on its point forecast (its residuals and their negatives; ``False``: the signed
+    residuals, as before session 10: on 180 unseen series alone the 90% / 80% intervals covered 0.77 / 0.68, now
+    0.89 / 0.83). After
     :meth:`forecast`: ``validation_`` (a :class:`ValidationSet`), ``chosen_`` (per series), ``median_weight_``
     (the weight moved from the choice to the median of all candidates, ``median_members_``), ``hedged_`` (per
     series), ``report_`` (what won and why), ``quantiles_`` ``(S, H, Q)``."""
@@ -215,7 +218,8 @@ class AutoForecaster(Candidate):
                  shrink: float = 2.0, margin: float = 0.1,
                  quantiles: Sequence[float] = (0.05, 0.1, 0.5, 0.9, 0.95),
                  pooled_only: Sequence[str] = ("drift",), hedge: bool = True,
-                 median_margin: float | None = 0.15, symmetric_alone: bool = True) -> None:
+                 median_margin: float | None = 0.15, symmetric_alone: bool = True,
+                 alone_margin: float | None = 1.0) -> None:
         from rnnkit.tasks.forecasting.probabilistic import check_quantiles
 
         if selection not in SELECTIONS:
@@ -235,10 +239,8 @@ class AutoForecaster(Candidate):
         if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
             raise ConfigError(f"margin: expected a number in [0, 1), got {margin!r}")
         self.margin = float(margin)
-        if median_margin is not None and (isinstance(median_margin, bool) or not isinstance(median_margin, (int, float))
-                                          or not 0 < median_margin < math.inf):
-            raise ConfigError(f"median_margin: expected a positive number or None, got {median_margin!r}")
-        self.median_margin = None if median_margin is None else float(median_margin)
+        self.median_margin, self.alone_margin = check_margin("median_margin", median_margin), check_margin(
+            "alone_margin", alone_margin)
         self.median_weight_, self.median_members_ = 0.0, ()
         self.quantile_levels = check_quantiles(quantiles)
         self.quantiles_: np.ndarray | None = None
@@ -276,9 +278,10 @@ class AutoForecaster(Candidate):
         self.report_ = _report(chosen, scores, pool, vset, default, baselines)
         self.report_["toward_median"] = round(w, 4)
         if w > 0:
+            keep = self.alone_margin if len(vset.ids) == 1 else self.median_margin
             self.report_["why"] += (f"; moved {100 * w:.0f}% toward {med} (validation MASE {scores[med]:.3f}: the choice "
                                     f"is only {100 * (1 - scores[chosen[0]] / scores[med]):.1f}% below it; "
-                                    f"{100 * self.median_margin:.0f}% keeps a choice whole)")
+                                    f"{100 * keep:.0f}% keeps a choice {'of one series ' * (len(vset.ids) == 1)}whole)")
         self.report_["hedged_with_" + HEDGE] = n = int(self.hedged_.sum())
         if n:
             self.report_["why"] += f"; {n} of {len(chosen)} series hedged half with {HEDGE} (it won every window)"
@@ -304,21 +307,20 @@ class AutoForecaster(Candidate):
     def _toward_median(self, chosen: list[str], scores: dict[str, float], median: str, n_series: int) -> float:
         """The weight moved from a pooled choice to ``median`` (the median of all candidates): ``1 - min(1,
         m / median_margin)`` where ``m = 1 - score(choice) / score(median)`` is the choice's margin over the
-        median in pooled validation MASE; 0 for a batch of one series, another selection, or no median.
+        median in pooled validation MASE (``alone_margin`` for a batch of one series, :mod:`.alone`); 0 for
+        another selection or no median.
 
         Two regimes (docs/results_forecasting.md, session 10): where a trend combination validates far
         better than the median (M1 yearly: 14-18% over 90 series) it wins on the tails by 12-21%; where the
         margin is a few percent (most M3/tourism groups) the median has fewer series worse than 1.5x the
         best baseline and wins the mean about as often. Developed on 1,434 series (fresh .. fresh5, short
-        dev/holdout; a series choosing alone lost 8.6 points on mixed dev), checked once on fresh6 (204
-        unseen series, pre-registered): series worse than 1.5x the best baseline 42 -> 35, beating
-        seasonal naive 69% -> 72%, mean MASE +0.5%."""
+        dev/holdout), checked once on fresh6 (204 unseen series, pre-registered): series worse than 1.5x the
+        best baseline 42 -> 35, beating seasonal naive 69% -> 72%, mean MASE +0.5%."""
         c = chosen[0] if chosen else None
-        if (self.median_margin is None or self.selection != "pooled" or n_series < 2 or median not in scores
-                or c == median or not math.isfinite(scores.get(c, math.nan)) or not math.isfinite(scores[median])):
+        margin = self.alone_margin if n_series == 1 else self.median_margin
+        if margin is None or self.selection != "pooled" or median not in scores or c == median or c not in scores:
             return 0.0
-        m = 1 - scores[c] / scores[median] if scores[median] > 0 else 0.0
-        return 1 - min(1.0, max(0.0, m / self.median_margin))
+        return margin_weight(scores[c], scores[median], margin)
 
     def _hedged(self, vset: ValidationSet, chosen: list[str], pool: dict) -> np.ndarray:
         """Per series: ``hedge`` is on, the series is long enough for every validation window, and seasonal
@@ -433,7 +435,7 @@ class AutoForecaster(Candidate):
         return {"n_origins": self.n_origins, "selection": self.selection, "exclude": list(self.exclude),
                 "shrink": self.shrink, "margin": self.margin, "quantiles": self.quantile_levels.tolist(),
                 "pooled_only": list(self.pooled_only), "hedge": self.hedge, "median_margin": self.median_margin,
-                "symmetric_alone": self.symmetric_alone}
+                "symmetric_alone": self.symmetric_alone, "alone_margin": self.alone_margin}
 
     def _save_state(self, directory) -> tuple[dict, list[str]]:
         from rnnkit.tasks.forecasting.candidates import save_candidates
@@ -452,8 +454,8 @@ class AutoForecaster(Candidate):
     def _from_settings(cls, directory, settings: dict) -> "AutoForecaster":
         from rnnkit.tasks.forecasting.candidates import load_candidates
 
-        # a run saved before median_margin / symmetric_alone existed keeps its behaviour when it forecasts again
-        old = {"median_margin": None, "symmetric_alone": False}
+        # a run saved before median_margin / symmetric_alone / alone_margin existed keeps its behaviour
+        old = {"median_margin": None, "symmetric_alone": False, "alone_margin": None}
         return cls(load_candidates(directory / "candidates"), **{**old, **settings})
 
     def _load_state(self, directory, state: dict) -> None:

@@ -10,10 +10,12 @@ candidates' median or toward seasonal naive, the choice blended toward or replac
 validation margin over it (``regime``), and (``--origins 4``) the choice made on 4
 validation windows instead of 2. Nothing is fitted again but the extra origins (cached next to the
 others as ``<tag>_<candidate>_o4.npy``). Protocol as bench_forecast.py: ``mixed`` chooses per series
-alone, the other collections once per frequency group.
+alone, the other collections once per frequency group, or (``--alone``, from a ``bench_forecast.py --alone``
+cache) every series alone, as one ``rnnkit forecast --csv`` call (the rows for ``alone_margin``, session 10).
 
     python benchmarks/bench_forecast_rules.py --collection short --part dev --cache runs/bench_cache
     python benchmarks/bench_forecast_rules.py --collection mixed --part dev --cache runs/bench_cache --origins 4
+    python benchmarks/bench_forecast_rules.py --collection fresh8 --part all --cache runs/bench_cache --alone
 """
 
 from __future__ import annotations
@@ -39,16 +41,18 @@ BASE = ("seasonal_naive", "naive", "ets", "theta", "ets+theta")
 Rule = Callable[[ValidationSet, bool], np.ndarray]     # (validation set, series alone?) -> (S, H)
 
 
-def groups(collection: str, part: str, cache: Path | None, origins: int = 2):
+def groups(collection: str, part: str, cache: Path | None, origins: int = 2, alone: bool = False):
     """``(members, ValidationSet)`` per (period, horizon) group, from the cache (filled when missing);
-    ``origins`` 4 adds the origins ``n - 4h``, ``n - 3h`` to the cached ``n - 2h``, ``n - h``, ``n``."""
+    ``origins`` 4 adds the origins ``n - 4h``, ``n - 3h`` to the cached ``n - 2h``, ``n - h``, ``n``;
+    ``alone``: the networks fitted per series (bench_collections.run_collection's ``_alone`` tags)."""
     by: dict[tuple[int, int], list] = {}
     for s in split(load_bench_collection(collection), part):
         by.setdefault((s.period, s.horizon), []).append(s)
     for (period, h), members in sorted(by.items()):
         inputs = [to_input(s) for s in members]
-        tag = f"{collection}_{part}_m{period}_h{h}"
-        cands = candidates([], collection == "mixed")
+        local = alone or collection == "mixed"
+        tag = f"{collection}_{part}_m{period}_h{h}" + ("_alone" if local and collection != "mixed" else "")
+        cands = candidates([], local)
         v = None
         for name, cand in cands.items():
             x, _, _ = validation_for(name, cand, inputs, h, 2, cache, tag)
@@ -223,7 +227,8 @@ def regime(threshold: float, by: str = "margin", blend: bool = False, pooled_onl
 
 
 RULES: dict[str, Rule] = {
-    "pooled, no hedge (the default before session 6)": library("pooled", hedge=False, median_margin=None),
+    "pooled, no hedge (the default before session 6)": library("pooled", hedge=False, median_margin=None,
+                                                               alone_margin=None),
     "champion": library("champion", hedge=False),
     "shrunk (per series, shrink 2)": library("shrunk", hedge=False),
     "median of the candidates": median_of_candidates,
@@ -236,7 +241,7 @@ RULES: dict[str, Rule] = {
     "best worst window (minimax ratio)": minimax_ratio,
     "choice shrunk toward the median": shrink_to_median,
     "sNaive joins the pool": with_snaive(),
-    "pooled + hedge (the default before session 10)": library("pooled", median_margin=None),
+    "pooled + hedge (the default before session 10)": library("pooled", median_margin=None, alone_margin=None),
     "half sNaive where it won most own windows": with_snaive(lost="most"),
     "choice 0.8 + sNaive 0.2": with_snaive(0.8),
     "choice 0.6 + sNaive 0.4": with_snaive(0.6),
@@ -249,15 +254,19 @@ RULES: dict[str, Rule] = {
     "regime blend, margin 0.20": regime(0.20, blend=True),
     # session 10's pre-registered candidate (/work/scratch/s10/F/DECISIONS.md), checked on fresh6
     "regime blend 0.15, pooled only": regime(0.15, blend=True, pooled_only=True),
-    "the default, AutoForecaster() (since session 10: the candidate above)": library("pooled"),
+    "pooled + hedge + median_margin 0.15, a series alone keeps its choice": library("pooled", alone_margin=None),
+    # session 10's pre-registered rule for a series alone (/work/scratch/s10/F3/DECISIONS.md), checked on fresh8
+    "a series alone: its choice keeps the weight of its margin (alone_margin 1.0)": library("pooled", alone_margin=1.0),
+    "the default, AutoForecaster() (since session 10: the two candidates above)": library("pooled"),
 }
 
 
-def evaluate(collection: str, part: str, cache: Path | None, origins: int = 2, rules=RULES) -> pd.DataFrame:
+def evaluate(collection: str, part: str, cache: Path | None, origins: int = 2, rules=RULES,
+             alone: bool = False) -> pd.DataFrame:
     """MASE on the held-out tail per series (rows) for the baselines and every rule (columns)."""
-    alone = collection == "mixed"
+    alone = alone or collection == "mixed"
     rows = []
-    for members, v in groups(collection, part, cache, origins):
+    for members, v in groups(collection, part, cache, origins, alone):
         fc = {n: v.final[n] for n in ("seasonal_naive", "naive", "ets", "theta")}
         fc["ets+theta"] = (v.final["ets"] + v.final["theta"]) / 2
         for name, rule in rules.items():
@@ -286,10 +295,12 @@ def main(argv=None) -> int:
     ap.add_argument("--part", default="dev", choices=("dev", "holdout", "all"))
     ap.add_argument("--cache", default=None)
     ap.add_argument("--origins", type=int, default=2, choices=(2, 4))
+    ap.add_argument("--alone", action="store_true", help="every series chooses alone (a bench_forecast.py --alone cache)")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    df = evaluate(a.collection, a.part, Path(a.cache) if a.cache else None, a.origins)
-    print(f"{a.collection} ({a.part}): {len(df)} series, {a.origins} validation windows\n")
+    df = evaluate(a.collection, a.part, Path(a.cache) if a.cache else None, a.origins, alone=a.alone)
+    alone = ", every series alone" if a.alone or a.collection == "mixed" else ""
+    print(f"{a.collection} ({a.part}{alone}): {len(df)} series, {a.origins} validation windows\n")
     print(table(df, ["ets", "theta", "ets+theta", *RULES]))
     return 0
 

@@ -186,3 +186,25 @@ def test_a_classify_run_with_split_marks_warns_when_loaded(tmp_path, monkeypatch
     assert not [w for w in seen if "combining marks" in str(w.message)]
     with pytest.warns(UserWarning, match=r"classify: this run's word vocabulary holds combining marks as tokens"):
         TextClassifier.load(tmp_path / "old")
+
+
+def test_a_word_translator_run_with_split_marks_warns_when_loaded(tmp_path, monkeypatch):
+    """The same for the word translator (its source vocabulary read Hindi through the old splitter)."""
+    import re
+    import warnings
+
+    from rnnkit.tasks import seq2seq_words
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
+
+    src = ["यह अच्छी फ़िल्म है", "बहुत बुरी फ़िल्म", "अच्छी कहानी", "बुरी कहानी है"] * 4
+    tgt = ["this is a good film", "a very bad film", "a good story", "a bad story"] * 4
+    cfg = Seq2SeqConfig(embed_dim=16, enc_hidden=16, dec_hidden=16, epochs=1, batch_size=8, progress=False,
+                        val_fraction=0.0)
+    old_re = re.compile(r"\w+|[^\w\s]")
+    monkeypatch.setattr(seq2seq_words, "tokenize", lambda t, mode, lower=False: old_re.findall(t))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        Translator(cfg).fit(src, tgt, baselines=False).save(tmp_path / "old")
+    monkeypatch.undo()
+    with pytest.warns(UserWarning, match=r"translate: this run's word vocabulary holds combining marks as tokens"):
+        Translator.load(tmp_path / "old")

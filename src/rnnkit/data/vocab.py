@@ -31,6 +31,7 @@ import operator
 import re
 import sys
 import unicodedata
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -81,6 +82,16 @@ def mark_only_tokens(tokens: Iterable[str]) -> list[str]:
     ['ि']
     """
     return [t for t in tokens if t and all(unicodedata.category(ch) in ("Mn", "Mc", "Me") for ch in t)]
+
+
+def warn_split_marks(task: str, *vocabs: "Vocab", stacklevel: int = 4) -> None:
+    """Warn once per load when a word vocabulary of a saved run holds mark-only tokens
+    (:func:`mark_only_tokens`): the run was trained on the older word splitter and reads text differently."""
+    split = [t for v in vocabs for t in mark_only_tokens(v.tokens)]
+    if split:
+        warnings.warn(f"{task}: this run's word vocabulary holds combining marks as tokens ({split[:3]}): it was "
+                      "trained before the word splitter kept them inside words (session 10), so today's tokens "
+                      "differ from its training tokens; retrain it", stacklevel=stacklevel)
 
 
 def tokenize(text: str, mode: str = "words", lowercase: bool = False) -> list[str]:

@@ -34,7 +34,7 @@ from torch import Tensor, nn
 
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.subword import BPEVocab
-from rnnkit.data.vocab import TOKENIZERS, Vocab, mark_only_tokens, tokenize
+from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize, warn_split_marks
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import ClassifierTask, fit_network, split_indices
 from rnnkit.tasks.classify_bigram import BIGRAM_MODES, BigramEmbedding, bigram_table
@@ -490,11 +490,8 @@ class TextClassifier(ClassifierTask):
         mix = state.get("mix")     # a float in runs saved before the NB member: the network's weight
         self.mix = {"network": mix, "tfidf_logreg": 1.0 - mix} if isinstance(mix, (int, float)) else mix
         self.vocab, self.labels = run_vocab(run, "tokens"), run_vocab(run, "labels")
-        if self.units == "words" and (split := mark_only_tokens(self.vocab.tokens)):
-            warnings.warn(f"{TASK}: this run's word vocabulary holds combining marks as tokens "
-                          f"({split[:3]}): it was trained before the word splitter kept them inside words "
-                          "(session 10), so today's tokens differ from its training tokens; retrain it",
-                          stacklevel=3)
+        if self.units == "words":
+            warn_split_marks(TASK, self.vocab)
         self.bpe = run_vocab(run, "bpe", BPEVocab) if self.units == "bpe" else None
         self.wordpieces = run_vocab(run, "wordpieces", WordPieces) if self.units == "wordpiece" else None
         self.embed_width = state.get("embed_width")   # runs saved before pretrained tables: None

@@ -50,7 +50,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
-from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize
+from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize, warn_split_marks
 from rnnkit.errors import DataError
 from rnnkit.tasks.base import Task, WallClock
 from rnnkit.tasks.common import (
@@ -451,5 +451,6 @@ class Translator(Task):
             self.src_vocab, self.tgt_vocab = src, tgt
             self.net = Seq2SeqNet(len(self.src_vocab), len(self.tgt_vocab), self.config)
         else:
+            warn_split_marks(TASK, src, tgt)
             self.words = WordPointer(self.config).restore(src, tgt, run["state"], run["path"] / "config.json")
             self.net = self.words.net

@@ -208,3 +208,13 @@ def test_a_word_translator_run_with_split_marks_warns_when_loaded(tmp_path, monk
     monkeypatch.undo()
     with pytest.warns(UserWarning, match=r"translate: this run's word vocabulary holds combining marks as tokens"):
         Translator.load(tmp_path / "old")
+
+
+def test_to_jsonable_refuses_keys_that_collide_as_strings():
+    """``{1: a, "1": b}`` became ``{"1": b}``: one value dropped silently (found by sweep 7b, helper R2)."""
+    from rnnkit._io import to_jsonable
+    from rnnkit.errors import DataError
+
+    with pytest.raises(DataError, match=r"keys: expected keys that stay distinct as JSON strings, got 1 and '1'"):
+        to_jsonable({1: "a", "1": "b"})
+    assert to_jsonable({1: "a", "2": (1.5, math.nan)}) == {"1": "a", "2": [1.5, None]}

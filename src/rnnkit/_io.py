@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from rnnkit.errors import CheckpointError
+from rnnkit.errors import CheckpointError, DataError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
            "sha256_bytes", "folder_lock", "unlisted_files",
@@ -363,7 +363,15 @@ def to_jsonable(obj: Any) -> Any:
     {'loss': None, '1': [2.5, None]}
     """
     if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        out = {str(k): to_jsonable(v) for k, v in obj.items()}
+        if len(out) < len(obj):          # {1: a, "1": b} kept one of the two values silently
+            seen: dict[str, Any] = {}
+            for k in obj:
+                if str(k) in seen:
+                    raise DataError(f"keys: expected keys that stay distinct as JSON strings, got {seen[str(k)]!r} "
+                                    f"and {k!r}")
+                seen[str(k)] = k
+        return out
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(v) for v in obj]
     if isinstance(obj, os.PathLike):

@@ -346,8 +346,8 @@ class AutoForecaster(Candidate):
         """The chosen combination of each series from its members' :meth:`~.candidates.Candidate.forecast_fitted`
         (networks are not trained again; the choice is not revisited): forecasts ``(S, horizon)`` from
         the ends of ``batch``, the series of the last :meth:`forecast` (any subset, possibly longer).
-        ``quantiles_`` follow (same validation residuals, the series' scale now) when ``horizon`` is the
-        validated one. Without a previous :meth:`forecast`: :meth:`forecast`."""
+        ``quantiles_`` follow (the validation residuals of the whole batch, the series' scale now) when
+        ``horizon`` is the validated one. Without a previous :meth:`forecast`: :meth:`forecast`."""
         from rnnkit.tasks.forecasting.candidates import fitted_lookup
 
         if self.validation_ is None:
@@ -367,12 +367,9 @@ class AutoForecaster(Candidate):
         if hedged.any():
             out[hedged] = (out[hedged] + fc[HEDGE][hedged]) / 2
         out += wild[:, None] / 2
-        vset = self.validation_.subset(rows)
-        vset.wild = wild
-        if horizon == vset.actual.shape[2]:
-            vset.final_scale = np.array([mase_scale(s.y, s.period) for s in batch])
-            self.quantiles_ = self._quantiles(vset, out)
-            self.quantiles_ = widen(self.quantiles_, self.quantile_levels, wild)
+        if horizon == self.validation_.actual.shape[2]:     # calibrated on the whole batch of the choice
+            scale = np.array([mase_scale(s.y, s.period) for s in batch])
+            self.quantiles_ = widen(self._quantiles(self.validation_, out, rows, scale), self.quantile_levels, wild)
         else:
             self.quantiles_ = None
         return out
@@ -471,26 +468,29 @@ class AutoForecaster(Candidate):
         if (directory / "validation.npz").exists():
             self.validation_ = ValidationSet.load(directory / "validation.npz")
 
-    def _quantiles(self, vset: ValidationSet, point: np.ndarray) -> np.ndarray:
+    def _quantiles(self, vset: ValidationSet, point: np.ndarray, rows=None, final_scale=None) -> np.ndarray:
         """Quantiles around ``point`` from the validation residuals of EVERY candidate (not only the
         chosen combination's: it was picked on those windows, so its residuals are optimistic; on the
         17 mixed dev series the 90% / 80% intervals covered 0.70 / 0.64 from the chosen's residuals,
         0.89 / 0.80 from every candidate's). A series too short for any validation window gets the
         seasonal naive's own error as its band: ``scale`` is that method's in-sample mean absolute
         one-step error, and a normal error with that mean has standard deviation ``scale * sqrt(pi / 2)``
-        (growing with ``sqrt(h)``, as a random walk's)."""
+        (growing with ``sqrt(h)``, as a random walk's). ``point`` and ``final_scale`` (default: ``vset``'s) are the
+        series at positions ``rows`` of ``vset`` (default: all), calibrated with all of them."""
         from rnnkit.tasks.forecasting.probabilistic import conformal_quantiles
 
+        rows = list(range(len(vset.ids))) if rows is None else list(rows)
         names = [n for n in vset.val if n not in self.exclude] or list(vset.val)
         resid = np.concatenate([vset.actual - vset.val[n] for n in names], axis=1)        # (S, K * C, H)
-        scale = vset.final_scale if vset.final_scale is not None else np.full(len(vset.ids), np.nan)
-        last = np.array([v[np.isfinite(v)][-1] if np.isfinite(v).any() else np.nan for v in vset.scale])
+        scale = vset.final_scale[rows] if final_scale is None and vset.final_scale is not None else final_scale
+        scale = np.full(len(rows), np.nan) if scale is None else scale
+        last = np.array([v[np.isfinite(v)][-1] if np.isfinite(v).any() else np.nan for v in vset.scale[rows]])
         scale = np.where(np.isfinite(scale), scale, last)
         scale = np.where(np.isfinite(scale), scale, 0.0)
         return conformal_quantiles(point, resid, np.concatenate([vset.scale] * len(names), axis=1), scale,
                                    self.quantile_levels, pooled=len(vset.ids) > 1,
                                    symmetric=self.symmetric_alone and len(vset.ids) == 1,
-                                   fallback_sd=math.sqrt(math.pi / 2))
+                                   fallback_sd=math.sqrt(math.pi / 2), rows=rows)
 
 
 def _fallbacks(vset: ValidationSet, members: list[tuple[str, ...]]) -> dict[str, list[str]]:

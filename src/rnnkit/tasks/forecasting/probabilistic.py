@@ -67,7 +67,8 @@ def check_quantiles(quantiles: Sequence[float]) -> np.ndarray:
 
 def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.ndarray, scale: np.ndarray,
                         quantiles: Sequence[float], pooled: bool = True,
-                        fallback_sd: float | None = None, symmetric: bool = False) -> np.ndarray:
+                        fallback_sd: float | None = None, symmetric: bool = False,
+                        rows: Sequence[int] | None = None) -> np.ndarray:
     """Quantile forecasts ``(S, H, Q)``.
 
     ``point``: ``(S, H)`` forecasts; ``residuals``: ``(S, K, H)`` validation ``actual - forecast`` (NaN
@@ -78,19 +79,21 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
     normal quantiles of standard deviation ``fallback_sd`` (in units of ``scale``) growing with
     ``sqrt(h)``, or NaN (unknown) when ``fallback_sd`` is None -- never a zero-width band, which would
     claim certainty. ``symmetric``: the quantiles of the residuals and their negatives (a band centred on
-    ``point``, its median the point)."""
+    ``point``, its median the point). ``rows``: the positions in ``residuals`` of the series of ``point`` and
+    ``scale`` (default: all, in order): a subset of the series is calibrated as it was with all of them."""
     q = check_quantiles(quantiles)
     point = np.asarray(point, dtype=float)
-    S, H = point.shape
-    if residuals.shape[0] != S or residuals.shape[2] != H or val_scale.shape != residuals.shape[:2]:
-        raise ShapeError(f"residuals: expected (S={S}, K, H={H}) with val_scale (S, K), got {residuals.shape} "
-                         f"and {val_scale.shape}")
+    S, H = residuals.shape[0], point.shape[1]
+    rows = np.arange(S) if rows is None else np.asarray(rows, dtype=int)
+    if point.shape[0] != rows.size or residuals.shape[2] != H or val_scale.shape != residuals.shape[:2]:
+        raise ShapeError(f"residuals: expected (S={S}, K, H={H}) with val_scale (S, K) and {rows.size} points, got "
+                         f"{residuals.shape}, {val_scale.shape} and {point.shape}")
     z = residuals / val_scale[..., None]                                          # scale-free
-    out = np.empty((S, H, q.size))
+    offsets = np.empty((S, H, q.size))
     groups = [np.arange(S)] if pooled else [np.array([i]) for i in range(S)]
     growth = np.sqrt(np.arange(1, H + 1))
-    for rows in groups:
-        zz = z[rows].reshape(-1, H)
+    for group in groups:
+        zz = z[group].reshape(-1, H)
         per_step = np.isfinite(zz).sum(0)
         if symmetric:
             zz = np.concatenate([zz, -zz])
@@ -102,12 +105,12 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
             if flat.size == 0 and fallback_sd is None:
                 qs = np.full((H, q.size), np.nan)
             elif flat.size == 0:
-                z = np.array([NormalDist().inv_cdf(float(t)) for t in q])
-                qs = fallback_sd * z[None, :] * growth[:, None]
+                zq = np.array([NormalDist().inv_cdf(float(t)) for t in q])     # not z: later groups read it
+                qs = fallback_sd * zq[None, :] * growth[:, None]
             else:
                 qs = np.quantile(flat, q)[None, :] * growth[:, None]
-        out[rows] = point[rows][..., None] + scale[rows][:, None, None] * qs[None]
-    return out
+        offsets[group] = qs[None]
+    return point[..., None] + np.asarray(scale, dtype=float)[:, None, None] * offsets[rows]
 
 
 def pinball_loss(actual: np.ndarray, qforecast: np.ndarray, quantiles: Sequence[float]) -> dict[float, float]:

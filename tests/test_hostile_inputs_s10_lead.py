@@ -218,3 +218,29 @@ def test_to_jsonable_refuses_keys_that_collide_as_strings():
     with pytest.raises(DataError, match=r"keys: expected keys that stay distinct as JSON strings, got 1 and '1'"):
         to_jsonable({1: "a", "1": "b"})
     assert to_jsonable({1: "a", "2": (1.5, math.nan)}) == {"1": "a", "2": [1.5, None]}
+
+
+def test_forecast_metrics_json_carries_the_blend_as_data(tmp_path, capsys):
+    """metrics.json's ``auto`` block had session 10's blend only inside the ``why`` sentence, and ``members``
+    named the chosen pair while the median of all candidates carried part of the point (review V). Now
+    ``toward_median``, ``median_members`` and ``hedged_with_seasonal_naive`` are fields, equal to the report's."""
+    import json
+
+    import pandas as pd
+    from statsmodels.datasets import macrodata
+
+    df = macrodata.load_pandas().data
+    long = pd.concat([pd.DataFrame({"id": c, "t": pd.period_range("1959Q1", periods=len(df), freq="Q").to_timestamp().strftime("%Y-%m-%d"),
+                                    "y": df[c].to_numpy()}) for c in ("realgovt", "realdpi", "infl", "realint")])
+    csv = tmp_path / "macro.csv"
+    long.to_csv(csv, index=False)
+    out = tmp_path / "run"
+    code = main(["forecast", "--csv", str(csv), "--id-col", "id", "--time-col", "t", "--target", "y", "--horizon", "4",
+                 "--candidates", "ets", "theta", "drift", "--quiet", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    auto = json.loads((out / "metrics.json").read_text())["auto"]
+    assert isinstance(auto["toward_median"], float) and isinstance(auto["hedged_with_seasonal_naive"], int)
+    # these four series validate ets only ~8% below the median: a blend (0.61 when written), named in why
+    assert 0 < auto["toward_median"] < 1, auto["why"]
+    assert f"moved {100 * auto['toward_median']:.0f}% toward median(" in auto["why"]
+    assert set(auto["median_members"]) == {"ets", "theta", "drift"}

@@ -39,6 +39,11 @@ def result_of(forecaster, fc, bt, timing: dict[str, float], data: dict[str, Any]
         # seasonal naive, constant series forecast as their constant, wild last values and their jumps
         for key in ("fallbacks", "constant_series", "wild_last_value"):
             result["auto"][key] = summary["report"].get(key, {})
+        # the weight moved from the choice to the median of all candidates (its members), and how many series
+        # were hedged half with seasonal naive: data, not only sentences of "why"
+        for key in ("toward_median", "hedged_with_seasonal_naive"):
+            result["auto"][key] = summary["report"].get(key, 0)
+        result["auto"]["median_members"] = summary.get("median_members", [])
     if bt is not None:
         result["backtest_details"] = {k: v for k, v in bt.to_dict().items() if k != "metrics"}
     return result

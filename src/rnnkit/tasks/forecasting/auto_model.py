@@ -343,6 +343,7 @@ class AutoModel(ForecastModel):
                 "candidates": list(auto.candidates), "chosen": report.get("chosen"),
                 "chosen_per_series": {sid: chosen[sid] for sid in self.series_ids_},
                 "members": {sid: members[sid] for sid in self.series_ids_},
+                "median_members": list(auto.median_members_),   # what report["toward_median"] of the point comes from
                 "report": report, "quantile_levels": list(self.levels), "config": self.config.to_dict()}
 
     # ------------------------------------------------------------------ save / load

@@ -244,3 +244,34 @@ def test_forecast_metrics_json_carries_the_blend_as_data(tmp_path, capsys):
     assert 0 < auto["toward_median"] < 1, auto["why"]
     assert f"moved {100 * auto['toward_median']:.0f}% toward median(" in auto["why"]
     assert set(auto["median_members"]) == {"ets", "theta", "drift"}
+
+
+def test_export_with_an_example_describes_the_axes_the_program_left_free(tmp_path):
+    """``rnnkit.export(model, path, example=...)``: the result and the .json sidecar gave the example's shape
+    ([2, 5, 3]) and called "batch"/"time" the dynamic axes at a traced size of (2, 5), while the graph ran any
+    batch and length (found by session 10's docs walk, helper D). Oracle: onnxruntime runs the file at
+    another size, and the sidecar says which axes are free."""
+    import json
+
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+
+    import rnnkit
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = rnnkit.GRU(3, 4, batch_first=True)
+
+        def forward(self, x):
+            return self.rnn(x)[0]
+
+    res = rnnkit.export(Model(), tmp_path / "m.onnx", example=(torch.randn(2, 5, 3),))
+    side = json.loads((tmp_path / "m.onnx.json").read_text())
+    assert res.inputs[0]["shape"] == side["inputs"][0]["shape"] == ["dynamic", "dynamic", 3]
+    assert side["example_size"] is None and "dynamic" in side["dynamic_axes"]
+    out = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"input_0": np.zeros((3, 7, 3), np.float32)})
+    assert out[0].shape == (3, 7, 4)
+    plain = json.loads(json.dumps(rnnkit.export(rnnkit.GRU(3, 4), tmp_path / "g.onnx").inputs))
+    assert plain[0]["shape"] == ["time", "batch", 3]             # named axes: unchanged

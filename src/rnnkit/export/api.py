@@ -249,22 +249,39 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
     t0 = time.perf_counter() if t0 is None else t0
     path = _check_args(path, format, atol, check, opset)
     say = progress or (lambda message: None)
-    say(f"tracing with torch.export at batch {EXAMPLE_SIZE[0]}, time {EXAMPLE_SIZE[1]} (both axes dynamic)")
+    ex = spec.example is not None
+    say("tracing with torch.export on the example (axes dynamic where torch.export finds them so)" if ex else
+        f"tracing with torch.export at batch {EXAMPLE_SIZE[0]}, time {EXAMPLE_SIZE[1]} (both axes dynamic)")
     program = trace(spec)
     say(f"traced in {time.perf_counter() - t0:.1f} s; writing the {format} model")
     data = _onnx_bytes(program, spec, opset) if format == "onnx" else _program_bytes(program)
     if check:
-        say("checking it against the original model at " + ", ".join(f"batch {b}, time {t}" for b, t in CHECK_SIZES))
+        say("checking it against the original model on the example" if ex else "checking it against the original "
+            "model at " + ", ".join(f"batch {b}, time {t}" for b, t in CHECK_SIZES))
     parity = check_parity(spec, load_runner(data, format)) if check else []
     worst = max((v for row in parity for v in row["max_abs_diff"].values()), default=None)
     if worst is not None and worst > atol:
         raise ParityError(f"{path.name}: expected outputs within {atol:g} of the original model, got a "
                           f"difference of {worst:.3g} ({_worst_row(parity)})")
     atomic_write_bytes(path, data)
-    result = ExportResult(path, format, [s.to_dict() for s in spec.inputs], list(spec.output_names), parity, worst,
-                          time.perf_counter() - t0, spec.meta)
-    _write_sidecar(path, result)
+    inputs = [s.to_dict() for s in spec.inputs]
+    if ex:   # the example's shape is one instance: say which axes the traced program left free
+        for row, shape in zip(inputs, traced_shapes(program)):
+            row["shape"] = shape
+    result = ExportResult(path, format, inputs, list(spec.output_names), parity, worst, time.perf_counter() - t0,
+                          spec.meta)
+    _write_sidecar(path, result, example=ex)
     return result
+
+
+def traced_shapes(program: torch.export.ExportedProgram) -> list[list[int | str]]:
+    """Each user input's shape in ``program``: an int for a fixed axis, ``"dynamic"`` for one of any size (an
+    ``example=`` export lets torch.export decide; the sidecar said the example's sizes and ``batch``/``time``)."""
+    from torch.fx.experimental.symbolic_shapes import is_concrete_int
+
+    names = set(program.graph_signature.user_inputs)
+    return [[int(d) if is_concrete_int(d) else "dynamic" for d in node.meta["val"].shape]
+            for node in program.graph.nodes if node.op == "placeholder" and node.name in names]
 
 
 def implied_format(path: str | os.PathLike) -> str | None:
@@ -302,8 +319,9 @@ def _worst_row(parity: list[dict[str, Any]]) -> str:
     return f"output {name!r} at batch {row['batch']}, time {row['time']}"
 
 
-def _write_sidecar(path: Path, result: ExportResult) -> None:
+def _write_sidecar(path: Path, result: ExportResult, example: bool = False) -> None:
     info = {k: v for k, v in result.to_dict().items() if k != "path"}
     info.update(file=path.name, rnnkit_version=__version__, torch_version=torch.__version__,
-                dynamic_axes=["batch", "time"], example_size=list(EXAMPLE_SIZE))
+                dynamic_axes="as each input's shape says ('dynamic': any size)" if example else ["batch", "time"],
+                example_size=None if example else list(EXAMPLE_SIZE))
     atomic_write_json(path.with_name(path.name + ".json"), json.loads(json.dumps(info, default=str)))

@@ -9,7 +9,10 @@ three-number shape failed inside torch with its own TypeError/ValueError, and th
 from __future__ import annotations
 
 import math
+import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from rnnkit.bench import run_benchmarks
@@ -275,3 +278,27 @@ def test_export_with_an_example_describes_the_axes_the_program_left_free(tmp_pat
     assert out[0].shape == (3, 7, 4)
     plain = json.loads(json.dumps(rnnkit.export(rnnkit.GRU(3, 4), tmp_path / "g.onnx").inputs))
     assert plain[0]["shape"] == ["time", "batch", 3]             # named axes: unchanged
+
+
+@pytest.mark.parametrize("values, got", [(["1", "2", "3"], "str values such as '1'"),
+                                         (np.array(["1", "2"]), "str values such as '1'"),
+                                         ([True, False, True], "bool values such as True"),
+                                         ([1.0, "2"], "str values such as '1.0'")])
+def test_series_transforms_refuse_text_and_bools(values, got):
+    """``Scaler().fit(["1", "2"])`` read text as numbers and ``[True, False]`` as 1, 0 silently (sweep 7b's
+    leftover, ``as_1d`` under every transform); missing values (None, NaN, pandas NA) stay missing."""
+    from rnnkit.data.timeseries.transforms import Scaler, as_1d
+    from rnnkit.errors import DataError
+
+    with pytest.raises(DataError, match=f"y: expected numbers, got {re.escape(got)}"):
+        Scaler().fit(values)
+    assert np.array_equal(as_1d([None, 1.5, np.nan]), [np.nan, 1.5, np.nan], equal_nan=True)
+    assert np.array_equal(as_1d(pd.array([1.0, None], dtype="Float64")), [1.0, np.nan], equal_nan=True)
+
+
+def test_parse_trans_line_refuses_a_non_string():
+    from rnnkit.data.translation import parse_trans_line
+    from rnnkit.errors import InputTypeError
+
+    with pytest.raises(InputTypeError, match="line: expected a str, got NoneType"):
+        parse_trans_line(None)

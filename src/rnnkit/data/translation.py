@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.data.registry import DatasetInfo, register_dataset, require_package
-from rnnkit.errors import ConfigError, DataError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["parse_trans_line", "load_trans_de_en", "num2words_pairs", "TRANS_DE_EN_PATH", "TRANS_INSTALL",
            "NUM2WORDS_INSTALL"]
@@ -64,6 +64,8 @@ def _looks_like_sentence(s: str) -> bool:
 
 def parse_trans_line(line: str) -> list[tuple[str, str]]:
     """The ``(german, english)`` sentence pairs of one dictionary line (see the module docstring)."""
+    if not isinstance(line, str):     # None raised AttributeError: 'NoneType' object has no attribute 'rstrip'
+        raise InputTypeError(f"line: expected a str, got {type(line).__name__}")
     line = line.rstrip("\r\n")
     if not line or line.startswith("#"):
         return []

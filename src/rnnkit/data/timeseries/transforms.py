@@ -45,7 +45,18 @@ CONSTANT_SPREAD = 1e-12
 
 
 def as_1d(y: Any, name: str = "y") -> np.ndarray:
-    arr = np.asarray(y, dtype=float)
+    """``y`` as a 1-D float array (``None``/NaN stay missing). Text, bools and complex numbers are a
+    :class:`DataError` naming ``name``: ``["1", "2"]`` was read as the numbers 1, 2 and ``[True, False]`` as
+    1, 0 silently (found by sweep 7b)."""
+    raw = np.asarray(y)
+    odd = raw.dtype.kind in "USbcMm" or (raw.dtype.kind == "O" and next(
+        (v for v in raw.ravel() if isinstance(v, (str, bytes, bool, np.bool_, complex))), None) is not None)
+    if odd:
+        bad = raw.ravel()[0] if raw.dtype.kind != "O" else next(
+            v for v in raw.ravel() if isinstance(v, (str, bytes, bool, np.bool_, complex)))
+        bad = bad.item() if isinstance(bad, np.generic) else bad
+        raise DataError(f"{name}: expected numbers, got {type(bad).__name__} values such as {bad!r}")
+    arr = np.asarray(raw, dtype=float)
     if arr.ndim != 1:
         raise DataError(f"{name}: expected a 1-D series, got shape {arr.shape}")
     return arr

@@ -302,3 +302,15 @@ def test_parse_trans_line_refuses_a_non_string():
 
     with pytest.raises(InputTypeError, match="line: expected a str, got NoneType"):
         parse_trans_line(None)
+
+
+def test_log_transform_refuses_minus_infinity():
+    """``Log().transform([-inf, 1])`` gave ``[nan, 0]`` with only numpy's RuntimeWarning (the positivity check
+    skipped non-finite values); NaN, a missing value, still passes through."""
+    from rnnkit.data.timeseries.transforms import Log
+    from rnnkit.errors import DataError
+
+    with pytest.raises(DataError, match=r"transform 'log': expected strictly positive values, got 1 <= 0 \(min -inf\)"):
+        Log().transform([-math.inf, 1.0])
+    out = Log().transform([math.nan, 1.0, math.e])
+    assert np.isnan(out[0]) and np.allclose(out[1:], [0.0, 1.0])

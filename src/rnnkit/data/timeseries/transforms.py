@@ -191,7 +191,8 @@ class Log(Transform):
 
     def transform(self, y, start=0):
         y = as_1d(y)
-        bad = np.isfinite(y) & (y <= 0)
+        with np.errstate(invalid="ignore"):
+            bad = y <= 0                 # -inf too (it became NaN with a RuntimeWarning); NaN stays missing
         if bad.any():
             raise DataError(f"transform 'log': expected strictly positive values, got {int(bad.sum())} <= 0 "
                             f"(min {float(np.nanmin(y))})")
@@ -220,7 +221,8 @@ class BoxCox(Transform):
         self._given = lmbda is not None
 
     def _check_positive(self, y: np.ndarray) -> None:
-        bad = np.isfinite(y) & (y <= 0)
+        with np.errstate(invalid="ignore"):
+            bad = y <= 0                 # -inf too (it became NaN with a RuntimeWarning); NaN stays missing
         if bad.any():
             raise DataError(f"transform 'boxcox': expected strictly positive values, got {int(bad.sum())} <= 0 "
                             f"(min {float(np.nanmin(y))})")

@@ -267,8 +267,7 @@ class AutoForecaster(Candidate):
         med = f"median({','.join(members)})"
         self.median_weight_ = w = self._toward_median(chosen, scores, med, len(vset.ids))
         self.median_members_ = pool[med] if w > 0 else ()
-        if w > 0:
-            out = (1 - w) * out + w * _combine(vset.final, med, pool[med])
+        out = self._blended(out, vset.final)
         self.hedged_ = self._hedged(vset, chosen, pool)
         if self.hedged_.any():
             out[self.hedged_] = (out[self.hedged_] + vset.final[HEDGE][self.hedged_]) / 2
@@ -278,7 +277,7 @@ class AutoForecaster(Candidate):
         self.report_ = _report(chosen, scores, pool, vset, default, baselines)
         self.report_["toward_median"] = round(w, 4)
         if w > 0:
-            keep = self.alone_margin if len(vset.ids) == 1 else self.median_margin
+            keep = self._margin(len(vset.ids))
             self.report_["why"] += (f"; moved {100 * w:.0f}% toward {med} (validation MASE {scores[med]:.3f}: the choice "
                                     f"is only {100 * (1 - scores[chosen[0]] / scores[med]):.1f}% below it; "
                                     f"{100 * keep:.0f}% keeps a choice {'of one series ' * (len(vset.ids) == 1)}whole)")
@@ -317,10 +316,20 @@ class AutoForecaster(Candidate):
         dev/holdout), checked once on fresh6 (204 unseen series, pre-registered): series worse than 1.5x the
         best baseline 42 -> 35, beating seasonal naive 69% -> 72%, mean MASE +0.5%."""
         c = chosen[0] if chosen else None
-        margin = self.alone_margin if n_series == 1 else self.median_margin
+        margin = self._margin(n_series)
         if margin is None or self.selection != "pooled" or median not in scores or c == median or c not in scores:
             return 0.0
         return margin_weight(scores[c], scores[median], margin)
+
+    def _margin(self, n_series: int) -> float | None:
+        """The margin that keeps a choice whole: ``alone_margin`` for a batch of one series, else ``median_margin``."""
+        return self.alone_margin if n_series == 1 else self.median_margin
+
+    def _blended(self, x: np.ndarray, forecasts: dict[str, np.ndarray]) -> np.ndarray:
+        """``x`` (the chosen combination's forecasts) moved ``median_weight_`` toward the median of
+        ``median_members_`` in ``forecasts`` (validation windows, final or fitted forecasts alike)."""
+        w = self.median_weight_
+        return x if w <= 0 else (1 - w) * x + w * _median_of(forecasts, self.median_members_)
 
     def _hedged(self, vset: ValidationSet, chosen: list[str], pool: dict) -> np.ndarray:
         """Per series: ``hedge`` is on, the series is long enough for every validation window, and seasonal
@@ -331,12 +340,9 @@ class AutoForecaster(Candidate):
         if not self.hedge or HEDGE not in vset.val:
             return hedged
         naive = vset.errors(vset.val[HEDGE])
-        w, med = self.median_weight_, self.median_members_
         for c in set(chosen):
             rows = np.array([i for i, x in enumerate(chosen) if x == c])
-            val = _combine(vset.val, c, pool[c])
-            if w > 0:
-                val = (1 - w) * val + w * _median_of(vset.val, med)
+            val = self._blended(_combine(vset.val, c, pool[c]), vset.val)
             mine, theirs = vset.errors(val)[rows], naive[rows]
             both = np.isfinite(mine) & np.isfinite(theirs)
             hedged[rows] = (both & (theirs < mine)).all(axis=1)
@@ -356,14 +362,12 @@ class AutoForecaster(Candidate):
         rows = fitted_lookup(batch, self.validation_.ids, "auto")
         batch, wild = guard_batch(batch)
         hedged = self.hedged_[rows] if self.hedged_.size == len(self.chosen_) else np.zeros(len(rows), bool)
-        w, med = self.median_weight_, self.median_members_
         need = sorted({m for i in rows for m in self.members_[i]} | ({HEDGE} if hedged.any() else set())
-                      | (set(med) if w > 0 else set()))
+                      | (set(self.median_members_) if self.median_weight_ > 0 else set()))
         fc = {n: self.candidates[n].forecast_fitted(batch, horizon) for n in need}
         out = np.stack([_combine({m: fc[m][j] for m in self.members_[i]}, self.chosen_[i], self.members_[i])
                         for j, i in enumerate(rows)])
-        if w > 0:
-            out = (1 - w) * out + w * _median_of(fc, med)
+        out = self._blended(out, fc)
         if hedged.any():
             out[hedged] = (out[hedged] + fc[HEDGE][hedged]) / 2
         out += wild[:, None] / 2

@@ -34,7 +34,7 @@ import unicodedata
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from rnnkit._io import atomic_write_text, read_json
 from rnnkit._validate import check_unicode
@@ -127,12 +127,22 @@ def checked_ids(ids: Iterable[Any], n: int) -> list[int]:
     return out
 
 
+def _not_one_text(name: str, tokens: Any) -> Any:
+    """``tokens`` unchanged unless it is a str or bytes (iterating it would read its characters as tokens:
+    ``"hello world"`` became 11 char ids silently) or a mapping (``Counter.update`` would read it as counts):
+    a DataError naming ``name``."""
+    if isinstance(tokens, (str, bytes)):
+        raise DataError(f"{name}: expected a list of tokens, got a single {type(tokens).__name__} {tokens[:20]!r} "
+                        "(pass list(text) for its characters)")
+    if isinstance(tokens, Mapping):
+        raise DataError(f"{name}: expected a list of tokens, got a {type(tokens).__name__}")
+    return tokens
+
+
 def _token_list(name: str, tokens: Any) -> list[str]:
     """``tokens`` as a list of strings that UTF-8 can write (a vocabulary is saved as UTF-8 JSON): a str
     given whole, a non-str token or a lone surrogate is a DataError naming ``name``."""
-    if isinstance(tokens, (str, bytes)):
-        raise DataError(f"{name}: expected a list of tokens, got a single {type(tokens).__name__} {tokens[:20]!r}")
-    out = list(tokens)
+    out = list(_not_one_text(name, tokens))
     for t in out:
         if not isinstance(t, str):
             raise DataError(f"{name}: expected str tokens, got {type(t).__name__} {t!r}")
@@ -169,11 +179,11 @@ class Vocab:
         if max_size is not None and (not isinstance(max_size, int) or max_size <= len(specials)):
             raise ConfigError(f"max_size: expected None or an int > {len(specials)} (the specials), got {max_size!r}")
         counts: Counter[str] = Counter()
-        for seq in sequences:
-            counts.update(seq)
+        for k, seq in enumerate(_not_one_text("sequences", sequences)):
+            counts.update(_not_one_text(f"sequences[{k}]", seq))
         for s in specials:
             counts.pop(s, None)
-        _token_list("sequences", counts)  # before sorting: a non-str token is named, not a TypeError of sort
+        _token_list("sequences", list(counts))  # before sorting: a non-str token is named, not a TypeError of sort
         items = sorted(((t, n) for t, n in counts.items() if n >= min_freq), key=lambda tn: (-tn[1], tn[0]))
         if max_size is not None:
             items = items[: max_size - len(specials)]
@@ -213,7 +223,14 @@ class Vocab:
                         f"got {token!r}")
 
     def encode(self, tokens: Iterable[str]) -> list[int]:
-        return [self.id(t) for t in tokens]
+        """The ids of ``tokens`` (a list of str: a str given whole, or a non-str token, which would map to
+        ``<unk>`` silently, is a DataError)."""
+        out = []
+        for k, t in enumerate(_not_one_text("tokens", tokens)):
+            if not isinstance(t, str):
+                raise DataError(f"tokens[{k}]: expected a str token, got {type(t).__name__} {t!r}")
+            out.append(self.id(t))
+        return out
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         """The tokens of ``ids``; DataError for an id that is not an int in ``[0, len(self))`` (a negative

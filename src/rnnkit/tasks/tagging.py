@@ -244,7 +244,7 @@ class SequenceTagger(Task):
         c = self.config
         sents = limit_length(sents, c.max_len, c.on_long, what="sentences")
         words = [self.words.encode(t.casefold() for t in s) for s in sents]
-        chars = [[self.chars.encode(t[: c.max_word_len]) for t in s] for s in sents]
+        chars = [[self.chars.encode(list(t[: c.max_word_len])) for t in s] for s in sents]
         return sents, words, chars
 
     def _batches(self, words, chars, tags, shuffle: bool, seed: int = 0, word_dropout: float = 0.0):
@@ -270,7 +270,7 @@ class SequenceTagger(Task):
         t0 = time.perf_counter()
         sents, tags = train
         self.words = Vocab.build([[t.casefold() for t in s] for s in sents], min_freq=c.min_freq)
-        self.chars = Vocab.build([ch for s in sents for ch in s])
+        self.chars = Vocab.build([list(word) for s in sents for word in s])  # a word is a sequence of characters
         self.tags = Vocab.build(tags, specials=())
         sents_l, words, chars = self._encode(sents)
         y = [self.tags.encode(t[: len(s)]) for s, t in zip(sents_l, tags)]

@@ -1,0 +1,80 @@
+"""Sweep 8 (session 11, helper R): the library's Python API as a hostile user calls it -- vocabularies, the
+tagger, the time-series readers and tasks, generation, Hopfield, experiments, the Trainer, layers. Each test
+failed on the code before its fix (the old behaviour is in its docstring); findings in
+/work/scratch/s11/R/RESULTS.md."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from rnnkit.data.tsc import read_long_csv
+from rnnkit.data.vocab import Vocab
+from rnnkit.errors import ConfigError, DataError, InputTypeError
+
+pytestmark = pytest.mark.usefixtures("one_thread_module")
+
+
+def test_a_vocab_refuses_a_plain_str_where_it_expects_a_list_of_tokens():
+    """Before: ``Vocab.build(["hello world"])`` built a vocabulary of its characters and ``encode("hello")``
+    returned five char ids -- silently, where the user meant words; ``encode([1])`` and ``build([{"a": 5}])``
+    gave <unk> / counts. Oracle: the same tokens passed as lists."""
+    v = Vocab.build([list("hello world")])
+    assert v.encode(list("hello")) == [v.id(ch) for ch in "hello"]            # characters, said explicitly
+    for bad, name in ((["hello world"], r"sequences\[0\]"), ("abc", "sequences"), ([b"ab"], r"sequences\[0\]")):
+        with pytest.raises(DataError, match=rf"^{name}: expected a list of tokens, got a single (str|bytes) "):
+            Vocab.build(bad)
+    with pytest.raises(DataError, match=r"^sequences\[0\]: expected a list of tokens, got a dict$"):
+        Vocab.build([{"a": 5}])
+    with pytest.raises(DataError, match=r"^tokens: expected a list of tokens, got a single str 'hello'"):
+        v.encode("hello")
+    with pytest.raises(DataError, match=r"^tokens\[1\]: expected a str token, got int 1$"):
+        v.encode(["h", 1])
+    assert v.encode(iter(["h", "zz"])) == [v.id("h"), v.unk_id]                 # any iterable of str still reads
+
+
+def test_the_tagger_still_reads_each_word_as_its_characters():
+    """The tagger relied on Vocab reading a str as characters (its char vocabulary and char ids); it now
+    passes ``list(word)``. Oracle: the char ids of each word are those of its characters, truncated at
+    ``max_word_len``, and an unseen character is <unk>."""
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    sents = [["the", "cat", "sat"], ["a", "dog", "ran"]] * 3
+    tags = [["D", "N", "V"]] * 6
+    tg = SequenceTagger(TaggerConfig(epochs=1, hidden_size=8, word_dim=8, char_dim=4, char_hidden=4,
+                                     max_word_len=2, progress=False)).fit(sents, tags)
+    assert set(tg.chars.tokens[2:]) == set("thecatsadogrn")
+    _, _, chars = tg._encode([["cat", "zebra"]])
+    assert chars == [[[tg.chars.id("c"), tg.chars.id("a")], [tg.chars.unk_id, tg.chars.id("e")]]]
+    assert len(tg.predict([["the", "zebra"]])[0]) == 2
+
+
+def _long_csv(tmp_path, times):
+    rows = ["id,time,v,label"] + [f"s,{t},{k},up" for k, t in enumerate(times)] + ["r,0,9,dn", "r,1,8,dn"]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_long_csv_refuses_a_hole_or_an_extra_sample_within_a_series(tmp_path):
+    """Before: times 0, 1, 2, 5, 6 were read as five consecutive steps: the two missing steps closed silently
+    (and 0, 1, 1.1, 2 read a half-step sample as a whole step). Now a DataError naming id, rows and times;
+    rows with empty values at the missing times read as missing values, and gaps='steps' keeps the old
+    reading for irregular sampling."""
+    with pytest.raises(DataError, match=r"got a hole in id 's': time 2 then 5 in rows 4 and 5 against its usual "
+                                        r"step 1 \(1 such place\(s\)\); add rows with empty values"):
+        read_long_csv(_long_csv(tmp_path, [0, 1, 2, 5, 6]))
+    with pytest.raises(DataError, match=r"got an extra sample in id 's': time 1 then 1.1 in rows 3 and 4"):
+        read_long_csv(_long_csv(tmp_path, [0, 1, 1.1, 2, 3]))
+    X, _ = read_long_csv(_long_csv(tmp_path, [0, 1, 2, 5, 6]), gaps="steps")      # the old reading, on request
+    assert X[0][:, 0].tolist() == [0, 1, 2, 3, 4]
+    path = tmp_path / "filled.csv"                                                 # the hole as missing values
+    path.write_text("id,time,v,label\n" + "".join(f"s,{t},{'' if t in (3, 4) else t},up\n" for t in range(7)))
+    assert np.isnan(read_long_csv(path)[0][0][3:5, 0]).all()
+    for times in ([30, 10, 20, 0], [0.1 * k for k in range(20)], [0, 1.02, 1.98, 3.01], [7, 3]):  # sorted, float
+        X, y = read_long_csv(_long_csv(tmp_path, times))                               # steps, jitter, short: fine
+        assert X[0][:, 0].tolist() == [float(k) for k in np.argsort(times)] and y == ["up", "dn"]
+    for bad, err in ((None, InputTypeError), ("gap", ConfigError)):
+        with pytest.raises(err, match=r"^gaps: expected one of \['error', 'steps'\], got "):
+            read_long_csv(_long_csv(tmp_path, [0, 1]), gaps=bad)

@@ -24,7 +24,7 @@ import numpy as np
 
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import _has_file, csv_records, package_file, read_utf8
-from rnnkit._validate import shared_role
+from rnnkit._validate import check_choice, shared_role
 from rnnkit.errors import DataError
 
 __all__ = ["TSCData", "read_ts", "read_ucr", "read_long_csv", "fill_missing", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
@@ -190,13 +190,23 @@ def _ucr_label(text: str) -> str:
     return str(int(value)) if value.is_integer() else text
 
 
+GAPS = ("error", "steps")
+
+
 def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", label_col: str | None = "label",
-                  value_cols: list[str] | None = None) -> tuple[list[np.ndarray], list[str] | None]:
+                  value_cols: list[str] | None = None, gaps: str = "error") -> tuple[list[np.ndarray], list[str] | None]:
     """Series from a long-format CSV: one row per (series id, time step) with one column per channel
     (``value_cols``; default: every column other than id/time/label). Rows are ordered by ``time_col``
     (numbers) within a series; two rows with the same (id, time) are an error, as in forecasting; series
     keep the order of first appearance; the label must be constant per series.
-    ``label_col=None`` (or a file without it, for prediction) returns ``None`` labels."""
+    ``label_col=None`` (or a file without it, for prediction) returns ``None`` labels.
+
+    A series is read as consecutive steps, so its times must be equally spaced: with ``gaps="error"`` (the
+    default) a series with a hole (``0, 1, 2, 5``: three steps would be closed silently) or an extra sample
+    -- a time difference outside ``(0.5 m, 1.5 m)`` of the series' median difference ``m``; jitter passes --
+    is a DataError naming the rows. Rows with empty values at the missing times are missing values
+    (:func:`fill_missing`); ``gaps="steps"`` reads irregularly sampled rows in time order as steps."""
+    check_choice("gaps", gaps, GAPS)
     name = f"csv {str(path)!r}"
     shared = shared_role([("id_col", id_col), ("time_col", time_col), ("label_col", label_col)])
     if shared is not None:   # --id-col time read the time as ids: 'expected numbers in [...]', no cause
@@ -211,7 +221,7 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     missing = [c for c in values if c not in header]
     if missing or not values:
         raise DataError(f"{name}: expected value column(s) {missing or '(any)'}, got columns {header}")
-    series: dict[str, list[tuple[float, list[float]]]] = {}
+    series: dict[str, list[tuple[float, int, list[float]]]] = {}
     seen: dict[tuple[str, float], int] = {}
     labels: dict[str, str] = {}
     for i, row in enumerate(rows, 2):
@@ -228,7 +238,7 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
         if first != i:
             raise DataError(f"{name}: expected one row per ({id_col}, {time_col}), got a duplicate of id {sid!r} at "
                             f"{time_col} {row[time_col]} in rows {first} and {i}")
-        series.setdefault(sid, []).append((t, vals))
+        series.setdefault(sid, []).append((t, i, vals))
         if has_label:
             lab = (row[label_col] or "").strip()
             if not lab:
@@ -237,10 +247,33 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
                 raise DataError(f"{name}: expected one label per series, got {labels[sid]!r} and {lab!r} for id {sid!r}")
     if not series:
         raise DataError(f"{name}: expected at least one data row, got only the header")
-    X = [np.array([v for _, v in sorted(rows, key=lambda r: r[0])], dtype=np.float32) for rows in series.values()]
+    for sid, rows_of in series.items():
+        rows_of.sort(key=lambda r: r[0])
+        if gaps == "error":
+            _check_spacing(name, f"{id_col} {sid!r}", time_col, rows_of)
+    X = [np.array([v for _, _, v in rows_of], dtype=np.float32) for rows_of in series.values()]
     if label_col is not None and not has_label:
         return X, None
     return X, ([labels[s] for s in series] if has_label else None)
+
+
+def _check_spacing(name: str, what: str, time_col: str, rows: list[tuple[float, int, list[float]]]) -> None:
+    """DataError unless the (sorted) times of ``rows`` are equally spaced up to jitter: each difference in
+    ``(0.5 m, 1.5 m)`` of their median ``m`` (see :func:`read_long_csv`)."""
+    if len(rows) < 3:
+        return
+    t = np.array([r[0] for r in rows])
+    d = np.diff(t)
+    m = float(np.median(d))
+    bad = np.flatnonzero((d <= 0.5 * m) | (d >= 1.5 * m))
+    if bad.size:
+        k = int(bad[0])
+        kind = "a hole" if d[k] >= 1.5 * m else "an extra sample"
+        raise DataError(f"{name}: expected equally spaced {time_col} values within a series (a series is read as "
+                        f"consecutive steps), got {kind} in {what}: {time_col} {t[k]:g} then {t[k + 1]:g} in rows "
+                        f"{rows[k][1]} and {rows[k + 1][1]} against its usual step {m:g} ({bad.size} such place(s)); "
+                        "add rows with empty values at missing times (missing values), or pass gaps='steps' to "
+                        "read the rows in time order as steps")
 
 
 def fill_missing(X: list[np.ndarray], what: str = "X") -> list[np.ndarray]:

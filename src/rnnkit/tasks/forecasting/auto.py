@@ -46,6 +46,7 @@ import numpy as np
 
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.alone import check_margin, margin_weight
+from rnnkit.tasks.forecasting.auto_report import HEDGE, _fallback_note, _fallbacks, _report
 from rnnkit.tasks.forecasting.backtest import backtest_candidate  # noqa: F401 - re-exported (it lived here)
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs, origin_forecasts
 from rnnkit.tasks.forecasting.constants import is_constant
@@ -58,7 +59,6 @@ __all__ = ["ValidationSet", "rolling_validation", "combination_pool", "select", 
            "backtest_candidate", "default_candidates", "SELECTIONS"]
 
 SELECTIONS = ("champion", "pooled", "shrunk")
-HEDGE = "seasonal_naive"   # what a series' forecast is hedged with (``AutoForecaster(hedge=True)``)
 
 
 def rolling_validation(candidates: dict[str, Candidate], batch: Sequence[SeriesInput], horizon: int,
@@ -120,7 +120,8 @@ class _OriginGrid:
                 final[name] += self.wild[:, None] / 2
         final_scale = np.array([mase_scale(s.y[:e], s.period) for s, e in zip(self.batch, ends)])
         return ValidationSet([s.id for s in self.batch], val, self.actual[:, lo:lo + K], self.scale[:, lo:lo + K],
-                             final, final_scale, self.wild if lo + K == self.n_back else None)
+                             final, final_scale, self.wild if lo + K == self.n_back else None,
+                             np.array([is_constant(s.y[:e]) for s, e in zip(self.batch, ends)]))
 
 
 def combination_pool(names: Sequence[str], exclude: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
@@ -285,9 +286,7 @@ class AutoForecaster(Candidate):
         if n:
             self.report_["why"] += f"; {n} of {len(chosen)} series hedged half with {HEDGE} (it won every window)"
         self.report_["fallbacks"] = fell = _fallbacks(vset, self.members_)
-        for m, ids in fell.items():
-            self.report_["why"] += (f"; {m} forecast {len(ids)} of {len(chosen)} series as the {HEDGE} (it could not "
-                                    f"fit them: too short or constant)")
+        self.report_["why"] += _fallback_note(fell, len(chosen))
         self.quantiles_ = self._quantiles(vset, out)
         self._guarded(vset)
         return out
@@ -495,43 +494,6 @@ class AutoForecaster(Candidate):
                                    self.quantile_levels, pooled=len(vset.ids) > 1,
                                    symmetric=self.symmetric_alone and len(vset.ids) == 1,
                                    fallback_sd=math.sqrt(math.pi / 2), rows=rows)
-
-
-def _fallbacks(vset: ValidationSet, members: list[tuple[str, ...]]) -> dict[str, list[str]]:
-    """Per member of a chosen combination, the series whose final forecast it made is exactly the seasonal
-    naive's: a candidate that cannot fit a series (a network on a series too short for its windows) falls
-    back to it, and the choice must not pass that off as the network's forecast."""
-    out: dict[str, list[str]] = {}
-    for i, mem in enumerate(members):
-        for m in mem:
-            if HEDGE in vset.final and m != HEDGE and np.array_equal(vset.final[m][i], vset.final[HEDGE][i]):
-                out.setdefault(m, []).append(vset.ids[i])
-    return out
-
-
-def _report(chosen: list[str], scores: dict[str, float], pool: dict, vset: ValidationSet, default: str,
-            baselines: dict[str, float]) -> dict:
-    ranked = sorted(((v, n) for n, v in scores.items() if math.isfinite(v)))
-    counts: dict[str, int] = {}
-    for c in chosen:
-        counts[c] = counts.get(c, 0) + 1
-    top = max(counts, key=counts.get)
-    s_top, s_def = scores.get(top, math.nan), scores.get(default, math.nan)
-    if not math.isfinite(s_top):
-        why = f"{top}: no validation window (series too short), the default"
-    elif top == default:
-        why = f"{top} (the mean of all candidates): validation MASE {s_top:.3f}"
-        if ranked and ranked[0][1] != top:
-            why += f"; the best alternative {ranked[0][1]} {ranked[0][0]:.3f} is not clearly better"
-    else:
-        why = f"{top}: validation MASE {s_top:.3f}"
-        if math.isfinite(s_def):
-            why += f", {100 * (1 - s_top / s_def):.0f}% below the mean of all candidates ({s_def:.3f})"
-    n_windows = int(np.isfinite(vset.scale).sum())
-    return {"chosen": top, "chosen_per_series": counts, "why": why, "validation_windows": n_windows,
-            "validation_mase": {n: round(v, 4) for v, n in ranked},
-            "baselines_validation_mase": {n: round(float(v), 4) for n, v in baselines.items()},
-            "members": {c: list(pool[c]) for c in counts}}
 
 
 def default_candidates(network: bool = True) -> dict[str, Candidate]:

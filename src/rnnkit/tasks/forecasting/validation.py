@@ -35,13 +35,14 @@ class ValidationSet:
     final: dict[str, np.ndarray]
     final_scale: np.ndarray | None = None
     wild: np.ndarray | None = None   # (S,) the jump of a wild last value (.guard), 0 where none; None: not guarded
+    constant: np.ndarray | None = None   # (S,) bool: the series is constant up to the final origin; None: not known
 
     def errors(self, forecasts: np.ndarray) -> np.ndarray:
         """Per (series, origin) MASE of ``forecasts`` ``(S, K, H)``; NaN where not available."""
         return _nanmean(np.abs(forecasts - self.actual), axis=2) / self.scale
 
     def save(self, path) -> None:
-        extra = {} if self.wild is None else {"wild": self.wild}
+        extra = {k: v for k, v in (("wild", self.wild), ("constant", self.constant)) if v is not None}
         np.savez_compressed(path, ids=np.array(self.ids), actual=self.actual, scale=self.scale, **extra,
                             final_scale=self.final_scale if self.final_scale is not None else np.full(len(self.ids), np.nan),
                             **{f"val__{k}": v for k, v in self.val.items()},
@@ -54,7 +55,7 @@ class ValidationSet:
         final = {k[7:]: z[k] for k in z.files if k.startswith("final__")}
         fs = z["final_scale"] if "final_scale" in z.files else None
         return cls([str(i) for i in z["ids"]], val, z["actual"], z["scale"], final, fs,
-                   z["wild"] if "wild" in z.files else None)
+                   z["wild"] if "wild" in z.files else None, z["constant"] if "constant" in z.files else None)
 
     def subset(self, rows: Sequence[int]) -> "ValidationSet":
         """The series at positions ``rows``."""
@@ -62,11 +63,12 @@ class ValidationSet:
         return ValidationSet([self.ids[i] for i in rows], {k: v[rows] for k, v in self.val.items()},
                              self.actual[rows], self.scale[rows], {k: v[rows] for k, v in self.final.items()},
                              None if self.final_scale is None else self.final_scale[rows],
-                             None if self.wild is None else self.wild[rows])
+                             None if self.wild is None else self.wild[rows],
+                             None if self.constant is None else self.constant[rows])
 
     def merge(self, other: "ValidationSet") -> "ValidationSet":
         """The candidates of both (same series and origins)."""
         if other.ids != self.ids:
             raise ConfigError("merge: expected validation sets of the same series")
         return ValidationSet(self.ids, {**self.val, **other.val}, self.actual, self.scale, {**self.final, **other.final},
-                             self.final_scale, self.wild)
+                             self.final_scale, self.wild, self.constant)

@@ -21,9 +21,9 @@ validation run on the training parts:
 
 ``fresh`` (bench_collections.load_fresh) is the check on unseen data: 30 series of each of M3 yearly,
 quarterly, monthly, other and tourism yearly, quarterly, monthly, the first by a hash of their id;
-``fresh2`` .. ``fresh8`` are the next blocks of 30 per kind (disjoint; M3 "other" has none left after
-fresh6; each run once, fresh7 and fresh8 with ``--alone``; see docs/results_forecasting.md sessions 6 to 8
-and 10).
+``fresh2`` .. ``fresh9`` are the next blocks of 30 per kind (disjoint; M3 "other" has none left after
+fresh6; each run once, fresh7, fresh8 and fresh9 with ``--alone``; see docs/results_forecasting.md sessions 6
+to 8, 10 and 11).
 
 Horizons are one natural cycle ahead (a year of weeks/months/quarters, a day of hours), or a few steps
 for yearly data. Numbers depend on the machine; docs/forecasting.md records a run and the machine.

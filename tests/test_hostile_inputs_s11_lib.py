@@ -78,3 +78,28 @@ def test_long_csv_refuses_a_hole_or_an_extra_sample_within_a_series(tmp_path):
     for bad, err in ((None, InputTypeError), ("gap", ConfigError)):
         with pytest.raises(err, match=r"^gaps: expected one of \['error', 'steps'\], got "):
             read_long_csv(_long_csv(tmp_path, [0, 1]), gaps=bad)
+
+
+def test_a_metric_named_loss_or_a_complex_loss_is_refused_not_mixed_into_the_loss():
+    """Before: ``loss_fn`` returning ``(loss, {"loss": 5.0})`` trained with ``train_loss`` the mean of the loss
+    AND 5.0 (3.04 for a loss of 1.08) -- silently; a complex loss was torch's RuntimeError "grad can be
+    implicitly created only for real scalar outputs". Oracle: the same fit with the metric renamed."""
+    import rnnkit
+    from rnnkit.training import TrainConfig, Trainer
+
+    data = [(torch.randn(3, 5, 2), torch.randn(3, 5, 4)) for _ in range(2)]
+
+    def fit(loss_fn):
+        torch.manual_seed(0)
+        return Trainer(rnnkit.GRU(2, 4, batch_first=True), loss_fn, config=TrainConfig(epochs=1, quiet=True)).fit(data)
+
+    def mse(model, batch):
+        return torch.nn.functional.mse_loss(model(batch[0])[0], batch[1])
+
+    row = fit(lambda m, b: (mse(m, b), {"other": 5.0})).history[0]
+    assert row["train_other"] == 5.0 and row["train_loss"] == fit(mse).history[0]["train_loss"]
+    for metrics in ({"loss": 5.0}, {1: 5.0}):
+        with pytest.raises(ConfigError, match=r"^metrics: expected str names other than 'loss' .*, got (1|'loss')$"):
+            fit(lambda m, b: (mse(m, b), metrics))
+    with pytest.raises(InputTypeError, match=r"^loss_fn: expected a real floating-point loss, got dtype torch.complex64$"):
+        fit(lambda m, b: mse(m, b) * (1 + 0j))

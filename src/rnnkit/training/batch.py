@@ -25,6 +25,10 @@ def as_float(name: str, v: Any) -> float:
 
 
 def _metrics(metrics: dict) -> dict[str, float]:
+    for k in metrics:
+        if not isinstance(k, str) or k == "loss":   # 'loss' was averaged into the loss's own mean silently
+            raise ConfigError(f"metrics: expected str names other than 'loss' (the loss itself is the first "
+                              f"value returned), got {k!r}")
     out = {k: as_float(f"metrics[{k!r}]", v) for k, v in metrics.items()}
     n = out.get("n", 1.0)
     if not (math.isfinite(n) and n >= 0):   # a negative or NaN weight dropped the epoch's loss from its row
@@ -37,6 +41,8 @@ def _check_loss(loss: Any, where: str) -> Tensor:
         raise InputTypeError(f"{where}: expected the loss as a scalar tensor, got {type(loss).__name__}")
     if loss.numel() != 1:
         raise ShapeError(f"{where}: expected a scalar loss, got a tensor of shape {tuple(loss.shape)}")
+    if not loss.is_floating_point():   # a complex loss was torch's "grad can be implicitly created only for real"
+        raise InputTypeError(f"{where}: expected a real floating-point loss, got dtype {loss.dtype}")
     return loss
 
 

@@ -185,8 +185,22 @@ def flag_message(message: str, parser: argparse.ArgumentParser | None) -> str:
         for a in parser._actions:
             if a.dest == head and a.option_strings:
                 longs = [o for o in a.option_strings if o.startswith("--")]
-                return f"{(longs or a.option_strings)[0]}{sep}{rest}"
+                return f"{(longs or a.option_strings)[0]}{sep}{_none_as_typed(rest, a)}"
     return message
+
+
+def _none_as_typed(rest: str, action: argparse.Action) -> str:
+    """The Python API's "expected X or None, got Y" as the flag takes it: ``or 'none'`` for a flag whose type
+    reads 'none' as None (``--clip-norm none``), else without the alternative (None cannot be typed: a flag
+    left out takes its default)."""
+    expected, sep, got = rest.partition(", got ")
+    if " or None" not in expected:
+        return rest
+    try:
+        typed_none = callable(action.type) and action.type("none") is None
+    except Exception:  # noqa: BLE001 - any type that refuses 'none' cannot be given None
+        typed_none = False
+    return expected.replace(" or None", " or 'none'" if typed_none else "") + sep + got
 
 
 def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:

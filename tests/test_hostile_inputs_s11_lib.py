@@ -103,3 +103,45 @@ def test_a_metric_named_loss_or_a_complex_loss_is_refused_not_mixed_into_the_los
             fit(lambda m, b: (mse(m, b), metrics))
     with pytest.raises(InputTypeError, match=r"^loss_fn: expected a real floating-point loss, got dtype torch.complex64$"):
         fit(lambda m, b: mse(m, b) * (1 + 0j))
+
+
+def _two_shapes(n=30, seed=0):
+    rng = np.random.default_rng(seed)
+    X = [(np.sin(np.linspace(0, 3 + 4 * (i % 2), 30))[:, None] + 0.3 * rng.normal(size=(30, 1))).astype("float32")
+         for i in range(n)]
+    return X, ["a", "b"] * (n // 2)
+
+
+@pytest.mark.parametrize("scale", [1e-10, 1e25])
+def test_tsc_predictions_do_not_depend_on_the_series_units(scale):
+    """Before: channels were standardised by ``std + 1e-6`` (network) / ``+ 1e-8`` (1-NN) in float32: series of
+    values ~1e-10 fed the network near-zeros (every probability 0.523 whatever the series), and at ~1e25 the
+    std overflowed to inf (every input 0; 1-NN accuracy 1.0 -> 0.5) -- no error, no warning. Oracle: the same
+    classifier fit on the series in units of 1."""
+    from rnnkit.tasks.tsc import OneNNEuclidean, TimeSeriesClassifier, TSCConfig
+
+    X, y = _two_shapes()
+    train, test = (X[:20], y[:20]), X[20:]
+
+    def run(s):
+        clf = TimeSeriesClassifier(TSCConfig(model="rnn", epochs=3, hidden_size=8, progress=False))
+        clf.fit([x * s for x in train[0]], train[1], baselines=False)
+        nn = OneNNEuclidean().fit([x * s for x in train[0]], train[1]).predict([x * s for x in test])
+        return clf.predict_proba([x * s for x in test]), nn
+
+    (p1, nn1), (ps, nns) = run(1.0), run(scale)
+    np.testing.assert_allclose(ps, p1, atol=1e-5)
+    assert nns == nn1 and p1[:, 0].std() > 1e-3          # the oracle itself tells the series apart
+
+
+def test_tsc_1nn_labels_are_checked_as_the_task_s():
+    """Before: ``OneNNEuclidean().fit(X, y)`` took ``str(label)``: a None label became a class 'None' and the
+    labels 0 and '0' one class, silently (the task refused both)."""
+    from rnnkit.tasks.tsc import OneNNEuclidean
+
+    X = [np.full((4, 1), float(i), dtype=np.float32) for i in range(4)]
+    with pytest.raises(DataError, match=r"^y\[1\]: expected a label, got a missing value \(None\)$"):
+        OneNNEuclidean().fit(X, ["a", None, "b", "b"])
+    with pytest.raises(DataError, match=r"^y: expected labels of one type .* got 0 \(int\) and '0' \(str\)"):
+        OneNNEuclidean().fit(X, [0, "0", 1, 1])
+    assert OneNNEuclidean().fit(X, [0, 1, 2, 3]).predict([np.full((4, 1), 2.1)]) == ["2"]

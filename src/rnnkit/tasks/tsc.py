@@ -38,13 +38,15 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
+from rnnkit.data.timeseries.transforms import column_scaler
 from rnnkit.data.vocab import Vocab
 from rnnkit._validate import check_number
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import ClassifierTask
 from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.common import (
-    CELLS, POOLINGS, SequenceEncoder, accuracy, check_choice, check_training, masked_pool, run_file, run_vocab,
+    CELLS, POOLINGS, SequenceEncoder, accuracy, check_choice, check_labels, check_training, masked_pool, run_file,
+    run_vocab,
 )
 from rnnkit.tasks.tsc_auto import CHOICES, auto_patch, auto_val_fraction, choose, derived_schedule
 
@@ -172,6 +174,15 @@ def not_learned_warning(fact: str, auto: dict | None) -> str:
             f"To fix it, {advice}")
 
 
+def _channel_scaler(X: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each channel's mean and standard deviation over every step of ``X`` (float32), in the values' own unit
+    (:func:`~rnnkit.data.timeseries.transforms.column_scaler`): ``std + 1e-6`` read series of values ~1e-7 as
+    constant (the network saw zeros and predicted one class), and ``std`` overflowed float32 at ~1e20 (inf:
+    every input 0) -- silently, for the network and the 1-NN alike."""
+    loc, div = column_scaler(np.concatenate(X, 0))
+    return loc.astype(np.float32), div.astype(np.float32)
+
+
 def resample(x: np.ndarray, length: int) -> np.ndarray:
     """Linear interpolation of ``(T, C)`` to ``(length, C)`` (endpoints kept)."""
     T = x.shape[0]
@@ -197,11 +208,11 @@ class OneNNEuclidean:
         if isinstance(y, str) or len(y) != len(X):
             got = "a str" if isinstance(y, str) else len(y)
             raise DataError(f"y: expected one label per series ({len(X)}), got {got}")
-        allv = np.concatenate(X, 0)
-        self.mean, self.std = allv.mean(0), allv.std(0) + 1e-8
+        labels = check_labels(y, "y")   # str(v) made None a class 'None' and 0 and '0' one class, silently
+        self.mean, self.std = _channel_scaler(X)
         self.length = max(x.shape[0] for x in X)
         self.train = np.stack([resample((x - self.mean) / self.std, self.length) for x in X]).reshape(len(X), -1)
-        self.labels = [str(v) for v in y]
+        self.labels = labels
         return self
 
     def predict(self, X: Sequence[np.ndarray]) -> list[str]:
@@ -350,8 +361,7 @@ class TimeSeriesClassifier(ClassifierTask):
         self.chose = "network"
         derived = self._resolve(X)
         c = self.config
-        allv = np.concatenate(X, 0)
-        self.mean, self.std = allv.mean(0).astype(np.float32), (allv.std(0) + 1e-6).astype(np.float32)
+        self.mean, self.std = _channel_scaler(X)
         Xs = self._prepare(X)
         auto = c.model == "auto" and val is not None and len(val[0]) > 0
         self.labels = Vocab.build([y, list(val[1])] if auto else [y], specials=())  # 1-NN sees the val labels too

@@ -110,6 +110,24 @@ def spread_divisor(spread: Any, magnitude: Any) -> Any:
     return np.where(spread > CONSTANT_SPREAD * magnitude, spread, fallback)
 
 
+def column_scaler(a: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column location and divisor of a 2-D array ``(rows, columns)``: the mean and the standard deviation
+    computed in the values' own unit (:func:`typical_magnitude`, :func:`root_mean_square`), the deviation
+    judged by :func:`spread_divisor` -- so the same data in units of 1e-10 or 1e30 is scaled to the same
+    numbers (``np.std`` plus an absolute epsilon read values ~1e-7 as constant, and overflowed to inf at
+    ~1e20 in float32), and a constant column is centred, never amplified.
+
+    >>> loc, div = column_scaler(np.array([[1e-9, 5.0], [3e-9, 5.0]]))
+    >>> np.round(loc / [1e-9, 1], 6).tolist(), np.round(div / [1e-9, 1], 6).tolist()
+    ([2.0, 5.0], [1.0, 1.0])
+    """
+    a = np.asarray(a, dtype=float)
+    unit = typical_magnitude(a, axis=0)
+    loc = (a / unit).mean(0) * unit[0]
+    spread = root_mean_square(a - loc, axis=0, unit=unit)
+    return loc, spread_divisor(spread, np.abs(a).max(0))
+
+
 # ------------------------------------------------------------------------------------------- transforms
 class Transform:
     """An invertible map of a series, fitted on training data. Subclasses set ``name``."""

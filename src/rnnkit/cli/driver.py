@@ -299,10 +299,11 @@ class TaskCommand:
         if fraction is not None and not 0 <= fraction < 1:
             raise UsageError(f"--test-fraction: expected a number in [0, 1), got {fraction}")
         config = self.make_config(args)
-        columns = self.fill_columns(args)
+        self.fill_columns(args)
         data = self.load(args, "train")
         if data is None:
             raise UsageError("input: expected a data flag (see --help), got none")
+        columns = self.fill_columns(args)   # after loading: a command may name what it read (tsc's channels)
         train, test, split = self._split(data, args)
         if test is not None:
             split["items_sha256"] = held_out_digest(test)

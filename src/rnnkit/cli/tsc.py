@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from argparse import Namespace
 
+from rnnkit._validate import first_repeat
 from rnnkit.cli.classify import SHARED_FLAGS, encoder_memory
 from rnnkit.cli.common import UsageError, path_arg
 from rnnkit.cli.driver import Data, Flag, TaskCommand
@@ -56,6 +57,38 @@ def ready_series(args, X, what: str, channels: int | None = None):
         raise DataError(f"{what}: expected no missing values, got NaN inside series {gap + 1} (--missing interpolate "
                         "fills them linearly in time, as the UCR archive's adjusted files do)")
     return check_series(X, what, channels)
+
+
+def value_columns(args) -> list[str] | None:
+    """The ``--value-cols`` names (typed: comma-separated text; remembered by a run: a list), checked: each
+    non-empty, given once, none of them the id, time or label column (a numeric label read as a channel
+    trained on the answer). ``None``: every other column."""
+    cols = args.value_cols
+    if cols is None:
+        return None
+    names = cols.split(",") if isinstance(cols, str) else list(cols)
+    if not all(isinstance(c, str) and c for c in names):
+        raise UsageError(f"--value-cols: expected comma-separated column names, got {cols!r}")
+    if (rep := first_repeat(names)) is not None:
+        raise UsageError(f"--value-cols: expected each column once, got {rep!r} twice")
+    roles = {"--id-col": args.id_col, "--time-col": args.time_col, "--label-col": args.label_col}
+    clash = next(((flag, c) for flag, c in roles.items() if c in names), None)
+    if clash is not None:
+        raise UsageError(f"--value-cols: expected columns other than {clash[0]} {clash[1]!r}, got {clash[1]!r} "
+                         "among them")
+    return names
+
+
+def _other_columns(args) -> list[str]:
+    """The channel columns of ``--csv`` read without ``--value-cols``: every column but id, time and label, in
+    the header's order (the file was read already: its header is valid)."""
+    import csv
+    import io
+
+    from rnnkit.data.text import read_utf8
+
+    header = next((r for r in csv.reader(io.StringIO(read_utf8(args.csv, "csv"))) if r), [])
+    return [c for c in header if c not in (args.id_col, args.time_col, args.label_col)]
 
 
 DERIVED = ("model", "epochs", "batch_size", "patience")   # tsc's own help: their defaults come from the data
@@ -134,7 +167,7 @@ class TSC(TaskCommand):
             d = info.load()
             return Data(d.X_train, d.y_train, {"dataset": args.dataset}, Data(d.X_test, d.y_test),
                         rule="the data set's own test split")
-        X, y, source = self._read_file(args, need_labels=True)
+        X, y, source = self._read_file(args, need_labels=True, name_channels=action == "train")
         tests = [(f, p) for f, p in (("ts", getattr(args, "test_ts", None)), ("ucr", getattr(args, "test_ucr", None)))
                  if p is not None]
         if len(tests) > 1:
@@ -146,7 +179,10 @@ class TSC(TaskCommand):
         Xt = ready_series(args, Xt, f"--test-{flag} {str(path)!r}", channels=X[0].shape[1])
         return Data(X, y, source, Data(Xt, yt), rule=f"the series of --test-{flag} {str(path)!r}")
 
-    def _read_file(self, args, need_labels: bool):
+    def _read_file(self, args, need_labels: bool, name_channels: bool = False):
+        """``(X, y, source)`` of the one file flag given. ``name_channels`` (train): a ``--csv`` read without
+        ``--value-cols`` sets it to the columns read, so the run remembers its channels by name (a file whose
+        columns come in another order was read by position: channels swapped, predictions wrong silently)."""
         from rnnkit.data.tsc import read_long_csv
         from rnnkit.errors import DataError
 
@@ -160,8 +196,10 @@ class TSC(TaskCommand):
             if need_labels and not any(y):
                 raise UsageError(f"--{flag}: expected labelled series (@classLabel true), got none")
         else:
-            cols = args.value_cols.split(",") if args.value_cols else None
+            cols = value_columns(args)
             X, y = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols)
+            if cols is None and name_channels:
+                args.value_cols = _other_columns(args)
             if need_labels and y is None:
                 raise DataError(f"csv {str(args.csv)!r}: expected column(s) [{args.label_col!r}] with labels, got none")
         source = {"file": str(getattr(args, flag)), "flag": flag}

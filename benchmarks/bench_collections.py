@@ -129,9 +129,12 @@ def combos(final: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def run_collection(name: str, part: str, models: list[str], origins: int, cache: Path | None,
-                   static: bool = False, compare_local: bool = False, alone: bool = False) -> dict:
+                   static: bool = False, compare_local: bool = False, alone: bool = False,
+                   also: dict | None = None) -> dict:
     """``alone`` (always so for ``mixed``): the protocol of a user with one series -- every series chooses
-    on its own validation windows, the networks fitted per series (no pooling, no global fit)."""
+    on its own validation windows, the networks fitted per series (no pooling, no global fit). ``also``:
+    settings of a second ``AutoForecaster`` scored from the same validation sets as ``auto_candidate`` (a
+    pre-registered candidate next to the default on the same run; its band's coverage and CRPS too)."""
     series = split(load_bench_collection(name), part)
     local_nets = alone or name == "mixed"
     # auto chooses among the default candidates only (a comparison candidate is reported, never chosen)
@@ -156,9 +159,11 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
             print(f"  {tag} {cname}: {wall:.0f}s wall, {cpu:.0f}s cpu", file=sys.stderr, flush=True)
         final = combos(vset.final)
         quant = None
-        for sel in ("pooled", "champion"):
+        cand_q = None
+        for sel in ("pooled", "champion") + (("candidate",) if also else ()):
             # selection and combination only, from vset (candidates are not run again)
-            auto = AutoForecaster(selection=sel, exclude=("naive", "seasonal_naive", *not_auto))
+            kw = dict(also) if sel == "candidate" else {"selection": sel}
+            auto = AutoForecaster(exclude=("naive", "seasonal_naive", *not_auto), **kw)
             key = "auto" if sel == "pooled" else f"auto_{sel}"
             if local_nets:   # one call per series: each series chooses on its own validation windows
                 outs, qs = [], []
@@ -172,6 +177,7 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
                 q = auto.quantiles_
                 choices[f"{tag}:{sel}"] = auto.report_
             quant = q if sel == "pooled" else quant
+            cand_q = q if sel == "candidate" else cand_q
         levels = list(AutoForecaster().quantile_levels)
         for i, s in enumerate(members):
             row = {"id": s.id, "period": period, "horizon": horizon, "n": s.values.size - horizon}
@@ -181,9 +187,13 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
             cov = coverage_by_level(s.test, quant[i], levels)
             row.update({f"_cov{int(round(100 * c))}": v for c, v in cov.items()})
             row["_crps_scaled"] = crps_from_quantiles(s.test, quant[i], levels) / scale
+            if cand_q is not None:
+                cov = coverage_by_level(s.test, cand_q[i], levels)
+                row.update({f"_candcov{int(round(100 * c))}": v for c, v in cov.items()})
+                row["_cand_crps_scaled"] = crps_from_quantiles(s.test, cand_q[i], levels) / scale
             rows.append(row)
     return {"collection": name, "part": part, "alone": local_nets, "rows": rows, "timing": timing,
-            "choices": choices}
+            "choices": choices, "also": also or {}}
 
 
 def summary(res: dict) -> str:
@@ -208,12 +218,34 @@ def summary(res: dict) -> str:
     lines.append("auto quantiles (levels " + ", ".join(map(str, AutoForecaster().quantile_levels)) + "): coverage "
                  + ", ".join(f"{k}% interval {v:.2f}" for k, v in cov.items())
                  + f"; CRPS / MASE scale {df['_crps_scaled'].mean():.3f}")
+    if "_cand_crps_scaled" in df.columns:
+        cov = {c[8:]: df[c].mean() for c in df.columns if c.startswith("_candcov")}
+        lines.append(f"auto_candidate ({res['also']}) quantiles: coverage " + ", ".join(
+            f"{k}% interval {v:.2f}" for k, v in cov.items()) + f"; CRPS / MASE scale {df['_cand_crps_scaled'].mean():.3f}")
     t = res["timing"]
     lines.append("time per candidate (validation origins + final; wall / process CPU, s): " +
                  ", ".join(f"{k} {v['wall_s']:.0f}/{v['cpu_s']:.0f}" for k, v in t.items()))
     for k, rep in res["choices"].items():
         lines.append(f"auto {k}: {rep['why']}; per series {rep['chosen_per_series'] if len(rep['chosen_per_series']) < 6 else len(rep['chosen_per_series'])} kinds")
     return "\n".join(lines)
+
+
+def _also(text: str | None) -> dict | None:
+    """``--also alone_leash=1.0,hedge=False`` -> ``{"alone_leash": 1.0, "hedge": False}`` (Python literals)."""
+    import ast
+
+    if not text:
+        return None
+    out = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"--also: expected KEY=VALUE[,KEY=VALUE], got {item!r}")
+        try:
+            out[key.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            raise SystemExit(f"--also: expected a Python literal for {key.strip()!r}, got {value!r}") from None
+    return out
 
 
 def run_collection_cli(args) -> int:
@@ -225,7 +257,7 @@ def run_collection_cli(args) -> int:
         t0, c0 = time.perf_counter(), time.process_time()
         res = run_collection(args.collection, args.part, models, args.origins,
                              Path(args.cache) if args.cache else None, args.static, args.compare_local,
-                             getattr(args, "alone", False))
+                             getattr(args, "alone", False), _also(getattr(args, "also", None)))
         res["wall_s"], res["cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
         machine["load_avg_1m"] = os.getloadavg()[0]
         print(summary(res))

@@ -18,6 +18,7 @@ validation run on the training parts:
     python benchmarks/bench_forecast.py --collection us_employment --part all --compare-local  # global vs per series
     python benchmarks/bench_forecast.py --collection fresh --part all   # 210 M3/tourism series never used in design
     python benchmarks/bench_forecast.py --collection fresh6 --alone     # each series alone, as one --csv call
+    python benchmarks/bench_forecast.py --collection fresh9 --alone --also alone_leash=1.0   # + a candidate
 
 ``fresh`` (bench_collections.load_fresh) is the check on unseen data: 30 series of each of M3 yearly,
 quarterly, monthly, other and tourism yearly, quarterly, monthly, the first by a hash of their id;
@@ -113,6 +114,9 @@ def main(argv=None) -> int:
     ap.add_argument("--alone", action="store_true",
                     help="every series chooses alone on its own validation windows, networks fitted per series "
                          "(what one `rnnkit forecast --csv` call does; always so for --collection mixed)")
+    ap.add_argument("--also", default=None, metavar="KEY=VALUE[,KEY=VALUE]",
+                    help="also score an AutoForecaster with these settings (e.g. alone_leash=1.0) from the same "
+                         "validation sets, as auto_candidate (a pre-registered candidate next to the default)")
     ap.add_argument("--compare-local", action="store_true",
                     help="also fit the ES-RNN on each series alone (esrnn_local) next to the global one")
     args = ap.parse_args(argv)

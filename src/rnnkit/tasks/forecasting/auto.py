@@ -38,6 +38,7 @@ Steps (:meth:`AutoForecaster.forecast`):
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from typing import Sequence
@@ -51,6 +52,7 @@ from rnnkit.tasks.forecasting.backtest import backtest_candidate  # noqa: F401 -
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs, origin_forecasts
 from rnnkit.tasks.forecasting.constants import is_constant
 from rnnkit.tasks.forecasting.guard import guard_batch, widen
+from rnnkit.tasks.forecasting.leash import REFERENCE, leash_note, leashed
 from rnnkit.tasks.forecasting.metrics import mase, mase_scale
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
 from rnnkit.tasks.forecasting.validation import ValidationSet, _nanmean
@@ -203,7 +205,9 @@ class AutoForecaster(Candidate):
     M3/tourism series: mean MASE 1.822 -> 1.810, beating seasonal naive 66% -> 68%, worse than 1.5x the
     best baseline 47 -> 38; docs/results_forecasting.md, session 6). ``median_margin``: see
     :meth:`_toward_median` (``None``: off); ``alone_margin`` the same for a batch of one series (``None``: a
-    series alone keeps its choice, as before session 10; :mod:`.alone`). ``symmetric_alone``: a series choosing
+    series alone keeps its choice, as before session 10; :mod:`.alone`). ``alone_leash``: a series alone holds the
+    ES-RNN's final forecast within that many times its validated departure from ETS+Theta (:mod:`.leash`; ``None``:
+    off). ``symmetric_alone``: a series choosing
     alone gets a band centred on its point forecast (its residuals and their negatives; ``False``: the signed
     residuals, as before session 10: on 180 unseen series alone the 90% / 80% intervals covered 0.77 / 0.68, now
     0.89 / 0.83). After
@@ -220,7 +224,7 @@ class AutoForecaster(Candidate):
                  quantiles: Sequence[float] = (0.05, 0.1, 0.5, 0.9, 0.95),
                  pooled_only: Sequence[str] = ("drift",), hedge: bool = True,
                  median_margin: float | None = 0.15, symmetric_alone: bool = True,
-                 alone_margin: float | None = 1.0) -> None:
+                 alone_margin: float | None = 1.0, alone_leash: float | None = None) -> None:
         from rnnkit.tasks.forecasting.probabilistic import check_quantiles
 
         if selection not in SELECTIONS:
@@ -242,6 +246,8 @@ class AutoForecaster(Candidate):
         self.margin = float(margin)
         self.median_margin, self.alone_margin = check_margin("median_margin", median_margin), check_margin(
             "alone_margin", alone_margin)
+        self.alone_leash = check_margin("alone_leash", alone_leash)
+        self.leash_: dict[str, list[float]] = {}
         self.median_weight_, self.median_members_ = 0.0, ()
         self.quantile_levels = check_quantiles(quantiles)
         self.quantiles_: np.ndarray | None = None
@@ -258,6 +264,7 @@ class AutoForecaster(Candidate):
 
     def forecast_from(self, vset: ValidationSet) -> np.ndarray:
         """Select and combine from an existing :class:`ValidationSet` (e.g. one loaded from disk)."""
+        vset = self._leashed(vset)
         self.validation_ = vset
         skip = self.exclude + (self.pooled_only if len(vset.ids) == 1 else ())
         members = [n for n in vset.val if n not in skip] or list(vset.val)
@@ -287,9 +294,21 @@ class AutoForecaster(Candidate):
             self.report_["why"] += f"; {n} of {len(chosen)} series hedged half with {HEDGE} (it won every window)"
         self.report_["fallbacks"] = fell = _fallbacks(vset, self.members_)
         self.report_["why"] += _fallback_note(fell, len(chosen))
+        if self.leash_:
+            self.report_["leash_pulled"] = self.leash_
+            self.report_["why"] += leash_note(self.leash_, self.alone_leash)
         self.quantiles_ = self._quantiles(vset, out)
         self._guarded(vset)
         return out
+
+    def _leashed(self, vset: ValidationSet) -> ValidationSet:
+        """``vset`` with the final forecasts of a series alone on :mod:`.leash` (``alone_leash``; ``leash_``:
+        the share of each leashed member's departure taken away), else as it is."""
+        self.leash_ = {}
+        if self.alone_leash is None or len(vset.ids) != 1:
+            return vset
+        final, self.leash_ = leashed(vset.final, vset, self.alone_leash, vset.final_scale)
+        return dataclasses.replace(vset, final=final)
 
     def _guarded(self, vset: ValidationSet) -> None:
         """Widen the quantiles of the series whose last value was wild (:mod:`.guard`) and name them in the report."""
@@ -361,9 +380,13 @@ class AutoForecaster(Candidate):
         rows = fitted_lookup(batch, self.validation_.ids, "auto")
         batch, wild = guard_batch(batch)
         hedged = self.hedged_[rows] if self.hedged_.size == len(self.chosen_) else np.zeros(len(rows), bool)
+        leash = self.alone_leash is not None and len(self.validation_.ids) == 1
         need = sorted({m for i in rows for m in self.members_[i]} | ({HEDGE} if hedged.any() else set())
-                      | (set(self.median_members_) if self.median_weight_ > 0 else set()))
+                      | (set(self.median_members_) if self.median_weight_ > 0 else set())
+                      | (set(REFERENCE) & set(self.candidates) if leash else set()))
         fc = {n: self.candidates[n].forecast_fitted(batch, horizon) for n in need}
+        if leash:      # the same leash from the new ends (.leash), the series' scale now
+            fc, _ = leashed(fc, self.validation_, self.alone_leash, np.array([mase_scale(s.y, s.period) for s in batch]))
         out = np.stack([_combine({m: fc[m][j] for m in self.members_[i]}, self.chosen_[i], self.members_[i])
                         for j, i in enumerate(rows)])
         out = self._blended(out, fc)
@@ -435,7 +458,8 @@ class AutoForecaster(Candidate):
         return {"n_origins": self.n_origins, "selection": self.selection, "exclude": list(self.exclude),
                 "shrink": self.shrink, "margin": self.margin, "quantiles": self.quantile_levels.tolist(),
                 "pooled_only": list(self.pooled_only), "hedge": self.hedge, "median_margin": self.median_margin,
-                "symmetric_alone": self.symmetric_alone, "alone_margin": self.alone_margin}
+                "symmetric_alone": self.symmetric_alone, "alone_margin": self.alone_margin,
+                "alone_leash": self.alone_leash}
 
     def _save_state(self, directory) -> tuple[dict, list[str]]:
         from rnnkit.tasks.forecasting.candidates import save_candidates
@@ -454,8 +478,8 @@ class AutoForecaster(Candidate):
     def _from_settings(cls, directory, settings: dict) -> "AutoForecaster":
         from rnnkit.tasks.forecasting.candidates import load_candidates
 
-        # a run saved before median_margin / symmetric_alone / alone_margin existed keeps its behaviour
-        old = {"median_margin": None, "symmetric_alone": False, "alone_margin": None}
+        # a run saved before median_margin / symmetric_alone / alone_margin / alone_leash existed keeps its behaviour
+        old = {"median_margin": None, "symmetric_alone": False, "alone_margin": None, "alone_leash": None}
         return cls(load_candidates(directory / "candidates"), **{**old, **settings})
 
     def _load_state(self, directory, state: dict) -> None:

@@ -71,3 +71,71 @@ def test_tsc_value_columns_are_distinct_names_outside_the_other_roles(tmp_path, 
                  "--out", str(tmp_path / "run"), "--quiet"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [f"rnnkit tsc: error: {message}"]
     assert not (tmp_path / "run").exists()
+
+
+def test_a_journal_line_whose_fsync_failed_is_cut_so_a_retry_and_a_restart_hold(tmp_path, monkeypatch):
+    # Before: os.fsync failing (EIO, a full disk on some file systems) answered 503 "nothing was applied" but
+    # left the line in journal.jsonl; the client's retry was accepted and journalled again, and the restart
+    # replayed the observation twice: "expected a time after the last one" -- the server could not start.
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    import errno
+    import os
+    import warnings
+
+    import numpy as np
+
+    import rnnkit.serve.journal as journal
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    t = np.arange(60)
+    Forecaster("seasonal_naive", horizon=2, period=12).fit(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12)).save(
+        tmp_path / "run")
+    real, failures = os.fsync, [OSError(errno.EIO, os.strerror(errno.EIO))]
+
+    def fsync(fd):
+        if failures:
+            raise failures.pop()
+        return real(fd)
+
+    body = '{"observations":[{"id":"series","time":60,"value":1.5}]}'
+    service = open_service(tmp_path / "run", tmp_path / "state")
+    with TestClient(create_app(service), raise_server_exceptions=False) as c:
+        monkeypatch.setattr(journal.os, "fsync", fsync)
+        post = lambda: c.post("/observations", content=body, headers={"content-type": "application/json"})  # noqa: E731
+        assert post().status_code == 503
+        assert (tmp_path / "state" / "journal.jsonl").read_bytes() == b""       # not durable: not kept
+        assert post().status_code == 200                                      # the retry
+        served = c.get("/forecast").json()
+        monkeypatch.undo()
+    service.close()
+    again = open_service(tmp_path / "run", tmp_path / "state")                # the restart replays it once
+    try:
+        assert len(again.journal.entries) == 1 and again.forecast() == service.forecast()
+        assert served == {"forecast": again.rows}
+    finally:
+        again.close()
+
+
+def test_a_journal_that_cannot_be_cut_back_refuses_every_later_append(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    import rnnkit.serve.journal as journal
+
+    (tmp_path / "run").mkdir()
+    j = journal.Journal(tmp_path / "state", tmp_path / "run")
+    j.append({"n": 1})
+    monkeypatch.setattr(journal.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.EIO, "EIO")))
+    with pytest.raises(OSError, match="EIO"):
+        j.append({"n": 2})                  # the write's fsync fails, and so does the cut's
+    monkeypatch.undo()
+    with pytest.raises(OSError, match="could not be cut back after a failed write"):
+        j.append({"n": 3})                  # not acknowledged over a line that may linger
+    assert j.entries == [{"n": 1}]
+    j.close()

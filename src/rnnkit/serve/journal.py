@@ -84,6 +84,7 @@ class Journal:
         else:
             atomic_write_bytes(meta, json.dumps({"run": str(run), "run_sha256": digest}).encode())
         self.entries = self._read()
+        self._broken: str | None = None
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         _fsync_dir(self.folder)
 
@@ -121,13 +122,31 @@ class Journal:
         """Write one entry as a line and ``fsync`` it (durable when this returns)."""
         if not self.intact():     # writing to an unlinked file would acknowledge what no restart replays
             raise OSError("the journal file was removed or replaced while serving (restart the server)")
+        if self._broken:
+            raise OSError(self._broken)
         data = (json.dumps(entry, allow_nan=False, separators=(",", ":")) + "\n").encode()
-        written = os.write(self._fd, data)
-        if written != len(data):  # a short write: cut it so the file stays whole lines
-            os.ftruncate(self._fd, os.fstat(self._fd).st_size - written)
-            raise OSError(f"journal: expected to write {len(data)} bytes, wrote {written}")
-        os.fsync(self._fd)
+        start = os.fstat(self._fd).st_size
+        try:
+            written = os.write(self._fd, data)
+            if written != len(data):
+                raise OSError(f"journal: expected to write {len(data)} bytes, wrote {written}")
+            os.fsync(self._fd)
+        except BaseException:
+            # not durable, so not acknowledged: cut the line (a failed fsync left it in the file, and a restart
+            # replayed an update its client was told was not applied -- after a retry, twice: no restart)
+            self._cut(start)
+            raise
         self.entries.append(entry)
+
+    def _cut(self, size: int) -> None:
+        """Truncate the journal back to ``size`` bytes, durably; when that fails too, refuse every later
+        append (the file may hold a line no reply acknowledged; a restart replays it and starts clean)."""
+        try:
+            os.ftruncate(self._fd, size)
+            os.fsync(self._fd)
+        except OSError as e:
+            self._broken = (f"the journal could not be cut back after a failed write ({e.strerror or e}); restart "
+                            "the server")
 
     def close(self) -> None:
         for name in ("_fd", "_lock"):

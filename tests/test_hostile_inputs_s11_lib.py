@@ -5,6 +5,8 @@ failed on the code before its fix (the old behaviour is in its docstring); findi
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -145,3 +147,42 @@ def test_tsc_1nn_labels_are_checked_as_the_task_s():
     with pytest.raises(DataError, match=r"^y: expected labels of one type .* got 0 \(int\) and '0' \(str\)"):
         OneNNEuclidean().fit(X, [0, "0", 1, 1])
     assert OneNNEuclidean().fit(X, [0, 1, 2, 3]).predict([np.full((4, 1), 2.1)]) == ["2"]
+
+
+def test_tsc_readers_refuse_underscored_and_out_of_range_numbers_naming_the_line(tmp_path):
+    """Before: all three readers took Python's float(): '1_0' (a digit separator) read as 10, and '1e39' became
+    inf in the float32 cast with only numpy's RuntimeWarning (the .ts and UCR readers took 'inf' too), so
+    the series carried values nobody wrote. Oracle: the same files without the bad field read as written."""
+    from rnnkit.data.tsc import read_ts, read_ucr
+
+    assert read_ts(text="@data\n1.5,nan,3:a\n")[0][0][:, 0].tolist()[::2] == [1.5, 3.0]
+    assert read_ucr(text="1\t10\t2\n")[0][0][:, 0].tolist() == [10.0, 2.0]
+    for bad in ("1_0", "1e39", "inf", "-1E+40"):
+        msg = "expected comma-separated numbers at line 2" if "_" in bad else \
+            rf"expected finite values within float32 .* at line 2, got '{re.escape(bad)}'"
+        with pytest.raises(DataError, match=r"^ts text: " + msg):
+            read_ts(text=f"@data\n1,{bad},3:a\n")
+        msg = "expected numbers after the label at line 1" if "_" in bad else \
+            rf"expected finite values within float32 .* at line 1, got '{re.escape(bad)}'"
+        with pytest.raises(DataError, match=r"^ucr text: " + msg):
+            read_ucr(text=f"1\t{bad}\t2\n")
+        path = tmp_path / "l.csv"
+        path.write_text(f"id,time,v,label\ns,0,{bad},a\ns,1,2,a\n")
+        with pytest.raises(DataError, match=r"at row 2, got \{'id': 's', 'time': '0', 'v': "):
+            read_long_csv(path)
+
+
+def test_long_csv_value_columns_are_a_list_of_distinct_columns_without_a_role(tmp_path):
+    """Before: ``value_cols="va"`` read columns 'v' and 'a' (a str as its characters), ``[]`` every column,
+    ``["v", "v"]`` the channel twice and ``["v", "time"]`` the time as a channel -- all silently."""
+    path = tmp_path / "l.csv"
+    path.write_text("id,time,v,w,label\ns,0,1,5,a\ns,1,2,6,a\n")
+    assert read_long_csv(path, value_cols=["w", "v"])[0][0].tolist() == [[5, 1], [6, 2]]
+    with pytest.raises(InputTypeError, match=r"^value_cols: expected None or a list of column names, got 'vw'$"):
+        read_long_csv(path, value_cols="vw")
+    with pytest.raises(ConfigError, match=r"^value_cols: expected None \(every other column\) or at least one"):
+        read_long_csv(path, value_cols=[])
+    with pytest.raises(DataError, match=r"expected each column once in value_cols, got 'v' twice$"):
+        read_long_csv(path, value_cols=["v", "v"])
+    with pytest.raises(DataError, match=r"expected value_cols to name a column other than time_col, got 'time' for both$"):
+        read_long_csv(path, value_cols=["v", "time"])

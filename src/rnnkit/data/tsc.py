@@ -25,7 +25,7 @@ import numpy as np
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import _has_file, csv_records, package_file, read_utf8
 from rnnkit._validate import check_choice, shared_role
-from rnnkit.errors import DataError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["TSCData", "read_ts", "read_ucr", "read_long_csv", "fill_missing", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
 
@@ -95,10 +95,10 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
         else:
             chans, label = parts, ""
         try:
-            cols = [np.array([np.nan if v.strip() == "?" else float(v) for v in c.split(",")], dtype=np.float32)
-                    for c in chans]
+            cols = [(c.split(","), [np.nan if v.strip() == "?" else _number(v) for v in c.split(",")]) for c in chans]
         except ValueError:
             raise DataError(f"{name}: expected comma-separated numbers at line {ln}, got {line[:60]!r}") from None
+        cols = [_float32(v, f, name, ln) for f, v in cols]
         if len({len(c) for c in cols}) != 1:
             raise DataError(f"{name}: expected channels of equal length at line {ln}, got lengths "
                             f"{[len(c) for c in cols]}")
@@ -142,11 +142,12 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
             raise DataError(f"{name}: expected a value in every field, got an empty field at line {ln} (write NaN "
                             f"for a missing value): {line[:60]!r}")
         try:
-            values = np.array([float(v) for v in fields[1:]], dtype=np.float32)
+            parsed = [_number(v) for v in fields[1:]]
         except ValueError:
             ts = line.lstrip().startswith(("@", "#"))
             hint = " (a .ts file? read it with read_ts, rnnkit tsc --ts)" if ts else ""
             raise DataError(f"{name}: expected numbers after the label at line {ln}, got {line[:60]!r}{hint}") from None
+        values = _float32(parsed, fields[1:], name, ln)
         finite = np.flatnonzero(~np.isnan(values))
         if not len(finite):
             raise DataError(f"{name}: expected at least one value at line {ln}, got only NaN")
@@ -191,6 +192,26 @@ def _ucr_label(text: str) -> str:
 
 
 GAPS = ("error", "steps")
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _number(text: str) -> float:
+    """``float(text)`` as a data file means it (``nan`` is a missing value), except that ``_`` -- Python's
+    digit separator, ``float('1_0') == 10`` -- is not a number in a data file: ValueError."""
+    if "_" in text:
+        raise ValueError(f"not a number: {text!r}")
+    return float(text)
+
+
+def _float32(values: list[float], fields: list[str], name: str, ln: int) -> np.ndarray:
+    """``values`` as float32; an infinite value or one beyond float32 (1e39: inf after the cast, with only
+    numpy's RuntimeWarning) is a DataError naming the file, line and field (NaN stays: a missing value)."""
+    a = np.array(values, dtype=np.float64)
+    bad = np.flatnonzero(np.abs(a) > _F32_MAX)
+    if bad.size:
+        raise DataError(f"{name}: expected finite values within float32 (|v| <= 3.4e38; NaN for a missing one) at "
+                        f"line {ln}, got {fields[int(bad[0])]!r}")
+    return a.astype(np.float32)
 
 
 def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", label_col: str | None = "label",
@@ -208,10 +229,17 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     (:func:`fill_missing`); ``gaps="steps"`` reads irregularly sampled rows in time order as steps."""
     check_choice("gaps", gaps, GAPS)
     name = f"csv {str(path)!r}"
-    shared = shared_role([("id_col", id_col), ("time_col", time_col), ("label_col", label_col)])
-    if shared is not None:   # --id-col time read the time as ids: 'expected numbers in [...]', no cause
-        a, b, col = shared
-        raise DataError(f"{name}: expected {b} to name a column other than {a}, got {col!r} for both")
+    if value_cols is not None:   # a str was read as its characters' columns, [] as every column, silently
+        if not isinstance(value_cols, (list, tuple)) or not all(isinstance(c, str) for c in value_cols):
+            raise InputTypeError(f"value_cols: expected None or a list of column names, got {value_cols!r}")
+        if not value_cols:
+            raise ConfigError("value_cols: expected None (every other column) or at least one column name, got []")
+    roles = [("id_col", id_col), ("time_col", time_col), ("label_col", label_col)]
+    shared = shared_role(roles + [("value_cols", c) for c in value_cols or ()])
+    if shared is not None:   # --id-col time read the time as ids: 'expected numbers in [...]', no cause; a value
+        a, b, col = shared   # column named twice (or the time as one) was a channel twice, silently
+        raise DataError(f"{name}: expected each column once in value_cols, got {col!r} twice" if a == b else
+                        f"{name}: expected {b} to name a column other than {a}, got {col!r} for both")
     header, rows = csv_records(read_utf8(path, "csv"), name)
     missing = [c for c in (id_col, time_col) if c not in header]
     if missing:
@@ -227,13 +255,13 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     for i, row in enumerate(rows, 2):
         sid = row[id_col]
         try:
-            t = float(row[time_col])
-            vals = [float(row[c]) if row[c].strip() else float("nan") for c in values]
+            t = _number(row[time_col])
+            vals = [_number(row[c]) if row[c].strip() else float("nan") for c in values]
         except (TypeError, ValueError):
             raise DataError(f"{name}: expected numbers in {[time_col] + values} at row {i}, got {row}") from None
-        if not np.isfinite(t) or np.isinf(vals).any():
-            raise DataError(f"{name}: expected a finite {time_col} and finite values (an empty cell marks a missing "
-                            f"one) at row {i}, got {row}")
+        if not np.isfinite(t) or (np.abs(vals) > _F32_MAX).any():
+            raise DataError(f"{name}: expected a finite {time_col} and finite values within float32 (an empty cell "
+                            f"marks a missing one) at row {i}, got {row}")
         first = seen.setdefault((sid, t), i)
         if first != i:
             raise DataError(f"{name}: expected one row per ({id_col}, {time_col}), got a duplicate of id {sid!r} at "

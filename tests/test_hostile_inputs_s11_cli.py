@@ -139,3 +139,38 @@ def test_a_journal_that_cannot_be_cut_back_refuses_every_later_append(tmp_path, 
         j.append({"n": 3})                  # not acknowledged over a line that may linger
     assert j.entries == [{"n": 1}]
     j.close()
+
+
+@pytest.mark.parametrize("raw", ["04/03/2020", "4 Mar 2020", "20200304", "now", "today"])
+def test_serve_reads_times_as_iso_8601_only(tmp_path, raw):
+    # Before: any text pandas parses was taken. '04/03/2020' (4 March in most of the world) was read month
+    # first as 3 April: a 200 that placed the value 30 days ahead and interpolated the days between, silently;
+    # 'now' was read as the clock's time.
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    t = np.arange(63)
+    y = pd.Series(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 7), index=pd.date_range("2020-01-01", periods=63))
+    Forecaster("seasonal_naive", horizon=2, period=7).fit(y).save(tmp_path / "run")
+    service = open_service(tmp_path / "run", tmp_path / "state")
+    with TestClient(create_app(service), raise_server_exceptions=False) as c:
+        assert c.get("/health").json()["next_time"] == {"series": "2020-03-04"}
+        r = c.post("/observations", json={"observations": [{"id": "series", "time": raw, "value": 1.0}]})
+        assert r.status_code == 422
+        assert r.json() == {"error": f"observations[0].time: expected an ISO 8601 date/time like '2020-03-04', "
+                                     f"got {raw!r}"}
+        assert c.get("/health").json()["updates"] == 0
+        ok = c.post("/observations", json={"observations": [{"id": "series", "time": "2020-03-04", "value": 1.0}]})
+        assert ok.status_code == 200 and c.get("/health").json()["next_time"] == {"series": "2020-03-05"}
+    service.close()

@@ -32,6 +32,9 @@ MAX_GAP = 10_000
 
 #: A step as text: a JSON integer's grammar (no leading zeros: "060" is not read as 60), at most 30 digits.
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]{0,29})")
+#: A date/time as text: ISO 8601, as the service writes them (pandas also reads '03/04/2020', month first).
+_ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
+                       r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?")
 
 
 def _short(value: Any) -> str:
@@ -186,13 +189,13 @@ class ForecastService:
     def _time(self, i: int, sid: str, raw: Any) -> Any:
         nxt = self.next_time[sid]
         if isinstance(nxt, pd.Timestamp):
-            try:
-                t = pd.Timestamp(raw)
+            try:   # ISO text only: '03/04/2020' was read month first, 'now' as the clock's time
+                t = pd.Timestamp(raw) if isinstance(raw, str) and _ISO_TIME.fullmatch(raw) else None
             except (TypeError, ValueError):
                 t = None
-            if t is None or t is pd.NaT or isinstance(raw, (int, float)):
-                raise RequestError(422, f"observations[{i}].time: expected a date/time like {time_text(nxt)!r}, "
-                                        f"got {_short(raw)}")
+            if t is None or t is pd.NaT:
+                raise RequestError(422, f"observations[{i}].time: expected an ISO 8601 date/time like "
+                                        f"{time_text(nxt)!r}, got {_short(raw)}")
             if (t.tzinfo is None) != (nxt.tzinfo is None):   # which zone a time without an offset is in is unknown
                 want = "with a UTC offset, as the series' times" if t.tzinfo is None else "without a UTC offset, as " \
                                                                                             "the series' times"

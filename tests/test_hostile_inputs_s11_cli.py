@@ -174,3 +174,41 @@ def test_serve_reads_times_as_iso_8601_only(tmp_path, raw):
         ok = c.post("/observations", json={"observations": [{"id": "series", "time": "2020-03-04", "value": 1.0}]})
         assert ok.status_code == 200 and c.get("/health").json()["next_time"] == {"series": "2020-03-05"}
     service.close()
+
+
+@pytest.mark.parametrize("body, message", [
+    # pydantic's own words before: 'observations.0.value.float: Input should be a finite number', ...
+    ('{"observations":[{"id":"series","time":60,"value":NaN}]}', "observations[0].value: expected a finite number, got NaN"),
+    ('{"observations":[{"id":"series","time":60,"value":"1"}]}', "observations[0].value: expected a number, got '1'"),
+    ('{"observations":[{"id":"series","time":null,"value":1}]}',
+     "observations[0].time: expected a string or an integer, got null"),
+    ('{"observations":[{"id":5,"time":60,"value":1}]}', "observations[0].id: expected a string, got 5"),
+    ('{"observations":[{"id":"series","time":60}]}', "observations[0].value: expected a value, got none (the field is "
+                                                      "missing)"),
+    ('{"observations":[{"id":"series","time":60,"value":1,"vlaue":2}]}', "observations[0].vlaue: expected no such "
+                                                                         "field, got one"),
+    ('{"observations":[]}', "observations: expected at least 1 item(s), got 0"),
+    ('{"observations":{"id":"series"}}', "observations: expected an array, got an object"),
+    ('{"observations":[7]}', "observations[0]: expected an object, got 7"),
+])
+def test_serve_schema_errors_say_expected_and_got_naming_the_field(tmp_path, body, message):
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    import warnings
+
+    import numpy as np
+
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    Forecaster("seasonal_naive", horizon=2, period=12).fit(np.arange(60.0) % 12).save(tmp_path / "run")
+    service = open_service(tmp_path / "run", tmp_path / "state")
+    with TestClient(create_app(service), raise_server_exceptions=False) as c:
+        r = c.post("/observations", content=body, headers={"content-type": "application/json"})
+        assert (r.status_code, r.json()) == (422, {"error": message})
+    assert service.journal.entries == []
+    service.close()

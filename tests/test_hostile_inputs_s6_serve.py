@@ -57,9 +57,9 @@ def test_malformed_bodies_get_one_line_errors_naming_the_body(server):
              (ok, "text/plain", r"^body: expected a JSON object sent with content-type application/json, got "
                                 r"content-type 'text/plain'$"),
              ('{"observations":[{"id":"series","time":60,"value":NaN}]}', "application/json",
-              r"^observations\.0\.value\.float: Input should be a finite number$"),
-             ('{"observations":[{"id":"series","time":60.0,"value":1}]}', "application/json", r"^observations\.0\.time"),
-             ('{"observations":[]}', "application/json", r"^observations: List should have at least 1 item")]
+              r"^observations\[0\]\.value: expected a finite number, got NaN$"),
+             ('{"observations":[{"id":"series","time":60.0,"value":1}]}', "application/json", r"^observations\[0\]\.time"),
+             ('{"observations":[]}', "application/json", r"^observations: expected at least 1 item\(s\), got 0$")]
     import re
 
     for body, kind, pattern in cases:

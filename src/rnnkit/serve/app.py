@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,6 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rnnkit._io import DuplicateKeyError, unique_keys
 from rnnkit.serve.services import ClassifierService, ForecastService, RequestError, open_service
+from rnnkit.serve.services import _short as short_repr
 
 __all__ = ["create_app", "serve", "Observation", "Observations", "Texts", "BodyLimit", "MAX_OBSERVATIONS", "MAX_TEXTS",
            "MAX_BODY_BYTES"]
@@ -66,7 +68,11 @@ class Texts(BaseModel):
     texts: Annotated[list[StrictStr], Field(min_length=1, max_length=MAX_TEXTS)]
 
 
-def _one_line(error: dict[str, Any], content_type: str = "application/json") -> str:
+def _one_line(error: dict[str, Any], content_type: str = "application/json",
+              others: list[dict[str, Any]] | None = None) -> str:
+    """The first validation ``error`` of a request (``others``: all of them, a union's members each report
+    one) as one line naming the field."""
+    others = [error] if others is None else others
     loc = error.get("loc", ())
     if error.get("type") == "json_invalid":         # loc is ("body", position): a position is no field name
         at = loc[1] if len(loc) > 1 else "?"
@@ -81,8 +87,48 @@ def _one_line(error: dict[str, Any], content_type: str = "application/json") -> 
         kind = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(
             type(error.get("input")), "a number")
         return f"body: expected a JSON object, got {kind}"
-    name = ".".join(str(p) for p in loc if p != "body") or "body"
-    return " ".join(f"{name}: {error.get('msg', 'invalid')}".split())
+    return " ".join(_schema_error(error, others).split())
+
+
+#: What pydantic's type errors expect, as JSON says it (a union's members each report one).
+_EXPECTED = {"string_type": "a string", "int_type": "an integer", "float_type": "a number",
+             "finite_number": "a finite number", "list_type": "an array", "model_type": "an object",
+             "dict_type": "an object", "model_attributes_type": "an object"}
+
+
+def _json_kind(value: Any) -> str:
+    """``value`` as the JSON the client sent: ``null``, ``true``, ``NaN``, a short string, ``an array`` ..."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)                    # NaN, Infinity, -Infinity
+    if isinstance(value, (list, dict)):
+        return "an array" if isinstance(value, list) else "an object"
+    return short_repr(value)
+
+
+def _schema_error(error: dict[str, Any], others: list[dict[str, Any]]) -> str:
+    """A schema error as "NAME: expected X, got Y" (``observations[0].value: expected a finite number, got
+    NaN``), not pydantic's wording (``observations.0.value.float: Input should be a finite number``)."""
+    kind, loc = error.get("type"), [p for p in error.get("loc", ()) if p != "body"]
+    if kind != "extra_forbidden" and len(loc) > 1 and loc[-1] in ("str", "int", "float"):
+        loc = loc[:-1]                               # a union member's tag: StrictFloat | StrictInt
+    name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "body"
+    ctx, got = error.get("ctx") or {}, _json_kind(error.get("input"))
+    if kind == "missing":
+        return f"{name}: expected a value, got none (the field is missing)"
+    if kind == "extra_forbidden":
+        return f"{name}: expected no such field, got one"
+    if kind in ("too_short", "too_long"):
+        bound = f"at least {ctx.get('min_length')}" if kind == "too_short" else f"at most {ctx.get('max_length')}"
+        return f"{name}: expected {bound} item(s), got {ctx.get('actual_length')}"
+    if kind in _EXPECTED:
+        same = [e for e in others if tuple(p for p in e.get("loc", ()) if p != "body")[:len(loc)] == tuple(loc)]
+        wants = list(dict.fromkeys(_EXPECTED[e["type"]] for e in same if e.get("type") in _EXPECTED))
+        if any(w.endswith("number") for w in wants):   # a float member's word covers the int member's
+            wants = [w for w in wants if w != "an integer"]
+        return f"{name}: expected {' or '.join(wants)}, got {got}"
+    return f"{name}: {error.get('msg', 'invalid')}"
 
 
 _BODY_ERROR = "rnnkit.body_error"  # the scope key under which a strict parse leaves what it found wrong
@@ -205,7 +251,8 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
     async def _invalid(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         kind = request.headers.get("content-type", "none")
-        return JSONResponse({"error": _one_line(errors[0], kind) if errors else "invalid request"}, status_code=422)
+        return JSONResponse({"error": _one_line(errors[0], kind, errors) if errors else "invalid request"},
+                            status_code=422)
 
     @app.exception_handler(RequestError)
     async def _rejected(request: Request, exc: RequestError):

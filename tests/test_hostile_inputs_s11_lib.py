@@ -186,3 +186,36 @@ def test_long_csv_value_columns_are_a_list_of_distinct_columns_without_a_role(tm
         read_long_csv(path, value_cols=["v", "v"])
     with pytest.raises(DataError, match=r"expected value_cols to name a column other than time_col, got 'time' for both$"):
         read_long_csv(path, value_cols=["v", "time"])
+
+
+def test_a_tagger_of_iob1_tags_predicts_the_entities_its_data_opens_with_i():
+    """Before: with IOB1 tags (CoNLL-2003's original files: ``I-PER`` opens an entity) the default
+    ``constrained=True`` decoded under IOB2's rule (``I-X`` never first, never after ``O``): every entity
+    came out ``O``, entity F1 0.0 where per-token decoding had 1.0 -- silently. Oracle: the same fit with
+    ``constrained=False``; IOB2 tags keep their constraints, and a few stray openings in IOB2 data too."""
+    import warnings
+
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    names, places = ["Anna", "Bob", "Carl", "Dana"], ["Paris", "Rome", "Oslo"]
+    sents = [["yesterday", names[k % 4], "went", "to", places[k % 3], "."] for k in range(48)]
+    iob1 = [["O", "I-PER", "O", "O", "I-LOC", "O"]] * 48
+    kw = dict(epochs=12, patience=100, hidden_size=16, word_dim=16, char_dim=8, char_hidden=8, progress=False)
+    test = [["yesterday", "Eve", "went", "to", "Rome", "."]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tagger = SequenceTagger(TaggerConfig(**kw)).fit(sents, iob1)
+    free = SequenceTagger(TaggerConfig(**kw, constrained=False)).fit(sents, iob1)
+    got = tagger.predict(sents[:6] + test)
+    assert got == free.predict(sents[:6] + test) and sum(t.startswith("I-") for s in got for t in s) >= 7
+    assert tagger.config.constrained is False
+    said = [str(w.message) for w in caught if "IOB1" in str(w.message)]
+    assert len(said) == 1 and re.match(r"tag: \d+ entities open with I-X \(IOB1 tags, e\.g\. tags\[0\]\[1\] 'I-PER'\) "
+                                       r"against 0 B- tags", said[0]), said
+
+
+def test_iob1_openings_tell_iob1_from_iob2_with_a_stray_error():
+    from rnnkit.tasks.tagging import iob1_openings
+
+    assert iob1_openings([["B-PER", "I-PER", "O", "I-PER"]] * 3) == ([(k, 3, "I-PER") for k in range(3)], 3)
+    assert iob1_openings([["B-PER", "I-LOC"], ["I-PER", "B-PER"]]) == ([(0, 1, "I-LOC"), (1, 0, "I-PER")], 2)

@@ -10,7 +10,8 @@ sentence (valid steps only) and a linear layer per token. Loss and metrics ignor
 Decoding: per-token argmax, except for BIO tag sets with ``constrained=True`` (the default): then the
 best *valid* tag sequence under the per-token log-probabilities (Viterbi over the allowed transitions:
 ``I-X`` only after ``B-X`` or ``I-X``, never first), so a prediction never holds an ``I-X`` that starts
-nowhere (:func:`bio_constraints`, :func:`constrained_decode`).
+nowhere (:func:`bio_constraints`, :func:`constrained_decode`). Training tags where ``I-X`` opens most entities
+(IOB1) are decoded per token instead, with a warning (:func:`iob1_openings`).
 
 Metrics: token accuracy always; entity-level precision/recall/F1 (conlleval spans) when every tag is
 ``O`` or ``B-X``/``I-X``. Baseline (:class:`MostFrequentTag`): each training token's most frequent tag;
@@ -26,7 +27,7 @@ import time
 import unicodedata
 import warnings
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
 import torch
@@ -45,7 +46,7 @@ from rnnkit.tasks.common import (
 )
 
 __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "tagging_metrics",
-           "bio_constraints", "constrained_decode"]
+           "bio_constraints", "constrained_decode", "iob1_openings"]
 
 TASK = "tag"
 
@@ -73,6 +74,27 @@ def bio_constraints(tags: Sequence[str]) -> tuple[Tensor, Tensor] | None:
                             for i in range(len(tags))], dtype=torch.bool)
     start = torch.tensor([x is None for x in inside], dtype=torch.bool)
     return allowed, start
+
+
+def iob1_openings(tags: Sequence[Sequence[str]]) -> tuple[list[tuple[int, int, str]], int]:
+    """``(openings, begins)``: each ``(sentence, token, tag)`` where ``I-X`` opens an entity (first in its
+    sentence, or after a tag other than ``B-X``/``I-X``), and the number of ``B-`` tags. Openings that
+    outnumber the ``B-`` tags mark IOB1 (CoNLL-2003's original files: ``I-X`` opens an entity, ``B-X`` only
+    splits two adjacent ones), which the IOB2 constraints of :func:`bio_constraints` forbid; a few among
+    many ``B-`` are annotation errors of IOB2.
+
+    >>> iob1_openings([["O", "B-PER", "I-PER"], ["I-LOC", "O"]])
+    ([(1, 0, 'I-LOC')], 1)
+    """
+    openings, begins = [], 0
+    for i, sent in enumerate(tags):
+        prev = "O"
+        for j, t in enumerate(sent):
+            begins += t.startswith("B-")
+            if t.startswith("I-") and not (prev[:2] in ("B-", "I-") and prev[2:] == t[2:]):
+                openings.append((i, j, t))
+            prev = t
+    return openings, begins
 
 
 def constrained_decode(logp: Tensor, lengths: Tensor, allowed: Tensor, start: Tensor) -> Tensor:
@@ -269,6 +291,13 @@ class SequenceTagger(Task):
         c = self.config
         t0 = time.perf_counter()
         sents, tags = train
+        openings, begins = iob1_openings(tags) if c.constrained and is_bio({t for s in tags for t in s}) else ([], 0)
+        if len(openings) > begins:   # IOB2's constraints would decode each such entity as O: entity F1 1.0 -> 0.0
+            (i, j, t), n = openings[0], len(openings)
+            warnings.warn(f"{TASK}: {n} entities open with I-X (IOB1 tags, e.g. tags[{i}][{j}] {t!r}) against {begins} "
+                          "B- tags: the constrained decoding of IOB2 tags would never predict them; decoding per "
+                          "token (constrained=False, as the run's config records)", stacklevel=3)
+            self.config = c = replace(c, constrained=False)
         self.words = Vocab.build([[t.casefold() for t in s] for s in sents], min_freq=c.min_freq)
         self.chars = Vocab.build([list(word) for s in sents for word in s])  # a word is a sequence of characters
         self.tags = Vocab.build(tags, specials=())

@@ -219,3 +219,19 @@ def test_iob1_openings_tell_iob1_from_iob2_with_a_stray_error():
 
     assert iob1_openings([["B-PER", "I-PER", "O", "I-PER"]] * 3) == ([(k, 3, "I-PER") for k in range(3)], 3)
     assert iob1_openings([["B-PER", "I-LOC"], ["I-PER", "B-PER"]]) == ([(0, 1, "I-LOC"), (1, 0, "I-PER")], 2)
+
+
+def test_tagging_metrics_refuse_predictions_misaligned_with_the_sentences():
+    """Before: ``tagging_metrics`` flattened both sides first, so predictions shifted across sentences
+    (``[["A"], ["B", "C"]]`` for ``[["A", "B"], ["C"]]``) scored accuracy 1.0; an unfitted MostFrequentTag
+    tagged every token 'O'. Oracle: the aligned predictions score as before."""
+    from rnnkit.tasks.tagging import MostFrequentTag, tagging_metrics
+
+    true = [["B-X", "I-X"], ["O"]]
+    assert tagging_metrics(true, [["B-X", "I-X"], ["B-X"]])["token_accuracy"] == pytest.approx(2 / 3)
+    with pytest.raises(DataError, match=r"^pred\[0\]: expected one tag per token \(2\), got 1$"):
+        tagging_metrics([["A", "B"], ["C"]], [["A"], ["B", "C"]])          # not BIO: was accuracy 1.0
+    with pytest.raises(DataError, match=r"^pred: expected one tag list per sentence \(2\), got 3$"):
+        tagging_metrics(true, [["B-X", "I-X"], ["O"], ["O"]])
+    with pytest.raises(ConfigError, match=r"^baseline: expected a fitted MostFrequentTag, got an unfitted one$"):
+        MostFrequentTag().predict([["a"]])

@@ -37,7 +37,7 @@ from torch import Tensor, nn
 from rnnkit._validate import check_unicode
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
-from rnnkit.errors import DataError, InputTypeError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
     budget_left,
@@ -126,6 +126,11 @@ def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
     """token_accuracy, plus entity precision/recall/F1 when the true tags are BIO. With ``known`` (the
     training tags), gold tags outside it are errors by construction and counted (``unseen_labels``:
     tokens, ``unseen_label_names``: the tags)."""
+    if len(true) != len(pred):
+        raise DataError(f"pred: expected one tag list per sentence ({len(true)}), got {len(pred)}")
+    for i, (t, p) in enumerate(zip(true, pred)):   # flattened, a tag shifted into the next sentence scored
+        if len(t) != len(p):                       # as correct, and an entity could span two sentences
+            raise DataError(f"pred[{i}]: expected one tag per token ({len(t)}), got {len(p)}")
     flat_t = [t for s in true for t in s]
     flat_p = [t for s in pred for t in s]
     out: dict[str, Any] = {"token_accuracy": accuracy(flat_t, flat_p)}
@@ -412,6 +417,8 @@ class MostFrequentTag:
         return self
 
     def predict(self, sentences) -> list[list[str]]:
+        if not self.table:   # an unfitted baseline tagged every token 'O'
+            raise ConfigError("baseline: expected a fitted MostFrequentTag, got an unfitted one")
         return [[self.table.get(t) or self.folded.get(t.casefold(), self.default) for t in s]
                 for s in _check_sentences(sentences)]
 

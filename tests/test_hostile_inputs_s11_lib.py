@@ -235,3 +235,15 @@ def test_tagging_metrics_refuse_predictions_misaligned_with_the_sentences():
         tagging_metrics(true, [["B-X", "I-X"], ["O"], ["O"]])
     with pytest.raises(ConfigError, match=r"^baseline: expected a fitted MostFrequentTag, got an unfitted one$"):
         MostFrequentTag().predict([["a"]])
+
+
+def test_a_char_lm_val_text_too_short_to_score_is_refused_not_dropped():
+    """Before: ``CharLM.fit(text, "t")`` trained without validation (no curve, no early stopping, no LR decay)
+    and recorded ``val_chars: 1`` as if it had validated -- silently; a scorable one still validates."""
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+
+    cfg = CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2, progress=False)
+    text = "the cat sat on the mat.\n" * 10
+    with pytest.raises(DataError, match=r"^val_text: expected at least 2 units to score \(one predicts the next\), got 1$"):
+        CharLM(cfg).fit(text, "t")
+    assert CharLM(cfg).fit(text, "ta").history["curve"][0]["val_bits_per_char"] is not None

@@ -218,7 +218,9 @@ class CharLM(Task):
         val_ids = None
         if val_text is not None:
             val_ids = self.encode(val_text if c.val_chars is None else val_text[: c.val_chars], "unk", "val_text")
-        has_val = val_ids is not None and len(val_ids) > 1
+        if val_ids is not None and len(val_ids) < 2:   # was trained without validation, silently
+            raise DataError(f"val_text: expected at least 2 units to score (one predicts the next), got {len(val_ids)}")
+        has_val = val_ids is not None
         self.net = CharLMNet(len(self.chars), c)
         unit_chars = self.unit_chars
         carry: dict[str, Any] = {"state": None}

@@ -3,6 +3,8 @@ happened before the fix."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rnnkit.cli.main import main
@@ -212,3 +214,18 @@ def test_serve_schema_errors_say_expected_and_got_naming_the_field(tmp_path, bod
         assert (r.status_code, r.json()) == (422, {"error": message})
     assert service.journal.entries == []
     service.close()
+
+
+def test_export_to_an_opset_the_exporter_cannot_convert_to_is_refused_not_ignored(tmp_path, capsys):
+    # Before: `rnnkit export --opset 7` (or 99) printed onnxscript's 16-line traceback of the failed conversion,
+    # then wrote the model at opset 18 with exit 0 -- not the opset asked for, and the sidecar did not say.
+    pytest.importorskip("onnxruntime")
+    data, run, out = _long_csv(tmp_path / "d.csv"), tmp_path / "run", tmp_path / "m.onnx"
+    assert main(["tsc", "train", "--csv", str(data), "--model", "rnn", "--epochs", "1", "--hidden-size", "4",
+                 "--out", str(run), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["export", "--run", str(run), "--out", str(out), "--opset", "7", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.fullmatch(r"rnnkit export: error: --opset: expected an ONNX opset torch \S+'s exporter "
+                                          r"can convert this model to \(it writes opset \d+\), got 7", err[0]), err
+    assert not out.exists() and not (tmp_path / "m.onnx.json").exists()

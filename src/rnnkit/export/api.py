@@ -98,11 +98,13 @@ def trace(spec: GraphSpec) -> torch.export.ExportedProgram:
 
 def _onnx_bytes(program: torch.export.ExportedProgram, spec: GraphSpec, opset: int | None) -> bytes:
     """The ONNX model of ``program`` (weights inside), its dynamic axes named as the spec's inputs."""
-    quiet = [logging.getLogger(n) for n in ("torch.onnx", "torch.onnx._internal.exporter._registration")]
+    quiet = {logging.getLogger(n): level for n, level in (
+        ("torch.onnx", logging.ERROR), ("torch.onnx._internal.exporter._registration", logging.ERROR),
+        ("onnxscript.version_converter", logging.CRITICAL))}  # an opset it cannot convert to: a traceback
     levels = [lg.level for lg in quiet]
     try:
-        for lg in quiet:
-            lg.setLevel(logging.ERROR)
+        for lg, level in quiet.items():
+            lg.setLevel(level)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             onnx_program = torch.onnx.export(program, (), None, input_names=[s.name for s in spec.inputs],
@@ -114,10 +116,15 @@ def _onnx_bytes(program: torch.export.ExportedProgram, spec: GraphSpec, opset: i
                     if isinstance(axis, str) and not isinstance(dim, int):
                         names[dim] = axis
             onnx_program.rename_axes(names)
-            return onnx_program.model_proto.SerializeToString()
+            proto = onnx_program.model_proto
     finally:
         for lg, lv in zip(quiet, levels):
             lg.setLevel(lv)
+    written = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
+    if opset is not None and written != opset:   # the converter failed and kept its own opset, exit 0
+        raise ConfigError(f"opset: expected an ONNX opset torch {torch.__version__.split('+')[0]}'s exporter can "
+                          f"convert this model to (it writes opset {written}), got {opset}")
+    return proto.SerializeToString()
 
 
 def _program_bytes(program: torch.export.ExportedProgram) -> bytes:

@@ -247,3 +247,19 @@ def test_a_char_lm_val_text_too_short_to_score_is_refused_not_dropped():
     with pytest.raises(DataError, match=r"^val_text: expected at least 2 units to score \(one predicts the next\), got 1$"):
         CharLM(cfg).fit(text, "t")
     assert CharLM(cfg).fit(text, "ta").history["curve"][0]["val_bits_per_char"] is not None
+
+
+def test_pad_sequences_never_changes_a_value_to_fit_a_dtype():
+    """Before: (T_i, C) arrays were padded in the first one's dtype -- an int array first cut a later 1.5 to
+    1 -- and an explicit dtype took 1.5 as 1 (long) or 1e300 as inf (float32), silently. Oracle: the values
+    read back from the padded tensor."""
+    from rnnkit.data.batching import pad_sequences
+
+    x, lengths = pad_sequences([np.array([[1], [2]]), np.array([[1.5]])])
+    assert x.dtype == torch.float64 and x[1, 0, 0].item() == 1.5 and lengths.tolist() == [2, 1]
+    assert pad_sequences([np.array([[1.0]], dtype=np.float32), np.array([[1e300]])])[0][1, 0, 0].item() == 1e300
+    assert torch.isnan(pad_sequences([np.array([[np.nan]])], dtype=torch.float32)[0]).all()   # missing stays
+    with pytest.raises(DataError, match=r"^seqs\[1\]: expected values that torch.int64 holds, got 1.5 "):
+        pad_sequences([np.array([[1.0]]), np.array([[1.5]])], dtype=torch.long)
+    with pytest.raises(DataError, match=r"^seqs\[0\]: expected values that torch.float32 holds, got 1e\+300 "):
+        pad_sequences([np.array([[1e300]])], dtype=torch.float32)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any, Sequence
 
@@ -60,8 +61,8 @@ def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype 
     if len(shapes) != 1:
         raise DataError(f"seqs: expected all id sequences or all (T_i, C) arrays with the same C, got trailing "
                         f"shapes {sorted(shapes)}")
-    if dtype is None:
-        dtype = arrs[0].dtype if arrs[0].dim() == 2 else torch.long
+    if dtype is None:   # (T_i, C) arrays: one dtype that holds them all (the first one's cut 1.5 to 1 in an int array)
+        dtype = functools.reduce(torch.promote_types, [a.dtype for a in arrs]) if arrs[0].dim() == 2 else torch.long
         bad = next((i for i, a in enumerate(arrs) if a.dim() == 1 and a.is_floating_point()), None)
         if bad is not None:
             raise DataError(f"seqs[{bad}]: expected integer ids, got {arrs[bad].dtype} values (pass dtype= to pad "
@@ -70,8 +71,24 @@ def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype 
         raise DataError(f"pad_value: expected an integer to pad {dtype} values, got {pad_value!r}")
     out = torch.full((len(arrs), max(lengths), *arrs[0].shape[1:]), pad_value, dtype=dtype)
     for i, a in enumerate(arrs):
-        out[i, : a.shape[0]] = a.to(dtype)
+        out[i, : a.shape[0]] = _cast(i, a, dtype)
     return out, torch.tensor(lengths, dtype=torch.long)
+
+
+def _cast(i: int, a: Tensor, dtype: torch.dtype) -> Tensor:
+    """``a`` in ``dtype``; a value it changes (a fraction cut by an integer dtype, a finite value beyond a
+    float dtype's range: inf) is a DataError naming ``seqs[i]``, not a silently different number."""
+    v = a.to(dtype)
+    if a.dtype == dtype or not a.is_floating_point():
+        return v
+    if dtype.is_floating_point:
+        changed = torch.isinf(v) & torch.isfinite(a)
+    else:
+        changed = v.to(a.dtype) != a
+    if bool(changed.any()):
+        bad = a[changed][0].item()
+        raise DataError(f"seqs[{i}]: expected values that {dtype} holds, got {bad!r} (pass a dtype that holds them)")
+    return v
 
 
 def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True, seed: int = 0,

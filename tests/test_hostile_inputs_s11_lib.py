@@ -263,3 +263,21 @@ def test_pad_sequences_never_changes_a_value_to_fit_a_dtype():
         pad_sequences([np.array([[1.0]]), np.array([[1.5]])], dtype=torch.long)
     with pytest.raises(DataError, match=r"^seqs\[0\]: expected values that torch.float32 holds, got 1e\+300 "):
         pad_sequences([np.array([[1e300]])], dtype=torch.float32)
+
+
+def test_an_experiment_out_that_is_a_file_is_refused_before_training(tmp_path, monkeypatch):
+    """Before: ``run_experiment(..., out=<a file>)`` trained to the end, then raised a bare FileExistsError
+    (``compare`` reported NotADirectoryError per cell): the work was lost. Oracle: training never starts."""
+    from rnnkit.experiments import compare, run_experiment
+    from rnnkit.experiments import runner
+
+    def no_training(*a, **k):
+        raise AssertionError("trained before the output folder was checked")
+
+    monkeypatch.setattr(runner, "_train", no_training)
+    (tmp_path / "afile").write_text("x")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "sub"):
+        with pytest.raises(ConfigError, match=r"^out: expected a folder"):
+            run_experiment("adding", steps=2, length=4, hidden_size=4, out=out)
+        with pytest.raises(ConfigError, match=r"^out: expected a folder"):
+            compare("adding", ["lstm", "gru"], steps=2, length=4, hidden_size=4, out=out)

@@ -23,6 +23,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
+from rnnkit._io import check_folder_path
 from rnnkit.diagnostics import GradFlowRecorder
 from rnnkit.errors import ConfigError
 from rnnkit.experiments.config import ExperimentConfig, resolve_config, resolve_configs
@@ -110,6 +111,8 @@ def run_experiment(name: str, cell: str = "lstm", length: int | None = None, ste
 
 def run_config(cfg: ExperimentConfig, out: str | os.PathLike | None = None) -> dict:
     """Run a resolved :class:`ExperimentConfig` (see :func:`run_experiment`, which validates and calls it)."""
+    if out is not None:   # a file or an unwritable folder was a raw OSError after the whole training
+        check_folder_path(out, "out")
     spec = EXPERIMENTS[cfg.experiment]
     task = spec.build(cfg)
     bi = cfg.experiment == "bidirectional"
@@ -169,6 +172,8 @@ def compare(name: str, cells: list[str] | None = None, length: int | None = None
     if len(set(cells)) != len(cells):
         raise ConfigError(f"cells: expected distinct names, got {cells}")
     cfgs = resolve_configs(name, cells, length=length, steps=steps, seed=seed, **options)
+    if out is not None:   # before the first cell (each cell's own check would be reported as that cell's error)
+        check_folder_path(out, "out")
     results, errors = [], {}
     for cfg in cfgs:
         sub = None if out is None else Path(out) / cfg.cell

@@ -229,3 +229,45 @@ def test_export_to_an_opset_the_exporter_cannot_convert_to_is_refused_not_ignore
     assert len(err) == 1 and re.fullmatch(r"rnnkit export: error: --opset: expected an ONNX opset torch \S+'s exporter "
                                           r"can convert this model to \(it writes opset \d+\), got 7", err[0]), err
     assert not out.exists() and not (tmp_path / "m.onnx.json").exists()
+
+
+@pytest.mark.parametrize("command, flag, content, message", [
+    # Before: 'DataError: conll: expected ...' named the data argument, not the flag the user typed
+    ("tag", "--conll", b"", "DataError: --conll: expected a non-empty file, got {path!r} (empty)"),
+    ("tsc", "--csv", b"id,time,label,a\nx,0,\xe9,1\n",
+     "DataError: --csv: expected UTF-8 text, got invalid byte 0xe9 in {path!r} at line 2"),
+    ("generate", "--text", None, "DataError: --text: expected an existing file, got {path!r} (a folder)"),
+])
+def test_a_runtime_error_about_a_flag_s_value_names_the_flag(tmp_path, capsys, command, flag, content, message):
+    path = tmp_path / "data"
+    path.mkdir() if content is None else path.write_bytes(content)
+    assert main([command, "train", flag, str(path), "--out", str(tmp_path / "run"), "--quiet"]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [f"rnnkit {command}: error: "
+                                                             + message.format(path=str(path))]
+
+
+def test_an_export_cut_short_never_leaves_the_old_description_beside_the_new_model(tmp_path, monkeypatch):
+    # Before: the model was replaced first and its FILE.json after; an export killed between the two left the
+    # new graph beside the previous export's description (its inputs, classes, scales), which a consumer feeds
+    # to the new graph without a sign. Now the old description goes first, and FILE.json names the model's sha256.
+    pytest.importorskip("onnxruntime")
+    import hashlib
+    import importlib
+    import json
+
+    import rnnkit
+
+    api = importlib.import_module("rnnkit.export.api")   # rnnkit.export is also the function's name
+
+    path = tmp_path / "m.onnx"
+    api.export(rnnkit.GRU(3, 4, batch_first=True), path)
+    side = json.loads((tmp_path / "m.onnx.json").read_text())
+    assert side["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and side["outputs"] == ["output", "h_n"]
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "_write_sidecar", killed)
+    with pytest.raises(KeyboardInterrupt):
+        api.export(rnnkit.LSTM(3, 5, batch_first=True), path)                 # another model, same file
+    assert path.is_file() and not (tmp_path / "m.onnx.json").exists()

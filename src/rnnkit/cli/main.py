@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # runtime error: one line unless --debug
         if debug:
             traceback.print_exc()
-        print(f"rnnkit {args.command}: error: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
+        message = flag_message(_one_line(e), getattr(args, "_parser", None))   # 'text: ...' -> '--text: ...'
+        print(f"rnnkit {args.command}: error: {type(e).__name__}: {message}", file=sys.stderr)
         return 1
 
 

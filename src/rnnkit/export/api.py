@@ -22,7 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit._io import atomic_write_bytes, atomic_write_json, check_folder_path
+from rnnkit._io import atomic_write_bytes, atomic_write_json, check_folder_path, sha256_bytes
 from rnnkit._validate import check_bool, check_int
 from rnnkit._version import __version__
 from rnnkit.errors import ConfigError, InputTypeError, ParityError
@@ -270,6 +270,9 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
     if worst is not None and worst > atol:
         raise ParityError(f"{path.name}: expected outputs within {atol:g} of the original model, got a "
                           f"difference of {worst:.3g} ({_worst_row(parity)})")
+    # the description of a model exported here before goes first: a crash between the two writes leaves a new
+    # model without one, never beside the old one's inputs, classes and scales (fed to the new graph silently)
+    path.with_name(path.name + ".json").unlink(missing_ok=True)
     atomic_write_bytes(path, data)
     inputs = [s.to_dict() for s in spec.inputs]
     if ex:   # the example's shape is one instance: say which axes the traced program left free
@@ -277,7 +280,7 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
             row["shape"] = shape
     result = ExportResult(path, format, inputs, list(spec.output_names), parity, worst, time.perf_counter() - t0,
                           spec.meta)
-    _write_sidecar(path, result, example=ex)
+    _write_sidecar(path, result, example=ex, sha256=sha256_bytes(data))
     return result
 
 
@@ -326,9 +329,9 @@ def _worst_row(parity: list[dict[str, Any]]) -> str:
     return f"output {name!r} at batch {row['batch']}, time {row['time']}"
 
 
-def _write_sidecar(path: Path, result: ExportResult, example: bool = False) -> None:
+def _write_sidecar(path: Path, result: ExportResult, example: bool = False, sha256: str | None = None) -> None:
     info = {k: v for k, v in result.to_dict().items() if k != "path"}
-    info.update(file=path.name, rnnkit_version=__version__, torch_version=torch.__version__,
+    info.update(file=path.name, sha256=sha256, rnnkit_version=__version__, torch_version=torch.__version__,
                 dynamic_axes="as each input's shape says ('dynamic': any size)" if example else ["batch", "time"],
                 example_size=None if example else list(EXAMPLE_SIZE))
     atomic_write_json(path.with_name(path.name + ".json"), json.loads(json.dumps(info, default=str)))

@@ -281,3 +281,17 @@ def test_an_experiment_out_that_is_a_file_is_refused_before_training(tmp_path, m
             run_experiment("adding", steps=2, length=4, hidden_size=4, out=out)
         with pytest.raises(ConfigError, match=r"^out: expected a folder"):
             compare("adding", ["lstm", "gru"], steps=2, length=4, hidden_size=4, out=out)
+
+
+def test_macro_f1_and_entity_prf_refuse_fewer_predictions_than_truths():
+    """Before: both zipped truth and predictions, so a prediction list one short scored the common prefix:
+    ``macro_f1(["a", "b"], ["a"]) == 1.0`` and ``entity_prf`` of one sentence of two 1.0 -- silently."""
+    from rnnkit.tasks.common import entity_prf, macro_f1
+
+    assert macro_f1(["a", "b"], ["a", "a"]) == pytest.approx(1 / 3)
+    with pytest.raises(DataError, match=r"^y_pred: expected 2 predictions \(one per true label\), got 1$"):
+        macro_f1(["a", "b"], ["a"])
+    true = [["B-X", "O"], ["B-Y"]]
+    assert entity_prf(true, [["B-X", "O"], ["O"]])["entity_recall"] == 0.5
+    with pytest.raises(DataError, match=r"^pred_seqs: expected one tag list per sentence \(2\), got 1$"):
+        entity_prf(true, [["B-X", "O"]])

@@ -130,6 +130,8 @@ def confusion_matrix(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Seque
 def macro_f1(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any] | None = None) -> float:
     """Unweighted mean of per-class F1 over ``labels`` (default: every label in truth or prediction);
     a class with no true and no predicted item is left out, an F1 with a zero denominator is 0."""
+    if len(y_true) != len(y_pred):   # zip scored the common prefix only, silently
+        raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
     labels = sorted(set(y_true) | set(y_pred)) if labels is None else list(labels)
     f1s = []
     for lab in labels:
@@ -187,6 +189,8 @@ def bio_spans(tags: Sequence[str]) -> set[tuple[str, int, int]]:
 
 def entity_prf(true_seqs: Sequence[Sequence[str]], pred_seqs: Sequence[Sequence[str]]) -> dict[str, float]:
     """Entity-level micro precision, recall and F1 over sentences (exact span and type match)."""
+    if len(true_seqs) != len(pred_seqs):   # zip scored the common prefix of sentences only, silently
+        raise DataError(f"pred_seqs: expected one tag list per sentence ({len(true_seqs)}), got {len(pred_seqs)}")
     tp = n_pred = n_true = 0
     for t, p in zip(true_seqs, pred_seqs):
         if len(t) != len(p):

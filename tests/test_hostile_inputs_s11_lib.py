@@ -295,3 +295,14 @@ def test_macro_f1_and_entity_prf_refuse_fewer_predictions_than_truths():
     assert entity_prf(true, [["B-X", "O"], ["O"]])["entity_recall"] == 0.5
     with pytest.raises(DataError, match=r"^pred_seqs: expected one tag list per sentence \(2\), got 1$"):
         entity_prf(true, [["B-X", "O"]])
+
+
+def test_num2words_pairs_checks_its_seed():
+    """Before: ``seed=-1`` was numpy's bare ValueError and ``seed=True`` drew the pairs of seed 1, silently."""
+    pytest.importorskip("num2words")
+    from rnnkit.data.translation import num2words_pairs
+
+    assert num2words_pairs(3, seed=1) == num2words_pairs(3, seed=1)
+    for bad in (-1, True, 1.5):
+        with pytest.raises(ConfigError, match=rf"^seed: expected an int >= 0, got {re.escape(repr(bad))}$"):
+            num2words_pairs(3, seed=bad)

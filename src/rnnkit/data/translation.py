@@ -127,7 +127,7 @@ def num2words_pairs(n: int = 2000, seed: int = 0, src_lang: str = "en", tgt_lang
     import numpy as np
 
     mod = require_package("num2words", NUM2WORDS_INSTALL, "num2words-en-fr")
-    for name, v, lo in (("n", n, 1), ("max_number", max_number, 0)):
+    for name, v, lo in (("n", n, 1), ("max_number", max_number, 0), ("seed", seed, 0)):
         if isinstance(v, bool) or not isinstance(v, int) or v < lo:
             raise ConfigError(f"{name}: expected an int >= {lo}, got {v!r}")
     if n > max_number + 1:

@@ -225,11 +225,20 @@ class Vocab:
     def encode(self, tokens: Iterable[str]) -> list[int]:
         """The ids of ``tokens`` (a list of str: a str given whole, or a non-str token, which would map to
         ``<unk>`` silently, is a DataError)."""
-        out = []
-        for k, t in enumerate(_not_one_text("tokens", tokens)):
+        tokens = _not_one_text("tokens", tokens)
+        tokens = tokens if isinstance(tokens, list) else list(tokens)
+        get = self.index.get
+        try:
+            out = [get(t, -1) for t in tokens]    # a non-str token never equals a str key: it lands on -1
+        except TypeError:                         # an unhashable token
+            out = [-1] * len(tokens)
+        if -1 not in out:
+            return out
+        for k in [k for k, i in enumerate(out) if i < 0]:
+            t = tokens[k]
             if not isinstance(t, str):
                 raise DataError(f"tokens[{k}]: expected a str token, got {type(t).__name__} {t!r}")
-            out.append(self.id(t))
+            out[k] = self.id(t)
         return out
 
     def decode(self, ids: Iterable[int]) -> list[str]:

@@ -200,7 +200,7 @@ def test_serve_refuses_hostile_bodies_with_one_line_errors(step_run, tmp_path):
         obs = '{"observations":[{"id":"series","time":%s,"value":%s}]}'
         cases = [(obs % ("60", "9" * 400), 422, "observations[0].value:"),
                  (obs % ('"\u00b2"', "1.0"), 422, "observations[0].time:"),
-                 (b'{"observations":[{"id":"\xff","time":"60","value":1}]}', 400, "POST /observations:"),
+                 (b'{"observations":[{"id":"\xff","time":"60","value":1}]}', 400, "body: expected UTF-8 JSON text"),
                  ((obs % ("60", "1.0"))[:-1] + ',"pad":"' + "x" * MAX_BODY_BYTES + '"}', 413, "body:")]
         responses = _post(app, [("/observations", body) for body, _, _ in cases])
         for (_, status, start), r in zip(cases, responses):

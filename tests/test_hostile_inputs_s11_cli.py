@@ -271,3 +271,37 @@ def test_an_export_cut_short_never_leaves_the_old_description_beside_the_new_mod
     with pytest.raises(KeyboardInterrupt):
         api.export(rnnkit.LSTM(3, 5, batch_first=True), path)                 # another model, same file
     assert path.is_file() and not (tmp_path / "m.onnx.json").exists()
+
+
+def test_serve_names_what_it_serves_refuses_bodies_that_are_not_utf8_and_says_texts_once(tmp_path):
+    # Before: a UTF-16 body was read (json.loads guesses UTF-16/32 from bytes) while any other non-UTF-8 body was
+    # a 400 'There was an error parsing the body'; POST /predict of a forecaster (a request for a model this
+    # server does not hold) was 'Not Found' alone; a lone surrogate was 'texts: texts[0]: expected ...'.
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    import json
+    import warnings
+
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    cfg = TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, batch_size=8, val_fraction=0.0,
+                               progress=False)
+    TextClassifier(cfg).fit(["good fine", "bad awful"] * 6, ["pos", "neg"] * 6).save(tmp_path / "clf")
+    json_type = {"content-type": "application/json"}
+    with TestClient(create_app(open_service(tmp_path / "clf")), raise_server_exceptions=False) as c:
+        ok = c.post("/predict", content=json.dumps({"texts": ["good"]}).encode("utf-8-sig"), headers=json_type)
+        assert ok.status_code == 200                                               # a BOM is allowed
+        r = c.post("/predict", content=json.dumps({"texts": ["good"]}).encode("utf-16"), headers=json_type)
+        assert (r.status_code, r.json()) == (400, {"error": "body: expected UTF-8 JSON text, got byte 0xff at "
+                                                            "position 0, which is not UTF-8"})
+        r = c.post("/observations", json={"observations": []})
+        assert (r.status_code, r.json()) == (404, {"error": "POST /observations: expected one of ['GET /health', "
+                                                            "'POST /predict'] (this server serves a classify run), "
+                                                            "got not found"})
+        r = c.post("/predict", content='{"texts": ["\\ud800"]}', headers=json_type)
+        assert r.status_code == 422 and r.json()["error"].startswith("texts[0]: expected valid Unicode"), r.text

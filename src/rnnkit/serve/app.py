@@ -152,8 +152,13 @@ class StrictJSONRequest(Request):
                     return 0
 
             status = 422
-            try:
-                self._json = json.loads(await self.body(), object_pairs_hook=unique_keys, parse_int=integer)
+            try:   # UTF-8 only (RFC 8259; json.loads also took UTF-16 and UTF-32 bytes), a BOM allowed
+                text = (await self.body()).decode("utf-8-sig")
+                self._json = json.loads(text, object_pairs_hook=unique_keys, parse_int=integer)
+            except UnicodeDecodeError as e:  # FastAPI said only "There was an error parsing the body"
+                status, self._json = 400, {}
+                problems.append(f"body: expected UTF-8 JSON text, got byte 0x{e.object[e.start]:02x} at position "
+                                f"{e.start}, which is not UTF-8")
             except DuplicateKeyError as e:   # refused by the dependency before the body is validated
                 problems.append(f"body: expected each key once in a JSON object, got {e.key!r} twice")
                 self._json = {}
@@ -261,6 +266,9 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)  # unknown path, wrong method, a body that is not JSON text
     async def _http(request: Request, exc: StarletteHTTPException):
         reason = " ".join(str(exc.detail).split()) or "request refused"
+        if exc.status_code == 404:   # /predict of a forecaster, /forecast of a classifier: say what this one serves
+            served = [f"{m} {r.path}" for r in app.routes if isinstance(r, APIRoute) for m in sorted(r.methods)]
+            reason = f"expected one of {served} (this server serves a {service.task} run), got {reason.lower()}"
         return JSONResponse({"error": f"{request.method} {request.url.path}: {reason}"}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 

@@ -297,7 +297,8 @@ class ClassifierService:
             try:
                 probs = self.model.predict_proba(texts)
             except (ConfigError, ValueError, TypeError) as e:
-                raise RequestError(422, f"texts: {' '.join(str(e).split())}") from None
+                reason = " ".join(str(e).split())
+                raise RequestError(422, reason if reason.startswith("texts") else f"texts: {reason}") from None
         classes = self.model.classes
         return {"predictions": [{"label": classes[int(np.argmax(p))],
                                  "probabilities": {c: float(v) for c, v in zip(classes, p)}} for p in probs]}

@@ -306,3 +306,15 @@ def test_num2words_pairs_checks_its_seed():
     for bad in (-1, True, 1.5):
         with pytest.raises(ConfigError, match=rf"^seed: expected an int >= 0, got {re.escape(repr(bad))}$"):
             num2words_pairs(3, seed=bad)
+
+
+def test_a_ts_label_outside_the_declared_classes_is_refused_naming_the_line():
+    """Before: ``@classLabel true a b`` then a series labelled ``c`` (a broken line, or another file's) was read
+    as a third class, silently (sktime's reader refuses it). Every bundled set still reads."""
+    from rnnkit.data.tsc import read_ts
+
+    assert read_ts(text="@classLabel true a b\n@data\n1,2:a\n3,4:b\n")[1] == ["a", "b"]
+    assert read_ts(text="@classLabel true\n@data\n1,2:a\n3,4:c\n")[1] == ["a", "c"]      # none declared: any
+    with pytest.raises(DataError, match=r"^ts text: expected a class label declared by @classLabel \(\['a', 'b'\]\) "
+                                        r"at line 4, got 'c'$"):
+        read_ts(text="@classLabel true a b\n@data\n1,2:a\n3,4:c\n")

@@ -71,6 +71,7 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
     y: list[str] = []
     in_data = False
     labelled = True
+    declared: set[str] = set()
     for ln, line in enumerate(text.split("\n"), 1):
         line = line.strip()
         if not line or line[0] in "#%":  # comments: '#' (the .ts format), '%' (ARFF's, kept by some UEA files)
@@ -81,6 +82,7 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
                 in_data = True
             elif key == "@classlabel":
                 labelled = line.split()[1].lower() == "true" if len(line.split()) > 1 else True
+                declared = set(line.split()[2:]) if labelled else set()
             elif key == "@timestamps" and line.split()[-1].lower() == "true":
                 raise DataError(f"{name}: expected '@timeStamps false', got timestamped series (not supported)")
             continue
@@ -104,6 +106,9 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
                             f"{[len(c) for c in cols]}")
         if X and len(cols) != X[0].shape[1]:
             raise DataError(f"{name}: expected {X[0].shape[1]} channels at line {ln}, got {len(cols)}")
+        if declared and label.strip() not in declared:   # a file's own class list: another label is a broken line
+            raise DataError(f"{name}: expected a class label declared by @classLabel ({sorted(declared)[:10]}) at "
+                            f"line {ln}, got {label.strip()!r}")
         X.append(np.stack(cols, axis=1))
         y.append(label.strip())
     if not X:

@@ -318,3 +318,17 @@ def test_a_ts_label_outside_the_declared_classes_is_refused_naming_the_line():
     with pytest.raises(DataError, match=r"^ts text: expected a class label declared by @classLabel \(\['a', 'b'\]\) "
                                         r"at line 4, got 'c'$"):
         read_ts(text="@classLabel true a b\n@data\n1,2:a\n3,4:c\n")
+
+
+def test_translation_metrics_refuse_a_str_for_a_list_of_sentences():
+    """Before: ``translation_metrics("a b", "a b")`` scored each character as a sentence (chrF 100, BLEU 0),
+    silently. Oracle: the same text as a one-sentence list."""
+    from rnnkit.tasks.seq2seq import translation_metrics
+
+    assert translation_metrics(["a b c d"], ["a b c d"])["chrf"] == 100.0
+    with pytest.raises(InputTypeError, match=r"^hyps: expected a list of strings, got str$"):
+        translation_metrics("a b", ["a b"])
+    with pytest.raises(InputTypeError, match=r"^refs: expected a list of strings, got str$"):
+        translation_metrics(["a b"], "a b")
+    with pytest.raises(InputTypeError, match=r"^hyps\[1\]: expected a str, got NoneType$"):
+        translation_metrics(["a", None], ["a", "b"])

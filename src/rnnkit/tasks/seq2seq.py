@@ -51,7 +51,7 @@ from torch import Tensor, nn
 
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize, warn_split_marks
-from rnnkit.errors import DataError
+from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.base import Task, WallClock
 from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_bool, check_choice, check_mode_settings, check_number, check_texts, run_vocab,
@@ -90,6 +90,12 @@ def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize:
     """
     import sacrebleu
 
+    for name, texts in (("hyps", hyps), ("refs", refs)):   # a str was scored as one sentence per character
+        if isinstance(texts, str) or not isinstance(texts, Sequence):
+            raise InputTypeError(f"{name}: expected a list of strings, got {type(texts).__name__}")
+        bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
+        if bad is not None:
+            raise InputTypeError(f"{name}[{bad}]: expected a str, got {type(texts[bad]).__name__}")
     if len(hyps) != len(refs):
         raise DataError(f"hyps: expected one hypothesis per reference ({len(refs)}), got {len(hyps)}")
     if not refs:

@@ -237,6 +237,18 @@ def test_tagging_metrics_refuse_predictions_misaligned_with_the_sentences():
         MostFrequentTag().predict([["a"]])
 
 
+def test_tagging_metrics_refuse_a_flat_list_of_tags():
+    """Before: a flat list of tags (one sentence given without its list) was read tag by tag as characters:
+    ``tagging_metrics(["NNP", "O"], ["NNS", "O"])`` scored 'N', 'N' as hits -- accuracy 0.75 for 1 of 2."""
+    from rnnkit.tasks.tagging import tagging_metrics
+
+    assert tagging_metrics([["NNP", "O"]], [["NNS", "O"]])["token_accuracy"] == 0.5
+    with pytest.raises(InputTypeError, match=r"^true\[0\]: expected a list of tags \(one sentence\), got a str 'NNP'$"):
+        tagging_metrics(["NNP", "O"], ["NNS", "O"])
+    with pytest.raises(InputTypeError, match=r"^pred: expected a list of tag lists, got a str 'O'$"):
+        tagging_metrics([["O"]], "O")
+
+
 def test_a_char_lm_val_text_too_short_to_score_is_refused_not_dropped():
     """Before: ``CharLM.fit(text, "t")`` trained without validation (no curve, no early stopping, no LR decay)
     and recorded ``val_chars: 1`` as if it had validated -- silently; a scorable one still validates."""

@@ -126,6 +126,12 @@ def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
     """token_accuracy, plus entity precision/recall/F1 when the true tags are BIO. With ``known`` (the
     training tags), gold tags outside it are errors by construction and counted (``unseen_labels``:
     tokens, ``unseen_label_names``: the tags)."""
+    for name, seqs in (("true", true), ("pred", pred)):   # a flat list of tags: each tag read as its characters
+        if isinstance(seqs, str):
+            raise InputTypeError(f"{name}: expected a list of tag lists, got a str {seqs[:20]!r}")
+        for i, t in enumerate(seqs):
+            if isinstance(t, str):
+                raise InputTypeError(f"{name}[{i}]: expected a list of tags (one sentence), got a str {t[:20]!r}")
     if len(true) != len(pred):
         raise DataError(f"pred: expected one tag list per sentence ({len(true)}), got {len(pred)}")
     for i, (t, p) in enumerate(zip(true, pred)):   # flattened, a tag shifted into the next sentence scored

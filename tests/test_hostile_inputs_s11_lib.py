@@ -344,3 +344,17 @@ def test_translation_metrics_refuse_a_str_for_a_list_of_sentences():
         translation_metrics(["a b"], "a b")
     with pytest.raises(InputTypeError, match=r"^hyps\[1\]: expected a str, got NoneType$"):
         translation_metrics(["a", None], ["a", "b"])
+
+
+def test_label_metrics_refuse_a_str_for_a_list_of_labels():
+    """Before: ``accuracy("ab", "ab")`` scored two one-character labels (1.0), ``bio_spans("B-X")`` read the tags
+    'B', '-', 'X', and ``confusion_matrix`` counted the common prefix of lists of different lengths -- silently."""
+    from rnnkit.tasks.common import accuracy, bio_spans, confusion_matrix, macro_f1
+
+    assert accuracy(["ab"], ["ab"]) == 1.0 and bio_spans(["B-X"]) == {("X", 0, 1)}
+    for call, name in ((lambda: accuracy("ab", ["a", "b"]), "y_true"), (lambda: macro_f1(["a"], "a"), "y_pred"),
+                       (lambda: bio_spans("B-X"), "tags")):
+        with pytest.raises(InputTypeError, match=rf"^{name}: expected a list of (labels|tags), got a str "):
+            call()
+    with pytest.raises(DataError, match=r"^y_pred: expected 2 predictions \(one per true label\), got 1$"):
+        confusion_matrix(["a", "b"], ["a"], ["a", "b"])

@@ -293,6 +293,9 @@ def test_an_experiment_out_that_is_a_file_is_refused_before_training(tmp_path, m
             run_experiment("adding", steps=2, length=4, hidden_size=4, out=out)
         with pytest.raises(ConfigError, match=r"^out: expected a folder"):
             compare("adding", ["lstm", "gru"], steps=2, length=4, hidden_size=4, out=out)
+    # and cells="gru" was read as the cells 'g', 'r', 'u' ("expected one of [...], got 'g'")
+    with pytest.raises(InputTypeError, match=r"^cells: expected a list of cell names, got the str 'gru'"):
+        compare("adding", "gru", steps=2, length=4, hidden_size=4)
 
 
 def test_macro_f1_and_entity_prf_refuse_fewer_predictions_than_truths():

@@ -305,3 +305,37 @@ def test_serve_names_what_it_serves_refuses_bodies_that_are_not_utf8_and_says_te
                                                             "got not found"})
         r = c.post("/predict", content='{"texts": ["\\ud800"]}', headers=json_type)
         assert r.status_code == 422 and r.json()["error"].startswith("texts[0]: expected valid Unicode"), r.text
+
+
+def test_a_training_stopped_in_an_earlier_run_s_folder_leaves_that_run_loadable(tmp_path, capsys, monkeypatch):
+    # Before: train logged its epochs into RUN/metrics.jsonl from the first epoch, rewriting the file the earlier
+    # run's digests.json lists: a retraining stopped by Ctrl-C (or any error) left a folder whose earlier run
+    # failed its digests ("metrics.jsonl: expected sha256 ...") and no new one -- both runs lost.
+    import json
+
+    from rnnkit.cli import driver
+
+    conll = tmp_path / "d.conll"
+    conll.write_text("Anna\tB-per\nlebt\tO\n\nBob\tB-per\nmag\tO\n\n" * 4, encoding="utf-8")
+    tiny = ["--hidden-size", "4", "--word-dim", "4", "--char-dim", "2", "--char-hidden", "2", "--quiet",
+            "--no-baseline", "--conll", str(conll), "--out", str(tmp_path / "run")]
+    (tmp_path / "tokens.txt").write_text("Anna\nlebt\n", encoding="utf-8")
+    predict = ["tag", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "tokens.txt"), "--json"]
+    assert main(["tag", "train", "--epochs", "1", *tiny]) == 0
+    assert main(predict) == 0
+    capsys.readouterr()
+
+    def stopped(self, task, train, val, **kw):      # the retraining's first epoch, then Ctrl-C
+        for cb in kw["callbacks"]:
+            cb.path.write_text('{"epoch": 1}\n', encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(driver.TaskCommand, "fit", stopped)
+    assert main(["tag", "train", "--epochs", "3", *tiny]) == 130
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(predict) == 0                                           # the earlier run, as it was
+    assert len(json.loads(capsys.readouterr().out)["predictions"]) == 1
+    assert main(["tag", "train", "--epochs", "2", *tiny]) == 0          # a finished retraining replaces it
+    rows = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+    assert len(rows) == 2 and not (tmp_path / "run" / "metrics.partial.jsonl").exists()

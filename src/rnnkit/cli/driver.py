@@ -46,6 +46,8 @@ from rnnkit.errors import CheckpointError
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit"]
 
+METRICS_FILE = "metrics.jsonl"
+
 ACTIONS = {"train": "train a model and its baselines, write a run folder",
            "predict": "predict with a run folder",
            "evaluate": "score a run (and its baselines) on labelled data"}
@@ -126,6 +128,15 @@ def check_held_out(task: Any, part: Data) -> Data:
                         "changed since: its held-out part no longer matches the sha256 recorded in split.json); "
                         "pass the data flag to score a file as new data")
     return part
+
+
+def _live_log(out: Path) -> Path:
+    """Where ``train`` logs its epochs as it goes: ``RUN/metrics.jsonl``, or ``RUN/metrics.partial.jsonl`` when
+    ``RUN`` holds an earlier saved run -- rewriting that run's listed metrics.jsonl made it fail its digests
+    from the first epoch, so a training stopped by Ctrl-C or an error left no loadable run at all."""
+    from rnnkit._io import DIGESTS_FILE
+
+    return out / ("metrics.partial.jsonl" if (out / DIGESTS_FILE).is_file() else METRICS_FILE)
 
 
 def _config_type(f) -> tuple[Any, str | None]:
@@ -309,14 +320,16 @@ class TaskCommand:
             split["items_sha256"] = held_out_digest(test)
         source = {**data.source, **({"columns": columns} if columns and data.source.get("file") else {})}
         task = self.task(config)
-        self.fit(task, train, data.val, baselines=self.baselines(args),
-                 callbacks=[MetricLogger(Path(args.out) / "metrics.jsonl")])
+        log = _live_log(Path(args.out))
+        self.fit(task, train, data.val, baselines=self.baselines(args), callbacks=[MetricLogger(log)])
         result: dict[str, Any] = {"run": str(args.out), "train_size": len(train.inputs),
                                   "test_size": 0 if test is None else len(test.inputs),
                                   "train_seconds": task.history.get("seconds"), **self.train_summary(task)}
         if test is not None and len(test.inputs):
             result.update(self.scores(task, test, args))
         task.save(args.out, data=source, split={"test": split})
+        if log.name != METRICS_FILE:   # the save wrote the rows as metrics.jsonl (else the live log becomes it)
+            log.unlink() if (Path(args.out) / METRICS_FILE).exists() else log.replace(Path(args.out) / METRICS_FILE)
         return result
 
     def fit(self, task: Any, train: Data, val: Data | None, **kw: Any) -> None:

@@ -361,3 +361,30 @@ def test_label_metrics_refuse_a_str_for_a_list_of_labels():
             call()
     with pytest.raises(DataError, match=r"^y_pred: expected 2 predictions \(one per true label\), got 1$"):
         confusion_matrix(["a", "b"], ["a"], ["a", "b"])
+
+
+def test_warmup_cosine_says_when_the_fit_runs_past_its_budget_of_steps():
+    """Before: ``WarmupCosine(total_steps=4)`` on a fit of 8 steps ran steps 5-8 at a learning rate of 0 (the
+    weights did not move) with no word. Oracle: the weights after the fit equal those after step 4."""
+    import warnings
+
+    import rnnkit
+    from rnnkit.training import TrainConfig, Trainer
+    from rnnkit.training.callbacks import WarmupCosine
+
+    data = [(torch.randn(3, 5, 2), torch.randn(3, 5, 4)) for _ in range(4)]
+
+    def mse(model, batch):
+        return torch.nn.functional.mse_loss(model(batch[0])[0], batch[1])
+
+    def fit(epochs):
+        torch.manual_seed(0)
+        net = rnnkit.GRU(2, 4, batch_first=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            Trainer(net, mse, config=TrainConfig(epochs=epochs, quiet=True), callbacks=[WarmupCosine(4)]).fit(data)
+        return net, [str(w.message) for w in caught if "WarmupCosine" in str(w.message)]
+
+    (one, quiet), (two, said) = fit(1), fit(2)
+    assert all(torch.equal(a, b) for a, b in zip(one.state_dict().values(), two.state_dict().values()))
+    assert not quiet and len(said) == 1 and said[0].startswith("WarmupCosine: the fit ran past total_steps=4: step 5 ")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from typing import Any, Callable
 
 import torch
@@ -193,6 +194,10 @@ class WarmupCosine(Callback):
             trainer.set_lr(self.lr_at(self.frac(trainer)))
 
     def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
+        if self.total_steps is not None and step == self.total_steps + 1 and self.min_lr == 0:
+            warnings.warn(f"WarmupCosine: the fit ran past total_steps={self.total_steps}: step {step} and every "
+                          "later one take a learning rate of min_lr=0 and leave the weights unchanged; set "
+                          "total_steps to the steps the fit makes (epochs x batches)", stacklevel=2)
         trainer.set_lr(self.lr_at(self.frac(trainer)))  # the next step's
 
 

@@ -388,3 +388,13 @@ def test_warmup_cosine_says_when_the_fit_runs_past_its_budget_of_steps():
     (one, quiet), (two, said) = fit(1), fit(2)
     assert all(torch.equal(a, b) for a, b in zip(one.state_dict().values(), two.state_dict().values()))
     assert not quiet and len(said) == 1 and said[0].startswith("WarmupCosine: the fit ran past total_steps=4: step 5 ")
+
+
+def test_val_targets_without_val_inputs_are_refused_not_dropped():
+    """Before: ``fit(X, y, val_targets=yv)`` (the inputs forgotten) dropped ``yv`` and validated on a random
+    split of the training data, silently."""
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    X, y = _two_shapes(8)
+    with pytest.raises(ConfigError, match=r"^val_inputs: expected the validation X of the val_targets given, got None$"):
+        TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, progress=False)).fit(X, y, val_targets=y[:2])

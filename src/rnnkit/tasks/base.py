@@ -167,6 +167,8 @@ class Task:
             baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = ()) -> "Task":
         """Train the network on ``inputs``/``targets`` (early stopping on ``val_*``, else on a
         ``val_fraction`` split) and fit the baselines on the same data; returns ``self``."""
+        if val_inputs is None and val_targets is not None:   # the targets were dropped, a random split used
+            raise ConfigError(f"val_inputs: expected the validation {self.input_name} of the val_targets given, got None")
         train = self.check_data(inputs, targets)
         self.check_trainable(*train)
         if val_inputs is not None:

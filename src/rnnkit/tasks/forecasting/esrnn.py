@@ -245,7 +245,10 @@ class ESRNNCandidate(Candidate):
         L = input_window(period, horizon)
         res = np.full((len(batch), len(back), horizon), np.nan)
         rows = [i for i, s in enumerate(batch) if len(s) - b0 >= L + 1]   # enough values before the origin
-        if not rows:
+        # a step h is trained only by windows whose target L + h lies in some fit part: without one full
+        # window (L + H values) the last steps came from an untrained head (a ramp of 20 days forecast
+        # 16 ahead rose to 46 and fell to 23); such a batch falls back as the too-short series do
+        if not rows or min(max(len(batch[i]) for i in rows), self.max_length) - b0 < L + horizon:
             return res
         if len(rows) < len(batch):
             res[rows] = self._fit_forecast([batch[i] for i in rows], horizon, period, back)

@@ -398,3 +398,26 @@ def test_val_targets_without_val_inputs_are_refused_not_dropped():
     X, y = _two_shapes(8)
     with pytest.raises(ConfigError, match=r"^val_inputs: expected the validation X of the val_targets given, got None$"):
         TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, progress=False)).fit(X, y, val_targets=y[:2])
+
+
+def test_a_bad_baselines_argument_is_refused_before_training():
+    """Before: ``fit(..., baselines="yes")`` trained the whole network, then failed in ``dict("yes")`` (a bare
+    ValueError; ``{"x": 5}`` an AttributeError), and ``evaluate(..., baselines="no")`` scored the baselines."""
+    from rnnkit.tasks.tsc import OneNNEuclidean, TimeSeriesClassifier, TSCConfig
+
+    X, y = _two_shapes(8)
+
+    def no_training(*a, **k):
+        raise AssertionError("trained before baselines was checked")
+
+    clf = TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, progress=False))
+    for bad, pattern in (("yes", r"^baselines: expected True, False or a dict of name -> baseline, got 'yes'$"),
+                         ({"x": 5}, r"^baselines\['x'\]: expected a str name and an object with fit\(\), got int$")):
+        with pytest.raises(InputTypeError, match=pattern):
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(TimeSeriesClassifier, "_fit", no_training)
+                clf.fit(X, y, baselines=bad)
+    clf.fit(X, y, baselines={"mine": OneNNEuclidean()})
+    assert list(clf.baselines) == ["mine"] and "baselines" in clf.evaluate(X, y)
+    with pytest.raises(InputTypeError, match=r"^baselines: expected a bool, got 'no' \(str\)$"):
+        clf.evaluate(X, y, baselines="no")

@@ -41,9 +41,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit.errors import ConfigError, DataError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
-from rnnkit.tasks.common import check_labels, classification_metrics
+from rnnkit.tasks.common import check_bool, check_labels, classification_metrics
 from rnnkit.tasks.runs import load_run, load_weights, run_baselines, save_run, task_config
 
 __all__ = ["Task", "ClassifierTask", "split_indices", "fit_network", "WallClock"]
@@ -100,6 +100,18 @@ def fit_network(model: nn.Module, batches: Callable[[int], Iterable[Any]], n_bat
                "best_epoch": result.best["epoch"] if result.best else None,
                "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason}
     return history, list(result.history)
+
+
+def _check_baselines(baselines: Any) -> None:
+    """``True``, ``False`` or a dict of str name -> an object with ``fit``; an InputTypeError otherwise."""
+    if isinstance(baselines, bool):
+        return
+    if not isinstance(baselines, dict):
+        raise InputTypeError(f"baselines: expected True, False or a dict of name -> baseline, got {baselines!r}")
+    for name, b in baselines.items():
+        if not isinstance(name, str) or not callable(getattr(b, "fit", None)):
+            raise InputTypeError(f"baselines[{name!r}]: expected a str name and an object with fit(), got "
+                                 f"{type(b).__name__}")
 
 
 class WallClock(Callback):
@@ -167,6 +179,7 @@ class Task:
             baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = ()) -> "Task":
         """Train the network on ``inputs``/``targets`` (early stopping on ``val_*``, else on a
         ``val_fraction`` split) and fit the baselines on the same data; returns ``self``."""
+        _check_baselines(baselines)   # before training: a bad value was a raw error after the whole fit
         if val_inputs is None and val_targets is not None:   # the targets were dropped, a random split used
             raise ConfigError(f"val_inputs: expected the validation {self.input_name} of the val_targets given, got None")
         train = self.check_data(inputs, targets)
@@ -234,6 +247,7 @@ class Task:
         """The network's metrics on labelled data (:meth:`score`) and, with ``baselines``, each baseline's
         under ``"baselines"``. Gold labels unseen in training count as errors (``"unseen_labels"``)."""
         self._require_fitted()
+        check_bool("baselines", baselines)   # 'no' ran them
         inputs, targets = self.check_data(inputs, targets)
         metrics = self.score(inputs, targets, **options)
         if baselines and self.baselines:

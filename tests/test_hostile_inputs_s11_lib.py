@@ -417,6 +417,10 @@ def test_a_bad_baselines_argument_is_refused_before_training():
             with pytest.MonkeyPatch.context() as mp:
                 mp.setattr(TimeSeriesClassifier, "_fit", no_training)
                 clf.fit(X, y, baselines=bad)
+    from rnnkit.training.callbacks import Callback
+
+    with pytest.raises(InputTypeError, match=r"^callbacks: expected a list of Callback objects, got Callback$"):
+        clf.fit(X, y, callbacks=Callback())          # was list(Callback()): a bare TypeError
     clf.fit(X, y, baselines={"mine": OneNNEuclidean()})
     assert list(clf.baselines) == ["mine"] and "baselines" in clf.evaluate(X, y)
     with pytest.raises(InputTypeError, match=r"^baselines: expected a bool, got 'no' \(str\)$"):

@@ -192,6 +192,8 @@ class Task:
             part, val = self.validation_split(*train)
         torch.manual_seed(self.config.seed)
         self.epoch_log = []
+        if isinstance(callbacks, (Callback, str)) or not isinstance(callbacks, Iterable):  # list() was a bare TypeError
+            raise InputTypeError(f"callbacks: expected a list of Callback objects, got {type(callbacks).__name__}")
         self._fit(part, val, list(callbacks))
         self.baselines = self._fit_baselines(train, baselines)
         return self

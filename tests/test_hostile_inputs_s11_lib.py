@@ -425,3 +425,18 @@ def test_a_bad_baselines_argument_is_refused_before_training():
     assert list(clf.baselines) == ["mine"] and "baselines" in clf.evaluate(X, y)
     with pytest.raises(InputTypeError, match=r"^baselines: expected a bool, got 'no' \(str\)$"):
         clf.evaluate(X, y, baselines="no")
+
+
+def test_hopfield_experiments_refuse_a_str_or_a_number_for_a_list():
+    """Before: ``rules="hebbian"`` was read as the rules 'h', 'e', 'b', ... ("expected a non-empty list from
+    [...], got ['h', 'e', ...]"), ``sizes=50`` was a bare TypeError and ``sizes="50"`` the sizes '5', '0'."""
+    from rnnkit.hopfield.experiments import capacity_experiment, load_digit_patterns
+
+    assert capacity_experiment(sizes=[20], loads=[0.05], rules=["hebbian"])["rules"] == ["hebbian"]
+    for kw, shown in ((dict(rules="hebbian"), r"rules: expected a list, got str 'hebbian' \(pass \['hebbian'\]\)"),
+                      (dict(sizes=50), r"sizes: expected a list, got int 50 \(pass \[50\]\)"),
+                      (dict(sizes="50"), r"sizes: expected a list, got str '50'")):
+        with pytest.raises(InputTypeError, match="^" + shown):
+            capacity_experiment(**{"sizes": [20], "loads": [0.05], **kw})
+    with pytest.raises(InputTypeError, match=r"^classes: expected a list, got int 3"):
+        load_digit_patterns(3)

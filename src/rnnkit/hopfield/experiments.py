@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from rnnkit._validate import first_repeat
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
                                      check_positive_float, check_positive_int)
 from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, overlap
@@ -117,8 +117,16 @@ def damage_weights(weights: Tensor, fraction: float, kind: str, generator: torch
     return W
 
 
+def _as_list(name: str, values: Any) -> tuple:
+    """``values`` as a tuple; a str (read as its characters: rules='hebbian' -> 'h', 'e', ...) or a single
+    number (a bare TypeError) is an InputTypeError saying to pass a list."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InputTypeError(f"{name}: expected a list, got {type(values).__name__} {values!r} (pass [{values!r}])")
+    return tuple(values)
+
+
 def _check_choices(name: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
-    values = tuple(values)
+    values = _as_list(name, values)
     if not values or any(v not in allowed for v in values):
         raise ConfigError(f"{name}: expected a non-empty list from {list(allowed)}, got {list(values)}")
     if (rep := first_repeat(values)) is not None:      # results are keyed by rule: a repeat overwrote itself
@@ -134,7 +142,7 @@ def _check_list(name: str, values: Sequence[Any], check, increasing: bool = Fals
     """``values`` checked one by one, non-empty and distinct (a size given twice overwrote its own curve,
     keyed by size); ``increasing`` for the x axis of a curve whose crossings are interpolated (unsorted
     loads put a crossing between the wrong pair of points)."""
-    values = tuple(values)
+    values = _as_list(name, values)
     if not values:
         raise ConfigError(f"{name}: expected a non-empty list, got []")
     values = tuple(check(name, v) for v in values)
@@ -321,7 +329,7 @@ def load_digit_patterns(classes: Sequence[int], threshold: float = 8.0) -> tuple
     """
     from sklearn.datasets import load_digits
 
-    classes = tuple(classes)
+    classes = _as_list("classes", classes)
     if not classes or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c <= 9 for c in classes):
         raise ConfigError(f"classes: expected digits in 0..9, got {list(classes)}")
     if len(set(classes)) != len(classes):

@@ -440,3 +440,14 @@ def test_hopfield_experiments_refuse_a_str_or_a_number_for_a_list():
             capacity_experiment(**{"sizes": [20], "loads": [0.05], **kw})
     with pytest.raises(InputTypeError, match=r"^classes: expected a list, got int 3"):
         load_digit_patterns(3)
+
+
+def test_a_held_out_part_of_one_character_is_refused_by_text_split():
+    """Before: ``text_split`` of a 15-character text at 0.05 held out 1 character: the char LM trained without
+    validation (nothing to score) and only scoring that part failed, after the fit."""
+    from rnnkit.tasks.generation.data import text_split
+
+    assert text_split("abcdefghijklmno", 0.2) == ("abcdefghijkl", "mno")
+    with pytest.raises(DataError, match=r"^val_fraction: expected a held-out part of at least 2 characters to "
+                                        r"validate on, got 1 from 0.05 of 15 "):
+        text_split("abcdefghijklmno", 0.05)

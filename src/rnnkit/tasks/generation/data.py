@@ -56,6 +56,9 @@ def text_split(text: str, val_fraction: float) -> tuple[str, str]:
     if not text[:cut].strip():  # e.g. a 1-character text: all of it would be held out
         raise DataError(f"text: expected enough text to hold out {val_fraction:g} of it and train on the rest, got "
                         f"{len(text)} character(s) (lower val_fraction, or give more text)")
+    if len(text) - cut < 2:     # one character scores nothing (one predicts the next): no validation at all
+        raise DataError(f"val_fraction: expected a held-out part of at least 2 characters to validate on, got "
+                        f"{len(text) - cut} from {val_fraction:g} of {len(text)} (raise val_fraction, or 0 for none)")
     return text[:cut], text[cut:]
 
 

@@ -451,3 +451,17 @@ def test_a_held_out_part_of_one_character_is_refused_by_text_split():
     with pytest.raises(DataError, match=r"^val_fraction: expected a held-out part of at least 2 characters to "
                                         r"validate on, got 1 from 0.05 of 15 "):
         text_split("abcdefghijklmno", 0.05)
+
+
+def test_fill_missing_checks_its_series_as_the_classifier_does():
+    """Before: a 1-D series was an IndexError, a str numpy's ValueError, ['1', '2'] strings were read as
+    numbers, and inf was kept and passed on (only NaN is a missing value)."""
+    from rnnkit.data.tsc import fill_missing
+
+    assert fill_missing([[[1.0], [float("nan")], [3.0]]])[0][:, 0].tolist() == [1.0, 2.0, 3.0]
+    for bad, err, pattern in (([np.array([np.nan, 1.0])], DataError, r"X\[0\]: expected a 2-D array \(T, C\)"),
+                              ("abc", InputTypeError, r"X: expected a list of \(T_i, C\) arrays, got str"),
+                              ([np.array([["1"], ["2"]])], InputTypeError, r"X\[0\]: expected a \(T, C\) array of real"),
+                              ([np.array([[np.inf], [np.nan]])], DataError, r"X\[0\]: expected finite values within")):
+        with pytest.raises(err, match="^" + pattern):
+            fill_missing(bad)

@@ -317,9 +317,26 @@ def fill_missing(X: list[np.ndarray], what: str = "X") -> list[np.ndarray]:
     >>> fill_missing([np.array([[np.nan], [1.0], [np.nan], [3.0], [np.nan]])])[0][:, 0].tolist()
     [1.0, 1.0, 2.0, 3.0, 3.0]
     """
+    if isinstance(X, np.ndarray) and X.ndim == 3:
+        X = list(X)
+    if not isinstance(X, (list, tuple)):   # a str was numpy's "could not convert string to float"
+        raise InputTypeError(f"{what}: expected a list of (T_i, C) arrays, got {type(X).__name__}")
     out = []
     for i, x in enumerate(X):
-        x = np.array(x, dtype=np.float32)
+        try:
+            a = np.asarray(x)
+        except ValueError:   # ragged nested lists
+            a = np.empty(0, dtype=object)
+        if a.dtype == np.bool_ or a.dtype.kind not in "iuf":   # '1.5' strings were read as numbers
+            raise InputTypeError(f"{what}[{i}]: expected a (T, C) array of real numbers, got "
+                                 f"{'a ragged list' if a.dtype == object else f'dtype {a.dtype}'}")
+        with np.errstate(over="ignore"):
+            x = a.astype(np.float32)
+        if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:   # a 1-D series was an IndexError
+            raise DataError(f"{what}[{i}]: expected a 2-D array (T, C) with T >= 1 and C >= 1, got shape {x.shape}")
+        if np.isinf(x).any():   # only NaN is a missing value (inf was kept and passed on as a value)
+            raise DataError(f"{what}[{i}]: expected finite values within float32 or NaN for a missing one, got "
+                            "inf or a value beyond 3.4e38")
         for c in range(x.shape[1]):
             gap = np.isnan(x[:, c])
             if gap.all():

@@ -13,7 +13,7 @@ import torch
 
 from rnnkit.data.tsc import read_long_csv
 from rnnkit.data.vocab import Vocab
-from rnnkit.errors import ConfigError, DataError, InputTypeError
+from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 
 pytestmark = pytest.mark.usefixtures("one_thread_module")
 
@@ -465,3 +465,35 @@ def test_fill_missing_checks_its_series_as_the_classifier_does():
                               ([np.array([[np.inf], [np.nan]])], DataError, r"X\[0\]: expected finite values within")):
         with pytest.raises(err, match="^" + pattern):
             fill_missing(bad)
+
+
+def test_a_nested_cell_s_given_state_must_match_its_initial_state():
+    """Before: ``rnnkit.Recurrent`` ran a given state as it came: a state of batch 1 was broadcast over a batch of
+    2 (both rows started from it, silently), an extra key was ignored, and a wrong shape or key was an error
+    from inside the user's cell (a RuntimeError of torch, a KeyError). Oracle: the state of a previous call
+    continues the sequence as one call over both halves does."""
+    import rnnkit
+
+    class GatedSum(rnnkit.RecurrentCell):
+        def __init__(self, n):
+            super().__init__()
+            self.proj = torch.nn.Linear(n, n)
+
+        def initial_state(self, batch_size, device=None, dtype=None):
+            return {"total": torch.zeros(batch_size, 3, device=device, dtype=dtype)}
+
+        def forward(self, inp, state):
+            total = state["total"] + torch.tanh(self.proj(inp))
+            return total, {"total": total}
+
+    layer = rnnkit.Recurrent(GatedSum(3), batch_first=True)
+    x = torch.randn(2, 6, 3)
+    whole, _ = layer(x)
+    first, state = layer(x[:, :3])
+    assert torch.allclose(torch.cat([first, layer(x[:, 3:], state)[0]], 1), whole)
+    for bad, got in (({"total": torch.ones(1, 3)}, r"\{'total': \(1, 3\)\}"),
+                     ({"total": torch.ones(2, 3), "x": torch.ones(2, 3)}, r"\{'total': \(2, 3\), 'x': \(2, 3\)\}"),
+                     (torch.ones(2, 3), r"\(2, 3\)")):
+        with pytest.raises(ShapeError, match=r"^state: expected the nest and shapes of cell.initial_state\(2\), \{'total': "
+                                 rf"\(2, 3\)\}}, got {got}$"):
+            layer(x, bad)

@@ -49,6 +49,8 @@ class Recurrent(nn.Module):
         lengths = check_lengths(lengths, B, T, device=leaves[0].device)
         if state is None:
             state = self.cell.initial_state(B, device=leaves[0].device, dtype=leaves[0].dtype)
+        else:
+            _check_state(self.cell, state, B, leaves[0])
         mask = None
         if lengths is not None:  # padded steps of every leaf are zeroed, as in the other layers
             mask = step_mask(lengths, T)
@@ -67,3 +69,25 @@ class Recurrent(nn.Module):
             leaf = leaves[0]
             state = self.cell.initial_state(leaf.shape[0], device=leaf.device, dtype=leaf.dtype)
         return self.cell(x_t, state)
+
+
+def _layout(tree: Any) -> Any:
+    """The nest of ``tree`` with each tensor replaced by its shape (what a state must match)."""
+    if isinstance(tree, dict):
+        return {k: _layout(v) for k, v in tree.items()}
+    if isinstance(tree, (tuple, list)):
+        return [_layout(v) for v in tree]
+    return tuple(tree.shape) if hasattr(tree, "shape") else type(tree).__name__
+
+
+def _check_state(cell: RecurrentCell, state: Any, batch: int, leaf: Any) -> None:
+    """A given ``state`` must have the nest and shapes of ``cell.initial_state(batch)``: a state of batch 1
+    was broadcast over the batch, an extra key ignored, and a wrong shape was an error from inside the cell
+    (its dtype is the caller's: a cell may keep integer counters beside float inputs)."""
+    try:
+        expected = cell.initial_state(batch, device=leaf.device, dtype=leaf.dtype)
+    except NotImplementedError:   # a cell that only runs from a given state: nothing to compare with
+        return
+    want, got = _layout(expected), _layout(state)
+    if want != got:
+        raise ShapeError(f"state: expected the nest and shapes of cell.initial_state({batch}), {want}, got {got}")

@@ -4,8 +4,10 @@ before its fix (e6231f5) and checks against an oracle computed in the test."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from rnnkit.forecast import Forecaster
 from rnnkit.tasks.forecasting.candidates import SeriesInput
 from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate, input_window
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
@@ -30,3 +32,28 @@ def test_esrnn_with_one_full_window_still_fits_its_network() -> None:
     y, h = _ramp(40), 16
     fc = ESRNNCandidate(steps=30, hidden=8).forecast([SeriesInput("a", y)], h)[0]
     assert np.isfinite(fc).all() and not np.allclose(fc, seasonal_naive_point(y, h, 1))
+
+
+def _monthly(n: int = 48) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    t = pd.date_range("2018-01-31", periods=n, freq="ME")
+    return pd.DataFrame({"date": t.strftime("%Y-%m-%d"),
+                         "y": 100 + 10 * np.sin(np.arange(n) * 2 * np.pi / 12) + rng.normal(0, 1, n)})
+
+
+@pytest.mark.parametrize("model", ["ets", "seasonal_naive"])
+def test_a_single_method_s_backtest_scores_its_own_fold_forecasts_not_the_baseline_of_its_name(model: str) -> None:
+    # --model ets --backtest: the baseline "ets" replaced the model's forecasts in the row named "ets",
+    # whose quantile metrics stayed the model's (fold 0: MAE 0.75 of the baseline next to pinball@0.5 2.71)
+    df, h = _monthly(), 6
+    res = Forecaster(model=model, horizon=h, period=12).backtest(df, folds=3, target="y", time_col="date")
+    errors = []
+    for k, origin in enumerate((30, 36, 42)):
+        alone = Forecaster(model=model, horizon=h, period=12).fit(df.iloc[:origin], target="y", time_col="date").predict()
+        fold = res.forecasts[res.forecasts["fold"] == k]
+        np.testing.assert_allclose(fold[model].to_numpy(), alone["value"].to_numpy(), rtol=1e-9)
+        np.testing.assert_allclose(fold[f"{model}_lower"].to_numpy(), alone["lower"].to_numpy(), rtol=1e-9)
+        errors.append(np.abs(df["y"].to_numpy()[origin:origin + h] - alone["value"].to_numpy()))
+    assert res.metrics[model]["MAE"] == pytest.approx(np.mean(errors))
+    assert res.metrics[model]["pinball@0.5"] == pytest.approx(res.metrics[model]["MAE"] / 2)   # q0.5 is the point
+    assert sum(r["model"] == model for r in res.per_fold) == 3

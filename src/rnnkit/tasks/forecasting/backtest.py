@@ -187,7 +187,7 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
     """Backtest ``fitter`` on ``series`` (see the module docstring): each fold, ``fitter.fit_fold`` sees
     the training part only and forecasts the test window; the baselines (with a ``level`` interval) and
     the fitter's ``others`` are scored on the same windows. Baselines named like one of the ``others``
-    are left out (the fitter's own version is the one it used)."""
+    or like the model itself are left out (the fitter's own version is the one it used)."""
     H = horizon
     baselines = list(baselines or [])
     for b in baselines:
@@ -227,8 +227,8 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
             nan = np.full(H, np.nan)
             outs.update({name: (np.asarray(f[s.id], dtype=float), nan, nan) for name, f in pred.others.items()})
             t1 = time.perf_counter()
-            for b in baselines:
-                if b not in pred.others:
+            for b in baselines:    # a baseline named as the model is the model's (--model ets --backtest)
+                if b not in pred.others and b != model:
                     outs[b] = BASELINES[b](tr, H, period, level)
             t_base += time.perf_counter() - t1
             frame = pd.DataFrame({"fold": k, "id": s.id, "time": s.index[test], "actual": actual, "observed": obs})

@@ -497,3 +497,16 @@ def test_a_nested_cell_s_given_state_must_match_its_initial_state():
         with pytest.raises(ShapeError, match=r"^state: expected the nest and shapes of cell.initial_state\(2\), \{'total': "
                                  rf"\(2, 3\)\}}, got {got}$"):
             layer(x, bad)
+
+
+def test_ibm1_refuses_unaligned_or_unsplit_sentences():
+    """Before: ``IBM1().fit(sources, targets)`` zipped them (a list one short aligned the common prefix) and a
+    sentence given as a str was aligned character by character -- silently."""
+    from rnnkit.tasks.seq2seq_words import IBM1
+
+    src, tgt = [["das", "haus"], ["das", "buch"]], [["the", "house"], ["the", "book"]]
+    assert IBM1().fit(src, tgt).best["haus"] == "house"
+    with pytest.raises(DataError, match=r"^targets: expected one word list per source \(2\), got 1$"):
+        IBM1().fit(src, tgt[:1])
+    with pytest.raises(InputTypeError, match=r"^sources\[0\]: expected a list of words, got a str 'das haus'$"):
+        IBM1().fit(["das haus", "das buch"], tgt)

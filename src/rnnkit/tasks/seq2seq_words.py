@@ -40,7 +40,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from rnnkit.data.vocab import tokenize
-from rnnkit.errors import DataError
+from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_bool, check_number, check_texts
 
 __all__ = ["IBM1", "detokenize", "words", "CopySource", "WordDictionary", "NULL"]
@@ -93,6 +93,12 @@ class IBM1:
         self.best: dict[str, str] = {}
 
     def fit(self, sources: Sequence[Sequence[str]], targets: Sequence[Sequence[str]]) -> "IBM1":
+        if len(sources) != len(targets):   # zip aligned the common prefix only
+            raise DataError(f"targets: expected one word list per source ({len(sources)}), got {len(targets)}")
+        for name, sents in (("sources", sources), ("targets", targets)):
+            bad = next((i for i, s in enumerate(sents) if isinstance(s, str)), None)
+            if bad is not None:             # a sentence as a str was aligned character by character
+                raise InputTypeError(f"{name}[{bad}]: expected a list of words, got a str {sents[bad][:20]!r}")
         f_index: dict[str, int] = {NULL: 0}
         e_index: dict[str, int] = {}
         fs, es, sent = [], [], []                       # one row per (e position, f position incl. NULL)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnnkit.errors import DataError
 from rnnkit.forecast import Forecaster
 from rnnkit.tasks.forecasting.candidates import SeriesInput
 from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate, input_window
@@ -57,3 +58,20 @@ def test_a_single_method_s_backtest_scores_its_own_fold_forecasts_not_the_baseli
     assert res.metrics[model]["MAE"] == pytest.approx(np.mean(errors))
     assert res.metrics[model]["pinball@0.5"] == pytest.approx(res.metrics[model]["MAE"] / 2)   # q0.5 is the point
     assert sum(r["model"] == model for r in res.per_fold) == 3
+
+
+def _ids_frame(lengths: dict[str, int]) -> pd.DataFrame:
+    rows = [(sid, d.strftime("%Y-%m-%d"), float(10 + j)) for sid, n in lengths.items()
+            for j, d in enumerate(pd.date_range("2021-01-01", periods=n))]
+    return pd.DataFrame(rows, columns=["id", "date", "y"])
+
+
+def test_the_series_too_short_among_many_is_named() -> None:
+    # one series of length 1 among many stopped the fit with "date: ... got 1", the series not named;
+    # the backtest's "got 4" named no series either
+    with pytest.raises(DataError, match=r"^date: expected at least 2 timestamps .* in series '01', got 1$"):
+        Forecaster("ets", horizon=2).fit(_ids_frame({"007": 20, "7": 20, "01": 1}), target="y", time_col="date",
+                                         id_col="id")
+    with pytest.raises(DataError, match=r"got 4 \(series 'c'\)$"):
+        Forecaster("ets", horizon=3).backtest(_ids_frame({"a": 30, "c": 4}), folds=2, target="y", time_col="date",
+                                              id_col="id")

@@ -195,7 +195,12 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
             raise ConfigError(f"baselines: expected names among {sorted(BASELINES)}, got {b!r}")
     model = fitter.name
     levels = tuple(fitter.quantile_levels)
-    fold_lists = {s.id: rolling_origin_folds(len(s), H, folds, stride) for s in series}
+    fold_lists = {}
+    for s in series:
+        try:
+            fold_lists[s.id] = rolling_origin_folds(len(s), H, folds, stride)
+        except DataError as e:   # which of many series is too short
+            raise DataError(f"{e} (series {s.id!r})") from None
     per_fold: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     fold_info: list[dict[str, Any]] = []

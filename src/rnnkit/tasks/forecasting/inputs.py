@@ -155,6 +155,9 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         idx = frame.index
     resampled = 0
     if isinstance(idx, pd.DatetimeIndex):
+        if idx.size < 2:    # infer_frequency's own message did not say which of many series
+            raise DataError(f"{time_name}: expected at least 2 timestamps to infer a frequency in series {sid!r}, "
+                            f"got {idx.size}")
         info = infer_frequency(idx, time_name)
         n_before = len(frame)
         frame = regularize_index(frame, info, resample, time_name, sid)

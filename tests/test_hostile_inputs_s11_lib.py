@@ -510,3 +510,15 @@ def test_ibm1_refuses_unaligned_or_unsplit_sentences():
         IBM1().fit(src, tgt[:1])
     with pytest.raises(InputTypeError, match=r"^sources\[0\]: expected a list of words, got a str 'das haus'$"):
         IBM1().fit(["das haus", "das buch"], tgt)
+
+
+def test_sentence_chrf_and_char_ngrams_check_their_arguments():
+    """Before: ``sentence_chrf(["a"], "a")`` was an AttributeError ('list' object has no attribute 'split') and
+    ``char_ngrams(text, 0)`` returned no n-grams, so every chrF from it was 0."""
+    from rnnkit.tasks.seq2seq_mbr import char_ngrams, sentence_chrf
+
+    assert sentence_chrf("the cat", "the cat") == 100.0
+    with pytest.raises(InputTypeError, match=r"^text: expected a str, got list$"):
+        sentence_chrf(["a"], "a")
+    with pytest.raises(ConfigError, match=r"^order: expected an int >= 1, got 0$"):
+        char_ngrams("abc", 0)

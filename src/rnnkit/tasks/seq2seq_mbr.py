@@ -35,6 +35,9 @@ BETA = 2
 
 def char_ngrams(text: str, order: int = CHAR_ORDER) -> list[Counter]:
     """The character n-gram counts of ``text`` for n = 1..order, whitespace removed (as chrF does)."""
+    if not isinstance(text, str):   # a list was an AttributeError of .split
+        raise InputTypeError(f"text: expected a str, got {type(text).__name__}")
+    check_number("order", order, lo=1, integer=True)   # order 0 scored every pair 0, silently
     line = "".join(text.split())
     return [Counter(line[i:i + n] for i in range(len(line) - n + 1)) for n in range(1, order + 1)]
 

@@ -522,3 +522,22 @@ def test_sentence_chrf_and_char_ngrams_check_their_arguments():
         sentence_chrf(["a"], "a")
     with pytest.raises(ConfigError, match=r"^order: expected an int >= 1, got 0$"):
         char_ngrams("abc", 0)
+
+
+def test_detect_period_of_short_series_and_bad_settings():
+    """Before: one value was numpy's LinAlgError ("SVD did not converge"), an empty series a TypeError, an
+    unknown ``freq`` pandas' raw ValueError, and ``threshold=nan`` made any candidate win (nothing is below
+    NaN). Oracle: a monthly sine still gives 12."""
+    from rnnkit.data.timeseries.seasonality import detect_period
+
+    y = np.sin(np.arange(120) * 2 * np.pi / 12)
+    assert detect_period(y, "MS").period == 12 and detect_period(y[:1], "MS").period == 1
+    assert detect_period(np.ones(4)).period == 1
+    with pytest.raises(DataError, match=r"^y: expected at least one value, got an empty series$"):
+        detect_period(np.zeros(0))
+    with pytest.raises(ConfigError, match=r"^freq: expected None or a pandas frequency alias .*, got 'XYZ'$"):
+        detect_period(y, "XYZ")
+    with pytest.raises(ConfigError, match=r"^threshold: expected a finite number, got nan$"):
+        detect_period(y, "MS", threshold=float("nan"))
+    with pytest.raises(ConfigError, match=r"^max_period: expected an int >= 2"):
+        detect_period(y, "MS", max_period=0)

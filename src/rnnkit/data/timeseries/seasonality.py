@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnnkit._validate import check_number
 from rnnkit.data.timeseries.transforms import as_1d, interpolate_missing
+from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["seasonal_candidates", "PeriodInfo", "detect_period"]
 
@@ -24,7 +26,10 @@ def seasonal_candidates(freq: str | None) -> list[int]:
     """
     if freq is None:
         return []
-    off = pd.tseries.frequencies.to_offset(freq)
+    try:
+        off = pd.tseries.frequencies.to_offset(freq)
+    except (ValueError, TypeError):   # pandas' "Invalid frequency: XYZ. Failed to parse with error message: ..."
+        raise ConfigError(f"freq: expected None or a pandas frequency alias ('D', 'MS', 'W-SUN', ...), got {freq!r}") from None
     n = max(int(getattr(off, "n", 1)), 1)
     code = off.rule_code.split("-")[0].upper()
     table = {
@@ -112,8 +117,14 @@ def detect_period(y: Any, freq: str | None = None, max_period: int | None = None
     >>> detect_period(rng.normal(size=200)).period
     1
     """
+    check_number("threshold", threshold)
+    check_number("max_period", max_period, lo=2, integer=True, allow_none=True)
     y = as_1d(y)
     y, _ = interpolate_missing(y)
+    if y.size == 0:
+        raise DataError("y: expected at least one value, got an empty series")
+    if y.size < 5:   # no period >= 2 fits 2.5 cycles (one value was numpy's LinAlgError "SVD did not converge")
+        return PeriodInfo(1, "calendar+acf" if seasonal_candidates(freq) else "periodogram+acf", {}, threshold)
     big = float(np.abs(y).max()) if y.size else 0.0
     if big > 1e100 or 0 < big < 1e-100:   # the scores are scale-free; squares of 1e300 overflow, of 1e-300
         y = y / big                           # underflow to 0 (a seasonal series read as period 1)

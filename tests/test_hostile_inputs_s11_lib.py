@@ -541,3 +541,18 @@ def test_detect_period_of_short_series_and_bad_settings():
         detect_period(y, "MS", threshold=float("nan"))
     with pytest.raises(ConfigError, match=r"^max_period: expected an int >= 2"):
         detect_period(y, "MS", max_period=0)
+
+
+def test_infer_frequency_refuses_unsorted_repeated_or_missing_timestamps():
+    """Before: its documented precondition (sorted, distinct) was unchecked: reversed daily stamps gave the
+    frequency '-2D' silently, a repeated stamp a ZeroDivisionError, a NaT pandas' OutOfBoundsTimedelta."""
+    import pandas as pd
+
+    from rnnkit.data.timeseries.frequency import infer_frequency
+
+    assert infer_frequency(pd.date_range("2020-01-01", periods=5)).freq == "D"
+    for stamps, pattern in ((["2020-01-03", "2020-01-01", "2020-01-02"], r"sorted, distinct timestamps, got 2020-01-01"),
+                            (["2020-01-01", "2020-01-01", "2020-01-02"], r"sorted, distinct timestamps"),
+                            (["2020-01-01", None, "2020-01-03"], r"timestamps, got a missing one \(NaT\) at position 1")):
+        with pytest.raises(DataError, match=r"^time: expected " + pattern):
+            infer_frequency(pd.DatetimeIndex(stamps))

@@ -74,6 +74,12 @@ def infer_frequency(index: Any, name: str = "time") -> FrequencyInfo:
         return FrequencyInfo(None)
     if index.size < 2:
         raise DataError(f"{name}: expected at least 2 timestamps to infer a frequency, got {index.size}")
+    if index.hasnans:   # was pandas' OutOfBoundsTimedelta
+        raise DataError(f"{name}: expected timestamps, got a missing one (NaT) at position {int(np.argmax(index.isna()))}")
+    if not index.is_monotonic_increasing or index.has_duplicates:   # unsorted gave '-2D', repeats a ZeroDivisionError
+        bad = int(np.flatnonzero(np.diff(index.asi8) <= 0)[0]) + 1
+        raise DataError(f"{name}: expected sorted, distinct timestamps, got {index[bad]} after {index[bad - 1]} "
+                        f"at position {bad}")
     freq = _guess_freq(index)
     if freq is None:  # pragma: no cover - _guess_freq falls back to the modal step
         raise DataError(f"{name}: could not infer a frequency from the timestamps")

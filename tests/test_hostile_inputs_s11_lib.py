@@ -556,3 +556,16 @@ def test_infer_frequency_refuses_unsorted_repeated_or_missing_timestamps():
                             (["2020-01-01", None, "2020-01-03"], r"timestamps, got a missing one \(NaT\) at position 1")):
         with pytest.raises(DataError, match=r"^time: expected " + pattern):
             infer_frequency(pd.DatetimeIndex(stamps))
+
+
+def test_seasonal_stl_checks_its_cycles_and_robust_flag():
+    """Before: ``SeasonalSTL(4, cycles=0)`` fitted a profile of NaN (0 / 0 over no cycle) that turned every
+    transformed value into NaN, and ``robust="no"`` ran robust STL (``bool("no")``) -- silently."""
+    from rnnkit.data.timeseries.transforms import SeasonalSTL
+
+    y = np.arange(1.0, 41.0) + np.sin(np.arange(40))
+    assert np.isfinite(SeasonalSTL(4, cycles=1).fit(y).profile).all()
+    with pytest.raises(ConfigError, match=r"^cycles: expected an int >= 1, got 0$"):
+        SeasonalSTL(4, cycles=0)
+    with pytest.raises(InputTypeError, match=r"^robust: expected a bool, got 'no'"):
+        SeasonalSTL(4, robust="no")

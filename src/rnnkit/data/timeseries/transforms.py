@@ -35,6 +35,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from rnnkit._validate import check_bool, check_number
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["Transform", "Scaler", "Log", "BoxCox", "SeasonalSTL", "Difference", "Pipeline", "transform_from_dict",
@@ -297,9 +298,9 @@ class SeasonalSTL(Transform):
         if not isinstance(period, (int, np.integer)) or isinstance(period, bool) or period < 2:
             raise ConfigError(f"period: expected an int >= 2 for STL, got {period!r}")
         self.period = int(period)
-        self.robust = bool(robust)
-        self.cycles = int(cycles)
-        self.fit_cycles = max(int(fit_cycles), int(cycles), 2)
+        self.robust = check_bool("robust", robust)   # bool('no') was True
+        self.cycles = check_number("cycles", cycles, lo=1, integer=True)   # 0: a profile of NaN (0 / 0), silently
+        self.fit_cycles = max(check_number("fit_cycles", fit_cycles, lo=1, integer=True), self.cycles, 2)
         self.profile: np.ndarray | None = None
         self.strength: float | None = None
 

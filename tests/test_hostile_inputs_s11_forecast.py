@@ -9,9 +9,10 @@ import pytest
 
 from rnnkit.errors import DataError
 from rnnkit.forecast import Forecaster
-from rnnkit.tasks.forecasting.candidates import SeriesInput
+from rnnkit.tasks.forecasting.auto import AutoForecaster
+from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
 from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate, input_window
-from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
+from rnnkit.tasks.forecasting.statistical import seasonal_naive_point, statistical_candidates
 
 
 def _ramp(n: int, seed: int = 0) -> np.ndarray:
@@ -75,3 +76,40 @@ def test_the_series_too_short_among_many_is_named() -> None:
     with pytest.raises(DataError, match=r"got 4 \(series 'c'\)$"):
         Forecaster("ets", horizon=3).backtest(_ids_frame({"a": 30, "c": 4}), folds=2, target="y", time_col="date",
                                               id_col="id")
+
+
+class _FitsOnlyAtTheEnd(Candidate):
+    """A network-like candidate: too short to fit before 40 values (it then forecasts the seasonal
+    naive, as the LSTM and the ES-RNN do), and 3 above the last value once it fits."""
+
+    name = "net"
+
+    def forecast_origins(self, batch, horizon, back):
+        out = np.empty((len(batch), len(back), horizon))
+        for i, s in enumerate(batch):
+            for k, b in enumerate(back):
+                o = len(s) - b
+                out[i, k] = seasonal_naive_point(s.y[:o], horizon, s.period) if o < 40 else s.y[o - 1] + 3
+        return out
+
+    def forecast(self, batch, horizon):
+        return self.forecast_origins(batch, horizon, [0])[:, 0]
+
+
+def test_auto_never_chooses_a_candidate_on_windows_it_only_forecast_as_its_fallback() -> None:
+    # constant at 5 but for one spike: the LSTM, too short at both validation origins, "validated" the
+    # seasonal naive's exact 5s (MASE 0.000), won, and forecast 4.0 .. 6.4 from its fit on all 40 values
+    y = np.full(40, 5.0)
+    y[20] = 500.0
+    s = SeriesInput("s", y, period=1)
+    stats = {n: c for n, c in statistical_candidates().items() if n in ("ets", "theta", "naive", "seasonal_naive")}
+    without = AutoForecaster(dict(stats), n_origins=2)
+    with_net = AutoForecaster({**stats, "net": _FitsOnlyAtTheEnd()}, n_origins=2)
+    expected, got = without.forecast([s], 7), with_net.forecast([s], 7)
+    assert "net" not in with_net.members_[0]
+    np.testing.assert_allclose(got, expected)
+    assert np.isnan(with_net.validation_.val["net"]).all()         # its windows are unscored, as too short ones
+    # where it does forecast as itself at the validation origins, it is scored and can win
+    longer = np.concatenate([np.full(20, 5.0), y])
+    with_net.forecast([SeriesInput("s", longer, period=1)], 7)
+    assert np.isfinite(with_net.validation_.val["net"]).all()

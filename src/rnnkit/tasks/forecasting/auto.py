@@ -55,6 +55,7 @@ from rnnkit.tasks.forecasting.guard import guard_batch, widen
 from rnnkit.tasks.forecasting.leash import REFERENCE, leash_note, leashed
 from rnnkit.tasks.forecasting.metrics import mase, mase_scale
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
+from rnnkit.tasks.forecasting.validated import fallback_origins, unvalidated
 from rnnkit.tasks.forecasting.validation import ValidationSet, _nanmean
 
 __all__ = ["ValidationSet", "rolling_validation", "combination_pool", "select", "AutoForecaster",
@@ -101,6 +102,7 @@ class _OriginGrid:
                     self.scale[i, k] = mase_scale(s.y[:o], s.period)
         self.scale[~np.isfinite(self.scale) | (self.scale <= 0)] = np.nan
         self.raw = {name: origin_forecasts(cand, batch, horizon, back) for name, cand in candidates.items()}
+        self.fell = fallback_origins(self.raw, batch, horizon, back)     # (.validated)
         for i, s in enumerate(batch):     # constant up to an origin: every candidate forecasts the constant
             for k, b in enumerate(back):
                 if len(s) - b >= 1 and is_constant(s.y[:len(s) - b]):
@@ -114,6 +116,8 @@ class _OriginGrid:
         for name, f in self.raw.items():
             v = f[:, lo:lo + K].copy()
             v[~self.usable[:, lo:lo + K]] = np.nan
+            if name in self.fell:      # a fallback's windows do not score what the candidate forecasts (.validated)
+                v[unvalidated(self.fell[name], lo, K)] = np.nan
             val[name], final[name] = v, f[:, lo + K].copy()
             for i in np.flatnonzero(~np.isfinite(final[name]).all(axis=1)):
                 s = self.batch[i]

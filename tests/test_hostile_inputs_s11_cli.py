@@ -339,3 +339,80 @@ def test_a_training_stopped_in_an_earlier_run_s_folder_leaves_that_run_loadable(
     assert main(["tag", "train", "--epochs", "2", *tiny]) == 0          # a finished retraining replaces it
     rows = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
     assert len(rows) == 2 and not (tmp_path / "run" / "metrics.partial.jsonl").exists()
+
+
+@pytest.fixture()
+def deadline():
+    """Fail a call that runs past a few seconds (the old code hung) instead of hanging the suite."""
+    import signal
+
+    def expired(*_):
+        raise TimeoutError("still running after 20 s")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.parametrize("argv, flag", [
+    # rnn_params looped over the layers: --num-layers 99999999999 never returned (the memory check hung)
+    (["tag", "train", "--conll", "X", "--num-layers", "99999999999"], "--num-layers"),
+    # not counted: the held-out set was drawn after training (a RuntimeError from the allocator, exit 1)
+    (["experiment", "adding", "--steps", "1", "--length", "5", "--hidden-size", "4", "--eval-size", "99999999999"],
+     "--eval-size"),
+    # 'RuntimeError: [enforce fail at alloc_cpu.cpp:127] ... DefaultCPUAllocator: can't allocate memory', exit 1
+    (["hopfield", "digits", "--n-cues", "99999999999"], "--n-cues"),
+])
+def test_sizes_that_cannot_fit_are_usage_errors_before_any_work(tmp_path, capsys, deadline, argv, flag):
+    argv = [str(tmp_path / "d.conll") if a == "X" else a for a in argv]
+    (tmp_path / "d.conll").write_text("Anna\tB-per\n\nBob\tO\n", encoding="utf-8")
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"error: {flag}: expected a size that fits in memory" in err[0], err
+    assert not (tmp_path / "out").exists()
+
+
+def test_rnn_params_counts_deep_stacks_without_a_loop(deadline):
+    from rnnkit.cli.common import rnn_params
+
+    def looped(cell, i, h, n, bi):                       # the oracle: the loop it replaced
+        g, d = {"lstm": 4, "gru": 3, "elman": 1}[cell], 2 if bi else 1
+        total = 0
+        for _ in range(n):
+            total, i = total + d * g * h * (i + h + 2), d * h
+        return total
+
+    for cell in ("lstm", "gru", "elman"):
+        for n in (1, 2, 5):
+            for bi in (False, True):
+                assert rnn_params(cell, 7, 3, n, bi) == looped(cell, 7, 3, n, bi)
+    assert rnn_params("lstm", 7, 3, 10 ** 12) > 10 ** 12
+
+
+def test_hopfield_and_bench_results_are_replaced_whole(tmp_path, capsys):
+    # Before: hopfield's JSON and bench.json/bench.md were rewritten in place (Path.write_text): a reader of the
+    # earlier file (here a hard link to it) saw it truncated and rewritten, and a crash or full disk between
+    # left half a file. Now each is written beside and renamed over (rnnkit._io.atomic_write_text).
+    import json
+    import os
+
+    out = tmp_path / "h"
+    argv = ["hopfield", "digits", "--classes", "0", "1", "--n-cues", "2", "--rules", "hebbian", "--picture-rule",
+            "hebbian", "--out", str(out), "--json"]
+    assert main(argv) == 0
+    os.link(out / "digits.json", tmp_path / "reader.json")
+    earlier = (tmp_path / "reader.json").read_text()
+    assert main([*argv, "--corruption", "0.5"]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "reader.json").read_text() == earlier                    # the earlier file, untouched
+    assert json.loads((out / "digits.json").read_text())["corruption"] == 0.5
+    bench = ["bench", "--cells", "lstm", "--shapes", "1,2,2,2", "--reps", "1", "--budget-s", "0.01", "--no-autograd",
+             "--quiet", "--out", str(tmp_path / "b")]
+    assert main(bench) == 0
+    os.link(tmp_path / "b" / "bench.json", tmp_path / "reader2.json")
+    earlier = (tmp_path / "reader2.json").read_text()
+    assert main(bench) == 0
+    assert (tmp_path / "reader2.json").read_text() == earlier
+    assert json.loads((tmp_path / "b" / "bench.json").read_text())["rows"]

@@ -23,6 +23,7 @@ import sys
 
 import torch
 
+from rnnkit._io import atomic_write_text, dumps_json
 from rnnkit._validate import first_repeat
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, check_memory, check_out_dir, rnn_params,
                                set_threads, training_bytes)
@@ -107,7 +108,7 @@ def run(args) -> dict:
             print(format_table([row]).splitlines()[-1], file=sys.stderr, flush=True)
         if partial is not None:
             with partial.open("a") as f:
-                f.write(json.dumps(row) + "\n")
+                f.write(dumps_json(row) + "\n")     # NaN as null: every line stays JSON
 
     rows = []
     for precision in args.precision:
@@ -116,8 +117,8 @@ def run(args) -> dict:
                                graph=not args.no_graph, autograd=not args.no_autograd)
     result = {"machine": machine_info(args.device), "rows": rows}
     if args.out is not None:
-        (args.out / "bench.json").write_text(json.dumps(result, indent=1))
-        (args.out / "bench.md").write_text(format_table(rows) + "\n")
+        atomic_write_text(args.out / "bench.json", dumps_json(result, indent=1))   # whole files, valid JSON
+        atomic_write_text(args.out / "bench.md", format_table(rows) + "\n")
     if args.json:
         return result
     return {"text": f"machine: {json.dumps(result['machine'])}\n" + format_table(rows)}

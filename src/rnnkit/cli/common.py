@@ -381,11 +381,9 @@ def rnn_params(cell: str, input_size: int, hidden_size: int, num_layers: int = 1
                bidirectional: bool = False) -> int:
     """Parameters of a stacked (bi)directional ``cell`` layer (unknown cells count as LSTMs)."""
     g, d = GATES.get(cell, 4), 2 if bidirectional else 1
-    total, inp = 0, input_size
-    for _ in range(num_layers):
-        total += d * g * hidden_size * (inp + hidden_size + 2)
-        inp = d * hidden_size
-    return total
+    first = d * g * hidden_size * (input_size + hidden_size + 2)       # each later layer reads d * hidden_size
+    return first + max(num_layers - 1, 0) * d * g * hidden_size * (d * hidden_size + hidden_size + 2) \
+        if num_layers > 0 else 0     # closed form: a loop over --num-layers 99999999999 never returned
 
 
 def training_bytes(params: int, activations: int = 0) -> int:

@@ -82,11 +82,13 @@ def _memory_check(args, cells: list[str], default_length: int) -> None:
 
     def need(a) -> int:
         T = a.length if a.length is not None else default_length
-        return max(training_bytes(rnn_params(c.split("-")[0], 10, a.hidden_size), a.batch_size * T * 6 * a.hidden_size)
-                   for c in cells)
+        held_out = 4 * (a.eval_size or 0) * T * (12 + 6 * a.hidden_size)   # the held-out set and its forward pass
+        return max(max(training_bytes(rnn_params(c.split("-")[0], 10, a.hidden_size),
+                                      a.batch_size * T * 6 * a.hidden_size) for c in cells), held_out)
 
     cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
-    check_memory(args, need, ["--hidden-size", "--batch-size", "--length"], device="cuda" if cuda else "cpu")
+    check_memory(args, need, ["--hidden-size", "--batch-size", "--length", "--eval-size"],
+                 device="cuda" if cuda else "cpu")
 
 
 def _list() -> dict:

@@ -13,11 +13,11 @@ Size flags (``--sizes``, ``--loads``, ``--n-units``, ...) make small, fast runs 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_memory, check_out_dir, set_threads, to_jsonable
+from rnnkit._io import atomic_write_text, dumps_json
+from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_memory, check_out_dir, set_threads
 from rnnkit.errors import ConfigError
 from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
                                      check_positive_float, check_positive_int)
@@ -133,15 +133,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def _memory_need(args: argparse.Namespace) -> int:
     """float32 bytes of the largest network: N x N weights (and Storkey's N x N fields), P x N patterns
     and recall states, and for the modern network the P x P similarities of P cues."""
-    if args._experiment == "digits":
-        return 0
+    if args._experiment == "digits":   # the noisy cues of each class and their recall states (64 pixels)
+        return 4 * 8 * 64 * len(args.classes) * args.n_cues
     N = max(args.sizes) if args._experiment == "capacity" else args.n_units
     P = args.n_patterns if args._experiment == "robustness" else int(max(args.loads) * N) + 1
     modern = P * P if args._experiment == "modern-capacity" else 0
     return 4 * (4 * N * N + 4 * P * N + modern)
 
 
-SIZE_FLAGS = {"capacity": ["--sizes", "--loads"], "robustness": ["--n-units", "--n-patterns"], "digits": [],
+SIZE_FLAGS = {"capacity": ["--sizes", "--loads"], "robustness": ["--n-units", "--n-patterns"], "digits": ["--n-cues"],
               "modern-capacity": ["--n-units", "--loads"]}
 
 
@@ -183,6 +183,6 @@ def run(args: argparse.Namespace) -> dict:
     png = plot(result, out / f"{name}.png")
     json_path = out / f"{name}.json"
     result["files"] = {"png": str(png), "json": str(json_path)}
-    json_path.write_text(json.dumps(to_jsonable(result), indent=1))
+    atomic_write_text(json_path, dumps_json(result, indent=1))   # a reader never sees half of it
     result.pop("picture", None)  # the digit images stay in the JSON file only
     return result

@@ -416,3 +416,28 @@ def test_hopfield_and_bench_results_are_replaced_whole(tmp_path, capsys):
     assert main(bench) == 0
     assert (tmp_path / "reader2.json").read_text() == earlier
     assert json.loads((tmp_path / "b" / "bench.json").read_text())["rows"]
+
+
+@pytest.mark.parametrize("extra, message", [
+    # Before, each was dropped: '--dataset D --test-ucr F' trained and scored on D's own test split and
+    # reported it (test_size 1029) as if it were the file's; column flags did nothing to a UCR file
+    (["--dataset", "italy-power-demand", "--test-ucr", "UCR"],
+     "--test-ucr: expected it with --ts, --ucr or --csv, got it with --dataset (a data set is scored on its own test "
+     "split)"),
+    (["--dataset", "italy-power-demand", "--test-fraction", "0.5"],
+     "--test-fraction: expected it with --ts, --ucr or --csv, got it with --dataset (a data set is scored on its own "
+     "test split)"),
+    (["--ucr", "UCR", "--test-ucr", "UCR", "--test-fraction", "0.5"],
+     "--test-fraction: expected it without --test-ucr (the file is the held-out part), got 0.5"),
+    (["--ucr", "UCR", "--value-cols", "a"], "--value-cols: expected it with --csv (a column of a long-format CSV), got "
+                                            "it with --ucr"),
+])
+def test_tsc_flags_the_data_would_ignore_are_usage_errors(tmp_path, capsys, extra, message):
+    ucr = tmp_path / "d.tsv"
+    ucr.write_text("".join(f"{i % 2}\t" + "\t".join(str(t * (1 if i % 2 else -1)) for t in range(6)) + "\n"
+                           for i in range(12)), encoding="utf-8")
+    argv = [str(ucr) if a == "UCR" else a for a in extra]
+    assert main(["tsc", "train", *argv, "--epochs", "1", "--hidden-size", "4", "--out", str(tmp_path / "run"),
+                 "--quiet"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"rnnkit tsc: error: {message}"]
+    assert not (tmp_path / "run").exists()

@@ -91,6 +91,29 @@ def _other_columns(args) -> list[str]:
     return [c for c in header if c not in (args.id_col, args.time_col, args.label_col)]
 
 
+def _check_ignored(command, args, given: str) -> None:
+    """Refuse flags the data flag ``given`` would ignore (each was dropped silently): column flags without
+    ``--csv``; ``--test-ts``/``--test-ucr`` or a typed ``--test-fraction`` with ``--dataset`` (scored on the data
+    set's own test split, reported as if on the file); ``--test-fraction`` with a test file; ``--missing`` with
+    ``--dataset``."""
+    typed = getattr(args, "_typed_columns", [])
+    if given != "--csv" and typed:
+        raise UsageError(f"--{typed[0].replace('_', '-')}: expected it with --csv (a column of a long-format CSV), got "
+                         f"it with {given}")
+    tests = [f"--test-{f}" for f in ("ts", "ucr") if getattr(args, f"test_{f}", None) is not None]
+    fraction = getattr(args, "test_fraction", command.test_fraction) != command.test_fraction
+    if given == "--dataset" and (tests or fraction):
+        what = tests[0] if tests else "--test-fraction"
+        raise UsageError(f"{what}: expected it with --ts, --ucr or --csv, got it with --dataset (a data set is scored "
+                         "on its own test split)")
+    if tests and fraction:
+        raise UsageError(f"--test-fraction: expected it without {tests[0]} (the file is the held-out part), got "
+                         f"{args.test_fraction}")
+    if given == "--dataset" and getattr(args, "missing", "error") != "error":
+        raise UsageError(f"--missing: expected it with --ts, --ucr or --csv (a bundled data set has no missing "
+                         f"values), got {args.missing!r} with --dataset")
+
+
 DERIVED = ("model", "epochs", "batch_size", "patience")   # tsc's own help: their defaults come from the data
 
 
@@ -159,6 +182,7 @@ class TSC(TaskCommand):
             raise UsageError(f"input: expected one of --dataset, --ts, --ucr, --csv, got {' and '.join(given)}")
         if not given:
             return None
+        _check_ignored(self, args, given[0])
         if given == ["--dataset"]:
             info = get_dataset(args.dataset)
             if info.kind != "tsc":
@@ -191,6 +215,7 @@ class TSC(TaskCommand):
             raise UsageError("input: expected exactly one of --ts PATH, --ucr PATH or --csv PATH, got "
                              + (" and ".join(f"--{f}" for f in files) or "none"))
         flag = files[0]
+        _check_ignored(self, args, f"--{flag}")
         if flag != "csv":
             X, y = read_file(flag, getattr(args, flag))
             if need_labels and not any(y):
@@ -205,6 +230,11 @@ class TSC(TaskCommand):
         source = {"file": str(getattr(args, flag)), "flag": flag}
         X = ready_series(args, X, f"--{flag} {source['file']!r}")
         return X, y, {**source, **({"missing": args.missing} if args.missing != "error" else {})}
+
+    def fill_columns(self, args, remembered: dict | None = None) -> dict:
+        if not hasattr(args, "_typed_columns"):    # before the defaults and the run's names fill them
+            args._typed_columns = [d for d in self.columns if getattr(args, d, None) is not None]
+        return super().fill_columns(args, remembered)
 
     def load_source(self, source: dict, args):
         """The run's own file, read as training read it (``--missing`` included)."""

@@ -113,3 +113,15 @@ def test_auto_never_chooses_a_candidate_on_windows_it_only_forecast_as_its_fallb
     longer = np.concatenate([np.full(20, 5.0), y])
     with_net.forecast([SeriesInput("s", longer, period=1)], 7)
     assert np.isfinite(with_net.validation_.val["net"]).all()
+
+
+@pytest.mark.parametrize("model, n, h", [("ets", 3, 2), ("esrnn", 20, 16)])
+def test_a_single_method_that_could_not_fit_says_it_forecast_the_seasonal_naive(model: str, n: int, h: int) -> None:
+    # Forecaster("ets") on 3 values, Forecaster("esrnn") on 20 values 16 ahead: the seasonal naive under
+    # the method's name, the report silent (the check compared with a seasonal naive only auto runs)
+    y = pd.Series(_ramp(n), index=pd.date_range("2021-01-01", periods=n))
+    f = Forecaster(model, horizon=h).fit(y)
+    np.testing.assert_allclose(f.predict()["value"].to_numpy(), seasonal_naive_point(y.to_numpy(), h, 1))
+    assert f.auto_.report_["fallbacks"] == {model: ["series"]}
+    assert f"{model} forecast 1 of 1 series as the seasonal_naive" in f.auto_.report_["why"]
+

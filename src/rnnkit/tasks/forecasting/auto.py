@@ -112,14 +112,16 @@ class _OriginGrid:
     def window(self, lo: int, K: int, ends: Sequence[int]) -> ValidationSet:
         """The validation set of the origins ``lo .. lo+K-1`` with the final forecast from ``lo+K``
         (``ends``: each series' length there); a final forecast that is not finite is the seasonal naive."""
-        val, final = {}, {}
+        val, final, fell = {}, {}, {}
         for name, f in self.raw.items():
             v = f[:, lo:lo + K].copy()
             v[~self.usable[:, lo:lo + K]] = np.nan
             if name in self.fell:      # a fallback's windows do not score what the candidate forecasts (.validated)
                 v[unvalidated(self.fell[name], lo, K)] = np.nan
             val[name], final[name] = v, f[:, lo + K].copy()
-            for i in np.flatnonzero(~np.isfinite(final[name]).all(axis=1)):
+            short = ~np.isfinite(final[name]).all(axis=1)
+            fell[name] = short | self.fell[name][:, lo + K] if name in self.fell else short
+            for i in np.flatnonzero(short):
                 s = self.batch[i]
                 final[name][i] = seasonal_naive_point(s.y[:ends[i]], self.horizon, s.period)
             if lo + K == self.n_back:                 # the final origin: halfway toward the wild value (.guard)
@@ -127,7 +129,7 @@ class _OriginGrid:
         final_scale = np.array([mase_scale(s.y[:e], s.period) for s, e in zip(self.batch, ends)])
         return ValidationSet([s.id for s in self.batch], val, self.actual[:, lo:lo + K], self.scale[:, lo:lo + K],
                              final, final_scale, self.wild if lo + K == self.n_back else None,
-                             np.array([is_constant(s.y[:e]) for s, e in zip(self.batch, ends)]))
+                             np.array([is_constant(s.y[:e]) for s, e in zip(self.batch, ends)]), fell)
 
 
 def combination_pool(names: Sequence[str], exclude: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:

@@ -30,8 +30,13 @@ def _fallbacks(vset: ValidationSet, members: list[tuple[str, ...]]) -> dict[str,
     const = _constant(vset)
     for i, mem in enumerate(members):
         for m in mem:
-            if (HEDGE in vset.final and m != HEDGE and not const[i]
-                    and np.array_equal(vset.final[m][i], vset.final[HEDGE][i])):
+            if m == HEDGE or const[i]:
+                continue
+            if vset.fell is not None and m in vset.fell:   # known where it was made (even without the naive)
+                fell = bool(vset.fell[m][i])
+            else:
+                fell = HEDGE in vset.final and np.array_equal(vset.final[m][i], vset.final[HEDGE][i])
+            if fell:
                 out.setdefault(m, []).append(vset.ids[i])
     return out
 

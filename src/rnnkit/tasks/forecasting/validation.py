@@ -36,6 +36,7 @@ class ValidationSet:
     final_scale: np.ndarray | None = None
     wild: np.ndarray | None = None   # (S,) the jump of a wild last value (.guard), 0 where none; None: not guarded
     constant: np.ndarray | None = None   # (S,) bool: the series is constant up to the final origin; None: not known
+    fell: dict | None = None   # name -> (S,) bool: its final forecast is the seasonal naive fallback (.validated); not saved
 
     def errors(self, forecasts: np.ndarray) -> np.ndarray:
         """Per (series, origin) MASE of ``forecasts`` ``(S, K, H)``; NaN where not available."""
@@ -64,11 +65,13 @@ class ValidationSet:
                              self.actual[rows], self.scale[rows], {k: v[rows] for k, v in self.final.items()},
                              None if self.final_scale is None else self.final_scale[rows],
                              None if self.wild is None else self.wild[rows],
-                             None if self.constant is None else self.constant[rows])
+                             None if self.constant is None else self.constant[rows],
+                             None if self.fell is None else {k: v[rows] for k, v in self.fell.items()})
 
     def merge(self, other: "ValidationSet") -> "ValidationSet":
         """The candidates of both (same series and origins)."""
         if other.ids != self.ids:
             raise ConfigError("merge: expected validation sets of the same series")
         return ValidationSet(self.ids, {**self.val, **other.val}, self.actual, self.scale, {**self.final, **other.final},
-                             self.final_scale, self.wild, self.constant)
+                             self.final_scale, self.wild, self.constant,
+                             None if self.fell is None or other.fell is None else {**self.fell, **other.fell})

@@ -125,3 +125,17 @@ def test_a_single_method_that_could_not_fit_says_it_forecast_the_seasonal_naive(
     assert f.auto_.report_["fallbacks"] == {model: ["series"]}
     assert f"{model} forecast 1 of 1 series as the seasonal_naive" in f.auto_.report_["why"]
 
+
+def test_numpy_ints_are_the_config_s_ints_and_numpy_bools_are_still_refused() -> None:
+    # Forecaster(horizon=np.int64(3)): "horizon: expected a positive int or None, got np.int64(3)", while
+    # predict(horizon=np.int64(2)) was taken
+    from rnnkit.errors import ConfigError
+
+    f = Forecaster("ets", horizon=np.int64(3), period=np.int32(12))
+    assert f.config == Forecaster("ets", horizon=3, period=12).config
+    assert type(f.config.horizon) is int and type(f.config.period) is int
+    with pytest.raises(ConfigError, match=r"^horizon: expected a positive int or None, got np\.True_$"):
+        Forecaster("ets", horizon=np.bool_(True))
+    with pytest.raises(ConfigError, match=r"^horizon: expected a positive int or None, got 0$"):
+        Forecaster("ets", horizon=np.int64(0))
+

@@ -132,6 +132,10 @@ class ForecastConfig:
                                         # oversubscribe shared machines. None: leave torch's setting.
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):   # numpy ints (horizon=df.shape[0] // 4, np.int64(12)) are their ints;
+            v = getattr(self, f.name)         # "expected a positive int, got np.int64(12)" refused a valid value
+            if isinstance(v, np.integer):
+                object.__setattr__(self, f.name, int(v))
         check_int("horizon", self.horizon, 1, allow_none=True)
         _choice("model", self.model, MODELS)
         object.__setattr__(self, "quantiles", check_levels(self.quantiles))

@@ -127,6 +127,8 @@ def job_classify_units(dataset: str) -> list[dict]:
     pre = f" (LM-pretrained {clf.config.pretrain_epochs} ep.)" if clf.config.pretrain_epochs else ""
     if h["units"] == "wordpiece":     # embeddings "minilm"/"auto": the frozen pretrained table
         pre += " (MiniLM table, frozen)"
+    elif h["units"] == "chars" and (h.get("pretrained") or {}).get("used"):   # embeddings "use"
+        pre += " (USE character table, frozen)"
     if h.get("bigrams"):             # char_bigrams: each character step also reads its bigram's embedding
         pre += f" + char bigrams ({h['bigrams']['mode']}, {h['bigrams']['kept']} kept)"
     out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre}{snaps} + TF-IDF/LR + NB-LR{sub}, weights ({weights}) on "

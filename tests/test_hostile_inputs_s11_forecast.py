@@ -139,3 +139,20 @@ def test_numpy_ints_are_the_config_s_ints_and_numpy_bools_are_still_refused() ->
     with pytest.raises(ConfigError, match=r"^horizon: expected a positive int or None, got 0$"):
         Forecaster("ets", horizon=np.int64(0))
 
+
+
+@pytest.mark.parametrize("months, offset", [(1, "MS"), (3, "QS-FEB"), (12, "YS-JUL")])
+@pytest.mark.parametrize("resample", [False, True])
+def test_dates_on_one_day_of_the_month_are_refused_not_put_on_a_grid_of_days(months: int, offset: str,
+                                                                             resample: bool) -> None:
+    # monthly values on the 15th: the frequency was taken as "31D" (an error about 27 "missing
+    # timestamps"), and with resample=True the 30 values went onto a 31-day grid: 29 left (two months in
+    # one bin), forecast dates 2017-07-02, 2017-08-02 drifting off the 15th
+    t = pd.date_range("2015-01-01", periods=30, freq=offset) + pd.Timedelta(days=14)
+    df = pd.DataFrame({"date": t.strftime("%Y-%m-%d"), "y": 100 + np.arange(30.0)})
+    with pytest.raises(DataError, match=rf"^date: expected timestamps a pandas frequency continues, got every one on "
+                                        rf"day 15 of its month \({months}-month steps; .* first \(or the last\) day"):
+        Forecaster("ets", horizon=2, resample=resample).fit(df, target="y", time_col="date")
+    start = df.assign(date=(t - pd.Timedelta(days=14)).strftime("%Y-%m-%d"))     # the fix the message names
+    out = Forecaster("ets", horizon=2, resample=resample).fit(start, target="y", time_col="date").predict()
+    assert list(out["time"]) == list(pd.date_range(t[-1] - pd.Timedelta(days=14), periods=3, freq=offset)[1:])

@@ -60,6 +60,26 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
     return None
 
 
+def _refuse_day_of_month(index: pd.DatetimeIndex, name: str) -> None:
+    """Monthly (quarterly, yearly) dates on one day of the month other than its first or last (the 15th):
+    pandas has no such frequency, the modal step ("31D", "92D") was taken for one, and ``--resample`` put
+    the values on that grid (two months merged into one bin, forecast dates drifting off the 15th) -- a
+    DataError naming the fix instead."""
+    if index.size < 3 or index.is_month_start.all() or index.is_month_end.all():
+        return
+    first = index[0]
+    if not ((index.day == first.day).all() and (index - index.normalize() == first - first.normalize()).all()):
+        return
+    months = np.diff(index.year.to_numpy() * 12 + index.month.to_numpy())
+    if (months < 1).any():
+        return
+    step = int(np.bincount(months).argmax())
+    raise DataError(f"{name}: expected timestamps a pandas frequency continues, got every one on day {first.day} of its "
+                    f"month ({step}-month steps; pandas has month-start and month-end frequencies only, and a grid of "
+                    "days would merge months and shift the dates); move the dates to the first (or the last) day of "
+                    "their month")
+
+
 def infer_frequency(index: Any, name: str = "time") -> FrequencyInfo:
     """Infer the sampling frequency of a sorted, duplicate-free ``DatetimeIndex`` and count how far it is
     from a regular grid.
@@ -80,6 +100,7 @@ def infer_frequency(index: Any, name: str = "time") -> FrequencyInfo:
         bad = int(np.flatnonzero(np.diff(index.asi8) <= 0)[0]) + 1
         raise DataError(f"{name}: expected sorted, distinct timestamps, got {index[bad]} after {index[bad - 1]} "
                         f"at position {bad}")
+    _refuse_day_of_month(index, name)
     freq = _guess_freq(index)
     if freq is None:  # pragma: no cover - _guess_freq falls back to the modal step
         raise DataError(f"{name}: could not infer a frequency from the timestamps")

@@ -441,3 +441,14 @@ def test_tsc_flags_the_data_would_ignore_are_usage_errors(tmp_path, capsys, extr
                  "--quiet"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [f"rnnkit tsc: error: {message}"]
     assert not (tmp_path / "run").exists()
+
+
+def test_generate_val_fraction_with_a_dataset_is_refused_not_dropped(tmp_path, capsys, deadline):
+    # Before: `generate train --dataset shakespeare --val-fraction 0.3` trained with the corpus' own split of whole
+    # works and dropped the 0.3 without a word
+    assert main(["generate", "train", "--dataset", "shakespeare", "--val-fraction", "0.3", "--out",
+                 str(tmp_path / "run"), "--quiet"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "rnnkit generate: error: --val-fraction: expected it with --text, got 0.3 with --dataset (the corpus holds out "
+        "whole works)"]
+    assert not (tmp_path / "run").exists()

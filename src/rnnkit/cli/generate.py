@@ -123,6 +123,9 @@ class Generate(TaskCommand):
                         part, f"the last {args.val_fraction} of the text", part)
         if args.dataset is None:
             return None
+        if action == "train" and args.val_fraction != args._parser.get_default("val_fraction"):   # was dropped
+            raise UsageError(f"--val-fraction: expected it with --text, got {args.val_fraction} with --dataset (the "
+                             "corpus holds out whole works)")
         info = get_dataset(args.dataset)
         if info.kind != "corpus" or args.dataset != "shakespeare":
             raise UsageError(f"--dataset: expected a text corpus (shakespeare), got {args.dataset!r} (kind {info.kind!r})")

@@ -14,6 +14,7 @@ given to ``Forecaster.update`` and of the known-future covariates given to ``pre
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -188,6 +189,12 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                         "nothing to learn from it: drop the series, or use model 'auto' or a statistical one (they "
                         "forecast it as the constant)")
     y, missing = interpolate_missing(y_raw)
+    tail = int(np.argmax(np.isfinite(y_raw[::-1])))   # missing values after the last observed one
+    if tail:
+        warnings.warn(f"target {target!r} in series {sid!r}: the last {tail} value(s) are missing (after "
+                      f"{time_label(idx[len(idx) - tail - 1])}); they are held at the last observed value and the "
+                      "forecast starts after them as if observed: drop those rows to forecast from the last "
+                      "observed value", stacklevel=4)
 
     def covs(cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if not cols:

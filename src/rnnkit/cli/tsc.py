@@ -95,7 +95,7 @@ def _check_ignored(command, args, given: str) -> None:
     """Refuse flags the data flag ``given`` would ignore (each was dropped silently): column flags without
     ``--csv``; ``--test-ts``/``--test-ucr`` or a typed ``--test-fraction`` with ``--dataset`` (scored on the data
     set's own test split, reported as if on the file); ``--test-fraction`` with a test file; ``--missing`` with
-    ``--dataset``."""
+    ``--dataset``; ``--gaps`` without ``--csv``."""
     typed = getattr(args, "_typed_columns", [])
     if given != "--csv" and typed:
         raise UsageError(f"--{typed[0].replace('_', '-')}: expected it with --csv (a column of a long-format CSV), got "
@@ -109,6 +109,9 @@ def _check_ignored(command, args, given: str) -> None:
     if tests and fraction:
         raise UsageError(f"--test-fraction: expected it without {tests[0]} (the file is the held-out part), got "
                          f"{args.test_fraction}")
+    if given != "--csv" and getattr(args, "gaps", "error") != "error":
+        raise UsageError(f"--gaps: expected it with --csv (the times of a long-format CSV), got {args.gaps!r} with "
+                         f"{given}")
     if given == "--dataset" and getattr(args, "missing", "error") != "error":
         raise UsageError(f"--missing: expected it with --ts, --ucr or --csv (a bundled data set has no missing "
                          f"values), got {args.missing!r} with --dataset")
@@ -166,6 +169,10 @@ class TSC(TaskCommand):
         ap.add_argument("--missing", choices=("error", "interpolate"), default="error",
                         help="NaN inside a series (a missing value): an error naming the series, or filled by linear "
                              "interpolation in time, as the UCR archive's adjusted files are (default: error)")
+        ap.add_argument("--gaps", choices=("error", "steps"), default="error",
+                        help="--csv times not equally spaced within a series (a hole or an extra sample): an error "
+                             "naming the rows, or the rows read in time order as steps (irregular sampling; "
+                             "default: error)")
         ap.add_argument("--value-cols", default=None,
                         help="comma-separated channel columns of --csv (default: the run's, else every other column)")
         if action == "train":
@@ -222,14 +229,15 @@ class TSC(TaskCommand):
                 raise UsageError(f"--{flag}: expected labelled series (@classLabel true), got none")
         else:
             cols = value_columns(args)
-            X, y = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols)
+            X, y = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols, gaps=args.gaps)
             if cols is None and name_channels:
                 args.value_cols = _other_columns(args)
             if need_labels and y is None:
                 raise DataError(f"csv {str(args.csv)!r}: expected column(s) [{args.label_col!r}] with labels, got none")
         source = {"file": str(getattr(args, flag)), "flag": flag}
         X = ready_series(args, X, f"--{flag} {source['file']!r}")
-        return X, y, {**source, **({"missing": args.missing} if args.missing != "error" else {})}
+        return X, y, {**source, **({"missing": args.missing} if args.missing != "error" else {}),
+                      **({"gaps": args.gaps} if args.gaps != "error" else {})}
 
     def fill_columns(self, args, remembered: dict | None = None) -> dict:
         if not hasattr(args, "_typed_columns"):    # before the defaults and the run's names fill them
@@ -237,8 +245,9 @@ class TSC(TaskCommand):
         return super().fill_columns(args, remembered)
 
     def load_source(self, source: dict, args):
-        """The run's own file, read as training read it (``--missing`` included)."""
+        """The run's own file, read as training read it (``--missing`` and ``--gaps`` included)."""
         args.missing = source.get("missing", args.missing)
+        args.gaps = source.get("gaps", args.gaps)
         return super().load_source(source, args)
 
     def read_inputs(self, args):

@@ -305,8 +305,8 @@ def _check_spacing(name: str, what: str, time_col: str, rows: list[tuple[float, 
         raise DataError(f"{name}: expected equally spaced {time_col} values within a series (a series is read as "
                         f"consecutive steps), got {kind} in {what}: {time_col} {t[k]:g} then {t[k + 1]:g} in rows "
                         f"{rows[k][1]} and {rows[k + 1][1]} against its usual step {m:g} ({bad.size} such place(s)); "
-                        "add rows with empty values at missing times (missing values), or pass gaps='steps' to "
-                        "read the rows in time order as steps")
+                        "add rows with empty values at missing times (missing values), or pass gaps='steps' "
+                        "(--gaps steps on the command line) to read the rows in time order as steps")
 
 
 def fill_missing(X: list[np.ndarray], what: str = "X") -> list[np.ndarray]:

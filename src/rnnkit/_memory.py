@@ -43,9 +43,15 @@ def available_memory(device: str = "cpu") -> int | None:
 
 
 def human_size(n: float) -> str:
-    """``n`` bytes as people read them, e.g. ``1.5 GB``."""
+    """``n`` bytes as people read them, e.g. ``1.5 GB``; beyond a million PB with an exponent.
+
+    >>> human_size(1536), human_size(3 * 1024 ** 3), human_size(1e300)
+    ('1.5 KB', '3.0 GB', '8.88e+284 PB')
+    """
     for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
         if n < 1024 or unit == "PB":
+            if unit == "PB" and n >= 1e6:    # 1e300 bytes: not a 290-digit number of PB
+                return f"{n:.3g} PB"
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} PB"  # pragma: no cover

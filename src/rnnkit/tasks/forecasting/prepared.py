@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.data.timeseries.seasonality import PeriodInfo, detect_period
-from rnnkit.data.timeseries.transforms import (BoxCox, Difference, Log, Pipeline, Scaler, SeasonalSTL, root_mean_square,
-                                               spread_divisor, typical_magnitude)
+from rnnkit.data.timeseries.transforms import (BoxCox, Difference, Log, Pipeline, Scaler, SeasonalSTL, column_scaler,
+                                               root_mean_square, spread_divisor, typical_magnitude)
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecasting.config import ForecastConfig, check_int, saved_numbers
 from rnnkit.tasks.forecasting.inputs import SeriesData, time_label
@@ -156,10 +156,7 @@ def network_inputs(x: np.ndarray, what: str, times: Sequence[Any]) -> np.ndarray
 def _col_scaler(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if a.shape[1] == 0:
         return np.zeros(0), np.ones(0)
-    unit = typical_magnitude(a, axis=0)
-    loc = (a / unit).mean(0) * unit[0]
-    scale = root_mean_square(a - loc, axis=0, unit=unit)
-    return loc, spread_divisor(scale, np.abs(a).max(0))
+    return column_scaler(a)
 
 
 def prepare_series(s: SeriesData, cfg: ForecastConfig, fixed_deseasonalize: dict[str, str]) -> PreparedSeries:

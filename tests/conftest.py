@@ -37,3 +37,22 @@ def _flip_a_middle_byte(path):
 @pytest.fixture()
 def flip_byte():
     return _flip_a_middle_byte
+
+
+def _onnx_text_probs(clf, onnx_path, texts):
+    """The class probabilities an exported text classifier's ONNX graph gives ``texts`` (ids padded with 0,
+    their lengths), run by onnxruntime: compared with ``clf.predict_proba(texts)`` by the export tests."""
+    import numpy as np
+    import onnxruntime as ort
+
+    ids = clf._encode(texts)
+    T = max(map(len, ids))
+    batch = np.array([s + [0] * (T - len(s)) for s in ids], np.int64)
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    _, probs = sess.run(None, {"ids": batch, "lengths": np.array([len(s) for s in ids], np.int64)})
+    return probs, batch
+
+
+@pytest.fixture()
+def onnx_text_probs():
+    return _onnx_text_probs

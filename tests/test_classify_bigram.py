@@ -79,8 +79,8 @@ def test_bigrams_tell_a_review_from_its_reversal_where_characters_alone_cannot()
 
 
 @pytest.mark.parametrize("mode", ["sum", "concat"])
-def test_the_saved_and_exported_run_give_the_fitted_probabilities(tmp_path, mode):
-    ort = pytest.importorskip("onnxruntime")
+def test_the_saved_and_exported_run_give_the_fitted_probabilities(tmp_path, mode, onnx_text_probs):
+    pytest.importorskip("onnxruntime")
     from rnnkit.export import export
 
     texts, labels = _reviews(120)
@@ -91,11 +91,7 @@ def test_the_saved_and_exported_run_give_the_fitted_probabilities(tmp_path, mode
     assert again.bigrams == clf.bigrams and again.bigrams[0] == mode
     np.testing.assert_array_equal(again.predict_proba(probe), clf.predict_proba(probe))
     export(tmp_path / "run", tmp_path / "c.onnx")
-    ids = clf._encode(probe)
-    T = max(map(len, ids))
-    batch = np.array([s + [0] * (T - len(s)) for s in ids], np.int64)
-    sess = ort.InferenceSession(str(tmp_path / "c.onnx"), providers=["CPUExecutionProvider"])
-    _, probs = sess.run(None, {"ids": batch, "lengths": np.array([len(s) for s in ids], np.int64)})
+    probs, batch = onnx_text_probs(clf, tmp_path / "c.onnx", probe)
     assert np.abs(probs - clf.predict_proba(probe)).max() <= 1e-5
     assert (clf.net.bigrams.ids(torch.tensor(batch)) > 1).float().mean() > 0.3   # the graph read kept bigrams
 

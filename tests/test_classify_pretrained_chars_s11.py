@@ -122,8 +122,8 @@ def test_a_malformed_vocabulary_is_a_data_error():
 
 
 @needs_reviews
-def test_saved_run_predicts_serves_and_exports_without_the_package(tmp_path, monkeypatch):
-    ort = pytest.importorskip("onnxruntime")
+def test_saved_run_predicts_serves_and_exports_without_the_package(tmp_path, monkeypatch, onnx_text_probs):
+    pytest.importorskip("onnxruntime")
     from rnnkit.export import export
 
     texts, labels = _reviews(120)
@@ -140,11 +140,7 @@ def test_saved_run_predicts_serves_and_exports_without_the_package(tmp_path, mon
     np.testing.assert_allclose([[p["probabilities"][c] for c in clf.classes] for p in served],
                                clf.predict_proba(probe), rtol=1e-6, atol=1e-7)
     export(tmp_path / "run", tmp_path / "c.onnx")
-    ids = clf._encode(probe)
-    T = max(map(len, ids))
-    batch = np.array([s + [0] * (T - len(s)) for s in ids], np.int64)
-    sess = ort.InferenceSession(str(tmp_path / "c.onnx"), providers=["CPUExecutionProvider"])
-    _, probs = sess.run(None, {"ids": batch, "lengths": np.array([len(s) for s in ids], np.int64)})
+    probs, batch = onnx_text_probs(clf, tmp_path / "c.onnx", probe)
     assert np.abs(probs - clf.predict_proba(probe)).max() <= 1e-5
 
 

@@ -75,19 +75,14 @@ def test_tsc_value_columns_are_distinct_names_outside_the_other_roles(tmp_path, 
     assert not (tmp_path / "run").exists()
 
 
-def test_a_journal_line_whose_fsync_failed_is_cut_so_a_retry_and_a_restart_hold(tmp_path, monkeypatch):
-    # Before: os.fsync failing (EIO, a full disk on some file systems) answered 503 "nothing was applied" but
-    # left the line in journal.jsonl; the client's retry was accepted and journalled again, and the restart
-    # replayed the observation twice: "expected a time after the last one" -- the server could not start.
+
+def _forecast_service(tmp_path, y, period):
+    """A seasonal-naive forecaster of ``y`` saved in tmp_path/run and served with its state in tmp_path/state:
+    ``(TestClient, service)`` (the client used as a context manager; close the service after)."""
     pytest.importorskip("fastapi")
     pytest.importorskip("httpx")
-    import errno
-    import os
     import warnings
 
-    import numpy as np
-
-    import rnnkit.serve.journal as journal
     from rnnkit.serve.app import create_app
     from rnnkit.serve.services import open_service
     from rnnkit.tasks.forecasting import Forecaster
@@ -95,9 +90,25 @@ def test_a_journal_line_whose_fsync_failed_is_cut_so_a_retry_and_a_restart_hold(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
+    Forecaster("seasonal_naive", horizon=2, period=period).fit(y).save(tmp_path / "run")
+    service = open_service(tmp_path / "run", tmp_path / "state")
+    return TestClient(create_app(service), raise_server_exceptions=False), service
+
+
+def test_a_journal_line_whose_fsync_failed_is_cut_so_a_retry_and_a_restart_hold(tmp_path, monkeypatch):
+    # Before: os.fsync failing (EIO, a full disk on some file systems) answered 503 "nothing was applied" but
+    # left the line in journal.jsonl; the client's retry was accepted and journalled again, and the restart
+    # replayed the observation twice: "expected a time after the last one" -- the server could not start.
+    import errno
+    import os
+
+    import numpy as np
+
+    import rnnkit.serve.journal as journal
+    from rnnkit.serve.services import open_service
+
     t = np.arange(60)
-    Forecaster("seasonal_naive", horizon=2, period=12).fit(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12)).save(
-        tmp_path / "run")
+    client, service = _forecast_service(tmp_path, 50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12), 12)
     real, failures = os.fsync, [OSError(errno.EIO, os.strerror(errno.EIO))]
 
     def fsync(fd):
@@ -106,8 +117,7 @@ def test_a_journal_line_whose_fsync_failed_is_cut_so_a_retry_and_a_restart_hold(
         return real(fd)
 
     body = '{"observations":[{"id":"series","time":60,"value":1.5}]}'
-    service = open_service(tmp_path / "run", tmp_path / "state")
-    with TestClient(create_app(service), raise_server_exceptions=False) as c:
+    with client as c:
         monkeypatch.setattr(journal.os, "fsync", fsync)
         post = lambda: c.post("/observations", content=body, headers={"content-type": "application/json"})  # noqa: E731
         assert post().status_code == 503
@@ -148,25 +158,13 @@ def test_serve_reads_times_as_iso_8601_only(tmp_path, raw):
     # Before: any text pandas parses was taken. '04/03/2020' (4 March in most of the world) was read month
     # first as 3 April: a 200 that placed the value 30 days ahead and interpolated the days between, silently;
     # 'now' was read as the clock's time.
-    pytest.importorskip("fastapi")
-    pytest.importorskip("httpx")
-    import warnings
-
     import numpy as np
     import pandas as pd
 
-    from rnnkit.serve.app import create_app
-    from rnnkit.serve.services import open_service
-    from rnnkit.tasks.forecasting import Forecaster
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
     t = np.arange(63)
     y = pd.Series(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 7), index=pd.date_range("2020-01-01", periods=63))
-    Forecaster("seasonal_naive", horizon=2, period=7).fit(y).save(tmp_path / "run")
-    service = open_service(tmp_path / "run", tmp_path / "state")
-    with TestClient(create_app(service), raise_server_exceptions=False) as c:
+    client, service = _forecast_service(tmp_path, y, 7)
+    with client as c:
         assert c.get("/health").json()["next_time"] == {"series": "2020-03-04"}
         r = c.post("/observations", json={"observations": [{"id": "series", "time": raw, "value": 1.0}]})
         assert r.status_code == 422
@@ -194,22 +192,10 @@ def test_serve_reads_times_as_iso_8601_only(tmp_path, raw):
     ('{"observations":[7]}', "observations[0]: expected an object, got 7"),
 ])
 def test_serve_schema_errors_say_expected_and_got_naming_the_field(tmp_path, body, message):
-    pytest.importorskip("fastapi")
-    pytest.importorskip("httpx")
-    import warnings
-
     import numpy as np
 
-    from rnnkit.serve.app import create_app
-    from rnnkit.serve.services import open_service
-    from rnnkit.tasks.forecasting import Forecaster
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-    Forecaster("seasonal_naive", horizon=2, period=12).fit(np.arange(60.0) % 12).save(tmp_path / "run")
-    service = open_service(tmp_path / "run", tmp_path / "state")
-    with TestClient(create_app(service), raise_server_exceptions=False) as c:
+    client, service = _forecast_service(tmp_path, np.arange(60.0) % 12, 12)
+    with client as c:
         r = c.post("/observations", content=body, headers={"content-type": "application/json"})
         assert (r.status_code, r.json()) == (422, {"error": message})
     assert service.journal.entries == []

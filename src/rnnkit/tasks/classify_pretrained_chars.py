@@ -35,6 +35,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from rnnkit.data.text import package_file, record_digests, verified_package_bytes
+from rnnkit.tasks.classify_pretrained import table_rows
 from rnnkit.errors import DataError
 
 __all__ = ["PACKAGE", "INSTALL", "installed", "pieces", "table", "row_of", "known_share",
@@ -169,11 +170,5 @@ def char_rows(tokens: Sequence[str]) -> tuple[np.ndarray, int]:
     the whole table's element standard deviation (the unit scale of ``nn.Embedding``'s N(0, 1) start, as
     :func:`rnnkit.tasks.classify_pretrained.pretrained_rows` does), and how many were found; a token without
     a row (``<pad>``, ``<unk>``, a character none of the pieces covers) gets zeros."""
-    index, matrix = _index(), table(_file(WEIGHTS))
-    rows = np.zeros((len(tokens), matrix.shape[1]), np.float32)
-    found = 0
-    for i, t in enumerate(tokens):
-        j = row_of(t, index) if len(t) == 1 else None
-        if j is not None and j < len(matrix):
-            rows[i], found = matrix[j], found + 1
-    return rows / float(matrix.std()), found
+    index = _index()
+    return table_rows(table(_file(WEIGHTS)), tokens, lambda t: row_of(t, index) if len(t) == 1 else None)

@@ -71,7 +71,7 @@ def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype 
         raise DataError(f"pad_value: expected an integer to pad {dtype} values, got {pad_value!r}")
     out = torch.full((len(arrs), max(lengths), *arrs[0].shape[1:]), pad_value, dtype=dtype)
     for i, a in enumerate(arrs):
-        out[i, : a.shape[0]] = _cast(i, a, dtype)
+        out[i, : a.shape[0]] = a if a.dtype == dtype else _cast(i, a, dtype)
     return out, torch.tensor(lengths, dtype=torch.long)
 
 

@@ -31,14 +31,15 @@ BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 # the next (session 8: the same protocol), ``fresh6`` the next (session 10: the same protocol), ``fresh7`` the
 # next (session 10: the check of the single-series band, run with every series alone), ``fresh8`` the next
 # (session 10: the check of the single-series point rule, alone), ``fresh9`` the next (session 11: the check
-# of a second single-series point rule, alone). A kind that has run out gives what it has left, possibly
-# nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7`` .. ``fresh9``)
+# of a second single-series point rule, alone), ``fresh10`` and ``fresh11`` the next two (session 12: the check of
+# a third single-series point rule, alone, on 360 series: one block of 180 cannot confirm 2%). A kind that has run
+# out gives what it has left, possibly nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7`` ..)
 FRESH_KINDS = (("M3", "yearly"), ("M3", "quarterly"), ("M3", "monthly"), ("M3", "other"),
                ("Tourism", "yearly"), ("Tourism", "quarterly"), ("Tourism", "monthly"))
 FRESH_PER_KIND = 30
 FRESH_FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
 FRESH = {"fresh": 0, "fresh2": 1, "fresh3": 2, "fresh4": 3, "fresh5": 4, "fresh6": 5, "fresh7": 6, "fresh8": 7,
-         "fresh9": 8}   # collection -> which block of FRESH_PER_KIND per kind
+         "fresh9": 8, "fresh10": 9, "fresh11": 10}   # collection -> which block of FRESH_PER_KIND per kind
 
 
 def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[CollectionSeries]:
@@ -62,7 +63,7 @@ def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[Collection
 
 
 def load_bench_collection(name: str) -> list[CollectionSeries]:
-    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh9`` (:func:`load_fresh`)."""
+    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh11`` (:func:`load_fresh`)."""
     if name in FRESH:
         return load_fresh(skip=FRESH[name] * FRESH_PER_KIND)
     return load_collection(name)

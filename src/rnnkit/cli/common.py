@@ -43,7 +43,7 @@ from rnnkit.data.text import decode_utf8
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
 __all__ = ["UsageError", "Parser", "HelpFormatter", "DEFAULT_THREADS", "set_threads", "add_threads", "bool_arg",
-           "path_arg", "add_common", "apply_config", "print_result", "to_jsonable", "check_out_dir",
+           "path_arg", "add_common", "apply_config", "print_result", "to_jsonable", "check_out_dir", "check_run_out",
            "available_memory", "rnn_params", "training_bytes", "check_memory", "read_numbered_lines", "load_run",
            "flag_message"]
 
@@ -370,6 +370,19 @@ def check_out_dir(path: str | os.PathLike | None, flag: str = "--out") -> None:
     try:
         check_folder_path(path, flag)
     except (ConfigError, TypeError) as e:
+        raise UsageError(str(e)) from None
+
+
+def check_run_out(path: str | os.PathLike, task: str, flag: str = "--out") -> None:
+    """:func:`check_out_dir`, then refuse (:class:`UsageError`) a folder a ``task`` run's save would wrongly
+    replace: files of a run's names that no save there wrote, or a saved run of another task
+    (:func:`rnnkit.tasks.runs.check_run_folder`); before any work."""
+    from rnnkit.tasks.runs import check_run_folder
+
+    check_out_dir(path, flag)
+    try:
+        check_run_folder(path, flag, task=task)
+    except CheckpointError as e:
         raise UsageError(str(e)) from None
 
 

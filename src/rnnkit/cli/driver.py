@@ -40,9 +40,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_out_dir,
+from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
-from rnnkit.errors import CheckpointError
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit"]
 
@@ -292,16 +291,11 @@ class TaskCommand:
         return {dest: getattr(args, dest) for dest in self.columns if hasattr(args, dest)}
 
     def train(self, args: argparse.Namespace) -> dict[str, Any]:
-        from rnnkit.tasks.runs import check_run_folder
         from rnnkit.training.callbacks import MetricLogger
 
         if args.out is None:
             raise UsageError("--out: expected a folder for the run, got none")
-        check_out_dir(args.out)
-        try:                 # metrics.jsonl is written as training goes: checked before any work
-            check_run_folder(args.out, "--out")
-        except CheckpointError as e:
-            raise UsageError(str(e)) from None
+        check_run_out(args.out, self.task.name)   # metrics.jsonl is written as training goes: before any work
         check_memory(args, self.memory_need, self.size_flags)
         for name in ("limit",):
             if getattr(args, name, None) is not None and getattr(args, name) < 1:

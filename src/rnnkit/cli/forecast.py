@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rnnkit.cli.common import HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_out_dir, \
+from rnnkit.cli.common import HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out, \
     path_arg, rnn_params, set_threads, training_bytes
 from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError
@@ -168,7 +168,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--backtest: expected a number of folds >= 0, got {args.backtest}")
     if args.future_covariates and args.future_csv is None:
         raise UsageError("--future-covariates: expected --future-csv with their values for the forecast period, got none")
-    check_out_dir(args.out)
+    if args.out is not None:    # the model is saved there: not over another task's run or foreign files
+        check_run_out(args.out, "forecast")
     check_memory(args, _memory_need, SIZE_FLAGS)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit._io import atomic_write_bytes, atomic_write_json, atomic_write_text, dumps_json, to_jsonable
-from rnnkit.cli.common import UsageError, check_out_dir
+from rnnkit.cli.common import UsageError, check_out_dir, check_run_out
 from rnnkit.tasks.forecasting.records import forecast_csv_frame, forecast_records, time_text
 
 __all__ = ["result_of", "write_outputs", "text_of", "run_saved", "progress_printer"]
@@ -146,6 +146,8 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--csv: expected with 'update' (the new observations) or a training run, got it with 'predict'")
     if args.action == "update" and args.csv is None:
         raise UsageError("--csv: expected the new observations to append (a CSV with the fit's columns), got none")
+    if args.action == "update" and args.out is not None:   # the updated model is saved there
+        check_run_out(args.out, "forecast")
     check_out_dir(args.out)
     forecaster = Forecaster.load(args.run)
     forecaster.progress = progress_printer(args)

@@ -41,7 +41,7 @@ from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 
 __all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "BASELINE_FILES", "SECTIONS", "save_run", "load_run",
-           "check_run_folder",
+           "check_run_folder", "saved_task",
            "load_weights", "config_from_dict", "task_config", "run_file", "run_vocab", "run_baselines"]
 
 RUN_SCHEMA = 2
@@ -89,7 +89,7 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
         files[METRICS_FILE] = "".join(dumps_json(r) + "\n" for r in epochs).encode()
     files["config.json"] = dumps_json(meta, ensure_ascii=False, indent=1).encode()
     with folder_lock(root):  # a second save into this folder (another process) waits: files never interleave
-        check_run_folder(root)
+        check_run_folder(root, task=task)
         for name, blob in files.items():
             atomic_write_bytes(root / name, blob)
         for name in OPTIONAL_FILES:  # left over from an earlier save into this folder: not this run's
@@ -101,18 +101,38 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
     return root
 
 
-def check_run_folder(path: str | os.PathLike, name: str = "path") -> None:
+def check_run_folder(path: str | os.PathLike, name: str = "path", task: str | None = None) -> None:
     """Refuse (CheckpointError naming ``name``) a folder holding files of a run's names (config.json,
     model.safetensors, vocab.json, ...) that no earlier save there wrote (no ``digests.json`` lists
     them): a save would overwrite or delete them (``--out .`` in a project with its own config.json).
-    A new or empty folder, or one an earlier save wrote, passes. metrics.jsonl is not checked: the CLI
-    writes it while training, so a run stopped by Ctrl-C leaves one that no save lists."""
+    With ``task``, a folder holding a saved run of another task is refused too (a ``tag`` save into a
+    forecast run replaced it silently and left its forecast.csv/metrics.json beside the tagger).
+    A new or empty folder, or one an earlier save of the same task wrote, passes. metrics.jsonl is not
+    checked: the CLI writes it while training, so a run stopped by Ctrl-C leaves one that no save lists."""
     if Path(path).is_dir():
         foreign = unlisted_files(path, [n for n in (*RUN_FILES, *OPTIONAL_FILES, DIGESTS_FILE) if n != METRICS_FILE])
         if foreign:
             raise CheckpointError(f"{name}: expected a new folder or one an earlier run was saved in, got {str(path)!r} "
                                   f"holding {foreign} that no run there wrote (a save would overwrite or delete "
                                   "them): choose another folder")
+        other = saved_task(path) if task is not None else None
+        if other is not None and other != task:
+            raise CheckpointError(f"{name}: expected a new folder or a {task!r} run folder, got {str(path)!r} holding "
+                                  f"a {other!r} run (a save would replace it): choose another folder or remove it")
+
+
+def saved_task(path: str | os.PathLike) -> str | None:
+    """The task named by the run saved in the folder ``path`` (its config.json listed in its digests.json),
+    ``None`` when no run is saved there; a listed config.json without a readable task reads as its repr."""
+    cfg = Path(path) / "config.json"
+    if not cfg.is_file() or unlisted_files(path, ["config.json", DIGESTS_FILE]):
+        return None
+    try:
+        meta = read_json(cfg)
+    except CheckpointError:
+        return "<unreadable config.json>"
+    task = meta.get("task") if isinstance(meta, dict) else None
+    return task if isinstance(task, str) else repr(task)
 
 
 def _st_load(path: Path) -> dict[str, Tensor]:

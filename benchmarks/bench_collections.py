@@ -166,15 +166,16 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
             kw = dict(also) if sel == "candidate" else {"selection": sel}
             auto = AutoForecaster(exclude=("naive", "seasonal_naive", *not_auto), **kw)
             key = "auto" if sel == "pooled" else f"auto_{sel}"
+            lengths = [s.values.size - horizon for s in members]      # what each final forecast comes from
             if local_nets:   # one call per series: each series chooses on its own validation windows
                 outs, qs = [], []
                 for i in range(len(members)):
-                    outs.append(auto.forecast_from(vset.subset([i])))
+                    outs.append(auto.forecast_from(vset.subset([i]), lengths[i:i + 1]))
                     qs.append(auto.quantiles_)
                 final[key] = np.concatenate(outs)
                 q = np.concatenate(qs)
             else:
-                final[key] = auto.forecast_from(vset)
+                final[key] = auto.forecast_from(vset, lengths)
                 q = auto.quantiles_
                 choices[f"{tag}:{sel}"] = auto.report_
             quant = q if sel == "pooled" else quant

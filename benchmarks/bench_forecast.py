@@ -19,12 +19,13 @@ validation run on the training parts:
     python benchmarks/bench_forecast.py --collection fresh --part all   # 210 M3/tourism series never used in design
     python benchmarks/bench_forecast.py --collection fresh6 --alone     # each series alone, as one --csv call
     python benchmarks/bench_forecast.py --collection fresh9 --alone --also alone_leash=1.0   # + a candidate
+    python benchmarks/bench_forecast.py --collection fresh10 --alone --also alone_anchor=True  # session 12
 
 ``fresh`` (bench_collections.load_fresh) is the check on unseen data: 30 series of each of M3 yearly,
 quarterly, monthly, other and tourism yearly, quarterly, monthly, the first by a hash of their id;
-``fresh2`` .. ``fresh9`` are the next blocks of 30 per kind (disjoint; M3 "other" has none left after
-fresh6; each run once, fresh7, fresh8 and fresh9 with ``--alone``; see docs/results_forecasting.md sessions 6
-to 8, 10 and 11).
+``fresh2`` .. ``fresh11`` are the next blocks of 30 per kind (disjoint; M3 "other" has none left after
+fresh6; each run once, fresh7 .. fresh11 with ``--alone``; see docs/results_forecasting.md sessions 6
+to 8 and 10 to 12).
 
 Horizons are one natural cycle ahead (a year of weeks/months/quarters, a day of hours), or a few steps
 for yearly data. Numbers depend on the machine; docs/forecasting.md records a run and the machine.

@@ -47,6 +47,7 @@ import numpy as np
 
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.alone import check_margin, margin_weight
+from rnnkit.tasks.forecasting.anchor import ANCHOR, anchor_note, anchored
 from rnnkit.tasks.forecasting.auto_report import HEDGE, _fallback_note, _fallbacks, _report
 from rnnkit.tasks.forecasting.backtest import backtest_candidate  # noqa: F401 - re-exported (it lived here)
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, as_inputs, origin_forecasts
@@ -213,7 +214,8 @@ class AutoForecaster(Candidate):
     :meth:`_toward_median` (``None``: off); ``alone_margin`` the same for a batch of one series (``None``: a
     series alone keeps its choice, as before session 10; :mod:`.alone`). ``alone_leash``: a series alone holds the
     ES-RNN's final forecast within that many times its validated departure from ETS+Theta (:mod:`.leash`; ``None``:
-    off). ``symmetric_alone``: a series choosing
+    off). ``alone_anchor``: a series alone moves its forecast toward ETS+Theta by ``sqrt(horizon / length)``
+    (:mod:`.anchor`). ``symmetric_alone``: a series choosing
     alone gets a band centred on its point forecast (its residuals and their negatives; ``False``: the signed
     residuals, as before session 10: on 180 unseen series alone the 90% / 80% intervals covered 0.77 / 0.68, now
     0.89 / 0.83). After
@@ -230,7 +232,8 @@ class AutoForecaster(Candidate):
                  quantiles: Sequence[float] = (0.05, 0.1, 0.5, 0.9, 0.95),
                  pooled_only: Sequence[str] = ("drift",), hedge: bool = True,
                  median_margin: float | None = 0.15, symmetric_alone: bool = True,
-                 alone_margin: float | None = 1.0, alone_leash: float | None = None) -> None:
+                 alone_margin: float | None = 1.0, alone_leash: float | None = None,
+                 alone_anchor: bool = False) -> None:
         from rnnkit.tasks.forecasting.probabilistic import check_quantiles
 
         if selection not in SELECTIONS:
@@ -240,12 +243,11 @@ class AutoForecaster(Candidate):
             raise ConfigError("candidates: expected at least one, got none")
         self.n_origins, self.selection, self.exclude, self.shrink = n_origins, selection, tuple(exclude), shrink
         self.pooled_only = tuple(pooled_only)
-        if not isinstance(hedge, bool):
-            raise ConfigError(f"hedge: expected True or False, got {hedge!r}")
-        self.hedge = hedge
-        if not isinstance(symmetric_alone, bool):
-            raise ConfigError(f"symmetric_alone: expected True or False, got {symmetric_alone!r}")
-        self.symmetric_alone = symmetric_alone
+        for key, flag in (("hedge", hedge), ("symmetric_alone", symmetric_alone), ("alone_anchor", alone_anchor)):
+            if not isinstance(flag, bool):
+                raise ConfigError(f"{key}: expected True or False, got {flag!r}")
+        self.hedge, self.symmetric_alone, self.alone_anchor = hedge, symmetric_alone, alone_anchor
+        self.anchor_: list[float] = []
         self.hedged_ = np.zeros(0, dtype=bool)
         if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
             raise ConfigError(f"margin: expected a number in [0, 1), got {margin!r}")
@@ -266,10 +268,11 @@ class AutoForecaster(Candidate):
     def forecast(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
         batch = as_inputs(batch)
         vset = rolling_validation(self.candidates, batch, horizon, self.n_origins)
-        return self.forecast_from(vset)
+        return self.forecast_from(vset, [len(s) for s in batch])
 
-    def forecast_from(self, vset: ValidationSet) -> np.ndarray:
-        """Select and combine from an existing :class:`ValidationSet` (e.g. one loaded from disk)."""
+    def forecast_from(self, vset: ValidationSet, lengths: Sequence[int] | None = None) -> np.ndarray:
+        """Select and combine from an existing :class:`ValidationSet` (e.g. one loaded from disk); ``lengths``:
+        the series' lengths up to the final origin (needed by ``alone_anchor`` for a series alone)."""
         vset = self._leashed(vset)
         self.validation_ = vset
         skip = self.exclude + (self.pooled_only if len(vset.ids) == 1 else ())
@@ -285,6 +288,9 @@ class AutoForecaster(Candidate):
         self.hedged_ = self._hedged(vset, chosen, pool)
         if self.hedged_.any():
             out[self.hedged_] = (out[self.hedged_] + vset.final[HEDGE][self.hedged_]) / 2
+        self.anchor_ = [0.0] * len(chosen)
+        if self.alone_anchor and len(chosen) == 1:
+            out, self.anchor_ = anchored(out, vset.final, lengths, out.shape[1])
         self.chosen_ = chosen
         self.members_ = [tuple(pool[c]) for c in chosen]
         baselines = {n: _nanmean(vset.errors(vset.val[n]).ravel()) for n in vset.val if n not in pool}
@@ -303,6 +309,9 @@ class AutoForecaster(Candidate):
         if self.leash_:
             self.report_["leash_pulled"] = self.leash_
             self.report_["why"] += leash_note(self.leash_, self.alone_leash)
+        if self.alone_anchor:
+            self.report_["toward_anchor"] = self.anchor_
+            self.report_["why"] += anchor_note(self.anchor_)
         self.quantiles_ = self._quantiles(vset, out)
         self._guarded(vset)
         return out
@@ -330,15 +339,8 @@ class AutoForecaster(Candidate):
     def _toward_median(self, chosen: list[str], scores: dict[str, float], median: str, n_series: int) -> float:
         """The weight moved from a pooled choice to ``median`` (the median of all candidates): ``1 - min(1,
         m / median_margin)`` where ``m = 1 - score(choice) / score(median)`` is the choice's margin over the
-        median in pooled validation MASE (``alone_margin`` for a batch of one series, :mod:`.alone`); 0 for
-        another selection or no median.
-
-        Two regimes (docs/results_forecasting.md, session 10): where a trend combination validates far
-        better than the median (M1 yearly: 14-18% over 90 series) it wins on the tails by 12-21%; where the
-        margin is a few percent (most M3/tourism groups) the median has fewer series worse than 1.5x the
-        best baseline and wins the mean about as often. Developed on 1,434 series (fresh .. fresh5, short
-        dev/holdout), checked once on fresh6 (204 unseen series, pre-registered): series worse than 1.5x the
-        best baseline 42 -> 35, beating seasonal naive 69% -> 72%, mean MASE +0.5%."""
+        median in pooled validation MASE (``alone_margin`` for a batch of one series); 0 for another selection
+        or no median. Why and how it was checked: :mod:`.alone`."""
         c = chosen[0] if chosen else None
         margin = self._margin(n_series)
         if margin is None or self.selection != "pooled" or median not in scores or c == median or c not in scores:
@@ -387,9 +389,11 @@ class AutoForecaster(Candidate):
         batch, wild = guard_batch(batch)
         hedged = self.hedged_[rows] if self.hedged_.size == len(self.chosen_) else np.zeros(len(rows), bool)
         leash = self.alone_leash is not None and len(self.validation_.ids) == 1
+        anchor = self.alone_anchor and len(self.validation_.ids) == 1
         need = sorted({m for i in rows for m in self.members_[i]} | ({HEDGE} if hedged.any() else set())
                       | (set(self.median_members_) if self.median_weight_ > 0 else set())
-                      | (set(REFERENCE) & set(self.candidates) if leash else set()))
+                      | (set(REFERENCE) & set(self.candidates) if leash else set())
+                      | (set(ANCHOR) & set(self.candidates) if anchor else set()))
         fc = {n: self.candidates[n].forecast_fitted(batch, horizon) for n in need}
         if leash:      # the same leash from the new ends (.leash), the series' scale now
             fc, _ = leashed(fc, self.validation_, self.alone_leash, np.array([mase_scale(s.y, s.period) for s in batch]))
@@ -398,6 +402,8 @@ class AutoForecaster(Candidate):
         out = self._blended(out, fc)
         if hedged.any():
             out[hedged] = (out[hedged] + fc[HEDGE][hedged]) / 2
+        if anchor:     # the same weight rule from the new ends (.anchor)
+            out, _ = anchored(out, fc, [len(s) for s in batch], horizon)
         out += wild[:, None] / 2
         if horizon == self.validation_.actual.shape[2]:     # calibrated on the whole batch of the choice
             scale = np.array([mase_scale(s.y, s.period) for s in batch])
@@ -441,7 +447,7 @@ class AutoForecaster(Candidate):
         for k in range(folds):
             ends = [fl[s.id][k].train_end for s in batch]          # = len(s) - (folds - k) * horizon
             vset = grid.window(k, K, ends)
-            f = self.forecast_from(vset)
+            f = self.forecast_from(vset, ends)
             reports.append(self.report_)
             quant[:, k] = self.quantiles_
             for i, s in enumerate(batch):
@@ -454,7 +460,8 @@ class AutoForecaster(Candidate):
                 for i, s in enumerate(batch):
                     fo = fl[s.id][k]
                     row[i, k] = mase(s.y[fo.test_start:fo.test_end], fc[i], s.y[:fo.train_end], s.period)
-        self.forecast_ = self.forecast_from(grid.window(folds, K, [len(s) for s in batch]))
+        ends = [len(s) for s in batch]
+        self.forecast_ = self.forecast_from(grid.window(folds, K, ends), ends)
         return {"mase": scores, "forecasts": forecasts, "actual": actual, "quantiles": quant,
                 "quantile_levels": self.quantile_levels.tolist(), "scale": fscale, "reports": reports,
                 "chosen_per_fold": [r["chosen"] for r in reports], "forecast": self.forecast_, "report": self.report_}
@@ -465,7 +472,7 @@ class AutoForecaster(Candidate):
                 "shrink": self.shrink, "margin": self.margin, "quantiles": self.quantile_levels.tolist(),
                 "pooled_only": list(self.pooled_only), "hedge": self.hedge, "median_margin": self.median_margin,
                 "symmetric_alone": self.symmetric_alone, "alone_margin": self.alone_margin,
-                "alone_leash": self.alone_leash}
+                "alone_leash": self.alone_leash, "alone_anchor": self.alone_anchor}
 
     def _save_state(self, directory) -> tuple[dict, list[str]]:
         from rnnkit.tasks.forecasting.candidates import save_candidates
@@ -484,8 +491,9 @@ class AutoForecaster(Candidate):
     def _from_settings(cls, directory, settings: dict) -> "AutoForecaster":
         from rnnkit.tasks.forecasting.candidates import load_candidates
 
-        # a run saved before median_margin / symmetric_alone / alone_margin / alone_leash existed keeps its behaviour
-        old = {"median_margin": None, "symmetric_alone": False, "alone_margin": None, "alone_leash": None}
+        # a run saved before median_margin / symmetric_alone / alone_margin / alone_leash / alone_anchor keeps its behaviour
+        old = {"median_margin": None, "symmetric_alone": False, "alone_margin": None, "alone_leash": None,
+               "alone_anchor": False}
         return cls(load_candidates(directory / "candidates"), **{**old, **settings})
 
     def _load_state(self, directory, state: dict) -> None:

@@ -77,3 +77,40 @@ def test_save_run_refuses_another_tasks_run_and_replaces_its_own(tmp_path):
     save_run(tmp_path, "tag", {"a": 1}, nn.Linear(1, 1))       # the same task: replaced, as documented
     assert json.loads((tmp_path / "config.json").read_text())["config"] == {"a": 1}
     assert saved_task(tmp_path / "none") is None
+
+
+def test_generate_advice_names_the_flag_and_the_result_says_how_many_held_out_chars_were_scored(tmp_path, capsys):
+    # Before: 'generate train --text' with too little held out advised "(raise val_fraction, ...)", an argument
+    # the command does not have; and --val-chars larger than the held-out part was capped without a word (the
+    # run's history recorded the whole held-out length even when --val-chars scored fewer).
+    from rnnkit.tasks.generation import text_split
+
+    tiny = tmp_path / "tiny.txt"
+    tiny.write_text("abc\n", encoding="utf-8")
+    small = ["--rounds", "1", "--chunks-per-round", "1", "--hidden-size", "4", "--embed-dim", "2", "--bptt", "4",
+             "--batch-size", "2", "--quiet", "--json"]
+    assert main(["generate", "train", "--text", str(tiny), "--out", str(tmp_path / "g0"), *small]) == 1
+    err = capsys.readouterr().err
+    assert "(raise --val-fraction, or 0 for none)" in err and "raise val_fraction" not in err
+    text = tmp_path / "t.txt"
+    text.write_text("hello world, a line of text.\n" * 30, encoding="utf-8")
+    held = len(text_split(text.read_text(), 0.1)[1])      # the last tenth (the default --val-fraction)
+    for val_chars, expected in ((10, 10), (10 ** 6, held)):
+        run = tmp_path / f"g{val_chars}"
+        assert main(["generate", "train", "--text", str(text), "--out", str(run), "--val-chars", str(val_chars),
+                     *small]) == 0
+        assert json.loads(capsys.readouterr().out)["val_chars_scored"] == expected
+        assert json.loads((run / "config.json").read_text())["history"]["val_chars"] == expected
+
+
+def test_translate_says_how_many_validation_pairs_it_decoded(tmp_path, capsys):
+    # Before: --val-max capped the validation pairs decoded after each epoch without a word, and a training
+    # part under 20 pairs was trained without validation whatever --val-fraction said; the result now says so.
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("".join(f"{i} {w}\t{w} {i}\n" for i, w in enumerate(["un", "deux", "trois", "quatre"] * 15)),
+                   encoding="utf-8")
+    small = ["--tsv", str(tsv), "--epochs", "1", "--embed-dim", "4", "--enc-hidden", "4", "--dec-hidden", "4",
+             "--quiet", "--json", "--no-baseline"]
+    for extra, expected in ((["--val-max", "2"], 2), (["--limit", "15", "--val-fraction", "0.5"], 0)):
+        assert main(["translate", "train", *small, *extra, "--out", str(tmp_path / f"t{expected}")]) == 0
+        assert json.loads(capsys.readouterr().out)["val_pairs_decoded"] == expected

@@ -30,6 +30,7 @@ from typing import Any
 
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand, check_held_out
+from rnnkit.errors import DataError
 from rnnkit.tasks.generation import CharLM
 
 __all__ = ["add_parser", "run", "COMMAND", "Generate"]
@@ -53,7 +54,7 @@ class Generate(TaskCommand):
         Flag("chunks_per_round", "chunks (optimizer steps) between two held-out measurements"),
         Flag("rounds", "most rounds (the time budget usually stops first)"),
         Flag("max_seconds", "wall-clock budget of training in seconds"),
-        Flag("val_chars", "held-out characters scored after each round"),
+        Flag("val_chars", "most held-out characters scored after each round (the first ones; all when fewer)"),
         Flag("lr", "Adam learning rate"),
         Flag("schedule", "plateau: halve the lr when held-out bits/char stalls; cosine: warm up, then decay to 0 at "
                          "the end of --max-seconds (or of --rounds)", ("plateau", "cosine")),
@@ -117,7 +118,10 @@ class Generate(TaskCommand):
             text = read_utf8(args.text, "text")
             if action != "train":
                 return Data(text, source={"file": str(args.text), "flag": "text"})
-            train, held = text_split(text, args.val_fraction)
+            try:
+                train, held = text_split(text, args.val_fraction)
+            except DataError as e:   # the library's advice names its argument; here the flag is typed
+                raise DataError(str(e).replace("val_fraction", "--val-fraction")) from None
             part = Data(held) if held else None  # validation and test alike
             return Data(train, None, {"file": str(args.text), "flag": "text", "val_fraction": args.val_fraction},
                         part, f"the last {args.val_fraction} of the text", part)
@@ -194,7 +198,7 @@ class Generate(TaskCommand):
         return "\n".join(f"--- line {n} ---\n{p}{o}" for n, p, o in zip(numbers, items, out["predictions"]))
 
     def train_summary(self, task) -> dict[str, Any]:
-        return {"rounds": task.history.get("rounds")}
+        return {"rounds": task.history.get("rounds"), "val_chars_scored": task.history.get("val_chars")}  # --val-chars or fewer
 
     def sample(self, args) -> dict[str, Any]:
         from rnnkit.cli.common import load_run

@@ -66,7 +66,8 @@ class Translate(TaskCommand):
         Flag("split_compounds", "dict-pointer: gloss unknown source words by case, inflection and compound parts"),
         Flag("average_last", "mean weights of the last N epochs, kept when better on validation (0, 1: off)"),
         Flag("val_fraction", "share of the training pairs held out for early stopping (0: none)"),
-        Flag("val_max", "validation pairs decoded (greedy) after each epoch"),
+        Flag("val_max", "most validation pairs decoded (greedy) after each epoch: the first ones of the held-out "
+                        "share (the rest are not trained on either; 'val_pairs_decoded' in the result)"),
         Flag("bleu_tokenize", "sacrebleu's BLEU tokenizer (char/zh for text without spaces)",
              ("13a", "intl", "char", "zh", "none")),
     ]
@@ -142,7 +143,7 @@ class Translate(TaskCommand):
     evaluate_options = predict_options
 
     def train_summary(self, task) -> dict[str, Any]:
-        return {"epochs": task.history.get("epochs")}
+        return {"epochs": task.history.get("epochs"), "val_pairs_decoded": task.history.get("val_pairs")}  # <= --val-max
 
 
 COMMAND = Translate()

@@ -360,6 +360,7 @@ class Translator(Task):
                   **{k: v for k, v in r.items() if k in ("val_bleu", "val_chrf")}} for r in result.history]
         self.history = {"curve": curve, "epochs": result.epochs_run, "best": result.best,
                         "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason, "train_pairs": len(src),
+                        "val_pairs": 0 if val is None else len(val[0]),   # decoded: val_max of the held-out share
                         **({"average": averaged} if averaged else {})}
 
     def default_baselines(self) -> dict[str, Any]:

@@ -270,7 +270,7 @@ class CharLM(Task):
         self.history = {"curve": curve, "rounds": result.epochs_run, "steps": result.global_step,
                         "best": result.best, "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason,
                         "train_chars": len(text), "train_units": len(ids),
-                        "val_chars": None if val_ids is None else len(val_text)}
+                        "val_chars": None if val_ids is None else len(val_text[: c.val_chars])}  # the scored ones
 
     def default_baselines(self) -> dict[str, Any]:
         return {"ngram": NGramCharModel(3)}

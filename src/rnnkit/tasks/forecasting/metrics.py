@@ -16,11 +16,12 @@ error, never skipped silently.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
-from rnnkit.data.timeseries.transforms import root_mean_square
+from rnnkit.data.timeseries.transforms import CONSTANT_SPREAD, root_mean_square
 from rnnkit.errors import ShapeError
 
 __all__ = ["mae", "rmse", "smape", "mase", "mase_scale", "coverage", "point_metrics", "quantile_metrics", "METRICS"]
@@ -61,7 +62,9 @@ def smape(y: Any, f: Any) -> float:
 
 def mase_scale(train: Any, period: int = 1) -> float:
     """In-sample MAE of the seasonal naive forecast on ``train`` (naive when ``period`` is 1); NaN when
-    the training part is shorter than ``period + 1`` or has no variation at that lag."""
+    the training part is shorter than ``period + 1`` or has no variation at that lag -- also when that
+    error is rounding noise (within :data:`~rnnkit.data.timeseries.transforms.CONSTANT_SPREAD` of the
+    values' size: a noise-free seasonal series gave a scale of 6e-15 and a MASE of 2e14)."""
     train = np.asarray(train, dtype=float).ravel()
     m = max(int(period), 1)
     if train.size <= m:
@@ -71,14 +74,21 @@ def mase_scale(train: Any, period: int = 1) -> float:
     d = np.abs(train[m:] - train[:-m])
     d = d[np.isfinite(d)]
     s = float(np.mean(d)) if d.size else float("nan")
-    return s if s > 0 else float("nan")
+    size = np.abs(train[np.isfinite(train)])
+    return s if s > CONSTANT_SPREAD * (float(size.max()) if size.size else 0.0) else float("nan")
 
 
 def mase(y: Any, f: Any, train: Any, period: int = 1) -> float:
     """Mean absolute scaled error: MAE over :func:`mase_scale` of the training part (Hyndman & Koehler
-    2006; seasonal scaling as in M4)."""
+    2006; seasonal scaling as in M4). NaN, with a RuntimeWarning, when that scale is undefined (a training
+    part that repeats itself exactly at the lag, or too short)."""
     scale = mase_scale(train, period)
-    return mae(y, f) / scale if math.isfinite(scale) else float("nan")
+    if not math.isfinite(scale):
+        warnings.warn(f"MASE: expected a training part whose seasonal naive forecast (lag {max(int(period), 1)}) "
+                      "makes errors, got none (it repeats itself exactly, or is too short): MASE is undefined, "
+                      "reported as NaN", RuntimeWarning, stacklevel=2)
+        return float("nan")
+    return mae(y, f) / scale
 
 
 def coverage(y: Any, lower: Any, upper: Any) -> float:

@@ -38,8 +38,27 @@ def _infer_freq(index: pd.DatetimeIndex) -> str | None:
     return f if isinstance(f, str) else f.freqstr
 
 
+def _semi_month(index: pd.DatetimeIndex) -> str | None:
+    """``"SMS"`` (the 1st and the 15th) or ``"SME"`` (the 15th and the month's last day) when every timestamp
+    is on that grid and both halves of the month occur: pandas' infer_freq never names these, and the modal
+    step ("14D") was taken instead (the values resampled onto a 14-day grid, forecast dates off both days)."""
+    if index.size < 3:
+        return None
+    for freq, second in (("SMS", index.day == 15), ("SME", index.day == 15)):
+        first = index.is_month_start if freq == "SMS" else index.is_month_end
+        if not (first | second).all() or not first.any() or not second.any():
+            continue
+        grid = pd.date_range(index[0], index[-1], freq=freq)
+        if index.isin(grid).all():
+            return freq
+    return None
+
+
 def _guess_freq(index: pd.DatetimeIndex) -> str | None:
     freq = _infer_freq(index) if index.size >= 3 else None
+    if freq is not None:
+        return freq
+    freq = _semi_month(index)
     if freq is not None:
         return freq
     # a gap breaks infer_freq: try the longest regular stretches at the start and the end

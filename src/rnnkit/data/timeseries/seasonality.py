@@ -34,7 +34,7 @@ def seasonal_candidates(freq: str | None) -> list[int]:
     code = off.rule_code.split("-")[0].upper()
     table = {
         "W": [52], "MS": [12], "ME": [12], "M": [12], "BMS": [12], "BME": [12],
-        "QS": [4], "QE": [4], "Q": [4], "BQS": [4], "BQE": [4],
+        "SMS": [24], "SME": [24], "QS": [4], "QE": [4], "Q": [4], "BQS": [4], "BQE": [4],
         "D": [7, 365], "B": [5, 260], "H": [24, 168], "BH": [8, 40], "MIN": [60, 1440], "T": [60, 1440],
         "S": [60, 3600],
     }

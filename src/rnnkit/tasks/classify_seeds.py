@@ -1,0 +1,55 @@
+"""Seed ensemble of the text classifier's network: ``k`` networks trained by the same recipe on the same
+training part and validation split (each with its own early stopping), differing only in their random
+initialisation, batch order and dropout draws; the classifier's network is the mean of their class
+probabilities (:class:`rnnkit.tasks.classify_snapshot.SnapshotEnsemble`, so predict, the combination, save /
+load and the exported graph need nothing new). Unlike the snapshot ensemble (epochs of one run) the members
+are independent runs: the classic variance reduction for a network whose early-stopped fit is noisy.
+
+Member ``i`` is trained with seed :func:`member_seed` ``(seed, i)``: member 0 with the config's ``seed``
+itself, so ``seeds=k`` adds ``k - 1`` networks to the fit ``seeds=1`` makes, which it keeps unchanged.
+
+>>> [member_seed(0, i) for i in range(3)]
+[0, 100003, 200006]
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from torch import nn
+
+from rnnkit.tasks.classify_snapshot import SnapshotEnsemble
+
+__all__ = ["SEED_STRIDE", "member_seed", "seed_ensemble", "seed_summary"]
+
+#: Distance between the members' seeds. The fit derives the batch order of epoch ``e`` from ``seed + e``
+#: (and LM pretraining's from ``seed + 1000 + e``): members one apart would replay each other's orders an
+#: epoch late, so they lie far apart.
+SEED_STRIDE = 100_003
+
+
+def member_seed(seed: int, i: int) -> int:
+    """The seed of member ``i`` of a fit whose config has ``seed`` (member 0: ``seed`` itself)."""
+    return seed + SEED_STRIDE * i
+
+
+def seed_ensemble(train_member: Callable[[int], tuple[nn.Module, dict[str, Any], list[dict]]], k: int,
+                  seed: int) -> tuple[nn.Module, list[dict[str, Any]]]:
+    """``(network, runs)``: ``train_member(s)`` -> ``(net, history, epoch_log)`` for each member's seed ``s`` =
+    :func:`member_seed` ``(seed, i)``, ``i`` in ``range(k)``, in that order; the network is member 0's net alone
+    when ``k == 1``, else the :class:`SnapshotEnsemble` of all (eval mode); ``runs`` holds each member's
+    ``{"seed", "history", "epoch_log"}``."""
+    nets, runs = [], []
+    for i in range(k):
+        s = member_seed(seed, i)
+        net, history, log = train_member(s)
+        nets.append(net)
+        runs.append({"seed": s, "history": history, "epoch_log": log})
+    return (nets[0] if k == 1 else SnapshotEnsemble(nets).eval()), runs
+
+
+def seed_summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line a member of :func:`seed_ensemble`'s ``runs``: its seed, epochs, best epoch, validation curve,
+    training seconds (what the classifier's ``history["seeds"]`` records)."""
+    return [{"seed": r["seed"], "epochs": len(r["history"].get("loss", [])), "best_epoch": r["history"].get("best_epoch"),
+             "val": r["history"].get("val", []), "seconds": r["history"].get("seconds")} for r in runs]

@@ -120,6 +120,8 @@ def job_classify_units(dataset: str) -> list[dict]:
     h = clf.history
     snap = h.get("snapshot_epochs") or []
     snaps = f" (mean of epochs {snap[0]}-{snap[-1]})" if len(snap) > 1 else ""
+    if len(h.get("seeds") or []) > 1:                # seeds: the mean of networks trained from their own seeds
+        snaps += f" (mean of {len(h['seeds'])} seeds)"
     common = {"task": "classify", "data": data, "units": h["units"]}
     weights = ", ".join(f"{k} {w:g}" for k, w in (clf.mix or {"network": 1.0}).items())
     base = m["baselines"]

@@ -23,15 +23,15 @@ FAST = dict(reps=1, budget_s=0.05, autograd=False)
 
 
 @pytest.mark.parametrize("variants, shapes, match", [
-    (["lstm", "lstm"], [(2, 3, 3, 4)], "cells: expected distinct values, got 'lstm' twice"),
+    (["lstm", "lstm"], [(2, 3, 3, 4)], "variants: expected distinct values, got 'lstm' twice"),
     (["lstm"], [(2, 3, 3, 4), [2, 3, 3, 4]], r"shapes: expected distinct values, got \(2, 3, 3, 4\) twice"),
     (["lstm"], [(0, 3, 3, 4)], r"shapes: expected \(B, T, I, H\) tuples of four positive ints, got \(0, 3, 3, 4\)"),
     (["lstm"], [(2, 3, 3)], r"shapes: expected \(B, T, I, H\)"),
     (["lstm"], [(2.5, 3, 3, 4)], r"shapes: expected \(B, T, I, H\)"),
     (["lstm"], [(True, 3, 3, 4)], r"shapes: expected \(B, T, I, H\)"),
-    ([], [(2, 3, 3, 4)], "cells: expected a non-empty list, got"),
+    ([], [(2, 3, 3, 4)], "variants: expected a non-empty list, got"),
     (["lstm"], [], "shapes: expected a non-empty list, got"),
-    ("lstm", [(2, 3, 3, 4)], "cells: expected a non-empty list, got 'lstm'"),
+    ("lstm", [(2, 3, 3, 4)], "variants: expected a non-empty list, got 'lstm'"),
 ])
 def test_run_benchmarks_refuses_repeats_and_bad_shapes(variants, shapes, match):
     with pytest.raises(ConfigError, match=match):

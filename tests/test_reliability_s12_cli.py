@@ -114,3 +114,15 @@ def test_translate_says_how_many_validation_pairs_it_decoded(tmp_path, capsys):
     for extra, expected in ((["--val-max", "2"], 2), (["--limit", "15", "--val-fraction", "0.5"], 0)):
         assert main(["translate", "train", *small, *extra, "--out", str(tmp_path / f"t{expected}")]) == 0
         assert json.loads(capsys.readouterr().out)["val_pairs_decoded"] == expected
+
+
+def test_bench_errors_name_the_argument_that_was_given(capsys):
+    # Before: run_benchmarks(variants=...) refused a repeat or an empty list as 'cells: ...', an argument it does
+    # not have (the CLI's flag name); the CLI's --cells repeat is now its own usage error naming the flag.
+    from rnnkit.bench import run_benchmarks
+    from rnnkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^variants: expected distinct values, got 'lstm' twice"):
+        run_benchmarks(["lstm", "lstm"], [(2, 3, 3, 4)], reps=1, budget_s=0.05, autograd=False)
+    assert main(["bench", "--cells", "gru", "gru", "--shapes", "2,3,3,4"]) == 2
+    assert capsys.readouterr().err.strip() == "rnnkit bench: error: --cells: expected distinct values, got 'gru' twice"

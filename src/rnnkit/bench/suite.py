@@ -109,17 +109,17 @@ def _check_plan(variants: Any, shapes: Any, reps: Any, budget_s: Any) -> None:
     I, H)`` shapes of positive ints (a batch of 0 timed an empty step; a float size failed inside torch), a
     positive ``reps`` and a finite ``budget_s`` > 0 (NaN timed 100 rounds). A repeat is an error, not a
     second identical row."""
-    for name, items in (("cells", variants), ("shapes", shapes)):
+    for name, items in (("variants", variants), ("shapes", shapes)):
         if not isinstance(items, (list, tuple)) or not items:
             raise ConfigError(f"{name}: expected a non-empty list, got {items!r}")
     for v in variants:
         if not isinstance(v, str) or v not in VARIANTS:
-            raise ConfigError(f"cells: expected names from {sorted(VARIANTS)}, got {v!r}")
+            raise ConfigError(f"variants: expected names from {sorted(VARIANTS)}, got {v!r}")
     for s in shapes:
         if (not isinstance(s, (list, tuple)) or len(s) != 4
                 or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in s)):
             raise ConfigError(f"shapes: expected (B, T, I, H) tuples of four positive ints, got {s!r}")
-    for name, items in (("cells", variants), ("shapes", [tuple(s) for s in shapes])):
+    for name, items in (("variants", variants), ("shapes", [tuple(s) for s in shapes])):
         if (rep := first_repeat(items)) is not None:
             raise ConfigError(f"{name}: expected distinct values, got {rep!r} twice")
     check_int("reps", reps)

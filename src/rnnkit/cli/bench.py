@@ -86,8 +86,9 @@ def run(args) -> dict:
         raise UsageError(f"--cells: expected names from {sorted(VARIANTS)}, got {unknown}")
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device: expected a machine with CUDA for 'cuda', got none available")
-    if (rep := first_repeat(args.precision)) is not None:
-        raise UsageError(f"--precision: expected distinct values, got {rep!r} twice")
+    for flag, values in (("--cells", args.cells), ("--precision", args.precision)):
+        if (rep := first_repeat(values)) is not None:   # the library names its own argument ('variants')
+            raise UsageError(f"{flag}: expected distinct values, got {rep!r} twice")
     if "tf32" in args.precision and args.device != "cuda":
         raise UsageError(f"--precision: 'tf32' is a CUDA tensor-core mode, expected --device cuda, got {args.device}")
     if args.reps < 1 or not math.isfinite(args.budget_s) or args.budget_s <= 0:   # nan/inf: 100 reps, silently

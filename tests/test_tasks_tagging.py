@@ -220,17 +220,18 @@ def test_optimus_ner_subset():
 
 def test_sentence_longer_than_max_len_gets_a_tag_per_token_from_its_pieces():
     """Truncating at predict time returned fewer tags than tokens (and score() cut the gold tags to
-    match); now a long sentence is tagged in pieces of max_len tokens: one tag per token, each piece's
-    tags those of the piece tagged alone."""
+    match); now a long sentence is tagged in overlapping pieces of max_len tokens (starting every 2): one
+    tag per token, each token's (unconstrained) tag that of the piece it sits nearest the middle of,
+    tagged alone."""
     train = _sentences(40, 0, fresh_words=False)
-    tagger = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 1, "max_len": 5})).fit(
+    tagger = SequenceTagger(TaggerConfig(**{**FAST, "epochs": 1, "max_len": 5, "constrained": False})).fit(
         [s for s, _ in train], [t for _, t in train])
     long = [tok for s, _ in _sentences(3, 5, fresh_words=False) for tok in s][:12]
-    with pytest.warns(UserWarning, match="in pieces of 5 tokens"):
+    with pytest.warns(UserWarning, match="in overlapping pieces of 5 tokens"):
         tags = tagger.predict([long, ["Bob"]])
     assert len(tags[0]) == 12 and len(tags[1]) == 1
-    alone = tagger.predict([long[:5], long[5:10], long[10:]])
-    assert tags[0] == alone[0] + alone[1] + alone[2]
+    alone = tagger.predict([long[st:st + 5] for st in (0, 2, 4, 6, 7)])   # middles 2, 4, 6, 8, 9
+    assert tags[0] == alone[0][:3] + alone[1][1:3] + alone[2][1:3] + alone[3][1:3] + alone[4][2:]
     gold = [["O"] * 12]
     with pytest.warns(UserWarning):
         acc = tagger.score([long], gold)["token_accuracy"]

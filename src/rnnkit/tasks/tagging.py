@@ -340,26 +340,36 @@ class SequenceTagger(Task):
     @torch.no_grad()
     def predict(self, sentences) -> list[list[str]]:
         """One tag per token, in input order. A sentence longer than ``max_len`` is an error with
-        ``on_long="error"``; otherwise it is tagged in consecutive pieces of ``max_len`` tokens (with a
-        warning), so that no token is left without a tag (truncating here dropped the tail's tags)."""
+        ``on_long="error"``; otherwise it is read in overlapping pieces of ``max_len`` tokens (with a
+        warning), each token's scores taken from the piece it sits nearest the middle of, and the whole
+        sentence decoded at once -- so that no token is left without a tag (truncating here dropped the
+        tail's tags) and an entity across a piece boundary stays one entity (decoded per piece, its second
+        half opened a new entity: ``I-X`` may not start a sequence)."""
         self._require_fitted()
         self.net.eval()
         sents = _check_sentences(sentences)
         c = self.config
         if c.on_long == "error":
             limit_length(sents, c.max_len, "error", what="sentences")
-        pieces, owner = _in_pieces(sents, c.max_len)
+        pieces, owner, spans = _in_pieces(sents, c.max_len)
         _, words, chars = self._encode(pieces)
-        tagged: list[list[str]] = [[] for _ in pieces]
-        rules = bio_constraints(self.tags.tokens) if c.constrained else None
+        scores: list[list[Tensor]] = [[] for _ in sents]
+        piece_logp: list[Tensor] = [torch.empty(0)] * len(pieces)
         for idx, w, ch, L, wl, _ in self._batches(words, chars, None, shuffle=False):
-            logits = self.net(w, ch, L, wl)
-            best = logits.argmax(-1) if rules is None else constrained_decode(logits.log_softmax(-1), L, *rules)
+            logp = self.net(w, ch, L, wl).log_softmax(-1)
             for b, i in enumerate(idx):
-                tagged[i] = self.tags.decode(best[b, : len(pieces[i])].tolist())
+                piece_logp[i] = logp[b]
+        for i, (lo, hi) in enumerate(spans):          # pieces come in sentence order
+            scores[owner[i]].append(piece_logp[i][lo:hi])
+        logps = [torch.cat(parts) for parts in scores]
+        rules = bio_constraints(self.tags.tokens) if c.constrained else None
         out: list[list[str]] = [[] for _ in sents]
-        for i, tags in zip(owner, tagged):
-            out[i].extend(tags)
+        for idx in bucket_batches([len(s) for s in sents], c.batch_size, shuffle=False):
+            lp = nn.utils.rnn.pad_sequence([logps[i] for i in idx], batch_first=True)
+            L = torch.tensor([len(sents[i]) for i in idx])
+            best = lp.argmax(-1) if rules is None else constrained_decode(lp, L, *rules)
+            for b, i in enumerate(idx):
+                out[i] = self.tags.decode(best[b, : len(sents[i])].tolist())
         return out
 
     def score(self, inputs, targets, **options) -> dict[str, Any]:
@@ -376,20 +386,31 @@ class SequenceTagger(Task):
         self.net = TaggerNet(len(self.words), len(self.chars), len(self.tags), self.config)
 
 
-def _in_pieces(sents: list[list[str]], max_len: int | None) -> tuple[list[list[str]], list[int]]:
-    """Sentences cut into consecutive pieces of at most ``max_len`` tokens (warned once when any is
-    cut) and, per piece, the index of its sentence."""
+def _in_pieces(sents: list[list[str]], max_len: int | None
+               ) -> tuple[list[list[str]], list[int], list[tuple[int, int]]]:
+    """Sentences cut into overlapping pieces of at most ``max_len`` tokens, starting every ``max_len // 2``
+    tokens (warned once when any is cut); per piece, the index of its sentence and the ``(lo, hi)`` range
+    of its own tokens whose scores it gives (those nearer its middle than the neighbouring piece's).
+
+    >>> _in_pieces([["a"], list("bcdefg")], 4)[1:]
+    ([0, 1, 1], [(0, 1), (0, 3), (1, 4)])
+    """
     if max_len is None or all(len(s) <= max_len for s in sents):
-        return sents, list(range(len(sents)))
-    pieces, owner = [], []
+        return sents, list(range(len(sents))), [(0, len(s)) for s in sents]
+    pieces, owner, spans = [], [], []
     for i, s in enumerate(sents):
-        for start in range(0, max(len(s), 1), max_len):
-            pieces.append(s[start:start + max_len])
+        n = len(s)
+        starts = [0] if n <= max_len else [*range(0, n - max_len, max(max_len // 2, 1)), n - max_len]
+        ends = [(a + b + max_len) // 2 for a, b in zip(starts, starts[1:])] + [n]    # midway between two middles
+        begins = [0] + ends[:-1]
+        for st, b, e in zip(starts, begins, ends):
+            pieces.append(s[st:st + max_len])
             owner.append(i)
+            spans.append((b - st, e - st))
     n = sum(len(s) > max_len for s in sents)
-    warnings.warn(f"sentences: tagged {n} of {len(sents)} longer than max_len={max_len} in pieces of "
+    warnings.warn(f"sentences: tagged {n} of {len(sents)} longer than max_len={max_len} in overlapping pieces of "
                   f"{max_len} tokens", stacklevel=3)
-    return pieces, owner
+    return pieces, owner, spans
 
 
 class MostFrequentTag:

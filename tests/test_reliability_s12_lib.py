@@ -89,3 +89,23 @@ def test_tagger_keeps_an_entity_that_crosses_a_piece_boundary_whole():
         assert tagger.predict([long]) == [gold]
     with pytest.warns(UserWarning):
         assert tagging_metrics([gold], tagger.predict([long]))["entity_f1"] == 1.0
+
+
+def test_tagger_reads_a_literal_unk_or_pad_token_as_a_word():
+    """Penn Treebank text writes '<unk>' for rare words, a tweet may hold '<pad>': encoded as-is they were the
+    vocabulary's unknown-word and padding ids, so every word unseen in training took the literal '<unk>''s
+    tag (here B-MISC) and '<PAD>' shared the padding row. Now both are words of their own."""
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    rng = np.random.default_rng(1)
+    S, T = [], []
+    for _ in range(40):
+        k = int(rng.integers(1, 4))
+        s = [str(w) for w in rng.choice(["x", "y", "w"], size=k)] + ["<unk>"] + ["<PAD>"] * (k == 2)
+        S.append(s)
+        T.append(["O"] * k + ["B-MISC"] + ["B-LOC"] * (k == 2))
+    tagger = SequenceTagger(TaggerConfig(**{**_TAG_FAST, "char_hidden": 0, "word_dropout": 0.3})).fit(S, T)
+    w = tagger.words
+    ids = tagger._encode([["zzz", "<unk>", "<pad>"]])[1][0]
+    assert ids[0] == w.unk_id and w.unk_id not in ids[1:] and w.pad_id not in ids  # three different words
+    assert tagger.predict([["x", "zzz", "y", "<unk>", "<pad>"]]) == [["O", "O", "O", "B-MISC", "B-LOC"]]

@@ -40,7 +40,7 @@ from rnnkit._io import atomic_write_text, read_json
 from rnnkit._validate import check_unicode
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
-__all__ = ["Vocab", "tokenize", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids"]
+__all__ = ["Vocab", "tokenize", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids", "literal_tokens"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 TOKENIZERS = ("words", "chars")
@@ -110,6 +110,19 @@ def tokenize(text: str, mode: str = "words", lowercase: bool = False) -> list[st
     if mode == "chars":
         return list(text)
     return _word_re().findall(text)
+
+
+def literal_tokens(tokens: Iterable[str], specials: Sequence[str] = (PAD, UNK, BOS, EOS)) -> list[str]:
+    r"""``tokens`` of a text as ordinary tokens, never a vocabulary's special: one spelled like a special
+    (``<unk>`` in Penn Treebank text, ``<pad>`` in a tweet) gets a leading ESC (U+001B), as does one that
+    is already ESCs before a special (so no two tokens become one). Encoded as-is, a literal ``<unk>`` was
+    the unknown-word id (every unseen word then took its tag) and ``<pad>`` the padding id.
+
+    >>> literal_tokens(["a", "<unk>", "\x1b<unk>", "<s>x"])
+    ['a', '\x1b<unk>', '\x1b\x1b<unk>', '<s>x']
+    """
+    specials = set(specials)
+    return [("\x1b" + t) if t.lstrip("\x1b") in specials else t for t in tokens]
 
 
 def checked_ids(ids: Iterable[Any], n: int) -> list[int]:

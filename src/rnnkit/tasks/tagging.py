@@ -36,7 +36,7 @@ from torch import Tensor, nn
 
 from rnnkit._validate import check_unicode
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
-from rnnkit.data.vocab import Vocab
+from rnnkit.data.vocab import Vocab, literal_tokens
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
@@ -211,6 +211,12 @@ class TaggerNet(nn.Module):
         return self.head(self.drop(out))
 
 
+def _word_keys(sent: list[str]) -> list[str]:
+    """The word vocabulary's keys of a sentence: casefolded, a word spelled like a special (``<unk>``) kept a
+    word (:func:`~rnnkit.data.vocab.literal_tokens`)."""
+    return literal_tokens([t.casefold() for t in sent])
+
+
 def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
     if not isinstance(sents, (list, tuple)):
         raise InputTypeError(f"{what}: expected a list of token lists, got {type(sents).__name__}")
@@ -274,7 +280,7 @@ class SequenceTagger(Task):
     def _encode(self, sents: list[list[str]]):
         c = self.config
         sents = limit_length(sents, c.max_len, c.on_long, what="sentences")
-        words = [self.words.encode(t.casefold() for t in s) for s in sents]
+        words = [self.words.encode(_word_keys(s)) for s in sents]
         chars = [[self.chars.encode(list(t[: c.max_word_len])) for t in s] for s in sents]
         return sents, words, chars
 
@@ -307,7 +313,7 @@ class SequenceTagger(Task):
                           "B- tags: the constrained decoding of IOB2 tags would never predict them; decoding per "
                           "token (constrained=False, as the run's config records)", stacklevel=3)
             self.config = c = replace(c, constrained=False)
-        self.words = Vocab.build([[t.casefold() for t in s] for s in sents], min_freq=c.min_freq)
+        self.words = Vocab.build([_word_keys(s) for s in sents], min_freq=c.min_freq)
         self.chars = Vocab.build([list(word) for s in sents for word in s])  # a word is a sequence of characters
         self.tags = Vocab.build(tags, specials=())
         sents_l, words, chars = self._encode(sents)

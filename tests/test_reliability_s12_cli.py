@@ -126,3 +126,27 @@ def test_bench_errors_name_the_argument_that_was_given(capsys):
         run_benchmarks(["lstm", "lstm"], [(2, 3, 3, 4)], reps=1, budget_s=0.05, autograd=False)
     assert main(["bench", "--cells", "gru", "gru", "--shapes", "2,3,3,4"]) == 2
     assert capsys.readouterr().err.strip() == "rnnkit bench: error: --cells: expected distinct values, got 'gru' twice"
+
+
+def test_export_never_replaces_a_file_no_export_wrote(tmp_path, capsys):
+    # Before: 'rnnkit export --run RUN --out RUN/config' wrote its description over RUN/config.json, and
+    # '--out RUN/model.safetensors' wrote the graph over the run's weights, exit 0 (the run then failed its
+    # digests). An earlier export (file + its description) is still replaced, as before.
+    import rnnkit
+    from rnnkit.errors import ConfigError
+    from rnnkit.export import export
+
+    (tmp_path / "config.json").write_text('{"task": "classify"}')
+    (tmp_path / "model.safetensors").write_bytes(b"weights")
+    gru = rnnkit.GRU(2, 3, batch_first=True)
+    for out, message in ((tmp_path / "config", "whose description file .* is not an export's"),
+                         (tmp_path / "model.safetensors", "an existing file with no export description")):
+        with pytest.raises(ConfigError, match=f"^path: expected a new file name or an earlier export's, got .*{message}"):
+            export(gru, out, format="torch-export", check=False)
+        assert main(["export", "--run", str(tmp_path), "--out", str(out), "--quiet"]) == 2
+        assert "--out: expected a new file name or an earlier export's" in capsys.readouterr().err
+    assert (tmp_path / "config.json").read_text() == '{"task": "classify"}'
+    assert (tmp_path / "model.safetensors").read_bytes() == b"weights"
+    first = export(gru, tmp_path / "gru.pt2", format="torch-export", check=False)
+    again = export(rnnkit.GRU(2, 3, batch_first=True), tmp_path / "gru.pt2", format="torch-export", check=False)
+    assert first.path == again.path and json.loads((tmp_path / "gru.pt2.json").read_text())["file"] == "gru.pt2"

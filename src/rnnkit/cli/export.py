@@ -37,8 +37,15 @@ def check_out_file(out: Path | None) -> Path:
     before any work."""
     if out is None:
         raise UsageError("--out: expected the file to write (e.g. model.onnx), got none")
+    from rnnkit.errors import ConfigError
+    from rnnkit.export.api import check_export_path
+
     if out.is_dir():
         raise UsageError(f"--out: expected a file to write, got the folder {str(out)!r}")
+    try:
+        check_export_path(out, "--out")
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
     check_out_dir(out.parent, "--out")
     return out
 

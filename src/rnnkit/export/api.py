@@ -28,7 +28,7 @@ from rnnkit._version import __version__
 from rnnkit.errors import ConfigError, InputTypeError, ParityError
 from rnnkit.export.signature import GraphSpec, InputSpec, layer_spec, module_spec
 
-__all__ = ["export", "export_spec", "ExportResult", "ParityError", "FORMATS", "EXAMPLE_SIZE", "CHECK_SIZES",
+__all__ = ["export", "export_spec", "check_export_path", "ExportResult", "ParityError", "FORMATS", "EXAMPLE_SIZE", "CHECK_SIZES",
            "resolve", "load_runner", "trace", "check_parity"]
 
 FORMATS = ("onnx", "torch-export")
@@ -319,8 +319,33 @@ def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Pa
     for p, what in ((path, "path"), (path.with_name(path.name + ".json"), "path (its .json description)")):
         if p.is_dir():
             raise ConfigError(f"{what}: expected a file name, got the folder {str(p)!r}")
+    check_export_path(path)
     check_folder_path(path.parent, "path (its folder)")  # a file, or not writable (missing ones are created)
     return path
+
+
+def check_export_path(path: str | os.PathLike, name: str = "path") -> None:
+    """Refuse (ConfigError naming ``name``) to replace files no export wrote: ``path`` and its ``.json``
+    description may exist only as an earlier export's pair (the description names ``path`` and its sha256).
+    ``--out RUN/config`` replaced the run's config.json with the description, and ``--out RUN/model.safetensors``
+    the run's weights, both without a word (the run then failed its digests)."""
+    path = Path(path)
+    side = path.with_name(path.name + ".json")
+    ours = False
+    if side.is_file():
+        try:
+            info = json.loads(side.read_bytes().decode("utf-8"))
+        except (OSError, ValueError):
+            info = None
+        ours = isinstance(info, dict) and info.get("file") == path.name and "sha256" in info and "format" in info
+        if not ours:
+            raise ConfigError(f"{name}: expected a new file name or an earlier export's, got {str(path)!r} whose "
+                              f"description file {str(side)!r} exists and is not an export's (it would be "
+                              "replaced): choose another name")
+    if path.exists() and not ours:
+        raise ConfigError(f"{name}: expected a new file name or an earlier export's, got {str(path)!r}, an existing "
+                          f"file with no export description beside it (it would be replaced): choose another name "
+                          "or remove it")
 
 
 def _worst_row(parity: list[dict[str, Any]]) -> str:

@@ -109,3 +109,21 @@ def test_tagger_reads_a_literal_unk_or_pad_token_as_a_word():
     ids = tagger._encode([["zzz", "<unk>", "<pad>"]])[1][0]
     assert ids[0] == w.unk_id and w.unk_id not in ids[1:] and w.pad_id not in ids  # three different words
     assert tagger.predict([["x", "zzz", "y", "<unk>", "<pad>"]]) == [["O", "O", "O", "B-MISC", "B-LOC"]]
+
+
+# ---------------------------------------------------------------- time-series classification files
+def test_read_long_csv_without_label_col_refuses_to_read_the_label_column_as_a_channel(tmp_path):
+    """label_col=None (no labels wanted: prediction) with the training file's numeric 'label' column read
+    that column as a second channel, silently: the series came back with 2 channels instead of 1."""
+    from rnnkit.data.tsc import read_long_csv
+    from rnnkit.errors import DataError
+
+    path = tmp_path / "long.csv"
+    path.write_text("id,time,value,label\n" + "".join(f"{i},{t},{i + t / 10},{i % 2}\n"
+                                                     for i in range(3) for t in range(4)))
+    X, y = read_long_csv(path)                              # the oracle: labelled, one channel
+    assert [x.shape for x in X] == [(4, 1)] * 3 and y == ["0", "1", "0"]
+    with pytest.raises(DataError, match="value_cols.*label_col=None.*'label'"):
+        read_long_csv(path, label_col=None)
+    X2, y2 = read_long_csv(path, label_col=None, value_cols=["value"])
+    assert y2 is None and all(np.array_equal(a, b) for a, b in zip(X, X2))

@@ -249,6 +249,9 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     missing = [c for c in (id_col, time_col) if c not in header]
     if missing:
         raise DataError(f"{name}: expected column(s) {missing}, got columns {header}")
+    if label_col is None and value_cols is None and "label" in header:   # read as a channel, silently
+        raise DataError(f"{name}: expected value_cols naming the channels when label_col=None and the file has a "
+                        f"'label' column (it would be read as a channel), got value_cols=None; columns {header}")
     has_label = label_col is not None and label_col in header
     values = value_cols or [c for c in header if c not in (id_col, time_col, label_col)]
     missing = [c for c in values if c not in header]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from torch import nn
 
@@ -150,3 +151,40 @@ def test_export_never_replaces_a_file_no_export_wrote(tmp_path, capsys):
     first = export(gru, tmp_path / "gru.pt2", format="torch-export", check=False)
     again = export(rnnkit.GRU(2, 3, batch_first=True), tmp_path / "gru.pt2", format="torch-export", check=False)
     assert first.path == again.path and json.loads((tmp_path / "gru.pt2.json").read_text())["file"] == "gru.pt2"
+
+
+def test_the_service_serves_only_acknowledged_updates(tmp_path, monkeypatch):
+    # Before: an update's forecast was served (GET /forecast, /health) before its journal line was written, and
+    # when the write failed (a full disk: 503, 'nothing was applied') the undo reloaded the run and replayed the
+    # journal from its first line, serving the run's forecast without the acknowledged updates meanwhile
+    # (about 0.1 s a journalled request). Readers now see the last acknowledged state throughout.
+    from rnnkit.serve.services import ForecastService, RequestError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    Forecaster(horizon=2, model="theta").fit(np.linspace(10.0, 16.0, 40) + np.sin(np.arange(40))).save(tmp_path / "run")
+    svc = ForecastService(tmp_path / "run", tmp_path / "state")
+    try:
+        svc.observe([{"id": "series", "time": 40, "value": 17.0}])
+        acknowledged, health = svc.forecast(), svc.health()
+        seen = []
+        real_append, real_replay = svc.journal.append, svc._replay
+
+        def full_disk(entry):
+            seen.append((svc.forecast(), svc.health()))          # the update is applied, not yet journalled
+            raise OSError(28, "No space left on device")
+
+        def replay():
+            seen.append((svc.forecast(), svc.health()))          # the run reloaded, the journal not replayed yet
+            real_replay()
+
+        monkeypatch.setattr(svc.journal, "append", full_disk)
+        monkeypatch.setattr(svc, "_replay", replay)
+        with pytest.raises(RequestError, match="No space left on device"):
+            svc.observe([{"id": "series", "time": 41, "value": 99.0}])
+        assert len(seen) == 2 and all(s == (acknowledged, health) for s in seen)
+        assert (svc.forecast(), svc.health()) == (acknowledged, health)
+        monkeypatch.setattr(svc.journal, "append", real_append)
+        svc.observe([{"id": "series", "time": 41, "value": 99.0}])   # the retry is applied once, and served
+        assert svc.forecast() != acknowledged and svc.health()["updates"] == 2
+    finally:
+        svc.close()

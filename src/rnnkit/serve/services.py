@@ -82,6 +82,7 @@ class ForecastService:
         except CheckpointError:
             self.journal.close()
             raise
+        self._publish()
 
     def _replay(self) -> None:
         """Apply the journal: the same updates, in the same groups, as when accepted -- each entry checked
@@ -108,15 +109,25 @@ class ForecastService:
         if not hasattr(self, "freq"):  # frequencies never change
             self.freq = {str(s["id"]): s["frequency"] for s in self.forecaster.summary()["series"]}
 
+    def _publish(self) -> None:
+        """What ``GET /forecast`` and ``/health`` read, in one assignment: the state after the last update that
+        was journalled (acknowledged). The working state (``rows_json``, ``next_time``) changes before the
+        journal line is written and while a failed update is undone (the run reloaded, the journal replayed
+        from the first line): readers served it then got a forecast with observations the client was told were
+        not applied (503), or the run's forecast without the acknowledged ones, for the whole replay."""
+        self.published = (self.rows_json, dict(self.next_time), len(self.journal.entries), self.forecaster.horizon)
+
     def health(self) -> dict[str, Any]:
-        return {"status": "ok", "task": self.task, "run": str(self.run), "series": sorted(self.next_time),
-                "updates": len(self.journal.entries), "horizon": self.forecaster.horizon,
-                "next_time": {k: time_text(v) for k, v in sorted(self.next_time.items())}}
+        _, next_time, updates, horizon = self.published
+        return {"status": "ok", "task": self.task, "run": str(self.run), "series": sorted(next_time),
+                "updates": updates, "horizon": horizon,
+                "next_time": {k: time_text(v) for k, v in sorted(next_time.items())}}
 
     def forecast(self) -> str:
         """``{"forecast": [...]}`` as JSON text (encoded once per accepted update, not per request). No
-        lock: an update replaces the text in one assignment, so a reader sees the old or the new one."""
-        return f'{{"forecast":{self.rows_json}}}'
+        lock: an update publishes the text in one assignment once journalled, so a reader sees the old or the
+        new one (:meth:`_publish`)."""
+        return f'{{"forecast":{self.published[0]}}}'
 
     # ------------------------------------------------------------------ writing
     def observe(self, observations: list[dict[str, Any]]) -> str:
@@ -130,12 +141,13 @@ class ForecastService:
                 self._apply(points)
                 self.journal.append({"observations": canonical})
             except Exception as e:  # noqa: BLE001 - undo in memory: rebuild from what is on disk
-                self._reload()
+                self._reload()     # readers keep the published state meanwhile
                 if isinstance(e, OSError):  # a full disk: a 500 in plain text with a traceback before
                     raise RequestError(503, f"journal: expected to record the update in {str(self.journal.path)!r}, "
                                             f"got {e.strerror or e} (nothing was applied; retry later)") from None
                 raise RequestError(422, f"observations: rejected by the forecaster: {type(e).__name__}: "
                                         f"{' '.join(str(e).split())}") from None
+            self._publish()
             return f'{{"accepted":{len(canonical)},"forecast":{self.rows_json}}}'
 
     def _check_files(self) -> None:
@@ -157,6 +169,7 @@ class ForecastService:
         self.forecaster = Forecaster.load(self.run)
         self._refresh()
         self._replay()
+        self._publish()
 
     def _validate(self, observations: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Check every observation (known id; time on the series' grid, after its last time, not repeated;

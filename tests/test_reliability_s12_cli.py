@@ -188,3 +188,16 @@ def test_the_service_serves_only_acknowledged_updates(tmp_path, monkeypatch):
         assert svc.forecast() != acknowledged and svc.health()["updates"] == 2
     finally:
         svc.close()
+
+
+def test_a_reader_that_closes_the_pipe_gets_no_error_line():
+    # Before: 'rnnkit ... --json | head -c 20' printed 'rnnkit tag: error: BrokenPipeError: [Errno 32] Broken
+    # pipe' (exit 1) once head had what it wanted. Now exit 141, as a shell reports SIGPIPE, and stderr is quiet.
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "rnnkit", "datasets", "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()                       # the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141 and err == ""

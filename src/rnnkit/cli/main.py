@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok, 1 runtime error (``DataError``, ``CheckpointError``, ...), 2 usage error (argparse's
 own errors, :class:`~rnnkit.cli.common.UsageError`, :class:`~rnnkit.errors.ConfigError`: bad flag values,
-an unwritable ``--out``, sizes that cannot fit in memory), 130 interrupted. An error is one line on
+an unwritable ``--out``, sizes that cannot fit in memory), 130 interrupted, 141 stdout closed by its reader
+(``| head``: nothing printed on stderr). An error is one line on
 stderr (the traceback only with ``--debug``).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 from contextlib import nullcontext
@@ -90,7 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         with nullcontext() if debug else one_line_warnings(args.command):   # every command; --debug: Python's
             result = args._run(args)
         if result is not None:
-            print_result(result, getattr(args, "json", False))
+            try:
+                print_result(result, getattr(args, "json", False))
+                sys.stdout.flush()
+            except BrokenPipeError:     # `rnnkit ... | head`: the reader has all it wanted ('error: BrokenPipeError')
+                _stdout_to_devnull()    # and Python's own 'Exception ignored' at exit: nothing to report
+                return 141              # 128 + SIGPIPE, as a shell reports a command cut off by its reader
         return 0
     except (UsageError, ConfigError) as e:
         if debug:
@@ -107,6 +114,16 @@ def main(argv: list[str] | None = None) -> int:
         message = flag_message(_one_line(e), getattr(args, "_parser", None))   # 'text: ...' -> '--text: ...'
         print(f"rnnkit {args.command}: error: {type(e).__name__}: {message}", file=sys.stderr)
         return 1
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout's file descriptor at /dev/null, so the flush at exit does not fail again on the closed pipe."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):   # a stdout without a descriptor (captured in tests)
+        pass
 
 
 def _one_line(e: BaseException) -> str:

@@ -127,3 +127,26 @@ def test_read_long_csv_without_label_col_refuses_to_read_the_label_column_as_a_c
         read_long_csv(path, label_col=None)
     X2, y2 = read_long_csv(path, label_col=None, value_cols=["value"])
     assert y2 is None and all(np.array_equal(a, b) for a, b in zip(X, X2))
+
+
+def test_tagger_early_stopping_does_not_end_the_fit_while_every_token_is_still_O():
+    """The BIO validation score was entity F1 + 1e-3 x token accuracy: while the network still tags every token
+    O (F1 0, accuracy flat at the share of O), each epoch counted against the patience, and a fit at the
+    default lr stopped at epoch 4 with an all-O tagger (entity F1 0.0 where the word-frequency baseline gets
+    1.0). The tie-break is now the gold tags' mean probability, which grows from the first epoch."""
+    from rnnkit.tasks.tagging import MostFrequentTag, SequenceTagger, TaggerConfig, tagging_metrics
+
+    rng = np.random.default_rng(0)
+    S, T = [], []
+    for _ in range(60):
+        j = int(rng.integers(0, 9))
+        s, t = [str(w) for w in rng.choice(["x", "y", "w", "v"], size=10)], ["O"] * 10
+        if rng.random() < 0.5:
+            s[j:j + 2], t[j:j + 2] = ["p", "q"], ["B-PER", "I-PER"]
+        S.append(s)
+        T.append(t)
+    oracle = tagging_metrics(T, MostFrequentTag().fit(S, T).predict(S))["entity_f1"]
+    cfg = TaggerConfig(**{**_TAG_FAST, "char_hidden": 0, "epochs": 15, "lr": 3e-3, "patience": 3, "val_fraction": 0.25})
+    tagger = SequenceTagger(cfg).fit(S, T, baselines=False)
+    assert oracle == 1.0
+    assert tagging_metrics(T, tagger.predict(S))["entity_f1"] >= oracle - 0.05, tagger.history["val"]

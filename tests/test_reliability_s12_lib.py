@@ -150,3 +150,27 @@ def test_tagger_early_stopping_does_not_end_the_fit_while_every_token_is_still_O
     tagger = SequenceTagger(cfg).fit(S, T, baselines=False)
     assert oracle == 1.0
     assert tagging_metrics(T, tagger.predict(S))["entity_f1"] >= oracle - 0.05, tagger.history["val"]
+
+
+# ---------------------------------------------------------------- text files
+def test_files_with_lone_cr_line_ends_are_refused_naming_the_line(tmp_path):
+    """An old-Mac file (lines ended by a lone CR) was one 'line' to read_conll: three tokens came back as one
+    token 'Anna' tagged with the last tag, 'B-LOC', silently. read_conll_tokens read it as one token too, and
+    read_ucr/read_ts said 'expected numbers' without the cause. CRLF files read as LF files (the oracle)."""
+    from rnnkit.data.text import read_conll, read_conll_tokens
+    from rnnkit.data.tsc import read_ts, read_ucr
+    from rnnkit.errors import DataError
+
+    lf = "Anna\tB-PER\nvisits\tO\n\nParis\tB-LOC\n"
+    assert read_conll(None, text=lf.replace("\n", "\r\n")) == read_conll(None, text=lf)
+    with pytest.raises(DataError, match="lone carriage return.*line 1"):
+        read_conll(None, text=lf.replace("\n", "\r"))
+    path = tmp_path / "in.conll"
+    path.write_bytes(b"Anna\rvisits\r\rParis\r")
+    with pytest.raises(DataError, match="lone carriage return"):
+        read_conll_tokens(path)
+    with pytest.raises(DataError, match="lone carriage return"):
+        read_ucr(text="1\t0.5\t0.6\r2\t0.7\t0.8\r")
+    with pytest.raises(DataError, match="lone carriage return"):
+        read_ts(text="@data\n1,2,3:a\r4,5,6:b\n")
+    assert read_ucr(text="1\t0.5\t0.6\r\n2\t0.7\t0.8\r\n")[1] == ["1", "2"]

@@ -221,16 +221,15 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
     (10 tab-separated fields, an integer ID first) is read as such: FORM (column 2) and UPOS (column 4),
     ``#`` comments, multiword-token ranges (``1-2``) and empty nodes (``1.1``) skipped. ``text`` parses
     a string instead of reading ``path``."""
-    name = f"conll {str(path)!r}"
+    name = f"conll {str(path)!r}" if text is None else "conll text"
     text = read_utf8(path, "conll") if text is None else text
-    lines = text.split("\n")
+    lines = _lines(text, name)     # a lone CR (an old Mac file) joined a sentence into one 'line', silently
     if _is_conllu(lines):
         return [(f, u) for f, u, _ in _conllu_sentences(lines, name)]
     sents: list[tuple[list[str], list[str]]] = []
     toks: list[str] = []
     tags: list[str] = []
     for ln, line in enumerate(lines, 1):
-        line = line.rstrip("\r")
         if not line.strip():
             if toks:
                 sents.append((toks, tags))
@@ -256,7 +255,7 @@ def read_conll_tokens(path: str | Path, lines: bool = False):
     returns ``(sentences, first_lines)``: the 1-based line number of each sentence's first token, so a
     prediction can name where its sentence starts."""
     name = f"input {str(path)!r}"
-    text = read_utf8(path, "input").split("\n")
+    text = _lines(read_utf8(path, "input"), name)
     if _is_conllu(text):
         found = _conllu_sentences(text, name)
         sents, starts = [f for f, _, _ in found], [s for _, _, s in found]
@@ -265,7 +264,6 @@ def read_conll_tokens(path: str | Path, lines: bool = False):
     starts: list[int] = []
     cur: list[str] = []
     for ln, line in enumerate(text, 1):
-        line = line.rstrip("\r")
         if not line.strip():
             if cur:
                 sents.append(cur)

@@ -174,3 +174,26 @@ def test_files_with_lone_cr_line_ends_are_refused_naming_the_line(tmp_path):
     with pytest.raises(DataError, match="lone carriage return"):
         read_ts(text="@data\n1,2,3:a\r4,5,6:b\n")
     assert read_ucr(text="1\t0.5\t0.6\r\n2\t0.7\t0.8\r\n")[1] == ["1", "2"]
+
+
+# ---------------------------------------------------------------- padding
+def test_pad_sequences_refuses_integers_its_dtype_would_wrap():
+    """An integer beyond the target integer dtype wrapped silently (300 -> 44 in int8; a uint64 id 2**63 + 5
+    became -9223372036854775803 in int64), and 2**63 in a list was torch's bare TypeError. Float sources
+    were already checked; values that fit pass unchanged (the oracle: the values themselves)."""
+    import torch
+
+    from rnnkit.data.batching import pad_sequences
+    from rnnkit.errors import DataError
+
+    with pytest.raises(DataError, match=r"seqs\[0\].*int8.*300"):
+        pad_sequences([[300]], dtype=torch.int8)
+    with pytest.raises(DataError, match=r"seqs\[1\].*uint8.*-1"):
+        pad_sequences([[1], [-1]], dtype=torch.uint8)
+    with pytest.raises(DataError, match=r"seqs\[0\].*int64"):
+        pad_sequences([np.array([2**63 + 5], dtype=np.uint64)])
+    with pytest.raises(DataError, match=r"seqs\[0\].*int64"):
+        pad_sequences([[2**63]])
+    x, lengths = pad_sequences([[-128, 127], np.array([5], dtype=np.int32)], dtype=torch.int8)
+    assert x.tolist() == [[-128, 127], [5, 0]] and lengths.tolist() == [2, 1]
+    assert pad_sequences([np.array([7], dtype=np.uint64)])[0].tolist() == [[7]]

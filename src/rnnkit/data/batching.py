@@ -41,6 +41,10 @@ def _as_tensor(i: int, s: Any) -> Tensor:
             raise DataError(f"seqs[{i}]: expected a list of ids or a (T_i, C) array, got a ragged nested list") from None
         if a.dtype.kind not in "biuf":
             raise DataError(f"seqs[{i}]: expected numbers, got {a.dtype} values")
+        if a.dtype.kind == "u" and a.dtype.itemsize == 8:   # 2**63 in a list: torch's TypeError; as uint64: wrapped
+            if a.size and int(a.max()) > np.iinfo(np.int64).max:
+                raise DataError(f"seqs[{i}]: expected values within int64, got {int(a.max())}")
+            a = a.astype(np.int64)
         t = torch.as_tensor(a)
     if t.dim() not in (1, 2) or t.is_complex():
         raise DataError(f"seqs[{i}]: expected a list of ids or a (T_i, C) array, got {t.dtype} of shape {tuple(t.shape)}")
@@ -79,7 +83,17 @@ def _cast(i: int, a: Tensor, dtype: torch.dtype) -> Tensor:
     """``a`` in ``dtype``; a value it changes (a fraction cut by an integer dtype, a finite value beyond a
     float dtype's range: inf) is a DataError naming ``seqs[i]``, not a silently different number."""
     v = a.to(dtype)
-    if a.dtype == dtype or not a.is_floating_point():
+    if a.dtype == dtype or a.dtype == torch.bool:
+        return v
+    if not a.is_floating_point():   # an integer beyond a narrower integer dtype wrapped (300 -> 44 in int8)
+        widening = torch.promote_types(a.dtype, dtype) == dtype      # int32 -> int64: nothing to check
+        if dtype.is_floating_point or dtype.is_complex or widening or a.numel() == 0:
+            return v
+        info = torch.iinfo(dtype)
+        lo, hi = int(a.min()), int(a.max())
+        if lo < info.min or hi > info.max:
+            bad = lo if lo < info.min else hi
+            raise DataError(f"seqs[{i}]: expected values that {dtype} holds, got {bad} (pass a dtype that holds them)")
         return v
     if dtype.is_floating_point:
         changed = torch.isinf(v) & torch.isfinite(a)

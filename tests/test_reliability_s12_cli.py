@@ -201,3 +201,21 @@ def test_a_reader_that_closes_the_pipe_gets_no_error_line():
     proc.stdout.close()                       # the reader is gone before anything is written
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141 and err == ""
+
+
+def test_evaluate_on_the_training_file_says_it_scores_training_items(runs, capsys):
+    # Before: 'evaluate --run RUN --conll train.conll' (the file the run was trained on) scored every sentence,
+    # the trained-on ones too, without a word ('--dataset NAME' of the run's own data set scores the held-out
+    # part; a file had no such rule). Now a one-line warning; the scores are what was asked for.
+    import warnings
+
+    capsys.readouterr()
+    with pytest.warns(UserWarning) as caught:
+        assert main(["tag", "evaluate", "--run", str(runs / "tag"), "--conll", str(runs / "train.conll"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 12
+    assert [str(w.message) for w in caught] == [
+        f"--conll: expected data the run was not trained on, got {str(runs / 'train.conll')!r}, the file it was "
+        "trained on: its training items are scored too (leave the flag out to score the part held out at training)"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                           # the held-out part: no warning
+        assert main(["tag", "evaluate", "--run", str(runs / "tag"), "--json"]) == 0

@@ -197,3 +197,24 @@ def test_pad_sequences_refuses_integers_its_dtype_would_wrap():
     x, lengths = pad_sequences([[-128, 127], np.array([5], dtype=np.int32)], dtype=torch.int8)
     assert x.tolist() == [[-128, 127], [5, 0]] and lengths.tolist() == [2, 1]
     assert pad_sequences([np.array([7], dtype=np.uint64)])[0].tolist() == [[7]]
+
+
+@pytest.mark.parametrize("name", ["naive", "seasonal_naive", "drift", "ets"])
+def test_forecast_baselines_refuse_a_bad_period_or_level(name):
+    """period=2.5 was read as 2, '7' as 7, -3 as 1 (silently another model); level=90 (a percent) was
+    statistics' bare StatisticsError, NaN gave NaN bands. A valid call matches its oracle."""
+    from rnnkit.errors import ConfigError, InputTypeError
+    from rnnkit.tasks.forecasting.baselines import BASELINES
+
+    fn = BASELINES[name]
+    y = np.arange(30.0) % 7
+    for period in (2.5, "7", True):
+        with pytest.raises(InputTypeError, match="period"):
+            fn(y, 3, period, 0.9)
+    with pytest.raises(ConfigError, match="period"):
+        fn(y, 3, -3, 0.9)
+    for level in (90, float("nan"), 0.0, 1.0):
+        with pytest.raises(ConfigError, match="level"):
+            fn(y, 3, 7, level)
+    if name == "seasonal_naive":
+        assert fn(y, 3, 7, 0.9)[0].tolist() == [y[-7], y[-6], y[-5]]

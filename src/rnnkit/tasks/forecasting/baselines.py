@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from rnnkit._validate import check_number
 from rnnkit.data.timeseries.transforms import root_mean_square
 from rnnkit.errors import ConfigError, DataError
 
@@ -32,7 +33,11 @@ def normal_quantile(p: float) -> float:
     return NormalDist().inv_cdf(p)
 
 
-def _check(train: np.ndarray, horizon: int) -> np.ndarray:
+def _check(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9) -> np.ndarray:
+    check_number("period", period, lo=1, integer=True)      # 2.5 was read as 2, '7' as 7, -3 as 1
+    check_number("level", level, lo=0, hi=1, lo_open=True)  # 90 (percent): statistics' bare StatisticsError
+    if level == 1:
+        raise ConfigError(f"level: expected a number < 1 (a central interval's coverage), got {level!r}")
     train = np.asarray(train, dtype=float)
     if train.ndim != 1 or train.size < 2:
         raise DataError(f"train: expected a 1-D series of at least 2 values, got shape {train.shape}")
@@ -55,7 +60,7 @@ def _sigma(resid: np.ndarray) -> float:
 
 def naive(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9):
     """Every step forecast by the last value."""
-    y = _check(train, horizon)
+    y = _check(train, horizon, period, level)
     h = np.arange(1, horizon + 1)
     return _band(np.full(horizon, y[-1]), _sigma(np.diff(y)) * np.sqrt(h), level)
 
@@ -63,7 +68,7 @@ def naive(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9):
 def seasonal_naive(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9):
     """Step ``h`` forecast by the value one season earlier: ``y[n - m + (h - 1) mod m]``; naive for
     ``m = 1`` or when the training part is shorter than one season."""
-    y = _check(train, horizon)
+    y = _check(train, horizon, period, level)
     m = int(period)
     if m <= 1 or y.size < m + 1:
         return naive(y, horizon, 1, level)
@@ -75,7 +80,7 @@ def seasonal_naive(train: np.ndarray, horizon: int, period: int = 1, level: floa
 
 def drift(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9):
     """The line through the first and last values, extended: ``y_n + h (y_n - y_1) / (n - 1)``."""
-    y = _check(train, horizon)
+    y = _check(train, horizon, period, level)
     n = y.size
     slope = (y[-1] - y[0]) / (n - 1)
     h = np.arange(1, horizon + 1)
@@ -99,7 +104,7 @@ def ets(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9, se
     ``STLForecast``): Holt-Winters would estimate dozens to hundreds of initial seasonal states, which is
     slow (3 s at period 52 on 2,000 points) and was less accurate on co2 and elec_equip in our runs.
     Fitted in units of :func:`unit_scale` (at 1e200 the fit in the series' units gave another forecast)."""
-    y = _check(train, horizon)
+    y = _check(train, horizon, period, level)
     unit = unit_scale(y)
     point, lower, upper = _ets_unit(y / unit, horizon, period, level, seed)
     if not np.isfinite(point).all():

@@ -218,3 +218,26 @@ def test_forecast_baselines_refuse_a_bad_period_or_level(name):
             fn(y, 3, 7, level)
     if name == "seasonal_naive":
         assert fn(y, 3, 7, 0.9)[0].tolist() == [y[-7], y[-6], y[-5]]
+
+
+def test_forecast_metrics_never_score_a_missing_value_as_a_hit():
+    """sMAPE scored a NaN forecast step 0 (a perfect step: 'denom > 0' is False for NaN) and coverage counted a
+    NaN bound as a miss; a NaN actual gave NaN MAE and 0 sMAPE although the module promises an error; text
+    and bools were read as numbers. The oracle: the same metrics without the odd step."""
+    from rnnkit.errors import DataError, InputTypeError
+    from rnnkit.tasks.forecasting.metrics import coverage, mae, quantile_metrics, smape
+
+    y, f = [10.0, 12.0, 14.0], [11.0, 12.0, 12.0]
+    assert np.isnan(smape(y, [11.0, np.nan, 12.0])) and np.isnan(mae(y, [11.0, np.nan, 12.0]))
+    assert smape(y, f) == pytest.approx(100 * (2 / 21 + 0 + 4 / 26) / 3)
+    assert np.isnan(coverage(y, [9.0, np.nan, 13.0], [11.0, 13.0, 15.0]))
+    assert coverage(y, [9.0, 12.5, 13.0], [11.0, 13.0, 15.0]) == pytest.approx(2 / 3)
+    for fn in (mae, smape):
+        with pytest.raises(DataError, match="actuals.*position 1"):
+            fn([10.0, np.nan, 14.0], f)
+        with pytest.raises(InputTypeError, match="actuals"):
+            fn(["10", "12", "14"], f)
+        with pytest.raises(InputTypeError, match="forecast"):
+            fn(y, [True, False, True])
+    with pytest.raises(DataError, match="actuals"):
+        quantile_metrics([1.0, np.nan], [[0.0, 1.0, 2.0]] * 2, [0.1, 0.5, 0.9])

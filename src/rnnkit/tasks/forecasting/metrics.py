@@ -16,26 +16,45 @@ error, never skipped silently.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from typing import Any
 
 import numpy as np
 
 from rnnkit.data.timeseries.transforms import CONSTANT_SPREAD, root_mean_square
-from rnnkit.errors import ShapeError
+from rnnkit.errors import DataError, InputTypeError, ShapeError
 
 __all__ = ["mae", "rmse", "smape", "mase", "mase_scale", "coverage", "point_metrics", "quantile_metrics", "METRICS"]
 
 METRICS = ("MAE", "RMSE", "sMAPE", "MASE", "coverage")
 
 
+def _values(name: str, v: Any) -> np.ndarray:
+    """``v`` as a 1-D float array; text, bools and complex numbers are an InputTypeError naming ``name``
+    (``'12'`` was read as 12 and ``True`` as 1, silently; a complex value was numpy's bare TypeError)."""
+    a = np.asarray(v)
+    if a.dtype.kind not in "iuf":
+        try:
+            ok = a.dtype.kind == "O" and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in a.ravel())
+        except TypeError:
+            ok = False
+        if not ok:
+            raise InputTypeError(f"{name}: expected real numbers, got {a.dtype} values")
+    return a.astype(float).ravel()
+
+
 def _pair(y: Any, f: Any) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(y, dtype=float).ravel()
-    f = np.asarray(f, dtype=float).ravel()
+    """Actuals and forecast as float arrays of one length. A missing or infinite actual is a DataError (the
+    module's contract: never skipped silently); a NaN forecast makes the metric NaN."""
+    y, f = _values("actuals", y), _values("forecast", f)
     if y.shape != f.shape:
         raise ShapeError(f"forecast: expected the actuals' length {y.size}, got {f.size}")
     if y.size == 0:
         raise ShapeError("actuals: expected at least one value, got none")
+    if not np.isfinite(y).all():
+        i = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise DataError(f"actuals: expected finite values (score observed values only), got {y[i]} at position {i}")
     return y, f
 
 
@@ -57,6 +76,7 @@ def smape(y: Any, f: Any) -> float:
     y, f = _pair(y, f)
     denom = np.abs(y) + np.abs(f)
     terms = np.where(denom > 0, 2 * np.abs(y - f) / np.where(denom > 0, denom, 1), 0.0)
+    terms[np.isnan(f)] = np.nan            # 'denom > 0' is False for NaN: a NaN forecast scored 0, a perfect step
     return float(100 * np.mean(terms))
 
 
@@ -95,6 +115,8 @@ def coverage(y: Any, lower: Any, upper: Any) -> float:
     """Fraction of actuals inside ``[lower, upper]``."""
     y, lo = _pair(y, lower)
     _, hi = _pair(y, upper)
+    if np.isnan(lo).any() or np.isnan(hi).any():   # a NaN bound counted as a miss, silently
+        return float("nan")
     return float(np.mean((y >= lo) & (y <= hi)))
 
 
@@ -119,7 +141,7 @@ def quantile_metrics(y: Any, q: Any, levels: Any) -> dict[str, float]:
     """
     from rnnkit.tasks.forecasting.probabilistic import coverage_by_level, crps_from_quantiles, pinball_loss
 
-    y = np.asarray(y, dtype=float).ravel()
+    y, _ = _pair(y, y)
     q = np.asarray(q, dtype=float)
     if q.ndim != 2 or q.shape[0] != y.size or q.shape[1] != len(levels):
         raise ShapeError(f"quantiles: expected shape ({y.size}, {len(levels)}), got {q.shape}")

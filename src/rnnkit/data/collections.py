@@ -178,10 +178,10 @@ def _load_competition(name: str, kind: str) -> list[CollectionSeries]:
 
 # ------------------------------------------------------------------------------------------ vega
 def _load_us_employment() -> list[CollectionSeries]:
-    from pathlib import Path
+    from rnnkit.data.series import vega_csv
 
-    vd = require_package("vega_datasets", VEGA_INSTALL, "collection 'us_employment'")
-    df = pd.read_csv(Path(vd.__file__).parent / "_data" / "us-employment.csv")
+    require_package("vega_datasets", VEGA_INSTALL, "collection 'us_employment'")
+    df = vega_csv("us-employment.csv")      # checked against the package's RECORD
     start = str(pd.Timestamp(df["month"].iloc[0]).date())
     cols = [c for c in df.columns if c not in ("month", "nonfarm_change") and pd.api.types.is_numeric_dtype(df[c])]
     return [CollectionSeries(c, df[c].to_numpy(dtype=float), 12, 12, "MS", start, "vega_datasets") for c in cols]

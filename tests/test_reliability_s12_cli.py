@@ -66,6 +66,7 @@ def test_forecast_out_refuses_a_folder_with_a_config_json_no_run_wrote(tmp_path,
 
 
 def test_save_run_refuses_another_tasks_run_and_replaces_its_own(tmp_path):
+    from rnnkit._io import write_digests
     from rnnkit.errors import CheckpointError
     from rnnkit.tasks.runs import save_run, saved_task
 
@@ -78,6 +79,13 @@ def test_save_run_refuses_another_tasks_run_and_replaces_its_own(tmp_path):
     save_run(tmp_path, "tag", {"a": 1}, nn.Linear(1, 1))       # the same task: replaced, as documented
     assert json.loads((tmp_path / "config.json").read_text())["config"] == {"a": 1}
     assert saved_task(tmp_path / "none") is None
+    trainer = tmp_path / "trainer"        # a Trainer's run folder: config.json and weights under digests, no task
+    trainer.mkdir()
+    (trainer / "config.json").write_text('{"schema_version": 1, "epochs": 3}')
+    write_digests(trainer, ["config.json"])
+    with pytest.raises(CheckpointError, match="holding a saved run whose config.json names no task"):
+        save_run(trainer, "tag", {}, nn.Linear(1, 1))
+    assert json.loads((trainer / "config.json").read_text()) == {"schema_version": 1, "epochs": 3}
 
 
 def test_generate_advice_names_the_flag_and_the_result_says_how_many_held_out_chars_were_scored(tmp_path, capsys):

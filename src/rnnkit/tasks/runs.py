@@ -117,22 +117,24 @@ def check_run_folder(path: str | os.PathLike, name: str = "path", task: str | No
                                   "them): choose another folder")
         other = saved_task(path) if task is not None else None
         if other is not None and other != task:
+            held = f"a {other!r} run" if other else "a saved run whose config.json names no task (a Trainer run folder?)"
             raise CheckpointError(f"{name}: expected a new folder or a {task!r} run folder, got {str(path)!r} holding "
-                                  f"a {other!r} run (a save would replace it): choose another folder or remove it")
+                                  f"{held} (a save would replace it): choose another folder or remove it")
 
 
 def saved_task(path: str | os.PathLike) -> str | None:
     """The task named by the run saved in the folder ``path`` (its config.json listed in its digests.json),
-    ``None`` when no run is saved there; a listed config.json without a readable task reads as its repr."""
+    ``None`` when no run is saved there, ``""`` when its config.json names none (a Trainer's run folder) or
+    cannot be read."""
     cfg = Path(path) / "config.json"
     if not cfg.is_file() or unlisted_files(path, ["config.json", DIGESTS_FILE]):
         return None
     try:
         meta = read_json(cfg)
     except CheckpointError:
-        return "<unreadable config.json>"
+        return ""
     task = meta.get("task") if isinstance(meta, dict) else None
-    return task if isinstance(task, str) else repr(task)
+    return task if isinstance(task, str) else ""
 
 
 def _st_load(path: Path) -> dict[str, Tensor]:

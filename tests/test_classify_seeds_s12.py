@@ -112,5 +112,11 @@ def test_cli_flag_trains_the_ensemble_and_refuses_zero(tmp_path, capsys):
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["config"]["seeds"] == 2 and config["state"]["snapshots"] == 2   # the members saved
     capsys.readouterr()
+    probe = _order_data(5, seed=2)[0]
+    (tmp_path / "in.txt").write_text("\n".join(probe) + "\n", encoding="utf-8")
+    assert main(["classify", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "in.txt"), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    clf = TextClassifier.load(tmp_path / "run")
+    assert got["predictions"] == clf.predict(probe) and isinstance(clf.net, SnapshotEnsemble)
     assert main(common + ["--seeds", "0", "--out", str(tmp_path / "bad")]) != 0
     assert "seeds: expected an int >= 1, got 0" in capsys.readouterr().err

@@ -100,6 +100,9 @@ class FitResult:
     stop_reason: str = "epochs"       # epochs | max_steps | max_seconds | patience | target | a callback's reason
 
 
+_END = object()
+
+
 def config_callbacks(config: TrainConfig, run_dir: Path | None) -> list[cb.Callback]:
     """The built-in callbacks the fields of ``config`` ask for (see the module docstring)."""
     es = config.early_stopping
@@ -208,6 +211,7 @@ class Trainer:
         self._acc = Accumulator()
         self._last_ckpt_path: Path | None = None
         self._resume_rng: dict | None = None
+        self.epoch_cut = False   # the epoch ending now was cut short by a limit (batches were left)
         given = {type(c) for c in callbacks}
         self.callbacks = cb.CallbackList([c for c in config_callbacks(config, self.run_dir) if type(c) not in given]
                                          + list(callbacks))
@@ -376,6 +380,9 @@ class Trainer:
             self.callbacks.call("on_batch_end", self, i)
             if self.stopping:
                 break
+        # a limit (max_steps, max_seconds) ended the epoch with batches left: the Checkpointer keeps the
+        # checkpoint of its last batch, so a resume continues the epoch there (the peeked batch is dropped)
+        self.epoch_cut = self.stopping and not self.stopped_early and next(batches, _END) is not _END
         if self.batch_in_epoch == 0:
             if e > 0 and iter(train_data) is train_data:   # a generator: read whole by the first epoch
                 raise ConfigError(f"train_data: expected an iterable that starts again every epoch (a list, a "

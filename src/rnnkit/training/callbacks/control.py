@@ -206,7 +206,8 @@ class TimeBudget(Callback):
     """Stop once ``max_seconds`` of wall time have passed since ``fit`` started (reason ``"max_seconds"``).
 
     Checked after every optimizer step, so a budget bounds the whole fit, not whole epochs: the epoch in
-    progress ends early (its row is logged and validated). The last validation's duration is kept in
+    progress ends early (its row is logged and validated; the run folder's checkpoint is the one before
+    that early end, so a resumed fit finishes the epoch). The last validation's duration is kept in
     reserve, so that validation fits in the budget too. ``TrainConfig(max_seconds=...)`` adds one.
     """
 
@@ -227,7 +228,9 @@ class TimeBudget(Callback):
 class Checkpointer(Callback):
     """Write a checkpoint (:func:`~rnnkit.training.checkpoint.save_checkpoint`, into ``trainer.run_dir``)
     at every epoch end and, with ``every_steps``, whenever the step count crosses a multiple of it (at
-    the end of that batch, unless the epoch is about to end anyway); keep the newest ``keep``. Runs last, so each checkpoint holds every other
+    the end of that batch, unless the epoch is about to end anyway); keep the newest ``keep``. When a
+    limit (``max_steps``, ``max_seconds``) ends an epoch with batches left, the checkpoint is the one of
+    its last batch, taken before the early epoch end, so a resume continues that epoch exactly. Runs last, so each checkpoint holds every other
     callback's state. ``TrainConfig(checkpoint_every=..., keep_checkpoints=...)`` configures the one a
     Trainer with a ``run_dir`` adds.
     """
@@ -249,8 +252,14 @@ class Checkpointer(Callback):
 
     def on_batch_end(self, trainer, batch_index: int) -> None:
         n = self.every_steps
-        if n is not None and not trainer.stopping and trainer.global_step // n > self._last // n:
+        if trainer.stopping:
+            # a limit (max_steps, max_seconds) may end the epoch with batches left: the state before its
+            # early end is the one a resume continues from (replaced by the epoch end's if no batch was left)
+            if not trainer.stopped_early:
+                self._save(trainer)
+        elif n is not None and trainer.global_step // n > self._last // n:
             self._save(trainer)
 
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
-        self._save(trainer)
+        if not trainer.epoch_cut:   # cut short by a limit: keep the checkpoint of its last batch
+            self._save(trainer)

@@ -1,0 +1,58 @@
+"""Sweep 9c (session 12, helper W): training loop, engines, scans, diagnostics. Each test fails on the
+code before its fix."""
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_training import Net, assert_same, loss_fn, make_data, weights  # noqa: E402
+
+from rnnkit.training import EarlyStoppingConfig, ScheduleConfig, TrainConfig, Trainer  # noqa: E402
+from rnnkit.training.callbacks import Callback  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_thread_module")
+
+
+class LimitAt(Callback):
+    """Ends the fit at optimizer step ``at`` with a limit's reason, as TimeBudget does (deterministic)."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def on_step_end(self, trainer, step, loss, metrics):
+        if step == self.at:
+            trainer.request_stop("max_seconds")
+
+
+def _fit(net, run_dir=None, resume=False, callbacks=(), **cfg):
+    cfg = TrainConfig(**{"epochs": 3, "quiet": True, "early_stopping": EarlyStoppingConfig(patience=5),
+                         "schedule": ScheduleConfig(name="plateau", patience=0, gamma=0.5), **cfg})
+    loader = torch.utils.data.DataLoader(make_data(n_batches=4, B=2, T=6), batch_size=None, shuffle=True)
+    val = make_data(n_batches=1, seed=1)
+    return Trainer(net, loss_fn, config=cfg, run_dir=run_dir, callbacks=list(callbacks)).fit(loader, val, resume=resume)
+
+
+@pytest.mark.parametrize("limit", ["max_steps", "max_seconds"])
+def test_a_limit_mid_epoch_then_resume_equals_the_uninterrupted_run(tmp_path, limit):
+    # A fit stopped by max_steps / max_seconds in the middle of an epoch ended that epoch (validation, row)
+    # and checkpointed it as complete: the resume started the next epoch, the rest of the cut one was never
+    # trained (7 steps instead of 9, other weights), silently.
+    torch.manual_seed(0)
+    a = Net(dropout=0.3, layers=2)
+    ra = _fit(a)
+    torch.manual_seed(0)
+    b = Net(dropout=0.3, layers=2)
+    first = dict(max_steps=6) if limit == "max_steps" else dict(callbacks=[LimitAt(6)])
+    r1 = _fit(b, tmp_path, **first)
+    assert r1.global_step == 6 and len(r1.history) == 2 and r1.stop_reason == limit  # this fit: as before
+    torch.manual_seed(1)
+    c = Net(dropout=0.3, layers=2)
+    rc = _fit(c, tmp_path, resume=True)
+    assert rc.global_step == ra.global_step == 12
+    untimed = lambda rows: [{k: v for k, v in r.items() if k != "time_s"} for r in rows]  # noqa: E731
+    assert untimed(rc.history) == untimed(ra.history)
+    assert_same(weights(a), weights(c))

@@ -292,3 +292,23 @@ def test_bundled_data_files_are_checked_against_their_package_record(dist, monke
     monkeypatch.setattr(text, "record_digests", lambda *a: {k: "0" * 64 for k in real(*a)})
     with pytest.raises(DataError, match="changed since install"):
         load()
+
+
+# ---------------------------------------------------------------- label metrics
+def test_label_metrics_refuse_labels_that_read_the_same_but_never_compare_equal():
+    """accuracy([1, 2, 3], ['1', '2', '3']) was 0.0, silently: a task predicts class names as text, so integer
+    gold labels scored every correct prediction as wrong. numpy arrays were numpy's 'truth value is ambiguous';
+    a label listed twice in confusion_matrix gave an all-zero row. The oracle: the same labels as text."""
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.common import accuracy, confusion_matrix, macro_f1
+
+    gold, pred = [1, 2, 3, 1], ["1", "2", "1", "1"]
+    as_text = [str(g) for g in gold]
+    assert accuracy(as_text, pred) == 0.75
+    for fn in (accuracy, macro_f1):
+        with pytest.raises(DataError, match=r"y_pred\[0\].*int 1.*str '1'"):
+            fn(gold, pred)
+    assert accuracy(np.array(as_text), np.array(pred)) == 0.75
+    assert accuracy([1, 2], [1.0, 2.0]) == 1.0                       # equal values of two types are equal
+    with pytest.raises(DataError, match="each label once"):
+        confusion_matrix(as_text, pred, ["1", "1", "2", "3"])

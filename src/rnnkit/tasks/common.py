@@ -116,11 +116,26 @@ def check_items(name: str, values: Any, noun: str = "labels") -> Sequence[Any]:
     return values
 
 
+def _paired(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:
+    """Truth and predictions as lists of one length (a numpy array or Series read in order: ``not y_true`` was
+    numpy's 'truth value of an array is ambiguous'). A pair that reads the same but compares unequal (``1`` and
+    ``'1'``: a task predicts class names as text) is a DataError naming it -- every such item was scored wrong,
+    silently (accuracy 0.0 for a perfect prediction)."""
+    y_true, y_pred = (list(v) if isinstance(v, np.ndarray) or type(v).__name__ == "Series" else v
+                      for v in (check_items("y_true", y_true), check_items("y_pred", y_pred)))
+    if len(y_true) != len(y_pred):   # zip scored the common prefix only, silently
+        raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
+    for i, (a, b) in enumerate(zip(y_true, y_pred)):
+        if type(a) is not type(b) and a != b and str(a) == str(b):
+            raise DataError(f"y_pred[{i}]: expected labels of the type of y_true ({type(a).__name__} {a!r}), got "
+                            f"{type(b).__name__} {b!r} (they never compare equal; convert one side, e.g. "
+                            "[str(v) for v in y_true])")
+    return list(y_true), list(y_pred)
+
+
 def accuracy(y_true: Sequence[Any], y_pred: Sequence[Any]) -> float:
     """Share of positions where the prediction equals the truth."""
-    y_true, y_pred = check_items("y_true", y_true), check_items("y_pred", y_pred)
-    if len(y_true) != len(y_pred):
-        raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
+    y_true, y_pred = _paired(y_true, y_pred)
     if not y_true:
         raise DataError("y_true: expected at least one label, got none")
     return sum(a == b for a, b in zip(y_true, y_pred)) / len(y_true)
@@ -128,11 +143,11 @@ def accuracy(y_true: Sequence[Any], y_pred: Sequence[Any]) -> float:
 
 def confusion_matrix(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any]) -> list[list[int]]:
     """``m[i][j]`` = how many items of true class ``labels[i]`` were predicted as ``labels[j]``."""
-    y_true, y_pred = check_items("y_true", y_true), check_items("y_pred", y_pred)
+    y_true, y_pred = _paired(y_true, y_pred)
     labels = check_items("labels", labels)
-    if len(y_true) != len(y_pred):
-        raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
     idx = {lab: i for i, lab in enumerate(labels)}
+    if len(idx) != len(labels):    # a label twice: an all-zero row and column, silently
+        raise DataError(f"labels: expected each label once, got {list(labels)}")
     m = [[0] * len(labels) for _ in labels]
     for t, p in zip(y_true, y_pred):
         if t not in idx or p not in idx:
@@ -144,9 +159,7 @@ def confusion_matrix(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Seque
 def macro_f1(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any] | None = None) -> float:
     """Unweighted mean of per-class F1 over ``labels`` (default: every label in truth or prediction);
     a class with no true and no predicted item is left out, an F1 with a zero denominator is 0."""
-    y_true, y_pred = check_items("y_true", y_true), check_items("y_pred", y_pred)
-    if len(y_true) != len(y_pred):   # zip scored the common prefix only, silently
-        raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
+    y_true, y_pred = _paired(y_true, y_pred)
     labels = sorted(set(y_true) | set(y_pred)) if labels is None else list(labels)
     f1s = []
     for lab in labels:

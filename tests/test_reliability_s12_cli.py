@@ -227,3 +227,19 @@ def test_evaluate_on_the_training_file_says_it_scores_training_items(runs, capsy
     with warnings.catch_warnings():
         warnings.simplefilter("error")                                           # the held-out part: no warning
         assert main(["tag", "evaluate", "--run", str(runs / "tag"), "--json"]) == 0
+
+
+def test_tsc_refuses_its_training_file_as_the_test_file(tmp_path, capsys):
+    # Before: 'tsc train --ts A.ts --test-ts A.ts' scored the training series as the held-out part (1-NN on its
+    # own training series: accuracy 1.0) and recorded them as the run's test split, without a word.
+    rows = [",".join(f"{(t if i % 2 else -t) + 0.01 * i:.2f}" for t in range(6)) + (":up" if i % 2 else ":down")
+            for i in range(12)]
+    ts = tmp_path / "a.ts"
+    ts.write_text("@problemName toy\n@timeStamps false\n@univariate true\n@equalLength true\n@seriesLength 6\n"
+                  "@classLabel true up down\n@data\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "b.ts").symlink_to(ts)
+    assert main(["tsc", "train", "--ts", str(ts), "--test-ts", str(tmp_path / "b.ts"), "--epochs", "1", "--quiet",
+                 "--out", str(tmp_path / "run")]) == 2
+    assert capsys.readouterr().err.strip() == (f"rnnkit tsc: error: --test-ts: expected a file other than the training "
+                                               f"series' --ts, got the same file {str(tmp_path / 'b.ts')!r}")
+    assert not (tmp_path / "run").exists()

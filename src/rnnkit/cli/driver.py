@@ -43,7 +43,7 @@ import numpy as np
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
 
-__all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit"]
+__all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit", "same_file"]
 
 METRICS_FILE = "metrics.jsonl"
 
@@ -129,17 +129,21 @@ def check_held_out(task: Any, part: Data) -> Data:
     return part
 
 
+def same_file(here: Any, there: Any) -> bool:
+    """Whether the paths ``here`` and ``there`` (either may be None) name one existing file."""
+    import os
+
+    try:
+        return bool(here and there) and os.path.samefile(here, there)
+    except OSError:     # one is gone (or another machine's path): not the same file here
+        return False
+
+
 def _same_file(source: dict, recorded: dict) -> bool:
     """Whether the data read now (``source``) is the file the run was trained on (``recorded``, its data
     record): an evaluation of it scores training items too (``evaluate --csv train.csv`` reported 1.0 on 80
     rows, 64 of them trained on, without a word)."""
-    import os
-
-    here, there = source.get("file"), recorded.get("file")
-    try:
-        return bool(here and there) and os.path.samefile(here, there)
-    except OSError:     # the recorded file is gone (or another machine's path): not the same file here
-        return False
+    return same_file(source.get("file"), recorded.get("file"))
 
 
 def _live_log(out: Path) -> Path:

@@ -26,7 +26,7 @@ from argparse import Namespace
 from rnnkit._validate import first_repeat
 from rnnkit.cli.classify import SHARED_FLAGS, encoder_memory
 from rnnkit.cli.common import UsageError, path_arg
-from rnnkit.cli.driver import Data, Flag, TaskCommand
+from rnnkit.cli.driver import Data, Flag, TaskCommand, same_file
 from rnnkit.tasks.tsc import TimeSeriesClassifier
 
 __all__ = ["add_parser", "run", "COMMAND", "TSC"]
@@ -206,6 +206,9 @@ class TSC(TaskCommand):
         if not tests:
             return Data(X, y, source, None)
         flag, path = tests[0]
+        if same_file(path, source["file"]):   # the 'held-out' scores were the training series' own, silently
+            raise UsageError(f"--test-{flag}: expected a file other than the training series' --{source['flag']}, "
+                             f"got the same file {str(path)!r}")
         Xt, yt = read_file(flag, path, f"--test-{flag}")   # checked against the training series now, not after the fit
         Xt = ready_series(args, Xt, f"--test-{flag} {str(path)!r}", channels=X[0].shape[1])
         return Data(X, y, source, Data(Xt, yt), rule=f"the series of --test-{flag} {str(path)!r}")

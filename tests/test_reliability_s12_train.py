@@ -56,3 +56,23 @@ def test_a_limit_mid_epoch_then_resume_equals_the_uninterrupted_run(tmp_path, li
     untimed = lambda rows: [{k: v for k, v in r.items() if k != "time_s"} for r in rows]  # noqa: E731
     assert untimed(rc.history) == untimed(ra.history)
     assert_same(weights(a), weights(c))
+
+
+def test_a_resume_may_not_extend_a_cosine_schedule_past_its_span(tmp_path):
+    # epochs is a resumable change, but the cosine scheduler's state keeps the checkpoint's span: a 4-epoch
+    # run resumed with epochs=8 took LRs 0.0, 0.146, 0.5, 0.854 after epoch 4 (rising back to the peak)
+    # where an 8-epoch run anneals 0.5 .. 0.038, silently. Fewer epochs (an earlier stop) stay allowed.
+    from rnnkit.errors import CheckpointError
+    from rnnkit.training import OptimConfig
+
+    data = make_data(n_batches=1, T=4)
+    cfg = dict(quiet=True, schedule=ScheduleConfig(name="cosine"), optim=OptimConfig(lr=1.0, name="sgd"))
+    Trainer(Net(), loss_fn, config=TrainConfig(epochs=4, max_steps=2, **cfg), run_dir=tmp_path).fit(data)
+    with pytest.raises(CheckpointError, match=r"^epochs: expected at most 4 .* got 8"):
+        Trainer(Net(), loss_fn, config=TrainConfig(epochs=8, **cfg), run_dir=tmp_path).fit(data, resume=True)
+    r = Trainer(Net(), loss_fn, config=TrainConfig(epochs=3, **cfg), run_dir=tmp_path).fit(data, resume=True)
+    assert [round(h["lr"], 3) for h in r.history] == [1.0, 0.854, 0.5]
+    plain = dict(cfg, schedule=ScheduleConfig(name="step", step_size=2))   # a span-free schedule may extend
+    Trainer(Net(), loss_fn, config=TrainConfig(epochs=2, **plain), run_dir=tmp_path / "s").fit(data)
+    r = Trainer(Net(), loss_fn, config=TrainConfig(epochs=4, **plain), run_dir=tmp_path / "s").fit(data, resume=True)
+    assert r.epochs_run == 4

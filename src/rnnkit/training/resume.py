@@ -76,6 +76,12 @@ def _check_config_matches(trainer) -> None:
         detail = "; ".join(f"{k}: checkpoint has {old_train.get(k)!r}, got {new_train.get(k)!r}" for k in diff[:4])
         raise CheckpointError(f"resume: expected the same training config as the checkpoint in {where!r} "
                               f"(except {sorted(RESUMABLE_CHANGES)}), got differences: {detail}")
+    old_epochs, new_epochs = old_train.get("epochs"), new_train.get("epochs")
+    if (new_train.get("schedule") or {}).get("name") == "cosine" and isinstance(old_epochs, int) \
+            and new_epochs > old_epochs:   # its state keeps the checkpoint's span: the LR climbed back up
+        raise CheckpointError(f"epochs: expected at most {old_epochs} when resuming the run in {where!r} (its "
+                              f"cosine schedule spans {old_epochs} epochs and its LR rises again after them), "
+                              f"got {new_epochs}; start a new run (or a warm start) to train longer")
     if saved.get("task") != mine.get("task"):
         raise CheckpointError(f"resume: expected the same task config as the checkpoint in {where!r}, "
                               f"got {mine.get('task')!r} (checkpoint: {saved.get('task')!r})")

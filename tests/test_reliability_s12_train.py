@@ -76,3 +76,21 @@ def test_a_resume_may_not_extend_a_cosine_schedule_past_its_span(tmp_path):
     Trainer(Net(), loss_fn, config=TrainConfig(epochs=2, **plain), run_dir=tmp_path / "s").fit(data)
     r = Trainer(Net(), loss_fn, config=TrainConfig(epochs=4, **plain), run_dir=tmp_path / "s").fit(data, resume=True)
     assert r.epochs_run == 4
+
+
+def test_a_resume_without_a_checkpointed_callback_is_refused(tmp_path):
+    # A checkpoint's callback state that no callback of the resumed Trainer takes was dropped: a fit with
+    # callbacks=[EarlyStopping(...)] resumed without it ran on with no early stopping, FitResult.best None
+    # and the best weights never restored, silently.
+    from rnnkit.errors import CheckpointError
+    from rnnkit.training.callbacks import EarlyStopping
+
+    data, val = make_data(n_batches=2, T=4), make_data(n_batches=1, seed=3)
+    r = Trainer(Net(), loss_fn, config=TrainConfig(epochs=2, quiet=True), run_dir=tmp_path,
+                callbacks=[EarlyStopping(patience=3)]).fit(data, val)
+    assert r.best is not None
+    with pytest.raises(CheckpointError, match=r"^callbacks: expected a callback .* got none for \['EarlyStopping'\]"):
+        Trainer(Net(), loss_fn, config=TrainConfig(epochs=3, quiet=True), run_dir=tmp_path).fit(data, val, resume=True)
+    r = Trainer(Net(), loss_fn, config=TrainConfig(epochs=3, quiet=True), run_dir=tmp_path,
+                callbacks=[EarlyStopping(patience=3)]).fit(data, val, resume=True)
+    assert r.epochs_run == 3 and r.best is not None

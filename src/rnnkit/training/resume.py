@@ -101,7 +101,7 @@ def trainer_state(trainer) -> dict:
 def _legacy_callback_states(s: dict) -> dict:
     """``callbacks`` of a checkpoint written before the Trainer had callbacks."""
     early = s.get("early") or {}
-    out = {"GradientFlowMonitor": {"pending": dict(s.get("epoch_extra") or {})}}
+    out = {"GradientFlowMonitor": {"pending": dict(s["epoch_extra"])}} if s.get("epoch_extra") else {}
     if early.get("best") is not None or early.get("wait"):
         out["EarlyStopping"] = {**early, "best_weights": s.get("best_weights")}
     if s.get("scheduler") is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from rnnkit.errors import CheckpointError
+
 
 __all__ = ["Callback", "CallbackList"]
 
@@ -136,7 +138,13 @@ class CallbackList:
         return out
 
     def load_state_dict(self, states: dict) -> None:
-        """Each callback gets its saved state; one without (added since the checkpoint) starts fresh."""
+        """Each callback gets its saved state; one without (added since the checkpoint) starts fresh. A saved
+        state that no callback takes (one left out since the checkpoint) is a CheckpointError: dropped, an
+        early stopping's best epoch and weights were lost and the fit ran on without it."""
+        orphans = sorted(set(states) - set(self.keys))
+        if orphans:
+            raise CheckpointError(f"callbacks: expected a callback to restore each saved state into, got none for "
+                                  f"{orphans} (resume with the callbacks of the checkpointed fit)")
         for key, cb in zip(self.keys, self.callbacks):
             if key in states:
                 cb.load_state_dict(states[key])

@@ -312,3 +312,42 @@ def test_label_metrics_refuse_labels_that_read_the_same_but_never_compare_equal(
     assert accuracy([1, 2], [1.0, 2.0]) == 1.0                       # equal values of two types are equal
     with pytest.raises(DataError, match="each label once"):
         confusion_matrix(as_text, pred, ["1", "1", "2", "3"])
+
+
+# ---------------------------------------------------------------- forecasting: new points and future covariates
+def _fitted_steps(n=100, fut=0):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(id="y", index=pd.RangeIndex(0, n), freq=None, y=np.zeros(n), past=np.zeros((n, 0)),
+                           fut=np.zeros((n, fut)))
+
+
+def test_update_with_integer_steps_checks_the_steps_given():
+    """A series on integer steps (0..99) took new points at steps 150.. or 50.. as steps 100..102, and points
+    given in reverse order (102, 101, 100) in that order, reversed -- silently; timestamps were checked. The
+    oracle: the steps that continue the series."""
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_new_points
+
+    args = {"target": "y", "time_col": "t"}
+    got = parse_new_points(pd.DataFrame({"t": [100, 101, 102], "y": [1.0, 2.0, 3.0]}), [_fitted_steps()], args)
+    assert got["y"][0].tolist() == [1.0, 2.0, 3.0] and list(got["y"][3]) == [100, 101, 102]
+    for steps in ([150, 151, 152], [50, 51, 52], [102, 101, 100]):
+        with pytest.raises(DataError, match="continuing series 'y' from 100"):
+            parse_new_points(pd.DataFrame({"t": steps, "y": [1.0, 2.0, 3.0]}), [_fitted_steps()], args)
+    assert parse_new_points([1.0, 2.0], [_fitted_steps()], {})["y"][0].tolist() == [1.0, 2.0]   # bare values
+
+
+def test_future_covariates_with_a_forecast_time_twice_are_refused():
+    """Two rows for one forecast time gave H + 1 rows of covariates (the second row read as the next step's):
+    [1, 9, 2, 3] for steps 100..102. The oracle: one row per time gives exactly those values."""
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import future_covariate_values
+
+    args = {"target": "y", "time_col": "t", "future_covariates": ["x"]}
+    ok = future_covariate_values(pd.DataFrame({"t": [100, 101, 102], "x": [1.0, 2.0, 3.0]}), [_fitted_steps(fut=1)],
+                                 args, 3)
+    assert ok[0][:, 0].tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(DataError, match="'100' twice"):
+        future_covariate_values(pd.DataFrame({"t": [100, 100, 101, 102], "x": [1.0, 9.0, 2.0, 3.0]}),
+                                [_fitted_steps(fut=1)], args, 3)

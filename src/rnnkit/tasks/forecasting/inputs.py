@@ -452,6 +452,7 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
             frames = {fitted[0].id: df}
     else:
         raise InputTypeError(f"new_points: expected a Series, DataFrame or array, got {type(data).__name__}")
+    timed = isinstance(data, pd.DataFrame) and bool(args.get("time_col"))   # the frame's index holds its times
     if not any(len(frame) for frame in frames.values()):   # no values: nothing new, in every form ([] too, whose
         return {}                                           # values would read as dtype object)
     known = {f.id: f for f in fitted}
@@ -472,6 +473,9 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
             if not isinstance(got, pd.DatetimeIndex) or list(got) != list(expected):
                 raise DataError(f"new_points: expected timestamps continuing series {sid!r} at {f.freq} from "
                                 f"{expected[0]}, got {list(map(str, got[:3]))}")
+        elif timed and list(got) != list(expected):    # integer steps: 150.. or 102, 101, 100 were relabelled
+            raise DataError(f"new_points: expected time steps continuing series {sid!r} from {expected[0]} "   # 100..
+                            f"({', '.join(map(str, expected[:3]))}...), got {list(map(str, got[:3]))}")
         y = _numeric(frame[target].rename(target), "new_points: target", sid)
 
         def covs(cols: list[str], hist: np.ndarray) -> np.ndarray:
@@ -521,6 +525,10 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
         if missing:
             raise DataError(f"future_covariates: expected rows for the {H} forecast times of series {f.id!r}, "
                             f"got none for {missing[:3]}")
+        twice = sub.index[sub.index.duplicated() & sub.index.isin(times)]
+        if len(twice):   # .loc returned both rows: more rows than forecast times, the later steps shifted
+            raise DataError(f"future_covariates: expected one row per forecast time of series {f.id!r}, got "
+                            f"{str(twice[0])!r} twice")
         vals = sub.loc[times, cols].to_numpy(dtype=float)
         if not np.isfinite(vals).all():
             raise DataError(f"future_covariates: expected values for every forecast time of series {f.id!r}, got NaN")

@@ -72,13 +72,22 @@ class Variant:
     def build(self, I: int, H: int, engine: str = "auto") -> nn.Module:
         """The layer with ``engine`` (``"auto"``: this variant's own; ``"reference"``: the plain autograd
         loop over the same math -- for the scan layers their sequential scan)."""
-        options = dict(self.options, **({"proj_size": H // 2} if self.proj else {}))
+        options = dict(self.options, **self._proj(H))
         layer = make_layer(self.cell, I, H, **options)
         if isinstance(layer, RecurrentLayer):
             layer.engine = self.engine if engine == "auto" else engine
         elif engine == "reference":
             layer.scan = "sequential"
         return layer
+
+    def build_baseline(self, I: int, H: int) -> nn.Module:
+        """The torch.nn module timed against it, of the same shapes: ``proj_size = H // 2`` too when
+        ``proj`` (an nn.LSTM without it, a bigger recurrence with other outputs, made lstm-proj's rnnkit
+        column -- torch's own projection kernel -- look 2.6x slower than itself)."""
+        return self.baseline(I, H, **self._proj(H))
+
+    def _proj(self, H: int) -> dict[str, int]:
+        return {"proj_size": H // 2} if self.proj else {}
 
     def fusable(self) -> bool:
         """Whether the layer has a time loop to fuse (the scan layers have none)."""
@@ -158,7 +167,7 @@ MODELS = ("torch.nn", "rnnkit", "fused", "graph", "autograd")
 def _bench_one(variant, B, T, I, H, device, dtype, precision, reps, budget_s, fused, graph, autograd) -> dict:
     torch.manual_seed(0)
     v = VARIANTS[variant]
-    models = {"torch.nn": v.baseline(I, H), "rnnkit": v.build(I, H, "auto")}
+    models = {"torch.nn": v.build_baseline(I, H), "rnnkit": v.build(I, H, "auto")}
     if fused:
         models["fused"] = v.build(I, H, "fused")
     if graph:

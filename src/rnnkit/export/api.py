@@ -22,7 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit._io import atomic_write_bytes, atomic_write_json, check_folder_path, sha256_bytes
+from rnnkit._io import atomic_write_bytes, atomic_write_json, check_folder_path, sha256_bytes, sha256_file
 from rnnkit._validate import check_bool, check_int
 from rnnkit._version import __version__
 from rnnkit.errors import ConfigError, InputTypeError, ParityError
@@ -337,11 +337,15 @@ def check_export_path(path: str | os.PathLike, name: str = "path") -> None:
             info = json.loads(side.read_bytes().decode("utf-8"))
         except (OSError, ValueError):
             info = None
-        ours = isinstance(info, dict) and info.get("file") == path.name and "sha256" in info and "format" in info
+        ours = isinstance(info, dict) and info.get("file") == path.name and info.get("format") in FORMATS
         if not ours:
             raise ConfigError(f"{name}: expected a new file name or an earlier export's, got {str(path)!r} whose "
                               f"description file {str(side)!r} exists and is not an export's (it would be "
                               "replaced): choose another name")
+        if path.is_file() and isinstance(info.get("sha256"), str) and sha256_file(path) != info["sha256"]:
+            raise ConfigError(f"{name}: expected a new file name or an earlier export's, got {str(path)!r}, which is "
+                              f"not the model {str(side)!r} describes (another sha256: it would be replaced): choose "
+                              "another name or remove it")
     if path.exists() and not ours:
         raise ConfigError(f"{name}: expected a new file name or an earlier export's, got {str(path)!r}, an existing "
                           f"file with no export description beside it (it would be replaced): choose another name "

@@ -351,3 +351,19 @@ def test_future_covariates_with_a_forecast_time_twice_are_refused():
     with pytest.raises(DataError, match="'100' twice"):
         future_covariate_values(pd.DataFrame({"t": [100, 100, 101, 102], "x": [1.0, 9.0, 2.0, 3.0]}),
                                 [_fitted_steps(fut=1)], args, 3)
+
+
+def test_bpe_reads_a_literal_special_token_in_the_text_as_text():
+    """'the <pad>' encoded as 'the', ' ', <pad> (id 0, zero characters: the five characters vanished from the
+    text and from bits per character) and a literal '<unk>' as one <unk> covering one character. The oracle:
+    the pieces join back to the text and the characters they cover add up to its length."""
+    from rnnkit.data.subword import BPEVocab
+
+    v = BPEVocab.train("the cat <unk> the hat <pad> ;\nthe bat " * 20, vocab_size=60)
+    for text in ("the <unk> cat", "the <pad>", "<pad><unk>"):
+        ids = v.encode(text)
+        assert "".join(v.pieces(ids)) == text and sum(v.char_lengths[i] for i in ids) == len(text)
+        assert v.pad_id not in ids and v.unk_id not in ids
+    again = BPEVocab.from_dict(v.to_dict())                       # a saved vocabulary reads them the same way
+    assert again.encode("the <pad>") == v.encode("the <pad>")
+    assert v.encode("the rat").count(v.unk_id) == 1             # an unseen character is still <unk>

@@ -65,6 +65,9 @@ class BPEVocab:
 
     def __init__(self, tokenizer: Any) -> None:
         self.tok = tokenizer
+        # a literal '<unk>' or '<pad>' in a text is text: matched as the special token, it was one id covering
+        # one character (<unk>) or none (<pad>: dropped from the bits per character), and not lossless
+        tokenizer.encode_special_tokens = True
         vocab = tokenizer.get_vocab()
         if vocab.get(PAD) != 0 or vocab.get(UNK) != 1:
             raise DataError(f"bpe: expected <pad> at id 0 and <unk> at id 1, got {vocab.get(PAD)} and {vocab.get(UNK)}")

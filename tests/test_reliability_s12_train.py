@@ -113,3 +113,17 @@ def test_bench_times_a_baseline_of_the_same_shapes(monkeypatch, variant):
     monkeypatch.setattr(suite, "time_interleaved", lambda fns, *a: {k: (fn(), 1.0)[1] for k, fn in fns.items()})
     suite._bench_one(variant, 2, 3, 4, 6, "cpu", torch.float32, "fp32", 1, 0.01, False, False, False)
     assert seen["torch"] == seen["rnnkit"]
+
+
+def test_a_second_fit_of_one_trainer_is_refused():
+    # fit() again on a Trainer that has trained returned at once with the first call's result (epochs
+    # reached, stop reason kept): new data, or a call meant to train on, trained nothing, silently.
+    from rnnkit.errors import ConfigError
+
+    tr = Trainer(Net(), loss_fn, config=TrainConfig(epochs=1, quiet=True))
+    tr.fit(make_data(n_batches=2, T=4))
+    before = weights(tr.module)
+    with pytest.raises(ConfigError, match=r"^fit: expected a Trainer that has not trained yet, got one that already "
+                                          r"ran 1 epochs \(2 steps\)"):
+        tr.fit(make_data(n_batches=2, T=4, seed=5))
+    assert_same(before, weights(tr.module))

@@ -291,6 +291,11 @@ class Trainer:
         if torch.is_inference_mode_enabled():   # its tensors can never be trained on: torch's error came mid-step
             raise InputTypeError("fit: expected a call outside torch.inference_mode() (training needs autograd; "
                                  "torch.no_grad() is fine), got one inside it")
+        if resume is False and (self.global_step or self.epoch or self.history):
+            # it returned at once with the first call's result (its limits reached, its stop kept), training nothing
+            raise ConfigError(f"fit: expected a Trainer that has not trained yet, got one that already ran "
+                              f"{self.epoch} epochs ({self.global_step} steps); build a new Trainer (pass the "
+                              f"trained model to continue from its weights) or continue a run_dir with fit(resume=True)")
         self.train_data, self.val_data = train_data, val_data
         prepare_run_dir(self, resume)
         self._fit_start = time.perf_counter()

@@ -367,3 +367,29 @@ def test_bpe_reads_a_literal_special_token_in_the_text_as_text():
     again = BPEVocab.from_dict(v.to_dict())                       # a saved vocabulary reads them the same way
     assert again.encode("the <pad>") == v.encode("the <pad>")
     assert v.encode("the rat").count(v.unk_id) == 1             # an unseen character is still <unk>
+
+
+def test_trans_de_en_dictionary_is_checked_against_dpkgs_md5(tmp_path, monkeypatch):
+    """The Debian dictionary was read without any check (every other bundled file has one): a file changed
+    since install was parsed silently. Now its md5 must match the one dpkg recorded. The oracle: a list
+    holding the file's own md5 loads it, one holding another md5 (or none) is refused."""
+    import hashlib
+
+    import rnnkit.data.translation as tr
+    from rnnkit.errors import DataError
+
+    p = tmp_path / "usr" / "share" / "trans" / "de-en"
+    p.parent.mkdir(parents=True)
+    line = "Er gilt als sehr reich. :: He is reputed to be very rich.\n"
+    p.write_text(line, encoding="utf-8")
+    sums = tmp_path / "trans-de-en.md5sums"
+    monkeypatch.setattr(tr, "TRANS_DE_EN_PATH", p)
+    monkeypatch.setattr(tr, "DPKG_MD5SUMS", sums, raising=False)   # (the old module had none)
+    sums.write_text(f"{hashlib.md5(line.encode()).hexdigest()}  {str(p).lstrip('/')}\n")
+    assert tr.load_trans_de_en() == [("Er gilt als sehr reich.", "He is reputed to be very rich.")]
+    p.write_text(line.replace("reich", "arm"), encoding="utf-8")
+    with pytest.raises(DataError, match="changed since install"):
+        tr.load_trans_de_en()
+    sums.write_text("")
+    with pytest.raises(DataError, match="expected dpkg's md5"):
+        tr.load_trans_de_en()

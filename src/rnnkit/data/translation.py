@@ -40,6 +40,7 @@ __all__ = ["parse_trans_line", "load_trans_de_en", "num2words_pairs", "TRANS_DE_
            "NUM2WORDS_INSTALL"]
 
 TRANS_DE_EN_PATH = Path("/usr/share/trans/de-en")
+DPKG_MD5SUMS = Path("/var/lib/dpkg/info/trans-de-en.md5sums")
 TRANS_INSTALL = "apt-get install trans-de-en"
 NUM2WORDS_INSTALL = "pip install num2words"
 
@@ -93,6 +94,27 @@ def parse_trans_line(line: str) -> list[tuple[str, str]]:
     return out
 
 
+def _check_dpkg_md5(p: Path, data: bytes, md5sums: Path | None = None) -> None:
+    """The installed dictionary's bytes against the md5 that dpkg recorded for it at install
+    (``/var/lib/dpkg/info/trans-de-en.md5sums``): a file changed since, or none recorded, is a DataError."""
+    import hashlib
+
+    md5sums = DPKG_MD5SUMS if md5sums is None else md5sums
+    want = None
+    if md5sums.is_file():
+        for line in md5sums.read_text(encoding="utf-8", errors="replace").splitlines():
+            digest, _, name = line.partition("  ")
+            if "/" + name.strip() == str(p):
+                want = digest.strip()
+    if want is None:
+        raise DataError(f"trans-de-en: expected dpkg's md5 of {str(p)!r} in {str(md5sums)!r} (the file as installed), "
+                        f"got none; install it with: {TRANS_INSTALL}")
+    got = hashlib.md5(data).hexdigest()
+    if got != want:
+        raise DataError(f"trans-de-en: expected {str(p)!r} with md5 {want} (as dpkg installed it), got {got} (changed "
+                        f"since install); reinstall it with: apt-get install --reinstall trans-de-en")
+
+
 def load_trans_de_en(path: str | Path | None = None) -> list[tuple[str, str]]:
     """German -> English sentence pairs from the Debian trans-de-en dictionary (19,606 with the
     2023-01-30 file), in file order, duplicates removed."""
@@ -100,8 +122,11 @@ def load_trans_de_en(path: str | Path | None = None) -> list[tuple[str, str]]:
     if not p.is_file():
         raise DataError(f"trans-de-en: expected the Debian dictionary file {str(p)!r}, got no such file; "
                         f"install it with: {TRANS_INSTALL}")
+    data = p.read_bytes()
+    if path is None:
+        _check_dpkg_md5(p, data)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise DataError(f"trans-de-en: expected UTF-8 text in {str(p)!r}, got {e}") from None
     seen: set[tuple[str, str]] = set()

@@ -159,6 +159,10 @@ def test_export_never_replaces_a_file_no_export_wrote(tmp_path, capsys):
     first = export(gru, tmp_path / "gru.pt2", format="torch-export", check=False)
     again = export(rnnkit.GRU(2, 3, batch_first=True), tmp_path / "gru.pt2", format="torch-export", check=False)
     assert first.path == again.path and json.loads((tmp_path / "gru.pt2.json").read_text())["file"] == "gru.pt2"
+    (tmp_path / "gru.pt2").write_bytes(b"another model")      # the description no longer describes the file
+    with pytest.raises(ConfigError, match="which is not the model .* describes"):
+        export(gru, tmp_path / "gru.pt2", format="torch-export", check=False)
+    assert (tmp_path / "gru.pt2").read_bytes() == b"another model"
 
 
 def test_the_service_serves_only_acknowledged_updates(tmp_path, monkeypatch):
@@ -222,8 +226,17 @@ def test_evaluate_on_the_training_file_says_it_scores_training_items(runs, capsy
         assert main(["tag", "evaluate", "--run", str(runs / "tag"), "--conll", str(runs / "train.conll"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 12
     assert [str(w.message) for w in caught] == [
-        f"--conll: expected data the run was not trained on, got {str(runs / 'train.conll')!r}, the file it was "
+        f"--conll: expected data the run was not trained on, got {str(runs / 'train.conll')!r}, the data it was "
         "trained on: its training items are scored too (leave the flag out to score the part held out at training)"]
+    copy = runs / "copy.conll"                   # a copy holds the same items: the same warning
+    copy.write_bytes((runs / "train.conll").read_bytes())
+    with pytest.warns(UserWarning, match="the data it was trained on"):
+        assert main(["tag", "evaluate", "--run", str(runs / "tag"), "--conll", str(copy), "--json"]) == 0
+    other = runs / "other.conll"                 # other sentences: no warning
+    other.write_text("Paris\tB-LOC\nvisits\tO\n\nAnna\tB-PER\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["tag", "evaluate", "--run", str(runs / "tag"), "--conll", str(other), "--json"]) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")                                           # the held-out part: no warning
         assert main(["tag", "evaluate", "--run", str(runs / "tag"), "--json"]) == 0

@@ -139,13 +139,6 @@ def same_file(here: Any, there: Any) -> bool:
         return False
 
 
-def _same_file(source: dict, recorded: dict) -> bool:
-    """Whether the data read now (``source``) is the file the run was trained on (``recorded``, its data
-    record): an evaluation of it scores training items too (``evaluate --csv train.csv`` reported 1.0 on 80
-    rows, 64 of them trained on, without a word)."""
-    return same_file(source.get("file"), recorded.get("file"))
-
-
 def _live_log(out: Path) -> Path:
     """Where ``train`` logs its epochs as it goes: ``RUN/metrics.jsonl``, or ``RUN/metrics.partial.jsonl`` when
     ``RUN`` holds an earlier saved run -- rewriting that run's listed metrics.jsonl made it fail its digests
@@ -395,16 +388,30 @@ class TaskCommand:
                                and data.source.get("dataset") == task.data.get("dataset"))
         if data is None:
             data = self.load_source(task.data, args)
-        elif not own and _same_file(data.source, task.data):
+        elif not own and data.source.get("file") and self._training_data(task, data):
             import warnings
 
             warnings.warn(f"--{data.source['flag'].replace('_', '-')}: expected data the run was not trained on, got "
-                          f"{data.source['file']!r}, the file it was trained on: its training items are scored too "
+                          f"{data.source['file']!r}, the data it was trained on: its training items are scored too "
                           "(leave the flag out to score the part held out at training)", stacklevel=2)
         if own:
             data = self.held_out(task, data)
         data = self.restrict(data, args)
         return {**self.scores(task, data, args), **self.extra_scores(task, data, args), "n": len(data.inputs)}
+
+    def _training_data(self, task: Any, data: Data) -> bool:
+        """Whether ``data`` (read from a file named by a data flag) is the data the run was trained on: it holds
+        the run's held-out items where training recorded them (their sha256), or it is the very file recorded
+        by an absolute path. Scoring it scores training items too (``evaluate --csv train.csv`` reported 1.0
+        on 80 rows, 64 of them trained on, without a word)."""
+        from rnnkit.errors import RnnkitError
+
+        try:
+            self.held_out(task, data)
+            return True
+        except RnnkitError:    # another size, other items, or a held-out part that is not items of the data
+            recorded = task.data.get("file")
+            return bool(recorded) and Path(recorded).is_absolute() and same_file(data.source["file"], recorded)
 
     def held_out(self, task: Any, data: Data) -> Data:
         """The part of the run's own data that its training held out (``split.json``'s ``"test"``)."""

@@ -256,3 +256,19 @@ def test_tsc_refuses_its_training_file_as_the_test_file(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == (f"rnnkit tsc: error: --test-ts: expected a file other than the training "
                                                f"series' --ts, got the same file {str(tmp_path / 'b.ts')!r}")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_run_saved_before_the_held_out_digest_is_not_matched_by_size_alone():
+    # A run without split.json's items_sha256 (before session 10) takes any data of its size as its own in
+    # held_out(); the training-data warning must not fire on a same-size file for such a run.
+    from types import SimpleNamespace
+
+    from rnnkit.cli.driver import Data, held_out_digest
+    from rnnkit.cli.tag import COMMAND
+
+    old = SimpleNamespace(split={"test": {"rule": "random", "items": [1], "source_size": 2}}, data={"file": "t.conll"})
+    data = Data([["a"], ["b"]], [["O"], ["O"]], {"file": "other.conll", "flag": "conll"})
+    assert COMMAND._training_data(old, data) is False
+    digest = held_out_digest(Data([["b"]], [["O"]]))                    # the same run with its digest: matched
+    new = SimpleNamespace(split={"test": {**old.split["test"], "items_sha256": digest}}, data=old.data)
+    assert COMMAND._training_data(new, data) is True

@@ -393,3 +393,19 @@ def test_trans_de_en_dictionary_is_checked_against_dpkgs_md5(tmp_path, monkeypat
     sums.write_text("")
     with pytest.raises(DataError, match="expected dpkg's md5"):
         tr.load_trans_de_en()
+
+
+def test_infinite_values_are_not_interpolated_as_missing():
+    """interpolate_missing (and detect_period through it) read inf as a missing value and filled it: [1, inf, 3]
+    became [1, 2, 3] silently. NaN is the one missing value (the oracle: NaN there gives [1, 2, 3])."""
+    from rnnkit.data.timeseries.seasonality import detect_period
+    from rnnkit.data.timeseries.transforms import interpolate_missing
+    from rnnkit.errors import DataError
+
+    assert interpolate_missing([1.0, np.nan, 3.0])[0].tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(DataError, match="inf at position 1"):
+        interpolate_missing([1.0, np.inf, 3.0])
+    y = np.sin(2 * np.pi * np.arange(60) / 6)
+    y[10] = -np.inf
+    with pytest.raises(DataError, match="position 10"):
+        detect_period(y)

@@ -507,13 +507,16 @@ class Pipeline:
 # ------------------------------------------------------------------------------------------- missing values
 def interpolate_missing(y: Any) -> tuple[np.ndarray, int]:
     """Fill NaNs linearly between known values (nearest known value at the ends); returns
-    ``(filled, count)``.
+    ``(filled, count)``. An infinite value is a DataError (it was filled as if missing: 1, inf, 3 -> 1, 2, 3).
 
     >>> interpolate_missing([1.0, float("nan"), 3.0, float("nan")])
     (array([1., 2., 3., 3.]), 2)
     """
     y = as_1d(y)
-    missing = ~np.isfinite(y)
+    if np.isinf(y).any():
+        i = int(np.flatnonzero(np.isinf(y))[0])
+        raise DataError(f"y: expected finite values (NaN marks a missing one), got {y[i]} at position {i}")
+    missing = np.isnan(y)
     count = int(missing.sum())
     if count == 0:
         return y.copy(), 0

@@ -127,3 +127,28 @@ def test_a_second_fit_of_one_trainer_is_refused():
                                           r"ran 1 epochs \(2 steps\)"):
         tr.fit(make_data(n_batches=2, T=4, seed=5))
     assert_same(before, weights(tr.module))
+
+
+@pytest.mark.parametrize("make, field", [
+    (lambda: __import__("rnnkit.training", fromlist=["x"]).OptimConfig("adam", momentum=0.9), "optim.momentum"),
+    (lambda: __import__("rnnkit.training", fromlist=["x"]).OptimConfig("sgd", betas=(0.5, 0.9)), "optim.betas"),
+    (lambda: ScheduleConfig("cosine", step_size=3), "schedule.step_size"),
+    (lambda: ScheduleConfig("cosine", gamma=0.5), "schedule.gamma"),
+    (lambda: ScheduleConfig("step", patience=4), "schedule.patience"),
+    (lambda: ScheduleConfig("none", min_lr=1e-4), "schedule.min_lr"),
+])
+def test_a_setting_the_chosen_optimizer_or_schedule_does_not_read_is_refused(make, field):
+    # OptimConfig('adam', momentum=0.9) trained plain Adam and ScheduleConfig('cosine', step_size=3) a
+    # cosine over the epochs, the setting ignored without a word.
+    from rnnkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"^{field}: expected the default .* got "):
+        make()
+
+
+def test_settings_the_chosen_optimizer_or_schedule_reads_are_kept():
+    from rnnkit.training import OptimConfig
+
+    assert OptimConfig("sgd", momentum=0.9).momentum == 0.9 and OptimConfig("adamw", betas=(0.8, 0.9)).betas == (0.8, 0.9)
+    s = ScheduleConfig("plateau", gamma=0.5, patience=1, min_lr=1e-5)
+    assert (s.gamma, s.patience, s.min_lr) == (0.5, 1, 1e-5) and ScheduleConfig("step", step_size=3, gamma=0.2).step_size == 3

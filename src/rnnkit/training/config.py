@@ -57,6 +57,16 @@ def _number(name: str, v: Any, *, lo: float = -math.inf, hi: float = math.inf, l
         raise ConfigError(f"{name}: expected a number in {lb}{lo}, {hi}], got {v!r}")
 
 
+def _unread(where: str, cfg: Any, readers: dict[str, tuple[str, ...]]) -> None:
+    """A ConfigError for a field set away from its default that ``cfg.name`` does not read (``readers``:
+    field -> the names that read it): SGD's momentum under Adam, a step size under cosine, were ignored."""
+    for f in dataclasses.fields(cfg):
+        if f.name in readers and cfg.name not in readers[f.name] and getattr(cfg, f.name) != f.default:
+            raise ConfigError(f"{where}.{f.name}: expected the default {f.default!r} with {where}.name "
+                              f"{cfg.name!r} (only {' / '.join(map(repr, readers[f.name]))} read it), got "
+                              f"{getattr(cfg, f.name)!r}")
+
+
 def _choice(name: str, v: Any, choices: tuple[str, ...]) -> None:
     if v not in choices:
         raise ConfigError(f"{name}: expected one of {list(choices)}, got {v!r}")
@@ -84,6 +94,7 @@ class OptimConfig:
             if b == 1.0:
                 raise ConfigError(f"optim.betas: expected numbers in [0, 1), got {self.betas!r}")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        _unread("optim", self, {"momentum": ("sgd",), "betas": ("adam", "adamw")})
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,8 @@ class ScheduleConfig:
         _number("schedule.gamma", self.gamma, lo=0.0, hi=1.0, lo_open=True)
         _nonneg_int("schedule.patience", self.patience)
         _number("schedule.min_lr", self.min_lr, lo=0.0)
+        _unread("schedule", self, {"step_size": ("step",), "gamma": ("step", "plateau"), "patience": ("plateau",),
+                                   "min_lr": ("cosine", "plateau")})
 
 
 @dataclass(frozen=True)

@@ -334,7 +334,7 @@ def test_distributed_sampler_still_gets_set_epoch_once_per_epoch():
 ])
 def test_lr_schedules_step_per_epoch(name, expected):
     cfg = TrainConfig(epochs=4, optim=OptimConfig("sgd", lr=0.1, momentum=0.9),
-                      schedule=ScheduleConfig(name, step_size=2, gamma=0.5), **QUIET)
+                      schedule=ScheduleConfig(name, **({"step_size": 2, "gamma": 0.5} if name == "step" else {})), **QUIET)
     r = Trainer(Net(), loss_fn, config=cfg).fit(make_data(n_batches=1))
     assert [row["lr"] for row in r.history] == pytest.approx(expected, abs=1e-12)
 

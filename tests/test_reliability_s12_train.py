@@ -152,3 +152,26 @@ def test_settings_the_chosen_optimizer_or_schedule_reads_are_kept():
     assert OptimConfig("sgd", momentum=0.9).momentum == 0.9 and OptimConfig("adamw", betas=(0.8, 0.9)).betas == (0.8, 0.9)
     s = ScheduleConfig("plateau", gamma=0.5, patience=1, min_lr=1e-5)
     assert (s.gamma, s.patience, s.min_lr) == (0.5, 1, 1e-5) and ScheduleConfig("step", step_size=3, gamma=0.2).step_size == 3
+
+
+@pytest.mark.parametrize("kw, name", [(dict(checkpoint_every=5), "config.checkpoint_every"),
+                                      (dict(keep_checkpoints=4), "config.keep_checkpoints"),
+                                      (dict(log_format="csv"), "config.log_format")])
+def test_run_folder_settings_without_a_run_dir_are_refused(kw, name):
+    # Trainer(run_dir=None) with checkpoint_every=5 trained without a checkpoint, and log_format='csv'
+    # wrote no log, without a word.
+    from rnnkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"^{name}: expected the default .* without a run_dir"):
+        Trainer(Net(), loss_fn, config=TrainConfig(quiet=True, **kw))
+
+
+def test_truncation_settings_without_tbptt_are_refused():
+    # time_dim and split_fn are read only by truncated BPTT: set without tbptt_k they were ignored.
+    from rnnkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^time_dim: expected the default 1 without tbptt_k"):
+        TrainConfig(time_dim=0)
+    with pytest.raises(ConfigError, match=r"^split_fn: expected None without truncated BPTT"):
+        Trainer(Net(), loss_fn, config=TrainConfig(quiet=True), split_fn=lambda b, k, d: [b])
+    assert TrainConfig(tbptt_k=4, time_dim=0).time_dim == 0

@@ -157,12 +157,15 @@ class TrainConfig:
     ``checkpoint_every``: also checkpoint every N optimizer steps (at batch boundaries) besides each
     epoch end (``None``: epoch ends only). ``gradflow_every``: record ‖∂L/∂h_t‖ on the first batch of
     every N-th epoch (``None``: never). ``max_seconds``: a wall-clock budget for one ``fit`` call
-    (training and validation), checked at epoch ends: the epoch that crosses it is the last.
+    (training and validation), checked after every optimizer step: the epoch in progress ends there
+    (validated, its row logged). A limit that ends an epoch with batches left (``max_steps``,
+    ``max_seconds``) leaves the checkpoint of its last batch, so a resumed fit finishes that epoch.
+    ``checkpoint_every``, ``keep_checkpoints`` and ``log_format`` need a ``run_dir``; ``time_dim`` a ``tbptt_k``.
     """
 
     epochs: int = 10
     max_steps: int | None = None         # stop after the batch that reaches this many optimizer steps (None: epochs)
-    max_seconds: float | None = None     # stop after the epoch that ends past this wall-clock budget
+    max_seconds: float | None = None     # stop at the optimizer step that passes this wall-clock budget
     optim: OptimConfig = field(default_factory=OptimConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     early_stopping: EarlyStoppingConfig | None = None
@@ -188,6 +191,9 @@ class TrainConfig:
             raise ConfigError(f"early_stopping: expected an EarlyStoppingConfig or None, got {type(self.early_stopping).__name__}")
         _pos_int("tbptt_k", self.tbptt_k, allow_none=True)
         _nonneg_int("time_dim", self.time_dim)
+        if self.tbptt_k is None and self.time_dim != 1:   # only truncated BPTT cuts batches along it
+            raise ConfigError(f"time_dim: expected the default 1 without tbptt_k (only truncated BPTT splits a batch "
+                              f"along it), got {self.time_dim!r}")
         _number("clip_norm", self.clip_norm, lo=0.0, lo_open=True, allow_none=True)
         _number("clip_value", self.clip_value, lo=0.0, lo_open=True, allow_none=True)
         check_seed(self.seed)

@@ -59,6 +59,7 @@ The final ``model.safetensors`` and ``config.json`` of a run folder are listed w
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -170,6 +171,15 @@ class Trainer:
         for i, c in enumerate(callbacks):
             if not isinstance(c, cb.Callback):
                 raise InputTypeError(f"callbacks[{i}]: expected a rnnkit.training.callbacks.Callback, got {type(c).__name__}")
+        if config.tbptt_k is None and split_fn is not None:
+            raise ConfigError("split_fn: expected None without truncated BPTT (config.tbptt_k), got a function "
+                              "that would never be called")
+        if run_dir is None:   # settings of the run folder's files, which a fit in memory never writes
+            for f in dataclasses.fields(TrainConfig):
+                name, default = f.name, f.default
+                if name in ("checkpoint_every", "keep_checkpoints", "log_format") and getattr(config, name) != default:
+                    raise ConfigError(f"config.{name}: expected the default {default!r} without a run_dir (nothing "
+                                      f"is written), got {getattr(config, name)!r}")
         if task_config is not None:
             try:
                 json.dumps(task_config, allow_nan=False)

@@ -175,3 +175,15 @@ def test_truncation_settings_without_tbptt_are_refused():
     with pytest.raises(ConfigError, match=r"^split_fn: expected None without truncated BPTT"):
         Trainer(Net(), loss_fn, config=TrainConfig(quiet=True), split_fn=lambda b, k, d: [b])
     assert TrainConfig(tbptt_k=4, time_dim=0).time_dim == 0
+
+
+@pytest.mark.parametrize("keep", [0, -1, True, 2.0])
+def test_checkpoint_keep_must_be_a_positive_int(tmp_path, keep):
+    # Trainer.save_checkpoint(keep=0) kept config.keep_checkpoints; save_checkpoint(keep=0 or -1) kept every one.
+    from rnnkit.errors import CheckpointError, ConfigError
+    from rnnkit.training.checkpoint import save_checkpoint
+
+    with pytest.raises(CheckpointError, match=r"^keep: expected a positive int, got "):
+        save_checkpoint(tmp_path, step=1, model_state={"w": torch.ones(1)}, state={}, keep=keep)
+    with pytest.raises(ConfigError, match=r"^keep: expected a positive int or None, got "):
+        Trainer(Net(), loss_fn, config=TrainConfig(quiet=True), run_dir=tmp_path / "r").save_checkpoint(keep=keep)

@@ -204,6 +204,8 @@ def save_checkpoint(run_dir: str | os.PathLike, *, step: int, model_state: dict[
     """
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
         raise CheckpointError(f"step: expected an int >= 0, got {step!r}")
+    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:   # 0 and -1 kept every checkpoint
+        raise CheckpointError(f"keep: expected a positive int, got {keep!r}")
     root = _ckpt_dir(Path(run_dir))
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.glob(".tmp-*"):  # left by a process killed while saving

@@ -78,7 +78,7 @@ from rnnkit.training.batch import Accumulator, as_float, parse_loss, parse_step
 from rnnkit.training import callbacks as cb
 from rnnkit.training.checkpoint import save_checkpoint as _save_checkpoint
 from rnnkit.training.checkpoint import save_weights, write_digests
-from rnnkit.training.config import TrainConfig
+from rnnkit.training.config import TrainConfig, _pos_int
 from rnnkit.training.data import begin_epoch, detach_state, epoch_length, split_time, to_device
 from rnnkit.training.optim import build_optimizer, build_scheduler
 from rnnkit.training.resume import LIMITS, RESUMABLE_CHANGES, prepare_run_dir, trainer_state
@@ -281,6 +281,7 @@ class Trainer:
     def save_checkpoint(self, keep: int | None = None) -> Path | None:
         """Checkpoint the weights and the trainer state (with every callback's) into ``run_dir``; keep the
         newest ``keep`` (default ``config.keep_checkpoints``). Non-finite weights are never written."""
+        _pos_int("keep", keep, allow_none=True)   # keep=0 kept the config's number, -1 every checkpoint
         self._check_finite_weights("training stopped, no checkpoint written")
         if self.run_dir is None or not self.is_main:
             return None

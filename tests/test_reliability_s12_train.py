@@ -187,3 +187,13 @@ def test_checkpoint_keep_must_be_a_positive_int(tmp_path, keep):
         save_checkpoint(tmp_path, step=1, model_state={"w": torch.ones(1)}, state={}, keep=keep)
     with pytest.raises(ConfigError, match=r"^keep: expected a positive int or None, got "):
         Trainer(Net(), loss_fn, config=TrainConfig(quiet=True), run_dir=tmp_path / "r").save_checkpoint(keep=keep)
+
+
+def test_a_one_shot_validation_generator_is_named_as_such():
+    # A generator as val_data was read whole by epoch 1; epoch 2 said 'expected at least one batch, got an
+    # empty iterable' about data that had batches.
+    from rnnkit.errors import ConfigError
+
+    val = (b for b in make_data(n_batches=1, T=4))
+    with pytest.raises(ConfigError, match=r"^val_data: expected an iterable that starts again .* one-shot generator"):
+        Trainer(Net(), loss_fn, config=TrainConfig(epochs=2, quiet=True)).fit(make_data(n_batches=1, T=4), val)

@@ -358,6 +358,9 @@ class Trainer:
                 n = metrics.pop("n", 1.0)
                 acc.add(as_float("loss", loss), metrics, n)
             if not acc.sums:
+                if iter(data) is data:   # a generator read whole by an earlier epoch: 'empty' misled
+                    raise ConfigError(f"val_data: expected an iterable that starts again every evaluation (a list, a "
+                                      f"DataLoader), got a one-shot {type(data).__name__} with no batch left")
                 raise ConfigError("val_data: expected at least one batch, got an empty iterable")
             return _across_ranks(acc).means()
         finally:

@@ -167,8 +167,14 @@ class Forecaster:
     def save(self, path: str | Path) -> Path:
         """Write the fitted model to the folder ``path`` (files under sha256 digests; see the model's
         ``save``); :meth:`load` reads it back. A ``path`` that is a file or cannot be written is a
-        ConfigError before anything is written."""
-        return self._impl.save(check_folder_path(path, "path"))
+        ConfigError before anything is written; a folder holding another task's saved run (or files of a
+        run's names that no save wrote) is a CheckpointError, as for every task's save (the CLI refused it,
+        the library replaced the other run)."""
+        from rnnkit.tasks.runs import check_run_folder
+
+        path = check_folder_path(path, "path")
+        check_run_folder(path, "path", task="forecast")
+        return self._impl.save(path)
 
     @classmethod
     @_float32

@@ -30,3 +30,19 @@ def test_missing_values_inside_a_series_do_not_warn():
         warnings.simplefilter("error")
         (s,) = parse_series(df, time_col="date", target="y")
     assert s.missing == 1
+
+
+def test_update_with_missing_values_at_the_end_warns_as_a_fit_does():
+    # Session 12 (helper S's finding): `forecast update --csv` with a trailing empty target held the last value
+    # and started the forecast one step later without the warning a fit gives.
+    from rnnkit.tasks.forecasting import Forecaster
+
+    fitted = Forecaster(horizon=2, model="theta").fit(_frame(0), time_col="date", target="y")
+    new = pd.DataFrame({"date": pd.date_range("2021-01-31", periods=3, freq="D"), "y": [6.3, np.nan, np.nan]})
+    with pytest.warns(UserWarning, match=r"new_points of series .*last 2 value\(s\) are missing "
+                                         r"\(after time 2021-01-31\)"):
+        fitted.update(new)
+    inside = pd.DataFrame({"date": pd.date_range("2021-02-03", periods=3, freq="D"), "y": [6.0, np.nan, 6.2]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted.update(inside)                 # a gap inside new points is interpolated, as in a fit: no warning

@@ -189,12 +189,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                         "nothing to learn from it: drop the series, or use model 'auto' or a statistical one (they "
                         "forecast it as the constant)")
     y, missing = interpolate_missing(y_raw)
-    tail = int(np.argmax(np.isfinite(y_raw[::-1])))   # missing values after the last observed one
-    if tail:
-        warnings.warn(f"target {target!r} in series {sid!r}: the last {tail} value(s) are missing (after "
-                      f"{time_label(idx[len(idx) - tail - 1])}); they are held at the last observed value and the "
-                      "forecast starts after them as if observed: drop those rows to forecast from the last "
-                      "observed value", stacklevel=4)
+    warn_missing_tail(y_raw, idx, f"target {target!r} in series {sid!r}", stacklevel=5)
 
     def covs(cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if not cols:
@@ -388,14 +383,30 @@ def fill_forward(last: float, values: np.ndarray) -> np.ndarray:
     return filled[1:]
 
 
+def warn_missing_tail(y_raw: np.ndarray, idx: pd.Index, what: str, stacklevel: int = 3) -> None:
+    """Warn when ``y_raw`` (indexed by ``idx``, with at least one observed value) ends in missing values,
+    naming ``what`` and the last observed time: they are held at the last observed value and the forecast
+    starts after them as if observed. A warning, not an error: one id short of its last row must not stop a
+    whole panel."""
+    tail = int(np.argmax(np.isfinite(y_raw[::-1])))   # missing values after the last observed one
+    if tail:
+        after = f"after {time_label(idx[len(idx) - tail - 1])}"
+        warnings.warn(f"{what}: the last {tail} value(s) are missing ({after}); they are held at the last observed "
+                      "value and the forecast starts after them as if observed: drop those rows to forecast from "
+                      "the last observed value", stacklevel=stacklevel)
+
+
 def continue_series(s: Any, y_new: np.ndarray, times: pd.Index) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """New points that continue the fitted series ``s`` (``y``, ``index``, ``freq``): the values with NaNs
     filled from ``s``'s last value (:func:`fill_forward`), which of them were observed, and the grown
-    time index (a DatetimeIndex keeps the series' frequency)."""
+    time index (a DatetimeIndex keeps the series' frequency). New points ending in missing values warn
+    (:func:`warn_missing_tail`), as a fit's do."""
     observed = np.isfinite(y_new)
     index = s.index.append(times)
     if isinstance(index, pd.DatetimeIndex):
         index = pd.DatetimeIndex(index, freq=s.freq)
+    warn_missing_tail(np.concatenate([[s.y[-1]], np.asarray(y_new, dtype=float)]), index[len(s.index) - 1:],
+                      f"new_points of series {s.id!r}", stacklevel=4)
     return fill_forward(s.y[-1], y_new), observed, index
 
 

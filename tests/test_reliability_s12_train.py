@@ -197,3 +197,35 @@ def test_a_one_shot_validation_generator_is_named_as_such():
     val = (b for b in make_data(n_batches=1, T=4))
     with pytest.raises(ConfigError, match=r"^val_data: expected an iterable that starts again .* one-shot generator"):
         Trainer(Net(), loss_fn, config=TrainConfig(epochs=2, quiet=True)).fit(make_data(n_batches=1, T=4), val)
+
+
+def test_clip_norm_rescues_finite_gradients_whose_norm_overflows():
+    # float32 gradients of 1e20 are finite, but their squares overflow: clip_grad_norm_ returned inf (and
+    # zeroed them), and the Trainer stopped with 'gradient norm: expected a finite value, got inf', the
+    # case clip_norm exists for. Oracle: the same step with the gradients scaled down by 1e20 first (the
+    # clipped gradient is the same direction at length clip_norm).
+    from rnnkit.training import OptimConfig
+
+    def run(scale):
+        torch.manual_seed(0)
+        net = nn.Linear(3, 2)
+        def lossf(m, b):
+            return m(b).pow(2).sum() * scale
+        cfg = TrainConfig(epochs=1, quiet=True, clip_norm=0.5, optim=OptimConfig("sgd", lr=0.1))
+        Trainer(net, lossf, config=cfg).fit([torch.ones(4, 3)])
+        return weights(net)
+
+    huge, plain = run(1e20), run(1.0)
+    assert all(torch.isfinite(v).all() for v in huge.values())
+    assert_same(huge, plain, exact=False)
+
+
+def test_clip_norm_still_stops_on_a_nan_or_inf_gradient():
+    from rnnkit.errors import NonFiniteLossError
+
+    for inner in (lambda w: w, lambda w: w * 0):   # sqrt'(0) = inf: an inf gradient; times 0: NaN
+        net = nn.Linear(3, 2)
+        nn.init.zeros_(net.weight)
+        lossf = lambda m, b, f=inner: m(b).sum() + f(m.weight).sqrt().sum()  # noqa: E731  (a finite loss)
+        with pytest.raises(NonFiniteLossError, match=r"^gradient norm: expected a finite value"):
+            Trainer(net, lossf, config=TrainConfig(epochs=1, quiet=True, clip_norm=1.0)).fit([torch.ones(2, 3)])

@@ -466,10 +466,16 @@ class Trainer:
         if self.config.clip_value is not None:
             torch.nn.utils.clip_grad_value_(params, self.config.clip_value)
         if self.config.clip_norm is not None:
-            total = torch.nn.utils.clip_grad_norm_(params, self.config.clip_norm)
+            grads = [p.grad for p in params]
+            total = torch.nn.utils.get_total_norm(grads)
+            if not torch.isfinite(total) and torch.isinf(total) and all(bool(torch.isfinite(g).all()) for g in grads):
+                # finite gradients whose squares overflow their dtype (|g| ~ 1e20 in float32: the norm was inf,
+                # training stopped as if a gradient were) -- exactly what clipping is for: the norm in float64
+                total = torch.nn.utils.get_total_norm([g.double() for g in grads])
             if not torch.isfinite(total):
                 raise NonFiniteLossError(f"gradient norm: expected a finite value, got {float(total)} at "
                                          f"{self._where(step)}; the optimizer step was not taken; {self._last_good()}")
+            torch.nn.utils.clip_grads_with_norm_(params, self.config.clip_norm, total)
         self.step_lr = self.lr
         self.optimizer.step()
         self.global_step = step

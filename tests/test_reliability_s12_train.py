@@ -229,3 +229,17 @@ def test_clip_norm_still_stops_on_a_nan_or_inf_gradient():
         lossf = lambda m, b, f=inner: m(b).sum() + f(m.weight).sqrt().sum()  # noqa: E731  (a finite loss)
         with pytest.raises(NonFiniteLossError, match=r"^gradient norm: expected a finite value"):
             Trainer(net, lossf, config=TrainConfig(epochs=1, quiet=True, clip_norm=1.0)).fit([torch.ones(2, 3)])
+
+
+def test_a_resume_into_data_with_fewer_batches_is_refused_with_skip_too(tmp_path):
+    # Data with skip() (EpochBatches, the task adapters) and fewer batches than the checkpoint's position:
+    # the skip ran past the end, the epoch ended with no batch, silently; a plain list was already refused.
+    from rnnkit.errors import CheckpointError
+    from rnnkit.training import EpochBatches
+
+    data = make_data(n_batches=4, T=4)
+    Trainer(Net(), loss_fn, config=TrainConfig(epochs=2, max_steps=3, quiet=True), run_dir=tmp_path).fit(data)
+    for short in (EpochBatches(lambda e: data[:2], length=2), data[:2]):
+        with pytest.raises(CheckpointError, match=r"^train_data: the checkpoint is at batch 3 of epoch 1, expected "
+                                                  r"at least that many batches, got 2"):
+            Trainer(Net(), loss_fn, config=TrainConfig(epochs=2, quiet=True), run_dir=tmp_path).fit(short, resume=True)

@@ -93,6 +93,9 @@ def begin_epoch(data: Iterable, epoch: int, seed: int, generator: torch.Generato
         if isinstance(g, torch.Generator) and g is not generator:
             g.manual_seed(seed)
     if skip and callable(getattr(data, "skip", None)):
+        n = epoch_length(data)
+        if n is not None and n < skip:   # skip() past the end gave an empty rest: the epoch 'ended' silently
+            _short(skip, epoch, n)
         data.skip(skip)
         return iter(data)
     it = iter(data)
@@ -100,9 +103,13 @@ def begin_epoch(data: Iterable, epoch: int, seed: int, generator: torch.Generato
         try:
             next(it)
         except StopIteration:
-            raise CheckpointError(f"train_data: the checkpoint is at batch {skip} of epoch {epoch + 1}, "
-                                  f"expected at least that many batches, got {i}") from None
+            _short(skip, epoch, i)
     return it
+
+
+def _short(skip: int, epoch: int, got: int) -> None:
+    raise CheckpointError(f"train_data: the checkpoint is at batch {skip} of epoch {epoch + 1}, "
+                          f"expected at least that many batches, got {got}")
 
 
 # ------------------------------------------------------------------------------------------ batches

@@ -243,3 +243,18 @@ def test_a_resume_into_data_with_fewer_batches_is_refused_with_skip_too(tmp_path
         with pytest.raises(CheckpointError, match=r"^train_data: the checkpoint is at batch 3 of epoch 1, expected "
                                                   r"at least that many batches, got 2"):
             Trainer(Net(), loss_fn, config=TrainConfig(epochs=2, quiet=True), run_dir=tmp_path).fit(short, resume=True)
+
+
+def test_a_task_config_with_tuples_resumes(tmp_path):
+    # config.json reads a tuple back as a list, and the comparison refused every resume of such a run:
+    # "expected the same task config ..., got {'shape': (1, 2)} (checkpoint: {'shape': [1, 2]})".
+    from rnnkit.errors import CheckpointError
+
+    data, tc = make_data(n_batches=2, T=4), {"shape": (1, 2), "nested": {"k": (3,)}}
+    Trainer(Net(), loss_fn, config=TrainConfig(epochs=1, quiet=True), run_dir=tmp_path, task_config=tc).fit(data)
+    r = Trainer(Net(), loss_fn, config=TrainConfig(epochs=2, quiet=True), run_dir=tmp_path, task_config=tc).fit(
+        data, resume=True)
+    assert r.epochs_run == 2
+    with pytest.raises(CheckpointError, match=r"^resume: expected the same task config"):   # a real change still is one
+        Trainer(Net(), loss_fn, config=TrainConfig(epochs=3, quiet=True), run_dir=tmp_path,
+                task_config={"shape": (1, 3), "nested": {"k": (3,)}}).fit(data, resume=True)

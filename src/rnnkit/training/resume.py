@@ -10,6 +10,7 @@ end with the same weights, bit for bit, as an uninterrupted one (CPU, single pro
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from rnnkit._version import __version__
@@ -65,7 +66,8 @@ def prepare_run_dir(trainer, resume: bool | str) -> None:
 
 
 def _check_config_matches(trainer) -> None:
-    saved, mine = read_config(trainer.run_dir), resolved_config(trainer)
+    # as config.json holds it: a tuple in task_config read back as a list and refused every resume
+    saved, mine = read_config(trainer.run_dir), json.loads(json.dumps(resolved_config(trainer)))
     where = str(trainer.run_dir)
     old_train, new_train = saved.get("train", {}), mine["train"]
     if isinstance(old_train.get("early_stopping"), dict):  # written before early_stopping.target existed

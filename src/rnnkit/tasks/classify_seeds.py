@@ -12,8 +12,8 @@ Off by default (``seeds=1``): rejected by a rule written before its figures (202
 combination, cross-fitted on the bench fit's validation split, gains >= 0.5 points on each corpus and the network
 alone is not worse). K=3 on the tweets (MiniLM table): network 0.7851 -> 0.7904, combination 0.7881 -> 0.7979 (+0.98,
 pass); on the Chinese reviews (characters): network 0.8495 -> 0.8481, combination 0.8618 -> 0.8567 (-0.50, fail) --
-there the default seed's network is the best of three (0.8495 / 0.8222 / 0.7941; patience 2 stopped the others at
-epochs 3 and 1). Test splits not scored. Cost: ``k`` times the network's training and prediction.
+there the default seed's network is the best of three (0.8495 / 0.8222 / 0.7941; patience 2 stopped the others
+with best epochs 3 and 1). Test splits not scored. Cost: ``k`` times the network's training and prediction.
 
 >>> [member_seed(0, i) for i in range(3)]
 [0, 100003, 200006]

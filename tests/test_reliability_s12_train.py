@@ -258,3 +258,21 @@ def test_a_task_config_with_tuples_resumes(tmp_path):
     with pytest.raises(CheckpointError, match=r"^resume: expected the same task config"):   # a real change still is one
         Trainer(Net(), loss_fn, config=TrainConfig(epochs=3, quiet=True), run_dir=tmp_path,
                 task_config={"shape": (1, 3), "nested": {"k": (3,)}}).fit(data, resume=True)
+
+
+def test_a_resumed_early_stopping_must_watch_the_same_metric(tmp_path):
+    # EarlyStopping passed in callbacks= is outside the config comparison: resumed with monitor='val_m'
+    # (mode max) it took the checkpoint's best val_loss (min) as its best val_m, silently.
+    from rnnkit.errors import CheckpointError
+    from rnnkit.training.callbacks import EarlyStopping
+
+    def lossm(m, b):
+        return loss_fn(m, b), {"m": 1.0}
+
+    data, val = make_data(n_batches=2, T=4), make_data(n_batches=1, seed=3)
+    Trainer(Net(), lossm, config=TrainConfig(epochs=1, quiet=True), run_dir=tmp_path,
+            callbacks=[EarlyStopping("val_loss")]).fit(data, val)
+    for es, key in ((EarlyStopping("val_m", mode="min"), "monitor"), (EarlyStopping("val_loss", mode="max"), "mode")):
+        with pytest.raises(CheckpointError, match=rf"^early_stopping.{key}: expected "):
+            Trainer(Net(), lossm, config=TrainConfig(epochs=2, quiet=True), run_dir=tmp_path, callbacks=[es]).fit(
+                data, val, resume=True)

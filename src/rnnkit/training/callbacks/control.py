@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import torch
 
-from rnnkit.errors import ConfigError
+from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.training.callbacks.base import Callback
 from rnnkit.training.config import EarlyStoppingConfig, ScheduleConfig, _number, _pos_int
 from rnnkit.training.optim import make_scheduler
@@ -82,9 +82,15 @@ class EarlyStopping(Callback):
         return None if self.best is None else {"monitor": self.monitor, "value": self.best, "epoch": self.best_epoch}
 
     def state_dict(self) -> dict:
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "best_weights": self.best_weights}
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "best_weights": self.best_weights,
+                "monitor": self.monitor, "mode": self.mode}
 
     def load_state_dict(self, state: dict) -> None:
+        # a best val_loss read as the best val_acc (another monitor, or two EarlyStopping given in another order)
+        for key in ("monitor", "mode"):
+            if key in state and state[key] != getattr(self, key):   # absent in checkpoints before they were saved
+                raise CheckpointError(f"early_stopping.{key}: expected {state[key]!r} (the checkpointed early "
+                                      f"stopping's), got {getattr(self, key)!r}")
         self.best, self.best_epoch = state["best"], state["best_epoch"]
         self.wait, self.best_weights = int(state["wait"]), state["best_weights"]
 

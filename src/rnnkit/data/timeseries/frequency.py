@@ -41,7 +41,10 @@ def _infer_freq(index: pd.DatetimeIndex) -> str | None:
 def _semi_month(index: pd.DatetimeIndex) -> str | None:
     """``"SMS"`` (the 1st and the 15th) or ``"SME"`` (the 15th and the month's last day) when every timestamp
     is on that grid and both halves of the month occur: pandas' infer_freq never names these, and the modal
-    step ("14D") was taken instead (the values resampled onto a 14-day grid, forecast dates off both days)."""
+    step ("14D") was taken instead (the values resampled onto a 14-day grid, forecast dates off both days).
+    The half-month grid must explain the stamps better than a monthly one: fewer of its stamps missing than
+    the stamps of the rarer half (a monthly series with one stray 15th is monthly with one off-grid stamp,
+    not a half-monthly one with every other stamp missing)."""
     if index.size < 3:
         return None
     for freq, second in (("SMS", index.day == 15), ("SME", index.day == 15)):
@@ -49,7 +52,8 @@ def _semi_month(index: pd.DatetimeIndex) -> str | None:
         if not (first | second).all() or not first.any() or not second.any():
             continue
         grid = pd.date_range(index[0], index[-1], freq=freq)
-        if index.isin(grid).all():
+        rarer = min(int(first.sum()), int(second.sum()))
+        if index.isin(grid).all() and grid.size - index.size < rarer:
             return freq
     return None
 

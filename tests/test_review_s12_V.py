@@ -21,3 +21,31 @@ def test_a_monthly_series_with_one_stray_15th_stays_monthly(freq, half_freq):
     half = pd.date_range("2020-01-01", periods=24, freq=half_freq).delete([3, 9, 10])
     info = infer_frequency(half)
     assert (info.freq, info.missing_stamps, info.off_grid) == (half_freq, 3, 0)
+
+
+def test_a_seed_ensemble_gives_each_member_its_own_copy_of_the_fits_callbacks():
+    """seeds=K passed the fit's callbacks to every member (2bf3dbf): a stateful one carried over. With an
+    EarlyStopping given to the fit, member 1 started from member 0's best score, stopped at once and had member
+    0's best weights restored into it -- the ensemble was two copies of one network. Oracle, fitted here: member
+    1 must be the one-network fit of its seed with the same callback (fresh)."""
+    import torch
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+    from rnnkit.tasks.classify_seeds import member_seed
+    from rnnkit.training.callbacks import EarlyStopping
+    from test_tasks_classification import FAST, _order_data
+
+    cfg = {**FAST, "epochs": 3, "patience": 1, "combine": False}
+    texts, labels = _order_data(120)
+    val = _order_data(40, seed=1)
+    stop = lambda: EarlyStopping(monitor="val_accuracy", mode="max", patience=1)   # noqa: E731
+    given = stop()
+    ens = TextClassifier(TextClassifierConfig(**cfg, seeds=2)).fit(texts, labels, *val, callbacks=[given])
+    alone = [TextClassifier(TextClassifierConfig(**cfg, seed=member_seed(0, i))).fit(texts, labels, *val,
+                                                                                      callbacks=[stop()])
+             for i in range(2)]
+    for member, single in zip(ens.net.members, alone):
+        got, want = member.state_dict(), single.net.state_dict()
+        assert got.keys() == want.keys() and all(torch.equal(got[k], want[k]) for k in got)
+    assert [m["best_epoch"] for m in ens.history["seeds"]] == [s.history["best_epoch"] for s in alone]
+    assert given.best_epoch == alone[0].history["best_epoch"]      # the callback given is member 0's, as with seeds=1

@@ -350,7 +350,7 @@ class TextClassifier(ClassifierTask):
             _, x, lengths, yb = batch
             return F.cross_entropy(self.net(x, lengths), yb)
 
-        def member(seed: int):   # one network of the seed ensemble (classify_seeds); seed c.seed: the fit of seeds=1
+        def member(seed: int, cbs: list):   # one network of the seed ensemble (classify_seeds); c.seed: seeds=1's fit
             torch.manual_seed(seed)
             self.net = TextClassifierNet(len(self.vocab), len(self.labels), c, self.embed_width, self.bigrams)
             if table:
@@ -366,7 +366,7 @@ class TextClassifier(ClassifierTask):
                                       max_seconds=budget_left(t0, c.max_seconds))
             snaps = [EpochWeights(c.snapshots)] if c.snapshots > 1 else []
             self._train(lambda e: self._batches(ids, y, True, seed + e), n_batches, loss_fn, seed=seed,
-                        val_score=val_score, val_name="accuracy", callbacks=callbacks + snaps,
+                        val_score=val_score, val_name="accuracy", callbacks=cbs + snaps,
                         max_seconds=budget_left(t0, c.max_seconds))
             if snaps:
                 self.net, self.history["snapshot_epochs"] = snaps[0].ensemble(self.net, self.history["best_epoch"])
@@ -374,7 +374,7 @@ class TextClassifier(ClassifierTask):
                 self.history["pretrain"] = lm
             return self.net, self.history, self.epoch_log
 
-        self.net, runs = seed_ensemble(member, c.seeds, c.seed)
+        self.net, runs = seed_ensemble(member, c.seeds, c.seed, callbacks)
         self.history, self.epoch_log = runs[0]["history"], runs[0]["epoch_log"]   # the first member's
         self.history.update({"seeds": seed_summary(runs)} if c.seeds > 1 else {})
         self.history["seconds"] = time.perf_counter() - t0

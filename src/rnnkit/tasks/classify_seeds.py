@@ -21,10 +21,12 @@ with best epochs 3 and 1). Test splits not scored. Cost: ``k`` times the network
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import copy
+from typing import Any, Callable, Sequence
 
 from torch import nn
 
+from rnnkit.errors import ConfigError
 from rnnkit.tasks.classify_snapshot import SnapshotEnsemble
 
 __all__ = ["SEED_STRIDE", "member_seed", "seed_ensemble", "seed_summary"]
@@ -40,16 +42,24 @@ def member_seed(seed: int, i: int) -> int:
     return seed + SEED_STRIDE * i
 
 
-def seed_ensemble(train_member: Callable[[int], tuple[nn.Module, dict[str, Any], list[dict]]], k: int,
-                  seed: int) -> tuple[nn.Module, list[dict[str, Any]]]:
-    """``(network, runs)``: ``train_member(s)`` -> ``(net, history, epoch_log)`` for each member's seed ``s`` =
-    :func:`member_seed` ``(seed, i)``, ``i`` in ``range(k)``, in that order; the network is member 0's net alone
-    when ``k == 1``, else the :class:`SnapshotEnsemble` of all (eval mode); ``runs`` holds each member's
-    ``{"seed", "history", "epoch_log"}``."""
+def seed_ensemble(train_member: Callable[[int, list], tuple[nn.Module, dict[str, Any], list[dict]]], k: int,
+                  seed: int, callbacks: Sequence[Any] = ()) -> tuple[nn.Module, list[dict[str, Any]]]:
+    """``(network, runs)``: ``train_member(s, callbacks)`` -> ``(net, history, epoch_log)`` for each member's seed
+    ``s`` = :func:`member_seed` ``(seed, i)``, ``i`` in ``range(k)``, in that order; the network is member 0's net
+    alone when ``k == 1``, else the :class:`SnapshotEnsemble` of all (eval mode); ``runs`` holds each member's
+    ``{"seed", "history", "epoch_log"}``. Member 0 gets ``callbacks`` themselves, every other member a copy of them
+    as they were before any training: a callback keeps state across fits (an EarlyStopping passed to the fit gave
+    member 1 member 0's best score and restored member 0's weights into it: two copies of one network)."""
+    callbacks = list(callbacks)
+    try:
+        fresh = [copy.deepcopy(callbacks) for _ in range(k - 1)]
+    except Exception as e:   # noqa: BLE001 - deepcopy raises what the object's own pickling support raises
+        raise ConfigError(f"callbacks: expected callbacks that can be copied for each of the seeds={k} networks, got "
+                          f"{[type(c).__name__ for c in callbacks]} ({type(e).__name__}: {e})") from None
     nets, runs = [], []
     for i in range(k):
         s = member_seed(seed, i)
-        net, history, log = train_member(s)
+        net, history, log = train_member(s, callbacks if i == 0 else fresh[i - 1])
         nets.append(net)
         runs.append({"seed": s, "history": history, "epoch_log": log})
     return (nets[0] if k == 1 else SnapshotEnsemble(nets).eval()), runs

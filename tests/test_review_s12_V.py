@@ -49,3 +49,19 @@ def test_a_seed_ensemble_gives_each_member_its_own_copy_of_the_fits_callbacks():
         assert got.keys() == want.keys() and all(torch.equal(got[k], want[k]) for k in got)
     assert [m["best_epoch"] for m in ens.history["seeds"]] == [s.history["best_epoch"] for s in alone]
     assert given.best_epoch == alone[0].history["best_epoch"]      # the callback given is member 0's, as with seeds=1
+
+
+def test_pad_sequences_casts_ids_to_bool_when_they_are_0_or_1():
+    """29a2ce6's integer range check asked torch.iinfo about torch.bool: pad_sequences([[0, 1, 1], [1]],
+    dtype=torch.bool) -- a mask, which worked before -- became torch's bare TypeError. 0/1 cast as before; any
+    other integer would change (2 -> True) and is the DataError every other narrowing cast gives."""
+    import torch
+
+    from rnnkit.data.batching import pad_sequences
+    from rnnkit.errors import DataError
+
+    x, lengths = pad_sequences([[0, 1, 1], [1]], dtype=torch.bool)
+    assert x.dtype == torch.bool and x.tolist() == [[False, True, True], [True, False, False]]
+    assert lengths.tolist() == [3, 1]
+    with pytest.raises(DataError, match=r"seqs\[1\]: expected values that torch.bool holds, got 2"):
+        pad_sequences([[0, 1], [2]], dtype=torch.bool)

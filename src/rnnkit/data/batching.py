@@ -89,10 +89,10 @@ def _cast(i: int, a: Tensor, dtype: torch.dtype) -> Tensor:
         widening = torch.promote_types(a.dtype, dtype) == dtype      # int32 -> int64: nothing to check
         if dtype.is_floating_point or dtype.is_complex or widening or a.numel() == 0:
             return v
-        info = torch.iinfo(dtype)
+        low, high = (0, 1) if dtype == torch.bool else (torch.iinfo(dtype).min, torch.iinfo(dtype).max)  # bool: 0/1
         lo, hi = int(a.min()), int(a.max())
-        if lo < info.min or hi > info.max:
-            bad = lo if lo < info.min else hi
+        if lo < low or hi > high:
+            bad = lo if lo < low else hi
             raise DataError(f"seqs[{i}]: expected values that {dtype} holds, got {bad} (pass a dtype that holds them)")
         return v
     if dtype.is_floating_point:

@@ -11,7 +11,8 @@ from typing import Any
 import torch
 
 from rnnkit.errors import ConfigError
-from rnnkit.experiments.models import INITS, _spec, has_keep_gate
+from rnnkit._validate import check_seed
+from rnnkit.experiments.models import _spec, check_init, has_keep_gate
 from rnnkit.experiments.tasks import EXPERIMENTS, LOOKAHEAD
 
 __all__ = ["ExperimentConfig", "resolve_config", "resolve_configs"]
@@ -89,14 +90,12 @@ def resolve_config(experiment: str, **options: Any) -> ExperimentConfig:
         minimum = {"adding": 2, "bidirectional": LOOKAHEAD + 1}.get(experiment, 1)
         _check_int("length", cfg.length, minimum, allow_none=True)
     _check_int("steps", cfg.steps, allow_none=True)
-    if not isinstance(cfg.seed, int) or isinstance(cfg.seed, bool) or cfg.seed < 0:
-        raise ConfigError(f"seed: expected an int >= 0, got {cfg.seed!r}")
+    check_seed(cfg.seed)   # 2**70 passed here and failed when training began
     _check_int("batch_size", cfg.batch_size)
     _check_int("hidden_size", cfg.hidden_size)
     _check_float("lr", cfg.lr, allow_none=True)
     _check_float("clip_norm", cfg.clip_norm, allow_none=True)
-    if cfg.init not in INITS:
-        raise ConfigError(f"init: expected one of {list(INITS)}, got {cfg.init!r}")
+    check_init(cfg.init, cfg.cell)
     _check_float("forget_bias", cfg.forget_bias, allow_none=True, positive=False)
     forget_bias = cfg.forget_bias
     if not has_keep_gate(cfg.cell):   # nothing to set: a changed value would be dropped silently

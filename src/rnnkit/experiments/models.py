@@ -44,7 +44,7 @@ from torch import Tensor, nn
 from rnnkit.errors import ConfigError
 from rnnkit.layers import RecurrentLayer, available_layers, get_layer, make_layer
 
-__all__ = ["CellSpec", "CELLS", "INITS", "READOUTS", "compare_cells", "has_keep_gate", "build_layer",
+__all__ = ["CellSpec", "CELLS", "INITS", "READOUTS", "compare_cells", "has_keep_gate", "check_init", "build_layer",
            "init_recurrent", "SequenceModel", "build_model"]
 
 INITS = ("default", "orthogonal", "identity")
@@ -99,10 +99,28 @@ def _spec(cell: str) -> CellSpec:
     raise ConfigError(f"cell: expected one of {compare_cells()}, got {cell!r}")
 
 
+def _cell_math(cell: str):
+    """The cell math of the layer ``cell`` names (an unknown name is a ConfigError)."""
+    return make_layer(_spec(cell).layer, 1, 1).cell
+
+
 def has_keep_gate(cell: str) -> bool:
     """Whether the layer ``cell`` names has a keep gate (LSTM forget, GRU update: what ``forget_bias``
     sets); Elman cells have none. An unknown name is a ConfigError."""
-    return make_layer(_spec(cell).layer, 1, 1).cell.keep_gate is not None
+    return _cell_math(cell).keep_gate is not None
+
+
+def check_init(init: str, cell: str | None = None, *, math=None) -> None:
+    """``init`` is one of :data:`INITS` that the cell (its registry name ``cell``, or its cell ``math``)
+    can take: ``"identity"`` (IRNN) only for one-gate (Elman) cells. A run's config checks it before any
+    data is built (a comparison refused it for each multi-gate cell only after training the others)."""
+    if init not in INITS:
+        raise ConfigError(f"init: expected one of {list(INITS)}, got {init!r}")
+    if init == "identity":
+        math = _cell_math(cell) if math is None else math
+        if math.num_gates != 1:
+            raise ConfigError(f"init: 'identity' (IRNN) expects a one-gate Elman cell, got cell {math.name!r} "
+                              f"with {math.num_gates} gates")
 
 
 def init_recurrent(layer: RecurrentLayer, init: str = "default", *, forget_bias: float | None = None,
@@ -111,12 +129,14 @@ def init_recurrent(layer: RecurrentLayer, init: str = "default", *, forget_bias:
     the gate block ``forget_bias`` sets (default: the cell's ``keep_gate``)."""
     if keep_gate is None:
         keep_gate = layer.cell.keep_gate
-    if init not in INITS:
-        raise ConfigError(f"init: expected one of {list(INITS)}, got {init!r}")
+    check_init(init, math=layer.cell)
     H, G = layer.hidden_size, layer.cell.num_gates
-    if init == "identity" and G != 1:
-        raise ConfigError(f"init: 'identity' (IRNN) expects a one-gate Elman cell, got cell {layer.cell.name!r} "
-                          f"with {G} gates")
+    # The keep gate's bias: with layer_norm, b_ih and b_hh sit inside the normalisations, which spread a
+    # constant on one gate block over all of them (forget_bias=1 on an LN-LSTM moved f by +1.4 and i, g, o by
+    # -0.4 to -0.6 at init); the shifts after them (ln_ih_bias, ln_hh_bias) add to the gate as a bias does.
+    bias_names = ("ln_ih_bias", "ln_hh_bias") if getattr(layer, "layer_norm", False) else ("bias_ih", "bias_hh")
+    if forget_bias is not None and keep_gate is not None and bias_names[0] == "bias_ih" and not layer.bias:
+        raise ConfigError(f"forget_bias: expected None for a layer without biases (bias=False), got {forget_bias!r}")
     with torch.no_grad():
         for name, p in layer.named_parameters():
             if name.startswith("weight_hh"):
@@ -127,12 +147,12 @@ def init_recurrent(layer: RecurrentLayer, init: str = "default", *, forget_bias:
                     p.copy_(torch.eye(H, dtype=p.dtype, device=p.device))
             elif name.startswith("bias") and init == "identity":
                 p.zero_()
-        if forget_bias is not None and keep_gate is not None and layer.bias:
+        if forget_bias is not None and keep_gate is not None:
             rows = slice(keep_gate * H, (keep_gate + 1) * H)
             for name, p in layer.named_parameters():
-                if name.startswith("bias_ih"):
+                if name.startswith(bias_names[0]):
                     p[rows] = forget_bias
-                elif name.startswith("bias_hh"):
+                elif name.startswith(bias_names[1]):
                     p[rows] = 0.0
 
 

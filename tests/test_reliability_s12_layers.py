@@ -1,0 +1,98 @@
+"""Reliability sweep, session 12 (helper X): layers, cells, Hopfield and the experiments under hostile
+inputs. Each case says what happened before the fix; oracles are computed in the test."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import rnnkit
+from rnnkit.cells import base as cell_base
+from rnnkit.errors import ConfigError
+from rnnkit.layers import registry
+
+
+@pytest.fixture
+def scratch_layers():
+    """Layers a test registers are removed afterwards (the registry is process-wide)."""
+    cells, layers = dict(cell_base._REGISTRY), dict(registry._LAYERS)
+    yield
+    cell_base._REGISTRY.clear()
+    cell_base._REGISTRY.update(cells)
+    registry._LAYERS.clear()
+    registry._LAYERS.update(layers)
+
+
+def _gate_preactivation(layer, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """The first step's summed gate pre-activation ``(B, G)`` of a one-layer LayerNorm layer, from its
+    parameters as the module docstrings define it: ``LN(W_ih x + b_ih) + LN(W_hh h + b_hh)``."""
+    w_ih, w_hh, b_ih, b_hh, cell_params, ln_ih = layer._params(0, 0)
+    xp = layer.project_inputs(x, w_ih, b_ih, b_hh, ln_ih)[0]
+    G = w_hh.shape[0]
+    hp = F.layer_norm(F.linear(h, w_hh, b_hh), (G,), layer.ln_hh_weight_l0, layer.ln_hh_bias_l0)
+    return xp + hp
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_forget_bias_on_a_layer_norm_layer_shifts_only_the_keep_gate(scratch_layers, kind):
+    """Before: forget_bias was written into b_ih, inside the input LayerNorm, which spread it over every gate:
+    forget_bias=1 on an LN-LSTM moved f by +1.41 and i, g, o by -0.39, -0.39, -0.63 at init (a registered
+    'lstm-ln' in an experiment or comparison ran so, silently). Now the LN shift carries it: the keep gate
+    moves by exactly forget_bias and the other gates not at all."""
+    from rnnkit.experiments import build_layer
+
+    cls = rnnkit.LSTM if kind == "lstm" else rnnkit.GRU
+    rnnkit.register_layer(f"{kind}-ln", lambda i, h, **kw: cls(i, h, layer_norm=True, **kw))
+    H, fb = 16, 2.0
+    torch.manual_seed(0)
+    plain = build_layer(f"{kind}-ln", 3, H, forget_bias=None)
+    torch.manual_seed(0)
+    biased = build_layer(f"{kind}-ln", 3, H, forget_bias=fb)
+    x, h = torch.randn(32, 3), torch.randn(32, H)
+    with torch.no_grad():
+        shift = _gate_preactivation(biased, x, h) - _gate_preactivation(plain, x, h)
+    gate = plain.cell.keep_gate
+    want = torch.zeros_like(shift)
+    want[:, gate * H:(gate + 1) * H] = fb
+    torch.testing.assert_close(shift, want, atol=1e-5, rtol=0)
+
+
+def test_forget_bias_on_a_layer_without_biases_is_refused():
+    """Before: build_layer("lstm", ..., bias=False) dropped forget_bias (default 1.0) silently."""
+    from rnnkit.experiments import build_layer
+
+    with pytest.raises(ConfigError, match=r"^forget_bias: expected None for a layer without biases \(bias=False\), "
+                                          r"got 1\.0$"):
+        build_layer("lstm", 2, 4, bias=False)
+    assert not build_layer("lstm", 2, 4, bias=False, forget_bias=None).bias
+    assert build_layer("elman", 2, 4, bias=False).cell.keep_gate is None   # no gate to set: nothing dropped
+
+
+def test_identity_init_for_a_gated_cell_is_refused_before_anything_runs(monkeypatch):
+    """Before: resolve_config took init='identity' for an LSTM; the run failed when it built the model, and
+    compare(['elman', 'lstm'], init='identity') trained the Elman cell first, then reported the LSTM's row as an
+    error. Now the config refuses it, so no cell trains."""
+    from rnnkit.experiments import compare, resolve_config
+    from rnnkit.experiments import runner
+
+    assert resolve_config("adding", cell="irnn", init="identity").init == "identity"
+    with pytest.raises(ConfigError, match=r"^init: 'identity' \(IRNN\) expects a one-gate Elman cell, got cell "
+                                          r"'lstm' with 4 gates$"):
+        resolve_config("adding", cell="lstm", init="identity")
+    ran = []
+    monkeypatch.setattr(runner, "run_config", lambda cfg, out=None: ran.append(cfg.cell))
+    with pytest.raises(ConfigError, match=r"^init: 'identity'.* got cell 'gru' with 3 gates$"):
+        compare("adding", ["elman", "gru"], length=4, steps=1, init="identity")
+    assert ran == []
+
+
+def test_experiment_seed_beyond_torchs_range_is_refused_by_the_config():
+    """Before: resolve_config took seed=2**64 (an int >= 0) and the run failed later, when training seeded."""
+    from rnnkit.experiments import resolve_config
+
+    assert resolve_config("adding", seed=2 ** 64 - 1).seed == 2 ** 64 - 1
+    with pytest.raises(ConfigError, match=r"^seed: expected an int in \[0, 2\*\*64\) \(torch's seeds\), got "
+                                          r"18446744073709551616$"):
+        resolve_config("adding", seed=2 ** 64)
+

@@ -96,3 +96,22 @@ def test_experiment_seed_beyond_torchs_range_is_refused_by_the_config():
                                           r"18446744073709551616$"):
         resolve_config("adding", seed=2 ** 64)
 
+
+def test_digits_eval_size_is_the_held_out_size_and_beyond_the_test_split_is_refused():
+    """Before: digits with eval_size=7 evaluated on all 450 test digits (the batches were sliced 500 at a time
+    past eval_size) and divided the majority baseline's hits on them by 7: baseline accuracy 6.57, test_size 7.
+    eval_size=10**6 evaluated on the 450 while result.json's config said 10**6 (cut silently); now refused."""
+    pytest.importorskip("sklearn")
+    from rnnkit.experiments import EXPERIMENTS, resolve_config
+    from rnnkit.experiments.data import sequential_digits
+
+    (_, ytr), (xte, yte) = sequential_digits(seed=0)              # the oracle: the split itself
+    n_test, majority = xte.shape[0], int(torch.bincount(ytr, minlength=10).argmax())
+    for n in (7, n_test):
+        task = EXPERIMENTS["digits"].build(resolve_config("digits", eval_size=n))
+        x_val, y_val = torch.cat([x for x, _ in task.val]), torch.cat([y for _, y in task.val])
+        assert torch.equal(x_val, xte[:n]) and torch.equal(y_val, yte[:n]) and task.extra["test_size"] == n
+        assert task.baseline["accuracy"] == pytest.approx(float((yte[:n] == majority).float().mean()))
+    with pytest.raises(ConfigError, match=rf"^eval_size: expected at most the {n_test} test digits \(or None for "
+                                          rf"all\), got {n_test + 1}$"):
+        EXPERIMENTS["digits"].build(resolve_config("digits", eval_size=n_test + 1))

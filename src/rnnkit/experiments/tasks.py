@@ -149,7 +149,11 @@ def _digits_task(cfg, permuted: bool) -> Task:
         idx = torch.randperm(N, generator=g)[: cfg.batch_size]
         return xtr[idx], ytr[idx]
 
-    n_val = xte.shape[0] if cfg.eval_size is None else min(cfg.eval_size, xte.shape[0])
+    if cfg.eval_size is not None and cfg.eval_size > xte.shape[0]:   # was cut to the split, the config kept it
+        raise ConfigError(f"eval_size: expected at most the {xte.shape[0]} test digits (or None for all), "
+                          f"got {cfg.eval_size}")
+    n_val = xte.shape[0] if cfg.eval_size is None else cfg.eval_size
+    xte, yte = xte[:n_val], yte[:n_val]     # the slices below read up to 500 past n_val: eval_size=7 took all 450
     val = [(xte[i:i + 500], yte[i:i + 500]) for i in range(0, n_val, 500)]
     counts = torch.bincount(ytr, minlength=10)
     majority = int(counts.argmax())

@@ -115,3 +115,16 @@ def test_digits_eval_size_is_the_held_out_size_and_beyond_the_test_split_is_refu
     with pytest.raises(ConfigError, match=rf"^eval_size: expected at most the {n_test} test digits \(or None for "
                                           rf"all\), got {n_test + 1}$"):
         EXPERIMENTS["digits"].build(resolve_config("digits", eval_size=n_test + 1))
+
+
+@pytest.mark.parametrize("bad", [True, 1.5, "3", None, 2 ** 70])
+def test_hopfield_experiment_seeds_are_checked(bad):
+    """Before: seed=True, 1.5, '3' or None was torch's bare RuntimeError ("manual_seed expected a long"), 2**70
+    a bare ValueError (overflow). The seeds torch takes run as before (the same generator stream)."""
+    from rnnkit.hopfield.experiments import capacity_experiment
+
+    with pytest.raises(ConfigError, match=r"^seed: expected an int in \[-2\*\*63, 2\*\*64\)"):
+        capacity_experiment(sizes=[8], loads=[0.25], rules=["hebbian"], seed=bad)
+    run = capacity_experiment(sizes=[8], loads=[0.25], rules=["hebbian"], seed=-3)
+    again = capacity_experiment(sizes=[8], loads=[0.25], rules=["hebbian"], seed=-3)
+    assert run["curves"] == again["curves"]

@@ -31,7 +31,7 @@ from torch import Tensor
 from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
-                                     check_positive_float, check_positive_int)
+                                     check_positive_float, check_positive_int, make_generator)
 from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, overlap
 from rnnkit.hopfield.modern import ModernHopfield
 
@@ -172,7 +172,10 @@ def _start(seed: int, device: Any, trials: int | None = None, mode: str | None =
         check_positive_int("trials", trials)
     if mode is not None and mode not in RECALL_MODES:
         raise ConfigError(f"mode: expected one of {list(RECALL_MODES)}, got {mode!r}")
-    return _device(device), torch.Generator().manual_seed(seed), time.perf_counter()
+    if seed is None or isinstance(seed, torch.Generator):   # a run is its seed (results record it): an int
+        raise ConfigError(f"seed: expected an int in [-2**63, 2**64), got {seed!r}")
+    # make_generator checks the rest: True, 1.5 and '3' were torch's bare RuntimeError, 2**70 a bare ValueError
+    return _device(device), make_generator(seed), time.perf_counter()
 
 
 def _crossing(xs: Sequence[float], ys: Sequence[float], level: float) -> float | None:

@@ -57,6 +57,13 @@ def _number(name: str, v: Any, *, lo: float = -math.inf, hi: float = math.inf, l
         raise ConfigError(f"{name}: expected a number in {lb}{lo}, {hi}], got {v!r}")
 
 
+#: field -> the optimizer / schedule names that read it (a field set away from its default under another name is
+#: a ConfigError; a resume compares a checkpoint's unread fields as their defaults)
+OPTIM_READERS = {"momentum": ("sgd",), "betas": ("adam", "adamw")}
+SCHEDULE_READERS = {"step_size": ("step",), "gamma": ("step", "plateau"), "patience": ("plateau",),
+                    "min_lr": ("cosine", "plateau")}
+
+
 def _unread(where: str, cfg: Any, readers: dict[str, tuple[str, ...]]) -> None:
     """A ConfigError for a field set away from its default that ``cfg.name`` does not read (``readers``:
     field -> the names that read it): SGD's momentum under Adam, a step size under cosine, were ignored."""
@@ -94,7 +101,7 @@ class OptimConfig:
             if b == 1.0:
                 raise ConfigError(f"optim.betas: expected numbers in [0, 1), got {self.betas!r}")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
-        _unread("optim", self, {"momentum": ("sgd",), "betas": ("adam", "adamw")})
+        _unread("optim", self, OPTIM_READERS)
 
 
 @dataclass(frozen=True)
@@ -113,8 +120,7 @@ class ScheduleConfig:
         _number("schedule.gamma", self.gamma, lo=0.0, hi=1.0, lo_open=True)
         _nonneg_int("schedule.patience", self.patience)
         _number("schedule.min_lr", self.min_lr, lo=0.0)
-        _unread("schedule", self, {"step_size": ("step",), "gamma": ("step", "plateau"), "patience": ("plateau",),
-                                   "min_lr": ("cosine", "plateau")})
+        _unread("schedule", self, SCHEDULE_READERS)
 
 
 @dataclass(frozen=True)

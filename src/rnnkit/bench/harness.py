@@ -40,9 +40,19 @@ def train_step(m: torch.nn.Module, x: torch.Tensor) -> None:
 
 
 def infer_step(m: torch.nn.Module, x: torch.Tensor) -> None:
-    """What every benchmark times as inference: a forward without autograd."""
-    with torch.no_grad():
-        m(x)
+    """What every benchmark times as inference: a forward without autograd, in eval mode (no dropout,
+    zoneout or DropConnect masks drawn; the kernels a deployed model runs). A module in training mode is
+    switched to eval for the call and back after it (it timed the training-mode forward before: masks
+    sampled every step); the suite switches its models to eval before timing, so no switch is timed."""
+    was_training = m.training
+    if was_training:
+        m.eval()
+    try:
+        with torch.no_grad():
+            m(x)
+    finally:
+        if was_training:
+            m.train()
 
 
 def cpu_model() -> str:

@@ -3,8 +3,8 @@ plain autograd loop, measured in the same run (``benchmarks/`` holds the scripts
 docs/benchmarks.md). The measuring itself is :mod:`rnnkit.bench.harness`; layers come from the layer
 registry (:func:`rnnkit.layers.make_layer`), variants add constructor options.
 
-Each configuration times a train step (forward + backward of ``outputs.sum()``) and inference
-(``no_grad`` forward) for models with identical shapes:
+Each configuration times a train step (forward + backward of ``outputs.sum()``, training mode) and
+inference (``no_grad`` forward in eval mode: no dropout/zoneout masks) for models with identical shapes:
 
 * ``torch.nn`` -- the baseline: ``torch.nn.LSTM`` for LSTM-family cells, ``nn.GRU`` for GRU-family and
   the scan cells, ``nn.RNN`` for Elman (ATen on CPU, cuDNN on GPU);
@@ -197,7 +197,11 @@ def _bench_one(variant, B, T, I, H, device, dtype, precision, reps, budget_s, fu
         train_fns["graph"] = lambda: step(x)
     tr = time_interleaved(train_fns, device, reps, budget_s)
     inf_models = {k: m for k, m in models.items() if k != "graph"}  # inference is not captured
+    for m in inf_models.values():   # inference in eval mode (infer_step would switch per call, timed)
+        m.eval()
     inf = time_interleaved({k: (lambda m=m: infer_step(m, x)) for k, m in inf_models.items()}, device, reps, budget_s)
+    for m in inf_models.values():   # the peak memory below is a train step's
+        m.train()
     for k in MODELS:
         row[f"{k}_train_ms"] = tr.get(k)
         row[f"{k}_infer_ms"] = inf.get(k)

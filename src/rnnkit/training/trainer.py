@@ -16,8 +16,8 @@ The task supplies the model and how to compute a loss on a batch; the trainer ow
 
 For **truncated BPTT** set ``TrainConfig(tbptt_k=k)`` and give a ``step_fn(model, chunk, state) ->
 (loss, state)`` (or ``(loss, metrics, state)``): the trainer cuts each batch into chunks of ``k`` steps
-along ``config.time_dim`` (:func:`~rnnkit.training.data.split_time`; pass ``split_fn(batch, k, time_dim)
--> chunks`` for anything else), calls ``step_fn`` on each chunk with the state the previous chunk returned
+along ``config.time_dim`` (:func:`~rnnkit.training.data.split_time`: a dict entry or NamedTuple field named
+``"lengths"`` is cut per chunk; pass ``split_fn(batch, k, time_dim) -> chunks`` for anything else), calls ``step_fn`` on each chunk with the state the previous chunk returned
 (``None`` for the first), takes one optimizer step per chunk, and detaches the state before the next
 chunk. With ``k`` at least the sequence length this is exactly full BPTT.
 
@@ -113,8 +113,10 @@ def config_callbacks(config: TrainConfig, run_dir: Path | None) -> list[cb.Callb
     if es is not None:
         cbs.append(cb.EarlyStopping.from_config(es))
     if config.schedule.name != "none":
-        cbs.append(cb.LRSchedule(config.schedule, epochs=config.epochs, monitor=es.monitor if es else None,
-                              mode=es.mode if es else "min"))
+        schedule = cb.LRSchedule(config.schedule, epochs=config.epochs, monitor=es.monitor if es else None,
+                                 mode=es.mode if es else "min")
+        schedule.from_config = True   # a resume compares config.schedule itself (epochs may be lowered)
+        cbs.append(schedule)
     if config.max_seconds is not None:
         cbs.append(cb.TimeBudget(config.max_seconds))
     if not config.quiet:

@@ -112,6 +112,16 @@ class LRSchedule(Callback):
             raise ConfigError("epochs: expected the number of epochs the cosine schedule spans, got None")
         self.schedule, self.epochs, self.monitor, self.mode = schedule, epochs, monitor, mode
         self.scheduler = None
+        #: built from ``TrainConfig.schedule``: a resume checks the config (where ``epochs`` may be lowered and
+        #: the cosine keeps the checkpoint's span), not the scheduler's settings
+        self.from_config = False
+        self._restored = False
+
+    def on_fit_start(self, trainer) -> None:
+        if trainer.epoch > 0 and not self._restored and self.scheduler is not None:
+            # resumed, but the checkpoint held no state for it: added on resume, it starts from its first epoch
+            warnings.warn(f"LRSchedule: the checkpoint holds no LR schedule (the schedule was added on resume); "
+                          f"it starts from its first epoch at epoch {trainer.epoch + 1}", stacklevel=3)
 
     def setup(self, trainer) -> None:
         if isinstance(self.schedule, ScheduleConfig):
@@ -137,8 +147,40 @@ class LRSchedule(Callback):
         return None if self.scheduler is None else self.scheduler.state_dict()
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore the scheduler's progress. Its settings must be the checkpoint's: torch's
+        ``load_state_dict`` overwrites them (a resume given ``gamma=0.1`` ran on with the checkpoint's 0.5
+        without a word), so a difference is a CheckpointError naming them."""
         if self.scheduler is not None:
+            if isinstance(state, dict) and not self.from_config:
+                mine, saved = _settings(self.scheduler.state_dict()), _settings(state)
+                if mine != saved:
+                    diff = sorted(k for k in set(mine) | set(saved) if mine.get(k, _MISSING) != saved.get(k, _MISSING))
+                    detail = ", ".join(f"{k}: checkpoint {_show(saved, k)}, got {_show(mine, k)}" for k in diff[:4])
+                    raise CheckpointError(
+                        f"callbacks: expected the LRSchedule of the checkpointed fit ({type(self.scheduler).__name__} "
+                        f"settings as saved), got different settings ({detail}); resume with the checkpoint's "
+                        f"schedule, or start a new run from the weights to train with another")
             self.scheduler.load_state_dict(state)
+            self._restored = True
+
+
+#: What a torch scheduler's ``state_dict`` holds about its progress (the rest are its settings).
+_PROGRESS = frozenset({"last_epoch", "_step_count", "_last_lr", "_get_lr_called_within_step", "_is_initial",
+                       "best", "num_bad_epochs", "cooldown_counter", "_initial_step", "verbose"})
+_MISSING = object()
+
+
+def _settings(state: Any) -> Any:
+    """A scheduler ``state_dict`` without its progress entries, nested schedulers included."""
+    if isinstance(state, dict):
+        return {k: _settings(v) for k, v in state.items() if k not in _PROGRESS}
+    if isinstance(state, (list, tuple)):
+        return [_settings(v) for v in state]
+    return state
+
+
+def _show(settings: dict, key: str) -> str:
+    return "absent" if key not in settings else repr(settings[key])
 
 
 def warmup_cosine_lr(lr: float, frac: float, warmup: float, min_lr: float = 0.0, start_factor: float = 0.05) -> float:

@@ -6,14 +6,23 @@ data always gives the same ids). It is saved with every run as plain JSON (never
 
 Tokenizers never assume English or spaces between words:
 
-* ``"chars"``: one token per Unicode code point (after NFC normalisation).
-* ``"words"``: runs of letters/digits (``\\w``, Unicode-aware) and combining marks (Devanagari vowel
-  signs and viramas, Arabic harakat, Hebrew niqqud: a word keeps them), each punctuation mark alone, and every
-  character of scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan) as its
-  own token, so a Japanese or Thai sentence is split into characters instead of one giant "word".
+* ``"chars"``: one token per Unicode code point (after NFC normalisation), not per grapheme cluster: the
+  tokens join back to the (NFC) text, the vocabulary stays bounded (a cluster unit makes each emoji
+  combination and each Devanagari syllable an entry of its own, most of them unseen at test time), and bits
+  per character count what BPE's ``char_lengths`` count. A ZWJ family emoji is 5 tokens, 'नि' two.
+* ``"words"``: runs of letters/digits/``_`` and combining marks (Devanagari vowel signs and viramas, Arabic
+  harakat, Hebrew niqqud: a word keeps them) with the zero-width non-joiner and joiner between them
+  (Persian and Hindi words keep their ZWNJ/ZWJ) and soft hyphens (U+00AD) inside them kept; any other
+  visible character is one token with its grapheme cluster (an emoji with its skin tone, a ZWJ family
+  emoji, a flag's two regional indicators, a keycap); every character of scripts written without spaces
+  (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan) is its own token, so a Japanese or Thai sentence is
+  split into characters instead of one giant "word". Spaces and invisible separators (zero-width space,
+  word joiner, a byte-order mark inside a text) are dropped. Every token is a substring of the NFC text.
 
 >>> tokenize("Das Boot, 東京タワー!", "words")
 ['Das', 'Boot', ',', '東', '京', 'タ', 'ワ', 'ー', '!']
+>>> tokenize("ok 👍🏽 🇩🇪 Silben\u00adtrennung", "words")
+['ok', '👍🏽', '🇩🇪', 'Silben\xadtrennung']
 >>> v = Vocab.build([["a", "b", "a"], ["c"]])
 >>> v.tokens
 ['<pad>', '<unk>', 'a', 'b', 'c']
@@ -29,7 +38,6 @@ import functools
 import json
 import operator
 import re
-import sys
 import unicodedata
 import warnings
 from collections import Counter
@@ -59,18 +67,30 @@ _NO_SPACE_SCRIPTS = (
     "\uff66-\uff9f"  # half-width Katakana
 )
 _NO_SPACE = re.compile(f"[{_NO_SPACE_SCRIPTS}]")
-_WORD_RE = None  # built on first use: the combining marks are listed from unicodedata (0.13 s)
+# Invisible characters that separate words, never a token: zero-width space (Thai, Khmer and Burmese word
+# breaks), word joiner, and U+FEFF (a byte-order mark inside a text, where files were joined).
+_INVISIBLE_SEPARATORS = "\u200b\u2060\ufeff"
+_JOINERS = "\u200c\u200d"   # zero-width non-joiner (Persian, Hindi) and joiner: inside a word or emoji only
 
 
 @functools.cache
-def _word_re() -> "re.Pattern[str]":
-    """Words are runs of letters/digits AND combining marks (Mn/Mc/Me): Devanagari, Tamil, Bengali vowel signs
-    and viramas, Arabic harakat, Hebrew niqqud are marks, not \\w, and each was cut out as a 'punctuation'
-    token ('हिन्दी' -> 'ह', 'ि', 'न', '्', 'द', 'ी')."""
-    marks = "".join(chr(c) for c in range(sys.maxunicode + 1)
-                    if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me") and not _NO_SPACE.match(chr(c)))
-    mark = "[" + re.escape(marks) + "]"
-    return re.compile(rf"[{_NO_SPACE_SCRIPTS}]|(?:[^\W{_NO_SPACE_SCRIPTS}]|{mark})+|[^\w\s]", re.UNICODE)
+def _word_re() -> Any:
+    """The ``words`` splitter (the ``regex`` package: Unicode sets and grapheme clusters). A word is a run of
+    letters, digits, ``_``, combining marks (Devanagari vowel signs and viramas, Arabic harakat, Hebrew niqqud,
+    each once cut out as a 'punctuation' token: 'हिन्दी' -> 'ह', 'ि', ...) and zero-width (non-)joiners (a
+    Persian or Hindi word was cut in three at its ZWNJ or ZWJ), soft hyphens (U+00AD) between its parts kept;
+    any other visible character is one token with its extended grapheme cluster (``\\X``, UAX #29: an emoji
+    with its skin tone, a ZWJ family, a flag's two regional indicators were cut into code points); a character
+    of a script without spaces is its own token."""
+    try:
+        import regex
+    except ImportError:  # pragma: no cover - installed with sacrebleu, a dependency
+        raise ConfigError("tokenizer 'words': needs the 'regex' package (pip install regex)") from None
+    ns = _NO_SPACE_SCRIPTS
+    w = rf"[[\p{{L}}\p{{N}}\p{{M}}_]--[{ns}]]"
+    part = rf"{w}(?:{w}|[{_JOINERS}]+(?={w}))*"      # joiners inside a word only: one at its edge joins nothing
+    return regex.compile(rf"[{ns}]|{part}(?:\u00ad+{part})*|(?=[^\s{_INVISIBLE_SEPARATORS}\u00ad{_JOINERS}])\X",
+                         regex.V1)
 
 
 def mark_only_tokens(tokens: Iterable[str]) -> list[str]:

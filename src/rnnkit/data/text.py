@@ -66,7 +66,8 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
 
 def decode_utf8(data: bytes, name: str, what: str = "file") -> str:
     """``data`` decoded as UTF-8 (a leading BOM dropped) whatever the locale; DataError naming ``name``
-    and the line of the first invalid byte."""
+    and the line of the first invalid byte, of a NUL byte (UTF-16 without a BOM, a binary file) or of a BOM
+    that starts a later line (files joined with theirs: it began a token or a column name, invisibly)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise DataError(f"{what}: expected UTF-8 text, got UTF-16 (byte-order mark 0x{data[0]:02x} 0x{data[1]:02x}) "
                         f"in {name!r}; save it as UTF-8")
@@ -76,7 +77,16 @@ def decode_utf8(data: bytes, name: str, what: str = "file") -> str:
         line = data[: e.start].count(b"\n") + 1
         raise DataError(f"{what}: expected UTF-8 text, got invalid byte 0x{data[e.start]:02x} in {name!r} "
                         f"at line {line}") from None
-    return text[1:] if text.startswith("\ufeff") else text
+    nul = text.find("\0")
+    if nul >= 0:   # UTF-16 without a byte-order mark decodes as 'valid UTF-8' with a NUL every other byte
+        raise DataError(f"{what}: expected UTF-8 text, got a NUL byte in {name!r} at line {text.count(chr(10), 0, nul) + 1} "
+                        "(a binary file, or UTF-16 without a byte-order mark?)")
+    text = text[1:] if text.startswith("\ufeff") else text
+    bom = text.find("\n\ufeff")
+    if bom >= 0:   # `cat a.csv b.csv`: the second file's BOM began a token, a label or a column name, invisibly
+        raise DataError(f"{what}: expected a byte-order mark (U+FEFF) only at the start of {name!r}, got one at the "
+                        f"start of line {text.count(chr(10), 0, bom) + 2} (files joined? remove it)")
+    return text
 
 
 def _lines(text: str, name: str) -> list[str]:
@@ -202,11 +212,11 @@ def _conllu_sentences(lines: list[str], name: str) -> list[tuple[list[str], list
         if parts[0] != str(len(forms) + 1):
             raise DataError(f"{name}: expected token ID {len(forms) + 1} (IDs count from 1 in each sentence, "
                             f"a blank line between sentences) at line {ln}, got {parts[0][:20]!r}")
-        if not parts[1] or not parts[3].strip():
+        if not parts[1].strip() or not parts[3].strip():
             raise DataError(f"{name}: expected a FORM and a UPOS at line {ln} (columns 2 and 4), got {line[:60]!r}")
         if not forms:
             start = ln
-        forms.append(parts[1])
+        forms.append(parts[1].strip())
         upos.append(parts[3].strip())
     if forms:
         sents.append((forms, upos, start))
@@ -236,13 +246,13 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
                 sents.append((toks, tags))
                 toks, tags = [], []
             continue
-        parts = line.split("\t")
+        parts = [f.strip() for f in line.rstrip().split("\t")]   # 'Anna \tB-PER\t': 'Anna ' was a token of its own
         if parts[0] == "-DOCSTART-":     # CoNLL-2003's document marker, not a token
             continue
-        if len(parts) < 2 or not parts[0] or not parts[-1].strip():
+        if len(parts) < 2 or not parts[0] or not parts[-1]:
             raise DataError(f"{name}: expected 'token<TAB>tag' at line {ln}, got {line[:60]!r}")
         toks.append(parts[0])
-        tags.append(parts[-1].strip())
+        tags.append(parts[-1])
     if toks:
         sents.append((toks, tags))
     if not sents:
@@ -273,9 +283,12 @@ def read_conll_tokens(path: str | Path, lines: bool = False):
         if "\t" not in line and " " in line.strip():   # 'the DET' (CoNLL-2003's spaces) read as one token silently
             raise DataError(f"{name}: expected one token a line (a tag column separated by a TAB), got {line!r} at "
                             f"line {ln}; separate columns with a TAB")
+        token = line.split("\t")[0].strip()   # 'dog ' (a stray space) was a token unseen in training
+        if not token:
+            raise DataError(f"{name}: expected a token before the TAB at line {ln}, got {line[:60]!r}")
         if not cur:
             starts.append(ln)
-        cur.append(line.split("\t")[0])
+        cur.append(token)
     if cur:
         sents.append(cur)
     if not sents:

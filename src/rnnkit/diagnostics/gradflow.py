@@ -1,22 +1,31 @@
 """Gradient flow through time: summaries, vanishing/exploding flags, and a PNG plot.
 
 Input: ``norms``, a dict ``{tag: tensor}`` as :class:`rnnkit.engine.gradflow.GradFlowRecorder` records it:
-``(T, B)`` values of ‖∂L/∂h_t‖ per step and sequence (or ``(T,)`` already averaged over the batch), with
-index ``t`` the ``t``-th step the direction processed.
+``(T, B)`` values of ‖∂L/∂h_t‖ per step and sequence (or ``(T,)``: one sequence, or a curve already
+averaged), with index ``t`` the ``t``-th step the direction processed; and optionally each sequence's
+valid length (``lengths``: one ``(B,)`` for every tag, or ``{tag: (B,)}``; the recorder's own
+``lengths`` when the engine gave them), else every sequence is ``T`` long.
 
-The flag compares the gradient reaching the first processed step with the one at the last:
-``ratio = mean_b ‖∂L/∂h_0‖ / mean_b ‖∂L/∂h_{T-1}‖``.
+The flag is computed **per sequence**, over its own valid steps: ``r_b = ‖∂L/∂h_0‖_b / ‖∂L/∂h_{L_b-1}‖_b``,
+the gradient reaching the first step it processed over the one at its last valid step. (Before, it was a
+ratio of batch means at steps 0 and ``T-1``: a long sequence whose early steps got nothing was hidden
+behind a short, healthy one in the same batch, and ``T-1`` is padding for every shorter sequence.)
+Sequences with no gradient at their last step are left out of the ratios.
 
-* ``"vanishing"`` when ``ratio < VANISHING_RATIO`` (1e-3): the earliest steps receive less than a
-  thousandth of the gradient the last step receives -- they barely learn.
-* ``"exploding"`` when ``ratio > EXPLODING_RATIO`` (1e3).
-* ``"ok"`` otherwise; ``"no-gradient"`` when the last step's norm is 0; ``"non-finite"`` when the first
-  or the last step's norm is NaN or infinite (a NaN gradient was flagged ``"ok"`` before: every
-  comparison with NaN is false).
+* ``ratio``: the median of ``r_b`` (the typical sequence); ``min_ratio`` / ``max_ratio``: the extremes.
+* ``"non-finite"`` when a sequence's first or last norm is NaN or infinite.
+* ``"no-gradient"`` when no sequence has a gradient at its last step.
+* ``"exploding"`` when ``max_ratio > EXPLODING_RATIO`` (1e3): some sequence's early steps get over a
+  thousand times the gradient of its last step.
+* ``"vanishing"`` when ``min_ratio < VANISHING_RATIO`` (1e-3): some sequence's earliest steps receive less
+  than a thousandth of what its last step receives -- they barely learn.
+* ``"ok"`` otherwise.
 
 The ratio is most telling for a loss on the last step(s) (many-to-one): with a loss at every step,
 each ‖∂L/∂h_t‖ also holds that step's own term, so the ratio stays near 1 even when long-range
-gradients vanish. ``decay_per_step`` is the geometric mean factor per step, ``ratio ** (1/(T-1))``.
+gradients vanish. ``decay_per_step`` is the median over sequences of ``r_b ** (1/(L_b-1))``.
+``mean_norms`` is the curve averaged over the sequences still valid at each step (``steps`` long: the
+longest valid length); ``first`` / ``last`` the means of the sequences' first and last valid norms.
 
 >>> import torch
 >>> from rnnkit.diagnostics import summarize_gradient_flow
@@ -24,6 +33,13 @@ gradients vanish. ``decay_per_step`` is the geometric mean factor per step, ``ra
 >>> s = summarize_gradient_flow(norms)["LSTM.l0.fwd"]
 >>> s.flag, round(s.ratio, 8), round(s.decay_per_step, 4)
 ('vanishing', 1e-05, 0.0215)
+
+A long sequence that vanishes beside a short one that does not (lengths 4 and 2) is flagged:
+
+>>> both = {"GRU.l0.fwd": torch.tensor([[1e-6, 1.0], [1e-3, 1.0], [1e-1, 0.0], [1.0, 0.0]])}
+>>> s = summarize_gradient_flow(both, lengths=torch.tensor([4, 2]))["GRU.l0.fwd"]
+>>> s.flag, round(s.min_ratio, 8), s.max_ratio
+('vanishing', 1e-06, 1.0)
 """
 
 from __future__ import annotations
@@ -38,6 +54,7 @@ from torch import Tensor
 from rnnkit._io import to_jsonable
 from rnnkit._plot import figure, save_png
 from rnnkit._validate import check_number
+from rnnkit.engine.masks import check_lengths
 from rnnkit.errors import InputTypeError, ShapeError
 
 __all__ = ["VANISHING_RATIO", "EXPLODING_RATIO", "GradFlowSummary", "summarize_gradient_flow",
@@ -49,77 +66,115 @@ EXPLODING_RATIO = 1e3
 
 @dataclass(frozen=True)
 class GradFlowSummary:
-    """Per-tag summary of ‖∂L/∂h_t‖ over the steps (means over the batch)."""
+    """Per-tag summary of ‖∂L/∂h_t‖ over the steps (see the module docstring: ratios per sequence)."""
 
     steps: int
-    mean_norms: list[float]
+    mean_norms: list[float]   # mean over the sequences valid at each step
     first: float              # mean ‖∂L/∂h_0‖ (first processed step)
-    last: float               # mean ‖∂L/∂h_{T-1}‖
-    ratio: float              # first / last
-    decay_per_step: float     # ratio ** (1 / (T - 1)) (1.0 for T == 1)
+    last: float               # mean ‖∂L/∂h_{L_b-1}‖ (each sequence's last valid step)
+    ratio: float              # median over sequences of first_b / last_b
+    decay_per_step: float     # median over sequences of ratio_b ** (1 / (L_b - 1)) (1.0 for L_b == 1)
     flag: str                 # "vanishing" | "exploding" | "ok" | "no-gradient" | "non-finite"
+    min_ratio: float = math.nan   # the smallest per-sequence ratio (decides "vanishing")
+    max_ratio: float = math.nan   # the largest (decides "exploding")
+    sequences: int = 1            # sequences with a gradient at their last step (those in the ratios)
 
     def to_dict(self) -> dict:
         """The fields as JSON values (a non-finite ratio is ``None``)."""
         return to_jsonable(asdict(self))
 
 
-def _mean_curve(tag, n) -> Tensor:
+def _as_matrix(tag, n) -> Tensor:
+    """``norms[tag]`` as a float64 ``(T, B)`` CPU tensor."""
     if not isinstance(n, Tensor):
         raise InputTypeError(f"norms[{tag!r}]: expected a tensor of shape (T, B) or (T,), got {type(n).__name__}")
-    if n.dim() not in (1, 2) or n.shape[0] == 0:
-        raise ShapeError(f"norms[{tag!r}]: expected shape (T, B) or (T,) with T >= 1, got {tuple(n.shape)}")
+    if n.dim() not in (1, 2) or n.shape[0] == 0 or (n.dim() == 2 and n.shape[1] == 0):
+        raise ShapeError(f"norms[{tag!r}]: expected shape (T, B) or (T,) with T >= 1 and B >= 1, got {tuple(n.shape)}")
     n = n.detach().to("cpu", torch.float64)
-    return n.mean(1) if n.dim() == 2 else n
+    return n.unsqueeze(1) if n.dim() == 1 else n
+
+
+def _lengths_for(tag, lengths, T: int, B: int) -> Tensor:
+    """The ``(B,)`` valid lengths of ``tag``'s sequences (``T`` each when none are given)."""
+    if isinstance(lengths, dict):
+        lengths = lengths.get(tag)
+    checked = None if lengths is None else check_lengths(lengths, B, T, device="cpu")
+    return torch.full((B,), T, dtype=torch.long) if checked is None else checked.cpu()
+
+
+def _median(values: Tensor) -> float:
+    return float(values.quantile(0.5))     # the mean of the two middle values for an even count
+
+
+def mean_curve(tag, n, lengths=None) -> Tensor:
+    """``norms[tag]`` averaged over the sequences valid at each step (``(max length,)`` float64)."""
+    m = _as_matrix(tag, n)
+    lens = _lengths_for(tag, lengths, *m.shape)
+    T = int(lens.max())
+    valid = (torch.arange(T).unsqueeze(1) < lens.unsqueeze(0)).to(m.dtype)     # (T, B)
+    return (m[:T] * valid).sum(1) / valid.sum(1)
 
 
 def summarize_gradient_flow(norms: dict, vanishing: float = VANISHING_RATIO,
-                            exploding: float = EXPLODING_RATIO) -> dict[str, GradFlowSummary]:
-    """Summarise recorded norms per tag (see the module docstring for the flag thresholds; ``vanishing`` and
-    ``exploding`` are numbers with ``0 < vanishing <= 1 <= exploding``)."""
+                            exploding: float = EXPLODING_RATIO, lengths=None) -> dict[str, GradFlowSummary]:
+    """Summarise recorded norms per tag (see the module docstring for the formula and the flags;
+    ``vanishing`` and ``exploding`` are numbers with ``0 < vanishing <= 1 <= exploding``; ``lengths``: the
+    sequences' valid lengths, one ``(B,)`` tensor or list for every tag or ``{tag: lengths}``)."""
     if not isinstance(norms, dict):
         raise InputTypeError(f"norms: expected a dict {{tag: tensor}}, got {type(norms).__name__}")
     vanishing = check_number("vanishing", vanishing, lo=0.0, hi=1.0, lo_open=True)
     exploding = check_number("exploding", exploding, lo=1.0)
     out = {}
     for tag, n in norms.items():
-        curve = _mean_curve(tag, n)
-        T = curve.shape[0]
-        first, last = float(curve[0]), float(curve[-1])
-        if not (math.isfinite(first) and math.isfinite(last)):
-            ratio, flag = math.nan, "non-finite"
-        elif last == 0.0:
-            ratio, flag = (math.nan if first == 0.0 else math.inf), "no-gradient"
+        m = _as_matrix(tag, n)
+        lens = _lengths_for(tag, lengths, *m.shape)
+        firsts = m[0]
+        lasts = m.gather(0, (lens - 1).unsqueeze(0)).squeeze(0)
+        curve = mean_curve(tag, m, lens)
+        finite = bool(torch.isfinite(firsts).all() and torch.isfinite(lasts).all())
+        live = lasts != 0
+        ratios = firsts[live] / lasts[live] if finite else firsts.new_empty(0)
+        if not finite:
+            flag = "non-finite"
+        elif ratios.numel() == 0:
+            flag = "no-gradient"
+        elif float(ratios.max()) > exploding:
+            flag = "exploding"
+        elif float(ratios.min()) < vanishing:
+            flag = "vanishing"
         else:
-            ratio = first / last
-            flag = "vanishing" if ratio < vanishing else "exploding" if ratio > exploding else "ok"
-        if T > 1 and math.isfinite(ratio) and ratio > 0:
-            decay = ratio ** (1.0 / (T - 1))
-        elif T == 1:
-            decay = 1.0
+            flag = "ok"
+        if ratios.numel():
+            ratio, lo, hi = _median(ratios), float(ratios.min()), float(ratios.max())
+            span = (lens[live] - 1).to(torch.float64)
+            decays = torch.where(span > 0, ratios.clamp_min(0) ** (1.0 / span.clamp_min(1)), torch.ones_like(ratios))
+            decay = _median(decays)
         else:
-            decay = 0.0 if ratio == 0 else math.nan
-        out[str(tag)] = GradFlowSummary(steps=T, mean_norms=curve.tolist(), first=first, last=last,
-                                        ratio=ratio, decay_per_step=decay, flag=flag)
+            ratio = lo = hi = decay = math.nan
+            if finite and bool((firsts != 0).any()):   # gradient at the start, none at the end
+                ratio = lo = hi = math.inf
+        out[str(tag)] = GradFlowSummary(steps=curve.shape[0], mean_norms=curve.tolist(), first=float(firsts.mean()),
+                                        last=float(lasts.mean()), ratio=ratio, decay_per_step=decay, flag=flag,
+                                        min_ratio=lo, max_ratio=hi, sequences=int(ratios.numel()))
     return out
 
 
-def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None) -> Path:
+def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None, lengths=None) -> Path:
     """Plot ‖∂L/∂h_t‖ against the step (log scale), one line per tag, band = 10-90 % over the batch.
 
     Writes a PNG with matplotlib's Agg canvas (no global backend change), atomically, and returns the path.
     """
-    summary = summarize_gradient_flow(norms)
+    summary = summarize_gradient_flow(norms, lengths=lengths)
     path = Path(path)
     fig, ax = figure(figsize=(7, 4), dpi=100)
     tiny = 1e-30
     for tag, n in norms.items():
-        curve = _mean_curve(tag, n).clamp_min(tiny)
+        curve = mean_curve(tag, n, lengths).clamp_min(tiny)
         steps = list(range(curve.shape[0]))
         s = summary[str(tag)]
         ax.plot(steps, curve.tolist(), label=f"{tag} (ratio {s.ratio:.2g}, {s.flag})")
         if n.dim() == 2 and n.shape[1] > 1:
-            q = torch.quantile(n.detach().to("cpu", torch.float64), torch.tensor([0.1, 0.9], dtype=torch.float64), dim=1)
+            q = torch.quantile(n.detach().to("cpu", torch.float64)[:len(steps)], torch.tensor([0.1, 0.9], dtype=torch.float64), dim=1)
             ax.fill_between(steps, q[0].clamp_min(tiny).tolist(), q[1].clamp_min(tiny).tolist(), alpha=0.2)
     ax.set_yscale("log")
     ax.set_xlabel("step t (order processed; backward directions run from the end)")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import threading
 
+import torch
 from torch import Tensor
 
 __all__ = ["GradFlowRecorder", "active", "record"]
@@ -40,12 +41,13 @@ def active() -> bool:
     return bool(_stack())
 
 
-def record(tag, norms: Tensor) -> None:
-    """Called by the engine's backward with ``norms`` of shape ``(T, B)``."""
+def record(tag, norms: Tensor, lengths: Tensor | None = None) -> None:
+    """Called by the engine's backward with ``norms`` of shape ``(T, B)`` and, for a padded batch, the
+    ``(B,)`` valid ``lengths`` of its sequences (``None``: every sequence is ``T`` long)."""
     with _lock:
         recs = list(_STACK)
     for rec in recs:
-        rec._add(tag, norms)
+        rec._add(tag, norms, lengths)
 
 
 class GradFlowRecorder:
@@ -60,8 +62,11 @@ class GradFlowRecorder:
 
     def __init__(self) -> None:
         self.norms: dict = {}
+        #: ``{tag: (B,) valid lengths}`` for the records of padded batches whose engine passed them (the
+        #: summaries, :func:`rnnkit.diagnostics.summarize_gradient_flow`, read each sequence up to its length)
+        self.lengths: dict = {}
 
-    def _add(self, tag, norms: Tensor) -> None:
+    def _add(self, tag, norms: Tensor, lengths: Tensor | None = None) -> None:
         key = tag if tag is not None else f"unnamed{len(self.norms)}"
         norms = norms.detach().cpu()
         k = 1
@@ -69,6 +74,8 @@ class GradFlowRecorder:
             k += 1
             key = f"{tag}#{k}"
         self.norms[key] = self.norms[key] + norms if key in self.norms else norms
+        if lengths is not None:
+            self.lengths[key] = lengths.detach().to("cpu", torch.long)
 
     def __enter__(self) -> "GradFlowRecorder":
         with _lock:

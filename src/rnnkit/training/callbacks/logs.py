@@ -172,7 +172,8 @@ class MetricLogger(Callback):
 class GradientFlowMonitor(Callback):
     """Record ‖∂L/∂h_t‖ per step (:class:`rnnkit.diagnostics.GradFlowRecorder`) on the first batch of
     every ``every``-th epoch (epochs 0, N, 2N, ...); with truncated BPTT the chunks' records are joined in
-    time. The epoch's row gets ``gradflow/<tag>/ratio`` and ``gradflow/<tag>/flag``
+    time (with the valid lengths the engine records, summed over the chunks). The epoch's row gets
+    ``gradflow/<tag>/ratio`` (median per sequence), ``.../min_ratio``, ``.../max_ratio`` and ``.../flag``
     (:func:`rnnkit.diagnostics.summarize_gradient_flow`); with a ``run_dir``, ``gradflow/epoch-NNNN.json``
     and ``.png`` are written there. ``last_norms`` (also ``trainer.last_gradflow``) holds the latest
     record. ``TrainConfig(gradflow_every=N)`` adds one.
@@ -185,8 +186,9 @@ class GradientFlowMonitor(Callback):
         check_bool("plots", plots)
         self.every, self.plots = every, plots
         self.last_norms: dict[str, torch.Tensor] | None = None
+        self.last_lengths: dict[str, torch.Tensor] = {}   # valid lengths of padded records (see GradFlowRecorder)
         self._rec: GradFlowRecorder | None = None
-        self._parts: dict[str, list[torch.Tensor]] = {}
+        self._parts: dict[str, list[tuple[torch.Tensor, torch.Tensor | None]]] = {}
         self._pending: dict[str, Any] = {}
         self._warned = False
 
@@ -198,8 +200,10 @@ class GradientFlowMonitor(Callback):
     def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
         if self._rec is not None:
             for tag, n in self._rec.norms.items():
-                self._parts.setdefault(tag, []).append(n)
-            self._rec.norms = {}  # one record per optimizer step (chunk)
+                # with its valid lengths: a full chunk's are its length (T, B)[0]
+                lens = self._rec.lengths.get(tag)
+                self._parts.setdefault(tag, []).append((n, lens))
+            self._rec.norms, self._rec.lengths = {}, {}  # one record per optimizer step (chunk)
 
     def _close(self) -> None:
         if self._rec is not None:
@@ -217,18 +221,26 @@ class GradientFlowMonitor(Callback):
                               "running the hand-written BPTT record it (engine 'auto', 'bptt' or 'fused'), not "
                               "engine 'native' or 'reference', MinGRU/MinLSTM or other modules", stacklevel=2)
             return
-        self.last_norms = {tag: torch.cat(parts, 0) for tag, parts in self._parts.items()}
+        self.last_norms = {tag: torch.cat([n for n, _ in parts], 0) for tag, parts in self._parts.items()}
+        # chunks joined in time: a sequence's valid steps are the sum of its chunks' (left-aligned, a sequence
+        # that goes on fills its chunk); None when no chunk was padded
+        self.last_lengths = {tag: sum(torch.full((n.shape[1],), n.shape[0], dtype=torch.long) if lens is None
+                                      else lens for n, lens in parts)
+                             for tag, parts in self._parts.items() if any(lens is not None for _, lens in parts)}
         self._parts = {}
-        summary = summarize_gradient_flow(self.last_norms)
+        summary = summarize_gradient_flow(self.last_norms, lengths=self.last_lengths)
         for tag, s in summary.items():
             self._pending[f"gradflow/{tag}/ratio"] = s.ratio
+            self._pending[f"gradflow/{tag}/min_ratio"] = s.min_ratio   # the worst sequences decide the flag
+            self._pending[f"gradflow/{tag}/max_ratio"] = s.max_ratio
             self._pending[f"gradflow/{tag}/flag"] = s.flag
         if trainer.run_dir is not None and trainer.is_main:
             folder = trainer.run_dir / "gradflow"
             name = f"epoch-{trainer.epoch + 1:04d}"
             atomic_write_text(folder / f"{name}.json", dumps_json({tag: s.to_dict() for tag, s in summary.items()}))
             if self.plots:
-                plot_gradient_flow(self.last_norms, folder / f"{name}.png", title=f"gradient flow, epoch {trainer.epoch + 1}")
+                plot_gradient_flow(self.last_norms, folder / f"{name}.png", title=f"gradient flow, epoch {trainer.epoch + 1}",
+                                   lengths=self.last_lengths)
 
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
         row.update(self._pending)

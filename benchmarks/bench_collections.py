@@ -32,14 +32,16 @@ BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 # next (session 10: the check of the single-series band, run with every series alone), ``fresh8`` the next
 # (session 10: the check of the single-series point rule, alone), ``fresh9`` the next (session 11: the check
 # of a second single-series point rule, alone), ``fresh10`` and ``fresh11`` the next two (session 12: the check of
-# a third single-series point rule, alone, on 360 series: one block of 180 cannot confirm 2%). A kind that has run
-# out gives what it has left, possibly nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7`` ..)
+# a third single-series point rule, alone, on 360 series: one block of 180 cannot confirm 2%), ``fresh12`` and
+# ``fresh13`` the next two (session 13: the check of a per-series ES-RNN member, alone; tourism monthly, 366
+# series, has 30 left for ``fresh12`` and 6 for ``fresh13``). A kind that has run out gives what it has left,
+# possibly nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7`` ..)
 FRESH_KINDS = (("M3", "yearly"), ("M3", "quarterly"), ("M3", "monthly"), ("M3", "other"),
                ("Tourism", "yearly"), ("Tourism", "quarterly"), ("Tourism", "monthly"))
 FRESH_PER_KIND = 30
 FRESH_FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
 FRESH = {"fresh": 0, "fresh2": 1, "fresh3": 2, "fresh4": 3, "fresh5": 4, "fresh6": 5, "fresh7": 6, "fresh8": 7,
-         "fresh9": 8, "fresh10": 9, "fresh11": 10}   # collection -> which block of FRESH_PER_KIND per kind
+         "fresh9": 8, "fresh10": 9, "fresh11": 10, "fresh12": 11, "fresh13": 12}   # collection -> which block of FRESH_PER_KIND per kind
 
 
 def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[CollectionSeries]:
@@ -63,7 +65,7 @@ def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[Collection
 
 
 def load_bench_collection(name: str) -> list[CollectionSeries]:
-    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh11`` (:func:`load_fresh`)."""
+    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh13`` (:func:`load_fresh`)."""
     if name in FRESH:
         return load_fresh(skip=FRESH[name] * FRESH_PER_KIND)
     return load_collection(name)
@@ -76,7 +78,9 @@ def to_input(s: CollectionSeries, static: bool = False) -> SeriesInput:
     return SeriesInput(s.id, s.train, s.period, s.index(n), s.static if static else None)
 
 
-def candidates(names: list[str], local_nets: bool, compare_local: bool = False) -> dict:
+def candidates(names: list[str], local_nets: bool, compare_local: bool = False, member: dict | None = None) -> dict:
+    """The candidates by name; ``member``: ES-RNN settings of a second hybrid, ``esrnn_candidate`` (scored next to
+    the default one, and in ``auto_candidate`` in its place)."""
     from rnnkit.tasks.forecasting.neural import ForecasterCandidate
     from rnnkit.tasks.forecasting.statistical import statistical_candidates
 
@@ -88,12 +92,59 @@ def candidates(names: list[str], local_nets: bool, compare_local: bool = False) 
         from rnnkit.tasks.forecasting.candidates import PerSeries
 
         out["esrnn"] = PerSeries(ESRNNCandidate()) if local_nets else ESRNNCandidate()
+        if member is not None:
+            share = set(member) <= FORECAST_ONLY      # the same training: reuse the default hybrid's networks
+            if share:
+                out["esrnn"] = PerSeries(shared_fits(ESRNNCandidate())) if local_nets else shared_fits(ESRNNCandidate())
+            cand = shared_fits(ESRNNCandidate(**member)) if share else ESRNNCandidate(**member)
+            out[MEMBER] = PerSeries(cand) if local_nets else cand
+            out[MEMBER].name = MEMBER
         if compare_local and not local_nets:     # the same hybrid fitted on each series alone
             out["esrnn_local"] = PerSeries(ESRNNCandidate())
             out["esrnn_local"].name = "esrnn_local"
     except ImportError:
         pass
-    return {k: v for k, v in out.items() if k in names} if names else out
+    return {k: v for k, v in out.items() if k in names or k == MEMBER} if names else out
+
+
+MEMBER = "esrnn_candidate"
+FORECAST_ONLY = {"shrink_windows"}     # ES-RNN settings that change the forecast from the fitted networks only
+_FITS: dict[str, tuple[dict, int]] = {}
+
+
+def shared_fits(cand):
+    """``cand`` (an ESRNNCandidate) trains each network once per training input: a second candidate that differs
+    only in :data:`FORECAST_ONLY` settings reuses the first one's fitted weights (same data, covariates, initial
+    weights and training settings: the same fit, bit for bit), which halves the cost of ``--member``."""
+    import hashlib
+
+    train = cand._train
+
+    def _train(net, D, M, X=None):
+        parts = [D.numpy().tobytes(), M.numpy().tobytes(), b"" if X is None else X.numpy().tobytes(),
+                 repr((net.H, net.L, cand.cell, cand.hidden, cand.steps, cand.lr, cand.level_penalty)).encode()]
+        key = hashlib.sha256(b"|".join(parts + [p.detach().numpy().tobytes() for p in net.parameters()])).hexdigest()
+        if key not in _FITS:                      # the first candidate trains and leaves the fit for the second
+            windows = train(net, D, M, X)
+            _FITS[key] = ({k: v.clone() for k, v in net.state_dict().items()}, windows)
+            return windows
+        state, windows = _FITS.pop(key)
+        net.load_state_dict(state)
+        return windows
+
+    cand._train = _train
+    return cand
+
+
+def member_swapped(vset: ValidationSet) -> ValidationSet:
+    """``vset`` with the ES-RNN's validation and final forecasts those of ``esrnn_candidate`` (and no
+    ``esrnn_candidate``): what auto would have seen with the candidate hybrid as its member."""
+    val, final = dict(vset.val), dict(vset.final)
+    val["esrnn"], final["esrnn"] = val.pop(MEMBER), final.pop(MEMBER)
+    fell = None if vset.fell is None else {**vset.fell, "esrnn": vset.fell.get(MEMBER, vset.fell.get("esrnn"))}
+    if fell is not None:
+        fell.pop(MEMBER, None)
+    return ValidationSet(vset.ids, val, vset.actual, vset.scale, final, vset.final_scale, vset.wild, vset.constant, fell)
 
 
 def validation_for(name: str, cand, inputs: list[SeriesInput], horizon: int, origins: int,
@@ -131,15 +182,17 @@ def combos(final: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def run_collection(name: str, part: str, models: list[str], origins: int, cache: Path | None,
                    static: bool = False, compare_local: bool = False, alone: bool = False,
-                   also: dict | None = None) -> dict:
+                   also: dict | None = None, member: dict | None = None) -> dict:
     """``alone`` (always so for ``mixed``): the protocol of a user with one series -- every series chooses
     on its own validation windows, the networks fitted per series (no pooling, no global fit). ``also``:
     settings of a second ``AutoForecaster`` scored from the same validation sets as ``auto_candidate`` (a
-    pre-registered candidate next to the default on the same run; its band's coverage and CRPS too)."""
+    pre-registered candidate next to the default on the same run; its band's coverage and CRPS too). ``member``:
+    ES-RNN settings of ``esrnn_candidate``, scored alone and (as ``auto_candidate``, with ``also``'s settings or
+    the default's) in auto in the default hybrid's place."""
     series = split(load_bench_collection(name), part)
     local_nets = alone or name == "mixed"
     # auto chooses among the default candidates only (a comparison candidate is reported, never chosen)
-    not_auto = ("esrnn_local",)
+    not_auto = ("esrnn_local", MEMBER)
     groups: dict[tuple[int, int], list[CollectionSeries]] = {}
     for s in series:
         groups.setdefault((s.period, s.horizon), []).append(s)
@@ -151,7 +204,7 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
         tag = (f"{name}_{part}_m{period}_h{horizon}" + ("_static" if static else "")
                + ("_alone" if local_nets and name != "mixed" else ""))
         vset = None
-        for cname, cand in candidates(models, local_nets, compare_local).items():
+        for cname, cand in candidates(models, local_nets, compare_local, member).items():
             v, wall, cpu = validation_for(cname, cand, inputs, horizon, origins, cache, tag)
             vset = v if vset is None else vset.merge(v)
             t = timing.setdefault(cname, {"wall_s": 0.0, "cpu_s": 0.0})
@@ -161,21 +214,22 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
         final = combos(vset.final)
         quant = None
         cand_q = None
-        for sel in ("pooled", "champion") + (("candidate",) if also else ()):
+        for sel in ("pooled", "champion") + (("candidate",) if also or member else ()):
             # selection and combination only, from vset (candidates are not run again)
-            kw = dict(also) if sel == "candidate" else {"selection": sel}
+            kw = dict(also or {}) if sel == "candidate" else {"selection": sel}
+            vs = member_swapped(vset) if sel == "candidate" and member else vset
             auto = AutoForecaster(exclude=("naive", "seasonal_naive", *not_auto), **kw)
             key = "auto" if sel == "pooled" else f"auto_{sel}"
             lengths = [s.values.size - horizon for s in members]      # what each final forecast comes from
             if local_nets:   # one call per series: each series chooses on its own validation windows
                 outs, qs = [], []
                 for i in range(len(members)):
-                    outs.append(auto.forecast_from(vset.subset([i]), lengths[i:i + 1]))
+                    outs.append(auto.forecast_from(vs.subset([i]), lengths[i:i + 1]))
                     qs.append(auto.quantiles_)
                 final[key] = np.concatenate(outs)
                 q = np.concatenate(qs)
             else:
-                final[key] = auto.forecast_from(vset, lengths)
+                final[key] = auto.forecast_from(vs, lengths)
                 q = auto.quantiles_
                 choices[f"{tag}:{sel}"] = auto.report_
             quant = q if sel == "pooled" else quant
@@ -195,7 +249,7 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
                 row["_cand_crps_scaled"] = crps_from_quantiles(s.test, cand_q[i], levels) / scale
             rows.append(row)
     return {"collection": name, "part": part, "alone": local_nets, "rows": rows, "timing": timing,
-            "choices": choices, "also": also or {}}
+            "choices": choices, "also": {**(also or {}), **({"member": member} if member else {})}}
 
 
 def summary(res: dict) -> str:
@@ -232,7 +286,7 @@ def summary(res: dict) -> str:
     return "\n".join(lines)
 
 
-def _also(text: str | None) -> dict | None:
+def _also(text: str | None, flag: str = "--also") -> dict | None:
     """``--also alone_leash=1.0,hedge=False`` -> ``{"alone_leash": 1.0, "hedge": False}`` (Python literals)."""
     import ast
 
@@ -242,11 +296,11 @@ def _also(text: str | None) -> dict | None:
     for item in text.split(","):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise SystemExit(f"--also: expected KEY=VALUE[,KEY=VALUE], got {item!r}")
+            raise SystemExit(f"{flag}: expected KEY=VALUE[,KEY=VALUE], got {item!r}")
         try:
             out[key.strip()] = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
-            raise SystemExit(f"--also: expected a Python literal for {key.strip()!r}, got {value!r}") from None
+            raise SystemExit(f"{flag}: expected a Python literal for {key.strip()!r}, got {value!r}") from None
     return out
 
 
@@ -259,7 +313,8 @@ def run_collection_cli(args) -> int:
         t0, c0 = time.perf_counter(), time.process_time()
         res = run_collection(args.collection, args.part, models, args.origins,
                              Path(args.cache) if args.cache else None, args.static, args.compare_local,
-                             getattr(args, "alone", False), _also(getattr(args, "also", None)))
+                             getattr(args, "alone", False), _also(getattr(args, "also", None)),
+                             _also(getattr(args, "member", None), "--member"))
         res["wall_s"], res["cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
         machine["load_avg_1m"] = os.getloadavg()[0]
         print(summary(res))

@@ -20,12 +20,13 @@ validation run on the training parts:
     python benchmarks/bench_forecast.py --collection fresh6 --alone     # each series alone, as one --csv call
     python benchmarks/bench_forecast.py --collection fresh9 --alone --also alone_leash=1.0   # + a candidate
     python benchmarks/bench_forecast.py --collection fresh10 --alone --also alone_anchor=True  # session 12
+    python benchmarks/bench_forecast.py --collection fresh12 --alone --member shrink_windows=60  # session 13
 
 ``fresh`` (bench_collections.load_fresh) is the check on unseen data: 30 series of each of M3 yearly,
 quarterly, monthly, other and tourism yearly, quarterly, monthly, the first by a hash of their id;
-``fresh2`` .. ``fresh11`` are the next blocks of 30 per kind (disjoint; M3 "other" has none left after
-fresh6; each run once, fresh7 .. fresh11 with ``--alone``; see docs/results_forecasting.md sessions 6
-to 8 and 10 to 12).
+``fresh2`` .. ``fresh13`` are the next blocks of 30 per kind (disjoint; M3 "other" has none left after
+fresh6; each run once, fresh7 .. fresh13 with ``--alone``; see docs/results_forecasting.md sessions 6
+to 8 and 10 to 13).
 
 Horizons are one natural cycle ahead (a year of weeks/months/quarters, a day of hours), or a few steps
 for yearly data. Numbers depend on the machine; docs/forecasting.md records a run and the machine.
@@ -118,6 +119,9 @@ def main(argv=None) -> int:
     ap.add_argument("--also", default=None, metavar="KEY=VALUE[,KEY=VALUE]",
                     help="also score an AutoForecaster with these settings (e.g. alone_leash=1.0) from the same "
                          "validation sets, as auto_candidate (a pre-registered candidate next to the default)")
+    ap.add_argument("--member", default=None, metavar="KEY=VALUE[,KEY=VALUE]",
+                    help="also fit an ES-RNN with these settings (e.g. shrink_windows=60) as esrnn_candidate, and "
+                         "score auto_candidate with it in the default hybrid's place (from the same run)")
     ap.add_argument("--compare-local", action="store_true",
                     help="also fit the ES-RNN on each series alone (esrnn_local) next to the global one")
     args = ap.parse_args(argv)

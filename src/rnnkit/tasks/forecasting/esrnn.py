@@ -22,6 +22,12 @@ Per series (a series with values <= 0 is shifted up first and back after), on th
   window at every step.
 * loss: the pinball loss at the median (MAE in log units) over every step of every series, plus a
   small penalty on the level's second differences (Smyl's level-variability penalty).
+* shrinkage (``shrink_windows`` = c > 0): a network fitted on few windows extrapolates what the last
+  ones did (a short yearly series that accelerated at the end was forecast to grow 8-fold in 6 years),
+  so the forecast ``l_t + output`` is blended, in logs, with the drift of ``d`` (``d_t + k g``, ``g``
+  the mean step of ``d`` up to ``t``: the seasonal random walk with drift) by the weight ``W / (W + c)``
+  on the network, ``W`` the full training windows (``L + H`` values) of the fit, all series together:
+  a series alone with a few dozen values leans on the drift, a global fit on many series keeps the network.
 
 The recurrent network is rnnkit's own layer (``rnnkit.layers.LSTM`` / ``GRU``) running along the
 time axis of every series at once (left-padded; steps before a series starts are not scored).
@@ -138,7 +144,8 @@ class ESRNNCandidate(Candidate):
     ``steps``: full-batch Adam steps; ``ensemble``: networks with different seeds averaged (in log
     units); ``max_length``: only the last values of long series are used; ``refit``: one fit per
     rolling origin, or one at the earliest (see :func:`.candidates.wants_refit`); ``calendar`` /
-    ``static``: the calendar features / static covariates as network inputs (see the module docstring)."""
+    ``static``: the calendar features / static covariates as network inputs; ``shrink_windows``: the c of
+    the network's weight ``W / (W + c)`` against the drift (0: the network alone; see the module docstring)."""
 
     name = "esrnn"
     kind = "esrnn"
@@ -146,8 +153,13 @@ class ESRNNCandidate(Candidate):
 
     def __init__(self, cell: str = "lstm", hidden: int = 32, steps: int = 300, lr: float = 5e-3,
                  ensemble: int = 1, level_penalty: float = 10.0, max_length: int = 400, seed: int = 0,
-                 refit: bool | str = "auto", calendar: bool = True, static: bool = True) -> None:
+                 refit: bool | str = "auto", calendar: bool = True, static: bool = True,
+                 shrink_windows: float = 0.0) -> None:
         check_refit(refit)
+        if isinstance(shrink_windows, bool) or not isinstance(shrink_windows, (int, float)) or not (
+                math.isfinite(shrink_windows) and shrink_windows >= 0):
+            raise ConfigError(f"shrink_windows: expected a number >= 0, got {shrink_windows!r}")
+        self.shrink_windows = float(shrink_windows)
         self.refit = refit
         if cell not in ("lstm", "gru"):
             raise ConfigError(f"cell: expected 'lstm' or 'gru', got {cell!r}")
@@ -166,7 +178,7 @@ class ESRNNCandidate(Candidate):
 
     def describe(self) -> dict:
         return {"name": self.name, "global": True, "cell": self.cell, "hidden": self.hidden, "steps": self.steps,
-                "ensemble": self.ensemble, **self.info_}
+                "ensemble": self.ensemble, "shrink_windows": self.shrink_windows, **self.info_}
 
     def min_length(self, horizon: int, period: int) -> int:
         return input_window(period, horizon) + 2
@@ -262,12 +274,14 @@ class ESRNNCandidate(Candidate):
         for e in range(self.ensemble):
             torch.manual_seed(self.seed * 100 + e)
             net = ESRNN(len(batch), horizon, L, self.hidden, self.cell, n_extra=X.shape[2])
-            self._train(net, D[:, : T - b0], M[:, : T - b0], X[:, : T - b0])
+            windows = self._train(net, D[:, : T - b0], M[:, : T - b0], X[:, : T - b0])
             nets.append(net)
+        weight = windows / (windows + self.shrink_windows) if self.shrink_windows > 0 else 1.0
+        self.info_["network_weight"] = weight
         if back[-1] == 0:
             self._fits[period] = {"ids": [s.id for s in batch], "horizon": horizon, "window": L, "transforms": tf,
-                                  "nets": nets, "covariates": cov}
-        return self._run(nets, D, M, season, shift, back, extra=X)
+                                  "nets": nets, "covariates": cov, "weight": weight}
+        return self._run(nets, D, M, season, shift, back, extra=X, weight=weight)
 
     def _covariate_spec(self, batch: Sequence[SeriesInput]) -> dict:
         """Which covariates the network reads: the calendar columns every series of the batch has, and
@@ -306,15 +320,20 @@ class ESRNNCandidate(Candidate):
 
     @staticmethod
     def _run(nets: list[ESRNN], D, M, season: np.ndarray, shift: np.ndarray, back: list[int],
-             rows: list[int] | None = None, extra: torch.Tensor | None = None) -> np.ndarray:
-        """Forecasts ``(S, len(back), H)`` of the (fitted) ``nets`` from ``T - b`` for each ``b``."""
+             rows: list[int] | None = None, extra: torch.Tensor | None = None, weight: float = 1.0) -> np.ndarray:
+        """Forecasts ``(S, len(back), H)`` of the (fitted) ``nets`` from ``T - b`` for each ``b``, the
+        network's log forecast weighted ``weight`` against the drift of ``d`` (see the module docstring)."""
         T, L, H = D.shape[1], nets[0].L, nets[0].H
         with torch.no_grad():
             logs = [net(D, M, rows, extra) for net in nets]
+        d, first = D.double().numpy(), torch.argmax(M.to(torch.int64), dim=1).numpy()
         res = np.empty((D.shape[0], len(back), H))
         for k, b in enumerate(back):
             t = T - 1 - b                      # the last observed step before the origin
             z = torch.stack([out[:, t - (L - 1)] + lev[:, t, None] for out, lev in logs]).mean(0).double().numpy()
+            if weight < 1.0:
+                g = (d[:, t] - d[np.arange(len(first)), first]) / np.maximum(t - first, 1)
+                z = weight * z + (1 - weight) * (d[:, t, None] + g[:, None] * np.arange(1, H + 1))
             res[:, k] = np.exp(z + season[:, t + 1: t + 1 + H]) - shift[:, None]
         return res
 
@@ -337,7 +356,7 @@ class ESRNNCandidate(Candidate):
             idx = [pos[s.id] for s in sub]
             D, M, season, shift = self._arrays(sub, st["horizon"], [st["transforms"][j] for j in idx])
             X = self._extra(sub, D.shape[1], st["covariates"])
-            out[rows] = self._run(st["nets"], D, M, season, shift, [0], idx, X)[:, 0, :horizon]
+            out[rows] = self._run(st["nets"], D, M, season, shift, [0], idx, X, st["weight"])[:, 0, :horizon]
         for i, s in enumerate(batch):
             if not np.isfinite(out[i]).all():
                 out[i] = seasonal_naive_point(s.y, horizon, s.period)
@@ -347,7 +366,8 @@ class ESRNNCandidate(Candidate):
     def settings(self) -> dict:
         return {"cell": self.cell, "hidden": self.hidden, "steps": self.steps, "lr": self.lr, "ensemble": self.ensemble,
                 "level_penalty": self.level_penalty, "max_length": self.max_length, "seed": self.seed,
-                "refit": self.refit, "calendar": self.calendar, "static": self.static}
+                "refit": self.refit, "calendar": self.calendar, "static": self.static,
+                "shrink_windows": self.shrink_windows}
 
     def _save_state(self, directory: Path) -> tuple[dict, list[str]]:
         from rnnkit.training.checkpoint import save_weights
@@ -361,7 +381,7 @@ class ESRNNCandidate(Candidate):
             fits.append({"period": period, "ids": st["ids"], "horizon": st["horizon"], "window": st["window"],
                          "transforms": [{**t, "profile": None if t["profile"] is None else list(t["profile"])}
                                         for t in st["transforms"]], "weights": names,
-                         "covariates": st["covariates"]})
+                         "covariates": st["covariates"], "network_weight": st["weight"]})
         return {"fits": fits, "seen": self._seen}, files
 
     def _load_state(self, directory: Path, state: dict) -> None:
@@ -383,10 +403,12 @@ class ESRNNCandidate(Candidate):
             E = len(cov["calendar"]) + len(cov["static"])
             nets = [load_weights(ESRNN(len(ids), H, L, self.hidden, self.cell, n_extra=E), directory / w).eval()
                     for w in f["weights"]]
+            # saved before the shrinkage existed: the network alone (weight 1), as it forecast then
             self._fits[int(f["period"])] = {"ids": ids, "horizon": H, "window": L, "transforms": tf, "nets": nets,
-                                            "covariates": cov}
+                                            "covariates": cov, "weight": float(f.get("network_weight", 1.0))}
 
-    def _train(self, net: ESRNN, D: torch.Tensor, M: torch.Tensor, X: torch.Tensor | None = None) -> None:
+    def _train(self, net: ESRNN, D: torch.Tensor, M: torch.Tensor, X: torch.Tensor | None = None) -> int:
+        """Fits ``net``; returns the full training windows (all ``H`` targets observed), all series together."""
         H, L = net.H, net.L
         T = D.shape[1]
         t_idx = torch.arange(L - 1, T)                                                     # forecast steps
@@ -395,8 +417,9 @@ class ESRNNCandidate(Candidate):
         tgt_pos = tgt_pos.clamp(max=T - 1)
         win_ok = M[:, L - 1:] & M[:, :T - L + 1]                                           # window fully observed
         w = (M[:, tgt_pos] & inside & win_ok[..., None]).to(D.dtype)                       # (S, T', H)
+        windows = int((w.sum(-1) == H).sum())
         if w.sum() == 0:
-            return
+            return windows
         if torch.is_inference_mode_enabled():   # as the Trainer: torch's bare "does not require grad" came mid-step
             raise InputTypeError("fit: expected a call outside torch.inference_mode() (training needs autograd; "
                                  "torch.no_grad() is fine), got one inside it")
@@ -416,4 +439,5 @@ class ESRNNCandidate(Candidate):
             opt.step()
             sched.step()
         self.info_ = {"final_loss": float(loss.detach()), "alpha_median": float(torch.sigmoid(net.alpha.detach()).median()),
-                      "window": L, "series": int(D.shape[0])}
+                      "window": L, "series": int(D.shape[0]), "windows": windows}
+        return windows

@@ -25,9 +25,19 @@ from torch import Tensor
 
 from rnnkit.errors import ConfigError, DataError
 
-__all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG"]
+__all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG", "TruncationWarning"]
 
 ON_LONG = ("truncate", "error")
+
+
+class TruncationWarning(UserWarning):
+    """The warning of :func:`limit_length` when it cuts: ``items`` the indices of the sequences cut (in the
+    order given), ``lengths`` their lengths before the cut, ``max_len`` the limit -- so a caller that answers
+    per item (the HTTP service) can say which were cut."""
+
+    def __init__(self, message: str, items: list[int], lengths: list[int], max_len: int) -> None:
+        super().__init__(message)
+        self.items, self.lengths, self.max_len = items, lengths, max_len
 
 
 def _as_tensor(i: int, s: Any) -> Tensor:
@@ -152,7 +162,7 @@ def padding_fraction(lengths: Sequence[int], batches: list[list[int]]) -> float:
 
 def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate", what: str = "sequence") -> list[Any]:
     """Apply the length limit ``max_len`` (``None``: no limit) by ``on_long`` (``"truncate"``: cut and
-    warn once; ``"error"``: raise DataError)."""
+    warn once, a :class:`TruncationWarning` naming the items cut; ``"error"``: raise DataError)."""
     if on_long not in ON_LONG:
         raise ConfigError(f"on_long: expected one of {list(ON_LONG)}, got {on_long!r}")
     if max_len is None:
@@ -166,7 +176,7 @@ def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate"
     if on_long == "error":
         raise DataError(f"{what}: expected at most max_len={max_len} tokens, got {len(long)} longer "
                         f"(first at index {long[0]}, longest {worst}); raise max_len or use on_long='truncate'")
-    warnings.warn(f"{what}: truncated {len(long)} of {len(seqs)} to max_len={max_len} (longest was {worst})",
-                  stacklevel=2)
+    warnings.warn(TruncationWarning(f"{what}: truncated {len(long)} of {len(seqs)} to max_len={max_len} (longest was "
+                                    f"{worst})", long, [len(seqs[i]) for i in long], max_len), stacklevel=2)
     return [s[:max_len] if len(s) > max_len else s for s in seqs]
 

@@ -9,8 +9,11 @@ Forecaster run::
 
 Classifier run::
 
-    GET  /health        {"status": "ok", "task": "classify", "classes": [...]}
-    POST /predict       {"texts": [...]} -> {"predictions": [{"label", "probabilities": {class: p}}, ...]}
+    GET  /health        {"status": "ok", "task": "classify", "classes": [...], "max_len": 200, "on_long": "truncate"}
+    POST /predict       {"texts": [...]} -> {"predictions": [{"label", "probabilities": {class: p},
+                                                              "truncated": false}, ...]}
+                        (a text longer than the run's max_len tokens: only its first max_len are read,
+                        "truncated": true, "tokens": its length; a run with on_long="error" answers 422)
 
 A rejected request gets a 4xx status and ``{"error": "<one line>"}``: 422 for a wrong schema or value
 (missing field, extra field, non-finite value, time off the series' grid), 404 for an unknown series id

@@ -178,3 +178,129 @@ def test_a_reader_that_needs_a_second_pass_refuses_a_pipe_for_that_reason(tmp_pa
     assert main(["tsc", "train", "--csv", str(pipe), "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert "--csv: expected a file or --value-cols, got a stream" in err and "reads the header again" in err
+
+
+# ----------------------------------------------------------------------------------------------- service
+def _serve(run):
+    """``python -m rnnkit serve --run RUN`` on 127.0.0.1 (a free port): ``(process, client)``."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "rnnkit", "serve", "--run", str(run), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stdout.read().decode()[-2000:]}")
+        try:
+            if client.get("/health").status_code == 200:
+                return proc, client
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("server did not answer /health within 120 s")
+        time.sleep(0.2)
+
+
+@pytest.mark.slow        # a server process: 15 s on the shared 2 cores, most of it importing torch and fastapi
+def test_the_service_says_which_texts_were_cut_at_max_len(tmp_path):
+    # a text over the run's max_len tokens was cut (a warning in the server's log only): the client got a label
+    # for its first max_len words as if for the whole text
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = ["good fine nice", "bad awful", "nice good great", "awful bad bad", "fine", "terrible bad"] * 6
+    labels = ["pos", "neg", "pos", "neg", "pos", "neg"] * 6
+    cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=2, batch_size=8, val_fraction=0.0,
+                               progress=False, max_len=4, tokenizer="words")
+    clf = TextClassifier(cfg).fit(texts, labels)
+    clf.save(tmp_path / "clf")
+    long = "good nice fine great awful awful awful bad bad terrible"
+    proc, client = _serve(tmp_path / "clf")
+    try:
+        health = client.get("/health").json()
+        r = client.post("/predict", json={"texts": ["bad awful", long]})
+        nul = client.post("/predict", json={"texts": ["fine", "good\u0000bad"]})
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert (health["max_len"], health["on_long"]) == (4, "truncate")
+    assert r.status_code == 200
+    short_out, long_out = r.json()["predictions"]
+    assert short_out["truncated"] is False and "tokens" not in short_out
+    assert long_out["truncated"] is True and long_out["tokens"] == 10
+    # what was read is the first max_len words: the same probabilities as for those words alone
+    first = clf.predict_proba([" ".join(long.split()[:4])])[0]
+    assert abs(long_out["probabilities"]["pos"] - float(first[clf.classes.index("pos")])) < 1e-6
+    # a NUL inside a text (a client's C-string or UTF-16 bug) was read as one more unknown token
+    assert nul.status_code == 422 and nul.json()["error"].startswith("texts[1]: expected text without NUL")
+
+
+# ----------------------------------------------------------------------------------------------- RECORD
+def _install(root, data: bytes, mtime_ns: int) -> None:
+    """A distribution 'pkgs13' under ``root``: ``pkgs13/data.txt`` holding ``data``, listed in its RECORD."""
+    import base64
+    import hashlib
+    import os
+
+    (root / "pkgs13").mkdir(exist_ok=True)
+    (root / "pkgs13" / "__init__.py").write_text("")
+    (root / "pkgs13" / "data.txt").write_bytes(data)
+    info = root / "pkgs13-1.0.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pkgs13\nVersion: 1.0\n")
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    (info / "RECORD").write_text(f"pkgs13/__init__.py,,\npkgs13/data.txt,sha256={digest},{len(data)}\n")
+    os.utime(info / "RECORD", ns=(mtime_ns, mtime_ns))
+
+
+def test_a_record_is_parsed_once_per_version_of_it(tmp_path, monkeypatch):
+    import csv
+
+    from rnnkit.data.text import verified_package_text
+
+    _install(tmp_path, b"one", 1_000_000_000_000_000_000)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    parsed = []
+    reader = csv.reader
+    monkeypatch.setattr(csv, "reader", lambda *a, **k: parsed.append(1) or reader(*a, **k))
+    read = [verified_package_text("pkgs13", "pkgs13", "data.txt", "pip install pkgs13", "t")[1] for _ in range(3)]
+    assert read == ["one"] * 3 and len(parsed) == 1          # it was parsed for every file read
+    _install(tmp_path, b"two", 1_000_000_001_000_000_000)    # a reinstall: same RECORD size, a new mtime
+    assert verified_package_text("pkgs13", "pkgs13", "data.txt", "pip install pkgs13", "t")[1] == "two"
+    (tmp_path / "pkgs13" / "data.txt").write_bytes(b"owt")   # changed since install: still refused
+    with pytest.raises(DataError, match="changed since install"):
+        verified_package_text("pkgs13", "pkgs13", "data.txt", "pip install pkgs13", "t")
+
+
+# ----------------------------------------------------------------------------------------------- hunt
+def test_a_lone_cr_in_predict_input_is_refused_not_two_inputs_joined(tmp_path):
+    # 'good\rbad' (an old Mac line end) was one input: one prediction for two texts, the numbering off after it
+    from rnnkit.cli.common import read_numbered_lines
+
+    p = tmp_path / "in.txt"
+    p.write_bytes(b"fine\r\ngood\rbad\n")
+    with pytest.raises(DataError, match=r"--input .*in.txt': expected lines ended by LF or CRLF, got a lone carriage "
+                                        r"return \(CR\) in line 2"):
+        read_numbered_lines(p)
+    p.write_bytes(b"fine\r\ngood\n")
+    assert read_numbered_lines(p) == (["fine", "good"], [1, 2])
+
+
+def test_one_number_written_two_ways_is_not_two_labels(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_text("text,label\nok,1\nbad,0\nfine,1.0\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"column 'label': expected each label written one way, got '1' \(row 2\) and "
+                                        r"'1\.0' \(row 4\)"):
+        read_csv_texts(p)
+    p.write_text("text,label\nok,1\nbad,0\nfine, 1\nmeh,n/a\n", encoding="utf-8")
+    assert read_csv_texts(p)[1] == ["1", "0", "1", "n/a"]

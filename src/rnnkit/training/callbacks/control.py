@@ -128,6 +128,11 @@ class LRSchedule(Callback):
             self.scheduler = make_scheduler(self.schedule, trainer.optimizer, epochs=self.epochs or 1, mode=self.mode)
         else:
             self.scheduler = self.schedule(trainer.optimizer)
+            if not isinstance(self.scheduler, (torch.optim.lr_scheduler.LRScheduler,
+                                               torch.optim.lr_scheduler.ReduceLROnPlateau)):
+                # None trained at a constant LR without a word; another object failed at the first epoch's end
+                raise ConfigError(f"schedule: expected a function returning a torch LR scheduler (an LRScheduler or "
+                                  f"ReduceLROnPlateau), got one returning {type(self.scheduler).__name__}")
         if self._plateau and self.monitor is None:
             raise ConfigError("monitor: a plateau schedule reads a metric; expected its name (e.g. 'val_loss'), got None")
 

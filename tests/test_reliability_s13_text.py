@@ -69,6 +69,18 @@ def test_chars_are_code_points_that_join_back_to_the_text():
     assert len(tokenize(FAMILY, "chars")) == 5
 
 
+def test_bpe_merges_may_cross_a_zwnj_or_soft_hyphen_inside_a_word():
+    # the pre-split cut 'می<ZWNJ>خواهم' into three pieces no merge could join, so the word was never one unit
+    from rnnkit.data.subword import BPEVocab
+
+    word = "می" + ZWNJ + "خواهم"
+    v = BPEVocab.train(("من " + word + " و تو " + word + "\n") * 50, 60)
+    assert v.pieces(v.encode("من " + word)) == ["من", " " + word]
+    v = BPEVocab.train(("Silben" + SHY + "trennung ist gut\n") * 50, 60)
+    assert v.pieces(v.encode("Silben" + SHY + "trennung")) == ["Silben" + SHY + "trennung"]
+    assert v.decode(v.encode("gut Silben" + SHY + "trennung")) == "gut Silben" + SHY + "trennung"   # lossless
+
+
 # ----------------------------------------------------------------------------------------------- CoNLL
 def test_conll_stray_spaces_and_trailing_tabs_do_not_make_new_tokens_or_tags():
     text = "Anna \tB-PER \nlebt\tO\t\n \n\r\n Berlin\tB-LOC\r\n  \t \n"
@@ -169,12 +181,15 @@ def test_a_pipe_is_read_once_and_a_run_trained_on_one_asks_for_data_at_evaluate(
 def test_a_reader_that_needs_a_second_pass_refuses_a_pipe_for_that_reason(tmp_path, capsys):
     import os
 
-    from rnnkit._io import not_a_file_reason
+    from rnnkit._io import is_stream, not_a_file_reason
     from rnnkit.cli.main import main
 
     pipe = tmp_path / "p"
     os.mkfifo(pipe)          # never opened: both refusals come before any read
     assert not_a_file_reason(pipe) == "a pipe, read once: this reader needs a file"
+    # a descriptor's name is a stream whatever it points at (`--csv /dev/stdin < data.csv`: another stdin later)
+    assert is_stream(pipe) and is_stream("-") and is_stream("/dev/stdin") and is_stream("/proc/self/fd/0")
+    assert not is_stream(tmp_path) and not is_stream(tmp_path / "missing")
     assert main(["tsc", "train", "--csv", str(pipe), "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert "--csv: expected a file or --value-cols, got a stream" in err and "reads the header again" in err

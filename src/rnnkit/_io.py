@@ -293,8 +293,11 @@ def not_a_file_reason(path: str | os.PathLike) -> str:
 
 def is_stream(path: str | os.PathLike) -> bool:
     """Whether ``path`` is ``"-"`` (stdin) or names a pipe or character device (``<(cmd)``, ``/dev/stdin``): a
-    source that can be read once, never a second time (nor named again by a later command)."""
-    if str(path) == "-":
+    source that can be read once, never a second time (nor named again by a later command). A descriptor's
+    name (``/dev/stdin``, ``/dev/fd/N``, ``/proc/self/fd/N``) is one whatever it points at: ``--csv /dev/stdin
+    < data.csv`` names another process's stdin later."""
+    text = os.fspath(path) if isinstance(path, os.PathLike) else str(path)
+    if text in ("-", "/dev/stdin") or text.startswith(("/dev/fd/", "/proc/self/fd/")):
         return True
     try:
         mode = os.stat(path).st_mode

@@ -40,8 +40,10 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 __all__ = ["BPEVocab", "PRE_SPLIT", "segments"]
 
 # Letters, digits, other symbols (each with one optional leading space), whitespace runs (a run before
-# a word leaves its last space to the word). Oniguruma syntax, as `tokenizers` uses.
-PRE_SPLIT = r" ?\p{L}+(?:\p{M}+\p{L}*)*| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+# a word leaves its last space to the word). Letters keep their combining marks, zero-width (non-)joiners
+# and soft hyphens (a Persian word was three pieces that no merge could join, cut at its ZWNJ); a run saved
+# before keeps its own split (the tokenizers JSON holds it). Oniguruma syntax, as `tokenizers` uses.
+PRE_SPLIT = r" ?\p{L}+(?:[\p{M}\x{200C}\x{200D}\x{00AD}]+\p{L}*)*| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
 # Texts are first cut after every newline that a non-space follows (where the pre-split cuts anyway
 # but for a whitespace run at a cut's end): the segments train and encode in parallel.
 _SEGMENTS = re.compile(r"(?<=\n)(?=\S)")

@@ -365,3 +365,21 @@ def test_gradflow_summaries_refuse_what_cannot_be_norms():
         with pytest.raises(InputTypeError, match=r"^norms\['t'\]: expected real norms \(a floating tensor\), got dtype"):
             summarize_gradient_flow({"t": torch.ones(2, 2, dtype=dtype)})
     assert summarize_gradient_flow({"t": torch.tensor([[float("nan")], [1.0]])})["t"].flag == "non-finite"
+
+
+def test_time_ordered_checks_lengths_as_a_layer_does():
+    """Before: a list was an AttributeError, a wrong size / too long / float lengths torch's RuntimeErrors."""
+    from rnnkit.diagnostics import GradFlowRecorder
+    from rnnkit.errors import InputTypeError, ShapeError
+
+    rec = GradFlowRecorder()
+    rec.norms = {"L.l0.bwd": torch.arange(6.0).view(3, 2), "L.l0.fwd": torch.arange(6.0).view(3, 2)}
+    want = rec.time_ordered(torch.tensor([3, 1]))
+    assert want["L.l0.bwd"][:, 0].tolist() == [4.0, 2.0, 0.0] and want["L.l0.bwd"][:, 1].tolist() == [1.0, 3.0, 5.0]
+    assert all(torch.equal(a, b) for a, b in zip(rec.time_ordered([3, 1]).values(), want.values()))
+    with pytest.raises(ShapeError, match=r"^lengths: expected shape \(2,\) to match the batch, got \(3,\)$"):
+        rec.time_ordered(torch.tensor([3, 1, 2]))
+    with pytest.raises(ShapeError, match=r"^lengths: expected values in \[1, 3\]"):
+        rec.time_ordered(torch.tensor([5, 1]))
+    with pytest.raises(InputTypeError, match=r"^lengths: expected an integer tensor, got dtype torch.float32$"):
+        rec.time_ordered(torch.tensor([3.0, 1.0]))

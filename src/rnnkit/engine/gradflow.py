@@ -90,14 +90,15 @@ class GradFlowRecorder:
         """``norms`` with every backward-direction record (tag ending in ``bwd``) put in time order.
 
         ``lengths``: the ``(B,)`` sequence lengths of the batch when it was padded (only the valid part of
-        each sequence was reversed), else ``None``.
+        each sequence was reversed), else ``None``; checked as a layer's ``lengths`` against each record's
+        ``(T, B)`` (a list was an AttributeError, a wrong size or a float tensor torch's own errors).
         """
-        from rnnkit.engine.masks import flip_sequences
+        from rnnkit.engine.masks import check_lengths, flip_sequences
 
         out = {}
         for tag, n in self.norms.items():
             if isinstance(tag, str) and re.sub(r"#\d+$", "", tag).endswith("bwd"):   # "...bwd" or "...bwd#2"
-                lens = None if lengths is None else lengths.to(n.device)
+                lens = check_lengths(lengths, n.shape[1], n.shape[0], device=n.device)
                 n = flip_sequences(n.unsqueeze(-1), lens).squeeze(-1)
             out[tag] = n
         return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit._memory import require_memory
-from rnnkit.data.subword import BPEVocab
+from rnnkit.data.subword import BPEVocab, segments
 from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import Task, WallClock
@@ -356,11 +357,20 @@ class CharLM(Task):
         ``softmax(logits / temperature)`` restricted to the ``top_k`` most likely units (characters,
         or subwords with ``units="bpe"``; ``top_k=1``: greedy, whatever the seed), sampled with a
         generator seeded by ``seed``. ``<pad>``/``<unk>`` are never produced. Subword units are drawn
-        until ``length`` characters exist and the last one is cut to fit. Returns the continuation only."""
+        until ``length`` characters exist and the last one is cut to fit. Returns the continuation only.
+
+        **Subword prompts end where a unit may not** (``units="bpe"``): training cut ``" cat"`` into one
+        unit, so a prompt ``"the ca"`` ends in units (``" ca"`` or ``" c"``, ``"a"``) that training never saw
+        followed by ``"t"`` -- it was continued ``"the ca "`` 200 times of 200. So the prompt's last
+        pre-split piece (the partial word) is taken back and the first unit drawn is one that spells all
+        of it and goes on (``" cat"``; where no unit does, the piece's own units are read first, as it was
+        cut), see :meth:`_heal`; a one-piece prompt has no context to start from and is read as it is."""
         self._require_fitted()
         check_sampling(length, temperature, top_k)
         seed = check_seed(seed)
         ids = self.encode(prompt, unknown, "prompt", blank=True)  # "\n" is a fine prompt, "" is none
+        ids, pending = self._heal(prompt, ids)             # BPE: the units of the last word, spelled again
+        forced = self.chars.decode(pending) if pending else ""
         gen = torch.Generator()
         if seed is None:
             gen.seed()                                     # fresh entropy; the global RNG is left alone
@@ -375,6 +385,15 @@ class CharLM(Task):
         while made < length:
             scores = last.clone()
             scores[banned] = float("-inf")                 # never emit <pad>/<unk>
+            need = self.chars.decode(pending) if pending else ""
+            if need:                                       # only units that spell all the rest and go on ...
+                scores[self._spelling_mask(need)] = float("-inf")
+                if bool(torch.isinf(scores).all()):        # ... else the piece's own next unit, as it was cut
+                    nxt = pending.pop(0)
+                    out.append(nxt)
+                    logits, state = self.net(torch.tensor([[nxt]]), state)
+                    last = logits[0, -1]
+                    continue
             if top_k is not None and top_k < scores.numel():
                 kth = torch.topk(scores, top_k).values[-1]
                 scores[scores < kth] = float("-inf")       # keep the top_k most likely (ties kept)
@@ -386,14 +405,36 @@ class CharLM(Task):
                 probs = torch.softmax((scores - scores.max()).double() / temperature, -1)
                 nxt = int(torch.multinomial(probs, 1, generator=gen))
             out.append(nxt)
-            made += int(self.unit_chars[nxt])
+            made += int(self.unit_chars[nxt]) - len(need)  # the piece's characters are the prompt's, not new
+            pending = []
             if made >= length:
                 break
             logits, state = self.net(torch.tensor([[nxt]]), state)   # one step, state carried
             last = logits[0, -1]
         if isinstance(self.chars, BPEVocab):
-            return self.chars.decode(out)[:length]
+            return self.chars.decode(out)[len(forced):][:length]
         return "".join(self.chars.decode(out))
+
+    def _heal(self, prompt: str, ids: Tensor) -> tuple[Tensor, list[int]]:
+        """Subword units: ``(ids without the units of the prompt's last pre-split piece, those units)`` --
+        pieces never cross a pre-split boundary, so the units before the piece are what training would
+        have cut whatever follows, while the piece's own units depend on what follows (``" ca"`` +
+        ``"t"`` is the unit ``" cat"``). :meth:`sample` then draws, while the piece is not spelled, among
+        the units that spell all of its rest and go on, or (none does) takes its next unit as cut.
+        ``(ids, [])`` for characters, a prompt of one piece (nothing to read before it) and a piece with
+        an unknown character (no unit spells it)."""
+        if not isinstance(self.chars, BPEVocab) or len(ids) < 2:
+            return ids, []
+        last = segments(unicodedata.normalize("NFC", prompt))[-1]
+        piece = self.chars.tok.pre_tokenizer.pre_tokenize_str(last)[-1][0]
+        tail = self.chars.encode(piece)
+        if not 0 < len(tail) < len(ids) or self.chars.unk_id in tail or ids[-len(tail):].tolist() != tail:
+            return ids, []
+        return ids[: len(ids) - len(tail)], tail
+
+    def _spelling_mask(self, need: str) -> Tensor:
+        """True for each unit that does not start with all of ``need``."""
+        return torch.tensor([not t.startswith(need) for t in self.chars.pieces(range(len(self.chars)))])
 
     # -------------------------------------------------------------- persistence
     def _vocabs(self) -> dict[str, Any]:

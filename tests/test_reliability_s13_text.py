@@ -61,6 +61,22 @@ def test_words_are_substrings_in_order_and_ascii_words_are_unchanged():
     assert tokenize(ascii_text, "words") == re.findall(r"\w+|[^\w\s]", ascii_text)
 
 
+def test_words_take_linear_time_on_long_runs_of_joiners_marks_and_flags():
+    # grapheme clusters (regex's \X) count the regional indicators before each one: 200,001 took 201 s
+    import time
+
+    n = 40_000
+    plain = "ab " * (n // 3)
+    start = time.perf_counter()
+    tokenize(plain, "words")
+    budget = 20 * (time.perf_counter() - start) + 0.5
+    for text in ["\U0001F1E9" * (n + 1), "a" + ZWJ * n, ("\U0001F468" + ZWJ) * (n // 2), "a" + "\u0301" * n,
+                 ("x" + SHY) * (n // 2) + " ", SHY * n + "a", "क्" * (n // 2)]:
+        start = time.perf_counter()
+        tokenize(text, "words")
+        assert time.perf_counter() - start < budget, (text[:4], budget)
+
+
 def test_chars_are_code_points_that_join_back_to_the_text():
     # the documented decision: 'chars' is one token per code point (after NFC), lossless, not grapheme clusters
     for text in HOSTILE:

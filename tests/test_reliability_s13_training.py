@@ -296,6 +296,13 @@ def test_the_gradflow_recorder_keeps_lengths_and_the_monitor_joins_chunks():
         gradflow.record("t", torch.ones(3, 2), torch.tensor([3, 1]))
         gradflow.record("t", torch.ones(5, 2))
     assert list(rec.lengths) == ["t"] and rec.lengths["t"].tolist() == [3, 1] and set(rec.norms) == {"t", "t#2"}
+    with GradFlowRecorder() as rec:       # a loss on outputs: padded steps of sequence 1 get no gradient
+        gradflow.record("t", torch.tensor([[1e-6, 0.5], [1e-3, 0.0], [1.0, 0.0]]), torch.tensor([3, 1]))
+    from rnnkit.diagnostics import summarize_gradient_flow
+    s = summarize_gradient_flow(rec.norms)["t"]            # the recorder's lengths are used
+    assert (s.sequences, s.max_ratio) == (2, 1.0) and s == summarize_gradient_flow(dict(rec.norms), lengths=[3, 1])["t"]
+    rec.clear()
+    assert not rec.norms and not rec.lengths and rec.norms.lengths is rec.lengths
 
     # truncated BPTT, chunks of 2 over 4 steps, sequence lengths 4 and 3: a norm record per chunk as the
     # engine makes it (valid lengths with a padded one); the joined record reads sequence 1 up to step 2

@@ -3,8 +3,8 @@
 Input: ``norms``, a dict ``{tag: tensor}`` as :class:`rnnkit.engine.gradflow.GradFlowRecorder` records it:
 ``(T, B)`` values of ‖∂L/∂h_t‖ per step and sequence (or ``(T,)``: one sequence, or a curve already
 averaged), with index ``t`` the ``t``-th step the direction processed; and optionally each sequence's
-valid length (``lengths``: one ``(B,)`` for every tag, or ``{tag: (B,)}``; the recorder's own
-``lengths`` when the engine gave them), else every sequence is ``T`` long.
+valid length (``lengths``: one ``(B,)`` for every tag, or ``{tag: (B,)}``; by default the recorder's
+``norms.lengths``, those the engine gave), else every sequence is ``T`` long.
 
 The flag is computed **per sequence**, over its own valid steps: ``r_b = ‖∂L/∂h_0‖_b / ‖∂L/∂h_{L_b-1}‖_b``,
 the gradient reaching the first step it processed over the one at its last valid step. (Before, it was a
@@ -126,6 +126,8 @@ def summarize_gradient_flow(norms: dict, vanishing: float = VANISHING_RATIO,
     sequences' valid lengths, one ``(B,)`` tensor or list for every tag or ``{tag: lengths}``)."""
     if not isinstance(norms, dict):
         raise InputTypeError(f"norms: expected a dict {{tag: tensor}}, got {type(norms).__name__}")
+    if lengths is None:   # a recorder's norms carry the lengths its engine gave
+        lengths = getattr(norms, "lengths", None) or None
     vanishing = check_number("vanishing", vanishing, lo=0.0, hi=1.0, lo_open=True)
     exploding = check_number("exploding", exploding, lo=1.0)
     out = {}
@@ -168,6 +170,8 @@ def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None, 
 
     Writes a PNG with matplotlib's Agg canvas (no global backend change), atomically, and returns the path.
     """
+    if lengths is None:
+        lengths = getattr(norms, "lengths", None) or None
     summary = summarize_gradient_flow(norms, lengths=lengths)
     path = Path(path)
     fig, ax = figure(figsize=(7, 4), dpi=100)

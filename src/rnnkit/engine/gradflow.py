@@ -26,7 +26,7 @@ import threading
 import torch
 from torch import Tensor
 
-__all__ = ["GradFlowRecorder", "active", "record"]
+__all__ = ["GradFlowRecorder", "Norms", "active", "record"]
 
 _lock = threading.Lock()
 _STACK: list = []
@@ -50,6 +50,14 @@ def record(tag, norms: Tensor, lengths: Tensor | None = None) -> None:
         rec._add(tag, norms, lengths)
 
 
+class Norms(dict):
+    """``{tag: (T, B) norms}`` with ``lengths``: ``{tag: (B,) valid lengths}`` of the padded records."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lengths: dict = {}
+
+
 class GradFlowRecorder:
     """Context manager collecting ``{tag: (T, B) tensor of ‖∂L/∂h_t‖}`` from backward passes.
 
@@ -61,10 +69,16 @@ class GradFlowRecorder:
     """
 
     def __init__(self) -> None:
-        self.norms: dict = {}
+        self.norms: Norms = Norms()
         #: ``{tag: (B,) valid lengths}`` for the records of padded batches whose engine passed them (the
-        #: summaries, :func:`rnnkit.diagnostics.summarize_gradient_flow`, read each sequence up to its length)
-        self.lengths: dict = {}
+        #: summaries, :func:`rnnkit.diagnostics.summarize_gradient_flow`, read each sequence up to its length;
+        #: also ``norms.lengths``, so ``summarize_gradient_flow(rec.norms)`` finds them)
+        self.lengths: dict = self.norms.lengths
+
+    def clear(self) -> None:
+        """Forget the records so far (the recorder stays open)."""
+        self.norms.clear()
+        self.lengths.clear()
 
     def _add(self, tag, norms: Tensor, lengths: Tensor | None = None) -> None:
         key = tag if tag is not None else f"unnamed{len(self.norms)}"

@@ -203,7 +203,7 @@ class GradientFlowMonitor(Callback):
                 # with its valid lengths: a full chunk's are its length (T, B)[0]
                 lens = self._rec.lengths.get(tag)
                 self._parts.setdefault(tag, []).append((n, lens))
-            self._rec.norms, self._rec.lengths = {}, {}  # one record per optimizer step (chunk)
+            self._rec.clear()  # one record per optimizer step (chunk)
 
     def _close(self) -> None:
         if self._rec is not None:

@@ -390,3 +390,16 @@ def test_time_ordered_checks_lengths_as_a_layer_does():
         rec.time_ordered(torch.tensor([5, 1]))
     with pytest.raises(InputTypeError, match=r"^lengths: expected an integer tensor, got dtype torch.float32$"):
         rec.time_ordered(torch.tensor([3.0, 1.0]))
+
+
+def test_bench_refuses_a_device_it_cannot_time_on():
+    """Before: 'meta' returned rows of timings of nothing, 'cuda' on a CPU-only torch was a bare
+    AssertionError, an unknown name torch's RuntimeError."""
+    from rnnkit.errors import ConfigError
+
+    for device in ("meta", "mps", "xyz"):
+        with pytest.raises(ConfigError, match=r"^device: expected 'cpu' or a CUDA device \('cuda', 'cuda:0'\), got "):
+            suite.run_benchmarks(["lstm"], [(1, 2, 2, 2)], device=device, reps=1, budget_s=1e-3, autograd=False)
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match=r"^device: expected a device this torch can use, got 'cuda'"):
+            suite.run_benchmarks(["lstm"], [(1, 2, 2, 2)], device="cuda", reps=1, budget_s=1e-3, autograd=False)

@@ -44,6 +44,7 @@ from rnnkit.bench.harness import infer_step, output_sum, peak_mb, precision_mode
 from rnnkit._validate import check_int, check_number, first_repeat
 from rnnkit.errors import ConfigError
 from rnnkit.layers import RecurrentLayer, make_layer
+from rnnkit.layers.inputs import check_factory
 from rnnkit.training.capture import capture_train_step
 
 __all__ = ["Variant", "VARIANTS", "SHAPE_PRESETS", "MODELS", "run_benchmarks", "format_table"]
@@ -135,12 +136,27 @@ def _check_plan(variants: Any, shapes: Any, reps: Any, budget_s: Any) -> None:
     check_number("budget_s", budget_s, lo=0, lo_open=True)
 
 
+def _check_device(device: Any) -> str:
+    """``device`` as a string: ``"cpu"`` or a CUDA device this torch can use. Timings elsewhere are not
+    synchronised (``"mps"``) or compute nothing (``"meta"``: the suite returned rows of empty timings);
+    a CUDA device on a CPU-only torch was torch's bare AssertionError."""
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError):
+        kind = None
+    if kind not in ("cpu", "cuda"):
+        raise ConfigError(f"device: expected 'cpu' or a CUDA device ('cuda', 'cuda:0'), got {device!r}")
+    check_factory(device, None)   # a device this torch can use (ConfigError naming it otherwise)
+    return str(device)
+
+
 def run_benchmarks(variants: list[str], shapes: list[tuple[int, int, int, int]], device: str = "cpu",
                    precision: str = "fp32", reps: int = 5, budget_s: float = 4.0,
                    progress: Callable[[dict], None] | None = None, fused: bool = False, graph: bool = True,
                    autograd: bool = True) -> list[dict]:
     """Time every variant on every ``(B, T, I, H)`` shape; returns one row per (variant, shape)."""
     _check_plan(variants, shapes, reps, budget_s)
+    device = _check_device(device)
     fusable = {v: VARIANTS[v].fusable() for v in variants}
     cuda = str(device).startswith("cuda")
     rows = []

@@ -326,10 +326,11 @@ def test_bpe_bits_per_char_by_hand():
 
 
 def test_bpe_sampling_save_load_and_errors(bpe_lm, tmp_path):
-    a = bpe_lm.sample("the ", 30, top_k=1, seed=1)
-    assert len(a) == 30 and a == bpe_lm.sample("the ", 30, top_k=1, seed=2)
+    # A prompt of one pre-split piece is read as it is (a piece cut inside a word is healed: test_reliability_s13_tasks).
+    a = bpe_lm.sample("the", 30, top_k=1, seed=1)
+    assert len(a) == 30 and a == bpe_lm.sample("the", 30, top_k=1, seed=2)
     # greedy by hand over units, cut to 30 characters
-    ids = bpe_lm.encode("the ")
+    ids = bpe_lm.encode("the")
     out = ""
     with torch.no_grad():
         logits, st = bpe_lm.net(ids.unsqueeze(0))

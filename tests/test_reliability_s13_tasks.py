@@ -5,6 +5,11 @@ hostile inputs. Each test failed on the code before its fix.
   training cuts ``" cat"`` into one unit, so the units of ``"the ca"`` (``" c"``, ``"a"``) were never
   followed by ``"t"`` in training, and ``"the ca"`` was continued ``"the ca "`` every time; ``"the "`` was
   continued ``" sat"`` (``"the  sat"``: the space is part of the next word's unit).
+* A held-out text of white space alone (a file ending in blank lines, ``--val-fraction``'s share of it; or
+  ``fit(text, "\\n\\n")``) was dropped: the LM trained without validation, and ``generate train`` failed only
+  after training, when it scored its test part.
+* Dynamic evaluation with a rate the adapted copy overflows at reported NaN bits per character (and a rate
+  beyond float32 failed inside torch with a RuntimeError).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import random
 import pytest
 import torch
 
-from rnnkit.tasks.generation import CharLM, CharLMConfig
+from rnnkit.errors import ConfigError, DataError
+from rnnkit.tasks.generation import CharLM, CharLMConfig, text_split
 
 WORDS = ["the", "cat", "sat", "on", "mat", "dog", "ate", "log", "then", "there", "this", "that"]
 
@@ -55,3 +61,46 @@ def test_bpe_prompt_healing_keeps_what_it_cannot_heal(bpe_lm):
     lm = CharLM(CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2,
                              progress=False)).fit("the cat sat " * 10, baselines=False)
     assert lm._heal("the ca", lm.encode("the ca"))[1] == []
+
+
+TINY = dict(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2, progress=False)
+TEXT = "the cat sat on the mat.\n" * 10
+
+
+def test_a_blank_held_out_text_is_refused_not_dropped():
+    with pytest.raises(DataError, match=r"^val_text: expected a non-empty text, got '\\n\\n  '$"):
+        CharLM(CharLMConfig(**TINY)).fit(TEXT, "\n\n  ", baselines=False)
+    assert CharLM(CharLMConfig(**TINY)).fit(TEXT, "", baselines=False).history["curve"][0]["val_bits_per_char"] is None
+    # white space first, then text: validated (val_chars takes the first characters, blank ones too)
+    lm = CharLM(CharLMConfig(**{**TINY, "val_chars": 2})).fit(TEXT, "\n\nthe cat", baselines=False)
+    assert lm.history["curve"][0]["val_bits_per_char"] is not None
+    with pytest.raises(DataError, match=r"^val_fraction: expected a held-out part with something besides white "
+                                        r"space, got 25 blank characters from 0.1 of 265 "):
+        text_split(TEXT + "\n" * 25, 0.1)
+    assert text_split(TEXT + "\n" * 25, 0.2)[1].strip()
+
+
+def test_cli_generate_train_refuses_a_blank_held_out_part_before_training(tmp_path, capsys):
+    from rnnkit.cli.main import main
+
+    path = tmp_path / "t.txt"
+    path.write_text(TEXT * 4 + "\n" * 100, encoding="utf-8")
+    rc = main(["generate", "train", "--text", str(path), "--out", str(tmp_path / "run"), "--hidden-size", "8",
+               "--embed-dim", "4", "--batch-size", "2", "--bptt", "5", "--rounds", "1", "--chunks-per-round", "2"])
+    err = capsys.readouterr().err
+    assert rc != 0 and "--val-fraction: expected a held-out part with something besides white space" in err
+    assert not (tmp_path / "run" / "model.safetensors").exists()
+
+
+def test_dynamic_evaluation_that_overflows_is_an_error_not_a_nan_score():
+    lm = CharLM(CharLMConfig(**{**TINY, "hidden_size": 16})).fit(TEXT, baselines=False)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for p in lm.net.parameters():
+            p.normal_()
+    assert lm.evaluate(TEXT, dynamic_lr=0.1, baselines=False)["bits_per_char"] > 0
+    with pytest.raises(ConfigError, match=r"^dynamic_lr: expected a rate at which the adapted copy stays finite, "
+                                          r"got 3e\+38 \(bits per character nan\)$"):
+        lm.evaluate(TEXT, dynamic_lr=3e38, baselines=False)
+    with pytest.raises(ConfigError, match=r"^dynamic_lr: expected a number <= 3.40"):
+        lm.evaluate(TEXT, dynamic_lr=1e39, baselines=False)

@@ -59,6 +59,10 @@ def text_split(text: str, val_fraction: float) -> tuple[str, str]:
     if len(text) - cut < 2:     # one character scores nothing (one predicts the next): no validation at all
         raise DataError(f"val_fraction: expected a held-out part of at least 2 characters to validate on, got "
                         f"{len(text) - cut} from {val_fraction:g} of {len(text)} (raise val_fraction, or 0 for none)")
+    if not text[cut:].strip():  # trailing blank lines: trained without validation, then failed to test on them
+        raise DataError(f"val_fraction: expected a held-out part with something besides white space, got "
+                        f"{len(text) - cut} blank characters from {val_fraction:g} of {len(text)} (strip the text's "
+                        "trailing blank lines, or 0 for none)")
     return text[:cut], text[cut:]
 
 

@@ -195,8 +195,10 @@ class CharLM(Task):
         best round's weights are kept (without it, the last weights). The n-gram baseline is fitted
         on ``text`` too."""
         check_mode_settings(self.config, MODE_SETTINGS)
-        if isinstance(val_text, str) and not val_text.strip():
+        if val_text == "":                 # none; white space alone is refused (it trained without validation)
             val_text = None
+        if val_text is not None:
+            check_text(val_text, "val_text")
         return super().fit(text, None, val_text, None, baselines=baselines, callbacks=callbacks)
 
     def _fit(self, train, val, callbacks) -> None:
@@ -218,7 +220,8 @@ class CharLM(Task):
         data = StreamRounds(x, y, c.bptt * c.chunks_per_round)
         val_ids = None
         if val_text is not None:
-            val_ids = self.encode(val_text if c.val_chars is None else val_text[: c.val_chars], "unk", "val_text")
+            val_ids = self.encode(val_text if c.val_chars is None else val_text[: c.val_chars], "unk", "val_text",
+                                  blank=True)      # its first val_chars may be white space: checked whole above
         if val_ids is not None and len(val_ids) < 2:   # was trained without validation, silently
             raise DataError(f"val_text: expected at least 2 units to score (one predicts the next), got {len(val_ids)}")
         has_val = val_ids is not None
@@ -310,7 +313,8 @@ class CharLM(Task):
               dynamic_decay: float = 0.0) -> dict[str, Any]:
         check_number("streams", streams, lo=1, integer=True)
         check_number("chunk", chunk, lo=1, integer=True)
-        check_number("dynamic_lr", dynamic_lr, lo=0, lo_open=True, allow_none=True)
+        # a rate beyond float32 failed inside torch's update (RuntimeError), one just below it scored NaN
+        check_number("dynamic_lr", dynamic_lr, lo=0, lo_open=True, hi=torch.finfo(torch.float32).max, allow_none=True)
         check_number("dynamic_decay", dynamic_decay, lo=0, hi=1)
         if dynamic_lr is None and dynamic_decay != 0:     # it acts only in dynamic evaluation: never silently dropped
             raise ConfigError(f"dynamic_decay: expected 0 without dynamic_lr (the decay of dynamic evaluation), got "
@@ -328,6 +332,9 @@ class CharLM(Task):
         else:
             bpc, n = stream_bits(copy.deepcopy(self.net), ids, streams, self.config.bptt, self.unit_chars,
                                  dynamic=(dynamic_lr, dynamic_decay, self.config.clip))
+            if not math.isfinite(bpc):   # the adapted copy's weights overflowed: NaN was reported as a score
+                raise ConfigError(f"dynamic_lr: expected a rate at which the adapted copy stays finite, got "
+                                  f"{dynamic_lr:g} (bits per character {bpc})")
         unknown = int((ids == self.chars.unk_id).sum())
         out = {"bits_per_char": bpc, "chars_scored": n, "units_scored": len(ids) - 1, "unknown_chars": unknown,
                "unseen_labels": unknown, "unseen_label_names": self.unseen_chars(text)[:20]}

@@ -403,3 +403,20 @@ def test_bench_refuses_a_device_it_cannot_time_on():
     if not torch.cuda.is_available():
         with pytest.raises(ConfigError, match=r"^device: expected a device this torch can use, got 'cuda'"):
             suite.run_benchmarks(["lstm"], [(1, 2, 2, 2)], device="cuda", reps=1, budget_s=1e-3, autograd=False)
+
+
+def test_a_file_where_the_run_folder_needs_a_subfolder_is_refused_before_training(tmp_path):
+    """Before: a file named ``checkpoints`` (or ``gradflow``) in run_dir was a raw FileExistsError at the
+    first checkpoint, after the first epoch's training."""
+    from rnnkit.errors import CheckpointError, ConfigError
+    from rnnkit.training import TrainConfig, Trainer
+    from rnnkit.training.checkpoint import save_checkpoint
+
+    for sub in ("checkpoints", "gradflow"):
+        run = tmp_path / sub / "run"
+        run.mkdir(parents=True)
+        (run / sub).write_text("not a folder")
+        with pytest.raises(ConfigError, match=rf"^run_dir: expected a folder, got '.*/{sub}' \(an existing file\)$"):
+            Trainer(nn.Linear(3, 1), lambda m, b: m(b[0]).sum(), config=TrainConfig(epochs=1, quiet=True), run_dir=run)
+    with pytest.raises(CheckpointError, match=r"^run_dir: expected '.*/checkpoints' to be a folder for checkpoints"):
+        save_checkpoint(tmp_path / "checkpoints" / "run", step=1, model_state={}, state={})

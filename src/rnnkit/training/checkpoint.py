@@ -210,7 +210,11 @@ def save_checkpoint(run_dir: str | os.PathLike, *, step: int, model_state: dict[
     if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:   # 0 and -1 kept every checkpoint
         raise CheckpointError(f"keep: expected a positive int, got {keep!r}")
     root = _ckpt_dir(Path(run_dir))
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):   # a file named checkpoints (or run_dir a file)
+        raise CheckpointError(f"run_dir: expected {str(root)!r} to be a folder for checkpoints, got a file "
+                              f"there") from None
     _recover(root)
     for stale in root.glob(".tmp-*"):  # left by a process killed while saving
         shutil.rmtree(stale, ignore_errors=True)

@@ -76,6 +76,7 @@ from rnnkit.errors import ConfigError, InputTypeError, NonFiniteLossError
 from rnnkit.training import distributed as dist
 from rnnkit.training.batch import Accumulator, as_float, parse_loss, parse_step
 from rnnkit.training import callbacks as cb
+from rnnkit.training.checkpoint import CHECKPOINTS
 from rnnkit.training.checkpoint import save_checkpoint as _save_checkpoint
 from rnnkit.training.checkpoint import save_weights, write_digests
 from rnnkit.training.config import TrainConfig, _pos_int
@@ -195,6 +196,9 @@ class Trainer:
         self.task_config = task_config
         # a file, or a path under one, failed with NotADirectoryError only when fit ended (digests.json)
         self.run_dir = check_folder_path(run_dir, "run_dir") if run_dir is not None else None
+        if self.run_dir is not None:   # a file named like a subfolder was a raw FileExistsError at the first save
+            for sub in (CHECKPOINTS, "gradflow"):
+                check_folder_path(self.run_dir / sub, "run_dir")
         self.is_main = dist.is_main_process()
         self.rank = dist.rank()
         first = next(self.module.parameters(), None)

@@ -243,18 +243,44 @@ def _serve(run):
         time.sleep(0.2)
 
 
-@pytest.mark.slow        # a server process: 15 s on the shared 2 cores, most of it importing torch and fastapi
-def test_the_service_says_which_texts_were_cut_at_max_len(tmp_path):
-    # a text over the run's max_len tokens was cut (a warning in the server's log only): the client got a label
-    # for its first max_len words as if for the whole text
+def _small_classifier(folder, max_len=4):
     from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
 
     texts = ["good fine nice", "bad awful", "nice good great", "awful bad bad", "fine", "terrible bad"] * 6
     labels = ["pos", "neg", "pos", "neg", "pos", "neg"] * 6
     cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=2, batch_size=8, val_fraction=0.0,
-                               progress=False, max_len=4, tokenizer="words")
+                               progress=False, max_len=max_len, tokenizer="words", embeddings="own")
     clf = TextClassifier(cfg).fit(texts, labels)
-    clf.save(tmp_path / "clf")
+    clf.save(folder)
+    return clf
+
+
+def test_predict_json_names_the_lines_cut_at_max_len(tmp_path, capsys):
+    # 'texts: truncated 2 of 4' named none of them: which predictions read only a prefix of their line
+    import json
+
+    from rnnkit.cli.main import main
+
+    _small_classifier(tmp_path / "clf")
+    (tmp_path / "in.txt").write_text("good\ngood nice fine great awful\nbad\nbad bad bad bad bad\n", encoding="utf-8")
+    capsys.readouterr()
+    with pytest.warns(UserWarning, match=r"2 input\(s\) longer than the run's max_len were read up to it, lines "
+                                         r"\[2, 4\] \(longest 5\)"):
+        assert main(["classify", "predict", "--run", str(tmp_path / "clf"), "--input", str(tmp_path / "in.txt"),
+                     "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["truncated"] == [2, 4] and out["lines"] == [1, 2, 3, 4]
+    (tmp_path / "in.txt").write_text("good\nbad\n", encoding="utf-8")
+    assert main(["classify", "predict", "--run", str(tmp_path / "clf"), "--input", str(tmp_path / "in.txt"),
+                 "--json"]) == 0
+    assert "truncated" not in json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.slow        # a server process: 15 s on the shared 2 cores, most of it importing torch and fastapi
+def test_the_service_says_which_texts_were_cut_at_max_len(tmp_path):
+    # a text over the run's max_len tokens was cut (a warning in the server's log only): the client got a label
+    # for its first max_len words as if for the whole text
+    clf = _small_classifier(tmp_path / "clf")
     long = "good nice fine great awful awful awful bad bad terrible"
     proc, client = _serve(tmp_path / "clf")
     try:
@@ -335,3 +361,11 @@ def test_one_number_written_two_ways_is_not_two_labels(tmp_path):
         read_csv_texts(p)
     p.write_text("text,label\nok,1\nbad,0\nfine, 1\nmeh,n/a\n", encoding="utf-8")
     assert read_csv_texts(p)[1] == ["1", "0", "1", "n/a"]
+
+
+def test_a_csv_row_that_repeats_the_header_is_refused(tmp_path):
+    # `cat a.csv b.csv`: the second header was a data row -- 'label' a class of its own, silently
+    p = tmp_path / "joined.csv"
+    p.write_text("text,label\nok,pos\nbad,neg\ntext,label\nfine,pos\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"expected data rows after the header, got the header again at row 4"):
+        read_csv_texts(p)

@@ -41,6 +41,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from rnnkit._io import is_stream
+from rnnkit.data.batching import truncations
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
 
@@ -381,9 +382,17 @@ class TaskCommand:
         task = load_run(self.task.load, args.run)
         self.fill_columns(args, task.data.get("columns"))
         items, numbers, where = self.read_inputs(args)
-        out = self.predictions(task, items, args)
+        with truncations() as cut:
+            out = self.predictions(task, items, args)
+        cut_at = [numbers[i] for i in sorted(cut) if i < len(numbers)]
+        if cut_at:   # 'texts: truncated 2 of 900' named none of them: which predictions read only a prefix
+            import warnings
+
+            warnings.warn(f"{len(cut_at)} input(s) longer than the run's max_len were read up to it, {where} "
+                          f"{cut_at[:10]}{'...' if len(cut_at) > 10 else ''} (longest {max(cut.values())})",
+                          stacklevel=2)
         if args.json:
-            return {**out, where: numbers}
+            return {**out, where: numbers, **({"truncated": cut_at} if cut_at else {})}
         return {"text": self.format_predictions(items, numbers, out)}
 
     def evaluate(self, args: argparse.Namespace) -> dict[str, Any]:

@@ -15,9 +15,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -25,7 +26,8 @@ from torch import Tensor
 
 from rnnkit.errors import ConfigError, DataError
 
-__all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG", "TruncationWarning"]
+__all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG", "TruncationWarning",
+           "truncations"]
 
 ON_LONG = ("truncate", "error")
 
@@ -38,6 +40,33 @@ class TruncationWarning(UserWarning):
     def __init__(self, message: str, items: list[int], lengths: list[int], max_len: int) -> None:
         super().__init__(message)
         self.items, self.lengths, self.max_len = items, lengths, max_len
+
+
+@contextlib.contextmanager
+def truncations() -> Iterator[dict[int, int]]:
+    """Collect the :class:`TruncationWarning` s of the block into the dict it yields, filled when the block
+    ends: ``{item index: its length before the cut}``; any other warning is issued again after the block
+    (once per distinct message). For a caller that answers per item (the service, ``predict --json``).
+
+    >>> with truncations() as cut:
+    ...     _ = limit_length([[1, 2, 3], [4]], 2)
+    >>> cut
+    {0: 3}
+    """
+    cut: dict[int, int] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")     # a repeated warning is recorded each time, never filtered once
+        try:
+            yield cut
+        finally:
+            for w in caught:
+                if isinstance(w.message, TruncationWarning):
+                    cut.update(zip(w.message.items, w.message.lengths))
+    seen = set()
+    for w in caught:
+        if not isinstance(w.message, TruncationWarning) and (w.category, str(w.message)) not in seen:
+            seen.add((w.category, str(w.message)))
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _as_tensor(i: int, s: Any) -> Tensor:

@@ -308,9 +308,7 @@ class ClassifierService:
         """Labels and probabilities; each prediction says ``"truncated"``: whether its text was longer than the
         run's ``max_len`` tokens and only the first ``max_len`` were read (then ``"tokens"``: how many it had).
         A run with ``on_long="error"`` refuses such a text (422)."""
-        import warnings
-
-        from rnnkit.data.batching import TruncationWarning
+        from rnnkit.data.batching import truncations
 
         for i, t in enumerate(texts):
             if not t.strip():
@@ -318,19 +316,12 @@ class ClassifierService:
             if "\0" in t:   # a C-string or UTF-16 bug in the client: a file holding one is refused too
                 raise RequestError(422, f"texts[{i}]: expected text without NUL characters (U+0000), got one at "
                                         f"character {t.index(chr(0))}")
-        with self.lock, warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")     # a repeated warning is recorded each time, never filtered once
+        with self.lock, truncations() as cut:   # the client is told per text, not the server's log
             try:
                 probs = self.model.predict_proba(texts)
             except (ConfigError, ValueError, TypeError) as e:
                 reason = " ".join(str(e).split())
                 raise RequestError(422, reason if reason.startswith("texts") else f"texts: {reason}") from None
-        cut: dict[int, int] = {}
-        for w in caught:
-            if isinstance(w.message, TruncationWarning):   # the client is told per text, not the server's log
-                cut.update(zip(w.message.items, w.message.lengths))
-            else:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         classes = self.model.classes
         return {"predictions": [{"label": classes[int(np.argmax(p))],
                                  "probabilities": {c: float(v) for c, v in zip(classes, p)},

@@ -20,7 +20,7 @@ from rnnkit.cli.common import add_common
 __all__ = ["add_parser", "run", "collect_env"]
 
 OPTIONAL = ("numpy", "pandas", "safetensors", "matplotlib", "tqdm", "statsmodels", "scikit-learn", "sktime",
-            "tokenizers")
+            "tokenizers", "regex")    # regex: the words tokenizer's Unicode data (its version decides new scripts' letters)
 
 
 def _version(dist: str) -> str | None:

@@ -122,7 +122,8 @@ def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], lis
     with more or fewer fields than the header (an unquoted comma in a text), is a DataError naming the row
     -- a dict reader keeps the last of two same-named columns and drops or blanks the odd fields; pandas
     renames the second ``y.1``, and makes the first column the index when every row has one field more.
-    Malformed quoting (``"a"b``, a quote never closed) and lone-CR line ends are DataErrors naming the line;
+    A row that repeats the header (two files joined) is one too. Malformed quoting (``"a"b``, a quote never
+    closed) and lone-CR line ends are DataErrors naming the line;
     a field may be as long as the text (the csv module's default limit, 131,072 characters, raised
     ``_csv.Error``). ``keep=False``: only check (``rows`` is empty)."""
     limit = csv.field_size_limit()
@@ -136,6 +137,9 @@ def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], lis
                             f"({header})"[:300])
         rows = []
         for i, fields in enumerate((r for r in reader if r), 2):
+            if fields == header:   # `cat a.csv b.csv`: the header, a data row ('label' a class, 'y' a value)
+                raise DataError(f"{name}: expected data rows after the header, got the header again at row {i} "
+                                f"(line {reader.line_num}; files joined? keep one header)")
             if len(fields) != len(header):
                 hint = "a field holding the delimiter must be quoted" if len(fields) > len(header) else \
                     "a missing value is an empty field"

@@ -104,3 +104,19 @@ def test_dynamic_evaluation_that_overflows_is_an_error_not_a_nan_score():
         lm.evaluate(TEXT, dynamic_lr=3e38, baselines=False)
     with pytest.raises(ConfigError, match=r"^dynamic_lr: expected a number <= 3.40"):
         lm.evaluate(TEXT, dynamic_lr=1e39, baselines=False)
+
+
+def test_a_tagger_refuses_a_token_of_white_space_alone():
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    S = [["John", "lives", "in", "New York"], ["he", "is", "here"]] * 4
+    T = [["B-PER", "O", "O", "B-LOC"], ["O", "O", "O"]] * 4
+    cfg = TaggerConfig(word_dim=4, char_dim=4, char_hidden=2, hidden_size=4, epochs=1, progress=False, val_fraction=0)
+    tagger = SequenceTagger(cfg).fit(S, T, baselines=False)       # a token with a space inside is a token
+    assert len(tagger.predict([["New York", "x"], ["York"]])[0]) == 2
+    for bad in (" ", "\t", "\u3000"):
+        with pytest.raises(DataError, match=r"^sentences\[0\]\[1\]: expected a token with something besides white "
+                                            r"space, got "):
+            tagger.predict([["a", bad, "b"]])
+    with pytest.raises(DataError, match=r"^sentences\[1\]\[0\]: expected a token with something besides white space"):
+        SequenceTagger(cfg).fit([["a"], [" "]], [["O"], ["O"]], baselines=False)

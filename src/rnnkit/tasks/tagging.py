@@ -232,6 +232,8 @@ def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
         for j, tok in enumerate(s):
             if not isinstance(tok, str) or not tok:
                 raise DataError(f"{what}[{i}]: expected non-empty string tokens, got {tok!r}")
+            if not tok.strip():   # ' ' of "a  b".split(" "): a word of its own, tagged and scored, silently
+                raise DataError(f"{what}[{i}][{j}]: expected a token with something besides white space, got {tok!r}")
             check_unicode(tok, f"{what}[{i}][{j}]")
         out.append([unicodedata.normalize("NFC", t) for t in s])  # as every text task: 'café' typed either way
     return out

@@ -192,3 +192,14 @@ def test_time_ordered_checks_lengths_as_a_layer_does():
         rec.time_ordered(torch.tensor([5, 1]))
     with pytest.raises(InputTypeError, match=r"^lengths: expected an integer tensor, got dtype torch.float32$"):
         rec.time_ordered(torch.tensor([3.0, 1.0]))
+
+
+def test_plotting_no_record_says_so_without_a_warning(tmp_path, recwarn):
+    """Before: an empty frame and matplotlib's "No artists with labels found to put in legend" warning for a
+    recorder that recorded nothing (a native-engine layer); the experiments' reports plot such records too,
+    so it is a PNG that says why, not an error."""
+    from rnnkit.diagnostics import plot_gradient_flow
+
+    assert plot_gradient_flow({}, tmp_path / "g.png").stat().st_size > 0
+    assert plot_gradient_flow({"t": torch.ones(3, 2)}, tmp_path / "h.png").stat().st_size > 0
+    assert not [w for w in recwarn if "legend" in str(w.message)]

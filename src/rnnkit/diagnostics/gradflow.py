@@ -189,5 +189,9 @@ def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None, 
     ax.set_ylabel("‖∂L/∂h_t‖")
     ax.set_title(title or "gradient flow through time")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+    if summary:
+        ax.legend(fontsize=7)
+    else:   # an empty frame with matplotlib's "No artists with labels" warning before: say why it is empty
+        ax.text(0.5, 0.5, "no record: only rnnkit layers running the hand-written BPTT\n(engine 'auto', 'bptt' or "
+                "'fused') record the gradient flow", ha="center", va="center", transform=ax.transAxes, fontsize=8)
     return save_png(fig, path)

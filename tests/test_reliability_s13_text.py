@@ -108,6 +108,15 @@ def test_conll_stray_spaces_and_trailing_tabs_do_not_make_new_tokens_or_tags():
         read_conll("x", text="Anna\t\n")          # a missing tag is still an error, not an empty tag
 
 
+def test_a_tag_holding_a_space_is_refused_not_a_new_tag():
+    # 'Anna<TAB>NNP B-PER' (the last two columns separated by a space) gave the tag 'NNP B-PER'
+    with pytest.raises(DataError, match=r"expected a tag without spaces at line 2, got 'NNP B-PER' \(columns"):
+        read_conll("x", text="Hi\tO\nAnna\tNNP B-PER\n")
+    with pytest.raises(DataError, match="expected a tag without spaces at line 1"):
+        read_conll("x", text="1\tAnna\t_\tPROPN X\t_\t_\t0\troot\t_\t_\n")
+    assert read_conll("x", text="New York\tB-LOC\n") == [(["New York"], ["B-LOC"])]   # a token may hold one
+
+
 def test_conll_u_form_with_stray_spaces_is_the_form():
     line = "1\tAnna \t_\tPROPN\t_\t_\t0\troot\t_\t_\n"
     assert read_conll("x", text=line) == [(["Anna"], ["PROPN"])]

@@ -243,6 +243,7 @@ def _conllu_sentences(lines: list[str], name: str) -> list[tuple[list[str], list
                             f"a blank line between sentences) at line {ln}, got {parts[0][:20]!r}")
         if not parts[1].strip() or not parts[3].strip():
             raise DataError(f"{name}: expected a FORM and a UPOS at line {ln} (columns 2 and 4), got {line[:60]!r}")
+        _check_tag(parts[3].strip(), name, ln)
         if not forms:
             start = ln
         forms.append(parts[1].strip())
@@ -252,6 +253,13 @@ def _conllu_sentences(lines: list[str], name: str) -> list[tuple[list[str], list
     if not sents:
         raise DataError(f"{name}: expected at least one sentence, got none")
     return sents
+
+
+def _check_tag(tag: str, name: str, ln: int) -> None:
+    """A tag holds no whitespace: 'B-PER O' is two columns separated by a space, which made a tag of its own."""
+    if len(tag.split()) > 1:
+        raise DataError(f"{name}: expected a tag without spaces at line {ln}, got {tag[:40]!r} (columns separated "
+                        "by a space? separate them with a TAB)")
 
 
 def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str], list[str]]]:
@@ -280,6 +288,7 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
             continue
         if len(parts) < 2 or not parts[0] or not parts[-1]:
             raise DataError(f"{name}: expected 'token<TAB>tag' at line {ln}, got {line[:60]!r}")
+        _check_tag(parts[-1], name, ln)
         toks.append(parts[0])
         tags.append(parts[-1])
     if toks:

@@ -120,3 +120,34 @@ def test_a_tagger_refuses_a_token_of_white_space_alone():
             tagger.predict([["a", bad, "b"]])
     with pytest.raises(DataError, match=r"^sentences\[1\]\[0\]: expected a token with something besides white space"):
         SequenceTagger(cfg).fit([["a"], [" "]], [["O"], ["O"]], baselines=False)
+
+
+def test_bleu_of_perfect_short_translations_is_100_not_0():
+    from sacrebleu import corpus_bleu
+
+    from rnnkit.tasks.seq2seq import translation_metrics
+
+    short = ["a dog", "the cat", "ein Haus"]
+    assert translation_metrics(short, short) == {"bleu": pytest.approx(100), "chrf": pytest.approx(100)}  # was 0.0
+    assert translation_metrics(["a dog", "a cat"], ["a dog", "the cat"])["bleu"] > 0
+    # where some hypothesis has 4 tokens: sacrebleu's corpus BLEU as before, for every tokenizer
+    hyps, refs = ["the house is big now", "a dog", "a cat"], ["the house is big today", "a dog", "the cat"]
+    for tok in ("13a", "char", "intl"):
+        assert translation_metrics(hyps, refs, tok)["bleu"] == pytest.approx(corpus_bleu(hyps, [refs], tokenize=tok).score)
+
+
+def test_cli_translate_predict_refuses_a_pair_file(tmp_path, capsys):
+    from rnnkit.cli.main import main
+
+    pairs = [("das haus", "the house"), ("ein hund", "a dog"), ("die katze", "the cat")] * 4
+    (tmp_path / "p.tsv").write_text("".join(f"{s}\t{t}\n" for s, t in pairs), encoding="utf-8")
+    run = tmp_path / "run"
+    assert main(["translate", "train", "--tsv", str(tmp_path / "p.tsv"), "--out", str(run), "--epochs", "1",
+                 "--enc-hidden", "4", "--dec-hidden", "4", "--embed-dim", "4", "--min-count", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    (tmp_path / "in.txt").write_text("ein haus\ndas haus\tthe house\n", encoding="utf-8")
+    assert main(["translate", "predict", "--run", str(run), "--input", str(tmp_path / "in.txt")]) == 1
+    assert ("--input: expected one source text a line, got a TAB in line 2 'das haus\\tthe house' (a "
+            "'source<TAB>target' file is scored by translate evaluate --tsv") in capsys.readouterr().err
+    (tmp_path / "in.txt").write_text("ein haus\ndas haus\n", encoding="utf-8")
+    assert main(["translate", "predict", "--run", str(run), "--input", str(tmp_path / "in.txt"), "--json"]) == 0

@@ -21,8 +21,8 @@ baselines on them; ``evaluate`` without a file scores that same held-out part ag
 dictionary), "baselines": {"word_dictionary": ..., "copy_source": ...}, "n"}``; ``unseen_labels``
 counts reference characters (char model) or words outside the output vocabulary (dict-pointer: only a
 copy can produce them) never seen in training.
-``predict`` reads one source a line (a blank line is an error naming it) and pairs each translation
-with its line: ``LINE<TAB>TRANSLATION``, or ``{"predictions", "lines"}`` with ``--json``.
+``predict`` reads one source a line (a blank line, or one with a TAB -- a pair file --, is an error naming
+it) and pairs each translation with its line: ``LINE<TAB>TRANSLATION``, or ``{"predictions", "lines"}`` with ``--json``.
 """
 
 from __future__ import annotations
@@ -129,8 +129,17 @@ class Translate(TaskCommand):
         return args.limit
 
     def read_inputs(self, args):
+        """The lines of ``--input``; one with a TAB (a ``source<TAB>target`` pair file, whose targets were
+        translated as part of each source, silently) is a DataError naming it."""
+        from rnnkit.errors import DataError
+
         lines, numbers, where = super().read_inputs(args)
         n = self._first(args)
+        tab = next((i for i, line in enumerate(lines[:n]) if "\t" in line), None)
+        if tab is not None:
+            raise DataError(f"--input: expected one source text a line, got a TAB in line {numbers[tab]} "
+                            f"{lines[tab][:60]!r} (a 'source<TAB>target' file is scored by translate evaluate --tsv; "
+                            "give predict its first column)")
         return lines[:n], numbers[:n], where
 
     def restrict(self, data: Data, args) -> Data:

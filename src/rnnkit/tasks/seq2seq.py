@@ -83,12 +83,18 @@ POINTER_SETTINGS = {name: ("model", "dict-pointer") for name in (
 
 def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize: str = "13a") -> dict[str, float]:
     """Corpus BLEU and chrF (sacrebleu, 0-100). ``bleu_tokenize``: sacrebleu's tokenizer for BLEU
-    (``"13a"`` default; ``"char"`` or ``"zh"`` for text without spaces); chrF needs none.
+    (``"13a"`` default; ``"char"`` or ``"zh"`` for text without spaces); chrF needs none. BLEU's geometric
+    mean runs over the n-gram orders 1..4 the hypotheses have at all (sacrebleu's ``effective_order``): the
+    same number whenever some hypothesis has 4 tokens, and no longer 0 for perfect translations of a corpus
+    of shorter sentences (``["a dog", "the cat"]`` scored 0.0 with chrF 100: no 4-gram, precision 0).
 
     >>> translation_metrics(["the cat sat on the mat"], ["the cat sat on the mat"])
     {'bleu': 100.00000000000004, 'chrf': 100.0}
+    >>> translation_metrics(["a dog", "the cat"], ["a dog", "the cat"])["bleu"]
+    100.00000000000004
     """
     import sacrebleu
+    from sacrebleu.metrics import BLEU
 
     for name, texts in (("hyps", hyps), ("refs", refs)):   # a str was scored as one sentence per character
         if isinstance(texts, str) or not isinstance(texts, Sequence):
@@ -101,7 +107,7 @@ def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize:
     if not refs:
         raise DataError("refs: expected at least one reference, got none")
     check_choice("bleu_tokenize", bleu_tokenize, BLEU_TOKENIZERS)
-    return {"bleu": sacrebleu.corpus_bleu(list(hyps), [list(refs)], tokenize=bleu_tokenize).score,
+    return {"bleu": BLEU(tokenize=bleu_tokenize, effective_order=True).corpus_score(list(hyps), [list(refs)]).score,
             "chrf": sacrebleu.corpus_chrf(list(hyps), [list(refs)]).score}
 
 

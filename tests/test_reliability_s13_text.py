@@ -6,7 +6,9 @@
 * CoNLL readers kept stray spaces around a token (``'Anna \\tB-PER'`` made ``'Anna '`` a token of its own),
   refused a trailing TAB, and read an empty token before a TAB as a token.
 * UTF-8 text: a NUL byte (UTF-16 without a byte-order mark) and a BOM starting a later line (files joined
-  with ``cat``) were read silently.
+  with ``cat``) were read silently; so were a CSV row repeating the header and one number written two ways
+  as labels. A package's RECORD was parsed for every file read. (Pipes, predict and the service:
+  tests/test_reliability_s13_serve.py.)
 """
 
 from __future__ import annotations
@@ -162,155 +164,6 @@ def read_text_lines_of(folder, text):
     return read_text_lines(p)
 
 
-# ----------------------------------------------------------------------------------------------- pipes
-def _fifo(folder, name, text):
-    """A named pipe at ``folder/name`` that a thread fills with ``text`` once a reader opens it (``<(cmd)``)."""
-    import os
-    import threading
-
-    path = folder / name
-    os.mkfifo(path)
-
-    def feed():
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-
-    threading.Thread(target=feed, daemon=True).start()
-    return path
-
-
-TAGGED = "the\tDET\ndog\tNOUN\n\na\tDET\ncat\tNOUN\n\n" * 4
-
-
-def test_a_pipe_is_read_once_and_a_run_trained_on_one_asks_for_data_at_evaluate(tmp_path, capsys):
-    # `--conll <(cmd)`, `--input <(cmd)`: read_utf8 took regular files only and refused a pipe '(not found)'
-    import json
-
-    from rnnkit.cli.main import main
-    from rnnkit.data.text import read_utf8
-
-    assert read_utf8(_fifo(tmp_path, "p0", "héllo\n")) == "héllo\n"
-    run = tmp_path / "run"
-    assert main(["tag", "train", "--conll", str(_fifo(tmp_path, "p1", TAGGED)), "--epochs", "1", "--quiet",
-                 "--out", str(run), "--val-fraction", "0"]) == 0
-    capsys.readouterr()
-    assert main(["tag", "predict", "--run", str(run), "--json", "--input",
-                 str(_fifo(tmp_path, "p2", "the\ndog\n\ncat\n"))]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert [len(s) for s in out["predictions"]] == [2, 1] and out["lines"] == [1, 4]
-    # the recorded '/dev/fd/63' names another stream (or none) later: evaluate asks for the data, naming why
-    assert main(["tag", "evaluate", "--run", str(run)]) == 2
-    assert "expected a data flag (--conll PATH): the run was trained on a stream" in capsys.readouterr().err
-
-
-def test_a_reader_that_needs_a_second_pass_refuses_a_pipe_for_that_reason(tmp_path, capsys):
-    import os
-
-    from rnnkit._io import is_stream, not_a_file_reason
-    from rnnkit.cli.main import main
-
-    pipe = tmp_path / "p"
-    os.mkfifo(pipe)          # never opened: both refusals come before any read
-    assert not_a_file_reason(pipe) == "a pipe, read once: this reader needs a file"
-    # a descriptor's name is a stream whatever it points at (`--csv /dev/stdin < data.csv`: another stdin later)
-    assert is_stream(pipe) and is_stream("-") and is_stream("/dev/stdin") and is_stream("/proc/self/fd/0")
-    assert not is_stream(tmp_path) and not is_stream(tmp_path / "missing")
-    assert main(["tsc", "train", "--csv", str(pipe), "--out", str(tmp_path / "run")]) == 2
-    err = capsys.readouterr().err
-    assert "--csv: expected a file or --value-cols, got a stream" in err and "reads the header again" in err
-
-
-# ----------------------------------------------------------------------------------------------- service
-def _serve(run):
-    """``python -m rnnkit serve --run RUN`` on 127.0.0.1 (a free port): ``(process, client)``."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "rnnkit", "serve", "--run", str(run), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, OMP_NUM_THREADS="1"))
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-    deadline = time.monotonic() + 120
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stdout.read().decode()[-2000:]}")
-        try:
-            if client.get("/health").status_code == 200:
-                return proc, client
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("server did not answer /health within 120 s")
-        time.sleep(0.2)
-
-
-def _small_classifier(folder, max_len=4):
-    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
-
-    texts = ["good fine nice", "bad awful", "nice good great", "awful bad bad", "fine", "terrible bad"] * 6
-    labels = ["pos", "neg", "pos", "neg", "pos", "neg"] * 6
-    cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=2, batch_size=8, val_fraction=0.0,
-                               progress=False, max_len=max_len, tokenizer="words", embeddings="own")
-    clf = TextClassifier(cfg).fit(texts, labels)
-    clf.save(folder)
-    return clf
-
-
-def test_predict_json_names_the_lines_cut_at_max_len(tmp_path, capsys):
-    # 'texts: truncated 2 of 4' named none of them: which predictions read only a prefix of their line
-    import json
-
-    from rnnkit.cli.main import main
-
-    _small_classifier(tmp_path / "clf")
-    (tmp_path / "in.txt").write_text("good\ngood nice fine great awful\nbad\nbad bad bad bad bad\n", encoding="utf-8")
-    capsys.readouterr()
-    with pytest.warns(UserWarning, match=r"2 input\(s\) longer than the run's max_len were read up to it, lines "
-                                         r"\[2, 4\] \(longest 5\)"):
-        assert main(["classify", "predict", "--run", str(tmp_path / "clf"), "--input", str(tmp_path / "in.txt"),
-                     "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["truncated"] == [2, 4] and out["lines"] == [1, 2, 3, 4]
-    (tmp_path / "in.txt").write_text("good\nbad\n", encoding="utf-8")
-    assert main(["classify", "predict", "--run", str(tmp_path / "clf"), "--input", str(tmp_path / "in.txt"),
-                 "--json"]) == 0
-    assert "truncated" not in json.loads(capsys.readouterr().out)
-
-
-@pytest.mark.slow        # a server process: 15 s on the shared 2 cores, most of it importing torch and fastapi
-def test_the_service_says_which_texts_were_cut_at_max_len(tmp_path):
-    # a text over the run's max_len tokens was cut (a warning in the server's log only): the client got a label
-    # for its first max_len words as if for the whole text
-    clf = _small_classifier(tmp_path / "clf")
-    long = "good nice fine great awful awful awful bad bad terrible"
-    proc, client = _serve(tmp_path / "clf")
-    try:
-        health = client.get("/health").json()
-        r = client.post("/predict", json={"texts": ["bad awful", long]})
-        nul = client.post("/predict", json={"texts": ["fine", "good\u0000bad"]})
-    finally:
-        proc.kill()
-        proc.wait(timeout=30)
-    assert (health["max_len"], health["on_long"]) == (4, "truncate")
-    assert r.status_code == 200
-    short_out, long_out = r.json()["predictions"]
-    assert short_out["truncated"] is False and "tokens" not in short_out
-    assert long_out["truncated"] is True and long_out["tokens"] == 10
-    # what was read is the first max_len words: the same probabilities as for those words alone
-    first = clf.predict_proba([" ".join(long.split()[:4])])[0]
-    assert abs(long_out["probabilities"]["pos"] - float(first[clf.classes.index("pos")])) < 1e-6
-    # a NUL inside a text (a client's C-string or UTF-16 bug) was read as one more unknown token
-    assert nul.status_code == 422 and nul.json()["error"].startswith("texts[1]: expected text without NUL")
-
-
 # ----------------------------------------------------------------------------------------------- RECORD
 def _install(root, data: bytes, mtime_ns: int) -> None:
     """A distribution 'pkgs13' under ``root``: ``pkgs13/data.txt`` holding ``data``, listed in its RECORD."""
@@ -349,19 +202,6 @@ def test_a_record_is_parsed_once_per_version_of_it(tmp_path, monkeypatch):
 
 
 # ----------------------------------------------------------------------------------------------- hunt
-def test_a_lone_cr_in_predict_input_is_refused_not_two_inputs_joined(tmp_path):
-    # 'good\rbad' (an old Mac line end) was one input: one prediction for two texts, the numbering off after it
-    from rnnkit.cli.common import read_numbered_lines
-
-    p = tmp_path / "in.txt"
-    p.write_bytes(b"fine\r\ngood\rbad\n")
-    with pytest.raises(DataError, match=r"--input .*in.txt': expected lines ended by LF or CRLF, got a lone carriage "
-                                        r"return \(CR\) in line 2"):
-        read_numbered_lines(p)
-    p.write_bytes(b"fine\r\ngood\n")
-    assert read_numbered_lines(p) == (["fine", "good"], [1, 2])
-
-
 def test_one_number_written_two_ways_is_not_two_labels(tmp_path):
     p = tmp_path / "l.csv"
     p.write_text("text,label\nok,1\nbad,0\nfine,1.0\n", encoding="utf-8")

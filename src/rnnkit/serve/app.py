@@ -13,7 +13,8 @@ Classifier run::
     POST /predict       {"texts": [...]} -> {"predictions": [{"label", "probabilities": {class: p},
                                                               "truncated": false}, ...]}
                         (a text longer than the run's max_len tokens: only its first max_len are read,
-                        "truncated": true, "tokens": its length; a run with on_long="error" answers 422)
+                        "truncated": true, "tokens": its length; a run with on_long="error" answers 422, and
+                        a run without max_len a text over MAX_UNCUT_CHARS = 200,000 characters)
 
 A rejected request gets a 4xx status and ``{"error": "<one line>"}``: 422 for a wrong schema or value
 (missing field, extra field, non-finite value, time off the series' grid), 404 for an unknown series id

@@ -24,10 +24,14 @@ from rnnkit.errors import CheckpointError, ConfigError, RnnkitError
 from rnnkit.serve.journal import Journal, run_stamp
 from rnnkit.tasks.forecasting.records import forecast_records, time_text
 
-__all__ = ["RequestError", "ForecastService", "ClassifierService", "open_service", "forecast_records", "MAX_GAP"]
+__all__ = ["RequestError", "ForecastService", "ClassifierService", "open_service", "forecast_records", "MAX_GAP",
+           "MAX_UNCUT_CHARS"]
 
 #: The most grid steps one observation may lie ahead of a series' end (the gap is interpolated).
 MAX_GAP = 10_000
+#: The longest text (characters) a classifier run without a length limit (``max_len=None``) is asked to read
+#: whole: one 16 MB text of characters was a 16-million-step network pass (an embedding of gigabytes).
+MAX_UNCUT_CHARS = 200_000
 
 
 #: A step as text: a JSON integer's grammar (no leading zeros: "060" is not read as 60), at most 30 digits.
@@ -307,7 +311,8 @@ class ClassifierService:
     def predict(self, texts: list[str]) -> dict[str, Any]:
         """Labels and probabilities; each prediction says ``"truncated"``: whether its text was longer than the
         run's ``max_len`` tokens and only the first ``max_len`` were read (then ``"tokens"``: how many it had).
-        A run with ``on_long="error"`` refuses such a text (422)."""
+        A run with ``on_long="error"`` refuses such a text (422); a run with no ``max_len`` a text over
+        :data:`MAX_UNCUT_CHARS` characters (422)."""
         from rnnkit.data.batching import truncations
 
         for i, t in enumerate(texts):
@@ -316,6 +321,9 @@ class ClassifierService:
             if "\0" in t:   # a C-string or UTF-16 bug in the client: a file holding one is refused too
                 raise RequestError(422, f"texts[{i}]: expected text without NUL characters (U+0000), got one at "
                                         f"character {t.index(chr(0))}")
+            if self.model.config.max_len is None and len(t) > MAX_UNCUT_CHARS:
+                raise RequestError(422, f"texts[{i}]: expected at most {MAX_UNCUT_CHARS:,} characters (this run has no "
+                                        f"max_len: it reads every token), got {len(t):,}")
         with self.lock, truncations() as cut:   # the client is told per text, not the server's log
             try:
                 probs = self.model.predict_proba(texts)

@@ -247,3 +247,22 @@ def test_a_file_where_the_run_folder_needs_a_subfolder_is_refused_before_trainin
             Trainer(nn.Linear(3, 1), lambda m, b: m(b[0]).sum(), config=TrainConfig(epochs=1, quiet=True), run_dir=run)
     with pytest.raises(CheckpointError, match=r"^run_dir: expected '.*/checkpoints' to be a folder for checkpoints"):
         save_checkpoint(tmp_path / "checkpoints" / "run", step=1, model_state={}, state={})
+
+
+def test_a_resume_refuses_a_warmup_cosine_with_other_settings(tmp_path):
+    """Before: WarmupCosine kept no state, so a resume given total_steps=16 for an 8-step schedule moved the LR
+    onto the other curve mid-run without a word (0.00069 -> 0.00078: it climbed back up)."""
+    from rnnkit.errors import CheckpointError
+    from rnnkit.training import TrainConfig, Trainer, WarmupCosine
+
+    def fit(epochs, total, resume=False):
+        torch.manual_seed(0)
+        return Trainer(nn.Linear(3, 1), lambda m, b: m(b[0]).pow(2).mean(), config=TrainConfig(epochs=epochs, quiet=True),
+                       run_dir=tmp_path, callbacks=[WarmupCosine(total)]).fit([(torch.randn(2, 3),)] * 2, resume=resume)
+
+    fit(2, 8)
+    with pytest.raises(CheckpointError, match=r"^callbacks: expected the WarmupCosine of the checkpointed fit, got "
+                                              r"different settings \(total_steps: checkpoint 8, got 16\)"):
+        fit(4, 16, resume=True)
+    lrs = [row["lr"] for row in fit(4, 8, resume=True).history]
+    assert lrs == sorted(lrs, reverse=True) and lrs[-1] < 1e-4      # the 8-step cosine continued to its end

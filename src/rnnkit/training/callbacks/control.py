@@ -253,6 +253,25 @@ class WarmupCosine(Callback):
                           "total_steps to the steps the fit makes (epochs x batches)", stacklevel=2)
         trainer.set_lr(self.lr_at(self.frac(trainer)))  # the next step's
 
+    _SETTINGS = ("total_steps", "deadline_seconds", "warmup", "min_lr", "start_factor")
+
+    def state_dict(self) -> dict:
+        """Its settings (the LR follows from ``global_step``): a resume compares them."""
+        return {**{k: getattr(self, k) for k in self._SETTINGS}, "lr": self.base_lr}
+
+    def load_state_dict(self, state: dict) -> None:
+        """A resume with other settings is a CheckpointError: the LR jumped to another curve mid-run without a
+        word (a resume given total_steps=2000 for a 1000-step run climbed back up). ``lr`` is compared when
+        given (by default it is the optimizer's, which the config check compares)."""
+        mine = {k: getattr(self, k) for k in self._SETTINGS}
+        if self.base_lr is not None:
+            mine["lr"] = self.base_lr
+        diff = [k for k, v in mine.items() if k in state and state[k] != v]
+        if diff:
+            detail = ", ".join(f"{k}: checkpoint {state[k]!r}, got {mine[k]!r}" for k in diff)
+            raise CheckpointError(f"callbacks: expected the WarmupCosine of the checkpointed fit, got different "
+                                  f"settings ({detail}); resume with the checkpoint's schedule, or start a new run")
+
 
 # ------------------------------------------------------------------------------------------ budget
 class TimeBudget(Callback):

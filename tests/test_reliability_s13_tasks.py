@@ -151,3 +151,31 @@ def test_cli_translate_predict_refuses_a_pair_file(tmp_path, capsys):
             "'source<TAB>target' file is scored by translate evaluate --tsv") in capsys.readouterr().err
     (tmp_path / "in.txt").write_text("ein haus\ndas haus\n", encoding="utf-8")
     assert main(["translate", "predict", "--run", str(run), "--input", str(tmp_path / "in.txt"), "--json"]) == 0
+
+
+@pytest.mark.parametrize("model", ["char", "dict-pointer"])
+def test_beam_1_is_greedy_for_mbr_decoding_too(model):
+    """Before: decode="mbr" with beam=1 drew its one candidate from a beam of width 1, which ranks by the
+    length-normalised score and ran on past greedy's end ('eee ' -> 'eee' and 22 spaces): 10 of 11 char outputs
+    differed from beam=1's greedy ones."""
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
+    from rnnkit.tasks.seq2seq_pointer import pointer_search, prepare
+
+    src = ["das haus", "das buch", "ein buch", "ein haus", "der hund", "die katze", "ein hund", "eine katze"] * 4
+    tgt = ["the house", "the book", "a book", "a house", "the dog", "the cat", "a dog", "a cat"] * 4
+    kw = {"min_count": 1} if model == "dict-pointer" else {}
+    torch.manual_seed(0)
+    tr = Translator(Seq2SeqConfig(model=model, embed_dim=8, enc_hidden=8, dec_hidden=16, epochs=5 if model == "char"
+                                  else 10, batch_size=8,
+                                  progress=False, val_fraction=0, **kw)).fit(src, tgt, baselines=False)
+    test = src[:8] + ["haus", "katze hund", "xyz"]
+    greedy = tr.translate(test, beam=1)
+    if model == "char":
+        assert tr.translate(test, beam=1, decode="mbr") == greedy
+    else:   # its pool adds the glossed source; the n-best of beam 1 is the greedy output (8 of 11 were not)
+        w = tr.words
+        words = w._words(test, "sources")
+        sents = [prepare(s, g, w.src_vocab, w.tgt_vocab) for s, g in zip(words, w._glosses(words))]
+        one = pointer_search(tr.net, sents, w.tgt_vocab, 1, tr.config.alpha, tr.config.max_decode_ratio, nbest=True)
+        assert [n[0][0] for n in one] == pointer_search(tr.net, sents, w.tgt_vocab, 1, tr.config.alpha,
+                                                        tr.config.max_decode_ratio)

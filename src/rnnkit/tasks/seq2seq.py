@@ -414,15 +414,16 @@ class Translator(Task):
 
     def _search(self, x: Tensor, xl: Tensor, k: int, nbest: bool = False) -> list:
         """Greedy (``k=1``) or beam search of a padded batch of sources (:mod:`rnnkit.tasks.seq2seq_search`);
-        ``nbest``: each source's finished outputs with their scores, best first."""
+        ``nbest``: each source's finished outputs with their scores, best first (``k=1``: the greedy output)."""
         memory, state = self.net.encode(x, xl)
         stepper = _CharStepper(self.net, memory, state)
         limits = [self._max_steps(int(n)) for n in xl]
         bos, eos = self.tgt_vocab.index[BOS], self.tgt_vocab.index[EOS]
+        if k == 1:   # greedy, the n-best too: a beam of 1 ranks by the length-normalised score and ran on
+            hyps = greedy_search(stepper, limits, bos, eos, self._banned())   # (decode="mbr" differed)
+            return [[(h, 0.0)] for h in hyps] if nbest else hyps
         if nbest:
             return beam_search_nbest(stepper, limits, k, bos, eos, self._banned(), self.config.alpha)
-        if k == 1:
-            return greedy_search(stepper, limits, bos, eos, self._banned())
         return beam_search(stepper, limits, k, bos, eos, self._banned(), self.config.alpha)
 
     def _greedy(self, x: Tensor, xl: Tensor) -> list[list[int]]:

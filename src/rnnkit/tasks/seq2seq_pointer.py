@@ -183,8 +183,8 @@ def pointer_search(net: PointerNet, sents: Sequence[Sentence], tgt_vocab: Vocab,
                    nbest: bool = False) -> list:
     """The output words of each sentence (greedy for ``beam=1``), in input order; at most
     ``max_ratio * source words + 10`` words; ``no_repeat``, ``once_from``: see :mod:`rnnkit.tasks.seq2seq_search`.
-    ``nbest=True`` (beam only): every finished output of each sentence as ``(words, normalised score)``,
-    best first (:func:`rnnkit.tasks.seq2seq_search.beam_search_nbest`)."""
+    ``nbest=True``: every finished output of each sentence as ``(words, normalised score)``, best first
+    (:func:`rnnkit.tasks.seq2seq_search.beam_search_nbest`; ``beam=1``: the greedy output alone)."""
     from rnnkit.data.batching import bucket_batches
     from rnnkit.tasks.seq2seq_search import beam_search_nbest, greedy_search
 
@@ -197,7 +197,7 @@ def pointer_search(net: PointerNet, sents: Sequence[Sentence], tgt_vocab: Vocab,
         stepper = PointerStepper(net, make_batch(batch, tgt_vocab), unk)
         limits = [int(max_ratio * len(s.src)) + 10 for s in batch]
         banned = [pad, unk, bos]
-        if beam == 1 and not nbest:
+        if beam == 1:   # greedy, the n-best of decode="mbr" too (a beam of 1 normalises by length: it differed)
             hyps = [[(h, 0.0)] for h in greedy_search(stepper, limits, bos, eos, banned, no_repeat, once_from)]
         else:
             hyps = beam_search_nbest(stepper, limits, beam, bos, eos, banned, alpha, no_repeat, once_from)

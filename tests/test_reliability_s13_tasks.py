@@ -179,3 +179,27 @@ def test_beam_1_is_greedy_for_mbr_decoding_too(model):
         one = pointer_search(tr.net, sents, w.tgt_vocab, 1, tr.config.alpha, tr.config.max_decode_ratio, nbest=True)
         assert [n[0][0] for n in one] == pointer_search(tr.net, sents, w.tgt_vocab, 1, tr.config.alpha,
                                                         tr.config.max_decode_ratio)
+
+
+def test_one_entity_type_written_iob1_among_iob2_ones_turns_the_constraints_off():
+    """Before: I-MISC opened every MISC entity, B-PER/I-PER were IOB2; the 8 B-PER outnumbered the 4 I-MISC
+    openings, so the IOB2 constraints stayed on and I-MISC could start nowhere: MISC was never predicted."""
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    S = [["John", "Smith", "saw", "it"]] * 8 + [["the", "Euro", "Cup", "ended"]] * 4
+    T = [["B-PER", "I-PER", "O", "O"]] * 8 + [["O", "I-MISC", "I-MISC", "O"]] * 4
+    cfg = TaggerConfig(word_dim=4, char_dim=4, char_hidden=2, hidden_size=4, epochs=1, progress=False, val_fraction=0)
+    with pytest.warns(UserWarning, match=r"4 entities open with I-X .* against 8 B- tags \(of type\(s\) \['MISC'\] "
+                                         r"more than their B- tags\)"):
+        tagger = SequenceTagger(cfg).fit(S, T, baselines=False)
+    assert tagger.config.constrained is False
+    tags = tagger.tags.tokens
+    logp = torch.full((1, len(tags)), -5.0)
+    logp[0, tags.index("I-MISC")] = 0.0                  # a token the network calls I-MISC
+    assert tagger._decode([logp.log_softmax(-1)]) == [["I-MISC"]]    # was ['O'] (or another valid start)
+    # IOB2 throughout: the constraints stay
+    iob2 = [["B-PER", "I-PER", "O", "O"]] * 8 + [["O", "B-MISC", "I-MISC", "O"]] * 4
+    import warnings as w
+    with w.catch_warnings():
+        w.simplefilter("error", UserWarning)
+        assert SequenceTagger(cfg).fit(S, iob2, baselines=False).config.constrained is True

@@ -11,7 +11,7 @@ Decoding: per-token argmax, except for BIO tag sets with ``constrained=True`` (t
 best *valid* tag sequence under the per-token log-probabilities (Viterbi over the allowed transitions:
 ``I-X`` only after ``B-X`` or ``I-X``, never first), so a prediction never holds an ``I-X`` that starts
 nowhere (:func:`bio_constraints`, :func:`constrained_decode`). Training tags where ``I-X`` opens most entities
-(IOB1) are decoded per token instead, with a warning (:func:`iob1_openings`).
+(IOB1), of all types or of one, are decoded per token instead, with a warning (:func:`iob1_openings`).
 
 Metrics: token accuracy always; entity-level precision/recall/F1 (conlleval spans) when every tag is
 ``O`` or ``B-X``/``I-X``. Baseline (:class:`MostFrequentTag`): each training token's most frequent tag;
@@ -310,11 +310,16 @@ class SequenceTagger(Task):
         t0 = time.perf_counter()
         sents, tags = train
         openings, begins = iob1_openings(tags) if c.constrained and is_bio({t for s in tags for t in s}) else ([], 0)
-        if len(openings) > begins:   # IOB2's constraints would decode each such entity as O: entity F1 1.0 -> 0.0
+        # per type too: one type written IOB1 among IOB2 ones (I-MISC opening every MISC, B-PER many) was never
+        # predicted -- I-MISC may start nowhere -- while the B- tags of the others outnumbered its openings
+        opened, began = Counter(t[2:] for _, _, t in openings), Counter(t[2:] for s in tags for t in s if t[:2] == "B-")
+        iob1 = sorted(x for x, n in opened.items() if n > began[x])
+        if len(openings) > begins or iob1:   # IOB2's constraints would decode each such entity as O: F1 1.0 -> 0.0
             (i, j, t), n = openings[0], len(openings)
+            kinds = f" (of type(s) {iob1[:5]} more than their B- tags)" if iob1 else ""
             warnings.warn(f"{TASK}: {n} entities open with I-X (IOB1 tags, e.g. tags[{i}][{j}] {t!r}) against {begins} "
-                          "B- tags: the constrained decoding of IOB2 tags would never predict them; decoding per "
-                          "token (constrained=False, as the run's config records)", stacklevel=3)
+                          f"B- tags{kinds}: the constrained decoding of IOB2 tags would never predict them; decoding "
+                          "per token (constrained=False, as the run's config records)", stacklevel=3)
             self.config = c = replace(c, constrained=False)
         self.words = Vocab.build([_word_keys(s) for s in sents], min_freq=c.min_freq)
         self.chars = Vocab.build([list(word) for s in sents for word in s])  # a word is a sequence of characters

@@ -203,6 +203,20 @@ def test_split_time_checks_its_arguments_and_refuses_a_batch_without_steps():
                 config=TrainConfig(epochs=1, tbptt_k=2, quiet=True)).fit([(torch.zeros(2, 0, 3),)])
 
 
+def test_split_time_refuses_a_packed_sequence():
+    """Before: torch's AssertionError "Expected data to be a list or tuple of length 2" (a PackedSequence
+    rebuilt from sliced fields); its packed data has no time axis to cut."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    from rnnkit.errors import InputTypeError
+    from rnnkit.training import split_time
+
+    packed = pack_padded_sequence(torch.randn(2, 6, 3), [6, 2], batch_first=True)
+    with pytest.raises(InputTypeError, match=r"^batch: expected padded tensors to cut into truncated-BPTT chunks, "
+                                             r"got a PackedSequence; pass pad_packed_sequence's padded tensor"):
+        split_time({"x": packed, "y": torch.zeros(2, 6)}, 4)
+
+
 def test_an_lr_schedule_function_must_return_a_scheduler():
     """Before: a function returning None trained at a constant LR without a word (another object failed at
     the first epoch's end with an AttributeError)."""

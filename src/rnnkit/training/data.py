@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import torch
 from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence
 
 from rnnkit._validate import check_int
 from rnnkit.errors import CheckpointError, InputTypeError, ShapeError
@@ -168,6 +169,9 @@ def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     """
     k = check_int("k", k)
     time_dim = check_int("time_dim", time_dim, low=0)
+    if _has_packed(batch):   # its data has no time axis to cut (torch's AssertionError from rebuilding it)
+        raise InputTypeError("batch: expected padded tensors to cut into truncated-BPTT chunks, got a PackedSequence; "
+                             "pass pad_packed_sequence's padded tensor and its lengths under the key 'lengths'")
     seq = [t for t in _leaves(batch) if t.dim() > time_dim]
     if not seq:
         raise ShapeError(f"batch: expected at least one tensor with a time axis at dim {time_dim} (config.time_dim), got none")
@@ -178,6 +182,14 @@ def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     B = seq[0].shape[1 if time_dim == 0 else 0] if seq[0].dim() > 1 else None
     _warn_unnamed_lengths(batch, B, T)
     return [_cut(batch, start, min(k, T - start), T, time_dim) for start in range(0, T, k)]
+
+
+def _has_packed(obj: Any) -> bool:
+    if isinstance(obj, PackedSequence):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return any(_has_packed(v) for v in obj)
+    return isinstance(obj, dict) and any(_has_packed(v) for v in obj.values())
 
 
 def _cut(obj: Any, start: int, n: int, T: int, time_dim: int, name: Any = None) -> Any:

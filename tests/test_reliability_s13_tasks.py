@@ -203,3 +203,15 @@ def test_one_entity_type_written_iob1_among_iob2_ones_turns_the_constraints_off(
     with w.catch_warnings():
         w.simplefilter("error", UserWarning)
         assert SequenceTagger(cfg).fit(S, iob2, baselines=False).config.constrained is True
+
+
+def test_a_bpe_vocabulary_smaller_than_the_characters_is_warned():
+    """Before: bpe_vocab=5 on a text of 12 distinct characters gave 14 units (every character and the specials,
+    no merge) while the run's config said 5, silently."""
+    with pytest.warns(UserWarning, match=r"^bpe_vocab: 5 is below the 14 units of the training text's characters"):
+        lm = CharLM(CharLMConfig(**{**TINY, "units": "bpe", "bpe_vocab": 5})).fit(TEXT, baselines=False)
+    assert len(lm.chars) == 14
+    import warnings as w
+    with w.catch_warnings():
+        w.simplefilter("error", UserWarning)
+        CharLM(CharLMConfig(**{**TINY, "units": "bpe", "bpe_vocab": 14})).fit(TEXT, baselines=False)

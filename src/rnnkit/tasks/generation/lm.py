@@ -6,6 +6,7 @@ import copy
 import math
 import time
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,6 +211,10 @@ class CharLM(Task):
         text, val_text = train[0], None if val is None else val[0]
         if c.units == "bpe":
             self._set_units(BPEVocab.train(text, c.bpe_vocab))
+            if len(self.chars) > c.bpe_vocab:   # the run said 40 units and had 102 (no merge), silently
+                warnings.warn(f"bpe_vocab: {c.bpe_vocab} is below the {len(self.chars)} units of the training text's "
+                              f"characters and the 2 specials, which BPE keeps all: {len(self.chars)} units, no merge "
+                              "(raise bpe_vocab for subwords)", stacklevel=3)
         else:
             self._set_units(Vocab.build([tokenize(text, "chars")], min_freq=c.min_freq))
         if len(self.chars) <= sum(i is not None for i in (self.chars.pad_id, self.chars.unk_id)):

@@ -166,6 +166,7 @@ ck.save_checkpoint(run, step=3, model_state={"w": torch.full((2,), 2.0)}, state=
 def test_a_kill_while_a_step_is_saved_again_leaves_a_loadable_checkpoint(tmp_path):
     """Before: the old step-3 folder was moved aside and deleted before the new one was renamed in, so a
     kill there left latest.json pointing at nothing: no loadable checkpoint (a resume failed)."""
+    import shutil
     import signal
     import subprocess
     import sys
@@ -175,12 +176,18 @@ def test_a_kill_while_a_step_is_saved_again_leaves_a_loadable_checkpoint(tmp_pat
     run = tmp_path / "run"
     proc = subprocess.run([sys.executable, "-c", _KILL_CHILD, str(run)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
+    shutil.copytree(run, tmp_path / "run2", symlinks=True)     # the folder as the kill left it, for the save below
     ck = load_checkpoint(run)                   # was CheckpointError: latest.json points to a missing step-00000003
     assert ck.step == 3 and ck.state["v"] in (1, 2) and ck.model_state["w"].tolist() == [float(ck.state["v"])] * 2
-    save_checkpoint(run, step=4, model_state={"w": torch.zeros(2)}, state={"v": 4})   # the next save recovers
+    assert (run / "checkpoints" / "step-00000003").is_dir()          # loading put the copy back
+    save_checkpoint(run, step=4, model_state={"w": torch.zeros(2)}, state={"v": 4})
     assert load_checkpoint(run).state["v"] == 4
-    assert load_checkpoint(run / "checkpoints" / "step-00000003").state["v"] in (1, 2)
     assert not [p.name for p in (run / "checkpoints").iterdir() if p.name.startswith(".tmp")]
+    # a save right after the kill, with no load between, puts the moved-aside copy back first
+    run2 = tmp_path / "run2"
+    save_checkpoint(run2, step=4, model_state={"w": torch.zeros(2)}, state={"v": 4})
+    assert load_checkpoint(run2 / "checkpoints" / "step-00000003").state["v"] in (1, 2)
+    assert not [p.name for p in (run2 / "checkpoints").iterdir() if p.name.startswith(".tmp")]
 
 
 # ------------------------------------------------------------------ sweep: hostile inputs found in the hunt

@@ -297,14 +297,20 @@ def _recover(root: Path) -> None:
 
 def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
     """The folder ``latest.json`` points to (or the newest complete ``step-*`` folder), else ``None``. If a
-    save was killed while it replaced that folder, the old copy it moved aside (``.tmp-old-*``)."""
+    save was killed while it replaced that folder, the old copy it moved aside (``.tmp-old-*``) is put back
+    (or, in a folder that cannot be written, returned where it is)."""
     root = _ckpt_dir(Path(run_dir))
     pointer = root / "latest.json"
     if pointer.exists():
         data = read_json(pointer, "a checkpoint pointer {\"name\": \"step-NNNNNNNN\", \"step\": N}")
         name = data.get("name") if isinstance(data, dict) else data
         if isinstance(name, str) and _NAME.match(name) and (aside := _moved_aside(root, name)) is not None:
-            return aside
+            try:   # put it back, so the path a resume reports stays valid; a read-only folder reads it aside
+                os.replace(aside, root / name)
+                _fsync_dir(root)
+            except OSError:
+                return aside
+            return root / name
         if not isinstance(name, str) or not _NAME.match(name) or not (root / name).is_dir():
             raise CheckpointError(f"{pointer}: points to {name!r}, expected an existing step-* folder in {root}")
         return root / name

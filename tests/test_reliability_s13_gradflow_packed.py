@@ -203,3 +203,30 @@ def test_plotting_no_record_says_so_without_a_warning(tmp_path, recwarn):
     assert plot_gradient_flow({}, tmp_path / "g.png").stat().st_size > 0
     assert plot_gradient_flow({"t": torch.ones(3, 2)}, tmp_path / "h.png").stat().st_size > 0
     assert not [w for w in recwarn if "legend" in str(w.message)]
+
+
+def test_a_packed_sequence_into_a_nested_cell_runner():
+    """rnnkit.Recurrent takes a PackedSequence too (oracle: the padded call with its lengths); before it was
+    read as a nest of its four fields ("expected every leaf to have time and batch dims")."""
+    import rnnkit
+    from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+    class Tanh(rnnkit.RecurrentCell):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2 + 3, 3, dtype=torch.float64)
+
+        def initial_state(self, batch_size, device=None, dtype=None):
+            return torch.zeros(batch_size, 3, device=device, dtype=dtype)
+
+        def forward(self, x, h):
+            h = torch.tanh(self.lin(torch.cat((x, h), -1)))
+            return h, h
+
+    torch.manual_seed(0)
+    runner = rnnkit.Recurrent(Tanh(), batch_first=True)
+    x, lens = torch.randn(3, 5, 2, dtype=torch.float64), torch.tensor([2, 5, 1])
+    want, s_want = runner(x, lengths=lens)
+    got, s_got = runner(pack_padded_sequence(x, lens, batch_first=True, enforce_sorted=False))
+    assert isinstance(got, PackedSequence)
+    assert torch.allclose(pad_packed_sequence(got, batch_first=True)[0], want) and torch.allclose(s_got, s_want)

@@ -215,3 +215,12 @@ def test_a_bpe_vocabulary_smaller_than_the_characters_is_warned():
     with w.catch_warnings():
         w.simplefilter("error", UserWarning)
         CharLM(CharLMConfig(**{**TINY, "units": "bpe", "bpe_vocab": 14})).fit(TEXT, baselines=False)
+
+
+def test_predict_names_the_prompt_with_an_unseen_character():
+    """Before: 'prompt: expected characters seen in training' named no prompt of the list, and came after the
+    prompts before it were sampled."""
+    lm = CharLM(CharLMConfig(**TINY)).fit(TEXT, baselines=False)
+    with pytest.raises(DataError, match=r"^prompts\[2\]: expected characters seen in training, got 1 unseen \['Q'\]"):
+        lm.predict(["the", "cat", "Qat"], 5, seed=0)
+    assert len(lm.predict(["the", "cat", "Qat"], 5, seed=0, unknown="unk")) == 3

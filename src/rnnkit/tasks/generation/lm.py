@@ -359,6 +359,9 @@ class CharLM(Task):
 
         prompts = check_texts(prompts, "prompts", blank=True)   # as sample: "\n" is a fine prompt
         seed = check_seed(seed, len(prompts))
+        self._require_fitted()
+        for i, p in enumerate(prompts):   # all first, each named: an unseen character said 'prompt', after the others
+            self.encode(p, unknown, f"prompts[{i}]", blank=True)
         return [self.sample(p, length, temperature, top_k, None if seed is None else seed + i, unknown)
                 for i, p in enumerate(prompts)]
 

@@ -43,7 +43,7 @@ from torch import Tensor, nn
 
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
-from rnnkit.tasks.common import check_bool, check_labels, classification_metrics
+from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, classification_metrics
 from rnnkit.tasks.runs import load_run, load_weights, run_baselines, save_run, task_config
 
 __all__ = ["Task", "ClassifierTask", "split_indices", "fit_network", "WallClock"]
@@ -250,7 +250,11 @@ class Task:
         under ``"baselines"``. Gold labels unseen in training count as errors (``"unseen_labels"``)."""
         self._require_fitted()
         check_bool("baselines", baselines)   # 'no' ran them
-        inputs, targets = self.check_data(inputs, targets)
+        inputs, raw = self.check_data(inputs, targets)
+        classes = getattr(getattr(self, "labels", None), "tokens", None)
+        if classes is not None and raw is not None and not isinstance(targets, str):   # a classifier's labels
+            check_label_spelling(list(targets), raw, classes, self.target_name)
+        targets = raw
         metrics = self.score(inputs, targets, **options)
         if baselines and self.baselines:
             metrics["baselines"] = {n: self.score_baseline(b, inputs, targets) for n, b in self.baselines.items()}

@@ -289,6 +289,31 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
     return out
 
 
+def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Iterable[str], what: str = "labels") -> None:
+    """A DataError for a numeric label whose text is no class of ``known`` while a class reads as the same
+    number: training's ``1`` (class ``'1'``) scored against ``1.0`` (``'1.0'``) was an unseen class and an
+    error every time, silently (accuracy 0 with integer-valued floats from pandas).
+
+    >>> check_label_spelling([1.0], ["1.0"], ["1", "2"], "y")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    rnnkit.errors.DataError: y[0]: expected a label as training wrote it, got 1.0 (float) read as '1.0', ...
+    """
+    numbers: dict[float, str] = {}
+    for k in known:
+        try:
+            numbers.setdefault(float(k), k)
+        except (TypeError, ValueError, OverflowError):
+            continue
+    known = set(known) if not isinstance(known, (set, frozenset)) else known
+    for i, (lab, text) in enumerate(zip(labels, texts)):
+        if text in known or isinstance(lab, (str, bytes, bool, np.bool_)) or not isinstance(lab, (int, float, np.number)):
+            continue
+        same = numbers.get(float(lab))
+        if same is not None:
+            raise DataError(f"{what}[{i}]: expected a label as training wrote it, got {lab!r} ({type(lab).__name__}) "
+                            f"read as {text!r}, while the class {same!r} is the same number; convert them first")
+
+
 def check_label_kinds(labels: Sequence[Any], texts: Sequence[str], what: str = "labels") -> None:
     """A DataError unless the labels ``labels`` (read as ``texts``) are one label per text: ``0`` and
     ``"0"`` would become one class silently (:func:`~rnnkit._validate.check_keys_as_text`), and ``1``,

@@ -28,6 +28,8 @@ Per series (a series with values <= 0 is shifted up first and back after), on th
   the mean step of ``d`` up to ``t``: the seasonal random walk with drift) by the weight ``W / (W + c)``
   on the network, ``W`` the full training windows (``L + H`` values) of the fit, all series together:
   a series alone with a few dozen values leans on the drift, a global fit on many series keeps the network.
+  The default c = 20 since session 13 (pre-registered, checked once on 336 unseen M3/tourism series, each alone:
+  the hybrid's mean MASE 3.854 -> 2.215, auto's 1.748 -> 1.722 (-1.5%), co2 0.319; c = 0 is the network alone).
 
 The recurrent network is rnnkit's own layer (``rnnkit.layers.LSTM`` / ``GRU``) running along the
 time axis of every series at once (left-padded; steps before a series starts are not scored).
@@ -145,7 +147,8 @@ class ESRNNCandidate(Candidate):
     units); ``max_length``: only the last values of long series are used; ``refit``: one fit per
     rolling origin, or one at the earliest (see :func:`.candidates.wants_refit`); ``calendar`` /
     ``static``: the calendar features / static covariates as network inputs; ``shrink_windows``: the c of
-    the network's weight ``W / (W + c)`` against the drift (0: the network alone; see the module docstring)."""
+    the network's weight ``W / (W + c)`` against the drift (0: the network alone, the default before session 13;
+    see the module docstring)."""
 
     name = "esrnn"
     kind = "esrnn"
@@ -154,7 +157,7 @@ class ESRNNCandidate(Candidate):
     def __init__(self, cell: str = "lstm", hidden: int = 32, steps: int = 300, lr: float = 5e-3,
                  ensemble: int = 1, level_penalty: float = 10.0, max_length: int = 400, seed: int = 0,
                  refit: bool | str = "auto", calendar: bool = True, static: bool = True,
-                 shrink_windows: float = 0.0) -> None:
+                 shrink_windows: float = 20.0) -> None:
         check_refit(refit)
         if isinstance(shrink_windows, bool) or not isinstance(shrink_windows, (int, float)) or not (
                 math.isfinite(shrink_windows) and shrink_windows >= 0):

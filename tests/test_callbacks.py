@@ -258,7 +258,7 @@ def test_callback_state_resumes_exactly(tmp_path):
         _fit(tmp_path / "run", crash_at=14)          # in epoch 3; the latest checkpoint is step 12 (epoch 3, batch 2)
     saved = load_checkpoint(tmp_path / "run")
     assert saved.step == 12 and set(saved.state["callbacks"]) == {"EarlyStopping", "GradientFlowMonitor",
-                                                                   "LRSchedule", "Recorder"}
+                                                                   "LRSchedule", "Recorder", "WarmupCosine"}
     assert saved.state["callbacks"]["Recorder"] == {"steps": 12}
     assert any(k.startswith("gradflow/") for k in saved.state["callbacks"]["GradientFlowMonitor"]["pending"])
     w, steps = _fit(tmp_path / "run", resume=True)

@@ -355,25 +355,20 @@ def test_minlstm_triton_kernels_with_saturated_gates(monkeypatch):
         assert torch.isfinite(g).all() and (g - w).abs().max() / w.abs().max() < 1e-8
 
 
-def test_a_packed_sequence_is_refused_saying_how_to_pass_it():
-    """Before: "x: expected a torch.Tensor, got PackedSequence" -- torch.nn takes one, so a user moving from
-    it was not told what rnnkit takes instead. Oracle for the advice: torch.nn on the packed input."""
-    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-
-    from rnnkit.errors import InputTypeError
+def test_a_packed_sequence_runs_as_torch_nn_runs_it_s10():
+    """Session 10 refused a PackedSequence with the pad_packed_sequence advice; since session 13 the layers take
+    it as torch.nn does (tests/test_reliability_s13_gradflow_packed.py: gradients, layouts, bidirectional).
+    Oracle: torch.nn on the same packed input."""
+    from torch.nn.utils.rnn import pack_padded_sequence
 
     torch.manual_seed(0)
     m = torch.nn.GRU(2, 3, batch_first=True, dtype=F64)
     layer = rnnkit.from_torch(m)
     packed = pack_padded_sequence(torch.randn(3, 5, 2, dtype=F64), [5, 2, 1], batch_first=True)
-    for target in (layer, rnnkit.MinGRU(2, 3, dtype=F64), rnnkit.Bidirectional(rnnkit.GRU(2, 3, dtype=F64))):
-        with pytest.raises(InputTypeError, match=r"^x: expected a padded tensor and lengths=\.\.\. \(torch\.nn\.utils\."
-                                                 r"rnn\.pad_packed_sequence\(packed, batch_first=(True|False)\) "
-                                                 r"returns both\), got a PackedSequence$"):
-            target(packed)
-    x, lengths = pad_packed_sequence(packed, batch_first=True)
-    want = pad_packed_sequence(m(packed)[0], batch_first=True)[0]
-    assert torch.allclose(layer(x, lengths=lengths)[0], want)
+    want, h_want = m(packed)
+    got, h_got = layer(packed)
+    assert torch.allclose(got.data, want.data) and torch.equal(got.batch_sizes, want.batch_sizes)
+    assert torch.allclose(h_got, h_want)
 
 
 def test_the_modern_hopfield_functions_check_beta_as_the_classes_do():

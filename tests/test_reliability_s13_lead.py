@@ -21,3 +21,28 @@ def test_an_evaluation_label_written_as_another_number_type_is_refused_not_an_un
                                         r"'1.0', while the class '1' is the same number; convert them first$"):
         m.evaluate(X, [1.0, 2.0] * 6, baselines=False)
     assert m.evaluate(X, [3.0] * 12, baselines=False)["unseen_labels"] == 12      # another number: unseen
+
+
+def test_the_engine_gives_the_recorder_each_sequences_length_and_the_flag_reads_up_to_it():
+    """Before: the BPTT engine recorded norms without lengths, so a padded sequence with a loss on its outputs
+    only had norm 0 at the padded last step and was left out of the per-sequence ratios ("no gradient").
+    Oracle: the ratio of each sequence's own first and last valid norms, computed here from the same record."""
+    import torch
+
+    import rnnkit
+    from rnnkit.diagnostics import summarize_gradient_flow
+    from rnnkit.engine.gradflow import GradFlowRecorder
+
+    torch.manual_seed(0)
+    layer = rnnkit.ElmanRNN(2, 8)
+    x, lengths = torch.randn(40, 2, 2), torch.tensor([40, 3])
+    with GradFlowRecorder() as rec:
+        out, _ = layer(x, lengths=lengths)
+        out.sum().backward()
+    (tag,) = rec.norms
+    assert rec.norms.lengths[tag].tolist() == [40, 3]
+    n = rec.norms[tag].double()
+    by_hand = [float(n[0, b] / n[int(L) - 1, b]) for b, L in enumerate(lengths)]
+    s = summarize_gradient_flow(rec.norms)[tag]
+    assert s.sequences == 2
+    assert s.min_ratio == pytest.approx(min(by_hand)) and s.max_ratio == pytest.approx(max(by_hand))

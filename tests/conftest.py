@@ -70,3 +70,53 @@ def scratch_registry():
     cell_base._REGISTRY.update(cells)
     registry._LAYERS.clear()
     registry._LAYERS.update(layers)
+
+
+def _start_service(*args):
+    """``python -m rnnkit serve ARGS --port P`` in a child process on 127.0.0.1 (a free port the kernel picked),
+    waited for until ``/health`` answers 200: ``(process, base_url)``."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "rnnkit", "serve", *map(str, args), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stdout.read().decode()[-2000:]}")
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(timeout=30)
+            raise RuntimeError("server did not answer /health within 120 s")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def start_service():
+    """``start_service(*args) -> (process, base_url)``: a served run (see :func:`_start_service`); every process
+    it started and the test left running is killed at teardown."""
+    procs = []
+
+    def start(*args):
+        proc, url = _start_service(*args)
+        procs.append(proc)
+        return proc, url
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)

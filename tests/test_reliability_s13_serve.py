@@ -75,37 +75,6 @@ def test_a_reader_that_needs_a_second_pass_refuses_a_pipe_for_that_reason(tmp_pa
 
 
 # ----------------------------------------------------------------------------------------------- service
-def _serve(run):
-    """``python -m rnnkit serve --run RUN`` on 127.0.0.1 (a free port): ``(process, client)``."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "rnnkit", "serve", "--run", str(run), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, OMP_NUM_THREADS="1"))
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-    deadline = time.monotonic() + 120
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stdout.read().decode()[-2000:]}")
-        try:
-            if client.get("/health").status_code == 200:
-                return proc, client
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("server did not answer /health within 120 s")
-        time.sleep(0.2)
-
-
 def _small_classifier(folder, max_len=4):
     from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
 
@@ -140,12 +109,15 @@ def test_predict_json_names_the_lines_cut_at_max_len(tmp_path, capsys):
 
 
 @pytest.mark.slow        # a server process: 15 s on the shared 2 cores, most of it importing torch and fastapi
-def test_the_service_says_which_texts_were_cut_at_max_len(tmp_path):
+def test_the_service_says_which_texts_were_cut_at_max_len(tmp_path, start_service):
     # a text over the run's max_len tokens was cut (a warning in the server's log only): the client got a label
     # for its first max_len words as if for the whole text
     clf = _small_classifier(tmp_path / "clf")
     long = "good nice fine great awful awful awful bad bad terrible"
-    proc, client = _serve(tmp_path / "clf")
+    import httpx
+
+    proc, url = start_service("--run", tmp_path / "clf")
+    client = httpx.Client(base_url=url, timeout=30)
     try:
         health = client.get("/health").json()
         r = client.post("/predict", json={"texts": ["bad awful", long]})

@@ -7,12 +7,7 @@ serve exactly that), the forecast before the kill (the restarted server must ser
 """
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import numpy as np
@@ -41,35 +36,12 @@ def fc_run(tmp_path_factory):
     return root / "run"
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
-    """``python -m rnnkit serve`` in a child process; ``kill()`` is SIGKILL (no shutdown code runs)."""
+    """``python -m rnnkit serve`` in a child process (the ``start_service`` fixture); ``kill()`` is SIGKILL (no
+    shutdown code runs)."""
 
-    def __init__(self, run, state):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, OMP_NUM_THREADS="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "rnnkit", "serve", "--run", str(run), "--state", str(state),
-                                      "--port", str(self.port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     env=env)
-        deadline = time.monotonic() + 120
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.proc.stdout.read().decode()[-2000:]}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                self.kill()
-                raise RuntimeError("server did not answer /health within 120 s")
-            time.sleep(0.2)
+    def __init__(self, start, run, state):
+        self.proc, self.url = start("--run", run, "--state", state)
         self.client = httpx.Client(base_url=self.url, timeout=30)
 
     def kill(self):
@@ -88,9 +60,9 @@ def _oracle(run, batches):
     return forecast_records(f.predict())
 
 
-def test_forecast_service_updates_rejects_and_survives_kill_9(fc_run, tmp_path):
+def test_forecast_service_updates_rejects_and_survives_kill_9(fc_run, tmp_path, start_service):
     state = tmp_path / "state"
-    srv = Server(fc_run, state)
+    srv = Server(start_service, fc_run, state)
     try:
         c = srv.client
         health = c.get("/health").json()
@@ -140,7 +112,7 @@ def test_forecast_service_updates_rejects_and_survives_kill_9(fc_run, tmp_path):
         srv.kill()
     assert srv.proc.returncode == -signal.SIGKILL
 
-    again = Server(fc_run, state)  # replays the journal
+    again = Server(start_service, fc_run, state)  # replays the journal
     try:
         assert again.client.get("/forecast").json() == before
         assert again.client.get("/health").json()["updates"] == 2

@@ -46,3 +46,21 @@ def test_the_engine_gives_the_recorder_each_sequences_length_and_the_flag_reads_
     s = summarize_gradient_flow(rec.norms)[tag]
     assert s.sequences == 2
     assert s.min_ratio == pytest.approx(min(by_hand)) and s.max_ratio == pytest.approx(max(by_hand))
+
+
+def test_a_long_format_tsc_file_with_one_number_written_two_ways_is_refused(tmp_path):
+    """Before: read_long_csv took '1' and '1.0' (two files joined, one written by pandas as floats) as two classes,
+    silently, as the text CSV reader did before session 13 (data/text.py refuses it, naming rows). Here each label
+    belongs to a series, so the error names the series."""
+    from rnnkit.data.tsc import read_long_csv
+
+    p = tmp_path / "long.csv"
+    rows = ["id,time,value,label"] + [f"{sid},{t},{t * 0.5},{lab}" for sid, lab in (("a", "1"), ("b", "0"), ("c", "1.0"))
+                                     for t in range(4)]
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"column 'label': expected each label written one way, got '1' \(id 'a'\) and "
+                                        r"'1\.0' \(id 'c'\), one number: one class or two\? write them alike$"):
+        read_long_csv(p)
+    p.write_text("\n".join(r.replace(",1.0", ",1") for r in rows) + "\n", encoding="utf-8")
+    X, y = read_long_csv(p)
+    assert y == ["1", "0", "1"] and len(X) == 3

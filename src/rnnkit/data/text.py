@@ -190,9 +190,10 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
     return texts, labels
 
 
-def _one_spelling_per_number(labels: list[str], name: str) -> None:
+def _one_spelling_per_number(labels: list[str], name: str, place=lambda i: f"row {i + 2}") -> None:
     """Refuse two labels that are one number written two ways ('1' and '1.0': a column pandas wrote as floats
-    where a value was missing, appended to one written as ints), which were two classes, silently."""
+    where a value was missing, appended to one written as ints), which were two classes, silently. ``place(i)``
+    names where label ``i`` is (a CSV's row by default; the header is row 1)."""
     seen: dict[float, tuple[str, int]] = {}
     for i, lab in enumerate(labels):
         try:
@@ -201,8 +202,8 @@ def _one_spelling_per_number(labels: list[str], name: str) -> None:
             continue
         first = seen.setdefault(v, (lab, i))
         if first[0] != lab:
-            raise DataError(f"{name}: expected each label written one way, got {first[0]!r} (row {first[1] + 2}) and "
-                            f"{lab!r} (row {i + 2}), one number: one class or two? write them alike")
+            raise DataError(f"{name}: expected each label written one way, got {first[0]!r} ({place(first[1])}) and "
+                            f"{lab!r} ({place(i)}), one number: one class or two? write them alike")
 
 
 _CONLLU_ID = re.compile(r"[1-9][0-9]*(?:-[1-9][0-9]*|\.[1-9][0-9]*)?")

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from rnnkit.data.registry import DatasetInfo, register_dataset
-from rnnkit.data.text import _has_file, _lines, csv_records, read_utf8, verified_package_text
+from rnnkit.data.text import (_has_file, _lines, _one_spelling_per_number, csv_records, read_utf8,
+                              verified_package_text)
 from rnnkit._validate import check_choice, shared_role
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -290,6 +291,10 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     X = [np.array([v for _, _, v in rows_of], dtype=np.float32) for rows_of in series.values()]
     if label_col is not None and not has_label:
         return X, None
+    if has_label:
+        ids = list(series)
+        _one_spelling_per_number([labels[s] for s in ids], f"{name}: column {label_col!r}",
+                                 lambda i: f"{id_col} {ids[i]!r}")
     return X, ([labels[s] for s in series] if has_label else None)
 
 

@@ -64,3 +64,28 @@ def test_a_long_format_tsc_file_with_one_number_written_two_ways_is_refused(tmp_
     p.write_text("\n".join(r.replace(",1.0", ",1") for r in rows) + "\n", encoding="utf-8")
     X, y = read_long_csv(p)
     assert y == ["1", "0", "1"] and len(X) == 3
+
+
+def test_a_nan_validation_loss_is_said_once_not_a_silent_null():
+    """Before: a NaN validation loss (NaN targets in val_data) was a null in every row, with no word; early stopping
+    never found a best epoch. Oracle: the same fit with finite validation targets warns nothing."""
+    import warnings
+
+    import torch
+
+    from rnnkit.training import TrainConfig, Trainer
+
+    def loss_fn(model, batch):
+        x, y = batch
+        return torch.nn.functional.mse_loss(model(x), y)
+
+    torch.manual_seed(0)
+    train = [(torch.randn(4, 2), torch.randn(4, 1))]
+    for target, n_warnings in ((torch.zeros(4, 1), 0), (torch.full((4, 1), float("nan")), 1)):
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            Trainer(torch.nn.Linear(2, 1), loss_fn, config=TrainConfig(epochs=3, quiet=True)).fit(
+                train, [(torch.randn(4, 2), target)])
+        said = [str(w.message) for w in got if issubclass(w.category, RuntimeWarning)]
+        assert len(said) == n_warnings
+    assert said[0].startswith("val_data: expected finite validation metrics, got val_loss=nan at epoch 1 ")

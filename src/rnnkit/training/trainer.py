@@ -64,6 +64,7 @@ import json
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -220,6 +221,7 @@ class Trainer:
         self.stop_reason: str | None = None   # set by request_stop or when fit ends (FitResult.stop_reason)
         self.epoch_total: int | None = None   # batches per epoch (len(train_data)) when known
         self.last_eval_seconds = 0.0
+        self._warned_nonfinite_val = False
         self.step_lr = config.optim.lr        # the LR of the latest optimizer step (the row's "lr")
         self.train_data: Iterable | None = None
         self.val_data: Iterable | None = None
@@ -422,6 +424,12 @@ class Trainer:
         if val_data is not None:
             t0 = time.perf_counter()
             metrics = {f"val_{k}": v for k, v in self.evaluate(val_data).items()}
+            bad = [f"{k}={v}" for k, v in metrics.items() if not math.isfinite(v)]
+            if bad and not self._warned_nonfinite_val:   # once a fit: it was a silent null in the row
+                self._warned_nonfinite_val = True
+                warnings.warn(f"val_data: expected finite validation metrics, got {', '.join(bad)} at epoch {e + 1} (NaN "
+                              f"or inf in the validation data or the model's outputs on it); the rows hold null there, "
+                              f"and early stopping and the best weights cannot use them", RuntimeWarning, stacklevel=2)
             self.callbacks.call("on_validation_end", self, e, metrics)
             row.update(metrics)
             self.last_eval_seconds = time.perf_counter() - t0

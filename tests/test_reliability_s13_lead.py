@@ -89,3 +89,20 @@ def test_a_nan_validation_loss_is_said_once_not_a_silent_null():
         said = [str(w.message) for w in got if issubclass(w.category, RuntimeWarning)]
         assert len(said) == n_warnings
     assert said[0].startswith("val_data: expected finite validation metrics, got val_loss=nan at epoch 1 ")
+
+
+def test_truncated_bptt_takes_the_sequence_length_from_the_inputs_not_a_label_listed_first():
+    """Before: split_time took T from the first tensor with a time axis; a one-hot label (B, C) first in a dict set
+    T = C, and the inputs (B, T, F), not of that size, went whole into every chunk (C chunks of the full sequence).
+    Oracle: the same batch with the keys in the other order."""
+    import torch
+
+    from rnnkit.training import split_time
+
+    x, y = torch.randn(2, 7, 3), torch.zeros(2, 4)
+    want = split_time({"x": x, "y": y}, 3)
+    got = split_time({"y": y, "x": x}, 3)
+    assert [tuple(c["x"].shape) for c in got] == [tuple(c["x"].shape) for c in want] == [(2, 3, 3), (2, 3, 3), (2, 1, 3)]
+    assert all(torch.equal(c["y"], y) for c in got)
+    t_major = split_time((torch.zeros(2), torch.randn(7, 2, 3)), 3, time_dim=0)   # labels (B,) first, time-major
+    assert [tuple(c[1].shape) for c in t_major] == [(3, 2, 3), (3, 2, 3), (1, 2, 3)]

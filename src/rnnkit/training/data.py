@@ -151,7 +151,9 @@ LENGTHS_KEY = "lengths"
 def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     """Cut a batch (a tensor or a nest of tensors) into chunks of ``k`` steps along ``time_dim``.
 
-    The sequence length ``T`` is the size along ``time_dim`` of the first tensor that has that axis;
+    The sequence length ``T`` is the size along ``time_dim`` of the first tensor with the most dimensions
+    (the inputs; before session 13 the first tensor with that axis at all: a one-hot label ``(B, C)`` first in a
+    dict set ``T = C``, and the inputs were passed whole to every chunk);
     tensors of that size there are sliced, all others (labels) are passed to every chunk as is -- except
     **lengths**: a dict entry or NamedTuple field named ``"lengths"`` (a 1-D integer tensor or a list of
     ints, values in [0, T]) is cut per chunk, ``clamp(lengths - start, 0, chunk size)``. A sequence of 30
@@ -175,11 +177,12 @@ def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     seq = [t for t in _leaves(batch) if t.dim() > time_dim]
     if not seq:
         raise ShapeError(f"batch: expected at least one tensor with a time axis at dim {time_dim} (config.time_dim), got none")
-    T = seq[0].shape[time_dim]
+    first = max(seq, key=lambda t: t.dim())   # max keeps the first of the most-dimensional tensors
+    T = first.shape[time_dim]
     if T == 0:   # no chunk: the batch trained nothing, without a word
         raise ShapeError(f"batch: expected at least one time step along dim {time_dim} (config.time_dim), got a "
-                         f"tensor of shape {tuple(seq[0].shape)}")
-    B = seq[0].shape[1 if time_dim == 0 else 0] if seq[0].dim() > 1 else None
+                         f"tensor of shape {tuple(first.shape)}")
+    B = first.shape[1 if time_dim == 0 else 0] if first.dim() > 1 else None
     _warn_unnamed_lengths(batch, B, T)
     return [_cut(batch, start, min(k, T - start), T, time_dim) for start in range(0, T, k)]
 

@@ -106,3 +106,27 @@ def test_truncated_bptt_takes_the_sequence_length_from_the_inputs_not_a_label_li
     assert all(torch.equal(c["y"], y) for c in got)
     t_major = split_time((torch.zeros(2), torch.randn(7, 2, 3)), 3, time_dim=0)   # labels (B,) first, time-major
     assert [tuple(c[1].shape) for c in t_major] == [(3, 2, 3), (3, 2, 3), (1, 2, 3)]
+
+
+def test_forecast_reads_its_csv_from_stdin_once_as_the_other_commands_do(tmp_path, monkeypatch, capsys):
+    """Before: `rnnkit forecast --csv -` (or <(cmd)) was refused "(not found)" / "a pipe, read once: this reader
+    needs a file" though the reader reads the text once; session 13 made classify/tag/tsc read pipes. Oracle: the
+    same file given by its path, in the same test."""
+    import io
+    import sys
+
+    import numpy as np
+
+    from rnnkit.cli.main import main
+
+    t = np.arange(60)
+    text = "date,units\n" + "".join(f"{d.date()},{v:.3f}\n" for d, v in zip(
+        __import__("pandas").date_range("2000-01-01", periods=60, freq="MS"), 100 + t + 5 * np.sin(t * np.pi / 6)))
+    (tmp_path / "sales.csv").write_text(text, encoding="utf-8")
+    args = ["--target", "units", "--time-col", "date", "--horizon", "3", "--model", "seasonal_naive"]
+    assert main(["forecast", "--csv", str(tmp_path / "sales.csv"), *args, "--out", str(tmp_path / "a")]) == 0
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
+    assert main(["forecast", "--csv", "-", *args, "--out", str(tmp_path / "b")]) == 0, capsys.readouterr().err
+    a, b = ((tmp_path / d / "forecast.csv").read_text().splitlines() for d in "ab")
+    assert len(a) == len(b) == 4
+    assert a == b                                                              # the same forecast, same ids

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnnkit._io import not_a_file_reason
+from rnnkit._io import is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -225,7 +225,7 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     from rnnkit.data.text import csv_records, read_utf8
 
     path = Path(path)
-    if not path.is_file():
+    if not (path.is_file() or is_stream(path)):          # a pipe (<(cmd), '-': stdin) is read once, as a file
         raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} ({not_a_file_reason(path)})")
     text = read_utf8(path, what)                         # UTF-8 (a BOM dropped), the bad byte's line named
     header = text.split("\n", 1)[0]

@@ -64,8 +64,9 @@ class GradFlowRecorder:
     Opening it also tells layers to run the hand-BPTT engine (so there is a backward to read from) in
     forward passes made inside it; both the forward and the backward must happen inside the ``with``.
     If the same tag is recorded more than once (several backward passes), norms of the same shape are
-    summed; a record of another shape (the layer called on another length or batch size) is kept apart
-    as ``"<tag>#2"``, ``"<tag>#3"``, ... (before, it replaced the earlier one).
+    summed, each sequence valid up to the longer of its lengths (the last record's alone cut it short); a
+    record of another shape (the layer called on another length or batch size) is kept apart as
+    ``"<tag>#2"``, ``"<tag>#3"``, ... (before, it replaced the earlier one).
     """
 
     def __init__(self) -> None:
@@ -87,9 +88,16 @@ class GradFlowRecorder:
         while key in self.norms and self.norms[key].shape != norms.shape:
             k += 1
             key = f"{tag}#{k}"
-        self.norms[key] = self.norms[key] + norms if key in self.norms else norms
-        if lengths is not None:
-            self.lengths[key] = lengths.detach().to("cpu", torch.long)
+        summed = key in self.norms
+        self.norms[key] = self.norms[key] + norms if summed else norms
+        lens = None if lengths is None else lengths.detach().to("cpu", torch.long)
+        if summed:   # a step of the sum is valid where either record's is (a record without lengths: all T)
+            prev = self.lengths.get(key)
+            lens = None if prev is None or lens is None else torch.maximum(prev, lens)
+        if lens is None:
+            self.lengths.pop(key, None)
+        else:
+            self.lengths[key] = lens
 
     def __enter__(self) -> "GradFlowRecorder":
         with _lock:

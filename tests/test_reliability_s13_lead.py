@@ -91,21 +91,28 @@ def test_a_nan_validation_loss_is_said_once_not_a_silent_null():
     assert said[0].startswith("val_data: expected finite validation metrics, got val_loss=nan at epoch 1 ")
 
 
-def test_truncated_bptt_takes_the_sequence_length_from_the_inputs_not_a_label_listed_first():
-    """Before: split_time took T from the first tensor with a time axis; a one-hot label (B, C) first in a dict set
-    T = C, and the inputs (B, T, F), not of that size, went whole into every chunk (C chunks of the full sequence).
-    Oracle: the same batch with the keys in the other order."""
+def test_truncated_bptt_warns_when_a_label_listed_first_may_have_set_the_sequence_length():
+    """Before: split_time took T from the first tensor with a time axis, without a word: a one-hot label (B, C)
+    first in a dict set T = C and the inputs (B, T, F) went whole into every chunk. The rule stays (list the
+    sequence first: {"tokens": (B, T), "image": (B, C, H, W)} is right by it, the review found), and a later tensor
+    with more dimensions and another size there is warned. Oracle: the same batch with the keys in order."""
+    import warnings
+
     import torch
 
     from rnnkit.training import split_time
 
     x, y = torch.randn(2, 7, 3), torch.zeros(2, 4)
-    want = split_time({"x": x, "y": y}, 3)
-    got = split_time({"y": y, "x": x}, 3)
-    assert [tuple(c["x"].shape) for c in got] == [tuple(c["x"].shape) for c in want] == [(2, 3, 3), (2, 3, 3), (2, 1, 3)]
-    assert all(torch.equal(c["y"], y) for c in got)
-    t_major = split_time((torch.zeros(2), torch.randn(7, 2, 3)), 3, time_dim=0)   # labels (B,) first, time-major
-    assert [tuple(c[1].shape) for c in t_major] == [(3, 2, 3), (3, 2, 3), (1, 2, 3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                        # in order: no warning
+        want = split_time({"x": x, "y": y}, 3)
+        t_major = split_time((torch.randn(7, 2, 3), torch.zeros(2)), 3, time_dim=0)
+    assert [tuple(c["x"].shape) for c in want] == [(2, 3, 3), (2, 3, 3), (2, 1, 3)]
+    assert [tuple(c[0].shape) for c in t_major] == [(3, 2, 3), (3, 2, 3), (1, 2, 3)]
+    with pytest.warns(RuntimeWarning, match=r"^batch: the sequence length is taken from the first tensor with a time "
+                                            r"axis at dim 1, shape \(2, 4\) \(T = 4\), but a later one of shape "
+                                            r"\(2, 7, 3\) has more dimensions and 7 there"):
+        split_time({"y": y, "x": x}, 3)
 
 
 def test_forecast_reads_its_csv_from_stdin_once_as_the_other_commands_do(tmp_path, monkeypatch, capsys):

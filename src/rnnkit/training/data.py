@@ -151,9 +151,10 @@ LENGTHS_KEY = "lengths"
 def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     """Cut a batch (a tensor or a nest of tensors) into chunks of ``k`` steps along ``time_dim``.
 
-    The sequence length ``T`` is the size along ``time_dim`` of the first tensor with the most dimensions
-    (the inputs; before session 13 the first tensor with that axis at all: a one-hot label ``(B, C)`` first in a
-    dict set ``T = C``, and the inputs were passed whole to every chunk);
+    The sequence length ``T`` is the size along ``time_dim`` of the first tensor that has that axis (list
+    the sequence first); a later tensor with more dimensions and another size there makes that choice
+    ambiguous and is warned (a one-hot label ``(B, C)`` first in a dict set ``T = C`` and the inputs went
+    whole into every chunk, silently; ``{"tokens": (B, T), "image": (B, C, H, W)}`` is read right and warned);
     tensors of that size there are sliced, all others (labels) are passed to every chunk as is -- except
     **lengths**: a dict entry or NamedTuple field named ``"lengths"`` (a 1-D integer tensor or a list of
     ints, values in [0, T]) is cut per chunk, ``clamp(lengths - start, 0, chunk size)``. A sequence of 30
@@ -177,8 +178,14 @@ def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     seq = [t for t in _leaves(batch) if t.dim() > time_dim]
     if not seq:
         raise ShapeError(f"batch: expected at least one tensor with a time axis at dim {time_dim} (config.time_dim), got none")
-    first = max(seq, key=lambda t: t.dim())   # max keeps the first of the most-dimensional tensors
+    first = seq[0]
     T = first.shape[time_dim]
+    other = next((t for t in seq if t.dim() > first.dim() and t.shape[time_dim] != T), None)
+    if other is not None:   # which one is the sequence? a label listed first cut nothing, silently
+        warnings.warn(f"batch: the sequence length is taken from the first tensor with a time axis at dim {time_dim}, "
+                      f"shape {tuple(first.shape)} (T = {T}), but a later one of shape {tuple(other.shape)} has more "
+                      f"dimensions and {other.shape[time_dim]} there; if that one is the sequence, list it first or pass "
+                      f"split_fn", RuntimeWarning, stacklevel=3)
     if T == 0:   # no chunk: the batch trained nothing, without a word
         raise ShapeError(f"batch: expected at least one time step along dim {time_dim} (config.time_dim), got a "
                          f"tensor of shape {tuple(first.shape)}")

@@ -55,8 +55,8 @@ def test_a_long_format_tsc_file_with_one_number_written_two_ways_is_refused(tmp_
     from rnnkit.data.tsc import read_long_csv
 
     p = tmp_path / "long.csv"
-    rows = ["id,time,value,label"] + [f"{sid},{t},{t * 0.5},{lab}" for sid, lab in (("a", "1"), ("b", "0"), ("c", "1.0"))
-                                     for t in range(4)]
+    labels = (("a", "1"), ("b", "0"), ("c", "1.0"))
+    rows = ["id,time,value,label"] + [f"{sid},{t},{t * 0.5},{lab}" for sid, lab in labels for t in range(4)]
     p.write_text("\n".join(rows) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"column 'label': expected each label written one way, got '1' \(id 'a'\) and "
                                         r"'1\.0' \(id 'c'\), one number: one class or two\? write them alike$"):
@@ -137,3 +137,27 @@ def test_forecast_reads_its_csv_from_stdin_once_as_the_other_commands_do(tmp_pat
     a, b = ((tmp_path / d / "forecast.csv").read_text().splitlines() for d in "ab")
     assert len(a) == len(b) == 4
     assert a == b                                                              # the same forecast, same ids
+
+
+def test_an_exported_word_classifier_says_how_to_cut_texts_and_following_it_gives_the_runs_tokens():
+    """Before: an exported words/chars classifier's meta named the tokenizer ('words') but not what it does, so a
+    consumer outside Python could not reproduce the tokens (S's note). Oracle: rnnkit's own tokenize on hostile text,
+    against the meta's recipe followed with the regex package."""
+    import unicodedata
+
+    import regex
+
+    from rnnkit.data.vocab import tokenize
+    from rnnkit.export.tasks import classifier_spec
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = ["a good fine movie", "bad awful plot", "nice great acting", "terrible bad film"] * 4
+    cfg = TextClassifierConfig(tokenizer="words", embeddings="own", lowercase=True, min_freq=1, embed_dim=4,
+                               hidden_size=4, epochs=1, batch_size=8, val_fraction=0.0, progress=False)
+    clf = TextClassifier(cfg).fit(texts, ["pos", "neg", "pos", "neg"] * 4, baselines=False)
+    spec = classifier_spec(clf).meta["splitter"]
+    assert (spec["normalize"], spec["casefold"]) == ("NFC", True)
+    pattern = regex.compile(spec["pattern"], regex.V1)
+    hostile = ["Ça VA? 👨‍👩‍👧 🇩🇪🇫🇷 می‌خواهم soft\u00adhyphen हिन्दी 東京タワー e\u0301", "  tabs\tand\u200bzwsp  "]
+    for text in hostile:
+        assert pattern.findall(unicodedata.normalize("NFC", text).casefold()) == tokenize(text, "words", True)

@@ -48,7 +48,7 @@ from rnnkit._io import atomic_write_text, read_json
 from rnnkit._validate import check_unicode
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
-__all__ = ["Vocab", "tokenize", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids", "literal_tokens"]
+__all__ = ["Vocab", "tokenize", "splitter_spec", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids", "literal_tokens"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 TOKENIZERS = ("words", "chars")
@@ -133,6 +133,23 @@ def tokenize(text: str, mode: str = "words", lowercase: bool = False) -> list[st
     if mode == "chars":
         return list(text)
     return _word_re().findall(text)
+
+
+def splitter_spec(mode: str, lowercase: bool = False) -> dict[str, Any]:
+    """What :func:`tokenize` does, as data a consumer outside Python can follow (an exported graph's meta): NFC,
+    then ``str.casefold`` if ``lowercase``, then one token per code point (``chars``) or every match of
+    ``pattern`` read with the ``regex`` package's V1 flags, left to right (``words``).
+
+    >>> splitter_spec("chars")["tokens"]
+    'one token per code point'
+    """
+    if mode not in TOKENIZERS:
+        raise ConfigError(f"tokenizer: expected one of {list(TOKENIZERS)}, got {mode!r}")
+    spec: dict[str, Any] = {"normalize": "NFC", "casefold": bool(lowercase)}
+    if mode == "chars":
+        return {**spec, "tokens": "one token per code point"}
+    return {**spec, "tokens": "every match of pattern, left to right (findall)", "pattern": _word_re().pattern,
+            "flags": "the regex package's V1 (set operations, \\X grapheme clusters, \\p{...} properties)"}
 
 
 def literal_tokens(tokens: Iterable[str], specials: Sequence[str] = (PAD, UNK, BOS, EOS)) -> list[str]:

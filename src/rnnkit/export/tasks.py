@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from rnnkit.data.vocab import TOKENIZERS, splitter_spec
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.export.graph import exportable
 from rnnkit.export.signature import GraphSpec, InputSpec, flat, pack_state, state_inputs, state_outputs
@@ -135,6 +136,8 @@ def classifier_spec(clf: Any) -> GraphSpec:
                 "lowercase": cfg.lowercase, "max_len": cfg.max_len, "pad_id": 0,
                 "vocabulary": "vocab.json ('tokens') of the run folder" + _CUTTERS.get(getattr(clf, "units", None), ""),
                 "network_weight": (mix or {}).get("network"), "weights": mix}
+        if meta["tokenizer"] in TOKENIZERS:   # how texts become tokens, for a consumer outside Python
+            meta["splitter"] = splitter_spec(meta["tokenizer"], cfg.lowercase)
     else:
         if getattr(clf, "chose", "network") != "network":   # model="auto" predicts with 1-NN: no graph computes that
             raise ConfigError("classifier: expected a tsc run that predicts with its network, got one whose "

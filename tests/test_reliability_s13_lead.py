@@ -161,3 +161,26 @@ def test_an_exported_word_classifier_says_how_to_cut_texts_and_following_it_give
     hostile = ["Ça VA? 👨‍👩‍👧 🇩🇪🇫🇷 می‌خواهم soft\u00adhyphen हिन्दी 東京タワー e\u0301", "  tabs\tand\u200bzwsp  "]
     for text in hostile:
         assert pattern.findall(unicodedata.normalize("NFC", text).casefold()) == tokenize(text, "words", True)
+
+
+def test_label_codes_that_spell_one_number_otherwise_stay_labels():
+    """Session 13's '1' vs '1.0' refusal (a column pandas wrote as floats) also refused label codes: '01' and '1',
+    '1.10' and '1.1' (codes, versions), with no way to train on them. Only the int/float forms of one whole number
+    are refused now; the refusal itself is S's test (tests/test_reliability_s13_text.py)."""
+    import tempfile
+    from pathlib import Path
+
+    from rnnkit.data.text import read_csv_texts
+    from rnnkit.data.tsc import read_long_csv
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "codes.csv"
+        p.write_text("text,label\na,01\nb,1\nc,1.10\nd,1.1\ne,7\n", encoding="utf-8")
+        assert read_csv_texts(p)[1] == ["01", "1", "1.10", "1.1", "7"]
+        p.write_text("text,label\na,1\nb,1.0\n", encoding="utf-8")
+        with pytest.raises(DataError, match=r"'1' \(row 2\) and '1\.0' \(row 3\)"):
+            read_csv_texts(p)
+        q = Path(d) / "long.csv"
+        q.write_text("id,time,value,label\n" + "".join(f"{s},{t},{t},{lab}\n" for s, lab in (("a", "007"), ("b", "7"))
+                                                       for t in range(3)), encoding="utf-8")
+        assert read_long_csv(q)[1] == ["007", "7"]

@@ -192,14 +192,16 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
 
 
 def _one_spelling_per_number(labels: list[str], name: str, place=lambda i: f"row {i + 2}") -> None:
-    """Refuse two labels that are one number written two ways ('1' and '1.0': a column pandas wrote as floats
-    where a value was missing, appended to one written as ints), which were two classes, silently. ``place(i)``
-    names where label ``i`` is (a CSV's row by default; the header is row 1)."""
+    """Refuse two labels that are one whole number written as an int and as a float ('1' and '1.0': a column
+    pandas wrote as floats where a value was missing, appended to one written as ints), which were two classes,
+    silently. Other spellings of one number are codes and stay distinct labels ('01' and '1', '1.10' and '1.1':
+    no writer of numbers makes them). ``place(i)`` names where label ``i`` is (a CSV's row by default; the
+    header is row 1)."""
     seen: dict[Decimal, tuple[str, int]] = {}
     for i, lab in enumerate(labels):
         v = exact_number(lab)
-        if v is None:
-            continue
+        if v is None or v != v.to_integral_value() or lab not in (str(int(v)), repr(float(v))):
+            continue                          # not a whole number in the int or float form a writer makes
         first = seen.setdefault(v, (lab, i))
         if first[0] != lab:
             raise DataError(f"{name}: expected each label written one way, got {first[0]!r} ({place(first[1])}) and "

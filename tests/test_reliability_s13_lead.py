@@ -184,3 +184,20 @@ def test_label_codes_that_spell_one_number_otherwise_stay_labels():
         q.write_text("id,time,value,label\n" + "".join(f"{s},{t},{t},{lab}\n" for s, lab in (("a", "007"), ("b", "7"))
                                                        for t in range(3)), encoding="utf-8")
         assert read_long_csv(q)[1] == ["007", "7"]
+
+
+def test_truncated_bptt_cuts_numpy_lengths_as_layers_take_them():
+    """Before: split_time refused a numpy integer array (or a list of numpy ints) under 'lengths' -- which every
+    layer takes (engine.masks.check_lengths) -- as 'expected a 1-D integer tensor or a list of ints' (review V).
+    Oracle: the same lengths as a tensor."""
+    import numpy as np
+    import torch
+
+    from rnnkit.training import split_time
+
+    x = torch.randn(2, 7, 3)
+    want = [c["lengths"].tolist() for c in split_time({"x": x, "lengths": torch.tensor([7, 2])}, 3)]
+    got = split_time({"x": x, "lengths": np.array([7, 2], dtype=np.int32)}, 3)
+    assert [c["lengths"].tolist() for c in got] == want == [[3, 2], [3, 0], [1, 0]]
+    assert all(isinstance(c["lengths"], np.ndarray) for c in got)
+    assert [c["lengths"] for c in split_time({"x": x, "lengths": [np.int64(7), np.int64(2)]}, 3)] == want

@@ -26,6 +26,7 @@ Before each epoch the Trainer seeds Python, NumPy, torch and its ``generator`` w
 from __future__ import annotations
 
 import itertools
+import numbers
 import random
 import warnings
 from typing import Any, Callable, Iterable, Iterator
@@ -219,8 +220,13 @@ def _cut(obj: Any, start: int, n: int, T: int, time_dim: int, name: Any = None) 
 
 def _chunk_lengths(lengths: Any, start: int, n: int, T: int) -> Any:
     """``lengths`` of the chunk ``[start, start + n)``: ``clamp(lengths - start, 0, n)``, same type."""
-    if isinstance(lengths, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in lengths):
-        values = list(lengths)
+    if isinstance(lengths, np.ndarray) and lengths.ndim == 1 and lengths.dtype.kind in "iu":   # as layers take it
+        lengths = torch.from_numpy(lengths.astype(np.int64))
+        return _chunk_lengths(lengths, start, n, T).numpy()
+    ints = isinstance(lengths, (list, tuple)) and all(
+        isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in lengths)
+    if ints:
+        values = [int(v) for v in lengths]
         if values and (min(values) < 0 or max(values) > T):
             raise ShapeError(f"batch['lengths']: expected values in [0, {T}] (the sequence length), got min "
                              f"{min(values)}, max {max(values)}")

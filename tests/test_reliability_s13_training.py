@@ -82,7 +82,7 @@ def test_split_time_refuses_lengths_it_cannot_cut():
     x = torch.zeros(2, 6, 3)
     with pytest.raises(ShapeError, match=r"^batch\['lengths'\]: expected values in \[0, 6\] .*got min 1, max 7$"):
         split_time({"x": x, "lengths": torch.tensor([7, 1])}, 4)
-    with pytest.raises(InputTypeError, match=r"^batch\['lengths'\]: expected a 1-D integer tensor or a list of ints"):
+    with pytest.raises(InputTypeError, match=r"^batch\['lengths'\]: expected a 1-D integer tensor, numpy array or list of ints"):
         split_time({"x": x, "lengths": torch.tensor([6.0, 1.0])}, 4)
 
 

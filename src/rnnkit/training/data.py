@@ -157,8 +157,8 @@ def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     ambiguous and is warned (a one-hot label ``(B, C)`` first in a dict set ``T = C`` and the inputs went
     whole into every chunk, silently; ``{"tokens": (B, T), "image": (B, C, H, W)}`` is read right and warned);
     tensors of that size there are sliced, all others (labels) are passed to every chunk as is -- except
-    **lengths**: a dict entry or NamedTuple field named ``"lengths"`` (a 1-D integer tensor or a list of
-    ints, values in [0, T]) is cut per chunk, ``clamp(lengths - start, 0, chunk size)``. A sequence of 30
+    **lengths**: a dict entry or NamedTuple field named ``"lengths"`` (a 1-D integer tensor, numpy array
+    or list of ints, values in [0, T]) is cut per chunk, ``clamp(lengths - start, 0, chunk size)``. A sequence of 30
     steps in chunks of 20 has lengths 20, then 10; one of 5 has 5, then 0 -- nothing of it in that
     chunk: its state must pass unchanged and its loss be masked. (Before, every chunk got the batch's
     lengths: 30 in a chunk of 20 was a ShapeError in the layer, and 5 in the second chunk silently ran
@@ -234,7 +234,7 @@ def _chunk_lengths(lengths: Any, start: int, n: int, T: int) -> Any:
     if (not isinstance(lengths, Tensor) or lengths.dim() != 1 or lengths.is_floating_point()
             or lengths.is_complex() or lengths.dtype == torch.bool):
         got = f"a {lengths.dim()}-D tensor of dtype {lengths.dtype}" if isinstance(lengths, Tensor) else type(lengths).__name__
-        raise InputTypeError(f"batch['lengths']: expected a 1-D integer tensor or a list of ints (cut per truncated-BPTT "
+        raise InputTypeError(f"batch['lengths']: expected a 1-D integer tensor, numpy array or list of ints (cut per truncated-BPTT "
                              f"chunk), got {got}")
     if lengths.numel() and (int(lengths.min()) < 0 or int(lengths.max()) > T):
         raise ShapeError(f"batch['lengths']: expected values in [0, {T}] (the sequence length), got min "

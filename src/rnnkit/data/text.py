@@ -105,13 +105,10 @@ def split_lines(text: str, name: str) -> list[str]:
     return lines
 
 
-_lines = split_lines   # the name rnnkit.data.tsc imports
-
-
 def read_text_lines(path: str | Path, what: str = "input") -> list[str]:
     """Non-blank lines of a UTF-8 file or stdin (``"-"``), without their line endings (LF or CRLF; a lone
     CR, an old Mac line end, is a DataError naming the line: it was kept inside one line, joining two)."""
-    lines = _lines(read_utf8(path, what), f"{what} {str(path)!r}")
+    lines = split_lines(read_utf8(path, what), f"{what} {str(path)!r}")
     out = [ln for ln in lines if ln.strip()]
     if not out:
         raise DataError(f"{what}: expected at least one non-blank line, got none in {str(path)!r}")
@@ -285,7 +282,7 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
     a string instead of reading ``path``."""
     name = f"conll {str(path)!r}" if path is not None else "conll text"
     text = read_utf8(path, "conll") if text is None else text
-    lines = _lines(text, name)     # a lone CR (an old Mac file) joined a sentence into one 'line', silently
+    lines = split_lines(text, name)     # a lone CR (an old Mac file) joined a sentence into one 'line', silently
     if _is_conllu(lines):
         return [(f, u) for f, u, _ in _conllu_sentences(lines, name)]
     sents: list[tuple[list[str], list[str]]] = []
@@ -318,7 +315,7 @@ def read_conll_tokens(path: str | Path, lines: bool = False):
     returns ``(sentences, first_lines)``: the 1-based line number of each sentence's first token, so a
     prediction can name where its sentence starts."""
     name = f"input {str(path)!r}"
-    text = _lines(read_utf8(path, "input"), name)
+    text = split_lines(read_utf8(path, "input"), name)
     if _is_conllu(text):
         found = _conllu_sentences(text, name)
         sents, starts = [f for f, _, _ in found], [s for _, _, s in found]
@@ -352,7 +349,7 @@ def read_tsv_pairs(path: str | Path) -> list[tuple[str, str]]:
     """``(source, target)`` pairs from ``source<TAB>target`` lines (blank lines skipped)."""
     name = f"tsv {str(path)!r}"
     pairs = []
-    for ln, line in enumerate(_lines(read_utf8(path, "tsv"), name), 1):
+    for ln, line in enumerate(split_lines(read_utf8(path, "tsv"), name), 1):
         if not line.strip():
             continue
         parts = line.split("\t")

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnkit.data.registry import DatasetInfo, register_dataset
-from rnnkit.data.text import (_has_file, _lines, _one_spelling_per_number, csv_records, read_utf8,
+from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, read_utf8, split_lines,
                               verified_package_text)
 from rnnkit._validate import check_choice, shared_role
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -73,7 +73,7 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
     in_data = False
     labelled = True
     declared: set[str] = set()
-    for ln, line in enumerate(_lines(text, name), 1):   # a lone CR: 'expected numbers', the cause unnamed
+    for ln, line in enumerate(split_lines(text, name), 1):   # a lone CR: 'expected numbers', the cause unnamed
         line = line.strip()
         if not line or line[0] in "#%":  # comments: '#' (the .ts format), '%' (ARFF's, kept by some UEA files)
             continue
@@ -135,7 +135,7 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
     text = read_utf8(path, what) if text is None else text
     X: list[np.ndarray] = []
     y: list[str] = []
-    for ln, line in enumerate(_lines(text, name), 1):
+    for ln, line in enumerate(split_lines(text, name), 1):
         fields = _ucr_fields(line.strip(" \r").rstrip("\t"))   # a leading tab is an empty label, not nothing
         if not fields:
             continue

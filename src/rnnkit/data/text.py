@@ -26,6 +26,7 @@ import importlib.util
 import io
 import re
 import sys
+import warnings
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,8 @@ def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], lis
     with more or fewer fields than the header (an unquoted comma in a text), is a DataError naming the row
     -- a dict reader keeps the last of two same-named columns and drops or blanks the odd fields; pandas
     renames the second ``y.1``, and makes the first column the index when every row has one field more.
-    A row that repeats the header (two files joined) is one too. Malformed quoting (``"a"b``, a quote never
+    A row that repeats the header (two files joined) is one too, except in a one-column file, where it is
+    read as data with a warning (a text can be the word "text"). Malformed quoting (``"a"b``, a quote never
     closed) and lone-CR line ends are DataErrors naming the line;
     a field may be as long as the text (the csv module's default limit, 131,072 characters, raised
     ``_csv.Error``). ``keep=False``: only check (``rows`` is empty)."""
@@ -135,7 +137,11 @@ def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], lis
                             f"({header})"[:300])
         rows = []
         for i, fields in enumerate((r for r in reader if r), 2):
-            if fields == header:   # `cat a.csv b.csv`: the header, a data row ('label' a class, 'y' a value)
+            if fields == header and len(header) == 1:   # a text can be "text": read it, but say so
+                warnings.warn(f"{name}: row {i} (line {reader.line_num}) repeats the header {header[0][:60]!r}; read "
+                              "as data (a one-column file cannot tell; if two files were joined, keep one header)",
+                              stacklevel=2)
+            elif fields == header:   # `cat a.csv b.csv`: the header, a data row ('label' a class, 'y' a value)
                 raise DataError(f"{name}: expected data rows after the header, got the header again at row {i} "
                                 f"(line {reader.line_num}; files joined? keep one header)")
             if len(fields) != len(header):

@@ -1,0 +1,52 @@
+"""Session 14's reliability sweep (helper S): readers, training, serving, Hopfield, export, CLI.
+
+Each test fails on the code before its fix (checked with ``git archive`` of the commit before, PYTHONPATH).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+from rnnkit.errors import DataError
+
+
+# ------------------------------------------------------------------ a one-column CSV whose text is its header
+def test_a_one_column_csv_reads_a_text_equal_to_its_header_with_a_warning(tmp_path):
+    from rnnkit.data.text import read_csv_texts
+    p = tmp_path / "texts.csv"
+    p.write_text("text\nhello\ntext\nbye\n", encoding="utf-8")   # "text" is a real text (a word list, a test set)
+    with pytest.warns(UserWarning, match=r"row 3 \(line 3\) repeats the header 'text'; read as data"):
+        texts, labels = read_csv_texts(p, label_col=None)
+    assert texts == ["hello", "text", "bye"] and labels is None
+    p.write_text("text,label\nok,pos\ntext,label\n", encoding="utf-8")   # two columns: still two files joined
+    with pytest.raises(DataError, match="got the header again at row 3"):
+        read_csv_texts(p)
+
+
+# ------------------------------------------------------------------ a file named gradflow without the monitor
+def _tiny_fit(run_dir, **cfg):
+    from rnnkit.training import TrainConfig, Trainer
+    torch.manual_seed(0)
+    model = nn.Linear(2, 1)
+    data = [(torch.randn(4, 2), torch.randn(4, 1))]
+    tr = Trainer(model, lambda m, b: ((m(b[0]) - b[1]) ** 2).mean(), run_dir=run_dir,
+                 config=TrainConfig(epochs=1, quiet=True, **cfg))
+    return tr.fit(data)
+
+
+def test_a_file_named_gradflow_in_run_dir_is_refused_only_with_the_gradient_monitor(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "gradflow").write_text("my notes", encoding="utf-8")   # nothing of the trainer's: no monitor writes there
+    res = _tiny_fit(run)
+    assert res.global_step == 1 and (run / "gradflow").read_text(encoding="utf-8") == "my notes"
+    run2 = tmp_path / "run2"
+    run2.mkdir()
+    (run2 / "gradflow").write_text("x", encoding="utf-8")
+    from rnnkit.errors import RnnkitError
+    with pytest.raises(RnnkitError, match="run_dir"):
+        _tiny_fit(run2, gradflow_every=1)

@@ -260,12 +260,13 @@ def test_a_file_where_the_run_folder_needs_a_subfolder_is_refused_before_trainin
     from rnnkit.training import TrainConfig, Trainer
     from rnnkit.training.checkpoint import save_checkpoint
 
-    for sub in ("checkpoints", "gradflow"):
+    for sub, cfg in (("checkpoints", {}), ("gradflow", {"gradflow_every": 1})):   # gradflow/: only the monitor's
         run = tmp_path / sub / "run"
         run.mkdir(parents=True)
         (run / sub).write_text("not a folder")
         with pytest.raises(ConfigError, match=rf"^run_dir: expected a folder, got '.*/{sub}' \(an existing file\)$"):
-            Trainer(nn.Linear(3, 1), lambda m, b: m(b[0]).sum(), config=TrainConfig(epochs=1, quiet=True), run_dir=run)
+            Trainer(nn.Linear(3, 1), lambda m, b: m(b[0]).sum(), config=TrainConfig(epochs=1, quiet=True, **cfg),
+                    run_dir=run)
     with pytest.raises(CheckpointError, match=r"^run_dir: expected '.*/checkpoints' to be a folder for checkpoints"):
         save_checkpoint(tmp_path / "checkpoints" / "run", step=1, model_state={}, state={})
 

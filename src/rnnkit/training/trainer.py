@@ -198,8 +198,7 @@ class Trainer:
         # a file, or a path under one, failed with NotADirectoryError only when fit ended (digests.json)
         self.run_dir = check_folder_path(run_dir, "run_dir") if run_dir is not None else None
         if self.run_dir is not None:   # a file named like a subfolder was a raw FileExistsError at the first save
-            for sub in (CHECKPOINTS, "gradflow"):
-                check_folder_path(self.run_dir / sub, "run_dir")
+            check_folder_path(self.run_dir / CHECKPOINTS, "run_dir")
         self.is_main = dist.is_main_process()
         self.rank = dist.rank()
         first = next(self.module.parameters(), None)
@@ -233,6 +232,8 @@ class Trainer:
         given = {type(c) for c in callbacks}
         self.callbacks = cb.CallbackList([c for c in config_callbacks(config, self.run_dir) if type(c) not in given]
                                          + list(callbacks))
+        if self.run_dir is not None and self.callbacks.first(cb.GradientFlowMonitor) is not None:
+            check_folder_path(self.run_dir / "gradflow", "run_dir")   # only the monitor writes there
         self.callbacks.call("setup", self)
 
     # ------------------------------------------------------------------ what callbacks use

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._validate import check_number
-from rnnkit.data.timeseries.transforms import as_1d, interpolate_missing
+from rnnkit.data.timeseries.transforms import CONSTANT_SPREAD, as_1d, interpolate_missing, root_mean_square
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["seasonal_candidates", "PeriodInfo", "detect_period"]
@@ -107,8 +107,10 @@ def detect_period(y: Any, freq: str | None = None, max_period: int | None = None
     Candidates: the calendar periods of ``freq`` (:func:`seasonal_candidates`), else the three strongest
     periodogram peaks of the linearly de-trended series. Each candidate ``p`` is scored by the
     autocorrelation at lag ``p`` of ``y`` minus its centred ``p``-term moving average (the classical
-    decomposition's de-trending, which keeps the seasonal part). The best score above ``threshold``
-    wins; period 1 means no seasonality. Needs at least 2.5 cycles of data for a candidate.
+    decomposition's de-trending, which keeps the seasonal part); a candidate whose residual is rounding
+    noise (within :data:`~rnnkit.data.timeseries.transforms.CONSTANT_SPREAD` of the values' size: an exact
+    line such as a counter 100, 110, 120, ...) is not scored, as the noise's autocorrelation is arbitrary.
+    The best score above ``threshold`` wins; period 1 means no seasonality. Needs at least 2.5 cycles of data for a candidate.
 
     >>> t = np.arange(200)
     >>> rng = np.random.default_rng(0)
@@ -134,8 +136,11 @@ def detect_period(y: Any, freq: str | None = None, max_period: int | None = None
     method = "calendar+acf" if cal else "periodogram+acf"
     cands = cal if cal else [p for p in _periodogram_candidates(y) if p <= limit]
     scores: dict[int, float] = {}
+    floor = CONSTANT_SPREAD * float(np.abs(y).max())
     for p in cands:
         resid = y - _moving_average(y, p)
+        if not root_mean_square(resid[np.isfinite(resid)]) > floor:
+            continue     # nothing but rounding noise left around the trend (a counter 100, 110, ...): no season
         s = _acf_at(resid, p)
         if math.isfinite(s):
             scores[p] = s

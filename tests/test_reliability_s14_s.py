@@ -50,3 +50,45 @@ def test_a_file_named_gradflow_in_run_dir_is_refused_only_with_the_gradient_moni
     from rnnkit.errors import RnnkitError
     with pytest.raises(RnnkitError, match="run_dir"):
         _tiny_fit(run2, gradflow_every=1)
+
+
+# ------------------------------------------------------------------ truncations(): per thread, filters untouched
+def test_truncations_collects_per_thread_and_leaves_the_warning_machinery_alone():
+    """Before: truncations() was warnings.catch_warnings(record=True), which swaps the process's filters and
+    showwarning: with two server threads in it, the first thread's cut was recorded by the second (the first
+    told its client nothing was cut), and the second's exit put the first's recorder back for good."""
+    import threading
+
+    from rnnkit.data.batching import limit_length, truncations
+
+    show, filters = warnings.showwarning, list(warnings.filters)
+    entered, cut_done, second_out = threading.Barrier(2), threading.Event(), threading.Event()
+    got: dict[str, dict] = {}
+
+    def first():
+        with truncations() as cut:
+            entered.wait(5)
+            limit_length([[1, 2, 3], [4]], 2)   # while the second thread is in its own block
+            cut_done.set()
+            second_out.wait(5)
+        got["first"] = dict(cut)
+
+    def second():
+        with truncations() as cut:
+            entered.wait(5)
+            cut_done.wait(5)
+        got["second"] = dict(cut)
+        second_out.set()
+
+    ts = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(10)
+    assert got == {"first": {0: 3}, "second": {}}
+    assert warnings.showwarning is show and list(warnings.filters) == filters
+    with truncations() as cut:   # the block does not touch the filters; other warnings go out as usual
+        assert list(warnings.filters) == filters
+        with pytest.warns(UserWarning, match="other"):
+            warnings.warn("other", UserWarning)
+    assert cut == {}

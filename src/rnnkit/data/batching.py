@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import warnings
 from typing import Any, Iterator, Sequence
@@ -42,11 +43,16 @@ class TruncationWarning(UserWarning):
         self.items, self.lengths, self.max_len = items, lengths, max_len
 
 
+_COLLECTING: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar("rnnkit_truncations", default=None)
+
+
 @contextlib.contextmanager
 def truncations() -> Iterator[dict[int, int]]:
-    """Collect the :class:`TruncationWarning` s of the block into the dict it yields, filled when the block
-    ends: ``{item index: its length before the cut}``; any other warning is issued again after the block
-    (once per distinct message). For a caller that answers per item (the service, ``predict --json``).
+    """Collect the cuts of :func:`limit_length` in the block into the dict it yields: ``{item index: its
+    length before the cut}``; a cut collected so is not warned. For a caller that answers per item (the
+    service, ``predict --json``). Thread-safe: the collector is this thread's (a ``contextvars`` variable),
+    and the process's warning filters are left alone -- another thread's warnings are neither caught nor
+    reissued, and other warnings of the block are issued as usual.
 
     >>> with truncations() as cut:
     ...     _ = limit_length([[1, 2, 3], [4]], 2)
@@ -54,19 +60,11 @@ def truncations() -> Iterator[dict[int, int]]:
     {0: 3}
     """
     cut: dict[int, int] = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")     # a repeated warning is recorded each time, never filtered once
-        try:
-            yield cut
-        finally:
-            for w in caught:
-                if isinstance(w.message, TruncationWarning):
-                    cut.update(zip(w.message.items, w.message.lengths))
-    seen = set()
-    for w in caught:
-        if not isinstance(w.message, TruncationWarning) and (w.category, str(w.message)) not in seen:
-            seen.add((w.category, str(w.message)))
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    token = _COLLECTING.set(cut)
+    try:
+        yield cut
+    finally:
+        _COLLECTING.reset(token)
 
 
 def _as_tensor(i: int, s: Any) -> Tensor:
@@ -191,7 +189,8 @@ def padding_fraction(lengths: Sequence[int], batches: list[list[int]]) -> float:
 
 def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate", what: str = "sequence") -> list[Any]:
     """Apply the length limit ``max_len`` (``None``: no limit) by ``on_long`` (``"truncate"``: cut and
-    warn once, a :class:`TruncationWarning` naming the items cut; ``"error"``: raise DataError)."""
+    warn once, a :class:`TruncationWarning` naming the items cut -- inside :func:`truncations`, recorded
+    there instead; ``"error"``: raise DataError)."""
     if on_long not in ON_LONG:
         raise ConfigError(f"on_long: expected one of {list(ON_LONG)}, got {on_long!r}")
     if max_len is None:
@@ -205,7 +204,12 @@ def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate"
     if on_long == "error":
         raise DataError(f"{what}: expected at most max_len={max_len} tokens, got {len(long)} longer "
                         f"(first at index {long[0]}, longest {worst}); raise max_len or use on_long='truncate'")
-    warnings.warn(TruncationWarning(f"{what}: truncated {len(long)} of {len(seqs)} to max_len={max_len} (longest was "
-                                    f"{worst})", long, [len(seqs[i]) for i in long], max_len), stacklevel=2)
+    before = [len(seqs[i]) for i in long]
+    sink = _COLLECTING.get()
+    if sink is not None:   # inside truncations(): the caller tells each item
+        sink.update(zip(long, before))
+    else:
+        warnings.warn(TruncationWarning(f"{what}: truncated {len(long)} of {len(seqs)} to max_len={max_len} (longest "
+                                        f"was {worst})", long, before, max_len), stacklevel=2)
     return [s[:max_len] if len(s) > max_len else s for s in seqs]
 

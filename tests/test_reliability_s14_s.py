@@ -92,3 +92,30 @@ def test_truncations_collects_per_thread_and_leaves_the_warning_machinery_alone(
         with pytest.warns(UserWarning, match="other"):
             warnings.warn("other", UserWarning)
     assert cut == {}
+
+
+# ------------------------------------------------------------------ an empty batch (B = 0)
+def test_an_empty_batch_is_a_data_error_naming_the_batch_not_a_diverged_loss():
+    """Before: a batch of 0 items had a mean loss of NaN and ended the fit as NonFiniteLossError (the model
+    'diverged'); validation gave a NaN metric."""
+    import rnnkit
+    from rnnkit.training import TrainConfig, Trainer
+
+    torch.manual_seed(0)
+    full, empty = (torch.randn(2, 5, 3), torch.randn(2, 5, 4)), (torch.randn(0, 5, 3), torch.randn(0, 5, 4))
+
+    def loss(m, b):
+        return ((m(b[0])[0] - b[1]) ** 2).mean()
+
+    def trainer():
+        return Trainer(rnnkit.LSTM(3, 4, batch_first=True), loss, config=TrainConfig(epochs=1, quiet=True))
+
+    assert torch.isnan(loss(rnnkit.LSTM(3, 4, batch_first=True), empty))   # the oracle: what the loss gives
+    with pytest.raises(DataError, match=r"^train_data: expected at least one item in each batch, got an empty one "
+                                        r"\(a tensor of shape \(0, 5, 3\), loss nan\) at step 2 \(epoch 1, batch 2\)"):
+        trainer().fit([full, empty])
+    with pytest.raises(DataError, match=r"^val_data: expected at least one item in each batch, got an empty one"):
+        trainer().fit([full], val_data=[full, empty])
+    tr = Trainer(rnnkit.LSTM(3, 4, batch_first=True), lambda m, b: loss(m, b["xy"]),
+                 config=TrainConfig(epochs=1, quiet=True))   # an empty tensor beside a finite loss is data as any other
+    assert tr.fit([{"xy": full, "extra": torch.zeros(0)}]).global_step == 1

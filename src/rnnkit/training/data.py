@@ -136,6 +136,11 @@ def _leaves(obj: Any) -> list[Tensor]:
     return out
 
 
+def empty_part(batch: Any) -> Tensor | None:
+    """The first tensor of ``batch`` that holds no element (a batch of 0 items), or ``None``."""
+    return next((t for t in _leaves(batch) if t.numel() == 0), None)
+
+
 def to_device(batch: Any, device: torch.device) -> Any:
     """Every tensor of ``batch`` on ``device`` (tensors already there are left as they are)."""
     return tree_map(lambda t: t.to(device, non_blocking=True) if t.device != device else t, batch)

@@ -38,7 +38,8 @@ weights as an uninterrupted run (CPU, single process; :mod:`rnnkit.training.resu
 Non-finite values stop training before they reach the weights: a NaN/inf loss, or a NaN/inf gradient
 (checked on every parameter; with ``clip_norm`` the total norm tells), raises
 :class:`~rnnkit.errors.NonFiniteLossError` before the optimizer step, naming the last good checkpoint; a
-checkpoint is never written with non-finite weights.
+checkpoint is never written with non-finite weights. A non-finite loss of a batch holding an empty tensor
+(0 items: a mean over nothing) is a :class:`~rnnkit.errors.DataError` naming the batch instead.
 
 The final ``model.safetensors`` and ``config.json`` of a run folder are listed with their sha256 in
 ``digests.json`` (written when ``fit`` ends); :func:`~rnnkit.training.load_weights` verifies them.
@@ -73,7 +74,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit._io import check_folder_path, to_jsonable
-from rnnkit.errors import ConfigError, InputTypeError, NonFiniteLossError
+from rnnkit.errors import ConfigError, DataError, InputTypeError, NonFiniteLossError
 from rnnkit.training import distributed as dist
 from rnnkit.training.batch import Accumulator, as_float, parse_loss, parse_step
 from rnnkit.training import callbacks as cb
@@ -81,7 +82,7 @@ from rnnkit.training.checkpoint import CHECKPOINTS
 from rnnkit.training.checkpoint import save_checkpoint as _save_checkpoint
 from rnnkit.training.checkpoint import save_weights, write_digests
 from rnnkit.training.config import TrainConfig, _pos_int
-from rnnkit.training.data import begin_epoch, detach_state, epoch_length, split_time, to_device
+from rnnkit.training.data import begin_epoch, detach_state, empty_part, epoch_length, split_time, to_device
 from rnnkit.training.optim import build_optimizer, build_scheduler
 from rnnkit.training.resume import LIMITS, RESUMABLE_CHANGES, prepare_run_dir, trainer_state
 from rnnkit.training.seed import derive_seed, set_rng_state
@@ -126,6 +127,14 @@ def config_callbacks(config: TrainConfig, run_dir: Path | None) -> list[cb.Callb
     if run_dir is not None:
         cbs += [cb.MetricLogger(format=config.log_format), cb.Checkpointer(config.checkpoint_every, config.keep_checkpoints)]
     return cbs
+
+
+def _refuse_empty(what: str, batch: Any, loss: float, where: str = "") -> None:
+    """DataError when a non-finite ``loss`` comes from a batch of 0 items (a mean over nothing)."""
+    empty = empty_part(batch) if not math.isfinite(loss) else None
+    if empty is not None:
+        raise DataError(f"{what}: expected at least one item in each batch, got an empty one (a tensor of shape "
+                        f"{tuple(empty.shape)}, loss {loss}){where}; leave empty batches out")
 
 
 class Trainer:
@@ -365,7 +374,9 @@ class Trainer:
                 else:
                     loss, metrics, _ = parse_step(self.step_fn(self.module, batch, None))
                 n = metrics.pop("n", 1.0)
-                acc.add(as_float("loss", loss), metrics, n)
+                value = as_float("loss", loss)
+                _refuse_empty("val_data", batch, value)   # it read as NaN in the validation metrics
+                acc.add(value, metrics, n)
             if not acc.sums:
                 if iter(data) is data:   # a generator read whole by an earlier epoch: 'empty' misled
                     raise ConfigError(f"val_data: expected an iterable that starts again every evaluation (a list, a "
@@ -448,19 +459,20 @@ class Trainer:
                 loss, metrics = parse_loss(self.loss_fn(self.model, batch))
             else:
                 loss, metrics, _ = parse_step(self.step_fn(self.model, batch, None))
-            self._update(loss, metrics)
+            self._update(loss, metrics, batch)
             return
         state = None
         for chunk in self.split_fn(batch, self.config.tbptt_k, self.config.time_dim):
             loss, metrics, state = parse_step(self.step_fn(self.model, chunk, state))
-            self._update(loss, metrics)
+            self._update(loss, metrics, chunk)
             state = detach_state(state)
 
-    def _update(self, loss: Tensor, metrics: dict[str, float]) -> None:
+    def _update(self, loss: Tensor, metrics: dict[str, float], batch: Any = None) -> None:
         value = local = float(loss.detach())
         if dist.is_distributed():  # every process must stop together: share the loss (a NaN anywhere wins)
             value = dist.all_reduce_sum([value])[0] / dist.world_size()
         step = self.global_step + 1
+        _refuse_empty("train_data", batch, local, f" at {self._where(step)}")   # it read as a diverged model
         if not math.isfinite(value):
             raise NonFiniteLossError(f"loss: expected a finite value, got {value} at {self._where(step)}; "
                                      f"training stopped; {self._last_good()}")

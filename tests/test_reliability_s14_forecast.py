@@ -41,3 +41,42 @@ def test_forecast_of_a_counter_does_not_depend_on_its_offset():
     # oracle: no season, so the seasonal naive is the naive forecast, the last value (9) for both
     np.testing.assert_allclose(out[0.0], [9.0, 9.0])
     np.testing.assert_allclose(out[100.0], out[0.0])
+
+
+# ------------------------------------------------------------------ integer time steps that are not steps of 1
+def _steps_frame(times, n=None):
+    n = len(times) if n is None else n
+    return pd.DataFrame({"t": list(times), "y": 10 + np.sin(np.arange(n) / 2)})
+
+
+@pytest.mark.parametrize("unit, second", [("s", 1), ("ms", 1000)])
+def test_unix_times_as_integer_steps_name_the_cause_even_with_resample(unit, second):
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    days = pd.date_range("2020-01-01", periods=10, freq="D")
+    times = ((days - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)).to_numpy() * second  # oracle:
+    # pandas reads them back with unit=
+    assert pd.to_datetime(times, unit=unit).equals(days)
+    for resample in (False, True):       # --resample filled 86,399 invented seconds between each two days
+        with pytest.raises(DataError, match=rf"Unix times in {unit} \({times[0]} = 2020-01-01 00:00:00\).*"
+                                            rf"pd.to_datetime\(col, unit='{unit}'\)") as e:
+            parse_series(_steps_frame(times), target="y", time_col="t", resample=resample)
+        assert "--resample" not in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_regular_stride_is_not_resampled_into_invented_values():
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    census = range(1900, 2000, 10)
+    for resample in (False, True):    # resample=True made 91 yearly values, 81 of them interpolated
+        with pytest.raises(DataError, match=r"every step is a multiple of 10 .*\(t - 1900\) // 10.*--date-format %Y"):
+            parse_series(_steps_frame(census), target="y", time_col="t", resample=resample)
+    # the way out the message names: years read as dates, on a 10-year grid, the same values
+    [s] = parse_series(_steps_frame(census), target="y", time_col="t", date_format="%Y")
+    assert s.freq == pd.infer_freq(pd.to_datetime([str(y) for y in census])) and len(s) == 10
+    np.testing.assert_array_equal(s.y, _steps_frame(census)["y"].to_numpy())
+    # consecutive steps with a gap still resample (the gap is filled), as before
+    [s] = parse_series(_steps_frame([0, 1, 2, 4, 5, 6]), target="y", time_col="t", resample=True)
+    assert s.index.tolist() == [0, 1, 2, 3, 4, 5, 6] and s.missing == 1

@@ -1,5 +1,6 @@
 """Sampling frequency of a time index: infer a pandas frequency alias from timestamps, count how far
-they are from a regular grid, and put them on it (:func:`regularize_index`).
+they are from a regular grid, and put them on it (:func:`regularize_index`); and what irregular integer
+time steps most likely are (:func:`integer_steps_hint`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pandas as pd
 
 from rnnkit.errors import DataError
 
-__all__ = ["FrequencyInfo", "infer_frequency", "regularize_index"]
+__all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint"]
 
 
 @dataclass(frozen=True)
@@ -158,3 +159,44 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         out = values.reindex(pd.date_range(values.index[0], values.index[-1], freq=freq_info.freq))
     out.index = pd.DatetimeIndex(out.index, freq=freq_info.freq)
     return out
+
+
+#: dates written as numbers: (format, smallest, largest value) -- read with --date-format FORMAT
+_NUMBER_DATES = (("%Y%m%d", 10000101, 99991231), ("%Y%m", 100001, 999912))
+_SERIAL_GAPS = ({7}, {28, 29, 30, 31}, {90, 91, 92}, {365, 366})   # day counts of weekly .. yearly steps
+#: Unix times: (unit, one second in it); read as such when every value falls in 1973-03-03 .. 2100-01-01
+_EPOCH_UNITS = (("s", 1), ("ms", 10 ** 3), ("us", 10 ** 6), ("ns", 10 ** 9))
+_EPOCH_SECONDS = (10 ** 8, 4102444800)
+
+
+def integer_steps_hint(values: np.ndarray, steps: np.ndarray) -> str | None:
+    """What to say when integer time steps ``values`` (sorted; ``steps`` their differences, not all 1) are
+    not consecutive: ``20210131`` (YYYYMMDD) or ``202101`` (YYYYMM), to be read with ``--date-format``;
+    spreadsheet serial day numbers (``44227`` is 2021-01-31) a calendar apart, or Unix times (``1609459200``
+    seconds is 2021-01-01), to be turned into dates first; steps that are all multiples of one stride
+    ``k > 1`` (years every 10, day numbers every 7): a series sampled every ``k``, which resampling to
+    steps of 1 would fill with ``k - 1`` invented values between each two. ``None`` when they look like none
+    of these (gaps in consecutive steps: ``--resample`` fills them)."""
+    for fmt, lo, hi in _NUMBER_DATES:
+        if values.min() >= lo and values.max() <= hi and \
+                not pd.to_datetime(pd.Index(values.astype(str)), format=fmt, errors="coerce").hasnans:
+            return (f"they look like dates written as numbers ({values[0]}, {values[1]}, ..): pass --date-format "
+                    f"{fmt} (date_format={fmt!r}) to read them as dates")
+    if values.min() >= 1 and values.max() <= 2958465 and any(set(steps.tolist()) <= g for g in _SERIAL_GAPS):
+        day = pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(values[0]))
+        return (f"they look like spreadsheet serial day numbers ({values[0]} = {day:%Y-%m-%d}): turn them into dates "
+                "first, e.g. pd.to_datetime(col, unit='D', origin='1899-12-30'), or save the column as dates")
+    for unit, second in _EPOCH_UNITS:
+        lo, hi = (b * second for b in _EPOCH_SECONDS)
+        if values.min() >= lo and values.max() <= hi and not (steps % second).any():
+            day = pd.Timestamp(int(values[0]), unit=unit)
+            return (f"they look like Unix times in {unit} ({values[0]} = {day}): turn them into dates first, e.g. "
+                    f"pd.to_datetime(col, unit={unit!r}), or save the column as dates")
+    stride = int(np.gcd.reduce(steps.astype(np.int64)))
+    if stride > 1:
+        years = (f", or, if they are years, pass --date-format %Y (date_format='%Y') to read them as dates"
+                 if values.min() >= 1000 and values.max() <= 2999 else "")
+        return (f"every step is a multiple of {stride} (a series sampled every {stride} steps; resampling to steps of "
+                f"1 would invent the {stride - 1} values between each two): number the rows 0, 1, 2, ... (e.g. "
+                f"(t - {values[0]}) // {stride}){years}")
+    return None

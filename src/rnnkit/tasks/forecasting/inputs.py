@@ -23,7 +23,7 @@ import pandas as pd
 
 from rnnkit._validate import check_keys_as_text, shared_role
 from rnnkit.data.series import parse_dates
-from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
+from rnnkit.data.timeseries.frequency import infer_frequency, integer_steps_hint, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -169,7 +169,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         steps = np.diff(np.asarray(idx))
         freq = None
         if steps.size and not (steps == 1).all():
-            hint = _dates_as_numbers(np.asarray(idx), steps)
+            hint = integer_steps_hint(np.asarray(idx), steps)
             if hint or not resample:
                 raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got irregular "
                                 f"gaps (steps {sorted(set(steps.tolist()))[:5]}); "
@@ -207,27 +207,6 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
     fut, fut_raw = covs(fut_cols)
     return SeriesData(sid, idx, y, freq, past, fut, missing, resampled, np.isfinite(y_raw), past_raw, fut_raw,
                       reordered)
-
-
-#: dates written as numbers: (format, smallest, largest value) -- read with --date-format FORMAT
-_NUMBER_DATES = (("%Y%m%d", 10000101, 99991231), ("%Y%m", 100001, 999912))
-_SERIAL_GAPS = ({7}, {28, 29, 30, 31}, {90, 91, 92}, {365, 366})   # day counts of weekly .. yearly steps
-
-
-def _dates_as_numbers(values: np.ndarray, steps: np.ndarray) -> str | None:
-    """What to say when irregular integer steps look like dates: ``20210131`` (YYYYMMDD) or ``202101``
-    (YYYYMM), to be read with ``--date-format``; or spreadsheet serial day numbers (``44227`` is
-    2021-01-31) a calendar apart, to be turned into dates first. ``None`` when they look like neither."""
-    for fmt, lo, hi in _NUMBER_DATES:
-        if values.min() >= lo and values.max() <= hi and \
-                not pd.to_datetime(pd.Index(values.astype(str)), format=fmt, errors="coerce").hasnans:
-            return (f"they look like dates written as numbers ({values[0]}, {values[1]}, ..): pass --date-format "
-                    f"{fmt} (date_format={fmt!r}) to read them as dates")
-    if values.min() >= 1 and values.max() <= 2958465 and any(set(steps.tolist()) <= g for g in _SERIAL_GAPS):
-        day = pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(values[0]))
-        return (f"they look like spreadsheet serial day numbers ({values[0]} = {day:%Y-%m-%d}): turn them into dates "
-                "first, e.g. pd.to_datetime(col, unit='D', origin='1899-12-30'), or save the column as dates")
-    return None
 
 
 def _one_role_per_column(roles: list[tuple[str, str | None]]) -> None:

@@ -80,3 +80,55 @@ def test_a_regular_stride_is_not_resampled_into_invented_values():
     # consecutive steps with a gap still resample (the gap is filled), as before
     [s] = parse_series(_steps_frame([0, 1, 2, 4, 5, 6]), target="y", time_col="t", resample=True)
     assert s.index.tolist() == [0, 1, 2, 3, 4, 5, 6] and s.missing == 1
+
+
+# ------------------------------------------------------------------ ids written two ways
+def _two_ids(a, b, n=12):
+    t = pd.date_range("2021-01-01", periods=n, freq="D")
+    return pd.DataFrame({"id": [a] * n + [b] * n, "t": list(t) * 2,
+                         "y": np.r_[np.arange(n) % 4 + 1.0, np.arange(n) % 3 + 5.0]})
+
+
+def test_ids_that_differ_only_by_surrounding_spaces_are_refused(tmp_path, capsys):
+    from rnnkit.cli.main import main
+
+    # a CSV written 'a,..' on some rows and ' a,..' on others: two series 'a' and ' a', silently
+    path = tmp_path / "ids.csv"
+    _two_ids("a", " a").to_csv(path, index=False)
+    assert pd.read_csv(path, dtype={"id": str})["id"].nunique() == 2      # the file does hold two spellings
+    code = main(["forecast", "--csv", str(path), "--target", "y", "--time-col", "t", "--id-col", "id",
+                 "--model", "seasonal_naive", "--horizon", "2", "--json", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "DataError: id_col 'id': expected each id written one way, got 'a' and ' a'" in err
+
+
+def test_ids_that_differ_only_by_case_are_two_series_with_a_warning():
+    from rnnkit.tasks.forecasting import Forecaster
+
+    f = Forecaster(model="seasonal_naive", horizon=2)
+    with pytest.warns(UserWarning, match=r"got 'A' and 'a'.*differ only by case"):
+        f.fit(_two_ids("A", "a"), target="y", time_col="t", id_col="id")
+    assert sorted(set(f.predict()["id"])) == ["A", "a"]
+
+
+# ------------------------------------------------------------------ quantile levels that share a column
+def test_quantile_levels_that_name_one_column_are_refused(capsys):
+    from rnnkit.cli.main import main
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting import Forecaster
+    from rnnkit.tasks.forecasting.probabilistic import quantile_column
+
+    a, b = 0.1, 0.1000000001
+    assert quantile_column(a) == quantile_column(b)     # the oracle: one column name for two levels
+    # before: one column 'q0.1' came back for the two levels asked, the other's values lost without a word
+    with pytest.raises(ConfigError, match=r"quantiles: expected levels that differ .* got 0.1 and 0.1000000001, "
+                                          r"both 'q0.1'"):
+        Forecaster(model="seasonal_naive", horizon=2, quantiles=(a, b))
+    code = main(["forecast", "--dataset", "nile", "--model", "seasonal_naive", "--horizon", "2", "--quiet", "--json",
+                 "--quantiles", str(a), repr(b)])
+    assert code == 2 and "--quantiles" not in capsys.readouterr().out
+    # levels that differ within 6 digits keep their own columns, as before
+    fc = Forecaster(model="seasonal_naive", horizon=2, quantiles=(0.1, 0.100001)).fit(
+        pd.Series(np.arange(20.0) % 5, index=pd.date_range("2020-01-01", periods=20, freq="D"))).predict()
+    assert [c for c in fc.columns if c.startswith("q")] == ["q0.1", "q0.100001"]

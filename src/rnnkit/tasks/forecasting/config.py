@@ -60,6 +60,14 @@ def check_levels(levels: Any, name: str = "quantiles") -> tuple[float, ...]:
     for v in levels:
         _num(name, v, 0.0, 1.0)
     _once(name, [float(v) for v in levels])
+    from rnnkit.tasks.forecasting.probabilistic import quantile_column
+
+    columns: dict[str, float] = {}
+    for v in levels:        # 0.1 and 0.1000000001: one column q0.1, the second level's values lost silently
+        first = columns.setdefault(quantile_column(float(v)), float(v))
+        if first != float(v):
+            raise ConfigError(f"{name}: expected levels that differ in their first 6 significant digits (each "
+                              f"names a column), got {first!r} and {float(v)!r}, both {quantile_column(first)!r}")
     return tuple(sorted({float(v) for v in levels}))
 
 

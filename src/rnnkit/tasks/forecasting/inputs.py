@@ -219,9 +219,26 @@ def _one_role_per_column(roles: list[tuple[str, str | None]]) -> None:
 
 
 def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
-    """Ids are keys, kept as text: ``1`` and ``"1"`` in one column would merge two series into one."""
+    """Ids are keys, kept as text: ``1`` and ``"1"`` in one column would merge two series into one; ``"a"`` and
+    ``" a"`` (spaces at the ends, a CSV's ``a, b``) split one series in two silently: a DataError; ids that
+    differ only by case (``"A"`` and ``"a"``) may be meant: two series, with a warning naming them."""
     if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):     # categories may mix types too
         check_keys_as_text(col.to_numpy(dtype=object), ids, f"id_col {id_col!r}", "id")
+    for norm, kind in ((str.strip, "spaces at their ends"), (lambda t: t.strip().casefold(), "case")):
+        seen: dict[str, str] = {}
+        pairs = []
+        for t in dict.fromkeys(ids):
+            first = seen.setdefault(norm(t), t)
+            if first != t:
+                pairs.append((first, t))
+        if not pairs:
+            continue
+        (a, b), more = pairs[0], f" ({len(pairs)} such pairs)" if len(pairs) > 1 else ""
+        msg = f"id_col {id_col!r}: expected each id written one way, got {a!r} and {b!r}{more}, which differ only by {kind}"
+        if kind == "case":
+            warnings.warn(msg + ": forecast as two series", stacklevel=4)
+        else:
+            raise DataError(msg + ": strip the spaces (or name the series apart)")
 
 
 def check_period(sizes: dict[str, int], period: int | None, name: str = "period") -> None:

@@ -65,10 +65,10 @@ def test_wrong_rank_feature_size_dtype(lstm):
 
 def test_bad_lengths(lstm):
     x = torch.randn(5, 2, 4)
-    with pytest.raises(ShapeError, match=r"lengths: expected values in \[1, 5\] .* got min 1, max 6"):
+    with pytest.raises(ShapeError, match=r"lengths: expected values in \[0, 5\] .* got min 1, max 6"):
         lstm(x, lengths=torch.tensor([6, 1]))
-    with pytest.raises(ShapeError, match=r"lengths: expected values in \[1, 5\]"):
-        lstm(x, lengths=torch.tensor([0, 3]))
+    with pytest.raises(ShapeError, match=r"lengths: expected values in \[0, 5\]"):   # 0: a sequence that ended
+        lstm(x, lengths=torch.tensor([-1, 3]))
     with pytest.raises(ShapeError, match=r"lengths: expected shape \(2,\) to match the batch, got \(3,\)"):
         lstm(x, lengths=torch.tensor([1, 2, 3]))
     with pytest.raises(InputTypeError, match="lengths: expected an integer tensor, got dtype torch.float32"):

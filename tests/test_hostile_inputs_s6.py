@@ -112,7 +112,7 @@ def test_layers_accept_numpy_integer_lengths_as_they_accept_lists():
         lstm(x, lengths=np.array([True, True, True]))
     with pytest.raises(ShapeError, match=r"^lengths: expected shape \(3,\) to match the batch, got \(1, 3\)"):
         lstm(x, lengths=np.array([[5, 2, 3]]))
-    with pytest.raises(ShapeError, match=r"^lengths: expected values in \[1, 5\]"):
+    with pytest.raises(ShapeError, match=r"^lengths: expected values in \[0, 5\]"):
         lstm(x, lengths=np.array([5, 2, 2**64 - 1], dtype=np.uint64))
     with pytest.raises(InputTypeError, match=r"^lengths: expected a list of ints"):
         lstm(x, lengths=[5, 2, np.float64(3)])

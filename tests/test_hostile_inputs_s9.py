@@ -134,7 +134,7 @@ def test_layer_calls_with_sparse_inputs_huge_or_meta_lengths_are_typed_errors(na
     with pytest.raises(InputTypeError, match=r"^x: expected a dense tensor, got layout torch.sparse_coo"):
         layer(x.to_sparse())
     for big in ([2**70, 2], [np.uint64(2**63 + 5), 2]):
-        with pytest.raises(ShapeError, match=r"^lengths: expected values in \[1, 5\] \(the sequence length\), "
+        with pytest.raises(ShapeError, match=r"^lengths: expected values in \[0, 5\] \(the sequence length\), "
                                              r"got min 2"):
             layer(x, lengths=big)
     with pytest.raises(InputTypeError, match=r"^lengths: expected a tensor holding values .* got one on the meta"):

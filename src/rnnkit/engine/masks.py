@@ -19,10 +19,10 @@ from rnnkit.errors import InputTypeError, ShapeError
 __all__ = ["check_lengths", "step_mask", "zero_padding", "flip_sequences", "last_valid"]
 
 
-def check_lengths(lengths, batch_size: int, max_len: int, device=None) -> Tensor | None:
-    """Validate ``lengths`` and return it as an int64 tensor on ``device`` (or ``None``). Taken: an
-    integer tensor, a list of ints (Python or numpy), a numpy integer array (any int/uint dtype), all
-    read exactly; floats and bools are refused (never rounded).
+def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: int = 1) -> Tensor | None:
+    """Validate ``lengths`` (values in ``[min_len, max_len]``) and return it as an int64 tensor on ``device``
+    (or ``None``). Taken: an integer tensor, a list of ints (Python or numpy), a numpy integer array (any
+    int/uint dtype), all read exactly; floats and bools are refused (never rounded).
 
     Returns ``None`` when every sequence is full length, so callers can take the unmasked fast path.
     """
@@ -32,15 +32,15 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None) -> Tensor
         if lengths.dtype.kind not in "iu":
             raise InputTypeError(f"lengths: expected an integer array, got dtype {lengths.dtype}")
         if lengths.dtype.kind == "u" and lengths.size and int(lengths.max()) > max_len:  # before int64 wraps it
-            raise ShapeError(f"lengths: expected values in [1, {max_len}] (the sequence length), got min "
+            raise ShapeError(f"lengths: expected values in [{min_len}, {max_len}] (the sequence length), got min "
                              f"{int(lengths.min())}, max {int(lengths.max())}")
         lengths = torch.from_numpy(lengths.astype(np.int64))
     elif isinstance(lengths, (list, tuple)):
         if not all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in lengths):
             raise InputTypeError(f"lengths: expected a list of ints, got {lengths!r}")
         values = [int(v) for v in lengths]
-        if values and (min(values) < 1 or max(values) > max_len):   # before int64 overflows on 2**70
-            raise ShapeError(f"lengths: expected values in [1, {max_len}] (the sequence length), got min "
+        if values and (min(values) < min_len or max(values) > max_len):   # before int64 overflows on 2**70
+            raise ShapeError(f"lengths: expected values in [{min_len}, {max_len}] (the sequence length), got min "
                              f"{min(values)}, max {max(values)}")
         lengths = torch.tensor(values, dtype=torch.long)
     if not isinstance(lengths, Tensor):
@@ -57,8 +57,8 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None) -> Tensor
     if batch_size == 0:
         return None
     lo, hi = int(lengths.min()), int(lengths.max())
-    if lo < 1 or hi > max_len:
-        raise ShapeError(f"lengths: expected values in [1, {max_len}] (the sequence length), got min {lo}, max {hi}")
+    if lo < min_len or hi > max_len:
+        raise ShapeError(f"lengths: expected values in [{min_len}, {max_len}] (the sequence length), got min {lo}, max {hi}")
     if lo == max_len:
         return None
     return lengths.to(device=device, dtype=torch.long)

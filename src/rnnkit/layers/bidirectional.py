@@ -12,7 +12,7 @@ from rnnkit._validate import check_choice
 from rnnkit.engine.masks import check_lengths, flip_sequences
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.layers.base import MERGE_MODES, StackedLayer, merge_directions
-from rnnkit.layers.inputs import accepts_packed
+from rnnkit.layers.inputs import accepts_packed, passes_ended
 
 __all__ = ["Bidirectional"]
 
@@ -53,6 +53,7 @@ class Bidirectional(nn.Module):
         return self.forward_layer.output_size * (2 if self.merge == "concat" else 1)
 
     @accepts_packed
+    @passes_ended
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
         n = self.forward_layer.num_layers
         _check_both(state, 2 * n)

@@ -19,7 +19,7 @@ from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["allocate", "check_factory", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
-           "restore_layout", "autocast_dtype", "accepts_packed"]
+           "restore_layout", "autocast_dtype", "accepts_packed", "passes_ended"]
 
 
 def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
@@ -163,6 +163,39 @@ def accepts_packed(forward: Callable) -> Callable:
         out, new_state = forward(self, padded, state, lens)
         pack = lambda y: _pack_like(y, x, lens, self.batch_first)  # noqa: E731
         return (tuple(pack(y) for y in out) if isinstance(out, tuple) else pack(out)), new_state
+
+    return call
+
+
+def passes_ended(forward: Callable) -> Callable:
+    """Let a stacked layer's ``forward`` take a length of 0 (a sequence that ended before this chunk of
+    truncated BPTT; torch.nn's ``pack_padded_sequence`` refuses it). Such a sequence reads nothing: its
+    outputs are zeros and its final state is the state given (zeros for ``None``), unchanged, as over any
+    padded step. The layer runs with those lengths raised to 1 and their rows then replaced by the
+    zeros / the given state (``torch.where``: nothing of the step taken reaches a gradient), so every
+    engine, scan and direction runs as it does for lengths >= 1. States have the batch at dim 1.
+    """
+    @functools.wraps(forward)
+    def call(self, x: Any, state: Any = None, lengths: Any = None):
+        if lengths is None or not isinstance(x, Tensor) or x.dim() != 3:
+            return forward(self, x, state, lengths)
+        bdim = 0 if self.batch_first else 1
+        B, T = x.shape[bdim], x.shape[1 - bdim]
+        lens = check_lengths(lengths, B, T, device=x.device, min_len=0) if T else None
+        if lens is None or bool(lens.min() > 0):
+            return forward(self, x, state, lengths)   # every check and message as before
+        ended = lens == 0
+        out, new_state = forward(self, x, state, lens.clamp(min=1))
+        at = [1] * 3
+        at[bdim] = B
+        blank = lambda y: torch.where(ended.view(at), y.new_zeros(()), y)  # noqa: E731
+        out = tuple(blank(y) for y in out) if isinstance(out, tuple) else blank(out)
+        keep = lambda new, old: torch.where(ended.view(1, B, 1), torch.zeros_like(new) if old is None  # noqa: E731
+                                            else old.to(new.dtype), new)
+        if isinstance(new_state, Tensor):
+            return out, keep(new_state, state)
+        olds = (None,) * len(new_state) if state is None else state
+        return out, tuple(keep(n, o) for n, o in zip(new_state, olds))
 
     return call
 

@@ -43,7 +43,7 @@ from rnnkit.engine.first_order import functorch_active, refuse_functorch
 from rnnkit.engine.pscan import SCAN_METHODS, gated_scan, linear_scan, log_scan, resolve_triton, triton_available
 from rnnkit.errors import ConfigError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
-from rnnkit.layers.inputs import accepts_packed, autocast_dtype, prepare_sequence
+from rnnkit.layers.inputs import accepts_packed, passes_ended, autocast_dtype, prepare_sequence
 
 # MinGRUMath / MinLSTMMath (the gate math) live in rnnkit.cells.minimal; named here too, beside their layers.
 __all__ = ["MinGRU", "MinLSTM", "MinimalRNN", "MinGRUMath", "MinLSTMMath"]
@@ -122,6 +122,7 @@ class MinimalRNN(StackedLayer):
 
     # ----------------------------------------------------------------- forward
     @accepts_packed
+    @passes_ended
     def forward(self, x: Tensor, state: Tensor | None = None, lengths: Any = None):
         """``outputs, state = layer(x, state=None, lengths=None)`` (see :mod:`rnnkit.layers.base`)."""
         w = self.weight_l0

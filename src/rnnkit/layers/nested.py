@@ -48,7 +48,7 @@ class Recurrent(nn.Module):
         if T == 0:
             raise ShapeError("x: expected at least one time step, got sequence length 0")
         xt = tree_map(lambda a: a.transpose(0, 1), x) if self.batch_first else x
-        lengths = check_lengths(lengths, B, T, device=leaves[0].device)
+        lengths = check_lengths(lengths, B, T, device=leaves[0].device, min_len=0)   # 0: the state passes
         if state is None:
             state = self.cell.initial_state(B, device=leaves[0].device, dtype=leaves[0].dtype)
         else:

@@ -28,7 +28,7 @@ from rnnkit.engine.reference import run_reference
 from rnnkit.engine.step import LoopOptions
 from rnnkit.errors import ConfigError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
-from rnnkit.layers.inputs import accepts_packed, autocast_dtype, prepare_sequence
+from rnnkit.layers.inputs import accepts_packed, passes_ended, autocast_dtype, prepare_sequence
 
 __all__ = ["RecurrentLayer", "ElmanRNN", "LSTM", "GRU", "ENGINES"]
 
@@ -244,6 +244,7 @@ class RecurrentLayer(StackedLayer):
 
     # ----------------------------------------------------------------- forward
     @accepts_packed
+    @passes_ended
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
         """``outputs, state = layer(x, state=None, lengths=None)`` (see :mod:`rnnkit.layers.base`)."""
         w = self.weight_ih_l0

@@ -17,7 +17,8 @@ variant the engine runs exports with no per-cell code; the stack of layers and d
 projection, merge and layout are the layers' own (:func:`rnnkit.layers.base.run_stack`,
 ``project_inputs``, ``_finish``). Inference only: the twins run the evaluation
 form (zoneout at its expected rate; dropout, recurrent dropout and DropConnect off). ``lengths`` are not
-validated inside a graph (a graph cannot raise): values outside ``[1, T]`` give undefined outputs.
+validated inside a graph (a graph cannot raise): values outside ``[0, T]`` give undefined outputs (0: as the
+layer, zeros out and the given state back).
 
 >>> import torch, rnnkit
 >>> lstm = rnnkit.LSTM(3, 5, num_layers=2, bidirectional=True, batch_first=True, layer_norm=True).eval()

@@ -135,3 +135,16 @@ def test_truncated_bptt_with_the_default_splitter_runs_sequences_that_ended():
         weights.append(model.state_dict())
     for k in weights[0]:
         torch.testing.assert_close(weights[0][k], weights[1][k], msg=k)
+
+
+def test_export_twins_run_lengths_of_0_as_the_layer():
+    from rnnkit.export.graph import exportable
+
+    torch.manual_seed(0)
+    for name, kw in [("lstm", dict(num_layers=2, bidirectional=True, layer_norm=True)), ("mingru", dict(bidirectional=True))]:
+        layer = rnnkit.make_layer(name, 3, 5, batch_first=True, **kw).eval()
+        x, lens = torch.randn(4, 6, 3), torch.tensor([6, 0, 5, 0])
+        (y, s), (y2, s2) = layer(x, lengths=lens), exportable(layer)(x, lengths=lens)
+        torch.testing.assert_close(y2, y)
+        for a, b in zip(_tuple(s2), _tuple(s)):
+            torch.testing.assert_close(a, b)

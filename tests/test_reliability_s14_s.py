@@ -119,3 +119,31 @@ def test_an_empty_batch_is_a_data_error_naming_the_batch_not_a_diverged_loss():
     tr = Trainer(rnnkit.LSTM(3, 4, batch_first=True), lambda m, b: loss(m, b["xy"]),
                  config=TrainConfig(epochs=1, quiet=True))   # an empty tensor beside a finite loss is data as any other
     assert tr.fit([{"xy": full, "extra": torch.zeros(0)}]).global_step == 1
+
+
+# ------------------------------------------------------------------ scripts without spaces: grapheme clusters
+@pytest.mark.parametrize("text", ["ภาษาไทยที่นี่ กำลัง", "ខ្មែរ", "မြန်မာ", "ພາສາລາວ", "བོད་ཡིག", "か\u3099き", "葛\U000E0100城"])
+def test_words_never_cut_a_vowel_sign_or_tone_mark_from_its_consonant(text):
+    """Before: one token per code point in Thai, Lao, Khmer, Myanmar, Tibetan (Thai 'ที่' -> 'ท', 'ี', '่'): vowel
+    signs and tone marks were tokens alone. Oracle: the regex package's grapheme clusters (UAX #29)."""
+    import unicodedata
+
+    import regex
+
+    from rnnkit.data.vocab import mark_only_tokens, tokenize, unspaced
+
+    nfc = unicodedata.normalize("NFC", text)
+    toks = tokenize(text, "words")
+    assert "".join(toks) == nfc.replace(" ", "")                   # lossless, each a substring
+    assert mark_only_tokens(toks) == []                            # no mark alone
+    clusters = regex.findall(r"\X", nfc.replace(" ", ""))
+    assert len(toks) <= len(clusters)                              # never inside a cluster ...
+    bounds = {sum(map(len, clusters[:i])) for i in range(len(clusters) + 1)}
+    assert {sum(map(len, toks[:i])) for i in range(len(toks) + 1)} <= bounds
+    assert all(unspaced(t) for t in toks if t != "་")              # ... and one word of an unspaced script
+
+
+def test_thai_words_are_clusters_and_other_scripts_keep_their_words():
+    from rnnkit.data.vocab import tokenize
+    assert tokenize("ที่นี่ กำลัง", "words") == ["ที่", "นี่", "กำ", "ลั", "ง"]
+    assert tokenize("Das Boot, हिन्दी 東京", "words") == ["Das", "Boot", ",", "हिन्दी", "東", "京"]

@@ -14,13 +14,17 @@ Tokenizers never assume English or spaces between words:
   harakat, Hebrew niqqud: a word keeps them) with the zero-width non-joiner and joiner between them
   (Persian and Hindi words keep their ZWNJ/ZWJ) and soft hyphens (U+00AD) inside them kept; any other
   visible character is one token with its grapheme cluster (an emoji with its skin tone, a ZWJ family
-  emoji, a flag's two regional indicators, a keycap); every character of scripts written without spaces
-  (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan) is its own token, so a Japanese or Thai sentence is
-  split into characters instead of one giant "word". Spaces and invisible separators (zero-width space,
+  emoji, a flag's two regional indicators, a keycap); in scripts written without spaces (Han, kana, Thai,
+  Lao, Khmer, Myanmar, Tibetan) a "word" token is one grapheme cluster -- a character with its vowel
+  signs, tone marks and other combining marks, never a mark alone -- so a Japanese or Thai sentence is
+  split into characters instead of one giant "word" (a dictionary word needs a dictionary: ICU or
+  pythainlp; clusters are deterministic and need none). Spaces and invisible separators (zero-width space,
   word joiner, a byte-order mark inside a text) are dropped. Every token is a substring of the NFC text.
 
 >>> tokenize("Das Boot, 東京タワー!", "words")
 ['Das', 'Boot', ',', '東', '京', 'タ', 'ワ', 'ー', '!']
+>>> tokenize("ภาษาไทยที่นี่", "words")
+['ภ', 'า', 'ษ', 'า', 'ไ', 'ท', 'ย', 'ที่', 'นี่']
 >>> tokenize("ok 👍🏽 🇩🇪 Silben\u00adtrennung", "words")
 ['ok', '👍🏽', '🇩🇪', 'Silben\xadtrennung']
 >>> v = Vocab.build([["a", "b", "a"], ["c"]])
@@ -48,7 +52,7 @@ from rnnkit._io import atomic_write_text, read_json
 from rnnkit._validate import check_unicode
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
-__all__ = ["Vocab", "tokenize", "splitter_spec", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids", "literal_tokens"]
+__all__ = ["Vocab", "tokenize", "unspaced", "splitter_spec", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids", "literal_tokens"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 TOKENIZERS = ("words", "chars")
@@ -73,6 +77,31 @@ _INVISIBLE_SEPARATORS = "\u200b\u2060\ufeff"
 _JOINERS = "\u200c\u200d"   # zero-width non-joiner (Persian, Hindi) and joiner: inside a word or emoji only
 
 
+# One "word" of a script without spaces: a grapheme cluster (UAX #29) with any marks UAX #29 leaves out of it
+# (Myanmar's tall AA), never a mark alone after its base (regex V1 syntax).
+_UNSPACED = rf"(?=[{_NO_SPACE_SCRIPTS}])\X\p{{M}}*"
+
+
+def unspaced(token: str) -> bool:
+    """Whether ``token`` is one ``words`` token of a script written without spaces (Thai, Lao, Khmer,
+    Myanmar, Tibetan, Han, kana): a character with its vowel signs and marks. Two such tokens join without a
+    space (``seq2seq_words.detokenize``).
+
+    >>> unspaced("ที่"), unspaced("東"), unspaced("ok"), unspaced("ที่นี่")
+    (True, True, False, False)
+    """
+    if not isinstance(token, str):
+        raise InputTypeError(f"token: expected a str, got {type(token).__name__}")
+    return _unspaced_re().fullmatch(token) is not None
+
+
+@functools.cache
+def _unspaced_re() -> Any:
+    _word_re()   # the regex package, or the ConfigError saying how to install it
+    import regex
+    return regex.compile(_UNSPACED, regex.V1)
+
+
 @functools.cache
 def _word_re() -> Any:
     """The ``words`` splitter (the ``regex`` package: Unicode sets and grapheme clusters). A word is a run of
@@ -80,8 +109,9 @@ def _word_re() -> Any:
     each once cut out as a 'punctuation' token: 'हिन्दी' -> 'ह', 'ि', ...) and zero-width (non-)joiners (a
     Persian or Hindi word was cut in three at its ZWNJ or ZWJ), soft hyphens (U+00AD) between its parts kept;
     any other visible character is one token with its extended grapheme cluster (``\\X``, UAX #29: an emoji
-    with its skin tone, a ZWJ family, a flag's two regional indicators were cut into code points); a character
-    of a script without spaces is its own token."""
+    with its skin tone, a ZWJ family, a flag's two regional indicators were cut into code points); in a script
+    without spaces each grapheme cluster is a token: a character with its vowel signs and tone marks (Thai 'กำ',
+    'ที่'; each vowel sign was a token alone until session 14)."""
     try:
         import regex
     except ImportError:  # pragma: no cover - installed with sacrebleu, a dependency
@@ -92,7 +122,7 @@ def _word_re() -> Any:
     # regional indicators pair up from the left (a flag each, with its marks), as \X pairs them -- but \X counts
     # the run before each one: 200,001 of them took 201 s (quadratic), a service's request held for minutes
     ri = "\U0001F1E6-\U0001F1FF"
-    return regex.compile(rf"[{ns}]|{part}(?:\u00ad+{part})*|[{ri}]{{1,2}}\p{{M}}*"
+    return regex.compile(rf"{_UNSPACED}|{part}(?:\u00ad+{part})*|[{ri}]{{1,2}}\p{{M}}*"
                          rf"|(?=[^\s{_INVISIBLE_SEPARATORS}\u00ad{_JOINERS}{ri}])\X", regex.V1)
 
 
@@ -113,7 +143,8 @@ def warn_split_marks(task: str, *vocabs: "Vocab", stacklevel: int = 4) -> None:
     split = [t for v in vocabs for t in mark_only_tokens(v.tokens)]
     if split:
         warnings.warn(f"{task}: this run's word vocabulary holds combining marks as tokens ({split[:3]}): it was "
-                      "trained before the word splitter kept them inside words (session 10), so today's tokens "
+                      "trained before the word splitter kept them inside words (session 10; the marks of Thai, Lao, Khmer, "
+                      "Myanmar, Tibetan and kana since session 14), so today's tokens "
                       "differ from its training tokens; retrain it", stacklevel=stacklevel)
 
 

@@ -132,3 +132,47 @@ def test_quantile_levels_that_name_one_column_are_refused(capsys):
     fc = Forecaster(model="seasonal_naive", horizon=2, quantiles=(0.1, 0.100001)).fit(
         pd.Series(np.arange(20.0) % 5, index=pd.date_range("2020-01-01", periods=20, freq="D"))).predict()
     assert [c for c in fc.columns if c.startswith("q")] == ["q0.1", "q0.100001"]
+
+
+# ------------------------------------------------------------------ calendar frequencies pandas cannot infer
+@pytest.mark.parametrize("freq", ["MS", "ME", "QS-OCT", "QE-DEC", "YS-JAN", "2MS", "W-SUN"])
+@pytest.mark.parametrize("drop", [(), (2,)])
+def test_month_quarter_year_stamps_too_few_for_infer_freq_continue_on_the_calendar(freq, drop):
+    from rnnkit.tasks.forecasting import Forecaster
+
+    full = pd.date_range("2019-01-01", periods=5, freq=freq)
+    stamps = full[:2] if not drop else full.delete(list(drop))   # two stamps; or a gap (needs resample=True)
+    assert pd.infer_freq(full) is not None                      # oracle: pandas names the grid from 3+ stamps
+    expected = pd.date_range(full[-1], periods=4, freq=pd.infer_freq(full))[1:]
+    if not drop:
+        expected = pd.date_range(full[1], periods=4, freq=pd.infer_freq(full))[1:]
+    f = Forecaster(model="seasonal_naive", horizon=3, resample=bool(drop))
+    f.fit(pd.Series(np.arange(len(stamps)) + 1.0, index=stamps))
+    # before: the modal step ('31D', '92D', '366D') was taken: 2020-03-03, 2020-04-03, 2020-05-04 after 02-01
+    assert list(f.predict()["time"]) == list(expected)
+
+
+def test_an_id_with_two_monthly_rows_continues_on_the_months_like_the_others():
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = pd.date_range("2020-01-01", periods=12, freq="MS")
+    df = pd.DataFrame({"id": ["a"] * 12 + ["b"] * 2, "t": list(t) + list(t[-2:]),
+                       "y": np.r_[np.arange(12) % 3 + 1.0, 4.0, 5.0]})
+    f = Forecaster(model="seasonal_naive", horizon=3)
+    f.fit(df, target="y", time_col="t", id_col="id")
+    fc = f.predict()
+    assert list(fc[fc["id"] == "b"]["time"]) == list(fc[fc["id"] == "a"]["time"]) == \
+        list(pd.date_range("2021-01-01", periods=3, freq="MS"))
+
+
+def test_integer_steps_with_an_empty_cell_say_a_step_is_missing(tmp_path):
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.errors import DataError
+
+    path = tmp_path / "steps.csv"
+    path.write_text("t,y\n" + "".join(f"{'' if i == 4 else i},{i % 5 + 1}\n" for i in range(12)))
+    assert pd.read_csv(path)["t"].dtype == float       # pandas reads the steps as floats around the hole
+    # before: "time_col 't': expected dates as text or timestamps, got 0.0 (float)"
+    with pytest.raises(DataError, match=r"^time_col 't': expected a time step on every row, got 1 missing "
+                                        r"\(first in data row 5\)$"):
+        read_series_csv(path, "t")

@@ -246,8 +246,13 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
         if time_col not in frame.columns:
             raise DataError(f"{what}: expected a time column {time_col!r}, got columns "
                             f"{[str(c) for c in frame.columns]}")
-        if not pd.api.types.is_integer_dtype(frame[time_col]):
-            idx, fmt = parse_dates(frame[time_col], f"time_col {time_col!r}", date_format, dayfirst)
+        col = frame[time_col]
+        if pd.api.types.is_float_dtype(col) and col.isna().any() and (col.dropna() % 1 == 0).all():
+            # integer steps with an empty cell (pandas reads the column as floats): "got 0.0 (float)" said nothing
+            raise DataError(f"time_col {time_col!r}: expected a time step on every row, got {int(col.isna().sum())} "
+                            f"missing (first in data row {int(np.argmax(col.isna().to_numpy())) + 1})")
+        if not pd.api.types.is_integer_dtype(col):
+            idx, fmt = parse_dates(col, f"time_col {time_col!r}", date_format, dayfirst)
             frame[time_col] = idx
             frame.attrs["date_format"] = fmt
     return frame

@@ -59,13 +59,46 @@ def _semi_month(index: pd.DatetimeIndex) -> str | None:
     return None
 
 
+def _calendar_freq(index: pd.DatetimeIndex) -> str | None:
+    """The calendar frequency of stamps that pandas' infer_freq cannot name (two stamps, or gaps) when every
+    one is on a month start (or every one on a month end), or on one weekday, all at one time of day: the
+    whole number of months (weeks) between them as ``MS`` / ``QS-FEB`` / ``YS-JAN`` / ``2MS`` (``ME``, ...;
+    ``W-SUN``), named as infer_freq names that grid. ``None`` otherwise. Without it the modal step was
+    taken: two monthly stamps (or a short monthly series with a gap) read as '31D', forecast dates drifting
+    off the month (2020-03-03, 2020-04-03, 2020-05-04 after 2020-02-01)."""
+    of_day = index - index.normalize()
+    if index.size < 2 or (of_day != of_day[0]).any():
+        return None
+    months = np.diff(index.year.to_numpy() * 12 + index.month.to_numpy())
+    days = np.diff(index.normalize().to_numpy()) / np.timedelta64(1, "D")
+    first = index[0]
+    cand = None
+    for ends, suffix in ((index.is_month_start, "S"), (index.is_month_end, "E")):
+        k = int(np.gcd.reduce(months)) if ends.all() else 0
+        if k >= 1:
+            mon = first.strftime("%b").upper()
+            unit, k = ((f"Y{suffix}-{mon}", k // 12) if k % 12 == 0 else (f"Q{suffix}-{mon}", k // 3) if k % 3 == 0
+                       else (f"M{suffix}", k))
+            cand = f"{k if k > 1 else ''}{unit}"
+            break
+    if cand is None and (days % 7 == 0).all() and (days > 0).all():
+        k = int(np.gcd.reduce((days // 7).astype(np.int64)))
+        cand = f"{k if k > 1 else ''}W-{first.strftime('%a').upper()}"
+    if cand is None:
+        return None
+    grid = pd.date_range(first, periods=3, freq=cand)
+    cand = _infer_freq(grid) or cand               # the name infer_freq gives that grid (QS-JAN is QS-OCT)
+    return cand if index.isin(pd.date_range(first, index[-1], freq=cand)).all() else None
+
+
 def _guess_freq(index: pd.DatetimeIndex) -> str | None:
     freq = _infer_freq(index) if index.size >= 3 else None
     if freq is not None:
         return freq
-    freq = _semi_month(index)
-    if freq is not None:
-        return freq
+    for guess in (_semi_month, _calendar_freq):
+        freq = guess(index)
+        if freq is not None:
+            return freq
     # a gap breaks infer_freq: try the longest regular stretches at the start and the end
     for k in (min(index.size, 25), 8, 5):
         for part in (index[:k], index[-k:]):

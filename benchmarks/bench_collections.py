@@ -34,14 +34,17 @@ BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 # of a second single-series point rule, alone), ``fresh10`` and ``fresh11`` the next two (session 12: the check of
 # a third single-series point rule, alone, on 360 series: one block of 180 cannot confirm 2%), ``fresh12`` and
 # ``fresh13`` the next two (session 13: the check of a per-series ES-RNN member, alone; tourism monthly, 366
-# series, has 30 left for ``fresh12`` and 6 for ``fresh13``). A kind that has run out gives what it has left,
+# series, has 30 left for ``fresh12`` and 6 for ``fresh13``), ``fresh14`` and ``fresh15`` the next two (session 14:
+# the check of the partial median, alone and pooled; tourism quarterly, 427 series, has 7 left for ``fresh15``; M3
+# other and tourism monthly are exhausted: 150 + 127 series). A kind that has run out gives what it has left,
 # possibly nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7`` ..)
 FRESH_KINDS = (("M3", "yearly"), ("M3", "quarterly"), ("M3", "monthly"), ("M3", "other"),
                ("Tourism", "yearly"), ("Tourism", "quarterly"), ("Tourism", "monthly"))
 FRESH_PER_KIND = 30
 FRESH_FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
 FRESH = {"fresh": 0, "fresh2": 1, "fresh3": 2, "fresh4": 3, "fresh5": 4, "fresh6": 5, "fresh7": 6, "fresh8": 7,
-         "fresh9": 8, "fresh10": 9, "fresh11": 10, "fresh12": 11, "fresh13": 12}   # collection -> which block of FRESH_PER_KIND per kind
+         "fresh9": 8, "fresh10": 9, "fresh11": 10, "fresh12": 11, "fresh13": 12, "fresh14": 13,
+         "fresh15": 14}   # collection -> which block of FRESH_PER_KIND per kind
 
 
 def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[CollectionSeries]:
@@ -65,7 +68,7 @@ def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[Collection
 
 
 def load_bench_collection(name: str) -> list[CollectionSeries]:
-    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh13`` (:func:`load_fresh`)."""
+    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh15`` (:func:`load_fresh`)."""
     if name in FRESH:
         return load_fresh(skip=FRESH[name] * FRESH_PER_KIND)
     return load_collection(name)

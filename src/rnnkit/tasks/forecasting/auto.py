@@ -39,7 +39,6 @@ Steps (:meth:`AutoForecaster.forecast`):
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
 from typing import Sequence
 
@@ -55,14 +54,13 @@ from rnnkit.tasks.forecasting.constants import is_constant
 from rnnkit.tasks.forecasting.guard import guard_batch, widen
 from rnnkit.tasks.forecasting.leash import REFERENCE, leash_note, leashed
 from rnnkit.tasks.forecasting.metrics import mase, mase_scale
+from rnnkit.tasks.forecasting.pool import SELECTIONS, _combine, _median_of, combination_pool, select  # noqa: F401
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
 from rnnkit.tasks.forecasting.validated import fallback_origins, unvalidated
 from rnnkit.tasks.forecasting.validation import ValidationSet, _nanmean
 
 __all__ = ["ValidationSet", "rolling_validation", "combination_pool", "select", "AutoForecaster",
            "backtest_candidate", "default_candidates", "SELECTIONS"]
-
-SELECTIONS = ("champion", "pooled", "shrunk")
 
 
 def rolling_validation(candidates: dict[str, Candidate], batch: Sequence[SeriesInput], horizon: int,
@@ -133,66 +131,6 @@ class _OriginGrid:
                              np.array([is_constant(s.y[:e]) for s, e in zip(self.batch, ends)]), fell)
 
 
-def combination_pool(names: Sequence[str], exclude: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
-    """Every candidate alone, the equal-weight mean of every subset of two or more (named ``a+b``), and
-    the median of all (``median(a,b,c)``) when there are three or more. Names in ``exclude`` enter
-    only alone (e.g. the naive methods, kept as the fallback)."""
-    names = list(names)
-    members = [n for n in names if n not in exclude]
-    pool: dict[str, tuple[str, ...]] = {n: (n,) for n in names}
-    for r in range(2, len(members) + 1):
-        for combo in itertools.combinations(members, r):
-            pool["+".join(combo)] = combo
-    if len(members) >= 3:
-        pool[f"median({','.join(members)})"] = tuple(members)
-    return pool
-
-
-def _combine(forecasts: dict[str, np.ndarray], name: str, members: tuple[str, ...]) -> np.ndarray:
-    stack = np.stack([forecasts[m] for m in members])
-    return np.median(stack, axis=0) if name.startswith("median(") else stack.mean(axis=0)
-
-
-def _median_of(forecasts: dict[str, np.ndarray], members: Sequence[str]) -> np.ndarray:
-    return _combine(forecasts, f"median({','.join(members)})", tuple(members))
-
-
-def select(vset: ValidationSet, pool: dict[str, tuple[str, ...]], selection: str = "pooled",
-           shrink: float = 2.0, default: str | None = None, margin: float = 0.1
-           ) -> tuple[list[str], dict[str, float]]:
-    """The chosen member of ``pool`` per series, and every member's pooled validation MASE.
-
-    ``"champion"``: ``default`` (the equal-weight mean of every candidate) for all series unless another
-    member's mean validation MASE is more than ``margin`` below it: a combination of diverse methods is
-    the safe prior, and a few validation windows must show a clear gain to leave it.
-    ``"pooled"``: one member for all series (lowest mean validation MASE over all series and origins).
-    ``"shrunk"``: per series, the lowest ``(K_i·own + shrink·pooled) / (K_i + shrink)`` where ``own`` is
-    the member's mean over the series' ``K_i`` origins. Series without any validation origin take the
-    pooled choice, or ``default`` if nothing could be validated at all."""
-    if selection not in SELECTIONS:
-        raise ConfigError(f"selection: expected one of {list(SELECTIONS)}, got {selection!r}")
-    names = list(pool)
-    # per member: (S, K) errors
-    errs = np.stack([vset.errors(_combine(vset.val, n, pool[n])) for n in names])      # (P, S, K)
-    pooled = _nanmean(errs.reshape(len(names), -1), axis=1)                               # (P,)
-    scores = {n: float(v) for n, v in zip(names, pooled)}
-    if not np.isfinite(pooled).any():
-        fallback = default if default in pool else names[0]
-        return [fallback] * len(vset.ids), scores
-    best_pooled = names[int(np.nanargmin(pooled))]
-    if selection == "pooled":
-        return [best_pooled] * len(vset.ids), scores
-    if selection == "champion":
-        champ = default if default in pool and math.isfinite(scores[default]) else best_pooled
-        pick = best_pooled if scores[best_pooled] < (1 - margin) * scores[champ] else champ
-        return [pick] * len(vset.ids), scores
-    own = _nanmean(errs, axis=2)                                                          # (P, S)
-    k = np.isfinite(errs).sum(axis=2)                                                     # (P, S)
-    shrunk = np.where(k > 0, (k * np.nan_to_num(own) + shrink * pooled[:, None]) / (k + shrink), pooled[:, None])
-    shrunk = np.where(np.isfinite(shrunk), shrunk, np.inf)
-    return [names[int(np.argmin(shrunk[:, i]))] for i in range(len(vset.ids))], scores
-
-
 class AutoForecaster(Candidate):
     """Rolling-origin validation over ``candidates`` and their combinations; forecasts with the winner.
 
@@ -215,7 +153,8 @@ class AutoForecaster(Candidate):
     series alone keeps its choice, as before session 10; :mod:`.alone`). ``alone_leash``: a series alone holds the
     ES-RNN's final forecast within that many times its validated departure from ETS+Theta (:mod:`.leash`; ``None``:
     off). ``alone_anchor``: a series alone moves its forecast toward ETS+Theta by ``sqrt(horizon / length)``
-    (:mod:`.anchor`; ``False``: off). ``symmetric_alone``: a series choosing
+    (:mod:`.anchor`; ``False``: off). ``partial_median``: the median of all candidates at a validation window is the
+    median of those that forecast it (:mod:`.pool`; ``False``: unscored where one did not). ``symmetric_alone``: a series choosing
     alone gets a band centred on its point forecast (its residuals and their negatives; ``False``: the signed
     residuals, as before session 10: on 180 unseen series alone the 90% / 80% intervals covered 0.77 / 0.68, now
     0.89 / 0.83). After
@@ -233,7 +172,7 @@ class AutoForecaster(Candidate):
                  pooled_only: Sequence[str] = ("drift",), hedge: bool = True,
                  median_margin: float | None = 0.15, symmetric_alone: bool = True,
                  alone_margin: float | None = 1.0, alone_leash: float | None = None,
-                 alone_anchor: bool = False) -> None:
+                 alone_anchor: bool = False, partial_median: bool = False) -> None:
         from rnnkit.tasks.forecasting.probabilistic import check_quantiles
 
         if selection not in SELECTIONS:
@@ -243,10 +182,12 @@ class AutoForecaster(Candidate):
             raise ConfigError("candidates: expected at least one, got none")
         self.n_origins, self.selection, self.exclude, self.shrink = n_origins, selection, tuple(exclude), shrink
         self.pooled_only = tuple(pooled_only)
-        for key, flag in (("hedge", hedge), ("symmetric_alone", symmetric_alone), ("alone_anchor", alone_anchor)):
+        for key, flag in (("hedge", hedge), ("symmetric_alone", symmetric_alone), ("alone_anchor", alone_anchor),
+                          ("partial_median", partial_median)):
             if not isinstance(flag, bool):
                 raise ConfigError(f"{key}: expected True or False, got {flag!r}")
         self.hedge, self.symmetric_alone, self.alone_anchor = hedge, symmetric_alone, alone_anchor
+        self.partial_median = partial_median
         self.anchor_: list[float] = []
         self.hedged_ = np.zeros(0, dtype=bool)
         if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
@@ -279,7 +220,8 @@ class AutoForecaster(Candidate):
         members = [n for n in vset.val if n not in skip] or list(vset.val)
         pool = combination_pool(members)
         default = "+".join(members)
-        chosen, scores = select(vset, pool, self.selection, self.shrink, default=default, margin=self.margin)
+        chosen, scores = select(vset, pool, self.selection, self.shrink, default=default, margin=self.margin,
+                                partial=self.partial_median)
         out = np.stack([_combine(vset.final, c, pool[c])[i] for i, c in enumerate(chosen)])
         med = f"median({','.join(members)})"
         self.median_weight_ = w = self._toward_median(chosen, scores, med, len(vset.ids))
@@ -355,7 +297,7 @@ class AutoForecaster(Candidate):
         """``x`` (the chosen combination's forecasts) moved ``median_weight_`` toward the median of
         ``median_members_`` in ``forecasts`` (validation windows, final or fitted forecasts alike)."""
         w = self.median_weight_
-        return x if w <= 0 else (1 - w) * x + w * _median_of(forecasts, self.median_members_)
+        return x if w <= 0 else (1 - w) * x + w * _median_of(forecasts, self.median_members_, self.partial_median)
 
     def _hedged(self, vset: ValidationSet, chosen: list[str], pool: dict) -> np.ndarray:
         """Per series: ``hedge`` is on, the series is long enough for every validation window, and seasonal
@@ -368,7 +310,7 @@ class AutoForecaster(Candidate):
         naive = vset.errors(vset.val[HEDGE])
         for c in set(chosen):
             rows = np.array([i for i, x in enumerate(chosen) if x == c])
-            val = self._blended(_combine(vset.val, c, pool[c]), vset.val)
+            val = self._blended(_combine(vset.val, c, pool[c], self.partial_median), vset.val)
             mine, theirs = vset.errors(val)[rows], naive[rows]
             both = np.isfinite(mine) & np.isfinite(theirs)
             hedged[rows] = (both & (theirs < mine)).all(axis=1)
@@ -472,7 +414,7 @@ class AutoForecaster(Candidate):
                 "shrink": self.shrink, "margin": self.margin, "quantiles": self.quantile_levels.tolist(),
                 "pooled_only": list(self.pooled_only), "hedge": self.hedge, "median_margin": self.median_margin,
                 "symmetric_alone": self.symmetric_alone, "alone_margin": self.alone_margin,
-                "alone_leash": self.alone_leash, "alone_anchor": self.alone_anchor}
+                "alone_leash": self.alone_leash, "alone_anchor": self.alone_anchor, "partial_median": self.partial_median}
 
     def _save_state(self, directory) -> tuple[dict, list[str]]:
         from rnnkit.tasks.forecasting.candidates import save_candidates
@@ -491,9 +433,10 @@ class AutoForecaster(Candidate):
     def _from_settings(cls, directory, settings: dict) -> "AutoForecaster":
         from rnnkit.tasks.forecasting.candidates import load_candidates
 
-        # a run saved before median_margin / symmetric_alone / alone_margin / alone_leash / alone_anchor keeps its behaviour
+        # a run saved before median_margin / symmetric_alone / alone_margin / alone_leash / alone_anchor /
+        # partial_median keeps its behaviour
         old = {"median_margin": None, "symmetric_alone": False, "alone_margin": None, "alone_leash": None,
-               "alone_anchor": False}
+               "alone_anchor": False, "partial_median": False}
         return cls(load_candidates(directory / "candidates"), **{**old, **settings})
 
     def _load_state(self, directory, state: dict) -> None:

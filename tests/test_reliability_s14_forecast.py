@@ -176,3 +176,24 @@ def test_integer_steps_with_an_empty_cell_say_a_step_is_missing(tmp_path):
     with pytest.raises(DataError, match=r"^time_col 't': expected a time step on every row, got 1 missing "
                                         r"\(first in data row 5\)$"):
         read_series_csv(path, "t")
+
+
+# ------------------------------------------------------------------ update with rows newest first
+def test_update_takes_new_rows_newest_first_as_a_fit_does():
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = pd.date_range("2020-01-31", periods=30, freq="ME")
+    hist = pd.DataFrame({"t": t, "y": np.arange(30) % 12 + 1.0})
+    new = pd.DataFrame({"t": pd.date_range("2022-07-31", periods=3, freq="ME"), "y": [40.0, 41.0, 42.0]})
+    out = []
+    for rows in (new, new.iloc[::-1]):     # an export newest first (bank, exchange) was refused in update
+        f = Forecaster(model="seasonal_naive", horizon=3, period=12)
+        f.fit(hist, target="y", time_col="t")
+        out.append(f.update(rows))
+    pd.testing.assert_frame_equal(out[1], out[0])
+    # oracle: the same rows in time order, appended by a fit on the whole history
+    g = Forecaster(model="seasonal_naive", horizon=3, period=12)
+    g.fit(pd.concat([hist, new], ignore_index=True), target="y", time_col="t")
+    np.testing.assert_allclose(out[1]["value"], g.predict()["value"])
+    with pytest.raises(Exception, match=r"new_points: expected unique timestamps in series 'y', got 1 duplicate"):
+        f.update(pd.concat([new, new.iloc[:1]]).assign(t=lambda d: d["t"] + pd.offsets.MonthEnd(3)))

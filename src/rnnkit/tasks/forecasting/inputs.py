@@ -141,19 +141,23 @@ def _time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = 
     return idx, fmt
 
 
-def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],
-                resample: bool, time_name: str, allow_constant: bool = False) -> SeriesData:
+def _in_time_order(frame: pd.DataFrame, time_name: str, sid: str) -> tuple[pd.DataFrame, int]:
+    """``frame`` sorted by its time index (stable) and how many rows moved; a time given twice is a DataError."""
     idx = frame.index
     if idx.has_duplicates:
         dup = idx[idx.duplicated()]
         raise DataError(f"{time_name}: expected unique timestamps in series {sid!r}, got {dup.size} duplicate(s) "
                         f"(first {dup[0]})")
-    reordered = 0
-    if not idx.is_monotonic_increasing:
-        order = np.argsort(np.asarray(idx), kind="stable")
-        reordered = int((order != np.arange(order.size)).sum())
-        frame = frame.iloc[order]
-        idx = frame.index
+    if idx.is_monotonic_increasing:
+        return frame, 0
+    order = np.argsort(np.asarray(idx), kind="stable")
+    return frame.iloc[order], int((order != np.arange(order.size)).sum())
+
+
+def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],
+                resample: bool, time_name: str, allow_constant: bool = False) -> SeriesData:
+    frame, reordered = _in_time_order(frame, time_name, sid)
+    idx = frame.index
     resampled = 0
     if isinstance(idx, pd.DatetimeIndex):
         if idx.size < 2:    # infer_frequency's own message did not say which of many series
@@ -471,6 +475,8 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         for c in [target, *past_cols, *fut_cols]:
             if c not in frame.columns:
                 raise DataError(f"new_points: column {c!r} not found for series {sid!r}")
+        if timed or isinstance(frame.index, pd.DatetimeIndex):   # rows newest first, as a fit takes them
+            frame = _in_time_order(frame, "new_points", sid)[0]
         expected = future_index(f.index, f.freq, len(frame))
         got = frame.index
         if isinstance(expected, pd.DatetimeIndex):

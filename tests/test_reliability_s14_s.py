@@ -5,6 +5,7 @@ Each test fails on the code before its fix (checked with ``git archive`` of the 
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -147,3 +148,58 @@ def test_thai_words_are_clusters_and_other_scripts_keep_their_words():
     from rnnkit.data.vocab import tokenize
     assert tokenize("ที่นี่ กำลัง", "words") == ["ที่", "นี่", "กำ", "ลั", "ง"]
     assert tokenize("Das Boot, हिन्दी 東京", "words") == ["Das", "Boot", ",", "हिन्दी", "東", "京"]
+
+
+# ------------------------------------------------------------------ Hopfield: unsigned patterns, public update checks
+@pytest.mark.parametrize("dtype,big", [(torch.uint8, 255), (torch.uint16, 65535), (torch.uint32, 2**32 - 1)])
+def test_an_unsigned_pattern_holding_the_wrapped_minus_one_is_refused(dtype, big):
+    """Before: torch compares an unsigned tensor with -1 as with its largest value, so 255 (uint8) passed the
+    {-1, +1} check and was stored as 255: weights of 16256 instead of +-0.25, silently."""
+    from rnnkit.hopfield import HopfieldNetwork
+    with pytest.raises(DataError, match=rf"^patterns: expected values in \{{-1, \+1\}} .* \(e\.g\. {re.escape(f'{big:.4g}')}\)"):
+        HopfieldNetwork(4).store(torch.tensor([[1, big, 1, big]], dtype=dtype))
+    ones = HopfieldNetwork(4).store(torch.ones(1, 4, dtype=dtype)).weights   # all +1: the same as a float one
+    assert torch.equal(ones, HopfieldNetwork(4).store(torch.ones(1, 4)).weights)
+    binar = HopfieldNetwork(4).store(torch.tensor([[1, 0, 1, 0]], dtype=dtype), binarize=True).weights
+    assert torch.equal(binar, HopfieldNetwork(4).store(torch.tensor([[1., -1, 1, -1]])).weights)
+
+
+def test_public_hopfield_update_and_scaled_softmax_check_their_arguments():
+    """Before: torch's RuntimeError for a dtype mismatch, amax's IndexError for no stored pattern, and NaN
+    weights for a mask that leaves a row empty (silently)."""
+    from rnnkit.errors import InputTypeError, ShapeError
+    from rnnkit.hopfield import hopfield_update
+    from rnnkit.hopfield.modern import scaled_softmax
+    import numpy as np
+
+    X = torch.randn(5, 3)
+    with pytest.raises(InputTypeError, match=r"^stored: expected dtype torch.float64 \(as states\), got torch.float32$"):
+        hopfield_update(X.double(), X, 1.0)
+    with pytest.raises(ShapeError, match=r"^stored: expected \(\.\.\., P, 3\) with P >= 1"):
+        hopfield_update(X, X[:0], 1.0)
+    with pytest.raises(ShapeError, match="all-False row"):
+        scaled_softmax(X @ X.T, 1.0, torch.zeros(5, 5, dtype=torch.bool))
+    mask = torch.ones(5, dtype=torch.bool)
+    mask[1:] = False
+    with pytest.raises(ShapeError, match="all-False row"):
+        hopfield_update(X, X, 1.0, torch.zeros(5, dtype=torch.bool))
+    new, att = hopfield_update(X, X, np.float32(2.0), mask)        # a numpy number is a number
+    ref_new, ref_att = hopfield_update(X, X, 2.0, mask)
+    assert torch.equal(new, ref_new) and torch.equal(att, ref_att) and torch.equal(new, X[:1].expand(5, 3))
+
+
+# ------------------------------------------------------------------ experiments: names of the wrong type
+def test_experiment_and_cell_names_of_the_wrong_type_are_typed_errors():
+    """Before: resolve_config(["adding"]) and cell=["lstm"] (a list from a parsed config) were bare 'unhashable
+    type' TypeErrors; compare(cells=[["lstm"]]) too."""
+    from rnnkit.errors import InputTypeError
+    from rnnkit.experiments.config import resolve_config
+    from rnnkit.experiments.runner import compare
+
+    with pytest.raises(InputTypeError, match=r"^experiment: expected one of \['adding'.*got \['adding'\]"):
+        resolve_config(["adding"])
+    with pytest.raises(InputTypeError, match=r"^cell: expected a cell name \(str\), one of .*got list \['lstm'\]"):
+        resolve_config("adding", cell=["lstm"])
+    with pytest.raises(InputTypeError, match=r"^cell: expected a cell name \(str\)"):
+        compare("adding", cells=[["lstm"]], steps=1)
+    assert resolve_config("adding", cell="gru", steps=3).cell == "gru"

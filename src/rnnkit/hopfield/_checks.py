@@ -6,6 +6,7 @@ import math
 import numbers
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -34,7 +35,8 @@ def check_int_at_least(name: str, value: Any, low: int, why: str) -> int:
 
 
 def check_positive_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    # numbers.Real: numpy's float32 too (np.float32(1.0) was 'expected a finite number > 0')
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{name}: expected a finite number > 0, got {value!r}")
     return float(value)
 
@@ -86,6 +88,10 @@ def check_pm1(name: str, x: Any, n_units: int | None, binarize: bool, dtype: tor
         raise InputTypeError(f"{name}: expected a tensor on {device} (where the weights are), got {x.device}")
     if x.dtype == torch.bool:
         raise InputTypeError(f"{name}: expected values in {{-1, +1}} (or binarize=True), got a bool tensor")
+    if x.dtype in (torch.uint8, torch.uint16, torch.uint32, torch.uint64):
+        # compared with -1, torch wraps the -1 to the type's largest value: 255 (uint8) passed as -1 and was
+        # stored as 255; and uint16/32/64 lack min/max. As float64 every value compares as itself.
+        x = x.to(torch.float64)
     if binarize:
         return torch.where(x > 0, 1.0, -1.0).to(dtype)
     bad = (x != 1) & (x != -1)

@@ -96,9 +96,33 @@ def scaled_softmax(dots: Tensor, beta: float, mask: Tensor | None = None) -> Ten
     tensor([[0.0000, 0.5000, 0.5000]])
     """
     beta = check_positive_float("beta", beta)   # NaN gave NaN weights, -1 the least similar entries
+    if not isinstance(dots, Tensor) or not dots.is_floating_point():
+        raise InputTypeError(f"dots: expected a floating-point torch.Tensor, got "
+                             f"{getattr(dots, 'dtype', type(dots).__name__)}")
+    if mask is not None:   # a row with no entry was NaN weights, silently
+        _check_mask(mask, dots.shape, dots.shape[-1] if dots.dim() else 0)
+    return _softmax(dots, beta, mask)
+
+
+def _softmax(dots: Tensor, beta: float, mask: Tensor | None) -> Tensor:
     if mask is not None:
         dots = dots.masked_fill(~mask, float("-inf"))
     return torch.softmax(_shifted(dots, beta)[0], dim=-1)
+
+
+def _check_mask(mask: Any, shape: tuple[int, ...], width: int) -> None:
+    """``mask`` a bool tensor broadcast against ``shape`` (its last dim the ``width`` entries) with at
+    least one True entry in every row (a row with none was NaN weights)."""
+    if not isinstance(mask, Tensor) or mask.dtype != torch.bool:
+        raise InputTypeError(f"mask: expected a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+    try:
+        torch.broadcast_shapes(mask.shape, shape)
+    except RuntimeError:
+        raise ShapeError(f"mask: expected a shape that broadcasts against {tuple(shape)}, got {tuple(mask.shape)}") from None
+    if mask.dim() == 0 or mask.shape[-1] != width or not bool(mask.any(-1).all()):
+        raise ShapeError(f"mask: expected {width} entries per row with at least one True, got shape "
+                         f"{tuple(mask.shape)}" + ("" if mask.dim() == 0 or mask.shape[-1] != width else
+                                                   " with an all-False row"))
 
 
 def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
@@ -114,6 +138,25 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
         ``(new_states (..., Q, D), attention (..., Q, P))``.
     """
     beta = check_positive_float("beta", beta)   # a tensor beta was read as a float: no gradient reached it
+    for name, t in (("states", states), ("stored", stored)):
+        if not isinstance(t, Tensor) or not t.is_floating_point() or t.dim() < 2:
+            got = f"shape {tuple(t.shape)} of {t.dtype}" if isinstance(t, Tensor) else type(t).__name__
+            raise InputTypeError(f"{name}: expected a floating-point tensor (..., {'Q' if name == 'states' else 'P'}, D), "
+                                 f"got {got}")
+    if stored.dtype != states.dtype and autocast_dtype(states) is None:   # torch's matmul error came from inside
+        raise InputTypeError(f"stored: expected dtype {states.dtype} (as states), got {stored.dtype}")
+    if stored.device != states.device:
+        raise InputTypeError(f"stored: expected a tensor on {states.device} (as states), got {stored.device}")
+    if stored.shape[-1] != states.shape[-1] or stored.shape[-2] == 0:   # P = 0 was amax's IndexError
+        raise ShapeError(f"stored: expected (..., P, {states.shape[-1]}) with P >= 1 (as states' D), got shape "
+                         f"{tuple(stored.shape)}")
+    if mask is not None:
+        _check_mask(mask, stored.shape[:-1], stored.shape[-2])
+    return _update(states, stored, beta, mask)
+
+
+def _update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | None) -> tuple[Tensor, Tensor]:
+    """:func:`hopfield_update` on checked arguments (the modules check theirs once, not every step)."""
     if mask is not None:  # a masked pattern takes no part: its values (NaN, Inf) reach no output or gradient
         stored = stored.masked_fill(~mask.unsqueeze(-1), 0)
     dots, b = _scaled_dots(states, stored, beta)
@@ -238,7 +281,7 @@ class ModernHopfield:
         done = torch.zeros(B, dtype=torch.bool, device=xi.device)
         attention = torch.empty(B, self.n_patterns, dtype=xi.dtype, device=xi.device)
         for t in range(1, max_steps + 1):
-            new, att = hopfield_update(xi, self.patterns, self.beta)
+            new, att = _update(xi, self.patterns, self.beta, None)
             active = ~done
             settled = active & ((new - xi).abs().amax(1) <= tol)
             steps[settled] = t
@@ -342,7 +385,7 @@ class HopfieldLayer(nn.Module):
             if not bool(mask.any(1).all()):
                 raise ShapeError("mask: expected at least one valid stored pattern per row, got an all-False row")
         for _ in range(self.update_steps):
-            xi, _att = hopfield_update(xi, stored, self.beta, mask)
+            xi, _att = _update(xi, stored, self.beta, mask)
         return xi
 
 
@@ -404,7 +447,7 @@ class HopfieldPooling(nn.Module):
 
     def _attention(self, y: Tensor, mask: Tensor | None) -> Tensor:
         dots = self.query @ self.key(y).transpose(1, 2)                     # (B, n_queries, T)
-        return scaled_softmax(dots, self.beta, None if mask is None else mask[:, None, :])
+        return _softmax(dots, self.beta, None if mask is None else mask[:, None, :])
 
     def attention(self, inputs: Tensor, lengths: Tensor | None = None) -> Tensor:
         """The ``(B, n_queries, T)`` retrieval weights over the steps (rows sum to 1)."""

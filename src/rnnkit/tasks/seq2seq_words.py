@@ -39,7 +39,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rnnkit.data.vocab import tokenize
+from rnnkit.data.vocab import tokenize, unspaced
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_bool, check_number, check_texts
 
@@ -53,6 +53,12 @@ _SUFFIXES = {"s", "t", "m", "d", "re", "ll", "ve"}
 _QUOTES = {'"': 0, "'": 1}
 _NO_SPACE = re.compile(r"^[\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
                        r"\uf900-\ufaff\uff66-\uff9f\u3000-\u303f\uff01-\uff65]$")
+
+
+def _no_space(tok: str) -> bool:
+    """A token written without a space beside another such: a CJK punctuation mark, or one ``words`` token of a
+    script without spaces (a Thai consonant with its vowel signs and tone marks: ``data.vocab.unspaced``)."""
+    return bool(_NO_SPACE.match(tok)) or unspaced(tok)
 
 
 def detokenize(tokens: Sequence[str]) -> str:
@@ -71,7 +77,7 @@ def detokenize(tokens: Sequence[str]) -> str:
         q = _QUOTES.get(tok) if not apostrophe else None
         space = prev is not None and not (
             tok in _CLOSING or prev in _OPENING or apostrophe or after_apostrophe
-            or (_NO_SPACE.match(tok) and _NO_SPACE.match(prev))
+            or (_no_space(tok) and _no_space(prev))
             or (q is not None and quotes[q] % 2 == 1)                          # a closing quote
             or (prev in _QUOTES and opened)                                   # after an opening quote
             or (tok in ",." and prev.isdigit() and nxt is not None and nxt.isdigit())   # 1,000 and 2.5

@@ -197,3 +197,24 @@ def test_update_takes_new_rows_newest_first_as_a_fit_does():
     np.testing.assert_allclose(out[1]["value"], g.predict()["value"])
     with pytest.raises(Exception, match=r"new_points: expected unique timestamps in series 'y', got 1 duplicate"):
         f.update(pd.concat([new, new.iloc[:1]]).assign(t=lambda d: d["t"] + pd.offsets.MonthEnd(3)))
+
+
+# ------------------------------------------------------------------ months written without a day
+@pytest.mark.parametrize("fmt", ["%b-%Y", "%B-%Y", "%m/%Y", "%m-%Y"])
+def test_months_without_a_day_read_as_month_starts(fmt):
+    from rnnkit.data.series import parse_dates
+
+    months = pd.date_range("2020-01-01", periods=14, freq="MS")
+    text = [t.strftime(fmt).lower() for t in months]       # 'jan-2020': spreadsheets write months in any case
+    assert pd.DatetimeIndex(pd.to_datetime(text, format=fmt)).equals(months)   # oracle: pandas with the format
+    idx, used = parse_dates(text, "date")                  # before: "no known format parses every value"
+    assert used == fmt and idx.equals(months)
+
+
+def test_month_and_two_digit_year_stays_refused():
+    from rnnkit.data.series import parse_dates
+    from rnnkit.errors import DataError
+
+    # 'Jan-20' is January 2020 in a spreadsheet and January 20th to pandas: no reading is taken for it
+    with pytest.raises(DataError, match="no known format"):
+        parse_dates(["Jan-20", "Feb-20", "Mar-20"], "date")

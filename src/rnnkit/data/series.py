@@ -48,8 +48,10 @@ def _date_formats() -> tuple[str, ...]:
     for sep in "/-.":
         for date in ("%d{0}%m{0}%Y", "%m{0}%d{0}%Y", "%d{0}%m{0}%y", "%m{0}%d{0}%y"):
             out += [date.format(sep) + clock for clock in ("", " %H:%M", " %H:%M:%S")]
+    # months without a day (a spreadsheet's monthly export): 'Jan 2020', 'jan-2020', '01/2020' -- never
+    # 'Jan-20' (pandas reads it as January 20th of year 1)
     return tuple(out + ["%b %d %Y", "%b %d, %Y", "%B %d %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %Y",
-                        "%B %Y"])
+                        "%B %Y", "%b-%Y", "%B-%Y", "%m/%Y", "%m-%Y"])
 
 
 DATE_FORMATS = _date_formats()

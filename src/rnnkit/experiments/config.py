@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit._validate import check_seed
 from rnnkit.experiments.models import _spec, check_init, has_keep_gate
 from rnnkit.experiments.tasks import EXPERIMENTS, LOOKAHEAD
@@ -73,8 +73,9 @@ def resolve_config(experiment: str, **options: Any) -> ExperimentConfig:
     ...
     rnnkit.errors.ConfigError: length: expected an int >= 2 or None, got 0
     """
-    if experiment not in EXPERIMENTS:
-        raise ConfigError(f"experiment: expected one of {list(EXPERIMENTS)}, got {experiment!r}")
+    if not isinstance(experiment, str) or experiment not in EXPERIMENTS:   # a list was a bare 'unhashable' TypeError
+        error = ConfigError if isinstance(experiment, str) or experiment is None else InputTypeError
+        raise error(f"experiment: expected one of {list(EXPERIMENTS)}, got {experiment!r}")
     known = {f.name for f in dataclasses.fields(ExperimentConfig)} - {"experiment"}
     unknown = sorted(set(options) - known)
     if unknown:

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers import RecurrentLayer, available_layers, get_layer, make_layer
 
 __all__ = ["CellSpec", "CELLS", "INITS", "READOUTS", "compare_cells", "has_keep_gate", "check_init", "build_layer",
@@ -92,6 +92,9 @@ def compare_cells() -> list[str]:
 
 
 def _spec(cell: str) -> CellSpec:
+    if not isinstance(cell, str):   # a list was a bare 'unhashable' TypeError
+        raise InputTypeError(f"cell: expected a cell name (str), one of {compare_cells()}, got {type(cell).__name__} "
+                             f"{cell!r}")
     if cell in CELLS:
         return CELLS[cell]
     if isinstance(cell, str) and cell in available_layers() and _cell_of(cell) is not None:

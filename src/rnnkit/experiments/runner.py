@@ -27,7 +27,7 @@ from rnnkit._io import check_folder_path
 from rnnkit.diagnostics import GradFlowRecorder
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.experiments.config import ExperimentConfig, resolve_config, resolve_configs
-from rnnkit.experiments.models import build_model, compare_cells, has_keep_gate
+from rnnkit.experiments.models import _spec, build_model, compare_cells, has_keep_gate
 from rnnkit.experiments.report import flow_json, format_table, plot_comparison, summarize, write_json, write_run
 from rnnkit.experiments.tasks import EXPERIMENTS, ExperimentSpec, Stream, Task, device_of
 from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer, seed_everything
@@ -171,6 +171,8 @@ def compare(name: str, cells: list[str] | None = None, length: int | None = None
     cells = compare_cells() if cells is None else list(cells)
     if not cells:
         raise ConfigError("cells: expected at least one cell name, got an empty list")
+    for c in cells:   # before set(cells): a list among them was a bare 'unhashable' TypeError
+        _spec(c)
     if len(set(cells)) != len(cells):
         raise ConfigError(f"cells: expected distinct names, got {cells}")
     cfgs = resolve_configs(name, cells, length=length, steps=steps, seed=seed, **options)

@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._validate import check_keys_as_text, shared_role
-from rnnkit.data.series import parse_dates
 from rnnkit.data.timeseries.frequency import infer_frequency, integer_steps_hint, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
+from rnnkit.tasks.forecasting.input_values import in_time_order as _in_time_order, numeric_values as _numeric, \
+    time_index as _time_index, time_label
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward", "check_future_times"]
@@ -94,64 +95,6 @@ def as_name_list(value: Any, name: str) -> list[str]:
 def _need_column(df: pd.DataFrame, col: str, what: str) -> None:
     if col not in df.columns:
         raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}")
-
-
-def time_label(t: Any) -> str:
-    if isinstance(t, pd.Timestamp):
-        return f"time {t:%Y-%m-%d}" if t == t.normalize() else f"time {t.isoformat()}"
-    return f"step {t}"
-
-
-def _numeric(values: pd.Series, what: str, series: str) -> np.ndarray:
-    """The column as floats; text, bools and +-inf are errors naming the column, the series and the time
-    (NaN, an empty cell, is the one way to mark a missing value)."""
-    if pd.api.types.is_complex_dtype(values):
-        raise DataError(f"{what} {values.name!r} in series {series!r}: expected real numbers, got dtype "
-                        f"{values.dtype} (take .real or abs() first if that is what you mean)")
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
-        if pd.api.types.is_bool_dtype(values):
-            bad = values
-        example = f" (e.g. {bad.iloc[0]!r} at {time_label(bad.index[0])})" if len(bad) else ""
-        raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
-                        f"{values.dtype}{example}")
-    out = values.to_numpy(dtype=float)
-    inf = np.isinf(out)
-    if inf.any():
-        i = int(np.argmax(inf))
-        raise DataError(f"{what} {values.name!r} in series {series!r}: expected finite numbers (NaN marks a "
-                        f"missing value), got {out[i]} at {time_label(values.index[i])} ({int(inf.sum())} infinite)")
-    return out
-
-
-def _time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = None,
-                dayfirst: bool | None = None) -> tuple[pd.Index, str | None]:
-    """Timestamps (read with one format, see :func:`rnnkit.data.series.parse_dates`) or integer steps;
-    returns ``(index, date_format)``. Integers with a ``date_format`` are dates written as numbers
-    (``20210131`` with ``'%Y%m%d'``): read as text with that format."""
-    if pd.api.types.is_integer_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        if (steps := np.asarray(raw)).dtype == np.uint64 and steps.size and steps.max() > np.iinfo(np.int64).max:
-            raise DataError(f"{what}: expected integer steps below 2**63, got {int(steps.max())}")
-        if date_format is None:
-            return pd.Index(steps.astype(np.int64)), None
-        raw = pd.Index(steps.astype(str))
-    idx, fmt = parse_dates(raw, what, date_format, dayfirst)
-    if idx.hasnans:
-        raise DataError(f"{what}: expected a timestamp on every row, got {int(idx.isna().sum())} missing")
-    return idx, fmt
-
-
-def _in_time_order(frame: pd.DataFrame, time_name: str, sid: str) -> tuple[pd.DataFrame, int]:
-    """``frame`` sorted by its time index (stable) and how many rows moved; a time given twice is a DataError."""
-    idx = frame.index
-    if idx.has_duplicates:
-        dup = idx[idx.duplicated()]
-        raise DataError(f"{time_name}: expected unique timestamps in series {sid!r}, got {dup.size} duplicate(s) "
-                        f"(first {dup[0]})")
-    if idx.is_monotonic_increasing:
-        return frame, 0
-    order = np.argsort(np.asarray(idx), kind="stable")
-    return frame.iloc[order], int((order != np.arange(order.size)).sum())
 
 
 def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],

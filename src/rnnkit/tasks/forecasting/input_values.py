@@ -1,0 +1,75 @@
+"""One column of a series as the forecaster reads it: the values as floats (text, bools and infinities a
+DataError naming the column, the series and the time), the time column as integer steps or timestamps read
+with one date format, the rows in time order (a time given twice a DataError). Used by :mod:`.inputs` for a fit
+and for the new points of an update.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.data.series import parse_dates
+from rnnkit.errors import DataError
+
+__all__ = ["time_label", "numeric_values", "time_index", "in_time_order"]
+
+
+def time_label(t: Any) -> str:
+    if isinstance(t, pd.Timestamp):
+        return f"time {t:%Y-%m-%d}" if t == t.normalize() else f"time {t.isoformat()}"
+    return f"step {t}"
+
+
+def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
+    """The column as floats; text, bools and +-inf are errors naming the column, the series and the time
+    (NaN, an empty cell, is the one way to mark a missing value)."""
+    if pd.api.types.is_complex_dtype(values):
+        raise DataError(f"{what} {values.name!r} in series {series!r}: expected real numbers, got dtype "
+                        f"{values.dtype} (take .real or abs() first if that is what you mean)")
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
+        if pd.api.types.is_bool_dtype(values):
+            bad = values
+        example = f" (e.g. {bad.iloc[0]!r} at {time_label(bad.index[0])})" if len(bad) else ""
+        raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
+                        f"{values.dtype}{example}")
+    out = values.to_numpy(dtype=float)
+    inf = np.isinf(out)
+    if inf.any():
+        i = int(np.argmax(inf))
+        raise DataError(f"{what} {values.name!r} in series {series!r}: expected finite numbers (NaN marks a "
+                        f"missing value), got {out[i]} at {time_label(values.index[i])} ({int(inf.sum())} infinite)")
+    return out
+
+
+def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = None,
+                dayfirst: bool | None = None) -> tuple[pd.Index, str | None]:
+    """Timestamps (read with one format, see :func:`rnnkit.data.series.parse_dates`) or integer steps;
+    returns ``(index, date_format)``. Integers with a ``date_format`` are dates written as numbers
+    (``20210131`` with ``'%Y%m%d'``): read as text with that format."""
+    if pd.api.types.is_integer_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        if (steps := np.asarray(raw)).dtype == np.uint64 and steps.size and steps.max() > np.iinfo(np.int64).max:
+            raise DataError(f"{what}: expected integer steps below 2**63, got {int(steps.max())}")
+        if date_format is None:
+            return pd.Index(steps.astype(np.int64)), None
+        raw = pd.Index(steps.astype(str))
+    idx, fmt = parse_dates(raw, what, date_format, dayfirst)
+    if idx.hasnans:
+        raise DataError(f"{what}: expected a timestamp on every row, got {int(idx.isna().sum())} missing")
+    return idx, fmt
+
+
+def in_time_order(frame: pd.DataFrame, time_name: str, sid: str) -> tuple[pd.DataFrame, int]:
+    """``frame`` sorted by its time index (stable) and how many rows moved; a time given twice is a DataError."""
+    idx = frame.index
+    if idx.has_duplicates:
+        dup = idx[idx.duplicated()]
+        raise DataError(f"{time_name}: expected unique timestamps in series {sid!r}, got {dup.size} duplicate(s) "
+                        f"(first {dup[0]})")
+    if idx.is_monotonic_increasing:
+        return frame, 0
+    order = np.argsort(np.asarray(idx), kind="stable")
+    return frame.iloc[order], int((order != np.arange(order.size)).sum())

@@ -203,3 +203,14 @@ def test_experiment_and_cell_names_of_the_wrong_type_are_typed_errors():
     with pytest.raises(InputTypeError, match=r"^cell: expected a cell name \(str\)"):
         compare("adding", cells=[["lstm"]], steps=1)
     assert resolve_config("adding", cell="gru", steps=3).cell == "gru"
+
+
+# ------------------------------------------------------------------ serve: create_app given a run folder
+def test_create_app_refuses_what_is_not_a_service_before_serving(tmp_path):
+    """Before: create_app(run_folder) built an app whose every request was a 500 ('PosixPath' object has no
+    attribute 'predict')."""
+    from rnnkit.errors import InputTypeError
+    from rnnkit.serve.app import create_app
+    with pytest.raises(InputTypeError, match=r"^service: expected a ForecastService or ClassifierService "
+                                             r"\(open_service\(run\)\), got PosixPath"):
+        create_app(tmp_path)

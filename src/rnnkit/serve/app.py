@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rnnkit._io import DuplicateKeyError, unique_keys
+from rnnkit.errors import InputTypeError
 from rnnkit.serve.services import ClassifierService, ForecastService, RequestError, open_service
 from rnnkit.serve.services import _short as short_repr
 
@@ -247,6 +248,9 @@ class BodyLimit:
 
 def create_app(service: ForecastService | ClassifierService) -> FastAPI:
     """The FastAPI app over a service (:func:`rnnkit.serve.services.open_service`)."""
+    if not isinstance(service, (ForecastService, ClassifierService)):   # a run folder failed at the first request
+        raise InputTypeError(f"service: expected a ForecastService or ClassifierService (open_service(run)), got "
+                             f"{type(service).__name__} {short_repr(service)}")
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield

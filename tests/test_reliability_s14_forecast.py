@@ -218,3 +218,28 @@ def test_month_and_two_digit_year_stays_refused():
     # 'Jan-20' is January 2020 in a spreadsheet and January 20th to pandas: no reading is taken for it
     with pytest.raises(DataError, match="no known format"):
         parse_dates(["Jan-20", "Feb-20", "Mar-20"], "date")
+
+
+# ------------------------------------------------------------------ a series that starts later (leading NaN)
+def test_leading_missing_values_are_not_a_flat_invented_history():
+    from rnnkit.tasks.forecasting import Forecaster
+
+    rng = np.random.default_rng(0)
+    t = pd.date_range("2015-01-01", periods=72, freq="MS")
+    b = 100 + 30 * np.sin(2 * np.pi * np.arange(30) / 12) + rng.normal(size=30)
+    a = 50 + 10 * np.sin(2 * np.pi * np.arange(72) / 12) + rng.normal(size=72)
+    # a panel pivoted from wide to long: 'b' launched 42 months after 'a', its earlier rows empty
+    panel = pd.DataFrame({"id": ["a"] * 72 + ["b"] * 72, "t": list(t) * 2, "y": np.r_[a, np.full(42, np.nan), b]})
+    f = Forecaster(model="seasonal_naive", horizon=6)
+    with pytest.warns(UserWarning, match=r"series 'b': the first 42 value\(s\) are missing \(before time "
+                                         r"2018-07-01\); the series starts at its first observed value"):
+        f.fit(panel, target="y", time_col="t", id_col="id")
+    got = f.predict()
+    # oracle: each series fitted on its observed rows alone (before: b's 42 back-filled values made a flat
+    # history that changed its detected period, 1 -> 12, and its forecast)
+    for sid, obs in (("a", panel.iloc[:72]), ("b", panel.iloc[72 + 42:])):
+        g = Forecaster(model="seasonal_naive", horizon=6)
+        g.fit(obs.drop(columns="id"), target="y", time_col="t")
+        np.testing.assert_allclose(got[got["id"] == sid]["value"], g.predict()["value"])
+    entry = next(s for s in f.summary()["series"] if s["id"] == "b")
+    assert entry["length"] == 30 and entry["missing_interpolated"] == 0

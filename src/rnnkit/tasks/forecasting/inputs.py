@@ -128,6 +128,11 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
     raw = frame[target]
     if raw.isna().all():
         raise DataError(f"target {target!r} in series {sid!r}: expected some values, got all {len(raw)} missing")
+    lead = int(np.argmax(raw.notna().to_numpy()))
+    if lead:    # not yet observed (a series that starts later in a panel): back-filling invented a flat history
+        warnings.warn(f"target {target!r} in series {sid!r}: the first {lead} value(s) are missing (before "
+                      f"{time_label(idx[lead])}); the series starts at its first observed value", stacklevel=5)
+        frame, idx, raw = frame.iloc[lead:], idx[lead:], raw.iloc[lead:]
     y_raw = raw.to_numpy(dtype=float)
     finite = y_raw[np.isfinite(y_raw)]
     if finite.size and np.ptp(finite) == 0 and not allow_constant:

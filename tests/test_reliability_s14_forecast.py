@@ -103,6 +103,19 @@ def test_ids_that_differ_only_by_surrounding_spaces_are_refused(tmp_path, capsys
     assert "DataError: id_col 'id': expected each id written one way, got 'a' and ' a'" in err
 
 
+def test_ids_composed_and_decomposed_are_refused():
+    import unicodedata
+
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    nfc, nfd = "Zürich", unicodedata.normalize("NFD", "Zürich")
+    assert nfc != nfd and unicodedata.normalize("NFC", nfd) == nfc     # one name on screen, two strings
+    with pytest.raises(DataError, match=r"expected each id written one way, got 'Zürich' and 'Zu\u0308rich'|"
+                                        r"expected each id written one way, got 'Zürich' and 'Zürich'"):
+        parse_series(_two_ids(nfc, nfd), target="y", time_col="t", id_col="id")
+
+
 def test_ids_that_differ_only_by_case_are_two_series_with_a_warning():
     from rnnkit.tasks.forecasting import Forecaster
 
@@ -243,3 +256,23 @@ def test_leading_missing_values_are_not_a_flat_invented_history():
         np.testing.assert_allclose(got[got["id"] == sid]["value"], g.predict()["value"])
     entry = next(s for s in f.summary()["series"] if s["id"] == "b")
     assert entry["length"] == 30 and entry["missing_interpolated"] == 0
+
+
+# ------------------------------------------------------------------ dates outside nanoseconds' range
+@pytest.mark.parametrize("years", [range(1500, 1540), range(2230, 2262)])
+def test_dates_before_1677_or_near_2262_are_not_wrapped_around(years, tmp_path):
+    from rnnkit.data.series import parse_dates, read_series_csv
+    from rnnkit.tasks.forecasting import Forecaster
+
+    text = [f"{y}-01-01" for y in years]
+    # oracle: pandas reads them in a unit that holds them (before: put into nanoseconds, 1500-01-01 wrapped around
+    # to 2084-07-20 23:34:33.709551616 without a word, and the series read as "365D, irregular gaps")
+    expected = pd.DatetimeIndex(pd.to_datetime(text, format="ISO8601"))
+    idx, _ = parse_dates(text, "date")
+    assert [str(t) for t in idx] == [str(t) for t in expected]
+    path = tmp_path / "old.csv"
+    pd.DataFrame({"date": text, "y": 10 + np.sin(np.arange(len(text)))}).to_csv(path, index=False)
+    f = Forecaster(model="seasonal_naive", horizon=3)
+    f.fit(read_series_csv(path, "date"), target="y", time_col="date")
+    last = years[-1]
+    assert [str(t.date()) for t in f.predict()["time"]] == [f"{last + k}-01-01" for k in (1, 2, 3)]

@@ -209,9 +209,10 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
                             f"both parse every value ({text.iloc[i]!r} is {a[i]:%Y-%m-%d} or {b[i]:%Y-%m-%d}); "
                             f"{_DATE_FLAGS}")
     fmt, parsed = found[0]
-    values_ns = out.to_numpy().copy()
-    values_ns[present] = (parsed.tz_convert(None) if parsed.tz is not None else parsed).to_numpy()
-    idx = pd.DatetimeIndex(values_ns)
+    stamps = (parsed.tz_convert(None) if parsed.tz is not None else parsed).to_numpy()
+    values = np.full(len(ser), np.datetime64("NaT"), dtype=stamps.dtype)   # the parsed unit: into nanoseconds,
+    values[present] = stamps          # 1500-01-01 (seconds) wrapped around silently to 2084-07-20 23:34:33.709551616
+    idx = pd.DatetimeIndex(values)
     return (idx.tz_localize("UTC").tz_convert(parsed.tz) if parsed.tz is not None else idx), fmt
 
 

@@ -14,6 +14,7 @@ given to ``Forecaster.update`` and of the known-future covariates given to ``pre
 
 from __future__ import annotations
 
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -172,11 +173,17 @@ def _one_role_per_column(roles: list[tuple[str, str | None]]) -> None:
 
 def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
     """Ids are keys, kept as text: ``1`` and ``"1"`` in one column would merge two series into one; ``"a"`` and
-    ``" a"`` (spaces at the ends, a CSV's ``a, b``) split one series in two silently: a DataError; ids that
-    differ only by case (``"A"`` and ``"a"``) may be meant: two series, with a warning naming them."""
+    ``" a"`` (spaces at the ends, a CSV's ``a, b``) or an accented letter composed and decomposed (NFC / NFD)
+    split one series in two silently: a DataError; ids that differ only by case (``"A"`` and ``"a"``) may be
+    meant: two series, with a warning naming them."""
     if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):     # categories may mix types too
         check_keys_as_text(col.to_numpy(dtype=object), ids, f"id_col {id_col!r}", "id")
-    for norm, kind in ((str.strip, "spaces at their ends"), (lambda t: t.strip().casefold(), "case")):
+
+    def spelling(t: str) -> str:     # 'e' + combining accent and the one character: the same text on screen
+        return unicodedata.normalize("NFC", t).strip()
+
+    for norm, kind in ((spelling, "spaces at their ends or Unicode composition"),
+                       (lambda t: spelling(t).casefold(), "case")):
         seen: dict[str, str] = {}
         pairs = []
         for t in dict.fromkeys(ids):
@@ -190,7 +197,7 @@ def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
         if kind == "case":
             warnings.warn(msg + ": forecast as two series", stacklevel=4)
         else:
-            raise DataError(msg + ": strip the spaces (or name the series apart)")
+            raise DataError(msg + ": write them one way (strip the spaces, normalise to NFC) or name the series apart")
 
 
 def check_period(sizes: dict[str, int], period: int | None, name: str = "period") -> None:

@@ -276,3 +276,23 @@ def test_dates_before_1677_or_near_2262_are_not_wrapped_around(years, tmp_path):
     f.fit(read_series_csv(path, "date"), target="y", time_col="date")
     last = years[-1]
     assert [str(t.date()) for t in f.predict()["time"]] == [f"{last + k}-01-01" for k in (1, 2, 3)]
+
+
+def test_numbers_no_numeric_dtype_holds_are_named_in_the_error(tmp_path, capsys):
+    from decimal import Decimal
+
+    from rnnkit.cli.main import main
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    path = tmp_path / "big.csv"
+    path.write_text("t,y\n" + "".join(f"2021-01-0{i + 1},{v}\n" for i, v in enumerate([1, 10 ** 23, 3, 2, 4, 5])))
+    assert pd.read_csv(path)["y"].dtype == object        # pandas: an int beyond 64 bits makes a column of objects
+    code = main(["forecast", "--csv", str(path), "--target", "y", "--time-col", "t", "--model", "seasonal_naive",
+                 "--horizon", "2", "--quiet"])
+    # before: "expected numeric values, got dtype object" and no value named
+    assert code == 1 and "got dtype object (e.g. 100000000000000000000000 (int) at time 2021-01-02)" in \
+        capsys.readouterr().err
+    s = pd.Series([Decimal("1.5"), Decimal("2")] * 5, index=pd.date_range("2020-01-01", periods=10))
+    with pytest.raises(DataError, match=r"\(e.g. Decimal\('1.5'\) \(Decimal\) at time 2020-01-01\)"):
+        Forecaster(model="seasonal_naive", horizon=2).fit(s)

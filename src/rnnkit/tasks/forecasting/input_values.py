@@ -33,7 +33,12 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
         bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
         if pd.api.types.is_bool_dtype(values):
             bad = values
-        example = f" (e.g. {bad.iloc[0]!r} at {time_label(bad.index[0])})" if len(bad) else ""
+        kind = ""
+        if not len(bad):     # numbers no numeric dtype holds: an int beyond 64 bits, a Decimal (a column of objects)
+            bad = values[values.map(lambda v: not isinstance(v, (float, np.floating)) and not (
+                isinstance(v, (int, np.integer)) and -2 ** 63 <= v < 2 ** 64))]
+            kind = f" ({type(bad.iloc[0]).__name__})" if len(bad) else ""
+        example = f" (e.g. {bad.iloc[0]!r}{kind} at {time_label(bad.index[0])})" if len(bad) else ""
         raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
                         f"{values.dtype}{example}")
     out = values.to_numpy(dtype=float)

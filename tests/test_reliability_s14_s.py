@@ -214,3 +214,15 @@ def test_create_app_refuses_what_is_not_a_service_before_serving(tmp_path):
     with pytest.raises(InputTypeError, match=r"^service: expected a ForecastService or ClassifierService "
                                              r"\(open_service\(run\)\), got PosixPath"):
         create_app(tmp_path)
+
+
+# ------------------------------------------------------------------ BPE: a vocabulary size beyond any text
+def test_bpe_with_a_huge_vocab_size_learns_what_the_text_gives_instead_of_aborting():
+    """Before: BPEVocab.train(text, 10**9) aborted the Python process (the tokenizers trainer reserved room for
+    10**9 units: 'memory allocation of 70866960400 bytes failed', no exception). Oracle: a size the text
+    cannot reach either."""
+    from rnnkit.data.subword import BPEVocab
+    text = "hello world hello there, the cat sat on the mat\n" * 20
+    want = BPEVocab.train(text, 10_000)
+    got = BPEVocab.train(text, 10**9)
+    assert got.tokens == want.tokens and len(got) < 10_000

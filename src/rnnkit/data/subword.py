@@ -95,8 +95,13 @@ class BPEVocab:
         tok = tk.Tokenizer(tk.models.BPE(unk_token=UNK))
         tok.normalizer = tk.normalizers.NFC()
         tok.pre_tokenizer = tk.pre_tokenizers.Split(tk.Regex(PRE_SPLIT), behavior="isolated")
-        trainer = tk.trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=[PAD, UNK], show_progress=False,
-                                         min_frequency=2)
+        # The trainer reserves room for vocab_size units up front: 10**9 aborted the process (a Rust allocation
+        # failure, no exception). No text yields more than its specials, characters and merges (each merge
+        # shortens the text's distinct words by a symbol): 3 * len(text) + 16 bounds them after NFC, so the
+        # units learned are those vocab_size itself gives.
+        reachable = 3 * len(text) + 16
+        trainer = tk.trainers.BpeTrainer(vocab_size=min(vocab_size, reachable), special_tokens=[PAD, UNK],
+                                         show_progress=False, min_frequency=2)
         tok.train_from_iterator(segments(text), trainer=trainer)
         return cls(tok)
 

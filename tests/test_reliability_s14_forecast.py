@@ -296,3 +296,17 @@ def test_numbers_no_numeric_dtype_holds_are_named_in_the_error(tmp_path, capsys)
     s = pd.Series([Decimal("1.5"), Decimal("2")] * 5, index=pd.date_range("2020-01-01", periods=10))
     with pytest.raises(DataError, match=r"\(e.g. Decimal\('1.5'\) \(Decimal\) at time 2020-01-01\)"):
         Forecaster(model="seasonal_naive", horizon=2).fit(s)
+
+
+def test_an_index_with_a_custom_business_day_freq_is_read_by_its_stamps():
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    idx = pd.date_range("2021-01-01", periods=40, freq="C")      # pandas' custom business days, no holidays
+    f = Forecaster(model="seasonal_naive", horizon=3)
+    f.fit(pd.Series(np.arange(40.0) % 5, index=idx))             # before: pandas' bare ValueError from is_month_start
+    # oracle: the same stamps without their freq attribute, as pandas infers them (business days)
+    assert list(f.predict()["time"]) == list(pd.date_range(idx[-1], periods=4, freq=pd.infer_freq(idx.to_numpy()))[1:])
+    holidays = pd.bdate_range("2021-01-01", periods=40, freq="C", holidays=["2021-01-18"])
+    with pytest.raises(DataError, match=r"frequency B.*1 missing timestamps"):   # a holiday is a gap on that grid
+        Forecaster(model="seasonal_naive", horizon=3).fit(pd.Series(np.arange(40.0) % 5, index=holidays))

@@ -149,6 +149,7 @@ def infer_frequency(index: Any, name: str = "time") -> FrequencyInfo:
     """
     if not isinstance(index, pd.DatetimeIndex):
         return FrequencyInfo(None)
+    index = pd.DatetimeIndex(index, freq=None)   # judged by its stamps (pandas' fields refuse a custom-day freq 'C')
     if index.size < 2:
         raise DataError(f"{name}: expected at least 2 timestamps to infer a frequency, got {index.size}")
     if index.hasnans:   # was pandas' OutOfBoundsTimedelta

@@ -430,8 +430,8 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         for c in [target, *past_cols, *fut_cols]:
             if c not in frame.columns:
                 raise DataError(f"new_points: column {c!r} not found for series {sid!r}")
-        if timed or isinstance(frame.index, pd.DatetimeIndex):   # rows newest first, as a fit takes them
-            frame = _in_time_order(frame, "new_points", sid)[0]
+        if isinstance(frame.index, pd.DatetimeIndex):   # rows newest first, as a fit takes them (integer steps out
+            frame = _in_time_order(frame, "new_points", sid)[0]    # of order stay refused: session 12's contract)
         expected = future_index(f.index, f.freq, len(frame))
         got = frame.index
         if isinstance(expected, pd.DatetimeIndex):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import numbers
 import warnings
 from typing import Any, Iterator, Sequence
 
@@ -25,6 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnnkit._validate import check_bool
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG", "TruncationWarning",
@@ -155,6 +157,9 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
         raise ConfigError(f"batch_size: expected a positive int, got {batch_size!r}")
     if not isinstance(pool, int) or isinstance(pool, bool) or pool < 1:
         raise ConfigError(f"pool: expected a positive int, got {pool!r}")
+    check_bool("shuffle", shuffle)   # shuffle="no" shuffled
+    if shuffle and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise ConfigError(f"seed: expected an int >= 0, got {seed!r}")   # numpy's bare ValueError / TypeError
     try:
         lens = np.asarray(lengths)
     except ValueError:  # ragged: sequences given for their lengths
@@ -183,7 +188,11 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
 def padding_fraction(lengths: Sequence[int], batches: list[list[int]]) -> float:
     """Share of padded positions over all batches (0 = no padding)."""
     lens = np.asarray(lengths)
-    total = sum(len(b) * int(lens[b].max()) for b in batches)
+    bad = next(((i, j) for i, b in enumerate(batches) for j in b
+                if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or not 0 <= j < len(lens)), None)
+    if bad is not None:   # numpy's IndexError, or a negative index read from the end
+        raise DataError(f"batches[{bad[0]}]: expected indices in [0, {len(lens) - 1}] (one per length), got {bad[1]!r}")
+    total = sum(len(b) * int(lens[b].max()) for b in batches if len(b))
     return 1.0 - float(lens.sum()) / total if total else 0.0
 
 

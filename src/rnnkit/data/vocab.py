@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from rnnkit._io import atomic_write_text, read_json
-from rnnkit._validate import check_unicode
+from rnnkit._validate import check_bool, check_unicode
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
 __all__ = ["Vocab", "tokenize", "unspaced", "splitter_spec", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids", "literal_tokens"]
@@ -158,6 +158,7 @@ def tokenize(text: str, mode: str = "words", lowercase: bool = False) -> list[st
         raise InputTypeError(f"text: expected a str, got {type(text).__name__}")
     if mode not in TOKENIZERS:
         raise ConfigError(f"tokenizer: expected one of {list(TOKENIZERS)}, got {mode!r}")
+    check_bool("lowercase", lowercase)   # lowercase="no" lowercased
     text = unicodedata.normalize("NFC", text)
     if lowercase:
         text = text.casefold()
@@ -202,6 +203,8 @@ def checked_ids(ids: Iterable[Any], n: int) -> list[int]:
     out = []
     for k, i in enumerate(ids):
         try:
+            if isinstance(i, bool):   # True was the id 1 (numpy bools have no __index__)
+                raise TypeError
             j = operator.index(i)
         except TypeError:
             raise DataError(f"ids[{k}]: expected an int id, got {type(i).__name__} {i!r}") from None

@@ -226,3 +226,41 @@ def test_bpe_with_a_huge_vocab_size_learns_what_the_text_gives_instead_of_aborti
     want = BPEVocab.train(text, 10_000)
     got = BPEVocab.train(text, 10**9)
     assert got.tokens == want.tokens and len(got) < 10_000
+
+
+# ------------------------------------------------------------------ batching / vocab: flags read as truthy, raw errors
+def test_bucket_batches_tokenize_and_ids_refuse_what_they_coerced():
+    """Before: bucket_batches(shuffle="no") shuffled and tokenize(lowercase="no") lowercased (truthy strings);
+    a seed of -1 or 1.5 was numpy's bare ValueError/TypeError; padding_fraction with an index past the lengths
+    numpy's IndexError; checked_ids took True as the id 1."""
+    from rnnkit.data.batching import bucket_batches, padding_fraction
+    from rnnkit.data.vocab import checked_ids, tokenize
+    from rnnkit.errors import ConfigError, InputTypeError
+
+    with pytest.raises(InputTypeError, match=r"^shuffle: expected a bool, got 'no'"):
+        bucket_batches([3, 1, 2], 2, shuffle="no")
+    for seed in (-1, 1.5, True):
+        with pytest.raises(ConfigError, match=r"^seed: expected an int >= 0"):
+            bucket_batches([3, 1, 2], 2, seed=seed)
+    assert bucket_batches([3, 1, 2], 2, shuffle=False, seed=-1) == [[1, 2], [0]]   # no shuffle: no seed read
+    with pytest.raises(InputTypeError, match=r"^lowercase: expected a bool, got 'no'"):
+        tokenize("ABC", lowercase="no")
+    assert tokenize("ABC", lowercase=False) == ["ABC"]
+    with pytest.raises(DataError, match=r"^batches\[0\]: expected indices in \[0, 1\] \(one per length\), got 5$"):
+        padding_fraction([1, 2], [[0, 5]])
+    assert padding_fraction([1, 3], [[0, 1]]) == pytest.approx(1 - 4 / 6)
+    with pytest.raises(DataError, match=r"^ids\[0\]: expected an int id, got bool True$"):
+        checked_ids([True], 3)
+
+
+# ------------------------------------------------------------------ read_json: JSON nested too deep
+def test_read_json_names_a_file_nested_too_deep(tmp_path):
+    """Before: a bare RecursionError out of read_json (a run's config.json, a vocabulary, a service's state)."""
+    from rnnkit._io import read_json
+    from rnnkit.errors import CheckpointError
+    p = tmp_path / "config.json"
+    p.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(CheckpointError, match=r"config\.json: expected a run config, got JSON nested too deep"):
+        read_json(p, "a run config")
+    p.write_text("[" * 50 + "]" * 50, encoding="utf-8")
+    assert read_json(p) == [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]

@@ -33,6 +33,7 @@ import math
 import os
 import re
 import stat
+import sys
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -376,6 +377,9 @@ def read_json(path: str | os.PathLike, what: str | None = None) -> Any:
         raise CheckpointError(f"{path}: expected {what} in UTF-8, got undecodable bytes at offset {e.start}") from None
     except ValueError as e:
         raise CheckpointError(f"{path}: expected {what}, got invalid JSON ({e})") from None
+    except RecursionError:   # '[' * 100000: a bare RecursionError out of every reader of a run folder
+        raise CheckpointError(f"{path}: expected {what}, got JSON nested too deep to read (more than Python's "
+                              f"{sys.getrecursionlimit()} levels)") from None
 
 
 # ---------------------------------------------------------------------------------------- JSON values

@@ -310,3 +310,17 @@ def test_an_index_with_a_custom_business_day_freq_is_read_by_its_stamps():
     holidays = pd.bdate_range("2021-01-01", periods=40, freq="C", holidays=["2021-01-18"])
     with pytest.raises(DataError, match=r"frequency B.*1 missing timestamps"):   # a holiday is a gap on that grid
         Forecaster(model="seasonal_naive", horizon=3).fit(pd.Series(np.arange(40.0) % 5, index=holidays))
+
+
+def test_hourly_dates_written_as_numbers_name_their_format_and_read_with_it():
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    hours = pd.date_range("2021-01-31", periods=30, freq="h")
+    numbers = hours.strftime("%Y%m%d%H").astype(np.int64)   # 2021013100, 2021013101, ..., 2021020100
+    # before: 'they look like Unix times' was not known either -- the error pointed at --resample (filling the
+    # 7,700 'steps' between 2021013123 and 2021020100)
+    with pytest.raises(DataError, match=r"dates written as numbers .*pass --date-format %Y%m%d%H"):
+        parse_series(_steps_frame(numbers), target="y", time_col="t", resample=True)
+    [s] = parse_series(_steps_frame(numbers), target="y", time_col="t", date_format="%Y%m%d%H")
+    assert s.freq == "h" and list(s.index) == list(hours)      # oracle: the hours they were written from

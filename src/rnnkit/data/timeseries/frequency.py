@@ -196,7 +196,8 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
 
 
 #: dates written as numbers: (format, smallest, largest value) -- read with --date-format FORMAT
-_NUMBER_DATES = (("%Y%m%d", 10000101, 99991231), ("%Y%m", 100001, 999912))
+_NUMBER_DATES = (("%Y%m%d", 10000101, 99991231), ("%Y%m", 100001, 999912), ("%Y%m%d%H", 1000010100, 9999123123),
+                 ("%Y%m%d%H%M", 100001010000, 999912312359))
 _SERIAL_GAPS = ({7}, {28, 29, 30, 31}, {90, 91, 92}, {365, 366})   # day counts of weekly .. yearly steps
 #: Unix times: (unit, one second in it); read as such when every value falls in 1973-03-03 .. 2100-01-01
 _EPOCH_UNITS = (("s", 1), ("ms", 10 ** 3), ("us", 10 ** 6), ("ns", 10 ** 9))

@@ -264,3 +264,20 @@ def test_read_json_names_a_file_nested_too_deep(tmp_path):
         read_json(p, "a run config")
     p.write_text("[" * 50 + "]" * 50, encoding="utf-8")
     assert read_json(p) == [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+
+
+def test_run_files_nested_too_deep_are_named_by_every_reader(tmp_path):
+    """Before: a bare RecursionError from the checkpoint pointer (latest_checkpoint), a run's config.json read
+    by export (run_task) and a service journal's meta.json."""
+    from rnnkit.errors import CheckpointError
+    from rnnkit.export.tasks import run_task
+    from rnnkit.training.checkpoint import latest_checkpoint
+
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "latest.json").write_text(deep, encoding="utf-8")
+    with pytest.raises(CheckpointError, match=r"latest\.json: expected a checkpoint pointer .* nested too deep"):
+        latest_checkpoint(tmp_path)
+    (tmp_path / "config.json").write_text(deep, encoding="utf-8")
+    with pytest.raises(CheckpointError, match=r"^run: expected valid JSON in .*config\.json', got RecursionError"):
+        run_task(tmp_path)

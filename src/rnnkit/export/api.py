@@ -335,7 +335,7 @@ def check_export_path(path: str | os.PathLike, name: str = "path") -> None:
     if side.is_file():
         try:
             info = json.loads(side.read_bytes().decode("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             info = None
         ours = isinstance(info, dict) and info.get("file") == path.name and info.get("format") in FORMATS
         if not ours:

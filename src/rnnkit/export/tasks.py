@@ -171,8 +171,8 @@ def run_task(path: Path) -> str:
         raise CheckpointError(f"run: expected a run folder with config.json, got {str(path)!r}")
     try:
         task = json.loads(cfg.read_text(encoding="utf-8")).get("task")
-    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as e:
-        raise CheckpointError(f"run: expected valid JSON in {str(cfg)!r}, got {e}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, RecursionError) as e:
+        raise CheckpointError(f"run: expected valid JSON in {str(cfg)!r}, got {type(e).__name__}: {e}"[:300]) from None
     return task
 
 

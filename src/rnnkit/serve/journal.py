@@ -70,7 +70,7 @@ class Journal:
         if meta.is_file():
             try:
                 saved = json.loads(meta.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 saved = None
             if not isinstance(saved, dict) or not isinstance(saved.get("run_sha256"), str):
                 self.close()
@@ -104,7 +104,7 @@ class Journal:
                 break
             try:
                 entries.append(json.loads(line))
-            except ValueError:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
+            except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError (not UTF-8), nested too deep
                 raise CheckpointError(f"state: expected JSON lines in {str(self.path)!r}, got a corrupt line "
                                       f"{i + 1}") from None
             offset += len(line) + 1

@@ -288,7 +288,7 @@ def _recover(root: Path) -> None:
         return
     try:
         name = json.loads(pointer.read_text(encoding="utf-8")).get("name")
-    except (ValueError, OSError, AttributeError):
+    except (ValueError, OSError, AttributeError, RecursionError):
         return   # latest_checkpoint reports a bad pointer when it is read
     _put_back(root, name)
 

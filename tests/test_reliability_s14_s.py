@@ -281,3 +281,21 @@ def test_run_files_nested_too_deep_are_named_by_every_reader(tmp_path):
     (tmp_path / "config.json").write_text(deep, encoding="utf-8")
     with pytest.raises(CheckpointError, match=r"^run: expected valid JSON in .*config\.json', got RecursionError"):
         run_task(tmp_path)
+
+
+# ------------------------------------------------------------------ datasets: names and numbers of the wrong kind
+def test_dataset_names_and_number_pairs_refuse_wrong_types():
+    """Before: get_dataset(['x']) was a bare 'unhashable' TypeError, num2words_pairs(max_number=2**70) numpy's
+    OverflowError and src_lang=5 num2words' "'int' object is not subscriptable"."""
+    from rnnkit.data.registry import get_dataset
+    from rnnkit.data.translation import num2words_pairs
+    from rnnkit.errors import ConfigError, InputTypeError
+
+    with pytest.raises(InputTypeError, match=r"^dataset: expected one of \[.*got \['x'\]"):
+        get_dataset(["x"])
+    pytest.importorskip("num2words")
+    with pytest.raises(ConfigError, match=r"^max_number: expected an int below 2\*\*63"):
+        num2words_pairs(3, max_number=2 ** 70)
+    with pytest.raises(InputTypeError, match=r"^src_lang: expected a language code \(str\), got int 5"):
+        num2words_pairs(3, src_lang=5)
+    assert num2words_pairs(2, seed=0, max_number=99) == num2words_pairs(2, seed=0, max_number=99)

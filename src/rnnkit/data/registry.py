@@ -15,7 +15,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from rnnkit.errors import ConfigError, DataError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["DatasetInfo", "register_dataset", "get_dataset", "list_datasets", "load_dataset",
            "require_package"]
@@ -80,8 +80,9 @@ _PROVIDERS: list[str] = ["rnnkit.data.series", "rnnkit.data.text", "rnnkit.data.
 
 def get_dataset(name: str) -> DatasetInfo:
     _ensure_loaded()
-    if name not in _REGISTRY:
-        raise ConfigError(f"dataset: expected one of {sorted(_REGISTRY)}, got {name!r}")
+    if not isinstance(name, str) or name not in _REGISTRY:   # a list was a bare 'unhashable' TypeError
+        error = ConfigError if isinstance(name, str) or name is None else InputTypeError
+        raise error(f"dataset: expected one of {sorted(_REGISTRY)}, got {name!r}")
     return _REGISTRY[name]
 
 

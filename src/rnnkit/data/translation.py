@@ -155,6 +155,11 @@ def num2words_pairs(n: int = 2000, seed: int = 0, src_lang: str = "en", tgt_lang
     for name, v, lo in (("n", n, 1), ("max_number", max_number, 0), ("seed", seed, 0)):
         if isinstance(v, bool) or not isinstance(v, int) or v < lo:
             raise ConfigError(f"{name}: expected an int >= {lo}, got {v!r}")
+    if max_number >= 2 ** 63:   # numpy's OverflowError ('too large to convert to C long')
+        raise ConfigError(f"max_number: expected an int below 2**63, got {max_number}")
+    for name, lang in (("src_lang", src_lang), ("tgt_lang", tgt_lang)):
+        if not isinstance(lang, str):   # num2words' "'int' object is not subscriptable"
+            raise InputTypeError(f"{name}: expected a language code (str), got {type(lang).__name__} {lang!r}")
     if n > max_number + 1:
         raise ConfigError(f"n: expected at most max_number + 1 = {max_number + 1} distinct numbers, got {n}")
     ks = np.random.default_rng(seed).choice(max_number + 1, size=n, replace=False)

@@ -299,3 +299,23 @@ def test_dataset_names_and_number_pairs_refuse_wrong_types():
     with pytest.raises(InputTypeError, match=r"^src_lang: expected a language code \(str\), got int 5"):
         num2words_pairs(3, src_lang=5)
     assert num2words_pairs(2, seed=0, max_number=99) == num2words_pairs(2, seed=0, max_number=99)
+
+
+# ------------------------------------------------------------------ export: an opset no onnx knows, or for torch-export
+def test_export_refuses_an_unknown_opset_and_an_opset_for_torch_export_before_tracing(tmp_path):
+    """Before: opset=10**30 traced the model, then failed with torch's multi-line ConversionError; an opset given
+    with format='torch-export' was ignored."""
+    import rnnkit
+    from rnnkit.errors import ConfigError
+    from rnnkit.export import export
+
+    onnx = pytest.importorskip("onnx")
+    layer = rnnkit.GRU(3, 4, batch_first=True).eval()
+    top = onnx.defs.onnx_opset_version()
+    with pytest.raises(ConfigError, match=rf"^opset: expected an ONNX opset this onnx .* knows \(at most {top}\), "
+                                          r"got 10{30}"):
+        export(layer, tmp_path / "g.onnx", opset=10**30, state=False)
+    with pytest.raises(ConfigError, match=r"^opset: expected None for format 'torch-export' \(an ONNX setting\), "
+                                          r"got 17$"):
+        export(layer, tmp_path / "g.pt2", format="torch-export", opset=17, state=False)
+    assert not list(tmp_path.iterdir())   # refused before anything was written

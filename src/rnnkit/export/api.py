@@ -309,6 +309,14 @@ def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Pa
     check_bool("check", check)
     if opset is not None:
         check_int("opset", opset, what="an ONNX opset number (a positive int) or None")
+        if format != "onnx":   # it was read by nothing
+            raise ConfigError(f"opset: expected None for format {format!r} (an ONNX setting), got {opset}")
+        import onnx
+
+        top = onnx.defs.onnx_opset_version()   # 10**30 was torch's multi-line ConversionError after the trace
+        if opset > top:
+            raise ConfigError(f"opset: expected an ONNX opset this onnx {onnx.__version__} knows (at most {top}), "
+                              f"got {opset}")
     if not isinstance(path, (str, os.PathLike)):
         raise InputTypeError(f"path: expected a file path, got {type(path).__name__}")
     path = Path(path)

@@ -21,6 +21,11 @@ the same model. ``--override KEY=JSON`` sets a decoding field of the loaded conf
 for a run saved before that field existed. Every decoding row records its CPU and wall seconds per sentence.
 
     python benchmarks/bench_translation.py --from-run runs/deen --threads 1 --beam 5 --mbr-beam 12 --out r.json
+
+``--set KEY=JSON`` (repeatable) sets a field of the dict-pointer *fit* (sizes, dropout, batch, learning rate, ...:
+:data:`FIT_FIELDS`), so a candidate recipe runs through this same command, e.g. session 14's larger network:
+
+    python benchmarks/bench_translation.py --epochs 10 --threads 1 --beam 5 --set enc_hidden=192 --set dec_hidden=384
 """
 
 from __future__ import annotations
@@ -88,21 +93,40 @@ def run_model(name, cfg, S, T, St, Tt, beam, n, mbr_beam=None):
     return model, rows, fit, greedy, beamed
 
 
+#: ``--override`` (with ``--from-run``): the decoding fields of a loaded run's config.
+DECODE_FIELDS = ("derive_words", "split_compounds", "length_penalty", "no_repeat_ngram", "repeat_top", "decode", "beam",
+                 "max_decode_ratio")
+#: ``--set``: the fields of the dict-pointer fit with no flag of their own here (``--epochs``, ``--minutes``,
+#: ``--beam``, ``--length-penalty``, ``--no-repeat-ngram`` set the others; the model is the dict-pointer).
+FIT_FIELDS = ("embed_dim", "enc_hidden", "dec_hidden", "dropout", "word_dropout", "label_smoothing", "min_count",
+              "warmup", "batch_size", "lr", "clip", "patience", "val_fraction", "val_max", "max_len", "repeat_top",
+              "split_compounds", "derive_words", "average_last", "seed")
+
+
+def parse_settings(items, allowed, flag):
+    """``{KEY: value}`` from ``KEY=JSON`` strings; a key not in ``allowed``, a missing ``=`` or a value that is
+    not JSON is a one-line error naming ``flag`` (the config then checks each value's type and range)."""
+    kw = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if key not in allowed or not eq:
+            raise SystemExit(f"{flag}: expected KEY=JSON with KEY one of {sorted(allowed)}, got {item!r}")
+        try:
+            kw[key] = json.loads(value)
+        except json.JSONDecodeError:
+            raise SystemExit(f"{flag}: expected KEY=JSON with a JSON value (a string in double quotes), "
+                             f"got {item!r}") from None
+    return kw
+
+
 def load_run(path, overrides):
     """A saved translator with decoding fields of its config replaced (``KEY=JSON`` strings)."""
     import dataclasses
 
     from rnnkit.tasks.seq2seq import Translator
 
+    kw = parse_settings(overrides, DECODE_FIELDS, "--override")
     model = Translator.load(path)
-    allowed = {"derive_words", "split_compounds", "length_penalty", "no_repeat_ngram", "repeat_top", "decode", "beam",
-               "max_decode_ratio"}
-    kw = {}
-    for item in overrides:
-        key, _, value = item.partition("=")
-        if key not in allowed:
-            raise SystemExit(f"--override: expected KEY=JSON with KEY one of {sorted(allowed)}, got {item!r}")
-        kw[key] = json.loads(value)
     if kw:
         model.config = dataclasses.replace(model.config, **kw)
         if model.words is not None:
@@ -125,6 +149,8 @@ def main(argv=None) -> int:
     ap.add_argument("--from-run", default=None, help="train nothing: decode with this saved dict-pointer run")
     ap.add_argument("--override", action="append", default=[], metavar="KEY=JSON",
                     help="with --from-run: a decoding field of the loaded config (repeatable)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON", dest="settings",
+                    help="a field of the dict-pointer fit's config, e.g. dec_hidden=384 (repeatable; not with --from-run)")
     ap.add_argument("--mbr-beam", type=int, default=None, help="also an MBR row over this many best outputs")
     ap.add_argument("--out", default="bench_translation.json")
     a = ap.parse_args(argv)
@@ -137,15 +163,19 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(a.threads)
     load0, wall0, cpu0 = os.getloadavg(), time.perf_counter(), cpu_s()
+    if a.settings and a.from_run:
+        raise SystemExit(f"--set: expected no --from-run (that run's fit is done; --override sets its decoding), "
+                         f"got --set {a.settings[0]!r} with --from-run {a.from_run!r}")
+    fit_kw = parse_settings(a.settings, FIT_FIELDS, "--set")
+    decode = {k: v for k, v in (("length_penalty", a.length_penalty), ("no_repeat_ngram", a.no_repeat_ngram))
+              if v is not None}
+    configs = {"dict-pointer": Seq2SeqConfig(epochs=a.epochs, beam=a.beam, **decode, **fit_kw,   # checked before the data
+                                             max_seconds=None if a.minutes is None else a.minutes * 60)}
     pairs = load_trans_de_en()[: a.limit]
     tr, te = split_indices(len(pairs), 0.1, 0)
     S, T = [pairs[i][0] for i in tr], [pairs[i][1] for i in tr]
     St, Tt = [pairs[i][0] for i in te], [pairs[i][1] for i in te]
     n = len(St) if a.beam_n is None else min(a.beam_n, len(St))
-    decode = {k: v for k, v in (("length_penalty", a.length_penalty), ("no_repeat_ngram", a.no_repeat_ngram))
-              if v is not None}
-    configs = {"dict-pointer": Seq2SeqConfig(epochs=a.epochs, beam=a.beam, **decode,
-                                             max_seconds=None if a.minutes is None else a.minutes * 60)}
     if a.char_minutes:
         configs["char"] = Seq2SeqConfig(model="char", embed_dim=64, dropout=0.1, batch_size=64, epochs=100, beam=a.beam,
                                         **decode, max_seconds=a.char_minutes * 60)

@@ -324,3 +324,23 @@ def test_hourly_dates_written_as_numbers_name_their_format_and_read_with_it():
         parse_series(_steps_frame(numbers), target="y", time_col="t", resample=True)
     [s] = parse_series(_steps_frame(numbers), target="y", time_col="t", date_format="%Y%m%d%H")
     assert s.freq == "h" and list(s.index) == list(hours)      # oracle: the hours they were written from
+
+
+# ------------------------------------------------------------------ a target that names no column of a Series
+def test_a_target_other_than_the_series_name_is_refused_not_ignored(capsys):
+    from rnnkit.cli.main import main
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = pd.Series(np.arange(20.0) % 5, index=pd.date_range("2020-01-01", periods=20), name="sales")
+    with pytest.raises(ConfigError, match=r"target: expected None or the Series' own name 'sales' .* got 'units'"):
+        Forecaster(model="seasonal_naive", horizon=2).fit(y, target="units")     # before: 'units' ignored
+    f = Forecaster(model="seasonal_naive", horizon=2)
+    f.fit(y.rename(None), target="units")           # an unnamed Series takes the name, as an array does
+    g = Forecaster(model="seasonal_naive", horizon=2)
+    g.fit(y.to_numpy(), target="units")
+    assert set(f.predict()["id"]) == set(g.predict()["id"]) == {"units"}
+    code = main(["forecast", "--dataset", "nile", "--target", "price", "--model", "seasonal_naive", "--horizon", "2",
+                 "--quiet", "--json"])
+    out, err = capsys.readouterr()
+    assert code != 0 and out == "" and "'nile'" in err and "'price'" in err

@@ -248,7 +248,10 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
             raise ConfigError("covariates: expected a DataFrame holding them as columns, got a Series")
         if id_col is not None or time_col is not None:
             raise ConfigError("time_col/id_col: expected a DataFrame with those columns, got a Series")
-        name = str(data.name) if data.name is not None else "series"
+        if target is not None and data.name is not None and str(data.name) != str(target):   # was ignored silently
+            raise ConfigError(f"target: expected None or the Series' own name {str(data.name)!r} (a Series is the one "
+                              f"column to forecast), got {target!r}")
+        name = str(data.name) if data.name is not None else str(target or "series")   # named as an array is
         frame = data.to_frame(name=name)
         data, target = frame, name
     if not isinstance(data, pd.DataFrame):

@@ -319,3 +319,22 @@ def test_export_refuses_an_unknown_opset_and_an_opset_for_torch_export_before_tr
                                           r"got 17$"):
         export(layer, tmp_path / "g.pt2", format="torch-export", opset=17, state=False)
     assert not list(tmp_path.iterdir())   # refused before anything was written
+
+
+# ------------------------------------------------------------------ a NaN training metric
+def test_a_non_finite_training_metric_warns_as_a_validation_one_does():
+    """Before: a training metric whose mean was NaN (an accuracy over 0 items) became null in the row silently;
+    the same in validation warned."""
+    from rnnkit.training import TrainConfig, Trainer
+
+    def loss(m, b):
+        return ((m(b[0]) - b[1]) ** 2).mean(), {"acc": float("nan")}
+
+    data = [(torch.randn(4, 2), torch.randn(4, 1))]
+    tr = Trainer(nn.Linear(2, 1), loss, config=TrainConfig(epochs=2, quiet=True))
+    with pytest.warns(RuntimeWarning, match=r"^train_data: expected finite training metrics, got train_acc=nan at "
+                                            r"epoch 1 .*the rows hold null there") as rec:
+        res = tr.fit(data, val_data=data)
+    assert res.history[0]["train_acc"] is None and res.history[0]["val_acc"] is None
+    kinds = sorted(str(w.message).split(":")[0] for w in rec if "expected finite" in str(w.message))
+    assert kinds == ["train_data", "val_data"]   # once a fit each

@@ -229,7 +229,7 @@ class Trainer:
         self.stop_reason: str | None = None   # set by request_stop or when fit ends (FitResult.stop_reason)
         self.epoch_total: int | None = None   # batches per epoch (len(train_data)) when known
         self.last_eval_seconds = 0.0
-        self._warned_nonfinite_val = False
+        self._warned_nonfinite: set[str] = set()   # 'train', 'val': warned once a fit
         self.step_lr = config.optim.lr        # the LR of the latest optimizer step (the row's "lr")
         self.train_data: Iterable | None = None
         self.val_data: Iterable | None = None
@@ -433,15 +433,11 @@ class Trainer:
     def _end_epoch(self, e: int, val_data: Iterable | None, seconds: float) -> None:
         row: dict[str, Any] = {"epoch": e + 1, "step": self.global_step, "lr": self.step_lr}
         row.update({f"train_{k}": v for k, v in _across_ranks(self._acc).means().items()})
+        self._warn_nonfinite("train", row, e, "from loss_fn's / step_fn's metrics")   # the loss itself is checked
         if val_data is not None:
             t0 = time.perf_counter()
             metrics = {f"val_{k}": v for k, v in self.evaluate(val_data).items()}
-            bad = [f"{k}={v}" for k, v in metrics.items() if not math.isfinite(v)]
-            if bad and not self._warned_nonfinite_val:   # once a fit: it was a silent null in the row
-                self._warned_nonfinite_val = True
-                warnings.warn(f"val_data: expected finite validation metrics, got {', '.join(bad)} at epoch {e + 1} (NaN "
-                              f"or inf in the validation data or the model's outputs on it); the rows hold null there, "
-                              f"and early stopping and the best weights cannot use them", RuntimeWarning, stacklevel=2)
+            self._warn_nonfinite("val", metrics, e, "in the validation data or the model's outputs on it")
             self.callbacks.call("on_validation_end", self, e, metrics)
             row.update(metrics)
             self.last_eval_seconds = time.perf_counter() - t0
@@ -450,6 +446,15 @@ class Trainer:
         self.history.append(row)
         self._check_finite_weights("training stopped, no checkpoint written")
         self.callbacks.call("on_epoch_end", self, e, row)
+
+    def _warn_nonfinite(self, kind: str, metrics: dict[str, Any], e: int, where: str) -> None:
+        """Once a fit per kind: a NaN/inf mean was a silent null in the row (train metrics: a mean over 0 items)."""
+        bad = [f"{k}={v}" for k, v in metrics.items() if k.startswith(f"{kind}_") and not math.isfinite(v)]
+        if bad and kind not in self._warned_nonfinite:
+            self._warned_nonfinite.add(kind)
+            warnings.warn(f"{kind}_data: expected finite {'validation' if kind == 'val' else 'training'} metrics, got "
+                          f"{', '.join(bad)} at epoch {e + 1} (NaN or inf {where}); the rows hold null there, and early "
+                          f"stopping and the best weights cannot use them", RuntimeWarning, stacklevel=3)
 
     # ------------------------------------------------------------------ one batch
     def _train_batch(self, batch: Any) -> None:

@@ -148,3 +148,14 @@ def test_export_twins_run_lengths_of_0_as_the_layer():
         torch.testing.assert_close(y2, y)
         for a, b in zip(_tuple(s2), _tuple(s)):
             torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("name", ["mingru", "minlstm"])
+def test_scan_layer_step_takes_a_batch_of_0_as_the_stacked_layers_do(name):
+    """Before: MinGRU/MinLSTM.step on a (0, I) input of a time-major layer said 'x: expected at least one time
+    step, got sequence length 0' (its check read (B, 1, I) as B steps); LSTM/GRU returned (0, H)."""
+    for bf in (False, True):
+        layer = rnnkit.make_layer(name, 3, 4, batch_first=bf)
+        y, s = layer.step(torch.zeros(0, 3))
+        ref_y, ref_s = rnnkit.make_layer("gru", 3, 4, batch_first=bf).step(torch.zeros(0, 3))
+        assert y.shape == ref_y.shape == (0, 4) and s.shape == ref_s.shape == (1, 0, 4)

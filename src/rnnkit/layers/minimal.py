@@ -170,7 +170,9 @@ class MinimalRNN(StackedLayer):
         ``h = a ⊙ h + (1 - a) ⊙ g``. Equal to the full-sequence call one step at a time.
         Unidirectional only; dropout between layers is applied in training mode, as in ``forward``."""
         batched = self._check_step_input(x_t)
-        x, _ = self._check_input(x_t.unsqueeze(1 if batched else 0))  # dtype and size checked
+        # dtype and size checked on the one-step sequence in the layer's layout (unsqueeze(1) with time-major
+        # layers read (B, 1, I) as B steps: a batch of 0 was 'expected at least one time step')
+        self._check_input(x_t.unsqueeze(1 if self.batch_first and batched else 0))
         x = x_t if batched else x_t.unsqueeze(0)
         h_all = self._check_state(state, x.shape[0], batched, x)
         inp, news = x, []

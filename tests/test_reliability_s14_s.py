@@ -338,3 +338,16 @@ def test_a_non_finite_training_metric_warns_as_a_validation_one_does():
     assert res.history[0]["train_acc"] is None and res.history[0]["val_acc"] is None
     kinds = sorted(str(w.message).split(":")[0] for w in rec if "expected finite" in str(w.message))
     assert kinds == ["train_data", "val_data"]   # once a fit each
+
+
+# ------------------------------------------------------------------ --config: one setting under two spellings
+def test_a_config_file_giving_one_setting_twice_by_spelling_is_refused(tmp_path, capsys):
+    """Before: TOML keeps 'hidden-size' and 'hidden_size' as two keys and the later one won silently."""
+    from rnnkit.cli.main import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("hidden-size = 4\nhidden_size = 8\n", encoding="utf-8")
+    assert main(["experiment", "adding", "--config", str(cfg), "--steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--config: expected each setting once in" in err and \
+        "got 'hidden-size' and 'hidden_size' (4 and 8); keep one" in err

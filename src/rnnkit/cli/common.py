@@ -306,8 +306,13 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, argv
                if a.dest not in ("help", "config") and not isinstance(a, (argparse._SubParsersAction,
                                                                            argparse._VersionAction))}
     typed = _typed_dests(root, full_argv) if root is not None else _typed_dests(parser, argv)
+    spelled: dict[str, str] = {}
     for key, value in data.items():
         dest = key.replace("-", "_")
+        if dest in spelled:   # TOML holds 'hidden-size' and 'hidden_size' as two keys: the later won silently
+            raise UsageError(f"--config: expected each setting once in {str(path)!r}, got {spelled[dest]!r} and "
+                             f"{key!r} ({data[spelled[dest]]!r} and {value!r}); keep one")
+        spelled[dest] = key
         if dest not in actions:
             known = sorted(d.replace("_", "-") for d in actions)
             raise UsageError(f"--config: unknown key {key!r} in {str(path)!r}; expected one of {known}")

@@ -344,3 +344,20 @@ def test_a_target_other_than_the_series_name_is_refused_not_ignored(capsys):
                  "--quiet", "--json"])
     out, err = capsys.readouterr()
     assert code != 0 and out == "" and "'nile'" in err and "'price'" in err
+
+
+def test_period_flag_is_judged_on_the_observed_stretch(tmp_path, capsys):
+    from rnnkit.cli.main import main
+
+    t = pd.date_range("2015-01-01", periods=72, freq="MS")
+    panel = pd.DataFrame({"id": ["a"] * 72 + ["b"] * 72, "t": list(t) * 2,
+                          "y": np.r_[np.arange(72) % 12, np.full(42, np.nan), np.arange(30) % 12]})
+    path = tmp_path / "panel.csv"
+    panel.to_csv(path, index=False)
+    argv = ["forecast", "--csv", str(path), "--target", "y", "--time-col", "t", "--id-col", "id", "--model",
+            "seasonal_naive", "--horizon", "2", "--quiet", "--json", "--period"]
+    # 'b' starts after 42 empty months: 30 values, so two seasons of 16 do not fit (before: judged on 72 rows,
+    # and the season was estimated on 42 back-filled values)
+    assert main([*argv, "16"]) == 2
+    assert "--period: expected at most half the shortest series (15: series 'b' has 30 values" in capsys.readouterr().err
+    assert main([*argv, "15"]) == 0

@@ -192,11 +192,18 @@ def _check_period(args: argparse.Namespace, data: Any, parse_args: dict[str, Any
 
     if args.period is None or args.period < 1:
         return
-    id_col = parse_args.get("id_col")
+    id_col, target = parse_args.get("id_col"), parse_args.get("target")
+
+    def rows(part: Any) -> int:   # from the first given target value: a series starts there (leading gaps dropped)
+        col = part[target] if isinstance(part, pd.DataFrame) and target in part.columns else part
+        if isinstance(col, pd.DataFrame) or not col.notna().any():
+            return len(part)
+        return len(part) - int(col.notna().to_numpy().argmax())
+
     if isinstance(data, pd.DataFrame) and id_col is not None and id_col in data.columns:
-        sizes = {str(k): int(v) for k, v in data.groupby(id_col, sort=True).size().items()}
+        sizes = {str(k): rows(g) for k, g in data.groupby(id_col, sort=True)}
     else:                    # one series: its id is the target column's name (the forecast's "id"), not the file's
-        sizes = {str(parse_args.get("target") or name): len(data)}
+        sizes = {str(target or name): rows(data)}
     try:
         check_period(sizes, args.period, "--period")
     except DataError as e:

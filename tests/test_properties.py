@@ -249,7 +249,8 @@ def _make_bad(c, kind, detail, x, state, lengths):
     elif kind == "dtype":
         x = [x.float(), x.long(), x > 0, x.to(torch.complex128)][detail]
     elif kind == "lengths_value":
-        lengths = [[0] * B, [T + 1] * B, [-1] * B, [T] * (B - 1) + [T + 5]][detail]
+        # a length of 0 is valid since session 14 (the sequence reads nothing, its state passes through)
+        lengths = [[-(T + 1)] * B, [T + 1] * B, [-1] * B, [T] * (B - 1) + [T + 5]][detail]
     elif kind == "lengths_type":
         lengths = [torch.full((B,), float(T)), [float(T)] * B, [True] * B, "full"][detail]
     elif kind == "lengths_count":

@@ -289,8 +289,12 @@ def _report(args, header: str | None) -> str:
         lines += [f"### {key[2]} ({key[0]}, T = {key[1]})", ""]
         if ok:
             c = ok[0]["config"]
+            # the first run is often an Elman cell, which records forget_bias None: report the gated cells' value
+            gated = [r for r in ok if r["config"]["forget_bias"] is not None]
+            bias = (f"forget/update-gate bias {gated[0]['config']['forget_bias']:g} ({', '.join(r['cell'] for r in gated)})"
+                    if gated else "no forget/update gate")
             lines += [f"Baseline: {ok[0]['baseline_note']}. Adam lr {c['lr']:g}, batch {c['batch_size']}, hidden "
-                      f"{c['hidden_size']}, clip {c['clip_norm']}, forget/update-gate bias {c['forget_bias']}, seed "
+                      f"{c['hidden_size']}, clip {c['clip_norm']}, {bias}, seed "
                       f"{c['seed']}; load average {ok[0]['load_avg'][0]:.2f} at the end of the first run.", ""]
             plot_comparison(ok, args.out / key[2])
             lines += _table(ok + [r for r in group if "error" in r], cpu_ms, threads)

@@ -27,3 +27,63 @@ def test_bpe_vocab_size_bound_keeps_every_unit_an_unbounded_trainer_learns():
     for size in (10**9, 3 * len(text) + 16):
         got = BPEVocab.train(text, size)
         assert got.tokens == oracle.tokens, size
+
+
+def _grads(layer, x, lens, state=None):
+    import torch
+
+    y, s = layer(x, state, lengths=lens)
+    parts = tuple(s) if isinstance(s, (tuple, list)) else (s,)
+    loss = sum(t.sum() for t in (y if isinstance(y, tuple) else (y,))) + sum((t ** 2).sum() for t in parts)
+    return y, parts, torch.autograd.grad(loss, list(layer.parameters()), allow_unused=True)
+
+
+def test_padding_of_a_sequence_of_length_0_reaches_no_gradient():
+    """Layers take a length of 0 since 5732558 (run with length 1, the rows then replaced), but the step run read
+    the row's first input: every step of such a row is padding, and the layers' contract is that padding (NaN,
+    inf, 1e30) reaches no gradient -- NaN there made every weight's gradient NaN (a tbptt chunk after a sequence
+    ended, padded with NaN). Oracle: the same layer on the rows of length >= 1 alone, with the same padding."""
+    import pytest
+    import torch
+
+    import rnnkit
+
+    keep = torch.tensor([0, 2])
+    cases = [("lstm", {}), ("gru", {"engine": "bptt"}), ("gru", {"engine": "reference"}), ("elman", {"num_layers": 2}),
+             ("mingru", {}), ("minlstm", {"bidirectional": True}), ("lstm", {"bidirectional": True, "layer_norm": True})]
+    for pad in (float("nan"), float("inf"), 1e30):
+        for name, kw in cases:
+            torch.manual_seed(0)
+            layer = rnnkit.make_layer(name, 3, 4, batch_first=True, **kw).double()
+            x = torch.randn(3, 5, 3, dtype=torch.double)
+            lens = torch.tensor([5, 0, 3])
+            x[1], x[2, 3:] = pad, pad                        # the ended row is all padding; row 2 is padded after 3
+            y, s, g = _grads(layer, x, lens)
+            yo, so, go = _grads(layer, x[keep], lens[keep])
+            torch.testing.assert_close(y[keep], yo)
+            assert torch.equal(y[1], torch.zeros_like(y[1]))
+            for a, b in zip(s, so):
+                torch.testing.assert_close(a[:, keep], b)
+            for (pname, _), a, b in zip(layer.named_parameters(), g, go):
+                assert (a is None) == (b is None), pname
+                if a is not None:
+                    torch.testing.assert_close(a, b, msg=f"{name} {kw} pad {pad}: {pname}")
+    # the Bidirectional wrapper, with a given state
+    torch.manual_seed(0)
+    bi = rnnkit.Bidirectional(rnnkit.make_layer("gru", 3, 4, batch_first=True)).double()
+    x = torch.randn(3, 5, 3, dtype=torch.double)
+    x[1] = float("nan")
+    h0 = torch.randn(2, 3, 4, dtype=torch.double)
+    _, s, g = _grads(bi, x, torch.tensor([5, 0, 3]), h0)
+    _, so, go = _grads(bi, x[keep], torch.tensor([5, 3]), h0[:, keep])
+    assert torch.equal(s[0][:, 1], h0[:, 1])
+    for a, b in zip(g, go):
+        torch.testing.assert_close(a, b)
+    with pytest.raises(AssertionError):   # not vacuous: the layer does carry NaN it reads into the gradients
+        _check_finite(_grads(rnnkit.make_layer("gru", 3, 4, batch_first=True).double(), x, None)[2])
+
+
+def _check_finite(grads):
+    import torch
+
+    assert all(bool(torch.isfinite(t).all()) for t in grads if t is not None)

@@ -171,9 +171,10 @@ def passes_ended(forward: Callable) -> Callable:
     """Let a stacked layer's ``forward`` take a length of 0 (a sequence that ended before this chunk of
     truncated BPTT; torch.nn's ``pack_padded_sequence`` refuses it). Such a sequence reads nothing: its
     outputs are zeros and its final state is the state given (zeros for ``None``), unchanged, as over any
-    padded step. The layer runs with those lengths raised to 1 and their rows then replaced by the
-    zeros / the given state (``torch.where``: nothing of the step taken reaches a gradient), so every
-    engine, scan and direction runs as it does for lengths >= 1. States have the batch at dim 1.
+    padded step. The layer runs with those lengths raised to 1 on zeros in those rows (every step of them is
+    padding: NaN there reached every weight's gradient through the discarded step) and their rows then
+    replaced by the zeros / the given state (``torch.where``: nothing of the step taken reaches a gradient),
+    so every engine, scan and direction runs as it does for lengths >= 1. States have the batch at dim 1.
     """
     @functools.wraps(forward)
     def call(self, x: Any, state: Any = None, lengths: Any = None):
@@ -185,9 +186,11 @@ def passes_ended(forward: Callable) -> Callable:
         if lens is None or bool(lens.min() > 0):
             return forward(self, x, state, lengths)   # every check and message as before
         ended = lens == 0
-        out, new_state = forward(self, x, state, lens.clamp(min=1))
         at = [1] * 3
         at[bdim] = B
+        if x.layout == torch.strided:   # every step of an ended row is padding: the step run must not read it
+            x = torch.where(ended.view(at), x.new_zeros(()), x)   # (NaN there reached every weight's gradient)
+        out, new_state = forward(self, x, state, lens.clamp(min=1))
         blank = lambda y: torch.where(ended.view(at), y.new_zeros(()), y)  # noqa: E731
         out = tuple(blank(y) for y in out) if isinstance(out, tuple) else blank(out)
         keep = lambda new, old: torch.where(ended.view(1, B, 1), torch.zeros_like(new) if old is None  # noqa: E731

@@ -41,8 +41,8 @@ from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics", "unseen_report",
-    "check_texts", "check_items", "check_labels", "check_label_kinds", "check_choice", "check_bool", "check_number",
-    "check_training",
+    "check_texts", "check_items", "check_labels", "check_label_kinds", "one_spelling_per_label", "check_choice",
+    "check_bool", "check_number", "check_training",
     "budget_left", "check_mode_settings",
     "SequenceEncoder", "masked_pool", "task_layer", "POOLINGS", "CELLS",
     "save_run", "load_run", "load_weights", "task_config", "RUN_SCHEMA", "config_from_dict", "run_file", "run_vocab",
@@ -284,11 +284,28 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
     labels = list(labels)
     out = []
     for i, lab in enumerate(labels):
+        if not isinstance(lab, str) and isinstance(lab, Iterable):   # str() made ['pos'] a class "['pos']"
+            raise InputTypeError(f"{what}[{i}]: expected a label (a str or a number), got {type(lab).__name__} "
+                                 f"{str(lab)[:40]!r} (one label per item)")
         if is_missing(lab) or (isinstance(lab, str) and not lab.strip()):
             raise DataError(f"{what}[{i}]: expected a label, got a missing value ({lab!r})")
         out.append(check_unicode(str(lab), f"{what}[{i}]"))
     check_label_kinds(labels, out, what)
+    one_spelling_per_label(out, what)
     return out
+
+
+def one_spelling_per_label(texts: Sequence[str], what: str, place=None) -> None:
+    """A DataError for two labels that differ only by spaces around them ('pos' and 'pos '): two classes,
+    silently, where a CSV column (whose labels are stripped when read) gave one. ``place(i)`` names where
+    label ``i`` is (default ``what[i]``)."""
+    place = place or (lambda i: f"{what}[{i}]")
+    first: dict[str, tuple[str, int]] = {}
+    for i, text in enumerate(texts):
+        a, j = first.setdefault(text.strip(), (text, i))
+        if a != text:
+            raise DataError(f"{what}: expected each label written one way, got {a!r} ({place(j)}) and {text!r} "
+                            f"({place(i)}), which differ only by spaces around them; strip them first")
 
 
 def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Iterable[str], what: str = "labels") -> None:
@@ -310,9 +327,13 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
             exact.setdefault(value, k)
             if math.isfinite(float(value)):
                 near.setdefault(float(value), k)
+    spaced = {k.strip(): k for k in classes}
     for i, (lab, text) in enumerate(zip(labels, texts)):
         if text in known or isinstance(lab, (bool, np.bool_)):
             continue
+        if spaced.get(text.strip()) not in (None, text):   # 'pos ' against the class 'pos': unseen, silently
+            raise DataError(f"{what}[{i}]: expected a label as training wrote it, got {text!r}, while the class "
+                            f"{spaced[text.strip()]!r} differs only by spaces around it; strip them first")
         if isinstance(lab, (int, np.integer)):
             same = exact.get(Decimal(int(lab)))
         elif isinstance(lab, (float, np.floating)) and math.isfinite(lab):

@@ -43,7 +43,7 @@ from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
     budget_left,
     CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_kinds, check_labels, check_number,
-    check_training,
+    check_training, one_spelling_per_label,
     entity_prf, run_vocab, unseen_report,
 )
 
@@ -252,6 +252,8 @@ def _check_tags(tags: Any, sents: list[list[str]], what: str = "tags") -> list[l
             raise DataError(f"{what}[{i}]: expected one tag per token ({len(s)}), got {len(t)}")
     # across sentences too: [1, 2] in one and ["1", "2"] in another were one tag set silently
     check_label_kinds([g for t in raw for g in t], [g for t in out for g in t], what)
+    where = [f"{what}[{i}][{j}]" for i, t in enumerate(out) for j in range(len(t))]   # 'B-PER' and 'B-PER ': two tags
+    one_spelling_per_label([g for t in out for g in t], what, where.__getitem__)
     return out
 
 

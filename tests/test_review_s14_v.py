@@ -114,3 +114,36 @@ def test_labels_composed_and_decomposed_are_one_spelling_like_forecast_ids():
     assert check_labels([nfc, "thé", nfc]) == [nfc, "thé", nfc]          # one spelling: one class, no error
     with pytest.raises(DataError, match=r"which differ only by spaces around them"):   # the message as before
         check_labels(["pos", "pos "])
+
+
+def test_a_diverged_loss_beside_a_featureless_tensor_is_not_called_an_empty_batch():
+    """6264cba made a NaN loss from a batch holding an empty tensor a DataError ('expected at least one item in each
+    batch'), for a batch of 0 items. But a forecasting network's batches hold their future covariates as (64, 3, 0)
+    when a series has none (integer steps, no calendar): a diverged fit there was told its batch was empty, instead
+    of NonFiniteLossError naming the last good checkpoint. Oracle: the same fit without the featureless tensor."""
+    import pytest
+    import torch
+
+    import rnnkit
+    from rnnkit.errors import DataError, NonFiniteLossError
+    from rnnkit.training import TrainConfig, Trainer
+
+    torch.manual_seed(0)
+    x, y = torch.randn(2, 5, 3), torch.randn(2, 5, 4)
+
+    def diverged(m, b):      # a model whose loss became NaN
+        return ((m(b[0])[0] - b[1]) ** 2).mean() * float("nan")
+
+    def fit(batch):
+        return Trainer(rnnkit.LSTM(3, 4, batch_first=True), diverged, config=TrainConfig(epochs=1, quiet=True)).fit([batch])
+
+    with pytest.raises(NonFiniteLossError):
+        fit((x, y))                                                   # the oracle
+    for featureless in (torch.zeros(2, 3, 0), torch.zeros(2, 0)):
+        with pytest.raises(NonFiniteLossError):
+            fit((x, y, featureless))
+    with pytest.raises(DataError, match=r"^train_data: expected at least one item in each batch"):   # still
+        Trainer(rnnkit.LSTM(3, 4, batch_first=True), lambda m, b: ((m(b[0])[0] - b[1]) ** 2).mean(),
+                config=TrainConfig(epochs=1, quiet=True)).fit([(x, y), (torch.zeros(0, 5, 3), torch.zeros(0, 5, 4))])
+    from rnnkit.training.data import empty_part
+    assert empty_part({"x": torch.zeros(5, 0, 3)}) is not None and empty_part([torch.zeros(0)]) is not None  # time-major

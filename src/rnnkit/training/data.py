@@ -137,8 +137,10 @@ def _leaves(obj: Any) -> list[Tensor]:
 
 
 def empty_part(batch: Any) -> Tensor | None:
-    """The first tensor of ``batch`` that holds no element (a batch of 0 items), or ``None``."""
-    return next((t for t in _leaves(batch) if t.numel() == 0), None)
+    """The first tensor of ``batch`` with no item (a batch of 0 items: size 0 in a dimension other than its
+    last, or a 1-D tensor of size 0), or ``None``. A size of 0 in the last dimension alone is no feature, not no
+    item: a forecasting batch's future covariates (64, 3, 0) when a series has none."""
+    return next((t for t in _leaves(batch) if t.numel() == 0 and (t.dim() == 1 or 0 in t.shape[:-1])), None)
 
 
 def to_device(batch: Any, device: torch.device) -> Any:

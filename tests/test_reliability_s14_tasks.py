@@ -57,3 +57,18 @@ def test_tagger_refuses_a_tag_written_with_spaces_in_another_sentence():
                                         r"and 'B-PER ' \(tags\[1\]\[0\]\)"):
         _check_tags([["B-PER", "O"], ["B-PER ", "O"]], sents)
     assert _check_tags([["B-PER", "O"], ["B-PER", "O"]], sents) == [["B-PER", "O"], ["B-PER", "O"]]
+
+
+def test_generate_sample_default_prompt_unseen_names_the_flag(tmp_path, capsys):
+    # a one-line training text has no newline: the default --prompt (a newline) was a DataError about
+    # 'unseen characters ['\n']' in a prompt the user never typed
+    from rnnkit.cli.main import main
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+
+    run = tmp_path / "lm"
+    CharLM(CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2,
+                        progress=False)).fit("abcab cab " * 20, baselines=False).save(run)
+    assert main(["generate", "sample", "--run", str(run)]) == 2
+    assert "--prompt: expected a prompt of characters seen in training, got the default, a newline" \
+        in capsys.readouterr().err
+    assert main(["generate", "sample", "--run", str(run), "--prompt", "ab", "--length", "3"]) == 0

@@ -204,6 +204,9 @@ class Generate(TaskCommand):
         from rnnkit.cli.common import load_run
 
         task = load_run(self.task.load, args.run)
+        if args.prompt == "\n" and args.unknown == "error" and task.unseen_chars("\n"):  # the default, never typed
+            raise UsageError("--prompt: expected a prompt of characters seen in training, got the default, a newline, "
+                             "which the training text never holds; give --prompt TEXT (or --unknown unk)")
         out = task.sample(args.prompt, **self.predict_options(args))
         return {"prompt": args.prompt, "sample": out} if args.json else {"text": args.prompt + out}
 

@@ -72,3 +72,17 @@ def test_generate_sample_default_prompt_unseen_names_the_flag(tmp_path, capsys):
     assert "--prompt: expected a prompt of characters seen in training, got the default, a newline" \
         in capsys.readouterr().err
     assert main(["generate", "sample", "--run", str(run), "--prompt", "ab", "--length", "3"]) == 0
+
+
+def test_tsc_series_containers_as_users_hold_them():
+    from rnnkit.tasks.tsc import check_series
+
+    ragged = np.empty(2, dtype=object)                   # unequal lengths: numpy's ragged object array
+    ragged[0], ragged[1] = np.zeros((3, 1)), np.ones((5, 1))
+    assert [x.shape for x in check_series(ragged)] == [(3, 1), (5, 1)]    # it was 'got ndarray'
+    assert [x.shape for x in check_series(np.zeros((2, 4, 3)))] == [(4, 3), (4, 3)]
+    with pytest.raises(InputTypeError, match=r"X: expected a list of \(T_i, C\) arrays or an \(N, T, C\) array, got "
+                                             r"an array of shape \(4, 5\) \(univariate series: X\[:, :, None\]\)"):
+        check_series(np.zeros((4, 5)))
+    with pytest.raises(DataError, match=r"X\[0\]: .*got shape \(5,\) \(a univariate series is \(T, 1\): x\[:, None\]\)"):
+        check_series([np.zeros(5)])

@@ -101,8 +101,12 @@ class TSCConfig:
 
 def check_series(X: Any, what: str = "X", channels: int | None = None) -> list[np.ndarray]:
     """Validate a list of ``(T_i, C)`` finite float arrays with one ``C``; returns float32 copies."""
-    if isinstance(X, np.ndarray) and X.ndim == 3:
-        X = list(X)
+    if isinstance(X, np.ndarray) and (X.ndim == 3 or (X.ndim == 1 and X.dtype == object)):
+        X = list(X)                       # (N, T, C), or N series of unequal lengths (numpy's ragged object array)
+    if isinstance(X, np.ndarray):         # 'got ndarray' while an ndarray of 3 dimensions was fine
+        hint = " (univariate series: X[:, :, None])" if X.ndim == 2 else ""
+        raise InputTypeError(f"{what}: expected a list of (T_i, C) arrays or an (N, T, C) array, got an array of "
+                             f"shape {X.shape}{hint}")
     if not isinstance(X, (list, tuple)):
         raise InputTypeError(f"{what}: expected a list of (T_i, C) arrays, got {type(X).__name__}")
     if not X:
@@ -120,7 +124,8 @@ def check_series(X: Any, what: str = "X", channels: int | None = None) -> list[n
         with np.errstate(over="ignore"):
             a = np.asarray(x, dtype=np.float32)
         if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
-            raise DataError(f"{what}[{i}]: expected a 2-D array (T, C) with T >= 1 and C >= 1, got shape {a.shape}")
+            hint = " (a univariate series is (T, 1): x[:, None])" if a.ndim == 1 else ""
+            raise DataError(f"{what}[{i}]: expected a 2-D array (T, C) with T >= 1 and C >= 1, got shape {a.shape}{hint}")
         if not np.isfinite(a).all():
             raise DataError(f"{what}[{i}]: expected finite values within float32, got NaN, inf or a value beyond "
                             "3.4e38 (fill or drop missing values first)")

@@ -51,8 +51,9 @@ _OPENING = set("([{„“‚‘¿¡«")
 _JOINERS = set("'’-")
 _SUFFIXES = {"s", "t", "m", "d", "re", "ll", "ve"}
 _QUOTES = {'"': 0, "'": 1}
-_NO_SPACE = re.compile(r"^[\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-                       r"\uf900-\ufaff\uff66-\uff9f\u3000-\u303f\uff01-\uff65]$")
+# CJK punctuation and full-width forms: written without a space beside another such or a ``words`` token of a
+# script without spaces (the scripts themselves: ``data.vocab.unspaced``)
+_NO_SPACE = re.compile(r"^[\u3000-\u303f\uff01-\uff65]$")
 
 
 def _no_space(tok: str) -> bool:

@@ -18,3 +18,34 @@ def test_detokenize_inverts_tokenize_in_scripts_without_spaces(text):
     """Target words of a script written without spaces are one grapheme cluster each (data.vocab); joined
     back they must not gain a space between clusters (the translation's output text)."""
     assert detokenize(words([text])[0]) == text
+
+
+def test_tsc_predict_names_csv_series_by_their_id(tmp_path, capsys):
+    """`tsc predict --csv` numbered the series 1..N by first appearance: a file whose ids are names (or are
+    not in order) could not be joined back. Each prediction now carries the --id-col text, in the file's order;
+    the oracle is the ids as written in the file (first appearance), and the predictions are those of the
+    same series numbered (the library's predict on the series read the same way)."""
+    import json
+
+    from rnnkit.cli.main import main
+    from rnnkit.data.tsc import read_long_csv
+    from rnnkit.tasks.tsc import TimeSeriesClassifier
+    from test_hostile_inputs_s11_cli import _long_csv
+
+    train = _long_csv(tmp_path / "train.csv")
+    lines = train.read_text(encoding="utf-8").splitlines()
+    renamed = [lines[0]] + [line.replace("s", "patient-", 1) for line in lines[:0:-1]]   # reversed, named
+    new = tmp_path / "new.csv"
+    new.write_text("\n".join(renamed) + "\n", encoding="utf-8")
+    run = tmp_path / "run"
+    assert main(["tsc", "train", "--csv", str(train), "--model", "auto", "--epochs", "1", "--hidden-size", "4",
+                 "--out", str(run), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["tsc", "predict", "--run", str(run), "--csv", str(new), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    X, _, ids = read_long_csv(new, return_ids=True)
+    assert ids == [f"patient-{i}" for i in range(11, -1, -1)]
+    assert out["series"] == ids
+    assert out["predictions"] == list(TimeSeriesClassifier.load(run).predict(X))
+    assert main(["tsc", "predict", "--run", str(run), "--csv", str(new)]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split("\t")[0] == "patient-11"

@@ -237,7 +237,9 @@ class TSC(TaskCommand):
                 raise UsageError(f"--csv: expected a file or --value-cols, got a stream {str(args.csv)!r} (a pipe or "
                                  "stdin, read once) without --value-cols: train reads the header again to name the "
                                  "channels; name them with --value-cols, or give a file")
-            X, y = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols, gaps=args.gaps)
+            X, y, ids = read_long_csv(args.csv, args.id_col, args.time_col, args.label_col, cols, gaps=args.gaps,
+                                      return_ids=True)
+            args._series_ids = ids     # predict names each series by its id (they were numbered 1..N)
             if cols is None and name_channels:
                 args.value_cols = _other_columns(args)
             if need_labels and y is None:
@@ -259,8 +261,10 @@ class TSC(TaskCommand):
         return super().load_source(source, args)
 
     def read_inputs(self, args):
+        """Series numbered 1..N in the file's order (--ts/--ucr), or named by their id (--csv, the --id-col text)."""
         X, _, _ = self._read_file(args, need_labels=False)
-        return X, list(range(1, len(X) + 1)), "series"
+        ids = getattr(args, "_series_ids", None)
+        return X, (list(ids) if ids is not None else list(range(1, len(X) + 1))), "series"
 
     def predictions(self, task, items, args):
         """The file's series checked against the run's channel count first, so a file with another count is

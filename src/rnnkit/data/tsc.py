@@ -25,7 +25,7 @@ import numpy as np
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, read_utf8, split_lines,
                               verified_package_text)
-from rnnkit._validate import check_choice, shared_role
+from rnnkit._validate import check_bool, check_choice, shared_role
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["TSCData", "read_ts", "read_ucr", "read_long_csv", "fill_missing", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
@@ -221,7 +221,7 @@ def _float32(values: list[float], fields: list[str], name: str, ln: int) -> np.n
 
 
 def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", label_col: str | None = "label",
-                  value_cols: list[str] | None = None, gaps: str = "error") -> tuple[list[np.ndarray], list[str] | None]:
+                  value_cols: list[str] | None = None, gaps: str = "error", return_ids: bool = False) -> tuple:
     """Series from a long-format CSV: one row per (series id, time step) with one column per channel
     (``value_cols``; default: every column other than id/time/label). Rows are ordered by ``time_col``
     (numbers) within a series; two rows with the same (id, time) are an error, as in forecasting; series
@@ -232,8 +232,12 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     default) a series with a hole (``0, 1, 2, 5``: three steps would be closed silently) or an extra sample
     -- a time difference outside ``(0.5 m, 1.5 m)`` of the series' median difference ``m``; jitter passes --
     is a DataError naming the rows. Rows with empty values at the missing times are missing values
-    (:func:`fill_missing`); ``gaps="steps"`` reads irregularly sampled rows in time order as steps."""
+    (:func:`fill_missing`); ``gaps="steps"`` reads irregularly sampled rows in time order as steps.
+
+    Returns ``(series, labels)``, or with ``return_ids=True`` ``(series, labels, ids)``: each series' id as
+    written in ``id_col`` (in the series' order), so predictions can be joined back to them."""
     check_choice("gaps", gaps, GAPS)
+    check_bool("return_ids", return_ids)
     name = f"csv {str(path)!r}"
     if value_cols is not None:   # a str was read as its characters' columns, [] as every column, silently
         if not isinstance(value_cols, (list, tuple)) or not all(isinstance(c, str) for c in value_cols):
@@ -289,13 +293,12 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
         if gaps == "error":
             _check_spacing(name, f"{id_col} {sid!r}", time_col, rows_of)
     X = [np.array([v for _, _, v in rows_of], dtype=np.float32) for rows_of in series.values()]
-    if label_col is not None and not has_label:
-        return X, None
+    ids = list(series)
     if has_label:
-        ids = list(series)
         _one_spelling_per_number([labels[s] for s in ids], f"{name}: column {label_col!r}",
                                  lambda i: f"{id_col} {ids[i]!r}")
-    return X, ([labels[s] for s in series] if has_label else None)
+    y = [labels[s] for s in ids] if has_label else None
+    return (X, y, ids) if return_ids else (X, y)
 
 
 def _check_spacing(name: str, what: str, time_col: str, rows: list[tuple[float, int, list[float]]]) -> None:

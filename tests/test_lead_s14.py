@@ -49,3 +49,32 @@ def test_tsc_predict_names_csv_series_by_their_id(tmp_path, capsys):
     assert out["predictions"] == list(TimeSeriesClassifier.load(run).predict(X))
     assert main(["tsc", "predict", "--run", str(run), "--csv", str(new)]) == 0
     assert capsys.readouterr().out.splitlines()[0].split("\t")[0] == "patient-11"
+
+
+def test_experiment_gradient_flow_legends_give_the_per_sequence_ratio(tmp_path, monkeypatch):
+    """The comparison plots draw each run's batch-mean curve; their legend gave that curve's own first/last (the
+    ratio of the batch means, the formula before session 13) where the tables give the median per sequence.
+    Oracle: the ratio and flag stored in the run's summary, against a curve whose own first/last differs."""
+    import rnnkit.diagnostics.gradflow as gf
+    from rnnkit.experiments.report import plot_comparison
+
+    labels = []
+    real = gf.figure
+
+    def recording(*a, **k):
+        fig, ax = real(*a, **k)
+        plot = ax.plot
+        ax.plot = lambda *pa, **pk: (labels.append(pk.get("label")), plot(*pa, **pk))[1]
+        return fig, ax
+    monkeypatch.setattr(gf, "figure", recording)
+    curve = [0.5, 0.8, 1.0]                       # its own first / last: 0.5
+    summary = {"steps": 3, "mean_norms": curve, "first": 0.5, "last": 1.0, "ratio": 0.02, "decay_per_step": 0.9,
+               "flag": "ok", "min_ratio": 0.001, "max_ratio": 0.9, "sequences": 64}
+    result = {"experiment": "adding", "cell": "lstm", "length": 3, "config": {"seed": 0},
+              "curve": [{"step": 100, "train_loss": 0.2, "mse": 0.17}], "baseline": {"mse": 0.167},
+              "gradient_flow": {"init": {"lstm.l0.fwd": {**summary, "ratio": None, "flag": "exploding"}},
+                                "final": {"lstm.l0.fwd": summary}}}
+    plot_comparison([result], tmp_path)
+    assert "lstm.l0.fwd (ratio n/a, exploding)" in labels       # a saved inf/NaN ratio is null in JSON
+    assert "lstm.l0.fwd (ratio 0.02, ok)" in labels
+    assert not any("ratio 0.5" in (label or "") for label in labels)

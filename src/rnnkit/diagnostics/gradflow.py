@@ -165,8 +165,13 @@ def summarize_gradient_flow(norms: dict, vanishing: float = VANISHING_RATIO,
     return out
 
 
-def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None, lengths=None) -> Path:
+def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None, lengths=None,
+                       summaries: dict | None = None) -> Path:
     """Plot ‖∂L/∂h_t‖ against the step (log scale), one line per tag, band = 10-90 % over the batch.
+
+    The legend gives each tag's ``ratio`` and ``flag`` from :func:`summarize_gradient_flow` of ``norms``, or from
+    ``summaries`` (``{tag: summary}``, a :class:`GradFlowSummary` or its dict) where the norms given are already
+    a batch's mean curve: the curve's own first/last is the ratio of the batch means, not the per-sequence median.
 
     Writes a PNG with matplotlib's Agg canvas (no global backend change), atomically, and returns the path.
     """
@@ -180,7 +185,12 @@ def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None, 
         curve = mean_curve(tag, n, lengths).clamp_min(tiny)
         steps = list(range(curve.shape[0]))
         s = summary[str(tag)]
-        ax.plot(steps, curve.tolist(), label=f"{tag} (ratio {s.ratio:.2g}, {s.flag})")
+        ratio, flag = s.ratio, s.flag
+        if summaries is not None and str(tag) in summaries:
+            given = summaries[str(tag)]
+            ratio, flag = (given["ratio"], given["flag"]) if isinstance(given, dict) else (given.ratio, given.flag)
+        shown = f"{ratio:.2g}" if isinstance(ratio, (int, float)) else "n/a"   # a saved summary's inf/NaN is null
+        ax.plot(steps, curve.tolist(), label=f"{tag} (ratio {shown}, {flag})")
         if n.dim() == 2 and n.shape[1] > 1:
             q = torch.quantile(n.detach().to("cpu", torch.float64)[:len(steps)], torch.tensor([0.1, 0.9], dtype=torch.float64), dim=1)
             ax.fill_between(steps, q[0].clamp_min(tiny).tolist(), q[1].clamp_min(tiny).tolist(), alpha=0.2)

@@ -96,8 +96,9 @@ def plot_comparison(results: list[dict], out: str | os.PathLike) -> dict:
         runs += [(f"{r['cell']} unidirectional", r["unidirectional"]["curve"]) for r in results]
     _plot_curves(runs, spec, base, title, Path(files["curves"]))
     for when in ("init", "final"):
-        flows = {tag: torch.tensor(s["mean_norms"]) for r in results for tag, s in r["gradient_flow"][when].items()}
-        plot_gradient_flow(flows, files[f"gradient_flow_{when}"],
+        runs_flow = {tag: s for r in results for tag, s in r["gradient_flow"][when].items()}
+        flows = {tag: torch.tensor(s["mean_norms"]) for tag, s in runs_flow.items()}
+        plot_gradient_flow(flows, files[f"gradient_flow_{when}"], summaries=runs_flow,   # per-sequence ratio, as the tables
                            title=f"‖∂L/∂h_t‖ {'at init' if when == 'init' else 'after training'}, {title}")
     return files
 

@@ -174,6 +174,8 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
     """``(texts, labels)`` from a UTF-8 CSV with a header. ``label_col=None`` reads texts only.
 
     Every text must be non-empty (after stripping spaces): an empty one raises DataError with its row.
+    Labels are read without the spaces around them (a CSV written ``text, pos`` gives the label ``pos``; through
+    the Python API two labels that differ only by such spaces are a DataError, as the CSV cannot tell them).
     """
     name = f"csv {str(path)!r}"
     cols = [text_col] + ([label_col] if label_col is not None else [])

@@ -122,7 +122,9 @@ def _word_re() -> Any:
     # regional indicators pair up from the left (a flag each, with its marks), as \X pairs them -- but \X counts
     # the run before each one: 200,001 of them took 201 s (quadratic), a service's request held for minutes
     ri = "\U0001F1E6-\U0001F1FF"
-    return regex.compile(rf"{_UNSPACED}|{part}(?:\u00ad+{part})*|[{ri}]{{1,2}}\p{{M}}*"
+    # words first (the common token; no word starts with a character of a script without spaces, so the order
+    # of the two alternatives changes no token, only how soon a match is found)
+    return regex.compile(rf"{part}(?:\u00ad+{part})*|{_UNSPACED}|[{ri}]{{1,2}}\p{{M}}*"
                          rf"|(?=[^\s{_INVISIBLE_SEPARATORS}\u00ad{_JOINERS}{ri}])\X", regex.V1)
 
 

@@ -378,12 +378,9 @@ class HopfieldLayer(nn.Module):
                 raise ShapeError(f"stored: expected batch size {xi.shape[0]} (as queries), got {tuple(stored.shape)}")
         if mask is not None:
             P = stored.shape[-2]
-            if not isinstance(mask, Tensor) or mask.dtype != torch.bool:
-                raise InputTypeError(f"mask: expected a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-            if tuple(mask.shape) != (xi.shape[0], P):
+            _check_mask(mask, (xi.shape[0], P), P)      # a bool tensor, one stored pattern per row at least
+            if tuple(mask.shape) != (xi.shape[0], P):   # exactly (B, P) here, not a shape broadcast to it
                 raise ShapeError(f"mask: expected shape ({xi.shape[0]}, {P}), got {tuple(mask.shape)}")
-            if not bool(mask.any(1).all()):
-                raise ShapeError("mask: expected at least one valid stored pattern per row, got an all-False row")
         for _ in range(self.update_steps):
             xi, _att = _update(xi, stored, self.beta, mask)
         return xi

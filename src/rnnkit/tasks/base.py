@@ -216,6 +216,23 @@ class Task:
         ``self.epoch_log``."""
         raise NotImplementedError
 
+    def fit_place(self, i: int, part: str = "train", name: str | None = None) -> str:
+        """Where item ``i`` of the training (``part="train"``) or validation part (``"val"``) that :meth:`_fit`
+        got was in the data given to ``fit`` -- ``texts[17]``, ``val_texts[2]`` (``name``: another argument's,
+        default the inputs') --, for its messages: a random split renumbers both parts (``texts[i]`` named
+        another item).
+
+        >>> t = Task.__new__(Task); t.split = {"validation": {"rule": "random", "n": 5, "indices": [1, 3]}}
+        >>> t.fit_place(2), t.fit_place(1, "val"), t.fit_place(0, name="tags")
+        ('inputs[4]', 'inputs[3]', 'tags[0]')
+        """
+        name = name or self.input_name
+        held = self.split.get("validation", {})
+        if held.get("rule") == "random":
+            kept = held["indices"] if part == "val" else sorted(set(range(held["n"])) - set(held["indices"]))
+            return f"{name}[{kept[i]}]"
+        return f"{'val_' if part == 'val' else ''}{name}[{i}]"
+
     def default_baselines(self) -> dict[str, Any]:
         """Unfitted baselines fitted with every ``fit`` (name -> object with ``fit``)."""
         return {}

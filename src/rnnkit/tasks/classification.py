@@ -48,7 +48,7 @@ from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, cover
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.common import (
-    SequenceEncoder, budget_left, check_texts, classification_metrics, masked_pool, run_vocab,
+    SequenceEncoder, budget_left, check_texts, classification_metrics, masked_pool, run_file, run_vocab,
 )
 
 __all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "NbLogReg", "SubwordNet",
@@ -155,6 +155,7 @@ class TextClassifier(ClassifierTask):
         self._mix_C: dict[str, float] = {}          # each linear model's C, chosen on the validation split
         self._members: dict[str, Any] = {}          # networks trained for the combination (not refitted)
         self._val_accuracy: dict[str, float] = {}   # each member's and the combination's, on the validation split
+        self.prior: list[float] | None = None        # the training labels' class shares (texts with no token)
 
     @property
     def baseline_types(self) -> dict[str, Any]:  # type: ignore[override]
@@ -164,7 +165,9 @@ class TextClassifier(ClassifierTask):
         return check_texts(inputs, what)
 
     # ------------------------------------------------------------------ data
-    def _tokens(self, texts: list[str]) -> list[list[str]]:
+    def _tokens(self, texts: list[str], place=None) -> list[list[str]]:
+        """The tokens of each text. One with none (only zero-width spaces or a BOM, say) is a DataError naming
+        it by ``place(i)`` in a fit; given no ``place`` (prediction), its list stays empty: see :meth:`_no_tokens`."""
         c = self.config
         if self.units == "bpe":
             toks = [self.bpe.pieces(self.bpe.encode(t.lower() if c.lowercase else t)) for t in texts]
@@ -173,12 +176,13 @@ class TextClassifier(ClassifierTask):
         else:
             toks = [tokenize(t, self.units, c.lowercase) for t in texts]
         for i, t in enumerate(toks):
-            if not t:
-                raise DataError(f"texts[{i}]: expected at least one token, got none from {texts[i]!r}")
+            if not t and place is not None:
+                raise DataError(f"{place(i)}: expected a text with at least one token (the {self.units} units), "
+                                f"got none from {texts[i]!r}")
         return limit_length(toks, c.max_len, c.on_long, what="texts")
 
-    def _encode(self, texts: list[str]) -> list[list[int]]:
-        return [self.vocab.encode(t) for t in self._tokens(texts)]
+    def _encode(self, texts: list[str], place=None) -> list[list[int]]:
+        return [self.vocab.encode(t) for t in self._tokens(texts, place)]
 
     def _batches(self, ids: list[list[int]], y: list[int] | None, shuffle: bool, seed: int = 0):
         for idx in bucket_batches([len(s) for s in ids], self.config.batch_size, shuffle=shuffle, seed=seed):
@@ -186,8 +190,10 @@ class TextClassifier(ClassifierTask):
             yield idx, x, lengths, (torch.tensor([y[i] for i in idx]) if y is not None else None)
 
     def _inference_batches(self, inputs: list[str]):
-        for idx, x, lengths, _ in self._batches(self._encode(inputs), None, shuffle=False):
-            yield idx, (x, lengths)
+        ids = self._encode(inputs)
+        kept = [i for i, s in enumerate(ids) if s]     # a text with no token is in no batch: _no_tokens
+        for idx, x, lengths, _ in self._batches([ids[i] for i in kept], None, shuffle=False):
+            yield [kept[i] for i in idx], (x, lengths)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, train, val, callbacks) -> None:
@@ -201,11 +207,14 @@ class TextClassifier(ClassifierTask):
             self.units = "wordpiece"
         self.bpe = BPEVocab.train("\n".join(t.lower() if c.lowercase else t for t in texts), c.bpe_size) \
             if self.units == "bpe" else None
-        toks = self._tokens(texts)
+        toks = self._tokens(texts, self.fit_place)
+        if val and val[0]:
+            self._tokens(val[0], lambda i: self.fit_place(i, "val"))   # named now, not as an unseen prediction
         self.vocab = Vocab.build(toks, min_freq=c.min_freq, max_size=c.max_vocab)
         self.labels = Vocab.build([labels], specials=())
         ids = [self.vocab.encode(t) for t in toks]
         y = self.labels.encode(labels)
+        self.prior = (np.bincount(y, minlength=len(self.labels)) / len(y)).tolist()
         rows, found = pretrained_rows(self.vocab.tokens, self.wordpieces) if self.wordpieces else (None, 0)
         if not self.wordpieces and self._use_chars():
             known = use_chars.known_share(toks)
@@ -345,7 +354,24 @@ class TextClassifier(ClassifierTask):
 
     # ------------------------------------------------------------------ prediction
     def _network_proba(self, inputs: list) -> np.ndarray:
-        return ClassifierTask.predict_proba(self, inputs)
+        return self._no_tokens(ClassifierTask.predict_proba(self, inputs), inputs)
+
+    def _no_tokens(self, p: np.ndarray, inputs: list) -> np.ndarray:
+        """``p`` with the rows of the texts that have no token (no batch held them: all zeros) set to the class
+        shares of the training labels, with a warning naming them -- a prediction for every row, as a
+        scikit-learn pipeline gives one (its TF-IDF + logistic regression reads an all-zero row: the
+        intercept), where one such text failed the whole batch. A run saved before these shares were kept
+        gets equal probabilities there: its first class, the most frequent in training, as the shares give."""
+        empty = np.flatnonzero(p.sum(1) == 0)
+        if empty.size:
+            prior = self.prior if self.prior is not None else [1.0 / p.shape[1]] * p.shape[1]
+            p[empty] = prior
+            names = ", ".join(f"{self.input_name}[{i}] {inputs[i][:20]!r}" for i in empty[:3])
+            warnings.warn(f"{self.input_name}: {len(empty)} of {len(p)} have no token ({self.units} units): {names}"
+                          f"{' ...' if empty.size > 3 else ''}; predicted the class shares of the training labels"
+                          f"{'' if self.prior is not None else ' (equal: a run saved before session 15 has none)'} "
+                          f"for them", stacklevel=4)
+        return p
 
     def predict_proba(self, inputs: Any) -> np.ndarray:
         """Class probabilities ``(N, C)``: the network's, or -- when the fit chose a combination and its
@@ -385,7 +411,7 @@ class TextClassifier(ClassifierTask):
     def _state(self) -> dict[str, Any]:
         n = len(self.net.members) if isinstance(self.net, SnapshotEnsemble) else 1
         return {"units": self.units, "mix": self.mix, "snapshots": n, "embed_width": self.embed_width,
-                "bigrams": list(self.bigrams) if self.bigrams else None}
+                "bigrams": list(self.bigrams) if self.bigrams else None, "prior": self.prior}
 
     # ------------------------------------------------------------------ persistence
     def _vocabs(self) -> dict[str, Any]:
@@ -405,6 +431,13 @@ class TextClassifier(ClassifierTask):
         self.wordpieces = run_vocab(run, "wordpieces", WordPieces) if self.units == "wordpiece" else None
         self.embed_width = state.get("embed_width")   # runs saved before pretrained tables: None
         self.bigrams = tuple(state["bigrams"]) if state.get("bigrams") else None   # before bigrams: None
+        self.prior = state.get("prior")     # runs saved before session 15: None
+        where = run["path"] / "config.json" if run["path"].is_dir() else run["path"]   # a member: baseline.json
+        with run_file(where, "'prior' in 'state': one share >= 0 per class, summing to 1"):
+            if self.prior is not None and not (isinstance(self.prior, list) and len(self.prior) == len(self.labels)
+                                               and all(type(v) in (int, float) and v >= 0 for v in self.prior)
+                                               and abs(sum(self.prior) - 1) < 1e-6):
+                raise ValueError(f"{str(self.prior)[:60]}")
         self.net = snapshot_net(lambda: TextClassifierNet(len(self.vocab), len(self.labels), self.config,
                                                           self.embed_width, self.bigrams),
                                 state.get("snapshots", 1))   # runs saved before snapshots: the network alone

@@ -234,6 +234,9 @@ def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
                 raise DataError(f"{what}[{i}]: expected non-empty string tokens, got {tok!r}")
             if not tok.strip():   # ' ' of "a  b".split(" "): a word of its own, tagged and scored, silently
                 raise DataError(f"{what}[{i}][{j}]: expected a token with something besides white space, got {tok!r}")
+            if tok != tok.strip():   # ' dog', 'dog\n': a word unseen in training (whose CoNLL files are read stripped)
+                raise DataError(f"{what}[{i}][{j}]: expected a token without white space around it (a CoNLL file's "
+                                f"tokens are read stripped), got {tok!r}; strip the tokens first")
             check_unicode(tok, f"{what}[{i}][{j}]")
         out.append([unicodedata.normalize("NFC", t) for t in s])  # as every text task: 'café' typed either way
     return out
@@ -319,7 +322,8 @@ class SequenceTagger(Task):
         if len(openings) > begins or iob1:   # IOB2's constraints would decode each such entity as O: F1 1.0 -> 0.0
             (i, j, t), n = openings[0], len(openings)
             kinds = f" (of type(s) {iob1[:5]} more than their B- tags)" if iob1 else ""
-            warnings.warn(f"{TASK}: {n} entities open with I-X (IOB1 tags, e.g. tags[{i}][{j}] {t!r}) against {begins} "
+            warnings.warn(f"{TASK}: {n} entities open with I-X (IOB1 tags, e.g. {self.fit_place(i, name='tags')}[{j}] "
+                          f"{t!r}) against {begins} "
                           f"B- tags{kinds}: the constrained decoding of IOB2 tags would never predict them; decoding "
                           "per token (constrained=False, as the run's config records)", stacklevel=3)
             self.config = c = replace(c, constrained=False)

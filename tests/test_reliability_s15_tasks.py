@@ -1,0 +1,121 @@
+"""Session 15, helper Q: the text and sequence tasks as a user with their own data runs them.
+
+Each test fails on the code before its fix (PYTHONPATH=<old tree>/src)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from rnnkit.errors import CheckpointError, DataError
+
+TEXTS = ["good fine nice", "bad awful", "nice good", "awful bad bad", "fine good"] * 6
+LABELS = ["pos", "neg", "pos", "neg", "pos"] * 6       # shares: neg 0.4, pos 0.6
+
+
+def _classifier(**kw):
+    from rnnkit.tasks.classification import TextClassifier
+    from rnnkit.tasks.classify_config import TextClassifierConfig
+
+    cfg = dict(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, batch_size=8, val_fraction=0.0, progress=False,
+               embeddings="own", combine=False)
+    return TextClassifier(TextClassifierConfig(**{**cfg, **kw}))
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return _classifier().fit(TEXTS, LABELS, baselines=False)
+
+
+def test_classify_predict_gives_a_text_with_no_token_the_training_class_shares(fitted, tmp_path):
+    # one text of zero-width spaces (no word token) failed the whole batch: 'texts[1]: expected at least one token'
+    texts = ["good nice", "\u200b\u200b", "bad", "\ufeff"]
+    with pytest.warns(UserWarning, match=r"texts: 2 of 4 have no token \(words units\): texts\[1\] '\\u200b\\u200b', "
+                                         r"texts\[3\] '\\ufeff'; predicted the class shares of the training labels"):
+        p = fitted.predict_proba(texts)
+    assert p.shape == (4, 2)
+    shares = {c: LABELS.count(c) / len(LABELS) for c in fitted.classes}
+    np.testing.assert_allclose(p[[1, 3]], [[shares[c] for c in fitted.classes]] * 2, rtol=1e-6)
+    np.testing.assert_allclose(p[[0, 2]], fitted.predict_proba(["good nice", "bad"]), rtol=1e-6)  # the rest as alone
+    with pytest.warns(UserWarning, match="no token"):
+        assert fitted.predict(texts)[1] == max(shares, key=shares.get) == "pos"
+    fitted.save(tmp_path / "run")
+    from rnnkit.tasks.classification import TextClassifier
+
+    with pytest.warns(UserWarning, match="no token"):
+        np.testing.assert_allclose(TextClassifier.load(tmp_path / "run").predict_proba(texts), p, rtol=1e-6)
+    with pytest.warns(UserWarning, match="no token"):          # evaluate scores every row, the shares' class too
+        m = fitted.evaluate(texts, ["pos", "pos", "neg", "neg"])
+    assert sum(map(sum, m["confusion_matrix"])) == 4
+
+
+def test_classify_a_run_saved_without_class_shares_predicts_equal_probabilities(fitted):
+    saved, fitted.prior = fitted.prior, None          # what a run saved before session 15 holds
+    try:
+        with pytest.warns(UserWarning, match=r"\(equal: a run saved before session 15 has none\)"):
+            p = fitted.predict_proba(["\u200b", "good"])
+    finally:
+        fitted.prior = saved
+    np.testing.assert_allclose(p[0], [0.5, 0.5])
+
+
+def test_classify_saved_class_shares_are_checked_on_load(fitted, tmp_path):
+    from rnnkit._io import write_digests
+    from rnnkit.tasks.classification import TextClassifier
+
+    fitted.save(tmp_path)
+    meta = json.loads((tmp_path / "config.json").read_text())
+    meta["state"]["prior"] = [0.5, float("nan")]
+    (tmp_path / "config.json").write_text(json.dumps(meta))
+    write_digests(tmp_path, sorted(json.loads((tmp_path / "digests.json").read_text())["sha256"]))
+    with pytest.raises(CheckpointError, match=r"config.json: expected 'prior' in 'state': one share >= 0 per class"):
+        TextClassifier.load(tmp_path)
+
+
+@pytest.mark.parametrize("val", [0.0, 0.2])
+def test_classify_fit_names_a_text_with_no_token_by_its_position_in_the_data_given(val):
+    # with a validation split the training part is renumbered: the error named texts[i] of that part (another
+    # text), and a validation text with no token failed later as a prediction
+    texts, labels = list(TEXTS), list(LABELS)
+    for k in (7, 21):
+        texts[k] = "\u200b"
+        with pytest.raises(DataError, match=rf"^texts\[{k}\]: expected a text with at least one token \(the words "
+                                            r"units\), got none from '\\u200b'$"):
+            _classifier(val_fraction=val).fit(texts, labels, baselines=False)
+        texts[k] = TEXTS[k]
+
+
+@pytest.mark.parametrize("token", [" dog", "dog ", "dog\n", "\u3000dog", "dog\u00a0"])
+def test_tagger_refuses_a_token_with_white_space_around_it(token):
+    # a CoNLL file's tokens are read stripped; through the API ' dog' was a word unseen in training, silently
+    from rnnkit.tasks.tagging import MostFrequentTag, _check_sentences
+
+    with pytest.raises(DataError, match=r"^sentences\[1\]\[2\]: expected a token without white space around it "
+                                        r"\(a CoNLL file's tokens are read stripped\), got .*; strip the tokens first$"):
+        _check_sentences([["a", "cat"], ["the", "big", token]])
+    assert _check_sentences([["New York", "é"]]) == [["New York", "é"]]    # a space inside a token is the user's
+    with pytest.raises(DataError, match="without white space around it"):
+        MostFrequentTag().fit([["the", token]], [["O", "O"]])
+
+
+def test_tagger_iob1_warning_names_the_sentence_in_the_data_given():
+    # the warning named tags[i] of the training part left by the random validation split: another sentence
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    sents = [["John", "ran"], ["Mary", "sat", "down"], ["the", "Paris", "crowd"]] * 4
+    tags = [["B-PER", "O"], ["B-PER", "O", "O"], ["O", "B-LOC", "O"]] * 4
+    tags[5] = ["O", "I-LOC", "O"]                       # the only I- opening, the first one, sentence 5
+    tags[2] = tags[8] = tags[11] = ["O", "I-LOC", "O"]  # more I-LOC openings than B-LOC tags: IOB1 for LOC
+    cfg = TaggerConfig(word_dim=4, char_dim=2, char_hidden=0, hidden_size=4, epochs=1, batch_size=4,
+                       val_fraction=0.25, progress=False)
+    tagger = SequenceTagger(cfg)
+    with pytest.warns(UserWarning, match=r"e\.g\. tags\[(\d+)\]\[1\] 'I-LOC'") as rec:
+        tagger.fit(sents, tags, baselines=False)
+    named = int(next(w for w in rec if "IOB1" in str(w.message)).message.args[0].split("tags[")[1].split("]")[0])
+    assert tags[named][1] == "I-LOC"
+    held = set(tagger.split["validation"]["indices"])
+    first = min(i for i in range(len(tags)) if i not in held and tags[i][1] == "I-LOC")
+    assert named == first

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import importlib.util
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,46 @@ def _date_formats() -> tuple[str, ...]:
 
 DATE_FORMATS = _date_formats()
 """The formats :func:`parse_dates` tries for a column (ISO 8601 first), besides the two pandas guesses from
-the column's first value (day first and month first)."""
+the column's first value (day first and month first), the 12-hour clock forms of those with a time of day
+when the first value ends in AM/PM (:func:`_twelve_hour`), and the quarters of :data:`QUARTER_FORMATS`."""
+
+QUARTER_FORMATS = ("%YQ%q", "%Y-Q%q", "%Y Q%q", "%Y/Q%q", "Q%q %Y", "Q%q-%Y", "Q%q/%Y")
+"""Quarters (``2000Q1``, ``2000-Q1``, ``Q1 2000``; ``q`` too): ``%q`` is the quarter 1-4, as in R's zoo
+(``as.yearqtr(format="%Y Q%q")``); strptime has no such directive. Read as the calendar quarter's first day
+(2000-01-01, as pandas' ``Period('2000Q1')``), so the series is quarterly (QS-OCT, pandas' name of that grid)
+and its forecast times are quarter starts."""
+_QUARTER_PARTS = {"%Y": r"(?P<y>\d{4})", "%q": r"(?P<q>[1-4])"}
+
+
+def _quarter_pattern(fmt: str) -> re.Pattern:
+    """The regular expression of a ``%q`` format (``%Y`` and ``%q`` its only directives; its letters in
+    either case); a format with another directive is a ConfigError naming it."""
+    parts = re.split(r"(%.)", fmt)
+    other = [p for p in parts[1::2] if p not in _QUARTER_PARTS]
+    if other or parts[1::2].count("%Y") != 1 or parts[1::2].count("%q") != 1:
+        raise ConfigError(f"date_format: expected a quarter format with %Y and %q once each and no other directive "
+                          f"(e.g. '%Y-Q%q'), got {fmt!r}")
+    return re.compile("".join(_QUARTER_PARTS.get(p, re.escape(p)) for p in parts), re.IGNORECASE)
+
+
+def _quarter_starts(text: pd.Series, fmt: str) -> pd.DatetimeIndex:
+    """The first day of each value's quarter in ``fmt`` (a :data:`QUARTER_FORMATS` form), NaT where one does
+    not match."""
+    pattern = _quarter_pattern(fmt)
+    found = [pattern.fullmatch(v.strip()) if isinstance(v, str) else None for v in text]
+    return pd.DatetimeIndex([pd.Timestamp(int(m["y"]), 3 * int(m["q"]) - 2, 1) if m else pd.NaT for m in found])
+
+
+def _twelve_hour(fmt: str) -> list[str]:
+    """The 12-hour clock forms of a format with a time of day (``%H:%M`` -> ``%I:%M %p`` and ``%I:%M%p``):
+    ``1:00 PM`` was 'no known format'. Tried only when the column's first value ends in AM/PM."""
+    if "%H" not in fmt:
+        return []
+    clock = fmt.replace("%H", "%I")
+    return [clock + " %p", clock + "%p"]
+
+
+_AM_PM = re.compile(r"\d\s?[AaPp][Mm]$")
 
 _DATE_FLAGS = "pass --date-format (date_format=, e.g. '%d/%m/%Y') or --dayfirst (dayfirst=True/False)"
 
@@ -79,6 +119,9 @@ def _year_day_month(fmt: str) -> bool:
 def _to_datetime(text: pd.Series, fmt: str, what: str = "time") -> pd.DatetimeIndex | None:
     """Every value of ``text`` in format ``fmt``, or ``None`` when one does not parse. Values with one UTC
     offset keep it; several offsets (local time across daylight-saving changes): see :func:`_one_zone`."""
+    if "%q" in fmt:
+        starts = _quarter_starts(text, fmt)
+        return None if starts.hasnans else starts
     try:
         pd.to_datetime(text.iloc[:1], format=fmt, utc=True)          # cheap rejection on the first value
         utc = pd.DatetimeIndex(pd.to_datetime(text, format=fmt, utc=True))
@@ -116,7 +159,8 @@ def _one_zone(utc: pd.DatetimeIndex, local: Any, values: pd.Series, what: str, o
 
 
 def _first_bad(text: pd.Series, fmt: str) -> str:
-    bad = pd.to_datetime(text, format=fmt, utc=True, errors="coerce").isna().to_numpy()
+    bad = np.asarray((_quarter_starts(text, fmt) if "%q" in fmt else
+                      pd.to_datetime(text, format=fmt, utc=True, errors="coerce")).isna())
     i = int(np.argmax(bad))
     return f"{text.iloc[i]!r} in data row {int(text.index[i]) + 1}"
 
@@ -185,7 +229,10 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             guesses = [guess_datetime_format(text.iloc[0], dayfirst=df) for df in (False, True)]
-        cands = [c for c in dict.fromkeys([*DATE_FORMATS, *(g for g in guesses if g)]) if not _year_day_month(c)]
+        clocked = [*DATE_FORMATS, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        twelve = [t for c in clocked for t in _twelve_hour(c)] if _AM_PM.search(str(text.iloc[0]).strip()) else []
+        cands = [c for c in dict.fromkeys([*DATE_FORMATS, *twelve, *QUARTER_FORMATS, *(g for g in guesses if g)])
+                 if not _year_day_month(c)]
         if dayfirst is not None:
             cands = [c for c in cands if _day_month_order(c) in (None, "day" if dayfirst else "month")]
         found = []

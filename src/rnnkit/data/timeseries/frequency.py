@@ -61,10 +61,11 @@ def _semi_month(index: pd.DatetimeIndex) -> str | None:
 
 def _calendar_freq(index: pd.DatetimeIndex) -> str | None:
     """The calendar frequency of stamps that pandas' infer_freq cannot name (two stamps, or gaps) when every
-    one is on a month start (or every one on a month end), or on one weekday, all at one time of day: the
-    whole number of months (weeks) between them as ``MS`` / ``QS-FEB`` / ``YS-JAN`` / ``2MS`` (``ME``, ...;
-    ``W-SUN``), named as infer_freq names that grid. ``None`` otherwise. Without it the modal step was
-    taken: two monthly stamps (or a short monthly series with a gap) read as '31D', forecast dates drifting
+    one is on a month start (or every one on a month end; else every one on its month's first, or last,
+    business day), or on one weekday, all at one time of day: the whole number of months (weeks) between them
+    as ``MS`` / ``QS-FEB`` / ``YS-JAN`` / ``2MS`` (``ME``, ...; ``BME``, ``BQS-JAN``, ...; ``W-SUN``), named as
+    infer_freq names that grid. ``None`` otherwise. Without it the modal step was taken: two monthly stamps
+    (or a short monthly series with a gap, business month ends too) read as '31D', forecast dates drifting
     off the month (2020-03-03, 2020-04-03, 2020-05-04 after 2020-02-01)."""
     of_day = index - index.normalize()
     if index.size < 2 or (of_day != of_day[0]).any():
@@ -73,12 +74,15 @@ def _calendar_freq(index: pd.DatetimeIndex) -> str | None:
     days = np.diff(index.normalize().to_numpy()) / np.timedelta64(1, "D")
     first = index[0]
     cand = None
-    for ends, suffix in ((index.is_month_start, "S"), (index.is_month_end, "E")):
+    day = index.normalize()
+    for ends, b, suffix in ((index.is_month_start, "", "S"), (index.is_month_end, "", "E"),   # calendar first
+                            (day == day - pd.offsets.BMonthBegin(0), "B", "S"),
+                            (day == day + pd.offsets.BMonthEnd(0), "B", "E")):
         k = int(np.gcd.reduce(months)) if ends.all() else 0
         if k >= 1:
             mon = first.strftime("%b").upper()
-            unit, k = ((f"Y{suffix}-{mon}", k // 12) if k % 12 == 0 else (f"Q{suffix}-{mon}", k // 3) if k % 3 == 0
-                       else (f"M{suffix}", k))
+            unit, k = ((f"{b}Y{suffix}-{mon}", k // 12) if k % 12 == 0 else (f"{b}Q{suffix}-{mon}", k // 3)
+                       if k % 3 == 0 else (f"{b}M{suffix}", k))
             cand = f"{k if k > 1 else ''}{unit}"
             break
     if cand is None and (days % 7 == 0).all() and (days > 0).all():

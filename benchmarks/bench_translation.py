@@ -26,6 +26,7 @@ for a run saved before that field existed. Every decoding row records its CPU an
 :data:`FIT_FIELDS`), so a candidate recipe runs through this same command, e.g. session 14's larger network:
 
     python benchmarks/bench_translation.py --epochs 10 --threads 1 --beam 5 --set enc_hidden=192 --set dec_hidden=384
+    python benchmarks/bench_translation.py --epochs 7 --threads 1 --beam 5 --set ensemble=2   # two seeds, one decoder
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ DECODE_FIELDS = ("derive_words", "split_compounds", "length_penalty", "no_repeat
 #: ``--beam``, ``--length-penalty``, ``--no-repeat-ngram`` set the others; the model is the dict-pointer).
 FIT_FIELDS = ("embed_dim", "enc_hidden", "dec_hidden", "dropout", "word_dropout", "label_smoothing", "min_count",
               "warmup", "batch_size", "lr", "clip", "patience", "val_fraction", "val_max", "max_len", "repeat_top",
-              "split_compounds", "derive_words", "average_last", "seed")
+              "split_compounds", "derive_words", "average_last", "ensemble", "seed")
 
 
 def parse_settings(items, allowed, flag):

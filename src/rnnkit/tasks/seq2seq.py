@@ -78,7 +78,9 @@ MAX_BEAM = 1000
 #: The settings only the dict-pointer model reads (a fit of the char model refuses them changed).
 POINTER_SETTINGS = {name: ("model", "dict-pointer") for name in (
     "word_dropout", "label_smoothing", "min_count", "warmup", "no_repeat_ngram", "repeat_top", "split_compounds",
-    "derive_words")}
+    "derive_words", "ensemble")}
+#: The most members of an ensemble (each is a whole fit; decoding runs every member at each step).
+MAX_ENSEMBLE = 16
 
 
 def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize: str = "13a") -> dict[str, float]:
@@ -122,7 +124,9 @@ class Seq2SeqConfig:
     ``label_smoothing``, ``min_count``, ``no_repeat_ngram``, ``repeat_top``, ``split_compounds``, ``derive_words`` and the
     ``warmup`` + cosine learning rate are the dict-pointer's; ``average_last`` (checkpoint averaging,
     :mod:`rnnkit.tasks.seq2seq_average`) and ``decode`` (``"beam"``, or ``"mbr"``: :meth:`Translator.translate`)
-    apply to both models."""
+    apply to both models. ``ensemble=n`` (dict-pointer): ``n`` networks trained one after the other from seeds
+    ``seed, seed + 1, ...`` (each ``epochs`` epochs, or an equal share of what is left of ``max_seconds``), decoded
+    together by the mean of their next-word distributions (:mod:`rnnkit.tasks.seq2seq_pointer`)."""
 
     model: str = "dict-pointer"
     embed_dim: int = 128
@@ -151,6 +155,7 @@ class Seq2SeqConfig:
     derive_words: bool = added_field(True, False)  # dict-pointer: ... and by word formation (seq2seq_morph)
     average_last: int = added_field(0, 0)  # mean weights of the last N epochs, kept if better on validation (0, 1: off)
     decode: str = added_field("beam", "beam")  # beam: the beam's best output; mbr: the chrF-MBR choice (seq2seq_mbr)
+    ensemble: int = added_field(1, 1)   # dict-pointer: networks from seeds seed, seed + 1, ... decoded as one
     max_decode_ratio: float = 2.0
     bleu_tokenize: str = "13a"
     seed: int = 0
@@ -180,6 +185,7 @@ class Seq2SeqConfig:
         check_number("no_repeat_ngram", self.no_repeat_ngram, lo=0, integer=True)
         check_number("repeat_top", self.repeat_top, lo=0, integer=True, allow_none=True)
         check_number("average_last", self.average_last, lo=0, integer=True)
+        check_number("ensemble", self.ensemble, lo=1, hi=MAX_ENSEMBLE, integer=True)
 
     @property
     def alpha(self) -> float:
@@ -322,7 +328,6 @@ class Translator(Task):
         c = self.config
         t0 = time.perf_counter()
         src, tgt = train
-        schedule = []
         if c.model == "char":
             self.src_vocab = Vocab.build([tokenize(t, "chars") for t in src])
             self.tgt_vocab = Vocab.build([tokenize(t, "chars") for t in tgt], specials=(PAD, UNK, BOS, EOS))
@@ -336,38 +341,69 @@ class Translator(Task):
             self.net = self.words.net
             lengths = [len(s.src) + len(s.gold) for s in sents]
             make, loss_fn = (lambda idx: self.words.batch([sents[i] for i in idx])), self.words.loss
-            per_epoch = math.ceil(len(sents) / c.batch_size)
-            schedule = [WarmupCosine(deadline_seconds=c.max_seconds, warmup=c.warmup, start=t0)
-                        if c.max_seconds else WarmupCosine(c.epochs * per_epoch, warmup=c.warmup)]
+        members = list(self.net.members) if c.ensemble > 1 else [self.net]
+        runs = []
+        for j, net in enumerate(members):        # an ensemble's members one after the other
+            if self.words is not None:
+                self.words.net = net             # validation decodes this member alone
+            runs.append(self._fit_member(j, len(members), net, lengths, make, loss_fn, val, callbacks, t0))
+        if self.words is not None:
+            self.words.net = self.net
+        self.net.eval()
+        tag = (lambda j, r: {**r, "member": j}) if len(runs) > 1 else (lambda j, r: r)
+        self.epoch_log = [tag(j, r) for j, (result, _) in enumerate(runs) for r in result.history]
+        curve = [tag(j, {"epoch": r["epoch"], "wall_s": r["wall_s"], "train_loss": r.get("train_loss"),
+                         **{k: v for k, v in r.items() if k in ("val_bleu", "val_chrf")}})
+                 for j, (result, _) in enumerate(runs) for r in result.history]
+        result, averaged = runs[-1]
+        self.history = {"curve": curve, "epochs": sum(r.epochs_run for r, _ in runs), "best": result.best,
+                        "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason, "train_pairs": len(src),
+                        "val_pairs": 0 if val is None else len(val[0]),   # decoded: val_max of the held-out share
+                        **({"average": averaged} if averaged else {})}
+        if len(runs) > 1:
+            self.history["members"] = [{"epochs": r.epochs_run, "best": r.best, "stop_reason": r.stop_reason,
+                                        **({"average": a} if a else {})} for r, a in runs]
 
-        def batches(epoch: int):  # reshuffled every epoch with seed + epoch
-            for idx in bucket_batches(lengths, c.batch_size, shuffle=True, seed=c.seed + epoch):
+    def _fit_member(self, j: int, n: int, net: nn.Module, lengths: list[int], make, loss_fn, val, callbacks,
+                    t0: float) -> tuple[Any, dict | None]:
+        """Train ``net``, member ``j`` of ``n`` (1: the single network): seed ``seed + j`` (weights, dropout,
+        data order), ``epochs`` epochs or, with ``max_seconds``, an equal share of what is left of it, over which
+        the dict-pointer's warm-up + cosine LR runs. The Trainer's result and the averaging record."""
+        from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
+        from rnnkit.training.callbacks import WarmupCosine
+        from rnnkit.training.data import EpochBatches
+
+        from rnnkit.tasks.seq2seq_average import LastEpochs, keep_better
+
+        c = self.config
+        now = time.perf_counter()
+        start = t0 if j == 0 else now             # the first member's budget counts the vocabularies and encoding
+        span = None if c.max_seconds is None else (now - start) + (t0 + c.max_seconds - now) / (n - j)
+        per_epoch = math.ceil(len(lengths) / c.batch_size)
+        schedule = [] if c.model == "char" else [WarmupCosine(deadline_seconds=span, warmup=c.warmup, start=start)
+                                                 if span else WarmupCosine(c.epochs * per_epoch, warmup=c.warmup)]
+
+        def batches(epoch: int):  # reshuffled every epoch with seed + epoch (member j: + 1000 j)
+            for idx in bucket_batches(lengths, c.batch_size, shuffle=True, seed=c.seed + epoch + 1000 * j):
                 yield make(idx)
 
         def eval_fn(model, _data) -> dict[str, float]:
             m = self.score(*val, beam=1, decode="beam")
             return {"bleu": m["bleu"], "chrf": m["chrf"]}
 
-        cfg = TrainConfig(epochs=c.epochs, optim=OptimConfig("adam", lr=c.lr), clip_norm=c.clip, seed=c.seed,
+        cfg = TrainConfig(epochs=c.epochs, optim=OptimConfig("adam", lr=c.lr), clip_norm=c.clip, seed=c.seed + j,
                           early_stopping=EarlyStoppingConfig("val_chrf", "max", patience=c.patience)
                           if val is not None else None, quiet=not c.progress,
-                          max_seconds=budget_left(t0, c.max_seconds))
+                          max_seconds=budget_left(start, span))
         last = [LastEpochs(c.average_last)] if c.average_last > 1 and val is not None else []
-        trainer = Trainer(self.net, lambda model, batch: loss_fn(batch), config=cfg,
+        trainer = Trainer(net, lambda model, batch: loss_fn(batch), config=cfg,
                           eval_fn=eval_fn if val is not None else None,
                           callbacks=[*callbacks, *schedule, WallClock(t0), *last])
-        result = trainer.fit(EpochBatches(batches, math.ceil(len(lengths) / c.batch_size)),
-                             [None] if val is not None else None)
-        self.net.eval()
-        averaged = (keep_better(self.net, last[0].mean(), lambda: eval_fn(None, None)["chrf"],
+        result = trainer.fit(EpochBatches(batches, per_epoch), [None] if val is not None else None)
+        net.eval()
+        averaged = (keep_better(net, last[0].mean(), lambda: eval_fn(None, None)["chrf"],
                                 (result.best or {}).get("value")) if last and last[0].snapshots else None)
-        self.epoch_log = list(result.history)
-        curve = [{"epoch": r["epoch"], "wall_s": r["wall_s"], "train_loss": r.get("train_loss"),
-                  **{k: v for k, v in r.items() if k in ("val_bleu", "val_chrf")}} for r in result.history]
-        self.history = {"curve": curve, "epochs": result.epochs_run, "best": result.best,
-                        "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason, "train_pairs": len(src),
-                        "val_pairs": 0 if val is None else len(val[0]),   # decoded: val_max of the held-out share
-                        **({"average": averaged} if averaged else {})}
+        return result, averaged
 
     def default_baselines(self) -> dict[str, Any]:
         return {"word_dictionary": WordDictionary(), "copy_source": CopySource()}

@@ -18,6 +18,10 @@ dictionary never emits, inflection, several words for one) and keeps what it get
 
 Training loss: ``-(1 - eps) log p(gold) + eps * CE(uniform, softmax(W_o o_t))`` (label smoothing on the
 generator), teacher forcing. A gold word that is neither in the vocabulary nor copyable is ``<unk>``.
+
+``ensemble=n`` (config): :class:`PointerEnsemble`, ``n`` such networks over the same vocabularies and glosses,
+trained one after the other from seeds ``seed, seed + 1, ...``; decoding searches the mean of their next-word
+distributions over the extended vocabulary (:class:`rnnkit.tasks.seq2seq_search.MeanStepper`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from rnnkit.data.batching import pad_sequences
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab
 from rnnkit.tasks.common import SequenceEncoder, task_layer
 
-__all__ = ["PointerNet", "Sentence", "prepare", "make_batch", "pointer_loss"]
+__all__ = ["PointerNet", "PointerEnsemble", "Sentence", "prepare", "make_batch", "pointer_loss"]
 
 
 @dataclass
@@ -139,6 +143,15 @@ class PointerNet(nn.Module):
         return p
 
 
+class PointerEnsemble(nn.Module):
+    """``members``: :class:`PointerNet` networks of the same sizes, decoded as one (module docstring); their
+    weights are saved as ``members.0.*``, ``members.1.*``, ..."""
+
+    def __init__(self, members: Sequence[PointerNet]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+
 def pointer_loss(net: PointerNet, b: dict[str, Tensor], smoothing: float) -> Tensor:
     """Mean over gold words of ``-(1 - eps) log p(gold) + eps * CE(uniform, generator)`` (module docstring)."""
     memory, state = net.encode(b)
@@ -186,7 +199,7 @@ def pointer_search(net: PointerNet, sents: Sequence[Sentence], tgt_vocab: Vocab,
     ``nbest=True``: every finished output of each sentence as ``(words, normalised score)``, best first
     (:func:`rnnkit.tasks.seq2seq_search.beam_search_nbest`; ``beam=1``: the greedy output alone)."""
     from rnnkit.data.batching import bucket_batches
-    from rnnkit.tasks.seq2seq_search import beam_search_nbest, greedy_search
+    from rnnkit.tasks.seq2seq_search import MeanStepper, beam_search_nbest, greedy_search
 
     net.eval()
     V = len(tgt_vocab)
@@ -194,7 +207,9 @@ def pointer_search(net: PointerNet, sents: Sequence[Sentence], tgt_vocab: Vocab,
     out: list = [[] for _ in sents]
     for idx in bucket_batches([len(s.src) for s in sents], batch_size, shuffle=False):
         batch = [sents[i] for i in idx]
-        stepper = PointerStepper(net, make_batch(batch, tgt_vocab), unk)
+        b = make_batch(batch, tgt_vocab)
+        stepper = (MeanStepper([PointerStepper(m, b, unk) for m in net.members]) if isinstance(net, PointerEnsemble)
+                   else PointerStepper(net, b, unk))
         limits = [int(max_ratio * len(s.src)) + 10 for s in batch]
         banned = [pad, unk, bos]
         if beam == 1:   # greedy, the n-best of decode="mbr" too (a beam of 1 normalises by length: it differed)
@@ -238,9 +253,12 @@ class WordPointer:
         return [prepare(s, g, self.src_vocab, self.tgt_vocab, None if tgt is None else tgt[i])
                 for i, (s, g) in enumerate(zip(src, self._glosses(src)))]
 
-    def _make_net(self) -> PointerNet:
+    def _make_net(self) -> PointerNet | PointerEnsemble:
+        """The network (``ensemble > 1``: a :class:`PointerEnsemble`, member 0 built first, as a single network)."""
         c = self.cfg
-        return PointerNet(len(self.src_vocab), len(self.tgt_vocab), c.embed_dim, c.enc_hidden, c.dec_hidden, c.dropout)
+        nets = [PointerNet(len(self.src_vocab), len(self.tgt_vocab), c.embed_dim, c.enc_hidden, c.dec_hidden, c.dropout)
+                for _ in range(c.ensemble)]
+        return nets[0] if c.ensemble == 1 else PointerEnsemble(nets)
 
     def build(self, sources: list[str], targets: list[str]) -> list[Sentence]:
         """Fit the dictionary and the vocabularies on the training pairs, build the network; the training

@@ -17,22 +17,42 @@ output (fairseq's ``no_repeat_ngram_size``): on words it stops loops such as ``t
 ``once_from=m`` (0: off) lets every token id ``>= m`` occur at most once in an output: with a vocabulary
 sorted by frequency, the ``m`` most frequent tokens (function words, punctuation) may repeat and the
 rarer content words may not, which stops unigram loops (``a Handel Handel``) that bigram blocking lets by.
+
+:class:`MeanStepper` searches an ensemble: several steppers over the same vocabulary as one, whose next-token
+distribution is the mean of theirs (fairseq's ensemble: ``log mean_k p_k``).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Protocol, Sequence
 
 import torch
 from torch import Tensor
 
-__all__ = ["Stepper", "greedy_search", "sample_search", "beam_search", "beam_search_nbest"]
+__all__ = ["Stepper", "MeanStepper", "greedy_search", "sample_search", "beam_search", "beam_search_nbest"]
 
 
 class Stepper(Protocol):
     def step(self, prev: Tensor) -> Tensor: ...
 
     def select(self, rows: Tensor) -> None: ...
+
+
+class MeanStepper:
+    """Steppers over the same vocabulary (an ensemble's members) searched as one: each step's
+    log-probabilities are ``log((p_1 + ... + p_n) / n)``; ``select`` reorders every member's rows."""
+
+    def __init__(self, steppers: Sequence[Stepper]) -> None:
+        self.steppers = list(steppers)
+
+    def step(self, prev: Tensor) -> Tensor:
+        logp = torch.stack([s.step(prev) for s in self.steppers])
+        return torch.logsumexp(logp, 0) - math.log(len(self.steppers))
+
+    def select(self, rows: Tensor) -> None:
+        for s in self.steppers:
+            s.select(rows)
 
 
 def _repeats(seq: list[int], n: int) -> list[int]:

@@ -99,10 +99,11 @@ def _as_matrix(tag, n) -> Tensor:
 
 
 def _lengths_for(tag, lengths, T: int, B: int) -> Tensor:
-    """The ``(B,)`` valid lengths of ``tag``'s sequences (``T`` each when none are given)."""
+    """The ``(B,)`` valid lengths of ``tag``'s sequences (``T`` each when none are given); a sequence of
+    length 0 (it ended before a truncated-BPTT chunk) has no step in the curve, the means or the ratios."""
     if isinstance(lengths, dict):
         lengths = lengths.get(tag)
-    checked = None if lengths is None else check_lengths(lengths, B, T, device="cpu")
+    checked = None if lengths is None else check_lengths(lengths, B, T, device="cpu", min_len=0)
     return torch.full((B,), T, dtype=torch.long) if checked is None else checked.cpu()
 
 
@@ -116,7 +117,7 @@ def mean_curve(tag, n, lengths=None) -> Tensor:
     lens = _lengths_for(tag, lengths, *m.shape)
     T = int(lens.max())
     valid = (torch.arange(T).unsqueeze(1) < lens.unsqueeze(0)).to(m.dtype)     # (T, B)
-    return (m[:T] * valid).sum(1) / valid.sum(1)
+    return (m[:T] * valid).sum(1) / valid.sum(1)     # (0,) when every sequence has length 0
 
 
 def summarize_gradient_flow(norms: dict, vanishing: float = VANISHING_RATIO,
@@ -134,9 +135,10 @@ def summarize_gradient_flow(norms: dict, vanishing: float = VANISHING_RATIO,
     for tag, n in norms.items():
         m = _as_matrix(tag, n)
         lens = _lengths_for(tag, lengths, *m.shape)
+        curve = mean_curve(tag, m, lens)
+        m, lens = m[:, lens > 0], lens[lens > 0]      # a sequence of length 0 read no step
         firsts = m[0]
         lasts = m.gather(0, (lens - 1).unsqueeze(0)).squeeze(0)
-        curve = mean_curve(tag, m, lens)
         finite = bool(torch.isfinite(firsts).all() and torch.isfinite(lasts).all())
         live = lasts != 0
         ratios = firsts[live] / lasts[live] if finite else firsts.new_empty(0)
@@ -159,8 +161,9 @@ def summarize_gradient_flow(norms: dict, vanishing: float = VANISHING_RATIO,
             ratio = lo = hi = decay = math.nan
             if finite and bool((firsts != 0).any()):   # gradient at the start, none at the end
                 ratio = lo = hi = math.inf
-        out[str(tag)] = GradFlowSummary(steps=curve.shape[0], mean_norms=curve.tolist(), first=float(firsts.mean()),
-                                        last=float(lasts.mean()), ratio=ratio, decay_per_step=decay, flag=flag,
+        mean = lambda v: float(v.mean()) if v.numel() else math.nan  # noqa: E731
+        out[str(tag)] = GradFlowSummary(steps=curve.shape[0], mean_norms=curve.tolist(), first=mean(firsts),
+                                        last=mean(lasts), ratio=ratio, decay_per_step=decay, flag=flag,
                                         min_ratio=lo, max_ratio=hi, sequences=int(ratios.numel()))
     return out
 
@@ -191,7 +194,7 @@ def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None, 
             ratio, flag = (given["ratio"], given["flag"]) if isinstance(given, dict) else (given.ratio, given.flag)
         shown = f"{ratio:.2g}" if isinstance(ratio, (int, float)) else "n/a"   # a saved summary's inf/NaN is null
         ax.plot(steps, curve.tolist(), label=f"{tag} (ratio {shown}, {flag})")
-        if n.dim() == 2 and n.shape[1] > 1:
+        if n.dim() == 2 and n.shape[1] > 1 and steps:   # no step when every sequence has length 0
             q = torch.quantile(n.detach().to("cpu", torch.float64)[:len(steps)], torch.tensor([0.1, 0.9], dtype=torch.float64), dim=1)
             ax.fill_between(steps, q[0].clamp_min(tiny).tolist(), q[1].clamp_min(tiny).tolist(), alpha=0.2)
     ax.set_yscale("log")

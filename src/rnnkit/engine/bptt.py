@@ -166,7 +166,9 @@ class BPTTFunction(torch.autograd.Function):
         d_b_hh = flat_dhp.sum(0) if ctx.has_bias and ctx.needs_input_grad[3] else None
         d_param_tensors = [torch.stack(acc, 0).sum(0) for acc in d_params]
         if norms is not None:   # with each sequence's valid length (a prefix mask: steps 0 .. L-1)
-            lengths = None if mask is None else (mask.reshape(T, B, -1)[:, :, 0] != 0).sum(0)
+            lengths = opts.record_lengths   # a sequence that ended before this chunk: 0, not its discarded step
+            if lengths is None and mask is not None:
+                lengths = (mask.reshape(T, B, -1)[:, :, 0] != 0).sum(0)
             gradflow.record(opts.tag, torch.stack(norms[::-1], 0), lengths)
         return (None, d_xp, d_w_hh, d_b_hh, None, *d_param_tensors, *d_state)
 

@@ -43,7 +43,8 @@ def active() -> bool:
 
 def record(tag, norms: Tensor, lengths: Tensor | None = None) -> None:
     """Called by the engine's backward with ``norms`` of shape ``(T, B)`` and, for a padded batch, the
-    ``(B,)`` valid ``lengths`` of its sequences (``None``: every sequence is ``T`` long)."""
+    ``(B,)`` valid ``lengths`` of its sequences (``None``: every sequence is ``T`` long; 0: a sequence that
+    ended before this truncated-BPTT chunk, whose one discarded step the layer ran is no step of it)."""
     with _lock:
         recs = list(_STACK)
     for rec in recs:
@@ -112,7 +113,7 @@ class GradFlowRecorder:
         """``norms`` with every backward-direction record (tag ending in ``bwd``) put in time order.
 
         ``lengths``: the ``(B,)`` sequence lengths of the batch when it was padded (only the valid part of
-        each sequence was reversed), else ``None``; checked as a layer's ``lengths`` against each record's
+        each sequence was reversed; 0 for one that ended before a truncated-BPTT chunk), else ``None``; checked as a layer's ``lengths`` against each record's
         ``(T, B)`` (a list was an AttributeError, a wrong size or a float tensor torch's own errors).
         """
         from rnnkit.engine.masks import check_lengths, flip_sequences
@@ -120,7 +121,7 @@ class GradFlowRecorder:
         out = {}
         for tag, n in self.norms.items():
             if isinstance(tag, str) and re.sub(r"#\d+$", "", tag).endswith("bwd"):   # "...bwd" or "...bwd#2"
-                lens = check_lengths(lengths, n.shape[1], n.shape[0], device=n.device)
+                lens = check_lengths(lengths, n.shape[1], n.shape[0], device=n.device, min_len=0)
                 n = flip_sequences(n.unsqueeze(-1), lens).squeeze(-1)
             out[tag] = n
         return out

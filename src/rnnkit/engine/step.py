@@ -31,6 +31,8 @@ class LoopOptions:
     recurrent-dropout multiplier (already scaled by ``1/(1-p)``) or ``None``. ``tag``: the label of
     gradient-flow records. ``fused``: run each step's pointwise work (and its GEMM) as one function
     compiled by ``torch.compile`` (:mod:`rnnkit.engine.fused`) instead of op by op; same math.
+    ``record_lengths``: the ``(B,)`` lengths a gradient-flow record keeps when they differ from the mask's
+    (a sequence that ended before a truncated-BPTT chunk has length 0 and runs one discarded step).
     """
 
     cell: CellMath
@@ -40,6 +42,7 @@ class LoopOptions:
     tag: Any = None
     checkpoint_steps: int = 0  # >0: keep only every k-th state, recompute each segment in backward
     fused: bool = False
+    record_lengths: Tensor | None = None
 
     def keep_at(self, t: int, mask_t: Tensor | None, like: Tensor):
         """Per state tensor, the fraction of the old state kept at step ``t`` (1 on padded steps)."""

@@ -9,10 +9,10 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit._validate import check_choice
-from rnnkit.engine.masks import check_lengths, flip_sequences
+from rnnkit.engine.masks import flip_sequences
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.layers.base import MERGE_MODES, StackedLayer, merge_directions
-from rnnkit.layers.inputs import accepts_packed, passes_ended
+from rnnkit.layers.inputs import accepts_packed, passes_ended, run_lengths
 
 __all__ = ["Bidirectional"]
 
@@ -61,7 +61,7 @@ class Bidirectional(nn.Module):
         y_f, st_f = self.forward_layer(x, s_f, lengths)
         x_t, lens = self.forward_layer._check_input(x)[0], None
         if lengths is not None:
-            lens = check_lengths(lengths, x_t.shape[1], x_t.shape[0], device=x_t.device)
+            lens = run_lengths(lengths, x_t.shape[1], x_t.shape[0], x_t.device)
         rev = lambda a: _flip_layout(a, lens, self.batch_first and a.dim() == 3)  # noqa: E731
         y_b, st_b = self.backward_layer(rev(x), s_b, lengths)
         return merge_directions(y_f, rev(y_b), self.merge), _cat_states(st_f, st_b)

@@ -19,7 +19,7 @@ from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["allocate", "check_factory", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
-           "restore_layout", "autocast_dtype", "accepts_packed", "passes_ended"]
+           "restore_layout", "autocast_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths"]
 
 
 def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
@@ -104,6 +104,23 @@ def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_firs
     return x, batched
 
 
+class CheckedLengths(NamedTuple):
+    """``lengths`` of a layer call as :func:`passes_ended` validated them, once, for its ``x``: ``run``, the
+    lengths the layer runs with (a 0 raised to 1; ``None`` when every sequence is full), and ``own``, the
+    sequences' own lengths when one of them is 0 (else ``None``), which gradient-flow records keep (a row
+    that ended reads no step). A layer (or one it wraps) given this does not check the lengths again."""
+
+    run: Tensor | None
+    own: Tensor | None
+
+
+def run_lengths(lengths: Any, batch_size: int, max_len: int, device: Any) -> Tensor | None:
+    """The lengths a layer runs with: those :func:`passes_ended` checked, else ``lengths`` checked here."""
+    if isinstance(lengths, CheckedLengths):
+        return lengths.run
+    return check_lengths(lengths, batch_size, max_len, device=device)
+
+
 class Sequence(NamedTuple):
     """A validated layer input: ``x`` time-major ``(T, B, I)`` with padded steps zeroed; ``batched``;
     ``lengths`` (``None`` when every sequence is full) and its ``(T, B, 1)`` step ``mask``."""
@@ -127,7 +144,7 @@ def prepare_sequence(x: Any, lengths: Any, input_size: int, dtype: torch.dtype, 
     if lengths is not None and not batched:
         raise ShapeError("lengths: expected None for unbatched (2-D) input, got a value")
     T, B = x.shape[0], x.shape[1]
-    lengths = check_lengths(lengths, B, T, device=x.device)
+    lengths = run_lengths(lengths, B, T, x.device)
     if lengths is None:
         return Sequence(x, batched, None, None)
     mask = step_mask(lengths, T)
@@ -175,22 +192,26 @@ def passes_ended(forward: Callable) -> Callable:
     padding: NaN there reached every weight's gradient through the discarded step) and their rows then
     replaced by the zeros / the given state (``torch.where``: nothing of the step taken reaches a gradient),
     so every engine, scan and direction runs as it does for lengths >= 1. States have the batch at dim 1.
+    The lengths are validated here, once: the layer (and a layer it wraps) gets them as
+    :class:`CheckedLengths` (before, every call checked them twice, each check two host reads).
     """
     @functools.wraps(forward)
     def call(self, x: Any, state: Any = None, lengths: Any = None):
-        if lengths is None or not isinstance(x, Tensor) or x.dim() != 3:
+        if lengths is None or isinstance(lengths, CheckedLengths) or not isinstance(x, Tensor) or x.dim() != 3:
             return forward(self, x, state, lengths)
         bdim = 0 if self.batch_first else 1
         B, T = x.shape[bdim], x.shape[1 - bdim]
-        lens = check_lengths(lengths, B, T, device=x.device, min_len=0) if T else None
+        if not T:
+            return forward(self, x, state, lengths)   # the layer's error for a sequence of no step
+        lens = check_lengths(lengths, B, T, device=x.device, min_len=0)
         if lens is None or bool(lens.min() > 0):
-            return forward(self, x, state, lengths)   # every check and message as before
+            return forward(self, x, state, CheckedLengths(lens, None))
         ended = lens == 0
         at = [1] * 3
         at[bdim] = B
         if x.layout == torch.strided:   # every step of an ended row is padding: the step run must not read it
             x = torch.where(ended.view(at), x.new_zeros(()), x)   # (NaN there reached every weight's gradient)
-        out, new_state = forward(self, x, state, lens.clamp(min=1))
+        out, new_state = forward(self, x, state, CheckedLengths(None if T == 1 else lens.clamp(min=1), lens))
         blank = lambda y: torch.where(ended.view(at), y.new_zeros(()), y)  # noqa: E731
         out = tuple(blank(y) for y in out) if isinstance(out, tuple) else blank(out)
         keep = lambda new, old: torch.where(ended.view(1, B, 1), torch.zeros_like(new) if old is None  # noqa: E731

@@ -28,7 +28,7 @@ from rnnkit.engine.reference import run_reference
 from rnnkit.engine.step import LoopOptions
 from rnnkit.errors import ConfigError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
-from rnnkit.layers.inputs import accepts_packed, passes_ended, autocast_dtype, prepare_sequence
+from rnnkit.layers.inputs import CheckedLengths, accepts_packed, passes_ended, autocast_dtype, prepare_sequence
 
 __all__ = ["RecurrentLayer", "ElmanRNN", "LSTM", "GRU", "ENGINES"]
 
@@ -248,6 +248,7 @@ class RecurrentLayer(StackedLayer):
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
         """``outputs, state = layer(x, state=None, lengths=None)`` (see :mod:`rnnkit.layers.base`)."""
         w = self.weight_ih_l0
+        own = lengths.own if isinstance(lengths, CheckedLengths) else None   # gradient-flow records keep a 0
         x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, w.dtype, self.batch_first, w.device)
         state0 = self._check_state(state, x.shape[1], batched, x)
         cast = autocast_dtype(x)
@@ -262,13 +263,13 @@ class RecurrentLayer(StackedLayer):
             # picks a kernel the CPU can run. On CUDA, autocast's own cuDNN rules apply.
             with torch.autocast(x.device.type, enabled=False):
                 out, new_state = self._run(engine, x.to(cast), tuple(s.to(cast) for s in state0), lengths, mask,
-                                           cast)
+                                           cast, own)
         else:
-            out, new_state = self._run(engine, x, state0, lengths, mask)
+            out, new_state = self._run(engine, x, state0, lengths, mask, own=own)
         return self._finish(out, new_state, batched)
 
     def _run(self, engine: str, x: Tensor, state0: tuple[Tensor, ...], lengths: Tensor | None,
-             mask: Tensor | None, cast: torch.dtype | None = None):
+             mask: Tensor | None, cast: torch.dtype | None = None, own: Tensor | None = None):
         if engine == "native":
             flat = [getattr(self, n) if cast is None else getattr(self, n).to(cast) for n in self._weight_names]
             return run_native(self.cell.native, x, state0, flat, bias=self.bias, num_layers=self.num_layers,
@@ -288,7 +289,7 @@ class RecurrentLayer(StackedLayer):
             opts = LoopOptions(self.cell, n_params=len(cell_params), keep=self._zoneout_keep(T, B, sizes, x),
                                h_mask=self._recurrent_mask(B, sizes[0], x),
                                tag=f"{prefix}.l{layer}.{'bwd' if d else 'fwd'}",
-                               checkpoint_steps=self.checkpoint_steps, fused=engine == "fused")
+                               checkpoint_steps=self.checkpoint_steps, fused=engine == "fused", record_lengths=own)
             return loop(opts, xp, w_hh, rec_bias, mask, cell_params, tuple(s[layer * D + d] for s in state0))
 
         return run_stack(x, lengths, self.num_layers, D, direction, self._between_layers)

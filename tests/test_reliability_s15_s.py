@@ -1,0 +1,111 @@
+"""Session 15's reliability sweep (helper S): layers, engines, training, export, Hopfield, data.
+
+Each test fails on the code before its fix (checked with ``git archive`` of the commit before, PYTHONPATH).
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+
+import pytest
+import torch
+
+import rnnkit
+from rnnkit.errors import ConfigError, InputTypeError, ShapeError
+
+
+# ------------------------------------------------------------------ gradient flow of a sequence that ended
+def test_a_sequence_of_length_0_is_no_step_of_a_gradient_flow_record():
+    """The layer runs a row of length 0 as one discarded step (layers.inputs.passes_ended): its record said
+    length 1 with a norm of 0, which halved this batch's mean curve and `first` (the oracle: the batch
+    without that row)."""
+    from rnnkit.diagnostics import summarize_gradient_flow
+    from rnnkit.engine.gradflow import GradFlowRecorder
+
+    torch.manual_seed(0)
+    lstm = rnnkit.LSTM(3, 4, bidirectional=True, dtype=torch.float64)
+    x = torch.randn(5, 3, 3, dtype=torch.float64)
+    summaries = []
+    for rows, lengths in (([0, 1, 2], [5, 0, 2]), ([0, 2], [5, 2])):
+        with GradFlowRecorder() as rec:
+            y, _ = lstm(x[:, rows], lengths=torch.tensor(lengths))
+            y.pow(2).sum().backward()
+        summaries.append(summarize_gradient_flow(rec.norms))
+    for tag in ("LSTM.l0.fwd", "LSTM.l0.bwd"):
+        got, want = summaries[0][tag], summaries[1][tag]
+        assert got.mean_norms == pytest.approx(want.mean_norms) and got.first == pytest.approx(want.first)
+        assert (got.ratio, got.sequences) == pytest.approx((want.ratio, want.sequences))
+
+
+def test_the_monitor_joins_truncated_chunks_without_a_step_after_a_sequence_ended():
+    """tbptt: the chunk after a sequence of length 3 ended recorded it as 1 step of norm 0, so the joined record
+    gave it 4 steps whose last had no gradient: it left the ratios (sequences 2, not 3) and `last` was diluted."""
+    from rnnkit.training import TrainConfig, Trainer
+    from rnnkit.training.callbacks import GradientFlowMonitor
+
+    torch.manual_seed(0)
+    batch = {"x": torch.randn(3, 6, 2), "lengths": torch.tensor([6, 3, 5])}
+
+    def step_fn(model, chunk, state):
+        out, state = model(chunk["x"], state, lengths=chunk["lengths"])
+        return out[:, -1].pow(2).sum() + out.sum() * 0, state   # a loss at the chunk's last step
+
+    monitor = GradientFlowMonitor(1)
+    model = rnnkit.GRU(2, 4, batch_first=True)
+    Trainer(model, step_fn=step_fn, callbacks=[monitor], config=TrainConfig(epochs=1, tbptt_k=3, quiet=True)).fit([batch])
+    lens = monitor.last_lengths["GRU.l0.fwd"]
+    assert lens.tolist() == [6, 3, 5]
+    norms = monitor.last_norms["GRU.l0.fwd"]
+    from rnnkit.diagnostics import summarize_gradient_flow
+    s = summarize_gradient_flow({"t": norms}, lengths={"t": lens})["t"]
+    last = torch.stack([norms[int(n) - 1, b] for b, n in enumerate(lens)])
+    assert s.last == pytest.approx(float(last.double().mean()))
+
+
+def test_summaries_and_time_order_take_recorded_lengths_of_0():
+    from rnnkit.diagnostics import summarize_gradient_flow
+    from rnnkit.engine.gradflow import GradFlowRecorder
+
+    lstm = rnnkit.LSTM(3, 4)
+    with GradFlowRecorder() as rec:
+        y, _ = lstm(torch.randn(1, 2, 3), lengths=torch.tensor([0, 0]))   # every sequence ended
+        y.sum().backward()
+    s = summarize_gradient_flow(rec.norms)["LSTM.l0.fwd"]
+    assert (s.steps, s.sequences, s.flag) == (0, 0, "no-gradient")
+    assert rec.time_ordered(torch.tensor([0, 0]))["LSTM.l0.fwd"].shape == (1, 2)
+
+
+# ------------------------------------------------------------------ lengths validated once per call
+@pytest.mark.parametrize("make", [lambda: rnnkit.LSTM(3, 4, bidirectional=True),
+                                  lambda: rnnkit.MinGRU(3, 4),
+                                  lambda: rnnkit.Bidirectional(rnnkit.GRU(3, 4))])
+def test_a_layer_call_checks_its_lengths_once(make, monkeypatch):
+    """passes_ended checked them (min 0), then the layer again (each check two host reads, a GPU sync each);
+    the Bidirectional wrapper four times more."""
+    import rnnkit.layers.bidirectional as bidir
+    import rnnkit.layers.inputs as inputs
+
+    calls = []
+    real = inputs.check_lengths
+
+    def counting(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(inputs, "check_lengths", counting)
+    if hasattr(bidir, "check_lengths"):
+        monkeypatch.setattr(bidir, "check_lengths", counting)
+    layer = make()
+    for lengths in ([5, 2], [5, 0], [5, 5]):
+        calls.clear()
+        layer(torch.randn(5, 2, 3), lengths=torch.tensor(lengths))
+        assert len(calls) == 1, lengths
+    with pytest.raises(ShapeError, match=r"^lengths: expected values in \[0, 5\]"):
+        layer(torch.randn(5, 2, 3), lengths=[6, 1])
+    with pytest.raises(InputTypeError, match="^lengths: expected an integer tensor"):
+        layer(torch.randn(5, 2, 3), lengths=torch.tensor([5.0, 1.0]))
+    with pytest.raises(ShapeError, match="^lengths: expected None for unbatched"):
+        layer(torch.randn(5, 3), lengths=[5])
+
+

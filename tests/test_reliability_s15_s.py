@@ -109,3 +109,30 @@ def test_a_layer_call_checks_its_lengths_once(make, monkeypatch):
         layer(torch.randn(5, 3), lengths=[5])
 
 
+# ------------------------------------------------------------------ every batch of weight 0
+def test_every_batch_weighing_0_warns_that_the_row_has_no_loss():
+    """metrics['n'] = 0 in every batch: the epoch's row silently held no train_loss / val_loss (early stopping
+    then said 'expected one of [], got val_loss')."""
+    from torch import nn
+
+    from rnnkit.training import TrainConfig, Trainer
+
+    torch.manual_seed(0)
+    data = [(torch.randn(4, 2), torch.randn(4, 1))] * 2
+    loss_fn = lambda m, b: (((m(b[0]) - b[1]) ** 2).mean(), {"n": 0, "acc": 1.0})  # noqa: E731
+    tr = Trainer(nn.Linear(2, 1), loss_fn, config=TrainConfig(epochs=2, quiet=True))
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        tr.fit(data, val_data=data)
+    said = [str(w.message) for w in got if "metrics['n']" in str(w.message)]
+    assert said == ["train_data: expected a batch weight metrics['n'] > 0 in some batch, got 0 in every batch at "
+                    "epoch 1: the row holds no train_loss, train_acc (a mean over no weight)",
+                    "val_data: expected a batch weight metrics['n'] > 0 in some batch, got 0 in every batch at "
+                    "epoch 1: the row holds no val_loss, val_acc (a mean over no weight)"]   # once a fit each
+    assert "train_loss" not in tr.history[0]
+    tr = Trainer(nn.Linear(2, 1), lambda m, b: ((m(b[0]) - b[1]) ** 2).mean(), config=TrainConfig(epochs=1, quiet=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # weights given (the default 1): no warning
+        tr.fit(data, val_data=data)
+
+

@@ -89,5 +89,9 @@ class Accumulator:
     def means(self) -> dict[str, float]:
         return {k: self.sums[k] / self.weights[k] for k in self.sums if self.weights[k] > 0}
 
+    def weightless(self) -> list[str]:
+        """The names added with a total weight of 0 (every batch's ``n`` was 0): :meth:`means` leaves them out."""
+        return [k for k in self.sums if not self.weights[k] > 0]
+
     def state(self) -> dict:
         return {"sums": dict(self.sums), "weights": dict(self.weights)}

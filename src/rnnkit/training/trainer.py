@@ -382,7 +382,7 @@ class Trainer:
                     raise ConfigError(f"val_data: expected an iterable that starts again every evaluation (a list, a "
                                       f"DataLoader), got a one-shot {type(data).__name__} with no batch left")
                 raise ConfigError("val_data: expected at least one batch, got an empty iterable")
-            return _across_ranks(acc).means()
+            return self._means("val", _across_ranks(acc), self.epoch)
         finally:
             self.module.train(was_training)
 
@@ -432,7 +432,7 @@ class Trainer:
 
     def _end_epoch(self, e: int, val_data: Iterable | None, seconds: float) -> None:
         row: dict[str, Any] = {"epoch": e + 1, "step": self.global_step, "lr": self.step_lr}
-        row.update({f"train_{k}": v for k, v in _across_ranks(self._acc).means().items()})
+        row.update({f"train_{k}": v for k, v in self._means("train", _across_ranks(self._acc), e).items()})
         self._warn_nonfinite("train", row, e, "from loss_fn's / step_fn's metrics")   # the loss itself is checked
         if val_data is not None:
             t0 = time.perf_counter()
@@ -455,6 +455,16 @@ class Trainer:
             warnings.warn(f"{kind}_data: expected finite {'validation' if kind == 'val' else 'training'} metrics, got "
                           f"{', '.join(bad)} at epoch {e + 1} (NaN or inf {where}); the rows hold null there, and early "
                           f"stopping and the best weights cannot use them", RuntimeWarning, stacklevel=3)
+
+    def _means(self, kind: str, acc: Accumulator, e: int) -> dict[str, float]:
+        """``acc``'s means; warns once a fit per kind where every batch weighed ``metrics['n'] = 0`` (no mean)."""
+        gone = acc.weightless()
+        if gone and f"{kind}_n" not in self._warned_nonfinite:
+            self._warned_nonfinite.add(f"{kind}_n")
+            warnings.warn(f"{kind}_data: expected a batch weight metrics['n'] > 0 in some batch, got 0 in every batch at "
+                          f"epoch {e + 1}: the row holds no {', '.join(f'{kind}_{k}' for k in gone)} (a mean over no "
+                          f"weight)", RuntimeWarning, stacklevel=3)
+        return acc.means()
 
     # ------------------------------------------------------------------ one batch
     def _train_batch(self, batch: Any) -> None:

@@ -136,3 +136,21 @@ def test_every_batch_weighing_0_warns_that_the_row_has_no_loss():
         tr.fit(data, val_data=data)
 
 
+# ------------------------------------------------------------------ export without the deploy extras
+@pytest.mark.parametrize("missing, kw", [("onnx", {"opset": 18}), ("onnx", {}), ("onnxscript", {"check": False}),
+                                         ("onnxruntime", {})])
+def test_onnx_export_without_the_deploy_extras_names_them_before_tracing(missing, kw, tmp_path, monkeypatch):
+    """The opset check's bare `import onnx` was a ModuleNotFoundError; without an opset, torch's exporter failed
+    after the trace, and the parity check's onnxruntime after the export."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, missing, None)    # `import missing` raises ImportError
+    traced = []
+    api = importlib.import_module("rnnkit.export.api")   # rnnkit.export is also the function
+    monkeypatch.setattr(api, "trace", lambda spec: traced.append(spec) or pytest.fail("traced"))
+    with pytest.raises(ConfigError, match=rf"^format: expected the deploy extras for 'onnx' \(pip install "
+                                          rf"'rnnkit\[deploy\]'\), got no module '{missing}'(, '\w+')*; format 'torch-export' needs none"):
+        rnnkit.export(rnnkit.LSTM(2, 3), tmp_path / "m.onnx", **kw)
+    assert not traced and not list(tmp_path.iterdir())
+
+

@@ -6,6 +6,7 @@ original model at two other batch and time sizes, and only then write it -- atom
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import logging
@@ -307,6 +308,8 @@ def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Pa
     if isinstance(atol, bool) or not isinstance(atol, (int, float)) or not 0 < atol < math.inf:
         raise ConfigError(f"atol: expected a finite positive number, got {atol!r}")
     check_bool("check", check)
+    if format == "onnx":   # torch's exporter needs onnx + onnxscript, the check onnxruntime (a bare import failed)
+        _require_deploy(("onnx", "onnxscript") + (("onnxruntime",) if check else ()))
     if opset is not None:
         check_int("opset", opset, what="an ONNX opset number (a positive int) or None")
         if format != "onnx":   # it was read by nothing
@@ -330,6 +333,19 @@ def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Pa
     check_export_path(path)
     check_folder_path(path.parent, "path (its folder)")  # a file, or not writable (missing ones are created)
     return path
+
+
+def _require_deploy(modules: tuple[str, ...]) -> None:
+    """A ConfigError naming the deploy extras when one of ``modules`` cannot be imported (before any tracing)."""
+    missing = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise ConfigError(f"format: expected the deploy extras for 'onnx' (pip install 'rnnkit[deploy]'), got no module "
+                          f"{', '.join(map(repr, missing))}; format 'torch-export' needs none")
 
 
 def check_export_path(path: str | os.PathLike, name: str = "path") -> None:

@@ -154,3 +154,21 @@ def test_onnx_export_without_the_deploy_extras_names_them_before_tracing(missing
     assert not traced and not list(tmp_path.iterdir())
 
 
+# ------------------------------------------------------------------ load_dataset's arguments
+def test_load_dataset_names_an_unknown_argument_and_the_loaders_own():
+    """num2words-en-fr's loader took **kw: `bogus=1` was num2words_pairs' own TypeError; the UCR sets' loaders were
+    `lambda reg=reg: ...`, so `load_dataset('gunpoint', reg='italy-power-demand')` loaded another data set."""
+    from rnnkit.data.registry import get_dataset, load_dataset
+
+    if not get_dataset("num2words-en-fr").available():
+        pytest.skip("num2words is not installed")
+    with pytest.raises(ConfigError, match=r"^bogus: expected an argument of dataset 'num2words-en-fr' \(\['max_number', "
+                                          r"'n', 'seed', 'src_lang', 'tgt_lang'\]\), got \['bogus'\]$"):
+        load_dataset("num2words-en-fr", bogus=1)
+    assert len(load_dataset("num2words-en-fr", n=3, max_number=50)) == 3
+    for name in ("gunpoint", "japanese-vowels", "italy-power-demand", "basic-motions"):
+        if get_dataset(name).available():
+            with pytest.raises(ConfigError, match=rf"^reg: expected an argument of dataset '{name}' \(it takes none\)"):
+                load_dataset(name, reg="italy-power-demand")
+
+

@@ -16,6 +16,7 @@ parser against ``sktime.datasets.load_from_tsfile``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -377,7 +378,7 @@ def load_ucr(name: str) -> TSCData:
 def _register() -> None:
     for reg, (folder, desc, size) in UCR_SETS.items():
         register_dataset(DatasetInfo(
-            reg, "tsc", desc, lambda reg=reg: load_ucr(reg), package="sktime", install=SKTIME_INSTALL, size=size,
+            reg, "tsc", desc, functools.partial(load_ucr, reg), package="sktime", install=SKTIME_INSTALL, size=size,
             available_check=lambda folder=folder: _has_file("sktime", f"datasets/data/{folder}/{folder}_TRAIN.ts")))
 
 

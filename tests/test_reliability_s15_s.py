@@ -172,3 +172,33 @@ def test_load_dataset_names_an_unknown_argument_and_the_loaders_own():
                 load_dataset(name, reg="italy-power-demand")
 
 
+# ------------------------------------------------------------------ hopfield_update's shapes
+def test_hopfield_update_names_shapes_as_shape_errors_and_a_mask_never_adds_a_batch():
+    """A 1-D states was an InputTypeError (a shape, not a type); stored of other leading dims torch's matmul
+    RuntimeError; a (Q, P) mask over unbatched queries broadcast the output to (Q, Q, D), silently (torch's
+    scaled_dot_product_attention takes a mask broadcastable *to* the weights' shape, the oracle below)."""
+    from rnnkit.hopfield.modern import hopfield_update, scaled_softmax
+
+    g = torch.Generator().manual_seed(0)
+    q, x = torch.randn(4, 3, generator=g), torch.randn(5, 3, generator=g)
+    with pytest.raises(ShapeError, match=r"^states: expected a tensor of shape \(\.\.\., Q, D\) \(at least 2-D\), got "
+                                         r"shape \(3,\)$"):
+        hopfield_update(q[0], x, 1.0)
+    with pytest.raises(ShapeError, match=r"^stored: expected a tensor of shape \(\.\.\., P, D\)"):
+        hopfield_update(q, x[0], 1.0)
+    with pytest.raises(InputTypeError, match=r"^states: expected a floating-point tensor \(\.\.\., Q, D\), got dtype "
+                                             r"torch.int64$"):
+        hopfield_update(q.long(), x, 1.0)
+    with pytest.raises(ShapeError, match=r"^stored: expected leading dims that broadcast against states' \(2,\), got "
+                                         r"shape \(3, 5, 3\)$"):
+        hopfield_update(q.expand(2, 4, 3), x.expand(3, 5, 3), 1.0)
+    with pytest.raises(ShapeError, match=r"^mask: expected a shape that broadcasts to \(5,\), got \(4, 5\)$"):
+        hopfield_update(q, x, 1.0, mask=torch.ones(4, 5, dtype=torch.bool))
+    with pytest.raises(ShapeError, match=r"^mask: expected a shape that broadcasts to \(3,\), got \(2, 3\)$"):
+        scaled_softmax(torch.randn(3), 1.0, mask=torch.ones(2, 3, dtype=torch.bool))
+    # a mask per batch item over a shared memory still works, as torch's attention with that mask
+    mask = torch.tensor([[True, False, True, True, False], [False, True, True, True, True]])
+    new, att = hopfield_update(q.expand(2, 4, 3), x, 1.0, mask=mask)
+    want = torch.nn.functional.scaled_dot_product_attention(q.expand(2, 4, 3), x.expand(2, 5, 3), x.expand(2, 5, 3),
+                                                            attn_mask=mask[:, None, :], scale=1.0)
+    torch.testing.assert_close(new, want)

@@ -90,7 +90,7 @@ def _scaled_dots(states: Tensor, stored: Tensor, beta: float) -> tuple[Tensor, T
 def scaled_softmax(dots: Tensor, beta: float, mask: Tensor | None = None) -> Tensor:
     r"""``softmax(beta * dots)`` over the last dim, stable for any finite ``beta``: equal to it whenever
     ``beta * dots`` is finite, and its limit (weight on the largest dot products only) where that
-    overflows. ``mask`` (broadcast against ``dots``): ``True`` where an entry takes part.
+    overflows. ``mask`` (broadcast to ``dots``' shape, never beyond it): ``True`` where an entry takes part.
 
     >>> scaled_softmax(torch.tensor([[1.0, 2.0, 2.0]]), 1e39)
     tensor([[0.0000, 0.5000, 0.5000]])
@@ -115,10 +115,12 @@ def _check_mask(mask: Any, shape: tuple[int, ...], width: int) -> None:
     least one True entry in every row (a row with none was NaN weights)."""
     if not isinstance(mask, Tensor) or mask.dtype != torch.bool:
         raise InputTypeError(f"mask: expected a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-    try:
-        torch.broadcast_shapes(mask.shape, shape)
+    try:   # to shape, not beyond it: a (Q, P) mask of unbatched queries made the output a batch of Q, silently
+        grown = torch.broadcast_shapes(mask.shape, shape) != torch.Size(shape)
     except RuntimeError:
-        raise ShapeError(f"mask: expected a shape that broadcasts against {tuple(shape)}, got {tuple(mask.shape)}") from None
+        grown = True
+    if grown:
+        raise ShapeError(f"mask: expected a shape that broadcasts to {tuple(shape)}, got {tuple(mask.shape)}")
     if mask.dim() == 0 or mask.shape[-1] != width or not bool(mask.any(-1).all()):
         raise ShapeError(f"mask: expected {width} entries per row with at least one True, got shape "
                          f"{tuple(mask.shape)}" + ("" if mask.dim() == 0 or mask.shape[-1] != width else
@@ -132,17 +134,21 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
         states: ``(..., Q, D)`` state patterns (queries).
         stored: ``(..., P, D)`` stored patterns (broadcast against ``states``' leading dims).
         beta: inverse temperature, a finite number > 0 (a Python number, not a tensor).
-        mask: optional ``(..., P)`` bool, ``True`` where a stored pattern takes part.
+        mask: optional ``(..., P)`` bool, ``True`` where a stored pattern takes part; it broadcasts to the
+            leading dims of ``states`` and ``stored`` (as ``scaled_dot_product_attention``'s mask, never beyond:
+            it holds no ``Q`` dim).
 
     Returns:
         ``(new_states (..., Q, D), attention (..., Q, P))``.
     """
     beta = check_positive_float("beta", beta)   # a tensor beta was read as a float: no gradient reached it
     for name, t in (("states", states), ("stored", stored)):
-        if not isinstance(t, Tensor) or not t.is_floating_point() or t.dim() < 2:
-            got = f"shape {tuple(t.shape)} of {t.dtype}" if isinstance(t, Tensor) else type(t).__name__
-            raise InputTypeError(f"{name}: expected a floating-point tensor (..., {'Q' if name == 'states' else 'P'}, D), "
-                                 f"got {got}")
+        layout = f"(..., {'Q' if name == 'states' else 'P'}, D)"
+        if not isinstance(t, Tensor) or not t.is_floating_point():
+            got = f"dtype {t.dtype}" if isinstance(t, Tensor) else type(t).__name__
+            raise InputTypeError(f"{name}: expected a floating-point tensor {layout}, got {got}")
+        if t.dim() < 2:   # a shape, not a type (it was an InputTypeError)
+            raise ShapeError(f"{name}: expected a tensor of shape {layout} (at least 2-D), got shape {tuple(t.shape)}")
     if stored.dtype != states.dtype and autocast_dtype(states) is None:   # torch's matmul error came from inside
         raise InputTypeError(f"stored: expected dtype {states.dtype} (as states), got {stored.dtype}")
     if stored.device != states.device:
@@ -150,8 +156,13 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
     if stored.shape[-1] != states.shape[-1] or stored.shape[-2] == 0:   # P = 0 was amax's IndexError
         raise ShapeError(f"stored: expected (..., P, {states.shape[-1]}) with P >= 1 (as states' D), got shape "
                          f"{tuple(stored.shape)}")
+    try:   # torch's matmul error came from inside
+        batch = torch.broadcast_shapes(states.shape[:-2], stored.shape[:-2])
+    except RuntimeError:
+        raise ShapeError(f"stored: expected leading dims that broadcast against states' {tuple(states.shape[:-2])}, "
+                         f"got shape {tuple(stored.shape)}") from None
     if mask is not None:
-        _check_mask(mask, stored.shape[:-1], stored.shape[-2])
+        _check_mask(mask, (*batch, stored.shape[-2]), stored.shape[-2])
     return _update(states, stored, beta, mask)
 
 

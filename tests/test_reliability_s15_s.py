@@ -202,3 +202,57 @@ def test_hopfield_update_names_shapes_as_shape_errors_and_a_mask_never_adds_a_ba
     want = torch.nn.functional.scaled_dot_product_attention(q.expand(2, 4, 3), x.expand(2, 5, 3), x.expand(2, 5, 3),
                                                             attn_mask=mask[:, None, :], scale=1.0)
     torch.testing.assert_close(new, want)
+
+
+# ------------------------------------------------------------------ the service answers while a prediction runs
+def test_health_is_served_while_a_long_prediction_runs():
+    """/predict was an async handler calling the (blocking) classifier: one client's 1,024 long texts held the
+    event loop, so no other request -- /health included -- was answered until it finished (the service's lock,
+    meant for worker threads, never had one to order)."""
+    import threading
+    import time
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import anyio
+    import httpx
+    import numpy as np
+
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import ClassifierService
+
+    release, finished = threading.Event(), []
+
+    class SlowModel:
+        classes = ["neg", "pos"]
+        config = SimpleNamespace(max_len=8, on_long="truncate")
+
+        def predict_proba(self, texts):
+            release.wait(3.0)                       # a long prediction (released by the health check)
+            finished.append(time.monotonic())
+            return np.tile([0.25, 0.75], (len(texts), 1))
+
+    service = ClassifierService.__new__(ClassifierService)
+    service.run, service.model, service.lock = Path("run"), SlowModel(), threading.Lock()
+    app = create_app(service)
+    seen = {}
+
+    async def talk():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            async def predict():
+                seen["predict"] = await c.post("/predict", json={"texts": ["good"]})
+
+            async def health():
+                await anyio.sleep(0.2)
+                seen["health"] = await c.get("/health")
+                seen["health_at"] = time.monotonic()
+                release.set()
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(predict)
+                tg.start_soon(health)
+
+    anyio.run(talk)
+    assert seen["health"].status_code == 200 and seen["predict"].status_code == 200
+    assert seen["predict"].json()["predictions"][0]["label"] == "pos"
+    assert seen["health_at"] < finished[0]          # answered while the prediction was still running

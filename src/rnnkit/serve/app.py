@@ -294,8 +294,8 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
             return Response(service.observe([ob.model_dump() for ob in body.observations]),
                             media_type="application/json")
     else:
-        @app.post("/predict")
-        async def predict(body: Annotated[Texts, Body()]) -> dict[str, Any]:
+        @app.post("/predict")  # sync, as /observations: a long prediction held the event loop (no /health meanwhile)
+        def predict(body: Annotated[Texts, Body()]) -> dict[str, Any]:
             return service.predict(body.texts)
 
     app.add_middleware(BodyLimit)

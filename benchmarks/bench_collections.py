@@ -36,7 +36,9 @@ BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 # ``fresh13`` the next two (session 13: the check of a per-series ES-RNN member, alone; tourism monthly, 366
 # series, has 30 left for ``fresh12`` and 6 for ``fresh13``), ``fresh14`` and ``fresh15`` the next two (session 14:
 # the check of the partial median, alone and pooled; tourism quarterly, 427 series, has 7 left for ``fresh15``; M3
-# other and tourism monthly are exhausted: 150 + 127 series). A kind that has run out gives what it has left,
+# other and tourism monthly are exhausted: 150 + 127 series), ``fresh16`` and ``fresh17`` the next two (session 15:
+# the check of the global LSTM's lookback ensemble, global runs; M3 yearly, quarterly, monthly and tourism yearly
+# only, the other kinds exhausted: 120 + 120 series). A kind that has run out gives what it has left,
 # possibly nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7`` ..)
 FRESH_KINDS = (("M3", "yearly"), ("M3", "quarterly"), ("M3", "monthly"), ("M3", "other"),
                ("Tourism", "yearly"), ("Tourism", "quarterly"), ("Tourism", "monthly"))
@@ -44,7 +46,7 @@ FRESH_PER_KIND = 30
 FRESH_FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
 FRESH = {"fresh": 0, "fresh2": 1, "fresh3": 2, "fresh4": 3, "fresh5": 4, "fresh6": 5, "fresh7": 6, "fresh8": 7,
          "fresh9": 8, "fresh10": 9, "fresh11": 10, "fresh12": 11, "fresh13": 12, "fresh14": 13,
-         "fresh15": 14}   # collection -> which block of FRESH_PER_KIND per kind
+         "fresh15": 14, "fresh16": 15, "fresh17": 16}   # collection -> which block of FRESH_PER_KIND per kind
 
 
 def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[CollectionSeries]:
@@ -68,7 +70,7 @@ def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[Collection
 
 
 def load_bench_collection(name: str) -> list[CollectionSeries]:
-    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh15`` (:func:`load_fresh`)."""
+    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh17`` (:func:`load_fresh`)."""
     if name in FRESH:
         return load_fresh(skip=FRESH[name] * FRESH_PER_KIND)
     return load_collection(name)
@@ -81,15 +83,19 @@ def to_input(s: CollectionSeries, static: bool = False) -> SeriesInput:
     return SeriesInput(s.id, s.train, s.period, s.index(n), s.static if static else None)
 
 
-def candidates(names: list[str], local_nets: bool, compare_local: bool = False, member: dict | None = None) -> dict:
+def candidates(names: list[str], local_nets: bool, compare_local: bool = False, member: dict | None = None,
+               lstm_member: dict | None = None) -> dict:
     """The candidates by name; ``member``: ES-RNN settings of a second hybrid, ``esrnn_candidate`` (scored next to
-    the default one, and in ``auto_candidate`` in its place)."""
+    the default one, and in ``auto_candidate`` in its place); ``lstm_member``: settings of a second LSTM
+    candidate, ``lstm_candidate`` (the same for the default LSTM)."""
     from rnnkit.tasks.forecasting.neural import ForecasterCandidate
     from rnnkit.tasks.forecasting.statistical import statistical_candidates
 
     out = dict(statistical_candidates())
     mode = "local" if local_nets else "global"
     out["lstm"] = ForecasterCandidate("lstm", mode=mode)
+    if lstm_member is not None:
+        out[LSTM_MEMBER] = ForecasterCandidate("lstm", mode=mode, name=LSTM_MEMBER, **lstm_member)
     try:
         from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate
         from rnnkit.tasks.forecasting.candidates import PerSeries
@@ -107,10 +113,11 @@ def candidates(names: list[str], local_nets: bool, compare_local: bool = False, 
             out["esrnn_local"].name = "esrnn_local"
     except ImportError:
         pass
-    return {k: v for k, v in out.items() if k in names or k == MEMBER} if names else out
+    return {k: v for k, v in out.items() if k in names or k in (MEMBER, LSTM_MEMBER)} if names else out
 
 
 MEMBER = "esrnn_candidate"
+LSTM_MEMBER = "lstm_candidate"
 FORECAST_ONLY = {"shrink_windows"}     # ES-RNN settings that change the forecast from the fitted networks only
 _FITS: dict[str, tuple[dict, int]] = {}
 
@@ -139,14 +146,14 @@ def shared_fits(cand):
     return cand
 
 
-def member_swapped(vset: ValidationSet) -> ValidationSet:
-    """``vset`` with the ES-RNN's validation and final forecasts those of ``esrnn_candidate`` (and no
-    ``esrnn_candidate``): what auto would have seen with the candidate hybrid as its member."""
+def member_swapped(vset: ValidationSet, slot: str = "esrnn", member: str = MEMBER) -> ValidationSet:
+    """``vset`` with the validation and final forecasts of ``slot`` (the ES-RNN) those of ``member``
+    (``esrnn_candidate``), and no ``member``: what auto would have seen with the candidate as its member."""
     val, final = dict(vset.val), dict(vset.final)
-    val["esrnn"], final["esrnn"] = val.pop(MEMBER), final.pop(MEMBER)
-    fell = None if vset.fell is None else {**vset.fell, "esrnn": vset.fell.get(MEMBER, vset.fell.get("esrnn"))}
+    val[slot], final[slot] = val.pop(member), final.pop(member)
+    fell = None if vset.fell is None else {**vset.fell, slot: vset.fell.get(member, vset.fell.get(slot))}
     if fell is not None:
-        fell.pop(MEMBER, None)
+        fell.pop(member, None)
     return ValidationSet(vset.ids, val, vset.actual, vset.scale, final, vset.final_scale, vset.wild, vset.constant, fell)
 
 
@@ -185,17 +192,18 @@ def combos(final: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def run_collection(name: str, part: str, models: list[str], origins: int, cache: Path | None,
                    static: bool = False, compare_local: bool = False, alone: bool = False,
-                   also: dict | None = None, member: dict | None = None) -> dict:
+                   also: dict | None = None, member: dict | None = None, lstm_member: dict | None = None) -> dict:
     """``alone`` (always so for ``mixed``): the protocol of a user with one series -- every series chooses
     on its own validation windows, the networks fitted per series (no pooling, no global fit). ``also``:
     settings of a second ``AutoForecaster`` scored from the same validation sets as ``auto_candidate`` (a
     pre-registered candidate next to the default on the same run; its band's coverage and CRPS too). ``member``:
     ES-RNN settings of ``esrnn_candidate``, scored alone and (as ``auto_candidate``, with ``also``'s settings or
-    the default's) in auto in the default hybrid's place."""
+    the default's) in auto in the default hybrid's place; ``lstm_member``: the same for a second LSTM,
+    ``lstm_candidate``, in the default LSTM's place."""
     series = split(load_bench_collection(name), part)
     local_nets = alone or name == "mixed"
     # auto chooses among the default candidates only (a comparison candidate is reported, never chosen)
-    not_auto = ("esrnn_local", MEMBER)
+    not_auto = ("esrnn_local", MEMBER, LSTM_MEMBER)
     groups: dict[tuple[int, int], list[CollectionSeries]] = {}
     for s in series:
         groups.setdefault((s.period, s.horizon), []).append(s)
@@ -207,7 +215,7 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
         tag = (f"{name}_{part}_m{period}_h{horizon}" + ("_static" if static else "")
                + ("_alone" if local_nets and name != "mixed" else ""))
         vset = None
-        for cname, cand in candidates(models, local_nets, compare_local, member).items():
+        for cname, cand in candidates(models, local_nets, compare_local, member, lstm_member).items():
             v, wall, cpu = validation_for(cname, cand, inputs, horizon, origins, cache, tag)
             vset = v if vset is None else vset.merge(v)
             t = timing.setdefault(cname, {"wall_s": 0.0, "cpu_s": 0.0})
@@ -217,10 +225,11 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
         final = combos(vset.final)
         quant = None
         cand_q = None
-        for sel in ("pooled", "champion") + (("candidate",) if also or member else ()):
+        for sel in ("pooled", "champion") + (("candidate",) if also or member or lstm_member else ()):
             # selection and combination only, from vset (candidates are not run again)
             kw = dict(also or {}) if sel == "candidate" else {"selection": sel}
             vs = member_swapped(vset) if sel == "candidate" and member else vset
+            vs = member_swapped(vs, "lstm", LSTM_MEMBER) if sel == "candidate" and lstm_member else vs
             auto = AutoForecaster(exclude=("naive", "seasonal_naive", *not_auto), **kw)
             key = "auto" if sel == "pooled" else f"auto_{sel}"
             lengths = [s.values.size - horizon for s in members]      # what each final forecast comes from
@@ -252,7 +261,8 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
                 row["_cand_crps_scaled"] = crps_from_quantiles(s.test, cand_q[i], levels) / scale
             rows.append(row)
     return {"collection": name, "part": part, "alone": local_nets, "rows": rows, "timing": timing,
-            "choices": choices, "also": {**(also or {}), **({"member": member} if member else {})}}
+            "choices": choices, "also": {**(also or {}), **({"member": member} if member else {}),
+                                         **({"lstm_member": lstm_member} if lstm_member else {})}}
 
 
 def summary(res: dict) -> str:
@@ -317,7 +327,8 @@ def run_collection_cli(args) -> int:
         res = run_collection(args.collection, args.part, models, args.origins,
                              Path(args.cache) if args.cache else None, args.static, args.compare_local,
                              getattr(args, "alone", False), _also(getattr(args, "also", None)),
-                             _also(getattr(args, "member", None), "--member"))
+                             _also(getattr(args, "member", None), "--member"),
+                             _also(getattr(args, "lstm_member", None), "--lstm-member"))
         res["wall_s"], res["cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
         machine["load_avg_1m"] = os.getloadavg()[0]
         print(summary(res))

@@ -21,6 +21,7 @@ validation run on the training parts:
     python benchmarks/bench_forecast.py --collection fresh9 --alone --also alone_leash=1.0   # + a candidate
     python benchmarks/bench_forecast.py --collection fresh10 --alone --also alone_anchor=True  # session 12
     python benchmarks/bench_forecast.py --collection fresh12 --alone --member shrink_windows=60  # session 13
+    python benchmarks/bench_forecast.py --collection fresh16 --lstm-member lookback_ensemble=True  # session 15
 
 ``fresh`` (bench_collections.load_fresh) is the check on unseen data: 30 series of each of M3 yearly,
 quarterly, monthly, other and tourism yearly, quarterly, monthly, the first by a hash of their id;
@@ -122,6 +123,9 @@ def main(argv=None) -> int:
     ap.add_argument("--member", default=None, metavar="KEY=VALUE[,KEY=VALUE]",
                     help="also fit an ES-RNN with these settings (e.g. shrink_windows=60) as esrnn_candidate, and "
                          "score auto_candidate with it in the default hybrid's place (from the same run)")
+    ap.add_argument("--lstm-member", default=None, metavar="KEY=VALUE[,KEY=VALUE]",
+                    help="also fit an LSTM candidate with these settings (e.g. lookback_ensemble=True) as "
+                         "lstm_candidate, and score auto_candidate with it in the default LSTM's place")
     ap.add_argument("--compare-local", action="store_true",
                     help="also fit the ES-RNN on each series alone (esrnn_local) next to the global one")
     args = ap.parse_args(argv)

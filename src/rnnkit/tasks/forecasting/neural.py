@@ -2,7 +2,9 @@
 ``fit`` / ``predict`` / ``update`` API only.
 
 ``ForecasterCandidate(cell, mode="global")`` fits one network across the whole batch (an id column);
-``mode="local"`` one network per series. Series it cannot fit (too short for a lookback, horizon and
+``mode="local"`` one network per series; ``lookback_ensemble=True``: a global fit of two or more series is
+:class:`.network_ensemble.LookbackEnsemble` (one network per lookback candidate, the median of their
+forecasts) instead of one network with a lookback chosen by validation. Series it cannot fit (too short for a lookback, horizon and
 validation part; constant) are forecast by the seasonal naive, and counted in ``fallbacks_``.
 
 For rolling-origin validation, :meth:`forecast_origins` fits once per origin on short data, and on long
@@ -25,6 +27,7 @@ import pandas as pd
 
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
+from rnnkit.tasks.forecasting.network_ensemble import LookbackEnsemble
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
 
 __all__ = ["ForecasterCandidate"]
@@ -56,10 +59,16 @@ class ForecasterCandidate(Candidate):
     kind = "forecaster"
 
     def __init__(self, cell: str = "lstm", mode: str = "global", name: str | None = None,
-                 refit: bool | str = "auto", **settings: Any) -> None:
+                 refit: bool | str = "auto", lookback_ensemble: bool = False, **settings: Any) -> None:
         if mode not in ("global", "local"):
             raise ConfigError(f"mode: expected 'global' or 'local', got {mode!r}")
         check_refit(refit)
+        if not isinstance(lookback_ensemble, bool):
+            raise ConfigError(f"lookback_ensemble: expected True or False, got {lookback_ensemble!r}")
+        if lookback_ensemble and settings.get("lookback") is not None:
+            raise ConfigError(f"lookback_ensemble: expected no fixed lookback (the members' lookbacks are the "
+                              f"candidates), got lookback={settings['lookback']!r}")
+        self.lookback_ensemble = lookback_ensemble
         self.cell, self.mode, self.options, self.refit = cell, mode, settings, refit
         self.name = name or cell
         self.is_global = mode == "global"
@@ -68,13 +77,19 @@ class ForecasterCandidate(Candidate):
         self._y: dict[str, np.ndarray] = {}              # id -> the values the final fit has seen
 
     def settings(self) -> dict:
-        return {"cell": self.cell, "mode": self.mode, "name": self.name, "refit": self.refit, **self.options}
+        extra = {"lookback_ensemble": True} if self.lookback_ensemble else {}   # saves before it read as before
+        return {"cell": self.cell, "mode": self.mode, "name": self.name, "refit": self.refit, **extra, **self.options}
 
     def _save_state(self, directory: Path) -> tuple[dict, list[str]]:
         from rnnkit.tasks.forecasting.forecaster import CONFIG_FILE, WEIGHTS_FILE
 
         groups, files = [], []
         for k, (f, ids) in enumerate(self._fits):
+            if isinstance(f, LookbackEnsemble):
+                members = f.save(directory / f"fit_{k}")
+                groups.append({"folder": f"fit_{k}", "ids": ids, "members": members})
+                files += [f"fit_{k}/{m}/{name}" for m in members for name in (WEIGHTS_FILE, CONFIG_FILE)]
+                continue
             f.save(directory / f"fit_{k}")
             groups.append({"folder": f"fit_{k}", "ids": ids})
             files += [f"fit_{k}/{WEIGHTS_FILE}", f"fit_{k}/{CONFIG_FILE}"]
@@ -84,7 +99,8 @@ class ForecasterCandidate(Candidate):
     def _load_state(self, directory: Path, state: dict) -> None:
         from rnnkit.tasks.forecasting.forecaster import Forecaster
 
-        self._fits = [(Forecaster.load(directory / g["folder"]), [str(i) for i in g["ids"]]) for g in state["fits"]]
+        self._fits = [(LookbackEnsemble.load(directory / g["folder"], g["members"]) if "members" in g
+                       else Forecaster.load(directory / g["folder"]), [str(i) for i in g["ids"]]) for g in state["fits"]]
         self._y = {str(k): np.asarray(v, dtype=float) for k, v in state["y"].items()}
         self.fallbacks_ = [str(i) for i in state["fallbacks"]]
 
@@ -93,7 +109,8 @@ class ForecasterCandidate(Candidate):
         return cls(**settings)
 
     def describe(self) -> dict:
-        return {"name": self.name, "global": self.is_global, "cell": self.cell, "settings": dict(self.options),
+        extra = {"lookback_ensemble": True} if self.lookback_ensemble else {}
+        return {"name": self.name, "global": self.is_global, "cell": self.cell, "settings": {**extra, **self.options},
                 "fallbacks": list(self.fallbacks_)}
 
     def _forecaster(self, horizon: int, period: int):
@@ -140,7 +157,12 @@ class ForecasterCandidate(Candidate):
             return
         periods = [batch[i].period for i in usable]
         period = max(set(periods), key=periods.count)
-        f = self._forecaster(horizon, period)
+        if self.lookback_ensemble and self.is_global and len(usable) >= 2:
+            kw = dict(self.options)
+            kw.setdefault("period", period)
+            f = LookbackEnsemble(self.cell, horizon, **kw)
+        else:
+            f = self._forecaster(horizon, period)
         heads = [batch[i].head(len(batch[i]) - b0) for i in usable]
         try:
             if self.is_global:

@@ -100,3 +100,79 @@ def test_business_month_end_series_forecasts_on_business_month_ends():
     f.fit(s)
     times = pd.DatetimeIndex(f.predict()["time"])
     assert times.equals(pd.date_range(full[-1], periods=4, freq="BME")[1:])   # 2020-10-30 is a Friday
+
+
+# ------------------------------------------------------------------ a panel id with a single row
+def _panel(extra, freq="D", n=40):
+    t = pd.date_range("2020-01-01", periods=n, freq=freq)
+    rows = [pd.DataFrame({"t": t, "id": sid, "y": base + np.arange(n) % 7 + 0.1 * np.arange(n)})
+            for sid, base in (("a", 10.0), ("b", 20.0))]
+    return pd.concat(rows + [pd.DataFrame(extra)], ignore_index=True)
+
+
+@pytest.mark.parametrize("model", ["auto", "seasonal_naive"])
+def test_a_panel_id_with_one_row_is_forecast_as_its_value_and_the_others_unchanged(model):
+    from rnnkit.tasks.forecasting import Forecaster
+
+    df = _panel({"t": [pd.Timestamp("2020-02-05")], "id": ["new"], "y": [3.0]})
+    f = Forecaster(model=model, horizon=3, candidates=("ets", "theta", "seasonal_naive") if model == "auto" else None)
+    with pytest.warns(UserWarning, match="series 'new' has one row .*frequency D"):
+        f.fit(df, target="y", time_col="t", id_col="id")
+    fc = f.predict()
+    new = fc[fc["id"] == "new"]
+    assert pd.DatetimeIndex(new["time"]).equals(pd.date_range("2020-02-06", periods=3, freq="D"))
+    np.testing.assert_allclose(new["value"], 3.0)                       # the naive forecast of one value
+    # oracle: the other series forecast exactly as without the new one
+    alone = Forecaster(model=model, horizon=3, candidates=f.config.candidates)
+    alone.fit(df[df["id"] != "new"], target="y", time_col="t", id_col="id")
+    rest = fc[fc["id"] != "new"].reset_index(drop=True)
+    np.testing.assert_allclose(rest["value"], alone.predict()["value"], rtol=1e-9)
+
+
+@pytest.mark.parametrize("rows_of_a, why", [(40, "not on the other series' MS grid"), (1, r"\(none has two rows\)")])
+def test_a_one_row_id_without_a_grid_to_take_is_named(rows_of_a, why):
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    df = _panel({}, freq="MS")[lambda d: d["id"] == "a"].iloc[:rows_of_a]
+    df = pd.concat([df, pd.DataFrame({"t": [pd.Timestamp("2020-03-15")], "id": ["new"], "y": [3.0]})])
+    with pytest.raises(DataError, match=f"in series '(a|new)', got 1 .*{why}; drop the series"):
+        parse_series(df, target="y", time_col="t", id_col="id")
+
+
+# ------------------------------------------------------------------ resampled rows in a dropped leading stretch
+def test_timestamps_resampled_counts_only_rows_where_the_series_is_kept():
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    t = pd.date_range("2020-01-01", periods=30, freq="D")
+    y = np.r_[np.full(10, np.nan), 5 + np.sin(np.arange(20.0))]
+    df = pd.DataFrame({"t": t, "y": y}).drop(index=[2, 3, 4, 15])      # 3 gaps before the first value, 1 after
+    with pytest.warns(UserWarning, match="first 10 value"):
+        [s] = parse_series(df, target="y", time_col="t", resample=True)
+    # oracle: the same series without its leading stretch
+    [kept] = parse_series(df[df["t"] >= "2020-01-11"], target="y", time_col="t", resample=True)
+    assert s.resampled == kept.resampled == 1 and s.index.equals(kept.index)
+
+
+# ------------------------------------------------------------------ CLI checks before any work
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_period_flag_counts_leading_gaps_in_time_order_not_file_order(newest_first, tmp_path, capsys):
+    t = pd.date_range("2020-01-01", periods=40, freq="D")
+    y = np.r_[np.full(20, np.nan), 1.0 + np.arange(20) % 5]            # 20 observed values: --period 15 is too long
+    df = pd.DataFrame({"date": t.strftime("%Y-%m-%d"), "v": y})
+    path = tmp_path / "v.csv"
+    (df.iloc[::-1] if newest_first else df).to_csv(path, index=False)
+    rc, _, err = _cli(["forecast", "--csv", str(path), "--target", "v", "--time-col", "date", "--horizon", "2",
+                       "--model", "seasonal_naive", "--period", "15", "--quiet"], capsys)
+    # oracle: the file in time order -- a usage error (exit 2) naming --period, before any fit (was exit 1)
+    assert rc == 2 and "--period: expected at most half the shortest series (10: series 'v' has 20 values" in err
+
+
+@pytest.mark.parametrize("model, extra, names_weights", [
+    ("seasonal_naive", [], False), ("ets", [], False), ("auto", ["--candidates", "ets", "theta"], False),
+    ("auto", [], True), ("lstm", [], True), ("esrnn", [], True), ("auto", ["--candidates", "ets", "gru"], True)])
+def test_horizon_memory_message_names_what_the_model_holds(model, extra, names_weights, capsys):
+    rc, _, err = _cli(["forecast", "--dataset", "nile", "--horizon", str(10 ** 12), "--model", model, *extra],
+                      capsys)
+    assert rc == 2 and err.count("\n") == 1 and "--horizon: expected a size that fits in memory" in err, err
+    assert ("Adam state" in err) == names_weights and ("forecast's rows" in err), err

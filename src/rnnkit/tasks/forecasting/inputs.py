@@ -23,7 +23,7 @@ import pandas as pd
 
 from rnnkit._validate import check_keys_as_text, shared_role
 from rnnkit.data.text import screen_spelling
-from rnnkit.data.timeseries.frequency import infer_frequency, integer_steps_hint, regularize_index
+from rnnkit.data.timeseries.frequency import FrequencyInfo, infer_frequency, integer_steps_hint, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.input_values import in_time_order as _in_time_order, numeric_values as _numeric, \
@@ -99,18 +99,17 @@ def _need_column(df: pd.DataFrame, col: str, what: str) -> None:
 
 
 def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],
-                resample: bool, time_name: str, allow_constant: bool = False) -> SeriesData:
+                resample: bool, time_name: str, allow_constant: bool = False, freq: str | None = None) -> SeriesData:
+    """One series from its rows ``frame`` (indexed by time); ``freq``: the frequency of a series given at one
+    time only (:func:`_shared_freq`)."""
     frame, reordered = _in_time_order(frame, time_name, sid)
-    idx = frame.index
-    resampled = 0
+    idx = stamps = frame.index
     if isinstance(idx, pd.DatetimeIndex):
-        if idx.size < 2:    # infer_frequency's own message did not say which of many series
+        if idx.size < 2 and freq is None:    # infer_frequency's own message did not say which of many series
             raise DataError(f"{time_name}: expected at least 2 timestamps to infer a frequency in series {sid!r}, "
                             f"got {idx.size}")
-        info = infer_frequency(idx, time_name)
-        n_before = len(frame)
+        info = infer_frequency(idx, time_name) if idx.size > 1 else FrequencyInfo(freq)
         frame = regularize_index(frame, info, resample, time_name, sid)
-        resampled = len(frame) - n_before if info.freq else 0
         freq = info.freq
         idx = frame.index
     else:
@@ -122,9 +121,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                 raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got irregular "
                                 f"gaps (steps {sorted(set(steps.tolist()))[:5]}); "
                                 + (hint or "pass --resample / resample=True to fill them"))
-            full = pd.RangeIndex(int(idx[0]), int(idx[-1]) + 1)
-            frame = frame.reindex(full)
-            resampled = len(full) - len(idx)
+            frame = frame.reindex(pd.RangeIndex(int(idx[0]), int(idx[-1]) + 1))
             idx = frame.index
     raw = frame[target]
     if raw.isna().all():
@@ -134,6 +131,8 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         warnings.warn(f"target {target!r} in series {sid!r}: the first {lead} value(s) are missing (before "
                       f"{time_label(idx[lead])}); the series starts at its first observed value", stacklevel=5)
         frame, idx, raw = frame.iloc[lead:], idx[lead:], raw.iloc[lead:]
+    resampled = len(frame) - int((stamps >= idx[0]).sum())   # grid rows added where the series is kept (not in
+    # a dropped leading stretch; negative where --resample merged off-grid stamps into one bin)
     y_raw = raw.to_numpy(dtype=float)
     finite = y_raw[np.isfinite(y_raw)]
     if finite.size and np.ptp(finite) == 0 and not allow_constant:
@@ -160,6 +159,23 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
     fut, fut_raw = covs(fut_cols)
     return SeriesData(sid, idx, y, freq, past, fut, missing, resampled, np.isfinite(y_raw), past_raw, fut_raw,
                       reordered)
+
+
+def _shared_freq(others: list[SeriesData], sid: str, stamp: pd.Timestamp, time_name: str) -> str:
+    """The frequency of series ``sid``, given at one time ``stamp`` only (a new store's first day in a panel):
+    the one all its other series share, when ``stamp`` is on that grid, with a warning; a DataError naming
+    the series otherwise (it stopped the whole run in every case). Forecast then as that one value by auto and
+    the statistical models (a constant: :mod:`.constants`), refused by a network (nothing to learn)."""
+    freqs = sorted({s.freq for s in others if s.freq is not None})
+    if len(freqs) != 1 or pd.date_range(stamp, periods=1, freq=freqs[0])[0] != stamp:
+        why = (f"the other series have no one frequency ({', '.join(freqs) or 'none has two rows'})" if len(freqs) != 1
+               else f"it is not on the other series' {freqs[0]} grid")
+        raise DataError(f"{time_name}: expected at least 2 timestamps to infer a frequency in series {sid!r}, got 1 "
+                        f"({stamp}) and {why}; drop the series or give it more rows")
+    warnings.warn(f"{time_name}: series {sid!r} has one row ({stamp}); it takes the other series' frequency "
+                  f"{freqs[0]} and is forecast as its one value by auto and the statistical models (an interval of "
+                  "zero width; a network refuses it)", stacklevel=4)
+    return freqs[0]
 
 
 def _one_role_per_column(roles: list[tuple[str, str | None]]) -> None:
@@ -225,6 +241,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     counted; infinities, duplicate timestamps, irregular gaps (unless ``resample``), a non-numeric or
     all-missing target are errors, and so is a constant one (every given value equal) unless
     ``allow_constant`` (the auto and statistical models forecast it as the constant: :mod:`.constants`).
+    A series of a panel given at one time takes the frequency its other series share (:func:`_shared_freq`).
     """
     past_cols = as_name_list(past_covariates, "past_covariates")
     fut_cols = as_name_list(future_covariates, "future_covariates")
@@ -298,13 +315,17 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
             groups.append((sid, sub))
     else:
         groups = [(str(target), pd.DataFrame({c: df[c].to_numpy() for c in cols}, index=index))]
-    out = []
+    out: dict[str, SeriesData] = {}
     for sid, frame in groups:
         for c in cols:
             frame[c] = _numeric(frame[c].rename(c), "target" if c == target else "covariate", sid)
-        out.append(_one_series(frame, sid, target, past_cols, fut_cols, resample, time_name, allow_constant))
-        out[-1].date_format = fmt
-    return out
+    single = [sid for sid, frame in groups if len(groups) > 1 and len(frame) == 1
+              and isinstance(frame.index, pd.DatetimeIndex)]   # an id given once: the others' frequency (after them)
+    for sid, frame in sorted(groups, key=lambda g: g[0] in single):
+        freq = _shared_freq(list(out.values()), sid, frame.index[0], time_name) if sid in single else None
+        out[sid] = _one_series(frame, sid, target, past_cols, fut_cols, resample, time_name, allow_constant, freq)
+        out[sid].date_format = fmt
+    return [out[sid] for sid, _ in groups]
 
 
 def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:

@@ -256,3 +256,42 @@ def test_health_is_served_while_a_long_prediction_runs():
     assert seen["health"].status_code == 200 and seen["predict"].status_code == 200
     assert seen["predict"].json()["predictions"][0]["label"] == "pos"
     assert seen["health_at"] < finished[0]          # answered while the prediction was still running
+
+
+# ------------------------------------------------------------------ two layers under one gradient-flow tag
+def test_two_layers_of_one_class_are_recorded_apart_and_the_wrappers_reverse_stack_as_bwd():
+    """Both GRUs of an encoder-decoder recorded 'GRU.l0.fwd' and the recorder summed their norms; the
+    Bidirectional wrapper's two stacks likewise, the backward one's steps in reversed time order. Oracle: each
+    layer's record alone (the other on the 'reference' engine, which records nothing)."""
+    from rnnkit.engine.gradflow import GradFlowRecorder
+
+    torch.manual_seed(0)
+    enc, dec = rnnkit.GRU(3, 4, dtype=torch.float64), rnnkit.GRU(4, 4, dtype=torch.float64)
+    x = torch.randn(6, 2, 3, dtype=torch.float64)
+
+    def record():
+        with GradFlowRecorder() as rec:
+            y, _ = dec(enc(x)[0])
+            y[-1].sum().backward()
+        return rec.norms
+
+    alone = {}
+    for on, off in ((enc, dec), (dec, enc)):
+        off.engine = "reference"
+        alone[id(on)] = record()["GRU.l0.fwd"]
+        off.engine = "auto"
+    both = record()
+    assert set(both) == {"GRU.l0.fwd", "GRU.l0.fwd#2"}
+    torch.testing.assert_close(both["GRU.l0.fwd"], alone[id(dec)])       # the decoder's backward runs first
+    torch.testing.assert_close(both["GRU.l0.fwd#2"], alone[id(enc)])
+
+    bi = rnnkit.Bidirectional(rnnkit.GRU(3, 4, dtype=torch.float64))
+    with GradFlowRecorder() as rec:
+        y, _ = bi(x, lengths=[6, 4])
+        y[-1].sum().backward()
+    assert set(rec.norms) == {"GRU.l0.fwd", "GRU.l0.bwd"}
+    bi.forward_layer.engine = "reference"
+    with GradFlowRecorder() as alone_rec:
+        y, _ = bi(x, lengths=[6, 4])
+        y[-1].sum().backward()
+    torch.testing.assert_close(rec.norms["GRU.l0.bwd"], alone_rec.norms["GRU.l0.bwd"])

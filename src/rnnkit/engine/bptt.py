@@ -169,7 +169,7 @@ class BPTTFunction(torch.autograd.Function):
             lengths = opts.record_lengths   # a sequence that ended before this chunk: 0, not its discarded step
             if lengths is None and mask is not None:
                 lengths = (mask.reshape(T, B, -1)[:, :, 0] != 0).sum(0)
-            gradflow.record(opts.tag, torch.stack(norms[::-1], 0), lengths)
+            gradflow.record(opts.tag, torch.stack(norms[::-1], 0), lengths, opts.owner)
         return (None, d_xp, d_w_hh, d_b_hh, None, *d_param_tensors, *d_state)
 
 

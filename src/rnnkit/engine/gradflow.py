@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -41,14 +42,15 @@ def active() -> bool:
     return bool(_stack())
 
 
-def record(tag, norms: Tensor, lengths: Tensor | None = None) -> None:
+def record(tag, norms: Tensor, lengths: Tensor | None = None, owner: Any = None) -> None:
     """Called by the engine's backward with ``norms`` of shape ``(T, B)`` and, for a padded batch, the
     ``(B,)`` valid ``lengths`` of its sequences (``None``: every sequence is ``T`` long; 0: a sequence that
-    ended before this truncated-BPTT chunk, whose one discarded step the layer ran is no step of it)."""
+    ended before this truncated-BPTT chunk, whose one discarded step the layer ran is no step of it).
+    ``owner``: which layer recorded (two layers under one tag are kept apart, never summed)."""
     with _lock:
         recs = list(_STACK)
     for rec in recs:
-        rec._add(tag, norms, lengths)
+        rec._add(tag, norms, lengths, owner)
 
 
 class Norms(dict):
@@ -64,10 +66,12 @@ class GradFlowRecorder:
 
     Opening it also tells layers to run the hand-BPTT engine (so there is a backward to read from) in
     forward passes made inside it; both the forward and the backward must happen inside the ``with``.
-    If the same tag is recorded more than once (several backward passes), norms of the same shape are
-    summed, each sequence valid up to the longer of its lengths (the last record's alone cut it short); a
-    record of another shape (the layer called on another length or batch size) is kept apart as
-    ``"<tag>#2"``, ``"<tag>#3"``, ... (before, it replaced the earlier one).
+    If the same tag is recorded more than once by one layer (several backward passes), norms of the same
+    shape are summed, each sequence valid up to the longer of its lengths (the last record's alone cut it
+    short); a record of another shape (the layer called on another length or batch size), or from another
+    layer with the same tag (two ``GRU`` layers of a model, both ``"GRU.l0.fwd"``: before session 15 their
+    norms were summed), is kept apart as ``"<tag>#2"``, ``"<tag>#3"``, ... in the order the backward
+    reached them (set ``layer.gradflow_name`` for names of your own).
     """
 
     def __init__(self) -> None:
@@ -76,19 +80,22 @@ class GradFlowRecorder:
         #: summaries, :func:`rnnkit.diagnostics.summarize_gradient_flow`, read each sequence up to its length;
         #: also ``norms.lengths``, so ``summarize_gradient_flow(rec.norms)`` finds them)
         self.lengths: dict = self.norms.lengths
+        self._owners: dict = {}   # key -> the layer that recorded it (LoopOptions.owner)
 
     def clear(self) -> None:
         """Forget the records so far (the recorder stays open)."""
         self.norms.clear()
         self.lengths.clear()
+        self._owners.clear()
 
-    def _add(self, tag, norms: Tensor, lengths: Tensor | None = None) -> None:
+    def _add(self, tag, norms: Tensor, lengths: Tensor | None = None, owner: Any = None) -> None:
         key = tag if tag is not None else f"unnamed{len(self.norms)}"
         norms = norms.detach().cpu()
         k = 1
-        while key in self.norms and self.norms[key].shape != norms.shape:
+        while key in self.norms and (self.norms[key].shape != norms.shape or self._owners.get(key) != owner):
             k += 1
             key = f"{tag}#{k}"
+        self._owners[key] = owner
         summed = key in self.norms
         self.norms[key] = self.norms[key] + norms if summed else norms
         lens = None if lengths is None else lengths.detach().to("cpu", torch.long)

@@ -33,6 +33,7 @@ class LoopOptions:
     compiled by ``torch.compile`` (:mod:`rnnkit.engine.fused`) instead of op by op; same math.
     ``record_lengths``: the ``(B,)`` lengths a gradient-flow record keeps when they differ from the mask's
     (a sequence that ended before a truncated-BPTT chunk has length 0 and runs one discarded step).
+    ``owner``: the layer's key in gradient-flow records (two layers with one ``tag`` are kept apart).
     """
 
     cell: CellMath
@@ -43,6 +44,7 @@ class LoopOptions:
     checkpoint_steps: int = 0  # >0: keep only every k-th state, recompute each segment in backward
     fused: bool = False
     record_lengths: Tensor | None = None
+    owner: Any = None
 
     def keep_at(self, t: int, mask_t: Tensor | None, like: Tensor):
         """Per state tensor, the fraction of the old state kept at step ``t`` (1 on padded steps)."""

@@ -45,6 +45,8 @@ class Bidirectional(nn.Module):
         self.forward_layer = layer
         self.backward_layer = copy.deepcopy(layer)
         self.backward_layer.reset_parameters()
+        if hasattr(layer, "gradflow_reversed"):   # its gradient-flow records are a backward direction's
+            self.backward_layer.gradflow_reversed = True
         self.batch_first = layer.batch_first
 
     @property

@@ -87,6 +87,8 @@ class RecurrentLayer(StackedLayer):
         self.recurrent_dropout, self.zoneout, self.dropconnect = rates
         self.engine = engine                # checked by the property's setter
         self.gradflow_name: str | None = None
+        #: the layer reads each sequence reversed (rnnkit.Bidirectional's backward stack): records say ``bwd``
+        self.gradflow_reversed = False
         factory = check_factory(device, dtype)
         G = self.cell.num_gates * hidden_size
         S = self._state_sizes()[0]
@@ -146,6 +148,7 @@ class RecurrentLayer(StackedLayer):
     def __setstate__(self, state: dict) -> None:
         if "engine" in state:               # pickled before ``engine`` was a property
             state["_engine"] = state.pop("engine")
+        state.setdefault("gradflow_reversed", False)   # pickled before session 15
         super().__setstate__(state)
 
     def _check_native(self) -> None:
@@ -288,7 +291,8 @@ class RecurrentLayer(StackedLayer):
             xp, rec_bias = self.project_inputs(seq, w_ih, b_ih, b_hh, ln_ih)
             opts = LoopOptions(self.cell, n_params=len(cell_params), keep=self._zoneout_keep(T, B, sizes, x),
                                h_mask=self._recurrent_mask(B, sizes[0], x),
-                               tag=f"{prefix}.l{layer}.{'bwd' if d else 'fwd'}",
+                               tag=f"{prefix}.l{layer}.{'bwd' if d or self.gradflow_reversed else 'fwd'}",
+                               owner=id(self),   # two layers with one tag: records kept apart
                                checkpoint_steps=self.checkpoint_steps, fused=engine == "fused", record_lengths=own)
             return loop(opts, xp, w_hh, rec_bias, mask, cell_params, tuple(s[layer * D + d] for s in state0))
 

@@ -14,7 +14,8 @@ Examples::
 Long-format CSV: one row per (series id, time step), one column per channel (``--value-cols``, default
 every other column); a run remembers its column names. ``.ts``: sktime/UEA text format (``@data`` then
 ``v,v,v:v,v,v:label`` lines). UCR archive (``--ucr``): ``label<TAB>v<TAB>v...`` lines (tabs, commas or
-spaces). Predictions are numbered by series (1 = the file's first series). NaN inside a series (a missing
+spaces). Predictions name their series: by its ``--id-col`` text in a ``--csv`` file (in the file's order), by
+its number in a ``.ts`` or UCR file (1 = the file's first series). NaN inside a series (a missing
 value) is an error naming the file and series, or filled by linear interpolation in time with
 ``--missing interpolate``; a ``--test-*`` file is checked before training.
 """

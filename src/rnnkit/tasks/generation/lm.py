@@ -342,7 +342,8 @@ class CharLM(Task):
                                   f"{dynamic_lr:g} (bits per character {bpc})")
         unknown = int((ids == self.chars.unk_id).sum())
         out = {"bits_per_char": bpc, "chars_scored": n, "units_scored": len(ids) - 1, "unknown_chars": unknown,
-               "unseen_labels": unknown, "unseen_label_names": self.unseen_chars(text)[:20]}
+               "unseen_labels": unknown, "unseen_label_names": self.unseen_chars(text)[:20],
+               "streams": streams}   # train scores in 16 (faster), evaluate in 1 (exact): the figures differ
         if dynamic_lr is not None:
             out["dynamic"] = {"lr": dynamic_lr, "decay": dynamic_decay, "segment": self.config.bptt}
         return out

@@ -37,8 +37,8 @@ BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 # series, has 30 left for ``fresh12`` and 6 for ``fresh13``), ``fresh14`` and ``fresh15`` the next two (session 14:
 # the check of the partial median, alone and pooled; tourism quarterly, 427 series, has 7 left for ``fresh15``; M3
 # other and tourism monthly are exhausted: 150 + 127 series), ``fresh16`` and ``fresh17`` the next two (session 15:
-# the check of the global LSTM's lookback ensemble, global runs; M3 yearly, quarterly, monthly and tourism yearly
-# only, the other kinds exhausted: 120 + 120 series). A kind that has run out gives what it has left,
+# the check of the global LSTM's lookback ensemble, global runs, run once: rejected; M3 yearly, quarterly, monthly
+# and tourism yearly only, the other kinds exhausted: 120 + 120 series). A kind that has run out gives what it has left,
 # possibly nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7`` ..)
 FRESH_KINDS = (("M3", "yearly"), ("M3", "quarterly"), ("M3", "monthly"), ("M3", "other"),
                ("Tourism", "yearly"), ("Tourism", "quarterly"), ("Tourism", "monthly"))

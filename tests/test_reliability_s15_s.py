@@ -295,3 +295,23 @@ def test_two_layers_of_one_class_are_recorded_apart_and_the_wrappers_reverse_sta
         y, _ = bi(x, lengths=[6, 4])
         y[-1].sum().backward()
     torch.testing.assert_close(rec.norms["GRU.l0.bwd"], alone_rec.norms["GRU.l0.bwd"])
+
+
+# ------------------------------------------------------------------ time_ordered() of a padded batch
+def test_time_ordered_without_arguments_uses_the_recorded_lengths():
+    """time_ordered() meant 'every sequence full' although the recorder held the lengths: a padded batch's
+    backward records were flipped whole, moving the padding's zeros into the valid steps (oracle: the call
+    with the batch's lengths, which was already right)."""
+    from rnnkit.engine.gradflow import GradFlowRecorder
+
+    torch.manual_seed(0)
+    lstm = rnnkit.LSTM(3, 4, bidirectional=True, dtype=torch.float64)
+    lengths = torch.tensor([5, 2])
+    with GradFlowRecorder() as rec:
+        y, _ = lstm(torch.randn(5, 2, 3, dtype=torch.float64), lengths=lengths)
+        y.pow(2).sum().backward()
+    got, want = rec.time_ordered(), rec.time_ordered(lengths)
+    assert set(got) == {"LSTM.l0.fwd", "LSTM.l0.bwd"}
+    for tag in got:
+        assert torch.equal(got[tag], want[tag]), tag
+    assert bool((got["LSTM.l0.bwd"][2:, 1] == 0).all())     # the short sequence's padding stays at its end

@@ -120,15 +120,19 @@ class GradFlowRecorder:
         """``norms`` with every backward-direction record (tag ending in ``bwd``) put in time order.
 
         ``lengths``: the ``(B,)`` sequence lengths of the batch when it was padded (only the valid part of
-        each sequence was reversed; 0 for one that ended before a truncated-BPTT chunk), else ``None``; checked as a layer's ``lengths`` against each record's
-        ``(T, B)`` (a list was an AttributeError, a wrong size or a float tensor torch's own errors).
+        each sequence was reversed; 0 for one that ended before a truncated-BPTT chunk); ``None`` (the
+        default) takes each record's own, those the engine gave (``self.lengths``; before session 15 it meant
+        every sequence full, and a padded batch's records were flipped whole: padding moved into the valid
+        steps). Checked as a layer's ``lengths`` against each record's ``(T, B)`` (a list was an
+        AttributeError, a wrong size or a float tensor torch's own errors).
         """
         from rnnkit.engine.masks import check_lengths, flip_sequences
 
         out = {}
         for tag, n in self.norms.items():
             if isinstance(tag, str) and re.sub(r"#\d+$", "", tag).endswith("bwd"):   # "...bwd" or "...bwd#2"
-                lens = check_lengths(lengths, n.shape[1], n.shape[0], device=n.device, min_len=0)
+                given = self.lengths.get(tag) if lengths is None else lengths
+                lens = check_lengths(given, n.shape[1], n.shape[0], device=n.device, min_len=0)
                 n = flip_sequences(n.unsqueeze(-1), lens).squeeze(-1)
             out[tag] = n
         return out

@@ -315,3 +315,28 @@ def test_time_ordered_without_arguments_uses_the_recorded_lengths():
     for tag in got:
         assert torch.equal(got[tag], want[tag]), tag
     assert bool((got["LSTM.l0.bwd"][2:, 1] == 0).all())     # the short sequence's padding stays at its end
+
+
+# ------------------------------------------------------------------ the plot's band over valid steps only
+def test_the_gradient_flow_plots_band_reads_only_the_sequences_valid_at_each_step(tmp_path, monkeypatch):
+    """The 10-90 % band took the quantiles over every sequence, padded steps' zeros included: the lower edge
+    dropped to the floor (1e-30 on the log axis) wherever a short sequence had ended."""
+    import rnnkit.diagnostics.gradflow as gf
+
+    drawn = []
+    real = gf.figure
+
+    def spy(*a, **k):
+        fig, ax = real(*a, **k)
+        fill = ax.fill_between
+        ax.fill_between = lambda x, lo, hi, **kw: drawn.append((lo, hi)) or fill(x, lo, hi, **kw)
+        return fig, ax
+
+    monkeypatch.setattr(gf, "figure", spy)
+    norms = {"t": torch.tensor([[1.0, 2.0, 3.0], [1.0, 2.0, 0.0], [1.0, 0.0, 0.0]], dtype=torch.float64)}
+    gf.plot_gradient_flow(norms, tmp_path / "g.png", lengths=torch.tensor([3, 2, 1]))
+    lo, hi = drawn[0]
+    valid = [[1.0, 2.0, 3.0], [1.0, 2.0], [1.0]]
+    want = [torch.quantile(torch.tensor(v, dtype=torch.float64), torch.tensor([0.1, 0.9], dtype=torch.float64))
+            for v in valid]
+    assert lo == pytest.approx([float(w[0]) for w in want]) and hi == pytest.approx([float(w[1]) for w in want])

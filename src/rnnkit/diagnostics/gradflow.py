@@ -57,7 +57,7 @@ from rnnkit._validate import check_number
 from rnnkit.engine.masks import check_lengths
 from rnnkit.errors import InputTypeError, ShapeError
 
-__all__ = ["VANISHING_RATIO", "EXPLODING_RATIO", "GradFlowSummary", "summarize_gradient_flow",
+__all__ = ["VANISHING_RATIO", "EXPLODING_RATIO", "GradFlowSummary", "summarize_gradient_flow", "mean_curve", "band",
            "plot_gradient_flow"]
 
 VANISHING_RATIO = 1e-3
@@ -118,6 +118,16 @@ def mean_curve(tag, n, lengths=None) -> Tensor:
     T = int(lens.max())
     valid = (torch.arange(T).unsqueeze(1) < lens.unsqueeze(0)).to(m.dtype)     # (T, B)
     return (m[:T] * valid).sum(1) / valid.sum(1)     # (0,) when every sequence has length 0
+
+
+def band(tag, n, lengths=None, q: tuple[float, float] = (0.1, 0.9)) -> Tensor:
+    """The ``q`` quantiles of ``norms[tag]`` over the sequences valid at each step, ``(2, max length)`` float64
+    (the plot's band; padded steps are no norms: their zeros pulled the lower edge to 0 before session 15)."""
+    m = _as_matrix(tag, n)
+    lens = _lengths_for(tag, lengths, *m.shape)
+    T = int(lens.max())
+    valid = torch.arange(T).unsqueeze(1) < lens.unsqueeze(0)
+    return torch.nanquantile(m[:T].masked_fill(~valid, math.nan), torch.tensor(q, dtype=m.dtype), dim=1)
 
 
 def summarize_gradient_flow(norms: dict, vanishing: float = VANISHING_RATIO,
@@ -195,7 +205,7 @@ def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None, 
         shown = f"{ratio:.2g}" if isinstance(ratio, (int, float)) else "n/a"   # a saved summary's inf/NaN is null
         ax.plot(steps, curve.tolist(), label=f"{tag} (ratio {shown}, {flag})")
         if n.dim() == 2 and n.shape[1] > 1 and steps:   # no step when every sequence has length 0
-            q = torch.quantile(n.detach().to("cpu", torch.float64)[:len(steps)], torch.tensor([0.1, 0.9], dtype=torch.float64), dim=1)
+            q = band(tag, n, lengths)
             ax.fill_between(steps, q[0].clamp_min(tiny).tolist(), q[1].clamp_min(tiny).tolist(), alpha=0.2)
     ax.set_yscale("log")
     ax.set_xlabel("step t (order processed; backward directions run from the end)")

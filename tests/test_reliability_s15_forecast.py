@@ -176,3 +176,41 @@ def test_horizon_memory_message_names_what_the_model_holds(model, extra, names_w
                       capsys)
     assert rc == 2 and err.count("\n") == 1 and "--horizon: expected a size that fits in memory" in err, err
     assert ("Adam state" in err) == names_weights and ("forecast's rows" in err), err
+
+
+# ------------------------------------------------------------------ times written as numbers with a decimal point
+def test_whole_float_years_read_with_date_format_y(tmp_path, capsys):
+    years = np.arange(1950.0, 1980.0)                    # statsmodels' elnino YEAR, macrodata's year: floats
+    y = 20 + np.sin(np.arange(30.0))
+    path = tmp_path / "e.csv"
+    pd.DataFrame({"YEAR": years, "JAN": y}).to_csv(path, index=False)
+    base = ["forecast", "--csv", str(path), "--target", "JAN", "--time-col", "YEAR", "--horizon", "2", "--model",
+            "seasonal_naive", "--json", "--quiet"]
+    rc, _, err = _cli(base, capsys)
+    assert rc == 1 and "got numbers (1950.0, 1951.0, ..)" in err and "--date-format %Y" in err, err
+    rc, out, err = _cli(base + ["--date-format", "%Y"], capsys)
+    assert rc in (0, None), err
+    # oracle: the same file with the years written as text
+    assert [r["time"][:10] for r in json.loads(out)["forecast"]] == ["1980-01-01", "1981-01-01"]
+
+
+@pytest.mark.parametrize("per_year, want", [(12, "'1949-02'"), (4, "'1949Q2'")])
+def test_decimal_years_of_an_r_ts_name_the_fix(per_year, want):
+    from rnnkit.errors import DataError
+
+    times = 1949 + np.arange(24) / per_year              # R: write.csv(data.frame(time = time(x), value = x))
+    with pytest.raises(DataError, match=f"decimal years, {per_year} a year .* as {want}"):
+        parse_dates(pd.Series(times), "time_col 'time'")
+
+
+def test_year_and_quarter_in_two_columns_name_the_join():
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    q = pd.period_range("1960Q1", periods=12, freq="Q")
+    df = pd.DataFrame({"year": q.year, "qtr": q.quarter, "gas": np.arange(12.0) % 4 + 1})
+    with pytest.raises(DataError, match=r"a year with its quarter in another column\? join them"):
+        parse_series(df, target="gas", time_col="year")
+    df["quarter"] = [f"{p.year}Q{p.quarter}" for p in q]          # the join, now read
+    [s] = parse_series(df.drop(columns=["year", "qtr"]), target="gas", time_col="quarter")
+    assert s.freq.startswith("QS") and s.index.equals(q.to_timestamp(how="start"))

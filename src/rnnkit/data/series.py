@@ -206,6 +206,8 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
         if all(isinstance(v, (pd.Timestamp, np.datetime64, datetime.date)) for v in text):
             return _one_zone(pd.DatetimeIndex(pd.to_datetime(ser, utc=True)), lambda: pd.to_datetime(ser), text,
                              what, pd.Timestamp, ser), None
+        if all(isinstance(v, (float, np.floating)) and not isinstance(v, bool) for v in text):
+            return _number_times(ser, text, what, date_format)
         if all(isinstance(v, pd.Period) for v in text):
             if len({v.freqstr for v in text}) > 1:
                 raise DataError(f"{what}: expected periods of one frequency, got {sorted({v.freqstr for v in text})}")
@@ -261,6 +263,30 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     values[present] = stamps          # 1500-01-01 (seconds) wrapped around silently to 2084-07-20 23:34:33.709551616
     idx = pd.DatetimeIndex(values)
     return (idx.tz_localize("UTC").tz_convert(parsed.tz) if parsed.tz is not None else idx), fmt
+
+
+def _number_times(ser: pd.Series, text: pd.Series, what: str, date_format: str | None
+                  ) -> tuple[pd.DatetimeIndex, str | None]:
+    """Times written as floats (a CSV column with ``1959.0``, R's ``time()`` of a ts): whole numbers with a
+    ``date_format`` are read as the integers they are (``1959.0`` with ``'%Y'``); otherwise a DataError naming
+    what they look like -- decimal years (``1949.0833`` is February 1949) or whole numbers needing the format."""
+    values = np.asarray(text, dtype=float)
+    whole = bool((values % 1 == 0).all()) and bool(np.isfinite(values).all())
+    if whole and date_format is not None:
+        return parse_dates(ser.map(lambda v: None if pd.isna(v) else str(int(v))), what, date_format)
+    shown = ", ".join(str(float(v)) for v in values[:2])
+    if whole:
+        hint = ("write them as integers (integer steps), or, if they are years, pass --date-format %Y "
+                "(date_format='%Y') to read them as dates")
+    else:
+        per_year = next((k for k in (4, 12) if np.allclose(values * k, np.round(values * k), rtol=0, atol=1e-6)), None)
+        v = float(values[np.argmax(values % 1 != 0)])         # a fractional one, as the example
+        year, part = int(v // 1), int(round(v % 1 * (per_year or 1)))
+        hint = ("write the times as dates" if per_year is None or not 1000 <= values.min() <= values.max() < 3000
+                else f"they look like decimal years, {per_year} a year (R's time() of a ts writes them): write the "
+                     f"times as dates, e.g. {v:.4f} as " + (f"'{year}-{part + 1:02d}'" if per_year == 12 else
+                                                            f"'{year}Q{part + 1}'"))
+    raise DataError(f"{what}: expected dates as text or timestamps, got numbers ({shown}, ..); {hint}")
 
 
 def read_series_csv(path: str | Path, time_col: str | None = None, *, date_format: str | None = None,

@@ -72,8 +72,12 @@ def in_time_order(frame: pd.DataFrame, time_name: str, sid: str) -> tuple[pd.Dat
     idx = frame.index
     if idx.has_duplicates:
         dup = idx[idx.duplicated()]
+        most = int(pd.Index(idx).value_counts().max())
+        hint = (f"; each time appears up to {most} times: a year with its {'quarter' if most == 4 else 'month'} in "
+                f"another column? join them into one time column ('1960Q1' or '1960-01')"
+                if most in (4, 12) and (not isinstance(idx, pd.DatetimeIndex) or idx.is_year_start.all()) else "")
         raise DataError(f"{time_name}: expected unique timestamps in series {sid!r}, got {dup.size} duplicate(s) "
-                        f"(first {dup[0]})")
+                        f"(first {dup[0]}){hint}")
     if idx.is_monotonic_increasing:
         return frame, 0
     order = np.argsort(np.asarray(idx), kind="stable")

@@ -214,3 +214,19 @@ def test_year_and_quarter_in_two_columns_name_the_join():
     df["quarter"] = [f"{p.year}Q{p.quarter}" for p in q]          # the join, now read
     [s] = parse_series(df.drop(columns=["year", "qtr"]), target="gas", time_col="quarter")
     assert s.freq.startswith("QS") and s.index.equals(q.to_timestamp(how="start"))
+
+
+# ------------------------------------------------------------------ ISO weeks, a spreadsheet's d-mmm-yy
+@pytest.mark.parametrize("fmt", ["%G-W%V", "%GW%V"])
+def test_iso_weeks_read_as_their_mondays(fmt):
+    mondays = pd.date_range("2020-11-30", periods=10, freq="W-MON")      # across ISO 2020's week 53
+    text = [t.strftime(fmt) for t in mondays]                          # strftime writes what a user has
+    idx, got = parse_dates(text, "week")
+    assert idx.equals(mondays) and got == fmt, text                    # oracle: the Mondays written
+
+
+def test_spreadsheet_day_month_two_digit_year_is_read():
+    days = pd.date_range("2019-12-25", periods=40, freq="D")
+    text = [f"{t.day}-{t:%b-%y}" for t in days]                        # Excel's d-mmm-yy: '2-Jan-20'
+    idx, fmt = parse_dates(text, "date")
+    assert idx.equals(days) and fmt == "%d-%b-%y"

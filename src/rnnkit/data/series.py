@@ -51,8 +51,9 @@ def _date_formats() -> tuple[str, ...]:
             out += [date.format(sep) + clock for clock in ("", " %H:%M", " %H:%M:%S")]
     # months without a day (a spreadsheet's monthly export): 'Jan 2020', 'jan-2020', '01/2020' -- never
     # 'Jan-20' (pandas reads it as January 20th of year 1)
+    # a spreadsheet's d-mmm-yy ('2-Jan-20'), and ISO weeks ('2020-W01': :func:`_week_start`)
     return tuple(out + ["%b %d %Y", "%b %d, %Y", "%B %d %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %Y",
-                        "%B %Y", "%b-%Y", "%B-%Y", "%m/%Y", "%m-%Y"])
+                        "%B %Y", "%b-%Y", "%B-%Y", "%m/%Y", "%m-%Y", "%d-%b-%y", "%d %b %y", "%G-W%V", "%GW%V"])
 
 
 DATE_FORMATS = _date_formats()
@@ -96,6 +97,14 @@ def _twelve_hour(fmt: str) -> list[str]:
     return [clock + " %p", clock + "%p"]
 
 
+def _week_start(text: pd.Series, fmt: str) -> tuple[pd.Series, str]:
+    """An ISO week without a weekday (``2020-W01``, format ``%G-W%V``) read as its Monday (2019-12-30, ISO 8601's
+    first day of that week; strptime needs the weekday ``%u`` with ``%G``/``%V``): the text and format to parse."""
+    if "%V" in fmt and "%u" not in fmt:
+        return text.astype(str).str.strip() + "-1", fmt + "-%u"
+    return text, fmt
+
+
 _AM_PM = re.compile(r"\d\s?[AaPp][Mm]$")
 
 _DATE_FLAGS = "pass --date-format (date_format=, e.g. '%d/%m/%Y') or --dayfirst (dayfirst=True/False)"
@@ -122,6 +131,7 @@ def _to_datetime(text: pd.Series, fmt: str, what: str = "time") -> pd.DatetimeIn
     if "%q" in fmt:
         starts = _quarter_starts(text, fmt)
         return None if starts.hasnans else starts
+    text, fmt = _week_start(text, fmt)
     try:
         pd.to_datetime(text.iloc[:1], format=fmt, utc=True)          # cheap rejection on the first value
         utc = pd.DatetimeIndex(pd.to_datetime(text, format=fmt, utc=True))
@@ -159,8 +169,9 @@ def _one_zone(utc: pd.DatetimeIndex, local: Any, values: pd.Series, what: str, o
 
 
 def _first_bad(text: pd.Series, fmt: str) -> str:
+    week, week_fmt = _week_start(text, fmt)
     bad = np.asarray((_quarter_starts(text, fmt) if "%q" in fmt else
-                      pd.to_datetime(text, format=fmt, utc=True, errors="coerce")).isna())
+                      pd.to_datetime(week, format=week_fmt, utc=True, errors="coerce")).isna())
     i = int(np.argmax(bad))
     return f"{text.iloc[i]!r} in data row {int(text.index[i]) + 1}"
 

@@ -340,3 +340,20 @@ def test_the_gradient_flow_plots_band_reads_only_the_sequences_valid_at_each_ste
     want = [torch.quantile(torch.tensor(v, dtype=torch.float64), torch.tensor([0.1, 0.9], dtype=torch.float64))
             for v in valid]
     assert lo == pytest.approx([float(w[0]) for w in want]) and hi == pytest.approx([float(w[1]) for w in want])
+
+
+# ------------------------------------------------------------------ the memory check inside a cgroup
+def test_available_memory_is_what_the_cgroup_has_left_not_its_whole_limit(tmp_path, monkeypatch):
+    """A container limited to 8 GB that already used 7 GB was told 8 GB were available (memory.max alone):
+    a run needing 5 GB passed the check and met the OOM killer."""
+    import rnnkit._memory as mem
+
+    (tmp_path / "memory.max").write_text("8589934592\n")
+    (tmp_path / "memory.current").write_text(f"{7 * 2 ** 30}\n")
+    monkeypatch.setattr(mem, "CGROUP", tmp_path, raising=False)
+    got = mem.available_memory()
+    assert got is not None and got <= 2 ** 30
+    (tmp_path / "memory.current").write_text(f"{9 * 2 ** 30}\n")   # over its limit (reclaim pending): 0 left
+    assert mem.available_memory() == 0
+    (tmp_path / "memory.max").write_text("max\n")                   # no limit: the system's MemAvailable
+    assert mem.available_memory() > 0

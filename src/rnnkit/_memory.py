@@ -9,10 +9,14 @@ from pathlib import Path
 
 __all__ = ["available_memory", "human_size", "require_memory"]
 
+#: the cgroup (v2) folder whose ``memory.max`` and ``memory.current`` bound what a run can use
+CGROUP = Path("/sys/fs/cgroup")
+
 
 def available_memory(device: str = "cpu") -> int | None:
     """Bytes of memory a run can still use: ``MemAvailable`` of ``/proc/meminfo`` (else the available
-    pages from ``os.sysconf``), capped by a cgroup ``memory.max``; on ``cuda`` the device's free memory.
+    pages from ``os.sysconf``), capped by what the cgroup has left (``memory.max`` less ``memory.current``);
+    on ``cuda`` the device's free memory.
     ``None`` when it cannot be told."""
     if str(device).startswith("cuda"):
         import torch
@@ -33,10 +37,11 @@ def available_memory(device: str = "cpu") -> int | None:
             avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
         except (AttributeError, ValueError, OSError):
             return None
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    try:   # what the cgroup has left: its limit less what it already uses (the limit alone overstated it)
+        limit = (CGROUP / "memory.max").read_text().strip()
         if limit.isdigit():
-            avail = min(avail, int(limit))
+            used = (CGROUP / "memory.current").read_text().strip()
+            avail = min(avail, max(int(limit) - (int(used) if used.isdigit() else 0), 0))
     except OSError:
         pass
     return avail

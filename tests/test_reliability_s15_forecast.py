@@ -230,3 +230,12 @@ def test_spreadsheet_day_month_two_digit_year_is_read():
     text = [f"{t.day}-{t:%b-%y}" for t in days]                        # Excel's d-mmm-yy: '2-Jan-20'
     idx, fmt = parse_dates(text, "date")
     assert idx.equals(days) and fmt == "%d-%b-%y"
+
+
+def test_empty_rows_at_the_end_of_a_spreadsheet_export_are_named_by_row(tmp_path, capsys):
+    t = pd.date_range("2020-01-01", periods=30, freq="D")
+    path = tmp_path / "x.csv"
+    path.write_text("date,v\n" + "".join(f"{d:%Y-%m-%d},{i % 5}\n" for i, d in enumerate(t)) + ",\n,\n")
+    rc, _, err = _cli(["forecast", "--csv", str(path), "--target", "v", "--time-col", "date", "--horizon", "2",
+                       "--model", "seasonal_naive", "--quiet"], capsys)
+    assert rc == 1 and "got 2 missing (first in data row 31, last in data row 32)" in err, err

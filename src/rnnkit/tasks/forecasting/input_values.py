@@ -63,7 +63,9 @@ def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = N
         raw = pd.Index(steps.astype(str))
     idx, fmt = parse_dates(raw, what, date_format, dayfirst)
     if idx.hasnans:
-        raise DataError(f"{what}: expected a timestamp on every row, got {int(idx.isna().sum())} missing")
+        gone = np.flatnonzero(idx.isna())       # a spreadsheet's empty rows at the end (',,') are found by number
+        raise DataError(f"{what}: expected a timestamp on every row, got {gone.size} missing (first in data row "
+                        f"{gone[0] + 1}{'' if gone.size == 1 else f', last in data row {gone[-1] + 1}'})")
     return idx, fmt
 
 

@@ -138,3 +138,79 @@ def test_generate_scores_say_how_many_streams_they_were_scored_in(tmp_path, caps
     assert main(["generate", "evaluate", "--run", run, "--streams", "16", "--json"]) == 0
     again = json.loads(capsys.readouterr().out)["metrics"]
     assert again["bits_per_char"] == pytest.approx(trained["bits_per_char"], rel=1e-9)
+
+
+def test_tsc_refuses_sktimes_channels_first_array_it_read_as_one_step_series():
+    # sktime's and aeon's numpy3D is (N, C, T): GunPoint's (50, 1, 150) was fitted as 50 series of ONE step with
+    # 150 channels, silently (the network and 1-NN alike)
+    sktime = pytest.importorskip("sktime.datasets")
+    from rnnkit.tasks.tsc import OneNNEuclidean, TimeSeriesClassifier, TSCConfig
+
+    X, y = sktime.load_gunpoint(split="train", return_type="numpy3D")
+    assert X.shape == (50, 1, 150)
+    msg = r"^X: expected series of several steps, got every series a single step of 150 channels; .*X\.transpose\(0, 2, 1\)"
+    with pytest.raises(DataError, match=msg):
+        TimeSeriesClassifier(TSCConfig(epochs=1, model="rnn", hidden_size=4, progress=False)).fit(X, y)
+    with pytest.raises(DataError, match=msg):
+        OneNNEuclidean().fit(X, y)
+    fixed = OneNNEuclidean().fit(X.transpose(0, 2, 1), y)             # the fix the message gives
+    assert fixed.predict(X.transpose(0, 2, 1)[:5]) == list(y[:5])
+
+
+def test_tsc_warns_when_every_series_has_more_channels_than_steps_and_names_a_transposed_list():
+    sktime = pytest.importorskip("sktime.datasets")
+    from rnnkit.tasks.tsc import check_series
+
+    X, _ = sktime.load_basic_motions(split="train", return_type="numpy3D")      # (40, 6, 100): 6 channels, 100 steps
+    with pytest.warns(UserWarning, match=r"X: every series has fewer steps than channels \(the first 6 x 100\)"):
+        check_series(X)
+    rng = np.random.default_rng(0)       # aeon's unequal lengths: a list of (C, T_i) series
+    with pytest.raises(DataError, match=r"X\[1\]: expected 7 channels, got 9 \(a series is \(T, C\), steps x channels"):
+        check_series([rng.normal(size=(12, 7)), rng.normal(size=(12, 9))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_series(X.transpose(0, 2, 1))[0].shape == (100, 6)
+
+
+def test_tsc_cli_refuses_a_wide_csv_read_as_one_step_series(tmp_path, capsys):
+    # a wide file (a row per series, a column per step) given to --csv trained on 150-channel one-step series
+    sktime = pytest.importorskip("sktime.datasets")
+    from rnnkit.cli.main import main
+
+    X, y = sktime.load_gunpoint(split="train", return_type="numpy3D")
+    rows = ["id,time,label," + ",".join(f"t{j}" for j in range(X.shape[2]))]
+    rows += [f"s{i},0,{y[i]}," + ",".join(f"{v:.6f}" for v in X[i, 0]) for i in range(12)]
+    (tmp_path / "wide.csv").write_text("\n".join(rows) + "\n")
+    assert main(["tsc", "train", "--csv", str(tmp_path / "wide.csv"), "--out", str(tmp_path / "run"),
+                 "--epochs", "1", "--model", "rnn", "--hidden-size", "4", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "expected series of several steps, got every series a single step of 150 channels; --csv is long" in err
+    assert "df.melt(" in err and err.count("\n") == 1
+
+
+def test_tagging_metrics_score_iobes_entities_as_seqeval_does():
+    # IOBES (BIOES) gold tags got token accuracy alone: no entity precision/recall/F1, and a tagger trained on them
+    # early-stopped on token accuracy (dominated by O); seqeval's default mode scores them
+    from rnnkit.tasks.common import bio_spans
+    from rnnkit.tasks.tagging import tagging_metrics
+
+    gold = [["B-PER", "E-PER", "O", "S-LOC"], ["S-ORG", "O"]]
+    pred = [["B-PER", "E-PER", "O", "O"], ["S-ORG", "S-LOC"]]
+    m = tagging_metrics(gold, pred, known=["O", "B-PER", "E-PER", "S-LOC", "S-ORG"])
+    assert (m["entity_precision"], m["entity_recall"]) == (2 / 3, 2 / 3)      # PER and ORG found, LOC missed / wrong
+    assert m["entity_f1"] == pytest.approx(2 / 3)
+    assert bio_spans(["B-PER", "I-PER", "E-PER", "S-PER", "I-PER", "E-PER"]) == {("PER", 0, 3), ("PER", 3, 4), ("PER", 4, 6)}
+    assert bio_spans(["B-PER", "I-PER", "O", "I-LOC", "B-LOC"]) == {("PER", 0, 2), ("LOC", 3, 4), ("LOC", 4, 5)}   # BIO as before
+
+
+def test_bio_spans_equal_seqeval_default_mode_on_random_bio_and_iobes_sequences():
+    seqeval = pytest.importorskip("seqeval.metrics.sequence_labeling")
+    import random
+
+    from rnnkit.tasks.common import bio_spans
+
+    rng = random.Random(0)
+    for alphabet in (["O", "B-A", "I-A", "B-B", "I-B"], ["O", "B-A", "I-A", "E-A", "S-A", "B-B", "I-B", "E-B", "S-B"]):
+        for _ in range(3000):
+            seq = [rng.choice(alphabet) for _ in range(rng.randint(1, 8))]
+            assert bio_spans(seq) == {(t, a, b + 1) for t, a, b in seqeval.get_entities(seq)}, seq

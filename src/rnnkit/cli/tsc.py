@@ -43,7 +43,14 @@ def read_file(flag: str, path, option: str | None = None):
     return {"ts": tsc.read_ts, "ucr": tsc.read_ucr}[flag](path, what=option or f"--{flag}")
 
 
-def ready_series(args, X, what: str, channels: int | None = None):
+#: How a file's series can be laid out wrong (a wide --csv read as one-step series), for check_series' message.
+LAYOUT = {"csv": "--csv is long: one row per (series id, time step) and a column per channel; a wide file (a row per "
+                 "series, a column per step) melts into it, e.g. pandas' df.melt(id_vars=['id', 'label'], var_name="
+                 "'time')",
+          "ts": "a one-step series has no order for the recurrence to read", "ucr": "a UCR line is one univariate series"}
+
+
+def ready_series(args, X, what: str, channels: int | None = None, flag: str = "csv"):
     """``X`` as fit and predict take it, checked when read so that a file's error names the file (and a test
     file's comes before training): NaN filled with ``--missing interpolate``, else an error naming the series."""
     import numpy as np
@@ -58,7 +65,7 @@ def ready_series(args, X, what: str, channels: int | None = None):
     if gap is not None:
         raise DataError(f"{what}: expected no missing values, got NaN inside series {gap + 1} (--missing interpolate "
                         "fills them linearly in time, as the UCR archive's adjusted files do)")
-    return check_series(X, what, channels)
+    return check_series(X, what, channels, LAYOUT[flag])
 
 
 def value_columns(args) -> list[str] | None:
@@ -212,7 +219,7 @@ class TSC(TaskCommand):
             raise UsageError(f"--test-{flag}: expected a file other than the training series' --{source['flag']}, "
                              f"got the same file {str(path)!r}")
         Xt, yt = read_file(flag, path, f"--test-{flag}")   # checked against the training series now, not after the fit
-        Xt = ready_series(args, Xt, f"--test-{flag} {str(path)!r}", channels=X[0].shape[1])
+        Xt = ready_series(args, Xt, f"--test-{flag} {str(path)!r}", channels=X[0].shape[1], flag=flag)
         return Data(X, y, source, Data(Xt, yt), rule=f"the series of --test-{flag} {str(path)!r}")
 
     def _read_file(self, args, need_labels: bool, name_channels: bool = False):
@@ -246,7 +253,7 @@ class TSC(TaskCommand):
             if need_labels and y is None:
                 raise DataError(f"csv {str(args.csv)!r}: expected column(s) [{args.label_col!r}] with labels, got none")
         source = {"file": str(getattr(args, flag)), "flag": flag}
-        X = ready_series(args, X, f"--{flag} {source['file']!r}")
+        X = ready_series(args, X, f"--{flag} {source['file']!r}", flag=flag)
         return X, y, {**source, **({"missing": args.missing} if args.missing != "error" else {}),
                       **({"gaps": args.gaps} if args.gaps != "error" else {})}
 

@@ -99,8 +99,12 @@ class TSCConfig:
                        ints=("hidden_size", "num_layers"), bools=("bidirectional",))
 
 
-def check_series(X: Any, what: str = "X", channels: int | None = None) -> list[np.ndarray]:
-    """Validate a list of ``(T_i, C)`` finite float arrays with one ``C``; returns float32 copies."""
+def check_series(X: Any, what: str = "X", channels: int | None = None, layout: str | None = None) -> list[np.ndarray]:
+    """Validate a list of ``(T_i, C)`` finite float arrays with one ``C``; returns float32 copies. Every series one
+    step of several channels is a DataError (sktime's ``(N, 1, T)`` read as ``(N, T, C)``), fewer steps than
+    channels in every series a warning; ``layout`` says how the data at hand could be laid out wrong (default
+    :data:`TRANSPOSE`, arrays)."""
+    layout = TRANSPOSE if layout is None else layout
     if isinstance(X, np.ndarray) and (X.ndim == 3 or (X.ndim == 1 and X.dtype == object)):
         X = list(X)                       # (N, T, C), or N series of unequal lengths (numpy's ragged object array)
     if isinstance(X, np.ndarray):         # 'got ndarray' while an ndarray of 3 dimensions was fine
@@ -131,9 +135,22 @@ def check_series(X: Any, what: str = "X", channels: int | None = None) -> list[n
                             "3.4e38 (fill or drop missing values first)")
         c = channels if channels is not None else (out[0].shape[1] if out else a.shape[1])
         if a.shape[1] != c:
-            raise DataError(f"{what}[{i}]: expected {c} channels, got {a.shape[1]}")
+            flip = f" ({layout})" if a.shape[0] in (c, out[0].shape[0] if out else -1) else ""
+            raise DataError(f"{what}[{i}]: expected {c} channels, got {a.shape[1]}{flip}")
         out.append(a)
+    if all(a.shape[0] < a.shape[1] for a in out):    # sktime's (N, 1, T) was read as N one-step series, silently
+        fewer = f"every series has fewer steps than channels (the first {out[0].shape[0]} x {out[0].shape[1]})"
+        if all(a.shape[0] == 1 for a in out):
+            raise DataError(f"{what}: expected series of several steps, got every series a single step of "
+                            f"{out[0].shape[1]} channels; {layout}")
+        if channels is None:
+            warnings.warn(f"{what}: {fewer}, read as (T, C) = steps x channels; {layout}", stacklevel=3)
     return out
+
+
+#: How a series laid out as sktime and aeon hold one becomes rnnkit's, for messages.
+TRANSPOSE = ("a series is (T, C), steps x channels; sktime's and aeon's (N, C, T) arrays need X.transpose(0, 2, 1) "
+             "(a list of (C, T) series: x.T each)")
 
 
 def not_learned(epoch_log: list[dict], y: Sequence[int]) -> str | None:

@@ -201,19 +201,29 @@ def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], labels:
 def bio_spans(tags: Sequence[str]) -> set[tuple[str, int, int]]:
     """Entities ``(type, start, end)`` (end exclusive) in a BIO (or IOB1) tag sequence, as conlleval
     reads them: ``B-X`` starts an entity; ``I-X`` continues an entity of type X or starts a new one
-    after ``O``/another type; ``O`` or any other tag ends it."""
+    after ``O``/another type; ``O`` or any other tag ends it. IOBES (BIOES) tags are read as seqeval's default
+    mode reads them: ``S-X`` is an entity of its own, ``E-X`` ends one (continuing a ``B-X``/``I-X`` of its
+    type, else an entity of its own). BIO sequences read as before; IOBES ones had no entities at all.
+
+    >>> sorted(bio_spans(["B-per", "E-per", "S-loc", "O", "E-org"]))
+    [('loc', 2, 3), ('org', 4, 5), ('per', 0, 2)]
+    """
     spans = set()
-    cur_type, start = None, 0
+    prev, cur_type, start = "O", None, 0
     for i, tag in enumerate(list(check_items("tags", tags, "tags")) + ["O"]):
         prefix, _, typ = tag.partition("-")
-        if prefix not in ("B", "I") or not typ:
+        if prefix not in ("B", "I", "E", "S") or not typ:
             prefix, typ = "O", None
-        continues = prefix == "I" and typ == cur_type
+        continues = prefix in ("I", "E") and typ == cur_type and prev in ("B", "I")
         if cur_type is not None and not continues:
             spans.add((cur_type, start, i))
             cur_type = None
-        if prefix in ("B", "I") and not continues:
+        if prefix != "O" and not continues:
             cur_type, start = typ, i
+        if prefix in ("E", "S") and cur_type is not None:   # the entity ends here
+            spans.add((cur_type, start, i + 1))
+            cur_type = None
+        prev = prefix
     return spans
 
 

@@ -47,15 +47,30 @@ from rnnkit.tasks.common import (
     entity_prf, run_vocab, unseen_report,
 )
 
-__all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "tagging_metrics",
+__all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "entity_tags", "tagging_metrics",
            "bio_constraints", "constrained_decode", "iob1_openings"]
 
 TASK = "tag"
 
 
-def is_bio(tags: Sequence[str]) -> bool:
-    """True when every tag is ``O`` or ``B-X``/``I-X`` (then entity metrics apply)."""
-    return all(t == "O" or (t[:2] in ("B-", "I-") and len(t) > 2) for t in tags)
+def is_bio(tags: Sequence[str], prefixes: Sequence[str] = ("B-", "I-")) -> bool:
+    """True when every tag is ``O`` or ``B-X``/``I-X`` (then the BIO constraints apply); with ``prefixes``
+    ``ENTITY_PREFIXES``, IOBES's ``E-X``/``S-X`` too (then entity metrics apply, :func:`entity_tags`)."""
+    return all(t == "O" or (t[:2] in prefixes and len(t) > 2) for t in tags)
+
+
+#: The tag prefixes entity metrics read (:func:`~rnnkit.tasks.common.bio_spans`): BIO and IOBES.
+ENTITY_PREFIXES = ("B-", "I-", "E-", "S-")
+
+
+def entity_tags(tags: Sequence[str]) -> bool:
+    """Whether entity precision / recall / F1 apply: every tag ``O`` or ``B-``, ``I-``, ``E-``, ``S-`` (BIO, IOB1
+    or IOBES; seqeval's default mode scores them all). IOBES tags got token accuracy alone.
+
+    >>> entity_tags(["O", "S-PER", "B-LOC", "E-LOC"]), is_bio(["O", "S-PER"])
+    (True, False)
+    """
+    return is_bio(tags, ENTITY_PREFIXES)
 
 
 def bio_constraints(tags: Sequence[str]) -> tuple[Tensor, Tensor] | None:
@@ -139,7 +154,7 @@ def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
     flat_t = [t for s in true for t in s]
     flat_p = [t for s in pred for t in s]
     out: dict[str, Any] = {"token_accuracy": accuracy(flat_t, flat_p)}
-    if is_bio(set(flat_t)):
+    if entity_tags(set(flat_t)):
         out.update(entity_prf(true, pred))
     if known is not None:
         out.update(unseen_report(flat_t, known))
@@ -343,7 +358,7 @@ class SequenceTagger(Task):
         if val is not None and val[0]:
             # entity F1 for BIO tags (accuracy is dominated by "O"), else token accuracy itself: the epoch lines
             # showed 1e-3 x accuracy ('val_score 0.0008' for 83%) for other tag sets
-            bio = is_bio({t for s in val[1] for t in s})
+            bio = entity_tags({t for s in val[1] for t in s})
             val_name = "score" if bio else "token_accuracy"
 
             def val_score() -> float:

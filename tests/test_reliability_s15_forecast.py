@@ -239,3 +239,23 @@ def test_empty_rows_at_the_end_of_a_spreadsheet_export_are_named_by_row(tmp_path
     rc, _, err = _cli(["forecast", "--csv", str(path), "--target", "v", "--time-col", "date", "--horizon", "2",
                        "--model", "seasonal_naive", "--quiet"], capsys)
     assert rc == 1 and "got 2 missing (first in data row 31, last in data row 32)" in err, err
+
+
+# ------------------------------------------------------------------ a saved auto run: every digest map is chained
+def test_a_candidate_changed_with_its_own_digests_is_refused(tmp_path):
+    from rnnkit._io import write_digests
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    s = pd.Series(10 + np.sin(np.arange(40.0)), index=pd.date_range("2000-01-01", periods=40, freq="MS"))
+    f = Forecaster(horizon=3, candidates=("ets", "theta", "seasonal_naive"))
+    f.fit(s)
+    f.save(tmp_path / "run")
+    want = f.predict()
+    np.testing.assert_allclose(Forecaster.load(tmp_path / "run").predict()["value"], want["value"])  # untouched
+    cand = next((tmp_path / "run" / "auto" / "candidates").glob("00_*"))
+    text = (cand / "candidate.json").read_text()
+    (cand / "candidate.json").write_text(text.replace('"min_len": 4', '"min_len": 5'))
+    write_digests(cand, ["candidate.json"])             # the folder's own map made to agree with the change
+    with pytest.raises(CheckpointError, match=r"candidates/00_\w+/digests\.json: expected sha256"):
+        Forecaster.load(tmp_path / "run")

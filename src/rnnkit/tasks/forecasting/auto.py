@@ -421,7 +421,7 @@ class AutoForecaster(Candidate):
         from rnnkit.tasks.forecasting.candidates import save_candidates
 
         save_candidates(self.candidates, directory / "candidates")
-        files = []
+        files = ["candidates/digests.json"]     # each digest map listed in the one above: one change, one refusal
         if self.validation_ is not None:
             with open(directory / "validation.npz", "wb") as fh:
                 self.validation_.save(fh)

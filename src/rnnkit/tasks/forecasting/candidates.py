@@ -315,7 +315,8 @@ def as_inputs(data: Sequence[SeriesInput] | SeriesInput) -> list[SeriesInput]:
 
 def save_candidates(candidates: dict[str, Candidate], directory: str | Path) -> Path:
     """Every candidate in a subfolder of ``directory`` and ``candidates.json`` (name -> subfolder),
-    all under digests; :func:`load_candidates` reads them back in the same order."""
+    all under digests (each subfolder's ``digests.json`` listed in this folder's: a candidate's file changed
+    together with its own map is still refused); :func:`load_candidates` reads them back in the same order."""
     from rnnkit._io import atomic_write_json, write_digests
 
     path = Path(directory)
@@ -324,7 +325,7 @@ def save_candidates(candidates: dict[str, Candidate], directory: str | Path) -> 
         folders[name] = f"{k:02d}_" + "".join(c if c.isalnum() else "_" for c in name)[:40]
         cand.save(path / folders[name])
     atomic_write_json(path / CANDIDATES_FILE, {"format": _FORMAT, "candidates": folders})
-    write_digests(path, [CANDIDATES_FILE])
+    write_digests(path, [CANDIDATES_FILE, *(f"{folder}/digests.json" for folder in folders.values())])
     return path
 
 

@@ -214,3 +214,18 @@ def test_bio_spans_equal_seqeval_default_mode_on_random_bio_and_iobes_sequences(
         for _ in range(3000):
             seq = [rng.choice(alphabet) for _ in range(rng.randint(1, 8))]
             assert bio_spans(seq) == {(t, a, b + 1) for t, a, b in seqeval.get_entities(seq)}, seq
+
+
+def test_tagger_names_the_token_pandas_read_as_a_missing_value():
+    # a word 'null' / 'NA' in a (sentence, word, tag) CSV is NaN to pandas: the error named the sentence only
+    import io
+
+    import pandas as pd
+
+    from rnnkit.tasks.tagging import _check_sentences
+
+    df = pd.read_csv(io.StringIO("sentence,word,tag\n1,the,O\n1,cat,O\n2,returns,O\n2,a,O\n2,null,O\n2,value,O\n"))
+    sents = df.groupby("sentence")["word"].apply(list).tolist()
+    with pytest.raises(DataError, match=r"^sentences\[1\]\[2\]: expected non-empty string tokens, got nan \(a missing "
+                                        r"value: pandas reads the words 'NA', 'null', 'nan' so unless keep_default_na"):
+        _check_sentences(sents)

@@ -61,8 +61,9 @@ def _report(chosen: list[str], scores: dict[str, float], pool: dict, vset: Valid
         top, why = "constant", constant_note(values) + " (no validation window: a constant has no scale)"
     elif not math.isfinite(s_top):
         why = f"{top}: no validation window (series too short), the default"
-    elif top == default:
-        why = f"{top} (the mean of all candidates): validation MASE {s_top:.3f}"
+    elif top == default:   # one candidate (a single method): its own name, not "the mean of all"
+        what = " (the mean of all candidates)" if len(pool.get(default, ())) > 1 else " (the only candidate)"
+        why = f"{top}{what}: validation MASE {s_top:.3f}"
         if ranked and ranked[0][1] != top:
             why += f"; the best alternative {ranked[0][1]} {ranked[0][0]:.3f} is not clearly better"
     else:

@@ -226,6 +226,11 @@ def test_tagger_names_the_token_pandas_read_as_a_missing_value():
 
     df = pd.read_csv(io.StringIO("sentence,word,tag\n1,the,O\n1,cat,O\n2,returns,O\n2,a,O\n2,null,O\n2,value,O\n"))
     sents = df.groupby("sentence")["word"].apply(list).tolist()
-    with pytest.raises(DataError, match=r"^sentences\[1\]\[2\]: expected non-empty string tokens, got nan \(a missing "
-                                        r"value: pandas reads the words 'NA', 'null', 'nan' so unless keep_default_na"):
+    with pytest.raises(DataError, match=r"^sentences\[1\]\[2\]: expected non-empty string tokens, got nan \(pandas "
+                                        r"reads the words 'NA', 'None', 'null', 'nan' as missing unless keep_default_na"):
         _check_sentences(sents)
+    from rnnkit.tasks.common import check_labels
+
+    labels = pd.read_csv(io.StringIO("text,label\na,joy\nb,None\n"))["label"]     # a class called None
+    with pytest.raises(DataError, match=r"labels\[1\]: expected a label, got a missing value \(nan\) \(pandas reads"):
+        check_labels(labels)

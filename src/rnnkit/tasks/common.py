@@ -42,7 +42,7 @@ from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics", "unseen_report",
     "check_texts", "check_items", "check_labels", "check_label_kinds", "one_spelling_per_label", "check_choice",
-    "check_bool", "check_number", "check_training",
+    "check_bool", "check_number", "check_training", "is_missing", "missing_hint", "PANDAS_NA",
     "budget_left", "check_mode_settings",
     "SequenceEncoder", "masked_pool", "task_layer", "POOLINGS", "CELLS",
     "save_run", "load_run", "load_weights", "task_config", "RUN_SCHEMA", "config_from_dict", "run_file", "run_vocab",
@@ -245,6 +245,15 @@ def entity_prf(true_seqs: Sequence[Sequence[str]], pred_seqs: Sequence[Sequence[
     return {"entity_precision": prec, "entity_recall": rec, "entity_f1": f1}
 
 
+#: Why a text or label may be a missing value the user never wrote, for messages.
+PANDAS_NA = "pandas reads the words 'NA', 'None', 'null', 'nan' as missing unless keep_default_na=False"
+
+
+def missing_hint(value: Any) -> str:
+    """`` (PANDAS_NA)`` for a NaN (what pandas makes of those words), else ``""``."""
+    return f" ({PANDAS_NA})" if isinstance(value, (float, np.floating)) and math.isnan(value) else ""
+
+
 def is_missing(value: Any) -> bool:
     """Whether ``value`` is a missing value as pandas and numpy write one: ``None``, NaN, ``pd.NA``, ``NaT``."""
     return (value is None or type(value).__name__ in ("NAType", "NaTType")
@@ -285,9 +294,9 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
 
     >>> check_labels(["pos", 1])
     ['pos', '1']
-    >>> check_labels(["pos", float("nan")], "y")
+    >>> check_labels(["pos", float("nan")], "y")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    rnnkit.errors.DataError: y[1]: expected a label, got a missing value (nan)
+    rnnkit.errors.DataError: y[1]: expected a label, got a missing value (nan) (pandas reads the words 'NA', ...)
     """
     if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
         raise InputTypeError(f"{what}: expected a list of labels, got {type(labels).__name__}")
@@ -298,7 +307,7 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
             raise InputTypeError(f"{what}[{i}]: expected a label (a str or a number), got {type(lab).__name__} "
                                  f"{str(lab)[:40]!r} (one label per item)")
         if is_missing(lab) or (isinstance(lab, str) and not lab.strip()):
-            raise DataError(f"{what}[{i}]: expected a label, got a missing value ({lab!r})")
+            raise DataError(f"{what}[{i}]: expected a label, got a missing value ({lab!r}){missing_hint(lab)}")
         out.append(check_unicode(str(lab), f"{what}[{i}]"))
     check_label_kinds(labels, out, what)
     one_spelling_per_label(out, what)

@@ -44,7 +44,7 @@ from rnnkit.tasks.common import (
     budget_left,
     CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_kinds, check_labels, check_number,
     check_training, one_spelling_per_label,
-    entity_prf, is_missing, run_vocab, unseen_report,
+    entity_prf, missing_hint, run_vocab, unseen_report,
 )
 
 __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "entity_tags", "tagging_metrics",
@@ -245,10 +245,8 @@ def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
         if not s:
             raise DataError(f"{what}[{i}]: expected at least one token, got an empty sentence")
         for j, tok in enumerate(s):
-            if not isinstance(tok, str) or not tok:   # pandas reads the words 'NA', 'null', 'nan' as NaN
-                nan = " (a missing value: pandas reads the words 'NA', 'null', 'nan' so unless keep_default_na=False)" \
-                    if is_missing(tok) else ""
-                raise DataError(f"{what}[{i}][{j}]: expected non-empty string tokens, got {tok!r}{nan}")
+            if not isinstance(tok, str) or not tok:
+                raise DataError(f"{what}[{i}][{j}]: expected non-empty string tokens, got {tok!r}{missing_hint(tok)}")
             if not tok.strip():   # ' ' of "a  b".split(" "): a word of its own, tagged and scored, silently
                 raise DataError(f"{what}[{i}][{j}]: expected a token with something besides white space, got {tok!r}")
             if tok != tok.strip():   # ' dog', 'dog\n': a word unseen in training (whose CoNLL files are read stripped)

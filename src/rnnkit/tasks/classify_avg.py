@@ -22,6 +22,12 @@ wordpieces) and its fit part (the training texts less the validation split) has 
 ([4, 5, 6], 5.0)
 >>> keep.epochs_around(6), keep.mean(6)["w"].item()    # no epoch 7 ran: the mean of 5 and 6
 ([5, 6], 5.5)
+>>> net = torch.nn.Linear(1, 1, bias=False)
+>>> keep.weights = {e: {"weight": torch.tensor([[float(e)]])} for e in (1, 2)}
+>>> keep.apply(net, None), net.weight.item(), keep.weights     # no early stopping: around the last epoch
+([1, 2], 1.5, {})
+>>> keep.apply(net, None)                                      # nothing kept: the network as it is
+[]
 """
 
 from __future__ import annotations
@@ -67,7 +73,10 @@ class CentredEpochs(EpochWeights):
 
     def apply(self, net: nn.Module, best: int | None) -> list[int]:
         """Load :meth:`mean` ``(best)`` into ``net`` (``best`` ``None``: no early stopping, the last epoch) and
-        return the epochs averaged; the kept copies are dropped."""
+        return the epochs averaged; the kept copies are dropped. No epoch ended (a time budget spent during the
+        first): ``net`` is left as it is and ``[]`` returned."""
+        if not self.weights:
+            return []
         best = max(self.weights) if best is None else best
         epochs = self.epochs_around(best)
         net.load_state_dict(self.mean(best))

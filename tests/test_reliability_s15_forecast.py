@@ -259,3 +259,11 @@ def test_a_candidate_changed_with_its_own_digests_is_refused(tmp_path):
     write_digests(cand, ["candidate.json"])             # the folder's own map made to agree with the change
     with pytest.raises(CheckpointError, match=r"candidates/00_\w+/digests\.json: expected sha256"):
         Forecaster.load(tmp_path / "run")
+
+
+@pytest.mark.parametrize("write", [lambda t: f"{t.year}M{t.month:02d}", lambda t: f"{t.year}m{t.month}",
+                                   lambda t: f"{t.year}-M{t.month:02d}"])
+def test_eurostat_and_stata_months_read_as_month_starts(write):
+    months = pd.date_range("2019-11-01", periods=6, freq="MS")
+    idx, _ = parse_dates([write(t) for t in months], "month")
+    assert idx.equals(months)

@@ -51,9 +51,11 @@ def _date_formats() -> tuple[str, ...]:
             out += [date.format(sep) + clock for clock in ("", " %H:%M", " %H:%M:%S")]
     # months without a day (a spreadsheet's monthly export): 'Jan 2020', 'jan-2020', '01/2020' -- never
     # 'Jan-20' (pandas reads it as January 20th of year 1)
-    # a spreadsheet's d-mmm-yy ('2-Jan-20'), and ISO weeks ('2020-W01': :func:`_week_start`)
+    # a spreadsheet's d-mmm-yy ('2-Jan-20'), ISO weeks ('2020-W01': :func:`_week_start`), and the months of
+    # Eurostat / IMF / Stata ('2020M01', '2020m1')
     return tuple(out + ["%b %d %Y", "%b %d, %Y", "%B %d %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %Y",
-                        "%B %Y", "%b-%Y", "%B-%Y", "%m/%Y", "%m-%Y", "%d-%b-%y", "%d %b %y", "%G-W%V", "%GW%V"])
+                        "%B %Y", "%b-%Y", "%B-%Y", "%m/%Y", "%m-%Y", "%d-%b-%y", "%d %b %y", "%G-W%V", "%GW%V",
+                        "%YM%m", "%Y-M%m"])
 
 
 DATE_FORMATS = _date_formats()

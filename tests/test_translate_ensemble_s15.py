@@ -99,3 +99,20 @@ def test_ensemble_of_the_char_model_is_refused_before_training():
     Translator(Seq2SeqConfig(**CFG, model="char")).fit(S, T, baselines=False)   # the control: one char network
     with pytest.raises(ConfigError, match="ensemble: applies to model='dict-pointer' only"):
         Translator(Seq2SeqConfig(**CFG, model="char", ensemble=2)).fit(S, T, baselines=False)
+
+
+def test_a_single_run_saved_before_the_field_loads_as_one_network(tmp_path):
+    import json
+
+    from rnnkit._io import atomic_write_json, write_digests
+
+    one = Translator(Seq2SeqConfig(**CFG)).fit(S, T, baselines=False)
+    want = one.translate(S, beam=2)
+    folder = one.save(tmp_path / "run")
+    meta = json.loads((folder / "config.json").read_text())
+    del meta["config"]["ensemble"]                      # as the code before this field wrote it
+    atomic_write_json(folder / "config.json", meta)
+    write_digests(folder, list(json.loads((folder / "digests.json").read_text())["sha256"]))
+    back = Translator.load(folder)
+    assert back.config.ensemble == 1 and not isinstance(back.net, PointerEnsemble)
+    assert back.translate(S, beam=2) == want

@@ -234,3 +234,18 @@ def test_tagger_names_the_token_pandas_read_as_a_missing_value():
     labels = pd.read_csv(io.StringIO("text,label\na,joy\nb,None\n"))["label"]     # a class called None
     with pytest.raises(DataError, match=r"labels\[1\]: expected a label, got a missing value \(nan\) \(pandas reads"):
         check_labels(labels)
+
+
+def test_classify_warns_when_the_validation_split_takes_every_text_of_a_class():
+    # the network never trained on the class (classes ['pos', 'neg']) while the baselines knew it: no word said
+    # so (tsc warned since session 9)
+    from rnnkit.tasks.base import split_indices
+
+    texts, labels = list(TEXTS), list(LABELS)
+    k = int(split_indices(len(texts), 0.2, 0)[1][0])          # the first text the seeded split holds out
+    texts[k], labels[k] = "rare thing", "rare"
+    with pytest.warns(UserWarning, match=r"classify: the validation split holds every training text of 1 class\(es\) "
+                                         r"\['rare'\]: the network never trains on them"):
+        clf = _classifier(val_fraction=0.2).fit(texts, labels)
+    assert "rare" not in clf.classes and clf.history["classes_not_trained"] == ["rare"]
+    assert "rare" in clf.baselines["tfidf_logreg"].classes

@@ -106,7 +106,8 @@ class Classify(TaskCommand):
         """One ``embeddings`` line: the units the network read and whether it used the pretrained table (with
         ``embeddings`` auto that depends on the package being installed: two machines can differ)."""
         h = task.history
-        return {"embeddings": {"units": h.get("units"), **({"pretrained": h["pretrained"]} if "pretrained" in h else {})}}
+        return {"embeddings": {"units": h.get("units"), **({"pretrained": h["pretrained"]} if "pretrained" in h else {})},
+                **({"classes_not_trained": h["classes_not_trained"]} if h.get("classes_not_trained") else {})}
 
     def add_data_flags(self, ap, action: str) -> None:
         if action != "predict":

@@ -410,25 +410,11 @@ class TimeSeriesClassifier(ClassifierTask):
         fact = not_learned(self.epoch_log, yi)
         self.history["learned"] = fact is None
         self.history["derived"] = derived
-        self._warn_lost_classes(y, val)
+        self.warn_lost_classes(y, val, "series", "1-NN, fitted on every training series, can", ", no auto choice")
         if c.model == "auto":
             self._choose(X, y, val if auto else None)
         if fact is not None:
             warnings.warn(not_learned_warning(fact, self.history.get("auto")), stacklevel=4)
-
-    def _warn_lost_classes(self, y: list[str], val: tuple | None) -> None:
-        """Warn when the random validation split took every training series of a class: the network never
-        trains on it (found on PigCVP, 2 series a class: one class of 52 lost; a set of one series a class
-        loses every class it holds out). ``history["classes_not_trained"]`` lists them."""
-        if val is None or self.split.get("validation", {}).get("rule") != "random":
-            return
-        lost = sorted(set(val[1]) - set(y))
-        self.history["classes_not_trained"] = lost
-        if lost:
-            warnings.warn(f"{TASK}: the validation split holds every training series of {len(lost)} class(es) "
-                          f"{lost[:5]}: the network never trains on them and cannot predict them (1-NN, fitted on "
-                          "every training series, can); --val-fraction 0 trains on all (no early stopping, no auto "
-                          "choice), or --seed draws another split", stacklevel=4)
 
     def _choose(self, X: list[np.ndarray], y: list[str], val: tuple | None) -> None:
         """The auto model's choice: the trained network against 1-NN fitted on the same training part,

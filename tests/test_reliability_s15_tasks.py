@@ -249,3 +249,19 @@ def test_classify_warns_when_the_validation_split_takes_every_text_of_a_class():
         clf = _classifier(val_fraction=0.2).fit(texts, labels)
     assert "rare" not in clf.classes and clf.history["classes_not_trained"] == ["rare"]
     assert "rare" in clf.baselines["tfidf_logreg"].classes
+
+
+def test_tagger_warns_when_the_validation_split_takes_every_sentence_with_a_tag():
+    from rnnkit.tasks.base import split_indices
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    sents = [["John", "ran"], ["Mary", "sat", "down"], ["the", "Paris", "crowd"]] * 4
+    tags = [["B-PER", "O"], ["B-PER", "O", "O"], ["O", "B-LOC", "O"]] * 4
+    k = int(split_indices(len(sents), 0.25, 0)[1][0])
+    tags[k] = ["B-EVT"] + tags[k][1:]
+    cfg = TaggerConfig(word_dim=4, char_dim=2, char_hidden=0, hidden_size=4, epochs=1, batch_size=4,
+                       val_fraction=0.25, progress=False)
+    with pytest.warns(UserWarning, match=r"tag: the validation split holds every training sentence with 1 tag\(s\) "
+                                         r"\['B-EVT'\]: the network never trains on them"):
+        tagger = SequenceTagger(cfg).fit(sents, tags)
+    assert "B-EVT" not in tagger.tags.tokens and tagger.history["classes_not_trained"] == ["B-EVT"]

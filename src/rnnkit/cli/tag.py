@@ -63,6 +63,11 @@ class Tag(TaskCommand):
         acts = args.batch_size * args.max_len * (inp + args.num_layers * 12 * args.hidden_size + 12 * args.char_hidden)
         return training_bytes(params, acts)
 
+    def train_summary(self, task) -> dict:
+        """The tags the random validation split took every training sentence of (never trained on), if any."""
+        lost = task.history.get("classes_not_trained")
+        return {"classes_not_trained": lost} if lost else {}
+
     def add_data_flags(self, ap, action: str) -> None:
         if action == "predict":
             ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help)

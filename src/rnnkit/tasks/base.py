@@ -234,6 +234,22 @@ class Task:
             return f"{name}[{kept[i]}]"
         return f"{'val_' if part == 'val' else ''}{name}[{i}]"
 
+    def warn_lost_classes(self, y: list[str], val: tuple | None, item: str, who_can: str, also: str = "",
+                          kind: str = "class(es)") -> None:
+        """Warn when the random validation split took every training ``item`` (``"series of"``) of a class (the
+        labels ``y`` of the training part, ``val[1]`` of the validation part): the network never trains on it and
+        cannot predict it (``who_can``: what can; ``also``: what else --val-fraction 0 gives up).
+        ``history["classes_not_trained"]`` lists them. Found on PigCVP (tsc) and a one-text class (classify)."""
+        if val is None or self.split.get("validation", {}).get("rule") != "random":
+            return
+        lost = sorted(set(val[1]) - set(y))
+        self.history["classes_not_trained"] = lost
+        if lost:
+            warnings.warn(f"{self.name}: the validation split holds every training {item} {len(lost)} {kind} "
+                          f"{lost[:5]}: the network never trains on them and cannot predict them ({who_can}); "
+                          f"--val-fraction 0 trains on all (no early stopping{also}), or --seed draws another split",
+                          stacklevel=4)
+
     def default_baselines(self) -> dict[str, Any]:
         """Unfitted baselines fitted with every ``fit`` (name -> object with ``fit``)."""
         return {}
@@ -340,20 +356,6 @@ class ClassifierTask(Task):
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         if len(set(targets)) < 2:
             raise DataError(f"{self.target_name}: expected at least 2 classes, got {sorted(set(targets))}")
-
-    def warn_lost_classes(self, y: list[str], val: tuple | None, item: str, who_can: str, also: str = "") -> None:
-        """Warn when the random validation split took every training ``item`` of a class: the network never
-        trains on it and cannot predict it (``who_can``: what can; ``also``: what else --val-fraction 0 gives up).
-        ``history["classes_not_trained"]`` lists them. Found on PigCVP (tsc) and a one-text class (classify)."""
-        if val is None or self.split.get("validation", {}).get("rule") != "random":
-            return
-        lost = sorted(set(val[1]) - set(y))
-        self.history["classes_not_trained"] = lost
-        if lost:
-            warnings.warn(f"{self.name}: the validation split holds every training {item} of {len(lost)} class(es) "
-                          f"{lost[:5]}: the network never trains on them and cannot predict them ({who_can}); "
-                          f"--val-fraction 0 trains on all (no early stopping{also}), or --seed draws another split",
-                          stacklevel=4)
 
     @property
     def classes(self) -> list[str]:

@@ -266,7 +266,7 @@ class TextClassifier(ClassifierTask):
             self.history["pretrained"] = {"used": rows is not None, "known_share": known, "rows": found}
         elif self._pretrained_missing:
             self.history["pretrained"] = {"used": False, "why": f"package {PACKAGE!r} not installed"}
-        self.warn_lost_classes(labels, val, "text", "the linear baselines, fitted on every training text, can")
+        self.warn_lost_classes(labels, val, "text of", "the linear baselines, fitted on every training text, can")
         if c.combine and val_score is not None:
             self._choose_mix(train, val, t0)
             self.history["mix"] = {"weights": self.mix, "C": self._mix_C, "val_accuracy": self._val_accuracy,

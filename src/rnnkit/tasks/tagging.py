@@ -369,6 +369,9 @@ class SequenceTagger(Task):
                     -(-len(words) // c.batch_size), loss_fn, val_score=val_score, callbacks=callbacks,
                     max_seconds=budget_left(t0, c.max_seconds), val_name=val_name)
         self.history["seconds"] = time.perf_counter() - t0
+        flat = (lambda part: [t for s in part for t in s])  # noqa: E731
+        self.warn_lost_classes(flat(tags), val and (val[0], flat(val[1])), "sentence with", "the most-frequent-tag "
+                               "baseline, fitted on every training sentence, can", kind="tag(s)")
 
     def default_baselines(self) -> dict[str, Any]:
         return {"most_frequent_tag": MostFrequentTag()}

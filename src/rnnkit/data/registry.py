@@ -75,7 +75,7 @@ def _ensure_loaded() -> None:
 
 # Modules registering data sets (each calls register_dataset at import).
 _PROVIDERS: list[str] = ["rnnkit.data.series", "rnnkit.data.text", "rnnkit.data.tsc", "rnnkit.data.translation",
-                         "rnnkit.data.chinese", "rnnkit.data.movies"]
+                         "rnnkit.data.chinese", "rnnkit.data.movies", "rnnkit.data.health"]
 
 
 def get_dataset(name: str) -> DatasetInfo:

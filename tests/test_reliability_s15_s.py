@@ -357,3 +357,30 @@ def test_available_memory_is_what_the_cgroup_has_left_not_its_whole_limit(tmp_pa
     assert mem.available_memory() == 0
     (tmp_path / "memory.max").write_text("max\n")                   # no limit: the system's MemAvailable
     assert mem.available_memory() > 0
+
+
+# ------------------------------------------------------------------ LayerNorm of a large cell state in float16
+@pytest.mark.parametrize("engine", ["bptt", "reference"])
+def test_a_float16_layer_norm_lstm_normalises_a_cell_state_over_256(engine):
+    """The hand LayerNorm computed (c - mean)^2 in float16: past |c - mean| = 256 it overflowed to inf, r to 0, and
+    every normalised value was 0 -- h = o * tanh(beta), 0.77 away from the float64 layer's, silently (torch's
+    F.layer_norm computes 16-bit rows in float32; so does ours now). Oracle: the float64 layer."""
+    import copy
+
+    torch.manual_seed(0)
+    a = rnnkit.LSTM(2, 8, layer_norm=True, dtype=torch.float64, engine=engine)
+    with torch.no_grad():   # i, f, o saturated open, g = +1 / -1 in alternate units: c grows by ~1 a step
+        a.bias_ih_l0.zero_()
+        a.bias_hh_l0.zero_()
+        a.ln_ih_bias_l0.copy_(torch.cat([torch.full((16,), 10.0), torch.tensor([10.0, -10.0] * 4),
+                                         torch.full((8,), 10.0)]).double())
+    x = torch.randn(400, 1, 2, dtype=torch.float64)
+    y64, (_, c64) = a(x)
+    assert float(c64.detach().abs().max()) > 300
+    half = copy.deepcopy(a).half()
+    x16 = x.half().requires_grad_()
+    y16, _ = half(x16)
+    assert y16.dtype == torch.float16
+    assert float((y16.double() - y64).detach().abs().max()) < 0.05          # was 0.77
+    y16.float().sum().backward()
+    assert all(bool(torch.isfinite(p.grad).all()) for p in half.parameters())

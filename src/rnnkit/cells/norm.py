@@ -8,7 +8,10 @@ Backward, given dy (with dx̂ = dy ⊙ γ)::
 
     dx = r ⊙ (dx̂ - mean(dx̂) - x̂ ⊙ mean(dx̂ ⊙ x̂))     dγ = Σ_rows dy ⊙ x̂     dβ = Σ_rows dy
 
-ε = 1e-5, as ``torch.nn.functional.layer_norm``.
+ε = 1e-5, as ``torch.nn.functional.layer_norm``. float16 / bfloat16 rows are normalised in float32 and the
+results rounded once, as torch's own kernel does: in float16 ``(x - μ)²`` overflows to inf for
+``|x - μ| > 256`` (an LSTM cell state grows that large over a few hundred steps), and ``r`` became 0 -- every
+normalised value 0, silently (before session 15).
 """
 
 from __future__ import annotations
@@ -29,16 +32,24 @@ def layer_norm_forward(x: Tensor, weight: Tensor, bias: Tensor) -> tuple[Tensor,
     >>> torch.allclose(y, torch.nn.functional.layer_norm(x, (5,), w, b), atol=1e-6)
     True
     """
-    mu = x.mean(-1, keepdim=True)
-    xc = x - mu
+    wide = _wide(x)
+    xw = x.to(wide)
+    mu = xw.mean(-1, keepdim=True)
+    xc = xw - mu
     rstd = torch.rsqrt((xc * xc).mean(-1, keepdim=True) + EPS)
     xhat = xc * rstd
-    return torch.addcmul(bias, xhat, weight), (xhat, rstd)
+    return torch.addcmul(bias.to(wide), xhat, weight.to(wide)).to(x.dtype), (xhat, rstd)
+
+
+def _wide(x: Tensor) -> torch.dtype:
+    """The dtype the statistics are computed in: float32 for 16-bit floats, else ``x``'s own."""
+    return torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
 
 
 def layer_norm_backward(dy: Tensor, cache: tuple[Tensor, Tensor], weight: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """``(dx, dγ, dβ)`` for :func:`layer_norm_forward` (``dγ``, ``dβ`` summed over rows)."""
-    xhat, rstd = cache
-    dxhat = dy * weight
+    xhat, rstd = cache                 # in the statistics' dtype (float32 for 16-bit rows)
+    dyw = dy.to(xhat.dtype)
+    dxhat = dyw * weight.to(xhat.dtype)
     dx = rstd * (dxhat - dxhat.mean(-1, keepdim=True) - xhat * (dxhat * xhat).mean(-1, keepdim=True))
-    return dx, (dy * xhat).sum(0), dy.sum(0)
+    return dx.to(dy.dtype), (dyw * xhat).sum(0).to(weight.dtype), dyw.sum(0).to(weight.dtype)

@@ -278,3 +278,13 @@ def test_several_target_columns_of_a_wide_table_name_the_melt(tmp_path, capsys):
     rc, _, err = _cli(["forecast", "--csv", str(path), "--target", "DAX,SMI", "--time-col", "date", "--horizon",
                        "2", "--model", "seasonal_naive", "--quiet"], capsys)
     assert rc == 1 and "expected one column to forecast, got 2 (DAX, SMI)" in err and "--id-col" in err, err
+
+
+def test_every_series_without_values_is_counted_in_one_error():
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    df = _panel({"t": list(pd.date_range("2020-01-01", periods=3)) * 2, "id": ["x"] * 3 + ["y"] * 3,
+                 "y": [np.nan] * 6})                      # a World Bank table melted: countries with no data
+    with pytest.raises(DataError, match=r"got 2 series with none: 'x', 'y'; drop them"):
+        parse_series(df, target="y", time_col="t", id_col="id")

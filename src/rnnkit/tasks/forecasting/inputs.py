@@ -325,6 +325,10 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     for sid, frame in groups:
         for c in cols:
             frame[c] = _numeric(frame[c].rename(c), "target" if c == target else "covariate", sid)
+    empty = [sid for sid, frame in groups if frame[target].isna().all()]
+    if len(empty) > 1:       # named one at a time, 9 countries of a World Bank table took 9 runs to find
+        raise DataError(f"target {target!r}: expected some values in every series, got {len(empty)} series with "
+                        f"none: {', '.join(map(repr, empty[:5]))}{' ...' if len(empty) > 5 else ''}; drop them")
     single = [sid for sid, frame in groups if len(groups) > 1 and len(frame) == 1
               and isinstance(frame.index, pd.DatetimeIndex)]   # an id given once: the others' frequency (after them)
     for sid, frame in sorted(groups, key=lambda g: g[0] in single):

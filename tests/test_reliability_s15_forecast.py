@@ -204,6 +204,13 @@ def test_decimal_years_of_an_r_ts_name_the_fix(per_year, want):
         parse_dates(pd.Series(times), "time_col 'time'")
 
 
+def test_an_infinite_time_is_named_not_a_crash():
+    from rnnkit.errors import DataError
+
+    with pytest.raises(DataError, match="got numbers .* and inf among them"):
+        parse_dates(pd.Series([1959.0, np.inf]), "time_col 'year'", date_format="%Y")
+
+
 def test_year_and_quarter_in_two_columns_name_the_join():
     from rnnkit.errors import DataError
     from rnnkit.tasks.forecasting.inputs import parse_series

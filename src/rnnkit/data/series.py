@@ -284,10 +284,13 @@ def _number_times(ser: pd.Series, text: pd.Series, what: str, date_format: str |
     ``date_format`` are read as the integers they are (``1959.0`` with ``'%Y'``); otherwise a DataError naming
     what they look like -- decimal years (``1949.0833`` is February 1949) or whole numbers needing the format."""
     values = np.asarray(text, dtype=float)
-    whole = bool((values % 1 == 0).all()) and bool(np.isfinite(values).all())
+    shown = ", ".join(str(float(v)) for v in values[:2])
+    if not np.isfinite(values).all():
+        raise DataError(f"{what}: expected dates as text or timestamps, got numbers ({shown}, ..) and "
+                        f"{float(values[~np.isfinite(values)][0])} among them")
+    whole = bool((values % 1 == 0).all())
     if whole and date_format is not None:
         return parse_dates(ser.map(lambda v: None if pd.isna(v) else str(int(v))), what, date_format)
-    shown = ", ".join(str(float(v)) for v in values[:2])
     if whole:
         hint = ("write them as integers (integer steps), or, if they are years, pass --date-format %Y "
                 "(date_format='%Y') to read them as dates")

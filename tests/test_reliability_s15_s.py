@@ -384,3 +384,21 @@ def test_a_float16_layer_norm_lstm_normalises_a_cell_state_over_256(engine):
     assert float((y16.double() - y64).detach().abs().max()) < 0.05          # was 0.77
     y16.float().sum().backward()
     assert all(bool(torch.isfinite(p.grad).all()) for p in half.parameters())
+
+
+def test_a_layer_keeps_its_gradient_flow_name_after_the_recorder_is_cleared():
+    """The monitor clears its recorder after every truncated chunk: a chunk in which only the encoder ran must
+    still file it under the encoder's name ('GRU.l0.fwd#2'), not the decoder's."""
+    from rnnkit.engine.gradflow import GradFlowRecorder
+
+    enc, dec = rnnkit.GRU(3, 4), rnnkit.GRU(4, 4)
+    x = torch.randn(5, 2, 3)
+    with GradFlowRecorder() as rec:
+        dec(enc(x)[0])[0].sum().backward()
+        assert set(rec.norms) == {"GRU.l0.fwd", "GRU.l0.fwd#2"}
+        rec.clear()
+        enc(x)[0].sum().backward()                    # the encoder alone
+        assert set(rec.norms) == {"GRU.l0.fwd#2"}
+        rec.clear()
+        enc(x[:3])[0].sum().backward()                # another length: its own shape, the same layer's name
+        assert set(rec.norms) == {"GRU.l0.fwd#2"}

@@ -83,16 +83,16 @@ class GradFlowRecorder:
         self._owners: dict = {}   # key -> the layer that recorded it (LoopOptions.owner)
 
     def clear(self) -> None:
-        """Forget the records so far (the recorder stays open)."""
+        """Forget the records so far (the recorder stays open). Each layer keeps the tag it was given, so a
+        layer records under one name for the recorder's life (the monitor clears it every truncated chunk)."""
         self.norms.clear()
         self.lengths.clear()
-        self._owners.clear()
 
     def _add(self, tag, norms: Tensor, lengths: Tensor | None = None, owner: Any = None) -> None:
         key = tag if tag is not None else f"unnamed{len(self.norms)}"
         norms = norms.detach().cpu()
         k = 1
-        while key in self.norms and (self.norms[key].shape != norms.shape or self._owners.get(key) != owner):
+        while (key in self.norms and self.norms[key].shape != norms.shape) or self._owners.get(key, owner) != owner:
             k += 1
             key = f"{tag}#{k}"
         self._owners[key] = owner

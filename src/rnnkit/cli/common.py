@@ -83,7 +83,8 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         if "%(default)" in text or "(default" in text or not action.option_strings \
-                or action.default is None or action.default is False or action.default == argparse.SUPPRESS \
+                or action.default is None or action.default == argparse.SUPPRESS \
+                or (action.default is False and action.nargs == 0) \
                 or isinstance(action, argparse._HelpAction):
             return text
         return f"{text} (default: %(default)s)"
@@ -115,8 +116,9 @@ def set_threads(args: argparse.Namespace) -> None:
 
     cpus = usable_cpus()
     if n > cpus:
-        print(f"rnnkit: warning: --threads {n} is more than the {cpus} CPU(s) this process may use; the threads "
-              f"will share them (usually slower than --threads {cpus})", file=sys.stderr, flush=True)
+        # a warning, so the command's one-line format names it ('rnnkit CMD: warning: ...', training.md)
+        warnings.warn(f"--threads {n} is more than the {cpus} CPU(s) this process may use; the threads will share "
+                      f"them (usually slower than --threads {cpus})", RuntimeWarning, stacklevel=2)
     torch.set_num_threads(n)
 
 

@@ -21,6 +21,7 @@ runs them from the command line. Randomness comes from one CPU ``torch.Generator
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -174,7 +175,10 @@ def _start(seed: int, device: Any, trials: int | None = None, mode: str | None =
         raise ConfigError(f"mode: expected one of {list(RECALL_MODES)}, got {mode!r}")
     if seed is None or isinstance(seed, torch.Generator):   # a run is its seed (results record it): an int
         raise ConfigError(f"seed: expected an int in [-2**63, 2**64), got {seed!r}")
-    # make_generator checks the rest: True, 1.5 and '3' were torch's bare RuntimeError, 2**70 a bare ValueError
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not -2 ** 63 <= seed < 2 ** 64:
+        # True, 1.5 and '3' were torch's bare RuntimeError, 2**70 a bare ValueError; make_generator's own message
+        # offers a Generator or None, which an experiment refuses (above)
+        raise ConfigError(f"seed: expected an int in [-2**63, 2**64), got {seed!r}")
     return _device(device), make_generator(seed), time.perf_counter()
 
 

@@ -439,6 +439,9 @@ class TaskCommand:
         if rec.get("rule") != "random" or "items" not in rec:
             raise UsageError(f"input: expected a data flag (this run's held-out part is {rec.get('rule')!r}, "
                              "not recorded as items of its data)")
+        if not rec["items"]:      # --test-fraction 0: nothing held out (the empty part's digest matched any data)
+            raise UsageError("input: expected a data flag (this run held nothing out: it was trained with "
+                             "--test-fraction 0)")
         if rec.get("source_size") != len(data.inputs):
             from rnnkit.errors import DataError
 

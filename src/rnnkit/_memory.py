@@ -15,7 +15,8 @@ CGROUP = Path("/sys/fs/cgroup")
 
 def available_memory(device: str = "cpu") -> int | None:
     """Bytes of memory a run can still use: ``MemAvailable`` of ``/proc/meminfo`` (else the available
-    pages from ``os.sysconf``), capped by what the cgroup has left (``memory.max`` less ``memory.current``);
+    pages from ``os.sysconf``), capped by what the cgroup has left (``memory.max`` less ``memory.current``, whose
+    inactive page cache the kernel reclaims: :func:`_inactive_file`);
     on ``cuda`` the device's free memory.
     ``None`` when it cannot be told."""
     if str(device).startswith("cuda"):
@@ -41,10 +42,26 @@ def available_memory(device: str = "cpu") -> int | None:
         limit = (CGROUP / "memory.max").read_text().strip()
         if limit.isdigit():
             used = (CGROUP / "memory.current").read_text().strip()
-            avail = min(avail, max(int(limit) - (int(used) if used.isdigit() else 0), 0))
+            used_n = int(used) - _inactive_file() if used.isdigit() else 0
+            avail = min(avail, max(int(limit) - used_n, 0))
     except OSError:
         pass
     return avail
+
+
+def _inactive_file() -> int:
+    """Bytes of the cgroup's ``memory.current`` that are inactive page cache (``memory.stat``'s
+    ``inactive_file``), which the kernel reclaims before it would stop a run: ``docker stats`` and cAdvisor's
+    working set count usage less it. ``memory.current`` counts every file the container read, so after reading
+    its data it sits near ``memory.max`` and the limit less it refused runs that fit. 0 when it cannot be read."""
+    try:
+        for line in (CGROUP / "memory.stat").read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if key == "inactive_file" and value.strip().isdigit():
+                return int(value)
+    except OSError:
+        pass
+    return 0
 
 
 def human_size(n: float) -> str:

@@ -158,7 +158,8 @@ class AutoForecaster(Candidate):
     rejected by its check, session 14). ``symmetric_alone``: a series choosing
     alone gets a band centred on its point forecast (its residuals and their negatives; ``False``: the signed
     residuals, as before session 10: on 180 unseen series alone the 90% / 80% intervals covered 0.77 / 0.68, now
-    0.89 / 0.83). After
+    0.89 / 0.83). ``symmetric_pooled``: the same for a batch of several series (the pooled residuals and their
+    negatives; ``False``, the default: the pooled signed residuals, the band leaning with them; session 15). After
     :meth:`forecast`: ``validation_`` (a :class:`ValidationSet`), ``chosen_`` (per series), ``median_weight_``
     (the weight moved from the choice to the median of all candidates, ``median_members_``), ``hedged_`` (per
     series), ``report_`` (what won and why), ``quantiles_`` ``(S, H, Q)``."""
@@ -173,7 +174,7 @@ class AutoForecaster(Candidate):
                  pooled_only: Sequence[str] = ("drift",), hedge: bool = True,
                  median_margin: float | None = 0.15, symmetric_alone: bool = True,
                  alone_margin: float | None = 1.0, alone_leash: float | None = None,
-                 alone_anchor: bool = False, partial_median: bool = False) -> None:
+                 alone_anchor: bool = False, partial_median: bool = False, symmetric_pooled: bool = False) -> None:
         from rnnkit.tasks.forecasting.probabilistic import check_quantiles
 
         if selection not in SELECTIONS:
@@ -184,11 +185,11 @@ class AutoForecaster(Candidate):
         self.n_origins, self.selection, self.exclude, self.shrink = n_origins, selection, tuple(exclude), shrink
         self.pooled_only = tuple(pooled_only)
         for key, flag in (("hedge", hedge), ("symmetric_alone", symmetric_alone), ("alone_anchor", alone_anchor),
-                          ("partial_median", partial_median)):
+                          ("partial_median", partial_median), ("symmetric_pooled", symmetric_pooled)):
             if not isinstance(flag, bool):
                 raise ConfigError(f"{key}: expected True or False, got {flag!r}")
         self.hedge, self.symmetric_alone, self.alone_anchor = hedge, symmetric_alone, alone_anchor
-        self.partial_median = partial_median
+        self.partial_median, self.symmetric_pooled = partial_median, symmetric_pooled
         self.anchor_: list[float] = []
         self.hedged_ = np.zeros(0, dtype=bool)
         if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
@@ -415,7 +416,8 @@ class AutoForecaster(Candidate):
                 "shrink": self.shrink, "margin": self.margin, "quantiles": self.quantile_levels.tolist(),
                 "pooled_only": list(self.pooled_only), "hedge": self.hedge, "median_margin": self.median_margin,
                 "symmetric_alone": self.symmetric_alone, "alone_margin": self.alone_margin,
-                "alone_leash": self.alone_leash, "alone_anchor": self.alone_anchor, "partial_median": self.partial_median}
+                "alone_leash": self.alone_leash, "alone_anchor": self.alone_anchor, "partial_median": self.partial_median,
+                "symmetric_pooled": self.symmetric_pooled}
 
     def _save_state(self, directory) -> tuple[dict, list[str]]:
         from rnnkit.tasks.forecasting.candidates import save_candidates
@@ -435,9 +437,9 @@ class AutoForecaster(Candidate):
         from rnnkit.tasks.forecasting.candidates import load_candidates
 
         # a run saved before median_margin / symmetric_alone / alone_margin / alone_leash / alone_anchor /
-        # partial_median keeps its behaviour
+        # partial_median / symmetric_pooled keeps its behaviour
         old = {"median_margin": None, "symmetric_alone": False, "alone_margin": None, "alone_leash": None,
-               "alone_anchor": False, "partial_median": False}
+               "alone_anchor": False, "partial_median": False, "symmetric_pooled": False}
         return cls(load_candidates(directory / "candidates"), **{**old, **settings})
 
     def _load_state(self, directory, state: dict) -> None:
@@ -474,7 +476,7 @@ class AutoForecaster(Candidate):
         scale = np.where(np.isfinite(scale), scale, 0.0)
         return conformal_quantiles(point, resid, np.concatenate([vset.scale] * len(names), axis=1), scale,
                                    self.quantile_levels, pooled=len(vset.ids) > 1,
-                                   symmetric=self.symmetric_alone and len(vset.ids) == 1,
+                                   symmetric=self.symmetric_alone if len(vset.ids) == 1 else self.symmetric_pooled,
                                    fallback_sd=math.sqrt(math.pi / 2), rows=rows)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from rnnkit.data.series import parse_dates
 from rnnkit.errors import DataError
 
-__all__ = ["time_label", "numeric_values", "time_index", "in_time_order"]
+__all__ = ["time_label", "numeric_values", "time_index", "in_time_order", "check_one_series"]
 
 
 def time_label(t: Any) -> str:
@@ -84,3 +84,27 @@ def in_time_order(frame: pd.DataFrame, time_name: str, sid: str) -> tuple[pd.Dat
         return frame, 0
     order = np.argsort(np.asarray(idx), kind="stable")
     return frame.iloc[order], int((order != np.arange(order.size)).sum())
+
+
+def check_one_series(df: pd.DataFrame, index: pd.Index, used: list, time_name: str) -> None:
+    """With no id column: a time given twice where another column tells the rows apart (each pair of time and
+    its value once) is a DataError naming that column for ``id_col`` -- a panel read without ``--id-col``,
+    whose duplicates were otherwise said to be a year and its quarter in two columns when each time came 4
+    or 12 times. A column that may be that quarter or month (1..12, 'Q1', 'Jan') is left to that hint."""
+    if not index.has_duplicates:
+        return
+    most = int(pd.Index(index).value_counts().max())
+    ids = [str(c) for c in df.columns if c not in used and df[c].nunique() > 1
+           and not pd.MultiIndex.from_arrays([index, df[c]]).has_duplicates
+           and not (most in (4, 12) and _of_year(df[c]))]
+    if ids:
+        raise DataError(f"{time_name}: expected unique timestamps in one series (no id_col), got each time up to "
+                        f"{most} times; column {ids[0]!r} tells those rows apart: several series in one table? "
+                        f"id_col={ids[0]!r} (--id-col {ids[0]}) forecasts each")
+
+
+def _of_year(col: pd.Series) -> bool:
+    """Whether every value may name a quarter or a month: 1..12, 'Q1', 'M01', 'Jan', 'january'."""
+    months = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    text = col.astype(str).str.strip().str.lower().str.replace(r"^[qm]|\.0$", "", regex=True)
+    return bool(text.str.fullmatch(r"0?([1-9]|1[0-2])").all() or text.str[:3].isin(months).all())

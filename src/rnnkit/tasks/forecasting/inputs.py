@@ -26,7 +26,8 @@ from rnnkit.data.text import screen_spelling
 from rnnkit.data.timeseries.frequency import FrequencyInfo, infer_frequency, integer_steps_hint, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
-from rnnkit.tasks.forecasting.input_values import in_time_order as _in_time_order, numeric_values as _numeric, \
+from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
+    in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
@@ -320,6 +321,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
             sub = pd.DataFrame({c: df[c].to_numpy()[mask] for c in cols}, index=index[mask])
             groups.append((sid, sub))
     else:
+        _check_one_series(df, index, [time_col, *cols], time_name)   # a panel read without id_col
         groups = [(str(target), pd.DataFrame({c: df[c].to_numpy() for c in cols}, index=index))]
     out: dict[str, SeriesData] = {}
     for sid, frame in groups:

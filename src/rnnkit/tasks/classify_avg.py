@@ -15,6 +15,13 @@ epochs within ``r`` of the best (float tensors; any other tensor is the best epo
 wordpieces) and its fit part (the training texts less the validation split) has at least
 :data:`AVERAGE_MIN_FIT` texts.
 
+Off by default: "auto" was rejected by a rule written before its figures (scratch s15/T/DECISIONS.md, run once): on a
+corpus no development had seen, health-tweets' validation split (4,813 tweets; 43,313 fit texts, MiniLM wordpieces),
+the averaged network alone gained (0.6854 -> 0.6983) but the three-member combination, cross-fitted, only +0.25 points
+(0.7287 -> 0.7311; the rule asked +0.5 on it and on the tweets'), so the tweets' arm was not run and no test scored.
+In development (session 14, training parts only) it gained on the tweets (+0.76 combined) and lost on rt-snippets
+(-0.78): like the seed ensemble (session 13), a better network that the linear members already make up for.
+
 >>> import torch
 >>> keep = CentredEpochs(3)
 >>> keep.weights = {e: {"w": torch.tensor([float(e)])} for e in (3, 4, 5, 6)}

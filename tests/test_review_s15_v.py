@@ -49,3 +49,29 @@ def test_a_panel_read_without_id_col_names_the_column_that_tells_its_series_apar
         yq = pd.DataFrame({"year": q.year, "qtr": qtr, "gas": np.arange(12.0) % 4 + 1})
         with pytest.raises(DataError, match=r"a year with its quarter in another column\? join them"):
             parse_series(yq, target="gas", time_col="year")
+
+
+# ------------------------------------------------------------------ tsc: one-step series at prediction
+def test_a_tsc_model_trained_with_some_one_step_series_still_predicts_a_batch_of_them():
+    """ec9f8a5 refused every batch of one-step multichannel series as a transposed sktime array -- at prediction
+    too, where the model's channel count already refuses a transposed one: a model trained on series of 1 to 29
+    steps (some of one) that predicted a one-step series before the change raised a DataError. Oracle: the same
+    series predicted with a second step appended (a batch the check lets by) and 1-NN, which reads both."""
+    import numpy as np
+    import pytest
+
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.tsc import OneNNEuclidean, TimeSeriesClassifier, TSCConfig
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(int(rng.integers(1, 30)), 3)).astype("float32") for _ in range(30)]
+    X[0] = X[0][:1]
+    y = ["a" if i % 2 else "b" for i in range(30)]
+    t = TimeSeriesClassifier(TSCConfig(epochs=1, model="rnn", hidden_size=4, progress=False)).fit(X, y)
+    one = [X[0][:1], X[3][:1]]
+    assert len(t.predict(one)) == 2 and t.predict_proba(one).shape == (2, 2)
+    assert len(t.predict([np.concatenate([s, s]) for s in one])) == 2
+    nn1 = OneNNEuclidean().fit(X, y)
+    assert nn1.predict(one) == [y[0], nn1.predict([X[3][:1]])[0]]
+    with pytest.raises(DataError, match="expected series of several steps"):   # training data: still refused
+        OneNNEuclidean().fit([s[:1] for s in X], y)

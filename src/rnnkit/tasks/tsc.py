@@ -102,7 +102,8 @@ class TSCConfig:
 def check_series(X: Any, what: str = "X", channels: int | None = None, layout: str | None = None) -> list[np.ndarray]:
     """Validate a list of ``(T_i, C)`` finite float arrays with one ``C``; returns float32 copies. Every series one
     step of several channels is a DataError (sktime's ``(N, 1, T)`` read as ``(N, T, C)``), fewer steps than
-    channels in every series a warning; ``layout`` says how the data at hand could be laid out wrong (default
+    channels in every series a warning -- both for data whose ``channels`` are not known yet (training: a
+    fitted model's own count refuses a transposed array, and may predict a one-step series); ``layout`` says how the data at hand could be laid out wrong (default
     :data:`TRANSPOSE`, arrays)."""
     layout = TRANSPOSE if layout is None else layout
     if isinstance(X, np.ndarray) and (X.ndim == 3 or (X.ndim == 1 and X.dtype == object)):
@@ -138,13 +139,14 @@ def check_series(X: Any, what: str = "X", channels: int | None = None, layout: s
             flip = f" ({layout})" if a.shape[0] in (c, out[0].shape[0] if out else -1) else ""
             raise DataError(f"{what}[{i}]: expected {c} channels, got {a.shape[1]}{flip}")
         out.append(a)
-    if all(a.shape[0] < a.shape[1] for a in out):    # sktime's (N, 1, T) was read as N one-step series, silently
+    if channels is None and all(a.shape[0] < a.shape[1] for a in out):   # sktime's (N, 1, T) read as one-step series
+        # (only when the channels are not known yet: a fitted model's own count already refuses a transposed array,
+        # and a batch of one-step series of a model trained with some was predicted before session 15)
         fewer = f"every series has fewer steps than channels (the first {out[0].shape[0]} x {out[0].shape[1]})"
         if all(a.shape[0] == 1 for a in out):
             raise DataError(f"{what}: expected series of several steps, got every series a single step of "
                             f"{out[0].shape[1]} channels; {layout}")
-        if channels is None:
-            warnings.warn(f"{what}: {fewer}, read as (T, C) = steps x channels; {layout}", stacklevel=3)
+        warnings.warn(f"{what}: {fewer}, read as (T, C) = steps x channels; {layout}", stacklevel=3)
     return out
 
 

@@ -130,12 +130,13 @@ def _year_day_month(fmt: str) -> bool:
 def _to_datetime(text: pd.Series, fmt: str, what: str = "time") -> pd.DatetimeIndex | None:
     """Every value of ``text`` in format ``fmt``, or ``None`` when one does not parse. Values with one UTC
     offset keep it; several offsets (local time across daylight-saving changes): see :func:`_one_zone`."""
-    if "%q" in fmt:
-        starts = _quarter_starts(text, fmt)
-        return None if starts.hasnans else starts
-    text, fmt = _week_start(text, fmt)
+    if "%q" in fmt:      # the first value first, as below: every column not in quarters was matched 7 times whole
+        starts = None if _quarter_starts(text.iloc[:1], fmt).hasnans else _quarter_starts(text, fmt)
+        return None if starts is None or starts.hasnans else starts
     try:
-        pd.to_datetime(text.iloc[:1], format=fmt, utc=True)          # cheap rejection on the first value
+        first, first_fmt = _week_start(text.iloc[:1], fmt)
+        pd.to_datetime(first, format=first_fmt, utc=True)            # cheap rejection on the first value
+        text, fmt = _week_start(text, fmt)                            # (then the whole column's week text)
         utc = pd.DatetimeIndex(pd.to_datetime(text, format=fmt, utc=True))
     except (ValueError, TypeError, OverflowError):
         return None

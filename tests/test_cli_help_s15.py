@@ -51,3 +51,10 @@ def test_the_threads_warning_names_the_command():
     lines = r.stderr.splitlines()
     assert f"rnnkit experiment: warning: --threads {n} is more than the {usable_cpus()} CPU(s) this process may use; " \
            f"the threads will share them (usually slower than --threads {usable_cpus()})" in lines, r.stderr
+
+
+def test_translate_takes_the_ensemble_flag(tmp_path, capsys):
+    # Seq2SeqConfig(ensemble=n) (session 15) reached the CLI only through the bench's --set before the flag existed
+    assert main(["translate", "train", "--dataset", "num2words-en-fr", "--limit", "50", "--ensemble", "0",
+                 "--out", str(tmp_path / "run")]) == 2
+    assert "--ensemble: expected an int >= 1, got 0" in capsys.readouterr().err

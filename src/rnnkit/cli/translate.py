@@ -65,6 +65,9 @@ class Translate(TaskCommand):
         Flag("repeat_top", "dict-pointer: only the N most frequent target words may occur twice in an output"),
         Flag("split_compounds", "dict-pointer: gloss unknown source words by case, inflection and compound parts"),
         Flag("average_last", "mean weights of the last N epochs, kept when better on validation (0, 1: off)"),
+        Flag("ensemble", "dict-pointer: networks trained one after the other from seeds seed, seed+1, ... and decoded "
+                         "as one (the mean of their next-word distributions); each trains --epochs (or an equal share "
+                         "of --max-seconds)"),
         Flag("val_fraction", "share of the training pairs held out for early stopping (0: none)"),
         Flag("val_max", "most validation pairs decoded (greedy) after each epoch: the first ones of the held-out "
                         "share (the rest are not trained on either; 'val_pairs_decoded' in the result)"),

@@ -160,13 +160,17 @@ def member_swapped(vset: ValidationSet, slot: str = "esrnn", member: str = MEMBE
 def validation_for(name: str, cand, inputs: list[SeriesInput], horizon: int, origins: int,
                    cache: Path | None, tag: str) -> tuple[ValidationSet, float, float]:
     path = cache / f"{tag}_{name}.npz" if cache else None
+    # the candidate's settings are part of the key: --member / --lstm-member name their candidate alike whatever
+    # the settings, and a cache of other settings was taken silently (files from before: not recorded, taken)
+    settings = json.loads(json.dumps(cand.settings(), default=str))
     if path is not None and path.exists():
         meta = json.loads(path.with_suffix(".json").read_text())
         v = ValidationSet.load(path)
         pos = {sid: i for i, sid in enumerate(v.ids)}
         same = v.ids == [s.id for s in inputs]
         # a superset of the series: take ours (local candidates only: a global fit depends on the batch)
-        if (same or (not cand.is_global and all(s.id in pos for s in inputs))) and v.actual.shape[1] == origins:
+        if (same or (not cand.is_global and all(s.id in pos for s in inputs))) and v.actual.shape[1] == origins \
+                and meta.get("settings", settings) == settings:
             share = len(inputs) / len(v.ids)
             return v.subset([pos[s.id] for s in inputs]), meta["wall_s"] * share, meta["cpu_s"] * share
     t0, c0 = time.perf_counter(), time.process_time()
@@ -175,7 +179,7 @@ def validation_for(name: str, cand, inputs: list[SeriesInput], horizon: int, ori
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         v.save(path)
-        path.with_suffix(".json").write_text(json.dumps({"wall_s": wall, "cpu_s": cpu}))
+        path.with_suffix(".json").write_text(json.dumps({"wall_s": wall, "cpu_s": cpu, "settings": settings}))
     return v, wall, cpu
 
 

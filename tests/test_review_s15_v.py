@@ -102,3 +102,34 @@ def test_quarter_and_week_formats_reject_a_column_on_its_first_value(monkeypatch
     assert q[1] == "%YQ%q" and q[0][5] == pd.Timestamp("2001-04-01")
     w = series.parse_dates(pd.Series(["2020-W52", "2020-W53", "2021-W01"]), "t")
     assert list(w[0]) == list(pd.to_datetime(["2020-12-21", "2020-12-28", "2021-01-04"]))
+
+
+# ------------------------------------------------------------------ the collection bench's cache
+def test_bench_collections_cache_is_not_taken_for_a_candidate_of_other_settings(tmp_path, monkeypatch):
+    """aac0d15 added --lstm-member ('lstm_candidate', as --member's 'esrnn_candidate'): the validation cache is
+    keyed by the candidate's name and the batch only, so a second run with other member settings and the same
+    --cache scored the first run's forecasts under the new settings, silently. Oracle: a candidate of the same
+    settings takes the cache (no new validation run); one of other settings runs its own."""
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+    import pandas as pd
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_collections as bc
+    from rnnkit.tasks.forecasting.candidates import SeriesInput
+    from rnnkit.tasks.forecasting.statistical import statistical_candidates
+
+    t = pd.date_range("2000-01", periods=40, freq="MS")
+    inputs = [SeriesInput(k, np.sin(np.arange(40) / 3) + j + 2, 12, t) for j, k in enumerate("ab")]
+    runs = []
+    real = bc.rolling_validation
+    monkeypatch.setattr(bc, "rolling_validation", lambda *a, **k: (runs.append(a[0]), real(*a, **k))[1])
+    cand = statistical_candidates()["theta"]
+    v1, _, _ = bc.validation_for("theta", cand, inputs, 6, 2, tmp_path, "t")
+    v2, _, _ = bc.validation_for("theta", cand, inputs, 6, 2, tmp_path, "t")
+    assert len(runs) == 1 and np.array_equal(v1.final["theta"], v2.final["theta"])     # same settings: cached
+    other = statistical_candidates()["ets"]                                             # other settings, same name
+    v3, _, _ = bc.validation_for("theta", other, inputs, 6, 2, tmp_path, "t")
+    assert len(runs) == 2 and not np.allclose(v3.final["theta"], v1.final["theta"])

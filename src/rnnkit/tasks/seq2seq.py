@@ -337,7 +337,7 @@ class Translator(Task):
             make, loss_fn = (lambda idx: self._batch(src_ids, tgt_ids, idx)), self._loss
         else:
             self.words = WordPointer(c)
-            sents = self.words.build(src, tgt)
+            sents = self.words.build(src, tgt, self.fit_place)
             self.net = self.words.net
             lengths = [len(s.src) + len(s.gold) for s in sents]
             make, loss_fn = (lambda idx: self.words.batch([sents[i] for i in idx])), self.words.loss

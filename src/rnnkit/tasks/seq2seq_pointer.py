@@ -260,14 +260,20 @@ class WordPointer:
                 for _ in range(c.ensemble)]
         return nets[0] if c.ensemble == 1 else PointerEnsemble(nets)
 
-    def build(self, sources: list[str], targets: list[str]) -> list[Sentence]:
+    def build(self, sources: list[str], targets: list[str], place=lambda i: f"sources[{i}]") -> list[Sentence]:
         """Fit the dictionary and the vocabularies on the training pairs, build the network; the training
-        sentences (:class:`Sentence` with gold ids)."""
+        sentences (:class:`Sentence` with gold ids). ``place(i)`` names training pair ``i`` in errors."""
         from rnnkit.tasks.seq2seq_words import IBM1
 
         from collections import Counter
 
         src, tgt = self._words(sources, "sources"), self._words(targets, "targets")
+        empty = next((i for i, s in enumerate(src) if not s), None)
+        if empty is not None:   # was pad_sequences' 'seqs: ... an empty one at index 0', naming no source
+            from rnnkit.errors import DataError
+
+            raise DataError(f"{place(empty)}: expected a source with at least one word token, got none from "
+                            f"{sources[empty]!r} (zero-width spaces, word joiners or a BOM alone)")
         self.dictionary = dict(IBM1().fit(src, tgt).best)
         n = Counter(w for s in src for w in s)
         self.counts = {w: n[w] for w in self.dictionary}
@@ -300,6 +306,18 @@ class WordPointer:
         c = self.cfg
         once_from = 0 if c.repeat_top is None else len(self.tgt_vocab.specials) + c.repeat_top   # the vocabulary is by frequency
         src = self._words(sources, "sources")
+        empty = [i for i, s in enumerate(src) if not s]
+        if empty:   # zero-width spaces or a BOM alone: no word to translate (one such line failed the whole batch)
+            import warnings
+
+            warnings.warn(f"sources[{empty[0]}]: expected a text with at least one word token, got none from "
+                          f"{sources[empty[0]]!r}; translated as '' ({len(empty)} such source(s))", stacklevel=2)
+            kept = [i for i, s in enumerate(src) if s]
+            out = [""] * len(src)
+            if kept:
+                for i, text in zip(kept, self.translate([sources[i] for i in kept], beam, batch_size, decode)):
+                    out[i] = text
+            return out
         glosses = self._glosses(src)
         sents = [prepare(s, g, self.src_vocab, self.tgt_vocab) for s, g in zip(src, glosses)]
         hyps = pointer_search(self.net, sents, self.tgt_vocab, beam, c.alpha, c.max_decode_ratio, batch_size,

@@ -64,7 +64,9 @@ def _no_space(tok: str) -> bool:
 
 def detokenize(tokens: Sequence[str]) -> str:
     """Target words joined into text (see the module docstring). A straight double quote opens when an
-    even number of them came before, else closes."""
+    even number of them came before, else closes. Two tokens of a script written without spaces (Thai, Lao, Han:
+    grapheme clusters, ``data.vocab.unspaced``) are joined without one, so a space the text had between two such
+    phrases ('ผมชื่อ สมชาย', '東京 大阪') is lost: the tokens do not carry it (a known limit of word units there)."""
     out: list[str] = []
     quotes = [0, 0]                                   # straight double / single quotes seen so far
     opened = False                                    # the previous token opened a quote

@@ -42,7 +42,7 @@ def available_memory(device: str = "cpu") -> int | None:
         limit = (CGROUP / "memory.max").read_text().strip()
         if limit.isdigit():
             used = (CGROUP / "memory.current").read_text().strip()
-            used_n = int(used) - _inactive_file() if used.isdigit() else 0
+            used_n = max(int(used) - _inactive_file(), 0) if used.isdigit() else 0
             avail = min(avail, max(int(limit) - used_n, 0))
     except OSError:
         pass

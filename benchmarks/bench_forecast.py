@@ -22,6 +22,7 @@ validation run on the training parts:
     python benchmarks/bench_forecast.py --collection fresh10 --alone --also alone_anchor=True  # session 12
     python benchmarks/bench_forecast.py --collection fresh12 --alone --member shrink_windows=60  # session 13
     python benchmarks/bench_forecast.py --collection fresh16 --lstm-member lookback_ensemble=True  # session 15
+    python benchmarks/bench_forecast.py --collection fresh18 --detect-period bound  # periods detected, session 15
 
 ``fresh`` (bench_collections.load_fresh) is the check on unseen data: 30 series of each of M3 yearly,
 quarterly, monthly, other and tourism yearly, quarterly, monthly, the first by a hash of their id;
@@ -126,6 +127,9 @@ def main(argv=None) -> int:
     ap.add_argument("--lstm-member", default=None, metavar="KEY=VALUE[,KEY=VALUE]",
                     help="also fit an LSTM candidate with these settings (e.g. lookback_ensemble=True) as "
                          "lstm_candidate, and score auto_candidate with it in the default LSTM's place")
+    ap.add_argument("--detect-period", default=None, choices=("default", "bound"),
+                    help="each series' period is detect_period's on its training part (as `rnnkit forecast` without "
+                         "--period), not the collection's; bound: with noise_bound=True (scoring keeps the collection's)")
     ap.add_argument("--compare-local", action="store_true",
                     help="also fit the ES-RNN on each series alone (esrnn_local) next to the global one")
     args = ap.parse_args(argv)

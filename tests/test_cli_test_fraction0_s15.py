@@ -37,3 +37,20 @@ def test_a_run_that_held_nothing_out(tmp_path, capsys):
     assert main(["classify", "evaluate", "--run", str(tmp_path / "run"), "--json"]) == 2
     err = capsys.readouterr().err
     assert "expected a data flag (this run held nothing out: it was trained with --test-fraction 0)" in err, err
+
+
+def test_a_training_error_names_the_item_by_its_place_in_the_data_read(tmp_path, capsys):
+    # the task names texts[i] of the part fit got (after --test-fraction's random split): row 40 of the data was
+    # 'texts[32]', no row of the file; the driver adds the item's place in the data read (helper Q, session 15)
+    rows = [(f"good film {i}", "pos") if i % 2 else (f"bad film {i}", "neg") for i in range(60)]
+    rows[40] = ("\u200b", "pos")
+    with open(tmp_path / "zw.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        w.writerows(rows)
+    assert main(["classify", "train", "--csv", str(tmp_path / "zw.csv"), "--epochs", "1", "--min-freq", "1",
+                 "--hidden-size", "8", "--embed-dim", "8", "--embeddings", "own", "--quiet",
+                 "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "error: DataError: texts[" in err and "] (item 40 of the data read, counted from 0): expected a text with " \
+                                                  "at least one token" in err, err

@@ -41,6 +41,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from rnnkit._io import is_stream
+from rnnkit.errors import RnnkitError
 from rnnkit.data.batching import truncations
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
@@ -78,6 +79,7 @@ class Data:
     test: "Data | None" = None
     rule: str = "given"
     val: "Data | None" = None     # validation data for early stopping that comes with the data
+    positions: Any = None         # where each item was in the data read (after _pick), for messages
 
 
 def sample_limit(n: int, limit: int | None, seed: int) -> np.ndarray:
@@ -95,8 +97,24 @@ def sample_limit(n: int, limit: int | None, seed: int) -> np.ndarray:
 def _pick(data: Data, idx: Sequence[int]) -> Data:
     if isinstance(data.inputs, str):
         raise UsageError("input: a text corpus has no items to pick")  # pragma: no cover - commands never do
+    at = [int(i) if data.positions is None else data.positions[i] for i in idx]
     return Data([data.inputs[i] for i in idx], None if data.targets is None else [data.targets[i] for i in idx],
-                data.source)
+                data.source, positions=at)
+
+
+def read_place(error: Exception, task: Any, part: Data) -> Exception:
+    """``error`` with the item it names (``texts[32]: ...``, a position in the part ``fit`` got, after
+    ``--limit`` and ``--test-fraction``) also named by its place in the data read (``item 40``); the error
+    itself when it names none or the part was not picked."""
+    import re
+
+    names = {task.input_name, getattr(task, "target_name", None)} - {None}
+    m = re.match(r"^(\w+)\[(\d+)\]", str(error))
+    if not isinstance(error, RnnkitError) or m is None or m.group(1) not in names or part.positions is None \
+            or int(m.group(2)) >= len(part.positions):
+        return error
+    where = f" (item {part.positions[int(m.group(2))]} of the data read, counted from 0)"
+    return type(error)(m.group(0) + where + str(error)[m.end():])
 
 
 def held_out_digest(data: Data) -> str:
@@ -332,7 +350,10 @@ class TaskCommand:
             source["stream"] = True
         task = self.task(config)
         log = _live_log(Path(args.out))
-        self.fit(task, train, data.val, baselines=self.baselines(args), callbacks=[MetricLogger(log)])
+        try:
+            self.fit(task, train, data.val, baselines=self.baselines(args), callbacks=[MetricLogger(log)])
+        except RnnkitError as e:   # texts[32] of the part fit got: also its place in the file (session 15)
+            raise read_place(e, task, train) from e
         result: dict[str, Any] = {"run": str(args.out), "train_size": len(train.inputs),
                                   "test_size": 0 if test is None else len(test.inputs),
                                   "train_seconds": task.history.get("seconds"), **self.train_summary(task)}

@@ -366,8 +366,9 @@ class Translator(Task):
 
     def _fit_member(self, j: int, n: int, net: nn.Module, lengths: list[int], make, loss_fn, val, callbacks,
                     t0: float) -> tuple[Any, dict | None]:
-        """Train ``net``, member ``j`` of ``n`` (1: the single network): seed ``seed + j`` (weights, dropout,
-        data order), ``epochs`` epochs or, with ``max_seconds``, an equal share of what is left of it, over which
+        """Train ``net``, member ``j`` of ``n`` (1: the single network): its dropout and data order from seed
+        ``seed + j`` (its initial weights were drawn when the members were built, one after the other from the
+        fit's one generator: member 0's are the single network's), ``epochs`` epochs or, with ``max_seconds``, an equal share of what is left of it, over which
         the dict-pointer's warm-up + cosine LR runs. The Trainer's result and the averaging record."""
         from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
         from rnnkit.training.callbacks import WarmupCosine

@@ -330,10 +330,14 @@ class ClassifierService:
             except (ConfigError, ValueError, TypeError) as e:
                 reason = " ".join(str(e).split())
                 raise RequestError(422, reason if reason.startswith("texts") else f"texts: {reason}") from None
+            empty = set(self.model.no_token_rows(texts))
         classes = self.model.classes
+        # a text with no token (zero-width spaces alone) is predicted the training labels' class shares: the
+        # client is told so ("no_tokens": true), not only the server's log (session 15)
         return {"predictions": [{"label": classes[int(np.argmax(p))],
                                  "probabilities": {c: float(v) for c, v in zip(classes, p)},
-                                 "truncated": i in cut, **({"tokens": cut[i]} if i in cut else {})}
+                                 "truncated": i in cut, **({"tokens": cut[i]} if i in cut else {}),
+                                 **({"no_tokens": True} if i in empty else {})}
                                 for i, p in enumerate(probs)]}
 
     def close(self) -> None:

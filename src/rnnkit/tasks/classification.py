@@ -170,17 +170,26 @@ class TextClassifier(ClassifierTask):
         """The tokens of each text. One with none (only zero-width spaces or a BOM, say) is a DataError naming
         it by ``place(i)`` in a fit; given no ``place`` (prediction), its list stays empty: see :meth:`_no_tokens`."""
         c = self.config
-        if self.units == "bpe":
-            toks = [self.bpe.pieces(self.bpe.encode(t.lower() if c.lowercase else t)) for t in texts]
-        elif self.units == "wordpiece":
-            toks = self.wordpieces.tokens(texts)
-        else:
-            toks = [tokenize(t, self.units, c.lowercase) for t in texts]
+        toks = self._unit_tokens(texts)
         for i, t in enumerate(toks):
             if not t and place is not None:
                 raise DataError(f"{place(i)}: expected a text with at least one token (the {self.units} units), "
                                 f"got none from {texts[i]!r}")
         return limit_length(toks, c.max_len, c.on_long, what="texts")
+
+    def _unit_tokens(self, texts: list[str]) -> list[list[str]]:
+        c = self.config
+        if self.units == "bpe":
+            return [self.bpe.pieces(self.bpe.encode(t.lower() if c.lowercase else t)) for t in texts]
+        if self.units == "wordpiece":
+            return self.wordpieces.tokens(texts)
+        return [tokenize(t, self.units, c.lowercase) for t in texts]
+
+    def no_token_rows(self, texts: list[str]) -> list[int]:
+        """The positions of the texts with no token in this run's units (only zero-width spaces or a BOM, say):
+        :meth:`predict_proba` gives them the class shares of the training labels (the service flags them)."""
+        self._require_fitted()
+        return [i for i, t in enumerate(self._unit_tokens(check_texts(texts))) if not t]
 
     def _encode(self, texts: list[str], place=None) -> list[list[int]]:
         return [self.vocab.encode(t) for t in self._tokens(texts, place)]

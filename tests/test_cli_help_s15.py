@@ -58,3 +58,13 @@ def test_translate_takes_the_ensemble_flag(tmp_path, capsys):
     assert main(["translate", "train", "--dataset", "num2words-en-fr", "--limit", "50", "--ensemble", "0",
                  "--out", str(tmp_path / "run")]) == 2
     assert "--ensemble: expected an int >= 1, got 0" in capsys.readouterr().err
+
+
+def test_a_macrodata_dataset_takes_no_column_argument():
+    # its loader was 'lambda c=_col: ...': load_dataset('macrodata_cpi', c='realgdp') returned realgdp under the cpi
+    # name (found by helper S); the argument check now refuses c= as for every loader without arguments
+    from rnnkit.data.registry import load_dataset
+
+    with pytest.raises(ConfigError, match=r"^c: expected an argument of dataset 'macrodata_cpi' \(it takes none\)"):
+        load_dataset("macrodata_cpi", c="realgdp")
+    assert load_dataset("macrodata_cpi").name == "macrodata_cpi"

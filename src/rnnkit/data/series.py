@@ -22,6 +22,7 @@ with ``pip install --no-deps vega_datasets==0.9.0``.
 from __future__ import annotations
 
 import datetime
+import functools
 import importlib.util
 import io
 import re
@@ -480,7 +481,7 @@ register_dataset(DatasetInfo("elec_equip", "series", "Euro-area electrical equip
                              load_elec_equip, size="257 months"))
 for _col, _what in MACRO_COLUMNS.items():
     register_dataset(DatasetInfo(f"macrodata_{_col}", "series", f"US {_what}, quarterly 1959-2009",
-                                 (lambda c=_col: load_macrodata(c)), size="203 quarters"))
+                                 functools.partial(load_macrodata, _col), size="203 quarters"))
 register_dataset(_vega("seattle_temp_max", "Seattle daily maximum temperature (C), 2012-2015",
                        load_seattle_weather, "1,461 days"))
 register_dataset(_vega("seattle_temps", "Seattle hourly temperature (F), 2010", load_seattle_temps,

@@ -6,7 +6,10 @@ and for the new points of an update.
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -14,7 +17,44 @@ import pandas as pd
 from rnnkit.data.series import parse_dates
 from rnnkit.errors import DataError
 
-__all__ = ["time_label", "numeric_values", "time_index", "in_time_order", "check_one_series"]
+__all__ = ["time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
+           "panel_notes"]
+
+_NOTES: ContextVar[list | None] = ContextVar("rnnkit_series_notes", default=None)
+
+
+def series_note(kind: str, sid: str, message: str, stacklevel: int = 2) -> None:
+    """A warning about one series (``kind``: what it says, e.g. its first or last values missing): warned now,
+    or -- while :func:`panel_notes` reads a panel -- kept, and the series of one kind summed up in one warning."""
+    notes = _NOTES.get()
+    if notes is None:
+        warnings.warn(message, stacklevel=stacklevel + 1)
+    else:
+        notes.append((kind, sid, message))
+
+
+@contextmanager
+def panel_notes(stacklevel: int = 3) -> Iterator[None]:
+    """While a panel is read, the per-series warnings of each kind: up to three as they are, more as one line (the
+    first in full, then the other series named) -- a World Bank table of 210 countries, each missing its last two
+    years, printed 210 lines. A context variable, so another thread's reading is not collected."""
+    notes: list = []
+    token = _NOTES.set(notes)
+    try:
+        yield
+    finally:
+        _NOTES.reset(token)
+    kinds: dict[str, list] = {}
+    for kind, sid, message in notes:
+        kinds.setdefault(kind, []).append((sid, message))
+    for items in kinds.values():
+        if len(items) <= 3:
+            for _, message in items:
+                warnings.warn(message, stacklevel=stacklevel)
+            continue
+        others = ", ".join(repr(sid) for sid, _ in items[1:7]) + (" ..." if len(items) > 7 else "")
+        warnings.warn(f"{items[0][1]} -- and so for {len(items) - 1} more series (each its own count): {others}",
+                      stacklevel=stacklevel)
 
 
 def time_label(t: Any) -> str:

@@ -28,7 +28,7 @@ from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
-    time_index as _time_index, time_label
+    time_index as _time_index, time_label, series_note, panel_notes
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward", "check_future_times"]
@@ -129,8 +129,8 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         raise DataError(f"target {target!r} in series {sid!r}: expected some values, got all {len(raw)} missing")
     lead = int(np.argmax(raw.notna().to_numpy()))
     if lead:    # not yet observed (a series that starts later in a panel): back-filling invented a flat history
-        warnings.warn(f"target {target!r} in series {sid!r}: the first {lead} value(s) are missing (before "
-                      f"{time_label(idx[lead])}); the series starts at its first observed value", stacklevel=5)
+        series_note("first", sid, f"target {target!r} in series {sid!r}: the first {lead} value(s) are missing "
+                    f"(before {time_label(idx[lead])}); the series starts at its first observed value", stacklevel=5)
         frame, idx, raw = frame.iloc[lead:], idx[lead:], raw.iloc[lead:]
     resampled = len(frame) - int((stamps >= idx[0]).sum())   # grid rows added where the series is kept (not in
     # a dropped leading stretch; negative where --resample merged off-grid stamps into one bin)
@@ -142,7 +142,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                         "nothing to learn from it: drop the series, or use model 'auto' or a statistical one (they "
                         "forecast it as the constant)")
     y, missing = interpolate_missing(y_raw)
-    warn_missing_tail(y_raw, idx, f"target {target!r} in series {sid!r}", stacklevel=5)
+    warn_missing_tail(y_raw, idx, f"target {target!r} in series {sid!r}", stacklevel=5, sid=sid)
 
     def covs(cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if not cols:
@@ -333,10 +333,11 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
                         f"none: {', '.join(map(repr, empty[:5]))}{' ...' if len(empty) > 5 else ''}; drop them")
     single = [sid for sid, frame in groups if len(groups) > 1 and len(frame) == 1
               and isinstance(frame.index, pd.DatetimeIndex)]   # an id given once: the others' frequency (after them)
-    for sid, frame in sorted(groups, key=lambda g: g[0] in single):
-        freq = _shared_freq(list(out.values()), sid, frame.index[0], time_name) if sid in single else None
-        out[sid] = _one_series(frame, sid, target, past_cols, fut_cols, resample, time_name, allow_constant, freq)
-        out[sid].date_format = fmt
+    with panel_notes(stacklevel=4):   # 210 series missing their last values: one warning, not 210
+        for sid, frame in sorted(groups, key=lambda g: g[0] in single):
+            freq = _shared_freq(list(out.values()), sid, frame.index[0], time_name) if sid in single else None
+            out[sid] = _one_series(frame, sid, target, past_cols, fut_cols, resample, time_name, allow_constant, freq)
+            out[sid].date_format = fmt
     return [out[sid] for sid, _ in groups]
 
 
@@ -371,7 +372,7 @@ def fill_forward(last: float, values: np.ndarray) -> np.ndarray:
     return filled[1:]
 
 
-def warn_missing_tail(y_raw: np.ndarray, idx: pd.Index, what: str, stacklevel: int = 3) -> None:
+def warn_missing_tail(y_raw: np.ndarray, idx: pd.Index, what: str, stacklevel: int = 3, sid: str = "") -> None:
     """Warn when ``y_raw`` (indexed by ``idx``, with at least one observed value) ends in missing values,
     naming ``what`` and the last observed time: they are held at the last observed value and the forecast
     starts after them as if observed. A warning, not an error: one id short of its last row must not stop a
@@ -379,9 +380,9 @@ def warn_missing_tail(y_raw: np.ndarray, idx: pd.Index, what: str, stacklevel: i
     tail = int(np.argmax(np.isfinite(y_raw[::-1])))   # missing values after the last observed one
     if tail:
         after = f"after {time_label(idx[len(idx) - tail - 1])}"
-        warnings.warn(f"{what}: the last {tail} value(s) are missing ({after}); they are held at the last observed "
-                      "value and the forecast starts after them as if observed: drop those rows to forecast from "
-                      "the last observed value", stacklevel=stacklevel)
+        series_note("last", sid, f"{what}: the last {tail} value(s) are missing ({after}); they are held at the last "
+                    "observed value and the forecast starts after them as if observed: drop those rows to forecast "
+                    "from the last observed value", stacklevel=stacklevel)
 
 
 def continue_series(s: Any, y_new: np.ndarray, times: pd.Index) -> tuple[np.ndarray, np.ndarray, pd.Index]:

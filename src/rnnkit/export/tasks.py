@@ -7,7 +7,8 @@ outside the graph; ``<file>.json`` names what it needs (docs/deploy.md has the r
   interval calibration factor) + ``h_n`` (``c_n``). Direct / encoder-decoder strategies give ``(batch,
   H)`` forecasts; the recursive one gives the next-step distribution at every input step ``(batch,
   time)`` -- with ``time = 1`` and the state carried, one step of the rollout.
-* text classifier: ``ids (batch, time)`` int64 + ``lengths (batch,)`` -> ``logits``, ``probabilities``.
+* text classifier: ``ids (batch, time)`` int64 + ``lengths (batch,)`` -> ``logits``, ``probabilities`` (a text
+  with no token: ``lengths`` 0 -> the training labels' class shares, ``prior`` in the description).
 * time-series classifier: ``x (batch, time, C)`` standardised + ``lengths`` -> the same.
 """
 
@@ -48,15 +49,32 @@ class ForecastGraph(nn.Module):
 
 
 class ClassifierGraph(nn.Module):
-    """``(x, lengths) -> (logits, probabilities)`` of a classifier network."""
+    """``(x, lengths) -> (logits, probabilities)`` of a classifier network.
 
-    def __init__(self, net: nn.Module) -> None:
+    ``prior`` (text classifiers): the class shares ``TextClassifier.predict_proba`` gives a text with no token.
+    Such a text is fed as ``lengths`` 0; the graph then answers the shares (``logits`` their log), and it reads
+    one padding step past the input, so a batch whose texts all have no token (``ids`` of shape ``(batch,
+    0)``) runs too. Before, such a row's outputs were NaN (and a batch of them an onnxruntime error), where
+    the run predicts the shares (session 15, helper W)."""
+
+    def __init__(self, net: nn.Module, prior: list[float] | None = None) -> None:
         super().__init__()
         self.net = net
+        if prior is not None:
+            self.register_buffer("prior", torch.tensor(prior, dtype=torch.float32))
+        else:
+            self.prior = None
 
     def forward(self, x: Tensor, lengths: Tensor):
-        logits = self.net(x, lengths)
-        return logits, torch.softmax(logits, -1)
+        if self.prior is None:
+            logits = self.net(x, lengths)
+            return logits, torch.softmax(logits, -1)
+        empty = (lengths <= 0).unsqueeze(1)
+        x = torch.cat([x, x.new_zeros(x.shape[0], 1)], 1)   # the pad id, past every length: nothing reads it
+        logits = self.net(x, lengths.clamp(min=1))
+        prior = self.prior.to(logits.dtype)
+        return (torch.where(empty, prior.log(), logits),
+                torch.where(empty, prior, torch.softmax(logits, -1)))
 
 
 class _Levels(tuple):
@@ -146,8 +164,14 @@ def classifier_spec(clf: Any) -> GraphSpec:
         x = InputSpec("x", ("batch", "time", len(clf.mean) * cfg.patch))  # channels x patch per step
         meta = {"task": "tsc", "patch": cfg.patch, "mean": [float(v) for v in clf.mean],
                 "std": [float(v) for v in clf.std], "chose": "network"}
+    prior = None
+    if isinstance(clf, TextClassifier):   # a text with no token: predict_proba's class shares (equal in older runs)
+        n = len(clf.classes)
+        prior = [float(v) for v in clf.prior] if getattr(clf, "prior", None) is not None else [1.0 / n] * n
+        meta.update(prior=prior, no_token="a text with no token: lengths 0 (ids may have 0 steps); the graph answers "
+                                          "'prior', the training labels' class shares, as predict_proba does")
     meta.update(kind="task", classes=list(clf.classes))
-    return GraphSpec(ClassifierGraph(exportable(net)), ClassifierGraph(net), [x, lengths],
+    return GraphSpec(ClassifierGraph(exportable(net), prior), ClassifierGraph(net, prior), [x, lengths],
                      ["logits", "probabilities"], meta)
 
 

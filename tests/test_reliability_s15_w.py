@@ -1,0 +1,62 @@
+"""Session 15, helper W: a text with no token through the exported text-classifier graph.
+
+``TextClassifier.predict_proba`` gives a text with no token in the run's units (zero-width spaces alone) the
+training labels' class shares (since session 15). The exported graph, fed as docs/deploy.md says (ids from
+``vocab.json``, padding 0, ``lengths``), gave that row NaN -- and a batch of such texts only (ids of 0 steps)
+was an onnxruntime error -- so a consumer of the export could not reproduce the run's predictions. Oracle:
+the run's own ``predict_proba`` on the same texts, in the test.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnxscript")
+
+TEXTS = ["good fine nice", "bad awful", "nice good great", "awful bad bad", "fine", "terrible bad bad"] * 6
+LABELS = ["pos", "neg", "pos", "neg", "pos", "neg"] * 6
+EMPTY = "\u200b\u200b"                       # no word token
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    import torch
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    torch.manual_seed(0)
+    cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=1, batch_size=8, val_fraction=0.0,
+                               progress=False, embeddings="own", combine=False)
+    return TextClassifier(cfg).fit(TEXTS, LABELS)
+
+
+@pytest.mark.parametrize("batch", [["good", EMPTY, "zzz unseen bad fine", "fine"], [EMPTY], [EMPTY, "\ufeff"]],
+                         ids=["mixed", "one-empty", "all-empty"])
+def test_a_text_with_no_token_gets_the_runs_class_shares_from_the_graph(fitted, batch, tmp_path, onnx_text_probs):
+    import rnnkit
+
+    assert fitted.no_token_rows(batch)                      # the case under test is there
+    res = rnnkit.export(fitted, tmp_path / "c.onnx")
+    with pytest.warns(UserWarning, match="no token"):
+        want = np.asarray(fitted.predict_proba(batch))
+    got, ids = onnx_text_probs(fitted, tmp_path / "c.onnx", batch)
+    assert np.isfinite(got).all() and np.abs(got - want).max() <= 1e-5
+    side = json.loads((tmp_path / "c.onnx.json").read_text())["meta"]
+    assert side["prior"] == res.meta["prior"] and np.allclose(side["prior"], fitted.prior)
+    assert np.allclose(got[fitted.no_token_rows(batch)], side["prior"])   # what a consumer reads beside the graph
+
+
+def test_the_program_format_gives_the_shares_too(fitted, tmp_path):
+    import torch
+
+    import rnnkit
+
+    rnnkit.export(fitted, tmp_path / "c.pt2", format="torch-export")
+    module = torch.export.load(str(tmp_path / "c.pt2")).module()
+    with torch.no_grad():
+        _, probs = module(torch.zeros(2, 0, dtype=torch.long), torch.zeros(2, dtype=torch.long))
+    assert np.allclose(probs.numpy(), [fitted.prior] * 2, atol=1e-6)

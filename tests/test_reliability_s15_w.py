@@ -60,3 +60,27 @@ def test_the_program_format_gives_the_shares_too(fitted, tmp_path):
     with torch.no_grad():
         _, probs = module(torch.zeros(2, 0, dtype=torch.long), torch.zeros(2, dtype=torch.long))
     assert np.allclose(probs.numpy(), [fitted.prior] * 2, atol=1e-6)
+
+
+def test_cli_export_of_a_combined_run_says_the_graph_is_the_network_alone(fitted, tmp_path, capsys):
+    # a classify run whose fit chose to combine the network with its linear baselines (the default combine=True)
+    # predicts sum_m w_m p_m; the graph is the network's, and 'rnnkit export' printed only the network's parity
+    import torch
+
+    from rnnkit.cli.main import main
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    torch.manual_seed(0)
+    cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=1, batch_size=8, val_fraction=0.3,
+                               progress=False, embeddings="own")
+    mixed = TextClassifier(cfg).fit(TEXTS, LABELS)
+    others = {k: w for k, w in (mixed.mix or {}).items() if k != "network" and w}
+    assert others                                            # the case under test: a linear member weighs
+    mixed.save(tmp_path / "mixed")
+    fitted.save(tmp_path / "alone")
+    notes = {}
+    for name in ("mixed", "alone"):
+        assert main(["export", "--run", str(tmp_path / name), "--out", str(tmp_path / f"{name}.onnx"), "--quiet"]) == 0
+        notes[name] = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("note:")]
+    assert notes["alone"] == [] and len(notes["mixed"]) == 1
+    assert "network's probabilities only" in notes["mixed"][0] and all(k in notes["mixed"][0] for k in others)

@@ -90,5 +90,10 @@ def run(args: argparse.Namespace) -> dict:
         for row in res.parity:
             lines.append(f"parity at batch {row['batch']}, time {row['time']}: max |diff| "
                          f"{max(row['max_abs_diff'].values()):.2e}")
+        mix = {k: w for k, w in (res.meta.get("weights") or {}).items() if k != "network" and w}
+        if mix:   # the parity above is the network's: the run's predictions were not what the graph gives, unsaid
+            lines.append(f"note: the run predicts a combination (network {res.meta['weights'].get('network', 0):g}, "
+                         + ", ".join(f"{k} {w:g}" for k, w in mix.items()) + "); the graph gives the network's "
+                         "probabilities only (FILE.json 'weights'; docs/deploy.md)")
         result["text"] = "\n".join(lines)
     return result

@@ -84,3 +84,24 @@ def test_cli_export_of_a_combined_run_says_the_graph_is_the_network_alone(fitted
         notes[name] = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("note:")]
     assert notes["alone"] == [] and len(notes["mixed"]) == 1
     assert "network's probabilities only" in notes["mixed"][0] and all(k in notes["mixed"][0] for k in others)
+
+
+@pytest.mark.parametrize("task", ["tsc", "tag", "translate", "generate"])
+def test_serving_a_run_of_another_task_is_a_usage_error_as_exporting_one_is(task, tmp_path, capsys):
+    # 'rnnkit serve --run TSC_RUN' said "CheckpointError: ..." with exit 1 (a broken run file), where the run is
+    # sound and the flag names the wrong kind of run; 'rnnkit export --run TAG_RUN' already said so with exit 2
+    import socket
+
+    from rnnkit.cli.main import main
+    from rnnkit.errors import ConfigError
+    from rnnkit.serve.services import open_service
+
+    (tmp_path / "config.json").write_text(json.dumps({"task": task}))
+    with pytest.raises(ConfigError, match=f"run: expected a 'forecast' or 'classify' run to serve, got task '{task}'"):
+        open_service(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["serve", "--run", str(tmp_path), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"got task '{task}'" in err and "CheckpointError" not in err

@@ -358,4 +358,5 @@ def open_service(run: Path, state: Path | None = None):
             raise ConfigError(f"state: applies to forecast runs only (a classifier keeps no state), got "
                               f"{str(state)!r} for the classify run {str(run)!r}")
         return ClassifierService(run)
-    raise CheckpointError(f"run: expected a 'forecast' or 'classify' run to serve, got task {task!r} in {str(run)!r}")
+    # a sound run of another task is a usage error (exit 2, as 'rnnkit export' of a tag run), not a broken run file
+    raise ConfigError(f"run: expected a 'forecast' or 'classify' run to serve, got task {task!r} in {str(run)!r}")

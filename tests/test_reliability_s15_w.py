@@ -105,3 +105,30 @@ def test_serving_a_run_of_another_task_is_a_usage_error_as_exporting_one_is(task
     assert main(["serve", "--run", str(tmp_path), "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"got task '{task}'" in err and "CheckpointError" not in err
+
+
+@pytest.mark.parametrize("strategy,level_input", [("direct", True), ("recursive", False)])
+def test_an_exported_forecasters_features_name_each_column_of_x(strategy, level_input, tmp_path):
+    # FILE.json's 'features' was the four groups whatever the run had ("past covariates (scaled)" in a run with
+    # none): a consumer could not tell which column of x was which. Oracle: the width of x the graph reads.
+    import pandas as pd
+
+    import rnnkit
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = np.arange(60)
+    df = pd.DataFrame({"t": t, "y": 50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12), "promo": (t % 5 == 0) * 1.0,
+                       "temp": np.cos(t / 3)})
+    f = Forecaster("gru", horizon=2, epochs=1, lookback=6, hidden_size=4, strategy=strategy, level_input=level_input,
+                   n_samples=10)
+    past = ["temp"] if strategy == "direct" else None   # the recursive strategy takes no past-only covariates
+    f.fit(df, target="y", time_col="t", past_covariates=past, future_covariates=["promo"])
+    f.save(tmp_path / "run")
+    res = rnnkit.export(tmp_path / "run", tmp_path / "f.pt2", format="torch-export")
+    width = next(i["shape"][-1] for i in res.inputs if i["name"] == "x")
+    want = ["dz / inc"] + (["z"] if level_input else []) + (["temp (past covariate, scaled)"] if past else []) \
+        + ["promo (future covariate, scaled)"]
+    assert res.meta["features"] == want and len(want) == width
+    future = [i["shape"][-1] for i in res.inputs if i["name"] == "future"]
+    assert res.meta["future_features"] == (["promo (future covariate, scaled)"] if future else [])
+    assert len(res.meta["future_features"]) == sum(future)

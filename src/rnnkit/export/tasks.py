@@ -120,10 +120,27 @@ def forecaster_spec(forecaster: Any, *, state: bool = True) -> GraphSpec:
             "quantiles": [float(q) for q in net.quantile_levels.tolist()], "horizon": net.horizon,
             "lookback": forecaster.lookback_, "level": cfg.level, "calibration": forecaster.calibration_,
             "level_input": cfg.level_input, "series": forecaster.series_ids_,
-            "features": ["dz / inc"] + (["z"] if cfg.level_input else []) + ["past covariates (scaled)",
-                                                                             "future covariates (scaled)"]}
+            **_forecast_features(forecaster, net.encoder.input_size, with_future)}
     return GraphSpec(ForecastGraph(_forecast_twin(net), len(states), with_future),
                      ForecastGraph(net, len(states), with_future), inputs, outputs, meta)
+
+
+def _forecast_features(forecaster: Any, width: int, with_future: bool) -> dict[str, list[str]]:
+    """``features``: a name for each of the ``width`` columns of ``x``, in the order the forecaster builds them
+    (``PreparedSeries.features``: dz / inc, z, the past covariates, the future ones, each scaled), and
+    ``future_features``: the columns of ``future``. Before, ``features`` was the four groups whatever the run
+    had ("past covariates" in a run without any), so a consumer could not tell which column was which."""
+    from rnnkit.tasks.forecasting.inputs import as_name_list
+
+    args = getattr(forecaster._impl, "_parse_args", None) or {}
+    past = as_name_list(args.get("past_covariates"), "past_covariates")
+    fut = as_name_list(args.get("future_covariates"), "future_covariates")
+    names = (["dz / inc"] + (["z"] if forecaster.config.level_input else []) + [f"{c} (past covariate, scaled)" for c in past]
+             + [f"{c} (future covariate, scaled)" for c in fut])
+    if len(names) != width:   # a network fitted otherwise than these settings say: no names rather than wrong ones
+        raise ConfigError(f"forecaster: expected {len(names)} input columns ({names}) from its settings, got a "
+                          f"network reading {width}")
+    return {"features": names, "future_features": [f"{c} (future covariate, scaled)" for c in fut] if with_future else []}
 
 
 #: how texts are cut into the vocabulary's tokens, for units that rnnkit.data.vocab.tokenize does not cut

@@ -32,24 +32,25 @@ def layer_norm_forward(x: Tensor, weight: Tensor, bias: Tensor) -> tuple[Tensor,
     >>> torch.allclose(y, torch.nn.functional.layer_norm(x, (5,), w, b), atol=1e-6)
     True
     """
-    wide = _wide(x)
-    xw = x.to(wide)
-    mu = xw.mean(-1, keepdim=True)
-    xc = xw - mu
+    if x.dtype in _HALF:   # statistics in float32, rounded once; float32 / 64 rows run every step below untouched
+        y, cache = layer_norm_forward(x.float(), weight.float(), bias.float())
+        return y.to(x.dtype), cache
+    mu = x.mean(-1, keepdim=True)
+    xc = x - mu
     rstd = torch.rsqrt((xc * xc).mean(-1, keepdim=True) + EPS)
     xhat = xc * rstd
-    return torch.addcmul(bias.to(wide), xhat, weight.to(wide)).to(x.dtype), (xhat, rstd)
+    return torch.addcmul(bias, xhat, weight), (xhat, rstd)
 
 
-def _wide(x: Tensor) -> torch.dtype:
-    """The dtype the statistics are computed in: float32 for 16-bit floats, else ``x``'s own."""
-    return torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+_HALF = (torch.float16, torch.bfloat16)
 
 
 def layer_norm_backward(dy: Tensor, cache: tuple[Tensor, Tensor], weight: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """``(dx, dγ, dβ)`` for :func:`layer_norm_forward` (``dγ``, ``dβ`` summed over rows)."""
     xhat, rstd = cache                 # in the statistics' dtype (float32 for 16-bit rows)
-    dyw = dy.to(xhat.dtype)
-    dxhat = dyw * weight.to(xhat.dtype)
+    if dy.dtype != xhat.dtype:
+        dx, dw, db = layer_norm_backward(dy.to(xhat.dtype), cache, weight.to(xhat.dtype))
+        return dx.to(dy.dtype), dw.to(weight.dtype), db.to(weight.dtype)
+    dxhat = dy * weight
     dx = rstd * (dxhat - dxhat.mean(-1, keepdim=True) - xhat * (dxhat * xhat).mean(-1, keepdim=True))
-    return dx.to(dy.dtype), (dyw * xhat).sum(0).to(weight.dtype), dyw.sum(0).to(weight.dtype)
+    return dx, (dy * xhat).sum(0), dy.sum(0)

@@ -42,7 +42,9 @@ BASELINES = ("seasonal_naive", "naive", "ets", "theta")
 # possibly nothing (M3 "other", 174 series: 24 in ``fresh6``, none in ``fresh7`` ..). ``fresh18`` (session 15: the
 # check of detect_period's noise bound, run with periods detected on integer steps): every yearly series left, M3
 # yearly (645: 135 left) and tourism yearly (518: 8 left), and the next block of M3 quarterly and monthly (controls:
-# without dates no calendar period applies to them either), :data:`FRESH_REST`.
+# without dates no calendar period applies to them either), :data:`FRESH_REST`. ``fresh19`` (session 16: the check of
+# the pretrained recurrent member, global runs): every M3 quarterly series left (216) and as many M3 monthly, the next
+# after ``fresh18``'s (none of them in a pretrained member's training bank; M3 yearly and other, tourism are exhausted).
 FRESH_KINDS = (("M3", "yearly"), ("M3", "quarterly"), ("M3", "monthly"), ("M3", "other"),
                ("Tourism", "yearly"), ("Tourism", "quarterly"), ("Tourism", "monthly"))
 FRESH_PER_KIND = 30
@@ -50,7 +52,8 @@ FRESH_FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
 FRESH = {"fresh": 0, "fresh2": 1, "fresh3": 2, "fresh4": 3, "fresh5": 4, "fresh6": 5, "fresh7": 6, "fresh8": 7,
          "fresh9": 8, "fresh10": 9, "fresh11": 10, "fresh12": 11, "fresh13": 12, "fresh14": 13,
          "fresh15": 14, "fresh16": 15, "fresh17": 16}   # collection -> which block of FRESH_PER_KIND per kind
-FRESH_REST = {"fresh18": (17, {"yearly": 10 ** 9, "quarterly": FRESH_PER_KIND, "monthly": FRESH_PER_KIND})}
+FRESH_REST = {"fresh18": (17, {"yearly": 10 ** 9, "quarterly": FRESH_PER_KIND, "monthly": FRESH_PER_KIND}),
+              "fresh19": (18, {"quarterly": 10 ** 9, "monthly": 216})}
 # collection -> (blocks used before, series per kind: 10 ** 9 is all that is left)
 
 
@@ -77,7 +80,7 @@ def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0, kinds: tuple[str, 
 
 
 def load_bench_collection(name: str) -> list[CollectionSeries]:
-    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh18`` (:func:`load_fresh`)."""
+    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh19`` (:func:`load_fresh`)."""
     if name in FRESH:
         return load_fresh(skip=FRESH[name] * FRESH_PER_KIND)
     if name in FRESH_REST:

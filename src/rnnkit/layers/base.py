@@ -161,8 +161,19 @@ class StackedLayer(nn.Module):
             raise InputTypeError(f"state: expected a tuple of {n} tensors {names}, got {type(state).__name__}")
         parts = (state,) if n == 1 else state
         label = (lambda name: "state") if n == 1 else (lambda name: f"state ({name})")
-        return tuple(check_state_tensor(label(name), s, (LD, batch, S) if batched else (LD, S), ref, batched)
-                     for name, s, S in zip(names, parts, sizes))
+        checked = tuple(check_state_tensor(label(name), s, (LD, batch, S) if batched else (LD, S), ref, batched)
+                        for name, s, S in zip(names, parts, sizes))
+        for name, s in zip(names, parts):
+            if s.is_inference() and self._records_graph(ref):
+                # autograd cannot save it; each engine failed differently (torch's RuntimeError, or none at all)
+                raise InputTypeError(f"{label(name)}: expected a tensor autograd can record (made under torch.no_grad() "
+                                     "or outside inference mode; state.clone() makes one), got a tensor created under "
+                                     "torch.inference_mode() while gradients are recorded")
+        return checked
+
+    def _records_graph(self, ref: Tensor) -> bool:
+        """Whether this call is recorded by autograd (grad mode on and the input or a weight requires grad)."""
+        return torch.is_grad_enabled() and (ref.requires_grad or any(p.requires_grad for p in self.parameters()))
 
     def _state_names(self) -> tuple[str, ...]:
         return ("h",)

@@ -67,10 +67,12 @@ def typical_magnitude(x: Any, axis: int | None = None) -> Any:
     """The median of ``|x|`` (its largest where the median is 0; 1 where that is 0 or not finite): the unit
     :func:`root_mean_square` divides by. NaNs are ignored."""
     a = np.abs(np.asarray(x, dtype=float))
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)      # an all-NaN slice
-        unit = np.nanmedian(a, axis=axis, keepdims=True)
-        unit = np.where(unit > 0, unit, np.nanmax(a, axis=axis, keepdims=True))
+        big = np.nanmax(a, axis=axis, keepdims=True)
+        # the median in units of the largest: the mean of the two middle values 1e308 overflowed to inf (-> 1)
+        unit = np.nanmedian(a / np.where((big > 0) & np.isfinite(big), big, 1.0), axis=axis, keepdims=True)
+        unit = np.where(unit > 0, unit * np.where(np.isfinite(big), big, 1.0), big)
     unit = np.where((unit > 0) & np.isfinite(unit), unit, 1.0)
     return float(unit.reshape(-1)[0]) if axis is None else unit
 
@@ -316,7 +318,8 @@ class SeasonalSTL(Transform):
                             f"got {y.size}")
         n = y.size
         first = max(0, n - self.fit_cycles * p)
-        res = STL(y[first:], period=p, robust=self.robust).fit()
+        unit = typical_magnitude(y[first:])   # STL's loess in units of 1e307 overflowed to NaN, silently
+        res = STL(y[first:] / unit, period=p, robust=self.robust).fit()
         seasonal = np.full(n, np.nan)
         seasonal[first:] = np.asarray(res.seasonal)
         k = min(self.cycles, (n - first) // p)
@@ -326,9 +329,9 @@ class SeasonalSTL(Transform):
         np.add.at(profile, tail % p, seasonal[tail])
         np.add.at(counts, tail % p, 1)
         profile /= counts
-        self.profile = profile - profile.mean()
+        self.profile = (profile - profile.mean()) * unit
         resid = np.asarray(res.resid)
-        denom = np.var(seasonal[first:] + resid)
+        denom = np.var(seasonal[first:] + resid)      # in the unit: var of 1e160s is inf
         self.strength = float(max(0.0, 1 - np.var(resid) / denom)) if denom > 0 else 0.0
         return self
 

@@ -17,7 +17,7 @@ import pandas as pd
 from rnnkit.data.series import parse_dates
 from rnnkit.errors import DataError
 
-__all__ = ["time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
+__all__ = ["MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
            "panel_notes"]
 
 _NOTES: ContextVar[list | None] = ContextVar("rnnkit_series_notes", default=None)
@@ -57,6 +57,12 @@ def panel_notes(stacklevel: int = 3) -> Iterator[None]:
                       stacklevel=stacklevel)
 
 
+# The usable range of a series' values: sums of up to 1e8 values, and a forecast or band 1e8 times the largest
+# value, stay below float64's 1.8e308 (at 1e307 the sum in baselines.unit_scale overflowed and ETS fell back to
+# the seasonal naive; a trend near 1.8e308 forecast inf). Nothing real comes near; 1e-300 and below are fine.
+MAX_MAGNITUDE = 1e300
+
+
 def time_label(t: Any) -> str:
     if isinstance(t, pd.Timestamp):
         return f"time {t:%Y-%m-%d}" if t == t.normalize() else f"time {t.isoformat()}"
@@ -87,6 +93,13 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
         i = int(np.argmax(inf))
         raise DataError(f"{what} {values.name!r} in series {series!r}: expected finite numbers (NaN marks a "
                         f"missing value), got {out[i]} at {time_label(values.index[i])} ({int(inf.sum())} infinite)")
+    with np.errstate(invalid="ignore"):
+        big = np.abs(out) > MAX_MAGNITUDE
+    if big.any():
+        i = int(np.argmax(big))
+        raise DataError(f"{what} {values.name!r} in series {series!r}: expected values of magnitude at most "
+                        f"{MAX_MAGNITUDE:g} (the usable range), got {out[i]:.4g} at {time_label(values.index[i])} "
+                        f"({int(big.sum())} beyond); divide the column by a power of ten")
     return out
 
 

@@ -1,0 +1,81 @@
+"""Reliability sweep 16a (session 16, helper R): forecasting on hostile inputs and users' own real data.
+Each test fails on the code before its fix unless it says it guards behaviour that was already right."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import DataError
+
+
+def _seasonal(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    return 1 + 0.1 * np.sin(np.arange(n) * 2 * np.pi / 12) + rng.normal(0, 0.01, n)
+
+
+def _monthly(y, name="y"):
+    return pd.Series(y, index=pd.date_range("2000-01-01", periods=len(y), freq="MS"), name=name)
+
+
+# ------------------------------------------------------------------ item 1: values near float64's limits
+def test_typical_magnitude_of_values_near_the_float64_limit():
+    """The median of two values ~1e308 (their mean) overflowed to inf, and the unit fell back to 1, so
+    root_mean_square / column_scaler / STL worked in raw 1e308 units. Oracle: the unit at scale 1 times the scale."""
+    from rnnkit.data.timeseries.transforms import typical_magnitude
+
+    a = np.array([1.0, 1.2, 0.9, 1.1])
+    for k in (1e-310, 1.0, 1e200, 1e308):
+        assert typical_magnitude(a * k) == pytest.approx(typical_magnitude(a) * k, rel=1e-12), k
+    cols = np.array([[1.0, 0.0], [1.2, 0.0]]) * 1e308
+    np.testing.assert_allclose(typical_magnitude(cols, axis=0), [[1.1e308, 1.0]])   # zeros -> 1 as before
+
+
+@pytest.mark.parametrize("k", [1e-300, 1e160, 5e307])
+def test_stl_profile_and_strength_do_not_depend_on_the_units(k):
+    """STL fitted in the values' units: at 5e307 its loess overflowed and the profile was NaN (every
+    transformed value NaN); at 1e160 / 1e-300 the strength's variances overflowed / underflowed and read 0."""
+    from rnnkit.data.timeseries.transforms import SeasonalSTL
+
+    y = _seasonal()
+    ref = SeasonalSTL(12).fit(y)
+    got = SeasonalSTL(12).fit(y * k)
+    np.testing.assert_allclose(got.profile / k, ref.profile, rtol=1e-9, atol=1e-12)
+    assert got.strength == pytest.approx(ref.strength, abs=1e-9) and ref.strength > 0.9
+
+
+@pytest.mark.parametrize("model", ["ets", "seasonal_naive"])
+def test_values_beyond_the_usable_range_are_refused_by_name(model):
+    """At 1e307 the series was accepted and ETS silently forecast the seasonal naive ('could not fit them: too
+    short'), Theta 23% off the same series at scale 1; near 1.8e308 a trend forecast inf. Now a DataError names
+    the column, the series, the time and the range -- for a fit, an update's new points and a covariate."""
+    y = _monthly(_seasonal() * 1e307, "sales")
+    with pytest.raises(DataError, match=r"^target 'sales' in series 'sales': expected values of magnitude at most "
+                                        r"1e\+300 \(the usable range\), got 1\.0\d*e\+307 at time 2000-01-01 \(60 beyond\)"):
+        from rnnkit.tasks.forecasting import Forecaster
+        Forecaster(model, horizon=3).fit(y)
+    f = Forecaster(model, horizon=3).fit(y / 1e307)
+    with pytest.raises(DataError, match=r"^new_points: target .* got -2e\+300 at time 2005-01-01"):
+        f.update([-2e300])
+    frame = pd.DataFrame({"t": y.index, "y": y.to_numpy() / 1e307, "x": np.r_[np.ones(59), 5e300]})
+    with pytest.raises(DataError, match=r"^covariate 'x' in series 'y': expected values of magnitude at most"):
+        Forecaster("lstm", horizon=3, epochs=1).fit(frame, target="y", time_col="t", past_covariates=["x"])
+
+
+@pytest.mark.parametrize("k", [1e-300, 1e300 / 1.2])
+def test_statistical_forecasts_scale_with_the_series_at_the_ends_of_the_range(k):
+    """Guard (right before): inside the usable range a forecast in units of k is k times the forecast in units
+    of 1 (ETS up to its optimiser's tolerance)."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = _seasonal()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for model, rtol in (("theta", 1e-8), ("ets", 1e-3), ("seasonal_naive", 1e-12)):
+            ref = Forecaster(model, horizon=3).fit(_monthly(y)).predict()
+            got = Forecaster(model, horizon=3).fit(_monthly(y * k)).predict()
+            cols = ["value", "lower", "upper"]
+            np.testing.assert_allclose(got[cols].to_numpy() / k, ref[cols].to_numpy(), rtol=rtol, err_msg=model)

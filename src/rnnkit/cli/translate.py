@@ -68,24 +68,28 @@ class Translate(TaskCommand):
         Flag("ensemble", "dict-pointer: networks trained one after the other from seeds seed, seed+1, ... and decoded "
                          "as one (the mean of their next-word distributions); each trains --epochs (or an equal share "
                          "of --max-seconds)"),
+        Flag("align_weight", "dict-pointer: guided alignment, the weight of the attention's cross-entropy against "
+                             "the IBM-1 alignment posteriors of each training pair (0: off)"),
         Flag("val_fraction", "share of the training pairs held out for early stopping (0: none)"),
         Flag("val_max", "most validation pairs decoded (greedy) after each epoch: the first ones of the held-out "
                         "share (the rest are not trained on either; 'val_pairs_decoded' in the result)"),
         Flag("bleu_tokenize", "sacrebleu's BLEU tokenizer (char/zh for text without spaces)",
              ("13a", "intl", "char", "zh", "none")),
     ]
-    size_flags = ["--embed-dim", "--enc-hidden", "--dec-hidden", "--batch-size", "--max-len"]
+    size_flags = ["--embed-dim", "--enc-hidden", "--dec-hidden", "--batch-size", "--max-len", "--ensemble"]
     test_fraction = 0.1
     predict_input_help = "one source text a line ('-' or omitted: stdin); a blank line is an error naming it"
 
     def memory_need(self, args) -> int:
         """Estimated training memory from the size flags (BiLSTM encoder, LSTM decoder, attention; the
-        character vocabularies are not known yet and count as small)."""
+        vocabularies are not known yet and count as small). ``--ensemble n``: the n networks are held together
+        (4 bytes a weight each) and trained one after the other (one at a time has gradients, Adam's state and
+        a batch of activations); it counted one network whatever n was."""
         E, He, Hd = args.embed_dim, args.enc_hidden, args.dec_hidden
         params = (rnn_params("lstm", E, He, 1, True) + rnn_params("lstm", E, Hd) + 2 * He * Hd
                   + (2 * He + Hd) * Hd + 2 * He * Hd)
         acts = args.batch_size * args.max_len * (2 * E + 12 * He + 8 * Hd + args.max_len)
-        return training_bytes(params, acts)
+        return training_bytes(params, acts) + 4 * params * (args.ensemble - 1)
 
     def add_data_flags(self, ap, action: str) -> None:
         if action == "predict":

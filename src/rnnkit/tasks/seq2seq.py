@@ -78,7 +78,7 @@ MAX_BEAM = 1000
 #: The settings only the dict-pointer model reads (a fit of the char model refuses them changed).
 POINTER_SETTINGS = {name: ("model", "dict-pointer") for name in (
     "word_dropout", "label_smoothing", "min_count", "warmup", "no_repeat_ngram", "repeat_top", "split_compounds",
-    "derive_words", "ensemble")}
+    "derive_words", "ensemble", "align_weight")}
 #: The most members of an ensemble (each is a whole fit; decoding runs every member at each step).
 MAX_ENSEMBLE = 16
 
@@ -126,7 +126,9 @@ class Seq2SeqConfig:
     :mod:`rnnkit.tasks.seq2seq_average`) and ``decode`` (``"beam"``, or ``"mbr"``: :meth:`Translator.translate`)
     apply to both models. ``ensemble=n`` (dict-pointer): ``n`` networks trained one after the other from seeds
     ``seed, seed + 1, ...`` (each ``epochs`` epochs, or an equal share of what is left of ``max_seconds``), decoded
-    together by the mean of their next-word distributions (:mod:`rnnkit.tasks.seq2seq_pointer`)."""
+    together by the mean of their next-word distributions (:mod:`rnnkit.tasks.seq2seq_pointer`; each member trains with
+    its own callbacks: :mod:`rnnkit.tasks.seq2seq_members`). ``align_weight=w`` (dict-pointer, guided alignment):
+    the training loss adds ``w`` times the attention's cross-entropy against IBM-1's alignment posteriors."""
 
     model: str = "dict-pointer"
     embed_dim: int = 128
@@ -156,6 +158,7 @@ class Seq2SeqConfig:
     average_last: int = added_field(0, 0)  # mean weights of the last N epochs, kept if better on validation (0, 1: off)
     decode: str = added_field("beam", "beam")  # beam: the beam's best output; mbr: the chrF-MBR choice (seq2seq_mbr)
     ensemble: int = added_field(1, 1)   # dict-pointer: networks from seeds seed, seed + 1, ... decoded as one
+    align_weight: float = added_field(0.0, 0.0)  # dict-pointer: guided alignment toward IBM-1 posteriors (0: off)
     max_decode_ratio: float = 2.0
     bleu_tokenize: str = "13a"
     seed: int = 0
@@ -186,6 +189,7 @@ class Seq2SeqConfig:
         check_number("repeat_top", self.repeat_top, lo=0, integer=True, allow_none=True)
         check_number("average_last", self.average_last, lo=0, integer=True)
         check_number("ensemble", self.ensemble, lo=1, hi=MAX_ENSEMBLE, integer=True)
+        check_number("align_weight", self.align_weight, lo=0, hi=10)
 
     @property
     def alpha(self) -> float:
@@ -341,12 +345,15 @@ class Translator(Task):
             self.net = self.words.net
             lengths = [len(s.src) + len(s.gold) for s in sents]
             make, loss_fn = (lambda idx: self.words.batch([sents[i] for i in idx])), self.words.loss
+        from rnnkit.tasks.seq2seq_members import member_callbacks
+
         members = list(self.net.members) if c.ensemble > 1 else [self.net]
+        given = member_callbacks(callbacks, len(members))   # member 0's, then copies (seq2seq_members)
         runs = []
         for j, net in enumerate(members):        # an ensemble's members one after the other
             if self.words is not None:
                 self.words.net = net             # validation decodes this member alone
-            runs.append(self._fit_member(j, len(members), net, lengths, make, loss_fn, val, callbacks, t0))
+            runs.append(self._fit_member(j, len(members), net, lengths, make, loss_fn, val, given[j], t0))
         if self.words is not None:
             self.words.net = self.net
         self.net.eval()

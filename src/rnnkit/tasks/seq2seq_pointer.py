@@ -18,6 +18,10 @@ dictionary never emits, inflection, several words for one) and keeps what it get
 
 Training loss: ``-(1 - eps) log p(gold) + eps * CE(uniform, softmax(W_o o_t))`` (label smoothing on the
 generator), teacher forcing. A gold word that is neither in the vocabulary nor copyable is ``<unk>``.
+``align_weight=w`` (config; guided alignment, Chen et al. 2016, Garg et al. 2019): plus ``w`` times the attention's
+cross-entropy against the dictionary's own IBM-1 alignment posteriors ``G_ti = P(a_t = i | e, f)`` of each training
+pair (:meth:`rnnkit.tasks.seq2seq_words.IBM1.posteriors`, the NULL word's share left out, so a target word IBM-1
+gives to NULL weighs less), ``-sum G_ti log a_ti / sum G_ti`` over the batch.
 
 ``ensemble=n`` (config): :class:`PointerEnsemble`, ``n`` such networks over the same vocabularies and glosses,
 trained one after the other from seeds ``seed, seed + 1, ...``; decoding searches the mean of their next-word
@@ -52,6 +56,7 @@ class Sentence:
     word_ext: list[int]
     oov: list[str]
     gold: list[int] | None = None
+    align: Any = None     # training with guided alignment: (len(gold), len(src)) IBM-1 posteriors, NULL left out
 
 
 def prepare(words: Sequence[str], glosses: Sequence[str], src_vocab: Vocab, tgt_vocab: Vocab,
@@ -86,6 +91,10 @@ def make_batch(sents: Sequence[Sentence], tgt_vocab: Vocab) -> dict[str, Tensor]
         bos, eos, unk = (tgt_vocab.index[t] for t in (BOS, EOS, UNK))
         b["prev"] = pad_sequences([[bos] + [g if g < V else unk for g in s.gold] for s in sents])[0]
         b["gold"] = pad_sequences([s.gold + [eos] for s in sents], pad_value=-100)[0]
+        if sents[0].align is not None:     # (B, T, S): 0 at padding and at the </s> step
+            b["align"] = torch.zeros(len(sents), b["gold"].shape[1], src.shape[1])
+            for i, s in enumerate(sents):
+                b["align"][i, : s.align.shape[0], : s.align.shape[1]] = torch.as_tensor(s.align)
     return b
 
 
@@ -152,8 +161,10 @@ class PointerEnsemble(nn.Module):
         self.members = nn.ModuleList(members)
 
 
-def pointer_loss(net: PointerNet, b: dict[str, Tensor], smoothing: float) -> Tensor:
-    """Mean over gold words of ``-(1 - eps) log p(gold) + eps * CE(uniform, generator)`` (module docstring)."""
+def pointer_loss(net: PointerNet, b: dict[str, Tensor], smoothing: float, align_weight: float = 0.0) -> Tensor:
+    """Mean over gold words of ``-(1 - eps) log p(gold) + eps * CE(uniform, generator)`` (module docstring); with
+    ``align_weight`` and a batch's ``align`` (guided alignment), plus ``align_weight`` times the attention's
+    cross-entropy against the IBM-1 posteriors, ``-sum G_ti log a_ti / sum G_ti``."""
     memory, state = net.encode(b)
     logits, switch, attn, _ = net.decode(b["prev"], state, memory)
     gold = b["gold"]
@@ -168,6 +179,10 @@ def pointer_loss(net: PointerNet, b: dict[str, Tensor], smoothing: float) -> Ten
         p = p + switch[..., j] * (attn * hit).sum(-1)
     nll = -torch.log(p + 1e-9)
     loss = (1 - smoothing) * nll - smoothing * logp_gen.mean(-1) if smoothing else nll
+    if align_weight and "align" in b:
+        guide = b["align"]
+        guided = -(guide * torch.log(attn + 1e-9)).sum() / guide.sum().clamp(min=1e-9)
+        return loss[valid].mean() + align_weight * guided
     return loss[valid].mean()
 
 
@@ -274,13 +289,18 @@ class WordPointer:
 
             raise DataError(f"{place(empty)}: expected a source with at least one word token, got none from "
                             f"{sources[empty]!r} (zero-width spaces, word joiners or a BOM alone)")
-        self.dictionary = dict(IBM1().fit(src, tgt).best)
+        ibm = IBM1().fit(src, tgt)
+        self.dictionary = dict(ibm.best)
         n = Counter(w for s in src for w in s)
         self.counts = {w: n[w] for w in self.dictionary}
         self.src_vocab = Vocab.build(src)
         self.tgt_vocab = Vocab.build(tgt, min_freq=self.cfg.min_count, specials=(PAD, UNK, BOS, EOS))
         self.net = self._make_net()
-        return self._sentences(src, tgt)
+        sents = self._sentences(src, tgt)
+        if self.cfg.align_weight > 0:            # guided alignment: the attention is pulled toward these
+            for s, post in zip(sents, ibm.posteriors(src, tgt)):
+                s.align = post[:, 1:]
+        return sents
 
     def batch(self, sents: Sequence[Sentence]) -> dict[str, Tensor]:
         return make_batch(sents, self.tgt_vocab)
@@ -295,7 +315,7 @@ class WordPointer:
             b = dict(b)
             b["src"] = src.masked_fill((torch.rand(src.shape) < p) & (src > 0), self.src_vocab.index[UNK])
             b["prev"] = prev.masked_fill((torch.rand(prev.shape) < p) & (prev > 0) & (prev != bos), unk)
-        return pointer_loss(self.net, b, self.cfg.label_smoothing)
+        return pointer_loss(self.net, b, self.cfg.label_smoothing, self.cfg.align_weight)
 
     def translate(self, sources: list[str], beam: int, batch_size: int = 64, decode: str = "beam") -> list[str]:
         """Translations; ``decode="mbr"``: the MBR choice (:mod:`rnnkit.tasks.seq2seq_mbr`) among the

@@ -148,6 +148,39 @@ class IBM1:
         self.best = {fw: ew for fw, (_, ew) in best.items()}
         return self
 
+    def posteriors(self, sources: Sequence[Sequence[str]], targets: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """For each pair, the model's alignment posterior ``P(a_t = i | e, f)``: an array ``(len(e), len(f) + 1)``,
+        column 0 the NULL word, each row summing to 1 (a row whose target word never co-occurred with any of the
+        source words in :meth:`fit` -- nothing fitted -- is all 0). One vectorised lookup over all pairs."""
+        if len(sources) != len(targets):
+            raise DataError(f"targets: expected one word list per source ({len(sources)}), got {len(targets)}")
+        f_index = {w: i for i, w in enumerate(getattr(self, "f_words", []))}
+        e_index = {w: i for i, w in enumerate(getattr(self, "e_words", []))}
+        n_e = max(len(e_index), 1)
+        pairs = getattr(self, "pairs", np.zeros((0, 2), np.int64))
+        keys = pairs[:, 0] * n_e + pairs[:, 1]             # sorted: np.unique made them in fit
+        shapes, flat = [], []
+        for f, e in zip(sources, targets):
+            fi = np.asarray([0] + [f_index.get(w, -1) for w in f], dtype=np.int64)
+            ei = np.asarray([e_index.get(w, -1) for w in e], dtype=np.int64)
+            known = (ei[:, None] >= 0) & (fi[None, :] >= 0)
+            flat.append(np.where(known, fi[None, :] * n_e + ei[:, None], -1).ravel())
+            shapes.append((len(e), len(f) + 1))
+        allk = np.concatenate(flat) if flat else np.zeros(0, np.int64)
+        prob = np.zeros(len(allk))
+        if len(keys):
+            at = np.minimum(np.searchsorted(keys, allk), len(keys) - 1)
+            hit = (allk >= 0) & (keys[at] == allk)
+            prob[hit] = self.prob[at[hit]]
+        out, pos = [], 0
+        for shape in shapes:
+            n = shape[0] * shape[1]
+            p = prob[pos: pos + n].reshape(shape)
+            pos += n
+            z = p.sum(1, keepdims=True)
+            out.append(np.divide(p, z, out=np.zeros_like(p), where=z > 0))
+        return out
+
     def symmetric(self, reverse: "IBM1", power: float = 0.5) -> dict[str, str]:
         """Each source word's target word by ``t(e | f) * t(f | e) ** power``, ``t(f | e)`` from ``reverse``
         (an :class:`IBM1` fitted on the same pairs swapped; ties: the greater word). ``t(e | f)`` alone

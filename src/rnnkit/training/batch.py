@@ -1,16 +1,18 @@
 """What a task's ``loss_fn`` / ``step_fn`` return, checked and read: ``loss`` or ``(loss, metrics)``, and
-``(loss, state)`` or ``(loss, metrics, state)``; the running means of an epoch."""
+``(loss, state)`` or ``(loss, metrics, state)``; the running means of an epoch; the warnings a fit gives once."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+import warnings
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from torch import Tensor
 
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
-__all__ = ["as_float", "parse_loss", "parse_step", "Accumulator"]
+__all__ = ["as_float", "parse_loss", "parse_step", "Accumulator", "FitWarnings"]
 
 
 def as_float(name: str, v: Any) -> float:
@@ -95,3 +97,47 @@ class Accumulator:
 
     def state(self) -> dict:
         return {"sums": dict(self.sums), "weights": dict(self.weights)}
+
+
+class FitWarnings:
+    """The Trainer's RuntimeWarnings given once per kind in a run: a ``fit`` call, or an ``evaluate`` called on
+    its own (:meth:`scope`; an evaluate inside a fit is part of it). Before, the record of what was warned lived
+    as long as the Trainer, so a fit continued with ``resume=True`` on the same Trainer (after Ctrl-C or an error)
+    was silent where a new Trainer resuming the same run_dir warned, and a second ``evaluate`` too."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._depth = 0
+
+    @contextmanager
+    def scope(self) -> Iterator[None]:
+        """One run: the outermost scope starts with nothing warned."""
+        if self._depth == 0:
+            self._seen.clear()
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+
+    def _warn(self, key: str, message: str) -> None:
+        if key not in self._seen:
+            self._seen.add(key)
+            warnings.warn(message, RuntimeWarning, stacklevel=4)   # the Trainer's method that asked
+
+    def nonfinite(self, kind: str, metrics: dict[str, Any], e: int, where: str) -> None:
+        """Once a run per kind: a NaN/inf mean was a silent null in the row (train metrics: a mean over 0 items)."""
+        bad = [f"{k}={v}" for k, v in metrics.items() if k.startswith(f"{kind}_") and not math.isfinite(v)]
+        if bad:
+            self._warn(kind, f"{kind}_data: expected finite {'validation' if kind == 'val' else 'training'} metrics, "
+                       f"got {', '.join(bad)} at epoch {e + 1} (NaN or inf {where}); the rows hold null there, and "
+                       "early stopping and the best weights cannot use them")
+
+    def means(self, kind: str, acc: Accumulator, e: int) -> dict[str, float]:
+        """``acc``'s means; warns once a run per kind where every batch weighed ``metrics['n'] = 0`` (no mean)."""
+        gone = acc.weightless()
+        if gone:
+            self._warn(f"{kind}_n", f"{kind}_data: expected a batch weight metrics['n'] > 0 in some batch, got 0 in "
+                       f"every batch at epoch {e + 1}: the row holds no {', '.join(f'{kind}_{k}' for k in gone)} (a "
+                       "mean over no weight)")
+        return acc.means()

@@ -76,7 +76,7 @@ from torch import Tensor, nn
 from rnnkit._io import check_folder_path, to_jsonable
 from rnnkit.errors import ConfigError, DataError, InputTypeError, NonFiniteLossError
 from rnnkit.training import distributed as dist
-from rnnkit.training.batch import Accumulator, as_float, parse_loss, parse_step
+from rnnkit.training.batch import Accumulator, FitWarnings, as_float, parse_loss, parse_step
 from rnnkit.training import callbacks as cb
 from rnnkit.training.checkpoint import CHECKPOINTS
 from rnnkit.training.checkpoint import save_checkpoint as _save_checkpoint
@@ -229,7 +229,7 @@ class Trainer:
         self.stop_reason: str | None = None   # set by request_stop or when fit ends (FitResult.stop_reason)
         self.epoch_total: int | None = None   # batches per epoch (len(train_data)) when known
         self.last_eval_seconds = 0.0
-        self._warned_nonfinite: set[str] = set()   # 'train', 'val': warned once a fit
+        self._warnings = FitWarnings()   # once a fit (or an evaluate on its own) per kind
         self.step_lr = config.optim.lr        # the LR of the latest optimizer step (the row's "lr")
         self.train_data: Iterable | None = None
         self.val_data: Iterable | None = None
@@ -329,22 +329,23 @@ class Trainer:
         prepare_run_dir(self, resume)
         self._fit_start = time.perf_counter()
         self.epoch_total = epoch_length(train_data)
-        try:
-            self.callbacks.call("on_fit_start", self)
-            while not self._finished():
-                with torch.enable_grad():  # a fit called under torch.no_grad() still trains
-                    self._run_epoch(train_data, val_data)
-            es = self.callbacks.first(cb.EarlyStopping)
-            result = FitResult(history=to_jsonable(self.history), global_step=self.global_step, epochs_run=self.epoch,
-                               stopped_early=self.stopped_early, best=es.summary() if es is not None else None,
-                               run_dir=self.run_dir, stop_reason=self.stop_reason or "epochs")
-            self.callbacks.call("on_fit_end", self, result)
-        except BaseException as e:
-            # every callback releases what it holds (files, an open GradFlowRecorder), and the error the caller
-            # catches stays the one that stopped training, not a callback's failure while cleaning up
-            for key, err in self.callbacks.call_all("on_exception", self, e):
-                e.add_note(f"while handling it, callback {key}.on_exception raised {type(err).__name__}: {err}")
-            raise
+        with self._warnings.scope():   # what a fit warns once, each fit
+            try:
+                self.callbacks.call("on_fit_start", self)
+                while not self._finished():
+                    with torch.enable_grad():  # a fit called under torch.no_grad() still trains
+                        self._run_epoch(train_data, val_data)
+                es = self.callbacks.first(cb.EarlyStopping)
+                result = FitResult(history=to_jsonable(self.history), global_step=self.global_step, epochs_run=self.epoch,
+                                   stopped_early=self.stopped_early, best=es.summary() if es is not None else None,
+                                   run_dir=self.run_dir, stop_reason=self.stop_reason or "epochs")
+                self.callbacks.call("on_fit_end", self, result)
+            except BaseException as e:
+                # every callback releases what it holds (files, an open GradFlowRecorder), and the error the caller
+                # catches stays the one that stopped training, not a callback's failure while cleaning up
+                for key, err in self.callbacks.call_all("on_exception", self, e):
+                    e.add_note(f"while handling it, callback {key}.on_exception raised {type(err).__name__}: {err}")
+                raise
         if self.run_dir is not None and self.is_main:
             self._check_finite_weights("training stopped, final weights not written")
             save_weights(self.module, self.run_dir / "model.safetensors")
@@ -360,31 +361,32 @@ class Trainer:
         """
         was_training = self.module.training
         self.module.eval()
-        try:
-            if self.eval_fn is not None:
-                out = self.eval_fn(self.module, data)
-                if not isinstance(out, dict):
-                    raise InputTypeError(f"eval_fn: expected a dict of metrics, got {type(out).__name__}")
-                return {k: as_float(f"eval_fn[{k!r}]", v) for k, v in out.items()}
-            acc = Accumulator()
-            for batch in data:
-                batch = to_device(batch, self.device)
-                if self.loss_fn is not None:
-                    loss, metrics = parse_loss(self.loss_fn(self.module, batch))
-                else:
-                    loss, metrics, _ = parse_step(self.step_fn(self.module, batch, None))
-                n = metrics.pop("n", 1.0)
-                value = as_float("loss", loss)
-                _refuse_empty("val_data", batch, value)   # it read as NaN in the validation metrics
-                acc.add(value, metrics, n)
-            if not acc.sums:
-                if iter(data) is data:   # a generator read whole by an earlier epoch: 'empty' misled
-                    raise ConfigError(f"val_data: expected an iterable that starts again every evaluation (a list, a "
-                                      f"DataLoader), got a one-shot {type(data).__name__} with no batch left")
-                raise ConfigError("val_data: expected at least one batch, got an empty iterable")
-            return self._means("val", _across_ranks(acc), self.epoch)
-        finally:
-            self.module.train(was_training)
+        with self._warnings.scope():   # on its own a run of its own; inside a fit, part of it
+            try:
+                if self.eval_fn is not None:
+                    out = self.eval_fn(self.module, data)
+                    if not isinstance(out, dict):
+                        raise InputTypeError(f"eval_fn: expected a dict of metrics, got {type(out).__name__}")
+                    return {k: as_float(f"eval_fn[{k!r}]", v) for k, v in out.items()}
+                acc = Accumulator()
+                for batch in data:
+                    batch = to_device(batch, self.device)
+                    if self.loss_fn is not None:
+                        loss, metrics = parse_loss(self.loss_fn(self.module, batch))
+                    else:
+                        loss, metrics, _ = parse_step(self.step_fn(self.module, batch, None))
+                    n = metrics.pop("n", 1.0)
+                    value = as_float("loss", loss)
+                    _refuse_empty("val_data", batch, value)   # it read as NaN in the validation metrics
+                    acc.add(value, metrics, n)
+                if not acc.sums:
+                    if iter(data) is data:   # a generator read whole by an earlier epoch: 'empty' misled
+                        raise ConfigError(f"val_data: expected an iterable that starts again every evaluation (a list, a "
+                                          f"DataLoader), got a one-shot {type(data).__name__} with no batch left")
+                    raise ConfigError("val_data: expected at least one batch, got an empty iterable")
+                return self._warnings.means("val", _across_ranks(acc), self.epoch)
+            finally:
+                self.module.train(was_training)
 
     # ------------------------------------------------------------------ epochs
     def _finished(self) -> bool:
@@ -432,12 +434,12 @@ class Trainer:
 
     def _end_epoch(self, e: int, val_data: Iterable | None, seconds: float) -> None:
         row: dict[str, Any] = {"epoch": e + 1, "step": self.global_step, "lr": self.step_lr}
-        row.update({f"train_{k}": v for k, v in self._means("train", _across_ranks(self._acc), e).items()})
-        self._warn_nonfinite("train", row, e, "from loss_fn's / step_fn's metrics")   # the loss itself is checked
+        row.update({f"train_{k}": v for k, v in self._warnings.means("train", _across_ranks(self._acc), e).items()})
+        self._warnings.nonfinite("train", row, e, "from loss_fn's / step_fn's metrics")   # the loss itself is checked
         if val_data is not None:
             t0 = time.perf_counter()
             metrics = {f"val_{k}": v for k, v in self.evaluate(val_data).items()}
-            self._warn_nonfinite("val", metrics, e, "in the validation data or the model's outputs on it")
+            self._warnings.nonfinite("val", metrics, e, "in the validation data or the model's outputs on it")
             self.callbacks.call("on_validation_end", self, e, metrics)
             row.update(metrics)
             self.last_eval_seconds = time.perf_counter() - t0
@@ -446,25 +448,6 @@ class Trainer:
         self.history.append(row)
         self._check_finite_weights("training stopped, no checkpoint written")
         self.callbacks.call("on_epoch_end", self, e, row)
-
-    def _warn_nonfinite(self, kind: str, metrics: dict[str, Any], e: int, where: str) -> None:
-        """Once a fit per kind: a NaN/inf mean was a silent null in the row (train metrics: a mean over 0 items)."""
-        bad = [f"{k}={v}" for k, v in metrics.items() if k.startswith(f"{kind}_") and not math.isfinite(v)]
-        if bad and kind not in self._warned_nonfinite:
-            self._warned_nonfinite.add(kind)
-            warnings.warn(f"{kind}_data: expected finite {'validation' if kind == 'val' else 'training'} metrics, got "
-                          f"{', '.join(bad)} at epoch {e + 1} (NaN or inf {where}); the rows hold null there, and early "
-                          f"stopping and the best weights cannot use them", RuntimeWarning, stacklevel=3)
-
-    def _means(self, kind: str, acc: Accumulator, e: int) -> dict[str, float]:
-        """``acc``'s means; warns once a fit per kind where every batch weighed ``metrics['n'] = 0`` (no mean)."""
-        gone = acc.weightless()
-        if gone and f"{kind}_n" not in self._warned_nonfinite:
-            self._warned_nonfinite.add(f"{kind}_n")
-            warnings.warn(f"{kind}_data: expected a batch weight metrics['n'] > 0 in some batch, got 0 in every batch at "
-                          f"epoch {e + 1}: the row holds no {', '.join(f'{kind}_{k}' for k in gone)} (a mean over no "
-                          f"weight)", RuntimeWarning, stacklevel=3)
-        return acc.means()
 
     # ------------------------------------------------------------------ one batch
     def _train_batch(self, batch: Any) -> None:

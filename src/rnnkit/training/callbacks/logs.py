@@ -192,6 +192,9 @@ class GradientFlowMonitor(Callback):
         self._pending: dict[str, Any] = {}
         self._warned = False
 
+    def on_fit_start(self, trainer) -> None:
+        self._warned = False   # once a fit: a fit resumed on the same Trainer warned nothing, a new Trainer's did
+
     def on_batch_start(self, trainer, batch_index: int) -> None:
         if batch_index == 0 and trainer.epoch % self.every == 0:
             self._rec = GradFlowRecorder().__enter__()

@@ -79,3 +79,53 @@ def test_statistical_forecasts_scale_with_the_series_at_the_ends_of_the_range(k)
             got = Forecaster(model, horizon=3).fit(_monthly(y * k)).predict()
             cols = ["value", "lower", "upper"]
             np.testing.assert_allclose(got[cols].to_numpy() / k, ref[cols].to_numpy(), rtol=rtol, err_msg=model)
+
+
+def test_unit_scale_does_not_overflow_on_a_long_series_of_large_values():
+    """baselines.unit_scale (the unit ETS / Theta / ES-RNN fit in) summed |y|: 60 values of 1e307 (or 2,000 of
+    1e305, inside the usable range) overflowed, it fell back to 1 and the fits ran in raw units. Oracle: the mean
+    |y| computed in units of 1e300."""
+    from rnnkit.tasks.forecasting.baselines import unit_scale
+
+    y = np.abs(np.random.default_rng(0).normal(1, 0.3, 2_000)) + 0.1
+    assert unit_scale(y * 1e305) == pytest.approx(float(np.mean(y * 1e5)) * 1e300, rel=1e-12)
+    assert unit_scale(_seasonal() * 1e307) == pytest.approx(float(np.mean(_seasonal())) * 1e307, rel=1e-12)
+    assert unit_scale(np.zeros(3)) == 1.0 and unit_scale(np.array([1.0, np.nan])) == 1.0   # as before
+
+
+# ------------------------------------------------------------------ item 2: a panel id with one row
+def _panel(lengths):
+    rows = [(sid, t.strftime("%Y-%m-%d"), float(10 + (j % 12) + np.sin(j))) for sid, n in lengths.items()
+            for j, t in enumerate(pd.date_range("2022-12-01", periods=n, freq="MS") if n == 1 else
+                                  pd.date_range("2020-01-01", periods=n, freq="MS"))]
+    return pd.DataFrame(rows, columns=["id", "date", "y"])
+
+
+def test_a_backtest_names_every_series_too_short_before_fitting():
+    """statsforecast's cross_validation refuses up front, naming every series too short. Here the first short id
+    stopped it ('c', one row) and the next run stopped at 'd' (5 rows). Now one error names both, with the way out;
+    the forecast of the same panel still works (statistical: the one-row id as its value)."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    data = _panel({"a": 40, "b": 40, "c": 1, "d": 5})
+    cols = dict(target="y", time_col="date", id_col="id")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(DataError, match=r"^backtest: expected at least 8 values .* in every series \(drop those "
+                                            r"too short .*\), got 1 \(series 'c'\), 5 \(series 'd'\)$"):
+            Forecaster("ets", horizon=3).backtest(data, folds=2, **cols)
+        fc = Forecaster("ets", horizon=3).fit(data, **cols).predict()
+    assert fc.loc[fc["id"] == "c", "value"].tolist() == [10.0] * 3
+
+
+def test_a_network_names_a_one_row_series_as_one_value():
+    """A network refuses a one-row id (nothing to learn); it was called 'a constant (10 on every row)'."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(DataError, match=r"^target 'y' in series 'c': expected a varying series, got one value "
+                                            r"\(10\); a network has nothing to learn from it: drop the series, or "
+                                            r"use model 'auto'"):
+            Forecaster("lstm", horizon=3, epochs=1).fit(_panel({"a": 40, "c": 1}), target="y", time_col="date",
+                                                        id_col="id")

@@ -195,12 +195,17 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
             raise ConfigError(f"baselines: expected names among {sorted(BASELINES)}, got {b!r}")
     model = fitter.name
     levels = tuple(fitter.quantile_levels)
-    fold_lists = {}
+    fold_lists, short = {}, []
     for s in series:
         try:
             fold_lists[s.id] = rolling_origin_folds(len(s), H, folds, stride)
-        except DataError as e:   # which of many series is too short
-            raise DataError(f"{e} (series {s.id!r})") from None
+        except DataError as e:   # which of many series are too short: all named at once, before any fit
+            short.append((s.id, len(s), str(e)))
+    if short:
+        got = ", ".join(f"{n} (series {sid!r})" for sid, n, _ in short[:6]) + (
+            f" and {len(short) - 6} more of the {len(series)}" if len(short) > 6 else "")
+        hint = " in every series (drop those too short from the backtest data, or lower the folds or the horizon)"
+        raise DataError(f"{short[0][2].rsplit(', got', 1)[0]}{hint if len(series) > 1 else ''}, got {got}")
     per_fold: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     fold_info: list[dict[str, Any]] = []

@@ -92,8 +92,11 @@ def unit_scale(y: np.ndarray) -> float:
     """The mean absolute value of ``y`` (1 when it is 0 or not finite): a fit on ``y / unit_scale(y)``
     sees values of order one whatever the units (statsmodels' optimisers have absolute tolerances: the
     same series in units of 1e12 or 1e-9 was fitted differently)."""
-    s = float(np.mean(np.abs(y))) if y.size else 0.0
-    return s if math.isfinite(s) and s > 0 else 1.0
+    a = np.abs(np.asarray(y, dtype=float))
+    big = float(a.max()) if a.size else 0.0
+    if not (math.isfinite(big) and big > 0):
+        return 1.0
+    return float(np.mean(a / big)) * big     # in units of the largest: the sum of 60 values 1e307 overflowed (-> 1)
 
 
 def ets(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9, seed: int = 0):

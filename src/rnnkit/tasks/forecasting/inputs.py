@@ -137,8 +137,9 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
     y_raw = raw.to_numpy(dtype=float)
     finite = y_raw[np.isfinite(y_raw)]
     if finite.size and np.ptp(finite) == 0 and not allow_constant:
-        raise DataError(f"target {target!r} in series {sid!r}: expected a varying series, got a constant "
-                        f"({finite[0]:g} on every {'given ' if finite.size < y_raw.size else ''}row); a network has "
+        got = f"one value ({finite[0]:g})" if finite.size == 1 else (   # a one-row id of a panel
+            f"a constant ({finite[0]:g} on every {'given ' if finite.size < y_raw.size else ''}row)")
+        raise DataError(f"target {target!r} in series {sid!r}: expected a varying series, got {got}; a network has "
                         "nothing to learn from it: drop the series, or use model 'auto' or a statistical one (they "
                         "forecast it as the constant)")
     y, missing = interpolate_missing(y_raw)

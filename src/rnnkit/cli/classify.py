@@ -130,7 +130,8 @@ class Classify(TaskCommand):
             raise UsageError("input: expected one of --dataset NAME or --csv PATH, got both")
         if args.csv is not None:
             texts, labels = read_csv_texts(args.csv, args.text_col, args.label_col)
-            return Data(texts, labels, {"file": str(args.csv), "flag": "csv"})
+            rows = [f"--csv {str(args.csv)!r} row {i + 2}" for i in range(len(texts))]   # the header is row 1
+            return Data(texts, labels, {"file": str(args.csv), "flag": "csv"}, places=rows)
         if args.dataset is None:
             return None
         info = get_dataset(args.dataset)

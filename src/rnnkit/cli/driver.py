@@ -41,7 +41,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from rnnkit._io import is_stream
-from rnnkit.errors import RnnkitError
 from rnnkit.data.batching import truncations
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
@@ -79,7 +78,7 @@ class Data:
     test: "Data | None" = None
     rule: str = "given"
     val: "Data | None" = None     # validation data for early stopping that comes with the data
-    positions: Any = None         # where each item was in the data read (after _pick), for messages
+    places: Any = None            # where each item was read ("row 5 of csv 'a.csv'"): the task's messages name it
 
 
 def sample_limit(n: int, limit: int | None, seed: int) -> np.ndarray:
@@ -95,26 +94,13 @@ def sample_limit(n: int, limit: int | None, seed: int) -> np.ndarray:
 
 
 def _pick(data: Data, idx: Sequence[int]) -> Data:
+    """The items ``idx`` of ``data``, each still named by where it was read (its place: a file's row, or its
+    position in the data read, counted from 0): ``--limit`` and ``--test-fraction`` renumber them."""
     if isinstance(data.inputs, str):
         raise UsageError("input: a text corpus has no items to pick")  # pragma: no cover - commands never do
-    at = [int(i) if data.positions is None else data.positions[i] for i in idx]
+    places = data.places or [f"item {i} of the data read, counted from 0" for i in range(len(data.inputs))]
     return Data([data.inputs[i] for i in idx], None if data.targets is None else [data.targets[i] for i in idx],
-                data.source, positions=at)
-
-
-def read_place(error: Exception, task: Any, part: Data) -> Exception:
-    """``error`` with the item it names (``texts[32]: ...``, a position in the part ``fit`` got, after
-    ``--limit`` and ``--test-fraction``) also named by its place in the data read (``item 40``); the error
-    itself when it names none or the part was not picked."""
-    import re
-
-    names = {task.input_name, getattr(task, "target_name", None)} - {None}
-    m = re.match(r"^(\w+)\[(\d+)\]", str(error))
-    if not isinstance(error, RnnkitError) or m is None or m.group(1) not in names or part.positions is None \
-            or int(m.group(2)) >= len(part.positions):
-        return error
-    where = f" (item {part.positions[int(m.group(2))]} of the data read, counted from 0)"
-    return type(error)(m.group(0) + where + str(error)[m.end():])
+                data.source, places=[places[i] for i in idx])
 
 
 def held_out_digest(data: Data) -> str:
@@ -350,10 +336,7 @@ class TaskCommand:
             source["stream"] = True
         task = self.task(config)
         log = _live_log(Path(args.out))
-        try:
-            self.fit(task, train, data.val, baselines=self.baselines(args), callbacks=[MetricLogger(log)])
-        except RnnkitError as e:   # texts[32] of the part fit got: also its place in the file (session 15)
-            raise read_place(e, task, train) from e
+        self.fit(task, train, data.val, baselines=self.baselines(args), callbacks=[MetricLogger(log)])
         result: dict[str, Any] = {"run": str(args.out), "train_size": len(train.inputs),
                                   "test_size": 0 if test is None else len(test.inputs),
                                   "train_seconds": task.history.get("seconds"), **self.train_summary(task)}
@@ -365,9 +348,10 @@ class TaskCommand:
         return result
 
     def fit(self, task: Any, train: Data, val: Data | None, **kw: Any) -> None:
-        """``task.fit`` on ``train`` (early stopping on ``val`` when the data came with one)."""
+        """``task.fit`` on ``train`` (early stopping on ``val`` when the data came with one); its messages name
+        each item by where it was read (``train.places``)."""
         val_args = () if val is None else (val.inputs, val.targets)
-        task.fit(train.inputs, train.targets, *val_args, **kw)
+        task.fit(train.inputs, train.targets, *val_args, **kw, **({"places": train.places} if train.places else {}))
 
     def _split(self, data: Data, args: argparse.Namespace) -> tuple[Data, Data | None, dict]:
         """``(train, test, record)``: the ``--limit`` sample, then the held-out part (the data's own test
@@ -389,7 +373,8 @@ class TaskCommand:
     def scores(self, task: Any, data: Data, args: argparse.Namespace) -> dict[str, Any]:
         """``{"metrics", "baseline", "baselines"}`` of ``task.evaluate`` on ``data``; unseen gold labels
         are reported in one stderr line too (unless ``--quiet``)."""
-        metrics = task.evaluate(data.inputs, data.targets, baselines=True, **self.evaluate_options(args))
+        named = {"places": data.places} if data.places else {}     # each item named by where it was read
+        metrics = task.evaluate(data.inputs, data.targets, baselines=True, **named, **self.evaluate_options(args))
         base = metrics.pop("baselines", {})
         out: dict[str, Any] = {"metrics": metrics}
         if base:

@@ -25,6 +25,8 @@ from rnnkit.tasks.tagging import SequenceTagger
 
 __all__ = ["add_parser", "run", "COMMAND", "Tag"]
 
+DOCSTART = "-DOCSTART-"    # CoNLL-2003's document marker: read_conll skips it, the token reader keeps it a sentence
+
 
 class Tag(TaskCommand):
     name, help, doc = "tag", "sequence tagging (POS, BIO named entities)", __doc__
@@ -92,7 +94,8 @@ class Tag(TaskCommand):
             pairs, source = info.load(), {"dataset": args.dataset}
         else:
             return None
-        return Data([s for s, _ in pairs], [t for _, t in pairs], source)
+        sents = [s for s, _ in pairs]
+        return Data(sents, [t for _, t in pairs], source, places=args.conll and _first_lines(args.conll, sents))
 
     def read_inputs(self, args):
         from rnnkit.data.text import read_conll_tokens
@@ -102,6 +105,27 @@ class Tag(TaskCommand):
 
     def format_predictions(self, items, numbers, out) -> str:
         return "\n\n".join("\n".join(f"{w}\t{t}" for w, t in zip(s, ts)) for s, ts in zip(items, out["predictions"]))
+
+
+def _first_lines(path, sents: list[list[str]]) -> list[str] | None:
+    """Where each sentence of the CoNLL file ``path`` starts (``"--conll 'a.conll' line 7"``, its first token's
+    line, as predict numbers them), for the task's messages; ``None`` when the token reader's sentences are not
+    those of ``read_conll`` (it keeps a ``-DOCSTART-`` line as a sentence: such ones are passed over)."""
+    from rnnkit.data.text import read_conll_tokens
+
+    try:
+        found, starts = read_conll_tokens(path, lines=True)
+    except DataError:
+        return None
+    out, k = [], 0
+    for s in sents:
+        while k < len(found) and found[k] != s and found[k] == [DOCSTART]:
+            k += 1
+        if k == len(found) or found[k] != s:
+            return None
+        out.append(f"--conll {str(path)!r} line {starts[k]}")
+        k += 1
+    return out
 
 
 COMMAND = Tag()

@@ -126,6 +126,14 @@ def _check_ignored(command, args, given: str) -> None:
                          f"values), got {args.missing!r} with --dataset")
 
 
+def _series_places(flag: str, path, ids, n: int) -> list[str]:
+    """Where each series was read, for the task's messages: its id in a ``--csv`` (as predict names it), else
+    its number in the file, 1..N (``"--ts 'a.ts' series 3"``)."""
+    if ids is not None:
+        return [f"--{flag} {str(path)!r} series {i!r}" for i in ids]
+    return [f"--{flag} {str(path)!r} series {i}" for i in range(1, n + 1)]
+
+
 DERIVED = ("model", "epochs", "batch_size", "patience")   # tsc's own help: their defaults come from the data
 
 
@@ -208,19 +216,21 @@ class TSC(TaskCommand):
             return Data(d.X_train, d.y_train, {"dataset": args.dataset}, Data(d.X_test, d.y_test),
                         rule="the data set's own test split")
         X, y, source = self._read_file(args, need_labels=True, name_channels=action == "train")
+        places = _series_places(source["flag"], source["file"], getattr(args, "_series_ids", None), len(X))
         tests = [(f, p) for f, p in (("ts", getattr(args, "test_ts", None)), ("ucr", getattr(args, "test_ucr", None)))
                  if p is not None]
         if len(tests) > 1:
             raise UsageError("test: expected one of --test-ts, --test-ucr, got both")
         if not tests:
-            return Data(X, y, source, None)
+            return Data(X, y, source, None, places=places)
         flag, path = tests[0]
         if same_file(path, source["file"]):   # the 'held-out' scores were the training series' own, silently
             raise UsageError(f"--test-{flag}: expected a file other than the training series' --{source['flag']}, "
                              f"got the same file {str(path)!r}")
         Xt, yt = read_file(flag, path, f"--test-{flag}")   # checked against the training series now, not after the fit
         Xt = ready_series(args, Xt, f"--test-{flag} {str(path)!r}", channels=X[0].shape[1], flag=flag)
-        return Data(X, y, source, Data(Xt, yt), rule=f"the series of --test-{flag} {str(path)!r}")
+        return Data(X, y, source, Data(Xt, yt, places=_series_places(flag, path, None, len(Xt))),
+                    rule=f"the series of --test-{flag} {str(path)!r}", places=places)
 
     def _read_file(self, args, need_labels: bool, name_channels: bool = False):
         """``(X, y, source)`` of the one file flag given. ``name_channels`` (train): a ``--csv`` read without

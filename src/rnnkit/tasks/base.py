@@ -14,7 +14,9 @@ A task object is built from its frozen config and is unfitted until :meth:`Task.
 What the base class does once for every task:
 
 * **Inputs** are checked by the task's :meth:`Task.check_inputs` / :meth:`Task.check_targets`: typed
-  errors naming the argument and position (``texts[3]``), for ``fit``, ``predict`` and ``evaluate``.
+  errors naming the argument and position (``texts[3]``), for ``fit``, ``predict`` and ``evaluate``;
+  ``fit(places=...)`` / ``evaluate(places=...)`` name where each item was in the file read (``texts[3]
+  (row 5 of csv 'a.csv')``), in every message and warning about an item (the CLI passes them).
 * **Validation split**: without ``val_inputs``, ``fit`` holds out ``config.val_fraction`` of its data
   (seeded with ``config.seed``; :meth:`Task.validation_split`) for early stopping, and records which
   items in ``task.split["validation"]`` (saved in the run folder's ``split.json``).
@@ -36,7 +38,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import replace
-from typing import Any, Callable, ClassVar, Iterable, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Sequence, Sized
 
 import numpy as np
 import torch
@@ -44,7 +46,7 @@ from torch import Tensor, nn
 
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
-from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, classification_metrics
+from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, classification_metrics, item_at
 from rnnkit.tasks.runs import load_run, load_weights, run_baselines, save_run, task_config
 
 __all__ = ["Task", "ClassifierTask", "split_indices", "fit_network", "WallClock"]
@@ -144,6 +146,8 @@ class Task:
     target_name: ClassVar[str | None] = "targets"
     one_target: ClassVar[str] = "one per input"   # "labels: expected <one_target> (N), got M"
     baseline_types: ClassVar[dict[str, Any]] = {}
+    places: list[str] | None = None           # during fit / evaluate: where each item given was (their places)
+    _checking: bool = False                   # check_data of the data given to fit / evaluate is running
 
     def __init__(self, config: Any = None) -> None:
         self.config = task_config(config, self.config_class)
@@ -161,42 +165,72 @@ class Task:
 
     def check_targets(self, targets: Any, inputs: list, what: str) -> list:
         """One target per input (default: labels, :func:`~rnnkit.tasks.common.check_labels`)."""
-        out = check_labels(targets, what)
+        out = check_labels(targets, what, self.places_of(what))
         if len(out) != len(inputs):
             raise DataError(f"{what}: expected {self.one_target} ({len(inputs)}), got {len(out)}")
         return out
 
+    def places_of(self, what: str) -> list[str] | None:
+        """Where each item of the argument ``what`` that :meth:`check_inputs` / :meth:`check_targets` check was
+        read (:meth:`fit`'s ``places``), for their messages: ``None`` outside the check of the data given to
+        fit / evaluate (a validation part, the inputs of a prediction: the places name other items)."""
+        return self.places if self._checking else None
+
+    def _set_places(self, places: Any, inputs: Any) -> None:
+        """``self.places`` from ``places``: ``None``, or one str per input naming where it was read."""
+        if places is not None:
+            if isinstance(places, str) or not isinstance(places, Sequence) or \
+                    not all(isinstance(p, str) for p in places):
+                raise InputTypeError(f"places: expected None or a list of str (one per input), got "
+                                     f"{type(places).__name__}")
+            n = len(inputs) if isinstance(inputs, Sized) and not isinstance(inputs, str) else None
+            if n is not None and len(places) != n:
+                raise DataError(f"places: expected one per input ({n}), got {len(places)}")
+            places = list(places)
+        self.places = places
+
     def check_data(self, inputs: Any, targets: Any = None, prefix: str = "") -> tuple[list, list | None]:
-        items = self.check_inputs(inputs, prefix + self.input_name)
-        if self.target_name is None:
-            return items, None
-        return items, self.check_targets(targets, items, prefix + self.target_name)
+        self._checking = not prefix      # the places name the data given, not a validation part
+        try:
+            items = self.check_inputs(inputs, prefix + self.input_name)
+            if self.target_name is None:
+                return items, None
+            return items, self.check_targets(targets, items, prefix + self.target_name)
+        finally:
+            self._checking = False
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         """Refuse training data the task cannot learn from (e.g. a single class)."""
 
     # ------------------------------------------------------------------ fit
     def fit(self, inputs: Any, targets: Any = None, val_inputs: Any = None, val_targets: Any = None, *,
-            baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = ()) -> "Task":
+            baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = (),
+            places: Sequence[str] | None = None) -> "Task":
         """Train the network on ``inputs``/``targets`` (early stopping on ``val_*``, else on a
-        ``val_fraction`` split) and fit the baselines on the same data; returns ``self``."""
+        ``val_fraction`` split) and fit the baselines on the same data; returns ``self``. ``places``: one
+        str per input naming where it was read (``"row 5 of csv 'a.csv'"``), added to every message that
+        names an item (the CLI passes them: a random split renumbers the items the task gets)."""
         _check_baselines(baselines)   # before training: a bad value was a raw error after the whole fit
         if val_inputs is None and val_targets is not None:   # the targets were dropped, a random split used
             raise ConfigError(f"val_inputs: expected the validation {self.input_name} of the val_targets given, got None")
-        train = self.check_data(inputs, targets)
-        self.check_trainable(*train)
-        if val_inputs is not None:
-            val = self.check_data(val_inputs, val_targets, "val_")
-            part = train
-            self.split = {"validation": {"rule": "given", "n": len(val[0])}}
-        else:
-            part, val = self.validation_split(*train)
-        torch.manual_seed(self.config.seed)
-        self.epoch_log = []
         if isinstance(callbacks, (Callback, str)) or not isinstance(callbacks, Iterable):  # list() was a bare TypeError
             raise InputTypeError(f"callbacks: expected a list of Callback objects, got {type(callbacks).__name__}")
-        self._fit(part, val, list(callbacks))
-        self.baselines = self._fit_baselines(train, baselines)
+        self._set_places(places, inputs)
+        try:    # in this frame: the warnings of _fit name the caller of fit (their stacklevel)
+            train = self.check_data(inputs, targets)
+            self.check_trainable(*train)
+            if val_inputs is not None:
+                val = self.check_data(val_inputs, val_targets, "val_")
+                part = train
+                self.split = {"validation": {"rule": "given", "n": len(val[0])}}
+            else:
+                part, val = self.validation_split(*train)
+            torch.manual_seed(self.config.seed)
+            self.epoch_log = []
+            self._fit(part, val, list(callbacks))
+            self.baselines = self._fit_baselines(train, baselines)
+        finally:
+            self.places = None
         return self
 
     def validation_split(self, inputs: list, targets: list | None) -> tuple[tuple, tuple | None]:
@@ -217,22 +251,24 @@ class Task:
         ``self.epoch_log``."""
         raise NotImplementedError
 
-    def fit_place(self, i: int, part: str = "train", name: str | None = None) -> str:
+    def fit_place(self, i: int, part: str = "train", name: str | None = None, rest: str = "") -> str:
         """Where item ``i`` of the training (``part="train"``) or validation part (``"val"``) that :meth:`_fit`
         got was in the data given to ``fit`` -- ``texts[17]``, ``val_texts[2]`` (``name``: another argument's,
-        default the inputs') --, for its messages: a random split renumbers both parts (``texts[i]`` named
-        another item).
+        default the inputs'; ``rest``: a deeper index), and in the file read when ``fit`` got ``places`` --, for
+        its messages: a random split renumbers both parts (``texts[i]`` named another item).
 
         >>> t = Task.__new__(Task); t.split = {"validation": {"rule": "random", "n": 5, "indices": [1, 3]}}
-        >>> t.fit_place(2), t.fit_place(1, "val"), t.fit_place(0, name="tags")
+        >>> t.places = None; t.fit_place(2), t.fit_place(1, "val"), t.fit_place(0, name="tags")
         ('inputs[4]', 'inputs[3]', 'tags[0]')
+        >>> t.places = [f"row {r}" for r in range(2, 7)]; t.fit_place(2)
+        'inputs[4] (row 6)'
         """
         name = name or self.input_name
         held = self.split.get("validation", {})
         if held.get("rule") == "random":
             kept = held["indices"] if part == "val" else sorted(set(range(held["n"])) - set(held["indices"]))
-            return f"{name}[{kept[i]}]"
-        return f"{'val_' if part == 'val' else ''}{name}[{i}]"
+            return item_at(name, kept[i], self.places, rest)
+        return item_at(f"{'val_' if part == 'val' else ''}{name}", i, None if part == "val" else self.places, rest)
 
     def warn_lost_classes(self, y: list[str], val: tuple | None, item: str, who_can: str, also: str = "",
                           kind: str = "class(es)") -> None:
@@ -279,15 +315,21 @@ class Task:
         """One prediction per input, in input order."""
         raise NotImplementedError
 
-    def evaluate(self, inputs: Any, targets: Any = None, *, baselines: bool = True, **options: Any) -> dict[str, Any]:
+    def evaluate(self, inputs: Any, targets: Any = None, *, baselines: bool = True,
+                 places: Sequence[str] | None = None, **options: Any) -> dict[str, Any]:
         """The network's metrics on labelled data (:meth:`score`) and, with ``baselines``, each baseline's
-        under ``"baselines"``. Gold labels unseen in training count as errors (``"unseen_labels"``)."""
+        under ``"baselines"``. Gold labels unseen in training count as errors (``"unseen_labels"``).
+        ``places``: as :meth:`fit`'s, for the messages."""
         self._require_fitted()
         check_bool("baselines", baselines)   # 'no' ran them
-        inputs, raw = self.check_data(inputs, targets)
-        classes = getattr(getattr(self, "labels", None), "tokens", None)
-        if classes is not None and raw is not None and not isinstance(targets, str):   # a classifier's labels
-            check_label_spelling(list(targets), raw, classes, self.target_name)
+        self._set_places(places, inputs)
+        try:
+            inputs, raw = self.check_data(inputs, targets)
+            classes = getattr(getattr(self, "labels", None), "tokens", None)
+            if classes is not None and raw is not None and not isinstance(targets, str):   # a classifier's labels
+                check_label_spelling(list(targets), raw, classes, self.target_name, self.places)
+        finally:
+            self.places = None
         targets = raw
         metrics = self.score(inputs, targets, **options)
         if baselines and self.baselines:

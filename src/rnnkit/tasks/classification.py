@@ -163,7 +163,7 @@ class TextClassifier(ClassifierTask):
         return dict(MEMBERS)
 
     def check_inputs(self, inputs: Any, what: str) -> list[str]:
-        return check_texts(inputs, what)
+        return check_texts(inputs, what, places=self.places_of(what))
 
     # ------------------------------------------------------------------ data
     def _tokens(self, texts: list[str], place=None) -> list[list[str]]:

@@ -41,7 +41,7 @@ from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics", "unseen_report",
-    "check_texts", "check_items", "check_labels", "check_label_kinds", "one_spelling_per_label", "check_choice",
+    "check_texts", "item_at", "check_items", "check_labels", "check_label_kinds", "one_spelling_per_label", "check_choice",
     "check_bool", "check_number", "check_training", "is_missing", "missing_hint", "PANDAS_NA",
     "budget_left", "check_mode_settings",
     "SequenceEncoder", "masked_pool", "task_layer", "POOLINGS", "CELLS",
@@ -260,7 +260,17 @@ def is_missing(value: Any) -> bool:
             or (isinstance(value, (float, np.floating)) and math.isnan(value)))
 
 
-def check_texts(texts: Any, what: str = "texts", blank: bool = False) -> list[str]:
+def item_at(what: str, i: int, places: Sequence[str] | None = None, rest: str = "") -> str:
+    """How a message names item ``i`` of ``what`` (``rest``: a deeper index, ``[2]``): ``texts[3]``, and where the
+    item was in the file read when ``places`` (one name per item, :meth:`Task.fit`'s ``places``) is given.
+
+    >>> item_at("texts", 1), item_at("tags", 1, ["line 2", "line 9"], "[0]")
+    ('texts[1]', 'tags[1][0] (line 9)')
+    """
+    return f"{what}[{i}]{rest}" + (f" ({places[i]})" if places is not None else "")
+
+
+def check_texts(texts: Any, what: str = "texts", blank: bool = False, places: Sequence[str] | None = None) -> list[str]:
     """A non-empty list/tuple of non-blank strings that encode as UTF-8, returned as a list; typed errors
     otherwise (a lone surrogate trained a model whose vocabulary then failed to save). ``blank``: white
     space alone is a text too (a prompt of one newline), only ``""`` is none. A 1-D numpy array or a pandas
@@ -279,18 +289,19 @@ def check_texts(texts: Any, what: str = "texts", blank: bool = False) -> list[st
         raise DataError(f"{what}: expected at least one text, got none")
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise InputTypeError(f"{what}[{i}]: expected a str, got "     # a Series' None is NaN
+            raise InputTypeError(f"{item_at(what, i, places)}: expected a str, got "     # a Series' None is NaN
                                  f"{f'a missing value ({t!r})' if is_missing(t) else type(t).__name__}")
         if not (t if blank else t.strip()):
-            raise DataError(f"{what}[{i}]: expected a non-empty text, got {t!r}")
-        check_unicode(t, f"{what}[{i}]")
+            raise DataError(f"{item_at(what, i, places)}: expected a non-empty text, got {t!r}")
+        check_unicode(t, item_at(what, i, places))
     return list(texts)
 
 
-def check_labels(labels: Any, what: str = "labels") -> list[str]:
+def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None = None) -> list[str]:
     """The labels as strings; a missing one (``None``, NaN, ``pd.NA``, a blank string) is a DataError
     naming its position instead of becoming a class called "None" or "nan", and so are two labels of
-    different types that read as one (``0`` and ``"0"``: one class, silently).
+    different types that read as one (``0`` and ``"0"``: one class, silently). ``places``: where each label
+    was in the file read, for the messages (:func:`item_at`).
 
     >>> check_labels(["pos", 1])
     ['pos', '1']
@@ -304,13 +315,14 @@ def check_labels(labels: Any, what: str = "labels") -> list[str]:
     out = []
     for i, lab in enumerate(labels):
         if not isinstance(lab, str) and isinstance(lab, Iterable):   # str() made ['pos'] a class "['pos']"
-            raise InputTypeError(f"{what}[{i}]: expected a label (a str or a number), got {type(lab).__name__} "
-                                 f"{str(lab)[:40]!r} (one label per item)")
+            raise InputTypeError(f"{item_at(what, i, places)}: expected a label (a str or a number), got "
+                                 f"{type(lab).__name__} {str(lab)[:40]!r} (one label per item)")
         if is_missing(lab) or (isinstance(lab, str) and not lab.strip()):
-            raise DataError(f"{what}[{i}]: expected a label, got a missing value ({lab!r}){missing_hint(lab)}")
-        out.append(check_unicode(str(lab), f"{what}[{i}]"))
+            raise DataError(f"{item_at(what, i, places)}: expected a label, got a missing value ({lab!r})"
+                            f"{missing_hint(lab)}")
+        out.append(check_unicode(str(lab), item_at(what, i, places)))
     check_label_kinds(labels, out, what)
-    one_spelling_per_label(out, what)
+    one_spelling_per_label(out, what, lambda i: item_at(what, i, places))
     return out
 
 
@@ -331,11 +343,13 @@ def one_spelling_per_label(texts: Sequence[str], what: str, place=None) -> None:
         a, j = first.setdefault(screen_spelling(text), (text, i))
         if a != text:
             raise DataError(f"{what}: expected each label written one way, got {a!r} ({place(j)}) and {text!r} "
-                            f"({place(i)}), which differ only by {_differ_by(a, text)}; strip them first (and "
-                            f"normalise to NFC)")
+                            f"({place(i)}), which differ only by {_differ_by(a, text)}: one label on screen, two "
+                            f"to scikit-learn, which compares code points; rnnkit does not guess which -- strip "
+                            f"them (and normalise to NFC) for one label, or rename one for two")
 
 
-def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Iterable[str], what: str = "labels") -> None:
+def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Iterable[str], what: str = "labels",
+                         places: Sequence[str] | None = None) -> None:
     """A DataError for a numeric label whose text is no class of ``known`` while a class reads as the same
     number: training's ``1`` (class ``'1'``) scored against ``1.0`` (``'1.0'``) was an unseen class and an
     error every time, silently (accuracy 0 with integer-valued floats from pandas).
@@ -359,9 +373,9 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
         if text in known or isinstance(lab, (bool, np.bool_)):
             continue
         if (twin := spaced.get(screen_spelling(text))) not in (None, text):   # 'pos ' against the class 'pos': unseen
-            raise DataError(f"{what}[{i}]: expected a label as training wrote it, got {text!r}, while the class "
-                            f"{twin!r} differs only by {_differ_by(twin, text, 'it')}; strip them first (and "
-                            f"normalise to NFC)")
+            raise DataError(f"{item_at(what, i, places)}: expected a label as training wrote it, got {text!r}, while "
+                            f"the class {twin!r} differs only by {_differ_by(twin, text, 'it')}; strip them first "
+                            f"(and normalise to NFC)")
         if isinstance(lab, (int, np.integer)):
             same = exact.get(Decimal(int(lab)))
         elif isinstance(lab, (float, np.floating)) and math.isfinite(lab):
@@ -369,7 +383,8 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
         else:   # text, complex (float() dropped the imaginary part), NaN and infinities
             continue
         if same is not None:
-            raise DataError(f"{what}[{i}]: expected a label as training wrote it, got {lab!r} ({type(lab).__name__}) "
+            raise DataError(f"{item_at(what, i, places)}: expected a label as training wrote it, got {lab!r} "
+                            f"({type(lab).__name__}) "
                             f"read as {text!r}, while the class {same!r} is the same number; convert them first")
 
 

@@ -43,7 +43,7 @@ from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
     budget_left,
     CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_kinds, check_labels, check_number,
-    check_training, one_spelling_per_label,
+    check_training, item_at, one_spelling_per_label,
     entity_prf, missing_hint, run_vocab, unseen_report,
 )
 
@@ -233,7 +233,7 @@ def _word_keys(sent: list[str]) -> list[str]:
     return literal_tokens([t.casefold() for t in sent])
 
 
-def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
+def _check_sentences(sents: Any, what: str = "sentences", places: Sequence[str] | None = None) -> list[list[str]]:
     if not isinstance(sents, (list, tuple)):
         raise InputTypeError(f"{what}: expected a list of token lists, got {type(sents).__name__}")
     if not sents:
@@ -241,36 +241,39 @@ def _check_sentences(sents: Any, what: str = "sentences") -> list[list[str]]:
     out = []
     for i, s in enumerate(sents):
         if isinstance(s, str) or not isinstance(s, (list, tuple)):
-            raise InputTypeError(f"{what}[{i}]: expected a list of tokens, got {type(s).__name__}")
+            raise InputTypeError(f"{item_at(what, i, places)}: expected a list of tokens, got {type(s).__name__}")
         if not s:
-            raise DataError(f"{what}[{i}]: expected at least one token, got an empty sentence")
+            raise DataError(f"{item_at(what, i, places)}: expected at least one token, got an empty sentence")
         for j, tok in enumerate(s):
+            at = item_at(what, i, places, f"[{j}]")
             if not isinstance(tok, str) or not tok:
-                raise DataError(f"{what}[{i}][{j}]: expected non-empty string tokens, got {tok!r}{missing_hint(tok)}")
+                raise DataError(f"{at}: expected non-empty string tokens, got {tok!r}{missing_hint(tok)}")
             if not tok.strip():   # ' ' of "a  b".split(" "): a word of its own, tagged and scored, silently
-                raise DataError(f"{what}[{i}][{j}]: expected a token with something besides white space, got {tok!r}")
+                raise DataError(f"{at}: expected a token with something besides white space, got {tok!r}")
             if tok != tok.strip():   # ' dog', 'dog\n': a word unseen in training (whose CoNLL files are read stripped)
-                raise DataError(f"{what}[{i}][{j}]: expected a token without white space around it (a CoNLL file's "
+                raise DataError(f"{at}: expected a token without white space around it (a CoNLL file's "
                                 f"tokens are read stripped), got {tok!r}; strip the tokens first")
-            check_unicode(tok, f"{what}[{i}][{j}]")
+            check_unicode(tok, at)
         out.append([unicodedata.normalize("NFC", t) for t in s])  # as every text task: 'café' typed either way
     return out
 
 
-def _check_tags(tags: Any, sents: list[list[str]], what: str = "tags") -> list[list[str]]:
+def _check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
+                places: Sequence[str] | None = None) -> list[list[str]]:
     """One tag per token of every sentence, as strings; a missing tag (None, NaN, blank) is a DataError
-    naming it (``tags[3][1]``)."""
+    naming it (``tags[3][1]``, and where its sentence was read: ``places``)."""
     if isinstance(tags, str) or not isinstance(tags, Sequence) or len(tags) != len(sents):
         got = len(tags) if isinstance(tags, Sequence) and not isinstance(tags, str) else type(tags).__name__
         raise DataError(f"{what}: expected one tag list per sentence ({len(sents)}), got {got}")
     raw = [list(t) if isinstance(t, Iterable) and not isinstance(t, (str, bytes)) else t for t in tags]
-    out = [check_labels(t, f"{what}[{i}]") for i, t in enumerate(raw)]
+    out = [check_labels(t, f"{what}[{i}]", None if places is None or isinstance(t, str) else [places[i]] * len(t))
+           for i, t in enumerate(raw)]
     for i, (s, t) in enumerate(zip(sents, out)):
         if len(s) != len(t):
-            raise DataError(f"{what}[{i}]: expected one tag per token ({len(s)}), got {len(t)}")
+            raise DataError(f"{item_at(what, i, places)}: expected one tag per token ({len(s)}), got {len(t)}")
     # across sentences too: [1, 2] in one and ["1", "2"] in another were one tag set silently
     check_label_kinds([g for t in raw for g in t], [g for t in out for g in t], what)
-    where = [f"{what}[{i}][{j}]" for i, t in enumerate(out) for j in range(len(t))]   # 'B-PER' and 'B-PER ': two tags
+    where = [item_at(what, i, places, f"[{j}]") for i, t in enumerate(out) for j in range(len(t))]  # 'B-PER', 'B-PER '
     one_spelling_per_label([g for t in out for g in t], what, where.__getitem__)
     return out
 
@@ -295,10 +298,10 @@ class SequenceTagger(Task):
         return {"most_frequent_tag": MostFrequentTag}
 
     def check_inputs(self, inputs: Any, what: str) -> list[list[str]]:
-        return _check_sentences(inputs, what)
+        return _check_sentences(inputs, what, self.places_of(what))
 
     def check_targets(self, targets: Any, inputs: list, what: str) -> list[list[str]]:
-        return _check_tags(targets, inputs, what)
+        return _check_tags(targets, inputs, what, self.places_of(what))
 
     def _encode(self, sents: list[list[str]]):
         c = self.config
@@ -337,8 +340,8 @@ class SequenceTagger(Task):
         if len(openings) > begins or iob1:   # IOB2's constraints would decode each such entity as O: F1 1.0 -> 0.0
             (i, j, t), n = openings[0], len(openings)
             kinds = f" (of type(s) {iob1[:5]} more than their B- tags)" if iob1 else ""
-            warnings.warn(f"{TASK}: {n} entities open with I-X (IOB1 tags, e.g. {self.fit_place(i, name='tags')}[{j}] "
-                          f"{t!r}) against {begins} "
+            warnings.warn(f"{TASK}: {n} entities open with I-X (IOB1 tags, e.g. "
+                          f"{self.fit_place(i, name='tags', rest=f'[{j}]')} {t!r}) against {begins} "
                           f"B- tags{kinds}: the constrained decoding of IOB2 tags would never predict them; decoding "
                           "per token (constrained=False, as the run's config records)", stacklevel=3)
             self.config = c = replace(c, constrained=False)

@@ -45,8 +45,8 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import ClassifierTask
 from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.common import (
-    CELLS, POOLINGS, SequenceEncoder, accuracy, check_choice, check_labels, check_training, masked_pool, run_file,
-    run_vocab,
+    CELLS, POOLINGS, SequenceEncoder, accuracy, check_choice, check_labels, check_training, item_at, masked_pool,
+    run_file, run_vocab,
 )
 from rnnkit.tasks.tsc_auto import CHOICES, auto_patch, auto_val_fraction, choose, derived_schedule
 
@@ -99,12 +99,13 @@ class TSCConfig:
                        ints=("hidden_size", "num_layers"), bools=("bidirectional",))
 
 
-def check_series(X: Any, what: str = "X", channels: int | None = None, layout: str | None = None) -> list[np.ndarray]:
+def check_series(X: Any, what: str = "X", channels: int | None = None, layout: str | None = None,
+                 places: Sequence[str] | None = None) -> list[np.ndarray]:
     """Validate a list of ``(T_i, C)`` finite float arrays with one ``C``; returns float32 copies. Every series one
     step of several channels is a DataError (sktime's ``(N, 1, T)`` read as ``(N, T, C)``), fewer steps than
     channels in every series a warning -- both for data whose ``channels`` are not known yet (training: a
     fitted model's own count refuses a transposed array, and may predict a one-step series); ``layout`` says how the data at hand could be laid out wrong (default
-    :data:`TRANSPOSE`, arrays)."""
+    :data:`TRANSPOSE`, arrays); ``places``: where each series was read, for the messages."""
     layout = TRANSPOSE if layout is None else layout
     if isinstance(X, np.ndarray) and (X.ndim == 3 or (X.ndim == 1 and X.dtype == object)):
         X = list(X)                       # (N, T, C), or N series of unequal lengths (numpy's ragged object array)
@@ -118,26 +119,27 @@ def check_series(X: Any, what: str = "X", channels: int | None = None, layout: s
         raise DataError(f"{what}: expected at least one series, got none")
     out = []
     for i, x in enumerate(X):
+        at = item_at(what, i, places)
         if not isinstance(x, (np.ndarray, Tensor)):
-            raise InputTypeError(f"{what}[{i}]: expected a numpy array (T, C), got {type(x).__name__}")
+            raise InputTypeError(f"{at}: expected a numpy array (T, C), got {type(x).__name__}")
         if isinstance(x, Tensor):
             x = x.detach().cpu().numpy()
         # real numbers only: complex values would lose their imaginary part, strings ('1.5') and bools
         # be read as numbers, objects fail in numpy -- none is silently converted
         if x.dtype == np.bool_ or not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
-            raise InputTypeError(f"{what}[{i}]: expected an array of real numbers (int or float), got dtype {x.dtype}")
+            raise InputTypeError(f"{at}: expected an array of real numbers (int or float), got dtype {x.dtype}")
         with np.errstate(over="ignore"):
             a = np.asarray(x, dtype=np.float32)
         if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
             hint = " (a univariate series is (T, 1): x[:, None])" if a.ndim == 1 else ""
-            raise DataError(f"{what}[{i}]: expected a 2-D array (T, C) with T >= 1 and C >= 1, got shape {a.shape}{hint}")
+            raise DataError(f"{at}: expected a 2-D array (T, C) with T >= 1 and C >= 1, got shape {a.shape}{hint}")
         if not np.isfinite(a).all():
-            raise DataError(f"{what}[{i}]: expected finite values within float32, got NaN, inf or a value beyond "
+            raise DataError(f"{at}: expected finite values within float32, got NaN, inf or a value beyond "
                             "3.4e38 (fill or drop missing values first)")
         c = channels if channels is not None else (out[0].shape[1] if out else a.shape[1])
         if a.shape[1] != c:
             flip = f" ({layout})" if a.shape[0] in (c, out[0].shape[0] if out else -1) else ""
-            raise DataError(f"{what}[{i}]: expected {c} channels, got {a.shape[1]}{flip}")
+            raise DataError(f"{at}: expected {c} channels, got {a.shape[1]}{flip}")
         out.append(a)
     if channels is None and all(a.shape[0] < a.shape[1] for a in out):   # sktime's (N, 1, T) read as one-step series
         # (only when the channels are not known yet: a fitted model's own count already refuses a transposed array,
@@ -342,12 +344,14 @@ class TimeSeriesClassifier(ClassifierTask):
         self._may_use_1nn = True    # fit(baselines=...): whether the 1-NN auto may choose will be fitted
 
     def fit(self, inputs: Any, targets: Any = None, val_inputs: Any = None, val_targets: Any = None, *,
-            baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = ()) -> "TimeSeriesClassifier":
+            baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = (),
+            places: Sequence[str] | None = None) -> "TimeSeriesClassifier":
         """:meth:`Task.fit`; the auto model may fall back on 1-NN only when that baseline is fitted (it is what
         predicts then): ``baselines=False`` (or a dict without a ``"1nn_euclidean"`` 1-NN) keeps the network."""
         self._may_use_1nn = baselines is True or (isinstance(baselines, dict) and isinstance(
             baselines.get("1nn_euclidean"), OneNNEuclidean))
-        return super().fit(inputs, targets, val_inputs, val_targets, baselines=baselines, callbacks=callbacks)
+        return super().fit(inputs, targets, val_inputs, val_targets, baselines=baselines, callbacks=callbacks,
+                           places=places)
 
     def validation_split(self, inputs: list, targets: list | None) -> tuple[tuple, tuple | None]:
         if self.config.model == "auto":   # a split the choice can rest on (tsc_auto.auto_val_fraction)
@@ -355,7 +359,8 @@ class TimeSeriesClassifier(ClassifierTask):
         return super().validation_split(inputs, targets)
 
     def check_inputs(self, inputs: Any, what: str) -> list[np.ndarray]:
-        return check_series(inputs, what, channels=None if self.mean is None else len(self.mean))
+        return check_series(inputs, what, channels=None if self.mean is None else len(self.mean),
+                            places=self.places_of(what))
 
     def _prepare(self, X: list[np.ndarray]) -> list[np.ndarray]:
         X = limit_length(X, self.config.max_len, self.config.on_long, what="series")

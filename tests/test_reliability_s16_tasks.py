@@ -1,0 +1,135 @@
+"""Session 16, helper Q: the text and sequence tasks name every item by where it was read in the user's file.
+
+The driver gives the task each item's place (``places``: a CSV's row, a CoNLL sentence's first line, a series'
+id); session 15 rewrote only messages that began with ``texts[i]`` and named "item 40 of the data read". Each
+test fails on the code before (PYTHONPATH=<git archive 9c8588f>/src)."""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+import warnings
+
+import pytest
+
+from rnnkit.cli.main import main
+from rnnkit.errors import DataError
+
+SMALL = ["--epochs", "1", "--hidden-size", "8", "--quiet"]
+CAFE, CAFE_NFD = "café", unicodedata.normalize("NFD", "café")
+
+
+def _write_csv(path, rows, header=("text", "label")):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _rows(n=60):
+    return [(f"good film {i}", "pos") if i % 2 else (f"bad film {i}", "neg") for i in range(n)]
+
+
+def test_csv_labels_in_nfc_and_nfd_are_named_by_their_file_rows(tmp_path, capsys):
+    # they were named labels[1] and labels[33]: positions in the part --test-fraction left, no row of the file
+    rows = [(t, CAFE if lab == "pos" else lab) for t, lab in _rows()]
+    rows[41] = ("good film x", CAFE_NFD)                       # row 43 of the file (the header is row 1)
+    _write_csv(tmp_path / "a.csv", rows)
+    assert main(["classify", "train", "--csv", str(tmp_path / "a.csv"), *SMALL, "--embed-dim", "8", "--min-freq", "1",
+                 "--embeddings", "own", "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    first = 2 + next(i for i, (_, lab) in enumerate(rows) if lab == CAFE)   # in the training part at seed 0
+    assert f"a.csv' row {first})" in err and "a.csv' row 43))" in err, err
+    assert "two to scikit-learn" in err and "one label on screen" in err, err
+
+
+def test_a_text_with_no_token_is_named_by_its_csv_row(tmp_path, capsys):
+    rows = _rows()
+    rows[40] = ("\u200b", "pos")                               # row 42 of the file
+    _write_csv(tmp_path / "zw.csv", rows)
+    assert main(["classify", "train", "--csv", str(tmp_path / "zw.csv"), *SMALL, "--embed-dim", "8",
+                 "--min-freq", "1", "--embeddings", "own", "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "zw.csv' row 42): expected a text with at least one token" in err, err
+
+
+def test_evaluate_names_an_nfd_twin_of_a_class_by_its_csv_row(tmp_path, capsys):
+    rows = [(t, CAFE if lab == "pos" else lab) for t, lab in _rows(40)]
+    _write_csv(tmp_path / "a.csv", rows)
+    assert main(["classify", "train", "--csv", str(tmp_path / "a.csv"), *SMALL, "--embed-dim", "8", "--min-freq", "1",
+                 "--embeddings", "own", "--combine", "false", "--out", str(tmp_path / "run")]) == 0
+    test = [("good film a", "neg"), ("bad film b", "neg"), ("good film c", CAFE_NFD)]   # 'café' as trained: NFC
+    _write_csv(tmp_path / "b.csv", test)
+    capsys.readouterr()
+    assert main(["classify", "evaluate", "--run", str(tmp_path / "run"), "--csv", str(tmp_path / "b.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "labels[2] (--csv " in err and "b.csv' row 4): expected a label as training wrote it" in err, err
+
+
+def _conll(path, sents):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("-DOCSTART-\tO\n\n")
+        for toks, tags in sents:
+            f.write("".join(f"{w}\t{t}\n" for w, t in zip(toks, tags)) + "\n")
+
+
+def test_tag_training_names_a_sentence_by_the_line_it_starts_on(tmp_path, capsys):
+    # a CoNLL file with -DOCSTART-: the IOB1 warning named tags[i] of the training part, no line of the file
+    sents = [(["John", "ran"], ["B-PER", "O"]), (["the", "Paris", "crowd"], ["O", "B-LOC", "O"])] * 10
+    sents[7] = (["the", "Rome", "crowd"], ["O", "I-LOC", "O"])
+    for i in (9, 11, 13, 15, 17, 19):                        # more I-LOC openings than B-LOC tags: IOB1
+        sents[i] = sents[7]
+    _conll(tmp_path / "a.conll", sents)
+    lines, n = [], 3                                          # DOCSTART, blank, then sentence 0 at line 3
+    for toks, _ in sents:
+        lines.append(n)
+        n += len(toks) + 1
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert main(["tag", "train", "--conll", str(tmp_path / "a.conll"), *SMALL, "--word-dim", "4", "--char-dim",
+                     "2", "--char-hidden", "2", "--test-fraction", "0", "--val-fraction", "0", "--no-baseline",
+                     "--out", str(tmp_path / "run")]) == 0
+    msg = next((str(w.message) for w in seen if "IOB1" in str(w.message)), [str(w.message) for w in seen])
+    assert f"tags[7][1] (--conll '{tmp_path / 'a.conll'}' line {lines[7]}) 'I-LOC'" in msg, msg
+
+
+def test_tag_labels_in_nfc_and_nfd_name_token_and_line(tmp_path, capsys):
+    sents = [(["John", "ran"], ["B-PER", "O"]), (["the", "café"], ["O", "B-" + CAFE])] * 6
+    sents[9] = (["the", "café"], ["O", "B-" + CAFE_NFD])      # sentence 9 starts on line 3 + 9 * 3 = 30
+    _conll(tmp_path / "a.conll", sents)
+    assert main(["tag", "train", "--conll", str(tmp_path / "a.conll"), *SMALL, "--test-fraction", "0",
+                 "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "(tags[9][1] (--conll " in err and "a.conll' line 30))" in err, err
+
+
+def test_tsc_labels_in_nfc_and_nfd_name_the_series_id(tmp_path, capsys):
+    rows = []
+    for s in range(16):
+        label = CAFE if s % 2 else "neg"
+        if s == 11:
+            label = CAFE_NFD
+        rows += [(f"s{s:02d}", t, float((s % 2) * t), label) for t in range(6)]
+    _write_csv(tmp_path / "a.csv", rows, ("id", "time", "value", "label"))
+    assert main(["tsc", "train", "--csv", str(tmp_path / "a.csv"), *SMALL, "--test-fraction", "0",
+                 "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "series 's11')" in err and "Unicode composition" in err, err
+
+
+def test_fit_places_are_checked_and_left_out_of_later_predictions():
+    from rnnkit.tasks.classification import TextClassifier
+    from rnnkit.tasks.classify_config import TextClassifierConfig
+
+    task = TextClassifier(TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, val_fraction=0.0,
+                                               progress=False, embeddings="own", combine=False))
+    texts, labels = ["good", "bad", "good fine", "bad awful"] * 3, ["pos", "neg"] * 6
+    with pytest.raises(DataError, match=r"places: expected one per input \(12\), got 2"):
+        task.fit(texts, labels, places=["row 2", "row 3"])
+    with pytest.raises(DataError, match=r"^texts\[3\] \(row 5\): expected a non-empty text"):
+        task.fit(texts[:3] + [" "] + texts[4:], labels, places=[f"row {i + 2}" for i in range(12)])
+    task.fit(texts, labels, baselines=False, places=[f"row {i + 2}" for i in range(12)])
+    assert task.places is None
+    with pytest.raises(DataError, match=r"^texts\[1\]: expected a non-empty text"):   # no place of the fit
+        task.predict(["good", ""])
+

@@ -133,3 +133,32 @@ def test_fit_places_are_checked_and_left_out_of_later_predictions():
     with pytest.raises(DataError, match=r"^texts\[1\]: expected a non-empty text"):   # no place of the fit
         task.predict(["good", ""])
 
+
+def test_tag_predict_skips_docstart_lines_as_training_and_evaluate_do(tmp_path, capsys):
+    # read_conll skips -DOCSTART- lines; predict read each as a sentence of its own: 1 more prediction per
+    # document than evaluate's gold sentences, so predictions paired with the gold ones shifted, silently
+    sents = [(["John", "ran"], ["B-PER", "O"]), (["the", "Paris", "crowd"], ["O", "B-LOC", "O"])] * 6
+    _conll(tmp_path / "a.conll", sents)
+    assert main(["tag", "train", "--conll", str(tmp_path / "a.conll"), *SMALL, "--test-fraction", "0",
+                 "--no-baseline", "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    assert main(["tag", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "a.conll"),
+                 "--json"]) == 0
+    import json
+
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["predictions"]) == len(sents) and out["lines"][:2] == [3, 6], out["lines"]
+
+
+@pytest.mark.parametrize("tags,hint", [(["b-per", "i-per"], "lowercase prefixes"), (["U-PER", "L-PER"], "BILOU")])
+def test_tag_sets_that_look_like_entities_but_are_not_bio_are_warned(tags, hint):
+    # entity P/R/F1 and the BIO constraints were dropped without a word (seqeval's default mode scores both sets)
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    sents = [["John", "Smith", "ran"], ["the", "crowd"]] * 4
+    gold = [[tags[0], tags[1], "O"], ["O", "O"]] * 4
+    cfg = TaggerConfig(word_dim=4, char_dim=2, char_hidden=0, hidden_size=4, epochs=1, val_fraction=0.0,
+                       progress=False)
+    with pytest.warns(UserWarning, match=f"got tags .*{hint}.*token accuracy alone"):
+        SequenceTagger(cfg).fit(sents, gold, baselines=False)
+

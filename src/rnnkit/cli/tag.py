@@ -9,8 +9,10 @@ Examples::
     rnnkit tag evaluate --run runs/ner --json                       # the run's held-out sentences
     rnnkit tag evaluate --run runs/ner --conll test.conll --json    # {"metrics": ..., "baseline": ...}
 
-CoNLL: ``token<TAB>tag`` a line, a blank line between sentences; or CoNLL-U (FORM and UPOS are read,
-comments, multiword ranges and empty nodes skipped). Tokens are taken as given (any script).
+CoNLL: ``token<TAB>tag`` a line (more columns: the first is the token, the last the tag), a blank line between
+sentences, ``-DOCSTART-`` lines skipped (train, evaluate and predict alike); or CoNLL-U (FORM and UPOS are read,
+comments, multiword ranges and empty nodes skipped). Tokens are taken as given (any script). Tag sets that are
+not BIO / IOB1 / IOBES (``b-per``, BILOU's ``U-``/``L-``) are scored by token accuracy alone, with a warning.
 ``train`` holds out ``--test-fraction`` of the sentences (seeded) and records them in the run folder.
 ``predict`` numbers each sentence by the line of its first token (``"lines"``); readable output is the
 input with a tag column. Gold tags never seen in training are scored as errors and counted.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
+from rnnkit.errors import DataError
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.tasks.tagging import SequenceTagger
 
@@ -55,7 +58,7 @@ class Tag(TaskCommand):
     size_flags = ["--word-dim", "--char-dim", "--char-hidden", "--hidden-size", "--num-layers", "--batch-size",
                   "--max-len"]
     predict_input_help = ("one token a line, a blank line between sentences ('-' or omitted: stdin); a tag column "
-                          "is ignored; a CoNLL-U file gives its FORMs")
+                          "is ignored, -DOCSTART- lines skipped; a CoNLL-U file gives its FORMs")
 
     def memory_need(self, args) -> int:
         """Estimated training memory from the size flags (vocabularies not known yet: counted as small)."""
@@ -101,7 +104,10 @@ class Tag(TaskCommand):
         from rnnkit.data.text import read_conll_tokens
 
         sents, starts = read_conll_tokens(args.input or "-", lines=True)
-        return sents, starts, "lines"
+        kept = [k for k, s in enumerate(sents) if s != [DOCSTART]]   # as training / evaluate read a CoNLL file
+        if not kept:
+            raise DataError(f"--input: expected at least one sentence, got only {DOCSTART} lines")
+        return [sents[k] for k in kept], [starts[k] for k in kept], "lines"
 
     def format_predictions(self, items, numbers, out) -> str:
         return "\n\n".join("\n".join(f"{w}\t{t}" for w, t in zip(s, ts)) for s, ts in zip(items, out["predictions"]))

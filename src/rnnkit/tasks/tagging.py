@@ -73,6 +73,26 @@ def entity_tags(tags: Sequence[str]) -> bool:
     return is_bio(tags, ENTITY_PREFIXES)
 
 
+def unread_entities(tags: set[str]) -> str | None:
+    """A note when the tag set looks like entity tags (some ``X-...`` tag) but is not BIO / IOBES, so entity
+    P/R/F1 and the BIO constraints are off, silently before: lowercase prefixes (``b-per``), BILOU's ``U-`` /
+    ``L-``, ``B_PER``, a type without a prefix among them (``PER``); ``None`` otherwise (POS tags, BIO).
+
+    >>> unread_entities({"O", "U-PER", "B-LOC", "L-LOC"})  # doctest: +ELLIPSIS
+    "tag: ... tags ['L-LOC', 'U-PER'] ...(BILOU: write U- as IOBES's S-, L- as its E-)..."
+    """
+    if entity_tags(tags) or not any(len(t) > 2 and t[0].isalpha() and t[1] in "-_" for t in tags):
+        return None
+    bad = sorted(t for t in tags if t != "O" and not is_bio([t], ENTITY_PREFIXES))
+    how = [why for why, hit in (
+        ("lowercase prefixes: write B-, I-, E-, S-", any(t[:2].upper() in ENTITY_PREFIXES and t[0].islower() for t in bad)),
+        ("BILOU: write U- as IOBES's S-, L- as its E-", any(t[:2] in ("U-", "L-") for t in bad)),
+        ("write the prefix with '-'", any(t[1:2] == "_" for t in bad))) if hit] or ["a tag without a B-/I- prefix"]
+    return (f"{TASK}: entity precision / recall / F1 read BIO, IOB1 and IOBES tags (O, B-X, I-X, E-X, S-X), got "
+            f"tags {bad[:6]}{' ...' if len(bad) > 6 else ''} ({'; '.join(how)}): scored by token accuracy alone, "
+            "without entity metrics or the BIO constraints")
+
+
 def bio_constraints(tags: Sequence[str]) -> tuple[Tensor, Tensor] | None:
     """``(allowed (K, K), start (K,))`` bool masks for a BIO tag list: ``allowed[i, j]`` says tag ``j``
     may follow tag ``i`` (``I-X`` only after ``B-X`` or ``I-X``), ``start[j]`` that a sentence may begin
@@ -345,6 +365,8 @@ class SequenceTagger(Task):
                           f"B- tags{kinds}: the constrained decoding of IOB2 tags would never predict them; decoding "
                           "per token (constrained=False, as the run's config records)", stacklevel=3)
             self.config = c = replace(c, constrained=False)
+        if (note := unread_entities({t for s in tags for t in s})) is not None:
+            warnings.warn(note, stacklevel=3)
         self.words = Vocab.build([_word_keys(s) for s in sents], min_freq=c.min_freq)
         self.chars = Vocab.build([list(word) for s in sents for word in s])  # a word is a sequence of characters
         self.tags = Vocab.build(tags, specials=())

@@ -162,3 +162,24 @@ def test_tag_sets_that_look_like_entities_but_are_not_bio_are_warned(tags, hint)
     with pytest.warns(UserWarning, match=f"got tags .*{hint}.*token accuracy alone"):
         SequenceTagger(cfg).fit(sents, gold, baselines=False)
 
+
+def test_nan_padding_of_unequal_series_is_named_padding_not_missing_values():
+    # tslearn's to_time_series_dataset pads series of unequal lengths with NaN rows; the message said "fill or
+    # drop missing values", and filling them made the padding data
+    import numpy as np
+
+    from rnnkit.tasks.tsc import check_series
+
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=(n, 2)).astype(np.float32) for n in (5, 8, 6)]
+    padded = np.full((3, 8, 2), np.nan, dtype=np.float32)
+    for k, x in enumerate(series):
+        padded[k, : len(x)] = x
+    with pytest.raises(DataError, match=r"X\[0\]: .*got 3 of 8 steps all NaN at its end: padding .*\(T_i, C\)"):
+        check_series(padded)
+    fixed = check_series([x[~np.isnan(x).all(axis=1)] for x in padded])    # the remedy the message gives
+    assert all(np.array_equal(a, b) for a, b in zip(fixed, series))
+    holed = padded.copy()
+    holed[1, 2, 0] = np.nan                                                    # a missing value inside: as before
+    with pytest.raises(DataError, match=r"X\[1\]: .*fill or drop missing values first"):
+        check_series([holed[0, :5], holed[1]])

@@ -134,8 +134,7 @@ def check_series(X: Any, what: str = "X", channels: int | None = None, layout: s
             hint = " (a univariate series is (T, 1): x[:, None])" if a.ndim == 1 else ""
             raise DataError(f"{at}: expected a 2-D array (T, C) with T >= 1 and C >= 1, got shape {a.shape}{hint}")
         if not np.isfinite(a).all():
-            raise DataError(f"{at}: expected finite values within float32, got NaN, inf or a value beyond "
-                            "3.4e38 (fill or drop missing values first)")
+            raise DataError(f"{at}: expected finite values within float32, got {_not_finite(a)}")
         c = channels if channels is not None else (out[0].shape[1] if out else a.shape[1])
         if a.shape[1] != c:
             flip = f" ({layout})" if a.shape[0] in (c, out[0].shape[0] if out else -1) else ""
@@ -150,6 +149,21 @@ def check_series(X: Any, what: str = "X", channels: int | None = None, layout: s
                             f"{out[0].shape[1]} channels; {layout}")
         warnings.warn(f"{what}: {fewer}, read as (T, C) = steps x channels; {layout}", stacklevel=3)
     return out
+
+
+def _not_finite(a: np.ndarray) -> str:
+    """What a series with a value that is not finite holds, for the message: NaN rows only at its end (or start)
+    are padding -- tslearn's ``to_time_series_dataset`` pads series of unequal lengths so; filling them, as the
+    message said, made the padding data --, anything else missing values to fill or drop."""
+    empty = np.isnan(a).all(1)
+    if empty.any() and (~empty).any() and np.isfinite(a[~empty]).all():
+        k = np.flatnonzero(~empty)
+        if (k[-1] - k[0] + 1) == k.size:   # the finite rows are one run: NaN rows before or after it only
+            at = "end" if k[0] == 0 else "start" if k[-1] == len(a) - 1 else "start and end"
+            return (f"{int(empty.sum())} of {len(a)} steps all NaN at its {at}: padding "
+                    "of series of unequal lengths (tslearn's to_time_series_dataset)? give each series without it, a "
+                    "list of (T_i, C) arrays: [x[~np.isnan(x).all(axis=1)] for x in X]")
+    return "NaN, inf or a value beyond 3.4e38 (fill or drop missing values first)"
 
 
 #: How a series laid out as sktime and aeon hold one becomes rnnkit's, for messages.

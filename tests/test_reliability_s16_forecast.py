@@ -129,3 +129,20 @@ def test_a_network_names_a_one_row_series_as_one_value():
                                             r"use model 'auto'"):
             Forecaster("lstm", horizon=3, epochs=1).fit(_panel({"a": 40, "c": 1}), target="y", time_col="date",
                                                         id_col="id")
+
+
+# ------------------------------------------------------------------ hunt: covariates
+def test_a_covariate_ending_in_missing_values_warns_as_the_target_does():
+    """The target's last missing values warn (held at the last observed value); a past covariate's were held
+    silently -- the value the forecast is conditioned on. Now the same warning names the covariate; in a panel,
+    the series of one covariate are summed up as the target's are."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    n = 48
+    frame = pd.DataFrame({"t": pd.date_range("2020-01-01", periods=n, freq="MS"),
+                          "y": 10 + np.sin(np.arange(n)) + 0.1 * np.arange(n), "x": np.cos(np.arange(n))})
+    frame.loc[n - 2:, "x"] = np.nan
+    with pytest.warns(UserWarning, match=r"^covariate 'x' in series 'y': the last 2 value\(s\) are missing \(after "
+                                         r"time 2023-10-01\); they are held at the last observed value"):
+        Forecaster("lstm", horizon=2, epochs=1, hidden_size=4).fit(frame, target="y", time_col="t",
+                                                                   past_covariates=["x"])

@@ -153,6 +153,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
             v = frame[c].to_numpy(dtype=float)
             if not np.isfinite(v).any():
                 raise DataError(f"covariate {c!r} in series {sid!r}: expected some values, got all missing")
+            warn_missing_tail(v, idx, f"covariate {c!r} in series {sid!r}", 6, sid, kind=f"last {c}")   # was silent
             raw_cols.append(v)
         raw_arr = np.stack(raw_cols, 1)
         return np.stack([interpolate_missing(v)[0] for v in raw_cols], 1), raw_arr
@@ -373,7 +374,8 @@ def fill_forward(last: float, values: np.ndarray) -> np.ndarray:
     return filled[1:]
 
 
-def warn_missing_tail(y_raw: np.ndarray, idx: pd.Index, what: str, stacklevel: int = 3, sid: str = "") -> None:
+def warn_missing_tail(y_raw: np.ndarray, idx: pd.Index, what: str, stacklevel: int = 3, sid: str = "",
+                      kind: str = "last") -> None:
     """Warn when ``y_raw`` (indexed by ``idx``, with at least one observed value) ends in missing values,
     naming ``what`` and the last observed time: they are held at the last observed value and the forecast
     starts after them as if observed. A warning, not an error: one id short of its last row must not stop a
@@ -381,7 +383,7 @@ def warn_missing_tail(y_raw: np.ndarray, idx: pd.Index, what: str, stacklevel: i
     tail = int(np.argmax(np.isfinite(y_raw[::-1])))   # missing values after the last observed one
     if tail:
         after = f"after {time_label(idx[len(idx) - tail - 1])}"
-        series_note("last", sid, f"{what}: the last {tail} value(s) are missing ({after}); they are held at the last "
+        series_note(kind, sid, f"{what}: the last {tail} value(s) are missing ({after}); they are held at the last "
                     "observed value and the forecast starts after them as if observed: drop those rows to forecast "
                     "from the last observed value", stacklevel=stacklevel)
 

@@ -146,3 +146,51 @@ def test_a_covariate_ending_in_missing_values_warns_as_the_target_does():
                                          r"time 2023-10-01\); they are held at the last observed value"):
         Forecaster("lstm", horizon=2, epochs=1, hidden_size=4).fit(frame, target="y", time_col="t",
                                                                    past_covariates=["x"])
+
+
+# ------------------------------------------------------------------ hunt: gaps in real files, local clock times
+def _hourly_csv(tmp_path, stamps, name="t.csv"):
+    path = tmp_path / name
+    pd.DataFrame({"time": [f"{t:%Y-%m-%d %H:%M}" for t in stamps], "y": np.arange(len(stamps)) % 24}).to_csv(
+        path, index=False)
+    return str(path)
+
+
+def _cli_err(args, capsys):
+    from rnnkit.cli.main import main
+
+    try:
+        rc = main(args)
+    except SystemExit as e:
+        rc = e.code
+    return rc, capsys.readouterr().err
+
+
+def test_a_gap_names_its_first_missing_timestamp(tmp_path, capsys):
+    """vega's ohlc (business days, 2009) lacks the 3 July holiday and seattle-temps (8,759 hours) one hour: the
+    error said '1 missing timestamps' and the user had to hunt for it. Now it names the first one; a gap on a
+    weekday afternoon gets no daylight-saving hint (guard)."""
+    days = pd.bdate_range("2009-06-01", "2009-07-31").drop(pd.Timestamp("2009-07-03"))
+    path = tmp_path / "ohlc.csv"
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "close": np.linspace(30, 33, days.size)}).to_csv(path, index=False)
+    rc, err = _cli_err(["forecast", "--csv", str(path), "--target", "close", "--time-col", "date", "--horizon", "2",
+                        "--model", "seasonal_naive", "--quiet"], capsys)
+    assert rc == 1 and "got irregular gaps (1 missing timestamps) -- first missing 2009-07-03; pass --resample" in err, err
+    hours = pd.date_range("2021-06-01", periods=72, freq="h").drop(pd.Timestamp("2021-06-02 14:00"))
+    rc, err = _cli_err(["forecast", "--csv", _hourly_csv(tmp_path, hours), "--target", "y", "--time-col", "time",
+                        "--horizon", "2", "--model", "seasonal_naive", "--quiet"], capsys)
+    assert "-- first missing 2021-06-02 14:00:00; pass --resample" in err and "daylight" not in err, err
+
+
+@pytest.mark.parametrize("season", ["spring", "autumn"])
+def test_local_clock_times_across_a_daylight_saving_change_are_named(tmp_path, capsys, season):
+    """A logger's local times (no UTC offset) skip 02:00 in spring (a gap) and repeat it in autumn (a duplicate):
+    the errors said only '1 missing timestamps' / 'duplicate(s)'. Now they name the hour and the way out."""
+    start = "2021-03-27" if season == "spring" else "2021-10-30"
+    local = pd.date_range(start, periods=72, freq="h", tz="Europe/Berlin").tz_localize(None)
+    rc, err = _cli_err(["forecast", "--csv", _hourly_csv(tmp_path, local), "--target", "y", "--time-col", "time",
+                        "--horizon", "2", "--model", "seasonal_naive", "--quiet"], capsys)
+    day = "2021-03-28" if season == "spring" else "2021-10-31"
+    how = "skipped" if season == "spring" else "repeated"
+    assert rc == 1 and f"({day} 02:00: a clock hour {how} at a daylight-saving change? " in err, err
+    assert "write the times in UTC, or with their offset" in err

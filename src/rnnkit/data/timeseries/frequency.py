@@ -13,7 +13,7 @@ import pandas as pd
 
 from rnnkit.errors import DataError
 
-__all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint"]
+__all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint"]
 
 
 @dataclass(frozen=True)
@@ -183,20 +183,44 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
             values.index = pd.DatetimeIndex(values.index, freq=freq_info.freq)
         return values
     if not resample:
-        what = []
+        idx = pd.DatetimeIndex(values.index)
+        grid = pd.date_range(idx[0], idx[-1], freq=freq_info.freq)
+        gone, off = grid[~grid.isin(idx)], idx[~idx.isin(grid)]     # named: one hour among 8,759 was not findable
+        stamp = lambda t: f"{t:%Y-%m-%d}" if t == t.normalize() else str(t)   # noqa: E731
+        what, first = [], []
         if freq_info.missing_stamps:
             what.append(f"{freq_info.missing_stamps} missing timestamps")
+            first.append(f"first missing {stamp(gone[0])}")
         if freq_info.off_grid:
             what.append(f"{freq_info.off_grid} timestamps off the grid")
+            first.append(f"first off the grid {stamp(off[0])}")
         raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
-                        f"{series!r}, got irregular gaps ({', '.join(what)}); pass --resample / resample=True "
-                        f"to put them on the grid")
+                        f"{series!r}, got irregular gaps ({', '.join(what)}) -- {', '.join(first)}"
+                        f"{clock_change_hint(gone, 'skipped')}; pass --resample / resample=True to put them on the grid")
     if freq_info.off_grid:
         out = values.resample(freq_info.freq).mean()
     else:
         out = values.reindex(pd.date_range(values.index[0], values.index[-1], freq=freq_info.freq))
     out.index = pd.DatetimeIndex(out.index, freq=freq_info.freq)
     return out
+
+
+def clock_change_hint(stamps: pd.Index, how: str) -> str:
+    """What to say when the local wall-clock ``stamps`` (missing, ``how='skipped'``, or given twice, ``'repeated'``)
+    all fall in one hour of a Sunday night between 00:00 and 04:00: a daylight-saving change (a logger's local
+    times skip an hour in spring and repeat one in autumn). '' otherwise.
+
+    >>> clock_change_hint(pd.DatetimeIndex(["2010-03-14 02:00"]), "skipped")[:52]
+    ' (2010-03-14 02:00: a clock hour skipped at a daylig'
+    """
+    if not isinstance(stamps, pd.DatetimeIndex) or stamps.size == 0 or stamps.tz is not None:
+        return ""
+    hours = stamps.floor("h").unique()
+    if hours.size != 1 or hours[0].dayofweek != 6 or hours[0].hour > 3:
+        return ""
+    return (f" ({hours[0]:%Y-%m-%d %H:%M}: a clock hour {how} at a daylight-saving change? local times without "
+            "their UTC offset skip an hour in spring and repeat one in autumn: write the times in UTC, or with their "
+            "offset as ISO 8601 does ('...T03:00:00+02:00'))")
 
 
 #: dates written as numbers: (format, smallest, largest value) -- read with --date-format FORMAT

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.data.series import parse_dates
+from rnnkit.data.timeseries.frequency import clock_change_hint
 from rnnkit.errors import DataError
 
 __all__ = ["MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
@@ -132,7 +133,7 @@ def in_time_order(frame: pd.DataFrame, time_name: str, sid: str) -> tuple[pd.Dat
                 f"another column? join them into one time column ('1960Q1' or '1960-01')"
                 if most in (4, 12) and (not isinstance(idx, pd.DatetimeIndex) or idx.is_year_start.all()) else "")
         raise DataError(f"{time_name}: expected unique timestamps in series {sid!r}, got {dup.size} duplicate(s) "
-                        f"(first {dup[0]}){hint}")
+                        f"(first {dup[0]}){hint or clock_change_hint(dup, 'repeated')}")
     if idx.is_monotonic_increasing:
         return frame, 0
     order = np.argsort(np.asarray(idx), kind="stable")

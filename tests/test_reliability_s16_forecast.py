@@ -194,3 +194,26 @@ def test_local_clock_times_across_a_daylight_saving_change_are_named(tmp_path, c
     how = "skipped" if season == "spring" else "repeated"
     assert rc == 1 and f"({day} 02:00: a clock hour {how} at a daylight-saving change? " in err, err
     assert "write the times in UTC, or with their offset" in err
+
+
+# ------------------------------------------------------------------ hunt: the Python API's columns of objects
+def test_a_column_of_objects_that_are_all_numbers_is_read_as_they_are():
+    """A Series of Python floats / ints with dtype object (e.g. a row of a mixed frame) was refused as 'expected
+    numeric values, got dtype object' with no value named, though every value is a number. Oracle: the same
+    values as float64 forecast the same. Decimals, bools, text and ints beyond 64 bits stay errors naming one."""
+    from decimal import Decimal
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    idx = pd.date_range("2018-01-01", periods=36, freq="MS")
+    v = [float(x) for x in 100 + 10 * np.sin(np.arange(36) * 2 * np.pi / 12)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = Forecaster("ets", horizon=3).fit(pd.Series(v[:-1] + [np.nan], index=idx)).predict()
+        got = Forecaster("ets", horizon=3).fit(pd.Series(v[:-1] + [None], index=idx, dtype=object)).predict()
+    pd.testing.assert_frame_equal(got, ref)
+    for bad, shown in ((True, r"True \(bool\)"), (Decimal("1.5"), r"Decimal\('1.5'\) \(Decimal\)"),
+                       ("7", r"'7' \(str\)"), (10 ** 23, r"100000000000000000000000 \(int\)")):
+        with pytest.raises(DataError, match=rf"expected numeric values, got dtype object \(e.g. {shown} at time "
+                                            r"2020-12-01\)"):
+            Forecaster("ets", horizon=3).fit(pd.Series(v[:-1] + [bad], index=idx, dtype=object))

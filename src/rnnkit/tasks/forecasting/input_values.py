@@ -82,12 +82,16 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
             bad = values
         kind = ""
         if not len(bad):     # numbers no numeric dtype holds: an int beyond 64 bits, a Decimal (a column of objects)
-            bad = values[values.map(lambda v: not isinstance(v, (float, np.floating)) and not (
-                isinstance(v, (int, np.integer)) and -2 ** 63 <= v < 2 ** 64))]
+            given = values[values.notna()]
+            bad = given[given.map(lambda v: isinstance(v, (bool, np.bool_)) or not isinstance(v, (float, np.floating))
+                                  and not (isinstance(v, (int, np.integer)) and -2 ** 63 <= v < 2 ** 64))]
             kind = f" ({type(bad.iloc[0]).__name__})" if len(bad) else ""
-        example = f" (e.g. {bad.iloc[0]!r}{kind} at {time_label(bad.index[0])})" if len(bad) else ""
-        raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
-                        f"{values.dtype}{example}")
+        if len(bad) or pd.api.types.is_bool_dtype(values):
+            example = f" (e.g. {bad.iloc[0]!r}{kind} at {time_label(bad.index[0])})" if len(bad) else ""
+            raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
+                            f"{values.dtype}{example}")
+        # a column of objects that are all floats and ints (a row of a mixed frame: df.loc['sales']) is read as they
+        # are; it was refused as 'got dtype object', no value named
     out = values.to_numpy(dtype=float)
     inf = np.isinf(out)
     if inf.any():

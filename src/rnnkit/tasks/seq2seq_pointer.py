@@ -21,7 +21,9 @@ generator), teacher forcing. A gold word that is neither in the vocabulary nor c
 ``align_weight=w`` (config; guided alignment, Chen et al. 2016, Garg et al. 2019): plus ``w`` times the attention's
 cross-entropy against the dictionary's own IBM-1 alignment posteriors ``G_ti = P(a_t = i | e, f)`` of each training
 pair (:meth:`rnnkit.tasks.seq2seq_words.IBM1.posteriors`, the NULL word's share left out, so a target word IBM-1
-gives to NULL weighs less), ``-sum G_ti log a_ti / sum G_ti`` over the batch.
+gives to NULL weighs less), ``-sum G_ti log a_ti / sum G_ti`` over the batch. Off by default: on 800 trans-de-en
+development pairs (4 epochs, beam 5; session 16) w 0.1 / 0.3 gave chrF 31.34 / 31.59 and BLEU 7.36 / 7.25 against
+31.39 / 8.01 unguided, the outputs 6% / 12% longer (more glosses copied).
 
 ``ensemble=n`` (config): :class:`PointerEnsemble`, ``n`` such networks over the same vocabularies and glosses,
 trained one after the other from seeds ``seed, seed + 1, ...``; decoding searches the mean of their next-word

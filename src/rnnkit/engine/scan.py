@@ -42,8 +42,11 @@ def scan(step: Callable[[Any, Any], tuple[Any, Any]], inputs: Any, state: Any, m
     leaves = tree_leaves(inputs)
     T = leaves[0].shape[0]
     outs = []
+    # each leaf unbound once, not a[t]: autograd's backward of indexing writes a zero tensor of the leaf's full
+    # size for every step (quadratic in T); unbind's backward stacks the step gradients once
+    steps = {id(a): a.unbind(0) for a in leaves}
     for t in range(T):
-        x_t = tree_map(lambda a: a[t], inputs)
+        x_t = tree_map(lambda a: steps[id(a)][t], inputs)
         y, new = step(x_t, state)
         if mask is not None:
             m = mask[t]

@@ -105,16 +105,21 @@ def to_input(s: CollectionSeries, static: bool = False, detect: str | None = Non
 
 
 def candidates(names: list[str], local_nets: bool, compare_local: bool = False, member: dict | None = None,
-               lstm_member: dict | None = None) -> dict:
+               lstm_member: dict | None = None, pretrained: bool = False) -> dict:
     """The candidates by name; ``member``: ES-RNN settings of a second hybrid, ``esrnn_candidate`` (scored next to
     the default one, and in ``auto_candidate`` in its place); ``lstm_member``: settings of a second LSTM
-    candidate, ``lstm_candidate`` (the same for the default LSTM)."""
+    candidate, ``lstm_candidate`` (the same for the default LSTM); ``pretrained``: the pretrained networks,
+    ``pretrained`` (in ``auto_candidate``'s pool only)."""
     from rnnkit.tasks.forecasting.neural import ForecasterCandidate
     from rnnkit.tasks.forecasting.statistical import statistical_candidates
 
     out = dict(statistical_candidates())
     mode = "local" if local_nets else "global"
     out["lstm"] = ForecasterCandidate("lstm", mode=mode)
+    if pretrained:
+        from rnnkit.tasks.forecasting.transfer import PretrainedCandidate
+
+        out[PRETRAINED] = PretrainedCandidate()
     if lstm_member is not None:
         out[LSTM_MEMBER] = ForecasterCandidate("lstm", mode=mode, name=LSTM_MEMBER, **lstm_member)
     try:
@@ -134,10 +139,11 @@ def candidates(names: list[str], local_nets: bool, compare_local: bool = False, 
             out["esrnn_local"].name = "esrnn_local"
     except ImportError:
         pass
-    return {k: v for k, v in out.items() if k in names or k in (MEMBER, LSTM_MEMBER)} if names else out
+    return {k: v for k, v in out.items() if k in names or k in (MEMBER, LSTM_MEMBER, PRETRAINED)} if names else out
 
 
 MEMBER = "esrnn_candidate"
+PRETRAINED = "pretrained"
 LSTM_MEMBER = "lstm_candidate"
 FORECAST_ONLY = {"shrink_windows"}     # ES-RNN settings that change the forecast from the fitted networks only
 _FITS: dict[str, tuple[dict, int]] = {}
@@ -218,18 +224,20 @@ def combos(final: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def run_collection(name: str, part: str, models: list[str], origins: int, cache: Path | None,
                    static: bool = False, compare_local: bool = False, alone: bool = False,
                    also: dict | None = None, member: dict | None = None, lstm_member: dict | None = None,
-                   detect: str | None = None) -> dict:
+                   detect: str | None = None, pretrained: bool = False) -> dict:
     """``alone`` (always so for ``mixed``): the protocol of a user with one series -- every series chooses
     on its own validation windows, the networks fitted per series (no pooling, no global fit). ``also``:
     settings of a second ``AutoForecaster`` scored from the same validation sets as ``auto_candidate`` (a
     pre-registered candidate next to the default on the same run; its band's coverage and CRPS too). ``member``:
     ES-RNN settings of ``esrnn_candidate``, scored alone and (as ``auto_candidate``, with ``also``'s settings or
     the default's) in auto in the default hybrid's place; ``lstm_member``: the same for a second LSTM,
-    ``lstm_candidate``, in the default LSTM's place. ``detect``: every series' period is detected (:func:`to_input`)."""
+    ``lstm_candidate``, in the default LSTM's place. ``detect``: every series' period is detected (:func:`to_input`).
+    ``pretrained``: the pretrained networks as a candidate (where they apply: :meth:`.transfer.PretrainedCandidate.applies`),
+    in ``auto_candidate``'s pool (with ``also``'s settings) and not in the default's."""
     series = split(load_bench_collection(name), part)
     local_nets = alone or name == "mixed"
     # auto chooses among the default candidates only (a comparison candidate is reported, never chosen)
-    not_auto = ("esrnn_local", MEMBER, LSTM_MEMBER)
+    not_auto = ("esrnn_local", MEMBER, LSTM_MEMBER, PRETRAINED)
     groups: dict[tuple[int, int], list[CollectionSeries]] = {}
     for s in series:
         groups.setdefault((s.period, s.horizon), []).append(s)
@@ -241,7 +249,9 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
         tag = (f"{name}_{part}_m{period}_h{horizon}" + ("_static" if static else "")
                + ("_alone" if local_nets and name != "mixed" else "") + (f"_detect{detect}" if detect else ""))
         vset = None
-        for cname, cand in candidates(models, local_nets, compare_local, member, lstm_member).items():
+        for cname, cand in candidates(models, local_nets, compare_local, member, lstm_member, pretrained).items():
+            if not cand.applies(inputs[:1] if local_nets else inputs, horizon):    # as auto leaves it out
+                continue
             v, wall, cpu = validation_for(cname, cand, inputs, horizon, origins, cache, tag)
             vset = v if vset is None else vset.merge(v)
             t = timing.setdefault(cname, {"wall_s": 0.0, "cpu_s": 0.0})
@@ -251,12 +261,13 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
         final = combos(vset.final)
         quant = None
         cand_q = None
-        for sel in ("pooled", "champion") + (("candidate",) if also or member or lstm_member else ()):
+        for sel in ("pooled", "champion") + (("candidate",) if also or member or lstm_member or pretrained else ()):
             # selection and combination only, from vset (candidates are not run again)
             kw = dict(also or {}) if sel == "candidate" else {"selection": sel}
+            skip = tuple(n for n in not_auto if not (sel == "candidate" and n == PRETRAINED))
             vs = member_swapped(vset) if sel == "candidate" and member else vset
             vs = member_swapped(vs, "lstm", LSTM_MEMBER) if sel == "candidate" and lstm_member else vs
-            auto = AutoForecaster(exclude=("naive", "seasonal_naive", *not_auto), **kw)
+            auto = AutoForecaster(exclude=("naive", "seasonal_naive", *skip), **kw)
             key = "auto" if sel == "pooled" else f"auto_{sel}"
             lengths = [s.values.size - horizon for s in members]      # what each final forecast comes from
             if local_nets:   # one call per series: each series chooses on its own validation windows
@@ -289,7 +300,8 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
             rows.append(row)
     return {"collection": name, "part": part, "alone": local_nets, "detect": detect, "rows": rows, "timing": timing,
             "choices": choices, "also": {**(also or {}), **({"member": member} if member else {}),
-                                         **({"lstm_member": lstm_member} if lstm_member else {})}}
+                                         **({"lstm_member": lstm_member} if lstm_member else {}),
+                                         **({"pretrained": True} if pretrained else {})}}
 
 
 def summary(res: dict) -> str:
@@ -356,7 +368,7 @@ def run_collection_cli(args) -> int:
                              getattr(args, "alone", False), _also(getattr(args, "also", None)),
                              _also(getattr(args, "member", None), "--member"),
                              _also(getattr(args, "lstm_member", None), "--lstm-member"),
-                             getattr(args, "detect_period", None))
+                             getattr(args, "detect_period", None), getattr(args, "pretrained", False))
         res["wall_s"], res["cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
         machine["load_avg_1m"] = os.getloadavg()[0]
         print(summary(res))

@@ -100,7 +100,8 @@ class _OriginGrid:
                     self.actual[i, k] = s.y[o:o + horizon]
                     self.scale[i, k] = mase_scale(s.y[:o], s.period)
         self.scale[~np.isfinite(self.scale) | (self.scale <= 0)] = np.nan
-        self.raw = {name: origin_forecasts(cand, batch, horizon, back) for name, cand in candidates.items()}
+        self.raw = {name: origin_forecasts(cand, batch, horizon, back) for name, cand in candidates.items()
+                    if cand.applies(batch, horizon)}        # one that does not apply is absent, not a fallback
         self.fell = fallback_origins(self.raw, batch, horizon, back)     # (.validated)
         for i, s in enumerate(batch):     # constant up to an origin: every candidate forecasts the constant
             for k, b in enumerate(back):
@@ -482,11 +483,15 @@ class AutoForecaster(Candidate):
                                    fallback_sd=math.sqrt(math.pi / 2), rows=rows)
 
 
-def default_candidates(network: bool = True) -> dict[str, Candidate]:
+def default_candidates(network: bool = True, pretrained: bool = False) -> dict[str, Candidate]:
     """ETS, Theta, seasonal naive, naive, and (``network``) rnnkit's LSTM forecaster and the ES-RNN
-    hybrid, both fitted globally across the series given."""
+    hybrid, both fitted globally across the series given; ``pretrained``: the pretrained networks (:mod:`.transfer`;
+    off: rejected on development data, session 16), where their frequency group matches a batch of several series."""
     from rnnkit.tasks.forecasting.statistical import statistical_candidates
 
+    for key, flag in (("network", network), ("pretrained", pretrained)):
+        if not isinstance(flag, bool):
+            raise ConfigError(f"{key}: expected True or False, got {flag!r}")
     cands: dict[str, Candidate] = dict(statistical_candidates())
     if network:
         from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate
@@ -494,4 +499,8 @@ def default_candidates(network: bool = True) -> dict[str, Candidate]:
 
         cands["lstm"] = ForecasterCandidate("lstm", mode="global")
         cands["esrnn"] = ESRNNCandidate()
+    if pretrained:
+        from rnnkit.tasks.forecasting.transfer import PretrainedCandidate
+
+        cands["pretrained"] = PretrainedCandidate()
     return cands

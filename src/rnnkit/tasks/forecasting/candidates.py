@@ -48,6 +48,7 @@ KINDS = {"local": ("rnnkit.tasks.forecasting.statistical", "LocalCandidate"),   
          "per_series": ("rnnkit.tasks.forecasting.candidates", "PerSeries"),
          "forecaster": ("rnnkit.tasks.forecasting.neural", "ForecasterCandidate"),
          "esrnn": ("rnnkit.tasks.forecasting.esrnn", "ESRNNCandidate"),
+         "pretrained": ("rnnkit.tasks.forecasting.transfer", "PretrainedCandidate"),
          "auto": ("rnnkit.tasks.forecasting.auto", "AutoForecaster")}
 
 
@@ -109,6 +110,11 @@ class Candidate:
 
     def min_length(self, horizon: int, period: int) -> int:
         return 2
+
+    def applies(self, batch: Sequence[SeriesInput], horizon: int) -> bool:
+        """Whether it is a candidate for ``batch`` at ``horizon`` at all (auto leaves it out where not: e.g. a
+        pretrained network of other frequencies); True for every candidate but those that say otherwise."""
+        return True
 
     def describe(self) -> dict:
         return {"name": self.name, "global": self.is_global}

@@ -183,3 +183,22 @@ def test_nan_padding_of_unequal_series_is_named_padding_not_missing_values():
     holed[1, 2, 0] = np.nan                                                    # a missing value inside: as before
     with pytest.raises(DataError, match=r"X\[1\]: .*fill or drop missing values first"):
         check_series([holed[0, :5], holed[1]])
+
+
+@pytest.mark.parametrize("kind", ["tfidf_logreg", "nb_logreg"])
+def test_linear_models_whose_weights_cannot_fit_in_memory_are_refused_before_the_fit(kind, monkeypatch):
+    # 1,280 classes of 3,000 tweets (60,000 features): the default baseline's L-BFGS grew past 10 GB (the network
+    # beside it 0.4 GB) until killed; now a ConfigError naming the sizes and how to fit the network alone
+    import rnnkit._memory
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg
+
+    cls = {"tfidf_logreg": TfidfLogReg, "nb_logreg": NbLogReg}[kind]
+    texts = [f"word{i} other{i % 7} thing{i % 5}" for i in range(60)]
+    labels = [f"c{i % 12}" for i in range(60)]
+    monkeypatch.setattr(rnnkit._memory, "available_memory", lambda device="cpu": 10_000)
+    with pytest.raises(ConfigError, match=rf"^{kind}: expected classes x TF-IDF features whose weights fit in memory "
+                                          r".*--no-baseline --combine false.*, got 12 classes x [\d,]+ features"):
+        cls(C=1.0).fit(texts, labels)
+    monkeypatch.undo()
+    assert len(cls(C=1.0).fit(texts, labels).classes) == 12        # with the memory there, as before

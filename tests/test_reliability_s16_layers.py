@@ -129,3 +129,60 @@ def test_the_autograd_loops_backward_is_linear_in_the_number_of_steps(kind):
         run = lambda x: layer(x, lengths=lengths(x))[0]   # noqa: E731
     short, long = _backward_writes(run, 50), _backward_writes(run, 200)
     assert long / short < 1.3, (short, long)
+
+
+# ------------------------------------------------------------------ rnnkit bench's memory estimate
+_PEAK = r"""
+import json, sys, warnings
+import torch
+warnings.simplefilter("ignore")
+torch.set_num_threads(1)
+from rnnkit.bench.harness import train_step
+from rnnkit.bench.suite import VARIANTS
+
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) * 1024 for l in f if l.startswith(key))
+
+variant, columns = sys.argv[1], sys.argv[2].split(",")
+B, T, I, H = map(int, sys.argv[3].split(","))
+v = VARIANTS[variant]
+warm = [v.build_baseline(I, H) if c == "torch.nn" else v.build(I, H, c) for c in columns]
+for m in warm:   # lazy initialisation (oneDNN, autograd) is no part of what a step keeps
+    train_step(m, torch.randn(2, B, I))
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+base = status("VmRSS")
+torch.manual_seed(0)
+models = [v.build_baseline(I, H) if c == "torch.nn" else v.build(I, H, c) for c in columns]
+x = torch.randn(T, B, I)
+for m in models:
+    train_step(m.train(), x)
+print(json.dumps(status("VmHWM") - base))
+"""
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/self/clear_refs"), reason="needs Linux /proc")
+@pytest.mark.parametrize("variant,columns,shape", [
+    ("lstm-layernorm", "torch.nn,auto,reference", "1,1500,3,4"),     # each step's Python objects
+    ("lstm-layernorm", "torch.nn,auto,reference", "16,200,32,32"),   # the numbers a step keeps
+    ("gru", "torch.nn,auto,bptt,reference", "1,1500,3,4"),
+])
+def test_the_bench_memory_estimate_covers_what_a_run_takes(variant, columns, shape):
+    """`rnnkit bench --shapes 1,99999999,3,4` passed the memory check (an LSTM's B*T*(I+6H) floats: 10.8 GB) and
+    then failed a 57.6 GB allocation. Oracle: the peak RSS the bench's models and train steps add, measured in a
+    fresh process; the estimate must cover it without refusing runs that fit (at most 4x)."""
+    import argparse
+    import json
+    import subprocess
+    import sys
+
+    from rnnkit.cli.bench import _memory_need
+
+    out = subprocess.run([sys.executable, "-c", _PEAK, variant, columns, shape], capture_output=True, text=True,
+                         timeout=120, check=True, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    measured = json.loads(out.stdout)
+    B, T, I, H = map(int, shape.split(","))
+    args = argparse.Namespace(cells=[variant], shapes=[[(B, T, I, H)]], fused="bptt" in columns, no_autograd=False)
+    estimate = _memory_need(args)
+    assert measured <= estimate <= 4 * measured, (measured, estimate)

@@ -47,7 +47,8 @@ from rnnkit.layers import RecurrentLayer, make_layer
 from rnnkit.layers.inputs import check_factory
 from rnnkit.training.capture import capture_train_step
 
-__all__ = ["Variant", "VARIANTS", "SHAPE_PRESETS", "MODELS", "run_benchmarks", "format_table"]
+__all__ = ["Variant", "VARIANTS", "SHAPE_PRESETS", "MODELS", "STEP_MEMORY", "train_memory", "run_benchmarks",
+           "format_table"]
 
 # Named shape sets (B, T, I, H) with I = H. "gpu-sweep": from latency-bound (one sequence of 512 steps)
 # to compute-bound (B64, H1024) and a wide batch (B256), the shapes the fused engine and the CUDA-graph
@@ -112,6 +113,43 @@ VARIANTS: dict[str, Variant] = {
     "mingru": Variant("mingru", nn.GRU),
     "minlstm": Variant("minlstm", nn.GRU),
 }
+
+
+#: What one train step of a variant keeps per time step, per column: ``(F, c)`` for ``F`` KiB + ``4 B (I + c H)``
+#: bytes a step, for the torch.nn and rnnkit columns (the larger of the two), the fused column (the hand-written
+#: BPTT) and the autograd loop. Measured on CPU (torch 2.13, float32, 1 thread) as the peak RSS one train step
+#: adds (VmHWM after clear_refs, a fresh process per figure): F at B1 T20000 I3 H4, c at B32 T1500 I=H=64, the
+#: form checked at B8 T600 I=H=256 (within 6%); rounded up by about 15%, and 1.3x on top in :func:`train_memory`
+#: (a whole run at B16 T200 I=H=32 came to 1.09x the rounded figures). The estimate ``B T (I + 6 H)`` floats
+#: it replaces was 2-6x low at these sizes and 30-330x at tiny ones, where each step's Python and autograd
+#: objects (up to 35 KiB a step: a LayerNorm LSTM's autograd loop) outweigh its numbers.
+STEP_MEMORY: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[float, float]]] = {
+    "lstm": ((0.5, 18), (3.5, 25), (19, 20)), "gru": ((19, 12), (5, 23), (19, 13)),
+    "elman": ((6, 4), (1.5, 4.5), (7, 4)), "lstm-bptt": ((3.5, 25), (3.5, 25), (19, 20)),
+    "gru-bptt": ((19, 23), (5, 23), (19, 13)), "lstm-layernorm": ((13, 45), (13, 45), (41, 32)),
+    "lstm-peephole": ((8.5, 21), (8.5, 21), (27, 24)), "lstm-proj": ((21, 18), (8.5, 21), (25, 17)),
+    "lstm-zoneout": ((3.6, 23), (3.6, 23), (25, 24)), "lstm-recdropout": ((3.5, 25), (3.5, 25), (20, 20)),
+    "lstm-dropconnect": ((3.5, 25), (3.5, 25), (19, 20)), "gru-layernorm": ((19, 34), (7.5, 34), (29, 24)),
+    "gru-zoneout": ((19, 27), (5, 27), (23, 14)), "mingru": ((19, 12), (19, 12), (4, 18)),
+    "minlstm": ((19, 15), (19, 15), (4.1, 20)),
+}
+
+
+def train_memory(variants: list[str], shape: tuple[int, int, int, int], fused: bool = False,
+                 autograd: bool = True) -> int:
+    """Bytes :func:`run_benchmarks` needs at ``shape`` ``(B, T, I, H)``: every model's weights and gradients
+    (all five columns are alive at once), the input and its gradient, and the largest train step of one column
+    (:data:`STEP_MEMORY`; one model trains at a time). A variant added without a row counts as the largest."""
+    B, T, I, H = shape
+    worst = max(STEP_MEMORY.values(), key=lambda cols: max(c for _, c in cols))
+    need = 0
+    for v in variants:
+        cols = STEP_MEMORY.get(v, worst)
+        run = [cols[0]] + ([cols[1]] if fused else []) + ([cols[2]] if autograd else [])
+        step = 1.3 * max(1024 * F + 4 * B * (I + c * H) for F, c in run)   # 1.3: the allocator's slack; small shapes
+        n_params = 8 * H * (I + H + 2) + 4 * H * H    # an LSTM's, with room for LayerNorm / projection parameters
+        need = max(need, int(T * step) + 8 * n_params * len(MODELS) + 8 * T * B * I)
+    return need
 
 
 def _check_plan(variants: Any, shapes: Any, reps: Any, budget_s: Any) -> None:

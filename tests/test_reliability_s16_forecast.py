@@ -217,3 +217,27 @@ def test_a_column_of_objects_that_are_all_numbers_is_read_as_they_are():
         with pytest.raises(DataError, match=rf"expected numeric values, got dtype object \(e.g. {shown} at time "
                                             r"2020-12-01\)"):
             Forecaster("ets", horizon=3).fit(pd.Series(v[:-1] + [bad], index=idx, dtype=object))
+
+
+# ------------------------------------------------------------------ hunt: forecast.csv round trip
+def test_an_hourly_forecast_crossing_midnight_writes_one_time_format(tmp_path, capsys):
+    """seattle-temps (hourly): forecast.csv held '2010-12-31' between '2010-12-30T23:00:00' and
+    '2010-12-31T01:00:00' (midnight written as a date), so pandas' read_csv(parse_dates=) left the column as text
+    and pd.to_datetime raised. Oracle: the times read back equal the forecast's own timestamps; the JSON says the same."""
+    import json
+
+    hours = pd.date_range("2010-12-28 00:00", periods=70, freq="h")
+    path = _hourly_csv(tmp_path, hours)
+    from rnnkit.cli.main import main
+
+    rc = main(["forecast", "--csv", path, "--target", "y", "--time-col", "time", "--horizon", "4",
+               "--model", "seasonal_naive", "--out", str(tmp_path / "run"), "--no-plot", "--json", "--quiet"])
+    assert rc in (0, None)
+    fc = pd.read_csv(tmp_path / "run" / "forecast.csv")
+    want = pd.date_range("2010-12-30 22:00", periods=4, freq="h")
+    assert pd.to_datetime(fc["time"]).tolist() == want.tolist(), fc["time"].tolist()
+    assert [r["time"] for r in json.loads(capsys.readouterr().out)["forecast"]] == fc["time"].tolist()
+    daily = pd.DataFrame({"time": pd.date_range("2021-01-01", periods=3, freq="D"), "id": "a", "value": 1.0})
+    from rnnkit.tasks.forecasting.records import forecast_csv_frame
+
+    assert forecast_csv_frame(daily)["time"].tolist() == ["2021-01-01", "2021-01-02", "2021-01-03"]   # guard

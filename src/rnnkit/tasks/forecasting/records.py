@@ -16,7 +16,7 @@ import pandas as pd
 
 from rnnkit._io import to_jsonable
 
-__all__ = ["time_text", "forecast_records", "forecast_csv_frame"]
+__all__ = ["time_text", "time_texts", "forecast_records", "forecast_csv_frame"]
 
 
 def time_text(t: Any) -> str:
@@ -27,20 +27,33 @@ def time_text(t: Any) -> str:
     return str(t)
 
 
+def time_texts(times: Any) -> list[str]:
+    """A column of times in ONE format: dates when every time is a naive midnight, else :func:`time_text` of each
+    (an hourly forecast crossing midnight wrote '2010-12-31' between '...T23:00:00' and '...T01:00:00', which
+    pandas' read_csv(parse_dates=) left as text and pd.to_datetime refused).
+
+    >>> time_texts(pd.date_range("2010-12-30 23:00", periods=2, freq="h"))
+    ['2010-12-30T23:00:00', '2010-12-31T00:00:00']
+    """
+    times = list(times)
+    days = all(isinstance(t, pd.Timestamp) and t.tzinfo is None and t == t.normalize() for t in times)
+    return [t.strftime("%Y-%m-%d") if days else t.isoformat() if isinstance(t, pd.Timestamp) else str(t)
+            for t in times]
+
+
 def forecast_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """``Forecaster.predict()``'s rows as JSON objects ``{id, time, value, lower, upper}`` and any
-    quantile columns ``q<level>`` (NaN -> null)."""
+    quantile columns ``q<level>`` (NaN -> null); the times in one format (:func:`time_texts`)."""
     cols = [c for c in frame.columns if c not in ("id", "time")]
     out = []
-    for row in frame.itertuples(index=False, name=None):
+    for row, when in zip(frame.itertuples(index=False, name=None), time_texts(frame["time"])):
         rec = dict(zip(frame.columns, row))
-        out.append({"id": str(rec["id"]), "time": time_text(rec["time"]),
-                    **{c: to_jsonable(float(rec[c])) for c in cols}})
+        out.append({"id": str(rec["id"]), "time": when, **{c: to_jsonable(float(rec[c])) for c in cols}})
     return out
 
 
 def forecast_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The forecast frame with its times as :func:`time_text` (what ``forecast.csv`` holds)."""
+    """The forecast frame with its times as :func:`time_texts` (what ``forecast.csv`` holds)."""
     out = frame.copy()
-    out["time"] = [time_text(t) for t in out["time"]]
+    out["time"] = time_texts(out["time"])
     return out

@@ -202,3 +202,20 @@ def test_linear_models_whose_weights_cannot_fit_in_memory_are_refused_before_the
         cls(C=1.0).fit(texts, labels)
     monkeypatch.undo()
     assert len(cls(C=1.0).fit(texts, labels).classes) == 12        # with the memory there, as before
+
+
+def test_evaluate_refuses_a_label_file_writing_a_class_number_in_the_other_form(tmp_path, capsys):
+    # training's labels '1.0' / '2.0' (pandas wrote its floats), the test file's '1' / '2': every item an unseen
+    # label, accuracy 0.0 with a note; within one file the two forms were refused already (read_csv_texts)
+    rows = [(t, {"pos": "1.0", "neg": "2.0"}[lab]) for t, lab in _rows(40)]
+    _write_csv(tmp_path / "a.csv", rows)
+    assert main(["classify", "train", "--csv", str(tmp_path / "a.csv"), *SMALL, "--embed-dim", "8", "--min-freq", "1",
+                 "--embeddings", "own", "--combine", "false", "--out", str(tmp_path / "run")]) == 0
+    _write_csv(tmp_path / "b.csv", [("good film a", "1"), ("bad film b", "2")])
+    capsys.readouterr()
+    assert main(["classify", "evaluate", "--run", str(tmp_path / "run"), "--csv", str(tmp_path / "b.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "got '1.0' (a class of training) and '1' (labels[0] (--csv " in err and "one number" in err, err
+    _write_csv(tmp_path / "c.csv", [("good film a", "01"), ("bad film b", "2.0")])   # a code: unseen, as before
+    assert main(["classify", "evaluate", "--run", str(tmp_path / "run"), "--csv", str(tmp_path / "c.csv"),
+                 "--json"]) == 0

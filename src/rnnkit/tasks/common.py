@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit.data.text import exact_number, screen_spelling
+from rnnkit.data.text import _one_spelling_per_number, exact_number, screen_spelling
 from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_number, check_unicode
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
@@ -352,7 +352,9 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
                          places: Sequence[str] | None = None) -> None:
     """A DataError for a numeric label whose text is no class of ``known`` while a class reads as the same
     number: training's ``1`` (class ``'1'``) scored against ``1.0`` (``'1.0'``) was an unseen class and an
-    error every time, silently (accuracy 0 with integer-valued floats from pandas).
+    error every time, silently (accuracy 0 with integer-valued floats from pandas); so is a label read as text
+    that writes a class's whole number in the other form (``'1'`` against ``'1.0'``; codes such as ``'01'`` stay
+    labels of their own).
 
     >>> check_label_spelling([1.0], ["1.0"], ["1", "2"], "y")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -372,6 +374,11 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
     for i, (lab, text) in enumerate(zip(labels, texts)):
         if text in known or isinstance(lab, (bool, np.bool_)):
             continue
+        # a file's '1' against training's '1.0' (pandas wrote that column as floats): the int and float forms of
+        # one number, refused within one file (read_csv_texts), were an unseen label across two, silently
+        if isinstance(lab, str) and (twin := exact.get(exact_number(text))) is not None:
+            _one_spelling_per_number([twin, text], what, lambda j: "a class of training" if j == 0
+                                     else item_at(what, i, places))
         if (twin := spaced.get(screen_spelling(text))) not in (None, text):   # 'pos ' against the class 'pos': unseen
             raise DataError(f"{item_at(what, i, places)}: expected a label as training wrote it, got {text!r}, while "
                             f"the class {twin!r} differs only by {_differ_by(twin, text, 'it')}; strip them first "

@@ -241,3 +241,16 @@ def test_an_hourly_forecast_crossing_midnight_writes_one_time_format(tmp_path, c
     from rnnkit.tasks.forecasting.records import forecast_csv_frame
 
     assert forecast_csv_frame(daily)["time"].tolist() == ["2021-01-01", "2021-01-02", "2021-01-03"]   # guard
+
+
+# ------------------------------------------------------------------ hunt: static covariates
+def test_a_static_covariate_beyond_64_bits_is_a_data_error_naming_it():
+    """static_matrix: an int beyond 64 bits was numpy's bare TypeError ('ufunc isfinite not supported'), 10**400
+    an OverflowError; the target refuses such ints too (float rounds them). Now a DataError naming the covariate."""
+    from rnnkit.tasks.forecasting.covariates import static_matrix
+
+    for big in (10 ** 30, 10 ** 400):
+        with pytest.raises(DataError, match=r"^static covariate 'size' of series 1: expected a finite number \(a float, "
+                                            r"or an int of at most 64 bits\), got 1000000000"):
+            static_matrix([{"size": 1}, {"size": big}])
+    assert static_matrix([{"size": np.int64(3)}, {"size": np.float32(2.5)}]).tolist() == [[3.0], [2.5]]   # guard

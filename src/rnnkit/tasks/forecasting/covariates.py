@@ -19,6 +19,7 @@ known for any future timestamp, so they are future covariates.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -86,7 +87,12 @@ def static_matrix(statics: Sequence[dict | None]) -> np.ndarray:
                             f"{sorted(s) if s else None}")
         for j, n in enumerate(names):
             v = s[n]
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
-                raise DataError(f"static covariate {n!r} of series {i}: expected a finite number, got {v!r}")
-            out[i, j] = float(v)
+            # an int beyond 64 bits was numpy's bare TypeError (the target refuses it too: float rounds it)
+            number = isinstance(v, (float, np.floating)) or isinstance(v, (int, np.integer)) and not isinstance(
+                v, bool) and -2 ** 63 <= v < 2 ** 64
+            x = float(v) if number else math.nan
+            if not math.isfinite(x):
+                raise DataError(f"static covariate {n!r} of series {i}: expected a finite number (a float, or an int "
+                                f"of at most 64 bits), got {repr(v)[:40]}")
+            out[i, j] = x
     return out

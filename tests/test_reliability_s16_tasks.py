@@ -219,3 +219,17 @@ def test_evaluate_refuses_a_label_file_writing_a_class_number_in_the_other_form(
     _write_csv(tmp_path / "c.csv", [("good film a", "01"), ("bad film b", "2.0")])   # a code: unseen, as before
     assert main(["classify", "evaluate", "--run", str(tmp_path / "run"), "--csv", str(tmp_path / "c.csv"),
                  "--json"]) == 0
+
+
+def test_tsc_csv_series_padded_with_nan_rows_is_named_by_id_as_padding(tmp_path, capsys):
+    # a padded table melted to long form: 'NaN inside series 1', and --missing interpolate (the remedy it gave)
+    # fills the padding with the series' last value, as data
+    rows = []
+    for s in range(8):
+        for t in range(6):
+            v = "NaN" if (s == 3 and t >= 4) else f"{(s % 2) * t + 0.1 * s:.2f}"
+            rows.append((f"id{s}", t, v, "up" if s % 2 else "flat"))
+    _write_csv(tmp_path / "a.csv", rows, ("id", "time", "value", "label"))
+    assert main(["tsc", "train", "--csv", str(tmp_path / "a.csv"), *SMALL, "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "got series 'id3' with 2 of 6 steps all NaN at its end: padding of a shorter series" in err, err

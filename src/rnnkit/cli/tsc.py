@@ -57,13 +57,18 @@ def ready_series(args, X, what: str, channels: int | None = None, flag: str = "c
 
     from rnnkit.data.tsc import fill_missing
     from rnnkit.errors import DataError
-    from rnnkit.tasks.tsc import check_series
+    from rnnkit.tasks.tsc import check_series, nan_padding
 
     if args.missing == "interpolate":
         X = fill_missing(X, what)
     gap = next((i for i, x in enumerate(X) if np.isnan(x).any()), None)
     if gap is not None:
-        raise DataError(f"{what}: expected no missing values, got NaN inside series {gap + 1} (--missing interpolate "
+        ids = getattr(args, "_series_ids", None) if flag == "csv" else None
+        name = f"series {ids[gap]!r}" if ids is not None and len(ids) == len(X) else f"series {gap + 1}"
+        if (pad := nan_padding(X[gap])) is not None:   # interpolation would make the padding data
+            raise DataError(f"{what}: expected no missing values, got {name} with {pad}: padding of a shorter series "
+                            "(a padded table melted to long form?); drop those rows, each series as long as it is")
+        raise DataError(f"{what}: expected no missing values, got NaN inside {name} (--missing interpolate "
                         "fills them linearly in time, as the UCR archive's adjusted files do)")
     return check_series(X, what, channels, LAYOUT[flag])
 

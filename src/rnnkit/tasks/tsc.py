@@ -151,18 +151,25 @@ def check_series(X: Any, what: str = "X", channels: int | None = None, layout: s
     return out
 
 
-def _not_finite(a: np.ndarray) -> str:
-    """What a series with a value that is not finite holds, for the message: NaN rows only at its end (or start)
-    are padding -- tslearn's ``to_time_series_dataset`` pads series of unequal lengths so; filling them, as the
-    message said, made the padding data --, anything else missing values to fill or drop."""
+def nan_padding(a: np.ndarray) -> str | None:
+    """``"6 of 26 steps all NaN at its end"`` when the only non-finite values of the series ``a`` ``(T, C)`` are
+    whole NaN rows at its end (or start) -- padding of series of unequal lengths (tslearn's
+    ``to_time_series_dataset``, a padded table melted to long form) --, else ``None``."""
     empty = np.isnan(a).all(1)
     if empty.any() and (~empty).any() and np.isfinite(a[~empty]).all():
         k = np.flatnonzero(~empty)
         if (k[-1] - k[0] + 1) == k.size:   # the finite rows are one run: NaN rows before or after it only
             at = "end" if k[0] == 0 else "start" if k[-1] == len(a) - 1 else "start and end"
-            return (f"{int(empty.sum())} of {len(a)} steps all NaN at its {at}: padding "
-                    "of series of unequal lengths (tslearn's to_time_series_dataset)? give each series without it, a "
-                    "list of (T_i, C) arrays: [x[~np.isnan(x).all(axis=1)] for x in X]")
+            return f"{int(empty.sum())} of {len(a)} steps all NaN at its {at}"
+    return None
+
+
+def _not_finite(a: np.ndarray) -> str:
+    """What a series with a value that is not finite holds, for the message: padding (:func:`nan_padding`) --
+    filling it, as the message said, made the padding data --, else missing values to fill or drop."""
+    if (pad := nan_padding(a)) is not None:
+        return (f"{pad}: padding of series of unequal lengths (tslearn's to_time_series_dataset)? give each series "
+                "without it, a list of (T_i, C) arrays: [x[~np.isnan(x).all(axis=1)] for x in X]")
     return "NaN, inf or a value beyond 3.4e38 (fill or drop missing values first)"
 
 

@@ -102,16 +102,46 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def max_threads() -> int | None:
+    """The most threads this process could start, the smallest of: RLIMIT_NPROC, the kernel's ``threads-max`` and
+    ``pid_max``, half of ``vm.max_map_count`` (a thread's stack and its guard are two mappings) and the cgroup's
+    ``pids.max``; ``None`` when none can be read (not Linux)."""
+    limits = []
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NPROC)[0]
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft)
+    except (ImportError, AttributeError, ValueError, OSError):
+        pass
+    for path, per_thread in (("/proc/sys/kernel/threads-max", 1), ("/proc/sys/kernel/pid_max", 1),
+                             ("/proc/sys/vm/max_map_count", 2), ("/sys/fs/cgroup/pids.max", 1)):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limits.append(int(text) // per_thread)
+    return min(limits) if limits else None
+
+
 def set_threads(args: argparse.Namespace) -> None:
-    """Apply ``--threads`` (``torch.set_num_threads``); a value below 1 is a usage error. More threads
-    than :func:`usable_cpus` are applied as asked (a config may come from a larger machine), with a one-line
-    warning on stderr: torch then oversubscribes the cores (a 2-CPU tagger run took 8.3 s at 999 threads,
-    4.1 s at 1)."""
+    """Apply ``--threads`` (``torch.set_num_threads``); a value below 1, or above the threads this process
+    could start (:func:`max_threads`), is a usage error. More threads than :func:`usable_cpus` are applied as
+    asked (a config may come from a larger machine), with a one-line warning on stderr: torch then
+    oversubscribes the cores (a 2-CPU tagger run took 8.3 s at 999 threads, 4.1 s at 1). Beyond what the
+    system lets it start, libgomp failed to create a thread at the first parallel operation and the process
+    died of a segmentation fault (``--threads 99999``: exit 139, max_map_count 65530 here)."""
     n = getattr(args, "threads", None)
     if n is None:
         return
     if n < 1:
         raise UsageError(f"--threads: expected an int >= 1, got {n}")
+    limit = max_threads()
+    if limit is not None and n > limit:
+        raise UsageError(f"--threads: expected an int in [1, {limit}] (the threads this system lets a process start), "
+                         f"got {n}")
     import torch
 
     cpus = usable_cpus()

@@ -104,6 +104,7 @@ def job_classify_units(dataset: str) -> list[dict]:
     import rnnkit.data.health  # noqa: F401  (registers health-tweets)
     from rnnkit.data.registry import load_dataset
     from rnnkit.tasks.classification import TextClassifier, TfidfLogReg, split_indices
+    from rnnkit.tasks.classify_wide import wide_order
     from rnnkit.tasks.common import classification_metrics
 
     d = load_dataset(dataset)
@@ -140,6 +141,8 @@ def job_classify_units(dataset: str) -> list[dict]:
         pre += " (USE character table, frozen)"
     if h.get("bigrams"):             # char_bigrams: each character step also reads its bigram's embedding
         pre += f" + char bigrams ({h['bigrams']['mode']}, {h['bigrams']['kept']} kept)"
+    if getattr(clf.config, "wide", "off") == "on":   # wide: a hashed n-gram linear branch trained with the network
+        pre += f" + wide n-gram branch (1-{wide_order(h['units'])} grams, joint)"
     out = [{**common, "model": f"BiLSTM-128 mean+max on {h['units']}{pre}{snaps} + TF-IDF/LR + NB-LR{sub}, weights ({weights}) on "
                                "validation (default)", "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
             "train_s": h["seconds"] + h.get("mix", {}).get("seconds", 0.0), "fit_cpu_s": fit_cpu,

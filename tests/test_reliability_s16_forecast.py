@@ -254,3 +254,33 @@ def test_a_static_covariate_beyond_64_bits_is_a_data_error_naming_it():
                                             r"or an int of at most 64 bits\), got 1000000000"):
             static_matrix([{"size": 1}, {"size": big}])
     assert static_matrix([{"size": np.int64(3)}, {"size": np.float32(2.5)}]).tolist() == [[3.0], [2.5]]   # guard
+
+
+# ------------------------------------------------------------------ hunt: update with an indexed Series
+@pytest.mark.parametrize("kind", ["period", "text", "steps"])
+def test_update_reads_the_index_of_a_series_as_its_time(kind):
+    """update() took a Series whose index is not a DatetimeIndex as bare values: the same PeriodIndex rows given
+    twice were appended twice, a day skipped or a date in the past was relabelled as the next one, and integer
+    steps 100.. as 42.. -- silently (the docs: 'a Series (its index is the time)', new points 'continuing each
+    series'). Now its index is read as a fit reads it; a bare RangeIndex from 0 still means plain values (guard)."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = 10 + np.sin(np.arange(40))
+    if kind == "steps":
+        f = Forecaster("ets", horizon=2).fit(pd.Series(y))
+        ok, again, skip = pd.Index([40, 41]), pd.Index([40, 41]), pd.Index([100])
+        nxt, msg = 42, r"expected time steps continuing series 'series' from 42"
+    else:
+        f = Forecaster("ets", horizon=2).fit(pd.Series(y, index=pd.period_range("2020-01-01", periods=40, freq="D")))
+        days = pd.period_range("2020-02-10", periods=3, freq="D")
+        ok, again, skip = days[:2], days[:2], days[2:] + 1
+        if kind == "text":
+            ok, again, skip = (pd.Index([str(d) for d in i]) for i in (ok, again, skip))
+        nxt, msg = pd.Timestamp("2020-02-12"), r"expected timestamps continuing series 'series' at D from 2020-02-12"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert f.update(pd.Series([1.0, 2.0], index=ok))["time"].iloc[0] == nxt
+        for bad in (again, skip):
+            with pytest.raises(DataError, match=rf"^new_points: {msg}"):
+                f.update(pd.Series([3.0] * len(bad), index=bad))
+        assert f.update(pd.Series([3.0]))["time"].iloc[0] == nxt + (1 if kind == "steps" else pd.Timedelta("1D"))

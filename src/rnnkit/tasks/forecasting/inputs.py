@@ -421,8 +421,11 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
     NaN targets stay NaN (the caller fills them), NaN covariates are filled from the last known value."""
     past_cols = as_name_list(args.get("past_covariates"), "past_covariates")
     fut_cols = as_name_list(args.get("future_covariates"), "future_covariates")
+    if isinstance(data, pd.Series) and not isinstance(data.index, pd.DatetimeIndex) and not (   # its index is
+            isinstance(data.index, pd.RangeIndex) and data.index.start == 0 and data.index.step == 1):  # its time
+        data = data.set_axis(_time_index(data.index, "new_points: index", args.get("date_format"))[0])  # (was ignored)
     if isinstance(data, (list, tuple, np.ndarray)) or (isinstance(data, pd.Series)
-                                                       and not isinstance(data.index, pd.DatetimeIndex)):
+                                                       and isinstance(data.index, pd.RangeIndex)):
         if len(fitted) != 1 or past_cols or fut_cols:
             raise InputTypeError("new_points: expected a DataFrame with the id/time/covariate columns for this "
                                  "model, got bare values")
@@ -455,7 +458,7 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
             frames = {fitted[0].id: df}
     else:
         raise InputTypeError(f"new_points: expected a Series, DataFrame or array, got {type(data).__name__}")
-    timed = isinstance(data, pd.DataFrame) and bool(args.get("time_col"))   # the frame's index holds its times
+    timed = bool(args.get("time_col")) if isinstance(data, pd.DataFrame) else isinstance(data, pd.Series)  # times
     if not any(len(frame) for frame in frames.values()):   # no values: nothing new, in every form ([] too, whose
         return {}                                           # values would read as dtype object)
     known = {f.id: f for f in fitted}

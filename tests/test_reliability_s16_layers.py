@@ -186,3 +186,20 @@ def test_the_bench_memory_estimate_covers_what_a_run_takes(variant, columns, sha
     args = argparse.Namespace(cells=[variant], shapes=[[(B, T, I, H)]], fused="bptt" in columns, no_autograd=False)
     estimate = _memory_need(args)
     assert measured <= estimate <= 4 * measured, (measured, estimate)
+
+
+# ------------------------------------------------------------------ Bidirectional.initial_state
+@pytest.mark.parametrize("make", [lambda: rnnkit.LSTM(3, 4, num_layers=2, dtype=torch.float64),
+                                  lambda: rnnkit.GRU(3, 4, dtype=torch.float64), lambda: rnnkit.MinGRU(3, 4, dtype=torch.float64)])
+def test_the_bidirectional_wrapper_gives_its_initial_state_as_every_stacked_layer(make):
+    """Every stacked layer has initial_state(batch); the wrapper had none (AttributeError), so carrying its state
+    (truncated BPTT, streaming a chunk) meant building both halves and joining them by hand. Oracle: the call
+    with that state equals the call with state=None, and the state has the shape the call returns."""
+    bi = rnnkit.Bidirectional(make())
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    st = bi.initial_state(2)
+    y0, s0 = bi(x, lengths=torch.tensor([5, 2]))
+    y1, s1 = bi(x, st, lengths=torch.tensor([5, 2]))
+    flat = lambda s: s if isinstance(s, tuple) else (s,)   # noqa: E731
+    assert torch.equal(y0, y1) and all(torch.equal(a, b) for a, b in zip(flat(s0), flat(s1)))
+    assert [t.shape for t in flat(st)] == [t.shape for t in flat(s0)] and all(t.dtype == torch.float64 for t in flat(st))

@@ -54,6 +54,13 @@ class Bidirectional(nn.Module):
         """Feature size of ``outputs`` (per direction for ``merge="none"``)."""
         return self.forward_layer.output_size * (2 if self.merge == "concat" else 1)
 
+    def initial_state(self, batch_size: int, device=None, dtype=None):
+        """Zeros in the layout ``forward`` takes and returns: the two stacks' initial states joined (forward
+        first), as every stacked layer's ``initial_state`` (the wrapper had none: a caller carrying state had to
+        build both halves and join them by hand)."""
+        return _cat_states(self.forward_layer.initial_state(batch_size, device, dtype),
+                           self.backward_layer.initial_state(batch_size, device, dtype))
+
     @accepts_packed
     @passes_ended
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):

@@ -56,6 +56,7 @@ from rnnkit.tasks.forecasting.leash import REFERENCE, leash_note, leashed
 from rnnkit.tasks.forecasting.metrics import mase, mase_scale
 from rnnkit.tasks.forecasting.pool import SELECTIONS, _combine, _median_of, combination_pool, select  # noqa: F401
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
+from rnnkit.tasks.forecasting.transfer import BLEND_GROUPS, BLEND_MEMBER, PretrainedCandidate, half_blend
 from rnnkit.tasks.forecasting.validated import fallback_origins, unvalidated
 from rnnkit.tasks.forecasting.validation import ValidationSet, _nanmean
 
@@ -162,7 +163,10 @@ class AutoForecaster(Candidate):
     0.89 / 0.83). ``symmetric_pooled``: the same for a batch of several series (the pooled residuals and their
     negatives; ``False``, the default: the pooled signed residuals, the band leaning with them). Rejected by its
     check (session 15): on 240 unseen series (global) it over-covered, 90% / 80% 0.913 / 0.827 -> 0.936 / 0.850,
-    though CRPS 1.148 -> 1.118 and shared-date panels (us_employment 0.78 / 0.52 -> 0.94 / 0.92) gained. After
+    though CRPS 1.148 -> 1.118 and shared-date panels (us_employment 0.78 / 0.52 -> 0.94 / 0.92) gained.
+    ``pretrained_blend``: the candidate ``"pretrained"`` (:mod:`.transfer`; without ``candidates``, the defaults and
+    one for yearly batches) is never chosen; the final forecast is averaged half and half with it where it
+    forecasts (``pretrained_blended_``, per series). After
     :meth:`forecast`: ``validation_`` (a :class:`ValidationSet`), ``chosen_`` (per series), ``median_weight_``
     (the weight moved from the choice to the median of all candidates, ``median_members_``), ``hedged_`` (per
     series), ``report_`` (what won and why), ``quantiles_`` ``(S, H, Q)``."""
@@ -177,14 +181,24 @@ class AutoForecaster(Candidate):
                  pooled_only: Sequence[str] = ("drift",), hedge: bool = True,
                  median_margin: float | None = 0.15, symmetric_alone: bool = True,
                  alone_margin: float | None = 1.0, alone_leash: float | None = None,
-                 alone_anchor: bool = False, partial_median: bool = False, symmetric_pooled: bool = False) -> None:
+                 alone_anchor: bool = False, partial_median: bool = False, symmetric_pooled: bool = False,
+                 pretrained_blend: bool = False) -> None:
         from rnnkit.tasks.forecasting.probabilistic import check_quantiles
 
         if selection not in SELECTIONS:
             raise ConfigError(f"selection: expected one of {list(SELECTIONS)}, got {selection!r}")
+        if not isinstance(pretrained_blend, bool):
+            raise ConfigError(f"pretrained_blend: expected True or False, got {pretrained_blend!r}")
         self.candidates = candidates if candidates is not None else default_candidates()
+        if candidates is None and pretrained_blend:
+            self.candidates[BLEND_MEMBER] = PretrainedCandidate(groups=BLEND_GROUPS)
         if not self.candidates:
             raise ConfigError("candidates: expected at least one, got none")
+        if pretrained_blend and BLEND_MEMBER not in self.candidates:
+            raise ConfigError(f"candidates: expected a {BLEND_MEMBER!r} candidate with pretrained_blend=True, got "
+                              f"{sorted(self.candidates)}")
+        self.pretrained_blend, self.pretrained_blended_ = pretrained_blend, np.zeros(0, dtype=bool)
+        exclude = tuple(exclude) + ((BLEND_MEMBER,) if pretrained_blend and BLEND_MEMBER not in exclude else ())
         self.n_origins, self.selection, self.exclude, self.shrink = n_origins, selection, tuple(exclude), shrink
         self.pooled_only = tuple(pooled_only)
         for key, flag in (("hedge", hedge), ("symmetric_alone", symmetric_alone), ("alone_anchor", alone_anchor),
@@ -238,6 +252,7 @@ class AutoForecaster(Candidate):
         self.anchor_ = [0.0] * len(chosen)
         if self.alone_anchor and len(chosen) == 1:
             out, self.anchor_ = anchored(out, vset.final, lengths, out.shape[1])
+        out, self.pretrained_blended_ = half_blend(out, vset.final.get(BLEND_MEMBER) if self.pretrained_blend else None)
         self.chosen_ = chosen
         self.members_ = [tuple(pool[c]) for c in chosen]
         baselines = {n: _nanmean(vset.errors(vset.val[n]).ravel()) for n in vset.val if n not in pool}
@@ -256,6 +271,9 @@ class AutoForecaster(Candidate):
         if self.leash_:
             self.report_["leash_pulled"] = self.leash_
             self.report_["why"] += leash_note(self.leash_, self.alone_leash)
+        if n := int(self.pretrained_blended_.sum()):
+            self.report_["pretrained_blended"] = n
+            self.report_["why"] += f"; {n} of {len(chosen)} series averaged half and half with {BLEND_MEMBER}"
         if self.alone_anchor:
             self.report_["toward_anchor"] = self.anchor_
             self.report_["why"] += anchor_note(self.anchor_)
@@ -335,12 +353,13 @@ class AutoForecaster(Candidate):
         rows = fitted_lookup(batch, self.validation_.ids, "auto")
         batch, wild = guard_batch(batch)
         hedged = self.hedged_[rows] if self.hedged_.size == len(self.chosen_) else np.zeros(len(rows), bool)
+        blend = self.pretrained_blended_[rows] if self.pretrained_blended_.size == len(self.chosen_) else np.zeros(len(rows), bool)
         leash = self.alone_leash is not None and len(self.validation_.ids) == 1
         anchor = self.alone_anchor and len(self.validation_.ids) == 1
         need = sorted({m for i in rows for m in self.members_[i]} | ({HEDGE} if hedged.any() else set())
                       | (set(self.median_members_) if self.median_weight_ > 0 else set())
                       | (set(REFERENCE) & set(self.candidates) if leash else set())
-                      | (set(ANCHOR) & set(self.candidates) if anchor else set()))
+                      | (set(ANCHOR) & set(self.candidates) if anchor else set()) | ({BLEND_MEMBER} if blend.any() else set()))
         fc = {n: self.candidates[n].forecast_fitted(batch, horizon) for n in need}
         if leash:      # the same leash from the new ends (.leash), the series' scale now
             fc, _ = leashed(fc, self.validation_, self.alone_leash, np.array([mase_scale(s.y, s.period) for s in batch]))
@@ -351,6 +370,8 @@ class AutoForecaster(Candidate):
             out[hedged] = (out[hedged] + fc[HEDGE][hedged]) / 2
         if anchor:     # the same weight rule from the new ends (.anchor)
             out, _ = anchored(out, fc, [len(s) for s in batch], horizon)
+        if blend.any():
+            out[blend] = half_blend(out[blend], fc[BLEND_MEMBER][blend])[0]
         out += wild[:, None] / 2
         if horizon == self.validation_.actual.shape[2]:     # calibrated on the whole batch of the choice
             scale = np.array([mase_scale(s.y, s.period) for s in batch])
@@ -420,7 +441,7 @@ class AutoForecaster(Candidate):
                 "pooled_only": list(self.pooled_only), "hedge": self.hedge, "median_margin": self.median_margin,
                 "symmetric_alone": self.symmetric_alone, "alone_margin": self.alone_margin,
                 "alone_leash": self.alone_leash, "alone_anchor": self.alone_anchor, "partial_median": self.partial_median,
-                "symmetric_pooled": self.symmetric_pooled}
+                "symmetric_pooled": self.symmetric_pooled, "pretrained_blend": self.pretrained_blend}
 
     def _save_state(self, directory) -> tuple[dict, list[str]]:
         from rnnkit.tasks.forecasting.candidates import save_candidates
@@ -433,7 +454,8 @@ class AutoForecaster(Candidate):
             files.append("validation.npz")
         return {"chosen": self.chosen_, "members": [list(m) for m in self.members_], "report": self.report_,
                 "hedged": [bool(h) for h in self.hedged_], "median_weight": self.median_weight_,
-                "median_members": list(self.median_members_)}, files
+                "median_members": list(self.median_members_),
+                "pretrained_blended": [bool(b) for b in self.pretrained_blended_]}, files
 
     @classmethod
     def _from_settings(cls, directory, settings: dict) -> "AutoForecaster":
@@ -452,6 +474,7 @@ class AutoForecaster(Candidate):
         self.hedged_ = np.array([bool(h) for h in state.get("hedged", [])], dtype=bool)
         self.median_weight_ = float(state.get("median_weight", 0.0))       # runs saved before session 10: none
         self.median_members_ = tuple(str(n) for n in state.get("median_members", []))
+        self.pretrained_blended_ = np.array([bool(b) for b in state.get("pretrained_blended", [])], dtype=bool)
         unknown = sorted({n for m in [*self.members_, self.median_members_] for n in m} - set(self.candidates))
         if unknown or len(self.members_) != len(self.chosen_):
             raise ValueError(f"members {unknown} without a saved candidate")

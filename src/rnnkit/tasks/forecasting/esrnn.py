@@ -289,6 +289,7 @@ class ESRNNCandidate(Candidate):
     def _covariate_spec(self, batch: Sequence[SeriesInput]) -> dict:
         """Which covariates the network reads: the calendar columns every series of the batch has, and
         the static names with their batch mean and standard deviation."""
+        from rnnkit.data.timeseries.transforms import column_scaler
         from rnnkit.tasks.forecasting.covariates import calendar_columns, static_matrix
 
         cal: list[str] = []
@@ -299,7 +300,9 @@ class ESRNNCandidate(Candidate):
         if self.static and any(s.static for s in batch):
             mat = static_matrix([s.static for s in batch])
             names = sorted(batch[0].static)
-            mean, std = mat.mean(0).tolist(), np.where(mat.std(0) > 0, mat.std(0), 1.0).tolist()
+            # in the statics' own unit: np.std overflowed to inf at ~1e200 (every standardised static 0) and
+            # underflowed to 0 at ~1e-200 (the raw values fed); the same numbers at ordinary scales
+            mean, std = (v.tolist() for v in column_scaler(mat))
         return {"calendar": cal, "static": names, "static_mean": mean, "static_std": std}
 
     @staticmethod

@@ -233,3 +233,21 @@ def test_tsc_csv_series_padded_with_nan_rows_is_named_by_id_as_padding(tmp_path,
     assert main(["tsc", "train", "--csv", str(tmp_path / "a.csv"), *SMALL, "--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     assert "got series 'id3' with 2 of 6 steps all NaN at its end: padding of a shorter series" in err, err
+
+
+def test_tag_evaluate_refuses_a_gold_tag_written_another_way_as_the_classifier_does():
+    # 'B-PER ' (a stray space through the API) or an NFD 'B-café' against the trained tag were unseen tags, scored
+    # wrong with a count; the classifier refuses such a label (check_label_spelling) -- now the tagger too
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    sents, tags = [["John", "ran"], ["the", "café"]] * 4, [["B-PER", "O"], ["O", "B-" + CAFE]] * 4
+    cfg = TaggerConfig(word_dim=4, char_dim=2, char_hidden=0, hidden_size=4, epochs=1, val_fraction=0.0,
+                       progress=False)
+    tagger = SequenceTagger(cfg).fit(sents, tags, baselines=False)
+    with pytest.raises(DataError, match=r"^tags\[1\]\[0\] \(line 9\): expected a label as training wrote it, got "
+                                        r"'B-PER ', while the class 'B-PER' differs only by spaces"):
+        tagger.evaluate([["the", "café"], ["John", "ran"]], [["O", "B-" + CAFE], ["B-PER ", "O"]],
+                        places=["line 5", "line 9"])
+    with pytest.raises(DataError, match=r"^tags\[0\]\[1\]: .*Unicode composition"):
+        tagger.evaluate([["the", "café"]], [["O", "B-" + CAFE_NFD]])
+    assert tagger.evaluate([["the", "café"]], [["O", "B-LOC"]])["unseen_labels"] == 1   # a new tag: counted

@@ -78,7 +78,7 @@ class Data:
     test: "Data | None" = None
     rule: str = "given"
     val: "Data | None" = None     # validation data for early stopping that comes with the data
-    places: Any = None            # where each item was read ("row 5 of csv 'a.csv'"): the task's messages name it
+    places: Any = None            # where each item was read ("--csv 'a.csv' row 5"): the task's messages name it
 
 
 def sample_limit(n: int, limit: int | None, seed: int) -> np.ndarray:

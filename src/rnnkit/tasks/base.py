@@ -16,7 +16,7 @@ What the base class does once for every task:
 * **Inputs** are checked by the task's :meth:`Task.check_inputs` / :meth:`Task.check_targets`: typed
   errors naming the argument and position (``texts[3]``), for ``fit``, ``predict`` and ``evaluate``;
   ``fit(places=...)`` / ``evaluate(places=...)`` name where each item was in the file read (``texts[3]
-  (row 5 of csv 'a.csv')``), in every message and warning about an item (the CLI passes them).
+  (--csv 'a.csv' row 5)``), in every message and warning about an item (the CLI passes them).
 * **Validation split**: without ``val_inputs``, ``fit`` holds out ``config.val_fraction`` of its data
   (seeded with ``config.seed``; :meth:`Task.validation_split`) for early stopping, and records which
   items in ``task.split["validation"]`` (saved in the run folder's ``split.json``).
@@ -208,7 +208,7 @@ class Task:
             places: Sequence[str] | None = None) -> "Task":
         """Train the network on ``inputs``/``targets`` (early stopping on ``val_*``, else on a
         ``val_fraction`` split) and fit the baselines on the same data; returns ``self``. ``places``: one
-        str per input naming where it was read (``"row 5 of csv 'a.csv'"``), added to every message that
+        str per input naming where it was read (``"--csv 'a.csv' row 5"``), added to every message that
         names an item (the CLI passes them: a random split renumbers the items the task gets)."""
         _check_baselines(baselines)   # before training: a bad value was a raw error after the whole fit
         if val_inputs is None and val_targets is not None:   # the targets were dropped, a random split used
@@ -325,9 +325,8 @@ class Task:
         self._set_places(places, inputs)
         try:
             inputs, raw = self.check_data(inputs, targets)
-            classes = getattr(getattr(self, "labels", None), "tokens", None)
-            if classes is not None and raw is not None and not isinstance(targets, str):   # a classifier's labels
-                check_label_spelling(list(targets), raw, classes, self.target_name, self.places)
+            if raw is not None:
+                self.check_known(targets, raw)
         finally:
             self.places = None
         targets = raw
@@ -335,6 +334,15 @@ class Task:
         if baselines and self.baselines:
             metrics["baselines"] = {n: self.score_baseline(b, inputs, targets) for n, b in self.baselines.items()}
         return metrics
+
+    def check_known(self, targets: Any, checked: list) -> None:
+        """A DataError for a gold target of ``evaluate`` that writes a trained one another way (``'pos '``, NFD,
+        ``'1'`` for ``'1.0'``, :func:`~rnnkit.tasks.common.check_label_spelling`): every such item was an unseen
+        label, scored wrong. ``checked``: ``targets`` as :meth:`check_targets` returned them. Default: a
+        classifier's labels against its classes."""
+        classes = getattr(getattr(self, "labels", None), "tokens", None)
+        if classes is not None:
+            check_label_spelling(list(targets), checked, classes, self.target_name, self.places)
 
     def score(self, inputs: list, targets: list | None, **options: Any) -> dict[str, Any]:
         raise NotImplementedError

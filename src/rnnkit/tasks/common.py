@@ -41,7 +41,8 @@ from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics", "unseen_report",
-    "check_texts", "item_at", "check_items", "check_labels", "check_label_kinds", "one_spelling_per_label", "check_choice",
+    "check_texts", "item_at", "check_items", "check_labels", "check_label_kinds", "one_spelling_per_label",
+    "check_choice",
     "check_bool", "check_number", "check_training", "is_missing", "missing_hint", "PANDAS_NA",
     "budget_left", "check_mode_settings",
     "SequenceEncoder", "masked_pool", "task_layer", "POOLINGS", "CELLS",

@@ -42,8 +42,8 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
     budget_left,
-    CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_kinds, check_labels, check_number,
-    check_training, item_at, one_spelling_per_label,
+    CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_kinds, check_label_spelling, check_labels,
+    check_number, check_training, item_at, one_spelling_per_label,
     entity_prf, missing_hint, run_vocab, unseen_report,
 )
 
@@ -85,7 +85,8 @@ def unread_entities(tags: set[str]) -> str | None:
         return None
     bad = sorted(t for t in tags if t != "O" and not is_bio([t], ENTITY_PREFIXES))
     how = [why for why, hit in (
-        ("lowercase prefixes: write B-, I-, E-, S-", any(t[:2].upper() in ENTITY_PREFIXES and t[0].islower() for t in bad)),
+        ("lowercase prefixes: write B-, I-, E-, S-",
+         any(t[:2].upper() in ENTITY_PREFIXES and t[0].islower() for t in bad)),
         ("BILOU: write U- as IOBES's S-, L- as its E-", any(t[:2] in ("U-", "L-") for t in bad)),
         ("write the prefix with '-'", any(t[1:2] == "_" for t in bad))) if hit] or ["a tag without a B-/I- prefix"]
     return (f"{TASK}: entity precision / recall / F1 read BIO, IOB1 and IOBES tags (O, B-X, I-X, E-X, S-X), got "
@@ -322,6 +323,13 @@ class SequenceTagger(Task):
 
     def check_targets(self, targets: Any, inputs: list, what: str) -> list[list[str]]:
         return _check_tags(targets, inputs, what, self.places_of(what))
+
+    def check_known(self, targets: Any, checked: list) -> None:
+        """Each gold tag against the trained ones (a tag such as 'B-PER ' or an NFD 'B-café' was unseen, scored
+        wrong, where the classifier refused such a label)."""
+        for i, (tags, texts) in enumerate(zip(targets, checked)):
+            check_label_spelling(list(tags), texts, self.tags.tokens, f"{self.target_name}[{i}]",
+                                 None if self.places is None else [self.places[i]] * len(texts))
 
     def _encode(self, sents: list[list[str]]):
         c = self.config

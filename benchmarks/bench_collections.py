@@ -146,18 +146,21 @@ def candidates(names: list[str], local_nets: bool, compare_local: bool = False, 
                lstm_member: dict | None = None, pretrained: bool = False) -> dict:
     """The candidates by name; ``member``: ES-RNN settings of a second hybrid, ``esrnn_candidate`` (scored next to
     the default one, and in ``auto_candidate`` in its place); ``lstm_member``: settings of a second LSTM
-    candidate, ``lstm_candidate`` (the same for the default LSTM); ``pretrained``: the pretrained networks,
-    ``pretrained`` (in ``auto_candidate``'s pool only)."""
+    candidate, ``lstm_candidate`` (the same for the default LSTM). ``pretrained`` (the member auto averages in for
+    yearly batches, as by default) is always there; ``pretrained=True``: the same networks for every group they serve,
+    ``pretrained_all``, in ``auto_candidate``'s pool in its place (chosen, not averaged in: session 16's option)."""
     from rnnkit.tasks.forecasting.neural import ForecasterCandidate
     from rnnkit.tasks.forecasting.statistical import statistical_candidates
 
     out = dict(statistical_candidates())
     mode = "local" if local_nets else "global"
     out["lstm"] = ForecasterCandidate("lstm", mode=mode)
-    if pretrained:
-        from rnnkit.tasks.forecasting.transfer import PretrainedCandidate
+    from rnnkit.tasks.forecasting.transfer import BLEND_GROUPS, PretrainedCandidate
 
-        out[PRETRAINED] = PretrainedCandidate()
+    out[PRETRAINED] = PretrainedCandidate(groups=BLEND_GROUPS)
+    if pretrained:
+        out[PRETRAINED_ALL] = PretrainedCandidate()
+        out[PRETRAINED_ALL].name = PRETRAINED_ALL
     if lstm_member is not None:
         out[LSTM_MEMBER] = ForecasterCandidate("lstm", mode=mode, name=LSTM_MEMBER, **lstm_member)
     try:
@@ -177,11 +180,13 @@ def candidates(names: list[str], local_nets: bool, compare_local: bool = False, 
             out["esrnn_local"].name = "esrnn_local"
     except ImportError:
         pass
-    return {k: v for k, v in out.items() if k in names or k in (MEMBER, LSTM_MEMBER, PRETRAINED)} if names else out
+    return {k: v for k, v in out.items() if k in names or k in (MEMBER, LSTM_MEMBER, PRETRAINED, PRETRAINED_ALL)} \
+        if names else out
 
 
 MEMBER = "esrnn_candidate"
 PRETRAINED = "pretrained"
+PRETRAINED_ALL = "pretrained_all"
 LSTM_MEMBER = "lstm_candidate"
 FORECAST_ONLY = {"shrink_windows"}     # ES-RNN settings that change the forecast from the fitted networks only
 _FITS: dict[str, tuple[dict, int]] = {}
@@ -270,12 +275,13 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
     ES-RNN settings of ``esrnn_candidate``, scored alone and (as ``auto_candidate``, with ``also``'s settings or
     the default's) in auto in the default hybrid's place; ``lstm_member``: the same for a second LSTM,
     ``lstm_candidate``, in the default LSTM's place. ``detect``: every series' period is detected (:func:`to_input`).
-    ``pretrained``: the pretrained networks as a candidate (where they apply: :meth:`.transfer.PretrainedCandidate.applies`),
-    in ``auto_candidate``'s pool (with ``also``'s settings) and not in the default's."""
+    ``pretrained``: the pretrained networks for every group as a candidate (where they apply:
+    :meth:`.transfer.PretrainedCandidate.applies`), in ``auto_candidate``'s pool (``also``'s settings; chosen, not
+    averaged in, unless ``also`` says ``pretrained_blend``) in the place of the default's yearly member (averaged in)."""
     series = split(load_bench_collection(name), part)
     local_nets = alone or name == "mixed"
     # auto chooses among the default candidates only (a comparison candidate is reported, never chosen)
-    not_auto = ("esrnn_local", MEMBER, LSTM_MEMBER, PRETRAINED)
+    not_auto = ("esrnn_local", MEMBER, LSTM_MEMBER, PRETRAINED_ALL)
     groups: dict[tuple[int, int], list[CollectionSeries]] = {}
     for s in series:
         groups.setdefault((s.period, s.horizon), []).append(s)
@@ -302,8 +308,11 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
         for sel in ("pooled", "champion") + (("candidate",) if also or member or lstm_member or pretrained else ()):
             # selection and combination only, from vset (candidates are not run again)
             kw = dict(also or {}) if sel == "candidate" else {"selection": sel}
-            skip = tuple(n for n in not_auto if not (sel == "candidate" and n == PRETRAINED))
+            skip = tuple(n for n in not_auto if not (sel == "candidate" and n == PRETRAINED_ALL))
             vs = member_swapped(vset) if sel == "candidate" and member else vset
+            if sel == "candidate" and pretrained:       # the member of every group, chosen (session 16's option)
+                kw.setdefault("pretrained_blend", False)
+                vs = member_swapped(vs, PRETRAINED, PRETRAINED_ALL) if PRETRAINED_ALL in vs.val else vs
             vs = member_swapped(vs, "lstm", LSTM_MEMBER) if sel == "candidate" and lstm_member else vs
             auto = AutoForecaster(exclude=("naive", "seasonal_naive", *skip), **kw)
             key = "auto" if sel == "pooled" else f"auto_{sel}"

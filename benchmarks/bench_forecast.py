@@ -131,8 +131,9 @@ def main(argv=None) -> int:
                     help="each series' period is detect_period's on its training part (as `rnnkit forecast` without "
                          "--period), not the collection's; bound: with noise_bound=True (scoring keeps the collection's)")
     ap.add_argument("--pretrained", action="store_true",
-                    help="also score the pretrained networks (transfer.py) as a candidate where their group matches, "
-                         "and auto_candidate with them in the pool (the default auto without them, from the same run)")
+                    help="also score the pretrained networks (transfer.py) for every group they serve, as "
+                         "pretrained_all, and auto_candidate with them chosen in the pool (not averaged in) in the "
+                         "place of the default's yearly member (averaged in by the default auto; same run)")
     ap.add_argument("--compare-local", action="store_true",
                     help="also fit the ES-RNN on each series alone (esrnn_local) next to the global one")
     args = ap.parse_args(argv)

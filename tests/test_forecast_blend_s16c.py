@@ -1,7 +1,9 @@
-"""AutoForecaster(pretrained_blend=True) (session 16, helper F3): on real yearly series (M3 yearly) the final forecast
+"""AutoForecaster(pretrained_blend=...) (session 16, helper F3; the default since its check): on real yearly series
+(M3 yearly) the final forecast
 is exactly the mean of today's auto (scored in the same test, the member never chosen nor in the median) and the
-pretrained member, its band shifted with it; auto builds the member for yearly batches only, so quarterly and weekly
-batches (co2's kind) forecast exactly as with the option off; a saved fit with it loads and forecasts the same, a
+pretrained member, its band shifted with it; the default candidates hold the member for yearly batches only
+(default_candidates(blend=True)), so quarterly and weekly
+batches (co2's kind) and a period-1 daily batch (not a year) forecast exactly as with the option off; a saved fit with it loads and forecasts the same, a
 fit saved before the option loads as off; bad settings are typed errors."""
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import json
 import zlib
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rnnkit._io import write_digests
 from rnnkit.errors import ConfigError
-from rnnkit.tasks.forecasting.auto import AutoForecaster
+from rnnkit.tasks.forecasting.auto import AutoForecaster, default_candidates
 from rnnkit.tasks.forecasting.candidates import CANDIDATE_FILE, Candidate, SeriesInput
 from rnnkit.tasks.forecasting.metrics import mase
 from rnnkit.tasks.forecasting.statistical import statistical_candidates
@@ -52,14 +55,24 @@ def test_blend_is_the_mean_of_auto_and_the_member_on_real_yearly_series():
 
 
 def test_auto_builds_it_for_yearly_batches_only_so_other_kinds_are_unchanged():
-    assert AutoForecaster(pretrained_blend=True).candidates["pretrained"].groups == ("yearly",)
-    assert "pretrained" not in AutoForecaster().candidates
+    auto = AutoForecaster()                            # the default: on, with a member for yearly batches
+    assert auto.pretrained_blend is True and auto.candidates["pretrained"].groups == ("yearly",)
+    assert "pretrained" in auto.exclude and "pretrained" not in default_candidates(blend=False)
+    assert AutoForecaster(_stats()).pretrained_blend is False      # candidates without one: off
+    assert AutoForecaster({**_stats(), "pretrained": PretrainedCandidate()}, pretrained_blend=False).exclude == (
+        "naive", "seasonal_naive")                                  # off: chosen like any other (session 16's option)
     rng = np.random.default_rng(0)
     t = np.arange(160)
     weekly = [SeriesInput(f"w{k}", 50 + 5 * np.sin(2 * np.pi * t / 52) + rng.normal(0, 1, t.size), 52) for k in range(2)]
     quarterly = [s for s, _ in _m3("quarterly", 4, 4)]
     yearly_only = PretrainedCandidate(groups=["yearly"])
-    for batch, horizon in ((quarterly, 8), (weekly, 13)):
+    yearly = [s for s, _ in _m3("yearly", 1, 3)]
+    daily = [SeriesInput(s.id, s.y, 1, pd.date_range("2020-01-01", periods=len(s), freq="D")) for s in yearly]
+    dated = [SeriesInput(s.id, s.y, 1, pd.date_range("1970-01-01", periods=len(s), freq="YS")) for s in yearly]
+    on = AutoForecaster({**_stats(), "pretrained": yearly_only})
+    on.forecast(dated, 6)
+    assert on.pretrained_blended_.all()          # yearly dates (as integer steps above): averaged in
+    for batch, horizon in ((quarterly, 8), (weekly, 13), (daily, 6)):   # daily without a season: period 1, not a year
         on = AutoForecaster({**_stats(), "pretrained": yearly_only}, pretrained_blend=True)
         off = AutoForecaster(_stats())
         np.testing.assert_array_equal(on.forecast(batch, horizon), off.forecast(batch, horizon))
@@ -91,8 +104,10 @@ def test_half_blend_and_bad_settings():
     out, rows = half_blend(np.array([[2.0, 4.0], [2.0, 4.0]]), np.array([[4.0, 8.0], [1.0, np.nan]]))
     np.testing.assert_array_equal(out, [[3.0, 6.0], [2.0, 4.0]])
     assert rows.tolist() == [True, False]
-    for bad in ("yes", 1, None):
-        with pytest.raises(ConfigError, match="pretrained_blend: expected True or False"):
+    for bad in ("yes", 1, 0.0):
+        with pytest.raises(ConfigError, match="pretrained_blend: expected True, False or None"):
             AutoForecaster(_stats(), pretrained_blend=bad)
     with pytest.raises(ConfigError, match="candidates: expected a 'pretrained' candidate"):
         AutoForecaster(_stats(), pretrained_blend=True)
+    with pytest.raises(ConfigError, match="blend: expected True or False"):
+        default_candidates(blend="yes")

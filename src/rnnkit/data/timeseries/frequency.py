@@ -216,7 +216,7 @@ def clock_change_hint(stamps: pd.Index, how: str) -> str:
     if not isinstance(stamps, pd.DatetimeIndex) or stamps.size == 0 or stamps.tz is not None:
         return ""
     hours = stamps.floor("h").unique()
-    if hours.size != 1 or hours[0].dayofweek != 6 or hours[0].hour > 3:
+    if hours.size != 1 or hours[0].day_of_week != 6 or hours[0].hour > 3:
         return ""
     return (f" ({hours[0]:%Y-%m-%d %H:%M}: a clock hour {how} at a daylight-saving change? local times without "
             "their UTC offset skip an hour in spring and repeat one in autumn: write the times in UTC, or with their "

@@ -52,5 +52,5 @@ def test_a_training_error_names_the_item_by_its_place_in_the_data_read(tmp_path,
                  "--hidden-size", "8", "--embed-dim", "8", "--embeddings", "own", "--quiet",
                  "--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
-    assert "error: DataError: texts[" in err and "] (item 40 of the data read, counted from 0): expected a text with " \
-                                                  "at least one token" in err, err
+    # since session 16 the task names the item by its file row itself (row 42: item 40 + the header + 1)
+    assert "error: DataError: texts[" in err and "zw.csv' row 42): expected a text with at least one token" in err, err

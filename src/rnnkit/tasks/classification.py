@@ -48,6 +48,7 @@ from rnnkit.tasks import classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
+from rnnkit.tasks.classify_wide import WideNgrams, wide_order
 from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_texts, classification_metrics, masked_pool, run_file, run_vocab,
 )
@@ -92,10 +93,11 @@ def choose_weights(probs: Sequence[np.ndarray], gold: np.ndarray, step: float = 
 
 class TextClassifierNet(nn.Module):
     """The network only (no vocabulary, no training): ids ``(B, T)`` + ``lengths`` -> logits ``(B, C)``.
-    ``bigrams``: ``(mode, kept, slots)`` of the character-bigram inputs (:class:`BigramEmbedding`), or None."""
+    ``bigrams``: ``(mode, kept, slots)`` of the character-bigram inputs (:class:`BigramEmbedding`), or None;
+    ``units``: the tokens' units (the wide branch's n-gram order, with ``cfg.wide`` "on": :class:`WideNgrams`)."""
 
     def __init__(self, vocab_size: int, num_classes: int, cfg: TextClassifierConfig,
-                 embed_width: int | None = None, bigrams: Sequence | None = None) -> None:
+                 embed_width: int | None = None, bigrams: Sequence | None = None, units: str = "words") -> None:
         super().__init__()
         self.cfg = cfg
         width = embed_width or cfg.embed_dim    # a pretrained table's width; mapped to embed_dim when it differs
@@ -114,6 +116,7 @@ class TextClassifierNet(nn.Module):
         self.head = nn.Linear(feat, num_classes)
         # last, so that the other layers start from the same random weights with or without it
         self.bigrams = BigramEmbedding(vocab_size, bigrams[1], bigrams[2], cfg.embed_dim) if bigrams else None
+        self.wide = WideNgrams(vocab_size, num_classes, wide_order(units)) if cfg.wide == "on" else None
 
     def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
         x = self.project(self.embed(ids))
@@ -132,7 +135,8 @@ class TextClassifierNet(nn.Module):
         else:
             pooled = torch.relu(self.ff(torch.cat([masked_pool(x, lengths, "mean"),
                                                    masked_pool(x, lengths, "max")], -1)))
-        return self.head(self.drop(pooled))
+        logits = self.head(self.drop(pooled))
+        return logits if self.wide is None else logits + self.wide(ids, lengths)
 
 
 class TextClassifier(ClassifierTask):
@@ -243,7 +247,7 @@ class TextClassifier(ClassifierTask):
 
         def member(seed: int, cbs: list):   # one network of the seed ensemble (classify_seeds); c.seed: seeds=1's fit
             torch.manual_seed(seed)
-            self.net = TextClassifierNet(len(self.vocab), len(self.labels), c, self.embed_width, self.bigrams)
+            self.net = TextClassifierNet(len(self.vocab), len(self.labels), c, self.embed_width, self.bigrams, self.units)
             if table:
                 self.net.bigrams.load_table(table[0], table[1])
             if rows is not None:     # the pretrained rows, kept as they are (frozen: see TextClassifierConfig.embeddings)
@@ -453,7 +457,7 @@ class TextClassifier(ClassifierTask):
                                                and abs(sum(self.prior) - 1) < 1e-6):
                 raise ValueError(f"{str(self.prior)[:60]}")
         self.net = snapshot_net(lambda: TextClassifierNet(len(self.vocab), len(self.labels), self.config,
-                                                          self.embed_width, self.bigrams),
+                                                          self.embed_width, self.bigrams, self.units),
                                 state.get("snapshots", 1))   # runs saved before snapshots: the network alone
 
 

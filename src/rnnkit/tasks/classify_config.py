@@ -9,6 +9,7 @@ from rnnkit.data.vocab import TOKENIZERS
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.classify_avg import AVERAGES
 from rnnkit.tasks.classify_bigram import BIGRAM_MODES
+from rnnkit.tasks.classify_wide import WIDE_MODES
 from rnnkit.tasks.common import CELLS, POOLINGS, check_choice, check_number, check_training
 from rnnkit.tasks.runs import added_field
 
@@ -111,6 +112,9 @@ class TextClassifierConfig:
                                     # members cross-fitted 0.8618 -> 0.8567 (test not scored)
     bigram_min_freq: int = added_field(2, 2)        # rarer training bigrams share one OOV embedding
     bigram_max_vocab: int | None = added_field(50000, 50000)   # the most frequent bigrams kept
+    wide: str = added_field("off", "off")   # "on": a wide branch beside the network (rnnkit.tasks.classify_wide), a
+                                    # linear model on the bag of the tokens' hashed n-grams (1-2 for words and wordpieces,
+                                    # 1-3 for characters) whose logits are added to the network's, trained jointly
     seed: int = 0
     progress: bool = True
 
@@ -149,6 +153,7 @@ class TextClassifierConfig:
         if self.seeds > 1 and self.snapshots > 1:
             raise ConfigError(f"seeds: expected 1 with snapshots={self.snapshots} (one kind of network ensemble at a "
                               f"time), got {self.seeds}")
+        check_choice("wide", self.wide, WIDE_MODES)
         check_number("bigram_min_freq", self.bigram_min_freq, lo=1, integer=True)
         check_number("bigram_max_vocab", self.bigram_max_vocab, lo=1, integer=True, allow_none=True)
         if self.pretrain_epochs and self.model != "rnn":

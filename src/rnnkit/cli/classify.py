@@ -93,6 +93,9 @@ class Classify(TaskCommand):
              "it starts, added to the character's (sum) or beside it (concat); auto: sum where the units are "
              "characters (off by default: no gain on the Chinese reviews' validation split, docs/results_text.md)",
              ("off", "sum", "concat", "auto")),
+        Flag("wide", "a wide branch beside the network: a linear model on the bag of the tokens' hashed n-grams "
+             "(1-2 for words, 1-3 for characters), its logits added to the network's, trained jointly (off by default: "
+             "no gain in the combination on development splits, docs/results_text.md)", ("off", "on")),
         Flag("bigram_min_freq", "with --char-bigrams: rarer training bigrams share one OOV embedding"),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),

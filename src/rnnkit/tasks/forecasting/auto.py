@@ -254,7 +254,10 @@ class AutoForecaster(Candidate):
         self.anchor_ = [0.0] * len(chosen)
         if self.alone_anchor and len(chosen) == 1:
             out, self.anchor_ = anchored(out, vset.final, lengths, out.shape[1])
-        out, self.pretrained_blended_ = half_blend(out, vset.final.get(BLEND_MEMBER) if self.pretrained_blend else None)
+        member = vset.final.get(BLEND_MEMBER) if self.pretrained_blend else None
+        if member is not None and vset.fell and BLEND_MEMBER in vset.fell:     # its fallback is the seasonal naive's
+            member = np.where(vset.fell[BLEND_MEMBER][:, None], np.nan, member)   # forecast, not the member's
+        out, self.pretrained_blended_ = half_blend(out, member)
         self.chosen_ = chosen
         self.members_ = [tuple(pool[c]) for c in chosen]
         baselines = {n: _nanmean(vset.errors(vset.val[n]).ravel()) for n in vset.val if n not in pool}
@@ -273,8 +276,9 @@ class AutoForecaster(Candidate):
         if self.leash_:
             self.report_["leash_pulled"] = self.leash_
             self.report_["why"] += leash_note(self.leash_, self.alone_leash)
+        if self.pretrained_blend:     # data as hedged_with_*: 0 where the member did not apply
+            self.report_["pretrained_blended"] = int(self.pretrained_blended_.sum())
         if n := int(self.pretrained_blended_.sum()):
-            self.report_["pretrained_blended"] = n
             self.report_["why"] += f"; {n} of {len(chosen)} series averaged half and half with {BLEND_MEMBER}"
         if self.alone_anchor:
             self.report_["toward_anchor"] = self.anchor_

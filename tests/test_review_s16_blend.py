@@ -1,0 +1,50 @@
+"""Review of session 16's pretrained blend (helper V): a series of a yearly panel too short for the member (2 values:
+its min_length is 3) got the seasonal naive fallback as its 'member' at fit -- averaged in and reported as 'averaged
+half and half with pretrained' -- while forecast_fitted (load, update(), serve) averaged the network's forecast in:
+the same data forecast two ways. Its fallback is now not blended (as the member off); auto's report carries
+pretrained_blended as data, 0 where the member did not apply (metrics.json's hedged_with_* rule)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnkit.tasks.forecasting.auto import AutoForecaster
+from rnnkit.tasks.forecasting.candidates import SeriesInput
+from rnnkit.tasks.forecasting.statistical import statistical_candidates
+from rnnkit.tasks.forecasting.transfer import PretrainedCandidate
+
+pytestmark = pytest.mark.usefixtures("one_thread_module")
+
+
+def _stats():
+    return {k: v for k, v in statistical_candidates().items() if k in ("naive", "seasonal_naive", "drift", "theta")}
+
+
+def _panel():
+    rng = np.random.default_rng(1)
+    return [SeriesInput("a", 100 + np.cumsum(rng.normal(1, 2, 25)), 1),
+            SeriesInput("b", 50 + np.cumsum(rng.normal(1, 2, 30)), 1), SeriesInput("short", np.array([10.0, 14.0]), 1)]
+
+
+def test_a_series_the_member_fell_back_on_is_not_blended_and_forecast_fitted_agrees():
+    batch = _panel()
+    on = AutoForecaster({**_stats(), "pretrained": PretrainedCandidate(groups=["yearly"])})
+    off = AutoForecaster(_stats())
+    f_on, f_off = on.forecast(batch, 6), off.forecast(batch, 6)
+    assert on.pretrained_blended_.tolist() == [True, True, False]
+    np.testing.assert_array_equal(f_on[2], f_off[2])             # the short series: as with the member off
+    member = PretrainedCandidate().forecast(batch, 6)             # what forecast_fitted averages in
+    np.testing.assert_allclose(f_on[:2], (f_off[:2] + member[:2]) / 2, rtol=1e-6)
+    g_on, g_off = on.forecast_fitted(batch, 6), off.forecast_fitted(batch, 6)
+    np.testing.assert_array_equal(g_on[2], g_off[2])             # the same series the same way after the fit
+    assert on.report_["pretrained_blended"] == 2 and "2 of 3 series averaged" in on.report_["why"]
+
+
+def test_the_report_says_when_the_member_did_not_apply():
+    alone = AutoForecaster({**_stats(), "pretrained": PretrainedCandidate(groups=["yearly"])})
+    alone.forecast(_panel()[:1], 6)                               # a series alone: the member does not apply
+    assert alone.pretrained_blend and alone.report_["pretrained_blended"] == 0
+    off = AutoForecaster(_stats())
+    off.forecast(_panel()[:1], 6)
+    assert "pretrained_blended" not in off.report_                # no member: nothing to say

@@ -48,3 +48,16 @@ def test_the_report_says_when_the_member_did_not_apply():
     off = AutoForecaster(_stats())
     off.forecast(_panel()[:1], 6)
     assert "pretrained_blended" not in off.report_                # no member: nothing to say
+
+
+def test_calendar_codes_are_read_with_their_case():
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting.transfer import calendar_fits
+
+    def fits(freq, period):
+        return calendar_fits(SeriesInput("a", np.ones(30), period, pd.date_range("2000", periods=30, freq=freq)))
+
+    assert not fits("ms", 12) and not fits("2ms", 12) and not fits("min", 12)    # milliseconds, minutes: not months
+    assert fits("MS", 12) and fits("ME", 12) and fits("BMS", 12) and fits("YS", 1) and fits("QS-OCT", 4)
+    assert not fits("D", 1) and not fits("h", 1) and not fits("W-SUN", 1)

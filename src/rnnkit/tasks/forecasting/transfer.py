@@ -199,8 +199,8 @@ def calendar_fits(s: SeriesInput) -> bool:
     if s.period not in GROUPS:
         return False
     freq = getattr(s.index, "freqstr", None)
-    code = (freq or "").lstrip("0123456789").upper()
-    return not code or (code.startswith(_FREQ_CODES[GROUPS[s.period].name]) and not code.startswith("MIN"))
+    code = (freq or "").lstrip("0123456789")      # case kept: pandas' "ms" (milliseconds) is not "MS" (month start)
+    return not code or code.startswith(_FREQ_CODES[GROUPS[s.period].name])
 
 
 def adjusted(y: np.ndarray, horizon: int, period: int) -> tuple[np.ndarray, np.ndarray]:

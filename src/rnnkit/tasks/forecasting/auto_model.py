@@ -108,6 +108,10 @@ def build_candidates(cfg: ForecastConfig) -> dict[str, Candidate]:
             out[name] = stats[name]
         elif name == "esrnn":
             out[name] = ESRNNCandidate()
+        elif name == "pretrained":        # the yearly networks auto averages in, as in its defaults
+            from rnnkit.tasks.forecasting.transfer import BLEND_GROUPS, PretrainedCandidate
+
+            out[name] = PretrainedCandidate(groups=BLEND_GROUPS)
         else:  # pragma: no cover - ForecastConfig checks the names
             raise ConfigError(f"candidates: expected known names, got {name!r}")
     return out

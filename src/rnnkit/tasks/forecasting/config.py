@@ -30,7 +30,7 @@ CELLS = ("lstm", "gru", "elman")
 #: (one of :data:`CELLS`), the ES-RNN hybrid, or one statistical method alone.
 MODELS = ("auto", *CELLS, "esrnn", "ets", "theta", "seasonal_naive")
 #: Names ``candidates`` may list for ``model="auto"``.
-CANDIDATES = ("ets", "theta", "seasonal_naive", "naive", "drift", *CELLS, "esrnn")
+CANDIDATES = ("ets", "theta", "seasonal_naive", "naive", "drift", *CELLS, "esrnn", "pretrained")
 STRATEGIES = ("direct", "recursive", "encoder-decoder")
 INTERVALS = ("quantile", "gaussian", "none")
 TRANSFORMS = ("none", "log", "boxcox")
@@ -151,6 +151,9 @@ class ForecastConfig:
             c = self.candidates
             if isinstance(c, str) or not isinstance(c, (tuple, list)) or not c or any(v not in CANDIDATES for v in c):
                 raise ConfigError(f"candidates: expected a non-empty list of names among {list(CANDIDATES)}, got {c!r}")
+            if all(v == "pretrained" for v in c):   # averaged into auto's choice, never chosen (forecasting.transfer)
+                raise ConfigError(f"candidates: expected a candidate besides 'pretrained' (it is averaged into auto's "
+                                  f"choice, never chosen), got {c!r}")
             if self.model != "auto":
                 raise ConfigError(f"candidates: expected only with model 'auto' (the others fit one model), "
                                   f"got model {self.model!r}")

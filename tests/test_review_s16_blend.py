@@ -61,3 +61,18 @@ def test_calendar_codes_are_read_with_their_case():
     assert not fits("ms", 12) and not fits("2ms", 12) and not fits("min", 12)    # milliseconds, minutes: not months
     assert fits("MS", 12) and fits("ME", 12) and fits("BMS", 12) and fits("YS", 1) and fits("QS-OCT", 4)
     assert not fits("D", 1) and not fits("h", 1) and not fits("W-SUN", 1)
+
+
+def test_a_users_own_candidate_called_pretrained_is_chosen_as_before_not_blended():
+    """pretrained_blend=None turned on for any candidate named "pretrained": a user's own one (here drift under that
+    name) was silently never chosen and averaged half and half into every forecast. Oracle: the same candidate under
+    another name."""
+    batch = _panel()[:2]
+    drift = statistical_candidates()["drift"]
+    mine = AutoForecaster({**{k: v for k, v in _stats().items() if k != "drift"}, "pretrained": drift})
+    named = AutoForecaster({**{k: v for k, v in _stats().items() if k != "drift"}, "drift2": drift})
+    assert mine.pretrained_blend is False and "pretrained" not in mine.exclude
+    f_mine, f_named = mine.forecast(batch, 6), named.forecast(batch, 6)
+    np.testing.assert_array_equal(f_mine, f_named)
+    assert [c.replace("pretrained", "drift2") for c in mine.chosen_] == named.chosen_
+    assert AutoForecaster({**_stats(), "pretrained": drift}, pretrained_blend=True).pretrained_blend   # asked: on

@@ -56,7 +56,7 @@ from rnnkit.tasks.forecasting.leash import REFERENCE, leash_note, leashed
 from rnnkit.tasks.forecasting.metrics import mase, mase_scale
 from rnnkit.tasks.forecasting.pool import SELECTIONS, _combine, _median_of, combination_pool, select  # noqa: F401
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point
-from rnnkit.tasks.forecasting.transfer import BLEND_MEMBER, half_blend
+from rnnkit.tasks.forecasting.transfer import BLEND_MEMBER, PretrainedCandidate, half_blend
 from rnnkit.tasks.forecasting.validated import fallback_origins, unvalidated
 from rnnkit.tasks.forecasting.validation import ValidationSet, _nanmean
 
@@ -166,8 +166,9 @@ class AutoForecaster(Candidate):
     though CRPS 1.148 -> 1.118 and shared-date panels (us_employment 0.78 / 0.52 -> 0.94 / 0.92) gained.
     ``pretrained_blend``: the candidate ``"pretrained"`` (:mod:`.transfer`; in :func:`default_candidates`, for yearly
     batches) is never chosen; the final forecast is averaged half and half with it where it forecasts
-    (``pretrained_blended_``, per series). ``None`` (the default): on where the candidates hold one; ``False``: off
-    (a ``"pretrained"`` candidate is then chosen like any other). Adopted by its check (session 16): on 173 unseen
+    (``pretrained_blended_``, per series). ``None`` (the default): on where the candidates hold a
+    :class:`.transfer.PretrainedCandidate` of that name (another candidate called ``"pretrained"`` is chosen like any
+    other); ``False``: off (a ``"pretrained"`` candidate is then chosen like any other). Adopted by its check (session 16): on 173 unseen
     yearly series (gapminder GDP, global) mean MASE 3.473 -> 3.197 (-7.9%; best of ETS/Theta/ETS+Theta 3.388). After
     :meth:`forecast`: ``validation_`` (a :class:`ValidationSet`), ``chosen_`` (per series), ``median_weight_``
     (the weight moved from the choice to the median of all candidates, ``median_members_``), ``hedged_`` (per
@@ -197,8 +198,8 @@ class AutoForecaster(Candidate):
         if pretrained_blend and BLEND_MEMBER not in self.candidates:
             raise ConfigError(f"candidates: expected a {BLEND_MEMBER!r} candidate with pretrained_blend=True, got "
                               f"{sorted(self.candidates)}")
-        if pretrained_blend is None:
-            pretrained_blend = BLEND_MEMBER in self.candidates
+        if pretrained_blend is None:     # the shipped member only: a user's own "pretrained" is chosen as any other
+            pretrained_blend = isinstance(self.candidates.get(BLEND_MEMBER), PretrainedCandidate)
         self.pretrained_blend, self.pretrained_blended_ = pretrained_blend, np.zeros(0, dtype=bool)
         exclude = tuple(exclude) + ((BLEND_MEMBER,) if pretrained_blend and BLEND_MEMBER not in exclude else ())
         self.n_origins, self.selection, self.exclude, self.shrink = n_origins, selection, tuple(exclude), shrink

@@ -168,8 +168,9 @@ class AutoForecaster(Candidate):
     batches) is never chosen; the final forecast is averaged half and half with it where it forecasts
     (``pretrained_blended_``, per series). ``None`` (the default): on where the candidates hold a
     :class:`.transfer.PretrainedCandidate` of that name (another candidate called ``"pretrained"`` is chosen like any
-    other); ``False``: off (a ``"pretrained"`` candidate is then chosen like any other). Adopted by its check (session 16): on 173 unseen
-    yearly series (gapminder GDP, global) mean MASE 3.473 -> 3.197 (-7.9%; best of ETS/Theta/ETS+Theta 3.388). After
+    other); ``False``: off (a ``"pretrained"`` candidate is then chosen like any other). Adopted by its check
+    (session 16): on 173 unseen yearly series (gapminder GDP, global) mean MASE 3.473 -> 3.197 (-7.9%; best of
+    ETS/Theta/ETS+Theta 3.388). After
     :meth:`forecast`: ``validation_`` (a :class:`ValidationSet`), ``chosen_`` (per series), ``median_weight_``
     (the weight moved from the choice to the median of all candidates, ``median_members_``), ``hedged_`` (per
     series), ``report_`` (what won and why), ``quantiles_`` ``(S, H, Q)``."""

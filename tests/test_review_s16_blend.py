@@ -76,3 +76,15 @@ def test_a_users_own_candidate_called_pretrained_is_chosen_as_before_not_blended
     np.testing.assert_array_equal(f_mine, f_named)
     assert [c.replace("pretrained", "drift2") for c in mine.chosen_] == named.chosen_
     assert AutoForecaster({**_stats(), "pretrained": drift}, pretrained_blend=True).pretrained_blend   # asked: on
+
+
+def test_a_constant_series_forecasts_its_constant_at_fit_and_after():
+    """The member read a constant series as a window of zeros and drew small steps from it (7.001, 6.998, ...):
+    auto's fit forecast the constant (every candidate does, its rule) while forecast_fitted (load, update(), serve)
+    blended those steps in. Oracle: the constant, and the fit's own forecast."""
+    batch = [*_panel()[:2], SeriesInput("flat", np.full(20, 7.0), 1)]
+    assert (PretrainedCandidate().forecast(batch, 6)[2] == 7.0).all()
+    on = AutoForecaster({**_stats(), "pretrained": PretrainedCandidate(groups=["yearly"])})
+    f = on.forecast(batch, 6)
+    np.testing.assert_array_equal(on.forecast_fitted(batch, 6)[2], f[2])
+    assert (f[2] == 7.0).all()

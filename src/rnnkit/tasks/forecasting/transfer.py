@@ -46,6 +46,7 @@ from torch import nn
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.layers import make_layer
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
+from rnnkit.tasks.forecasting.constants import is_constant
 
 __all__ = ["Group", "GROUPS", "HIDDEN", "TransferNet", "window_inputs", "adjusted", "PretrainedCandidate", "WEIGHTS_FILE",
            "WEIGHTS_SHA256", "load_networks", "BLEND_MEMBER", "BLEND_GROUPS", "half_blend", "calendar_fits"]
@@ -181,6 +182,9 @@ class PretrainedCandidate(Candidate):
             with torch.no_grad():
                 step = nets[g.name](x).double().numpy()
             out[rows] = ((last[:, None] + scale[:, None] * step) * np.array(ahead))[:, :horizon]
+        for i, s in enumerate(batch):   # a constant series: the constant, as every candidate's in auto (its zero
+            if is_constant(s.y) and np.isfinite(out[i]).all():   # window drew small steps: fit and forecast_fitted
+                out[i] = s.y[-1]                                # disagreed)
         return out
 
 

@@ -88,3 +88,19 @@ def test_a_constant_series_forecasts_its_constant_at_fit_and_after():
     f = on.forecast(batch, 6)
     np.testing.assert_array_equal(on.forecast_fitted(batch, 6)[2], f[2])
     assert (f[2] == 7.0).all()
+
+
+def test_the_member_is_not_chosen_when_every_other_candidate_is_excluded():
+    """--candidates naive pretrained (the CLI excludes naive and seasonal naive from the choice): with nothing left,
+    auto fell back on every candidate, chose 'naive+pretrained' and averaged the member in again (3/4 of the
+    forecast), its residuals in the band. Oracle: auto of naive alone, averaged half and half with the member."""
+    batch = _panel()[:2]
+    naive = statistical_candidates()["naive"]
+    on = AutoForecaster({"naive": naive, "pretrained": PretrainedCandidate(groups=["yearly"])},
+                        exclude=("naive", "seasonal_naive"))
+    alone = AutoForecaster({"naive": naive}, exclude=("naive", "seasonal_naive"))
+    f, g = on.forecast(batch, 6), alone.forecast(batch, 6)
+    assert on.chosen_ == ["naive", "naive"]
+    member = on.validation_.final["pretrained"]
+    np.testing.assert_allclose(f, (g + member) / 2, rtol=1e-12)
+    np.testing.assert_allclose(on.quantiles_ - f[:, :, None], alone.quantiles_ - g[:, :, None], atol=1e-9)

@@ -240,7 +240,7 @@ class AutoForecaster(Candidate):
         vset = self._leashed(vset)
         self.validation_ = vset
         skip = self.exclude + (self.pooled_only if len(vset.ids) == 1 else ())
-        members = [n for n in vset.val if n not in skip] or list(vset.val)
+        members = self._kept(vset.val, skip)
         pool = combination_pool(members)
         default = "+".join(members)
         chosen, scores = select(vset, pool, self.selection, self.shrink, default=default, margin=self.margin,
@@ -288,6 +288,12 @@ class AutoForecaster(Candidate):
         self.quantiles_ = self._quantiles(vset, out)
         self._guarded(vset)
         return out
+
+    def _kept(self, names, skip: Sequence[str]) -> list[str]:
+        """``names`` not in ``skip``; where that leaves none (every candidate given is excluded: ``--candidates naive
+        pretrained``), all but the member averaged in -- chosen too, it weighed 3/4 --, else all."""
+        never = (BLEND_MEMBER,) if self.pretrained_blend else ()
+        return [n for n in names if n not in skip] or [n for n in names if n not in never] or list(names)
 
     def _leashed(self, vset: ValidationSet) -> ValidationSet:
         """``vset`` with the final forecasts of a series alone on :mod:`.leash` (``alone_leash``; ``leash_``:
@@ -501,7 +507,7 @@ class AutoForecaster(Candidate):
         from rnnkit.tasks.forecasting.probabilistic import conformal_quantiles
 
         rows = list(range(len(vset.ids))) if rows is None else list(rows)
-        names = [n for n in vset.val if n not in self.exclude] or list(vset.val)
+        names = self._kept(vset.val, self.exclude)
         resid = np.concatenate([vset.actual - vset.val[n] for n in names], axis=1)        # (S, K * C, H)
         scale = vset.final_scale[rows] if final_scale is None and vset.final_scale is not None else final_scale
         scale = np.full(len(rows), np.nan) if scale is None else scale

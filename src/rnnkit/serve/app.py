@@ -4,6 +4,7 @@ Forecaster run::
 
     GET  /health        {"status": "ok", "task": "forecast", "series": [...], "updates": n, "next_time": {...}}
     GET  /forecast      {"forecast": [{"id", "time", "value", "lower", "upper"}, ...]}   (as `rnnkit forecast`)
+                        (HEAD too on both: the same status and headers, no body)
     POST /observations  {"observations": [{"id", "time", "value"}, ...]}
                         -> {"accepted": n, "forecast": [...]}   (update path, no refit; journalled first)
 
@@ -275,17 +276,19 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
     async def _http(request: Request, exc: StarletteHTTPException):
         reason = " ".join(str(exc.detail).split()) or "request refused"
         if exc.status_code == 404:   # /predict of a forecaster, /forecast of a classifier: say what this one serves
-            served = [f"{m} {r.path}" for r in app.routes if isinstance(r, APIRoute) for m in sorted(r.methods)]
+            served = [f"{m} {r.path}" for r in app.routes if isinstance(r, APIRoute) for m in sorted(r.methods)
+                      if m != "HEAD"]   # implied by GET
             reason = f"expected one of {served} (this server serves a {service.task} run), got {reason.lower()}"
         return JSONResponse({"error": f"{request.method} {request.url.path}: {reason}"}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    @app.get("/health")
+    # GET and HEAD (RFC 9110 9.1: a general-purpose server supports both; uptime probes send HEAD, which was a 405)
+    @app.api_route("/health", methods=["GET", "HEAD"])
     async def health() -> dict[str, Any]:
         return service.health()
 
     if isinstance(service, ForecastService):
-        @app.get("/forecast")
+        @app.api_route("/forecast", methods=["GET", "HEAD"])
         async def forecast() -> Response:
             return Response(service.forecast(), media_type="application/json")
 

@@ -117,8 +117,11 @@ def _first_lines(path, sents: list[list[str]]) -> list[str] | None:
     """Where each sentence of the CoNLL file ``path`` starts (``"--conll 'a.conll' line 7"``, its first token's
     line, as predict numbers them), for the task's messages; ``None`` when the token reader's sentences are not
     those of ``read_conll`` (it keeps a ``-DOCSTART-`` line as a sentence: such ones are passed over)."""
+    from rnnkit._io import is_stream
     from rnnkit.data.text import read_conll_tokens
 
+    if is_stream(path):    # a pipe is read once (read_conll has read it): a second reader waited for a writer forever
+        return None
     try:
         found, starts = read_conll_tokens(path, lines=True)
     except DataError:

@@ -37,3 +37,16 @@ def test_pretrained_in_a_candidate_list_is_averaged_in_and_left_out_is_not():
 def test_pretrained_alone_is_refused():
     with pytest.raises(ConfigError, match="candidates: expected a candidate besides 'pretrained'"):
         ForecastConfig(candidates=("pretrained",))
+
+
+def test_a_yearly_panel_where_one_id_gets_a_season_blends_the_others():
+    # the forecaster detects a period per series: one short yearly series of four gets 3 (a false season), and the
+    # member, which served a batch only when every series was yearly with period 1, left the whole panel out
+    df = _panel()
+    base = ["ets", "theta", "naive"]
+    on = Forecaster("auto", horizon=6, candidates=(*base, "pretrained")).fit(df, time_col="year", target="y", id_col="id")
+    off = Forecaster("auto", horizon=6, candidates=tuple(base)).fit(df, time_col="year", target="y", id_col="id")
+    assert on.summary()["report"]["pretrained_blended"] == 3
+    f_on, f_off = on.predict(), off.predict()
+    moved = {i: not np.allclose(f_on[f_on["id"] == i]["value"], f_off[f_off["id"] == i]["value"]) for i in f_on["id"].unique()}
+    assert sorted(moved.values()) == [False, True, True, True]

@@ -541,5 +541,5 @@ def default_candidates(network: bool = True, pretrained: bool = False, blend: bo
     if pretrained or blend:
         from rnnkit.tasks.forecasting.transfer import BLEND_GROUPS, PretrainedCandidate
 
-        cands[BLEND_MEMBER] = PretrainedCandidate() if pretrained else PretrainedCandidate(groups=BLEND_GROUPS)
+        cands[BLEND_MEMBER] = PretrainedCandidate() if pretrained else PretrainedCandidate(groups=BLEND_GROUPS, partial=True)
     return cands

@@ -111,7 +111,7 @@ def build_candidates(cfg: ForecastConfig) -> dict[str, Candidate]:
         elif name == "pretrained":        # the yearly networks auto averages in, as in its defaults
             from rnnkit.tasks.forecasting.transfer import BLEND_GROUPS, PretrainedCandidate
 
-            out[name] = PretrainedCandidate(groups=BLEND_GROUPS)
+            out[name] = PretrainedCandidate(groups=BLEND_GROUPS, partial=True)
         else:  # pragma: no cover - ForecastConfig checks the names
             raise ConfigError(f"candidates: expected known names, got {name!r}")
     return out

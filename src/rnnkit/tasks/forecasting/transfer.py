@@ -130,23 +130,29 @@ def load_networks(path: Path = WEIGHTS_FILE, sha256: str = WEIGHTS_SHA256) -> di
 
 class PretrainedCandidate(Candidate):
     """The pretrained networks as a candidate (see the module docstring). ``min_batch``: the fewest series of a
-    batch it joins (2: not a series alone); ``groups``: the names of the groups (:data:`GROUPS`) it serves."""
+    batch it joins (2: not a series alone); ``groups``: the names of the groups (:data:`GROUPS`) it serves;
+    ``partial``: it joins a batch where ``min_batch`` series or more are in its groups, the others NaN rows (the blend
+    leaves them out: auto's default, session 16 -- one series of a yearly panel given a season by ``detect_period``
+    left the whole panel out); False: only a batch whose every series is (as a candidate auto chooses)."""
 
     name = "pretrained"
     kind = "pretrained"
     is_global = False
 
-    def __init__(self, min_batch: int = 2, groups: Sequence[str] = ("yearly", "quarterly", "monthly")) -> None:
+    def __init__(self, min_batch: int = 2, groups: Sequence[str] = ("yearly", "quarterly", "monthly"),
+                 partial: bool = False) -> None:
         if isinstance(min_batch, bool) or not isinstance(min_batch, int) or min_batch < 1:
             raise ConfigError(f"min_batch: expected a positive int, got {min_batch!r}")
         names = [g.name for g in GROUPS.values()]
         if isinstance(groups, str) or not isinstance(groups, (list, tuple)) or not groups \
                 or not all(g in names for g in groups):
             raise ConfigError(f"groups: expected a non-empty list of {names}, got {groups!r}")
-        self.min_batch, self.groups = min_batch, tuple(groups)
+        if not isinstance(partial, bool):
+            raise ConfigError(f"partial: expected True or False, got {partial!r}")
+        self.min_batch, self.groups, self.partial = min_batch, tuple(groups), partial
 
     def settings(self) -> dict:
-        return {"min_batch": self.min_batch, "groups": list(self.groups)}
+        return {"min_batch": self.min_batch, "groups": list(self.groups), "partial": self.partial}
 
     def _save_state(self, directory: Path) -> tuple[dict, list[str]]:
         return {"weights_sha256": WEIGHTS_SHA256}, []
@@ -157,7 +163,8 @@ class PretrainedCandidate(Candidate):
                                   f"with {state['weights_sha256']}")
 
     def applies(self, batch: Sequence[SeriesInput], horizon: int) -> bool:
-        return len(batch) >= self.min_batch and all(self._serves(s.period, horizon) and calendar_fits(s) for s in batch)
+        served = [self._serves(s.period, horizon) and calendar_fits(s) for s in batch]
+        return sum(served) >= self.min_batch and (self.partial or all(served))
 
     def _serves(self, period: int, horizon: int) -> bool:
         return period in GROUPS and GROUPS[period].name in self.groups and horizon <= GROUPS[period].horizon

@@ -40,8 +40,9 @@ def result_of(forecaster, fc, bt, timing: dict[str, float], data: dict[str, Any]
         for key in ("fallbacks", "constant_series", "wild_last_value"):
             result["auto"][key] = summary["report"].get(key, {})
         # the weight moved from the choice to the median of all candidates (its members), and how many series
-        # were hedged half with seasonal naive: data, not only sentences of "why"
-        for key in ("toward_median", "hedged_with_seasonal_naive"):
+        # were hedged half with seasonal naive, how many averaged half and half with the pretrained yearly networks
+        # (0: the member did not apply): data, not only sentences of "why"
+        for key in ("toward_median", "hedged_with_seasonal_naive", "pretrained_blended"):
             result["auto"][key] = summary["report"].get(key, 0)
         result["auto"]["median_members"] = summary.get("median_members", [])
     if bt is not None:

@@ -157,7 +157,7 @@ def candidates(names: list[str], local_nets: bool, compare_local: bool = False, 
     out["lstm"] = ForecasterCandidate("lstm", mode=mode)
     from rnnkit.tasks.forecasting.transfer import BLEND_GROUPS, PretrainedCandidate
 
-    out[PRETRAINED] = PretrainedCandidate(groups=BLEND_GROUPS)
+    out[PRETRAINED] = PretrainedCandidate(groups=BLEND_GROUPS, partial=True)   # as auto's default
     if pretrained:
         out[PRETRAINED_ALL] = PretrainedCandidate()
         out[PRETRAINED_ALL].name = PRETRAINED_ALL

@@ -36,7 +36,7 @@ class ValidationSet:
     final_scale: np.ndarray | None = None
     wild: np.ndarray | None = None   # (S,) the jump of a wild last value (.guard), 0 where none; None: not guarded
     constant: np.ndarray | None = None   # (S,) bool: the series is constant up to the final origin; None: not known
-    fell: dict | None = None   # name -> (S,) bool: its final forecast is the seasonal naive fallback (.validated); not saved
+    fell: dict | None = None   # name -> (S,) bool: its final forecast is the seasonal naive fallback (.validated); saved since session 16 (None: a set saved before)
 
     def errors(self, forecasts: np.ndarray) -> np.ndarray:
         """Per (series, origin) MASE of ``forecasts`` ``(S, K, H)``; NaN where not available."""
@@ -47,7 +47,8 @@ class ValidationSet:
         np.savez_compressed(path, ids=np.array(self.ids), actual=self.actual, scale=self.scale, **extra,
                             final_scale=self.final_scale if self.final_scale is not None else np.full(len(self.ids), np.nan),
                             **{f"val__{k}": v for k, v in self.val.items()},
-                            **{f"final__{k}": v for k, v in self.final.items()})
+                            **{f"final__{k}": v for k, v in self.final.items()},
+                            **{f"fell__{k}": v for k, v in (self.fell or {}).items()})
 
     @classmethod
     def load(cls, path) -> "ValidationSet":
@@ -55,8 +56,9 @@ class ValidationSet:
         val = {k[5:]: z[k] for k in z.files if k.startswith("val__")}
         final = {k[7:]: z[k] for k in z.files if k.startswith("final__")}
         fs = z["final_scale"] if "final_scale" in z.files else None
+        fell = {k[6:]: z[k] for k in z.files if k.startswith("fell__")} or None    # saved since session 16
         return cls([str(i) for i in z["ids"]], val, z["actual"], z["scale"], final, fs,
-                   z["wild"] if "wild" in z.files else None, z["constant"] if "constant" in z.files else None)
+                   z["wild"] if "wild" in z.files else None, z["constant"] if "constant" in z.files else None, fell)
 
     def subset(self, rows: Sequence[int]) -> "ValidationSet":
         """The series at positions ``rows``."""

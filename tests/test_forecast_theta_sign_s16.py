@@ -43,3 +43,27 @@ def test_a_positive_series_is_adjusted_multiplicatively_as_before():
     unit = np.mean(np.abs(y))
     want = np.asarray(ThetaModel(y / unit, period=12, method="multiplicative").fit().forecast(24)) * unit
     np.testing.assert_allclose(theta(y, 24, 12), want, rtol=1e-9)
+
+
+def test_drift_keeps_the_season_of_a_series_below_zero():
+    from rnnkit.tasks.forecasting.statistical import drift_point
+
+    fahrenheit = _nottem()
+    celsius = (fahrenheit - 32) * 5 / 9
+    tr, te = celsius[:-24], celsius[-24:]
+    scale = np.mean(np.abs(tr[12:] - tr[:-12]))
+
+    def mase(f):
+        return float(np.mean(np.abs(np.asarray(f) - te)) / scale)
+
+    ours = mase(drift_point(tr, 24, 12))
+    in_f = mase((drift_point(fahrenheit[:-24], 24, 12) - 32) * 5 / 9)   # multiplicative, in units where positive
+    from rnnkit.tasks.forecasting.statistical import drift, seasonal_index
+
+    assert ours < 0.5 * mase(drift(tr, 24, 1)[0])     # without its season (the old code): MASE 4.65 against 1.38
+    assert ours < 1.2 * in_f                           # the same data in degrees F, adjusted multiplicatively: 1.62
+    # a positive series: the multiplicative adjustment, as before
+
+    past, future = seasonal_index(fahrenheit[:-24], 24, 12)
+    np.testing.assert_allclose(drift_point(fahrenheit[:-24], 24, 12),
+                               drift(fahrenheit[:-24] / past, 24, 1)[0] * future, rtol=1e-12)

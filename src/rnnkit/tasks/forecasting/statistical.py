@@ -61,9 +61,28 @@ def seasonal_index(y: np.ndarray, horizon: int, period: int) -> tuple[np.ndarray
     return idx[pos[:n]], idx[pos[n:]]
 
 
+def seasonal_offsets(y: np.ndarray, horizon: int, period: int) -> tuple[np.ndarray, np.ndarray]:
+    """Additive seasonal components of a classical decomposition, as :func:`seasonal_index` gives multiplicative
+    ones: ``(offset of each value, offset of the next horizon values)``; zeros without a season (period 1 or over
+    :data:`MAX_ETS_PERIOD`) or with fewer than two full seasons."""
+    n = y.size
+    if not (1 < period <= MAX_ETS_PERIOD and n >= 2 * period):
+        return np.zeros(n), np.zeros(horizon)
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    off = np.asarray(seasonal_decompose(y, period=period, model="additive").seasonal)[:period]
+    pos = np.arange(n + horizon) % period
+    return off[pos[:n]], off[pos[n:]]
+
+
 def drift_point(y: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
-    """The drift forecast of the seasonally adjusted series, the season put back (see the module docstring)."""
+    """The drift forecast of the seasonally adjusted series, the season put back (see the module docstring):
+    multiplicatively for a positive series, additively for one that touches 0 or goes below (its season was dropped
+    before session 16, as Theta's was; statsmodels' ``method="auto"`` rule)."""
     y = np.asarray(y, dtype=float)
+    if y.size and y.min() <= 0:
+        past, future = seasonal_offsets(y, horizon, period)
+        return drift(y - past, horizon, 1)[0] + future
     past, future = seasonal_index(y, horizon, period)
     return drift(y / past, horizon, 1)[0] * future
 

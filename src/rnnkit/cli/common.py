@@ -38,6 +38,7 @@ from typing import Any
 
 from rnnkit._io import check_folder_path, dumps_json, to_jsonable
 from rnnkit._memory import available_memory, human_size as _size
+from rnnkit._threads import max_threads
 from rnnkit._validate import SEED_END
 from rnnkit.data.text import decode_utf8
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
@@ -100,30 +101,6 @@ def usable_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):   # not on Linux
         return os.cpu_count() or 1
-
-
-def max_threads() -> int | None:
-    """The most threads this process could start, the smallest of: RLIMIT_NPROC, the kernel's ``threads-max`` and
-    ``pid_max``, half of ``vm.max_map_count`` (a thread's stack and its guard are two mappings) and the cgroup's
-    ``pids.max``; ``None`` when none can be read (not Linux)."""
-    limits = []
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_NPROC)[0]
-        if soft != resource.RLIM_INFINITY:
-            limits.append(soft)
-    except (ImportError, AttributeError, ValueError, OSError):
-        pass
-    for path, per_thread in (("/proc/sys/kernel/threads-max", 1), ("/proc/sys/kernel/pid_max", 1),
-                             ("/proc/sys/vm/max_map_count", 2), ("/sys/fs/cgroup/pids.max", 1)):
-        try:
-            text = Path(path).read_text().strip()
-        except OSError:
-            continue
-        if text.isdigit():
-            limits.append(int(text) // per_thread)
-    return min(limits) if limits else None
 
 
 def set_threads(args: argparse.Namespace) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from rnnkit._memory import require_memory
+from rnnkit._threads import max_threads
 from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError
 
@@ -196,6 +197,10 @@ class ForecastConfig:
         if self.seed > SEED_MAX:   # derived seeds (seed * 1000 + lookback, ...) must stay in torch's range
             raise ConfigError(f"seed: expected an int in [0, {SEED_MAX}], got {self.seed!r}")
         check_int("threads", self.threads, 1, allow_none=True)
+        limit = max_threads()    # past it libgomp fails to start a thread at the first parallel op: SIGSEGV
+        if self.threads is not None and limit is not None and self.threads > limit:
+            raise ConfigError(f"threads: expected an int in [1, {limit}] (the threads this process could start), "
+                              f"got {self.threads}")
 
     @property
     def head_quantiles(self) -> tuple[float, ...]:

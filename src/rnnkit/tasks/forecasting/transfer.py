@@ -215,24 +215,14 @@ def calendar_fits(s: SeriesInput) -> bool:
 
 
 def adjusted(y: np.ndarray, horizon: int, period: int) -> tuple[np.ndarray, np.ndarray]:
-    """``y`` seasonally adjusted and the seasonal index of the next ``horizon`` steps: a classical multiplicative
-    index (the mean ratio of the values to their centred ``period``-term moving average at each position of the
-    season, normalised to mean 1), ones where the series is not positive, has period 1 or under two seasons."""
+    """``y`` seasonally adjusted and the seasonal index of the next ``horizon`` steps: the classical multiplicative
+    index (:func:`.statistical.seasonal_index`), ones where the series is not positive, has period 1 or under two
+    seasons."""
+    from rnnkit.tasks.forecasting.statistical import seasonal_index
+
     y = np.asarray(y, dtype=float)
-    n = y.size
-    if period < 2 or n < 2 * period or y.min() <= 0:
-        return y, np.ones(horizon)
-    w = np.ones(period + 1 - period % 2)
-    if period % 2 == 0:
-        w[0] = w[-1] = 0.5
-    trend = np.convolve(y, w / period, mode="valid")
-    off = (w.size - 1) // 2
-    ratio = y[off:off + trend.size] / trend
-    pos = (off + np.arange(trend.size)) % period
-    index = np.bincount(pos, ratio, period) / np.bincount(pos, minlength=period)
-    index /= index.mean()
-    at = np.arange(n + horizon) % period
-    return y / index[at[:n]], index[at[n:]]
+    past, future = seasonal_index(y, horizon, period)
+    return y / past, future
 
 
 BLEND_MEMBER = "pretrained"      # the candidate AutoForecaster(pretrained_blend=True) averages in

@@ -25,13 +25,12 @@ snippets ``rt-snippets``' validation split): network 0.7941 -> 0.8020 (+0.78), c
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Callable, Sequence
 
 from torch import nn
 
-from rnnkit.errors import ConfigError
 from rnnkit.tasks.classify_snapshot import SnapshotEnsemble
+from rnnkit.tasks.common import callback_copies
 
 __all__ = ["SEED_STRIDE", "member_seed", "seed_ensemble", "seed_summary"]
 
@@ -54,16 +53,11 @@ def seed_ensemble(train_member: Callable[[int, list], tuple[nn.Module, dict[str,
     ``{"seed", "history", "epoch_log"}``. Member 0 gets ``callbacks`` themselves, every other member a copy of them
     as they were before any training: a callback keeps state across fits (an EarlyStopping passed to the fit gave
     member 1 member 0's best score and restored member 0's weights into it: two copies of one network)."""
-    callbacks = list(callbacks)
-    try:
-        fresh = [copy.deepcopy(callbacks) for _ in range(k - 1)]
-    except Exception as e:   # noqa: BLE001 - deepcopy raises what the object's own pickling support raises
-        raise ConfigError(f"callbacks: expected callbacks that can be copied for each of the seeds={k} networks, got "
-                          f"{[type(c).__name__ for c in callbacks]} ({type(e).__name__}: {e})") from None
+    each = callback_copies(callbacks, k, f"seeds={k} networks")
     nets, runs = [], []
     for i in range(k):
         s = member_seed(seed, i)
-        net, history, log = train_member(s, callbacks if i == 0 else fresh[i - 1])
+        net, history, log = train_member(s, each[i])
         nets.append(net)
         runs.append({"seed": s, "history": history, "epoch_log": log})
     return (nets[0] if k == 1 else SnapshotEnsemble(nets).eval()), runs

@@ -21,6 +21,7 @@ the names below re-export the run-folder helpers for older imports.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from decimal import Decimal
@@ -465,3 +466,17 @@ class SequenceEncoder(nn.Module):
         D = self.num_directions
         summary = torch.cat([h[-D + d] for d in range(D)], dim=-1)
         return out, summary
+
+
+def callback_copies(callbacks: Sequence[Any], n: int, what: str) -> list[list[Any]]:
+    """The callbacks of each of ``n`` fits of one call (an ensemble's members, a seed ensemble's networks):
+    ``callbacks`` themselves for the first, a deep copy of them as they are now for each later one (KerasTuner's
+    rule: each fit has its own; shared, a user's EarlyStopping carried the first fit's best weights into the next).
+    Callbacks that cannot be copied are a ConfigError naming ``what`` (e.g. ``"seeds=3 networks"``)."""
+    callbacks = list(callbacks)
+    try:
+        copies = [copy.deepcopy(callbacks) for _ in range(n - 1)]
+    except Exception as e:   # noqa: BLE001 - deepcopy raises what the object's own pickling support raises
+        raise ConfigError(f"callbacks: expected callbacks that can be copied for each of the {what}, got "
+                          f"{[type(c).__name__ for c in callbacks]} ({type(e).__name__}: {e})") from None
+    return [callbacks, *copies]

@@ -18,10 +18,9 @@ before), and ``trainer`` in every hook is that member's Trainer (epochs and step
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Sequence
 
-from rnnkit.errors import ConfigError
+from rnnkit.tasks.common import callback_copies
 from rnnkit.training.callbacks import Callback
 
 __all__ = ["member_callbacks", "MemberTag"]
@@ -42,13 +41,7 @@ class MemberTag(Callback):
 def member_callbacks(callbacks: Sequence[Any], n: int) -> list[list[Any]]:
     """The callbacks of each of ``n`` members (module docstring): ``callbacks`` themselves for member 0, a deep copy
     of them as they are now for each later one, plus a :class:`MemberTag` each when ``n > 1``."""
-    callbacks = list(callbacks)
     if n == 1:
-        return [callbacks]
-    try:
-        copies = [copy.deepcopy(callbacks) for _ in range(n - 1)]
-    except Exception as e:   # noqa: BLE001 - deepcopy raises what the object's own pickling support raises
-        raise ConfigError(f"callbacks: expected callbacks that can be copied for each of the ensemble={n} members "
-                          f"(each trains with its own), got {[type(c).__name__ for c in callbacks]} "
-                          f"({type(e).__name__}: {e})") from None
-    return [[*cbs, MemberTag(j)] for j, cbs in enumerate([callbacks, *copies])]
+        return [list(callbacks)]
+    each = callback_copies(callbacks, n, f"ensemble={n} members (each trains with its own)")
+    return [[*cbs, MemberTag(j)] for j, cbs in enumerate(each)]

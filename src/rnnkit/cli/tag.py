@@ -84,12 +84,14 @@ class Tag(TaskCommand):
 
     def load(self, args, action: str) -> Data | None:
         from rnnkit.data.registry import get_dataset
-        from rnnkit.data.text import read_conll
+        from rnnkit.data.text import read_conll, read_utf8
 
         if args.dataset is not None and args.conll is not None:
             raise UsageError("input: expected one of --dataset NAME or --conll PATH, got both")
-        if args.conll is not None:
-            pairs, source = read_conll(args.conll), {"file": str(args.conll), "flag": "conll"}
+        text = None
+        if args.conll is not None:     # read once: the sentences and where each starts come from the same text
+            text = read_utf8(args.conll, "conll")
+            pairs, source = read_conll(args.conll, text=text), {"file": str(args.conll), "flag": "conll"}
         elif args.dataset is not None:
             info = get_dataset(args.dataset)
             if info.kind != "tagging":
@@ -98,7 +100,8 @@ class Tag(TaskCommand):
         else:
             return None
         sents = [s for s, _ in pairs]
-        return Data(sents, [t for _, t in pairs], source, places=args.conll and _first_lines(args.conll, sents))
+        places = None if text is None else _first_lines(args.conll, sents, text)
+        return Data(sents, [t for _, t in pairs], source, places=places)
 
     def read_inputs(self, args):
         from rnnkit.data.text import read_conll_tokens
@@ -113,17 +116,14 @@ class Tag(TaskCommand):
         return "\n\n".join("\n".join(f"{w}\t{t}" for w, t in zip(s, ts)) for s, ts in zip(items, out["predictions"]))
 
 
-def _first_lines(path, sents: list[list[str]]) -> list[str] | None:
+def _first_lines(path, sents: list[list[str]], text: str) -> list[str] | None:
     """Where each sentence of the CoNLL file ``path`` starts (``"--conll 'a.conll' line 7"``, its first token's
     line, as predict numbers them), for the task's messages; ``None`` when the token reader's sentences are not
     those of ``read_conll`` (it keeps a ``-DOCSTART-`` line as a sentence: such ones are passed over)."""
-    from rnnkit._io import is_stream
     from rnnkit.data.text import read_conll_tokens
 
-    if is_stream(path):    # a pipe is read once (read_conll has read it): a second reader waited for a writer forever
-        return None
     try:
-        found, starts = read_conll_tokens(path, lines=True)
+        found, starts = read_conll_tokens(path, lines=True, text=text)   # the text read_conll read (a pipe: once)
     except DataError:
         return None
     out, k = [], 0

@@ -329,13 +329,13 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
     return sents
 
 
-def read_conll_tokens(path: str | Path, lines: bool = False):
+def read_conll_tokens(path: str | Path, lines: bool = False, text: str | None = None):
     """Sentences of tokens for prediction: one token per line (a tag column, if present, is ignored),
     blank line between sentences; a CoNLL-U file gives its FORMs (as :func:`read_conll`). ``lines=True``
     returns ``(sentences, first_lines)``: the 1-based line number of each sentence's first token, so a
-    prediction can name where its sentence starts."""
+    prediction can name where its sentence starts. ``text`` parses a string instead of reading ``path``."""
     name = f"input {str(path)!r}"
-    text = split_lines(read_utf8(path, "input"), name)
+    text = split_lines(read_utf8(path, "input") if text is None else text, name)
     if _is_conllu(text):
         found = _conllu_sentences(text, name)
         sents, starts = [f for f, _, _ in found], [s for _, _, s in found]

@@ -197,8 +197,10 @@ class ForecastConfig:
         if self.seed > SEED_MAX:   # derived seeds (seed * 1000 + lookback, ...) must stay in torch's range
             raise ConfigError(f"seed: expected an int in [0, {SEED_MAX}], got {self.seed!r}")
         check_int("threads", self.threads, 1, allow_none=True)
-        limit = max_threads()    # past it libgomp fails to start a thread at the first parallel op: SIGSEGV
-        if self.threads is not None and limit is not None and self.threads > limit:
+        # past the threads this process could start libgomp fails at the first parallel op: SIGSEGV (the limits
+        # are read from /proc only for a count above the default 1)
+        limit = max_threads() if self.threads is not None and self.threads > 1 else None
+        if limit is not None and self.threads > limit:
             raise ConfigError(f"threads: expected an int in [1, {limit}] (the threads this process could start), "
                               f"got {self.threads}")
 

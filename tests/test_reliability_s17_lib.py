@@ -5,12 +5,15 @@ Each test fails on the code before its fix (checked with ``git archive 23fec2f s
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
 
 from rnnkit.data.batching import pad_sequences
 from rnnkit.errors import DataError
+from rnnkit.training.callbacks import Callback, MetricLogger
 
 pytestmark = pytest.mark.usefixtures("one_thread_module")
 
@@ -26,3 +29,40 @@ def test_pad_sequences_refuses_bool_ids(seqs):
     assert x.tolist() == [[3, 1], [2, 0]] and lengths.tolist() == [2, 1]
     x, _ = pad_sequences([np.array([[True], [False]])])
     assert x.dtype == torch.bool
+
+
+class _Snapshot(Callback):
+    """Reads the live log after the MetricLogger wrote it (order 60 > its 50): the rows it held at each epoch."""
+
+    order = 60
+    seen: list = []
+
+    def __init__(self, path):
+        self.path = path
+
+    def on_epoch_end(self, trainer, epoch, row):
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        _Snapshot.seen.append([(r.get("member"), r["epoch"]) for r in map(json.loads, lines)])
+
+
+def test_the_live_metric_log_of_an_ensemble_holds_every_member_so_far(tmp_path):
+    """Each member's copy of the CLI's MetricLogger rewrote metrics.jsonl with its own rows alone: during member 1's
+    training the log showed member 1 only and member 0's epochs were gone until the save (left from earlier
+    sessions). Oracle: the rows the task keeps (epoch_log), which the save writes."""
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
+
+    from toy_data import PAIRS_DE, PAIRS_EN, SEQ2SEQ_FAST
+
+    log = tmp_path / "metrics.jsonl"
+    _Snapshot.seen = []
+    task = Translator(Seq2SeqConfig(**SEQ2SEQ_FAST, ensemble=2)).fit(
+        PAIRS_DE, PAIRS_EN, baselines=False, callbacks=[MetricLogger(log), _Snapshot(log)])
+    assert _Snapshot.seen == [[(0, 1)], [(0, 1), (0, 2)], [(0, 1), (0, 2), (1, 1)],
+                              [(0, 1), (0, 2), (1, 1), (1, 2)]]
+    final = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [(r["member"], r["epoch"], r["train_loss"]) for r in final] == \
+        [(r["member"], r["epoch"], pytest.approx(r["train_loss"])) for r in task.epoch_log]
+    single = tmp_path / "one.jsonl"
+    Translator(Seq2SeqConfig(**SEQ2SEQ_FAST)).fit(PAIRS_DE, PAIRS_EN, baselines=False,
+                                                  callbacks=[MetricLogger(single)])
+    assert [sorted(json.loads(line)) for line in single.read_text(encoding="utf-8").splitlines()][0].count("member") == 0

@@ -35,6 +35,7 @@ from rnnkit.data.text import _one_spelling_per_number, exact_number, screen_spel
 from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_number, check_unicode
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
+from rnnkit.training.callbacks import MetricLogger
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
     BASELINE_FILES, RUN_FILES, RUN_SCHEMA, config_from_dict, load_run, load_weights, run_file, run_vocab, save_run,
     task_config,
@@ -472,11 +473,19 @@ def callback_copies(callbacks: Sequence[Any], n: int, what: str) -> list[list[An
     """The callbacks of each of ``n`` fits of one call (an ensemble's members, a seed ensemble's networks):
     ``callbacks`` themselves for the first, a deep copy of them as they are now for each later one (KerasTuner's
     rule: each fit has its own; shared, a user's EarlyStopping carried the first fit's best weights into the next).
-    Callbacks that cannot be copied are a ConfigError naming ``what`` (e.g. ``"seeds=3 networks"``)."""
+    Callbacks that cannot be copied are a ConfigError naming ``what`` (e.g. ``"seeds=3 networks"``). A
+    :class:`~rnnkit.training.callbacks.MetricLogger`'s copies are linked (``follows``, ``member``), so the one
+    file holds every fit's rows as they come, not the current fit's alone."""
     callbacks = list(callbacks)
     try:
         copies = [copy.deepcopy(callbacks) for _ in range(n - 1)]
     except Exception as e:   # noqa: BLE001 - deepcopy raises what the object's own pickling support raises
         raise ConfigError(f"callbacks: expected callbacks that can be copied for each of the {what}, got "
                           f"{[type(c).__name__ for c in callbacks]} ({type(e).__name__}: {e})") from None
-    return [callbacks, *copies]
+    each = [callbacks, *copies]
+    for i, logger in enumerate(callbacks):   # a metric log: each fit's copy writes the earlier fits' rows first
+        if isinstance(logger, MetricLogger) and n > 1:
+            for j in range(n):
+                each[j][i].member = j
+                each[j][i].follows = each[j - 1][i] if j else logger.follows
+    return each

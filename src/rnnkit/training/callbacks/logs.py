@@ -99,6 +99,11 @@ class MetricLogger(Callback):
     also writes each row's numbers as scalars under ``<folder of path>/tensorboard`` (needs the
     ``tensorboard`` package, not a dependency of rnnkit). ``TrainConfig(log_format=...)`` configures the
     one a Trainer with a ``run_dir`` adds.
+
+    Several fits of one call (an ensemble's members, a seed ensemble's networks) log to one file: each fit's
+    logger is a copy whose ``follows`` is the previous fit's (:func:`rnnkit.tasks.common.callback_copies` links
+    them), and the file holds every earlier fit's rows before this fit's, each row with its ``"member"`` --
+    each copy rewrote the file with its own fit's rows alone, so the live log showed the current member only.
     """
 
     order = 50
@@ -116,6 +121,18 @@ class MetricLogger(Callback):
         self.path = None if path is None else Path(path)
         self.format, self.tensorboard = format, tensorboard
         self._writer = None
+        self.follows: MetricLogger | None = None   # the logger of the previous fit of one call (class docstring)
+        self.member: int | None = None             # this fit's place among them (None: a fit alone)
+        self._rows: list[dict] = []                # this fit's rows as last written
+
+    def __setstate__(self, state: dict) -> None:   # a logger pickled before session 17 has no chain
+        self.__dict__.update({"follows": None, "member": None, "_rows": [], **state})
+
+    def _earlier(self) -> list[dict]:
+        """The rows of every earlier fit this logger follows, first fit first."""
+        if self.follows is None:
+            return []
+        return self.follows._earlier() + self.follows._rows
 
     def _path(self, trainer) -> Path | None:
         if self.path is not None:
@@ -127,6 +144,10 @@ class MetricLogger(Callback):
         if path is None or not trainer.is_main:
             return
         rows = to_jsonable(trainer.history)
+        if self.member is not None:
+            rows = [r if "member" in r else {**r, "member": self.member} for r in rows]
+        self._rows = rows
+        rows = self._earlier() + rows
         if self.format == "jsonl":
             text = "".join(dumps_json(r) + "\n" for r in rows)
         else:

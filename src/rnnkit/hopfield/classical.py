@@ -43,6 +43,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from rnnkit._validate import check_choice
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import check_pm1, check_positive_int, make_generator
 from rnnkit.layers.inputs import allocate
@@ -226,8 +227,7 @@ class HopfieldNetwork:
 
     def __init__(self, n_units: int, rule: str = "hebbian", *, dtype: torch.dtype = torch.float32) -> None:
         self.n_units = check_positive_int("n_units", n_units)
-        if rule not in LEARNING_RULES:
-            raise ConfigError(f"rule: expected one of {list(LEARNING_RULES)}, got {rule!r}")
+        check_choice("rule", rule, LEARNING_RULES)   # a list was a bare 'unhashable type' TypeError
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
             raise ConfigError(f"dtype: expected a floating torch.dtype, got {dtype!r}")
         self.rule = rule
@@ -307,8 +307,7 @@ class HopfieldNetwork:
         Returns:
             a :class:`RecallResult` (states, steps, fixed_point, two_cycle, energy per cue).
         """
-        if mode not in RECALL_MODES:
-            raise ConfigError(f"mode: expected one of {list(RECALL_MODES)}, got {mode!r}")
+        check_choice("mode", mode, RECALL_MODES)   # a list was a bare 'unhashable type' TypeError
         check_positive_int("max_steps", max_steps)
         generator = make_generator(seed)
         s = self._check_states("cues", cues, binarize).clone()

@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rnnkit._validate import first_repeat
+from rnnkit._validate import check_choice, first_repeat
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
                                      check_positive_float, check_positive_int, make_generator)
@@ -171,8 +171,8 @@ def _start(seed: int, device: Any, trials: int | None = None, mode: str | None =
     generator seeded by ``seed`` and the start time: ``(device, generator, start)``."""
     if trials is not None:
         check_positive_int("trials", trials)
-    if mode is not None and mode not in RECALL_MODES:
-        raise ConfigError(f"mode: expected one of {list(RECALL_MODES)}, got {mode!r}")
+    if mode is not None:   # a list was a bare 'unhashable type' TypeError
+        check_choice("mode", mode, RECALL_MODES)
     if seed is None or isinstance(seed, torch.Generator):   # a run is its seed (results record it): an int
         raise ConfigError(f"seed: expected an int in [-2**63, 2**64), got {seed!r}")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not -2 ** 63 <= seed < 2 ** 64:
@@ -291,8 +291,7 @@ def robustness_experiment(n_units: int = 200, n_patterns: int = 10, rule: str = 
     """
     check_int_at_least("n_units", check_positive_int("n_units", n_units), 3, ROBUSTNESS_UNITS_WHY)
     check_positive_int("n_patterns", n_patterns)
-    if rule not in LEARNING_RULES:
-        raise ConfigError(f"rule: expected one of {list(LEARNING_RULES)}, got {rule!r}")
+    check_choice("rule", rule, LEARNING_RULES)   # a list was a bare 'unhashable type' TypeError
     fractions = _check_list("fractions", fractions, check_fraction)
     noise_levels = _check_list("noise_levels", noise_levels, check_fraction)
     check_fraction("cue_noise", cue_noise)

@@ -28,3 +28,19 @@ def test_unknown_rule_and_mode_strings_are_still_config_errors():
         HopfieldNetwork(4, rule="hebb")
     with pytest.raises(ConfigError, match="mode: expected one of"):
         HopfieldNetwork(4).store(P).recall(P, mode="Sync")
+
+
+def test_overlap_of_integer_states_is_computed_and_bool_or_empty_refused():
+    from rnnkit.errors import ShapeError
+    from rnnkit.hopfield import overlap
+
+    s = torch.tensor([[1, 1, -1, -1], [1, -1, 1, -1]])
+    t = torch.tensor([[1.0, 1.0, -1.0, 1.0], [-1.0, 1.0, -1.0, 1.0]])
+    oracle = (s.double() * t.double()).sum(1) / 4             # the definition, m = s . xi / N
+    # int states were torch's bare RuntimeError 'mean(): could not infer output dtype'
+    assert torch.equal(overlap(s, t).double(), oracle)
+    assert torch.equal(overlap(s, s.long()), torch.ones(2))
+    with pytest.raises(InputTypeError, match="states: expected a real tensor of -1 and \\+1"):
+        overlap(s > 0, t)                                       # {0, 1}: read as such, the overlap was wrong
+    with pytest.raises(ShapeError, match="N >= 1"):
+        overlap(torch.ones(2, 0), torch.ones(2, 0))             # was tensor([nan, nan]), silently

@@ -163,10 +163,17 @@ def overlap(states: Tensor, targets: Tensor) -> Tensor:
     if not isinstance(states, Tensor) or not isinstance(targets, Tensor):
         raise InputTypeError(f"states, targets: expected torch.Tensors, got {type(states).__name__}, "
                              f"{type(targets).__name__}")
-    if states.shape != targets.shape or states.dim() != 2:
-        raise ShapeError(f"states, targets: expected two (B, N) tensors of the same shape, got "
+    if states.shape != targets.shape or states.dim() != 2 or states.shape[1] == 0:   # N = 0: NaN, silently
+        raise ShapeError(f"states, targets: expected two (B, N) tensors of the same shape with N >= 1, got "
                          f"{tuple(states.shape)} and {tuple(targets.shape)}")
-    return (states * targets.to(states.dtype)).mean(1)
+    for name, t in (("states", states), ("targets", targets)):
+        # int states were torch's bare 'mean(): could not infer output dtype' RuntimeError; bool ones are
+        # {0, 1}, not {-1, +1} (True * True counted, False * False did not): refused, not read as 0 and 1
+        if t.dtype == torch.bool or t.is_complex():
+            raise InputTypeError(f"{name}: expected a real tensor of -1 and +1 (bool: x.float() * 2 - 1), got dtype "
+                                 f"{t.dtype}")
+    dtype = next((t.dtype for t in (states, targets) if t.is_floating_point()), torch.get_default_dtype())
+    return (states.to(dtype) * targets.to(dtype)).mean(1)   # ints: exact in float (values +-1)
 
 
 @dataclass(frozen=True)

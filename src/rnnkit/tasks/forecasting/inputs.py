@@ -29,6 +29,7 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label, series_note, panel_notes
+from rnnkit.tasks.forecasting.update_rows import id_rows, rows_by_id, zone as _zone
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward", "check_future_times"]
@@ -453,7 +454,7 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         if args.get("id_col"):
             if args["id_col"] not in df.columns:
                 raise DataError(f"new_points: id column {args['id_col']!r} not found")
-            frames = {str(k): g for k, g in df.groupby(df[args["id_col"]].astype(str), sort=True)}
+            frames = rows_by_id(df, args["id_col"], "new_points")      # (.update_rows: no row left out)
         else:
             frames = {fitted[0].id: df}
     else:
@@ -496,10 +497,6 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
     return out
 
 
-def _zone(tz: Any) -> str:
-    return "tz-naive" if tz is None else str(tz)
-
-
 def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, Any], H: int
                             ) -> list[np.ndarray | None]:
     """The known-future covariates for the next ``H`` steps of each fitted series, ``(H, F)`` arrays
@@ -526,7 +523,7 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
         if args.get("id_col"):
             if args["id_col"] not in df.columns:
                 raise DataError(f"future_covariates: column {args['id_col']!r} not found")
-            sub = df[df[args["id_col"]].astype(str) == f.id]
+            sub = df[id_rows(df, args["id_col"], f.id, "future_covariates")]
         sub = pd.DataFrame({c: _numeric(sub[c].rename(c), "future_covariates: column", f.id) for c in cols},
                            index=sub.index)
         missing = [str(x) for x in times if x not in sub.index]

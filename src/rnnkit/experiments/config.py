@@ -131,6 +131,11 @@ def resolve_configs(experiment: str, cells: list[str], **options: Any) -> list[E
     >>> [c.forget_bias for c in resolve_configs("adding", ["elman", "lstm"], forget_bias=5.0)]
     [None, 5.0]
     """
+    if isinstance(cells, str):   # read as its letters: "cell: expected one of [...], got 'l'"
+        raise InputTypeError(f"cells: expected a list of cell names, got the str {cells!r} (pass [{cells!r}])")
+    cells = list(cells)
+    if not cells:                # an empty grid was [] (nothing to run), silently
+        raise ConfigError("cells: expected at least one cell name, got an empty list")
     gated = [has_keep_gate(c) for c in cells]
     return [resolve_config(experiment, cell=c, **options) if g or not any(gated)
             else resolve_config(experiment, cell=c, **{**options, "forget_bias": None}) for c, g in zip(cells, gated)]

@@ -110,7 +110,13 @@ def run_experiment(name: str, cell: str = "lstm", length: int | None = None, ste
 
 
 def run_config(cfg: ExperimentConfig, out: str | os.PathLike | None = None) -> dict:
-    """Run a resolved :class:`ExperimentConfig` (see :func:`run_experiment`, which validates and calls it)."""
+    """Run an :class:`ExperimentConfig` (see :func:`run_experiment`). It is checked and its ``None`` fields take the
+    experiment's defaults (:func:`resolve_config`; a resolved config comes back unchanged): one built directly,
+    ``ExperimentConfig("adding")``, failed inside training with a bare TypeError, and ``steps=-2`` was reported as
+    ``optim.lr`` (the config's fields were used as they came)."""
+    if not isinstance(cfg, ExperimentConfig):   # a dict was a bare AttributeError
+        raise InputTypeError(f"cfg: expected an ExperimentConfig (resolve_config(name, ...)), got {type(cfg).__name__}")
+    cfg = resolve_config(**cfg.to_dict())
     if out is not None:   # a file or an unwritable folder was a raw OSError after the whole training
         check_folder_path(out, "out")
     spec = EXPERIMENTS[cfg.experiment]

@@ -3,6 +3,8 @@ Each test fails on the code before its fix (23fec2f) unless it says it guards be
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,3 +39,58 @@ def test_update_row_without_an_id_is_refused_not_dropped(panel_fit, missing):
                                         r"\(first in data row 2\)$"):
         panel_fit.update(new)
     pd.testing.assert_frame_equal(panel_fit.predict(), before)
+
+
+# ------------------------------------------------------------------ forecast update: the flags that read --csv
+def _cli(argv, capsys):
+    from rnnkit.cli.main import main
+
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory):
+    from rnnkit.tasks.forecasting import Forecaster
+
+    folder = tmp_path_factory.mktemp("s17run") / "run"
+    Forecaster("seasonal_naive", horizon=2).fit(_panel()[lambda d: d.store == "a"].drop(columns="store"), target="y",
+                                                time_col="date").save(folder)
+    return folder
+
+
+def _new_csv(tmp_path, dates, name="new.csv"):
+    path = tmp_path / name
+    pd.DataFrame({"date": dates, "y": [1.0, 2.0], "z": [7.0, 8.0]}).to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize("flag, value", [("--target", "z"), ("--target", "nope"), ("--time-col", "when")])
+def test_update_refuses_a_column_flag_other_than_the_runs(saved_run, tmp_path, capsys, flag, value):
+    """`forecast update --run R --csv new.csv --target z` read the run's column 'y' and ignored the flag (exit 0, the
+    forecast of other values than the user named). The run's own column (or none) is taken; another is exit 2."""
+    csv = _new_csv(tmp_path, ["2021-01-01", "2021-02-01"])
+    code, out, err = _cli(["forecast", "update", "--run", str(saved_run), "--csv", csv, flag, value, "--json",
+                           "--quiet"], capsys)
+    own = "y" if flag == "--target" else "date"
+    assert code == 2 and f"{flag}: expected the run's own column {own!r} (or none: it is the fit's), got {value!r}" in err
+    code, out, err = _cli(["forecast", "update", "--run", str(saved_run), "--csv", csv, flag, own, "--json",
+                           "--quiet"], capsys)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("flags", [["--date-format", "%d/%m/%Y"], ["--dayfirst"]])
+def test_update_reads_the_new_dates_with_the_format_given(saved_run, tmp_path, capsys, flags):
+    """--date-format / --dayfirst on `forecast update` were overridden by the fit's format (ISO 8601): the new file's
+    '01/02/2021' was refused as 'not in date_format ISO8601', a format the user never gave, and --dayfirst was a
+    ConfigError against it. Oracle: the same rows written in ISO 8601, without flags."""
+    iso = _new_csv(tmp_path, ["2021-01-01", "2021-02-01"], "iso.csv")
+    dmy = _new_csv(tmp_path, ["01/01/2021", "01/02/2021"], "dmy.csv")
+    base = ["forecast", "update", "--run", str(saved_run), "--json", "--quiet"]
+    code, out, err = _cli([*base, "--csv", iso], capsys)
+    assert code == 0, err
+    want = json.loads(out)["forecast"]
+    code, out, err = _cli([*base, "--csv", dmy, *flags], capsys)
+    assert code == 0, err
+    assert json.loads(out)["forecast"] == want

@@ -185,8 +185,13 @@ def _new_points(args: argparse.Namespace, forecaster):
     from rnnkit.data.series import read_series_csv
 
     saved = forecaster._parse_args
+    for flag, key, given in (("--target", "target", args.target), ("--time-col", "time_col", args.time_col)):
+        if given is not None and saved.get(key) and given != saved[key]:    # was ignored: the run's column was read
+            raise UsageError(f"{flag}: expected the run's own column {saved[key]!r} (or none: it is the fit's), got "
+                             f"{given!r}")
     time_col = saved.get("time_col") or args.time_col
-    frame = read_series_csv(args.csv, time_col, date_format=saved.get("date_format") or args.date_format,
+    own = args.date_format is not None or args.dayfirst is not None   # the flags describe --csv's dates: they win
+    frame = read_series_csv(args.csv, time_col, date_format=args.date_format if own else saved.get("date_format"),
                             dayfirst=args.dayfirst, what="--csv", id_col=saved.get("id_col"))
     if saved.get("time_col"):
         return frame

@@ -94,3 +94,21 @@ def test_update_reads_the_new_dates_with_the_format_given(saved_run, tmp_path, c
     code, out, err = _cli([*base, "--csv", dmy, *flags], capsys)
     assert code == 0, err
     assert json.loads(out)["forecast"] == want
+
+
+def test_future_csv_without_future_covariates_is_refused_before_the_fit(tmp_path, capsys, monkeypatch):
+    """`--future-csv f.csv` without `--future-covariates` trained the whole network and then stopped with
+    '--future-covariates: the model was fitted without known-future covariates, got some'. Now exit 2 naming
+    --future-csv, and nothing is fitted (oracle: Forecaster.fit is never called)."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    data = tmp_path / "d.csv"
+    _panel()[lambda d: d.store == "a"].drop(columns="store").assign(promo=1.0).to_csv(data, index=False)
+    fut = tmp_path / "f.csv"
+    pd.DataFrame({"date": ["2021-01-01", "2021-02-01"], "promo": [1.0, 0.0]}).to_csv(fut, index=False)
+    fitted = []
+    monkeypatch.setattr(Forecaster, "fit", lambda self, *a, **k: fitted.append(1) or self)
+    code, out, err = _cli(["forecast", "--csv", str(data), "--target", "y", "--time-col", "date", "--horizon", "2",
+                           "--model", "gru", "--epochs", "1", "--future-csv", str(fut), "--quiet"], capsys)
+    assert code == 2 and "--future-csv: expected with --future-covariates (the columns it holds), got none" in err
+    assert not fitted

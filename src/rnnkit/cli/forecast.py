@@ -170,6 +170,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--backtest: expected a number of folds >= 0, got {args.backtest}")
     if args.future_covariates and args.future_csv is None:
         raise UsageError("--future-covariates: expected --future-csv with their values for the forecast period, got none")
+    if args.future_csv is not None and not args.future_covariates:   # was refused only after the whole fit
+        raise UsageError("--future-csv: expected with --future-covariates (the columns it holds), got none")
     if args.out is not None:    # the model is saved there: not over another task's run or foreign files
         check_run_out(args.out, "forecast")
     if _fits_network(args):

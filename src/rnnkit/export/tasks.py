@@ -179,8 +179,10 @@ def classifier_spec(clf: Any) -> GraphSpec:
                               f"model='auto' chose {clf.chose} (history['auto']['why']); train with --model rnn "
                               "to export a graph")
         x = InputSpec("x", ("batch", "time", len(clf.mean) * cfg.patch))  # channels x patch per step
+        # max_len / on_long: predict_proba reads a longer series up to its first max_len steps (or refuses it); a
+        # consumer of the graph that was not told fed the whole series and got other probabilities, silently
         meta = {"task": "tsc", "patch": cfg.patch, "mean": [float(v) for v in clf.mean],
-                "std": [float(v) for v in clf.std], "chose": "network"}
+                "std": [float(v) for v in clf.std], "chose": "network", "max_len": cfg.max_len, "on_long": cfg.on_long}
     prior = None
     if isinstance(clf, TextClassifier):   # a text with no token: predict_proba's class shares (equal in older runs)
         n = len(clf.classes)

@@ -112,3 +112,35 @@ def test_future_csv_without_future_covariates_is_refused_before_the_fit(tmp_path
                            "--model", "gru", "--epochs", "1", "--future-csv", str(fut), "--quiet"], capsys)
     assert code == 2 and "--future-csv: expected with --future-covariates (the columns it holds), got none" in err
     assert not fitted
+
+
+# ------------------------------------------------------------------ saved runs edited consistently
+def _edit_config(folder, edit):
+    """Edit config.json and rewrite its digest, as a user editing a run by hand (or a tool) would."""
+    import hashlib
+
+    cfg = json.loads((folder / "config.json").read_text())
+    edit(cfg)
+    (folder / "config.json").write_text(json.dumps(cfg))
+    digests = json.loads((folder / "digests.json").read_text())
+    digests["sha256"]["config.json"] = hashlib.sha256((folder / "config.json").read_bytes()).hexdigest()
+    (folder / "digests.json").write_text(json.dumps(digests))
+
+
+@pytest.mark.parametrize("key, value", [("quantiles", [0.2, 0.5, 0.8]), ("level", 0.6)])
+def test_load_refuses_quantile_levels_other_than_the_saved_forecasters(saved_run, tmp_path, key, value):
+    """config.json's quantiles [0.1, 0.5, 0.9] edited to [0.2, 0.5, 0.8] (its digest rewritten) loaded, and the
+    forecast came back with the saved 0.1-quantiles in a column 'q0.2' (the auto forecaster's saved levels, in
+    auto/, say 0.05, 0.1, ...): a wrong forecast. Now a CheckpointError naming both lists."""
+    import shutil
+
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    folder = tmp_path / "edited"
+    shutil.copytree(saved_run, folder)
+    Forecaster.load(folder)                      # unedited: loads
+    _edit_config(folder, lambda c: c["config"].__setitem__(key, value))
+    with pytest.raises(CheckpointError, match=r"config\.json: expected the quantile levels of the saved forecaster "
+                                              r"\[0\.05, 0\.1, 0\.5, 0\.9, 0\.95\] \(config quantiles and level\), got"):
+        Forecaster.load(folder)

@@ -31,7 +31,7 @@ from typing import Any, Callable
 import torch
 
 from rnnkit._io import check_folder_path, read_json
-from rnnkit.errors import ConfigError, InputTypeError
+from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig
 from rnnkit.tasks.forecasting.models import model_class
 
@@ -190,4 +190,12 @@ class Forecaster:
         except ConfigError:
             impl = None
         impl = impl or model_class("lstm")    # the network's load reports what is wrong with the folder
-        return cls._wrap(impl.load(path))
+        model = impl.load(path)
+        # auto and the single methods: config.json's quantiles and level must name the levels the saved forecaster
+        # forecasts -- edited (digests rewritten), the saved q0.1 values came back as the column q0.2
+        auto = getattr(model, "auto_", None)
+        if auto is not None and auto.quantile_levels.tolist() != list(model.levels):
+            raise CheckpointError(f"{Path(path) / CONFIG_FILE}: expected the quantile levels of the saved "
+                                  f"forecaster {auto.quantile_levels.tolist()} (config quantiles and level), got "
+                                  f"{list(model.levels)}")
+        return cls._wrap(model)

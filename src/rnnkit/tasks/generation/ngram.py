@@ -32,15 +32,24 @@ class NGramCharModel:
         self.order, self.min_freq = order, min_freq
         self.vocab: list[str] = []
         self.counts: dict[str, dict[str, int]] = {}
+        self.unk_key = UNK   # how <unk> is spelled in the contexts and counts (fit: one character, see _unk_key)
 
     def _map(self, text: str) -> list[str]:
-        known = set(self.vocab)
-        return [c if c in known else UNK for c in tokenize(text, "chars")]
+        known = set(self.vocab[1:])
+        return [c if c in known else self.unk_key for c in tokenize(text, "chars")]
+
+    @staticmethod
+    def _unk_key(chars: set[str]) -> str:
+        """A character that is not one of ``chars`` (the vocabulary), to stand for ``<unk>`` in the contexts: a
+        context is its characters joined, and the five-character ``"<unk>"`` spelled the context of one unknown
+        character too (order >= 6: a text's literal "<unk>" and an unseen character shared their counts)."""
+        return next(chr(c) for c in range(0x10FFFF, -1, -1) if chr(c) not in chars)
 
     def fit(self, text: str) -> "NGramCharModel":
         chars = tokenize(check_text(text, "text"), "chars")
         freq = Counter(chars)
         self.vocab = [UNK] + sorted(c for c, n in freq.items() if n >= self.min_freq and c not in (PAD, UNK))
+        self.unk_key = self._unk_key(set(self.vocab))
         seq = self._map(text)
         counts: dict[str, Counter] = defaultdict(Counter)
         for n in range(self.order):              # context length n = 0 .. order-1
@@ -78,12 +87,18 @@ class NGramCharModel:
         return bits / (len(seq) - 1)
 
     def state(self) -> tuple[dict, dict[str, Any]]:
-        return {}, {"order": self.order, "min_freq": self.min_freq, "vocab": self.vocab, "counts": self.counts}
+        return {}, {"order": self.order, "min_freq": self.min_freq, "vocab": self.vocab, "counts": self.counts,
+                    "unk_key": self.unk_key}
 
     @classmethod
     def from_state(cls, state: tuple[dict, dict[str, Any]]) -> "NGramCharModel":
         s = state[1]
         self = cls(s["order"], s["min_freq"])
         self.vocab, self.counts = list(s["vocab"]), {h: dict(c) for h, c in s["counts"].items()}
+        # runs saved before session 17 spelled <unk> as "<unk>" in their counts: read them as they were made
+        self.unk_key = s.get("unk_key", UNK)
+        if not isinstance(self.unk_key, str) or (self.unk_key != UNK and (len(self.unk_key) != 1
+                                                                          or self.unk_key in self.vocab)):
+            raise ValueError(f"unk_key: expected one character outside the vocabulary, got {self.unk_key!r}")
         self._prep()
         return self

@@ -278,8 +278,15 @@ class RecurrentLayer(StackedLayer):
             return run_native(self.cell.native, x, state0, flat, bias=self.bias, num_layers=self.num_layers,
                               dropout=self.dropout, training=self.training,
                               bidirectional=self.bidirectional, lengths=lengths)
-        loop = run_reference if engine == "reference" else run_bptt
         T, B = x.shape[0], x.shape[1]
+        if lengths is not None and engine in ("bptt", "reference") and not gradflow.active():
+            # Steps past the longest sequence are padding in every row: run up to it, emit zeros after (as over
+            # any padded step). Every step was run before: lengths all 1 at T=20000 took 8 s, not 2 ms.
+            longest = int(lengths.max())
+            if longest < T:
+                out, finals = self._run(engine, x[:longest], state0, lengths, mask[:longest], cast, own)
+                return torch.cat([out, out.new_zeros(T - longest, *out.shape[1:])]), finals
+        loop = run_reference if engine == "reference" else run_bptt
         D = self.num_directions
         sizes = self._state_sizes()
         prefix = self.gradflow_name or type(self).__name__

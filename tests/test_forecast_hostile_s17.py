@@ -144,3 +144,33 @@ def test_load_refuses_quantile_levels_other_than_the_saved_forecasters(saved_run
     with pytest.raises(CheckpointError, match=r"config\.json: expected the quantile levels of the saved forecaster "
                                               r"\[0\.05, 0\.1, 0\.5, 0\.9, 0\.95\] \(config quantiles and level\), got"):
         Forecaster.load(folder)
+
+
+# ------------------------------------------------------------------ two columns of one name
+def _daily(n=30):
+    idx = pd.date_range("2020-01-01", periods=n, freq="D")
+    return idx, np.arange(float(n)) % 7 + 10
+
+
+@pytest.mark.parametrize("names, kw, what", [
+    (["t", "y", "y"], {"target": "y", "time_col": "t"}, "target"),
+    (["t", "t", "y"], {"target": "y", "time_col": "t"}, "time_col"),
+    (["t", "y", "id", "id"], {"target": "y", "time_col": "t", "id_col": "id"}, "id_col")])
+def test_a_column_named_twice_is_a_data_error(names, kw, what):
+    """A frame with two columns 'y' (pd.concat of two exports) stopped with pandas' bare 'ValueError: Data must be
+    1-dimensional' (df['y'] is then a frame). Now a DataError naming the role and the column, in fit and update."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    idx, y = _daily()
+    cols = {"t": idx, "y": y, "id": "a"}
+    df = pd.DataFrame([[cols[c][i] if c != "id" else "a" for c in names] for i in range(len(idx))], columns=names)
+    name = names[-1] if what == "id_col" else kw[what]
+    with pytest.raises(DataError, match=rf"^{what}: expected one column named '{name}', got 2$"):
+        Forecaster("seasonal_naive", horizon=2).fit(df, **kw)
+    f = Forecaster("seasonal_naive", horizon=2).fit(pd.DataFrame({"t": idx, "y": y, "id": "a"}), **kw)
+    new = pd.DataFrame([[pd.Timestamp("2020-01-31"), 1.0, "a", "a"][:len(names)]], columns=names)
+    if what == "time_col":
+        new = pd.DataFrame([[pd.Timestamp("2020-01-31"), pd.Timestamp("2020-01-31"), 1.0]], columns=names)
+    with pytest.raises(DataError, match=rf"^new_points: (series 'a': )?{what}: expected one column named '{name}', got 2$"
+                       if what != "target" else r"^new_points: series 'y': expected one column named 'y', got 2$"):
+        f.update(new)

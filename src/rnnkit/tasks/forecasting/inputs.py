@@ -98,6 +98,8 @@ def as_name_list(value: Any, name: str) -> list[str]:
 def _need_column(df: pd.DataFrame, col: str, what: str) -> None:
     if col not in df.columns:
         raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}")
+    if list(df.columns).count(col) > 1:     # df[col] was a frame: pandas' bare 'Data must be 1-dimensional'
+        raise DataError(f"{what}: expected one column named {col!r}, got {list(df.columns).count(col)}")
 
 
 def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],
@@ -408,8 +410,7 @@ def _frame_times(df: pd.DataFrame, args: dict[str, Any], what: str) -> pd.DataFr
     col = args.get("time_col")
     if not col:
         return df
-    if col not in df.columns:
-        raise DataError(f"{what}: time column {col!r} not found; expected one of {[str(c) for c in df.columns]}")
+    _need_column(df, col, f"{what}: time_col")
     idx, _ = _time_index(df[col], f"{what}: time_col {col!r}", args.get("date_format"))
     return df.set_index(idx)
 
@@ -469,8 +470,7 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
             raise DataError(f"new_points: expected ids among {sorted(known)}, got {sid!r}")
         f = known[sid]
         for c in [target, *past_cols, *fut_cols]:
-            if c not in frame.columns:
-                raise DataError(f"new_points: column {c!r} not found for series {sid!r}")
+            _need_column(frame, c, f"new_points: series {sid!r}")     # (two columns of one name: a DataError too)
         if isinstance(frame.index, pd.DatetimeIndex):   # rows newest first, as a fit takes them (integer steps out
             frame = _in_time_order(frame, "new_points", sid)[0]    # of order stay refused: session 12's contract)
         expected = future_index(f.index, f.freq, len(frame))
@@ -513,9 +513,7 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
         raise InputTypeError(f"future_covariates: expected a DataFrame with columns {cols}, got {type(data).__name__}")
     df = _frame_times(data, args, "future_covariates")
     for c in cols:
-        if c not in df.columns:
-            raise DataError(f"future_covariates: column {c!r} not found; expected one of "
-                            f"{[str(c) for c in df.columns]}")
+        _need_column(df, c, "future_covariates")
     out = []
     for f in fitted:
         times = future_index(f.index, f.freq, H)

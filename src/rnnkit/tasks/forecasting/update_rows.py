@@ -19,6 +19,8 @@ __all__ = ["rows_by_id", "id_rows", "check_ids_present", "zone"]
 
 def check_ids_present(df: pd.DataFrame, id_col: str, what: str) -> None:
     """A DataError naming ``what``, ``id_col`` and the first row (1-based, in the order given) without an id."""
+    if list(df.columns).count(id_col) > 1:
+        raise DataError(f"{what}: id_col: expected one column named {id_col!r}, got {list(df.columns).count(id_col)}")
     missing = pd.isna(df[id_col]).to_numpy()
     if missing.any():
         raise DataError(f"{what}: id_col {id_col!r}: expected an id on every row, got {int(missing.sum())} missing "

@@ -28,3 +28,13 @@ def test_resolve_configs_refuses_an_empty_grid_and_a_bare_string():
     with pytest.raises(InputTypeError, match=r"^cells: expected a list of cell names, got the str 'lstm'"):
         resolve_configs("adding", "lstm")                       # was "cell: expected one of [...], got 'l'"
     assert [c.cell for c in resolve_configs("adding", ("gru", "lstm"))] == ["gru", "lstm"]
+
+
+def test_cli_config_with_an_empty_cell_list_is_a_usage_error(tmp_path, capsys):
+    from rnnkit.cli.main import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("cell = []\n", encoding="utf-8")
+    assert main(["experiment", "adding", "--config", str(cfg), "--quiet"]) == 2
+    err = capsys.readouterr().err   # was 'error: IndexError: list index out of range' (cfgs[0] of no config)
+    assert err.count("\n") == 1 and "cells: expected at least one cell name" in err

@@ -68,8 +68,9 @@ class Classify(TaskCommand):
              ("last", "max", "mean", "meanmax")),
         Flag("tokenizer", "words (language-agnostic word/punctuation tokens), characters, or auto: characters "
              "when under 5%% of the training characters are spaces (Chinese, Japanese, Thai), else words; "
-             "or bpe: subwords learned on the training texts (--bpe-size units)",
-             ("words", "chars", "bpe", "auto")),
+             "or bpe: subwords learned on the training texts (--bpe-size units); or segmented: Chinese words "
+             "(a segmenter built from the PKU People's Daily corpus; the rest as words)",
+             ("words", "chars", "bpe", "segmented", "auto")),
         Flag("bpe_size", "BPE vocabulary size with --tokenizer bpe and for the subword member"),
         Flag("combine", "average the network's probabilities with the TF-IDF + LR's, the NB-weighted LR's and "
              "the subword BiGRU's (--subword-member), the weights chosen on the validation split"),

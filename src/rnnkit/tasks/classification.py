@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
+from rnnkit.data.segment import pku_segmenter, warn_other_segmenter
 from rnnkit.data.subword import BPEVocab
 from rnnkit.data.vocab import Vocab, tokenize, warn_split_marks
 from rnnkit.errors import ConfigError, DataError
@@ -187,6 +188,9 @@ class TextClassifier(ClassifierTask):
             return [self.bpe.pieces(self.bpe.encode(t.lower() if c.lowercase else t)) for t in texts]
         if self.units == "wordpiece":
             return self.wordpieces.tokens(texts)
+        if self.units == "segmented":     # Han runs cut into PKU words (rnnkit.data.segment), the rest as words
+            seg = pku_segmenter()
+            return [seg.tokens(t, c.lowercase) for t in texts]
         return [tokenize(t, self.units, c.lowercase) for t in texts]
 
     def no_token_rows(self, texts: list[str]) -> list[int]:
@@ -367,8 +371,8 @@ class TextClassifier(ClassifierTask):
                 **self._members}
 
     def _linear_units(self) -> str:
-        """The linear models' tokens: characters with the network's chars, else words (with bpe too)."""
-        return "chars" if self.units == "chars" else "words"
+        """The linear models' tokens: the network's chars or PKU words (segmented), else words (with bpe too)."""
+        return self.units if self.units in ("chars", "segmented") else "words"
 
     # ------------------------------------------------------------------ prediction
     def _network_proba(self, inputs: list) -> np.ndarray:
@@ -429,7 +433,8 @@ class TextClassifier(ClassifierTask):
     def _state(self) -> dict[str, Any]:
         n = len(self.net.members) if isinstance(self.net, SnapshotEnsemble) else 1
         return {"units": self.units, "mix": self.mix, "snapshots": n, "embed_width": self.embed_width,
-                "bigrams": list(self.bigrams) if self.bigrams else None, "prior": self.prior}
+                "bigrams": list(self.bigrams) if self.bigrams else None, "prior": self.prior,
+                **({"segmenter": pku_segmenter().fingerprint()} if self.units == "segmented" else {})}
 
     # ------------------------------------------------------------------ persistence
     def _vocabs(self) -> dict[str, Any]:
@@ -445,6 +450,8 @@ class TextClassifier(ClassifierTask):
         self.vocab, self.labels = run_vocab(run, "tokens"), run_vocab(run, "labels")
         if self.units == "words":
             warn_split_marks(TASK, self.vocab)
+        if self.units == "segmented":     # the words it was trained on: today's segmenter must cut the same
+            warn_other_segmenter(state.get("segmenter"), TASK)
         self.bpe = run_vocab(run, "bpe", BPEVocab) if self.units == "bpe" else None
         self.wordpieces = run_vocab(run, "wordpieces", WordPieces) if self.units == "wordpiece" else None
         self.embed_width = state.get("embed_width")   # runs saved before pretrained tables: None

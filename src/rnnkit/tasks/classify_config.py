@@ -17,7 +17,7 @@ __all__ = ["TextClassifierConfig", "MODELS", "UNITS", "CLASSIFY_POOLINGS", "EMBE
            "BIGRAM_AUTO", "MIX_STEP"]
 
 MODELS = ("rnn", "feedforward")
-UNITS = TOKENIZERS + ("bpe", "auto")
+UNITS = TOKENIZERS + ("bpe", "segmented", "auto")
 CLASSIFY_POOLINGS = POOLINGS + ("meanmax",)
 #: The network's input embeddings: learned from scratch, the pretrained wordpiece table
 #: (rnnkit.tasks.classify_pretrained; the network then reads wordpieces), the pretrained character table
@@ -41,7 +41,10 @@ class TextClassifierConfig:
 
     tokenizer: str = "auto"         # "words" (Unicode word/punctuation/CJK-char tokens), "chars", "bpe"
                                     # (subwords learned on the training texts, bpe_size units), or "auto":
-                                    # chars when < 5% of the training characters are whitespace, else words
+                                    # chars when < 5% of the training characters are whitespace, else words;
+                                    # "segmented": runs of Han characters cut into the words of a unigram model
+                                    # of the PKU People's Daily 1998-01 corpus (rnnkit.data.segment; the linear
+                                    # members' word n-grams too), the rest as "words" (a no-op on text without Han)
     bpe_size: int = 8000            # BPE vocabulary size (tokenizer="bpe"; specials and characters included)
     lowercase: bool = True          # casefold before tokenizing
     min_freq: int = 2               # rarer tokens map to <unk>

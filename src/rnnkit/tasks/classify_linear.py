@@ -22,6 +22,7 @@ from torch import Tensor
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.base import split_indices
 from rnnkit.tasks.common import check_choice
+from rnnkit.data.segment import pku_segmenter
 from rnnkit.data.vocab import tokenize
 
 __all__ = ["TfidfLogReg", "NbLogReg", "space_share", "choose_units", "align_columns", "SPACE_SHARE"]
@@ -83,11 +84,17 @@ class TfidfLogReg:
     def _analyze(self, text: str) -> list[str]:
         out: list[str] = []
         if self.features != "char":
-            toks = tokenize(text, "words" if self.tokenizer == "auto" else self.tokenizer, self.lowercase)
+            toks = self._word_tokens(text)
             out += toks + [a + "\x00" + b for a, b in zip(toks, toks[1:])]
         if self.features != "word":
             out += ["\x01" + g for g in self._char_analyzer(text)]
         return out
+
+    def _word_tokens(self, text: str) -> list[str]:
+        """The tokens of the word n-grams: ``tokenize``'s, or the PKU segmenter's (``tokenizer="segmented"``)."""
+        if self.tokenizer == "segmented":
+            return pku_segmenter().tokens(text, self.lowercase)
+        return tokenize(text, "words" if self.tokenizer == "auto" else self.tokenizer, self.lowercase)
 
     @property
     def _char_analyzer(self):

@@ -296,7 +296,8 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, argv
     ``parser``: the command's parser (its flags are the valid keys); ``argv``: the arguments after the
     command name. With ``root``/``full_argv`` (the top-level parser and the whole command line), typed
     flags are found through nested sub-commands too. Keys are flag names with hyphens or underscores;
-    values must have the flag's type (TOML ``true``/``false`` for switches; no silent conversion).
+    values must have the flag's type (TOML ``true``/``false`` for switches; no silent conversion), the keys
+    of flags typed on the command line too (their values are not used, but the file is checked whole).
     """
     path = getattr(args, "config", None)
     if path is None:
@@ -325,15 +326,14 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, argv
         if dest not in actions:
             known = sorted(d.replace("_", "-") for d in actions)
             raise UsageError(f"--config: unknown key {key!r} in {str(path)!r}; expected one of {known}")
-        if dest in typed:
-            continue
         action = actions[dest]
-        value = _convert(key, action, value)
-        if action.choices is not None:
+        value = _convert(key, action, value)   # checked even where a typed flag wins: a wrong value (`epochs =
+        if action.choices is not None:         # [1]`) passed unseen until the day the flag was left out
             bad = [v for v in (value if isinstance(value, list) else [value]) if v not in action.choices]
             if bad:
                 raise UsageError(f"--config: key {key!r}: expected one of {list(action.choices)}, got {bad[0]!r}")
-        setattr(args, dest, value)
+        if dest not in typed:
+            setattr(args, dest, value)
 
 
 def print_result(result: dict, as_json: bool) -> None:

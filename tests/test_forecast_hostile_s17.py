@@ -174,3 +174,45 @@ def test_a_column_named_twice_is_a_data_error(names, kw, what):
     with pytest.raises(DataError, match=rf"^new_points: (series 'a': )?{what}: expected one column named '{name}', got 2$"
                        if what != "target" else r"^new_points: series 'y': expected one column named 'y', got 2$"):
         f.update(new)
+
+
+# ------------------------------------------------------------------ quantile scores: columns read as the levels name them
+def test_quantile_scores_read_the_columns_in_the_order_the_levels_are_given():
+    """quantile_metrics / pinball_loss / coverage_by_level sorted the levels but not the columns: levels [0.9, 0.1]
+    scored the 0.9-quantile column as the 0.1-quantile (a wrong pinball loss and coverage, silently), and a level
+    given twice dropped one and read the next column in its place. Oracle: the same scores with the columns and
+    levels sorted together."""
+    from rnnkit.errors import ConfigError, ShapeError
+    from rnnkit.tasks.forecasting.metrics import quantile_metrics
+    from rnnkit.tasks.forecasting.probabilistic import coverage_by_level, pinball_loss
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=50)
+    q = np.stack([np.full(50, -1.3), np.zeros(50), np.full(50, 1.3)], 1)          # levels 0.1, 0.5, 0.9
+    want = quantile_metrics(y, q, [0.1, 0.5, 0.9])
+    perm = [2, 0, 1]
+    assert quantile_metrics(y, q[:, perm], [0.9, 0.1, 0.5]) == want
+    assert pinball_loss(y, q[:, perm], [0.9, 0.1, 0.5]) == pinball_loss(y, q, [0.1, 0.5, 0.9])
+    assert coverage_by_level(y, q[:, perm], [0.9, 0.1, 0.5]) == pytest.approx({0.8: np.mean(np.abs(y) <= 1.3)})
+    with pytest.raises(ConfigError, match=r"^quantiles: expected each level once .* got 0\.5 twice$"):
+        pinball_loss(y, np.c_[q, q[:, 1]], [0.1, 0.5, 0.9, 0.5])
+    with pytest.raises(ShapeError, match=r"^qforecast: expected shape \(50, 3\)"):
+        pinball_loss(y, q[:40], [0.1, 0.5, 0.9])          # numpy's bare broadcasting ValueError before
+    with pytest.raises(ConfigError, match=r"^quantiles: expected a list of levels in \(0, 1\)"):
+        pinball_loss(y, q, ["a", 0.5, 0.9])               # float('a')'s bare ValueError before
+
+
+def test_a_nan_quantile_forecast_makes_its_scores_nan():
+    """A NaN quantile forecast was left out of the pinball mean (np.nanmean) and counted as a miss in the coverage,
+    silently -- the module's contract for point forecasts is NaN (metrics.coverage: 'a NaN bound counted as a
+    miss' was fixed in session 12). Missing actuals are still left out."""
+    from rnnkit.tasks.forecasting.probabilistic import coverage_by_level, pinball_loss
+
+    y = np.array([1.0, 2.0, 3.0])
+    q = np.array([[0.0, 2.0], [1.0, 3.0], [np.nan, 4.0]])
+    loss = pinball_loss(y, q, [0.1, 0.9])
+    assert np.isnan(loss[0.1]) and loss[0.9] == pytest.approx(0.1)
+    assert np.isnan(coverage_by_level(y, q, [0.1, 0.9])[0.8])
+    y_missing = np.array([1.0, 2.0, np.nan])          # the NaN row's actual is missing: scored on the two others
+    assert pinball_loss(y_missing, q, [0.1, 0.9])[0.1] == pytest.approx(0.1)
+    assert coverage_by_level(y_missing, q, [0.1, 0.9])[0.8] == 1.0

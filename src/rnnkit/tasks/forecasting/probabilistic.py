@@ -113,13 +113,37 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
     return point[..., None] + np.asarray(scale, dtype=float)[:, None, None] * offsets[rows]
 
 
+def _scored(actual: Any, qforecast: Any, quantiles: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(y, levels, q)`` for the scores below: the levels sorted and ``q``'s last axis put in their order. The
+    columns of ``qforecast`` are read in the order ``quantiles`` names them (levels given as ``[0.9, 0.1]`` were
+    sorted while the columns were not: the 0.9-quantiles were scored as the 0.1-quantiles); a level given twice
+    is a ConfigError (one column was dropped and the next read in its place); ``qforecast`` must have the
+    actuals' shape plus one column per level (a ShapeError; numpy's bare broadcasting error before)."""
+    try:
+        given = np.asarray(list(quantiles), dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"quantiles: expected a list of levels in (0, 1), got {str(quantiles)[:60]}") from None
+    levels = check_quantiles(given)
+    if levels.size != given.size:
+        twice = next(t for i, t in enumerate(given) if t in given[:i])
+        raise ConfigError(f"quantiles: expected each level once (one column of qforecast each), got {twice:g} twice")
+    y = np.asarray(actual, dtype=float)
+    q = np.asarray(qforecast, dtype=float)
+    if q.shape != (*y.shape, given.size):
+        raise ShapeError(f"qforecast: expected shape {(*y.shape, given.size)} (the actuals' and one column per level), "
+                         f"got {q.shape}")
+    return y, levels, q[..., np.argsort(given, kind="stable")]
+
+
 def pinball_loss(actual: np.ndarray, qforecast: np.ndarray, quantiles: Sequence[float]) -> dict[float, float]:
-    """Mean pinball loss per level: ``max(tau (y - q), (tau - 1) (y - q))``; ``qforecast`` ``(..., Q)``."""
-    q = check_quantiles(quantiles)
-    y = np.asarray(actual, dtype=float)[..., None]
-    d = y - np.asarray(qforecast, dtype=float)
+    """Mean pinball loss per level: ``max(tau (y - q), (tau - 1) (y - q))``; ``qforecast`` ``(..., Q)``, its columns
+    the levels in the order given; a missing (NaN) actual is left out. A NaN quantile forecast makes its level's
+    loss NaN (it was left out of the mean, silently), as a NaN point forecast makes the point metrics NaN
+    (:mod:`.metrics`)."""
+    y, q, qf = _scored(actual, qforecast, quantiles)
+    d = (y[..., None] - qf)[np.isfinite(y)]
     loss = np.maximum(q * d, (q - 1) * d)
-    return {float(t): float(np.nanmean(loss[..., j])) for j, t in enumerate(q)}
+    return {float(t): float(np.mean(loss[..., j])) if loss.size else float("nan") for j, t in enumerate(q)}
 
 
 def crps_from_quantiles(actual: np.ndarray, qforecast: np.ndarray, quantiles: Sequence[float]) -> float:
@@ -130,15 +154,17 @@ def crps_from_quantiles(actual: np.ndarray, qforecast: np.ndarray, quantiles: Se
 
 def coverage_by_level(actual: np.ndarray, qforecast: np.ndarray, quantiles: Sequence[float]) -> dict[float, float]:
     """Empirical coverage of each central interval ``[q_tau, q_{1-tau}]`` formed by symmetric pairs of
-    levels, keyed by nominal coverage ``1 - 2 tau`` (rounded to 6 digits)."""
-    q = check_quantiles(quantiles)
-    y = np.asarray(actual, dtype=float)
+    levels, keyed by nominal coverage ``1 - 2 tau`` (rounded to 6 digits); NaN when a bound is NaN (it counted
+    as a miss), as :func:`.metrics.coverage`."""
+    y, q, qf = _scored(actual, qforecast, quantiles)
     out = {}
     for j, t in enumerate(q):
         if t >= 0.5:
             break
         hi = np.flatnonzero(np.isclose(q, 1 - t))
         if hi.size:
-            inside = (y >= qforecast[..., j]) & (y <= qforecast[..., hi[0]])
-            out[round(1 - 2 * t, 6)] = float(np.mean(inside[np.isfinite(y)]))
+            lo_q, hi_q, seen = qf[..., j], qf[..., hi[0]], np.isfinite(y)
+            bad = np.isnan(lo_q[seen]).any() or np.isnan(hi_q[seen]).any()
+            inside = (y >= lo_q) & (y <= hi_q)
+            out[round(1 - 2 * t, 6)] = float("nan") if bad else float(np.mean(inside[seen]))
     return out

@@ -100,15 +100,3 @@ def test_the_hand_engines_run_up_to_the_longest_sequence_only(engine, bidirectio
     (want.sum() + h5.sum()).backward()
     torch.testing.assert_close(x.grad[:, :5], x5.grad, rtol=0, atol=0)
     assert not x.grad[:, 5:].any()
-
-
-@pytest.mark.parametrize("label", ["NaN", "nan", "-nan"])
-def test_a_ucr_line_whose_label_is_nan_is_refused(label):
-    """numpy.savetxt writes a missing label as 'nan': read_ucr made it a class 'NaN', trained and scored as one.
-    Oracle: the API, which refuses a float NaN label (y[i]: expected a label, got a missing value)."""
-    from rnnkit.data.tsc import read_ucr
-
-    with pytest.raises(DataError, match=rf"^ucr text: expected a class label at line 2, got '{label}' \(a missing "):
-        read_ucr(text=f"1\t0.5\t0.25\n{label}\t3\t4\n2\t1\t2\n")
-    X, y = read_ucr(text="1\t0.5\t0.25\n2\t3\t4\n")
-    assert y == ["1", "2"] and len(X) == 2

@@ -126,8 +126,7 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
     is an error, never a shifted or split value. Trailing ``NaN`` values are the archive's padding of
     shorter series and are cut; ``NaN`` inside a series is kept (and refused by ``fit``, as every missing
     value). A numeric label is written as the number it is (``1.0000000e+00``, ``01`` -> ``'1'``; integers
-    exactly); a label ``NaN`` (a missing one, as numpy writes it) is a DataError naming the line. ``what`` names
-    the file in errors, as :func:`read_ts`'s.
+    exactly). ``what`` names the file in errors, as :func:`read_ts`'s.
 
     >>> X, y = read_ucr(text="1\t0.5\t0.25\tNaN\n2.0000000e+00  3  4  5\n")
     >>> [x[:, 0].tolist() for x in X], y
@@ -155,9 +154,6 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
             ts = line.lstrip().startswith(("@", "#"))
             hint = " (a .ts file? read it with read_ts, rnnkit tsc --ts)" if ts else ""
             raise DataError(f"{name}: expected numbers after the label at line {ln}, got {line[:60]!r}{hint}") from None
-        if fields[0].lower() in ("nan", "+nan", "-nan"):   # numpy.savetxt's missing label: it was a class 'NaN'
-            raise DataError(f"{name}: expected a class label at line {ln}, got {fields[0]!r} (a missing label; drop "
-                            "the line or give its class)")
         values = _float32(parsed, fields[1:], name, ln)
         finite = np.flatnonzero(~np.isnan(values))
         if not len(finite):

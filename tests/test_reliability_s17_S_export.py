@@ -44,3 +44,31 @@ def test_a_tsc_graph_says_its_max_len_so_long_series_get_the_runs_probabilities(
         want = clf.predict_proba(series)
     _, probs = sess.run(None, {"x": batch.astype(np.float32), "lengths": np.array([len(w) for w in win], np.int64)})
     assert np.abs(probs - want).max() <= 1e-5
+
+
+def test_load_runner_checks_its_format_and_the_files_recorded_sha256(tmp_path):
+    import torch
+
+    import rnnkit
+    from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
+    from rnnkit.export import export, load_runner
+
+    gru = rnnkit.GRU(3, 4, batch_first=True).eval()
+    path = tmp_path / "m.onnx"
+    export(gru, path, state=False)
+    x = torch.randn(2, 5, 3)
+    with torch.no_grad():
+        want = gru(x)[0].numpy()
+    assert np.abs(load_runner(path, "onnx")(x)[0] - want).max() <= 1e-5     # the intact file runs
+    with pytest.raises(ConfigError, match=r"^format: expected one of \['onnx', 'torch-export'\], got 'ONNX'"):
+        load_runner(path, "ONNX")                 # was read as a torch-export archive: 'File is not a zip file'
+    with pytest.raises(InputTypeError, match=r"^format: expected one of"):
+        load_runner(path, ["onnx"])
+    data = bytearray(path.read_bytes())
+    data[-200] ^= 0x55                            # one byte of the weights: the file still parses
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=r"^path: expected the file m\.onnx\.json describes"):
+        load_runner(path, "onnx")                 # loaded and ran with the edited weights, silently
+    path.write_bytes(bytes(data[: len(data) // 2]))
+    with pytest.raises(CheckpointError, match=r"edited, truncated or replaced"):
+        load_runner(path, "onnx")                 # was onnxruntime's InvalidProtobuf

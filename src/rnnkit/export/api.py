@@ -23,10 +23,10 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit._io import atomic_write_bytes, atomic_write_json, check_folder_path, sha256_bytes, sha256_file
-from rnnkit._validate import check_bool, check_int
+from rnnkit._io import atomic_write_bytes, atomic_write_json, check_folder_path, read_json, sha256_bytes, sha256_file
+from rnnkit._validate import check_bool, check_choice, check_int
 from rnnkit._version import __version__
-from rnnkit.errors import ConfigError, InputTypeError, ParityError
+from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
 from rnnkit.export.signature import GraphSpec, InputSpec, layer_spec, module_spec
 
 __all__ = ["export", "export_spec", "check_export_path", "ExportResult", "ParityError", "FORMATS", "EXAMPLE_SIZE", "CHECK_SIZES",
@@ -138,7 +138,12 @@ def _program_bytes(program: torch.export.ExportedProgram) -> bytes:
 def load_runner(path: str | os.PathLike | bytes, format: str):
     """A function ``run(*inputs: Tensor) -> list[np.ndarray]`` over an exported file (a path, or the
     file's bytes): an onnxruntime session (CPU) for ``"onnx"``, ``torch.export.load(...).module()`` for
-    ``"torch-export"``."""
+    ``"torch-export"``. A path with its ``FILE.json`` description (as :func:`export` writes it) is checked
+    against the description's ``sha256`` first: an edited or truncated file is a CheckpointError naming it."""
+    # "ONNX" (any other str) was read as a torch-export archive ('File is not a zip file'); an edited file loaded
+    check_choice("format", format, FORMATS)   # and ran, silently, though FILE.json records its sha256
+    if not isinstance(path, bytes):
+        _verify_export_file(path)
     if format == "onnx":
         import onnxruntime as ort
 
@@ -159,6 +164,21 @@ def load_runner(path: str | os.PathLike | bytes, format: str):
             return [t.numpy() for t in tree_leaves(module(*inputs))]
 
     return run_program
+
+
+def _verify_export_file(path: str | os.PathLike) -> None:
+    """``path`` exists and, when its ``FILE.json`` (written by :func:`export`) records a ``sha256``, has it."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"path: expected an exported model file, got {str(path)!r} (no such file)")
+    side = path.with_name(path.name + ".json")
+    if not side.is_file():
+        return
+    info = read_json(side, "an export description")
+    want = info.get("sha256") if isinstance(info, dict) else None
+    if isinstance(want, str) and (got := sha256_file(path)) != want:
+        raise CheckpointError(f"path: expected the file {side.name} describes (sha256 {want[:16]}...), got sha256 "
+                              f"{got[:16]}... in {str(path)!r} (edited, truncated or replaced since the export)")
 
 
 def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]]:

@@ -216,3 +216,36 @@ def test_a_nan_quantile_forecast_makes_its_scores_nan():
     y_missing = np.array([1.0, 2.0, np.nan])          # the NaN row's actual is missing: scored on the two others
     assert pinball_loss(y_missing, q, [0.1, 0.9])[0.1] == pytest.approx(0.1)
     assert coverage_by_level(y_missing, q, [0.1, 0.9])[0.8] == 1.0
+
+
+# ------------------------------------------------------------------ MASE's period and training part
+@pytest.mark.parametrize("period, error", [(0, "ConfigError"), (2.5, "InputTypeError"), (True, "InputTypeError"),
+                                           ("2", "InputTypeError")])
+def test_mase_refuses_a_period_that_is_not_an_int_at_least_1(period, error):
+    """metrics.mase / mase_scale read period 0 as 1, 2.5 as 2 and True as 1, silently (the baselines refuse them
+    since session 12). Oracle: the typed error the baselines give for the same period."""
+    from rnnkit import errors
+    from rnnkit.tasks.forecasting.baselines import naive
+    from rnnkit.tasks.forecasting.metrics import mase, mase_scale
+
+    train = [1.0, 3.0, 2.0, 5.0, 4.0, 6.0]
+    with pytest.raises(getattr(errors, error)) as base:
+        naive(np.array(train), 2, period)
+    for call in (lambda: mase([1.0, 2.0], [1.0, 2.5], train, period), lambda: mase_scale(train, period)):
+        with pytest.raises(getattr(errors, error), match=rf"^{base.value}$".replace("(", r"\(").replace(")", r"\)")):
+            call()
+
+
+def test_mase_refuses_a_missing_or_text_training_value():
+    """A NaN in mase's training part was left out of the scale silently (the module: 'NaN actuals are an error,
+    never skipped silently'); text was float()'s bare ValueError. Oracle: the scale of the series without that
+    gap, which the NaN version returned before."""
+    from rnnkit.errors import InputTypeError
+    from rnnkit.tasks.forecasting.metrics import mase, mase_scale
+
+    with pytest.raises(DataError, match=r"^train: expected finite values \(interpolate missing ones first\), got nan "
+                                        r"at position 1$"):
+        mase([3.0], [2.0], [1.0, np.nan, 3.0, 5.0], 1)
+    with pytest.raises(InputTypeError, match=r"^train: expected real numbers"):
+        mase_scale("abc", 1)
+    assert mase_scale([1.0, 2.0, 4.0, 5.0], 1) == pytest.approx(4 / 3)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from rnnkit.data.timeseries.transforms import CONSTANT_SPREAD, root_mean_square
+from rnnkit._validate import check_number
 from rnnkit.errors import DataError, InputTypeError, ShapeError
 
 __all__ = ["mae", "rmse", "smape", "mase", "mase_scale", "coverage", "point_metrics", "quantile_metrics", "METRICS"]
@@ -84,18 +85,21 @@ def mase_scale(train: Any, period: int = 1) -> float:
     """In-sample MAE of the seasonal naive forecast on ``train`` (naive when ``period`` is 1); NaN when
     the training part is shorter than ``period + 1`` or has no variation at that lag -- also when that
     error is rounding noise (within :data:`~rnnkit.data.timeseries.transforms.CONSTANT_SPREAD` of the
-    values' size: a noise-free seasonal series gave a scale of 6e-15 and a MASE of 2e14)."""
-    train = np.asarray(train, dtype=float).ravel()
-    m = max(int(period), 1)
+    values' size: a noise-free seasonal series gave a scale of 6e-15 and a MASE of 2e14). ``period`` is an int >= 1
+    and ``train`` real numbers without a missing value, else a typed error naming it (period 0, 2.5 or True was read
+    as 1, 2, 1 and a NaN in train left out, silently; text was float()'s bare ValueError)."""
+    check_number("period", period, lo=1, integer=True)
+    train = _values("train", train)
+    if not np.isfinite(train).all():
+        i = int(np.flatnonzero(~np.isfinite(train))[0])
+        raise DataError(f"train: expected finite values (interpolate missing ones first), got {train[i]} at position {i}")
+    m = int(period)
     if train.size <= m:
         m = 1
     if train.size <= m:
         return float("nan")
-    d = np.abs(train[m:] - train[:-m])
-    d = d[np.isfinite(d)]
-    s = float(np.mean(d)) if d.size else float("nan")
-    size = np.abs(train[np.isfinite(train)])
-    return s if s > CONSTANT_SPREAD * (float(size.max()) if size.size else 0.0) else float("nan")
+    s = float(np.mean(np.abs(train[m:] - train[:-m])))
+    return s if s > CONSTANT_SPREAD * float(np.abs(train).max()) else float("nan")
 
 
 def mase(y: Any, f: Any, train: Any, period: int = 1) -> float:

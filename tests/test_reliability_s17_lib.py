@@ -100,3 +100,20 @@ def test_the_hand_engines_run_up_to_the_longest_sequence_only(engine, bidirectio
     (want.sum() + h5.sum()).backward()
     torch.testing.assert_close(x.grad[:, :5], x5.grad, rtol=0, atol=0)
     assert not x.grad[:, 5:].any()
+
+
+@pytest.mark.parametrize("state, message", [(0, "got int"), (1.5, "got float")])
+def test_bidirectional_refuses_a_state_that_is_no_tensor(state, message):
+    """Bidirectional(layer)(x, state=0) was a bare TypeError ('int' object is not iterable) from the split of the
+    state into its two stacks. Oracle: the stacked layer's own refusal of such a state (an InputTypeError)."""
+    from rnnkit.errors import InputTypeError
+    from rnnkit.layers import LSTM, Bidirectional
+
+    x = torch.randn(5, 2, 3)
+    with pytest.raises(InputTypeError, match=r"^state: expected"):
+        LSTM(3, 3, num_layers=2)(x, state=state)
+    with pytest.raises(InputTypeError, match=rf"^state: expected .*{message}"):
+        Bidirectional(LSTM(3, 3, num_layers=2))(x, state=state)
+    net = Bidirectional(LSTM(3, 3, num_layers=2))
+    out, _ = net(x, state=net.initial_state(2))
+    torch.testing.assert_close(out, net(x)[0])

@@ -86,7 +86,13 @@ def _cat_states(a, b):
 def _check_both(state: Any, rows: int) -> None:
     """The state's tensors must hold both stacks' layers (``rows`` along the first dim) before they are
     split: otherwise the backward half is reported with a shape the caller never passed (``(0, B, H)``)."""
+    if state is not None and not isinstance(state, (Tensor, tuple, list)):   # 0 was a bare 'int is not iterable'
+        raise InputTypeError(f"state: expected None, a tensor or a tuple of tensors (both stacks' layers), got "
+                             f"{type(state).__name__}")
     parts = state if isinstance(state, (tuple, list)) else (state,)
+    bad = next((s for s in parts if not isinstance(s, Tensor)), None) if isinstance(state, (tuple, list)) else None
+    if bad is not None:   # a string was cut into the two halves as if it were a tensor
+        raise InputTypeError(f"state: expected a tuple of tensors, got one holding {type(bad).__name__}")
     for s in parts:
         if isinstance(s, Tensor) and (s.dim() == 0 or s.shape[0] != rows):
             raise ShapeError(f"state: expected {rows} layers along the first dim (the forward stack's, then the "

@@ -268,6 +268,8 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     labels: dict[str, str] = {}
     for i, row in enumerate(rows, 2):
         sid = row[id_col]
+        if not (sid or "").strip():   # rows without an id were one series named '', silently
+            raise DataError(f"{name}: expected an id in column {id_col!r} at row {i}, got an empty one")
         try:
             t = _number(row[time_col])
             vals = [_number(row[c]) if row[c].strip() else float("nan") for c in values]
@@ -289,6 +291,11 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
                 raise DataError(f"{name}: expected one label per series, got {labels[sid]!r} and {lab!r} for id {sid!r}")
     if not series:
         raise DataError(f"{name}: expected at least one data row, got only the header")
+    spelled: dict[str, str] = {}
+    for sid in series:   # ' a' and 'a' were two series (the ' a' rows a short one of their own), silently
+        if (other := spelled.setdefault(sid.strip(), sid)) != sid:
+            raise DataError(f"{name}: expected ids that differ by more than white space in column {id_col!r}, got "
+                            f"{other!r} and {sid!r} (one series or two? write its id one way)")
     for sid, rows_of in series.items():
         rows_of.sort(key=lambda r: r[0])
         if gaps == "error":

@@ -249,3 +249,19 @@ def test_mase_refuses_a_missing_or_text_training_value():
     with pytest.raises(InputTypeError, match=r"^train: expected real numbers"):
         mase_scale("abc", 1)
     assert mase_scale([1.0, 2.0, 4.0, 5.0], 1) == pytest.approx(4 / 3)
+
+
+def test_point_metrics_refuse_tables_of_other_shapes():
+    """mae / rmse / smape / coverage flattened both arguments before comparing sizes: actuals (2, 3) against a
+    forecast (3, 2) (one transposed) were scored element by element in two different orders, silently. Tables of
+    one shape, and scalars or lists of one length, are scored as before (oracle: numpy on the same values)."""
+    from rnnkit.errors import ShapeError
+    from rnnkit.tasks.forecasting.metrics import mae, smape
+
+    a = np.arange(1.0, 7.0).reshape(2, 3)
+    f = a + np.array([[0.5, -1.0, 0.0], [2.0, 0.0, 1.0]])
+    assert mae(a, f) == pytest.approx(np.mean(np.abs(a - f)))
+    assert mae(3.0, [2.0]) == 1.0
+    for fn in (mae, smape):
+        with pytest.raises(ShapeError, match=r"^forecast: expected the actuals' shape \(2, 3\), got \(3, 2\)$"):
+            fn(a, f.T.copy())

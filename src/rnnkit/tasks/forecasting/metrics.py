@@ -48,7 +48,10 @@ def _values(name: str, v: Any) -> np.ndarray:
 def _pair(y: Any, f: Any) -> tuple[np.ndarray, np.ndarray]:
     """Actuals and forecast as float arrays of one length. A missing or infinite actual is a DataError (the
     module's contract: never skipped silently); a NaN forecast makes the metric NaN."""
+    shapes = np.shape(y), np.shape(f)
     y, f = _values("actuals", y), _values("forecast", f)
+    if max(map(len, shapes)) > 1 and shapes[0] != shapes[1]:   # (2, 3) against (3, 2): flattened into other orders
+        raise ShapeError(f"forecast: expected the actuals' shape {shapes[0]}, got {shapes[1]}")
     if y.shape != f.shape:
         raise ShapeError(f"forecast: expected the actuals' length {y.size}, got {f.size}")
     if y.size == 0:

@@ -117,3 +117,28 @@ def test_bidirectional_refuses_a_state_that_is_no_tensor(state, message):
     net = Bidirectional(LSTM(3, 3, num_layers=2))
     out, _ = net(x, state=net.initial_state(2))
     torch.testing.assert_close(out, net(x)[0])
+
+
+def test_recurrent_names_the_argument_holding_a_non_tensor():
+    """Recurrent(cell)(numpy array) said 'expected tensors nested in tuples/lists/dicts, got a leaf of type ndarray'
+    without naming the argument ('<arg>: expected X, got Y' is the contract); so did step()."""
+    import rnnkit
+    from rnnkit.errors import InputTypeError
+
+    class Cell(rnnkit.RecurrentCell):
+        def initial_state(self, batch_size, device=None, dtype=None):
+            return torch.zeros(batch_size, 2, device=device, dtype=dtype)
+
+        def forward(self, x, h):
+            return x + h, x + h
+
+    layer = rnnkit.Recurrent(Cell())
+    with pytest.raises(InputTypeError, match=r"^x: expected tensors nested in tuples/lists/dicts, got a leaf of type "
+                                             r"ndarray"):
+        layer(np.zeros((3, 1, 2), dtype=np.float32))
+    with pytest.raises(InputTypeError, match=r"^x: .* got a leaf of type int"):
+        layer({"a": torch.zeros(3, 1, 2), "b": 3})
+    with pytest.raises(InputTypeError, match=r"^x_t: .* got a leaf of type NoneType"):
+        layer.step(None)
+    out, h = layer(torch.ones(3, 1, 2))
+    assert out[:, 0, 0].tolist() == [1.0, 2.0, 3.0] and h.tolist() == [[3.0, 3.0]]

@@ -34,7 +34,7 @@ class Recurrent(nn.Module):
 
     @accepts_packed
     def forward(self, x: Any, state: Any = None, lengths: Any = None):
-        leaves = tree_leaves(x)
+        leaves = _leaves(x, "x")
         if not leaves:
             raise ShapeError("x: expected at least one tensor, got an empty structure")
         for leaf in leaves:
@@ -65,12 +65,21 @@ class Recurrent(nn.Module):
     def step(self, x_t: Any, state: Any = None):
         """One step: ``y_t, state = layer.step(x_t, state)``."""
         if state is None:
-            leaves = tree_leaves(x_t)
+            leaves = _leaves(x_t, "x_t")
             if not leaves:                  # was an IndexError from inside
                 raise ShapeError("x_t: expected at least one tensor, got an empty structure")
             leaf = leaves[0]
             state = self.cell.initial_state(leaf.shape[0], device=leaf.device, dtype=leaf.dtype)
         return self.cell(x_t, state)
+
+
+def _leaves(tree: Any, name: str) -> list:
+    """The tensors of the nest ``tree``; anything else in it is an InputTypeError naming ``name`` (the scan's
+    message named no argument: 'expected tensors nested in ..., got a leaf of type ndarray')."""
+    try:
+        return tree_leaves(tree)
+    except InputTypeError as e:
+        raise InputTypeError(f"{name}: {e}") from None
 
 
 def _layout(tree: Any) -> Any:

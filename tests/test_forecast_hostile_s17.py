@@ -265,3 +265,18 @@ def test_point_metrics_refuse_tables_of_other_shapes():
     for fn in (mae, smape):
         with pytest.raises(ShapeError, match=r"^forecast: expected the actuals' shape \(2, 3\), got \(3, 2\)$"):
             fn(a, f.T.copy())
+
+
+@pytest.mark.parametrize("kw, msg", [({"n": 20.5}, "n: expected an int >= 0, got 20.5"),
+                                     ({"n": True}, "n: expected an int >= 0, got True"),
+                                     ({"min_train": 0}, "min_train: expected a positive int, got 0")])
+def test_rolling_origin_folds_refuses_a_fractional_length_or_an_empty_training_part(kw, msg):
+    """rolling_origin_folds(20.5, ...) returned folds at positions 16.5, 18.5 (slices of a series then fail or
+    truncate), and min_train=0 allowed a fold with no training value. Oracle: the folds of n=20 as documented."""
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting.backtest import rolling_origin_folds
+
+    args = {"n": 20, "horizon": 2, "folds": 2, **kw}
+    with pytest.raises(ConfigError, match=rf"^{msg}$"):
+        rolling_origin_folds(**args)
+    assert [(f.train_end, f.test_end) for f in rolling_origin_folds(20, 2, 2)] == [(16, 18), (18, 20)]

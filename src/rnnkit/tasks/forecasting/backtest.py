@@ -51,9 +51,10 @@ class Fold:
 def rolling_origin_folds(n: int, horizon: int, folds: int, stride: int | None = None, min_train: int = 2
                          ) -> list[Fold]:
     """The ``folds`` rolling-origin folds of a series of length ``n`` (see the module docstring)."""
-    for name, v in (("folds", folds), ("horizon", horizon)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ConfigError(f"{name}: expected a positive int, got {v!r}")
+    # n 20.5 gave folds at fractional positions, min_train 0 a fold with an empty training part
+    for name, v, lo in (("folds", folds, 1), ("horizon", horizon, 1), ("min_train", min_train, 1), ("n", n, 0)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
+            raise ConfigError(f"{name}: expected {'a positive int' if lo else 'an int >= 0'}, got {v!r}")
     stride = horizon if stride is None else stride
     if not isinstance(stride, (int, np.integer)) or isinstance(stride, bool) or stride < 1:
         raise ConfigError(f"stride: expected a positive int, got {stride!r}")

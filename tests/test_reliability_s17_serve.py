@@ -64,3 +64,19 @@ def test_a_gzip_bomb_is_refused_at_the_body_limit_once_decompressed(client):
     assert len(bomb) < 2 ** 16
     reply = limited.post("/predict", content=bomb, headers={**JSON, "content-encoding": "gzip"})
     assert reply.status_code == 413 and "once decompressed" in reply.json()["error"]
+
+
+def test_the_openapi_schema_is_served_without_a_warning(client):
+    """GET and HEAD shared one route, so one operation id: every GET /openapi.json warned 'Duplicate Operation ID
+    health_health_get' (a UserWarning in the server's log). HEAD keeps its answers (the s16 test) and stays out
+    of the schema, where GET /health is."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        schema = client.get("/openapi.json")
+    assert schema.status_code == 200
+    assert sorted(schema.json()["paths"]["/health"]) == ["get"]
+    get, head = client.get("/health"), client.head("/health")
+    assert head.status_code == get.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]

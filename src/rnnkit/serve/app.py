@@ -322,15 +322,20 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
         return JSONResponse({"error": f"{request.method} {request.url.path}: {reason}"}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    # GET and HEAD (RFC 9110 9.1: a general-purpose server supports both; uptime probes send HEAD, which was a 405)
-    @app.api_route("/health", methods=["GET", "HEAD"])
+    # GET and HEAD (RFC 9110 9.1: a general-purpose server supports both; uptime probes send HEAD, which was a 405).
+    # HEAD is a route of its own, out of the schema: one route of both methods gave both one operation id, and
+    # every GET /openapi.json warned 'Duplicate Operation ID health_health_get' (FastAPI's UserWarning).
     async def health() -> dict[str, Any]:
         return service.health()
 
+    app.get("/health")(health)
+    app.head("/health", include_in_schema=False)(health)
     if isinstance(service, ForecastService):
-        @app.api_route("/forecast", methods=["GET", "HEAD"])
         async def forecast() -> Response:
             return Response(service.forecast(), media_type="application/json")
+
+        app.get("/forecast")(forecast)
+        app.head("/forecast", include_in_schema=False)(forecast)
 
         @app.post("/observations")  # sync: runs in a worker thread, so GET /forecast is served meanwhile
         def observations(body: Annotated[Observations, Body()]) -> Response:

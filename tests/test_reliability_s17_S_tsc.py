@@ -26,3 +26,44 @@ def test_long_csv_ids_that_differ_only_in_white_space_are_refused(tmp_path):
         read_long_csv(path)   # was series 'a' = [1, 2] and a one-step series ' a' = [5], silently
     X, y, ids = read_long_csv(_csv(tmp_path, " a,0,1,x\n a,1,2,x\nb,0,1,y\nb,1,3,y\n"), return_ids=True)
     assert ids == [" a", "b"] and [x[:, 0].tolist() for x in X] == [[1, 2], [1, 3]]   # one spelling: as written
+
+
+def _sktime_ts(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sktime")
+    path = None if spec is None or spec.origin is None else Path(spec.origin).parent / "datasets" / "data" / name
+    if path is None or not path.is_file():
+        pytest.skip(f"sktime's {name} not installed (pip install --no-deps sktime==1.2.0 scikit-base==1.1.1)")
+    return path
+
+
+def test_a_regression_ts_file_is_refused_not_read_as_one_class_per_target():
+    from rnnkit.data.tsc import read_ts
+
+    # sktime's Tecator (fat content per meat sample, '@targetLabel true'): its 172 training targets were read as
+    # 124 class labels ('22.5', '40.1', ...) and a classifier trained on them, silently
+    with pytest.raises(DataError, match=r"expected a classification file \(@classLabel\), got '@targetLabel true'"):
+        read_ts(_sktime_ts("Tecator/Tecator_TRAIN.ts"))
+    X, y = read_ts(_sktime_ts("BasicMotions/BasicMotions_TRAIN.ts"))   # a classification file still reads
+    assert len(X) == 40 and X[0].shape == (100, 6) and sorted(set(y)) == ["Badminton", "Running", "Standing",
+                                                                            "Walking"]
+
+
+@pytest.mark.parametrize("head, body, said", [
+    ("@univariate true", "1,2:3,4:a\n5,6:7,8:b", r"expected 1 channels in every series \(line 1: '@univariate true'\), "
+                                                 r"got 2 in series 1"),
+    ("@dimensions 3", "1,2:3,4:a\n5,6:7,8:b", r"expected 3 channels .*got 2 in series 1"),
+    ("@equalLength true", "1,2,3:a\n5,6:b", r"expected 3 steps \(as series 1\) .*got 2 in series 2"),
+    ("@equalLength true\n@seriesLength 3", "1,2:a\n5,6:b", r"expected 3 steps in every series \(line 2: "
+                                                           r"'@seriesLength 3'\), got 2 in series 1"),
+])
+def test_a_ts_file_that_contradicts_its_header_is_refused(head, body, said):
+    from rnnkit.data.tsc import read_ts
+
+    with pytest.raises(DataError, match=said):   # was read as its lines say, silently
+        read_ts(text=f"{head}\n@classLabel true a b\n@data\n{body}\n")
+    X, _ = read_ts(text=f"@univariate false\n@dimensions 2\n@equalLength true\n@seriesLength 2\n@classLabel true a b\n"
+                        f"@data\n1,2:3,4:a\n5,6:7,8:b\n")
+    assert [x.tolist() for x in X] == [[[1, 3], [2, 4]], [[5, 7], [6, 8]]]

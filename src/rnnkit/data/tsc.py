@@ -74,6 +74,7 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
     in_data = False
     labelled = True
     declared: set[str] = set()
+    header: dict[str, tuple[int, str, str]] = {}   # @univariate, @dimensions, ...: (line number, value, line)
     for ln, line in enumerate(split_lines(text, name), 1):   # a lone CR: 'expected numbers', the cause unnamed
         line = line.strip()
         if not line or line[0] in "#%":  # comments: '#' (the .ts format), '%' (ARFF's, kept by some UEA files)
@@ -87,6 +88,11 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
                 declared = set(line.split()[2:]) if labelled else set()
             elif key == "@timestamps" and line.split()[-1].lower() == "true":
                 raise DataError(f"{name}: expected '@timeStamps false', got timestamped series (not supported)")
+            elif key == "@targetlabel" and line.split()[-1].lower() == "true":   # its targets were read as classes
+                raise DataError(f"{name}: expected a classification file (@classLabel), got {line[:40]!r} at line "
+                                f"{ln}: a regression target per series, which tsc does not fit")
+            elif key in _DECLARED and len(line.split()) == 2:
+                header[key] = (ln, line.split()[1].lower(), line[:40])
             continue
         if not in_data:
             raise DataError(f"{name}: expected '@data' before the series, got data at line {ln} (a UCR archive "
@@ -115,7 +121,36 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
         y.append(label.strip())
     if not X:
         raise DataError(f"{name}: expected at least one series after '@data', got none")
+    _check_declared(name, header, X)
     return X, y
+
+
+#: Header lines whose value the series must match (a file that contradicts its own header is a broken file).
+_DECLARED = ("@univariate", "@dimensions", "@equallength", "@serieslength")
+
+
+def _check_declared(name: str, header: dict[str, tuple[int, str, str]], X: list[np.ndarray]) -> None:
+    """The series agree with what the header declares: one channel (``@univariate true``), ``@dimensions``
+    channels, one length (``@equalLength true``), ``@seriesLength`` steps where the lengths are declared equal.
+    A file that contradicts its header was read as its lines say, silently (a channel lost by whoever wrote
+    it, a series cut short)."""
+    equal = header.get("@equallength", (0, "", ""))[1] == "true"
+    checks = []   # (declared by, expected, what, of a series)
+    for key, (ln, value, line) in header.items():
+        said = f"line {ln}: {line!r}"
+        if key == "@univariate" and value == "true":
+            checks.append((said, 1, "channels", lambda x: x.shape[1]))
+        elif key == "@dimensions" and value.isdigit():
+            checks.append((said, int(value), "channels", lambda x: x.shape[1]))
+        elif key == "@serieslength" and value.isdigit() and equal:
+            checks.append((said, int(value), "steps", len))
+        elif key == "@equallength" and equal:
+            checks.append((said, len(X[0]), "steps (as series 1)", len))
+    for said, n, what, of in checks:
+        bad = next((i for i, x in enumerate(X) if of(x) != n), None)
+        if bad is not None:
+            raise DataError(f"{name}: expected {n} {what} in every series ({said}), got {of(X[bad])} in series "
+                            f"{bad + 1}")
 
 
 def read_ucr(path: str | Path | None = None, text: str | None = None,

@@ -67,3 +67,15 @@ def test_a_ts_file_that_contradicts_its_header_is_refused(head, body, said):
     X, _ = read_ts(text=f"@univariate false\n@dimensions 2\n@equalLength true\n@seriesLength 2\n@classLabel true a b\n"
                         f"@data\n1,2:3,4:a\n5,6:7,8:b\n")
     assert [x.tolist() for x in X] == [[[1, 3], [2, 4]], [[5, 7], [6, 8]]]
+
+
+def test_a_ts_file_without_class_labels_or_classlabel_line_is_refused():
+    from rnnkit.data.tsc import read_ts
+
+    # no @classLabel line: the last channel of each series was read as its 'label' ('3,4', '7,8'), silently
+    with pytest.raises(DataError, match=r"got values '3,4' and no @classLabel line; unlabelled series need "):
+        read_ts(text="@problemName x\n@data\n1,2:3,4\n5,6:7,8\n")
+    X, y = read_ts(text="@problemName x\n@classLabel false\n@data\n1,2:3,4\n5,6:7,8\n")
+    assert [x.shape for x in X] == [(2, 2), (2, 2)] and y == ["", ""]
+    X, y = read_ts(text="@problemName x\n@data\n1,2:3,4:a\n5,6:7,8:b\n")   # labels, no @classLabel line: as before
+    assert y == ["a", "b"]

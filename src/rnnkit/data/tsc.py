@@ -84,6 +84,7 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
             if key == "@data":
                 in_data = True
             elif key == "@classlabel":
+                header[key] = (ln, "", line[:40])   # said: the last field is a label (or there is none)
                 labelled = line.split()[1].lower() == "true" if len(line.split()) > 1 else True
                 declared = set(line.split()[2:]) if labelled else set()
             elif key == "@timestamps" and line.split()[-1].lower() == "true":
@@ -102,6 +103,10 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
             if len(parts) < 2:
                 raise DataError(f"{name}: expected 'values:...:label' at line {ln}, got no label")
             *chans, label = parts
+            if "@classlabel" not in header and "," in label and _all_numbers(label.split(",")):
+                # no @classLabel line: the last channel of unlabelled series was read as their labels, silently
+                raise DataError(f"{name}: expected a class label after the last ':' at line {ln}, got values "
+                                f"{label[:30]!r} and no @classLabel line; unlabelled series need '@classLabel false'")
         else:
             chans, label = parts, ""
         try:
@@ -123,6 +128,14 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
         raise DataError(f"{name}: expected at least one series after '@data', got none")
     _check_declared(name, header, X)
     return X, y
+
+
+def _all_numbers(fields: list[str]) -> bool:
+    try:
+        [_number(v) for v in fields if v.strip() != "?"]
+    except ValueError:
+        return False
+    return True
 
 
 #: Header lines whose value the series must match (a file that contradicts its own header is a broken file).

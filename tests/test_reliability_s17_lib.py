@@ -142,3 +142,24 @@ def test_recurrent_names_the_argument_holding_a_non_tensor():
         layer.step(None)
     out, h = layer(torch.ones(3, 1, 2))
     assert out[:, 0, 0].tolist() == [1.0, 2.0, 3.0] and h.tolist() == [[3.0, 3.0]]
+
+
+def test_split_time_warns_of_a_sequence_of_another_length_passed_whole_to_every_chunk():
+    """A target one step shorter than the inputs (y = x[:, 1:] beside the whole x, the classic language-model slip)
+    has the inputs' rank and another length: split_time passed it whole to every chunk, silently, beside k steps
+    of x (with k = 1 a loss broadcasts (B, 1, F) against (B, T - 1, F)). Oracle: the rule already warned for a
+    later tensor with more dimensions; one with as many is as ambiguous. Labels of lower rank stay quiet."""
+    import warnings
+
+    from rnnkit.training.data import split_time
+
+    x = torch.zeros(2, 6, 3)
+    with pytest.warns(RuntimeWarning, match=r"shape \(2, 5, 3\) has as many dimensions and 5 there: it is passed "
+                                            r"whole to every chunk"):
+        chunks = split_time((x, x[:, 1:]), 3)
+    assert [tuple(c[1].shape) for c in chunks] == [(2, 5, 3), (2, 5, 3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chunks = split_time((x, torch.zeros(2), torch.zeros(2, 4)), 3)   # labels (B,) and one-hot (B, C): lower rank
+        chunks = split_time((x, torch.ones(2, 6, 1)), 3)
+    assert [tuple(c[1].shape) for c in chunks] == [(2, 3, 1), (2, 3, 1)]

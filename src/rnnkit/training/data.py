@@ -160,8 +160,8 @@ def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     """Cut a batch (a tensor or a nest of tensors) into chunks of ``k`` steps along ``time_dim``.
 
     The sequence length ``T`` is the size along ``time_dim`` of the first tensor that has that axis (list
-    the sequence first); a later tensor with more dimensions and another size there makes that choice
-    ambiguous and is warned (a one-hot label ``(B, C)`` first in a dict set ``T = C`` and the inputs went
+    the sequence first); a later tensor with as many or more dimensions and another size there makes that
+    choice ambiguous and is warned (a target ``y = x[:, 1:]`` beside the whole ``x`` went whole into every chunk) (a one-hot label ``(B, C)`` first in a dict set ``T = C`` and the inputs went
     whole into every chunk, silently; ``{"tokens": (B, T), "image": (B, C, H, W)}`` is read right and warned);
     tensors of that size there are sliced, all others (labels) are passed to every chunk as is -- except
     **lengths**: a dict entry or NamedTuple field named ``"lengths"`` (a 1-D integer tensor, numpy array
@@ -188,12 +188,15 @@ def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
         raise ShapeError(f"batch: expected at least one tensor with a time axis at dim {time_dim} (config.time_dim), got none")
     first = seq[0]
     T = first.shape[time_dim]
-    other = next((t for t in seq if t.dim() > first.dim() and t.shape[time_dim] != T), None)
-    if other is not None:   # which one is the sequence? a label listed first cut nothing, silently
+    other = next((t for t in seq if t.dim() >= first.dim() and t.shape[time_dim] != T), None)
+    if other is not None:   # which one is the sequence? a label listed first cut nothing, silently; a target of
+        # another length (y = x[:, 1:] beside the whole x) went whole into every chunk, beside k steps of x
+        more = "more" if other.dim() > first.dim() else "as many"
         warnings.warn(f"batch: the sequence length is taken from the first tensor with a time axis at dim {time_dim}, "
-                      f"shape {tuple(first.shape)} (T = {T}), but a later one of shape {tuple(other.shape)} has more "
-                      f"dimensions and {other.shape[time_dim]} there; if that one is the sequence, list it first or pass "
-                      f"split_fn", RuntimeWarning, stacklevel=3)
+                      f"shape {tuple(first.shape)} (T = {T}), but a later one of shape {tuple(other.shape)} has {more} "
+                      f"dimensions and {other.shape[time_dim]} there: it is passed whole to every chunk; if that one is "
+                      f"the sequence, list it first, if it is a sequence too, give it T steps, or pass split_fn",
+                      RuntimeWarning, stacklevel=3)
     if T == 0:   # no chunk: the batch trained nothing, without a word
         raise ShapeError(f"batch: expected at least one time step along dim {time_dim} (config.time_dim), got a "
                          f"tensor of shape {tuple(first.shape)}")

@@ -44,3 +44,23 @@ def test_overlap_of_integer_states_is_computed_and_bool_or_empty_refused():
         overlap(s > 0, t)                                       # {0, 1}: read as such, the overlap was wrong
     with pytest.raises(ShapeError, match="N >= 1"):
         overlap(torch.ones(2, 0), torch.ones(2, 0))             # was tensor([nan, nan]), silently
+
+
+def _first_crossing(xs, ys, level):
+    """Oracle: linear interpolation between the last point at or above ``level`` and the first below it."""
+    k = next(i for i, y in enumerate(ys) if y < level)
+    return xs[k - 1] + (ys[k - 1] - level) / (ys[k - 1] - ys[k]) * (xs[k] - xs[k - 1])
+
+
+def test_capacity_crossings_are_at_the_loads_stored_not_the_loads_asked_for():
+    # P = round(load * N): at N = 40 the loads asked 0.03 .. 0.29 store 1, 4, 6, 8, 12 patterns (loads 0.025 ..
+    # 0.3); the crossings were interpolated at the loads asked for, so they named loads no point was measured at
+    N, loads = 40, [0.03, 0.09, 0.16, 0.21, 0.29, 0.41]
+    r = capacity_experiment(sizes=[N], loads=loads, rules=["hebbian"], trials=1, seed=0)
+    curve = r["curves"]["hebbian"][str(N)]
+    stored = [P / N for P in curve["patterns"]]
+    assert curve["patterns"] == [max(1, round(x * N)) for x in loads]
+    for key, level, name in (("perfect", 0.5, "load_perfect50"), ("overlap", 0.9, "load_overlap90")):
+        got = r["summary"]["hebbian"][str(N)][name]
+        assert got == pytest.approx(_first_crossing(stored, curve[key], level), abs=1e-12), name
+    assert curve["loads"] == stored   # what the plot draws the points at

@@ -206,10 +206,11 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
 
     For each ``N`` in ``sizes``, rule and load, ``trials`` times: store ``P = max(1, round(load * N))``
     random patterns, cue the network with every stored pattern, and count those whose final state equals
-    the pattern exactly. Returns ``{"curves": {rule: {N: {"patterns", "perfect", "overlap"}}},
+    the pattern exactly. Returns ``{"curves": {rule: {N: {"loads", "patterns", "perfect", "overlap"}}},
     "summary": {rule: {N: {"load_perfect50", "load_overlap90", "perfect_recall_theory"}}}, ...}`` where
     ``load_perfect50`` is the load at which the perfect-recall fraction first falls below 0.5 and
-    ``load_overlap90`` where the mean overlap falls below 0.9 (both interpolated; ``None`` = not within the
+    ``load_overlap90`` where the mean overlap falls below 0.9 (both interpolated between the loads stored, the
+    curve's ``loads`` ``P / N``, which rounding moves from the ``loads`` asked for; ``None`` = not within the
     loads tried: never, or already at the smallest load, which ``already_below`` then names). ``sizes``
     and ``loads`` are distinct, ``loads`` increasing.
 
@@ -244,11 +245,14 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
                 per_rule[r]["patterns"].append(P)
                 per_rule[r]["perfect"].append(acc[r][0] / trials)
                 per_rule[r]["overlap"].append(acc[r][1] / trials)
+        # the loads stored: P / N. round(load * N) moves them (N=100: 0.025 stores 2 patterns, a load of 0.02), and
+        # the crossings were interpolated at the loads asked for, not at those measured
+        stored = [P / N for P in per_rule[rules[0]]["patterns"]]
         for r in rules:
-            curves[r][str(N)] = per_rule[r]
+            curves[r][str(N)] = {"loads": stored, **per_rule[r]}
             summary[r][str(N)] = {
-                "load_perfect50": _crossing(loads, per_rule[r]["perfect"], 0.5),
-                "load_overlap90": _crossing(loads, per_rule[r]["overlap"], 0.9),
+                "load_perfect50": _crossing(stored, per_rule[r]["perfect"], 0.5),
+                "load_overlap90": _crossing(stored, per_rule[r]["overlap"], 0.9),
                 "perfect_recall_theory": (1 / (2 * math.log(N)) if r == "hebbian"
                                           else 1 / math.sqrt(2 * math.log(N))),
                 "already_below": [k for k, key, level in (("load_perfect50", "perfect", 0.5),

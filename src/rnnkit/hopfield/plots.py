@@ -16,13 +16,13 @@ def plot_capacity(result: dict, path: str | Path) -> Path:
     import matplotlib
 
     fig, axes = figure(1, 2, figsize=(11, 4.2))
-    loads = result["loads"]
     styles = {"hebbian": "-", "storkey": "--"}
     colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for k, N in enumerate(result["sizes"]):
         for r in result["rules"]:
             c = result["curves"][r][str(N)]
             kw = {"color": colors[k % len(colors)], "linestyle": styles.get(r, ":"), "marker": "o", "ms": 3}
+            loads = c.get("loads", result["loads"])   # the loads stored (P / N); results saved before: as asked
             axes[0].plot(loads, c["perfect"], label=f"{r}, N={N}", **kw)
             axes[1].plot(loads, c["overlap"], label=f"{r}, N={N}", **kw)
     for ax in axes:

@@ -64,3 +64,21 @@ def test_capacity_crossings_are_at_the_loads_stored_not_the_loads_asked_for():
         got = r["summary"]["hebbian"][str(N)][name]
         assert got == pytest.approx(_first_crossing(stored, curve[key], level), abs=1e-12), name
     assert curve["loads"] == stored   # what the plot draws the points at
+
+
+def test_damage_weights_and_flip_bits_check_their_tensors():
+    from rnnkit.errors import ShapeError
+    from rnnkit.hopfield.experiments import damage_weights, flip_bits
+
+    g = torch.Generator().manual_seed(0)
+    with pytest.raises(ShapeError, match=r"^weights: expected a square \(N, N\) floating-point tensor"):
+        damage_weights(torch.ones(2, 3), 0.5, "zero", g)             # came back unchanged, silently
+    with pytest.raises(ShapeError, match=r"^weights: expected N >= 3 units with kind='perturb'"):
+        damage_weights(torch.zeros(2, 2), 1.0, "perturb", g)         # the one connection became NaN, silently
+    with pytest.raises(InputTypeError, match=r"^kind: expected one of \['zero', 'perturb'\]"):
+        damage_weights(torch.zeros(3, 3), 1.0, ["zero"], g)
+    with pytest.raises(ShapeError, match=r"^patterns: expected a 2-D tensor \(B, N\)"):
+        flip_bits(torch.ones(4), 0.5, g)                              # was a bare 'not enough values to unpack'
+    w = HopfieldNetwork(3).store(torch.tensor([[1.0, -1.0, 1.0]])).weights
+    assert torch.isfinite(damage_weights(w, 1.0, "perturb", g)).all()    # N = 3: finite, as before
+    assert (flip_bits(torch.ones(2, 4), 0.5, g) == -1).sum(1).tolist() == [2, 2]

@@ -30,7 +30,7 @@ import torch
 from torch import Tensor
 
 from rnnkit._validate import check_choice, first_repeat
-from rnnkit.errors import ConfigError, InputTypeError
+from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
                                      check_positive_float, check_positive_int, make_generator)
 from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, overlap
@@ -77,6 +77,9 @@ def flip_bits(patterns: Tensor, fraction: float, generator: torch.Generator) -> 
     tensor([3, 3])
     """
     check_fraction("fraction", fraction)
+    if not isinstance(patterns, Tensor) or patterns.dim() != 2:   # 1-D was a bare 'not enough values to unpack'
+        got = f"shape {tuple(patterns.shape)}" if isinstance(patterns, Tensor) else type(patterns).__name__
+        raise ShapeError(f"patterns: expected a 2-D tensor (B, N) (one pattern: x.unsqueeze(0)), got {got}")
     B, N = patterns.shape
     k = round(fraction * N)
     order = torch.rand(B, N, generator=generator).argsort(1)[:, :k]
@@ -99,9 +102,15 @@ def damage_weights(weights: Tensor, fraction: float, kind: str, generator: torch
     10
     """
     check_fraction("fraction", fraction)
-    if kind not in ("zero", "perturb"):
-        raise ConfigError(f"kind: expected one of ['zero', 'perturb'], got {kind!r}")
+    check_choice("kind", kind, ("zero", "perturb"))
+    if not isinstance(weights, Tensor) or not weights.is_floating_point() or weights.dim() != 2 \
+            or weights.shape[0] != weights.shape[1]:   # (2, 3) came back unchanged, silently
+        got = f"{weights.dtype} of shape {tuple(weights.shape)}" if isinstance(weights, Tensor) else type(weights).__name__
+        raise ShapeError(f"weights: expected a square (N, N) floating-point tensor, got {got}")
     N = weights.shape[0]
+    if kind == "perturb":   # the spread of one connection is NaN: N = 2 gave NaN weights, silently
+        if N < 3:
+            raise ShapeError(f"weights: expected N >= 3 units with kind='perturb' ({ROBUSTNESS_UNITS_WHY}), got N = {N}")
     iu = torch.triu_indices(N, N, offset=1)
     n_pairs = iu.shape[1]
     chosen = torch.randperm(n_pairs, generator=generator)[: round(fraction * n_pairs)]

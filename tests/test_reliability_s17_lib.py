@@ -163,3 +163,21 @@ def test_split_time_warns_of_a_sequence_of_another_length_passed_whole_to_every_
         chunks = split_time((x, torch.zeros(2), torch.zeros(2, 4)), 3)   # labels (B,) and one-hot (B, C): lower rank
         chunks = split_time((x, torch.ones(2, 6, 1)), 3)
     assert [tuple(c[1].shape) for c in chunks] == [(2, 3, 1), (2, 3, 1)]
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "MinGRU"])
+def test_step_names_its_argument_x_t(name):
+    """layer.step(x_t) with a float64 x_t or a wrong feature size said 'x: expected ...' -- an argument step() has
+    not (the one-step sequence built from x_t was checked by forward). Oracle: forward's own messages, for x."""
+    import rnnkit
+    from rnnkit.errors import InputTypeError, ShapeError
+
+    layer = getattr(rnnkit, name)(3, 4)
+    with pytest.raises(InputTypeError, match=r"^x_t: expected dtype torch.float32 \(the layer's\), got torch.float64"):
+        layer.step(torch.zeros(2, 3, dtype=torch.float64))
+    with pytest.raises(InputTypeError, match=r"^x: expected dtype torch.float32 \(the layer's\), got torch.float64"):
+        layer(torch.zeros(1, 2, 3, dtype=torch.float64))
+    with pytest.raises(ShapeError, match=r"^x_t: expected feature size \(last dim\) 3, got 5"):
+        layer.step(torch.zeros(2, 5))
+    y, _ = layer.step(torch.ones(2, 3))
+    torch.testing.assert_close(y, layer(torch.ones(1, 2, 3))[0][0])

@@ -202,6 +202,14 @@ class StackedLayer(nn.Module):
             raise InputTypeError(f"x_t: expected a torch.Tensor, got {type(x_t).__name__}")
         if x_t.dim() not in (1, 2):
             raise ShapeError(f"x_t: expected shape (B, {self.input_size}) or ({self.input_size},), got {tuple(x_t.shape)}")
+        if x_t.shape[-1] != self.input_size:   # these three were reported as 'x: ...', an argument step() has not
+            raise ShapeError(f"x_t: expected feature size (last dim) {self.input_size}, got {x_t.shape[-1]}")
+        w = self._weight()
+        if x_t.dtype != w.dtype:
+            raise InputTypeError(f"x_t: expected dtype {w.dtype} (the layer's), got {x_t.dtype}; convert explicitly")
+        if x_t.device != w.device:
+            raise InputTypeError(f"x_t: expected a tensor on {w.device} (the layer's weights'), got {x_t.device}; move it "
+                                 "explicitly")
         return x_t.dim() == 2
 
     def _new_parameter(self, shape: tuple[int, ...], factory: dict[str, Any]) -> nn.Parameter:

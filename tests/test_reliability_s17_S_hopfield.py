@@ -82,3 +82,16 @@ def test_damage_weights_and_flip_bits_check_their_tensors():
     w = HopfieldNetwork(3).store(torch.tensor([[1.0, -1.0, 1.0]])).weights
     assert torch.isfinite(damage_weights(w, 1.0, "perturb", g)).all()    # N = 3: finite, as before
     assert (flip_bits(torch.ones(2, 4), 0.5, g) == -1).sum(1).tolist() == [2, 2]
+
+
+def test_modern_capacity_reports_the_loads_stored():
+    from rnnkit.hopfield.experiments import modern_capacity_experiment
+
+    # n_units = 30: a load of 0.05 stores round(1.5) = 2 patterns, a load of 0.067; max_load_all_recalled said 0.05
+    r = modern_capacity_experiment(n_units=30, loads=[0.05], seed=0)
+    stored = [P / 30 for P in r["patterns"]]
+    assert r["patterns"] == [2]
+    for k in ("hebbian", "storkey", "modern"):
+        want = max([ld for ld, p in zip(stored, r["perfect"][k]) if p >= 0.999], default=None)
+        assert r["max_load_all_recalled"][k] == want, k
+    assert r["max_load_all_recalled"]["modern"] is not None and r["stored_loads"] == stored

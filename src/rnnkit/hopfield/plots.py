@@ -80,7 +80,7 @@ def plot_modern_capacity(result: dict, path: str | Path) -> Path:
     """Fraction recalled exactly vs load (log x) for Hebbian, Storkey and modern."""
     fig, ax = figure(figsize=(6.5, 4.2))
     for k, style in (("hebbian", "-o"), ("storkey", "--s"), ("modern", "-^")):
-        ax.plot(result["loads"], result["perfect"][k], style, label=k if k != "modern" else
+        ax.plot(result.get("stored_loads", result["loads"]), result["perfect"][k], style, label=k if k != "modern" else
                 f"modern (beta={result['beta']:g})")
     ax.axvline(AGS_CRITICAL_LOAD, color="k", linestyle=":", label="0.138 N (AGS)")
     ax.set_xscale("log")

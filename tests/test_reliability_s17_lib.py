@@ -181,3 +181,42 @@ def test_step_names_its_argument_x_t(name):
         layer.step(torch.zeros(2, 5))
     y, _ = layer.step(torch.ones(2, 3))
     torch.testing.assert_close(y, layer(torch.ones(1, 2, 3))[0][0])
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(pad_value="0"), "InputTypeError", r"^pad_value: expected a number, got '0'"),
+    (dict(pad_value=None), "InputTypeError", r"^pad_value: expected a number, got None"),
+    (dict(pad_value=True), "InputTypeError", r"^pad_value: expected a number, got True"),
+    (dict(dtype="int64"), "InputTypeError", r"^dtype: expected a torch.dtype or None, got 'int64'"),
+    (dict(pad_value=300, dtype=torch.int8), "DataError", r"^pad_value: expected a value that torch.int8 holds "
+                                                          r"\(\[-128, 127\]\), got 300"),
+    (dict(pad_value=1e39, dtype=torch.float32), "DataError", r"^pad_value: expected a value that torch.float32 holds"),
+])
+def test_pad_sequences_checks_pad_value_and_dtype(kwargs, error, message):
+    """pad_value='0' / None and dtype='int64' were torch's or Python's bare TypeError / AttributeError, 300 in int8
+    torch's bare RuntimeError ('value cannot be converted ... without overflow'), pad_value=True padded ones and
+    1e39 in float32 padded inf, silently. Oracle: pad_sequences' own refusal of a fractional pad_value for ids."""
+    import rnnkit.errors
+
+    with pytest.raises(getattr(rnnkit.errors, error), match=message):
+        pad_sequences([[1, 2], [3]], **kwargs)
+    with pytest.raises(DataError, match=r"^pad_value: expected an integer"):
+        pad_sequences([[1, 2], [3]], pad_value=0.5)
+    x, _ = pad_sequences([[1, 2], [3]], pad_value=-100, dtype=torch.int8)
+    assert x.tolist() == [[1, 2], [3, -100]] and x.dtype == torch.int8
+
+
+def test_pad_sequences_and_limit_length_name_what_is_no_sequence():
+    """A generator of sequences was a bare TypeError (object of type 'generator' has no len()), and so was None
+    among limit_length's sequences."""
+    from rnnkit.data.batching import limit_length
+    from rnnkit.errors import InputTypeError
+
+    with pytest.raises(InputTypeError, match=r"^seqs: expected a list of sequences, got generator"):
+        pad_sequences(s for s in [[1, 2]])
+    with pytest.raises(InputTypeError, match=r"^seqs\[1\]: expected a sequence \(tokens, ids or a text\), got NoneType"):
+        limit_length([[1, 2], None], 1)
+    from rnnkit.data.batching import TruncationWarning
+
+    with pytest.warns(TruncationWarning, match="truncated 1 of 2"):
+        assert limit_length(["abc", [1, 2]], 2) == ["ab", [1, 2]]

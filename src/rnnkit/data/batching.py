@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import math
 import numbers
 import warnings
 from typing import Any, Iterator, Sequence
@@ -27,7 +28,7 @@ import torch
 from torch import Tensor
 
 from rnnkit._validate import check_bool
-from rnnkit.errors import ConfigError, DataError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG", "TruncationWarning",
            "truncations"]
@@ -95,6 +96,11 @@ def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype 
     sequences (lists, 1-D arrays or tensors) or ``(B, T, C)`` for ``(T_i, C)`` arrays, and ``lengths``
     int64 ``(B,)``. Ids (``dtype=None``) must be integers: a float id is a DataError, never truncated, and so is a
     bool (a mask is no id)."""
+    _check_seqs(seqs)
+    if dtype is not None and not isinstance(dtype, torch.dtype):   # 'int64' was an AttributeError
+        raise InputTypeError(f"dtype: expected a torch.dtype or None, got {dtype!r}")
+    if isinstance(pad_value, (bool, np.bool_)) or not isinstance(pad_value, numbers.Real):   # True padded 1s
+        raise InputTypeError(f"pad_value: expected a number, got {pad_value!r}")
     if len(seqs) == 0:
         raise DataError("seqs: expected at least one sequence, got none")
     arrs = [_as_tensor(i, s) for i, s in enumerate(seqs)]
@@ -114,10 +120,36 @@ def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype 
                             "real values)")
     if not (dtype.is_floating_point or dtype.is_complex) and not float(pad_value).is_integer():
         raise DataError(f"pad_value: expected an integer to pad {dtype} values, got {pad_value!r}")
+    _check_pad_range(pad_value, dtype)
     out = torch.full((len(arrs), max(lengths), *arrs[0].shape[1:]), pad_value, dtype=dtype)
     for i, a in enumerate(arrs):
         out[i, : a.shape[0]] = a if a.dtype == dtype else _cast(i, a, dtype)
     return out, torch.tensor(lengths, dtype=torch.long)
+
+
+def _check_seqs(seqs: Any) -> None:
+    """``seqs`` must be a sized, indexable collection of sequences (a generator was a bare TypeError of len)."""
+    if isinstance(seqs, (str, bytes, dict, set, frozenset)) or not hasattr(seqs, "__len__") \
+            or not hasattr(seqs, "__getitem__"):
+        raise InputTypeError(f"seqs: expected a list of sequences, got {type(seqs).__name__}")
+
+
+def _check_pad_range(pad_value: Any, dtype: torch.dtype) -> None:
+    """``pad_value`` must be a value ``dtype`` holds: 300 in int8 was torch's bare RuntimeError, 1e39 in float32
+    padded inf."""
+    if dtype == torch.bool:
+        low, high = 0, 1
+    elif dtype.is_floating_point:
+        high = torch.finfo(dtype).max
+        if math.isfinite(pad_value) and abs(pad_value) > high:
+            raise DataError(f"pad_value: expected a value that {dtype} holds (|v| <= {high:.4g}), got {pad_value!r}")
+        return
+    elif dtype.is_complex:
+        return
+    else:
+        low, high = torch.iinfo(dtype).min, torch.iinfo(dtype).max
+    if not low <= pad_value <= high:
+        raise DataError(f"pad_value: expected a value that {dtype} holds ([{low}, {high}]), got {pad_value!r}")
 
 
 def _cast(i: int, a: Tensor, dtype: torch.dtype) -> Tensor:
@@ -208,6 +240,10 @@ def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate"
         return seqs
     if not isinstance(max_len, int) or isinstance(max_len, bool) or max_len < 1:
         raise ConfigError(f"max_len: expected None or a positive int, got {max_len!r}")
+    _check_seqs(seqs)
+    bad = next((i for i, s in enumerate(seqs) if not hasattr(s, "__len__") or not hasattr(s, "__getitem__")), None)
+    if bad is not None:   # None or a number among the sequences: a bare TypeError of len()
+        raise InputTypeError(f"seqs[{bad}]: expected a sequence (tokens, ids or a text), got {type(seqs[bad]).__name__}")
     long = [i for i, s in enumerate(seqs) if len(s) > max_len]
     if not long:
         return seqs

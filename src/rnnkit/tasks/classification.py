@@ -162,6 +162,7 @@ class TextClassifier(ClassifierTask):
         self._members: dict[str, Any] = {}          # networks trained for the combination (not refitted)
         self._val_accuracy: dict[str, float] = {}   # each member's and the combination's, on the validation split
         self.prior: list[float] | None = None        # the training labels' class shares (texts with no token)
+        self._linear: str | None = None              # the linear members' units where the network reads PKU words
 
     @property
     def baseline_types(self) -> dict[str, Any]:  # type: ignore[override]
@@ -219,6 +220,7 @@ class TextClassifier(ClassifierTask):
         t0 = time.perf_counter()
         texts, labels = train
         self.units = choose_units(texts) if c.tokenizer == "auto" else c.tokenizer
+        self._linear = choose_units(texts) if self.units == "segmented" else None   # what "auto" reads there
         self.mix, self._mix_C, self._members = None, {}, {}
         self.wordpieces, known = self._pretrained_units(texts)
         if self.wordpieces:
@@ -371,8 +373,13 @@ class TextClassifier(ClassifierTask):
                 **self._members}
 
     def _linear_units(self) -> str:
-        """The linear models' tokens: the network's chars or PKU words (segmented), else words (with bpe too)."""
-        return self.units if self.units in ("chars", "segmented") else "words"
+        """The linear models' tokens: characters with the network's chars, else words (with bpe too); with PKU words
+        (segmented) the units "auto" picks on the training texts -- characters for Chinese: on the reviews' dev
+        split the network on PKU words with these members beat the same network with members on PKU words
+        (three members 0.8560 vs 0.8541, session 17)."""
+        if self.units == "segmented":
+            return self._linear
+        return "chars" if self.units == "chars" else "words"
 
     # ------------------------------------------------------------------ prediction
     def _network_proba(self, inputs: list) -> np.ndarray:

@@ -43,8 +43,9 @@ class TextClassifierConfig:
                                     # (subwords learned on the training texts, bpe_size units), or "auto":
                                     # chars when < 5% of the training characters are whitespace, else words;
                                     # "segmented": runs of Han characters cut into the words of a unigram model
-                                    # of the PKU People's Daily 1998-01 corpus (rnnkit.data.segment; the linear
-                                    # members' word n-grams too), the rest as "words" (a no-op on text without Han)
+                                    # of the PKU People's Daily 1998-01 corpus (rnnkit.data.segment), the rest as
+                                    # "words" (a no-op on text without Han); the linear members read what "auto"
+                                    # gives. Opt-in: dev only (session 17), not pre-registered
     bpe_size: int = 8000            # BPE vocabulary size (tokenizer="bpe"; specials and characters included)
     lowercase: bool = True          # casefold before tokenizing
     min_freq: int = 2               # rarer tokens map to <unk>

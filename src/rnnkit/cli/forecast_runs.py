@@ -147,6 +147,9 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--csv: expected with 'update' (the new observations) or a training run, got it with 'predict'")
     if args.action == "update" and args.csv is None:
         raise UsageError("--csv: expected the new observations to append (a CSV with the fit's columns), got none")
+    if args.out is not None and Path(args.out).resolve() == Path(args.run).resolve():   # was rewritten in place
+        raise UsageError(f"--out: expected a folder other than --run's (the run stays as it was fitted), got the run "
+                         f"folder itself ({args.out!r})")
     if args.action == "update" and args.out is not None:   # the updated model is saved there
         check_run_out(args.out, "forecast")
     check_out_dir(args.out)

@@ -8,8 +8,9 @@ segmentation and an unknown word falls back to its characters. Everything that i
 digits, punctuation, kana, emoji) is tokenized as :func:`rnnkit.data.vocab.tokenize` ``"words"`` does: on a
 text without Han characters :meth:`Segmenter.tokens` is that tokenizer, token for token.
 
-Held-out quality (segmenter built on 90% of the PKU sentences, seed 0; the other 4,508 sentences' gold
-words): see docs/results_text.md (session 17).
+Held-out quality (built on 90% of the PKU sentences, ``split_indices(n, 0.1, 0)``; the other 4,508 sentences'
+114,850 gold words, session 17): F1 0.930 (precision 0.912, recall 0.948); forward maximum matching with the same
+lexicon 0.917, every character a word 0.361.
 
 >>> seg = Segmenter({"我们": 5, "喜欢": 4, "中国": 3, "我": 2, "们": 1})
 >>> seg.tokens("我们喜欢中国菜! OK")

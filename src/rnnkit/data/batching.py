@@ -99,7 +99,8 @@ def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype 
     _check_seqs(seqs)
     if dtype is not None and not isinstance(dtype, torch.dtype):   # 'int64' was an AttributeError
         raise InputTypeError(f"dtype: expected a torch.dtype or None, got {dtype!r}")
-    if isinstance(pad_value, (bool, np.bool_)) or not isinstance(pad_value, numbers.Real):   # True padded 1s
+    flag = isinstance(pad_value, (bool, np.bool_))   # a bool pads bool values only (True padded ids with 1s)
+    if not flag and not isinstance(pad_value, numbers.Real):
         raise InputTypeError(f"pad_value: expected a number, got {pad_value!r}")
     if len(seqs) == 0:
         raise DataError("seqs: expected at least one sequence, got none")
@@ -118,6 +119,9 @@ def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype 
         if bad is not None:
             raise DataError(f"seqs[{bad}]: expected integer ids, got {arrs[bad].dtype} values (pass dtype= to pad "
                             "real values)")
+    if flag and dtype != torch.bool:   # False / True are the padding of a bool (mask) batch, not a number
+        raise InputTypeError(f"pad_value: expected a number, got {pad_value!r} (a bool pads torch.bool values only, "
+                             f"these are {dtype})")
     if not (dtype.is_floating_point or dtype.is_complex) and not float(pad_value).is_integer():
         raise DataError(f"pad_value: expected an integer to pad {dtype} values, got {pad_value!r}")
     _check_pad_range(pad_value, dtype)

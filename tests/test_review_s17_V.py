@@ -9,6 +9,8 @@ import torch
 from rnnkit.data.batching import pad_sequences
 from rnnkit.errors import InputTypeError
 
+from toy_data import needs_snownlp
+
 
 @pytest.mark.parametrize("pad", [False, np.bool_(False)])
 def test_pad_sequences_pads_bool_masks_with_a_bool(pad):
@@ -24,3 +26,34 @@ def test_pad_sequences_pads_bool_masks_with_a_bool(pad):
         pad_sequences([[1, 2], [3]], pad_value=True)   # ids: still refused (True padded them with 1s)
     with pytest.raises(InputTypeError, match=r"^pad_value: expected a number, got False"):
         pad_sequences([[1.5], [2.5, 1.0]], pad_value=False, dtype=torch.float32)
+
+
+@needs_snownlp()
+def test_an_exported_segmented_classifier_says_how_to_cut_texts_and_following_it_gives_the_runs_tokens():
+    """tokenizer='segmented' (66d87fd) exported a meta naming the tokenizer 'segmented' and nothing more (no splitter,
+    no segmenter): a consumer of the graph could not turn a text into its ids. Oracle: the run's own tokens
+    (clf._tokens) against the meta's recipe followed with the regex package and the segmenter it names."""
+    import re
+    import unicodedata
+
+    import regex
+
+    from rnnkit.data.segment import pku_segmenter
+    from rnnkit.export.tasks import classifier_spec
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = ["我们喜欢这部电影, GOOD film!", "中国菜很好吃 ok", "这个产品太差了 bad", "质量不好, 不喜欢 Ça va"] * 4
+    cfg = TextClassifierConfig(tokenizer="segmented", embeddings="own", lowercase=True, min_freq=1, embed_dim=4,
+                               hidden_size=4, epochs=1, batch_size=8, val_fraction=0.0, progress=False)
+    clf = TextClassifier(cfg).fit(texts, ["pos", "pos", "neg", "neg"] * 4, baselines=False)
+    spec = classifier_spec(clf).meta["splitter"]
+    seg = pku_segmenter()
+    assert spec["segmenter"] == seg.fingerprint() and (spec["normalize"], spec["casefold"]) == ("NFC", True)
+    words, han = regex.compile(spec["pattern"], regex.V1), re.compile(spec["han_runs"])
+    for text in texts[:4] + ["東京タワー e\u0301 中国\ufe00人"]:
+        cased = unicodedata.normalize("NFC", text).casefold()
+        got, pos = [], 0
+        for m in han.finditer(cased):
+            got += words.findall(cased[pos:m.start()]) + seg.cut(m.group())
+            pos = m.end()
+        assert got + words.findall(cased[pos:]) == clf._tokens([text])[0]

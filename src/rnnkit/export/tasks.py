@@ -150,6 +150,18 @@ _CUTTERS = {"wordpiece": "; cut texts with the tokenizers JSON in vocab.json ('w
                    "'tokens'"}
 
 
+def _segmented_spec(lowercase: bool) -> dict[str, Any]:
+    """How a ``tokenizer="segmented"`` classifier cuts a text (:meth:`rnnkit.data.segment.Segmenter.tokens`), as data:
+    ``"words"``' splitter between the runs of Han characters, each run cut by the PKU segmenter whose fingerprint
+    the run kept (the lexicon is not in the run folder: rnnkit's :func:`~rnnkit.data.segment.pku_segmenter`)."""
+    from rnnkit.data.segment import _HAN_RUN, pku_segmenter
+
+    return {**splitter_spec("words", lowercase), "han_runs": _HAN_RUN.pattern,
+            "tokens": "every match of han_runs (Python re), cut into words by rnnkit.data.segment.pku_segmenter().cut "
+                      "(its fingerprint() must be 'segmenter'); between them every match of pattern, left to right",
+            "segmenter": pku_segmenter().fingerprint()}
+
+
 def classifier_spec(clf: Any) -> GraphSpec:
     """The graph of a fitted ``TextClassifier`` (token ids) or ``TimeSeriesClassifier`` (series)."""
     from rnnkit.tasks.classification import TextClassifier
@@ -173,6 +185,8 @@ def classifier_spec(clf: Any) -> GraphSpec:
                 "network_weight": (mix or {}).get("network"), "weights": mix}
         if meta["tokenizer"] in TOKENIZERS:   # how texts become tokens, for a consumer outside Python
             meta["splitter"] = splitter_spec(meta["tokenizer"], cfg.lowercase)
+        elif meta["tokenizer"] == "segmented":   # it said "segmented" and nothing else: no consumer could cut the texts
+            meta["splitter"] = _segmented_spec(cfg.lowercase)
     else:
         if getattr(clf, "chose", "network") != "network":   # model="auto" predicts with 1-NN: no graph computes that
             raise ConfigError("classifier: expected a tsc run that predicts with its network, got one whose "

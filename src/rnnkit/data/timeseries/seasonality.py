@@ -44,6 +44,14 @@ YEARLY_RULES = ("periodogram", "bound", "none")
 YEARLY = "periodogram"
 
 
+def _offset(freq: Any) -> pd.DateOffset:
+    """The pandas offset of the frequency alias ``freq``; one pandas cannot read is a ConfigError naming ``freq``."""
+    try:
+        return pd.tseries.frequencies.to_offset(freq)
+    except (ValueError, TypeError):   # pandas' "Invalid frequency: XYZ. Failed to parse with error message: ..."
+        raise ConfigError(f"freq: expected None or a pandas frequency alias ('D', 'MS', 'W-SUN', ...), got {freq!r}") from None
+
+
 def seasonal_candidates(freq: str | None) -> list[int]:
     """Calendar periods worth testing for a pandas frequency alias (none for yearly or unknown).
 
@@ -52,10 +60,7 @@ def seasonal_candidates(freq: str | None) -> list[int]:
     """
     if freq is None:
         return []
-    try:
-        off = pd.tseries.frequencies.to_offset(freq)
-    except (ValueError, TypeError):   # pandas' "Invalid frequency: XYZ. Failed to parse with error message: ..."
-        raise ConfigError(f"freq: expected None or a pandas frequency alias ('D', 'MS', 'W-SUN', ...), got {freq!r}") from None
+    off = _offset(freq)
     n = max(int(getattr(off, "n", 1)), 1)
     code = off.rule_code.split("-")[0].upper()
     table = {
@@ -77,10 +82,7 @@ def yearly_or_coarser(freq: str | None) -> bool:
     """
     if freq is None:
         return False
-    try:
-        off = pd.tseries.frequencies.to_offset(freq)
-    except (ValueError, TypeError):
-        raise ConfigError(f"freq: expected None or a pandas frequency alias ('D', 'MS', 'W-SUN', ...), got {freq!r}") from None
+    off = _offset(freq)
     try:
         first = pd.Timestamp("2001-01-01") + off    # on an anchor of the offset (an anchored one rolls forward once)
         return (first + off - first) >= pd.Timedelta(days=360)

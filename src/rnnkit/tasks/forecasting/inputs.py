@@ -29,7 +29,7 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label, series_note, panel_notes
-from rnnkit.tasks.forecasting.update_rows import id_rows, rows_by_id, zone as _zone
+from rnnkit.tasks.forecasting.update_rows import id_rows, need_column as _need_column, rows_by_id, zone as _zone
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward", "check_future_times"]
@@ -93,13 +93,6 @@ def as_name_list(value: Any, name: str) -> list[str]:
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return list(value)
     raise InputTypeError(f"{name}: expected a column name or a list of names, got {type(value).__name__}")
-
-
-def _need_column(df: pd.DataFrame, col: str, what: str) -> None:
-    if col not in df.columns:
-        raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}")
-    if list(df.columns).count(col) > 1:     # df[col] was a frame: pandas' bare 'Data must be 1-dimensional'
-        raise DataError(f"{what}: expected one column named {col!r}, got {list(df.columns).count(col)}")
 
 
 def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],

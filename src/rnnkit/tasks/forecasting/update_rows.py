@@ -14,13 +14,21 @@ import pandas as pd
 
 from rnnkit.errors import DataError
 
-__all__ = ["rows_by_id", "id_rows", "check_ids_present", "zone"]
+__all__ = ["need_column", "rows_by_id", "id_rows", "check_ids_present", "zone"]
+
+
+def need_column(df: pd.DataFrame, col: str, what: str) -> None:
+    """``df`` has exactly one column ``col``: else a DataError naming ``what`` and ``col`` (two of one name made
+    ``df[col]`` a frame: pandas' bare 'Data must be 1-dimensional')."""
+    if col not in df.columns:
+        raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}")
+    if list(df.columns).count(col) > 1:
+        raise DataError(f"{what}: expected one column named {col!r}, got {list(df.columns).count(col)}")
 
 
 def check_ids_present(df: pd.DataFrame, id_col: str, what: str) -> None:
     """A DataError naming ``what``, ``id_col`` and the first row (1-based, in the order given) without an id."""
-    if list(df.columns).count(id_col) > 1:
-        raise DataError(f"{what}: id_col: expected one column named {id_col!r}, got {list(df.columns).count(id_col)}")
+    need_column(df, id_col, f"{what}: id_col")
     missing = pd.isna(df[id_col]).to_numpy()
     if missing.any():
         raise DataError(f"{what}: id_col {id_col!r}: expected an id on every row, got {int(missing.sum())} missing "

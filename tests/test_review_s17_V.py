@@ -57,3 +57,21 @@ def test_an_exported_segmented_classifier_says_how_to_cut_texts_and_following_it
             got += words.findall(cased[pos:m.start()]) + seg.cut(m.group())
             pos = m.end()
         assert got + words.findall(cased[pos:]) == clf._tokens([text])[0]
+
+
+def test_forecast_help_names_the_default_candidates_auto_uses():
+    """ce3979c took the pretrained yearly networks out of auto's defaults, but `rnnkit forecast --help` still said
+    the defaults were 'the statistical methods, the LSTM, the ES-RNN and pretrained' ('leave it out to forecast
+    without them'). Oracle: the candidates auto_model builds when --candidates is left out."""
+    import argparse
+    import re
+
+    from rnnkit.cli.main import build_parser
+    from rnnkit.tasks.forecasting.auto_model import build_candidates
+    from rnnkit.tasks.forecasting.config import ForecastConfig
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    action = next(a for a in sub.choices["forecast"]._actions if "--candidates" in a.option_strings)
+    default_clause = re.search(r"\(default: ([^;)]*)", action.help).group(1)
+    defaults = build_candidates(ForecastConfig(horizon=2))
+    assert ("pretrained" in default_clause) == ("pretrained" in defaults), (default_clause, sorted(defaults))

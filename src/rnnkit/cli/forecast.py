@@ -89,9 +89,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "(lstm, gru, elman); the ES-RNN hybrid; or one statistical method")
     m.add_argument("--candidates", nargs="+", default=None, metavar="NAME",
                    help="auto's candidates among ets theta seasonal_naive naive drift lstm gru elman esrnn "
-                        "pretrained (default: auto's defaults: the statistical methods, the LSTM, the ES-RNN and "
-                        "pretrained, the pretrained yearly networks averaged into auto's forecast of several yearly "
-                        "series; leave it out to forecast without them)")
+                        "pretrained (default: auto's defaults: the statistical methods, the LSTM and the ES-RNN; "
+                        "name pretrained to average the pretrained yearly networks into auto's forecast of several "
+                        "yearly series, an option since session 17)")
     m.add_argument("--quantiles", nargs="+", type=float, default=[0.1, 0.5, 0.9], metavar="Q",
                    help="quantile levels in (0, 1) to forecast (auto, esrnn and statistical models), any list")
     m.add_argument("--cell", default=None, choices=["lstm", "gru", "elman"],

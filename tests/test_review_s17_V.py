@@ -75,3 +75,31 @@ def test_forecast_help_names_the_default_candidates_auto_uses():
     default_clause = re.search(r"\(default: ([^;)]*)", action.help).group(1)
     defaults = build_candidates(ForecastConfig(horizon=2))
     assert ("pretrained" in default_clause) == ("pretrained" in defaults), (default_clause, sorted(defaults))
+
+
+def test_a_gzip_body_of_several_members_is_read_whole(tmp_path):
+    """RFC 1952 2.2: a gzip file is a series of members (``cat a.gz b.gz``, streaming compressors); dde4175 refused
+    the second member as 'bytes after its end' (400). Oracle: Python's gzip.decompress of the same bytes, posted
+    uncompressed -- the same answer. Bytes after a deflate (zlib) stream, or a member cut short, stay a 400."""
+    import gzip
+    import json
+    import zlib
+
+    from fastapi.testclient import TestClient
+    from test_reliability_s13_serve import _small_classifier
+
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import open_service
+
+    _small_classifier(tmp_path / "clf")
+    body = json.dumps({"texts": ["good nice", "bad awful bad"]}).encode()
+    two = gzip.compress(body[:10]) + gzip.compress(body[10:])
+    assert gzip.decompress(two) == body
+    with TestClient(create_app(open_service(tmp_path / "clf"))) as client:
+        headers = {"content-type": "application/json"}
+        plain = client.post("/predict", content=gzip.decompress(two), headers=headers)
+        reply = client.post("/predict", content=two, headers={**headers, "content-encoding": "gzip"})
+        assert plain.status_code == 200 and (reply.status_code, reply.json()) == (200, plain.json())
+        for coding, data in (("gzip", two[:-4]), ("deflate", zlib.compress(body[:10]) + zlib.compress(body[10:]))):
+            reply = client.post("/predict", content=data, headers={**headers, "content-encoding": coding})
+            assert reply.status_code == 400 and reply.json()["error"].startswith("body: expected one complete"), coding

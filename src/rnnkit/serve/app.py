@@ -224,18 +224,27 @@ _CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate
 def _decoded(body: bytes, coding: str, limit: int) -> tuple[bytes | None, int, str]:
     """``body`` decompressed by ``coding`` (a key of ``_CODINGS``) to at most ``limit`` bytes: ``(data, 0, "")``,
     or ``(None, status, reason)`` -- 413 for more than ``limit`` bytes once decompressed (a small bomb
-    inflates 1,000-fold), 400 for data that is not in that coding or ends early."""
-    inflate = zlib.decompressobj(_CODINGS[coding])
-    try:
-        data = inflate.decompress(body, limit + 1)
-    except zlib.error as e:
-        return None, 400, f"body: expected {coding} data (content-encoding: {coding}), got bytes that are not ({e})"
-    if len(data) > limit:
-        return None, 413, f"body: expected at most {limit} bytes once decompressed ({coding}), got more"
-    if not inflate.eof or inflate.unused_data:
-        where = "ends before its end" if not inflate.eof else "has bytes after its end"
-        return None, 400, f"body: expected one complete {coding} stream (content-encoding: {coding}), got one that {where}"
-    return data, 0, ""
+    inflates 1,000-fold), 400 for data that is not in that coding or ends early. A gzip body may be several
+    members one after another (RFC 1952 2.2: what ``cat a.gz b.gz`` and streaming compressors write), read as
+    their contents joined, as ``gzip.decompress`` reads them; a deflate (zlib) stream is one."""
+    parts: list[bytes] = []
+    size, rest = 0, body
+    while True:
+        inflate = zlib.decompressobj(_CODINGS[coding])
+        try:
+            data = inflate.decompress(rest, limit - size + 1)
+        except zlib.error as e:
+            return None, 400, f"body: expected {coding} data (content-encoding: {coding}), got bytes that are not ({e})"
+        size += len(data)
+        if size > limit:
+            return None, 413, f"body: expected at most {limit} bytes once decompressed ({coding}), got more"
+        parts.append(data)
+        rest = inflate.unused_data
+        if not inflate.eof or (rest and coding == "deflate"):
+            where = "ends before its end" if not inflate.eof else "has bytes after its end"
+            return None, 400, f"body: expected one complete {coding} stream (content-encoding: {coding}), got one that {where}"
+        if not rest:
+            return b"".join(parts), 0, ""
 
 
 class BodyLimit:

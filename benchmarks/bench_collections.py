@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from rnnkit.data.collections import CollectionSeries, load_collection, split
-from rnnkit.tasks.forecasting.auto import AutoForecaster, ValidationSet, rolling_validation
+from rnnkit.tasks.forecasting.auto import AutoForecaster, ValidationSet, default_candidates, rolling_validation
 from rnnkit.tasks.forecasting.candidates import SeriesInput
 from rnnkit.tasks.forecasting.metrics import mase, mase_scale
 from rnnkit.tasks.forecasting.probabilistic import coverage_by_level, crps_from_quantiles
@@ -159,7 +159,8 @@ def candidates(names: list[str], local_nets: bool, compare_local: bool = False, 
     """The candidates by name; ``member``: ES-RNN settings of a second hybrid, ``esrnn_candidate`` (scored next to
     the default one, and in ``auto_candidate`` in its place); ``lstm_member``: settings of a second LSTM
     candidate, ``lstm_candidate`` (the same for the default LSTM). ``pretrained`` (the member auto averages in for
-    yearly batches, as by default) is always there; ``pretrained=True``: the same networks for every group they serve,
+    yearly batches with ``--also pretrained_blend=True``, the default of session 16; scored as a column, out of
+    today's auto) is always there; ``pretrained=True``: the same networks for every group they serve,
     ``pretrained_all``, in ``auto_candidate``'s pool in its place (chosen, not averaged in: session 16's option)."""
     from rnnkit.tasks.forecasting.neural import ForecasterCandidate
     from rnnkit.tasks.forecasting.statistical import statistical_candidates
@@ -321,6 +322,10 @@ def run_collection(name: str, part: str, models: list[str], origins: int, cache:
             # selection and combination only, from vset (candidates are not run again)
             kw = dict(also or {}) if sel == "candidate" else {"selection": sel}
             skip = tuple(n for n in not_auto if not (sel == "candidate" and n == PRETRAINED_ALL))
+            if kw.get("pretrained_blend"):       # the option (session 16's default): auto averages the member in
+                kw["candidates"] = default_candidates(blend=True)
+            elif not (sel == "candidate" and pretrained):   # today's auto has no member (off since session 17):
+                skip += (PRETRAINED,)                        # scored as a column, kept out of auto's pool
             vs = member_swapped(vset) if sel == "candidate" and member else vset
             if sel == "candidate" and pretrained:       # the member of every group, chosen (session 16's option)
                 kw.setdefault("pretrained_blend", False)

@@ -157,10 +157,12 @@ def test_auto_takes_the_table_only_where_its_tokenizer_knows_the_text():
 def test_texts_the_tokenizer_drops_are_read_as_unknown_not_refused():
     texts, labels = _toy()
     clf = TextClassifier(TextClassifierConfig(**TINY)).fit(texts, labels)
-    odd = ["\u200b", "\x00\x01", "\ufffd", "\u0301", "😀😀", "good \x00"]
+    odd = ["\u200b", "\x01\x02", "\ufffd", "\u0301", "😀😀", "good \x01"]
     assert clf.wordpieces.tokens(odd) == [["[UNK]"]] * 5 + [["good"]]
     p = clf.predict_proba(odd)
     assert p.shape == (6, 2) and np.allclose(p.sum(1), 1, atol=1e-5)
+    with pytest.raises(DataError, match=r"texts\[1\]: expected text without NUL characters"):   # session 17: as files
+        clf.predict(["good", "good \x00"])                                                     # and the service
     with pytest.raises(DataError, match=r"texts\[0\]: expected a non-empty text"):   # blank: refused as before
         clf.predict(["\u3000 \t"])
 

@@ -186,6 +186,26 @@ def check_keys_as_text(values: Iterable[Any], texts: Iterable[str], what: str, k
                         "convert them to one type first")
 
 
+def check_no_nul(text: str, what: str) -> str:
+    """``text`` if it holds no NUL character (U+0000), else a DataError naming ``what`` and where: a NUL in a text is
+    a C-string or UTF-16 bug of the caller (a file holding one is refused as not UTF-8); the translator copied it into
+    its output and the character LM learned it as a character. One rule for the API's texts, the LM's text and the
+    service's requests.
+
+    >>> check_no_nul("ok", "text")
+    'ok'
+    >>> check_no_nul("a\\0b", "texts[3]")
+    Traceback (most recent call last):
+    rnnkit.errors.DataError: texts[3]: expected text without NUL characters (U+0000), got one at character 1
+    """
+    at = text.find("\0")
+    if at >= 0:
+        from rnnkit.errors import DataError
+
+        raise DataError(f"{what}: expected text without NUL characters (U+0000), got one at character {at}")
+    return text
+
+
 def check_unicode(text: str, what: str) -> str:
     """``text`` if it encodes as UTF-8, else a DataError naming the first lone surrogate and where it is:
     such a string (bytes decoded with ``errors="surrogateescape"``, a cut UTF-16 pair) trained a model whose

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from rnnkit.errors import CheckpointError, ConfigError, RnnkitError
+from rnnkit._validate import check_no_nul
+from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 from rnnkit.serve.journal import Journal, run_stamp
 from rnnkit.tasks.forecasting.records import forecast_records, time_text
 
@@ -318,9 +319,10 @@ class ClassifierService:
         for i, t in enumerate(texts):
             if not t.strip():
                 raise RequestError(422, f"texts[{i}]: expected a non-empty text, got {t!r}")
-            if "\0" in t:   # a C-string or UTF-16 bug in the client: a file holding one is refused too
-                raise RequestError(422, f"texts[{i}]: expected text without NUL characters (U+0000), got one at "
-                                        f"character {t.index(chr(0))}")
+            try:
+                check_no_nul(t, f"texts[{i}]")    # a C-string or UTF-16 bug in the client: a file holding one is refused too
+            except DataError as e:
+                raise RequestError(422, str(e)) from None
             if self.model.config.max_len is None and len(t) > MAX_UNCUT_CHARS:
                 raise RequestError(422, f"texts[{i}]: expected at most {MAX_UNCUT_CHARS:,} characters (this run has no "
                                         f"max_len: it reads every token), got {len(t):,}")

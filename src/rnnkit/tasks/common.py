@@ -32,7 +32,8 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit.data.text import _one_spelling_per_number, exact_number, screen_spelling
-from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_number, check_unicode
+from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_no_nul, check_number, \
+    check_unicode
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.training.callbacks import MetricLogger
@@ -296,10 +297,7 @@ def check_texts(texts: Any, what: str = "texts", blank: bool = False, places: Se
                                  f"{f'a missing value ({t!r})' if is_missing(t) else type(t).__name__}")
         if not (t if blank else t.strip()):
             raise DataError(f"{item_at(what, i, places)}: expected a non-empty text, got {t!r}")
-        if "\0" in t:   # as a file (--input) and the service refuse it: a C-string or UTF-16 bug of the caller; the
-            # translator copied the NUL into its output (words() makes it a token of its own)
-            raise DataError(f"{item_at(what, i, places)}: expected text without NUL characters (U+0000), got one at "
-                            f"character {t.index(chr(0))}")
+        check_no_nul(t, item_at(what, i, places))      # as a file (--input) and the service refuse it
         check_unicode(t, item_at(what, i, places))
     return list(texts)
 

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rnnkit._validate import check_number, check_unicode
+from rnnkit._validate import check_no_nul, check_number, check_unicode
 from rnnkit.errors import DataError, InputTypeError
 
 __all__ = ["SHAKESPEARE_SPLIT_RULE", "check_text", "shakespeare_split", "text_split", "stream_matrix", "StreamRounds"]
@@ -25,10 +25,7 @@ def check_text(text: Any, what: str, blank: bool = False) -> str:
         raise InputTypeError(f"{what}: expected a str, got {type(text).__name__}")
     if not (text if blank else text.strip()):
         raise DataError(f"{what}: expected a non-empty text, got {text[:20]!r}")
-    if "\0" in text:   # as a --text file: a NUL became a character the model learns and samples
-        raise DataError(f"{what}: expected text without NUL characters (U+0000), got one at character "
-                        f"{text.index(chr(0))}")
-    return check_unicode(text, what)
+    return check_unicode(check_no_nul(text, what), what)   # a NUL: as a --text file, refused
 
 
 def shakespeare_split() -> dict[str, Any]:

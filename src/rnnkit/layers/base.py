@@ -27,7 +27,8 @@ from torch import Tensor, nn
 from rnnkit._validate import check_bool, check_choice, check_int, check_rate
 from rnnkit.engine.masks import flip_sequences
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
-from rnnkit.layers.inputs import allocate, check_factory, check_sequence_input, check_state_tensor, restore_layout
+from rnnkit.layers.inputs import allocate, check_factory, check_features, check_sequence_input, check_state_tensor, \
+    restore_layout
 
 __all__ = ["MERGE_MODES", "merge_directions", "run_stack", "StackedLayer", "check_factory"]
 
@@ -202,14 +203,8 @@ class StackedLayer(nn.Module):
             raise InputTypeError(f"x_t: expected a torch.Tensor, got {type(x_t).__name__}")
         if x_t.dim() not in (1, 2):
             raise ShapeError(f"x_t: expected shape (B, {self.input_size}) or ({self.input_size},), got {tuple(x_t.shape)}")
-        if x_t.shape[-1] != self.input_size:   # these three were reported as 'x: ...', an argument step() has not
-            raise ShapeError(f"x_t: expected feature size (last dim) {self.input_size}, got {x_t.shape[-1]}")
         w = self._weight()
-        if x_t.dtype != w.dtype:
-            raise InputTypeError(f"x_t: expected dtype {w.dtype} (the layer's), got {x_t.dtype}; convert explicitly")
-        if x_t.device != w.device:
-            raise InputTypeError(f"x_t: expected a tensor on {w.device} (the layer's weights'), got {x_t.device}; move it "
-                                 "explicitly")
+        check_features(x_t, "x_t", self.input_size, w.dtype, w.device)
         return x_t.dim() == 2
 
     def _new_parameter(self, shape: tuple[int, ...], factory: dict[str, Any]) -> nn.Parameter:

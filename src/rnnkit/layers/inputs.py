@@ -74,6 +74,18 @@ def check_state_tensor(label: str, s: Tensor, expected: tuple[int, ...], ref: Te
     return s if batched else s.unsqueeze(1)
 
 
+def check_features(x: Tensor, name: str, input_size: int, dtype: torch.dtype, device: torch.device | None) -> None:
+    """A layer input's dtype and device (the layer's weights') and feature size (its last dim), errors naming
+    ``name``: ``x`` for a sequence, ``x_t`` for a streaming step (which were reported as ``x:`` before session 17)."""
+    if x.dtype != dtype:
+        raise InputTypeError(f"{name}: expected dtype {dtype} (the layer's), got {x.dtype}; convert explicitly")
+    if device is not None and x.device != device:
+        raise InputTypeError(f"{name}: expected a tensor on {device} (the layer's weights'), got {x.device}; move it "
+                             "explicitly")
+    if x.shape[-1] != input_size:
+        raise ShapeError(f"{name}: expected feature size (last dim) {input_size}, got {x.shape[-1]}")
+
+
 def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_first: bool,
                          device: torch.device | None = None) -> tuple[Tensor, bool]:
     """Validate a layer input and return it time-major ``(T, B, I)`` with whether it was batched;
@@ -87,13 +99,7 @@ def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_firs
         raise InputTypeError(f"x: expected a dense tensor, got layout {x.layout}; call x.to_dense()")
     if x.dim() not in (2, 3):
         raise ShapeError(f"x: expected a 3-D (batched) or 2-D (unbatched) tensor, got {x.dim()}-D with shape {tuple(x.shape)}")
-    if x.dtype != dtype:
-        raise InputTypeError(f"x: expected dtype {dtype} (the layer's), got {x.dtype}; convert explicitly")
-    if device is not None and x.device != device:
-        raise InputTypeError(f"x: expected a tensor on {device} (the layer's weights'), got {x.device}; move it "
-                             "explicitly")
-    if x.shape[-1] != input_size:
-        raise ShapeError(f"x: expected feature size (last dim) {input_size}, got {x.shape[-1]}")
+    check_features(x, "x", input_size, dtype, device)
     batched = x.dim() == 3
     if not batched:
         x = x.unsqueeze(1)

@@ -161,8 +161,9 @@ def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
 
     The sequence length ``T`` is the size along ``time_dim`` of the first tensor that has that axis (list
     the sequence first); a later tensor with as many or more dimensions and another size there makes that
-    choice ambiguous and is warned (a target ``y = x[:, 1:]`` beside the whole ``x`` went whole into every chunk) (a one-hot label ``(B, C)`` first in a dict set ``T = C`` and the inputs went
-    whole into every chunk, silently; ``{"tokens": (B, T), "image": (B, C, H, W)}`` is read right and warned);
+    choice ambiguous and is warned: a one-hot label ``(B, C)`` first in a dict set ``T = C`` and the inputs went
+    whole into every chunk, silently, and so did a target ``y = x[:, 1:]`` beside the whole ``x``;
+    ``{"tokens": (B, T), "image": (B, C, H, W)}`` is read right and warned;
     tensors of that size there are sliced, all others (labels) are passed to every chunk as is -- except
     **lengths**: a dict entry or NamedTuple field named ``"lengths"`` (a 1-D integer tensor, numpy array
     or list of ints, values in [0, T]) is cut per chunk, ``clamp(lengths - start, 0, chunk size)``. A sequence of 30

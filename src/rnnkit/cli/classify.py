@@ -97,6 +97,8 @@ class Classify(TaskCommand):
         Flag("wide", "a wide branch beside the network: a linear model on the bag of the tokens' hashed n-grams "
              "(1-2 for words, 1-3 for characters), its logits added to the network's, trained jointly (off by default: "
              "no gain in the combination on development splits, docs/results_text.md)", ("off", "on")),
+        Flag("refit", "after early stopping chose the epochs (and the combination its weights), train the network "
+             "again from scratch on the training part plus the validation split for that many epochs and use it"),
         Flag("bigram_min_freq", "with --char-bigrams: rarer training bigrams share one OOV embedding"),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),

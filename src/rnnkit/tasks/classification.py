@@ -47,6 +47,7 @@ from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
+from rnnkit.tasks.classify_refit import check_refit_fit, refit_network
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.classify_wide import WideNgrams, wide_order
@@ -239,6 +240,7 @@ class TextClassifier(ClassifierTask):
         self.units = auto_units(texts) if c.tokenizer == "auto" else c.tokenizer
         self._linear = choose_units(texts) if self.units == "segmented" else None   # what "auto" reads there
         self.mix, self._mix_C, self._members = None, {}, {}
+        check_refit_fit(self, val)
         self.wordpieces, known = self._pretrained_units(texts)
         if self.wordpieces:
             self.units = "wordpiece"
@@ -260,7 +262,6 @@ class TextClassifier(ClassifierTask):
         mode = self._bigram_mode()
         table = bigram_table(ids, len(self.vocab), c.bigram_min_freq, c.bigram_max_vocab) if mode else None
         self.bigrams = (mode, table[2]["kept"], table[2]["slots"]) if table else None
-        n_batches = -(-len(ids) // c.batch_size)
         val_score = None if not val or not val[0] else \
             (lambda: self.score(*val)["accuracy"])  # unseen validation labels count as errors
 
@@ -268,7 +269,10 @@ class TextClassifier(ClassifierTask):
             _, x, lengths, yb = batch
             return F.cross_entropy(self.net(x, lengths), yb)
 
-        def member(seed: int, cbs: list):   # one network of the seed ensemble (classify_seeds); c.seed: seeds=1's fit
+        def member(seed: int, cbs: list, data: tuple | None = None, epochs: int | None = None):
+            # one network of the seed ensemble (classify_seeds; c.seed: seeds=1's fit), or the refit's on data
+            xs, ys = data or (ids, y)       # (classify_refit: for `epochs`, no early stopping)
+            n_batches = -(-len(xs) // c.batch_size)
             torch.manual_seed(seed)
             self.net = TextClassifierNet(len(self.vocab), len(self.labels), c, self.embed_width, self.bigrams, self.units)
             if table:
@@ -278,15 +282,15 @@ class TextClassifier(ClassifierTask):
                     self.net.embed.weight.copy_(torch.from_numpy(rows))
                 self.net.embed.weight.requires_grad_(False)
             if c.pretrain_epochs:
-                lm = pretrain_encoder(self.net, lambda e: self._batches(ids, y, True, seed + 1000 + e), n_batches,
+                lm = pretrain_encoder(self.net, lambda e: self._batches(xs, ys, True, seed + 1000 + e), n_batches,
                                       epochs=c.pretrain_epochs, train=fit_network, lr=c.lr, clip=c.clip or None,
                                       weight_decay=c.weight_decay, progress=c.progress, seed=seed,
                                       max_seconds=budget_left(t0, c.max_seconds))
             snaps = [EpochWeights(c.snapshots)] if c.snapshots > 1 else []
             avg = centred_epochs(c.epoch_average, self.units, len(ids), c.snapshots)   # classify_avg
-            self._train(lambda e: self._batches(ids, y, True, seed + e), n_batches, loss_fn, seed=seed,
-                        val_score=val_score, val_name="accuracy", callbacks=cbs + snaps + avg,
-                        max_seconds=budget_left(t0, c.max_seconds))
+            self._train(lambda e: self._batches(xs, ys, True, seed + e), n_batches, loss_fn, seed=seed,
+                        val_score=None if data else val_score, val_name="accuracy", callbacks=cbs + snaps + avg,
+                        max_seconds=budget_left(t0, c.max_seconds), epochs=epochs or c.epochs)
             if snaps:
                 self.net, self.history["snapshot_epochs"] = snaps[0].ensemble(self.net, self.history["best_epoch"])
             if avg:
@@ -313,6 +317,8 @@ class TextClassifier(ClassifierTask):
             self._choose_mix(train, val, t0)
             self.history["mix"] = {"weights": self.mix, "C": self._mix_C, "val_accuracy": self._val_accuracy,
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}
+        if c.refit:      # the network trained again on the fit part + validation (classify_refit)
+            refit_network(self, lambda xs, ys, e: member(c.seed, [], (xs, ys), e), ids, y, val, t0)
 
     def _pretrained_units(self, texts: list[str]) -> tuple[WordPieces | None, float | None]:
         """The pretrained tokenizer when the network reads the pretrained table (``embeddings`` "minilm", or

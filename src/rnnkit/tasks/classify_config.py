@@ -9,6 +9,7 @@ from rnnkit.data.vocab import TOKENIZERS
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.classify_avg import AVERAGES
 from rnnkit.tasks.classify_bigram import BIGRAM_MODES
+from rnnkit.tasks.classify_refit import check_refit_config
 from rnnkit.tasks.classify_wide import WIDE_MODES
 from rnnkit.tasks.common import CELLS, POOLINGS, check_choice, check_number, check_training
 from rnnkit.tasks.runs import added_field
@@ -126,6 +127,9 @@ class TextClassifierConfig:
     wide: str = added_field("off", "off")   # "on": a wide branch beside the network (rnnkit.tasks.classify_wide), a
                                     # linear model on the bag of the tokens' hashed n-grams (1-2 for words and wordpieces,
                                     # 1-3 for characters) whose logits are added to the network's, trained jointly
+    refit: bool = added_field(False, False)  # after early stopping chose the epochs (and the combination its weights),
+                                    # train the network again from scratch on the fit part + the validation split for
+                                    # that many epochs and predict with it (rnnkit.tasks.classify_refit); off by default
     seed: int = 0
     progress: bool = True
 
@@ -151,7 +155,7 @@ class TextClassifierConfig:
             raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward' (no recurrence, no "
                               "last state), got 'last'")
         check_training(self, ints=("min_freq", "embed_dim", "hidden_size", "num_layers"),
-                       bools=("lowercase", "bidirectional", "combine", "subword_member"))
+                       bools=("lowercase", "bidirectional", "combine", "subword_member", "refit"))
         check_number("max_vocab", self.max_vocab, lo=3, integer=True, allow_none=True)
         check_number("bpe_size", self.bpe_size, lo=3, integer=True)
         check_number("pretrain_epochs", self.pretrain_epochs, lo=0, integer=True)
@@ -167,6 +171,7 @@ class TextClassifierConfig:
         check_choice("wide", self.wide, WIDE_MODES)
         check_number("bigram_min_freq", self.bigram_min_freq, lo=1, integer=True)
         check_number("bigram_max_vocab", self.bigram_max_vocab, lo=1, integer=True, allow_none=True)
+        check_refit_config(self)
         if self.pretrain_epochs and self.model != "rnn":
             raise ConfigError(f"pretrain_epochs: expected 0 with model={self.model!r} (no recurrent encoder to "
                               f"pretrain), got {self.pretrain_epochs}")

@@ -121,12 +121,25 @@ def mase(y: Any, f: Any, train: Any, period: int = 1) -> float:
 
 
 def coverage(y: Any, lower: Any, upper: Any) -> float:
-    """Fraction of actuals inside ``[lower, upper]``."""
+    """Fraction of actuals inside ``[lower, upper]``. A band whose ``upper`` is below its ``lower`` is a DataError
+    naming the first such position (crossing bands held no actual and scored 0, silently)."""
     y, lo = _pair(y, lower)
     _, hi = _pair(y, upper)
     if np.isnan(lo).any() or np.isnan(hi).any():   # a NaN bound counted as a miss, silently
         return float("nan")
+    check_band(lo, hi, "upper", "lower")
     return float(np.mean((y >= lo) & (y <= hi)))
+
+
+def check_band(lo: np.ndarray, hi: np.ndarray, name: str, below: str) -> None:
+    """A DataError naming ``name`` at the first position where ``hi`` is below ``lo`` (a crossing band)."""
+    with np.errstate(invalid="ignore"):
+        crossed = hi < lo
+    if crossed.any():
+        i = np.unravel_index(int(np.argmax(crossed)), crossed.shape)
+        at = int(i[0]) if len(i) == 1 else tuple(int(k) for k in i)
+        raise DataError(f"{name}: expected values at or above {below}, got {float(hi[i])!r} below {float(lo[i])!r} at "
+                        f"position {at} ({int(crossed.sum())} crossing)")
 
 
 def point_metrics(y: Any, f: Any, train: Any, period: int, lower: Any = None, upper: Any = None

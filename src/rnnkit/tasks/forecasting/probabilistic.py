@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rnnkit.errors import ConfigError, ShapeError
+from rnnkit.errors import ConfigError, DataError, ShapeError
 
 __all__ = ["quantile_column", "check_offsets", "conformal_quantiles", "pinball_loss", "crps_from_quantiles", "coverage_by_level", "check_quantiles",
            "MIN_PER_STEP"]
@@ -117,7 +117,8 @@ def _scored(actual: Any, qforecast: Any, quantiles: Sequence[float]) -> tuple[np
     """``(y, levels, q)`` for the scores below: the levels sorted and ``q``'s last axis put in their order. The
     columns of ``qforecast`` are read in the order ``quantiles`` names them (levels given as ``[0.9, 0.1]`` were
     sorted while the columns were not: the 0.9-quantiles were scored as the 0.1-quantiles); a level given twice
-    is a ConfigError (one column was dropped and the next read in its place); ``qforecast`` must have the
+    is a ConfigError (one column was dropped and the next read in its place); an infinite actual a DataError (it
+    was left out as a missing NaN is, silently); ``qforecast`` must have the
     actuals' shape plus one column per level (a ShapeError; numpy's bare broadcasting error before)."""
     try:
         given = np.asarray(list(quantiles), dtype=float)
@@ -128,6 +129,10 @@ def _scored(actual: Any, qforecast: Any, quantiles: Sequence[float]) -> tuple[np
         twice = next(t for i, t in enumerate(given) if t in given[:i])
         raise ConfigError(f"quantiles: expected each level once (one column of qforecast each), got {twice:g} twice")
     y = np.asarray(actual, dtype=float)
+    if np.isinf(y).any():      # left out as a missing value is, silently: only NaN marks one
+        i = np.unravel_index(int(np.argmax(np.isinf(y))), y.shape)
+        raise DataError(f"actual: expected finite values (NaN marks a missing one), got {float(y[i])} at position "
+                        f"{int(i[0]) if len(i) == 1 else tuple(int(k) for k in i)}")
     q = np.asarray(qforecast, dtype=float)
     if q.shape != (*y.shape, given.size):
         raise ShapeError(f"qforecast: expected shape {(*y.shape, given.size)} (the actuals' and one column per level), "
@@ -155,7 +160,10 @@ def crps_from_quantiles(actual: np.ndarray, qforecast: np.ndarray, quantiles: Se
 def coverage_by_level(actual: np.ndarray, qforecast: np.ndarray, quantiles: Sequence[float]) -> dict[float, float]:
     """Empirical coverage of each central interval ``[q_tau, q_{1-tau}]`` formed by symmetric pairs of
     levels, keyed by nominal coverage ``1 - 2 tau`` (rounded to 6 digits); NaN when a bound is NaN (it counted
-    as a miss), as :func:`.metrics.coverage`."""
+    as a miss), as :func:`.metrics.coverage`; a ``1 - tau`` quantile below its ``tau`` quantile (crossing quantiles:
+    the interval held no actual and scored 0, silently) is a DataError naming both levels, as a crossing band is."""
+    from rnnkit.tasks.forecasting.metrics import check_band
+
     y, q, qf = _scored(actual, qforecast, quantiles)
     out = {}
     for j, t in enumerate(q):
@@ -165,6 +173,7 @@ def coverage_by_level(actual: np.ndarray, qforecast: np.ndarray, quantiles: Sequ
         if hi.size:
             lo_q, hi_q, seen = qf[..., j], qf[..., hi[0]], np.isfinite(y)
             bad = np.isnan(lo_q[seen]).any() or np.isnan(hi_q[seen]).any()
+            check_band(lo_q, hi_q, f"qforecast: level {q[hi[0]]:g}", f"level {t:g}")
             inside = (y >= lo_q) & (y <= hi_q)
             out[round(1 - 2 * t, 6)] = float("nan") if bad else float(np.mean(inside[seen]))
     return out

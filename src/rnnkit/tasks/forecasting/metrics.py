@@ -127,19 +127,11 @@ def coverage(y: Any, lower: Any, upper: Any) -> float:
     _, hi = _pair(y, upper)
     if np.isnan(lo).any() or np.isnan(hi).any():   # a NaN bound counted as a miss, silently
         return float("nan")
+    from rnnkit.tasks.forecasting.probabilistic import check_band
+
     check_band(lo, hi, "upper", "lower")
     return float(np.mean((y >= lo) & (y <= hi)))
 
-
-def check_band(lo: np.ndarray, hi: np.ndarray, name: str, below: str) -> None:
-    """A DataError naming ``name`` at the first position where ``hi`` is below ``lo`` (a crossing band)."""
-    with np.errstate(invalid="ignore"):
-        crossed = hi < lo
-    if crossed.any():
-        i = np.unravel_index(int(np.argmax(crossed)), crossed.shape)
-        at = int(i[0]) if len(i) == 1 else tuple(int(k) for k in i)
-        raise DataError(f"{name}: expected values at or above {below}, got {float(hi[i])!r} below {float(lo[i])!r} at "
-                        f"position {at} ({int(crossed.sum())} crossing)")
 
 
 def point_metrics(y: Any, f: Any, train: Any, period: int, lower: Any = None, upper: Any = None

@@ -65,6 +65,17 @@ def check_quantiles(quantiles: Sequence[float]) -> np.ndarray:
     return np.unique(q)
 
 
+def check_band(lo: np.ndarray, hi: np.ndarray, name: str, below: str) -> None:
+    """A DataError naming ``name`` at the first position where ``hi`` is below ``lo`` (a crossing band)."""
+    with np.errstate(invalid="ignore"):
+        crossed = hi < lo
+    if crossed.any():
+        i = np.unravel_index(int(np.argmax(crossed)), crossed.shape)
+        at = int(i[0]) if len(i) == 1 else tuple(int(k) for k in i)
+        raise DataError(f"{name}: expected values at or above {below}, got {float(hi[i])!r} below {float(lo[i])!r} at "
+                        f"position {at} ({int(crossed.sum())} crossing)")
+
+
 def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.ndarray, scale: np.ndarray,
                         quantiles: Sequence[float], pooled: bool = True,
                         fallback_sd: float | None = None, symmetric: bool = False,
@@ -162,8 +173,6 @@ def coverage_by_level(actual: np.ndarray, qforecast: np.ndarray, quantiles: Sequ
     levels, keyed by nominal coverage ``1 - 2 tau`` (rounded to 6 digits); NaN when a bound is NaN (it counted
     as a miss), as :func:`.metrics.coverage`; a ``1 - tau`` quantile below its ``tau`` quantile (crossing quantiles:
     the interval held no actual and scored 0, silently) is a DataError naming both levels, as a crossing band is."""
-    from rnnkit.tasks.forecasting.metrics import check_band
-
     y, q, qf = _scored(actual, qforecast, quantiles)
     out = {}
     for j, t in enumerate(q):

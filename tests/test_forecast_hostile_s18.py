@@ -51,3 +51,45 @@ def test_pinball_loss_refuses_an_infinite_actual_it_left_out(bad):
         coverage_by_level(np.array([1.5, bad]), q, [0.1, 0.5, 0.9])
     assert pinball_loss(np.array([1.5, np.nan]), q, [0.1, 0.5, 0.9]) == pinball_loss(np.array([1.5]), q[:1],
                                                                                       [0.1, 0.5, 0.9])
+
+
+# ------------------------------------------------------------------ integers float64 cannot hold
+def _days(n):
+    import pandas as pd
+
+    return pd.date_range("2020-01-01", periods=n, freq="D")
+
+
+def test_integers_beyond_2_53_that_float64_rounds_are_refused():
+    """9007199254740993 (2**53 + 1) was read as ...992, silently (left from session 17): a series of counts or
+    nanosecond times written as values was forecast from other numbers. Integers float64 holds (even ones just
+    past 2**53, all below) still fit, unchanged (oracle: the same fit on the values as floats)."""
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    base = 2 ** 53 + 2 * np.arange(30, dtype=np.int64) * (1 + np.arange(30) % 3)
+    odd = pd.Series(base + (np.arange(30) == 4), index=_days(30), name="y")
+    with pytest.raises(DataError, match=r"^target 'y' in series 'y': expected numbers that float64 holds exactly "
+                                        r"\(integers up to 2\*\*53 = 9007199254740992 in magnitude\), got "
+                                        rf"{base[4] + 1} at time 2020-01-05, read as {base[4]} \(1 such\); subtract"):
+        Forecaster("seasonal_naive", horizon=2).fit(odd)
+    exact = pd.Series(base, index=_days(30), name="y")
+    a = Forecaster("seasonal_naive", horizon=2).fit(exact).predict()
+    b = Forecaster("seasonal_naive", horizon=2).fit(exact.astype(float)).predict()
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_update_refuses_an_integer_float64_rounds():
+    """The same check reads update's new points (and an object column of Python ints, as a JSON load gives)."""
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    f = Forecaster("seasonal_naive", horizon=2).fit(pd.Series(np.arange(30.0) % 7, index=_days(30), name="y"))
+    before = f.predict()
+    new = pd.Series([1, 2 ** 60 + 1], index=pd.date_range("2020-01-31", periods=2, freq="D"), dtype=object)
+    with pytest.raises(DataError, match=rf"^new_points: target '__y__' in series 'y': expected numbers that float64 "
+                                        rf"holds exactly .* got {2 ** 60 + 1} at time 2020-02-01, read as {2 ** 60} "):
+        f.update(new)
+    pd.testing.assert_frame_equal(f.predict(), before)

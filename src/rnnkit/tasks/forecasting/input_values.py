@@ -93,6 +93,7 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
         # a column of objects that are all floats and ints (a row of a mixed frame: df.loc['sales']) is read as they
         # are; it was refused as 'got dtype object', no value named
     out = values.to_numpy(dtype=float)
+    _exact_integers(values, out, what, series)
     inf = np.isinf(out)
     if inf.any():
         i = int(np.argmax(inf))
@@ -106,6 +107,27 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
                         f"{MAX_MAGNITUDE:g} (the usable range), got {out[i]:.4g} at {time_label(values.index[i])} "
                         f"({int(big.sum())} beyond); divide the column by a power of ten")
     return out
+
+
+def _exact_integers(values: pd.Series, out: np.ndarray, what: str, series: str) -> None:
+    """A DataError naming the first integer that float64 cannot hold (beyond 2**53 in magnitude, an odd one:
+    9007199254740993 was read as ...992, silently; counts, ids or nanosecond times written as values)."""
+    raw = values.to_numpy()
+    if raw.dtype.kind in "iu":
+        with np.errstate(invalid="ignore"):
+            near = np.flatnonzero((np.abs(out) >= 2.0 ** 53) & np.isfinite(out))
+    elif raw.dtype == object:
+        near = np.flatnonzero([isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                               and abs(int(v)) > 2 ** 53 for v in raw])
+    else:
+        return
+    lost = [i for i in near if int(raw[i]) != int(out[i])]
+    if lost:
+        i = lost[0]
+        raise DataError(f"{what} {values.name!r} in series {series!r}: expected numbers that float64 holds exactly "
+                        f"(integers up to 2**53 = {2 ** 53} in magnitude), got {int(raw[i])} at "
+                        f"{time_label(values.index[i])}, read as {int(out[i])} ({len(lost)} such); subtract an offset "
+                        f"or divide the column first")
 
 
 def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = None,

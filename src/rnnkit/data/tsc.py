@@ -81,6 +81,9 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
             continue
         if line.startswith("@"):
             key = line.split()[0].lower()
+            if in_data:   # a second '@data' or '@classLabel false' mid-data (two files joined) was read on, silently
+                raise DataError(f"{name}: expected series after '@data', got the header line {line[:40]!r} at line "
+                                f"{ln} (two files joined? one header a file)")
             if key == "@data":
                 in_data = True
             elif key == "@classlabel":
@@ -119,6 +122,8 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
                             f"{[len(c) for c in cols]}")
         if X and len(cols) != X[0].shape[1]:
             raise DataError(f"{name}: expected {X[0].shape[1]} channels at line {ln}, got {len(cols)}")
+        if not declared and _missing_label(label):   # a class named '?' or 'nan', as the API refuses a NaN label
+            raise DataError(f"{name}: expected a class label at line {ln}, got a missing value {label.strip()!r}")
         if declared and label.strip() not in declared:   # a file's own class list: another label is a broken line
             raise DataError(f"{name}: expected a class label declared by @classLabel ({sorted(declared)[:10]}) at "
                             f"line {ln}, got {label.strip()!r}")
@@ -206,6 +211,8 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
         finite = np.flatnonzero(~np.isnan(values))
         if not len(finite):
             raise DataError(f"{name}: expected at least one value at line {ln}, got only NaN")
+        if _missing_label(fields[0]):   # the archive's NaN is a missing value: a class 'nan' where the API refuses one
+            raise DataError(f"{name}: expected a class label first at line {ln}, got a missing value {fields[0]!r}")
         X.append(values[: finite[-1] + 1, None])
         y.append(_ucr_label(fields[0]))
     if not X:
@@ -230,6 +237,13 @@ def _column_numbers(fields: list[str]) -> bool:
         return False
     first = int(fields[0])
     return first in (0, 1) and [int(f) for f in fields] == list(range(first, first + len(fields)))
+
+
+def _missing_label(text: str) -> bool:
+    """Whether a label field writes a missing value (``?``, ``nan`` in any case and sign), which
+    :func:`rnnkit.tasks.common.check_labels` refuses as a float NaN: read as a class named ``'nan'`` before."""
+    t = text.strip().lower()
+    return t == "?" or t.lstrip("+-") == "nan"
 
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)

@@ -1,0 +1,41 @@
+"""Session 18, helper S: hostile inputs of the tsc readers, layers, training, export, service and CLI. Each test
+failed on the code before its fix (2193376)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from rnnkit.data.tsc import read_ts, read_ucr
+from rnnkit.errors import DataError
+from rnnkit.tasks.common import check_labels
+
+
+def test_ts_header_line_after_data_is_refused():
+    # two .ts files joined: the second '@data' was skipped and its series read on; '@classLabel false' mid-data
+    # turned the labels of the rest into '' silently
+    with pytest.raises(DataError, match=r"expected series after '@data', got the header line '@data' at line 3"):
+        read_ts(text="@data\n1,2:a\n@data\n3,4:b\n")
+    with pytest.raises(DataError, match=r"got the header line '@classLabel false' at line 4"):
+        read_ts(text="@classLabel true a b\n@data\n1,2:a\n@classLabel false\n3,4\n")
+    assert read_ts(text="@problemName x\n@data\n1,2:a\n# note\n3,4:b\n")[1] == ["a", "b"]   # comments still pass
+
+
+@pytest.mark.parametrize("label", ["nan", "NaN", "-nan", "?"])
+def test_ts_missing_label_is_refused_as_the_api_refuses_it(label):
+    with pytest.raises(DataError, match=rf"expected a class label at line 3, got a missing value '{label}'"):
+        read_ts(text=f"@data\n1,2:a\n3,4:{label}\n")
+    with pytest.raises(DataError, match=r"labels\[0\]: expected a label, got a missing value \(nan\)"):
+        check_labels([float("nan")])                      # the API's side of the same rule
+    # a file that declares the class by name keeps it: its own class list says so
+    assert read_ts(text=f"@classLabel true {label} b\n@data\n1,2:{label}\n3,4:b\n")[1] == [label, "b"]
+
+
+@pytest.mark.parametrize("label", ["nan", "NaN", "+NAN"])
+def test_ucr_missing_label_is_refused(label):
+    with pytest.raises(DataError, match=rf"line 2, got a missing value '{re.escape(label)}'"):
+        read_ucr(text=f"1\t0.5\t0.25\n{label}\t1\t2\n")
+    X, y = read_ucr(text="1\t0.5\tNaN\tNaN\n")            # NaN values stay the archive's padding
+    assert y == ["1"] and X[0].shape == (1, 1)

@@ -93,3 +93,24 @@ def test_update_refuses_an_integer_float64_rounds():
                                         rf"holds exactly .* got {2 ** 60 + 1} at time 2020-02-01, read as {2 ** 60} "):
         f.update(new)
     pd.testing.assert_frame_equal(f.predict(), before)
+
+
+# ------------------------------------------------------------------ Excel's 'sep=,' first line
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_excel_sep_line_is_read_as_the_separator(tmp_path, newline):
+    """Excel writes 'sep=,' above the header when asked to name the separator; the file was read with the header
+    'sep=' and the message was "expected a time column 'date', got columns ['sep=', 'Unnamed: 1']" (left from
+    session 17). Oracle: the same file without that line."""
+    import pandas as pd
+
+    from rnnkit.data.series import read_series_csv
+
+    rows = newline.join(["date,y", "2020-01-01,1.5", "2020-01-02,2.5", "2020-01-03,4"]) + newline
+    (tmp_path / "plain.csv").write_bytes(rows.encode())
+    (tmp_path / "excel.csv").write_bytes(("\ufeffsep=," + newline + rows).encode())
+    pd.testing.assert_frame_equal(read_series_csv(tmp_path / "excel.csv", "date", what="--csv"),
+                                  read_series_csv(tmp_path / "plain.csv", "date", what="--csv"))
+    (tmp_path / "semi.csv").write_text("sep=;\ndate;y\n2020-01-01;1,5\n")
+    with pytest.raises(DataError, match=r"^--csv: expected a comma-separated file, got '.*semi\.csv' whose first "
+                                        r"line 'sep=;' declares ';'; convert it"):
+        read_series_csv(tmp_path / "semi.csv", "date", what="--csv")

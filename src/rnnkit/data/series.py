@@ -315,7 +315,8 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     as the text in the file: ids ``001`` and ``1.50`` stay themselves (not the numbers 1 and 1.5, which
     renamed the series and merged ``001`` with ``1``), and an id ``NA`` (Namibia) is an id; only an empty
     field is a missing id. An unreadable file or a missing column is a :class:`DataError` naming ``what``
-    (the CLI passes ``"--csv"``)."""
+    (the CLI passes ``"--csv"``). A first line ``sep=,`` (Excel writes it to name the separator) is read as that
+    and skipped; ``sep=;`` or another separator is a DataError, as a ';' header is."""
     from rnnkit.data.text import csv_records, read_utf8
 
     path = Path(path)
@@ -323,6 +324,14 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
         raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} ({not_a_file_reason(path)})")
     text = read_utf8(path, what)                         # UTF-8 (a BOM dropped), the bad byte's line named
     header = text.split("\n", 1)[0]
+    excel = re.fullmatch(r"sep=(.)\r?", header)        # Excel's 'sep=,' line: which separator, not the header (it
+    if excel:                                           # read as columns ['sep=', 'Unnamed: 1']: 'no time column')
+        if excel[1] != ",":
+            raise DataError(f"{what}: expected a comma-separated file, got {str(path)!r} whose first line "
+                            f"{header.strip()!r} declares {excel[1]!r}; convert it (e.g. pandas read_csv(sep="
+                            f"{excel[1]!r}, skiprows=1, decimal=...) then to_csv)")
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        header = text.split("\n", 1)[0]
     other = next((sep for sep in (";", "\t") if sep in header), None) if "," not in header else None
     if other is not None:       # a European ';' file read as one column 't;y' ('expected a time column')
         raise DataError(f"{what}: expected a comma-separated file, got {str(path)!r} whose header "

@@ -188,19 +188,24 @@ class Candidate:
 
 class LocalCandidate(Candidate):
     """A per-series method ``fn(y, horizon, period) -> point forecast`` as a candidate. Forecasts that
-    are not finite (a failed fit) fall back to the seasonal naive of the series."""
+    are not finite (a failed fit) fall back to the seasonal naive of the series. ``recent``: ``fn`` sees the
+    last :func:`.recent.recent_length` values of a longer series (:mod:`.recent`; a candidate saved before
+    it loads without)."""
 
     kind = "local"
 
-    def __init__(self, name: str, fn: Callable[[np.ndarray, int, int], np.ndarray], min_len: int = 2) -> None:
-        self.name, self.fn, self._min_len = name, fn, min_len
+    def __init__(self, name: str, fn: Callable[[np.ndarray, int, int], np.ndarray], min_len: int = 2,
+                 recent: bool = False) -> None:
+        from rnnkit.tasks.forecasting.recent import check_recent
+
+        self.name, self.fn, self._min_len, self.recent = name, fn, min_len, check_recent(recent)
 
     def settings(self) -> dict:
         names = [k for k, f in LOCAL_FUNCTIONS.items() if f is self.fn]
         if not names:
             raise ConfigError(f"candidate {self.name!r}: expected a function of LOCAL_FUNCTIONS "
                               f"{sorted(LOCAL_FUNCTIONS)} to save, got {getattr(self.fn, '__name__', self.fn)!r}")
-        return {"name": self.name, "fn": names[0], "min_len": self._min_len}
+        return {"name": self.name, "fn": names[0], "min_len": self._min_len, **({"recent": True} if self.recent else {})}
 
     @classmethod
     def _from_settings(cls, directory: Path, settings: dict) -> "LocalCandidate":
@@ -214,10 +219,12 @@ class LocalCandidate(Candidate):
 
     def forecast(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
         from rnnkit.tasks.forecasting.baselines import seasonal_naive
+        from rnnkit.tasks.forecasting.recent import recent
 
         out = np.empty((len(batch), horizon))
         for i, s in enumerate(batch):
-            f = np.asarray(self.fn(s.y, horizon, s.period), dtype=float).ravel()
+            y = recent(s.y, s.period) if self.recent else s.y
+            f = np.asarray(self.fn(y, horizon, s.period), dtype=float).ravel()
             if f.shape != (horizon,) or not np.isfinite(f).all():
                 f = seasonal_naive(s.y, horizon, s.period)[0]
             out[i] = f

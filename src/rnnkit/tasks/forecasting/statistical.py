@@ -187,7 +187,13 @@ LOCAL_FUNCTIONS.update({"seasonal_naive": seasonal_naive_point, "naive": naive_p
                         "drift": drift_point})
 
 
-def statistical_candidates() -> dict[str, LocalCandidate]:
-    """The statistical candidates by name: ``seasonal_naive``, ``naive``, ``ets``, ``theta``, ``drift``."""
-    return {name: LocalCandidate(name, fn, min_len=4 if name in ("ets", "theta") else 2)
+def statistical_candidates(recent: bool = False) -> dict[str, LocalCandidate]:
+    """The statistical candidates by name: ``seasonal_naive``, ``naive``, ``ets``, ``theta``, ``drift``. ``recent``:
+    ``ets`` and ``theta`` are fitted on the recent window of a long series (:mod:`.recent`: more than 5,000
+    values; shorter series exactly as before); ``False`` (the default): on all of it."""
+    from rnnkit.tasks.forecasting.recent import check_recent
+
+    check_recent(recent)
+    return {name: LocalCandidate(name, fn, min_len=4 if name in ("ets", "theta") else 2,
+                                 recent=recent and name in ("ets", "theta"))
             for name, fn in LOCAL_FUNCTIONS.items()}

@@ -39,3 +39,17 @@ def test_ucr_missing_label_is_refused(label):
         read_ucr(text=f"1\t0.5\t0.25\n{label}\t1\t2\n")
     X, y = read_ucr(text="1\t0.5\tNaN\tNaN\n")            # NaN values stay the archive's padding
     assert y == ["1"] and X[0].shape == (1, 1)
+
+
+def test_pad_sequences_refuses_an_integer_a_float_dtype_turns_into_inf():
+    import torch
+
+    from rnnkit.data.batching import pad_sequences
+
+    # the float path already refused 1e39 -> float32 inf; an integer 70000 -> float16 was padded as inf, silently
+    with pytest.raises(DataError, match=r"seqs\[1\]: expected values that torch.float16 holds, got 70000"):
+        pad_sequences([[1, 2], [70000]], dtype=torch.float16)
+    with pytest.raises(DataError, match=r"seqs\[0\]: expected values that torch.float16 holds, got 1e\+39"):
+        pad_sequences([np.array([1e39])], dtype=torch.float16)
+    x, lengths = pad_sequences([[1, 2], [65504]], dtype=torch.float16)     # float16's largest: held
+    assert x.tolist() == [[1.0, 2.0], [65504.0, 0.0]] and lengths.tolist() == [2, 1]

@@ -166,6 +166,9 @@ def _cast(i: int, a: Tensor, dtype: torch.dtype) -> Tensor:
         return v
     if not a.is_floating_point():   # an integer beyond a narrower integer dtype wrapped (300 -> 44 in int8)
         widening = torch.promote_types(a.dtype, dtype) == dtype      # int32 -> int64: nothing to check
+        if dtype.is_floating_point and bool(torch.isinf(v).any()):   # 70000 in float16 padded inf, silently
+            bad = a[torch.isinf(v)][0].item()
+            raise DataError(f"seqs[{i}]: expected values that {dtype} holds, got {bad!r} (pass a dtype that holds them)")
         if dtype.is_floating_point or dtype.is_complex or widening or a.numel() == 0:
             return v
         low, high = (0, 1) if dtype == torch.bool else (torch.iinfo(dtype).min, torch.iinfo(dtype).max)  # bool: 0/1

@@ -114,3 +114,76 @@ def test_excel_sep_line_is_read_as_the_separator(tmp_path, newline):
     with pytest.raises(DataError, match=r"^--csv: expected a comma-separated file, got '.*semi\.csv' whose first "
                                         r"line 'sep=;' declares ';'; convert it"):
         read_series_csv(tmp_path / "semi.csv", "date", what="--csv")
+
+
+# ------------------------------------------------------------------ a run folder saved again
+def _files(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def _y(n=40):
+    import pandas as pd
+
+    return pd.Series(np.sin(np.arange(n) / 3) * 10 + 50, index=_days(n), name="y")
+
+
+def test_a_folder_saved_again_holds_only_the_new_run(tmp_path):
+    """An auto run saved over an earlier one kept the earlier candidates' folders (auto/candidates/01_theta/ beside
+    an ETS-only run), and a network saved there kept the whole auto/ tree beside model.safetensors (left from
+    session 17). Oracle: the same model saved into a new folder; the run loads and forecasts as saved."""
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    run = tmp_path / "run"
+    Forecaster(model="auto", candidates=("ets", "theta", "seasonal_naive"), horizon=2).fit(_y()).save(run)
+    assert "auto/candidates/01_theta/candidate.json" in _files(run)
+    ets = Forecaster(model="ets", horizon=2).fit(_y())
+    ets.save(run)
+    ets.save(tmp_path / "fresh_ets")
+    assert _files(run) == _files(tmp_path / "fresh_ets")
+    net = Forecaster(model="gru", horizon=2, epochs=1, hidden_size=4, lookback=5, seed=0).fit(_y())
+    net.save(run)
+    net.save(tmp_path / "fresh_gru")
+    assert _files(run) == _files(tmp_path / "fresh_gru")
+    pd.testing.assert_frame_equal(Forecaster.load(run).predict(), net.predict())
+
+
+def test_a_foreign_file_in_a_saved_auto_folder_is_left_alone(tmp_path):
+    """Only what an earlier save listed in its digest maps is removed: a user's file beside the run stays (it
+    was always refused or kept, never deleted). Guards the fix above; passes on the code before."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    run = tmp_path / "run"
+    Forecaster(model="ets", horizon=2).fit(_y()).save(run)
+    (run / "auto" / "notes.txt").write_text("mine")
+    Forecaster(model="theta", horizon=2).fit(_y()).save(run)
+    assert (run / "auto" / "notes.txt").read_text() == "mine"
+
+
+def _cli(argv, capsys):
+    from rnnkit.cli.main import main
+
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_rerun_without_plot_and_update_out_leave_no_earlier_files(tmp_path, capsys):
+    """`forecast --out DIR --no-plot` over an earlier run left its forecast.png (the earlier data and forecast);
+    `forecast update --run A --out B` over an earlier run B left B's metrics.json / metrics.jsonl describing B's
+    fit and backtest beside the updated model. Oracle: the files the same command writes into a new folder."""
+    csv = tmp_path / "y.csv"
+    _y().rename_axis("date").reset_index().to_csv(csv, index=False)
+    base = ["forecast", "--csv", str(csv), "--target", "y", "--time-col", "date", "--horizon", "2", "--model",
+            "seasonal_naive", "--quiet", "--threads", "1"]
+    assert _cli(base + ["--out", str(tmp_path / "b")], capsys)[0] == 0
+    assert (tmp_path / "b" / "forecast.png").is_file()
+    assert _cli(base + ["--out", str(tmp_path / "b"), "--no-plot"], capsys)[0] == 0
+    assert _cli(base + ["--out", str(tmp_path / "fresh"), "--no-plot"], capsys)[0] == 0
+    assert _files(tmp_path / "b") == _files(tmp_path / "fresh")
+    (tmp_path / "new.csv").write_text("date,y\n2020-02-10,50.5\n")
+    upd = ["forecast", "update", "--run", str(tmp_path / "fresh"), "--csv", str(tmp_path / "new.csv"), "--quiet"]
+    assert _cli(upd + ["--out", str(tmp_path / "b")], capsys)[0] == 0
+    assert _cli(upd + ["--out", str(tmp_path / "upd_fresh")], capsys)[0] == 0
+    assert _files(tmp_path / "b") == _files(tmp_path / "upd_fresh")

@@ -52,7 +52,11 @@ def result_of(forecaster, fc, bt, timing: dict[str, float], data: dict[str, Any]
 
 def write_outputs(out: Path, forecaster, fc, bt, result: dict, plot: bool) -> dict[str, str]:
     """``forecast.csv``, ``metrics.json``, ``metrics.jsonl`` (a line per backtest row and one for the fit),
-    the model and ``forecast.png`` in ``out``."""
+    the model and ``forecast.png`` in ``out``. Without the plot, an earlier run's ``forecast.png`` there is removed
+    (it drew the earlier data and forecast beside the new files)."""
+    from rnnkit.tasks.runs import saved_task
+
+    earlier = saved_task(out) == "forecast"
     out.mkdir(parents=True, exist_ok=True)
     files = {}
     files["forecast"] = _write_forecast_csv(out, fc)
@@ -73,6 +77,8 @@ def write_outputs(out: Path, forecaster, fc, bt, result: dict, plot: bool) -> di
     if plot:
         forecaster.plot(out / "forecast.png", backtest=bt, forecast=fc)
         files["plot"] = str(out / "forecast.png")
+    elif earlier and (out / "forecast.png").is_file():
+        (out / "forecast.png").unlink()
     return files
 
 
@@ -166,12 +172,18 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"forecast": forecast_records(fc), "run": str(args.run), "model": forecaster.config.model,
                               "timing": timing}
     if args.out is not None:
+        from rnnkit.tasks.runs import saved_task
+
         out = Path(args.out)
+        earlier = saved_task(out) == "forecast"
         out.mkdir(parents=True, exist_ok=True)
         files = {"forecast": _write_forecast_csv(out, fc)}
         if args.action == "update":
             forecaster.save(out)
             files["model"] = str(out / "config.json")
+            for name in ("metrics.json", "metrics.jsonl", "forecast.png"):   # an earlier run's, there: they described
+                if earlier and (out / name).is_file():                        # its fit beside the updated model
+                    (out / name).unlink()
         result["files"] = files
     if not args.json:
         lines = [f"{args.action} from {args.run} (no refit):", *_forecast_lines(forecaster, fc)]

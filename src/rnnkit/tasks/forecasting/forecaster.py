@@ -169,12 +169,18 @@ class Forecaster:
         ``save``); :meth:`load` reads it back. A ``path`` that is a file or cannot be written is a
         ConfigError before anything is written; a folder holding another task's saved run (or files of a
         run's names that no save wrote) is a CheckpointError, as for every task's save (the CLI refused it,
-        the library replaced the other run)."""
+        the library replaced the other run). Files an earlier save there wrote (its digest maps list them) that
+        this one does not write are removed: an auto run's other candidates, or its ``auto/`` beside a network's
+        weights, were left in the folder (:mod:`.run_files`)."""
+        from rnnkit.tasks.forecasting.run_files import remove_stale, saved_files
         from rnnkit.tasks.runs import check_run_folder
 
         path = check_folder_path(path, "path")
         check_run_folder(path, "path", task="forecast")
-        return self._impl.save(path)
+        before = saved_files(path)
+        out = self._impl.save(path)
+        remove_stale(path, before - saved_files(path))
+        return out
 
     @classmethod
     @_float32

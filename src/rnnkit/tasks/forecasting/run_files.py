@@ -1,0 +1,64 @@
+"""The files a saved forecaster's digest maps list, and the removal of those an earlier save into the same
+folder wrote that the new save did not (:meth:`.forecaster.Forecaster.save`).
+
+A run folder saved again (``rnnkit forecast --out DIR`` twice, or ``save(DIR)`` after another fit) kept the
+earlier run's files the new model does not write: an auto run's ``auto/candidates/01_theta/`` beside a new
+ETS-only run, the whole ``auto/`` tree beside a network's ``model.safetensors``. Nothing loaded them (the new
+maps do not list them), but the folder was no longer the run it described. Only files an earlier save listed in
+its digest maps are removed (never a file no save wrote), and the folders they leave empty.
+
+>>> import tempfile, json
+>>> d = Path(tempfile.mkdtemp())
+>>> _ = (d / "a.json").write_text("{}"); _ = (d / "digests.json").write_text(json.dumps(
+...     {"format": 1, "sha256": {"a.json": "0" * 64, "../x": "0" * 64}}))
+>>> sorted(p.name for p in saved_files(d))
+['a.json', 'digests.json']
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rnnkit._io import DIGESTS_FILE
+
+__all__ = ["saved_files", "remove_stale"]
+
+
+def saved_files(folder: str | Path, _depth: int = 0) -> set[Path]:
+    """Every file the digest map of ``folder`` lists, following the maps it lists (``auto/digests.json``, ...);
+    entries outside ``folder`` and unreadable maps are skipped (nothing is listed then)."""
+    folder = Path(folder)
+    root = folder.resolve()
+    try:
+        data = json.loads((folder / DIGESTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    names = data.get("sha256") if isinstance(data, dict) else None
+    if not isinstance(names, dict):
+        return set()
+    out = {folder / DIGESTS_FILE}
+    for name in names:
+        path = folder / str(name)
+        if not path.resolve().is_relative_to(root) or path.resolve() == root:
+            continue
+        out.add(path)
+        if path.name == DIGESTS_FILE and path.parent != folder and _depth < 8:
+            out |= saved_files(path.parent, _depth + 1)
+    return out
+
+
+def remove_stale(folder: str | Path, stale: set[Path]) -> list[str]:
+    """Remove the files ``stale`` (within ``folder``) and the folders they leave empty; returns their names
+    relative to ``folder``."""
+    folder = Path(folder)
+    gone = []
+    for path in sorted(stale, key=lambda p: len(p.parts), reverse=True):
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+            gone.append(str(path.relative_to(folder)))
+        parent = path.parent
+        while parent != folder and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return gone

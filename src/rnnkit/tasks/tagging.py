@@ -25,27 +25,27 @@ from __future__ import annotations
 
 import math
 import time
-import unicodedata
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit._validate import check_unicode
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
-from rnnkit.data.vocab import Vocab, literal_tokens
-from rnnkit.errors import ConfigError, DataError, InputTypeError
+from rnnkit.data.vocab import Vocab
+from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
     budget_left,
-    CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_kinds, check_label_spelling, check_labels,
-    check_number, check_training, item_at, one_spelling_per_label,
-    entity_prf, missing_hint, run_vocab, unseen_report,
+    CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_spelling,
+    check_number, check_training,
+    entity_prf, run_vocab, unseen_report,
 )
+from rnnkit.tasks.tagging_inputs import check_sentences as _check_sentences, check_tags as _check_tags, \
+    check_trainable_tags, word_keys as _word_keys
 
 __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "entity_tags", "tagging_metrics",
            "bio_constraints", "constrained_decode", "iob1_openings"]
@@ -248,57 +248,6 @@ class TaggerNet(nn.Module):
         return self.head(self.drop(out))
 
 
-def _word_keys(sent: list[str]) -> list[str]:
-    """The word vocabulary's keys of a sentence: casefolded, a word spelled like a special (``<unk>``) kept a
-    word (:func:`~rnnkit.data.vocab.literal_tokens`)."""
-    return literal_tokens([t.casefold() for t in sent])
-
-
-def _check_sentences(sents: Any, what: str = "sentences", places: Sequence[str] | None = None) -> list[list[str]]:
-    if not isinstance(sents, (list, tuple)):
-        raise InputTypeError(f"{what}: expected a list of token lists, got {type(sents).__name__}")
-    if not sents:
-        raise DataError(f"{what}: expected at least one sentence, got none")
-    out = []
-    for i, s in enumerate(sents):
-        if isinstance(s, str) or not isinstance(s, (list, tuple)):
-            raise InputTypeError(f"{item_at(what, i, places)}: expected a list of tokens, got {type(s).__name__}")
-        if not s:
-            raise DataError(f"{item_at(what, i, places)}: expected at least one token, got an empty sentence")
-        for j, tok in enumerate(s):
-            at = item_at(what, i, places, f"[{j}]")
-            if not isinstance(tok, str) or not tok:
-                raise DataError(f"{at}: expected non-empty string tokens, got {tok!r}{missing_hint(tok)}")
-            if not tok.strip():   # ' ' of "a  b".split(" "): a word of its own, tagged and scored, silently
-                raise DataError(f"{at}: expected a token with something besides white space, got {tok!r}")
-            if tok != tok.strip():   # ' dog', 'dog\n': a word unseen in training (whose CoNLL files are read stripped)
-                raise DataError(f"{at}: expected a token without white space around it (a CoNLL file's "
-                                f"tokens are read stripped), got {tok!r}; strip the tokens first")
-            check_unicode(tok, at)
-        out.append([unicodedata.normalize("NFC", t) for t in s])  # as every text task: 'café' typed either way
-    return out
-
-
-def _check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
-                places: Sequence[str] | None = None) -> list[list[str]]:
-    """One tag per token of every sentence, as strings; a missing tag (None, NaN, blank) is a DataError
-    naming it (``tags[3][1]``, and where its sentence was read: ``places``)."""
-    if isinstance(tags, str) or not isinstance(tags, Sequence) or len(tags) != len(sents):
-        got = len(tags) if isinstance(tags, Sequence) and not isinstance(tags, str) else type(tags).__name__
-        raise DataError(f"{what}: expected one tag list per sentence ({len(sents)}), got {got}")
-    raw = [list(t) if isinstance(t, Iterable) and not isinstance(t, (str, bytes)) else t for t in tags]
-    out = [check_labels(t, f"{what}[{i}]", None if places is None or isinstance(t, str) else [places[i]] * len(t))
-           for i, t in enumerate(raw)]
-    for i, (s, t) in enumerate(zip(sents, out)):
-        if len(s) != len(t):
-            raise DataError(f"{item_at(what, i, places)}: expected one tag per token ({len(s)}), got {len(t)}")
-    # across sentences too: [1, 2] in one and ["1", "2"] in another were one tag set silently
-    check_label_kinds([g for t in raw for g in t], [g for t in out for g in t], what)
-    where = [item_at(what, i, places, f"[{j}]") for i, t in enumerate(out) for j in range(len(t))]  # 'B-PER', 'B-PER '
-    one_spelling_per_label([g for t in out for g in t], what, where.__getitem__)
-    return out
-
-
 class SequenceTagger(Task):
     """``fit(sentences, tags)`` (the network and the most-frequent-tag baseline), ``predict(sentences)``,
     ``evaluate(sentences, tags)``, ``save`` / ``load`` (the task contract of :mod:`rnnkit.tasks.base`).
@@ -323,6 +272,9 @@ class SequenceTagger(Task):
 
     def check_targets(self, targets: Any, inputs: list, what: str) -> list[list[str]]:
         return _check_tags(targets, inputs, what, self.places_of(what))
+
+    def check_trainable(self, inputs: list, targets: list | None) -> None:
+        check_trainable_tags(targets, self.target_name)
 
     def check_known(self, targets: Any, checked: list) -> None:
         """Each gold tag against the trained ones (a tag such as 'B-PER ' or an NFD 'B-café' was unseen, scored

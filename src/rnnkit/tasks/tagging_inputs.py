@@ -1,0 +1,91 @@
+"""The tagger's input checks (:mod:`rnnkit.tasks.tagging`): sentences as lists of tokens, one tag per token, and
+training tags a tagger can learn from. Moved out of ``tagging.py`` (at the house's module size) in session 18.
+
+>>> check_sentences([["Anna", "lebt"]])
+[['Anna', 'lebt']]
+>>> check_sentences([["a\\0b"]])
+Traceback (most recent call last):
+rnnkit.errors.DataError: sentences[0][0]: expected text without NUL characters (U+0000), got one at character 1
+>>> check_trainable_tags([["O", "O"], ["O"]])
+Traceback (most recent call last):
+rnnkit.errors.DataError: tags: expected at least 2 different tags to learn from, got only ['O']
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, Iterable, Sequence
+
+from rnnkit._validate import check_no_nul, check_unicode
+from rnnkit.data.vocab import literal_tokens
+from rnnkit.errors import DataError, InputTypeError
+from rnnkit.tasks.common import check_label_kinds, check_labels, item_at, missing_hint, one_spelling_per_label
+
+__all__ = ["word_keys", "check_sentences", "check_tags", "check_trainable_tags"]
+
+
+def word_keys(sent: list[str]) -> list[str]:
+    """The word vocabulary's keys of a sentence: casefolded, a word spelled like a special (``<unk>``) kept a
+    word (:func:`~rnnkit.data.vocab.literal_tokens`)."""
+    return literal_tokens([t.casefold() for t in sent])
+
+
+def check_sentences(sents: Any, what: str = "sentences", places: Sequence[str] | None = None) -> list[list[str]]:
+    """The sentences as lists of NFC tokens: non-empty strings with something besides white space, none around
+    them, valid Unicode and no NUL (the shared rule, :func:`~rnnkit._validate.check_no_nul`: a CoNLL file holding
+    one is refused; through the API the NUL became a character the network learned) -- else a typed error naming
+    the token (``sentences[3][1]``, and where its sentence was read: ``places``)."""
+    if not isinstance(sents, (list, tuple)):
+        raise InputTypeError(f"{what}: expected a list of token lists, got {type(sents).__name__}")
+    if not sents:
+        raise DataError(f"{what}: expected at least one sentence, got none")
+    out = []
+    for i, s in enumerate(sents):
+        if isinstance(s, str) or not isinstance(s, (list, tuple)):
+            raise InputTypeError(f"{item_at(what, i, places)}: expected a list of tokens, got {type(s).__name__}")
+        if not s:
+            raise DataError(f"{item_at(what, i, places)}: expected at least one token, got an empty sentence")
+        for j, tok in enumerate(s):
+            at = item_at(what, i, places, f"[{j}]")
+            if not isinstance(tok, str) or not tok:
+                raise DataError(f"{at}: expected non-empty string tokens, got {tok!r}{missing_hint(tok)}")
+            if not tok.strip():   # ' ' of "a  b".split(" "): a word of its own, tagged and scored, silently
+                raise DataError(f"{at}: expected a token with something besides white space, got {tok!r}")
+            if tok != tok.strip():   # ' dog', 'dog\n': a word unseen in training (whose CoNLL files are read stripped)
+                raise DataError(f"{at}: expected a token without white space around it (a CoNLL file's "
+                                f"tokens are read stripped), got {tok!r}; strip the tokens first")
+            check_no_nul(tok, at)
+            check_unicode(tok, at)
+        out.append([unicodedata.normalize("NFC", t) for t in s])  # as every text task: 'café' typed either way
+    return out
+
+
+def check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
+               places: Sequence[str] | None = None) -> list[list[str]]:
+    """One tag per token of every sentence, as strings; a missing tag (None, NaN, blank) or one holding a NUL is a
+    DataError naming it (``tags[3][1]``, and where its sentence was read: ``places``)."""
+    if isinstance(tags, str) or not isinstance(tags, Sequence) or len(tags) != len(sents):
+        got = len(tags) if isinstance(tags, Sequence) and not isinstance(tags, str) else type(tags).__name__
+        raise DataError(f"{what}: expected one tag list per sentence ({len(sents)}), got {got}")
+    raw = [list(t) if isinstance(t, Iterable) and not isinstance(t, (str, bytes)) else t for t in tags]
+    out = [check_labels(t, f"{what}[{i}]", None if places is None or isinstance(t, str) else [places[i]] * len(t))
+           for i, t in enumerate(raw)]
+    for i, (s, t) in enumerate(zip(sents, out)):
+        if len(s) != len(t):
+            raise DataError(f"{item_at(what, i, places)}: expected one tag per token ({len(s)}), got {len(t)}")
+        for j, tag in enumerate(t):   # 'B-PER\0' was a tag of its own, learned and predicted
+            check_no_nul(tag, item_at(what, i, places, f"[{j}]"))
+    # across sentences too: [1, 2] in one and ["1", "2"] in another were one tag set silently
+    check_label_kinds([g for t in raw for g in t], [g for t in out for g in t], what)
+    where = [item_at(what, i, places, f"[{j}]") for i, t in enumerate(out) for j in range(len(t))]  # 'B-PER', 'B-PER '
+    one_spelling_per_label([g for t in out for g in t], what, where.__getitem__)
+    return out
+
+
+def check_trainable_tags(tags: list[list[str]], what: str = "tags") -> None:
+    """A DataError unless the training tags hold at least two different tags: a tagger of one tag learns nothing
+    (every token gets it, token accuracy 1.0 on data of that tag), as the classifier and the series classifier
+    refuse one class."""
+    seen = {t for s in tags for t in s}
+    if len(seen) < 2:
+        raise DataError(f"{what}: expected at least 2 different tags to learn from, got only {sorted(seen)}")

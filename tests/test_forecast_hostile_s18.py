@@ -187,3 +187,29 @@ def test_cli_rerun_without_plot_and_update_out_leave_no_earlier_files(tmp_path, 
     assert _cli(upd + ["--out", str(tmp_path / "b")], capsys)[0] == 0
     assert _cli(upd + ["--out", str(tmp_path / "upd_fresh")], capsys)[0] == 0
     assert _files(tmp_path / "b") == _files(tmp_path / "upd_fresh")
+
+
+# ------------------------------------------------------------------ a saved auto run's column settings
+@pytest.mark.parametrize("key, value", [("target", 5), ("date_format", ["%Y"]), ("time_col", {"a": 1})])
+def test_saved_auto_column_settings_are_checked_on_load(tmp_path, key, value):
+    """config.json's parse_args (the columns update reads) of an auto / statistical run was loaded unchecked: edited
+    with its digest rewritten, target 5 loaded and update then blamed the new rows ('new_points: target column 5 not
+    found'). A network run's were checked (config.check_saved); now both, with one rule."""
+    import hashlib
+    import json
+
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    run = tmp_path / "run"
+    Forecaster(model="ets", horizon=2).fit(_y().rename_axis("date").reset_index(), target="y",
+                                            time_col="date").save(run)
+    cfg = json.loads((run / "config.json").read_text())
+    cfg["parse_args"][key] = value
+    (run / "config.json").write_text(json.dumps(cfg))
+    digests = json.loads((run / "digests.json").read_text())
+    digests["sha256"]["config.json"] = hashlib.sha256((run / "config.json").read_bytes()).hexdigest()
+    (run / "digests.json").write_text(json.dumps(digests))
+    what = "a strptime format" if key == "date_format" else "a column name"
+    with pytest.raises(CheckpointError, match=rf"config\.json: parse_args\.{key}: expected {what} or null, got "):
+        Forecaster.load(run)

@@ -281,6 +281,19 @@ def _optional_name(name: str, v: Any) -> None:
         raise ConfigError(f"{name}: expected a column name, a list of names or null, got {v!r}")
 
 
+def check_parse_args(args: Any) -> None:
+    """A saved forecaster's column settings (``parse_args``): a dict whose column names and date format are text
+    (the covariates lists of text), or null; a ConfigError names the key."""
+    if not isinstance(args, dict):
+        raise ConfigError(f"parse_args: expected a dict of column settings, got {type(args).__name__}")
+    for key in ("target", "time_col", "id_col", "date_format"):
+        if args.get(key) is not None and not isinstance(args[key], str):
+            what = "a strptime format" if key == "date_format" else "a column name"
+            raise ConfigError(f"parse_args.{key}: expected {what} or null, got {args[key]!r}")
+    for key in ("past_covariates", "future_covariates"):
+        _optional_name(f"parse_args.{key}", args.get(key))
+
+
 def check_saved(data: dict[str, Any]) -> None:
     """Check what a saved forecaster's ``config.json`` holds besides the settings with the same rules as
     typed values (``ForecastConfig.from_dict`` checks the settings): the chosen ``lookback`` and
@@ -295,11 +308,7 @@ def check_saved(data: dict[str, Any]) -> None:
             isinstance(k, str) and k.isdigit() and int(k) >= 1 and isinstance(v, (int, float))
             and not isinstance(v, bool) for k, v in sel.items()):
         raise ConfigError(f"selection: expected {{lookback: validation MAE}} with positive int lookbacks, got {sel!r}")
-    args = data["parse_args"]
-    if not isinstance(args, dict):
-        raise ConfigError(f"parse_args: expected a dict of column settings, got {type(args).__name__}")
-    for key in ("target", "time_col", "id_col", "past_covariates", "future_covariates", "date_format"):
-        _optional_name(f"parse_args.{key}", args.get(key))
+    check_parse_args(data["parse_args"])
     series = data["series"]
     if not isinstance(series, list) or not series or not all(isinstance(d, dict) for d in series):
         raise ConfigError(f"series: expected a non-empty list of fitted series, got {str(data['series'])[:60]}")

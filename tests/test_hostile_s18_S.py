@@ -53,3 +53,17 @@ def test_pad_sequences_refuses_an_integer_a_float_dtype_turns_into_inf():
         pad_sequences([np.array([1e39])], dtype=torch.float16)
     x, lengths = pad_sequences([[1, 2], [65504]], dtype=torch.float16)     # float16's largest: held
     assert x.tolist() == [[1.0, 2.0], [65504.0, 0.0]] and lengths.tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("cells", [None, 5, {"lstm": 1}])
+def test_experiment_cells_that_are_no_list_are_a_typed_error(cells):
+    from rnnkit.errors import InputTypeError
+    from rnnkit.experiments.config import resolve_configs
+    from rnnkit.experiments.runner import compare
+
+    with pytest.raises(InputTypeError, match=r"^cells: expected a list of cell names, got "):
+        resolve_configs("adding", cells)          # None, 5: "'int' object is not iterable"; a dict ran its keys
+    if cells is not None:                         # compare's None is every cell (its default)
+        with pytest.raises(InputTypeError, match=r"^cells: expected a list of cell names, got "):
+            compare("adding", cells=cells, length=5, steps=1)
+    assert [c.cell for c in resolve_configs("adding", ("gru", "lstm"))] == ["gru", "lstm"]

@@ -123,6 +123,19 @@ def resolve_config(experiment: str, **options: Any) -> ExperimentConfig:
                                device=device, forget_bias=forget_bias)
 
 
+def check_cells(cells: Any) -> list[str]:
+    """``cells`` of a comparison as a non-empty list (its names are checked by the configs): a str was read as its
+    letters ("cell: expected one of [...], got 'l'"), an int or None was a bare "'int' object is not iterable"."""
+    if isinstance(cells, str):
+        raise InputTypeError(f"cells: expected a list of cell names, got the str {cells!r} (pass [{cells!r}])")
+    if isinstance(cells, dict) or not hasattr(cells, "__iter__"):
+        raise InputTypeError(f"cells: expected a list of cell names, got {type(cells).__name__} {cells!r}"[:200])
+    cells = list(cells)
+    if not cells:                # an empty grid was [] (nothing to run), silently
+        raise ConfigError("cells: expected at least one cell name, got an empty list")
+    return cells
+
+
 def resolve_configs(experiment: str, cells: list[str], **options: Any) -> list[ExperimentConfig]:
     """One :func:`resolve_config` per cell of a comparison, with the shared ``options``. ``forget_bias``
     acts on the cells that have a forget or update gate; the others (Elman) run as they would alone (their
@@ -131,11 +144,7 @@ def resolve_configs(experiment: str, cells: list[str], **options: Any) -> list[E
     >>> [c.forget_bias for c in resolve_configs("adding", ["elman", "lstm"], forget_bias=5.0)]
     [None, 5.0]
     """
-    if isinstance(cells, str):   # read as its letters: "cell: expected one of [...], got 'l'"
-        raise InputTypeError(f"cells: expected a list of cell names, got the str {cells!r} (pass [{cells!r}])")
-    cells = list(cells)
-    if not cells:                # an empty grid was [] (nothing to run), silently
-        raise ConfigError("cells: expected at least one cell name, got an empty list")
+    cells = check_cells(cells)
     gated = [has_keep_gate(c) for c in cells]
     return [resolve_config(experiment, cell=c, **options) if g or not any(gated)
             else resolve_config(experiment, cell=c, **{**options, "forget_bias": None}) for c, g in zip(cells, gated)]

@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from rnnkit._io import check_folder_path
 from rnnkit.diagnostics import GradFlowRecorder
 from rnnkit.errors import ConfigError, InputTypeError
-from rnnkit.experiments.config import ExperimentConfig, resolve_config, resolve_configs
+from rnnkit.experiments.config import ExperimentConfig, check_cells, resolve_config, resolve_configs
 from rnnkit.experiments.models import _spec, build_model, compare_cells, has_keep_gate
 from rnnkit.experiments.report import flow_json, format_table, plot_comparison, summarize, write_json, write_run
 from rnnkit.experiments.tasks import EXPERIMENTS, ExperimentSpec, Stream, Task, device_of
@@ -172,11 +172,7 @@ def compare(name: str, cells: list[str] | None = None, length: int | None = None
     ``out``, each cell's files go to ``out/<cell>/`` and ``compare.json``, ``curves.png``,
     ``gradflow-init.png``, ``gradflow-final.png`` to ``out``.
     """
-    if isinstance(cells, str):   # list("gru") compared the cells 'g', 'r', 'u': "expected one of [...], got 'g'"
-        raise InputTypeError(f"cells: expected a list of cell names, got the str {cells!r} (pass [{cells!r}])")
-    cells = compare_cells() if cells is None else list(cells)
-    if not cells:
-        raise ConfigError("cells: expected at least one cell name, got an empty list")
+    cells = compare_cells() if cells is None else check_cells(cells)   # list("gru") compared 'g', 'r', 'u'
     for c in cells:   # before set(cells): a list among them was a bare 'unhashable' TypeError
         _spec(c)
     if len(set(cells)) != len(cells):

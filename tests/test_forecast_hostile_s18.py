@@ -213,3 +213,22 @@ def test_saved_auto_column_settings_are_checked_on_load(tmp_path, key, value):
     what = "a strptime format" if key == "date_format" else "a column name"
     with pytest.raises(CheckpointError, match=rf"config\.json: parse_args\.{key}: expected {what} or null, got "):
         Forecaster.load(run)
+
+
+# ------------------------------------------------------------------ daily dates get no daylight-saving hint
+@pytest.mark.parametrize("how", ["repeated", "skipped"])
+def test_a_daily_sunday_given_twice_or_missing_gets_no_clock_change_hint(how):
+    """A daily series whose Sunday 2020-02-09 was given twice (or was missing) was told '(2020-02-09 00:00: a clock
+    hour repeated at a daylight-saving change? ...)' -- a clock change moves no date. The duplicate / gap is still
+    named; local hourly times across a change keep their hint (tests/test_reliability_s16_forecast.py)."""
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    days = _days(45)
+    days = days.append(days[39:40]) if how == "repeated" else days.drop(pd.Timestamp("2020-02-09"))
+    y = pd.Series(np.arange(days.size, dtype=float) % 5, index=days, name="y")
+    first = ("expected unique timestamps in series 'y', got 1 duplicate\\(s\\) \\(first 2020-02-09 00:00:00\\)$"
+             if how == "repeated" else "first missing 2020-02-09; pass --resample")
+    with pytest.raises(DataError, match=first):
+        Forecaster("seasonal_naive", horizon=2).fit(y)

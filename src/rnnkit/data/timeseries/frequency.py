@@ -196,7 +196,7 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
             first.append(f"first off the grid {stamp(off[0])}")
         raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
                         f"{series!r}, got irregular gaps ({', '.join(what)}) -- {', '.join(first)}"
-                        f"{clock_change_hint(gone, 'skipped')}; pass --resample / resample=True to put them on the grid")
+                        f"{clock_change_hint(gone, 'skipped', idx)}; pass --resample / resample=True to put them on the grid")
     if freq_info.off_grid:
         out = values.resample(freq_info.freq).mean()
     else:
@@ -205,15 +205,19 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
     return out
 
 
-def clock_change_hint(stamps: pd.Index, how: str) -> str:
+def clock_change_hint(stamps: pd.Index, how: str, series: pd.Index | None = None) -> str:
     """What to say when the local wall-clock ``stamps`` (missing, ``how='skipped'``, or given twice, ``'repeated'``)
     all fall in one hour of a Sunday night between 00:00 and 04:00: a daylight-saving change (a logger's local
-    times skip an hour in spring and repeat one in autumn). '' otherwise.
+    times skip an hour in spring and repeat one in autumn). '' otherwise, and '' when every stamp of the whole
+    ``series`` is a midnight (daily or coarser dates: a clock change moves no date; a daily series' date given
+    twice, or missing, on a Sunday was said to be a clock hour at a daylight-saving change).
 
     >>> clock_change_hint(pd.DatetimeIndex(["2010-03-14 02:00"]), "skipped")[:52]
     ' (2010-03-14 02:00: a clock hour skipped at a daylig'
     """
     if not isinstance(stamps, pd.DatetimeIndex) or stamps.size == 0 or stamps.tz is not None:
+        return ""
+    if isinstance(series, pd.DatetimeIndex) and (series == series.normalize()).all():
         return ""
     hours = stamps.floor("h").unique()
     if hours.size != 1 or hours[0].day_of_week != 6 or hours[0].hour > 3:

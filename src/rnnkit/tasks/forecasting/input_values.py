@@ -159,7 +159,7 @@ def in_time_order(frame: pd.DataFrame, time_name: str, sid: str) -> tuple[pd.Dat
                 f"another column? join them into one time column ('1960Q1' or '1960-01')"
                 if most in (4, 12) and (not isinstance(idx, pd.DatetimeIndex) or idx.is_year_start.all()) else "")
         raise DataError(f"{time_name}: expected unique timestamps in series {sid!r}, got {dup.size} duplicate(s) "
-                        f"(first {dup[0]}){hint or clock_change_hint(dup, 'repeated')}")
+                        f"(first {dup[0]}){hint or clock_change_hint(dup, 'repeated', idx)}")
     if idx.is_monotonic_increasing:
         return frame, 0
     order = np.argsort(np.asarray(idx), kind="stable")

@@ -60,3 +60,67 @@ def test_a_tag_with_a_nul_is_refused():
                                         r"at character 5$"):
         SequenceTagger(TaggerConfig(**TINY_TAGGER)).fit([["The", "cat"], ["cat"]], [["O", "B-ANI"], ["B-ANI\0"]])
 
+
+# ----------------------------------------------------------------------------- the linear models fitted alone
+LIN_TEXTS = ["good movie", "bad movie", "good film", "bad film", "so good", "so bad"] * 5
+LIN_LABELS = ["p", "n"] * 15
+
+
+@pytest.mark.parametrize("kwargs, err, msg", [
+    (dict(tokenizer="bogus"), "ConfigError", r"tokenizer: expected one of \['words', 'chars', 'auto', 'segmented'\], "
+                                             r"got 'bogus'"),
+    (dict(tokenizer=None), "InputTypeError", r"tokenizer: expected one of .*got None \(NoneType\)"),
+    (dict(lowercase="no"), "InputTypeError", r"lowercase: expected a bool, got 'no' \(str\)"),
+    (dict(C=-1.0), "ConfigError", r"C: expected a number > 0, got -1.0"),
+    (dict(C=float("nan")), "ConfigError", r"C: expected a finite number, got nan"),
+    (dict(C="1"), "InputTypeError", r"C: expected a number or None, got '1' \(str\)"),
+    (dict(Cs=[]), "ConfigError", r"Cs: expected None \(the default grid\) or at least one C, got none"),
+    (dict(Cs=[1.0, 0]), "ConfigError", r"Cs\[1\]: expected a number > 0, got 0"),
+    (dict(Cs="12"), "InputTypeError", r"Cs: expected None or a list of numbers > 0, got str"),
+])
+@pytest.mark.parametrize("kind", ["TfidfLogReg", "NbLogReg"])
+def test_the_linear_models_arguments_are_checked_at_construction(kind, kwargs, err, msg):
+    # before: nothing but `features` was checked -- tokenizer='bogus' failed at the first text, C=-1 inside the fit
+    # (scikit-learn's InvalidParameterError), Cs=[] became the default grid silently
+    import rnnkit.errors
+    from rnnkit.tasks import classify_linear
+
+    with pytest.raises(getattr(rnnkit.errors, err), match=f"^{msg}$"):
+        getattr(classify_linear, kind)(**kwargs)
+
+
+@pytest.mark.parametrize("texts, labels, err, msg", [
+    (LIN_TEXTS, ["p"] * 30, "DataError", r"labels: expected at least 2 classes, got \['p'\]"),
+    (LIN_TEXTS, LIN_LABELS[:-1], "DataError", r"labels: expected one label per text \(30\), got 29"),
+    ("good movie", ["p", "n"], "InputTypeError", r"texts: expected a list of strings, got str"),
+    (LIN_TEXTS[:-1] + [float("nan")], LIN_LABELS, "InputTypeError", r"texts\[29\]: expected a str, got a missing "
+                                                                    r"value \(nan\)"),
+    (LIN_TEXTS, LIN_LABELS[:-1] + [None], "DataError", r"labels\[29\]: expected a label, got a missing value "
+                                                       r"\(None\)"),
+    (["a", "b"], ["x", "y"], "DataError", r"texts: expected a word or character n-gram found in at least 2 of the "
+                                          r"training texts \(the (tfidf|nb)_logreg features keep those: min_df=2\), "
+                                          r"got none in 2 texts; .*"),
+])
+@pytest.mark.parametrize("kind", ["TfidfLogReg", "NbLogReg"])
+def test_the_linear_models_fitted_alone_check_their_data(kind, texts, labels, err, msg):
+    # before: a bare IndexError (a label short), TypeError (NaN text), scikit-learn's ValueError (one class; no term
+    # in two texts), and a str was fitted as one text per character
+    import rnnkit.errors
+    from rnnkit.tasks import classify_linear
+
+    with pytest.raises(getattr(rnnkit.errors, err), match=f"^{msg}$"):
+        getattr(classify_linear, kind)(C=1.0).fit(texts, labels)
+
+
+def test_a_fitted_linear_model_reads_a_str_as_no_list_of_texts():
+    # before: predict("good") read 'g', 'o', 'o', 'd' as four texts and gave four labels
+    from rnnkit.errors import DataError as DE, InputTypeError
+    from rnnkit.tasks.classify_linear import TfidfLogReg
+
+    lr = TfidfLogReg(C=1.0).fit(LIN_TEXTS, LIN_LABELS)
+    with pytest.raises(InputTypeError, match=r"^texts: expected a list of strings, got str$"):
+        lr.predict("good")
+    with pytest.raises(DE, match=r"^texts\[0\]: expected text without NUL characters \(U\+0000\), got one at "
+                                 r"character 4$"):
+        lr.proba_for(["good\0"], ["n", "p"])
+    assert lr.predict(["good one", "bad one"]) == ["p", "n"]

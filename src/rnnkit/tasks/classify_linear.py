@@ -19,13 +19,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from rnnkit.errors import ConfigError
+from rnnkit._validate import check_bool, check_number
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import split_indices
-from rnnkit.tasks.common import check_choice
+from rnnkit.tasks.common import check_choice, check_labels, check_texts
 from rnnkit.data.segment import pku_segmenter
 from rnnkit.data.vocab import tokenize
 
-__all__ = ["TfidfLogReg", "NbLogReg", "space_share", "choose_units", "align_columns", "SPACE_SHARE"]
+__all__ = ["TfidfLogReg", "NbLogReg", "space_share", "choose_units", "align_columns", "SPACE_SHARE",
+           "LINEAR_TOKENIZERS", "check_cs", "check_fit_data"]
 
 #: "auto" units: characters when whitespace is less than this share of the training characters (Chinese
 #: reviews: 0.5%; English tweets: 14%).
@@ -58,6 +60,45 @@ def choose_units(texts: Sequence[str]) -> str:
     return "chars" if space_share(texts) < SPACE_SHARE else "words"
 
 
+#: The tokens the linear models' word n-grams read: :func:`~rnnkit.data.vocab.tokenize`'s, "auto" (words), or the
+#: PKU segmenter's ("segmented").
+LINEAR_TOKENIZERS = ("words", "chars", "auto", "segmented")
+
+
+def check_cs(Cs, default: tuple[float, ...]) -> tuple[float, ...]:
+    """The grid of C values as a tuple of numbers > 0 (``None``: ``default``); an empty grid, or one holding a
+    non-number or a C <= 0, is a typed error naming ``Cs`` -- ``Cs=[]`` became the default grid silently, and a
+    bad C failed inside the fit.
+
+    >>> check_cs([1, 0.5], (1.0,)), check_cs(None, (1.0,))
+    ((1.0, 0.5), (1.0,))
+    """
+    if Cs is None:
+        return default
+    if isinstance(Cs, (str, bytes)) or not isinstance(Cs, (list, tuple, np.ndarray)):
+        raise InputTypeError(f"Cs: expected None or a list of numbers > 0, got {type(Cs).__name__}")
+    if len(Cs) == 0:
+        raise ConfigError("Cs: expected None (the default grid) or at least one C, got none")
+    return tuple(float(check_number(f"Cs[{i}]", c, lo=0, lo_open=True)) for i, c in enumerate(Cs))
+
+
+def _two_classes(texts: list[str], labels: list[str]) -> tuple[list[str], list[str]]:
+    if len(set(labels)) < 2:     # as the classifier refuses one class (scikit-learn's ValueError before)
+        raise DataError(f"labels: expected at least 2 classes, got {sorted(set(labels))}")
+    return texts, labels
+
+
+def check_fit_data(texts, labels, what: str = "texts") -> tuple[list[str], list[str]]:
+    """Texts and their labels as lists of str, one label per text, at least two classes -- what the TF-IDF models
+    fit on (the classifier checked them already; fitted alone, a length mismatch was a bare IndexError, a NaN
+    text a TypeError, one class scikit-learn's ValueError)."""
+    texts = check_texts(texts, what)
+    labels = check_labels(labels, "labels" if what == "texts" else f"{what[:-5]}labels")
+    if len(labels) != len(texts):
+        raise DataError(f"labels: expected one label per text ({len(texts)}), got {len(labels)}")
+    return texts, labels
+
+
 class TfidfLogReg:
     """TF-IDF + multinomial logistic regression (scikit-learn), made fair: the features are word uni+bigrams
     of the same language-agnostic tokens **and** character n-grams (``char_wb`` 1-5 inside words for text
@@ -71,11 +112,18 @@ class TfidfLogReg:
     copies = 40               # (classes x features) float64 arrays a fit holds at its peak: L-BFGS's history
                               # and gradients (measured: 38-41 on 10-183 classes x 19,651 features)
 
+    default_Cs = (1.0, 2.0, 4.0, 8.0)
+
     def __init__(self, tokenizer: str = "words", lowercase: bool = True, C: float | None = None,
                  features: str = "word+char", Cs: Sequence[float] | None = (1.0, 2.0, 4.0, 8.0)) -> None:
+        # checked here, not at the first text: tokenizer='bogus' and C=-1 were taken and failed inside the fit
+        # (a bare scikit-learn InvalidParameterError for C), lowercase='no' lowercased
+        check_choice("tokenizer", tokenizer, LINEAR_TOKENIZERS)
+        check_bool("lowercase", lowercase)
+        check_number("C", C, lo=0, lo_open=True, allow_none=True)
         check_choice("features", features, ("word", "char", "word+char"))
         self.tokenizer, self.lowercase, self.C, self.features = tokenizer, lowercase, C, features
-        self.Cs = tuple(Cs or (1.0, 2.0, 4.0, 8.0))
+        self.Cs = check_cs(Cs, self.default_Cs)
         self.char_mode: str | None = None     # "char_wb" (spaced text) or "char" (few spaces), set by fit
         self.vocabulary: dict[str, int] = {}
         self.idf = self.coef = self.intercept = None
@@ -111,7 +159,15 @@ class TfidfLogReg:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         vec = TfidfVectorizer(analyzer=self._analyze, min_df=2, sublinear_tf=True)
-        X = vec.fit_transform(texts)
+        try:
+            X = vec.fit_transform(texts)
+        except ValueError as e:   # scikit-learn's 'After pruning, no terms remain' (two texts 'a' and 'b')
+            if "no terms remain" not in str(e) and "empty vocabulary" not in str(e):
+                raise
+            raise DataError(f"texts: expected a word or character n-gram found in at least 2 of the training texts "
+                            f"(the {self.kind} features keep those: min_df=2), got none in {len(texts)} texts; give "
+                            "more texts, or leave the linear models out (baselines=False and combine=False; CLI "
+                            "--no-baseline --combine false)") from None
         self.vocabulary = {k: int(v) for k, v in vec.vocabulary_.items()}
         self.idf = vec.idf_.astype(np.float64)
         return X
@@ -149,7 +205,8 @@ class TfidfLogReg:
                    val_labels: Sequence[str]) -> "TfidfLogReg":
         """Fit on ``texts`` with each C of ``Cs`` and keep the one with the best accuracy on the validation
         texts (ties: the smaller C); the fitted model is the one trained on ``texts`` only."""
-        texts, labels = list(texts), list(labels)
+        texts, labels = _two_classes(*check_fit_data(texts, labels))
+        val_texts, val_labels = check_fit_data(val_texts, val_labels, "val_texts")
         self._set_char_mode(texts)
         X = self._vectorize(texts)                  # the features do not depend on C: computed once
         X_val = self._features(val_texts)
@@ -165,7 +222,7 @@ class TfidfLogReg:
         return self
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TfidfLogReg":
-        texts, labels = list(texts), list(labels)
+        texts, labels = _two_classes(*check_fit_data(texts, labels))
         self._set_char_mode(texts)
         if self.C is None:
             tr, va = split_indices(len(texts), 0.1, 0)
@@ -192,7 +249,7 @@ class TfidfLogReg:
     def _text_scores(self, texts: Sequence[str]) -> np.ndarray:
         if self.coef is None:
             raise ConfigError("baseline: expected a fitted TfidfLogReg, got an unfitted one")
-        return self._scores(self._features(texts))
+        return self._scores(self._features(check_texts(texts)))   # a str was read as one text per character
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         return self._labels(self._text_scores(texts))
@@ -242,11 +299,12 @@ class NbLogReg(TfidfLogReg):
     combined by softmax. ``C`` as in :class:`TfidfLogReg` (chosen on validation when ``None``)."""
 
     kind = "nb_logreg"
+    default_Cs = (1.0, 2.0, 4.0)
     copies = 6      # classes x features: the ratios, the weights, the copies the C search keeps, one scaled matrix
 
     def __init__(self, tokenizer: str = "words", lowercase: bool = True, C: float | None = None,
                  features: str = "word+char", Cs: Sequence[float] | None = (1.0, 2.0, 4.0)) -> None:
-        super().__init__(tokenizer, lowercase, C, features, Cs or (1.0, 2.0, 4.0))
+        super().__init__(tokenizer, lowercase, C, features, Cs)
         self.ratios: np.ndarray | None = None     # (1 or K, F) log-count ratios
         self._ratios_of = None                    # the feature matrix they were computed on
 

@@ -4,13 +4,16 @@ every series up to the window -- all the benchmarks' -- is fitted on all of it, 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from statsmodels.tsa.exponential_smoothing import ets as sm_ets
 from statsmodels.tsa.forecasting import theta as sm_theta
 
 from rnnkit.errors import ConfigError
-from rnnkit.tasks.forecasting.auto import AutoForecaster
+from rnnkit.tasks.forecasting.auto import AutoForecaster, default_candidates
+from rnnkit.tasks.forecasting.auto_model import AutoModel, build_candidates
 from rnnkit.tasks.forecasting.candidates import Candidate, LocalCandidate, SeriesInput
+from rnnkit.tasks.forecasting.config import ForecastConfig
 from rnnkit.tasks.forecasting.statistical import ets_auto, statistical_candidates, theta
 
 
@@ -101,6 +104,17 @@ def test_auto_on_short_series_is_unchanged():
     np.testing.assert_array_equal(new.forecast(batch, 12), old.forecast(batch, 12))
     np.testing.assert_array_equal(new.quantiles_, old.quantiles_)
     assert new.report_["chosen"] == old.report_["chosen"]
+
+
+def test_the_defaults_fit_long_series_on_the_window(fitted_sizes):
+    # adopted by session 18's pre-registered check: auto's defaults and the single methods fit on the window
+    y = pd.Series(_series(6000, 24), index=pd.date_range("2020-01-01", periods=6000, freq="h"))
+    AutoModel(config=ForecastConfig(horizon=24, candidates=("ets", "theta", "naive"), period=24)).fit(y)
+    # two validation origins and the final one, each on the last 5,016 values
+    assert fitted_sizes["ets"] == [5016] * 9 and fitted_sizes["theta"] == [5016] * 3
+    assert default_candidates(network=False)["ets"].recent and default_candidates(network=False)["theta"].recent
+    assert not default_candidates(network=False)["drift"].recent      # O(n), cheap: the whole history
+    assert build_candidates(ForecastConfig(model="theta"))["theta"].recent
 
 
 def test_save_and_load_keep_the_window(tmp_path):

@@ -8,7 +8,7 @@ of the last seasons. Hyndman & Athanasopoulos (*Forecasting: Principles and Prac
 time series", fpp2 12.7 / fpp3 13.7): real data drift away from the model over a long history, the optimisation
 grows with the number of observations, and to forecast the next few values one may fit on the most recent
 ones. A candidate built with ``recent=True`` (:class:`.candidates.LocalCandidate`; ``ets`` and ``theta`` of
-``statistical_candidates(recent=True)``, :mod:`.statistical`) is fitted on the last
+:func:`.statistical.statistical_candidates`, and so of auto's defaults, since session 18) is fitted on the last
 :func:`recent_length` values of a series longer than that, and on the whole series otherwise, exactly as
 before: the window is at least :data:`RECENT_FLOOR` values, so every series of the benchmarks (the longest,
 co2, 2,284 weekly values) is fitted on all of it.
@@ -16,6 +16,12 @@ co2, 2,284 weekly values) is fitted on all of it.
 The window, stated in seasons: the larger of :data:`RECENT_FLOOR` values and :data:`RECENT_SEASONS`
 seasons, rounded up to whole seasons (period 24: 5,016 values, 209 days of hours; period 7: 5,005
 days; period 365: 5,110 days, 14 years; period 8,766, a year of hours: 87,660).
+
+Adopted by a pre-registered check (session 18; docs/results_forecasting.md): on 11 long real series never used
+in auto's development (hourly and half-hourly temperatures and electricity demand, 5-minute call volumes, daily
+births and ridership, rain, share prices; 5,479 to 27,716 values), auto's fit + 3-fold backtest, whole history
+against the window in the same run: auto's MASE 1.004x (geometric mean of the ratios; the rule asked <= 1.02x
+and no series worse by more than 10%: the worst, 1.044x), wall time 600 -> 362 s in all.
 
 >>> recent_length(24), recent_length(1), recent_length(365), recent_length(1000)
 (5016, 5000, 5110, 10000)

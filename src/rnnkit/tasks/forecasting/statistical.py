@@ -210,10 +210,11 @@ LOCAL_FUNCTIONS.update({"seasonal_naive": seasonal_naive_point, "naive": naive_p
                         "drift": drift_point})
 
 
-def statistical_candidates(recent: bool = False) -> dict[str, LocalCandidate]:
-    """The statistical candidates by name: ``seasonal_naive``, ``naive``, ``ets``, ``theta``, ``drift``. ``recent``:
+def statistical_candidates(recent: bool = True) -> dict[str, LocalCandidate]:
+    """The statistical candidates by name: ``seasonal_naive``, ``naive``, ``ets``, ``theta``, ``drift``. ``recent``
+    (the default since session 18's check: 11 long real series, auto's MASE 1.004x, fit + backtest 600 -> 362 s):
     ``ets`` and ``theta`` are fitted on the recent window of a long series (:mod:`.recent`: more than 5,000
-    values; shorter series exactly as before); ``False`` (the default): on all of it."""
+    values; shorter series exactly as before); ``False``: on all of it."""
     from rnnkit.tasks.forecasting.recent import check_recent
 
     check_recent(recent)

@@ -61,6 +61,53 @@ def test_a_tag_with_a_nul_is_refused():
         SequenceTagger(TaggerConfig(**TINY_TAGGER)).fit([["The", "cat"], ["cat"]], [["O", "B-ANI"], ["B-ANI\0"]])
 
 
+# ----------------------------------------------------------------------------- classifier
+def test_a_baseline_predicting_a_class_the_validation_split_took_whole_is_scored():
+    # before: the linear baselines (fitted on every training text) know a class whose every text the random
+    # validation split took; the network does not, and evaluate stopped with "labels: expected every label in
+    # ['a', 'b'], got 'c'" when a baseline predicted it (`classify train` on 500 classes of one text each died so)
+    from rnnkit.tasks.base import split_indices
+    from rnnkit.tasks.classification import TextClassifier
+    from rnnkit.tasks.classify_config import TextClassifierConfig
+
+    n = 40
+    texts = [f"{'good fine nice' if i % 2 else 'bad awful poor'} movie {i}" for i in range(n)]
+    labels = ["a" if i % 2 else "b" for i in range(n)]
+    held = split_indices(n, 0.1, 0)[1].tolist()       # the validation split fit draws (val_fraction 0.1, seed 0)
+    for i in held:
+        texts[i], labels[i] = f"zebra stripes zoo {i}", "c"
+    assert len(held) >= 2                              # two texts: 'zebra' passes the TF-IDF's min_df of 2
+    with pytest.warns(UserWarning, match="validation split holds every training text"):
+        clf = TextClassifier(TextClassifierConfig(epochs=1, embed_dim=4, hidden_size=4, min_freq=1, combine=False,
+                                                  val_fraction=0.1, progress=False)).fit(texts, labels)
+    assert clf.classes == ["a", "b"] and clf.baselines["tfidf_logreg"].classes == ["a", "b", "c"]
+    m = clf.evaluate(["zebra stripes zoo", "good fine nice movie", "zoo zebra stripes"], ["c", "a", "b"])
+    base = m["baselines"]["tfidf_logreg"]
+    assert base["labels"] == ["a", "b", "c"] and base["unseen_labels"] == 0        # the baseline saw 'c'
+    assert base["confusion_matrix"] == [[1, 0, 0], [0, 0, 1], [0, 0, 1]]          # 'c' predicted for a 'b' too
+    assert m["labels"] == ["a", "b", "c"] and m["unseen_labels"] == 1               # the network did not
+    only = clf.evaluate(["zoo zebra stripes"], ["b"])["baselines"]["tfidf_logreg"]  # no gold 'c' at all
+    assert only["labels"] == ["a", "b", "c"] and only["confusion_matrix"][1] == [0, 0, 1]
+
+
+
+def test_a_training_part_of_one_class_after_the_validation_split_is_named():
+    # before: the random split took the only 'b' text, the network trained on 'a' alone, then the combination's
+    # linear model stopped the fit with scikit-learn's "This solver needs samples of at least 2 classes"
+    from rnnkit.tasks.base import split_indices
+    from rnnkit.tasks.classification import TextClassifier
+    from rnnkit.tasks.classify_config import TextClassifierConfig
+
+    held = split_indices(10, 0.1, 0)[1].tolist()
+    texts = [f"word{i} common x" for i in range(10)]
+    labels = ["b" if i in held else "a" for i in range(10)]
+    cfg = dict(epochs=1, embed_dim=4, hidden_size=4, min_freq=1, progress=False)
+    with pytest.raises(DataError, match=r"^labels: expected at least 2 classes in the training part, got only "
+                                        r"\['a'\]: the random validation split took every text of \['b'\]; "
+                                        r"val_fraction=0 \(CLI --val-fraction 0\) trains on all, or another seed"):
+        TextClassifier(TextClassifierConfig(**cfg, val_fraction=0.1)).fit(texts, labels)
+    assert TextClassifier(TextClassifierConfig(**cfg, val_fraction=0.0)).fit(texts, labels).classes == ["a", "b"]
+
 # ----------------------------------------------------------------------------- the linear models fitted alone
 LIN_TEXTS = ["good movie", "bad movie", "good film", "bad film", "so good", "so bad"] * 5
 LIN_LABELS = ["p", "n"] * 15

@@ -237,6 +237,11 @@ class TextClassifier(ClassifierTask):
         c = self.config
         t0 = time.perf_counter()
         texts, labels = train
+        if len(set(labels)) < 2:   # the random split took every text of the other classes (the data has two)
+            raise DataError(f"{self.target_name}: expected at least 2 classes in the training part, got only "
+                            f"{sorted(set(labels))}: the random validation split took every text of "
+                            f"{sorted(set(val[1] if val else ()) - set(labels))[:5]}; val_fraction=0 (CLI --val-fraction 0) trains "
+                            "on all, or another seed draws another split")
         self.units = auto_units(texts) if c.tokenizer == "auto" else c.tokenizer
         self._linear = choose_units(texts) if self.units == "segmented" else None   # what "auto" reads there
         self.mix, self._mix_C, self._members = None, {}, {}
@@ -458,6 +463,16 @@ class TextClassifier(ClassifierTask):
         m["network_accuracy"] = classification_metrics(targets, self._labels_of(p), self.classes)["accuracy"]
         m["network_weight"], m["weights"] = self.mix["network"], dict(self.mix)
         return m
+
+    def score_baseline(self, baseline: Any, inputs: list, targets: list | None) -> dict[str, Any]:
+        """A baseline's metrics over the network's classes and its own: it is fitted on every training text, the
+        network without its validation split -- a class the split took whole is the baseline's alone, and its
+        predictions of it are scored (its row and column after the network's classes), where they stopped the
+        run's evaluation with 'labels: expected every label in [...]' (500 classes of one text each)."""
+        pred = baseline.predict(inputs)
+        own = [str(c) for c in (getattr(baseline, "classes", None) or ())] + sorted(set(pred))
+        classes = self.classes
+        return classification_metrics(targets, pred, classes + list(dict.fromkeys(c for c in own if c not in classes)))
 
     def _labels_of(self, proba: np.ndarray) -> list[str]:
         return [self.labels.tokens[i] for i in proba.argmax(1)]

@@ -232,3 +232,31 @@ def test_a_daily_sunday_given_twice_or_missing_gets_no_clock_change_hint(how):
              if how == "repeated" else "first missing 2020-02-09; pass --resample")
     with pytest.raises(DataError, match=first):
         Forecaster("seasonal_naive", horizon=2).fit(y)
+
+
+# ------------------------------------------------------------------ update: which column holds the new values
+@pytest.mark.parametrize("model", ["seasonal_naive", "gru"])
+def test_update_of_a_series_fit_reads_the_column_named_as_the_series(model):
+    """A model fitted on a Series 'y' (no target given) updated with a frame {'z': 500, 'y': 1} read the first
+    column, z: series 'y' got the value 500, silently (auto and networks alike). Now the column named as the
+    series is read (oracle: update with the Series of y's values), and two value columns, none of that name, are a
+    DataError naming them; a frame of one value column reads as before."""
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    kw = dict(epochs=1, hidden_size=4, lookback=5, seed=0) if model == "gru" else {}
+    nxt = pd.date_range("2020-02-10", periods=1, freq="D")
+
+    def fresh():
+        return Forecaster(model=model, horizon=3, **kw).fit(_y())
+
+    oracle = fresh().update(pd.Series([1.0], index=nxt))
+    pd.testing.assert_frame_equal(fresh().update(pd.DataFrame({"z": [500.0], "y": [1.0]}, index=nxt)), oracle)
+    pd.testing.assert_frame_equal(fresh().update(pd.DataFrame({"sales": [1.0]}, index=nxt)), oracle)
+    f = fresh()
+    before = f.predict()
+    with pytest.raises(DataError, match=r"^new_points: expected one value column \(or one named as the series, 'y'\), "
+                                        r"got \['z', 'w'\]: pass a Series"):
+        f.update(pd.DataFrame({"z": [500.0], "w": [1.0]}, index=nxt))
+    pd.testing.assert_frame_equal(f.predict(), before)

@@ -29,7 +29,8 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label, series_note, panel_notes
-from rnnkit.tasks.forecasting.update_rows import id_rows, need_column as _need_column, rows_by_id, zone as _zone
+from rnnkit.tasks.forecasting.update_rows import id_rows, need_column as _need_column, rows_by_id, \
+    update_target, zone as _zone
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward", "check_future_times"]
@@ -438,8 +439,7 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         target = "__y__"
         frames = {fitted[0].id: data.to_frame(name=target)}
     elif isinstance(data, pd.DataFrame):
-        target = args.get("target") or next((c for c in data.columns
-                                             if c not in (args.get("time_col"), args.get("id_col"))), None)
+        target = update_target(data, args, fitted)
         if target not in data.columns:
             raise DataError(f"new_points: target column {target!r} not found; expected one of {list(data.columns)}"
                             if target is not None else "new_points: expected a target column, got none besides "

@@ -14,7 +14,7 @@ import pandas as pd
 
 from rnnkit.errors import DataError
 
-__all__ = ["need_column", "rows_by_id", "id_rows", "check_ids_present", "zone"]
+__all__ = ["need_column", "rows_by_id", "id_rows", "check_ids_present", "zone", "update_target"]
 
 
 def need_column(df: pd.DataFrame, col: str, what: str) -> None:
@@ -50,3 +50,27 @@ def id_rows(df: pd.DataFrame, id_col: str, sid: str, what: str) -> np.ndarray:
 def zone(tz: Any) -> str:
     """A time zone as an error message names it (``tz-naive`` for none)."""
     return "tz-naive" if tz is None else str(tz)
+
+
+def update_target(data: pd.DataFrame, args: dict[str, Any], fitted: Any) -> str | None:
+    """The column of a frame given to ``update`` that holds the new values: the fit's ``target``; for a model fitted
+    without one (a Series, an array), the column named as the one fitted series, else the frame's one value
+    column (not the time, id or covariate columns). Several value columns, none named so, are a DataError naming
+    them -- the first was read, so ``{"z": 500, "y": 1}`` updated series ``'y'`` with 500, silently. ``None``: the
+    frame has no value column (the caller says so)."""
+    if args.get("target"):
+        return args["target"]
+    used = {args.get("time_col"), args.get("id_col")}
+    for key in ("past_covariates", "future_covariates"):    # a list of names, or 'a,b' as the CLI gives them
+        names = args.get(key) or []
+        used |= {n.strip() for n in names.split(",")} if isinstance(names, str) else set(names)
+    left = [c for c in data.columns if c not in used]
+    if len(fitted) == 1 and fitted[0].id in [str(c) for c in left]:
+        return next(c for c in left if str(c) == fitted[0].id)
+    if len(left) > 1:
+        raise DataError(f"new_points: expected one value column (or one named as the series, {fitted[0].id!r}), got "
+                        f"{[str(c) for c in left]}: pass a Series, or the frame with that column only"
+                        if len(fitted) == 1 else
+                        f"new_points: expected one value column besides the time and id columns, got "
+                        f"{[str(c) for c in left]}")
+    return left[0] if left else None

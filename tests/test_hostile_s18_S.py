@@ -67,3 +67,38 @@ def test_experiment_cells_that_are_no_list_are_a_typed_error(cells):
         with pytest.raises(InputTypeError, match=r"^cells: expected a list of cell names, got "):
             compare("adding", cells=cells, length=5, steps=1)
     assert [c.cell for c in resolve_configs("adding", ("gru", "lstm"))] == ["gru", "lstm"]
+
+
+def test_load_runner_with_the_other_format_is_a_typed_error(tmp_path):
+    import shutil
+
+    import torch
+
+    import rnnkit
+    from rnnkit.errors import CheckpointError, ConfigError
+    from rnnkit.export import load_runner
+
+    pytest.importorskip("onnxruntime")
+    torch.manual_seed(0)
+    layer = rnnkit.GRU(3, 4, batch_first=True)
+    rnnkit.export(layer, tmp_path / "g.onnx", check=False)
+    rnnkit.export(layer, tmp_path / "g.pt2", format="torch-export", check=False)
+    # the description records the format: a .pt2 read as ONNX was onnxruntime's InvalidProtobuf, the reverse a
+    # BadZipFile 'File is not a zip file'
+    with pytest.raises(ConfigError, match=r"^format: expected 'torch-export' \(the format g.pt2.json records for "
+                                          r"g.pt2\), got 'onnx'$"):
+        load_runner(tmp_path / "g.pt2", "onnx")
+    with pytest.raises(ConfigError, match=r"^format: expected 'onnx' \(the format g.onnx.json records"):
+        load_runner(tmp_path / "g.onnx", "torch-export")
+    shutil.copy(tmp_path / "g.onnx", tmp_path / "bare.onnx")          # no description: the load itself fails
+    with pytest.raises(CheckpointError, match=r"^path: expected a torch.export archive \(.pt2\) \(format="
+                                              r"'torch-export'\), got .*bare.onnx' that does not load as one \("):
+        load_runner(tmp_path / "bare.onnx", "torch-export")
+    shutil.copy(tmp_path / "g.pt2", tmp_path / "bare.pt2")
+    with pytest.raises(CheckpointError, match=r"^path: expected an ONNX model \(format='onnx'\), got .*bare.pt2'"):
+        load_runner(tmp_path / "bare.pt2", "onnx")
+    x = torch.randn(2, 5, 3)
+    want = layer(x)[0].detach().numpy()
+    for name, fmt in (("g.onnx", "onnx"), ("g.pt2", "torch-export"), ("bare.onnx", "onnx")):
+        got = load_runner(tmp_path / name, fmt)(x, torch.zeros(1, 2, 4))[0]
+        assert np.abs(got - want).max() < 1e-5

@@ -143,7 +143,20 @@ def load_runner(path: str | os.PathLike | bytes, format: str):
     # "ONNX" (any other str) was read as a torch-export archive ('File is not a zip file'); an edited file loaded
     check_choice("format", format, FORMATS)   # and ran, silently, though FILE.json records its sha256
     if not isinstance(path, bytes):
-        _verify_export_file(path)
+        _verify_export_file(path, format)
+    try:
+        return _runner(path, format)
+    except Exception as e:   # a .pt2 given as "onnx" was onnxruntime's InvalidProtobuf, the reverse a BadZipFile
+        if isinstance(path, bytes):
+            raise
+        reason = " ".join(str(e).split())[:160]
+        raise CheckpointError(f"path: expected {'an ONNX model' if format == 'onnx' else 'a torch.export archive (.pt2)'}"
+                              f" (format={format!r}), got {str(path)!r} that does not load as one "
+                              f"({type(e).__name__}: {reason})") from None
+
+
+def _runner(path: str | os.PathLike | bytes, format: str):
+    """:func:`load_runner`'s function, unchecked."""
     if format == "onnx":
         import onnxruntime as ort
 
@@ -166,8 +179,9 @@ def load_runner(path: str | os.PathLike | bytes, format: str):
     return run_program
 
 
-def _verify_export_file(path: str | os.PathLike) -> None:
-    """``path`` exists and, when its ``FILE.json`` (written by :func:`export`) records a ``sha256``, has it."""
+def _verify_export_file(path: str | os.PathLike, format: str) -> None:
+    """``path`` exists and, when its ``FILE.json`` (written by :func:`export`) records a ``sha256`` and a ``format``,
+    has them."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"path: expected an exported model file, got {str(path)!r} (no such file)")
@@ -176,6 +190,9 @@ def _verify_export_file(path: str | os.PathLike) -> None:
         return
     info = read_json(side, "an export description")
     want = info.get("sha256") if isinstance(info, dict) else None
+    said = info.get("format") if isinstance(info, dict) else None
+    if said in FORMATS and said != format:   # read by the other runtime: InvalidProtobuf / 'File is not a zip file'
+        raise ConfigError(f"format: expected {said!r} (the format {side.name} records for {path.name}), got {format!r}")
     if isinstance(want, str) and (got := sha256_file(path)) != want:
         raise CheckpointError(f"path: expected the file {side.name} describes (sha256 {want[:16]}...), got sha256 "
                               f"{got[:16]}... in {str(path)!r} (edited, truncated or replaced since the export)")

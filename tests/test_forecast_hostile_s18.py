@@ -260,3 +260,53 @@ def test_update_of_a_series_fit_reads_the_column_named_as_the_series(model):
                                         r"got \['z', 'w'\]: pass a Series"):
         f.update(pd.DataFrame({"z": [500.0], "w": [1.0]}, index=nxt))
     pd.testing.assert_frame_equal(f.predict(), before)
+
+
+# ------------------------------------------------------------------ known-future covariates: shorter forecasts, update
+def _promo_fit(strategy):
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    n = 60
+    df = pd.DataFrame({"date": _days(n).strftime("%Y-%m-%d"), "y": np.sin(np.arange(n) / 3) * 10 + 50,
+                       "promo": (np.arange(n) % 7 == 0).astype(float)})
+    return Forecaster(model="gru", horizon=3, strategy=strategy, epochs=1, hidden_size=4, lookback=5, seed=0).fit(
+        df, target="y", time_col="date", future_covariates=["promo"])
+
+
+def _promo(start, n):
+    import pandas as pd
+
+    return pd.DataFrame({"date": pd.date_range(start, periods=n, freq="D").strftime("%Y-%m-%d"),
+                         "promo": [1.0, 0.0, 0.0][:n]})
+
+
+@pytest.mark.parametrize("strategy", ["direct", "encoder-decoder", "recursive"])
+def test_predict_a_shorter_horizon_with_future_covariates(strategy):
+    """predict(horizon=2) of a 3-step direct / encoder-decoder network with known-future covariates was a ShapeError
+    'future: expected shape (1, 3, 1), got (1, 2, 1)' whatever rows were given (2 or 3): the head reads the fitted
+    horizon's covariates and only 2 were passed on. Oracle: the first 2 rows of the full forecast; the recursive
+    strategy reads 2 rows and did already (guard)."""
+    f = _promo_fit(strategy)
+    full = f.predict(future_covariates=_promo("2020-03-01", 3))
+    short = f.predict(horizon=2, future_covariates=_promo("2020-03-01", 3))
+    assert short.equals(full.iloc[:2].reset_index(drop=True))
+    if strategy != "recursive":
+        with pytest.raises(DataError, match=r"^future_covariates: expected rows for the next 3 times of series 'y' "
+                                            r"\(the model reads 3 steps' covariates\), got none for \['2020-03-03"):
+            f.predict(horizon=2, future_covariates=_promo("2020-03-01", 2))
+
+
+def test_update_with_bad_future_covariates_changes_nothing():
+    """update(new_points, future_covariates) advanced the series and the network's state, then refused the
+    covariates (a row missing): the call raised, yet the model had moved on a day, against update's contract
+    (nothing changes when a check fails). Oracle: the forecast before the call."""
+    f = _promo_fit("direct")
+    before = f.predict(future_covariates=_promo("2020-03-01", 3))
+    import pandas as pd
+
+    new = pd.DataFrame({"date": ["2020-03-01"], "y": [100.0], "promo": [0.0]})
+    with pytest.raises(DataError, match=r"^future_covariates: expected rows for the next 3 times of series 'y'"):
+        f.update(new, future_covariates=_promo("2020-03-02", 2))
+    pd.testing.assert_frame_equal(f.predict(future_covariates=_promo("2020-03-01", 3)), before)

@@ -519,8 +519,8 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
                            index=sub.index)
         missing = [str(x) for x in times if x not in sub.index]
         if missing:
-            raise DataError(f"future_covariates: expected rows for the {H} forecast times of series {f.id!r}, "
-                            f"got none for {missing[:3]}")
+            raise DataError(f"future_covariates: expected rows for the next {H} times of series {f.id!r} (the "
+                            f"model reads {H} steps' covariates), got none for {missing[:3]}")
         twice = sub.index[sub.index.duplicated() & sub.index.isin(times)]
         if len(twice):   # .loc returned both rows: more rows than forecast times, the later steps shifted
             raise DataError(f"future_covariates: expected one row per forecast time of series {f.id!r}, got "

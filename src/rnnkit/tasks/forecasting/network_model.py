@@ -35,6 +35,7 @@ protocol).
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -150,7 +151,7 @@ class NetworkForecaster(ForecastModel):
         horizon; the recursive one any number of steps."""
         self._need_fitted()
         H = self._predict_horizon(horizon)
-        futs = future_covariate_values(future_covariates, self._fitted, self._parse_args, H)
+        futs = future_covariate_values(future_covariates, self._fitted, self._parse_args, self._future_rows(H))
         with threads(self.config.threads):
             return self._predict_arrays(H, futs)
 
@@ -176,6 +177,10 @@ class NetworkForecaster(ForecastModel):
             x_new = network_inputs(f.features(z_new, f.z[-1], past_new, fut_new), f"new_points of series {f.id!r}",
                                    times)
             ready.append((f, y_new, past_new, fut_new, index, observed, z_new, x_new))
+        moved = {r[0].id: r[4] for r in ready}     # the forecast's covariates, checked before any series changes
+        future_covariate_values(future_covariates, [SimpleNamespace(id=f.id, index=moved.get(f.id, f.index),
+                                                                    freq=f.freq, fut=f.fut) for f in self._fitted],
+                                self._parse_args, self._future_rows(self.config.horizon))
         for f, y_new, past_new, fut_new, index, observed, z_new, x_new in ready:
             with torch.no_grad():
                 _, f.state = net.encode(torch.from_numpy(x_new)[None], f.state)
@@ -434,6 +439,12 @@ class NetworkForecaster(ForecastModel):
             for f in self._fitted:
                 x = f.history_features()[-L:].astype(np.float32)
                 _, f.state = net.encode(torch.from_numpy(x)[None])
+
+    def _future_rows(self, H: int) -> int:
+        """Known-future covariate rows a forecast of ``H`` steps reads: ``H`` (recursive), else the fitted horizon
+        (the direct head and the decoder read all of it: predict(horizon=2) of a 3-step fit was a ShapeError
+        'future: expected shape (1, 3, 1)' whatever rows were given)."""
+        return H if self.config.strategy == "recursive" else max(H, self.config.horizon)
 
     def _forecast_rel(self, f: PreparedSeries, H: int, fut: np.ndarray | None):
         cfg = self.config

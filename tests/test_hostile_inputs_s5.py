@@ -95,7 +95,8 @@ def test_conll_docstart_lines_are_not_tokens_and_a_folder_is_named_as_one(tmp_pa
 
     # CoNLL-2003 files open each document with '-DOCSTART- -X- -X- O': it was read as a one-token
     # sentence tagged O (a fake training sentence, and one more sentence to score)
-    text = "-DOCSTART-\t-X-\t-X-\tO\n\nJohn\tNNP\tB-NP\tB-PER\nruns\tVBZ\tB-VP\tO\n\n-DOCSTART-\tO\n\nHi\tO\n"
+    # (every token line has the columns of the first since session 18: 'Hi\tO' among 4-column lines is refused)
+    text = "-DOCSTART-\t-X-\t-X-\tO\n\nJohn\tNNP\tB-NP\tB-PER\nruns\tVBZ\tB-VP\tO\n\n-DOCSTART-\tO\n\nHi\tUH\tB-INTJ\tO\n"
     assert read_conll("x", text=text) == [(["John", "runs"], ["B-PER", "O"]), (["Hi"], ["O"])]
     with pytest.raises(DataError, match="expected at least one sentence"):
         read_conll("x", text="-DOCSTART-\t-X-\t-X-\tO\n\n")

@@ -84,7 +84,8 @@ def test_conllu_files_are_read_by_form_and_upos(tmp_path):
     with pytest.raises(DataError, match=r"expected a FORM and a UPOS at line 4"):
         read_conll("x", text=CONLLU.replace("1\tDo\tdo\tAUX", "1\tDo\tdo\t"))
     # CoNLL-2003 (token ... tag) is read as before, '#' a token like any other
-    assert read_conll("x", text="#\tO\nJohn\tNNP\tB-PER\n") == [(["#", "John"], ["O", "B-PER"])]
+    # (with one column count in a file: session 18 refuses 'tok<TAB>tag' among 'tok<TAB>POS<TAB>tag' lines)
+    assert read_conll("x", text="#\tSYM\tO\nJohn\tNNP\tB-PER\n") == [(["#", "John"], ["O", "B-PER"])]
 
 
 # ------------------------------------------------------------------------------------- numpy lengths

@@ -171,3 +171,19 @@ def test_a_fitted_linear_model_reads_a_str_as_no_list_of_texts():
                                  r"character 4$"):
         lr.proba_for(["good\0"], ["n", "p"])
     assert lr.predict(["good one", "bad one"]) == ["p", "n"]
+
+
+# ----------------------------------------------------------------------------- CoNLL files
+def test_a_conll_line_with_a_column_missing_is_named(tmp_path):
+    # before: in a token<TAB>POS<TAB>entity file, 'cat<TAB>NN' (its entity column lost) was read with the POS tag
+    # 'NN' as its entity tag, silently -- the last column is the tag
+    from rnnkit.data.text import read_conll
+
+    path = tmp_path / "ner.conll"
+    path.write_text("The\tDT\tO\ncat\tNN\tB-ANI\n\nA\tDT\tO\ndog\tNN\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"^conll '.*ner\.conll': expected 3 tab-separated columns at line 5 \(as "
+                                        r"line 1: the last is the tag\), got 2 \('dog\\tNN'\); a line with a column "
+                                        r"missing reads another column as its tag$"):
+        read_conll(path)
+    path.write_text("The\tDT\tO\ncat\tNN\tB-ANI\t\n\n-DOCSTART-\n\nA\tDT\tO\n", encoding="utf-8")   # a trailing TAB
+    assert read_conll(path) == [(["The", "cat"], ["O", "B-ANI"]), (["A"], ["O"])]

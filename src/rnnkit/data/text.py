@@ -298,8 +298,9 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
     between are ignored: the first is the token, the last the tag), a blank (or whitespace-only) line
     between sentences; ``-DOCSTART-`` lines (CoNLL-2003's document markers) are skipped. A CoNLL-U file
     (10 tab-separated fields, an integer ID first) is read as such: FORM (column 2) and UPOS (column 4),
-    ``#`` comments, multiword-token ranges (``1-2``) and empty nodes (``1.1``) skipped. ``text`` parses
-    a string instead of reading ``path``."""
+    ``#`` comments, multiword-token ranges (``1-2``) and empty nodes (``1.1``) skipped. Every token line has as many
+    columns as the first (a line with one missing read another column as its tag). ``text`` parses a string
+    instead of reading ``path``."""
     name = f"conll {str(path)!r}" if path is not None else "conll text"
     text = read_utf8(path, "conll") if text is None else text
     lines = split_lines(text, name)     # a lone CR (an old Mac file) joined a sentence into one 'line', silently
@@ -308,6 +309,7 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
     sents: list[tuple[list[str], list[str]]] = []
     toks: list[str] = []
     tags: list[str] = []
+    columns: dict[str, tuple[int, int]] = {}     # the first token line's column count and line
     for ln, line in enumerate(lines, 1):
         if not line.strip():
             if toks:
@@ -319,6 +321,11 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
             continue
         if len(parts) < 2 or not parts[0] or not parts[-1]:
             raise DataError(f"{name}: expected 'token<TAB>tag' at line {ln}, got {line[:60]!r}")
+        first = columns.setdefault("n", (len(parts), ln))
+        if len(parts) != first[0]:   # 'cat\tNN' among 'cat\tNN\tB-ANI' lines: its POS tag was read as its entity tag
+            raise DataError(f"{name}: expected {first[0]} tab-separated columns at line {ln} (as line {first[1]}: the "
+                            f"last is the tag), got {len(parts)} ({line[:60]!r}); a line with a column missing reads "
+                            "another column as its tag")
         _check_tag(parts[-1], name, ln)
         toks.append(parts[0])
         tags.append(parts[-1])

@@ -310,3 +310,16 @@ def test_update_with_bad_future_covariates_changes_nothing():
     with pytest.raises(DataError, match=r"^future_covariates: expected rows for the next 3 times of series 'y'"):
         f.update(new, future_covariates=_promo("2020-03-02", 2))
     pd.testing.assert_frame_equal(f.predict(future_covariates=_promo("2020-03-01", 3)), before)
+
+
+def test_future_covariates_in_another_time_zone_are_named_so():
+    """Future covariates dated in UTC for a series of naive dates were said to be missing ('got none for
+    ['2020-03-01 00:00:00', ...]') though every row was there; update's new points said which zone differs
+    (session 12). Now both do, with one check."""
+    import pandas as pd
+
+    f = _promo_fit("recursive")
+    aware = _promo("2020-03-01", 3).assign(date=lambda d: pd.to_datetime(d["date"]).dt.tz_localize("UTC"))
+    with pytest.raises(DataError, match=r"^future_covariates: expected timestamps in the time zone of series 'y' "
+                                        r"\(tz-naive\), got UTC ones \['2020-03-01 00:00:00\+00:00'"):
+        f.predict(future_covariates=aware)

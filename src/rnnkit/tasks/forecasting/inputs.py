@@ -30,7 +30,7 @@ from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one
     in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label, series_note, panel_notes
 from rnnkit.tasks.forecasting.update_rows import id_rows, need_column as _need_column, rows_by_id, \
-    update_target, zone as _zone
+    same_zone, update_target
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward", "check_future_times"]
@@ -469,9 +469,7 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         expected = future_index(f.index, f.freq, len(frame))
         got = frame.index
         if isinstance(expected, pd.DatetimeIndex):
-            if isinstance(got, pd.DatetimeIndex) and (got.tz is None) != (expected.tz is None):  # aware vs naive
-                raise DataError(f"new_points: expected timestamps in the time zone of series {sid!r} "
-                                f"({_zone(expected.tz)}), got {_zone(got.tz)} ones {list(map(str, got[:3]))}")
+            same_zone(got, expected, "new_points", sid)       # aware vs naive
             if not isinstance(got, pd.DatetimeIndex) or list(got) != list(expected):
                 raise DataError(f"new_points: expected timestamps continuing series {sid!r} at {f.freq} from "
                                 f"{expected[0]}, got {list(map(str, got[:3]))}")
@@ -517,6 +515,7 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
             sub = df[id_rows(df, args["id_col"], f.id, "future_covariates")]
         sub = pd.DataFrame({c: _numeric(sub[c].rename(c), "future_covariates: column", f.id) for c in cols},
                            index=sub.index)
+        same_zone(sub.index, times, "future_covariates", f.id)
         missing = [str(x) for x in times if x not in sub.index]
         if missing:
             raise DataError(f"future_covariates: expected rows for the next {H} times of series {f.id!r} (the "

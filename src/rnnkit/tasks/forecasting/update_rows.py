@@ -14,7 +14,7 @@ import pandas as pd
 
 from rnnkit.errors import DataError
 
-__all__ = ["need_column", "rows_by_id", "id_rows", "check_ids_present", "zone", "update_target"]
+__all__ = ["need_column", "rows_by_id", "id_rows", "check_ids_present", "zone", "update_target", "same_zone"]
 
 
 def need_column(df: pd.DataFrame, col: str, what: str) -> None:
@@ -50,6 +50,15 @@ def id_rows(df: pd.DataFrame, id_col: str, sid: str, what: str) -> np.ndarray:
 def zone(tz: Any) -> str:
     """A time zone as an error message names it (``tz-naive`` for none)."""
     return "tz-naive" if tz is None else str(tz)
+
+
+def same_zone(got: Any, expected: Any, what: str, sid: str) -> None:
+    """Timestamps ``got`` aware where the series' ``expected`` are naive (or the reverse): a DataError naming both
+    zones (update's new points; the future covariates' rows were said to be missing, 'got none for [...]')."""
+    if isinstance(got, pd.DatetimeIndex) and isinstance(expected, pd.DatetimeIndex) and (
+            (got.tz is None) != (expected.tz is None)):
+        raise DataError(f"{what}: expected timestamps in the time zone of series {sid!r} ({zone(expected.tz)}), got "
+                        f"{zone(got.tz)} ones {list(map(str, got[:3]))}")
 
 
 def update_target(data: pd.DataFrame, args: dict[str, Any], fitted: Any) -> str | None:

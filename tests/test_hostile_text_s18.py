@@ -187,3 +187,20 @@ def test_a_conll_line_with_a_column_missing_is_named(tmp_path):
         read_conll(path)
     path.write_text("The\tDT\tO\ncat\tNN\tB-ANI\t\n\n-DOCSTART-\n\nA\tDT\tO\n", encoding="utf-8")   # a trailing TAB
     assert read_conll(path) == [(["The", "cat"], ["O", "B-ANI"]), (["A"], ["O"])]
+
+
+def test_one_csv_column_as_both_text_and_label_is_refused(tmp_path, capsys):
+    # before: `classify train --csv f.csv --text-col label` read each label as its own text (test accuracy 1.0)
+    from rnnkit.data.text import read_csv_texts
+    from rnnkit.errors import ConfigError
+
+    path = tmp_path / "d.csv"
+    path.write_text("text,label\n" + "".join(f"t{i},{'ab'[i % 2]}\n" for i in range(12)), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^label_col: expected a column other than the text column, got 'label' "
+                                          r"for both \(CLI --text-col, --label-col\)$"):
+        read_csv_texts(path, "label", "label")
+    assert read_csv_texts(path, "label", None)[0][:2] == ["a", "b"]       # texts only (predict): the column is free
+    assert main(["classify", "train", "--csv", str(path), "--text-col", "label", "--out", str(tmp_path / "run"),
+                 "--epochs", "1", "--quiet"]) == 2
+    assert "--label-col: expected a column other than the text column, got 'label'" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -178,6 +178,9 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
     the Python API two labels that differ only by such spaces are a DataError, as the CSV cannot tell them).
     """
     name = f"csv {str(path)!r}"
+    if label_col is not None and label_col == text_col:   # a classifier read each label in its own text: accuracy 1.0
+        raise ConfigError(f"label_col: expected a column other than the text column, got {label_col!r} for both "
+                          "(CLI --text-col, --label-col)")
     cols = [text_col] + ([label_col] if label_col is not None else [])
     table = _parse_csv(read_utf8(path, "csv"), name, cols)
     texts = table[text_col]
@@ -298,9 +301,8 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
     between are ignored: the first is the token, the last the tag), a blank (or whitespace-only) line
     between sentences; ``-DOCSTART-`` lines (CoNLL-2003's document markers) are skipped. A CoNLL-U file
     (10 tab-separated fields, an integer ID first) is read as such: FORM (column 2) and UPOS (column 4),
-    ``#`` comments, multiword-token ranges (``1-2``) and empty nodes (``1.1``) skipped. Every token line has as many
-    columns as the first (a line with one missing read another column as its tag). ``text`` parses a string
-    instead of reading ``path``."""
+    ``#`` comments, multiword-token ranges (``1-2``) and empty nodes (``1.1``) skipped. Token lines have the column
+    count of the first (a column lost read another as the tag). ``text`` parses a string, not ``path``."""
     name = f"conll {str(path)!r}" if path is not None else "conll text"
     text = read_utf8(path, "conll") if text is None else text
     lines = split_lines(text, name)     # a lone CR (an old Mac file) joined a sentence into one 'line', silently

@@ -323,3 +323,19 @@ def test_future_covariates_in_another_time_zone_are_named_so():
     with pytest.raises(DataError, match=r"^future_covariates: expected timestamps in the time zone of series 'y' "
                                         r"\(tz-naive\), got UTC ones \['2020-03-01 00:00:00\+00:00'"):
         f.predict(future_covariates=aware)
+
+
+def test_cli_run_flag_names_a_file_or_nothing_and_out_prints_as_text(tmp_path, capsys):
+    """`forecast predict --run y.csv` said 'y.csv/config.json: expected a forecaster config, got nothing (missing)'
+    (classify says '--run: expected a run folder'); `--out` the run folder itself printed the Python repr
+    "(PosixPath('run'))" in its message."""
+    csv = tmp_path / "y.csv"
+    _y().rename_axis("date").reset_index().to_csv(csv, index=False)
+    for run, why in ((csv, "a file"), (tmp_path / "nowhere", "no such folder")):
+        code, _, err = _cli(["forecast", "predict", "--run", str(run), "--quiet"], capsys)
+        assert code == 1 and err.strip().endswith(f"CheckpointError: --run: expected a run folder, got {str(run)!r} "
+                                                  f"({why})"), err
+    assert _cli(["forecast", "--csv", str(csv), "--target", "y", "--time-col", "date", "--horizon", "2", "--model",
+                 "seasonal_naive", "--quiet", "--no-plot", "--out", str(tmp_path / "run")], capsys)[0] == 0
+    code, _, err = _cli(["forecast", "predict", "--run", str(tmp_path / "run"), "--out", str(tmp_path / "run")], capsys)
+    assert code == 2 and err.strip().endswith(f"got the run folder itself ({str(tmp_path / 'run')!r})"), err

@@ -155,10 +155,15 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--csv: expected the new observations to append (a CSV with the fit's columns), got none")
     if args.out is not None and Path(args.out).resolve() == Path(args.run).resolve():   # was rewritten in place
         raise UsageError(f"--out: expected a folder other than --run's (the run stays as it was fitted), got the run "
-                         f"folder itself ({args.out!r})")
+                         f"folder itself ({str(args.out)!r})")
     if args.action == "update" and args.out is not None:   # the updated model is saved there
         check_run_out(args.out, "forecast")
     check_out_dir(args.out)
+    if not Path(args.run).is_dir():     # was '<file>/config.json: expected a forecaster config, got nothing (missing)'
+        from rnnkit.errors import CheckpointError
+
+        raise CheckpointError(f"--run: expected a run folder, got {str(args.run)!r} "
+                              f"({'a file' if Path(args.run).exists() else 'no such folder'})")
     forecaster = Forecaster.load(args.run)
     forecaster.progress = progress_printer(args)
     t0 = time.perf_counter()

@@ -204,3 +204,19 @@ def test_one_csv_column_as_both_text_and_label_is_refused(tmp_path, capsys):
                  "--epochs", "1", "--quiet"]) == 2
     assert "--label-col: expected a column other than the text column, got 'label'" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+# ----------------------------------------------------------------------------- translator
+def test_a_translator_seed_beyond_torchs_range_is_refused_by_its_config():
+    # before: Seq2SeqConfig(seed=2**64) was taken and fit died in torch.manual_seed with a bare ValueError
+    # 'Overflow when unpacking long long' (the other tasks' configs bound the seed); member j seeds with seed + j
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
+
+    with pytest.raises(ConfigError, match=r"^seed: expected an int <= 18446744073709551615, got 18446744073709551616$"):
+        Seq2SeqConfig(seed=2 ** 64)
+    with pytest.raises(ConfigError, match=r"^seed: expected an int <= 18446744073709551614, got 18446744073709551615$"):
+        Seq2SeqConfig(seed=2 ** 64 - 1, ensemble=2)
+    cfg = Seq2SeqConfig(seed=2 ** 64 - 1, epochs=1, embed_dim=4, enc_hidden=4, dec_hidden=4, progress=False)
+    tr = Translator(cfg).fit([f"ich habe {i}" for i in range(8)], [f"i have {i}" for i in range(8)], baselines=False)
+    assert len(tr.translate(["ich habe 3"], beam=1)) == 1        # the largest seed torch takes trains

@@ -49,6 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit._validate import SEED_END
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize, warn_split_marks
 from rnnkit.errors import DataError, InputTypeError
@@ -184,11 +185,12 @@ class Seq2SeqConfig:
         check_number("max_seconds", self.max_seconds, lo=0, lo_open=True, allow_none=True)
         check_number("length_penalty", self.length_penalty, lo=0, hi=5, allow_none=True)
         check_number("max_decode_ratio", self.max_decode_ratio, lo=0, lo_open=True, hi=100)
-        check_number("seed", self.seed, lo=0, integer=True)
         check_number("no_repeat_ngram", self.no_repeat_ngram, lo=0, integer=True)
         check_number("repeat_top", self.repeat_top, lo=0, integer=True, allow_none=True)
         check_number("average_last", self.average_last, lo=0, integer=True)
         check_number("ensemble", self.ensemble, lo=1, hi=MAX_ENSEMBLE, integer=True)
+        # member j trains from torch seed seed + j: 2**64 passed and fit died in torch ('Overflow when unpacking long long')
+        check_number("seed", self.seed, lo=0, hi=SEED_END - self.ensemble, integer=True)
         check_number("align_weight", self.align_weight, lo=0, hi=10)
 
     @property

@@ -339,3 +339,18 @@ def test_cli_run_flag_names_a_file_or_nothing_and_out_prints_as_text(tmp_path, c
                  "seasonal_naive", "--quiet", "--no-plot", "--out", str(tmp_path / "run")], capsys)[0] == 0
     code, _, err = _cli(["forecast", "predict", "--run", str(tmp_path / "run"), "--out", str(tmp_path / "run")], capsys)
     assert code == 2 and err.strip().endswith(f"got the run folder itself ({str(tmp_path / 'run')!r})"), err
+
+
+def test_quantile_levels_as_a_numpy_array():
+    """quantiles=np.array([0.1, 0.9]) was refused as 'expected a non-empty list of levels in (0, 1), got
+    array([0.1, 0.9])' -- a message the value satisfies; the metrics take arrays of levels. A 1-D array is read as
+    its list (oracle: the same levels as a list); a 2-D one, or bad levels in an array, are still refused."""
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    assert Forecaster("ets", horizon=2, quantiles=np.array([0.9, 0.1])).config == Forecaster(
+        "ets", horizon=2, quantiles=[0.1, 0.9]).config
+    with pytest.raises(ConfigError, match=r"^quantiles: expected a non-empty list of levels in \(0, 1\)"):
+        Forecaster("ets", horizon=2, quantiles=np.array([[0.1, 0.9]]))
+    with pytest.raises(ConfigError, match=r"^quantiles: expected a number in \(0\.0, 1\.0\), got 1\.0"):
+        Forecaster("ets", horizon=2, quantiles=np.array([0.1, 1.0]))

@@ -56,6 +56,8 @@ def check_levels(levels: Any, name: str = "quantiles") -> tuple[float, ...]:
     >>> check_levels([0.9, 0.1, 0.5])
     (0.1, 0.5, 0.9)
     """
+    if isinstance(levels, np.ndarray) and levels.ndim == 1:    # np.linspace(0.1, 0.9, 9): 'expected a non-empty
+        levels = levels.tolist()                                # list of levels in (0, 1), got array([0.1, ...])'
     if isinstance(levels, (str, bytes)) or not isinstance(levels, (tuple, list)) or not levels:
         raise ConfigError(f"{name}: expected a non-empty list of levels in (0, 1), got {levels!r}")
     for v in levels:

@@ -354,3 +354,31 @@ def test_quantile_levels_as_a_numpy_array():
         Forecaster("ets", horizon=2, quantiles=np.array([[0.1, 0.9]]))
     with pytest.raises(ConfigError, match=r"^quantiles: expected a number in \(0\.0, 1\.0\), got 1\.0"):
         Forecaster("ets", horizon=2, quantiles=np.array([0.1, 1.0]))
+
+
+# ------------------------------------------------------------------ plot's arguments
+def test_plot_arguments_are_checked(tmp_path):
+    """plot(folder) wrote '<folder>.png' beside the folder, silently (matplotlib appends the default format to a
+    name without one); history=0 or -1 drew the whole history or all but its first point, silently; a .xyz path,
+    history=1.5, a text forecast or an int backtest were matplotlib's or pandas' bare ValueError / TypeError /
+    AttributeError. A good call still writes the file it names (guard)."""
+    from rnnkit.errors import ConfigError, InputTypeError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    f = Forecaster("seasonal_naive", horizon=2).fit(_y())
+    with pytest.raises(ConfigError, match=r"^path: expected the image file to write \(e\.g\. forecast\.png\), got the "
+                                          r"folder "):
+        f.plot(tmp_path)
+    assert not (tmp_path.parent / f"{tmp_path.name}.png").exists()
+    with pytest.raises(ConfigError, match=r"^path: expected a file name ending in one of \['\.png', "):
+        f.plot(tmp_path / "x.xyz")
+    for bad, err in ((0, ConfigError), (-1, ConfigError), (1.5, InputTypeError)):
+        with pytest.raises(err, match="^history: expected an int"):
+            f.plot(tmp_path / "x.png", history=bad)
+    with pytest.raises(InputTypeError, match="^forecast: expected the DataFrame predict"):
+        f.plot(tmp_path / "x.png", forecast="junk")
+    with pytest.raises(InputTypeError, match=r"^backtest: expected None or the result of backtest\(\), got int$"):
+        f.plot(tmp_path / "x.png", backtest=5)
+    assert not (tmp_path / "x.png").exists()
+    f.plot(tmp_path / "ok.png", history=5)
+    assert (tmp_path / "ok.png").read_bytes()[:4] == b"\x89PNG"

@@ -14,7 +14,14 @@ def plot_forecast(forecaster: Any, forecast: pd.DataFrame, backtest: Any = None,
                   history: int | None = None, max_series: int = 6):
     """One panel per series (at most ``max_series``): history (the last ``history`` points; default
     enough to show the backtest and a few horizons), forecast line and interval band, and each backtest
-    fold's forecast of the model. Saves a PNG when ``path`` is given; returns the figure."""
+    fold's forecast of the model. Saves a PNG when ``path`` is given; returns the figure.
+
+    ``path`` names the image file (its suffix an image format matplotlib writes: .png, .svg, .pdf, ...);
+    ``history`` is None or an int >= 1; ``forecast`` a frame of :meth:`predict`'s columns; ``backtest`` None or a
+    :class:`.backtest.BacktestResult`. Anything else is a typed error naming the argument: a folder as ``path``
+    wrote ``<folder>.png`` beside it, ``history=0`` or ``-1`` drew the whole history or all but its first
+    point, and the rest were matplotlib's or pandas' bare errors."""
+    _check_plot_args(path, history, forecast, backtest)
     import matplotlib
 
     if path is not None:
@@ -56,3 +63,30 @@ def plot_forecast(forecaster: Any, forecast: pd.DataFrame, backtest: Any = None,
         plt.close(fig)
     return fig
 
+
+
+_IMAGE_SUFFIXES = (".png", ".svg", ".svgz", ".pdf", ".eps", ".ps", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
+
+
+def _check_plot_args(path: Any, history: Any, forecast: Any, backtest: Any) -> None:
+    from rnnkit._validate import check_number
+    from rnnkit.errors import ConfigError, InputTypeError
+    from rnnkit.tasks.forecasting.backtest import BacktestResult
+
+    if path is not None:
+        if not isinstance(path, (str, Path)):
+            raise InputTypeError(f"path: expected a file path (str or Path), got {type(path).__name__}")
+        if Path(path).is_dir():
+            raise ConfigError(f"path: expected the image file to write (e.g. forecast.png), got the folder "
+                              f"{str(path)!r}")
+        if Path(path).suffix.lower() not in _IMAGE_SUFFIXES:
+            raise ConfigError(f"path: expected a file name ending in one of {list(_IMAGE_SUFFIXES)}, got {str(path)!r}")
+    check_number("history", history, lo=1, integer=True, allow_none=True)
+    if not isinstance(forecast, pd.DataFrame):
+        raise InputTypeError(f"forecast: expected the DataFrame predict() returns, got {type(forecast).__name__}")
+    missing = [c for c in ("id", "time", "value", "lower", "upper") if c not in forecast.columns]
+    if missing:
+        raise ConfigError(f"forecast: expected predict()'s columns id, time, value, lower, upper, got none named "
+                          f"{missing}")
+    if backtest is not None and not isinstance(backtest, BacktestResult):
+        raise InputTypeError(f"backtest: expected None or the result of backtest(), got {type(backtest).__name__}")

@@ -220,3 +220,19 @@ def test_a_translator_seed_beyond_torchs_range_is_refused_by_its_config():
     cfg = Seq2SeqConfig(seed=2 ** 64 - 1, epochs=1, embed_dim=4, enc_hidden=4, dec_hidden=4, progress=False)
     tr = Translator(cfg).fit([f"ich habe {i}" for i in range(8)], [f"i have {i}" for i in range(8)], baselines=False)
     assert len(tr.translate(["ich habe 3"], beam=1)) == 1        # the largest seed torch takes trains
+
+
+def test_a_conllu_upos_left_unspecified_is_no_tag(tmp_path):
+    # before: a CoNLL-U token whose UPOS is '_' (CoNLL-U's unspecified value: an unannotated token) was trained
+    # on as a tag '_' and predicted, silently -- as a NaN label would have been a class 'nan'
+    from rnnkit.data.text import read_conll, read_conll_tokens
+
+    rows = ["# text = Anna lebt", "1\tAnna\tAnna\tPROPN\t_\t_\t2\tnsubj\t_\t_", "2\tlebt\tleben\t_\t_\t_\t0\troot\t_\t_", ""]
+    path = tmp_path / "de.conllu"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    with pytest.raises(DataError, match=r"^conll '.*de\.conllu': expected a UPOS at line 3 \(column 4\), got '_' "
+                                        r"\(CoNLL-U's unspecified value\)$"):
+        read_conll(path)
+    assert read_conll_tokens(path) == [["Anna", "lebt"]]                 # predict needs no tag: FORMs read
+    path.write_text("\n".join(rows).replace("leben\t_", "leben\tVERB"), encoding="utf-8")
+    assert read_conll(path) == [(["Anna", "lebt"], ["PROPN", "VERB"])]

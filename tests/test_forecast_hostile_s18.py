@@ -382,3 +382,20 @@ def test_plot_arguments_are_checked(tmp_path):
     assert not (tmp_path / "x.png").exists()
     f.plot(tmp_path / "ok.png", history=5)
     assert (tmp_path / "ok.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# ------------------------------------------------------------------ backtest's baselines
+def test_backtest_baselines_as_text_or_named_twice_are_refused():
+    """baselines='naive' was read letter by letter ("expected names among [...], got 'n'"), and ('naive', 'naive')
+    was scored once, silently (--candidates and --quantiles given twice are refused). A list of names runs as
+    before (guard: the table names naive once)."""
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    f = Forecaster("seasonal_naive", horizon=3)
+    with pytest.raises(ConfigError, match=r"^baselines: expected a list of names among \[.*\], got the text 'naive' "
+                                          r"\(a list of one: \['naive'\]\)$"):
+        f.backtest(_y(60), folds=2, baselines="naive")
+    with pytest.raises(ConfigError, match=r"^baselines: expected each name once, got 'naive' twice$"):
+        f.backtest(_y(60), folds=2, baselines=("naive", "naive"))
+    assert list(f.backtest(_y(60), folds=2, baselines=["naive"]).metrics) == ["seasonal_naive", "naive"]

@@ -29,6 +29,7 @@ import pandas as pd
 
 from rnnkit._io import format_table as _format_rows
 from rnnkit._io import to_jsonable
+from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecasting.baselines import BASELINES
 from rnnkit.tasks.forecasting.inputs import SeriesData
@@ -190,10 +191,16 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
     the fitter's ``others`` are scored on the same windows. Baselines named like one of the ``others``
     or like the model itself are left out (the fitter's own version is the one it used)."""
     H = horizon
+    if isinstance(baselines, (str, bytes)):     # 'naive' was read letter by letter: "got 'n'"
+        raise ConfigError(f"baselines: expected a list of names among {sorted(BASELINES)}, got the text {baselines!r} "
+                          f"(a list of one: [{baselines!r}])")
     baselines = list(baselines or [])
     for b in baselines:
         if b not in BASELINES:
             raise ConfigError(f"baselines: expected names among {sorted(BASELINES)}, got {b!r}")
+    twice = first_repeat(baselines)
+    if twice is not None:                       # scored once, silently
+        raise ConfigError(f"baselines: expected each name once, got {twice!r} twice")
     model = fitter.name
     levels = tuple(fitter.quantile_levels)
     fold_lists, short = {}, []

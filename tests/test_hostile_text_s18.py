@@ -236,3 +236,15 @@ def test_a_conllu_upos_left_unspecified_is_no_tag(tmp_path):
     assert read_conll_tokens(path) == [["Anna", "lebt"]]                 # predict needs no tag: FORMs read
     path.write_text("\n".join(rows).replace("leben\t_", "leben\tVERB"), encoding="utf-8")
     assert read_conll(path) == [(["Anna", "lebt"], ["PROPN", "VERB"])]
+
+
+# ----------------------------------------------------------------------------- generate
+@pytest.mark.parametrize("order, expect", [("0", "an int >= 1, got 0"), ("9", "an int <= 8, got 9")])
+def test_generate_train_names_the_baseline_order_flag(tmp_path, capsys, order, expect):
+    # before: 'rnnkit generate: error: order: expected an int >= 1, got 0' -- a name the user never typed
+    path = tmp_path / "t.txt"
+    path.write_text("abcab " * 50, encoding="utf-8")
+    assert main(["generate", "train", "--text", str(path), "--out", str(tmp_path / "run"), "--baseline-order", order,
+                 "--rounds", "1", "--quiet"]) == 2
+    assert capsys.readouterr().err.strip() == f"rnnkit generate: error: --baseline-order: expected {expect}"
+    assert not (tmp_path / "run").exists()

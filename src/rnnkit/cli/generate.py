@@ -30,7 +30,7 @@ from typing import Any
 
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand, check_held_out
-from rnnkit.errors import DataError
+from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.generation import CharLM
 
 __all__ = ["add_parser", "run", "COMMAND", "Generate"]
@@ -161,7 +161,12 @@ class Generate(TaskCommand):
     def baselines(self, args) -> Any:
         from rnnkit.tasks.generation import NGramCharModel
 
-        return False if args.no_baseline else {"ngram": NGramCharModel(args.baseline_order)}
+        if args.no_baseline:
+            return False
+        try:
+            return {"ngram": NGramCharModel(args.baseline_order)}
+        except ConfigError as e:   # the model names its argument 'order': the flag typed was --baseline-order
+            raise UsageError(str(e).replace("order:", "--baseline-order:", 1)) from None
 
     def scores(self, task, data: Data, args) -> dict[str, Any]:
         if not hasattr(args, "streams"):  # train scores its test text in 16 streams (fast), fewer if it is short

@@ -102,3 +102,16 @@ def test_load_runner_with_the_other_format_is_a_typed_error(tmp_path):
     for name, fmt in (("g.onnx", "onnx"), ("g.pt2", "torch-export"), ("bare.onnx", "onnx")):
         got = load_runner(tmp_path / name, fmt)(x, torch.zeros(1, 2, 4))[0]
         assert np.abs(got - want).max() < 1e-5
+
+
+@pytest.mark.parametrize("label", ["nan", "NaN", "?"])
+def test_long_csv_missing_label_is_refused_as_in_ts_and_ucr(tmp_path, label):
+    from rnnkit.data.tsc import read_long_csv
+
+    rows = ["id,time,x,label"] + [f"s{k},{t},{t * k},{lab}" for k, lab in ((1, "a"), (2, label)) for t in range(3)]
+    (tmp_path / "long.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=rf"expected a label in column 'label' at row 5, got a missing value "
+                                        rf"'{re.escape(label)}'"):
+        read_long_csv(tmp_path / "long.csv")
+    (tmp_path / "ok.csv").write_text("\n".join(r.replace(f",{label}", ",b") for r in rows) + "\n", encoding="utf-8")
+    assert read_long_csv(tmp_path / "ok.csv")[1] == ["a", "b"]

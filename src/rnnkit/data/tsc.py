@@ -347,8 +347,9 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
         series.setdefault(sid, []).append((t, i, vals))
         if has_label:
             lab = (row[label_col] or "").strip()
-            if not lab:
-                raise DataError(f"{name}: expected a label in column {label_col!r} at row {i}, got an empty one")
+            if not lab or _missing_label(lab):   # 'nan' was a class while the API refuses a NaN label (as .ts, UCR)
+                raise DataError(f"{name}: expected a label in column {label_col!r} at row {i}, got "
+                                f"{'a missing value ' + repr(lab) if lab else 'an empty one'}")
             if labels.setdefault(sid, lab) != lab:
                 raise DataError(f"{name}: expected one label per series, got {labels[sid]!r} and {lab!r} for id {sid!r}")
     if not series:

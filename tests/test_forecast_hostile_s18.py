@@ -399,3 +399,40 @@ def test_backtest_baselines_as_text_or_named_twice_are_refused():
     with pytest.raises(ConfigError, match=r"^baselines: expected each name once, got 'naive' twice$"):
         f.backtest(_y(60), folds=2, baselines=("naive", "naive"))
     assert list(f.backtest(_y(60), folds=2, baselines=["naive"]).metrics) == ["seasonal_naive", "naive"]
+
+
+# ------------------------------------------------------------------ a saved run's series, edited
+def _edited_series_run(tmp_path, edit, integer=False):
+    import hashlib
+    import json
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    run = tmp_path / "run"
+    data = list(_y().to_numpy()) if integer else _y()
+    Forecaster(model="ets", horizon=2).fit(data).save(run)
+    cfg = json.loads((run / "config.json").read_text())
+    edit(cfg["series"][0])
+    (run / "config.json").write_text(json.dumps(cfg))
+    digests = json.loads((run / "digests.json").read_text())
+    digests["sha256"]["config.json"] = hashlib.sha256((run / "config.json").read_bytes()).hexdigest()
+    (run / "digests.json").write_text(json.dumps(digests))
+    return run
+
+
+@pytest.mark.parametrize("edit, integer, message", [
+    (lambda s: s.update(index=s["index"][::-1], freq=None), False, "series.index: expected time stamps in increasing "
+                                                                   "order"),
+    (lambda s: s["index"].__setitem__(1, 1.5), True, "series.index: expected consecutive integer steps"),
+    (lambda s: s["index"].__setitem__(1, 5), True, "series.index: expected consecutive integer steps"),
+    (lambda s: s.update(observed=[2] * len(s["y"])), False, "series.observed: expected 0 or 1 per value"),
+])
+def test_saved_series_out_of_order_or_odd_are_refused(tmp_path, edit, integer, message):
+    """config.json's series (digest rewritten) are checked as typed values, yet stamps in reverse order loaded and
+    predict forecast 2020-01-02.. (after the first stamp), step 1.5 was truncated to 1, steps 0, 5, 2.. loaded, and
+    observed 2 was read as True -- all silently."""
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with pytest.raises(CheckpointError, match=rf"config\.json: {message}"):
+        Forecaster.load(_edited_series_run(tmp_path, edit, integer))

@@ -50,8 +50,15 @@ def read_series_record(d: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"series.index: expected {y.size} time stamps (one per value), got {str(d['index'])[:60]}")
     if d["datetime"] is True:
         idx = _saved_times(d["index"], d.get("tz"), d["freq"])
+        if not idx.is_monotonic_increasing or not idx.is_unique:    # reversed: forecast from the first stamp on
+            raise ConfigError(f"series.index: expected time stamps in increasing order, got {str(d['index'])[:60]}")
     else:
-        idx = pd.Index(saved_numbers("series.index", d["index"]).astype(np.int64))
+        steps = saved_numbers("series.index", d["index"])
+        if steps.size and not (steps == steps[0] + np.arange(steps.size)).all():   # 1.5 was truncated to 1
+            raise ConfigError(f"series.index: expected consecutive integer steps, got {str(d['index'])[:60]}")
+        idx = pd.Index(steps.astype(np.int64))
+    if not all(v in (0, 1) for v in d["observed"] if isinstance(v, (int, float))):    # 2 was read as True
+        raise ConfigError(f"series.observed: expected 0 or 1 per value, got {str(d['observed'])[:60]}")
     counts = {key: d.get(key, 0) for key in ("missing", "resampled", "reordered")}
     for key, v in counts.items():
         check_int(f"series.{key}", v, 0)

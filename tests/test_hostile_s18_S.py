@@ -115,3 +115,36 @@ def test_long_csv_missing_label_is_refused_as_in_ts_and_ucr(tmp_path, label):
         read_long_csv(tmp_path / "long.csv")
     (tmp_path / "ok.csv").write_text("\n".join(r.replace(f",{label}", ",b") for r in rows) + "\n", encoding="utf-8")
     assert read_long_csv(tmp_path / "ok.csv")[1] == ["a", "b"]
+
+
+def test_register_dataset_refuses_a_taken_name_and_a_non_info():
+    from rnnkit.data import registry
+    from rnnkit.data.registry import DatasetInfo, get_dataset, load_dataset, register_dataset
+    from rnnkit.errors import ConfigError, InputTypeError
+
+    with pytest.raises(InputTypeError, match=r"^info: expected a DatasetInfo, got int$"):
+        register_dataset(5)                        # was AttributeError: 'int' object has no attribute 'name'
+    fake = DatasetInfo("co2", "series", "my own co2", lambda: "mine")
+    with pytest.raises(ConfigError, match=r"^info.name: expected a name not registered yet, got 'co2' \(the series "
+                                          r"data set 'Mauna Loa weekly CO2"):
+        register_dataset(fake)                     # replaced the bundled co2 for every --dataset co2, silently
+    assert get_dataset("co2").description.startswith("Mauna Loa")
+    mine = DatasetInfo("s18-own-set", "series", "a user's set", lambda: "mine")
+    try:
+        assert register_dataset(mine) is mine and load_dataset("s18-own-set") == "mine"
+        assert register_dataset(mine) is mine      # the same info again changes nothing
+        with pytest.raises(ConfigError, match="got 's18-own-set'"):
+            register_dataset(DatasetInfo("s18-own-set", "series", "another", lambda: "other"))
+    finally:
+        registry._REGISTRY.pop("s18-own-set", None)
+
+
+def test_register_dataset_before_the_registry_loaded_is_checked_against_the_bundled_names():
+    import subprocess
+    import sys
+
+    # a fresh process: the user's 'nile' came first and the bundled one replaced it when the registry loaded
+    code = ("from rnnkit.data.registry import DatasetInfo, register_dataset\n"
+            "register_dataset(DatasetInfo('nile', 'series', 'mine', lambda: 1))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "ConfigError: info.name: expected a name not registered yet, got 'nile'" in done.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -61,6 +62,17 @@ _REGISTRY: dict[str, DatasetInfo] = {}
 
 
 def register_dataset(info: DatasetInfo) -> DatasetInfo:
+    """Add ``info`` to the registry. A name already registered (a bundled data set's, or one registered before)
+    is a ConfigError: ``register_dataset(DatasetInfo("co2", ...))`` replaced the bundled co2 silently, or -- made
+    before the registry loaded its bundled sets -- was replaced by it, silently."""
+    if not isinstance(info, DatasetInfo):   # was "'int' object has no attribute 'name'"
+        raise InputTypeError(f"info: expected a DatasetInfo, got {type(info).__name__}")
+    if sys._getframe(1).f_globals.get("__name__") not in _PROVIDERS:   # a user's: the bundled names first
+        _ensure_loaded()
+        old = _REGISTRY.get(info.name)
+        if old is not None and old is not info:
+            raise ConfigError(f"info.name: expected a name not registered yet, got {info.name!r} (the {old.kind} data "
+                              f"set {old.description[:60]!r}); choose another name")
     _REGISTRY[info.name] = info
     return info
 

@@ -248,3 +248,21 @@ def test_generate_train_names_the_baseline_order_flag(tmp_path, capsys, order, e
                  "--rounds", "1", "--quiet"]) == 2
     assert capsys.readouterr().err.strip() == f"rnnkit generate: error: --baseline-order: expected {expect}"
     assert not (tmp_path / "run").exists()
+
+
+# ----------------------------------------------------------------------------- the words tokenizer
+@pytest.mark.parametrize("text, tokens", [
+    ("שלום\u200f עולם", ["שלום", "עולם"]),            # RLM after a word (copied from the web)
+    ("abc\u200edef", ["abc", "def"]),                   # LRM: a separator, as a zero-width space
+    ("\u202bשלום\u202c", ["שלום"]),                     # RLE ... PDF
+    ("مرحبا\u061c123", ["مرحبا", "123"]),               # Arabic letter mark
+    ("\u2067abc\u2069 \u202eevil", ["abc", "evil"]),    # RLI ... PDI, RLO
+    ("\u200f\u200e", []),                               # marks alone: no token (the classifier's 'no token' rows)
+])
+def test_bidirectional_marks_are_no_tokens(text, tokens):
+    # before: each bidi mark or control was a token of its own ('\u200f'), so a Hebrew word followed by an RLM read
+    # as two tokens, and a text of marks alone had tokens to classify and translate
+    from rnnkit.data.vocab import tokenize
+
+    assert tokenize(text, "words") == tokens
+    assert tokenize(text, "chars") == list(text)       # characters keep every code point, as documented

@@ -19,7 +19,7 @@ Tokenizers never assume English or spaces between words:
   signs, tone marks and other combining marks, never a mark alone -- so a Japanese or Thai sentence is
   split into characters instead of one giant "word" (a dictionary word needs a dictionary: ICU or
   pythainlp; clusters are deterministic and need none). Spaces and invisible separators (zero-width space,
-  word joiner, a byte-order mark inside a text) are dropped. Every token is a substring of the NFC text.
+  word joiner, a byte-order mark inside a text, the bidirectional marks and controls of RTL text) are dropped. Every token is a substring of the NFC text.
 
 >>> tokenize("Das Boot, 東京タワー!", "words")
 ['Das', 'Boot', ',', '東', '京', 'タ', 'ワ', 'ー', '!']
@@ -72,8 +72,10 @@ _NO_SPACE_SCRIPTS = (
 )
 _NO_SPACE = re.compile(f"[{_NO_SPACE_SCRIPTS}]")
 # Invisible characters that separate words, never a token: zero-width space (Thai, Khmer and Burmese word
-# breaks), word joiner, and U+FEFF (a byte-order mark inside a text, where files were joined).
-_INVISIBLE_SEPARATORS = "\u200b\u2060\ufeff"
+# breaks), word joiner, U+FEFF (a byte-order mark inside a text, where files were joined), and the bidirectional
+# marks and controls of RTL text (LRM, RLM, ALM, the embeddings, overrides and isolates): each was a token of its
+# own, so 'שלום\u200f' read as two tokens and a text of marks alone had one.
+_INVISIBLE_SEPARATORS = "\u200b\u2060\ufeff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
 _JOINERS = "\u200c\u200d"   # zero-width non-joiner (Persian, Hindi) and joiner: inside a word or emoji only
 
 

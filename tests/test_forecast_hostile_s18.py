@@ -436,3 +436,26 @@ def test_saved_series_out_of_order_or_odd_are_refused(tmp_path, edit, integer, m
 
     with pytest.raises(CheckpointError, match=rf"config\.json: {message}"):
         Forecaster.load(_edited_series_run(tmp_path, edit, integer))
+
+
+# ------------------------------------------------------------------ point metrics: one bound, tensors with grad
+def test_point_metrics_with_one_bound_or_a_grad_tensor():
+    """point_metrics(..., lower=lo) without upper scored coverage NaN as if no interval had been given, silently;
+    a tensor that requires grad was numpy's bare RuntimeError. Oracle for the rest: the same call with both bounds,
+    and with the tensor detached."""
+    import torch
+
+    from rnnkit.errors import InputTypeError
+    from rnnkit.tasks.forecasting.metrics import mae, point_metrics
+
+    y, f, train = [1.0, 2.0], [1.5, 2.0], [0.0, 1.0, 3.0]
+    with pytest.raises(InputTypeError, match=r"^upper: expected the interval's upper bound with lower \(or neither\), "
+                                             r"got None$"):
+        point_metrics(y, f, train, 1, lower=[0.0, 0.0])
+    with pytest.raises(InputTypeError, match=r"^lower: expected the interval's lower bound with upper"):
+        point_metrics(y, f, train, 1, upper=[3.0, 3.0])
+    assert point_metrics(y, f, train, 1, lower=[0.0, 0.0], upper=[3.0, 3.0])["coverage"] == 1.0
+    t = torch.tensor([1.5, 2.0], requires_grad=True)
+    with pytest.raises(InputTypeError, match=r"^forecast: expected real numbers, got a tensor that requires grad"):
+        mae(y, t)
+    assert mae(y, t.detach()) == 0.25

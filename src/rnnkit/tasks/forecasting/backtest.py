@@ -253,8 +253,8 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
             for name, (v, lo, hi) in outs.items():
                 frame[name], frame[f"{name}_lower"], frame[f"{name}_upper"] = v, lo, hi
                 if obs.any():
-                    lo_o = None if np.isnan(lo).all() else lo[obs]
-                    hi_o = None if np.isnan(hi).all() else hi[obs]
+                    no_band = np.isnan(lo).all() or np.isnan(hi).all()     # coverage NaN, as before
+                    lo_o, hi_o = (None, None) if no_band else (lo[obs], hi[obs])
                     row = point_metrics(actual[obs], v[obs], tr, period, lo_o, hi_o)
                     if name == model and pred.quantiles is not None and levels:
                         row.update(quantile_metrics(actual[obs], pred.quantiles[s.id][obs], levels))

@@ -34,6 +34,8 @@ METRICS = ("MAE", "RMSE", "sMAPE", "MASE", "coverage")
 def _values(name: str, v: Any) -> np.ndarray:
     """``v`` as a 1-D float array; text, bools and complex numbers are an InputTypeError naming ``name``
     (``'12'`` was read as 12 and ``True`` as 1, silently; a complex value was numpy's bare TypeError)."""
+    if getattr(v, "requires_grad", False):      # numpy's bare "Can't call numpy() on Tensor that requires grad"
+        raise InputTypeError(f"{name}: expected real numbers, got a tensor that requires grad (pass .detach())")
     a = np.asarray(v)
     if a.dtype.kind not in "iuf":
         try:
@@ -137,6 +139,9 @@ def coverage(y: Any, lower: Any, upper: Any) -> float:
 def point_metrics(y: Any, f: Any, train: Any, period: int, lower: Any = None, upper: Any = None
                   ) -> dict[str, float]:
     """Every metric of :data:`METRICS` for one forecast (coverage NaN without an interval)."""
+    if (lower is None) != (upper is None):     # one bound alone was dropped: coverage NaN, silently
+        given, other = ("lower", "upper") if upper is None else ("upper", "lower")
+        raise InputTypeError(f"{other}: expected the interval's {other} bound with {given} (or neither), got None")
     cov = coverage(y, lower, upper) if lower is not None and upper is not None else float("nan")
     return {"MAE": mae(y, f), "RMSE": rmse(y, f), "sMAPE": smape(y, f), "MASE": mase(y, f, train, period),
             "coverage": cov}

@@ -459,3 +459,16 @@ def test_point_metrics_with_one_bound_or_a_grad_tensor():
     with pytest.raises(InputTypeError, match=r"^forecast: expected real numbers, got a tensor that requires grad"):
         mae(y, t)
     assert mae(y, t.detach()) == 0.25
+
+
+def test_a_level_whose_column_would_read_as_1_is_refused():
+    """quantiles=(0.5, 0.999999999) forecast a column named 'q1' (6 significant digits), which names the level 1,
+    outside (0, 1) -- a reader of forecast.csv took it for the maximum. Levels are refused when their column name
+    leaves (0, 1), as two levels of one name are; 1e-9 ('q1e-09') and 0.999999 ('q0.999999') keep their names."""
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting.config import check_levels
+
+    with pytest.raises(ConfigError, match=r"^quantiles: expected levels whose column names \(6 significant digits\) "
+                                          r"stay inside \(0, 1\), got 0\.999999999, named 'q1'$"):
+        check_levels([0.5, 0.999999999])
+    assert check_levels([1e-9, 0.5, 0.999999]) == (1e-9, 0.5, 0.999999)

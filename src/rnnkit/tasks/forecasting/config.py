@@ -67,6 +67,9 @@ def check_levels(levels: Any, name: str = "quantiles") -> tuple[float, ...]:
 
     columns: dict[str, float] = {}
     for v in levels:        # 0.1 and 0.1000000001: one column q0.1, the second level's values lost silently
+        if float(quantile_column(float(v))[1:]) in (0.0, 1.0):    # 0.999999999 was the column 'q1', level 1's name
+            raise ConfigError(f"{name}: expected levels whose column names (6 significant digits) stay inside (0, 1), "
+                              f"got {float(v)!r}, named {quantile_column(float(v))!r}")
         first = columns.setdefault(quantile_column(float(v)), float(v))
         if first != float(v):
             raise ConfigError(f"{name}: expected levels that differ in their first 6 significant digits (each "

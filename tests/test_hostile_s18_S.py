@@ -148,3 +148,27 @@ def test_register_dataset_before_the_registry_loaded_is_checked_against_the_bund
             "register_dataset(DatasetInfo('nile', 'series', 'mine', lambda: 1))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "ConfigError: info.name: expected a name not registered yet, got 'nile'" in done.stderr
+
+
+@pytest.mark.parametrize("order", ["x", float("nan"), None, True])
+def test_a_callback_order_that_is_no_finite_number_is_named(order):
+    import torch
+    from torch import nn
+
+    from rnnkit.errors import InputTypeError
+    from rnnkit.training import Callback, Trainer, TrainConfig
+
+    class Late(Callback):
+        pass
+
+    Late.order = order
+    batches = [(torch.randn(4, 3), torch.randn(4, 1))]
+    loss = lambda m, b: nn.functional.mse_loss(m(b[0]), b[1])  # noqa: E731
+    # 'x' beside another callback was sorted()'s bare TypeError; NaN sorted anywhere: the Checkpointer (order 100)
+    # could run before a callback whose state it saves
+    with pytest.raises(InputTypeError, match=rf"^Late.order: expected a finite number \(callbacks run in ascending "
+                                             rf"order; the built-ins use -10 to 100\), got {re.escape(repr(order))}$"):
+        Trainer(nn.Linear(3, 1), loss, config=TrainConfig(epochs=1, quiet=True), callbacks=[Late(), Callback()])
+    Late.order = 7.5                                      # any finite number still orders
+    trainer = Trainer(nn.Linear(3, 1), loss, config=TrainConfig(epochs=1, quiet=True), callbacks=[Late(), Callback()])
+    assert [type(c).__name__ for c in trainer.callbacks][-1] == "Late"

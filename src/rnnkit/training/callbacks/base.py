@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, Iterable
 
-from rnnkit.errors import CheckpointError
+from rnnkit.errors import CheckpointError, InputTypeError
 
 
 __all__ = ["Callback", "CallbackList"]
@@ -102,6 +104,12 @@ class CallbackList:
     under one key per callback (its class name, ``Name#2`` for a second of a class)."""
 
     def __init__(self, callbacks: Iterable[Callback]) -> None:
+        callbacks = list(callbacks)
+        for cb in callbacks:   # 'x' was a bare TypeError of sorted(); NaN sorted anywhere (a Checkpointer not last)
+            order = getattr(cb, "order", None)
+            if isinstance(order, bool) or not isinstance(order, numbers.Real) or not math.isfinite(order):
+                raise InputTypeError(f"{type(cb).__name__}.order: expected a finite number (callbacks run in ascending "
+                                     f"order; the built-ins use -10 to 100), got {order!r}")
         self.callbacks = sorted(callbacks, key=lambda c: c.order)
         self.keys: list[str] = []
         for cb in self.callbacks:

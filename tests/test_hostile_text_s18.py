@@ -266,3 +266,14 @@ def test_bidirectional_marks_are_no_tokens(text, tokens):
 
     assert tokenize(text, "words") == tokens
     assert tokenize(text, "chars") == list(text)       # characters keep every code point, as documented
+
+
+def test_fit_choose_names_its_validation_arguments():
+    # the C search's validation part is checked as the training part, its own names in the messages
+    from rnnkit.tasks.classify_linear import TfidfLogReg
+
+    with pytest.raises(DataError, match=r"^val_labels: expected one label per text \(2\), got 1$"):
+        TfidfLogReg().fit_choose(LIN_TEXTS, LIN_LABELS, ["good", "bad"], ["p"])
+    with pytest.raises(DataError, match=r"^val_texts\[1\]: expected a non-empty text, got ' '$"):
+        TfidfLogReg().fit_choose(LIN_TEXTS, LIN_LABELS, ["good", " "], ["p", "n"])
+    assert TfidfLogReg(Cs=[1.0]).fit_choose(LIN_TEXTS, LIN_LABELS, ["good", "bad"], ["p", "n"]).C == 1.0

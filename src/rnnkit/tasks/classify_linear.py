@@ -92,10 +92,10 @@ def check_fit_data(texts, labels, what: str = "texts") -> tuple[list[str], list[
     """Texts and their labels as lists of str, one label per text, at least two classes -- what the TF-IDF models
     fit on (the classifier checked them already; fitted alone, a length mismatch was a bare IndexError, a NaN
     text a TypeError, one class scikit-learn's ValueError)."""
-    texts = check_texts(texts, what)
-    labels = check_labels(labels, "labels" if what == "texts" else f"{what[:-5]}labels")
+    texts, name = check_texts(texts, what), "labels" if what == "texts" else f"{what[:-5]}labels"   # val_labels
+    labels = check_labels(labels, name)
     if len(labels) != len(texts):
-        raise DataError(f"labels: expected one label per text ({len(texts)}), got {len(labels)}")
+        raise DataError(f"{name}: expected one label per text ({len(texts)}), got {len(labels)}")
     return texts, labels
 
 

@@ -472,3 +472,21 @@ def test_a_level_whose_column_would_read_as_1_is_refused():
                                           r"stay inside \(0, 1\), got 0\.999999999, named 'q1'$"):
         check_levels([0.5, 0.999999999])
     assert check_levels([1e-9, 0.5, 0.999999]) == (1e-9, 0.5, 0.999999)
+
+
+# ------------------------------------------------------------------ resample keeps the series' time of day
+def test_resample_keeps_a_daily_series_time_of_day():
+    """Daily readings at 06:00 with one taken at 07:30, resample=True: pandas' bins start at midnight, so the series
+    became midnight stamps and the forecast ran 6 hours early (2020-01-31 00:00 for a series read at 06:00), silently.
+    The bins start at the first stamp, as the grid the gaps are judged on does. Oracle: the stamps the readings were
+    due at; the 07:30 reading is the 06:00 bin's value (mean per bin, as documented)."""
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    due = pd.date_range("2020-01-01 06:00", periods=30, freq="D")
+    taken = due.delete(10).insert(10, pd.Timestamp("2020-01-11 07:30"))
+    y = pd.Series(np.arange(30.0) % 7, index=taken, name="y")
+    f = Forecaster("seasonal_naive", horizon=2, resample=True).fit(y)
+    assert list(f.predict()["time"]) == list(pd.date_range("2020-01-31 06:00", periods=2, freq="D"))
+    assert list(f.model._fitted[0].index) == list(due)

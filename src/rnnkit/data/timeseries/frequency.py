@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import Tick
 
 from rnnkit.errors import DataError
 
@@ -197,8 +199,10 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
                         f"{series!r}, got irregular gaps ({', '.join(what)}) -- {', '.join(first)}"
                         f"{clock_change_hint(gone, 'skipped', idx)}; pass --resample / resample=True to put them on the grid")
-    if freq_info.off_grid:
-        out = values.resample(freq_info.freq).mean()
+    if freq_info.off_grid:      # fixed steps binned from the first stamp: pandas' bins start at midnight, so daily
+        step = to_offset(freq_info.freq)          # stamps at 06:00 became 00:00 ones and the forecast ran 6 h early
+        fixed = isinstance(step, (Tick, pd.offsets.Day))
+        out = values.resample(freq_info.freq, **({"origin": values.index[0]} if fixed else {})).mean()
     else:
         out = values.reindex(pd.date_range(values.index[0], values.index[-1], freq=freq_info.freq))
     out.index = pd.DatetimeIndex(out.index, freq=freq_info.freq)

@@ -277,3 +277,17 @@ def test_fit_choose_names_its_validation_arguments():
     with pytest.raises(DataError, match=r"^val_texts\[1\]: expected a non-empty text, got ' '$"):
         TfidfLogReg().fit_choose(LIN_TEXTS, LIN_LABELS, ["good", " "], ["p", "n"])
     assert TfidfLogReg(Cs=[1.0]).fit_choose(LIN_TEXTS, LIN_LABELS, ["good", "bad"], ["p", "n"]).C == 1.0
+
+
+def test_a_translation_target_without_a_word_is_named_as_a_source_is():
+    # before: the dict-pointer refused a source of zero-width spaces alone (session 15) but trained on such a target
+    # as 'translate this source as nothing' (an empty side of a TSV pair is refused)
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
+
+    sources, targets = [f"ich habe {i}" for i in range(10)], [f"i have {i}" for i in range(10)]
+    cfg = Seq2SeqConfig(epochs=1, embed_dim=4, enc_hidden=4, dec_hidden=4, val_fraction=0.0, progress=False)
+    for blank in ("\u200b", "\ufeff\u200f"):
+        with pytest.raises(DataError, match=r"^targets\[4\]: expected a target with at least one word token, got none "
+                                            r"from '.*' \(zero-width spaces, word joiners, a BOM or bidi marks alone\)$"):
+            Translator(cfg).fit(sources, targets[:4] + [blank] + targets[5:], baselines=False)
+    assert Translator(cfg).fit(sources, targets, baselines=False).translate(["ich habe 3"], beam=1)[0]

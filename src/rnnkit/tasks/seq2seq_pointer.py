@@ -277,9 +277,11 @@ class WordPointer:
                 for _ in range(c.ensemble)]
         return nets[0] if c.ensemble == 1 else PointerEnsemble(nets)
 
-    def build(self, sources: list[str], targets: list[str], place=lambda i: f"sources[{i}]") -> list[Sentence]:
+    def build(self, sources: list[str], targets: list[str],
+              place=lambda i, name="sources": f"{name}[{i}]") -> list[Sentence]:
         """Fit the dictionary and the vocabularies on the training pairs, build the network; the training
-        sentences (:class:`Sentence` with gold ids). ``place(i)`` names training pair ``i`` in errors."""
+        sentences (:class:`Sentence` with gold ids). ``place(i, name=...)`` names training pair ``i``'s source
+        (``sources``) or target (``targets``) in errors (:meth:`~rnnkit.tasks.base.Task.fit_place`)."""
         from rnnkit.tasks.seq2seq_words import IBM1
 
         from collections import Counter
@@ -291,6 +293,12 @@ class WordPointer:
 
             raise DataError(f"{place(empty)}: expected a source with at least one word token, got none from "
                             f"{sources[empty]!r} (zero-width spaces, word joiners or a BOM alone)")
+        empty = next((i for i, t in enumerate(tgt) if not t), None)
+        if empty is not None:   # trained as 'translate this source as nothing' (a TSV's empty side is refused)
+            from rnnkit.errors import DataError
+
+            raise DataError(f"{place(empty, name='targets')}: expected a target with at least one word token, got "
+                            f"none from {targets[empty]!r} (zero-width spaces, word joiners, a BOM or bidi marks alone)")
         ibm = IBM1().fit(src, tgt)
         self.dictionary = dict(ibm.best)
         n = Counter(w for s in src for w in s)

@@ -172,3 +172,11 @@ def test_a_callback_order_that_is_no_finite_number_is_named(order):
     Late.order = 7.5                                      # any finite number still orders
     trainer = Trainer(nn.Linear(3, 1), loss, config=TrainConfig(epochs=1, quiet=True), callbacks=[Late(), Callback()])
     assert [type(c).__name__ for c in trainer.callbacks][-1] == "Late"
+
+
+def test_ts_empty_label_is_refused_naming_the_line():
+    # '1,2:' (a label lost by whoever wrote the line) was read as a class '' and refused later by fit as y[0], no line
+    for text in ("@data\n3,4:b\n1,2:\n", "@data\n3,4:b\n1,2: \n"):
+        with pytest.raises(DataError, match=r"^ts text: expected a class label at line 3, got an empty one$"):
+            read_ts(text=text)
+    assert read_ts(text="@classLabel false\n@data\n1,2\n3,4\n")[1] == ["", ""]     # unlabelled series: no label

@@ -122,8 +122,9 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
                             f"{[len(c) for c in cols]}")
         if X and len(cols) != X[0].shape[1]:
             raise DataError(f"{name}: expected {X[0].shape[1]} channels at line {ln}, got {len(cols)}")
-        if not declared and _missing_label(label):   # a class named '?' or 'nan', as the API refuses a NaN label
-            raise DataError(f"{name}: expected a class label at line {ln}, got a missing value {label.strip()!r}")
+        if labelled and not declared and (_missing_label(label) or not label.strip()):   # a class '?', 'nan' or ''
+            raise DataError(f"{name}: expected a class label at line {ln}, got "          # (the API refuses them)
+                            f"{'a missing value ' + repr(label.strip()) if label.strip() else 'an empty one'}")
         if declared and label.strip() not in declared:   # a file's own class list: another label is a broken line
             raise DataError(f"{name}: expected a class label declared by @classLabel ({sorted(declared)[:10]}) at "
                             f"line {ln}, got {label.strip()!r}")

@@ -436,4 +436,11 @@ class ClassifierTask(Task):
         return classification_metrics(targets, self.predict(inputs), self.classes)
 
     def score_baseline(self, baseline: Any, inputs: list, targets: list | None) -> dict[str, Any]:
-        return classification_metrics(targets, baseline.predict(inputs), self.classes)
+        """A baseline's metrics over the network's classes and its own: it is fitted on every training item, the
+        network without its validation split -- a class the split took whole is the baseline's alone, and its
+        predictions of it are scored (its row and column after the network's classes), where they stopped the
+        run's evaluation with 'labels: expected every label in [...]' (text classifier and tsc alike)."""
+        pred = baseline.predict(inputs)
+        own = [str(c) for c in (getattr(baseline, "classes", None) or ())] + sorted(set(pred))
+        classes = self.classes
+        return classification_metrics(targets, pred, classes + list(dict.fromkeys(c for c in own if c not in classes)))

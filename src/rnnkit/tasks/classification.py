@@ -464,16 +464,6 @@ class TextClassifier(ClassifierTask):
         m["network_weight"], m["weights"] = self.mix["network"], dict(self.mix)
         return m
 
-    def score_baseline(self, baseline: Any, inputs: list, targets: list | None) -> dict[str, Any]:
-        """A baseline's metrics over the network's classes and its own: it is fitted on every training text, the
-        network without its validation split -- a class the split took whole is the baseline's alone, and its
-        predictions of it are scored (its row and column after the network's classes), where they stopped the
-        run's evaluation with 'labels: expected every label in [...]' (500 classes of one text each)."""
-        pred = baseline.predict(inputs)
-        own = [str(c) for c in (getattr(baseline, "classes", None) or ())] + sorted(set(pred))
-        classes = self.classes
-        return classification_metrics(targets, pred, classes + list(dict.fromkeys(c for c in own if c not in classes)))
-
     def _labels_of(self, proba: np.ndarray) -> list[str]:
         return [self.labels.tokens[i] for i in proba.argmax(1)]
 

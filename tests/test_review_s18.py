@@ -35,3 +35,16 @@ def test_tsc_scores_a_baseline_predicting_a_class_the_validation_split_took_whol
     m = clf.evaluate(test, ["b", y[0]])["baselines"]["1nn_euclidean"]
     assert clf.baselines["1nn_euclidean"].predict(test) == ["c", y[0]]    # the oracle: what the baseline says
     assert m["accuracy"] == 0.5     # its 'c' for gold 'b' is a miss, its second a hit
+
+
+def test_a_label_holding_a_nul_is_refused_by_the_shared_label_rule():
+    # the tagger's tags had the NUL check (ada34be), a classifier's or tsc's labels not: 'a\0' became a class of its
+    # own through the API, while a file holding a NUL is refused as not UTF-8 (s18/Q/LEAD_NOW item 2)
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    X = np.stack([np.sin(np.linspace(0, 6, 20) * (1 + i % 2)) for i in range(8)])[:, :, None]
+    y = ["a", "b"] * 3 + ["a\0", "b"]
+    with pytest.raises(DataError, match=r"^y\[6\]: expected text without NUL characters \(U\+0000\), got one at "
+                                        r"character 1$"):
+        TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, hidden_size=4, progress=False)).fit(X, y)

@@ -303,8 +303,8 @@ def check_texts(texts: Any, what: str = "texts", blank: bool = False, places: Se
 
 
 def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None = None) -> list[str]:
-    """The labels as strings; a missing one (``None``, NaN, ``pd.NA``, a blank string) is a DataError
-    naming its position instead of becoming a class called "None" or "nan", and so are two labels of
+    """The labels as strings; a missing one (``None``, NaN, ``pd.NA``, a blank string) or one holding a NUL is a
+    DataError naming its position instead of becoming a class called "None" or "nan", and so are two labels of
     different types that read as one (``0`` and ``"0"``: one class, silently). ``places``: where each label
     was in the file read, for the messages (:func:`item_at`).
 
@@ -325,6 +325,7 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
         if is_missing(lab) or (isinstance(lab, str) and not lab.strip()):
             raise DataError(f"{item_at(what, i, places)}: expected a label, got a missing value ({lab!r})"
                             f"{missing_hint(lab)}")
+        check_no_nul(str(lab), item_at(what, i, places))   # 'pos\0' was a class of its own (a file: refused)
         out.append(check_unicode(str(lab), item_at(what, i, places)))
     check_label_kinds(labels, out, what)
     one_spelling_per_label(out, what, lambda i: item_at(what, i, places))

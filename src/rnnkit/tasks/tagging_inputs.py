@@ -63,7 +63,8 @@ def check_sentences(sents: Any, what: str = "sentences", places: Sequence[str] |
 def check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
                places: Sequence[str] | None = None) -> list[list[str]]:
     """One tag per token of every sentence, as strings; a missing tag (None, NaN, blank) or one holding a NUL is a
-    DataError naming it (``tags[3][1]``, and where its sentence was read: ``places``)."""
+    DataError naming it (``tags[3][1]``, and where its sentence was read: ``places``; the labels' rule,
+    :func:`~rnnkit.tasks.common.check_labels`)."""
     if isinstance(tags, str) or not isinstance(tags, Sequence) or len(tags) != len(sents):
         got = len(tags) if isinstance(tags, Sequence) and not isinstance(tags, str) else type(tags).__name__
         raise DataError(f"{what}: expected one tag list per sentence ({len(sents)}), got {got}")
@@ -73,8 +74,6 @@ def check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
     for i, (s, t) in enumerate(zip(sents, out)):
         if len(s) != len(t):
             raise DataError(f"{item_at(what, i, places)}: expected one tag per token ({len(s)}), got {len(t)}")
-        for j, tag in enumerate(t):   # 'B-PER\0' was a tag of its own, learned and predicted
-            check_no_nul(tag, item_at(what, i, places, f"[{j}]"))
     # across sentences too: [1, 2] in one and ["1", "2"] in another were one tag set silently
     check_label_kinds([g for t in raw for g in t], [g for t in out for g in t], what)
     where = [item_at(what, i, places, f"[{j}]") for i, t in enumerate(out) for j in range(len(t))]  # 'B-PER', 'B-PER '

@@ -48,3 +48,53 @@ def test_a_label_holding_a_nul_is_refused_by_the_shared_label_rule():
     with pytest.raises(DataError, match=r"^y\[6\]: expected text without NUL characters \(U\+0000\), got one at "
                                         r"character 1$"):
         TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, hidden_size=4, progress=False)).fit(X, y)
+
+
+def _tree(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_an_auto_forecaster_saved_again_holds_only_its_own_candidates(tmp_path):
+    # Forecaster.save removes what an earlier save listed (54fcdda); a candidate saved directly (AutoForecaster.save,
+    # Candidate.save) kept the earlier save's candidate folders (candidates/01_theta/ beside a seasonal-naive-only
+    # auto): s18/R/LEAD_NOW item 1. Oracle: the same candidate saved into a fresh folder; a user's file stays.
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = pd.Series(np.sin(np.arange(40) / 3) * 10 + 50, index=pd.date_range("2020-01-01", periods=40, freq="D"))
+    first = Forecaster(model="auto", candidates=("theta", "seasonal_naive"), horizon=2).fit(y)._impl.auto_
+    second = Forecaster(model="auto", candidates=("seasonal_naive",), horizon=2).fit(y)._impl.auto_
+    first.save(tmp_path / "auto")
+    assert "candidates/01_seasonal_naive/candidate.json" in _tree(tmp_path / "auto")
+    (tmp_path / "auto" / "notes.txt").write_text("mine")
+    second.save(tmp_path / "auto")
+    second.save(tmp_path / "fresh")
+    assert _tree(tmp_path / "auto") == sorted(_tree(tmp_path / "fresh") + ["notes.txt"])
+
+
+def test_auto_model_load_checks_the_saved_column_settings_itself(tmp_path):
+    # d868a99 checked config.json's parse_args in Forecaster.load only: AutoModel.load, called directly, loaded
+    # target 5 (s18/R/LEAD_NOW item 2); the check now sits in AutoModel.load, the one rule config.check_parse_args
+    import hashlib
+    import json
+
+    import pandas as pd
+
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.forecasting import Forecaster
+    from rnnkit.tasks.forecasting.auto_model import AutoModel
+
+    frame = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=40, freq="D"), "y": np.sin(np.arange(40) / 3)})
+    run = tmp_path / "run"
+    Forecaster(model="seasonal_naive", horizon=2).fit(frame, target="y", time_col="date").save(run)
+    cfg = json.loads((run / "config.json").read_text())
+    cfg["parse_args"]["target"] = 5
+    (run / "config.json").write_text(json.dumps(cfg))
+    digests = json.loads((run / "digests.json").read_text())
+    digests["sha256"]["config.json"] = hashlib.sha256((run / "config.json").read_bytes()).hexdigest()
+    (run / "digests.json").write_text(json.dumps(digests))
+    for load in (AutoModel.load, Forecaster.load):
+        with pytest.raises(CheckpointError, match=r"config\.json: parse_args\.target: expected a column name or null, "
+                                                  r"got 5$"):
+            load(run)

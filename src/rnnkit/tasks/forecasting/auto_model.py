@@ -43,7 +43,8 @@ from rnnkit.tasks.forecasting.auto import AutoForecaster, default_candidates
 from rnnkit.tasks.forecasting.auto_folds import AutoFoldFitter
 from rnnkit.tasks.forecasting.backtest import run_backtest
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
-from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_int, saved_numbers, with_horizon
+from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_int, check_parse_args, saved_numbers, \
+    with_horizon
 from rnnkit.tasks.forecasting.constants import constant_forecast, constant_note, constant_values
 from rnnkit.tasks.forecasting.fitting import threads
 from rnnkit.tasks.forecasting.inputs import (
@@ -380,8 +381,7 @@ class AutoModel(ForecastModel):
                 raise ConfigError(f"model: expected {cfg.model!r} (the saved settings' model, not a network), got "
                                   f"{data['model']!r}")
             self = cls(config=cfg)
-            if not isinstance(data["parse_args"], dict):
-                raise ConfigError("parse_args: expected a dict of column settings")
+            check_parse_args(data["parse_args"])      # the network's rule (target 5 loaded, update blamed the rows)
             self._parse_args = data["parse_args"]
             self._fitted = [_History.from_dict(d) for d in data["series"]]
             const = data.get("constant_series", {})       # absent in folders saved before constants were kept

@@ -32,8 +32,7 @@ import torch
 
 from rnnkit._io import check_folder_path, read_json
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
-from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_parse_args
-from rnnkit.tasks.forecasting.model_base import saved_values
+from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig
 from rnnkit.tasks.forecasting.models import model_class
 
 __all__ = ["Forecaster", "WEIGHTS_FILE", "CONFIG_FILE"]
@@ -201,9 +200,6 @@ class Forecaster:
         # auto and the single methods: config.json's quantiles and level must name the levels the saved forecaster
         # forecasts -- edited (digests rewritten), the saved q0.1 values came back as the column q0.2
         auto = getattr(model, "auto_", None)
-        if auto is not None:    # the column settings update reads, checked as the network's are (check_saved):
-            with saved_values(Path(path) / CONFIG_FILE):   # target 5 loaded, then update blamed the new rows
-                check_parse_args(model._parse_args)
         if auto is not None and auto.quantile_levels.tolist() != list(model.levels):
             raise CheckpointError(f"{Path(path) / CONFIG_FILE}: expected the quantile levels of the saved "
                                   f"forecaster {auto.quantile_levels.tolist()} (config quantiles and level), got "

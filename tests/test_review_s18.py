@@ -98,3 +98,19 @@ def test_auto_model_load_checks_the_saved_column_settings_itself(tmp_path):
         with pytest.raises(CheckpointError, match=r"config\.json: parse_args\.target: expected a column name or null, "
                                                   r"got 5$"):
             load(run)
+
+
+def test_linear_models_take_every_sequence_of_cs():
+    # 6464803 checked Cs at construction and refused anything but a list, tuple or array: range(1, 5), a Sequence
+    # its signature names and that was read before, became "Cs: expected None or a list of numbers > 0, got range"
+    import pandas as pd
+
+    from rnnkit.errors import ConfigError, InputTypeError
+    from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg
+
+    assert TfidfLogReg(Cs=range(1, 3)).Cs == TfidfLogReg(Cs=[1, 2]).Cs == (1.0, 2.0)
+    assert NbLogReg(Cs=pd.Series([4.0, 0.5])).Cs == (4.0, 0.5)
+    with pytest.raises(InputTypeError, match=r"^Cs: expected None or a list of numbers > 0, got set$"):
+        TfidfLogReg(Cs={1.0})
+    with pytest.raises(ConfigError, match=r"^Cs: expected None \(the default grid\) or at least one C, got none$"):
+        TfidfLogReg(Cs=range(0))

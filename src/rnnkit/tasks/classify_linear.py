@@ -70,12 +70,14 @@ def check_cs(Cs, default: tuple[float, ...]) -> tuple[float, ...]:
     non-number or a C <= 0, is a typed error naming ``Cs`` -- ``Cs=[]`` became the default grid silently, and a
     bad C failed inside the fit.
 
-    >>> check_cs([1, 0.5], (1.0,)), check_cs(None, (1.0,))
-    ((1.0, 0.5), (1.0,))
+    >>> check_cs([1, 0.5], (1.0,)), check_cs(None, (1.0,)), check_cs(range(1, 3), (1.0,))
+    ((1.0, 0.5), (1.0,), (1.0, 2.0))
     """
     if Cs is None:
         return default
-    if isinstance(Cs, (str, bytes)) or not isinstance(Cs, (list, tuple, np.ndarray)):
+    if (isinstance(Cs, np.ndarray) and Cs.ndim == 1) or type(Cs).__name__ == "Series":
+        Cs = Cs.tolist()          # read in order, as texts and labels are (range(1, 5) is a Sequence too)
+    if isinstance(Cs, (str, bytes)) or not isinstance(Cs, Sequence):
         raise InputTypeError(f"Cs: expected None or a list of numbers > 0, got {type(Cs).__name__}")
     if len(Cs) == 0:
         raise ConfigError("Cs: expected None (the default grid) or at least one C, got none")

@@ -114,3 +114,30 @@ def test_linear_models_take_every_sequence_of_cs():
         TfidfLogReg(Cs={1.0})
     with pytest.raises(ConfigError, match=r"^Cs: expected None \(the default grid\) or at least one C, got none$"):
         TfidfLogReg(Cs=range(0))
+
+
+def test_a_tz_aware_daily_series_off_the_grid_is_binned_from_its_first_stamp():
+    # ce3a92a bins off-grid stamps from the first stamp with resample(origin=...), which pandas ignores for a daily
+    # step on tz-aware stamps (RuntimeWarning "The 'origin' keyword does not take effect"): a Berlin series read at
+    # 06:00 was still put on midnight and forecast 6 hours early. Oracle: the same wall times without a zone, and
+    # pandas' resample(origin=first stamp) where it applies (naive stamps)
+    import pandas as pd
+
+    from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
+    from rnnkit.tasks.forecasting import Forecaster
+
+    naive = pd.date_range("2020-03-01 06:00", periods=60, freq="D")
+    naive = naive.delete(40).insert(40, pd.Timestamp("2020-04-10 07:30"))        # one reading late, across DST
+    values = np.sin(np.arange(60.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        aware = Forecaster("seasonal_naive", horizon=2, resample=True).fit(
+            pd.Series(values, index=naive.tz_localize("Europe/Berlin"), name="y")).predict()
+        plain = Forecaster("seasonal_naive", horizon=2, resample=True).fit(
+            pd.Series(values, index=naive, name="y")).predict()
+    assert list(aware["time"]) == list(pd.DatetimeIndex(plain["time"]).tz_localize("Europe/Berlin"))
+    assert [t.hour for t in aware["time"]] == [6, 6]
+    np.testing.assert_array_equal(aware["value"], plain["value"])
+    frame = pd.DataFrame({"y": values}, index=naive)
+    out = regularize_index(frame, infer_frequency(frame.index), resample=True)
+    pd.testing.assert_frame_equal(out, frame.resample("D", origin=naive[0]).mean(), check_freq=False)

@@ -199,10 +199,16 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
                         f"{series!r}, got irregular gaps ({', '.join(what)}) -- {', '.join(first)}"
                         f"{clock_change_hint(gone, 'skipped', idx)}; pass --resample / resample=True to put them on the grid")
-    if freq_info.off_grid:      # fixed steps binned from the first stamp: pandas' bins start at midnight, so daily
-        step = to_offset(freq_info.freq)          # stamps at 06:00 became 00:00 ones and the forecast ran 6 h early
-        fixed = isinstance(step, (Tick, pd.offsets.Day))
-        out = values.resample(freq_info.freq, **({"origin": values.index[0]} if fixed else {})).mean()
+    if freq_info.off_grid and isinstance(to_offset(freq_info.freq), (Tick, pd.offsets.Day)):
+        # fixed steps binned on the grid from the first stamp the gaps were judged on (left-closed bins, as
+        # resample's): pandas' bins start at midnight, so daily stamps at 06:00 became 00:00 ones and the forecast
+        # ran 6 h early; resample(origin=...) fixes that for naive stamps only (a tz-aware daily series kept the
+        # midnight bins, with pandas' RuntimeWarning 'origin does not take effect')
+        grid = pd.date_range(values.index[0], values.index[-1], freq=freq_info.freq)
+        out = values.groupby(grid.searchsorted(values.index, side="right") - 1).mean().reindex(range(len(grid)))
+        out.index = grid
+    elif freq_info.off_grid:
+        out = values.resample(freq_info.freq).mean()
     else:
         out = values.reindex(pd.date_range(values.index[0], values.index[-1], freq=freq_info.freq))
     out.index = pd.DatetimeIndex(out.index, freq=freq_info.freq)

@@ -141,3 +141,19 @@ def test_a_tz_aware_daily_series_off_the_grid_is_binned_from_its_first_stamp():
     frame = pd.DataFrame({"y": values}, index=naive)
     out = regularize_index(frame, infer_frequency(frame.index), resample=True)
     pd.testing.assert_frame_equal(out, frame.resample("D", origin=naive[0]).mean(), check_freq=False)
+
+
+def test_a_csv_with_excels_sep_line_names_its_bad_lines_by_their_number_in_the_file(tmp_path):
+    # 9e70501 reads Excel's 'sep=,' first line and drops it: every line named after it was one line early ('line 3'
+    # for the file's fourth line). Oracle: the line's number in the file
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.errors import DataError
+
+    (tmp_path / "a.csv").write_text("sep=,\ndate,y\n2020-01-01,1\n2020-01-02,2,7\n")
+    with pytest.raises(DataError, match=r"got 3 at row 3 \(line 4; "):
+        read_series_csv(tmp_path / "a.csv", "date")
+    (tmp_path / "b.csv").write_text('sep=,\r\ndate,y\r\n2020-01-01,1\r\n2020-01-02,"2\r\n')
+    with pytest.raises(DataError, match=r"unexpected end of data at line 4$"):
+        read_series_csv(tmp_path / "b.csv", "date")
+    (tmp_path / "c.csv").write_text("sep=,\ndate,y\n2020-01-01,1\n")
+    assert read_series_csv(tmp_path / "c.csv", "date")["y"].tolist() == [1]

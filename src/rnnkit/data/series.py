@@ -330,8 +330,8 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
             raise DataError(f"{what}: expected a comma-separated file, got {str(path)!r} whose first line "
                             f"{header.strip()!r} declares {excel[1]!r}; convert it (e.g. pandas read_csv(sep="
                             f"{excel[1]!r}, skiprows=1, decimal=...) then to_csv)")
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        header = text.split("\n", 1)[0]
+        rest = text.split("\n", 1)[1] if "\n" in text else ""
+        header, text = rest.split("\n", 1)[0], "\n" + rest   # a blank line for it: the lines named keep their numbers
     other = next((sep for sep in (";", "\t") if sep in header), None) if "," not in header else None
     if other is not None:       # a European ';' file read as one column 't;y' ('expected a time column')
         raise DataError(f"{what}: expected a comma-separated file, got {str(path)!r} whose header "

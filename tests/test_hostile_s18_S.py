@@ -180,3 +180,51 @@ def test_ts_empty_label_is_refused_naming_the_line():
         with pytest.raises(DataError, match=r"^ts text: expected a class label at line 3, got an empty one$"):
             read_ts(text=text)
     assert read_ts(text="@classLabel false\n@data\n1,2\n3,4\n")[1] == ["", ""]     # unlabelled series: no label
+
+
+def test_export_names_and_input_specs_are_checked_before_tracing(tmp_path):
+    import torch
+
+    import rnnkit
+    from rnnkit.errors import ConfigError, InputTypeError
+    from rnnkit.export import InputSpec
+
+    pytest.importorskip("onnxscript")
+    # each was torch's or onnxruntime's bare error at tracing / sampling, or drawn as 'normal' (kind), or ignored
+    for make, error, message in [
+            (lambda: InputSpec("x", ("batch", "time", 3), kind="weird"), ConfigError,
+             r"^InputSpec.kind: expected one of \['normal', 'state', 'lengths', 'ids'\], got 'weird'$"),
+            (lambda: InputSpec("x", ("batch", "time", -3)), ConfigError, r"^InputSpec.shape: expected a tuple of sizes"),
+            (lambda: InputSpec("x", ("batch", "steps", 3)), ConfigError, r"axis names \('batch', 'time'\), got \('batch', "
+                                                                         r"'steps', 3\)$"),
+            (lambda: InputSpec("x", ("batch", 3), dtype="float32"), InputTypeError,
+             r"^InputSpec.dtype: expected a torch.dtype, got 'float32'$"),
+            (lambda: InputSpec("ids", ("batch", "time"), torch.long, "ids"), ConfigError,
+             r"^InputSpec.high: expected an int >= 2 \(ids are drawn in \[1, high\)\), got 0$"),
+            (lambda: InputSpec("", ("batch", 3)), ConfigError, r"^InputSpec.name: expected non-empty strings, got ''$")]:
+        with pytest.raises(error, match=message):
+            make()
+
+    class Pair(torch.nn.Module):
+        def forward(self, a, b):
+            return a + b, a - b
+
+    two = (torch.randn(2, 3), torch.randn(2, 3))
+    out = tmp_path / "m.onnx"
+    for kwargs, error, message in [
+            (dict(inputs=[InputSpec("x", ("batch", 3)), InputSpec("x", ("batch", 3))]), ConfigError,
+             r"^inputs \(their names\): expected distinct names, got 'x' twice$"),
+            (dict(example=two, input_names=["a", "a"]), ConfigError, r"^input_names: expected distinct names, got 'a'"),
+            (dict(example=two, output_names=["o", "o"]), ConfigError, r"^output_names: expected distinct names, got 'o'"),
+            (dict(example=two, input_names=["a", ""]), ConfigError, r"^input_names: expected non-empty strings, got ''$"),
+            (dict(example=two, input_names="ab"), InputTypeError, r"^input_names: expected a list of names, got str"),
+            (dict(inputs=[InputSpec("a", ("batch", 3)), InputSpec("b", ("batch", 3))], input_names=["p", "q"]),
+             ConfigError, r"^input_names: expected None with inputs= \(each InputSpec names its input\)")]:
+        with pytest.raises(error, match=message):
+            rnnkit.export(Pair(), out, **kwargs)
+    with pytest.raises(ConfigError, match=r"^input_names: expected None without example= or inputs= \(a run, a task "
+                                          r"or a recurrent layer names its inputs"):
+        rnnkit.export(rnnkit.GRU(3, 4), out, input_names=["q", "r"])    # ignored, silently: the file said x, h0
+    assert not out.exists()
+    result = rnnkit.export(Pair(), out, example=two, input_names=["p", "q"], output_names=["s", "d"])
+    assert [i["name"] for i in result.inputs] == ["p", "q"] and result.outputs == ["s", "d"]

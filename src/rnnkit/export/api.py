@@ -66,10 +66,17 @@ def resolve(target: Any, *, state: bool = True, lengths: bool = False, example: 
     ``inputs``."""
     from rnnkit.export import tasks
 
+    if example is None and inputs is None and (input_names is not None or output_names is not None):
+        which = "input_names" if input_names is not None else "output_names"   # ignored, silently
+        raise ConfigError(f"{which}: expected None without example= or inputs= (a run, a task or a recurrent layer "
+                          f"names its inputs and outputs: x, h0, lengths / output, h_n, ...), got "
+                          f"{input_names if input_names is not None else output_names!r:.60}")
     if isinstance(target, (str, os.PathLike)):
+        _generic_only(example, inputs, "a run folder")
         return tasks.run_spec(Path(target), state=state)
     task = tasks.task_spec(target, state=state)
     if task is not None:
+        _generic_only(example, inputs, f"a fitted {type(target).__name__}")
         return task
     if not isinstance(target, nn.Module):
         raise InputTypeError(f"target: expected a run folder, a fitted task or a torch.nn.Module, got "
@@ -133,6 +140,13 @@ def _program_bytes(program: torch.export.ExportedProgram) -> bytes:
     buf = io.BytesIO()
     torch.export.save(program, buf)
     return buf.getvalue()
+
+
+def _generic_only(example: Any, inputs: Any, what: str) -> None:
+    """``example=`` / ``inputs=`` are for a generic module: given with ``what`` they were ignored, silently."""
+    if example is not None or inputs is not None:
+        raise ConfigError(f"{'example' if example is not None else 'inputs'}: expected None for {what} (its graph's "
+                          "inputs are known), got a value")
 
 
 def load_runner(path: str | os.PathLike | bytes, format: str):

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.export.graph import exportable
 from rnnkit.layers.interop import from_torch
 from rnnkit.layers.minimal import MinimalRNN
@@ -43,8 +43,43 @@ class InputSpec:
     kind: str = "normal"
     high: int = 0
 
+    def __post_init__(self) -> None:   # a bad field was torch's bare error at sampling (or drawn as 'normal')
+        check_names("InputSpec.name", [self.name])
+        shape = self.shape
+        if not isinstance(shape, (tuple, list)) or not all(
+                d in DYNAMIC_AXES if isinstance(d, str) else isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                for d in shape):
+            raise ConfigError(f"InputSpec.shape: expected a tuple of sizes (ints >= 0) and axis names {DYNAMIC_AXES}, "
+                              f"got {shape!r:.80}")
+        object.__setattr__(self, "shape", tuple(shape))
+        if not isinstance(self.dtype, torch.dtype):
+            raise InputTypeError(f"InputSpec.dtype: expected a torch.dtype, got {self.dtype!r}")
+        if self.kind not in KINDS:
+            raise ConfigError(f"InputSpec.kind: expected one of {list(KINDS)}, got {self.kind!r}")
+        if isinstance(self.high, bool) or not isinstance(self.high, int) or self.high < (2 if self.kind == "ids" else 0):
+            raise ConfigError(f"InputSpec.high: expected an int >= {2 if self.kind == 'ids' else 0} (ids are drawn "
+                              f"in [1, high)), got {self.high!r}")
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "shape": list(self.shape), "dtype": str(self.dtype).replace("torch.", "")}
+
+
+#: How :meth:`GraphSpec.sample` draws an input (see :class:`InputSpec`).
+KINDS = ("normal", "state", "lengths", "ids")
+
+
+def check_names(what: str, names: Any) -> list[str]:
+    """Graph input or output names: non-empty strings, each once (a repeated one was torch's bare ValueError, an
+    empty one onnxruntime's INVALID_GRAPH, a str was read as its letters)."""
+    if isinstance(names, str) or not isinstance(names, (list, tuple)):
+        raise InputTypeError(f"{what}: expected a list of names, got {type(names).__name__} {names!r:.60}")
+    for n in names:
+        if not isinstance(n, str) or not n.strip():
+            raise ConfigError(f"{what}: expected non-empty strings, got {n!r}")
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        raise ConfigError(f"{what}: expected distinct names, got {twice!r} twice")
+    return list(names)
 
 
 @dataclass
@@ -194,13 +229,18 @@ def module_spec(model: nn.Module, example: Any = None, input_names: list[str] | 
     if inputs is not None:
         if not inputs or not all(isinstance(s, InputSpec) for s in inputs):
             raise ConfigError(f"inputs: expected a non-empty list of InputSpec, got {inputs!r:.80}")
+        if input_names is not None:   # ignored, silently: each InputSpec names its input
+            raise ConfigError(f"input_names: expected None with inputs= (each InputSpec names its input), got "
+                              f"{input_names!r:.60}")
+        check_names("inputs (their names)", [s.name for s in inputs])
         spec = GraphSpec(exportable(model), model, list(inputs), [], {"kind": "module", "module": type(model).__name__})
         probe = spec.sample(2, 3)
     else:
         example = tuple(example) if isinstance(example, (tuple, list)) else (example,)
         if not example or not all(isinstance(t, Tensor) for t in example):
             raise ConfigError(f"example: expected a tuple of tensors (the model's positional inputs), got {example!r:.80}")
-        names = list(input_names) if input_names else [f"input_{i}" for i in range(len(example))]
+        names = check_names("input_names", input_names) if input_names is not None else \
+            [f"input_{i}" for i in range(len(example))]
         if len(names) != len(example):
             raise ConfigError(f"input_names: expected {len(example)} names, got {len(names)}")
         spec = GraphSpec(exportable(model), model, [InputSpec(n, tuple(t.shape), t.dtype) for n, t in zip(names, example)],
@@ -208,7 +248,8 @@ def module_spec(model: nn.Module, example: Any = None, input_names: list[str] | 
         probe = example
     with torch.no_grad():
         n_out = len(tree_leaves(model(*probe)))
-    outs = list(output_names) if output_names else [f"output_{i}" for i in range(n_out)]
+    outs = check_names("output_names", output_names) if output_names is not None else \
+        [f"output_{i}" for i in range(n_out)]
     if len(outs) != n_out:
         raise ConfigError(f"output_names: expected {n_out} names (the model's outputs), got {len(outs)}")
     spec.output_names = outs

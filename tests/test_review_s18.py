@@ -157,3 +157,19 @@ def test_a_csv_with_excels_sep_line_names_its_bad_lines_by_their_number_in_the_f
         read_series_csv(tmp_path / "b.csv", "date")
     (tmp_path / "c.csv").write_text("sep=,\ndate,y\n2020-01-01,1\n")
     assert read_series_csv(tmp_path / "c.csv", "date")["y"].tolist() == [1]
+
+
+def test_load_runner_without_onnxruntime_names_the_missing_extras_not_the_file(tmp_path, monkeypatch):
+    # 96d44c2 turned any error of the runtime's load into "path: expected an ONNX model ..., got '<file>' that does
+    # not load as one (ModuleNotFoundError: ...)": a good model was blamed where the optional deploy extras are not
+    # installed. Oracle: export's own check of the same extras (_require_deploy's message)
+    import sys
+
+    from rnnkit.errors import ConfigError
+    from rnnkit.export.api import load_runner
+
+    (tmp_path / "m.onnx").write_bytes(b"any bytes: the runtime is checked first")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)     # import onnxruntime fails, as when not installed
+    with pytest.raises(ConfigError, match=r"^format: expected the deploy extras for 'onnx' \(pip install "
+                                          r"'rnnkit\[deploy\]'\), got no module 'onnxruntime'"):
+        load_runner(tmp_path / "m.onnx", "onnx")

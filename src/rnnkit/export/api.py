@@ -190,7 +190,7 @@ def _runner(path: str | os.PathLike | bytes, format: str):
 
     def run_program(*inputs: Tensor) -> list[np.ndarray]:
         with torch.no_grad():
-            return [t.numpy() for t in tree_leaves(module(*inputs))]
+            return [_numpy(t) for t in tree_leaves(module(*inputs))]
 
     return run_program
 
@@ -221,7 +221,7 @@ def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]
     for i, (b, t) in enumerate(sizes if spec.example is None else [(None, None)]):
         inputs = spec.sample(b or 0, t or 0, seed=i + 1)
         with torch.no_grad():
-            want = [w.numpy() for w in tree_leaves(spec.reference(*inputs))]
+            want = [_numpy(w) for w in tree_leaves(spec.reference(*inputs))]
         shape = {s.name: list(x.shape) for s, x in zip(spec.inputs, inputs)}
         nan = next((n for n, w in zip(spec.output_names, want) if np.isnan(w).any()), None)
         if nan is not None:  # parity of NaN with NaN proves nothing; the old check wrote the file, then failed
@@ -237,6 +237,11 @@ def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]
             diffs[name] = _max_abs_diff(g, w)
         rows.append({"batch": b, "time": t, "inputs": shape, "max_abs_diff": diffs})
     return rows
+
+
+def _numpy(t: Tensor) -> np.ndarray:
+    """``t`` as numpy; bfloat16 (which numpy has not: "Got unsupported ScalarType BFloat16") as float32, exactly."""
+    return (t.float() if t.dtype == torch.bfloat16 else t).numpy()
 
 
 def _max_abs_diff(got: np.ndarray, want: np.ndarray) -> float:
@@ -278,6 +283,9 @@ def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state:
     """
     t0 = time.perf_counter()
     _check_args(path, format, atol, check, opset)
+    if progress is not None and not callable(progress):   # was "'int' object is not callable" after tracing began
+        raise InputTypeError(f"progress: expected a function taking a message (str) or None, got "
+                             f"{type(progress).__name__} {progress!r:.40}")
     check_bool("state", state)
     check_bool("lengths", lengths)
     modes = _training_modes(target)

@@ -173,3 +173,18 @@ def test_load_runner_without_onnxruntime_names_the_missing_extras_not_the_file(t
     with pytest.raises(ConfigError, match=r"^format: expected the deploy extras for 'onnx' \(pip install "
                                           r"'rnnkit\[deploy\]'\), got no module 'onnxruntime'"):
         load_runner(tmp_path / "m.onnx", "onnx")
+
+
+@pytest.mark.parametrize("what", ["file", "nothing"])
+def test_forecaster_load_of_a_file_or_nothing_names_the_path(tmp_path, what):
+    # 1206a2b fixed the message for the CLI's --run only; through the API Forecaster.load('y.csv') still said
+    # "y.csv/config.json: expected a forecaster config, got nothing (missing)". One rule now (saved_folder)
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    path = tmp_path / "y.csv"
+    if what == "file":
+        path.write_text("date,y\n")
+    with pytest.raises(CheckpointError, match=rf"^path: expected a run folder, got {str(path)!r} "
+                                              rf"\({'a file' if what == 'file' else 'no such folder'}\)$"):
+        Forecaster.load(path)

@@ -143,6 +143,7 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
     observations for ``update``); nothing is fitted. ``--out DIR2``: ``forecast.csv`` there (and the
     updated model, for ``update``)."""
     from rnnkit.tasks.forecasting import Forecaster
+    from rnnkit.tasks.forecasting.forecaster import saved_folder
 
     if args.run is None:
         raise UsageError(f"--run: expected the run folder to {args.action} from, got none")
@@ -159,11 +160,7 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
     if args.action == "update" and args.out is not None:   # the updated model is saved there
         check_run_out(args.out, "forecast")
     check_out_dir(args.out)
-    if not Path(args.run).is_dir():     # was '<file>/config.json: expected a forecaster config, got nothing (missing)'
-        from rnnkit.errors import CheckpointError
-
-        raise CheckpointError(f"--run: expected a run folder, got {str(args.run)!r} "
-                              f"({'a file' if Path(args.run).exists() else 'no such folder'})")
+    saved_folder(args.run, "--run")     # was '<file>/config.json: expected a forecaster config, got nothing (missing)'
     forecaster = Forecaster.load(args.run)
     forecaster.progress = progress_printer(args)
     t0 = time.perf_counter()

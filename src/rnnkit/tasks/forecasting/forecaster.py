@@ -35,7 +35,7 @@ from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig
 from rnnkit.tasks.forecasting.models import model_class
 
-__all__ = ["Forecaster", "WEIGHTS_FILE", "CONFIG_FILE"]
+__all__ = ["Forecaster", "WEIGHTS_FILE", "CONFIG_FILE", "saved_folder"]
 
 WEIGHTS_FILE, CONFIG_FILE = "model.safetensors", "config.json"
 
@@ -186,8 +186,9 @@ class Forecaster:
     @_float32
     def load(cls, path: str | Path) -> "Forecaster":
         """Rebuild a forecaster saved by :meth:`save` (any model; folders saved before ``model`` existed
-        are networks). The model's ``load`` verifies the digests and every saved value."""
-        raw = read_json(Path(path) / CONFIG_FILE, "a forecaster config")
+        are networks). The model's ``load`` verifies the digests and every saved value; a ``path`` that is no
+        folder is a CheckpointError naming it (:func:`saved_folder`)."""
+        raw = read_json(saved_folder(path) / CONFIG_FILE, "a forecaster config")
         name = raw.get("model") if isinstance(raw, dict) else None
         if name is None and isinstance(raw, dict) and isinstance(raw.get("config"), dict):
             name = raw["config"].get("cell", "lstm")
@@ -205,3 +206,22 @@ class Forecaster:
                                   f"forecaster {auto.quantile_levels.tolist()} (config quantiles and level), got "
                                   f"{list(model.levels)}")
         return cls._wrap(model)
+
+
+def saved_folder(path: Any, what: str = "path") -> Path:
+    """``path`` as a saved forecaster's folder: a file, or nothing there, is a CheckpointError naming ``what`` (the CLI
+    passes ``--run``) -- it was '<file>/config.json: expected a forecaster config, got nothing (missing)'; anything
+    but a str or path an InputTypeError.
+
+    >>> saved_folder("/no/such/run")
+    Traceback (most recent call last):
+    rnnkit.errors.CheckpointError: path: expected a run folder, got '/no/such/run' (no such folder)
+    """
+    import os
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"{what}: expected a run folder (a str or Path), got {type(path).__name__}")
+    if not Path(path).is_dir():
+        raise CheckpointError(f"{what}: expected a run folder, got {str(path)!r} "
+                              f"({'a file' if Path(path).exists() else 'no such folder'})")
+    return Path(path)

@@ -188,3 +188,23 @@ def test_forecaster_load_of_a_file_or_nothing_names_the_path(tmp_path, what):
     with pytest.raises(CheckpointError, match=rf"^path: expected a run folder, got {str(path)!r} "
                                               rf"\({'a file' if what == 'file' else 'no such folder'}\)$"):
         Forecaster.load(path)
+
+
+def test_a_users_baseline_whose_classes_are_an_array_is_scored():
+    # 50d3ae9's score_baseline read `baseline.classes or ()`: a user's baseline holding its classes in a numpy array
+    # (as scikit-learn's estimators do) stopped evaluate with numpy's bare "truth value of an array ... is ambiguous"
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    class Majority:
+        def fit(self, X, y):
+            self.classes = np.array(sorted(set(y)))
+            return self
+
+        def predict(self, X):
+            return [str(self.classes[0])] * len(X)
+
+    X = np.stack([np.sin(np.linspace(0, 6, 20) * (1 + i % 2)) for i in range(8)])[:, :, None]
+    y = ["a", "b"] * 4
+    clf = TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, hidden_size=4, progress=False, val_fraction=0.0))
+    clf.fit(X, y, baselines={"majority": Majority()})
+    assert clf.evaluate(X, y)["baselines"]["majority"]["accuracy"] == 0.5    # 'a' for all: half right

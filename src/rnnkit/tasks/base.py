@@ -441,6 +441,7 @@ class ClassifierTask(Task):
         predictions of it are scored (its row and column after the network's classes), where they stopped the
         run's evaluation with 'labels: expected every label in [...]' (text classifier and tsc alike)."""
         pred = baseline.predict(inputs)
-        own = [str(c) for c in (getattr(baseline, "classes", None) or ())] + sorted(set(pred))
+        known = getattr(baseline, "classes", None)     # a user's baseline may hold them in a numpy array
+        own = [str(c) for c in (known if known is not None else ())] + sorted(set(pred))
         classes = self.classes
         return classification_metrics(targets, pred, classes + list(dict.fromkeys(c for c in own if c not in classes)))

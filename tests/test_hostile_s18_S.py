@@ -246,3 +246,24 @@ def test_export_progress_is_checked_and_a_bfloat16_layer_is_compared(tmp_path):
         rnnkit.export(layer, tmp_path / "g.pt2", format="torch-export")
     result = rnnkit.export(layer, tmp_path / "g.pt2", format="torch-export", atol=0.1)
     assert result.path.exists() and 0 <= result.max_abs_diff <= 0.1
+
+
+def test_out_dash_is_refused_not_written_as_a_file_named_dash(tmp_path, monkeypatch, capsys):
+    from rnnkit.cli.main import main
+
+    ts = tmp_path / "tr.ts"
+    ts.write_text("@data\n" + "".join(f"{i},{i + 1},{i % 3}:{'ab'[i % 2]}\n" for i in range(12)), encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    # '-' is stdin for the inputs; as --out it was a folder (or, for export, a model file) named '-', silently
+    assert main(["tsc", "train", "--ts", str(ts), "--out", "-", "--epochs", "1", "--quiet"]) == 2
+    assert "--out: expected a folder name, got '-' (standard output: the output is several files" in capsys.readouterr().err
+    assert main(["hopfield", "capacity", "--sizes", "10", "--loads", "0.1", "--out", "-", "--quiet"]) == 2
+    assert "--out: expected a folder name, got '-'" in capsys.readouterr().err
+    assert main(["tsc", "train", "--ts", str(ts), "--out", str(tmp_path / "run"), "--epochs", "1", "--quiet",
+                 "--model", "rnn"]) == 0
+    capsys.readouterr()
+    assert main(["export", "--run", str(tmp_path / "run"), "--out", "-"]) == 2
+    assert "--out: expected a file name, got '-' (standard output: an export is a model file" in capsys.readouterr().err
+    assert list(work.iterdir()) == []

@@ -381,6 +381,9 @@ def check_out_dir(path: str | os.PathLike | None, flag: str = "--out") -> None:
     the rules of :func:`rnnkit._io.check_folder_path`). ``None``: no check."""
     if path is None:
         return
+    if str(path) == "-":   # stdout by convention (as '-' reads stdin): a folder named '-' was written, silently
+        raise UsageError(f"{flag}: expected a folder name, got '-' (standard output: the output is several files; "
+                         "give a folder, e.g. ./out)")
     try:
         check_folder_path(path, flag)
     except (ConfigError, TypeError) as e:

@@ -37,6 +37,9 @@ def check_out_file(out: Path | None) -> Path:
     before any work."""
     if out is None:
         raise UsageError("--out: expected the file to write (e.g. model.onnx), got none")
+    if str(out) == "-":   # stdout by convention: the model was written to a file named '-' (and '-.json'), silently
+        raise UsageError("--out: expected a file name, got '-' (standard output: an export is a model file and its "
+                         "FILE.json description; give a file name, e.g. model.onnx)")
     from rnnkit.errors import ConfigError
     from rnnkit.export.api import check_export_path
 

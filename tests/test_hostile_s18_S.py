@@ -267,3 +267,14 @@ def test_out_dash_is_refused_not_written_as_a_file_named_dash(tmp_path, monkeypa
     assert main(["export", "--run", str(tmp_path / "run"), "--out", "-"]) == 2
     assert "--out: expected a file name, got '-' (standard output: an export is a model file" in capsys.readouterr().err
     assert list(work.iterdir()) == []
+
+
+def test_padding_fraction_counts_the_items_of_the_batches_given():
+    from rnnkit.data.batching import padding_fraction
+
+    # the real positions were every length's sum: batches over a subset of the items (a dropped last batch, one
+    # epoch's first batches) read -0.5 here, a negative share of padding
+    assert padding_fraction([1, 2, 3], [[0, 1]]) == pytest.approx(1 - 3 / 4)
+    assert padding_fraction([1, 2, 3], [[2]]) == 0.0
+    assert padding_fraction([1, 3], [[0, 1]]) == pytest.approx(1 - 4 / 6)          # a partition: as before
+    assert padding_fraction([2, 4], [[0], [1], [0, 1]]) == pytest.approx(1 - 12 / 14)  # an item in two batches

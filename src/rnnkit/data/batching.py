@@ -236,7 +236,8 @@ def padding_fraction(lengths: Sequence[int], batches: list[list[int]]) -> float:
     if bad is not None:   # numpy's IndexError, or a negative index read from the end
         raise DataError(f"batches[{bad[0]}]: expected indices in [0, {len(lens) - 1}] (one per length), got {bad[1]!r}")
     total = sum(len(b) * int(lens[b].max()) for b in batches if len(b))
-    return 1.0 - float(lens.sum()) / total if total else 0.0
+    real = sum(int(lens[b].sum()) for b in batches if len(b))   # of the batches' items (lens.sum(): of every
+    return 1.0 - real / total if total else 0.0                 # length, so a subset of the items read < 0)
 
 
 def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate", what: str = "sequence") -> list[Any]:

@@ -208,3 +208,23 @@ def test_a_users_baseline_whose_classes_are_an_array_is_scored():
     clf = TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, hidden_size=4, progress=False, val_fraction=0.0))
     clf.fit(X, y, baselines={"majority": Majority()})
     assert clf.evaluate(X, y)["baselines"]["majority"]["accuracy"] == 0.5    # 'a' for all: half right
+
+
+@pytest.mark.parametrize("change, late", [("2020-03-29", "2020-03-29 03:30"), ("2020-10-25", None)])
+def test_a_daily_grid_through_a_local_time_a_clock_change_skips_is_a_data_error(change, late):
+    # daily readings at 02:30 Europe/Berlin: 2020-03-29 02:30 does not exist (spring), 2020-10-25 02:30 twice
+    # (autumn); the grid of local times was pandas' bare ValueError ("... is a nonexistent time due to daylight
+    # savings time" / "Cannot infer dst time"), with or without resample
+    import pandas as pd
+
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    days = pd.date_range(pd.Timestamp(change) - pd.Timedelta(days=20), periods=40, freq="D")
+    stamps = [pd.Timestamp(late if late and d == pd.Timestamp(change) else f"{d:%Y-%m-%d} 02:30") for d in days]
+    y = pd.Series(np.sin(np.arange(40.0)), index=pd.DatetimeIndex(stamps).tz_localize("Europe/Berlin", ambiguous=True),
+                  name="y")
+    for resample in (False, True):
+        with pytest.raises(DataError, match=rf"^time: expected a D grid of local times from .*, got one through "
+                                            rf"{change} 02:30:00, which the zone Europe/Berlin skips or repeats"):
+            Forecaster("seasonal_naive", horizon=2, resample=resample).fit(y)

@@ -5,6 +5,7 @@ time steps most likely are (:func:`integer_steps_hint`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,7 +169,14 @@ def infer_frequency(index: Any, name: str = "time") -> FrequencyInfo:
     freq = _guess_freq(index)
     if freq is None:  # pragma: no cover - _guess_freq falls back to the modal step
         raise DataError(f"{name}: could not infer a frequency from the timestamps")
-    grid = pd.date_range(index[0], index[-1], freq=freq)
+    try:
+        grid = pd.date_range(index[0], index[-1], freq=freq)
+    except ValueError as e:   # pandas' bare "2020-03-29 02:30:00 is a nonexistent time due to daylight savings time"
+        at = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?", str(e))
+        raise DataError(f"{name}: expected a {freq} grid of local times from {index[0]}, got one through "
+                        f"{at[0] if at else 'a time'}, which the zone {index.tz} skips or repeats at a daylight-saving "
+                        "change; drop the zone (index.tz_localize(None): the readings' wall times) or give the "
+                        "readings at another time of day") from None
     on_grid = index.isin(grid)
     off = int((~on_grid).sum())
     missing = int(grid.size - on_grid.sum()) if off == 0 else int((~grid.isin(index)).sum())

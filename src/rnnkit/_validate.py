@@ -26,7 +26,7 @@ from typing import Any
 from rnnkit.errors import ConfigError, InputTypeError
 
 __all__ = ["check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
-           "first_repeat", "shared_role"]
+           "first_repeat", "shared_role", "check_tag_spaces"]
 
 
 def first_repeat(items: Any) -> Any:
@@ -184,6 +184,23 @@ def check_keys_as_text(values: Iterable[Any], texts: Iterable[str], what: str, k
         raise DataError(f"{what}: expected {kind}s of one type ({kind}s are kept as text), got {a!r} ({_kind(a)}) and "
                         f"{b!r} ({_kind(b)}) that read as the same {kind} {t!r} ({len(clash)} such {kind}(s)); "
                         "convert them to one type first")
+
+
+def check_tag_spaces(tag: str, what: str, at: str = "",
+                     hint: str = "columns separated by a space? separate them with a TAB") -> str:
+    """``tag`` unless white space separates characters in it ('B PER', 'B-PER O'), else a DataError naming ``what``
+    (``at``: where, e.g. ' at line 3'): one rule for the tagger's API and its CoNLL reader, which read such a tag as
+    two columns separated by a space (session 18: the API learned 'B PER' as a tag of its own).
+
+    >>> check_tag_spaces("B PER", "tags[0][1]", hint="a CoNLL file cannot hold it")
+    Traceback (most recent call last):
+    rnnkit.errors.DataError: tags[0][1]: expected a tag without spaces, got 'B PER' (a CoNLL file cannot hold it)
+    """
+    if len(tag.split()) > 1:
+        from rnnkit.errors import DataError
+
+        raise DataError(f"{what}: expected a tag without spaces{at}, got {tag[:40]!r} ({hint})")
+    return tag
 
 
 def check_no_nul(text: str, what: str) -> str:

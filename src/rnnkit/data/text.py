@@ -34,7 +34,7 @@ from typing import Any
 
 from rnnkit._io import is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
-from rnnkit._validate import first_repeat
+from rnnkit._validate import check_tag_spaces, first_repeat
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = [
@@ -276,7 +276,7 @@ def _conllu_sentences(lines: list[str], name: str, tags: bool = True) -> list[tu
                             f"a blank line between sentences) at line {ln}, got {parts[0][:20]!r}")
         if not parts[1].strip() or not parts[3].strip():
             raise DataError(f"{name}: expected a FORM and a UPOS at line {ln} (columns 2 and 4), got {line[:60]!r}")
-        _check_tag(parts[3].strip(), name, ln)
+        check_tag_spaces(parts[3].strip(), name, f" at line {ln}")
         if tags and parts[3].strip() == "_":   # an unannotated token: '_' was learned and predicted as a tag
             raise DataError(f"{name}: expected a UPOS at line {ln} (column 4), got '_' (CoNLL-U's unspecified value)")
         if not forms:
@@ -288,13 +288,6 @@ def _conllu_sentences(lines: list[str], name: str, tags: bool = True) -> list[tu
     if not sents:
         raise DataError(f"{name}: expected at least one sentence, got none")
     return sents
-
-
-def _check_tag(tag: str, name: str, ln: int) -> None:
-    """A tag holds no whitespace: 'B-PER O' is two columns separated by a space, which made a tag of its own."""
-    if len(tag.split()) > 1:
-        raise DataError(f"{name}: expected a tag without spaces at line {ln}, got {tag[:40]!r} (columns separated "
-                        "by a space? separate them with a TAB)")
 
 
 def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str], list[str]]]:
@@ -329,7 +322,7 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
             raise DataError(f"{name}: expected {first[0]} tab-separated columns at line {ln} (as line {first[1]}: the "
                             f"last is the tag), got {len(parts)} ({line[:60]!r}); a line with a column missing reads "
                             "another column as its tag")
-        _check_tag(parts[-1], name, ln)
+        check_tag_spaces(parts[-1], name, f" at line {ln}")   # 'B-PER O': columns split by a space
         toks.append(parts[0])
         tags.append(parts[-1])
     if toks:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Iterable, Sequence
 
-from rnnkit._validate import check_no_nul, check_unicode
+from rnnkit._validate import check_no_nul, check_tag_spaces, check_unicode
 from rnnkit.data.vocab import literal_tokens
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_label_kinds, check_labels, item_at, missing_hint, one_spelling_per_label
@@ -74,6 +74,8 @@ def check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
     for i, (s, t) in enumerate(zip(sents, out)):
         if len(s) != len(t):
             raise DataError(f"{item_at(what, i, places)}: expected one tag per token ({len(s)}), got {len(t)}")
+        for j, g in enumerate(t):   # 'B PER': a tag of its own here, refused by the CoNLL reader (one rule)
+            check_tag_spaces(g, item_at(what, i, places, f"[{j}]"), hint="a CoNLL file's reader refuses it too")
     # across sentences too: [1, 2] in one and ["1", "2"] in another were one tag set silently
     check_label_kinds([g for t in raw for g in t], [g for t in out for g in t], what)
     where = [item_at(what, i, places, f"[{j}]") for i, t in enumerate(out) for j in range(len(t))]  # 'B-PER', 'B-PER '

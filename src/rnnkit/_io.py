@@ -44,7 +44,8 @@ from rnnkit.errors import CheckpointError, DataError
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
            "sha256_bytes", "folder_lock", "unlisted_files",
            "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
-           "format_table", "unique_keys", "DuplicateKeyError", "not_a_file_reason", "is_stream", "check_folder_path"]
+           "format_table", "unique_keys", "DuplicateKeyError", "not_a_file_reason", "is_stream", "check_folder_path",
+           "excel_sep_line"]
 
 
 # ---------------------------------------------------------------------------------------- atomic files
@@ -416,6 +417,32 @@ def to_jsonable(obj: Any) -> Any:
 def dumps_json(obj: Any, **kw: Any) -> str:
     """``json.dumps(to_jsonable(obj), allow_nan=False, **kw)``: valid JSON whatever floats ``obj`` holds."""
     return json.dumps(to_jsonable(obj), allow_nan=False, **kw)
+
+
+# ---------------------------------------------------------------------------------------- CSV
+def excel_sep_line(text: str, what: str, path: str | os.PathLike | None = None) -> str:
+    """``text`` of a CSV file with Excel's first line ``sep=,`` (written to name the separator) read as a blank
+    line: the lines after it keep their numbers in messages, and the header is the line below it (the line was
+    read as the header ``['sep=', '']``: 'no column text', 'no time column'). ``sep=;`` or another separator is
+    a DataError naming ``what`` (and ``path``). One rule for every CSV reader (``data.text.csv_records``, the
+    forecaster's ``read_series_csv``); text without the line is returned as it is.
+
+    >>> excel_sep_line("sep=,\\na,b\\n1,2\\n", "csv")
+    '\\na,b\\n1,2\\n'
+    >>> excel_sep_line("sep=;\\na;b\\n", "csv")
+    Traceback (most recent call last):
+    rnnkit.errors.DataError: csv: expected a comma-separated file, got a file whose first line 'sep=;' declares ';'; convert it (e.g. pandas read_csv(sep=';', skiprows=1, decimal=...) then to_csv)
+    """
+    header = text.split("\n", 1)[0]
+    excel = re.fullmatch(r"\ufeff?sep=(.)\r?", header)
+    if excel is None:
+        return text
+    if excel[1] != ",":
+        got = f"{str(path)!r} whose first line" if path is not None else "a file whose first line"
+        raise DataError(f"{what}: expected a comma-separated file, got {got} {header.strip().lstrip(chr(0xfeff))!r} "
+                        f"declares {excel[1]!r}; convert it (e.g. pandas read_csv(sep={excel[1]!r}, skiprows=1, "
+                        "decimal=...) then to_csv)")
+    return text[len(header):]
 
 
 # ---------------------------------------------------------------------------------------- tables

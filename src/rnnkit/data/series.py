@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnnkit._io import is_stream, not_a_file_reason
+from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -323,15 +323,8 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     if not (path.is_file() or is_stream(path)):          # a pipe (<(cmd), '-': stdin) is read once, as a file
         raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} ({not_a_file_reason(path)})")
     text = read_utf8(path, what)                         # UTF-8 (a BOM dropped), the bad byte's line named
-    header = text.split("\n", 1)[0]
-    excel = re.fullmatch(r"sep=(.)\r?", header)        # Excel's 'sep=,' line: which separator, not the header (it
-    if excel:                                           # read as columns ['sep=', 'Unnamed: 1']: 'no time column')
-        if excel[1] != ",":
-            raise DataError(f"{what}: expected a comma-separated file, got {str(path)!r} whose first line "
-                            f"{header.strip()!r} declares {excel[1]!r}; convert it (e.g. pandas read_csv(sep="
-                            f"{excel[1]!r}, skiprows=1, decimal=...) then to_csv)")
-        rest = text.split("\n", 1)[1] if "\n" in text else ""
-        header, text = rest.split("\n", 1)[0], "\n" + rest   # a blank line for it: the lines named keep their numbers
+    text = excel_sep_line(text, what, path)   # Excel's 'sep=,' line: a blank one (read as columns ['sep=', ...])
+    header = text.lstrip("\n").split("\n", 1)[0]
     other = next((sep for sep in (";", "\t") if sep in header), None) if "," not in header else None
     if other is not None:       # a European ';' file read as one column 't;y' ('expected a time column')
         raise DataError(f"{what}: expected a comma-separated file, got {str(path)!r} whose header "

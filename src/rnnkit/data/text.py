@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from rnnkit._io import is_stream, not_a_file_reason
+from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import check_tag_spaces, first_repeat
 from rnnkit.errors import ConfigError, DataError
@@ -127,7 +127,7 @@ def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], lis
     ``_csv.Error``). ``keep=False``: only check (``rows`` is empty)."""
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, len(text) + 1))
-    reader = csv.reader(io.StringIO(text), strict=True)
+    reader = csv.reader(io.StringIO(excel_sep_line(text, name)), strict=True)   # Excel's 'sep=,': a blank line
     try:
         header = next((r for r in reader if r), [])
         twice = first_repeat(header)

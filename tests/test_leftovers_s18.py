@@ -62,3 +62,17 @@ def test_csv_after_excels_sep_line_names_the_files_lines_and_refuses_another_sep
     with pytest.raises(DataError, match=r"expected a comma-separated file, got a file whose first line 'sep=;' "
                                         r"declares ';'; convert it"):
         read_csv_texts(tmp_path / "b.csv")
+
+
+# ------------------------------------------------------------------ control characters in the words tokenizer
+@pytest.mark.parametrize("ch", ["\x01", "\x07", "\x1b", "\x1c", "\x1f", "\x7f", "\x80", "\x9f"])
+def test_control_characters_separate_words_and_are_no_tokens(ch):
+    """U+0001 and the other controls (C0 but TAB/LF/CR, DEL, C1) were tokens of their own ('a\\x01b' -> 3 tokens;
+    U+001C-U+001F, which Python's str.split() reads as spaces, too), where zero-width spaces and bidi marks separate
+    words (docs/design.md, tokenisation). Oracle: the text with a space in the control's place; the chars unit
+    keeps every code point."""
+    from rnnkit.data.vocab import tokenize
+
+    assert tokenize(f"Das{ch}Boot, ok{ch}") == tokenize("Das Boot, ok ") == ["Das", "Boot", ",", "ok"]
+    assert tokenize(ch * 3) == []
+    assert tokenize(f"a{ch}b", "chars") == ["a", ch, "b"]

@@ -19,7 +19,8 @@ Tokenizers never assume English or spaces between words:
   signs, tone marks and other combining marks, never a mark alone -- so a Japanese or Thai sentence is
   split into characters instead of one giant "word" (a dictionary word needs a dictionary: ICU or
   pythainlp; clusters are deterministic and need none). Spaces and invisible separators (zero-width space,
-  word joiner, a byte-order mark inside a text, the bidirectional marks and controls of RTL text) are dropped. Every token is a substring of the NFC text.
+  word joiner, a byte-order mark inside a text, the bidirectional marks and controls of RTL text, control
+  characters) are dropped. Every token is a substring of the NFC text.
 
 >>> tokenize("Das Boot, 東京タワー!", "words")
 ['Das', 'Boot', ',', '東', '京', 'タ', 'ワ', 'ー', '!']
@@ -75,6 +76,8 @@ _NO_SPACE = re.compile(f"[{_NO_SPACE_SCRIPTS}]")
 # breaks), word joiner, U+FEFF (a byte-order mark inside a text, where files were joined), and the bidirectional
 # marks and controls of RTL text (LRM, RLM, ALM, the embeddings, overrides and isolates): each was a token of its
 # own, so 'שלום\u200f' read as two tokens and a text of marks alone had one.
+# Control characters (Unicode Cc: C0 but TAB/LF/CR, which are spaces, DEL, C1) separate words too (session 18:
+# 'a\x01b' was three tokens, a terminal's escape U+001B one of them): \p{Cc} in the words pattern.
 _INVISIBLE_SEPARATORS = "\u200b\u2060\ufeff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
 _JOINERS = "\u200c\u200d"   # zero-width non-joiner (Persian, Hindi) and joiner: inside a word or emoji only
 
@@ -127,7 +130,7 @@ def _word_re() -> Any:
     # words first (the common token; no word starts with a character of a script without spaces, so the order
     # of the two alternatives changes no token, only how soon a match is found)
     return regex.compile(rf"{part}(?:\u00ad+{part})*|{_UNSPACED}|[{ri}]{{1,2}}\p{{M}}*"
-                         rf"|(?=[^\s{_INVISIBLE_SEPARATORS}\u00ad{_JOINERS}{ri}])\X", regex.V1)
+                         rf"|(?=[^\s\p{{Cc}}{_INVISIBLE_SEPARATORS}\u00ad{_JOINERS}{ri}])\X", regex.V1)
 
 
 def mark_only_tokens(tokens: Iterable[str]) -> list[str]:

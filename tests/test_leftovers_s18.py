@@ -76,3 +76,21 @@ def test_control_characters_separate_words_and_are_no_tokens(ch):
     assert tokenize(f"Das{ch}Boot, ok{ch}") == tokenize("Das Boot, ok ") == ["Das", "Boot", ",", "ok"]
     assert tokenize(ch * 3) == []
     assert tokenize(f"a{ch}b", "chars") == ["a", ch, "b"]
+
+
+# ------------------------------------------------------------------ error classes: a wrong type, data
+def test_bpe_vocab_size_of_a_wrong_type_is_an_input_type_error_and_span_f1_lengths_a_data_error():
+    """BPEVocab.train(vocab_size=3.0) was a ConfigError where the project's wrong type is an InputTypeError
+    (check_number); span_f1 of lists of other lengths was a ConfigError where the metrics' length mismatch is a
+    DataError (tasks.common: 'y_pred: expected N predictions')."""
+    from rnnkit.data.segment import span_f1
+    from rnnkit.data.subword import BPEVocab
+    from rnnkit.errors import ConfigError
+
+    with pytest.raises(InputTypeError, match=r"^vocab_size: expected an int, got 40\.0 \(float\)$"):
+        BPEVocab.train("the cat the hat " * 5, 40.0)
+    with pytest.raises(ConfigError, match=r"^vocab_size: expected an int >= 3, got 2$"):
+        BPEVocab.train("the cat the hat " * 5, 2)
+    assert BPEVocab.train("the cat the hat " * 5, np.int64(12)).tokens == BPEVocab.train("the cat the hat " * 5, 12).tokens
+    with pytest.raises(DataError, match=r"^predicted: expected 2 segmentations \(one per gold\), got 1$"):
+        span_f1([["我们"], ["好"]], [["我们"]])

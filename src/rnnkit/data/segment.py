@@ -29,7 +29,7 @@ import warnings
 from typing import Any, Iterable, Mapping, Sequence
 
 from rnnkit.data.vocab import tokenize
-from rnnkit.errors import ConfigError, DataError, InputTypeError
+from rnnkit.errors import DataError, InputTypeError
 
 __all__ = ["Segmenter", "pku_segmenter", "warn_other_segmenter", "HAN", "UNKNOWN_COUNT", "span_f1"]
 
@@ -171,7 +171,7 @@ def span_f1(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -
     0.4
     """
     if len(gold) != len(predicted):
-        raise ConfigError(f"predicted: expected {len(gold)} segmentations (one per gold), got {len(predicted)}")
+        raise DataError(f"predicted: expected {len(gold)} segmentations (one per gold), got {len(predicted)}")
     right = n_gold = n_pred = 0
     for i, (g, p) in enumerate(zip(gold, predicted)):
         if "".join(g) != "".join(p):

@@ -33,7 +33,7 @@ import re
 import unicodedata
 from typing import Any, Iterable
 
-from rnnkit._validate import check_unicode
+from rnnkit._validate import check_number, check_unicode
 from rnnkit.data.vocab import PAD, UNK, checked_ids
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -86,8 +86,7 @@ class BPEVocab:
         has ``vocab_size`` units, or no pair is left to merge."""
         if not isinstance(text, str):
             raise InputTypeError(f"text: expected a str, got {type(text).__name__}")
-        if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 3:
-            raise ConfigError(f"vocab_size: expected an int >= 3, got {vocab_size!r}")
+        vocab_size = int(check_number("vocab_size", vocab_size, lo=3, integer=True))  # 3.0: a wrong type
         if not text.strip():
             raise DataError("text: expected a training text with characters to learn, got an empty or blank one")
         check_unicode(text, "text")

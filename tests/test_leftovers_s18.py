@@ -94,3 +94,41 @@ def test_bpe_vocab_size_of_a_wrong_type_is_an_input_type_error_and_span_f1_lengt
     assert BPEVocab.train("the cat the hat " * 5, np.int64(12)).tokens == BPEVocab.train("the cat the hat " * 5, 12).tokens
     with pytest.raises(DataError, match=r"^predicted: expected 2 segmentations \(one per gold\), got 1$"):
         span_f1([["我们"], ["好"]], [["我们"]])
+
+
+# ------------------------------------------------------------------ forecast predict --out over another run
+def _cli(argv, capsys):
+    from rnnkit.cli.main import main
+
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_forecast_predict_out_refuses_a_folder_holding_another_run(tmp_path, capsys):
+    """`forecast predict --run A --out B` with B a saved forecast run replaced B's forecast.csv and kept B's model:
+    B then held a forecast its model did not make. Refused before any work (a usage error naming --out), B left as
+    it was; a new folder, or one holding the predict's own earlier forecast.csv, is written as before."""
+    import pandas as pd
+
+    csv = tmp_path / "y.csv"
+    days = pd.date_range("2020-01-01", periods=40, freq="D")
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "y": np.sin(np.arange(40) / 3) * 10 + 50}).to_csv(csv, index=False)
+    fit = ["forecast", "--csv", str(csv), "--target", "y", "--time-col", "date", "--model", "seasonal_naive",
+           "--quiet", "--no-plot", "--threads", "1"]
+    assert _cli(fit + ["--horizon", "2", "--out", str(tmp_path / "a")], capsys)[0] == 0
+    assert _cli(fit + ["--horizon", "5", "--out", str(tmp_path / "b")], capsys)[0] == 0
+    before = _tree(tmp_path / "b")
+    code, _, err = _cli(["forecast", "predict", "--run", str(tmp_path / "a"), "--out", str(tmp_path / "b"),
+                         "--quiet"], capsys)
+    assert code == 2 and f"--out: expected a new folder or one without a saved run" in err, err
+    assert f"got {str(tmp_path / 'b')!r} holding a saved forecast run;" in err, err
+    assert _tree(tmp_path / "b") == before
+    for out in ("new", "new"):     # a new folder, then the same folder holding that predict's forecast.csv
+        assert _cli(["forecast", "predict", "--run", str(tmp_path / "a"), "--out", str(tmp_path / out), "--quiet"],
+                    capsys)[0] == 0
+    assert sorted(_tree(tmp_path / "new")) == ["forecast.csv"]

@@ -160,6 +160,8 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
     if args.action == "update" and args.out is not None:   # the updated model is saved there
         check_run_out(args.out, "forecast")
     check_out_dir(args.out)
+    if args.action == "predict" and args.out is not None:   # B's forecast.csv replaced beside B's own model
+        _check_predict_out(args.out)
     saved_folder(args.run, "--run")     # was '<file>/config.json: expected a forecaster config, got nothing (missing)'
     forecaster = Forecaster.load(args.run)
     forecaster.progress = progress_printer(args)
@@ -193,6 +195,20 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
             lines.append("wrote: " + ", ".join(result["files"].values()))
         result["text"] = "\n".join(lines)
     return result
+
+
+def _check_predict_out(out: str) -> None:
+    """A UsageError when ``--out`` of ``predict`` holds a saved run: ``predict`` writes ``forecast.csv`` alone, so a
+    forecast run there kept its model beside a forecast of another (its own forecast.csv replaced), and a run of
+    another task got a file no save of it wrote. A new or empty folder, or one without a run, is written."""
+    from rnnkit.tasks.runs import saved_task
+
+    task = saved_task(out)
+    if task is not None:
+        held = f"a saved {task} run" if task else "a saved run"
+        raise UsageError(f"--out: expected a new folder or one without a saved run (predict writes forecast.csv alone, "
+                         f"which would sit beside another model), got {str(out)!r} holding {held}; give another "
+                         "folder ('forecast update --out' saves a model with its forecast)")
 
 
 def _new_points(args: argparse.Namespace, forecaster):

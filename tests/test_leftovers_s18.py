@@ -132,3 +132,40 @@ def test_forecast_predict_out_refuses_a_folder_holding_another_run(tmp_path, cap
         assert _cli(["forecast", "predict", "--run", str(tmp_path / "a"), "--out", str(tmp_path / out), "--quiet"],
                     capsys)[0] == 0
     assert sorted(_tree(tmp_path / "new")) == ["forecast.csv"]
+
+
+# ------------------------------------------------------------------ a sampling budget
+def test_sampling_stops_at_max_seconds_with_a_warning_and_the_cli_takes_the_flag(tmp_path, capsys):
+    """`generate sample --length 100000000` passed the memory check (2.4 GB) and then ran for hours: one network
+    step a character, and no budget to give (--max-seconds was training's only). Sampling now takes max_seconds and
+    stops there with a warning; what it made is the start of the same seeded sample asked at that length (oracle:
+    the sample without the budget)."""
+    import json
+
+    import torch
+
+    from rnnkit.cli.main import main
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+
+    torch.manual_seed(0)
+    lm = CharLM(CharLMConfig(embed_dim=8, hidden_size=16, batch_size=4, bptt=10, chunks_per_round=2, rounds=1,
+                             progress=False)).fit("the cat sat on the mat.\n" * 10)
+    with pytest.warns(UserWarning, match=r"^generate: sampling stopped by max_seconds=0\.2 after \d+ of 10000000 "):
+        cut = lm.sample("the", 10_000_000, seed=3, max_seconds=0.2)
+    assert 0 < len(cut) < 10_000_000 and cut == lm.sample("the", len(cut), seed=3)
+    with pytest.warns(UserWarning, match="max_seconds"):
+        cuts = lm.predict(["the", "a"], 10_000_000, seed=3, max_seconds=0.1)
+    assert [c == lm.sample(p, len(c), seed=3 + i) for i, (p, c) in enumerate(zip(["the", "a"], cuts))] == [True, True]
+    for bad, err in ((0, ConfigError), (float("nan"), ConfigError), ("1", InputTypeError)):
+        with pytest.raises(err, match="^max_seconds: expected"):
+            lm.sample("the", 5, max_seconds=bad)
+        with pytest.raises(err, match="^max_seconds: expected"):
+            lm.predict(["the"], 5, max_seconds=bad)
+    lm.save(tmp_path / "run")
+    with pytest.warns(UserWarning, match="sampling stopped by max_seconds=0.2 after"):   # the CLI prints it
+        assert main(["generate", "sample", "--run", str(tmp_path / "run"), "--prompt", "the", "--length", "10000000",
+                     "--max-seconds", "0.2", "--seed", "1", "--json"]) == 0
+    assert 0 < len(json.loads(capsys.readouterr().out)["sample"]) < 10_000_000
+    assert main(["generate", "sample", "--run", str(tmp_path / "run"), "--max-seconds", "0", "--prompt", "t"]) == 2
+    assert "error: --max-seconds: expected a number > 0, got 0.0" in capsys.readouterr().err

@@ -94,6 +94,8 @@ class Generate(TaskCommand):
             ap.add_argument("--top-k", type=int, default=None, help="sample among the k most likely (1: greedy)")
             ap.add_argument("--unknown", choices=["error", "unk"], default="error",
                             help="prompt characters unseen in training: fail or read them as <unk>")
+            ap.add_argument("--max-seconds", type=float, default=None,
+                            help="stop each continuation after this many seconds, with a warning (default: none)")
         elif action == "train":
             ap.add_argument("--val-fraction", type=float, default=0.1,
                             help="--text: the file's last share held out (validation and test)")
@@ -197,7 +199,7 @@ class Generate(TaskCommand):
 
     def predict_options(self, args) -> dict[str, Any]:
         return {"length": args.length, "temperature": args.temperature, "top_k": args.top_k, "seed": args.seed,
-                "unknown": args.unknown}
+                "unknown": args.unknown, "max_seconds": args.max_seconds}
 
     def format_predictions(self, items, numbers, out) -> str:
         return "\n".join(f"--- line {n} ---\n{p}{o}" for n, p, o in zip(numbers, items, out["predictions"]))

@@ -353,9 +353,9 @@ class CharLM(Task):
 
     # -------------------------------------------------------------- sampling
     def predict(self, prompts: Any, length: int = 200, temperature: float = 1.0, top_k: int | None = None,
-                seed: int | None = None, unknown: str = "error") -> list[str]:
+                seed: int | None = None, unknown: str = "error", max_seconds: float | None = None) -> list[str]:
         """One continuation of ``length`` characters per prompt, in input order (prompt ``i`` is sampled
-        with ``seed + i`` when ``seed`` is given); see :meth:`sample`."""
+        with ``seed + i`` when ``seed`` is given); see :meth:`sample` (``max_seconds``: each continuation's)."""
         from rnnkit.tasks.common import check_texts
 
         prompts = check_texts(prompts, "prompts", blank=True)   # as sample: "\n" is a fine prompt
@@ -363,12 +363,13 @@ class CharLM(Task):
         self._require_fitted()
         for i, p in enumerate(prompts):   # all first, each named: an unseen character said 'prompt', after the others
             self.encode(p, unknown, f"prompts[{i}]", blank=True)
-        return [self.sample(p, length, temperature, top_k, None if seed is None else seed + i, unknown)
+        check_number("max_seconds", max_seconds, lo=0, lo_open=True, allow_none=True)   # before any prompt's sampling
+        return [self.sample(p, length, temperature, top_k, None if seed is None else seed + i, unknown, max_seconds)
                 for i, p in enumerate(prompts)]
 
     @torch.no_grad()
     def sample(self, prompt: str, length: int, temperature: float = 1.0, top_k: int | None = None,
-               seed: int | None = None, unknown: str = "error") -> str:
+               seed: int | None = None, unknown: str = "error", max_seconds: float | None = None) -> str:
         """``length`` characters continuing ``prompt``: at each step the next-unit distribution is
         ``softmax(logits / temperature)`` restricted to the ``top_k`` most likely units (characters,
         or subwords with ``units="bpe"``; ``top_k=1``: greedy, whatever the seed), sampled with a
@@ -380,9 +381,14 @@ class CharLM(Task):
         followed by ``"t"`` -- it was continued ``"the ca "`` 200 times of 200. So the prompt's last
         pre-split piece (the partial word) is taken back and the first unit drawn is one that spells all
         of it and goes on (``" cat"``; where no unit does, the piece's own units are read first, as it was
-        cut), see :meth:`_heal`; a one-piece prompt has no context to start from and is read as it is."""
+        cut), see :meth:`_heal`; a one-piece prompt has no context to start from and is read as it is.
+
+        ``max_seconds``: a wall-clock budget; sampling stops when it is spent, with a warning saying how many of the
+        ``length`` characters were made (a length the memory holds could take hours: one network step a unit)."""
         self._require_fitted()
         check_sampling(length, temperature, top_k)
+        check_number("max_seconds", max_seconds, lo=0, lo_open=True, allow_none=True)
+        deadline = None if max_seconds is None else time.perf_counter() + max_seconds
         seed = check_seed(seed)
         ids = self.encode(prompt, unknown, "prompt", blank=True)  # "\n" is a fine prompt, "" is none
         ids, pending = self._heal(prompt, ids)             # BPE: the units of the last word, spelled again
@@ -424,6 +430,10 @@ class CharLM(Task):
             made += int(self.unit_chars[nxt]) - len(need)  # the piece's characters are the prompt's, not new
             pending = []
             if made >= length:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                warnings.warn(f"{TASK}: sampling stopped by max_seconds={max_seconds} after {made} of {length} "
+                              "characters", stacklevel=3)   # the caller, past no_grad's wrapper
                 break
             logits, state = self.net(torch.tensor([[nxt]]), state)   # one step, state carried
             last = logits[0, -1]

@@ -169,3 +169,27 @@ def test_sampling_stops_at_max_seconds_with_a_warning_and_the_cli_takes_the_flag
     assert 0 < len(json.loads(capsys.readouterr().out)["sample"]) < 10_000_000
     assert main(["generate", "sample", "--run", str(tmp_path / "run"), "--max-seconds", "0", "--prompt", "t"]) == 2
     assert "error: --max-seconds: expected a number > 0, got 0.0" in capsys.readouterr().err
+
+
+def test_a_tsc_run_trained_on_an_excel_csv_records_the_channels_of_its_header(tmp_path, capsys):
+    # Before: the data reader skipped Excel's 'sep=,' line (392aa74) but cli/tsc's _other_columns read the raw
+    # text's first line as the header: the run recorded value_cols ['sep=', ''] (channels the file never had).
+    import json
+
+    from rnnkit.cli.main import main
+
+    rows = ["id,time,label,a,b"]
+    for i in range(12):
+        for t in range(6):
+            a = (t if i % 2 else -t) + 0.01 * i
+            rows.append(f"s{i},{t},{'up' if i % 2 else 'down'},{a:.3f},{-0.5 * a:.3f}")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    excel = tmp_path / "excel.csv"
+    excel.write_text("sep=,\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    run = tmp_path / "run"
+    assert main(["tsc", "train", "--csv", str(excel), "--model", "auto", "--epochs", "1", "--hidden-size", "4",
+                 "--out", str(run), "--quiet"]) == 0
+    assert json.loads((run / "config.json").read_text())["data"]["columns"]["value_cols"] == ["a", "b"]
+    capsys.readouterr()
+    assert main(["tsc", "predict", "--run", str(run), "--csv", str(plain), "--json"]) == 0

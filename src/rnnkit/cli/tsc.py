@@ -99,9 +99,11 @@ def _other_columns(args) -> list[str]:
     import csv
     import io
 
+    from rnnkit._io import excel_sep_line
     from rnnkit.data.text import read_utf8
 
-    header = next((r for r in csv.reader(io.StringIO(read_utf8(args.csv, "csv"))) if r), [])
+    text = excel_sep_line(read_utf8(args.csv, "csv"), "--csv", args.csv)   # as the data reader read it
+    header = next((r for r in csv.reader(io.StringIO(text)) if r), [])
     return [c for c in header if c not in (args.id_col, args.time_col, args.label_col)]
 
 

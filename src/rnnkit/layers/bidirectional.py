@@ -61,6 +61,12 @@ class Bidirectional(nn.Module):
         return _cat_states(self.forward_layer.initial_state(batch_size, device, dtype),
                            self.backward_layer.initial_state(batch_size, device, dtype))
 
+    def step(self, x_t: Any, state: Any = None):
+        """Not defined: the backward direction reads the sequence from its end, so a stream cannot be advanced
+        one step (a ConfigError, as for a layer built with ``bidirectional=True``; it was an AttributeError)."""
+        raise ConfigError("step: expected a unidirectional layer (the reverse direction needs the whole sequence), "
+                          "got a Bidirectional wrapper")
+
     @accepts_packed
     @passes_ended
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):

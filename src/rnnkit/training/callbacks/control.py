@@ -222,8 +222,8 @@ class WarmupCosine(Callback):
         _pos_int("total_steps", total_steps, allow_none=True)
         for name, v in (("deadline_seconds", deadline_seconds), ("lr", lr)):
             _number(name, v, lo=0.0, lo_open=True, allow_none=True)
-        _number("warmup", warmup, lo=0.0, hi=1.0)
-        if warmup == 1.0:
+        _number("warmup", warmup, lo=0.0)
+        if warmup >= 1.0:                          # one message for 1 and 1.5 (1.5 read 'in [0, 1]')
             raise ConfigError(f"warmup: expected a fraction of the budget in [0, 1), got {warmup!r}")
         _number("min_lr", min_lr, lo=0.0)
         _number("start_factor", start_factor, lo=0.0, hi=1.0)

@@ -26,3 +26,38 @@ def test_warmup_cosine_names_the_half_open_range_for_every_warmup_out_of_it(warm
 
     with pytest.raises(ConfigError, match=r"^warmup: expected a fraction of the budget in \[0, 1\), got "):
         WarmupCosine(total_steps=10, warmup=warmup)
+
+
+def test_a_non_finite_loss_on_a_chunk_past_every_sequence_says_so():
+    # Before: a batch padded to T=40 with lengths 10-18, cut in chunks of 20, gave a second chunk of lengths all 0;
+    # its masked mean loss is 0/0 and training stopped with 'loss: expected a finite value, got nan' as if the model
+    # had diverged. The message now names the empty chunk and the two ways out; the loss with a clamped denominator
+    # (the second way) trains.
+    from torch import nn
+
+    from rnnkit.errors import NonFiniteLossError
+    from rnnkit.training import TrainConfig, Trainer
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn, self.head = rnnkit.GRU(3, 8, batch_first=True), nn.Linear(8, 1)
+
+        def forward(self, x, state=None, lengths=None):
+            y, s = self.rnn(x, state, lengths=lengths)
+            return self.head(y).squeeze(-1), s
+
+    def step_fn(clamp):
+        def step(model, chunk, state):
+            out, state = model(chunk["x"], state, chunk["lengths"])
+            mask = (torch.arange(out.shape[1])[None] < chunk["lengths"][:, None]).float()
+            den = mask.sum().clamp(min=1) if clamp else mask.sum()
+            return ((out - chunk["y"]) ** 2 * mask).sum() / den, state
+        return step
+
+    torch.manual_seed(0)
+    batch = {"x": torch.randn(4, 40, 3), "y": torch.randn(4, 40), "lengths": torch.tensor([10, 15, 12, 18])}
+    with pytest.raises(NonFiniteLossError, match=r"this chunk holds no step of any sequence \(lengths all 0"):
+        Trainer(Net(), step_fn=step_fn(False), config=TrainConfig(epochs=1, tbptt_k=20, quiet=True)).fit([batch])
+    result = Trainer(Net(), step_fn=step_fn(True), config=TrainConfig(epochs=1, tbptt_k=20, quiet=True)).fit([batch])
+    assert len(result.history) == 1

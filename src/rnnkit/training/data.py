@@ -206,6 +206,22 @@ def split_time(batch: Any, k: int, time_dim: int = 1) -> list[Any]:
     return [_cut(batch, start, min(k, T - start), T, time_dim) for start in range(0, T, k)]
 
 
+def empty_chunk(chunk: Any) -> bool:
+    """Whether ``chunk`` (a dict or NamedTuple) holds ``"lengths"`` that are all 0: a truncated-BPTT chunk past
+    every sequence's end (a batch padded beyond its longest sequence), where a masked mean loss is 0 / 0.
+
+    >>> empty_chunk({"x": torch.zeros(2, 3), "lengths": torch.tensor([0, 0])}), empty_chunk({"lengths": [0, 1]})
+    (True, False)
+    """
+    lengths = chunk.get(LENGTHS_KEY) if isinstance(chunk, dict) else getattr(chunk, LENGTHS_KEY, None) \
+        if isinstance(chunk, tuple) and hasattr(chunk, "_fields") else None
+    try:
+        values = torch.as_tensor(lengths) if lengths is not None else None
+    except (TypeError, ValueError, RuntimeError):
+        return False
+    return values is not None and values.numel() > 0 and not bool(values.ne(0).any())
+
+
 def _has_packed(obj: Any) -> bool:
     if isinstance(obj, PackedSequence):
         return True

@@ -82,7 +82,8 @@ from rnnkit.training.checkpoint import CHECKPOINTS
 from rnnkit.training.checkpoint import save_checkpoint as _save_checkpoint
 from rnnkit.training.checkpoint import save_weights, write_digests
 from rnnkit.training.config import TrainConfig, _pos_int
-from rnnkit.training.data import begin_epoch, detach_state, empty_part, epoch_length, split_time, to_device
+from rnnkit.training.data import (begin_epoch, detach_state, empty_chunk, empty_part, epoch_length, split_time,
+                                  to_device)
 from rnnkit.training.optim import build_optimizer, build_scheduler
 from rnnkit.training.resume import LIMITS, RESUMABLE_CHANGES, prepare_run_dir, trainer_state
 from rnnkit.training.seed import derive_seed, set_rng_state
@@ -471,8 +472,10 @@ class Trainer:
             value = dist.all_reduce_sum([value])[0] / dist.world_size()
         step = self.global_step + 1
         _refuse_empty("train_data", batch, local, f" at {self._where(step)}")   # it read as a diverged model
-        if not math.isfinite(value):
-            raise NonFiniteLossError(f"loss: expected a finite value, got {value} at {self._where(step)}; "
+        if not math.isfinite(value):   # a chunk past every sequence's end: say so (it read as a diverged model)
+            why = "; this chunk holds no step of any sequence (lengths all 0: the batch is padded past its longest " \
+                  "sequence; trim it, or divide a masked loss by mask.sum().clamp(min=1))" if empty_chunk(batch) else ""
+            raise NonFiniteLossError(f"loss: expected a finite value, got {value} at {self._where(step)}{why}; "
                                      f"training stopped; {self._last_good()}")
         if not loss.requires_grad:  # backward() would raise torch's "element 0 of tensors does not require grad"
             raise InputTypeError("loss: expected a loss computed from trainable parameters (requires_grad), got one "

@@ -61,3 +61,24 @@ def test_a_non_finite_loss_on_a_chunk_past_every_sequence_says_so():
         Trainer(Net(), step_fn=step_fn(False), config=TrainConfig(epochs=1, tbptt_k=20, quiet=True)).fit([batch])
     result = Trainer(Net(), step_fn=step_fn(True), config=TrainConfig(epochs=1, tbptt_k=20, quiet=True)).fit([batch])
     assert len(result.history) == 1
+
+
+def test_a_users_data_set_registered_again_with_an_equal_info_is_taken_a_bundled_name_never():
+    # Since fd4ad2e a name already registered is refused; running a notebook cell twice (a new lambda as loader,
+    # the same name, kind and description) then raised. An equal DatasetInfo of a user's own name replaces it; a
+    # different one, or any info under a bundled name, is still refused.
+    from rnnkit.data import registry
+    from rnnkit.data.registry import DatasetInfo, load_dataset, register_dataset
+
+    try:
+        register_dataset(DatasetInfo("s18-lead-set", "series", "a user's set", lambda: "first"))
+        register_dataset(DatasetInfo("s18-lead-set", "series", "a user's set", lambda: "again"))
+        assert load_dataset("s18-lead-set") == "again"
+        with pytest.raises(ConfigError, match="got 's18-lead-set'"):
+            register_dataset(DatasetInfo("s18-lead-set", "series", "another set", lambda: "other"))
+        co2 = registry.get_dataset("co2")
+        with pytest.raises(ConfigError, match="got 'co2'"):
+            register_dataset(DatasetInfo("co2", co2.kind, co2.description, lambda: "mine", co2.package, co2.install,
+                                         co2.size))
+    finally:
+        registry._REGISTRY.pop("s18-lead-set", None)

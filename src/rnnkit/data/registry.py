@@ -64,15 +64,19 @@ _REGISTRY: dict[str, DatasetInfo] = {}
 def register_dataset(info: DatasetInfo) -> DatasetInfo:
     """Add ``info`` to the registry. A name already registered (a bundled data set's, or one registered before)
     is a ConfigError: ``register_dataset(DatasetInfo("co2", ...))`` replaced the bundled co2 silently, or -- made
-    before the registry loaded its bundled sets -- was replaced by it, silently."""
+    before the registry loaded its bundled sets -- was replaced by it, silently. A user's own earlier registration
+    may be made again with an equal ``DatasetInfo`` (the same fields; the loader may be a new function): a notebook
+    cell run twice."""
     if not isinstance(info, DatasetInfo):   # was "'int' object has no attribute 'name'"
         raise InputTypeError(f"info: expected a DatasetInfo, got {type(info).__name__}")
     if sys._getframe(1).f_globals.get("__name__") not in _PROVIDERS:   # a user's: the bundled names first
         _ensure_loaded()
         old = _REGISTRY.get(info.name)
-        if old is not None and old is not info:
+        if old is not None and old is not info and (info.name in _BUNDLED or old != info):
             raise ConfigError(f"info.name: expected a name not registered yet, got {info.name!r} (the {old.kind} data "
                               f"set {old.description[:60]!r}); choose another name")
+    else:
+        _BUNDLED.add(info.name)
     _REGISTRY[info.name] = info
     return info
 
@@ -84,6 +88,8 @@ def _ensure_loaded() -> None:
     for mod in _PROVIDERS:
         importlib.import_module(mod)
 
+
+_BUNDLED: set[str] = set()   # names the providers registered: never replaced by a user's
 
 # Modules registering data sets (each calls register_dataset at import).
 _PROVIDERS: list[str] = ["rnnkit.data.series", "rnnkit.data.text", "rnnkit.data.tsc", "rnnkit.data.translation",

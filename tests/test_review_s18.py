@@ -178,7 +178,7 @@ def test_load_runner_without_onnxruntime_names_the_missing_extras_not_the_file(t
 @pytest.mark.parametrize("what", ["file", "nothing"])
 def test_forecaster_load_of_a_file_or_nothing_names_the_path(tmp_path, what):
     # 1206a2b fixed the message for the CLI's --run only; through the API Forecaster.load('y.csv') still said
-    # "y.csv/config.json: expected a forecaster config, got nothing (missing)". One rule now (saved_folder)
+    # "y.csv/config.json: expected a forecaster config, got nothing (missing)". One rule now (tasks.runs.run_folder)
     from rnnkit.errors import CheckpointError
     from rnnkit.tasks.forecasting import Forecaster
 

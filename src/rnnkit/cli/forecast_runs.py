@@ -143,7 +143,7 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
     observations for ``update``); nothing is fitted. ``--out DIR2``: ``forecast.csv`` there (and the
     updated model, for ``update``)."""
     from rnnkit.tasks.forecasting import Forecaster
-    from rnnkit.tasks.forecasting.forecaster import saved_folder
+    from rnnkit.tasks.runs import run_folder
 
     if args.run is None:
         raise UsageError(f"--run: expected the run folder to {args.action} from, got none")
@@ -162,7 +162,7 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
     check_out_dir(args.out)
     if args.action == "predict" and args.out is not None:   # B's forecast.csv replaced beside B's own model
         _check_predict_out(args.out)
-    saved_folder(args.run, "--run")     # was '<file>/config.json: expected a forecaster config, got nothing (missing)'
+    run_folder(args.run, "--run")     # was '<file>/config.json: expected a forecaster config, got nothing (missing)'
     forecaster = Forecaster.load(args.run)
     forecaster.progress = progress_printer(args)
     t0 = time.perf_counter()

@@ -146,6 +146,22 @@ def _st_load(path: Path) -> dict[str, Tensor]:
         raise CheckpointError(f"{path}: expected a valid safetensors file, got {' '.join(str(e).split())}") from None
 
 
+def run_folder(path: Any, what: str = "path") -> Path:
+    """``path`` as a saved run's folder: a file, or nothing there, is a CheckpointError naming ``what`` (the CLI
+    passes ``--run``); anything but a str or path an InputTypeError. One rule for every task's load.
+
+    >>> run_folder("/no/such/run")
+    Traceback (most recent call last):
+    rnnkit.errors.CheckpointError: path: expected a run folder, got '/no/such/run' (no such folder)
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"{what}: expected a run folder (a str or Path), got {type(path).__name__}")
+    if not Path(path).is_dir():
+        raise CheckpointError(f"{what}: expected a run folder, got {str(path)!r} "
+                              f"({'a file' if Path(path).exists() else 'no such folder'})")
+    return Path(path)
+
+
 def load_run(path: str | os.PathLike, task: str, config_cls: type) -> dict[str, Any]:
     """Read a run folder written by :func:`save_run` for ``task``.
 
@@ -154,10 +170,8 @@ def load_run(path: str | os.PathLike, task: str, config_cls: type) -> dict[str, 
     Every file is checked against ``digests.json`` before it is read. CheckpointError naming the file
     when the folder is missing or incomplete, a file differs from its digest, is not valid JSON /
     safetensors, misses a key, holds a wrong type or a refused value, is of another schema or task."""
-    root = Path(path)
+    root = run_folder(path, "run")
     cfg_path = root / "config.json"
-    if not root.is_dir():
-        raise CheckpointError(f"run: expected a run folder, got {str(path)!r} (no such folder)")
     if not cfg_path.is_file():
         raise CheckpointError(f"run: expected {str(cfg_path)!r} (a folder written by 'train'), got no config.json")
     with folder_lock(root, shared=True):       # a save into this folder waits until everything is read

@@ -138,17 +138,20 @@ class Candidate:
         if self.kind not in KINDS:
             raise ConfigError(f"candidate {self.name!r}: expected a kind of {sorted(KINDS)} to save, got "
                               f"{type(self).__name__}")
-        from rnnkit.tasks.forecasting.run_files import remove_stale, saved_files
+        from rnnkit.tasks.forecasting.run_files import save_replacing
 
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
-        before = saved_files(path)      # an earlier candidate saved here: what its maps list and this one's do not
-        state, files = self._save_state(path)  # (an auto's other candidates/NN_name/) is removed, as Forecaster.save does
-        atomic_write_json(path / CANDIDATE_FILE, to_jsonable({
-            "format": _FORMAT, "kind": self.kind, "name": self.name, "settings": self.settings(), "state": state}))
-        write_digests(path, [CANDIDATE_FILE, *files])
-        if path / CANDIDATE_FILE in before:     # never the files of another kind of run saved in the folder
-            remove_stale(path, before - saved_files(path))
+
+        def save() -> None:
+            state, files = self._save_state(path)
+            atomic_write_json(path / CANDIDATE_FILE, to_jsonable({
+                "format": _FORMAT, "kind": self.kind, "name": self.name, "settings": self.settings(), "state": state}))
+            write_digests(path, [CANDIDATE_FILE, *files])
+
+        # an earlier candidate saved here: what its maps list and this one's do not (an auto's other
+        # candidates/NN_name/) is removed, as Forecaster.save does; never another kind of run's files
+        save_replacing(path, save, mark=CANDIDATE_FILE)
         return path
 
     @classmethod

@@ -35,7 +35,7 @@ from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig
 from rnnkit.tasks.forecasting.models import model_class
 
-__all__ = ["Forecaster", "WEIGHTS_FILE", "CONFIG_FILE", "saved_folder"]
+__all__ = ["Forecaster", "WEIGHTS_FILE", "CONFIG_FILE"]
 
 WEIGHTS_FILE, CONFIG_FILE = "model.safetensors", "config.json"
 
@@ -172,23 +172,22 @@ class Forecaster:
         the library replaced the other run). Files an earlier save there wrote (its digest maps list them) that
         this one does not write are removed: an auto run's other candidates, or its ``auto/`` beside a network's
         weights, were left in the folder (:mod:`.run_files`)."""
-        from rnnkit.tasks.forecasting.run_files import remove_stale, saved_files
+        from rnnkit.tasks.forecasting.run_files import save_replacing
         from rnnkit.tasks.runs import check_run_folder
 
         path = check_folder_path(path, "path")
         check_run_folder(path, "path", task="forecast")
-        before = saved_files(path)
-        out = self._impl.save(path)
-        remove_stale(path, before - saved_files(path))
-        return out
+        return save_replacing(path, lambda: self._impl.save(path))
 
     @classmethod
     @_float32
     def load(cls, path: str | Path) -> "Forecaster":
         """Rebuild a forecaster saved by :meth:`save` (any model; folders saved before ``model`` existed
         are networks). The model's ``load`` verifies the digests and every saved value; a ``path`` that is no
-        folder is a CheckpointError naming it (:func:`saved_folder`)."""
-        raw = read_json(saved_folder(path) / CONFIG_FILE, "a forecaster config")
+        folder is a CheckpointError naming it (:func:`rnnkit.tasks.runs.run_folder`)."""
+        from rnnkit.tasks.runs import run_folder
+
+        raw = read_json(run_folder(path) / CONFIG_FILE, "a forecaster config")
         name = raw.get("model") if isinstance(raw, dict) else None
         if name is None and isinstance(raw, dict) and isinstance(raw.get("config"), dict):
             name = raw["config"].get("cell", "lstm")
@@ -207,21 +206,3 @@ class Forecaster:
                                   f"{list(model.levels)}")
         return cls._wrap(model)
 
-
-def saved_folder(path: Any, what: str = "path") -> Path:
-    """``path`` as a saved forecaster's folder: a file, or nothing there, is a CheckpointError naming ``what`` (the CLI
-    passes ``--run``) -- it was '<file>/config.json: expected a forecaster config, got nothing (missing)'; anything
-    but a str or path an InputTypeError.
-
-    >>> saved_folder("/no/such/run")
-    Traceback (most recent call last):
-    rnnkit.errors.CheckpointError: path: expected a run folder, got '/no/such/run' (no such folder)
-    """
-    import os
-
-    if not isinstance(path, (str, os.PathLike)):
-        raise InputTypeError(f"{what}: expected a run folder (a str or Path), got {type(path).__name__}")
-    if not Path(path).is_dir():
-        raise CheckpointError(f"{what}: expected a run folder, got {str(path)!r} "
-                              f"({'a file' if Path(path).exists() else 'no such folder'})")
-    return Path(path)

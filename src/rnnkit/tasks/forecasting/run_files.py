@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Callable
 
 from rnnkit._io import DIGESTS_FILE
 
-__all__ = ["saved_files", "remove_stale"]
+__all__ = ["saved_files", "remove_stale", "save_replacing"]
 
 
 def saved_files(folder: str | Path, _depth: int = 0) -> set[Path]:
@@ -62,3 +63,15 @@ def remove_stale(folder: str | Path, stale: set[Path]) -> list[str]:
             parent.rmdir()
             parent = parent.parent
     return gone
+
+
+def save_replacing(folder: str | Path, save: Callable[[], Any], mark: str | None = None) -> Any:
+    """``save()`` into ``folder``, then remove what the folder's earlier digest maps listed and the new ones do not
+    (:func:`remove_stale`); with ``mark``, only when the earlier maps listed that file (a candidate never removes
+    the files of another kind of run saved there). Returns what ``save`` returned."""
+    folder = Path(folder)
+    before = saved_files(folder)
+    out = save()
+    if mark is None or folder / mark in before:
+        remove_stale(folder, before - saved_files(folder))
+    return out

@@ -228,13 +228,14 @@ def word_gap(texts: Sequence[str]) -> str:
 
 
 class CopySource:
-    """The baseline that outputs the source unchanged (names, numbers, cognates survive)."""
+    """The baseline that outputs the source unchanged (names, numbers, cognates survive), in NFC as every text
+    task reads and writes text (a decomposed source was copied decomposed)."""
 
     def fit(self, sources=None, targets=None) -> "CopySource":
         return self
 
     def translate(self, sources) -> list[str]:
-        return list(check_texts(sources, "sources"))
+        return [unicodedata.normalize("NFC", s) for s in check_texts(sources, "sources")]
 
     def state(self) -> tuple[dict, dict]:
         return {}, {}

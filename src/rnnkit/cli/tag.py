@@ -100,6 +100,12 @@ class Tag(TaskCommand):
         else:
             return None
         sents = [s for s, _ in pairs]
+        longest = getattr(args, "max_len", None)
+        if action == "train" and text is not None and len(sents) == 1 and longest and len(sents[0]) > longest:
+            # a file whose blank lines were lost is one sentence: training read its first --max-len tokens alone
+            raise DataError(f"--conll: expected sentences separated by blank lines, got {str(args.conll)!r} read as one "
+                            f"sentence of {len(sents[0])} tokens (no blank line between them; training reads "
+                            f"--max-len {longest} tokens of a sentence and drops the rest)")
         places = None if text is None else _first_lines(args.conll, sents, text)
         return Data(sents, [t for _, t in pairs], source, places=places)
 

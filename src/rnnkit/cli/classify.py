@@ -17,7 +17,7 @@ data (or with the run's ``--dataset``) scores it again. A run remembers its CSV 
 
 ``predict`` pairs every prediction with where its text came from: the line number of ``--input`` (a
 blank line there is an error naming it, exit 1 -- one text per line, so no prediction can shift onto
-the wrong line) or the row of ``--csv`` (the header is row 1). Readable output is
+the wrong line; so is a line holding a TAB, a labelled ``text<TAB>label`` file's, as translate predict's) or the row of ``--csv`` (the header is row 1). Readable output is
 ``LINE<TAB>LABEL<TAB>PROBABILITY`` a line; ``--json`` is one object ``{"predictions": [label, ...],
 "probabilities": [{label: p, ...}, ...], "lines": [n, ...]}`` (``"rows"`` for ``--csv``).
 """
@@ -150,8 +150,13 @@ class Classify(TaskCommand):
     def read_inputs(self, args):
         if args.csv is not None and args.input is not None:
             raise UsageError("input: expected one of --input PATH or --csv PATH, got both")
-        if args.csv is None:
-            return super().read_inputs(args)
+        if args.csv is None:   # one text a line: a TAB is a 'text<TAB>label' file's (a text with one: --csv)
+            from rnnkit.cli.translate import refuse_tab_lines
+
+            lines, numbers, where = super().read_inputs(args)
+            refuse_tab_lines(lines, numbers, "text", "a labelled 'text<TAB>label' file? score it with classify "
+                             "evaluate --csv; a text holding a TAB is read from a CSV column with predict --csv")
+            return lines, numbers, where
         from rnnkit.data.text import read_csv_texts
 
         texts = read_csv_texts(args.csv, args.text_col, None)[0]

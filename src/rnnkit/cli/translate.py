@@ -23,17 +23,19 @@ counts reference characters (char model) or words outside the output vocabulary 
 copy can produce them) never seen in training.
 ``predict`` reads one source a line (a blank line, or one with a TAB -- a pair file --, is an error naming
 it) and pairs each translation with its line: ``LINE<TAB>TRANSLATION``, or ``{"predictions", "lines"}`` with ``--json``.
+A ``--tsv`` file has no header: a first line of two column names (``source<TAB>target``, ``src<TAB>tgt``) is an error.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.tasks.seq2seq import Translator
 
-__all__ = ["add_parser", "run", "COMMAND", "Translate"]
+__all__ = ["add_parser", "run", "COMMAND", "Translate", "refuse_tab_lines", "refuse_header"]
 
 
 class Translate(TaskCommand):
@@ -117,6 +119,7 @@ class Translate(TaskCommand):
             pairs = read_tsv_pairs(args.tsv)
             if not pairs:
                 raise DataError(f"tsv {str(args.tsv)!r}: expected at least one 'source<TAB>target' line, got none")
+            refuse_header(pairs[0], args.tsv)
             source = {"file": str(args.tsv), "flag": "tsv"}
         elif args.dataset is not None:
             info = get_dataset(args.dataset)
@@ -137,16 +140,11 @@ class Translate(TaskCommand):
 
     def read_inputs(self, args):
         """The lines of ``--input``; one with a TAB (a ``source<TAB>target`` pair file, whose targets were
-        translated as part of each source, silently) is a DataError naming it."""
-        from rnnkit.errors import DataError
-
+        translated as part of each source, silently) is a DataError naming it (:func:`refuse_tab_lines`)."""
         lines, numbers, where = super().read_inputs(args)
         n = self._first(args)
-        tab = next((i for i, line in enumerate(lines[:n]) if "\t" in line), None)
-        if tab is not None:
-            raise DataError(f"--input: expected one source text a line, got a TAB in line {numbers[tab]} "
-                            f"{lines[tab][:60]!r} (a 'source<TAB>target' file is scored by translate evaluate --tsv; "
-                            "give predict its first column)")
+        refuse_tab_lines(lines[:n], numbers, "source text", "a 'source<TAB>target' file is scored by translate "
+                         "evaluate --tsv; give predict its first column")
         return lines[:n], numbers[:n], where
 
     def restrict(self, data: Data, args) -> Data:
@@ -160,6 +158,36 @@ class Translate(TaskCommand):
 
     def train_summary(self, task) -> dict[str, Any]:
         return {"epochs": task.history.get("epochs"), "val_pairs_decoded": task.history.get("val_pairs")}  # <= --val-max
+
+
+#: a first line whose two sides both read like one of these is a header (pandas' to_csv(sep="\t") writes one)
+HEADER_NAME = re.compile(r"(source|target|src|tgt|input|output|text|translation|sentence|reference|ref)"
+                         r"(?:[ _-]?(?:text|texts|sentence|sentences|lang|language|\d))?", re.IGNORECASE)
+
+
+def refuse_header(first: tuple[str, str], path) -> None:
+    """A DataError when the first ``source<TAB>target`` pair of ``path`` is a header (``source<TAB>target``,
+    ``src<TAB>tgt``, ``input_text<TAB>target_text``: two different column names) -- it was read as a pair: trained on
+    as 'translate the word source as target', and scored at evaluate as a sentence the network got wrong, with
+    'target' an unseen word."""
+    from rnnkit.errors import DataError
+
+    names = all(HEADER_NAME.fullmatch(side) for side in first)
+    if names and first[0].lower() != first[1].lower():   # German 'Text<TAB>text' is a pair: one name twice no header
+        raise DataError(f"tsv {str(path)!r}: expected 'source<TAB>target' pairs, got a header at line 1 "
+                        f"{first[0][:30]!r}<TAB>{first[1][:30]!r} (the file has no header: remove that line)")
+
+
+def refuse_tab_lines(lines: list[str], numbers: list[int], what: str, hint: str) -> None:
+    """A DataError naming the first of ``lines`` (one input a line, numbered ``numbers``) holding a TAB: a file of
+    ``input<TAB>answer`` lines (a pair file, a labelled TSV) given to predict, whose answers were read as part of
+    each input, silently. One rule for ``translate predict`` and ``classify predict --input``."""
+    from rnnkit.errors import DataError
+
+    tab = next((i for i, line in enumerate(lines) if "\t" in line), None)
+    if tab is not None:
+        raise DataError(f"--input: expected one {what} a line, got a TAB in line {numbers[tab]} "
+                        f"{lines[tab][:60]!r} ({hint})")
 
 
 COMMAND = Translate()

@@ -92,7 +92,7 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
                             f"{values.dtype}{example}")
         # a column of objects that are all floats and ints (a row of a mixed frame: df.loc['sales']) is read as they
         # are; it was refused as 'got dtype object', no value named
-    out = values.to_numpy(dtype=float)
+    out = values.to_numpy(dtype=float, na_value=np.nan)   # pd.NA in a column of objects: float()'s bare TypeError
     _exact_integers(values, out, what, series)
     inf = np.isinf(out)
     if inf.any():

@@ -1,0 +1,40 @@
+"""Hostile-input sweep of session 19 (helper R): forecasting's inputs, update, metrics and CLI messages.
+Each test fails on the code before its fix (a4af298) unless it says it guards behaviour that was already right."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import DataError
+
+IDX = pd.date_range("2020-01-01", periods=48, freq="MS")
+VALS = 10 + np.sin(np.arange(48) * np.pi / 6) + np.random.default_rng(0).normal(0, 0.1, 48)
+
+
+def _ets(data, **kw):
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Forecaster("ets", horizon=3).fit(data, **kw)
+
+
+# ------------------------------------------------------------------ pd.NA in a column of objects
+def test_pd_na_in_a_column_of_objects_is_a_missing_value_as_nan_is():
+    """pd.NA (pandas' missing marker, in a column of objects built from a list) stopped fit and update with float()'s
+    bare "TypeError: float() argument must be ... not 'NAType'"; it is a missing value, as NaN and None are
+    (oracle: the same series with NaN)."""
+    obj = pd.Series([*VALS[:20], pd.NA, *VALS[21:]], index=IDX, dtype=object)
+    nan = pd.Series([*VALS[:20], np.nan, *VALS[21:]], index=IDX)
+    got, want = _ets(obj), _ets(nan)
+    assert got.predict()["value"].tolist() == want.predict()["value"].tolist()
+    new = pd.date_range(IDX[-1], periods=3, freq="MS")[1:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # the last new value is missing: warned, held at the last observed one
+        a = got.update(pd.Series([11.0, pd.NA], index=new, dtype=object))
+        b = want.update(pd.Series([11.0, np.nan], index=new))
+    assert a["value"].tolist() == b["value"].tolist()

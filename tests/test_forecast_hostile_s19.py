@@ -38,3 +38,25 @@ def test_pd_na_in_a_column_of_objects_is_a_missing_value_as_nan_is():
         a = got.update(pd.Series([11.0, pd.NA], index=new, dtype=object))
         b = want.update(pd.Series([11.0, np.nan], index=new))
     assert a["value"].tolist() == b["value"].tolist()
+
+
+# ------------------------------------------------------------------ update(frame): its index is its time, as in fit
+def test_update_frame_index_is_read_as_its_times_as_fit_reads_it():
+    """A frame without a time column given to update: its index was left as it was. Integer steps 100, 101 (given
+    already) or 150, 151 (after a gap) were relabelled as the next steps 140, 141 and appended, silently, and a
+    PeriodIndex or dates as text were refused as 'expected ... from 2024-01-01, got ['2024-01-01', ...]'. Oracle:
+    the same rows given as a frame with a DatetimeIndex (or the right integer steps)."""
+    steps = pd.DataFrame({"y": VALS[:40]}, index=pd.Index(np.arange(100, 140)))
+    for bad in ([100, 101], [150, 151]):
+        f = _ets(steps)
+        with pytest.raises(DataError, match=r"^new_points: expected time steps continuing series 'y' from 140 "
+                                            rf"\(140, 141\.\.\.\), got \['{bad[0]}', '{bad[1]}'\]$"):
+            f.update(pd.DataFrame({"y": [50.0, 60.0]}, index=bad))
+        assert f.predict()["time"].tolist() == [140, 141, 142]       # nothing changed
+    right = _ets(steps).update(pd.DataFrame({"y": [50.0, 60.0]}, index=[140, 141]))
+    assert right["time"].tolist() == [142, 143, 144]
+    new = pd.date_range(IDX[-1], periods=3, freq="MS")[1:]
+    want = _ets(pd.DataFrame({"y": VALS}, index=IDX)).update(pd.DataFrame({"y": [11.0, 12.0]}, index=new))
+    for index in (pd.period_range(new[0], periods=2, freq="M"), new.strftime("%Y-%m-%d")):
+        got = _ets(pd.DataFrame({"y": VALS}, index=IDX)).update(pd.DataFrame({"y": [11.0, 12.0]}, index=index))
+        pd.testing.assert_frame_equal(got, want)

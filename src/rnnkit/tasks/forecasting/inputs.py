@@ -29,8 +29,8 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label, series_note, panel_notes
-from rnnkit.tasks.forecasting.update_rows import id_rows, need_column as _need_column, rows_by_id, \
-    same_zone, update_target
+from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
+    plain_rows, rows_by_id, same_zone, update_target
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward", "check_future_times"]
@@ -399,16 +399,6 @@ def continue_series(s: Any, y_new: np.ndarray, times: pd.Index) -> tuple[np.ndar
     return fill_forward(s.y[-1], y_new), observed, index
 
 
-def _frame_times(df: pd.DataFrame, args: dict[str, Any], what: str) -> pd.DataFrame:
-    """``df`` indexed by its time column (read with the fit's date format), when the fit had one."""
-    col = args.get("time_col")
-    if not col:
-        return df
-    _need_column(df, col, f"{what}: time_col")
-    idx, _ = _time_index(df[col], f"{what}: time_col {col!r}", args.get("date_format"))
-    return df.set_index(idx)
-
-
 def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> dict[str, tuple]:
     """Check the observations given to ``Forecaster.update``: ``{id: (y, past, future, times)}`` for the
     series they continue. ``fitted`` are the forecaster's series (``id, index, freq, y, past, fut``),
@@ -453,7 +443,8 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
             frames = {fitted[0].id: df}
     else:
         raise InputTypeError(f"new_points: expected a Series, DataFrame or array, got {type(data).__name__}")
-    timed = bool(args.get("time_col")) if isinstance(data, pd.DataFrame) else isinstance(data, pd.Series)  # times
+    timed = (bool(args.get("time_col")) or not plain_rows(data.index)) if isinstance(data, pd.DataFrame) \
+        else isinstance(data, pd.Series)   # times given: checked against the series' next ones (see frame_times)
     if not any(len(frame) for frame in frames.values()):   # no values: nothing new, in every form ([] too, whose
         return {}                                           # values would read as dtype object)
     known = {f.id: f for f in fitted}

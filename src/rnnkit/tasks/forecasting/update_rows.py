@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import DataError
+from rnnkit.tasks.forecasting.input_values import time_index
 
-__all__ = ["need_column", "rows_by_id", "id_rows", "check_ids_present", "zone", "update_target", "same_zone"]
+__all__ = ["need_column", "rows_by_id", "id_rows", "check_ids_present", "zone", "update_target", "same_zone",
+           "frame_times", "plain_rows"]
 
 
 def need_column(df: pd.DataFrame, col: str, what: str) -> None:
@@ -83,3 +85,24 @@ def update_target(data: pd.DataFrame, args: dict[str, Any], fitted: Any) -> str 
                         f"new_points: expected one value column besides the time and id columns, got "
                         f"{[str(c) for c in left]}")
     return left[0] if left else None
+
+
+def plain_rows(index: pd.Index) -> bool:
+    """Whether a frame's ``index`` is pandas' default ``0, 1, 2, ...`` (rows, not times), as a Series' is read."""
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+def frame_times(df: pd.DataFrame, args: dict[str, Any], what: str) -> pd.DataFrame:
+    """``df`` (new points, future covariates) indexed by its times as a fit reads a frame's: its time column (read
+    with the fit's date format) when the fit had one, else its own index unless that is the default ``0, 1, ...``
+    (:func:`plain_rows`) -- a PeriodIndex, dates as text or integer steps ``100, 101`` were left as they were, so
+    update refused ``'2024-01-01'`` as not the expected ``2024-01-01`` and relabelled steps already given (or
+    after a gap) as the next ones, silently."""
+    col = args.get("time_col")
+    if col:
+        need_column(df, col, f"{what}: time_col")
+        idx, _ = time_index(df[col], f"{what}: time_col {col!r}", args.get("date_format"))
+        return df.set_index(idx)
+    if isinstance(df.index, pd.DatetimeIndex) or plain_rows(df.index):
+        return df
+    return df.set_axis(time_index(df.index, f"{what}: index", args.get("date_format"))[0])

@@ -10,7 +10,8 @@ Parse only, nothing runs (the whole file takes a few seconds):
 * every other ``--flag`` in the docs is an option of some ``rnnkit`` command or of a script under benchmarks/ or
   examples/, or one of ``OTHER_TOOLS`` (torchrun, pip, uvicorn);
 * every ``--dataset NAME`` of those commands is a registered data set;
-* every backquoted ``rnnkit.a.b`` name imports (a module, then attributes).
+* every backquoted ``rnnkit.a.b`` name imports (a module, then attributes);
+* every file of the repository the docs name (``tests/...``, ``benchmarks/...``, ...) exists, in every doc.
 
 docs/results*.md are left out: they record the commands of past measurements, as they were run.
 """
@@ -181,6 +182,28 @@ def test_every_dataset_named_is_registered():
     assert not {n: w for n, w in named.items() if n not in registered}
 
 
+def _expand(pattern: str) -> list[str]:
+    """``a_{x,y}.json`` -> ``a_x.json``, ``a_y.json`` (the docs' one brace form)."""
+    m = re.search(r"\{([^{}]*)\}", pattern)
+    if not m:
+        return [pattern]
+    return [q for alt in m.group(1).split(",") for q in _expand(pattern[:m.start()] + alt + pattern[m.end():])]
+
+
+def missing_paths(text: str) -> list[str]:
+    """The repository paths ``text`` names (tests/, src/rnnkit/, docs/, benchmarks/, examples/; ``*`` and
+    ``{a,b}`` allowed) that match no file or folder."""
+    named = {m.rstrip(".,)") for m in re.findall(r"(?<![\w/.-])((?:tests|src/rnnkit|docs|benchmarks|examples)/[\w./{},*-]+)",
+                                                  text)}
+    return sorted(p for p in named if not all(any(ROOT.glob(q)) for q in _expand(p)))
+
+
+@pytest.mark.parametrize("doc", [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))], ids=_where)
+def test_every_file_named_exists(doc):
+    """results*.md too: a measurement's raw files must stay where its record says."""
+    assert not missing_paths(doc.read_text())
+
+
 def _resolve(dotted: str):
     parts = dotted.split(".")
     for i in range(len(parts), 0, -1):
@@ -228,6 +251,8 @@ def test_a_renamed_flag_is_caught():
     inline = [p for args in inline_commands(BROKEN) for p in flag_problems(args)]
     assert len(inline) == 2 and "--fromat" in inline[0] and "rnnkit forecast: no option --rn" in inline[1]
     assert unknown_flags(BROKEN) == ["--fromat", "--horizn", "--no-such-flag", "--poolng", "--rn", "--trails"]
+    assert missing_paths("see tests/test_docs_cli.py, `benchmarks/bench_nothing.py` and docs/{tasks,nothing}.md.") \
+        == ["benchmarks/bench_nothing.py", "docs/{tasks,nothing}.md"]
 
 
 def test_the_documented_forms_pass():
@@ -243,3 +268,4 @@ rnnkit hopfield modern-capacity (alias: modern) [--n-units 100] [--beta 1]
 """
     assert [parse_problem(c) for c in command_lines(ok)] == [None] * 3
     assert [flag_problems(c) for c in inline_commands(ok)] == [[]] * 4
+    assert missing_paths("`benchmarks/results/gpu_h200_2026-12-04_*.jsonl`, docs/{tasks,design}.md, tests/.") == []

@@ -178,6 +178,8 @@ def _runner(path: str | os.PathLike | bytes, format: str):
 
         opts = ort.SessionOptions()
         opts.log_severity_level = 3  # errors only (ORT notes unused initializers at warning level)
+        if _holds_float16(path):   # onnxruntime 1.32's ENABLE_ALL passes crashed the process (SIGSEGV) building
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED   # batch-first GRUs
         sess = ort.InferenceSession(path if isinstance(path, bytes) else str(path), opts,
                                     providers=["CPUExecutionProvider"])
         names = [i.name for i in sess.get_inputs()]
@@ -193,6 +195,28 @@ def _runner(path: str | os.PathLike | bytes, format: str):
             return [_numpy(t) for t in tree_leaves(module(*inputs))]
 
     return run_program
+
+
+def _float_dtypes(spec: GraphSpec) -> set[torch.dtype]:
+    """The floating dtypes of ``spec``'s inputs and of its model's parameters and buffers."""
+    inputs = [s.dtype for s in spec.inputs] if spec.example is None else [
+        t.dtype for t in tree_leaves(spec.example) if isinstance(t, Tensor)]
+    tensors = [*spec.reference.parameters(), *spec.reference.buffers()]
+    return {d for d in inputs + [t.dtype for t in tensors] if d.is_floating_point}
+
+
+def _holds_float16(path: str | os.PathLike | bytes) -> bool:
+    """Whether an ONNX model (a path or its bytes) has a float16 input or initializer."""
+    import onnx
+
+    try:
+        model = onnx.load_model_from_string(path) if isinstance(path, bytes) else onnx.load(
+            str(path), load_external_data=False)
+    except Exception:  # noqa: BLE001 - not an ONNX model: onnxruntime's own load reports it
+        return False
+    half = onnx.TensorProto.FLOAT16
+    return any(i.type.tensor_type.elem_type == half for i in model.graph.input) or any(
+        t.data_type == half for t in model.graph.initializer)
 
 
 def _verify_export_file(path: str | os.PathLike, format: str) -> None:
@@ -319,6 +343,10 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
     path = _check_args(path, format, atol, check, opset)
     say = progress or (lambda message: None)
     ex = spec.example is not None
+    if format == "onnx" and check and torch.bfloat16 in _float_dtypes(spec):   # onnxruntime's NOT_IMPLEMENTED after the trace
+        raise ConfigError("target: expected a float16, float32 or float64 model for format 'onnx' checked by "
+                          "onnxruntime (its CPU kernels have no bfloat16 MatMul, Add, Split...), got bfloat16; use "
+                          "format='torch-export', convert the model (.float()) or pass check=False")
     say("tracing with torch.export on the example (axes dynamic where torch.export finds them so)" if ex else
         f"tracing with torch.export at batch {EXAMPLE_SIZE[0]}, time {EXAMPLE_SIZE[1]} (both axes dynamic)")
     program = trace(spec)

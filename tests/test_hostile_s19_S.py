@@ -48,3 +48,20 @@ def test_float16_onnx_export_is_checked_and_bfloat16_refused_before_tracing(tmp_
         rnnkit.export(layer, tmp_path / "b.onnx", atol=1.0)
     assert not (tmp_path / "b.onnx").exists()
 
+
+def test_pad_sequences_refuses_integers_a_float_dtype_rounds():
+    import torch
+
+    from rnnkit.data.batching import pad_sequences
+    from rnnkit.errors import DataError
+
+    # 2049 in float16 was padded as 2048 (and 2**24 + 1 in float32 as 2**24), silently: the docstring's 'a value
+    # its dtype changes is a DataError' held for inf and for fractions cut by an int dtype only
+    with pytest.raises(DataError, match=r"^seqs\[1\]: expected integers that torch.float16 holds exactly, got 2049 "
+                                        r"\(read as 2048.0; pass a dtype that holds them\)$"):
+        pad_sequences([[1, 2], [2049, 3]], dtype=torch.float16)
+    with pytest.raises(DataError, match=r"got 16777217 \(read as 16777216.0"):
+        pad_sequences([torch.tensor([[2 ** 24 + 1]])], dtype=torch.float32)
+    x, lengths = pad_sequences([[2048, 3], [-7]], dtype=torch.float16)   # exact ones pad as before
+    assert x.tolist() == [[2048.0, 3.0], [-7.0, 0.0]] and lengths.tolist() == [2, 1]
+    assert pad_sequences([[-2 ** 63]], dtype=torch.float64)[0].item() == -2.0 ** 63

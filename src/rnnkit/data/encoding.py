@@ -1,0 +1,67 @@
+"""Text encoded twice (mojibake): a UTF-8 file read as Windows-1252 or Latin-1 and saved as UTF-8 again.
+
+Such a file is valid UTF-8, so :func:`rnnkit.data.text.read_utf8` took it, and every text task learned
+``cafÃ©`` and ``donâ€™t`` as words and characters of their own, silently (a Latin-1 or Windows-1252 file
+itself is refused: its bytes are not UTF-8). :func:`warn_twice_encoded` says so, naming the file, how many
+lines hold such text, the first one and what it reads decoded once; the text is read as written (the project
+guesses no encoding). A fragment counts only when it is a whole UTF-8 sequence read as Windows-1252 or
+Latin-1 characters and those bytes decode as UTF-8: ``Ã©`` (``é``), ``â€™`` (``’``), ``Ã±`` (``ñ``).
+
+>>> twice_encoded_lines("café\\ncafÃ©\\ndonâ€™t\\n")
+(2, 2, 'Ã©', 'é')
+>>> twice_encoded_lines("São Paulo, 25 °C, «quoted», Ñandú")[0]
+0
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+
+__all__ = ["twice_encoded_lines", "warn_twice_encoded"]
+
+# the characters Windows-1252 (or Latin-1, for its C1 controls) gives the continuation bytes 0x80-0xBF
+_CONT = ("\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201a"
+         "\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122")
+#: a UTF-8 lead byte read as one character, then as many continuation characters as it announces
+_TWICE = re.compile(f"[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00f0-\u00f4][{_CONT}]{{3}}")
+
+
+def _once(fragment: str) -> str | None:
+    """What ``fragment`` reads decoded once (its Windows-1252, else Latin-1, bytes as UTF-8), or ``None``."""
+    for codec in ("cp1252", "latin-1"):
+        try:
+            once = fragment.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+        # a mark, control or unassigned code point once decoded is no character a writer typed ('Ûª': U+06EA)
+        return None if unicodedata.category(once)[0] in "MC" else once
+    return None
+
+
+def twice_encoded_lines(text: str) -> tuple[int, int, str, str]:
+    """``(lines, first_line, fragment, once)``: how many lines of ``text`` hold text encoded twice, the first
+    such line (1-based), its first fragment and what that reads decoded once; ``(0, 0, '', '')`` when none."""
+    count, first = 0, (0, "", "")
+    if _TWICE.search(text) is None:   # the usual case, in one pass over the text
+        return (0, 0, "", "")
+    for number, line in enumerate(text.split("\n"), 1):
+        for m in _TWICE.finditer(line):
+            once = _once(m.group())
+            if once is not None:
+                count += 1
+                first = first if first[0] else (number, m.group(), once)
+                break
+    return (count, *first)
+
+
+def warn_twice_encoded(text: str, name: str, what: str = "file") -> str:
+    """``text`` unchanged, with a warning when lines of it are text encoded twice (see the module)."""
+    count, line, fragment, once = twice_encoded_lines(text)
+    if count:
+        warnings.warn(f"{what}: {count} line(s) of {name!r} hold text encoded twice (mojibake), the first line "
+                      f"{line}: {fragment!r} reads {once!r} decoded once -- a UTF-8 file read as Windows-1252 or "
+                      "Latin-1 and saved again; it is read as written (re-save it from its first encoding, or "
+                      "repair it, e.g. with ftfy)", stacklevel=3)
+    return text

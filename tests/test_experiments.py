@@ -109,7 +109,7 @@ def test_lookahead_tagging_targets():
     (lambda: adding_problem(4, 1, generator=gen()), ConfigError, "length: expected an int >= 2, got 1"),
     (lambda: adding_problem(0, 5, generator=gen()), ConfigError, "batch_size: expected an int >= 1, got 0"),
     (lambda: adding_problem(4, 5, generator=None), InputTypeError, "generator: expected a torch.Generator"),
-    (lambda: copy_memory(4, 0, generator=gen()), ConfigError, "length: expected an int >= 1, got 0"),
+    (lambda: copy_memory(4, 0, generator=gen()), ConfigError, "delay: expected an int >= 1, got 0"),
     (lambda: lookahead_tagging(4, 3, lookahead=3, generator=gen()), ConfigError, r"length: expected an int > lookahead \(3\), got 3"),
     (lambda: sequential_digits(test_fraction=1.5), ConfigError, "test_fraction: expected a float in"),
 ])

@@ -65,3 +65,25 @@ def test_pad_sequences_refuses_integers_a_float_dtype_rounds():
     x, lengths = pad_sequences([[2048, 3], [-7]], dtype=torch.float16)   # exact ones pad as before
     assert x.tolist() == [[2048.0, 3.0], [-7.0, 0.0]] and lengths.tolist() == [2, 1]
     assert pad_sequences([[-2 ** 63]], dtype=torch.float64)[0].item() == -2.0 ** 63
+
+
+def test_copy_memory_names_delay_and_takes_numpy_ints():
+    import numpy as np
+    import torch
+
+    from rnnkit.errors import ConfigError
+    from rnnkit.experiments import adding_problem, copy_memory, copy_memory_baseline
+
+    # the argument is 'delay'; the errors said 'length', a name neither function has
+    with pytest.raises(ConfigError, match=r"^delay: expected an int >= 1, got 0$"):
+        copy_memory(2, 0, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(ConfigError, match=r"^delay: expected an int >= 1, got 2.5$"):
+        copy_memory_baseline(2.5)
+    # a numpy int (an array's size, a config read by numpy) was refused as 'batch_size: expected an int >= 1, got 4'
+    x, y = copy_memory(np.int64(4), np.int32(3), generator=torch.Generator().manual_seed(0))
+    want = copy_memory(4, 3, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(x, want[0]) and torch.equal(y, want[1])
+    assert copy_memory_baseline(np.int64(3)) == copy_memory_baseline(3)
+    assert adding_problem(np.int16(2), np.int64(6), generator=torch.Generator().manual_seed(1))[0].shape == (2, 6, 2)
+    with pytest.raises(ConfigError, match=r"^batch_size: expected an int >= 1, got True$"):
+        adding_problem(True, 6, generator=torch.Generator())

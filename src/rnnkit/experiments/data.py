@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import torch
@@ -42,9 +43,11 @@ IGNORE_INDEX = -100
 
 
 def _pos_int(name: str, v, minimum: int = 1) -> int:
-    if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
+    """``v`` as an int >= ``minimum``: a numpy integer is one (np.int64(4) was refused as 'expected an int >= 1,
+    got 4'); a bool, a float or a str is not."""
+    if not isinstance(v, numbers.Integral) or isinstance(v, (bool, np.bool_)) or v < minimum:
         raise ConfigError(f"{name}: expected an int >= {minimum}, got {v!r}")
-    return v
+    return int(v)
 
 
 def _gen(generator) -> torch.Generator:
@@ -69,8 +72,8 @@ def adding_problem(batch_size: int, length: int, *, generator: torch.Generator) 
     >>> x[..., 1].sum(1).tolist()                # exactly two markers per sequence
     [2.0, 2.0]
     """
-    _pos_int("batch_size", batch_size)
-    _pos_int("length", length, minimum=2)
+    batch_size = _pos_int("batch_size", batch_size)
+    length = _pos_int("length", length, minimum=2)
     g = _gen(generator)
     half = length // 2
     values = torch.rand(batch_size, length, generator=g)
@@ -111,8 +114,8 @@ def copy_memory(batch_size: int, delay: int, *, generator: torch.Generator) -> t
     >>> torch.equal(tokens[:10], y[0, -10:]), int(tokens[14]), int(y[0, :15].sum())
     (True, 9, 0)
     """
-    _pos_int("batch_size", batch_size)
-    _pos_int("length", delay)
+    batch_size = _pos_int("batch_size", batch_size)
+    delay = _pos_int("delay", delay)
     g = _gen(generator)
     total = delay + 2 * COPY_SYMBOLS
     symbols = torch.randint(1, COPY_ALPHABET + 1, (batch_size, COPY_SYMBOLS), generator=g)
@@ -137,7 +140,7 @@ def copy_memory_baseline(delay: int) -> dict[str, float]:
     >>> round(copy_memory_baseline(100)["cross_entropy"], 4)
     0.1733
     """
-    _pos_int("length", delay)
+    delay = _pos_int("delay", delay)
     return {"cross_entropy": COPY_SYMBOLS * math.log(COPY_ALPHABET) / (delay + 2 * COPY_SYMBOLS),
             "accuracy": 1.0 / COPY_ALPHABET}
 
@@ -201,9 +204,9 @@ def lookahead_tagging(batch_size: int, length: int, *, lookahead: int = 3, vocab
     >>> torch.equal(y[:, :4], tokens[:, 2:]), y[:, 4:].tolist()
     (True, [[-100, -100], [-100, -100]])
     """
-    _pos_int("batch_size", batch_size)
-    _pos_int("lookahead", lookahead)
-    _pos_int("vocab", vocab, minimum=2)
+    batch_size = _pos_int("batch_size", batch_size)
+    lookahead = _pos_int("lookahead", lookahead)
+    vocab = _pos_int("vocab", vocab, minimum=2)
     if not isinstance(length, int) or isinstance(length, bool) or length <= lookahead:
         raise ConfigError(f"length: expected an int > lookahead ({lookahead}), got {length!r}")
     g = _gen(generator)

@@ -60,3 +60,46 @@ def test_update_frame_index_is_read_as_its_times_as_fit_reads_it():
     for index in (pd.period_range(new[0], periods=2, freq="M"), new.strftime("%Y-%m-%d")):
         got = _ets(pd.DataFrame({"y": VALS}, index=IDX)).update(pd.DataFrame({"y": [11.0, 12.0]}, index=index))
         pd.testing.assert_frame_equal(got, want)
+
+
+# ------------------------------------------------------------------ column names: ints, two levels; a Series' columns
+def test_a_frame_whose_one_column_is_named_by_an_int_is_read():
+    """pd.DataFrame({0: values}) (a frame built from an array) without target: the column's name was turned to text,
+    then looked up, and the fit stopped with "target: column '0' not found; expected one of ['0']". Oracle: the same
+    frame with target=0 named (read before)."""
+    frame = pd.DataFrame({0: VALS}, index=IDX)
+    assert _ets(frame).predict().equals(_ets(frame, target=0).predict())
+
+
+def test_a_frame_with_two_levels_of_column_names_is_a_data_error_naming_the_fix():
+    """A MultiIndex of columns (a pivot's) was "target: column \\"('a', 'y')\\" not found; expected one of
+    [\\"('a', 'y')\\"]", a message the data contradicts."""
+    frame = pd.DataFrame({("a", "y"): VALS}, index=IDX)
+    with pytest.raises(DataError, match=r"^series: expected one level of column names, got 2 \(a MultiIndex: "
+                                        r"\[\"\('a', 'y'\)\"\]\); flatten them first"):
+        _ets(frame)
+
+
+def _cli(argv, capsys):
+    from rnnkit.cli.main import main
+
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_time_col_or_id_col_given_with_a_series_are_named_alone(capsys):
+    """Forecaster.fit(Series, time_col='t') said 'time_col/id_col: expected a DataFrame with those columns', naming
+    both; 'rnnkit forecast --dataset nile --time-col x' printed that API text as it was (exit 2, no flag named). The
+    argument given is named alone, and the CLI names its flag."""
+    from rnnkit.errors import ConfigError
+
+    for key in ("time_col", "id_col"):
+        with pytest.raises(ConfigError, match=rf"^{key}: expected no column name for a Series \(its index is the "
+                                              r"time; one series\), got 't'$"):
+            _ets(pd.Series(VALS, index=IDX), **{key: "t"})
+    for flag in ("--time-col", "--id-col"):
+        code, _, err = _cli(["forecast", "--dataset", "nile", flag, "x", "--horizon", "2", "--model", "ets",
+                             "--quiet"], capsys)
+        assert code == 2 and err.strip() == (f"rnnkit forecast: error: {flag}: expected none with --dataset nile (one "
+                                             "bundled series, its times read already), got 'x'")

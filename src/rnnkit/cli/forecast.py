@@ -144,6 +144,10 @@ def load_input(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
             raise UsageError(f"--dataset: expected a time series (one of {names}), got {args.dataset!r} "
                              f"(a {info.kind} data set)")
         data = info.load()
+        for flag, value in (("--time-col", args.time_col), ("--id-col", args.id_col)):
+            if value is not None and isinstance(data, pd.Series):   # was 'time_col/id_col: ... got a Series'
+                raise UsageError(f"{flag}: expected none with --dataset {args.dataset} (one bundled series, its times "
+                                 f"read already), got {value!r}")
         columns = getattr(data, "attrs", {}).get("columns") if isinstance(data, pd.DataFrame) else None
         for key, value in (columns or {}).items():
             if parse_args.get(key) is None:

@@ -261,8 +261,10 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     if isinstance(data, pd.Series):
         if past_cols or fut_cols:
             raise ConfigError("covariates: expected a DataFrame holding them as columns, got a Series")
-        if id_col is not None or time_col is not None:
-            raise ConfigError("time_col/id_col: expected a DataFrame with those columns, got a Series")
+        for key, col in (("time_col", time_col), ("id_col", id_col)):   # named alone: the CLI writes it as its flag
+            if col is not None:
+                raise ConfigError(f"{key}: expected no column name for a Series (its index is the time; one series), "
+                                  f"got {col!r}")
         if target is not None and data.name is not None and str(data.name) != str(target):   # was ignored silently
             raise ConfigError(f"target: expected None or the Series' own name {str(data.name)!r} (a Series is the one "
                               f"column to forecast), got {target!r}")
@@ -273,6 +275,10 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         raise InputTypeError(f"series: expected a pandas Series or DataFrame (or a 1-D numpy array or list), got "
                              f"{type(data).__name__}")
     df = data
+    if isinstance(df.columns, pd.MultiIndex):   # 'column ('a', 'y') not found; expected one of [('a', 'y')]'
+        raise DataError(f"series: expected one level of column names, got {df.columns.nlevels} (a MultiIndex: "
+                        f"{[str(c) for c in df.columns[:3]]}); flatten them first (df.columns = ['_'.join(map(str, c)) "
+                        "for c in df.columns])")
     if len(df) == 0:
         raise DataError("series: expected at least one row, got an empty table")
     for col, what in ((time_col, "time_col"), (id_col, "id_col")):
@@ -285,7 +291,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
             hint = f"; {dates[0]!r} holds dates: time_col={dates[0]!r}?" if dates and time_col is None else ""
             raise ConfigError(f"target: expected the name of the column to forecast (one of "
                               f"{[str(c) for c in left if str(c) not in dates]}{hint}), got none")
-        target = str(left[0])
+        target = left[0]        # as named: str() of an int name 0 was 'not found; expected one of ['0']'
     parts = [t.strip() for t in str(target).split(",")]
     if target not in df.columns and len(parts) > 1 and all(t in df.columns for t in parts):   # a wide table
         raise DataError(f"target: expected one column to forecast, got {len(parts)} ({', '.join(parts)}); for "

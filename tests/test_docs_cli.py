@@ -9,6 +9,7 @@ Parse only, nothing runs (the whole file takes a few seconds):
   cannot be parsed whole: each of its ``--flags`` must be one of that (sub)command's options;
 * every other ``--flag`` in the docs is an option of some ``rnnkit`` command or of a script under benchmarks/ or
   examples/, or one of ``OTHER_TOOLS`` (torchrun, pip, uvicorn);
+* every ``rnnkit ...`` example of a command's ``--help`` (description, epilog) parses too;
 * every ``--dataset NAME`` of those commands is a registered data set;
 * every backquoted ``rnnkit.a.b`` name imports (a module, then attributes);
 * every file of the repository the docs name (``tests/...``, ``benchmarks/...``, ...) exists, in every doc.
@@ -162,6 +163,23 @@ def test_every_flag_named_exists(doc):
     assert not unknown_flags(doc.read_text()), f"{_where(doc)}: flags no command or script has"
 
 
+def _parsers(p: argparse.ArgumentParser | None = None):
+    p = _parser() if p is None else p
+    yield p
+    for a in p._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            for sub in dict.fromkeys(a.choices.values()):     # an alias maps to the same parser
+                yield from _parsers(sub)
+
+
+def test_every_help_example_parses():
+    """The examples each command's ``--help`` prints (its description and epilog) are docs a user copies too."""
+    lines = [c for p in _parsers() for c in command_lines(f"```\n{p.description or ''}\n{p.epilog or ''}\n```\n")]
+    assert len(lines) > 100
+    problems = [p for p in map(parse_problem, lines) if p]
+    assert not problems, "\n".join(problems)
+
+
 def test_the_docs_hold_commands():
     """The extraction finds what is there (an empty list would pass everything above)."""
     lines = [c for doc in DOCS for c in command_lines(doc.read_text())]
@@ -193,8 +211,8 @@ def _expand(pattern: str) -> list[str]:
 def missing_paths(text: str) -> list[str]:
     """The repository paths ``text`` names (tests/, src/rnnkit/, docs/, benchmarks/, examples/; ``*`` and
     ``{a,b}`` allowed) that match no file or folder."""
-    named = {m.rstrip(".,)") for m in re.findall(r"(?<![\w/.-])((?:tests|src/rnnkit|docs|benchmarks|examples)/[\w./{},*-]+)",
-                                                  text)}
+    found = re.findall(r"(?<![\w/.-])((?:tests|src/rnnkit|docs|benchmarks|examples)/[\w./{},*-]+)", text)
+    named = {m.rstrip(".,)") for m in found}
     return sorted(p for p in named if not all(any(ROOT.glob(q)) for q in _expand(p)))
 
 

@@ -147,6 +147,23 @@ class Classify(TaskCommand):
         d = info.load()
         return Data(d["text"], d["label"], {"dataset": args.dataset})
 
+    def _split(self, data: Data, args):
+        """The driver's split, with a warning naming the held-out texts that are training texts too (a text the
+        data holds more than once lands on both sides): the test scores count them as unseen, a training score."""
+        train, test, record = super()._split(data, args)
+        if test is not None and len(test.inputs) and data.test is None:
+            from rnnkit.tasks.classify_data import held_out_copies
+
+            both = held_out_copies(train.inputs, test.inputs)
+            if both:
+                import warnings
+
+                where = test.places[both[0]] if test.places else f"held-out text {both[0]}"
+                warnings.warn(f"--test-fraction: {len(both)} of {len(test.inputs)} held-out texts are training texts "
+                              f"too (the data holds them more than once), e.g. {test.inputs[both[0]][:60]!r} ({where}): "
+                              "the test scores count them as unseen texts", stacklevel=2)
+        return train, test, record
+
     def read_inputs(self, args):
         if args.csv is not None and args.input is not None:
             raise UsageError("input: expected one of --input PATH or --csv PATH, got both")

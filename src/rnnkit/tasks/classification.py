@@ -44,6 +44,7 @@ from rnnkit.tasks.classify_config import (
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
+from rnnkit.tasks.classify_data import warn_case_variants, warn_conflicting_labels
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
@@ -52,7 +53,7 @@ from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snaps
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.classify_wide import WideNgrams, wide_order
 from rnnkit.tasks.common import (
-    SequenceEncoder, budget_left, check_texts, classification_metrics, masked_pool, run_file, run_vocab,
+    SequenceEncoder, budget_left, check_texts, classification_metrics, item_at, masked_pool, run_file, run_vocab,
 )
 
 __all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "TfidfLogReg", "NbLogReg", "SubwordNet",
@@ -225,6 +226,13 @@ class TextClassifier(ClassifierTask):
         for idx in bucket_batches([len(s) for s in ids], self.config.batch_size, shuffle=shuffle, seed=seed):
             x, lengths = pad_sequences([ids[i] for i in idx])
             yield idx, x, lengths, (torch.tensor([y[i] for i in idx]) if y is not None else None)
+
+    def check_trainable(self, inputs: list, targets: list | None) -> None:
+        """The classifier's rule (two classes), and warnings for a text given with two labels and for labels
+        that differ only by case (:mod:`rnnkit.tasks.classify_data`), each naming where the items were read."""
+        super().check_trainable(inputs, targets)
+        warn_conflicting_labels(inputs, targets, lambda i: item_at(self.input_name, i, self.places))
+        warn_case_variants(targets, lambda i: item_at(self.target_name, i, self.places))
 
     def _inference_batches(self, inputs: list[str]):
         ids = self._encode(inputs)

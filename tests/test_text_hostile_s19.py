@@ -112,3 +112,109 @@ def test_translate_header_rule_takes_real_pairs():
         refuse_header(pair, "p.tsv")
     with pytest.raises(DataError, match="got a header at line 1"):
         refuse_header(("src", "tgt"), "p.tsv")
+
+
+# ---------------------------------------------------------------------------------------- text encoded twice
+def test_a_file_of_text_encoded_twice_is_warned_naming_the_file_and_line(tmp_path):
+    """A UTF-8 file read as Windows-1252 and saved as UTF-8 again is valid UTF-8 ('cafÃ©', 'donâ€™t'): every
+    reader took it and the tasks learned the mojibake as words, silently (a Windows-1252 file itself is refused)."""
+    import warnings
+
+    from rnnkit.data.text import read_csv_texts, read_utf8
+
+    good = "text,label\ncafé très bon,pos\ndon’t buy it,neg\n"
+    f = tmp_path / "twice.csv"
+    f.write_text(good.encode("utf-8").decode("cp1252"), encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"csv: 2 line\(s\) of '.*twice.csv' hold text encoded twice \(mojibake\), "
+                                         r"the first line 2: 'Ã©' reads 'é' decoded once"):
+        texts, labels = read_csv_texts(f)
+    assert texts == ["cafÃ© trÃ¨s bon", "donâ€™t buy it"] and labels == ["pos", "neg"]   # read as written
+    # text in many scripts, typed once, is read without a word
+    g = tmp_path / "once.txt"
+    g.write_text("São Paulo, 25 °C, «Fuß», Ñandú, ¿qué?, Ελληνικά, русский, 中文, 👨‍👩‍👧, 2×3 m², ÂGE\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_utf8(g)
+    with pytest.raises(DataError, match="invalid byte 0xe9"):   # the file in its first encoding: refused as before
+        (tmp_path / "cp.csv").write_bytes(good.encode("cp1252"))
+        read_utf8(tmp_path / "cp.csv", "csv")
+
+
+# ---------------------------------------------------------------------------------------- duplicate texts
+def test_a_text_given_with_two_labels_is_warned_at_fit_naming_both_rows(tmp_path):
+    """A text labelled 'pos' in one row and 'neg' in another (two annotators, a duplicate relabelled) was trained on
+    as two examples that no model can fit both of, silently."""
+    from toy_data import CLASSIFY_FAST
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = ["good movie", "great film", "bad movie", "awful film"] * 5 + ["great film "]
+    labels = ["pos", "pos", "neg", "neg"] * 5 + ["neg"]
+    places = [f"--csv 'a.csv' row {i + 2}" for i in range(len(texts))]
+    clf = TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 1}))
+    with pytest.warns(UserWarning, match=r"texts: 1 text\(s\) given with more than one label, e.g. 'great film' "
+                                         r"labelled 'pos' \(texts\[1\] \(--csv 'a.csv' row 3\)\) and 'neg' "
+                                         r"\(texts\[20\] \(--csv 'a.csv' row 22\)\)"):
+        clf.fit(texts, labels, baselines=False, places=places)
+    assert clf.classes == ["neg", "pos"]   # the data is kept as given
+
+
+def test_classify_train_warns_of_held_out_texts_that_are_training_texts_too(tmp_path, capsys):
+    """A CSV holding its texts twice (appended to itself) put copies of training texts in the held-out part: the
+    test accuracy was partly a training accuracy, silently."""
+    import csv
+    import warnings
+
+    from rnnkit.cli.main import main
+
+    words = {"pos": "good great fine lovely superb nice".split(), "neg": "bad awful poor terrible ugly sad".split()}
+    rows = [(" ".join(words[lab][(i * 5 + k) % 6] for k in range(3)) + f" movie {i}", lab)
+            for i, lab in enumerate(["pos", "neg"] * 20)]
+    for name, data in (("once", rows), ("twice", rows + rows)):
+        with open(tmp_path / f"{name}.csv", "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([("text", "label"), *data])
+    args = ["classify", "train", "--epochs", "1", "--hidden-size", "8", "--embed-dim", "8", "--embeddings", "own",
+            "--no-baseline", "--combine", "false"]
+    with pytest.warns(UserWarning, match=r"--test-fraction: \d+ of 16 held-out texts are training texts too \(the "
+                                         r"data holds them more than once\), e.g. '.*' \(--csv '.*twice.csv' row \d+\)"):
+        assert main(args + ["--csv", str(tmp_path / "twice.csv"), "--out", str(tmp_path / "r2")]) == 0
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert main(args + ["--csv", str(tmp_path / "once.csv"), "--out", str(tmp_path / "r1")]) == 0
+    assert not [w for w in seen if "held-out texts" in str(w.message)]
+
+
+def test_labels_differing_only_by_case_are_warned_at_fit(tmp_path):
+    """'Pos' and 'pos' were two classes, each with part of the texts, silently ('pos ' and NFD forms are refused
+    since session 16; case may be meant, so it is a warning and the classes are kept)."""
+    from toy_data import CLASSIFY_FAST
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = ["good movie", "great film", "bad movie", "awful film", "fine film", "nice movie"] * 3
+    labels = ["pos", "pos", "neg", "neg", "Pos", "Pos"] * 3
+    clf = TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 1}))
+    with pytest.warns(UserWarning, match=r"labels: 1 label\(s\) written in more than one case, e.g. 'pos' "
+                                         r"\(labels\[0\]\) and 'Pos' \(labels\[4\]\): two classes"):
+        clf.fit(texts, labels, baselines=False)
+    assert sorted(clf.classes) == ["Pos", "neg", "pos"]   # the classes are kept
+
+
+@pytest.mark.parametrize("codec, named", [("utf-32", "UTF-32 little-endian (byte-order mark 0xff 0xfe 0x00 0x00)"),
+                                          ("utf-32-be-bom", "UTF-32 big-endian (byte-order mark 0x00 0x00 0xfe 0xff)"),
+                                          ("utf-16", "UTF-16 little-endian (byte-order mark 0xff 0xfe)"),
+                                          ("cp1252", "invalid byte 0xe9 in '{f}' at line 2 (Windows-1252 or Latin-1 "
+                                                     "text? save it as UTF-8")])
+def test_a_file_not_in_utf8_is_refused_naming_its_encoding(tmp_path, codec, named):
+    """A UTF-32 file (its mark FF FE 00 00 begins with UTF-16's) was called UTF-16, a big-endian one 'a NUL byte
+    (a binary file, or UTF-16 without a byte-order mark?)'; a Windows-1252 file (Excel's 'CSV' on Windows) was an
+    invalid byte with no word of what the file likely is."""
+    from rnnkit.data.text import read_utf8
+
+    text = "text,label\ncafé très bon,pos\n"
+    data = b"\x00\x00\xfe\xff" + text.encode("utf-32-be") if codec == "utf-32-be-bom" else text.encode(codec)
+    f = tmp_path / "a.csv"
+    f.write_bytes(data)
+    with pytest.raises(DataError) as e:
+        read_utf8(f, "csv")
+    assert f"csv: expected UTF-8 text, got {named.format(f=f)}" in str(e.value)

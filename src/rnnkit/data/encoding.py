@@ -19,7 +19,7 @@ import re
 import unicodedata
 import warnings
 
-__all__ = ["twice_encoded_lines", "warn_twice_encoded"]
+__all__ = ["twice_encoded_lines", "warn_twice_encoded", "bom_encoding", "legacy_hint"]
 
 # the characters Windows-1252 (or Latin-1, for its C1 controls) gives the continuation bytes 0x80-0xBF
 _CONT = ("\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201a"
@@ -65,3 +65,27 @@ def warn_twice_encoded(text: str, name: str, what: str = "file") -> str:
                       "Latin-1 and saved again; it is read as written (re-save it from its first encoding, or "
                       "repair it, e.g. with ftfy)", stacklevel=3)
     return text
+
+
+def bom_encoding(data: bytes) -> str:
+    """The encoding a UTF-16 or UTF-32 byte-order mark at the start of ``data`` names, with the mark, for a message
+    (UTF-32's little-endian mark ``FF FE 00 00`` begins with UTF-16's ``FF FE``: it was called UTF-16); else ``""``.
+
+    >>> bom_encoding("a".encode("utf-32")), bom_encoding(b"a")
+    ('UTF-32 little-endian (byte-order mark 0xff 0xfe 0x00 0x00)', '')
+    """
+    for mark, name in ((b"\xff\xfe\x00\x00", "UTF-32 little-endian"), (b"\x00\x00\xfe\xff", "UTF-32 big-endian"),
+                       (b"\xff\xfe", "UTF-16 little-endian"), (b"\xfe\xff", "UTF-16 big-endian")):
+        if data.startswith(mark):
+            return f"{name} (byte-order mark {' '.join(f'0x{b:02x}' for b in mark)})"
+    return ""
+
+
+def legacy_hint(data: bytes) -> str:
+    """For the message of bytes that are not UTF-8: ``"; Windows-1252 or Latin-1 text? ..."`` when every byte of
+    ``data`` is a Windows-1252 character (what a Western-European spreadsheet or editor writes), else ``""``."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    return " (Windows-1252 or Latin-1 text? save it as UTF-8, e.g. iconv -f cp1252 -t utf-8)"

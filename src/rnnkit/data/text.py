@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
-from rnnkit.data.encoding import warn_twice_encoded
+from rnnkit.data.encoding import bom_encoding, legacy_hint, warn_twice_encoded
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import check_tag_spaces, first_repeat
 from rnnkit.errors import ConfigError, DataError
@@ -74,15 +74,14 @@ def decode_utf8(data: bytes, name: str, what: str = "file") -> str:
     """``data`` decoded as UTF-8 (a leading BOM dropped) whatever the locale; DataError naming ``name``
     and the line of the first invalid byte, of a NUL byte (UTF-16 without a BOM, a binary file) or of a BOM
     that starts a later line (files joined with theirs: it began a token or a column name, invisibly)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DataError(f"{what}: expected UTF-8 text, got UTF-16 (byte-order mark 0x{data[0]:02x} 0x{data[1]:02x}) "
-                        f"in {name!r}; save it as UTF-8")
+    if bom_encoding(data):   # a UTF-16 or UTF-32 byte-order mark names the encoding
+        raise DataError(f"{what}: expected UTF-8 text, got {bom_encoding(data)} in {name!r}; save it as UTF-8")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise DataError(f"{what}: expected UTF-8 text, got invalid byte 0x{data[e.start]:02x} in {name!r} "
-                        f"at line {line}") from None
+                        f"at line {line}{legacy_hint(data)}") from None
     nul = text.find("\0")
     if nul >= 0:   # UTF-16 without a byte-order mark decodes as 'valid UTF-8' with a NUL every other byte
         raise DataError(f"{what}: expected UTF-8 text, got a NUL byte in {name!r} at line {text.count(chr(10), 0, nul) + 1} "

@@ -103,3 +103,29 @@ def test_time_col_or_id_col_given_with_a_series_are_named_alone(capsys):
                              "--quiet"], capsys)
         assert code == 2 and err.strip() == (f"rnnkit forecast: error: {flag}: expected none with --dataset nile (one "
                                              "bundled series, its times read already), got 'x'")
+
+
+def test_a_column_not_found_names_the_one_that_differs_by_spaces_or_case(tmp_path, capsys):
+    """A header written 'date, y' (a space after the comma) holds ' y': '--target y' said "column 'y' not found;
+    expected one of ['date', ' y']" and left the space to be seen (left from session 18); a column differing only by
+    case alike. The message names it; a name with no near column reads as before."""
+    path = tmp_path / "space.csv"
+    path.write_text("date, y\n" + "".join(f"{t:%Y-%m-%d}, {v:.3f}\n" for t, v in zip(IDX, VALS)))
+    code, _, err = _cli(["forecast", "--csv", str(path), "--target", "y", "--time-col", "date", "--horizon", "2",
+                         "--model", "ets", "--quiet"], capsys)
+    assert code == 1 and err.strip().endswith(
+        "--target: column 'y' not found; expected one of ['date', ' y'] (' y' differs from 'y' only by spaces at its "
+        "ends, as in a header written 'a, b': name the column as written, or remove the spaces)")
+    code, _, err = _cli(["forecast", "--csv", str(path), "--target", " y", "--time-col", "Date", "--horizon", "2",
+                         "--model", "ets", "--quiet"], capsys)
+    assert code == 1 and err.strip().endswith(
+        "--csv: expected a time column 'Date', got columns ['date', ' y'] ('date' differs from 'Date' only by case: "
+        "name the column as written)")
+    frame = pd.DataFrame({"t": IDX, "Sales": VALS})
+    with pytest.raises(DataError, match=r"^target: column 'sales' not found; expected one of \['t', 'Sales'\] "
+                                        r"\('Sales' differs from 'sales' only by case: name the column as written\)$"):
+        _ets(frame, target="sales", time_col="t")
+    with pytest.raises(DataError, match=r"^target: column 'units' not found; expected one of \['t', 'Sales'\]$"):
+        _ets(frame, target="units", time_col="t")
+    assert _cli(["forecast", "--csv", str(path), "--target", " y", "--time-col", "date", "--horizon", "2",
+                 "--model", "ets", "--quiet"], capsys)[0] == 0       # named as written: read

@@ -36,7 +36,7 @@ from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
-__all__ = ["parse_dates", "read_series_csv", "DATE_FORMATS",
+__all__ = ["parse_dates", "read_series_csv", "DATE_FORMATS", "column_hint",
            "load_co2", "load_nile", "load_sunspots", "load_elec_equip", "load_macrodata",
            "load_seattle_weather", "load_seattle_temps", "load_stocks", "VEGA_INSTALL"]
 
@@ -307,6 +307,21 @@ def _number_times(ser: pd.Series, text: pd.Series, what: str, date_format: str |
     raise DataError(f"{what}: expected dates as text or timestamps, got numbers ({shown}, ..); {hint}")
 
 
+def column_hint(name: Any, columns: Any) -> str:
+    """The end of a 'column not found' message when a column differs from ``name`` only by spaces at its ends or by
+    case: a header written ``date, y`` (a space after each comma) holds ``' y'``, and "column 'y' not found; expected
+    one of ['date', ' y']" left the space to be seen; ``''`` when none does."""
+    key = str(name).strip().casefold()
+    near = [str(c) for c in columns if str(c) != str(name) and str(c).strip().casefold() == key]
+    if not near:
+        return ""
+    if near[0].strip() == str(name).strip():
+        return (f" ({near[0]!r} differs from {str(name)!r} only by spaces at its ends, as in a header written 'a, b': "
+                "name the column as written, or remove the spaces)")
+    how = "case" if near[0] == near[0].strip() and str(name) == str(name).strip() else "case and spaces at its ends"
+    return f" ({near[0]!r} differs from {str(name)!r} only by {how}: name the column as written)"
+
+
 def read_series_csv(path: str | Path, time_col: str | None = None, *, date_format: str | None = None,
                     dayfirst: bool | None = None, what: str = "csv", id_col: str | None = None) -> pd.DataFrame:
     """A CSV file of one or more series as a DataFrame; ``time_col`` (when given and not integer steps)
@@ -341,7 +356,7 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     if time_col is not None:
         if time_col not in frame.columns:
             raise DataError(f"{what}: expected a time column {time_col!r}, got columns "
-                            f"{[str(c) for c in frame.columns]}")
+                            f"{[str(c) for c in frame.columns]}{column_hint(time_col, frame.columns)}")
         col = frame[time_col]
         if pd.api.types.is_float_dtype(col) and col.isna().any() and (col.dropna() % 1 == 0).all():
             # integer steps with an empty cell (pandas reads the column as floats): "got 0.0 (float)" said nothing

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnnkit.data.series import column_hint
 from rnnkit.errors import DataError
 from rnnkit.tasks.forecasting.input_values import time_index
 
@@ -23,7 +24,8 @@ def need_column(df: pd.DataFrame, col: str, what: str) -> None:
     """``df`` has exactly one column ``col``: else a DataError naming ``what`` and ``col`` (two of one name made
     ``df[col]`` a frame: pandas' bare 'Data must be 1-dimensional')."""
     if col not in df.columns:
-        raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}")
+        raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}"
+                        f"{column_hint(col, df.columns)}")
     if list(df.columns).count(col) > 1:
         raise DataError(f"{what}: expected one column named {col!r}, got {list(df.columns).count(col)}")
 

@@ -87,3 +87,36 @@ def test_copy_memory_names_delay_and_takes_numpy_ints():
     assert adding_problem(np.int16(2), np.int64(6), generator=torch.Generator().manual_seed(1))[0].shape == (2, 6, 2)
     with pytest.raises(ConfigError, match=r"^batch_size: expected an int >= 1, got True$"):
         adding_problem(True, 6, generator=torch.Generator())
+
+
+def test_load_runner_checks_what_it_is_fed_against_the_description(tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    import torch
+
+    import rnnkit
+    from rnnkit.errors import InputTypeError, ShapeError
+    from rnnkit.export import load_runner
+
+    torch.manual_seed(0)
+    layer = rnnkit.GRU(3, 4, batch_first=True)
+    rnnkit.export(layer, tmp_path / "g.onnx", lengths=True)
+    run = load_runner(tmp_path / "g.onnx", "onnx")
+    x, h0 = torch.randn(2, 5, 3), torch.zeros(1, 2, 4)
+    # lengths 9 at T = 5 ran as 5, and -1 gave zeros, both without a word (onnxruntime reads what it gets)
+    for bad in ([5, 9], [5, -1]):
+        with pytest.raises(ShapeError, match=r"^lengths: expected values in \[0, 5\] \(the inputs' time axis\), got "):
+            run(x, h0, torch.tensor(bad))
+    # onnxruntime's own errors, naming its graph: 'Unexpected input data type', 'Required inputs ... are missing'
+    with pytest.raises(InputTypeError, match=r"^x: expected dtype float32 \(the exported graph's\), got float64$"):
+        run(x.double(), h0, torch.tensor([5, 5]))
+    with pytest.raises(InputTypeError, match=r"^inputs: expected 3 tensors \(x, h0, lengths\), got 1$"):
+        run(x)
+    with pytest.raises(ShapeError, match=r"^h0: expected batch size 2 \(the inputs' before it\), got 3"):
+        run(x, torch.zeros(1, 3, 4), torch.tensor([5, 5]))
+    # good inputs (a length 0 too: a sequence that ended, as the layer takes it) run as the layer does
+    lengths = torch.tensor([5, 2])
+    out, h_n = run(x, h0, lengths)
+    want, want_h = layer(x, h0, lengths)
+    assert abs(out - want.detach().numpy()).max() < 1e-5 and abs(h_n - want_h.detach().numpy()).max() < 1e-5
+    assert abs(run(x, h0, torch.tensor([5, 0]))[1][0, 1]).max() == 0

@@ -27,6 +27,7 @@ from rnnkit._io import atomic_write_bytes, atomic_write_json, check_folder_path,
 from rnnkit._validate import check_bool, check_choice, check_int
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
+from rnnkit.export.feed import checked_feed
 from rnnkit.export.signature import GraphSpec, InputSpec, layer_spec, module_spec
 
 __all__ = ["export", "export_spec", "check_export_path", "ExportResult", "ParityError", "FORMATS", "EXAMPLE_SIZE", "CHECK_SIZES",
@@ -156,12 +157,11 @@ def load_runner(path: str | os.PathLike | bytes, format: str):
     against the description's ``sha256`` first: an edited or truncated file is a CheckpointError naming it."""
     # "ONNX" (any other str) was read as a torch-export archive ('File is not a zip file'); an edited file loaded
     check_choice("format", format, FORMATS)   # and ran, silently, though FILE.json records its sha256
-    if not isinstance(path, bytes):
-        _verify_export_file(path, format)
+    inputs = None if isinstance(path, bytes) else _verify_export_file(path, format)
     if format == "onnx":   # else a missing runtime read as a bad file: "does not load as one (ModuleNotFoundError...)"
         _require_deploy(("onnxruntime",))
     try:
-        return _runner(path, format)
+        return checked_feed(_runner(path, format), inputs)
     except Exception as e:   # a .pt2 given as "onnx" was onnxruntime's InvalidProtobuf, the reverse a BadZipFile
         if isinstance(path, bytes):
             raise
@@ -219,15 +219,15 @@ def _holds_float16(path: str | os.PathLike | bytes) -> bool:
         t.data_type == half for t in model.graph.initializer)
 
 
-def _verify_export_file(path: str | os.PathLike, format: str) -> None:
+def _verify_export_file(path: str | os.PathLike, format: str) -> Any:
     """``path`` exists and, when its ``FILE.json`` (written by :func:`export`) records a ``sha256`` and a ``format``,
-    has them."""
+    has them; returns the inputs it records (``None`` without one)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"path: expected an exported model file, got {str(path)!r} (no such file)")
     side = path.with_name(path.name + ".json")
     if not side.is_file():
-        return
+        return None
     info = read_json(side, "an export description")
     want = info.get("sha256") if isinstance(info, dict) else None
     said = info.get("format") if isinstance(info, dict) else None
@@ -236,6 +236,7 @@ def _verify_export_file(path: str | os.PathLike, format: str) -> None:
     if isinstance(want, str) and (got := sha256_file(path)) != want:
         raise CheckpointError(f"path: expected the file {side.name} describes (sha256 {want[:16]}...), got sha256 "
                               f"{got[:16]}... in {str(path)!r} (edited, truncated or replaced since the export)")
+    return info.get("inputs") if isinstance(info, dict) else None
 
 
 def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]]:

@@ -1,0 +1,62 @@
+"""The inputs fed to :func:`rnnkit.export.load_runner`'s function, checked against the ``inputs`` that the export's
+``FILE.json`` records (names, dtypes, shapes with the ``batch``/``time`` axes) before the runtime reads them.
+
+onnxruntime ran ``lengths`` beyond the time axis (9 at T = 5: read as 5) or negative (-1: zeros) without a
+word, and its own errors named its graph (``INVALID_ARGUMENT : Unexpected input data type``, ``Required inputs
+(['h0', 'lengths']) are missing``); a torch-export program fails inside its guards. Each is now the typed error
+of a layer call, naming the input.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from torch import Tensor
+
+from rnnkit.errors import InputTypeError, ShapeError
+
+__all__ = ["checked_feed"]
+
+
+def checked_feed(run: Callable, inputs: Any) -> Callable:
+    """``run`` with its inputs checked against ``inputs`` (the description's list of ``{name, shape, dtype}``);
+    ``run`` itself where the description has none usable."""
+    if not isinstance(inputs, list) or not inputs or not all(
+            isinstance(i, dict) and isinstance(i.get("name"), str) for i in inputs):
+        return run
+    names = [i["name"] for i in inputs]
+
+    def checked(*xs: Any):
+        if len(xs) != len(names):
+            raise InputTypeError(f"inputs: expected {len(names)} tensors ({', '.join(names)}), got {len(xs)}")
+        sizes: dict[str, int] = {}
+        for spec, x in zip(inputs, xs):
+            _check_one(spec, x, sizes)
+        for spec, x in zip(inputs, xs):
+            if spec["name"] == "lengths" and "time" in sizes and x.numel():
+                lo, hi = int(x.min()), int(x.max())
+                if lo < 0 or hi > sizes["time"]:
+                    raise ShapeError(f"lengths: expected values in [0, {sizes['time']}] (the inputs' time axis), got "
+                                     f"min {lo}, max {hi}")
+        return run(*xs)
+
+    return checked
+
+
+def _check_one(spec: dict[str, Any], x: Any, sizes: dict[str, int]) -> None:
+    name, want, shape = spec["name"], spec.get("dtype"), spec.get("shape")
+    if not isinstance(x, Tensor):
+        raise InputTypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    got = str(x.dtype).replace("torch.", "")
+    if isinstance(want, str) and got != want:
+        raise InputTypeError(f"{name}: expected dtype {want} (the exported graph's), got {got}")
+    if not isinstance(shape, list):
+        return
+    if x.dim() != len(shape):
+        raise ShapeError(f"{name}: expected shape {shape} ({len(shape)}-D), got {tuple(x.shape)}")
+    for axis, size in zip(shape, x.shape):
+        if isinstance(axis, int) and not isinstance(axis, bool) and axis != size:
+            raise ShapeError(f"{name}: expected shape {shape}, got {tuple(x.shape)}")
+        if axis in ("batch", "time") and sizes.setdefault(axis, size) != size:
+            raise ShapeError(f"{name}: expected {axis} size {sizes[axis]} (the inputs' before it), got {size} in "
+                             f"shape {tuple(x.shape)}")

@@ -3,6 +3,7 @@ Each test fails on the code before its fix (a4af298) unless it says it guards be
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -129,3 +130,25 @@ def test_a_column_not_found_names_the_one_that_differs_by_spaces_or_case(tmp_pat
         _ets(frame, target="units", time_col="t")
     assert _cli(["forecast", "--csv", str(path), "--target", " y", "--time-col", "date", "--horizon", "2",
                  "--model", "ets", "--quiet"], capsys)[0] == 0       # named as written: read
+
+
+def test_forecast_update_names_the_fit_format_it_read_the_new_dates_with(tmp_path, capsys):
+    """'forecast update --csv' with dates written 01/01/2024 after a fit on ISO dates said "expected every date in
+    date_format 'ISO8601'", a format the user never gave (left from session 18): it names it as the fit's and the
+    flags that read --csv's own dates, which then update the run (oracle: the same rows in ISO 8601)."""
+    fit = tmp_path / "fit.csv"
+    pd.DataFrame({"date": IDX.strftime("%Y-%m-%d"), "y": VALS.round(3)}).to_csv(fit, index=False)
+    assert _cli(["forecast", "--csv", str(fit), "--target", "y", "--time-col", "date", "--horizon", "2", "--model",
+                 "ets", "--quiet", "--no-plot", "--out", str(tmp_path / "run")], capsys)[0] == 0
+    new = pd.date_range(IDX[-1], periods=3, freq="MS")[1:]
+    for name, fmt in (("dmy.csv", "%d/%m/%Y"), ("iso.csv", "%Y-%m-%d")):
+        pd.DataFrame({"date": new.strftime(fmt), "y": [11.0, 12.0]}).to_csv(tmp_path / name, index=False)
+    upd = ["forecast", "update", "--run", str(tmp_path / "run"), "--quiet", "--json", "--csv"]
+    code, _, err = _cli(upd + [str(tmp_path / "dmy.csv")], capsys)
+    assert code == 1 and err.strip().endswith(
+        "expected every date in date_format 'ISO8601', got '01/01/2024' in data row 1; 'ISO8601' is the format the "
+        "run's fit read: pass --date-format (or --dayfirst) for --csv's own dates")
+    code, out, _ = _cli(upd + [str(tmp_path / "dmy.csv"), "--date-format", "%d/%m/%Y"], capsys)
+    code_iso, out_iso, _ = _cli(upd + [str(tmp_path / "iso.csv")], capsys)
+    assert code == code_iso == 0
+    assert json.loads(out)["forecast"] == json.loads(out_iso)["forecast"]

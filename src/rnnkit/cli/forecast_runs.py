@@ -11,6 +11,7 @@ from typing import Any
 
 from rnnkit._io import atomic_write_bytes, atomic_write_json, atomic_write_text, dumps_json, to_jsonable
 from rnnkit.cli.common import UsageError, check_out_dir, check_run_out
+from rnnkit.errors import DataError
 from rnnkit.tasks.forecasting.records import forecast_csv_frame, forecast_records, time_text
 
 __all__ = ["result_of", "write_outputs", "text_of", "run_saved", "progress_printer"]
@@ -224,8 +225,15 @@ def _new_points(args: argparse.Namespace, forecaster):
                              f"{given!r}")
     time_col = saved.get("time_col") or args.time_col
     own = args.date_format is not None or args.dayfirst is not None   # the flags describe --csv's dates: they win
-    frame = read_series_csv(args.csv, time_col, date_format=args.date_format if own else saved.get("date_format"),
-                            dayfirst=args.dayfirst, what="--csv", id_col=saved.get("id_col"))
+    fmt = args.date_format if own else saved.get("date_format")
+    try:
+        frame = read_series_csv(args.csv, time_col, date_format=fmt, dayfirst=args.dayfirst, what="--csv",
+                                id_col=saved.get("id_col"))
+    except DataError as e:   # "expected every date in date_format 'ISO8601'": a format the user never gave
+        if own or fmt is None or "date_format" not in str(e):
+            raise
+        raise DataError(f"{e}; {fmt!r} is the format the run's fit read: pass --date-format (or --dayfirst) for "
+                        "--csv's own dates") from None
     if saved.get("time_col"):
         return frame
     if time_col is None:

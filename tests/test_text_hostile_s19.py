@@ -218,3 +218,27 @@ def test_a_file_not_in_utf8_is_refused_naming_its_encoding(tmp_path, codec, name
     with pytest.raises(DataError) as e:
         read_utf8(f, "csv")
     assert f"csv: expected UTF-8 text, got {named.format(f=f)}" in str(e.value)
+
+
+# ---------------------------------------------------------------------------------------- an edited run
+def test_a_run_whose_labels_were_edited_to_a_blank_one_is_refused_at_load(classify_run):
+    """A classify run whose vocab.json was edited (digests written again) to hold the label '' loaded and predicted
+    '' as a class; training refuses a blank label, and no tokenizer makes an empty token: one rule in Vocab."""
+    import json
+    import shutil
+
+    from rnnkit._io import write_digests
+    from rnnkit.data.vocab import Vocab
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.classification import TextClassifier
+
+    run = classify_run / "edited"
+    shutil.copytree(classify_run / "run", run)
+    vocab = json.loads((run / "vocab.json").read_text(encoding="utf-8"))
+    vocab["labels"]["tokens"][1] = ""
+    (run / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    write_digests(run, list(json.loads((run / "digests.json").read_text())["sha256"]))
+    with pytest.raises(CheckpointError, match="expected non-empty tokens, got '' at position 1"):
+        TextClassifier.load(run)
+    with pytest.raises(DataError, match="expected non-empty tokens"):
+        Vocab(["<pad>", "<unk>", "a", ""])

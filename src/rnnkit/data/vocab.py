@@ -258,6 +258,8 @@ class Vocab:
         if len(set(tokens)) != len(tokens):
             dup = [t for t, n in Counter(tokens).items() if n > 1][:5]
             raise DataError(f"tokens: expected unique tokens, got duplicates {dup}")
+        if "" in tokens:   # no tokenizer makes one, no label is blank: a run's edited vocab.json predicted '' as a class
+            raise DataError(f"tokens: expected non-empty tokens, got '' at position {tokens.index('')}")
         self.tokens = tokens
         self.specials = specials
         self.index = {t: i for i, t in enumerate(tokens)}

@@ -221,7 +221,8 @@ def test_export_to_an_opset_the_exporter_cannot_convert_to_is_refused_not_ignore
     # Before: 'DataError: conll: expected ...' named the data argument, not the flag the user typed
     ("tag", "--conll", b"", "DataError: --conll: expected a non-empty file, got {path!r} (empty)"),
     ("tsc", "--csv", b"id,time,label,a\nx,0,\xe9,1\n",
-     "DataError: --csv: expected UTF-8 text, got invalid byte 0xe9 in {path!r} at line 2"),
+     "DataError: --csv: expected UTF-8 text, got invalid byte 0xe9 in {path!r} at line 2 (Windows-1252 or Latin-1 "
+     "text? save it as UTF-8, e.g. iconv -f cp1252 -t utf-8)"),   # the hint since session 19 (43d786f)
     ("generate", "--text", None, "DataError: --text: expected an existing file, got {path!r} (a folder)"),
 ])
 def test_a_runtime_error_about_a_flag_s_value_names_the_flag(tmp_path, capsys, command, flag, content, message):

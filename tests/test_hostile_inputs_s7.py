@@ -65,7 +65,8 @@ def test_series_csv_that_is_not_utf8_names_the_line(tmp_path):
 
     path = tmp_path / "latin1.csv"
     path.write_bytes(("t,y\n" + "\n".join(_ROWS) + "\n").encode() + "2021-01-21,caf\xe9\n".encode("latin1"))
-    with pytest.raises(DataError, match=r"^csv: expected UTF-8 text, got invalid byte 0xe9 in .* at line 22$"):
+    with pytest.raises(DataError, match=r"^csv: expected UTF-8 text, got invalid byte 0xe9 in .* at line 22 "
+                                        r"\(Windows-1252 or Latin-1 text\? save it as UTF-8, .*\)$"):   # hint: s19
         read_series_csv(path, "t")
 
 

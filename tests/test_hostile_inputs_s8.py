@@ -109,7 +109,8 @@ def test_a_toml_config_is_read_as_utf8_whatever_the_locale(tmp_path):
     assert _apply_under_ascii_locale(tmp_path / "c.toml") == "OUT 'runs/caf\\xe9'"
     (tmp_path / "bad.toml").write_bytes(b'quiet = true\nout = "caf\xe9"\n')    # Latin-1 bytes: not TOML
     assert _apply_under_ascii_locale(tmp_path / "bad.toml") == (
-        f"ERR --config: expected UTF-8 text, got invalid byte 0xe9 in {str(tmp_path / 'bad.toml')!r} at line 2")
+        f"ERR --config: expected UTF-8 text, got invalid byte 0xe9 in {str(tmp_path / 'bad.toml')!r} at line 2 "
+        "(Windows-1252 or Latin-1 text? save it as UTF-8, e.g. iconv -f cp1252 -t utf-8)")   # hint: session 19
 
 
 def test_a_tagger_of_a_non_bio_tag_set_reports_its_validation_token_accuracy():

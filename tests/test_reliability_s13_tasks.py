@@ -116,7 +116,7 @@ def test_a_tagger_refuses_a_token_of_white_space_alone():
     assert len(tagger.predict([["New York", "x"], ["York"]])[0]) == 2
     for bad in (" ", "\t", "\u3000"):
         with pytest.raises(DataError, match=r"^sentences\[0\]\[1\]: expected a token with something besides white "
-                                            r"space, got "):
+                                            r"space and invisible characters, got "):   # since session 19
             tagger.predict([["a", bad, "b"]])
     with pytest.raises(DataError, match=r"^sentences\[1\]\[0\]: expected a token with something besides white space"):
         SequenceTagger(cfg).fit([["a"], [" "]], [["O"], ["O"]], baselines=False)

@@ -242,3 +242,25 @@ def test_a_run_whose_labels_were_edited_to_a_blank_one_is_refused_at_load(classi
         TextClassifier.load(run)
     with pytest.raises(DataError, match="expected non-empty tokens"):
         Vocab(["<pad>", "<unk>", "a", ""])
+
+
+# ---------------------------------------------------------------------------------------- invisible tokens
+@pytest.mark.parametrize("tok", ["\u200b", "\u200f", "\x1b", "\u00ad", "\u200d\u200b", "\u2060"])
+def test_a_tagger_token_of_invisible_characters_alone_is_refused_as_a_blank_one(tmp_path, tok):
+    """A CoNLL line whose token is a zero-width space, an RLM, an ESC or a soft hyphen alone (text copied from the web)
+    was a word of its own, tagged and scored, silently -- a blank token is refused since session 13, and the words
+    tokenizer reads none of these as a token (session 18). One rule: something besides white space and them."""
+    from rnnkit.data.text import read_conll
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    f = tmp_path / "a.conll"
+    f.write_text(f"Anna\tB-PER\n{tok}\tO\nlebt\tO\n\nJa\tO\n", encoding="utf-8")
+    sents = read_conll(f)
+    tagger = SequenceTagger(TaggerConfig(epochs=1, progress=False, val_fraction=0.0))
+    with pytest.raises(DataError, match=r"sentences\[0\]\[1\]: expected a token with something besides white space "
+                                        r"and invisible characters"):
+        tagger.fit([s for s, _ in sents], [t for _, t in sents], baselines=False)
+    # visible tokens with such characters inside are words as before
+    tagger.fit([["Anna", "שלום\u200f", "👨\u200d👩\u200d👧"], ["Ja"]], [["B-PER", "O", "O"], ["O"]], baselines=False)
+    with pytest.raises(DataError, match="invisible characters"):
+        tagger.predict([["Anna", tok]])

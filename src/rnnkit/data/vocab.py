@@ -53,7 +53,8 @@ from rnnkit._io import atomic_write_text, read_json
 from rnnkit._validate import check_bool, check_unicode
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
-__all__ = ["Vocab", "tokenize", "unspaced", "splitter_spec", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids", "literal_tokens"]
+__all__ = ["Vocab", "tokenize", "unspaced", "splitter_spec", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids", "literal_tokens",
+           "INVISIBLE_ONLY"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 TOKENIZERS = ("words", "chars")
@@ -80,6 +81,8 @@ _NO_SPACE = re.compile(f"[{_NO_SPACE_SCRIPTS}]")
 # 'a\x01b' was three tokens, a terminal's escape U+001B one of them): \p{Cc} in the words pattern.
 _INVISIBLE_SEPARATORS = "\u200b\u2060\ufeff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
 _JOINERS = "\u200c\u200d"   # zero-width non-joiner (Persian, Hindi) and joiner: inside a word or emoji only
+#: text of white space, control characters and the invisible characters above alone (``fullmatch``): no word token
+INVISIBLE_ONLY = re.compile(f"[\\s\x00-\x1f\x7f-\x9f\u00ad{_INVISIBLE_SEPARATORS}{_JOINERS}]*")
 
 
 # One "word" of a script without spaces: a grapheme cluster (UAX #29) with any marks UAX #29 leaves out of it

@@ -17,7 +17,7 @@ import unicodedata
 from typing import Any, Iterable, Sequence
 
 from rnnkit._validate import check_no_nul, check_tag_spaces, check_unicode
-from rnnkit.data.vocab import literal_tokens
+from rnnkit.data.vocab import INVISIBLE_ONLY, literal_tokens
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_label_kinds, check_labels, item_at, missing_hint, one_spelling_per_label
 
@@ -49,8 +49,11 @@ def check_sentences(sents: Any, what: str = "sentences", places: Sequence[str] |
             at = item_at(what, i, places, f"[{j}]")
             if not isinstance(tok, str) or not tok:
                 raise DataError(f"{at}: expected non-empty string tokens, got {tok!r}{missing_hint(tok)}")
-            if not tok.strip():   # ' ' of "a  b".split(" "): a word of its own, tagged and scored, silently
-                raise DataError(f"{at}: expected a token with something besides white space, got {tok!r}")
+            # ' ' of "a  b".split(" "), a zero-width space, an RLM or a control character alone (a CoNLL line of one,
+            # copied from the web): a word of its own, tagged and scored, silently (the words tokenizer reads none)
+            if INVISIBLE_ONLY.fullmatch(tok):
+                raise DataError(f"{at}: expected a token with something besides white space and invisible "
+                                f"characters, got {tok!r}")
             if tok != tok.strip():   # ' dog', 'dog\n': a word unseen in training (whose CoNLL files are read stripped)
                 raise DataError(f"{at}: expected a token without white space around it (a CoNLL file's "
                                 f"tokens are read stripped), got {tok!r}; strip the tokens first")

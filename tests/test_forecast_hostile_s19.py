@@ -152,3 +152,26 @@ def test_forecast_update_names_the_fit_format_it_read_the_new_dates_with(tmp_pat
     code_iso, out_iso, _ = _cli(upd + [str(tmp_path / "iso.csv")], capsys)
     assert code == code_iso == 0
     assert json.loads(out)["forecast"] == json.loads(out_iso)["forecast"]
+
+
+# ------------------------------------------------------------------ scores near float64's limit
+def test_mase_and_smape_of_values_near_float64s_limit_are_their_scale_free_values():
+    """MASE and sMAPE do not depend on the unit, but their sums overflowed near 1.8e308: training values 1e308 and
+    -1e308 gave the naive scale inf, and MASE was NaN with a warning that the part 'repeats itself exactly' (left
+    from session 18); sMAPE of 1e308 against -1e308 was NaN (inf / inf), not 200. Oracle: the same figures at unit
+    scale. Ordinary values are scored as numpy's plain formula (same floats)."""
+    from rnnkit.tasks.forecasting.metrics import mae, mase, smape
+
+    y, f, train = np.array([1.5, -0.5, 1.2]), np.array([-1.5, 0.25, 1.0]), np.array([1.0, -1.0, 1.2, -0.9, 1.1])
+    k = 1e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")     # neither the 'undefined' warning nor numpy's overflow
+        assert mase(y * k, f * k, train * k) == pytest.approx(mase(y, f, train), rel=1e-12)
+        assert mase(y * k, f * k, train * k, period=2) == pytest.approx(mase(y, f, train, period=2), rel=1e-12)
+        assert smape(y * k, f * k) == pytest.approx(smape(y, f), rel=1e-12)
+        assert smape([1e308], [-1e308]) == 200.0
+    assert mae(y * k, f * k) == pytest.approx(mae(y, f) * k, rel=1e-12)    # 1e308-scale errors, mean below the limit
+    rng = np.random.default_rng(3)
+    y, f, train = rng.normal(5, 2, 12), rng.normal(5, 2, 12), rng.normal(5, 2, 40)
+    assert mase(y, f, train) == np.mean(np.abs(y - f)) / np.mean(np.abs(train[1:] - train[:-1]))
+    assert smape(y, f) == 100 * np.mean(2 * np.abs(y - f) / (np.abs(y) + np.abs(f)))

@@ -66,10 +66,22 @@ def _pair(y: Any, f: Any) -> tuple[np.ndarray, np.ndarray]:
     return y, f
 
 
+def _mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
+    """``mean(|a - b|)``, the same float as numpy's for values whose differences and sum stay in float64's range;
+    for values near its limit (1e308 against -1e308) in units of the largest magnitude, where the plain sum
+    overflowed to inf (``inf`` only when the mean itself is beyond float64)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = float(np.mean(np.abs(a - b)))
+    if math.isinf(out) and np.isfinite(a).all() and np.isfinite(b).all():
+        c = float(max(np.abs(a).max(), np.abs(b).max()))
+        out = float(np.mean(np.abs(a / c - b / c))) * c
+    return out
+
+
 def mae(y: Any, f: Any) -> float:
     """Mean absolute error."""
     y, f = _pair(y, f)
-    return float(np.mean(np.abs(y - f)))
+    return _mean_abs_diff(y, f)
 
 
 def rmse(y: Any, f: Any) -> float:
@@ -82,8 +94,11 @@ def smape(y: Any, f: Any) -> float:
     """Symmetric MAPE in percent (0-200): ``mean(2 |y - f| / (|y| + |f|)) * 100``; a term where both
     are 0 counts as 0 (as in the M4 competition)."""
     y, f = _pair(y, f)
+    with np.errstate(over="ignore"):    # |y| + |f| or y - f beyond float64 (1e308 against -1e308): NaN, not 200
+        big = np.isfinite(y) & np.isfinite(f) & ~(np.isfinite(np.abs(y) + np.abs(f)) & np.isfinite(y - f))
+    y, f = np.where(big, y / 2, y), np.where(big, f / 2, f)     # the term is the same for halves
     denom = np.abs(y) + np.abs(f)
-    terms = np.where(denom > 0, 2 * np.abs(y - f) / np.where(denom > 0, denom, 1), 0.0)
+    terms = np.where(denom > 0, 2 * (np.abs(y - f) / np.where(denom > 0, denom, 1)), 0.0)   # (2x is exact)
     terms[np.isnan(f)] = np.nan            # 'denom > 0' is False for NaN: a NaN forecast scored 0, a perfect step
     return float(100 * np.mean(terms))
 
@@ -100,13 +115,16 @@ def mase_scale(train: Any, period: int = 1) -> float:
     if not np.isfinite(train).all():
         i = int(np.flatnonzero(~np.isfinite(train))[0])
         raise DataError(f"train: expected finite values (interpolate missing ones first), got {train[i]} at position {i}")
-    m = int(period)
-    if train.size <= m:
-        m = 1
+    m = _lag(train, period)
     if train.size <= m:
         return float("nan")
-    s = float(np.mean(np.abs(train[m:] - train[:-m])))
+    s = _mean_abs_diff(train[m:], train[:-m])
     return s if s > CONSTANT_SPREAD * float(np.abs(train).max()) else float("nan")
+
+
+def _lag(train: np.ndarray, period: int) -> int:
+    """The seasonal naive's lag on ``train``: ``period``, 1 when the part is no longer than it."""
+    return 1 if train.size <= int(period) else int(period)
 
 
 def mase(y: Any, f: Any, train: Any, period: int = 1) -> float:
@@ -114,12 +132,19 @@ def mase(y: Any, f: Any, train: Any, period: int = 1) -> float:
     2006; seasonal scaling as in M4). NaN, with a RuntimeWarning, when that scale is undefined (a training
     part that repeats itself exactly at the lag, or too short)."""
     scale = mase_scale(train, period)
-    if not math.isfinite(scale):
+    if math.isnan(scale):
         warnings.warn(f"MASE: expected a training part whose seasonal naive forecast (lag {max(int(period), 1)}) "
                       "makes errors, got none (it repeats itself exactly, or is too short): MASE is undefined, "
                       "reported as NaN", RuntimeWarning, stacklevel=2)
         return float("nan")
-    return mae(y, f) / scale
+    err = mae(y, f)
+    if math.isinf(err) or math.isinf(scale):    # near float64's limit: the ratio in units of the largest magnitude
+        y, f = _pair(y, f)                        # (train 1e308, -1e308, ...: 'undefined, it repeats itself', NaN)
+        t = _values("train", train)
+        c = float(max(np.abs(v[np.isfinite(v)]).max(initial=0.0) for v in (y, f, t)))
+        m = _lag(t, period)
+        return _mean_abs_diff(y / c, f / c) / _mean_abs_diff(t[m:] / c, t[:-m] / c)
+    return err / scale
 
 
 def coverage(y: Any, lower: Any, upper: Any) -> float:

@@ -320,11 +320,13 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         if pd.isna(df[id_col]).any():
             raise DataError(f"id_col {id_col!r}: expected an id on every row, got {int(pd.isna(df[id_col]).sum())} missing")
         _check_id_types(df[id_col], ids, id_col)
-        groups = []
-        for sid in sorted(set(ids)):
-            mask = ids == sid
-            sub = pd.DataFrame({c: df[c].to_numpy()[mask] for c in cols}, index=index[mask])
-            groups.append((sid, sub))
+        # one stable sort, not a mask per id (quadratic: 5,000 series of a panel took ~2 min here); each
+        # series keeps its rows' order, the ids in sorted order
+        order = np.argsort(ids, kind="stable")
+        cut = np.flatnonzero(ids[order][1:] != ids[order][:-1]) + 1
+        values = {c: df[c].to_numpy() for c in cols}
+        groups = [(str(ids[rows[0]]), pd.DataFrame({c: values[c][rows] for c in cols}, index=index[rows]))
+                  for rows in np.split(order, cut)]
     else:
         _check_one_series(df, index, [time_col, *cols], time_name)   # a panel read without id_col
         groups = [(str(target), pd.DataFrame({c: df[c].to_numpy() for c in cols}, index=index))]
@@ -336,8 +338,8 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     if len(empty) > 1:       # named one at a time, 9 countries of a World Bank table took 9 runs to find
         raise DataError(f"target {target!r}: expected some values in every series, got {len(empty)} series with "
                         f"none: {', '.join(map(repr, empty[:5]))}{' ...' if len(empty) > 5 else ''}; drop them")
-    single = [sid for sid, frame in groups if len(groups) > 1 and len(frame) == 1
-              and isinstance(frame.index, pd.DatetimeIndex)]   # an id given once: the others' frequency (after them)
+    single = {sid for sid, frame in groups if len(groups) > 1 and len(frame) == 1
+              and isinstance(frame.index, pd.DatetimeIndex)}   # an id given once: the others' frequency (after them)
     with panel_notes(stacklevel=4):   # 210 series missing their last values: one warning, not 210
         for sid, frame in sorted(groups, key=lambda g: g[0] in single):
             freq = _shared_freq(list(out.values()), sid, frame.index[0], time_name) if sid in single else None

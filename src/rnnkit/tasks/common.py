@@ -329,6 +329,7 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
         out.append(check_unicode(str(lab), item_at(what, i, places)))
     check_label_kinds(labels, out, what)
     one_spelling_per_label(out, what, lambda i: item_at(what, i, places))
+    _one_spelling_per_number(out, what, lambda i: item_at(what, i, places))   # '1' and 1.0: two classes, silently
     return out
 
 

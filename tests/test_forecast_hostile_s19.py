@@ -175,3 +175,26 @@ def test_mase_and_smape_of_values_near_float64s_limit_are_their_scale_free_value
     y, f, train = rng.normal(5, 2, 12), rng.normal(5, 2, 12), rng.normal(5, 2, 40)
     assert mase(y, f, train) == np.mean(np.abs(y - f)) / np.mean(np.abs(train[1:] - train[:-1]))
     assert smape(y, f) == 100 * np.mean(2 * np.abs(y - f) / (np.abs(y) + np.abs(f)))
+
+
+def test_quantile_scores_refuse_text_bools_and_a_lone_level_by_name():
+    """quantile_metrics(y, q, 0.5) was len()'s bare TypeError and a text q float()'s bare ValueError; pinball_loss /
+    coverage_by_level read actuals '1', '2' as numbers and quantiles True / False as 1 / 0, silently -- the point
+    metrics refuse them (InputTypeError naming the array); the quantile scores now share that rule. Numbers are
+    scored as before (oracle: the pinball loss by hand)."""
+    from rnnkit.errors import ConfigError, InputTypeError
+    from rnnkit.tasks.forecasting.metrics import quantile_metrics
+    from rnnkit.tasks.forecasting.probabilistic import coverage_by_level, pinball_loss
+
+    y, q = np.array([1.0, 2.0]), np.array([[0.0, 3.0], [1.0, 2.5]])
+    for levels in (0.5, "0.5"):
+        with pytest.raises(ConfigError, match=r"^quantiles: expected a list of levels in \(0, 1\), got '?0\.5'?$"):
+            quantile_metrics(y, q[:, :1], levels)
+    with pytest.raises(InputTypeError, match=r"^quantiles: expected real numbers, got <U1 values$"):
+        quantile_metrics(y, [["a"], ["b"]], [0.5])
+    with pytest.raises(InputTypeError, match=r"^actual: expected real numbers, got <U1 values$"):
+        pinball_loss(["1", "2"], q, [0.1, 0.9])
+    with pytest.raises(InputTypeError, match=r"^qforecast: expected real numbers, got bool values$"):
+        coverage_by_level(y, q > 1, [0.1, 0.9])
+    assert pinball_loss(y, q, [0.1, 0.9]) == {0.1: pytest.approx((0.1 * 1 + 0.1 * 1) / 2),
+                                               0.9: pytest.approx((0.1 * 2 + 0.1 * 0.5) / 2)}

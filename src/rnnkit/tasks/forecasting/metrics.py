@@ -16,7 +16,6 @@ error, never skipped silently.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np
 from rnnkit.data.timeseries.transforms import CONSTANT_SPREAD, root_mean_square
 from rnnkit._validate import check_number
 from rnnkit.errors import DataError, InputTypeError, ShapeError
+from rnnkit.tasks.forecasting.probabilistic import given_levels, real_values
 
 __all__ = ["mae", "rmse", "smape", "mase", "mase_scale", "coverage", "point_metrics", "quantile_metrics", "METRICS"]
 
@@ -34,17 +34,7 @@ METRICS = ("MAE", "RMSE", "sMAPE", "MASE", "coverage")
 def _values(name: str, v: Any) -> np.ndarray:
     """``v`` as a 1-D float array; text, bools and complex numbers are an InputTypeError naming ``name``
     (``'12'`` was read as 12 and ``True`` as 1, silently; a complex value was numpy's bare TypeError)."""
-    if getattr(v, "requires_grad", False):      # numpy's bare "Can't call numpy() on Tensor that requires grad"
-        raise InputTypeError(f"{name}: expected real numbers, got a tensor that requires grad (pass .detach())")
-    a = np.asarray(v)
-    if a.dtype.kind not in "iuf":
-        try:
-            ok = a.dtype.kind == "O" and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in a.ravel())
-        except TypeError:
-            ok = False
-        if not ok:
-            raise InputTypeError(f"{name}: expected real numbers, got {a.dtype} values")
-    return a.astype(float).ravel()
+    return real_values(name, v).ravel()
 
 
 def _pair(y: Any, f: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -186,7 +176,8 @@ def quantile_metrics(y: Any, q: Any, levels: Any) -> dict[str, float]:
     from rnnkit.tasks.forecasting.probabilistic import coverage_by_level, crps_from_quantiles, pinball_loss
 
     y, _ = _pair(y, y)
-    q = np.asarray(q, dtype=float)
+    levels = given_levels(levels)       # 0.5 alone was len()'s bare TypeError, text q float()'s bare ValueError
+    q = real_values("quantiles", q)
     if q.ndim != 2 or q.shape[0] != y.size or q.shape[1] != len(levels):
         raise ShapeError(f"quantiles: expected shape ({y.size}, {len(levels)}), got {q.shape}")
     out = {f"pinball@{t:g}": v for t, v in pinball_loss(y, q, levels).items()}

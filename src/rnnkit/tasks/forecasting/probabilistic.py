@@ -23,15 +23,16 @@ True
 
 from __future__ import annotations
 
+import numbers
 from statistics import NormalDist
 from typing import Any, Sequence
 
 import numpy as np
 
-from rnnkit.errors import ConfigError, DataError, ShapeError
+from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 
 __all__ = ["quantile_column", "check_offsets", "conformal_quantiles", "pinball_loss", "crps_from_quantiles", "coverage_by_level", "check_quantiles",
-           "MIN_PER_STEP"]
+           "MIN_PER_STEP", "real_values", "given_levels"]
 
 MIN_PER_STEP = 40   # residuals needed at a horizon step to use that step's own quantiles
 
@@ -124,6 +125,34 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
     return point[..., None] + np.asarray(scale, dtype=float)[:, None, None] * offsets[rows]
 
 
+def real_values(name: str, v: Any) -> np.ndarray:
+    """``v`` as a float array of its own shape; text, bools and complex numbers are an InputTypeError naming ``name``
+    ('12' was read as 12 and True as 1, silently; 'a' was float()'s bare ValueError). The point metrics' arrays and
+    the quantile scores' (:func:`pinball_loss`) share the rule."""
+    if getattr(v, "requires_grad", False):      # numpy's bare "Can't call numpy() on Tensor that requires grad"
+        raise InputTypeError(f"{name}: expected real numbers, got a tensor that requires grad (pass .detach())")
+    a = np.asarray(v)
+    if a.dtype.kind not in "iuf":
+        try:
+            ok = a.dtype.kind == "O" and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in a.ravel())
+        except TypeError:
+            ok = False
+        if not ok:
+            raise InputTypeError(f"{name}: expected real numbers, got {a.dtype} values")
+    return a.astype(float)
+
+
+def given_levels(quantiles: Any) -> np.ndarray:
+    """The levels as given (their order kept) as floats; a text, a lone number or anything but a list of numbers is
+    a ConfigError naming ``quantiles`` (0.5 was len()'s bare TypeError in metrics.quantile_metrics)."""
+    try:
+        if isinstance(quantiles, (str, bytes)):
+            raise TypeError
+        return np.asarray(list(quantiles), dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"quantiles: expected a list of levels in (0, 1), got {quantiles!r:.60}") from None
+
+
 def _scored(actual: Any, qforecast: Any, quantiles: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(y, levels, q)`` for the scores below: the levels sorted and ``q``'s last axis put in their order. The
     columns of ``qforecast`` are read in the order ``quantiles`` names them (levels given as ``[0.9, 0.1]`` were
@@ -131,20 +160,17 @@ def _scored(actual: Any, qforecast: Any, quantiles: Sequence[float]) -> tuple[np
     is a ConfigError (one column was dropped and the next read in its place); an infinite actual a DataError (it
     was left out as a missing NaN is, silently); ``qforecast`` must have the
     actuals' shape plus one column per level (a ShapeError; numpy's bare broadcasting error before)."""
-    try:
-        given = np.asarray(list(quantiles), dtype=float)
-    except (TypeError, ValueError):
-        raise ConfigError(f"quantiles: expected a list of levels in (0, 1), got {str(quantiles)[:60]}") from None
+    given = given_levels(quantiles)
     levels = check_quantiles(given)
     if levels.size != given.size:
         twice = next(t for i, t in enumerate(given) if t in given[:i])
         raise ConfigError(f"quantiles: expected each level once (one column of qforecast each), got {twice:g} twice")
-    y = np.asarray(actual, dtype=float)
+    y = real_values("actual", actual)
     if np.isinf(y).any():      # left out as a missing value is, silently: only NaN marks one
         i = np.unravel_index(int(np.argmax(np.isinf(y))), y.shape)
         raise DataError(f"actual: expected finite values (NaN marks a missing one), got {float(y[i])} at position "
                         f"{int(i[0]) if len(i) == 1 else tuple(int(k) for k in i)}")
-    q = np.asarray(qforecast, dtype=float)
+    q = real_values("qforecast", qforecast)
     if q.shape != (*y.shape, given.size):
         raise ShapeError(f"qforecast: expected shape {(*y.shape, given.size)} (the actuals' and one column per level), "
                          f"got {q.shape}")

@@ -120,3 +120,43 @@ def test_load_runner_checks_what_it_is_fed_against_the_description(tmp_path):
     want, want_h = layer(x, h0, lengths)
     assert abs(out - want.detach().numpy()).max() < 1e-5 and abs(h_n - want_h.detach().numpy()).max() < 1e-5
     assert abs(run(x, h0, torch.tensor([5, 0]))[1][0, 1]).max() == 0
+
+
+@pytest.mark.parametrize("engine", ["bptt", "reference"])
+@pytest.mark.parametrize("peephole", [False, True])
+def test_layer_norm_lstm_is_finite_and_right_at_inputs_of_1e20(engine, peephole):
+    import torch
+
+    import rnnkit
+
+    # float32 inputs ~1e20: (x - mean)**2 overflowed, torch's layer_norm kernel was NaN and the hand one read
+    # every normalised value as 0 -- the outputs were NaN from the step that met one, silently. Oracle: the same
+    # layer in float64 (no overflow there) on the same values
+    torch.manual_seed(0)
+    layer = rnnkit.LSTM(3, 4, engine=engine, layer_norm=True, peephole=peephole)
+    x = torch.randn(5, 2, 3) * 1e20
+    twin = rnnkit.LSTM(3, 4, engine=engine, layer_norm=True, peephole=peephole, dtype=torch.float64)
+    twin.load_state_dict({k: v.double() for k, v in layer.state_dict().items()})
+    (out, (h, c)), (want, (want_h, want_c)) = layer(x), twin(x.double())
+    assert torch.isfinite(out).all()
+    assert (out.double() - want).abs().max() < 1e-5 and (c.double() - want_c).abs().max() < 1e-5
+    out.sum().backward()
+    want.sum().backward()
+    for (name, p), q in zip(layer.named_parameters(), twin.parameters()):
+        scale = max(q.grad.abs().max().item(), 1.0)
+        assert (p.grad.double() - q.grad).abs().max() / scale < 1e-4, name
+
+
+def test_layer_norm_of_ordinary_rows_is_unchanged():
+    import torch
+    import torch.nn.functional as F
+
+    from rnnkit.cells.norm import layer_norm
+
+    x, w, b = torch.randn(6, 8), torch.rand(8), torch.randn(8)
+    assert torch.equal(layer_norm(x, w, b), F.layer_norm(x, (8,), w, b))   # rows far below the limit: torch's kernel
+    big = x.clone()
+    big[2] *= 1e25
+    y = layer_norm(big, w, b)
+    want = F.layer_norm(big.double(), (8,), w.double(), b.double())
+    assert (y.double() - want).abs().max() < 1e-5 and torch.equal(y[[0, 1, 3, 4, 5]], layer_norm(x, w, b)[[0, 1, 3, 4, 5]])

@@ -16,10 +16,12 @@ normalised value 0, silently (before session 15).
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
-__all__ = ["layer_norm_forward", "layer_norm_backward", "EPS"]
+__all__ = ["layer_norm_forward", "layer_norm_backward", "layer_norm", "EPS"]
 
 EPS = 1e-5
 
@@ -42,7 +44,28 @@ def layer_norm_forward(x: Tensor, weight: Tensor, bias: Tensor) -> tuple[Tensor,
     return torch.addcmul(bias, xhat, weight), (xhat, rstd)
 
 
+def layer_norm(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    """``F.layer_norm(x, x.shape[-1:], weight, bias, 1e-5)`` (autograd), finite for rows of huge values: torch's
+    kernel was NaN for float32 rows whose values reach ~1e20 (``(x - μ)²`` overflows); such a row is divided by a
+    power of two first (exactly; layer norm does not change, ε being negligible against its variance). Other rows
+    run as before. For the layers' input projection (``x`` is the user's, unbounded), once per call; the per-step
+    norms of :func:`layer_norm_forward` read ``W_hh h`` (``|h| <= 1``) and the LSTM cell state (``|c_t| <= t``)."""
+    if x.dtype in _HALF:   # computed in float32 by torch's kernel: a 16-bit value cannot reach the limit
+        return torch.nn.functional.layer_norm(x, x.shape[-1:], weight, bias, EPS)
+    return torch.nn.functional.layer_norm(x / _row_scale(x), x.shape[-1:], weight, bias, EPS)
+
+
 _HALF = (torch.float16, torch.bfloat16)
+#: Above this largest |value| a row is scaled down to [2**20, 2**21) before its squares are summed.
+_SAFE = {torch.float32: 2.0 ** 40, torch.float64: 2.0 ** 400}
+
+
+def _row_scale(x: Tensor) -> Tensor:
+    """Per row of ``x``, 1, or a power of two bringing its largest |value| into [2**20, 2**21) when it is above
+    :data:`_SAFE` (detached: layer norm does not depend on it)."""
+    row = x.detach().abs().amax(-1, keepdim=True)
+    big = row > _SAFE.get(x.dtype, math.inf)
+    return torch.where(big, torch.exp2(torch.floor(torch.log2(row)) - 20), torch.ones_like(row))
 
 
 def layer_norm_backward(dy: Tensor, cache: tuple[Tensor, Tensor], weight: Tensor) -> tuple[Tensor, Tensor, Tensor]:

@@ -19,6 +19,7 @@ from torch import Tensor, nn
 
 from rnnkit._validate import check_bool, check_choice, check_int, check_rate
 from rnnkit.cells.base import CellMath, get_cell
+from rnnkit.cells.norm import layer_norm
 from rnnkit.cells.variants import LayerNormRecurrent, LSTMVariantMath
 from rnnkit.engine import gradflow
 from rnnkit.engine.bptt import run_bptt
@@ -221,7 +222,7 @@ class RecurrentLayer(StackedLayer):
         additive cells ``b_hh`` is folded into ``xp`` (recurrent bias ``None``); with ``layer_norm`` the
         projection is layer-normalised (``ln_ih`` = gain, shift). Arguments as :meth:`_params` returns."""
         if ln_ih is not None:
-            return F.layer_norm(F.linear(seq, w_ih, b_ih), (w_ih.shape[0],), ln_ih[0], ln_ih[1]), b_hh
+            return layer_norm(F.linear(seq, w_ih, b_ih), ln_ih[0], ln_ih[1]), b_hh   # finite at inputs ~1e20
         if self.cell.additive:
             return F.linear(seq, w_ih, None if b_ih is None else b_ih + b_hh), None
         return F.linear(seq, w_ih, b_ih), b_hh

@@ -239,6 +239,7 @@ class Trainer:
         self._last_ckpt_path: Path | None = None
         self._resume_rng: dict | None = None
         self.epoch_cut = False   # the epoch ending now was cut short by a limit (batches were left)
+        self._batch_cut = False  # a truncated-BPTT batch was cut by max_seconds between its chunks
         given = {type(c) for c in callbacks}
         self.callbacks = cb.CallbackList([c for c in config_callbacks(config, self.run_dir) if type(c) not in given]
                                          + list(callbacks))
@@ -260,7 +261,8 @@ class Trainer:
             group["lr"] = float(lr)
 
     def request_stop(self, reason: str) -> None:
-        """End training: after the current batch (the epoch then ends: validation, row, checkpoint), or
+        """End training: after the current batch (``"max_seconds"``, single process: after the current
+        truncated-BPTT chunk), the epoch then ends (validation, row, checkpoint); or
         before the next epoch when called at an epoch end. ``reason`` becomes ``FitResult.stop_reason``;
         any reason but the limits (``epochs``, ``max_steps``, ``max_seconds``) counts as stopped early."""
         if not isinstance(reason, str) or not reason:
@@ -396,7 +398,7 @@ class Trainer:
             self.stop_reason = self.stop_reason or "patience"  # a caller may set stopped_early itself
             return True
         for reason, hit in (("max_steps", cfg.max_steps is not None and self.global_step >= cfg.max_steps),
-                            ("epochs", self.epoch >= cfg.epochs)):
+                            ("epochs", self.epoch >= cfg.epochs and not self.epoch_cut)):
             if hit:
                 self.stop_reason = reason
                 return True
@@ -424,7 +426,7 @@ class Trainer:
                 break
         # a limit (max_steps, max_seconds) ended the epoch with batches left: the Checkpointer keeps the
         # checkpoint of its last batch, so a resume continues the epoch there (the peeked batch is dropped)
-        self.epoch_cut = self.stopping and not self.stopped_early and next(batches, _END) is not _END
+        self.epoch_cut = self.stopping and not self.stopped_early and (self._batch_cut or next(batches, _END) is not _END)
         if self.batch_in_epoch == 0:
             if e > 0 and iter(train_data) is train_data:   # a generator: read whole by the first epoch
                 raise ConfigError(f"train_data: expected an iterable that starts again every epoch (a list, a "
@@ -465,6 +467,9 @@ class Trainer:
             loss, metrics, state = parse_step(self.step_fn(self.model, chunk, state))
             self._update(loss, metrics, chunk)
             state = detach_state(state)
+            if self.stop_reason == "max_seconds" and not dist.is_distributed():   # a budget cuts a long batch too
+                self._batch_cut = True
+                break
 
     def _update(self, loss: Tensor, metrics: dict[str, float], batch: Any = None) -> None:
         value = local = float(loss.detach())

@@ -198,3 +198,12 @@ def test_quantile_scores_refuse_text_bools_and_a_lone_level_by_name():
         coverage_by_level(y, q > 1, [0.1, 0.9])
     assert pinball_loss(y, q, [0.1, 0.9]) == {0.1: pytest.approx((0.1 * 1 + 0.1 * 1) / 2),
                                                0.9: pytest.approx((0.1 * 2 + 0.1 * 0.5) / 2)}
+
+
+def test_backtest_takes_a_numpy_integer_number_of_folds():
+    """folds=np.int64(2) (a count read from an array) was refused as "folds: expected a positive int, got
+    np.int64(2)", a message the value satisfies (horizon=np.int64 was taken). Oracle: folds=2."""
+    f = _ets(pd.Series(VALS, index=IDX))
+    want = f.backtest(pd.Series(VALS, index=IDX), folds=2)
+    got = f.backtest(pd.Series(VALS, index=IDX), folds=np.int64(2))
+    assert got.n_folds == 2 and got.metrics == want.metrics

@@ -28,6 +28,7 @@ import functools
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import torch
 
 from rnnkit._io import check_folder_path, read_json
@@ -155,6 +156,8 @@ class Forecaster:
     @_float32
     def backtest(self, data: Any, folds: int = 3, horizon: int | None = None, **kwargs: Any):
         """Rolling-origin backtest against baselines (a :class:`.backtest.BacktestResult`)."""
+        if isinstance(folds, np.integer):   # np.int64(2) was 'folds: expected a positive int, got np.int64(2)' (auto)
+            folds = int(folds)
         return self._impl.backtest(data, folds, horizon, **kwargs)
 
     def plot(self, path: str | Path | None = None, backtest: Any = None, forecast: Any = None,

@@ -160,3 +160,22 @@ def test_layer_norm_of_ordinary_rows_is_unchanged():
     y = layer_norm(big, w, b)
     want = F.layer_norm(big.double(), (8,), w.double(), b.double())
     assert (y.double() - want).abs().max() < 1e-5 and torch.equal(y[[0, 1, 3, 4, 5]], layer_norm(x, w, b)[[0, 1, 3, 4, 5]])
+
+
+def test_experiment_configs_take_numpy_numbers_as_the_python_numbers_they_equal():
+    import json
+
+    import numpy as np
+
+    from rnnkit.errors import ConfigError
+    from rnnkit.experiments import resolve_config, resolve_configs
+
+    # a grid over np.arange was refused: "length: expected an int >= 2 or None, got np.int64(50)"
+    cfg = resolve_config("adding", length=np.int64(50), steps=np.int32(40), seed=np.uint8(3), lr=np.float32(0.5),
+                         hidden_size=np.int16(8))
+    assert cfg == resolve_config("adding", length=50, steps=40, seed=3, lr=float(np.float32(0.5)), hidden_size=8)
+    assert type(cfg.length) is int and type(cfg.lr) is float
+    json.dumps(cfg.to_dict())   # saved as JSON numbers
+    assert [c.steps for c in resolve_configs("adding", ["lstm", "gru"], steps=np.int64(10))] == [10, 10]
+    with pytest.raises(ConfigError, match=r"^length: expected an int >= 2 or None, got 50.0$"):
+        resolve_config("adding", length=np.float64(50.0))   # a float is still no int

@@ -92,3 +92,11 @@ def test_usage_errors_exit_2(capsys, tmp_path, argv, fragment):
     _, err = capsys.readouterr()
     assert rc == 2
     assert fragment in err
+
+
+def test_every_hopfield_command_shows_its_default_out_folder_in_help(capsys):
+    """docs/hopfield.md: each command writes to --out DIR (default runs/hopfield-<name>) and --help shows every
+    default; the help said only 'output folder' (session 19, helper D's finding)."""
+    for name in ("capacity", "robustness", "digits", "modern-capacity"):
+        assert main(["hopfield", name, "--help"]) == 0
+        assert f"(default:runs/hopfield-{name})" in "".join(capsys.readouterr().out.split())   # lines break at -

@@ -66,6 +66,9 @@ def _digit(text: str) -> int:
 def _common(p: argparse.ArgumentParser, name: str) -> None:
     p.formatter_class = HelpFormatter  # every flag's default shown, line breaks kept
     add_common(p, seed=True, out=True, threads=True)
+    for action in p._actions:   # the folder a run without --out writes, shown as every other default is
+        if action.dest == "out":
+            action.help = f"output folder (default: runs/hopfield-{name})"
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
     p.set_defaults(_experiment=name, _parser=p)
 

@@ -46,7 +46,8 @@ from torch import Tensor, nn
 
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
-from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, classification_metrics, item_at
+from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
+    classification_metrics, item_at
 from rnnkit.tasks.runs import load_run, load_weights, run_baselines, save_run, task_config
 
 __all__ = ["Task", "ClassifierTask", "split_indices", "fit_network", "WallClock"]
@@ -404,8 +405,7 @@ class ClassifierTask(Task):
         self.labels = None
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
-        if len(set(targets)) < 2:
-            raise DataError(f"{self.target_name}: expected at least 2 classes, got {sorted(set(targets))}")
+        check_two_classes(targets, self.target_name)
 
     @property
     def classes(self) -> list[str]:

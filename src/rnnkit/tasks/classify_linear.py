@@ -22,7 +22,7 @@ from torch import Tensor
 from rnnkit._validate import check_bool, check_number
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import split_indices
-from rnnkit.tasks.common import check_choice, check_labels, check_texts
+from rnnkit.tasks.common import check_choice, check_labels, check_texts, check_two_classes
 from rnnkit.data.segment import pku_segmenter
 from rnnkit.data.vocab import tokenize
 
@@ -85,8 +85,7 @@ def check_cs(Cs, default: tuple[float, ...]) -> tuple[float, ...]:
 
 
 def _two_classes(texts: list[str], labels: list[str]) -> tuple[list[str], list[str]]:
-    if len(set(labels)) < 2:     # as the classifier refuses one class (scikit-learn's ValueError before)
-        raise DataError(f"labels: expected at least 2 classes, got {sorted(set(labels))}")
+    check_two_classes(labels)    # the classifier's rule (scikit-learn's ValueError before)
     return texts, labels
 
 

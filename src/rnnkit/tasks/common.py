@@ -44,7 +44,8 @@ from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "bio_spans", "entity_prf", "classification_metrics", "unseen_report",
-    "check_texts", "item_at", "check_items", "check_labels", "check_label_kinds", "one_spelling_per_label",
+    "check_texts", "item_at", "check_items", "check_labels", "check_two_classes", "check_label_kinds",
+    "one_spelling_per_label",
     "check_choice",
     "check_bool", "check_number", "check_training", "is_missing", "missing_hint", "PANDAS_NA",
     "budget_left", "check_mode_settings",
@@ -300,6 +301,19 @@ def check_texts(texts: Any, what: str = "texts", blank: bool = False, places: Se
         check_no_nul(t, item_at(what, i, places))      # as a file (--input) and the service refuse it
         check_unicode(t, item_at(what, i, places))
     return list(texts)
+
+
+def check_two_classes(labels: Iterable[str], what: str = "labels") -> None:
+    """The one rule of every classifier that trains: at least two classes among ``labels`` (the network
+    classifiers' :meth:`~rnnkit.tasks.base.ClassifierTask.check_trainable` and the TF-IDF models fitted alone).
+
+    >>> check_two_classes(["pos", "pos"])
+    Traceback (most recent call last):
+    rnnkit.errors.DataError: labels: expected at least 2 classes, got ['pos']
+    """
+    classes = set(labels)
+    if len(classes) < 2:
+        raise DataError(f"{what}: expected at least 2 classes, got {sorted(classes)}")
 
 
 def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None = None) -> list[str]:

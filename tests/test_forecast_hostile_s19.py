@@ -207,3 +207,41 @@ def test_backtest_takes_a_numpy_integer_number_of_folds():
     want = f.backtest(pd.Series(VALS, index=IDX), folds=2)
     got = f.backtest(pd.Series(VALS, index=IDX), folds=np.int64(2))
     assert got.n_folds == 2 and got.metrics == want.metrics
+
+
+def test_future_csv_is_checked_before_any_fit(tmp_path, capsys, monkeypatch):
+    """'forecast --future-covariates x --future-csv F' read F only after the backtest and the fit: a file one row short
+    of --horizon (or with NaN, or dates the fit's format does not read) stopped the run after the whole training of
+    the network. The check is predict's own, now before any fit (the fit is made to fail here: it must not run);
+    a file that covers the horizon is used as before."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    n = 40
+    t = pd.date_range("2020-01-01", periods=n, freq="D")
+    x = np.random.default_rng(1).normal(size=n)
+    pd.DataFrame({"date": t.strftime("%Y-%m-%d"), "y": (10 + np.sin(np.arange(n)) + x).round(3),
+                  "x": x.round(3)}).to_csv(tmp_path / "cov.csv", index=False)
+    nxt = pd.date_range(t[-1], periods=4, freq="D")[1:].strftime("%Y-%m-%d")
+    pd.DataFrame({"date": nxt[:2], "x": [0.1, 0.2]}).to_csv(tmp_path / "short.csv", index=False)
+    pd.DataFrame({"date": nxt, "x": [0.1, np.nan, 0.3]}).to_csv(tmp_path / "nan.csv", index=False)
+    pd.DataFrame({"date": pd.to_datetime(nxt).strftime("%d/%m/%Y"), "x": [0.1, 0.2, 0.3]}).to_csv(
+        tmp_path / "dmy.csv", index=False)
+    argv = ["forecast", "--csv", str(tmp_path / "cov.csv"), "--target", "y", "--time-col", "date",
+            "--future-covariates", "x", "--horizon", "3", "--model", "gru", "--epochs", "1", "--hidden-size", "4",
+            "--quiet", "--no-plot", "--backtest", "2", "--future-csv"]
+    with monkeypatch.context() as m:
+        def no_fit(*a, **k):
+            raise AssertionError("fitted before --future-csv was checked")
+        m.setattr(Forecaster, "fit", no_fit)
+        m.setattr(Forecaster, "backtest", no_fit)
+        for name, tail in (("short.csv", "--future-covariates: expected rows for the next 3 times of series 'y' (the "
+                                         "model reads 3 steps' covariates), got none for ['2020-02-12 00:00:00']"),
+                           ("nan.csv", "--future-covariates: expected values for every forecast time of series 'y', "
+                                       "got NaN"),
+                           ("dmy.csv", "--future-covariates: time_col 'date': expected every date in date_format "
+                                       "'ISO8601', got '10/02/2020' in data row 1")):
+            code, _, err = _cli(argv + [str(tmp_path / name)], capsys)
+            assert code == 1 and err.strip().endswith(tail), err
+    pd.DataFrame({"date": nxt, "x": [0.1, 0.2, 0.3]}).to_csv(tmp_path / "ok.csv", index=False)
+    code, out, _ = _cli(argv + [str(tmp_path / "ok.csv"), "--json"], capsys)
+    assert code == 0 and [r["time"] for r in json.loads(out)["forecast"]] == list(nxt)

@@ -293,6 +293,29 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
                 threads=args.threads)
 
 
+def _future_rows(args: argparse.Namespace, data: Any, parse_args: dict[str, Any]) -> Any:
+    """``--future-csv`` read and checked against the series before any fit (``None`` without it): a missing file, a
+    time the fit's date format does not read, or fewer rows than ``--horizon`` stopped the run only after the whole
+    backtest and fit (a network's training). The check is predict's own (``inputs.future_covariate_values``)."""
+    if args.future_csv is None:
+        return None
+    import warnings
+    from types import SimpleNamespace
+
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.tasks.forecasting.inputs import future_covariate_values, parse_series
+
+    future = read_series_csv(args.future_csv, what="--future-csv",   # its dates: read like the fit's
+                             id_col=parse_args.get("id_col"))
+    with warnings.catch_warnings():      # the fit warns about the series itself; a constant one is its to refuse
+        warnings.simplefilter("ignore")
+        series = parse_series(data, resample=args.resample, allow_constant=True, **parse_args)
+    future_covariate_values(future, [SimpleNamespace(id=s.id, index=s.index, freq=s.freq, fut=s.future)  # as fitted
+                                     for s in series], {**parse_args, "date_format": series[0].date_format},
+                            args.horizon)     # the format the fit reads its dates with (the fitted model keeps it)
+    return future
+
+
 def _train(args: argparse.Namespace) -> dict:
     from rnnkit.cli.forecast_runs import progress_printer, result_of, text_of, write_outputs
     from rnnkit.tasks.forecasting import Forecaster
@@ -305,6 +328,7 @@ def _train(args: argparse.Namespace) -> dict:
     forecaster.progress = progress_printer(args)
     data, parse_args, name = load_input(args)
     _check_period(args, data, parse_args, name)
+    future = _future_rows(args, data, parse_args)
     timing: dict[str, float] = {}
     bt = None
     if args.backtest:
@@ -314,12 +338,6 @@ def _train(args: argparse.Namespace) -> dict:
     t0 = time.perf_counter()
     forecaster.fit(data, **parse_args)
     timing["fit_s"] = round(time.perf_counter() - t0, 2)
-    future = None
-    if args.future_csv is not None:
-        from rnnkit.data.series import read_series_csv
-
-        future = read_series_csv(args.future_csv, what="--future-csv",   # its dates: read like the fit's
-                                 id_col=parse_args.get("id_col"))
     fc = forecaster.predict(future_covariates=future)
     result = result_of(forecaster, fc, bt, timing, {"data": name, **parse_args})
     if args.out is not None:

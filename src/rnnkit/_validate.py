@@ -18,14 +18,17 @@ rnnkit.errors.ConfigError: dropout: expected a number in [0, 1), got 1.5
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
+__all__ = ["plain", "plain_fields", "is_int", "is_real", "check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
            "first_repeat", "shared_role", "check_tag_spaces"]
 
 
@@ -65,11 +68,48 @@ def _got(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+# -- numpy scalars: ONE rule for the whole API (torch's and sklearn's: numbers.Integral / numbers.Real) --------------
+# A numpy integer is an int, a numpy floating a float, a numpy bool a bool -- what a count read from an array, a
+# grid over np.arange or a DataFrame cell (df.loc[0, "h"] is np.int64) hands over. Kinds are never crossed: a float
+# (np.float64(2.0) too) is not an int, a bool (np.True_ too) not an int, a 0-d tensor or array not a scalar.
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python scalar it holds (``np.int64`` -> int, ``np.float32`` -> float, ``np.bool_`` ->
+    bool), anything else unchanged: a value stored in a config must be a Python one (``json.dumps`` refuses
+    ``np.int64``, ``np.float32`` and ``np.bool_``). Kinds are kept, so the checks after it still refuse a float
+    count or a bool count.
+
+    >>> plain(np.int64(3)), plain(np.True_), plain(np.float32(0.5)), plain("3")
+    (3, True, 0.5, '3')
+    """
+    return value.item() if isinstance(value, (np.integer, np.floating, np.bool_)) else value
+
+
+def plain_fields(obj: Any) -> None:
+    """Every numpy scalar field of the (frozen) dataclass ``obj`` replaced by :func:`plain`'s Python scalar; a
+    config's ``__post_init__`` calls it before its checks, so ``TrainConfig(epochs=np.int64(3))`` holds ``3``."""
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        if isinstance(v, (np.integer, np.floating, np.bool_)):
+            object.__setattr__(obj, f.name, v.item())
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is an integer: a Python or numpy int, never a bool (``True``, ``np.True_``) or a float
+    (``2.0``, ``np.float64(2.0)``)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number: a Python or numpy int or float, never a bool (finiteness unchecked)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
 def check_bool(name: str, value: Any) -> bool:
-    """``value`` if it is a bool (``0``, ``1``, ``"False"`` are not)."""
-    if not isinstance(value, bool):
+    """``value`` as a Python bool if it is one (``np.True_`` too; ``0``, ``1``, ``"False"`` are not)."""
+    if not isinstance(value, (bool, np.bool_)):
         raise InputTypeError(f"{name}: expected a bool, got {_got(value)}")
-    return value
+    return bool(value)
 
 
 def check_int(name: str, value: Any, low: int = 1, high: int | None = None, what: str | None = None) -> int:
@@ -77,7 +117,7 @@ def check_int(name: str, value: Any, low: int = 1, high: int | None = None, what
     bound). ``what`` describes the expectation in messages (default: "a positive int" / "an int >= low")."""
     if what is None:
         what = "a positive int" if low == 1 and high is None else f"an int >= {low}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if not is_int(value):
         raise InputTypeError(f"{name}: expected {what}, got {_got(value)}")
     if value < low or (high is not None and value >= high):
         raise ConfigError(f"{name}: expected {what}, got {value!r}")
@@ -87,7 +127,7 @@ def check_int(name: str, value: Any, low: int = 1, high: int | None = None, what
 def check_rate(name: str, value: Any, closed: bool = False) -> float:
     """``value`` as a float if it is a real number (not a bool) in ``[0, 1)``, or ``[0, 1]`` when ``closed``."""
     interval = "[0, 1]" if closed else "[0, 1)"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not is_real(value):
         raise InputTypeError(f"{name}: expected a number in {interval}, got {_got(value)}")
     if not (0 <= value <= 1 if closed else 0 <= value < 1):  # NaN fails both
         raise ConfigError(f"{name}: expected a number in {interval}, got {value!r}")
@@ -109,11 +149,11 @@ SEED_END = 2 ** 64
 
 
 def check_seed(value: Any, name: str = "seed") -> int:
-    """``value`` if it is an int in torch's seed range ``[0, 2**64)``; anything else a ConfigError (a larger
-    int passes a plain int check and overflows inside torch when it seeds)."""
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < SEED_END:
+    """``value`` as a Python int if it is an int (numpy's too) in torch's seed range ``[0, 2**64)``; anything else
+    a ConfigError (a larger int passes a plain int check and overflows inside torch when it seeds)."""
+    if not is_int(value) or not 0 <= value < SEED_END:
         raise ConfigError(f"{name}: expected an int in [0, 2**64) (torch's seeds), got {value!r}")
-    return value
+    return int(value)
 
 
 def check_number(name: str, value: Any, lo: float | None = None, hi: float | None = None, integer: bool = False,
@@ -135,8 +175,7 @@ def check_number(name: str, value: Any, lo: float | None = None, hi: float | Non
     if value is None and allow_none:
         return None
     kind = "an int" if integer else "a number"
-    ok_type = isinstance(value, numbers.Integral) if integer else isinstance(value, numbers.Real)
-    if isinstance(value, bool) or not ok_type:
+    if not (is_int(value) if integer else is_real(value)):
         raise InputTypeError(f"{name}: expected {kind}{' or None' if allow_none else ''}, got {_got(value)}")
     if not integer and not math.isfinite(value):
         raise ConfigError(f"{name}: expected a finite number, got {value!r}")
@@ -144,14 +183,14 @@ def check_number(name: str, value: Any, lo: float | None = None, hi: float | Non
         raise ConfigError(f"{name}: expected {kind} {'>' if lo_open else '>='} {lo}, got {value!r}")
     if hi is not None and value > hi:
         raise ConfigError(f"{name}: expected {kind} <= {hi}, got {value!r}")
-    return value
+    return plain(value)
 
 
 def _kind(v: Any) -> str:
     """The kind of a key value: numpy and Python numbers of one kind are one kind (``np.int64(1)`` is ``1``)."""
     if isinstance(v, str):
         return "str"
-    if isinstance(v, bool) or type(v).__name__ in ("bool", "bool_"):      # numpy's bool too
+    if isinstance(v, (bool, np.bool_)):
         return "bool"
     if isinstance(v, numbers.Integral):
         return "int"

@@ -8,11 +8,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import torch
 
 from rnnkit.errors import ConfigError, InputTypeError
-from rnnkit._validate import check_seed
+from rnnkit._validate import check_seed, plain
 from rnnkit.experiments.models import _spec, check_init, has_keep_gate
 from rnnkit.experiments.tasks import EXPERIMENTS, LOOKAHEAD
 
@@ -81,7 +80,7 @@ def resolve_config(experiment: str, **options: Any) -> ExperimentConfig:
     unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(f"options: unknown {unknown}; expected a subset of {sorted(known)}")
-    cfg = ExperimentConfig(experiment, **{k: _plain(v) for k, v in options.items()})
+    cfg = ExperimentConfig(experiment, **{k: plain(v) for k, v in options.items()})
     spec = EXPERIMENTS[experiment]
     _spec(cfg.cell)                                   # unknown cell -> ConfigError
     if spec.fixed_length:
@@ -122,17 +121,6 @@ def resolve_config(experiment: str, **options: Any) -> ExperimentConfig:
     lr = spec.default_lr if cfg.lr is None else cfg.lr
     return dataclasses.replace(cfg, length=length, steps=steps, lr=lr, eval_every=eval_every, eval_size=eval_size,
                                device=device, forget_bias=forget_bias)
-
-
-def _plain(value: Any) -> Any:
-    """A numpy integer or float as the Python number it equals, anything else unchanged: a grid over
-    ``np.arange(50, 200, 50)`` was refused as 'length: expected an int >= 2 or None, got np.int64(50)' (and
-    saved configs must hold JSON numbers). A numpy bool stays one (refused where a number is expected)."""
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
 
 
 def check_cells(cells: Any) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnnkit._validate import plain_fields
 from rnnkit.data.vocab import TOKENIZERS
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.classify_avg import AVERAGES
@@ -178,3 +179,4 @@ class TextClassifierConfig:
         if self.pretrain_epochs and self.model != "rnn":
             raise ConfigError(f"pretrain_epochs: expected 0 with model={self.model!r} (no recurrent encoder to "
                               f"pretrain), got {self.pretrain_epochs}")
+        plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold

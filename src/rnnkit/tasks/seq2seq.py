@@ -50,6 +50,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit._validate import plain_fields
 from rnnkit._validate import SEED_END
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize, warn_split_marks
@@ -196,6 +197,7 @@ class Seq2SeqConfig:
         # member j trains from torch seed seed + j: 2**64 passed and fit died in torch ('Overflow when unpacking long long')
         check_number("seed", self.seed, lo=0, hi=SEED_END - self.ensemble, integer=True)
         check_number("align_weight", self.align_weight, lo=0, hi=10)
+        plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
     @property
     def alpha(self) -> float:

@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit._validate import plain_fields
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
 from rnnkit.errors import ConfigError, DataError
@@ -216,6 +217,7 @@ class TaggerConfig:
                        bools=("constrained",))
         check_number("char_hidden", self.char_hidden, lo=0, integer=True)
         check_number("word_dropout", self.word_dropout, lo=0, hi=0.95)
+        plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
 
 class TaggerNet(nn.Module):

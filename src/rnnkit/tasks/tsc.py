@@ -37,6 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit._validate import plain_fields
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.timeseries.transforms import column_scaler
 from rnnkit.data.vocab import Vocab
@@ -97,6 +98,7 @@ class TSCConfig:
                 raise ConfigError(f"{e} (None: derived from the training set)") from None
         check_training(SimpleNamespace(**{**asdict(self), **{k: 1 for k in derived}}),
                        ints=("hidden_size", "num_layers"), bools=("bidirectional",))
+        plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
 
 def check_series(X: Any, what: str = "X", channels: int | None = None, layout: str | None = None,

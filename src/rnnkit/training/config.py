@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnnkit._validate import check_seed
+from rnnkit._validate import check_seed, is_int, is_real, plain_fields
 from rnnkit.errors import ConfigError
 
 __all__ = ["SCHEMA_VERSION", "OptimConfig", "ScheduleConfig", "EarlyStoppingConfig", "TrainConfig"]
@@ -37,12 +37,12 @@ LOG_FORMATS = ("jsonl", "csv")
 def _pos_int(name: str, v: Any, allow_none: bool = False) -> None:
     if v is None and allow_none:
         return
-    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+    if not is_int(v) or v < 1:
         raise ConfigError(f"{name}: expected a positive int{' or None' if allow_none else ''}, got {v!r}")
 
 
 def _nonneg_int(name: str, v: Any) -> None:
-    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+    if not is_int(v) or v < 0:
         raise ConfigError(f"{name}: expected an int >= 0, got {v!r}")
 
 
@@ -50,7 +50,7 @@ def _number(name: str, v: Any, *, lo: float = -math.inf, hi: float = math.inf, l
             allow_none: bool = False) -> None:
     if v is None and allow_none:
         return
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+    if not is_real(v) or not math.isfinite(v):
         raise ConfigError(f"{name}: expected a finite number{' or None' if allow_none else ''}, got {v!r}")
     if v < lo or (lo_open and v == lo) or v > hi:
         lb = "(" if lo_open else "["
@@ -90,6 +90,7 @@ class OptimConfig:
     betas: tuple[float, float] = (0.9, 0.999)  # adam / adamw
 
     def __post_init__(self) -> None:
+        plain_fields(self)   # np.int64(3) is 3, np.True_ True: stored as Python values (JSON numbers)
         _choice("optim.name", self.name, OPTIMIZERS)
         _number("optim.lr", self.lr, lo=0.0, lo_open=True)
         _number("optim.weight_decay", self.weight_decay, lo=0.0)
@@ -115,6 +116,7 @@ class ScheduleConfig:
     min_lr: float = 0.0                  # cosine: final lr; plateau: lower bound
 
     def __post_init__(self) -> None:
+        plain_fields(self)   # np.int64(3) is 3, np.True_ True: stored as Python values (JSON numbers)
         _choice("schedule.name", self.name, SCHEDULES)
         _pos_int("schedule.step_size", self.step_size)
         _number("schedule.gamma", self.gamma, lo=0.0, hi=1.0, lo_open=True)
@@ -140,6 +142,7 @@ class EarlyStoppingConfig:
     target: float | None = None          # stop at the first epoch whose monitored value reaches this
 
     def __post_init__(self) -> None:
+        plain_fields(self)   # np.int64(3) is 3, np.True_ True: stored as Python values (JSON numbers)
         if not isinstance(self.monitor, str) or not self.monitor:
             raise ConfigError(f"early_stopping.monitor: expected a metric name, got {self.monitor!r}")
         _choice("early_stopping.mode", self.mode, ("min", "max"))
@@ -187,6 +190,7 @@ class TrainConfig:
     quiet: bool = False                  # no progress bar (also off when stderr is not a TTY)
 
     def __post_init__(self) -> None:
+        plain_fields(self)   # np.int64(3) is 3, np.True_ True: stored as Python values (JSON numbers)
         _pos_int("epochs", self.epochs)
         _pos_int("max_steps", self.max_steps, allow_none=True)
         _number("max_seconds", self.max_seconds, lo=0.0, lo_open=True, allow_none=True)

@@ -20,7 +20,7 @@ import numpy as np
 
 from rnnkit._memory import require_memory
 from rnnkit._threads import max_threads
-from rnnkit._validate import first_repeat
+from rnnkit._validate import first_repeat, plain_fields
 from rnnkit.errors import ConfigError
 
 __all__ = ["ForecastConfig", "MODELS", "CELLS", "CANDIDATES", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers",
@@ -146,10 +146,7 @@ class ForecastConfig:
                                         # oversubscribe shared machines. None: leave torch's setting.
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):   # numpy ints (horizon=df.shape[0] // 4, np.int64(12)) are their ints;
-            v = getattr(self, f.name)         # "expected a positive int, got np.int64(12)" refused a valid value
-            if isinstance(v, np.integer):
-                object.__setattr__(self, f.name, int(v))
+        plain_fields(self)   # numpy scalars (horizon=df.shape[0] // 4, np.True_) are the Python values they hold
         check_int("horizon", self.horizon, 1, allow_none=True)
         _choice("model", self.model, MODELS)
         object.__setattr__(self, "quantiles", check_levels(self.quantiles))

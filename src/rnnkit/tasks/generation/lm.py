@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit._validate import plain_fields
 from rnnkit._memory import require_memory
 from rnnkit.data.subword import BPEVocab, segments
 from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
@@ -90,6 +91,7 @@ class CharLMConfig:
         check_number("weight_decay", self.weight_decay, lo=0)
         check_number("clip", self.clip, lo=0, lo_open=True)
         check_number("seed", self.seed, lo=0, hi=2 ** 64 - 2, integer=True)  # seed + 1 seeds the state resets
+        plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
 
 #: Settings that act under one value of another only: name -> (that setting, its value).

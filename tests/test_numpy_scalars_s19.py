@@ -1,0 +1,149 @@
+"""Session 19 (helper T): numpy scalars across the public API, by ONE rule (rnnkit._validate): a numpy integer is an
+int, a numpy floating a float, a numpy bool a bool -- what a count read from an array, a grid over np.arange or a
+DataFrame cell (``df.loc[0, "h"]`` is np.int64) hands over -- stored as the Python value (configs are saved as JSON,
+which refuses np.int64, np.float32 and np.bool_). Kinds are never crossed: np.float64(2.0) is not a count, np.True_
+is not an int. Oracle: the same call with the Python scalar."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from rnnkit._validate import check_bool, check_int, check_number, check_seed, is_int, is_real, plain
+from rnnkit.errors import ConfigError, InputTypeError
+
+
+def _jsonable(d: dict) -> dict:
+    """``d`` after a JSON round trip; json.dumps raises on a numpy scalar left in it."""
+    return json.loads(json.dumps(d))
+
+
+# ------------------------------------------------------------------ the rule itself
+def test_the_rule_takes_numpy_scalars_of_the_right_kind_and_never_crosses_kinds():
+    assert [is_int(v) for v in (3, np.int64(3), np.uint8(3), True, np.True_, 3.0, np.float64(3.0))] == \
+        [True, True, True, False, False, False, False]
+    assert [is_real(v) for v in (3, np.int32(3), 0.5, np.float32(0.5), True, np.False_, "1")] == \
+        [True, True, True, True, False, False, False]
+    assert type(plain(np.int64(3))) is int and type(plain(np.float32(0.5))) is float and plain(np.True_) is True
+    assert check_bool("flag", np.True_) is True and check_bool("flag", np.False_) is False
+    with pytest.raises(InputTypeError, match=r"flag: expected a bool, got np.int64\(1\)"):
+        check_bool("flag", np.int64(1))
+    assert check_seed(np.int64(7)) == 7 and type(check_seed(np.uint64(7))) is int
+    with pytest.raises(ConfigError, match=r"seed: expected an int in \[0, 2\*\*64\)"):
+        check_seed(np.float64(7.0))
+    with pytest.raises(ConfigError, match="seed: expected an int"):
+        check_seed(np.True_)
+    assert type(check_number("lr", np.float32(0.5), lo=0)) is float
+    with pytest.raises(InputTypeError, match=r"epochs: expected an int, got np.float64\(2.0\) \(float64\)"):
+        check_number("epochs", np.float64(2.0), lo=1, integer=True)
+    with pytest.raises(InputTypeError, match=r"hidden_size: expected a positive int, got np.True_ \(bool\)"):
+        check_int("hidden_size", np.True_)
+
+
+# ------------------------------------------------------------------ configs: same value, saved as Python numbers
+def _train_config():
+    from rnnkit.training.config import TrainConfig
+    return TrainConfig
+
+
+def _early():
+    from rnnkit.training.config import EarlyStoppingConfig
+    return EarlyStoppingConfig
+
+
+def _classifier():
+    from rnnkit.tasks.classify_config import TextClassifierConfig
+    return TextClassifierConfig
+
+
+def _tagger():
+    from rnnkit.tasks.tagging import TaggerConfig
+    return TaggerConfig
+
+
+def _seq2seq():
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig
+    return Seq2SeqConfig
+
+
+def _tsc():
+    from rnnkit.tasks.tsc import TSCConfig
+    return TSCConfig
+
+
+def _lm():
+    from rnnkit.tasks.generation.lm import CharLMConfig
+    return CharLMConfig
+
+
+def _forecast():
+    from rnnkit.tasks.forecasting.config import ForecastConfig
+    return ForecastConfig
+
+
+CONFIGS = [
+    (_train_config, dict(epochs=3, max_steps=4, seed=5, quiet=True, max_seconds=2.5, keep_checkpoints=3)),
+    (_early, dict(patience=2, restore_best=False, min_delta=0.25, target=0.5)),
+    (_classifier, dict(epochs=3, seed=1, lowercase=False, lr=0.5, hidden_size=8)),
+    (_tagger, dict(epochs=3, hidden_size=8, constrained=False, dropout=0.25)),
+    (_seq2seq, dict(epochs=3, beam=2, progress=False)),
+    (_tsc, dict(epochs=3, hidden_size=8, bidirectional=True, seed=2)),
+    (_lm, dict(seed=3, progress=False, lr=0.5)),
+    (_forecast, dict(horizon=3, seed=2, lr=0.5, level_input=True)),
+]
+
+
+def _numpy(v):
+    if isinstance(v, bool):
+        return np.bool_(v)
+    return np.int64(v) if isinstance(v, int) else np.float32(v)
+
+
+@pytest.mark.parametrize("make, kw", CONFIGS, ids=lambda x: getattr(x, "__name__", ""))
+def test_a_config_given_numpy_scalars_equals_the_python_one_and_saves_as_json(make, kw):
+    cls = make()
+    given = cls(**{k: _numpy(v) for k, v in kw.items()})
+    expected = cls(**kw)
+    assert given == expected
+    for k, v in kw.items():   # stored as the Python value: np.int64 / np.float32 / np.bool_ fail json.dumps
+        assert type(getattr(given, k)) is type(v), k
+    assert _jsonable(dataclasses.asdict(given)) == _jsonable(dataclasses.asdict(expected))
+
+
+def test_train_config_optim_lr_and_betas_take_numpy_floats_and_to_dict_round_trips():
+    from rnnkit.training.config import OptimConfig, TrainConfig
+
+    given = TrainConfig(epochs=np.int64(2), optim=OptimConfig(lr=np.float32(0.5), betas=(np.float64(0.5), np.float32(0.75))))
+    expected = TrainConfig(epochs=2, optim=OptimConfig(lr=0.5, betas=(0.5, 0.75)))
+    assert given == expected
+    assert TrainConfig.from_dict(_jsonable(given.to_dict())) == expected
+
+
+@pytest.mark.parametrize("make, field", [(_train_config, "epochs"), (_classifier, "epochs"), (_tagger, "hidden_size"),
+                                         (_seq2seq, "beam"), (_forecast, "horizon")])
+@pytest.mark.parametrize("bad", [np.float64(2.0), np.True_], ids=["float64", "bool_"])
+def test_a_numpy_float_or_bool_is_still_not_a_count(make, field, bad):
+    with pytest.raises((ConfigError, InputTypeError), match=f"{field}: expected"):
+        make()(**{field: bad})
+
+
+def test_train_config_seed_checkpoint_and_bools_refuse_crossed_kinds():
+    from rnnkit.training.config import TrainConfig
+
+    with pytest.raises(ConfigError, match="seed: expected an int"):
+        TrainConfig(seed=np.float64(1.0))
+    with pytest.raises(ConfigError, match="quiet: expected a bool, got 1"):
+        TrainConfig(quiet=np.int64(1))
+
+
+def test_experiments_take_a_numpy_bool_for_stop_when_solved():
+    from rnnkit.experiments.config import resolve_config
+
+    given = resolve_config("adding", steps=np.int64(300), seed=np.int64(1), stop_when_solved=np.False_)
+    assert given == resolve_config("adding", steps=300, seed=1, stop_when_solved=False)
+    assert given.stop_when_solved is False and _jsonable(given.to_dict()) == given.to_dict()
+    with pytest.raises(ConfigError, match="stop_when_solved: expected a bool, got 1"):
+        resolve_config("adding", stop_when_solved=np.int64(1))

@@ -37,3 +37,136 @@ def test_every_classifier_refuses_one_class_with_the_same_text(kind):
         model = getattr(classify_linear, kind)(C=1.0)
     with pytest.raises(DataError, match=r"^labels: expected at least 2 classes, got \['p'\]$"):
         model.fit(LIN_TEXTS, ["p"] * len(LIN_TEXTS))
+
+
+# ----------------------------------------------------------------------------- a text of megabytes
+def _hostile_long_text(n_chars: int, seed: int = 0) -> str:
+    """Words of many scripts and the characters that act across their neighbours (combining marks after a
+    space, a Prepend character before one, final sigma, dotted I, Han runs, CRLF, ZWJ emoji), joined by
+    assorted whitespace, up to ``n_chars`` characters."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["Good", "movie", "ΟΔΟΣ", "İstanbul", "東京タワー", "中文文本分类", "\u0301e", "e\u0301", "\u0600",
+             "\u0915\u093f", "👩\u200d💻", "🇩🇪", "don't", "a.b", "ﬁne", "Straße", "x\u00ady", "<unk>", "1,5"]
+    gaps = [" ", "  ", "\t", "\r\n", "\n", " \u0301", "\u3000", "\u00a0"]
+    out, size = [], 0
+    while size < n_chars:
+        piece = rng.choice(words) + rng.choice(gaps)
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)
+
+
+def _units_model(units: str):
+    from rnnkit.data.subword import BPEVocab
+    from rnnkit.tasks import classify_pretrained
+    from rnnkit.tasks.classification import TextClassifier
+    from rnnkit.tasks.classify_config import TextClassifierConfig
+
+    clf = TextClassifier(TextClassifierConfig(progress=False))
+    clf.units = units
+    if units == "bpe":
+        clf.bpe = BPEVocab.train(_hostile_long_text(3000, seed=1).lower(), 60)
+    if units == "wordpiece":
+        if not classify_pretrained.installed():
+            pytest.skip("the pretrained WordPiece package is not installed")
+        clf.wordpieces = classify_pretrained.WordPieces.from_package()
+    return clf
+
+
+@pytest.mark.parametrize("units", ["words", "chars", "segmented", "bpe", "wordpiece"])
+def test_a_long_texts_first_tokens_read_from_a_prefix_are_its_first_tokens(units):
+    # oracle: the same tokenizer on the whole text (the code before); exact for every unit of the project
+    from rnnkit.data.heads import Head, head_chars, head_tokens
+
+    clf = _units_model(units)
+    texts = [_hostile_long_text(head_chars(5000) + 5000, seed) for seed in range(3)] + ["a short one"]
+    whole = clf._unit_tokens(texts)
+    for max_len in (1, 7, 200, 5000):
+        heads = head_tokens(texts, clf._unit_tokens, max_len)
+        for h, w in zip(heads[:3], whole[:3]):
+            assert isinstance(h, Head) and max_len < len(h) < len(w) and h == w[:len(h)]
+        assert heads[3] == whole[3] and not isinstance(heads[3], Head)
+
+
+def test_a_long_text_without_a_cut_is_read_whole_and_a_short_one_as_before():
+    from rnnkit.data.heads import Head, head_chars, head_tokens
+
+    calls = []
+    chars = lambda ts: (calls.append([len(t) for t in ts]), [list(t) for t in ts])[1]  # noqa: E731
+    han = "中" * (head_chars(3) + 10)                      # no ASCII whitespace: no cut, whole
+    out = head_tokens([han, "ab c"], chars, 3)
+    assert out == [list(han), list("ab c")] and not isinstance(out[0], Head)
+    calls.clear()
+    assert head_tokens(["ab c", "d"], chars, 3) == [list("ab c"), ["d"]] and calls == [[4, 1]]   # one call, as before
+    assert head_tokens([han + " x"], chars, None) == [list(han + " x")]                            # no limit: whole
+
+
+def _tiny_classifier():
+    from rnnkit.tasks.classification import TextClassifier
+    from rnnkit.tasks.classify_config import TextClassifierConfig
+
+    texts = ["good movie great fun", "bad movie awful plot", "great film good cast", "awful film bad acting"] * 6
+    labels = ["pos", "neg"] * 12
+    cfg = TextClassifierConfig(tokenizer="words", epochs=2, embed_dim=8, hidden_size=8, min_freq=1, max_len=50,
+                               combine=False, embeddings="own", progress=False, val_fraction=0.0)
+    return TextClassifier(cfg).fit(texts, labels, baselines=False)
+
+
+def test_predict_does_not_tokenize_a_text_of_megabytes_whole(monkeypatch):
+    # before: a one-line input of 11 MB was tokenized whole before max_len cut it (23 s, 1.9 GB; a 100 MB line
+    # exhausted memory); now a prefix is, and the prediction and the warning are as before but for the count
+    import warnings
+
+    import numpy as np
+
+    from rnnkit.tasks import classification
+
+    clf = _tiny_classifier()
+    long = "good movie awful " * 400_000                   # 6.8 MB, 1.2M words
+    texts = [long, "great film", "bad plot"]
+    seen = []
+    real = classification.tokenize
+    monkeypatch.setattr(classification, "tokenize", lambda t, *a: (seen.append(len(t)), real(t, *a))[1])
+    with warnings.catch_warnings(record=True) as new_w:
+        warnings.simplefilter("always")
+        p_new = clf.predict_proba(texts)
+    assert max(seen) < 100_000                             # a prefix, never the whole text
+    assert clf.no_token_rows(texts) == [] and max(seen) < 100_000
+    from rnnkit.data import heads
+
+    monkeypatch.setattr(heads, "HEAD_CHARS", len(long) + 1)   # the oracle: every text tokenized whole
+    with warnings.catch_warnings(record=True) as old_w:
+        warnings.simplefilter("always")
+        p_old = clf.predict_proba(texts)
+    assert max(seen) == len(long)
+    np.testing.assert_array_equal(p_new, p_old)            # bit-identical
+    new_msg, old_msg = ([str(w.message) for w in ws] for ws in (new_w, old_w))
+    assert old_msg == ["texts: truncated 1 of 3 to max_len=50 (longest was 1200000)"]
+    assert len(new_msg) == 1 and new_msg[0].startswith("texts: truncated 1 of 3 to max_len=50 (longest was at least ")
+
+
+def test_normal_texts_predict_bit_identically_through_the_head_path(monkeypatch):
+    import numpy as np
+
+    from rnnkit.data import heads
+
+    clf = _tiny_classifier()
+    texts = ["good movie", "awful bad plot " * 100, "great", "fun fun cast " * 80]    # 300 and 240 words
+    with pytest.warns(UserWarning, match=r"^texts: truncated 2 of 4 to max_len=50 \(longest was 300\)$"):
+        p = clf.predict_proba(texts)
+    monkeypatch.setattr(heads, "HEAD_CHARS", 10)           # a text over 816 characters (16 * 51) is cut
+    with pytest.warns(UserWarning, match=r"^texts: truncated 2 of 4 to max_len=50 \(longest was at least 1\d\d\)$"):
+        np.testing.assert_array_equal(clf.predict_proba(texts), p)
+
+
+def test_the_cli_warning_says_the_count_of_a_prefix_is_a_lower_bound(tmp_path, capsys):
+    from rnnkit.cli.main import main
+
+    clf = _tiny_classifier()
+    clf.save(tmp_path / "run")
+    (tmp_path / "in.txt").write_text("great film\n" + "good movie " * 40_000 + "\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"were read up to it, lines \[2\] \(longest at least \d+\)$"):
+        assert main(["classify", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "in.txt")]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("2\t")

@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 
 from rnnkit._validate import check_bool
+from rnnkit.data.heads import AtLeast, Head
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG", "TruncationWarning",
@@ -247,10 +248,15 @@ def padding_fraction(lengths: Sequence[int], batches: list[list[int]]) -> float:
     return 1.0 - real / total if total else 0.0                 # length, so a subset of the items read < 0)
 
 
+def _count(s: Any) -> int:
+    return AtLeast(len(s)) if isinstance(s, Head) else len(s)
+
+
 def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate", what: str = "sequence") -> list[Any]:
     """Apply the length limit ``max_len`` (``None``: no limit) by ``on_long`` (``"truncate"``: cut and
     warn once, a :class:`TruncationWarning` naming the items cut -- inside :func:`truncations`, recorded
-    there instead; ``"error"``: raise DataError)."""
+    there instead; ``"error"``: raise DataError). The length of a :class:`~rnnkit.data.heads.Head` (tokens of
+    a long text's prefix) is reported as :class:`~rnnkit.data.heads.AtLeast`: ``at least N``."""
     if on_long not in ON_LONG:
         raise ConfigError(f"on_long: expected one of {list(ON_LONG)}, got {on_long!r}")
     if max_len is None:
@@ -264,11 +270,11 @@ def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate"
     long = [i for i, s in enumerate(seqs) if len(s) > max_len]
     if not long:
         return seqs
-    worst = max(len(seqs[i]) for i in long)
+    before = [_count(seqs[i]) for i in long]    # a text read from a prefix: a lower bound ('at least N')
+    worst = max(before, key=lambda n: (n, isinstance(n, AtLeast)))
     if on_long == "error":
         raise DataError(f"{what}: expected at most max_len={max_len} tokens, got {len(long)} longer "
                         f"(first at index {long[0]}, longest {worst}); raise max_len or use on_long='truncate'")
-    before = [len(seqs[i]) for i in long]
     sink = _COLLECTING.get()
     if sink is not None:   # inside truncations(): the caller tells each item
         sink.update(zip(long, before))

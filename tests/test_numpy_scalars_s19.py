@@ -147,3 +147,85 @@ def test_experiments_take_a_numpy_bool_for_stop_when_solved():
     assert given.stop_when_solved is False and _jsonable(given.to_dict()) == given.to_dict()
     with pytest.raises(ConfigError, match="stop_when_solved: expected a bool, got 1"):
         resolve_config("adding", stop_when_solved=np.int64(1))
+
+
+# ------------------------------------------------------------------ functions and constructors given numpy scalars
+def test_hopfield_network_sizes_steps_and_tolerance_take_numpy_scalars():
+    import torch
+    from rnnkit.hopfield import HopfieldNetwork, ModernHopfield
+
+    assert HopfieldNetwork(np.int64(16)).n_units == 16 and type(HopfieldNetwork(np.int64(16)).n_units) is int
+    with pytest.raises(ConfigError, match="n_units: expected a positive int"):
+        HopfieldNetwork(np.float64(16.0))
+    g = torch.Generator().manual_seed(0)
+    patterns = torch.randn(5, 8, generator=g)
+    net = ModernHopfield(beta=np.float32(2.0))
+    net.store(patterns)
+    queries = patterns[:2] + 0.1
+    got = net.recall(queries, max_steps=np.int64(3), tol=np.float32(1e-6))
+    want = ModernHopfield(beta=2.0)
+    want.store(patterns)
+    assert torch.equal(got.states, want.recall(queries, max_steps=3, tol=1e-6).states)
+    with pytest.raises(ConfigError, match="max_steps: expected a positive int"):
+        net.recall(queries, max_steps=np.True_)
+
+
+def test_vocab_build_takes_numpy_counts_and_refuses_a_float_or_bool():
+    from rnnkit.data.vocab import Vocab
+
+    seqs = [["a", "b", "a", "c", "c", "c"]]
+    assert Vocab.build(seqs, min_freq=np.int64(2), max_size=np.int64(3)).tokens == Vocab.build(seqs, min_freq=2, max_size=3).tokens
+    for kw in (dict(min_freq=np.float64(2.0)), dict(min_freq=np.True_), dict(max_size=np.float64(4.0))):
+        with pytest.raises(ConfigError, match=f"{next(iter(kw))}: expected"):
+            Vocab.build(seqs, **kw)
+
+
+def test_save_checkpoint_takes_a_numpy_step_and_writes_it_as_a_json_number(tmp_path):
+    import torch
+    from rnnkit.training.checkpoint import save_checkpoint
+
+    where = save_checkpoint(tmp_path, step=np.int64(3), model_state={"w": torch.zeros(1)}, state={}, keep=np.int64(2))
+    assert where.name == "step-00000003"
+    assert json.loads((tmp_path / "checkpoints" / "latest.json").read_text())["step"] == 3
+    with pytest.raises(Exception, match="keep: expected a positive int"):
+        save_checkpoint(tmp_path, step=4, model_state={"w": torch.zeros(1)}, state={}, keep=np.True_)
+
+
+def test_auto_forecaster_counts_are_checked_at_construction_and_stored_as_python_numbers():
+    from rnnkit.tasks.forecasting.auto import AutoForecaster
+    from rnnkit.tasks.forecasting.statistical import statistical_candidates
+
+    given = AutoForecaster(statistical_candidates(), n_origins=np.int64(3), shrink=np.float32(2.0), margin=np.float32(0.25))
+    expected = AutoForecaster(statistical_candidates(), n_origins=3, shrink=2.0, margin=0.25)
+    assert given.settings() == expected.settings()
+    assert _jsonable(given.settings()) == _jsonable(expected.settings()) and type(given.n_origins) is int
+    # True was 1 origin (saved as true), shrink was never checked (a str or -1 failed or misread in the fit)
+    for kw in (dict(n_origins=True), dict(n_origins=np.float64(2.0)), dict(shrink="2"), dict(shrink=-1.0)):
+        with pytest.raises((ConfigError, InputTypeError), match=f"{next(iter(kw))}: expected"):
+            AutoForecaster(statistical_candidates(), **kw)
+
+
+def test_forecast_candidates_store_numpy_sizes_as_python_ints():
+    from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate
+    from rnnkit.tasks.forecasting.transfer import PretrainedCandidate
+
+    esrnn = ESRNNCandidate(hidden=np.int64(8), steps=np.int64(5), ensemble=np.int64(1), shrink_windows=np.float32(20))
+    assert _jsonable(esrnn.describe()) == _jsonable(ESRNNCandidate(hidden=8, steps=5, ensemble=1).describe())
+    assert _jsonable(PretrainedCandidate(min_batch=np.int64(3)).settings())["min_batch"] == 3
+    with pytest.raises(ConfigError, match="hidden: expected a positive int"):
+        ESRNNCandidate(hidden=np.float64(8.0))
+
+
+def test_experiment_data_and_translation_pairs_take_numpy_ints():
+    import torch
+    from rnnkit.experiments.data import lookahead_tagging
+
+    got = lookahead_tagging(np.int64(2), np.int64(6), generator=torch.Generator().manual_seed(0))
+    want = lookahead_tagging(2, 6, generator=torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(got, want))
+    with pytest.raises(ConfigError, match="length: expected an int > lookahead"):
+        lookahead_tagging(2, np.float64(6.0), generator=torch.Generator())
+    pytest.importorskip("num2words")
+    from rnnkit.data.translation import num2words_pairs
+
+    assert num2words_pairs(n=np.int64(5), seed=np.int64(1)) == num2words_pairs(n=5, seed=1)

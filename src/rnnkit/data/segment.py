@@ -28,6 +28,7 @@ import unicodedata
 import warnings
 from typing import Any, Iterable, Mapping, Sequence
 
+from rnnkit._validate import is_real
 from rnnkit.data.vocab import tokenize
 from rnnkit.errors import DataError, InputTypeError
 
@@ -54,7 +55,7 @@ class Segmenter:
         for w, c in counts.items():
             if not isinstance(w, str) or not w:
                 raise DataError(f"counts: expected non-empty str words, got {w!r}")
-            if isinstance(c, bool) or not isinstance(c, (int, float)) or not c > 0 or not math.isfinite(c):
+            if not is_real(c) or not c > 0 or not math.isfinite(c):
                 raise DataError(f"counts: expected a count > 0 for {w!r}, got {c!r}")
             w = unicodedata.normalize("NFC", w)
             if _HAN_RUN.fullmatch(w):

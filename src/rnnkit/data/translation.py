@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rnnkit._validate import is_int
 from rnnkit.data.registry import DatasetInfo, register_dataset, require_package
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -152,7 +153,7 @@ def num2words_pairs(n: int = 2000, seed: int = 0, src_lang: str = "en", tgt_lang
 
     mod = require_package("num2words", NUM2WORDS_INSTALL, "num2words-en-fr")
     for name, v, lo in (("n", n, 1), ("max_number", max_number, 0), ("seed", seed, 0)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        if not is_int(v) or v < lo:
             raise ConfigError(f"{name}: expected an int >= {lo}, got {v!r}")
     if max_number >= 2 ** 63:   # numpy's OverflowError ('too large to convert to C long')
         raise ConfigError(f"max_number: expected an int below 2**63, got {max_number}")

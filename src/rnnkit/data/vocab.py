@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from rnnkit._io import atomic_write_text, read_json
-from rnnkit._validate import check_bool, check_unicode
+from rnnkit._validate import check_bool, check_unicode, is_int
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
 __all__ = ["Vocab", "tokenize", "unspaced", "splitter_spec", "TOKENIZERS", "PAD", "UNK", "BOS", "EOS", "checked_ids", "literal_tokens",
@@ -273,9 +273,9 @@ class Vocab:
         """Count tokens over ``sequences``; keep those seen ``min_freq`` times (the ``max_size`` most
         frequent, specials included, when given)."""
         specials = _token_list("specials", specials)
-        if not isinstance(min_freq, int) or isinstance(min_freq, bool) or min_freq < 1:
+        if not is_int(min_freq) or min_freq < 1:
             raise ConfigError(f"min_freq: expected a positive int, got {min_freq!r}")
-        if max_size is not None and (not isinstance(max_size, int) or max_size <= len(specials)):
+        if max_size is not None and (not is_int(max_size) or max_size <= len(specials)):
             raise ConfigError(f"max_size: expected None or an int > {len(specials)} (the specials), got {max_size!r}")
         counts: Counter[str] = Counter()
         for k, seq in enumerate(_not_one_text("sequences", sequences)):

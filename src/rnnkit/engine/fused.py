@@ -40,6 +40,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
+from rnnkit._validate import is_int
 from rnnkit.cells.base import CellMath
 from rnnkit.engine.step import StepSpec, backward_step, forward_step
 from rnnkit.errors import ConfigError
@@ -59,7 +60,7 @@ _WARNED: set = set()
 
 def set_cache_size(n: int) -> None:
     """Keep at most ``n`` compiled (forward, backward) pairs; the least recently used go first."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if not is_int(n) or n < 1:
         raise ConfigError(f"n: expected a positive int (compiled step pairs to keep), got {n!r}")
     global _MAX_CACHED
     _MAX_CACHED = n

@@ -49,6 +49,7 @@ import os
 import torch
 from torch import Tensor
 
+from rnnkit._validate import is_int
 from rnnkit.engine.first_order import refuse_double_backward
 from rnnkit.engine.triton_scan_kernels import kernels
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
@@ -139,7 +140,7 @@ def _chunking(T: int, N: int, device: torch.device, bt: int, bn: int, chunks: in
             programs = -(-N // bn)
             sms = _sm_count(device.index if device.index is not None else torch.cuda.current_device())
             chunks = max(1, min(-(-8 * sms // programs), tiles // 2))
-    elif isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1:
+    elif not is_int(chunks) or chunks < 1:
         raise ConfigError(f"chunks: expected a positive int (time chunks scanned in parallel), got {chunks!r}")
     per = -(-tiles // min(chunks, tiles))
     return per * bt, -(-tiles // per)

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnnkit._validate import is_int, is_real
 from rnnkit.errors import ConfigError, InputTypeError
 
 __all__ = [
@@ -174,9 +175,9 @@ def sequential_digits(*, permuted: bool = False, seed: int = 0, test_fraction: f
 
     if not isinstance(permuted, bool):
         raise ConfigError(f"permuted: expected a bool, got {permuted!r}")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ConfigError(f"seed: expected an int >= 0, got {seed!r}")
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, float) or not 0 < test_fraction < 1:
+    if not is_real(test_fraction) or not 0 < test_fraction < 1:
         raise ConfigError(f"test_fraction: expected a float in (0, 1), got {test_fraction!r}")
     digits = load_digits()
     pixels = digits.data.astype(np.float32) / 16.0          # (1797, 64), row-major 8x8
@@ -207,7 +208,7 @@ def lookahead_tagging(batch_size: int, length: int, *, lookahead: int = 3, vocab
     batch_size = _pos_int("batch_size", batch_size)
     lookahead = _pos_int("lookahead", lookahead)
     vocab = _pos_int("vocab", vocab, minimum=2)
-    if not isinstance(length, int) or isinstance(length, bool) or length <= lookahead:
+    if not is_int(length) or length <= lookahead:
         raise ConfigError(f"length: expected an int > lookahead ({lookahead}), got {length!r}")
     g = _gen(generator)
     tokens = torch.randint(0, vocab, (batch_size, length), generator=g)

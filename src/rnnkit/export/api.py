@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
 from rnnkit._io import atomic_write_bytes, atomic_write_json, check_folder_path, read_json, sha256_bytes, sha256_file
-from rnnkit._validate import check_bool, check_choice, check_int
+from rnnkit._validate import check_bool, check_choice, check_int, is_real
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
 from rnnkit.export.feed import checked_feed
@@ -395,7 +395,7 @@ def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Pa
     ``path`` (and its ``.json`` sidecar) must be files that can be written."""
     if format not in FORMATS:
         raise ConfigError(f"format: expected one of {list(FORMATS)}, got {format!r}")
-    if isinstance(atol, bool) or not isinstance(atol, (int, float)) or not 0 < atol < math.inf:
+    if not is_real(atol) or not 0 < atol < math.inf:
         raise ConfigError(f"atol: expected a finite positive number, got {atol!r}")
     check_bool("check", check)
     if format == "onnx":   # torch's exporter needs onnx + onnxscript, the check onnxruntime (a bare import failed)

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
+from rnnkit._validate import is_int
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.export.graph import exportable
 from rnnkit.layers.interop import from_torch
@@ -56,7 +57,7 @@ class InputSpec:
             raise InputTypeError(f"InputSpec.dtype: expected a torch.dtype, got {self.dtype!r}")
         if self.kind not in KINDS:
             raise ConfigError(f"InputSpec.kind: expected one of {list(KINDS)}, got {self.kind!r}")
-        if isinstance(self.high, bool) or not isinstance(self.high, int) or self.high < (2 if self.kind == "ids" else 0):
+        if not is_int(self.high) or self.high < (2 if self.kind == "ids" else 0):
             raise ConfigError(f"InputSpec.high: expected an int >= {2 if self.kind == 'ids' else 0} (ids are drawn "
                               f"in [1, high)), got {self.high!r}")
 

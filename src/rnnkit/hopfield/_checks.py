@@ -6,10 +6,10 @@ import math
 import numbers
 from typing import Any
 
-import numpy as np
 import torch
 from torch import Tensor
 
+from rnnkit._validate import is_int, is_real
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 
 __all__ = ["NETWORK_SIZE_WHY", "ROBUSTNESS_UNITS_WHY", "check_positive_int", "check_int_at_least", "check_positive_float", "check_fraction", "check_pm1", "check_real",
@@ -17,9 +17,9 @@ __all__ = ["NETWORK_SIZE_WHY", "ROBUSTNESS_UNITS_WHY", "check_positive_int", "ch
 
 
 def check_positive_int(name: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not is_int(value) or value < 1:
         raise ConfigError(f"{name}: expected a positive int, got {value!r}")
-    return value
+    return int(value)
 
 
 #: Why a capacity network needs 2 units and a robustness one 3 (the experiments and the CLI's flags say it).
@@ -29,20 +29,20 @@ ROBUSTNESS_UNITS_WHY = "the perturbation's scale is the spread of the connection
 
 def check_int_at_least(name: str, value: Any, low: int, why: str) -> int:
     """An int >= ``low``; ``why`` says what smaller values lack (the message's parenthesis)."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+    if not is_int(value) or value < low:
         raise ConfigError(f"{name}: expected an int >= {low} ({why}), got {value!r}")
-    return value
+    return int(value)
 
 
 def check_positive_float(name: str, value: Any) -> float:
-    # numbers.Real: numpy's float32 too (np.float32(1.0) was 'expected a finite number > 0')
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+    # numpy floats too (np.float32(1.0) was 'expected a finite number > 0')
+    if not is_real(value) or not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{name}: expected a finite number > 0, got {value!r}")
     return float(value)
 
 
 def check_fraction(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+    if not is_real(value) or not 0 <= value <= 1:
         raise ConfigError(f"{name}: expected a number in [0, 1], got {value!r}")
     return float(value)
 

@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rnnkit._validate import check_choice, first_repeat
+from rnnkit._validate import check_choice, first_repeat, is_int, is_real
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
                                      check_positive_float, check_positive_int, make_generator)
@@ -349,11 +349,11 @@ def load_digit_patterns(classes: Sequence[int], threshold: float = 8.0) -> tuple
     from sklearn.datasets import load_digits
 
     classes = _as_list("classes", classes)
-    if not classes or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c <= 9 for c in classes):
+    if not classes or any(not is_int(c) or not 0 <= c <= 9 for c in classes):
         raise ConfigError(f"classes: expected digits in 0..9, got {list(classes)}")
     if len(set(classes)) != len(classes):
         raise ConfigError(f"classes: expected distinct digits, got {list(classes)}")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold < 16:
+    if not is_real(threshold) or not 0 <= threshold < 16:
         raise ConfigError(f"threshold: expected a number in [0, 16), got {threshold!r}")
     data = load_digits()
     images = torch.tensor(data.data, dtype=torch.float32)

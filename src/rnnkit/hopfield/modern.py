@@ -43,6 +43,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from rnnkit._validate import is_real
 from rnnkit.engine.masks import check_lengths, step_mask
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import check_positive_float, check_positive_int, check_real
@@ -285,7 +286,7 @@ class ModernHopfield:
         """
         xi = self._check_queries("queries", queries).detach()
         check_positive_int("max_steps", max_steps)
-        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
+        if not is_real(tol) or not tol >= 0:
             raise ConfigError(f"tol: expected a number >= 0, got {tol!r}")
         B = xi.shape[0]
         steps = torch.full((B,), max_steps, dtype=torch.long, device=xi.device)

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 from torch import Tensor
 
+from rnnkit._validate import is_real
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["as_float", "parse_loss", "parse_step", "Accumulator", "FitWarnings"]
@@ -21,7 +22,7 @@ def as_float(name: str, v: Any) -> float:
         if v.numel() != 1:
             raise ShapeError(f"{name}: expected a scalar metric, got a tensor of shape {tuple(v.shape)}")
         return float(v.detach())
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    if not is_real(v):
         raise InputTypeError(f"{name}: expected a number or scalar tensor, got {type(v).__name__}")
     return float(v)
 

@@ -58,6 +58,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import Tensor, nn
 
+from rnnkit._validate import is_int
 from rnnkit.errors import CheckpointError
 from rnnkit.training.config import SCHEMA_VERSION
 from rnnkit._io import (  # re-exported (see __all__); _fsync_dir is used here
@@ -205,10 +206,11 @@ def save_checkpoint(run_dir: str | os.PathLike, *, step: int, model_state: dict[
     ``model_state``: a ``state_dict`` (name -> tensor). ``state``: any nest :func:`encode_state` accepts
     (optimizer/scheduler state dicts, RNG states, progress counters). Returns the checkpoint folder.
     """
-    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+    if not is_int(step) or step < 0:
         raise CheckpointError(f"step: expected an int >= 0, got {step!r}")
-    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:   # 0 and -1 kept every checkpoint
+    if not is_int(keep) or keep < 1:   # 0 and -1 kept every checkpoint
         raise CheckpointError(f"keep: expected a positive int, got {keep!r}")
+    step, keep = int(step), int(keep)   # numpy ints too, written as JSON numbers (latest.json)
     root = _ckpt_dir(Path(run_dir))
     try:
         root.mkdir(parents=True, exist_ok=True)

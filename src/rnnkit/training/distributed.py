@@ -28,6 +28,7 @@ import torch.distributed as td
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
+from rnnkit._validate import is_int
 from rnnkit.errors import ConfigError
 
 __all__ = ["DistEnv", "setup", "cleanup", "is_distributed", "rank", "world_size", "is_main_process",
@@ -144,7 +145,7 @@ def make_loader(dataset: Dataset, batch_size: int, *, shuffle: bool = True, seed
     The :class:`~rnnkit.training.Trainer` calls ``sampler.set_epoch(epoch)`` (and reseeds the generator)
     at every epoch, so the order is reproducible and different each epoch.
     """
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+    if not is_int(batch_size) or batch_size < 1:
         raise ConfigError(f"batch_size: expected a positive int, got {batch_size!r}")
     if is_distributed():
         sampler = DistributedSampler(dataset, num_replicas=world_size(), rank=rank(), shuffle=shuffle,

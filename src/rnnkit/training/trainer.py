@@ -73,6 +73,7 @@ from typing import Any, Callable, Iterable, Sequence
 import torch
 from torch import Tensor, nn
 
+from rnnkit._validate import is_real
 from rnnkit._io import check_folder_path, to_jsonable
 from rnnkit.errors import ConfigError, DataError, InputTypeError, NonFiniteLossError
 from rnnkit.training import distributed as dist
@@ -255,7 +256,7 @@ class Trainer:
 
     def set_lr(self, lr: float) -> None:
         """Set the learning rate of every parameter group (per-step schedules call this)."""
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr < 0:
+        if not is_real(lr) or not math.isfinite(lr) or lr < 0:
             raise ConfigError(f"lr: expected a finite number >= 0, got {lr!r}")
         for group in self.optimizer.param_groups:
             group["lr"] = float(lr)

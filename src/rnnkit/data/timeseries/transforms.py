@@ -35,7 +35,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rnnkit._validate import check_bool, check_number
+from rnnkit._validate import check_bool, check_number, is_int, is_real
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["Transform", "Scaler", "Log", "BoxCox", "SeasonalSTL", "Difference", "Pipeline", "transform_from_dict",
@@ -393,13 +393,13 @@ class Difference(Transform):
 
 
 def _saved_number(name: str, v: Any, positive: bool = False) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or (positive and v <= 0):
+    if not is_real(v) or not math.isfinite(v) or (positive and v <= 0):
         raise ConfigError(f"{name}: expected a finite number{' > 0' if positive else ''}, got {v!r}")
     return float(v)
 
 
 def _saved_int(name: str, v: Any) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+    if not is_int(v) or v < 1:
         raise ConfigError(f"{name}: expected a positive int, got {v!r}")
     return v
 

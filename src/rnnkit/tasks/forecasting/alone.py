@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 
+from rnnkit._validate import is_real
 from rnnkit.errors import ConfigError
 
 __all__ = ["check_margin", "margin_weight"]
@@ -34,7 +35,7 @@ def check_margin(name: str, value) -> float | None:
     """``value`` as a float, or ``None`` (the rule off); anything but a positive finite number is refused."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+    if not is_real(value) or not 0 < value < math.inf:
         raise ConfigError(f"{name}: expected a positive number or None, got {value!r}")
     return float(value)
 

@@ -44,6 +44,7 @@ from typing import Sequence
 
 import numpy as np
 
+from rnnkit._validate import check_number, is_real
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.alone import check_margin, margin_weight
 from rnnkit.tasks.forecasting.anchor import ANCHOR, anchor_note, anchored
@@ -72,8 +73,7 @@ def rolling_validation(candidates: dict[str, Candidate], batch: Sequence[SeriesI
     ``max(2·period + 2, horizon, 8)``); the final origin always is (candidates that cannot forecast a
     series that short fall back to its seasonal naive)."""
     batch = as_inputs(batch)
-    if not isinstance(n_origins, int) or n_origins < 1:
-        raise ConfigError(f"n_origins: expected a positive int, got {n_origins!r}")
+    check_number("n_origins", n_origins, lo=1, integer=True)   # True was 1 origin, np.int64(2) refused
     grid = _OriginGrid(candidates, batch, horizon, n_origins, min_train)
     return grid.window(0, n_origins, [len(s) for s in batch])
 
@@ -205,7 +205,8 @@ class AutoForecaster(Candidate):
             pretrained_blend = isinstance(self.candidates.get(BLEND_MEMBER), PretrainedCandidate)
         self.pretrained_blend, self.pretrained_blended_ = pretrained_blend, np.zeros(0, dtype=bool)
         exclude = tuple(exclude) + ((BLEND_MEMBER,) if pretrained_blend and BLEND_MEMBER not in exclude else ())
-        self.n_origins, self.selection, self.exclude, self.shrink = n_origins, selection, tuple(exclude), shrink
+        self.n_origins, self.shrink = check_number("n_origins", n_origins, lo=1, integer=True), check_number("shrink", shrink, lo=0)
+        self.selection, self.exclude = selection, tuple(exclude)   # (n_origins=True was saved as true; shrink unchecked)
         self.pooled_only = tuple(pooled_only)
         for key, flag in (("hedge", hedge), ("symmetric_alone", symmetric_alone), ("alone_anchor", alone_anchor),
                           ("partial_median", partial_median), ("symmetric_pooled", symmetric_pooled)):
@@ -215,7 +216,7 @@ class AutoForecaster(Candidate):
         self.partial_median, self.symmetric_pooled = partial_median, symmetric_pooled
         self.anchor_: list[float] = []
         self.hedged_ = np.zeros(0, dtype=bool)
-        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
+        if not is_real(margin) or not 0 <= margin < 1:
             raise ConfigError(f"margin: expected a number in [0, 1), got {margin!r}")
         self.margin = float(margin)
         self.median_margin, self.alone_margin = check_margin("median_margin", median_margin), check_margin(

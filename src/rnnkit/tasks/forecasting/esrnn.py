@@ -57,6 +57,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from rnnkit._validate import is_int, is_real
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers import make_layer
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
@@ -159,7 +160,7 @@ class ESRNNCandidate(Candidate):
                  refit: bool | str = "auto", calendar: bool = True, static: bool = True,
                  shrink_windows: float = 20.0) -> None:
         check_refit(refit)
-        if isinstance(shrink_windows, bool) or not isinstance(shrink_windows, (int, float)) or not (
+        if not is_real(shrink_windows) or not (
                 math.isfinite(shrink_windows) and shrink_windows >= 0):
             raise ConfigError(f"shrink_windows: expected a number >= 0, got {shrink_windows!r}")
         self.shrink_windows = float(shrink_windows)
@@ -167,10 +168,10 @@ class ESRNNCandidate(Candidate):
         if cell not in ("lstm", "gru"):
             raise ConfigError(f"cell: expected 'lstm' or 'gru', got {cell!r}")
         for nm, v in (("hidden", hidden), ("steps", steps), ("ensemble", ensemble), ("max_length", max_length)):
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            if not is_int(v) or v < 1:
                 raise ConfigError(f"{nm}: expected a positive int, got {v!r}")
-        self.cell, self.hidden, self.steps, self.lr = cell, hidden, steps, lr
-        self.ensemble, self.level_penalty, self.max_length, self.seed = ensemble, level_penalty, max_length, seed
+        self.cell, self.hidden, self.steps, self.lr = cell, int(hidden), int(steps), lr
+        self.ensemble, self.level_penalty, self.max_length, self.seed = int(ensemble), level_penalty, int(max_length), seed
         for nm, v in (("calendar", calendar), ("static", static)):
             if not isinstance(v, bool):
                 raise ConfigError(f"{nm}: expected True or False, got {v!r}")

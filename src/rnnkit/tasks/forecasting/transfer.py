@@ -46,6 +46,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnnkit._validate import is_int
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.layers import make_layer
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
@@ -144,7 +145,7 @@ class PretrainedCandidate(Candidate):
 
     def __init__(self, min_batch: int = 2, groups: Sequence[str] = ("yearly", "quarterly", "monthly"),
                  partial: bool = False) -> None:
-        if isinstance(min_batch, bool) or not isinstance(min_batch, int) or min_batch < 1:
+        if not is_int(min_batch) or min_batch < 1:
             raise ConfigError(f"min_batch: expected a positive int, got {min_batch!r}")
         names = [g.name for g in GROUPS.values()]
         if isinstance(groups, str) or not isinstance(groups, (list, tuple)) or not groups \
@@ -152,7 +153,7 @@ class PretrainedCandidate(Candidate):
             raise ConfigError(f"groups: expected a non-empty list of {names}, got {groups!r}")
         if not isinstance(partial, bool):
             raise ConfigError(f"partial: expected True or False, got {partial!r}")
-        self.min_batch, self.groups, self.partial = min_batch, tuple(groups), partial
+        self.min_batch, self.groups, self.partial = int(min_batch), tuple(groups), partial
 
     def settings(self) -> dict:
         return {"min_batch": self.min_batch, "groups": list(self.groups), "partial": self.partial}

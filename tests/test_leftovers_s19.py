@@ -170,3 +170,50 @@ def test_the_cli_warning_says_the_count_of_a_prefix_is_a_lower_bound(tmp_path, c
     with pytest.warns(UserWarning, match=r"were read up to it, lines \[2\] \(longest at least \d+\)$"):
         assert main(["classify", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "in.txt")]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("2\t")
+
+
+# ----------------------------------------------------------------------------- what unseen_labels counts, per task
+def test_translate_evaluate_notes_reference_words_outside_the_output_vocabulary_not_errors(tmp_path):
+    # before: 'note: 6 gold item(s) carry labels unseen in training [...], scored as errors' -- for the dict-pointer
+    # these are reference words a copy can write, and BLEU / chrF score no label as an error
+    import subprocess
+    import sys
+
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("".join(f"{i} {w}\t{w} {i}\n" for i, w in enumerate(["un", "deux", "trois", "quatre"] * 6)),
+                   encoding="utf-8")
+    (tmp_path / "test.tsv").write_text("7 Zürich\tZürich 7\nun katze\tkatze un\n", encoding="utf-8")  # '7': once
+
+    small = ["--epochs", "1", "--embed-dim", "4", "--enc-hidden", "4", "--dec-hidden", "4", "--quiet",
+             "--no-baseline"]
+    env = {"OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore", **{k: v for k, v in __import__("os").environ.items()
+                                                                   if k in ("PATH", "PYTHONPATH", "HOME")}}
+    for model in ("dict-pointer", "char"):
+        run = tmp_path / model
+        cmd = [sys.executable, "-m", "rnnkit", "translate"]
+        done = subprocess.run([*cmd, "train", "--tsv", str(tsv), "--model", model, *small, "--out", str(run)],
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        done = subprocess.run([*cmd, "evaluate", "--run", str(run), "--tsv", str(tmp_path / "test.tsv"), "--json"],
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        notes = [line for line in done.stderr.splitlines() if "note:" in line]
+        if model == "dict-pointer":
+            assert notes == ["rnnkit translate: note: 3 reference word(s) are outside the output vocabulary "
+                             "['7', 'Zürich', 'katze']: only a copy of a source word can produce them"]
+        else:
+            assert notes == ["rnnkit translate: note: 6 reference character(s) never seen in training "
+                             "['Z', 'c', 'h', 'k', 'z', 'ü']: the network cannot produce them"]
+
+
+def test_the_other_tasks_say_what_their_unseen_count_is():
+    from rnnkit.tasks.base import Task
+    from rnnkit.tasks.classification import TextClassifier
+    from rnnkit.tasks.generation.lm import CharLM
+    from rnnkit.tasks.tagging import SequenceTagger
+
+    for task in (TextClassifier, SequenceTagger):          # a gold label the model cannot predict: an error
+        assert task.unseen_note == Task.unseen_note == \
+            "{n} gold item(s) carry labels unseen in training {names}, scored as errors"
+    assert CharLM.unseen_note.format(n=3, names=["ö"]) == \
+        "3 character(s) of the text are ones training never saw ['ö']: read as <unk> and scored as it"

@@ -379,9 +379,9 @@ class TaskCommand:
         out: dict[str, Any] = {"metrics": metrics}
         if base:
             out.update(baseline=next(iter(base.values())), baselines=base)
-        if metrics.get("unseen_labels") and not args.quiet:
-            print(f"rnnkit {self.name}: note: {metrics['unseen_labels']} gold item(s) carry labels unseen in "
-                  f"training {metrics['unseen_label_names'][:10]}, scored as errors", file=sys.stderr)
+        if metrics.get("unseen_labels") and not args.quiet:   # what is counted is the task's to say
+            note = task.unseen_note.format(n=metrics["unseen_labels"], names=metrics["unseen_label_names"][:10])
+            print(f"rnnkit {self.name}: note: {note}", file=sys.stderr)
         return out
 
     def predict(self, args: argparse.Namespace) -> dict[str, Any]:

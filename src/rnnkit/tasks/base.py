@@ -147,6 +147,8 @@ class Task:
     target_name: ClassVar[str | None] = "targets"
     one_target: ClassVar[str] = "one per input"   # "labels: expected <one_target> (N), got M"
     baseline_types: ClassVar[dict[str, Any]] = {}
+    #: What evaluate's ``unseen_labels`` counts, in the CLI's note (``{n}``: the count, ``{names}``: the first ten)
+    unseen_note: ClassVar[str] = "{n} gold item(s) carry labels unseen in training {names}, scored as errors"
     places: list[str] | None = None           # during fit / evaluate: where each item given was (their places)
     _checking: bool = False                   # check_data of the data given to fit / evaluate is running
 

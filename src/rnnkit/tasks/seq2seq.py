@@ -272,6 +272,13 @@ class Translator(Task):
     config_class = Seq2SeqConfig
     noun, input_name, one_target = "translator", "sources", "one target per source"
 
+    @property
+    def unseen_note(self) -> str:  # type: ignore[override]
+        if self.config.model != "char":   # no error: a copy can write them, and BLEU / chrF score words, not labels
+            return ("{n} reference word(s) are outside the output vocabulary {names}: only a copy of a source word "
+                    "can produce them")
+        return "{n} reference character(s) never seen in training {names}: the network cannot produce them"
+
     def __init__(self, config: Seq2SeqConfig | None = None) -> None:
         super().__init__(config)
         self.src_vocab: Vocab | None = None

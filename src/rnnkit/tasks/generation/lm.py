@@ -152,6 +152,7 @@ class CharLM(Task):
     name = TASK
     config_class = CharLMConfig
     noun, input_name, target_name = "char LM", "text", None
+    unseen_note = "{n} character(s) of the text are ones training never saw {names}: read as <unk> and scored as it"
     baseline_types = {"ngram": NGramCharModel}
 
     def __init__(self, config: CharLMConfig | None = None) -> None:

@@ -5,11 +5,15 @@ Such a file is valid UTF-8, so :func:`rnnkit.data.text.read_utf8` took it, and e
 itself is refused: its bytes are not UTF-8). :func:`warn_twice_encoded` says so, naming the file, how many
 lines hold such text, the first one and what it reads decoded once; the text is read as written (the project
 guesses no encoding). A fragment counts only when it is a whole UTF-8 sequence read as Windows-1252 or
-Latin-1 characters and those bytes decode as UTF-8: ``Ã©`` (``é``), ``â€™`` (``’``), ``Ã±`` (``ñ``).
+Latin-1 characters and those bytes decode as UTF-8: ``Ã©`` (``é``), ``â€™`` (``’``), ``Ã±`` (``ñ``). A fragment
+that would read as a letter of another script (Cyrillic, Arabic, CJK...) or of IPA, glued to an ASCII letter, is
+text typed once: an accented capital before a quote, a guillemet or an ellipsis (``«CAFÉ»``: ``É»`` read as
+``ɻ``; ``PERÚ…``, ``JOSÉ’S``), ``m×²`` -- a word of such a script encoded twice has more letters, one of them
+not glued to ASCII.
 
 >>> twice_encoded_lines("café\\ncafÃ©\\ndonâ€™t\\n")
 (2, 2, 'Ã©', 'é')
->>> twice_encoded_lines("São Paulo, 25 °C, «quoted», Ñandú")[0]
+>>> twice_encoded_lines("São Paulo, 25 °C, «quoted», Ñandú, «CAFÉ», PERÚ…")[0]
 0
 """
 
@@ -40,6 +44,16 @@ def _once(fragment: str) -> str | None:
     return None
 
 
+def _typed_once(line: str, start: int, end: int, once: str) -> bool:
+    """Whether the fragment ``line[start:end]``, reading ``once`` decoded once, is text typed once: ``once`` a
+    letter of no Latin alphabet (or of IPA: ``É»`` is ``ɻ``) and the fragment glued to an ASCII letter."""
+    if not unicodedata.category(once).startswith("L"):
+        return False
+    if unicodedata.name(once, "").startswith("LATIN") and not 0x250 <= ord(once) <= 0x2FF:
+        return False
+    return any(0 <= k < len(line) and line[k].isascii() and line[k].isalpha() for k in (start - 1, end))
+
+
 def twice_encoded_lines(text: str) -> tuple[int, int, str, str]:
     """``(lines, first_line, fragment, once)``: how many lines of ``text`` hold text encoded twice, the first
     such line (1-based), its first fragment and what that reads decoded once; ``(0, 0, '', '')`` when none."""
@@ -49,7 +63,7 @@ def twice_encoded_lines(text: str) -> tuple[int, int, str, str]:
     for number, line in enumerate(text.split("\n"), 1):
         for m in _TWICE.finditer(line):
             once = _once(m.group())
-            if once is not None:
+            if once is not None and not _typed_once(line, m.start(), m.end(), once):
                 count += 1
                 first = first if first[0] else (number, m.group(), once)
                 break

@@ -229,3 +229,44 @@ def test_experiment_data_and_translation_pairs_take_numpy_ints():
     from rnnkit.data.translation import num2words_pairs
 
     assert num2words_pairs(n=np.int64(5), seed=np.int64(1)) == num2words_pairs(n=5, seed=1)
+
+
+def test_bucket_batches_and_limit_length_take_numpy_counts():
+    import warnings
+
+    from rnnkit.data.batching import TruncationWarning, bucket_batches, limit_length
+
+    lengths = [5, 1, 4, 2, 3, 6]
+    assert bucket_batches(lengths, batch_size=np.int64(2), seed=np.int64(3), pool=np.int64(2)) == \
+        bucket_batches(lengths, batch_size=2, seed=3, pool=2)
+    for kw in (dict(batch_size=np.float64(2.0)), dict(batch_size=np.True_), dict(pool=np.float32(2))):
+        with pytest.raises(ConfigError, match=f"{next(iter(kw))}: expected a positive int"):
+            bucket_batches(lengths, **{"batch_size": 2, **kw})
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert limit_length([[1, 2, 3], [4]], np.int64(2)) == [[1, 2], [4]]
+    assert [type(w.message.max_len) for w in seen if issubclass(w.category, TruncationWarning)] == [int]
+    with pytest.raises(ConfigError, match="max_len: expected None or a positive int"):
+        limit_length([[1, 2, 3]], np.float64(2.0))
+
+
+# ------------------------------------------------------------------ the data registry
+def test_list_datasets_refuses_an_unknown_kind_instead_of_listing_nothing():
+    from rnnkit.data.registry import KINDS, list_datasets
+
+    assert {d.kind for d in list_datasets("series")} == {"series"} and "series" in KINDS
+    assert [d.kind for d in list_datasets("images") if d.kind != "images"] == []   # a kind (none bundled): no error
+    with pytest.raises(ConfigError, match=r"^kind: expected one of \[.*'series'.*\] or None, got 'serie' \(did you mean 'series'\?\)$"):
+        list_datasets("serie")   # was [] silently
+    with pytest.raises(InputTypeError, match=r"^kind: expected one of .* or None, got \['series'\]$"):
+        list_datasets(["series"])
+
+
+@pytest.mark.parametrize("typo, hint", [("sunspot", "sunspots"), ("elec-equip", "elec_equip"), ("co2x", "co2")])
+def test_an_unknown_dataset_name_names_the_close_match(typo, hint):
+    from rnnkit.data.registry import get_dataset, load_dataset
+
+    with pytest.raises(ConfigError, match=rf"^dataset: expected one of \[.*\], got '{typo}' \(did you mean '{hint}'\?\)$"):
+        load_dataset(typo)
+    with pytest.raises(ConfigError, match=r"got 'bitcoin'$"):   # nothing close: no hint
+        get_dataset("bitcoin")

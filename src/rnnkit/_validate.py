@@ -28,7 +28,7 @@ import numpy as np
 
 from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["plain", "plain_fields", "is_int", "is_real", "check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
+__all__ = ["plain", "plain_fields", "is_int", "is_real", "did_you_mean", "check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
            "first_repeat", "shared_role", "check_tag_spaces"]
 
 
@@ -103,6 +103,19 @@ def is_int(value: Any) -> bool:
 def is_real(value: Any) -> bool:
     """Whether ``value`` is a real number: a Python or numpy int or float, never a bool (finiteness unchecked)."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def did_you_mean(value: Any, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` naming the option closest to the str ``value`` (difflib's ratio >= 0.8), else ``""``:
+    appended to an 'expected one of [...]' message whose list is too long to scan for a typo.
+
+    >>> did_you_mean("sunspot", ["nile", "sunspots"]), did_you_mean("zzz", ["nile"]), did_you_mean(3, ["nile"])
+    (" (did you mean 'sunspots'?)", '', '')
+    """
+    import difflib
+
+    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.8) if isinstance(value, str) else []
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def check_bool(name: str, value: Any) -> bool:

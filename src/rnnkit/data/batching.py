@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from rnnkit._validate import check_bool
+from rnnkit._validate import check_bool, is_int
 from rnnkit.data.heads import AtLeast, Head
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -204,12 +204,12 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
     >>> bucket_batches([5, 1, 4, 2], batch_size=2, shuffle=False)
     [[1, 3], [2, 0]]
     """
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+    if not is_int(batch_size) or batch_size < 1:
         raise ConfigError(f"batch_size: expected a positive int, got {batch_size!r}")
-    if not isinstance(pool, int) or isinstance(pool, bool) or pool < 1:
+    if not is_int(pool) or pool < 1:
         raise ConfigError(f"pool: expected a positive int, got {pool!r}")
     check_bool("shuffle", shuffle)   # shuffle="no" shuffled
-    if shuffle and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0):
+    if shuffle and (not is_int(seed) or seed < 0):
         raise ConfigError(f"seed: expected an int >= 0, got {seed!r}")   # numpy's bare ValueError / TypeError
     try:
         lens = np.asarray(lengths)
@@ -261,8 +261,9 @@ def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate"
         raise ConfigError(f"on_long: expected one of {list(ON_LONG)}, got {on_long!r}")
     if max_len is None:
         return seqs
-    if not isinstance(max_len, int) or isinstance(max_len, bool) or max_len < 1:
+    if not is_int(max_len) or max_len < 1:
         raise ConfigError(f"max_len: expected None or a positive int, got {max_len!r}")
+    max_len = int(max_len)   # numpy's too, a Python int in the warning and its record
     _check_seqs(seqs, indexed=True)
     bad = next((i for i, s in enumerate(seqs) if not hasattr(s, "__len__") or not hasattr(s, "__getitem__")), None)
     if bad is not None:   # None or a number among the sequences: a bare TypeError of len()

@@ -16,9 +16,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from rnnkit._validate import did_you_mean
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
-__all__ = ["DatasetInfo", "register_dataset", "get_dataset", "list_datasets", "load_dataset",
+__all__ = ["DatasetInfo", "KINDS", "register_dataset", "get_dataset", "list_datasets", "load_dataset",
            "require_package"]
 
 
@@ -100,12 +101,22 @@ def get_dataset(name: str) -> DatasetInfo:
     _ensure_loaded()
     if not isinstance(name, str) or name not in _REGISTRY:   # a list was a bare 'unhashable' TypeError
         error = ConfigError if isinstance(name, str) or name is None else InputTypeError
-        raise error(f"dataset: expected one of {sorted(_REGISTRY)}, got {name!r}")
+        raise error(f"dataset: expected one of {sorted(_REGISTRY)}, got {name!r}{did_you_mean(name, _REGISTRY)}")
     return _REGISTRY[name]
 
 
+#: The kinds of the bundled data sets (:class:`DatasetInfo`'s docstring); a user's own set may add one.
+KINDS = ("series", "text", "tagging", "translation", "corpus", "tsc", "images")
+
+
 def list_datasets(kind: str | None = None) -> list[DatasetInfo]:
+    """The registered data sets of ``kind`` (``None``: all), by kind and name. A kind that is neither a bundled
+    kind nor a registered set's is an error: ``list_datasets("serie")`` was an empty list, silently."""
     _ensure_loaded()
+    kinds = sorted(set(KINDS) | {d.kind for d in _REGISTRY.values()})
+    if kind is not None and kind not in kinds:
+        error = ConfigError if isinstance(kind, str) else InputTypeError
+        raise error(f"kind: expected one of {kinds} or None, got {kind!r}{did_you_mean(kind, kinds)}")
     return [d for d in sorted(_REGISTRY.values(), key=lambda d: (d.kind, d.name)) if kind in (None, d.kind)]
 
 

@@ -270,3 +270,25 @@ def test_an_unknown_dataset_name_names_the_close_match(typo, hint):
         load_dataset(typo)
     with pytest.raises(ConfigError, match=r"got 'bitcoin'$"):   # nothing close: no hint
         get_dataset("bitcoin")
+
+
+# ------------------------------------------------------------------ a bool asked: np.bool_ is one, 1 and 1.0 are not
+@pytest.mark.parametrize("given, read", [(np.True_, True), (np.False_, False), (True, True), ("auto", "auto")])
+def test_forecast_candidates_refit_reads_numpy_bools_as_bools(given, read):
+    from rnnkit.tasks.forecasting.candidates import wants_refit
+    from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate
+    from rnnkit.tasks.forecasting.neural import ForecasterCandidate
+
+    assert ForecasterCandidate(refit=given).refit is read if read != "auto" else ForecasterCandidate(refit=given).refit == read
+    assert ESRNNCandidate(refit=given).refit == read and type(ESRNNCandidate(refit=given).refit) is type(read)
+    if read != "auto":   # np.True_ was read as False: 'refit is True'
+        assert wants_refit(given, []) is read
+
+
+@pytest.mark.parametrize("bad", [1, 0, 1.0, np.int64(1), "yes"])
+def test_forecast_candidates_refit_refuses_numbers(bad):
+    # 1 passed 'refit in (True, False, "auto")' and was then read as False (no refit)
+    from rnnkit.tasks.forecasting.neural import ForecasterCandidate
+
+    with pytest.raises(ConfigError, match=r"^refit: expected True, False or 'auto', got "):
+        ForecasterCandidate(refit=bad)

@@ -242,9 +242,12 @@ class LocalCandidate(Candidate):
 REFIT_BELOW = 300   # refit="auto": one fit per origin when the longest series is shorter than this
 
 
-def check_refit(refit) -> None:
-    if refit not in (True, False, "auto"):
+def check_refit(refit) -> bool | str:
+    """``refit`` as True, False (np.True_ too) or ``"auto"``: 1, 0 and 1.0 passed ``in (True, False, "auto")`` and were
+    then read as False by ``refit is True`` (np.True_ too)."""
+    if not isinstance(refit, (bool, np.bool_)) and not (isinstance(refit, str) and refit == "auto"):
         raise ConfigError(f"refit: expected True, False or 'auto', got {refit!r}")
+    return refit if isinstance(refit, str) else bool(refit)
 
 
 def wants_refit(refit: bool | str, batch: Sequence[SeriesInput]) -> bool:
@@ -253,7 +256,7 @@ def wants_refit(refit: bool | str, batch: Sequence[SeriesInput]) -> bool:
     one per origin when the longest series has fewer than :data:`REFIT_BELOW` values (there the last
     windows are a large part of the data, and fits are cheap; for long series the fit before them
     forecasts as well, for a fraction of the time)."""
-    check_refit(refit)
+    refit = check_refit(refit)
     return refit is True or (refit == "auto" and max(len(s) for s in batch) < REFIT_BELOW)
 
 

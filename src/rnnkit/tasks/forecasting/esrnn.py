@@ -159,7 +159,7 @@ class ESRNNCandidate(Candidate):
                  ensemble: int = 1, level_penalty: float = 10.0, max_length: int = 400, seed: int = 0,
                  refit: bool | str = "auto", calendar: bool = True, static: bool = True,
                  shrink_windows: float = 20.0) -> None:
-        check_refit(refit)
+        refit = check_refit(refit)
         if not is_real(shrink_windows) or not (
                 math.isfinite(shrink_windows) and shrink_windows >= 0):
             raise ConfigError(f"shrink_windows: expected a number >= 0, got {shrink_windows!r}")

@@ -62,7 +62,7 @@ class ForecasterCandidate(Candidate):
                  refit: bool | str = "auto", lookback_ensemble: bool = False, **settings: Any) -> None:
         if mode not in ("global", "local"):
             raise ConfigError(f"mode: expected 'global' or 'local', got {mode!r}")
-        check_refit(refit)
+        refit = check_refit(refit)
         if not isinstance(lookback_ensemble, bool):
             raise ConfigError(f"lookback_ensemble: expected True or False, got {lookback_ensemble!r}")
         if lookback_ensemble and settings.get("lookback") is not None:

@@ -316,6 +316,14 @@ def check_two_classes(labels: Iterable[str], what: str = "labels") -> None:
         raise DataError(f"{what}: expected at least 2 classes, got {sorted(classes)}")
 
 
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None = None) -> list[str]:
     """The labels as strings; a missing one (``None``, NaN, ``pd.NA``, a blank string) or one holding a NUL is a
     DataError naming its position instead of becoming a class called "None" or "nan", and so are two labels of
@@ -339,8 +347,11 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
         if is_missing(lab) or (isinstance(lab, str) and not lab.strip()):
             raise DataError(f"{item_at(what, i, places)}: expected a label, got a missing value ({lab!r})"
                             f"{missing_hint(lab)}")
-        check_no_nul(str(lab), item_at(what, i, places))   # 'pos\0' was a class of its own (a file: refused)
-        out.append(check_unicode(str(lab), item_at(what, i, places)))
+        lab = str(lab)
+        if "\0" in lab or not _encodes(lab):     # the label's name is made for the error only
+            check_no_nul(lab, item_at(what, i, places))   # 'pos\0' was a class of its own (a file: refused)
+            check_unicode(lab, item_at(what, i, places))
+        out.append(lab)
     check_label_kinds(labels, out, what)
     one_spelling_per_label(out, what, lambda i: item_at(what, i, places))
     _one_spelling_per_number(out, what, lambda i: item_at(what, i, places))   # '1' and 1.0: two classes, silently

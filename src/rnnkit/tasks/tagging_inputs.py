@@ -13,6 +13,8 @@ rnnkit.errors.DataError: tags: expected at least 2 different tags to learn from,
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import unicodedata
 from typing import Any, Iterable, Sequence
 
@@ -46,21 +48,38 @@ def check_sentences(sents: Any, what: str = "sentences", places: Sequence[str] |
         if not s:
             raise DataError(f"{item_at(what, i, places)}: expected at least one token, got an empty sentence")
         for j, tok in enumerate(s):
-            at = item_at(what, i, places, f"[{j}]")
-            if not isinstance(tok, str) or not tok:
-                raise DataError(f"{at}: expected non-empty string tokens, got {tok!r}{missing_hint(tok)}")
-            # ' ' of "a  b".split(" "), a zero-width space, an RLM or a control character alone (a CoNLL line of one,
-            # copied from the web): a word of its own, tagged and scored, silently (the words tokenizer reads none)
-            if INVISIBLE_ONLY.fullmatch(tok):
-                raise DataError(f"{at}: expected a token with something besides white space and invisible "
-                                f"characters, got {tok!r}")
-            if tok != tok.strip():   # ' dog', 'dog\n': a word unseen in training (whose CoNLL files are read stripped)
-                raise DataError(f"{at}: expected a token without white space around it (a CoNLL file's "
-                                f"tokens are read stripped), got {tok!r}; strip the tokens first")
-            check_no_nul(tok, at)
-            check_unicode(tok, at)
+            if not _token_ok(tok):    # the token's name is made for the error only (a million tokens: 5 s)
+                _refuse_token(tok, item_at(what, i, places, f"[{j}]"))
         out.append([unicodedata.normalize("NFC", t) for t in s])  # as every text task: 'café' typed either way
     return out
+
+
+def _token_ok(tok: Any) -> bool:
+    """Whether :func:`_refuse_token` would let ``tok`` pass (the same rules, no message made)."""
+    if not isinstance(tok, str) or not tok or "\0" in tok or tok != tok.strip() or INVISIBLE_ONLY.fullmatch(tok):
+        return False
+    try:
+        tok.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _refuse_token(tok: Any, at: str) -> None:
+    """The error for a token :func:`_token_ok` refused, naming it ``at``."""
+    if not isinstance(tok, str) or not tok:
+        raise DataError(f"{at}: expected non-empty string tokens, got {tok!r}{missing_hint(tok)}")
+    # ' ' of "a  b".split(" "), a zero-width space, an RLM or a control character alone (a CoNLL line of one,
+    # copied from the web): a word of its own, tagged and scored, silently (the words tokenizer reads none)
+    if INVISIBLE_ONLY.fullmatch(tok):
+        raise DataError(f"{at}: expected a token with something besides white space and invisible "
+                        f"characters, got {tok!r}")
+    if tok != tok.strip():   # ' dog', 'dog\n': a word unseen in training (whose CoNLL files are read stripped)
+        raise DataError(f"{at}: expected a token without white space around it (a CoNLL file's "
+                        f"tokens are read stripped), got {tok!r}; strip the tokens first")
+    check_no_nul(tok, at)
+    check_unicode(tok, at)
+    raise AssertionError(f"{at}: _token_ok and _refuse_token disagree on {tok!r}")   # pragma: no cover
 
 
 def check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
@@ -78,11 +97,17 @@ def check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
         if len(s) != len(t):
             raise DataError(f"{item_at(what, i, places)}: expected one tag per token ({len(s)}), got {len(t)}")
         for j, g in enumerate(t):   # 'B PER': a tag of its own here, refused by the CoNLL reader (one rule)
-            check_tag_spaces(g, item_at(what, i, places, f"[{j}]"), hint="a CoNLL file's reader refuses it too")
+            if len(g.split()) > 1:
+                check_tag_spaces(g, item_at(what, i, places, f"[{j}]"), hint="a CoNLL file's reader refuses it too")
     # across sentences too: [1, 2] in one and ["1", "2"] in another were one tag set silently
     check_label_kinds([g for t in raw for g in t], [g for t in out for g in t], what)
-    where = [item_at(what, i, places, f"[{j}]") for i, t in enumerate(out) for j in range(len(t))]  # 'B-PER', 'B-PER '
-    one_spelling_per_label([g for t in out for g in t], what, where.__getitem__)
+    starts = list(itertools.accumulate((len(t) for t in out), initial=0))   # flat index k -> (sentence, token)
+
+    def where(k: int) -> str:   # 'B-PER', 'B-PER ': named when found, not made for every tag
+        i = bisect.bisect_right(starts, k) - 1
+        return item_at(what, i, places, f"[{k - starts[i]}]")
+
+    one_spelling_per_label([g for t in out for g in t], what, where)
     return out
 
 

@@ -279,3 +279,27 @@ def test_the_lazy_names_leave_every_message_as_it_was(kind, value, msg):
             check_tags(value, [["a"] * len(x) for x in value], places=P2)
         else:
             check_labels(value, "y", places=["r1", "r2"])
+
+
+@pytest.mark.parametrize("model", ["dict-pointer", "char"])
+def test_translate_reads_a_source_of_megabytes_from_a_prefix_with_the_same_result(model, monkeypatch):
+    # before: the source was tokenized whole (words or characters) before max_len cut it
+    from rnnkit.data import heads
+    from rnnkit.tasks import seq2seq, seq2seq_words
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
+
+    pairs = [(f"{i} {w}", f"{w} {i}") for i, w in enumerate(["un", "deux", "trois", "quatre"] * 6)]
+    tr = Translator(Seq2SeqConfig(model=model, epochs=1, embed_dim=4, enc_hidden=4, dec_hidden=4, max_len=12,
+                                  progress=False)).fit([p[0] for p in pairs], [p[1] for p in pairs], baselines=False)
+    sources = ["1 un deux " * 30_000, "3 trois"]                    # 300,000 characters, 90,000 words
+    seen = []
+    for mod in (seq2seq, seq2seq_words):
+        real = mod.tokenize
+        monkeypatch.setattr(mod, "tokenize", lambda t, *a, _r=real: (seen.append(len(t)), _r(t, *a))[1])
+    with pytest.warns(UserWarning, match=r"sources: truncated 1 of 2 to max_len=12 \(longest was at least \d+\)"):
+        new = tr.predict(sources)
+    assert seen and max(seen) < 100_000
+    monkeypatch.setattr(heads, "HEAD_CHARS", 10**6)                 # the oracle: every source tokenized whole
+    with pytest.warns(UserWarning, match=r"sources: truncated 1 of 2 to max_len=12 \(longest was \d+\)"):
+        assert tr.predict(sources) == new
+    assert max(seen) == len(sources[0])

@@ -53,6 +53,7 @@ from torch import Tensor, nn
 from rnnkit._validate import plain_fields
 from rnnkit._validate import SEED_END
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
+from rnnkit.data.heads import head_tokens
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize, warn_split_marks
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.base import Task, WallClock
@@ -119,6 +120,10 @@ def translation_metrics(hyps: Sequence[str], refs: Sequence[str], bleu_tokenize:
             "chrf": sacrebleu.corpus_chrf(hyps, [refs]).score}
 
 
+
+
+def _chars(texts: list[str]) -> list[list[str]]:
+    return [tokenize(t, "chars") for t in texts]
 
 
 # ----------------------------------------------------------------------------- config + network
@@ -301,12 +306,12 @@ class Translator(Task):
     # -------------------------------------------------------------- encoding
     def _src_ids(self, texts: list[str]) -> list[list[int]]:
         c = self.config
-        chars = limit_length([tokenize(t, "chars") for t in texts], c.max_len, c.on_long, what="sources")
+        chars = limit_length(head_tokens(texts, _chars, c.max_len), c.max_len, c.on_long, what="sources")
         return [self.src_vocab.encode(ch) for ch in chars]
 
     def _tgt_ids(self, texts: list[str]) -> list[list[int]]:
         c = self.config
-        chars = limit_length([tokenize(t, "chars") for t in texts], c.max_len, c.on_long, what="targets")
+        chars = limit_length(head_tokens(texts, _chars, c.max_len), c.max_len, c.on_long, what="targets")
         return [self.tgt_vocab.encode(ch) for ch in chars]
 
     def _batch(self, src_ids, tgt_ids, idx):

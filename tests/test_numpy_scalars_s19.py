@@ -292,3 +292,38 @@ def test_forecast_candidates_refit_refuses_numbers(bad):
 
     with pytest.raises(ConfigError, match=r"^refit: expected True, False or 'auto', got "):
         ForecasterCandidate(refit=bad)
+
+
+def test_flags_take_numpy_bools_and_store_python_bools():
+    import torch
+
+    import rnnkit
+    from rnnkit.tasks.forecasting.auto import AutoForecaster, default_candidates
+    from rnnkit.tasks.forecasting.esrnn import ESRNNCandidate
+    from rnnkit.tasks.forecasting.neural import ForecasterCandidate
+    from rnnkit.tasks.forecasting.statistical import statistical_candidates
+    from rnnkit.tasks.forecasting.transfer import PretrainedCandidate
+
+    flags = dict(hedge=False, symmetric_alone=False, alone_anchor=True, partial_median=True, symmetric_pooled=True,
+                 pretrained_blend=False)
+    given = AutoForecaster(statistical_candidates(), **{k: np.bool_(v) for k, v in flags.items()})
+    expected = AutoForecaster(statistical_candidates(), **flags)
+    assert _jsonable(given.settings()) == _jsonable(expected.settings()) and given.settings() == expected.settings()
+    assert sorted(default_candidates(network=np.False_, pretrained=np.False_)) == sorted(default_candidates(network=False, pretrained=False))
+    esrnn = ESRNNCandidate(calendar=np.False_, static=np.True_, lr=np.float32(0.5), seed=np.int64(2))
+    assert _jsonable(esrnn.settings()) == ESRNNCandidate(calendar=False, static=True, lr=0.5, seed=2).settings()
+    assert PretrainedCandidate(partial=np.True_).settings()["partial"] is True
+    assert ForecasterCandidate(lookback_ensemble=np.True_).lookback_ensemble is True
+    layer = rnnkit.LSTM(3, 4, bidirectional=np.True_, batch_first=np.True_)
+    assert layer.bidirectional is True and layer.batch_first is True   # was 'expected a bool, got np.True_'
+    x = torch.randn(2, 5, 3)
+    torch.manual_seed(0)
+    a = rnnkit.LSTM(3, 4, bidirectional=np.True_, batch_first=np.True_)
+    torch.manual_seed(0)
+    b = rnnkit.LSTM(3, 4, bidirectional=True, batch_first=True)
+    assert torch.equal(a(x)[0], b(x)[0])
+    for bad in (np.int64(1), 1):
+        with pytest.raises(ConfigError, match="hedge: expected True or False"):
+            AutoForecaster(statistical_candidates(), hedge=bad)
+        with pytest.raises(InputTypeError, match="bidirectional: expected a bool"):
+            rnnkit.LSTM(3, 4, bidirectional=bad)

@@ -28,7 +28,7 @@ import numpy as np
 
 from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["plain", "plain_fields", "is_int", "is_real", "did_you_mean", "check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
+__all__ = ["plain", "plain_fields", "is_int", "is_real", "is_bool", "did_you_mean", "check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
            "first_repeat", "shared_role", "check_tag_spaces"]
 
 
@@ -105,6 +105,12 @@ def is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
+def is_bool(value: Any) -> bool:
+    """Whether ``value`` is a bool: Python's or numpy's (``np.True_``), never ``0``/``1`` or ``"False"``. Store
+    ``bool(value)``: ``np.True_ is True`` is false and json.dumps refuses it."""
+    return isinstance(value, (bool, np.bool_))
+
+
 def did_you_mean(value: Any, options: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` naming the option closest to the str ``value`` (difflib's ratio >= 0.8), else ``""``:
     appended to an 'expected one of [...]' message whose list is too long to scan for a typo.
@@ -120,7 +126,7 @@ def did_you_mean(value: Any, options: Iterable[str]) -> str:
 
 def check_bool(name: str, value: Any) -> bool:
     """``value`` as a Python bool if it is one (``np.True_`` too; ``0``, ``1``, ``"False"`` are not)."""
-    if not isinstance(value, (bool, np.bool_)):
+    if not is_bool(value):
         raise InputTypeError(f"{name}: expected a bool, got {_got(value)}")
     return bool(value)
 

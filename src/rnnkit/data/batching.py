@@ -208,7 +208,7 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
         raise ConfigError(f"batch_size: expected a positive int, got {batch_size!r}")
     if not is_int(pool) or pool < 1:
         raise ConfigError(f"pool: expected a positive int, got {pool!r}")
-    check_bool("shuffle", shuffle)   # shuffle="no" shuffled
+    shuffle = check_bool("shuffle", shuffle)   # shuffle="no" shuffled
     if shuffle and (not is_int(seed) or seed < 0):
         raise ConfigError(f"seed: expected an int >= 0, got {seed!r}")   # numpy's bare ValueError / TypeError
     try:

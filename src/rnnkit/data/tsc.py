@@ -301,7 +301,7 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     Returns ``(series, labels)``, or with ``return_ids=True`` ``(series, labels, ids)``: each series' id as
     written in ``id_col`` (in the series' order), so predictions can be joined back to them."""
     check_choice("gaps", gaps, GAPS)
-    check_bool("return_ids", return_ids)
+    return_ids = check_bool("return_ids", return_ids)
     name = f"csv {str(path)!r}"
     if value_cols is not None:   # a str was read as its characters' columns, [] as every column, silently
         if not isinstance(value_cols, (list, tuple)) or not all(isinstance(c, str) for c in value_cols):

@@ -168,7 +168,7 @@ def tokenize(text: str, mode: str = "words", lowercase: bool = False) -> list[st
         raise InputTypeError(f"text: expected a str, got {type(text).__name__}")
     if mode not in TOKENIZERS:
         raise ConfigError(f"tokenizer: expected one of {list(TOKENIZERS)}, got {mode!r}")
-    check_bool("lowercase", lowercase)   # lowercase="no" lowercased
+    lowercase = check_bool("lowercase", lowercase)   # lowercase="no" lowercased
     text = unicodedata.normalize("NFC", text)
     if lowercase:
         text = text.casefold()

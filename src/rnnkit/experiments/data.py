@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from rnnkit._validate import is_int, is_real
+from rnnkit._validate import is_int, is_real, is_bool
 from rnnkit.errors import ConfigError, InputTypeError
 
 __all__ = [
@@ -173,7 +173,7 @@ def sequential_digits(*, permuted: bool = False, seed: int = 0, test_fraction: f
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    if not isinstance(permuted, bool):
+    if not is_bool(permuted):
         raise ConfigError(f"permuted: expected a bool, got {permuted!r}")
     if not is_int(seed) or seed < 0:
         raise ConfigError(f"seed: expected an int >= 0, got {seed!r}")

@@ -311,8 +311,7 @@ def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state:
     if progress is not None and not callable(progress):   # was "'int' object is not callable" after tracing began
         raise InputTypeError(f"progress: expected a function taking a message (str) or None, got "
                              f"{type(progress).__name__} {progress!r:.40}")
-    check_bool("state", state)
-    check_bool("lengths", lengths)
+    state, lengths = check_bool("state", state), check_bool("lengths", lengths)
     modes = _training_modes(target)
     try:
         spec = resolve(target, state=state, lengths=lengths, example=example, inputs=inputs, input_names=input_names,

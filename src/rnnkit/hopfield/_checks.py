@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rnnkit._validate import is_int, is_real
+from rnnkit._validate import is_int, is_real, is_bool
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 
 __all__ = ["NETWORK_SIZE_WHY", "ROBUSTNESS_UNITS_WHY", "check_positive_int", "check_int_at_least", "check_positive_float", "check_fraction", "check_pm1", "check_real",
@@ -79,7 +79,7 @@ def check_pm1(name: str, x: Any, n_units: int | None, binarize: bool, dtype: tor
     Values must be exactly -1 or +1. With ``binarize=True`` any real values are mapped explicitly:
     ``x > 0 -> +1`` and ``x <= 0 -> -1`` (so ``{0, 1}`` and boolean patterns become ``{-1, +1}``).
     """
-    if not isinstance(binarize, bool):
+    if not is_bool(binarize):
         raise ConfigError(f"binarize: expected a bool, got {binarize!r}")
     if isinstance(x, Tensor) and x.dtype == torch.bool and binarize:
         x = x.to(torch.int8)

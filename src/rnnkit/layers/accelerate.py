@@ -42,7 +42,7 @@ def accelerate(model: nn.Module, *, engine: str = "fused", keep_native: bool = T
     if not isinstance(model, nn.Module):
         raise InputTypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     check_choice("engine", engine, _SWITCH_ENGINES)
-    check_bool("keep_native", keep_native)
+    keep_native = check_bool("keep_native", keep_native)
     layers = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
     if not layers:
         warnings.warn(f"accelerate: model ({type(model).__name__}) holds no rnnkit recurrent layer; nothing "

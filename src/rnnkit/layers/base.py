@@ -98,8 +98,8 @@ class StackedLayer(nn.Module):
         self.input_size = check_int("input_size", input_size)
         self.hidden_size = check_int("hidden_size", hidden_size)
         self.num_layers = check_int("num_layers", num_layers)
-        for name, flag in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
-            check_bool(name, flag)
+        bias, batch_first, bidirectional = (check_bool(name, flag) for name, flag in (   # np.True_ kept as True
+            ("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)))
         self.dropout = check_rate("dropout", dropout, closed=True)  # torch.nn accepts 1.0: zeros between layers
         if dropout > 0 and num_layers == 1:
             warnings.warn("dropout > 0 applies between stacked layers; with num_layers=1 it does nothing",

@@ -70,8 +70,7 @@ class RecurrentLayer(StackedLayer):
                  dropconnect: float = 0.0, checkpoint_steps: int = 0) -> None:
         base = get_cell(cell)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, merge)
-        check_bool("layer_norm", layer_norm)
-        check_bool("peephole", peephole)
+        layer_norm, peephole = check_bool("layer_norm", layer_norm), check_bool("peephole", peephole)
         rates = [check_rate(n, p) for n, p in (("recurrent_dropout", recurrent_dropout), ("zoneout", zoneout),
                                                ("dropconnect", dropconnect))]
         check_int("proj_size", proj_size, low=0, high=self.hidden_size,

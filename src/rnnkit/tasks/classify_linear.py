@@ -120,7 +120,7 @@ class TfidfLogReg:
         # checked here, not at the first text: tokenizer='bogus' and C=-1 were taken and failed inside the fit
         # (a bare scikit-learn InvalidParameterError for C), lowercase='no' lowercased
         check_choice("tokenizer", tokenizer, LINEAR_TOKENIZERS)
-        check_bool("lowercase", lowercase)
+        lowercase = check_bool("lowercase", lowercase)
         check_number("C", C, lo=0, lo_open=True, allow_none=True)
         check_choice("features", features, ("word", "char", "word+char"))
         self.tokenizer, self.lowercase, self.C, self.features = tokenizer, lowercase, C, features

@@ -260,7 +260,7 @@ class WordDictionary:
 
     def __init__(self, iterations: int = 5, split_compounds: bool = False) -> None:
         check_number("iterations", iterations, lo=1, integer=True)
-        check_bool("split_compounds", split_compounds)
+        split_compounds = check_bool("split_compounds", split_compounds)
         self.iterations = iterations
         self.split_compounds = split_compounds
         self.table: dict[str, str] = {}

@@ -44,7 +44,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rnnkit._validate import check_number, is_real
+from rnnkit._validate import check_number, is_real, is_bool
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.alone import check_margin, margin_weight
 from rnnkit.tasks.forecasting.anchor import ANCHOR, anchor_note, anchored
@@ -193,7 +193,7 @@ class AutoForecaster(Candidate):
 
         if selection not in SELECTIONS:
             raise ConfigError(f"selection: expected one of {list(SELECTIONS)}, got {selection!r}")
-        if pretrained_blend is not None and not isinstance(pretrained_blend, bool):
+        if pretrained_blend is not None and not is_bool(pretrained_blend):
             raise ConfigError(f"pretrained_blend: expected True, False or None, got {pretrained_blend!r}")
         self.candidates = candidates if candidates is not None else default_candidates()
         if not self.candidates:
@@ -203,17 +203,17 @@ class AutoForecaster(Candidate):
                               f"{sorted(self.candidates)}")
         if pretrained_blend is None:     # the shipped member only: a user's own "pretrained" is chosen as any other
             pretrained_blend = isinstance(self.candidates.get(BLEND_MEMBER), PretrainedCandidate)
-        self.pretrained_blend, self.pretrained_blended_ = pretrained_blend, np.zeros(0, dtype=bool)
+        self.pretrained_blend, self.pretrained_blended_ = bool(pretrained_blend), np.zeros(0, dtype=bool)
         exclude = tuple(exclude) + ((BLEND_MEMBER,) if pretrained_blend and BLEND_MEMBER not in exclude else ())
         self.n_origins, self.shrink = check_number("n_origins", n_origins, lo=1, integer=True), check_number("shrink", shrink, lo=0)
         self.selection, self.exclude = selection, tuple(exclude)   # (n_origins=True was saved as true; shrink unchecked)
         self.pooled_only = tuple(pooled_only)
         for key, flag in (("hedge", hedge), ("symmetric_alone", symmetric_alone), ("alone_anchor", alone_anchor),
                           ("partial_median", partial_median), ("symmetric_pooled", symmetric_pooled)):
-            if not isinstance(flag, bool):
+            if not is_bool(flag):
                 raise ConfigError(f"{key}: expected True or False, got {flag!r}")
-        self.hedge, self.symmetric_alone, self.alone_anchor = hedge, symmetric_alone, alone_anchor
-        self.partial_median, self.symmetric_pooled = partial_median, symmetric_pooled
+        self.hedge, self.symmetric_alone, self.alone_anchor = bool(hedge), bool(symmetric_alone), bool(alone_anchor)
+        self.partial_median, self.symmetric_pooled = bool(partial_median), bool(symmetric_pooled)
         self.anchor_: list[float] = []
         self.hedged_ = np.zeros(0, dtype=bool)
         if not is_real(margin) or not 0 <= margin < 1:
@@ -532,7 +532,7 @@ def default_candidates(network: bool = True, pretrained: bool = False, blend: bo
     from rnnkit.tasks.forecasting.statistical import statistical_candidates
 
     for key, flag in (("network", network), ("pretrained", pretrained), ("blend", blend)):
-        if not isinstance(flag, bool):
+        if not is_bool(flag):
             raise ConfigError(f"{key}: expected True or False, got {flag!r}")
     cands: dict[str, Candidate] = dict(statistical_candidates())
     if network:

@@ -57,7 +57,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnnkit._validate import is_int, is_real
+from rnnkit._validate import is_bool, is_int, is_real, plain
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers import make_layer
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
@@ -170,12 +170,12 @@ class ESRNNCandidate(Candidate):
         for nm, v in (("hidden", hidden), ("steps", steps), ("ensemble", ensemble), ("max_length", max_length)):
             if not is_int(v) or v < 1:
                 raise ConfigError(f"{nm}: expected a positive int, got {v!r}")
-        self.cell, self.hidden, self.steps, self.lr = cell, int(hidden), int(steps), lr
-        self.ensemble, self.level_penalty, self.max_length, self.seed = int(ensemble), level_penalty, int(max_length), seed
+        self.cell, self.hidden, self.steps, self.lr = cell, int(hidden), int(steps), plain(lr)
+        self.ensemble, self.level_penalty, self.max_length, self.seed = int(ensemble), plain(level_penalty), int(max_length), plain(seed)
         for nm, v in (("calendar", calendar), ("static", static)):
-            if not isinstance(v, bool):
+            if not is_bool(v):
                 raise ConfigError(f"{nm}: expected True or False, got {v!r}")
-        self.calendar, self.static = calendar, static
+        self.calendar, self.static = bool(calendar), bool(static)
         self.info_: dict = {}
         self._fits: dict[int, dict] = {}     # period -> the fit of the final origin (see _fit_forecast)
         self._seen: list[str] = []           # the series ids of the final origin

@@ -25,6 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from rnnkit._validate import is_bool
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
 from rnnkit.tasks.forecasting.network_ensemble import LookbackEnsemble
@@ -63,12 +64,12 @@ class ForecasterCandidate(Candidate):
         if mode not in ("global", "local"):
             raise ConfigError(f"mode: expected 'global' or 'local', got {mode!r}")
         refit = check_refit(refit)
-        if not isinstance(lookback_ensemble, bool):
+        if not is_bool(lookback_ensemble):
             raise ConfigError(f"lookback_ensemble: expected True or False, got {lookback_ensemble!r}")
         if lookback_ensemble and settings.get("lookback") is not None:
             raise ConfigError(f"lookback_ensemble: expected no fixed lookback (the members' lookbacks are the "
                               f"candidates), got lookback={settings['lookback']!r}")
-        self.lookback_ensemble = lookback_ensemble
+        self.lookback_ensemble = bool(lookback_ensemble)
         self.cell, self.mode, self.options, self.refit = cell, mode, settings, refit
         self.name = name or cell
         self.is_global = mode == "global"

@@ -35,6 +35,7 @@ import math
 
 import numpy as np
 
+from rnnkit._validate import is_bool
 from rnnkit.errors import ConfigError
 
 __all__ = ["RECENT_FLOOR", "RECENT_SEASONS", "recent_length", "recent", "check_recent"]
@@ -59,6 +60,6 @@ def recent(y: np.ndarray, period: int) -> np.ndarray:
 
 def check_recent(value: object) -> bool:
     """``value`` when it is a bool; a ConfigError naming ``recent`` otherwise."""
-    if not isinstance(value, bool):
+    if not is_bool(value):
         raise ConfigError(f"recent: expected True or False, got {value!r}")
-    return value
+    return bool(value)

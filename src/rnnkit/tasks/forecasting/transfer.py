@@ -46,7 +46,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnkit._validate import is_int
+from rnnkit._validate import is_int, is_bool
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.layers import make_layer
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
@@ -151,9 +151,9 @@ class PretrainedCandidate(Candidate):
         if isinstance(groups, str) or not isinstance(groups, (list, tuple)) or not groups \
                 or not all(g in names for g in groups):
             raise ConfigError(f"groups: expected a non-empty list of {names}, got {groups!r}")
-        if not isinstance(partial, bool):
+        if not is_bool(partial):
             raise ConfigError(f"partial: expected True or False, got {partial!r}")
-        self.min_batch, self.groups, self.partial = int(min_batch), tuple(groups), partial
+        self.min_batch, self.groups, self.partial = int(min_batch), tuple(groups), bool(partial)
 
     def settings(self) -> dict:
         return {"min_batch": self.min_batch, "groups": list(self.groups), "partial": self.partial}

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import torch
 
 from rnnkit._io import atomic_write_text, dumps_json, to_jsonable
-from rnnkit._validate import check_bool
+from rnnkit._validate import check_bool, is_bool
 from rnnkit.diagnostics import GradFlowRecorder, plot_gradient_flow, summarize_gradient_flow
 from rnnkit.errors import ConfigError
 from rnnkit.training.callbacks.base import Callback
@@ -110,7 +110,7 @@ class MetricLogger(Callback):
 
     def __init__(self, path: str | Path | None = None, format: str = "jsonl", tensorboard: bool = False) -> None:
         _choice("format", format, LOG_FORMATS)
-        if not isinstance(tensorboard, bool):
+        if not is_bool(tensorboard):
             raise ConfigError(f"tensorboard: expected a bool, got {tensorboard!r}")
         if tensorboard:
             try:
@@ -204,7 +204,7 @@ class GradientFlowMonitor(Callback):
 
     def __init__(self, every: int = 1, plots: bool = True) -> None:
         _pos_int("every", every)
-        check_bool("plots", plots)
+        plots = check_bool("plots", plots)
         self.every, self.plots = every, plots
         self.last_norms: dict[str, torch.Tensor] | None = None
         self.last_lengths: dict[str, torch.Tensor] = {}   # valid lengths of padded records (see GradFlowRecorder)

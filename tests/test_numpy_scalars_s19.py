@@ -327,3 +327,17 @@ def test_flags_take_numpy_bools_and_store_python_bools():
             AutoForecaster(statistical_candidates(), hedge=bad)
         with pytest.raises(InputTypeError, match="bidirectional: expected a bool"):
             rnnkit.LSTM(3, 4, bidirectional=bad)
+
+
+@pytest.mark.parametrize("name", ["naive", "seasonal_naive", "drift", "ets"])
+def test_forecast_baselines_refuse_a_bool_horizon_and_take_a_numpy_one(name):
+    import rnnkit.tasks.forecasting as fc
+
+    f = getattr(fc, name)
+    train = np.arange(1.0, 25.0) + np.tile([0.0, 1.0, 3.0, 1.0], 6)
+    kw = {"period": 4} if name in ("seasonal_naive", "ets") else {}
+    got, want = f(train, np.int64(3), **kw), f(train, 3, **kw)
+    assert all(np.allclose(a, b) for a, b in zip(got, want))
+    for bad in (True, np.True_, 3.0):   # True was a horizon of 1 (drift), a raw numpy TypeError (naive)
+        with pytest.raises(ConfigError, match=r"^horizon: expected a positive int, got "):
+            f(train, bad, **kw)

@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from rnnkit._validate import check_number
+from rnnkit._validate import check_number, is_int
 from rnnkit.data.timeseries.transforms import root_mean_square
 from rnnkit.errors import ConfigError, DataError
 
@@ -43,7 +43,7 @@ def _check(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9)
         raise DataError(f"train: expected a 1-D series of at least 2 values, got shape {train.shape}")
     if not np.isfinite(train).all():
         raise DataError("train: expected no missing values (interpolate first), got NaN")
-    if not isinstance(horizon, (int, np.integer)) or horizon < 1:
+    if not is_int(horizon) or horizon < 1:   # True was a horizon of 1 (drift), a raw numpy TypeError (naive)
         raise ConfigError(f"horizon: expected a positive int, got {horizon!r}")
     return train
 

@@ -341,3 +341,26 @@ def test_forecast_baselines_refuse_a_bool_horizon_and_take_a_numpy_one(name):
     for bad in (True, np.True_, 3.0):   # True was a horizon of 1 (drift), a raw numpy TypeError (naive)
         with pytest.raises(ConfigError, match=r"^horizon: expected a positive int, got "):
             f(train, bad, **kw)
+
+
+def test_data_loaders_name_the_close_match_and_refuse_a_non_str_name_with_a_typed_error():
+    from rnnkit.data.collections import load_collection
+    from rnnkit.data.series import load_seattle_weather
+    from rnnkit.data.tsc import load_ucr
+    from rnnkit.errors import DataError
+
+    cases = [(load_ucr, "gun_point", "gunpoint", DataError), (load_collection, "m3-yearly", "m3_yearly", ConfigError),
+             (load_seattle_weather, "temp-max", "temp_max", DataError)]
+    for load, typo, hint, error in cases:
+        with pytest.raises(error, match=rf"expected one of \[.*\], got '{typo}' \(did you mean '{hint}'\?\)$"):
+            load(typo)
+        with pytest.raises(InputTypeError, match=r"expected one of \[.*\], got \['x'\] \(list\)$"):
+            load(["x"])   # was "unhashable type: 'list'" (the seattle loader's tuple took it as unknown)
+    pytest.importorskip("statsmodels")
+    from rnnkit.data.series import load_macrodata
+
+    with pytest.raises(DataError, match=r"^column: expected one of \[.*\], got 'realgpd' \(did you mean 'realgdp'\?\)$"):
+        load_macrodata("realgpd")
+    with pytest.raises(InputTypeError, match=r"^column: expected one of"):
+        load_macrodata(["cpi"])
+    assert load_macrodata("cpi").equals(load_macrodata(column="cpi"))

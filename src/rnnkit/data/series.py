@@ -34,6 +34,7 @@ import pandas as pd
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
+from rnnkit._validate import check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["parse_dates", "read_series_csv", "DATE_FORMATS", "column_hint",
@@ -426,9 +427,7 @@ MACRO_COLUMNS = {"realgdp": "real GDP (bn 2005 USD, SAAR)", "cpi": "consumer pri
 def load_macrodata(column: str = "realgdp") -> pd.Series:
     """One quarterly US macroeconomic series from statsmodels' macrodata, 1959Q1-2009Q3."""
     df = statsmodels_frame("macrodata")
-    if column not in df.columns or column in ("year", "quarter"):
-        raise DataError(f"column: expected one of {[c for c in df.columns if c not in ('year', 'quarter')]}, "
-                        f"got {column!r}")
+    check_name("column", column, [c for c in df.columns if c not in ("year", "quarter")], DataError)
     start = f"{int(df['year'].iloc[0])}Q{int(df['quarter'].iloc[0])}"
     return pd.Series(df[column].astype(float).to_numpy(),
                      index=pd.period_range(start, periods=len(df), freq="Q").to_timestamp(how="start"),
@@ -461,8 +460,7 @@ def load_seattle_weather(column: str = "temp_max") -> pd.Series:
     """Daily Seattle weather 2012-2015 (vega_datasets ``seattle-weather.csv``); ``column`` is one of
     temp_max, temp_min (deg C), precipitation (mm), wind (m/s)."""
     df = vega_csv("seattle-weather.csv")
-    if column not in ("temp_max", "temp_min", "precipitation", "wind"):
-        raise DataError(f"column: expected one of ['temp_max', 'temp_min', 'precipitation', 'wind'], got {column!r}")
+    check_name("column", column, ["temp_max", "temp_min", "precipitation", "wind"], DataError)
     idx = pd.DatetimeIndex(pd.to_datetime(df["date"], format="%Y/%m/%d"), freq="D")
     return pd.Series(df[column].astype(float).to_numpy(), index=idx, name=f"seattle_{column}")
 

@@ -26,7 +26,7 @@ import numpy as np
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, read_utf8, split_lines,
                               verified_package_text)
-from rnnkit._validate import check_bool, check_choice, shared_role
+from rnnkit._validate import check_bool, check_choice, shared_role, check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["TSCData", "read_ts", "read_ucr", "read_long_csv", "fill_missing", "load_ucr", "SKTIME_INSTALL", "UCR_SETS"]
@@ -434,8 +434,7 @@ def fill_missing(X: list[np.ndarray], what: str = "X") -> list[np.ndarray]:
 
 def load_ucr(name: str) -> TSCData:
     """One of sktime's bundled UCR/UEA sets by its registry name (see :data:`UCR_SETS`)."""
-    if name not in UCR_SETS:
-        raise DataError(f"name: expected one of {sorted(UCR_SETS)}, got {name!r}")
+    check_name("name", name, sorted(UCR_SETS), DataError)   # ['x'] was "unhashable type: 'list'"
     folder = UCR_SETS[name][0]
     parts = []
     for part in ("TRAIN", "TEST"):   # each file checked against the sha256 of sktime's RECORD

@@ -174,3 +174,19 @@ def test_a_run_without_max_len_refuses_a_text_too_long_to_read_whole(tmp_path):
         f"texts[0]: expected at most {MAX_UNCUT_CHARS:,} characters (this run has no max_len: it reads every token), "
         f"got {MAX_UNCUT_CHARS + 1:,}")
     assert short.status_code == 200 and short.json()["predictions"][0]["truncated"] is False
+
+
+def test_the_service_says_a_cut_text_read_from_a_prefix_has_at_least_its_tokens(tmp_path):
+    # since 6ed2bfb a text over 64 KiB is tokenized from a prefix: its count is a lower bound, and the client was
+    # told "tokens": N as if exact (session 19, helper X's note)
+    from rnnkit.serve.services import open_service
+
+    _small_classifier(tmp_path / "clf")
+    service = open_service(tmp_path / "clf")
+    long = "good nice fine " * 30_000   # 450,000 characters, 90,000 words
+    short = "good nice fine great awful"
+    out = service.predict([long, short, "bad"])["predictions"]
+    assert out[0]["truncated"] is True and out[0]["tokens_at_least"] is True and 4 < out[0]["tokens"] < 90_000
+    assert type(out[0]["tokens"]) is int   # a plain number in the JSON
+    assert out[1]["truncated"] is True and out[1]["tokens"] == 5 and "tokens_at_least" not in out[1]
+    assert out[2]["truncated"] is False and "tokens" not in out[2] and "tokens_at_least" not in out[2]

@@ -311,10 +311,12 @@ class ClassifierService:
 
     def predict(self, texts: list[str]) -> dict[str, Any]:
         """Labels and probabilities; each prediction says ``"truncated"``: whether its text was longer than the
-        run's ``max_len`` tokens and only the first ``max_len`` were read (then ``"tokens"``: how many it had).
+        run's ``max_len`` tokens and only the first ``max_len`` were read (then ``"tokens"``: how many it had;
+        with ``"tokens_at_least": true`` a lower bound: a text over 64 KiB is tokenized from a prefix).
         A run with ``on_long="error"`` refuses such a text (422); a run with no ``max_len`` a text over
         :data:`MAX_UNCUT_CHARS` characters (422)."""
         from rnnkit.data.batching import truncations
+        from rnnkit.data.heads import AtLeast
 
         for i, t in enumerate(texts):
             if not t.strip():
@@ -338,7 +340,8 @@ class ClassifierService:
         # client is told so ("no_tokens": true), not only the server's log (session 15)
         return {"predictions": [{"label": classes[int(np.argmax(p))],
                                  "probabilities": {c: float(v) for c, v in zip(classes, p)},
-                                 "truncated": i in cut, **({"tokens": cut[i]} if i in cut else {}),
+                                 "truncated": i in cut, **({"tokens": int(cut[i])} if i in cut else {}),
+                                 **({"tokens_at_least": True} if isinstance(cut.get(i), AtLeast) else {}),
                                  **({"no_tokens": True} if i in empty else {})}
                                 for i, p in enumerate(probs)]}
 

@@ -133,12 +133,7 @@ def check_name(name: str, value: Any, options: Iterable[str], error: type = Conf
     Traceback (most recent call last):
     rnnkit.errors.ConfigError: collection: expected one of ['m3_yearly', 'mixed'], got 'm3-yearly' (did you mean 'm3_yearly'?)
     """
-    options = list(options)
-    if not isinstance(value, str):
-        raise InputTypeError(f"{name}: expected one of {options}, got {_got(value)}")
-    if value not in options:
-        raise error(f"{name}: expected one of {options}, got {value!r}{did_you_mean(value, options)}")
-    return value
+    return check_choice(name, value, options, error, hint=True)
 
 
 def check_bool(name: str, value: Any) -> bool:
@@ -170,13 +165,14 @@ def check_rate(name: str, value: Any, closed: bool = False) -> float:
     return float(value)
 
 
-def check_choice(name: str, value: Any, options: Iterable[str]) -> str:
-    """``value`` if it is one of the strings ``options``."""
+def check_choice(name: str, value: Any, options: Iterable[str], error: type = ConfigError, hint: bool = False) -> str:
+    """``value`` if it is one of the strings ``options`` (an unknown str an ``error``, ending with the close match
+    with ``hint``: :func:`check_name`)."""
     options = list(options)
     if not isinstance(value, str):
         raise InputTypeError(f"{name}: expected one of {options}, got {_got(value)}")
     if value not in options:
-        raise ConfigError(f"{name}: expected one of {options}, got {value!r}")
+        raise error(f"{name}: expected one of {options}, got {value!r}{did_you_mean(value, options) if hint else ''}")
     return value
 
 

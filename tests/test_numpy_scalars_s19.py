@@ -364,3 +364,24 @@ def test_data_loaders_name_the_close_match_and_refuse_a_non_str_name_with_a_type
     with pytest.raises(InputTypeError, match=r"^column: expected one of"):
         load_macrodata(["cpi"])
     assert load_macrodata("cpi").equals(load_macrodata(column="cpi"))
+
+
+def test_a_trainer_eval_fn_may_return_numpy_floats():
+    # metrics computed with numpy (np.float32 from a float32 array's mean) were 'expected a number or scalar tensor'
+    import torch
+    from torch import nn
+
+    from rnnkit.training import Trainer
+    from rnnkit.training.config import TrainConfig
+
+    def run(cast):
+        torch.manual_seed(0)
+        model = nn.Linear(2, 1)
+        data = [(torch.randn(4, 2), torch.randn(4, 1)) for _ in range(2)]
+        loss_fn = lambda m, b: nn.functional.mse_loss(m(b[0]), b[1])  # noqa: E731
+        eval_fn = lambda m, d: {"score": cast(np.float32(0.25))}  # noqa: E731
+        return Trainer(model, loss_fn, config=TrainConfig(epochs=np.int64(2), quiet=np.True_), eval_fn=eval_fn).fit(data, [0])
+
+    got, want = run(lambda v: v), run(float)
+    assert [r["val_score"] for r in got.history] == [r["val_score"] for r in want.history] == [0.25, 0.25]
+    assert [r["train_loss"] for r in got.history] == [r["train_loss"] for r in want.history]

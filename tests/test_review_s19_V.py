@@ -46,3 +46,48 @@ def test_text_of_any_script_encoded_twice_is_still_found(text):
 
     assert twice_encoded_lines(text)[0] == 0
     assert twice_encoded_lines(_twice(text))[0] == 1
+
+
+# ------------------------------------------------------------------ export.load_runner: an input named 'lengths'
+def test_load_runner_bounds_the_sequence_lengths_not_a_feature_named_lengths(tmp_path):
+    """load_runner's feed check bounded any input NAMED 'lengths' by the time axis: a module's float feature so named
+    (a cable's length in metres, 12.5) was refused as 'lengths: expected values in [0, 5] ..., got min 12, max 12'
+    (the value shown truncated). The description now records each input's kind; one written before it bounds an
+    integer 'lengths' only. Oracle: the program itself, run unchecked; the sequence lengths stay checked."""
+    import json
+
+    import torch
+
+    import rnnkit
+    from rnnkit.errors import ShapeError
+    from rnnkit.export import InputSpec, load_runner
+    from rnnkit.export.api import _runner
+
+    class Cable(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = rnnkit.GRU(2, 3, batch_first=True)
+
+        def forward(self, x, lengths):   # 'lengths': a float feature per step, not sequence lengths
+            return self.gru(torch.cat([x, lengths.unsqueeze(-1)], -1))[0]
+
+    torch.manual_seed(0)
+    path = tmp_path / "cable.pt2"
+    rnnkit.export(Cable(), path, format="torch-export",
+                  inputs=[InputSpec("x", ("batch", "time", 1)), InputSpec("lengths", ("batch", "time"))])
+    x, metres = torch.randn(2, 5, 1), torch.full((2, 5), 12.5)
+    want = _runner(path, "torch-export")(x, metres)[0]
+    side = tmp_path / "cable.pt2.json"
+    info = json.loads(side.read_text())
+    assert (load_runner(path, "torch-export")(x, metres)[0] == want).all()
+    assert [i["kind"] for i in info["inputs"]] == ["normal", "normal"]
+    for i in info["inputs"]:   # a description written before kinds were recorded
+        del i["kind"]
+    side.write_text(json.dumps(info))
+    assert (load_runner(path, "torch-export")(x, metres)[0] == want).all()
+    gru = tmp_path / "gru.pt2"   # the sequence lengths: bounded as before
+    rnnkit.export(rnnkit.GRU(3, 4, batch_first=True), gru, format="torch-export", lengths=True)
+    with pytest.raises(ShapeError, match=r"^lengths: expected values in \[0, 5\] \(the inputs' time axis\), got min 5, "
+                                         r"max 9$"):
+        load_runner(gru, "torch-export")(torch.randn(2, 5, 3), torch.zeros(1, 2, 4), torch.tensor([5, 9]))
+

@@ -33,14 +33,23 @@ def checked_feed(run: Callable, inputs: Any) -> Callable:
         for spec, x in zip(inputs, xs):
             _check_one(spec, x, sizes)
         for spec, x in zip(inputs, xs):
-            if spec["name"] == "lengths" and "time" in sizes and x.numel():
-                lo, hi = int(x.min()), int(x.max())
+            if _lengths(spec) and "time" in sizes and x.numel():
+                lo, hi = x.min().item(), x.max().item()
                 if lo < 0 or hi > sizes["time"]:
                     raise ShapeError(f"lengths: expected values in [0, {sizes['time']}] (the inputs' time axis), got "
                                      f"min {lo}, max {hi}")
         return run(*xs)
 
     return checked
+
+
+def _lengths(spec: dict[str, Any]) -> bool:
+    """Whether ``spec`` is the sequence lengths: its recorded kind (``InputSpec.kind``), or in a description written
+    before kinds were recorded, an integer input named ``lengths`` -- a float feature a module names ``lengths``
+    (metres, say) was refused for values above the time axis."""
+    if "kind" in spec:
+        return spec["kind"] == "lengths"
+    return spec["name"] == "lengths" and str(spec.get("dtype")).startswith(("int", "uint"))
 
 
 def _check_one(spec: dict[str, Any], x: Any, sizes: dict[str, int]) -> None:

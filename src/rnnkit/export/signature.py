@@ -62,7 +62,9 @@ class InputSpec:
                               f"in [1, high)), got {self.high!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "shape": list(self.shape), "dtype": str(self.dtype).replace("torch.", "")}
+        # kind: load_runner bounds a "lengths" input by the time axis, not any input that is so named (feed.py)
+        return {"name": self.name, "shape": list(self.shape), "dtype": str(self.dtype).replace("torch.", ""),
+                "kind": self.kind}
 
 
 #: How :meth:`GraphSpec.sample` draws an input (see :class:`InputSpec`).

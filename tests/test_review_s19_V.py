@@ -91,3 +91,22 @@ def test_load_runner_bounds_the_sequence_lengths_not_a_feature_named_lengths(tmp
                                          r"max 9$"):
         load_runner(gru, "torch-export")(torch.randn(2, 5, 3), torch.zeros(1, 2, 4), torch.tensor([5, 9]))
 
+
+# ------------------------------------------------------------------ ForecastConfig: numpy levels in a list
+def test_quantile_levels_given_as_numpy_floats_in_a_list_are_taken():
+    """The numpy-scalar rule (a numpy floating is a float) reached every scalar field of ForecastConfig but not the
+    levels of a list: quantiles=[np.float32(0.1), 0.9] (levels picked from a float32 array) was refused as
+    'quantiles: expected a number in (0.0, 1.0), got np.float32(0.1)', a message the value satisfies, while the same
+    levels as a float32 ARRAY were taken. Oracle: the array's levels; bools and text stay refused."""
+    import numpy as np
+
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting import ForecastConfig
+
+    want = ForecastConfig(horizon=3, quantiles=np.array([0.1, 0.5, 0.9], dtype=np.float32)).quantiles
+    assert ForecastConfig(horizon=3, quantiles=[np.float32(0.1), np.float32(0.5), np.float32(0.9)]).quantiles == want
+    got = ForecastConfig(horizon=3, quantiles=(np.float16(0.5), 0.1, np.float32(0.9))).quantiles
+    assert got == (0.1, 0.5, float(np.float32(0.9))) and all(type(v) is float for v in got)
+    for bad in ([np.True_, 0.5], [True], ["0.5"]):
+        with pytest.raises(ConfigError, match=r"^quantiles: expected a number in \(0\.0, 1\.0\), got "):
+            ForecastConfig(horizon=3, quantiles=bad)

@@ -20,7 +20,7 @@ import numpy as np
 
 from rnnkit._memory import require_memory
 from rnnkit._threads import max_threads
-from rnnkit._validate import first_repeat, plain_fields
+from rnnkit._validate import first_repeat, is_real, plain_fields
 from rnnkit.errors import ConfigError
 
 __all__ = ["ForecastConfig", "MODELS", "CELLS", "CANDIDATES", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers",
@@ -85,7 +85,7 @@ def _once(name: str, values: list) -> None:
 
 
 def _num(name: str, v: Any, lo: float, hi: float, lo_open: bool = True, hi_open: bool = True) -> None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or \
+    if not is_real(v) or not math.isfinite(v) or \
             v < lo or v > hi or (lo_open and v == lo) or (hi_open and v == hi):
         raise ConfigError(f"{name}: expected a number in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}, "
                           f"got {v!r}")

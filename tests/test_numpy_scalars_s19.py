@@ -385,3 +385,16 @@ def test_a_trainer_eval_fn_may_return_numpy_floats():
     got, want = run(lambda v: v), run(float)
     assert [r["val_score"] for r in got.history] == [r["val_score"] for r in want.history] == [0.25, 0.25]
     assert [r["train_loss"] for r in got.history] == [r["train_loss"] for r in want.history]
+
+
+def test_an_export_input_spec_takes_numpy_sizes_and_saves_python_ints():
+    import torch
+
+    from rnnkit.export.signature import InputSpec
+
+    given = InputSpec("x", (np.int64(2), "time", np.int32(3)), torch.float32, kind="ids", high=np.int64(5))
+    assert given == InputSpec("x", (2, "time", 3), torch.float32, kind="ids", high=5)
+    assert _jsonable(given.to_dict()) == InputSpec("x", (2, "time", 3), torch.float32, kind="ids", high=5).to_dict()
+    for shape in ((np.float64(2.0), "time"), (np.True_, "time")):
+        with pytest.raises(ConfigError, match=r"^InputSpec.shape: expected a tuple of sizes"):
+            InputSpec("x", shape)

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit._validate import is_int
+from rnnkit._validate import is_int, plain
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.export.graph import exportable
 from rnnkit.layers.interop import from_torch
@@ -48,11 +48,11 @@ class InputSpec:
         check_names("InputSpec.name", [self.name])
         shape = self.shape
         if not isinstance(shape, (tuple, list)) or not all(
-                d in DYNAMIC_AXES if isinstance(d, str) else isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                d in DYNAMIC_AXES if isinstance(d, str) else is_int(d) and d >= 0
                 for d in shape):
             raise ConfigError(f"InputSpec.shape: expected a tuple of sizes (ints >= 0) and axis names {DYNAMIC_AXES}, "
                               f"got {shape!r:.80}")
-        object.__setattr__(self, "shape", tuple(shape))
+        object.__setattr__(self, "shape", tuple(plain(d) for d in shape))   # np.int64 sizes saved as JSON numbers
         if not isinstance(self.dtype, torch.dtype):
             raise InputTypeError(f"InputSpec.dtype: expected a torch.dtype, got {self.dtype!r}")
         if self.kind not in KINDS:
@@ -60,6 +60,7 @@ class InputSpec:
         if not is_int(self.high) or self.high < (2 if self.kind == "ids" else 0):
             raise ConfigError(f"InputSpec.high: expected an int >= {2 if self.kind == 'ids' else 0} (ids are drawn "
                               f"in [1, high)), got {self.high!r}")
+        object.__setattr__(self, "high", int(self.high))
 
     def to_dict(self) -> dict[str, Any]:
         # kind: load_runner bounds a "lengths" input by the time axis, not any input that is so named (feed.py)

@@ -398,3 +398,38 @@ def test_an_export_input_spec_takes_numpy_sizes_and_saves_python_ints():
     for shape in ((np.float64(2.0), "time"), (np.True_, "time")):
         with pytest.raises(ConfigError, match=r"^InputSpec.shape: expected a tuple of sizes"):
             InputSpec("x", shape)
+
+
+def test_lookback_candidates_take_numpy_ints_and_store_python_ints():
+    # np.arange(24, 72, 24)'s elements (np.int64) were refused as 'not positive ints' (helper T's note)
+    from rnnkit.tasks.forecasting import ForecastConfig
+
+    cfg = ForecastConfig(horizon=6, lookback_candidates=tuple(np.arange(24, 72, 24)))
+    assert cfg.lookback_candidates == (24, 48) and all(type(v) is int for v in cfg.lookback_candidates)
+    json.dumps(dataclasses.asdict(cfg))
+    for bad in ((np.float64(24.0),), (True,), (np.True_,)):
+        with pytest.raises(ConfigError, match="lookback_candidates"):
+            ForecastConfig(horizon=6, lookback_candidates=bad)
+
+
+def test_fit_takes_numpy_true_as_baselines_as_evaluate_does():
+    # fit(baselines=np.True_) was 'expected True, False or a dict' while evaluate took it (helper T's note)
+    from rnnkit.tasks.tsc import TimeSeriesClassifier as SeriesClassifier, TSCConfig as SeriesClassifierConfig
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    x = [torch.randn(12, 1, generator=g) + (i % 2) for i in range(16)]
+    y = ["a", "b"] * 8
+    cfg = SeriesClassifierConfig(epochs=1, hidden_size=4, batch_size=8, progress=False)
+    clf = SeriesClassifier(cfg).fit(x, y, baselines=np.True_)
+    assert set(clf.baselines) == set(SeriesClassifier(cfg).default_baselines())
+    assert SeriesClassifier(cfg).fit(x, y, baselines=np.False_).baselines == {}
+    with pytest.raises(InputTypeError, match="baselines"):
+        SeriesClassifier(cfg).fit(x, y, baselines=1)
+
+
+def test_datasets_cli_and_registry_share_one_list_of_kinds():
+    from rnnkit.cli import datasets
+    from rnnkit.data import registry
+
+    assert datasets.KINDS is registry.KINDS

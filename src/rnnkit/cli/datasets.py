@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from rnnkit._io import format_table
 from rnnkit.cli.common import UsageError, add_common
+from rnnkit.data.registry import KINDS   # the bundled kinds (registered kinds are accepted too): one list
 
 __all__ = ["add_parser", "run", "KINDS"]
-
-#: Kinds documented in :class:`rnnkit.data.registry.DatasetInfo` (registered kinds are accepted too).
-KINDS = ("series", "text", "tagging", "translation", "corpus", "tsc", "images")
 
 
 def add_parser(sub):

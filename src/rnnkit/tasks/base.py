@@ -44,6 +44,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from rnnkit._validate import is_bool
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
 from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
@@ -106,16 +107,18 @@ def fit_network(model: nn.Module, batches: Callable[[int], Iterable[Any]], n_bat
     return history, list(result.history)
 
 
-def _check_baselines(baselines: Any) -> None:
-    """``True``, ``False`` or a dict of str name -> an object with ``fit``; an InputTypeError otherwise."""
-    if isinstance(baselines, bool):
-        return
+def check_baselines(baselines: Any) -> bool | dict[str, Any]:
+    """``True``, ``False`` (``np.True_`` read as ``True``: the numpy-scalar rule) or a dict of str name -> an
+    object with ``fit``, returned as given (a bool as a Python bool); an InputTypeError otherwise."""
+    if is_bool(baselines):
+        return bool(baselines)
     if not isinstance(baselines, dict):
         raise InputTypeError(f"baselines: expected True, False or a dict of name -> baseline, got {baselines!r}")
     for name, b in baselines.items():
         if not isinstance(name, str) or not callable(getattr(b, "fit", None)):
             raise InputTypeError(f"baselines[{name!r}]: expected a str name and an object with fit(), got "
                                  f"{type(b).__name__}")
+    return baselines
 
 
 class WallClock(Callback):
@@ -213,7 +216,7 @@ class Task:
         ``val_fraction`` split) and fit the baselines on the same data; returns ``self``. ``places``: one
         str per input naming where it was read (``"--csv 'a.csv' row 5"``), added to every message that
         names an item (the CLI passes them: a random split renumbers the items the task gets)."""
-        _check_baselines(baselines)   # before training: a bad value was a raw error after the whole fit
+        baselines = check_baselines(baselines)   # before training: a bad value was a raw error after the whole fit
         if val_inputs is None and val_targets is not None:   # the targets were dropped, a random split used
             raise ConfigError(f"val_inputs: expected the validation {self.input_name} of the val_targets given, got None")
         if isinstance(callbacks, (Callback, str)) or not isinstance(callbacks, Iterable):  # list() was a bare TypeError

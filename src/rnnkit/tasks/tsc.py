@@ -43,7 +43,7 @@ from rnnkit.data.timeseries.transforms import column_scaler
 from rnnkit.data.vocab import Vocab
 from rnnkit._validate import check_number
 from rnnkit.errors import ConfigError, DataError, InputTypeError
-from rnnkit.tasks.base import ClassifierTask
+from rnnkit.tasks.base import ClassifierTask, check_baselines
 from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.common import (
     CELLS, POOLINGS, SequenceEncoder, accuracy, check_choice, check_labels, check_training, item_at, masked_pool,
@@ -371,6 +371,7 @@ class TimeSeriesClassifier(ClassifierTask):
             places: Sequence[str] | None = None) -> "TimeSeriesClassifier":
         """:meth:`Task.fit`; the auto model may fall back on 1-NN only when that baseline is fitted (it is what
         predicts then): ``baselines=False`` (or a dict without a ``"1nn_euclidean"`` 1-NN) keeps the network."""
+        baselines = check_baselines(baselines)   # np.True_ is True is false
         self._may_use_1nn = baselines is True or (isinstance(baselines, dict) and isinstance(
             baselines.get("1nn_euclidean"), OneNNEuclidean))
         return super().fit(inputs, targets, val_inputs, val_targets, baselines=baselines, callbacks=callbacks,

@@ -20,7 +20,7 @@ import numpy as np
 
 from rnnkit._memory import require_memory
 from rnnkit._threads import max_threads
-from rnnkit._validate import first_repeat, is_real, plain_fields
+from rnnkit._validate import first_repeat, is_int, is_real, plain_fields
 from rnnkit.errors import ConfigError
 
 __all__ = ["ForecastConfig", "MODELS", "CELLS", "CANDIDATES", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers",
@@ -183,9 +183,9 @@ class ForecastConfig:
         if self.lookback_candidates is not None:
             c = self.lookback_candidates
             if not isinstance(c, (tuple, list)) or not c or not all(
-                    isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in c):
+                    is_int(v) and v >= 1 for v in c):
                 raise ConfigError(f"lookback_candidates: expected a non-empty tuple of positive ints, got {c!r}")
-            object.__setattr__(self, "lookback_candidates", tuple(sorted(set(c))))
+            object.__setattr__(self, "lookback_candidates", tuple(sorted({int(v) for v in c})))
         check_int("max_lookback", self.max_lookback, 2)
         check_int("epochs", self.epochs, 1)
         check_int("selection_epochs", self.selection_epochs, 1)

@@ -110,3 +110,38 @@ def test_quantile_levels_given_as_numpy_floats_in_a_list_are_taken():
     for bad in ([np.True_, 0.5], [True], ["0.5"]):
         with pytest.raises(ConfigError, match=r"^quantiles: expected a number in \(0\.0, 1\.0\), got "):
             ForecastConfig(horizon=3, quantiles=bad)
+
+
+# ------------------------------------------------------------------ forecast columns: the near column's hint
+def test_a_column_in_another_unicode_form_is_named_escaped_and_update_target_gets_the_hint():
+    """a9ce282's hint names a column that differs from the one asked only by spaces or case. A header in NFD
+    ('Umsa' + U+0308 'tze', as macOS file names write it) against target 'Umsätze' printed "column 'Umsätze' not
+    found; expected one of ['Datum', 'Umsätze']" -- two names identical on screen, no hint; a name whose case folding
+    decomposes it (U+1E97 'ẗ') was said to differ 'only by case'. And update's own target lookup (a frame whose
+    value column is ' y' or 'Y') had no hint at all, while its time column had one."""
+    import re
+    import sys
+
+    import pandas as pd
+
+    from rnnkit.errors import DataError
+
+    sys.path.insert(0, __file__.rsplit("/", 1)[0])
+    from test_forecast_hostile_s19 import IDX, VALS, _ets
+
+    nfd = "Umsa\u0308tze"
+    with pytest.raises(DataError, match="^" + re.escape(
+            f"target: column 'Umsätze' not found; expected one of ['Datum', '{nfd}'] ('Umsa\\u0308tze' differs from "
+            "'Ums\\xe4tze' only by its Unicode form (NFD: an accent stored as a character of its own): name the column "
+            "as written, or normalise both to NFC)") + "$"):
+        _ets(pd.DataFrame({"Datum": IDX, nfd: VALS}), time_col="Datum", target="Umsätze")
+    assert _ets(pd.DataFrame({"Datum": IDX, nfd: VALS}), time_col="Datum", target=nfd).predict() is not None
+    with pytest.raises(DataError, match=r"only by its Unicode form"):
+        _ets(pd.DataFrame({"Zeitpunkt\u0308": IDX, "y": VALS}), time_col="Zeitpunk\u1e97", target="y")
+    fit = _ets(pd.DataFrame({"date": IDX, "y": VALS}), time_col="date", target="y")
+    new = pd.date_range("2024-01-01", periods=2, freq="MS")
+    for col, how in ((" y", "spaces at its ends"), ("Y", "case")):
+        with pytest.raises(DataError, match=rf"^new_points: target column 'y' not found; expected one of \['date', "
+                                            rf"'{col}'\] \('{col}' differs from 'y' only by {how}"):
+            fit.update(pd.DataFrame({"date": new, col: [1.0, 2.0]}))
+    assert fit.update(pd.DataFrame({"date": new, "y": [1.0, 2.0]}))["time"].tolist()[0] == pd.Timestamp("2024-03-01")

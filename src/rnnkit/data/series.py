@@ -26,6 +26,7 @@ import functools
 import importlib.util
 import io
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -309,18 +310,26 @@ def _number_times(ser: pd.Series, text: pd.Series, what: str, date_format: str |
 
 
 def column_hint(name: Any, columns: Any) -> str:
-    """The end of a 'column not found' message when a column differs from ``name`` only by spaces at its ends or by
-    case: a header written ``date, y`` (a space after each comma) holds ``' y'``, and "column 'y' not found; expected
-    one of ['date', ' y']" left the space to be seen; ``''`` when none does."""
-    key = str(name).strip().casefold()
-    near = [str(c) for c in columns if str(c) != str(name) and str(c).strip().casefold() == key]
+    """The end of a 'column not found' message when a column differs from ``name`` only by spaces at its ends, by
+    case or by its Unicode form (NFC / NFD): a header written ``date, y`` (a space after each comma) holds ``' y'``,
+    and "column 'y' not found; expected one of ['date', ' y']" left the space to be seen; a decomposed
+    ``'Umsa\u0308tze'`` prints as ``'Umsätze'``, so its names are shown escaped. ``''`` when none does."""
+    name = str(name)
+    loose = lambda s: unicodedata.normalize("NFC", unicodedata.normalize("NFC", s).strip().casefold())  # noqa: E731
+    near = [str(c) for c in columns if str(c) != name and loose(str(c)) == loose(name)]
     if not near:
         return ""
-    if near[0].strip() == str(name).strip():
-        return (f" ({near[0]!r} differs from {str(name)!r} only by spaces at its ends, as in a header written 'a, b': "
+    col = near[0]
+    if col.strip() == name.strip():
+        return (f" ({col!r} differs from {name!r} only by spaces at its ends, as in a header written 'a, b': "
                 "name the column as written, or remove the spaces)")
-    how = "case" if near[0] == near[0].strip() and str(name) == str(name).strip() else "case and spaces at its ends"
-    return f" ({near[0]!r} differs from {str(name)!r} only by {how}: name the column as written)"
+    nfc = lambda s: unicodedata.normalize("NFC", s).strip()  # noqa: E731
+    form = nfc(col) == nfc(name) or col.strip() != nfc(col) or name.strip() != nfc(name)
+    how = [what for what, differs in (("case", nfc(col) != nfc(name)), ("spaces at its ends", col != col.strip() or
+           name != name.strip()), ("its Unicode form (NFD: an accent stored as a character of its own)", form)) if differs]
+    shown = ascii if form else repr
+    return (f" ({shown(col)} differs from {shown(name)} only by {' and '.join(how)}: name the column as written"
+            f"{', or normalise both to NFC' if form else ''})")
 
 
 def read_series_csv(path: str | Path, time_col: str | None = None, *, date_format: str | None = None,

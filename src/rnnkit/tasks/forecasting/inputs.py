@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._validate import check_keys_as_text, shared_role
+from rnnkit.data.series import column_hint
 from rnnkit.data.text import screen_spelling
 from rnnkit.data.timeseries.frequency import FrequencyInfo, infer_frequency, integer_steps_hint, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
@@ -440,8 +441,8 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         target = update_target(data, args, fitted)
         if target not in data.columns:
             raise DataError(f"new_points: target column {target!r} not found; expected one of {list(data.columns)}"
-                            if target is not None else "new_points: expected a target column, got none besides "
-                            f"the time/id columns (columns {list(data.columns)})")
+                            f"{column_hint(target, data.columns)}" if target is not None else "new_points: expected a "
+                            f"target column, got none besides the time/id columns (columns {list(data.columns)})")
         df = _frame_times(data, args, "new_points")
         if args.get("id_col"):
             if args["id_col"] not in df.columns:

@@ -145,3 +145,28 @@ def test_a_column_in_another_unicode_form_is_named_escaped_and_update_target_get
                                             rf"'{col}'\] \('{col}' differs from 'y' only by {how}"):
             fit.update(pd.DataFrame({"date": new, col: [1.0, 2.0]}))
     assert fit.update(pd.DataFrame({"date": new, "y": [1.0, 2.0]}))["time"].tolist()[0] == pd.Timestamp("2024-03-01")
+
+
+# ------------------------------------------------------------------ the numpy-scalar rule: a duration is no count
+@pytest.mark.parametrize("make", ["TrainConfig", "ForecastConfig", "check_int", "check_number"])
+def test_a_numpy_duration_is_not_taken_as_a_count(make):
+    """numpy makes np.timedelta64 an integer type, so the numpy-scalar rule's numbers.Integral took
+    np.datetime64('2024-03') - np.datetime64('2024-01') (np.timedelta64(2, 'M'): two MONTHS) as the count 2:
+    TrainConfig(epochs=...) since 520a849, ForecastConfig(horizon=...) (2 steps of any frequency) and check_int
+    before it; check_number(np.timedelta64(3, 'D')) was float()'s bare TypeError. Oracle: the same number as
+    np.int64 is taken."""
+    import numpy as np
+
+    from rnnkit._validate import check_int, check_number
+    from rnnkit.errors import ConfigError, InputTypeError
+    from rnnkit.tasks.forecasting import ForecastConfig
+    from rnnkit.training import TrainConfig
+
+    build = {"TrainConfig": lambda v: TrainConfig(epochs=v).epochs,
+             "ForecastConfig": lambda v: ForecastConfig(horizon=v).horizon,
+             "check_int": lambda v: check_int("n", v), "check_number": lambda v: check_number("n", v)}[make]
+    assert build(np.int64(2)) == 2 and type(build(np.int64(2))) is int
+    for duration in (np.datetime64("2024-03") - np.datetime64("2024-01"), np.timedelta64(3, "D"), np.timedelta64(2)):
+        with pytest.raises((ConfigError, InputTypeError), match=r"^(epochs|horizon|n): expected a (positive int|number)"
+                                                                 r".*, got np\.timedelta64\("):
+            build(duration)

@@ -71,7 +71,15 @@ def _got(value: Any) -> str:
 # -- numpy scalars: ONE rule for the whole API (torch's and sklearn's: numbers.Integral / numbers.Real) --------------
 # A numpy integer is an int, a numpy floating a float, a numpy bool a bool -- what a count read from an array, a
 # grid over np.arange or a DataFrame cell (df.loc[0, "h"] is np.int64) hands over. Kinds are never crossed: a float
-# (np.float64(2.0) too) is not an int, a bool (np.True_ too) not an int, a 0-d tensor or array not a scalar.
+# (np.float64(2.0) too) is not an int, a bool (np.True_ too) not an int, a 0-d tensor or array not a scalar, and a
+# duration not a number: numpy makes np.timedelta64 an integer type (np.datetime64('2024-03') - np.datetime64('2024-01')
+# is np.timedelta64(2, 'M')), so numbers.Integral took two months as the count 2.
+_NOT_NUMBERS = (bool, np.bool_, np.timedelta64)
+
+
+def _numpy_number(value: Any) -> bool:
+    return isinstance(value, (np.integer, np.floating, np.bool_)) and not isinstance(value, np.timedelta64)
+
 
 def plain(value: Any) -> Any:
     """A numpy scalar as the Python scalar it holds (``np.int64`` -> int, ``np.float32`` -> float, ``np.bool_`` ->
@@ -82,7 +90,7 @@ def plain(value: Any) -> Any:
     >>> plain(np.int64(3)), plain(np.True_), plain(np.float32(0.5)), plain("3")
     (3, True, 0.5, '3')
     """
-    return value.item() if isinstance(value, (np.integer, np.floating, np.bool_)) else value
+    return value.item() if _numpy_number(value) else value
 
 
 def plain_fields(obj: Any) -> None:
@@ -90,19 +98,20 @@ def plain_fields(obj: Any) -> None:
     config's ``__post_init__`` calls it before its checks, so ``TrainConfig(epochs=np.int64(3))`` holds ``3``."""
     for f in dataclasses.fields(obj):
         v = getattr(obj, f.name)
-        if isinstance(v, (np.integer, np.floating, np.bool_)):
+        if _numpy_number(v):
             object.__setattr__(obj, f.name, v.item())
 
 
 def is_int(value: Any) -> bool:
     """Whether ``value`` is an integer: a Python or numpy int, never a bool (``True``, ``np.True_``) or a float
-    (``2.0``, ``np.float64(2.0)``)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    (``2.0``, ``np.float64(2.0)``) or a duration (``np.timedelta64(2, 'M')``, an integer type to numpy)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, _NOT_NUMBERS)
 
 
 def is_real(value: Any) -> bool:
-    """Whether ``value`` is a real number: a Python or numpy int or float, never a bool (finiteness unchecked)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    """Whether ``value`` is a real number: a Python or numpy int or float, never a bool or a duration
+    (finiteness unchecked)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, _NOT_NUMBERS)
 
 
 def is_bool(value: Any) -> bool:

@@ -162,6 +162,9 @@ def load_input(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
                            id_col=args.id_col)
     if args.date_format is not None and pd.api.types.is_integer_dtype(data[args.time_col]):
         parse_args["date_format"] = args.date_format    # dates written as numbers (20210131): the model reads them
+    from rnnkit.cli.forecast_runs import dayfirst_needs_text
+
+    dayfirst_needs_text(args.dayfirst, data, args.time_col)
     return data, parse_args, path.stem
 
 

@@ -212,6 +212,15 @@ def _check_predict_out(out: str) -> None:
                          "folder ('forecast update --out' saves a model with its forecast)")
 
 
+def dayfirst_needs_text(dayfirst: bool | None, data: Any, time_col: str | None) -> None:
+    """``--dayfirst`` orders the day and month of text dates: with integer steps it was ignored silently."""
+    import pandas as pd
+
+    if dayfirst is not None and time_col in data.columns and pd.api.types.is_integer_dtype(data[time_col]):
+        raise UsageError(f"--dayfirst: expected text dates in --time-col {time_col!r} (the order of their day and "
+                         f"month), got integer steps ({data[time_col].dtype})")
+
+
 def _new_points(args: argparse.Namespace, forecaster):
     """The observations of ``--csv`` in the form ``Forecaster.update`` takes: the fit's columns (a run
     fitted with a time column), or ``--time-col`` + one value column (``--target``) for a run fitted on a
@@ -234,6 +243,7 @@ def _new_points(args: argparse.Namespace, forecaster):
             raise
         raise DataError(f"{e}; {fmt!r} is the format the run's fit read: pass --date-format (or --dayfirst) for "
                         "--csv's own dates") from None
+    dayfirst_needs_text(args.dayfirst, frame, time_col)
     if saved.get("time_col"):
         return frame
     if time_col is None:

@@ -27,6 +27,7 @@ from rnnkit.data.text import screen_spelling
 from rnnkit.data.timeseries.frequency import FrequencyInfo, infer_frequency, integer_steps_hint, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
+from rnnkit.tasks.forecasting.date_args import check_date_args
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label, series_note, panel_notes
@@ -309,10 +310,12 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     fmt = None
     if time_col is not None:
         index, fmt = _time_index(df[time_col], f"time_col {time_col!r}", date_format, dayfirst)
-    elif not isinstance(df.index, pd.RangeIndex):
-        index, fmt = _time_index(df.index, "time (index)", date_format, dayfirst)
+    elif not plain_rows(df.index) and (date_format is not None or not isinstance(df.index, pd.RangeIndex)):
+        index, fmt = _time_index(df.index, "time (index)", date_format, dayfirst)   # RangeIndex(1990, 2020): years
     else:
         index = df.index
+    check_date_args(df.index if time_col is None else df[time_col], "the index" if time_col is None else
+                    f"time_col {time_col!r}", fmt, date_format, dayfirst, df.attrs.get("date_format"))  # (was ignored)
     fmt = fmt or df.attrs.get("date_format")      # a frame from read_series_csv: its time column's format
     cols = [target, *past_cols, *fut_cols]
     groups: list[tuple[str, pd.DataFrame]]

@@ -1,0 +1,111 @@
+"""Session 19, helper Y: the last leftovers of the sweeps (forecasting date arguments, long texts read from a
+prefix). Each test fails on the code before its fix (session start a4af298) unless it says otherwise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import ConfigError
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/conftest.py)
+
+DAYS = pd.date_range("2021-01-01", periods=40, freq="D")
+Y = 10.0 + np.arange(40.0) % 7 + np.linspace(0.0, 3.0, 40)
+
+
+# ----------------------------------------------------------------------------- date_format / dayfirst ignored
+# Before: a date_format or dayfirst given with times that need no reading (a DatetimeIndex, a datetime64 time
+# column, a PeriodIndex, integer steps, a list) was ignored silently; the user believed it was applied. One rule
+# for the index and the time column: refused, naming the argument.
+@pytest.mark.parametrize("make, what", [
+    (lambda: pd.Series(Y, index=DAYS, name="y"), r"the index: DatetimeIndex"),
+    (lambda: pd.DataFrame({"t": DAYS, "y": Y}), r"time_col 't': dtype datetime64"),
+    (lambda: pd.DataFrame({"t": pd.Series(list(DAYS), dtype=object), "y": Y}), r"time_col 't': dtype object"),
+    (lambda: pd.Series(Y, index=pd.period_range("2000-01", periods=40, freq="M"), name="y"), r"the index: PeriodIndex"),
+])
+@pytest.mark.parametrize("arg", [{"date_format": "%d/%m/%Y"}, {"dayfirst": True}])
+def test_a_date_argument_with_timestamps_is_refused(make, what, arg):
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    data = make()
+    cols = {"target": "y", "time_col": "t"} if isinstance(data, pd.DataFrame) else {}
+    (key, value), = arg.items()
+    with pytest.raises(ConfigError, match=rf"^{key}: expected None for times that are already timestamps \({what}.*"
+                                          rf"got {value!r}$"):
+        parse_series(data, **cols, **arg)
+    assert len(parse_series(data, **cols)[0].y) == 40             # without it: read as before
+
+
+@pytest.mark.parametrize("kind", ["ets", "auto", "lstm"])
+def test_the_forecaster_refuses_it_before_any_training(kind):
+    from rnnkit.tasks.forecasting.forecaster import Forecaster
+
+    with pytest.raises(ConfigError, match=r"^date_format: expected None for times that are already timestamps"):
+        Forecaster(kind, horizon=3).fit(pd.Series(Y, index=DAYS, name="y"), date_format="%Y-%m-%d")
+
+
+def test_integer_steps_and_plain_rows_refuse_what_they_cannot_use():
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    steps = pd.DataFrame({"t": np.arange(40), "y": Y})
+    with pytest.raises(ConfigError, match=r"^dayfirst: expected None for integer time steps \(time_col 't': dtype "
+                                          r"int64; .*got True$"):
+        parse_series(steps, target="y", time_col="t", dayfirst=True)
+    for data in (list(Y), Y, pd.Series(Y, name="y")):
+        with pytest.raises(ConfigError, match=r"^date_format: expected None for data without times \(a list, an "
+                                              r"array, .*got '%Y'$"):
+            parse_series(data, date_format="%Y")
+
+
+def test_years_in_a_range_index_are_read_with_the_format():
+    # a RangeIndex 1990..2029 is integers: with a date_format they are dates written as numbers, as an integer
+    # column's are (docs/forecasting.md); before, the format was ignored and the years stayed steps
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    [s] = parse_series(pd.Series(Y, index=pd.RangeIndex(1990, 2030), name="y"), date_format="%Y")
+    assert isinstance(s.index, pd.DatetimeIndex)
+    assert list(s.index) == list(pd.date_range("1990-01-01", periods=40, freq="YS")) and s.date_format == "%Y"
+    [steps] = parse_series(pd.Series(Y, index=pd.RangeIndex(1990, 2030), name="y"))
+    assert list(steps.index) == list(range(1990, 2030))           # without a format: steps, as before
+
+
+def test_a_frame_read_by_read_series_csv_keeps_its_own_format(tmp_path):
+    # the time column was read with the format by read_series_csv: giving it again is no error (it was applied);
+    # another format, or a dayfirst the format contradicts, is refused and names the format read
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"t": DAYS.strftime("%d/%m/%Y"), "y": Y}).to_csv(path, index=False)
+    frame = read_series_csv(path, "t", date_format="%d/%m/%Y")
+    base = parse_series(frame, target="y", time_col="t")[0]
+    for ok in ({"date_format": "%d/%m/%Y"}, {"dayfirst": True}):
+        again = parse_series(frame, target="y", time_col="t", **ok)[0]
+        assert again.index.equals(base.index) and again.date_format == "%d/%m/%Y"
+    with pytest.raises(ConfigError, match=r"^date_format: .*read with '%d/%m/%Y' by read_series_csv.*got '%m/%d/%Y'$"):
+        parse_series(frame, target="y", time_col="t", date_format="%m/%d/%Y")
+    with pytest.raises(ConfigError, match=r"^dayfirst: .*read with '%d/%m/%Y' by read_series_csv.*got False$"):
+        parse_series(frame, target="y", time_col="t", dayfirst=False)
+
+
+def test_the_cli_refuses_dayfirst_with_integer_steps(tmp_path, capsys):
+    # '--dayfirst' with a --time-col of integer steps was ignored silently by 'rnnkit forecast' and by
+    # 'forecast update' (read_series_csv leaves integers as steps); '--date-format' there reads them as dates
+    from rnnkit.cli.main import main
+
+    csv = tmp_path / "steps.csv"
+    pd.DataFrame({"t": np.arange(40), "y": Y.round(3)}).to_csv(csv, index=False)
+    fit = ["forecast", "--csv", str(csv), "--target", "y", "--time-col", "t", "--horizon", "2", "--model", "ets",
+           "--quiet", "--no-plot", "--out", str(tmp_path / "run")]
+    said = "--dayfirst: expected text dates in --time-col 't' (the order of their day and month), got integer steps"
+    assert main(fit + ["--dayfirst"]) == 2 and said in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    assert main(fit) == 0
+    capsys.readouterr()
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"t": [40, 41], "y": [11.0, 12.0]}).to_csv(new, index=False)
+    upd = ["forecast", "update", "--run", str(tmp_path / "run"), "--quiet", "--json", "--csv", str(new)]
+    assert main(upd + ["--dayfirst", "false"]) == 2 and said in capsys.readouterr().err
+    assert main(upd) == 0

@@ -170,3 +170,23 @@ def test_a_numpy_duration_is_not_taken_as_a_count(make):
         with pytest.raises((ConfigError, InputTypeError), match=r"^(epochs|horizon|n): expected a (positive int|number)"
                                                                  r".*, got np\.timedelta64\("):
             build(duration)
+
+
+def test_a_numpy_long_double_is_stored_as_a_python_float():
+    """plain() / plain_fields() stored numpy numbers by .item(), which keeps np.longdouble a numpy float: a TrainConfig
+    with lr=np.longdouble('0.01') or max_seconds=np.longdouble(5) held np.longdouble and json.dumps(asdict(cfg))
+    raised 'Object of type longdouble is not JSON serializable' (the rule's promise: stored as the Python value).
+    Oracle: the same config from np.float64."""
+    import dataclasses
+    import json
+
+    import numpy as np
+
+    from rnnkit._validate import plain
+    from rnnkit.training import TrainConfig
+    from rnnkit.training.config import OptimConfig
+
+    got = TrainConfig(optim=OptimConfig(lr=np.longdouble("0.01")), max_seconds=np.longdouble(5))
+    want = TrainConfig(optim=OptimConfig(lr=np.float64(0.01)), max_seconds=np.float64(5))
+    assert json.dumps(dataclasses.asdict(got)) == json.dumps(dataclasses.asdict(want))
+    assert type(plain(np.longdouble(2.5))) is float and type(plain(np.uint64(7))) is int and plain(np.True_) is True

@@ -81,6 +81,11 @@ def _numpy_number(value: Any) -> bool:
     return isinstance(value, (np.integer, np.floating, np.bool_)) and not isinstance(value, np.timedelta64)
 
 
+def _python(value: Any) -> Any:
+    """A numpy number as Python's (``.item()`` keeps ``np.longdouble`` a numpy float: json.dumps refused it)."""
+    return bool(value) if isinstance(value, np.bool_) else int(value) if isinstance(value, np.integer) else float(value)
+
+
 def plain(value: Any) -> Any:
     """A numpy scalar as the Python scalar it holds (``np.int64`` -> int, ``np.float32`` -> float, ``np.bool_`` ->
     bool), anything else unchanged: a value stored in a config must be a Python one (``json.dumps`` refuses
@@ -90,7 +95,7 @@ def plain(value: Any) -> Any:
     >>> plain(np.int64(3)), plain(np.True_), plain(np.float32(0.5)), plain("3")
     (3, True, 0.5, '3')
     """
-    return value.item() if _numpy_number(value) else value
+    return _python(value) if _numpy_number(value) else value
 
 
 def plain_fields(obj: Any) -> None:
@@ -99,7 +104,7 @@ def plain_fields(obj: Any) -> None:
     for f in dataclasses.fields(obj):
         v = getattr(obj, f.name)
         if _numpy_number(v):
-            object.__setattr__(obj, f.name, v.item())
+            object.__setattr__(obj, f.name, _python(v))
 
 
 def is_int(value: Any) -> bool:

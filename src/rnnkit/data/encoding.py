@@ -28,6 +28,8 @@ __all__ = ["twice_encoded_lines", "warn_twice_encoded", "bom_encoding", "legacy_
 # the characters Windows-1252 (or Latin-1, for its C1 controls) gives the continuation bytes 0x80-0xBF
 _CONT = ("\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201a"
          "\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122")
+_LEAD = re.compile("[\u00c2-\u00f4]")
+_CONT_CHAR = re.compile(f"[{_CONT}]")
 #: a UTF-8 lead byte read as one character, then as many continuation characters as it announces
 _TWICE = re.compile(f"[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00f0-\u00f4][{_CONT}]{{3}}")
 
@@ -51,7 +53,16 @@ def _typed_once(line: str, start: int, end: int, once: str) -> bool:
         return False
     if unicodedata.name(once, "").startswith("LATIN") and not 0x250 <= ord(once) <= 0x2FF:
         return False
-    return any(0 <= k < len(line) and line[k].isascii() and line[k].isalpha() for k in (start - 1, end))
+    return any(0 <= k < len(line) and _typed_letter(line[k]) for k in (start - 1, end))
+
+
+def _typed_letter(c: str) -> bool:
+    """An ASCII letter, or a Latin letter that no text encoded twice holds (no UTF-8 lead byte and no
+    continuation byte read as Windows-1252 or Latin-1): the 'ü' of 'süß“', whose 'ß“' reads an NKo letter."""
+    if c.isascii():
+        return c.isalpha()
+    return (c.isalpha() and unicodedata.name(c, "").startswith("LATIN")
+            and _LEAD.fullmatch(c) is None and _CONT_CHAR.fullmatch(c) is None)
 
 
 def twice_encoded_lines(text: str) -> tuple[int, int, str, str]:

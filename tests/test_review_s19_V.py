@@ -190,3 +190,26 @@ def test_a_numpy_long_double_is_stored_as_a_python_float():
     want = TrainConfig(optim=OptimConfig(lr=np.float64(0.01)), max_seconds=np.float64(5))
     assert json.dumps(dataclasses.asdict(got)) == json.dumps(dataclasses.asdict(want))
     assert type(plain(np.longdouble(2.5))) is float and type(plain(np.uint64(7))) is int and plain(np.True_) is True
+
+
+def test_forecast_list_settings_take_a_numpy_array_as_quantiles_does():
+    """ForecastConfig took quantiles=np.linspace(...) (408aeec) but refused lookback_candidates=np.arange(12, 49, 12)
+    as 'expected a non-empty tuple of positive ints, got array([12, 24, 36, 48])' and candidates=np.array(['ets',
+    'theta']) as 'expected a non-empty list of names'. Oracle: the same values as lists; a 2-D array and float
+    lookbacks stay refused."""
+    import dataclasses
+    import json
+
+    import numpy as np
+
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting import ForecastConfig
+
+    got = ForecastConfig(horizon=3, model="lstm", lookback_candidates=np.arange(12, 49, 12))
+    assert got == ForecastConfig(horizon=3, model="lstm", lookback_candidates=[12, 24, 36, 48])
+    assert ForecastConfig(horizon=3, candidates=np.array(["ets", "theta"])) == ForecastConfig(
+        horizon=3, candidates=["ets", "theta"])
+    json.dumps(dataclasses.asdict(got))
+    for bad in (np.array([[12, 24]]), np.array([12.0])):
+        with pytest.raises(ConfigError, match=r"^lookback_candidates: expected a non-empty tuple of positive ints"):
+            ForecastConfig(horizon=3, model="lstm", lookback_candidates=bad)

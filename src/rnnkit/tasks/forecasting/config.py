@@ -56,8 +56,7 @@ def check_levels(levels: Any, name: str = "quantiles") -> tuple[float, ...]:
     >>> check_levels([0.9, 0.1, 0.5])
     (0.1, 0.5, 0.9)
     """
-    if isinstance(levels, np.ndarray) and levels.ndim == 1:    # np.linspace(0.1, 0.9, 9): 'expected a non-empty
-        levels = levels.tolist()                                # list of levels in (0, 1), got array([0.1, ...])'
+    levels = _listed(levels)   # np.linspace(0.1, 0.9, 9): 'expected a non-empty list of levels in (0, 1), got array(..)'
     if isinstance(levels, (str, bytes)) or not isinstance(levels, (tuple, list)) or not levels:
         raise ConfigError(f"{name}: expected a non-empty list of levels in (0, 1), got {levels!r}")
     for v in levels:
@@ -82,6 +81,11 @@ def _once(name: str, values: list) -> None:
     twice = first_repeat(values)
     if twice is not None:
         raise ConfigError(f"{name}: expected each value once, got {twice!r} twice")
+
+
+def _listed(v: Any) -> Any:
+    """A 1-D numpy array as its list (Python scalars), anything else unchanged: the list settings take arrays."""
+    return v.tolist() if isinstance(v, np.ndarray) and v.ndim == 1 else v
 
 
 def _num(name: str, v: Any, lo: float, hi: float, lo_open: bool = True, hi_open: bool = True) -> None:
@@ -151,7 +155,7 @@ class ForecastConfig:
         _choice("model", self.model, MODELS)
         object.__setattr__(self, "quantiles", check_levels(self.quantiles))
         if self.candidates is not None:
-            c = self.candidates
+            c = _listed(self.candidates)   # np.array(['ets', 'theta']) was 'expected a non-empty list of names'
             if isinstance(c, str) or not isinstance(c, (tuple, list)) or not c or any(v not in CANDIDATES for v in c):
                 raise ConfigError(f"candidates: expected a non-empty list of names among {list(CANDIDATES)}, got {c!r}")
             if all(v == "pretrained" for v in c):   # averaged into auto's choice, never chosen (forecasting.transfer)
@@ -181,7 +185,7 @@ class ForecastConfig:
             raise ConfigError(f"resample: expected a bool, got {self.resample!r}")
         check_int("lookback", self.lookback, 1, allow_none=True)
         if self.lookback_candidates is not None:
-            c = self.lookback_candidates
+            c = _listed(self.lookback_candidates)   # np.arange(12, 49, 12) was 'expected a non-empty tuple of ..'
             if not isinstance(c, (tuple, list)) or not c or not all(
                     is_int(v) and v >= 1 for v in c):
                 raise ConfigError(f"lookback_candidates: expected a non-empty tuple of positive ints, got {c!r}")

@@ -194,6 +194,11 @@ def test_cli_train_predict_evaluate(tmp_path, capsys):
     assert main(["tsc", "evaluate", "--run", str(run), "--ts", str(tmp_path / "empty.ts")]) == 1
     assert "non-empty" in capsys.readouterr().err
     assert main(["tsc", "predict", "--run", str(run)]) == 2
+    capsys.readouterr()
+    # evaluate without a data flag: the held-out part is a file of its own, and the message named --test-ts, a flag
+    # evaluate does not take (session 19, helper N): it says which flag scores it
+    assert main(["tsc", "evaluate", "--run", str(run)]) == 2
+    assert f"score it with --ts {str(tmp_path / 'test.ts')!r}" in capsys.readouterr().err
 
 
 def test_patch_shortens_series_and_keeps_values():

@@ -443,8 +443,11 @@ class TaskCommand:
             return check_held_out(task, data.test)
         rec = task.split.get("test", {})
         if rec.get("rule") != "random" or "items" not in rec:
+            import re   # a held-out file of its own ('the series of --test-ts PATH'): evaluate reads it as --ts
+            own = re.fullmatch(r"the series of --test-(\w+) (.+)", str(rec.get("rule")))
+            how = f"; score it with --{own[1]} {own[2]}" if own else ""
             raise UsageError(f"input: expected a data flag (this run's held-out part is {rec.get('rule')!r}, "
-                             "not recorded as items of its data)")
+                             f"not recorded as items of its data{how})")
         if not rec["items"]:      # --test-fraction 0: nothing held out (the empty part's digest matched any data)
             raise UsageError("input: expected a data flag (this run held nothing out: it was trained with "
                              "--test-fraction 0)")

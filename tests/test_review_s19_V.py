@@ -213,3 +213,21 @@ def test_forecast_list_settings_take_a_numpy_array_as_quantiles_does():
     for bad in (np.array([[12, 24]]), np.array([12.0])):
         with pytest.raises(ConfigError, match=r"^lookback_candidates: expected a non-empty tuple of positive ints"):
             ForecastConfig(horizon=3, model="lstm", lookback_candidates=bad)
+
+
+def test_sequential_digits_names_a_seed_outside_sklearns_range():
+    """The experiments take seeds in torch's range [0, 2**64) (check_seed), and the digits tasks split the data with
+    sklearn's train_test_split, whose random_state stops at 2**32 - 1: 'rnnkit experiment' with a digits task and
+    seed 2**32 was sklearn's InvalidParameterError ('The 'random_state' parameter of train_test_split must be ...')
+    when the run began. Oracle: the largest seed sklearn takes still splits."""
+    import numpy as np
+
+    from rnnkit.errors import ConfigError
+    from rnnkit.experiments.data import sequential_digits
+
+    (xtr, _), _ = sequential_digits(seed=2 ** 32 - 1)
+    assert xtr.shape[1:] == (64, 1)
+    for bad in (2 ** 32, np.uint64(2 ** 40), -1):
+        with pytest.raises(ConfigError, match=r"^seed: expected an int in \[0, 2\*\*32\) \(sklearn's random_state "
+                                              r"splits the digits\), got "):
+            sequential_digits(seed=bad)

@@ -175,8 +175,9 @@ def sequential_digits(*, permuted: bool = False, seed: int = 0, test_fraction: f
 
     if not is_bool(permuted):
         raise ConfigError(f"permuted: expected a bool, got {permuted!r}")
-    if not is_int(seed) or seed < 0:
-        raise ConfigError(f"seed: expected an int >= 0, got {seed!r}")
+    if not is_int(seed) or not 0 <= seed < 2 ** 32:   # 2**32 passed the experiments' seed check (torch's 2**64)
+        raise ConfigError(f"seed: expected an int in [0, 2**32) (sklearn's random_state splits the digits), got "
+                          f"{seed!r}")                 # and was sklearn's InvalidParameterError when the run began
     if not is_real(test_fraction) or not 0 < test_fraction < 1:
         raise ConfigError(f"test_fraction: expected a float in (0, 1), got {test_fraction!r}")
     digits = load_digits()

@@ -1,4 +1,4 @@
-"""The first tokens of a very long text without tokenizing all of it.
+r"""The first tokens of a very long text without tokenizing all of it.
 
 A model with ``max_len`` reads a text's first ``max_len`` tokens; a one-line input of megabytes was tokenized
 whole before the cut (an 11 MB line: 23 s and 1.9 GB, a 100 MB line exhausted memory). :func:`head_tokens`
@@ -11,7 +11,17 @@ the whole text), the rest are exactly the whole text's first tokens:
   continues past one but the prefix's last (a grapheme cluster after a Prepend character may hold a space).
 * a text of at most :func:`head_chars` characters (64 KiB for ``max_len`` up to 4,095) takes the old path:
   tokenized whole, so its tokens and counts are as before.
-* a long text without ASCII whitespace after the start (a Chinese or Japanese line, say) is tokenized whole.
+* a long text without ASCII whitespace after the start (a Chinese or Japanese line, say) is cut instead just
+  before a punctuation mark (``\p{P}``, not a grapheme extender) that follows a letter without case
+  (``\p{Lo}``: Han, kana, Hangul, Thai, ...; not a Prepend character), where no tokenizer of the project joins
+  or looks across either: the mark is a starter no canonical composition takes (NFC and NFD are the same on
+  each side, checked over every code point in the tests), a grapheme cluster starts at it, a run of Han
+  characters (the PKU segmenter's Viterbi unit), of letters (BPE's pre-split, a word) or a WordPiece word ends
+  before it, and a letter without case stops the final-sigma context of ``str.lower``. Before session 19
+  such a line was tokenized whole (helper X's note). A line with neither (one run of Han characters with no
+  punctuation, say) is still tokenized whole: a cut inside a run of letters is not exact for the PKU
+  segmenter (a Viterbi path over the run), BPE (merges over the run) or WordPiece (a word of over 100
+  characters is one ``[UNK]``), and :func:`head_tokens` does not know which unit it reads.
 
 A text cut so is known to have more than ``max_len`` tokens, not how many: its tokens come back as a
 :class:`Head` and :func:`rnnkit.data.batching.limit_length` reports its length as :class:`AtLeast`, which
@@ -28,6 +38,7 @@ prints as ``at least N`` (a lower bound; a JSON number ``N``).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable, Sequence
 
@@ -36,6 +47,18 @@ __all__ = ["head_tokens", "head_chars", "Head", "AtLeast", "HEAD_CHARS"]
 #: Texts up to this many characters (or 16 per token of ``max_len + 1``, if more) are tokenized whole.
 HEAD_CHARS = 1 << 16
 _CUT = re.compile(r"[ \t\n\r\f\v]")
+# The punctuation marks a text without ASCII white space may be cut before: long-assigned ones only (ASCII, Latin-1,
+# General Punctuation, CJK and full-width forms, the sentence marks of Arabic, Hebrew, Indic, Thai, Khmer, Myanmar,
+# Ethiopic, Armenian); the tokenizers package does not split at marks of Unicode 8 or later (U+061D, U+2E43..),
+# so a WordPiece word ran on across them. '_' and the other connectors (Pc) join words.
+_MARKS = (r"\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e\xa1\xa7\xab\xb6\xb7\xbb\xbf\u2010-\u2027\u2030-\u205e"
+          r"\u3001-\u3003\u3008-\u3011\u3014-\u301f\u3030\u303d\u30a0\u30fb\ufe10-\ufe19\ufe30-\ufe6b\uff01-\uff65"
+          r"\u060c\u061b\u061f\u06d4\u05be\u05c0\u05c3\u05f3\u05f4\u0589\u0964\u0965\u0e4f\u0e5a\u0e5b"
+          r"\u104a\u104b\u17d4-\u17d6\u1361-\u1368")
+# a mark after a caseless letter (see the module docstring); the `regex` package (Unicode sets, grapheme cluster
+# properties) is a dependency of the word tokenizer
+_MARK_CUT = (r"(?<=[\p{Lo}--\p{Grapheme_Cluster_Break=Prepend}])"
+             rf"[[{_MARKS}]&&\p{{P}}--[\p{{Pc}}\p{{Grapheme_Cluster_Break=Extend}}\p{{Grapheme_Cluster_Break=SpacingMark}}]]")
 
 
 class Head(list):
@@ -83,10 +106,17 @@ def head_tokens(texts: Sequence[str], tokenize: Callable[[list[str]], list[list[
 def _head(text: str, tokenize: Callable[[list[str]], list[list[str]]], max_len: int, start: int) -> list[str]:
     n = start
     while True:
-        m = _CUT.search(text, n)
+        m = _CUT.search(text, n) or _mark_cut().search(text, n)
         if m is None:                       # no cut left: the whole text
             return tokenize([text])[0]
         toks = tokenize([text[:m.start()]])[0]
         if len(toks) >= max_len + 2:        # the last may differ from the whole text's: left out
             return Head(toks[:-1])
         n = 2 * m.start() + 1
+
+
+@functools.cache
+def _mark_cut():
+    import regex
+
+    return regex.compile(_MARK_CUT, regex.V1)

@@ -12,9 +12,10 @@ the whole text), the rest are exactly the whole text's first tokens:
 * a text of at most :func:`head_chars` characters (64 KiB for ``max_len`` up to 4,095) takes the old path:
   tokenized whole, so its tokens and counts are as before.
 * a long text without ASCII whitespace after the start (a Chinese or Japanese line, say) is cut instead just
-  before a punctuation mark (``\p{P}``, not a grapheme extender) that follows a letter without case
-  (``\p{Lo}``: Han, kana, Hangul, Thai, ...; not a Prepend character), where no tokenizer of the project joins
-  or looks across either: the mark is a starter no canonical composition takes (NFC and NFD are the same on
+  before a long-assigned punctuation mark (``_MARKS``: ASCII, CJK, full-width, sentence marks of other
+  scripts; not ``_``, no mark of Unicode 8 or later, which the tokenizers package does not split at) that
+  follows a letter without case (``\p{Lo}``: Han, kana, Hangul, Thai, ...; not a Prepend character), where
+  no tokenizer of the project joins or looks across either: the mark is a starter no canonical composition takes (NFC and NFD are the same on
   each side, checked over every code point in the tests), a grapheme cluster starts at it, a run of Han
   characters (the PKU segmenter's Viterbi unit), of letters (BPE's pre-split, a word) or a WordPiece word ends
   before it, and a letter without case stops the final-sigma context of ``str.lower``. Before session 19
@@ -58,7 +59,8 @@ _MARKS = (r"\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e\xa1\xa7\xab\xb6\xb7\xbb\xbf\u20
 # a mark after a caseless letter (see the module docstring); the `regex` package (Unicode sets, grapheme cluster
 # properties) is a dependency of the word tokenizer
 _MARK_CUT = (r"(?<=[\p{Lo}--\p{Grapheme_Cluster_Break=Prepend}])"
-             rf"[[{_MARKS}]&&\p{{P}}--[\p{{Pc}}\p{{Grapheme_Cluster_Break=Extend}}\p{{Grapheme_Cluster_Break=SpacingMark}}]]")
+             rf"[[{_MARKS}]&&\p{{P}}--[\p{{Pc}}\p{{Grapheme_Cluster_Break=Extend}}"
+             r"\p{Grapheme_Cluster_Break=SpacingMark}]]")
 
 
 class Head(list):

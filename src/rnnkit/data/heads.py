@@ -14,15 +14,15 @@ the whole text), the rest are exactly the whole text's first tokens:
 * a long text without ASCII whitespace after the start (a Chinese or Japanese line, say) is cut instead just
   before a long-assigned punctuation mark (``_MARKS``: ASCII, CJK, full-width, sentence marks of other
   scripts; not ``_``, no mark of Unicode 8 or later, which the tokenizers package does not split at) that
-  follows a letter without case (``\p{Lo}``: Han, kana, Hangul, Thai, ...; not a Prepend character), where
-  no tokenizer of the project joins or looks across either: the mark is a starter no canonical composition takes (NFC and NFD are the same on
-  each side, checked over every code point in the tests), a grapheme cluster starts at it, a run of Han
-  characters (the PKU segmenter's Viterbi unit), of letters (BPE's pre-split, a word) or a WordPiece word ends
-  before it, and a letter without case stops the final-sigma context of ``str.lower``. Before session 19
-  such a line was tokenized whole (helper X's note). A line with neither (one run of Han characters with no
-  punctuation, say) is still tokenized whole: a cut inside a run of letters is not exact for the PKU
-  segmenter (a Viterbi path over the run), BPE (merges over the run) or WordPiece (a word of over 100
-  characters is one ``[UNK]``), and :func:`head_tokens` does not know which unit it reads.
+  follows a letter without case (``\p{Lo}``: Han, kana, Hangul, Thai, ...; not a Prepend character), where no
+  tokenizer of the project joins or looks across either: the mark is a starter no canonical composition takes
+  (NFC and NFD are the same on each side, checked over every code point in the tests), a grapheme cluster
+  starts at it, a run of Han characters (the PKU segmenter's Viterbi unit), of letters (BPE's pre-split, a
+  word) or a WordPiece word ends before it, and a letter without case stops the final-sigma context of
+  ``str.lower``. Before session 19 such a line was tokenized whole (helper X's note). A line with neither (one
+  run of Han characters with no punctuation, say) is still tokenized whole: a cut inside a run of letters is
+  not exact for the PKU segmenter (a Viterbi path over the run), BPE (merges over the run) or WordPiece (a
+  word of over 100 characters is one ``[UNK]``), and :func:`head_tokens` does not know which unit it reads.
 
 A text cut so is known to have more than ``max_len`` tokens, not how many: its tokens come back as a
 :class:`Head` and :func:`rnnkit.data.batching.limit_length` reports its length as :class:`AtLeast`, which

@@ -78,12 +78,17 @@ _NOT_NUMBERS = (bool, np.bool_, np.timedelta64)
 
 
 def _numpy_number(value: Any) -> bool:
-    return isinstance(value, (np.integer, np.floating, np.bool_)) and not isinstance(value, np.timedelta64)
+    """A numpy number, or a real of another library (``fractions.Fraction``): is_real takes it, json.dumps does not."""
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return not isinstance(value, np.timedelta64)
+    return isinstance(value, numbers.Real) and not isinstance(value, (int, float))
 
 
 def _python(value: Any) -> Any:
     """A numpy number as Python's (``.item()`` keeps ``np.longdouble`` a numpy float: json.dumps refused it)."""
-    return bool(value) if isinstance(value, np.bool_) else int(value) if isinstance(value, np.integer) else float(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 def plain(value: Any) -> Any:
@@ -92,8 +97,11 @@ def plain(value: Any) -> Any:
     ``np.int64``, ``np.float32`` and ``np.bool_``). Kinds are kept, so the checks after it still refuse a float
     count or a bool count.
 
-    >>> plain(np.int64(3)), plain(np.True_), plain(np.float32(0.5)), plain("3")
-    (3, True, 0.5, '3')
+    A real of another library is a float too (``Fraction(1, 4)`` -> 0.25; ``Decimal`` is no real to Python's numbers).
+
+    >>> from fractions import Fraction
+    >>> plain(np.int64(3)), plain(np.True_), plain(np.float32(0.5)), plain("3"), plain(Fraction(1, 4))
+    (3, True, 0.5, '3', 0.25)
     """
     return _python(value) if _numpy_number(value) else value
 

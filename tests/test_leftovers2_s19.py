@@ -203,3 +203,71 @@ def test_the_marks_cut_before_join_nothing_in_any_tokenizer():
                     assert got[:len(base)] == base, (unit, a, mark, b)
                     if unit not in ("bpe", "wordpiece"):       # subword pieces of mark + b alone may differ at b
                         assert got[len(base):] == one(mark + b), (unit, a, mark, b)
+
+
+# ----------------------------------------------------------------------------- forecast --backtest reads once
+def _count_readings(monkeypatch):
+    from rnnkit.tasks.forecasting import inputs
+
+    calls = []
+    real = inputs._one_series
+    monkeypatch.setattr(inputs, "_one_series", lambda frame, sid, *a, **k: calls.append(sid) or real(frame, sid, *a, **k))
+    return calls
+
+
+def test_forecast_with_a_backtest_reads_its_table_once_with_the_same_outputs(tmp_path, monkeypatch, capsys):
+    # before: the backtest and the fit each read the frame (parse_series: a frequency inference per series, ~1.7 ms
+    # CPU a series, helper P); now the fit takes a copy of the backtest's reading. Oracle: the run with the copy
+    # turned off writes the same forecast.csv and the same metrics (timings aside)
+    import json
+
+    from rnnkit.cli.main import main
+    from rnnkit.tasks.forecasting import inputs
+
+    csv = tmp_path / "panel.csv"
+    frame = pd.DataFrame({"date": np.tile(DAYS.strftime("%d/%m/%Y"), 2), "id": np.repeat(["a", "b"], 40),
+                          "y": np.concatenate([Y, Y[::-1] + 1.0]).round(3)})
+    frame.loc[7, "y"] = np.nan
+    frame.to_csv(csv, index=False)
+
+    def run(out):
+        argv = ["forecast", "--csv", str(csv), "--target", "y", "--time-col", "date", "--id-col", "id", "--dayfirst",
+                "--horizon", "3", "--backtest", "2", "--model", "ets", "--quiet", "--no-plot", "--out", str(out)]
+        assert main(argv) == 0
+        capsys.readouterr()
+        metrics = json.loads((out / "metrics.json").read_text())
+        for key in ("timing", "backtest_details"):
+            metrics.pop(key)
+        return (out / "forecast.csv").read_bytes(), metrics
+
+    calls = _count_readings(monkeypatch)
+    once = run(tmp_path / "once")
+    assert sorted(calls) == ["a", "b"]                  # each series read once (twice before)
+    calls.clear()
+    monkeypatch.setattr(inputs, "kept", lambda data, args: None)       # the copy turned off
+    twice = run(tmp_path / "twice")
+    assert sorted(calls) == ["a", "a", "b", "b"]
+    assert once == twice
+
+
+def test_reading_once_holds_only_inside_the_block_and_hands_out_copies(monkeypatch):
+    # the Python API keeps nothing: a frame changed between two fits is read again
+    from rnnkit.tasks.forecasting.inputs import parse_series
+    from rnnkit.tasks.forecasting.parse_once import parsed_once
+
+    frame = pd.DataFrame({"t": DAYS, "y": Y.copy()})
+    calls = _count_readings(monkeypatch)
+    parse_series(frame, target="y", time_col="t")
+    frame.loc[0, "y"] = -50.0
+    assert parse_series(frame, target="y", time_col="t")[0].y[0] == -50.0 and len(calls) == 2
+    with parsed_once():
+        first = parse_series(frame, target="y", time_col="t")
+        first[0].y[:] = 0.0                               # a caller's change to its series is its own
+        again = parse_series(frame, target="y", time_col="t")
+        other = parse_series(frame.copy(), target="y", time_col="t")      # another object: read
+        moved = parse_series(frame, target="y", time_col="t", allow_constant=True)   # other arguments: read
+    assert len(calls) == 5
+    assert np.array_equal(again[0].y, other[0].y) and again[0].y[0] == -50.0 and again[0].index.equals(other[0].index)
+    assert np.array_equal(moved[0].y, other[0].y)
+    parse_series(frame, target="y", time_col="t")
+    assert len(calls) == 6                                # the block is over: nothing kept

@@ -31,6 +31,7 @@ from rnnkit.tasks.forecasting.date_args import check_date_args
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label, series_note, panel_notes
+from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
     plain_rows, rows_by_id, same_zone, update_target
 
@@ -246,6 +247,9 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     ``allow_constant`` (the auto and statistical models forecast it as the constant: :mod:`.constants`).
     A series of a panel given at one time takes the frequency its other series share (:func:`_shared_freq`).
     """
+    once = (target, time_col, id_col, past_covariates, future_covariates, resample, date_format, dayfirst, allow_constant)
+    if (hit := kept(data, once)) is not None:      # rnnkit forecast --backtest: the fit reads the backtest's frame
+        return hit
     past_cols = as_name_list(past_covariates, "past_covariates")
     fut_cols = as_name_list(future_covariates, "future_covariates")
     if isinstance(data, (list, tuple)):     # values at integer steps, read as update reads them (None: missing)
@@ -349,7 +353,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
             freq = _shared_freq(list(out.values()), sid, frame.index[0], time_name) if sid in single else None
             out[sid] = _one_series(frame, sid, target, past_cols, fut_cols, resample, time_name, allow_constant, freq)
             out[sid].date_format = fmt
-    return [out[sid] for sid, _ in groups]
+    return keep(data, once, [out[sid] for sid, _ in groups])
 
 
 def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:

@@ -42,6 +42,7 @@ import numpy as np
 
 from rnnkit._io import is_stream
 from rnnkit.data.batching import truncations
+from rnnkit.data.heads import longest
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
 
@@ -395,7 +396,7 @@ class TaskCommand:
             import warnings
 
             warnings.warn(f"{len(cut_at)} input(s) longer than the run's max_len were read up to it, {where} "
-                          f"{cut_at[:10]}{'...' if len(cut_at) > 10 else ''} (longest {max(cut.values())})",
+                          f"{cut_at[:10]}{'...' if len(cut_at) > 10 else ''} (longest {longest(list(cut.values()))})",
                           stacklevel=2)
         if args.json:
             return {**out, where: numbers, **({"truncated": cut_at} if cut_at else {})}

@@ -28,7 +28,7 @@ import torch
 from torch import Tensor
 
 from rnnkit._validate import check_bool, is_int
-from rnnkit.data.heads import AtLeast, Head
+from rnnkit.data.heads import AtLeast, Head, longest
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG", "TruncationWarning",
@@ -272,7 +272,7 @@ def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate"
     if not long:
         return seqs
     before = [_count(seqs[i]) for i in long]    # a text read from a prefix: a lower bound ('at least N')
-    worst = max(before, key=lambda n: (n, isinstance(n, AtLeast)))
+    worst = longest(before)
     if on_long == "error":
         raise DataError(f"{what}: expected at most max_len={max_len} tokens, got {len(long)} longer "
                         f"(first at index {long[0]}, longest {worst}); raise max_len or use on_long='truncate'")

@@ -66,3 +66,42 @@ def test_the_cli_predict_warning_says_at_least_for_the_longest_of_exact_and_pref
     (tmp_path / "in.txt").write_text("\n".join(_long_and_longer_texts()) + "\n", encoding="utf-8")
     with pytest.warns(UserWarning, match=r"were read up to it, lines \[1, 2\] \(longest at least 30000\)$"):
         assert main(["classify", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "in.txt")]) == 0
+
+
+def _budget_at_step(at: int):
+    """A callback saying 'max_seconds' after optimizer step ``at``, as TimeBudget does when the clock passes."""
+    from rnnkit.training.callbacks import Callback
+
+    class BudgetAtStep(Callback):
+        def on_step_end(self, trainer, step, loss, metrics) -> None:
+            if trainer.global_step >= at:
+                trainer.request_stop("max_seconds")
+
+    return BudgetAtStep()
+
+def _tbptt_fit(at: int, tbptt_k):
+    import torch
+
+    import rnnkit
+    from rnnkit.training import Trainer
+
+    def step(model, chunk, state):
+        y, state = model(chunk, state)
+        return y.pow(2).mean(), state
+
+    torch.manual_seed(0)
+    net = rnnkit.LSTM(1, 4, batch_first=True)
+    x = torch.randn(2, 30, 1)                     # one batch: 3 chunks of 10 steps with tbptt_k=10
+    return Trainer(net, step_fn=step, callbacks=[_budget_at_step(at)],
+                   config=TrainConfig(epochs=1, tbptt_k=tbptt_k, quiet=True)).fit([x])
+
+
+def test_a_budget_reached_on_the_last_chunk_of_the_last_batch_cuts_nothing():
+    # before: 881f03f marked the batch cut whenever the budget fired between chunks, after its LAST chunk too, so a
+    # training that ran every step of every epoch reported 'max_seconds' (and a cut epoch to the Checkpointer), where
+    # the same budget after the last batch without tbptt reports 'epochs' (the oracle)
+    whole = _tbptt_fit(at=3, tbptt_k=10)
+    assert whole.global_step == 3
+    assert whole.stop_reason == _tbptt_fit(at=1, tbptt_k=None).stop_reason == "epochs"
+    cut = _tbptt_fit(at=2, tbptt_k=10)            # a chunk left: cut, as 881f03f made it
+    assert cut.global_step == 2 and cut.stop_reason == "max_seconds"

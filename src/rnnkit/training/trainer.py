@@ -464,12 +464,13 @@ class Trainer:
             self._update(loss, metrics, batch)
             return
         state = None
-        for chunk in self.split_fn(batch, self.config.tbptt_k, self.config.time_dim):
+        chunks = iter(self.split_fn(batch, self.config.tbptt_k, self.config.time_dim))
+        for chunk in chunks:
             loss, metrics, state = parse_step(self.step_fn(self.model, chunk, state))
             self._update(loss, metrics, chunk)
             state = detach_state(state)
             if self.stop_reason == "max_seconds" and not dist.is_distributed():   # a budget cuts a long batch too
-                self._batch_cut = True
+                self._batch_cut = next(chunks, _END) is not _END    # cut only if a chunk was left
                 break
 
     def _update(self, loss: Tensor, metrics: dict[str, float], batch: Any = None) -> None:

@@ -28,8 +28,9 @@ import numpy as np
 
 from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["plain", "plain_fields", "is_int", "is_real", "is_bool", "did_you_mean", "check_name", "check_bool", "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text",
-           "first_repeat", "shared_role", "check_tag_spaces"]
+__all__ = ["plain", "plain_fields", "is_int", "is_real", "is_bool", "did_you_mean", "check_name", "check_bool",
+           "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text", "first_repeat",
+           "shared_role", "check_tag_spaces"]
 
 
 def first_repeat(items: Any) -> Any:
@@ -111,8 +112,8 @@ def plain_fields(obj: Any) -> None:
     config's ``__post_init__`` calls it before its checks, so ``TrainConfig(epochs=np.int64(3))`` holds ``3``."""
     for f in dataclasses.fields(obj):
         v = getattr(obj, f.name)
-        if _numpy_number(v):
-            object.__setattr__(obj, f.name, _python(v))
+        if (p := plain(v)) is not v:
+            object.__setattr__(obj, f.name, p)
 
 
 def is_int(value: Any) -> bool:

@@ -8,12 +8,12 @@ padding holds (NaN, Inf, 1e30) changes no output, state or gradient.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from rnnkit._validate import is_int
 from rnnkit.errors import InputTypeError, ShapeError
 
 __all__ = ["check_lengths", "step_mask", "zero_padding", "flip_sequences", "last_valid"]
@@ -36,7 +36,7 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: 
                              f"{int(lengths.min())}, max {int(lengths.max())}")
         lengths = torch.from_numpy(lengths.astype(np.int64))
     elif isinstance(lengths, (list, tuple)):
-        if not all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in lengths):
+        if not all(is_int(v) for v in lengths):
             raise InputTypeError(f"lengths: expected a list of ints, got {lengths!r}")
         values = [int(v) for v in lengths]
         if values and (min(values) < min_len or max(values) > max_len):   # before int64 overflows on 2**70

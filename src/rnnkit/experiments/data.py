@@ -23,7 +23,6 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
@@ -46,7 +45,7 @@ IGNORE_INDEX = -100
 def _pos_int(name: str, v, minimum: int = 1) -> int:
     """``v`` as an int >= ``minimum``: a numpy integer is one (np.int64(4) was refused as 'expected an int >= 1,
     got 4'); a bool, a float or a str is not."""
-    if not isinstance(v, numbers.Integral) or isinstance(v, (bool, np.bool_)) or v < minimum:
+    if not is_int(v) or v < minimum:
         raise ConfigError(f"{name}: expected an int >= {minimum}, got {v!r}")
     return int(v)
 

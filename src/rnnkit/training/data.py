@@ -26,7 +26,6 @@ Before each epoch the Trainer seeds Python, NumPy, torch and its ``generator`` w
 from __future__ import annotations
 
 import itertools
-import numbers
 import random
 import warnings
 from typing import Any, Callable, Iterable, Iterator
@@ -36,7 +35,7 @@ import torch
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence
 
-from rnnkit._validate import check_int
+from rnnkit._validate import check_int, is_int
 from rnnkit.errors import CheckpointError, InputTypeError, ShapeError
 
 __all__ = ["EpochBatches", "begin_epoch", "epoch_length", "LENGTHS_KEY", "split_time", "detach_state", "tree_map", "to_device"]
@@ -251,7 +250,7 @@ def _chunk_lengths(lengths: Any, start: int, n: int, T: int) -> Any:
         lengths = torch.from_numpy(lengths.astype(np.int64))
         return _chunk_lengths(lengths, start, n, T).numpy()
     ints = isinstance(lengths, (list, tuple)) and all(
-        isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in lengths)
+        is_int(v) for v in lengths)
     if ints:
         values = [int(v) for v in lengths]
         if values and (min(values) < 0 or max(values) > T):

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnnkit._validate import check_number
+from rnnkit._validate import check_number, is_bool
 from rnnkit.data.timeseries.transforms import CONSTANT_SPREAD, as_1d, interpolate_missing, root_mean_square
 from rnnkit.errors import ConfigError, DataError
 
@@ -184,7 +184,7 @@ def detect_period(y: Any, freq: str | None = None, max_period: int | None = None
     check_number("max_period", max_period, lo=2, integer=True, allow_none=True)
     if noise_bound is None:
         noise_bound = NOISE_BOUND
-    if not isinstance(noise_bound, (bool, np.bool_)):
+    if not is_bool(noise_bound):
         raise ConfigError(f"noise_bound: expected None, True or False, got {noise_bound!r}")
     if yearly is None:
         yearly = YEARLY

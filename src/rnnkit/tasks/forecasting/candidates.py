@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from rnnkit._validate import is_bool
 from rnnkit.errors import CheckpointError, ConfigError, DataError
 
 __all__ = ["SeriesInput", "Candidate", "LocalCandidate", "PerSeries", "as_inputs", "origin_forecasts",
@@ -245,7 +246,7 @@ REFIT_BELOW = 300   # refit="auto": one fit per origin when the longest series i
 def check_refit(refit) -> bool | str:
     """``refit`` as True, False (np.True_ too) or ``"auto"``: 1, 0 and 1.0 passed ``in (True, False, "auto")`` and were
     then read as False by ``refit is True`` (np.True_ too)."""
-    if not isinstance(refit, (bool, np.bool_)) and not (isinstance(refit, str) and refit == "auto"):
+    if not is_bool(refit) and not (isinstance(refit, str) and refit == "auto"):
         raise ConfigError(f"refit: expected True, False or 'auto', got {refit!r}")
     return refit if isinstance(refit, str) else bool(refit)
 

@@ -21,6 +21,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from rnnkit._validate import check_seed, is_int, is_real, plain_fields
 from rnnkit.errors import ConfigError
 
@@ -95,13 +97,16 @@ class OptimConfig:
         _number("optim.lr", self.lr, lo=0.0, lo_open=True)
         _number("optim.weight_decay", self.weight_decay, lo=0.0)
         _number("optim.momentum", self.momentum, lo=0.0, hi=1.0)
-        if not isinstance(self.betas, (tuple, list)) or len(self.betas) != 2:
+        betas = self.betas
+        if isinstance(betas, np.ndarray) and betas.ndim == 1 and betas.dtype.kind in "iuf":
+            betas = tuple(betas.tolist())   # np.array([0.9, 0.99]): a pair read from an array, as its numbers are
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ConfigError(f"optim.betas: expected a pair of numbers in [0, 1), got {self.betas!r}")
-        for b in self.betas:
+        for b in betas:
             _number("optim.betas", b, lo=0.0, hi=1.0)
             if b == 1.0:
                 raise ConfigError(f"optim.betas: expected numbers in [0, 1), got {self.betas!r}")
-        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        object.__setattr__(self, "betas", tuple(float(b) for b in betas))
         _unread("optim", self, OPTIM_READERS)
 
 

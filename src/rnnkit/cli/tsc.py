@@ -237,7 +237,7 @@ class TSC(TaskCommand):
         Xt, yt = read_file(flag, path, f"--test-{flag}")   # checked against the training series now, not after the fit
         Xt = ready_series(args, Xt, f"--test-{flag} {str(path)!r}", channels=X[0].shape[1], flag=flag)
         return Data(X, y, source, Data(Xt, yt, places=_series_places(flag, path, None, len(Xt))),
-                    rule=f"the series of --test-{flag} {str(path)!r}", places=places)
+                    rule=f"the series of --test-{flag} {str(path.absolute())!r}", places=places)   # read from any cwd
 
     def _read_file(self, args, need_labels: bool, name_channels: bool = False):
         """``(X, y, source)`` of the one file flag given. ``name_channels`` (train): a ``--csv`` read without

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 from rnnkit._version import __version__
@@ -29,6 +30,9 @@ from rnnkit.training.checkpoint import (
 from rnnkit.training.seed import get_rng_state
 
 __all__ = ["RESUMABLE_CHANGES", "resolved_config", "prepare_run_dir", "trainer_state", "load_trainer_state"]
+
+#: The final weights a fit writes into run_dir (with config.json and digests.json)
+FINAL_WEIGHTS = "model.safetensors"
 
 #: Config fields a resumed run may change (anything else must match the checkpointed config).
 RESUMABLE_CHANGES = frozenset({"epochs", "max_steps", "max_seconds", "quiet", "checkpoint_every", "keep_checkpoints"})
@@ -58,6 +62,8 @@ def prepare_run_dir(trainer, resume: bool | str) -> None:
                               "or new folder, or fit(..., resume=True / 'auto') to continue it")
     if found is None and resume is True:
         raise CheckpointError(f"resume: expected a checkpoint in {str(run_dir)!r}, found none")
+    if found is None:
+        _check_fresh(run_dir)
     if found is not None:
         _check_config_matches(trainer)
         load_trainer_state(trainer, found)
@@ -65,6 +71,26 @@ def prepare_run_dir(trainer, resume: bool | str) -> None:
         # the final weights are certified again when this fit ends (config.json changes on a resume)
         (run_dir / DIGESTS_FILE).unlink(missing_ok=True)
         write_config(run_dir, resolved_config(trainer))
+
+
+def _check_fresh(run_dir: Path) -> None:
+    """Refuse (CheckpointError naming ``run_dir``) a folder a fresh fit would overwrite files in: a
+    ``model.safetensors`` or ``digests.json`` (a finished run whose checkpoints were removed, a task's saved
+    run), or a ``config.json`` that is not a Trainer's (a project's own, a task run's). A fit overwrote them
+    without a word (the checkpoints were the only thing checked). A Trainer's ``config.json`` alone is the
+    start of a fit stopped before its first checkpoint (Ctrl-C, an error): nothing to lose, it starts anew."""
+    held = [name for name in (FINAL_WEIGHTS, DIGESTS_FILE) if os.path.lexists(run_dir / name)]
+    if os.path.lexists(run_dir / "config.json"):
+        try:
+            ours = isinstance(read_config(run_dir).get("train"), dict)
+        except (CheckpointError, OSError):   # not JSON, another schema (a task run's), a folder, unreadable
+            ours = False
+        if not ours or held:
+            held.insert(0, "config.json")
+    if held:
+        raise CheckpointError(f"run_dir: expected an empty or new folder (or one whose fit stopped before its first "
+                              f"checkpoint), got {str(run_dir)!r} holding {held} that a new fit would overwrite: "
+                              "choose another folder or remove them")
 
 
 def _check_config_matches(trainer) -> None:

@@ -1,0 +1,93 @@
+"""Session 20, helper C: what rnnkit writes when a folder already holds files, a disk fills or a process stops.
+
+Each test fails on the code before its fix (ed90d6c)."""
+
+from dataclasses import dataclass
+
+import pytest
+import torch
+
+import rnnkit
+from rnnkit.errors import CheckpointError
+from rnnkit.tasks.runs import load_run, save_run
+from rnnkit.training import TrainConfig, Trainer, load_checkpoint, save_checkpoint
+
+pytestmark = pytest.mark.usefixtures("one_thread_module")  # one torch thread (tests/conftest.py)
+
+
+def _fit(run_dir, resume=False, data=None):
+    torch.manual_seed(0)
+    rnn = rnnkit.GRU(2, 3)
+
+    def loss_fn(m, b):
+        return m(b)[0].pow(2).mean()
+
+    cfg = TrainConfig(epochs=1, quiet=True)
+    return Trainer(rnn, loss_fn, config=cfg, run_dir=run_dir).fit(data or [torch.randn(3, 2, 2)], resume=resume)
+
+
+def _files(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("resume", [False, "auto"])
+def test_fit_keeps_a_projects_own_config_and_weights(tmp_path, resume):
+    """Trainer(run_dir='.') in a project with its own config.json replaced it (and its model.safetensors)."""
+    (tmp_path / "config.json").write_text('{"mine": 1}\n')
+    (tmp_path / "model.safetensors").write_bytes(b"my weights")
+    before = _files(tmp_path)
+    with pytest.raises(CheckpointError, match=r"run_dir: expected an empty or new folder .*holding "
+                                              r"\['config\.json', 'model\.safetensors'\] that a new fit would overwrite"):
+        _fit(tmp_path, resume=resume)
+    assert _files(tmp_path) == before and not (tmp_path / "checkpoints").exists()
+
+
+@dataclass(frozen=True)
+class _Cfg:
+    size: int = 3
+
+
+def test_fit_keeps_a_saved_task_run(tmp_path):
+    """A task's saved run (save_run: config.json of schema 2, model, digests) was overwritten by a fresh fit."""
+    net = torch.nn.Linear(2, 1)
+    save_run(tmp_path, "demo", _Cfg(), net)
+    before = _files(tmp_path)
+    with pytest.raises(CheckpointError, match=r"holding \['config\.json', 'model\.safetensors', 'digests\.json'\]"):
+        _fit(tmp_path)
+    assert _files(tmp_path) == before
+    assert load_run(tmp_path, "demo", _Cfg)["config"] == _Cfg()   # still whole
+
+
+def test_fit_keeps_a_finished_run_whose_checkpoints_were_removed(tmp_path):
+    import shutil
+
+    _fit(tmp_path)
+    shutil.rmtree(tmp_path / "checkpoints")
+    before = _files(tmp_path)
+    with pytest.raises(CheckpointError, match=r"holding \['config\.json', 'model\.safetensors', 'digests\.json'\]"):
+        _fit(tmp_path, resume="auto")
+    assert _files(tmp_path) == before
+
+
+def test_fit_stopped_before_its_first_checkpoint_starts_anew(tmp_path):
+    """Not refused: a Trainer's config.json alone is what a fit stopped before its first checkpoint leaves."""
+    class Stop(Exception):
+        pass
+
+    def stopped():
+        raise Stop
+        yield  # pragma: no cover
+
+    class Once:
+        def __iter__(self):
+            return stopped()
+
+    with pytest.raises(Stop):
+        _fit(tmp_path, data=Once())
+    assert not {"model.safetensors", "digests.json", "checkpoints"} & {p.name for p in tmp_path.iterdir()}
+    _fit(tmp_path / "fresh")
+    _fit(tmp_path)                           # resume=False: a new fit, as in a new folder
+    got, want = load_checkpoint(tmp_path), load_checkpoint(tmp_path / "fresh")
+    assert got.step == want.step > 0
+    assert all(torch.equal(got.model_state[k], v) for k, v in want.model_state.items())
+

@@ -54,3 +54,49 @@ def test_tsc_evaluate_hint_names_the_held_out_file_from_any_working_folder(tmp_p
     # the path named reads: the command the hint gives scores the held-out file
     assert main(["tsc", "evaluate", "--run", "run", "--ts", str(tmp_path / "data" / "test.ts"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["metrics"]["accuracy"] >= 0
+
+
+def test_a_callback_raising_before_the_checkpointer_loses_nothing_a_resume_cannot_rerun(tmp_path):
+    # documented in docs/training.md (session 20): the epoch whose on_epoch_end raised before the Checkpointer has
+    # no checkpoint; a resume reruns it from the last one, the metric log keeps one row per epoch, and the weights
+    # equal an uninterrupted run's (oracle: the same fit without the exception)
+    import torch
+
+    from rnnkit.training import Trainer, TrainConfig
+    from rnnkit.training.callbacks import Callback
+
+    class Boom(Callback):
+        def __init__(self, order, armed):
+            self.order, self.armed = order, armed
+
+        def on_epoch_end(self, trainer, epoch, row):
+            if epoch == 1 and self.armed:
+                raise RuntimeError("boom")
+
+    g = torch.Generator().manual_seed(0)
+    data = [(torch.randn(4, 3, generator=g), torch.randn(4, 1, generator=g)) for _ in range(3)]
+
+    def loss(m, b):
+        return torch.nn.functional.mse_loss(m(b[0]), b[1])
+
+    def model():
+        torch.manual_seed(0)
+        return torch.nn.Linear(3, 1)
+
+    ref = model()
+    Trainer(ref, loss, config=TrainConfig(epochs=3, quiet=True), run_dir=tmp_path / "ref",
+            callbacks=[Boom(0, False)]).fit(data)
+    for order in (0, 60):   # before the metric log (50) and between it and the Checkpointer (100)
+        run = tmp_path / f"run{order}"
+        with pytest.raises(RuntimeError, match="boom"):
+            Trainer(model(), loss, config=TrainConfig(epochs=3, quiet=True), run_dir=run,
+                    callbacks=[Boom(order, True)]).fit(data)
+        assert json.loads((run / "checkpoints" / "latest.json").read_text())["step"] == 3   # epoch 1's checkpoint, none of epoch 2
+        m = model()
+        r = Trainer(m, loss, config=TrainConfig(epochs=3, quiet=True), run_dir=run,
+                    callbacks=[Boom(order, False)]).fit(data, resume=True)
+        assert r.epochs_run == 3 and r.global_step == 9
+        rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        assert [row["epoch"] for row in rows] == [1, 2, 3]
+        for p, q in zip(m.parameters(), ref.parameters()):
+            torch.testing.assert_close(p, q, rtol=0, atol=0)

@@ -75,9 +75,16 @@ def mae(y: Any, f: Any) -> float:
 
 
 def rmse(y: Any, f: Any) -> float:
-    """Root mean squared error."""
+    """Root mean squared error; for values near float64's limit the differences are taken in units of the largest
+    magnitude, as :func:`mae`'s (``inf`` only when the root mean square itself is beyond float64)."""
     y, f = _pair(y, f)
-    return root_mean_square(y - f)          # scale-safe: squares of 1e200 overflow, of 1e-300 underflow
+    with np.errstate(over="ignore"):
+        d = y - f
+    if np.isinf(d).any() and np.isfinite(y).all() and np.isfinite(f).all():   # 1e308 against -1e308: the plain
+        c = float(max(np.abs(y).max(), np.abs(f).max()))   # difference overflowed (inf with numpy's warning, where
+        with np.errstate(over="ignore"):                    # RMSE [1e308, 0] vs [-1e308, 0] is 1.41e308)
+            return float(root_mean_square(y / c - f / c) * c)
+    return root_mean_square(d)          # scale-safe: squares of 1e200 overflow, of 1e-300 underflow
 
 
 def smape(y: Any, f: Any) -> float:

@@ -221,6 +221,24 @@ def dayfirst_needs_text(dayfirst: bool | None, data: Any, time_col: str | None) 
                          f"month), got integer steps ({data[time_col].dtype})")
 
 
+def _numbers_as_dates(date_format: str | None, frame: Any, time_col: str | None, fitted: Any) -> None:
+    """``--date-format`` on ``update`` describes ``--csv``'s dates, dates written as numbers too (``20210201`` with
+    ``%Y%d%m``): they are read with it here. It was ignored for an integer column -- the fit's saved format read
+    the numbers (``%Y%m%d``: 2021-01-02, not February 1st), and for a run fitted on integer steps the flag was
+    dropped, silently; such a run is continued by steps, so the flag is a usage error there."""
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting.input_values import time_index
+
+    if date_format is None or time_col not in frame.columns or not pd.api.types.is_integer_dtype(frame[time_col]) \
+            or pd.api.types.is_bool_dtype(frame[time_col]):
+        return
+    if not isinstance(fitted[0].index, pd.DatetimeIndex):
+        raise UsageError(f"--date-format: expected none for a run fitted on integer steps (--csv's {time_col!r} "
+                         f"continues them: {fitted[0].index[-1]} was the last), got {date_format!r}")
+    frame[time_col] = time_index(frame[time_col], f"--csv: time_col {time_col!r}", date_format)[0]
+
+
 def _new_points(args: argparse.Namespace, forecaster):
     """The observations of ``--csv`` in the form ``Forecaster.update`` takes: the fit's columns (a run
     fitted with a time column), or ``--time-col`` + one value column (``--target``) for a run fitted on a
@@ -244,6 +262,7 @@ def _new_points(args: argparse.Namespace, forecaster):
         raise DataError(f"{e}; {fmt!r} is the format the run's fit read: pass --date-format (or --dayfirst) for "
                         "--csv's own dates") from None
     dayfirst_needs_text(args.dayfirst, frame, time_col)
+    _numbers_as_dates(args.date_format, frame, time_col, forecaster._fitted)
     if saved.get("time_col"):
         return frame
     if time_col is None:

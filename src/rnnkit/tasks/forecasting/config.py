@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from rnnkit._memory import require_memory
 from rnnkit._threads import max_threads
@@ -46,7 +47,7 @@ def check_int(name: str, v: Any, lo: int, allow_none: bool = False) -> None:
         return
     if not isinstance(v, int) or isinstance(v, bool) or v < lo:
         what = "a positive int" if lo == 1 else f"an int >= {lo}"
-        raise ConfigError(f"{name}: expected {what}{' or None' if allow_none else ''}, got {v!r}")
+        raise ConfigError(f"{name}: expected {what}{' or None' if allow_none else ''}, got {_shown(v)}")
 
 
 def check_levels(levels: Any, name: str = "quantiles") -> tuple[float, ...]:
@@ -58,7 +59,7 @@ def check_levels(levels: Any, name: str = "quantiles") -> tuple[float, ...]:
     """
     levels = _listed(levels)   # np.linspace(0.1, 0.9, 9): 'expected a non-empty list of levels in (0, 1), got array(..)'
     if isinstance(levels, (str, bytes)) or not isinstance(levels, (tuple, list)) or not levels:
-        raise ConfigError(f"{name}: expected a non-empty list of levels in (0, 1), got {levels!r}")
+        raise ConfigError(f"{name}: expected a non-empty list of levels in (0, 1), got {_shown(levels)}")
     for v in levels:
         _num(name, v, 0.0, 1.0)
     _once(name, [float(v) for v in levels])
@@ -84,20 +85,29 @@ def _once(name: str, values: list) -> None:
 
 
 def _listed(v: Any) -> Any:
-    """A 1-D numpy array as its list (Python scalars), anything else unchanged: the list settings take arrays."""
-    return v.tolist() if isinstance(v, np.ndarray) and v.ndim == 1 else v
+    """A 1-D numpy array, pandas Series or Index as its list (Python scalars, in order), anything else unchanged: the
+    list settings take arrays (a Series of levels, df['q'], was refused while its .to_numpy() was taken)."""
+    return v.tolist() if isinstance(v, (np.ndarray, pd.Series, pd.Index)) and v.ndim == 1 else v
+
+
+def _shown(v: Any) -> str:
+    """``repr(v)`` on one line: a 2-D array's or a DataFrame's repr spans lines (an error is one line)."""
+    if isinstance(v, pd.DataFrame):
+        return f"a DataFrame of shape {v.shape}"
+    text = repr(v)
+    return " ".join(text.split()) if "\n" in text else text
 
 
 def _num(name: str, v: Any, lo: float, hi: float, lo_open: bool = True, hi_open: bool = True) -> None:
     if not is_real(v) or not math.isfinite(v) or \
             v < lo or v > hi or (lo_open and v == lo) or (hi_open and v == hi):
         raise ConfigError(f"{name}: expected a number in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}, "
-                          f"got {v!r}")
+                          f"got {_shown(v)}")
 
 
 def _choice(name: str, v: Any, choices: tuple) -> None:
     if v not in choices:
-        raise ConfigError(f"{name}: expected one of {list(choices)}, got {v!r}")
+        raise ConfigError(f"{name}: expected one of {list(choices)}, got {_shown(v)}")
 
 
 @dataclass(frozen=True)
@@ -156,8 +166,10 @@ class ForecastConfig:
         object.__setattr__(self, "quantiles", check_levels(self.quantiles))
         if self.candidates is not None:
             c = _listed(self.candidates)   # np.array(['ets', 'theta']) was 'expected a non-empty list of names'
-            if isinstance(c, str) or not isinstance(c, (tuple, list)) or not c or any(v not in CANDIDATES for v in c):
-                raise ConfigError(f"candidates: expected a non-empty list of names among {list(CANDIDATES)}, got {c!r}")
+            if isinstance(c, str) or not isinstance(c, (tuple, list)) or not c or any(    # (an array among them: a
+                    not isinstance(v, str) or v not in CANDIDATES for v in c):                 # bare truth-value error)
+                raise ConfigError(f"candidates: expected a non-empty list of names among {list(CANDIDATES)}, got "
+                                  f"{_shown(c)}")
             if all(v == "pretrained" for v in c):   # averaged into auto's choice, never chosen (forecasting.transfer)
                 raise ConfigError(f"candidates: expected a candidate besides 'pretrained' (it is averaged into auto's "
                                   f"choice, never chosen), got {c!r}")
@@ -172,7 +184,7 @@ class ForecastConfig:
         _num("dropout", self.dropout, 0.0, 1.0, lo_open=False)
         _choice("strategy", self.strategy, STRATEGIES)
         if not isinstance(self.level_input, bool):
-            raise ConfigError(f"level_input: expected a bool, got {self.level_input!r}")
+            raise ConfigError(f"level_input: expected a bool, got {_shown(self.level_input)}")
         _choice("interval", self.interval, INTERVALS)
         _num("level", self.level, 0.0, 1.0)
         check_int("n_samples", self.n_samples, 10)
@@ -182,13 +194,13 @@ class ForecastConfig:
         _choice("scale", self.scale, SCALES)
         check_int("period", self.period, 1, allow_none=True)
         if not isinstance(self.resample, bool):
-            raise ConfigError(f"resample: expected a bool, got {self.resample!r}")
+            raise ConfigError(f"resample: expected a bool, got {_shown(self.resample)}")
         check_int("lookback", self.lookback, 1, allow_none=True)
         if self.lookback_candidates is not None:
             c = _listed(self.lookback_candidates)   # np.arange(12, 49, 12) was 'expected a non-empty tuple of ..'
             if not isinstance(c, (tuple, list)) or not c or not all(
                     is_int(v) and v >= 1 for v in c):
-                raise ConfigError(f"lookback_candidates: expected a non-empty tuple of positive ints, got {c!r}")
+                raise ConfigError(f"lookback_candidates: expected a non-empty tuple of positive ints, got {_shown(c)}")
             object.__setattr__(self, "lookback_candidates", tuple(sorted({int(v) for v in c})))
         check_int("max_lookback", self.max_lookback, 2)
         check_int("epochs", self.epochs, 1)
@@ -201,7 +213,7 @@ class ForecastConfig:
         _num("clip_norm", self.clip_norm, 0.0, math.inf)
         check_int("seed", self.seed, 0)
         if self.seed > SEED_MAX:   # derived seeds (seed * 1000 + lookback, ...) must stay in torch's range
-            raise ConfigError(f"seed: expected an int in [0, {SEED_MAX}], got {self.seed!r}")
+            raise ConfigError(f"seed: expected an int in [0, {SEED_MAX}], got {_shown(self.seed)}")
         check_int("threads", self.threads, 1, allow_none=True)
         # past the threads this process could start libgomp fails at the first parallel op: SIGSEGV (the limits
         # are read from /proc only for a count above the default 1)
@@ -257,7 +269,7 @@ def with_horizon(cfg: ForecastConfig, horizon: Any) -> ForecastConfig:
     nor the call has one."""
     if horizon is not None:
         if not isinstance(horizon, (int, np.integer)) or isinstance(horizon, bool) or horizon < 1:
-            raise ConfigError(f"horizon: expected a positive int, got {horizon!r}")
+            raise ConfigError(f"horizon: expected a positive int, got {_shown(horizon)}")
         cfg = cfg.replace(horizon=int(horizon))
     if cfg.horizon is None:
         raise ConfigError("horizon: expected a positive int (in the constructor or fit), got None")
@@ -284,7 +296,7 @@ def saved_numbers(name: str, value: Any, rows: int | None = None, ndim: int = 1)
 def _optional_name(name: str, v: Any) -> None:
     if v is not None and not isinstance(v, str) and not (
             isinstance(v, list) and all(isinstance(c, str) for c in v)):
-        raise ConfigError(f"{name}: expected a column name, a list of names or null, got {v!r}")
+        raise ConfigError(f"{name}: expected a column name, a list of names or null, got {_shown(v)}")
 
 
 def check_parse_args(args: Any) -> None:
@@ -295,7 +307,7 @@ def check_parse_args(args: Any) -> None:
     for key in ("target", "time_col", "id_col", "date_format"):
         if args.get(key) is not None and not isinstance(args[key], str):
             what = "a strptime format" if key == "date_format" else "a column name"
-            raise ConfigError(f"parse_args.{key}: expected {what} or null, got {args[key]!r}")
+            raise ConfigError(f"parse_args.{key}: expected {what} or null, got {_shown(args[key])}")
     for key in ("past_covariates", "future_covariates"):
         _optional_name(f"parse_args.{key}", args.get(key))
 
@@ -313,7 +325,7 @@ def check_saved(data: dict[str, Any]) -> None:
     if not isinstance(sel, dict) or not all(
             isinstance(k, str) and k.isdigit() and int(k) >= 1 and isinstance(v, (int, float))
             and not isinstance(v, bool) for k, v in sel.items()):
-        raise ConfigError(f"selection: expected {{lookback: validation MAE}} with positive int lookbacks, got {sel!r}")
+        raise ConfigError(f"selection: expected {{lookback: validation MAE}} with positive int lookbacks, got {_shown(sel)}")
     check_parse_args(data["parse_args"])
     series = data["series"]
     if not isinstance(series, list) or not series or not all(isinstance(d, dict) for d in series):

@@ -2,6 +2,8 @@
 
 Each test fails on the code before its fix (ed90d6c)."""
 
+import errno
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -91,3 +93,26 @@ def test_fit_stopped_before_its_first_checkpoint_starts_anew(tmp_path):
     assert got.step == want.step > 0
     assert all(torch.equal(got.model_state[k], v) for k, v in want.model_state.items())
 
+
+@pytest.mark.parametrize("nth, name", [(1, "model.safetensors"), (3, "state.json"), (4, "digests.json")])
+def test_checkpoint_on_a_full_disk_names_its_file(tmp_path, monkeypatch, nth, name):
+    """'OSError: [Errno 28] No space left on device' named no file (write()/fsync() errors carry none), or the
+    temporary folder the save removed; the previous checkpoint stays the loadable one, nothing half-written."""
+    save_checkpoint(tmp_path, step=1, model_state={"w": torch.ones(2)}, state={"a": 1})
+    real, calls = os.fsync, []
+
+    def fsync(fd):
+        calls.append(fd)
+        if len(calls) == nth:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError) as info:
+        save_checkpoint(tmp_path, step=2, model_state={"w": torch.zeros(2)}, state={"a": 2})
+    monkeypatch.setattr(os, "fsync", real)
+    assert info.value.errno == errno.ENOSPC
+    assert info.value.filename == str(tmp_path / "checkpoints" / "step-00000002" / name)
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["latest.json", "step-00000001"]
+    ck = load_checkpoint(tmp_path)
+    assert ck.step == 1 and ck.state == {"a": 1} and ck.model_state["w"].tolist() == [1.0, 1.0]

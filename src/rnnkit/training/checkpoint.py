@@ -247,6 +247,9 @@ def save_checkpoint(run_dir: str | os.PathLike, *, step: int, model_state: dict[
             _fsync_dir(root)
         os.replace(tmp, final)
         _fsync_dir(root)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _named(e, tmp, root / name) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -257,11 +260,31 @@ def save_checkpoint(run_dir: str | os.PathLike, *, step: int, model_state: dict[
     return final
 
 
+def _named(e: OSError, tmp: Path, final: Path) -> OSError:
+    """``e`` naming the checkpoint's file where it names none (a full disk: write() and fsync() errors carry no
+    file name, so 'No space left on device' named nothing) or names its temporary folder (removed by then)."""
+    if e.errno is None:
+        return e
+    name = e.filename
+    if name is None:
+        name = final
+    elif Path(name) == tmp or tmp in Path(name).parents:
+        name = final / Path(name).relative_to(tmp)
+    else:
+        return e
+    return type(e)(e.errno, e.strerror, str(name))
+
+
 def _write_file(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:   # write() and fsync() errors name no file
+        if e.filename is None and e.errno is not None:
+            raise type(e)(e.errno, e.strerror, str(path)) from None
+        raise
 
 
 def _prune(root: Path, keep: int, current: str) -> None:

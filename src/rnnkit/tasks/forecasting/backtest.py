@@ -34,6 +34,7 @@ from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecasting.baselines import BASELINES
 from rnnkit.tasks.forecasting.inputs import SeriesData
 from rnnkit.tasks.forecasting.metrics import METRICS, point_metrics, quantile_metrics
+from rnnkit.tasks.forecasting.series_pool import map_series
 
 __all__ = ["Fold", "rolling_origin_folds", "FoldForecast", "FoldFitter", "BacktestResult", "run_backtest", "format_table",
            "backtest_candidate"]
@@ -232,6 +233,10 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
         for name in pred.others:
             if name not in names:
                 names.append(name)
+        t1 = time.perf_counter()     # each series alone: on the workers of an open series_pool, the same numbers
+        base = {b: map_series(BASELINES[b], [(train[i].y, H, int(pred.periods[s.id]), level) for i, s in enumerate(series)])
+                for b in baselines if b not in pred.others and b != model}    # a baseline named as the model is the model's
+        t_base += time.perf_counter() - t1
         for i, s in enumerate(series):
             fo = fold_lists[s.id][k]
             period = periods[s.id] = int(pred.periods[s.id])
@@ -244,11 +249,7 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
             outs = {model: pred.values[s.id]}
             nan = np.full(H, np.nan)
             outs.update({name: (np.asarray(f[s.id], dtype=float), nan, nan) for name, f in pred.others.items()})
-            t1 = time.perf_counter()
-            for b in baselines:    # a baseline named as the model is the model's (--model ets --backtest)
-                if b not in pred.others and b != model:
-                    outs[b] = BASELINES[b](tr, H, period, level)
-            t_base += time.perf_counter() - t1
+            outs.update({b: v[i] for b, v in base.items()})      # (--model ets --backtest: the model's own ets)
             frame = pd.DataFrame({"fold": k, "id": s.id, "time": s.index[test], "actual": actual, "observed": obs})
             for name, (v, lo, hi) in outs.items():
                 frame[name], frame[f"{name}_lower"], frame[f"{name}_upper"] = v, lo, hi

@@ -229,15 +229,23 @@ class LocalCandidate(Candidate):
     def forecast(self, batch: Sequence[SeriesInput], horizon: int) -> np.ndarray:
         from rnnkit.tasks.forecasting.baselines import seasonal_naive
         from rnnkit.tasks.forecasting.recent import recent
+        from rnnkit.tasks.forecasting.series_pool import map_series
 
         out = np.empty((len(batch), horizon))
+        # each series alone: on the worker processes of an open series_pool (ForecastConfig.threads > 1), the same numbers
+        fits = map_series(_local_point, [(self.fn, recent(s.y, s.period) if self.recent else s.y, horizon, s.period)
+                                         for s in batch])
         for i, s in enumerate(batch):
-            y = recent(s.y, s.period) if self.recent else s.y
-            f = np.asarray(self.fn(y, horizon, s.period), dtype=float).ravel()
+            f = fits[i]
             if f.shape != (horizon,) or not np.isfinite(f).all():
                 f = seasonal_naive(s.y, horizon, s.period)[0]
             out[i] = f
         return out
+
+
+def _local_point(fn: Callable, y: np.ndarray, horizon: int, period: int) -> np.ndarray:
+    """``fn``'s forecast as a new flat float array (a function that returns one buffer every call is read at once)."""
+    return np.array(fn(y, horizon, period), dtype=float).ravel()
 
 
 REFIT_BELOW = 300   # refit="auto": one fit per origin when the longest series is shorter than this

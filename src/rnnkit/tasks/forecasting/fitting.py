@@ -23,21 +23,30 @@ __all__ = ["threads", "train_network", "val_mae", "rollout", "batch_forecast", "
 
 
 class threads:
-    """Set torch's intra-op thread count for a block and restore it afterwards (``None``: no change)."""
+    """Set torch's intra-op thread count for a block and restore it afterwards (``None``: no change); with ``n`` > 1
+    the per-series statistical fits of the block (local candidates, the backtest's baselines) also run on up to
+    ``n`` worker processes (:func:`.series_pool.series_pool`: the same numbers)."""
 
     def __init__(self, n: int | None) -> None:
-        self.n, self.old = n, None
+        self.n, self.old, self.pool = n, None, None
 
     def __enter__(self):
+        from rnnkit.tasks.forecasting.series_pool import series_pool
+
         if self.n is not None:
             self.old = torch.get_num_threads()
             if self.old != self.n:
                 torch.set_num_threads(self.n)
+        self.pool = series_pool(self.n)
+        self.pool.__enter__()
         return self
 
     def __exit__(self, *exc):
-        if self.old is not None and self.old != self.n:
-            torch.set_num_threads(self.old)
+        try:
+            self.pool.__exit__(*exc)
+        finally:
+            if self.old is not None and self.old != self.n:
+                torch.set_num_threads(self.old)
         return False
 
 

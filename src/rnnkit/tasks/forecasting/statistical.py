@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import warnings
 
@@ -37,6 +38,9 @@ from rnnkit.tasks.forecasting.constants import is_constant
 __all__ = ["ets_auto", "theta", "seasonal_naive_point", "naive_point", "statistical_candidates",
            "MAX_ETS_PERIOD", "LOCAL_FUNCTIONS", "drift_point", "seasonal_index", "unit_scale", "point_ets"]
 
+# statsmodels' ETSModel._loglike_internal arguments that the lean copy in point_ets was written for (another
+# statsmodels: its own, unchanged)
+_LEAN_ARGS = ("self", "params", "yhat", "xhat", "is_fixed", "fixed_values", "use_beta_star", "use_gamma_star")
 MAX_ETS_PERIOD = 24   # longer seasons: STL first (hundreds of seasonal states are slow and noisy)
 
 
@@ -131,7 +135,9 @@ def point_ets(base: type) -> type:
     """``base`` (statsmodels' ``ETSModel``) whose fitted results skip the covariance of the parameters: its numerical
     Hessian, computed when the results are built, was ~40% of a fit (5,016 hourly values, period 24: 11.3 s -> 6.6 s;
     120 short series: 32 -> 27 s); auto reads only the point forecast and the AICc, which do not depend on it (the
-    same, bit for bit, as ``ETSModel``'s: tests). The covariance reads as NaN."""
+    same, bit for bit, as ``ETSModel``'s: tests). The covariance reads as NaN. Its log-likelihood, called ~1,000 times a
+    fit by scipy's numerical gradient, skips statsmodels' per-call checks (the same arithmetic: fits equal bit for bit;
+    12 monthly series x 3 seasons: 1.76 -> 1.46 s CPU) where statsmodels' signature is the one it was written for."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSResults, ETSResultsWrapper
 
     class PointResults(ETSResults):
@@ -144,6 +150,22 @@ def point_ets(base: type) -> type:
         def _res_classes(self) -> dict:
             return {"fit": (PointResults, ETSResultsWrapper)}
 
+    if _LEAN_ARGS == tuple(inspect.signature(base._loglike_internal).parameters):
+        class LeanETS(PointETS):
+            def _loglike_internal(self, params, yhat, xhat, is_fixed=None, fixed_values=None, use_beta_star=False,
+                                  use_gamma_star=False):
+                """statsmodels' own, less its per-call checks (~17% of a fit): the same operations on the same
+                numbers, so the same log-likelihood bit for bit, for the additive-error real-valued calls of
+                ``fit`` (every other call: statsmodels')."""
+                if is_fixed is None or self.error != "add" or np.iscomplexobj(params) or is_fixed.dtype != np.int64:
+                    return super()._loglike_internal(params, yhat, xhat, is_fixed, fixed_values, use_beta_star,
+                                                     use_gamma_star)
+                self._smoothing_func(params, self.endog, yhat, xhat, np.ascontiguousarray(is_fixed), fixed_values,
+                                     use_beta_star, use_gamma_star)
+                res = self.endog - yhat
+                return -self.nobs / 2 * (np.log(2 * np.pi * (np.add.reduce(res ** 2) / self.nobs)) + 1)
+
+        return LeanETS
     return PointETS
 
 

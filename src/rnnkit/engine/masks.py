@@ -48,6 +48,9 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: 
     if lengths.device.type == "meta":       # its values are checked below: a meta tensor has none
         raise InputTypeError("lengths: expected a tensor holding values (on the cpu or the input's device), got "
                              "one on the meta device")
+    if lengths.is_nested or lengths.layout != torch.strided:   # a sparse one was torch's NotImplementedError of min()
+        raise InputTypeError(f"lengths: expected a dense integer tensor, got "
+                             f"{'a nested tensor' if lengths.is_nested else f'layout {lengths.layout}'}")
     if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
         raise InputTypeError(f"lengths: expected an integer tensor, got dtype {lengths.dtype}")
     if lengths.dim() != 1 or lengths.shape[0] != batch_size:

@@ -12,7 +12,7 @@ from rnnkit._validate import check_choice
 from rnnkit.engine.masks import flip_sequences
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.layers.base import MERGE_MODES, StackedLayer, merge_directions
-from rnnkit.layers.inputs import accepts_packed, passes_ended, run_lengths
+from rnnkit.layers.inputs import accepts_packed, check_dense, passes_ended, run_lengths
 
 __all__ = ["Bidirectional"]
 
@@ -100,6 +100,8 @@ def _check_both(state: Any, rows: int) -> None:
     if bad is not None:   # a string was cut into the two halves as if it were a tensor
         raise InputTypeError(f"state: expected a tuple of tensors, got one holding {type(bad).__name__}")
     for s in parts:
+        if isinstance(s, Tensor):   # a sparse state failed in the split below (torch's NotImplementedError)
+            check_dense("state", s)
         if isinstance(s, Tensor) and (s.dim() == 0 or s.shape[0] != rows):
             raise ShapeError(f"state: expected {rows} layers along the first dim (the forward stack's, then the "
                              f"backward stack's), got shape {tuple(s.shape)}")

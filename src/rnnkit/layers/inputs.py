@@ -18,7 +18,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
-__all__ = ["allocate", "check_factory", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
+__all__ = ["allocate", "check_factory", "check_dense", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
            "restore_layout", "autocast_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths"]
 
 
@@ -62,9 +62,21 @@ def autocast_dtype(ref: Tensor) -> torch.dtype | None:
     return torch.get_autocast_dtype(dev)
 
 
+def check_dense(name: str, t: Tensor) -> None:
+    """``t`` must be a plain dense tensor: a sparse one (torch's NotImplementedError from inside an engine, or
+    accepted by some engines and not others) or a nested one (torch's 'Internal error: NestedTensorImpl doesn't
+    support sizes') is an InputTypeError naming ``name``."""
+    if t.is_nested:
+        raise InputTypeError(f"{name}: expected a dense tensor, got a nested tensor; pad it "
+                             f"({name}.to_padded_tensor(0.0)) and pass the lengths")
+    if t.layout != torch.strided:           # torch's own error came from inside the engine (a reshape)
+        raise InputTypeError(f"{name}: expected a dense tensor, got layout {t.layout}; call {name}.to_dense()")
+
+
 def check_state_tensor(label: str, s: Tensor, expected: tuple[int, ...], ref: Tensor, batched: bool) -> Tensor:
-    """One state tensor of a layer: shape ``expected``, dtype of the input ``ref`` (or the autocast dtype
+    """One state tensor of a layer: dense, shape ``expected``, dtype of the input ``ref`` (or the autocast dtype
     under autocast); returned with a batch axis of 1 added for unbatched input."""
+    check_dense(label, s)
     if tuple(s.shape) != expected:
         raise ShapeError(f"{label}: expected shape {expected}, got {tuple(s.shape)}")
     if s.device != ref.device:
@@ -75,8 +87,10 @@ def check_state_tensor(label: str, s: Tensor, expected: tuple[int, ...], ref: Te
 
 
 def check_features(x: Tensor, name: str, input_size: int, dtype: torch.dtype, device: torch.device | None) -> None:
-    """A layer input's dtype and device (the layer's weights') and feature size (its last dim), errors naming
-    ``name``: ``x`` for a sequence, ``x_t`` for a streaming step (which were reported as ``x:`` before session 17)."""
+    """A layer input's layout (dense), dtype and device (the layer's weights') and feature size (its last dim),
+    errors naming ``name``: ``x`` for a sequence, ``x_t`` for a streaming step (which were reported as ``x:`` before
+    session 17)."""
+    check_dense(name, x)
     if x.dtype != dtype:
         raise InputTypeError(f"{name}: expected dtype {dtype} (the layer's), got {x.dtype}; convert explicitly")
     if device is not None and x.device != device:
@@ -95,8 +109,7 @@ def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_firs
                              f"packed, batch_first={batch_first}) returns both), got a PackedSequence")
     if not isinstance(x, Tensor):
         raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
-    if x.layout != torch.strided:           # torch's own error came from inside the engine (a reshape)
-        raise InputTypeError(f"x: expected a dense tensor, got layout {x.layout}; call x.to_dense()")
+    check_dense("x", x)
     if x.dim() not in (2, 3):
         raise ShapeError(f"x: expected a 3-D (batched) or 2-D (unbatched) tensor, got {x.dim()}-D with shape {tuple(x.shape)}")
     check_features(x, "x", input_size, dtype, device)
@@ -203,7 +216,8 @@ def passes_ended(forward: Callable) -> Callable:
     """
     @functools.wraps(forward)
     def call(self, x: Any, state: Any = None, lengths: Any = None):
-        if lengths is None or isinstance(lengths, CheckedLengths) or not isinstance(x, Tensor) or x.dim() != 3:
+        if lengths is None or isinstance(lengths, CheckedLengths) or not isinstance(x, Tensor) or x.is_nested \
+                or x.dim() != 3:          # (a nested x has no shape to read: the layer's check names it)
             return forward(self, x, state, lengths)
         bdim = 0 if self.batch_first else 1
         B, T = x.shape[bdim], x.shape[1 - bdim]

@@ -116,3 +116,50 @@ def test_checkpoint_on_a_full_disk_names_its_file(tmp_path, monkeypatch, nth, na
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["latest.json", "step-00000001"]
     ck = load_checkpoint(tmp_path)
     assert ck.step == 1 and ck.state == {"a": 1} and ck.model_state["w"].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("stop", [OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), KeyboardInterrupt()])
+@pytest.mark.parametrize("nth", [2, 3])   # vocab.json (after model.safetensors), config.json (after both)
+def test_a_failed_save_leaves_a_new_folder_as_it_found_it(tmp_path, monkeypatch, stop, nth):
+    """A save into a new folder stopped by a full disk or Ctrl-C left model.safetensors (no digest map lists it):
+    the same save once there was space was refused ('holding ['model.safetensors'] that no run there wrote')."""
+    from rnnkit.tasks import runs
+
+    real, calls = runs.atomic_write_bytes, []
+
+    def write(path, data):
+        calls.append(path)
+        if len(calls) == nth:
+            raise stop
+        return real(path, data)
+
+    run = tmp_path / "run"
+    net = torch.nn.Linear(2, 1)
+    monkeypatch.setattr(runs, "atomic_write_bytes", write)
+    with pytest.raises(type(stop)):
+        save_run(run, "demo", _Cfg(), net, vocabs={"words": {"a": 0}})
+    monkeypatch.setattr(runs, "atomic_write_bytes", real)
+    assert list(run.iterdir()) == []
+    save_run(run, "demo", _Cfg(), net, vocabs={"words": {"a": 0}})
+    got = load_run(run, "demo", _Cfg)
+    assert got["vocabs"] == {"words": {"a": 0}}
+    assert all(torch.equal(got["weights"][k], v) for k, v in net.state_dict().items())
+
+
+def test_a_failed_save_keeps_the_files_it_did_not_create(tmp_path, monkeypatch):
+    """Only what the failed save created is removed: a file of the folder before it (the CLI's live metrics log)
+    stays."""
+    from rnnkit.tasks import runs
+
+    (tmp_path / "metrics.jsonl").write_text('{"epoch": 1}\n')
+    real = runs.atomic_write_bytes
+
+    def write(path, data):
+        if path.name == "config.json":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(runs, "atomic_write_bytes", write)
+    with pytest.raises(OSError, match="config.json"):
+        save_run(tmp_path, "demo", _Cfg(), torch.nn.Linear(2, 1), epochs=[{"epoch": 1, "loss": 0.5}])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.jsonl"]

@@ -17,7 +17,8 @@ A run folder holds everything ``predict``/``evaluate`` need on another machine (
     RUN/digests.json       the sha256 of every file above, written last
 
 Files are written with :func:`rnnkit._io.atomic_write_bytes` and listed in ``digests.json``
-(:func:`rnnkit._io.write_digests`) after all of them exist, so a folder with a digest map is complete.
+(:func:`rnnkit._io.write_digests`) after all of them exist, so a folder with a digest map is complete. A save
+that fails (a full disk, Ctrl-C) removes the files it created, so a new folder is left as it was found.
 :func:`load_run` verifies every listed file (:func:`rnnkit._io.verify_digests`: a missing or empty map is
 an error) before it reads any, then rebuilds the config through the config class's own validation
 (:func:`config_from_dict`); :func:`run_vocab`, :func:`run_file` and :func:`run_baselines` turn a missing
@@ -90,15 +91,30 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
     files["config.json"] = dumps_json(meta, ensure_ascii=False, indent=1).encode()
     with folder_lock(root):  # a second save into this folder (another process) waits: files never interleave
         check_run_folder(root, task=task)
-        for name, blob in files.items():
-            atomic_write_bytes(root / name, blob)
-        for name in OPTIONAL_FILES:  # left over from an earlier save into this folder: not this run's
-            if name not in files:
-                (root / name).unlink(missing_ok=True)
-        # the digests of the bytes written here, checked against the disk: a file replaced meanwhile by a
-        # writer that does not lock is an error, never a certified mixture of two runs
-        write_digests(root, list(files), expected={n: sha256_bytes(b) for n, b in files.items()})
+        new = [name for name in files if not os.path.lexists(root / name)]
+        try:
+            for name, blob in files.items():
+                atomic_write_bytes(root / name, blob)
+            for name in OPTIONAL_FILES:  # left over from an earlier save into this folder: not this run's
+                if name not in files:
+                    (root / name).unlink(missing_ok=True)
+            # the digests of the bytes written here, checked against the disk: a file replaced meanwhile by a
+            # writer that does not lock is an error, never a certified mixture of two runs
+            write_digests(root, list(files), expected={n: sha256_bytes(b) for n, b in files.items()})
+        except BaseException:
+            _remove(root, new)
+            raise
     return root
+
+
+def _remove(root: Path, names: list[str]) -> None:
+    """Remove the files a failed save (a full disk, Ctrl-C) created: a new folder is left as it was found. They
+    were listed by no digest map, so the next save into the folder refused them as files 'no run there wrote'."""
+    for name in names:
+        try:
+            (root / name).unlink(missing_ok=True)
+        except OSError:   # the error that stopped the save is the one to report
+            pass
 
 
 def check_run_folder(path: str | os.PathLike, name: str = "path", task: str | None = None) -> None:

@@ -100,3 +100,43 @@ def test_a_callback_raising_before_the_checkpointer_loses_nothing_a_resume_canno
         assert [row["epoch"] for row in rows] == [1, 2, 3]
         for p, q in zip(m.parameters(), ref.parameters()):
             torch.testing.assert_close(p, q, rtol=0, atol=0)
+
+
+def _labelled_ts(path, X, labels, declared):
+    lines = ["@problemName toy", "@univariate true", "@equalLength false",
+             f"@classLabel {'true ' + ' '.join(declared) if declared else 'false'}", "@data"]
+    for x, lab in zip(X, labels):
+        lines.append(",".join(f"{v:.6f}" for v in x[:, 0]) + (f":{lab}" if declared else ""))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("test_labels, declared, message", [
+    (["1.0", "2.0"], ["1.0", "2.0"], r"y: expected each label written one way, got '(\d)' \(a class of training\) and '\1\.0' "
+                                     r"\(y\[0\] \(--test-ts '[^']*test\.ts' series 1\)\)"),
+    (None, None, r"y\[0\] \(--test-ts '[^']*test\.ts' series 1\): expected a label, got a missing value"),
+])
+def test_tsc_train_checks_the_held_out_labels_before_the_fit(tmp_path, capsys, test_labels, declared, message):
+    # a --test-ts file whose labels scoring refuses (none, or '1.0' for training's '1') was refused after the fit:
+    # the trained run was lost (only the live metrics.jsonl left), and its series were named '--ts FILE series 1'
+    import re
+
+    from test_tasks_tsc import _series
+
+    from rnnkit.cli.main import main
+
+    X, y = _series(30)
+    num = {lab: str(k) for k, lab in enumerate(sorted(set(y)), 1)}
+    _labelled_ts(tmp_path / "train.ts", X[:20], [num[v] for v in y[:20]], sorted(num.values()))
+    labels = [test_labels[int(num[v]) - 1] for v in y[20:]] if test_labels else None
+    _labelled_ts(tmp_path / "test.ts", X[20:], labels or [None] * 10, declared)
+    out = tmp_path / "run"
+    assert main(["tsc", "train", "--ts", str(tmp_path / "train.ts"), "--test-ts", str(tmp_path / "test.ts"),
+                 "--out", str(out), "--epochs", "1", "--hidden-size", "4", "--quiet", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert not out.exists()            # refused before the fit began (nothing trained, nothing half-written)
+    # the oracle: the same files where the labels agree train and score
+    _labelled_ts(tmp_path / "test.ts", X[20:], [num[v] for v in y[20:]], sorted(num.values()))
+    assert main(["tsc", "train", "--ts", str(tmp_path / "train.ts"), "--test-ts", str(tmp_path / "test.ts"),
+                 "--out", str(out), "--epochs", "1", "--hidden-size", "4", "--quiet", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["test_size"] == 10

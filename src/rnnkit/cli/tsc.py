@@ -141,6 +141,15 @@ def _series_places(flag: str, path, ids, n: int) -> list[str]:
     return [f"--{flag} {str(path)!r} series {i}" for i in range(1, n + 1)]
 
 
+def _check_test_labels(y, places, yt, test_places) -> None:
+    """The held-out file's labels checked as scoring them checks them (a label missing, a class written another way:
+    '1.0' for training's '1'), before the fit: after it, the error lost the trained run (nothing saved)."""
+    from rnnkit.tasks.common import check_label_spelling, check_labels
+
+    classes = sorted(set(check_labels(y, "y", places)))
+    check_label_spelling(list(yt), check_labels(yt, "y", test_places), classes, "y", test_places)
+
+
 DERIVED = ("model", "epochs", "batch_size", "patience")   # tsc's own help: their defaults come from the data
 
 
@@ -236,7 +245,9 @@ class TSC(TaskCommand):
                              f"got the same file {str(path)!r}")
         Xt, yt = read_file(flag, path, f"--test-{flag}")   # checked against the training series now, not after the fit
         Xt = ready_series(args, Xt, f"--test-{flag} {str(path)!r}", channels=X[0].shape[1], flag=flag)
-        return Data(X, y, source, Data(Xt, yt, places=_series_places(flag, path, None, len(Xt))),
+        test_places = _series_places(f"test-{flag}", path, None, len(Xt))
+        _check_test_labels(y, places, yt, test_places)
+        return Data(X, y, source, Data(Xt, yt, places=test_places),
                     rule=f"the series of --test-{flag} {str(path.absolute())!r}", places=places)   # read from any cwd
 
     def _read_file(self, args, need_labels: bool, name_channels: bool = False):

@@ -122,3 +122,60 @@ def test_config_errors_show_a_two_dimensional_value_on_one_line():
         with pytest.raises(ConfigError) as e:
             ForecastConfig(**kw)
         assert str(e.value).startswith(name) and "\n" not in str(e.value), str(e.value)
+
+
+# ------------------------------------------------------------------ rows indexed by (id, time)
+def _panel():
+    import pandas as pd
+
+    t = pd.date_range("2020-01-01", periods=8, freq="D")
+    return pd.DataFrame({"store": ["a"] * 8 + ["b"] * 8, "day": list(t) * 2, "y": np.arange(16.0) % 5})
+
+
+def _naive():
+    from rnnkit.tasks.forecasting import Forecaster
+
+    return Forecaster("seasonal_naive", horizon=2)
+
+
+def test_rows_indexed_by_id_and_time_are_named_as_a_multiindex_with_the_fix():
+    """df.set_index(['store', 'day'])['y'] (what groupby leaves) was read as times and refused as "time (index):
+    expected dates as text or timestamps, got ('a', Timestamp('2020-01-01 00:00:00')) (tuple)", naming neither the
+    MultiIndex nor the way out; update alike. Now a DataError naming the levels and time_col/id_col; the fix it names
+    gives the forecast of the same data given as columns (oracle)."""
+    from rnnkit.errors import DataError
+
+    df = _panel()
+    for given, kw in ((df.set_index(["store", "day"])["y"], {}), (df.set_index(["day", "store"]), {"target": "y"})):
+        with pytest.raises(DataError) as e:
+            _naive().fit(given, **kw)
+        msg = str(e.value)
+        assert "MultiIndex" in msg and "time_col='day', id_col='store'" in msg and "\n" not in msg
+    fixed = _naive().fit(df.set_index(["store", "day"])["y"].reset_index(), target="y", time_col="day",
+                         id_col="store").predict()
+    assert fixed.equals(_naive().fit(df, target="y", time_col="day", id_col="store").predict())
+    one = _naive().fit(df[df.store == "a"].set_index("day")["y"])
+    new = df[df.store == "a"].iloc[:1].assign(day=df.day.iloc[7] + np.timedelta64(1, "D"))
+    with pytest.raises(DataError, match=r"new_points: index: expected one level of times, got a MultiIndex"):
+        one.update(new.set_index(["store", "day"])["y"])
+
+
+def test_a_column_named_by_the_frames_index_says_so():
+    """time_col='day' of df.set_index('day') was "time_col: column 'day' not found; expected one of ['store', 'y']"
+    -- the values in plain sight as the index; id_col, target and update's columns alike. The message names the
+    index and reset_index() (and, for time_col, leaving it out); a frame without that index keeps its message."""
+    from rnnkit.errors import DataError
+
+    df = _panel()
+    cases = ((df.set_index("day"), "time_col", "or leave time_col out"), (df.set_index("store"), "id_col", "reset_index"),
+             (df.set_index("y"), "target", "reset_index"))
+    for frame, what, fix in cases:
+        with pytest.raises(DataError) as e:
+            _naive().fit(frame, target="y", time_col="day", id_col="store")
+        assert str(e.value).startswith(what) and "names the frame's index" in str(e.value) and fix in str(e.value)
+    with pytest.raises(DataError) as e:
+        _naive().fit(df.rename(columns={"day": "date"}), target="y", time_col="day", id_col="store")
+    assert "index" not in str(e.value)
+    fitted = _naive().fit(df, target="y", time_col="day", id_col="store")
+    with pytest.raises(DataError, match=r"new_points: time_col: column 'day' not found.*a level of the frame's index"):
+        fitted.update(df.iloc[[7, 15]].assign(day=df.day.iloc[7] + np.timedelta64(1, "D")).set_index(["store", "day"]))

@@ -135,6 +135,10 @@ def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = N
     """Timestamps (read with one format, see :func:`rnnkit.data.series.parse_dates`) or integer steps;
     returns ``(index, date_format)``. Integers with a ``date_format`` are dates written as numbers
     (``20210131`` with ``'%Y%m%d'``): read as text with that format."""
+    if isinstance(raw, pd.MultiIndex):      # each row's (id, time) tuple was 'expected dates ..., got (..) (tuple)'
+        raise DataError(f"{what}: expected one level of times, got a MultiIndex of {raw.nlevels} levels "
+                        f"{[str(n) for n in raw.names]} (rows by id and time, as groupby or set_index([...]) leave "
+                        f"them); {_multi_index_fix(raw)}")
     if pd.api.types.is_integer_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         if (steps := np.asarray(raw)).dtype == np.uint64 and steps.size and steps.max() > np.iinfo(np.int64).max:
             raise DataError(f"{what}: expected integer steps below 2**63, got {int(steps.max())}")
@@ -147,6 +151,17 @@ def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = N
         raise DataError(f"{what}: expected a timestamp on every row, got {gone.size} missing (first in data row "
                         f"{gone[0] + 1}{'' if gone.size == 1 else f', last in data row {gone[-1] + 1}'})")
     return idx, fmt
+
+
+def _multi_index_fix(index: pd.MultiIndex) -> str:
+    """The way out for a MultiIndex of rows: its levels as columns, named as the time and id columns."""
+    names = [str(n) for n in index.names]
+    timed = [n for n, level in zip(names, index.levels) if isinstance(level, (pd.DatetimeIndex, pd.PeriodIndex))]
+    if len(names) == 2 and len(timed) == 1 and "None" not in names:
+        other = next(n for n in names if n != timed[0])
+        return (f"move them to columns (data.reset_index()) and pass time_col={timed[0]!r}, id_col={other!r} "
+                f"(--time-col {timed[0]} --id-col {other})")
+    return "move them to columns (data.reset_index()) and name the time and id columns (time_col=, id_col=)"
 
 
 def in_time_order(frame: pd.DataFrame, time_name: str, sid: str) -> tuple[pd.DataFrame, int]:

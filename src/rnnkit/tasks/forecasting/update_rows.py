@@ -25,9 +25,20 @@ def need_column(df: pd.DataFrame, col: str, what: str) -> None:
     ``df[col]`` a frame: pandas' bare 'Data must be 1-dimensional')."""
     if col not in df.columns:
         raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}"
-                        f"{column_hint(col, df.columns)}")
+                        f"{column_hint(col, df.columns) or _index_hint(df.index, col, what)}")
     if list(df.columns).count(col) > 1:
         raise DataError(f"{what}: expected one column named {col!r}, got {list(df.columns).count(col)}")
+
+
+def _index_hint(index: pd.Index, col: Any, what: str) -> str:
+    """The end of a 'column not found' message when ``col`` names the frame's index (``df.set_index('day')``, a
+    groupby's result): the column was said to be missing, its values in plain sight."""
+    if col not in [n for n in index.names if n is not None]:
+        return ""
+    multi = isinstance(index, pd.MultiIndex)
+    alone = "; or leave time_col out: the index is read as the times" if what.endswith("time_col") and not multi else ""
+    return (f" ({col!r} names {'a level of ' if multi else ''}the frame's index: move it to a column with "
+            f"reset_index(){alone})")
 
 
 def check_ids_present(df: pd.DataFrame, id_col: str, what: str) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
+from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.tasks.classification import TextClassifier
 
 __all__ = ["add_parser", "run", "COMMAND", "Classify", "encoder_memory"]
@@ -135,6 +136,8 @@ class Classify(TaskCommand):
         if args.dataset is not None and args.csv is not None:
             raise UsageError("input: expected one of --dataset NAME or --csv PATH, got both")
         if args.csv is not None:
+            if action == "train":   # recorded in config.json: a name that is not UTF-8 failed after training
+                check_recordable(args.csv, "csv")
             texts, labels = read_csv_texts(args.csv, args.text_col, args.label_col)
             rows = [f"--csv {str(args.csv)!r} row {i + 2}" for i in range(len(texts))]   # the header is row 1
             return Data(texts, labels, {"file": str(args.csv), "flag": "csv"}, places=rows)

@@ -30,6 +30,7 @@ from typing import Any
 
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand, check_held_out
+from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.generation import CharLM
 
@@ -117,6 +118,8 @@ class Generate(TaskCommand):
         if args.dataset is not None and args.text is not None:
             raise UsageError("input: expected one of --dataset NAME or --text PATH, got both")
         if args.text is not None:
+            if action == "train":   # recorded in config.json: a name that is not UTF-8 failed after training
+                check_recordable(args.text, "text")
             text = read_utf8(args.text, "text")
             if action != "train":
                 return Data(text, source={"file": str(args.text), "flag": "text"})

@@ -24,6 +24,7 @@ from __future__ import annotations
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.errors import DataError
 from rnnkit.cli.driver import Data, Flag, TaskCommand
+from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.tasks.tagging import SequenceTagger
 
 __all__ = ["add_parser", "run", "COMMAND", "Tag"]
@@ -90,6 +91,8 @@ class Tag(TaskCommand):
             raise UsageError("input: expected one of --dataset NAME or --conll PATH, got both")
         text = None
         if args.conll is not None:     # read once: the sentences and where each starts come from the same text
+            if action == "train":   # recorded in config.json: a name that is not UTF-8 failed after training
+                check_recordable(args.conll, "conll")
             text = read_utf8(args.conll, "conll")
             pairs, source = read_conll(args.conll, text=text), {"file": str(args.conll), "flag": "conll"}
         elif args.dataset is not None:

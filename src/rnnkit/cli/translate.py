@@ -33,6 +33,7 @@ from typing import Any
 
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
+from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.tasks.seq2seq import Translator
 
 __all__ = ["add_parser", "run", "COMMAND", "Translate", "refuse_tab_lines", "refuse_header"]
@@ -116,6 +117,8 @@ class Translate(TaskCommand):
         if args.dataset is not None and args.tsv is not None:
             raise UsageError("input: expected one of --dataset NAME or --tsv PATH, got both")
         if args.tsv is not None:
+            if action == "train":   # recorded in config.json: a name that is not UTF-8 failed after training
+                check_recordable(args.tsv, "tsv")
             pairs = read_tsv_pairs(args.tsv)
             if not pairs:
                 raise DataError(f"tsv {str(args.tsv)!r}: expected at least one 'source<TAB>target' line, got none")

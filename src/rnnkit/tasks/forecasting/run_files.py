@@ -18,6 +18,8 @@ its digest maps are removed (never a file no save wrote), and the folders they l
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any, Callable
 
@@ -68,10 +70,39 @@ def remove_stale(folder: str | Path, stale: set[Path]) -> list[str]:
 def save_replacing(folder: str | Path, save: Callable[[], Any], mark: str | None = None) -> Any:
     """``save()`` into ``folder``, then remove what the folder's earlier digest maps listed and the new ones do not
     (:func:`remove_stale`); with ``mark``, only when the earlier maps listed that file (a candidate never removes
-    the files of another kind of run saved there). Returns what ``save`` returned."""
+    the files of another kind of run saved there). When ``save`` fails (a full disk, Ctrl-C), what it created at
+    the top of ``folder`` is removed (:func:`_remove_new`). Returns what ``save`` returned."""
     folder = Path(folder)
     before = saved_files(folder)
-    out = save()
+    held = _entries(folder)
+    try:
+        out = save()
+    except BaseException:
+        _remove_new(folder, held)
+        raise
     if mark is None or folder / mark in before:
         remove_stale(folder, before - saved_files(folder))
     return out
+
+
+def _entries(folder: Path) -> set[str]:
+    """The names at the top of ``folder`` (none when it does not exist yet)."""
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return set()
+
+
+def _remove_new(folder: Path, held: set[str]) -> None:
+    """Remove what a failed save created at the top of ``folder`` (files and folders not in ``held``): a new folder
+    is left as it was found. A save stopped after config.json left it listed by no digest map, and the same save
+    once there was space was refused ('holding ['config.json'] that no run there wrote: choose another folder')."""
+    for name in _entries(folder) - held:
+        path = folder / name
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:   # the error that stopped the save is the one to report
+            pass

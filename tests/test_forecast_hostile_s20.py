@@ -179,3 +179,30 @@ def test_a_column_named_by_the_frames_index_says_so():
     fitted = _naive().fit(df, target="y", time_col="day", id_col="store")
     with pytest.raises(DataError, match=r"new_points: time_col: column 'day' not found.*a level of the frame's index"):
         fitted.update(df.iloc[[7, 15]].assign(day=df.day.iloc[7] + np.timedelta64(1, "D")).set_index(["store", "day"]))
+
+
+# ------------------------------------------------------------------ quantile scores near float64's limit
+def test_pinball_loss_and_crps_near_float64s_limit_are_their_scale_free_values():
+    """pinball_loss([1e308, -1e308], quantiles [-1e308, 1e308] at 0.1): the loss is (0.2e308 + 1.8e308) / 2 = 1e308,
+    within float64, but y - q overflowed and the level scored inf with numpy's 'overflow encountered in subtract'
+    (CRPS and quantile_metrics alike), as RMSE did. Oracle: the same values in units of 1e300 (the loss is
+    homogeneous); ordinary values, an infinite or NaN quantile and a missing actual as before."""
+    from rnnkit.tasks.forecasting.probabilistic import crps_from_quantiles, pinball_loss
+
+    y, q = np.array([1e308, -1e308]), np.array([[-1e308, 1e308], [1e308, 1e308]])
+    levels = [0.1, 0.9]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got, crps = pinball_loss(y, q, levels), crps_from_quantiles(y, q, levels)
+        scores = metrics.quantile_metrics(y, q, levels)
+    small = pinball_loss(y / 1e300, q / 1e300, levels)
+    for t in levels:
+        assert got[t] == pytest.approx(small[t] * 1e300, rel=1e-12) and scores[f"pinball@{t:g}"] == got[t]
+    assert got[0.1] == pytest.approx(1e308, rel=1e-12)
+    assert crps == pytest.approx(crps_from_quantiles(y / 1e300, q / 1e300, levels) * 1e300, rel=1e-12)
+    a, qa = np.array([1.0, 2.0, np.nan]), np.array([[0.0, 1.5], [1.0, 3.0], [0.0, 1.0]])
+    want = {t: float(np.mean(np.maximum(t * (a[:2] - qa[:2, j]), (t - 1) * (a[:2] - qa[:2, j]))))
+            for j, t in enumerate(levels)}
+    assert pinball_loss(a, qa, levels) == want
+    odd = pinball_loss([1.0, 2.0], [[0.0, np.inf], [1.0, np.nan]], levels)
+    assert odd[0.1] == pytest.approx(0.1) and math.isnan(odd[0.9])

@@ -183,15 +183,40 @@ def pinball_loss(actual: np.ndarray, qforecast: np.ndarray, quantiles: Sequence[
     loss NaN (it was left out of the mean, silently), as a NaN point forecast makes the point metrics NaN
     (:mod:`.metrics`)."""
     y, q, qf = _scored(actual, qforecast, quantiles)
-    d = (y[..., None] - qf)[np.isfinite(y)]
-    loss = np.maximum(q * d, (q - 1) * d)
-    return {float(t): float(np.mean(loss[..., j])) if loss.size else float("nan") for j, t in enumerate(q)}
+    seen = np.isfinite(y)
+
+    def losses(unit: float) -> np.ndarray:
+        d = (y[..., None] / unit - qf / unit)[seen]
+        return np.maximum(q * d, (q - 1) * d)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = losses(1.0)
+        out = {float(t): _mean(loss[..., j]) if loss.size else float("nan") for j, t in enumerate(q)}
+        # near float64's limit (1e308 against -1e308) the differences overflowed to inf (numpy's warning) where the
+        # loss is finite: those levels again in units of the largest magnitude, as the point metrics' MAE and RMSE
+        finite = np.concatenate([np.abs(y[seen]).ravel(), np.abs(qf[np.isfinite(qf)]).ravel(), [0.0]])
+        if any(np.isinf(v) for v in out.values()) and finite.max() > 0:
+            unit = float(finite.max())
+            scaled = losses(unit)
+            out = {t: _mean(scaled[..., j]) * unit if np.isinf(v) else v for j, (t, v) in enumerate(out.items())}
+    return out
+
+
+def _mean(values: np.ndarray) -> float:
+    """``mean(values)``, in units of the largest magnitude where the plain sum overflowed (inf only when the mean
+    itself is beyond float64 or a value is infinite)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        m = float(np.mean(values))
+        if np.isinf(m) and np.isfinite(values).all():
+            unit = float(np.abs(values).max())
+            m = float(np.mean(values / unit)) * unit
+    return m
 
 
 def crps_from_quantiles(actual: np.ndarray, qforecast: np.ndarray, quantiles: Sequence[float]) -> float:
     """CRPS approximated by twice the mean pinball loss over the given levels (exact in the limit of a
     fine uniform grid; Gneiting & Raftery 2007); report it with the levels used."""
-    return float(2 * np.mean(list(pinball_loss(actual, qforecast, quantiles).values())))
+    return 2 * _mean(np.array(list(pinball_loss(actual, qforecast, quantiles).values())))
 
 
 def coverage_by_level(actual: np.ndarray, qforecast: np.ndarray, quantiles: Sequence[float]) -> dict[float, float]:

@@ -140,3 +140,33 @@ def test_tsc_train_checks_the_held_out_labels_before_the_fit(tmp_path, capsys, t
     assert main(["tsc", "train", "--ts", str(tmp_path / "train.ts"), "--test-ts", str(tmp_path / "test.ts"),
                  "--out", str(out), "--epochs", "1", "--hidden-size", "4", "--quiet", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["test_size"] == 10
+
+
+@pytest.mark.parametrize("fmt, suffix", [("onnx", "onnx"), ("torch-export", "pt2")])
+def test_load_runner_reads_a_tensor_that_requires_grad_and_names_a_time_axis_of_zero(tmp_path, fmt, suffix):
+    # the onnx runner fed x.numpy(): a tensor that requires grad (a model's own output, a leaf being optimised) was
+    # torch's "Can't call numpy() on Tensor that requires grad" where the torch-export runner ran it; and a time axis
+    # of 0 was onnxruntime's 'FAIL : Non-zero status code returned while running Scan node' (torch-export: 'IndexError:
+    # select(): index 0 out of range'), where the layer itself says 'x: expected at least one time step'
+    pytest.importorskip("onnxruntime")
+    import torch
+
+    import rnnkit
+    from rnnkit.errors import ShapeError
+    from rnnkit.export import export, load_runner
+
+    torch.manual_seed(0)
+    layer = rnnkit.GRU(3, 4, batch_first=True)
+    path = tmp_path / f"gru.{suffix}"
+    export(layer, path, format=fmt, state=False)
+    run = load_runner(path, fmt)
+    x = torch.randn(2, 5, 3, requires_grad=True)
+    with torch.no_grad():
+        want = layer(x)[0].numpy()
+    assert np.abs(run(x)[0] - want).max() <= 1e-5             # oracle: the layer on the same input
+    with pytest.raises(ShapeError, match="x: expected at least one time step"):
+        layer(torch.zeros(2, 0, 3))                             # the layer's own answer
+    with pytest.raises(ShapeError, match=r"^x: expected at least one time step \(this exported graph reads none: "
+                                         r"\w+\), got time size 0$"):
+        run(torch.zeros(2, 0, 3))
+    assert run(torch.zeros(0, 5, 3))[0].shape == (0, 5, 4)    # a batch of none still runs

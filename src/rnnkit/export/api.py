@@ -185,7 +185,8 @@ def _runner(path: str | os.PathLike | bytes, format: str):
         names = [i.name for i in sess.get_inputs()]
 
         def run(*inputs: Tensor) -> list[np.ndarray]:
-            return sess.run(None, {n: t.numpy() for n, t in zip(names, inputs)})
+            # detached as the torch-export runner's no_grad reads it (x.numpy() refused a tensor that requires grad)
+            return sess.run(None, {n: t.detach().numpy() for n, t in zip(names, inputs)})
 
         return run
     module = torch.export.load(io.BytesIO(path) if isinstance(path, bytes) else str(path)).module()

@@ -158,8 +158,11 @@ def test_texts_the_tokenizer_drops_are_read_as_unknown_not_refused():
     texts, labels = _toy()
     clf = TextClassifier(TextClassifierConfig(**TINY)).fit(texts, labels)
     odd = ["\u200b", "\x01\x02", "\ufffd", "\u0301", "😀😀", "good \x01"]
-    assert clf.wordpieces.tokens(odd) == [["[UNK]"]] * 5 + [["good"]]
-    p = clf.predict_proba(odd)
+    # session 20: invisible separators and control characters alone are no token, as under the word units since
+    # session 18 (predicted the class shares with a warning); what the word units read as a token stays one [UNK]
+    assert clf.wordpieces.tokens(odd) == [[], []] + [["[UNK]"]] * 3 + [["good"]]
+    with pytest.warns(UserWarning, match="2 of 6 have no token"):
+        p = clf.predict_proba(odd)
     assert p.shape == (6, 2) and np.allclose(p.sum(1), 1, atol=1e-5)
     with pytest.raises(DataError, match=r"texts\[1\]: expected text without NUL characters"):   # session 17: as files
         clf.predict(["good", "good \x00"])                                                     # and the service

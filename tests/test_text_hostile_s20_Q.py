@@ -3,6 +3,7 @@
 import os
 import sys
 
+import numpy as np
 import pytest
 
 from rnnkit.cli.main import main
@@ -66,4 +67,49 @@ def test_evaluate_still_reads_a_file_named_in_latin1(tmp_path, capsys):
     with pytest.warns(UserWarning, match="the data it was trained on"):   # the same texts: said so, scored
         assert main(["classify", "evaluate", "--run", str(tmp_path / "run"), "--csv", bad, "--json"]) == 0
     assert '"accuracy"' in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------- invisible texts, wordpieces
+INVISIBLE = ["\u200b", "\u200f\u200e", "\ufeff\u2060", "\u200d", "\u2066\u2069"]
+
+
+@pytest.fixture(scope="module")
+def wordpiece_classifier():
+    from toy_data import CLASSIFY_FAST
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    pytest.importorskip("tokenizers")
+    words = {"pos": "good great fine lovely superb nice".split(), "neg": "bad awful poor terrible ugly sad".split()}
+    texts = [" ".join(words["pos" if i % 3 else "neg"][(i + k) % 6] for k in range(3)) + " movie" for i in range(60)]
+    labels = ["pos" if i % 3 else "neg" for i in range(60)]
+    m = TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "embeddings": "minilm", "epochs": 1}))
+    return m.fit(texts, labels), texts, labels
+
+
+def test_wordpiece_units_read_no_token_in_invisible_text_as_the_word_units_do(wordpiece_classifier):
+    """A text of zero-width spaces, joiners, bidirectional marks or a BOM alone has no token: predicted the class
+    shares of the training labels with a warning naming it (docs/tasks.md), as under the word units. With the
+    pretrained wordpieces (the default 'auto' embeddings on English) it was one [UNK], predicted from it, silently."""
+    m, _, _ = wordpiece_classifier
+    assert m.units == "wordpiece"
+    assert m.no_token_rows(INVISIBLE + ["good movie"]) == list(range(len(INVISIBLE)))
+    with pytest.warns(UserWarning, match=f"{len(INVISIBLE)} of {len(INVISIBLE) + 1} have no token"):
+        p = m.predict_proba(INVISIBLE + ["good movie"])
+    np.testing.assert_allclose(p[:len(INVISIBLE)], [m.prior] * len(INVISIBLE), rtol=1e-6)   # the oracle: the labels' shares
+    assert not np.allclose(p[-1], m.prior, rtol=1e-6)                                # a text with tokens: the network's
+    # characters the word units read as a token stay one [UNK] (predicted, not the shares)
+    assert m._unit_tokens(["\ufffd", "\u0301"]) == [["[UNK]"], ["[UNK]"]]
+
+
+def test_wordpiece_fit_refuses_an_invisible_text_as_the_word_units_do(wordpiece_classifier):
+    from toy_data import CLASSIFY_FAST
+
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    _, texts, labels = wordpiece_classifier
+    for emb in ("own", "minilm"):   # the oracle: the word units' refusal, same message shape
+        with pytest.raises(DataError, match=r"texts\[5\]: expected a text with at least one token .*'\\u200b'"):
+            TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "embeddings": emb})).fit(texts[:5] + ["\u200b"] + texts[6:], labels)
 

@@ -28,6 +28,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from rnnkit.data.text import verified_package_bytes
+from rnnkit.data.vocab import tokenize
 from rnnkit.errors import DataError
 
 __all__ = ["PACKAGE", "INSTALL", "WordPieces", "installed", "package_file", "pretrained_rows", "table_rows", "coverage"]
@@ -76,11 +77,13 @@ class WordPieces:
         return cls(Tokenizer.from_str(package_file(TOKENIZER).decode("utf-8")))
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
-        """Wordpieces per text; a text that is not blank but whose characters the tokenizer drops (control
-        characters, U+FFFD, a zero-width space, a lone combining mark) is one ``[UNK]``, as the word units
-        read it as tokens too, so such a text is predicted rather than refused."""
+        """Wordpieces per text; a text whose characters the tokenizer drops is one ``[UNK]`` where the word units
+        read a token in it (U+FFFD, a lone combining mark), and has no piece where they read none (zero-width
+        spaces, joiners, bidirectional marks, a BOM, control characters: invisible separators since session 18),
+        so it is refused in a fit and predicted the class shares with a warning, as with every other unit. Such a
+        text was one ``[UNK]``, predicted from it silently."""
         texts = list(texts)
-        return [e.tokens or ([UNK_PIECE] if t.strip() else [])
+        return [e.tokens or ([UNK_PIECE] if tokenize(t, "words", False) else [])
                 for t, e in zip(texts, self.tok.encode_batch(texts, add_special_tokens=False))]
 
     def to_dict(self) -> dict[str, Any]:

@@ -210,6 +210,8 @@ def literal_tokens(tokens: Iterable[str], specials: Sequence[str] = (PAD, UNK, B
 def checked_ids(ids: Iterable[Any], n: int) -> list[int]:
     """``ids`` as ints in ``[0, n)``; anything else is a DataError naming its position (a negative id would
     index from the end of a token list, a float id be truncated by ``int()``)."""
+    if not hasattr(ids, "__iter__"):   # None was Python's bare "'NoneType' object is not iterable"
+        raise InputTypeError(f"ids: expected a list of int ids, got {type(ids).__name__}")
     out = []
     for k, i in enumerate(ids):
         try:
@@ -233,6 +235,8 @@ def _not_one_text(name: str, tokens: Any) -> Any:
                         "(pass list(text) for its characters)")
     if isinstance(tokens, Mapping):
         raise DataError(f"{name}: expected a list of tokens, got a {type(tokens).__name__}")
+    if not hasattr(tokens, "__iter__"):   # None or a number: Python's bare "'NoneType' object is not iterable"
+        raise InputTypeError(f"{name}: expected a list of tokens, got {type(tokens).__name__}")
     return tokens
 
 
@@ -295,7 +299,7 @@ class Vocab:
         return isinstance(other, Vocab) and self.tokens == other.tokens and self.specials == other.specials
 
     def __contains__(self, token: str) -> bool:
-        return token in self.index
+        return isinstance(token, str) and token in self.index   # a list was a bare 'unhashable type' TypeError
 
     def __repr__(self) -> str:
         return f"Vocab(size={len(self)}, specials={self.specials})"
@@ -311,7 +315,10 @@ class Vocab:
         return self.index.get(UNK)
 
     def id(self, token: str) -> int:
-        """The id of ``token`` (``<unk>``'s for unknown tokens; DataError in a closed vocabulary)."""
+        """The id of ``token`` (``<unk>``'s for unknown tokens; DataError in a closed vocabulary); a non-str token
+        is a DataError, as in :meth:`encode` (``id(5)`` was ``<unk>``'s id, silently; a list a bare TypeError)."""
+        if not isinstance(token, str):
+            raise DataError(f"token: expected a str token, got {type(token).__name__} {token!r}")
         i = self.index.get(token)
         if i is not None:
             return i

@@ -170,3 +170,38 @@ def test_load_runner_reads_a_tensor_that_requires_grad_and_names_a_time_axis_of_
                                          r"\w+\), got time size 0$"):
         run(torch.zeros(2, 0, 3))
     assert run(torch.zeros(0, 5, 3))[0].shape == (0, 5, 4)    # a batch of none still runs
+
+
+def test_lr_schedule_checks_epochs_monitor_and_mode_when_built():
+    # LRSchedule(cosine, epochs=0) spanned one epoch (epochs or 1), epochs=-1 / 2.5 built a cosine of T_max -1 / 2.5
+    # (the LR climbed back or went below min_lr), epochs=True one epoch, silently; epochs='3' and mode='maximum' were
+    # bare TypeError / ValueError from torch at setup
+    import torch
+
+    from rnnkit.errors import InputTypeError
+    from rnnkit.training import ScheduleConfig, Trainer, TrainConfig
+    from rnnkit.training.callbacks import LRSchedule
+
+    cosine = ScheduleConfig("cosine")
+    for bad in (0, -1, 2.5, True, "3", np.float64(3.0)):
+        with pytest.raises(ConfigError, match=r"^epochs: expected a positive int or None, got "):
+            LRSchedule(cosine, epochs=bad)
+    with pytest.raises(ConfigError, match=r"^mode: expected one of \['min', 'max'\], got 'maximum'$"):
+        LRSchedule(ScheduleConfig("plateau"), monitor="train_loss", mode="maximum")
+    with pytest.raises(InputTypeError, match=r"^mode: expected one of"):
+        LRSchedule(ScheduleConfig("plateau"), monitor="train_loss", mode=["min"])
+    for bad in (3, ""):
+        with pytest.raises(ConfigError, match=r"^monitor: expected a metric name"):
+            LRSchedule(ScheduleConfig("plateau"), monitor=bad)
+    # a numpy count is taken and stored as the int: the same LRs as TrainConfig(schedule=cosine) over 3 epochs
+    data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(2)]
+
+    def lrs(**kw):
+        torch.manual_seed(0)
+        t = Trainer(torch.nn.Linear(3, 1), lambda m, b: torch.nn.functional.mse_loss(m(b[0]), b[1]),
+                    config=TrainConfig(epochs=3, quiet=True, **kw.pop("config", {})), **kw)
+        return [row["lr"] for row in t.fit(data).history]
+
+    given = LRSchedule(cosine, epochs=np.int64(3))
+    assert type(given.epochs) is int
+    assert lrs(callbacks=[given]) == lrs(config={"schedule": cosine})

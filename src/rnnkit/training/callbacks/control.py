@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import torch
 
+from rnnkit._validate import check_choice, plain
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.training.callbacks.base import Callback
 from rnnkit.training.config import EarlyStoppingConfig, ScheduleConfig, _number, _pos_int
@@ -110,7 +111,13 @@ class LRSchedule(Callback):
             raise ConfigError(f"schedule: expected a ScheduleConfig or a function optimizer -> scheduler, got {schedule!r}")
         if isinstance(schedule, ScheduleConfig) and schedule.name == "cosine" and epochs is None:
             raise ConfigError("epochs: expected the number of epochs the cosine schedule spans, got None")
-        self.schedule, self.epochs, self.monitor, self.mode = schedule, epochs, monitor, mode
+        # epochs=0 / True spanned 1 epoch (epochs or 1), -1 and 2.5 a cosine of T_max -1 / 2.5, '3' and mode='maximum'
+        # were bare TypeError / ValueError at setup; a numpy count is its int
+        _pos_int("epochs", epochs, allow_none=True)
+        if monitor is not None and (not isinstance(monitor, str) or not monitor):
+            raise ConfigError(f"monitor: expected a metric name (e.g. 'val_loss') or None, got {monitor!r}")
+        check_choice("mode", mode, ("min", "max"))
+        self.schedule, self.epochs, self.monitor, self.mode = schedule, plain(epochs), monitor, mode
         self.scheduler = None
         #: built from ``TrainConfig.schedule``: a resume checks the config (where ``epochs`` may be lowered and
         #: the cosine keeps the checkpoint's span), not the scheduler's settings

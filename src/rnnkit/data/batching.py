@@ -21,7 +21,7 @@ import functools
 import math
 import numbers
 import warnings
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -74,6 +74,9 @@ def truncations() -> Iterator[dict[int, int]]:
 def _as_tensor(i: int, s: Any) -> Tensor:
     """``seqs[i]`` as a 1-D (ids) or 2-D ``(T_i, C)`` CPU tensor of numbers; anything else is a DataError."""
     if isinstance(s, Tensor):
+        if s.is_nested or s.layout != torch.strided or s.is_meta:   # torch's bare copy_/'Internal error'/meta errors
+            kind = "a nested tensor" if s.is_nested else "a meta tensor" if s.is_meta else f"layout {s.layout}"
+            raise DataError(f"seqs[{i}]: expected a dense tensor holding values, got {kind}")
         t = s.detach().cpu()
     else:
         try:
@@ -211,15 +214,7 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
     shuffle = check_bool("shuffle", shuffle)   # shuffle="no" shuffled
     if shuffle and (not is_int(seed) or seed < 0):
         raise ConfigError(f"seed: expected an int >= 0, got {seed!r}")   # numpy's bare ValueError / TypeError
-    try:
-        lens = np.asarray(lengths)
-    except ValueError:  # ragged: sequences given for their lengths
-        lens = np.asarray(None)
-    if lens.ndim != 1 or (lens.size and lens.dtype.kind not in "iu"):
-        raise DataError(f"lengths: expected a 1-D sequence of ints (one length per sequence), got {lens.dtype} of "
-                        f"shape {lens.shape} (the sequences themselves? pass [len(s) for s in seqs])")
-    if lens.size and lens.min() < 0:
-        raise DataError(f"lengths: expected lengths >= 0, got {int(lens.min())} at index {int(lens.argmin())}")
+    lens = _check_lengths(lengths)
     n = len(lens)
     if not shuffle:
         order = np.argsort(lens, kind="stable")
@@ -236,9 +231,32 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
     return [batches[i] for i in order]
 
 
+def _check_lengths(lengths: Any) -> np.ndarray:
+    """``lengths`` (one per sequence) as a 1-D numpy integer array of values >= 0; anything else is a DataError."""
+    try:
+        lens = np.asarray(lengths)
+    except ValueError:  # ragged: sequences given for their lengths
+        lens = np.asarray(None)
+    if lens.ndim != 1 or (lens.size and lens.dtype.kind not in "iu"):
+        raise DataError(f"lengths: expected a 1-D sequence of ints (one length per sequence), got {lens.dtype} of "
+                        f"shape {lens.shape} (the sequences themselves? pass [len(s) for s in seqs])")
+    if lens.size and lens.min() < 0:
+        raise DataError(f"lengths: expected lengths >= 0, got {int(lens.min())} at index {int(lens.argmin())}")
+    return lens
+
+
 def padding_fraction(lengths: Sequence[int], batches: list[list[int]]) -> float:
-    """Share of padded positions over all batches (0 = no padding)."""
-    lens = np.asarray(lengths)
+    """Share of padded positions over all batches (0 = no padding). ``lengths`` as :func:`bucket_batches` takes
+    them (negative lengths gave a negative share, float ones a share of fractional steps, a str Python's
+    TypeError) and ``batches`` a list of lists of indices into them (``None`` or a flat list of indices was
+    Python's bare TypeError)."""
+    lens = _check_lengths(lengths)
+    if isinstance(batches, (str, bytes)) or not hasattr(batches, "__iter__"):
+        raise InputTypeError(f"batches: expected a list of batches (lists of indices), got {type(batches).__name__}")
+    batches = list(batches)
+    flat = next((k for k, b in enumerate(batches) if isinstance(b, (str, bytes)) or not hasattr(b, "__iter__")), None)
+    if flat is not None:
+        raise InputTypeError(f"batches[{flat}]: expected a list of indices, got {type(batches[flat]).__name__}")
     bad = next(((i, j) for i, b in enumerate(batches) for j in b
                 if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or not 0 <= j < len(lens)), None)
     if bad is not None:   # numpy's IndexError, or a negative index read from the end
@@ -250,6 +268,14 @@ def padding_fraction(lengths: Sequence[int], batches: list[list[int]]) -> float:
 
 def _count(s: Any) -> int:
     return AtLeast(len(s)) if isinstance(s, Head) else len(s)
+
+
+def _sliceable(s: Any) -> bool:
+    """Whether ``s`` has a length and takes ``s[:n]``: not a mapping (a dict's ``[:n]`` was 'unhashable type'), not a
+    0-d array or tensor (its ``len()`` a TypeError)."""
+    if isinstance(s, Mapping) or not hasattr(s, "__len__") or not hasattr(s, "__getitem__"):
+        return False
+    return getattr(s, "ndim", 1) != 0
 
 
 def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate", what: str = "sequence") -> list[Any]:
@@ -265,9 +291,10 @@ def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate"
         raise ConfigError(f"max_len: expected None or a positive int, got {max_len!r}")
     max_len = int(max_len)   # numpy's too, a Python int in the warning and its record
     _check_seqs(seqs, indexed=True)
-    bad = next((i for i, s in enumerate(seqs) if not hasattr(s, "__len__") or not hasattr(s, "__getitem__")), None)
-    if bad is not None:   # None or a number among the sequences: a bare TypeError of len()
-        raise InputTypeError(f"seqs[{bad}]: expected a sequence (tokens, ids or a text), got {type(seqs[bad]).__name__}")
+    bad = next((i for i, s in enumerate(seqs) if not _sliceable(s)), None)
+    if bad is not None:   # None or a number among the sequences (a 0-d array too): a bare TypeError of len()
+        raise InputTypeError(f"seqs[{bad}]: expected a sequence (tokens, ids or a text), got {type(seqs[bad]).__name__}"
+                             + (" of no dimension" if hasattr(seqs[bad], "ndim") else ""))
     long = [i for i, s in enumerate(seqs) if len(s) > max_len]
     if not long:
         return seqs

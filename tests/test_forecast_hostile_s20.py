@@ -206,3 +206,22 @@ def test_pinball_loss_and_crps_near_float64s_limit_are_their_scale_free_values()
     assert pinball_loss(a, qa, levels) == want
     odd = pinball_loss([1.0, 2.0], [[0.0, np.inf], [1.0, np.nan]], levels)
     assert odd[0.1] == pytest.approx(0.1) and math.isnan(odd[0.9])
+
+
+# ------------------------------------------------------------------ static covariates
+def test_static_covariates_name_the_series_that_gives_the_names_and_refuse_what_is_no_dict():
+    """static_matrix([None, {'region': 1.0}]) said "static covariates of series 0: expected the names [], got None":
+    the names were read from the first series even when it had none (the ES-RNN's batch with a series without
+    statics). A text, a list of pairs or names of two types were bare TypeErrors of the lookups and sorted(). Oracle:
+    the same statics given in every series build the matrix as before."""
+    from rnnkit.errors import DataError, InputTypeError
+    from rnnkit.tasks.forecasting.covariates import static_matrix
+
+    with pytest.raises(DataError, match=r"series 0: expected the names \['region'\] \(as series 1 gives them\), got None"):
+        static_matrix([None, {"region": 1.0}])
+    for bad in ("ab", [[("region", 1.0)]], [{"region": 1.0, 1: 2.0}]):
+        with pytest.raises(InputTypeError, match=r"static covariates of series 0: expected"):
+            static_matrix(bad)
+    assert static_matrix([{"size": 2.0, "region": 1.0}, {"region": 3.0, "size": 4.0}]).tolist() == [[1.0, 2.0],
+                                                                                                      [3.0, 4.0]]
+    assert static_matrix([None, None]).shape == (2, 0)

@@ -77,14 +77,24 @@ def static_matrix(statics: Sequence[dict | None]) -> np.ndarray:
     """Static covariates of several series (one ``{name: number}`` per series) as an ``(S, F)`` array
     with the columns in sorted name order; every series must give the same names (a DataError names the
     first that does not), and values must be finite numbers."""
+    for i, s in enumerate(statics):    # text or pairs were bare TypeErrors of the lookups below
+        if s is not None and not isinstance(s, dict):
+            raise InputTypeError(f"static covariates of series {i}: expected a dict {{name: number}} or None, got "
+                                 f"{type(s).__name__}")
+        try:
+            sorted(s or {})
+        except TypeError:      # names of two types ('a' and 1): sorted()'s bare TypeError
+            raise InputTypeError(f"static covariates of series {i}: expected names of one type, got "
+                                 f"{', '.join(sorted(map(repr, s)))}") from None
     if not statics or all(s is None for s in statics):
         return np.zeros((len(statics), 0))
-    names = sorted(statics[0] or {})
+    first = next(i for i, s in enumerate(statics) if s is not None)   # a first series without any was said to
+    names = sorted(statics[first])                                     # expect the names [] of the others
     out = np.zeros((len(statics), len(names)))
     for i, s in enumerate(statics):
         if s is None or sorted(s) != names:
-            raise DataError(f"static covariates of series {i}: expected the names {names}, got "
-                            f"{sorted(s) if s else None}")
+            raise DataError(f"static covariates of series {i}: expected the names {names} (as series {first} gives "
+                            f"them), got {sorted(s) if s is not None else None}")
         for j, n in enumerate(names):
             v = s[n]
             # an int beyond 64 bits was numpy's bare TypeError (the target refuses it too: float rounds it)

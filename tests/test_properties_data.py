@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from rnnkit.data.batching import TruncationWarning, bucket_batches, limit_length, pad_sequences, padding_fraction
 from rnnkit.data.windows import make_windows, split_origins, window_origins
-from rnnkit.errors import DataError, RnnkitError
+from rnnkit.errors import ConfigError, DataError, RnnkitError
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -179,4 +179,18 @@ def test_windows_are_the_slices_of_their_definition(n, lookback, horizon, F, dat
     assert all(t + horizon <= n - val_size for t in train.tolist())      # no training target in validation
     assert all(t >= n - val_size for t in val.tolist())
     assert set(train.tolist()) | set(val.tolist()) <= set(origins.tolist())
+
+
+@PROPS
+@given(arg=st.sampled_from(["n", "lookback", "horizon", "val_size"]),
+       bad=st.one_of(st.text(max_size=2), st.floats(allow_nan=True), st.booleans(), st.none(),
+                     st.builds(np.float64, st.floats(-3, 30)), st.builds(np.bool_, st.booleans()), st.integers(-5, -1)))
+def test_split_origins_names_a_bad_argument(arg, bad):
+    """Every argument of ``split_origins`` that is no int (a str, float, bool, numpy float or bool, None) or is
+    negative is a ConfigError naming it -- ``n="10"`` was Python's bare TypeError of ``n - val_size``."""
+    if arg in ("lookback", "horizon") and bad == 0:
+        return
+    kwargs = {"n": 20, "lookback": 3, "horizon": 2, "val_size": 4, arg: bad}
+    with pytest.raises(ConfigError, match=rf"^{arg}: expected"):
+        split_origins(**kwargs)
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnnkit._validate import is_int
 from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["window_origins", "make_windows", "split_origins"]
 
 
 def _check_int(name: str, value, minimum: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+    if not is_int(value) or value < minimum:
         raise ConfigError(f"{name}: expected an int >= {minimum}, got {value!r}")
     return int(value)
 
@@ -37,7 +38,7 @@ def window_origins(n: int, lookback: int, horizon: int, first: int | None = None
     lookback = _check_int("lookback", lookback, 1)
     horizon = _check_int("horizon", horizon, 1)
     for name, v in (("first", first), ("last", last)):
-        if v is not None and (not isinstance(v, (int, np.integer)) or isinstance(v, bool)):
+        if v is not None and not is_int(v):
             raise ConfigError(f"{name}: expected None or an int, got {v!r}")
     lo = lookback if first is None else max(lookback, int(first))
     hi = n - horizon if last is None else min(n - horizon, int(last))
@@ -81,6 +82,9 @@ def split_origins(n: int, lookback: int, horizon: int, val_size: int) -> tuple[n
     >>> int(tr.max()) + 3 <= 15 <= int(va.min()), va.tolist()
     (True, [15, 16, 17])
     """
+    n = _check_int("n", n, 0)            # before n - val_size: n="10" was Python's bare TypeError (so was
+    lookback = _check_int("lookback", lookback, 1)    # horizon=None in split - horizon)
+    horizon = _check_int("horizon", horizon, 1)
     val_size = _check_int("val_size", val_size, 0)
     split = n - val_size
     train = window_origins(n, lookback, horizon, last=split - horizon)

@@ -194,3 +194,50 @@ def test_a_failed_forecaster_save_leaves_a_new_folder_as_it_found_it(tmp_path, m
     f.save(run)
     back = Forecaster.load(run)
     assert np.array_equal(back.predict()["value"].to_numpy(), f.predict()["value"].to_numpy())
+
+
+_KILLED_SAVE = r'''
+import os, sys, time, torch
+from dataclasses import dataclass
+from rnnkit.tasks import runs
+real = os.replace
+def held(src, dst):                     # the temporary file is written whole; the process dies before the rename
+    print("written", os.path.basename(src), flush=True)
+    time.sleep(60)
+os.replace = held
+@dataclass(frozen=True)
+class _Cfg:
+    size: int = 3
+runs.save_run(sys.argv[1], "demo", _Cfg(), torch.nn.Linear(2, 1))
+'''
+
+
+def test_a_save_removes_the_temporary_files_a_killed_save_left(tmp_path):
+    """A save killed outright (SIGKILL) between writing a temporary file and its rename left '.tmp-model.safetensors-
+    <hex>' (the weights' size) in the folder for good: the next save now removes the temporary files of its own
+    names. Another file named like one (a user's, the live metrics log's) is kept."""
+    import signal
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_SAVE, str(run)], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        line = child.stdout.readline()
+        child.send_signal(signal.SIGKILL)
+        child.wait(60)
+    finally:
+        child.kill()
+    assert line.startswith("written .tmp-model.safetensors-")
+    left = [p.name for p in run.iterdir()]
+    assert len(left) == 1 and left[0].startswith(".tmp-model.safetensors-")
+    with pytest.raises(CheckpointError, match="got no config.json"):       # never read as a run
+        load_run(run, "demo", _Cfg)
+    keep = [".tmp-metrics.jsonl-0123abcd", ".tmp-mine", ".tmp-notes.txt-0123abcd"]
+    for name in keep:
+        (run / name).write_text("x")
+    net = torch.nn.Linear(2, 1)
+    save_run(run, "demo", _Cfg(), net)
+    assert sorted(p.name for p in run.iterdir() if p.name.startswith(".tmp-")) == keep
+    assert all(torch.equal(load_run(run, "demo", _Cfg)["weights"][k], v) for k, v in net.state_dict().items())

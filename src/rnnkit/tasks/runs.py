@@ -29,6 +29,7 @@ file. Weights must match the rebuilt network's names, shapes and dtypes (:func:`
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import asdict, field, fields
 from pathlib import Path
@@ -91,6 +92,7 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
     files["config.json"] = dumps_json(meta, ensure_ascii=False, indent=1).encode()
     with folder_lock(root):  # a second save into this folder (another process) waits: files never interleave
         check_run_folder(root, task=task)
+        _remove_stale_temps(root, files)
         new = [name for name in files if not os.path.lexists(root / name)]
         try:
             for name, blob in files.items():
@@ -105,6 +107,24 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
             _remove(root, new)
             raise
     return root
+
+
+def _remove_stale_temps(root: Path, names: Any) -> None:
+    """Remove the temporary files (``.tmp-<name>-<8 hex>``, :func:`rnnkit._io.atomic_write_bytes`) that a save of
+    these names killed outright (SIGKILL, power loss) left: each could be the size of the weights, kept forever
+    (checkpoint saves already remove theirs). Called under the folder's lock, so no save of them is under way.
+    metrics.jsonl's are left: the CLI's live log of a training in progress writes it without the lock."""
+    own = {n for n in names if n != METRICS_FILE}
+    for entry in os.listdir(root):
+        found = _TEMP.fullmatch(entry)
+        if found and found[1] in own:
+            try:
+                (root / entry).unlink()
+            except OSError:   # gone meanwhile, or a folder: not ours to remove
+                pass
+
+
+_TEMP = re.compile(r"\.tmp-(.+)-[0-9a-f]{8}")
 
 
 def _remove(root: Path, names: list[str]) -> None:

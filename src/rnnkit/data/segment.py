@@ -66,6 +66,7 @@ class Segmenter:
         self.cost = {w: math.log(self.total / c) for w, c in kept.items()}   # -log P(w)
         self.unknown = math.log(self.total / UNKNOWN_COUNT)
         self.prefixes = {w[:i] for w in kept for i in range(1, len(w) + 1)}
+        self._pairs: set[str] | None = None     # the adjacent character pairs of the words (joins), when asked
 
     @classmethod
     def from_sentences(cls, sentences: Iterable[Sequence[str]]) -> "Segmenter":
@@ -121,6 +122,13 @@ class Segmenter:
             out += self.cut(m.group())
             pos = m.end()
         return out + tokenize(text[pos:], "words", lowercase)
+
+    def joins(self, pair: str) -> bool:
+        """Whether a lexicon word holds the two characters ``pair`` side by side: where none does, every
+        segmentation of a run ends a word between them (``rnnkit.data.heads`` may cut a long run there)."""
+        if self._pairs is None:
+            self._pairs = {w[k:k + 2] for w in self.cost for k in range(len(w) - 1)}
+        return pair in self._pairs
 
     def fingerprint(self) -> str:
         """A short hash of the lexicon and its counts: a saved run checks it reads text as it was trained on."""

@@ -79,6 +79,7 @@ class BPEVocab:
         # characters each id covers: <pad> none, <unk> one (one <unk> per unseen character)
         self.char_lengths = [0, 1] + [len(t) for t in self.tokens[2:]]
         self.alphabet = {t for t in self.tokens[2:] if len(t) == 1}
+        self._pairs: set[str] | None = None     # the adjacent character pairs of the units (joins), when asked
 
     @classmethod
     def train(cls, text: str, vocab_size: int) -> "BPEVocab":
@@ -121,6 +122,13 @@ class BPEVocab:
     def unseen(self, text: str) -> list[str]:
         """The characters of ``text`` (NFC) that training never saw, sorted."""
         return sorted(set(unicodedata.normalize("NFC", text)) - self.alphabet)
+
+    def joins(self, pair: str) -> bool:
+        """Whether a unit holds the two characters ``pair`` side by side: where none does, no merge crosses
+        between them and the units on each side are those of each side alone (``rnnkit.data.heads``)."""
+        if self._pairs is None:
+            self._pairs = {t[k:k + 2] for t in self.tokens[2:] for k in range(len(t) - 1)}
+        return pair in self._pairs
 
     def encode(self, text: str) -> list[int]:
         if not isinstance(text, str):

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
-from rnnkit.data.heads import head_tokens
+from rnnkit.data.heads import head_tokens, no_han_pairs
 from rnnkit.data.segment import han_share, pku_segmenter, warn_other_segmenter
 from rnnkit.data.subword import BPEVocab
 from rnnkit.data.vocab import Vocab, tokenize, warn_split_marks
@@ -196,7 +196,7 @@ class TextClassifier(ClassifierTask):
         """The tokens of each text. One with none (only zero-width spaces or a BOM, say) is a DataError naming
         it by ``place(i)`` in a fit; given no ``place`` (prediction), its list stays empty: see :meth:`_no_tokens`."""
         c = self.config
-        toks = head_tokens(texts, self._unit_tokens, c.max_len)   # a text of megabytes: its first tokens only
+        toks = head_tokens(texts, self._unit_tokens, c.max_len, self._joined())   # a text of megabytes: its first tokens
         for i, t in enumerate(toks):
             if not t and place is not None:
                 raise DataError(f"{place(i)}: expected a text with at least one token (the {self.units} units), "
@@ -218,7 +218,13 @@ class TextClassifier(ClassifierTask):
         """The positions of the texts with no token in this run's units (only zero-width spaces or a BOM, say):
         :meth:`predict_proba` gives them the class shares of the training labels (the service flags them)."""
         self._require_fitted()
-        return [i for i, t in enumerate(head_tokens(check_texts(texts), self._unit_tokens, 1)) if not t]
+        return [i for i, t in enumerate(head_tokens(check_texts(texts), self._unit_tokens, 1, self._joined())) if not t]
+
+    def _joined(self):
+        """Whether a token of this run's units may hold two given Han characters (``data.heads`` cuts a long run of
+        them where none does): PKU words and BPE units may; words, characters and wordpieces never."""
+        return {"segmented": lambda: pku_segmenter().joins, "bpe": lambda: self.bpe.joins}.get(
+            self.units, lambda: no_han_pairs)()
 
     def _encode(self, texts: list[str], place=None) -> list[list[int]]:
         return [self.vocab.encode(t) for t in self._tokens(texts, place)]

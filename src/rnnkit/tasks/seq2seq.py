@@ -53,7 +53,7 @@ from torch import Tensor, nn
 from rnnkit._validate import plain_fields
 from rnnkit._validate import SEED_END
 from rnnkit.data.batching import ON_LONG, bucket_batches, limit_length, pad_sequences
-from rnnkit.data.heads import head_tokens
+from rnnkit.data.heads import head_tokens, no_han_pairs
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize, warn_split_marks
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.base import Task, WallClock
@@ -306,12 +306,12 @@ class Translator(Task):
     # -------------------------------------------------------------- encoding
     def _src_ids(self, texts: list[str]) -> list[list[int]]:
         c = self.config
-        chars = limit_length(head_tokens(texts, _chars, c.max_len), c.max_len, c.on_long, what="sources")
+        chars = limit_length(head_tokens(texts, _chars, c.max_len, no_han_pairs), c.max_len, c.on_long, what="sources")
         return [self.src_vocab.encode(ch) for ch in chars]
 
     def _tgt_ids(self, texts: list[str]) -> list[list[int]]:
         c = self.config
-        chars = limit_length(head_tokens(texts, _chars, c.max_len), c.max_len, c.on_long, what="targets")
+        chars = limit_length(head_tokens(texts, _chars, c.max_len, no_han_pairs), c.max_len, c.on_long, what="targets")
         return [self.tgt_vocab.encode(ch) for ch in chars]
 
     def _batch(self, src_ids, tgt_ids, idx):

@@ -254,11 +254,12 @@ class WordPointer:
 
     def _words(self, texts: Sequence[str], what: str) -> list[list[str]]:
         from rnnkit.data.batching import limit_length
-        from rnnkit.data.heads import head_tokens
+        from rnnkit.data.heads import head_tokens, no_han_pairs
         from rnnkit.tasks.seq2seq_words import words
 
         # a text of megabytes: its first words only (rnnkit.data.heads), the same words
-        return limit_length(head_tokens(texts, words, self.cfg.max_len), self.cfg.max_len, self.cfg.on_long, what=what)
+        return limit_length(head_tokens(texts, words, self.cfg.max_len, no_han_pairs), self.cfg.max_len, self.cfg.on_long,
+                            what=what)
 
     def _glosses(self, src: list[list[str]]) -> list[list[str]]:
         """Each source word's gloss (the dictionary's word, else the lexicon's analysis, else the word)."""

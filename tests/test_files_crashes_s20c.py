@@ -241,3 +241,27 @@ def test_a_save_removes_the_temporary_files_a_killed_save_left(tmp_path):
     save_run(run, "demo", _Cfg(), net)
     assert sorted(p.name for p in run.iterdir() if p.name.startswith(".tmp-")) == keep
     assert all(torch.equal(load_run(run, "demo", _Cfg)["weights"][k], v) for k, v in net.state_dict().items())
+
+
+@pytest.mark.parametrize("name, what", [("journal.jsonl", "the journal"), ("meta.json", "the run's digest")])
+def test_a_state_folder_whose_journal_is_a_folder_is_named_and_left_unlocked(tmp_path, name, what):
+    """A folder named journal.jsonl or meta.json in the service's state folder was a raw IsADirectoryError (meta's
+    naming a temporary file), and the state folder's lock stayed held: once fixed, the same process was refused
+    as 'locked by another process'."""
+    from rnnkit.serve.journal import Journal
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    (run / "model.safetensors").write_bytes(b"weights")
+    state = tmp_path / "state"
+    (state / name).mkdir(parents=True)
+    with pytest.raises(CheckpointError, match=rf"state: expected '{state / name}' to be a file \({what}\), got a folder"):
+        Journal(state, run)
+    (state / name).rmdir()
+    journal = Journal(state, run)
+    journal.append({"n": 1})
+    journal.close()
+    again = Journal(state, run)
+    assert again.entries == [{"n": 1}]
+    again.close()

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from rnnkit._io import atomic_write_bytes
+from rnnkit._io import atomic_write_bytes, not_a_file_reason
 from rnnkit.errors import CheckpointError
 
 __all__ = ["Journal", "run_digest", "run_stamp"]
@@ -64,7 +64,18 @@ class Journal:
             os.close(self._lock)
             raise CheckpointError(f"state: expected a state folder no other server uses, got {str(self.folder)!r} "
                                   "locked by another process") from None
+        try:
+            self._open(Path(run))
+        except BaseException:   # the lock is released: the same process may open the folder once it is fixed
+            self.close()
+            raise
+
+    def _open(self, run: Path) -> None:
         self.path = self.folder / "journal.jsonl"
+        for path, what in ((self.folder / "meta.json", "the run's digest"), (self.path, "the journal")):
+            if path.exists() and not path.is_file():   # a raw IsADirectoryError naming a temporary file
+                raise CheckpointError(f"state: expected {str(path)!r} to be a file ({what}), got "
+                                      f"{not_a_file_reason(path)}")
         digest = run_digest(Path(run))
         meta = self.folder / "meta.json"
         if meta.is_file():
@@ -73,12 +84,10 @@ class Journal:
             except (ValueError, UnicodeDecodeError, RecursionError):
                 saved = None
             if not isinstance(saved, dict) or not isinstance(saved.get("run_sha256"), str):
-                self.close()
                 raise CheckpointError(f"state: expected {str(meta)!r} to be JSON naming the run's sha256, got a "
                                       "corrupt file")
             saved = saved["run_sha256"]
             if saved != digest:
-                self.close()
                 raise CheckpointError(f"state: expected a journal made on this run ({run}), got one made on another "
                                       f"(run sha256 {str(saved)[:12]}..., this run {digest[:12]}...)")
         else:

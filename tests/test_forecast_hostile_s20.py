@@ -249,3 +249,26 @@ def test_update_names_an_id_that_differs_from_a_fitted_one_only_by_its_form():
         assert "expected ids among" in str(e.value) and how in str(e.value) and "name the id as written" in str(e.value)
     fitted = _naive().fit(df, target="y", time_col="day", id_col="store")
     assert len(fitted.update(pd.DataFrame({"store": [nfc, "b"], "day": [day, day], "y": [1.0, 2.0]}))) == 4
+
+
+def test_future_covariates_name_an_id_that_differs_from_a_fitted_one_only_by_its_form():
+    """--future-csv / predict(future_covariates=) rows for 'B' where the series is 'b' said only "expected rows for
+    the next 2 times of series 'b' ..., got none for [...]": the rows were there under an id written otherwise. The
+    message now names it, as update's does; the same rows under 'b' are used (oracle: they forecast)."""
+    import pandas as pd
+
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = pd.date_range("2020-01-01", periods=30, freq="D")
+    df = pd.DataFrame({"store": ["a"] * 30 + ["b"] * 30, "day": list(t) * 2, "y": np.arange(60.0) % 7,
+                       "promo": np.arange(60) % 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = Forecaster("lstm", horizon=2, epochs=1, hidden_size=4, lookback=3, seed=0).fit(
+            df, target="y", time_col="day", id_col="store", future_covariates=["promo"])
+    days = pd.date_range(t[-1] + np.timedelta64(1, "D"), periods=2, freq="D")
+    rows = pd.DataFrame({"store": ["a", "a", "B", "B"], "day": list(days) * 2, "promo": [1, 0, 1, 0]})
+    with pytest.raises(DataError, match=r"series 'b'.*got none for.*\('B' differs from 'b' only by case: name the id"):
+        f.predict(future_covariates=rows)
+    assert len(f.predict(future_covariates=rows.replace({"store": {"B": "b"}}))) == 4

@@ -525,8 +525,10 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
         same_zone(sub.index, times, "future_covariates", f.id)
         missing = [str(x) for x in times if x not in sub.index]
         if missing:
+            near = column_hint(f.id, df[args["id_col"]].dropna().astype(str).unique(), "id") if args.get("id_col") \
+                and not len(sub) else ""      # 'Zu\u0308rich' rows for the fitted 'Zürich': 'got none', no word why
             raise DataError(f"future_covariates: expected rows for the next {H} times of series {f.id!r} (the "
-                            f"model reads {H} steps' covariates), got none for {missing[:3]}")
+                            f"model reads {H} steps' covariates), got none for {missing[:3]}{near}")
         twice = sub.index[sub.index.duplicated() & sub.index.isin(times)]
         if len(twice):   # .loc returned both rows: more rows than forecast times, the later steps shifted
             raise DataError(f"future_covariates: expected one row per forecast time of series {f.id!r}, got "

@@ -291,8 +291,10 @@ def any_layer_configs(draw):
 
 def _any_layer(c):
     torch.manual_seed(c["seed"])
-    return getattr(rnnkit, c["cls_name"])(c["I"], c["H"], num_layers=c["L"], bias=c["bias"],
-                                          batch_first=c["batch_first"], dtype=c["dtype"], **c["kw"]).eval()
+    layer = getattr(rnnkit, c["cls_name"])(c["I"], c["H"], num_layers=c["L"], bias=c["bias"],
+                                           batch_first=c["batch_first"], dtype=c["dtype"],
+                                           bidirectional=c["bidir"] == "flag", **c["kw"])
+    return (rnnkit.Bidirectional(layer) if c["bidir"] == "wrap" else layer).eval()
 
 
 @PROPS
@@ -317,10 +319,11 @@ def test_two_halves_with_the_state_passed_equal_one_run(c):
 
 
 @PROPS
-@given(c=any_layer_configs(), row=st.integers(0, 2))
-def test_a_row_alone_equals_the_row_in_the_batch(c, row):
+@given(c=any_layer_configs(), row=st.integers(0, 2), bidir=st.sampled_from([False, "flag", "wrap"]))
+def test_a_row_alone_equals_the_row_in_the_batch(c, row, bidir):
     """A batch of one (3-D) and the unbatched form (2-D) equal the same row inside a batch, with that
-    row's length and initial state."""
+    row's length and initial state; bidirectional (flag or rnnkit.Bidirectional) too."""
+    c = {**c, "bidir": bidir}
     layer = _any_layer(c)
     x, state = _inputs({**c, "proj": c["kw"].get("proj_size", 0)})
     x = x.detach()
@@ -410,3 +413,96 @@ def test_step_by_step_equals_the_sequence_call(c):
     torch.testing.assert_close(torch.stack(ys, tdim), out, rtol=1e-9, atol=1e-10)
     for a, b in zip(_states(s), _states(st_), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-10)
+
+
+@settings(PROPS, max_examples=25)
+@given(c=torch_configs(), enforce_sorted=st.booleans())
+def test_packed_input_equals_torch_nn_packed(c, enforce_sorted):
+    """A PackedSequence in gives torch.nn's PackedSequence out (same data, batch_sizes and indices) and its final
+    state, in the caller's batch order, with a given initial state too."""
+    layer, ref = _pair(c)
+    x, state = _inputs(c)
+    lengths = [max(n, 1) for n in (c["lengths"] or [c["T"]] * c["B"])]
+    if enforce_sorted:
+        lengths = sorted(lengths, reverse=True)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor(lengths), batch_first=c["batch_first"],
+                                                     enforce_sorted=enforce_sorted)
+    out, st_ = layer(packed, state)
+    ref_out, ref_st = ref(packed, state)
+    tol = TOL[c["dtype"]]
+    assert isinstance(out, torch.nn.utils.rnn.PackedSequence)
+    torch.testing.assert_close(out.data, ref_out.data, **tol)
+    assert torch.equal(out.batch_sizes, ref_out.batch_sizes)
+    for a, b in ((out.sorted_indices, ref_out.sorted_indices), (out.unsorted_indices, ref_out.unsorted_indices)):
+        assert (a is None and b is None) or torch.equal(a, b)
+    for a, b in zip(_states(st_), _states(ref_st), strict=True):
+        torch.testing.assert_close(a, b, **tol)
+
+
+# ============================================================================ the scans on their own
+@settings(PROPS, max_examples=30)
+@given(T=st.sampled_from([1, 3, 15, 16, 17, 40, 70]), S=st.lists(st.integers(1, 3), min_size=1, max_size=2),
+       with_h0=st.booleans(), with_mask=st.booleans(), method=st.sampled_from(["chunked", "sequential", "log"]),
+       seed=st.integers(0, 2**16))
+def test_linear_and_log_scans_equal_the_loop(T, S, with_h0, with_mask, method, seed):
+    """``linear_scan`` (chunked, sequential) and ``log_scan`` solve h_t = a_t h_{t-1} + b_t as the loop written
+    here does (padded steps keep the state and emit zeros; ``last`` is the last valid state), and their gradients
+    w.r.t. a, b and h0 equal autograd's through that loop."""
+    from rnnkit.engine.pscan import linear_scan, log_scan
+
+    g = torch.Generator().manual_seed(seed)
+    a = torch.rand(T, *S, generator=g, dtype=torch.float64).requires_grad_(True)
+    b = (torch.rand(T, *S, generator=g, dtype=torch.float64) + 0.1).requires_grad_(True)
+    h0 = torch.randn(*S, generator=g, dtype=torch.float64).requires_grad_(True) if with_h0 else None
+    mask = None
+    if with_mask:
+        lengths = torch.randint(1, T + 1, (S[0],), generator=g)
+        mask = (torch.arange(T).view(T, *([1] * len(S))) < lengths.view(1, -1, *([1] * (len(S) - 1))))
+    if method == "log":
+        h, last = log_scan(a.log(), b.log(), h0, mask=mask, return_last=True)
+    else:
+        h, last = linear_scan(a, b, h0, mask=mask, method=method, return_last=True)
+    state, outs = (h0 if h0 is not None else torch.zeros(S, dtype=torch.float64)), []
+    for t in range(T):
+        new = a[t] * state + b[t]
+        if mask is not None:
+            new = torch.where(mask[t], new, state)
+        outs.append(new if mask is None else new * mask[t])
+        state = new
+    ref = torch.stack(outs)
+    tol = dict(rtol=1e-9, atol=1e-10)
+    torch.testing.assert_close(h, ref, **tol)
+    torch.testing.assert_close(last, state, **tol)
+    w = torch.randn(ref.shape, generator=g, dtype=torch.float64)
+    leaves = [a, b] + ([h0] if h0 is not None else [])
+    got = torch.autograd.grad((h * w).sum() + last.sum(), leaves)
+    want = torch.autograd.grad((ref * w).sum() + state.sum(), leaves)
+    for name, x, y in zip("ab0", got, want):
+        torch.testing.assert_close(x, y, **tol, msg=lambda m, name=name: f"{name}: {m}")
+
+
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors:UserWarning")
+@settings(PROPS, max_examples=30)
+@given(fn=st.sampled_from(["linear_scan", "log_scan"]), arg=st.sampled_from(["a", "b", "h0", "mask", "return_last"]),
+       kind=st.sampled_from(["sparse", "nested"]),
+       flag=st.sampled_from(["no", "False", 1, 0, None, 1.0, (), [True]]))
+def test_scans_name_a_sparse_nested_or_non_bool_argument(fn, arg, kind, flag):
+    """``linear_scan``/``log_scan``: a sparse or nested tensor as a, b, h0 or mask is an InputTypeError naming it
+    (torch's 'unsupported memory format option Contiguous', NotImplementedError of where/cumsum, 'Internal error:
+    NestedTensorImpl doesn't support sizes'); ``return_last`` that is no bool is refused ("no" returned the pair)."""
+    from rnnkit.engine import pscan
+
+    a, b = torch.rand(5, 2, 3), torch.rand(5, 2, 3) + 0.1
+    kwargs = {"a": a, "b": b, "h0": torch.zeros(2, 3), "mask": torch.ones(5, 2, 1, dtype=torch.bool)}
+    if fn == "log_scan":
+        kwargs["a"], kwargs["b"] = a.log(), b.log()
+    if arg == "return_last":
+        kwargs["return_last"] = flag
+    elif kind == "sparse":
+        kwargs[arg] = kwargs[arg].to_sparse()
+    else:
+        kwargs[arg] = torch.nested.nested_tensor(list(kwargs[arg]))
+    name = {"a": "a" if fn == "linear_scan" else "log_a", "b": "b" if fn == "linear_scan" else "log_b"}.get(arg, arg)
+    first, second = kwargs.pop("a"), kwargs.pop("b")
+    with pytest.raises(rnnkit.errors.InputTypeError, match=rf"^{name}: expected a"):
+        getattr(pscan, fn)(first, second, **kwargs)

@@ -60,6 +60,7 @@ from torch import Tensor
 
 from rnnkit.cells.minimal import GateMath
 from rnnkit.engine.first_order import refuse_double_backward
+from rnnkit._validate import is_bool
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["SCAN_METHODS", "linear_scan", "log_scan", "sequential_scan", "gated_scan", "GateMath", "chunk_size_for",
@@ -286,7 +287,20 @@ def gated_scan(x: Tensor, weight: Tensor, bias: Tensor | None, math: GateMath, h
 
 
 # --------------------------------------------------------------------------- public API
-def _check(name_a: str, a: Tensor, name_b: str, b: Tensor, h0: Tensor | None, mask: Tensor | None) -> None:
+def _dense(name: str, t: Tensor) -> None:
+    """A sparse or nested tensor was torch's 'unsupported memory format', NotImplementedError or 'Internal error'."""
+    if t.is_nested or t.layout != torch.strided:
+        raise InputTypeError(f"{name}: expected a dense tensor, got "
+                             f"{'a nested tensor' if t.is_nested else f'layout {t.layout}'}; call {name}.to_dense()")
+
+
+def _check(name_a: str, a: Tensor, name_b: str, b: Tensor, h0: Tensor | None, mask: Tensor | None,
+           return_last: bool = False) -> None:
+    if not is_bool(return_last):   # return_last="no" returned the pair
+        raise InputTypeError(f"return_last: expected a bool, got {type(return_last).__name__} {return_last!r}")
+    for name, t in ((name_a, a), (name_b, b), ("h0", h0), ("mask", mask)):
+        if isinstance(t, Tensor):
+            _dense(name, t)
     for name, t in ((name_a, a), (name_b, b)):
         if not isinstance(t, Tensor):
             raise InputTypeError(f"{name}: expected a torch.Tensor, got {type(t).__name__}")
@@ -334,7 +348,7 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, *, mask: Tensor 
     ``(T, *S)``, or ``(h, last)`` with ``return_last=True``, ``last`` being the state after the final
     step (each sequence's last valid state under ``mask``).
     """
-    _check("a", a, "b", b, h0, mask)
+    _check("a", a, "b", b, h0, mask, return_last)
     if method not in ("chunked", "sequential", "triton", "auto"):
         raise ConfigError(f"method: expected 'chunked', 'sequential', 'triton' or 'auto' (log space: use log_scan), got {method!r}")
     method = resolve_triton(method, a, "method", "chunked")
@@ -366,7 +380,7 @@ def log_scan(log_a: Tensor, log_b: Tensor, h0: Tensor | None = None, *, mask: Te
     >>> log_scan(torch.log(torch.tensor([[0.5], [0.5]])), torch.zeros(2, 1)).flatten()
     tensor([1.0000, 1.5000])
     """
-    _check("log_a", log_a, "log_b", log_b, h0, mask)
+    _check("log_a", log_a, "log_b", log_b, h0, mask, return_last)
     if method not in ("logcumsumexp", "triton", "auto"):
         raise ConfigError(f"method: expected 'logcumsumexp', 'triton' or 'auto', got {method!r}")
     method = resolve_triton(method, log_a, "method", "logcumsumexp")

@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok, 1 runtime error (``DataError``, ``CheckpointError``, ...), 2 usage error (argparse's
 own errors, :class:`~rnnkit.cli.common.UsageError`, :class:`~rnnkit.errors.ConfigError`: bad flag values,
-an unwritable ``--out``, sizes that cannot fit in memory), 130 interrupted, 141 stdout closed by its reader
+an unwritable ``--out``, sizes that cannot fit in memory), 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM: raised as Ctrl-C is, so saves clean up), 141 stdout closed by its reader
 (``| head``: nothing printed on stderr). An error is one line on
 stderr (the traceback only with ``--debug``).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 import traceback
 from contextlib import nullcontext
@@ -73,8 +75,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``docker stop``, a scheduler's preemption) raised where the command runs, as Ctrl-C is:
+    a save stopped by it removes what it created and its temporary files (Python's default action ended the
+    process on the spot: a run folder half-written, refused by the next ``--out`` into it)."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def _catch_sigterm():
+    """Install :func:`_on_sigterm`; returns the handler it replaced (``None`` off the main thread, where
+    signals cannot be caught)."""
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error, 130 interrupted)."""
+    """Run the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error, 130 interrupted, 143 terminated)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     broken = parser.get_default("_unavailable")
@@ -86,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(e.code or 0) if not isinstance(e.code, str) else 2
     debug = getattr(args, "debug", False)
+    previous = _catch_sigterm()
     try:
         sub_argv = argv[argv.index(args.command) + 1:]
         apply_config(args._parser, args, sub_argv, root=parser, full_argv=argv)
@@ -105,15 +127,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rnnkit {args.command}: error: {flag_message(_one_line(e), getattr(args, '_parser', None))}",
               file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"rnnkit {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        terminated = isinstance(e, Terminated)
+        print(f"rnnkit {args.command}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated else 130
     except Exception as e:  # runtime error: one line unless --debug
         if debug:
             traceback.print_exc()
         message = flag_message(_one_line(e), getattr(args, "_parser", None))   # 'text: ...' -> '--text: ...'
         print(f"rnnkit {args.command}: error: {type(e).__name__}: {message}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _stdout_to_devnull() -> None:

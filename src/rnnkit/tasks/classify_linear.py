@@ -22,6 +22,7 @@ from torch import Tensor
 from rnnkit._validate import check_bool, check_number
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import split_indices
+from rnnkit.tasks.classify_counts import active, counts_store, shared_counts
 from rnnkit.tasks.common import check_choice, check_labels, check_texts, check_two_classes
 from rnnkit.data.segment import pku_segmenter
 from rnnkit.data.vocab import tokenize
@@ -40,8 +41,8 @@ def space_share(texts: Sequence[str]) -> float:
     >>> round(space_share(["a b", "这是中文"]), 3)
     0.143
     """
-    n = sum(len(t) for t in texts)
-    return sum(ch.isspace() for t in texts for ch in t) / max(1, n)
+    joined = "".join(texts)     # str.split() cuts at the characters str.isspace() is true of: the rest is not space
+    return (len(joined) - len("".join(joined.split()))) / max(1, len(joined))
 
 
 def align_columns(p: np.ndarray, own: Sequence[str], classes: Sequence[str]) -> np.ndarray:
@@ -157,21 +158,25 @@ class TfidfLogReg:
 
     def _vectorize(self, texts: list[str]):
         """Learn the TF-IDF vocabulary and idf on ``texts``; returns their feature matrix (C plays no part)."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.feature_extraction.text import TfidfTransformer
 
-        vec = TfidfVectorizer(analyzer=self._analyze, min_df=2, sublinear_tf=True)
-        try:
-            X = vec.fit_transform(texts)
-        except ValueError as e:   # scikit-learn's 'After pruning, no terms remain' (two texts 'a' and 'b')
-            if "no terms remain" not in str(e) and "empty vocabulary" not in str(e):
-                raise
+        counts, vocabulary = self._counts().fit(texts, min_df=2)   # TfidfVectorizer(min_df=2)'s counts, exactly
+        if counts is None:   # scikit-learn's 'After pruning, no terms remain' (two texts 'a' and 'b')
             raise DataError(f"texts: expected a word or character n-gram found in at least 2 of the training texts "
                             f"(the {self.kind} features keep those: min_df=2), got none in {len(texts)} texts; give "
                             "more texts, or leave the linear models out (baselines=False and combine=False; CLI "
-                            "--no-baseline --combine false)") from None
-        self.vocabulary = {k: int(v) for k, v in vec.vocabulary_.items()}
-        self.idf = vec.idf_.astype(np.float64)
+                            "--no-baseline --combine false)")
+        tfidf = TfidfTransformer(sublinear_tf=True)     # TfidfVectorizer(sublinear_tf=True)'s own steps
+        tfidf.fit(counts)
+        X = tfidf.transform(counts, copy=False)
+        self.vocabulary = {k: int(v) for k, v in vocabulary.items()}
+        self.idf = tfidf.idf_.astype(np.float64)
         return X
+
+    def _counts(self):
+        """The :class:`~.classify_counts.CountStore` of this model's analyser: shared with every linear model that
+        reads texts the same way inside :func:`~.classify_counts.shared_counts`, else its own for this call."""
+        return counts_store((self.tokenizer, self.lowercase, self.features, self.char_mode), self._analyze)
 
     def _check_size(self, X, labels: Sequence[str]) -> None:
         """A ConfigError before the fit when its weights would not fit in memory: a multinomial L-BFGS fit holds
@@ -205,7 +210,13 @@ class TfidfLogReg:
     def fit_choose(self, texts: Sequence[str], labels: Sequence[str], val_texts: Sequence[str],
                    val_labels: Sequence[str]) -> "TfidfLogReg":
         """Fit on ``texts`` with each C of ``Cs`` and keep the one with the best accuracy on the validation
-        texts (ties: the smaller C); the fitted model is the one trained on ``texts`` only."""
+        texts (ties: the smaller C); the fitted model is the one trained on ``texts`` only. Each text is analysed
+        once (the validation texts too: their features, then their probabilities), by every linear model inside one
+        :func:`~.classify_counts.shared_counts` block."""
+        with shared_counts():
+            return self._fit_choose(texts, labels, val_texts, val_labels)
+
+    def _fit_choose(self, texts, labels, val_texts, val_labels) -> "TfidfLogReg":
         texts, labels = _two_classes(*check_fit_data(texts, labels))
         val_texts, val_labels = check_fit_data(val_texts, val_labels, "val_texts")
         self._set_char_mode(texts)
@@ -223,6 +234,12 @@ class TfidfLogReg:
         return self
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TfidfLogReg":
+        """Fit on ``texts`` (with ``C=None``: C chosen on 10% of them first, see :meth:`fit_choose`; the texts are
+        analysed once for both fits)."""
+        with shared_counts():
+            return self._fit(texts, labels)
+
+    def _fit(self, texts, labels) -> "TfidfLogReg":
         texts, labels = _two_classes(*check_fit_data(texts, labels))
         self._set_char_mode(texts)
         if self.C is None:
@@ -238,7 +255,10 @@ class TfidfLogReg:
         from sklearn.feature_extraction.text import CountVectorizer
         from sklearn.preprocessing import normalize
 
-        X = CountVectorizer(analyzer=self._analyze, vocabulary=self.vocabulary).transform(list(texts)).astype(np.float64)
+        if active():     # the texts a fit analysed already (the validation texts, the training texts)
+            X = self._counts().transform(list(texts), self.vocabulary).astype(np.float64)
+        else:
+            X = CountVectorizer(analyzer=self._analyze, vocabulary=self.vocabulary).transform(list(texts)).astype(np.float64)
         X.data = 1.0 + np.log(X.data)
         X = X.multiply(self.idf[None, :]).tocsr()
         return normalize(X)

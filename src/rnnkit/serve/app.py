@@ -127,6 +127,8 @@ def _schema_error(error: dict[str, Any], others: list[dict[str, Any]]) -> str:
         return f"{name}: expected a value, got none (the field is missing)"
     if kind == "extra_forbidden":
         return f"{name}: expected no such field, got one"
+    if kind == "string_unicode":   # a key holding a lone surrogate ('\\ud800'): pydantic's 'unable to parse raw data'
+        return f"{name}: expected keys of valid Unicode (UTF-8 encodable), got a lone surrogate in the key {got}"
     if kind in ("too_short", "too_long"):
         bound = f"at least {ctx.get('min_length')}" if kind == "too_short" else f"at most {ctx.get('max_length')}"
         return f"{name}: expected {bound} item(s), got {ctx.get('actual_length')}"

@@ -221,3 +221,23 @@ def test_the_classifier_reads_a_long_han_run_from_a_prefix():
         assert calls                       # cut between Han characters, not tokenized whole
     finally:
         heads._han_cut = real
+
+
+
+# ---------------------------------------------------------------------------------------- a file of blank lines
+@pytest.mark.parametrize("reader", ["read_text_lines", "read_conll_tokens", "read_conll", "read_csv_texts", "read_tsv_pairs"])
+def test_a_file_of_blank_lines_is_said_to_hold_white_space_not_to_be_empty(reader, tmp_path):
+    """predict --input (every task), tag's --conll, classify's --csv, translate's --tsv: a file of three blank lines was
+    refused as '(empty)', which its size (and `cat -A`) contradicts; an empty file still says '(empty)'."""
+    from rnnkit.data import text as text_mod
+    from rnnkit.errors import DataError
+
+    read = getattr(text_mod, reader)
+    blank = tmp_path / "blank.txt"
+    blank.write_bytes(b"\n  \r\n\t\n")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    for path, why in ((blank, "(7 bytes of white space alone)"), (empty, "(empty)")):
+        with pytest.raises(DataError) as e:
+            read(path)
+        assert f"expected a non-empty file, got {str(path)!r} {why}" in str(e.value), str(e.value)

@@ -65,8 +65,9 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
         except OSError as e:   # PermissionError escaped untyped, naming no flag
             raise DataError(f"{what}: expected a readable file, got {str(path)!r} ({e.strerror or e})") from None
         name = str(path)
-    if not data.strip():
-        raise DataError(f"{what}: expected a non-empty file, got {name!r} (empty)")
+    if not data.strip():   # a file of blank lines was said to be '(empty)', which its size contradicts
+        raise DataError(f"{what}: expected a non-empty file, got {name!r} "
+                        f"({'empty' if not data else f'{len(data)} bytes of white space alone'})")
     return warn_twice_encoded(decode_utf8(data, name, what), name, what)   # 'cafÃ©': valid UTF-8, warned
 
 

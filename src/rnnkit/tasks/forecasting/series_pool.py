@@ -9,7 +9,10 @@ the statistical candidates (100 monthly series, backtest 3: 584 auto-ETS calls, 
 :meth:`.auto_model.AutoModel.fit`, ``backtest`` and ``update`` open the pool with ``ForecastConfig.threads`` (1, the
 default, opens none). The workers are at most the CPUs this process may use and the series of a call. Only where
 the ``fork`` start method exists (Linux): ``spawn`` would import the caller's script again in every worker; elsewhere
-the series are fitted here, as before. A function that cannot be pickled (a lambda) is run here too.
+the series are fitted here, as before. A function that cannot be pickled (a lambda) is run here too. The pool is
+its opening thread's: a block opened in another thread meanwhile (two forecasters fitted in two threads) fits its
+series in its own thread, as with ``threads=1`` (the pool was shared, and the first block to end shut it down under
+the other's running ``map_series``: a ``CancelledError``).
 
 >>> with series_pool(2):
 ...     map_series(pow, [(1, 2), (3, 4)])
@@ -22,6 +25,7 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterator, Sequence
 
@@ -30,7 +34,8 @@ from rnnkit.errors import ConfigError
 
 __all__ = ["series_pool", "map_series", "pool_workers", "usable_cpus"]
 
-_STATE: dict[str, Any] = {"workers": 1, "executor": None, "size": 0}
+_STATE: dict[str, Any] = {"workers": 1, "executor": None, "size": 0, "owner": None}
+_LOCK = threading.Lock()   # the pool is opened by one thread at a time (its "owner")
 
 
 def usable_cpus() -> int:
@@ -42,8 +47,8 @@ def usable_cpus() -> int:
 
 
 def pool_workers() -> int:
-    """The workers :func:`map_series` may use now (1: no pool)."""
-    return int(_STATE["workers"])
+    """The workers :func:`map_series` may use now, in this thread (1: no pool)."""
+    return int(_STATE["workers"]) if _STATE["owner"] == threading.get_ident() else 1
 
 
 @contextlib.contextmanager
@@ -53,21 +58,26 @@ def series_pool(workers: int | None) -> Iterator[None]:
     block. A block inside another keeps the outer one's pool."""
     if workers is not None and (not is_int(workers) or workers < 1):
         raise ConfigError(f"workers: expected an int >= 1 or None, got {workers!r}")
-    if _STATE["workers"] > 1 or _STATE["executor"] is not None:      # nested: the outer block owns the pool
+    n = 1 if workers is None or "fork" not in multiprocessing.get_all_start_methods() else min(int(workers), usable_cpus())
+    with _LOCK:    # nested, or opened by another thread: that block owns the pool (this one's series: in its thread)
+        own = n > 1 and _STATE["owner"] is None
+        if own:
+            _STATE.update(workers=n, owner=threading.get_ident())
+    if not own:
         yield
         return
-    n = 1 if workers is None or "fork" not in multiprocessing.get_all_start_methods() else min(int(workers), usable_cpus())
-    _STATE["workers"] = n
     try:
         yield
     finally:
-        ex, _STATE["executor"], _STATE["workers"], _STATE["size"] = _STATE["executor"], None, 1, 0
+        with _LOCK:
+            ex = _STATE["executor"]
+            _STATE.update(workers=1, executor=None, size=0, owner=None)
         if ex is not None:
             ex.shutdown(wait=True, cancel_futures=True)
 
 
 def _init_worker() -> None:
-    _STATE.update(workers=1, executor=None, size=0)      # the parent's pool is not this process's
+    _STATE.update(workers=1, executor=None, size=0, owner=None)      # the parent's pool is not this process's
     os.environ["OMP_NUM_THREADS"] = "1"
     import sys
 
@@ -93,7 +103,7 @@ def map_series(fn: Callable, args: Sequence[tuple]) -> list:
     """``[fn(*a) for a in args]``, on the pool of :func:`series_pool` when one is open and ``fn`` can be sent to
     it; the results in the order of ``args``. An exception of ``fn`` is raised here, as in the loop."""
     args = list(args)
-    n = min(_STATE["workers"], len(args))
+    n = min(pool_workers(), len(args))
     if n < 2 or not _picklable((fn, args[0])):
         return [fn(*a) for a in args]
     ex = _STATE["executor"]

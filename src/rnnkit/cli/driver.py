@@ -33,6 +33,7 @@ What the driver does the same way for every command:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -335,6 +336,8 @@ class TaskCommand:
         source = {**data.source, **({"columns": columns} if columns and data.source.get("file") else {})}
         if source.get("file") and is_stream(source["file"]):   # '/dev/fd/63' names another stream, or none, later
             source["stream"] = True
+        elif source.get("file"):   # evaluate may run from another folder: a relative path would name another file
+            source["file"] = os.path.abspath(source["file"])
         task = self.task(config)
         log = _live_log(Path(args.out))
         self.fit(task, train, data.val, baselines=self.baselines(args), callbacks=[MetricLogger(log)])

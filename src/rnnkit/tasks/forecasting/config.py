@@ -158,6 +158,8 @@ class ForecastConfig:
     threads: int | None = 1             # torch CPU threads while fitting/forecasting (restored after);
                                         # the networks are small, so extra threads mostly add overhead and
                                         # oversubscribe shared machines. None: leave torch's setting.
+                                        # > 1: the per-series statistical fits (ETS, Theta, baselines) also
+                                        # run on up to that many processes (.series_pool; the same numbers).
 
     def __post_init__(self) -> None:
         plain_fields(self)   # numpy scalars (horizon=df.shape[0] // 4, np.True_) are the Python values they hold

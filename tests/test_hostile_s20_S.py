@@ -239,3 +239,19 @@ def test_serve_a_key_with_a_lone_surrogate_is_a_422_naming_it(tmp_path, body, ex
     bad, good = anyio.run(talk)
     assert bad.status_code == 422 and re.search(expected, bad.json()["error"]), bad.text
     assert good.status_code == 200 and len(good.json()["predictions"]) == 1   # oracle: the same body, a valid key
+
+
+def test_warmup_cosine_and_checkpointer_store_numpy_settings_as_python_numbers():
+    # WarmupCosine(total_steps=np.int64(6), lr=np.float32(0.01)) kept the numpy numbers, and its state_dict() -- 'JSON
+    # values and tensors' (Callback) -- failed json.dumps ('Object of type int64 is not JSON serializable');
+    # Checkpointer(np.int64(2), np.int64(3)) kept them too (the numpy-scalar rule: stored as the Python value)
+    from rnnkit.training.callbacks import Checkpointer, WarmupCosine
+
+    w = WarmupCosine(total_steps=np.int64(6), lr=np.float32(0.5), warmup=np.float64(0.25))
+    expected = WarmupCosine(total_steps=6, lr=0.5, warmup=0.25)        # oracle: the same settings as Python numbers
+    assert json.dumps(w.state_dict()) == json.dumps(expected.state_dict())
+    assert type(w.total_steps) is int and type(w.base_lr) is float
+    d = WarmupCosine(deadline_seconds=np.float32(2.5))
+    assert type(d.deadline_seconds) is float and json.loads(json.dumps(d.state_dict()))["deadline_seconds"] == 2.5
+    c = Checkpointer(np.int64(2), np.int64(3))
+    assert (type(c.every_steps), type(c.keep)) == (int, int) and (c.every_steps, c.keep) == (2, 3)

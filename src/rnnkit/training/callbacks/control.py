@@ -234,8 +234,9 @@ class WarmupCosine(Callback):
             raise ConfigError(f"warmup: expected a fraction of the budget in [0, 1), got {warmup!r}")
         _number("min_lr", min_lr, lo=0.0)
         _number("start_factor", start_factor, lo=0.0, hi=1.0)
-        self.total_steps, self.deadline_seconds, self.warmup = total_steps, deadline_seconds, float(warmup)
-        self.base_lr, self.min_lr, self.start_factor, self.start = lr, float(min_lr), float(start_factor), start
+        # numpy numbers stored as Python's: state_dict() is saved as JSON (np.int64 failed json.dumps)
+        self.total_steps, self.deadline_seconds, self.warmup = plain(total_steps), plain(deadline_seconds), float(warmup)
+        self.base_lr, self.min_lr, self.start_factor, self.start = plain(lr), float(min_lr), float(start_factor), start
 
     def frac(self, trainer) -> float:
         if self.total_steps is not None:
@@ -319,7 +320,7 @@ class Checkpointer(Callback):
     def __init__(self, every_steps: int | None = None, keep: int = 2) -> None:
         _pos_int("every_steps", every_steps, allow_none=True)
         _pos_int("keep", keep)
-        self.every_steps, self.keep = every_steps, keep
+        self.every_steps, self.keep = plain(every_steps), plain(keep)   # np.int64 kept as the int
         self._last = 0
 
     def on_fit_start(self, trainer) -> None:

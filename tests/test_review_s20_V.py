@@ -62,3 +62,38 @@ def test_series_pool_of_another_thread_is_not_shared():
     assert pool_workers() == 1
     with series_pool(2):                                           # the pool opens again once both blocks ended
         assert pool_workers() == 2 and os.getpid() not in {p for _, p in map_series(_pid_slow, [(k,) for k in range(4)])}
+
+
+def test_a_failed_forecaster_save_keeps_what_another_program_wrote_meanwhile(tmp_path, monkeypatch):
+    """f033ac4 removed every entry new at the top of the folder when a save failed: in a folder given with files
+    already there (save('.') in a project, a notebook's folder) a file or folder another program wrote during the
+    save (a notebook's first autosave: .ipynb_checkpoints/) was deleted with the save's own. Oracle: the listing
+    before the save plus what the other program wrote; the save's own files go, and the retried save loads."""
+    import numpy as np
+
+    import rnnkit._io as io
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = np.sin(np.arange(60) / 3) + 0.1 * np.arange(60)
+    f = Forecaster(horizon=4, model="theta").fit(y)
+    run = tmp_path / "project"
+    run.mkdir()
+    (run / "notes.txt").write_text("mine")
+    real = io.atomic_write_bytes
+
+    def write(path, data):
+        if path == run / "digests.json":       # meanwhile, another program writes into the same folder
+            (run / ".ipynb_checkpoints").mkdir()
+            (run / ".ipynb_checkpoints" / "analysis-checkpoint.ipynb").write_text("{}")
+            (run / "train.log").write_text("epoch 1\n")
+            raise KeyboardInterrupt
+        return real(path, data)
+
+    monkeypatch.setattr(io, "atomic_write_bytes", write)
+    with pytest.raises(KeyboardInterrupt):
+        f.save(run)
+    monkeypatch.setattr(io, "atomic_write_bytes", real)
+    assert sorted(p.name for p in run.iterdir()) == [".ipynb_checkpoints", "notes.txt", "train.log"]
+    assert (run / ".ipynb_checkpoints" / "analysis-checkpoint.ipynb").read_text() == "{}"
+    f.save(run)
+    assert np.array_equal(Forecaster.load(run).predict()["value"].to_numpy(), f.predict()["value"].to_numpy())

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Callable
@@ -93,11 +94,22 @@ def _entries(folder: Path) -> set[str]:
         return set()
 
 
+#: The names a forecaster or candidate save writes at the top of its folder (and the temporary files of those).
+SAVE_NAMES = re.compile(r"(?:\.tmp-)?(?:config\.json|digests\.json|model\.safetensors|vocab\.json|split\.json|"
+                        r"baseline\.(?:safetensors|json)|metrics\.jsonl|candidates?\.json|auto|candidates|inner|"
+                        r"validation\.npz|member_\d+|fit_\d+)(?:-[0-9a-f]{8})?")
+
+
 def _remove_new(folder: Path, held: set[str]) -> None:
     """Remove what a failed save created at the top of ``folder`` (files and folders not in ``held``): a new folder
     is left as it was found. A save stopped after config.json left it listed by no digest map, and the same save
-    once there was space was refused ('holding ['config.json'] that no run there wrote: choose another folder')."""
+    once there was space was refused ('holding ['config.json'] that no run there wrote: choose another folder').
+    In a folder that held entries before (``save('.')`` in a project), only new entries of the names a save writes
+    (:data:`SAVE_NAMES`) are removed: another program's file created there meanwhile (a notebook's
+    ``.ipynb_checkpoints/``, a log) is not this save's, and was removed, a folder with all it held."""
     for name in _entries(folder) - held:
+        if held and not SAVE_NAMES.fullmatch(name):
+            continue
         path = folder / name
         try:
             if path.is_dir() and not path.is_symlink():

@@ -89,7 +89,6 @@ class CountStore:
         self._parts: list[sp.csr_matrix] = []    # the rows, in blocks; merged by _matrix
         self._n_rows = 0
         self.analysed = 0
-        self._fitted: tuple | None = None        # (the rows fitted last, their matrix and vocabulary)
 
     def _add(self, texts: Sequence[str]) -> None:
         new = list(dict.fromkeys(t for t in texts if t not in self.rows))
@@ -137,12 +136,11 @@ class CountStore:
         """What ``CountVectorizer(analyzer, min_df=min_df, dtype=float64).fit_transform(texts)`` gives: the
         counts ``(len(texts), V)`` over the terms found in at least ``min_df`` of ``texts`` (columns in the
         terms' sorted order, each row's entries in the order the terms first occur in ``texts``) and that
-        vocabulary (term -> column); ``(None, {})`` when no term is kept. Fitted twice on the same texts (the two
-        linear members, the refits as baselines), the second fit is the first's."""
+        vocabulary (term -> column); ``(None, {})`` when no term is kept. Each call makes a new matrix: the two
+        linear members fitted on the same texts cannot share one -- handed the first member's matrix after its
+        fits, the second member's weights differed from the plain pipeline's in the last bits (the matrix is
+        changed in place on the way), and a kept copy costs a matrix of memory (~240 MB for 80,000 texts)."""
         rows, indptr, gids, counts = self._counts(texts)
-        if self._fitted is not None and self._fitted[0] == (min_df, rows.tobytes()):
-            X, vocabulary = self._fitted[1]
-            return X.copy(), dict(vocabulary)
         G = max(1, len(self.names))
         df = np.bincount(gids, minlength=G)
         # scikit-learn numbers the terms in the order they are first seen, sorts each row by that number, prunes,
@@ -157,7 +155,6 @@ class CountStore:
         g = order[by_rank.indices]
         kept = np.flatnonzero(df >= min_df)
         if not len(kept):
-            self._fitted = None
             return None, {}
         names = [self.names[i] for i in kept]
         alpha = sorted(range(len(kept)), key=names.__getitem__)
@@ -169,9 +166,7 @@ class CountStore:
         new_ptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=len(texts)))])
         X = sp.csr_matrix((by_rank.data[keep], *_index(cols[keep], new_ptr)),
                           shape=(len(texts), len(kept)))
-        vocabulary = {names[a]: i for i, a in enumerate(alpha)}
-        self._fitted = ((min_df, rows.tobytes()), (X, vocabulary))   # the last fit only: its matrix is the big one
-        return X.copy(), dict(vocabulary)
+        return X, {names[a]: i for i, a in enumerate(alpha)}
 
     def transform(self, texts: Sequence[str], vocabulary: dict[str, int]) -> sp.csr_matrix:
         """What ``CountVectorizer(analyzer, vocabulary=vocabulary).transform(texts)`` gives: int64 counts

@@ -158,9 +158,17 @@ class TfidfLogReg:
 
     def _vectorize(self, texts: list[str]):
         """Learn the TF-IDF vocabulary and idf on ``texts``; returns their feature matrix (C plays no part)."""
+        X, vocabulary, idf = self._tfidf(self._counts(), texts)     # a matrix of its own: see classify_counts
+        self.vocabulary = {k: int(v) for k, v in vocabulary.items()}
+        self.idf = idf.astype(np.float64)
+        return X
+
+    def _tfidf(self, store, texts: list[str]):
+        """``TfidfVectorizer(analyzer, min_df=2, sublinear_tf=True).fit_transform(texts)``, its vocabulary and idf,
+        from the counts of ``store``."""
         from sklearn.feature_extraction.text import TfidfTransformer
 
-        counts, vocabulary = self._counts().fit(texts, min_df=2)   # TfidfVectorizer(min_df=2)'s counts, exactly
+        counts, vocabulary = store.fit(texts, min_df=2)   # TfidfVectorizer(min_df=2)'s counts, exactly
         if counts is None:   # scikit-learn's 'After pruning, no terms remain' (two texts 'a' and 'b')
             raise DataError(f"texts: expected a word or character n-gram found in at least 2 of the training texts "
                             f"(the {self.kind} features keep those: min_df=2), got none in {len(texts)} texts; give "
@@ -168,10 +176,7 @@ class TfidfLogReg:
                             "--no-baseline --combine false)")
         tfidf = TfidfTransformer(sublinear_tf=True)     # TfidfVectorizer(sublinear_tf=True)'s own steps
         tfidf.fit(counts)
-        X = tfidf.transform(counts, copy=False)
-        self.vocabulary = {k: int(v) for k, v in vocabulary.items()}
-        self.idf = tfidf.idf_.astype(np.float64)
-        return X
+        return tfidf.transform(counts, copy=False), vocabulary, tfidf.idf_
 
     def _counts(self):
         """The :class:`~.classify_counts.CountStore` of this model's analyser: shared with every linear model that

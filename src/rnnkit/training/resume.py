@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from rnnkit._version import __version__
@@ -29,7 +30,7 @@ from rnnkit.training.checkpoint import (
 )
 from rnnkit.training.seed import get_rng_state
 
-__all__ = ["RESUMABLE_CHANGES", "resolved_config", "prepare_run_dir", "trainer_state", "load_trainer_state"]
+__all__ = ["RESUMABLE_CHANGES", "resolved_config", "run_dir_lock", "prepare_run_dir", "trainer_state", "load_trainer_state"]
 
 #: The final weights a fit writes into run_dir (with config.json and digests.json)
 FINAL_WEIGHTS = "model.safetensors"
@@ -47,6 +48,37 @@ def resolved_config(trainer) -> dict:
     if trainer.task_config is not None:
         out["task"] = trainer.task_config
     return out
+
+
+@contextmanager
+def run_dir_lock(trainer):
+    """Hold an exclusive ``flock`` on ``run_dir`` while a fit runs (the main process; released by the kernel even
+    on ``kill -9``): a second fit into the same folder, in another process or another Trainer of this one, is a
+    CheckpointError naming ``run_dir``. Two fits wrote checkpoints into one folder: each save removed the other's
+    temporary checkpoint folder as stale, latest.json named one run's or the other's step, and
+    ``resume="auto"`` continued the other run while it trained on. No lock where ``flock`` does not exist."""
+    if trainer.run_dir is None or not trainer.is_main:
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    trainer.run_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(trainer.run_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CheckpointError(f"run_dir: expected a folder no other fit is using, got {str(trainer.run_dir)!r}, "
+                                  "where another fit is running (this process or another): wait for it to end, "
+                                  "or choose another folder") from None
+        except OSError:   # a file system without locks (some NFS: ENOLCK): unlocked, as before
+            pass
+        yield
+    finally:
+        os.close(fd)
 
 
 def prepare_run_dir(trainer, resume: bool | str) -> None:

@@ -86,7 +86,7 @@ from rnnkit.training.config import TrainConfig, _pos_int
 from rnnkit.training.data import (begin_epoch, detach_state, empty_chunk, empty_part, epoch_length, split_time,
                                   to_device)
 from rnnkit.training.optim import build_optimizer, build_scheduler
-from rnnkit.training.resume import LIMITS, RESUMABLE_CHANGES, prepare_run_dir, trainer_state
+from rnnkit.training.resume import LIMITS, RESUMABLE_CHANGES, prepare_run_dir, run_dir_lock, trainer_state
 from rnnkit.training.seed import derive_seed, set_rng_state
 
 __all__ = ["Trainer", "FitResult", "config_callbacks", "split_time", "detach_state", "build_optimizer",
@@ -330,6 +330,10 @@ class Trainer:
                               f"{self.epoch} epochs ({self.global_step} steps); build a new Trainer (pass the "
                               f"trained model to continue from its weights) or continue a run_dir with fit(resume=True)")
         self.train_data, self.val_data = train_data, val_data
+        with run_dir_lock(self):   # one fit at a time in a run_dir
+            return self._fit(train_data, val_data, resume)
+
+    def _fit(self, train_data: Iterable, val_data: Iterable | None, resume: bool | str) -> FitResult:
         prepare_run_dir(self, resume)
         self._fit_start = time.perf_counter()
         self.epoch_total = epoch_length(train_data)

@@ -97,3 +97,69 @@ def test_a_failed_forecaster_save_keeps_what_another_program_wrote_meanwhile(tmp
     assert (run / ".ipynb_checkpoints" / "analysis-checkpoint.ipynb").read_text() == "{}"
     f.save(run)
     assert np.array_equal(Forecaster.load(run).predict()["value"].to_numpy(), f.predict()["value"].to_numpy())
+
+
+# ------------------------------------------------------------------ data files recorded in config.json (d489923)
+def _latin1_folder(parent) -> str:
+    """A folder whose name holds the byte 0xE9 (Latin-1 'é', not UTF-8): Python reads it as 'donn\\udce9es'."""
+    path = os.path.join(os.fsencode(str(parent)), b"donn\xe9es")
+    os.mkdir(path)
+    return os.fsdecode(path)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self"), reason="file names are bytes on Linux (PEP 383)")
+def test_train_in_a_working_folder_that_is_not_utf8_is_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    """d489923 checked the data file's name as typed, but the run records it by its absolute path: 'classify train
+    --csv c.csv' run inside a Latin-1-named folder trained to its end, then failed with a bare UnicodeEncodeError
+    (exit 1) and no run saved. Oracle: the same command in a UTF-8 folder trains and saves."""
+    import sys
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    from test_text_hostile_s20_Q import CASES
+
+    from rnnkit.cli.main import main
+
+    _, text, flag, fast = CASES["classify"]
+    folder = _latin1_folder(tmp_path)
+    with open(os.path.join(folder, "c.csv"), "w", encoding="utf-8") as f:
+        f.write(text)
+    monkeypatch.chdir(folder)
+    rc = main(["classify", "train", *flag, "c.csv", "--out", "run", "--quiet", "--no-baseline", *fast])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert "--csv: expected a path in UTF-8" in err and "working folder" in err and "0xe9" in err, err
+    assert "UnicodeEncodeError" not in err and len(err.strip().splitlines()) == 1, err
+    assert sorted(os.listdir(".")) == ["c.csv"]                     # refused before any work
+    good = tmp_path / "donnees"
+    good.mkdir()
+    (good / "c.csv").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(good)
+    assert main(["classify", "train", *flag, "c.csv", "--out", "run", "--quiet", "--no-baseline", *fast]) == 0
+    assert (good / "run" / "config.json").is_file()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self"), reason="file names are bytes on Linux (PEP 383)")
+def test_tsc_train_refuses_a_data_file_name_that_is_not_utf8_before_any_work(tmp_path, capsys):
+    """tsc had no such check (d489923 covered classify, tag, translate, generate): a Latin-1-named --csv trained to
+    its end and failed writing config.json (bare UnicodeEncodeError, exit 1, nothing saved but metrics.jsonl).
+    Oracle: the same file under a UTF-8 name trains and saves."""
+    import sys
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    from test_hostile_inputs_s11_cli import _long_csv
+
+    from rnnkit.cli.main import main
+
+    train = _long_csv(tmp_path / "train.csv")
+    bad = os.fsdecode(os.path.join(os.fsencode(str(tmp_path)), b"caf\xe9.csv"))
+    os.rename(train, bad)
+    fast = ["--model", "auto", "--epochs", "1", "--hidden-size", "4", "--quiet"]
+    out = tmp_path / "run"
+    rc = main(["tsc", "train", "--csv", bad, "--out", str(out), *fast])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert "--csv: expected a path in UTF-8" in err and "0xe9" in err and "UnicodeEncodeError" not in err, err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+    os.rename(bad, train)
+    assert main(["tsc", "train", "--csv", str(train), "--out", str(out), *fast]) == 0
+    assert (out / "config.json").is_file()

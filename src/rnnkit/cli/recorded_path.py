@@ -4,7 +4,9 @@ On Linux a file name is bytes; one that is not UTF-8 (a Latin-1 name from an old
 reaches Python as a str with a lone surrogate (``'caf\\udce9.csv'``, PEP 383). The file reads well, the run
 trains, and then ``config.json`` -- which records the file so that ``evaluate`` can read the held-out part again --
 could not be written: ``UnicodeEncodeError: 'utf-8' codec can't encode character '\\udce9'`` after the whole
-training, with no run saved. :func:`check_recordable` refuses such a name before any work, naming the flag.
+training, with no run saved. :func:`check_recordable` refuses such a name before any work, naming the flag. The
+run records the file by its absolute path (evaluate may run from another folder), so a UTF-8 name typed in a
+working folder whose own path is not UTF-8 (``donn\\xe9es/``) is refused too, naming that folder.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from rnnkit._io import is_stream
 from rnnkit.cli.common import UsageError
 
 __all__ = ["check_recordable"]
@@ -26,13 +29,31 @@ def check_recordable(path: str | os.PathLike, flag: str) -> None:
     rnnkit.cli.common.UsageError: --csv: expected a path in UTF-8 ..., got b'caf\\xe9.csv' (byte 0xe9 ...
     """
     text = str(Path(path)) if not isinstance(path, str) else path
+    bad = _not_utf8(text)
+    if bad is not None:
+        raise UsageError(f"--{flag}: expected a path in UTF-8 (the run records it in config.json, where "
+                         f"evaluate reads it again), got {bad}; rename it, e.g. convmv -f latin1 -t utf-8 "
+                         "--notest NAME") from None
+    if is_stream(text):      # recorded as a stream, not by a path
+        return
+    try:                     # a relative path is recorded with the working folder's (the UnicodeEncodeError after
+        cwd = os.getcwd()    # training, as for the name itself)
+    except OSError:          # a working folder removed meanwhile: the read of the file says so
+        return
+    bad = None if os.path.isabs(text) else _not_utf8(cwd)
+    if bad is not None:
+        raise UsageError(f"--{flag}: expected a path in UTF-8 (the run records it in config.json, with the working "
+                         f"folder, where evaluate reads it again), got {text!r} in the working folder {bad}; "
+                         "give the file from a folder whose path is UTF-8, or rename the folder") from None
+
+
+def _not_utf8(text: str) -> str | None:
+    """``None`` when ``text`` encodes as UTF-8; else how to show it (the bytes the file system holds, the byte)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as e:
         try:   # the bytes of the name as the file system holds them
-            shown = f"{os.fsencode(text)!r} (byte 0x{os.fsencode(text[e.start])[0]:02x} is not UTF-8)"
+            return f"{os.fsencode(text)!r} (byte 0x{os.fsencode(text[e.start])[0]:02x} is not UTF-8)"
         except UnicodeError:   # a lone surrogate that is no escaped byte (a str made in Python, not a name read)
-            shown = f"{text!r} (a lone surrogate at character {e.start})"
-        raise UsageError(f"--{flag}: expected a path in UTF-8 (the run records it in config.json, where "
-                         f"evaluate reads it again), got {shown}; rename it, e.g. convmv -f latin1 -t utf-8 "
-                         "--notest NAME") from None
+            return f"{text!r} (a lone surrogate at character {e.start})"
+    return None

@@ -29,6 +29,7 @@ from rnnkit._validate import first_repeat
 from rnnkit.cli.classify import SHARED_FLAGS, encoder_memory
 from rnnkit.cli.common import UsageError, path_arg
 from rnnkit.cli.driver import Data, Flag, TaskCommand, same_file
+from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.tasks.tsc import TimeSeriesClassifier
 
 __all__ = ["add_parser", "run", "COMMAND", "TSC"]
@@ -223,6 +224,10 @@ class TSC(TaskCommand):
         if not given:
             return None
         _check_ignored(self, args, given[0])
+        if action == "train":   # recorded in config.json by its absolute path: a name that is not UTF-8 failed
+            for flag in ("ts", "ucr", "csv"):                       # after training, the run lost
+                if getattr(args, flag, None) is not None:
+                    check_recordable(getattr(args, flag), flag.replace("_", "-"))
         if given == ["--dataset"]:
             info = get_dataset(args.dataset)
             if info.kind != "tsc":

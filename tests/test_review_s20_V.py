@@ -163,3 +163,38 @@ def test_tsc_train_refuses_a_data_file_name_that_is_not_utf8_before_any_work(tmp
     os.rename(bad, train)
     assert main(["tsc", "train", "--csv", str(train), "--out", str(out), *fast]) == 0
     assert (out / "config.json").is_file()
+
+
+# ------------------------------------------------------------------ the run_dir lock of a fit (777bbb6)
+@fork_only
+def test_a_fit_resumed_in_the_same_process_with_persistent_loader_workers(tmp_path):
+    """777bbb6's flock on run_dir belongs to the open file description, which a forked child shares: a DataLoader's
+    persistent workers (forked during the first fit, alive as long as the loader) kept the folder locked after the
+    fit ended, and the notebook's next step -- a new Trainer resuming the run with the same loader -- was refused as
+    'another fit is running'. Oracle: the same resume with a loader without workers; a second fit while the first
+    runs is still refused (that commit's own test)."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from rnnkit.training import TrainConfig, Trainer
+
+    def loss_fn(model, batch):
+        x, y = batch
+        return torch.nn.functional.mse_loss(model(x), y)
+
+    torch.manual_seed(0)
+    ds = TensorDataset(torch.randn(16, 3), torch.randn(16, 1))
+    results = []
+    for workers in (0, 1):
+        loader = DataLoader(ds, batch_size=4, num_workers=workers, persistent_workers=workers > 0,
+                            **({"multiprocessing_context": "fork"} if workers else {}))
+        torch.manual_seed(1)
+        net = torch.nn.Linear(3, 1)
+        run = tmp_path / f"run{workers}"
+        Trainer(net, loss_fn, config=TrainConfig(epochs=1, quiet=True, seed=0), run_dir=run).fit(loader)
+        res = Trainer(net, loss_fn, config=TrainConfig(epochs=2, quiet=True, seed=0), run_dir=run).fit(loader,
+                                                                                                       resume="auto")
+        results.append((len(res.history), net.weight.detach().clone()))
+        del loader
+    assert results[1][0] == results[0][0] == 2
+    assert torch.equal(results[1][1], results[0][1])

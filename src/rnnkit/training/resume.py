@@ -50,6 +50,26 @@ def resolved_config(trainer) -> dict:
     return out
 
 
+_HELD: set[int] = set()    # the descriptors of this process's run_dir locks (fits running now)
+
+
+def _close_held_in_child() -> None:
+    """A forked child (a DataLoader worker: persistent ones outlive the fit) closes its copies of the run_dir locks'
+    descriptors: a flock belongs to the open file description, so a child's copy held the folder locked after the
+    fit ended, and a resumed fit in the same process (a notebook) was refused as 'another fit is running'. The
+    fit's own descriptor keeps the lock until it ends."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
+
 @contextmanager
 def run_dir_lock(trainer):
     """Hold an exclusive ``flock`` on ``run_dir`` while a fit runs (the main process; released by the kernel even
@@ -67,6 +87,7 @@ def run_dir_lock(trainer):
         return
     trainer.run_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(trainer.run_dir, os.O_RDONLY)
+    _HELD.add(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -78,6 +99,7 @@ def run_dir_lock(trainer):
             pass
         yield
     finally:
+        _HELD.discard(fd)
         os.close(fd)
 
 

@@ -31,11 +31,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit.data.text import _one_spelling_per_number, exact_number, screen_spelling
+from rnnkit.data.text import _one_spelling_per_number, exact_number
 from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_no_nul, check_number, \
     check_unicode
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
+from rnnkit.tasks.label_text import differ_by as _differ_by, invisible_only, label_spelling
 from rnnkit.training.callbacks import MetricLogger
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
     BASELINE_FILES, RUN_FILES, RUN_SCHEMA, config_from_dict, load_run, load_weights, run_file, run_vocab, save_run,
@@ -325,7 +326,8 @@ def _encodes(text: str) -> bool:
 
 
 def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None = None) -> list[str]:
-    """The labels as strings; a missing one (``None``, NaN, ``pd.NA``, a blank string) or one holding a NUL is a
+    """The labels as strings; a missing one (``None``, NaN, ``pd.NA``, a string of white space or invisible characters
+    alone: :func:`~rnnkit.tasks.label_text.invisible_only`) or one holding a NUL is a
     DataError naming its position instead of becoming a class called "None" or "nan", and so are two labels of
     different types that read as one (``0`` and ``"0"``: one class, silently). ``places``: where each label
     was in the file read, for the messages (:func:`item_at`).
@@ -344,9 +346,10 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
         if not isinstance(lab, str) and isinstance(lab, Iterable):   # str() made ['pos'] a class "['pos']"
             raise InputTypeError(f"{item_at(what, i, places)}: expected a label (a str or a number), got "
                                  f"{type(lab).__name__} {str(lab)[:40]!r} (one label per item)")
-        if is_missing(lab) or (isinstance(lab, str) and not lab.strip()):
+        if is_missing(lab) or (isinstance(lab, str) and invisible_only(lab)):   # '\u200b' was an invisible class
+            unseen = " (invisible characters alone)" if isinstance(lab, str) and lab.strip() else ""
             raise DataError(f"{item_at(what, i, places)}: expected a label, got a missing value ({lab!r})"
-                            f"{missing_hint(lab)}")
+                            f"{missing_hint(lab) or unseen}")
         lab = str(lab)
         if "\0" in lab or not _encodes(lab):     # the label's name is made for the error only
             check_no_nul(lab, item_at(what, i, places))   # 'pos\0' was a class of its own (a file: refused)
@@ -358,26 +361,21 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
     return out
 
 
-def _differ_by(a: str, b: str, them: str = "them") -> str:
-    """What two labels with one ``data.text.screen_spelling`` differ by, for a message."""
-    spaces = f"spaces around {them}"
-    return spaces if a.strip() == b.strip() else f"Unicode composition (NFC / NFD) or {spaces}"
-
-
 def one_spelling_per_label(texts: Sequence[str], what: str, place=None) -> None:
-    """A DataError for two labels that differ only by spaces around them ('pos' and 'pos ') or by Unicode
-    composition (NFC 'café' and NFD 'cafe' + U+0301, one text on screen): two classes, silently, where a CSV
-    column (whose labels are stripped when read) gave one. ``place(i)`` names where label ``i`` is (default
-    ``what[i]``)."""
+    """A DataError for two labels that differ only by spaces around them ('pos' and 'pos '), by Unicode
+    composition (NFC 'café' and NFD 'cafe' + U+0301, one text on screen) or by invisible characters ('pos' and
+    'pos' + U+200B, :mod:`rnnkit.tasks.label_text`): two classes, silently, where a CSV column (whose labels are
+    stripped when read) gave one. ``place(i)`` names where label ``i`` is (default ``what[i]``)."""
     place = place or (lambda i: f"{what}[{i}]")
     first: dict[str, tuple[str, int]] = {}
     for i, text in enumerate(texts):
-        a, j = first.setdefault(screen_spelling(text), (text, i))
+        a, j = first.setdefault(label_spelling(text), (text, i))
         if a != text:
             raise DataError(f"{what}: expected each label written one way, got {a!r} ({place(j)}) and {text!r} "
                             f"({place(i)}), which differ only by {_differ_by(a, text)}: one label on screen, two "
                             f"to scikit-learn, which compares code points; rnnkit does not guess which -- strip "
-                            f"them (and normalise to NFC) for one label, or rename one for two")
+                            f"them (and normalise to NFC; remove invisible characters) for one label, or rename one "
+                            f"for two")
 
 
 def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Iterable[str], what: str = "labels",
@@ -402,7 +400,7 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
             exact.setdefault(value, k)
             if math.isfinite(float(value)):
                 near.setdefault(float(value), k)
-    spaced = {screen_spelling(k): k for k in classes}
+    spaced = {label_spelling(k): k for k in classes}
     for i, (lab, text) in enumerate(zip(labels, texts)):
         if text in known or isinstance(lab, (bool, np.bool_)):
             continue
@@ -411,10 +409,10 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
         if isinstance(lab, str) and (twin := exact.get(exact_number(text))) is not None:
             _one_spelling_per_number([twin, text], what, lambda j: "a class of training" if j == 0
                                      else item_at(what, i, places))
-        if (twin := spaced.get(screen_spelling(text))) not in (None, text):   # 'pos ' against the class 'pos': unseen
+        if (twin := spaced.get(label_spelling(text))) not in (None, text):   # 'pos ' against the class 'pos': unseen
             raise DataError(f"{item_at(what, i, places)}: expected a label as training wrote it, got {text!r}, while "
                             f"the class {twin!r} differs only by {_differ_by(twin, text, 'it')}; strip them first "
-                            f"(and normalise to NFC)")
+                            f"(and normalise to NFC; remove invisible characters)")
         if isinstance(lab, (int, np.integer)):
             same = exact.get(Decimal(int(lab)))
         elif isinstance(lab, (float, np.floating)) and math.isfinite(lab):

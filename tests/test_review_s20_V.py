@@ -198,3 +198,23 @@ def test_a_fit_resumed_in_the_same_process_with_persistent_loader_workers(tmp_pa
         del loader
     assert results[1][0] == results[0][0] == 2
     assert torch.equal(results[1][1], results[0][1])
+
+
+def _daemon_job(n: int) -> object:
+    try:
+        with series_pool(2):
+            return pool_workers(), map_series(pow, [(k, 2) for k in range(n)])
+    except BaseException as e:  # noqa: BLE001 - what the pool worker saw, sent back as text
+        return f"{type(e).__name__}: {e}"
+
+
+@fork_only
+def test_series_pool_inside_a_daemonic_process_fits_in_it():
+    """A forecaster fitted or updated with threads=2 inside a multiprocessing.Pool worker (daemonic: it may have no
+    children) failed with ProcessPoolExecutor's bare 'AssertionError: daemonic processes are not allowed to have
+    children' (before 44ecce5 it ran). Oracle: the plain loop, in the worker itself."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as p:
+        got = p.map(_daemon_job, [6])
+    assert got == [(1, [k * k for k in range(6)])]

@@ -12,7 +12,8 @@ the ``fork`` start method exists (Linux): ``spawn`` would import the caller's sc
 the series are fitted here, as before. A function that cannot be pickled (a lambda) is run here too. The pool is
 its opening thread's: a block opened in another thread meanwhile (two forecasters fitted in two threads) fits its
 series in its own thread, as with ``threads=1`` (the pool was shared, and the first block to end shut it down under
-the other's running ``map_series``: a ``CancelledError``).
+the other's running ``map_series``: a ``CancelledError``). A daemonic process (a ``multiprocessing.Pool`` worker) may
+have no children: there too the series are fitted in the calling process.
 
 >>> with series_pool(2):
 ...     map_series(pow, [(1, 2), (3, 4)])
@@ -58,7 +59,10 @@ def series_pool(workers: int | None) -> Iterator[None]:
     block. A block inside another keeps the outer one's pool."""
     if workers is not None and (not is_int(workers) or workers < 1):
         raise ConfigError(f"workers: expected an int >= 1 or None, got {workers!r}")
-    n = 1 if workers is None or "fork" not in multiprocessing.get_all_start_methods() else min(int(workers), usable_cpus())
+    # a daemonic process (a multiprocessing.Pool worker fitting a forecaster loaded with threads=2) may not have
+    # children: ProcessPoolExecutor's bare AssertionError; its series are fitted in it, as with threads=1
+    n = 1 if workers is None or "fork" not in multiprocessing.get_all_start_methods() \
+        or multiprocessing.current_process().daemon else min(int(workers), usable_cpus())
     with _LOCK:    # nested, or opened by another thread: that block owns the pool (this one's series: in its thread)
         own = n > 1 and _STATE["owner"] is None
         if own:

@@ -104,3 +104,79 @@ def test_classify_train_names_both_csv_rows(tmp_path, capsys):
                      r"\(--csv '.*zw.csv' row \d+\)\) and 'pos\\u200d' \(labels\[\d+\] \(--csv '.*zw.csv' row \d+\)\)"
                      r", which differ only by invisible characters", err), err
 
+
+# ----------------------------------------------------------------------------- forecasting ids: one rule
+def _panel(ids=("a", "b"), n=40):
+    import pandas as pd
+
+    days = pd.date_range("2021-01-01", periods=n, freq="D")
+    return pd.DataFrame({"day": list(days) * len(ids), "store": [s for s in ids for _ in range(n)],
+                         "y": np.concatenate([np.sin(np.arange(n) / (3 + k)) * 10 + 50 for k in range(len(ids))]),
+                         "promo": np.tile((np.arange(n) % 7 == 0).astype(float), len(ids))})
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\t"])
+def test_a_blank_id_is_refused_by_the_api_as_by_a_csv_file(tmp_path, blank):
+    # before: the frame's '' (or '  ') was a series named so, while the same rows read from a CSV file had a
+    # missing id: the same data, two answers
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.tasks.forecasting import Forecaster
+
+    df, shown = _panel(("a", blank)), re.escape(repr(blank))
+    with pytest.raises(DataError, match=rf"^id_col 'store': expected an id on every row, got 40 blank \({shown}: "
+                                        r"empty or white space alone, which a CSV file's reader reads as a missing "
+                                        r"id; first in data row 41\)$"):
+        Forecaster(model="seasonal_naive", horizon=3).fit(df, target="y", time_col="day", id_col="store")
+    df.to_csv(tmp_path / "p.csv", index=False)
+    frame = read_series_csv(tmp_path / "p.csv", "day", id_col="store")       # the CLI's reader (--csv)
+    with pytest.raises(DataError, match=r"^id_col 'store': expected an id on every row, got 40 (missing|blank)"):
+        Forecaster(model="seasonal_naive", horizon=3).fit(frame, target="y", time_col="day", id_col="store")
+    naive = Forecaster(model="seasonal_naive", horizon=3)
+    assert naive.fit(_panel(("a", " b")), target="y", time_col="day", id_col="store").predict()["id"].unique().tolist() \
+        == [" b", "a"]                                       # an id with a space is an id, as before (guard)
+
+
+def _promo_panel_fit():
+    from rnnkit.tasks.forecasting import Forecaster
+
+    return Forecaster(model="gru", horizon=3, epochs=1, hidden_size=4, lookback=5, seed=0).fit(
+        _panel(), target="y", time_col="day", id_col="store", future_covariates=["promo"])
+
+
+def _future(ids):
+    import pandas as pd
+
+    days = pd.date_range("2021-02-10", periods=3, freq="D")
+    return pd.DataFrame({"day": list(days) * len(ids), "store": [s for s in ids for _ in range(3)],
+                         "promo": np.tile([1.0, 0.0, 0.0], len(ids))})
+
+
+def test_future_rows_for_ids_the_model_never_fitted_are_named():
+    # before: the rows of 'c' and 'zz' were dropped without a word (a mistyped id hid among the others' rows)
+    import warnings
+
+    f = _promo_panel_fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                         # the rows of the fitted ids alone: no warning
+        want = f.predict(future_covariates=_future(["a", "b"]))
+    with pytest.warns(UserWarning, match=r"^future_covariates: rows for ids the model never fitted are not used: "
+                                         r"'c', 'zz' \(fitted: \['a', 'b'\]\)$"):
+        got = f.predict(future_covariates=_future(["zz", "a", "c", "b"]))
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(got, want)                   # oracle: the forecast without those rows
+    with pytest.raises(DataError, match=r"^future_covariates: id_col 'store': expected an id on every row, got 3 "
+                                        r"blank \('': empty"):
+        f.predict(future_covariates=_future(["a", "b", ""]))
+
+
+def test_update_names_a_blank_id_as_a_fit_does():
+    # before: 'new_points: expected ids among ['a', 'b'], got ''' -- a CSV's empty cell was 'got 1 missing'
+    import pandas as pd
+
+    f = _promo_panel_fit()
+    new = pd.DataFrame({"day": ["2021-02-10"], "store": [" "], "y": [50.0], "promo": [0.0]})
+    with pytest.raises(DataError, match=r"^new_points: id_col 'store': expected an id on every row, got 1 blank "
+                                        r"\(' ': empty or white space alone"):
+        f.update(new, future_covariates=_future(["a", "b"]))
+

@@ -28,6 +28,7 @@ from rnnkit.data.timeseries.frequency import FrequencyInfo, infer_frequency, int
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.date_args import check_date_args
+from rnnkit.tasks.forecasting.id_rules import check_no_blank_ids, warn_unused_ids
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label, series_note, panel_notes
@@ -327,6 +328,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         ids = df[id_col].astype(str).to_numpy()
         if pd.isna(df[id_col]).any():
             raise DataError(f"id_col {id_col!r}: expected an id on every row, got {int(pd.isna(df[id_col]).sum())} missing")
+        check_no_blank_ids(df[id_col], id_col)      # '' was a series named so; a CSV's empty cell is a missing id
         _check_id_types(df[id_col], ids, id_col)
         # one stable sort, not a mask per id (quadratic: 5,000 series of a panel took ~2 min here); each
         # series keeps its rows' order, the ids in sorted order
@@ -455,6 +457,7 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
             if args["id_col"] not in df.columns:
                 raise DataError(f"new_points: id column {args['id_col']!r} not found")
             frames = rows_by_id(df, args["id_col"], "new_points")      # (.update_rows: no row left out)
+            check_no_blank_ids(df[args["id_col"]], args["id_col"], "new_points: ")   # as a fit's (.id_rules)
         else:
             frames = {fitted[0].id: df}
     else:
@@ -512,14 +515,14 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
     df = _frame_times(data, args, "future_covariates")
     for c in cols:
         _need_column(df, c, "future_covariates")
+    if args.get("id_col"):
+        if args["id_col"] not in df.columns:
+            raise DataError(f"future_covariates: column {args['id_col']!r} not found")
+        check_no_blank_ids(df[args["id_col"]], args["id_col"], "future_covariates: ")
     out = []
     for f in fitted:
         times = future_index(f.index, f.freq, H)
-        sub = df
-        if args.get("id_col"):
-            if args["id_col"] not in df.columns:
-                raise DataError(f"future_covariates: column {args['id_col']!r} not found")
-            sub = df[id_rows(df, args["id_col"], f.id, "future_covariates")]
+        sub = df[id_rows(df, args["id_col"], f.id, "future_covariates")] if args.get("id_col") else df
         sub = pd.DataFrame({c: _numeric(sub[c].rename(c), "future_covariates: column", f.id) for c in cols},
                            index=sub.index)
         same_zone(sub.index, times, "future_covariates", f.id)
@@ -537,4 +540,6 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
         if not np.isfinite(vals).all():
             raise DataError(f"future_covariates: expected values for every forecast time of series {f.id!r}, got NaN")
         out.append(vals)
+    if args.get("id_col"):     # a file covering more stores is legitimate: named, not refused (.id_rules)
+        warn_unused_ids(df[args["id_col"]], [f.id for f in fitted], "future_covariates")
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -180,3 +181,49 @@ def test_update_names_a_blank_id_as_a_fit_does():
                                         r"\(' ': empty or white space alone"):
         f.update(new, future_covariates=_future(["a", "b"]))
 
+
+# ----------------------------------------------------------------------------- forecast.png written atomically
+def _plotted(tmp_path):
+    from rnnkit.tasks.forecasting import Forecaster
+
+    f = Forecaster(model="seasonal_naive", horizon=3).fit(_panel(("a",)), target="y", time_col="day", id_col="store")
+    png = tmp_path / "forecast.png"
+    f.plot(png)
+    return f, png, png.read_bytes()
+
+
+def test_a_plot_write_that_fails_names_the_path_and_keeps_the_earlier_image(tmp_path, monkeypatch):
+    # before: savefig wrote the file itself (no fsync, no temp file): a full disk left a truncated image in place
+    import errno
+
+    import rnnkit._io
+
+    f, png, before = _plotted(tmp_path)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(rnnkit._io.os, "fsync", full)
+    with pytest.raises(OSError, match=r"No space left on device: '.*forecast\.png'$"):
+        f.plot(png)
+    assert png.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["forecast.png"]
+
+
+def test_a_plot_whose_rendering_fails_leaves_no_half_image(tmp_path, monkeypatch):
+    # before: the renderer wrote into forecast.png itself, so a failure half way left half an image there
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    f, png, before = _plotted(tmp_path)
+
+    draw = FigureCanvasAgg.print_png
+
+    def half(self, out, **kw):            # matplotlib's layout pass (_get_renderer) draws into a BytesIO of its own
+        if sys._getframe(1).f_code.co_name == "_get_renderer":
+            return draw(self, out)
+        (out.write if hasattr(out, "write") else open(out, "wb").write)(before[:100])
+        raise RuntimeError("renderer failed")
+    monkeypatch.setattr(FigureCanvasAgg, "print_png", half)
+    with pytest.raises(RuntimeError, match="renderer failed"):
+        f.plot(png)
+    assert png.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["forecast.png"]
+    f.plot(tmp_path / "f.svg")                                             # another format: by its suffix, as before
+    assert (tmp_path / "f.svg").read_bytes().lstrip().startswith(b"<?xml")

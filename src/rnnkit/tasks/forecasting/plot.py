@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from rnnkit._io import atomic_write_bytes
 
 __all__ = ["plot_forecast"]
 
@@ -14,7 +17,8 @@ def plot_forecast(forecaster: Any, forecast: pd.DataFrame, backtest: Any = None,
                   history: int | None = None, max_series: int = 6):
     """One panel per series (at most ``max_series``): history (the last ``history`` points; default
     enough to show the backtest and a few horizons), forecast line and interval band, and each backtest
-    fold's forecast of the model. Saves a PNG when ``path`` is given; returns the figure.
+    fold's forecast of the model. Saves a PNG when ``path`` is given (drawn in memory, then written atomically:
+    :func:`rnnkit._io.atomic_write_bytes`); returns the figure.
 
     ``path`` names the image file (its suffix an image format matplotlib writes: .png, .svg, .pdf, ...);
     ``history`` is None or an int >= 1; ``forecast`` a frame of :meth:`predict`'s columns; ``backtest`` None or a
@@ -57,10 +61,13 @@ def plot_forecast(forecaster: Any, forecast: pd.DataFrame, backtest: Any = None,
         ax.legend(loc="upper left", fontsize=8)
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+    if path is not None:    # drawn in memory, then written atomically: a failed write (a full disk, a render error)
+        try:                # left a half image where the earlier run's plot was, in place
+            image = io.BytesIO()
+            fig.savefig(image, format=Path(path).suffix.lower()[1:], dpi=110)
+            atomic_write_bytes(path, image.getvalue())     # an OSError names the path
+        finally:
+            plt.close(fig)
     return fig
 
 

@@ -218,3 +218,24 @@ def test_series_pool_inside_a_daemonic_process_fits_in_it():
     with multiprocessing.get_context("fork").Pool(1) as p:
         got = p.map(_daemon_job, [6])
     assert got == [(1, [k * k for k in range(6)])]
+
+
+# ------------------------------------------------------------------ layers on the meta device (G's 0cc2ce4 area)
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "ElmanRNN", "MinGRU", "MinLSTM"])
+def test_meta_input_with_lengths_is_a_typed_error_naming_lengths(name):
+    """A layer on the meta device (shape inference) takes x without lengths, and with lengths all equal to T; with a
+    shorter sequence it was torch's bare 'RuntimeError: Tensor.item() cannot be called on meta tensors' (the masks
+    read the values). Oracle: the same call without lengths gives the shapes that the CPU layer gives with them."""
+    import torch
+
+    from rnnkit import layers
+    from rnnkit.errors import InputTypeError
+
+    cls = getattr(layers, name)
+    meta = cls(3, 4, batch_first=True, device="meta")
+    x = torch.empty(2, 5, 3, device="meta")
+    assert meta(x, lengths=torch.tensor([5, 5]))[0].shape == (2, 5, 4)          # every row full: as before
+    with pytest.raises(InputTypeError, match=r"^lengths: expected x on a device holding values .* meta device"):
+        meta(x, lengths=torch.tensor([5, 3]))
+    cpu = cls(3, 4, batch_first=True)(torch.randn(2, 5, 3), lengths=torch.tensor([5, 3]))[0]
+    assert meta(x)[0].shape == cpu.shape

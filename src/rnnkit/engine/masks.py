@@ -64,6 +64,10 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: 
         raise ShapeError(f"lengths: expected values in [{min_len}, {max_len}] (the sequence length), got min {lo}, max {hi}")
     if lo == max_len:
         return None
+    if device is not None and torch.device(device).type == "meta":   # the masks read the values: torch's bare
+        raise InputTypeError("lengths: expected x on a device holding values when a sequence is shorter than x's "   # .item()
+                             f"{max_len} steps, got x on the meta device (for the output shapes alone, which are the "
+                             "same, call without lengths)")
     return lengths.to(device=device, dtype=torch.long)
 
 

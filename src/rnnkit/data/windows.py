@@ -81,6 +81,13 @@ def split_origins(n: int, lookback: int, horizon: int, val_size: int) -> tuple[n
     >>> tr, va = split_origins(20, lookback=4, horizon=3, val_size=5)
     >>> int(tr.max()) + 3 <= 15 <= int(va.min()), va.tolist()
     (True, [15, 16, 17])
+
+    ``val_size`` may exceed ``n``, on purpose: the forecaster holds out ``max(val_fraction * n, 2 * horizon)``
+    values of every series of a panel, and a series shorter than that (14 values at horizon 8) gives its
+    windows to validation alone and none to training -- refusing it would refuse the whole panel's fit.
+
+    >>> [a.tolist() for a in split_origins(14, lookback=5, horizon=8, val_size=16)]
+    [[], [5, 6]]
     """
     n = _check_int("n", n, 0)            # before n - val_size: n="10" was Python's bare TypeError (so was
     lookback = _check_int("lookback", lookback, 1)    # horizon=None in split - horizon)

@@ -41,6 +41,10 @@ __all__ = ["ets_auto", "theta", "seasonal_naive_point", "naive_point", "statisti
 # statsmodels' ETSModel._loglike_internal arguments that the lean copy in point_ets was written for (another
 # statsmodels: its own, unchanged)
 _LEAN_ARGS = ("self", "params", "yhat", "xhat", "is_fixed", "fixed_values", "use_beta_star", "use_gamma_star")
+# ... and the code the copy repeats (sha256 of _loglike_internal's and _residuals' tokens, comments and layout left
+# out; statsmodels 0.15.0): a statsmodels (or an ETSModel subclass) whose arithmetic differs under the same signature
+# keeps its own log-likelihood, so the lean copy never computes another formula
+_LEAN_CODE = "c7a1bd9eeefab040ca3ef4c5c00b02eb3f4f357c10cc7f475c79a7a122da35ef"
 MAX_ETS_PERIOD = 24   # longer seasons: STL first (hundreds of seasonal states are slow and noisy)
 
 
@@ -150,7 +154,7 @@ def point_ets(base: type) -> type:
         def _res_classes(self) -> dict:
             return {"fit": (PointResults, ETSResultsWrapper)}
 
-    if _LEAN_ARGS == tuple(inspect.signature(base._loglike_internal).parameters):
+    if _LEAN_ARGS == tuple(inspect.signature(base._loglike_internal).parameters) and _code_digest(base) == _LEAN_CODE:
         class LeanETS(PointETS):
             def _loglike_internal(self, params, yhat, xhat, is_fixed=None, fixed_values=None, use_beta_star=False,
                                   use_gamma_star=False):
@@ -167,6 +171,25 @@ def point_ets(base: type) -> type:
 
         return LeanETS
     return PointETS
+
+
+def _code_digest(base: type) -> str | None:
+    """sha256 of the tokens of ``base._loglike_internal`` and ``base._residuals`` without comments and layout
+    (``None`` where their source cannot be read: statsmodels' own log-likelihood is used)."""
+    import hashlib
+    import io
+    import tokenize
+
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,
+            tokenize.ENDMARKER}
+    try:
+        parts = []
+        for fn in (base._loglike_internal, base._residuals):
+            tokens = tokenize.generate_tokens(io.StringIO(inspect.getsource(fn)).readline)
+            parts.append(" ".join(t.string for t in tokens if t.type not in skip))
+    except (OSError, TypeError, SyntaxError, tokenize.TokenError, AttributeError):
+        return None
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _ets_unit(y: np.ndarray, horizon: int, period: int) -> np.ndarray:

@@ -2,6 +2,12 @@
 SIGTERM, the Han prefix cut)."""
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -50,3 +56,48 @@ def test_lean_loglike_keeps_a_subclass_loglike_of_the_same_signature():
     # statsmodels' own ETSModel: the lean fit equals the plain one bit for bit
     want, got = _fit(ETSModel, y), _fit(point_ets(ETSModel), y)
     assert np.array_equal(got.params, want.params) and got.llf == want.llf
+
+
+POOL_CHILD = r'''
+import os, sys, time
+from rnnkit.tasks.forecasting.series_pool import map_series, series_pool
+with series_pool(2):
+    pids = set(map_series(os.getpid, [()] * 8))
+    print(" ".join(map(str, sorted(pids - {os.getpid()}))), flush=True)
+    time.sleep(120)
+'''
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork pool and /proc: Linux")
+def test_pool_workers_end_when_their_parent_is_killed_outright():
+    """kill -9 (the OOM killer, a scheduler's hard stop) of a process holding the series pool ends no pool: its
+    workers waited on their queue for ever, orphans, each a forked copy of it. Oracle: the processes' own state in
+    /proc, compared with the parent's (gone at once)."""
+    child = subprocess.Popen([sys.executable, "-c", POOL_CHILD], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "OMP_NUM_THREADS": "1"})
+    workers: list[int] = []
+    try:
+        workers = [int(p) for p in child.stdout.readline().split()]
+        assert workers, "no worker process answered"
+        assert all(_alive(p) for p in workers)
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.1)
+        left = [p for p in workers if _alive(p)]
+    finally:
+        child.kill()
+        for p in workers:
+            with contextlib.suppress(ProcessLookupError):
+                if _alive(p):
+                    os.kill(p, signal.SIGKILL)
+    assert left == [], f"workers {left} outlived their killed parent"

@@ -80,14 +80,34 @@ def series_pool(workers: int | None) -> Iterator[None]:
             ex.shutdown(wait=True, cancel_futures=True)
 
 
-def _init_worker() -> None:
+def _init_worker(parent: int) -> None:
     _STATE.update(workers=1, executor=None, size=0, owner=None)      # the parent's pool is not this process's
+    _die_with(parent)
     os.environ["OMP_NUM_THREADS"] = "1"
     import sys
 
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)
+
+
+def _die_with(parent: int) -> None:
+    """Linux: this worker gets SIGKILL when the process that forked it ends -- a parent killed outright (kill -9,
+    the OOM killer, a scheduler's hard stop after its grace time) ends no pool, and its idle workers waited on
+    their queue for ever, each a forked copy of it. Elsewhere: nothing."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)                    # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:                                          # the parent ended before the call
+        os._exit(1)
 
 
 def _call(job: tuple[Callable, tuple]) -> Any:
@@ -113,7 +133,7 @@ def map_series(fn: Callable, args: Sequence[tuple]) -> list:
     ex = _STATE["executor"]
     if ex is None:
         ex = ProcessPoolExecutor(max_workers=_STATE["workers"], mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_init_worker)
+                                 initializer=_init_worker, initargs=(os.getpid(),))
         _STATE["executor"], _STATE["size"] = ex, _STATE["workers"]
     chunk = max(1, len(args) // (4 * _STATE["size"]))
     return list(ex.map(_call, [(fn, a) for a in args], chunksize=chunk))

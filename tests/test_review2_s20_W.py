@@ -15,6 +15,12 @@ import pytest
 
 pytest.importorskip("statsmodels")
 
+from rnnkit.tasks.forecasting.series_pool import usable_cpus  # noqa: E402
+
+# the series pool runs on Linux (fork) with at least two usable CPUs; elsewhere its series are fitted in-process
+pooled = pytest.mark.skipif(not sys.platform.startswith("linux") or usable_cpus() < 2,
+                            reason="the series pool needs fork and two usable CPUs")
+
 
 def _series() -> np.ndarray:
     rng = np.random.default_rng(7)
@@ -76,7 +82,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork pool and /proc: Linux")
+@pooled
 def test_pool_workers_end_when_their_parent_is_killed_outright():
     """kill -9 (the OOM killer, a scheduler's hard stop) of a process holding the series pool ends no pool: its
     workers waited on their queue for ever, orphans, each a forked copy of it. Oracle: the processes' own state in
@@ -101,3 +107,36 @@ def test_pool_workers_end_when_their_parent_is_killed_outright():
                 if _alive(p):
                     os.kill(p, signal.SIGKILL)
     assert left == [], f"workers {left} outlived their killed parent"
+
+
+class TwoArgError(Exception):
+    """An exception whose class cannot be rebuilt from its pickle (two required arguments)."""
+
+    def __init__(self, series, why):
+        super().__init__(f"series {series}: {why}")
+
+
+def _fails_oddly(i):
+    if i == 1:
+        raise TwoArgError(i, "no fit")
+    if i == 4:
+        raise ValueError(f"series {i}: bad")
+    return i * 2
+
+
+@pooled
+def test_an_exception_that_cannot_travel_back_is_the_loops_own():
+    """A series function raising an exception whose class cannot be unpickled broke the pool: 'BrokenProcessPool:
+    A process in the process pool was terminated abruptly', where the loop raised the function's own error.
+    Oracle: the same call in one process (threads=1)."""
+    from rnnkit.tasks.forecasting.series_pool import map_series, pool_workers, series_pool
+
+    got = []
+    for n in (1, 2):
+        with series_pool(n):
+            assert pool_workers() == n
+            with pytest.raises(Exception) as e:
+                map_series(_fails_oddly, [(i,) for i in range(8)])
+            got.append((type(e.value), str(e.value)))
+            assert map_series(_fails_oddly, [(i,) for i in (0, 2, 3)]) == [0, 4, 6]   # the pool still works
+    assert got[1] == got[0] == (TwoArgError, "series 1: no fit")

@@ -110,9 +110,22 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+class _RaiseHere:
+    """A worker's answer for a call whose exception cannot travel back (its class cannot be rebuilt from a pickle,
+    e.g. an ``__init__`` with two required arguments: the parent's pool broke, ``BrokenProcessPool``): the parent
+    runs that call itself and so raises the loop's own exception."""
+
+
 def _call(job: tuple[Callable, tuple]) -> Any:
     fn, args = job
-    return fn(*args)
+    try:
+        return fn(*args)
+    except Exception as e:
+        try:
+            pickle.loads(pickle.dumps(e))
+        except Exception:  # noqa: BLE001 - not rebuildable: raised in the parent instead
+            return _RaiseHere()
+        raise
 
 
 def _picklable(fn: Callable) -> bool:
@@ -136,4 +149,6 @@ def map_series(fn: Callable, args: Sequence[tuple]) -> list:
                                  initializer=_init_worker, initargs=(os.getpid(),))
         _STATE["executor"], _STATE["size"] = ex, _STATE["workers"]
     chunk = max(1, len(args) // (4 * _STATE["size"]))
-    return list(ex.map(_call, [(fn, a) for a in args], chunksize=chunk))
+    # read in order, so the first failing series raises first, as in the loop
+    return [fn(*a) if isinstance(r, _RaiseHere) else r
+            for r, a in zip(ex.map(_call, [(fn, a) for a in args], chunksize=chunk), args)]

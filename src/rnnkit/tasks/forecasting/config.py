@@ -147,7 +147,7 @@ class ForecastConfig:
     max_lookback: int = 192
     # --- training
     epochs: int = 30
-    selection_epochs: int = 12          # per lookback candidate during selection
+    selection_epochs: int = 12          # per lookback candidate during selection (at most epochs)
     batch_size: int = 64
     lr: float = 3e-3
     patience: int = 4                   # early stopping on the validation MAE

@@ -357,6 +357,9 @@ class NetworkForecaster(ForecastModel):
         n_future = fitted[0].fut.shape[1]
         input_size = self._input_size()
         results = {}
+        # ``epochs`` is the whole training: a candidate gets at most that many while the lookback is chosen
+        # (``rnnkit forecast --epochs E`` passes min(12, E); Forecaster(epochs=2) trained 12 per candidate)
+        selection = min(cfg.selection_epochs, cfg.epochs)
         for i, L in enumerate(feasible):
             torch.manual_seed(cfg.seed * 1000 + L)
             net = self._build_network(input_size, n_future)
@@ -365,15 +368,15 @@ class NetworkForecaster(ForecastModel):
                     net.load_state_dict(init)
                 except RuntimeError:
                     pass  # a different architecture: train from scratch
-            epochs = cfg.epochs if len(feasible) == 1 else cfg.selection_epochs
+            epochs = cfg.epochs if len(feasible) == 1 else selection
             self._say(f"lookback {L} ({i + 1}/{len(feasible)}), {epochs} epochs")
             score, info = train_network(net, windows, L, epochs, cfg, quiet=self.progress is None)
             results[L] = (score, net, info)
         best = min(results, key=lambda k: results[k][0])
         net, info = results[best][1], results[best][2]
-        if len(feasible) > 1 and cfg.epochs > cfg.selection_epochs:
-            self._say(f"lookback {best} chosen, {cfg.epochs - cfg.selection_epochs} more epochs")
-            _, more = train_network(net, windows, best, cfg.epochs - cfg.selection_epochs, cfg, quiet=self.progress is None)
+        if len(feasible) > 1 and cfg.epochs > selection:
+            self._say(f"lookback {best} chosen, {cfg.epochs - selection} more epochs")
+            _, more = train_network(net, windows, best, cfg.epochs - selection, cfg, quiet=self.progress is None)
             info = {"epochs": info["epochs"] + more["epochs"], "best_val_mae": more["best_val_mae"],
                     "stopped_early": more["stopped_early"], "train_windows": info["train_windows"],
                     "val_windows": info["val_windows"]}

@@ -116,6 +116,13 @@ class TwoArgError(Exception):
         super().__init__(f"series {series}: {why}")
 
 
+class FormattedError(Exception):
+    """Rebuilt from its pickle with another message: its __init__ formats the one argument it gets back."""
+
+    def __init__(self, series):
+        super().__init__(f"series {series}: no season")
+
+
 def _fails_oddly(i):
     if i == 1:
         raise TwoArgError(i, "no fit")
@@ -140,3 +147,25 @@ def test_an_exception_that_cannot_travel_back_is_the_loops_own():
             got.append((type(e.value), str(e.value)))
             assert map_series(_fails_oddly, [(i,) for i in (0, 2, 3)]) == [0, 4, 6]   # the pool still works
     assert got[1] == got[0] == (TwoArgError, "series 1: no fit")
+
+
+@pooled
+def test_an_exception_rebuilt_with_another_message_is_the_loops_own():
+    """An exception whose __init__ formats its argument came back from a worker as 'series series 2: no season:
+    no season' where the loop said 'series 2: no season'. Oracle: the same call with threads=1."""
+    from rnnkit.tasks.forecasting.series_pool import map_series, pool_workers, series_pool
+
+    def run(n):
+        with series_pool(n):
+            assert pool_workers() == n
+            with pytest.raises(FormattedError) as e:
+                map_series(_fails_formatted, [(i,) for i in range(8)])
+        return str(e.value)
+
+    assert run(2) == run(1) == "series 2: no season"
+
+
+def _fails_formatted(i):
+    if i == 2:
+        raise FormattedError(i)
+    return i

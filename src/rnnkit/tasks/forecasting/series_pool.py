@@ -112,8 +112,9 @@ def _die_with(parent: int) -> None:
 
 class _RaiseHere:
     """A worker's answer for a call whose exception cannot travel back (its class cannot be rebuilt from a pickle,
-    e.g. an ``__init__`` with two required arguments: the parent's pool broke, ``BrokenProcessPool``): the parent
-    runs that call itself and so raises the loop's own exception."""
+    e.g. an ``__init__`` with two required arguments: the parent's pool broke, ``BrokenProcessPool``; or it is
+    rebuilt with another message, an ``__init__`` that formats its one argument): the parent runs that call itself
+    and so raises the loop's own exception."""
 
 
 def _call(job: tuple[Callable, tuple]) -> Any:
@@ -122,8 +123,10 @@ def _call(job: tuple[Callable, tuple]) -> Any:
         return fn(*args)
     except Exception as e:
         try:
-            pickle.loads(pickle.dumps(e))
+            back = pickle.loads(pickle.dumps(e))
         except Exception:  # noqa: BLE001 - not rebuildable: raised in the parent instead
+            return _RaiseHere()
+        if type(back) is not type(e) or str(back) != str(e):     # rebuilt as another error or message
             return _RaiseHere()
         raise
 

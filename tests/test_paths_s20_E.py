@@ -33,3 +33,27 @@ def test_api_epochs_below_selection_epochs_trains_as_the_cli():
     assert len(api.selection_) > 1   # several lookbacks: the selection ran
     assert api.train_info_["epochs"] <= 2
     pd.testing.assert_frame_equal(api.predict(), cli.predict())
+
+
+def test_classifier_export_meta_names_the_unknown_token_id():
+    # FILE.json said pad_id only: a consumer feeding the graph had to guess which id a word outside 'tokens' takes
+    # (rt-snippets run, ONNX fed as the meta says: 115 of the test texts' pieces were not in 'tokens')
+    import torch
+
+    from rnnkit.export.tasks import classifier_spec
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = ["good fine film", "bad awful plot", "good nice story", "awful bad acting"] * 4
+    labels = ["pos", "neg", "pos", "neg"] * 4
+    cfg = TextClassifierConfig(tokenizer="words", embeddings="own", combine=False, epochs=1, embed_dim=4, hidden_size=4,
+                               min_freq=1, batch_size=8, val_fraction=0.0, progress=False)
+    clf = TextClassifier(cfg).fit(texts, labels)
+    spec = classifier_spec(clf)
+    meta = spec.meta
+    assert meta["unk_id"] == clf.vocab.id("zebra") != meta["pad_id"]
+    # fed as the meta says (unknown words -> unk_id), the graph gives predict_proba
+    text = "good zebra quokka"
+    idx = {t: i for i, t in enumerate(clf.vocab.tokens)}
+    ids = torch.tensor([[idx.get(w, meta["unk_id"]) for w in text.split()]])
+    probs = spec.reference(ids, torch.tensor([3]))[1]
+    np.testing.assert_allclose(probs.detach().numpy(), clf.predict_proba([text]), atol=1e-6)

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from rnnkit.data.vocab import TOKENIZERS, splitter_spec
+from rnnkit.data.vocab import TOKENIZERS, UNK, splitter_spec
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.export.graph import exportable
 from rnnkit.export.signature import GraphSpec, InputSpec, flat, pack_state, state_inputs, state_outputs
@@ -182,7 +182,10 @@ def classifier_spec(clf: Any) -> GraphSpec:
         meta = {"task": "classify", "tokenizer": getattr(clf, "units", None) or cfg.tokenizer,
                 "lowercase": cfg.lowercase, "max_len": cfg.max_len, "pad_id": 0,
                 "vocabulary": "vocab.json ('tokens') of the run folder" + _CUTTERS.get(getattr(clf, "units", None), ""),
-                "network_weight": (mix or {}).get("network"), "weights": mix}
+                "network_weight": (mix or {}).get("network"), "weights": mix,
+                # a token not in 'tokens' is read as <unk>: the meta named the padding id only, so a consumer had
+                # to guess the id of an unseen word or wordpiece (predict_proba's is vocab.id(token))
+                "unk_id": clf.vocab.index.get(UNK)}
         if meta["tokenizer"] in TOKENIZERS:   # how texts become tokens, for a consumer outside Python
             meta["splitter"] = splitter_spec(meta["tokenizer"], cfg.lowercase)
         elif meta["tokenizer"] == "segmented":   # it said "segmented" and nothing else: no consumer could cut the texts

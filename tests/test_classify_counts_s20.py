@@ -200,3 +200,30 @@ def test_space_share_counts_what_isspace_counts_on_every_code_point():
               for _ in range(rng.randint(0, 3))] for _ in range(300)]
     for texts in [[every], [], [""], ["a b", "这是中文"], *mixes]:
         assert space_share(texts) == by_character(texts), texts
+
+
+def test_a_classifier_fit_and_evaluate_analyse_each_text_once(monkeypatch):
+    """TextClassifier.shared_work: in fit the combination's two members, their validation probabilities and the
+    two baselines refitted on all the training texts read each text once (2 x (240 + 2 x 60) + 2 x 300 = 1,320
+    analyses of 300 texts before); evaluate reads each text once for the combination and both baselines (3 x 150
+    before). Oracle: the same classifier fitted and evaluated without the shared store, bit for bit."""
+    import contextlib
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts, labels = generated(450)
+    cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=1, batch_size=32, val_fraction=0.2,
+                               progress=False, subword_member=False, embeddings="own")
+    calls = _count_analyses(monkeypatch)
+    clf = TextClassifier(cfg).fit(texts[:300], labels[:300])
+    assert len(calls) == len(set(texts[:300])), len(calls)
+    del calls[:]
+    m = clf.evaluate(texts[300:], labels[300:])
+    assert len(calls) == len(set(texts[300:])), len(calls)
+    monkeypatch.setattr(TextClassifier, "shared_work", lambda self: contextlib.nullcontext())
+    plain_fit = TextClassifier(cfg).fit(texts[:300], labels[:300])     # each member analysing on its own, as before
+    assert clf.mix == plain_fit.mix and clf.history["mix"]["C"] == plain_fit.history["mix"]["C"]
+    for kind in ("tfidf_logreg", "nb_logreg"):
+        assert np.array_equal(clf.baselines[kind].coef, plain_fit.baselines[kind].coef)
+    assert m == plain_fit.evaluate(texts[300:], labels[300:])
+    assert np.array_equal(clf.predict_proba(texts), plain_fit.predict_proba(texts))

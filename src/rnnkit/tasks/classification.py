@@ -43,6 +43,7 @@ from rnnkit.tasks.classify_config import (
     BIGRAM_AUTO, MIN_KNOWN, MIX_STEP, MODELS, TextClassifierConfig,
 )
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
+from rnnkit.tasks.classify_counts import shared_counts
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_data import warn_case_variants, warn_conflicting_labels
@@ -412,6 +413,12 @@ class TextClassifier(ClassifierTask):
         if kind in self._mix_C and baseline.C is None:
             baseline.C = self._mix_C[kind]    # already chosen on the validation split
         return baseline.fit(inputs, targets)
+
+    def shared_work(self) -> Any:
+        """Each text analysed once by the linear models (:func:`.classify_counts.shared_counts`): in ``fit`` the
+        combination's members, their validation scoring and the baselines' refits; in ``evaluate`` the combination
+        and each baseline."""
+        return shared_counts()
 
     def default_baselines(self) -> dict[str, Any]:
         return {**{kind: cls(self._linear_units(), self.config.lowercase) for kind, cls in LINEAR.items()},

@@ -4,21 +4,12 @@ a relative --csv kept 'a.csv', so `evaluate --run RUN` (no data flag) from anoth
 
 from __future__ import annotations
 
-import csv
 import json
 
 from rnnkit.cli.main import main
+from toy_data import write_sentiment_csv
 
-WORDS = ["good", "great", "fine", "nice", "bad", "awful", "poor", "sad"]
-
-
-def _csv(path, seed):
-    rows = [(f"{WORDS[(i * 7 + seed) % 4]} film {i + seed}", "pos") for i in range(12)] + \
-           [(f"{WORDS[4 + (i * 5 + seed) % 4]} film {i + seed}", "neg") for i in range(12)]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["text", "label"])
-        w.writerows(rows)
+_csv = write_sentiment_csv
 
 
 def test_evaluate_from_another_folder_scores_the_file_trained_on(tmp_path, monkeypatch, capsys):

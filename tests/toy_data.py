@@ -1,5 +1,6 @@
 """Small real-looking data shared by several test files (imported as ``toy_data``: pytest puts tests/ on sys.path)."""
 
+import csv
 import random
 
 #: eight German-English pairs and a seq2seq configuration that fits them in a second
@@ -45,3 +46,17 @@ def reversal_task():
     probe, truth = X[:100] + X[150:250], Y[:100] + Y[150:250]
     cfg = {**CLASSIFY_FAST, "model": "feedforward", "pooling": "mean", "epochs": 15, "min_freq": 1}
     return X, Y, probe, truth, cfg
+
+
+SENTIMENT_WORDS = ["good", "great", "fine", "nice", "bad", "awful", "poor", "sad"]
+
+
+def write_sentiment_csv(path, seed: int = 0) -> None:
+    """24 rows (text, label), 12 'pos' and 12 'neg', the words and numbers shifted by ``seed``."""
+    w = SENTIMENT_WORDS
+    rows = [(f"{w[(i * 7 + seed) % 4]} film {i + seed}", "pos") for i in range(12)] + \
+           [(f"{w[4 + (i * 5 + seed) % 4]} film {i + seed}", "neg") for i in range(12)]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["text", "label"])
+        out.writerows(rows)

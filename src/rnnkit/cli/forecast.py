@@ -114,6 +114,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     m.add_argument("--detrend", default="none", choices=["none", "diff"], help="network: first differences")
     m.add_argument("--backtest", type=int, default=0, metavar="K", help="rolling-origin folds (0: none)")
     m.add_argument("--no-plot", action="store_true", help="do not write forecast.png")
+    m.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes for the per-series statistical fits (ETS, Theta, baselines; Linux), apart from "
+                        "--threads: the same numbers (default: as many as --threads; 1: none)")
     add_common(p, seed=True, out=True, threads=True)
     return p
 
@@ -293,7 +296,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
                 lookback=args.lookback, hidden_size=args.hidden_size, num_layers=args.num_layers, epochs=args.epochs,
                 selection_epochs=min(12, args.epochs), period=args.period, transform=args.transform,
                 deseasonalize=args.deseasonalize, detrend=args.detrend, resample=args.resample, seed=args.seed,
-                threads=args.threads)
+                threads=args.threads, workers=args.workers)
 
 
 def _future_rows(args: argparse.Namespace, data: Any, parse_args: dict[str, Any]) -> Any:

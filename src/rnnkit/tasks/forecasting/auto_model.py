@@ -228,7 +228,7 @@ class AutoModel(ForecastModel):
         self._announce(auto, lambda k: "validation: ")
         constant = constant_values(hist)
         try:
-            with threads(self.config.threads):
+            with threads(self.config.threads, self.config.workers):
                 self._point, self._quantiles = self._joined(hist, constant, lambda batch: auto.forecast(
                     batch, self.config.horizon), auto)
         finally:
@@ -299,7 +299,7 @@ class AutoModel(ForecastModel):
                                       np.concatenate([h.observed, observed]), h.missing, h.resampled, h.reordered))
             else:
                 grown.append(h)
-        with threads(self.config.threads):
+        with threads(self.config.threads, self.config.workers):
             self._point, self._quantiles = self._joined(grown, self.constant_, lambda batch: self.auto_.forecast_fitted(
                 batch, self.config.horizon), self.auto_)
         self._fitted = grown
@@ -319,7 +319,7 @@ class AutoModel(ForecastModel):
         fitter = AutoFoldFitter(self, auto, hist, folds)
         self._announce(auto, lambda k: f"backtest ({folds} folds + final fit), pass {k}: ")
         try:
-            with threads(self.config.threads):
+            with threads(self.config.threads, self.config.workers):
                 result = run_backtest(fitter, series, self.config.horizon, folds=folds, level=self.config.level,
                                       baselines=baselines)
         finally:

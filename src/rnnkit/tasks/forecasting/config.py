@@ -160,6 +160,8 @@ class ForecastConfig:
                                         # oversubscribe shared machines. None: leave torch's setting.
                                         # > 1: the per-series statistical fits (ETS, Theta, baselines) also
                                         # run on up to that many processes (.series_pool; the same numbers).
+    workers: int | None = None          # processes for the per-series statistical fits, apart from torch's
+                                        # threads (1: none; None: as many as threads): the same numbers.
 
     def __post_init__(self) -> None:
         plain_fields(self)   # numpy scalars (horizon=df.shape[0] // 4, np.True_) are the Python values they hold
@@ -217,6 +219,7 @@ class ForecastConfig:
         if self.seed > SEED_MAX:   # derived seeds (seed * 1000 + lookback, ...) must stay in torch's range
             raise ConfigError(f"seed: expected an int in [0, {SEED_MAX}], got {_shown(self.seed)}")
         check_int("threads", self.threads, 1, allow_none=True)
+        check_int("workers", self.workers, 1, allow_none=True)
         # past the threads this process could start libgomp fails at the first parallel op: SIGSEGV (the limits
         # are read from /proc only for a count above the default 1)
         limit = max_threads() if self.threads is not None and self.threads > 1 else None

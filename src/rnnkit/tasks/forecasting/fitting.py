@@ -23,12 +23,13 @@ __all__ = ["threads", "train_network", "val_mae", "rollout", "batch_forecast", "
 
 
 class threads:
-    """Set torch's intra-op thread count for a block and restore it afterwards (``None``: no change); with ``n`` > 1
-    the per-series statistical fits of the block (local candidates, the backtest's baselines) also run on up to
-    ``n`` worker processes (:func:`.series_pool.series_pool`: the same numbers)."""
+    """Set torch's intra-op thread count for a block and restore it afterwards (``None``: no change); the per-series
+    statistical fits of the block (local candidates, the backtest's baselines) run on up to ``workers`` worker
+    processes (:func:`.series_pool.series_pool`: the same numbers; ``workers=None``: as many as ``n``)."""
 
-    def __init__(self, n: int | None) -> None:
+    def __init__(self, n: int | None, workers: int | None = None) -> None:
         self.n, self.old, self.pool = n, None, None
+        self.workers = n if workers is None else workers
 
     def __enter__(self):
         from rnnkit.tasks.forecasting.series_pool import series_pool
@@ -37,7 +38,7 @@ class threads:
             self.old = torch.get_num_threads()
             if self.old != self.n:
                 torch.set_num_threads(self.n)
-        self.pool = series_pool(self.n)
+        self.pool = series_pool(self.workers)
         self.pool.__enter__()
         return self
 

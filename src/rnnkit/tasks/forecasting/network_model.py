@@ -135,7 +135,7 @@ class NetworkForecaster(ForecastModel):
         hint = self._bt_hint
         self._bt_hint = None
         self._fixed_deseasonalize = {} if hint is None else dict(hint["deseasonalize"])
-        with threads(self.config.threads):
+        with threads(self.config.threads, self.config.workers):
             self._fit_series(series, lookback=None if hint is None else hint["lookback"],
                              init=None if hint is None else hint["weights"])
         if hint is not None and self.config.lookback is None:
@@ -152,7 +152,7 @@ class NetworkForecaster(ForecastModel):
         self._need_fitted()
         H = self._predict_horizon(horizon)
         futs = future_covariate_values(future_covariates, self._fitted, self._parse_args, self._future_rows(H))
-        with threads(self.config.threads):
+        with threads(self.config.threads, self.config.workers):
             return self._predict_arrays(H, futs)
 
     def update(self, new_points: Any, future_covariates: Any = None) -> pd.DataFrame:
@@ -207,7 +207,7 @@ class NetworkForecaster(ForecastModel):
         series = parse_series(data, resample=self.config.resample, date_format=date_format, dayfirst=dayfirst,
                               **parse_args)
         check_period({s.id: len(s) for s in series}, self.config.period)
-        with threads(self.config.threads):
+        with threads(self.config.threads, self.config.workers):
             fitter = NetworkFoldFitter(self, folds)
             result = run_backtest(fitter, series, self.config.horizon, folds=folds, stride=stride,
                                   level=self.config.level, baselines=baselines)

@@ -1,13 +1,13 @@
 """Session 20, helper E: one input through every path (CLI, Python API, service, exports) gives one answer.
 
 Defects found by comparing the paths on real data, each with a small generated case here."""
-import argparse
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from rnnkit.cli.forecast import _settings
+from rnnkit.cli.main import build_parser
 from rnnkit.tasks.forecasting.forecaster import Forecaster
 
 FAST = dict(hidden_size=4, windows_per_epoch=32, batch_size=16)
@@ -24,10 +24,8 @@ def test_api_epochs_below_selection_epochs_trains_as_the_cli():
     # so each lookback candidate trained 12 epochs (more than the 2 asked for) and the forecast differed from the
     # CLI's on the same data (seattle_temps, lstm, --epochs 2: 0.05 apart)
     y = _series()
-    cli_args = argparse.Namespace(model="lstm", cell=None, quantiles=[0.1, 0.5, 0.9], candidates=None, horizon=3,
-                                  strategy="direct", interval="quantile", level=0.9, lookback=None, hidden_size=4,
-                                  num_layers=1, epochs=2, period=None, transform="none", deseasonalize="auto",
-                                  detrend="none", resample=False, seed=0, threads=1)
+    cli_args = build_parser().parse_args(["forecast", "--dataset", "co2", "--horizon", "3", "--model", "lstm",
+                                          "--hidden-size", "4", "--epochs", "2"])   # the command's own flags
     cli = Forecaster(**{k: v for k, v in _settings(cli_args).items() if k != "hidden_size"}, **FAST).fit(y)
     api = Forecaster("lstm", horizon=3, epochs=2, **FAST).fit(y)
     assert len(api.selection_) > 1   # several lookbacks: the selection ran

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -17,17 +16,12 @@ from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting import series_pool as pool_mod
 from rnnkit.tasks.forecasting.auto_model import AutoModel
 from rnnkit.tasks.forecasting.config import ForecastConfig
+from test_forecast_series_pool_s20 import _batch
 
 
 def _frame(n: int = 4, seed: int = 5) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    parts = []
-    for i in range(n):
-        L = int(rng.integers(40, 70))
-        t = np.arange(L)
-        y = 30 + 0.3 * t + 4 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1.5, L)
-        parts.append(pd.DataFrame({"id": f"s{i}", "date": pd.date_range("2002-01-01", periods=L, freq="MS"), "y": y}))
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat([pd.DataFrame({"id": s.id, "date": s.index, "y": s.y}) for s in _batch(n, seed)],
+                     ignore_index=True)
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.0, "2", True])

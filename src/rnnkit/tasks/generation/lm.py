@@ -33,6 +33,10 @@ LM_SCHEDULES = ("plateau", "cosine")
 LM_PRECISIONS = ("fp32", "bf16")
 LM_UNITS = ("chars", "bpe")
 UNKNOWN = ("error", "unk")
+#: Units of a prompt read in one network call by :meth:`CharLM.sample` (the state carried between calls): one call
+#: over a whole prompt of 262,144 characters failed in torch's CPU LSTM at the default hidden size 512 (oneDNN:
+#: 'could not create a primitive'; the limit falls as hidden_size grows).
+PROMPT_STEPS = 4096
 
 
 @dataclass(frozen=True)
@@ -403,7 +407,9 @@ class CharLM(Task):
             gen.manual_seed(seed)
         self.net.eval()
         banned = [i for i in (self.chars.pad_id, self.chars.unk_id) if i is not None]
-        logits, state = self.net(ids.unsqueeze(0))         # read the whole prompt in one call
+        state = None   # the prompt read PROMPT_STEPS units at a time, the state carried (one call over a
+        for at in range(0, len(ids), PROMPT_STEPS):   # 262,144-character prompt failed in oneDNN's LSTM)
+            logits, state = self.net(ids[at: at + PROMPT_STEPS].unsqueeze(0), state)
         last = logits[0, -1]
         out: list[int] = []
         made = 0

@@ -182,7 +182,7 @@ def test_serve_reads_times_as_iso_8601_only(tmp_path, raw):
     ('{"observations":[{"id":"series","time":60,"value":"1"}]}', "observations[0].value: expected a number, got '1'"),
     ('{"observations":[{"id":"series","time":null,"value":1}]}',
      "observations[0].time: expected a string or an integer, got null"),
-    ('{"observations":[{"id":5,"time":60,"value":1}]}', "observations[0].id: expected a string, got 5"),
+    ('{"observations":[{"id":5.5,"time":60,"value":1}]}', "observations[0].id: expected a string or an integer, got 5.5"),
     ('{"observations":[{"id":"series","time":60}]}', "observations[0].value: expected a value, got none (the field is "
                                                       "missing)"),
     ('{"observations":[{"id":"series","time":60,"value":1,"vlaue":2}]}', "observations[0].vlaue: expected no such "

@@ -61,7 +61,7 @@ MAX_BODY_BYTES = 16 * 2 ** 20
 
 class Observation(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    id: StrictStr
+    id: StrictStr | StrictInt   # 3 is the series "3": a fitted id is text (a CSV's, or str() of a frame's 3)
     time: StrictStr | StrictInt
     value: StrictFloat | StrictInt
 

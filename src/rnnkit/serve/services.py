@@ -181,7 +181,9 @@ class ForecastService:
         finite value) and return them in canonical form, sorted by id then time."""
         by_id: dict[str, list[tuple[Any, float]]] = {}
         for i, ob in enumerate(observations):
-            sid = str(ob["id"])
+            if isinstance(ob["id"], bool) or not isinstance(ob["id"], (str, int)):   # a journal line is no request
+                raise RequestError(422, f"observations[{i}].id: expected a string or an integer, got {_short(ob['id'])}")
+            sid = str(ob["id"])   # 3 is the series "3", as a frame's id 3 is when fitted or updated
             if sid not in self.next_time:
                 raise RequestError(404, f"observations[{i}].id: expected one of {_names(self.next_time)}, got {_short(sid)}")
             value = ob["value"]

@@ -1,0 +1,105 @@
+"""Session 21, helper S: export, service, layers, training -- hostile and unusual inputs. Each test fails on
+the code before its fix (701558d)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def _int_id_run(tmp_path):
+    """A run fitted from a frame whose id column holds the integers 3 and 17."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = np.arange(36)
+    df = pd.concat([pd.DataFrame({"store": s, "step": t, "sales": 50.0 + k + 0.2 * t + np.sin(t)})
+                    for k, s in enumerate([3, 17])], ignore_index=True)
+    Forecaster("seasonal_naive", horizon=2, period=12).fit(df, target="sales", time_col="step", id_col="store").save(
+        tmp_path / "run")
+    return tmp_path / "run"
+
+
+def test_serve_takes_a_json_integer_id_as_the_series_of_that_text(tmp_path):
+    # Before: '{"id": 3, ...}' was a 422 'observations[0].id: expected a string, got 3', although the run's
+    # series is "3" whichever path fitted it (a CSV's id column is read as text; a frame's 3 becomes "3") and
+    # Forecaster.update takes a frame with the integer 3. Oracle: the public API updated with the int id.
+    pytest.importorskip("fastapi")
+    import warnings
+
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import forecast_records, open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    run = _int_id_run(tmp_path)
+    oracle = Forecaster.load(run)
+    oracle.update(pd.DataFrame({"store": [3, 3], "step": [36, 37], "sales": [61.0, 62.5]}))
+    expected = forecast_records(oracle.predict())
+    answers = []
+    for k, ids in enumerate([(3, 3), ("3", "3"), (3, "3")]):
+        service = open_service(run, tmp_path / f"state{k}")
+        with TestClient(create_app(service), raise_server_exceptions=False) as c:
+            body = {"observations": [{"id": ids[0], "time": 36, "value": 61.0}, {"id": ids[1], "time": 37, "value": 62.5}]}
+            r = c.post("/observations", json=body)
+            assert r.status_code == 200, r.text
+            answers.append(r.json()["forecast"])
+            assert c.get("/forecast").json()["forecast"] == expected
+        service.close()
+        # the journal holds the series' text, and a restart replays it to the same forecast
+        line = json.loads((tmp_path / f"state{k}" / "journal.jsonl").read_text().splitlines()[-1])
+        assert [ob["id"] for ob in line["observations"]] == ["3", "3"]
+        again = open_service(run, tmp_path / f"state{k}")
+        assert json.loads(again.forecast())["forecast"] == expected
+        again.close()
+    assert answers[0] == answers[1] == answers[2] == expected
+
+
+@pytest.mark.parametrize("raw, got", [("3.0", "3.0"), ("true", "true"), ("null", "null"), ("[3]", "an array")])
+def test_serve_refuses_an_id_that_is_neither_text_nor_an_integer(tmp_path, raw, got):
+    # 3.0 is not read as "3" (nor "3.0"): a float id's text is not what the client typed (1.50 reads 1.5)
+    pytest.importorskip("fastapi")
+    import warnings
+
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import open_service
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    service = open_service(_int_id_run(tmp_path), tmp_path / "state")
+    with TestClient(create_app(service), raise_server_exceptions=False) as c:
+        r = c.post("/observations", content='{"observations":[{"id":%s,"time":36,"value":1}]}' % raw,
+                   headers={"content-type": "application/json"})
+        assert (r.status_code, r.json()) == (422, {"error": f"observations[0].id: expected a string or an integer, "
+                                                            f"got {got}"})
+        assert c.get("/health").json()["updates"] == 0
+    service.close()
+
+
+def test_serve_journal_line_with_a_boolean_id_is_refused_at_replay(tmp_path):
+    # a journal line is checked as a request is: true is not the series "True"
+    from rnnkit.errors import CheckpointError
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = np.arange(36)
+    df = pd.DataFrame({"store": ["True"] * 36, "step": t, "sales": 50.0 + 0.2 * t})
+    Forecaster("seasonal_naive", horizon=2, period=12).fit(df, target="sales", time_col="step", id_col="store").save(
+        tmp_path / "run")
+    service = open_service(tmp_path / "run", tmp_path / "state")
+    service.observe([{"id": "True", "time": 36, "value": 1.0}])
+    service.close()
+    path = tmp_path / "state" / "journal.jsonl"
+    path.write_text(path.read_text().replace('"id": "True"', '"id": true').replace('"id":"True"', '"id":true'))
+    assert '"id":true' in path.read_text().replace(" ", "")
+    with pytest.raises(CheckpointError, match=r"line 1 of .* \(observations\[0\]\.id: expected a string or an "
+                                              r"integer, got True\)"):
+        open_service(tmp_path / "run", tmp_path / "state")
+

@@ -234,12 +234,12 @@ def test_future_csv_is_checked_before_any_fit(tmp_path, capsys, monkeypatch):
             raise AssertionError("fitted before --future-csv was checked")
         m.setattr(Forecaster, "fit", no_fit)
         m.setattr(Forecaster, "backtest", no_fit)
-        for name, tail in (("short.csv", "--future-covariates: expected rows for the next 3 times of series 'y' (the "
-                                         "model reads 3 steps' covariates), got none for ['2020-02-12 00:00:00']"),
-                           ("nan.csv", "--future-covariates: expected values for every forecast time of series 'y', "
-                                       "got NaN"),
-                           ("dmy.csv", "--future-covariates: time_col 'date': expected every date in date_format "
-                                       "'ISO8601', got '10/02/2020' in data row 1")):
+        for name, tail in (("short.csv", "--future-csv: expected rows for the next 3 times of series 'y' (the "   # s21:
+                                         "model reads 3 steps' covariates), got none for ['2020-02-12 00:00:00']"),  # the
+                           ("nan.csv", "--future-csv: expected values for every forecast time of series 'y', "  # file's
+                                       "got NaN"),                                                               # flag
+                           ("dmy.csv", "both parse every value ('10/02/2020' is 2020-02-10 or 2020-10-02); write "
+                                       "--future-csv's dates as --csv's ('ISO8601', the format the fit read)")):
             code, _, err = _cli(argv + [str(tmp_path / name)], capsys)
             assert code == 1 and err.strip().endswith(tail), err
     pd.DataFrame({"date": nxt, "x": [0.1, 0.2, 0.3]}).to_csv(tmp_path / "ok.csv", index=False)

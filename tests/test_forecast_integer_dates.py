@@ -47,7 +47,7 @@ def test_numbers_that_look_like_dates_stop_with_the_cause_and_the_fix(kind, tmp_
     times, fmt = ENCODINGS[kind]
     code, out, err = run_cli(["forecast", "--csv", write(tmp_path, times), "--target", "y", "--time-col", "t", *FAST],
                              capsys)
-    assert code == 1 and err.startswith("rnnkit forecast: error: DataError: t: ") and len(err.strip().splitlines()) == 1
+    assert code == 1 and err.startswith("rnnkit forecast: error: DataError: --time-col 't': ") and len(err.strip().splitlines()) == 1
     assert "irregular gaps" in err and "--resample" not in err          # resampling would fill ~10,000 fake steps
     if fmt:
         assert f"pass --date-format {fmt}" in err and "dates written as numbers" in err

@@ -266,7 +266,7 @@ def test_forecast_csv_ids_are_read_as_the_text_in_the_file(tmp_path, capsys):
     blank.write_text("day,store,units\n" + "".join(f"{d},,{i}\n" for i, d in enumerate(days)))
     assert main(["forecast", "--csv", str(blank), "--target", "units", "--time-col", "day", "--id-col", "store",
                  "--horizon", "2", "--model", "seasonal_naive", "--json"]) == 1
-    assert "id_col 'store': expected an id on every row, got 28 missing" in capsys.readouterr().err
+    assert "--id-col 'store': expected an id on every row, got 28 missing" in capsys.readouterr().err
 
 
 def test_evaluate_of_a_run_s_own_data_refuses_a_held_out_part_that_changed(tmp_path, capsys):

@@ -100,7 +100,7 @@ def test_ids_that_differ_only_by_surrounding_spaces_are_refused(tmp_path, capsys
                  "--model", "seasonal_naive", "--horizon", "2", "--json", "--quiet"])
     err = capsys.readouterr().err
     assert code == 1 and len(err.strip().splitlines()) == 1
-    assert "DataError: id_col 'id': expected each id written one way, got 'a' and ' a'" in err
+    assert "DataError: --id-col 'id': expected each id written one way, got 'a' and ' a'" in err
 
 
 def test_ids_composed_and_decomposed_are_refused():

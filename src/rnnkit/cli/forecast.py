@@ -41,6 +41,7 @@ from typing import Any
 
 from rnnkit.cli.common import HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out, \
     path_arg, rnn_params, set_threads, training_bytes
+from rnnkit.cli.forecast_words import flag_words, heads_of
 from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError
 
@@ -78,7 +79,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                      help="comma-separated columns known ahead (network models; needs --future-csv with the next "
                           "--horizon rows)")
     src.add_argument("--future-csv", type=path_arg, default=None, metavar="PATH",
-                     help="CSV with the known-future covariates for the forecast period")
+                     help="CSV with the known-future covariates for the forecast period (train; predict and update "
+                          "of a run fitted with --future-covariates)")
     src.add_argument("--resample", action="store_true",
                      help="put irregular timestamps on the inferred grid (default: an error)")
     m = p.add_argument_group("model")
@@ -255,7 +257,7 @@ def _check_period(args: argparse.Namespace, data: Any, parse_args: dict[str, Any
 #: flags that shape a fit; a saved run's own settings are used for predict/update, so these are refused there
 TRAIN_ONLY = ("model", "candidates", "quantiles", "cell", "strategy", "interval", "level", "lookback", "hidden_size",
               "num_layers", "epochs", "period", "transform", "deseasonalize", "detrend", "seed", "resample", "id_col",
-              "past_covariates", "future_covariates", "future_csv")
+              "past_covariates", "future_covariates")     # --future-csv: a run fitted with them needs their next rows
 
 
 def _flag_defaults() -> dict[str, Any]:
@@ -302,23 +304,24 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 def _future_rows(args: argparse.Namespace, data: Any, parse_args: dict[str, Any]) -> Any:
     """``--future-csv`` read and checked against the series before any fit (``None`` without it): a missing file, a
     time the fit's date format does not read, or fewer rows than ``--horizon`` stopped the run only after the whole
-    backtest and fit (a network's training). The check is predict's own (``inputs.future_covariate_values``)."""
+    backtest and fit (a network's training). The check is predict's own (``inputs.future_covariate_values``); the
+    file's dates are read with the fit's format, or their own (:func:`.forecast_runs.read_future_csv`)."""
     if args.future_csv is None:
         return None
     import warnings
     from types import SimpleNamespace
 
-    from rnnkit.data.series import read_series_csv
+    from rnnkit.cli.forecast_runs import read_future_csv
     from rnnkit.tasks.forecasting.inputs import future_covariate_values, parse_series
 
-    future = read_series_csv(args.future_csv, what="--future-csv",   # its dates: read like the fit's
-                             id_col=parse_args.get("id_col"))
     with warnings.catch_warnings():      # the fit warns about the series itself; a constant one is its to refuse
         warnings.simplefilter("ignore")
         series = parse_series(data, resample=args.resample, allow_constant=True, **parse_args)
-    future_covariate_values(future, [SimpleNamespace(id=s.id, index=s.index, freq=s.freq, fut=s.future)  # as fitted
-                                     for s in series], {**parse_args, "date_format": series[0].date_format},
-                            args.horizon)     # the format the fit reads its dates with (the fitted model keeps it)
+    fmt = series[0].date_format          # the format the fit reads its dates with (the fitted model keeps it)
+    with flag_words(heads_of(parse_args, future="--future-csv")):
+        future = read_future_csv(args.future_csv, parse_args, fmt)
+        future_covariate_values(future, [SimpleNamespace(id=s.id, index=s.index, freq=s.freq, fut=s.future)  # as
+                                         for s in series], {**parse_args, "date_format": fmt}, args.horizon)  # fitted
     return future
 
 
@@ -333,12 +336,14 @@ def _train(args: argparse.Namespace) -> dict:
     except ConfigError as e:
         raise UsageError(str(e)) from None
     forecaster.progress = progress_printer(args)
-    data, parse_args, name = load_input(args)
-    _check_period(args, data, parse_args, name)
+    with flag_words(heads_of(vars(args))):     # the library's messages name the flags typed
+        data, parse_args, name = load_input(args)
+    with flag_words(heads_of(parse_args)):
+        _check_period(args, data, parse_args, name)
+        future = _future_rows(args, data, parse_args)    # (its reading hides the series' warnings: not kept)
     timing: dict[str, float] = {}
     bt = None
-    future = _future_rows(args, data, parse_args)    # (its reading hides the series' warnings: not kept)
-    with parsed_once():     # the backtest and the fit read the frame once (helper P's note)
+    with flag_words(heads_of(parse_args)), parsed_once():     # the backtest and the fit read the frame once
         if args.backtest:
             t0 = time.perf_counter()
             bt = forecaster.backtest(data, folds=args.backtest, **parse_args)
@@ -346,7 +351,8 @@ def _train(args: argparse.Namespace) -> dict:
         t0 = time.perf_counter()
         forecaster.fit(data, **parse_args)
         timing["fit_s"] = round(time.perf_counter() - t0, 2)
-    fc = forecaster.predict(future_covariates=future)
+    with flag_words(heads_of(parse_args, future="--future-csv")):
+        fc = forecaster.predict(future_covariates=future)
     result = result_of(forecaster, fc, bt, timing, {"data": name, **parse_args})
     if args.out is not None:
         result["files"] = write_outputs(Path(args.out), forecaster, fc, bt, result, plot=not args.no_plot)

@@ -11,10 +11,11 @@ from typing import Any
 
 from rnnkit._io import atomic_write_bytes, atomic_write_json, atomic_write_text, dumps_json, to_jsonable
 from rnnkit.cli.common import UsageError, check_out_dir, check_run_out
+from rnnkit.cli.forecast_words import flag_words, heads_of
 from rnnkit.errors import DataError
 from rnnkit.tasks.forecasting.records import forecast_csv_frame, forecast_records, time_text
 
-__all__ = ["result_of", "write_outputs", "text_of", "run_saved", "progress_printer"]
+__all__ = ["result_of", "write_outputs", "text_of", "run_saved", "progress_printer", "read_future_csv"]
 
 
 def result_of(forecaster, fc, bt, timing: dict[str, float], data: dict[str, Any]) -> dict[str, Any]:
@@ -167,12 +168,15 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
     forecaster = Forecaster.load(args.run)
     forecaster.progress = progress_printer(args)
     t0 = time.perf_counter()
-    if args.action == "update":
-        fc = forecaster.update(_new_points(args, forecaster))
-        if args.horizon is not None:
-            fc = forecaster.predict(args.horizon)
-    else:
-        fc = forecaster.predict(args.horizon)
+    saved = forecaster._parse_args
+    with flag_words(heads_of(saved, future="--future-csv", points="--csv")):
+        future = None if args.future_csv is None else read_future_csv(args.future_csv, saved, saved.get("date_format"))
+        if args.action == "update":
+            fc = forecaster.update(_new_points(args, forecaster), future_covariates=future)
+            if args.horizon is not None:
+                fc = forecaster.predict(args.horizon, future_covariates=future)
+        else:
+            fc = forecaster.predict(args.horizon, future_covariates=future)
     timing = {f"{args.action}_s": round(time.perf_counter() - t0, 3)}
     result: dict[str, Any] = {"forecast": forecast_records(fc), "run": str(args.run), "model": forecaster.config.model,
                               "timing": timing}
@@ -210,6 +214,38 @@ def _check_predict_out(out: str) -> None:
         raise UsageError(f"--out: expected a new folder or one without a saved run (predict writes forecast.csv alone, "
                          f"which would sit beside another model), got {str(out)!r} holding {held}; give another "
                          "folder ('forecast update --out' saves a model with its forecast)")
+
+
+def read_future_csv(path: Any, parse_args: dict[str, Any], fmt: str | None) -> Any:
+    """``--future-csv`` as a frame whose time column (the fit's ``time_col``) holds timestamps: read with ``fmt``,
+    the format the fit read its dates with, when every value parses so (a day-first fit reads the file's
+    ``01/02/2024`` as it read its own); else with the file's own one reading -- a training CSV of ISO dates and a
+    future file written ``31/01/2024`` was refused as "expected every date in date_format 'ISO8601'", a format the
+    user never gave. Two readings of the file's own dates, neither the fit's, are a DataError naming the file."""
+    from rnnkit.data.series import read_series_csv
+
+    time_col, id_col = parse_args.get("time_col"), parse_args.get("id_col")
+
+    def read(fmt: str | None) -> Any:        # the file's messages name it ('time_col ...' alone named --csv's)
+        try:
+            return read_series_csv(path, time_col, date_format=fmt, what="--future-csv", id_col=id_col)
+        except DataError as e:
+            raise (e if str(e).startswith("--future-csv") else DataError(f"--future-csv: {e}")) from None
+
+    if time_col is None or fmt is None:
+        return read(None)
+    try:
+        return read(fmt)
+    except DataError as e:
+        if f"date_format {fmt!r}" not in str(e):
+            raise
+    try:
+        return read(None)
+    except DataError as e:
+        if "ambiguous" not in str(e):
+            raise
+        raise DataError(f"{str(e).split('; pass --date-format')[0]}; write --future-csv's dates as --csv's "
+                        f"({fmt!r}, the format the fit read)") from None
 
 
 def dayfirst_needs_text(dayfirst: bool | None, data: Any, time_col: str | None) -> None:

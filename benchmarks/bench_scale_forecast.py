@@ -12,6 +12,12 @@ exit status 1 (``--tolerance`` > 0 allows that relative difference, for arms mea
 
     python benchmarks/bench_scale_forecast.py --series 100 --arm old=/tmp/old/src:1 --arm new=this:1 \\
         --arm new2=this:2 --json benchmarks/results/scale_forecast.json
+
+``--arm-args NAME=FLAGS`` gives one arm flags of its own (e.g. the ES-RNN's series per step against the full batch,
+arms meant to differ: their differences are printed, and ``--tolerance`` decides the exit status):
+
+    python benchmarks/bench_scale_forecast.py --series 200 --arm exact=this:1 --arm capped=this:1 \\
+        --arm-args "capped=--esrnn-batch-series 100" --tolerance 1
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import math
 import os
 import platform
 import resource
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -101,6 +108,8 @@ def main() -> None:
     ap.add_argument("--horizon", type=int, default=12)
     ap.add_argument("--backtest", type=int, default=3)
     ap.add_argument("--candidates", nargs="*", default=None, help="passed to --candidates (default: auto's own)")
+    ap.add_argument("--arm-args", action="append", default=[], metavar="NAME=FLAGS",
+                    help="extra forecast flags for the arm NAME only (shell-quoted)")
     ap.add_argument("--tolerance", type=float, default=0.0, help="relative difference allowed between arms")
     ap.add_argument("--json", default=None, help="write the results here")
     ap.add_argument("--keep", default=None, help="keep the panel and the runs' folders here")
@@ -111,6 +120,12 @@ def main() -> None:
     if len({a[0] for a in arms}) != len(arms):
         raise SystemExit("--arm: expected distinct names")
     extra = ["--candidates", *args.candidates] if args.candidates else []
+    own: dict[str, list[str]] = {}
+    for text in args.arm_args:
+        name, sep, flags = text.partition("=")
+        if not sep or name not in {a[0] for a in arms} or name in own:
+            raise SystemExit(f"--arm-args: expected NAME=FLAGS for a named arm, once each, got {text!r}")
+        own[name] = shlex.split(flags)
     rows, diffs = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.keep or tmp)
@@ -118,8 +133,9 @@ def main() -> None:
         csv = root / f"panel_{args.series}.csv"
         n_rows = write_panel(args.series, csv)
         for name, src, thr in arms:
-            r = run_arm(src, thr, csv, root / name, args.horizon, args.backtest, extra)
-            rows.append({"arm": name, "src": src, "threads": thr, "series": args.series, "rows": n_rows, **r})
+            r = run_arm(src, thr, csv, root / name, args.horizon, args.backtest, extra + own.get(name, []))
+            rows.append({"arm": name, "src": src, "threads": thr, "series": args.series, "rows": n_rows,
+                         "args": own.get(name, []), **r})
             print(f"{args.series:>6} series  {name:<10} threads {thr}  wall {r['wall_s']:8.1f} s  cpu {r['cpu_s']:8.1f} s"
                   f"  (load {os.getloadavg()[0]:.1f})", flush=True)
         first = arms[0][0]

@@ -103,12 +103,12 @@ def build_candidates(cfg: ForecastConfig) -> dict[str, Candidate]:
     for name in names:
         if name in CELLS and (overrides or name not in defaults):
             out[name] = ForecasterCandidate(name, mode="global", **overrides)
+        elif name == "esrnn":   # auto's default hybrid is ESRNNCandidate() too; the config's series per step
+            out[name] = ESRNNCandidate(batch_series=cfg.esrnn_batch_series)
         elif name in defaults:
             out[name] = defaults[name]
         elif name in stats:
             out[name] = stats[name]
-        elif name == "esrnn":
-            out[name] = ESRNNCandidate()
         elif name == "pretrained":        # the yearly networks auto averages in, as in its defaults
             from rnnkit.tasks.forecasting.transfer import BLEND_GROUPS, PretrainedCandidate
 

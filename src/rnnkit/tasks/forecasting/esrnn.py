@@ -61,6 +61,7 @@ from rnnkit._validate import is_bool, is_int, is_real, plain
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers import make_layer
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
+from rnnkit.tasks.forecasting.series_batches import DEFAULT_BATCH_SERIES, check_batch_series, series_batches
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point, unit_scale
 
 __all__ = ["ESRNN", "ESRNNCandidate", "input_window"]
@@ -158,8 +159,9 @@ class ESRNNCandidate(Candidate):
     def __init__(self, cell: str = "lstm", hidden: int = 32, steps: int = 300, lr: float = 5e-3,
                  ensemble: int = 1, level_penalty: float = 10.0, max_length: int = 400, seed: int = 0,
                  refit: bool | str = "auto", calendar: bool = True, static: bool = True,
-                 shrink_windows: float = 20.0) -> None:
+                 shrink_windows: float = 20.0, batch_series: int | None = DEFAULT_BATCH_SERIES) -> None:
         refit = check_refit(refit)
+        self.batch_series = check_batch_series(batch_series)
         if not is_real(shrink_windows) or not (
                 math.isfinite(shrink_windows) and shrink_windows >= 0):
             raise ConfigError(f"shrink_windows: expected a number >= 0, got {shrink_windows!r}")
@@ -278,7 +280,7 @@ class ESRNNCandidate(Candidate):
         for e in range(self.ensemble):
             torch.manual_seed(self.seed * 100 + e)
             net = ESRNN(len(batch), horizon, L, self.hidden, self.cell, n_extra=X.shape[2])
-            windows = self._train(net, D[:, : T - b0], M[:, : T - b0], X[:, : T - b0])
+            windows = self._train(net, D[:, : T - b0], M[:, : T - b0], X[:, : T - b0], seed=self.seed * 100 + e)
             nets.append(net)
         weight = windows / (windows + self.shrink_windows) if self.shrink_windows > 0 else 1.0
         self.info_["network_weight"] = weight
@@ -374,7 +376,7 @@ class ESRNNCandidate(Candidate):
         return {"cell": self.cell, "hidden": self.hidden, "steps": self.steps, "lr": self.lr, "ensemble": self.ensemble,
                 "level_penalty": self.level_penalty, "max_length": self.max_length, "seed": self.seed,
                 "refit": self.refit, "calendar": self.calendar, "static": self.static,
-                "shrink_windows": self.shrink_windows}
+                "shrink_windows": self.shrink_windows, "batch_series": self.batch_series}
 
     def _save_state(self, directory: Path) -> tuple[dict, list[str]]:
         from rnnkit.training.checkpoint import save_weights
@@ -414,8 +416,10 @@ class ESRNNCandidate(Candidate):
             self._fits[int(f["period"])] = {"ids": ids, "horizon": H, "window": L, "transforms": tf, "nets": nets,
                                             "covariates": cov, "weight": float(f.get("network_weight", 1.0))}
 
-    def _train(self, net: ESRNN, D: torch.Tensor, M: torch.Tensor, X: torch.Tensor | None = None) -> int:
-        """Fits ``net``; returns the full training windows (all ``H`` targets observed), all series together."""
+    def _train(self, net: ESRNN, D: torch.Tensor, M: torch.Tensor, X: torch.Tensor | None = None, seed: int = 0) -> int:
+        """Fits ``net``; returns the full training windows (all ``H`` targets observed), all series together.
+        Every step reads every series, or (``batch_series`` below the series: :func:`.series_batches.series_batches`)
+        the next ``batch_series`` of a seeded permutation of them."""
         H, L = net.H, net.L
         T = D.shape[1]
         t_idx = torch.arange(L - 1, T)                                                     # forecast steps
@@ -432,13 +436,20 @@ class ESRNNCandidate(Candidate):
                                  "torch.no_grad() is fine), got one inside it")
         opt = torch.optim.Adam(net.parameters(), lr=self.lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.steps, eta_min=self.lr / 10)
-        for _ in range(self.steps):
+        batches = series_batches(D.shape[0], self.batch_series, self.steps, seed)
+        for rows in batches:
             with torch.enable_grad():   # a fit called under torch.no_grad() still trains (as the Trainer's)
-                out, lev = net(D, M, None, X)
-                target = D[:, tgt_pos] - lev[:, t_idx, None]
-                loss = ((out - target).abs() * w).sum() / w.sum()
+                if rows is None:
+                    d, m, x, wr = D, M, X, w
+                else:
+                    d, m, wr = D[rows], M[rows], w[rows]
+                    x = None if X is None else X[rows]
+                out, lev = net(d, m, None if rows is None else rows.tolist(), x)
+                target = d[:, tgt_pos] - lev[:, t_idx, None]
+                # a batch of series without a scored target (all too short) learns from the level penalty alone
+                loss = ((out - target).abs() * wr).sum() / (wr.sum() if rows is None else wr.sum().clamp_min(1.0))
                 if self.level_penalty > 0 and T > 3:
-                    d2 = (lev[:, 2:] - 2 * lev[:, 1:-1] + lev[:, :-2]) * M[:, 2:] * M[:, :-2]
+                    d2 = (lev[:, 2:] - 2 * lev[:, 1:-1] + lev[:, :-2]) * m[:, 2:] * m[:, :-2]
                     loss = loss + self.level_penalty * (d2 ** 2).mean()
             opt.zero_grad()
             loss.backward()

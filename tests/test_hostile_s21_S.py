@@ -103,3 +103,38 @@ def test_serve_journal_line_with_a_boolean_id_is_refused_at_replay(tmp_path):
                                               r"integer, got True\)"):
         open_service(tmp_path / "run", tmp_path / "state")
 
+
+def _seasonal_client(tmp_path):
+    import warnings
+
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    t = np.arange(60)
+    Forecaster("seasonal_naive", horizon=2, period=12).fit(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12)).save(
+        tmp_path / "run")
+    service = open_service(tmp_path / "run", tmp_path / "state")
+    return TestClient(create_app(service), raise_server_exceptions=False), service
+
+
+@pytest.mark.parametrize("kind", ["application/jsonx", "text/json", "application/json-seq", "application/x-json"])
+def test_serve_a_content_type_fastapi_does_not_read_as_json_is_named(tmp_path, kind):
+    # Before: 'body: expected a JSON object, got a number' -- any content type holding the letters "json" was
+    # taken for JSON by the message, but FastAPI reads only application/json and application/*+json, so the
+    # body reached the schema as bytes and the client was told its object was a number.
+    pytest.importorskip("fastapi")
+    client, service = _seasonal_client(tmp_path)
+    body = '{"observations":[{"id":"series","time":60,"value":51.5}]}'
+    with client as c:
+        r = c.post("/observations", content=body, headers={"content-type": kind})
+        assert (r.status_code, r.json()) == (422, {"error": f"body: expected a JSON object sent with content-type "
+                                                            f"application/json, got content-type {kind!r}"})
+        for ok in ("application/json", "Application/JSON; charset=utf-8", "application/merge-patch+json"):
+            assert c.post("/observations", content=body.replace("60", str(60 + c.get("/health").json()["updates"])),
+                          headers={"content-type": ok}).status_code == 200, ok
+    service.close()
+

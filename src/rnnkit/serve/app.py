@@ -31,6 +31,7 @@ endpoints take none; a typo is not ignored). Nothing changes on a rejected reque
 from __future__ import annotations
 
 import contextlib
+import email.message
 import json
 import math
 import sys
@@ -88,7 +89,7 @@ def _one_line(error: dict[str, Any], content_type: str = "application/json",
                         f"({(error.get('ctx') or {}).get('error', 'invalid')})".split())
     if loc == ("body",) and error.get("type") == "missing":
         return "body: expected a JSON object, got an empty body"
-    if loc == ("body",) and "json" not in content_type:   # FastAPI parses JSON only when the header says so
+    if loc == ("body",) and not is_json_type(content_type):   # FastAPI parses JSON only when the header says so
         return (f"body: expected a JSON object sent with content-type application/json, got content-type "
                 f"{content_type[:60]!r}")
     if loc == ("body",) and error.get("type") in ("model_attributes_type", "dict_type"):   # [1], null, "x"
@@ -96,6 +97,15 @@ def _one_line(error: dict[str, Any], content_type: str = "application/json",
             type(error.get("input")), "a number")
         return f"body: expected a JSON object, got {kind}"
     return " ".join(_schema_error(error, others).split())
+
+
+def is_json_type(content_type: str) -> bool:
+    """Whether FastAPI reads a body of this content type as JSON: ``application/json`` or ``application/*+json``,
+    parameters and case aside (its own rule; ``application/jsonx`` or ``text/json`` reach the schema as bytes)."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 #: What pydantic's type errors expect, as JSON says it (a union's members each report one).

@@ -43,3 +43,45 @@ def test_a_long_prompt_is_read_in_parts_with_the_whole_prompts_continuation(smal
     monkeypatch.setattr(lm_module, "PROMPT_STEPS", 10 ** 9)
     whole = [small_lm.sample(prompt, 30, top_k=1), small_lm.sample(prompt, 30, seed=3)]
     assert parts == whole
+
+
+# ---------------------------------------------------------------------------------------- control characters in labels
+@pytest.mark.parametrize("mark", ["\x07", "\x1b", "\x7f", "\x9b", "\x01"])
+def test_labels_that_differ_only_by_a_control_character_are_refused(mark):
+    """Before: ['pos', 'pos\\x07'] gave two classes (session 20's leftover: 'classify train --csv' trained 'neg',
+    'pos', 'neg\\x07', 'pos\\x07'), while ['pos', 'pos\\u200b'] was refused. Oracle: the same labels without it."""
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.common import check_labels
+
+    for twin in (f"pos{mark}", f"{mark}pos", f"p{mark}os"):
+        with pytest.raises(DataError, match=r"^y: expected each label written one way, got 'pos' \(y\[0\]\) and .* "
+                                            r"\(y\[2\]\), which differ only by control characters \(U\+0000"):
+            check_labels(["pos", "neg", twin], "y")
+    assert check_labels(["pos", "neg", "pos"], "y") == ["pos", "neg", "pos"]
+    assert check_labels(["a\tb", "a b"], "y") == ["a\tb", "a b"]       # a TAB inside is white space: not folded
+
+
+def test_a_csv_label_with_a_bell_is_refused_naming_its_row(tmp_path):
+    from rnnkit.data.text import read_csv_texts
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    p = tmp_path / "c.csv"
+    rows = [("good film", "pos"), ("bad film", "neg")] * 4 + [("fine film", "pos\x07")]
+    p.write_text("text,label\n" + "".join(f"{t},{lab}\n" for t, lab in rows), encoding="utf-8")
+    texts, labels = read_csv_texts(p)
+    with pytest.raises(DataError, match=r"'pos\\x07' \(labels\[8\]\), which differ only by control characters"):
+        TextClassifier(TextClassifierConfig(epochs=1, embeddings="own", combine=False)).fit(texts, labels)
+
+
+def test_a_tag_and_a_gold_label_with_a_control_character_are_named():
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.common import check_label_spelling
+    from rnnkit.tasks.tagging_inputs import check_tags
+
+    with pytest.raises(DataError, match="differ only by control characters"):
+        check_tags([["B-per", "O"], ["B-per\x07", "O"]], [["Anna", "lebt"], ["Ola", "lebt"]])
+    with pytest.raises(DataError, match=r"y\[0\]: expected a label as training wrote it, got 'pos\\x1b', while the "
+                                        r"class 'pos' differs only by control characters"):
+        check_label_spelling(["pos\x1b"], ["pos\x1b"], ["pos", "neg"], "y")
+

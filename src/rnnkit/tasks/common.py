@@ -374,8 +374,8 @@ def one_spelling_per_label(texts: Sequence[str], what: str, place=None) -> None:
             raise DataError(f"{what}: expected each label written one way, got {a!r} ({place(j)}) and {text!r} "
                             f"({place(i)}), which differ only by {_differ_by(a, text)}: one label on screen, two "
                             f"to scikit-learn, which compares code points; rnnkit does not guess which -- strip "
-                            f"them (and normalise to NFC; remove invisible characters) for one label, or rename one "
-                            f"for two")
+                            f"them (and normalise to NFC; remove invisible and control characters) for one label, or "
+                            f"rename one for two")
 
 
 def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Iterable[str], what: str = "labels",
@@ -412,7 +412,7 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
         if (twin := spaced.get(label_spelling(text))) not in (None, text):   # 'pos ' against the class 'pos': unseen
             raise DataError(f"{item_at(what, i, places)}: expected a label as training wrote it, got {text!r}, while "
                             f"the class {twin!r} differs only by {_differ_by(twin, text, 'it')}; strip them first "
-                            f"(and normalise to NFC; remove invisible characters)")
+                            f"(and normalise to NFC; remove invisible and control characters)")
         if isinstance(lab, (int, np.integer)):
             same = exact.get(Decimal(int(lab)))
         elif isinstance(lab, (float, np.floating)) and math.isfinite(lab):

@@ -26,6 +26,7 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterator, Sequence
@@ -80,8 +81,19 @@ def series_pool(workers: int | None) -> Iterator[None]:
             ex.shutdown(wait=True, cancel_futures=True)
 
 
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def _init_worker(parent: int) -> None:
     _STATE.update(workers=1, executor=None, size=0, owner=None)      # the parent's pool is not this process's
+    # the parent's handlers are not a worker's: the CLI raises SIGTERM as KeyboardInterrupt, which a worker sent back
+    # as its chunk's result (a SIGTERM to one worker made the command say 'terminated', exit 143), and Ctrl-C, which a
+    # terminal sends to the whole process group, ended idle workers with a traceback each. A worker ignores SIGINT
+    # (its parent stops it), and SIGTERM ends it, as any process (its parent: BrokenProcessPool, exit 1). Forked with
+    # both blocked (map_series), so none comes between the fork and these lines.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
     _die_with(parent)
     os.environ["OMP_NUM_THREADS"] = "1"
     import sys
@@ -96,7 +108,6 @@ def _die_with(parent: int) -> None:
     the OOM killer, a scheduler's hard stop after its grace time) ends no pool, and its idle workers waited on
     their queue for ever, each a forked copy of it. Elsewhere: nothing."""
     import ctypes
-    import signal
     import sys
 
     if not sys.platform.startswith("linux"):
@@ -146,12 +157,21 @@ def map_series(fn: Callable, args: Sequence[tuple]) -> list:
     n = min(pool_workers(), len(args))
     if n < 2 or not _picklable((fn, args[0])):
         return [fn(*a) for a in args]
-    ex = _STATE["executor"]
-    if ex is None:
+    ex, new = _STATE["executor"], _STATE["executor"] is None
+    if new:
         ex = ProcessPoolExecutor(max_workers=_STATE["workers"], mp_context=multiprocessing.get_context("fork"),
                                  initializer=_init_worker, initargs=(os.getpid(),))
         _STATE["executor"], _STATE["size"] = ex, _STATE["workers"]
     chunk = max(1, len(args) // (4 * _STATE["size"]))
+    # the first map forks the workers and starts the executor's threads, with SIGINT and SIGTERM blocked: the workers
+    # start with them blocked until _init_worker has set their handlers, and the threads never take them (Linux gives
+    # a process's signal to any thread not blocking it; taken by another thread, it reached a main thread waiting on
+    # a lock only when the lock was released). Held back for the milliseconds of the forks, a signal comes after them.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS) if new else None
+    try:
+        results = ex.map(_call, [(fn, a) for a in args], chunksize=chunk)
+    finally:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
     # read in order, so the first failing series raises first, as in the loop
-    return [fn(*a) if isinstance(r, _RaiseHere) else r
-            for r, a in zip(ex.map(_call, [(fn, a) for a in args], chunksize=chunk), args)]
+    return [fn(*a) if isinstance(r, _RaiseHere) else r for r, a in zip(results, args)]

@@ -1,0 +1,110 @@
+"""Session 21, helper X: leftovers of session 20 -- the series pool's workers and signals, ids of invisible characters.
+
+The pool (:mod:`rnnkit.tasks.forecasting.series_pool`) forks its workers from the command's process, so they kept its
+handlers: the CLI raises SIGTERM as KeyboardInterrupt, which a worker sent back as its chunk's result (a SIGTERM to one
+worker made the command say 'terminated'), and Ctrl-C, which a terminal sends to the whole process group, ended idle
+workers with a traceback each. On an interrupt the command then waited for every chunk running or queued before it
+could exit (17.8 s measured in session 20; a chunk of slow fits: minutes). Oracle: the processes' own state in /proc,
+the exit codes the CLI documents (130, 143, 1), and the run folder of the same interrupt without a pool (none)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from rnnkit.tasks.forecasting.series_pool import usable_cpus
+from test_forecast_series_pool_s20 import _batch
+
+pooled = pytest.mark.skipif(not sys.platform.startswith("linux") or usable_cpus() < 2,
+                            reason="the series pool needs fork and two usable CPUs")
+
+CHUNK_S = 600           # a worker's chunk sleeps this long: the code before waited for it
+EXIT_WITHIN_S = 60      # a generous bound on the interrupt-to-exit time (interpreter teardown on a loaded machine)
+
+# the CLI with a statistical fit that says which worker runs it and then takes CHUNK_S seconds
+CLI_CHILD = r'''
+import os, sys, time
+from rnnkit.tasks.forecasting import candidates
+real = candidates._local_point
+def slow(fn, y, horizon, period):
+    os.write(1, f"fit {os.getpid()}\n".encode())
+    time.sleep(%d)
+    return real(fn, y, horizon, period)
+candidates._local_point = slow
+from rnnkit.cli.main import main
+sys.exit(main(sys.argv[1:]))
+''' % CHUNK_S
+
+# the pool held open with idle workers (the command trains its networks meanwhile), interrupted there
+IDLE_CHILD = r'''
+import multiprocessing, os, sys, time
+from rnnkit.tasks.forecasting.series_pool import map_series, series_pool
+try:
+    with series_pool(2):
+        assert map_series(pow, [(k, 2) for k in range(8)]) == [k * k for k in range(8)]
+        pids = [p.pid for p in multiprocessing.active_children()]       # the pool's workers, idle now
+        os.write(1, (" ".join(map(str, sorted(pids))) + "\n").encode())
+        time.sleep(%d)
+except KeyboardInterrupt:
+    sys.exit(130)
+''' % CHUNK_S
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def _gone(pids, within: float = 15.0) -> list[int]:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    return [p for p in pids if _alive(p)]
+
+
+@contextlib.contextmanager
+def _group(script: str, *argv: str):
+    """The child in a process group of its own (as a terminal's job), all of it killed at the end whatever happens."""
+    child = subprocess.Popen([sys.executable, "-c", script, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, start_new_session=True)
+    try:
+        yield child
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait(30)
+        child.stdout.close()
+        child.stderr.close()
+
+
+def _wait(child, within: float):
+    try:
+        return child.wait(within)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+@pooled
+@pytest.mark.slow
+def test_ctrl_c_to_the_group_leaves_idle_workers_quiet(tmp_path):
+    """Idle workers (the pool open while the command trains its networks) got the terminal's SIGINT too and each
+    ended with 'Process ForkProcess-1: Traceback ... KeyboardInterrupt' on stderr. Now they ignore it and their parent
+    stops them: its own exit code, nothing on stderr, none left."""
+    with _group(IDLE_CHILD) as child:
+        workers = [int(p) for p in child.stdout.readline().split()]
+        assert len(workers) == 2
+        os.killpg(child.pid, signal.SIGINT)
+        got = _wait(child, EXIT_WITHIN_S)
+        err = child.stderr.read() if got is not None else ""
+        left = _gone(workers)
+    assert got == 130 and err == "" and left == [], (got, err, left)

@@ -85,3 +85,26 @@ def test_a_tag_and_a_gold_label_with_a_control_character_are_named():
                                         r"class 'pos' differs only by control characters"):
         check_label_spelling(["pos\x1b"], ["pos\x1b"], ["pos", "neg"], "y")
 
+
+# ---------------------------------------------------------------------------------------- translate: a CSV-quoted TSV
+def test_a_tsv_quoted_as_pandas_writes_it_is_refused_naming_the_line(tmp_path):
+    """Before: pandas' to_csv(sep='\\t') wrote 'He said "hi".' as '"He said ""hi""."', and read_tsv_pairs kept the
+    outer and the doubled quotes, silently (translate train/evaluate --tsv: a translator learned to write '""').
+    Oracle: the same frame written unquoted reads as its pairs; a sentence in quotes ('"Go."') stays as written."""
+    import csv
+
+    import pandas as pd
+
+    from rnnkit.data.text import read_tsv_pairs
+    from rnnkit.errors import DataError
+
+    frame = pd.DataFrame({"src": ["Go.", 'He said "hi".', '"Run."'], "tgt": ["Geh.", 'Er sagte "hallo".', '"Lauf."']})
+    plain, quoted = tmp_path / "plain.tsv", tmp_path / "quoted.tsv"
+    frame.to_csv(plain, sep="\t", index=False, header=False, quoting=csv.QUOTE_NONE)
+    frame.to_csv(quoted, sep="\t", index=False, header=False)
+    assert read_tsv_pairs(plain) == list(zip(frame.src, frame.tgt))
+    with pytest.raises(DataError, match=r"^tsv '.*quoted.tsv': expected fields as written \(a TSV is read literally\), "
+                                        r"got a field quoted as a CSV writer quotes it \(doubled quotes\) at line 2, "
+                                        r".*quoting=csv.QUOTE_NONE"):
+        read_tsv_pairs(quoted)
+

@@ -34,6 +34,7 @@ from typing import Any
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.encoding import bom_encoding, legacy_hint, warn_twice_encoded
+from rnnkit.data.quoting import QUOTED_FIX, csv_quoted
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import check_tag_spaces, first_repeat, is_real
 from rnnkit.errors import ConfigError, DataError
@@ -368,7 +369,8 @@ def read_conll_tokens(path: str | Path, lines: bool = False, text: str | None = 
 
 
 def read_tsv_pairs(path: str | Path) -> list[tuple[str, str]]:
-    """``(source, target)`` pairs from ``source<TAB>target`` lines (blank lines skipped)."""
+    """``(source, target)`` pairs from ``source<TAB>target`` lines (blank lines skipped); a field quoted as a CSV writer
+    quotes it is a DataError naming the line (:mod:`rnnkit.data.quoting`)."""
     name = f"tsv {str(path)!r}"
     pairs = []
     for ln, line in enumerate(split_lines(read_utf8(path, "tsv"), name), 1):
@@ -377,6 +379,9 @@ def read_tsv_pairs(path: str | Path) -> list[tuple[str, str]]:
         parts = line.split("\t")
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
             raise DataError(f"{name}: expected 'source<TAB>target' with both non-empty at line {ln}, got {line[:60]!r}")
+        if csv_quoted(parts[0].strip()) or csv_quoted(parts[1].strip()):   # pandas' to_csv(sep='\t'): quotes kept
+            raise DataError(f"{name}: expected fields as written (a TSV is read literally), got a field quoted as a CSV "
+                            f"writer quotes it (doubled quotes) at line {ln}, {line[:60]!r}: {QUOTED_FIX}")
         pairs.append((parts[0].strip(), parts[1].strip()))
     return pairs
 

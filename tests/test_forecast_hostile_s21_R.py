@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -209,3 +210,163 @@ def test_update_of_a_run_with_future_covariates_takes_future_csv(covariate_run, 
     assert [r["value"] for r in json.loads(out)["forecast"]] == pytest.approx(want["value"].tolist(), rel=1e-6)
     assert json.loads(out)["forecast"][0]["time"].startswith("2024-01-26")
 
+
+# ------------------------------------------------------------------ 1b: two time zones in one panel
+def _zones_text(offsets=("+01:00", "-05:00"), n=20):
+    t = pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%dT%H:%M:%S")
+    return pd.concat([pd.DataFrame({"store": s, "date": [x + off for x in t], "y": np.arange(n) % 5 + i})
+                      for i, (s, off) in enumerate(zip(("paris", "ny"), offsets))], ignore_index=True)
+
+
+def test_two_zones_in_one_panel_are_refused_in_a_csv(tmp_path, capsys):
+    """Daily rows of a Paris store at +01:00 and a New York store at -05:00 came back as wall-clock dates, the zones
+    dropped silently (hourly ones as UTC times): now a DataError naming both ids and offsets."""
+    from rnnkit.data.series import read_series_csv
+
+    path = tmp_path / "z.csv"
+    _zones_text().to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"^time_col 'date': expected the series of id_col 'store' in one time zone, "
+                                        r"got 'paris' at UTC offset \+01:00 and 'ny' at -05:00"):
+        read_series_csv(path, "date", id_col="store")
+    code, _, err = _cli(["forecast", "--csv", str(path), "--target", "y", "--time-col", "date", "--id-col", "store",
+                         "--horizon", "2", "--model", "seasonal_naive", "--quiet"], capsys)
+    assert code == 1 and "--time-col 'date': expected the series of id_col 'store' in one time zone" in err, err
+
+
+def test_two_zones_in_one_panel_are_refused_in_a_frame():
+    """The same with aware timestamps in a frame (hourly: they came back as UTC times, silently)."""
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    h = pd.date_range("2024-03-01", periods=24, freq="h")
+    df = pd.concat([pd.DataFrame({"store": s, "date": list(h.tz_localize(z)), "y": np.arange(24.) % k})
+                    for s, z, k in (("paris", "Europe/Paris", 7), ("ny", "America/New_York", 5))])
+    with pytest.raises(DataError, match=r"'paris' at UTC offset \+01:00 and 'ny' at -05:00"):
+        parse_series(df, target="y", time_col="date", id_col="store")
+    with pytest.raises(DataError, match=r"in one time zone"):
+        parse_series(_zones_text(("Z", "+0530")), target="y", time_col="date", id_col="store")
+
+
+@pytest.mark.parametrize("freq", ["h", "D"])
+def test_one_zone_across_a_clock_change_is_still_read(freq):
+    """Guard: the ids of one zone across daylight-saving changes (two offsets each) are read as before -- hourly as
+    UTC instants, daily as wall-clock dates (parse_dates' rule, documented)."""
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    n = 24 * 10 if freq == "h" else 60
+    start = "2024-03-27" if freq == "h" else "2024-03-01"
+    t = pd.date_range(start, periods=n, freq=freq, tz="UTC" if freq == "h" else "Europe/Paris")
+    text = [x.isoformat() for x in (t.tz_convert("Europe/Paris") if freq == "h" else t)]
+    df = pd.DataFrame({"store": ["a"] * n + ["b"] * n, "date": text * 2,
+                       "y": np.r_[np.arange(n) % 7, np.arange(n) % 5] * 1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a, b = parse_series(df, target="y", time_col="date", id_col="store")
+    assert a.freq == freq.upper() if freq == "D" else a.freq == "h"
+    assert list(a.index) == list(b.index) and len(a) == n
+
+
+# ------------------------------------------------------------------ compressed CSV files
+def test_a_gzip_csv_is_read_as_the_plain_file(tmp_path, capsys):
+    """`--csv sales.csv.gz` (pandas reads it by name) was refused as "expected UTF-8 text, got invalid byte 0x8b",
+    sending the user after an encoding problem. Now read, the same table as the plain file (oracle)."""
+    import gzip
+
+    from rnnkit.data.series import read_series_csv
+
+    plain, packed = tmp_path / "d.csv", tmp_path / "d.csv.gz"
+    _panel().to_csv(plain, index=False)
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    pd.testing.assert_frame_equal(read_series_csv(packed, "date", id_col="store"),
+                                  read_series_csv(plain, "date", id_col="store"))
+    argv = ["--target", "y", "--time-col", "date", "--id-col", "store", "--horizon", "2", "--model", "seasonal_naive",
+            "--quiet", "--json"]
+    code, out, err = _cli(["forecast", "--csv", str(packed), *argv], capsys)
+    assert code == 0, err
+    assert json.loads(out)["forecast"] == json.loads(_cli(["forecast", "--csv", str(plain), *argv], capsys)[1])["forecast"]
+
+
+def test_a_damaged_gzip_csv_is_refused_not_read_in_part(tmp_path):
+    """A truncated download or a flipped byte: gzip's length and CRC-32 are checked, a DataError naming the file."""
+    import gzip
+
+    from rnnkit.data.series import read_series_csv
+
+    data = gzip.compress(_panel().to_csv(index=False).encode())
+    cut, flipped = tmp_path / "cut.csv.gz", tmp_path / "flip.csv.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    flipped.write_bytes(data[:-8] + bytes([data[-8] ^ 1]) + data[-7:])      # the stored CRC-32, one bit off
+    for path in (cut, flipped):
+        with pytest.raises(DataError, match=rf"^--csv: expected a complete gzip file, got '.*{path.name}' that does "
+                                            r"not decompress \("):
+            read_series_csv(path, "date", what="--csv")
+
+
+def test_other_archives_are_named(tmp_path):
+    """A zip or bzip2 file was 'a NUL byte ... (a binary file?)' or an invalid byte; now named, with the fix."""
+    import bz2
+    import zipfile
+
+    from rnnkit.data.series import read_series_csv
+
+    text = _panel().to_csv(index=False)
+    (tmp_path / "d.csv.bz2").write_bytes(bz2.compress(text.encode()))
+    with zipfile.ZipFile(tmp_path / "d.zip", "w") as z:
+        z.writestr("d.csv", text)
+    with pytest.raises(DataError, match=r"^--csv: expected a CSV file \(plain text or gzip\), got bzip2 data in .*; "
+                                        r"bunzip2 it first$"):
+        read_series_csv(tmp_path / "d.csv.bz2", "date", what="--csv")
+    with pytest.raises(DataError, match=r"got a zip archive in .*; unzip it first$"):
+        read_series_csv(tmp_path / "d.zip", "date", what="--csv")
+    (tmp_path / "b.csv").write_text("BZh,y\n1,2\n2,3\n")          # a header that begins so is a CSV all the same
+    assert read_series_csv(tmp_path / "b.csv").columns.tolist() == ["BZh", "y"]
+
+
+
+def test_dates_without_a_clock_are_no_offsets():
+    """Guard: '2023-01-31' ends in '-31', which is no UTC offset; month-start and month-end ids are one panel."""
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    t = pd.date_range("2023-01-01", periods=24, freq="MS")
+    df = pd.concat([pd.DataFrame({"store": "a", "date": t.strftime("%Y-%m-%d"),
+                                  "y": np.arange(24.) % 5}),
+                    pd.DataFrame({"store": "b", "date": (t + pd.offsets.MonthEnd(0)).strftime("%Y-%m-%d"),
+                                  "y": np.arange(24.) % 7})])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = parse_series(df, target="y", time_col="date", id_col="store")
+    assert (a.freq, b.freq, len(a), len(b)) == ("MS", "ME", 24, 24)
+
+
+# ------------------------------------------------------------------ numbers and dates as spreadsheets write them
+@pytest.mark.parametrize("text, hint", [
+    ("(12.5)", "parentheses mark a negative number in accounting exports: write '(12.5)' as -12.5"),
+    ("1,234.5", "thousands separators"), ("12,5", "a decimal comma"), ("1.234,5", "a decimal comma"),
+    ("12%", "a percent sign"), ("$12.50", "a currency sign"), ("12 kg", "a unit after the number"),
+    ("-", "a report's mark of a missing value: leave the cell empty"), ("..", "a report's mark of a missing value")])
+def test_numbers_written_as_text_say_what_they_look_like(text, hint):
+    """'(12.5)', '12 kg', '12,5' in a target were 'expected numeric values, got dtype str (e.g. ...)' with no word of
+    the cause; now the message says what the text looks like and what to write. Nothing is read as a number (a
+    '1,234' may be 1234 or 1.234)."""
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    y = [str(v) for v in np.arange(10.0, 30.0)]
+    y[7] = text
+    df = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=20, freq="D").strftime("%Y-%m-%d"), "y": y})
+    with pytest.raises(DataError, match=r"^target 'y' in series 'y': expected numeric values, got dtype \w+ \(e\.g\. "
+                                        + __import__("re").escape(repr(text)) + r" at time 2024-01-08\); "
+                                        + __import__("re").escape(hint)):
+        parse_series(df, target="y", time_col="date")
+
+
+def test_a_trailing_total_row_is_named(tmp_path):
+    """A spreadsheet's 'Total' row under the dates: the message said to pass --date-format or --dayfirst, which cannot
+    help; now it names the row's text as no date."""
+    from rnnkit.data.series import read_series_csv
+
+    path = tmp_path / "d.csv"
+    t = pd.date_range("2024-01-01", periods=10, freq="D").strftime("%Y-%m-%d").tolist()
+    pd.DataFrame({"date": t + ["Total"], "y": list(range(10)) + [45]}).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"\('Total' in data row 11 does not parse as 'ISO8601' like the first value "
+                                        r"'2024-01-01'\); 'Total' holds no date: a total, note or second header row of "
+                                        r"a spreadsheet\? drop the row$"):
+        read_series_csv(path, "date")

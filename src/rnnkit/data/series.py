@@ -35,6 +35,7 @@ import pandas as pd
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
+from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit._validate import check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -266,8 +267,11 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
             near = next((c for c in cands if _to_datetime(text.iloc[:1], c) is not None), None)
             got = (f"{_first_bad(text, near)} does not parse as {near!r} like the first value {text.iloc[0]!r}"
                    if near else f"first value {text.iloc[0]!r}")
+            word = next((v for v in text if not re.search(r"\d", v)), None) if near else None
+            fix = (f"{word!r} holds no date: a total, note or second header row of a spreadsheet? drop the row"
+                   if word is not None else _DATE_FLAGS)
             raise DataError(f"{what}: expected dates in one format for the whole column, got no known format"
-                            f"{order} that parses every value ({got}); {_DATE_FLAGS}")
+                            f"{order} that parses every value ({got}); {fix}")
         if len(found) > 1:
             (f1, a), (f2, b) = found[:2]
             i = int(np.argmax((a != b)))
@@ -342,13 +346,16 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     renamed the series and merged ``001`` with ``1``), and an id ``NA`` (Namibia) is an id; only an empty
     field is a missing id. An unreadable file or a missing column is a :class:`DataError` naming ``what``
     (the CLI passes ``"--csv"``). A first line ``sep=,`` (Excel writes it to name the separator) is read as that
-    and skipped; ``sep=;`` or another separator is a DataError, as a ';' header is."""
-    from rnnkit.data.text import csv_records, read_utf8
+    and skipped; ``sep=;`` or another separator is a DataError, as a ';' header is. A gzip file is read (its CRC
+    checked), other archives are named (:mod:`rnnkit.data.compressed`); with ``id_col``, series whose times carry
+    different UTC offsets at one wall-clock time (two zones) are a DataError (:mod:`.timeseries.zones`)."""
+    from rnnkit.data.compressed import csv_text
+    from rnnkit.data.text import csv_records
 
     path = Path(path)
     if not (path.is_file() or is_stream(path)):          # a pipe (<(cmd), '-': stdin) is read once, as a file
         raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} ({not_a_file_reason(path)})")
-    text = read_utf8(path, what)                         # UTF-8 (a BOM dropped), the bad byte's line named
+    text = csv_text(path, what)       # UTF-8 (a BOM dropped), the bad byte's line named; gzip read, verified
     text = excel_sep_line(text, what, path)   # Excel's 'sep=,' line: a blank one (read as columns ['sep=', ...])
     header = text.lstrip("\n").split("\n", 1)[0]
     other = next((sep for sep in (";", "\t") if sep in header), None) if "," not in header else None
@@ -374,6 +381,8 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
             raise DataError(f"time_col {time_col!r}: expected a time step on every row, got {int(col.isna().sum())} "
                             f"missing (first in data row {int(np.argmax(col.isna().to_numpy())) + 1})")
         if not pd.api.types.is_integer_dtype(col):
+            if id_col is not None and id_col in frame.columns:      # two stores in two zones: one clock silently
+                check_one_zone(col, frame[id_col], f"time_col {time_col!r}", id_col)
             idx, fmt = parse_dates(col, f"time_col {time_col!r}", date_format, dayfirst)
             frame[time_col] = idx
             frame.attrs["date_format"] = fmt

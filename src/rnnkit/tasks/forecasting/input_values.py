@@ -6,6 +6,7 @@ and for the new points of an update.
 
 from __future__ import annotations
 
+import re
 import warnings
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,7 +19,7 @@ from rnnkit.data.series import parse_dates
 from rnnkit.data.timeseries.frequency import clock_change_hint
 from rnnkit.errors import DataError
 
-__all__ = ["MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
+__all__ = ["number_text_hint", "MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
            "panel_notes"]
 
 _NOTES: ContextVar[list | None] = ContextVar("rnnkit_series_notes", default=None)
@@ -89,7 +90,7 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
         if len(bad) or pd.api.types.is_bool_dtype(values):
             example = f" (e.g. {bad.iloc[0]!r}{kind} at {time_label(bad.index[0])})" if len(bad) else ""
             raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
-                            f"{values.dtype}{example}")
+                            f"{values.dtype}{example}{number_text_hint(bad.iloc[0]) if len(bad) else ''}")
         # a column of objects that are all floats and ints (a row of a mixed frame: df.loc['sales']) is read as they
         # are; it was refused as 'got dtype object', no value named
     out = values.to_numpy(dtype=float, na_value=np.nan)   # pd.NA in a column of objects: float()'s bare TypeError
@@ -107,6 +108,32 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
                         f"{MAX_MAGNITUDE:g} (the usable range), got {out[i]:.4g} at {time_label(values.index[i])} "
                         f"({int(big.sum())} beyond); divide the column by a power of ten")
     return out
+
+
+_TEXT_NUMBERS = (   # how spreadsheets and reports write numbers as text, and what to write instead
+    (r"\(\s*\d[\d.,]*\s*\)", "parentheses mark a negative number in accounting exports: write {n} as -{inner}"),
+    (r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", "thousands separators (or a decimal comma): write the number without them"),
+    (r"-?\d+,\d+|-?\d{1,3}(?:\.\d{3})+,\d+", "a decimal comma (a European export): write a decimal point, e.g. "
+                                              "pandas read_csv(decimal=',') then to_csv"),
+    (r"-?\d[\d.]*\s*%", "a percent sign: write the number alone (12 or 0.12)"),
+    (r"[$€£¥]\s*-?\d[\d.,]*|-?\d[\d.,]*\s*[$€£¥]", "a currency sign: write the number alone"),
+    (r"-?\d[\d.]*\s*[^\W\d_]+\.?", "a unit after the number: write the number alone (the unit in the column's name)"),
+    (r"[-\u2013\u2014.:?x*]|\.\.|n\.a\.|k\.A\.", "a report's mark of a missing value: leave the cell empty (NaN is the one "
+                                                 "missing-value marker)"),
+)
+
+
+def number_text_hint(value: Any) -> str:
+    """The end of a 'expected numeric values' message when ``value`` is a number written as spreadsheets and reports
+    write it (``'(12.5)'``, ``'1,234.5'``, ``'12,5'``, ``'12%'``, ``'$12'``, ``'12 kg'``): what it looks like and
+    what to write. Nothing is read as a number here: ``'1,234'`` may be 1234 or 1.234, so the user says which."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    for pattern, hint in _TEXT_NUMBERS:
+        if re.fullmatch(pattern, text):
+            return "; " + hint.format(n=repr(text), inner=text.strip("() "))
+    return ""
 
 
 def _exact_integers(values: pd.Series, out: np.ndarray, what: str, series: str) -> None:

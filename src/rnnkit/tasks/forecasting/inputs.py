@@ -26,6 +26,7 @@ from rnnkit.data.series import column_hint
 from rnnkit.data.text import screen_spelling
 from rnnkit.data.timeseries.frequency import FrequencyInfo, infer_frequency, integer_steps_hint, regularize_index
 from rnnkit.data.timeseries.transforms import interpolate_missing
+from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.date_args import check_date_args
 from rnnkit.tasks.forecasting.id_rules import check_no_blank_ids, warn_unused_ids
@@ -314,6 +315,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     time_name = time_col or "time"
     fmt = None
     if time_col is not None:
+        check_one_zone(df[time_col], df[id_col] if id_col is not None else None, f"time_col {time_col!r}", id_col)
         index, fmt = _time_index(df[time_col], f"time_col {time_col!r}", date_format, dayfirst)
     elif not plain_rows(df.index) and (date_format is not None or not isinstance(df.index, pd.RangeIndex)):
         index, fmt = _time_index(df.index, "time (index)", date_format, dayfirst)   # RangeIndex(1990, 2020): years

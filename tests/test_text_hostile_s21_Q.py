@@ -108,3 +108,35 @@ def test_a_tsv_quoted_as_pandas_writes_it_is_refused_naming_the_line(tmp_path):
                                         r".*quoting=csv.QUOTE_NONE"):
         read_tsv_pairs(quoted)
 
+
+# ---------------------------------------------------------------------------------------- CSV of another kind
+@pytest.mark.parametrize("kind, hint", [
+    (";", r"the header is one column holding ';': rnnkit reads comma-separated files, save it with ','"),
+    ("\t", r"the header is one column holding '\\t': rnnkit reads comma-separated files"),
+    ("jsonl", r"the file looks like JSON Lines, one object a line: rnnkit reads CSV with a header"),
+    ("index", r"columns are named, not numbered: column 0 is 'text'")])
+def test_a_csv_of_another_delimiter_or_json_lines_or_a_column_number_is_named(tmp_path, kind, hint):
+    """Before: a ';'-separated file (European Excel), a TSV or a JSON Lines file given to --csv, and --text-col 0,
+    were 'expected column(s) ['text', 'label'], got columns ['text;label']' (or the JSON's halves), saying nothing
+    of why. Oracle: the same rows written with commas are read."""
+    import csv
+    import json
+
+    from rnnkit.data.text import read_csv_texts
+    from rnnkit.errors import DataError
+
+    rows = [("good film", "pos"), ("bad film", "neg")]
+    plain = tmp_path / "plain.csv"
+    with open(plain, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([("text", "label"), *rows])
+    assert read_csv_texts(plain) == (["good film", "bad film"], ["pos", "neg"])
+    p = tmp_path / "other.csv"
+    if kind == "jsonl":
+        p.write_text("".join(json.dumps({"text": t, "label": lab}) + "\n" for t, lab in rows), encoding="utf-8")
+    elif kind == "index":
+        p = plain
+    else:
+        with open(p, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f, delimiter=kind).writerows([("text", "label"), *rows])
+    with pytest.raises(DataError, match=r"^csv '.*': expected column\(s\) .*, got columns .*; " + hint):
+        read_csv_texts(p, text_col="0" if kind == "index" else "text")

@@ -34,7 +34,7 @@ from typing import Any
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.encoding import bom_encoding, legacy_hint, warn_twice_encoded
-from rnnkit.data.quoting import QUOTED_FIX, csv_quoted
+from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import check_tag_spaces, first_repeat, is_real
 from rnnkit.errors import ConfigError, DataError
@@ -163,7 +163,7 @@ def _parse_csv(text: str, name: str, columns: list[str]) -> dict[str, list[str]]
     header, rows = csv_records(text, name)
     missing = [c for c in columns if c not in header]
     if missing:
-        raise DataError(f"{name}: expected column(s) {missing}, got columns {header}")
+        raise DataError(f"{name}: expected column(s) {missing}, got columns {header}{columns_hint(header, missing)}")
     return {c: [row[c] for row in rows] for c in columns}
 
 

@@ -370,3 +370,55 @@ def test_a_trailing_total_row_is_named(tmp_path):
                                         r"'2024-01-01'\); 'Total' holds no date: a total, note or second header row of "
                                         r"a spreadsheet\? drop the row$"):
         read_series_csv(path, "date")
+
+
+# ------------------------------------------------------------------ 1c: count series floored at zero
+class _Hist:
+    def __init__(self, sid, y, observed=None):
+        self.id, self.y = sid, np.asarray(y, dtype=float)
+        self.observed = np.ones(self.y.size, bool) if observed is None else np.asarray(observed)
+
+
+def test_count_histories_are_whole_numbers_at_least_zero_with_a_zero():
+    from rnnkit.tasks.forecasting.counts import is_count_history
+
+    assert is_count_history([0, 3, 0, 1])
+    assert not is_count_history([1, 3, 2, 1])            # counts far from their floor: left as forecast
+    assert not is_count_history([0, 3, -1, 1])           # a negative value: not counts
+    assert not is_count_history([0, 3.5, 0, 1])          # a fraction: a measurement, not counts
+    assert is_count_history([0, 2.5, 0, 1], observed=[True, False, True, True])   # 2.5 interpolated, not given
+    assert not is_count_history([np.nan, np.nan])
+
+
+def test_floor_counts_floors_the_count_series_only():
+    """The forecast rows of a count series: value, lower, upper and every q column max(x, 0), NaN kept; another
+    series' rows untouched (oracle: a hand computation)."""
+    from rnnkit.tasks.forecasting.counts import floor_counts
+
+    fc = pd.DataFrame({"id": ["c", "c", "t", "t"], "time": [1, 2, 1, 2], "value": [0.5, -0.2, -1.0, 2.0],
+                       "lower": [-1.0, np.nan, -3.0, 0.0], "upper": [2.0, 1.0, 1.0, 4.0],
+                       "q0.05": [-1.5, -0.5, -4.0, -1.0], "q0.5": [0.5, -0.2, -1.0, 2.0]})
+    got = floor_counts(fc, [_Hist("c", [0, 1, 0, 4]), _Hist("t", [-2.0, 1.0, 0.0, 3.0])])
+    want = fc.copy()
+    want.loc[:1, ["value", "lower", "upper", "q0.05", "q0.5"]] = [[0.5, 0.0, 2.0, 0.0, 0.5], [0.0, np.nan, 1.0, 0.0, 0.0]]
+    pd.testing.assert_frame_equal(got, want)
+    assert got.attrs["floored_at_zero"] == ["c"]
+    assert fc.loc[1, "value"] == -0.2            # the frame given is not changed
+
+
+def test_flooring_never_scores_worse_on_counts():
+    """The reason it is safe: for actual values >= 0 the floored forecast's absolute error and pinball loss are at
+    most the raw one's (oracle: the metrics of the library, on random forecasts around 0)."""
+    from rnnkit.tasks.forecasting.counts import floor_counts
+    from rnnkit.tasks.forecasting.probabilistic import pinball_loss
+
+    rng = np.random.default_rng(3)
+    actual = rng.poisson(0.7, 50).astype(float)
+    q = np.sort(rng.normal(0.5, 1.5, (50, 3)), axis=1)
+    fc = pd.DataFrame({"id": "c", "value": q[:, 1], "lower": q[:, 0], "upper": q[:, 2], "q0.1": q[:, 0],
+                       "q0.5": q[:, 1], "q0.9": q[:, 2]})
+    got = floor_counts(fc, [_Hist("c", [0, 2, 1])])
+    assert np.abs(actual - got["value"]).mean() < np.abs(actual - fc["value"]).mean()
+    raw = pinball_loss(actual, q, [0.1, 0.5, 0.9])
+    floored = pinball_loss(actual, got[["q0.1", "q0.5", "q0.9"]].to_numpy(), [0.1, 0.5, 0.9])
+    assert all(floored[k] <= raw[k] for k in raw) and floored[0.1] < raw[0.1]

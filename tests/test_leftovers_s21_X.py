@@ -96,6 +96,45 @@ def _wait(child, within: float):
 
 @pooled
 @pytest.mark.slow
+@pytest.mark.parametrize("how, rc, said", [
+    ("ctrl-c", 130, "rnnkit forecast: interrupted\n"),          # a terminal's Ctrl-C: SIGINT to the whole group
+    ("sigterm", 143, "rnnkit forecast: terminated\n"),          # kill PID
+    ("group-sigterm", 143, "rnnkit forecast: terminated\n"),    # kill -- -PGID, systemd's stop
+    ("worker-sigterm", 1, "rnnkit forecast: error: BrokenProcessPool: "),   # one worker killed: a runtime error
+])
+def test_an_interrupt_stops_the_running_fits_at_once(tmp_path, how, rc, said):
+    """Exit within EXIT_WITHIN_S of the signal while each worker's chunk would take CHUNK_S, one stderr line and no
+    traceback, no worker left, no run folder (as the same interrupt with --workers 1 leaves: it came before the
+    save). The code before waited for the chunks (and said 'terminated' for a SIGTERM to one worker)."""
+    frame = pd.concat([pd.DataFrame({"id": s.id, "date": s.index, "y": s.y}) for s in _batch(4, 5)])
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    run = tmp_path / "run"
+    argv = ["forecast", "--csv", str(tmp_path / "p.csv"), "--target", "y", "--time-col", "date", "--id-col", "id",
+            "--horizon", "6", "--model", "theta", "--workers", "2", "--quiet", "--out", str(run)]
+    with _group(CLI_CHILD, *argv) as child:
+        workers = sorted({int(child.stdout.readline().split()[1]) for _ in range(2)})    # both fitting
+        assert len(workers) == 2 and child.pid not in workers
+        sent = time.monotonic()
+        if how == "ctrl-c":
+            os.killpg(child.pid, signal.SIGINT)
+        elif how == "sigterm":
+            child.send_signal(signal.SIGTERM)
+        elif how == "group-sigterm":
+            os.killpg(child.pid, signal.SIGTERM)
+        else:
+            os.kill(workers[0], signal.SIGTERM)
+        got = _wait(child, EXIT_WITHIN_S)
+        took = time.monotonic() - sent
+        err = child.stderr.read() if got is not None else ""
+        left = _gone(workers)
+    assert got == rc, f"exit {got} after {took:.1f} s (None: still running), expected {rc}"
+    assert err.startswith(said) and err.count("\n") == 1 and "Traceback" not in err, err
+    assert left == [], f"workers {left} outlived the command"
+    assert not run.exists()
+
+
+@pooled
+@pytest.mark.slow
 def test_ctrl_c_to_the_group_leaves_idle_workers_quiet(tmp_path):
     """Idle workers (the pool open while the command trains its networks) got the terminal's SIGINT too and each
     ended with 'Process ForkProcess-1: Traceback ... KeyboardInterrupt' on stderr. Now they ignore it and their parent

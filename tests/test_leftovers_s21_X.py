@@ -1,4 +1,5 @@
-"""Session 21, helper X: leftovers of session 20 -- the series pool's workers and signals, ids of invisible characters.
+"""Session 21, helper X: leftovers of session 20 -- the series pool's workers and signals; forecast ids of
+invisible characters alone (at the end of the file).
 
 The pool (:mod:`rnnkit.tasks.forecasting.series_pool`) forks its workers from the command's process, so they kept its
 handlers: the CLI raises SIGTERM as KeyboardInterrupt, which a worker sent back as its chunk's result (a SIGTERM to one
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -147,3 +149,41 @@ def test_ctrl_c_to_the_group_leaves_idle_workers_quiet(tmp_path):
         err = child.stderr.read() if got is not None else ""
         left = _gone(workers)
     assert got == 130 and err == "" and left == [], (got, err, left)
+
+
+# ----------------------------------------------------------------------------- ids of invisible characters alone
+def _panel(ids, n=30):
+    days = pd.date_range("2021-01-01", periods=n, freq="D")
+    return pd.DataFrame({"day": list(days) * len(ids), "store": [s for s in ids for _ in range(n)],
+                         "y": [50.0 + (k + 1) * ((t % 7) - 3) for k in range(len(ids)) for t in range(n)]})
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\ufeff", "\u200f\u200e", "\u2060\u00ad", "\x07", "\u200d", " \u200b\t"])
+def test_an_id_of_invisible_characters_alone_is_refused_as_a_blank_one(tmp_path, hidden):
+    """A zero-width space, a BOM, bidi marks, a soft hyphen or a control character alone showed as no id at all, yet
+    a frame and a CSV file fitted a series named so, where an empty or white-space id is refused. Oracle: the same
+    rule and message as the blank id (tests/test_leftovers_s20_X.py) and as a label of them alone
+    (label_text.invisible_only); an id with a joiner inside a visible word stays an id."""
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    want = (rf"^{{}}id_col 'store': expected an id on every row, got {{}} blank \({re.escape(repr(hidden))}: "
+            r"invisible or control characters \(zero-width, bidi marks, BOM, soft hyphens, BEL, \.\.\.\) alone, no id "
+            r"on screen; first in data row {}\)$")
+    df = _panel(("a", hidden))
+    with pytest.raises(DataError, match=want.format("", 30, 31)):
+        Forecaster(model="seasonal_naive", horizon=3).fit(df, target="y", time_col="day", id_col="store")
+    df.to_csv(tmp_path / "p.csv", index=False)
+    frame = read_series_csv(tmp_path / "p.csv", "day", id_col="store")      # the CLI's reader (--csv) keeps the cell
+    with pytest.raises(DataError, match=want.format("", 30, 31)):
+        Forecaster(model="seasonal_naive", horizon=3).fit(frame, target="y", time_col="day", id_col="store")
+    fitted = Forecaster(model="seasonal_naive", horizon=3).fit(_panel(("a", "b")), target="y", time_col="day",
+                                                               id_col="store")
+    new = pd.DataFrame({"day": ["2021-01-31", "2021-01-31"], "store": ["a", hidden], "y": [50.0, 51.0]})
+    with pytest.raises(DataError, match=want.format("new_points: ", 1, 2)):
+        fitted.update(new)
+    visible = ["\U0001F469\u200d\U0001F4BB", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"]   # ZWJ emoji, ZWNJ
+    ids = Forecaster(model="seasonal_naive", horizon=3).fit(_panel(visible), target="y", time_col="day",
+                                                            id_col="store").predict()["id"].unique().tolist()
+    assert sorted(ids) == sorted(visible)

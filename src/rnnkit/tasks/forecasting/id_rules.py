@@ -3,7 +3,11 @@
 A CSV file's reader (:func:`rnnkit.data.series.read_series_csv`) reads an empty id cell, or one of white space
 alone, as a missing id, which a fit, an update and the future covariates refuse. A frame given to the Python API
 with ``''`` or ``'  '`` in its id column took it as a series named so: the same data, two answers by the two
-paths. Such ids are a :class:`~rnnkit.errors.DataError` by both now, naming the column and the first row.
+paths. Such ids are a :class:`~rnnkit.errors.DataError` by both now, naming the column and the first row. So is an
+id of invisible or control characters alone (a zero-width space, a byte-order mark, bidirectional marks, a soft
+hyphen, BEL: :func:`rnnkit.tasks.label_text.invisible_only`, the rule of labels and tokens), which shows as no id
+at all: before session 21 a fit on the frame or on the CSV file (whose reader keeps such a cell) took it as a series
+named so, a row of ``forecast.csv`` whose id reads as empty.
 
 Rows of ``predict(future_covariates=)`` / ``--future-csv`` for an id the model never fitted are not used: a file
 covering more stores than were fitted is legitimate, so they are a warning naming the ids, not an error (they
@@ -25,21 +29,28 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import DataError
+from rnnkit.tasks.label_text import invisible_only
 
 __all__ = ["check_no_blank_ids", "warn_unused_ids"]
+
+_HIDDEN = "invisible or control characters (zero-width, bidi marks, BOM, soft hyphens, BEL, ...)"
 
 
 def check_no_blank_ids(col: pd.Series, id_col: str, what: str = "") -> None:
     """A DataError naming ``what`` (``"new_points: "``), ``id_col`` and the first row (1-based, in the order given)
-    when an id of ``col`` is a str that is empty or white space alone; missing values are the caller's to name."""
+    when an id of ``col`` is a str that is empty, white space alone, or invisible and control characters alone
+    (:func:`~rnnkit.tasks.label_text.invisible_only`); missing values are the caller's to name."""
     values = col.to_numpy(dtype=object)
-    blank = [v for v in pd.unique(values) if isinstance(v, str) and not v.strip()]
+    blank = [v for v in pd.unique(values) if isinstance(v, str) and invisible_only(v)]
     if not blank:
         return
     rows = np.isin(values, np.array(blank, dtype=object))
+    kinds = [why for why, found in (("empty or white space alone, which a CSV file's reader reads as a missing id",
+                                     any(not v.strip() for v in blank)),
+                                    (f"{_HIDDEN} alone, no id on screen", any(v.strip() for v in blank))) if found]
     raise DataError(f"{what}id_col {id_col!r}: expected an id on every row, got {int(rows.sum())} blank "
-                    f"({', '.join(map(repr, blank[:3]))}: empty or white space alone, which a CSV file's reader "
-                    f"reads as a missing id; first in data row {int(np.argmax(rows)) + 1})")
+                    f"({', '.join(map(repr, blank[:3]))}: {'; '.join(kinds)}; first in data row "
+                    f"{int(np.argmax(rows)) + 1})")
 
 
 def warn_unused_ids(col: pd.Series, fitted: Iterable[str], what: str, stacklevel: int = 2) -> None:

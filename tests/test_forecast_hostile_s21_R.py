@@ -123,6 +123,17 @@ def test_update_errors_name_the_csv_flag(tmp_path, capsys, seasonal_run):
     assert code == 1 and "error: DataError: --csv: expected timestamps continuing series 'a'" in err, err
 
 
+def test_update_csv_date_errors_name_the_file(tmp_path, capsys, seasonal_run):
+    """update --csv's dates in another format than the fit's: the message began "time_col 'date': ..." (a flag the
+    user did not type on update: the run's own column); it names --csv, whose dates they are."""
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"store": ["a"], "date": ["31/01/2024"], "y": [1.0], "dow": [2.0]}).to_csv(new, index=False)
+    code, _, err = _cli(["forecast", "update", "--run", str(seasonal_run), "--csv", str(new), "--quiet", "--json"],
+                        capsys)
+    assert code == 1 and err.startswith("rnnkit forecast: error: DataError: --csv: time_col 'date': expected every "
+                                        "date in date_format 'ISO8601', got '31/01/2024'"), err
+
+
 # ------------------------------------------------------------------ --future-csv in another date format
 def test_future_csv_in_its_own_date_format_is_read(tmp_path, capsys, no_fit):
     """A training CSV of ISO dates and a --future-csv written 31/01/2024 (a spreadsheet's export) was refused as
@@ -342,7 +353,8 @@ def test_dates_without_a_clock_are_no_offsets():
     ("(12.5)", "parentheses mark a negative number in accounting exports: write '(12.5)' as -12.5"),
     ("1,234.5", "thousands separators"), ("12,5", "a decimal comma"), ("1.234,5", "a decimal comma"),
     ("12%", "a percent sign"), ("$12.50", "a currency sign"), ("12 kg", "a unit after the number"),
-    ("-", "a report's mark of a missing value: leave the cell empty"), ("..", "a report's mark of a missing value")])
+    ("-", "a report's mark of a missing value: leave the cell empty"), ("..", "a report's mark of a missing value"),
+    ("1\u00a0234,5", "thousands separated by spaces or apostrophes"), ("1'234.50", "thousands separated by spaces")])
 def test_numbers_written_as_text_say_what_they_look_like(text, hint):
     """'(12.5)', '12 kg', '12,5' in a target were 'expected numeric values, got dtype str (e.g. ...)' with no word of
     the cause; now the message says what the text looks like and what to write. Nothing is read as a number (a
@@ -371,6 +383,20 @@ def test_a_trailing_total_row_is_named(tmp_path):
                                         r"a spreadsheet\? drop the row$"):
         read_series_csv(path, "date")
 
+
+def test_a_title_above_the_header_is_named(tmp_path):
+    """A report's export with a title line and a blank line above the table was "expected 1 fields per row (as the
+    header), got 2 at row 2": the title was taken for the header. A one-column file is still read (guard)."""
+    from rnnkit.data.series import read_series_csv
+
+    path, one = tmp_path / "d.csv", tmp_path / "one.csv"
+    t = pd.date_range("2024-01-01", periods=10, freq="D").strftime("%Y-%m-%d")
+    path.write_text("Sales report 2024\n\ndate,y\n" + "".join(f"{d},{i}\n" for i, d in enumerate(t)))
+    with pytest.raises(DataError, match=r"^--csv: expected the header on the first line, got 'Sales report 2024' \(no "
+                                        r"comma\) above line 3's 'date,y': a title or note above the table\? delete"):
+        read_series_csv(path, "date", what="--csv")
+    one.write_text("y\n1\n2\n3\n")
+    assert read_series_csv(one)["y"].tolist() == [1, 2, 3]
 
 # ------------------------------------------------------------------ 1c: count series floored at zero
 class _Hist:

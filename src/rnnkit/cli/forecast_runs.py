@@ -293,9 +293,10 @@ def _new_points(args: argparse.Namespace, forecaster):
         frame = read_series_csv(args.csv, time_col, date_format=fmt, dayfirst=args.dayfirst, what="--csv",
                                 id_col=saved.get("id_col"))
     except DataError as e:   # "expected every date in date_format 'ISO8601'": a format the user never gave
-        if own or fmt is None or "date_format" not in str(e):
-            raise
-        raise DataError(f"{e}; {fmt!r} is the format the run's fit read: pass --date-format (or --dayfirst) for "
+        text = str(e) if str(e).startswith("--csv") else f"--csv: {e}"     # the file's time column, not --time-col
+        if own or fmt is None or "date_format" not in text:
+            raise DataError(text) from None
+        raise DataError(f"{text}; {fmt!r} is the format the run's fit read: pass --date-format (or --dayfirst) for "
                         "--csv's own dates") from None
     dayfirst_needs_text(args.dayfirst, frame, time_col)
     _numbers_as_dates(args.date_format, frame, time_col, forecaster._fitted)

@@ -363,6 +363,14 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
         raise DataError(f"{what}: expected a comma-separated file, got {str(path)!r} whose header "
                         f"{header.strip()[:60]!r} is separated by {other!r}; convert it (e.g. pandas "
                         f"read_csv(sep={other!r}, decimal=...) then to_csv)")
+    if "," not in header and header.strip():     # a report's title above the table: 'expected 1 fields ... row 2'
+        lines = text.lstrip("\n").split("\n", 12)[:12]
+        table = next((i for i in range(1, len(lines) - 1) if 0 < lines[i].count(",") == lines[i + 1].count(",")
+                      and re.search(r"[^\W\d_]", lines[i])), None)      # names: a header, not '1,5' decimal commas
+        if table is not None:       # two lines of one width with commas below a line without: the table's header
+            raise DataError(f"{what}: expected the header on the first line, got {header.strip()[:60]!r} (no comma) "
+                            f"above line {table + 1}'s {lines[table].strip()[:60]!r}: a title or note above the "
+                            f"table? delete the lines above the header")
     csv_records(text, f"{what} {str(path)!r}", keep=False)   # no column twice, every row as wide as the header
     try:
         frame = pd.read_csv(io.StringIO(text))

@@ -113,6 +113,8 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
 _TEXT_NUMBERS = (   # how spreadsheets and reports write numbers as text, and what to write instead
     (r"\(\s*\d[\d.,]*\s*\)", "parentheses mark a negative number in accounting exports: write {n} as -{inner}"),
     (r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", "thousands separators (or a decimal comma): write the number without them"),
+    (r"-?\d{1,3}(?:[\u00a0\u202f ']\d{3})+(?:[.,]\d+)?", "thousands separated by spaces or apostrophes: write the "
+                                                            "number without them"),
     (r"-?\d+,\d+|-?\d{1,3}(?:\.\d{3})+,\d+", "a decimal comma (a European export): write a decimal point, e.g. "
                                               "pandas read_csv(decimal=',') then to_csv"),
     (r"-?\d[\d.]*\s*%", "a percent sign: write the number alone (12 or 0.12)"),

@@ -4,6 +4,7 @@ the code before its fix (701558d)."""
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,6 @@ def test_serve_takes_a_json_integer_id_as_the_series_of_that_text(tmp_path):
     # series is "3" whichever path fitted it (a CSV's id column is read as text; a frame's 3 becomes "3") and
     # Forecaster.update takes a frame with the integer 3. Oracle: the public API updated with the int id.
     pytest.importorskip("fastapi")
-    import warnings
-
     from rnnkit.serve.app import create_app
     from rnnkit.serve.services import forecast_records, open_service
     from rnnkit.tasks.forecasting import Forecaster
@@ -65,8 +64,6 @@ def test_serve_takes_a_json_integer_id_as_the_series_of_that_text(tmp_path):
 def test_serve_refuses_an_id_that_is_neither_text_nor_an_integer(tmp_path, raw, got):
     # 3.0 is not read as "3" (nor "3.0"): a float id's text is not what the client typed (1.50 reads 1.5)
     pytest.importorskip("fastapi")
-    import warnings
-
     from rnnkit.serve.app import create_app
     from rnnkit.serve.services import open_service
 
@@ -105,8 +102,6 @@ def test_serve_journal_line_with_a_boolean_id_is_refused_at_replay(tmp_path):
 
 
 def _seasonal_client(tmp_path):
-    import warnings
-
     from rnnkit.serve.app import create_app
     from rnnkit.serve.services import open_service
     from rnnkit.tasks.forecasting import Forecaster
@@ -137,4 +132,36 @@ def test_serve_a_content_type_fastapi_does_not_read_as_json_is_named(tmp_path, k
             assert c.post("/observations", content=body.replace("60", str(60 + c.get("/health").json()["updates"])),
                           headers={"content-type": ok}).status_code == 200, ok
     service.close()
+
+
+def test_trainer_refuses_a_loss_that_reaches_none_of_the_trained_models_weights():
+    # Before: a loss_fn computing the loss with another module (a closure over an earlier instance, a copy) or from a
+    # tensor of its own requires grad, so it passed the detached-loss check; backward gave none of the trained
+    # model's weights a gradient, every step changed nothing, and fit ended 'epochs' with the untrained weights.
+    # Oracle: the same fit with the loss computed by the model it is given changes its weights.
+    import copy
+
+    import torch
+    from torch import nn
+
+    from rnnkit.errors import InputTypeError
+    from rnnkit.training import TrainConfig, Trainer
+
+    torch.manual_seed(0)
+    x, y = torch.randn(8, 3), torch.randn(8, 1)
+    data = [(x[:4], y[:4]), (x[4:], y[4:])]
+    earlier = nn.Linear(3, 1)
+    model = copy.deepcopy(earlier)
+    before = model.weight.detach().clone()
+    good = Trainer(copy.deepcopy(model), lambda m, b: nn.functional.mse_loss(m(b[0]), b[1]),
+                   config=TrainConfig(epochs=1, quiet=True))
+    good.fit(data)
+    assert not torch.equal(good.module.weight, before)
+    for wrong in (lambda m, b: nn.functional.mse_loss(earlier(b[0]), b[1]),          # another instance
+                  lambda m, b: torch.tensor(1.0, requires_grad=True) * b[1].sum()):    # no weight at all
+        t = Trainer(model, wrong, config=TrainConfig(epochs=1, quiet=True))
+        with pytest.raises(InputTypeError, match=r"^loss: expected a loss computed from the trained model's parameters, "
+                                                 r"got one whose gradient reaches none of the Linear's weights"):
+            t.fit(data)
+        assert t.global_step == 0 and torch.equal(model.weight, before)
 

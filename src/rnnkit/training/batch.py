@@ -49,6 +49,19 @@ def _check_loss(loss: Any, where: str) -> Tensor:
     return loss
 
 
+def reached_parameters(module: Any) -> list[tuple[str, Tensor]]:
+    """The ``(name, parameter)`` pairs of ``module`` that the loss's backward gave a gradient. None is an
+    InputTypeError: a loss that requires grad without reaching this model's weights (computed with another
+    model -- a copy, a closure over an earlier instance -- or from a tensor of its own) trained nothing, and
+    the fit ran to its end, the loss flat and the untrained weights saved as the result."""
+    named = [(n, p) for n, p in module.named_parameters() if p.grad is not None]
+    if not named:
+        raise InputTypeError("loss: expected a loss computed from the trained model's parameters, got one whose "
+                             f"gradient reaches none of the {type(module).__name__}'s weights (computed with another "
+                             "model, e.g. a copy or an earlier instance, or from tensors of its own); nothing would train")
+    return named
+
+
 def parse_loss(out: Any) -> tuple[Tensor, dict[str, float]]:
     """``loss_fn``'s ``loss`` or ``(loss, metrics)`` as ``(loss, metrics)``."""
     if isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict):

@@ -77,7 +77,7 @@ from rnnkit._validate import is_real
 from rnnkit._io import check_folder_path, to_jsonable
 from rnnkit.errors import ConfigError, DataError, InputTypeError, NonFiniteLossError
 from rnnkit.training import distributed as dist
-from rnnkit.training.batch import Accumulator, FitWarnings, as_float, parse_loss, parse_step
+from rnnkit.training.batch import Accumulator, FitWarnings, as_float, parse_loss, parse_step, reached_parameters
 from rnnkit.training import callbacks as cb
 from rnnkit.training.checkpoint import CHECKPOINTS
 from rnnkit.training.checkpoint import save_checkpoint as _save_checkpoint
@@ -493,7 +493,7 @@ class Trainer:
                                  "without a gradient (made under torch.no_grad, detached, or every parameter frozen)")
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        named = [(n, p) for n, p in self.module.named_parameters() if p.grad is not None]
+        named = reached_parameters(self.module)   # none: the loss came from another model (nothing trains)
         params = [p for _, p in named]
         if self.config.clip_norm is None or self.config.clip_value is not None:
             # every gradient (clip_value would clamp an inf into range, so check before clipping)

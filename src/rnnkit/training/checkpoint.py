@@ -5,7 +5,9 @@ Run folder layout::
     run_dir/
       config.json                 fully resolved config + schema_version (write_config)
       model.safetensors           the final weights (best ones when early stopping restores them)
-      digests.json                sha256 of config.json + model.safetensors (written when fit ends)
+      digests.json                sha256 of config.json + model.safetensors (written when fit ends; a fit that
+                                  resumes a finished run replaces them so that they verify at every moment:
+                                  rnnkit.training.certified)
       metrics.jsonl | metrics.csv one row per epoch
       checkpoints/
         latest.json               {"name": "step-00000120", "step": 120}   (replaced atomically)
@@ -68,7 +70,6 @@ from rnnkit._io import (  # re-exported (see __all__); _fsync_dir is used here
     atomic_write_json,
     atomic_write_text,
     read_json,
-    sha256_bytes,
     verify_digests,
     write_digests,
 )
@@ -396,10 +397,13 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
 def save_weights(model: nn.Module | dict[str, Tensor], path: str | os.PathLike) -> Path:
     """Write a module's ``state_dict`` (or a name -> tensor dict) to a safetensors file atomically and
     record its sha256 in the folder's ``digests.json`` (other entries of that map are kept)."""
+    from rnnkit.training.certified import replace_certified
+
     sd = model.state_dict() if isinstance(model, nn.Module) else model
-    data = _tensor_bytes(sd)
-    path = atomic_write_bytes(path, data)   # the digest of these bytes: a file replaced meanwhile is an error
-    write_digests(path.parent, [path.name], merge=True, expected={path.name: sha256_bytes(data)})
+    path = Path(path)
+    # the file and its digest replaced so that the folder verifies at every moment (the old file or the new):
+    # a fit that resumes a finished run replaces weights that were loadable
+    replace_certified(path.parent, {path.name: _tensor_bytes(sd)})
     return path
 
 
@@ -433,7 +437,13 @@ def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     The file (and every other file listed there) is first checked against the folder's ``digests.json``:
     a modified file, or a file without a recorded digest, is a CheckpointError.
     """
+    from rnnkit.training.certified import finish_replace
+
     path = Path(path)
+    try:   # a replacement interrupted after its commit point is completed first (training.certified)
+        finish_replace(path.parent)
+    except OSError:   # a folder that cannot be written: verified as it is
+        pass
     verify_digests(path.parent, [path.name])
     state = _read_tensors(path, None)
     check_state_dict(model, state, str(path))
@@ -444,10 +454,15 @@ def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
 # ---------------------------------------------------------------------------------------- config
 def write_config(run_dir: str | os.PathLike, config: dict) -> Path:
     """Write ``config.json`` (``{"schema_version": ..., **config}``) atomically."""
+    return atomic_write_bytes(Path(run_dir) / "config.json", config_bytes(config))
+
+
+def config_bytes(config: dict) -> bytes:
+    """What :func:`write_config` writes for ``config``."""
     if not isinstance(config, dict):
         raise CheckpointError(f"config: expected a dict, got {type(config).__name__}")
     try:
-        return atomic_write_json(Path(run_dir) / "config.json", {"schema_version": SCHEMA_VERSION, **config})
+        return (json.dumps({"schema_version": SCHEMA_VERSION, **config}, indent=1, allow_nan=False) + "\n").encode("utf-8")
     except (TypeError, ValueError) as e:
         raise CheckpointError(f"config: expected JSON-serialisable values, got {e}") from None
 

@@ -6,6 +6,10 @@ means, the history, and ``callbacks``: ``{name: state}`` of every callback with 
 stopping's best value and weights, the epoch LR scheduler, the gradient-flow row keys pending for the
 epoch ...). With the epoch-data protocol (:mod:`rnnkit.training.data`) this is what makes a resumed run
 end with the same weights, bit for bit, as an uninterrupted one (CPU, single process).
+
+A fit that resumes a finished run keeps its final ``model.safetensors`` loadable throughout: ``config.json`` (when it
+changes) and, at the end, the weights are replaced with their digests as one (:mod:`rnnkit.training.certified`).
+A task's fit of several Trainer fits resumes through :mod:`rnnkit.training.stages`.
 """
 
 from __future__ import annotations
@@ -20,15 +24,18 @@ from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.training.batch import Accumulator
 from rnnkit.training.config import OPTIM_READERS, SCHEDULE_READERS, OptimConfig, ScheduleConfig
+from rnnkit.training.certified import finish_replace, replace_certified
 from rnnkit.training.checkpoint import (
     DIGESTS_FILE,
     check_state_dict,
+    config_bytes,
     latest_checkpoint,
     load_checkpoint,
     read_config,
     write_config,
 )
 from rnnkit.training.seed import get_rng_state
+from rnnkit.training.stages import note_unstaged_fit
 
 __all__ = ["RESUMABLE_CHANGES", "resolved_config", "run_dir_lock", "prepare_run_dir", "trainer_state", "load_trainer_state"]
 
@@ -106,9 +113,12 @@ def run_dir_lock(trainer):
 def prepare_run_dir(trainer, resume: bool | str) -> None:
     """Check ``resume`` against the folder, load the latest checkpoint when resuming, write config.json."""
     run_dir = trainer.run_dir
+    if run_dir is not None and trainer.is_main and run_dir.is_dir():
+        finish_replace(run_dir)    # a replacement of the final files interrupted after its commit point
     if run_dir is None:
         if resume is True:
             raise ConfigError("resume: expected a run_dir to resume from, got run_dir=None")
+        note_unstaged_fit(trainer)   # inside a task's checkpointed fit: a fit no checkpoint holds
         return
     found = latest_checkpoint(run_dir)
     if found is not None and resume is False:
@@ -122,9 +132,16 @@ def prepare_run_dir(trainer, resume: bool | str) -> None:
         _check_config_matches(trainer)
         load_trainer_state(trainer, found)
     if trainer.is_main:
-        # the final weights are certified again when this fit ends (config.json changes on a resume)
-        (run_dir / DIGESTS_FILE).unlink(missing_ok=True)
-        write_config(run_dir, resolved_config(trainer))
+        config = resolved_config(trainer)
+        if (run_dir / DIGESTS_FILE).exists():
+            # a finished fit's final weights stay loadable while this one runs, and after an interruption: its
+            # config.json (changed when e.g. epochs did) and digests are replaced as one (training.certified); the
+            # weights are replaced when this fit ends. Deleting digests.json first left them unloadable.
+            blob = config_bytes(config)
+            if not (run_dir / "config.json").is_file() or (run_dir / "config.json").read_bytes() != blob:
+                replace_certified(run_dir, {"config.json": blob})
+        else:
+            write_config(run_dir, config)
 
 
 def _check_fresh(run_dir: Path) -> None:
@@ -225,3 +242,6 @@ def load_trainer_state(trainer, path: Path) -> None:
         raise CheckpointError(f"{path}: expected a trainer checkpoint matching this model/optimizer, got "
                               f"an incompatible one ({type(e).__name__}: {e})") from None
     trainer._last_ckpt_path = path
+    # where this fit starts: a stage of a task's checkpointed fit that finished before an interruption takes no
+    # step now and sets the RNGs as its last checkpoint recorded them (training.stages.Stage.end)
+    trainer.resumed_from = {"epoch": trainer.epoch, "global_step": trainer.global_step, "rng": s.get("rng")}

@@ -1,0 +1,88 @@
+"""Replacing files that a folder's ``digests.json`` certifies, so that the folder verifies at every moment.
+
+A run folder's final ``model.safetensors`` and ``config.json`` are listed in ``digests.json``; replacing one of them
+and then the map leaves a moment where the file differs from its digest (and deleting the map first, as a resumed
+Trainer fit did, left the previous final weights unloadable until the fit ended -- forever, if it was interrupted).
+:func:`replace_certified` writes the new files under temporary names (fsynced), then records the replacement in
+``.replacing.json`` (one atomic write: the commit point), then moves the files into place and writes the new map
+(:func:`~rnnkit._io.write_digests`, every file checked against the bytes written), then removes the record.
+Interrupted before the commit point, the folder holds the old files and map (the temporary files are removed by the
+next replacement); after it, :func:`finish_replace` -- called by every load (:func:`rnnkit.training.load_weights`)
+and write (:func:`rnnkit.training.save_weights`, a fit's start) -- completes it. Either way a load sees the old
+files or the new, each with its map.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from rnnkit._io import DIGESTS_FILE, _fsync_dir, atomic_write_json, read_json, sha256_bytes, write_digests
+from rnnkit.errors import CheckpointError
+
+__all__ = ["JOURNAL", "replace_certified", "finish_replace"]
+
+JOURNAL = ".replacing.json"
+_STAGED = ".tmp-new-"
+
+
+def _current_map(folder: Path) -> dict[str, str]:
+    """The map of ``folder/digests.json`` (``{}`` when there is none or it is not a map of ours: rewritten whole)."""
+    try:
+        data = json.loads((folder / DIGESTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    ok = isinstance(data, dict) and isinstance(data.get("sha256"), dict)
+    return {k: v for k, v in data["sha256"].items() if isinstance(v, str)} if ok else {}
+
+
+def replace_certified(folder: str | os.PathLike, files: dict[str, bytes]) -> None:
+    """Write ``files`` (name -> bytes) into ``folder`` and list their sha256 in its ``digests.json`` (the other entries
+    kept) so that an interruption at any point leaves the old files or the new ones, each verifiable (module
+    docstring)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    finish_replace(folder)
+    for stale in folder.glob(_STAGED + "*"):   # staged by a replacement interrupted before its commit point
+        stale.unlink(missing_ok=True)
+    staged: list[Path] = []
+    try:
+        for name, blob in files.items():
+            tmp = folder / f"{_STAGED}{name}"
+            staged.append(tmp)
+            with open(tmp, "wb") as f:
+                f.write(blob)
+                f.flush()
+                os.fsync(f.fileno())
+        _fsync_dir(folder)
+        digests = {name: sha256_bytes(blob) for name, blob in files.items()}
+        atomic_write_json(folder / JOURNAL, {"files": digests, "map": {**_current_map(folder), **digests}})
+    except BaseException:
+        for tmp in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    finish_replace(folder)
+
+
+def finish_replace(folder: str | os.PathLike) -> None:
+    """Complete a replacement that was interrupted after its commit point (nothing to do without ``.replacing.json``):
+    move its staged files into place, write its map, remove the record. A file that is neither staged nor the
+    recorded one (another program wrote it meanwhile) is a CheckpointError, and no map is written."""
+    folder = Path(folder)
+    journal = folder / JOURNAL
+    if not journal.is_file():
+        return
+    record = read_json(journal, "the record of an interrupted replacement of certified files")
+    if not isinstance(record, dict) or not isinstance(record.get("files"), dict) or not isinstance(record.get("map"), dict):
+        raise CheckpointError(f"{journal}: expected {{'files', 'map'}} of a replacement, got an unusable record")
+    for name in record["files"]:
+        tmp = folder / f"{_STAGED}{name}"
+        try:
+            os.replace(tmp, folder / name)
+        except FileNotFoundError:    # moved already (by the interrupted writer, or a load meanwhile)
+            pass
+    _fsync_dir(folder)
+    write_digests(folder, list(record["map"]), expected=record["map"])
+    journal.unlink(missing_ok=True)
+    _fsync_dir(folder)

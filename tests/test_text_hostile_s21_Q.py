@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -140,3 +141,73 @@ def test_a_csv_of_another_delimiter_or_json_lines_or_a_column_number_is_named(tm
             csv.writer(f, delimiter=kind).writerows([("text", "label"), *rows])
     with pytest.raises(DataError, match=r"^csv '.*': expected column\(s\) .*, got columns .*; " + hint):
         read_csv_texts(p, text_col="0" if kind == "index" else "text")
+
+
+# ---------------------------------------------------------------------------------------- the linear members: a long text
+def _hostile_long_text(n: int = 30_000) -> str:
+    """Words of several scripts and cases, final sigmas, CR LF, a Prepend character before a space, marks after a
+    space, ZWJ emoji, tabs and runs of spaces: ~200k characters, cut in several pieces."""
+    parts = ["ΟΔΟΣ", "café", "cafe\u0301", "Straße", "\r\n", "\u0600 x", " \u0301a", "👨\u200d👩\u200d👧", "\t",
+             "  ", "good", "movie", "हिन्दी", "שלום\u200f", "日本語", "İstanbul", "ǅ", "1,000", "don't"]
+    return " ".join(parts[i % len(parts)] + ("" if i % 7 else "\u200b") for i in range(n))
+
+
+def whole_of(model, text, monkeypatch):
+    from rnnkit.tasks import classify_pieces
+
+    with monkeypatch.context() as m:
+        m.setattr(classify_pieces, "PIECE_CHARS", 10 ** 9)
+        return list(model._analyze(text))
+
+
+@pytest.mark.parametrize("tokenizer, features", [("words", "word+char"), ("chars", "word+char"), ("auto", "word"),
+                                                 ("words", "char")])
+def test_a_long_texts_ngrams_are_made_in_pieces_as_the_whole_text_makes_them(monkeypatch, tokenizer, features):
+    """Before: the TF-IDF members analysed a text of megabytes whole, one list of every n-gram (predict of one
+    4.4 MB line by a default run: 47.8 s, 2.8 GB peak). Oracle: the same model analysing the text whole
+    (PIECE_CHARS above its length) -- the same terms in the same order; and no piece longer than about PIECE_CHARS
+    reaches the analysers."""
+    from rnnkit.tasks import classify_pieces
+    from rnnkit.tasks.classify_linear import TfidfLogReg
+
+    text = _hostile_long_text()
+    model = TfidfLogReg(tokenizer=tokenizer, features=features)
+    model.char_mode = "char_wb"
+    seen: list[int] = []
+    words, chars = model._word_tokens, model._char_analyzer
+
+    def spy(f):
+        return lambda t: (seen.append(len(t)), f(t))[1]
+    monkeypatch.setattr(model, "_word_tokens", spy(words))
+    model._chars = spy(chars)
+    pieces = list(model._analyze(text))
+    assert seen and max(seen) < 2 * getattr(classify_pieces, "PIECE_CHARS", 0) < len(text)
+    monkeypatch.setattr(classify_pieces, "PIECE_CHARS", 10 ** 9)
+    whole = list(model._analyze(text))
+    assert pieces == whole
+    short = text[:1_500]
+    expected = whole_of(model, short, monkeypatch)
+    for size in range(2, 60):   # cuts everywhere: after each kind of character the text holds
+        monkeypatch.setattr(classify_pieces, "PIECE_CHARS", size)
+        assert list(model._analyze(short)) == expected, size
+
+
+def test_a_long_text_is_scored_as_before_by_a_fitted_tfidf_model(monkeypatch):
+    """Oracle: the same fitted model reading the long text whole (PIECE_CHARS above its length), probabilities
+    equal bit for bit; and a store's counts (the fit's path) alike."""
+    from rnnkit.tasks import classify_pieces
+    from rnnkit.tasks.classify_counts import shared_counts
+    from rnnkit.tasks.classify_linear import TfidfLogReg
+
+    texts = ["good movie", "bad film", "great fun", "awful plot", "good fun", "bad plot"] * 3
+    labels = ["pos", "neg", "pos", "neg", "pos", "neg"] * 3
+    long = [_hostile_long_text(), "good " * 40_000 + "bad", "bad film"]
+    model = TfidfLogReg(C=1.0).fit(texts, labels)
+    got = model.proba_for(long, ["neg", "pos"])
+    with shared_counts():
+        stored = TfidfLogReg(C=1.0).fit(texts + long[:2], labels + ["pos", "neg"]).proba_for(long, ["neg", "pos"])
+    monkeypatch.setattr(classify_pieces, "PIECE_CHARS", 10 ** 9)
+    assert np.array_equal(got, model.proba_for(long, ["neg", "pos"]))
+    with shared_counts():
+        whole = TfidfLogReg(C=1.0).fit(texts + long[:2], labels + ["pos", "neg"]).proba_for(long, ["neg", "pos"])
+    assert np.array_equal(stored, whole)

@@ -13,7 +13,7 @@ characters, else words -- the network and the linear models read the text the sa
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -23,6 +23,7 @@ from rnnkit._validate import check_bool, check_number
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import split_indices
 from rnnkit.tasks.classify_counts import active, counts_store, shared_counts
+from rnnkit.tasks.classify_pieces import in_pieces, piece_terms
 from rnnkit.tasks.common import check_choice, check_labels, check_texts, check_two_classes
 from rnnkit.data.segment import pku_segmenter
 from rnnkit.data.vocab import tokenize
@@ -131,7 +132,9 @@ class TfidfLogReg:
         self.idf = self.coef = self.intercept = None
         self.classes: list[str] = []
 
-    def _analyze(self, text: str) -> list[str]:
+    def _analyze(self, text: str) -> list[str] | Iterator[str]:
+        if in_pieces(self, text):     # a text of megabytes: its n-grams made piece by piece, in this order
+            return piece_terms(self, text)
         out: list[str] = []
         if self.features != "char":
             toks = self._word_tokens(text)

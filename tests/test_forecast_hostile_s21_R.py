@@ -95,6 +95,17 @@ def test_training_warnings_name_the_time_col_flag(tmp_path, capsys):
     assert {r["id"] for r in json.loads(out)["forecast"]} == {"a", "b", "z"}
 
 
+@pytest.mark.parametrize("id_col, other", [("date", "--time-col"), ("y", "--target")])
+def test_one_role_per_column_names_both_flags(tmp_path, capsys, id_col, other):
+    """`--id-col date --time-col date` said '--id-col: expected a column not already used as time_col': the second
+    role in the API's word. Both are flags now (exit 2)."""
+    data = tmp_path / "d.csv"
+    _panel().to_csv(data, index=False)
+    code, _, err = _cli(["forecast", "--csv", str(data), "--target", "y", "--time-col", "date", "--id-col", id_col,
+                         "--horizon", "2", "--model", "seasonal_naive", "--quiet"], capsys)
+    assert code == 2 and f"error: --id-col: expected a column not already used as {other}, got {id_col!r}" in err, err
+
+
 def test_api_keeps_its_argument_words():
     """Guard: the library's own messages keep the argument names (only the CLI writes them as flags)."""
     from rnnkit.tasks.forecasting.inputs import parse_series

@@ -21,6 +21,9 @@ from rnnkit.errors import RnnkitError
 __all__ = ["flag_words", "heads_of", "as_typed"]
 
 
+_ROLE = re.compile(r"(already used as )(target|time_col|id_col|past_covariates|future_covariates)\b")
+
+
 def heads_of(parse_args: dict[str, Any], future: str = "--future-covariates", points: str | None = None
              ) -> list[tuple[re.Pattern, str]]:
     """The message heads of the column settings ``parse_args`` (the CLI's ``--target``/``--time-col``/...) and
@@ -49,8 +52,9 @@ def as_typed(message: str, heads: list[tuple[re.Pattern, str]]) -> str:
     for pattern, flag in heads:
         new, n = pattern.subn(flag, message, count=1)
         if n:
-            return new
-    return message
+            message = new
+            break
+    return _ROLE.sub(lambda m: f"{m[1]}--{m[2].replace('_', '-')}", message)    # each column has one role
 
 
 @contextmanager

@@ -459,3 +459,23 @@ def test_flooring_never_scores_worse_on_counts():
     raw = pinball_loss(actual, q, [0.1, 0.5, 0.9])
     floored = pinball_loss(actual, got[["q0.1", "q0.5", "q0.9"]].to_numpy(), [0.1, 0.5, 0.9])
     assert all(floored[k] <= raw[k] for k in raw) and floored[0.1] < raw[0.1]
+
+
+@pytest.mark.parametrize("model", ["ets", "seasonal_naive"])
+def test_forecaster_floors_an_intermittent_count_series(model):
+    """An intermittent count series (60% zeros) got bands and quantiles below 0 (ETS: lower -2.9); now floored, and a
+    series of the same values shifted by -0.5 (not counts) keeps its negative band (oracle: the raw model's frame)."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    rng = np.random.default_rng(0)
+    y = np.where(rng.random(120) < 0.6, 0, rng.poisson(3, 120)).astype(float)
+    t = pd.date_range("2024-01-01", periods=120, freq="D")
+    f = Forecaster(model, horizon=7).fit(pd.Series(y, index=t, name="units"))
+    raw, got = f.model.predict(), f.predict()
+    assert (raw["lower"] < 0).any() and got.attrs["floored_at_zero"] == ["units"]
+    for c in ("value", "lower", "upper", "q0.1", "q0.5", "q0.9"):
+        np.testing.assert_allclose(got[c], np.maximum(raw[c], 0))
+    g = Forecaster(model, horizon=7).fit(pd.Series(y - 0.5, index=t, name="units"))
+    pd.testing.assert_frame_equal(g.predict(), g.model.predict())
+    u = f.update(pd.Series([0.0], index=pd.date_range(t[-1], periods=2, freq="D")[1:]))
+    assert (u["lower"] >= 0).all() and u.attrs["floored_at_zero"] == ["units"]

@@ -144,14 +144,19 @@ class Forecaster:
     @_float32
     def predict(self, horizon: int | None = None, future_covariates: Any = None):
         """The forecast: a DataFrame ``id, time, value, lower, upper`` (``+ q<level>`` columns for models
-        with quantiles), ``horizon`` rows per series."""
-        return self._impl.predict(horizon, future_covariates)
+        with quantiles), ``horizon`` rows per series. A count series (whole numbers >= 0 with a 0) is floored at 0
+        (:mod:`.counts`)."""
+        from rnnkit.tasks.forecasting.counts import floor_counts
+
+        return floor_counts(self._impl.predict(horizon, future_covariates), self._impl._fitted)
 
     @_float32
     def update(self, new_points: Any, future_covariates: Any = None):
         """Append observations that continue the series and forecast again from the new end, without
         training again; returns the refreshed :meth:`predict`."""
-        return self._impl.update(new_points, future_covariates)
+        from rnnkit.tasks.forecasting.counts import floor_counts
+
+        return floor_counts(self._impl.update(new_points, future_covariates), self._impl._fitted)
 
     @_float32
     def backtest(self, data: Any, folds: int = 3, horizon: int | None = None, **kwargs: Any):

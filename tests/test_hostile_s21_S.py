@@ -165,3 +165,34 @@ def test_trainer_refuses_a_loss_that_reaches_none_of_the_trained_models_weights(
             t.fit(data)
         assert t.global_step == 0 and torch.equal(model.weight, before)
 
+
+def test_export_of_a_model_with_the_old_weight_norm_is_a_config_error_naming_the_fix(tmp_path):
+    # Before: torch's bare "RuntimeError: Only Tensors created explicitly by the user (graph leaves) support the
+    # deepcopy protocol" from exportable's copy. Oracle: the same layer with the parametrization weight_norm exports
+    # and its ONNX graph equals the model.
+    pytest.importorskip("onnxruntime")
+    import torch
+    from torch import nn
+
+    import rnnkit
+    from rnnkit.errors import ConfigError
+    from rnnkit.export.api import load_runner
+
+    torch.manual_seed(0)
+    x = torch.randn(5, 2, 3)
+    new = rnnkit.GRU(3, 4)
+    nn.utils.parametrizations.weight_norm(new, "weight_hh_l0")
+    rnnkit.export(new, tmp_path / "new.onnx", state=False)
+    with torch.no_grad():
+        want = new(x)[0].numpy()
+    assert np.abs(load_runner(tmp_path / "new.onnx", "onnx")(x)[0] - want).max() < 1e-5
+    old = rnnkit.GRU(3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)   # torch.nn.utils.weight_norm is deprecated
+        nn.utils.weight_norm(old, "weight_hh_l0")
+    with pytest.raises(ConfigError, match=r"^model: expected a module copy.deepcopy can copy .* got a GRU it cannot "
+                                          r"\(Only Tensors created explicitly .* use "
+                                          r"torch.nn.utils.parametrizations.weight_norm, which exports$"):
+        rnnkit.export(old, tmp_path / "old.onnx", state=False)
+    assert not (tmp_path / "old.onnx").exists()
+

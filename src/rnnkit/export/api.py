@@ -28,7 +28,7 @@ from rnnkit._validate import check_bool, check_choice, check_int, is_real
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
 from rnnkit.export.feed import checked_feed
-from rnnkit.export.signature import GraphSpec, InputSpec, layer_spec, module_spec
+from rnnkit.export.signature import GraphSpec, InputSpec, is_layer, layer_spec, module_spec
 
 __all__ = ["export", "export_spec", "check_export_path", "ExportResult", "ParityError", "FORMATS", "EXAMPLE_SIZE", "CHECK_SIZES",
            "resolve", "load_runner", "trace", "check_parity"]
@@ -84,11 +84,10 @@ def resolve(target: Any, *, state: bool = True, lengths: bool = False, example: 
                              f"{type(target).__name__}")
     if example is not None or inputs is not None:
         return module_spec(target, example, input_names, output_names, inputs)
-    try:
-        return layer_spec(target, state=state, lengths=lengths)
-    except ConfigError:
+    if not is_layer(target):   # only this: a layer's own ConfigError (its copy, its twin) keeps its words
         raise ConfigError(f"example: expected example inputs to export a {type(target).__name__} (only recurrent "
-                          "layers, fitted tasks and run folders export without one), got None") from None
+                          "layers, fitted tasks and run folders export without one), got None")
+    return layer_spec(target, state=state, lengths=lengths)
 
 
 def trace(spec: GraphSpec) -> torch.export.ExportedProgram:

@@ -209,7 +209,13 @@ def exportable(model: nn.Module) -> nn.Module:
     form cannot be exported with a dynamic batch), ``model`` itself is untouched."""
     if not isinstance(model, nn.Module):
         raise ConfigError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    model = copy.deepcopy(model).eval()
+    try:
+        model = copy.deepcopy(model).eval()
+    except RuntimeError as e:   # torch.nn.utils.weight_norm's weights (not graph leaves): torch's bare RuntimeError
+        raise ConfigError(f"model: expected a module copy.deepcopy can copy (export works on a copy, the model stays "
+                          f"untouched), got a {type(model).__name__} it cannot ({' '.join(str(e).split())[:160]}...); "
+                          "for torch.nn.utils.weight_norm (deprecated) use torch.nn.utils.parametrizations.weight_norm, "
+                          "which exports") from None
     root = _twin(model)
     if root is model:
         _swap(model)

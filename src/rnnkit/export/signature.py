@@ -194,6 +194,11 @@ def state_outputs(layer: nn.Module) -> list[str]:
     return [f"{n}_n" for n in _layer_shape(layer)[2]]
 
 
+def is_layer(module: Any) -> bool:
+    """Whether :func:`layer_spec` exports ``module`` without an example (an rnnkit or torch.nn recurrent layer)."""
+    return isinstance(module, (nn.LSTM, nn.GRU, nn.RNN, RecurrentLayer, MinimalRNN, Bidirectional))
+
+
 def layer_spec(layer: nn.Module, *, state: bool = True, lengths: bool = False) -> GraphSpec:
     """The graph of one recurrent layer: inputs ``x`` (``(batch, time, I)`` with ``batch_first``, else
     ``(time, batch, I)``), the initial state (``h0``, and ``c0`` for an LSTM; with ``state=True``) and

@@ -196,3 +196,15 @@ def test_export_of_a_model_with_the_old_weight_norm_is_a_config_error_naming_the
         rnnkit.export(old, tmp_path / "old.onnx", state=False)
     assert not (tmp_path / "old.onnx").exists()
 
+
+def test_bench_refuses_a_shape_given_twice_before_it_creates_out(tmp_path, capsys):
+    # Before: the library refused the repeat (the same words) after the CLI had created --out and an empty
+    # bench.partial.jsonl in it: a failed command left a folder behind (--cells and --precision repeats were
+    # refused before any work).
+    from rnnkit.cli.main import main
+
+    out = tmp_path / "bench"
+    assert main(["bench", "--cells", "lstm", "--shapes", "1,2,3,4", "2,2,3,4", "1,2,3,4", "--out", str(out)]) == 2
+    assert "rnnkit bench: error: --shapes: expected distinct values, got (1, 2, 3, 4) twice" in capsys.readouterr().err
+    assert not out.exists()
+

@@ -92,6 +92,8 @@ def run(args) -> dict:
     for flag, values in (("--cells", args.cells), ("--precision", args.precision)):
         if (rep := first_repeat(values)) is not None:   # the library names its own argument ('variants')
             raise UsageError(f"{flag}: expected distinct values, got {rep!r} twice")
+    if (rep := first_repeat(s for group in args.shapes for s in group)) is not None:   # before --out is made
+        raise UsageError(f"--shapes: expected distinct values, got {rep!r} twice")
     if "tf32" in args.precision and args.device != "cuda":
         raise UsageError(f"--precision: 'tf32' is a CUDA tensor-core mode, expected --device cuda, got {args.device}")
     if args.reps < 1 or not math.isfinite(args.budget_s) or args.budget_s <= 0:   # nan/inf: 100 reps, silently

@@ -208,3 +208,30 @@ def test_bench_refuses_a_shape_given_twice_before_it_creates_out(tmp_path, capsy
     assert "rnnkit bench: error: --shapes: expected distinct values, got (1, 2, 3, 4) twice" in capsys.readouterr().err
     assert not out.exists()
 
+
+def test_from_torch_and_to_torch_keep_frozen_weights_frozen():
+    # Before: the converted layer was built fresh and given the weights by load_state_dict, so every parameter
+    # required grad: a weight frozen with requires_grad_(False) before the conversion was trained after it, silently.
+    # Oracle: the source module's own flags, and one optimizer step of the torch.nn module leaving it unchanged.
+    import torch
+    from torch import nn
+
+    import rnnkit
+
+    torch.manual_seed(0)
+    src = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    src.weight_hh_l0.requires_grad_(False)
+    src.bias_ih_l1_reverse.requires_grad_(False)
+    want = {n: p.requires_grad for n, p in src.named_parameters()}
+    layer = rnnkit.from_torch(src)
+    assert {n: p.requires_grad for n, p in layer.named_parameters()} == want
+    back = layer.to_torch()
+    assert {n: p.requires_grad for n, p in back.named_parameters()} == want
+    assert {n: p.requires_grad for n, p in rnnkit.to_torch(layer).named_parameters()} == want
+    x = torch.randn(5, 2, 3)
+    for model in (src, layer, back):   # the same training step: the frozen weight stays as it was, in each
+        before = model.weight_hh_l0.detach().clone()
+        opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+        model(x)[0].sum().backward()
+        opt.step()
+        assert torch.equal(model.weight_hh_l0, before) and model.weight_hh_l0.grad is None

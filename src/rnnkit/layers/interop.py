@@ -14,7 +14,8 @@ __all__ = ["from_torch", "to_torch"]
 
 def from_torch(module: nn.Module):
     """Return the rnnkit layer computing exactly what ``module`` (``torch.nn.RNN/LSTM/GRU``) computes,
-    with its weights copied, on the same device and dtype and in the same training mode.
+    with its weights copied, on the same device and dtype, in the same training mode and with the same
+    parameters frozen (``requires_grad=False``).
 
     >>> import torch, rnnkit
     >>> m = torch.nn.LSTM(3, 5, num_layers=2, bidirectional=True, batch_first=True)
@@ -41,7 +42,16 @@ def from_torch(module: nn.Module):
     with torch.no_grad():
         layer.load_state_dict(module.state_dict())
     layer.train(module.training)
+    _same_frozen(module, layer)
     return layer
+
+
+def _same_frozen(source: nn.Module, target: nn.Module) -> None:
+    """Give ``target``'s parameters the ``requires_grad`` of ``source``'s of the same name: a weight frozen
+    before a conversion stays frozen (a fresh module's were all trainable, so a conversion unfroze it, silently)."""
+    params = dict(target.named_parameters())
+    for name, p in source.named_parameters():
+        params[name].requires_grad_(p.requires_grad)
 
 
 def to_torch(layer: RecurrentLayer) -> nn.Module:

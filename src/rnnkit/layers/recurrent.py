@@ -333,8 +333,9 @@ class RecurrentLayer(StackedLayer):
     # ----------------------------------------------------------------- interop
     def to_torch(self) -> nn.Module:
         """The ``torch.nn.RNN/LSTM/GRU`` computing exactly what this layer computes, with its weights
-        copied, on the same device and dtype and in the same training mode; a ConfigError for a
-        configuration torch.nn has no equivalent of (variants, a merge other than concat, other cells).
+        copied, on the same device and dtype, in the same training mode and with the same parameters frozen;
+        a ConfigError for a configuration torch.nn has no equivalent of (variants, a merge other than concat,
+        other cells).
 
         >>> import torch, rnnkit
         >>> layer = rnnkit.GRU(3, 4, num_layers=2, batch_first=True)
@@ -360,6 +361,8 @@ class RecurrentLayer(StackedLayer):
         with torch.no_grad():
             module.load_state_dict(self.state_dict())
         module.train(self.training)
+        for name, p in module.named_parameters():   # a frozen weight stays frozen (as from_torch)
+            p.requires_grad_(self.get_parameter(name).requires_grad)
         return module
 
 

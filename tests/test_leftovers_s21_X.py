@@ -187,3 +187,28 @@ def test_an_id_of_invisible_characters_alone_is_refused_as_a_blank_one(tmp_path,
     ids = Forecaster(model="seasonal_naive", horizon=3).fit(_panel(visible), target="y", time_col="day",
                                                             id_col="store").predict()["id"].unique().tolist()
     assert sorted(ids) == sorted(visible)
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()      # asked, not used: a worker at 2 threads would hang in its first matmul
+
+
+@pooled
+def test_workers_forked_after_torch_ran_two_threads_run_one():
+    """The series_pool docstring's fork-safety argument: libgomp's pool does not survive a fork (a child entering a
+    2-thread region hangs), so a worker must run torch at one thread, inline, whatever the parent ran. A guard (it
+    passes on the code before too): the workers run at 1 thread after the parent's 2-thread matmuls."""
+    import torch
+
+    from rnnkit.tasks.forecasting.series_pool import map_series, series_pool
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        (torch.ones(512, 512) @ torch.ones(512, 512)).sum()      # the parent's OpenMP threads are alive now
+        with series_pool(2):
+            assert map_series(_torch_threads, [()] * 4) == [1] * 4
+    finally:
+        torch.set_num_threads(old)

@@ -15,6 +15,23 @@ series in its own thread, as with ``threads=1`` (the pool was shared, and the fi
 the other's running ``map_series``: a ``CancelledError``). A daemonic process (a ``multiprocessing.Pool`` worker) may
 have no children: there too the series are fitted in the calling process.
 
+Why ``fork`` is safe here (session 21; Python 3.11, torch's GNU OpenMP): a fork copies the forking thread alone, and
+libgomp does not rebuild its thread pool in the child, so a forked child that enters an OpenMP region with more than
+one thread hangs for ever (measured: after the parent's 2-thread matmuls, a child's ``torch.set_num_threads(2)`` and
+one matmul stuck in futex_wait, bare or on this pool). The workers never do: ``_init_worker`` sets torch to one
+thread, where torch runs its kernels inline, out of any OpenMP region (a worker's matmul, conv1d and LSTM forward
+after the parent's 2-thread ones, then an ETS fit, 5 pools: no hang), and the statistical fits use numpy and scipy
+(OpenBLAS's pthreads, which it stops before a fork). A function mapped here must not raise torch's threads. The
+executor forks its workers before it starts its own threads; the child resets Python's import lock and logging's
+locks; the CLI runs no other Python thread. A program mapping from one thread while others run (a server's update
+with ``threads`` > 1) keeps a rare risk: a lock another thread holds at the fork (a module it is importing, a stream
+it writes) stays held in the workers -- Python 3.12+ warns of it (``DeprecationWarning: This process is
+multi-threaded, use of fork() may lead to deadlocks``: hidden by the default filters, not an error under the
+project's pytest filter, which covers ``rnnkit.*``). ``forkserver`` and ``spawn`` would avoid it at the cost of the
+workers' imports: on the loaded 2-core VM the first map of 2 Theta fits took 1.2 s with fork, 44 s with forkserver,
+46 s with spawn (each worker imports torch, rnnkit and statsmodels again), and a forkserver worker's parent is not
+the caller (``_die_with``).
+
 >>> with series_pool(2):
 ...     map_series(pow, [(1, 2), (3, 4)])
 [1, 81]

@@ -302,11 +302,20 @@ def _new_points(args: argparse.Namespace, forecaster):
     _numbers_as_dates(args.date_format, frame, time_col, forecaster._fitted)
     if saved.get("time_col"):
         return frame
-    if time_col is None:
+    import pandas as pd
+
+    by_rows = time_col is None and not any(isinstance(s.index, pd.DatetimeIndex) for s in forecaster._fitted)
+    if time_col is None and not by_rows:
         raise UsageError("--time-col: expected the time column of --csv (the run was fitted on a series without "
                          "one), got none")
     values = [c for c in frame.columns if c not in (time_col, saved.get("id_col"))]
-    target = args.target or (values[0] if len(values) == 1 else None)
+    fitted = saved.get("target") if by_rows and saved.get("target") in values else None   # the run's own column
+    target = args.target or fitted or (values[0] if len(values) == 1 else None)
     if target is None or target not in frame.columns:
         raise UsageError(f"--target: expected the value column of --csv (one of {values}), got {args.target!r}")
+    if by_rows:   # fitted on a CSV by its row order: --csv's rows (the run's own columns) continue each series, as
+        # Forecaster.update reads a frame on pandas' default index (it was exit 2 asking for a time column)
+        # (a missing id column is left to update, whose DataError names it)
+        return frame[[c for c in (saved.get("id_col"), target) if c in frame.columns]] if saved.get("id_col") \
+            else frame[target]
     return frame.set_index(time_col)[target]

@@ -83,6 +83,9 @@ def finish_replace(folder: str | os.PathLike) -> None:
         except FileNotFoundError:    # moved already (by the interrupted writer, or a load meanwhile)
             pass
     _fsync_dir(folder)
-    write_digests(folder, list(record["map"]), expected=record["map"])
+    # the replaced files are checked against the bytes staged; the map's other entries are kept as recorded, not
+    # hashed again (as save_weights' merge did): a listed file deleted or changed since is load_weights' to name,
+    # and here it raised after the commit point, leaving the record to fail every later load and save of the folder
+    write_digests(folder, list(record["files"]), merge=True, expected=record["files"])
     journal.unlink(missing_ok=True)
     _fsync_dir(folder)

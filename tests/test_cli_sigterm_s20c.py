@@ -43,4 +43,7 @@ def test_sigterm_during_a_save_leaves_a_folder_the_same_train_can_use(tmp_path):
     assert rc == 143 and "rnnkit classify: terminated" in child.stderr.read()
     assert not {"config.json", "model.safetensors", "digests.json"} & {p.name for p in run.iterdir()}
     assert not [p.name for p in run.iterdir() if p.name.startswith(".tmp-")]
-    assert main(argv) == 0                       # the same command, run again, saves the run
+    # since session 21 the training's checkpoints are kept (run/training/): the same command, run again, is told to
+    # add --resume (never overwrites them), and with it saves the run without training again
+    assert main(argv) == 2
+    assert main(argv + ["--resume"]) == 0

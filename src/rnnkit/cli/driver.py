@@ -19,7 +19,10 @@ What the driver does the same way for every command:
   ``--test-fraction`` (seeded; or the data set's own test split), fit the network *and its baselines*
   (one summary line per epoch on stderr unless ``--quiet``; ``metrics.jsonl`` written into the run folder
   as training goes; ``metrics.partial.jsonl`` until the save when the folder holds a saved run), score both on the held-out part, and save the run folder with the data's origin,
-  its column names and the held-out split.
+  its column names and the held-out split. Every network's training is checkpointed after each epoch into
+  ``--out``/``training/`` (:mod:`rnnkit.training.stages`; removed once the run is saved): ``train --resume`` with the
+  same data and flags continues an interrupted training from its last completed epoch and saves the run an
+  uninterrupted one saves; a fresh ``train`` refuses a folder holding such checkpoints.
 * ``predict``: every prediction carries where its input came from (``lines`` of ``--input``, ``rows``
   of a CSV, ``series`` of a file); a blank line in a one-input-per-line file is a DataError naming it
   (exit 1), never skipped; classifiers add their class probabilities.
@@ -44,12 +47,15 @@ import numpy as np
 from rnnkit._io import is_stream
 from rnnkit.data.batching import truncations
 from rnnkit.data.heads import longest
+from rnnkit.training.stages import (MANIFEST, checkpointed_fit, data_sha256, holds_checkpoints, read_manifest,
+                                   remove_checkpoints, resumable)
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit", "same_file"]
 
 METRICS_FILE = "metrics.jsonl"
+TRAINING_DIR = "training"     # train's checkpoints in --out until the run is saved (--resume continues from them)
 
 ACTIONS = {"train": "train a model and its baselines, write a run folder",
            "predict": "predict with a run folder",
@@ -156,6 +162,41 @@ def _live_log(out: Path) -> Path:
     return out / ("metrics.partial.jsonl" if (out / DIGESTS_FILE).is_file() else METRICS_FILE)
 
 
+def check_resume_out(out: Path, task: str, resume: bool) -> Path:
+    """``out/training``, where ``train`` checkpoints its networks (:mod:`rnnkit.training.stages`), after checking,
+    before any work: ``--resume`` needs the record of an interrupted training of ``task`` there that can be resumed
+    (a finished run -- saved, its checkpoints removed -- or another folder is a UsageError saying which); without
+    it, an interrupted training's checkpoints there are refused, never overwritten."""
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.runs import saved_task
+
+    training = out / TRAINING_DIR
+    if not resume:
+        if holds_checkpoints(training) and resumable(training):   # else of no use: the new fit replaces them
+            raise UsageError(f"--out: expected a folder without an interrupted training, got {str(out)!r} holding the "
+                             f"checkpoints of one ({TRAINING_DIR}/): add --resume to continue it, or remove "
+                             f"{str(training)!r} to train anew")
+        return training
+    if not (training / MANIFEST).exists():
+        if saved_task(out) == task:
+            why = "a finished run (saved; its checkpoints were removed): nothing to resume"
+        else:
+            why = "no such folder" if not out.exists() else f"a folder holding no interrupted training ({TRAINING_DIR}/{MANIFEST})"
+        raise UsageError(f"--resume: expected --out to name a {task!r} training that was interrupted, got "
+                         f"{str(out)!r}: {why}")
+    try:
+        record = read_manifest(training)
+    except CheckpointError as e:
+        raise UsageError(f"--resume: {e}") from None
+    if record.get("task") != task:
+        raise UsageError(f"--resume: expected an interrupted {task!r} training in {str(out)!r}, got a "
+                         f"{record.get('task')!r} one")
+    if record.get("unresumable"):
+        raise UsageError(f"--resume: the training interrupted in {str(out)!r} cannot be resumed: "
+                         f"{record['unresumable']}; train it again without --resume (its checkpoints are replaced)")
+    return training
+
+
 def _config_type(f) -> tuple[Any, str | None]:
     t = str(f.type).replace(" ", "")
     base = t.split("|")[0]
@@ -216,6 +257,11 @@ class TaskCommand:
             ap.add_argument("--limit", type=int, default=None, metavar="N",
                             help="use N items drawn at random (seeded by --seed) instead of all")
         ap.add_argument("--no-baseline", action="store_true", help="fit and score no baseline")
+        ap.add_argument("--resume", action="store_true",
+                        help="continue the training interrupted in --out (Ctrl-C, SIGTERM, a crash) from its last "
+                             "completed epoch, with the same data and flags: the same model as an uninterrupted run; "
+                             "train writes a checkpoint after every epoch into --out/training/ (removed once the run "
+                             "is saved)")
 
     def add_data_flags(self, ap: argparse.ArgumentParser, action: str) -> None:
         """Flags that say where the data of ``action`` comes from."""
@@ -317,6 +363,7 @@ class TaskCommand:
         if args.out is None:
             raise UsageError("--out: expected a folder for the run, got none")
         check_run_out(args.out, self.task.name)   # metrics.jsonl is written as training goes: before any work
+        training = check_resume_out(Path(args.out), self.task.name, args.resume)
         check_memory(args, self.memory_need, self.size_flags)
         for name in ("limit",):
             if getattr(args, name, None) is not None and getattr(args, name) < 1:
@@ -340,7 +387,12 @@ class TaskCommand:
             source["file"] = os.path.abspath(source["file"])
         task = self.task(config)
         log = _live_log(Path(args.out))
-        self.fit(task, train, data.val, baselines=self.baselines(args), callbacks=[MetricLogger(log)])
+        baselines = self.baselines(args)
+        val = None if data.val is None else [data.val.inputs, data.val.targets]
+        with checkpointed_fit(training, task=self.task.name, config=config, resume=args.resume, baselines=baselines,
+                              data=data_sha256([train.inputs, train.targets, val]), name="--out",
+                              extra={f"--{k.replace('_', '-')}": getattr(args, k, None) for k in ("limit", "test_fraction")}):
+            self.fit(task, train, data.val, baselines=baselines, callbacks=[MetricLogger(log)])
         result: dict[str, Any] = {"run": str(args.out), "train_size": len(train.inputs),
                                   "test_size": 0 if test is None else len(test.inputs),
                                   "train_seconds": task.history.get("seconds"), **self.train_summary(task)}
@@ -349,6 +401,7 @@ class TaskCommand:
         task.save(args.out, data=source, split={"test": split})
         if log.name != METRICS_FILE:   # the save wrote the rows as metrics.jsonl (else the live log becomes it)
             log.unlink() if (Path(args.out) / METRICS_FILE).exists() else log.replace(Path(args.out) / METRICS_FILE)
+        remove_checkpoints(training)   # the run is saved: its checkpoints are of no more use
         return result
 
     def fit(self, task: Any, train: Data, val: Data | None, **kw: Any) -> None:

@@ -28,6 +28,10 @@ What the base class does once for every task:
 * **Training** runs on :class:`rnnkit.training.Trainer`; ``fit(callbacks=[...])`` adds Trainer callbacks
   (e.g. :class:`~rnnkit.training.callbacks.MetricLogger`); the per-epoch rows are kept in
   ``task.epoch_log`` and saved as ``metrics.jsonl``.
+* **Checkpoints and resume**: ``fit(..., checkpoint_dir=D)`` checkpoints every network's training into ``D`` after
+  each epoch; ``fit(..., checkpoint_dir=D, resume=True)`` with the same data, config and baselines continues an
+  interrupted fit and ends with the uninterrupted fit's model (:mod:`rnnkit.training.stages`; the CLI's
+  ``train --resume``).
 
 A new task subclasses :class:`Task` (or :class:`ClassifierTask`) and writes only what is its own (see
 docs/tasks.md, "How to add a task").
@@ -48,6 +52,7 @@ from torch import Tensor, nn
 from rnnkit._validate import is_bool
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
+from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
 from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
     classification_metrics, item_at
 from rnnkit.tasks.runs import load_run, load_weights, run_baselines, save_run, task_config
@@ -80,6 +85,9 @@ def fit_network(model: nn.Module, batches: Callable[[int], Iterable[Any]], n_bat
     drives early stopping (``patience`` epochs without gain; the best weights are restored).
     ``max_seconds`` bounds the wall time; ``progress`` keeps one summary line per epoch on stderr.
 
+    Inside a checkpointed task fit (:meth:`Task.fit` with ``checkpoint_dir``) each call is one stage of it:
+    checkpointed every epoch, resumed (:mod:`rnnkit.training.stages`).
+
     Returns ``(history, rows)``: ``{"loss": [...], "val": [...], "best_epoch", "seconds", "stop_reason"}``
     and the Trainer's per-epoch rows."""
     from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
@@ -90,16 +98,20 @@ def fit_network(model: nn.Module, batches: Callable[[int], Iterable[Any]], n_bat
     if val_score is not None:
         es = EarlyStoppingConfig(monitor=f"val_{val_name}", mode="max",
                                  patience=epochs if patience is None else patience)
+    callbacks = list(callbacks)
+    stage = next_stage(callbacks)     # inside a checkpointed task fit: its run_dir (rnnkit.training.stages)
     config = TrainConfig(epochs=epochs, optim=OptimConfig(name="adamw", lr=lr, weight_decay=weight_decay),
                          clip_norm=clip or None, early_stopping=es, seed=seed, quiet=not progress,
-                         max_seconds=max_seconds)
+                         max_seconds=max_seconds, **({"keep_checkpoints": 1} if stage.run_dir else {}))
 
     def eval_fn(_model: nn.Module, _data: Any) -> dict[str, float]:
         return {val_name: float(val_score())}
 
-    trainer = Trainer(model, lambda _m, batch: loss_fn(batch), config=config, callbacks=list(callbacks),
-                      eval_fn=eval_fn if val_score is not None else None)
-    result = trainer.fit(EpochBatches(batches, n_batches), [None] if val_score is not None else None)
+    trainer = Trainer(model, lambda _m, batch: loss_fn(batch), config=config, callbacks=callbacks,
+                      eval_fn=eval_fn if val_score is not None else None, **stage.trainer_kwargs())
+    result = trainer.fit(EpochBatches(batches, n_batches), [None] if val_score is not None else None,
+                         **stage.fit_kwargs())
+    stage.end(trainer)
     model.eval()
     history = {"loss": [r["train_loss"] for r in result.history],
                "val": [r[f"val_{val_name}"] for r in result.history if f"val_{val_name}" in r],
@@ -212,29 +224,40 @@ class Task:
     # ------------------------------------------------------------------ fit
     def fit(self, inputs: Any, targets: Any = None, val_inputs: Any = None, val_targets: Any = None, *,
             baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = (),
-            places: Sequence[str] | None = None) -> "Task":
+            places: Sequence[str] | None = None, checkpoint_dir: Any = None, resume: bool = False) -> "Task":
         """Train the network on ``inputs``/``targets`` (early stopping on ``val_*``, else on a
         ``val_fraction`` split) and fit the baselines on the same data; returns ``self``. ``places``: one
         str per input naming where it was read (``"--csv 'a.csv' row 5"``), added to every message that
-        names an item (the CLI passes them: a random split renumbers the items the task gets)."""
+        names an item (the CLI passes them: a random split renumbers the items the task gets).
+        ``checkpoint_dir``: a folder where every network's training is checkpointed after each epoch;
+        ``resume=True`` continues the fit interrupted there (same data, config and baselines; refused with the
+        reason where that cannot end with the uninterrupted fit's model): :mod:`rnnkit.training.stages`."""
         baselines = check_baselines(baselines)   # before training: a bad value was a raw error after the whole fit
         if val_inputs is None and val_targets is not None:   # the targets were dropped, a random split used
             raise ConfigError(f"val_inputs: expected the validation {self.input_name} of the val_targets given, got None")
         if isinstance(callbacks, (Callback, str)) or not isinstance(callbacks, Iterable):  # list() was a bare TypeError
             raise InputTypeError(f"callbacks: expected a list of Callback objects, got {type(callbacks).__name__}")
+        if not is_bool(resume):
+            raise InputTypeError(f"resume: expected True or False, got {resume!r}")
+        if resume and checkpoint_dir is None:
+            raise ConfigError("resume: expected a checkpoint_dir to resume from, got checkpoint_dir=None")
         self._set_places(places, inputs)
         try:    # in this frame: the warnings of _fit name the caller of fit (their stacklevel)
             train = self.check_data(inputs, targets)
             self.check_trainable(*train)
+            given = None
             if val_inputs is not None:
-                val = self.check_data(val_inputs, val_targets, "val_")
+                val = given = self.check_data(val_inputs, val_targets, "val_")
                 part = train
                 self.split = {"validation": {"rule": "given", "n": len(val[0])}}
             else:
                 part, val = self.validation_split(*train)
             torch.manual_seed(self.config.seed)
             self.epoch_log = []
-            with self.shared_work():    # in this frame (a wrapper's frame would move the warnings' stacklevel)
+            keep = contextlib.nullcontext() if checkpoint_dir is None else checkpointed_fit(
+                checkpoint_dir, task=self.name, config=self.config, data=data_sha256([train, given]), resume=resume,
+                baselines=baselines)
+            with keep, self.shared_work():    # in this frame (a wrapper's frame would move the warnings' stacklevel)
                 self._fit(part, val, list(callbacks))
                 self.baselines = self._fit_baselines(train, baselines)
         finally:

@@ -149,12 +149,24 @@ class _Fit:
     resume: bool
     body: dict
     begun: int = 0          # stages asked for so far in this fit
+    written: bool = False   # the record is in the folder (a fresh fit writes it when its first training starts)
+
+    def write(self) -> None:
+        """Write the record; the first time, after removing a record of a fit stopped before any checkpoint (a fresh
+        fit that fails in its data checks creates nothing, not even the folder)."""
+        if not self.written:
+            remove_checkpoints(self.folder)
+            self.folder.mkdir(parents=True, exist_ok=True)
+        write_manifest(self.folder, self.body)
+        self.written = True
 
     def mark(self, reason: str) -> None:
         """Record (once) why this fit cannot be resumed to the same model."""
         if self.body.get("unresumable") is None:
             self.body["unresumable"] = reason
-            write_manifest(self.folder, self.body)
+            self.write()
+        elif not self.written:
+            self.write()
 
 
 _ACTIVE: contextvars.ContextVar[_Fit | None] = contextvars.ContextVar("rnnkit_checkpointed_fit", default=None)
@@ -190,14 +202,11 @@ def checkpointed_fit(folder: Any, *, task: str, config: Any, data: str, resume: 
         if held and resumable(root):     # a fit that cannot be resumed: its checkpoints are of no use
             raise CheckpointError(f"{name}: expected a folder holding no earlier fit's checkpoints, got {str(root)!r} "
                                   f"holding {held[:3]}: resume it (resume=True, CLI --resume), or choose another folder")
-        remove_checkpoints(root)     # the record of a fit stopped before its first checkpoint: nothing to lose
-        root.mkdir(parents=True, exist_ok=True)
         max_seconds = body["config"].get("max_seconds")
         if max_seconds is not None:
             body["unresumable"] = (f"its time budget (max_seconds={max_seconds}) counts wall time, which the "
                                    "interruption spent: a resumed fit would not end with the model of an uninterrupted one")
-        write_manifest(root, body)
-    token = _ACTIVE.set(_Fit(root, bool(resume), body))
+    token = _ACTIVE.set(_Fit(root, bool(resume), body, written=bool(resume)))
     try:
         yield
     finally:
@@ -287,6 +296,8 @@ def next_stage(callbacks: Sequence[Any] = ()) -> Stage:
     if unsafe:
         fit.mark(f"its Trainer fit {k} has callback(s) {sorted(set(unsafe))} keeping what no checkpoint holds "
                  "(e.g. the weights of earlier epochs to average): a resumed fit would lose it")
+    if not fit.written:
+        fit.write()
     return Stage(fit.folder / f"{STAGE_PREFIX}{k:02d}", fit.resume)
 
 

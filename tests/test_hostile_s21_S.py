@@ -235,3 +235,29 @@ def test_from_torch_and_to_torch_keep_frozen_weights_frozen():
         model(x)[0].sum().backward()
         opt.step()
         assert torch.equal(model.weight_hh_l0, before) and model.weight_hh_l0.grad is None
+
+
+@pytest.mark.parametrize("line, want", [
+    ("@univariate yes", "@univariate true or false"),            # 2 channels under it were read unchecked
+    ("@equalLength maybe", "@equalLength true or false"),
+    ("@dimensions two", "@dimensions followed by a positive count"),
+    ("@seriesLength 3.0", "@seriesLength followed by a positive count"),
+    ("@classLabel maybe a b", "@classLabel true or false"),      # was 'expected comma-separated numbers at line 4'
+])
+def test_ts_header_value_the_format_does_not_define_is_named(line, want):
+    # Before: a header value other than true/false (or a count) declared nothing: '@univariate yes' over series of
+    # two channels was read without a word (the check '@univariate true' does was skipped), and '@classLabel maybe'
+    # made the labels part of the numbers ('expected comma-separated numbers at line 4, got '1,2,3:4,5,6:a'').
+    # Oracle: the same file with the value the format defines reads (or is checked) as documented.
+    from rnnkit.data.tsc import read_ts
+    from rnnkit.errors import DataError
+
+    body = "@data\n1,2,3:4,5,6:a\n7,8,9:1,2,3:b\n"
+    head = "@problemName x\n" + ("" if line.startswith("@classLabel") else "@classLabel true a b\n")
+    with pytest.raises(DataError, match=rf"^ts text: expected {want} at line \d, got {line!r}$"):
+        read_ts(text=head + line + "\n" + body)
+    X, y = read_ts(text="@problemName x\n@univariate false\n@equalLength true\n@dimensions 2\n@seriesLength 3\n"
+                        "@classLabel true a b\n" + body)
+    assert [x.shape for x in X] == [(3, 2), (3, 2)] and y == ["a", "b"]
+    with pytest.raises(DataError, match=r"expected 1 channels in every series \(line 3: '@univariate true'\)"):
+        read_ts(text="@problemName x\n@classLabel true a b\n@univariate true\n" + body)

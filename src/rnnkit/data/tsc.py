@@ -87,6 +87,7 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
             if key == "@data":
                 in_data = True
             elif key == "@classlabel":
+                _check_header_value(name, ln, line, "true", "false")   # 'maybe': its labels read as numbers
                 header[key] = (ln, "", line[:40])   # said: the last field is a label (or there is none)
                 labelled = line.split()[1].lower() == "true" if len(line.split()) > 1 else True
                 declared = set(line.split()[2:]) if labelled else set()
@@ -96,6 +97,8 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
                 raise DataError(f"{name}: expected a classification file (@classLabel), got {line[:40]!r} at line "
                                 f"{ln}: a regression target per series, which tsc does not fit")
             elif key in _DECLARED and len(line.split()) == 2:
+                _check_header_value(name, ln, line, *(("a count",) if key in ("@dimensions", "@serieslength")
+                                                       else ("true", "false")))
                 header[key] = (ln, line.split()[1].lower(), line[:40])
             continue
         if not in_data:
@@ -146,6 +149,17 @@ def _all_numbers(fields: list[str]) -> bool:
 
 #: Header lines whose value the series must match (a file that contradicts its own header is a broken file).
 _DECLARED = ("@univariate", "@dimensions", "@equallength", "@serieslength")
+
+
+def _check_header_value(name: str, ln: int, line: str, *allowed: str) -> None:
+    """A header line's value is one the format defines (``true``/``false``, or ``a count``): ``@univariate yes``
+    or ``@dimensions two`` declared nothing, so the series went unchecked against it, silently."""
+    fields = line.split()
+    value = fields[1].lower() if len(fields) > 1 else ""
+    if (value.isdigit() and int(value) > 0) if allowed == ("a count",) else (value in allowed or len(fields) == 1):
+        return
+    want = "followed by a positive count" if allowed == ("a count",) else " or ".join(allowed)
+    raise DataError(f"{name}: expected {fields[0]} {want} at line {ln}, got {line[:40]!r}")
 
 
 def _check_declared(name: str, header: dict[str, tuple[int, str, str]], X: list[np.ndarray]) -> None:

@@ -2,7 +2,8 @@
 :mod:`rnnkit.tasks.forecasting.series_batches`, session 21 helper M): the full-batch fit read every series at every
 step, so its cost grew with the number of series. Below the cap nothing changes (the same forecasts, bit for bit: the
 oracle is the fit without the option); above it every step reads ``B`` series of a seeded permutation; the setting
-is checked, refused where nothing reads it, passed to auto's member and to model esrnn, and saved with the fit."""
+is checked, refused where nothing reads it, passed to auto's member and to model esrnn, and saved with the fit. The
+default is 512 since session 21's pre-registered check (scratch DECISIONS of helper M; docs/results_forecasting.md)."""
 
 import numpy as np
 import pandas as pd
@@ -115,7 +116,19 @@ def test_a_setting_nothing_reads_is_refused(kw, what):
 @pytest.mark.parametrize("kw", [dict(), dict(model="esrnn"), dict(candidates=("ets", "esrnn"))])
 def test_the_setting_reaches_the_hybrid(kw):
     assert build_candidates(ForecastConfig(esrnn_batch_series=8, **kw))["esrnn"].batch_series == 8
-    assert build_candidates(ForecastConfig(**kw))["esrnn"].batch_series is None
+    assert build_candidates(ForecastConfig(esrnn_batch_series=None, **kw))["esrnn"].batch_series is None
+    assert build_candidates(ForecastConfig(**kw))["esrnn"].batch_series == 512     # the default since session 21
+
+
+def test_the_default_cap_leaves_a_panel_below_it_as_the_full_batch_fit(panel):
+    assert ESRNNCandidate().batch_series == ForecastConfig().esrnn_batch_series == 512
+    full = ESRNNCandidate(steps=STEPS, batch_series=None).forecast(panel, 6)
+    assert np.array_equal(ESRNNCandidate(steps=STEPS).forecast(panel, 6), full)
+
+
+def test_all_series_is_refused_where_nothing_reads_it():
+    with pytest.raises(ConfigError, match=r"^esrnn_batch_series: model 'lstm' would ignore it.*got None$"):
+        ForecastConfig(model="lstm", esrnn_batch_series=None)
 
 
 def test_saved_with_the_fit_and_an_old_save_means_all_series(panel, tmp_path):
@@ -128,7 +141,7 @@ def test_saved_with_the_fit_and_an_old_save_means_all_series(panel, tmp_path):
     assert np.array_equal(back.forecast(panel, 6), first)           # a refit of the loaded one: the same steps
     settings = cand.settings()
     settings.pop("batch_series")                                    # as saved before session 21
-    assert ESRNNCandidate(**settings).batch_series is None
+    assert ESRNNCandidate._from_settings(tmp_path, settings).batch_series is None
 
 
 def test_the_config_round_trips():

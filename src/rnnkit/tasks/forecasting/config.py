@@ -23,7 +23,7 @@ from rnnkit._memory import require_memory
 from rnnkit._threads import max_threads
 from rnnkit._validate import first_repeat, is_int, is_real, plain_fields
 from rnnkit.errors import ConfigError
-from rnnkit.tasks.forecasting.series_batches import check_esrnn_batch
+from rnnkit.tasks.forecasting.series_batches import DEFAULT_BATCH_SERIES, check_esrnn_batch
 
 __all__ = ["ForecastConfig", "MODELS", "CELLS", "CANDIDATES", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers",
            "check_int", "check_levels", "with_horizon"]
@@ -153,8 +153,8 @@ class ForecastConfig:
     lr: float = 3e-3
     patience: int = 4                   # early stopping on the validation MAE
     windows_per_epoch: int = 768        # windows sampled per epoch (all when fewer)
-    esrnn_batch_series: int | None = None   # the ES-RNN hybrid (auto's member, model esrnn): series per optimiser
-                                        # step (.series_batches; None: all of them, full batch)
+    esrnn_batch_series: int | None = DEFAULT_BATCH_SERIES   # the ES-RNN hybrid (auto's member, model esrnn): series
+                                        # per optimiser step, 512 (.series_batches; None: all of them, full batch)
     val_fraction: float = 0.15          # last part of the training data used for validation
     clip_norm: float = 1.0
     seed: int = 0

@@ -31,6 +31,10 @@ Per series (a series with values <= 0 is shifted up first and back after), on th
   The default c = 20 since session 13 (pre-registered, checked once on 336 unseen M3/tourism series, each alone:
   the hybrid's mean MASE 3.854 -> 2.215, auto's 1.748 -> 1.722 (-1.5%), co2 0.319; c = 0 is the network alone).
 
+* series per step (``batch_series``, ``ForecastConfig.esrnn_batch_series``; session 21): with more than 512 series
+  of a period each optimiser step reads 512 of them (a seeded permutation, :mod:`.series_batches`), so the training
+  costs what 512 series cost; 512 or fewer: every series every step, as before (``None``: always so).
+
 The recurrent network is rnnkit's own layer (``rnnkit.layers.LSTM`` / ``GRU``) running along the
 time axis of every series at once (left-padded; steps before a series starts are not scored).
 :class:`ESRNNCandidate` plugs it into ``auto`` (rolling-origin validation): one fit at the earliest
@@ -377,6 +381,10 @@ class ESRNNCandidate(Candidate):
                 "level_penalty": self.level_penalty, "max_length": self.max_length, "seed": self.seed,
                 "refit": self.refit, "calendar": self.calendar, "static": self.static,
                 "shrink_windows": self.shrink_windows, "batch_series": self.batch_series}
+
+    @classmethod
+    def _from_settings(cls, directory: Path, settings: dict) -> "ESRNNCandidate":
+        return cls(**{"batch_series": None, **settings})   # saved before session 21: every series every step
 
     def _save_state(self, directory: Path) -> tuple[dict, list[str]]:
         from rnnkit.training.checkpoint import save_weights

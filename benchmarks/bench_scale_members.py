@@ -1,6 +1,6 @@
 """Where the time of ``rnnkit forecast --id-col`` goes as the series grow, member by member: one fit of each of
 auto's default candidates (the per-series ETS / Theta / naive fits, the global LSTM forecaster with its lookback
-selection, the global ES-RNN hybrid) on the first ``n`` series of :func:`bench_scale.write_panel`'s generator
+selection, the global ES-RNN hybrid, full batch: ``batch_series=None``) on the first ``n`` series of :func:`bench_scale.write_panel`'s generator
 (monthly, 48-150 values), horizon 12, one torch thread, CPU time of this process (``time.process_time``: the
 figure that a loaded machine changes least; the wall time is printed too). ``--esrnn-batch N`` adds the hybrid
 with ``batch_series=N`` (:mod:`rnnkit.tasks.forecasting.series_batches`) next to the full-batch one.
@@ -71,7 +71,7 @@ def main() -> None:
         if "lstm" in members:
             runs.append(("lstm", cands["lstm"]))
         if "esrnn" in members:
-            runs.append(("esrnn", cands["esrnn"]))
+            runs.append(("esrnn", ESRNNCandidate(batch_series=None)))   # the full batch whatever the series
             if args.esrnn_batch is not None:
                 runs.append((f"esrnn_batch{args.esrnn_batch}", ESRNNCandidate(batch_series=args.esrnn_batch)))
         for name, cand in runs:

@@ -100,6 +100,8 @@ class Classify(TaskCommand):
              "no gain in the combination on development splits, docs/results_text.md)", ("off", "on")),
         Flag("refit", "after early stopping chose the epochs (and the combination its weights), train the network "
              "again from scratch on the training part plus the validation split for that many epochs and use it"),
+        Flag("adversarial", "adversarial training: each step also trains on the inputs moved by the worst-case "
+             "perturbation (to first order) of this size relative to the text's input norm (0: off)"),
         Flag("bigram_min_freq", "with --char-bigrams: rarer training bigrams share one OOV embedding"),
         Flag("embed_dim", "token embedding size"),
         Flag("min_freq", "rarer tokens are read as <unk>"),

@@ -46,6 +46,7 @@ from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, sp
 from rnnkit.tasks.classify_counts import shared_counts
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
+from rnnkit.tasks.classify_adversarial import adversarial_loss
 from rnnkit.tasks.classify_data import warn_case_variants, warn_conflicting_labels
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
@@ -141,10 +142,18 @@ class TextClassifierNet(nn.Module):
         self.wide = WideNgrams(vocab_size, num_classes, wide_order(units)) if cfg.wide == "on" else None
 
     def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
+        return self.from_inputs(self.inputs(ids), ids, lengths)
+
+    def inputs(self, ids: Tensor) -> Tensor:
+        """The step inputs ``(B, T, step)`` before dropout (what ``adversarial`` perturbs: classify_adversarial)."""
         x = self.project(self.embed(ids))
         if self.bigrams is not None:
             b = self.bigrams(ids)
             x = x + b if self.bigram_mode == "sum" else torch.cat([x, b], -1)
+        return x
+
+    def from_inputs(self, x: Tensor, ids: Tensor, lengths: Tensor) -> Tensor:
+        """The logits from the step inputs ``x`` of :meth:`inputs` (``ids``: the wide branch's)."""
         x = self.drop(x)
         if self.cfg.model == "rnn":
             out, last = self.encoder(x, lengths)
@@ -286,9 +295,10 @@ class TextClassifier(ClassifierTask):
         val_score = None if not val or not val[0] else \
             (lambda: self.score(*val)["accuracy"])  # unseen validation labels count as errors
 
-        def loss_fn(batch):
+        def loss_fn(batch):      # adversarial: + the loss at the perturbed inputs (classify_adversarial)
             _, x, lengths, yb = batch
-            return F.cross_entropy(self.net(x, lengths), yb)
+            return adversarial_loss(self.net, x, lengths, yb, c.adversarial) if c.adversarial else \
+                F.cross_entropy(self.net(x, lengths), yb)
 
         def member(seed: int, cbs: list, data: tuple | None = None, epochs: int | None = None):
             # one network of the seed ensemble (classify_seeds; c.seed: seeds=1's fit), or the refit's on data

@@ -134,6 +134,10 @@ class TextClassifierConfig:
                                     # rejected by a rule written before its figure (2026-12-06, adopt iff the mean gain
                                     # >= +0.4 and neither corpus loses), three members on a CHECK split carved from each
                                     # bench fit part: tweets 0.7788 -> 0.7827, reviews 0.8388 -> 0.8412, mean +0.32
+    adversarial: float = added_field(0.0, 0.0)  # > 0: adversarial training on the network's step inputs (Miyato et
+                                    # al. 2017; rnnkit.tasks.classify_adversarial): each step adds the loss at the inputs
+                                    # moved by the worst-case perturbation (to first order) of norm adversarial x the
+                                    # text's input norm; 0, the default: off (the network trains as before)
     seed: int = 0
     progress: bool = True
 
@@ -176,6 +180,7 @@ class TextClassifierConfig:
         check_number("bigram_min_freq", self.bigram_min_freq, lo=1, integer=True)
         check_number("bigram_max_vocab", self.bigram_max_vocab, lo=1, integer=True, allow_none=True)
         check_refit_config(self)
+        check_number("adversarial", self.adversarial, lo=0)
         if self.pretrain_epochs and self.model != "rnn":
             raise ConfigError(f"pretrain_epochs: expected 0 with model={self.model!r} (no recurrent encoder to "
                               f"pretrain), got {self.pretrain_epochs}")

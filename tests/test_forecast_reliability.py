@@ -206,7 +206,7 @@ def test_update_with_covariates_equals_encoding_the_full_history():
     full.loc[102, "promo"] = 0.0
     [s] = parse_series(full, **kw)
     ref = g._fitted[0]
-    ref.y, ref.past, ref.fut, ref.index = s.y, s.past, s.future, s.index
+    ref.y, ref.past, ref.fut, ref.index, ref.observed = s.y, s.past, s.future, s.index, s.observed
     ref.z = ref.pipeline.transform(s.y)
     with torch.no_grad():
         x = torch.from_numpy(ref.history_features()[-(12 + 6):].astype(np.float32))[None]

@@ -10,7 +10,8 @@ meant (each store's local day, or one clock for all) no reader can know. pandas 
 
 Told apart from one zone's daylight-saving offsets by the wall clock: in one zone, the rows of every id at one
 wall-clock time share an offset (at a clock change's repeated hour, both offsets); rows of two ids at one
-wall-clock time with no offset in common are in two zones.
+wall-clock time with no offset in common are in two zones, unless each of them shows all those offsets within a day of
+that time (a clock change's repeated hour, each store missing a different one of its two readings).
 """
 
 from __future__ import annotations
@@ -51,6 +52,20 @@ def _offsets(values: pd.Series) -> tuple[pd.Series, pd.Series] | None:
     return None
 
 
+def _repeated_hour(rows: pd.DataFrame, at: pd.DataFrame) -> bool:
+    """Whether the ids of ``at`` (the rows at one wall-clock time, with no offset shared by all) can be one zone at a
+    clock change's repeated hour: each of them shows every offset of ``at`` within a day of that time (hourly Paris
+    stores each missing a different one of the two 02:00 readings show +02:00 and +01:00 at 02:00, each switching
+    itself nearby). Two zones' stores keep their own offsets: Paris never shows New York's -05:00."""
+    wall = pd.to_datetime(rows["wall"], format="ISO8601", errors="coerce")
+    w = wall[at.index[0]]
+    if pd.isna(w):
+        return False
+    near = rows[(wall - w).abs() <= pd.Timedelta(days=1)]
+    offsets = set(at["off"])
+    return all(offsets <= set(near.loc[near["id"] == i, "off"]) for i in at["id"].unique())
+
+
 def _hours(offset: datetime.timedelta) -> str:
     """``+01:00`` for an offset of one hour (as text dates write it)."""
     minutes = int(offset.total_seconds() // 60)
@@ -76,7 +91,9 @@ def check_one_zone(times: Any, ids: Any, what: str, id_col: str) -> None:
     clash = per_wall[shared.reindex(per_wall.index) < per_wall]
     if not len(clash):
         return
-    at = rows[rows["wall"] == clash.index[0]]
+    at = next((at for at in (rows[rows["wall"] == w] for w in clash.index) if not _repeated_hour(rows, at)), None)
+    if at is None:
+        return
     a = at.iloc[0]
     b = at[~at["off"].isin(at.loc[at["id"] == a["id"], "off"])].iloc[0]
     raise DataError(f"{what}: expected the series of id_col {id_col!r} in one time zone, got {a['id']!r} at UTC offset "

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -212,3 +213,25 @@ def test_workers_forked_after_torch_ran_two_threads_run_one():
             assert map_series(_torch_threads, [()] * 4) == [1] * 4
     finally:
         torch.set_num_threads(old)
+
+
+@pytest.mark.parametrize("other", ["a\u200b", "\u200ba", "a\u00ad", "a\x07"])
+def test_ids_differing_only_by_invisible_or_control_characters_are_refused(tmp_path, capsys, other):
+    """'a' and 'a\\u200b' were two series that both print as 'a' (while 'a' and 'a ' were refused): the same rule
+    as labels (label_text.label_spelling), through a frame and the CLI's CSV reader alike."""
+    import pandas as pd
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = pd.date_range("2024-01-01", periods=12, freq="D")
+    df = pd.DataFrame({"id": ["a"] * 12 + [other] * 12, "date": list(t) * 2, "y": np.arange(24.0)})
+    with pytest.raises(DataError, match=r"expected each id written one way, got 'a' and .*differ only by "
+                                        r"(invisible|control) characters"):
+        Forecaster("seasonal_naive", horizon=2).fit(df, id_col="id", time_col="date", target="y")
+    csv = tmp_path / "p.csv"
+    df.to_csv(csv, index=False)
+    from rnnkit.cli.main import main
+    code = main(["forecast", "--csv", str(csv), "--target", "y", "--time-col", "date", "--id-col", "id",
+                 "--model", "seasonal_naive", "--horizon", "2", "--out", str(tmp_path / "run"), "--no-plot"])
+    assert code == 1 and not (tmp_path / "run" / "forecast.csv").exists()
+    assert "--id-col 'id': expected each id written one way" in capsys.readouterr().err

@@ -29,6 +29,7 @@ from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.date_args import check_date_args
+from rnnkit.tasks.label_text import differ_by, label_spelling
 from rnnkit.tasks.forecasting.id_rules import check_no_blank_ids, warn_unused_ids
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
@@ -195,14 +196,13 @@ def _one_role_per_column(roles: list[tuple[str, str | None]]) -> None:
 
 def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
     """Ids are keys, kept as text: ``1`` and ``"1"`` in one column would merge two series into one; ``"a"`` and
-    ``" a"`` (spaces at the ends, a CSV's ``a, b``) or an accented letter composed and decomposed (NFC / NFD)
+    ``" a"`` (spaces at the ends, a CSV's ``a, b``; a zero-width space) or an accented letter composed and decomposed (NFC / NFD)
     split one series in two silently: a DataError; ids that differ only by case (``"A"`` and ``"a"``) may be
     meant: two series, with a warning naming them."""
     if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):     # categories may mix types too
         check_keys_as_text(col.to_numpy(dtype=object), ids, f"id_col {id_col!r}", "id")
 
-    for norm, kind in ((screen_spelling, "spaces at their ends or Unicode composition"),
-                       (lambda t: screen_spelling(t).casefold(), "case")):
+    for norm, kind in ((label_spelling, ""), (lambda t: screen_spelling(t).casefold(), "case")):
         seen: dict[str, str] = {}
         pairs = []
         for t in dict.fromkeys(ids):
@@ -212,11 +212,12 @@ def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
         if not pairs:
             continue
         (a, b), more = pairs[0], f" ({len(pairs)} such pairs)" if len(pairs) > 1 else ""
-        msg = f"id_col {id_col!r}: expected each id written one way, got {a!r} and {b!r}{more}, which differ only by {kind}"
+        msg = (f"id_col {id_col!r}: expected each id written one way, got {a!r} and {b!r}{more}, which differ only by "
+               f"{kind or differ_by(a, b)}")
         if kind == "case":
             warnings.warn(msg + ": forecast as two series", stacklevel=4)
         else:
-            raise DataError(msg + ": write them one way (strip the spaces, normalise to NFC) or name the series apart")
+            raise DataError(msg + ": write them one way (strip spaces and invisible characters, NFC) or name them apart")
 
 
 def check_period(sizes: dict[str, int], period: int | None, name: str = "period") -> None:

@@ -158,3 +158,20 @@ def test_the_flag_value_reads_all_or_a_positive_int():
     for bad in ("0", "-3", "8.0", "", "many"):
         with pytest.raises(argparse.ArgumentTypeError, match=r"^expected a positive int or 'all', got "):
             batch_series_flag(bad)
+
+
+def test_the_forecast_flag_reaches_the_config_and_names_itself(capsys):
+    """`rnnkit forecast --esrnn-batch-series N|all` is ForecastConfig.esrnn_batch_series (the parser's defaults are
+    the oracle: no flag gives the config's default); a bad value is argparse's one-line error naming the flag."""
+    from rnnkit.cli.forecast import _settings
+    from rnnkit.cli.main import build_parser
+    from rnnkit.tasks.forecasting.config import ForecastConfig
+
+    base = ["forecast", "--dataset", "co2", "--horizon", "3"]
+    parse = build_parser().parse_args
+    assert _settings(parse(base))["esrnn_batch_series"] == ForecastConfig().esrnn_batch_series
+    assert _settings(parse(base + ["--esrnn-batch-series", "12"]))["esrnn_batch_series"] == 12
+    assert _settings(parse(base + ["--esrnn-batch-series", "all"]))["esrnn_batch_series"] is None
+    with pytest.raises(SystemExit):
+        parse(base + ["--esrnn-batch-series", "0"])
+    assert "--esrnn-batch-series" in capsys.readouterr().err

@@ -42,6 +42,7 @@ from typing import Any
 from rnnkit.cli.common import HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out, \
     path_arg, rnn_params, set_threads, training_bytes
 from rnnkit.cli.forecast_words import flag_words, heads_of
+from rnnkit.tasks.forecasting.series_batches import DEFAULT_BATCH_SERIES, batch_series_flag
 from rnnkit._validate import first_repeat
 from rnnkit.errors import ConfigError
 
@@ -116,6 +117,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     m.add_argument("--detrend", default="none", choices=["none", "diff"], help="network: first differences")
     m.add_argument("--backtest", type=int, default=0, metavar="K", help="rolling-origin folds (0: none)")
     m.add_argument("--no-plot", action="store_true", help="do not write forecast.png")
+    m.add_argument("--esrnn-batch-series", type=batch_series_flag, default=DEFAULT_BATCH_SERIES, metavar="N",
+                   help="the ES-RNN hybrid (auto's member, --model esrnn): series per optimiser step, a bound on its "
+                        "training that does not grow with the series ('all': every series every step; default: "
+                        "%(default)s)")
     m.add_argument("--workers", type=int, default=None, metavar="N",
                    help="processes for the per-series statistical fits (ETS, Theta, baselines; Linux), apart from "
                         "--threads: the same numbers (default: as many as --threads; 1: none)")
@@ -298,7 +303,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
                 lookback=args.lookback, hidden_size=args.hidden_size, num_layers=args.num_layers, epochs=args.epochs,
                 selection_epochs=min(12, args.epochs), period=args.period, transform=args.transform,
                 deseasonalize=args.deseasonalize, detrend=args.detrend, resample=args.resample, seed=args.seed,
-                threads=args.threads, workers=args.workers)
+                threads=args.threads, workers=args.workers, esrnn_batch_series=args.esrnn_batch_series)
 
 
 def _future_rows(args: argparse.Namespace, data: Any, parse_args: dict[str, Any]) -> Any:

@@ -247,3 +247,20 @@ def test_cli_resume_of_an_unresumable_training_is_refused_before_the_data_is_rea
     write_sentiment_csv(tmp_path / "d.csv")
     assert main(argv) == 0                                # train anew: checkpoints of no use are replaced
     assert not (tmp_path / "run" / "training").exists()
+
+
+@pytest.mark.parametrize("kw", [dict(ensemble=2, average_last=2)])
+def test_translator_resumes_to_the_uninterrupted_weights(tmp_path, kw):
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
+    from toy_data import PAIRS_DE, PAIRS_EN, SEQ2SEQ_FAST
+
+    src, tgt = PAIRS_DE * 3, PAIRS_EN * 3             # 24 pairs: a validation split (20 or more)
+    make = lambda: Translator(Seq2SeqConfig(**{**SEQ2SEQ_FAST, "epochs": 4, "val_fraction": 0.25, "patience": 10, **kw}))
+    whole = make().fit(src, tgt)
+    stage = kw.get("ensemble", 1) - 1                   # the ensemble: in its second member
+    with pytest.raises(KeyboardInterrupt):
+        make().fit(src, tgt, callbacks=[StopAfter(2, stage=stage)], checkpoint_dir=tmp_path)
+    count = CountEpochs()
+    resumed = make().fit(src, tgt, callbacks=[count], checkpoint_dir=tmp_path, resume=True)
+    assert count.n == 3 and _same_net(whole, resumed)
+    assert whole.translate(src[:8]) == resumed.translate(src[:8])

@@ -400,6 +400,7 @@ class Translator(Task):
         from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
         from rnnkit.training.callbacks import WarmupCosine
         from rnnkit.training.data import EpochBatches
+        from rnnkit.training.stages import next_stage
 
         from rnnkit.tasks.seq2seq_average import LastEpochs, keep_better
 
@@ -424,10 +425,13 @@ class Translator(Task):
                           if val is not None else None, quiet=not c.progress,
                           max_seconds=budget_left(start, span))
         last = [LastEpochs(c.average_last)] if c.average_last > 1 and val is not None else []
+        cbs = [*callbacks, *schedule, WallClock(t0), *last]
+        stage = next_stage(cbs)     # inside a checkpointed fit (train --resume): its run_dir (training.stages)
         trainer = Trainer(net, lambda model, batch: loss_fn(batch), config=cfg,
-                          eval_fn=eval_fn if val is not None else None,
-                          callbacks=[*callbacks, *schedule, WallClock(t0), *last])
-        result = trainer.fit(EpochBatches(batches, per_epoch), [None] if val is not None else None)
+                          eval_fn=eval_fn if val is not None else None, callbacks=cbs, **stage.trainer_kwargs())
+        result = trainer.fit(EpochBatches(batches, per_epoch), [None] if val is not None else None,
+                             **stage.fit_kwargs())
+        stage.end(trainer)
         net.eval()
         averaged = (keep_better(net, last[0].mean(), lambda: eval_fn(None, None)["chrf"],
                                 (result.best or {}).get("value")) if last and last[0].snapshots else None)

@@ -32,6 +32,12 @@ class LastEpochs(Callback):
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
         self.snapshots.append(copy_weights(trainer.module))
 
+    def state_dict(self) -> dict:     # in every checkpoint: a resumed fit averages the epochs before it too
+        return {"snapshots": list(self.snapshots)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.snapshots = deque(state["snapshots"], maxlen=self.k)
+
     def mean(self) -> dict[str, Tensor]:
         """The element-wise mean of the kept snapshots."""
         last = self.snapshots[-1]

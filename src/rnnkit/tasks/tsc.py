@@ -368,14 +368,16 @@ class TimeSeriesClassifier(ClassifierTask):
 
     def fit(self, inputs: Any, targets: Any = None, val_inputs: Any = None, val_targets: Any = None, *,
             baselines: bool | dict[str, Any] = True, callbacks: Sequence[Any] = (),
-            places: Sequence[str] | None = None) -> "TimeSeriesClassifier":
-        """:meth:`Task.fit`; the auto model may fall back on 1-NN only when that baseline is fitted (it is what
-        predicts then): ``baselines=False`` (or a dict without a ``"1nn_euclidean"`` 1-NN) keeps the network."""
+            places: Sequence[str] | None = None, checkpoint_dir: Any = None,
+            resume: bool = False) -> "TimeSeriesClassifier":
+        """:meth:`Task.fit` (``checkpoint_dir``, ``resume``: its checkpointed, resumable fit); the auto model may fall
+        back on 1-NN only when that baseline is fitted (it is what predicts then): ``baselines=False`` (or a dict
+        without a ``"1nn_euclidean"`` 1-NN) keeps the network."""
         baselines = check_baselines(baselines)   # np.True_ is True is false
         self._may_use_1nn = baselines is True or (isinstance(baselines, dict) and isinstance(
             baselines.get("1nn_euclidean"), OneNNEuclidean))
         return super().fit(inputs, targets, val_inputs, val_targets, baselines=baselines, callbacks=callbacks,
-                           places=places)
+                           places=places, checkpoint_dir=checkpoint_dir, resume=resume)
 
     def validation_split(self, inputs: list, targets: list | None) -> tuple[tuple, tuple | None]:
         if self.config.model == "auto":   # a split the choice can rest on (tsc_auto.auto_val_fraction)

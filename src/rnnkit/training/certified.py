@@ -9,22 +9,72 @@ Trainer fit did, left the previous final weights unloadable until the fit ended 
 Interrupted before the commit point, the folder holds the old files and map (the temporary files are removed by the
 next replacement); after it, :func:`finish_replace` -- called by every load (:func:`rnnkit.training.load_weights`)
 and write (:func:`rnnkit.training.save_weights`, a fit's start) -- completes it. Either way a load sees the old
-files or the new, each with its map.
+files or the new, each with its map. Replacements into one folder are serialised by an exclusive ``flock`` on the
+folder (:func:`writing`): two processes saving weights into one folder removed each other's staged files and shared
+one record, and the folder stopped loading (session 21). A fit's own ``run_dir`` lock already excludes others
+(:func:`rnnkit.training.resume.run_dir_lock` registers it here), so its saves take no second lock.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from rnnkit._io import DIGESTS_FILE, _fsync_dir, atomic_write_json, read_json, sha256_bytes, write_digests
 from rnnkit.errors import CheckpointError
 
-__all__ = ["JOURNAL", "replace_certified", "finish_replace"]
+__all__ = ["JOURNAL", "replace_certified", "finish_replace", "fit_holds", "writing"]
 
 JOURNAL = ".replacing.json"
 _STAGED = ".tmp-new-"
+WAIT_S = 60.0      # how long a replacement waits for another writer of the folder before it gives up, naming it
+_OWNED: set[str] = set()     # folders whose exclusive flock this process holds (the run_dir of a fit running now)
+
+
+@contextmanager
+def fit_holds(folder: str | os.PathLike):
+    """Mark ``folder`` as locked by this process (a fit's ``run_dir`` lock) while the block runs."""
+    key = os.path.realpath(folder)
+    _OWNED.add(key)
+    try:
+        yield
+    finally:
+        _OWNED.discard(key)
+
+
+@contextmanager
+def writing(folder: Path):
+    """Hold an exclusive ``flock`` on ``folder`` while a replacement runs (another writer waits up to
+    :data:`WAIT_S`, then a CheckpointError names the folder); none where this process's fit holds it already, or
+    where ``flock`` does not exist."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    if os.path.realpath(folder) in _OWNED:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise CheckpointError(f"{folder}: expected a folder no other process is writing, got one locked "
+                                          f"for {WAIT_S:.0f} s (a fit running there?): save elsewhere or wait") from None
+                time.sleep(0.05)
+            except OSError:   # a file system without locks (some NFS: ENOLCK): unlocked, as before
+                break
+        yield
+    finally:
+        os.close(fd)
 
 
 def _current_map(folder: Path) -> dict[str, str]:
@@ -43,6 +93,11 @@ def replace_certified(folder: str | os.PathLike, files: dict[str, bytes]) -> Non
     docstring)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    with writing(folder):
+        _replace(folder, files)
+
+
+def _replace(folder: Path, files: dict[str, bytes]) -> None:
     finish_replace(folder)
     for stale in folder.glob(_STAGED + "*"):   # staged by a replacement interrupted before its commit point
         stale.unlink(missing_ok=True)

@@ -24,7 +24,7 @@ from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.training.batch import Accumulator
 from rnnkit.training.config import OPTIM_READERS, SCHEDULE_READERS, OptimConfig, ScheduleConfig
-from rnnkit.training.certified import finish_replace, replace_certified
+from rnnkit.training.certified import finish_replace, fit_holds, replace_certified
 from rnnkit.training.checkpoint import (
     DIGESTS_FILE,
     check_state_dict,
@@ -104,7 +104,8 @@ def run_dir_lock(trainer):
                                   "or choose another folder") from None
         except OSError:   # a file system without locks (some NFS: ENOLCK): unlocked, as before
             pass
-        yield
+        with fit_holds(trainer.run_dir):    # its saves into run_dir take no second lock (training.certified)
+            yield
     finally:
         _HELD.discard(fd)
         os.close(fd)

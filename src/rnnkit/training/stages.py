@@ -28,6 +28,7 @@ import contextvars
 import dataclasses
 import json
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,8 @@ __all__ = ["MANIFEST", "STAGE_PREFIX", "Stage", "checkpointed_fit", "next_stage"
 
 MANIFEST = "resume.json"
 STAGE_PREFIX = "stage-"
+#: The names :func:`next_stage` gives (``stage-00``, ``stage-01``, ...): only these are ever removed.
+_STAGE_NAME = re.compile(re.escape(STAGE_PREFIX) + r"[0-9]{2,}\Z")
 _FORMAT = 1
 #: Config fields a resumed fit may change: they do not change what is trained.
 RESUMABLE_FIELDS = frozenset({"progress"})
@@ -81,7 +84,16 @@ def holds_checkpoints(folder: str | os.PathLike) -> list[str]:
     root = Path(folder)
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if p.name.startswith(STAGE_PREFIX) and (p / "checkpoints").is_dir())
+    return sorted(p.name for p in root.iterdir() if _STAGE_NAME.match(p.name) and (p / "checkpoints").is_dir())
+
+
+def _ours(root: Path) -> bool:
+    """Whether ``root`` holds the verified record of a checkpointed fit (written before any of its stages)."""
+    try:
+        read_manifest(root)
+    except CheckpointError:
+        return False
+    return True
 
 
 def resumable(root: str | os.PathLike) -> bool:
@@ -94,14 +106,16 @@ def resumable(root: str | os.PathLike) -> bool:
 
 def remove_checkpoints(folder: str | os.PathLike) -> None:
     """Remove what a checkpointed fit wrote into ``folder`` (its record and stage folders; ``folder`` itself when
-    that leaves it empty): nothing else there is touched (a ``training/`` folder of the user's own)."""
+    that leaves it empty): nothing else there is touched (a ``training/`` folder of the user's own). Without a
+    record of ours nothing there is ours (it is written before any stage), and only ``stage-NN`` folders are: a
+    user's ``stage-notes/`` in a ``checkpoint_dir`` (or ``--out``/training) was deleted with everything in it."""
     import shutil
 
     root = Path(folder)
-    if not root.is_dir():
+    if not root.is_dir() or not _ours(root):
         return
     for entry in root.iterdir():
-        if entry.name.startswith(STAGE_PREFIX) and entry.is_dir() and not entry.is_symlink():
+        if _STAGE_NAME.match(entry.name) and entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
     (root / MANIFEST).unlink(missing_ok=True)
     try:
@@ -198,6 +212,9 @@ def checkpointed_fit(folder: Any, *, task: str, config: Any, data: str, resume: 
     if resume:
         body = _check_resume(root, body, name)
     else:
+        if (root / MANIFEST).exists() and not _ours(root):   # another program's file: it was overwritten
+            raise CheckpointError(f"{name}: expected a folder whose {MANIFEST} (if any) is a checkpointed fit's "
+                                  f"record, got {str(root / MANIFEST)!r}, which is not one: choose another folder")
         held = holds_checkpoints(root)
         if held and resumable(root):     # a fit that cannot be resumed: its checkpoints are of no use
             raise CheckpointError(f"{name}: expected a folder holding no earlier fit's checkpoints, got {str(root)!r} "

@@ -1,0 +1,42 @@
+"""Session 21, helper W's review of resumable training (579c0d9, 4286206, 5466203): each test fails on the code
+before its fix."""
+
+import pytest
+
+
+TEXTS = [f"{'good fine nice' if i % 2 else 'bad poor awful'} w{i % 7} x{i % 5}" for i in range(40)]
+LABELS = ["pos" if i % 2 else "neg" for i in range(40)]
+
+
+def _classifier():
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+    from toy_data import CLASSIFY_FAST
+
+    return TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 1, "hidden_size": 8, "embed_dim": 8,
+                                                  "min_freq": 1, "val_fraction": 0.25}))
+
+
+def test_a_checkpointed_fit_removes_no_folder_of_the_users_named_like_a_stage(tmp_path):
+    """remove_checkpoints (a fresh fit's start, train's end) removed every folder whose name began with 'stage-':
+    a user's stage-notes/ in checkpoint_dir (or --out/training) was deleted with its files, though nothing of it was
+    the fit's. Oracle: the folder and its file as the user left them, after the fit and after its removal."""
+    from rnnkit.training.stages import remove_checkpoints
+
+    (tmp_path / "stage-notes").mkdir()
+    (tmp_path / "stage-notes" / "mine.txt").write_text("mine")
+    _classifier().fit(TEXTS, LABELS, checkpoint_dir=tmp_path)
+    assert (tmp_path / "stage-notes" / "mine.txt").read_text() == "mine"
+    assert (tmp_path / "stage-00").is_dir()               # the fit's own stage, checkpointed
+    remove_checkpoints(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stage-notes"]
+
+
+def test_a_fresh_checkpointed_fit_refuses_a_resume_json_that_is_not_its_record(tmp_path):
+    """A file of the user's named resume.json in checkpoint_dir was deleted (or overwritten by the fit's record)
+    without a word. Oracle: the file's own bytes after the refusal."""
+    from rnnkit.errors import CheckpointError
+
+    (tmp_path / "resume.json").write_text('{"name": "my CV"}\n')
+    with pytest.raises(CheckpointError, match=r"^checkpoint_dir: expected a folder whose resume\.json .* not one"):
+        _classifier().fit(TEXTS, LABELS, checkpoint_dir=tmp_path)
+    assert (tmp_path / "resume.json").read_text() == '{"name": "my CV"}\n'

@@ -2,6 +2,11 @@
 before its fix."""
 
 import pytest
+import torch
+
+import rnnkit._io as rio
+from rnnkit.training import load_weights, save_weights
+from rnnkit.training.certified import JOURNAL
 
 
 TEXTS = [f"{'good fine nice' if i % 2 else 'bad poor awful'} w{i % 7} x{i % 5}" for i in range(40)]
@@ -40,3 +45,36 @@ def test_a_fresh_checkpointed_fit_refuses_a_resume_json_that_is_not_its_record(t
     with pytest.raises(CheckpointError, match=r"^checkpoint_dir: expected a folder whose resume\.json .* not one"):
         _classifier().fit(TEXTS, LABELS, checkpoint_dir=tmp_path)
     assert (tmp_path / "resume.json").read_text() == '{"name": "my CV"}\n'
+
+
+def _weights(path):
+    return load_weights(torch.nn.Linear(3, 1), path).state_dict()
+
+
+def test_an_interruption_just_after_the_record_of_a_replacement_leaves_the_folder_loadable(tmp_path, monkeypatch):
+    """A KeyboardInterrupt (Ctrl-C; the CLI's SIGTERM) in the directory fsync that follows the rename of
+    .replacing.json -- the commit point is in place -- made replace_certified remove the staged files as if it had
+    failed before it: the record named files that no longer existed, and every later load_weights and save_weights
+    of the folder failed ('expected the file this save wrote ..., another process wrote'). Oracle: the replacement
+    was committed, so the folder loads the new weights (or, at worst, the old): never neither."""
+    torch.manual_seed(0)
+    old, new = torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)
+    save_weights(old, tmp_path / "model.safetensors")
+    real = rio._fsync_dir
+
+    def fsync_dir(path):
+        if (tmp_path / JOURNAL).exists():
+            raise KeyboardInterrupt
+        return real(path)
+
+    monkeypatch.setattr(rio, "_fsync_dir", fsync_dir)     # atomic_write_bytes' own fsync, after its rename
+    with pytest.raises(KeyboardInterrupt):
+        save_weights(new, tmp_path / "model.safetensors")
+    monkeypatch.setattr(rio, "_fsync_dir", real)
+    got = _weights(tmp_path / "model.safetensors")
+    assert all(torch.equal(got[k], v) for k, v in new.state_dict().items())
+    assert not (tmp_path / JOURNAL).exists()
+    newer = torch.nn.Linear(3, 1)
+    save_weights(newer, tmp_path / "model.safetensors")    # and the folder takes later saves
+    got = _weights(tmp_path / "model.safetensors")
+    assert all(torch.equal(got[k], v) for k, v in newer.state_dict().items())

@@ -114,8 +114,12 @@ def _replace(folder: Path, files: dict[str, bytes]) -> None:
         digests = {name: sha256_bytes(blob) for name, blob in files.items()}
         atomic_write_json(folder / JOURNAL, {"files": digests, "map": {**_current_map(folder), **digests}})
     except BaseException:
-        for tmp in staged:
-            tmp.unlink(missing_ok=True)
+        # the record in place means the commit point was passed (atomic_write_json fsyncs the folder after its
+        # rename: a Ctrl-C there) and the staged files are the replacement's: the next load completes it. Removing
+        # them left a record naming files that no longer existed, and the folder failed every load and save after.
+        if not (folder / JOURNAL).is_file():    # finish_replace above removed any earlier record: this one is ours
+            for tmp in staged:
+                tmp.unlink(missing_ok=True)
         raise
     finish_replace(folder)
 

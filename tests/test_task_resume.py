@@ -264,3 +264,25 @@ def test_translator_resumes_to_the_uninterrupted_weights(tmp_path, kw):
     resumed = make().fit(src, tgt, callbacks=[count], checkpoint_dir=tmp_path, resume=True)
     assert count.n == 3 and _same_net(whole, resumed)
     assert whole.translate(src[:8]) == resumed.translate(src[:8])
+
+
+def test_cli_resume_auto_is_one_command_for_a_first_run_and_its_retries(tmp_path, monkeypatch, capsys):
+    """`--resume` refuses a folder with nothing to resume and a plain train refuses an interrupted one, so a scheduler
+    retrying a pre-empted job had no single command (V's finding). `--resume auto`: trains anew where nothing can be
+    resumed, continues where a training was interrupted -- the run an uninterrupted train saves (the oracle)."""
+    from rnnkit.cli.main import main
+
+    write_sentiment_csv(tmp_path / "d.csv")
+    argv = ["classify", "train", "--csv", str(tmp_path / "d.csv"), "--epochs", "3", "--min-freq", "1",
+            "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--json"]
+    assert main(argv + ["--out", str(tmp_path / "whole")]) == 0
+    assert main(argv + ["--out", str(tmp_path / "first"), "--resume", "auto"]) == 0        # nothing to resume
+    run = tmp_path / "run"
+    _cli_interrupted(tmp_path, monkeypatch, argv + ["--out", str(run), "--resume", "auto"])
+    assert main(argv + ["--out", str(run), "--resume", "auto"]) == 0                        # the retry continues
+    for name in ("model.safetensors", "vocab.json"):
+        assert filecmp.cmp(tmp_path / "whole" / name, tmp_path / "first" / name, shallow=False), name
+        assert filecmp.cmp(tmp_path / "whole" / name, run / name, shallow=False), name
+    capsys.readouterr()
+    assert main(argv + ["--out", str(run), "--resume", "yes"]) == 2
+    assert "--resume: expected no value or 'auto', got 'yes'" in capsys.readouterr().err

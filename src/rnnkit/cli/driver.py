@@ -162,6 +162,27 @@ def _live_log(out: Path) -> Path:
     return out / ("metrics.partial.jsonl" if (out / DIGESTS_FILE).is_file() else METRICS_FILE)
 
 
+def _resume_arg(text: str) -> str:
+    """``--resume``'s optional value: only ``auto``."""
+    if text != "auto":
+        raise argparse.ArgumentTypeError(f"expected no value or 'auto', got {text!r}")
+    return text
+
+
+def auto_resume(out: Path, task: str) -> bool:
+    """``--resume auto``: whether ``out`` holds an interrupted ``task`` training that can be resumed (else train
+    anew, as without ``--resume``: checkpoints of no use are replaced)."""
+    from rnnkit.errors import CheckpointError
+
+    if not (out / TRAINING_DIR / MANIFEST).exists():
+        return False
+    try:
+        record = read_manifest(out / TRAINING_DIR)
+    except CheckpointError:
+        return True     # resuming names what is wrong with the record; training anew would hide it
+    return record.get("task") == task and not record.get("unresumable")
+
+
 def check_resume_out(out: Path, task: str, resume: bool) -> Path:
     """``out/training``, where ``train`` checkpoints its networks (:mod:`rnnkit.training.stages`), after checking,
     before any work: ``--resume`` needs the record of an interrupted training of ``task`` there that can be resumed
@@ -257,11 +278,12 @@ class TaskCommand:
             ap.add_argument("--limit", type=int, default=None, metavar="N",
                             help="use N items drawn at random (seeded by --seed) instead of all")
         ap.add_argument("--no-baseline", action="store_true", help="fit and score no baseline")
-        ap.add_argument("--resume", action="store_true",
+        ap.add_argument("--resume", nargs="?", const=True, default=False, type=_resume_arg, metavar="auto",
                         help="continue the training interrupted in --out (Ctrl-C, SIGTERM, a crash) from its last "
                              "completed epoch, with the same data and flags: the same model as an uninterrupted run; "
                              "train writes a checkpoint after every epoch into --out/training/ (removed once the run "
-                             "is saved)")
+                             "is saved). '--resume auto': continue one if there is one that can be, else train anew "
+                             "(one command for a first run and its retries)")
 
     def add_data_flags(self, ap: argparse.ArgumentParser, action: str) -> None:
         """Flags that say where the data of ``action`` comes from."""
@@ -363,7 +385,8 @@ class TaskCommand:
         if args.out is None:
             raise UsageError("--out: expected a folder for the run, got none")
         check_run_out(args.out, self.task.name)   # metrics.jsonl is written as training goes: before any work
-        training = check_resume_out(Path(args.out), self.task.name, args.resume)
+        resume = auto_resume(Path(args.out), self.task.name) if args.resume == "auto" else args.resume
+        training = check_resume_out(Path(args.out), self.task.name, resume)
         check_memory(args, self.memory_need, self.size_flags)
         for name in ("limit",):
             if getattr(args, name, None) is not None and getattr(args, name) < 1:
@@ -389,7 +412,7 @@ class TaskCommand:
         log = _live_log(Path(args.out))
         baselines = self.baselines(args)
         val = None if data.val is None else [data.val.inputs, data.val.targets]
-        with checkpointed_fit(training, task=self.task.name, config=config, resume=args.resume, baselines=baselines,
+        with checkpointed_fit(training, task=self.task.name, config=config, resume=resume, baselines=baselines,
                               data=data_sha256([train.inputs, train.targets, val]), name="--out",
                               extra={f"--{k.replace('_', '-')}": getattr(args, k, None) for k in ("limit", "test_fraction")}):
             self.fit(task, train, data.val, baselines=baselines, callbacks=[MetricLogger(log)])

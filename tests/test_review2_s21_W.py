@@ -78,3 +78,32 @@ def test_an_interruption_just_after_the_record_of_a_replacement_leaves_the_folde
     save_weights(newer, tmp_path / "model.safetensors")    # and the folder takes later saves
     got = _weights(tmp_path / "model.safetensors")
     assert all(torch.equal(got[k], v) for k, v in newer.state_dict().items())
+
+
+def test_cli_resume_with_other_flags_names_the_flags(tmp_path, monkeypatch, capsys):
+    """train --resume with another --hidden-size said 'hidden_size: 8 there, 16 here' (a config field, no flag of
+    the command) and with --no-baseline 'expected the baselines of the interrupted fit (...): True, got False'.
+    Oracle: the flags as typed on the command line."""
+    from rnnkit.cli.main import main
+    from rnnkit.training.callbacks import control
+    from toy_data import write_sentiment_csv
+
+    write_sentiment_csv(tmp_path / "d.csv")
+    argv = ["classify", "train", "--csv", str(tmp_path / "d.csv"), "--epochs", "3", "--min-freq", "1",
+            "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--out", str(tmp_path / "run")]
+    real = control.Checkpointer._save
+
+    def save_then_stop(self, trainer):
+        real(self, trainer)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(control.Checkpointer, "_save", save_then_stop)
+    assert main(argv) == 130                                  # interrupted after its first checkpoint
+    monkeypatch.setattr(control.Checkpointer, "_save", real)
+    capsys.readouterr()
+    assert main(argv + ["--resume", "--hidden-size", "16"]) == 1
+    err = capsys.readouterr().err
+    assert "--resume: expected the settings of the interrupted fit" in err and "--hidden-size: 8 there, 16 here" in err
+    assert main(argv + ["--resume", "--no-baseline"]) == 1
+    err = capsys.readouterr().err
+    assert "--no-baseline: absent there, given here" in err and len(err.strip().splitlines()) == 1, err

@@ -186,8 +186,11 @@ class _Fit:
 _ACTIVE: contextvars.ContextVar[_Fit | None] = contextvars.ContextVar("rnnkit_checkpointed_fit", default=None)
 
 
-def _diff(old: dict, new: dict) -> list[str]:
-    return [f"{k}: {old.get(k, '<absent>')!r} there, {new.get(k, '<absent>')!r} here"
+def _diff(old: dict, new: dict, flags: bool = False) -> list[str]:
+    """``key: old there, new here`` for each key that differs; ``flags``: the key as the CLI flag that sets it
+    (``--hidden-size``: the task commands' flags are the config fields so spelled; 'hidden_size' named none)."""
+    show = (lambda k: k if k.startswith("--") else "--" + k.replace("_", "-")) if flags else str
+    return [f"{show(k)}: {old.get(k, '<absent>')!r} there, {new.get(k, '<absent>')!r} here"
             for k in sorted(set(old) | set(new)) if old.get(k, "<absent>") != new.get(k, "<absent>")]
 
 
@@ -242,11 +245,16 @@ def _check_resume(root: Path, body: dict, name: str) -> dict:
     if old.get("unresumable"):
         raise CheckpointError(f"resume: expected a fit that can be resumed, got one in {where!r} that cannot: "
                               f"{old['unresumable']}; train it again without resuming")
+    cli = name.startswith("--")    # the CLI's (name="--out"): its words are flags
     for key, what in (("config", "settings"), ("extra", "flags")):
-        diff = _diff(old.get(key) or {}, body[key])
+        diff = _diff(old.get(key) or {}, body[key], flags=cli)
         if diff:
             raise CheckpointError(f"resume: expected the {what} of the interrupted fit ({where}), got other ones: "
                                   f"{'; '.join(diff[:4])}{' ...' if len(diff) > 4 else ''}")
+    if old.get("baselines") != body["baselines"] and cli and all(is_bool(b) for b in (old.get("baselines"), body["baselines"])):
+        given = lambda b: "absent" if b else "given"   # the CLI's baselines: all of them, or none with the flag
+        raise CheckpointError(f"resume: expected the flags of the interrupted fit ({where}), got other ones: "
+                              f"--no-baseline: {given(old['baselines'])} there, {given(body['baselines'])} here")
     if old.get("baselines") != body["baselines"]:
         raise CheckpointError(f"resume: expected the baselines of the interrupted fit ({where}): "
                               f"{old.get('baselines')!r}, got {body['baselines']!r}")

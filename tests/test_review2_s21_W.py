@@ -1,6 +1,9 @@
 """Session 21, helper W's review of resumable training (579c0d9, 4286206, 5466203): each test fails on the code
 before its fix."""
 
+import os
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -107,3 +110,32 @@ def test_cli_resume_with_other_flags_names_the_flags(tmp_path, monkeypatch, caps
     assert main(argv + ["--resume", "--no-baseline"]) == 1
     err = capsys.readouterr().err
     assert "--no-baseline: absent there, given here" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_removal_of_the_checkpoints_interrupted_in_a_stage_leaves_a_resumable_folder(tmp_path, monkeypatch):
+    """remove_checkpoints (train's last step, once the run is saved) deletes the stages before the record: a Ctrl-C
+    in a stage's rmtree left it half deleted under its own name (here: its last checkpoint's state file gone), and
+    the next fit(resume=True) / train --resume failed on it ('.../state.safetensors: expected a file (listed in
+    digests.json), got nothing'). Oracle: the fit without checkpoints; a stage is now whole or gone."""
+    import shutil
+
+    from rnnkit.training.stages import remove_checkpoints
+
+    whole = _classifier().fit(TEXTS, LABELS)
+    _classifier().fit(TEXTS, LABELS, checkpoint_dir=tmp_path)
+    real = shutil.rmtree
+
+    def rmtree(path, *a, **k):       # gets as far as the last checkpoint's state, then Ctrl-C
+        for step in Path(path, "checkpoints").glob("step-*"):
+            (step / "state.safetensors").unlink()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(shutil, "rmtree", rmtree)
+    with pytest.raises(KeyboardInterrupt):
+        remove_checkpoints(tmp_path)
+    monkeypatch.setattr(shutil, "rmtree", real)
+    resumed = _classifier().fit(TEXTS, LABELS, checkpoint_dir=tmp_path, resume=True)
+    for k, v in whole.net.state_dict().items():
+        assert torch.equal(v, resumed.net.state_dict()[k]), k
+    remove_checkpoints(tmp_path)
+    assert not tmp_path.exists()                          # nothing else was there: all of it removed

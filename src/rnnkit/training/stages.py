@@ -48,6 +48,7 @@ MANIFEST = "resume.json"
 STAGE_PREFIX = "stage-"
 #: The names :func:`next_stage` gives (``stage-00``, ``stage-01``, ...): only these are ever removed.
 _STAGE_NAME = re.compile(re.escape(STAGE_PREFIX) + r"[0-9]{2,}\Z")
+_GONE = ".removing-"     # a stage being removed (remove_checkpoints)
 _FORMAT = 1
 #: Config fields a resumed fit may change: they do not change what is trained.
 RESUMABLE_FIELDS = frozenset({"progress"})
@@ -114,8 +115,14 @@ def remove_checkpoints(folder: str | os.PathLike) -> None:
     root = Path(folder)
     if not root.is_dir() or not _ours(root):
         return
-    for entry in root.iterdir():
-        if _STAGE_NAME.match(entry.name) and entry.is_dir() and not entry.is_symlink():
+    # each stage is renamed out of the way before it is deleted (one atomic step): a removal interrupted in a
+    # stage's rmtree left it half deleted under its own name, and a resume (the record is removed last) failed on
+    # it; a stage is now whole or gone (a resume trains a gone one again: the same weights)
+    for entry in sorted(root.iterdir()):
+        name = entry.name[len(_GONE):] if entry.name.startswith(_GONE) else entry.name
+        if _STAGE_NAME.match(name) and entry.is_dir() and not entry.is_symlink():
+            if entry.name == name:
+                entry = entry.rename(root / (_GONE + name)) if not (root / (_GONE + name)).exists() else entry
             shutil.rmtree(entry)
     (root / MANIFEST).unlink(missing_ok=True)
     try:

@@ -165,7 +165,6 @@ def test_refusals_of_folders_and_arguments(tmp_path):
 
 @pytest.mark.parametrize("kw, reason", [
     (dict(max_seconds=600.0), r"its time budget \(max_seconds=600.0\) counts wall time"),
-    (dict(snapshots=2), r"its Trainer fit 0 has callback\(s\) \['EpochWeights'\] keeping what no checkpoint holds"),
 ])
 def test_a_fit_that_cannot_resume_to_the_same_model_is_refused_with_the_reason(tmp_path, kw, reason):
     folder = _interrupted(tmp_path, **kw)
@@ -286,3 +285,17 @@ def test_cli_resume_auto_is_one_command_for_a_first_run_and_its_retries(tmp_path
     capsys.readouterr()
     assert main(argv + ["--out", str(run), "--resume", "yes"]) == 2
     assert "--resume: expected no value or 'auto', got 'yes'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kw", [dict(epoch_average="on"), dict(snapshots=2)])
+def test_classifier_averaging_resumes_to_the_uninterrupted_weights(tmp_path, kw):
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    make = lambda: TextClassifier(TextClassifierConfig(**{**CFG, **kw}))
+    whole = make().fit(TEXTS, LABELS)
+    with pytest.raises(KeyboardInterrupt):
+        make().fit(TEXTS, LABELS, callbacks=[StopAfter(3)], checkpoint_dir=tmp_path)
+    count = CountEpochs()
+    resumed = make().fit(TEXTS, LABELS, callbacks=[count], checkpoint_dir=tmp_path, resume=True)
+    assert count.n < 4 and _same_net(whole, resumed)
+    assert (whole.predict_proba(TEXTS[:10]) == resumed.predict_proba(TEXTS[:10])).all()

@@ -76,6 +76,12 @@ class EpochWeights(Callback):
         for e in [e for e in self.weights if e <= best - self.k]:
             del self.weights[e]
 
+    def state_dict(self) -> dict:    # in every checkpoint: a resumed fit keeps the epochs before it (training.stages)
+        return {"weights": dict(self.weights)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.weights = {int(e): w for e, w in state["weights"].items()}
+
     @staticmethod
     def _best(trainer, last: int) -> int:
         es = trainer.callbacks.first(EarlyStopping)

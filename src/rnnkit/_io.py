@@ -34,6 +34,7 @@ import os
 import re
 import stat
 import sys
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,11 +128,12 @@ def sha256_bytes(data: bytes) -> str:
 
 
 @contextmanager
-def folder_lock(folder: str | os.PathLike, shared: bool = False):
+def folder_lock(folder: str | os.PathLike, shared: bool = False, wait_s: float | None = None):
     """Hold a lock on ``folder`` (``flock`` on the folder itself: no lock file) while the block runs:
     exclusive for a save (another save waits: two saves never interleave their files), ``shared`` for a
     load (loads run together, a save waits for them and they for it: a load never reads files of two
-    saves). Where ``flock`` does not exist (Windows), no lock."""
+    saves). ``wait_s``: wait at most that long, then a ``TimeoutError`` (default: as long as it takes).
+    Where ``flock`` does not exist (Windows), no lock."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
@@ -145,10 +147,18 @@ def folder_lock(folder: str | os.PathLike, shared: bool = False):
         yield  # a folder that cannot be opened (execute-only): its files are still read, unlocked
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        except OSError:  # a file system without locks (some NFS: ENOLCK): unlocked, as before locks existed
-            pass
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        deadline = None if wait_s is None else time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, mode if deadline is None else mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{folder}: locked for {wait_s:g} s") from None
+                time.sleep(0.05)
+            except OSError:  # a file system without locks (some NFS: ENOLCK): unlocked, as before locks existed
+                break
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import json
 import os
-import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from rnnkit._io import DIGESTS_FILE, _fsync_dir, atomic_write_json, read_json, sha256_bytes, write_digests
+from rnnkit._io import DIGESTS_FILE, _fsync_dir, atomic_write_json, folder_lock, read_json, sha256_bytes, write_digests
 from rnnkit.errors import CheckpointError
 
 __all__ = ["JOURNAL", "replace_certified", "finish_replace", "fit_holds", "writing"]
@@ -47,34 +46,19 @@ def fit_holds(folder: str | os.PathLike):
 
 @contextmanager
 def writing(folder: Path):
-    """Hold an exclusive ``flock`` on ``folder`` while a replacement runs (another writer waits up to
-    :data:`WAIT_S`, then a CheckpointError names the folder); none where this process's fit holds it already, or
-    where ``flock`` does not exist."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
+    """Hold an exclusive ``flock`` on ``folder`` while a replacement runs (:func:`~rnnkit._io.folder_lock`; another
+    writer is waited for up to :data:`WAIT_S`, then a CheckpointError names the folder); none where this process's
+    fit holds it already."""
     if os.path.realpath(folder) in _OWNED:
         yield
         return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        deadline = time.monotonic() + WAIT_S
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise CheckpointError(f"{folder}: expected a folder no other process is writing, got one locked "
-                                          f"for {WAIT_S:.0f} s (a fit running there?): save elsewhere or wait") from None
-                time.sleep(0.05)
-            except OSError:   # a file system without locks (some NFS: ENOLCK): unlocked, as before
-                break
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(folder_lock(folder, wait_s=WAIT_S))
+        except TimeoutError:
+            raise CheckpointError(f"{folder}: expected a folder no other process is writing, got one locked for "
+                                  f"{WAIT_S:.0f} s (a fit running there?): save elsewhere or wait") from None
         yield
-    finally:
-        os.close(fd)
 
 
 def _current_map(folder: Path) -> dict[str, str]:

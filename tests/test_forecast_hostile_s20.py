@@ -31,17 +31,7 @@ def test_rmse_of_values_near_float64s_limit_is_their_scale_free_value():
 
 
 # ------------------------------------------------------------------ update --date-format on dates written as numbers
-def _cli(argv, capsys):
-    from rnnkit.cli.main import main
-
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _write(path, frame):
-    frame.to_csv(path, index=False)
-    return str(path)
+from toy_data import run_cli as _cli, write_frame as _write
 
 
 def test_update_date_format_reads_the_new_files_dates_written_as_numbers(tmp_path, capsys):

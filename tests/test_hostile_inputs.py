@@ -85,11 +85,9 @@ def test_hopfield_modules_refuse_empty_and_mismatched_inputs_typed():
 # ------------------------------------------------------------------------------------------ generation
 @pytest.fixture(scope="module")
 def char_lm():
-    from rnnkit.tasks.generation import CharLM, CharLMConfig
+    from toy_data import tiny_char_lm
 
-    torch.manual_seed(0)
-    return CharLM(CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2,
-                               progress=False)).fit("abcab" * 20)
+    return tiny_char_lm("abcab" * 20)
 
 
 def test_char_lm_samples_at_any_finite_positive_temperature(char_lm):

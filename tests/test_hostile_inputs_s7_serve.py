@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pytest
 
 pytest.importorskip("fastapi")
@@ -16,20 +15,10 @@ pytest.importorskip("httpx")
 
 @pytest.fixture()
 def client(tmp_path):
-    import warnings
+    from toy_data import seasonal_service
 
-    from rnnkit.serve.app import create_app
-    from rnnkit.serve.services import open_service
-    from rnnkit.tasks.forecasting import Forecaster
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-    t = np.arange(60)
-    Forecaster("seasonal_naive", horizon=2, period=12).fit(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12)).save(
-        tmp_path / "run")
-    service = open_service(tmp_path / "run", tmp_path / "state")
-    with TestClient(create_app(service), raise_server_exceptions=False) as c:
+    c, service = seasonal_service(tmp_path)
+    with c:
         yield c, service
     service.close()
 

@@ -102,18 +102,9 @@ def test_serve_journal_line_with_a_boolean_id_is_refused_at_replay(tmp_path):
 
 
 def _seasonal_client(tmp_path):
-    from rnnkit.serve.app import create_app
-    from rnnkit.serve.services import open_service
-    from rnnkit.tasks.forecasting import Forecaster
+    from toy_data import seasonal_service
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-    t = np.arange(60)
-    Forecaster("seasonal_naive", horizon=2, period=12).fit(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12)).save(
-        tmp_path / "run")
-    service = open_service(tmp_path / "run", tmp_path / "state")
-    return TestClient(create_app(service), raise_server_exceptions=False), service
+    return seasonal_service(tmp_path)
 
 
 @pytest.mark.parametrize("kind", ["application/jsonx", "text/json", "application/json-seq", "application/x-json"])

@@ -60,12 +60,7 @@ except KeyboardInterrupt:
 ''' % CHUNK_S
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except FileNotFoundError:
-        return False
+from toy_data import proc_alive as _alive
 
 
 def _gone(pids, within: float = 15.0) -> list[int]:

@@ -8,17 +8,7 @@ import numpy as np
 import pandas as pd
 
 
-def _cli(argv, capsys):
-    from rnnkit.cli.main import main
-
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _write(path, frame):
-    frame.to_csv(path, index=False)
-    return str(path)
+from toy_data import run_cli as _cli, write_frame as _write
 
 
 def _forecast(out):

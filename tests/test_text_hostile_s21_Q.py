@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from rnnkit.tasks.generation import CharLM, CharLMConfig
 from rnnkit.tasks.generation import lm as lm_module
 
 
 # ---------------------------------------------------------------------------------------- generate: a long prompt
 @pytest.fixture(scope="module")
 def small_lm():
-    torch.manual_seed(0)
-    return CharLM(CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2,
-                               progress=False)).fit("to be or not to be " * 20)
+    from toy_data import tiny_char_lm
+
+    return tiny_char_lm("to be or not to be " * 20)
 
 
 def _calls(model):

@@ -60,3 +60,57 @@ def write_sentiment_csv(path, seed: int = 0) -> None:
         out = csv.writer(f)
         out.writerow(["text", "label"])
         out.writerows(rows)
+
+
+def run_cli(argv, capsys):
+    """``rnnkit`` run in-process: (exit code, stdout, stderr)."""
+    from rnnkit.cli.main import main
+
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_frame(path, frame) -> str:
+    """``frame`` written as a CSV without its index; the path as text (a CLI argument)."""
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def proc_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie or a dead one does not; Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def seasonal_service(tmp_path):
+    """A seasonal-naive forecaster saved in ``tmp_path/run`` and served from ``tmp_path/state``: (a FastAPI test
+    client not yet entered, the service)."""
+    import warnings
+
+    import numpy as np
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    t = np.arange(60)
+    Forecaster("seasonal_naive", horizon=2, period=12).fit(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12)).save(
+        tmp_path / "run")
+    service = open_service(tmp_path / "run", tmp_path / "state")
+    return TestClient(create_app(service), raise_server_exceptions=False), service
+
+
+def tiny_char_lm(text: str):
+    """A character LM of 8 units fitted on ``text`` in a second (seeded)."""
+    import torch
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+
+    torch.manual_seed(0)
+    return CharLM(CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2,
+                               progress=False)).fit(text)

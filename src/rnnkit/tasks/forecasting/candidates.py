@@ -134,7 +134,7 @@ class Candidate:
 
     def save(self, directory: str | Path) -> Path:
         """Write the candidate (settings + fitted state + weights) to the folder ``directory``."""
-        from rnnkit._io import atomic_write_json, to_jsonable, write_digests
+        from rnnkit._io import DIGESTS_FILE, atomic_write_json, to_jsonable, write_digests
 
         if self.kind not in KINDS:
             raise ConfigError(f"candidate {self.name!r}: expected a kind of {sorted(KINDS)} to save, got "
@@ -145,6 +145,9 @@ class Candidate:
         path.mkdir(parents=True, exist_ok=True)
 
         def save() -> None:
+            # the earlier map goes first: the ES-RNN's weights are saved one by one, each merged into this map, and a
+            # Ctrl-C before candidate.json left the new weights certified beside the old state (a silent mix on load)
+            (path / DIGESTS_FILE).unlink(missing_ok=True)
             state, files = self._save_state(path)
             atomic_write_json(path / CANDIDATE_FILE, to_jsonable({
                 "format": _FORMAT, "kind": self.kind, "name": self.name, "settings": self.settings(), "state": state}))

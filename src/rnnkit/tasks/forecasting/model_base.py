@@ -28,11 +28,17 @@ def saved_values(where: Path) -> Iterator[None]:
 
 
 def read_saved(path: Path, files: list[str]) -> tuple[dict[str, Any], Path]:
-    """``config.json`` of a saved forecaster folder and its path, after ``files`` were checked against
+    """``config.json`` of a saved forecaster folder and its path, after a save interrupted past its commit point was
+    completed (:func:`rnnkit.training.certified.finish_replace`) and ``files`` were checked against
     ``digests.json`` (a modified, missing or unlisted file is a CheckpointError naming it) and the file
     was found to be a forecaster's with a dict of settings."""
+    from rnnkit.training.certified import finish_replace
     from rnnkit.training.checkpoint import read_config, verify_digests
 
+    try:   # a network's save interrupted after its commit point is completed first, as load_weights does: its
+        finish_replace(path)    # weights and config are one replacement, so the folder is the new fit whole
+    except OSError:    # a folder that cannot be written: verified as it is
+        pass
     verify_digests(path, files)
     data = read_config(path)
     where = path / "config.json"

@@ -71,7 +71,9 @@ from rnnkit.tasks.forecasting.prepared import (
     val_size,
 )
 from rnnkit.tasks.forecasting.training_windows import MIN_TRAIN_WINDOWS, Windows
-from rnnkit.training.checkpoint import copy_weights, load_weights, save_weights, write_config, write_digests
+from rnnkit.training.certified import replace_certified
+from rnnkit.training.checkpoint import _tensor_bytes as weights_bytes
+from rnnkit.training.checkpoint import config_bytes, copy_weights, load_weights, write_digests
 
 __all__ = ["NetworkForecaster", "NetworkFoldFitter", "lookback_candidates", "WEIGHTS_FILE", "CONFIG_FILE"]
 
@@ -242,17 +244,19 @@ class NetworkForecaster(ForecastModel):
         self._need_fitted()
         net = self.network_
         path = Path(path)
-        save_weights(net, path / WEIGHTS_FILE)
-        write_config(path, {"task": "forecast", "model": self.config.model, "rnnkit_version": __version__, "config": self.config.to_dict(),
-                            "lookback": self.lookback_, "period": self.period_,
-                            "selection": {str(k): v for k, v in self.selection_.items()},
-                            "input_size": self._input_size(), "parse_args": self._parse_args,
-                            "calibration": self.calibration_,
-                            "quantile_offsets": (None if self.quantile_offsets_ is None
-                                                 else self.quantile_offsets_.tolist()),
-                            "states": [[t.tolist() for t in state_parts(f.state)] for f in self._fitted],
-                            "series": [f.to_dict() for f in self._fitted]})
-        write_digests(path, [WEIGHTS_FILE, CONFIG_FILE])
+        config = {"task": "forecast", "model": self.config.model, "rnnkit_version": __version__, "config": self.config.to_dict(),
+                  "lookback": self.lookback_, "period": self.period_,
+                  "selection": {str(k): v for k, v in self.selection_.items()},
+                  "input_size": self._input_size(), "parse_args": self._parse_args,
+                  "calibration": self.calibration_,
+                  "quantile_offsets": (None if self.quantile_offsets_ is None else self.quantile_offsets_.tolist()),
+                  "states": [[t.tolist() for t in state_parts(f.state)] for f in self._fitted],
+                  "series": [f.to_dict() for f in self._fitted]}
+        # weights and config in ONE certified replacement (training.certified): written one after the other into a
+        # folder holding another fit, a Ctrl-C between them left the new weights under the old config, and the folder
+        # loaded and forecast with the pair of neither fit, without a word (session 22)
+        replace_certified(path, {WEIGHTS_FILE: weights_bytes(net.state_dict()), CONFIG_FILE: config_bytes(config)})
+        write_digests(path, [WEIGHTS_FILE, CONFIG_FILE])   # the map of these two alone (an earlier auto run's entries gone)
         return path
 
     @classmethod

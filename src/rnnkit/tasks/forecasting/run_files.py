@@ -79,6 +79,7 @@ def save_replacing(folder: str | Path, save: Callable[[], Any], mark: str | None
     try:
         out = save()
     except BaseException:
+        _complete(folder)
         _remove_new(folder, held)
         raise
     if mark is None or folder / mark in before:
@@ -95,9 +96,23 @@ def _entries(folder: Path) -> set[str]:
 
 
 #: The names a forecaster or candidate save writes at the top of its folder (and the temporary files of those).
-SAVE_NAMES = re.compile(r"(?:\.tmp-)?(?:config\.json|digests\.json|model\.safetensors|vocab\.json|split\.json|"
+SAVE_NAMES = re.compile(r"(?:\.tmp-new-|\.tmp-)?(?:\.replacing\.json|config\.json|digests\.json|model\.safetensors|vocab\.json|split\.json|"
                         r"baseline\.(?:safetensors|json)|metrics\.jsonl|candidates?\.json|auto|candidates|inner|"
                         r"validation\.npz|member_\d+|fit_\d+)(?:-[0-9a-f]{8})?")
+
+
+def _complete(folder: Path) -> None:
+    """Complete a certified replacement the failed save committed (a Ctrl-C after ``.replacing.json`` was written:
+    :func:`rnnkit.training.certified.finish_replace`) before :func:`_remove_new` looks at the folder: it removed the
+    files the record names but left the record in a folder that held a user's file, and every later save there
+    failed ('model.safetensors: expected a file to record the digest of, got nothing'); in a folder holding an
+    earlier run, the committed save is kept whole (a network's weights and config are one replacement)."""
+    from rnnkit.training.certified import finish_replace
+
+    try:
+        finish_replace(folder)
+    except Exception:    # the error that stopped the save is the one to report; its leftovers are removed below
+        pass
 
 
 def _remove_new(folder: Path, held: set[str]) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from torch import Tensor
 
-from rnnkit.errors import InputTypeError, ShapeError
+from rnnkit.errors import DataError, InputTypeError, ShapeError
 
 __all__ = ["checked_feed"]
 
@@ -33,6 +33,8 @@ def checked_feed(run: Callable, inputs: Any) -> Callable:
         for spec, x in zip(inputs, xs):
             _check_one(spec, x, sizes)
         for spec, x in zip(inputs, xs):
+            if spec.get("kind") == "ids" and x.numel():
+                _check_ids(spec, x)
             if _lengths(spec) and "time" in sizes and x.numel():
                 lo, hi = x.min().item(), x.max().item()
                 if lo < 0 or hi > sizes["time"]:
@@ -48,6 +50,19 @@ def checked_feed(run: Callable, inputs: Any) -> Callable:
                              f"{type(e).__name__}), got time size 0") from None
 
     return checked
+
+
+def _check_ids(spec: dict[str, Any], x: Tensor) -> None:
+    """Token ids in ``[0, high)`` (the embedding's rows; ``high`` as the description records it, else ``>= 0``):
+    onnxruntime's Gather read id -1 as the last row (negative indices count from the end), silently, where the
+    torch runtimes refuse it, and an id past the table was its INVALID_ARGUMENT naming its graph node."""
+    high = spec.get("high")
+    high = high if isinstance(high, int) and not isinstance(high, bool) and high > 0 else None
+    lo, hi = x.min().item(), x.max().item()
+    if lo < 0 or (high is not None and hi >= high):
+        want = f"in [0, {high})" if high is not None else ">= 0"
+        raise DataError(f"{spec['name']}: expected token ids {want} (the rows of the exported embedding), got "
+                        f"min {lo}, max {hi}")
 
 
 def _lengths(spec: dict[str, Any]) -> bool:

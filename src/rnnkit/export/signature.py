@@ -64,8 +64,9 @@ class InputSpec:
 
     def to_dict(self) -> dict[str, Any]:
         # kind: load_runner bounds a "lengths" input by the time axis, not any input that is so named (feed.py)
+        # high (ids): load_runner refuses ids outside [0, high) -- onnxruntime's Gather read id -1 as the last row
         return {"name": self.name, "shape": list(self.shape), "dtype": str(self.dtype).replace("torch.", ""),
-                "kind": self.kind}
+                "kind": self.kind, **({"high": self.high} if self.kind == "ids" else {})}
 
 
 #: How :meth:`GraphSpec.sample` draws an input (see :class:`InputSpec`).

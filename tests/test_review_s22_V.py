@@ -1,0 +1,78 @@
+"""Session 22's hostile review (helper V) of the core library: layers, engines, Hopfield, export, serve. Each test
+fails on the code before its fix."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+import torch
+
+
+def _embedding_model():
+    """A token-id model (embedding + rnnkit GRU) as a text classifier's graph is: ids (batch, time) -> outputs."""
+    import rnnkit
+
+    class Ids(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed, self.rnn = torch.nn.Embedding(5, 3), rnnkit.GRU(3, 4, batch_first=True)
+
+        def forward(self, ids):
+            return self.rnn(self.embed(ids))[0]
+
+    torch.manual_seed(0)
+    return Ids().eval()
+
+
+# ------------------------------------------------------------------ export.load_runner: token ids outside the table
+@pytest.mark.parametrize("fmt, suffix", [("onnx", ".onnx"), ("torch-export", ".pt2")])
+def test_load_runner_refuses_token_ids_outside_the_embedding(fmt, suffix, tmp_path):
+    """onnxruntime's Gather reads a negative index from the end of the table: id -1 ran as the last token's row
+    (the outputs of id 4, silently), where the torch runtimes refuse it (IndexError), and an id past the table was
+    onnxruntime's 'INVALID_ARGUMENT : ... running Gather node. Name:'node_embedding'' naming its graph. FILE.json
+    now records an ids input's 'high' (the table's rows) and the runner refuses ids outside [0, high) before the
+    runtime reads them, in both formats. Oracle: the model itself on the ids within the table."""
+    if fmt == "onnx":
+        pytest.importorskip("onnxruntime")
+        pytest.importorskip("onnx")
+    from rnnkit.errors import DataError
+    from rnnkit.export import export, load_runner
+    from rnnkit.export.signature import InputSpec
+
+    model, path = _embedding_model(), tmp_path / f"m{suffix}"
+    export(model, path, format=fmt, inputs=[InputSpec("ids", ("batch", "time"), torch.long, "ids", high=5)])
+    assert json.loads((tmp_path / f"m{suffix}.json").read_text())["inputs"][0]["high"] == 5
+    run = load_runner(path, fmt)
+    ok = torch.tensor([[1, 2, 4], [0, 3, 1]])
+    with torch.no_grad():
+        assert abs(run(ok)[0] - model(ok).numpy()).max() <= 1e-5          # ids in [0, 5) run as before
+    for bad, got in (([[1, 2, -1]], "min -1, max 2"), ([[1, 2, 5]], "min 1, max 5")):
+        with pytest.raises(DataError, match=rf"^ids: expected token ids in \[0, 5\) \(the rows of the exported "
+                                            rf"embedding\), got {got}$"):
+            run(torch.tensor(bad))
+
+
+def test_load_runner_refuses_negative_ids_with_a_description_without_high(tmp_path):
+    """A description written before 'high' was recorded still bounds ids below: no token id is negative."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from rnnkit.errors import DataError
+    from rnnkit.export import export, load_runner
+    from rnnkit.export.signature import InputSpec
+    from rnnkit._io import atomic_write_json
+
+    model, path = _embedding_model(), tmp_path / "m.onnx"
+    export(model, path, inputs=[InputSpec("ids", ("batch", "time"), torch.long, "ids", high=5)])
+    side = tmp_path / "m.onnx.json"
+    info = json.loads(side.read_text())
+    del info["inputs"][0]["high"]
+    atomic_write_json(side, info)
+    run = load_runner(path, "onnx")
+    with pytest.raises(DataError, match=r"^ids: expected token ids >= 0 \(the rows of the exported embedding\), "
+                                        r"got min -1, max 2$"):
+        run(torch.tensor([[1, 2, -1]]))
+    with torch.no_grad():
+        assert abs(run(torch.tensor([[1, 2, 4]]))[0] - model(torch.tensor([[1, 2, 4]])).numpy()).max() <= 1e-5
+

@@ -76,3 +76,43 @@ def test_load_runner_refuses_negative_ids_with_a_description_without_high(tmp_pa
     with torch.no_grad():
         assert abs(run(torch.tensor([[1, 2, 4]]))[0] - model(torch.tensor([[1, 2, 4]])).numpy()).max() <= 1e-5
 
+
+# ------------------------------------------------------------------ export.load_runner: the bytes checked are the bytes run
+@pytest.mark.parametrize("fmt, suffix", [("onnx", ".onnx"), ("torch-export", ".pt2")])
+def test_load_runner_runs_the_bytes_it_checked_not_a_file_replaced_after(fmt, suffix, tmp_path, monkeypatch):
+    """load_runner checked the file's sha256 against FILE.json, then the runtime read the file again by its path:
+    a file replaced in between (another export written there, as a deploy script does) ran unchecked -- the other
+    model's outputs, silently, under the first one's description. The runtime now loads the bytes that were
+    checked. The replacement is made right after the digest is computed (whichever helper computes it). Oracle: the
+    exported model's own outputs, and the replacement's, which differ."""
+    if fmt == "onnx":
+        pytest.importorskip("onnxruntime")
+        pytest.importorskip("onnx")
+    import rnnkit
+    api = importlib.import_module("rnnkit.export.api")   # rnnkit.export is also the function
+    from rnnkit.export import export, load_runner
+
+    torch.manual_seed(0)
+    first, other = rnnkit.GRU(3, 4, batch_first=True).eval(), rnnkit.GRU(3, 4, batch_first=True).eval()
+    path = tmp_path / f"m{suffix}"
+    export(first, path, format=fmt, state=False)
+    export(other, tmp_path / f"other{suffix}", format=fmt, state=False)
+    replacement = (tmp_path / f"other{suffix}").read_bytes()
+
+    def then_replace(digest):
+        def wrapped(arg):
+            out = digest(arg)
+            path.write_bytes(replacement)     # the file changes on disk once its digest is known
+            return out
+        return wrapped
+
+    monkeypatch.setattr(api, "sha256_file", then_replace(api.sha256_file))
+    monkeypatch.setattr(api, "sha256_bytes", then_replace(api.sha256_bytes))
+    run = load_runner(path, fmt)
+    assert path.read_bytes() == replacement
+    x = torch.randn(2, 5, 3)
+    with torch.no_grad():
+        want, theirs = first(x)[0].numpy(), other(x)[0].numpy()
+    assert abs(want - theirs).max() > 1e-2
+    assert abs(run(x)[0] - want).max() <= 1e-5
+

@@ -156,11 +156,11 @@ def load_runner(path: str | os.PathLike | bytes, format: str):
     against the description's ``sha256`` first: an edited or truncated file is a CheckpointError naming it."""
     # "ONNX" (any other str) was read as a torch-export archive ('File is not a zip file'); an edited file loaded
     check_choice("format", format, FORMATS)   # and ran, silently, though FILE.json records its sha256
-    inputs = None if isinstance(path, bytes) else _verify_export_file(path, format)
+    inputs, data = (None, path) if isinstance(path, bytes) else _verify_export_file(path, format)
     if format == "onnx":   # else a missing runtime read as a bad file: "does not load as one (ModuleNotFoundError...)"
         _require_deploy(("onnxruntime",))
     try:
-        return checked_feed(_runner(path, format), inputs)
+        return checked_feed(_runner(path if data is None else data, format), inputs)
     except Exception as e:   # a .pt2 given as "onnx" was onnxruntime's InvalidProtobuf, the reverse a BadZipFile
         if isinstance(path, bytes):
             raise
@@ -219,24 +219,34 @@ def _holds_float16(path: str | os.PathLike | bytes) -> bool:
         t.data_type == half for t in model.graph.initializer)
 
 
-def _verify_export_file(path: str | os.PathLike, format: str) -> Any:
+def _verify_export_file(path: str | os.PathLike, format: str) -> tuple[Any, bytes | None]:
     """``path`` exists and, when its ``FILE.json`` (written by :func:`export`) records a ``sha256`` and a ``format``,
-    has them; returns the inputs it records (``None`` without one)."""
+    has them; returns the inputs it records (``None`` without one) and the file's bytes when they were checked
+    against a ``sha256`` (``None``: load from the path). The runtime loads those very bytes: it read the file
+    again by its path, so a file replaced between the check and the load (a new export written there) ran
+    unchecked -- the other model, fed by the first one's description."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"path: expected an exported model file, got {str(path)!r} (no such file)")
     side = path.with_name(path.name + ".json")
     if not side.is_file():
-        return None
+        return None, None
     info = read_json(side, "an export description")
     want = info.get("sha256") if isinstance(info, dict) else None
     said = info.get("format") if isinstance(info, dict) else None
     if said in FORMATS and said != format:   # read by the other runtime: InvalidProtobuf / 'File is not a zip file'
         raise ConfigError(f"format: expected {said!r} (the format {side.name} records for {path.name}), got {format!r}")
-    if isinstance(want, str) and (got := sha256_file(path)) != want:
-        raise CheckpointError(f"path: expected the file {side.name} describes (sha256 {want[:16]}...), got sha256 "
-                              f"{got[:16]}... in {str(path)!r} (edited, truncated or replaced since the export)")
-    return info.get("inputs") if isinstance(info, dict) else None
+    data = None
+    if isinstance(want, str):
+        try:
+            data = path.read_bytes()
+        except OSError as e:   # removed, or made unreadable, since is_file()
+            raise CheckpointError(f"path: expected a readable exported model file, got {str(path)!r} "
+                                  f"({e.strerror or e})") from None
+        if (got := sha256_bytes(data)) != want:
+            raise CheckpointError(f"path: expected the file {side.name} describes (sha256 {want[:16]}...), got sha256 "
+                                  f"{got[:16]}... in {str(path)!r} (edited, truncated or replaced since the export)")
+    return (info.get("inputs") if isinstance(info, dict) else None), data
 
 
 def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]]:

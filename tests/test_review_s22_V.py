@@ -116,3 +116,23 @@ def test_load_runner_runs_the_bytes_it_checked_not_a_file_replaced_after(fmt, su
     assert abs(want - theirs).max() > 1e-2
     assert abs(run(x)[0] - want).max() <= 1e-5
 
+
+# ------------------------------------------------------------------ serve: the Allow header of a 405
+def test_serve_405_allows_every_method_the_path_serves(tmp_path):
+    """A 405's Allow header must list the methods the resource supports (RFC 9110 15.5.6): OPTIONS /health said
+    'Allow: GET', though HEAD /health is served since session 16 (a route of its own, which starlette's 405 did not
+    look at), so a client honouring the header never sent the HEAD probe. Oracle: the server's own answers to each
+    method of each path -- a method is in Allow exactly when it is not a 405."""
+    from toy_data import seasonal_service
+
+    client, _service = seasonal_service(tmp_path)
+    with client:
+        for path in ("/health", "/forecast", "/observations"):
+            r = client.options(path)
+            assert r.status_code == 405
+            allowed = r.headers["allow"].split(", ")
+            served = [m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
+                      if client.request(m, path, json={}).status_code != 405]
+            assert allowed == sorted(served) and r.json()["error"] == \
+                f"OPTIONS {path}: Method Not Allowed (allowed: {', '.join(allowed)})"
+        assert client.get("/observations").headers["allow"] == "POST"

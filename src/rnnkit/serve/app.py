@@ -340,8 +340,14 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
             served = [f"{m} {r.path}" for r in app.routes if isinstance(r, APIRoute) for m in sorted(r.methods)
                       if m != "HEAD"]   # implied by GET
             reason = f"expected one of {served} (this server serves a {service.task} run), got {reason.lower()}"
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:   # Allow named the first route of the path only: 'GET' where HEAD is served too
+            allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.path_regex.match(request.url.path)
+                              for m in r.methods})
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+            reason = f"{reason} (allowed: {', '.join(allowed)})"
         return JSONResponse({"error": f"{request.method} {request.url.path}: {reason}"}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+                            headers=headers)
 
     # GET and HEAD (RFC 9110 9.1: a general-purpose server supports both; uptime probes send HEAD, which was a 405).
     # HEAD is a route of its own, out of the schema: one route of both methods gave both one operation id, and

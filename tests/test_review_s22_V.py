@@ -77,7 +77,7 @@ def test_load_runner_refuses_negative_ids_with_a_description_without_high(tmp_pa
         assert abs(run(torch.tensor([[1, 2, 4]]))[0] - model(torch.tensor([[1, 2, 4]])).numpy()).max() <= 1e-5
 
 
-# ------------------------------------------------------------------ export.load_runner: the bytes checked are the bytes run
+# ------------------------------------------------------------ export.load_runner: the bytes checked are the bytes run
 @pytest.mark.parametrize("fmt, suffix", [("onnx", ".onnx"), ("torch-export", ".pt2")])
 def test_load_runner_runs_the_bytes_it_checked_not_a_file_replaced_after(fmt, suffix, tmp_path, monkeypatch):
     """load_runner checked the file's sha256 against FILE.json, then the runtime read the file again by its path:
@@ -136,3 +136,37 @@ def test_serve_405_allows_every_method_the_path_serves(tmp_path):
             assert allowed == sorted(served) and r.json()["error"] == \
                 f"OPTIONS {path}: Method Not Allowed (allowed: {', '.join(allowed)})"
         assert client.get("/observations").headers["allow"] == "POST"
+
+
+# ------------------------------------------------------------------ export.load_runner: a link to an export
+def test_load_runner_through_a_symlink_reads_the_description_beside_the_file(tmp_path):
+    """A deploy's 'latest.onnx -> v3/model.onnx' link has no FILE.json beside it (the description is beside the file
+    it points to), so load_runner took it for a file without a description: the sha256 went unchecked (an edited
+    model ran) and so did the feed (lengths 9 at T = 5 ran as 5). The description beside the link's target is read.
+    Oracle: the same calls through the file's own path."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    import rnnkit
+    from rnnkit.errors import CheckpointError, ShapeError
+    from rnnkit.export import export, load_runner
+
+    (tmp_path / "v3").mkdir()
+    real, link = tmp_path / "v3" / "model.onnx", tmp_path / "latest.onnx"
+    torch.manual_seed(0)
+    layer = rnnkit.GRU(3, 4, batch_first=True).eval()
+    export(layer, real, state=False, lengths=True)
+    link.symlink_to(real)
+    x, lengths = torch.randn(2, 5, 3), torch.tensor([9, 2])
+    for path in (real, link):
+        run = load_runner(path, "onnx")
+        with torch.no_grad():
+            want = layer(x, lengths=torch.tensor([5, 2]))[0].numpy()
+        assert abs(run(x, torch.tensor([5, 2]))[0] - want).max() <= 1e-5
+        with pytest.raises(ShapeError, match=r"^lengths: expected values in \[0, 5\]"):
+            run(x, lengths)
+    data = bytearray(real.read_bytes())
+    data[-1] ^= 1                                  # an edit after the export
+    real.write_bytes(bytes(data))
+    for path in (real, link):
+        with pytest.raises(CheckpointError, match=r"^path: expected the file model\.onnx\.json describes"):
+            load_runner(path, "onnx")

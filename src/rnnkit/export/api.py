@@ -229,6 +229,9 @@ def _verify_export_file(path: str | os.PathLike, format: str) -> tuple[Any, byte
     if not path.is_file():
         raise CheckpointError(f"path: expected an exported model file, got {str(path)!r} (no such file)")
     side = path.with_name(path.name + ".json")
+    if not side.is_file() and path.is_symlink():   # a link (latest.onnx -> v3/model.onnx): the description is
+        target = path.resolve()                     # beside the file itself; the link was run unchecked, unverified
+        side = target.with_name(target.name + ".json")
     if not side.is_file():
         return None, None
     info = read_json(side, "an export description")

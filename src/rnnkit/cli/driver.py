@@ -238,6 +238,7 @@ class TaskCommand:
     columns: dict[str, Any] = {}              # column flags (dest -> default) remembered in the run folder
     limit: bool = True                        # ``train --limit N``
     test_fraction: float | None = 0.2         # ``train --test-fraction`` default (None: no such flag)
+    resume_flags: tuple = ("limit", "test_fraction")   # train flags besides the config's that --resume must repeat
     extra_actions: dict[str, str] = {}        # more actions besides train/predict/evaluate
     predict_input_help: str = ("plain text, one input per line ('-' or omitted: stdin); a blank line is an "
                                "error naming it")
@@ -414,7 +415,7 @@ class TaskCommand:
         val = None if data.val is None else [data.val.inputs, data.val.targets]
         with checkpointed_fit(training, task=self.task.name, config=config, resume=resume, baselines=baselines,
                               data=data_sha256([train.inputs, train.targets, val]), name="--out",
-                              extra={f"--{k.replace('_', '-')}": getattr(args, k, None) for k in ("limit", "test_fraction")}):
+                              extra={f"--{k.replace('_', '-')}": getattr(args, k, None) for k in self.resume_flags}):
             self.fit(task, train, data.val, baselines=baselines, callbacks=[MetricLogger(log)])
         result: dict[str, Any] = {"run": str(args.out), "train_size": len(train.inputs),
                                   "test_size": 0 if test is None else len(test.inputs),

@@ -6,6 +6,7 @@ Examples::
 
     rnnkit generate train --dataset shakespeare --out runs/shak --max-seconds 600
     rnnkit generate train --text corpus.txt --out runs/mine --val-fraction 0.1
+    rnnkit generate train --text corpus.txt --out runs/mine --val-fraction 0.1 --resume   # after Ctrl-C: continue
     rnnkit generate train --dataset shakespeare --out runs/shak-bpe --units bpe --bpe-vocab 1024 --max-seconds 600
     rnnkit generate sample --run runs/shak --prompt "ROMEO." --length 300 --temperature 0.8 --top-k 20 --seed 1
     printf 'To be\\nO Rome\\n' | rnnkit generate predict --run runs/shak --length 80 --json
@@ -19,7 +20,9 @@ Examples::
 decay, best weights) and 4 for test (what ``evaluate`` scores). ``--text`` holds out the file's last
 ``--val-fraction``. ``predict`` continues each line of ``--input`` (a blank line is an error naming it)
 and pairs each continuation with its line. Prompt characters never seen in training are an error
-unless ``--unknown unk``.
+unless ``--unknown unk``. ``train --resume`` continues an interrupted training from its last completed round (the
+state carried into the next round and the reset draws are in the checkpoint): the run an uninterrupted ``train``
+saves; one with ``--max-seconds`` is refused (its budget counts wall time).
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ class Generate(TaskCommand):
     ]
     size_flags = ["--embed-dim", "--hidden-size", "--num-layers", "--batch-size", "--bptt", "--bpe-vocab"]
     limit, test_fraction = False, None
+    # a resume with another held-out share or baseline order was 'other data' (naming no flag) or taken silently
+    resume_flags = (*TaskCommand.resume_flags, "val_fraction", "baseline_order")
     extra_actions = {"sample": "generate text after a prompt"}
     predict_input_help = "prompts, one per line ('-' or omitted: stdin); a blank line is an error naming it"
 

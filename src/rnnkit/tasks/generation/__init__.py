@@ -8,7 +8,9 @@ boundary), and one optimizer step is taken per chunk -- across the whole pass, n
 batch. The loop is :class:`rnnkit.training.Trainer` with ``tbptt_k=k``: one trainer "epoch" is a
 *round* of ``chunks_per_round`` chunks, after which the held-out bits/char is measured (the curve);
 the state at the end of a round is handed to the next round's first chunk, and reset to zeros only
-when a new pass over the text starts.
+when a new pass over the text starts. That carried state and the generator of ``reset_prob``'s resets ride in every
+checkpoint (:class:`~rnnkit.tasks.generation.carry.CarriedState`), so a fit with ``checkpoint_dir`` resumed after an
+interruption (``resume=True``; CLI ``train --resume``) ends with the uninterrupted fit's model, bit for bit on CPU.
 
 Characters are Unicode code points after NFC normalisation (:func:`rnnkit.data.vocab.tokenize` in
 ``"chars"`` mode): any script, no assumption about spaces. The vocabulary is ``<pad>``, ``<unk>`` and
@@ -30,7 +32,8 @@ Bits per character of a text ``c_0 .. c_{N-1}``: the mean of ``-log2 p(c_t | c_<
 (order 1 = a unigram smoothed towards uniform).
 
 Modules: :mod:`~rnnkit.tasks.generation.lm` (config, network, :class:`CharLM`),
-:mod:`~rnnkit.tasks.generation.data` (splits, stream rounds), :mod:`~rnnkit.tasks.generation.scoring`
+:mod:`~rnnkit.tasks.generation.data` (splits, stream rounds), :mod:`~rnnkit.tasks.generation.carry` (what a
+round hands the next, for checkpoints), :mod:`~rnnkit.tasks.generation.scoring`
 (bits per character, dynamic evaluation), :mod:`~rnnkit.tasks.generation.ngram` (the baseline).
 """
 

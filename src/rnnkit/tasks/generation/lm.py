@@ -21,6 +21,7 @@ from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import Task, WallClock
 from rnnkit.tasks.common import check_bool, check_choice, check_mode_settings, check_number, run_vocab, task_layer
+from rnnkit.tasks.generation.carry import CarriedState
 from rnnkit.tasks.generation.data import StreamRounds, check_text, stream_matrix
 from rnnkit.tasks.generation.ngram import NGramCharModel
 from rnnkit.tasks.generation.scoring import LN2, stream_bits
@@ -197,21 +198,25 @@ class CharLM(Task):
 
     # -------------------------------------------------------------- training
     def fit(self, text: str, val_text: str | None = None, *, baselines: bool | dict[str, Any] = True,
-            callbacks: Any = ()) -> "CharLM":
+            callbacks: Any = (), checkpoint_dir: Any = None, resume: bool = False) -> "CharLM":
         """Train on ``text`` (truncated BPTT over ``batch_size`` streams, see the package docstring);
         ``val_text`` (held-out) gives the bits/char curve, the LR decay and early stopping, and the
         best round's weights are kept (without it, the last weights). The n-gram baseline is fitted
-        on ``text`` too."""
+        on ``text`` too. ``checkpoint_dir`` / ``resume``: as :meth:`Task.fit` -- a checkpoint after every round,
+        holding the state carried into the next round and the reset generator's (:mod:`.carry`), so a resumed fit
+        ends with the uninterrupted fit's model (one with ``max_seconds`` is refused: it counts wall time)."""
         check_mode_settings(self.config, MODE_SETTINGS)
         if val_text == "":                 # none; white space alone is refused (it trained without validation)
             val_text = None
         if val_text is not None:
             check_text(val_text, "val_text")
-        return super().fit(text, None, val_text, None, baselines=baselines, callbacks=callbacks)
+        return super().fit(text, None, val_text, None, baselines=baselines, callbacks=callbacks,
+                           checkpoint_dir=checkpoint_dir, resume=resume)
 
     def _fit(self, train, val, callbacks) -> None:
         from rnnkit.training import EarlyStoppingConfig, OptimConfig, ScheduleConfig, TrainConfig, Trainer
         from rnnkit.training.callbacks import WarmupCosine
+        from rnnkit.training.stages import next_stage
 
         c = self.config
         t0 = time.perf_counter()   # the time budget includes learning the units and encoding
@@ -239,33 +244,33 @@ class CharLM(Task):
         has_val = val_ids is not None
         self.net = CharLMNet(len(self.chars), c)
         unit_chars = self.unit_chars
-        carry: dict[str, Any] = {"state": None}
-        reset_gen = torch.Generator().manual_seed(c.seed + 1)
+        carry = CarriedState(c.seed + 1)   # the state between rounds and the reset draws: in every checkpoint
 
         def step_fn(model, chunk, state):
             xb, yb, start = chunk
             if state is None and int(start) > 0:  # first chunk of a round that continues the pass
-                state = carry["state"]
+                state = carry.state
             if c.reset_prob > 0 and state is not None:  # some streams restart from zeros (see the docs)
-                keep = (torch.rand(xb.shape[0], 1, generator=reset_gen) >= c.reset_prob).to(xb.device)
+                keep = (torch.rand(xb.shape[0], 1, generator=carry.resets) >= c.reset_prob).to(xb.device)
                 state = tuple(st * keep.to(st.dtype) for st in state) if isinstance(state, tuple) \
                     else state * keep.to(state.dtype)
             with torch.autocast(xb.device.type, dtype=torch.bfloat16, enabled=c.precision == "bf16"):
                 logits, state = model(xb, state)
             loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), yb.reshape(-1))
-            carry["state"] = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+            carry.keep(state)
             bpc = loss.detach() * yb.numel() / unit_chars[yb].sum() / LN2   # per character, also for subwords
             return loss, {"bits_per_char": bpc}, state
 
         def eval_fn(model, _data) -> dict[str, float]:
             return {"bits_per_char": stream_bits(model, val_ids, c.val_streams, c.bptt * 10, unit_chars)[0]}
 
-        cbs = [*callbacks, WallClock(t0)]
+        cbs = [*callbacks, WallClock(t0), carry]
         if c.schedule == "cosine":  # per step, to 0 at the deadline (or after every round's steps)
             total = sum(math.ceil((min(data.start(e) + data.round_len, x.shape[1]) - data.start(e)) / c.bptt)
                         for e in range(c.rounds))
             cbs.append(WarmupCosine(deadline_seconds=c.max_seconds, start=t0, warmup=c.warmup) if c.max_seconds
                        else WarmupCosine(total, warmup=c.warmup))
+        stage = next_stage(cbs)     # inside a checkpointed fit (train --resume): its run_dir (training.stages)
         cfg = TrainConfig(
             epochs=c.rounds, optim=OptimConfig("adam", lr=c.lr, weight_decay=c.weight_decay),
             schedule=ScheduleConfig("plateau", gamma=c.lr_decay, patience=c.lr_patience - 1)
@@ -274,9 +279,12 @@ class CharLM(Task):
                                                patience=c.patience if c.patience is not None else c.rounds + 1)
             if has_val else None,
             tbptt_k=c.bptt, time_dim=1, clip_norm=c.clip, seed=c.seed, quiet=not c.progress,
-            max_seconds=None if c.max_seconds is None else max(c.max_seconds - (time.perf_counter() - t0), 1e-3))
-        trainer = Trainer(self.net, step_fn=step_fn, eval_fn=eval_fn if has_val else None, config=cfg, callbacks=cbs)
-        result = trainer.fit(data, [None] if has_val else None)
+            max_seconds=None if c.max_seconds is None else max(c.max_seconds - (time.perf_counter() - t0), 1e-3),
+            **({"keep_checkpoints": 1} if stage.run_dir else {}))
+        trainer = Trainer(self.net, step_fn=step_fn, eval_fn=eval_fn if has_val else None, config=cfg, callbacks=cbs,
+                          **stage.trainer_kwargs())
+        result = trainer.fit(data, [None] if has_val else None, **stage.fit_kwargs())
+        stage.end(trainer)
         self.net.eval()
         self.epoch_log = list(result.history)
         curve = [{"round": r["epoch"], "steps": r["step"], "wall_s": r["wall_s"],

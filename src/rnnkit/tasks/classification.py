@@ -47,7 +47,7 @@ from rnnkit.tasks.classify_counts import shared_counts
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_adversarial import adversarial_loss
-from rnnkit.tasks.classify_data import warn_case_variants, warn_conflicting_labels
+from rnnkit.tasks.classify_data import warn_case_variants, warn_conflicting_labels, warn_joined_labels
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
@@ -250,6 +250,7 @@ class TextClassifier(ClassifierTask):
         super().check_trainable(inputs, targets)
         warn_conflicting_labels(inputs, targets, lambda i: item_at(self.input_name, i, self.places))
         warn_case_variants(targets, lambda i: item_at(self.target_name, i, self.places))
+        warn_joined_labels(targets, lambda i: item_at(self.target_name, i, self.places))
 
     def _inference_batches(self, inputs: list[str]):
         ids = self._encode(inputs)

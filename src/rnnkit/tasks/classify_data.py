@@ -1,7 +1,8 @@
 """What a text classifier's data may hold by mistake, warned (each was silent): a text given more than once with two
 labels (no model fits both), on both sides of a held-out split (its test score is a training score), and labels that
-differ only by case ('Pos' and 'pos': two classes). Each names the items and where they were read (the warnings name the caller of ``fit``: they are called by
-:meth:`TextClassifier.check_trainable`).
+differ only by case ('Pos' and 'pos': two classes), or that join other labels ('pos|neg', 'pos, neg': a multi-label
+row written in a single-label file, a class of its own). Each names the items and where they were read (the warnings
+name the caller of ``fit``: they are called by :meth:`TextClassifier.check_trainable`).
 
 Texts are compared as the tokenizers read them: NFC, the spaces around them stripped (``data.text.screen_spelling``).
 The data is kept as given -- a duplicate may be meant (a text labelled by two annotators, a tweet posted twice),
@@ -22,16 +23,28 @@ model fits both (a duplicate labelled twice? keep one label per text)
 >>> print(w[0].message)  # doctest: +NORMALIZE_WHITESPACE
 labels: 2 label(s) written in more than one case, e.g. 'pos' (labels[0]) and 'Pos' (labels[2]): two classes
 (one class written two ways? write them alike)
+>>> with warnings.catch_warnings(record=True) as w:
+...     warnings.simplefilter("always")
+...     warn_joined_labels(["pos", "neg", "pos|neg", "neg", "a|b"])
+>>> print(w[0].message)  # doctest: +NORMALIZE_WHITESPACE
+labels: 1 label(s) join other labels with '|', ',' or ';', e.g. 'pos|neg' (labels[2]) joins the classes 'pos' and
+'neg': each is trained as a class of its own (1 text(s)), not as both (a multi-label row in a single-label file? the
+classifier predicts one label per text: keep one label per row, or keep the joined class if it is meant)
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Callable, Sequence
 
 from rnnkit.data.text import screen_spelling
 
-__all__ = ["warn_conflicting_labels", "held_out_copies", "warn_case_variants"]
+__all__ = ["warn_conflicting_labels", "held_out_copies", "warn_case_variants", "warn_joined_labels"]
+
+#: What joins the labels of a multi-label row written as one cell: MovieLens' genres ('Comedy|Drama'), a list
+#: written by pandas or a spreadsheet ('pos,neg', 'pos; neg').
+JOINERS = re.compile(r"\s*[|,;]\s*")
 
 
 def _clashes(keys: Sequence[str], values: Sequence[str]) -> dict[str, tuple[int, int]]:
@@ -74,4 +87,28 @@ def warn_case_variants(labels: Sequence[str], place: Callable[[int], str] | None
         j, i = next(iter(pairs.values()))
         warnings.warn(f"{what}: {len(pairs)} label(s) written in more than one case, e.g. {labels[j]!r} ({place(j)}) "
                       f"and {labels[i]!r} ({place(i)}): two classes (one class written two ways? write them alike)",
+                      stacklevel=4)
+
+
+def warn_joined_labels(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels") -> None:
+    """Warn when labels join other labels with ``|``, ``,`` or ``;`` ('pos|neg' where 'pos' and 'neg' are classes
+    too: each such label is a class of its own, trained on its few texts, and never predicts 'pos' or 'neg'),
+    naming how many, the first with its place (``place(i)``; default ``labels[i]``) and the texts they label. Only
+    a label whose every part (spaces around it stripped) is itself a class is named: ``|`` or a comma may be part
+    of a label ('1,000', 'R&B|Soul' as one genre), so the classes are kept."""
+    place = place or (lambda i: f"{what}[{i}]")
+    classes = set(labels)
+    joined: dict[str, list[str]] = {}
+    for label in classes:
+        parts = JOINERS.split(label.strip())
+        if len(parts) > 1 and all(p in classes and p != label for p in parts):
+            joined[label] = parts
+    if joined:
+        rows = [i for i, label in enumerate(labels) if label in joined]
+        first = labels[rows[0]]
+        names = " and ".join(repr(p) for p in joined[first])
+        warnings.warn(f"{what}: {len(joined)} label(s) join other labels with '|', ',' or ';', e.g. {first!r} "
+                      f"({place(rows[0])}) joins the classes {names}: each is trained as a class of its own "
+                      f"({len(rows)} text(s)), not as both (a multi-label row in a single-label file? the classifier "
+                      "predicts one label per text: keep one label per row, or keep the joined class if it is meant)",
                       stacklevel=4)

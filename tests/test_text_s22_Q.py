@@ -1,0 +1,64 @@
+"""Session 22, helper Q: text-task inputs of kinds not covered before (joined labels, sources in an unseen script,
+white-space controls under the pretrained wordpieces, ...)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+
+# ---------------------------------------------------------------------------------------- joined labels
+def _joined(texts_per_class: int = 6):
+    texts = [f"good film {i}" for i in range(texts_per_class)] + [f"bad film {i}" for i in range(texts_per_class)]
+    return texts + ["good and bad film"], ["pos"] * texts_per_class + ["neg"] * texts_per_class + ["pos|neg"]
+
+
+def test_a_label_joining_two_classes_is_warned_at_fit():
+    """Before: 'pos|neg' (a multi-label row in a single-label file) was a third class, trained on its one text,
+    silently. A warning names it, where it was and the classes it joins; the classes are kept (oracle: the labels
+    given)."""
+    from toy_data import CLASSIFY_FAST
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts, labels = _joined()
+    clf = TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 1}))
+    with pytest.warns(UserWarning, match=r"^labels: 1 label\(s\) join other labels with '\|', ',' or ';', e.g. "
+                                         r"'pos\|neg' \(labels\[12\]\) joins the classes 'pos' and 'neg': each is "
+                                         r"trained as a class of its own \(1 text\(s\)\)") as seen:
+        clf.fit(texts, labels, baselines=False)
+    assert [w.filename for w in seen if "join other labels" in str(w.message)] == [__file__]   # names the caller
+    assert sorted(clf.classes) == ["neg", "pos", "pos|neg"]
+
+
+@pytest.mark.parametrize("labels, warned", [
+    (["pos", "neg", "pos, neg"], True), (["pos", "neg", "neg;pos"], True), (["a", "b", "c", "a|b|c"], True),
+    (["pos", "neg", "pos|other"], False),      # 'other' is no class: a label of its own ('R&B|Soul')
+    (["1", "000", "2"], False), (["pos", "neg", "|"], False), (["pos", "neg", "pos|"], False),
+])
+def test_only_labels_whose_every_part_is_a_class_are_named(labels, warned):
+    from rnnkit.tasks.classify_data import warn_joined_labels
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        warn_joined_labels(labels)
+    assert bool(seen) == warned
+
+
+def test_classify_train_names_the_joined_labels_row(tmp_path, capsys):
+    import csv
+
+    from toy_data import run_cli
+
+    texts, labels = _joined()
+    with open(tmp_path / "d.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["text", "label"], *zip(texts, labels)])
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        code, _, err = run_cli(["classify", "train", "--csv", str(tmp_path / "d.csv"), "--out", str(tmp_path / "r"),
+                                "--epochs", "1", "--hidden-size", "8", "--embed-dim", "8", "--no-baseline",
+                                "--quiet", "--threads", "1", "--test-fraction", "0"], capsys)
+    assert code == 0, err
+    named = [str(w.message) for w in seen if "join other labels" in str(w.message)]
+    assert len(named) == 1 and "'pos|neg' (labels[12] (--csv" in named[0] and "row 14))" in named[0]

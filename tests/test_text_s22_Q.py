@@ -62,3 +62,40 @@ def test_classify_train_names_the_joined_labels_row(tmp_path, capsys):
     assert code == 0, err
     named = [str(w.message) for w in seen if "join other labels" in str(w.message)]
     assert len(named) == 1 and "'pos|neg' (labels[12] (--csv" in named[0] and "row 14))" in named[0]
+
+
+# ---------------------------------------------------------------------------------------- sources in an unseen script
+@pytest.fixture(scope="module", params=["char", "dict-pointer"])
+def translator(request):
+    from toy_data import PAIRS_DE, PAIRS_EN, SEQ2SEQ_FAST
+
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
+
+    t = Translator(Seq2SeqConfig(**{**SEQ2SEQ_FAST, "epochs": 1, "model": request.param}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t.fit(PAIRS_DE, PAIRS_EN, baselines=False)
+    return t
+
+
+def test_sources_in_a_script_never_seen_in_training_are_warned(translator):
+    """Before: a German -> English model given Cyrillic or Han read every unit as <unk> and wrote an output that
+    looks like a translation, silently. A warning names how many sources are mostly unseen characters and the
+    first; they are still translated (one output per source), not refused."""
+    sources = ["das Haus ist klein", "Привет, как дела?", "東京は大きい", "die Zeile ist Иван"]
+    named = (r"^sources: 2 of 4 are mostly characters never seen in a training source, e.g. sources\[1\] 'Привет, как "
+             r"дела\?' \(15 of 15 characters: a script or symbols the model was not trained on\): their translations "
+             r"are guesses$")
+    with pytest.warns(UserWarning, match=named) as seen:
+        out = translator.translate(sources)
+    assert [w.filename for w in seen if "never seen" in str(w.message)] == [__file__]
+    assert len(out) == 4 and all(isinstance(o, str) for o in out)
+
+
+def test_sources_of_training_characters_are_not_warned(translator):
+    from toy_data import PAIRS_DE
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(translator.translate(PAIRS_DE[:3] + ["Haus Zeile groß 42"])) == 4   # digits: 2 of 15 unseen
+

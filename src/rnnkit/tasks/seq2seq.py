@@ -65,6 +65,7 @@ from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.seq2seq_pointer import WordPointer
 from rnnkit.tasks.seq2seq_mbr import mbr_select
 from rnnkit.tasks.seq2seq_search import beam_search, beam_search_nbest, greedy_search
+from rnnkit.tasks.seq2seq_unseen import warn_unseen_sources
 from rnnkit.tasks.seq2seq_words import CopySource, WordDictionary
 
 __all__ = ["Seq2SeqConfig", "Translator", "Seq2SeqNet", "CopySource", "WordDictionary", "translation_metrics",
@@ -460,6 +461,7 @@ class Translator(Task):
         check_number("beam", beam, lo=1, hi=MAX_BEAM, integer=True)
         check_choice("decode", decode, DECODES)
         src = check_texts(sources, "sources")
+        warn_unseen_sources(src, (self.words or self).src_vocab)   # a script never seen in training: guesses
         self.net.eval()
         if self.words is not None:
             return self.words.translate(src, beam, batch_size, decode)

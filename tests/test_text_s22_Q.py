@@ -99,3 +99,48 @@ def test_sources_of_training_characters_are_not_warned(translator):
         warnings.simplefilter("error")
         assert len(translator.translate(PAIRS_DE[:3] + ["Haus Zeile groß 42"])) == 4   # digits: 2 of 15 unseen
 
+
+# ---------------------------------------------------------------------------------------- wordpieces: white space
+def _wordpieces():
+    from rnnkit.tasks import classify_pretrained as P
+
+    if not P.installed():
+        pytest.skip(f"needs {P.PACKAGE}")
+    return P.WordPieces.from_package()
+
+
+@pytest.mark.parametrize("space", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85"])
+def test_white_space_that_bert_deletes_separates_wordpieces(space):
+    """Before: BERT's text cleaning deletes these as control characters, so 'end of page<FF>Next page' (pdftotext's
+    page break) was cut as 'pagenext' (['page', '##ne', '##xt']) where str.split and the word units read two words.
+    Oracle: the same text with a space there; the word units split there too."""
+    from rnnkit.data.vocab import tokenize
+
+    wp = _wordpieces()
+    text = f"end of page{space}Next page, good{space}movie"
+    assert wp.tokens([text]) == wp.tokens([text.replace(space, " ")])
+    assert tokenize(text, "words") == tokenize(text.replace(space, " "), "words")
+    from rnnkit.tasks.classify_pretrained import WordPieces
+
+    assert WordPieces.from_dict(wp.to_dict()).tokens([text]) == wp.tokens([text])   # saved with the run
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u2060", "\ufeff", "\u200e", "\u00ad", "\x07"])
+def test_invisible_format_characters_are_deleted_as_bert_deletes_them(mark):
+    """The reference (HF BasicTokenizer._clean_text / tokenizers' BertNormalizer(clean_text=True)) deletes every
+    Cc / Cf character but TAB, LF, CR: the pretrained pieces were cut so, and rnnkit keeps that rule for them
+    (documented choice; the word units split at a zero-width space instead). Oracle: the text without the mark."""
+    wp = _wordpieces()
+    assert wp.tokens([f"good{mark}movie"]) == wp.tokens(["goodmovie"])
+
+
+def test_a_run_saved_before_cuts_as_it_was_trained():
+    """A run's tokenizer JSON saved before the normalizer (the package's own) still joins at a form feed: its
+    embeddings were trained on those pieces."""
+    import json
+
+    from rnnkit.tasks.classify_pretrained import TOKENIZER, WordPieces, package_file
+
+    _wordpieces()
+    old = WordPieces.from_dict({"kind": "wordpiece", "tokenizer": json.loads(package_file(TOKENIZER))})
+    assert old.tokens(["page\x0cnext"]) == old.tokens(["pagenext"])

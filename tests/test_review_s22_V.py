@@ -170,3 +170,50 @@ def test_load_runner_through_a_symlink_reads_the_description_beside_the_file(tmp
     for path in (real, link):
         with pytest.raises(CheckpointError, match=r"^path: expected the file model\.onnx\.json describes"):
             load_runner(path, "onnx")
+
+
+# ------------------------------------------------------------------ serve: a run whose last save was interrupted
+def _monthly(level: float, seed: int):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(100)
+    return pd.Series(level + 0.2 * t + 5 * np.sin(2 * np.pi * t / 12) + rng.normal(size=100),
+                     index=pd.date_range("2000-01-01", periods=100, freq="MS"), name="sales")
+
+
+def test_serve_takes_updates_of_a_run_whose_interrupted_save_its_load_completed(tmp_path, monkeypatch):
+    """A forecaster's save is one certified replacement; killed past its commit point it leaves the staged files and
+    .replacing.json, and the next load completes it (74ea65c). The service took the run's stamp (inodes, mtimes)
+    BEFORE loading, so the load's own completion read as a replacement while serving: every POST /observations was a
+    503 'replaced or removed while serving ... restart the server', from the first one. The stamp (and the settings)
+    are now those of the files loaded. Oracle: B's own forecast, and B loaded and updated with the same point."""
+    import numpy as np
+    import pandas as pd
+
+    import rnnkit.training.certified as certified
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    tiny = dict(hidden_size=8, epochs=2, selection_epochs=1, windows_per_epoch=64, batch_size=32)
+    torch.manual_seed(0)
+    a = Forecaster("gru", horizon=3, lookback=12, **tiny).fit(_monthly(50, 0))
+    b = Forecaster("gru", horizon=3, lookback=12, seed=1, **tiny).fit(_monthly(5000, 1))
+    run = tmp_path / "run"
+    a.save(run)
+    with monkeypatch.context() as m:   # B's save stops past its commit point, as a kill -9 there leaves it
+        m.setattr(certified, "finish_replace", lambda folder: None)
+        b.save(run)
+    assert (run / certified.JOURNAL).is_file()
+    service = open_service(run, tmp_path / "state")
+    try:
+        served = json.loads(service.forecast())["forecast"]
+        assert np.allclose([r["value"] for r in served], b.predict()["value"].to_numpy(), rtol=0, atol=1e-9)
+        time = service.health()["next_time"]["sales"]
+        reply = json.loads(service.observe([{"id": "sales", "time": time, "value": 5100.0}]))
+    finally:
+        service.close()
+    new = Forecaster.load(run).update(pd.Series([5100.0], index=pd.DatetimeIndex([pd.Timestamp(time)])))
+    assert reply["accepted"] == 1
+    assert np.allclose([r["value"] for r in reply["forecast"]], new["value"].to_numpy(), rtol=0, atol=1e-9)

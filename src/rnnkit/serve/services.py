@@ -69,17 +69,13 @@ class ForecastService:
     task = "forecast"
 
     def __init__(self, run: Path, state: Path) -> None:
-        from rnnkit.tasks.forecasting import Forecaster
-
         self.run = Path(run)
-        saved = json.loads((self.run / "config.json").read_text(encoding="utf-8"))
+        self.lock = threading.Lock()
+        self.forecaster, self.stamp, saved = self._load()
         self.args = saved.get("parse_args") or {}
         if self.args.get("past_covariates") or self.args.get("future_covariates"):
             raise ConfigError("run: expected a forecaster without covariates to serve (observations carry only "
                               "id, time, value), got one fitted with covariates")
-        self.lock = threading.Lock()
-        self.stamp = run_stamp(self.run)
-        self.forecaster = Forecaster.load(self.run)
         self.journal = Journal(state, self.run)
         self._refresh()
         try:
@@ -88,6 +84,23 @@ class ForecastService:
             self.journal.close()
             raise
         self._publish()
+
+    def _load(self, tries: int = 3) -> tuple[Any, tuple, dict[str, Any]]:
+        """``Forecaster.load`` of the run, with the stamp and ``config.json`` of the files it loaded. A load completes
+        a save interrupted past its commit point (``training.certified``), so the files change during the first
+        load: the stamp taken before it named the replaced files, and every update was then refused (503 'replaced
+        while serving') though nothing changed while serving; the settings read before it were the old fit's. The
+        run is loaded until its files stay the same across a load."""
+        from rnnkit.tasks.forecasting import Forecaster
+
+        for _ in range(tries):
+            before = run_stamp(self.run)
+            forecaster = Forecaster.load(self.run)
+            saved = json.loads((self.run / "config.json").read_text(encoding="utf-8"))
+            if run_stamp(self.run) == before:
+                return forecaster, before, saved
+        raise CheckpointError(f"run: expected files that stay the same while they are loaded, got {str(self.run)!r} "
+                              f"changed during each of {tries} loads (a fit saving there?): serve it once it is saved")
 
     def _replay(self) -> None:
         """Apply the journal: the same updates, in the same groups, as when accepted -- each entry checked

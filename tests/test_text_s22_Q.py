@@ -64,6 +64,37 @@ def test_classify_train_names_the_joined_labels_row(tmp_path, capsys):
     assert len(named) == 1 and "'pos|neg' (labels[12] (--csv" in named[0] and "row 14))" in named[0]
 
 
+
+@pytest.mark.parametrize("labels, warned", [
+    (["01", "02", "1"], "'01' (labels[0]) and '1' (labels[2])"), (["7", "007", "8"], "'7' (labels[0]) and '007'"),
+    (["01", "02", "03"], None), (["1", "2", "1.0x"], None), (["١", "1", "2"], None),   # an Arabic-Indic digit: no zero
+])
+def test_a_number_written_with_and_without_leading_zeros_is_warned(labels, warned):
+    from rnnkit.tasks.classify_data import warn_zero_padded
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        warn_zero_padded(labels)
+    assert [str(w.message) for w in seen if warned and warned in str(w.message)] == [str(w.message) for w in seen]
+    assert bool(seen) == (warned is not None)
+
+
+def test_zero_padded_labels_are_warned_at_fit_naming_the_caller():
+    """Before: '01' and '1' (a file whose rows were partly saved again by a spreadsheet, which drops leading zeros)
+    were two classes, silently; 'pos' / 'Pos' were warned. The classes are kept (codes may differ by zeros)."""
+    from toy_data import CLASSIFY_FAST
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = [f"good film {i}" for i in range(6)] + [f"bad film {i}" for i in range(6)]
+    labels = ["01"] * 4 + ["1"] * 2 + ["02"] * 6
+    clf = TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 1}))
+    with pytest.warns(UserWarning, match=r"^labels: 1 number\(s\) written with and without leading zeros, e.g. '01' "
+                                         r"\(labels\[0\]\) and '1' \(labels\[4\]\): two classes") as seen:
+        clf.fit(texts, labels, baselines=False)
+    assert [w.filename for w in seen if "leading zeros" in str(w.message)] == [__file__]
+    assert sorted(clf.classes) == ["01", "02", "1"]
+
 # ---------------------------------------------------------------------------------------- sources in an unseen script
 @pytest.fixture(scope="module", params=["char", "dict-pointer"])
 def translator(request):

@@ -47,7 +47,7 @@ from rnnkit.tasks.classify_counts import shared_counts
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_adversarial import adversarial_loss
-from rnnkit.tasks.classify_data import warn_case_variants, warn_conflicting_labels, warn_joined_labels
+from rnnkit.tasks.classify_data import warn_conflicting_labels, warn_label_spellings
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
@@ -245,12 +245,11 @@ class TextClassifier(ClassifierTask):
             yield idx, x, lengths, (torch.tensor([y[i] for i in idx]) if y is not None else None)
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
-        """The classifier's rule (two classes), and warnings for a text given with two labels and for labels
-        that differ only by case (:mod:`rnnkit.tasks.classify_data`), each naming where the items were read."""
+        """The classifier's rule (two classes), and warnings for a text given with two labels and for labels by case,
+        joined ('pos|neg') or zero-padded (:mod:`rnnkit.tasks.classify_data`), each naming where the items were read."""
         super().check_trainable(inputs, targets)
         warn_conflicting_labels(inputs, targets, lambda i: item_at(self.input_name, i, self.places))
-        warn_case_variants(targets, lambda i: item_at(self.target_name, i, self.places))
-        warn_joined_labels(targets, lambda i: item_at(self.target_name, i, self.places))
+        warn_label_spellings(targets, lambda i: item_at(self.target_name, i, self.places))
 
     def _inference_batches(self, inputs: list[str]):
         ids = self._encode(inputs)

@@ -1,7 +1,8 @@
 """What a text classifier's data may hold by mistake, warned (each was silent): a text given more than once with two
 labels (no model fits both), on both sides of a held-out split (its test score is a training score), and labels that
-differ only by case ('Pos' and 'pos': two classes), or that join other labels ('pos|neg', 'pos, neg': a multi-label
-row written in a single-label file, a class of its own). Each names the items and where they were read (the warnings
+differ only by case ('Pos' and 'pos': two classes), that join other labels ('pos|neg', 'pos, neg': a multi-label
+row written in a single-label file, a class of its own) or that write one number with and without leading zeros ('01'
+and '1'). Each names the items and where they were read (the warnings
 name the caller of ``fit``: they are called by :meth:`TextClassifier.check_trainable`).
 
 Texts are compared as the tokenizers read them: NFC, the spaces around them stripped (``data.text.screen_spelling``).
@@ -40,11 +41,13 @@ from typing import Callable, Sequence
 
 from rnnkit.data.text import screen_spelling
 
-__all__ = ["warn_conflicting_labels", "held_out_copies", "warn_case_variants", "warn_joined_labels"]
+__all__ = ["warn_conflicting_labels", "held_out_copies", "warn_label_spellings", "warn_case_variants",
+           "warn_joined_labels", "warn_zero_padded"]
 
 #: What joins the labels of a multi-label row written as one cell: MovieLens' genres ('Comedy|Drama'), a list
 #: written by pandas or a spreadsheet ('pos,neg', 'pos; neg').
 JOINERS = re.compile(r"\s*[|,;]\s*")
+_WHOLE = re.compile(r"[0-9]+")   # ASCII digits: int() reads other scripts' digits too ('١' is 1)
 
 
 def _clashes(keys: Sequence[str], values: Sequence[str]) -> dict[str, tuple[int, int]]:
@@ -77,7 +80,15 @@ def held_out_copies(train_texts: Sequence[str], test_texts: Sequence[str]) -> li
     return [i for i, t in enumerate(test_texts) if screen_spelling(t) in seen]
 
 
-def warn_case_variants(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels") -> None:
+def warn_label_spellings(labels: Sequence[str], place: Callable[[int], str] | None = None) -> None:
+    """The warnings on the training labels (:meth:`TextClassifier.check_trainable`'s): :func:`warn_case_variants`,
+    :func:`warn_joined_labels`, :func:`warn_zero_padded`."""
+    for warn in (warn_case_variants, warn_joined_labels, warn_zero_padded):
+        warn(labels, place, stacklevel=5)
+
+
+def warn_case_variants(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels",
+                       stacklevel: int = 4) -> None:
     """Warn when labels differ only by case ('pos' and 'Pos', 'NEG' and 'neg': two classes, each with part of the
     texts), naming how many and the first pair with their places (``place(i)``; default ``labels[i]``). Case may
     be meant (a tag set), so the classes are kept."""
@@ -87,10 +98,11 @@ def warn_case_variants(labels: Sequence[str], place: Callable[[int], str] | None
         j, i = next(iter(pairs.values()))
         warnings.warn(f"{what}: {len(pairs)} label(s) written in more than one case, e.g. {labels[j]!r} ({place(j)}) "
                       f"and {labels[i]!r} ({place(i)}): two classes (one class written two ways? write them alike)",
-                      stacklevel=4)
+                      stacklevel=stacklevel)
 
 
-def warn_joined_labels(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels") -> None:
+def warn_joined_labels(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels",
+                       stacklevel: int = 4) -> None:
     """Warn when labels join other labels with ``|``, ``,`` or ``;`` ('pos|neg' where 'pos' and 'neg' are classes
     too: each such label is a class of its own, trained on its few texts, and never predicts 'pos' or 'neg'),
     naming how many, the first with its place (``place(i)``; default ``labels[i]``) and the texts they label. Only
@@ -111,4 +123,19 @@ def warn_joined_labels(labels: Sequence[str], place: Callable[[int], str] | None
                       f"({place(rows[0])}) joins the classes {names}: each is trained as a class of its own "
                       f"({len(rows)} text(s)), not as both (a multi-label row in a single-label file? the classifier "
                       "predicts one label per text: keep one label per row, or keep the joined class if it is meant)",
-                      stacklevel=4)
+                      stacklevel=stacklevel)
+
+
+def warn_zero_padded(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels",
+                     stacklevel: int = 4) -> None:
+    """Warn when labels write one whole number with and without leading zeros ('01' and '1': a spreadsheet drops
+    the zeros of the rows it saved, so a file edited in part gives two classes), naming how many and the first pair
+    with their places (``place(i)``; default ``labels[i]``). Codes may be meant ('007' and '7' two products), so
+    the classes are kept, as :func:`rnnkit.data.text.read_csv_texts` keeps them."""
+    place = place or (lambda i: f"{what}[{i}]")
+    pairs = _clashes([str(int(label)) if _WHOLE.fullmatch(label) else label for label in labels], labels)
+    if pairs:
+        j, i = next(iter(pairs.values()))
+        warnings.warn(f"{what}: {len(pairs)} number(s) written with and without leading zeros, e.g. {labels[j]!r} "
+                      f"({place(j)}) and {labels[i]!r} ({place(i)}): two classes (a spreadsheet dropped the zeros of "
+                      "some rows? write them alike; codes that differ? keep them)", stacklevel=stacklevel)

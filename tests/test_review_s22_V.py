@@ -217,3 +217,34 @@ def test_serve_takes_updates_of_a_run_whose_interrupted_save_its_load_completed(
     new = Forecaster.load(run).update(pd.Series([5100.0], index=pd.DatetimeIndex([pd.Timestamp(time)])))
     assert reply["accepted"] == 1
     assert np.allclose([r["value"] for r in reply["forecast"]], new["value"].to_numpy(), rtol=0, atol=1e-9)
+
+
+# ------------------------------------------------------------------ layers: to_torch of a reparametrised layer
+def test_to_torch_of_a_parametrized_layer_is_refused_as_from_torch_refuses_one():
+    """A layer under weight norm (torch.nn.utils.parametrizations.weight_norm, which design.md says works as with
+    torch.nn) was converted with load_state_dict of its state_dict, whose keys are the parametrisation's parts: torch's
+    multi-line RuntimeError 'Missing key(s) in state_dict: "weight_hh_l0". Unexpected key(s) ...'. It is refused
+    with the one-line InputTypeError from_torch gives for the same module in torch.nn, naming the fix; once the
+    parametrisation is removed (its current weights kept), the conversion computes what the layer computes."""
+    import rnnkit
+    from rnnkit.errors import InputTypeError
+    from torch.nn.utils import parametrize
+    from torch.nn.utils.parametrizations import weight_norm
+
+    torch.manual_seed(0)
+    layer = weight_norm(rnnkit.LSTM(3, 4), "weight_hh_l0")
+    twin = weight_norm(torch.nn.LSTM(3, 4), "weight_hh_l0")
+    with pytest.raises(InputTypeError) as theirs:
+        rnnkit.from_torch(twin)
+    for convert in (layer.to_torch, lambda: rnnkit.to_torch(layer)):
+        with pytest.raises(InputTypeError) as ours:
+            convert()
+        assert str(ours.value) == str(theirs.value).replace("module:", "layer:") == (
+            "layer: expected plain weights, got parametrized ['weight_hh_l0'] "
+            "(torch.nn.utils.parametrize.remove_parametrizations first)")
+    x = torch.randn(5, 2, 3)
+    with torch.no_grad():
+        want = layer(x)[0]
+    parametrize.remove_parametrizations(layer, "weight_hh_l0")
+    with torch.no_grad():
+        assert torch.allclose(layer.to_torch()(x)[0], want, atol=1e-6)

@@ -27,7 +27,7 @@ from rnnkit.engine.first_order import functorch_active, refuse_functorch
 from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
 from rnnkit.engine.step import LoopOptions
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
 from rnnkit.layers.inputs import CheckedLengths, accepts_packed, passes_ended, autocast_dtype, prepare_sequence
 
@@ -351,6 +351,9 @@ class RecurrentLayer(StackedLayer):
         native = self.cell.native
         if native not in _TORCH_MODULES:
             raise ConfigError(f"layer: cell {self.cell.name!r} has no torch.nn equivalent")
+        if getattr(self, "parametrizations", None):   # torch's multi-line load_state_dict error, as from_torch refuses
+            raise InputTypeError(f"layer: expected plain weights, got parametrized {sorted(self.parametrizations)} "
+                                 "(torch.nn.utils.parametrize.remove_parametrizations first)")
         extra = {"nonlinearity": native[4:]} if native.startswith("rnn_") else {}
         if self.proj_size:
             extra["proj_size"] = self.proj_size

@@ -248,3 +248,19 @@ def test_to_torch_of_a_parametrized_layer_is_refused_as_from_torch_refuses_one()
     parametrize.remove_parametrizations(layer, "weight_hh_l0")
     with torch.no_grad():
         assert torch.allclose(layer.to_torch()(x)[0], want, atol=1e-6)
+
+
+# ------------------------------------------------------------------ export.load_runner: what a path that is no file is
+def test_load_runner_names_what_a_path_that_is_no_file_is(tmp_path):
+    """load_runner said '(no such file)' of every path that is not a regular file: a folder (a run folder given for
+    its export) and a broken link (latest.onnx after v3/ was removed) exist, and the user looked for a typo. Oracle:
+    rnnkit._io.not_a_file_reason, the project's words for each kind, and the plain missing path."""
+    from rnnkit.errors import CheckpointError
+    from rnnkit.export import load_runner
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "latest.pt2").symlink_to(tmp_path / "gone.pt2")
+    for name, reason in (("run", "a folder"), ("latest.pt2", "a broken symbolic link"), ("none.pt2", "not found")):
+        with pytest.raises(CheckpointError, match=rf"^path: expected an exported model file, got '.*{name}' "
+                                                  rf"\({reason}\)$"):
+            load_runner(tmp_path / name, "torch-export")

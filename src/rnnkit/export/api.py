@@ -23,7 +23,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit._io import atomic_write_bytes, atomic_write_json, check_folder_path, read_json, sha256_bytes, sha256_file
+from rnnkit._io import (atomic_write_bytes, atomic_write_json, check_folder_path, not_a_file_reason, read_json,
+                        sha256_bytes, sha256_file)
 from rnnkit._validate import check_bool, check_choice, check_int, is_real
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
@@ -227,7 +228,8 @@ def _verify_export_file(path: str | os.PathLike, format: str) -> tuple[Any, byte
     unchecked -- the other model, fed by the first one's description."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"path: expected an exported model file, got {str(path)!r} (no such file)")
+        # '(no such file)' for a folder, a pipe or a broken link too: the reason is said as it is
+        raise CheckpointError(f"path: expected an exported model file, got {str(path)!r} ({not_a_file_reason(path)})")
     side = path.with_name(path.name + ".json")
     if not side.is_file() and path.is_symlink():   # a link (latest.onnx -> v3/model.onnx): the description is
         target = path.resolve()                     # beside the file itself; the link was run unchecked, unverified

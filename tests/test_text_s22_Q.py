@@ -175,3 +175,25 @@ def test_a_run_saved_before_cuts_as_it_was_trained():
     _wordpieces()
     old = WordPieces.from_dict({"kind": "wordpiece", "tokenizer": json.loads(package_file(TOKENIZER))})
     assert old.tokens(["page\x0cnext"]) == old.tokens(["pagenext"])
+
+
+# ---------------------------------------------------------------------------------------- files in CESU-8
+@pytest.mark.parametrize("raw, named", [
+    (b"\xed\xa0\xbd\xed\xb8\x80 good", r"invalid byte 0xed in '.*' at line 2 \(CESU-8 or Java modified UTF-8: bytes "
+                                       r"0xed 0xa0 0xbd encode a UTF-16 surrogate"),
+    (b"a\xc0\x80b good", r"invalid byte 0xc0 in '.*' at line 2 \(Java modified UTF-8: bytes 0xc0 0x80 encode a NUL"),
+    (b"caf\xe9 good", r"invalid byte 0xe9 in '.*' at line 2 \(Windows-1252 or Latin-1 text\? save it as UTF-8"),
+])
+def test_a_file_in_cesu8_is_named_so_not_windows_1252(tmp_path, raw, named):
+    """Before: an emoji written as two 3-byte surrogate halves (CESU-8, Java's modified UTF-8) was called 'Windows-1252
+    or Latin-1 text? ... iconv -f cp1252 -t utf-8', and that command turns it into 'í\\xa0½í¸\\x80': valid UTF-8 that
+    is read without a word. Oracle: Python's own decoders -- the file is CESU-8 (utf-8 with surrogatepass), not UTF-8."""
+    from rnnkit.data.text import read_csv_texts
+    from rnnkit.errors import DataError
+
+    path = tmp_path / "c.csv"
+    path.write_bytes(b"text,label\n" + raw + b",pos\nbad,neg\n")
+    with pytest.raises(DataError, match=named):
+        read_csv_texts(path)
+    if raw.startswith(b"\xed"):
+        assert raw.decode("utf-8", "surrogatepass").encode("utf-16", "surrogatepass").decode("utf-16") == "😀 good"

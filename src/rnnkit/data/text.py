@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
-from rnnkit.data.encoding import bom_encoding, legacy_hint, warn_twice_encoded
+from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
+from rnnkit.data.not_utf8 import not_utf8_hint
 from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import check_tag_spaces, first_repeat, is_real
@@ -83,7 +84,7 @@ def decode_utf8(data: bytes, name: str, what: str = "file") -> str:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise DataError(f"{what}: expected UTF-8 text, got invalid byte 0x{data[e.start]:02x} in {name!r} "
-                        f"at line {line}{legacy_hint(data)}") from None
+                        f"at line {line}{not_utf8_hint(data, e.start)}") from None
     nul = text.find("\0")
     if nul >= 0:   # UTF-16 without a byte-order mark decodes as 'valid UTF-8' with a NUL every other byte
         raise DataError(f"{what}: expected UTF-8 text, got a NUL byte in {name!r} at line {text.count(chr(10), 0, nul) + 1} "

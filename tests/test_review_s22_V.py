@@ -264,3 +264,28 @@ def test_load_runner_names_what_a_path_that_is_no_file_is(tmp_path):
         with pytest.raises(CheckpointError, match=rf"^path: expected an exported model file, got '.*{name}' "
                                                   rf"\({reason}\)$"):
             load_runner(tmp_path / name, "torch-export")
+
+
+# ------------------------------------------------------------------ serve: a reply names a key, it does not echo it
+def test_serve_names_an_unknown_key_or_path_cut_not_echoed_whole(tmp_path):
+    """An unknown field is a 422 naming it, and the name was the whole key: a 1 MB key came back as a reply of
+    1,000,045 bytes (16 MB within the body limit), where every value a reply names is cut to 60 characters
+    (services._short); a long unknown path was echoed whole by the 404. Oracle: a short unknown key's reply (named
+    whole, as before) and the cut value of the same request's other errors."""
+    from toy_data import seasonal_service
+
+    client, _service = seasonal_service(tmp_path)
+    key = "k" * 1_000_000
+    ok = {"id": "series", "time": 60, "value": 1.0}
+    with client:
+        short = client.post("/observations", json={"observations": [{**ok, "extra": 2}]})
+        assert (short.status_code, short.json()["error"]) == (422, "observations[0].extra: expected no such field, "
+                                                                   "got one")
+        for body, where in (({"observations": [ok], key: 1}, ""), ({"observations": [{**ok, key: 2}]},
+                                                                   "observations[0].")):
+            r = client.post("/observations", json=body)
+            assert r.status_code == 422 and len(r.content) < 200
+            assert r.json()["error"] == f"{where}{'k' * 57}...: expected no such field, got one"
+        r = client.get("/" + "p" * 60_000)
+        assert r.status_code == 404 and len(r.content) < 1_000
+        assert r.json()["error"].startswith(f"GET /{'p' * 196}...: expected one of ")

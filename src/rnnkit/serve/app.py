@@ -125,13 +125,20 @@ def _json_kind(value: Any) -> str:
     return short_repr(value)
 
 
+def _cut(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters (``...`` ending a cut one): a reply names what the client sent, it does
+    not echo a megabyte of it (as :func:`~rnnkit.serve.services._short` cuts a value)."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _schema_error(error: dict[str, Any], others: list[dict[str, Any]]) -> str:
     """A schema error as "NAME: expected X, got Y" (``observations[0].value: expected a finite number, got
     NaN``), not pydantic's wording (``observations.0.value.float: Input should be a finite number``)."""
     kind, loc = error.get("type"), [p for p in error.get("loc", ()) if p != "body"]
     if kind != "extra_forbidden" and len(loc) > 1 and loc[-1] in ("str", "int", "float"):
         loc = loc[:-1]                               # a union member's tag: StrictFloat | StrictInt
-    name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "body"
+    # a key is named cut to 60 characters (_cut): an unknown key of a megabyte came back whole in the reply
+    name = "".join(f"[{p}]" if isinstance(p, int) else f".{_cut(str(p))}" for p in loc).lstrip(".") or "body"
     ctx, got = error.get("ctx") or {}, _json_kind(error.get("input"))
     if kind == "missing":
         return f"{name}: expected a value, got none (the field is missing)"
@@ -217,7 +224,7 @@ async def _checked_request(request: Request) -> None:
     unknown = [k for k in request.query_params if k not in known]
     if unknown:
         want = f"parameters among {known}" if known else "no query parameters"
-        raise RequestError(422, f"query: expected {want} ({request.method} {request.url.path}), got "
+        raise RequestError(422, f"query: expected {want} ({request.method} {_cut(request.url.path, 200)}), got "
                                 f"{unknown[0][:60]!r}")
 
 
@@ -346,7 +353,8 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
                               for m in r.methods})
             headers = {**(headers or {}), "Allow": ", ".join(allowed)}
             reason = f"{reason} (allowed: {', '.join(allowed)})"
-        return JSONResponse({"error": f"{request.method} {request.url.path}: {reason}"}, status_code=exc.status_code,
+        return JSONResponse({"error": f"{_cut(request.method)} {_cut(request.url.path, 200)}: {reason}"},
+                            status_code=exc.status_code,
                             headers=headers)
 
     # GET and HEAD (RFC 9110 9.1: a general-purpose server supports both; uptime probes send HEAD, which was a 405).

@@ -289,3 +289,39 @@ def test_serve_names_an_unknown_key_or_path_cut_not_echoed_whole(tmp_path):
         r = client.get("/" + "p" * 60_000)
         assert r.status_code == 404 and len(r.content) < 1_000
         assert r.json()["error"].startswith(f"GET /{'p' * 196}...: expected one of ")
+
+
+# ------------------------------------------------------------------ serve journal: a journal without its meta.json
+def test_a_journal_without_its_meta_json_is_refused_not_adopted(tmp_path):
+    """STATE/meta.json names the run a journal was made on (written before the first entry), and a journal made on
+    another run is refused (docs/deploy.md). A journal.jsonl copied into another run's state folder without it (or
+    whose meta.json was deleted) was adopted: meta.json was written for the run at hand and the foreign observations
+    replayed over it, served as its own. Oracle: the same state folder with its meta.json reopens and replays."""
+    import shutil
+
+    from rnnkit.errors import CheckpointError
+    from rnnkit.serve.services import open_service
+    from toy_data import seasonal_service
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _client, service = seasonal_service(tmp_path / "a")
+    time = service.health()["next_time"]["series"]
+    service.observe([{"id": "series", "time": time, "value": 99.0}])
+    service.close()
+    again = open_service(tmp_path / "a" / "run", tmp_path / "a" / "state")   # with its meta.json: replayed
+    assert again.health()["updates"] == 1
+    again.close()
+    _, other = seasonal_service(tmp_path / "b")
+    other.close()
+    state = tmp_path / "b" / "copied"
+    state.mkdir()
+    shutil.copy(tmp_path / "a" / "state" / "journal.jsonl", state / "journal.jsonl")
+    (tmp_path / "a" / "state" / "meta.json").unlink()
+    for run, folder in ((tmp_path / "b" / "run", state), (tmp_path / "a" / "run", tmp_path / "a" / "state")):
+        with pytest.raises(CheckpointError, match=r"^state: expected '.*meta\.json' beside the journal .* got none"):
+            open_service(run, folder)
+        assert not (folder / "meta.json").exists()
+    fresh = open_service(tmp_path / "b" / "run", tmp_path / "b" / "empty")      # an empty state folder starts afresh
+    assert fresh.health()["updates"] == 0
+    fresh.close()

@@ -90,6 +90,12 @@ class Journal:
             if saved != digest:
                 raise CheckpointError(f"state: expected a journal made on this run ({run}), got one made on another "
                                       f"(run sha256 {str(saved)[:12]}..., this run {digest[:12]}...)")
+        elif self.path.is_file() and self.path.stat().st_size:
+            # meta.json is written before the first entry: a journal without it was copied from another state
+            # folder (or its meta.json deleted), and was adopted as this run's -- replayed over it, silently
+            raise CheckpointError(f"state: expected {str(meta)!r} beside the journal {str(self.path)!r} (it names the "
+                                  "run the journal was made on; the server writes it before the first entry), got "
+                                  "none: restore it, or serve with an empty state folder to start afresh")
         else:
             atomic_write_bytes(meta, json.dumps({"run": str(run), "run_sha256": digest}).encode())
         self.entries = self._read()

@@ -121,7 +121,7 @@ DATA_ERRORS = {
     "gaps": "irregular gaps (3 missing timestamps)",
     "all-nan": "expected some values, got all 60 missing",
     "constant": "expected a varying series, got a constant",
-    "short": "too short for lookback",
+    "short": "too short for the shortest automatic lookback, 7 + --horizon 7",   # the flag typed (session 22)
 }
 
 

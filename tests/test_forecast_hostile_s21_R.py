@@ -83,7 +83,7 @@ def test_future_csv_warnings_name_the_file_flag(tmp_path, capsys, no_fit):
 
 
 def test_training_warnings_name_the_time_col_flag(tmp_path, capsys):
-    """A one-row id of a panel is warned about with the time column's bare name ('date: series 'z' has one row');
+    """A one-row id of a panel is warned about with the time column's head ('time_col 'date': series 'z' has one row', its bare name before session 22);
     the user typed --time-col date."""
     data = tmp_path / "d.csv"
     pd.concat([_panel(), pd.DataFrame({"store": ["z"], "date": ["2024-01-30"], "y": [5.0], "dow": [1.0]})]).to_csv(
@@ -111,7 +111,7 @@ def test_api_keeps_its_argument_words():
     from rnnkit.tasks.forecasting.inputs import parse_series
 
     frame = pd.concat([_panel(), pd.DataFrame({"store": ["z"], "date": ["2024-01-30"], "y": [5.0], "dow": [1.0]})])
-    with pytest.warns(UserWarning, match=r"^date: series 'z' has one row"):
+    with pytest.warns(UserWarning, match=r"^time_col 'date': series 'z' has one row"):
         parse_series(frame, target="y", time_col="date", id_col="store", allow_constant=True)
 
 

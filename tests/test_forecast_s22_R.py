@@ -3,6 +3,7 @@ its oracle; each fails on the code before its fix (5a15cde)."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -115,3 +116,66 @@ def test_an_esrnn_candidate_saved_over_another_and_interrupted_is_refused_not_mi
     monkeypatch.undo()
     with pytest.raises(CheckpointError):
         Candidate.load(tmp_path / "c")
+
+
+# ------------------------------------------------------------------ 2. a time column named like an argument
+def _days(col: str, n: int = 40, dup: bool = False) -> pd.DataFrame:
+    t = pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d").tolist()
+    if dup:
+        t[5] = t[4]
+    return pd.DataFrame({col: t, "y": np.arange(n, dtype=float) % 7})
+
+
+def test_a_time_column_named_horizon_does_not_take_the_horizon_flags_messages(tmp_path, capsys):
+    """The CLI wrote the time column's bare name 'horizon:' as '--time-col 'horizon':', so predict's '--horizon 9'
+    past the fitted 3 said '--time-col 'horizon': expected a positive int up to the fitted horizon 3, got 9'.
+    Oracle: the flag the user typed, --horizon."""
+    from toy_data import run_cli, write_frame
+
+    csv = write_frame(tmp_path / "h.csv", _days("horizon"))
+    run = tmp_path / "run"
+    code, _, err = run_cli(["forecast", "--csv", csv, "--time-col", "horizon", "--target", "y", "--model",
+                            "seasonal_naive", "--horizon", "3", "--quiet", "--out", str(run)], capsys)
+    assert code == 0, err
+    code, _, err = run_cli(["forecast", "predict", "--run", str(run), "--horizon", "9"], capsys)
+    assert code == 2 and "error: --horizon: expected a positive int up to the fitted horizon 3, got 9" in err, err
+
+
+def test_a_time_column_named_target_is_named_as_the_time_column(tmp_path, capsys):
+    """The library headed the per-series time messages with the time column's bare name: a time column named
+    'target' with a repeated date was '--target: expected unique timestamps' in the CLI (the value column's flag)
+    and 'target: ...' in the API (the argument of the value column). Oracle: the time column's own head,
+    time_col 'target' (the head its date messages already had), written --time-col 'target' by the CLI."""
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+    from toy_data import run_cli, write_frame
+
+    frame = _days("target", dup=True)
+    with pytest.raises(DataError, match=r"^time_col 'target': expected unique timestamps in series 'y'"):
+        parse_series(frame, target="y", time_col="target")
+    csv = write_frame(tmp_path / "t.csv", frame)
+    code, _, err = run_cli(["forecast", "--csv", csv, "--time-col", "target", "--target", "y", "--model",
+                            "seasonal_naive", "--horizon", "2", "--quiet"], capsys)
+    assert code == 1 and "DataError: --time-col 'target': expected unique timestamps in series 'y'" in err, err
+
+
+# ------------------------------------------------------------------ 5. the network's "too short" names the settings
+def test_too_short_for_the_network_names_lookback_and_horizon_as_given(tmp_path, capsys):
+    """'series 'y': too short for lookback 40 + horizon 2 ...' named no argument (API) and no flag (CLI): the user
+    typed --lookback 40 --horizon 2. Oracle: the API's argument names, the CLI's flags, and the automatic lookback
+    said to be automatic."""
+    from rnnkit.errors import DataError
+    from toy_data import run_cli, write_frame
+
+    y = _monthly(50, 0, n=30)
+    with pytest.raises(DataError, match=r"^series 'sales': too short for lookback=20 \+ horizon=2 \(.*\); expected at "
+                                        r"least \d+ values, got 30: a longer series, or a lower lookback= or horizon=$"):
+        Forecaster("gru", horizon=2, lookback=20, **TINY).fit(y)
+    csv = write_frame(tmp_path / "d.csv", _days("date", n=30))
+    code, _, err = run_cli(["forecast", "--csv", csv, "--time-col", "date", "--target", "y", "--model", "gru",
+                            "--horizon", "2", "--lookback", "40", "--quiet"], capsys)
+    assert code == 1 and "too short for --lookback 40 + --horizon 2 (" in err, err
+    assert err.rstrip().endswith("a longer series, or a lower --lookback or --horizon"), err
+    code, _, err = run_cli(["forecast", "--csv", csv, "--time-col", "date", "--target", "y", "--model", "gru",
+                            "--horizon", "12", "--quiet"], capsys)
+    assert code == 1 and "too short for the shortest automatic lookback, " in err and "+ --horizon 12 (" in err, err

@@ -75,7 +75,7 @@ def test_the_series_too_short_among_many_is_named() -> None:
     with pytest.warns(UserWarning, match=r"series '01' has one row .* frequency D"):
         Forecaster("ets", horizon=2).fit(_ids_frame({"007": 20, "7": 20, "01": 1}), target="y", time_col="date",
                                          id_col="id")
-    with pytest.raises(DataError, match=r"^date: expected at least 2 timestamps .* in series '01', got 1 "):
+    with pytest.raises(DataError, match=r"^time_col 'date': expected at least 2 timestamps .* in series '01', got 1 "):
         Forecaster("ets", horizon=2).fit(_ids_frame({"01": 1, "02": 1}), target="y", time_col="date", id_col="id")
     with pytest.raises(DataError, match=r"got 4 \(series 'c'\)$"):
         Forecaster("ets", horizon=3).backtest(_ids_frame({"a": 30, "c": 4}), folds=2, target="y", time_col="date",
@@ -154,7 +154,7 @@ def test_dates_on_one_day_of_the_month_are_refused_not_put_on_a_grid_of_days(mon
     # one bin), forecast dates 2017-07-02, 2017-08-02 drifting off the 15th
     t = pd.date_range("2015-01-01", periods=30, freq=offset) + pd.Timedelta(days=14)
     df = pd.DataFrame({"date": t.strftime("%Y-%m-%d"), "y": 100 + np.arange(30.0)})
-    with pytest.raises(DataError, match=rf"^date: expected timestamps a pandas frequency continues, got every one on "
+    with pytest.raises(DataError, match=rf"^time_col 'date': expected timestamps a pandas frequency continues, got every one on "
                                         rf"day 15 of its month \({months}-month steps; .* first \(or the last\) day"):
         Forecaster("ets", horizon=2, resample=resample).fit(df, target="y", time_col="date")
     start = df.assign(date=(t - pd.Timedelta(days=14)).strftime("%Y-%m-%d"))     # the fix the message names

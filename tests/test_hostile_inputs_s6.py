@@ -29,7 +29,7 @@ def test_ids_that_differ_only_in_type_are_a_data_error_naming_the_id_column():
         parse_series(df, target="y", time_col="t", id_col="id")
     # numpy and Python ints are one kind: the same id, so here the rows really are duplicates
     df["id"] = [1] * 6 + [np.int64(1)] * 6 + ["a"] * 6
-    with pytest.raises(DataError, match=r"^t: expected unique timestamps in series '1', got 6 duplicate"):
+    with pytest.raises(DataError, match=r"^time_col 't': expected unique timestamps in series '1', got 6 duplicate"):
         parse_series(df, target="y", time_col="t", id_col="id")
     # a categorical column's categories collide the same way (they were not checked)
     df["id"] = pd.Categorical([1] * 6 + ["1"] * 6 + ["a"] * 6)

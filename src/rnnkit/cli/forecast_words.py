@@ -22,6 +22,8 @@ __all__ = ["flag_words", "heads_of", "as_typed"]
 
 
 _ROLE = re.compile(r"(already used as )(target|time_col|id_col|past_covariates|future_covariates)\b")
+#: settings a message names inside its text as ``lookback=40`` / ``horizon=`` (the network's "too short" message)
+_SETTING = re.compile(r"(?<![\w-])(lookback|horizon)=(\d*)")
 
 
 def heads_of(parse_args: dict[str, Any], future: str = "--future-covariates", points: str | None = None
@@ -36,9 +38,6 @@ def heads_of(parse_args: dict[str, Any], future: str = "--future-covariates", po
     out.append((re.compile(r"^past_covariates(?=[: ])"), "--past-covariates"))
     for key, flag in (("time_col", "--time-col"), ("id_col", "--id-col"), ("target", "--target")):
         out.append((re.compile(rf"^{key}(?= '|:)"), flag))
-    time_col = parse_args.get("time_col")
-    if isinstance(time_col, str) and time_col:      # the bare column name heads the per-series time messages
-        out.append((re.compile(rf"^{re.escape(time_col)}(?=:)"), f"--time-col {time_col!r}"))
     for key, flag in (("past_covariates", "--past-covariates"), ("future_covariates", "--future-covariates")):
         names = parse_args.get(key) or ""
         for name in (n.strip() for n in (names.split(",") if isinstance(names, str) else names)):
@@ -54,6 +53,7 @@ def as_typed(message: str, heads: list[tuple[re.Pattern, str]]) -> str:
         if n:
             message = new
             break
+    message = _SETTING.sub(lambda m: f"--{m[1]}" + (f" {m[2]}" if m[2] else ""), message)
     return _ROLE.sub(lambda m: f"{m[1]}--{m[2].replace('_', '-')}", message)    # each column has one role
 
 

@@ -313,7 +313,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         _need_column(df, c, "future_covariates")
     _one_role_per_column([("target", target), ("time_col", time_col), ("id_col", id_col)]
                          + [("past_covariates", c) for c in past_cols] + [("future_covariates", c) for c in fut_cols])
-    time_name = time_col or "time"
+    time_name = f"time_col {time_col!r}" if time_col else "time"   # a bare name: 'horizon: ...' read as the argument
     fmt = None
     if time_col is not None:
         check_one_zone(df[time_col], df[id_col] if id_col is not None else None, f"time_col {time_col!r}", id_col)

@@ -355,9 +355,13 @@ class NetworkForecaster(ForecastModel):
             longest = max(fitted, key=lambda f: len(f.y))
             L = min(cands)
             need = L + longest.valid_start + 1 + H + MIN_TRAIN_WINDOWS - 1 + val_size(len(longest.y), cfg)
-            raise DataError(f"series {longest.id!r}: too short for lookback {L} + horizon {H} (+ validation "
+            # the arguments named as written (lookback=, horizon=: the CLI writes them --lookback, --horizon)
+            which = (f"lookback={L}" if lookback is not None else f"the shortest of lookback_candidates, {L}"
+                     if cfg.lookback_candidates is not None else f"the shortest automatic lookback, {L}")
+            raise DataError(f"series {longest.id!r}: too short for {which} + horizon={H} (+ validation "
                             f"{val_size(len(longest.y), cfg)} and {MIN_TRAIN_WINDOWS} training windows); expected "
-                            f"at least {need} values, got {len(longest.y)}")
+                            f"at least {need} values, got {len(longest.y)}: a longer series, or a lower lookback= "
+                            f"or horizon=")
         n_future = fitted[0].fut.shape[1]
         input_size = self._input_size()
         results = {}

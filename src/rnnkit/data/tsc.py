@@ -117,8 +117,11 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
             chans, label = parts, ""
         try:
             cols = [(c.split(","), [np.nan if v.strip() == "?" else _number(v) for v in c.split(",")]) for c in chans]
-        except ValueError:
-            raise DataError(f"{name}: expected comma-separated numbers at line {ln}, got {line[:60]!r}") from None
+        except ValueError:   # '(0,1),(1,2)' without '@timeStamps true': the cause was unnamed
+            pairs = " ((timestamp,value) pairs: the '@timeStamps true' layout, which is not supported)" \
+                if line.startswith("(") else ""
+            raise DataError(f"{name}: expected comma-separated numbers at line {ln}, got {line[:60]!r}"
+                            f"{pairs}") from None
         cols = [_float32(v, f, name, ln) for f, v in cols]
         if len({len(c) for c in cols}) != 1:
             raise DataError(f"{name}: expected channels of equal length at line {ln}, got lengths "
@@ -301,7 +304,8 @@ def _float32(values: list[float], fields: list[str], name: str, ln: int) -> np.n
 def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", label_col: str | None = "label",
                   value_cols: list[str] | None = None, gaps: str = "error", return_ids: bool = False) -> tuple:
     """Series from a long-format CSV: one row per (series id, time step) with one column per channel
-    (``value_cols``; default: every column other than id/time/label). Rows are ordered by ``time_col``
+    (``value_cols``; default: every column other than id/time/label, each named: an unnamed one -- pandas' row
+    index, ``''`` or ``'Unnamed: 0'`` -- is a DataError). Rows are ordered by ``time_col``
     (numbers) within a series; two rows with the same (id, time) are an error, as in forecasting; series
     keep the order of first appearance; the label must be constant per series.
     ``label_col=None`` (or a file without it, for prediction) returns ``None`` labels.
@@ -337,6 +341,12 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
                         f"'label' column (it would be read as a channel), got value_cols=None; columns {header}")
     has_label = label_col is not None and label_col in header
     values = value_cols or [c for c in header if c not in (id_col, time_col, label_col)]
+    if value_cols is None and (unnamed := next((c for c in values if _unnamed(c)), None)) is not None:
+        # pandas' df.to_csv(path) writes its row index as a first column named '' ('Unnamed: 0' once read and
+        # written again): it was a channel, the row number, and the run's remembered '' refused its own predict
+        raise DataError(f"{name}: expected named channel columns, got the unnamed column {unnamed!r} (column "
+                        f"{header.index(unnamed) + 1} of {header}): a row index written by pandas' to_csv without "
+                        "index=False? drop it, or name the channels with value_cols (--value-cols)")
     missing = [c for c in values if c not in header]
     if missing or not values:
         raise DataError(f"{name}: expected value column(s) {missing or '(any)'}, got columns {header}")
@@ -385,6 +395,11 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
                                  lambda i: f"{id_col} {ids[i]!r}")
     y = [labels[s] for s in ids] if has_label else None
     return (X, y, ids) if return_ids else (X, y)
+
+
+def _unnamed(column: str) -> bool:
+    """Whether a header names no column: empty or white space, or pandas' ``'Unnamed: 0'`` for one (a row index)."""
+    return not column.strip() or re.fullmatch(r"Unnamed: \d+", column) is not None
 
 
 def _check_spacing(name: str, what: str, time_col: str, rows: list[tuple[float, int, list[float]]]) -> None:

@@ -1,0 +1,53 @@
+"""Session 22, helper T: new kinds of hostile input to time-series classification (files, CLI)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.data.tsc import read_long_csv
+from rnnkit.errors import DataError
+from toy_data import run_cli, write_frame
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+FAST = ["--epochs", "2", "--hidden-size", "4", "--batch-size", "4", "--quiet", "--json"]
+
+
+def _long_frame(n: int = 12, T: int = 8, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = [{"id": f"s{i}", "time": t, "v": float(np.sin((1 + 4 * (i % 2)) * t / T) + rng.normal(0, .1)),
+             "label": "ab"[i % 2]} for i in range(n) for t in range(T)]
+    return pd.DataFrame(rows)
+
+
+def test_a_pandas_row_index_is_not_read_as_a_channel(tmp_path, capsys):
+    # df.to_csv(path) -- pandas' default keeps the index -- writes a first column named ''; read again and written
+    # again, 'Unnamed: 0'. It was read as a channel (the row number) and the run remembered the channel '', which
+    # its own predict and evaluate then refused ('--value-cols: expected comma-separated column names').
+    frame = _long_frame()
+    frame.to_csv(tmp_path / "indexed.csv")
+    pd.read_csv(tmp_path / "indexed.csv").to_csv(tmp_path / "again.csv", index=False)
+    want, want_y = read_long_csv(write_frame(tmp_path / "plain.csv", frame))          # the oracle: no index column
+    assert [x.shape for x in want] == [(8, 1)] * 12
+    for name, col in (("indexed.csv", ""), ("again.csv", "Unnamed: 0")):
+        with pytest.raises(DataError, match=f"unnamed column {col!r} .*to_csv without index=False.*value_cols"):
+            read_long_csv(tmp_path / name)
+        X, y = read_long_csv(tmp_path / name, value_cols=["v"])                      # named: read as asked
+        assert y == want_y and all(np.array_equal(a, b) for a, b in zip(X, want))
+    run = tmp_path / "run"
+    code, _, err = run_cli(["tsc", "train", "--csv", str(tmp_path / "indexed.csv"), "--out", str(run), *FAST], capsys)
+    assert code == 1 and "unnamed column ''" in err and "--value-cols" in err and not run.exists()
+
+
+def test_timestamped_values_without_their_header_name_the_layout():
+    # '(t,v)' pairs under '@timeStamps false' (or no such line) said only 'expected comma-separated numbers'
+    from rnnkit.data.tsc import read_ts
+
+    with pytest.raises(DataError, match=r"at line 3, got '\(0,1\),\(1,2\):a' \(\(timestamp,value\) pairs: the "
+                                        r"'@timeStamps true' layout, which is not supported\)"):
+        read_ts(text="@classLabel true a b\n@data\n(0,1),(1,2):a\n")
+    with pytest.raises(DataError, match=r"expected comma-separated numbers at line 3, got '1,x:a'$"):
+        read_ts(text="@classLabel true a b\n@data\n1,x:a\n")                 # other text: no such hint
+    assert read_ts(text="@classLabel true a b\n@data\n0,1:a\n")[1] == ["a"]  # the values alone read

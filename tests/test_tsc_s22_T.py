@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,6 +25,17 @@ def _long_frame(n: int = 12, T: int = 8, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _ts_lines(n: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [",".join(f"{v:.4f}" for v in np.sin(np.linspace(0, 2 + 6 * (i % 2), 12)) + rng.normal(0, .1, 12))
+            + ":" + "ab"[i % 2] for i in range(n)]
+
+
+def _ts_file(path, lines: list[str]) -> str:
+    path.write_text("\n".join(["@problemName toy", "@classLabel true a b", "@data", *lines]) + "\n")
+    return str(path)
+
+
 def test_a_pandas_row_index_is_not_read_as_a_channel(tmp_path, capsys):
     # df.to_csv(path) -- pandas' default keeps the index -- writes a first column named ''; read again and written
     # again, 'Unnamed: 0'. It was read as a channel (the row number) and the run remembered the channel '', which
@@ -39,6 +53,29 @@ def test_a_pandas_row_index_is_not_read_as_a_channel(tmp_path, capsys):
     run = tmp_path / "run"
     code, _, err = run_cli(["tsc", "train", "--csv", str(tmp_path / "indexed.csv"), "--out", str(run), *FAST], capsys)
     assert code == 1 and "unnamed column ''" in err and "--value-cols" in err and not run.exists()
+
+
+def test_a_held_out_file_of_the_training_series_is_refused_and_some_of_them_named(tmp_path, capsys):
+    # a copy of the training file (another path: same_file could not see it) was scored as the run's test split
+    train = _ts_lines(16, seed=0)
+    other = _ts_lines(6, seed=1)
+    args = ["tsc", "train", "--ts", _ts_file(tmp_path / "train.ts", train), *FAST]
+    run = tmp_path / "run"
+    code, _, err = run_cli([*args, "--test-ts", _ts_file(tmp_path / "copy.ts", train[::-1]), "--out", str(run)],
+                           capsys)
+    assert code == 2 and "every one of the 16 series" in err and "a copy of the training file?" in err
+    assert not run.exists()
+    # the oracle: other series are held out as given; two training series among them are named, and scored
+    with pytest.warns(UserWarning, match=r"2 of its 8 held-out series are also training series in --ts \(the same "
+                      r"values\), series \[7, 8\]"):
+        code, out, _ = run_cli([*args, "--test-ts", _ts_file(tmp_path / "mix.ts", other + train[3:5]),
+                                "--out", str(run)], capsys)
+    assert code == 0 and json.loads(out)["test_size"] == 8
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        code, _, _ = run_cli([*args, "--test-ts", _ts_file(tmp_path / "other.ts", other),
+                              "--out", str(tmp_path / "run2")], capsys)
+    assert code == 0 and not [w for w in seen if "also training series" in str(w.message)]
 
 
 def test_timestamped_values_without_their_header_name_the_layout():

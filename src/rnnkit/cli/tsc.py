@@ -151,6 +151,29 @@ def _check_test_labels(y, places, yt, test_places) -> None:
     check_label_spelling(list(yt), check_labels(yt, "y", test_places), classes, "y", test_places)
 
 
+def _check_test_copies(X, Xt, flag: str, path, train_flag: str) -> None:
+    """A held-out file whose series are training series (the same steps and values): every one is a usage error, as
+    the training file itself is (a copy of it, ``cp train.ts test.ts``, another path of the same series, was
+    scored as the run's test split: 1-NN 1.0 on its own series, silently); some are a warning naming them (files
+    joined or split by hand: those scores are training scores)."""
+    import hashlib
+    import warnings
+
+    def key(x):
+        return x.shape, hashlib.sha256(x.tobytes()).digest()
+
+    seen = {key(x) for x in X}
+    copies = [i for i, x in enumerate(Xt, 1) if key(x) in seen]
+    if len(copies) == len(Xt):
+        raise UsageError(f"{flag}: expected series held out from training, got every one of the {len(Xt)} series "
+                         f"of {str(path)!r} among {train_flag}'s training series (a copy of the training file?): its "
+                         "scores would be those of the training series")
+    if copies:
+        warnings.warn(f"{flag} {str(path)!r}: {len(copies)} of its {len(Xt)} held-out series are also training series "
+                      f"in {train_flag} (the same values), series {copies[:10]}{'...' if len(copies) > 10 else ''}: "
+                      "their test scores are scores of training series", stacklevel=2)
+
+
 DERIVED = ("model", "epochs", "batch_size", "patience")   # tsc's own help: their defaults come from the data
 
 
@@ -252,6 +275,7 @@ class TSC(TaskCommand):
         Xt = ready_series(args, Xt, f"--test-{flag} {str(path)!r}", channels=X[0].shape[1], flag=flag)
         test_places = _series_places(f"test-{flag}", path, None, len(Xt))
         _check_test_labels(y, places, yt, test_places)
+        _check_test_copies(X, Xt, f"--test-{flag}", path, f"--{source['flag']}")
         return Data(X, y, source, Data(Xt, yt, places=test_places),
                     rule=f"the series of --test-{flag} {str(path.absolute())!r}", places=places)   # read from any cwd
 

@@ -179,3 +179,51 @@ def test_too_short_for_the_network_names_lookback_and_horizon_as_given(tmp_path,
     code, _, err = run_cli(["forecast", "--csv", csv, "--time-col", "date", "--target", "y", "--model", "gru",
                             "--horizon", "12", "--quiet"], capsys)
     assert code == 1 and "too short for the shortest automatic lookback, " in err and "+ --horizon 12 (" in err, err
+
+
+# ------------------------------------------------------------------ 6. ids that show as nothing, by Unicode's list
+def _panel(ids: list[str], n: int = 20) -> pd.DataFrame:
+    t = pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d").tolist()
+    return pd.DataFrame({"store": [i for i in ids for _ in range(n)], "date": t * len(ids),
+                         "y": np.tile(np.arange(n, dtype=float) % 7 + 1, len(ids))})
+
+
+BLANKS = ["\u3164", "\uffa0", "\u115f", "\u1160", "\u180e", "\u034f", "\ufe0f", "\U000e0100", "\U000e0041\U000e007f",
+          "\u2800", "\u3164\u3164"]
+
+
+@pytest.mark.parametrize("blank", BLANKS, ids=[ascii(b) for b in BLANKS])
+def test_an_id_that_shows_as_nothing_is_blank(tmp_path, capsys, blank):
+    """An id of Hangul fillers, the Mongolian vowel separator, the grapheme joiner, variation selectors or tag
+    characters alone (Unicode's Default_Ignorable_Code_Point), or of braille blanks (a cell with no dots), shows as
+    no id; the hand list of session 21 missed them and each was a series named so. Oracle: the rule a zero-width
+    space alone already meets (refused naming the column and the row), by the API and the CLI alike."""
+    from rnnkit.errors import DataError
+    from toy_data import run_cli, write_frame
+
+    frame = _panel(["a", blank])
+    with pytest.raises(DataError, match=r"^id_col 'store': expected an id on every row, got 20 blank .*first in data "
+                                        r"row 21\)$"):
+        Forecaster("seasonal_naive", horizon=2).fit(frame, target="y", time_col="date", id_col="store")
+    if blank != "\u3164":      # the CLI reads the file's cell as the frame's (one command is enough)
+        return
+    csv = write_frame(tmp_path / "p.csv", frame)
+    code, _, err = run_cli(["forecast", "--csv", csv, "--target", "y", "--time-col", "date", "--id-col", "store",
+                            "--model", "seasonal_naive", "--horizon", "2", "--quiet"], capsys)
+    assert code == 1 and "--id-col 'store': expected an id on every row, got 20 blank" in err, err
+
+
+def test_ids_that_differ_only_by_a_default_ignorable_character_are_refused_and_joiners_still_count():
+    """'a' and 'a' + U+3164 HANGUL FILLER (or + VARIATION SELECTOR-16) were two series both printed 'a'. Oracle: the
+    pair 'a' / 'a' + ZERO WIDTH SPACE, refused since session 21; emoji written with and without a zero-width
+    joiner (a family, or two people) show differently and stay two series."""
+    from rnnkit.errors import DataError
+
+    for twin in ("a\u3164", "a\ufe0f", "a\U000e0041"):
+        with pytest.raises(DataError, match=r"^id_col 'store': expected each id written one way, got 'a' and "
+                                            r".*which differ only by default-ignorable characters"):
+            Forecaster("seasonal_naive", horizon=2).fit(_panel(["a", twin]), target="y", time_col="date",
+                                                        id_col="store")
+    people = ["\U0001f468\u200d\U0001f469", "\U0001f468\U0001f469"]
+    f = Forecaster("seasonal_naive", horizon=2).fit(_panel(people), target="y", time_col="date", id_col="store")
+    assert sorted(f.predict()["id"].unique()) == sorted(people)

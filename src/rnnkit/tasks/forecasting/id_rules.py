@@ -7,7 +7,13 @@ paths. Such ids are a :class:`~rnnkit.errors.DataError` by both now, naming the 
 id of invisible or control characters alone (a zero-width space, a byte-order mark, bidirectional marks, a soft
 hyphen, BEL: :func:`rnnkit.tasks.label_text.invisible_only`, the rule of labels and tokens), which shows as no id
 at all: before session 21 a fit on the frame or on the CSV file (whose reader keeps such a cell) took it as a series
-named so, a row of ``forecast.csv`` whose id reads as empty.
+named so, a row of ``forecast.csv`` whose id reads as empty. That rule is a hand list; an id is also blank when
+every character is one Unicode says a renderer shows as nothing (``Default_Ignorable_Code_Point`` of
+DerivedCoreProperties.txt, read from the ``regex`` module's Unicode database: the Hangul fillers U+3164, U+FFA0,
+U+115F, U+1160, the Mongolian vowel separator U+180E, the combining grapheme joiner U+034F, the variation selectors
+U+FE00-FE0F and U+E0100-E01EF, the tag characters U+E0000-E0FFF, ...), white space, a control (Cc), or U+2800
+BRAILLE PATTERN BLANK (no default-ignorable: a cell with no dots, drawn as blank space); session 22: each was
+taken as a series whose id reads as empty.
 
 Rows of ``predict(future_covariates=)`` / ``--future-csv`` for an id the model never fitted are not used: a file
 covering more stores than were fitted is legitimate, so they are a warning naming the ids, not an error (they
@@ -27,21 +33,51 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
+import regex
 
 from rnnkit.errors import DataError
-from rnnkit.tasks.label_text import invisible_only
+from rnnkit.tasks.label_text import differ_by, invisible_only, label_spelling
 
-__all__ = ["check_no_blank_ids", "warn_unused_ids"]
+__all__ = ["check_no_blank_ids", "warn_unused_ids", "blank_id", "id_spelling", "id_differ_by"]
 
 _HIDDEN = "invisible or control characters (zero-width, bidi marks, BOM, soft hyphens, BEL, ...)"
+#: characters that show as nothing or as blank space (module docstring): an id of these alone is blank
+_BLANK = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{White_Space}\p{Cc}\u2800]*")
+
+
+def blank_id(text: str) -> bool:
+    """Whether the id ``text`` shows as nothing or as blank space (module docstring).
+
+    >>> [blank_id(t) for t in ["a", "", " ", "\u200b", "\u3164", "\ufe0f", "\U000e0041", "\u2800", "a\u3164"]]
+    [False, True, True, True, True, True, True, True, False]
+    """
+    return invisible_only(text) or _BLANK.fullmatch(text) is not None
+
+
+#: default-ignorable characters but the joiners (ZWNJ / ZWJ inside a word or an emoji sequence change what it shows)
+_IGNORED = regex.compile(r"[\p{Default_Ignorable_Code_Point}--[\u200c\u200d]]", flags=regex.V1)
+_IGNORED_NAMED = "default-ignorable characters (fillers, variation selectors, tags, a grapheme joiner, ...)"
+
+
+def id_spelling(text: str) -> str:
+    """An id as it reads on screen: :func:`~rnnkit.tasks.label_text.label_spelling` of ``text`` without the
+    default-ignorable characters it leaves ('a' and 'a' + U+3164 HANGUL FILLER, or 'a' + VARIATION SELECTOR-16, were
+    two series both shown as 'a'); ids of one spelling and two strings are refused (``inputs._check_id_types``)."""
+    return label_spelling(_IGNORED.sub("", text))
+
+
+def id_differ_by(a: str, b: str) -> str:
+    """What two ids of one :func:`id_spelling` differ by, for a message (:func:`~rnnkit.tasks.label_text.differ_by`
+    where the label rule already finds them one label)."""
+    return differ_by(a, b) if label_spelling(a) == label_spelling(b) else _IGNORED_NAMED
 
 
 def check_no_blank_ids(col: pd.Series, id_col: str, what: str = "") -> None:
     """A DataError naming ``what`` (``"new_points: "``), ``id_col`` and the first row (1-based, in the order given)
     when an id of ``col`` is a str that is empty, white space alone, or invisible and control characters alone
-    (:func:`~rnnkit.tasks.label_text.invisible_only`); missing values are the caller's to name."""
+    (:func:`blank_id`); missing values are the caller's to name."""
     values = col.to_numpy(dtype=object)
-    blank = [v for v in pd.unique(values) if isinstance(v, str) and invisible_only(v)]
+    blank = [v for v in pd.unique(values) if isinstance(v, str) and blank_id(v)]
     if not blank:
         return
     rows = np.isin(values, np.array(blank, dtype=object))

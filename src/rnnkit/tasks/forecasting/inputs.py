@@ -29,8 +29,7 @@ from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.date_args import check_date_args
-from rnnkit.tasks.label_text import differ_by, label_spelling
-from rnnkit.tasks.forecasting.id_rules import check_no_blank_ids, warn_unused_ids
+from rnnkit.tasks.forecasting.id_rules import check_no_blank_ids, id_differ_by, id_spelling, warn_unused_ids
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label, series_note, panel_notes
@@ -202,7 +201,7 @@ def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
     if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):     # categories may mix types too
         check_keys_as_text(col.to_numpy(dtype=object), ids, f"id_col {id_col!r}", "id")
 
-    for norm, kind in ((label_spelling, ""), (lambda t: screen_spelling(t).casefold(), "case")):
+    for norm, kind in ((id_spelling, ""), (lambda t: screen_spelling(t).casefold(), "case")):
         seen: dict[str, str] = {}
         pairs = []
         for t in dict.fromkeys(ids):
@@ -213,7 +212,7 @@ def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
             continue
         (a, b), more = pairs[0], f" ({len(pairs)} such pairs)" if len(pairs) > 1 else ""
         msg = (f"id_col {id_col!r}: expected each id written one way, got {a!r} and {b!r}{more}, which differ only by "
-               f"{kind or differ_by(a, b)}")
+               f"{kind or id_differ_by(a, b)}")
         if kind == "case":
             warnings.warn(msg + ": forecast as two series", stacklevel=4)
         else:

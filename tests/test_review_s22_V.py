@@ -325,3 +325,43 @@ def test_a_journal_without_its_meta_json_is_refused_not_adopted(tmp_path):
     fresh = open_service(tmp_path / "b" / "run", tmp_path / "b" / "empty")      # an empty state folder starts afresh
     assert fresh.health()["updates"] == 0
     fresh.close()
+
+
+# ------------------------------------------------------------------ export: ids / lengths in the dtype the spec names
+@pytest.mark.parametrize("ids_dtype, lengths_dtype", [(torch.long, torch.int32), (torch.int32, torch.long)])
+def test_an_export_traces_ids_and_lengths_in_the_dtype_its_input_spec_names(ids_dtype, lengths_dtype, tmp_path):
+    """GraphSpec.sample drew ids and lengths as int64 whatever their InputSpec said: the graph was traced with int64
+    while FILE.json recorded the spec's dtype (int32), so load_runner refused every feed -- int64 by its own feed
+    check ('expected dtype int32 (the exported graph's)'), int32 by onnxruntime ('INVALID_ARGUMENT : Unexpected input
+    data type ... expected: (tensor(int64))'). They are drawn in the spec's dtype. Oracle: the model itself, fed the
+    same tensors; an ids dtype that cannot hold every id is refused."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    import rnnkit
+    from rnnkit.errors import ConfigError
+    from rnnkit.export import export, load_runner
+    from rnnkit.export.signature import InputSpec
+
+    class Ids(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed, self.rnn = torch.nn.Embedding(5, 3), rnnkit.GRU(3, 4, batch_first=True)
+
+        def forward(self, ids, lengths):
+            return self.rnn(self.embed(ids.long()), lengths=lengths.long())[0]
+
+    torch.manual_seed(0)
+    model, path = Ids().eval(), tmp_path / "m.onnx"
+    export(model, path, inputs=[InputSpec("ids", ("batch", "time"), ids_dtype, "ids", high=5),
+                                InputSpec("lengths", ("batch",), lengths_dtype, "lengths")])
+    recorded = [i["dtype"] for i in json.loads((tmp_path / "m.onnx.json").read_text())["inputs"]]
+    assert recorded == [str(ids_dtype)[6:], str(lengths_dtype)[6:]]
+    ids, lengths = torch.tensor([[1, 2, 4], [3, 0, 0]], dtype=ids_dtype), torch.tensor([3, 1], dtype=lengths_dtype)
+    with torch.no_grad():
+        assert abs(load_runner(path, "onnx")(ids, lengths)[0] - model(ids, lengths).numpy()).max() <= 1e-5
+    with pytest.raises(ConfigError, match=r"^InputSpec.high: expected ids that torch.int8 holds exactly "
+                                          r"\(high <= 128\)"):
+        InputSpec("ids", ("batch", "time"), torch.int8, "ids", high=300)
+    with pytest.raises(ConfigError, match=r"^InputSpec.dtype: expected an integer \(or real\) dtype for kind "
+                                          r"'lengths'"):
+        InputSpec("lengths", ("batch",), torch.bool, "lengths")

@@ -61,6 +61,15 @@ class InputSpec:
             raise ConfigError(f"InputSpec.high: expected an int >= {2 if self.kind == 'ids' else 0} (ids are drawn "
                               f"in [1, high)), got {self.high!r}")
         object.__setattr__(self, "high", int(self.high))
+        if self.kind in ("ids", "lengths"):   # drawn in this dtype: the graph is traced with what FILE.json records
+            if self.dtype.is_complex or self.dtype == torch.bool:
+                raise ConfigError(f"InputSpec.dtype: expected an integer (or real) dtype for kind {self.kind!r}, got "
+                                  f"{self.dtype}")
+            floating = self.dtype.is_floating_point
+            top = int(2 / torch.finfo(self.dtype).eps) if floating else torch.iinfo(self.dtype).max
+            if self.kind == "ids" and self.high - 1 > top:
+                raise ConfigError(f"InputSpec.high: expected ids that {self.dtype} holds exactly (high <= {top + 1}), "
+                                  f"got {self.high}")
 
     def to_dict(self) -> dict[str, Any]:
         # kind: load_runner bounds a "lengths" input by the time axis, not any input that is so named (feed.py)
@@ -107,12 +116,12 @@ class GraphSpec:
         out: dict[str, Tensor] = {}
         for spec in self.inputs:
             shape = tuple(sizes.get(d, d) for d in spec.shape)
-            if spec.kind == "lengths":
-                v = torch.randint(1, time + 1, shape, generator=g)
-                v[0] = time
-                out[spec.name] = v
+            if spec.kind == "lengths":   # in the spec's dtype (ids too): drawn as int64 whatever it said, the graph
+                v = torch.randint(1, time + 1, shape, generator=g)   # took int64 and FILE.json recorded the spec's
+                v[0] = time                                           # (int32): the runner refused every feed
+                out[spec.name] = v.to(spec.dtype)
             elif spec.kind == "ids":
-                out[spec.name] = torch.randint(1, spec.high, shape, generator=g)
+                out[spec.name] = torch.randint(1, spec.high, shape, generator=g).to(spec.dtype)
             else:
                 scale = 0.5 if spec.kind == "state" else 1.0
                 out[spec.name] = (scale * torch.randn(shape, generator=g)).to(spec.dtype)

@@ -197,3 +197,47 @@ def test_a_file_in_cesu8_is_named_so_not_windows_1252(tmp_path, raw, named):
         read_csv_texts(path)
     if raw.startswith(b"\xed"):
         assert raw.decode("utf-8", "surrogatepass").encode("utf-16", "surrogatepass").decode("utf-16") == "😀 good"
+
+
+# ---------------------------------------------------------------------------------------- unknown units alone
+@pytest.fixture(scope="module")
+def word_classifier():
+    from toy_data import CLASSIFY_FAST
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = [f"good film {i % 3}" for i in range(8)] + [f"bad film {i % 3}" for i in range(8)]
+    cfg = {**CLASSIFY_FAST, "epochs": 1, "tokenizer": "words", "embeddings": "own", "min_freq": 1}
+    return TextClassifier(TextClassifierConfig(**cfg)).fit(texts, ["pos"] * 8 + ["neg"] * 8, baselines=False)
+
+
+def test_texts_of_unknown_units_alone_are_found(word_classifier):
+    """Oracle: the word tokens of each text looked up in the run's vocabulary by hand."""
+    from rnnkit.data.vocab import tokenize
+    from rnnkit.tasks.classify_unknown import unknown_only_rows
+
+    texts = ["good film", "😀😀 🎉", "zzz qqq!", "good zzz", "Good", "\u200fשלום"]
+    by_hand = [i for i, t in enumerate(texts) if all(w not in word_classifier.vocab.index for w in tokenize(t, "words", True))]
+    assert unknown_only_rows(word_classifier, texts) == by_hand == [1, 2, 5]
+
+
+def test_classify_predict_names_the_lines_read_as_unknown_alone(word_classifier, tmp_path, capsys):
+    """Before: 'classify predict' of emoji alone (or words never seen) gave a class and a probability like any other
+    line, silently -- the network read <unk> alone, one guess for all of them -- where a line of zero-width spaces was
+    warned. The warning names how many and their lines; every line is still predicted."""
+    from toy_data import run_cli
+
+    word_classifier.save(tmp_path / "run")
+    (tmp_path / "in.txt").write_text("good film\n😀😀😀\nbad film 1\nzzz qqq\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        code, out, err = run_cli(["classify", "predict", "--run", str(tmp_path / "run"), "--input",
+                                  str(tmp_path / "in.txt"), "--json"], capsys)
+    assert code == 0, err
+    named = [str(w.message) for w in seen if "never seen in training alone" in str(w.message)]
+    assert named == ["2 of 4 input(s) are units never seen in training alone (words units), lines [2, 4], e.g. "
+                     "'😀😀😀': the network reads <unk> alone there, one guess for all of them"]
+    import json
+
+    assert len(json.loads(out)["predictions"]) == 4
+

@@ -169,7 +169,20 @@ class Classify(TaskCommand):
                               "the test scores count them as unseen texts", stacklevel=2)
         return train, test, record
 
+    def predictions(self, task, items, args):
+        """The driver's, with a warning naming the texts the network reads as <unk> alone (tasks.classify_unknown)."""
+        from rnnkit.tasks.classify_unknown import warn_unknown_only
+
+        out = super().predictions(task, items, args)
+        warn_unknown_only(task, items, *self._numbered)
+        return out
+
     def read_inputs(self, args):
+        items, numbers, where = self._inputs(args)
+        self._numbered = numbers, where      # for predictions' warning (a command runs one action)
+        return items, numbers, where
+
+    def _inputs(self, args):
         if args.csv is not None and args.input is not None:
             raise UsageError("input: expected one of --input PATH or --csv PATH, got both")
         if args.csv is None:   # one text a line: a TAB is a 'text<TAB>label' file's (a text with one: --csv)

@@ -241,3 +241,33 @@ def test_classify_predict_names_the_lines_read_as_unknown_alone(word_classifier,
 
     assert len(json.loads(out)["predictions"]) == 4
 
+
+def test_classify_predict_refuses_a_csv_file_given_to_input(word_classifier, tmp_path, capsys):
+    """Before: 'classify predict --input data.csv' classified the header 'text,label' as a text and read each row's
+    label as words of its text ('good film 1,pos'), exit 0, silently (a TAB-separated file was refused since session
+    19); a JSON Lines file read its keys and quotes as words. Oracle: the same file with --csv predicts its rows;
+    texts holding commas or braces are still read one a line."""
+    import json
+
+    from toy_data import run_cli
+
+    word_classifier.save(tmp_path / "run")
+    (tmp_path / "d.csv").write_text("text,label\ngood film 1,pos\nbad film 2,neg\n", encoding="utf-8")
+    code, out, err = run_cli(["classify", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "d.csv")],
+                             capsys)
+    assert code == 1 and out == ""
+    assert err.strip() == ("rnnkit classify: error: DataError: --input: expected one text a line, got a CSV header in "
+                           "line 1 'text,label' (its column 'text' is the run's text column): give a CSV file with "
+                           "--csv, which reads that column alone")
+    code, out, err = run_cli(["classify", "predict", "--run", str(tmp_path / "run"), "--csv", str(tmp_path / "d.csv"),
+                              "--json"], capsys)
+    assert code == 0 and json.loads(out)["rows"] == [2, 3]
+    (tmp_path / "d.jsonl").write_text('{"text": "good film 1", "label": "pos"}\n', encoding="utf-8")
+    code, out, err = run_cli(["classify", "predict", "--run", str(tmp_path / "run"), "--input",
+                              str(tmp_path / "d.jsonl")], capsys)
+    assert code == 1 and "got a JSON object in line 1 '{\"text\": \"good film 1\", \"label\": \"pos\"}' (its key " \
+                         "'text' is the run's text column): a JSON Lines file?" in err
+    (tmp_path / "commas.txt").write_text("good, fine film\ntext, then more\n{braces} film\n", encoding="utf-8")
+    code, out, err = run_cli(["classify", "predict", "--run", str(tmp_path / "run"), "--input",
+                              str(tmp_path / "commas.txt"), "--json"], capsys)
+    assert code == 0 and json.loads(out)["lines"] == [1, 2, 3]

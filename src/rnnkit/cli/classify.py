@@ -191,11 +191,42 @@ class Classify(TaskCommand):
             lines, numbers, where = super().read_inputs(args)
             refuse_tab_lines(lines, numbers, "text", "a labelled 'text<TAB>label' file? score it with classify "
                              "evaluate --csv; a text holding a TAB is read from a CSV column with predict --csv")
+            refuse_table_lines(lines, numbers, args.text_col)
             return lines, numbers, where
         from rnnkit.data.text import read_csv_texts
 
         texts = read_csv_texts(args.csv, args.text_col, None)[0]
         return texts, list(range(2, len(texts) + 2)), "rows"  # row numbers as the CSV errors count them
+
+
+def refuse_table_lines(lines: list[str], numbers: list[int], text_col: str) -> None:
+    """A DataError when the first line of ``predict --input`` reads as a CSV header naming the run's text column
+    (``text,label``) or as a JSON object holding it (a JSON Lines file): such a file given to --input was classified
+    line by line -- the header a text, each row's other fields (the label too) or the JSON keys and quotes read as
+    words of its text -- silently. A text holding a comma or braces is read as one line as before."""
+    import csv
+    import json
+
+    if not lines:
+        return
+    try:
+        fields = next(csv.reader([lines[0]]))
+    except csv.Error:               # a field over the csv module's limit (a 1 MB line): no header
+        fields = []
+    kind = "a CSV header" if len(fields) > 1 and text_col in fields else None
+    if kind is None and lines[0].lstrip().startswith("{"):
+        try:
+            row = json.loads(lines[0])
+        except ValueError:
+            row = None
+        kind = "a JSON object" if isinstance(row, dict) and text_col in row else None
+    if kind is not None:
+        from rnnkit.errors import DataError
+
+        how = "give a CSV file with --csv, which reads that column alone" if kind == "a CSV header" else \
+            "a JSON Lines file? write its texts one a line, or as a CSV for --csv"
+        raise DataError(f"--input: expected one text a line, got {kind} in line {numbers[0]} {lines[0][:60]!r} (its "
+                        f"{'column' if kind == 'a CSV header' else 'key'} {text_col!r} is the run's text column): {how}")
 
 
 COMMAND = Classify()

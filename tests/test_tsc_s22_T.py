@@ -88,3 +88,25 @@ def test_timestamped_values_without_their_header_name_the_layout():
     with pytest.raises(DataError, match=r"expected comma-separated numbers at line 3, got '1,x:a'$"):
         read_ts(text="@classLabel true a b\n@data\n1,x:a\n")                 # other text: no such hint
     assert read_ts(text="@classLabel true a b\n@data\n0,1:a\n")[1] == ["a"]  # the values alone read
+
+
+def test_predicting_ucr_lines_of_values_alone_warns_that_their_first_value_is_read_as_a_label(tmp_path, capsys):
+    # a UCR line is 'label, values': predict dropped the first value of each unlabelled line as its 'label', silently
+    rng = np.random.default_rng(0)
+    lines = ["ab"[i % 2] + "\t" + "\t".join(f"{v:.4f}" for v in np.sin(np.linspace(0, 2 + 6 * (i % 2), 12))
+                                              + rng.normal(0, .1, 12)) for i in range(20)]
+    (tmp_path / "train.tsv").write_text("\n".join(lines[:14]) + "\n")
+    run = str(tmp_path / "run")
+    assert run_cli(["tsc", "train", "--ucr", str(tmp_path / "train.tsv"), "--out", run, *FAST], capsys)[0] == 0
+    (tmp_path / "values.tsv").write_text("\n".join(line.split("\t", 1)[1] for line in lines[14:]) + "\n")
+    (tmp_path / "labelled.tsv").write_text("\n".join(lines[14:]) + "\n")
+    with pytest.warns(UserWarning, match=r"--ucr .*values.tsv': expected each line to start with its label \(a class "
+                                         r"of the run: \['a', 'b'\]\), got none of them .*each series lost its first"):
+        code, out, _ = run_cli(["tsc", "predict", "--run", run, "--ucr", str(tmp_path / "values.tsv"), "--json"],
+                               capsys)
+    assert code == 0 and len(json.loads(out)["predictions"]) == 6
+    with warnings.catch_warnings(record=True) as seen:   # the oracle: the same series with their labels
+        warnings.simplefilter("always")
+        code, out, _ = run_cli(["tsc", "predict", "--run", run, "--ucr", str(tmp_path / "labelled.tsv"), "--json"],
+                               capsys)
+    assert code == 0 and not [w for w in seen if "start with its label" in str(w.message)]

@@ -327,7 +327,8 @@ class TSC(TaskCommand):
 
     def read_inputs(self, args):
         """Series numbered 1..N in the file's order (--ts/--ucr), or named by their id (--csv, the --id-col text)."""
-        X, _, _ = self._read_file(args, need_labels=False)
+        X, y, source = self._read_file(args, need_labels=False)
+        args._ucr_labels = y if source["flag"] == "ucr" else None   # predictions checks them against the run's
         ids = getattr(args, "_series_ids", None)
         return X, (list(ids) if ids is not None else list(range(1, len(X) + 1))), "series"
 
@@ -340,7 +341,24 @@ class TSC(TaskCommand):
         if mean is not None:
             flag = next(f for f in ("ts", "ucr", "csv") if getattr(args, f) is not None)
             items = check_series(items, f"--{flag} {str(getattr(args, flag))!r}: series", channels=len(mean))
+        _warn_unknown_ucr_labels(getattr(args, "_ucr_labels", None), task, args.ucr)
         return super().predictions(task, items, args)
+
+
+def _warn_unknown_ucr_labels(labels, task, path) -> None:
+    """A ``--ucr`` file to predict whose lines start with no class of the run: a UCR line is its label, then its
+    values, and predict drops the label -- lines of values alone lost their first value each, silently (the series
+    were predicted one step short). Warned, not refused: a file may carry a placeholder label of its own."""
+    import warnings
+
+    known = getattr(getattr(task, "labels", None), "index", None)
+    if not labels or known is None or any(v in known for v in labels):
+        return
+    shown = list(dict.fromkeys(labels))[:5]
+    warnings.warn(f"--ucr {str(path)!r}: expected each line to start with its label (a class of the run: "
+                  f"{sorted(known)[:10]}), got none of them (first fields {shown}{'...' if len(set(labels)) > 5 else ''}): "
+                  "predict reads the first field of a line as its label and drops it; if these lines are values "
+                  "alone, each series lost its first value: write a label (any placeholder) first", stacklevel=2)
 
 
 COMMAND = TSC()

@@ -365,3 +365,30 @@ def test_an_export_traces_ids_and_lengths_in_the_dtype_its_input_spec_names(ids_
     with pytest.raises(ConfigError, match=r"^InputSpec.dtype: expected an integer \(or real\) dtype for kind "
                                           r"'lengths'"):
         InputSpec("lengths", ("batch",), torch.bool, "lengths")
+
+
+# ------------------------------------------------------------------ export.load_runner: inputs on another device
+@pytest.mark.parametrize("fmt, suffix", [("onnx", ".onnx"), ("torch-export", ".pt2")])
+def test_load_runner_names_an_input_on_another_device(fmt, suffix, tmp_path):
+    """Both runners run on the CPU; an input on another device (a CUDA tensor, a meta one) was torch's error naming no
+    input ("can't convert meta device type tensor to numpy", "Tensor.item() cannot be called on meta tensors" from the
+    lengths check, "Tensor on device meta is not on the expected device cpu!"). It is an InputTypeError naming the
+    input. Oracle: the same tensors on the CPU run."""
+    if fmt == "onnx":
+        pytest.importorskip("onnxruntime")
+        pytest.importorskip("onnx")
+    import rnnkit
+    from rnnkit.errors import InputTypeError
+    from rnnkit.export import export, load_runner
+
+    path = tmp_path / f"g{suffix}"
+    export(rnnkit.GRU(3, 4, batch_first=True).eval(), path, format=fmt, lengths=True)
+    run = load_runner(path, fmt)
+    x, h0, lengths = torch.zeros(2, 5, 3), torch.zeros(1, 2, 4), torch.tensor([5, 3])
+    assert run(x, h0, lengths)[0].shape == (2, 5, 4)
+    for i, name in enumerate(("x", "h0", "lengths")):
+        feed = [x, h0, lengths]
+        feed[i] = feed[i].to("meta")
+        with pytest.raises(InputTypeError, match=rf"^{name}: expected a tensor on cpu \(the runner's\), got one on "
+                                                 rf"meta; move it with {name}\.cpu\(\)$"):
+            run(*feed)

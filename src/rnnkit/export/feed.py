@@ -78,6 +78,9 @@ def _check_one(spec: dict[str, Any], x: Any, sizes: dict[str, int]) -> None:
     name, want, shape = spec["name"], spec.get("dtype"), spec.get("shape")
     if not isinstance(x, Tensor):
         raise InputTypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    if x.device.type != "cpu":   # both runners are on the CPU: torch's "can't convert cuda:0 device type tensor to
+        raise InputTypeError(f"{name}: expected a tensor on cpu (the runner's), got one on {x.device}; move it with "
+                             f"{name}.cpu()")   # numpy" / "Tensor.item() cannot be called on meta tensors" before
     got = str(x.dtype).replace("torch.", "")
     if isinstance(want, str) and got != want:
         raise InputTypeError(f"{name}: expected dtype {want} (the exported graph's), got {got}")

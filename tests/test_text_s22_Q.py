@@ -271,3 +271,30 @@ def test_classify_predict_refuses_a_csv_file_given_to_input(word_classifier, tmp
     code, out, err = run_cli(["classify", "predict", "--run", str(tmp_path / "run"), "--input",
                               str(tmp_path / "commas.txt"), "--json"], capsys)
     assert code == 0 and json.loads(out)["lines"] == [1, 2, 3]
+
+
+# ---------------------------------------------------------------------------------------- tag predict: a token,tag CSV
+def test_tag_predict_refuses_a_token_tag_csv(tmp_path, capsys):
+    """Before: 'tag predict --input tokens.csv' of 'token,tag' lines tagged each line as one token ('Anna,B-PER'
+    tagged B-PER), exit 0, silently. Oracle: the same tokens one a line (and a token holding a comma) are tagged."""
+    import json
+
+    from toy_data import run_cli
+
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    sents = [["Anna", "went", "to", "Berlin"], ["Otto", "saw", "Paris"]] * 4
+    tags = [["B-PER", "O", "O", "B-LOC"], ["B-PER", "O", "B-LOC"]] * 4
+    cfg = TaggerConfig(word_dim=8, char_dim=4, char_hidden=4, hidden_size=8, epochs=1, val_fraction=0.0, progress=False)
+    SequenceTagger(cfg).fit(sents, tags, baselines=False).save(tmp_path / "run")
+    (tmp_path / "t.csv").write_text("token,tag\nAnna,B-PER\nwent,O\n\nOtto,B-PER\n", encoding="utf-8")
+    code, out, err = run_cli(["tag", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "t.csv")],
+                             capsys)
+    assert code == 1 and out == ""
+    assert err.strip() == ("rnnkit tag: error: DataError: --input: expected one token a line, got every token line "
+                           "after line 1 ending in a comma and a tag of the run (e.g. 'Anna,B-PER'): a 'token,tag' "
+                           "CSV? write one token a line (a tag column, if any, after a TAB)")
+    (tmp_path / "t.txt").write_text("Anna\nwent\n1,000\n\nOtto\n", encoding="utf-8")
+    code, out, err = run_cli(["tag", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "t.txt"),
+                              "--json"], capsys)
+    assert code == 0 and [len(p) for p in json.loads(out)["predictions"]] == [3, 1]

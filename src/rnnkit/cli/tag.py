@@ -112,6 +112,10 @@ class Tag(TaskCommand):
         places = None if text is None else _first_lines(args.conll, sents, text)
         return Data(sents, [t for _, t in pairs], source, places=places)
 
+    def predictions(self, task, items, args):
+        refuse_comma_tags(items, self._starts, task.tags.tokens)
+        return super().predictions(task, items, args)
+
     def read_inputs(self, args):
         from rnnkit.data.text import read_conll_tokens
 
@@ -119,7 +123,8 @@ class Tag(TaskCommand):
         kept = [k for k, s in enumerate(sents) if s != [DOCSTART]]   # as training / evaluate read a CoNLL file
         if not kept:
             raise DataError(f"--input: expected at least one sentence, got only {DOCSTART} lines")
-        return [sents[k] for k in kept], [starts[k] for k in kept], "lines"
+        self._starts = [starts[k] for k in kept]     # for predictions' check (a command runs one action)
+        return [sents[k] for k in kept], self._starts, "lines"
 
     def format_predictions(self, items, numbers, out) -> str:
         return "\n\n".join("\n".join(f"{w}\t{t}" for w, t in zip(s, ts)) for s, ts in zip(items, out["predictions"]))
@@ -144,6 +149,20 @@ def _first_lines(path, sents: list[list[str]], text: str) -> list[str] | None:
         out.append(f"--conll {str(path)!r} line {starts[k]}")
         k += 1
     return out
+
+
+def refuse_comma_tags(sents: list[list[str]], starts: list[int], tags: list[str]) -> None:
+    """A DataError when every token line of ``predict --input`` (but a first one, a header) ends with a comma and
+    one of the run's tags (``Anna,B-PER``): a ``token,tag`` CSV given to predict was tagged with each line read as one
+    token, exit 0, silently (a ``token<TAB>tag`` line's tag column is passed over, as documented). A token holding a
+    comma (``1,000``) is read as before."""
+    tokens = [t for s in sents for t in s]
+    known = set(tags)
+    tagged = sum(t.rpartition(",")[2] in known and "," in t for t in tokens[1:])
+    if len(tokens) > 2 and tagged == len(tokens) - 1:
+        raise DataError(f"--input: expected one token a line, got every token line after line {starts[0]} ending in "
+                        f"a comma and a tag of the run (e.g. {tokens[1]!r}): a 'token,tag' CSV? write one token a line "
+                        "(a tag column, if any, after a TAB)")
 
 
 COMMAND = Tag()

@@ -227,3 +227,46 @@ def test_ids_that_differ_only_by_a_default_ignorable_character_are_refused_and_j
     people = ["\U0001f468\u200d\U0001f469", "\U0001f468\U0001f469"]
     f = Forecaster("seasonal_naive", horizon=2).fit(_panel(people), target="y", time_col="date", id_col="store")
     assert sorted(f.predict()["id"].unique()) == sorted(people)
+
+
+# ------------------------------------------------------------------ 4. trailing delimiters: columns with no name
+def _trailing(tmp_path, tail: str, rows=None) -> str:
+    t = pd.date_range("2024-01-01", periods=30, freq="D").strftime("%Y-%m-%d")
+    y = np.arange(30) % 7 + 1.0
+    body = "".join(f"{a},{b}{tail if rows is None else rows(k)}\n" for k, (a, b) in enumerate(zip(t, y)))
+    path = tmp_path / "trail.csv"
+    path.write_text("t,y" + tail + "\n" + body)
+    return str(path)
+
+
+def test_rows_ending_in_two_delimiters_read_as_the_file_without_them(tmp_path, capsys):
+    """'t,y,,' on every line (a spreadsheet's or a script's trailing commas) was "expected each column name once in
+    the header, got '' twice (['t', 'y', '', ''])" while one trailing comma was read; pandas reads both the same
+    way. Oracle: the same file without the trailing commas -- equal frames, equal forecasts."""
+    from rnnkit.data.series import read_series_csv
+    from toy_data import run_cli
+
+    plain = _trailing(tmp_path, "")
+    want = read_series_csv(plain, "t")
+    runs = []
+    for tail in ("", ",,", ",,,"):
+        path = _trailing(tmp_path, tail)
+        pd.testing.assert_frame_equal(read_series_csv(path, "t", what="--csv"), want)
+        code, out, err = run_cli(["forecast", "--csv", path, "--time-col", "t", "--target", "y", "--model", "ets",
+                                  "--horizon", "3", "--quiet", "--json"], capsys)
+        assert code == 0, err
+        runs.append(json.loads(out)["forecast"])
+    assert runs[1] == runs[0] and runs[2] == runs[0]
+
+
+def test_two_unnamed_columns_holding_values_are_named_by_position(tmp_path):
+    """Two columns with no name that hold values: the message quoted '' twice. Oracle: a line naming --csv, the
+    columns by position and the first value found, and the fix (one such column is read, as pandas reads it)."""
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.errors import DataError
+
+    path = _trailing(tmp_path, ",,", rows=lambda k: ",8,9" if k == 3 else ",,")
+    with pytest.raises(DataError, match=r"^--csv '.*trail.csv': expected a name in the header for each column that "
+                                        r"holds values, got 2 columns with no name \(3 and 4 of 't,y,,'\), column 3 "
+                                        r"holding '8' in data row 4: name them in the header, or remove them$"):
+        read_series_csv(path, "t", what="--csv")

@@ -351,6 +351,7 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     different UTC offsets at one wall-clock time (two zones) are a DataError (:mod:`.timeseries.zones`)."""
     from rnnkit.data.compressed import csv_text
     from rnnkit.data.text import csv_records
+    from rnnkit.data.unnamed_columns import drop_empty_unnamed
 
     path = Path(path)
     if not (path.is_file() or is_stream(path)):          # a pipe (<(cmd), '-': stdin) is read once, as a file
@@ -371,6 +372,7 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
             raise DataError(f"{what}: expected the header on the first line, got {header.strip()[:60]!r} (no comma) "
                             f"above line {table + 1}'s {lines[table].strip()[:60]!r}: a title or note above the "
                             f"table? delete the lines above the header")
+    text = drop_empty_unnamed(text, f"{what} {str(path)!r}")   # 't,y,,' on every line: 'got '' twice' (session 22)
     csv_records(text, f"{what} {str(path)!r}", keep=False)   # no column twice, every row as wide as the header
     try:
         frame = pd.read_csv(io.StringIO(text))

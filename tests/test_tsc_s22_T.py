@@ -110,3 +110,25 @@ def test_predicting_ucr_lines_of_values_alone_warns_that_their_first_value_is_re
         code, out, _ = run_cli(["tsc", "predict", "--run", run, "--ucr", str(tmp_path / "labelled.tsv"), "--json"],
                                capsys)
     assert code == 0 and not [w for w in seen if "start with its label" in str(w.message)]
+
+
+def test_a_long_ts_line_is_read_in_bounded_memory():
+    # a series of millions of values is one line: its fields were split twice and held as a list of Python floats
+    # too (170 bytes a value at the peak, ~26x the text); one split read straight into an array: 93
+    import tracemalloc
+
+    from rnnkit.data.tsc import read_ts
+
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal(200_000).astype(np.float32)
+    text = "@classLabel true a b\n@data\n" + ",".join(f"{v:.3f}" for v in values) + ",?:a\n1,2:b\n"
+    tracemalloc.start()
+    try:
+        X, y = read_ts(text=text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert y == ["a", "b"] and X[0].shape == (200_001, 1) and np.isnan(X[0][-1, 0])   # the oracle: the values written
+    assert np.array_equal(X[0][:-1, 0], np.array([f"{v:.3f}" for v in values], dtype=np.float64).astype(np.float32))
+    assert peak < 120 * len(values)
+

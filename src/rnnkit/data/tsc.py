@@ -115,8 +115,8 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
                                 f"{label[:30]!r} and no @classLabel line; unlabelled series need '@classLabel false'")
         else:
             chans, label = parts, ""
-        try:
-            cols = [(c.split(","), [np.nan if v.strip() == "?" else _number(v) for v in c.split(",")]) for c in chans]
+        try:   # one channel's fields at a time, straight into an array: a line of a million values peaked at
+            cols = [_parse_channel(c) for c in chans]   # ~160 MB (two splits and a list of floats)
         except ValueError:   # '(0,1),(1,2)' without '@timeStamps true': the cause was unnamed
             pairs = " ((timestamp,value) pairs: the '@timeStamps true' layout, which is not supported)" \
                 if line.startswith("(") else ""
@@ -140,6 +140,13 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
         raise DataError(f"{name}: expected at least one series after '@data', got none")
     _check_declared(name, header, X)
     return X, y
+
+
+def _parse_channel(text: str) -> tuple[list[str], np.ndarray]:
+    """One channel of a ``.ts`` line, ``'1,?,3'``: its fields and their float64 values (``?``: NaN), one split and
+    no list of Python floats; ValueError for a field that is not a number."""
+    fields = text.split(",")
+    return fields, np.fromiter((np.nan if v.strip() == "?" else _number(v) for v in fields), np.float64, len(fields))
 
 
 def _all_numbers(fields: list[str]) -> bool:
@@ -290,10 +297,10 @@ def _number(text: str) -> float:
     return float(text)
 
 
-def _float32(values: list[float], fields: list[str], name: str, ln: int) -> np.ndarray:
+def _float32(values: list[float] | np.ndarray, fields: list[str], name: str, ln: int) -> np.ndarray:
     """``values`` as float32; an infinite value or one beyond float32 (1e39: inf after the cast, with only
     numpy's RuntimeWarning) is a DataError naming the file, line and field (NaN stays: a missing value)."""
-    a = np.array(values, dtype=np.float64)
+    a = np.asarray(values, dtype=np.float64)
     bad = np.flatnonzero(np.abs(a) > _F32_MAX)
     if bad.size:
         raise DataError(f"{name}: expected finite values within float32 (|v| <= 3.4e38; NaN for a missing one) at "

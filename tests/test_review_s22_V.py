@@ -392,3 +392,34 @@ def test_load_runner_names_an_input_on_another_device(fmt, suffix, tmp_path):
         with pytest.raises(InputTypeError, match=rf"^{name}: expected a tensor on cpu \(the runner's\), got one on "
                                                  rf"meta; move it with {name}\.cpu\(\)$"):
             run(*feed)
+
+
+# ------------------------------------------------------------------ hopfield modules: inputs on another device
+def test_hopfield_modules_name_an_input_on_another_device_as_the_layers_do():
+    """The recurrent layers refuse an x on another device than their weights, naming it; the Hopfield modules checked
+    dtype and shape only: torch's error naming no argument ('Tensor on device cpu is not on the expected device
+    meta!', 'Tensor.item() cannot be called on meta tensors' from the mask check), and HopfieldPooling of inputs on
+    the meta device returned a result there, silently. Each names the input now. Oracle: an rnnkit.LSTM given x on
+    the meta device (its message), and the same calls on the CPU."""
+    import rnnkit
+    from rnnkit.errors import InputTypeError
+    from rnnkit.hopfield import HopfieldLayer, HopfieldPooling, hopfield_update
+    from rnnkit.hopfield.modern import scaled_softmax
+
+    meta = torch.device("meta")
+    with pytest.raises(InputTypeError, match=r"^x: expected a tensor on cpu \(the layer's weights'\), got meta"):
+        rnnkit.LSTM(4, 4)(torch.zeros(3, 2, 4, device=meta))
+    q, stored, mask = torch.randn(2, 1, 4), torch.randn(3, 4), torch.ones(2, 3, dtype=torch.bool)
+    learned, given, pool = HopfieldLayer(4, n_patterns=3), HopfieldLayer(4), HopfieldPooling(4)
+    assert learned(q).shape == given(q, stored=stored, mask=mask).shape == (2, 1, 4)
+    assert pool(torch.randn(2, 3, 4)).shape == (2, 4)
+    cases = [(lambda: learned(q.to(meta)), "queries", "the module's parameters'"),
+             (lambda: given(q, stored=stored.to(meta)), "stored", "as queries"),
+             (lambda: given(q, stored=stored, mask=mask.to(meta)), "mask", "as queries"),
+             (lambda: pool(torch.randn(2, 3, 4, device=meta)), "inputs", "the module's parameters'"),
+             (lambda: hopfield_update(q, stored, 1.0, mask=mask[:1, None].to(meta)), "mask", "as states"),
+             (lambda: scaled_softmax(torch.randn(2, 3), 1.0, mask=mask.to(meta)), "mask", "as dots")]
+    for call, name, of in cases:
+        with pytest.raises(InputTypeError, match=rf"^{name}: expected a tensor on cpu \({of}\), got one on meta; "
+                                                 r"move it explicitly$"):
+            call()

@@ -101,7 +101,7 @@ def scaled_softmax(dots: Tensor, beta: float, mask: Tensor | None = None) -> Ten
         raise InputTypeError(f"dots: expected a floating-point torch.Tensor, got "
                              f"{getattr(dots, 'dtype', type(dots).__name__)}")
     if mask is not None:   # a row with no entry was NaN weights, silently
-        _check_mask(mask, dots.shape, dots.shape[-1] if dots.dim() else 0)
+        _check_mask(mask, dots.shape, dots.shape[-1] if dots.dim() else 0, dots.device, "as dots")
     return _softmax(dots, beta, mask)
 
 
@@ -111,11 +111,12 @@ def _softmax(dots: Tensor, beta: float, mask: Tensor | None) -> Tensor:
     return torch.softmax(_shifted(dots, beta)[0], dim=-1)
 
 
-def _check_mask(mask: Any, shape: tuple[int, ...], width: int) -> None:
-    """``mask`` a bool tensor broadcast against ``shape`` (its last dim the ``width`` entries) with at
+def _check_mask(mask: Any, shape: tuple[int, ...], width: int, device: torch.device, of: str) -> None:
+    """``mask`` a bool tensor on ``device`` broadcast against ``shape`` (its last dim the ``width`` entries) with at
     least one True entry in every row (a row with none was NaN weights)."""
     if not isinstance(mask, Tensor) or mask.dtype != torch.bool:
         raise InputTypeError(f"mask: expected a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+    _check_device("mask", mask, device, of)
     try:   # to shape, not beyond it: a (Q, P) mask of unbatched queries made the output a batch of Q, silently
         grown = torch.broadcast_shapes(mask.shape, shape) != torch.Size(shape)
     except RuntimeError:
@@ -163,7 +164,7 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
         raise ShapeError(f"stored: expected leading dims that broadcast against states' {tuple(states.shape[:-2])}, "
                          f"got shape {tuple(stored.shape)}") from None
     if mask is not None:
-        _check_mask(mask, (*batch, stored.shape[-2]), stored.shape[-2])
+        _check_mask(mask, (*batch, stored.shape[-2]), stored.shape[-2], states.device, "as states")
     return _update(states, stored, beta, mask)
 
 
@@ -309,8 +310,15 @@ def _check_beta_or_default(beta: Any, dim: int) -> float:
     return 1.0 / math.sqrt(dim) if beta is None else check_positive_float("beta", beta)
 
 
+def _check_device(name: str, x: Tensor, device: torch.device | None, of: str) -> None:
+    """``x`` on ``device`` (when given): a tensor on another one was torch's error naming no argument ('Tensor on
+    device cpu is not on the expected device cuda:0!'), or, from the meta device, a result silently on it."""
+    if device is not None and x.device != device:
+        raise InputTypeError(f"{name}: expected a tensor on {device} ({of}), got one on {x.device}; move it explicitly")
+
+
 def _check_input(name: str, x: Any, dims: int, last: int, layout: str, dtype: torch.dtype | None = None,
-                 rows: str | None = None, dtype_of: str = "the module's") -> Tensor:
+                 rows: str | None = None, dtype_of: str = "the module's", device: torch.device | None = None) -> Tensor:
     """``x`` if it is a floating tensor of ``dims`` dims, last size ``last`` and (given) dtype ``dtype``
     (or the autocast dtype under autocast, as the layers accept); ``rows``: the name of the second-to-last
     axis, which must then not be empty."""
@@ -322,6 +330,7 @@ def _check_input(name: str, x: Any, dims: int, last: int, layout: str, dtype: to
         raise ShapeError(f"{name}: expected shape {layout} with last size {last}, got {tuple(x.shape)}")
     if dtype is not None and x.dtype != dtype and x.dtype != autocast_dtype(x):
         raise InputTypeError(f"{name}: expected dtype {dtype} ({dtype_of}), got {x.dtype}; convert explicitly")
+    _check_device(name, x, device, dtype_of.replace("the module's", "the module's parameters'"))
     if rows is not None and x.shape[-2] == 0:
         raise ShapeError(f"{name}: expected at least one {rows}, got shape {tuple(x.shape)}")
     return x
@@ -372,8 +381,9 @@ class HopfieldLayer(nn.Module):
         return f"size={self.size}, n_patterns={learned}, beta={self.beta:.4g}, update_steps={self.update_steps}"
 
     def forward(self, queries: Tensor, stored: Tensor | None = None, mask: Tensor | None = None) -> Tensor:
-        xi = _check_input("queries", queries, 3, self.size, "(B, Q, D)",
-                          None if self.patterns is None else self.patterns.dtype)
+        learned = self.patterns is not None
+        xi = _check_input("queries", queries, 3, self.size, "(B, Q, D)", self.patterns.dtype if learned else None,
+                          device=self.patterns.device if learned else None)
         if stored is None and self.patterns is None:
             raise ConfigError("stored: expected stored patterns (B, P, D) as input (this layer was built "
                               "without n_patterns), got None")
@@ -385,12 +395,12 @@ class HopfieldLayer(nn.Module):
         else:
             dims = stored.dim() if isinstance(stored, Tensor) and stored.dim() in (2, 3) else 3
             stored = _check_input("stored", stored, dims, self.size, "(B, P, D) or (P, D)", xi.dtype,
-                                  rows="stored pattern (P >= 1)", dtype_of="as queries")
+                                  rows="stored pattern (P >= 1)", dtype_of="as queries", device=xi.device)
             if stored.dim() == 3 and stored.shape[0] != xi.shape[0]:
                 raise ShapeError(f"stored: expected batch size {xi.shape[0]} (as queries), got {tuple(stored.shape)}")
         if mask is not None:
             P = stored.shape[-2]
-            _check_mask(mask, (xi.shape[0], P), P)      # a bool tensor, one stored pattern per row at least
+            _check_mask(mask, (xi.shape[0], P), P, xi.device, "as queries")   # bool, a True per row at least
             if tuple(mask.shape) != (xi.shape[0], P):   # exactly (B, P) here, not a shape broadcast to it
                 raise ShapeError(f"mask: expected shape ({xi.shape[0]}, {P}), got {tuple(mask.shape)}")
         for _ in range(self.update_steps):
@@ -447,7 +457,8 @@ class HopfieldPooling(nn.Module):
         """``inputs`` checked, with every padded step (beyond ``lengths``) set to zero, so what the padding
         holds (NaN, Inf) reaches no output or gradient (``0 * NaN`` is NaN); and the ``(B, T)`` step mask
         (``None`` when every sequence is full). ``lengths`` is checked as the layers check it."""
-        y = _check_input("inputs", inputs, 3, self.input_size, "(B, T, D)", self.query.dtype, rows="step (T >= 1)")
+        y = _check_input("inputs", inputs, 3, self.input_size, "(B, T, D)", self.query.dtype, rows="step (T >= 1)",
+                         device=self.query.device)
         lengths = check_lengths(lengths, y.shape[0], y.shape[1], device=y.device)
         if lengths is None:
             return y, None

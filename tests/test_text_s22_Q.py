@@ -298,3 +298,22 @@ def test_tag_predict_refuses_a_token_tag_csv(tmp_path, capsys):
     code, out, err = run_cli(["tag", "predict", "--run", str(tmp_path / "run"), "--input", str(tmp_path / "t.txt"),
                               "--json"], capsys)
     assert code == 0 and [len(p) for p in json.loads(out)["predictions"]] == [3, 1]
+
+
+def test_a_tagger_trained_on_swapped_columns_is_warned():
+    """Before: a CoNLL file written tag first ('O<TAB>saw') trained a tagger whose tokens were the tags and whose
+    tags were the words, exit 0, without a word. Oracle: the same data the right way round is not warned."""
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    sents = [["Anna", "went", "to", "Berlin"], ["Otto", "saw", "Paris"]] * 4
+    tags = [["B-PER", "O", "O", "B-LOC"], ["B-PER", "O", "B-LOC"]] * 4
+    cfg = TaggerConfig(word_dim=8, char_dim=4, char_hidden=4, hidden_size=8, epochs=1, val_fraction=0.0, progress=False)
+    with pytest.warns(UserWarning, match=r"^sentences: every token reads as an entity tag \(e.g. \['B-LOC', 'B-PER', "
+                                         r"'O'\]\) while 7 tag\(s\) do not \(e.g. \['Anna', 'Berlin', 'Otto'\]\): the "
+                                         r"token and tag columns swapped\?") as seen:
+        SequenceTagger(cfg).fit(tags, sents, baselines=False)
+    assert [w.filename for w in seen if "columns swapped" in str(w.message)] == [__file__]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        SequenceTagger(cfg).fit(sents, tags, baselines=False)
+    assert not [w for w in seen if "columns swapped" in str(w.message)]

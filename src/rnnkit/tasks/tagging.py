@@ -276,7 +276,7 @@ class SequenceTagger(Task):
         return _check_tags(targets, inputs, what, self.places_of(what))
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
-        check_trainable_tags(targets, self.target_name)
+        check_trainable_tags(targets, self.target_name, inputs)   # columns swapped: warned
 
     def check_known(self, targets: Any, checked: list) -> None:
         """Each gold tag against the trained ones (a tag such as 'B-PER ' or an NFD 'B-café' was unseen, scored

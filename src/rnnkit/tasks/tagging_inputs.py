@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 import unicodedata
 from typing import Any, Iterable, Sequence
 
@@ -23,7 +24,7 @@ from rnnkit.data.vocab import INVISIBLE_ONLY, literal_tokens
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_label_kinds, check_labels, item_at, missing_hint, one_spelling_per_label
 
-__all__ = ["word_keys", "check_sentences", "check_tags", "check_trainable_tags"]
+__all__ = ["word_keys", "check_sentences", "check_tags", "check_trainable_tags", "warn_swapped_columns"]
 
 
 def word_keys(sent: list[str]) -> list[str]:
@@ -111,10 +112,32 @@ def check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
     return out
 
 
-def check_trainable_tags(tags: list[list[str]], what: str = "tags") -> None:
+def check_trainable_tags(tags: list[list[str]], what: str = "tags", sents: list[list[str]] | None = None) -> None:
     """A DataError unless the training tags hold at least two different tags: a tagger of one tag learns nothing
     (every token gets it, token accuracy 1.0 on data of that tag), as the classifier and the series classifier
-    refuse one class."""
+    refuse one class. With ``sents``, a warning when every token reads as an entity tag and the tags do not
+    (:func:`warn_swapped_columns`)."""
     seen = {t for s in tags for t in s}
     if len(seen) < 2:
         raise DataError(f"{what}: expected at least 2 different tags to learn from, got only {sorted(seen)}")
+    if sents is not None:
+        warn_swapped_columns(sents, seen)
+
+
+#: An entity tag of the BIO / IOB1 / IOBES / BILOU schemes, or O.
+_ENTITY_TAG = re.compile(r"O|[BIESLU]-\S+")
+
+
+def warn_swapped_columns(sents: list[list[str]], tags: set[str]) -> None:
+    """Warn when every training token is an entity tag (``O``, ``B-PER``, ...) while some tag is none (``saw``): a
+    CoNLL file whose columns were swapped (``O<TAB>saw``) trained a tagger of the tag column's few values, silently.
+    Kept as given (a warning: rnnkit reads the first column as the token, the last as the tag)."""
+    tokens = {t for s in sents for t in s}
+    if tokens and all(_ENTITY_TAG.fullmatch(t) for t in tokens):
+        words = sorted(t for t in tags if not _ENTITY_TAG.fullmatch(t))
+        if words:
+            import warnings
+
+            warnings.warn(f"sentences: every token reads as an entity tag (e.g. {sorted(tokens)[:3]}) while "
+                          f"{len(words)} tag(s) do not (e.g. {words[:3]}): the token and tag columns swapped? (CoNLL: "
+                          "the token first, the tag last)", stacklevel=5)

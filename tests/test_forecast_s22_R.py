@@ -270,3 +270,32 @@ def test_two_unnamed_columns_holding_values_are_named_by_position(tmp_path):
                                         r"holds values, got 2 columns with no name \(3 and 4 of 't,y,,'\), column 3 "
                                         r"holding '8' in data row 4: name them in the header, or remove them$"):
         read_series_csv(path, "t", what="--csv")
+
+
+# ------------------------------------------------------------------ 3. spreadsheet serial days without gaps
+def test_consecutive_spreadsheet_serial_days_are_read_as_steps_with_a_warning(tmp_path, capsys):
+    """A time column 45292 .. 45351 (what a spreadsheet saves for daily dates formatted as numbers) is integer steps
+    to the forecaster, as to pandas and Darts: no calendar, forecast times as numbers, and nothing said so (with
+    weekly or monthly gaps it is already a DataError naming serials). Oracle: the steps are still read (the forecast
+    equals the one of the same values at steps 0 .. 59, relabelled), a warning names the first day; steps outside
+    spreadsheet days (0 .. 59, 100 .. 159) are read without one."""
+    import warnings
+
+    from toy_data import run_cli, write_frame
+
+    y = np.arange(60) % 7 + 1.0 + np.random.default_rng(0).normal(scale=0.1, size=60)
+    serial = pd.DataFrame({"t": np.arange(45292, 45352), "y": y})
+    with pytest.warns(UserWarning, match=r"^time_col 't': integer steps 45292 \.\. 45351 are read as steps 1 apart, "
+                                         r"without a calendar .*\(45292 = 2024-01-01\), turn them into dates first"):
+        got = Forecaster("ets", horizon=3).fit(serial, target="y", time_col="t").predict()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for start in (0, 100):
+            want = Forecaster("ets", horizon=3).fit(serial.assign(t=np.arange(start, start + 60)), target="y",
+                                                    time_col="t").predict()
+    np.testing.assert_array_equal(got["value"], want["value"])
+    assert got["time"].tolist() == [45352, 45353, 45354]
+    with pytest.warns(UserWarning, match=r"^--time-col 't': integer steps 45292 \.\. 45351 are read as steps"):
+        code, _, err = run_cli(["forecast", "--csv", write_frame(tmp_path / "s.csv", serial), "--time-col", "t",
+                                "--target", "y", "--model", "ets", "--horizon", "3", "--quiet"], capsys)
+    assert code == 0, err

@@ -172,6 +172,7 @@ def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = N
         if (steps := np.asarray(raw)).dtype == np.uint64 and steps.size and steps.max() > np.iinfo(np.int64).max:
             raise DataError(f"{what}: expected integer steps below 2**63, got {int(steps.max())}")
         if date_format is None:
+            serial_days_note(steps, what)
             return pd.Index(steps.astype(np.int64)), None
         raw = pd.Index(steps.astype(str))
     idx, fmt = parse_dates(raw, what, date_format, dayfirst)
@@ -180,6 +181,26 @@ def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = N
         raise DataError(f"{what}: expected a timestamp on every row, got {gone.size} missing (first in data row "
                         f"{gone[0] + 1}{'' if gone.size == 1 else f', last in data row {gone[-1] + 1}'})")
     return idx, fmt
+
+
+#: spreadsheet serial day numbers of 1990-01-01 .. 2099-12-31 (day 0 is 1899-12-30 in Excel, LibreOffice, Sheets)
+SERIAL_DAYS = (32874, 73050)
+
+
+def serial_days_note(steps: np.ndarray, what: str) -> None:
+    """Warn when integer steps are consecutive whole numbers in :data:`SERIAL_DAYS` (at least 14 of them): what a
+    spreadsheet writes for daily dates saved as numbers. They are read as steps, as pandas and Darts read integers
+    (valid steps are never refused), but such a series has no calendar -- no day-of-week season or covariate, forecast
+    times written as numbers -- and before session 22 nothing said so (serials with weekly or monthly gaps are a
+    DataError naming them: :func:`rnnkit.data.timeseries.frequency.integer_steps_hint`)."""
+    days = np.unique(steps)
+    if days.size < 14 or days[0] < SERIAL_DAYS[0] or days[-1] > SERIAL_DAYS[1] or (np.diff(days) != 1).any():
+        return
+    first = pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(days[0]))
+    warnings.warn(f"{what}: integer steps {days[0]} .. {days[-1]} are read as steps 1 apart, without a calendar (no "
+                  f"day-of-week season or covariates, forecast times as numbers); if they are spreadsheet serial day "
+                  f"numbers ({days[0]} = {first:%Y-%m-%d}), turn them into dates first, e.g. pd.to_datetime(col, "
+                  f"unit='D', origin='1899-12-30'), or save the column as dates", UserWarning, stacklevel=3)
 
 
 def _multi_index_fix(index: pd.MultiIndex) -> str:

@@ -132,3 +132,18 @@ def test_a_long_ts_line_is_read_in_bounded_memory():
     assert np.array_equal(X[0][:-1, 0], np.array([f"{v:.3f}" for v in values], dtype=np.float64).astype(np.float32))
     assert peak < 120 * len(values)
 
+
+def test_a_label_column_named_otherwise_is_not_read_as_a_channel(tmp_path):
+    # label_col='class' on a file whose labels are in 'label': numeric labels were read as a channel (labels are
+    # optional, for prediction), text ones said only 'expected numbers in ['time', 'v', 'label']'
+    frame = _long_frame()
+    want_X, want_y = read_long_csv(write_frame(tmp_path / "text.csv", frame))            # the oracle: label_col
+    for labels in (frame["label"], frame["label"].map({"a": 0, "b": 1})):                # text, then numbers
+        path = write_frame(tmp_path / "x.csv", frame.assign(label=labels))
+        with pytest.raises(DataError, match=r"expected label_col 'class' among the columns \['id', 'time', 'v', "
+                                            r"'label'\], got a file without it and with a 'label' column"):
+            read_long_csv(path, label_col="class")
+        X, y = read_long_csv(path, label_col="class", value_cols=["v"])                 # channels named: no labels
+        assert y is None and all(np.array_equal(a, b) for a, b in zip(X, want_X))
+    assert read_long_csv(path)[1] == [str(v) for v in frame.groupby("id", sort=False)["label"].first().map(
+        {"a": 0, "b": 1})] and want_y[:2] == ["a", "b"]

@@ -346,6 +346,12 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     if label_col is None and value_cols is None and "label" in header:   # read as a channel, silently
         raise DataError(f"{name}: expected value_cols naming the channels when label_col=None and the file has a "
                         f"'label' column (it would be read as a channel), got value_cols=None; columns {header}")
+    if label_col is not None and label_col not in header and value_cols is None and "label" in header:
+        # a misspelt label_col ('class' for 'label'): the labels were a channel ('expected numbers in [..., 'label']'
+        # for text labels, numeric ones read as values, silently, where labels are optional: predict)
+        raise DataError(f"{name}: expected label_col {label_col!r} among the columns {header}, got a file without it "
+                        "and with a 'label' column, which would be read as a channel; name the label column "
+                        "(label_col='label', --label-col label) or the channels (value_cols, --value-cols)")
     has_label = label_col is not None and label_col in header
     values = value_cols or [c for c in header if c not in (id_col, time_col, label_col)]
     if value_cols is None and (unnamed := next((c for c in values if _unnamed(c)), None)) is not None:

@@ -423,3 +423,36 @@ def test_hopfield_modules_name_an_input_on_another_device_as_the_layers_do():
         with pytest.raises(InputTypeError, match=rf"^{name}: expected a tensor on cpu \({of}\), got one on meta; "
                                                  r"move it explicitly$"):
             call()
+
+
+# ------------------------------------------------------------------ layers: from_torch of a torch.nn subclass
+def test_from_torch_refuses_a_subclass_that_overrides_forward(tmp_path):
+    """from_torch converts 'to the rnnkit layer computing exactly what module computes'; a torch.nn.LSTM subclass
+    whose forward computes otherwise (weight drop, a residual: here +1) was converted to plain LSTM math, silently,
+    and rnnkit.export of one (its reference being the converted layer) wrote a graph of the base computation with
+    parity 0. Such a subclass is refused, naming it; one that keeps torch.nn's forward converts as before. Oracle: the
+    modules themselves."""
+    import rnnkit
+    from rnnkit.errors import InputTypeError
+
+    class Shifted(torch.nn.LSTM):
+        def forward(self, x, hx=None):
+            out, state = super().forward(x, hx)
+            return out + 1.0, state
+
+    class Named(torch.nn.LSTM):
+        kind = "plain"
+
+    torch.manual_seed(0)
+    x = torch.randn(5, 2, 3)
+    with torch.no_grad():
+        plain = Named(3, 4)
+        assert torch.allclose(rnnkit.from_torch(plain)(x)[0], plain(x)[0], atol=1e-6)
+        shifted = Shifted(3, 4)
+        message = (r"^module: expected the computation of torch.nn.LSTM, got Shifted, a subclass overriding "
+                   r"forward\(\) \(rnnkit would compute torch.nn.LSTM's, not its own\)$")
+        with pytest.raises(InputTypeError, match=message):
+            rnnkit.from_torch(shifted)
+        with pytest.raises(InputTypeError, match=message):
+            rnnkit.export(shifted, tmp_path / "s.pt2", format="torch-export")
+    assert not (tmp_path / "s.pt2").exists()

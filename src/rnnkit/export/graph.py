@@ -45,7 +45,7 @@ from rnnkit.engine.step import LoopOptions, forward_step
 from rnnkit.errors import ConfigError
 from rnnkit.layers.base import merge_directions, run_stack
 from rnnkit.layers.bidirectional import Bidirectional, _cat_states, _flip_layout, _split_state
-from rnnkit.layers.interop import from_torch
+from rnnkit.layers.interop import convert_torch
 from rnnkit.layers.minimal import MinimalRNN
 from rnnkit.layers.nested import Recurrent
 from rnnkit.layers.recurrent import RecurrentLayer
@@ -191,8 +191,8 @@ def _twin(module: nn.Module) -> nn.Module:
         return ScanMinimal(module)
     if isinstance(module, Bidirectional):
         return ScanBidirectional(module)
-    if isinstance(module, (nn.LSTM, nn.GRU, nn.RNN)):  # torch.nn's own: same weights, exportable loop
-        return ScanLayer(from_torch(module))
+    if isinstance(module, (nn.LSTM, nn.GRU, nn.RNN)):  # torch.nn's own: same weights, exportable loop (a subclass's
+        return ScanLayer(convert_torch(module, own_forward=True))   # own forward: the parity check against it decides)
     return module
 
 

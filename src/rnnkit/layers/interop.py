@@ -23,7 +23,16 @@ def from_torch(module: nn.Module):
     >>> x = torch.randn(2, 4, 3)
     >>> torch.allclose(layer(x)[0], m(x)[0])
     True
+
+    A subclass that overrides ``forward`` (weight drop, a residual, ...) is refused: its weights would be converted to
+    the base class's computation, not its own.
     """
+    return convert_torch(module, own_forward=False)
+
+
+def convert_torch(module: nn.Module, own_forward: bool):
+    """:func:`from_torch`; ``own_forward=True`` also converts a subclass that overrides ``forward``, to the base class's
+    computation (for a caller that checks the result against the module itself: the export's parity check)."""
     if isinstance(module, nn.LSTM):
         cls, extra = LSTM, {"proj_size": module.proj_size}
     elif isinstance(module, nn.GRU):
@@ -32,6 +41,11 @@ def from_torch(module: nn.Module):
         cls, extra = ElmanRNN, {"nonlinearity": module.nonlinearity}
     else:
         raise InputTypeError(f"module: expected torch.nn.RNN, LSTM or GRU, got {type(module).__name__}")
+    base = {LSTM: nn.LSTM, GRU: nn.GRU, ElmanRNN: nn.RNN}[cls]
+    if type(module).forward is not base.forward and not own_forward:   # converted to the base's math, silently
+        raise InputTypeError(f"module: expected the computation of torch.nn.{base.__name__}, got "
+                             f"{type(module).__name__}, a subclass overriding forward() (rnnkit would compute "
+                             f"torch.nn.{base.__name__}'s, not its own)")
     if getattr(module, "parametrizations", None):  # weight norm & co.: the state_dict holds their parts
         raise InputTypeError(f"module: expected plain weights, got parametrized {sorted(module.parametrizations)} "
                              "(torch.nn.utils.parametrize.remove_parametrizations first)")

@@ -98,13 +98,14 @@ def test_predicting_ucr_lines_of_values_alone_warns_that_their_first_value_is_re
     (tmp_path / "train.tsv").write_text("\n".join(lines[:14]) + "\n")
     run = str(tmp_path / "run")
     assert run_cli(["tsc", "train", "--ucr", str(tmp_path / "train.tsv"), "--out", run, *FAST], capsys)[0] == 0
-    (tmp_path / "values.tsv").write_text("\n".join(line.split("\t", 1)[1] for line in lines[14:]) + "\n")
-    (tmp_path / "labelled.tsv").write_text("\n".join(lines[14:]) + "\n")
+    # four lines (five or more of fractional values alone are refused when read: the next test)
+    (tmp_path / "values.tsv").write_text("\n".join(line.split("\t", 1)[1] for line in lines[16:]) + "\n")
+    (tmp_path / "labelled.tsv").write_text("\n".join(lines[16:]) + "\n")
     with pytest.warns(UserWarning, match=r"--ucr .*values.tsv': expected each line to start with its label \(a class "
                                          r"of the run: \['a', 'b'\]\), got none of them .*each series lost its first"):
         code, out, _ = run_cli(["tsc", "predict", "--run", run, "--ucr", str(tmp_path / "values.tsv"), "--json"],
                                capsys)
-    assert code == 0 and len(json.loads(out)["predictions"]) == 6
+    assert code == 0 and len(json.loads(out)["predictions"]) == 4
     with warnings.catch_warnings(record=True) as seen:   # the oracle: the same series with their labels
         warnings.simplefilter("always")
         code, out, _ = run_cli(["tsc", "predict", "--run", run, "--ucr", str(tmp_path / "labelled.tsv"), "--json"],
@@ -147,3 +148,28 @@ def test_a_label_column_named_otherwise_is_not_read_as_a_channel(tmp_path):
         assert y is None and all(np.array_equal(a, b) for a, b in zip(X, want_X))
     assert read_long_csv(path)[1] == [str(v) for v in frame.groupby("id", sort=False)["label"].first().map(
         {"a": 0, "b": 1})] and want_y[:2] == ["a", "b"]
+
+
+def test_a_ucr_file_whose_first_fields_are_values_is_refused(tmp_path, capsys):
+    # a file with the label last (a Weka/pandas export) trained each series as a class of its own ('-0.0654', ...)
+    # and the real label as its last value, silently: only a warning on classes the validation split held out
+    from rnnkit.data.tsc import read_ucr
+
+    rng = np.random.default_rng(0)
+    series = [np.sin(np.linspace(0, 2 + 6 * (i % 2), 12)) + rng.normal(0, .1, 12) for i in range(10)]
+    values = ["\t".join(f"{v:.4f}" for v in x) for x in series]
+    first = "\n".join(f"{i % 2 + 1}\t{v}" for i, v in enumerate(values)) + "\n"
+    X, y = read_ucr(text=first)                                      # the oracle: the same file, labels first
+    assert y == ["1", "2"] * 5 and all(np.allclose(x[:, 0], s, atol=1e-4) for x, s in zip(X, series))
+    (tmp_path / "last.tsv").write_text("\n".join(f"{v}\t{i % 2 + 1}" for i, v in enumerate(values)) + "\n")
+    with pytest.raises(DataError, match=r"expected a class label first on each line \(the UCR layout\), got a "
+                                        r"fractional number first on every line, 10 different ones in 10 series "
+                                        r".*\(the last fields take 2 value\(s\) \['1', '2'\]: the label last\?\)"):
+        read_ucr(tmp_path / "last.tsv")
+    with pytest.raises(DataError, match=r"fractional number first on every line.*not labels\. Move the label first"):
+        read_ucr(text="\n".join(values[:5]) + "\n")                   # values alone: no label to point at
+    assert read_ucr(text="\n".join(values[:4]) + "\n")[1][0] == values[0].split("\t")[0]   # four: read (predict warns)
+    assert read_ucr(text="".join(f"{c}\t{v}\n" for c, v in zip(["0.5", "1.5"] * 3, values)))[1][:2] == ["0.5", "1.5"]
+    code, _, err = run_cli(["tsc", "train", "--ucr", str(tmp_path / "last.tsv"), "--out", str(tmp_path / "run"),
+                            *FAST], capsys)
+    assert code == 1 and "--ucr" in err and "the label last?" in err and not (tmp_path / "run").exists()

@@ -204,7 +204,8 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
     is an error, never a shifted or split value. Trailing ``NaN`` values are the archive's padding of
     shorter series and are cut; ``NaN`` inside a series is kept (and refused by ``fit``, as every missing
     value). A numeric label is written as the number it is (``1.0000000e+00``, ``01`` -> ``'1'``; integers
-    exactly). ``what`` names the file in errors, as :func:`read_ts`'s.
+    exactly). Five or more lines that all start with a different fractional number are a DataError (values, not
+    class codes: a file with the label last, or none). ``what`` names the file in errors, as :func:`read_ts`'s.
 
     >>> X, y = read_ucr(text="1\t0.5\t0.25\tNaN\n2.0000000e+00  3  4  5\n")
     >>> [x[:, 0].tolist() for x in X], y
@@ -214,6 +215,7 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
     text = read_utf8(path, what) if text is None else text
     X: list[np.ndarray] = []
     y: list[str] = []
+    last: list[str] = []   # each line's last field: the label, when a file has it last (_check_labels_first)
     for ln, line in enumerate(split_lines(text, name), 1):
         fields = _ucr_fields(line.strip(" \r").rstrip("\t"))   # a leading tab is an empty label, not nothing
         if not fields:
@@ -240,9 +242,28 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
             raise DataError(f"{name}: expected a class label first at line {ln}, got a missing value {fields[0]!r}")
         X.append(values[: finite[-1] + 1, None])
         y.append(_ucr_label(fields[0]))
+        last.append(fields[-1])
     if not X:
         raise DataError(f"{name}: expected at least one series, got none")
+    _check_labels_first(name, y, last)
     return X, y
+
+
+def _check_labels_first(name: str, y: list[str], last: list[str]) -> None:
+    """DataError when the first fields of a UCR file read as labels are values: five or more series whose labels
+    are all fractional numbers, most series a class of its own -- a file with the label last (a Weka/pandas export)
+    or with none trained every series as its own class and the real label as the series' last value, silently
+    (the UCR archive's labels are class codes, integers)."""
+    fractional = [v for v in y if _NUMBER.fullmatch(v) and not float(v).is_integer()]
+    if len(y) < 5 or len(fractional) < len(y) or 2 * len(set(y)) <= len(y):
+        return
+    codes = sorted(set(last))
+    hint = (f" (the last fields take {len(codes)} value(s) {codes[:5]}: the label last?)" if 2 * len(codes) <= len(y)
+            else "")
+    raise DataError(f"{name}: expected a class label first on each line (the UCR layout), got a fractional number "
+                    f"first on every line, {len(set(y))} different ones in {len(y)} series (e.g. {y[:3]}): values, "
+                    f"not labels{hint}. Move the label first (pandas: df[[label, *values]]); lines of values alone "
+                    "need a label (any placeholder) first")
 
 
 def _ucr_fields(line: str) -> list[str]:

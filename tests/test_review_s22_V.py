@@ -456,3 +456,27 @@ def test_from_torch_refuses_a_subclass_that_overrides_forward(tmp_path):
         with pytest.raises(InputTypeError, match=message):
             rnnkit.export(shifted, tmp_path / "s.pt2", format="torch-export")
     assert not (tmp_path / "s.pt2").exists()
+
+
+# ------------------------------------------------------------------ Bidirectional of a frozen layer
+def test_bidirectional_of_a_frozen_layer_warns_that_its_fresh_backward_weights_are_frozen():
+    """Bidirectional(layer) runs a copy of the layer backwards with newly initialised weights; the copy kept the
+    layer's requires_grad flags, so wrapping a frozen (pretrained, from_torch) layer gave a backward direction of
+    random weights that never train, without a word. The flags are kept (nothing is changed behind the user's back)
+    and a warning names them and the fix. Oracle: the parameters' own flags; a trainable layer is not warned about."""
+    import warnings
+
+    import rnnkit
+
+    trainable = rnnkit.GRU(3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rnnkit.Bidirectional(trainable)
+    frozen = rnnkit.from_torch(torch.nn.GRU(3, 4).requires_grad_(False))
+    with pytest.warns(UserWarning, match=r"^Bidirectional: the backward copy's newly initialised weights are frozen as "
+                                         r"the layer's are \(weight_ih_l0, weight_hh_l0, bias_ih_l0, \.\.\.: "
+                                         r"requires_grad=False\), so they stay random; call "
+                                         r"\.backward_layer\.requires_grad_\(True\) to train them$"):
+        bi = rnnkit.Bidirectional(frozen)
+    assert not any(p.requires_grad for p in bi.backward_layer.parameters())
+    assert not torch.equal(bi.backward_layer.weight_hh_l0, frozen.weight_hh_l0)   # newly drawn, as documented

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import torch
@@ -45,6 +46,12 @@ class Bidirectional(nn.Module):
         self.forward_layer = layer
         self.backward_layer = copy.deepcopy(layer)
         self.backward_layer.reset_parameters()
+        frozen = [n for n, p in self.backward_layer.named_parameters() if not p.requires_grad]
+        if frozen:   # the copy keeps the flags: newly drawn weights that never train, without a word
+            names = ", ".join(frozen[:3]) + (", ..." if len(frozen) > 3 else "")
+            warnings.warn("Bidirectional: the backward copy's newly initialised weights are frozen as the layer's "
+                          f"are ({names}: requires_grad=False), so they stay random; call "
+                          ".backward_layer.requires_grad_(True) to train them", stacklevel=2)
         if hasattr(layer, "gradflow_reversed"):   # its gradient-flow records are a backward direction's
             self.backward_layer.gradflow_reversed = True
         self.batch_first = layer.batch_first

@@ -317,3 +317,25 @@ def test_a_tagger_trained_on_swapped_columns_is_warned():
         warnings.simplefilter("always")
         SequenceTagger(cfg).fit(sents, tags, baselines=False)
     assert not [w for w in seen if "columns swapped" in str(w.message)]
+
+
+# ---------------------------------------------------------------------------------------- translate: a column twice
+def test_pairs_whose_targets_are_their_sources_are_warned_at_fit_and_evaluate():
+    """Before: 'paste de.txt de.txt > pairs.tsv' trained a translator to copy, silently (high BLEU, copy-source 100).
+    Oracle: the real pairs are not warned."""
+    from toy_data import PAIRS_DE, PAIRS_EN, SEQ2SEQ_FAST
+
+    from rnnkit.tasks.seq2seq import Seq2SeqConfig, Translator
+
+    t = Translator(Seq2SeqConfig(**{**SEQ2SEQ_FAST, "epochs": 1, "model": "char"}))
+    named = r"^targets: 8 of 8 equal their source, e.g. targets\[0\] 'die Zeile ist lang': a file pairing a column"
+    with pytest.warns(UserWarning, match=named) as seen:
+        t.fit(PAIRS_DE, list(PAIRS_DE), baselines=False)
+    assert [w.filename for w in seen if "equal their source" in str(w.message)] == [__file__]
+    with pytest.warns(UserWarning, match=named) as seen:
+        t.evaluate(PAIRS_DE, list(PAIRS_DE), baselines=False)
+    assert [w.filename for w in seen if "equal their source" in str(w.message)] == [__file__]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        t.evaluate(PAIRS_DE, PAIRS_EN, baselines=False)
+    assert not [w for w in seen if "equal their source" in str(w.message)]

@@ -65,6 +65,7 @@ from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.seq2seq_pointer import WordPointer
 from rnnkit.tasks.seq2seq_mbr import mbr_select
 from rnnkit.tasks.seq2seq_search import beam_search, beam_search_nbest, greedy_search
+from rnnkit.tasks.seq2seq_copies import warn_copied_pairs
 from rnnkit.tasks.seq2seq_unseen import warn_unseen_sources
 from rnnkit.tasks.seq2seq_words import CopySource, WordDictionary
 
@@ -302,6 +303,7 @@ class Translator(Task):
         out = check_texts(targets, what)
         if len(out) != len(inputs):
             raise DataError(f"{what}: expected {self.one_target} ({len(inputs)}), got {len(out)}")
+        warn_copied_pairs(inputs, out, what)       # 'paste a.txt a.txt': a copy task, silently
         return out
 
     # -------------------------------------------------------------- encoding

@@ -173,3 +173,28 @@ def test_a_ucr_file_whose_first_fields_are_values_is_refused(tmp_path, capsys):
     code, _, err = run_cli(["tsc", "train", "--ucr", str(tmp_path / "last.tsv"), "--out", str(tmp_path / "run"),
                             *FAST], capsys)
     assert code == 1 and "--ucr" in err and "the label last?" in err and not (tmp_path / "run").exists()
+
+
+def test_evaluating_a_registered_set_with_a_run_trained_elsewhere_scores_its_test_split(tmp_path, capsys):
+    # 'tsc evaluate --run R --dataset gunpoint' (R trained on another file) scored GunPoint's 50 TRAIN series, 'n': 50,
+    # the split unnamed; a channel mismatch said 'X[0]: expected 1 channels, got 6', naming neither flag nor set
+    from rnnkit.data.registry import get_dataset
+    from rnnkit.tasks.tsc import TimeSeriesClassifier
+
+    info = get_dataset("gunpoint")
+    if not info.available():
+        pytest.skip("sktime's data files not installed")
+    d = info.load()
+    rng = np.random.default_rng(0)
+    lines = [",".join(f"{v:.4f}" for v in x[::5, 0] + rng.normal(0, .1, 30)) + f":{c}"
+             for x, c in zip(d.X_train[:20], d.y_train[:20])]           # other data of the same labels
+    run = tmp_path / "run"
+    (tmp_path / "t.ts").write_text("\n".join(["@problemName toy", "@classLabel true 1 2", "@data", *lines]) + "\n")
+    assert run_cli(["tsc", "train", "--ts", str(tmp_path / "t.ts"), "--out", str(run), *FAST], capsys)[0] == 0
+    code, out, _ = run_cli(["tsc", "evaluate", "--run", str(run), "--dataset", "gunpoint", "--json"], capsys)
+    want = TimeSeriesClassifier.load(run).evaluate(d.X_test, d.y_test)   # the oracle: the set's test split
+    got = json.loads(out)
+    assert code == 0 and got["n"] == len(d.X_test) == 150
+    assert got["metrics"]["confusion_matrix"] == want["confusion_matrix"]
+    code, _, err = run_cli(["tsc", "evaluate", "--run", str(run), "--dataset", "basic-motions"], capsys)
+    assert code == 1 and "X[0] (--dataset 'basic-motions' test series 1): expected 1 channels, got 6" in err

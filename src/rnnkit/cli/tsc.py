@@ -142,6 +142,11 @@ def _series_places(flag: str, path, ids, n: int) -> list[str]:
     return [f"--{flag} {str(path)!r} series {i}" for i in range(1, n + 1)]
 
 
+def _dataset_places(name: str, split: str, n: int) -> list[str]:
+    """Where each series of a registered data set's split was read, for the task's messages (1 = its first)."""
+    return [f"--dataset {name!r} {split} series {i}" for i in range(1, n + 1)]
+
+
 def _check_test_labels(y, places, yt, test_places) -> None:
     """The held-out file's labels checked as scoring them checks them (a label missing, a class written another way:
     '1.0' for training's '1'), before the fit: after it, the error lost the trained run (nothing saved)."""
@@ -203,6 +208,12 @@ class TSC(TaskCommand):
                 setattr(args, name, None)
         return super().make_config(args)
 
+    def restrict(self, data, args):
+        """A registered data set given to evaluate a run trained on other data is scored on its own test split, as
+        the run's own data set is (its benchmark part): its train split alone was scored (GunPoint: 50 series of
+        200, 'n': 50, the split unnamed)."""
+        return data.test if data.test is not None and data.source.get("dataset") is not None else data
+
     def train_summary(self, task) -> dict:
         """What ``--model auto`` chose and why, the settings derived from the training set, and the classes the
         validation split left the network without."""
@@ -256,9 +267,11 @@ class TSC(TaskCommand):
             if info.kind != "tsc":
                 raise UsageError(f"--dataset: expected a time-series classification data set, got {args.dataset!r} "
                                  f"(kind {info.kind!r})")
-            d = info.load()
-            return Data(d.X_train, d.y_train, {"dataset": args.dataset}, Data(d.X_test, d.y_test),
-                        rule="the data set's own test split")
+            d = info.load()   # each series named by its split and number ('X[0]: expected 1 channels' named neither)
+            return Data(d.X_train, d.y_train, {"dataset": args.dataset},
+                        Data(d.X_test, d.y_test, places=_dataset_places(args.dataset, "test", len(d.X_test))),
+                        rule="the data set's own test split",
+                        places=_dataset_places(args.dataset, "train", len(d.X_train)))
         X, y, source = self._read_file(args, need_labels=True, name_channels=action == "train")
         places = _series_places(source["flag"], source["file"], getattr(args, "_series_ids", None), len(X))
         tests = [(f, p) for f, p in (("ts", getattr(args, "test_ts", None)), ("ucr", getattr(args, "test_ucr", None)))

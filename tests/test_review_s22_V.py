@@ -11,7 +11,8 @@ import torch
 
 
 def _embedding_model():
-    """A token-id model (embedding + rnnkit GRU) as a text classifier's graph is: ids (batch, time) -> outputs."""
+    """A token-id model (embedding + rnnkit GRU) as a text classifier's graph is: ids (batch, time) [+ lengths] ->
+    outputs; ids and lengths of any integer dtype."""
     import rnnkit
 
     class Ids(torch.nn.Module):
@@ -19,8 +20,8 @@ def _embedding_model():
             super().__init__()
             self.embed, self.rnn = torch.nn.Embedding(5, 3), rnnkit.GRU(3, 4, batch_first=True)
 
-        def forward(self, ids):
-            return self.rnn(self.embed(ids))[0]
+        def forward(self, ids, lengths=None):
+            return self.rnn(self.embed(ids.long()), lengths=None if lengths is None else lengths.long())[0]
 
     torch.manual_seed(0)
     return Ids().eval()
@@ -337,21 +338,11 @@ def test_an_export_traces_ids_and_lengths_in_the_dtype_its_input_spec_names(ids_
     same tensors; an ids dtype that cannot hold every id is refused."""
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    import rnnkit
     from rnnkit.errors import ConfigError
     from rnnkit.export import export, load_runner
     from rnnkit.export.signature import InputSpec
 
-    class Ids(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.embed, self.rnn = torch.nn.Embedding(5, 3), rnnkit.GRU(3, 4, batch_first=True)
-
-        def forward(self, ids, lengths):
-            return self.rnn(self.embed(ids.long()), lengths=lengths.long())[0]
-
-    torch.manual_seed(0)
-    model, path = Ids().eval(), tmp_path / "m.onnx"
+    model, path = _embedding_model(), tmp_path / "m.onnx"
     export(model, path, inputs=[InputSpec("ids", ("batch", "time"), ids_dtype, "ids", high=5),
                                 InputSpec("lengths", ("batch",), lengths_dtype, "lengths")])
     recorded = [i["dtype"] for i in json.loads((tmp_path / "m.onnx.json").read_text())["inputs"]]

@@ -235,6 +235,14 @@ def test_health_is_served_while_a_long_prediction_runs():
         def no_token_rows(self, texts):             # the service flags texts with no token (since 09ddd82)
             return []
 
+        vocab = SimpleNamespace(index={})           # ... and texts of unseen units alone (session 22: unknown_only_rows)
+
+        def _require_fitted(self):
+            pass
+
+        def _encode(self, texts):
+            return [[5] for _ in texts]
+
     service = ClassifierService.__new__(ClassifierService)
     service.run, service.model, service.lock = Path("run"), SlowModel(), threading.Lock()
     app = create_app(service)

@@ -55,15 +55,23 @@ def blank_id(text: str) -> bool:
 
 
 #: default-ignorable characters but the joiners (ZWNJ / ZWJ inside a word or an emoji sequence change what it shows)
-_IGNORED = regex.compile(r"[\p{Default_Ignorable_Code_Point}--[\u200c\u200d]]", flags=regex.V1)
+#: and an emoji tag sequence's tags (UTS #51 ED-14a: U+1F3F4 + 'gbeng' + CANCEL TAG is England's flag, + 'gbsct'
+#: Scotland's; group 1 keeps them)
+_IGNORED = regex.compile(r"(?<=\p{Emoji})([\U000E0020-\U000E007E]+\U000E007F)"
+                         r"|[\p{Default_Ignorable_Code_Point}--[\u200c\u200d]]", flags=regex.V1)
 _IGNORED_NAMED = "default-ignorable characters (fillers, variation selectors, tags, a grapheme joiner, ...)"
 
 
 def id_spelling(text: str) -> str:
     """An id as it reads on screen: :func:`~rnnkit.tasks.label_text.label_spelling` of ``text`` without the
     default-ignorable characters it leaves ('a' and 'a' + U+3164 HANGUL FILLER, or 'a' + VARIATION SELECTOR-16, were
-    two series both shown as 'a'); ids of one spelling and two strings are refused (``inputs._check_id_types``)."""
-    return label_spelling(_IGNORED.sub("", text))
+    two series both shown as 'a'); ids of one spelling and two strings are refused (``inputs._check_id_types``).
+    An emoji tag sequence (a subdivision flag) keeps its tags: England's and Scotland's flags are two ids.
+
+    >>> id_spelling("a\u3164\ufe0f") == "a", id_spelling("\U0001F3F4\U000E0067\U000E007F") == "\U0001F3F4"
+    (True, False)
+    """
+    return label_spelling(_IGNORED.sub(lambda m: m.group(1) or "", text))
 
 
 def id_differ_by(a: str, b: str) -> str:

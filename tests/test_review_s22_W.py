@@ -1,0 +1,39 @@
+"""Session 22's hostile review (helper W): valid inputs that this session's new checks refused or warned about."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import DataError
+from rnnkit.tasks.forecasting.inputs import parse_series
+
+#: RGI emoji tag sequences (UTS #51): the black flag, the tags of a subdivision code, CANCEL TAG
+ENGLAND = "\U0001F3F4" + "".join(chr(0xE0000 + ord(c)) for c in "gbeng") + "\U000E007F"
+SCOTLAND = "\U0001F3F4" + "".join(chr(0xE0000 + ord(c)) for c in "gbsct") + "\U000E007F"
+WALES = "\U0001F3F4" + "".join(chr(0xE0000 + ord(c)) for c in "gbwls") + "\U000E007F"
+
+
+def _panel(ids, n=30):
+    return pd.DataFrame({"id": [i for i in ids for _ in range(n)], "t": list(range(n)) * len(ids),
+                         "y": np.arange(n * len(ids), dtype=float)})
+
+
+def test_subdivision_flags_are_distinct_ids():
+    # 0adf632 removed every default-ignorable character before comparing ids, tags too: England's, Scotland's and
+    # Wales' flags all read as the black flag and the panel was refused 'written one way'. Oracle: the same panel
+    # with plain ids, and the ids come back as given.
+    flagged = parse_series(_panel([ENGLAND, SCOTLAND, WALES]), target="y", time_col="t", id_col="id")
+    plain = parse_series(_panel(["eng", "sct", "wls"]), target="y", time_col="t", id_col="id")
+    assert [s.id for s in flagged] == [ENGLAND, SCOTLAND, WALES]
+    for a, b in zip(flagged, plain):
+        np.testing.assert_array_equal(a.y, b.y)
+
+
+def test_tags_outside_an_emoji_sequence_still_ignored():
+    # the rule 0adf632 added still holds where the tags follow no emoji: 'a' and 'a' + tags are one spelling
+    with pytest.raises(DataError, match="differ only by default-ignorable"):
+        parse_series(_panel(["a", "a" + ENGLAND[1:]]), target="y", time_col="t", id_col="id")
+    with pytest.raises(DataError, match="written one way"):
+        parse_series(_panel([ENGLAND, ENGLAND + "\ufe0f"]), target="y", time_col="t", id_col="id")

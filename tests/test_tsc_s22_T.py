@@ -198,3 +198,44 @@ def test_evaluating_a_registered_set_with_a_run_trained_elsewhere_scores_its_tes
     assert got["metrics"]["confusion_matrix"] == want["confusion_matrix"]
     code, _, err = run_cli(["tsc", "evaluate", "--run", str(run), "--dataset", "basic-motions"], capsys)
     assert code == 1 and "X[0] (--dataset 'basic-motions' test series 1): expected 1 channels, got 6" in err
+
+
+def test_a_1nn_that_cannot_fit_in_memory_is_refused_before_the_network_trains(monkeypatch):
+    # one series far longer than the others: the 1-NN resamples every series to it (and predict copies it to
+    # float64); it was allocated after the network had trained, and the allocator or the OOM killer ended the fit
+    from rnnkit import _memory
+    from rnnkit.tasks.tsc import OneNNEuclidean, TimeSeriesClassifier, TSCConfig
+    from rnnkit.training.callbacks import Callback
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(20, 1)).astype(np.float32) for _ in range(11)] + [rng.normal(size=(5000, 1))
+                                                                            .astype(np.float32)]
+    y = ["a", "b"] * 6
+    nn1 = OneNNEuclidean().fit(X, y)       # what the 1-NN holds, and predict's float64 copy of it
+    need = nn1.train.nbytes + nn1.train.astype(np.float64).nbytes
+    assert need == 12 * 5000 * 12
+
+    class Epochs(Callback):
+        seen = 0
+
+        def on_epoch_end(self, trainer, epoch, row):
+            Epochs.seen += 1
+
+    monkeypatch.setattr(_memory, "available_memory", lambda device="cpu": need - 1)
+    for model in ("auto", "rnn"):
+        task = TimeSeriesClassifier(TSCConfig(model=model, epochs=1, hidden_size=4, progress=False))
+        with pytest.raises(DataError, match=r"X: expected series whose 1-NN baseline fits in memory .* got 12 series "
+                                            r"resampled to the longest, 5,000 steps \(series 12; median 20\) x 1 "
+                                            r"channel\(s\).*model='rnn' with baselines=False"):
+            task.fit(X, y, callbacks=[Epochs()])
+        assert Epochs.seen == 0                                            # refused before any training
+    with pytest.raises(DataError, match="1-NN baseline fits in memory"):
+        OneNNEuclidean().fit(X, y)
+    task = TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, hidden_size=4, progress=False))
+    task.fit(X, y, baselines=False, callbacks=[Epochs()])                 # no 1-NN: fitted as before
+    assert Epochs.seen == 1 and task.baselines == {}
+    monkeypatch.setattr(_memory, "available_memory", lambda device="cpu": need)
+    assert OneNNEuclidean().fit(X, y).predict(X[:2]) == ["a", "b"]        # exactly enough: fitted
+    from rnnkit.tasks.tsc_memory import onenn_bytes
+
+    assert onenn_bytes(X) == need                                          # the estimate is what is held

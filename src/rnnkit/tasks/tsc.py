@@ -50,6 +50,7 @@ from rnnkit.tasks.common import (
     run_file, run_vocab,
 )
 from rnnkit.tasks.tsc_auto import CHOICES, auto_patch, auto_val_fraction, choose, derived_schedule
+from rnnkit.tasks.tsc_memory import check_1nn_memory
 
 __all__ = ["TSCConfig", "TimeSeriesClassifier", "TSCNet", "OneNNEuclidean", "resample", "check_series"]
 
@@ -258,6 +259,7 @@ class OneNNEuclidean:
             got = "a str" if isinstance(y, str) else len(y)
             raise DataError(f"y: expected one label per series ({len(X)}), got {got}")
         labels = check_labels(y, "y")   # str(v) made None a class 'None' and 0 and '0' one class, silently
+        check_1nn_memory(X)   # every series resampled to the longest: refused before the allocation
         self.mean, self.std = _channel_scaler(X)
         self.length = max(x.shape[0] for x in X)
         self.train = np.stack([resample((x - self.mean) / self.std, self.length) for x in X]).reshape(len(X), -1)
@@ -383,6 +385,11 @@ class TimeSeriesClassifier(ClassifierTask):
         if self.config.model == "auto":   # a split the choice can rest on (tsc_auto.auto_val_fraction)
             self.config = replace(self.config, val_fraction=auto_val_fraction(len(inputs), self.config.val_fraction))
         return super().validation_split(inputs, targets)
+
+    def check_trainable(self, inputs: list, targets: list | None) -> None:
+        super().check_trainable(inputs, targets)
+        if self._may_use_1nn or self.config.model == "auto":   # a 1-NN is fitted after the network: checked before
+            check_1nn_memory(inputs, self.input_name, self.places)   # the places of the data fit was given
 
     def check_inputs(self, inputs: Any, what: str) -> list[np.ndarray]:
         return check_series(inputs, what, channels=None if self.mean is None else len(self.mean),

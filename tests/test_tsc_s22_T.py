@@ -239,3 +239,16 @@ def test_a_1nn_that_cannot_fit_in_memory_is_refused_before_the_network_trains(mo
     from rnnkit.tasks.tsc_memory import onenn_bytes
 
     assert onenn_bytes(X) == need                                          # the estimate is what is held
+
+
+@pytest.mark.parametrize("target", ["list", "compare", "addng"])
+def test_experiment_compare_of_a_name_that_is_no_experiment_says_what_compare_takes(target, capsys):
+    # 'rnnkit experiment compare list' said "expected one of [...], 'compare' or 'list', got 'list'": 'list' and
+    # 'compare' are names of the command, not experiments compare can run
+    code, _, err = run_cli(["experiment", "compare", target], capsys)
+    assert code == 2 and f"compare: expected an experiment name after 'compare' (one of ['adding'," in err
+    assert err.rstrip().endswith(f"got {target!r}") and "'compare' or 'list'" not in err
+    code, _, err = run_cli(["experiment", "compare", "adding", "--steps", "0"], capsys)   # an experiment: past it
+    assert code == 2 and "--steps: expected an int >= 1, got 0" in err
+    code, _, err = run_cli(["experiment", "addng"], capsys)            # not comparing: the command's names, as before
+    assert code == 2 and "expected one of ['adding'," in err and "'compare' or 'list', got 'addng'" in err

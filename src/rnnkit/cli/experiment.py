@@ -120,6 +120,9 @@ def run(args) -> dict:
     if not comparing and args.target is not None:
         raise UsageError(f"NAME: expected one experiment name, got a second argument {args.target!r} "
                          "(to compare cells: rnnkit experiment compare NAME --cell A B)")
+    if name not in EXPERIMENTS and comparing:   # 'compare list' was told 'expected ... 'compare' or 'list', got 'list''
+        raise UsageError(f"compare: expected an experiment name after 'compare' (one of {list(EXPERIMENTS)}), got "
+                         f"{name!r}")
     if name not in EXPERIMENTS:
         raise UsageError(f"experiment: expected one of {list(EXPERIMENTS)}, 'compare' or 'list', got {name!r}")
     cells = args.cell

@@ -37,3 +37,28 @@ def test_tags_outside_an_emoji_sequence_still_ignored():
         parse_series(_panel(["a", "a" + ENGLAND[1:]]), target="y", time_col="t", id_col="id")
     with pytest.raises(DataError, match="written one way"):
         parse_series(_panel([ENGLAND, ENGLAND + "\ufe0f"]), target="y", time_col="t", id_col="id")
+
+
+def test_a_label_of_many_digits_is_read_by_fit():
+    # 4946d15's zero-padding warning read whole-number labels with int(), which refuses over 4,300 digits
+    # (sys.int_info.str_digits_check_threshold): fit of a file with such a label (an id, a hash of digits) died with a
+    # ValueError naming no argument; at 5a15cde it fitted. Oracle: the same fit with the label written "1a".
+    import torch
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+    from rnnkit.tasks.classify_data import warn_zero_padded
+    from toy_data import CLASSIFY_FAST
+
+    long = "1" * 5000
+    texts = ["good film", "bad film", "great film", "awful film"] * 3
+    cfg = TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 1})
+    fits = []
+    for first in (long, "1a"):    # "1a" sorts before "2" as long does
+        torch.manual_seed(0)
+        fits.append(TextClassifier(cfg).fit(texts, [first, "2", first, "2"] * 3).predict_proba(["good film"]))
+    np.testing.assert_allclose(np.asarray(fits[0]), np.asarray(fits[1]))
+    with pytest.warns(UserWarning, match="leading zeros"):     # the rule itself on long labels: '0' + long is long
+        warn_zero_padded(["0" + long, long, "2"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_zero_padded([long, "1" + long, "0", "00a"])

@@ -208,7 +208,8 @@ def _one_spelling_per_number(labels: list[str], name: str, place=lambda i: f"row
     seen: dict[Decimal, tuple[str, int]] = {}
     for i, lab in enumerate(labels):
         v = exact_number(lab)
-        if v is None or v != v.to_integral_value() or lab not in (str(int(v)), repr(float(v))):
+        if v is None or v != v.to_integral_value() or not (re.fullmatch(r"0|-?[1-9][0-9]*", lab)  # int's form:
+                                                           or lab == repr(float(v))):  # no int() of 4,301 digits
             continue                          # not a whole number in the int or float form a writer makes
         first = seen.setdefault(v, (lab, i))
         if first[0] != lab:

@@ -133,7 +133,8 @@ def warn_zero_padded(labels: Sequence[str], place: Callable[[int], str] | None =
     with their places (``place(i)``; default ``labels[i]``). Codes may be meant ('007' and '7' two products), so
     the classes are kept, as :func:`rnnkit.data.text.read_csv_texts` keeps them."""
     place = place or (lambda i: f"{what}[{i}]")
-    pairs = _clashes([str(int(label)) if _WHOLE.fullmatch(label) else label for label in labels], labels)
+    pairs = _clashes([label.lstrip("0") or "0" if _WHOLE.fullmatch(label) else label for label in labels],
+                     labels)   # not int(): a label of over 4,300 digits is a ValueError there
     if pairs:
         j, i = next(iter(pairs.values()))
         warnings.warn(f"{what}: {len(pairs)} number(s) written with and without leading zeros, e.g. {labels[j]!r} "

@@ -252,3 +252,37 @@ def test_experiment_compare_of_a_name_that_is_no_experiment_says_what_compare_ta
     assert code == 2 and "--steps: expected an int >= 1, got 0" in err
     code, _, err = run_cli(["experiment", "addng"], capsys)            # not comparing: the command's names, as before
     assert code == 2 and "expected one of ['adding'," in err and "'compare' or 'list', got 'addng'" in err
+
+
+@pytest.mark.parametrize("edit,match", [
+    ({"length": 13}, r"got ValueError: 'train': expected 12 series \(one per label\) x 13 steps x 1 channel"),
+    ({"labels": ["a", "b"]}, r"'train': expected 2 series \(one per label\)"),
+    ({"length": 0}, r"'length': expected an int >= 1, got 0"),
+    ({"length": "12"}, r"'length': expected an int >= 1, got '12'"),
+    ({"labels": [1, 2] * 6}, r"'labels': expected non-empty strs"),
+    ({"labels": ["a", "c"] * 6}, r"expected the 1-NN of this run \(1 channel\(s\), labels among \['a', 'b'\]\), got 1 "
+                                 r"channel\(s\) and labels \['a', 'c'\]"),
+])
+def test_a_saved_1nn_edited_by_hand_is_a_checkpoint_error_naming_its_file(tmp_path, edit, match):
+    # a run whose baseline.json was edited and its digests written again loaded, and predict died in numpy
+    # ('matmul: Input operand 1 has a mismatch'), on an IndexError or on a KeyError: 1
+    from rnnkit._io import write_digests
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    rng = np.random.default_rng(0)
+    X = [np.sin(np.linspace(0, 2 + 6 * (i % 2), 12))[:, None].astype(np.float32) + rng.normal(0, .1, (12, 1))
+         .astype(np.float32) for i in range(12)]
+    y = ["a", "b"] * 6
+    task = TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, hidden_size=4, progress=False)).fit(X, y)
+    run = tmp_path / "run"
+    task.save(run)
+    want = TimeSeriesClassifier.load(run).baseline.predict(X)         # the oracle: the run as saved
+    assert want == task.baseline.predict(X)
+    state = json.loads((run / "baseline.json").read_text())
+    state["1nn_euclidean"].update(edit)
+    (run / "baseline.json").write_text(json.dumps(state))
+    write_digests(run, list(json.loads((run / "digests.json").read_text())["sha256"]))
+    with pytest.raises(CheckpointError, match=match) as e:
+        TimeSeriesClassifier.load(run)
+    assert "baseline.json" in str(e.value)

@@ -50,7 +50,7 @@ from rnnkit.tasks.common import (
     run_file, run_vocab,
 )
 from rnnkit.tasks.tsc_auto import CHOICES, auto_patch, auto_val_fraction, choose, derived_schedule
-from rnnkit.tasks.tsc_memory import check_1nn_memory
+from rnnkit.tasks.tsc_memory import check_1nn_memory, check_1nn_state
 
 __all__ = ["TSCConfig", "TimeSeriesClassifier", "TSCNet", "OneNNEuclidean", "resample", "check_series"]
 
@@ -297,7 +297,8 @@ class OneNNEuclidean:
         t, meta = state
         self = cls()
         self.train, self.mean, self.std = t["train"].numpy(), t["mean"].numpy(), t["std"].numpy()
-        self.labels, self.length = list(meta["labels"]), int(meta["length"])
+        self.labels, self.length = list(meta["labels"]), meta["length"]
+        check_1nn_state(self)   # a run edited by hand (its digests written again): raw numpy errors at predict
         return self
 
 
@@ -385,6 +386,19 @@ class TimeSeriesClassifier(ClassifierTask):
         if self.config.model == "auto":   # a split the choice can rest on (tsc_auto.auto_val_fraction)
             self.config = replace(self.config, val_fraction=auto_val_fraction(len(inputs), self.config.val_fraction))
         return super().validation_split(inputs, targets)
+
+    @classmethod
+    def load(cls, path: Any) -> "TimeSeriesClassifier":
+        self = super().load(path)
+        nn1 = self.baselines.get("1nn_euclidean")
+        if isinstance(nn1, OneNNEuclidean) and (len(nn1.mean) != len(self.mean)
+                                                or set(nn1.labels) - set(self.labels.index)):
+            from rnnkit.errors import CheckpointError   # its predictions were a KeyError, its channels a numpy error
+
+            raise CheckpointError(f"{path}/baseline.json: expected the 1-NN of this run ({len(self.mean)} channel(s), "
+                                  f"labels among {sorted(self.labels.index)[:10]}), got {len(nn1.mean)} channel(s) "
+                                  f"and labels {sorted(set(nn1.labels))[:10]}")
+        return self
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         super().check_trainable(inputs, targets)

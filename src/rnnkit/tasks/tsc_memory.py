@@ -1,4 +1,5 @@
-"""What the 1-NN Euclidean baseline of time-series classification holds, checked before any training.
+"""What the 1-NN Euclidean baseline of time-series classification holds: checked before any training (memory), and
+when a run is loaded (its saved state).
 
 :class:`~rnnkit.tasks.tsc.OneNNEuclidean` resamples every training series to the LONGEST training length and keeps
 them as one float32 matrix; predicting copies it to float64. One series of a million steps among a thousand of a
@@ -10,14 +11,14 @@ ways out.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from rnnkit import _memory
 from rnnkit.errors import DataError
 
-__all__ = ["onenn_bytes", "check_1nn_memory"]
+__all__ = ["onenn_bytes", "check_1nn_memory", "check_1nn_state"]
 
 #: bytes a resampled value takes at the 1-NN's peak: the float32 matrix kept, and predict's float64 copy of it
 BYTES_PER_VALUE = 4 + 8
@@ -45,3 +46,20 @@ def check_1nn_memory(X: Sequence[np.ndarray], what: str = "X", places: Sequence[
                     f"{lengths[len(lengths) // 2]:,}) x {X[0].shape[1]} channel(s), which would need at least "
                     f"{_memory.human_size(need)}: cut or drop the long series, or fit without 1-NN (model='rnn' with "
                     "baselines=False; rnnkit tsc train --model rnn --no-baseline)")
+
+
+def check_1nn_state(nn1: Any) -> None:
+    """ValueError (a CheckpointError naming baseline.json, by ``run_file``) unless a saved 1-NN is one ``fit`` makes:
+    a label (str) per training row, ``length`` steps x the channels of ``mean``/``std`` per row, finite values."""
+    n, labels, mean, std, tr = nn1.length, nn1.labels, nn1.mean, nn1.std, nn1.train
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"'length': expected an int >= 1, got {n!r}")
+    if not all(isinstance(v, str) and v for v in labels):
+        raise ValueError(f"'labels': expected non-empty strs, got {str(labels)[:60]}")
+    if mean.ndim != 1 or not len(mean) or std.shape != mean.shape or not (np.isfinite(mean).all() and (std > 0).all()
+                                                                          and np.isfinite(std).all()):
+        raise ValueError(f"'mean' and 'std': expected one finite value per channel (std > 0), got shapes {mean.shape} "
+                         f"and {std.shape}")
+    if tr.shape != (len(labels), n * len(mean)) or not np.isfinite(tr).all():
+        raise ValueError(f"'train': expected {len(labels)} series (one per label) x {n} steps x {len(mean)} channel(s) "
+                         f"of finite values, got shape {tuple(tr.shape)}")

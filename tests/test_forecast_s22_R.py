@@ -299,3 +299,38 @@ def test_consecutive_spreadsheet_serial_days_are_read_as_steps_with_a_warning(tm
         code, _, err = run_cli(["forecast", "--csv", write_frame(tmp_path / "s.csv", serial), "--time-col", "t",
                                 "--target", "y", "--model", "ets", "--horizon", "3", "--quiet"], capsys)
     assert code == 0, err
+
+
+# ------------------------------------------------------------------ 7. a horizon whose fit does not fit in memory
+def _fit_peak(model: str, frame: pd.DataFrame, horizon: int, **cols) -> int:
+    """Bytes numpy and Python hold at the peak of a fit and predict (tracemalloc: the oracle of the memory check)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        Forecaster(model, horizon=horizon).fit(frame, target="y", time_col="t", **cols).predict()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_horizon_memory_check_is_a_floor_of_what_the_fit_holds(monkeypatch):
+    """The check before a fit took 128 bytes per horizon step for one series, and no count of series: a horizon of
+    1e8 passed with 21.9 GB free, then numpy's allocator failed ('Unable to allocate 2.24 GiB', or the OOM killer),
+    and a panel of N series needs N times one's. Oracle: the peak a fit and predict really hold (tracemalloc) --
+    with half of it left the check refuses, naming horizon (and the series); with all of it, it passes (a floor)."""
+    import rnnkit._memory as mem
+    from rnnkit.errors import ConfigError
+
+    d = pd.date_range("2000-01-01", periods=60, freq="D")
+    rng = np.random.default_rng(0)
+    one = pd.DataFrame({"t": d, "y": np.arange(60) % 7 + 1.0 + rng.normal(scale=0.1, size=60)})
+    panel = pd.concat([one.assign(id=f"s{i}") for i in range(20)])
+    for frame, horizon, cols, named in ((one, 200_000, {}, r" \(\d"), (panel, 10_000, {"id_col": "id"}, r" \(for 20 series\) \(\d")):
+        peak = _fit_peak("seasonal_naive", frame, horizon, **cols)
+        monkeypatch.setattr(mem, "available_memory", lambda device="cpu", budget=peak // 2: budget)
+        with pytest.raises(ConfigError, match=rf"^horizon: expected a horizon whose forecasts fit in memory{named}"):
+            Forecaster("seasonal_naive", horizon=horizon).fit(frame, target="y", time_col="t", **cols)
+        monkeypatch.setattr(mem, "available_memory", lambda device="cpu", budget=peak: budget)
+        Forecaster("seasonal_naive", horizon=horizon).fit(frame, target="y", time_col="t", **cols)
+        monkeypatch.undo()

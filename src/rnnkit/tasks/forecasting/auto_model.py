@@ -43,8 +43,8 @@ from rnnkit.tasks.forecasting.auto import AutoForecaster, default_candidates
 from rnnkit.tasks.forecasting.auto_folds import AutoFoldFitter
 from rnnkit.tasks.forecasting.backtest import run_backtest
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
-from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_int, check_parse_args, saved_numbers, \
-    with_horizon
+from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_fit_memory, check_int, check_parse_args, \
+    saved_numbers, with_horizon
 from rnnkit.tasks.forecasting.constants import constant_forecast, constant_note, constant_values
 from rnnkit.tasks.forecasting.fitting import threads
 from rnnkit.tasks.forecasting.inputs import (
@@ -215,6 +215,7 @@ class AutoModel(ForecastModel):
         :meth:`backtest` on the same data, the backtest's final fit is kept (it ran on all the data)."""
         series, args = self._parse(data, horizon, columns)
         check_future_times(series, self.config.horizon)
+        check_fit_memory(self.config, len(series))    # a panel's fit holds every series' horizon arrays
         self._parse_args = args
         hist = [self._history(s) for s in series]
         key = _fingerprint(hist, self.config.horizon)

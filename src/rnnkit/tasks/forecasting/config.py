@@ -26,7 +26,7 @@ from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.series_batches import DEFAULT_BATCH_SERIES, check_esrnn_batch
 
 __all__ = ["ForecastConfig", "MODELS", "CELLS", "CANDIDATES", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers",
-           "check_int", "check_levels", "with_horizon"]
+           "check_int", "check_levels", "with_horizon", "check_fit_memory"]
 
 CELLS = ("lstm", "gru", "elman")
 #: ``model``: "auto" (validated choice among candidates and their combinations), a recurrent network
@@ -267,10 +267,20 @@ class ForecastConfig:
 HORIZON_ARRAYS = 16
 
 
-def _check_horizon_memory(horizon: int) -> None:
-    """A ConfigError naming ``horizon`` when even one series' forecast arrays would not fit in the memory
-    left (numpy's MemoryError, or the OOM killer, deep inside a fit otherwise)."""
-    require_memory("horizon", 8 * HORIZON_ARRAYS * horizon, horizon, "a horizon whose forecasts fit in memory")
+#: float64 values a fit holds per series and horizon step at its peak, a floor (session 22, RSS and tracemalloc of a fit
+#: and predict on daily series, 1 and 20 series, horizons 1e5 .. 3e6: seasonal_naive 288-376 bytes, ETS and Theta
+#: 377-381, auto 797): 16 (128 bytes) let a horizon of 1e8 pass with 21.9 GB free and fail in numpy's allocator
+FIT_STEP_VALUES = 32
+AUTO_STEP_VALUES = 64
+
+
+def check_fit_memory(cfg: ForecastConfig, n_series: int = 1) -> None:
+    """A ConfigError naming ``horizon`` when the fit of ``n_series`` series at ``cfg.horizon`` would not fit in the
+    memory left (numpy's MemoryError, or the OOM killer, deep inside the fit otherwise): the floor
+    :data:`FIT_STEP_VALUES` (:data:`AUTO_STEP_VALUES` for auto, which fits several candidates) per series and step."""
+    per_step = 8 * (AUTO_STEP_VALUES if cfg.model == "auto" else FIT_STEP_VALUES)
+    what = "a horizon whose forecasts fit in memory" + (f" (for {n_series} series)" if n_series > 1 else "")
+    require_memory("horizon", per_step * cfg.horizon * n_series, cfg.horizon, what)
 
 
 def with_horizon(cfg: ForecastConfig, horizon: Any) -> ForecastConfig:
@@ -282,7 +292,7 @@ def with_horizon(cfg: ForecastConfig, horizon: Any) -> ForecastConfig:
         cfg = cfg.replace(horizon=int(horizon))
     if cfg.horizon is None:
         raise ConfigError("horizon: expected a positive int (in the constructor or fit), got None")
-    _check_horizon_memory(cfg.horizon)
+    check_fit_memory(cfg)
     return cfg
 
 

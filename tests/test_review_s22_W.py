@@ -62,3 +62,23 @@ def test_a_label_of_many_digits_is_read_by_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warn_zero_padded([long, "1" + long, "0", "00a"])
+
+
+def test_tsc_long_csv_with_a_trailing_comma_reads_as_without(tmp_path):
+    # b84074e refused every unnamed column as 'a row index written by pandas' to_csv', so a file whose lines end with
+    # a comma (a spreadsheet's or a script's trailing delimiter: an unnamed column empty on every row) was refused
+    # with that hint; at 5a15cde it was read with a second channel, all missing. Oracle: the file without the commas.
+    from rnnkit.data.tsc import read_long_csv
+
+    lines = ["id,time,v,label"] + [f"s{i},{t},{(i * 7 + t) % 5}.5,{'ab'[i % 2]}" for i in range(4) for t in range(6)]
+    plain, trailing, indexed = tmp_path / "plain.csv", tmp_path / "trailing.csv", tmp_path / "indexed.csv"
+    plain.write_text("\n".join(lines) + "\n")
+    trailing.write_text("\n".join(ln + "," for ln in lines) + "\n")
+    indexed.write_text("\n".join([lines[0] + ","] + [ln + f",{k}" for k, ln in enumerate(lines[1:])]) + "\n")
+    X0, y0 = read_long_csv(plain)
+    X1, y1 = read_long_csv(trailing)
+    assert y1 == y0 and len(X1) == len(X0)
+    for a, b in zip(X1, X0):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(DataError, match="unnamed column ''"):      # an unnamed column holding values: refused still
+        read_long_csv(indexed)

@@ -333,7 +333,8 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
                   value_cols: list[str] | None = None, gaps: str = "error", return_ids: bool = False) -> tuple:
     """Series from a long-format CSV: one row per (series id, time step) with one column per channel
     (``value_cols``; default: every column other than id/time/label, each named: an unnamed one -- pandas' row
-    index, ``''`` or ``'Unnamed: 0'`` -- is a DataError). Rows are ordered by ``time_col``
+    index, ``''`` or ``'Unnamed: 0'`` -- is a DataError; one empty on every row, a trailing comma's, is no
+    column). Rows are ordered by ``time_col``
     (numbers) within a series; two rows with the same (id, time) are an error, as in forecasting; series
     keep the order of first appearance; the label must be constant per series.
     ``label_col=None`` (or a file without it, for prediction) returns ``None`` labels.
@@ -374,7 +375,8 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
                         "and with a 'label' column, which would be read as a channel; name the label column "
                         "(label_col='label', --label-col label) or the channels (value_cols, --value-cols)")
     has_label = label_col is not None and label_col in header
-    values = value_cols or [c for c in header if c not in (id_col, time_col, label_col)]
+    values = value_cols or [c for c in header if c not in (id_col, time_col, label_col)
+                            and not (_unnamed(c) and not any(r[c].strip() for r in rows))]   # 'v,' lines: nothing
     if value_cols is None and (unnamed := next((c for c in values if _unnamed(c)), None)) is not None:
         # pandas' df.to_csv(path) writes its row index as a first column named '' ('Unnamed: 0' once read and
         # written again): it was a channel, the row number, and the run's remembered '' refused its own predict

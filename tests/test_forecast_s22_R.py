@@ -35,15 +35,9 @@ def two_fits():
 
 
 def _interrupt_nth_rename(monkeypatch, nth: int) -> None:
-    real, calls = os.replace, [0]
+    from toy_data import interrupt_nth_rename
 
-    def rename(src, dst):
-        calls[0] += 1
-        if calls[0] == nth:
-            raise KeyboardInterrupt
-        return real(src, dst)
-
-    monkeypatch.setattr(os, "replace", rename)
+    interrupt_nth_rename(monkeypatch, nth)
 
 
 # ------------------------------------------------------------------ 1. an interrupted save of a forecaster

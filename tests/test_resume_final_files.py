@@ -59,15 +59,9 @@ def test_weights_replaced_with_an_interruption_at_any_rename_load_as_old_or_new(
     ones after (a load completes the replacement)."""
     old, new = _net(), torch.nn.Linear(3, 1)
     save_weights(old, tmp_path / "model.safetensors")
-    real, calls = os.replace, [0]
+    from toy_data import interrupt_nth_rename
 
-    def rename(src, dst):
-        calls[0] += 1
-        if calls[0] == nth:
-            raise KeyboardInterrupt
-        return real(src, dst)
-
-    monkeypatch.setattr(os, "replace", rename)
+    real = interrupt_nth_rename(monkeypatch, nth)
     try:
         save_weights(new, tmp_path / "model.safetensors")
     except KeyboardInterrupt:

@@ -114,3 +114,20 @@ def tiny_char_lm(text: str):
     torch.manual_seed(0)
     return CharLM(CharLMConfig(hidden_size=8, embed_dim=4, batch_size=2, bptt=5, rounds=1, chunks_per_round=2,
                                progress=False)).fit(text)
+
+
+def interrupt_nth_rename(monkeypatch, nth: int):
+    """``os.replace`` raising KeyboardInterrupt at its ``nth`` call (a Ctrl-C inside a save's renames); returns the
+    real ``os.replace`` (to put back before loading)."""
+    import os
+
+    real, calls = os.replace, [0]
+
+    def rename(src, dst):
+        calls[0] += 1
+        if calls[0] == nth:
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", rename)
+    return real

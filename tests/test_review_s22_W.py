@@ -82,3 +82,34 @@ def test_tsc_long_csv_with_a_trailing_comma_reads_as_without(tmp_path):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(DataError, match="unnamed column ''"):      # an unnamed column holding values: refused still
         read_long_csv(indexed)
+
+
+def test_predicting_ucr_lines_with_one_placeholder_label_is_not_warned(tmp_path, capsys):
+    # b81af36 warns when no line of a predict --ucr file starts with a class of the run, and says 'write a label (any
+    # placeholder) first' -- but a file that did so ('0' on every line, the UCR way to write unlabelled series) was
+    # warned too, on every predict. One placeholder on every line is that layout: silent, and predicted as the same
+    # series labelled with a class of the run (the oracle). Values alone (different first fields) are still warned.
+    import json
+
+    from toy_data import run_cli
+
+    rng = np.random.default_rng(0)
+    rows = [("ab"[i % 2], np.sin(np.linspace(0, 2 + 6 * (i % 2), 12)) + rng.normal(0, .1, 12)) for i in range(18)]
+    line = lambda label, v: label + "\t" + "\t".join(f"{x:.4f}" for x in v)    # noqa: E731
+    (tmp_path / "train.tsv").write_text("\n".join(line(c, v) for c, v in rows[:14]) + "\n")
+    run = str(tmp_path / "run")
+    fast = ["--epochs", "2", "--hidden-size", "4", "--batch-size", "4", "--quiet", "--json"]
+    assert run_cli(["tsc", "train", "--ucr", str(tmp_path / "train.tsv"), "--out", run, *fast], capsys)[0] == 0
+    outs = {}
+    for name, first in (("placeholder", "0"), ("labelled", "a")):
+        (tmp_path / f"{name}.tsv").write_text("\n".join(line(first, v) for _, v in rows[14:]) + "\n")
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            code, out, _ = run_cli(["tsc", "predict", "--run", run, "--ucr", str(tmp_path / f"{name}.tsv"), "--json"],
+                                   capsys)
+        assert code == 0 and not [w for w in seen if "start with its label" in str(w.message)], name
+        outs[name] = json.loads(out)["predictions"]
+    assert outs["placeholder"] == outs["labelled"]
+    (tmp_path / "values.tsv").write_text("\n".join(line(f"{v[0]:.4f}", v[1:]) for _, v in rows[14:]) + "\n")
+    with pytest.warns(UserWarning, match="start with its label"):
+        run_cli(["tsc", "predict", "--run", run, "--ucr", str(tmp_path / "values.tsv"), "--json"], capsys)

@@ -358,15 +358,26 @@ class TSC(TaskCommand):
         return super().predictions(task, items, args)
 
 
+def _fractional(text: str) -> bool:
+    """Whether ``text`` is a number with a fraction ('0.0126': a value, where a label is a class code)."""
+    try:
+        return not float(text).is_integer()
+    except ValueError:
+        return False
+
+
 def _warn_unknown_ucr_labels(labels, task, path) -> None:
     """A ``--ucr`` file to predict whose lines start with no class of the run: a UCR line is its label, then its
     values, and predict drops the label -- lines of values alone lost their first value each, silently (the series
-    were predicted one step short). Warned, not refused: a file may carry a placeholder label of its own."""
+    were predicted one step short). Warned, not refused: a file may carry a placeholder label of its own; one
+    placeholder on every line (not a fraction) is that layout and is not warned."""
     import warnings
 
     known = getattr(getattr(task, "labels", None), "index", None)
     if not labels or known is None or any(v in known for v in labels):
         return
+    if len(labels) > 1 and len(set(labels)) == 1 and not _fractional(labels[0]):
+        return        # one placeholder label on every line ('0', 'x'): the layout this warning asks for
     shown = list(dict.fromkeys(labels))[:5]
     warnings.warn(f"--ucr {str(path)!r}: expected each line to start with its label (a class of the run: "
                   f"{sorted(known)[:10]}), got none of them (first fields {shown}{'...' if len(set(labels)) > 5 else ''}): "

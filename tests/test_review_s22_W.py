@@ -113,3 +113,21 @@ def test_predicting_ucr_lines_with_one_placeholder_label_is_not_warned(tmp_path,
     (tmp_path / "values.tsv").write_text("\n".join(line(f"{v[0]:.4f}", v[1:]) for _, v in rows[14:]) + "\n")
     with pytest.warns(UserWarning, match="start with its label"):
         run_cli(["tsc", "predict", "--run", run, "--ucr", str(tmp_path / "values.tsv"), "--json"], capsys)
+
+
+def test_a_ucr_label_of_many_digits_is_read_as_its_number():
+    # read_ucr wrote an integer label as str(int(text)) ('01' -> '1', 'however long' said its docstring), which Python
+    # refuses over 4,300 digits: a ValueError naming no file or line. Oracle: int() with the limit lifted.
+    import sys
+
+    from rnnkit.data.tsc import read_ucr
+
+    long = "0" + "7" * 5000
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        want = [str(int(t)) for t in (long, "-" + long, "+01", "-0")]
+    finally:
+        sys.set_int_max_str_digits(old)
+    X, y = read_ucr(text="".join(f"{t}\t1\t2\n" for t in (long, "-" + long, "+01", "-0")))
+    assert y == want and len(X) == 4

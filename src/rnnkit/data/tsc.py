@@ -300,8 +300,9 @@ def _ucr_label(text: str) -> str:
     long), else as written (``'1_2'``, which Python's int() reads as 12, stays ``'1_2'``)."""
     if not _NUMBER.fullmatch(text):
         return text
-    if text.lstrip("+-").isdigit():
-        return str(int(text))
+    if text.lstrip("+-").isdigit():    # str(int(text)) without int(): over 4,300 digits it is a ValueError
+        digits = text.lstrip("+-").lstrip("0") or "0"
+        return "-" + digits if text.startswith("-") and digits != "0" else digits
     value = float(text)
     return str(int(value)) if value.is_integer() else text
 

@@ -498,6 +498,10 @@ class TaskCommand:
                           "(leave the flag out to score the part held out at training)", stacklevel=2)
         if own:
             data = self.held_out(task, data)
+        elif data.test is not None and data.source.get("dataset") is not None:
+            data = data.test    # a registered data set given to a run trained on other data: its own test split, as
+            # the run's own set is scored (its benchmark part); its train split was scored (tsc: GunPoint's 50
+            # training series; generate: Shakespeare's training works, 4.1 M characters)
         data = self.restrict(data, args)
         return {**self.scores(task, data, args), **self.extra_scores(task, data, args), "n": len(data.inputs)}
 

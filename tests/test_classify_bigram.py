@@ -53,8 +53,8 @@ def test_a_full_table_drops_to_oov_and_counts_it():
 
 def test_bigrams_tell_a_review_from_its_reversal_where_characters_alone_cannot():
     X, Y, probe, truth, cfg = reversal_task()            # same characters, reversed order
-    cfg = {**cfg, "adversarial": 0.0}   # the bigram rows' effect alone: with the default adversarial training (session
-    # 22) this toy budget left both networks at 0.5 (CI at 95c5eaf), which tests the budget, not the bigrams
+    cfg = {**cfg, "adversarial": 0.0}   # the bigram rows' effect alone: with adversarial training (the default for a
+    # while in session 22) this toy budget left both networks at 0.5 (CI at 95c5eaf): the budget, not the bigrams
     chars = TextClassifier(TextClassifierConfig(**cfg)).fit(X, Y)
     both = TextClassifier(TextClassifierConfig(**cfg, char_bigrams="concat", bigram_min_freq=1)).fit(X, Y)
     p_chars = chars.predict_proba(probe)

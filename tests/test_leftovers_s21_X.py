@@ -70,11 +70,19 @@ def _gone(pids, within: float = 15.0) -> list[int]:
     return [p for p in pids if _alive(p)]
 
 
+def _terminal_signals() -> None:
+    """SIGINT as a terminal's job has it: a suite started in the background by a non-interactive shell (`cmd &`,
+    `nohup`) runs with SIGINT ignored, inherited through exec, and Python installs no KeyboardInterrupt handler then:
+    the Ctrl-C tests failed under such a CI launch (session 22), not for the code they test."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def _group(script: str, *argv: str):
     """The child in a process group of its own (as a terminal's job), all of it killed at the end whatever happens."""
     child = subprocess.Popen([sys.executable, "-c", script, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, start_new_session=True)
+                             text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, start_new_session=True,
+                             preexec_fn=_terminal_signals)
     try:
         yield child
     finally:

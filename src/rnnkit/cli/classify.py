@@ -171,10 +171,12 @@ class Classify(TaskCommand):
 
     def predictions(self, task, items, args):
         """The driver's, with a warning naming the texts the network reads as <unk> alone (tasks.classify_unknown)."""
+        from rnnkit.tasks.classify_once import encoded_once
         from rnnkit.tasks.classify_unknown import warn_unknown_only
 
-        out = super().predictions(task, items, args)
-        warn_unknown_only(task, items, *self._numbered)
+        with encoded_once(task):       # both read the texts' tokens: each text tokenized once
+            out = super().predictions(task, items, args)
+            warn_unknown_only(task, items, *self._numbered)
         return out
 
     def read_inputs(self, args):

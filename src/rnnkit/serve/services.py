@@ -332,6 +332,7 @@ class ClassifierService:
         :data:`MAX_UNCUT_CHARS` characters (422)."""
         from rnnkit.data.batching import truncations
         from rnnkit.data.heads import AtLeast
+        from rnnkit.tasks.classify_once import encoded_once     # the three readers below tokenize each text once
         from rnnkit.tasks.classify_unknown import unknown_only_rows
 
         for i, t in enumerate(texts):
@@ -344,7 +345,7 @@ class ClassifierService:
             if self.model.config.max_len is None and len(t) > MAX_UNCUT_CHARS:
                 raise RequestError(422, f"texts[{i}]: expected at most {MAX_UNCUT_CHARS:,} characters (this run has no "
                                         f"max_len: it reads every token), got {len(t):,}")
-        with self.lock, truncations() as cut:   # the client is told per text, not the server's log
+        with self.lock, truncations() as cut, encoded_once(self.model):   # the client is told per text, not the log
             try:
                 probs = self.model.predict_proba(texts)
             except (ConfigError, ValueError, TypeError) as e:

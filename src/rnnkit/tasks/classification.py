@@ -48,6 +48,7 @@ from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_adversarial import adversarial_loss
 from rnnkit.tasks.classify_data import warn_conflicting_labels, warn_label_spellings
+from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's texts encoded once (the service, CLI)
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
@@ -228,7 +229,7 @@ class TextClassifier(ClassifierTask):
         """The positions of the texts with no token in this run's units (only zero-width spaces or a BOM, say):
         :meth:`predict_proba` gives them the class shares of the training labels (the service flags them)."""
         self._require_fitted()
-        return [i for i, t in enumerate(head_tokens(check_texts(texts), self._unit_tokens, 1, self._joined())) if not t]
+        return empty_rows(self, check_texts(texts), lambda ts: head_tokens(ts, self._unit_tokens, 1, self._joined()))
 
     def _joined(self):
         """Whether a token of this run's units may hold two given Han characters (``data.heads`` cuts a long run of
@@ -237,7 +238,7 @@ class TextClassifier(ClassifierTask):
             self.units, lambda: no_han_pairs)()
 
     def _encode(self, texts: list[str], place=None) -> list[list[int]]:
-        return [self.vocab.encode(t) for t in self._tokens(texts, place)]
+        return encoded(self, texts, place, lambda: [self.vocab.encode(t) for t in self._tokens(texts, place)])
 
     def _batches(self, ids: list[list[int]], y: list[int] | None, shuffle: bool, seed: int = 0):
         for idx in bucket_batches([len(s) for s in ids], self.config.batch_size, shuffle=shuffle, seed=seed):

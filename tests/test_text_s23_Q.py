@@ -1,0 +1,123 @@
+"""Session 23, helper Q: a prediction's texts tokenized once (service and CLI), the CSV-header refusal of
+``classify predict --input`` on more evidence, and kinds of hostile text not covered before."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.usefixtures("one_thread_module")
+
+
+@pytest.fixture(scope="module")
+def saved_classifier(tmp_path_factory):
+    """A word classifier (max_len 6) saved in a run folder: (the path, the model loaded from it)."""
+    from toy_data import CLASSIFY_FAST
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = [f"good film {i % 3}" for i in range(8)] + [f"bad film {i % 3}" for i in range(8)]
+    cfg = {**CLASSIFY_FAST, "epochs": 1, "tokenizer": "words", "embeddings": "own", "min_freq": 1, "max_len": 6}
+    path = tmp_path_factory.mktemp("s23q") / "run"
+    TextClassifier(TextClassifierConfig(**cfg)).fit(texts, ["pos"] * 8 + ["neg"] * 8, baselines=False).save(path)
+    return path, TextClassifier.load(path)
+
+
+def _count_tokenized(monkeypatch):
+    """Every text the classifier's tokenizer reads, counted (a spy on ``_unit_tokens``)."""
+    from rnnkit.tasks.classification import TextClassifier
+
+    seen = []
+    real = TextClassifier._unit_tokens
+
+    def spy(self, texts):
+        seen.extend(texts)
+        return real(self, texts)
+
+    monkeypatch.setattr(TextClassifier, "_unit_tokens", spy)
+    return seen
+
+
+#: a known text, a text cut at max_len, one of unknown units alone, one with no token
+QUERY = ["good film 1", "bad film " + "bad " * 20, "zebra quokka", "\u200b\u200b", "good zebra"]
+
+
+def test_the_service_tokenizes_each_text_once(saved_classifier, monkeypatch):
+    """Before: /predict of a classify run tokenized each text three times (predict_proba, no_token_rows,
+    unknown_only_rows). Oracle: the three read one by one, outside the service, give the same labels, probabilities,
+    "no_tokens", "unknown_only" and "truncated" flags."""
+    from rnnkit.serve.services import ClassifierService
+    from rnnkit.tasks.classify_unknown import unknown_only_rows
+
+    path, model = saved_classifier
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        proba = model.predict_proba(QUERY)
+    empty, unknown = model.no_token_rows(QUERY), unknown_only_rows(model, QUERY)
+    assert (empty, unknown) == ([3], [2])
+    service = ClassifierService(path)
+    seen = _count_tokenized(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = service.predict(list(QUERY))["predictions"]
+    assert sorted(seen) == sorted(QUERY)           # each once (three times each before)
+    assert [p["label"] for p in out] == [model.classes[i] for i in proba.argmax(1)]
+    assert np.allclose([[p["probabilities"][c] for c in model.classes] for p in out], proba, atol=1e-6)
+    assert [i for i, p in enumerate(out) if p.get("no_tokens")] == empty
+    assert [i for i, p in enumerate(out) if p.get("unknown_only")] == unknown
+    assert [p["truncated"] for p in out] == [False, True, False, False, False] and out[1]["tokens"] == 22
+    seen.clear()
+    service.predict(["good film 2"])               # another request: encoded afresh, nothing kept from the last
+    assert seen == ["good film 2"] and getattr(service.model, "_once", None) is None
+
+
+def test_classify_predict_tokenizes_each_line_once(saved_classifier, tmp_path, monkeypatch, capsys):
+    """Before: `classify predict` tokenized each line twice (the probabilities, then the warning of the lines read as
+    <unk> alone). Oracle: the model's own predict_proba and the warning's text as the lines give it."""
+    from toy_data import run_cli
+
+    path, model = saved_classifier
+    lines = [q for q in QUERY if q.strip("\u200b")]
+    (tmp_path / "in.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        proba = model.predict_proba(lines)
+    seen = _count_tokenized(monkeypatch)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = run_cli(["classify", "predict", "--run", str(path), "--input", str(tmp_path / "in.txt"),
+                                  "--json"], capsys)
+    assert code == 0, err
+    assert sorted(seen) == sorted(lines)           # each once (twice before)
+    got = json.loads(out)
+    assert got["predictions"] == [model.classes[i] for i in proba.argmax(1)]
+    assert np.allclose([[p[c] for c in model.classes] for p in got["probabilities"]], proba, atol=1e-6)
+    messages = [str(w.message) for w in caught]
+    assert [m for m in messages if "never seen in training alone" in m] == [
+        "1 of 4 input(s) are units never seen in training alone (words units), lines [3], e.g. 'zebra quokka': the "
+        "network reads <unk> alone there, one guess for all of them"]
+    assert [m[:40] for m in messages if "max_len" in m] == ["1 input(s) longer than the run's max_len"]   # once
+
+
+def test_encodings_are_not_shared_outside_the_block_or_across_texts(saved_classifier, monkeypatch):
+    """The shared encoding is a prediction's only: outside the block every call tokenizes; inside, another list of
+    texts is encoded afresh (compared by value, not by identity); a block inside another shares the outer one's."""
+    from rnnkit.tasks.classify_once import encoded_once
+
+    _, model = saved_classifier
+    seen = _count_tokenized(monkeypatch)
+    model.predict(["good film 1"])
+    model.no_token_rows(["good film 1"])
+    assert len(seen) == 2
+    seen.clear()
+    with encoded_once(model):
+        a = model.predict(["good film 1", "bad film 2"])
+        with encoded_once(model):
+            b = model.predict(["good film 1", "bad film 2"])
+        c = model.predict(["bad film 2", "good film 1"])
+        assert model.no_token_rows(["bad film 2", "good film 1"]) == []
+    assert a == b == c[::-1] and seen == ["good film 1", "bad film 2", "bad film 2", "good film 1"]
+

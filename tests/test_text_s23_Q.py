@@ -121,3 +121,45 @@ def test_encodings_are_not_shared_outside_the_block_or_across_texts(saved_classi
         assert model.no_token_rows(["bad film 2", "good film 1"]) == []
     assert a == b == c[::-1] and seen == ["good film 1", "bad film 2", "bad film 2", "good film 1"]
 
+
+# ---------------------------------------------------------------------------------------- --input: a header on evidence
+@pytest.mark.parametrize("content, why", [
+    ("I loved it,text\ngreat film\nawful, just awful, really\n",
+     "the lines after it are not rows of its 2 fields (one reads as 1: 'great film')"),
+    ("text,label\n", "no line follows it"),
+])
+def test_a_text_file_whose_first_line_looks_like_a_header_is_classified_with_a_warning(saved_classifier, tmp_path,
+                                                                                        capsys, content, why):
+    """Before (session 22): a plain text file whose first line reads like a CSV header naming the text column ('I loved
+    it,text') was refused whole. Now the refusal needs rows of the header's fields after it; without them every line is
+    classified (oracle: the model's own predictions of the lines) and the first line is warned about."""
+    from toy_data import run_cli
+
+    path, model = saved_classifier
+    (tmp_path / "in.txt").write_text(content, encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = run_cli(["classify", "predict", "--run", str(path), "--input", str(tmp_path / "in.txt"),
+                                  "--json"], capsys)
+    assert code == 0, err
+    lines = content.splitlines()
+    assert json.loads(out)["predictions"] == model.predict(lines)
+    first = lines[0]
+    assert [str(w.message) for w in caught if "CSV header" in str(w.message)] == [
+        f"--input: line 1 {first!r} reads like a CSV header naming the run's text column 'text', but {why}: "
+        "classified as a text like every line; a CSV file goes to --csv"]
+
+
+def test_a_csv_file_with_rows_of_its_header_is_still_refused(saved_classifier, tmp_path, capsys):
+    """The evidence: rows of the header's field count after it, a quoted text over two lines read as one row. Oracle:
+    the same file read with --csv gives those rows."""
+    from toy_data import run_cli
+
+    path, _ = saved_classifier
+    (tmp_path / "d.csv").write_text('label,text\npos,"good\nfilm 1"\nneg,"bad, bad film"\n', encoding="utf-8")
+    code, out, err = run_cli(["classify", "predict", "--run", str(path), "--input", str(tmp_path / "d.csv")], capsys)
+    assert code == 1 and out == ""
+    assert "DataError: --input: expected one text a line, got a CSV header in line 1 'label,text'" in err
+    code, out, err = run_cli(["classify", "predict", "--run", str(path), "--csv", str(tmp_path / "d.csv"), "--json"],
+                             capsys)
+    assert code == 0 and json.loads(out)["rows"] == [2, 3]

@@ -201,21 +201,36 @@ class Classify(TaskCommand):
         return texts, list(range(2, len(texts) + 2)), "rows"  # row numbers as the CSV errors count them
 
 
+#: how many of the lines after a header-like first line are read for its rows (all of them in a shorter file)
+HEADER_ROWS = 20
+
+
 def refuse_table_lines(lines: list[str], numbers: list[int], text_col: str) -> None:
-    """A DataError when the first line of ``predict --input`` reads as a CSV header naming the run's text column
-    (``text,label``) or as a JSON object holding it (a JSON Lines file): such a file given to --input was classified
-    line by line -- the header a text, each row's other fields (the label too) or the JSON keys and quotes read as
-    words of its text -- silently. A text holding a comma or braces is read as one line as before."""
-    import csv
+    """A DataError when ``predict --input`` reads as a CSV file whose header names the run's text column
+    (``text,label``, then rows of as many fields), or its first line as a JSON object holding that column (a JSON Lines
+    file): such a file given to --input was classified line by line -- the header a text, each row's other fields (the
+    label too) or the JSON keys and quotes read as words of its text -- silently. A first line that reads as such a
+    header with no rows of its fields after it (one line alone, or texts: ``I loved it,text`` then reviews) is
+    classified as a text like the others, with a warning (session 23: it was refused). A text holding a comma or
+    braces is read as one line as before."""
     import json
 
     if not lines:
         return
-    try:
-        fields = next(csv.reader([lines[0]]))
-    except csv.Error:               # a field over the csv module's limit (a 1 MB line): no header
-        fields = []
+    fields = _csv_row(lines[0])
     kind = "a CSV header" if len(fields) > 1 and text_col in fields else None
+    if kind is not None:
+        rows = _csv_rows(lines[1:], HEADER_ROWS)
+        if not rows or any(len(r) != len(fields) for r in rows):
+            import warnings
+
+            odd = next((r for r in rows if len(r) != len(fields)), None)
+            why = "no line follows it" if odd is None else f"the lines after it are not rows of its {len(fields)} " \
+                f"fields (one reads as {len(odd)}: {','.join(odd)[:40]!r})"
+            warnings.warn(f"--input: line {numbers[0]} {lines[0][:60]!r} reads like a CSV header naming the run's text "
+                          f"column {text_col!r}, but {why}: classified as a text like every line; a CSV file goes to "
+                          "--csv", stacklevel=3)
+            return
     if kind is None and lines[0].lstrip().startswith("{"):
         try:
             row = json.loads(lines[0])
@@ -229,6 +244,24 @@ def refuse_table_lines(lines: list[str], numbers: list[int], text_col: str) -> N
             "a JSON Lines file? write its texts one a line, or as a CSV for --csv"
         raise DataError(f"--input: expected one text a line, got {kind} in line {numbers[0]} {lines[0][:60]!r} (its "
                         f"{'column' if kind == 'a CSV header' else 'key'} {text_col!r} is the run's text column): {how}")
+
+
+def _csv_row(line: str) -> list[str]:
+    """The fields of ``line`` read as a CSV row (none when the csv module cannot read it: a field over its limit)."""
+    rows = _csv_rows([line], 1)
+    return rows[0] if rows else []
+
+
+def _csv_rows(lines: list[str], most: int) -> list[list[str]]:
+    """The first ``most`` CSV rows of ``lines`` (a quoted field may hold line breaks); a line the csv module cannot
+    read (a field over its limit, a 1 MB line) ends them with a row of no field, which no header's count matches."""
+    import csv
+    import itertools
+
+    try:
+        return list(itertools.islice(csv.reader(lines), most))
+    except csv.Error:
+        return [[]]
 
 
 COMMAND = Classify()

@@ -329,7 +329,8 @@ def test_a_ts_label_outside_the_declared_classes_is_refused_naming_the_line():
     from rnnkit.data.tsc import read_ts
 
     assert read_ts(text="@classLabel true a b\n@data\n1,2:a\n3,4:b\n")[1] == ["a", "b"]
-    assert read_ts(text="@classLabel true\n@data\n1,2:a\n3,4:c\n")[1] == ["a", "c"]      # none declared: any
+    with pytest.raises(DataError, match=r"expected '@classLabel true' followed by the class labels at line 1"):
+        read_ts(text="@classLabel true\n@data\n1,2:a\n3,4:c\n")   # none declared: refused since session 23, as sktime
     with pytest.raises(DataError, match=r"^ts text: expected a class label declared by @classLabel \(\['a', 'b'\]\) "
                                         r"at line 4, got 'c'$"):
         read_ts(text="@classLabel true a b\n@data\n1,2:a\n3,4:c\n")

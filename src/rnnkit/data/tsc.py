@@ -26,6 +26,7 @@ import numpy as np
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, read_utf8, split_lines,
                               verified_package_text)
+from rnnkit.data.ts_text import given_text
 from rnnkit._validate import check_bool, check_choice, shared_role, check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -68,7 +69,7 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
     with ``#`` or ``%`` are comments (sktime's own ``UnitTest`` files use ARFF's ``%``). ``what`` names the
     file in errors (the CLI passes its flag, ``--test-ts``)."""
     name = f"{what} {str(path)!r}" if path is not None else f"{what} text"
-    text = read_utf8(path, what) if text is None else text
+    text = read_utf8(path, what) if text is None else given_text(text, what)   # a leading BOM: as a file's
     X: list[np.ndarray] = []
     y: list[str] = []
     in_data = False
@@ -89,8 +90,12 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
             elif key == "@classlabel":
                 _check_header_value(name, ln, line, "true", "false")   # 'maybe': its labels read as numbers
                 header[key] = (ln, "", line[:40])   # said: the last field is a label (or there is none)
-                labelled = line.split()[1].lower() == "true" if len(line.split()) > 1 else True
+                labelled = line.split()[1].lower() == "true"
                 declared = set(line.split()[2:]) if labelled else set()
+                if labelled and not declared:   # sktime's and aeon's readers refuse it (load_from_tsfile)
+                    raise DataError(f"{name}: expected '@classLabel true' followed by the class labels at line {ln}, "
+                                    f"got {line[:40]!r} (list the classes, e.g. '@classLabel true a b'; "
+                                    "'@classLabel false' for unlabelled series)")
             elif key == "@timestamps" and line.split()[-1].lower() == "true":
                 raise DataError(f"{name}: expected '@timeStamps false', got timestamped series (not supported)")
             elif key == "@targetlabel" and line.split()[-1].lower() == "true":   # its targets were read as classes
@@ -165,8 +170,8 @@ def _check_header_value(name: str, ln: int, line: str, *allowed: str) -> None:
     """A header line's value is one the format defines (``true``/``false``, or ``a count``): ``@univariate yes``
     or ``@dimensions two`` declared nothing, so the series went unchecked against it, silently."""
     fields = line.split()
-    value = fields[1].lower() if len(fields) > 1 else ""
-    if (value.isdigit() and int(value) > 0) if allowed == ("a count",) else (value in allowed or len(fields) == 1):
+    value = fields[1].lower() if len(fields) > 1 else ""   # a bare "@classLabel": refused (sktime)
+    if (value.isdigit() and int(value) > 0) if allowed == ("a count",) else value in allowed:
         return
     want = "followed by a positive count" if allowed == ("a count",) else " or ".join(allowed)
     raise DataError(f"{name}: expected {fields[0]} {want} at line {ln}, got {line[:40]!r}")
@@ -212,7 +217,7 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
     ([[0.5, 0.25], [3.0, 4.0, 5.0]], ['1', '2'])
     """
     name = f"{what} {str(path)!r}" if path is not None else f"{what} text"
-    text = read_utf8(path, what) if text is None else text
+    text = read_utf8(path, what) if text is None else given_text(text, what)   # a leading BOM: as a file's
     X: list[np.ndarray] = []
     y: list[str] = []
     last: list[str] = []   # each line's last field: the label, when a file has it last (_check_labels_first)

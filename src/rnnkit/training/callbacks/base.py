@@ -6,7 +6,7 @@ import math
 import numbers
 from typing import Any, Iterable
 
-from rnnkit.errors import CheckpointError, InputTypeError
+from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
 
 
 __all__ = ["Callback", "CallbackList"]
@@ -110,6 +110,11 @@ class CallbackList:
             if isinstance(order, bool) or not isinstance(order, numbers.Real) or not math.isfinite(order):
                 raise InputTypeError(f"{type(cb).__name__}.order: expected a finite number (callbacks run in ascending "
                                      f"order; the built-ins use -10 to 100), got {order!r}")
+        for i, cb in enumerate(callbacks):   # its hooks ran twice a step and an epoch: patience, counts, logs doubled
+            if any(cb is other for other in callbacks[:i]):
+                raise ConfigError(f"callbacks: expected each callback object once, got the same {type(cb).__name__} "
+                                  f"object twice (every hook of it would run twice: an EarlyStopping's patience "
+                                  f"counted two epochs a time); pass it once, or two separate instances")
         self.callbacks = sorted(callbacks, key=lambda c: c.order)
         self.keys: list[str] = []
         for cb in self.callbacks:

@@ -52,6 +52,12 @@ class EarlyStopping(Callback):
     def from_config(cls, cfg: EarlyStoppingConfig) -> "EarlyStopping":
         return cls(cfg.monitor, cfg.mode, cfg.patience, cfg.min_delta, cfg.target, cfg.restore_best)
 
+    def setup(self, trainer) -> None:
+        # each Trainer starts with no best (Keras resets its EarlyStopping in on_train_begin): one instance given
+        # to a second Trainer kept the first fit's best value and weights, and restored THOSE into the new model
+        # when it never beat them (a resume restores the checkpoint's state after setup)
+        self.best, self.best_epoch, self.wait, self.best_weights = None, None, 0, None
+
     def on_fit_start(self, trainer) -> None:
         if trainer.val_data is None and self.monitor.startswith("val_"):
             raise ConfigError(f"val_data: expected validation data for early_stopping.monitor={self.monitor!r}, got None")
@@ -237,6 +243,12 @@ class WarmupCosine(Callback):
         # numpy numbers stored as Python's: state_dict() is saved as JSON (np.int64 failed json.dumps)
         self.total_steps, self.deadline_seconds, self.warmup = plain(total_steps), plain(deadline_seconds), float(warmup)
         self.base_lr, self.min_lr, self.start_factor, self.start = plain(lr), float(min_lr), float(start_factor), start
+        self._given = (self.base_lr, start)    # what each Trainer starts from (setup)
+
+    def setup(self, trainer) -> None:
+        # each Trainer's fit starts its own budget: one instance given to a second Trainer kept the first fit's
+        # start (a deadline counted from the FIRST fit: the next one ran at min_lr from its first step) and its lr
+        self.base_lr, self.start = getattr(self, "_given", (self.base_lr, self.start))
 
     def frac(self, trainer) -> float:
         if self.total_steps is not None:

@@ -1,0 +1,98 @@
+"""Session 23, helper V: the Python API under a practitioner's inputs -- Trainer callbacks reused or given twice, a
+task fitted again after a save or a load, ``save``'s ``data`` / ``split``. Oracles: a fresh callback instance (Keras
+resets its EarlyStopping in ``on_train_begin`` so an instance can be reused), a freshly built task, the valid save."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+
+from rnnkit.errors import ConfigError
+from rnnkit.training import EarlyStopping, OptimConfig, TrainConfig, Trainer
+from rnnkit.training.callbacks import Callback, WarmupCosine
+
+
+def _data():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(32, 3, generator=g)
+    y = x @ torch.tensor([[1.0], [2.0], [-1.0]])
+    return [(x[i:i + 8], y[i:i + 8]) for i in range(0, 32, 8)]
+
+
+def _loss(model, batch):
+    return torch.nn.functional.mse_loss(model(batch[0]), batch[1])
+
+
+def _model(seed):
+    torch.manual_seed(seed)
+    return torch.nn.Linear(3, 1)
+
+
+def _fit(model, callbacks, lr, epochs):
+    cfg = TrainConfig(epochs=epochs, optim=OptimConfig(lr=lr), quiet=True)
+    return Trainer(model, _loss, config=cfg, callbacks=callbacks).fit(_data(), _data())
+
+
+# ------------------------------------------------------------------ callbacks reused by a second Trainer
+def test_an_early_stopping_given_to_a_second_trainer_starts_anew():
+    data_fit = lambda es, m: _fit(m, [es], lr=1e-6, epochs=2)    # noqa: E731 - a fit that cannot beat the first
+    es = EarlyStopping(monitor="val_loss", patience=10)
+    first = _model(0)
+    _fit(first, [es], lr=0.05, epochs=3)
+    reused, fresh = _model(1), _model(1)
+    r_reused = data_fit(es, reused)
+    r_fresh = data_fit(EarlyStopping(monitor="val_loss", patience=10), fresh)
+    # it kept the first fit's best value and restored the FIRST model's weights into the second
+    assert r_reused.best == r_fresh.best
+    assert r_reused.best["epoch"] <= 2
+    assert torch.equal(reused.weight, fresh.weight) and not torch.equal(reused.weight, first.weight)
+
+
+def test_a_warmup_cosine_given_to_a_second_trainer_takes_its_lr_and_start():
+    w = WarmupCosine(total_steps=8, warmup=0.25)
+    _fit(_model(0), [w], lr=0.1, epochs=2)
+    reused = _fit(_model(0), [w], lr=0.01, epochs=2)
+    fresh = _fit(_model(0), [WarmupCosine(total_steps=8, warmup=0.25)], lr=0.01, epochs=2)
+    assert [r["lr"] for r in reused.history] == [r["lr"] for r in fresh.history]   # the first Trainer's 0.1 before
+    d = WarmupCosine(deadline_seconds=1000.0, warmup=0.5)
+    _fit(_model(0), [d], lr=0.1, epochs=1)
+    begun = time.perf_counter()
+    _fit(_model(0), [d], lr=0.1, epochs=1)
+    assert d.start >= begun            # the deadline counted from the first fit's start (its lr past the warm-up)
+
+
+def test_a_resumed_fit_keeps_the_checkpointed_early_stopping_state(tmp_path):
+    # the reset is the new Trainer's (setup), before a resume restores the checkpoint's best: resume stays exact
+    def run(run_dir, epochs, resume, es):
+        cfg = TrainConfig(epochs=epochs, optim=OptimConfig(lr=0.05), quiet=True)
+        return Trainer(_model(0), _loss, config=cfg, run_dir=run_dir, callbacks=[es]).fit(_data(), _data(),
+                                                                                        resume=resume)
+    whole = run(tmp_path / "a", 4, False, EarlyStopping(patience=10))
+    es = EarlyStopping(patience=10)
+    run(tmp_path / "b", 2, False, es)
+    resumed = run(tmp_path / "b", 4, True, es)
+    drop = lambda rows: [{k: v for k, v in r.items() if k != "time_s"} for r in rows]   # noqa: E731
+    assert resumed.best == whole.best and drop(resumed.history) == drop(whole.history)
+
+
+# ------------------------------------------------------------------ the same callback object twice
+class _Count(Callback):
+    def __init__(self):
+        self.n = 0
+
+    def on_epoch_end(self, trainer, epoch, row):
+        self.n += 1
+
+
+def test_the_same_callback_object_twice_is_refused():
+    c = _Count()
+    with pytest.raises(ConfigError, match=r"callbacks: expected each callback object once, got the same _Count"):
+        Trainer(_model(0), _loss, config=TrainConfig(epochs=3, quiet=True), callbacks=[c, c])
+    es = EarlyStopping(patience=2)
+    with pytest.raises(ConfigError, match="same EarlyStopping object twice"):
+        _fit(_model(0), [es, es], lr=1e-9, epochs=10)    # it stopped after 2 epochs for a patience of 2
+    a, b = _Count(), _Count()                            # two instances of one class: each runs once an epoch
+    Trainer(_model(0), _loss, config=TrainConfig(epochs=3, quiet=True), callbacks=[a, b]).fit(_data())
+    assert (a.n, b.n) == (3, 3)

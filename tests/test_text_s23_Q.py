@@ -163,3 +163,28 @@ def test_a_csv_file_with_rows_of_its_header_is_still_refused(saved_classifier, t
     code, out, err = run_cli(["classify", "predict", "--run", str(path), "--csv", str(tmp_path / "d.csv"), "--json"],
                              capsys)
     assert code == 0 and json.loads(out)["rows"] == [2, 3]
+
+
+# ---------------------------------------------------------------------------------------- the linear members' n-grams
+@pytest.mark.parametrize("kind", ["tfidf_logreg", "nb_logreg"])
+def test_the_linear_members_read_nfd_and_bidi_marks_as_the_network_does(kind):
+    """Before: the TF-IDF members' character n-grams were scikit-learn's, which normalise nothing (strip_accents=None,
+    its default): a text typed decomposed (NFD: 'cafe' + U+0301, Korean syllables as jamo) or holding an RLM got other
+    n-grams and other probabilities than the same text on screen in NFC, while the word tokens (and the network) read
+    both alike. Oracle: the member's probabilities of the NFC text without the marks, and a fit on the NFD texts."""
+    import unicodedata
+
+    from rnnkit.tasks.classification import LINEAR
+
+    pos = ["très bon café", "un café génial", "정말 좋은 영화", "좋은 배우 연기", "café crème délicieux"]
+    neg = ["très mauvais pâté", "un pâté fade", "정말 나쁜 영화", "나쁜 배우 연기", "pâté froid raté"]
+    texts, labels = (pos + neg) * 2, (["pos"] * 5 + ["neg"] * 5) * 2
+    nfd = [unicodedata.normalize("NFD", t) for t in texts]
+    model = LINEAR[kind](C=1.0).fit(texts, labels)
+    query = ["bon café", "좋은 영화", "pâté raté"]
+    odd = [unicodedata.normalize("NFD", q) for q in query] + ["\u200fbon\u202b café\u202c\u200f", "\u2067좋은\u2069 영화"]
+    proba = lambda m, ts: m.proba_for(ts, ["neg", "pos"])   # noqa: E731
+    want = proba(model, query + query[:2])
+    assert [unicodedata.normalize("NFC", q) for q in odd[:3]] == query and odd[:3] != query
+    assert np.allclose(proba(model, odd), want, atol=1e-12)
+    assert np.allclose(proba(LINEAR[kind](C=1.0).fit(nfd, labels), query), want[:3], atol=1e-12)

@@ -13,6 +13,8 @@ characters, else words -- the network and the linear models read the text the sa
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -102,6 +104,23 @@ def check_fit_data(texts, labels, what: str = "texts") -> tuple[list[str], list[
     return texts, labels
 
 
+# the bidirectional marks and controls (LRM, RLM, ALM, embeddings, overrides, isolates) the word tokens drop too
+_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def char_text(text: str) -> str:
+    """``text`` as the character n-grams read it: NFC without bidirectional marks and controls, as the word tokens
+    (:func:`rnnkit.data.vocab.tokenize`) and the network read it. scikit-learn's analyzer normalises nothing
+    (``strip_accents=None``, its default): 'café' typed decomposed (NFD: a macOS file name, some keyboards) and an
+    RLM inside a word (Hebrew or Arabic text copied from a bidi-aware editor) made other n-grams, so the linear
+    members' probabilities of a text the same on screen differed, silently (session 23).
+
+    >>> char_text("cafe\u0301\u200f") == "caf\u00e9"
+    True
+    """
+    return unicodedata.normalize("NFC", _BIDI.sub("", text))
+
+
 class TfidfLogReg:
     """TF-IDF + multinomial logistic regression (scikit-learn), made fair: the features are word uni+bigrams
     of the same language-agnostic tokens **and** character n-grams (``char_wb`` 1-5 inside words for text
@@ -155,8 +174,8 @@ class TfidfLogReg:
 
         if getattr(self, "_chars", None) is None:
             rng = (1, 5) if self.char_mode == "char_wb" else (1, 3)
-            self._chars = CountVectorizer(analyzer=self.char_mode, ngram_range=rng,
-                                          lowercase=self.lowercase).build_analyzer()
+            grams = CountVectorizer(analyzer=self.char_mode, ngram_range=rng, lowercase=self.lowercase).build_analyzer()
+            self._chars = lambda text: grams(char_text(text))
         return self._chars
 
     def _vectorize(self, texts: list[str]):

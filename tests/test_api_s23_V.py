@@ -4,14 +4,17 @@ resets its EarlyStopping in ``on_train_begin`` so an instance can be reused), a 
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 import torch
 
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
+from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
 from rnnkit.training import EarlyStopping, OptimConfig, TrainConfig, Trainer
 from rnnkit.training.callbacks import Callback, WarmupCosine
+from toy_data import CLASSIFY_FAST
 
 
 def _data():
@@ -96,3 +99,42 @@ def test_the_same_callback_object_twice_is_refused():
     a, b = _Count(), _Count()                            # two instances of one class: each runs once an epoch
     Trainer(_model(0), _loss, config=TrainConfig(epochs=3, quiet=True), callbacks=[a, b]).fit(_data())
     assert (a.n, b.n) == (3, 3)
+
+
+# ------------------------------------------------------------------ a task fitted again; save's data and split
+X = ["good movie", "bad film", "great plot", "awful acting", "nice one", "terrible"] * 3
+Y = ["pos", "neg"] * 9
+CFG = {**CLASSIFY_FAST, "min_freq": 1, "epochs": 1}
+
+
+def _saved_data(path):
+    return json.loads((path / "config.json").read_text())["data"]
+
+
+def test_a_task_fitted_again_forgets_the_earlier_data_record(tmp_path):
+    task = TextClassifier(TextClassifierConfig(**CFG)).fit(X, Y, baselines=False)
+    task.save(tmp_path / "one", data={"file": "/data/old.csv", "columns": {"text": "review"}})
+    task.fit(X[:12], Y[:12], baselines=False)
+    task.save(tmp_path / "two")
+    fresh = TextClassifier(TextClassifierConfig(**CFG)).fit(X[:12], Y[:12], baselines=False)
+    fresh.save(tmp_path / "fresh")
+    assert _saved_data(tmp_path / "two") == _saved_data(tmp_path / "fresh") == {}
+    loaded = TextClassifier.load(tmp_path / "one")      # a loaded run refitted on other data
+    assert loaded.data["file"] == "/data/old.csv"
+    loaded.fit(X[:12], Y[:12], baselines=False)
+    assert loaded.data == {}
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"split": "test"}, r"split: expected None or a dict \(JSON values\), got str 'test'"),
+    ({"data": ["a.csv"]}, r"data: expected None or a dict \(JSON values\), got list"),
+    ({"data": {"file": object()}}, r"data: expected a dict of JSON values .*object is not JSON serializable"),
+])
+def test_save_refuses_data_and_split_json_cannot_hold(tmp_path, kw, match):
+    task = TextClassifier(TextClassifierConfig(**CFG)).fit(X, Y, baselines=False)
+    with pytest.raises(InputTypeError, match=match):
+        task.save(tmp_path / "run", **kw)
+    assert not (tmp_path / "run").exists()       # an empty folder was left
+    assert task.data == {}                       # it kept the object: every later save failed
+    task.save(tmp_path / "run", data={"file": "a.csv"})
+    assert TextClassifier.load(tmp_path / "run").data == {"file": "a.csv"}

@@ -55,7 +55,7 @@ from rnnkit.training.callbacks import Callback
 from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
 from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
     classification_metrics, item_at
-from rnnkit.tasks.runs import load_run, load_weights, run_baselines, save_run, task_config
+from rnnkit.tasks.runs import check_record, load_run, load_weights, run_baselines, save_run, task_config
 
 __all__ = ["Task", "ClassifierTask", "split_indices", "fit_network", "WallClock"]
 
@@ -254,6 +254,7 @@ class Task:
                 part, val = self.validation_split(*train)
             torch.manual_seed(self.config.seed)
             self.epoch_log = []
+            self.data = {}    # the provenance of an earlier fit or a loaded run's: its save named the old data
             keep = contextlib.nullcontext() if checkpoint_dir is None else checkpointed_fit(
                 checkpoint_dir, task=self.name, config=self.config, data=data_sha256([train, given]), resume=resume,
                 baselines=baselines)
@@ -403,6 +404,7 @@ class Task:
         baselines, the held-out split (``split`` adds e.g. the caller's ``"test"`` part), the per-epoch
         log and ``data`` (where the training data came from, its column names)."""
         self._require_fitted()
+        data, split = (check_record(name, v) for name, v in (("data", data), ("split", split)))
         if data is not None:
             self.data = dict(data)
         if split is not None:

@@ -43,7 +43,7 @@ from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 
 __all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "BASELINE_FILES", "SECTIONS", "save_run", "load_run",
-           "check_run_folder", "saved_task",
+           "check_run_folder", "saved_task", "check_record",
            "load_weights", "config_from_dict", "task_config", "run_file", "run_vocab", "run_baselines"]
 
 RUN_SCHEMA = 2
@@ -72,7 +72,6 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
     per-epoch rows for ``metrics.jsonl``. Files of an earlier save that this one does not write are
     removed, so the folder never mixes two runs."""
     root = check_folder_path(path, "path")  # a link to nothing: a ConfigError, not mkdir's FileExistsError
-    root.mkdir(parents=True, exist_ok=True)
     cfg = asdict(config) if hasattr(config, "__dataclass_fields__") else dict(config)
     meta = {"task": task, "schema_version": RUN_SCHEMA, "rnnkit_version": __version__, "config": cfg,
             "state": state or {}, "history": history or {}, "data": data or {}, "baselines": sorted(baselines or {})}
@@ -90,6 +89,7 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
     if epochs:
         files[METRICS_FILE] = "".join(dumps_json(r) + "\n" for r in epochs).encode()
     files["config.json"] = dumps_json(meta, ensure_ascii=False, indent=1).encode()
+    root.mkdir(parents=True, exist_ok=True)   # after the files' bytes: a value JSON cannot hold left an empty folder
     with folder_lock(root):  # a second save into this folder (another process) waits: files never interleave
         check_run_folder(root, task=task)
         _remove_stale_temps(root, files)
@@ -107,6 +107,30 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
             _remove(root, new)
             raise
     return root
+
+
+def check_record(name: str, value: Any) -> dict | None:
+    """``value`` (``None`` or a dict that JSON can hold: :meth:`Task.save`'s ``data`` and ``split``) as given; an
+    InputTypeError naming ``name`` otherwise -- a str split was a bare "'str' object is not a mapping", an object
+    in data a bare TypeError of json after the task kept it (every later save failed too) and an empty run folder.
+
+    >>> check_record("data", {"csv": "a.csv"}), check_record("split", None)
+    ({'csv': 'a.csv'}, None)
+    >>> check_record("split", "test")
+    Traceback (most recent call last):
+    rnnkit.errors.InputTypeError: split: expected None or a dict (JSON values), got str 'test'
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InputTypeError(f"{name}: expected None or a dict (JSON values), got {type(value).__name__} "
+                             f"{str(value)[:40]!r}")
+    try:
+        dumps_json(value)
+    except (TypeError, ValueError) as e:   # ValueError: a circular reference
+        raise InputTypeError(f"{name}: expected a dict of JSON values (str, numbers, bools, None, lists, dicts), "
+                             f"got {e}") from None
+    return value
 
 
 def _remove_stale_temps(root: Path, names: Any) -> None:

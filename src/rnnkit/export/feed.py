@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import torch
 from torch import Tensor
 
 from rnnkit.errors import DataError, InputTypeError, ShapeError
+from rnnkit.export.signature import exact_top
 
 __all__ = ["checked_feed"]
 
@@ -33,8 +35,15 @@ def checked_feed(run: Callable, inputs: Any) -> Callable:
         for spec, x in zip(inputs, xs):
             _check_one(spec, x, sizes)
         for spec, x in zip(inputs, xs):
+            if (spec.get("kind") == "ids" or _lengths(spec)) and x.numel():
+                _check_whole(spec, x)
             if spec.get("kind") == "ids" and x.numel():
                 _check_ids(spec, x)
+            if _lengths(spec) and x.dtype != torch.bool and not x.dtype.is_complex and \
+                    sizes.get("time", 0) > exact_top(x.dtype):
+                raise ShapeError(f"{spec['name']}: expected a time axis of at most {exact_top(x.dtype)} steps (the "
+                                 f"longest length its dtype {str(x.dtype)[6:]} holds: a longer one wraps or rounds), "
+                                 f"got time size {sizes['time']}; export with a wider lengths dtype")
             if _lengths(spec) and "time" in sizes and x.numel():
                 lo, hi = x.min().item(), x.max().item()
                 if lo < 0 or hi > sizes["time"]:
@@ -50,6 +59,15 @@ def checked_feed(run: Callable, inputs: Any) -> Callable:
                              f"{type(e).__name__}), got time size 0") from None
 
     return checked
+
+
+def _check_whole(spec: dict[str, Any], x: Tensor) -> None:
+    """Lengths or ids of a floating dtype (an ``InputSpec`` may name one) are whole finite numbers: onnxruntime read
+    length 2.5 as 3 steps, and NaN passed the range checks (NaN compares false with every bound)."""
+    if x.is_floating_point() and not bool(torch.all(torch.isfinite(x) & (x == x.floor()))):
+        bad = x[~(torch.isfinite(x) & (x == x.floor()))].flatten()[0].item()
+        raise DataError(f"{spec['name']}: expected whole numbers ({'token ids' if spec.get('kind') == 'ids' else 'lengths'}"
+                        f" in dtype {str(x.dtype)[6:]}), got {bad}")
 
 
 def _check_ids(spec: dict[str, Any], x: Tensor) -> None:

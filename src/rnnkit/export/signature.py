@@ -25,7 +25,8 @@ from rnnkit.layers.minimal import MinimalRNN
 from rnnkit.layers.bidirectional import Bidirectional
 from rnnkit.layers.recurrent import RecurrentLayer
 
-__all__ = ["InputSpec", "GraphSpec", "layer_spec", "module_spec", "LayerGraph", "DYNAMIC_AXES", "state_inputs",
+__all__ = ["InputSpec", "GraphSpec", "exact_top", "MIN_LENGTHS_TOP", "layer_spec", "module_spec", "LayerGraph",
+           "DYNAMIC_AXES", "state_inputs",
            "state_outputs", "pack_state", "flat"]
 
 #: The axes an exported graph leaves dynamic.
@@ -65,17 +66,33 @@ class InputSpec:
             if self.dtype.is_complex or self.dtype == torch.bool:
                 raise ConfigError(f"InputSpec.dtype: expected an integer (or real) dtype for kind {self.kind!r}, got "
                                   f"{self.dtype}")
-            floating = self.dtype.is_floating_point
-            top = int(2 / torch.finfo(self.dtype).eps) if floating else torch.iinfo(self.dtype).max
+            top = exact_top(self.dtype)
             if self.kind == "ids" and self.high - 1 > top:
                 raise ConfigError(f"InputSpec.high: expected ids that {self.dtype} holds exactly (high <= {top + 1}), "
                                   f"got {self.high}")
+            if self.kind == "lengths" and top < MIN_LENGTHS_TOP:   # a length past 127 wrapped in int8, silently
+                raise ConfigError(f"InputSpec.dtype: expected a dtype holding lengths up to at least {MIN_LENGTHS_TOP} "
+                                  f"for kind 'lengths' (int16, int32, int64, float32 or float64; {self.dtype} holds "
+                                  f"whole numbers up to {top} only: a longer sequence's length would wrap or round), "
+                                  f"got {self.dtype}")
 
     def to_dict(self) -> dict[str, Any]:
         # kind: load_runner bounds a "lengths" input by the time axis, not any input that is so named (feed.py)
         # high (ids): load_runner refuses ids outside [0, high) -- onnxruntime's Gather read id -1 as the last row
         return {"name": self.name, "shape": list(self.shape), "dtype": str(self.dtype).replace("torch.", ""),
                 "kind": self.kind, **({"high": self.high} if self.kind == "ids" else {})}
+
+
+#: The smallest "largest length" a dtype of kind "lengths" must hold: int8 (127), uint8 (255), bfloat16 (256) and
+#: float16 (2048) fall short -- a sequence of 300 steps had length 44 in int8 and uint8, 300 -> 300 but 301 -> 300 in
+#: bfloat16, silently (torch's .to() wraps and rounds); int16 holds 32767 (the runner refuses a longer time axis).
+MIN_LENGTHS_TOP = 2 ** 15 - 1
+
+
+def exact_top(dtype: torch.dtype) -> int:
+    """The largest whole number ``dtype`` holds with every whole number below it: ``iinfo.max`` of an integer dtype,
+    ``2 / eps`` (2**24 for float32) of a floating one."""
+    return int(2 / torch.finfo(dtype).eps) if dtype.is_floating_point else torch.iinfo(dtype).max
 
 
 #: How :meth:`GraphSpec.sample` draws an input (see :class:`InputSpec`).

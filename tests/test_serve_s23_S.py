@@ -8,11 +8,332 @@ the model itself fed int64 lengths.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 import torch
 
+from toy_data import run_cli, seasonal_service
+
+httpx = pytest.importorskip("httpx")
+uvicorn = pytest.importorskip("uvicorn")
+
 pytestmark = pytest.mark.usefixtures("one_thread")
+
+OBS = b'{"observations":[{"id":"series","time":60,"value":1.0}]}'
+
+
+@contextlib.contextmanager
+def served(app):
+    """``app`` on uvicorn in a thread on 127.0.0.1 (a free port): yields the port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="on"))
+    thread = threading.Thread(target=lambda: asyncio.run(srv.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    port = sock.getsockname()[1]
+    for _ in range(500):                           # wait until it answers (no timing is asserted)
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
+            break
+        except httpx.TransportError:
+            time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def _forecaster(tmp_path):
+    """A seasonal-naive run (tmp_path/run) and its service (state in tmp_path/state)."""
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = np.arange(60)
+    Forecaster("seasonal_naive", horizon=2, period=12).fit(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12)).save(
+        tmp_path / "run")
+    return open_service(tmp_path / "run", tmp_path / "state")
+
+
+def _reply(sock) -> tuple[bytes, bool]:
+    """Everything the server sends until it closes (or resets) the connection, 30 s at most: (bytes, closed)."""
+    sock.settimeout(30)
+    got = b""
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return got, True
+            got += data
+    except ConnectionResetError:                   # closed with bytes of ours unread: a reset
+        return got, True
+    except socket.timeout:
+        return got, False
+
+
+def _trickle(port, head: bytes, body: bytes) -> tuple[bytes, bool]:
+    """Send ``head`` at once, then ``body`` a byte every 0.1 s until the server answers; (the reply, closed)."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=30)
+    with c:
+        c.sendall(head)
+        for b in body:
+            try:
+                c.sendall(bytes([b]))
+            except OSError:                        # the server closed it
+                break
+            c.setblocking(False)
+            try:
+                if c.recv(1, socket.MSG_PEEK):     # an answer came: stop sending
+                    break
+            except BlockingIOError:
+                pass
+            finally:
+                c.setblocking(True)
+            time.sleep(0.1)
+        return _reply(c)
+
+
+def _status_and_json(reply: bytes) -> tuple[int, dict[str, str], dict]:
+    head, _, body = reply.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, json.loads(body)
+
+
+# ------------------------------------------------------------------ 1. slow clients: a bounded body read
+def test_a_body_trickled_past_body_timeout_is_408_and_the_connection_is_closed(tmp_path):
+    """A client that sent its headers and then its body a byte at a time held its connection for as long as it liked
+    (uvicorn has no body timeout). A body not all there ``body_timeout`` s after its headers is a 408 with a one-line
+    JSON error, and the connection is closed. Oracle: the same body sent at once is accepted (200, journalled)."""
+    from rnnkit.serve.app import create_app
+
+    service = _forecaster(tmp_path)
+    with served(create_app(service, body_timeout=0.5)) as port:
+        head = (b"POST /observations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(OBS))
+        reply, closed = _trickle(port, head, OBS)
+        status, headers, body = _status_and_json(reply)
+        assert (status, headers["connection"], closed) == (408, "close", True), reply
+        assert body["error"].startswith("body: expected the request body within 0.5 s of its headers (rnnkit serve "
+                                        "--body-timeout), got "), body
+        assert body["error"].endswith(f"bytes of {len(OBS)} in that time") and "\n" not in body["error"]
+        # chunked, no Content-Length: the same bound
+        chunked = (b"POST /observations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\n")
+        reply, closed = _trickle(port, chunked, b"%x\r\n%s\r\n0\r\n\r\n" % (len(OBS), OBS))
+        status, headers, body = _status_and_json(reply)
+        assert (status, closed) == (408, True) and body["error"].endswith("bytes (chunked) in that time"), reply
+        assert service.journal.entries == []                 # nothing applied
+        ok = httpx.post(f"http://127.0.0.1:{port}/observations", content=OBS,
+                        headers={"content-type": "application/json"}, timeout=30)
+        assert ok.status_code == 200 and len(service.journal.entries) == 1, ok.text
+
+
+def test_body_timeout_is_checked_where_it_is_given(tmp_path, capsys, monkeypatch):
+    """``create_app``/``serve``/``BodyLimit`` take a finite number of seconds > 0, and ``rnnkit serve --body-timeout``
+    is a usage error (exit 2) before the run is loaded otherwise; the flag's value reaches the server, and without it
+    the documented default."""
+    import rnnkit.serve.app as app_module
+    from rnnkit.errors import ConfigError, InputTypeError
+    from rnnkit.serve.app import BODY_TIMEOUT, BodyLimit, create_app, serve
+
+    service = _forecaster(tmp_path)
+    for bad, error in ((0, ConfigError), (-1.0, ConfigError), (float("nan"), ConfigError), (float("inf"), ConfigError),
+                       ("5", InputTypeError), (True, InputTypeError), (None, InputTypeError)):
+        for call in (lambda: create_app(service, body_timeout=bad), lambda: serve(tmp_path / "run", body_timeout=bad),
+                     lambda: BodyLimit(None, body_timeout=bad)):
+            with pytest.raises(error, match=r"^body_timeout: expected "):
+                call()
+    service.close()
+    for text in ("0", "nan", "inf", "-3"):
+        code, _, err = run_cli(["serve", "--run", str(tmp_path / "run"), "--body-timeout", text], capsys)
+        assert code == 2 and "--body-timeout: expected a finite number of seconds > 0, got" in err, err
+    seen = []
+    monkeypatch.setattr(app_module, "serve", lambda run, **kw: seen.append(kw["body_timeout"]))
+    monkeypatch.setattr("rnnkit.cli.serve.check_address", lambda host, port: None)
+    for argv, want in ((["--body-timeout", "2.5"], 2.5), ([], BODY_TIMEOUT)):
+        code, _, err = run_cli(["serve", "--run", str(tmp_path / "run"), *argv], capsys)
+        assert code == 0, err
+        assert seen.pop() == want
+
+
+# ------------------------------------------------------------------ 2. JSON and header edge cases
+def test_a_charset_other_than_utf8_is_a_415_naming_it(tmp_path):
+    """The body was decoded as UTF-8 whatever charset its Content-Type declared: Latin-1 bytes that happen to be valid
+    UTF-8 were read as other text, silently (a forecaster's id 'Ã©' read as 'é'), and UTF-16 was refused as 'not
+    UTF-8'. A declared charset other than UTF-8 is a 415 naming it; utf-8 in any spelling is read as before (oracle:
+    the same bytes without a charset)."""
+    client, service = seasonal_service(tmp_path)
+    with client:
+        for kind, body in (("application/json; charset=iso-8859-1", "{\"observations\":[{\"id\":\"s\u00c3\u00a9\","
+                                                                     "\"time\":60,\"value\":1.0}]}".encode("utf-8")),
+                           ("application/json; charset=utf-16", OBS.decode().encode("utf-16")),
+                           ('application/json; charset="latin1"', OBS)):
+            r = client.post("/observations", content=body, headers={"content-type": kind})
+            charset = kind.split("=")[1].strip('"')
+            assert r.status_code == 415, r.text
+            assert r.json() == {"error": f"content-type: expected charset utf-8 or none (JSON text is UTF-8, RFC 8259 "
+                                         f"8.1), got charset {charset!r}"}
+        assert service.journal.entries == []
+        for n, kind in enumerate(("application/json", "application/json; charset=UTF-8", "application/json;charset=utf8",
+                                  'application/json; charset="utf-8"'), 60):
+            r = client.post("/observations", content=OBS.replace(b"60", str(n).encode()), headers={"content-type": kind})
+            assert r.status_code == 200, (kind, r.text)
+        assert len(service.journal.entries) == 4
+
+
+def test_json_edge_cases_get_a_typed_4xx_naming_the_field_on_every_endpoint(tmp_path):
+    """NaN / Infinity literals (Python's json reads them), a body of null / an array / a string, a key given twice,
+    integers past 2**63 where an int is expected, arrays nested past the parser: each a 4xx with one line naming the
+    field or the body, never a 500 or an answer; nothing is applied."""
+    client, service = seasonal_service(tmp_path)
+    big = str(2 ** 64)
+
+    def ob(id_='"series"', time_="60", value="1.0"):
+        return f'{{"observations":[{{"id":{id_},"time":{time_},"value":{value}}}]}}'
+
+    cases = [(ob(value="NaN"), 422, "observations[0].value: expected a finite number, got NaN"),
+             (ob(value="-Infinity"), 422, "observations[0].value: expected a finite number, got -Infinity"),
+             (ob(time_="Infinity"), 422, "observations[0].time: expected a string or an integer, got Infinity"),
+             (ob(id_="NaN"), 422, "observations[0].id: expected a string or an integer, got NaN"),
+             (ob(time_=big), 422, "observations: expected times at most 10000 steps after the end of series 'series', "
+                                  f"got {big}"),
+             (ob(time_="-" + big), 409, "observations[0].time: expected a time after the last one of series 'series' "
+                                        f"(the next is 60), got -{big}"),
+             (ob(id_=big), 404, f"observations[0].id: expected one of ['series'], got '{big}'"),
+             ("null", 422, "body: expected a JSON object, got null"),
+             ("[1]", 422, "body: expected a JSON object, got an array"),
+             ('"x"', 422, "body: expected a JSON object, got a string"),
+             ("NaN", 422, "body: expected a JSON object, got a number"),
+             ('{"observations":[], "observations":[]}', 422,
+              "body: expected each key once in a JSON object, got 'observations' twice"),
+             ("[" * 100_000 + "]" * 100_000, 400, "body: expected JSON nested less deeply, got more levels of "
+                                                  "arrays/objects than the parser reads (about 1,000)")]
+    with client:
+        for body, status, error in cases:
+            r = client.post("/observations", content=body, headers={"content-type": "application/json"})
+            assert (r.status_code, r.json()) == (status, {"error": error}), body[:80]
+        r = client.get("/forecast", params={"h": "NaN"})
+        assert r.status_code == 422 and r.json()["error"].startswith("query: expected no query parameters")
+    assert service.journal.entries == []
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_and_the_connection_closed(tmp_path):
+    """Transfer-Encoding: chunked without Content-Length is size-limited while it streams in (413 past
+    MAX_BODY_BYTES), and the connection is closed after the reply (it was kept open reading whatever the client went
+    on sending). Oracle: a chunked body within the limit is accepted."""
+    from rnnkit.serve.app import MAX_BODY_BYTES, create_app
+
+    service = _forecaster(tmp_path)
+    with served(create_app(service)) as port:
+        c = socket.create_connection(("127.0.0.1", port), timeout=30)
+        with c:
+            c.sendall(b"POST /observations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n")
+            chunk = b" " * 2 ** 20
+            try:
+                for _ in range(MAX_BODY_BYTES // len(chunk) + 2):
+                    c.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            except OSError:                        # refused while it streamed in: the server closed it
+                pass
+            reply, closed = _reply(c)
+        status, headers, body = _status_and_json(reply)
+        assert (status, headers["connection"], closed) == (413, "close", True), reply[:300]
+        assert body == {"error": f"body: expected at most {MAX_BODY_BYTES} bytes, got more"}
+        c = socket.create_connection(("127.0.0.1", port), timeout=30)
+        with c:
+            c.sendall(b"POST /observations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close"
+                      b"\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(OBS), OBS))
+            reply, _ = _reply(c)
+        assert _status_and_json(reply)[0] == 200 and len(service.journal.entries) == 1
+
+
+# ------------------------------------------------------------------ 3. concurrency
+def test_parallel_predictions_equal_sequential_ones(tmp_path):
+    """N clients posting /predict at once get what one client posting the same requests one after another gets, and
+    what ``TextClassifier.predict_proba`` gives (the run has dropout 0.3: a prediction in training mode, or state
+    shared between requests, would differ)."""
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = ["good fine nice", "bad awful", "nice good great", "awful bad bad", "fine", "terrible bad"] * 6
+    labels = ["pos", "neg", "pos", "neg", "pos", "neg"] * 6
+    cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=2, batch_size=8, val_fraction=0.0,
+                               progress=False)
+    assert cfg.dropout > 0
+    TextClassifier(cfg).fit(texts, labels).save(tmp_path / "clf")
+    clf = TextClassifier.load(tmp_path / "clf")
+    words = ["good", "bad", "nice", "awful", "fine", "terrible", "great", "so", "very"]
+    rng = np.random.default_rng(0)
+    requests = [[" ".join(rng.choice(words, size=rng.integers(1, 30))) for _ in range(rng.integers(1, 6))]
+                for _ in range(24)]
+    with served(create_app(open_service(tmp_path / "clf"))) as port:
+        url = f"http://127.0.0.1:{port}/predict"
+
+        def post(batch):
+            with httpx.Client(timeout=60) as c:
+                r = c.post(url, json={"texts": batch})
+                assert r.status_code == 200, r.text
+                return r.json()
+
+        sequential = [post(b) for b in requests]
+        with ThreadPoolExecutor(6) as pool:
+            parallel = list(pool.map(post, requests))
+    assert parallel == sequential
+    for batch, got in zip(requests, parallel):
+        want = clf.predict_proba(batch)
+        assert [p["label"] for p in got["predictions"]] == [clf.classes[int(i)] for i in want.argmax(1)]
+        np.testing.assert_allclose([[p["probabilities"][c] for c in clf.classes] for p in got["predictions"]], want,
+                                   rtol=1e-6)
+
+
+def test_forecast_reads_during_updates_are_one_whole_state(tmp_path):
+    """GET /forecast and /health while updates are applied get the state before or after an update, never a mix:
+    every forecast read is one of the forecasts the public API gives after 0, 1, ... of the accepted updates, and
+    /health's update count and next time agree."""
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.services import forecast_records
+    from rnnkit.tasks.forecasting import Forecaster
+
+    service = _forecaster(tmp_path)
+    values = [51.0, 49.5, 53.25, 50.0, 52.0, 48.0]
+    states, f = [forecast_records(Forecaster.load(tmp_path / "run").predict())], Forecaster.load(tmp_path / "run")
+    for v in values:
+        states.append(forecast_records(f.update(np.array([v]))))
+    done = threading.Event()
+    with served(create_app(service)) as port:
+        url = f"http://127.0.0.1:{port}"
+
+        def reader():
+            seen = []
+            with httpx.Client(base_url=url, timeout=60) as c:
+                while not done.is_set() or not seen:
+                    seen.append((c.get("/forecast").json()["forecast"], c.get("/health").json()))
+            return seen
+
+        with ThreadPoolExecutor(3) as pool:
+            readers = [pool.submit(reader) for _ in range(2)]
+            with httpx.Client(base_url=url, timeout=60) as c:
+                for step, v in enumerate(values, 60):
+                    body = {"observations": [{"id": "series", "time": step, "value": v}]}
+                    assert c.post("/observations", json=body).status_code == 200
+                done.set()
+                last = c.get("/forecast").json()["forecast"]
+            seen = [s for r in readers for s in r.result()]
+    assert last == states[-1]
+    for forecast, health in seen:
+        assert forecast in states
+        assert health["next_time"] == {"series": str(60 + health["updates"])}
 
 
 # ------------------------------------------------------------------ 4. export: lengths dtypes

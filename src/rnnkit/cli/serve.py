@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import socket
 
 from rnnkit.cli.common import HelpFormatter, UsageError, add_threads, check_out_dir, path_arg, set_threads
 from rnnkit.cli.export import check_run
 
-__all__ = ["add_parser", "run", "check_address"]
+__all__ = ["add_parser", "run", "check_address", "check_body_timeout"]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -34,6 +35,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="folder of the durable state (RUN/serve-state when not given)")
     p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn log level")
+    p.add_argument("--body-timeout", type=float, default=None, metavar="SECONDS",
+                   help="the longest a request body may take to arrive after its headers; a slower one gets 408 and "
+                        "the connection is closed (default: rnnkit.serve.app.BODY_TIMEOUT, 60)")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     add_threads(p)
     return p
@@ -61,11 +65,25 @@ def check_address(host: str, port: int) -> None:
                              f"({e.strerror or e})") from None
 
 
+def check_body_timeout(seconds: float | None) -> float:
+    """``--body-timeout``: a finite number of seconds > 0 (``nan``, ``inf``, ``0`` parse as floats), checked before the
+    run is loaded; :data:`~rnnkit.serve.app.BODY_TIMEOUT` when not given."""
+    from rnnkit.serve.app import BODY_TIMEOUT
+
+    if seconds is None:
+        return BODY_TIMEOUT
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(f"--body-timeout: expected a finite number of seconds > 0, got {seconds}")
+    return seconds
+
+
 def run(args: argparse.Namespace) -> None:
     from rnnkit.serve.app import serve
 
+    body_timeout = check_body_timeout(args.body_timeout)
     set_threads(args)
     check_run(args.run, "forecast or classify")
     check_out_dir(args.state, "--state")
     check_address(args.host, args.port)
-    serve(args.run, host=args.host, port=args.port, state=args.state, log_level=args.log_level)
+    serve(args.run, host=args.host, port=args.port, state=args.state, log_level=args.log_level,
+          body_timeout=body_timeout)

@@ -21,8 +21,10 @@ A rejected request gets a 4xx status and ``{"error": "<one line>"}``: 422 for a 
 (missing field, extra field, non-finite value, time off the series' grid), 404 for an unknown series id
 (or path), 409 for a time not after the series' last one, 400 for a body that is not JSON text (not
 UTF-8, nested too deep), 405 for a wrong method, 413 for a body over :data:`MAX_BODY_BYTES` (refused
-before it is parsed), 415 for a Content-Encoding other than gzip, deflate or identity (gzip and deflate
-bodies are decompressed, to at most :data:`MAX_BODY_BYTES`). A JSON object with a key given twice (``{"value": 1, "value": 2}``) or an integer
+before it is parsed), 408 for a body that does not arrive within :data:`BODY_TIMEOUT` seconds of its headers
+(``rnnkit serve --body-timeout``; the connection is then closed), 415 for a Content-Encoding other than gzip,
+deflate or identity (gzip and deflate bodies are decompressed, to at most :data:`MAX_BODY_BYTES`) or a
+Content-Type charset other than UTF-8 (JSON text is UTF-8, RFC 8259 8.1). A JSON object with a key given twice (``{"value": 1, "value": 2}``) or an integer
 literal longer than Python reads (4,300 digits) is a 422 naming the key (JSON readers disagree on which
 value wins; none is guessed), and so is a query parameter no endpoint takes (``/forecast?horizn=5``: the
 endpoints take none; a typo is not ignored). Nothing changes on a rejected request.
@@ -30,8 +32,10 @@ endpoints take none; a typo is not ignored). Nothing changes on a rejected reque
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email.message
+import email.utils
 import json
 import math
 import sys
@@ -47,17 +51,22 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rnnkit._io import DuplicateKeyError, unique_keys
+from rnnkit._validate import check_number
 from rnnkit.errors import InputTypeError
 from rnnkit.serve.services import ClassifierService, ForecastService, RequestError, open_service
 from rnnkit.serve.services import _short as short_repr
 
 __all__ = ["create_app", "serve", "Observation", "Observations", "Texts", "BodyLimit", "MAX_OBSERVATIONS", "MAX_TEXTS",
-           "MAX_BODY_BYTES"]
+           "MAX_BODY_BYTES", "BODY_TIMEOUT"]
 
 MAX_OBSERVATIONS = 10_000
 MAX_TEXTS = 1_024
 #: The largest request body read (bytes): 10,000 observations take about 0.6 MB, 1,024 texts of 8 KB 8 MB.
 MAX_BODY_BYTES = 16 * 2 ** 20
+#: The longest a request body may take to arrive, in seconds from its headers (``rnnkit serve --body-timeout``): a
+#: client sending its body a byte a second held its connection and the bytes buffered so far for as long as it
+#: liked (uvicorn bounds idle keep-alive connections, not a body in progress); 16 MiB at 1 MB/s take 17 s.
+BODY_TIMEOUT = 60.0
 
 
 class Observation(BaseModel):
@@ -179,13 +188,20 @@ class StrictJSONRequest(Request):
                     return 0
 
             status = 422
+            charset = declared_charset(self.headers.get("content-type", ""))
             try:   # UTF-8 only (RFC 8259; json.loads also took UTF-16 and UTF-32 bytes), a BOM allowed
+                if charset is not None:   # Latin-1 bytes that happen to be UTF-8 ('Ã©') were read as UTF-8 ('é')
+                    raise LookupError(charset)
                 text = (await self.body()).decode("utf-8-sig")
                 self._json = json.loads(text, object_pairs_hook=unique_keys, parse_int=integer)
             except UnicodeDecodeError as e:  # FastAPI said only "There was an error parsing the body"
                 status, self._json = 400, {}
                 problems.append(f"body: expected UTF-8 JSON text, got byte 0x{e.object[e.start]:02x} at position "
                                 f"{e.start}, which is not UTF-8")
+            except LookupError:              # a declared charset other than UTF-8 (above)
+                status, self._json = 415, {}
+                problems.append(f"content-type: expected charset utf-8 or none (JSON text is UTF-8, RFC 8259 8.1), "
+                                f"got charset {charset[:60]!r}")
             except DuplicateKeyError as e:   # refused by the dependency before the body is validated
                 problems.append(f"body: expected each key once in a JSON object, got {e.key!r} twice")
                 self._json = {}
@@ -195,6 +211,19 @@ class StrictJSONRequest(Request):
                                 "parser reads (about 1,000)")
             self.scope[_BODY_ERROR] = (status, problems[0]) if problems else None
         return self._json
+
+
+def declared_charset(content_type: str) -> str | None:
+    """The ``charset`` parameter of ``content_type`` when it names another charset than UTF-8 (``utf-8``, ``utf8``,
+    any case), else ``None``: the body was decoded as UTF-8 whatever the header said, so Latin-1 bytes that happen
+    to be valid UTF-8 were read as other text, silently, and UTF-16 was refused as 'not UTF-8'."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    charset = message.get_param("charset")
+    if charset is None:
+        return None
+    charset = email.utils.collapse_rfc2231_value(charset)
+    return None if charset.strip().lower() in ("utf-8", "utf8") else charset
 
 
 class StrictRoute(APIRoute):
@@ -228,10 +257,13 @@ async def _checked_request(request: Request) -> None:
                                 f"{unknown[0][:60]!r}")
 
 
-async def _send_error(send, status: int, reason: str) -> None:
+async def _send_error(send, status: int, reason: str, close: bool = False) -> None:
+    """``{"error": reason}`` with ``status``; ``close``: with ``Connection: close`` (a body left unread: uvicorn then
+    closes the connection after the reply, where it kept reading what a slow client went on sending)."""
     body = json.dumps({"error": reason}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": headers + ([(b"connection", b"close")] if close else [])})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -269,29 +301,40 @@ def _decoded(body: bytes, coding: str, limit: int) -> tuple[bytes | None, int, s
 class BodyLimit:
     """ASGI middleware: a request body over ``limit`` bytes gets 413 and ``{"error": ...}`` before any of
     it is parsed -- from its Content-Length, or while it streams in (chunked) -- so a huge payload costs
-    at most ``limit`` bytes of memory. A body within the limit is passed on unchanged, or decompressed when
-    its Content-Encoding is gzip or deflate (at most ``limit`` bytes once decompressed; another coding is a
-    415 naming it -- a compressed body was read as JSON text and refused as 'not UTF-8', and a coding the
-    service does not decode was ignored)."""
+    at most ``limit`` bytes of memory; a body not all there ``body_timeout`` seconds after the request's headers
+    gets 408 (and the connection is closed), so a client trickling its body holds no connection for long. A body
+    within the limit is passed on unchanged, or decompressed when its Content-Encoding is gzip or deflate (at
+    most ``limit`` bytes once decompressed; another coding is a 415 naming it -- a compressed body was read as
+    JSON text and refused as 'not UTF-8', and a coding the service does not decode was ignored)."""
 
-    def __init__(self, app, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app, limit: int = MAX_BODY_BYTES, body_timeout: float = BODY_TIMEOUT) -> None:
         self.app, self.limit = app, limit
+        self.body_timeout = check_body_timeout(body_timeout)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.limit:
-            return await _send_error(send, 413, f"body: expected at most {self.limit} bytes, got {int(declared)}")
+            return await _send_error(send, 413, f"body: expected at most {self.limit} bytes, got {int(declared)}",
+                                     close=True)
         chunks, size = [], 0
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + self.body_timeout
         while True:
-            message = await receive()
+            try:   # uvicorn's receive() waits for the client's next bytes as long as it takes (cancelling it is safe)
+                message = await asyncio.wait_for(receive(), max(deadline - clock.time(), 0.0))
+            except asyncio.TimeoutError:
+                of = f"of {int(declared)} " if declared.isdigit() else "(chunked) "
+                return await _send_error(send, 408, f"body: expected the request body within {self.body_timeout:g} s "
+                                                    f"of its headers (rnnkit serve --body-timeout), got {size} bytes "
+                                                    f"{of}in that time", close=True)
             if message["type"] != "http.request":  # the client went away
                 return None
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.limit:
-                return await _send_error(send, 413, f"body: expected at most {self.limit} bytes, got more")
+                return await _send_error(send, 413, f"body: expected at most {self.limit} bytes, got more", close=True)
             if not message.get("more_body", False):
                 break
         body, headers = b"".join(chunks), list(scope.get("headers") or ())
@@ -315,8 +358,16 @@ class BodyLimit:
         return await self.app(scope, replay, send)
 
 
-def create_app(service: ForecastService | ClassifierService) -> FastAPI:
-    """The FastAPI app over a service (:func:`rnnkit.serve.services.open_service`)."""
+def check_body_timeout(value: Any) -> float:
+    """``body_timeout``: a finite number of seconds > 0 (``None`` or ``inf`` would let a trickling client hold its
+    connection without end, which the bound is there to stop)."""
+    return float(check_number("body_timeout", value, lo=0, lo_open=True))
+
+
+def create_app(service: ForecastService | ClassifierService, body_timeout: float = BODY_TIMEOUT) -> FastAPI:
+    """The FastAPI app over a service (:func:`rnnkit.serve.services.open_service`); ``body_timeout``: the seconds a
+    request body may take to arrive after its headers (:data:`BODY_TIMEOUT`; later: 408)."""
+    body_timeout = check_body_timeout(body_timeout)
     if not isinstance(service, (ForecastService, ClassifierService)):   # a run folder failed at the first request
         raise InputTypeError(f"service: expected a ForecastService or ClassifierService (open_service(run)), got "
                              f"{type(service).__name__} {short_repr(service)}")
@@ -381,17 +432,18 @@ def create_app(service: ForecastService | ClassifierService) -> FastAPI:
         def predict(body: Annotated[Texts, Body()]) -> dict[str, Any]:
             return service.predict(body.texts)
 
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, body_timeout=body_timeout)
     return app
 
 
 def serve(run: str | Path, host: str = "127.0.0.1", port: int = 8000, state: str | Path | None = None,
-          log_level: str = "warning") -> None:
+          log_level: str = "warning", body_timeout: float = BODY_TIMEOUT) -> None:
     """Load the run (replaying its journal), then serve it on uvicorn until interrupted."""
     import sys
 
     import uvicorn
 
+    body_timeout = check_body_timeout(body_timeout)   # before the run is loaded
     service = open_service(Path(run), None if state is None else Path(state))
     print(f"rnnkit serve: {service.task} run {run} on http://{host}:{port}", file=sys.stderr, flush=True)
-    uvicorn.run(create_app(service), host=host, port=port, log_level=log_level, access_log=False)
+    uvicorn.run(create_app(service, body_timeout), host=host, port=port, log_level=log_level, access_log=False)

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import time
 
+import pandas as pd
 import pytest
 import torch
 
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+from rnnkit.tasks.common import check_labels
 from rnnkit.training import EarlyStopping, OptimConfig, TrainConfig, Trainer
 from rnnkit.training.callbacks import Callback, WarmupCosine
 from toy_data import CLASSIFY_FAST
@@ -138,3 +140,21 @@ def test_save_refuses_data_and_split_json_cannot_hold(tmp_path, kw, match):
     assert task.data == {}                       # it kept the object: every later save failed
     task.save(tmp_path / "run", data={"file": "a.csv"})
     assert TextClassifier.load(tmp_path / "run").data == {"file": "a.csv"}
+
+
+# ------------------------------------------------------------------ labels that list() reads wrong
+@pytest.mark.parametrize("make, match", [
+    (lambda: dict(zip(X, Y)), r"labels: expected a list of labels \(one per item, in order\), got a dict \(its keys"),
+    (lambda: set(Y), r"got a set \(unordered"),
+    (lambda: pd.DataFrame({"label": Y}), r"got a DataFrame \(its column names would be read as the labels"),
+])
+def test_labels_a_dict_set_or_frame_are_refused(make, match):
+    # list() read a dict's keys (every text its own class: 18 texts, 6 classes, silently), a set in hash order, a
+    # frame's column names; scikit-learn refuses a dict and a set ('y should be a 1d array')
+    with pytest.raises(InputTypeError, match=match):
+        TextClassifier(TextClassifierConfig(**CFG)).fit(X, make(), baselines=False)
+    with pytest.raises(InputTypeError, match=match):
+        check_labels(make())
+    assert check_labels(list(dict(zip(X, Y)).values())) == Y[:6]      # the values, in the items' order
+    assert check_labels(pd.DataFrame({"label": Y})["label"]) == Y     # the frame's column
+

@@ -25,7 +25,7 @@ import copy
 import math
 import time
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -340,6 +340,9 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
     """
     if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
         raise InputTypeError(f"{what}: expected a list of labels, got {type(labels).__name__}")
+    unordered = unordered_labels(labels)    # list() read a dict's keys, a set in hash order, a frame's column names
+    if unordered:
+        raise InputTypeError(f"{what}: expected a list of labels (one per item, in order), got {unordered}")
     labels = list(labels)
     out = []
     for i, lab in enumerate(labels):
@@ -359,6 +362,23 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
     one_spelling_per_label(out, what, lambda i: item_at(what, i, places))
     _one_spelling_per_number(out, what, lambda i: item_at(what, i, places))   # '1' and 1.0: two classes, silently
     return out
+
+
+def unordered_labels(labels: Any) -> str:
+    """Why ``labels`` is no sequence of labels, or ``""``: a dict (iterating it gives its KEYS: ``{text: label}``
+    trained every text as a class of its own), a set (its order is the hash's, not the items'), a DataFrame (its
+    column names). scikit-learn refuses the first two ('y should be a 1d array').
+
+    >>> unordered_labels(["pos"]), unordered_labels({"pos", "neg"})
+    ('', 'a set (unordered: the labels would not follow the items)')
+    """
+    if isinstance(labels, Mapping):
+        return "a dict (its keys would be read as the labels; pass list(d.values()) in the items' order)"
+    if isinstance(labels, (set, frozenset)):
+        return f"a {type(labels).__name__} (unordered: the labels would not follow the items)"
+    if type(labels).__name__ == "DataFrame":
+        return "a DataFrame (its column names would be read as the labels; pass its column: df['label'])"
+    return ""
 
 
 def one_spelling_per_label(texts: Sequence[str], what: str, place=None) -> None:

@@ -57,3 +57,78 @@ def test_text_with_a_leading_bom_reads_as_the_file_with_one(tmp_path, reader, te
         reader(text=joined)
     with pytest.raises(InputTypeError, match=r"^text: expected a str \(the file's text\), got bytes"):
         reader(text=text.encode())
+
+
+# ----------------------------------------------------------------------------- forecast ids '01' and '1'
+def _panel(ids: list[str], n: int = 20) -> pd.DataFrame:
+    days = pd.date_range("2024-01-01", periods=n, freq="D")
+    return pd.DataFrame([{"store": sid, "day": d, "units": float(k + i % 7)} for k, sid in enumerate(ids)
+                         for i, d in enumerate(days)])
+
+
+def test_forecast_ids_with_and_without_leading_zeros_are_warned_naming_both(tmp_path, capsys):
+    # Before: a long CSV whose rows were partly saved again by a spreadsheet ('01' became '1') forecast two series
+    # of one store, silently. The rule of classification's labels (classify_data.warn_zero_padded); both kept (codes
+    # may differ by zeros). Oracle: pandas reads the ids as text, two of them; the fit forecasts both.
+    from toy_data import run_cli, write_frame
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    frame = _panel(["01", "1", "02"])
+    path = write_frame(tmp_path / "p.csv", frame)
+    assert sorted(pd.read_csv(path, dtype={"store": str})["store"].unique()) == ["01", "02", "1"]
+    with pytest.warns(UserWarning, match=r"^id_col 'store': 1 id\(s\) written with and without leading zeros, e\.g\. "
+                                         r"'01' \(first in data row 1\) and '1' \(first in data row 21\): forecast as "
+                                         r"two series"):
+        got = Forecaster("seasonal_naive", horizon=2).fit(frame, target="units", time_col="day",
+                                                          id_col="store").predict()
+    assert sorted(got["id"].unique()) == ["01", "02", "1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # zero-padded codes alone, or other ids: silent
+        for ids in (["01", "02", "10"], ["a", "b", "1"], ["١", "1"]):      # '١' (Arabic-Indic one): no ASCII zero
+            Forecaster("seasonal_naive", horizon=2).fit(_panel(ids), target="units", time_col="day", id_col="store")
+    with pytest.warns(UserWarning, match=r"^--id-col 'store': 1 id\(s\) written with and without leading zeros, "
+                                         r"e\.g\. '01' \(first in data row 1\) and '1' \(first in data row 21\)"):
+        code, _, err = run_cli(["forecast", "--csv", path, "--target", "units", "--time-col", "day", "--id-col",
+                                "store", "--model", "seasonal_naive", "--horizon", "2", "--no-plot", "--quiet"], capsys)
+    assert code == 0, err
+
+
+# ----------------------------------------------------------------------------- integer steps that are no dates
+def _steps_frame(start: int, name: str = "t", n: int = 60) -> pd.DataFrame:
+    y = np.arange(n) % 7 + 1.0 + np.random.default_rng(0).normal(scale=0.1, size=n)
+    return pd.DataFrame({name: np.arange(start, start + n), "y": y})
+
+
+@pytest.mark.parametrize("name", ["sample", "step", "frame_index", "sampleNo", "n"])
+def test_consecutive_step_counts_in_serial_day_range_are_not_warned(name):
+    # Before: session 22's serial-day warning fired on any 14+ consecutive integers in 32874 .. 73050, so a column of
+    # sample numbers or training steps 40000 .. 40059 was told to turn its 'dates' into dates. Oracle: the forecast of
+    # the same values at steps 0 .. 59 (never warned), relabelled.
+    from rnnkit.tasks.forecasting import Forecaster
+
+    want = Forecaster("seasonal_naive", horizon=3).fit(_steps_frame(0, name), target="y", time_col=name).predict()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = Forecaster("seasonal_naive", horizon=3).fit(_steps_frame(40000, name), target="y",
+                                                          time_col=name).predict()
+    np.testing.assert_array_equal(got["value"], want["value"])
+    assert got["time"].tolist() == [40060, 40061, 40062]
+
+
+def test_an_unnamed_integer_index_and_far_future_days_are_not_warned_real_serials_are():
+    from rnnkit.tasks.forecasting import Forecaster
+
+    sliced = _steps_frame(40000)[["y"]].set_axis(pd.Index(np.arange(40000, 40060)))   # a slice's row numbers, int64
+    assert not isinstance(sliced.index, pd.RangeIndex)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Forecaster("seasonal_naive", horizon=3).fit(sliced, target="y")
+        Forecaster("seasonal_naive", horizon=3).fit(_steps_frame(60000), target="y", time_col="t")   # 2064: no history
+    for name in ("t", "date", "day_index", "Day"):   # dates a spreadsheet saved as numbers (2024): still warned
+        with pytest.warns(UserWarning, match=rf"^time_col '{name}': integer steps 45292 \.\. 45351 are read as steps"):
+            Forecaster("seasonal_naive", horizon=3).fit(_steps_frame(45292, name), target="y", time_col=name)
+    with pytest.warns(UserWarning, match=r"^time \(index\): integer steps 45292 \.\. 45351"):   # an index named so
+        Forecaster("seasonal_naive", horizon=3).fit(
+            _steps_frame(45292)[["y"]].set_axis(pd.Index(np.arange(45292, 45352), name="date")), target="y")
+

@@ -36,9 +36,10 @@ import pandas as pd
 import regex
 
 from rnnkit.errors import DataError
+from rnnkit.tasks.classify_data import _WHOLE, _clashes   # the labels' rule for '01' and '1' (warn_zero_padded)
 from rnnkit.tasks.label_text import differ_by, invisible_only, label_spelling
 
-__all__ = ["check_no_blank_ids", "warn_unused_ids", "blank_id", "id_spelling", "id_differ_by"]
+__all__ = ["check_no_blank_ids", "warn_unused_ids", "blank_id", "id_spelling", "id_differ_by", "warn_zero_padded_ids"]
 
 _HIDDEN = "invisible or control characters (zero-width, bidi marks, BOM, soft hyphens, BEL, ...)"
 #: characters that show as nothing or as blank space (module docstring): an id of these alone is blank
@@ -108,3 +109,31 @@ def warn_unused_ids(col: pd.Series, fitted: Iterable[str], what: str, stacklevel
         warnings.warn(f"{what}: rows for ids the model never fitted are not used: "
                       f"{', '.join(map(repr, unused[:5]))}{more} (fitted: {sorted(known)[:5]}"
                       f"{' ...' if len(known) > 5 else ''})", UserWarning, stacklevel=stacklevel)
+
+
+def warn_zero_padded_ids(ids: np.ndarray, id_col: str, stacklevel: int = 5) -> None:
+    """Warn when ids write one whole number with and without leading zeros ('01' and '1', ASCII digits): a long CSV
+    whose rows were partly saved again by a spreadsheet (which drops leading zeros) made two series of one store,
+    each with part of its history, silently. The rule of classification's labels
+    (:func:`rnnkit.tasks.classify_data.warn_zero_padded`); codes may be meant ('007' and '7' two products), so both
+    are forecast, named with the data row (1-based) where each first appears.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     warn_zero_padded_ids(np.array(["01", "01", "02", "1"]), "store")
+    >>> print(seen[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    id_col 'store': 1 id(s) written with and without leading zeros, e.g. '01' (first in data row 1) and '1' (first in
+    data row 4): forecast as two series (a spreadsheet dropped the zeros of some rows? write them alike; codes that
+    differ? keep them)
+    """
+    first = pd.Series(ids).drop_duplicates()    # each id once, by the data row it first appears in
+    texts = first.tolist()
+    pairs = _clashes([str(int(t)) if _WHOLE.fullmatch(t) else t for t in texts], texts)
+    if pairs:
+        j, i = next(iter(pairs.values()))
+        rows = first.index
+        warnings.warn(f"id_col {id_col!r}: {len(pairs)} id(s) written with and without leading zeros, e.g. "
+                      f"{texts[j]!r} (first in data row {rows[j] + 1}) and {texts[i]!r} (first in data row "
+                      f"{rows[i] + 1}): forecast as two series (a spreadsheet dropped the zeros of some rows? write "
+                      "them alike; codes that differ? keep them)", UserWarning, stacklevel=stacklevel)

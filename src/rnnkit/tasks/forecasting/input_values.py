@@ -172,7 +172,7 @@ def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = N
         if (steps := np.asarray(raw)).dtype == np.uint64 and steps.size and steps.max() > np.iinfo(np.int64).max:
             raise DataError(f"{what}: expected integer steps below 2**63, got {int(steps.max())}")
         if date_format is None:
-            serial_days_note(steps, what)
+            serial_days_note(steps, what, getattr(raw, "name", None))
             return pd.Index(steps.astype(np.int64)), None
         raw = pd.Index(steps.astype(str))
     idx, fmt = parse_dates(raw, what, date_format, dayfirst)
@@ -185,18 +185,41 @@ def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = N
 
 #: spreadsheet serial day numbers of 1990-01-01 .. 2099-12-31 (day 0 is 1899-12-30 in Excel, LibreOffice, Sheets)
 SERIAL_DAYS = (32874, 73050)
+_EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
+#: words of a column name that say its integers count steps, not days ('step', 'sample_no', 'frameIndex'); a date
+#: word in the name ('day_index', 'date') keeps the warning
+_STEP_WORDS = frozenset("step steps sample samples index idx iter iters iteration iterations epoch epochs frame frames "
+                        "tick ticks row rows obs observation observations seq sequence n i k no num nr count trial "
+                        "cycle cycles round rounds batch point points record records".split())
+_DATE_WORDS = frozenset("date dates day days dt ds datum fecha jour giorno dia timestamp datetime serial excel".split())
 
 
-def serial_days_note(steps: np.ndarray, what: str) -> None:
+def _name_words(name: Any) -> set[str]:
+    """The lower-case words of a column name: ``'sample_no'`` -> {sample, no}, ``'frameIndex'`` -> {frame, index}."""
+    return {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", str(name))}
+
+
+def serial_days_note(steps: np.ndarray, what: str, name: Any = "") -> None:
     """Warn when integer steps are consecutive whole numbers in :data:`SERIAL_DAYS` (at least 14 of them): what a
     spreadsheet writes for daily dates saved as numbers. They are read as steps, as pandas and Darts read integers
     (valid steps are never refused), but such a series has no calendar -- no day-of-week season or covariate, forecast
     times written as numbers -- and before session 22 nothing said so (serials with weekly or monthly gaps are a
-    DataError naming them: :func:`rnnkit.data.timeseries.frequency.integer_steps_hint`)."""
+    DataError naming them: :func:`rnnkit.data.timeseries.frequency.integer_steps_hint`).
+
+    Session 23: integers that are no dates are not warned about (the warning fired on any 14 consecutive integers in
+    32874 .. 73050): a frame's or a Series' index without a name (``name`` None: the row numbers pandas keeps after
+    ``iloc[40000:40100]`` or a filter), a column whose name counts steps (:data:`_STEP_WORDS`: 'step', 'sample',
+    'frame_index', ...; unless it also says day or date), and days past a year from today (a series is observed
+    history: 2030 .. 2099 are no dates of one)."""
     days = np.unique(steps)
     if days.size < 14 or days[0] < SERIAL_DAYS[0] or days[-1] > SERIAL_DAYS[1] or (np.diff(days) != 1).any():
         return
-    first = pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(days[0]))
+    words = _name_words(name) if name is not None else set()
+    if name is None or (words & _STEP_WORDS and not words & _DATE_WORDS):
+        return
+    if days[-1] > (pd.Timestamp.now().normalize() - _EXCEL_ORIGIN).days + 366:
+        return
+    first = _EXCEL_ORIGIN + pd.Timedelta(days=int(days[0]))
     warnings.warn(f"{what}: integer steps {days[0]} .. {days[-1]} are read as steps 1 apart, without a calendar (no "
                   f"day-of-week season or covariates, forecast times as numbers); if they are spreadsheet serial day "
                   f"numbers ({days[0]} = {first:%Y-%m-%d}), turn them into dates first, e.g. pd.to_datetime(col, "

@@ -29,7 +29,8 @@ from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.date_args import check_date_args
-from rnnkit.tasks.forecasting.id_rules import check_no_blank_ids, id_differ_by, id_spelling, warn_unused_ids
+from rnnkit.tasks.forecasting.id_rules import (check_no_blank_ids, id_differ_by, id_spelling, warn_unused_ids,
+                                               warn_zero_padded_ids)
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
     time_index as _time_index, time_label, series_note, panel_notes
@@ -332,6 +333,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
             raise DataError(f"id_col {id_col!r}: expected an id on every row, got {int(pd.isna(df[id_col]).sum())} missing")
         check_no_blank_ids(df[id_col], id_col)      # '' was a series named so; a CSV's empty cell is a missing id
         _check_id_types(df[id_col], ids, id_col)
+        warn_zero_padded_ids(ids, id_col)   # '01' and '1': two series of one store? (.id_rules)
         # one stable sort, not a mask per id (quadratic: 5,000 series of a panel took ~2 min here); each
         # series keeps its rows' order, the ids in sorted order
         order = np.argsort(ids, kind="stable")

@@ -132,3 +132,47 @@ def test_an_unnamed_integer_index_and_far_future_days_are_not_warned_real_serial
         Forecaster("seasonal_naive", horizon=3).fit(
             _steps_frame(45292)[["y"]].set_axis(pd.Index(np.arange(45292, 45352), name="date")), target="y")
 
+
+# ----------------------------------------------------------------------------- time zones
+def _zoned(times: list[str], tmp_path, name: str = "z.csv") -> str:
+    from toy_data import write_frame
+
+    return write_frame(tmp_path / name, pd.DataFrame({"t": times, "y": np.arange(len(times)) % 5 + 1.0}))
+
+
+@pytest.mark.parametrize("times, said", [
+    ([f"2024-01-{d:02d}T00:00:00+01:00" for d in range(1, 16)] + [f"2024-01-{d:02d}T00:00:00-05:00" for d in range(16, 31)],
+     r"got \+01:00 \(first in data row 1\) and -05:00 \(first in data row 16\), 6 hours apart: times of two zones"),
+    ([f"2024-01-{d:02d}T00:00:00{'Z' if d % 2 else '+01:00'}" for d in range(1, 31)],
+     r"got \+00:00 \(first in data row 1\) and \+01:00 \(first in data row 2\), which change 29 times within 1 "
+     r"year\(s\), where a daylight-saving zone changes twice a year: times of two zones"),
+])
+def test_a_time_column_of_two_zones_offsets_is_refused_as_pandas_refuses_it(tmp_path, times, said):
+    # Before: a daily series written partly at +01:00 and partly at -05:00 (two exports joined, a logger moved), or
+    # switching between Z and +01:00 from day to day, was read as one clock's dates, offsets dropped, silently.
+    # Oracle: pandas refuses the column ('Mixed timezones detected. Pass utc=True').
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with pytest.raises(ValueError, match="Mixed timezones detected"):
+        pd.to_datetime(pd.Series(times))
+    head = r"^time_col 't': expected the UTC offsets of one time zone \(at most two, a daylight-saving shift apart\), "
+    with pytest.raises(DataError, match=head + said + r"; convert them to one zone first"):
+        read_series_csv(_zoned(times, tmp_path), "t", what="--csv")
+    with pytest.raises(DataError, match=head + said):     # a frame given to the API: the same rule
+        Forecaster("seasonal_naive", horizon=2).fit(pd.DataFrame({"t": times, "y": 1.0 + np.arange(30) % 3}),
+                                                    target="y", time_col="t")
+
+
+def test_one_zones_daylight_saving_offsets_read_as_before(tmp_path):
+    # One zone's offsets (Berlin's +01:00 / +02:00, switching in spring and autumn, three times within a year here)
+    # are not two zones. Oracle: pandas' UTC instants for hourly data, the local dates for daily data.
+    from rnnkit.data.series import read_series_csv
+
+    hourly = pd.date_range("2024-03-30", "2025-03-31", freq="6h", tz="Europe/Berlin")
+    text = [t.isoformat() for t in hourly]
+    got = read_series_csv(_zoned(text, tmp_path, "h.csv"), "t", what="--csv")["t"]
+    assert pd.DatetimeIndex(got).equals(pd.DatetimeIndex(pd.to_datetime(pd.Series(text), utc=True)))
+    daily = pd.date_range("2024-03-20", periods=250, freq="D", tz="Europe/Berlin")
+    got = read_series_csv(_zoned([t.isoformat() for t in daily], tmp_path, "d.csv"), "t", what="--csv")["t"]
+    assert pd.DatetimeIndex(got).equals(daily.tz_localize(None))

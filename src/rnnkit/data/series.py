@@ -35,6 +35,7 @@ import pandas as pd
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
+from rnnkit.data.timeseries.offsets import check_zone_offsets
 from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit._validate import check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -169,6 +170,7 @@ def _one_zone(utc: pd.DatetimeIndex, local: Any, values: pd.Series, what: str, o
         aware = next(v for v, t in parsed.items() if t.tzinfo is not None)
         raise DataError(f"{what}: expected times all with a UTC offset or all without, got {str(naive[0])!r} "
                         f"(none) and {str(aware)!r}")
+    check_zone_offsets(parsed, values, what)   # +01:00 and -05:00: two zones' clocks, read as one (session 23)
     wall = pd.DatetimeIndex([parsed[v].tz_localize(None) if v in parsed else pd.NaT
                              for v in aligned.where(aligned.notna(), None)])
     of_day = lambda idx: set((idx[idx.notna()] - idx[idx.notna()].normalize()).asi8)  # noqa: E731

@@ -158,3 +158,26 @@ def test_labels_a_dict_set_or_frame_are_refused(make, match):
     assert check_labels(list(dict(zip(X, Y)).values())) == Y[:6]      # the values, in the items' order
     assert check_labels(pd.DataFrame({"label": Y})["label"]) == Y     # the frame's column
 
+
+# ------------------------------------------------------------------ evaluate's options
+def test_an_evaluate_option_no_score_reads_is_refused():
+    task = TextClassifier(TextClassifierConfig(**CFG)).fit(X, Y)
+    # 'baseline' (for baselines) and 'beam' (a translator's) were ignored: the baselines scored, silently
+    with pytest.raises(ConfigError, match=r"baseline: expected an option TextClassifier.evaluate reads \(none; and "
+                                          r"baselines, places\), got baseline=False \(did you mean 'baselines'\?\)"):
+        task.evaluate(X, Y, baseline=False)
+    with pytest.raises(ConfigError, match="beam: expected an option"):
+        task.evaluate(X, Y, beam=5)
+    assert "baselines" not in task.evaluate(X, Y, baselines=False) and "baselines" in task.evaluate(X, Y)
+
+
+class _MyClassifier(TextClassifier):
+    """A user's task whose score reads options of its own (docs/tasks.md, 'How to add a task')."""
+
+    def score(self, inputs, targets, **options):
+        return {**super().score(inputs, targets), "k": options.get("k")}
+
+
+def test_a_users_score_keeps_its_own_options():
+    task = _MyClassifier(TextClassifierConfig(**CFG)).fit(X, Y, baselines=False)
+    assert task.evaluate(X, Y, k=3)["k"] == 3

@@ -40,6 +40,7 @@ docs/tasks.md, "How to add a task").
 from __future__ import annotations
 
 import contextlib
+import inspect
 import time
 import warnings
 from dataclasses import replace
@@ -49,7 +50,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit._validate import is_bool
+from rnnkit._validate import did_you_mean, is_bool
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
 from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
@@ -132,6 +133,33 @@ def check_baselines(baselines: Any) -> bool | dict[str, Any]:
             raise InputTypeError(f"baselines[{name!r}]: expected a str name and an object with fit(), got "
                                  f"{type(b).__name__}")
     return baselines
+
+
+def check_evaluate_options(task: Any, options: dict[str, Any]) -> None:
+    """A ConfigError for an ``evaluate`` option no ``score`` of ``task`` reads: the classifiers', tsc's and the tagger's
+    ``score(**options)`` ignored every one, so ``evaluate(X, y, baseline=False)`` (``baselines`` mistyped) scored
+    the baselines and ``beam=5`` did nothing, silently. The options read are the named parameters of ``score`` down
+    the classes that pass ``**options`` on to their base's; a ``score`` outside rnnkit taking ``**options`` reads
+    any."""
+    if not options:
+        return
+    known: list[str] = []
+    for cls in type(task).__mro__:
+        fn = cls.__dict__.get("score")
+        if fn is None or cls is Task:
+            continue
+        params = list(inspect.signature(fn).parameters.values())[3:]     # self, inputs, targets
+        known += [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+        if not cls.__module__.startswith("rnnkit."):
+            return                                                       # a user's score: its own options
+    for name in options:
+        if name not in known:
+            read = f"one of {sorted(set(known))}" if known else "none"
+            hint = did_you_mean(name, [*known, "baselines", "places"])
+            raise ConfigError(f"{name}: expected an option {type(task).__name__}.evaluate reads ({read}; and "
+                              f"baselines, places), got {name}={options[name]!r}{hint}")
 
 
 class WallClock(Callback):
@@ -359,6 +387,7 @@ class Task:
         ``places``: as :meth:`fit`'s, for the messages."""
         self._require_fitted()
         check_bool("baselines", baselines)   # 'no' ran them
+        check_evaluate_options(self, options)
         self._set_places(places, inputs)
         try:
             inputs, raw = self.check_data(inputs, targets)

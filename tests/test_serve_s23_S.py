@@ -31,11 +31,11 @@ OBS = b'{"observations":[{"id":"series","time":60,"value":1.0}]}'
 
 
 @contextlib.contextmanager
-def served(app):
-    """``app`` on uvicorn in a thread on 127.0.0.1 (a free port): yields the port."""
+def served(app, http="auto"):
+    """``app`` on uvicorn (``http``: its protocol) in a thread on 127.0.0.1 (a free port): yields the port."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="on"))
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="on", http=http))
     thread = threading.Thread(target=lambda: asyncio.run(srv.serve(sockets=[sock])), daemon=True)
     thread.start()
     port = sock.getsockname()[1]
@@ -80,14 +80,27 @@ def _reply(sock) -> tuple[bytes, bool]:
         return got, False
 
 
-def _trickle(port, head: bytes, body: bytes) -> tuple[bytes, bool]:
-    """Send ``head`` at once, then ``body`` a byte every 0.1 s until the server answers; (the reply, closed)."""
+def _one_response(sock) -> bytes:
+    """One whole response (its head, then Content-Length bytes) read from a kept-alive connection."""
+    got = b""
+    while b"\r\n\r\n" not in got:
+        got += sock.recv(65536)
+    head, _, body = got.partition(b"\r\n\r\n")
+    size = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    while len(body) < size:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def _trickle(port, head: bytes, body: bytes, pause: float = 0.1, size: int = 1) -> tuple[bytes, bool]:
+    """Send ``head`` at once, then ``body`` ``size`` bytes every ``pause`` s until the server answers; (the reply,
+    closed)."""
     c = socket.create_connection(("127.0.0.1", port), timeout=30)
     with c:
         c.sendall(head)
-        for b in body:
+        for i in range(0, len(body), size):
             try:
-                c.sendall(bytes([b]))
+                c.sendall(body[i:i + size])
             except OSError:                        # the server closed it
                 break
             c.setblocking(False)
@@ -138,6 +151,40 @@ def test_a_body_trickled_past_body_timeout_is_408_and_the_connection_is_closed(t
         assert ok.status_code == 200 and len(service.journal.entries) == 1, ok.text
 
 
+def test_a_head_trickled_past_head_timeout_is_408_and_the_connection_is_closed(tmp_path):
+    """Nothing bounded a request's head in progress: a client sending a header line every 0.1 s (slowloris) held its
+    connection as long as it liked (uvicorn's keep-alive timer is cancelled by any byte). ``rnnkit serve`` runs
+    uvicorn with :func:`rnnkit.serve.head.head_timeout_protocol`: a head not there in time is a 408 and the
+    connection is closed; an idle connection is closed without a word. Oracles: a request whose body takes longer than
+    the head timeout (within its body timeout) is served, and so is a second request on the same connection."""
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.head import head_timeout_protocol
+
+    service = _forecaster(tmp_path)
+    with served(create_app(service, body_timeout=30), http=head_timeout_protocol(0.5)) as port:
+        lines = b"".join(b"X-Line-%d: %d\r\n" % (i, i) for i in range(200)) + b"\r\n"
+        reply, closed = _trickle(port, b"GET /health HTTP/1.1\r\nHost: t\r\n", lines, size=len(lines) // 200)
+        status, headers, body = _status_and_json(reply)
+        assert (status, headers["connection"], closed) == (408, "close", True), reply
+        assert body == {"error": "request: expected its request line and headers within 0.5 s, got part of them in "
+                                 "that time"}
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as idle:
+            assert _reply(idle) == (b"", True)
+        head = (b"POST /observations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(OBS))
+        c = socket.create_connection(("127.0.0.1", port), timeout=30)
+        with c:
+            c.sendall(head)
+            for i in range(0, len(OBS), 8):         # the body in about 1.4 s, past the head's 0.5 s
+                c.sendall(OBS[i:i + 8])
+                time.sleep(0.2)
+            first = _one_response(c)
+            c.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            second, _ = _reply(c)
+        assert first.startswith(b"HTTP/1.1 200 ") and second.startswith(b"HTTP/1.1 200 "), (first, second)
+        assert len(service.journal.entries) == 1
+
+
 def test_body_timeout_is_checked_where_it_is_given(tmp_path, capsys, monkeypatch):
     """``create_app``/``serve``/``BodyLimit`` take a finite number of seconds > 0, and ``rnnkit serve --body-timeout``
     is a usage error (exit 2) before the run is loaded otherwise; the flag's value reaches the server, and without it
@@ -153,6 +200,9 @@ def test_body_timeout_is_checked_where_it_is_given(tmp_path, capsys, monkeypatch
                      lambda: BodyLimit(None, body_timeout=bad)):
             with pytest.raises(error, match=r"^body_timeout: expected "):
                 call()
+        if bad is not None:
+            with pytest.raises(error, match=r"^head_timeout: expected "):
+                serve(tmp_path / "run", head_timeout=bad)
     service.close()
     for text in ("0", "nan", "inf", "-3"):
         code, _, err = run_cli(["serve", "--run", str(tmp_path / "run"), "--body-timeout", text], capsys)

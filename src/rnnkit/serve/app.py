@@ -437,13 +437,19 @@ def create_app(service: ForecastService | ClassifierService, body_timeout: float
 
 
 def serve(run: str | Path, host: str = "127.0.0.1", port: int = 8000, state: str | Path | None = None,
-          log_level: str = "warning", body_timeout: float = BODY_TIMEOUT) -> None:
-    """Load the run (replaying its journal), then serve it on uvicorn until interrupted."""
+          log_level: str = "warning", body_timeout: float = BODY_TIMEOUT, head_timeout: float | None = None) -> None:
+    """Load the run (replaying its journal), then serve it on uvicorn until interrupted; a request's head must arrive
+    within ``head_timeout`` seconds (:data:`rnnkit.serve.head.HEAD_TIMEOUT` when None) and its body within
+    ``body_timeout`` seconds of its head (both: 408, the connection closed)."""
     import sys
 
     import uvicorn
 
+    from rnnkit.serve.head import HEAD_TIMEOUT, head_timeout_protocol
+
     body_timeout = check_body_timeout(body_timeout)   # before the run is loaded
+    protocol = head_timeout_protocol(HEAD_TIMEOUT if head_timeout is None else head_timeout)
     service = open_service(Path(run), None if state is None else Path(state))
     print(f"rnnkit serve: {service.task} run {run} on http://{host}:{port}", file=sys.stderr, flush=True)
-    uvicorn.run(create_app(service, body_timeout), host=host, port=port, log_level=log_level, access_log=False)
+    uvicorn.run(create_app(service, body_timeout), host=host, port=port, log_level=log_level, access_log=False,
+                http=protocol)

@@ -26,6 +26,7 @@ import numpy as np
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, read_utf8, split_lines,
                               verified_package_text)
+from rnnkit.data.number_text import number_text_hint
 from rnnkit.data.ts_text import given_text
 from rnnkit._validate import check_bool, check_choice, shared_role, check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -152,6 +153,15 @@ def _parse_channel(text: str) -> tuple[list[str], np.ndarray]:
     no list of Python floats; ValueError for a field that is not a number."""
     fields = text.split(",")
     return fields, np.fromiter((np.nan if v.strip() == "?" else _number(v) for v in fields), np.float64, len(fields))
+
+
+def _not_number(text: str, empty: bool) -> bool:
+    """Whether a CSV field is not a number :func:`_number` reads (``''``, a missing value, is one where ``empty``)."""
+    try:
+        _number(text) if text.strip() or not empty else None
+    except ValueError:
+        return True
+    return False
 
 
 def _all_numbers(fields: list[str]) -> bool:
@@ -402,8 +412,10 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
         try:
             t = _number(row[time_col])
             vals = [_number(row[c]) if row[c].strip() else float("nan") for c in values]
-        except (TypeError, ValueError):
-            raise DataError(f"{name}: expected numbers in {[time_col] + values} at row {i}, got {row}") from None
+        except (TypeError, ValueError):   # the whole row was shown, the column and the cause unnamed
+            c = next(c for c in [time_col, *values] if _not_number(row[c], empty=c != time_col))
+            raise DataError(f"{name}: expected a number in column {c!r} at row {i}, got {row[c]!r}"
+                            f"{number_text_hint(row[c])} (row {row})") from None
         if not np.isfinite(t) or (np.abs(vals) > _F32_MAX).any():
             raise DataError(f"{name}: expected a finite {time_col} and finite values within float32 (an empty cell "
                             f"marks a missing one) at row {i}, got {row}")

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
+from rnnkit.data.number_text import number_text_hint   # (written here in session 21; shared with tsc since 23)
 from rnnkit.data.series import parse_dates
 from rnnkit.data.timeseries.frequency import clock_change_hint
 from rnnkit.errors import DataError
@@ -108,34 +109,6 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
                         f"{MAX_MAGNITUDE:g} (the usable range), got {out[i]:.4g} at {time_label(values.index[i])} "
                         f"({int(big.sum())} beyond); divide the column by a power of ten")
     return out
-
-
-_TEXT_NUMBERS = (   # how spreadsheets and reports write numbers as text, and what to write instead
-    (r"\(\s*\d[\d.,]*\s*\)", "parentheses mark a negative number in accounting exports: write {n} as -{inner}"),
-    (r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", "thousands separators (or a decimal comma): write the number without them"),
-    (r"-?\d{1,3}(?:[\u00a0\u202f ']\d{3})+(?:[.,]\d+)?", "thousands separated by spaces or apostrophes: write the "
-                                                            "number without them"),
-    (r"-?\d+,\d+|-?\d{1,3}(?:\.\d{3})+,\d+", "a decimal comma (a European export): write a decimal point, e.g. "
-                                              "pandas read_csv(decimal=',') then to_csv"),
-    (r"-?\d[\d.]*\s*%", "a percent sign: write the number alone (12 or 0.12)"),
-    (r"[$€£¥]\s*-?\d[\d.,]*|-?\d[\d.,]*\s*[$€£¥]", "a currency sign: write the number alone"),
-    (r"-?\d[\d.]*\s*[^\W\d_]+\.?", "a unit after the number: write the number alone (the unit in the column's name)"),
-    (r"[-\u2013\u2014.:?x*]|\.\.|n\.a\.|k\.A\.", "a report's mark of a missing value: leave the cell empty (NaN is the one "
-                                                 "missing-value marker)"),
-)
-
-
-def number_text_hint(value: Any) -> str:
-    """The end of a 'expected numeric values' message when ``value`` is a number written as spreadsheets and reports
-    write it (``'(12.5)'``, ``'1,234.5'``, ``'12,5'``, ``'12%'``, ``'$12'``, ``'12 kg'``): what it looks like and
-    what to write. Nothing is read as a number here: ``'1,234'`` may be 1234 or 1.234, so the user says which."""
-    if not isinstance(value, str):
-        return ""
-    text = value.strip()
-    for pattern, hint in _TEXT_NUMBERS:
-        if re.fullmatch(pattern, text):
-            return "; " + hint.format(n=repr(text), inner=text.strip("() "))
-    return ""
 
 
 def _exact_integers(values: pd.Series, out: np.ndarray, what: str, series: str) -> None:

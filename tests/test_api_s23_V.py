@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from rnnkit.errors import ConfigError, InputTypeError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
 from rnnkit.tasks.common import check_labels
 from rnnkit.training import EarlyStopping, OptimConfig, TrainConfig, Trainer
@@ -181,3 +182,35 @@ class _MyClassifier(TextClassifier):
 def test_a_users_score_keeps_its_own_options():
     task = _MyClassifier(TextClassifierConfig(**CFG)).fit(X, Y, baselines=False)
     assert task.evaluate(X, Y, k=3)["k"] == 3
+
+
+# ------------------------------------------------------------------ one value written as another type
+YN = [1, 0] * 9
+
+
+def test_bool_gold_labels_against_int_classes_and_back_are_refused():
+    from sklearn.metrics import accuracy_score
+
+    task = TextClassifier(TextClassifierConfig(**CFG)).fit(X, YN, baselines=False)
+    truth = [bool(v) for v in YN]
+    right = task.evaluate(X, YN)["accuracy"]
+    # scikit-learn scores True against 1 as equal; here each was an unseen label: accuracy 0.0, silently
+    assert accuracy_score(truth, [int(p) for p in task.predict(X)]) == right
+    with pytest.raises(DataError, match=r"labels\[0\]: expected a label as training wrote it, got True \(bool\) read "
+                                        r"as 'True', while the class '1' is the same value"):
+        task.evaluate(X, truth)
+    with pytest.raises(DataError, match="got np.False_"):
+        task.evaluate(X, np.array(truth)[::-1])
+    trained_on_bools = TextClassifier(TextClassifierConfig(**CFG)).fit(X, truth, baselines=False)
+    with pytest.raises(DataError, match=r"got 1 \(int\) read as '1', while the class 'True' is the same value"):
+        trained_on_bools.evaluate(X, YN)
+    assert trained_on_bools.evaluate(X, truth)["accuracy"] >= 0.0       # its own type scores
+
+
+def test_validation_labels_written_as_another_type_are_refused_at_fit():
+    ok = TextClassifier(TextClassifierConfig(**CFG)).fit(X, YN, X[:4], YN[:4], baselines=False)
+    assert ok.split["validation"]["rule"] == "given" and len(ok.history["val"]) == CFG["epochs"]
+    # 1.0 for training's 1: every validation label unseen, the score 0.0 each epoch, early stopping kept epoch 1
+    for val, shown in (([float(v) for v in YN[:4]], r"1\.0 \(float\)"), ([bool(v) for v in YN[:4]], r"True \(bool\)")):
+        with pytest.raises(DataError, match=rf"val_labels\[0\]: expected a label as training wrote it, got {shown}"):
+            TextClassifier(TextClassifierConfig(**CFG)).fit(X, YN, X[:4], val, baselines=False)

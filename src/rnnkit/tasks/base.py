@@ -276,6 +276,7 @@ class Task:
             given = None
             if val_inputs is not None:
                 val = given = self.check_data(val_inputs, val_targets, "val_")
+                self.check_val_known(val_targets, val[1], train[1])
                 part = train
                 self.split = {"validation": {"rule": "given", "n": len(val[0])}}
             else:
@@ -411,6 +412,10 @@ class Task:
         if classes is not None:
             check_label_spelling(list(targets), checked, classes, self.target_name, self.places)
 
+    def check_val_known(self, targets: Any, checked: list | None, trained: list | None) -> None:
+        """:meth:`check_known` for ``fit``'s validation targets, against the training targets ``trained`` (nothing is
+        built yet). Default: none (a classifier's checks its labels)."""
+
     def score(self, inputs: list, targets: list | None, **options: Any) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -473,6 +478,13 @@ class ClassifierTask(Task):
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         check_two_classes(targets, self.target_name)
+
+    def check_val_known(self, targets: Any, checked: list | None, trained: list | None) -> None:
+        """Validation labels written another way than training's (``1.0`` for ``1``, ``True`` for ``1``, ``'pos '``) are
+        the DataError evaluate gives (:func:`~rnnkit.tasks.common.check_label_spelling`): each was an unseen label, the
+        validation score 0 every epoch, and early stopping kept the first epoch's weights, silently."""
+        if targets is not None and checked is not None and trained is not None:
+            check_label_spelling(list(targets), checked, dict.fromkeys(trained), "val_" + self.target_name)
 
     @property
     def classes(self) -> list[str]:

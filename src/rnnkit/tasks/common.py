@@ -421,8 +421,19 @@ def check_label_spelling(labels: Sequence[Any], texts: Sequence[str], known: Ite
             if math.isfinite(float(value)):
                 near.setdefault(float(value), k)
     spaced = {label_spelling(k): k for k in classes}
+    truth = {v: k for k, v in (("True", 1), ("False", 0)) if k in known}   # the classes of bool labels
     for i, (lab, text) in enumerate(zip(labels, texts)):
-        if text in known or isinstance(lab, (bool, np.bool_)):
+        if text in known:
+            continue
+        if isinstance(lab, (bool, np.bool_)) or (isinstance(lab, (int, float, np.integer, np.floating))
+                                                  and lab in truth):
+            # True == 1 in Python and numpy (scikit-learn scores [True] against [1] right): True against training's
+            # 1 (or 1 against training's True) was an unseen label, scored wrong every time (accuracy 0.0), silently
+            same = truth.get(lab) if lab in truth else exact.get(Decimal(int(lab)))
+            if same is not None:
+                raise DataError(f"{item_at(what, i, places)}: expected a label as training wrote it, got {lab!r} "
+                                f"({type(lab).__name__}) read as {text!r}, while the class {same!r} is the same value; "
+                                "convert them first")
             continue
         # a file's '1' against training's '1.0' (pandas wrote that column as floats): the int and float forms of
         # one number, refused within one file (read_csv_texts), were an unseen label across two, silently

@@ -185,6 +185,44 @@ def test_a_head_trickled_past_head_timeout_is_408_and_the_connection_is_closed(t
         assert len(service.journal.entries) == 1
 
 
+def test_a_malformed_head_or_a_length_beside_chunked_is_a_json_400_and_the_connection_closed(tmp_path):
+    """uvicorn answered a head h11 cannot read in plain text ('Invalid HTTP request received.', h11's reason in the
+    log only); the served protocol answers a one-line JSON error naming h11's reason. A Content-Length beside
+    Transfer-Encoding: chunked (RFC 9112 6.3; a proxy reading the length sees another request boundary) was read as
+    chunked, silently: it is a 400 naming both. Nothing is applied; oracle: the well-formed request is accepted."""
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.head import head_timeout_protocol
+
+    service = _forecaster(tmp_path)
+    post = b"POST /observations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    cases = [(b"GARBAGE\r\n\r\n", "illegal request line"),
+             (post + b"Content-Length: %d\r\nContent-Length: 3\r\n\r\n" % len(OBS) + OBS,
+              "conflicting Content-Length headers"),
+             (post + b"Transfer-Encoding: gzip, chunked\r\n\r\n", "Only Transfer-Encoding: chunked is supported")]
+    with served(create_app(service), http=head_timeout_protocol(30)) as port:
+        for data, reason in cases:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as c:
+                c.sendall(data)
+                reply, closed = _reply(c)
+            status, headers, body = _status_and_json(reply)
+            assert (status, headers["content-type"], closed) == (400, "application/json", True), reply
+            assert body["error"].startswith(f"request: expected an HTTP/1.1 request h11 reads, got one it does not "
+                                            f"({reason}"), body
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as c:
+            c.sendall(post + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n"
+                      % (len(OBS), OBS))
+            reply, closed = _reply(c)
+        status, headers, body = _status_and_json(reply)
+        assert (status, headers["connection"], closed) == (400, "close", True), reply
+        assert body == {"error": "content-length: expected none beside Transfer-Encoding (RFC 9112 6.3: the two "
+                                 "disagree on where the body ends), got both"}
+        assert service.journal.entries == []
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as c:
+            c.sendall(post + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(OBS) + OBS)
+            assert _status_and_json(_reply(c)[0])[0] == 200
+        assert len(service.journal.entries) == 1
+
+
 def test_body_timeout_is_checked_where_it_is_given(tmp_path, capsys, monkeypatch):
     """``create_app``/``serve``/``BodyLimit`` take a finite number of seconds > 0, and ``rnnkit serve --body-timeout``
     is a usage error (exit 2) before the run is loaded otherwise; the flag's value reaches the server, and without it

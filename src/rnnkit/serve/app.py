@@ -315,6 +315,11 @@ class BodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        if declared and any(h.lower() == b"transfer-encoding" for h, _ in scope.get("headers") or ()):
+            # RFC 9112 6.3: chunked wins and the length is ignored -- a proxy that reads the length instead sees
+            # another request boundary (request smuggling); h11 took the chunked body, silently
+            return await _send_error(send, 400, "content-length: expected none beside Transfer-Encoding (RFC 9112 "
+                                                "6.3: the two disagree on where the body ends), got both", close=True)
         if declared.isdigit() and int(declared) > self.limit:
             return await _send_error(send, 413, f"body: expected at most {self.limit} bytes, got {int(declared)}",
                                      close=True)

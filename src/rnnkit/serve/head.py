@@ -7,6 +7,10 @@ and a few thousand such clients exhaust the server's descriptors. The body has i
 (:class:`rnnkit.serve.app.BodyLimit`); the app sees a request only once its head is complete, so the head's is kept
 here, in the protocol: a head not complete ``seconds`` after the connection opened (or the previous response ended)
 gets ``408`` with ``Connection: close``, and the connection is closed.
+
+A head h11 cannot read (a malformed request line, two Content-Lengths, a Transfer-Encoding other than chunked) is
+answered 400 with a one-line JSON error naming h11's reason, as every other refusal of the service: uvicorn answered
+it in plain text, ``Invalid HTTP request received.``, the reason in the server's log only.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from rnnkit._validate import check_number
@@ -27,7 +32,7 @@ HEAD_TIMEOUT = 30.0
 
 def head_timeout_protocol(seconds: float = HEAD_TIMEOUT) -> type[H11Protocol]:
     """uvicorn's h11 protocol (``uvicorn.Config(http=...)``) with a deadline of ``seconds`` (a finite number > 0) on
-    each request's head."""
+    each request's head, and its 400 for a malformed head in JSON."""
     seconds = float(check_number("head_timeout", seconds, lo=0, lo_open=True))
     reply = json.dumps({"error": f"request: expected its request line and headers within {seconds:g} s, got part of "
                                  f"them in that time"}).encode()
@@ -39,10 +44,28 @@ def head_timeout_protocol(seconds: float = HEAD_TIMEOUT) -> type[H11Protocol]:
 
         head_timeout = seconds
         _head_timer: Any = None
+        _refused = ""
 
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            read = self.conn.next_event
+
+            def next_event():   # keeps h11's reason for send_400_response (uvicorn passes a fixed text)
+                try:
+                    return read()
+                except h11.RemoteProtocolError as e:
+                    self._refused = " ".join(str(e).split())
+                    raise
+
+            self.conn.next_event = next_event
             self._arm_head_timer()
+
+        def send_400_response(self, msg: str) -> None:
+            body = json.dumps({"error": f"request: expected an HTTP/1.1 request h11 reads, got one it does not "
+                                        f"({(self._refused or msg)[:200]})"}).encode()
+            self.transport.write(b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close"
+                                 b"\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+            self.transport.close()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()

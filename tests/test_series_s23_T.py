@@ -224,3 +224,38 @@ def test_a_forecast_target_of_bools_or_odd_digits_is_refused_with_what_it_looks_
         with pytest.raises(DataError, match=r"^target 'y' in series 'y': expected numeric values, got dtype .*"
                                             + re.escape(hint) + "$"):
             Forecaster("seasonal_naive", horizon=2).fit(data, target="y", time_col="day")
+
+
+def test_a_daily_series_of_local_offsets_is_updated_by_rows_written_the_same_way(tmp_path):
+    # A daily file of local times with their offsets across a clock change ('...T00:00:00+01:00', then +02:00) is
+    # read as its wall-clock dates (parse_dates' rule); its next line, written the same way, was refused by update
+    # and as future covariates: "expected timestamps in the time zone of series 'y' (tz-naive), got UTC+02:00 ones".
+    # Oracle: the same rows with the offsets left out (naive dates), which update always took.
+    from rnnkit.tasks.forecasting import Forecaster
+
+    days = pd.date_range("2024-03-20", periods=32, freq="D", tz="Europe/Berlin")
+    text = [t.isoformat() for t in days]
+    y = np.arange(32) % 7 + 1.0 + np.random.default_rng(1).normal(scale=0.1, size=32)
+    fit = pd.DataFrame({"t": text[:30], "y": y[:30]})
+    aware = pd.DataFrame({"t": text[30:], "y": y[30:]})
+    naive = aware.assign(t=days[30:].strftime("%Y-%m-%d"))
+    want = Forecaster("seasonal_naive", horizon=3).fit(fit, target="y", time_col="t").update(naive)
+    got = Forecaster("seasonal_naive", horizon=3).fit(fit, target="y", time_col="t").update(aware)
+    pd.testing.assert_frame_equal(got, want)
+    assert got["time"].iloc[0] == pd.Timestamp("2024-04-21")
+    utc = aware.assign(t=days[30:].tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"))   # instants: another wall clock
+    with pytest.raises(DataError, match=r"^new_points: expected timestamps in the time zone of series 'y' \(tz-naive\), "
+                                        r"got UTC ones \['2024-04-18 22:00:00\+00:00'"):
+        Forecaster("seasonal_naive", horizon=3).fit(fit, target="y", time_col="t").update(utc)
+    from types import SimpleNamespace
+
+    from rnnkit.tasks.forecasting.inputs import future_covariate_values
+
+    fitted = [SimpleNamespace(id="y", index=pd.date_range("2024-03-20", periods=30, freq="D"), freq="D",
+                              fut=np.zeros((30, 1)))]      # as the fit holds it: wall-clock dates
+    future = pd.DataFrame({"t": text[30:], "promo": [1.0, 0.0]})
+    args = {"time_col": "t", "future_covariates": ["promo"], "date_format": "ISO8601"}
+    got = future_covariate_values(future, fitted, args, 2)   # was: 'expected ... (tz-naive), got UTC+02:00 ones'
+    want = future_covariate_values(future.assign(t=days[30:].strftime("%Y-%m-%d")), fitted, args, 2)
+    np.testing.assert_array_equal(got[0], want[0])
+

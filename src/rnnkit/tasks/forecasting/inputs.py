@@ -483,7 +483,7 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         expected = future_index(f.index, f.freq, len(frame))
         got = frame.index
         if isinstance(expected, pd.DatetimeIndex):
-            same_zone(got, expected, "new_points", sid)       # aware vs naive
+            got = same_zone(got, expected, "new_points", sid, f.freq)   # aware vs naive; a daily wall clock
             if not isinstance(got, pd.DatetimeIndex) or list(got) != list(expected):
                 raise DataError(f"new_points: expected timestamps continuing series {sid!r} at {f.freq} from "
                                 f"{expected[0]}, got {list(map(str, got[:3]))}")
@@ -529,7 +529,7 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
         sub = df[id_rows(df, args["id_col"], f.id, "future_covariates")] if args.get("id_col") else df
         sub = pd.DataFrame({c: _numeric(sub[c].rename(c), "future_covariates: column", f.id) for c in cols},
                            index=sub.index)
-        same_zone(sub.index, times, "future_covariates", f.id)
+        sub = sub.set_axis(same_zone(sub.index, times, "future_covariates", f.id, f.freq))
         missing = [str(x) for x in times if x not in sub.index]
         if missing:
             near = column_hint(f.id, df[args["id_col"]].dropna().astype(str).unique(), "id") if args.get("id_col") \

@@ -7,6 +7,7 @@ with an empty id cell was left out of the update without a word (session 17).
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import numpy as np
@@ -67,13 +68,36 @@ def zone(tz: Any) -> str:
     return "tz-naive" if tz is None else str(tz)
 
 
-def same_zone(got: Any, expected: Any, what: str, sid: str) -> None:
-    """Timestamps ``got`` aware where the series' ``expected`` are naive (or the reverse): a DataError naming both
-    zones (update's new points; the future covariates' rows were said to be missing, 'got none for [...]')."""
+def same_zone(got: Any, expected: Any, what: str, sid: str, freq: str | None = None) -> Any:
+    """``got``, the timestamps of new points or future covariates, checked against the series' ``expected`` ones:
+    aware where the series' are naive (or the reverse) is a DataError naming both zones (update's new points; the
+    future covariates' rows were said to be missing, 'got none for [...]'). One case reads: a daily or coarser series
+    (``freq``) whose naive times the fit read from local times with UTC offsets -- :func:`rnnkit.data.series.
+    parse_dates` reads such a column across a clock change as its wall clock -- continued by rows written the same way
+    ('2024-04-19T00:00:00+02:00', the training file's next line: a fixed offset other than UTC) whose wall clock falls
+    at the series' time of day: their wall-clock times are returned (session 23: refused "expected ... (tz-naive), got
+    UTC+02:00 ones"). UTC and named zones (``tz_localize('UTC')``, ``Europe/Berlin``) are a deliberate zone: refused
+    as before (a '+00:00' local time, London's winter, reads as UTC: refused too)."""
     if isinstance(got, pd.DatetimeIndex) and isinstance(expected, pd.DatetimeIndex) and (
             (got.tz is None) != (expected.tz is None)):
+        if isinstance(got.tz, datetime.timezone) and got.tz != datetime.timezone.utc and len(expected) and _daily(freq):
+            wall = got.tz_localize(None)
+            if ((wall - wall.normalize()) == expected[0] - expected[0].normalize()).all():
+                return wall
         raise DataError(f"{what}: expected timestamps in the time zone of series {sid!r} ({zone(expected.tz)}), got "
                         f"{zone(got.tz)} ones {list(map(str, got[:3]))}")
+    return got
+
+
+def _daily(freq: str | None) -> bool:
+    """Whether ``freq`` steps by whole days or more (days, business days, weeks, months, quarters, years)."""
+    if freq is None:
+        return False
+    try:
+        step = pd.tseries.frequencies.to_offset(freq)
+    except ValueError:
+        return False
+    return not isinstance(step, pd.offsets.Tick) or step.nanos % 86_400_000_000_000 == 0
 
 
 def update_target(data: pd.DataFrame, args: dict[str, Any], fitted: Any) -> str | None:

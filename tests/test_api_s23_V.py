@@ -214,3 +214,33 @@ def test_validation_labels_written_as_another_type_are_refused_at_fit():
     for val, shown in (([float(v) for v in YN[:4]], r"1\.0 \(float\)"), ([bool(v) for v in YN[:4]], r"True \(bool\)")):
         with pytest.raises(DataError, match=rf"val_labels\[0\]: expected a label as training wrote it, got {shown}"):
             TextClassifier(TextClassifierConfig(**CFG)).fit(X, YN, X[:4], val, baselines=False)
+
+
+# ------------------------------------------------------------------ a baseline save cannot bring back
+class _Majority:
+    """A user's baseline: fit and predict, and a state() -- but no type the task's load knows."""
+
+    def fit(self, texts, labels):
+        self.label = max(sorted(set(labels)), key=labels.count)
+        return self
+
+    def predict(self, texts):
+        return [self.label] * len(texts)
+
+    def state(self):
+        return {}, {"label": self.label}
+
+
+@pytest.mark.parametrize("name", ["majority", "tfidf_logreg"])
+def test_save_refuses_a_baseline_load_cannot_rebuild(tmp_path, name):
+    task = TextClassifier(TextClassifierConfig(**CFG)).fit(X, Y, baselines={name: _Majority()})
+    assert set(task.evaluate(X, Y)["baselines"]) == {name}       # it is scored as given
+    # the save succeeded and every load failed: 'expected baselines among [...]' (or another class's from_state)
+    with pytest.raises(InputTypeError, match=rf"baselines\['{name}'\]: expected a baseline TextClassifier.load can "
+                                             r"rebuild \('tfidf_logreg': TfidfLogReg, .*got _Majority"):
+        task.save(tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+    known = TextClassifier(TextClassifierConfig(**CFG)).fit(X, Y)      # the default baselines save and load
+    known.save(tmp_path / "ok")
+    assert TextClassifier.load(tmp_path / "ok").predict(X) == known.predict(X)
+

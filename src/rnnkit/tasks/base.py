@@ -439,13 +439,30 @@ class Task:
         log and ``data`` (where the training data came from, its column names)."""
         self._require_fitted()
         data, split = (check_record(name, v) for name, v in (("data", data), ("split", split)))
+        states = self.baseline_states()
         if data is not None:
             self.data = dict(data)
         if split is not None:
             self.split = {**self.split, **split}
         return save_run(path, self.name, replace(self.config, progress=False), self.net, vocabs=self._vocabs(),
                         state=self._state(), history=self.history, data=self.data, split=self.split,
-                        epochs=self.epoch_log, baselines={n: b.state() for n, b in self.baselines.items()})
+                        epochs=self.epoch_log, baselines=states)
+
+    def baseline_states(self) -> dict[str, Any]:
+        """What ``save`` writes of each baseline (its ``state()``); an InputTypeError naming a baseline that
+        :meth:`load` could not rebuild -- a name not in ``baseline_types``, or another class under its name
+        (``fit(baselines={"mine": obj})``): the save succeeded and every load of the run failed ('expected baselines
+        among [...]'); one without ``state()`` was a bare AttributeError."""
+        types, out = self.baseline_types, {}
+        for name, b in self.baselines.items():
+            kind = types.get(name)
+            if kind is None or not isinstance(b, kind) or not callable(getattr(b, "state", None)):
+                known = ", ".join(f"{n!r}: {t.__name__}" for n, t in types.items()) or "none"
+                raise InputTypeError(f"baselines[{name!r}]: expected a baseline {type(self).__name__}.load can rebuild "
+                                     f"({known}), got {type(b).__name__} (a run saved with it would not load); fit "
+                                     "with baselines=True, False or these")
+            out[name] = b.state()
+        return out
 
     @classmethod
     def load(cls, path: Any) -> "Task":

@@ -487,3 +487,37 @@ def test_the_runner_refuses_lengths_that_are_not_whole_or_a_time_axis_past_their
             with pytest.raises(ShapeError, match=r"^lengths: expected a time axis of at most 32767 steps \(the longest "
                                                  r"length its dtype int16 holds"):
                 run(torch.zeros(1, 32768, 3), torch.tensor([5], dtype=dtype))
+
+
+class _CategoryModel(torch.nn.Module):
+    """A GRU over ``x`` plus the embedding of one category code per row."""
+
+    def __init__(self):
+        super().__init__()
+        import rnnkit
+
+        torch.manual_seed(0)
+        self.emb, self.gru = torch.nn.Embedding(5, 3), rnnkit.GRU(3, 4, batch_first=True)
+
+    def forward(self, x, cat):
+        return self.gru(x + self.emb(cat)[:, None, :])[1]
+
+
+def test_an_integer_or_bool_input_of_kind_normal_is_refused_before_tracing():
+    """An InputSpec of kind 'normal' (the default) with an integer dtype drew randn cast to int (-2..2, mostly 0): a
+    category code was fed -1 and the export died in the probe with torch's bare 'IndexError: index out of range in
+    self' (a bool one 'Expected tensor for argument #1 'indices' ...'). It is a ConfigError naming the input and the
+    kind that draws it. Oracles: the same model with kind 'ids' (high=5), and with example= tensors of int64."""
+    from rnnkit.errors import ConfigError
+    from rnnkit.export.signature import InputSpec, module_spec
+
+    model, x = _CategoryModel().eval(), InputSpec("x", ("batch", "time", 3))
+    for dtype, hint in ((torch.int64, r"an integer input is kind 'ids'"), (torch.bool, r"a bool input exports with "
+                                                                                       r"example= tensors")):
+        with pytest.raises(ConfigError, match=rf"^inputs: expected a floating dtype for 'cat' of kind 'normal' \(drawn "
+                                              rf"from a normal distribution\), got {dtype}; {hint}"):
+            module_spec(model, inputs=[x, InputSpec("cat", ("batch",), dtype)])
+    spec = module_spec(model, inputs=[x, InputSpec("cat", ("batch",), torch.int64, "ids", high=5)])
+    assert spec.sample(3, 4)[1].dtype == torch.int64
+    example = (torch.randn(2, 4, 3), torch.tensor([0, 4]))
+    assert module_spec(model, example=example).sample(0, 0) == example

@@ -139,6 +139,12 @@ class GraphSpec:
                 out[spec.name] = v.to(spec.dtype)
             elif spec.kind == "ids":
                 out[spec.name] = torch.randint(1, spec.high, shape, generator=g).to(spec.dtype)
+            elif not (spec.dtype.is_floating_point or spec.dtype.is_complex):   # randn -> int64: -2..2, mostly 0
+                hint = "a bool input exports with example= tensors" if spec.dtype == torch.bool else (
+                    f"an integer input is kind 'ids' (drawn in [1, high): InputSpec({spec.name!r}, shape, {spec.dtype}, "
+                    f"'ids', high=N)) or 'lengths'")
+                raise ConfigError(f"inputs: expected a floating dtype for {spec.name!r} of kind {spec.kind!r} (drawn "
+                                  f"from a normal distribution), got {spec.dtype}; {hint}")
             else:
                 scale = 0.5 if spec.kind == "state" else 1.0
                 out[spec.name] = (scale * torch.randn(shape, generator=g)).to(spec.dtype)

@@ -259,3 +259,22 @@ def test_a_daily_series_of_local_offsets_is_updated_by_rows_written_the_same_way
     want = future_covariate_values(future.assign(t=days[30:].strftime("%Y-%m-%d")), fitted, args, 2)
     np.testing.assert_array_equal(got[0], want[0])
 
+
+# ----------------------------------------------------------------------------- ISO weeks and quarters
+def test_iso_week_dates_are_read_as_the_days_they_name(tmp_path):
+    # '2020-W05-1' (ISO 8601's week date: year, week, weekday) was "no known format that parses every value", its
+    # week form '2020-W05' read. Oracle: Python's date.fromisoformat, which reads ISO week dates; a week 53 that the
+    # year lacks stays refused (pandas and Python refuse it too).
+    import datetime
+
+    from rnnkit.data.series import parse_dates
+
+    text = [f"2020-W{w:02d}-{d}" for w in (52, 53) for d in range(1, 8)] + [f"2021-W01-{d}" for d in range(1, 8)]
+    idx, fmt = parse_dates(text, "time_col 't'")
+    assert fmt == "%G-W%V-%u"
+    assert list(idx) == [pd.Timestamp(datetime.date.fromisoformat(t)) for t in text]
+    with pytest.raises(ValueError):
+        datetime.date.fromisoformat("2021-W53-1")
+    with pytest.raises(DataError, match=r"^time_col 't': expected dates in one format"):
+        parse_dates(["2021-W52-7", "2021-W53-1"], "time_col 't'")
+    assert parse_dates(["2020-W05", "2020-W06"], "t")[1] == "%G-W%V"       # weeks without a day: as before

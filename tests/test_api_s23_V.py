@@ -244,3 +244,24 @@ def test_save_refuses_a_baseline_load_cannot_rebuild(tmp_path, name):
     known.save(tmp_path / "ok")
     assert TextClassifier.load(tmp_path / "ok").predict(X) == known.predict(X)
 
+
+# ------------------------------------------------------------------ experiments: out= over files of the user's
+def test_an_experiment_out_folder_holding_a_json_no_experiment_wrote_is_refused(tmp_path):
+    from rnnkit.experiments import compare, run_experiment
+
+    tiny = dict(length=3, steps=2, seed=5, eval_every=2, hidden_size=4, batch_size=4, eval_size=8)
+    mine = tmp_path / "project"
+    mine.mkdir()
+    (mine / "result.json").write_text('{"accuracy": 0.91}')      # a project's own file, replaced silently before
+    with pytest.raises(ConfigError, match=r"out: expected a new folder or one an experiment wrote, got .* holding a "
+                                          r"result.json that no experiment wrote"):
+        run_experiment("copy", cell="gru", out=mine, **tiny)
+    assert (mine / "result.json").read_text() == '{"accuracy": 0.91}'
+    (mine / "compare.json").write_text("[]")
+    with pytest.raises(ConfigError, match="holding a compare.json that no experiment wrote"):
+        compare("copy", ["gru"], out=mine, **tiny)
+    first = run_experiment("copy", cell="gru", out=tmp_path / "runs", **tiny)      # a rerun replaces its own files
+    again = run_experiment("copy", cell="gru", out=tmp_path / "runs", **tiny)
+    assert json.loads((tmp_path / "runs" / "result.json").read_text())["metrics"] == again["metrics"] == first["metrics"]
+    s = compare("copy", ["gru"], out=tmp_path / "cmp", **tiny)
+    assert compare("copy", ["gru"], out=tmp_path / "cmp", **tiny)["rows"][0]["cell"] == s["rows"][0]["cell"] == "gru"

@@ -4,6 +4,7 @@ the one-row-per-run summary (:func:`summarize`) and its plain-text table (:func:
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,28 @@ def write_json(path: Path, obj: dict) -> Path:
 
 def _title(result: dict) -> str:
     return f"{result['experiment']} T={result['length']} seed={result['config']['seed']}"
+
+
+RUN_FILES = ("result.json", "curve.png", "gradflow.png")
+COMPARE_FILES = ("compare.json", "curves.png", "gradflow-init.png", "gradflow-final.png")
+
+
+def check_out_folder(out: str | os.PathLike, names: tuple[str, ...] = RUN_FILES) -> None:
+    """A ConfigError naming ``out`` when its JSON file (``names[0]``: result.json, compare.json) is there and no
+    experiment wrote it: ``out="."`` in a project replaced its own result.json, silently, where a task's save, a
+    Trainer's run_dir and ``forecast --out`` refuse such files. A rerun into its own folder replaces its files, as
+    before, and so does one into a folder an interrupted run left with its plots alone (the JSON is written last)."""
+    path = Path(out) / names[0]
+    if not path.exists():
+        return
+    try:
+        mine = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        mine = None
+    if not (isinstance(mine, dict) and mine.get("experiment") in EXPERIMENTS and isinstance(mine.get("files"), dict)):
+        raise ConfigError(f"out: expected a new folder or one an experiment wrote, got {str(out)!r} holding a "
+                          f"{names[0]} that no experiment wrote (it would be replaced, with {list(names[1:])}): "
+                          "choose another folder")
 
 
 def write_run(folder: Path, result: dict, flows: dict, spec: ExperimentSpec) -> dict:

@@ -28,7 +28,8 @@ from rnnkit.diagnostics import GradFlowRecorder
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.experiments.config import ExperimentConfig, check_cells, resolve_config, resolve_configs
 from rnnkit.experiments.models import _spec, build_model, compare_cells, has_keep_gate
-from rnnkit.experiments.report import flow_json, format_table, plot_comparison, summarize, write_json, write_run
+from rnnkit.experiments.report import (COMPARE_FILES, check_out_folder, flow_json, format_table, plot_comparison,
+                                      summarize, write_json, write_run)
 from rnnkit.experiments.tasks import EXPERIMENTS, ExperimentSpec, Stream, Task, device_of
 from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer, seed_everything
 
@@ -119,6 +120,7 @@ def run_config(cfg: ExperimentConfig, out: str | os.PathLike | None = None) -> d
     cfg = resolve_config(**cfg.to_dict())
     if out is not None:   # a file or an unwritable folder was a raw OSError after the whole training
         check_folder_path(out, "out")
+        check_out_folder(out)
     spec = EXPERIMENTS[cfg.experiment]
     task = spec.build(cfg)
     bi = cfg.experiment == "bidirectional"
@@ -180,6 +182,9 @@ def compare(name: str, cells: list[str] | None = None, length: int | None = None
     cfgs = resolve_configs(name, cells, length=length, steps=steps, seed=seed, **options)
     if out is not None:   # before the first cell (each cell's own check would be reported as that cell's error)
         check_folder_path(out, "out")
+        check_out_folder(out, COMPARE_FILES)
+        for cfg in cfgs:
+            check_out_folder(Path(out) / cfg.cell)
     results, errors = [], {}
     for cfg in cfgs:
         sub = None if out is None else Path(out) / cfg.cell

@@ -188,3 +188,65 @@ def test_the_linear_members_read_nfd_and_bidi_marks_as_the_network_does(kind):
     assert [unicodedata.normalize("NFC", q) for q in odd[:3]] == query and odd[:3] != query
     assert np.allclose(proba(model, odd), want, atol=1e-12)
     assert np.allclose(proba(LINEAR[kind](C=1.0).fit(nfd, labels), query), want[:3], atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------- a long text without spaces
+def _unspaced_texts():
+    """Texts the pieces cannot cut (no ASCII white space after the first characters), of hostile characters: cases
+    and final sigma, NFD marks, bidi marks, ZWJ emoji, NBSP and ideographic spaces (white space to str.split, not to
+    the cut), runs of them, a single character."""
+    parts = ["ΟΔΟΣ", "cafe\u0301", "Straße", "\u200f", "👨\u200d👩\u200d👧", "\u00a0", "\u3000\u3000", "日本語", "İ",
+             "a-b", "\u2067x\u2069", "ǅ", "\u2029"]
+    return [" " + "".join(parts[(i * 5 + k) % len(parts)] for i in range(400)) for k in range(3)] + ["x", "\u00a0ab"]
+
+
+@pytest.mark.parametrize("mode", ["char_wb", "char"])
+@pytest.mark.parametrize("features", ["word+char", "char"])
+def test_a_long_uncut_texts_char_ngrams_are_made_one_at_a_time_as_scikit_learn_makes_them(monkeypatch, mode, features):
+    """Before: a text over 64 KiB that the pieces cannot cut (no ASCII white space: one long word, Chinese, base64;
+    or 'char' n-grams) was analysed whole by scikit-learn's analyzer, a list of ~5 n-grams a character (a 1 MB line:
+    +700 MB per member). Oracle: scikit-learn's own analyzer on the whole text (PIECE_CHARS above its length) -- the
+    same terms in the same order; and scikit-learn's analyzer is never given the long text."""
+    from rnnkit.tasks import classify_pieces
+    from rnnkit.tasks.classify_linear import TfidfLogReg
+
+    model = TfidfLogReg(features=features)
+    model.char_mode = mode
+    texts = _unspaced_texts()
+    whole = {}
+    monkeypatch.setattr(classify_pieces, "PIECE_CHARS", 10 ** 9)
+    for t in texts:
+        whole[t] = list(model._analyze(t))
+    given: list[int] = []
+    chars = model._char_analyzer
+    model._chars = lambda t: (given.append(len(t)), chars(t))[1]
+    monkeypatch.setattr(classify_pieces, "PIECE_CHARS", 1)
+    for t in texts:
+        assert list(model._analyze(t)) == whole[t], (mode, features, t[:20])
+    assert max(given, default=0) <= 1   # no list of every n-gram of a text over PIECE_CHARS ("x" is not)
+    given.clear()
+    long = "abcdefghij" * 5_000 + "好" * 20_000
+    monkeypatch.setattr(classify_pieces, "PIECE_CHARS", 1 << 16)
+    got = model._analyze(long)
+    assert not isinstance(got, list)
+    terms = list(got)
+    assert given == []
+    monkeypatch.setattr(classify_pieces, "PIECE_CHARS", 10 ** 9)
+    assert terms == list(model._analyze(long)) and given == [len(long)]
+
+
+def test_a_long_uncut_text_is_scored_as_before(monkeypatch):
+    """Oracle: the same fitted members reading the text whole through scikit-learn's analyzer, probabilities equal
+    bit for bit."""
+    from rnnkit.tasks import classify_pieces
+    from rnnkit.tasks.classification import LINEAR
+
+    texts = ["good movie", "bad film", "great fun", "awful plot", "good fun", "bad plot"] * 3
+    labels = ["pos", "neg", "pos", "neg", "pos", "neg"] * 3
+    long = ["goodfun" * 12_000, "糟糕" * 40_000 + "good", "bad film"]
+    for cls in LINEAR.values():
+        model = cls(C=1.0).fit(texts, labels)
+        got = model.proba_for(long, ["neg", "pos"])
+        with monkeypatch.context() as m:
+            m.setattr(classify_pieces, "PIECE_CHARS", 10 ** 9)
+            assert np.array_equal(got, model.proba_for(long, ["neg", "pos"]))

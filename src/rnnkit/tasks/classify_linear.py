@@ -13,8 +13,6 @@ characters, else words -- the network and the linear models read the text the sa
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -25,7 +23,7 @@ from rnnkit._validate import check_bool, check_number
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import split_indices
 from rnnkit.tasks.classify_counts import active, counts_store, shared_counts
-from rnnkit.tasks.classify_pieces import in_pieces, piece_terms
+from rnnkit.tasks.classify_pieces import char_text, in_pieces, piece_terms
 from rnnkit.tasks.common import check_choice, check_labels, check_texts, check_two_classes
 from rnnkit.data.segment import pku_segmenter
 from rnnkit.data.vocab import tokenize
@@ -104,23 +102,6 @@ def check_fit_data(texts, labels, what: str = "texts") -> tuple[list[str], list[
     return texts, labels
 
 
-# the bidirectional marks and controls (LRM, RLM, ALM, embeddings, overrides, isolates) the word tokens drop too
-_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
-
-
-def char_text(text: str) -> str:
-    """``text`` as the character n-grams read it: NFC without bidirectional marks and controls, as the word tokens
-    (:func:`rnnkit.data.vocab.tokenize`) and the network read it. scikit-learn's analyzer normalises nothing
-    (``strip_accents=None``, its default): 'café' typed decomposed (NFD: a macOS file name, some keyboards) and an
-    RLM inside a word (Hebrew or Arabic text copied from a bidi-aware editor) made other n-grams, so the linear
-    members' probabilities of a text the same on screen differed, silently (session 23).
-
-    >>> char_text("cafe\u0301\u200f") == "caf\u00e9"
-    True
-    """
-    return unicodedata.normalize("NFC", _BIDI.sub("", text))
-
-
 class TfidfLogReg:
     """TF-IDF + multinomial logistic regression (scikit-learn), made fair: the features are word uni+bigrams
     of the same language-agnostic tokens **and** character n-grams (``char_wb`` 1-5 inside words for text
@@ -170,13 +151,17 @@ class TfidfLogReg:
 
     @property
     def _char_analyzer(self):
-        from sklearn.feature_extraction.text import CountVectorizer
-
         if getattr(self, "_chars", None) is None:
-            rng = (1, 5) if self.char_mode == "char_wb" else (1, 3)
-            grams = CountVectorizer(analyzer=self.char_mode, ngram_range=rng, lowercase=self.lowercase).build_analyzer()
+            grams = self.char_vectorizer().build_analyzer()
             self._chars = lambda text: grams(char_text(text))
         return self._chars
+
+    def char_vectorizer(self):
+        """The scikit-learn vectorizer whose analyzer makes the character n-grams (``char_mode``, after fit)."""
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        rng = (1, 5) if self.char_mode == "char_wb" else (1, 3)
+        return CountVectorizer(analyzer=self.char_mode, ngram_range=rng, lowercase=self.lowercase)
 
     def _vectorize(self, texts: list[str]):
         """Learn the TF-IDF vocabulary and idf on ``texts``; returns their feature matrix (C plays no part)."""

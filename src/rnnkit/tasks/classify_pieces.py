@@ -14,21 +14,45 @@ first occur (which the count store keeps), are the same:
   :mod:`rnnkit.data.heads`, whose prefixes are cut so too) and for scikit-learn's ``char_wb`` n-grams, which are made
   word by word from ``str.split()``;
 * it is not made for the ``char`` n-grams (they run across spaces; texts with few spaces), for PKU-segmented words,
-  nor in a text with no such white space after :data:`PIECE_CHARS` (one long word): those are analysed whole, as
-  before.
+  nor in a text with no such white space after :data:`PIECE_CHARS` (one long word): those are analysed whole, their
+  character n-grams made one at a time (:func:`char_ngrams`, scikit-learn's in its order) where scikit-learn made a
+  list of them first -- 5 n-grams a character: predict of one 1 MB line without spaces ('abcdefghij' x 100,000) by a
+  run of character units with the combination took a peak of 1,239 MB against 514 MB with the model loaded
+  (session 23, loaded VM), 700 bytes of memory per byte of text; now 523 MB. scikit-learn's char_wb list of that
+  line: 5,000,000 n-grams, a 244 MB peak (tracemalloc), 3.3 s; :func:`char_ngrams`: 3 MB, 1.0 s (same VM).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Any, Iterator
 
-__all__ = ["PIECE_CHARS", "pieces", "piece_terms"]
+__all__ = ["PIECE_CHARS", "pieces", "piece_terms", "char_text", "char_ngrams"]
 
 #: Texts up to this many characters are analysed whole; longer ones in pieces of about this many.
 PIECE_CHARS = 1 << 16
 _CUT = re.compile(r"[ \t\n\r\f\v]")
+_BLOCK = 1 << 14                     # n-grams made at a time by char_ngrams
+_SPACES = re.compile(r"\s\s+")     # scikit-learn's white-space runs, read as one space before its char n-grams
+# the bidirectional marks and controls (LRM, RLM, ALM, embeddings, overrides, isolates) the word tokens drop too
+_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def char_text(text: str) -> str:
+    """``text`` as the character n-grams read it: NFC without bidirectional marks and controls, as the word tokens
+    (:func:`rnnkit.data.vocab.tokenize`) and the network read it. scikit-learn's analyzer normalises nothing
+    (``strip_accents=None``, its default): 'café' typed decomposed (NFD: a macOS file name, some keyboards) and an
+    RLM inside a word (Hebrew or Arabic text copied from a bidi-aware editor) made other n-grams, so the linear
+    members' probabilities of a text the same on screen differed, silently (session 23).
+
+    >>> char_text("cafe\u0301\u200f") == "caf\u00e9"
+    True
+    """
+    return unicodedata.normalize("NFC", _BIDI.sub("", text))
+
+
 
 
 @functools.cache
@@ -59,7 +83,10 @@ def pieces(text: str, size: int | None = None) -> list[tuple[int, int]]:
 
 def piece_terms(model: Any, text: str) -> Iterator[str]:
     """The terms of ``model._analyze(text)`` (a :class:`~rnnkit.tasks.classify_linear.TfidfLogReg`), in its order,
-    made piece by piece (see the module docstring)."""
+    made piece by piece (see the module docstring), or without a cut its character n-grams one at a time."""
+    if model.tokenizer == "segmented" or model.char_mode == "char" or _CUT.search(text, PIECE_CHARS) is None:
+        yield from _uncut_terms(model, text)
+        return
     parts = [text[a:b] for a, b in pieces(text)]   # one copy of the text: the memory the n-gram list took is gone
     if model.features != "char":
         for part in parts:
@@ -76,7 +103,43 @@ def piece_terms(model: Any, text: str) -> Iterator[str]:
             yield from ("\x01" + g for g in model._char_analyzer(part))
 
 
+def _uncut_terms(model: Any, text: str) -> Iterator[str]:
+    """The terms of ``model._analyze(text)`` in its order, the text analysed whole, its character n-grams yielded."""
+    if model.features != "char":
+        toks = model._word_tokens(text)
+        yield from toks
+        yield from (a + "\x00" + b for a, b in zip(toks, toks[1:]))
+    if model.features != "word":
+        yield from ("\x01" + g for g in char_ngrams(model.char_vectorizer(), char_text(text)))
+
+
+def char_ngrams(vectorizer: Any, text: str) -> Iterator[str]:
+    """The n-grams of ``vectorizer.build_analyzer()(text)`` (a scikit-learn CountVectorizer with ``analyzer`` "char"
+    or "char_wb"), one at a time in its order: its ``_char_ngrams`` / ``_char_wb_ngrams`` (scikit-learn 1.x)
+    without the list."""
+    doc = _SPACES.sub(" ", vectorizer.build_preprocessor()(text))
+    lo, hi = vectorizer.ngram_range
+    if vectorizer.analyzer == "char":
+        if lo == 1:
+            yield from doc
+            lo = 2
+        for n in range(lo, min(hi + 1, len(doc) + 1)):
+            yield from _grams(doc, n, len(doc) - n + 1)
+        return
+    for w in doc.split():
+        w = f" {w} "
+        for n in range(lo, hi + 1):
+            yield from _grams(w, n, max(len(w) - n, 0) + 1)
+            if len(w) <= n:      # a short word (len(w) < n) is counted once
+                break
+
+
+def _grams(s: str, n: int, count: int) -> Iterator[str]:
+    """``s[i:i + n]`` for ``i`` in ``range(count)``, made :data:`_BLOCK` at a time (a list comprehension a block)."""
+    for a in range(0, count, _BLOCK):
+        yield from [s[i:i + n] for i in range(a, min(a + _BLOCK, count))]
+
+
 def in_pieces(model: Any, text: str) -> bool:
-    """Whether ``model`` analyses ``text`` piece by piece (long, and units whose cut is exact)."""
-    return (len(text) > PIECE_CHARS and model.tokenizer != "segmented" and model.char_mode != "char"
-            and _CUT.search(text, PIECE_CHARS) is not None)
+    """Whether ``model`` analyses ``text`` as a long text (:func:`piece_terms`)."""
+    return len(text) > PIECE_CHARS

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -521,3 +522,27 @@ def test_an_integer_or_bool_input_of_kind_normal_is_refused_before_tracing():
     assert spec.sample(3, 4)[1].dtype == torch.int64
     example = (torch.randn(2, 4, 3), torch.tensor([0, 4]))
     assert module_spec(model, example=example).sample(0, 0) == example
+
+
+def test_the_runner_names_its_inputs_when_fed_by_keyword(tmp_path):
+    """``load_runner``'s function takes its tensors by position; a keyword (``run(x=x)``, the way an onnxruntime feed
+    names them) was Python's bare "checked_feed.<locals>.checked() got an unexpected keyword argument 'x'" (with a
+    description) or "run_program() got ..." (without). It is an InputTypeError naming the order. Oracle: the same
+    tensors by position."""
+    import rnnkit
+    from rnnkit.errors import InputTypeError
+    from rnnkit.export import export, load_runner
+
+    torch.manual_seed(0)
+    gru = rnnkit.GRU(3, 4, batch_first=True).eval()
+    path = tmp_path / "g.pt2"
+    export(gru, path, format="torch-export")
+    x, h0 = torch.randn(2, 5, 3), torch.zeros(1, 2, 4)
+    with torch.no_grad():
+        want = gru(x, h0)[0].numpy()
+    for run, order in ((load_runner(path, "torch-export"), " (x, h0)"), (load_runner(path.read_bytes(), "torch-export"),
+                                                                         "")):
+        np.testing.assert_allclose(run(x, h0)[0], want, atol=1e-6)
+        with pytest.raises(InputTypeError, match=rf"^inputs: expected the tensors by position{re.escape(order)}, got "
+                                                 rf"keyword argument\(s\) 'h0'$"):
+            run(x, h0=h0)

@@ -22,13 +22,19 @@ __all__ = ["checked_feed"]
 
 def checked_feed(run: Callable, inputs: Any) -> Callable:
     """``run`` with its inputs checked against ``inputs`` (the description's list of ``{name, shape, dtype}``);
-    ``run`` itself where the description has none usable."""
+    where the description has none usable, only that they come by position (as everywhere: a keyword was Python's
+    bare "checked() got an unexpected keyword argument 'x'", naming a function of this module)."""
     if not isinstance(inputs, list) or not inputs or not all(
             isinstance(i, dict) and isinstance(i.get("name"), str) for i in inputs):
-        return run
+        def positional(*xs: Any, **named: Any):
+            _no_keywords(named, None)
+            return run(*xs)
+
+        return positional
     names = [i["name"] for i in inputs]
 
-    def checked(*xs: Any):
+    def checked(*xs: Any, **named: Any):
+        _no_keywords(named, names)
         if len(xs) != len(names):
             raise InputTypeError(f"inputs: expected {len(names)} tensors ({', '.join(names)}), got {len(xs)}")
         sizes: dict[str, int] = {}
@@ -59,6 +65,14 @@ def checked_feed(run: Callable, inputs: Any) -> Callable:
                              f"{type(e).__name__}), got time size 0") from None
 
     return checked
+
+
+def _no_keywords(named: dict[str, Any], names: list[str] | None) -> None:
+    """The runner takes its tensors by position (in the order of ``names``, the description's inputs)."""
+    if named:
+        order = f" ({', '.join(names)})" if names else ""
+        raise InputTypeError(f"inputs: expected the tensors by position{order}, got keyword argument(s) "
+                             f"{', '.join(repr(k[:60]) for k in named)}")
 
 
 def _check_whole(spec: dict[str, Any], x: Tensor) -> None:

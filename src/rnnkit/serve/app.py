@@ -20,11 +20,12 @@ Classifier run::
 A rejected request gets a 4xx status and ``{"error": "<one line>"}``: 422 for a wrong schema or value
 (missing field, extra field, non-finite value, time off the series' grid), 404 for an unknown series id
 (or path), 409 for a time not after the series' last one, 400 for a body that is not JSON text (not
-UTF-8, nested too deep), 405 for a wrong method, 413 for a body over :data:`MAX_BODY_BYTES` (refused
-before it is parsed), 408 for a body that does not arrive within :data:`BODY_TIMEOUT` seconds of its headers
-(``rnnkit serve --body-timeout``; the connection is then closed), 415 for a Content-Encoding other than gzip,
-deflate or identity (gzip and deflate bodies are decompressed, to at most :data:`MAX_BODY_BYTES`) or a
-Content-Type charset other than UTF-8 (JSON text is UTF-8, RFC 8259 8.1). A JSON object with a key given twice (``{"value": 1, "value": 2}``) or an integer
+UTF-8, nested too deep; a Content-Length beside Transfer-Encoding), 405 for a wrong method, 413 for a body over
+:data:`MAX_BODY_BYTES` (refused before it is parsed), 408 for a body that does not arrive within
+:data:`BODY_TIMEOUT` seconds of its headers (``rnnkit serve --body-timeout``; the connection is then closed; a
+late head: :mod:`rnnkit.serve.head`), 415 for a Content-Encoding other than gzip, deflate or identity (gzip and
+deflate bodies are decompressed, to at most :data:`MAX_BODY_BYTES`) or a Content-Type charset other than UTF-8
+(JSON text is UTF-8, RFC 8259 8.1). A JSON object with a key given twice (``{"value": 1, "value": 2}``) or an integer
 literal longer than Python reads (4,300 digits) is a 422 naming the key (JSON readers disagree on which
 value wins; none is guessed), and so is a query parameter no endpoint takes (``/forecast?horizn=5``: the
 endpoints take none; a typo is not ignored). Nothing changes on a rejected request.

@@ -168,7 +168,9 @@ def test_tsc_readers_refuse_underscored_and_out_of_range_numbers_naming_the_line
             read_ucr(text=f"1\t{bad}\t2\n")
         path = tmp_path / "l.csv"
         path.write_text(f"id,time,v,label\ns,0,{bad},a\ns,1,2,a\n")
-        with pytest.raises(DataError, match=r"at row 2, got \{'id': 's', 'time': '0', 'v': "):
+        msg = r"expected a number in column 'v' at row 2, got '1_0' \(row \{" if "_" in bad else \
+            r"at row 2, got \{'id': 's', 'time': '0', 'v': "      # the column named since session 23 (T)
+        with pytest.raises(DataError, match=msg):
             read_long_csv(path)
 
 

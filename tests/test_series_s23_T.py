@@ -278,3 +278,21 @@ def test_iso_week_dates_are_read_as_the_days_they_name(tmp_path):
     with pytest.raises(DataError, match=r"^time_col 't': expected dates in one format"):
         parse_dates(["2021-W52-7", "2021-W53-1"], "time_col 't'")
     assert parse_dates(["2020-W05", "2020-W06"], "t")[1] == "%G-W%V"       # weeks without a day: as before
+
+
+@pytest.mark.parametrize("reader, text, said", [
+    (read_ts, "@classLabel true a b\n@data\n1,2,4:3,12%,5:a\n",
+     r"got '1,2,4:3,12%,5:a'; channel 2 field 2 is '12%'; a percent sign: write the number alone"),
+    (read_ts, "@classLabel true a b\n@data\n1,n.a.,3:a\n",
+     r"channel 1 field 2 is 'n\.a\.'; a report's mark of a missing value: write \? \(the file's missing value\)$"),
+    (read_ucr, "1\t0.5\t\u22123\t4\n", r"got '1\\t0\.5\\t\u22123\\t4'; value 2 is '\u22123'; a typographic minus"),
+    (read_ucr, "1,0.5,?,4\n", r"value 2 is '\?'; a report's mark of a missing value: write NaN"),
+])
+def test_a_ts_or_ucr_field_that_is_no_number_is_named_with_what_it_looks_like(reader, text, said):
+    # Before: only the line's first 60 characters ("expected comma-separated numbers at line 3, got '1,2:3,12%,5:a'"):
+    # in a line of hundreds of values the field was for the user to find. Oracle: the same line with the field
+    # written as a number reads.
+    with pytest.raises(DataError, match=said):
+        reader(text=text)
+    fixed = text.replace("12%", "12").replace("n.a.", "?").replace("\u2212", "-").replace(",?,", ",NaN,")
+    assert len(reader(text=fixed)[0]) == 1

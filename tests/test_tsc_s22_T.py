@@ -85,8 +85,10 @@ def test_timestamped_values_without_their_header_name_the_layout():
     with pytest.raises(DataError, match=r"at line 3, got '\(0,1\),\(1,2\):a' \(\(timestamp,value\) pairs: the "
                                         r"'@timeStamps true' layout, which is not supported\)"):
         read_ts(text="@classLabel true a b\n@data\n(0,1),(1,2):a\n")
-    with pytest.raises(DataError, match=r"expected comma-separated numbers at line 3, got '1,x:a'$"):
-        read_ts(text="@classLabel true a b\n@data\n1,x:a\n")                 # other text: no such hint
+    with pytest.raises(DataError, match=r"expected comma-separated numbers at line 3, got '1,x:a'; channel 1 field 2 "
+                                        r"is 'x'; a report's mark of a missing value: write \? \(the file's missing "
+                                        r"value\)$"):   # other text: no pairs hint (its field named since session 23)
+        read_ts(text="@classLabel true a b\n@data\n1,x:a\n")
     assert read_ts(text="@classLabel true a b\n@data\n0,1:a\n")[1] == ["a"]  # the values alone read
 
 

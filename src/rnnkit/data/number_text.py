@@ -13,11 +13,11 @@ Nothing is read as a number here: ``'1,234'`` may be 1234 or 1.234, so the user 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["number_text_hint"]
+__all__ = ["number_text_hint", "field_hint"]
 
 _TEXT_NUMBERS = (   # how spreadsheets and reports write numbers as text, and what to write instead
     (r"\(\s*\d[\d.,]*\s*\)", "parentheses mark a negative number in accounting exports: write {n} as -{inner}"),
@@ -52,3 +52,23 @@ def number_text_hint(value: Any) -> str:
         if re.fullmatch(pattern, text):
             return "; " + hint.format(n=repr(text), inner=text.strip("() "), sign=text[0], code=ord(text[0]))
     return ""
+
+
+def field_hint(fields: list[str], what: str, is_number: Callable[[str], bool], missing: str) -> str:
+    """``"{what} {k} is 'x'"`` and what it looks like, for the first of a line's ``fields`` that ``is_number`` refuses
+    (``missing``, the format's own missing value -- ``?`` in a .ts file, ``NaN`` in a UCR one -- is a number here);
+    ``''`` when there is none. A report's missing-value mark is told to write ``missing``.
+
+    >>> field_hint(["1", "?", "12%"], "channel 1 field", lambda v: v.replace(".", "").isdigit(), "?")
+    "channel 1 field 3 is '12%'; a percent sign: write the number alone (12 or 0.12)"
+    >>> field_hint(["1", "n.a."], "value", lambda v: v.isdigit(), "NaN")
+    "value 2 is 'n.a.'; a report's mark of a missing value: write NaN (the file's missing value)"
+    """
+    k, v = next(((k, v.strip()) for k, v in enumerate(fields, 1) if v.strip() != missing and not is_number(v)),
+                (0, ""))
+    if not k:
+        return ""
+    hint = number_text_hint(v)
+    if "mark of a missing value" in hint:   # the CSV hint ('leave the cell empty') is no way in these formats
+        hint = f"; a report's mark of a missing value: write {missing} (the file's missing value)"
+    return f"{what} {k} is {v!r}{hint}"

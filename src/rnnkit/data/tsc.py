@@ -26,7 +26,7 @@ import numpy as np
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, read_utf8, split_lines,
                               verified_package_text)
-from rnnkit.data.number_text import number_text_hint
+from rnnkit.data.number_text import field_hint, number_text_hint
 from rnnkit.data.ts_text import given_text
 from rnnkit._validate import check_bool, check_choice, shared_role, check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -126,8 +126,10 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
         except ValueError:   # '(0,1),(1,2)' without '@timeStamps true': the cause was unnamed
             pairs = " ((timestamp,value) pairs: the '@timeStamps true' layout, which is not supported)" \
                 if line.startswith("(") else ""
+            field = next((h for c, ch in enumerate(chans, 1) if (h := field_hint(ch.split(","), f"channel {c} field",
+                                                                                _is_number, "?"))), "")
             raise DataError(f"{name}: expected comma-separated numbers at line {ln}, got {line[:60]!r}"
-                            f"{pairs}") from None
+                            f"{pairs or field and '; ' + field}") from None
         cols = [_float32(v, f, name, ln) for f, v in cols]
         if len({len(c) for c in cols}) != 1:
             raise DataError(f"{name}: expected channels of equal length at line {ln}, got lengths "
@@ -153,6 +155,10 @@ def _parse_channel(text: str) -> tuple[list[str], np.ndarray]:
     no list of Python floats; ValueError for a field that is not a number."""
     fields = text.split(",")
     return fields, np.fromiter((np.nan if v.strip() == "?" else _number(v) for v in fields), np.float64, len(fields))
+
+
+def _is_number(text: str) -> bool:
+    return not _not_number(text, empty=False)
 
 
 def _not_number(text: str, empty: bool) -> bool:
@@ -248,7 +254,8 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
         except ValueError:
             ts = line.lstrip().startswith(("@", "#"))
             hint = " (a .ts file? read it with read_ts, rnnkit tsc --ts)" if ts else ""
-            raise DataError(f"{name}: expected numbers after the label at line {ln}, got {line[:60]!r}{hint}") from None
+            raise DataError(f"{name}: expected numbers after the label at line {ln}, got {line[:60]!r}{hint}"
+                            f"{'; ' + field_hint(fields[1:], 'value', _is_number, 'NaN') if not ts else ''}") from None
         values = _float32(parsed, fields[1:], name, ln)
         finite = np.flatnonzero(~np.isnan(values))
         if not len(finite):

@@ -250,3 +250,23 @@ def test_a_long_uncut_text_is_scored_as_before(monkeypatch):
         with monkeypatch.context() as m:
             m.setattr(classify_pieces, "PIECE_CHARS", 10 ** 9)
             assert np.array_equal(got, model.proba_for(long, ["neg", "pos"]))
+
+
+# ---------------------------------------------------------------------------------------- tagger: bidi marks in tokens
+def test_a_token_wrapped_in_bidi_marks_is_tagged_as_the_word_on_screen():
+    """Before: the tagger read a token with bidi embeddings, isolates or an RLM ('\\u202bJosé\\u202c': text copied
+    from a right-to-left page) as a word of its own -- unknown, characters never seen -- and tagged it as another word,
+    silently, where the classifier's word tokenizer drops those marks. Oracle: the same tagger on the plain tokens;
+    and a tagger fitted on marked tokens equals one fitted on the plain ones."""
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    sents = [["Anna", "went", "to", "Berlin"], ["Otto", "saw", "Paris"], ["José", "visitó", "Málaga"]] * 4
+    tags = [["B-PER", "O", "O", "B-LOC"], ["B-PER", "O", "B-LOC"], ["B-PER", "O", "B-LOC"]] * 4
+    cfg = TaggerConfig(word_dim=8, char_dim=4, char_hidden=4, hidden_size=8, epochs=2, val_fraction=0.0, progress=False,
+                       seed=3)
+    plain = SequenceTagger(cfg).fit(sents, tags, baselines=False)
+    query = [["José", "visitó", "Berlin"], ["Otto", "saw", "Málaga"]]
+    marked = [["\u202bJosé\u202c", "visit\u200fó", "\u2067Berlin\u2069"], ["\u200eOtto", "saw\u200b", "Málaga\ufeff"]]
+    assert plain.predict(marked) == plain.predict(query)
+    marked_fit = SequenceTagger(cfg).fit([["\u200f" + w for w in s] for s in sents], tags, baselines=False)
+    assert marked_fit.predict(query) == plain.predict(query)

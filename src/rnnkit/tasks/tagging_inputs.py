@@ -20,7 +20,7 @@ import unicodedata
 from typing import Any, Iterable, Sequence
 
 from rnnkit._validate import check_no_nul, check_tag_spaces, check_unicode
-from rnnkit.data.vocab import INVISIBLE_ONLY, literal_tokens
+from rnnkit.data.vocab import _INVISIBLE_SEPARATORS, INVISIBLE_ONLY, literal_tokens
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_label_kinds, check_labels, item_at, missing_hint, one_spelling_per_label
 
@@ -34,7 +34,7 @@ def word_keys(sent: list[str]) -> list[str]:
 
 
 def check_sentences(sents: Any, what: str = "sentences", places: Sequence[str] | None = None) -> list[list[str]]:
-    """The sentences as lists of NFC tokens: non-empty strings with something besides white space, none around
+    """The sentences as lists of tokens as read (:func:`_as_read`: NFC, no bidi marks): non-empty strings with something besides white space, none around
     them, valid Unicode and no NUL (the shared rule, :func:`~rnnkit._validate.check_no_nul`: a CoNLL file holding
     one is refused; through the API the NUL became a character the network learned) -- else a typed error naming
     the token (``sentences[3][1]``, and where its sentence was read: ``places``)."""
@@ -51,8 +51,20 @@ def check_sentences(sents: Any, what: str = "sentences", places: Sequence[str] |
         for j, tok in enumerate(s):
             if not _token_ok(tok):    # the token's name is made for the error only (a million tokens: 5 s)
                 _refuse_token(tok, item_at(what, i, places, f"[{j}]"))
-        out.append([unicodedata.normalize("NFC", t) for t in s])  # as every text task: 'café' typed either way
+        out.append([_as_read(t) for t in s])
     return out
+
+
+# the invisible separators the word tokenizer drops (rnnkit.data.vocab): zero-width space, word joiner, BOM, bidi marks
+_SEPARATORS = re.compile(f"[{_INVISIBLE_SEPARATORS}]")
+
+
+def _as_read(tok: str) -> str:
+    """A token as the tagger reads it: NFC ('café' typed either way, as every text task) without the invisible
+    separators the word tokenizer drops -- a name wrapped in bidi embeddings or an RLM ('\u202bJosé\u202c', text
+    copied from a right-to-left page) was a word of its own, unknown, its characters unseen: tagged as another word,
+    silently (session 23). A zero-width (non-)joiner shapes Persian and Hindi words: it stays."""
+    return unicodedata.normalize("NFC", tok if tok.isprintable() else _SEPARATORS.sub("", tok).strip())
 
 
 def _token_ok(tok: Any) -> bool:

@@ -30,17 +30,13 @@ from typing import Any
 
 import pandas as pd
 
+from rnnkit.data.timeseries.zones import _hours   # '+01:00', as the panel's zone check writes an offset
 from rnnkit.errors import DataError
 
 __all__ = ["check_zone_offsets"]
 
 #: the largest daylight-saving shift in the tz database (Antarctica/Troll: +00:00 in winter, +02:00 in summer)
 MAX_SHIFT = datetime.timedelta(hours=2)
-
-
-def _text(offset: datetime.timedelta) -> str:
-    minutes = int(offset.total_seconds() // 60)
-    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def check_zone_offsets(parsed: dict[Any, pd.Timestamp], values: pd.Series, what: str) -> None:
@@ -63,7 +59,7 @@ def check_zone_offsets(parsed: dict[Any, pd.Timestamp], values: pd.Series, what:
             if len(first) == len(kinds):
                 break
     a, b = sorted(first, key=first.get)[:2]
-    shown = (f"{_text(a)} (first in data row {first[a] + 1}) and {_text(b)} (first in data row {first[b] + 1})"
+    shown = (f"{_hours(a)} (first in data row {first[a] + 1}) and {_hours(b)} (first in data row {first[b] + 1})"
              + (f" ({len(kinds)} offsets)" if len(kinds) > 2 else ""))
     if len(kinds) == 2 and kinds[1] - kinds[0] <= MAX_SHIFT:
         why = (f"which change {changes} times within {years} year(s), where a daylight-saving zone changes twice a "

@@ -270,3 +270,35 @@ def test_a_token_wrapped_in_bidi_marks_is_tagged_as_the_word_on_screen():
     assert plain.predict(marked) == plain.predict(query)
     marked_fit = SequenceTagger(cfg).fit([["\u200f" + w for w in s] for s in sents], tags, baselines=False)
     assert marked_fit.predict(query) == plain.predict(query)
+
+
+# ---------------------------------------------------------------------------------------- full-width forms
+def test_full_width_forms_of_known_words_are_warned_at_predict(saved_classifier, tmp_path, capsys):
+    """Before: 'ＧＯＯＤ film' (a Japanese input method's full-width Latin letters) reached the network with
+    'ＧＯＯＤ' as <unk>, silently, the run knowing 'good' (NFC keeps the width forms; scikit-learn's TfidfVectorizer too
+    by default). Oracle: the words tokens of each line folded by NFKC by hand and looked up in the run's vocabulary;
+    the predictions are those of the lines as given."""
+    import unicodedata
+
+    from toy_data import run_cli
+
+    from rnnkit.data.vocab import tokenize
+    from rnnkit.tasks.classify_unknown import width_form_rows
+
+    path, model = saved_classifier
+    lines = ["ＧＯＯＤ film", "good film", "ｚｅｂｒａ ｑｕｏｋｋａ", "ｂａｄ ｆｉｌｍ ２", "film！ ok"]
+    by_hand = [i for i, t in enumerate(lines) if any(w not in model.vocab.index and
+                                                     unicodedata.normalize("NFKC", w) in model.vocab.index
+                                                     for w in tokenize(t, "words", True))]
+    assert width_form_rows(model, lines) == by_hand == [0, 3]
+    (tmp_path / "in.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = run_cli(["classify", "predict", "--run", str(path), "--input", str(tmp_path / "in.txt"),
+                                  "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["predictions"] == model.predict(lines)
+    assert [str(w.message) for w in caught if "full-width" in str(w.message)] == [
+        "2 of 5 input(s) hold full-width or half-width forms training never saw whose plain forms it knows (words "
+        "units), lines [1, 4], e.g. 'ＧＯＯＤ film': the network reads <unk> there; write them as training did (NFKC "
+        "folds them)"]

@@ -170,13 +170,15 @@ class Classify(TaskCommand):
         return train, test, record
 
     def predictions(self, task, items, args):
-        """The driver's, with a warning naming the texts the network reads as <unk> alone (tasks.classify_unknown)."""
+        """The driver's, with warnings naming the texts the network reads as <unk> alone and those holding full-width
+        forms of known units (tasks.classify_unknown)."""
         from rnnkit.tasks.classify_once import encoded_once
-        from rnnkit.tasks.classify_unknown import warn_unknown_only
+        from rnnkit.tasks.classify_unknown import warn_unknown_only, warn_width_forms
 
         with encoded_once(task):       # both read the texts' tokens: each text tokenized once
             out = super().predictions(task, items, args)
             warn_unknown_only(task, items, *self._numbered)
+        warn_width_forms(task, items, *self._numbered)    # tokenizes only the texts holding full-width forms
         return out
 
     def read_inputs(self, args):

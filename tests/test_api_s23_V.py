@@ -265,3 +265,25 @@ def test_an_experiment_out_folder_holding_a_json_no_experiment_wrote_is_refused(
     assert json.loads((tmp_path / "runs" / "result.json").read_text())["metrics"] == again["metrics"] == first["metrics"]
     s = compare("copy", ["gru"], out=tmp_path / "cmp", **tiny)
     assert compare("copy", ["gru"], out=tmp_path / "cmp", **tiny)["rows"][0]["cell"] == s["rows"][0]["cell"] == "gru"
+
+
+# ------------------------------------------------------------------ callbacks that write: where
+def test_a_checkpointer_without_a_run_dir_and_a_metric_log_path_that_is_a_folder_are_refused(tmp_path):
+    from rnnkit.training.callbacks import Checkpointer, MetricLogger
+
+    cfg = TrainConfig(epochs=2, quiet=True)
+    # the fit ran to its end and wrote no checkpoint, silently (the Trainer refuses checkpoint_every without run_dir)
+    with pytest.raises(ConfigError, match=r"callbacks: expected a Trainer with a run_dir for the Checkpointer given"):
+        Trainer(_model(0), _loss, config=cfg, callbacks=[Checkpointer()])
+    r = Trainer(_model(0), _loss, config=cfg, run_dir=tmp_path / "run", callbacks=[Checkpointer(keep=1)]).fit(_data())
+    assert r.epochs_run == 2 and [p.name for p in (tmp_path / "run" / "checkpoints").glob("step-*")] == ["step-00000008"]
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "file").write_text("x")
+    for path, error, match in ((tmp_path / "logs", ConfigError, "an existing folder"),   # IsADirectoryError at fit
+                               (tmp_path / "file" / "m.jsonl", ConfigError, "an existing file"),   # FileExistsError
+                               (b"m.jsonl", InputTypeError, "expected a file path")):
+        with pytest.raises(error, match=rf"^path: .*{match}"):
+            MetricLogger(path=path)
+    Trainer(_model(0), _loss, config=cfg, callbacks=[MetricLogger(path=tmp_path / "logs" / "m.jsonl")]).fit(_data())
+    assert len((tmp_path / "logs" / "m.jsonl").read_text().splitlines()) == 2
+

@@ -335,6 +335,11 @@ class Checkpointer(Callback):
         self.every_steps, self.keep = plain(every_steps), plain(keep)   # np.int64 kept as the int
         self._last = 0
 
+    def setup(self, trainer) -> None:
+        if trainer.run_dir is None:   # save_checkpoint writes nothing without one: the fit ran with no checkpoint, silently
+            raise ConfigError("callbacks: expected a Trainer with a run_dir for the Checkpointer given (it writes its "
+                              "checkpoints there), got run_dir=None")
+
     def on_fit_start(self, trainer) -> None:
         self._last = trainer.global_step
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -13,10 +14,10 @@ from typing import Any, TextIO
 
 import torch
 
-from rnnkit._io import atomic_write_text, dumps_json, to_jsonable
+from rnnkit._io import atomic_write_text, check_folder_path, dumps_json, to_jsonable
 from rnnkit._validate import check_bool, is_bool
 from rnnkit.diagnostics import GradFlowRecorder, plot_gradient_flow, summarize_gradient_flow
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.training.callbacks.base import Callback
 from rnnkit.training.config import LOG_FORMATS, _choice, _pos_int
 
@@ -118,6 +119,12 @@ class MetricLogger(Callback):
             except ImportError:
                 raise ConfigError("tensorboard: expected the tensorboard package to be installed "
                                   "(pip install tensorboard), got an ImportError") from None
+        if path is not None:   # a folder was a raw IsADirectoryError, a path under a file a FileExistsError, at fit start
+            if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes) or str(path) == "":
+                raise InputTypeError(f"path: expected a file path (str or os.PathLike) or None, got {path!r}")
+            if Path(path).is_dir():
+                raise ConfigError(f"path: expected a file path for the metric log, got {str(path)!r} (an existing folder)")
+            check_folder_path(Path(path).parent, "path")
         self.path = None if path is None else Path(path)
         self.format, self.tensorboard = format, tensorboard
         self._writer = None

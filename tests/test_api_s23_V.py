@@ -287,3 +287,13 @@ def test_a_checkpointer_without_a_run_dir_and_a_metric_log_path_that_is_a_folder
     Trainer(_model(0), _loss, config=cfg, callbacks=[MetricLogger(path=tmp_path / "logs" / "m.jsonl")]).fit(_data())
     assert len((tmp_path / "logs" / "m.jsonl").read_text().splitlines()) == 2
 
+
+def test_seed_everything_takes_a_numpy_int():
+    from rnnkit.training import seed_everything
+
+    # the numpy-scalar rule: check_seed took np.int64(3), then random.seed refused it ('The only supported seed
+    # types are: None, int, float, str, bytes, and bytearray'), a bare TypeError
+    g = seed_everything(np.int64(3))
+    a = (torch.rand(3), np.random.rand(), g.initial_seed())
+    g = seed_everything(3)                                          # oracle: the Python int
+    assert torch.equal(a[0], torch.rand(3)) and a[1] == np.random.rand() and a[2] == g.initial_seed() == 3

@@ -35,7 +35,7 @@ def seed_everything(seed: int) -> torch.Generator:
     (``DataLoader(..., shuffle=True, generator=g)``), so shuffling does not depend on how many random
     numbers the model drew.
     """
-    check_seed(seed)
+    seed = check_seed(seed)   # as a Python int: random.seed refuses numpy's (np.int64(3) was a bare TypeError)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device

@@ -291,6 +291,11 @@ def test_full_width_forms_of_known_words_are_warned_at_predict(saved_classifier,
                                                      unicodedata.normalize("NFKC", w) in model.vocab.index
                                                      for w in tokenize(t, "words", True))]
     assert width_form_rows(model, lines) == by_hand == [0, 3]
+    model.vocab.index["!"] = 1     # a mark alone is not named: Chinese text writes '！' and '!' alike
+    try:
+        assert width_form_rows(model, ["film！", "ＦＩＬＭ！"]) == [1]
+    finally:
+        del model.vocab.index["!"]
     (tmp_path / "in.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

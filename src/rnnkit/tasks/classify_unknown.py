@@ -72,8 +72,10 @@ def fold_width(token: str) -> str:
 
 def width_form_rows(model: Any, texts: Sequence[str]) -> list[int]:
     """The positions of ``texts`` with a token (the fitted ``model``'s units, the prefix the network reads) that its
-    vocabulary does not hold but does hold once its full-width and half-width forms are folded (:func:`fold_width`).
-    Only texts holding such forms are tokenized (a prediction's other texts are read once, by the prediction)."""
+    vocabulary does not hold but does hold once its full-width and half-width forms are folded (:func:`fold_width`), a
+    letter or digit among them: not a punctuation mark alone (Chinese text writes '，' and ',' alike; a run knowing one
+    reads the other as <unk>, one mark, not a word lost). Only texts holding such forms are tokenized (a prediction's
+    other texts are read once, by the prediction)."""
     from rnnkit.tasks.common import check_texts
 
     model._require_fitted()
@@ -85,8 +87,8 @@ def width_form_rows(model: Any, texts: Sequence[str]) -> list[int]:
         warnings.simplefilter("ignore")         # a long text's cut is warned by the prediction itself
         tokens = model._tokens([texts[i] for i in some])
     known = model.vocab.index
-    return [i for i, toks in zip(some, tokens)
-            if any(t not in known and _WIDTH.search(t) and fold_width(t) in known for t in toks)]
+    return [i for i, toks in zip(some, tokens) if any(t not in known and _WIDTH.search(t) and (f := fold_width(t))
+                                                      in known and any(ch.isalnum() for ch in f) for t in toks)]
 
 
 def warn_width_forms(model: Any, texts: Sequence[str], numbers: Sequence[int], where: str) -> None:

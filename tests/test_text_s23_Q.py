@@ -201,8 +201,9 @@ def _unspaced_texts():
 
 
 @pytest.mark.parametrize("mode", ["char_wb", "char"])
-@pytest.mark.parametrize("features", ["word+char", "char"])
-def test_a_long_uncut_texts_char_ngrams_are_made_one_at_a_time_as_scikit_learn_makes_them(monkeypatch, mode, features):
+@pytest.mark.parametrize("features, lowercase", [("word+char", True), ("char", True), ("char", False)])
+def test_a_long_uncut_texts_char_ngrams_are_made_one_at_a_time_as_scikit_learn_makes_them(monkeypatch, mode, features,
+                                                                                          lowercase):
     """Before: a text over 64 KiB that the pieces cannot cut (no ASCII white space: one long word, Chinese, base64;
     or 'char' n-grams) was analysed whole by scikit-learn's analyzer, a list of ~5 n-grams a character (a 1 MB line:
     +700 MB per member). Oracle: scikit-learn's own analyzer on the whole text (PIECE_CHARS above its length) -- the
@@ -210,7 +211,7 @@ def test_a_long_uncut_texts_char_ngrams_are_made_one_at_a_time_as_scikit_learn_m
     from rnnkit.tasks import classify_pieces
     from rnnkit.tasks.classify_linear import TfidfLogReg
 
-    model = TfidfLogReg(features=features)
+    model = TfidfLogReg(features=features, lowercase=lowercase)
     model.char_mode = mode
     texts = _unspaced_texts()
     whole = {}

@@ -546,3 +546,45 @@ def test_the_runner_names_its_inputs_when_fed_by_keyword(tmp_path):
         with pytest.raises(InputTypeError, match=rf"^inputs: expected the tensors by position{re.escape(order)}, got "
                                                  rf"keyword argument\(s\) 'h0'$"):
             run(x, h0=h0)
+
+
+def test_state_false_or_lengths_true_where_the_graph_has_no_such_option_is_refused(tmp_path, capsys):
+    """``export(..., state=False)`` (``rnnkit export --no-state``) drops a forecaster's or a layer's initial-state
+    inputs, and ``lengths=True`` adds a layer's lengths input; for a classify or tsc run, a fitted classifier, or a
+    module given example=/inputs= both were ignored, silently (the graph written as if not asked). Each is a
+    ConfigError naming the argument before anything is loaded or written (the CLI: a usage error naming --no-state,
+    exit 2). Oracle: the same targets resolve with the defaults."""
+    from rnnkit.errors import ConfigError
+    from rnnkit.export.api import export, resolve
+    from rnnkit.export.signature import InputSpec
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts, labels = ["good fine", "bad awful", "nice good", "awful bad"] * 4, ["pos", "neg", "pos", "neg"] * 4
+    clf = TextClassifier(TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, batch_size=8,
+                                              val_fraction=0.0, progress=False)).fit(texts, labels)
+    clf.save(tmp_path / "clf")
+    model, spec = _CategoryModel().eval(), [InputSpec("x", ("batch", "time", 3)),
+                                            InputSpec("cat", ("batch",), torch.int64, "ids", high=5)]
+    cases = [(lambda: export(tmp_path / "clf", tmp_path / "a.onnx", state=False),
+              r"^state: expected True \(the default\) for a 'classify' run \(its graph has no state inputs"),
+             (lambda: export(clf, tmp_path / "a.onnx", state=False),
+              r"^state: expected True \(the default\) for a fitted TextClassifier \(its graph has no state inputs"),
+             (lambda: export(tmp_path / "clf", tmp_path / "a.onnx", lengths=True),
+              r"^lengths: expected False for a run folder \(only a recurrent layer's graph takes lengths"),
+             (lambda: export(clf, tmp_path / "a.onnx", lengths=True), r"^lengths: expected False for a fitted "
+                                                                      r"TextClassifier"),
+             (lambda: export(model, tmp_path / "a.onnx", inputs=spec, lengths=True),
+              r"^lengths: expected False for a _CategoryModel exported with inputs="),
+             (lambda: export(model, tmp_path / "a.onnx", inputs=spec, state=False),
+              r"^state: expected True \(the default\) for a _CategoryModel exported with inputs= \(its graph's "
+              r"inputs are the ones given\), got False$")]
+    for call, pattern in cases:
+        with pytest.raises(ConfigError, match=pattern):
+            call()
+    assert not (tmp_path / "a.onnx").exists()
+    code, _, err = run_cli(["export", "--run", str(tmp_path / "clf"), "--no-state", "--out", str(tmp_path / "a.onnx")],
+                           capsys)
+    assert code == 2 and "--no-state: applies to forecast runs only (a classify run's graph has no state inputs)" in err
+    assert [i.name for i in resolve(tmp_path / "clf").inputs] == [i.name for i in resolve(clf).inputs] == ["ids",
+                                                                                                           "lengths"]
+    assert [i.name for i in resolve(model, inputs=spec).inputs] == ["x", "cat"]

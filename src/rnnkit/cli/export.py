@@ -80,6 +80,13 @@ def run(args: argparse.Namespace) -> dict:
                          f"{args.out.suffix} file is --format {implied})")
     if not args.atol > 0:
         raise UsageError(f"--atol: expected a positive number, got {args.atol}")
+    if args.no_state:   # a classify or tsc run's graph has no state inputs: the flag was ignored, silently
+        from rnnkit.export.tasks import run_task
+
+        task = run_task(args.run)
+        if task in ("classify", "tsc"):
+            raise UsageError(f"--no-state: applies to forecast runs only (a {task} run's graph has no state inputs), "
+                             f"got it for {str(args.run)!r}")
     set_threads(args)
     progress = None if args.quiet else lambda message: print(f"export: {message}", file=sys.stderr, flush=True)
     res = export(args.run, args.out, format=args.format, state=not args.no_state, check=not args.no_check,

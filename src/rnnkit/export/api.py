@@ -75,15 +75,21 @@ def resolve(target: Any, *, state: bool = True, lengths: bool = False, example: 
                           f"{input_names if input_names is not None else output_names!r:.60}")
     if isinstance(target, (str, os.PathLike)):
         _generic_only(example, inputs, "a run folder")
+        _layer_only(lengths, "a run folder")
         return tasks.run_spec(Path(target), state=state)
-    task = tasks.task_spec(target, state=state)
-    if task is not None:
+    if tasks.is_task(target):
         _generic_only(example, inputs, f"a fitted {type(target).__name__}")
-        return task
+        _layer_only(lengths, f"a fitted {type(target).__name__}")
+        return tasks.task_spec(target, state=state)
     if not isinstance(target, nn.Module):
         raise InputTypeError(f"target: expected a run folder, a fitted task or a torch.nn.Module, got "
                              f"{type(target).__name__}")
     if example is not None or inputs is not None:
+        what = f"a {type(target).__name__} exported with {'example' if example is not None else 'inputs'}="
+        _layer_only(lengths, what)
+        if not state:   # ignored, silently: the graph's inputs are the ones given
+            raise ConfigError(f"state: expected True (the default) for {what} (its graph's inputs are the ones "
+                              "given), got False")
         return module_spec(target, example, input_names, output_names, inputs)
     if not is_layer(target):   # only this: a layer's own ConfigError (its copy, its twin) keeps its words
         raise ConfigError(f"example: expected example inputs to export a {type(target).__name__} (only recurrent "
@@ -141,6 +147,13 @@ def _program_bytes(program: torch.export.ExportedProgram) -> bytes:
     buf = io.BytesIO()
     torch.export.save(program, buf)
     return buf.getvalue()
+
+
+def _layer_only(lengths: bool, what: str) -> None:
+    """``lengths=True`` adds a lengths input to a recurrent layer's graph; for ``what`` it was ignored, silently."""
+    if lengths:
+        raise ConfigError(f"lengths: expected False for {what} (only a recurrent layer's graph takes lengths as an "
+                          "option; this one's inputs are its own), got True")
 
 
 def _generic_only(example: Any, inputs: Any, what: str) -> None:

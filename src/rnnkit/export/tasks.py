@@ -26,7 +26,7 @@ from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.export.graph import exportable
 from rnnkit.export.signature import GraphSpec, InputSpec, flat, pack_state, state_inputs, state_outputs
 
-__all__ = ["ForecastGraph", "ClassifierGraph", "forecaster_spec", "classifier_spec", "task_spec", "run_spec",
+__all__ = ["is_task", "ForecastGraph", "ClassifierGraph", "forecaster_spec", "classifier_spec", "task_spec", "run_spec",
            "TASKS"]
 
 #: Run-folder tasks that export (the ``task`` key of ``config.json``).
@@ -220,8 +220,26 @@ def task_spec(target: Any, *, state: bool = True) -> GraphSpec | None:
     if isinstance(target, Forecaster):
         return forecaster_spec(target, state=state)
     if isinstance(target, (TextClassifier, TimeSeriesClassifier)):
+        _stateless(state, f"a fitted {type(target).__name__}")
         return classifier_spec(target)
     return None
+
+
+def is_task(target: Any) -> bool:
+    """Whether ``target`` is a fitted-task object :func:`task_spec` exports (fitted or not)."""
+    from rnnkit.tasks.classification import TextClassifier
+    from rnnkit.tasks.forecasting import Forecaster
+    from rnnkit.tasks.tsc import TimeSeriesClassifier
+
+    return isinstance(target, (Forecaster, TextClassifier, TimeSeriesClassifier))
+
+
+def _stateless(state: bool, what: str) -> None:
+    """``state=False`` (the CLI's ``--no-state``) drops a forecaster's initial-state inputs; a classifier's graph has
+    none, and it was ignored, silently."""
+    if not state:
+        raise ConfigError(f"state: expected True (the default) for {what} (its graph has no state inputs; "
+                          "state=False applies to forecasters and layers), got False")
 
 
 def run_task(path: Path) -> str:
@@ -239,6 +257,8 @@ def run_task(path: Path) -> str:
 def run_spec(path: Path, *, state: bool = True) -> GraphSpec:
     """The spec of the model saved in a run folder (``forecast``, ``classify`` or ``tsc``)."""
     task = run_task(path)
+    if task in ("classify", "tsc"):
+        _stateless(state, f"a {task!r} run")
     if task == "forecast":
         from rnnkit.tasks.forecasting import Forecaster
 

@@ -297,3 +297,19 @@ def test_seed_everything_takes_a_numpy_int():
     a = (torch.rand(3), np.random.rand(), g.initial_seed())
     g = seed_everything(3)                                          # oracle: the Python int
     assert torch.equal(a[0], torch.rand(3)) and a[1] == np.random.rand() and a[2] == g.initial_seed() == 3
+
+
+def test_build_layer_forget_bias_takes_numpy_numbers_and_refuses_non_finite():
+    from rnnkit.experiments import build_layer, init_recurrent
+
+    def biases(fb):
+        torch.manual_seed(0)
+        return [p.detach().clone() for n, p in build_layer("lstm", 2, 3, forget_bias=fb).named_parameters() if "bias" in n]
+
+    for fb in (np.float32(1.0), np.int64(1)):       # 'forget_bias: expected a number or None, got np.float32(1.0)'
+        assert all(torch.equal(a, b) for a, b in zip(biases(fb), biases(1.0)))
+    for fb in (float("nan"), float("inf")):         # written into the keep gate's bias: every loss NaN
+        with pytest.raises(ConfigError, match=r"^forget_bias: expected a finite number"):
+            build_layer("lstm", 2, 3, forget_bias=fb)
+        with pytest.raises(ConfigError, match=r"^forget_bias: expected a finite number"):
+            init_recurrent(build_layer("gru", 2, 3), forget_bias=fb)

@@ -37,10 +37,12 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
+from rnnkit._validate import check_number
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers import RecurrentLayer, available_layers, get_layer, make_layer
 
@@ -126,10 +128,18 @@ def check_init(init: str, cell: str | None = None, *, math=None) -> None:
                               f"with {math.num_gates} gates")
 
 
+def _forget_bias(value: Any) -> float | None:
+    """``forget_bias`` as a Python float (numpy's too: np.float32(1.0) was 'expected a number'), or None; NaN and
+    infinities are a ConfigError (they were written into the gate's bias and every step's loss was NaN)."""
+    value = check_number("forget_bias", value, allow_none=True)
+    return None if value is None else float(value)
+
+
 def init_recurrent(layer: RecurrentLayer, init: str = "default", *, forget_bias: float | None = None,
                    keep_gate: int | None = None, generator: torch.Generator | None = None) -> None:
     """Re-initialise ``layer``'s recurrent weights in place (see the module docstring). ``keep_gate``:
     the gate block ``forget_bias`` sets (default: the cell's ``keep_gate``)."""
+    forget_bias = _forget_bias(forget_bias)
     if keep_gate is None:
         keep_gate = layer.cell.keep_gate
     check_init(init, math=layer.cell)
@@ -164,8 +174,7 @@ def build_layer(cell: str, input_size: int, hidden_size: int, *, init: str = "de
     """The recurrent layer ``cell`` names, initialised (``init="default"`` means the cell's own default,
     e.g. identity for ``"irnn"``)."""
     spec = _spec(cell)
-    if forget_bias is not None and (isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float))):
-        raise ConfigError(f"forget_bias: expected a number or None, got {forget_bias!r}")
+    forget_bias = _forget_bias(forget_bias)
     layer = make_layer(spec.layer, input_size, hidden_size, **layer_kwargs)
     layer.gradflow_name = cell
     init_recurrent(layer, spec.init if init == "default" else init, forget_bias=forget_bias)

@@ -313,3 +313,16 @@ def test_build_layer_forget_bias_takes_numpy_numbers_and_refuses_non_finite():
             build_layer("lstm", 2, 3, forget_bias=fb)
         with pytest.raises(ConfigError, match=r"^forget_bias: expected a finite number"):
             init_recurrent(build_layer("gru", 2, 3), forget_bias=fb)
+
+
+def test_macro_f1_refuses_a_str_of_labels_and_no_items_as_scikit_learn_does():
+    from sklearn.metrics import f1_score
+
+    from rnnkit.tasks.common import macro_f1
+
+    t, p = ["a", "b", "b"], ["a", "a", "b"]
+    assert macro_f1(t, p, ["a", "b"]) == pytest.approx(f1_score(t, p, labels=["a", "b"], average="macro"))
+    with pytest.raises(InputTypeError, match=r"^labels: expected a list of labels, got a str 'ab'"):
+        macro_f1(t, p, "ab")        # read as 'a' and 'b' by luck here, 'pos' as 'p', 'o', 's' (F1 0.0)
+    with pytest.raises(DataError, match=r"^y_true: expected at least one label, got none"):
+        macro_f1([], [])            # 0.0 for nothing scored; scikit-learn: 'Found empty input array'

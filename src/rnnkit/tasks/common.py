@@ -168,7 +168,10 @@ def macro_f1(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any]
     """Unweighted mean of per-class F1 over ``labels`` (default: every label in truth or prediction);
     a class with no true and no predicted item is left out, an F1 with a zero denominator is 0."""
     y_true, y_pred = _paired(y_true, y_pred)
-    labels = sorted(set(y_true) | set(y_pred)) if labels is None else list(labels)
+    if not y_true:   # 0.0 for nothing scored, where accuracy and scikit-learn's f1_score refuse it
+        raise DataError("y_true: expected at least one label, got none")
+    # a str was read as one label per character, silently (confusion_matrix refused it)
+    labels = sorted(set(y_true) | set(y_pred)) if labels is None else list(check_items("labels", labels))
     f1s = []
     for lab in labels:
         tp = sum(t == lab and p == lab for t, p in zip(y_true, y_pred))

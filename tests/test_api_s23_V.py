@@ -326,3 +326,18 @@ def test_macro_f1_refuses_a_str_of_labels_and_no_items_as_scikit_learn_does():
         macro_f1(t, p, "ab")        # read as 'a' and 'b' by luck here, 'pos' as 'p', 'o', 's' (F1 0.0)
     with pytest.raises(DataError, match=r"^y_true: expected at least one label, got none"):
         macro_f1([], [])            # 0.0 for nothing scored; scikit-learn: 'Found empty input array'
+
+
+def test_classification_metrics_and_bio_spans_refuse_what_they_cannot_read():
+    from sklearn.metrics import accuracy_score
+
+    from rnnkit.tasks.common import bio_spans, classification_metrics
+
+    m = classification_metrics(["pos", "neg"], ["pos", "pos"], ["neg", "pos"])
+    assert m["accuracy"] == accuracy_score(["pos", "neg"], ["pos", "pos"]) and m["labels"] == ["neg", "pos"]
+    with pytest.raises(InputTypeError, match=r"^labels: expected a list of labels, got a str 'ab'"):
+        classification_metrics(["a"], ["a"], "ab")        # the classes 'a' and 'b', silently
+    assert bio_spans(["B-PER", "I-PER", "O"]) == {("PER", 0, 2)}
+    for tags, bad in ((["B-PER", None], "NoneType None"), ([1, "O"], "int 1")):   # a bare AttributeError
+        with pytest.raises(InputTypeError, match=rf"^tags\[\d\]: expected a str tag, got {bad}"):
+            bio_spans(tags)

@@ -201,7 +201,7 @@ def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], labels:
     as an error: it gets its own row and column at the end of ``"labels"``, an F1 of 0 in the macro
     mean, and is counted in ``"unseen_labels"`` (:func:`unseen_report`). A *predicted* label outside
     ``labels`` is a DataError (a prediction can only be a known class)."""
-    report = unseen_report(y_true, labels)
+    report = unseen_report(y_true, check_items("labels", labels))   # a str: one class per character, silently
     labels = list(labels) + sorted(set(y_true) - set(labels))
     return {"accuracy": accuracy(y_true, y_pred), "macro_f1": macro_f1(y_true, y_pred, labels),
             "confusion_matrix": confusion_matrix(y_true, y_pred, labels), "labels": labels, **report}
@@ -220,6 +220,8 @@ def bio_spans(tags: Sequence[str]) -> set[tuple[str, int, int]]:
     spans = set()
     prev, cur_type, start = "O", None, 0
     for i, tag in enumerate(list(check_items("tags", tags, "tags")) + ["O"]):
+        if not isinstance(tag, str):   # None (a missing tag) or a number was a bare AttributeError ('partition')
+            raise InputTypeError(f"tags[{i}]: expected a str tag, got {type(tag).__name__} {tag!r}")
         prefix, _, typ = tag.partition("-")
         if prefix not in ("B", "I", "E", "S") or not typ:
             prefix, typ = "O", None

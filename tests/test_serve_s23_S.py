@@ -588,3 +588,18 @@ def test_state_false_or_lengths_true_where_the_graph_has_no_such_option_is_refus
     assert [i.name for i in resolve(tmp_path / "clf").inputs] == [i.name for i in resolve(clf).inputs] == ["ids",
                                                                                                            "lengths"]
     assert [i.name for i in resolve(model, inputs=spec).inputs] == ["x", "cat"]
+
+
+def test_a_body_sent_with_get_or_head_is_refused_not_ignored(tmp_path):
+    """GET /forecast and /health take no parameters: a query parameter is refused (a typo is not ignored), but a body
+    ('{"horizon": 5}', a client that meant to ask for something) was ignored, silently, and the default answer given.
+    It is a 422 naming the body; nothing changes. Oracle: the same requests without a body."""
+    client, service = seasonal_service(tmp_path)
+    with client:
+        for method, path in (("GET", "/forecast"), ("GET", "/health"), ("HEAD", "/forecast"), ("HEAD", "/health")):
+            r = client.request(method, path, content=b'{"horizon": 5}', headers={"content-type": "application/json"})
+            assert r.status_code == 422, (method, path, r.text)
+            if method == "GET":
+                assert r.json() == {"error": f"body: expected none ({method} {path} takes no parameters), got 14 bytes"}
+            assert client.request(method, path).status_code == 200
+    assert service.journal.entries == []

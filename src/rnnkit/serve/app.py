@@ -246,7 +246,7 @@ def _query_names(dependant: Any) -> set[str]:
 
 async def _checked_request(request: Request) -> None:
     """Every endpoint's first dependency (it runs before the body is validated): refuses what the strict
-    parse found, and query parameters the endpoint does not declare."""
+    parse found, query parameters the endpoint does not declare, and a body sent with GET or HEAD."""
     if request.scope.get(_BODY_ERROR):
         raise RequestError(*request.scope[_BODY_ERROR])
     route = request.scope.get("route")
@@ -256,6 +256,9 @@ async def _checked_request(request: Request) -> None:
         want = f"parameters among {known}" if known else "no query parameters"
         raise RequestError(422, f"query: expected {want} ({request.method} {_cut(request.url.path, 200)}), got "
                                 f"{unknown[0][:60]!r}")
+    if request.method in ("GET", "HEAD") and (body := await request.body()):   # ignored, silently, as a query was
+        raise RequestError(422, f"body: expected none ({request.method} {_cut(request.url.path, 200)} takes no "
+                                f"parameters), got {len(body)} bytes")
 
 
 async def _send_error(send, status: int, reason: str, close: bool = False) -> None:

@@ -25,7 +25,7 @@ import copy
 import math
 import time
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -37,6 +37,7 @@ from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_t
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.tasks.label_text import differ_by as _differ_by, invisible_only, label_spelling
+from rnnkit.tasks.label_shapes import unordered_labels
 from rnnkit.training.callbacks import MetricLogger
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
     BASELINE_FILES, RUN_FILES, RUN_SCHEMA, config_from_dict, load_run, load_weights, run_file, run_vocab, save_run,
@@ -367,23 +368,6 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
     one_spelling_per_label(out, what, lambda i: item_at(what, i, places))
     _one_spelling_per_number(out, what, lambda i: item_at(what, i, places))   # '1' and 1.0: two classes, silently
     return out
-
-
-def unordered_labels(labels: Any) -> str:
-    """Why ``labels`` is no sequence of labels, or ``""``: a dict (iterating it gives its KEYS: ``{text: label}``
-    trained every text as a class of its own), a set (its order is the hash's, not the items'), a DataFrame (its
-    column names). scikit-learn refuses the first two ('y should be a 1d array').
-
-    >>> unordered_labels(["pos"]), unordered_labels({"pos", "neg"})
-    ('', 'a set (unordered: the labels would not follow the items)')
-    """
-    if isinstance(labels, Mapping):
-        return "a dict (its keys would be read as the labels; pass list(d.values()) in the items' order)"
-    if isinstance(labels, (set, frozenset)):
-        return f"a {type(labels).__name__} (unordered: the labels would not follow the items)"
-    if type(labels).__name__ == "DataFrame":
-        return "a DataFrame (its column names would be read as the labels; pass its column: df['label'])"
-    return ""
 
 
 def one_spelling_per_label(texts: Sequence[str], what: str, place=None) -> None:

@@ -7,10 +7,12 @@ session 23 it did so whatever the offsets were, so a daily series written partly
 day was read as one clock's dates, silently. pandas refuses such a column ("Mixed timezones detected. Pass utc=True").
 
 One zone's offsets in a series: at most two, at most two hours apart (a daylight-saving shift is one hour, 30 minutes
-at Lord Howe, two at Troll station), switching at most twice a year (spring and autumn: 2n + 1 times within n years). A column outside that is a
-DataError naming both offsets and the data rows where they first appear, with the ways out (one zone first, or each
-zone's rows as a series of its own). A zone that changed its standard offset during the series (Moscow 2011/2014)
-is refused too, with the same ways out.
+at Lord Howe, two at Troll station), switching at most :data:`CHANGES_A_YEAR` times a year (spring and autumn, and
+twice more where daylight saving pauses for Ramadan: Morocco 2012-2018, Egypt 2010 and 2014 -- session 23's first rule,
+twice a year, refused those zones' own clocks: 5 changes within 12 months at Casablanca, tz database); 5n + 1 times
+within n years. A column outside that is a DataError naming both offsets and the data rows where they first appear,
+with the ways out (one zone first, or each zone's rows as a series of its own). A zone that changed its standard offset
+during the series to a third offset is refused too, with the same ways out.
 
 >>> import pandas as pd
 >>> t = pd.Series(["2024-01-01T00:00+01:00", "2024-01-02T00:00-05:00"])
@@ -37,6 +39,9 @@ __all__ = ["check_zone_offsets"]
 
 #: the largest daylight-saving shift in the tz database (Antarctica/Troll: +00:00 in winter, +02:00 in summer)
 MAX_SHIFT = datetime.timedelta(hours=2)
+#: the most clock changes of one zone within 12 months (tz database 1970-2037, two offsets: Africa/Casablanca's 5 --
+#: spring, Ramadan's start and end, autumn, then spring; within n years at most 4n + 2); more is two zones' times
+CHANGES_A_YEAR = 5
 
 
 def check_zone_offsets(parsed: dict[Any, pd.Timestamp], values: pd.Series, what: str) -> None:
@@ -50,7 +55,7 @@ def check_zone_offsets(parsed: dict[Any, pd.Timestamp], values: pd.Series, what:
     changes = sum(a != b for a, b in zip(by_time, by_time[1:]))
     span = max(t.value for t in parsed.values()) - min(t.value for t in parsed.values())
     years = math.ceil(span / 1e9 / 86400 / 365.2425) or 1
-    if len(kinds) == 2 and kinds[1] - kinds[0] <= MAX_SHIFT and changes <= 2 * years + 1:   # spring, autumn, spring
+    if len(kinds) == 2 and kinds[1] - kinds[0] <= MAX_SHIFT and changes <= CHANGES_A_YEAR * years + 1:
         return
     first = {}
     for row, v in values.items():
@@ -62,8 +67,8 @@ def check_zone_offsets(parsed: dict[Any, pd.Timestamp], values: pd.Series, what:
     shown = (f"{_hours(a)} (first in data row {first[a] + 1}) and {_hours(b)} (first in data row {first[b] + 1})"
              + (f" ({len(kinds)} offsets)" if len(kinds) > 2 else ""))
     if len(kinds) == 2 and kinds[1] - kinds[0] <= MAX_SHIFT:
-        why = (f"which change {changes} times within {years} year(s), where a daylight-saving zone changes twice a "
-               "year: times of two zones")
+        why = (f"which change {changes} times within {years} year(s), where one zone's clock changes at most "
+               f"{CHANGES_A_YEAR} times a year (daylight saving, and its Ramadan pause in Morocco): times of two zones")
     else:
         why = f"{abs(b - a).total_seconds() / 3600:g} hours apart: times of two zones"
     raise DataError(f"{what}: expected the UTC offsets of one time zone (at most two, a daylight-saving shift apart), "

@@ -1,0 +1,84 @@
+"""Session 23, helper W: hostile review of the session's own new checks -- valid inputs they refused.
+
+Each test's oracle is an outside reader of the same input (pandas and the tz database, Python's codecs, ...) or the
+same request / data given the way the new check accepts.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zoneinfo
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import DataError
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+# ----------------------------------------------------------------------------- one zone's offsets (9606b5b)
+def _local_times(zone: str, start: str, periods: int, freq: str) -> pd.DatetimeIndex:
+    """The zone's own clock (tz database), each time once: daily at local noon, or hourly instants."""
+    if freq == "D":
+        return pd.date_range(f"{start} 12:00", periods=periods, freq="D", tz=zone)   # Cairo changes at midnight
+    return pd.date_range(start, periods=periods, freq="h", tz="UTC").tz_convert(zone)
+
+
+@pytest.mark.parametrize("zone, start", [("Africa/Casablanca", "2013-01-01"), ("Africa/Casablanca", "2012-01-01"),
+                                         ("Africa/Cairo", "2014-01-01"), ("Africa/Cairo", "2010-01-01")])
+@pytest.mark.parametrize("freq", ["D", "h"])
+def test_a_zone_whose_daylight_saving_pauses_for_ramadan_is_one_zone(tmp_path, zone, start, freq):
+    # 9606b5b allowed two offsets to change at most 2n + 1 times within n years ('twice a year'): Morocco (2012-2018)
+    # and Egypt (2010, 2014) suspend daylight saving for Ramadan -- 4 changes a year, 5 within 12 months -- so a
+    # Casablanca or Cairo logger's own series, written with its offsets, was refused as 'times of two zones'.
+    # Oracle: the tz database's clock of that one zone, read as pandas reads it (hourly: the UTC instants; daily: the
+    # local dates, as Berlin's are read).
+    from rnnkit.data.series import parse_dates
+
+    periods = 365 * (3 if start == "2012-01-01" else 1) * (24 if freq == "h" else 1)
+    times = _local_times(zone, start, periods, freq)
+    offsets = {t.utcoffset() for t in times}
+    assert len(offsets) == 2                          # one zone's two offsets, changing 4 times a year
+    assert sum(a != b for a, b in zip(times.map(lambda t: t.utcoffset()), times[1:].map(lambda t: t.utcoffset()))) >= 4
+    text = pd.Series([t.isoformat() for t in times])
+    index, _ = parse_dates(text, "time_col 't'")
+    if freq == "h":
+        assert index.equals(pd.DatetimeIndex(pd.to_datetime(text, utc=True)).as_unit(index.unit))
+    else:
+        assert list(index) == list(times.tz_localize(None))
+    # the CSV the logger wrote, read as Berlin's is, and the same frame given to the forecaster
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.tasks.forecasting import Forecaster
+    from toy_data import write_frame
+
+    frame = pd.DataFrame({"t": text, "y": np.arange(len(text)) % 7 + 1.0})
+    assert list(read_series_csv(write_frame(tmp_path / "z.csv", frame), "t", what="--csv")["t"]) == list(index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # (hourly: the series' clock-change notes are not the point)
+        Forecaster("seasonal_naive", horizon=2, period=7).fit(frame, target="y", time_col="t")
+
+
+def test_offsets_changing_more_often_than_one_zones_clock_are_still_two_zones():
+    # the bound stays a bound: a logger alternating Z and +01:00 every week (52 changes a year) is refused as before
+    from rnnkit.data.series import parse_dates
+
+    days = pd.date_range("2024-01-01", periods=364, freq="D")
+    text = pd.Series([f"{d:%Y-%m-%d}T00:00:00{'Z' if (i // 7) % 2 else '+01:00'}" for i, d in enumerate(days)])
+    with pytest.raises(DataError, match=r"which change 51 times within 1 year\(s\), where one zone's clock changes at "
+                                        r"most 5 times a year"):
+        parse_dates(text, "time_col 't'")
+    # and every zone of the tz database keeps its own clock readable within a year (2012-2018: Morocco's worst)
+    worst = 0
+    for zone in ("Africa/Casablanca", "Africa/El_Aaiun", "Africa/Cairo", "Asia/Hebron", "Atlantic/Azores"):
+        z = zoneinfo.ZoneInfo(zone)
+        hours = pd.date_range("2012-01-01", "2019-01-01", freq="D", tz="UTC")
+        offs = [t.to_pydatetime().astimezone(z).utcoffset() for t in hours]
+        for s in range(0, len(offs) - 365, 15):
+            window = offs[s:s + 365]
+            if len(set(window)) == 2:
+                worst = max(worst, sum(a != b for a, b in zip(window, window[1:])))
+    from rnnkit.data.timeseries.offsets import CHANGES_A_YEAR
+
+    assert worst <= CHANGES_A_YEAR

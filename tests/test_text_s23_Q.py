@@ -308,3 +308,31 @@ def test_full_width_forms_of_known_words_are_warned_at_predict(saved_classifier,
         "2 of 5 input(s) hold full-width or half-width forms training never saw whose plain forms it knows (words "
         "units), lines [1, 4], e.g. 'ＧＯＯＤ film': the network reads <unk> there; write them as training did (NFKC "
         "folds them)"]
+
+
+# ---------------------------------------------------------------------------------------- translate: one very long word
+def test_a_long_unknown_word_is_analysed_in_linear_work_with_the_same_glosses():
+    """Before: the lexicon tried every cut of an unknown word as a compound split, each a slice and a lower-cased
+    lookup of the whole prefix: one word of 98,000 characters (a line without spaces given to translate predict) took
+    56 s, one of 1 MB hours (quadratic). No known word is longer than the longest training word, so no split's first
+    part is: the cuts stop there. Oracle: the same lexicon without the bound (every cut tried) -- the same analyses,
+    glosses and phrases; and the lookups of a 20,000-character word are a few hundred, not ~100,000."""
+    from rnnkit.tasks.seq2seq_lexicon import Lexicon
+
+    table = {"Zeile": "line", "Abstand": "spacing", "Haus": "house", "Tür": "door", "Straße": "street",
+             "İstanbul": "Istanbul", "Bewertung": "evaluation", "schön": "beautiful"}
+    counts = {w: i + 1 for i, w in enumerate(table)}
+    words = ["Zeilenabstand", "Haustür", "Straßenhaus", "Haustürabstand", "Zeilenabstandes", "istanbulhaus", "Hauses",
+             "bewerten", "Schönheit", "Auto", "HausHausHausHaus", "Abstandzeile" * 3]
+    bounded, every = Lexicon(table, counts), Lexicon(table, counts)
+    every._longest = 10 ** 9
+    for w in words:
+        assert (bounded.analyse(w), bounded.gloss(w), bounded.phrase(w)) == \
+               (every.analyse(w), every.gloss(w), every.phrase(w)), w
+    assert bounded.phrase("Zeilenabstand") == "line spacing"
+    seen = []
+    known = bounded._known
+    bounded._known = lambda w: (seen.append(len(w)), known(w))[1]
+    long = "dasHausistgroß" * 1_500
+    assert bounded.analyse(long) == [long] and bounded.gloss(long) == long
+    assert len(seen) < 500 and max(seen) == len(long)      # the word itself, once; its prefixes up to a known length

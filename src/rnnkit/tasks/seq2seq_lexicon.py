@@ -64,6 +64,10 @@ class Lexicon:
             self._folded.setdefault(w.lower(), w)
         self._cache: dict[str, list[str]] = {}
         self._base: dict[str, str | None] = {}
+        # no known word is longer (str.lower never shortens a word): a split's first part ends by this many
+        # characters, so a long unknown word costs its length, not its square (session 23: one word of 98,000
+        # characters given to translate took 56 s here, one of 1 MB was hours)
+        self._longest = max((len(k) for k in [*self.table, *self._folded]), default=0) + max(map(len, LINKERS))
 
     def _known(self, w: str) -> str | None:
         """The known word that ``w`` is, case-blind (the most frequent form), else None."""
@@ -101,7 +105,7 @@ class Lexicon:
             out.append((math.log(self.counts.get(head, 0) + 1), [head]))
         if parts_left < 2:
             return out
-        for i in range(self.min_part, len(w) - self.min_part + 1):
+        for i in range(self.min_part, min(len(w) - self.min_part, self._longest) + 1):
             rest = w[i:]
             for link in LINKERS:
                 if link and not w[:i].endswith(link):

@@ -341,3 +341,19 @@ def test_classification_metrics_and_bio_spans_refuse_what_they_cannot_read():
     for tags, bad in ((["B-PER", None], "NoneType None"), ([1, "O"], "int 1")):   # a bare AttributeError
         with pytest.raises(InputTypeError, match=rf"^tags\[\d\]: expected a str tag, got {bad}"):
             bio_spans(tags)
+
+
+def test_plot_gradient_flow_checks_its_path_before_drawing(tmp_path):
+    from rnnkit.diagnostics import plot_gradient_flow
+
+    norms = {"lstm": torch.rand(5, 2)}
+    (tmp_path / "file").write_text("x")
+    for path, error, match in ((tmp_path / "flow.jpg", ConfigError, r"expected a \.png file path \(the plot is written"),
+                               (tmp_path / "flow.svg", ConfigError, "written as PNG"),    # PNG bytes under .jpg/.svg
+                               (tmp_path / "file" / "x.png", ConfigError, "an existing file"),   # FileExistsError
+                               (b"flow.png", InputTypeError, "str or os.PathLike")):           # a bare TypeError
+        with pytest.raises(error, match=rf"^path: .*{match}"):
+            plot_gradient_flow(norms, path)
+    assert not (tmp_path / "flow.jpg").exists()
+    out = plot_gradient_flow(norms, tmp_path / "sub" / "flow.png")       # oracle: a .png path is written as PNG
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -34,10 +34,11 @@ def word_keys(sent: list[str]) -> list[str]:
 
 
 def check_sentences(sents: Any, what: str = "sentences", places: Sequence[str] | None = None) -> list[list[str]]:
-    """The sentences as lists of tokens as read (:func:`_as_read`: NFC, no bidi marks): non-empty strings with something besides white space, none around
-    them, valid Unicode and no NUL (the shared rule, :func:`~rnnkit._validate.check_no_nul`: a CoNLL file holding
-    one is refused; through the API the NUL became a character the network learned) -- else a typed error naming
-    the token (``sentences[3][1]``, and where its sentence was read: ``places``)."""
+    """The sentences as lists of tokens as read (:func:`_as_read`: NFC, no bidi marks): non-empty strings with
+    something besides white space, none around them, valid Unicode and no NUL (the shared rule,
+    :func:`~rnnkit._validate.check_no_nul`: a CoNLL file holding one is refused; through the API the NUL became a
+    character the network learned) -- else a typed error naming the token (``sentences[3][1]``, and where its
+    sentence was read: ``places``)."""
     if not isinstance(sents, (list, tuple)):
         raise InputTypeError(f"{what}: expected a list of token lists, got {type(sents).__name__}")
     if not sents:

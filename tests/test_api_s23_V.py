@@ -357,3 +357,17 @@ def test_plot_gradient_flow_checks_its_path_before_drawing(tmp_path):
     assert not (tmp_path / "flow.jpg").exists()
     out = plot_gradient_flow(norms, tmp_path / "sub" / "flow.png")       # oracle: a .png path is written as PNG
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_epoch_batches_checks_its_length_and_what_make_returns():
+    from rnnkit.training.data import EpochBatches
+
+    cfg = TrainConfig(epochs=1, quiet=True)
+    for length, error in ((-1, ConfigError), (2.5, InputTypeError), (True, InputTypeError)):
+        with pytest.raises(error, match=r"^length: expected None or an int >= 0 \(batches per epoch\)"):
+            EpochBatches(lambda e: _data(), length)        # -1: a raw ValueError of len() when fit began
+    with pytest.raises(InputTypeError, match=r"^make: expected make\(epoch\) to return an iterable of batches, got "
+                                             r"NoneType for epoch 0"):
+        Trainer(_model(0), _loss, config=cfg).fit(EpochBatches(lambda e: None, 4))   # a bare TypeError
+    r = Trainer(_model(0), _loss, config=cfg).fit(EpochBatches(lambda e: _data(), np.int64(4)))  # oracle: the list
+    assert r.history[0]["train_loss"] == Trainer(_model(0), _loss, config=cfg).fit(_data()).history[0]["train_loss"]

@@ -36,7 +36,7 @@ from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence
 
 from rnnkit._validate import check_int, is_int
-from rnnkit.errors import CheckpointError, InputTypeError, ShapeError
+from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ShapeError
 
 __all__ = ["EpochBatches", "begin_epoch", "epoch_length", "LENGTHS_KEY", "split_time", "detach_state", "tree_map", "to_device"]
 
@@ -50,7 +50,10 @@ class EpochBatches:
     def __init__(self, make: Callable[[int], Iterable[Any]], length: int | None = None) -> None:
         if not callable(make):
             raise InputTypeError(f"make: expected a callable make(epoch) -> batches, got {type(make).__name__}")
-        self.make, self.epoch, self._skip, self._length = make, 0, 0, length
+        if length is not None and (not is_int(length) or length < 0):   # -1 was a raw ValueError of len() at fit
+            error = ConfigError if is_int(length) else InputTypeError
+            raise error(f"length: expected None or an int >= 0 (batches per epoch), got {length!r}")
+        self.make, self.epoch, self._skip, self._length = make, 0, 0, None if length is None else int(length)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch, self._skip = epoch, 0
@@ -65,7 +68,11 @@ class EpochBatches:
 
     def __iter__(self) -> Iterator[Any]:
         skip, self._skip = self._skip, 0
-        return itertools.islice(iter(self.make(self.epoch)), skip, None)
+        batches = self.make(self.epoch)
+        if isinstance(batches, (str, bytes)) or not isinstance(batches, Iterable):   # None: a bare TypeError at fit
+            raise InputTypeError(f"make: expected make(epoch) to return an iterable of batches, got "
+                                 f"{type(batches).__name__} for epoch {self.epoch}")
+        return itertools.islice(iter(batches), skip, None)
 
 
 def epoch_length(data: Iterable) -> int | None:

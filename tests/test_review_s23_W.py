@@ -82,3 +82,41 @@ def test_offsets_changing_more_often_than_one_zones_clock_are_still_two_zones():
     from rnnkit.data.timeseries.offsets import CHANGES_A_YEAR
 
     assert worst <= CHANGES_A_YEAR
+
+
+# ----------------------------------------------------------------------------- the service's charset rule (369df9c)
+OBS = b'{"observations":[{"id":"series","time":60,"value":1.0}]}'
+
+
+def test_a_charset_that_reads_the_body_as_utf8_does_is_not_refused(tmp_path):
+    # 369df9c made a declared charset other than 'utf-8'/'utf8' a 415, so an ASCII body declared 'us-ascii' or
+    # 'ISO-8859-1' (older HTTP clients' default) and UTF-8 under another of its names ('utf_8', Windows' 'cp65001')
+    # were refused, though each reads as the same text (RFC 8259 11: the parameter 'really has no effect on compliant
+    # recipients'). Oracle: the same bytes without a charset (200 and the same journal line); what the rule is for --
+    # bytes another charset reads otherwise -- stays a 415.
+    from toy_data import seasonal_service
+
+    client, service = seasonal_service(tmp_path)
+    with client:
+        kinds = ("us-ascii", "ISO-8859-1", '"windows-1252"', "utf_8", "cp65001", "u8")
+        for n, charset in enumerate(kinds, 60):
+            body = OBS.replace(b"60", str(n).encode())
+            r = client.post("/observations", content=body, headers={"content-type": f"application/json; charset={charset}"})
+            assert r.status_code == 200, (charset, r.text)
+        plain = [e for e in service.journal.entries]
+        assert len(plain) == len(kinds)
+        for charset, body in (("ISO-8859-1", OBS.replace(b"series", "séries".encode("latin-1"))),   # not ASCII
+                              ("us-ascii", OBS.replace(b"series", "séries".encode("utf-8"))),       # not what it says
+                              ("iso-2022-jp", OBS.replace(b"series", "\u3042".encode("iso-2022-jp"))),  # ESC $ B: kana
+                              ("utf-16", OBS.decode().encode("utf-16")), ("rot13", OBS), ("", OBS)):
+            r = client.post("/observations", content=body, headers={"content-type": f"application/json; charset={charset}"})
+            assert r.status_code == 415, (charset, r.text)
+            assert r.json()["error"] == (f"content-type: expected charset utf-8 or none (JSON text is UTF-8, RFC 8259 "
+                                         f"8.1), got charset {charset!r}")
+        assert service.journal.entries == plain
+    client2, service2 = seasonal_service(tmp_path / "oracle")
+    with client2:
+        for n in range(60, 60 + len(kinds)):
+            assert client2.post("/observations", content=OBS.replace(b"60", str(n).encode()),
+                                headers={"content-type": "application/json"}).status_code == 200
+        assert [e for e in service2.journal.entries] == plain

@@ -25,7 +25,7 @@ UTF-8, nested too deep; a Content-Length beside Transfer-Encoding), 405 for a wr
 :data:`BODY_TIMEOUT` seconds of its headers (``rnnkit serve --body-timeout``; the connection is then closed; a
 late head: :mod:`rnnkit.serve.head`), 415 for a Content-Encoding other than gzip, deflate or identity (gzip and
 deflate bodies are decompressed, to at most :data:`MAX_BODY_BYTES`) or a Content-Type charset other than UTF-8
-(JSON text is UTF-8, RFC 8259 8.1). A JSON object with a key given twice (``{"value": 1, "value": 2}``) or an integer
+(JSON text is UTF-8, RFC 8259 8.1; an ASCII body in an ASCII charset reads alike: :func:`reads_as_utf8`). A JSON object with a key given twice (``{"value": 1, "value": 2}``) or an integer
 literal longer than Python reads (4,300 digits) is a 422 naming the key (JSON readers disagree on which
 value wins; none is guessed), and so is a query parameter no endpoint takes (``/forecast?horizn=5``: the
 endpoints take none; a typo is not ignored). Nothing changes on a rejected request.
@@ -34,6 +34,7 @@ endpoints take none; a typo is not ignored). Nothing changes on a rejected reque
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import email.message
 import email.utils
@@ -191,9 +192,10 @@ class StrictJSONRequest(Request):
             status = 422
             charset = declared_charset(self.headers.get("content-type", ""))
             try:   # UTF-8 only (RFC 8259; json.loads also took UTF-16 and UTF-32 bytes), a BOM allowed
-                if charset is not None:   # Latin-1 bytes that happen to be UTF-8 ('Ã©') were read as UTF-8 ('é')
-                    raise LookupError(charset)
-                text = (await self.body()).decode("utf-8-sig")
+                body = await self.body()
+                if charset is not None and not reads_as_utf8(charset, body):   # Latin-1 bytes that happen to be
+                    raise LookupError(charset)                                 # UTF-8 ('Ã©') were read as 'é'
+                text = body.decode("utf-8-sig")
                 self._json = json.loads(text, object_pairs_hook=unique_keys, parse_int=integer)
             except UnicodeDecodeError as e:  # FastAPI said only "There was an error parsing the body"
                 status, self._json = 400, {}
@@ -225,6 +227,21 @@ def declared_charset(content_type: str) -> str | None:
         return None
     charset = email.utils.collapse_rfc2231_value(charset)
     return None if charset.strip().lower() in ("utf-8", "utf8") else charset
+
+
+def reads_as_utf8(charset: str, body: bytes) -> bool:
+    """Whether ``body`` read in the declared ``charset`` is the text UTF-8 reads: ``charset`` another name of UTF-8
+    (Python's ``utf_8``, ``u8``, Windows' ``cp65001``), or an ASCII body that the charset reads as ASCII (``us-ascii``,
+    ``iso-8859-1``, ``windows-1252``: they and UTF-8 read those bytes alike; the body is read both ways). Session 23's
+    415 refused these too, where nothing could be misread (RFC 8259 11: a charset parameter 'really has no effect on
+    compliant recipients'); UTF-16, EBCDIC, an ISO-2022 escape and non-ASCII bytes under another charset stay 415."""
+    try:
+        codec = codecs.lookup(charset.strip())
+        if codec.name in ("utf-8", "utf-8-sig"):
+            return True
+        return body.isascii() and body.decode(codec.name) == body.decode("ascii")   # ESC of ISO-2022, '+' of UTF-7
+    except (LookupError, UnicodeError, TypeError):   # unknown, or no text encoding ('rot13', 'base64')
+        return False
 
 
 class StrictRoute(APIRoute):

@@ -101,7 +101,8 @@ def test_a_charset_that_reads_the_body_as_utf8_does_is_not_refused(tmp_path):
         kinds = ("us-ascii", "ISO-8859-1", '"windows-1252"', "utf_8", "cp65001", "u8")
         for n, charset in enumerate(kinds, 60):
             body = OBS.replace(b"60", str(n).encode())
-            r = client.post("/observations", content=body, headers={"content-type": f"application/json; charset={charset}"})
+            r = client.post("/observations", content=body,
+                            headers={"content-type": f"application/json; charset={charset}"})
             assert r.status_code == 200, (charset, r.text)
         plain = [e for e in service.journal.entries]
         assert len(plain) == len(kinds)
@@ -109,7 +110,8 @@ def test_a_charset_that_reads_the_body_as_utf8_does_is_not_refused(tmp_path):
                               ("us-ascii", OBS.replace(b"series", "séries".encode("utf-8"))),       # not what it says
                               ("iso-2022-jp", OBS.replace(b"series", "\u3042".encode("iso-2022-jp"))),  # ESC $ B: kana
                               ("utf-16", OBS.decode().encode("utf-16")), ("rot13", OBS), ("", OBS)):
-            r = client.post("/observations", content=body, headers={"content-type": f"application/json; charset={charset}"})
+            r = client.post("/observations", content=body,
+                            headers={"content-type": f"application/json; charset={charset}"})
             assert r.status_code == 415, (charset, r.text)
             assert r.json()["error"] == (f"content-type: expected charset utf-8 or none (JSON text is UTF-8, RFC 8259 "
                                          f"8.1), got charset {charset!r}")

@@ -26,7 +26,8 @@ UTF-8, nested too deep; a Content-Length beside Transfer-Encoding), 405 for a wr
 late head: :mod:`rnnkit.serve.head`), 415 for a Content-Encoding other than gzip, deflate or identity (gzip and
 deflate bodies are decompressed, to at most :data:`MAX_BODY_BYTES`) or a Content-Type charset other than UTF-8
 (JSON text is UTF-8, RFC 8259 8.1; an ASCII body in an ASCII charset reads alike: :func:`reads_as_utf8`). A JSON
-object with a key given twice (``{"value": 1, "value": 2}``) or an integer literal longer than Python reads (4,300 digits) is a 422 naming the key (JSON readers disagree on which
+object with a key given twice (``{"value": 1, "value": 2}``) or an integer literal longer than Python reads (4,300
+digits) is a 422 naming the key (JSON readers disagree on which
 value wins; none is guessed), and so is a query parameter no endpoint takes (``/forecast?horizn=5``: the
 endpoints take none; a typo is not ignored). Nothing changes on a rejected request.
 """

@@ -371,3 +371,16 @@ def test_epoch_batches_checks_its_length_and_what_make_returns():
         Trainer(_model(0), _loss, config=cfg).fit(EpochBatches(lambda e: None, 4))   # a bare TypeError
     r = Trainer(_model(0), _loss, config=cfg).fit(EpochBatches(lambda e: _data(), np.int64(4)))  # oracle: the list
     assert r.history[0]["train_loss"] == Trainer(_model(0), _loss, config=cfg).fit(_data()).history[0]["train_loss"]
+
+
+def test_split_indices_refuses_an_unseeded_or_impossible_split():
+    from rnnkit.tasks.base import split_indices
+
+    assert [a.tolist() for a in split_indices(np.int64(5), 0.4, np.int64(0))] == [[0, 1, 3], [2, 4]]   # the doctest's
+    for n, seed, error, match in ((5, None, ConfigError, "seed: expected an int"),   # an unseeded split, silently
+                                  (5, -1, ConfigError, "seed: expected an int"),     # numpy's bare ValueError
+                                  (-1, 0, ConfigError, "n: expected an int >= 0"),   # nothing held out, silently
+                                  (True, 0, InputTypeError, "n: expected an int"),   # one item
+                                  (5.0, 0, InputTypeError, "n: expected an int")):   # a bare AxisError
+        with pytest.raises(error, match=rf"^{match}"):
+            split_indices(n, 0.4, seed)

@@ -50,7 +50,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit._validate import did_you_mean, is_bool
+from rnnkit._validate import check_number, check_seed, did_you_mean, is_bool
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
 from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
@@ -70,7 +70,8 @@ def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.nd
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.integer, np.floating)) \
             or not 0 <= fraction < 1:   # a negative share held out all but round(n * |fraction|) items
         raise ConfigError(f"fraction: expected a number in [0, 1), got {fraction!r}")
-    perm = np.random.default_rng(seed).permutation(n)
+    n = check_number("n", n, lo=0, integer=True)    # -1 and True split nothing / one item, 5.0 a bare AxisError
+    perm = np.random.default_rng(check_seed(seed)).permutation(n)   # None drew an unseeded split, silently
     k = int(round(n * fraction))
     return np.sort(perm[k:]), np.sort(perm[:k])
 

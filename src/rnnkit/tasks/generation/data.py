@@ -111,3 +111,31 @@ class StreamRounds:
         s = self.start(self.epoch)
         e = min(s + self.round_len, self.x.shape[1])
         yield self.x[:, s:e], self.y[:, s:e], torch.tensor(s)
+
+    def columns_after(self, steps: int, k: int) -> int:
+        """The stream columns the first ``steps`` optimizer steps trained on (passes wrapped around, so it may
+        exceed the stream's length): each round is cut into chunks of ``k`` (the last one shorter), one step each.
+
+        >>> StreamRounds(torch.zeros(2, 7), torch.zeros(2, 7), 4).columns_after(3, 2)   # rounds 4 + 3: 2, 2, 2
+        6
+        """
+        L = self.x.shape[1]
+        widths = [min(self.round_len, L - r * self.round_len) for r in range(self.rounds_per_pass)]
+        per = [math.ceil(w / k) for w in widths]
+        passes, rest = divmod(steps, sum(per))
+        cols = passes * L
+        for w, n in zip(widths, per):
+            if rest < n:
+                return cols + min(rest * k, w)
+            cols, rest = cols + w, rest - n
+        return cols
+
+    def chars_after(self, steps: int, k: int, unit_chars: Tensor) -> int:
+        """The characters of the targets the first ``steps`` steps trained on (``unit_chars[i]``: the characters
+        unit ``i`` covers). Not ``steps * B * k``: a round's last chunk is shorter, and a short text's streams
+        may be shorter than one chunk (8 characters in 4 streams: 4 a step, counted as 4 * k)."""
+        if getattr(self, "_per_col", None) is None:      # characters up to each column, all streams (once)
+            self._per_col = unit_chars[self.y].sum(0).cumsum(0)
+        per_col = self._per_col
+        passes, cols = divmod(self.columns_after(steps, k), self.x.shape[1])
+        return passes * int(per_col[-1]) + (int(per_col[cols - 1]) if cols else 0)

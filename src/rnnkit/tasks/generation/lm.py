@@ -289,7 +289,7 @@ class CharLM(Task):
         self.epoch_log = list(result.history)
         curve = [{"round": r["epoch"], "steps": r["step"], "wall_s": r["wall_s"],
                   "val_bits_per_char": r.get("val_bits_per_char"), "train_bits_per_char": r.get("train_bits_per_char"),
-                  "lr": r.get("lr"), "chars_seen": round(r["step"] * c.batch_size * c.bptt * len(text) / len(ids))}
+                  "lr": r.get("lr"), "chars_seen": data.chars_after(r["step"], c.bptt, unit_chars)}
                  for r in result.history]
         self.history = {"curve": curve, "rounds": result.epochs_run, "steps": result.global_step,
                         "best": result.best, "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason,

@@ -37,3 +37,46 @@ def test_chars_seen_counts_the_characters_trained_on(monkeypatch, text, kw):
     for row in curve:
         assert row["chars_seen"] == sum(seen[: row["steps"]]), (row, seen)
 
+
+# ------------------------------------------------------------------------------------------ Hopfield digits
+def test_digits_threshold_that_blanks_the_prototypes_is_refused(capsys, tmp_path):
+    from sklearn.datasets import load_digits
+
+    from rnnkit.errors import ConfigError
+    from rnnkit.hopfield.experiments import digits_experiment, load_digit_patterns
+    from toy_data import run_cli
+
+    # threshold 15 is above every pixel of the mean images of 0 and 1 (14.28, 14.86: sklearn's data, the oracle):
+    # both prototypes were all -1, one pattern, and every recall was reported correct (1.0, 1.0, 1.0)
+    d = load_digits()
+    brightest = [float(d.data[d.target == c].mean(0).max()) for c in (0, 1)]
+    assert max(brightest) < 15.0 < 16
+    with pytest.raises(ConfigError, match=r"^threshold: .*digit 0's mean image .*got 15: its prototype is blank"):
+        digits_experiment(classes=[0, 1], rules=["storkey"], n_cues=2, threshold=15.0)
+    code, _, err = run_cli(["hopfield", "digits", "--classes", "0", "1", "--threshold", "15", "--n-cues", "2",
+                            "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "threshold" in err and "blank" in err, err
+    assert not (tmp_path / "out").exists()
+    # below the dimmer digit's brightest pixel both prototypes keep pixels and differ: it runs
+    protos, _, _ = load_digit_patterns([0, 1], threshold=min(brightest) - 0.01)
+    assert bool((protos > 0).any(1).all()) and not torch.equal(protos[0], protos[1])
+    r = digits_experiment(classes=[0, 1], rules=["storkey"], n_cues=2, threshold=min(brightest) - 0.01)
+    assert r["threshold"] == pytest.approx(min(brightest) - 0.01)
+
+
+def test_digits_two_classes_with_one_prototype_are_refused(monkeypatch):
+    import sklearn.datasets
+    from sklearn.utils import Bunch
+
+    from rnnkit.errors import ConfigError
+    from rnnkit.hopfield.experiments import load_digit_patterns
+
+    # images of 3 and 5 that binarise to one pattern (a bright left half): nothing stored tells them apart
+    img = torch.zeros(64)
+    img[::2] = 16.0
+    data = torch.stack([img, img + 0.5 * (img == 0), torch.arange(64.0) % 17]).numpy()   # 3, 5, 7
+    monkeypatch.setattr(sklearn.datasets, "load_digits", lambda: Bunch(data=data, target=torch.tensor([3, 5, 7]).numpy()))
+    with pytest.raises(ConfigError, match=r"^threshold: .*got 8: digits 3 and 5 binarise to one pattern"):
+        load_digit_patterns([3, 5], threshold=8.0)
+    protos, _, _ = load_digit_patterns([3, 7], threshold=8.0)   # distinct prototypes load
+    assert not torch.equal(protos[0], protos[1])

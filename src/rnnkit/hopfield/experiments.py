@@ -365,7 +365,24 @@ def load_digit_patterns(classes: Sequence[int], threshold: float = 8.0) -> tuple
         samples.append(imgs)
         sample_labels.append(torch.full((imgs.shape[0],), k))
     binar = lambda x: torch.where(x > threshold, 1.0, -1.0)  # noqa: E731
-    return binar(torch.stack(protos)), binar(torch.cat(samples)), torch.cat(sample_labels)
+    means = torch.stack(protos)
+    protos = binar(means)
+    _check_prototypes(means, protos, classes, threshold)
+    return protos, binar(torch.cat(samples)), torch.cat(sample_labels)
+
+
+def _check_prototypes(means: Tensor, protos: Tensor, classes: Sequence[int], threshold: float) -> None:
+    """ConfigError naming ``threshold`` when a binarised prototype is blank (no pixel above it) or two classes'
+    are one pattern: threshold=15 made every prototype of digits 0 and 1 all -1, and the experiment reported
+    every recall correct (the right prototype is the wrong one's too), with nothing stored to tell them apart."""
+    for k, c in enumerate(classes):
+        if bool((protos[k] < 0).all()):
+            raise ConfigError(f"threshold: expected a threshold below the brightest pixels of digit {c}'s mean image "
+                              f"(max {float(means[k].max()):.2f}), got {threshold:g}: its prototype is blank (all -1)")
+        same = [classes[j] for j in range(k) if torch.equal(protos[j], protos[k])]
+        if same:
+            raise ConfigError(f"threshold: expected a threshold that keeps the digits' prototypes apart, got "
+                              f"{threshold:g}: digits {same[0]} and {c} binarise to one pattern (lower it)")
 
 
 def digits_experiment(classes: Sequence[int] = (0, 1, 4), rules: Sequence[str] = ("hebbian", "storkey"),

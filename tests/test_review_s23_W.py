@@ -122,3 +122,28 @@ def test_a_charset_that_reads_the_body_as_utf8_does_is_not_refused(tmp_path):
             assert client2.post("/observations", content=OBS.replace(b"60", str(n).encode()),
                                 headers={"content-type": "application/json"}).status_code == 200
         assert [e for e in service2.journal.entries] == plain
+
+
+# ----------------------------------------------------------------------------- the service's body deadline (369df9c)
+def test_a_large_body_on_a_slow_honest_link_is_not_cut(tmp_path):
+    # 369df9c cut every body not all there 60 s (body_timeout) after its headers, whatever its size: 16 MiB (the
+    # limit) from a 1 Mbit/s uplink takes 134 s, 1,024 texts of 8 KB 67 s -- honest clients answered 408. A body now
+    # gets 1 s more per BODY_MIN_RATE (16 KiB) received; a trickle is still cut (test_serve_s23_S). Here at 1/120 the
+    # scale: body_timeout 0.5 s, 144 KiB sent 16 KiB every 0.1 s (about 1 s, 160 KiB/s). Oracle: the same body sent
+    # at once (200, the same journal line).
+    from rnnkit.serve.app import create_app
+    from test_serve_s23_S import _forecaster, _status_and_json, _trickle, served
+
+    body = OBS[:-1] + b" " * (144 * 1024) + b"}"          # JSON: white space before the closing brace
+    head = (b"POST /observations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body))
+    service = _forecaster(tmp_path / "slow")
+    with served(create_app(service, body_timeout=0.5)) as port:
+        reply, _ = _trickle(port, head, body, size=16 * 1024)     # 16 KiB each 0.1 s: 10x BODY_MIN_RATE
+        status, _, answer = _status_and_json(reply)
+        assert status == 200, answer
+    oracle = _forecaster(tmp_path / "whole")
+    with served(create_app(oracle, body_timeout=0.5)) as port:
+        reply, _ = _trickle(port, head, body, size=len(body))
+        assert _status_and_json(reply)[0] == 200
+    assert service.journal.entries == oracle.journal.entries and len(service.journal.entries) == 1

@@ -138,7 +138,7 @@ def test_a_body_trickled_past_body_timeout_is_408_and_the_connection_is_closed(t
         status, headers, body = _status_and_json(reply)
         assert (status, headers["connection"], closed) == (408, "close", True), reply
         assert body["error"].startswith("body: expected the request body within 0.5 s of its headers (rnnkit serve "
-                                        "--body-timeout), got "), body
+                                        "--body-timeout, and 1 s more per 16 KiB received), got "), body
         assert body["error"].endswith(f"bytes of {len(OBS)} in that time") and "\n" not in body["error"]
         # chunked, no Content-Length: the same bound
         chunked = (b"POST /observations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"

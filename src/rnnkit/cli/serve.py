@@ -36,8 +36,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn log level")
     p.add_argument("--body-timeout", type=float, default=None, metavar="SECONDS",
-                   help="the longest a request body may take to arrive after its headers; a slower one gets 408 and "
-                        "the connection is closed (default: rnnkit.serve.app.BODY_TIMEOUT, 60)")
+                   help="the longest a request body may take to arrive after its headers, plus 1 s per 16 KiB "
+                        "received (rnnkit.serve.app.BODY_MIN_RATE); a slower one gets 408 and the connection is closed "
+                        "(default: rnnkit.serve.app.BODY_TIMEOUT, 60)")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     add_threads(p)
     return p

@@ -60,7 +60,7 @@ from rnnkit.serve.services import ClassifierService, ForecastService, RequestErr
 from rnnkit.serve.services import _short as short_repr
 
 __all__ = ["create_app", "serve", "Observation", "Observations", "Texts", "BodyLimit", "MAX_OBSERVATIONS", "MAX_TEXTS",
-           "MAX_BODY_BYTES", "BODY_TIMEOUT"]
+           "MAX_BODY_BYTES", "BODY_TIMEOUT", "BODY_MIN_RATE"]
 
 MAX_OBSERVATIONS = 10_000
 MAX_TEXTS = 1_024
@@ -68,8 +68,13 @@ MAX_TEXTS = 1_024
 MAX_BODY_BYTES = 16 * 2 ** 20
 #: The longest a request body may take to arrive, in seconds from its headers (``rnnkit serve --body-timeout``): a
 #: client sending its body a byte a second held its connection and the bytes buffered so far for as long as it
-#: liked (uvicorn bounds idle keep-alive connections, not a body in progress); 16 MiB at 1 MB/s take 17 s.
+#: liked (uvicorn bounds idle keep-alive connections, not a body in progress). A body gets one second more for each
+#: :data:`BODY_MIN_RATE` bytes received, so an honest slow link is never cut, whatever the body's size.
 BODY_TIMEOUT = 60.0
+#: The slowest a body may arrive past :data:`BODY_TIMEOUT` (bytes a second, 128 kbit/s): 16 MiB at 1 Mbit/s (an ADSL
+#: uplink) take 134 s and 1,024 texts of 8 KB 67 s, which a fixed 60 s cut (session 23's first rule) answered 408; a
+#: trickle below this rate is still cut, and a client at this rate pays for the connection it holds with its bytes.
+BODY_MIN_RATE = 16 * 1024
 
 
 class Observation(BaseModel):
@@ -323,8 +328,9 @@ def _decoded(body: bytes, coding: str, limit: int) -> tuple[bytes | None, int, s
 class BodyLimit:
     """ASGI middleware: a request body over ``limit`` bytes gets 413 and ``{"error": ...}`` before any of
     it is parsed -- from its Content-Length, or while it streams in (chunked) -- so a huge payload costs
-    at most ``limit`` bytes of memory; a body not all there ``body_timeout`` seconds after the request's headers
-    gets 408 (and the connection is closed), so a client trickling its body holds no connection for long. A body
+    at most ``limit`` bytes of memory; a body not all there ``body_timeout`` seconds after the request's headers,
+    plus one second per :data:`BODY_MIN_RATE` bytes received, gets 408 (and the connection is closed), so a client
+    trickling its body holds no connection for long and a slow honest one is not cut. A body
     within the limit is passed on unchanged, or decompressed when its Content-Encoding is gzip or deflate (at
     most ``limit`` bytes once decompressed; another coding is a 415 naming it -- a compressed body was read as
     JSON text and refused as 'not UTF-8', and a coding the service does not decode was ignored)."""
@@ -347,14 +353,16 @@ class BodyLimit:
                                      close=True)
         chunks, size = [], 0
         clock = asyncio.get_running_loop()
-        deadline = clock.time() + self.body_timeout
+        start = clock.time()
         while True:
+            allowed = self.body_timeout + size / BODY_MIN_RATE   # a second more per BODY_MIN_RATE bytes received
             try:   # uvicorn's receive() waits for the client's next bytes as long as it takes (cancelling it is safe)
-                message = await asyncio.wait_for(receive(), max(deadline - clock.time(), 0.0))
+                message = await asyncio.wait_for(receive(), max(start + allowed - clock.time(), 0.0))
             except asyncio.TimeoutError:
                 of = f"of {int(declared)} " if declared.isdigit() else "(chunked) "
-                return await _send_error(send, 408, f"body: expected the request body within {self.body_timeout:g} s "
-                                                    f"of its headers (rnnkit serve --body-timeout), got {size} bytes "
+                return await _send_error(send, 408, f"body: expected the request body within {round(allowed, 1):g} s "
+                                                    f"of its headers (rnnkit serve --body-timeout, and 1 s more per "
+                                                    f"{BODY_MIN_RATE // 1024} KiB received), got {size} bytes "
                                                     f"{of}in that time", close=True)
             if message["type"] != "http.request":  # the client went away
                 return None

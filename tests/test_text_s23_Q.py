@@ -336,3 +336,22 @@ def test_a_long_unknown_word_is_analysed_in_linear_work_with_the_same_glosses():
     long = "dasHausistgroß" * 1_500
     assert bounded.analyse(long) == [long] and bounded.gloss(long) == long
     assert len(seen) < 500 and max(seen) == len(long)      # the word itself, once; its prefixes up to a known length
+
+
+def test_the_service_flags_full_width_forms_and_reads_other_texts_once(saved_classifier, monkeypatch):
+    """Lead (Q's LEAD_NOW 1): /predict said nothing of a text whose full-width 'ＧＯＯＤ' reached the network as <unk>,
+    where `classify predict` warns. Oracle: width_form_rows of the same texts; texts without such forms are still
+    tokenized once by the request."""
+    from rnnkit.serve.services import ClassifierService
+    from rnnkit.tasks.classify_unknown import width_form_rows
+
+    path, model = saved_classifier
+    texts = ["ＧＯＯＤ film", "good film", "ｂａｄ ｆｉｌｍ ２", "zebra"]
+    service, want = ClassifierService(path), width_form_rows(model, texts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = service.predict(list(texts))["predictions"]
+        seen = _count_tokenized(monkeypatch)
+        again = service.predict(["good film", "bad film 1"])["predictions"]
+    assert [i for i, p in enumerate(out) if p.get("width_forms")] == want == [0, 2]
+    assert not any("width_forms" in p for p in again) and sorted(seen) == ["bad film 1", "good film"]

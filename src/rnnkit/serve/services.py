@@ -333,7 +333,7 @@ class ClassifierService:
         from rnnkit.data.batching import truncations
         from rnnkit.data.heads import AtLeast
         from rnnkit.tasks.classify_once import encoded_once     # the three readers below tokenize each text once
-        from rnnkit.tasks.classify_unknown import unknown_only_rows
+        from rnnkit.tasks.classify_unknown import unknown_only_rows, width_form_rows
 
         for i, t in enumerate(texts):
             if not t.strip():
@@ -353,17 +353,20 @@ class ClassifierService:
                 raise RequestError(422, reason if reason.startswith("texts") else f"texts: {reason}") from None
             empty = set(self.model.no_token_rows(texts))
             unknown = set(unknown_only_rows(self.model, texts))
+            width = set(width_form_rows(self.model, texts))   # only texts holding such forms are read again
         classes = self.model.classes
         # a text with no token (zero-width spaces alone) is predicted the training labels' class shares: the
         # client is told so ("no_tokens": true), not only the server's log (session 15); a text of units never seen
         # in training alone (emoji under wordpieces: [UNK] alone) gets the network's one guess for <unk>: it is
-        # told so too ("unknown_only": true, session 22; `classify predict` warns for it)
+        # told so too ("unknown_only": true, session 22; `classify predict` warns for it); a text holding full-width
+        # or half-width forms of units the run knows only in their plain form ("width_forms": true, session 23)
         return {"predictions": [{"label": classes[int(np.argmax(p))],
                                  "probabilities": {c: float(v) for c, v in zip(classes, p)},
                                  "truncated": i in cut, **({"tokens": int(cut[i])} if i in cut else {}),
                                  **({"tokens_at_least": True} if isinstance(cut.get(i), AtLeast) else {}),
                                  **({"no_tokens": True} if i in empty else {}),
-                                 **({"unknown_only": True} if i in unknown else {})}
+                                 **({"unknown_only": True} if i in unknown else {}),
+                                 **({"width_forms": True} if i in width else {})}
                                 for i, p in enumerate(probs)]}
 
     def close(self) -> None:

@@ -147,3 +147,25 @@ def test_a_large_body_on_a_slow_honest_link_is_not_cut(tmp_path):
         reply, _ = _trickle(port, head, body, size=len(body))
         assert _status_and_json(reply)[0] == 200
     assert service.journal.entries == oracle.journal.entries and len(service.journal.entries) == 1
+
+
+# ----------------------------------------------------------------------------- evaluate's options (495bfb6)
+def test_an_evaluate_option_refused_is_named_in_one_short_line():
+    # 495bfb6's refusal quoted the option's value with repr(): an array (sample_weight=np.arange(300), a frame) made
+    # a message of several lines and hundreds of characters, where every error of rnnkit is one line naming the
+    # argument. Oracle: the refusal of a scalar value, whose message is unchanged.
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+    from toy_data import CLASSIFY_FAST
+
+    texts = ["good fine film", "bad awful film", "fine good plot", "awful bad plot"] * 4
+    labels = ["pos", "neg"] * 8
+    task = TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 1})).fit(texts, labels, baselines=False)
+    with pytest.raises(ConfigError) as scalar:
+        task.evaluate(texts, labels, sample_weight=3)
+    for value, shown in ((np.arange(300), "array([ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,..."),
+                         (pd.DataFrame({"w": [1.0, 2.0]}), "w 0 1.0 1 2.0")):
+        with pytest.raises(ConfigError) as e:
+            task.evaluate(texts, labels, sample_weight=value)
+        message = str(e.value)
+        assert "\n" not in message and message == str(scalar.value).replace("sample_weight=3", f"sample_weight={shown}")

@@ -159,8 +159,10 @@ def check_evaluate_options(task: Any, options: dict[str, Any]) -> None:
         if name not in known:
             read = f"one of {sorted(set(known))}" if known else "none"
             hint = did_you_mean(name, [*known, "baselines", "places"])
+            shown = " ".join(repr(options[name]).split())   # one line: an array's repr spans several
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
             raise ConfigError(f"{name}: expected an option {type(task).__name__}.evaluate reads ({read}; and "
-                              f"baselines, places), got {name}={options[name]!r}{hint}")
+                              f"baselines, places), got {name}={shown}{hint}")
 
 
 class WallClock(Callback):

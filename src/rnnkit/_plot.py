@@ -7,10 +7,28 @@ import io
 import os
 from pathlib import Path
 
-from rnnkit._io import atomic_write_bytes
-from rnnkit.errors import ConfigError
+from rnnkit._io import atomic_write_bytes, check_folder_path
+from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["figure", "save_png"]
+__all__ = ["figure", "save_png", "png_path", "OTHER_IMAGES"]
+
+#: Suffixes of other image formats: a PNG written there is a file its viewers misread (session 23).
+OTHER_IMAGES = (".jpg", ".jpeg", ".svg", ".pdf", ".gif", ".tif", ".tiff", ".webp", ".bmp", ".eps", ".ps")
+
+
+def png_path(path) -> Path:
+    """``path`` checked as a place for a PNG, before anything is written (callers may check before drawing): bytes
+    or a non-path was a bare TypeError, a folder a raw IsADirectoryError, a path under a file a raw FileExistsError,
+    and ``out.jpg`` (``.svg``, ``.pdf``) received PNG bytes, silently (every plot of rnnkit is written as PNG)."""
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes) or str(path) == "":
+        raise InputTypeError(f"path: expected a .png file path (str or os.PathLike), got {path!r}")
+    p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"path: expected a file path for the PNG, got {str(path)!r} (a folder)")
+    if p.suffix.lower() in OTHER_IMAGES:
+        raise ConfigError(f"path: expected a .png file path (the plot is written as PNG), got {str(p)!r}")
+    check_folder_path(p.parent, "path")
+    return p
 
 
 def figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (7, 4), dpi: int = 90, **subplots):
@@ -26,9 +44,9 @@ def figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (7, 4)
 
 def save_png(fig, path: str | os.PathLike, dpi: int | None = None) -> Path:
     """Lay ``fig`` out and write it to ``path`` as a PNG, atomically; returns the path. A folder is refused
-    before drawing (the atomic rename failed with a raw IsADirectoryError naming a temp file)."""
-    if Path(path).is_dir():
-        raise ConfigError(f"path: expected a file path for the PNG, got {str(path)!r} (a folder)")
+    before drawing (the atomic rename failed with a raw IsADirectoryError naming a temp file); so is any path
+    :func:`png_path` refuses (another image format's suffix: PNG bytes were written into ``x.jpg``)."""
+    path = png_path(path)
     fig.tight_layout()
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=dpi)

@@ -45,7 +45,6 @@ A long sequence that vanishes beside a short one that does not (lengths 4 and 2)
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -53,8 +52,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rnnkit._io import check_folder_path, to_jsonable
-from rnnkit._plot import figure, save_png
+from rnnkit._io import to_jsonable
+from rnnkit._plot import figure, png_path, save_png
 from rnnkit._validate import check_number
 from rnnkit.engine.masks import check_lengths
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
@@ -180,22 +179,6 @@ def summarize_gradient_flow(norms: dict, vanishing: float = VANISHING_RATIO,
     return out
 
 
-#: Suffixes of image formats other than PNG: such a path got PNG bytes under another format's name, silently.
-OTHER_IMAGES = (".jpg", ".jpeg", ".svg", ".pdf", ".gif", ".tif", ".tiff", ".webp", ".bmp", ".eps", ".ps")
-
-
-def _png_path(path: Any) -> Path:
-    """``path`` for :func:`plot_gradient_flow`, checked before drawing: bytes or a non-path was a bare TypeError, a
-    path under a file a raw FileExistsError, and ``out.jpg`` (``.svg``, ``.pdf``) received PNG bytes."""
-    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes) or str(path) == "":
-        raise InputTypeError(f"path: expected a .png file path (str or os.PathLike), got {path!r}")
-    p = Path(path)
-    if p.suffix.lower() in OTHER_IMAGES:
-        raise ConfigError(f"path: expected a .png file path (the plot is written as PNG), got {str(p)!r}")
-    check_folder_path(p.parent, "path")
-    return p
-
-
 def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None, lengths=None,
                        summaries: dict | None = None) -> Path:
     """Plot ‖∂L/∂h_t‖ against the step (log scale), one line per tag, band = 10-90 % over the batch.
@@ -206,7 +189,7 @@ def plot_gradient_flow(norms: dict, path: str | Path, title: str | None = None, 
 
     Writes a PNG with matplotlib's Agg canvas (no global backend change), atomically, and returns the path.
     """
-    path = _png_path(path)
+    path = png_path(path)      # checked before drawing
     if lengths is None:
         lengths = getattr(norms, "lengths", None) or None
     summary = summarize_gradient_flow(norms, lengths=lengths)

@@ -174,7 +174,7 @@ class Generate(TaskCommand):
         if args.no_baseline:
             return False
         try:
-            return {"ngram": NGramCharModel(args.baseline_order)}
+            return {"ngram": NGramCharModel(args.baseline_order, args.min_freq)}   # <unk> as the network's
         except ConfigError as e:   # the model names its argument 'order': the flag typed was --baseline-order
             raise UsageError(str(e).replace("order:", "--baseline-order:", 1)) from None
 

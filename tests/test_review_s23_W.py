@@ -169,3 +169,28 @@ def test_an_evaluate_option_refused_is_named_in_one_short_line():
             task.evaluate(texts, labels, sample_weight=value)
         message = str(e.value)
         assert "\n" not in message and message == str(scalar.value).replace("sample_weight=3", f"sample_weight={shown}")
+
+
+# ----------------------------------------------------------------------------- ids '01' and '1' (cb42c4d)
+def test_an_id_of_more_digits_than_int_reads_is_an_id_as_before():
+    # cb42c4d's warn_zero_padded_ids compared ids by str(int(id)): an id of over 4,300 ASCII digits (Python's limit
+    # for int() of a str) made every fit of the panel a bare 'ValueError: Exceeds the limit (4300 digits) for integer
+    # string conversion', where classification's rule it reuses says 'not int()'. Oracle: pandas reads the ids as two
+    # texts and each is forecast as its own series; '01' beside '1' is still warned.
+    from rnnkit.tasks.forecasting import Forecaster
+
+    long_id = "1" + "0" * 5000
+    frame = pd.DataFrame({"store": [long_id] * 30 + ["2"] * 30, "t": list(range(30)) * 2,
+                          "y": np.r_[np.arange(30) % 5 + 1.0, np.arange(30) % 3 + 1.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = Forecaster("seasonal_naive", horizon=2, period=5).fit(frame, target="y", time_col="t", id_col="store")
+    got = model.predict()
+    assert set(got["id"]) == {long_id, "2"}
+    for sid in (long_id, "2"):          # each id its own series: the forecast of its rows alone
+        alone = Forecaster("seasonal_naive", horizon=2, period=5).fit(frame[frame.store == sid], target="y",
+                                                                      time_col="t", id_col="store").predict()
+        assert list(got[got["id"] == sid]["value"]) == list(alone["value"])
+    padded = frame.assign(store=["0" + long_id] * 30 + [long_id] * 30)
+    with pytest.warns(UserWarning, match=r"^id_col 'store': 1 id\(s\) written with and without leading zeros"):
+        Forecaster("seasonal_naive", horizon=2, period=5).fit(padded, target="y", time_col="t", id_col="store")

@@ -129,7 +129,8 @@ def warn_zero_padded_ids(ids: np.ndarray, id_col: str, stacklevel: int = 5) -> N
     """
     first = pd.Series(ids).drop_duplicates()    # each id once, by the data row it first appears in
     texts = first.tolist()
-    pairs = _clashes([str(int(t)) if _WHOLE.fullmatch(t) else t for t in texts], texts)
+    pairs = _clashes([t.lstrip("0") or "0" if _WHOLE.fullmatch(t) else t for t in texts],   # as the labels' rule:
+                     texts)   # not int(), a ValueError past 4,300 digits
     if pairs:
         j, i = next(iter(pairs.values()))
         rows = first.index

@@ -23,6 +23,7 @@ from rnnkit._validate import check_no_nul, check_tag_spaces, check_unicode
 from rnnkit.data.vocab import _INVISIBLE_SEPARATORS, INVISIBLE_ONLY, literal_tokens
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_label_kinds, check_labels, item_at, missing_hint, one_spelling_per_label
+from rnnkit.tasks.label_shapes import unordered_labels
 
 __all__ = ["word_keys", "check_sentences", "check_tags", "check_trainable_tags", "warn_swapped_columns"]
 
@@ -104,7 +105,10 @@ def check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
     if isinstance(tags, str) or not isinstance(tags, Sequence) or len(tags) != len(sents):
         got = len(tags) if isinstance(tags, Sequence) and not isinstance(tags, str) else type(tags).__name__
         raise DataError(f"{what}: expected one tag list per sentence ({len(sents)}), got {got}")
-    raw = [list(t) if isinstance(t, Iterable) and not isinstance(t, (str, bytes)) else t for t in tags]
+    # a sentence's tags as a dict / set / frame reach check_labels as given, which refuses them (list() read a
+    # dict's keys and a set in hash order, silently)
+    raw = [list(t) if isinstance(t, Iterable) and not isinstance(t, (str, bytes)) and not unordered_labels(t) else t
+           for t in tags]
     out = [check_labels(t, f"{what}[{i}]", None if places is None or isinstance(t, str) else [places[i]] * len(t))
            for i, t in enumerate(raw)]
     for i, (s, t) in enumerate(zip(sents, out)):

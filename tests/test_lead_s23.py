@@ -1,6 +1,7 @@
-"""Session 23 (lead, helper V's LEAD_NOW 3): every plot rnnkit writes is a PNG, so a path of another image format is
-refused by the one writer (``_plot.save_png``), not only by ``plot_gradient_flow`` -- the Hopfield and experiment
-plots wrote PNG bytes into ``x.jpg`` / ``x.svg``, silently. Oracle: the PNG signature of the file a .png path gets."""
+"""Session 23 (lead): leftovers of the helpers' LEAD_NOW notes. V's 3: every plot rnnkit writes is a PNG, so
+a path of another image format is refused by the one writer (``_plot.save_png``), not only by
+``plot_gradient_flow`` -- the Hopfield and experiment plots wrote PNG bytes into ``x.jpg`` / ``x.svg``, silently.
+Oracle: the PNG signature of the file a .png path gets. V's 1: a sentence's tags as a dict or a set."""
 
 from __future__ import annotations
 
@@ -42,3 +43,19 @@ def test_png_path_names_what_it_refuses(tmp_path):
     with pytest.raises(Exception, match="path"):
         png_path(tmp_path / "file" / "x.png")          # under a file
     assert png_path(tmp_path / "ok.png") == tmp_path / "ok.png"
+
+
+@pytest.mark.parametrize("first", [{"X": 1, "Y": 2}, {"X", "Y"}], ids=["dict", "set"])
+def test_a_sentences_tags_as_a_dict_or_set_are_refused(first):
+    """Helper V's LEAD_NOW 1: check_tags turned each sentence's tags into a list before check_labels saw them, so a
+    dict's KEYS (or a set in hash order) were a sentence's tags, silently. Oracle: check_labels' refusal of the same
+    container as a classifier's labels (eed275a)."""
+    from rnnkit.tasks.common import check_labels
+    from rnnkit.tasks.tagging_inputs import check_tags
+
+    with pytest.raises(InputTypeError) as want:
+        check_labels(first, "tags[0]")
+    with pytest.raises(InputTypeError) as got:
+        check_tags([first, ["Y"]], [["a", "b"], ["c"]])
+    assert str(got.value) == str(want.value)
+    assert check_tags([("X", "Y"), ["Y"]], [["a", "b"], ["c"]]) == [["X", "Y"], ["Y"]]   # a tuple is a sequence

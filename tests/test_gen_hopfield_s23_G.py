@@ -116,3 +116,21 @@ def test_default_ngram_reads_rare_characters_as_unk_as_the_network(capsys, tmp_p
     run = CharLM.load(tmp_path / "run")
     assert (run.baselines["ngram"].order, run.baselines["ngram"].min_freq) == (2, 40)
     assert run.baselines["ngram"].vocab[1:] == sorted(c for c in run.chars.tokens if c not in ("<pad>", "<unk>"))
+
+
+# ------------------------------------------------------------------------------------------ a short corpus
+def test_text_shorter_than_the_streams_names_batch_size(capsys, tmp_path):
+    from rnnkit.errors import DataError
+    from toy_data import run_cli
+
+    # 30 characters in 32 streams: the error said 'text: expected at least 33 characters for 32 streams', naming
+    # neither the flag that asks for 32 streams nor a way out
+    with pytest.raises(DataError, match=r"^batch_size: expected at most 29 streams .* of 30 characters, got 32 "
+                                        r"\(lower it, or give more text\)"):
+        CharLM(_config(batch_size=32)).fit("hello world\nthis is a tiny co\n")
+    lm = CharLM(_config(batch_size=29)).fit("hello world\nthis is a tiny co\n", baselines=False)   # at most: it trains
+    assert lm.history["curve"][-1]["chars_seen"] > 0
+    (tmp_path / "t.txt").write_text("hello world\nthis is a tiny corpus\n", encoding="utf-8")
+    code, _, err = run_cli(["generate", "train", "--text", str(tmp_path / "t.txt"), "--out", str(tmp_path / "run"),
+                            "--quiet"], capsys)
+    assert code == 1 and "--batch-size: expected at most" in err, err

@@ -198,7 +198,7 @@ def test_bad_inputs():
     for bad in ("", "   \n"):
         with pytest.raises(DataError, match="non-empty"):
             CharLM(CharLMConfig(**TINY)).fit(bad)
-    with pytest.raises(DataError, match="at least 5 characters"):
+    with pytest.raises(DataError, match="batch_size: expected at most 2 streams"):
         CharLM(CharLMConfig(**TINY)).fit("abc")
     for kw in (dict(cell="elman"), dict(bptt=0), dict(lr=0.0), dict(max_seconds=-1.0), dict(val_chars=1),
                dict(schedule="step"), dict(precision="fp16"), dict(warmup=0.7), dict(reset_prob=1.5)):

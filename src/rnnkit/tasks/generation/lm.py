@@ -233,6 +233,10 @@ class CharLM(Task):
             raise DataError(f"min_freq: expected at least one training character seen {c.min_freq} times (there would "
                             f"be nothing to sample), got none in {len(text)} characters")
         ids = self.encode(text, "unk", "text")
+        if len(ids) - 1 < c.batch_size:   # 'text: expected at least 33 characters for 32 streams' named no way out
+            what = "subword units" if c.units == "bpe" else "characters"
+            raise DataError(f"batch_size: expected at most {len(ids) - 1} streams (one scored unit each) for a training "
+                            f"text of {len(ids)} {what}, got {c.batch_size} (lower it, or give more text)")
         x, y = stream_matrix(ids, c.batch_size)
         data = StreamRounds(x, y, c.bptt * c.chunks_per_round)
         val_ids = None

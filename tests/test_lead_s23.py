@@ -59,3 +59,37 @@ def test_a_sentences_tags_as_a_dict_or_set_are_refused(first):
         check_tags([first, ["Y"]], [["a", "b"], ["c"]])
     assert str(got.value) == str(want.value)
     assert check_tags([("X", "Y"), ["Y"]], [["a", "b"], ["c"]]) == [["X", "Y"], ["Y"]]   # a tuple is a sequence
+
+
+def _ids_csv(path, ids):
+    import math
+
+    import pandas as pd
+
+    rows = [{"date": day.date().isoformat(), "store": s, "y": 10 + math.sin(d) + 5 * k}
+            for k, s in enumerate(ids) for d, day in enumerate(pd.date_range("2020-01-01", periods=40, freq="D"))]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_forecast_ids_one_number_as_int_and_float_are_refused(tmp_path, capsys):
+    """Helper T's LEAD_NOW 2: ids '1' and '1.0' in one --id-col column (a column pandas wrote as floats where a value
+    was missing, appended to one written as ints) were two series, silently, where labels so written are refused.
+    Oracle: the labels' own refusal (data.text._one_spelling_per_number) for the same two spellings; '01' and '1' stay
+    two series (warned), '1.5' and '1' are two ids."""
+    from toy_data import run_cli
+
+    from rnnkit.data.text import _one_spelling_per_number
+    from rnnkit.errors import DataError
+
+    with pytest.raises(DataError, match="one class or two"):
+        _one_spelling_per_number(["1", "1.0"], "labels")
+    path = _ids_csv(tmp_path / "ids.csv", ["1", "1.0", "2"])
+    argv = ["forecast", "--csv", str(path), "--target", "y", "--time-col", "date", "--id-col", "store", "--horizon", "3",
+            "--model", "seasonal_naive", "--quiet"]
+    code, _, err = run_cli(argv + ["--out", str(tmp_path / "a")], capsys)
+    assert code == 1 and "--id-col 'store': expected each id written one way, got '1' (first in data row 1) and " \
+        "'1.0' (first in data row 41), one number: one series or two?" in err and len(err.strip().splitlines()) == 1
+    ok = _ids_csv(tmp_path / "ok.csv", ["1", "1.5", "2"])
+    code, out, _ = run_cli(argv[:2] + [str(ok)] + argv[3:] + ["--out", str(tmp_path / "b")], capsys)
+    assert code == 0 and "1.5" in out

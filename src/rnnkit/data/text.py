@@ -199,12 +199,14 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
     return texts, labels
 
 
-def _one_spelling_per_number(labels: list[str], name: str, place=lambda i: f"row {i + 2}") -> None:
+def _one_spelling_per_number(labels: list[str], name: str, place=lambda i: f"row {i + 2}",
+                             kind: tuple[str, str] = ("label", "one class or two?")) -> None:
     """Refuse two labels that are one whole number written as an int and as a float ('1' and '1.0': a column
     pandas wrote as floats where a value was missing, appended to one written as ints), which were two classes,
     silently. Other spellings of one number are codes and stay distinct labels ('01' and '1', '1.10' and '1.1':
     no writer of numbers makes them). ``place(i)`` names where label ``i`` is (a CSV's row by default; the
-    header is row 1)."""
+    header is row 1); ``kind``: what the items are and the question (a forecast's series ids: ``("id", "one series
+    or two?")``)."""
     seen: dict[Decimal, tuple[str, int]] = {}
     for i, lab in enumerate(labels):
         v = exact_number(lab)
@@ -213,8 +215,8 @@ def _one_spelling_per_number(labels: list[str], name: str, place=lambda i: f"row
             continue                          # not a whole number in the int or float form a writer makes
         first = seen.setdefault(v, (lab, i))
         if first[0] != lab:
-            raise DataError(f"{name}: expected each label written one way, got {first[0]!r} ({place(first[1])}) and "
-                            f"{lab!r} ({place(i)}), one number: one class or two? write them alike")
+            raise DataError(f"{name}: expected each {kind[0]} written one way, got {first[0]!r} ({place(first[1])}) "
+                            f"and {lab!r} ({place(i)}), one number: {kind[1]} write them alike")
 
 
 def exact_number(text: str) -> Decimal | None:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import regex
 
+from rnnkit.data.text import _one_spelling_per_number   # '1' and '1.0': the labels' rule, refused
 from rnnkit.errors import DataError
 from rnnkit.tasks.classify_data import _WHOLE, _clashes   # the labels' rule for '01' and '1' (warn_zero_padded)
 from rnnkit.tasks.label_text import differ_by, invisible_only, label_spelling
@@ -116,7 +117,8 @@ def warn_zero_padded_ids(ids: np.ndarray, id_col: str, stacklevel: int = 5) -> N
     whose rows were partly saved again by a spreadsheet (which drops leading zeros) made two series of one store,
     each with part of its history, silently. The rule of classification's labels
     (:func:`rnnkit.tasks.classify_data.warn_zero_padded`); codes may be meant ('007' and '7' two products), so both
-    are forecast, named with the data row (1-based) where each first appears.
+    are forecast, named with the data row (1-based) where each first appears. One whole number as an int and as a
+    float (``'1'`` and ``'1.0'``: no writer makes both for one code) is a DataError, as labels are (session 23).
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as seen:
@@ -129,11 +131,13 @@ def warn_zero_padded_ids(ids: np.ndarray, id_col: str, stacklevel: int = 5) -> N
     """
     first = pd.Series(ids).drop_duplicates()    # each id once, by the data row it first appears in
     texts = first.tolist()
+    rows = first.index     # '1' and '1.0' (a column pandas wrote as floats, appended to one written as ints): refused
+    _one_spelling_per_number(texts, f"id_col {id_col!r}", lambda k: f"first in data row {rows[k] + 1}",
+                             ("id", "one series or two?"))    # as labels are (session 23)
     pairs = _clashes([t.lstrip("0") or "0" if _WHOLE.fullmatch(t) else t for t in texts],   # as the labels' rule:
                      texts)   # not int(), a ValueError past 4,300 digits
     if pairs:
         j, i = next(iter(pairs.values()))
-        rows = first.index
         warnings.warn(f"id_col {id_col!r}: {len(pairs)} id(s) written with and without leading zeros, e.g. "
                       f"{texts[j]!r} (first in data row {rows[j] + 1}) and {texts[i]!r} (first in data row "
                       f"{rows[i] + 1}): forecast as two series (a spreadsheet dropped the zeros of some rows? write "

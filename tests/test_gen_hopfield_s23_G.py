@@ -134,3 +134,40 @@ def test_text_shorter_than_the_streams_names_batch_size(capsys, tmp_path):
     code, _, err = run_cli(["generate", "train", "--text", str(tmp_path / "t.txt"), "--out", str(tmp_path / "run"),
                             "--quiet"], capsys)
     assert code == 1 and "--batch-size: expected at most" in err, err
+
+
+# ------------------------------------------------------------------------------------------ Hopfield robustness
+def test_robustness_records_and_plots_the_fractions_applied(monkeypatch, tmp_path):
+    from rnnkit.hopfield import experiments, plots
+
+    flipped, altered = {}, {}                      # oracle: what flip_bits and damage_weights did, as run
+    flip, damage = experiments.flip_bits, experiments.damage_weights
+
+    def counting_flip(patterns, fraction, generator):
+        out = flip(patterns, fraction, generator)
+        flipped.setdefault(fraction, set()).update((out != patterns).sum(1).tolist())
+        return out
+
+    def counting_damage(weights, fraction, kind, generator, scale=1.0):
+        out = damage(weights, fraction, kind, generator, scale)
+        altered.setdefault(fraction, set()).add(int(torch.triu(out != weights, 1).sum()))
+        return out
+
+    monkeypatch.setattr(experiments, "flip_bits", counting_flip)
+    monkeypatch.setattr(experiments, "damage_weights", counting_damage)
+    # N = 10: 0.15, 0.2 and 0.25 of the bits all flip 2 (banker's rounding of 1.5 and 2.5), 0.05 flips none
+    levels, fractions = [0.0, 0.05, 0.15, 0.2, 0.25], [0.0, 0.1, 0.5]
+    r = experiments.robustness_experiment(n_units=10, n_patterns=1, fractions=fractions, noise_levels=levels,
+                                          cue_noise=0.25, trials=1, seed=0)
+    N, pairs = 10, 45
+    assert r["cue_noise"]["fraction"] == levels and r["zeroed"]["fraction"] == fractions
+    assert r["cue_noise"]["applied"] == [flipped[q].pop() / N for q in levels] == [0.0, 0.0, 0.2, 0.2, 0.2]
+    assert r["cue_noise_applied"] == 0.2                                   # the damage cues' 0.25 flipped 2 too
+    for key in ("zeroed", "perturbed"):
+        assert r[key]["applied"] == [max(altered[f]) / pairs for f in fractions] == [0.0, 4 / 45, 22 / 45]
+    drawn = {}
+    monkeypatch.setattr(plots, "save_png", lambda fig, path, dpi=None: drawn.setdefault("fig", fig) and path)
+    plots.plot_robustness(r, tmp_path / "r.png")
+    damage_axis, noise_axis = drawn["fig"].axes
+    assert [list(line.get_xdata()) for line in noise_axis.lines] == [r["cue_noise"]["applied"]] * 2
+    assert [list(line.get_xdata()) for line in damage_axis.lines] == [r["zeroed"]["applied"]] * 2

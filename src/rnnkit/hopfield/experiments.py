@@ -298,6 +298,10 @@ def robustness_experiment(n_units: int = 200, n_patterns: int = 10, rule: str = 
     * ``cue_noise``: the intact network, cues with each fraction in ``noise_levels`` of bits flipped (at
       0.5 a cue carries no information; overlap ~ 0).
 
+    Each curve records the fractions asked for (``fraction``) and those applied (``applied``: bits flipped
+    ``round(q * N) / N``, connections altered ``round(f * pairs) / pairs``; the plot draws the points there), and
+    ``cue_noise_applied`` the damage cues' -- with few units they differ (N=10: 0.15, 0.2 and 0.25 all flip 2 bits).
+
     >>> r = robustness_experiment(n_units=60, n_patterns=3, fractions=[0.0, 0.5], noise_levels=[0.1], trials=1)
     >>> r["zeroed"]["overlap"][0], r["cue_noise"]["overlap"][0]
     (1.0, 1.0)
@@ -327,12 +331,17 @@ def robustness_experiment(n_units: int = 200, n_patterns: int = 10, rule: str = 
                 record(key, idx, damaged, X, flip_bits(X, cue_noise, gen))
         for idx, q in enumerate(noise_levels):
             record("cue_noise", idx, net, X, flip_bits(X, q, gen))
-    out["zeroed"]["fraction"] = list(fractions)
-    out["perturbed"]["fraction"] = list(fractions)
+    # what was applied: flip_bits flips round(q * N) bits and damage_weights alters round(f * pairs) connections,
+    # so N=10 flipped 2 bits at 0.15, 0.2 and 0.25 alike (0 at 0.05), and the curves named the fractions asked for
+    pairs = n_units * (n_units - 1) // 2
+    for key in ("zeroed", "perturbed"):
+        out[key]["fraction"], out[key]["applied"] = list(fractions), [round(f * pairs) / pairs for f in fractions]
     out["cue_noise"]["fraction"] = list(noise_levels)
+    out["cue_noise"]["applied"] = [round(q * n_units) / n_units for q in noise_levels]
     return {
         "experiment": "robustness", "n_units": n_units, "n_patterns": n_patterns, "load": n_patterns / n_units,
-        "rule": rule, "cue_noise_for_damage": cue_noise, "perturb_scale": perturb_scale, "trials": trials,
+        "rule": rule, "cue_noise_for_damage": cue_noise, "cue_noise_applied": round(cue_noise * n_units) / n_units,
+        "perturb_scale": perturb_scale, "trials": trials,
         "mode": mode, "seed": seed, "device": str(dev), **out, "seconds": time.perf_counter() - start,
     }
 

@@ -36,15 +36,21 @@ def plot_capacity(result: dict, path: str | Path) -> Path:
     return save_png(fig, path, dpi=110)
 
 
+def _applied(curve: dict) -> list:
+    """The fractions a robustness curve applied (results saved before they were recorded: those asked for)."""
+    return curve.get("applied", curve["fraction"])
+
+
 def plot_robustness(result: dict, path: str | Path) -> Path:
     """Two panels: overlap vs fraction of connections altered; overlap vs cue noise."""
     fig, axes = figure(1, 2, figsize=(11, 4.2))
     for key, label in (("zeroed", "connections cut (w=0)"), ("perturbed", "connections perturbed")):
-        axes[0].plot(result[key]["fraction"], result[key]["overlap"], marker="o", label=label)
+        axes[0].plot(_applied(result[key]), result[key]["overlap"], marker="o", label=label)
     axes[0].set_xlabel("fraction of connections altered")
-    axes[0].set_title(f"damage (cues with {result['cue_noise_for_damage']:.0%} bits flipped)")
-    axes[1].plot(result["cue_noise"]["fraction"], result["cue_noise"]["overlap"], marker="o", label="overlap")
-    axes[1].plot(result["cue_noise"]["fraction"], result["cue_noise"]["perfect"], marker="s", linestyle="--",
+    flipped = result.get("cue_noise_applied", result["cue_noise_for_damage"])
+    axes[0].set_title(f"damage (cues with {flipped:.1%} bits flipped)")
+    axes[1].plot(_applied(result["cue_noise"]), result["cue_noise"]["overlap"], marker="o", label="overlap")
+    axes[1].plot(_applied(result["cue_noise"]), result["cue_noise"]["perfect"], marker="s", linestyle="--",
                  label="fraction recalled exactly")
     axes[1].set_xlabel("fraction of cue bits flipped")
     axes[1].set_title("cue noise (intact network)")

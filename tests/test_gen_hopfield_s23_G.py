@@ -171,3 +171,24 @@ def test_robustness_records_and_plots_the_fractions_applied(monkeypatch, tmp_pat
     damage_axis, noise_axis = drawn["fig"].axes
     assert [list(line.get_xdata()) for line in noise_axis.lines] == [r["cue_noise"]["applied"]] * 2
     assert [list(line.get_xdata()) for line in damage_axis.lines] == [r["zeroed"]["applied"]] * 2
+
+
+def test_modern_capacity_records_the_cue_noise_applied(monkeypatch, tmp_path):
+    from rnnkit.hopfield import experiments, plots
+
+    flipped = set()                                # oracle: the bits flip_bits changed in each cue, as run
+    flip = experiments.flip_bits
+
+    def counting_flip(patterns, fraction, generator):
+        out = flip(patterns, fraction, generator)
+        flipped.update((out != patterns).sum(1).tolist())
+        return out
+
+    monkeypatch.setattr(experiments, "flip_bits", counting_flip)
+    r = experiments.modern_capacity_experiment(n_units=25, loads=[0.04, 0.2], cue_noise=0.1, seed=0)
+    assert r["cue_noise"] == 0.1 and flipped == {2}
+    assert r["cue_noise_applied"] == 2 / 25                         # the title said 10%: 2.5 bits round to 2
+    drawn = {}
+    monkeypatch.setattr(plots, "save_png", lambda fig, path, dpi=None: drawn.setdefault("fig", fig) and path)
+    plots.plot_modern_capacity(r, tmp_path / "m.png")
+    assert "cues with 8.0% bits flipped" in drawn["fig"].axes[0].get_title()

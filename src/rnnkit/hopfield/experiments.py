@@ -464,7 +464,8 @@ def modern_capacity_experiment(n_units: int = 100, loads: Sequence[float] = DEFA
     :math:`O(\sqrt{N \ln P})` for the others).
 
     ``max_load_all_recalled``: per network, the largest load at which every pattern was recalled, a load
-    stored (``stored_loads``, ``P / n_units``: ``round`` moves the ``loads`` asked for).
+    stored (``stored_loads``, ``P / n_units``: ``round`` moves the ``loads`` asked for). ``cue_noise_applied``: the
+    bits flipped in each cue, ``round(cue_noise * n_units) / n_units`` (the plot's title names it).
 
     >>> r = modern_capacity_experiment(n_units=40, loads=[0.05, 2.0], seed=0)
     >>> r["perfect"]["modern"], r["perfect"]["hebbian"][1] < 0.5
@@ -496,7 +497,9 @@ def modern_capacity_experiment(n_units: int = 100, loads: Sequence[float] = DEFA
                 ovl[k][idx] += float(overlap(finals[k].double(), X.double()).mean()) / trials
     stored = [P / n_units for P in patterns]   # round() moves the load asked for (n_units=30: 0.05 stores 2, 0.067)
     return {"experiment": "modern-capacity", "n_units": n_units, "loads": list(loads), "patterns": patterns,
-            "stored_loads": stored, "cue_noise": cue_noise, "beta": beta, "trials": trials, "seed": seed,
+            "stored_loads": stored, "cue_noise": cue_noise,
+            "cue_noise_applied": round(cue_noise * n_units) / n_units,   # bits flipped: N=25 flips 2 at 0.1
+            "beta": beta, "trials": trials, "seed": seed,
             "device": str(dev), "perfect": perfect, "overlap": ovl,
             "max_load_all_recalled": {k: max([ld for ld, p in zip(stored, perfect[k]) if p >= 0.999], default=None)
                                       for k in kinds},

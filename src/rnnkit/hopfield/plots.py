@@ -95,6 +95,6 @@ def plot_modern_capacity(result: dict, path: str | Path) -> Path:
     ax.set_ylim(-0.05, 1.05)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    ax.set_title(f"classical vs modern, N={result['n_units']}, cues with {result['cue_noise']:.0%} bits flipped",
-                 fontsize=9)
+    flipped = result.get("cue_noise_applied", result["cue_noise"])   # results saved before: the fraction asked for
+    ax.set_title(f"classical vs modern, N={result['n_units']}, cues with {flipped:.1%} bits flipped", fontsize=9)
     return save_png(fig, path, dpi=110)

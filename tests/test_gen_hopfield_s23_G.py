@@ -192,3 +192,19 @@ def test_modern_capacity_records_the_cue_noise_applied(monkeypatch, tmp_path):
     monkeypatch.setattr(plots, "save_png", lambda fig, path, dpi=None: drawn.setdefault("fig", fig) and path)
     plots.plot_modern_capacity(r, tmp_path / "m.png")
     assert "cues with 8.0% bits flipped" in drawn["fig"].axes[0].get_title()
+
+
+def test_digits_records_the_corruption_applied(monkeypatch):
+    from rnnkit.hopfield import experiments
+
+    flipped = set()                                # oracle: the bits flip_bits changed in each noisy cue
+    flip = experiments.flip_bits
+
+    def counting_flip(patterns, fraction, generator):
+        out = flip(patterns, fraction, generator)
+        flipped.update((out != patterns).sum(1).tolist())
+        return out
+
+    monkeypatch.setattr(experiments, "flip_bits", counting_flip)
+    r = experiments.digits_experiment(classes=[0, 1], rules=["storkey"], n_cues=2, corruption=0.15)
+    assert r["corruption"] == 0.15 and flipped == {10} and r["corruption_applied"] == 10 / 64

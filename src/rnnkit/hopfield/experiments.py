@@ -401,7 +401,8 @@ def digits_experiment(classes: Sequence[int] = (0, 1, 4), rules: Sequence[str] =
 
     Cue types (``n_cues`` per stored digit for the random ones):
 
-    * ``noise``: the prototype with ``corruption`` of its 64 bits flipped;
+    * ``noise``: the prototype with ``corruption`` of its 64 bits flipped (``round(corruption * 64)`` of them:
+      ``corruption_applied`` is that share, 0.15 flips 10, 0.156);
     * ``half``: the prototype with its bottom half blanked (set to -1, background);
     * ``sample``: real handwritten images of that class, binarised (the first ``n_cues``).
 
@@ -446,6 +447,7 @@ def digits_experiment(classes: Sequence[int] = (0, 1, 4), rules: Sequence[str] =
                 picture[name] = [[cue[i].view(8, 8).tolist(), res.states[i].view(8, 8).tolist(),
                                   truth[i].view(8, 8).tolist()] for i in first]
     return {"experiment": "digits", "classes": list(classes), "rules": list(rules), "corruption": corruption,
+            "corruption_applied": round(corruption * 64) / 64,   # the bits flip_bits flipped: 0.15 flips 10 of 64
             "threshold": threshold, "n_cues": n_cues, "picture_rule": picture_rule, "seed": seed,
             "device": str(dev), "results": results, "picture": picture, "seconds": time.perf_counter() - start}
 

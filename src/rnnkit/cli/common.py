@@ -1,6 +1,7 @@
 """Conventions every ``rnnkit`` command shares.
 
-* Flags are hyphenated (``--hidden-size``); ``--json`` prints exactly one JSON object on stdout.
+* Flags are hyphenated (``--hidden-size``) and typed whole (``--hid`` is refused, naming the flags it starts:
+  :class:`Parser`); ``--json`` prints exactly one JSON object on stdout.
 * ``--config FILE.toml``: keys are flag names (hyphens or underscores); precedence is
   defaults < config file < flags typed on the command line.
 * ``--seed`` and ``--out DIR`` where a command trains or writes files.
@@ -55,14 +56,23 @@ class UsageError(RnnkitError, ValueError):
 
 class Parser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose usage errors are one line on stderr (``PROG: error: MESSAGE (see
-    PROG --help)``) instead of the usage block; exit code 2 as argparse. Sub-parsers inherit it."""
+    PROG --help)``) instead of the usage block; exit code 2 as argparse. Sub-parsers inherit it.
+
+    A flag is typed whole: argparse's prefix matching (``allow_abbrev``) is off, so ``--hor 3`` is an unrecognized
+    argument, not ``--horizon 3``: a script's abbreviation would break the day a flag sharing its prefix is added
+    (``hopfield digits --thr`` already names ``--threads`` and ``--threshold``), and ``--js`` ran as ``--json``."""
+
+    def __init__(self, *args: Any, allow_abbrev: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+        hint = _whole_flags(self, getattr(self, "_typed_args", []))
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}{hint} (see {self.prog} --help)\n")
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
         """As argparse's, and the deepest (sub)parser left with unknown arguments notes itself, so that
         :meth:`parse_args` names that command's help (``rnnkit forecast --help``), not the root's."""
+        self._typed_args = list(sys.argv[1:] if args is None else args)   # for error()'s hint
         namespace, extras = super().parse_known_args(args, namespace)
         if extras and not hasattr(namespace, "_extras_parser"):
             namespace._extras_parser = self
@@ -74,6 +84,20 @@ class Parser(argparse.ArgumentParser):
         if extras:
             owner.error(f"unrecognized arguments: {' '.join(extras)}")
         return namespace
+
+
+def _whole_flags(parser: argparse.ArgumentParser, typed: list[str]) -> str:
+    """`` (flags are typed whole: --json?)`` where an argument typed to ``parser`` is no flag of it but the start
+    of some (the abbreviations argparse no longer expands: :class:`Parser`; ``--hor 3`` may surface as another
+    error, the 3 read as a positional), else ``''``."""
+    flags = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+    for extra in typed:
+        head = extra.split("=", 1)[0] if isinstance(extra, str) else ""
+        if head.startswith("--") and len(head) > 2 and head not in flags:
+            whole = [o for o in flags if o.startswith(head)]
+            if whole:
+                return f" (flags are typed whole: {' or '.join(whole[:4])}?)"
+    return ""
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):

@@ -93,3 +93,20 @@ def test_forecast_ids_one_number_as_int_and_float_are_refused(tmp_path, capsys):
     ok = _ids_csv(tmp_path / "ok.csv", ["1", "1.5", "2"])
     code, out, _ = run_cli(argv[:2] + [str(ok)] + argv[3:] + ["--out", str(tmp_path / "b")], capsys)
     assert code == 0 and "1.5" in out
+
+
+def test_generate_counts_the_unknown_characters_it_scored():
+    """Helper G's note: `unknown_chars` (= `unseen_labels`, the targets never seen) counted the text's FIRST character
+    too, which is never scored (it has no context): 'xyzxyz' reported 6 unknown of 5 scored. Oracle: the scored
+    targets c_1..c_n counted by hand; `chars_scored` is their number."""
+    import torch
+
+    from rnnkit.tasks.generation import CharLM, CharLMConfig
+
+    torch.manual_seed(0)
+    lm = CharLM(CharLMConfig(embed_dim=8, hidden_size=8, bptt=8, batch_size=2, rounds=1, chunks_per_round=1,
+                             progress=False)).fit("abab" * 20)
+    for text in ["xyzxyz", "zabz", "abzz", "xabab"]:
+        m = lm.evaluate(text, baselines=False)
+        want = sum(ch not in lm.chars.index for ch in text[1:])
+        assert m["chars_scored"] == len(text) - 1 and m["unknown_chars"] == m["unseen_labels"] == want

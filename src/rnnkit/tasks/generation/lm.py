@@ -361,7 +361,7 @@ class CharLM(Task):
             if not math.isfinite(bpc):   # the adapted copy's weights overflowed: NaN was reported as a score
                 raise ConfigError(f"dynamic_lr: expected a rate at which the adapted copy stays finite, got "
                                   f"{dynamic_lr:g} (bits per character {bpc})")
-        unknown = int((ids == self.chars.unk_id).sum())
+        unknown = int((ids[1:] == self.chars.unk_id).sum())   # the scored units' (the first has no context)
         out = {"bits_per_char": bpc, "chars_scored": n, "units_scored": len(ids) - 1, "unknown_chars": unknown,
                "unseen_labels": unknown, "unseen_label_names": self.unseen_chars(text)[:20],
                "streams": streams}   # train scores in 16 (faster), evaluate in 1 (exact): the figures differ

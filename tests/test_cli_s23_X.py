@@ -43,3 +43,14 @@ def test_unknown_flag_gets_no_hint(capsys):
     code, out, err = run_cli(["env", "--bogus"], capsys)
     assert code == 2 and out == ""
     assert err == "rnnkit env: error: unrecognized arguments: --bogus (see rnnkit env --help)\n"
+
+
+def test_debug_from_the_config_file_shows_the_traceback(tmp_path, capsys):
+    # `debug = true` in --config's file was accepted and lost: main read --debug before applying the file
+    (tmp_path / "debug.toml").write_text("debug = true\n", encoding="utf-8")
+    typed = run_cli(["datasets", "--kind", "nope", "--debug"], capsys)             # the oracle: --debug typed
+    code, out, err = run_cli(["datasets", "--kind", "nope", "--config", str(tmp_path / "debug.toml")], capsys)
+    assert typed[0] == code == 2 and out == ""
+    assert "Traceback (most recent call last)" in typed[2] and "Traceback (most recent call last)" in err
+    assert err.splitlines()[-1] == typed[2].splitlines()[-1]
+    assert err.splitlines()[-1].startswith("rnnkit datasets: error: --kind: expected one of ")

@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sub_argv = argv[argv.index(args.command) + 1:]
         apply_config(args._parser, args, sub_argv, root=parser, full_argv=argv)
+        debug = getattr(args, "debug", False)   # `debug = true` in --config's file too (was read before it)
         with nullcontext() if debug else one_line_warnings(args.command):   # every command; --debug: Python's
             result = args._run(args)
         if result is not None:

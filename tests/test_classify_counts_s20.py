@@ -136,13 +136,10 @@ class _nothing:
 
 
 def _count_analyses(monkeypatch):
-    calls = []
-    analyze = TfidfLogReg._analyze
+    from toy_data import record_calls
 
-    def counting(self, text):
-        calls.append(text)
-        return analyze(self, text)
-    monkeypatch.setattr(TfidfLogReg, "_analyze", counting)
+    calls = []
+    record_calls(monkeypatch, TfidfLogReg, "_analyze", lambda args, out: calls.append(args[1]))
     return calls
 
 

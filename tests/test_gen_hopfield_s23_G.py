@@ -137,6 +137,16 @@ def test_text_shorter_than_the_streams_names_batch_size(capsys, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ Hopfield robustness
+def _count_flips(monkeypatch, experiments) -> set:
+    """The numbers of bits ``experiments.flip_bits`` changed in each cue, recorded as the experiment runs."""
+    from toy_data import record_calls
+
+    flipped: set = set()
+    record_calls(monkeypatch, experiments, "flip_bits",
+                 lambda args, out: flipped.update((out != args[0]).sum(1).tolist()))
+    return flipped
+
+
 def test_robustness_records_and_plots_the_fractions_applied(monkeypatch, tmp_path):
     from rnnkit.hopfield import experiments, plots
 
@@ -176,15 +186,7 @@ def test_robustness_records_and_plots_the_fractions_applied(monkeypatch, tmp_pat
 def test_modern_capacity_records_the_cue_noise_applied(monkeypatch, tmp_path):
     from rnnkit.hopfield import experiments, plots
 
-    flipped = set()                                # oracle: the bits flip_bits changed in each cue, as run
-    flip = experiments.flip_bits
-
-    def counting_flip(patterns, fraction, generator):
-        out = flip(patterns, fraction, generator)
-        flipped.update((out != patterns).sum(1).tolist())
-        return out
-
-    monkeypatch.setattr(experiments, "flip_bits", counting_flip)
+    flipped = _count_flips(monkeypatch, experiments)   # oracle: the bits flip_bits changed in each cue, as run
     r = experiments.modern_capacity_experiment(n_units=25, loads=[0.04, 0.2], cue_noise=0.1, seed=0)
     assert r["cue_noise"] == 0.1 and flipped == {2}
     assert r["cue_noise_applied"] == 2 / 25                         # the title said 10%: 2.5 bits round to 2
@@ -197,14 +199,6 @@ def test_modern_capacity_records_the_cue_noise_applied(monkeypatch, tmp_path):
 def test_digits_records_the_corruption_applied(monkeypatch):
     from rnnkit.hopfield import experiments
 
-    flipped = set()                                # oracle: the bits flip_bits changed in each noisy cue
-    flip = experiments.flip_bits
-
-    def counting_flip(patterns, fraction, generator):
-        out = flip(patterns, fraction, generator)
-        flipped.update((out != patterns).sum(1).tolist())
-        return out
-
-    monkeypatch.setattr(experiments, "flip_bits", counting_flip)
+    flipped = _count_flips(monkeypatch, experiments)   # oracle: the bits flip_bits changed in each noisy cue
     r = experiments.digits_experiment(classes=[0, 1], rules=["storkey"], n_cues=2, corruption=0.15)
     assert r["corruption"] == 0.15 and flipped == {10} and r["corruption_applied"] == 10 / 64

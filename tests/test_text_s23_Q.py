@@ -28,16 +28,12 @@ def saved_classifier(tmp_path_factory):
 
 def _count_tokenized(monkeypatch):
     """Every text the classifier's tokenizer reads, counted (a spy on ``_unit_tokens``)."""
+    from toy_data import record_calls
+
     from rnnkit.tasks.classification import TextClassifier
 
     seen = []
-    real = TextClassifier._unit_tokens
-
-    def spy(self, texts):
-        seen.extend(texts)
-        return real(self, texts)
-
-    monkeypatch.setattr(TextClassifier, "_unit_tokens", spy)
+    record_calls(monkeypatch, TextClassifier, "_unit_tokens", lambda args, out: seen.extend(args[1]))
     return seen
 
 

@@ -131,3 +131,18 @@ def interrupt_nth_rename(monkeypatch, nth: int):
 
     monkeypatch.setattr(os, "replace", rename)
     return real
+
+
+def record_calls(monkeypatch, owner, name: str, record):
+    """``owner.name`` (a function of a module or a method of a class) wrapped so that every call runs as before and
+    then ``record(args, out)`` sees its positional arguments (a method's ``self`` first) and its result: the spy the
+    tests that count what a code path read or changed share."""
+    real = getattr(owner, name)
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        record(args, out)
+        return out
+
+    monkeypatch.setattr(owner, name, spy)
+    return real

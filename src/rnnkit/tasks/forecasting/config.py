@@ -111,6 +111,19 @@ def _choice(name: str, v: Any, choices: tuple) -> None:
         raise ConfigError(f"{name}: expected one of {list(choices)}, got {_shown(v)}")
 
 
+def network_cell(config: "ForecastConfig") -> str:
+    """The network a ``config`` fits when a network forecaster is built from it: for model lstm/gru/elman the
+    model's own (``ForecastConfig(model="gru")`` keeps the default cell ``"lstm"``, and fitted an LSTM, renamed
+    model ``"lstm"``, silently); a cell other than the default naming another network is a ConfigError (which one
+    was meant?). Other models: their ``cell``."""
+    if config.model not in CELLS:
+        return config.cell
+    if config.cell not in (config.model, "lstm"):
+        raise ConfigError(f"cell: expected {config.model!r} or the default (model {config.model!r} is that network), "
+                          f"got {_shown(config.cell)}")
+    return config.model
+
+
 @dataclass(frozen=True)
 class ForecastConfig:
     """Everything a :class:`~rnnkit.tasks.forecasting.Forecaster` needs besides the data.

@@ -52,6 +52,8 @@ def resolve_config(model: str | None, cell: str | None, config: ForecastConfig |
     if model is not None:
         changes["model"] = model
     if cell is not None:
+        if model in CELLS and cell != model:   # Forecaster("gru", cell="lstm") fitted the LSTM, silently
+            raise ConfigError(f"cell: expected {model!r} or None (model {model!r} is that network), got {cell!r}")
         changes["cell"] = cell
         if model is None:
             changes["model"] = cell

@@ -46,7 +46,8 @@ from rnnkit._memory import require_memory
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.backtest import FoldForecast, run_backtest
-from rnnkit.tasks.forecasting.config import CELLS, HORIZON_ARRAYS, ForecastConfig, check_saved, with_horizon
+from rnnkit.tasks.forecasting.config import (CELLS, HORIZON_ARRAYS, ForecastConfig, check_saved, network_cell,
+                                             with_horizon)
 from rnnkit.tasks.forecasting.fitting import batch_forecast, calibrate, extend_offsets, threads, train_network
 from rnnkit.tasks.forecasting.inputs import (
     SeriesData,
@@ -96,7 +97,7 @@ class NetworkForecaster(ForecastModel):
             raise InputTypeError(f"config: expected a ForecastConfig, got {type(config).__name__}")
         base = config if config is not None else ForecastConfig()
         try:
-            cfg = base.replace(cell=cell if config is None or cell != "lstm" else base.cell, **settings)
+            cfg = base.replace(cell=cell if config is None or cell != "lstm" else network_cell(base), **settings)
             self.config = cfg if cfg.model == cfg.cell else cfg.replace(model=cfg.cell)
         except TypeError as e:  # an unknown keyword
             raise ConfigError(f"Forecaster: {e}; expected fields of ForecastConfig") from None

@@ -300,10 +300,26 @@ def _convert(key: str, action: argparse.Action, value: Any) -> Any:
             raise UsageError(f"--config: key {key!r}: expected a string, got {value!r}")
         if typ is not path_arg:
             return value
+    if typ is bool_arg:       # `dayfirst = 1` or `"yes"` was taken as true: TOML has true/false for that
+        if not isinstance(value, bool):
+            raise UsageError(f"--config: key {key!r}: expected true or false, got {value!r}")
+        return value
     try:  # custom types (Path, parsers): they take the string form, as on the command line
-        return typ(value if isinstance(value, str) else str(value))
+        converted = typ(value if isinstance(value, str) else str(value))
     except (TypeError, ValueError, argparse.ArgumentTypeError) as e:
         raise UsageError(f"--config: key {key!r}: {e}") from None
+    if typ is not path_arg and isinstance(value, str) and _number_text(value):   # `seed = "1"`, where `epochs
+        raise UsageError(f"--config: key {key!r}: expected a number without quotes, got {value!r}")   # = "1"` fails
+    return converted
+
+
+def _number_text(text: str) -> bool:
+    """Whether ``text`` reads as a number (Python's float: '1', ' 2.5', '1e3', 'nan')."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 class _Scalar:

@@ -83,3 +83,16 @@ def test_config_values_of_the_flag_type_pass_the_check(line, tmp_path, capsys):
         assert code == 2 and "--config: key 'epochs': expected an integer, got '1'" in err
     else:
         assert code in (1, 2) and "--config" not in err, err     # seed: train-only (2); the missing run (1)
+
+
+def test_config_typed_twice_is_refused(tmp_path, capsys):
+    """'--config a.toml --config b.toml' kept b alone (argparse: the last wins): a's settings were dropped."""
+    (tmp_path / "a.toml").write_text("kind = \"series\"\n", encoding="utf-8")
+    (tmp_path / "b.toml").write_text("json = true\n", encoding="utf-8")
+    a, b = str(tmp_path / "a.toml"), str(tmp_path / "b.toml")
+    one = run_cli(["datasets", "--config", a], capsys)                          # the oracle: each file alone runs
+    assert one[0] == 0 and one[2] == ""
+    code, out, err = run_cli(["datasets", "--config", a, "--config", b], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"rnnkit datasets: error: --config: expected one file (files are not merged), got {a!r} and "
+                   f"{b!r} (see rnnkit datasets --help)\n")

@@ -191,7 +191,7 @@ def add_common(parser: argparse.ArgumentParser, *, seed: bool = False, out: bool
     parser.add_argument("--quiet", action="store_true", help="no progress output (no bars, no epoch lines)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     if config:
-        parser.add_argument("--config", type=path_arg, default=None, metavar="FILE.toml",
+        parser.add_argument("--config", type=path_arg, default=None, metavar="FILE.toml", action=_OneFile,
                             help="TOML file of flag values (flags typed here take precedence)")
     if seed:
         parser.add_argument("--seed", type=seed_arg, default=0, help="random seed")
@@ -199,6 +199,18 @@ def add_common(parser: argparse.ArgumentParser, *, seed: bool = False, out: bool
         parser.add_argument("--out", type=path_arg, default=None, metavar="DIR", help="output folder")
     if threads:
         add_threads(parser)
+
+
+class _OneFile(argparse.Action):
+    """``--config`` typed once: a second one was kept alone (argparse's last wins) and the first file's settings
+    dropped, silently -- files are not merged."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ARG002 - argparse's signature
+        first = getattr(namespace, self.dest, None)
+        if first not in (None, argparse.SUPPRESS):
+            parser.error(f"{option_string}: expected one file (files are not merged), got {str(first)!r} and "
+                         f"{str(values)!r}")
+        setattr(namespace, self.dest, values)
 
 
 def add_threads(parser: argparse.ArgumentParser) -> None:

@@ -96,3 +96,24 @@ def test_config_typed_twice_is_refused(tmp_path, capsys):
     assert code == 2 and out == ""
     assert err == (f"rnnkit datasets: error: --config: expected one file (files are not merged), got {a!r} and "
                    f"{b!r} (see rnnkit datasets --help)\n")
+
+
+@pytest.mark.parametrize("argv, line, hint", [
+    (["forecast"], "horizn = 3", "; did you mean 'horizon'?"),
+    (["datasets"], "jsn = true", "; did you mean 'json'?"),
+    (["classify", "predict", "--run", "nowhere"], "epochs = 3",     # one file shared by train and predict
+     "; a flag of rnnkit classify train, "),                         # its own command's action first
+])
+def test_unknown_config_key_names_what_it_may_mean(argv, line, hint, tmp_path, capsys):
+    (tmp_path / "c.toml").write_text(line + "\n", encoding="utf-8")
+    code, out, err = run_cli(argv + ["--config", str(tmp_path / "c.toml")], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    key = line.split()[0]
+    assert f"--config: unknown key {key!r} in " in err and f"]{hint}" in err, err
+    assert err.endswith("?\n" if "mean" in hint else f", not of {' '.join(['rnnkit'] + argv[:2])}\n"), err
+
+
+def test_unknown_config_key_without_a_near_flag_gets_no_hint(tmp_path, capsys):
+    (tmp_path / "c.toml").write_text("zzzz = 3\n", encoding="utf-8")
+    code, out, err = run_cli(["datasets", "--config", str(tmp_path / "c.toml")], capsys)
+    assert code == 2 and out == "" and err.endswith("'kind', 'quiet']\n"), err

@@ -41,6 +41,7 @@ from rnnkit._io import check_folder_path, dumps_json, to_jsonable
 from rnnkit._memory import available_memory, human_size as _size
 from rnnkit._threads import max_threads
 from rnnkit._validate import SEED_END
+from rnnkit.cli.config_keys import unknown_key_hint
 from rnnkit.data.text import decode_utf8
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
@@ -377,7 +378,8 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, argv
         spelled[dest] = key
         if dest not in actions:
             known = sorted(d.replace("_", "-") for d in actions)
-            raise UsageError(f"--config: unknown key {key!r} in {str(path)!r}; expected one of {known}")
+            raise UsageError(f"--config: unknown key {key!r} in {str(path)!r}; expected one of {known}"
+                             f"{unknown_key_hint(key, known, parser, root)}")
         action = actions[dest]
         value = _convert(key, action, value)   # checked even where a typed flag wins: a wrong value (`epochs =
         if action.choices is not None:         # [1]`) passed unseen until the day the flag was left out

@@ -117,3 +117,27 @@ def test_unknown_config_key_without_a_near_flag_gets_no_hint(tmp_path, capsys):
     (tmp_path / "c.toml").write_text("zzzz = 3\n", encoding="utf-8")
     code, out, err = run_cli(["datasets", "--config", str(tmp_path / "c.toml")], capsys)
     assert code == 2 and out == "" and err.endswith("'kind', 'quiet']\n"), err
+
+
+def test_config_file_over_the_bound_is_refused_before_it_is_read_whole(tmp_path, capsys):
+    """`--config /dev/zero` (or a large file given by mistake) was read whole into memory; a file of flag values
+    holds at most CONFIG_MAX_BYTES. Here a valid TOML file just over the bound (comments), and the oracle: the
+    same file one line shorter runs."""
+    try:
+        from rnnkit.cli.config_keys import CONFIG_MAX_BYTES
+    except ImportError:                      # before the bound (a7e5781): the same 1 MiB file, read whole
+        CONFIG_MAX_BYTES = 1 << 20
+
+    line = "# " + "x" * 61 + "\n"                                   # 64 bytes
+    fits = tmp_path / "fits.toml"
+    fits.write_text("json = true\n" + line * ((CONFIG_MAX_BYTES - 12) // 64), encoding="utf-8")
+    assert fits.stat().st_size <= CONFIG_MAX_BYTES
+    code, out, err = run_cli(["datasets", "--kind", "series", "--config", str(fits)], capsys)
+    assert code == 0 and err == "" and _strict(out)["datasets"]
+    big = tmp_path / "big.toml"
+    big.write_text(fits.read_text(encoding="utf-8") + line, encoding="utf-8")
+    assert big.stat().st_size > CONFIG_MAX_BYTES
+    code, out, err = run_cli(["datasets", "--kind", "series", "--config", str(big)], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"rnnkit datasets: error: --config: expected a TOML file of flag values of at most "
+                   f"{CONFIG_MAX_BYTES:,} bytes, got {str(big)!r} holding more\n")

@@ -41,7 +41,7 @@ from rnnkit._io import check_folder_path, dumps_json, to_jsonable
 from rnnkit._memory import available_memory, human_size as _size
 from rnnkit._threads import max_threads
 from rnnkit._validate import SEED_END
-from rnnkit.cli.config_keys import unknown_key_hint
+from rnnkit.cli.config_keys import config_bytes, unknown_key_hint
 from rnnkit.data.text import decode_utf8
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
@@ -356,7 +356,7 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, argv
     if path is None:
         return
     try:
-        data = tomllib.loads(decode_utf8(Path(path).read_bytes(), str(path), "--config"))  # UTF-8 whatever the locale
+        data = tomllib.loads(decode_utf8(config_bytes(path), str(path), "--config"))  # UTF-8 whatever the locale
     except FileNotFoundError:
         raise UsageError(f"--config: expected an existing TOML file, got {str(path)!r} (not found)") from None
     except DataError as e:

@@ -1,10 +1,28 @@
-"""What a ``--config`` key that the command does not take may have meant (:func:`unknown_key_hint`)."""
+"""The ``--config`` file: its bytes, read with a bound (:func:`config_bytes`), and what a key that the command does
+not take may have meant (:func:`unknown_key_hint`)."""
 
 from __future__ import annotations
 
 import argparse
 import difflib
 import os
+
+from rnnkit.errors import DataError
+
+#: the most bytes a --config file may hold (a file of flag values is a few KB)
+CONFIG_MAX_BYTES = 1 << 20
+
+
+def config_bytes(path: os.PathLike | str) -> bytes:
+    """The bytes of ``path``, at most :data:`CONFIG_MAX_BYTES` (a DataError beyond): ``--config /dev/zero`` (or a
+    large file given by mistake) was read whole into memory before TOML looked at it. A pipe
+    (``--config <(...)``) is read as a file is."""
+    with open(path, "rb") as f:
+        data = f.read(CONFIG_MAX_BYTES + 1)
+    if len(data) > CONFIG_MAX_BYTES:
+        raise DataError(f"--config: expected a TOML file of flag values of at most {CONFIG_MAX_BYTES:,} bytes, got "
+                        f"{str(path)!r} holding more")
+    return data
 
 
 def _commands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

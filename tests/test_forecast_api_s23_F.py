@@ -67,3 +67,54 @@ def test_cli_model_and_another_cell_is_a_usage_error(capsys):
     code, out, err = run_cli(["forecast", "--dataset", "nile", "--horizon", "3", "--model", "lstm", "--cell", "gru",
                               "--epochs", "1", "--hidden-size", "4", "--quiet", "--no-plot"], capsys)
     assert code == 2 and out == "" and "--cell: expected 'lstm'" in err and "got 'gru'" in err
+
+
+# ------------------------------------------------------------------ a backtest after fit leaves the fitted forecaster
+def _daily_other() -> pd.Series:
+    t = np.arange(60)
+    return pd.Series(np.cos(t) * 3 + 9, index=pd.date_range("1990-01-01", periods=60, freq="D"), name="b")
+
+
+STAT = dict(horizon=3)
+MODELS = [("ets", STAT), ("auto", dict(horizon=3, candidates=["ets", "theta"])), ("gru", TINY)]
+
+
+@pytest.mark.parametrize("name,settings", MODELS)
+def test_a_backtest_of_another_horizon_leaves_the_fitted_horizon(name, settings):
+    # backtest(horizon=5) after fit(horizon=3) set the config's horizon to 5 beside 3-step forecasts: predict() was
+    # pandas' 'ValueError: All arrays must be of the same length'
+    y = _series()
+    f = Forecaster(name, **settings).fit(y.iloc[:54])
+    before = f.predict()
+    f.backtest(y, folds=1, horizon=5)
+    oracle = Forecaster(name, **settings).fit(y.iloc[:54])     # the same fit, never backtested
+    assert f.config.horizon == 3
+    pd.testing.assert_frame_equal(f.predict(), before)
+    pd.testing.assert_frame_equal(f.update(y.iloc[54:56]), oracle.update(y.iloc[54:56]))
+
+
+@pytest.mark.parametrize("name,settings", MODELS)
+def test_a_backtest_on_other_data_leaves_the_fitted_forecaster(name, settings, tmp_path):
+    # auto and the statistical models took the backtest's fitted candidates and column arguments as their own:
+    # update() of the fitted series was a bare KeyError (or 'expected a series auto was fitted on'), save wrote
+    # the backtest's candidates beside the fit's forecasts
+    y = _series()
+    f = Forecaster(name, **settings).fit(y.iloc[:54])
+    f.backtest(_daily_other(), folds=1)
+    oracle = Forecaster(name, **settings).fit(y.iloc[:54])
+    assert f.summary() == oracle.summary()
+    f.save(tmp_path / "run")
+    pd.testing.assert_frame_equal(Forecaster.load(tmp_path / "run").update(y.iloc[54:56]),
+                                  oracle.update(y.iloc[54:56]))
+    pd.testing.assert_frame_equal(f.update(y.iloc[54:56]), Forecaster.load(tmp_path / "run").update(y.iloc[54:56]))
+
+
+@pytest.mark.parametrize("name,settings", MODELS[:2])   # a network's fit starts from the backtest's weights instead
+def test_a_fit_after_a_backtest_on_the_same_data_keeps_its_final_fit(name, settings):
+    # the final fit the backtest ran on all the data is kept (now with its own candidates, as the fit's would be)
+    y = _series()
+    f = Forecaster(name, **settings)
+    f.backtest(y, folds=2)
+    pd.testing.assert_frame_equal(f.fit(y).predict(), Forecaster(name, **settings).fit(y).predict())
+    new = _series().iloc[:2].set_axis(pd.date_range("2005-01", periods=2, freq="MS"))
+    pd.testing.assert_frame_equal(f.update(new), Forecaster(name, **settings).fit(y).update(new))

@@ -183,10 +183,11 @@ def test_backtest_scores_auto_and_every_candidate_with_quantile_metrics():
             assert got == pytest.approx(mase(rows["actual"], rows[name], y.to_numpy()[:train_end], 12))
     assert "auto" in bt.table() and "CRPS" in bt.table()
     fit_calls = []
-    real = f.model.auto_.forecast
-    f.model.auto_.forecast = lambda *a: fit_calls.append(1) or real(*a)
+    auto = f.model._bt_hint[3]                        # the backtest's candidates, kept for a fit on the same data
+    real = auto.forecast
+    auto.forecast = lambda *a: fit_calls.append(1) or real(*a)
     f.fit(y)                                          # the backtest's final fit is kept: no new validation
-    assert fit_calls == [] and len(f.predict()) == 6
+    assert fit_calls == [] and len(f.predict()) == 6 and f.model.auto_ is auto
 
 
 def test_quantile_metrics_match_a_hand_computation():

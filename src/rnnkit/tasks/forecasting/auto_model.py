@@ -219,9 +219,9 @@ class AutoModel(ForecastModel):
         self._parse_args = args
         hist = [self._history(s) for s in series]
         key = _fingerprint(hist, self.config.horizon)
-        if self._bt_hint is not None and self._bt_hint[0] == key and self.auto_ is not None:
+        if self._bt_hint is not None and self._bt_hint[0] == key:
             self._fitted = hist
-            self._point, self._quantiles = self._bt_hint[1], self._bt_hint[2]
+            self._point, self._quantiles, self.auto_, self.constant_ = self._bt_hint[1:]
             self._bt_hint = None
             return self
         self._bt_hint = None
@@ -325,8 +325,9 @@ class AutoModel(ForecastModel):
                                       baselines=baselines)
         finally:
             self._announce(auto, None)
-        self.auto_, self._parse_args, self.constant_ = auto, args, fitter.constant
-        self._bt_hint = (_fingerprint(hist, self.config.horizon), *fitter.final)
+        # the final fit waits for a fit on the same data (the hint); a fitted model keeps its own: the backtest's auto
+        # and column arguments replaced the fit's, so update() forecast another data's series (or refused its ids)
+        self._bt_hint = (_fingerprint(hist, self.config.horizon), *fitter.final, auto, fitter.constant)
         return result
 
     def summary(self) -> dict[str, Any]:

@@ -165,7 +165,13 @@ class Forecaster:
         """Rolling-origin backtest against baselines (a :class:`.backtest.BacktestResult`)."""
         if isinstance(folds, np.integer):   # np.int64(2) was 'folds: expected a positive int, got np.int64(2)' (auto)
             folds = int(folds)
-        return self._impl.backtest(data, folds, horizon, **kwargs)
+        fitted = self._impl.config if self._impl._fitted else None
+        result = self._impl.backtest(data, folds, horizon, **kwargs)
+        if fitted is not None and self._impl.config.horizon != fitted.horizon:
+            # a fitted forecaster keeps its horizon: backtest(horizon=5) after fit(horizon=3) left the config at 5
+            # beside 3-step forecasts, and predict() died in pandas ('All arrays must be of the same length')
+            self._impl.config = fitted
+        return result
 
     def plot(self, path: str | Path | None = None, backtest: Any = None, forecast: Any = None,
              history: int | None = None):

@@ -141,3 +141,16 @@ def test_config_file_over_the_bound_is_refused_before_it_is_read_whole(tmp_path,
     assert code == 2 and out == ""
     assert err == (f"rnnkit datasets: error: --config: expected a TOML file of flag values of at most "
                    f"{CONFIG_MAX_BYTES:,} bytes, got {str(big)!r} holding more\n")
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["--json", "env"], " (flags go after the command: rnnkit env --json)"),
+    (["--quiet", "datasets", "--kind", "series"], " (flags go after the command: rnnkit datasets --quiet)"),
+])
+def test_a_command_flag_before_the_command_names_where_it_goes(argv, hint, capsys):
+    """'rnnkit --json env' was 'unrecognized arguments: --json (see rnnkit --help)', whose help lists no --json."""
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2 and out == ""
+    assert err == f"rnnkit: error: unrecognized arguments: {argv[0]}{hint} (see rnnkit --help)\n"
+    code, out, err = run_cli(argv[1:] + argv[:1], capsys)                   # the oracle: after the command
+    assert code == 0 and err == ""

@@ -42,6 +42,7 @@ from rnnkit._memory import available_memory, human_size as _size
 from rnnkit._threads import max_threads
 from rnnkit._validate import SEED_END
 from rnnkit.cli.config_keys import config_bytes, unknown_key_hint
+from rnnkit.cli.flag_hints import misplaced_flags, whole_flags
 from rnnkit.data.text import decode_utf8
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
@@ -67,7 +68,7 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
-        hint = _whole_flags(self, getattr(self, "_typed_args", []))
+        hint = whole_flags(self, getattr(self, "_typed_args", []))
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}{hint} (see {self.prog} --help)\n")
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
@@ -83,22 +84,8 @@ class Parser(argparse.ArgumentParser):
         namespace, extras = self.parse_known_args(args, namespace)
         owner = vars(namespace).pop("_extras_parser", self)
         if extras:
-            owner.error(f"unrecognized arguments: {' '.join(extras)}")
+            owner.error(f"unrecognized arguments: {' '.join(extras)}{misplaced_flags(owner, namespace, extras)}")
         return namespace
-
-
-def _whole_flags(parser: argparse.ArgumentParser, typed: list[str]) -> str:
-    """`` (flags are typed whole: --json?)`` where an argument typed to ``parser`` is no flag of it but the start
-    of some (the abbreviations argparse no longer expands: :class:`Parser`; ``--hor 3`` may surface as another
-    error, the 3 read as a positional), else ``''``."""
-    flags = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
-    for extra in typed:
-        head = extra.split("=", 1)[0] if isinstance(extra, str) else ""
-        if head.startswith("--") and len(head) > 2 and head not in flags:
-            whole = [o for o in flags if o.startswith(head)]
-            if whole:
-                return f" (flags are typed whole: {' or '.join(whole[:4])}?)"
-    return ""
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):

@@ -1,0 +1,35 @@
+"""Hints that a usage error adds when a flag was typed in a form or a place the parser does not take."""
+
+from __future__ import annotations
+
+import argparse
+
+from rnnkit.cli.config_keys import _commands
+
+
+def whole_flags(parser: argparse.ArgumentParser, typed: list[str]) -> str:
+    """`` (flags are typed whole: --json?)`` where an argument typed to ``parser`` is no flag of it but the start
+    of some (the abbreviations argparse no longer expands: :class:`Parser`; ``--hor 3`` may surface as another
+    error, the 3 read as a positional), else ``''``."""
+    flags = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+    for extra in typed:
+        head = extra.split("=", 1)[0] if isinstance(extra, str) else ""
+        if head.startswith("--") and len(head) > 2 and head not in flags:
+            whole = [o for o in flags if o.startswith(head)]
+            if whole:
+                return f" (flags are typed whole: {' or '.join(whole[:4])}?)"
+    return ""
+
+
+def misplaced_flags(owner: argparse.ArgumentParser, namespace: argparse.Namespace, extras: list[str]) -> str:
+    """`` (flags go after the command: rnnkit env --json)`` where ``owner`` (the root parser) was left with a flag
+    that the command chosen takes -- ``rnnkit --json env`` -- else ``''``."""
+    command = getattr(namespace, "_parser", None)
+    if command is None or command is owner:
+        return ""
+    for extra in extras:
+        head = extra.split("=", 1)[0] if isinstance(extra, str) else ""
+        for p in _commands(command):
+            if head.startswith("-") and any(head in a.option_strings for a in p._actions):
+                return f" (flags go after the command: {p.prog} {head})"
+    return ""

@@ -154,3 +154,15 @@ def test_a_command_flag_before_the_command_names_where_it_goes(argv, hint, capsy
     assert err == f"rnnkit: error: unrecognized arguments: {argv[0]}{hint} (see rnnkit --help)\n"
     code, out, err = run_cli(argv[1:] + argv[:1], capsys)                   # the oracle: after the command
     assert code == 0 and err == ""
+
+
+@pytest.mark.parametrize("line, typed", [("resume = true", ["--resume"]), ("resume = false", [])])
+def test_config_switch_with_an_optional_value_takes_true_and_false(line, typed, tmp_path, capsys):
+    """--resume alone (or '--resume auto') had no TOML form: `resume = true` was "expected no value or 'auto', got
+    'True'". true is the bare flag, false its absence; the oracle is the same command with the flag typed."""
+    (tmp_path / "c.toml").write_text(line + "\n", encoding="utf-8")
+    out_dir = str(tmp_path / "missing")
+    oracle = run_cli(["classify", "train", "--out", out_dir] + typed, capsys)
+    code, out, err = run_cli(["classify", "train", "--out", out_dir, "--config", str(tmp_path / "c.toml")], capsys)
+    assert (code, out, err) == oracle and code != 0 and err.count("\n") == 1
+    assert "--config" not in err

@@ -300,6 +300,8 @@ def _convert(key: str, action: argparse.Action, value: Any) -> Any:
             raise UsageError(f"--config: key {key!r}: expected a string, got {value!r}")
         if typ is not path_arg:
             return value
+    if action.nargs == "?" and typ is not bool_arg and isinstance(value, bool) and action.default is False:
+        return action.const if value else False   # `resume = true`: the bare flag (--resume), was 'got 'True''
     if typ is bool_arg:       # `dayfirst = 1` or `"yes"` was taken as true: TOML has true/false for that
         if not isinstance(value, bool):
             raise UsageError(f"--config: key {key!r}: expected true or false, got {value!r}")

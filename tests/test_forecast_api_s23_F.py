@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from rnnkit import GRU, LSTM, ElmanRNN
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, DataError
 from rnnkit.forecast import Forecaster
 from rnnkit.tasks.forecasting import ForecastConfig
 from toy_data import run_cli
@@ -118,3 +118,22 @@ def test_a_fit_after_a_backtest_on_the_same_data_keeps_its_final_fit(name, setti
     pd.testing.assert_frame_equal(f.fit(y).predict(), Forecaster(name, **settings).fit(y).predict())
     new = _series().iloc[:2].set_axis(pd.date_range("2005-01", periods=2, freq="MS"))
     pd.testing.assert_frame_equal(f.update(new), Forecaster(name, **settings).fit(y).update(new))
+
+
+# ------------------------------------------------------------------ a refused fit or backtest changes nothing
+@pytest.mark.parametrize("name,settings", MODELS)
+@pytest.mark.parametrize("action", ["fit", "backtest"])
+def test_a_refused_call_leaves_the_fitted_forecaster(name, settings, action):
+    # a fit refused part-way (an infinity) left the config at its horizon 5 beside 3-step forecasts (predict(): pandas'
+    # 'All arrays must be of the same length') and its column arguments in place of the fit's (update() read the
+    # rows by their index: 'expected timestamps continuing series 'a' ..., got ['54', '55']')
+    frame = _series().rename("a").rename_axis("t").reset_index()
+    f = Forecaster(name, **settings).fit(frame.iloc[:54], target="a", time_col="t")
+    before = f.predict()
+    bad = pd.Series([1.0, 2.0, np.inf, 4.0] * 12, name="zz")
+    with pytest.raises(DataError, match="^target 'zz' in series 'zz': expected finite numbers"):
+        f.fit(bad, horizon=5) if action == "fit" else f.backtest(bad, folds=1, horizon=5)
+    oracle = Forecaster(name, **settings).fit(frame.iloc[:54], target="a", time_col="t")
+    assert f.config == oracle.config
+    pd.testing.assert_frame_equal(f.predict(), before)
+    pd.testing.assert_frame_equal(f.update(frame.iloc[54:56]), oracle.update(frame.iloc[54:56]))

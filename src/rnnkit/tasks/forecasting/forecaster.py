@@ -83,6 +83,21 @@ def _float32(method: Callable) -> Callable:
     return run
 
 
+def _restoring(impl: Any, call: Callable[[], Any]) -> Any:
+    """``call()``; when it raises (a refused input, Ctrl-C), every attribute of ``impl`` is put back as it was: a
+    fit or backtest refused part-way left the fitted forecaster half-changed (the config at the refused horizon
+    beside the earlier forecasts, predict() a bare pandas ValueError; the refused data's column arguments, so
+    update() read the fitted series' new rows by another column). The models replace their fitted state whole
+    (a new network, new lists) rather than change it in place, so the previous objects are intact."""
+    before = dict(vars(impl))
+    try:
+        return call()
+    except BaseException:
+        vars(impl).clear()
+        vars(impl).update(before)
+        raise
+
+
 class Forecaster:
     """Forecasts of one or many series: ``fit`` / ``predict`` / ``update`` / ``backtest`` / ``plot`` /
     ``summary`` / ``save`` / ``load``.
@@ -140,7 +155,7 @@ class Forecaster:
         """Fit on every row of ``data`` (see :func:`.inputs.parse_series`; the column arguments
         ``target``, ``time_col``, ``id_col``, ``past_covariates``, ``future_covariates``, ``date_format``,
         ``dayfirst``)."""
-        self._impl.fit(data, horizon, **kwargs)
+        _restoring(self._impl, lambda: self._impl.fit(data, horizon, **kwargs))
         return self
 
     @_float32
@@ -166,7 +181,7 @@ class Forecaster:
         if isinstance(folds, np.integer):   # np.int64(2) was 'folds: expected a positive int, got np.int64(2)' (auto)
             folds = int(folds)
         fitted = self._impl.config if self._impl._fitted else None
-        result = self._impl.backtest(data, folds, horizon, **kwargs)
+        result = _restoring(self._impl, lambda: self._impl.backtest(data, folds, horizon, **kwargs))
         if fitted is not None and self._impl.config.horizon != fitted.horizon:
             # a fitted forecaster keeps its horizon: backtest(horizon=5) after fit(horizon=3) left the config at 5
             # beside 3-step forecasts, and predict() died in pandas ('All arrays must be of the same length')

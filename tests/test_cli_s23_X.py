@@ -166,3 +166,13 @@ def test_config_switch_with_an_optional_value_takes_true_and_false(line, typed, 
     code, out, err = run_cli(["classify", "train", "--out", out_dir, "--config", str(tmp_path / "c.toml")], capsys)
     assert (code, out, err) == oracle and code != 0 and err.count("\n") == 1
     assert "--config" not in err
+
+
+@pytest.mark.parametrize("key", ["config", "help"])
+def test_config_key_of_a_flag_no_file_sets_is_named_so(key, tmp_path, capsys):
+    # 76ca686's hint called these 'a flag of rnnkit experiment, ..., not of rnnkit forecast', which has both
+    (tmp_path / "c.toml").write_text(f"{key} = true\n", encoding="utf-8")
+    code, out, err = run_cli(["forecast", "--config", str(tmp_path / "c.toml")], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith(f"rnnkit forecast: error: --config: unknown key {key!r} in ")
+    assert err.endswith(f"]; --{key} is typed, not set in a file\n"), err

@@ -49,6 +49,8 @@ def unknown_key_hint(key: str, known: list[str], parser: argparse.ArgumentParser
     if close:
         return f"; did you mean {close[0]!r}?"
     dest = name.replace("-", "_")
+    if any(a.dest == dest for a in parser._actions):    # config, help: flags of the command no file sets
+        return f"; --{name} is typed, not set in a file"
     others = [p.prog for p in (_commands(root) if root is not None else []) if p is not parser
               and any(a.dest == dest and a.option_strings for a in p._actions)]
     others.sort(key=lambda prog: -len(os.path.commonprefix([prog, parser.prog])))   # the command's own first

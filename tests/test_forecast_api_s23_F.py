@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from rnnkit import GRU, LSTM, ElmanRNN
-from rnnkit.errors import ConfigError, DataError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.forecast import Forecaster
 from rnnkit.tasks.forecasting import ForecastConfig
 from toy_data import run_cli
@@ -137,3 +137,19 @@ def test_a_refused_call_leaves_the_fitted_forecaster(name, settings, action):
     assert f.config == oracle.config
     pd.testing.assert_frame_equal(f.predict(), before)
     pd.testing.assert_frame_equal(f.update(frame.iloc[54:56]), oracle.update(frame.iloc[54:56]))
+
+
+# ------------------------------------------------------------------ progress
+@pytest.mark.parametrize("bad", [5, "stderr", lambda line, where: None])
+def test_progress_that_cannot_take_a_line_is_refused_when_set(bad):
+    # it was accepted, and the fit died at its first stage message: "TypeError: 'int' object is not callable"
+    f = Forecaster("gru", **TINY)
+    with pytest.raises(InputTypeError, match="^progress: expected a callable taking one line"):
+        f.progress = bad
+    assert f.progress is None
+    lines = []
+    f.progress = lines.append                    # one argument: taken, and given the stage messages
+    f.fit(_series())
+    assert lines and all(isinstance(m, str) for m in lines)
+    f.progress = print                           # a builtin without a signature to read
+    f.progress = None

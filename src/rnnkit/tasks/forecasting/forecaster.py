@@ -25,6 +25,7 @@ define (``lookback_``, ``network_``, ``period_``, ``report_``, ...) are the mode
 from __future__ import annotations
 
 import functools
+import inspect
 from pathlib import Path
 from typing import Any, Callable
 
@@ -81,6 +82,23 @@ def _float32(method: Callable) -> Callable:
             torch.set_default_dtype(old)
 
     return run
+
+
+def check_progress(fn: Any) -> None:
+    """``fn`` is None or a callable taking one line: ``f.progress = 5`` (or a function of two arguments) was
+    accepted and the next fit died at its first stage message, a bare "TypeError: 'int' object is not callable"."""
+    if fn is None:
+        return
+    if not callable(fn):
+        raise InputTypeError(f"progress: expected a callable taking one line (str), or None, got "
+                             f"{type(fn).__name__}")
+    try:
+        inspect.signature(fn).bind("line")
+    except ValueError:          # no signature to read (some builtins): taken as it is
+        return
+    except TypeError:
+        raise InputTypeError(f"progress: expected a callable taking one line (str), or None, got {fn!r}, which "
+                             f"cannot be called with one argument") from None
 
 
 def _restoring(impl: Any, call: Callable[[], Any]) -> Any:
@@ -148,6 +166,7 @@ class Forecaster:
 
     @progress.setter
     def progress(self, fn: Callable[[str], None] | None) -> None:
+        check_progress(fn)
         self._impl.progress = fn
 
     @_float32

@@ -153,3 +153,21 @@ def test_progress_that_cannot_take_a_line_is_refused_when_set(bad):
     assert lines and all(isinstance(m, str) for m in lines)
     f.progress = print                           # a builtin without a signature to read
     f.progress = None
+
+
+# ------------------------------------------------------------------ a network's fit after a backtest of other data
+def test_a_network_fit_after_a_backtest_of_other_data_chooses_its_own_lookback():
+    # the fit took the backtest's lookback (12, chosen among 12/24/36 on a monthly series) for a daily series, its
+    # weights as a start and its selection as its own, reported "backtest fold 0 (data before the first test window)"
+    settings = dict(horizon=3, epochs=2, hidden_size=4, threads=1)
+    monthly, daily = _series(), _daily_other()
+    f = Forecaster("gru", **settings)
+    f.backtest(monthly, folds=1)
+    f.fit(daily)
+    oracle = Forecaster("gru", **settings).fit(daily)          # the same fit, no backtest before it
+    assert (f.lookback_, f.selection_, f.selection_source_) == (oracle.lookback_, oracle.selection_,
+                                                                oracle.selection_source_)
+    pd.testing.assert_frame_equal(f.predict(), oracle.predict())
+    same = Forecaster("gru", **settings)                       # the same data: the backtest's fold 0 is kept
+    same.backtest(monthly, folds=1)
+    assert same.fit(monthly).selection_source_.startswith("backtest fold 0")

@@ -137,6 +137,8 @@ class NetworkForecaster(ForecastModel):
         self._parse_args["date_format"] = series[0].date_format
         hint = self._bt_hint
         self._bt_hint = None
+        if hint is not None and hint["data"] != _data_key(series, self.config.horizon):
+            hint = None     # a backtest of other data (or horizon): its lookback, weights and selection were taken
         self._fixed_deseasonalize = {} if hint is None else dict(hint["deseasonalize"])
         with threads(self.config.threads, self.config.workers):
             self._fit_series(series, lookback=None if hint is None else hint["lookback"],
@@ -215,7 +217,7 @@ class NetworkForecaster(ForecastModel):
             result = run_backtest(fitter, series, self.config.horizon, folds=folds, stride=stride,
                                   level=self.config.level, baselines=baselines)
         self._bt_hint = {"lookback": fitter.lookback, "weights": fitter.weights, "selection": fitter.selection,
-                         "deseasonalize": fitter.deseasonalize}
+                         "deseasonalize": fitter.deseasonalize, "data": _data_key(series, self.config.horizon)}
         return result
 
     def summary(self) -> dict[str, Any]:
@@ -517,6 +519,13 @@ class NetworkFoldFitter:
 def state_parts(state: Any) -> list[torch.Tensor]:
     """The tensors of a recurrent state: ``(h, c)`` for an LSTM, ``[h]`` otherwise."""
     return list(state) if isinstance(state, tuple) else [state]
+
+
+def _data_key(series: Sequence[SeriesData], horizon: int | None) -> tuple:
+    """What a backtest's hint is kept for: a following fit of the same series (ids, values, covariates) and horizon;
+    a fit of other data took the backtest's lookback (chosen on the other series), its weights and its selection as
+    its own ("selected in backtest fold 0"), silently."""
+    return (horizon, tuple((s.id, s.y.tobytes(), s.past.tobytes(), s.future.tobytes()) for s in series))
 
 
 register_model(CELLS, NetworkForecaster)

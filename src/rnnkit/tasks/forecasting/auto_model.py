@@ -41,7 +41,7 @@ from rnnkit.data.timeseries.seasonality import detect_period
 from rnnkit.errors import CheckpointError, ConfigError, DataError
 from rnnkit.tasks.forecasting.auto import AutoForecaster, default_candidates
 from rnnkit.tasks.forecasting.auto_folds import AutoFoldFitter
-from rnnkit.tasks.forecasting.backtest import run_backtest
+from rnnkit.tasks.forecasting.backtest import data_fingerprint, run_backtest
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig, check_fit_memory, check_int, check_parse_args, \
     saved_numbers, with_horizon
@@ -452,8 +452,8 @@ class AutoModel(ForecastModel):
         return self.auto_ is not None and self._point is not None
 
 
-def _fingerprint(hist: list[_History], horizon: int) -> tuple:
-    return (horizon, tuple((h.id, h.period, h.y.tobytes()) for h in hist))
+def _fingerprint(hist: list[_History], horizon: int) -> bytes:
+    return data_fingerprint(horizon, [(h.id, h.period, h.y) for h in hist])
 
 
 register_model(("auto", *SINGLE_MODELS), AutoModel)

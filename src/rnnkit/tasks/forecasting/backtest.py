@@ -19,6 +19,7 @@ the pinball loss per level, CRPS and the coverage of each central interval (:fun
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -37,7 +38,26 @@ from rnnkit.tasks.forecasting.metrics import METRICS, point_metrics, quantile_me
 from rnnkit.tasks.forecasting.series_pool import map_series
 
 __all__ = ["Fold", "rolling_origin_folds", "FoldForecast", "FoldFitter", "BacktestResult", "run_backtest", "format_table",
-           "backtest_candidate"]
+           "backtest_candidate", "data_fingerprint"]
+
+
+def data_fingerprint(horizon: int | None, series: Sequence[tuple]) -> bytes:
+    """The digest a backtest's final fit is kept under for the fit that follows it: the horizon and, per series, its
+    id and arrays (values, covariates) -- a following fit of the same data reuses that fit, one of other data (or
+    another horizon) fits anew. A digest, not the arrays' bytes: the hint kept no copy of every series.
+
+    >>> a = np.arange(3.0)
+    >>> data_fingerprint(3, [("a", a)]) == data_fingerprint(3, [("a", a.copy())]) != data_fingerprint(4, [("a", a)])
+    True
+    """
+    digest = hashlib.blake2b(repr(horizon).encode(), digest_size=32)
+    for item in series:
+        digest.update(b"\x00series")
+        for part in item:
+            data = repr((part.dtype.str, part.shape)).encode() + np.ascontiguousarray(part).tobytes() \
+                if isinstance(part, np.ndarray) else repr(part).encode()
+            digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.digest()
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ import torch
 from rnnkit._memory import require_memory
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
-from rnnkit.tasks.forecasting.backtest import FoldForecast, run_backtest
+from rnnkit.tasks.forecasting.backtest import FoldForecast, data_fingerprint, run_backtest
 from rnnkit.tasks.forecasting.config import (CELLS, HORIZON_ARRAYS, ForecastConfig, check_saved, network_cell,
                                              with_horizon)
 from rnnkit.tasks.forecasting.fitting import batch_forecast, calibrate, extend_offsets, threads, train_network
@@ -521,11 +521,11 @@ def state_parts(state: Any) -> list[torch.Tensor]:
     return list(state) if isinstance(state, tuple) else [state]
 
 
-def _data_key(series: Sequence[SeriesData], horizon: int | None) -> tuple:
+def _data_key(series: Sequence[SeriesData], horizon: int | None) -> bytes:
     """What a backtest's hint is kept for: a following fit of the same series (ids, values, covariates) and horizon;
     a fit of other data took the backtest's lookback (chosen on the other series), its weights and its selection as
     its own ("selected in backtest fold 0"), silently."""
-    return (horizon, tuple((s.id, s.y.tobytes(), s.past.tobytes(), s.future.tobytes()) for s in series))
+    return data_fingerprint(horizon, [(s.id, s.y, s.past, s.future) for s in series])
 
 
 register_model(CELLS, NetworkForecaster)

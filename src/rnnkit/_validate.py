@@ -69,6 +69,17 @@ def _got(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+def short_repr(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` on one line, cut to ``limit`` characters: an error names the bad value, it does not echo a
+    megabyte or an array's repr over several lines (an error is one line).
+
+    >>> short_repr(np.arange(40).reshape(4, 10))
+    'array([[ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11, 12, 13, ...'
+    """
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 # -- numpy scalars: ONE rule for the whole API (torch's and sklearn's: numbers.Integral / numbers.Real) --------------
 # A numpy integer is an int, a numpy floating a float, a numpy bool a bool -- what a count read from an array, a
 # grid over np.arange or a DataFrame cell (df.loc[0, "h"] is np.int64) hands over. Kinds are never crossed: a float

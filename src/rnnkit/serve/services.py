@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from rnnkit._validate import check_no_nul
+from rnnkit._validate import check_no_nul, short_repr
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 from rnnkit.serve.journal import Journal, run_stamp
 from rnnkit.tasks.forecasting.records import forecast_records, time_text
@@ -42,10 +42,8 @@ _ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[
                        r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?")
 
 
-def _short(value: Any) -> str:
-    """``repr(value)``, cut to 60 characters (a reply names the bad value, it does not echo a megabyte)."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+#: ``repr(value)`` on one line, cut to 60 characters (a reply names the bad value, it does not echo a megabyte).
+_short = short_repr
 
 
 def _names(ids: Any) -> str:

@@ -50,7 +50,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit._validate import check_number, check_seed, did_you_mean, is_bool
+from rnnkit._validate import check_number, check_seed, did_you_mean, is_bool, short_repr
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
 from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
@@ -159,10 +159,8 @@ def check_evaluate_options(task: Any, options: dict[str, Any]) -> None:
         if name not in known:
             read = f"one of {sorted(set(known))}" if known else "none"
             hint = did_you_mean(name, [*known, "baselines", "places"])
-            shown = " ".join(repr(options[name]).split())   # one line: an array's repr spans several
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
             raise ConfigError(f"{name}: expected an option {type(task).__name__}.evaluate reads ({read}; and "
-                              f"baselines, places), got {name}={shown}{hint}")
+                              f"baselines, places), got {name}={short_repr(options[name])}{hint}")
 
 
 class WallClock(Callback):

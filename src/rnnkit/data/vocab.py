@@ -79,7 +79,9 @@ _NO_SPACE = re.compile(f"[{_NO_SPACE_SCRIPTS}]")
 # own, so 'שלום\u200f' read as two tokens and a text of marks alone had one.
 # Control characters (Unicode Cc: C0 but TAB/LF/CR, which are spaces, DEL, C1) separate words too (session 18:
 # 'a\x01b' was three tokens, a terminal's escape U+001B one of them): \p{Cc} in the words pattern.
-_INVISIBLE_SEPARATORS = "\u200b\u2060\ufeff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+#: the bidirectional marks and controls (LRM, RLM, ALM, embeddings, overrides, isolates), a character class body
+BIDI_MARKS = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+_INVISIBLE_SEPARATORS = "\u200b\u2060\ufeff" + BIDI_MARKS
 _JOINERS = "\u200c\u200d"   # zero-width non-joiner (Persian, Hindi) and joiner: inside a word or emoji only
 #: text of white space, control characters and the invisible characters above alone (``fullmatch``): no word token
 INVISIBLE_ONLY = re.compile(f"[\\s\x00-\x1f\x7f-\x9f\u00ad{_INVISIBLE_SEPARATORS}{_JOINERS}]*")

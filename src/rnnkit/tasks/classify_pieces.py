@@ -29,6 +29,8 @@ import re
 import unicodedata
 from typing import Any, Iterator
 
+from rnnkit.data.vocab import BIDI_MARKS
+
 __all__ = ["PIECE_CHARS", "pieces", "piece_terms", "char_text", "char_ngrams"]
 
 #: Texts up to this many characters are analysed whole; longer ones in pieces of about this many.
@@ -36,8 +38,7 @@ PIECE_CHARS = 1 << 16
 _CUT = re.compile(r"[ \t\n\r\f\v]")
 _BLOCK = 1 << 14                     # n-grams made at a time by char_ngrams
 _SPACES = re.compile(r"\s\s+")     # scikit-learn's white-space runs, read as one space before its char n-grams
-# the bidirectional marks and controls (LRM, RLM, ALM, embeddings, overrides, isolates) the word tokens drop too
-_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+_BIDI = re.compile(f"[{BIDI_MARKS}]")   # the bidirectional marks and controls the word tokens drop too
 
 
 def char_text(text: str) -> str:

@@ -47,7 +47,7 @@ from rnnkit.tasks.classify_counts import shared_counts
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_adversarial import adversarial_loss
-from rnnkit.tasks.classify_data import warn_conflicting_labels, warn_label_spellings
+from rnnkit.tasks.classify_data import CaseHint, warn_conflicting_labels, warn_label_spellings
 from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's texts encoded once (the service, CLI)
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
@@ -171,7 +171,7 @@ class TextClassifierNet(nn.Module):
         return logits if self.wide is None else logits + self.wide(ids, lengths)
 
 
-class TextClassifier(ClassifierTask):
+class TextClassifier(CaseHint, ClassifierTask):
     """A text classifier (the task contract of :mod:`rnnkit.tasks.base`): ``fit(texts, labels)`` (the
     network and the TF-IDF + logistic regression baseline), ``predict(texts)``, ``predict_proba(texts)``,
     ``evaluate(texts, labels)``, ``save(run_dir)`` / ``TextClassifier.load(run_dir)``."""

@@ -42,7 +42,7 @@ from typing import Callable, Sequence
 from rnnkit.data.text import screen_spelling
 
 __all__ = ["warn_conflicting_labels", "held_out_copies", "warn_label_spellings", "warn_case_variants",
-           "warn_joined_labels", "warn_zero_padded"]
+           "warn_joined_labels", "warn_zero_padded", "warn_case_only", "CaseHint"]
 
 #: What joins the labels of a multi-label row written as one cell: MovieLens' genres ('Comedy|Drama'), a list
 #: written by pandas or a spreadsheet ('pos,neg', 'pos; neg').
@@ -99,6 +99,47 @@ def warn_case_variants(labels: Sequence[str], place: Callable[[int], str] | None
         warnings.warn(f"{what}: {len(pairs)} label(s) written in more than one case, e.g. {labels[j]!r} ({place(j)}) "
                       f"and {labels[i]!r} ({place(i)}): two classes (one class written two ways? write them alike)",
                       stacklevel=stacklevel)
+
+
+def warn_case_only(gold: Sequence[str], classes: Sequence[str], place: Callable[[int], str] | None = None,
+                   what: str = "labels", stacklevel: int = 4) -> None:
+    """Warn when gold labels given to ``evaluate`` are no class of the run while a class differs from them only by
+    letter case ('Pos' against training's 'pos'): each such item is an unseen label, scored as an error, and the note
+    named ``['Pos']`` without saying why. Case stays significant (as in scikit-learn), so they are still scored so.
+
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_case_only(["Pos", "neg", "Pos", "NEG", "meh"], ["neg", "pos"])
+    >>> print(w[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    labels: 3 gold item(s) carry 2 label(s) that no class of the run has but one written in another letter case, e.g.
+    'Pos' (labels[0]) for the class 'pos': scored as errors (case is significant; write them as training did)
+    """
+    place = place or (lambda i: f"{what}[{i}]")
+    known = set(classes)
+    folded: dict[str, list[str]] = {}
+    for c in classes:
+        folded.setdefault(c.casefold(), []).append(c)
+    hits = [(i, g, folded[g.casefold()]) for i, g in enumerate(gold) if g not in known and g.casefold() in folded]
+    if hits:
+        i, g, like = hits[0]
+        names = " or ".join(repr(c) for c in like)
+        warnings.warn(f"{what}: {len(hits)} gold item(s) carry {len({h[1] for h in hits})} label(s) that no class of "
+                      f"the run has but one written in another letter case, e.g. {g!r} ({place(i)}) for the class "
+                      f"{names}: scored as errors (case is significant; write them as training did)",
+                      stacklevel=stacklevel)
+
+
+class CaseHint:
+    """A classifier's :meth:`check_known` that also warns of gold labels differing from a class by case alone
+    (:func:`warn_case_only`; the spelling checks of the base class run first)."""
+
+    def check_known(self, targets, checked: list) -> None:
+        super().check_known(targets, checked)  # type: ignore[misc]
+        if checked is not None and getattr(self, "labels", None) is not None:
+            from rnnkit.tasks.common import item_at
+
+            warn_case_only(checked, list(self.labels.tokens), lambda i: item_at(self.target_name, i, self.places),
+                           self.target_name, stacklevel=5)
 
 
 def warn_joined_labels(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels",

@@ -43,8 +43,9 @@ from rnnkit.tasks.common import (
     budget_left,
     CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_spelling,
     check_number, check_training,
-    entity_prf, run_vocab, unseen_report,
+    entity_prf, item_at, run_vocab, unseen_report,
 )
+from rnnkit.tasks.classify_data import warn_case_only
 from rnnkit.tasks.tagging_inputs import check_sentences as _check_sentences, check_tags as _check_tags, \
     check_trainable_tags, word_keys as _word_keys
 
@@ -284,6 +285,9 @@ class SequenceTagger(Task):
         for i, (tags, texts) in enumerate(zip(targets, checked)):
             check_label_spelling(list(tags), texts, self.tags.tokens, f"{self.target_name}[{i}]",
                                  None if self.places is None else [self.places[i]] * len(texts))
+        at = [(i, j) for i, texts in enumerate(checked) for j in range(len(texts))]   # 'b-per' for 'B-PER': say why
+        warn_case_only([checked[i][j] for i, j in at], list(self.tags.tokens),
+                       lambda k: item_at(self.target_name, at[k][0], self.places, f"[{at[k][1]}]"), self.target_name)
 
     def _encode(self, sents: list[list[str]]):
         c = self.config

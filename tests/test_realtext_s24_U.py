@@ -1,0 +1,79 @@
+"""Session 24, helper U: text tasks run on ordinary real corpora as a new user brings them, and what they showed."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("one_thread_module")
+
+
+@pytest.fixture(scope="module")
+def case_classifier(tmp_path_factory):
+    """A word classifier of the classes 'neg' and 'pos' saved in a run folder: (the path, the model loaded)."""
+    from toy_data import CLASSIFY_FAST
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = [f"good film {i % 3}" for i in range(8)] + [f"bad film {i % 3}" for i in range(8)]
+    cfg = {**CLASSIFY_FAST, "epochs": 1, "tokenizer": "words", "embeddings": "own", "min_freq": 1}
+    path = tmp_path_factory.mktemp("s24u") / "run"
+    TextClassifier(TextClassifierConfig(**cfg)).fit(texts, ["pos"] * 8 + ["neg"] * 8, baselines=False).save(path)
+    return path, TextClassifier.load(path)
+
+
+def _case_warnings(caught):
+    return [str(w.message) for w in caught if "letter case" in str(w.message)]
+
+
+def test_evaluate_says_why_a_gold_label_differing_by_case_alone_is_unseen(case_classifier):
+    """'Pos' against training's 'pos' was counted in unseen_labels and named in the note, with no word of why (session
+    23's leftover). Oracle: the unseen count is the same as before (case stays significant, the items scored wrong),
+    and a label no class matches by case ('meh') is not named."""
+    _, model = case_classifier
+    texts = ["good film 1", "bad film 2", "good film 0", "bad film 1", "good film 2"]
+    gold = ["Pos", "NEG", "Pos", "neg", "meh"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = model.evaluate(texts, gold, baselines=False)
+    assert m["unseen_labels"] == 4 and m["unseen_label_names"] == ["NEG", "Pos", "meh"]   # scored as before
+    (msg,) = _case_warnings(caught)
+    assert "3 gold item(s) carry 2 label(s)" in msg and "'Pos' (labels[0]) for the class 'pos'" in msg
+    assert "meh" not in msg
+    with warnings.catch_warnings(record=True) as caught:     # the trained spelling: no warning
+        warnings.simplefilter("always")
+        model.evaluate(texts[:4], ["pos", "neg", "pos", "neg"], baselines=False)
+    assert not _case_warnings(caught)
+
+
+def test_classify_evaluate_names_the_row_of_a_case_only_label(case_classifier, tmp_path, capsys):
+    import pandas as pd
+    from toy_data import run_cli, write_frame
+
+    path, _ = case_classifier
+    csv = write_frame(tmp_path / "test.csv", pd.DataFrame({"text": ["good film 1", "bad film 0"],
+                                                           "label": ["pos", "Neg"]}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = run_cli(["classify", "evaluate", "--run", str(path), "--csv", csv, "--json"], capsys)
+    assert code == 0 and json.loads(out)["metrics"]["unseen_labels"] == 1
+    (msg,) = _case_warnings(caught)
+    assert "'Neg' (labels[1] (--csv" in msg and "row 3)) for the class 'neg'" in msg
+
+
+def test_tag_evaluate_says_why_a_tag_differing_by_case_alone_is_unseen():
+    """The tagger's gold tags likewise ('b-per' against training's 'B-PER'), named by sentence and token."""
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    sents = [["Anna", "lives", "here"], ["Bob", "sings"]] * 4
+    tags = [["B-PER", "O", "O"], ["B-PER", "O"]] * 4
+    tagger = SequenceTagger(TaggerConfig(epochs=1, word_dim=8, char_dim=4, char_hidden=4, hidden_size=8,
+                                         progress=False, val_fraction=0.0)).fit(sents, tags, baselines=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = tagger.evaluate([["Anna", "sings"], ["Bob", "lives"]], [["B-PER", "O"], ["b-per", "o"]], baselines=False)
+    assert m["unseen_labels"] == 2
+    (msg,) = _case_warnings(caught)
+    assert msg.startswith("tags: 2 gold item(s) carry 2 label(s)") and "'b-per' (tags[1][0]) for the class 'B-PER'" in msg

@@ -105,16 +105,21 @@ def _python(value: Any) -> Any:
 
 def plain(value: Any) -> Any:
     """A numpy scalar as the Python scalar it holds (``np.int64`` -> int, ``np.float32`` -> float, ``np.bool_`` ->
-    bool), anything else unchanged: a value stored in a config must be a Python one (``json.dumps`` refuses
-    ``np.int64``, ``np.float32`` and ``np.bool_``). Kinds are kept, so the checks after it still refuse a float
-    count or a bool count.
+    bool, ``np.str_`` -> str), anything else unchanged: a value stored in a config must be a Python one (``json.dumps``
+    refuses ``np.int64``, ``np.float32`` and ``np.bool_``; a name read from an array, ``np.array(["lstm"])[0]``, is an
+    ``np.str_`` that every config stored as such and showed as ``cell=np.str_('lstm')``). Kinds are kept, so the checks
+    after it still refuse a float count or a bool count.
 
     A real of another library is a float too (``Fraction(1, 4)`` -> 0.25; ``Decimal`` is no real to Python's numbers).
 
     >>> from fractions import Fraction
     >>> plain(np.int64(3)), plain(np.True_), plain(np.float32(0.5)), plain("3"), plain(Fraction(1, 4))
     (3, True, 0.5, '3', 0.25)
+    >>> type(plain(np.str_("lstm")))
+    <class 'str'>
     """
+    if isinstance(value, np.str_):
+        return str(value)
     return _python(value) if _numpy_number(value) else value
 
 
@@ -201,10 +206,11 @@ def check_rate(name: str, value: Any, closed: bool = False) -> float:
 
 def check_choice(name: str, value: Any, options: Iterable[str], error: type = ConfigError, hint: bool = False) -> str:
     """``value`` if it is one of the strings ``options`` (an unknown str an ``error``, ending with the close match
-    with ``hint``: :func:`check_name`)."""
+    with ``hint``: :func:`check_name`); a numpy str (``np.str_``) as the Python str it holds (:func:`plain`)."""
     options = list(options)
     if not isinstance(value, str):
         raise InputTypeError(f"{name}: expected one of {options}, got {_got(value)}")
+    value = plain(value)
     if value not in options:
         raise error(f"{name}: expected one of {options}, got {value!r}{did_you_mean(value, options) if hint else ''}")
     return value

@@ -80,7 +80,7 @@ def resolve_config(experiment: str, **options: Any) -> ExperimentConfig:
     unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(f"options: unknown {unknown}; expected a subset of {sorted(known)}")
-    cfg = ExperimentConfig(experiment, **{k: plain(v) for k, v in options.items()})
+    cfg = ExperimentConfig(plain(experiment), **{k: plain(v) for k, v in options.items()})   # np.str_ too
     spec = EXPERIMENTS[experiment]
     _spec(cfg.cell)                                   # unknown cell -> ConfigError
     if spec.fixed_length:

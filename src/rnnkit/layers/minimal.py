@@ -92,7 +92,7 @@ class MinimalRNN(StackedLayer):
 
     @scan.setter
     def scan(self, value: str) -> None:
-        check_choice("scan", value, SCAN_METHODS)
+        value = check_choice("scan", value, SCAN_METHODS)    # np.str_ stored as str
         if value == "triton" and not triton_available():
             raise ConfigError("scan: 'triton' needs the triton package, which is not installed "
                               "(pip install 'rnnkit[gpu]'); use scan='auto' to fall back to 'chunked' without it")

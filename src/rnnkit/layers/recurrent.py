@@ -140,7 +140,7 @@ class RecurrentLayer(StackedLayer):
 
     @engine.setter
     def engine(self, value: str) -> None:
-        check_choice("engine", value, ENGINES)
+        value = check_choice("engine", value, ENGINES)    # np.str_ stored as str
         if value == "native":
             self._check_native()
         self._engine = value

@@ -67,3 +67,19 @@ def test_a_layer_given_numpy_str_modes_is_the_layer_given_strs(build):
 def test_a_refused_numpy_str_is_shown_as_its_text():
     with pytest.raises(rnnkit.errors.ConfigError, match=r"got 'python'$"):
         rnnkit.RecurrentLayer("gru", 3, 4, engine=np.str_("python"))
+
+
+# ------------------------------------------------------------------ one typo matcher (cli/config_keys uses _validate's)
+def test_a_config_file_key_hint_is_difflibs_closest_flag():
+    import argparse
+    import difflib
+
+    from rnnkit.cli.config_keys import unknown_key_hint
+
+    parser = argparse.ArgumentParser(prog="rnnkit x")
+    known = ["epochs", "hidden-size", "val-fraction", "json", "batch-size"]
+    for key in ["ephcs", "hiden_size", "valfrac", "jsn", "batch", "zzz"]:
+        ratio = max(difflib.SequenceMatcher(None, key.replace("_", "-"), k).ratio() for k in known)
+        close = difflib.get_close_matches(key.replace("_", "-"), known, n=1)     # the hint's own rule (cutoff 0.6)
+        want = f"; did you mean {close[0]!r}?" if close else ""
+        assert unknown_key_hint(key, known, parser, None) == want, (key, ratio)

@@ -28,7 +28,7 @@ import numpy as np
 
 from rnnkit.errors import ConfigError, InputTypeError
 
-__all__ = ["plain", "plain_fields", "is_int", "is_real", "is_bool", "did_you_mean", "check_name", "check_bool",
+__all__ = ["plain", "plain_fields", "is_int", "is_real", "is_bool", "closest", "did_you_mean", "check_name", "check_bool",
            "check_int", "check_rate", "check_choice", "check_number", "check_keys_as_text", "first_repeat",
            "shared_role", "check_tag_spaces"]
 
@@ -150,6 +150,19 @@ def is_bool(value: Any) -> bool:
     return isinstance(value, (bool, np.bool_))
 
 
+def closest(value: Any, options: Iterable[str], cutoff: float = 0.8) -> str | None:
+    """The option closest to the str ``value`` by difflib's ratio, if it is at least ``cutoff``; ``None`` otherwise
+    (and for a value that is no str): the one typo matcher behind :func:`did_you_mean` and the CLI's hints.
+
+    >>> closest("jsn", ["json", "csv"]), closest("jsn", ["json", "csv"], cutoff=0.9), closest(3, ["json"])
+    ('json', None, None)
+    """
+    import difflib
+
+    close = difflib.get_close_matches(value, list(options), n=1, cutoff=cutoff) if isinstance(value, str) else []
+    return close[0] if close else None
+
+
 def did_you_mean(value: Any, options: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` naming the option closest to the str ``value`` (difflib's ratio >= 0.8), else ``""``:
     appended to an 'expected one of [...]' message whose list is too long to scan for a typo.
@@ -157,10 +170,8 @@ def did_you_mean(value: Any, options: Iterable[str]) -> str:
     >>> did_you_mean("sunspot", ["nile", "sunspots"]), did_you_mean("zzz", ["nile"]), did_you_mean(3, ["nile"])
     (" (did you mean 'sunspots'?)", '', '')
     """
-    import difflib
-
-    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.8) if isinstance(value, str) else []
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    close = closest(value, options)
+    return f" (did you mean {close!r}?)" if close is not None else ""
 
 
 def check_name(name: str, value: Any, options: Iterable[str], error: type = ConfigError) -> str:

@@ -4,9 +4,9 @@ not take may have meant (:func:`unknown_key_hint`)."""
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 
+from rnnkit._validate import closest
 from rnnkit.errors import DataError
 
 #: the most bytes a --config file may hold (a file of flag values is a few KB)
@@ -45,9 +45,9 @@ def unknown_key_hint(key: str, known: list[str], parser: argparse.ArgumentParser
     ``'; a flag of rnnkit classify train, not of rnnkit classify predict'`` where another command under ``root``
     takes the key (one file shared by train and predict), else ``''``."""
     name = key.replace("_", "-")
-    close = difflib.get_close_matches(name, known, n=1)
-    if close:
-        return f"; did you mean {close[0]!r}?"
+    close = closest(name, known, cutoff=0.6)    # difflib's own cutoff: a file key is matched more loosely
+    if close is not None:
+        return f"; did you mean {close!r}?"
     dest = name.replace("-", "_")
     if any(a.dest == dest for a in parser._actions):    # config, help: flags of the command no file sets
         return f"; --{name} is typed, not set in a file"

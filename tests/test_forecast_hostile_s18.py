@@ -89,7 +89,7 @@ def test_update_refuses_an_integer_float64_rounds():
     f = Forecaster("seasonal_naive", horizon=2).fit(pd.Series(np.arange(30.0) % 7, index=_days(30), name="y"))
     before = f.predict()
     new = pd.Series([1, 2 ** 60 + 1], index=pd.date_range("2020-01-31", periods=2, freq="D"), dtype=object)
-    with pytest.raises(DataError, match=rf"^new_points: target '__y__' in series 'y': expected numbers that float64 "
+    with pytest.raises(DataError, match=rf"^new_points: target 'y' in series 'y': expected numbers that float64 "
                                         rf"holds exactly .* got {2 ** 60 + 1} at time 2020-02-01, read as {2 ** 60} "):
         f.update(new)
     pd.testing.assert_frame_equal(f.predict(), before)

@@ -28,6 +28,7 @@ from rnnkit.data.timeseries.frequency import FrequencyInfo, infer_frequency, int
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit.errors import ConfigError, DataError, InputTypeError
+from rnnkit.tasks.forecasting.bare_points import bare_frames
 from rnnkit.tasks.forecasting.date_args import check_date_args
 from rnnkit.tasks.forecasting.id_rules import (check_no_blank_ids, id_differ_by, id_spelling, warn_unused_ids,
                                                warn_zero_padded_ids)
@@ -36,7 +37,7 @@ from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one
     time_index as _time_index, time_label, series_note, panel_notes
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
-    plain_rows, rows_by_id, same_zone, update_target
+    plain_rows, rows_by_id, same_zone, shown_names, update_target
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward", "check_future_times"]
@@ -299,7 +300,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
             dates = [str(c) for c in left if pd.api.types.is_datetime64_any_dtype(df[c])]   # not a target
             hint = f"; {dates[0]!r} holds dates: time_col={dates[0]!r}?" if dates and time_col is None else ""
             raise ConfigError(f"target: expected the name of the column to forecast (one of "
-                              f"{[str(c) for c in left if str(c) not in dates]}{hint}), got none")
+                              f"{shown_names(c for c in left if str(c) not in dates)}{hint}), got none")
         target = left[0]        # as named: str() of an int name 0 was 'not found; expected one of ['0']'
     parts = [t.strip() for t in str(target).split(",")]
     if target not in df.columns and len(parts) > 1 and all(t in df.columns for t in parts):   # a wide table
@@ -432,24 +433,9 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
     if isinstance(data, pd.Series) and not isinstance(data.index, pd.DatetimeIndex) and not (   # its index is
             isinstance(data.index, pd.RangeIndex) and data.index.start == 0 and data.index.step == 1):  # its time
         data = data.set_axis(_time_index(data.index, "new_points: index", args.get("date_format"))[0])  # (was ignored)
-    if isinstance(data, (list, tuple, np.ndarray)) or (isinstance(data, pd.Series)
-                                                       and isinstance(data.index, pd.RangeIndex)):
-        if len(fitted) != 1 or past_cols or fut_cols:
-            raise InputTypeError("new_points: expected a DataFrame with the id/time/covariate columns for this "
-                                 "model, got bare values")
-        f = fitted[0]
-        values = data.to_numpy() if isinstance(data, pd.Series) else data
-        if isinstance(values, np.ndarray) and values.ndim != 1:
-            raise DataError(f"new_points: expected a 1-D array of values for series {f.id!r}, got shape {values.shape}")
-        values = pd.Series(values if isinstance(values, np.ndarray) else list(values), name="new_points")
-        frames = {f.id: values.to_frame().set_index(future_index(f.index, f.freq, len(values)))}
-        target = "new_points"
-    elif isinstance(data, pd.Series):
-        if len(fitted) != 1:
-            raise InputTypeError("new_points: expected a DataFrame with an id column for a multi-series model, "
-                                 "got a Series")
-        target = "__y__"
-        frames = {fitted[0].id: data.to_frame(name=target)}
+    bare = bare_frames(data, fitted, args, [*past_cols, *fut_cols], future_index)   # values alone, a Series
+    if bare is not None:
+        frames, target = bare
     elif isinstance(data, pd.DataFrame):
         target = update_target(data, args, fitted)
         if target not in data.columns:

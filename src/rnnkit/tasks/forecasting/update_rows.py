@@ -13,22 +13,41 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnnkit._validate import is_real, plain
 from rnnkit.data.series import column_hint
 from rnnkit.errors import DataError
 from rnnkit.tasks.forecasting.input_values import time_index
 
-__all__ = ["need_column", "rows_by_id", "id_rows", "check_ids_present", "zone", "update_target", "same_zone",
-           "frame_times", "plain_rows"]
+__all__ = ["need_column", "shown_names", "typed_hint", "rows_by_id", "id_rows", "check_ids_present", "zone",
+           "update_target", "same_zone", "frame_times", "plain_rows"]
 
 
 def need_column(df: pd.DataFrame, col: str, what: str) -> None:
     """``df`` has exactly one column ``col``: else a DataError naming ``what`` and ``col`` (two of one name made
     ``df[col]`` a frame: pandas' bare 'Data must be 1-dimensional')."""
     if col not in df.columns:
-        raise DataError(f"{what}: column {col!r} not found; expected one of {[str(c) for c in df.columns]}"
-                        f"{column_hint(col, df.columns) or _index_hint(df.index, col, what)}")
+        hint = column_hint(col, df.columns) or typed_hint(col, df.columns) or _index_hint(df.index, col, what)
+        raise DataError(f"{what}: column {col!r} not found; expected one of {shown_names(df.columns)}{hint}")
     if list(df.columns).count(col) > 1:
         raise DataError(f"{what}: expected one column named {col!r}, got {list(df.columns).count(col)}")
+
+
+def shown_names(columns: Any) -> list:
+    """Column names as a message lists them: a number (the ``0, 1`` of a frame built from an array) as the number
+    it is, anything else as text. ``[str(c) ...]`` listed the int 0 as ``'0'``, so ``target="0"`` was told
+    "column '0' not found; expected one of ['0', '1']", a message the frame contradicted."""
+    return [plain(c) if is_real(c) else c if isinstance(c, str) else str(c) for c in columns]
+
+
+def typed_hint(col: Any, columns: Any) -> str:
+    """The end of a 'column not found' message when ``col`` is the text of a column named by a number (``'0'`` for
+    the int 0) or the number of a column named by text (``0`` for ``'0'``, a CSV header's): ``''`` when neither."""
+    near = next((c for c in columns if type(plain(c)) is not type(plain(col)) and str(plain(c)) == str(plain(col))),
+                None)
+    if near is None:
+        return ""
+    kind = "the text" if isinstance(near, str) else f"the {type(plain(near)).__name__}"
+    return f" (the column is named by {kind} {plain(near)!r}, not {plain(col)!r}: name it so)"
 
 
 def _index_hint(index: pd.Index, col: Any, what: str) -> str:
@@ -117,10 +136,10 @@ def update_target(data: pd.DataFrame, args: dict[str, Any], fitted: Any) -> str 
         return next(c for c in left if str(c) == fitted[0].id)
     if len(left) > 1:
         raise DataError(f"new_points: expected one value column (or one named as the series, {fitted[0].id!r}), got "
-                        f"{[str(c) for c in left]}: pass a Series, or the frame with that column only"
+                        f"{shown_names(left)}: pass a Series, or the frame with that column only"
                         if len(fitted) == 1 else
                         f"new_points: expected one value column besides the time and id columns, got "
-                        f"{[str(c) for c in left]}")
+                        f"{shown_names(left)}")
     return left[0] if left else None
 
 

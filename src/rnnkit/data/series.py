@@ -60,7 +60,8 @@ def _date_formats() -> tuple[str, ...]:
     # Eurostat / IMF / Stata ('2020M01', '2020m1')
     return tuple(out + ["%b %d %Y", "%b %d, %Y", "%B %d %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %Y",
                         "%B %Y", "%b-%Y", "%B-%Y", "%m/%Y", "%m-%Y", "%d-%b-%y", "%d %b %y", "%G-W%V", "%GW%V",
-                        "%YM%m", "%Y-M%m", "%G-W%V-%u"])   # ISO week dates, '2020-W05-1' (session 23)
+                        "%YM%m", "%Y-M%m", "%G-W%V-%u",    # ISO week dates, '2020-W05-1' (session 23)
+                        "%Y %b", "%Y %B", "%G W%V"])   # R tsibble's months and weeks, '1960 Jan', '1991 W06'
 
 
 DATE_FORMATS = _date_formats()

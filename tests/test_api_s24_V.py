@@ -83,3 +83,124 @@ def test_a_config_file_key_hint_is_difflibs_closest_flag():
         close = difflib.get_close_matches(key.replace("_", "-"), known, n=1)     # the hint's own rule (cutoff 0.6)
         want = f"; did you mean {close[0]!r}?" if close else ""
         assert unknown_key_hint(key, known, parser, None) == want, (key, ratio)
+
+
+# ------------------------------------------------------------------ a task fitted again starts from its given config
+def _series(n, length, seed):
+    rng = np.random.default_rng(seed)
+    X = [np.sin(np.arange(length) / (3 + i % 2))[:, None] + 0.1 * rng.standard_normal((length, 1)) for i in range(n)]
+    return X, ["slow", "fast"] * (n // 2)
+
+
+def test_a_time_series_classifier_fitted_again_derives_its_settings_from_the_new_data():
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    cfg = TSCConfig(model="rnn", hidden_size=4, epochs=1, progress=False)    # patch, batch size, patience derived
+    (long_x, long_y), (short_x, short_y) = _series(8, 200, 0), _series(40, 20, 1)
+    task = TimeSeriesClassifier(cfg).fit(long_x, long_y, baselines=False)
+    assert (task.config.patch, task.config.batch_size) == (4, 4)
+    task.fit(short_x, short_y, baselines=False)
+    fresh = TimeSeriesClassifier(cfg).fit(short_x, short_y, baselines=False)
+    assert task.config == fresh.config and fresh.config.patch == 1    # kept patch 4 and batch 4 of the first data
+    np.testing.assert_array_equal(task.predict_proba(short_x), fresh.predict_proba(short_x))
+
+
+def test_a_tagger_fitted_again_on_iob2_tags_decodes_them_constrained():
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    cfg = TaggerConfig(epochs=1, hidden_size=8, word_dim=8, char_dim=4, char_hidden=4, progress=False)
+    words = [["Ann", "sees", "Bob"], ["Bob", "runs"]] * 3
+    iob1 = [["I-PER", "O", "I-PER"], ["I-PER", "O"]] * 3
+    iob2 = [["B-PER", "O", "B-PER"], ["B-PER", "O"]] * 3
+    task = SequenceTagger(cfg)
+    with pytest.warns(UserWarning, match="IOB1"):
+        task.fit(words, iob1, baselines=False)
+    assert task.config.constrained is False
+    task.fit(words, iob2, baselines=False)            # the first data's IOB1 switched it off for good
+    assert task.config == SequenceTagger(cfg).fit(words, iob2, baselines=False).config == cfg
+
+
+def test_a_config_set_between_two_fits_is_the_one_the_second_fit_uses():
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    X, y = _series(8, 30, 0)
+    task = TimeSeriesClassifier(TSCConfig(model="rnn", hidden_size=4, epochs=1, progress=False)).fit(X, y,
+                                                                                                   baselines=False)
+    task.config = dataclasses.replace(task.config, hidden_size=6, patch=None)
+    task.fit(X, y, baselines=False)
+    assert task.config.hidden_size == 6 and task.net.encoder.output_size == 12   # bidirectional: 2 x 6
+
+
+def test_a_refused_second_fit_leaves_the_first_fits_config():
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    X, y = _series(8, 200, 0)
+    task = TimeSeriesClassifier(TSCConfig(model="rnn", hidden_size=4, epochs=1, progress=False)).fit(X, y,
+                                                                                                   baselines=False)
+    fitted = task.config
+    with pytest.raises(rnnkit.errors.DataError):
+        task.fit(X, ["one"] * 8, baselines=False)
+    assert task.config is fitted
+    np.testing.assert_array_equal(task.predict_proba(X).shape, (8, 2))
+
+
+# ------------------------------------------------------------------ the validation split of a small data set
+def _classifier(val_fraction):
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+    from toy_data import CLASSIFY_FAST
+
+    return TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "val_fraction": val_fraction}))
+
+
+def test_a_validation_share_of_a_few_items_holds_out_one():
+    # 0.1 of 5 texts rounded to none: the fit recorded a 'random' split of no item and ran with no validation and no
+    # early stopping, silently. Keras' validation_split holds out n - floor(n * (1 - f)) = 1 of them (sklearn's
+    # train_test_split ceil(n * f) = 1)
+    import math
+
+    texts, labels = ["good", "bad", "nice", "awful", "fine"], ["pos", "neg", "pos", "neg", "pos"]
+    task = _classifier(0.1).fit(texts, labels, baselines=False)
+    held = task.split["validation"]["indices"]
+    assert len(held) == len(texts) - math.floor(len(texts) * (1 - 0.1)) == 1
+    assert len(task.history["val"]) == len(task.history["loss"]) >= 1      # validated every epoch
+
+
+def test_a_validation_share_that_rounds_to_items_is_split_as_before():
+    from rnnkit.tasks.base import split_indices
+
+    texts = [f"text {i} good" if i % 2 else f"text {i} bad" for i in range(30)]
+    labels = ["pos" if i % 2 else "neg" for i in range(30)]
+    task = _classifier(0.1).fit(texts, labels, baselines=False)
+    assert task.split["validation"]["indices"] == split_indices(30, 0.1, 0)[1].tolist()     # the rounding's 3
+    assert len(task.split["validation"]["indices"]) == 3
+
+
+def test_a_validation_share_of_one_item_is_refused():
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    cfg = TaggerConfig(epochs=1, hidden_size=8, word_dim=8, char_dim=4, char_hidden=4, progress=False)
+    with pytest.raises(rnnkit.errors.DataError, match=r"^val_fraction: expected at least 2 sentences .* got 1;"):
+        SequenceTagger(cfg).fit([["Ann", "runs"]], [["B-PER", "O"]], baselines=False)
+    assert SequenceTagger(dataclasses.replace(cfg, val_fraction=0.0)).fit([["Ann", "runs"]], [["B-PER", "O"]],
+                                                                         baselines=False).predict([["Ann"]])
+
+
+# ------------------------------------------------------------------ a task's repr
+def test_a_tasks_repr_is_one_line_naming_its_changed_settings_and_whether_it_is_fitted():
+    from rnnkit.tasks.classification import TextClassifier
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    task = _classifier(0.0)
+    text = repr(task)
+    assert text.startswith("TextClassifier(TextClassifierConfig(") and text.endswith(") (unfitted)")
+    # oracle: the fields that differ from a default config are those the repr names, each as its repr
+    default = TextClassifierConfig()
+    changed = [f"{f.name}={getattr(task.config, f.name)!r}" for f in dataclasses.fields(default)
+               if getattr(task.config, f.name) != getattr(default, f.name)]
+    assert text == f"TextClassifier(TextClassifierConfig({', '.join(changed)})) (unfitted)"
+    assert repr(TextClassifier()) == "TextClassifier(TextClassifierConfig()) (unfitted)"
+    X, y = _series(8, 30, 0)
+    fitted = TimeSeriesClassifier(TSCConfig(model="rnn", hidden_size=4, epochs=1, progress=False)).fit(X, y,
+                                                                                                     baselines=False)
+    assert repr(fitted).endswith(" (fitted)") and "\n" not in repr(fitted) and "patch=1" in repr(fitted)
+    assert str(fitted) == repr(fitted) and len(repr(fitted)) < 400

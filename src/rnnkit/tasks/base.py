@@ -57,22 +57,25 @@ from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
 from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
     classification_metrics, item_at
 from rnnkit.tasks.runs import check_record, load_run, load_weights, run_baselines, save_run, task_config
+from rnnkit.tasks.task_parts import WallClock, check_baselines, start_config, task_repr
 
 __all__ = ["Task", "ClassifierTask", "split_indices", "fit_network", "WallClock"]
 
 
-def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A seeded random ``(train, held_out)`` split of ``range(n)`` with ``round(n * fraction)`` held out.
+def split_indices(n: int, fraction: float, seed: int, at_least: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded random ``(train, held_out)`` split of ``range(n)`` with ``round(n * fraction)`` held out, at least
+    ``at_least`` when ``fraction > 0`` (a task's validation split: 1, as Keras' validation_split and sklearn's
+    train_test_split hold out one of five items at 0.1 where the rounding held out none).
 
-    >>> [a.tolist() for a in split_indices(5, 0.4, seed=0)]
-    [[0, 1, 3], [2, 4]]
+    >>> [a.tolist() for a in split_indices(5, 0.4, seed=0)], [a.tolist() for a in split_indices(5, 0.1, 0, 1)]
+    ([[0, 1, 3], [2, 4]], [[0, 1, 3, 4], [2]])
     """
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.integer, np.floating)) \
             or not 0 <= fraction < 1:   # a negative share held out all but round(n * |fraction|) items
         raise ConfigError(f"fraction: expected a number in [0, 1), got {fraction!r}")
     n = check_number("n", n, lo=0, integer=True)    # -1 and True split nothing / one item, 5.0 a bare AxisError
     perm = np.random.default_rng(check_seed(seed)).permutation(n)   # None drew an unseeded split, silently
-    k = int(round(n * fraction))
+    k = max(int(round(n * fraction)), at_least if fraction > 0 else 0)
     return np.sort(perm[k:]), np.sort(perm[:k])
 
 
@@ -122,20 +125,6 @@ def fit_network(model: nn.Module, batches: Callable[[int], Iterable[Any]], n_bat
     return history, list(result.history)
 
 
-def check_baselines(baselines: Any) -> bool | dict[str, Any]:
-    """``True``, ``False`` (``np.True_`` read as ``True``: the numpy-scalar rule) or a dict of str name -> an
-    object with ``fit``, returned as given (a bool as a Python bool); an InputTypeError otherwise."""
-    if is_bool(baselines):
-        return bool(baselines)
-    if not isinstance(baselines, dict):
-        raise InputTypeError(f"baselines: expected True, False or a dict of name -> baseline, got {baselines!r}")
-    for name, b in baselines.items():
-        if not isinstance(name, str) or not callable(getattr(b, "fit", None)):
-            raise InputTypeError(f"baselines[{name!r}]: expected a str name and an object with fit(), got "
-                                 f"{type(b).__name__}")
-    return baselines
-
-
 def check_evaluate_options(task: Any, options: dict[str, Any]) -> None:
     """A ConfigError for an ``evaluate`` option no ``score`` of ``task`` reads: the classifiers', tsc's and the tagger's
     ``score(**options)`` ignored every one, so ``evaluate(X, y, baseline=False)`` (``baselines`` mistyped) scored
@@ -161,19 +150,6 @@ def check_evaluate_options(task: Any, options: dict[str, Any]) -> None:
             hint = did_you_mean(name, [*known, "baselines", "places"])
             raise ConfigError(f"{name}: expected an option {type(task).__name__}.evaluate reads ({read}; and "
                               f"baselines, places), got {name}={short_repr(options[name])}{hint}")
-
-
-class WallClock(Callback):
-    """Adds ``wall_s`` -- seconds since ``start`` (a ``time.perf_counter()`` value, e.g. when the task's
-    fit began, before its vocabularies were built) -- to every epoch row, before the loggers read it."""
-
-    order = -5
-
-    def __init__(self, start: float) -> None:
-        self.start = start
-
-    def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
-        row["wall_s"] = round(time.perf_counter() - self.start, 2)
 
 
 class Task:
@@ -205,6 +181,9 @@ class Task:
         self.baselines: dict[str, Any] = {}
         self.data: dict[str, Any] = {}        # where the training data came from, its column names
         self.split: dict[str, Any] = {}       # the held-out parts: "validation" (fit), "test" (the caller)
+
+    def __repr__(self) -> str:
+        return task_repr(self)
 
     # ------------------------------------------------------------------ inputs
     def check_inputs(self, inputs: Any, what: str) -> list:
@@ -271,6 +250,7 @@ class Task:
         if resume and checkpoint_dir is None:
             raise ConfigError("resume: expected a checkpoint_dir to resume from, got checkpoint_dir=None")
         self._set_places(places, inputs)
+        entry, self.config = self.config, start_config(self)    # not what an earlier fit resolved
         try:    # in this frame: the warnings of _fit name the caller of fit (their stacklevel)
             train = self.check_data(inputs, targets)
             self.check_trainable(*train)
@@ -291,18 +271,27 @@ class Task:
             with keep, self.shared_work():    # in this frame (a wrapper's frame would move the warnings' stacklevel)
                 self._fit(part, val, list(callbacks))
                 self.baselines = self._fit_baselines(train, baselines)
+        except BaseException:
+            self.config = entry
+            raise
         finally:
             self.places = None
+        self._fitted_config = self.config
         return self
 
     def validation_split(self, inputs: list, targets: list | None) -> tuple[tuple, tuple | None]:
         """``(train, val)``: ``config.val_fraction`` held out at random (seed ``config.seed``), recorded in
-        ``self.split["validation"]``; ``val`` is ``None`` when nothing is held out."""
+        ``self.split["validation"]``; ``val`` is ``None`` when nothing is held out (``val_fraction`` 0). At least one
+        item is held out: 0.1 of 5 items held out none, and the fit ran with no validation and no early stopping,
+        silently; a single item is a DataError (nothing would be left to train on)."""
         fraction = getattr(self.config, "val_fraction", 0.0)
         if fraction <= 0:
             self.split = {}
             return (inputs, targets), None
-        tr, va = split_indices(len(inputs), fraction, self.config.seed)
+        if len(inputs) < 2:
+            raise DataError(f"val_fraction: expected at least 2 {self.input_name} to hold out {fraction:g} of them (at "
+                            f"least one) and train on the rest, got {len(inputs)}; val_fraction=0 trains on all")
+        tr, va = split_indices(len(inputs), fraction, self.config.seed, at_least=1)
         self.split = {"validation": {"rule": "random", "fraction": fraction, "seed": self.config.seed,
                                      "n": len(inputs), "indices": va.tolist()}}
         pick = lambda items, idx: None if items is None else [items[i] for i in idx]  # noqa: E731
@@ -474,6 +463,7 @@ class Task:
         load_weights(self.net, run["weights"])
         self.history, self.data, self.split = run["history"], run["data"], run["split"]
         self.baselines = run_baselines(run, self.baseline_types)
+        self._fitted_config = self.config
         return self
 
     @property

@@ -204,3 +204,31 @@ def test_a_tasks_repr_is_one_line_naming_its_changed_settings_and_whether_it_is_
                                                                                                      baselines=False)
     assert repr(fitted).endswith(" (fitted)") and "\n" not in repr(fitted) and "patch=1" in repr(fitted)
     assert str(fitted) == repr(fitted) and len(repr(fitted)) < 400
+
+
+# ------------------------------------------------------------------ a fitted task's config changed before a save
+def test_a_fitted_tasks_config_changed_is_refused_by_save_not_written(tmp_path):
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    cfg = TaggerConfig(epochs=1, hidden_size=8, word_dim=8, char_dim=4, char_hidden=4, progress=False)
+    words, tags = [["Ann", "sees", "Bob"], ["Bob", "runs"]] * 3, [["B-PER", "O", "B-PER"], ["B-PER", "O"]] * 3
+    task = SequenceTagger(cfg).fit(words, tags, baselines=False)
+    before = task.predict(words)
+    task.config = dataclasses.replace(task.config, hidden_size=16)
+    # the save succeeded and every load of the run failed: 'expected shape (32, 8) (the model's), got (64, 8)'
+    with pytest.raises(rnnkit.errors.ConfigError, match=r"^config: .* changes \['hidden_size'\] \(hidden_size: 8 -> "
+                                                        r"16\); fit again"):
+        task.save(tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+    assert task.predict(words) == before                       # predict reads the network it has
+    task.config = dataclasses.replace(task.config, hidden_size=8, progress=True)    # the fitted values back
+    task.save(tmp_path / "run")
+    assert SequenceTagger.load(tmp_path / "run").predict(words) == before
+    loaded = SequenceTagger.load(tmp_path / "run")
+    loaded.config = dataclasses.replace(loaded.config, char_dim=5)
+    with pytest.raises(rnnkit.errors.ConfigError, match=r"char_dim: 4 -> 5"):
+        loaded.save(tmp_path / "again")
+    task.fit(words, tags, baselines=False)                      # a fit with the config set: saved as it is
+    task.config = dataclasses.replace(cfg, hidden_size=16)
+    task.fit(words, tags, baselines=False).save(tmp_path / "refit")
+    assert SequenceTagger.load(tmp_path / "refit").config.hidden_size == 16

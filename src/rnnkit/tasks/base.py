@@ -57,7 +57,7 @@ from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
 from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
     classification_metrics, item_at
 from rnnkit.tasks.runs import check_record, load_run, load_weights, run_baselines, save_run, task_config
-from rnnkit.tasks.task_parts import WallClock, check_baselines, start_config, task_repr
+from rnnkit.tasks.task_parts import WallClock, check_baselines, check_config_kept, start_config, task_repr
 
 __all__ = ["Task", "ClassifierTask", "split_indices", "fit_network", "WallClock"]
 
@@ -428,6 +428,7 @@ class Task:
         baselines, the held-out split (``split`` adds e.g. the caller's ``"test"`` part), the per-epoch
         log and ``data`` (where the training data came from, its column names)."""
         self._require_fitted()
+        check_config_kept(self)      # the run's config.json rebuilds the network on load
         data, split = (check_record(name, v) for name, v in (("data", data), ("split", split)))
         states = self.baseline_states()
         if data is not None:

@@ -12,7 +12,7 @@ from rnnkit._validate import is_bool, short_repr
 from rnnkit.errors import InputTypeError
 from rnnkit.training.callbacks import Callback
 
-__all__ = ["check_baselines", "WallClock", "start_config", "task_repr"]
+__all__ = ["check_baselines", "WallClock", "start_config", "task_repr", "check_config_kept"]
 
 
 def check_baselines(baselines: Any) -> bool | dict[str, Any]:
@@ -83,3 +83,24 @@ def _same(value: Any, default: Any) -> bool:
         return type(value) is type(default) and bool(value == default)
     except Exception:       # an array-like value: shown
         return False
+
+
+def check_config_kept(task: Any) -> None:
+    """A ConfigError when ``task.config`` differs from the config its fit resolved (or its run held) in a field other
+    than ``progress``: ``save`` writes the config as the record of how the network was trained and ``load`` rebuilds the
+    network from it, so ``task.config = replace(task.config, hidden_size=32)`` after a fit saved a run that every load
+    refused ('expected shape (128, 16) ... got (64, 16)'), and any other change a run folder describing another
+    training than its weights'. ``predict`` reads the changed config as before (e.g. a shorter ``max_len``)."""
+    fitted = getattr(task, "_fitted_config", None)
+    if fitted is None or task.config is fitted:
+        return
+    changed = [f.name for f in dataclasses.fields(fitted) if f.name != "progress"
+               and not _same(getattr(task.config, f.name, dataclasses.MISSING), getattr(fitted, f.name))]
+    if changed:
+        from rnnkit.errors import ConfigError
+
+        name = changed[0]
+        raise ConfigError(f"config: expected the config this {type(task).__name__} was fitted with (a run folder records "
+                          f"how its network was trained), got one that changes {changed[:5]} ({name}: "
+                          f"{short_repr(getattr(fitted, name))} -> {short_repr(getattr(task.config, name, None))}); "
+                          "fit again to save with it, or set the fitted values back")

@@ -103,3 +103,54 @@ def test_tsibble_weeks_are_the_iso_weeks_mondays():
     year, week = (int(x) for x in df["Week"].iloc[-1].split(" W"))
     last = pd.Timestamp(datetime.date.fromisocalendar(year, week, 1))
     assert list(f.predict()["time"]) == [last + pd.Timedelta(weeks=1), last + pd.Timedelta(weeks=2)]
+
+
+# ------------------------------------------------------------------ integers beyond 2**53 in a CSV with an empty cell
+def _big_counts(tmp_path, name, empty_row=None, unused=False):
+    """Daily byte counts beyond 2**53 (odd: float64 cannot hold them), as a CSV; ``empty_row``: that row's count left
+    empty; ``unused``: the counts in a column 'bytes' beside a small target 'y'."""
+    from toy_data import write_frame
+
+    counts = [2 ** 53 + 2 * i + 1 for i in range(28)]
+    df = pd.DataFrame({"day": pd.date_range("2020-01-01", periods=28, freq="D").strftime("%Y-%m-%d"),
+                       "y": [float(i % 7 + 10) for i in range(28)] if unused else counts})
+    if unused:
+        df["bytes"] = counts
+    col = "bytes" if unused else "y"
+    if empty_row is not None:
+        df[col] = df[col].astype(object)
+        df.loc[empty_row, col] = None
+    return write_frame(tmp_path / name, df)
+
+
+def test_integers_beyond_2_53_are_refused_with_an_empty_cell_as_without(tmp_path, capsys):
+    """A column of integers float64 cannot hold was refused (session 20, 'expected numbers that float64 holds
+    exactly') -- unless one cell of it was empty: pandas then read the column as floats and rounded every such
+    integer, and the run forecast other numbers than the file's, silently. Oracle: the same file without the
+    empty cell, refused for the same value at the same time."""
+    from toy_data import run_cli
+
+    argv = ["forecast", "--target", "y", "--time-col", "day", "--horizon", "2", "--model", "seasonal_naive", "--quiet"]
+    code, _, full = run_cli(argv + ["--csv", _big_counts(tmp_path, "full.csv")], capsys)
+    assert code == 1 and "expected numbers that float64 holds exactly" in full
+    code, _, gap = run_cli(argv + ["--csv", _big_counts(tmp_path, "gap.csv", empty_row=5)], capsys)
+    assert code == 1, gap
+    want = full.strip().splitlines()[-1].split(" (28 such)")[0]   # same value, same time; one fewer such
+    assert gap.strip().splitlines()[-1].split(" (27 such)")[0] == want
+
+
+def test_a_column_no_run_reads_may_hold_such_integers(tmp_path, capsys):
+    """The check is the reading of a column the run uses: a column of such integers beside the target is not
+    refused. Oracle: the same forecast from the file with that column's empty cell and from the target alone."""
+    import json
+
+    from toy_data import run_cli, write_frame
+
+    argv = ["forecast", "--target", "y", "--time-col", "day", "--horizon", "2", "--model", "seasonal_naive", "--quiet",
+            "--json"]
+    code, out, err = run_cli(argv + ["--csv", _big_counts(tmp_path, "both.csv", empty_row=5, unused=True)], capsys)
+    assert code == 0, err
+    alone = pd.read_csv(tmp_path / "both.csv")[["day", "y"]]
+    code, want, err = run_cli(argv + ["--csv", write_frame(tmp_path / "alone.csv", alone)], capsys)
+    assert code == 0, err
+    assert json.loads(out)["forecast"] == json.loads(want)["forecast"]

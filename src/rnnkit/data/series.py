@@ -353,6 +353,7 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     checked), other archives are named (:mod:`rnnkit.data.compressed`); with ``id_col``, series whose times carry
     different UTC offsets at one wall-clock time (two zones) are a DataError (:mod:`.timeseries.zones`)."""
     from rnnkit.data.compressed import csv_text
+    from rnnkit.data.exact_integers import keep_exact_integers
     from rnnkit.data.text import csv_records
     from rnnkit.data.unnamed_columns import drop_empty_unnamed
 
@@ -381,6 +382,7 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
         frame = pd.read_csv(io.StringIO(text))
     except (ValueError, pd.errors.ParserError) as e:
         raise DataError(f"{what}: expected a readable CSV file, got {str(path)!r} ({str(e).splitlines()[0]})") from None
+    frame = keep_exact_integers(frame, text, (time_col, id_col))   # beyond 2**53 in a column with an empty cell
     if id_col is not None and id_col in frame.columns:
         ids = pd.read_csv(io.StringIO(text), usecols=[id_col], dtype=str, keep_default_na=False)[id_col]
         frame[id_col] = ids.mask(ids.str.strip() == "")

@@ -1,0 +1,44 @@
+"""Integers of a CSV file that float64 cannot hold, kept as the file wrote them.
+
+pandas reads a column of integers as int64, exactly; one empty cell makes it float64, and every integer beyond
+2**53 in magnitude that float64 cannot hold is rounded then, silently (``9007199254740993`` -> ``...992``). The
+forecaster refuses such an integer when it reads an int64 column (:func:`rnnkit.tasks.forecasting.input_values.
+numeric_values`, session 20), so before session 24 the same file was refused or forecast from other numbers
+depending on whether a cell elsewhere in the column was empty. :func:`keep_exact_integers` gives such a column the
+file's own integers back (Python ints, NaN where empty), so the column a run reads is refused with the same message
+naming it, its series and the time; a column no run reads is never looked at by that check. Decimal text
+(``9007199254740993.0``) is a float as the file wrote it, read as Python's float() reads it, as before.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["keep_exact_integers"]
+
+_EXACT = 2 ** 53
+
+
+def keep_exact_integers(frame: pd.DataFrame, text: str, skip: Iterable[Any] = ()) -> pd.DataFrame:
+    """``frame`` (``pd.read_csv`` of ``text``) with each float column (not in ``skip``) that holds an integer written
+    in ``text`` which float64 rounds replaced by an object column of the file's integers and floats (NaN kept)."""
+    skip = {c for c in skip if c is not None}
+    cols = [c for c in frame.columns if c not in skip and frame[c].dtype.kind == "f"
+            and bool((frame[c].abs() >= _EXACT).any())]
+    if not cols:
+        return frame
+    at = [frame.columns.get_loc(c) for c in cols]      # by position: pandas' 'Unnamed: 2' names no usecols
+    raw = pd.read_csv(io.StringIO(text), usecols=at, dtype=str)
+    for c, k in zip(cols, range(len(at))):
+        written = [int(v) if isinstance(v, str) and v.strip().lstrip("+-").isdigit() and v.strip().isascii() else None
+                   for v in raw.iloc[:, k]]
+        read = frame[c].to_numpy()
+        if not any(w is not None and abs(w) > _EXACT and w != int(r) for w, r in zip(written, read)):
+            continue
+        frame[c] = pd.Series([w if w is not None and abs(w) > _EXACT else (np.nan if np.isnan(r) else float(r))
+                              for w, r in zip(written, read)], index=frame.index, dtype=object)
+    return frame

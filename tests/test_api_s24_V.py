@@ -232,3 +232,23 @@ def test_a_fitted_tasks_config_changed_is_refused_by_save_not_written(tmp_path):
     task.config = dataclasses.replace(cfg, hidden_size=16)
     task.fit(words, tags, baselines=False).save(tmp_path / "refit")
     assert SequenceTagger.load(tmp_path / "refit").config.hidden_size == 16
+
+
+# ------------------------------------------------------------------ a Trainer's result as Python shows it
+def test_a_fit_results_repr_is_one_short_line_whatever_the_epochs():
+    import copy
+    import pickle
+
+    from rnnkit.training import FitResult, TrainConfig, Trainer
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(16, 3, generator=g)
+    data = [(x[i:i + 8], x[i:i + 8].sum(1, keepdim=True)) for i in (0, 8)]
+    torch.manual_seed(0)
+    result = Trainer(torch.nn.Linear(3, 1), lambda m, b: torch.nn.functional.mse_loss(m(b[0]), b[1]),
+                     config=TrainConfig(epochs=40, quiet=True)).fit(data, data)
+    assert len(result.history) == 40
+    shown = ", ".join(f"{f.name}={getattr(result, f.name)!r}" for f in dataclasses.fields(FitResult)
+                      if f.name != "history")
+    assert repr(result) == f"FitResult({shown})" and len(repr(result)) < 200     # was every row: 4,986 chars
+    assert pickle.loads(pickle.dumps(result)) == result == copy.deepcopy(result)

@@ -97,7 +97,7 @@ __all__ = ["Trainer", "FitResult", "config_callbacks", "split_time", "detach_sta
 class FitResult:
     """What :meth:`Trainer.fit` returns: the per-epoch ``history`` rows and how training ended."""
 
-    history: list[dict] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list, repr=False)   # every epoch's row: the repr is one short line
     global_step: int = 0
     epochs_run: int = 0
     stopped_early: bool = False       # a callback stopped training (any reason but the limits)

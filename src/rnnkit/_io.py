@@ -12,8 +12,8 @@
   tuples -> lists, paths -> strings) and :func:`dumps_json` (``to_jsonable`` then ``allow_nan=False``).
 * :func:`format_table`: a plain-text table of rows (dicts).
 
-Nothing here imports torch, numpy or another rnnkit module but :mod:`rnnkit.errors`: every floor of the
-house may use it. :mod:`rnnkit.training.files` and :mod:`rnnkit.training.checkpoint` re-export the file
+Nothing here imports torch, numpy or another rnnkit module but :mod:`rnnkit.errors` and :mod:`rnnkit._paths`
+(``~`` expanded): every floor of the house may use it. :mod:`rnnkit.training.files` and :mod:`rnnkit.training.checkpoint` re-export the file
 helpers for older imports.
 
 >>> print(format_table([{"model": "lstm", "mae": 0.12345}, {"model": "naive", "mae": float("nan")}]))
@@ -40,12 +40,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from rnnkit._paths import expand_user, user_path
 from rnnkit.errors import CheckpointError, DataError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
-           "sha256_bytes", "folder_lock", "unlisted_files",
+           "sha256_bytes", "folder_lock", "unlisted_files", "expand_user", "user_path",
            "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
-           "format_table", "unique_keys", "DuplicateKeyError", "not_a_file_reason", "is_stream", "check_folder_path",
+           "format_table", "unique_keys", "DuplicateKeyError", "not_a_file_reason", "open_regular", "is_stream",
+           "check_folder_path",
            "excel_sep_line"]
 
 
@@ -66,7 +68,7 @@ def _fsync_dir(path: Path) -> None:
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file in the same folder + fsync + ``os.replace``). A file
     replaced keeps its permission bits (the temp file's came from the umask: a private 0600 file became 0644)."""
-    path = Path(path)
+    path = user_path(path, file=True)   # '~/x' expanded, bytes and 'x.json/' refused (rnnkit._paths)
     path.parent.mkdir(parents=True, exist_ok=True)
     # the temp name holds at most 100 bytes of the target's (a 250-byte name, legal itself, made the temp name
     # too long: ENAMETOOLONG naming a file the caller never named)
@@ -111,9 +113,11 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """The sha256 hex digest of a file, read in 1 MiB blocks."""
+    """The sha256 hex digest of a file, read in 1 MiB blocks. A pipe, a device or a socket is a CheckpointError
+    naming it (:func:`open_regular`): a run's file replaced by a FIFO hung every load, a link to /dev/zero read on
+    forever."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -287,6 +291,26 @@ def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, st
     return dict(digests)
 
 
+def open_regular(path: str | os.PathLike, what: str = "a file"):
+    """``path`` opened for reading (binary) when it is a regular file, checked on the opened descriptor (what is
+    read is what was checked: no rename in between); a pipe, a device, a socket or a folder is a CheckpointError
+    naming the file and ``what`` (a FIFO was waited on forever at ``open``, ``/dev/zero`` read until memory ran
+    out). ``FileNotFoundError`` / ``NotADirectoryError`` pass (callers name a missing file their way)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))   # a FIFO without a writer opens at once
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode)
+                    else "a device or socket")
+            raise CheckpointError(f"{path}: expected {what}, got {kind} (not a regular file)")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def not_a_file_reason(path: str | os.PathLike) -> str:
     """Why ``path`` is not a regular file, for an error message: ``"a folder"``, ``"a pipe, read once: this
     reader needs a file"`` (a FIFO, ``<(cmd)``), ``"a device or socket"``, ``"a broken symbolic link"`` or
@@ -321,11 +345,12 @@ def is_stream(path: str | os.PathLike) -> bool:
 def check_folder_path(path: str | os.PathLike, name: str = "path") -> Path:
     """Refuse an output folder that cannot be written, before any work (a ConfigError naming ``name``):
     ``path`` may not exist yet, but it must not be an existing file, its nearest existing ancestor must be
-    a folder and that folder writable. Returns ``Path(path)``."""
+    a folder and that folder writable. Returns ``Path(path)``, a leading ``~`` expanded (:mod:`rnnkit._paths`)."""
     from rnnkit.errors import ConfigError, InputTypeError
 
     if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes) or str(path) == "":
         raise InputTypeError(f"{name}: expected a folder path (str or os.PathLike), got {path!r}")
+    path = expand_user(path, name)
     p = Path(path)
     try:
         if p.exists() and not p.is_dir():
@@ -375,13 +400,17 @@ def read_json(path: str | os.PathLike, what: str | None = None) -> Any:
     Traceback (most recent call last):
     rnnkit.errors.CheckpointError: .../c.json: expected a run config, got invalid JSON (Expecting ',' delimiter: line 1 column 8 (char 7))
     """
-    path = Path(path)
+    path = user_path(path, file=True)   # '~/x' expanded, bytes and 'x.json/' refused (rnnkit._paths)
     what = what or "a JSON file"
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, what) as f:   # a FIFO hung, /dev/zero read until memory ran out
             raw = f.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError):
         raise CheckpointError(f"{path}: expected {what}, got nothing (missing)") from None
+    except OSError as e:   # a symlink loop, no permission: Python's bare OSError
+        raise CheckpointError(f"{path}: expected {what}, got a file that cannot be read ({e.strerror or e})") from None
+    if not raw.strip():   # 'Expecting value: line 1 column 1 (char 0)' named no cause
+        raise CheckpointError(f"{path}: expected {what}, got an empty file{'' if not raw else ' (white space alone)'}")
     try:
         return json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
     except UnicodeDecodeError as e:

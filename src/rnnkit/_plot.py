@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from rnnkit._io import atomic_write_bytes, check_folder_path
+from rnnkit._paths import expand_user
 from rnnkit.errors import ConfigError, InputTypeError
 
 __all__ = ["figure", "save_png", "png_path", "OTHER_IMAGES"]
@@ -22,6 +23,7 @@ def png_path(path) -> Path:
     and ``out.jpg`` (``.svg``, ``.pdf``) received PNG bytes, silently (every plot of rnnkit is written as PNG)."""
     if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes) or str(path) == "":
         raise InputTypeError(f"path: expected a .png file path (str or os.PathLike), got {path!r}")
+    path = expand_user(path, file=True)   # '~/plots/x.png' expanded, 'x.png/' refused (rnnkit._paths)
     p = Path(path)
     if p.is_dir():
         raise ConfigError(f"path: expected a file path for the PNG, got {str(path)!r} (a folder)")

@@ -39,6 +39,7 @@ from typing import Any
 
 from rnnkit._io import check_folder_path, dumps_json, to_jsonable
 from rnnkit._memory import available_memory, human_size as _size
+from rnnkit._paths import expand_user
 from rnnkit._threads import max_threads
 from rnnkit._validate import SEED_END
 from rnnkit.cli.config_keys import config_bytes, unknown_key_hint
@@ -156,7 +157,10 @@ def path_arg(text: str) -> Path:
     files into the working folder."""
     if not text.strip():
         raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
-    return Path(text)
+    try:   # a quoted '~/x' (or a --config value): the user's home, as the shell gives it unquoted (rnnkit._paths)
+        return Path(expand_user(text, "--"))
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--: ")) from None
 
 
 def seed_arg(text: str) -> int:

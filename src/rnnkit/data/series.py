@@ -37,6 +37,7 @@ from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.timeseries.offsets import check_zone_offsets
 from rnnkit.data.timeseries.zones import check_one_zone
+from rnnkit._paths import user_path
 from rnnkit._validate import check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -357,7 +358,7 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     from rnnkit.data.text import csv_records
     from rnnkit.data.unnamed_columns import drop_empty_unnamed
 
-    path = Path(path)
+    path = user_path(path, what, file=True)   # '~/x.csv' as pandas reads it; bytes, 'x.csv/' refused (rnnkit._paths)
     if not (path.is_file() or is_stream(path)):          # a pipe (<(cmd), '-': stdin) is read once, as a file
         raise DataError(f"{what}: expected an existing CSV file, got {str(path)!r} ({not_a_file_reason(path)})")
     text = csv_text(path, what)       # UTF-8 (a BOM dropped), the bad byte's line named; gzip read, verified

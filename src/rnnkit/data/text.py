@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
+from rnnkit._io import excel_sep_line, expand_user, is_stream, not_a_file_reason
 from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
 from rnnkit.data.not_utf8 import not_utf8_hint
 from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted
@@ -58,7 +58,7 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
         name = "<stdin>"
     else:
-        p = Path(path)
+        p = Path(path := expand_user(path, what, strict=True, file=True))   # '~/x.txt' expanded, bytes, 'x/' refused
         if not (p.is_file() or is_stream(p)):   # a pipe was refused '(not found)'
             raise DataError(f"{what}: expected an existing file, got {str(path)!r} ({not_a_file_reason(p)})")
         try:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rnnkit._paths import expand_user
 from rnnkit._validate import is_int
 from rnnkit.data.registry import DatasetInfo, register_dataset, require_package
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -118,7 +119,7 @@ def _check_dpkg_md5(p: Path, data: bytes, md5sums: Path | None = None) -> None:
 def load_trans_de_en(path: str | Path | None = None) -> list[tuple[str, str]]:
     """German -> English sentence pairs from the Debian trans-de-en dictionary (19,606 with the
     2023-01-30 file), in file order, duplicates removed."""
-    p = Path(path) if path is not None else TRANS_DE_EN_PATH
+    p = Path(expand_user(path)) if path is not None else TRANS_DE_EN_PATH   # '~/x' (rnnkit._paths)
     if not p.is_file():
         raise DataError(f"trans-de-en: expected the Debian dictionary file {str(p)!r}, got no such file; "
                         f"install it with: {TRANS_INSTALL}")

@@ -119,7 +119,7 @@ def run_config(cfg: ExperimentConfig, out: str | os.PathLike | None = None) -> d
         raise InputTypeError(f"cfg: expected an ExperimentConfig (resolve_config(name, ...)), got {type(cfg).__name__}")
     cfg = resolve_config(**cfg.to_dict())
     if out is not None:   # a file or an unwritable folder was a raw OSError after the whole training
-        check_folder_path(out, "out")
+        out = check_folder_path(out, "out")   # '~/x' expanded (rnnkit._paths)
         check_out_folder(out)
     spec = EXPERIMENTS[cfg.experiment]
     task = spec.build(cfg)
@@ -181,7 +181,7 @@ def compare(name: str, cells: list[str] | None = None, length: int | None = None
         raise ConfigError(f"cells: expected distinct names, got {cells}")
     cfgs = resolve_configs(name, cells, length=length, steps=steps, seed=seed, **options)
     if out is not None:   # before the first cell (each cell's own check would be reported as that cell's error)
-        check_folder_path(out, "out")
+        out = check_folder_path(out, "out")   # '~/x' expanded (rnnkit._paths)
         check_out_folder(out, COMPARE_FILES)
         for cfg in cfgs:
             check_out_folder(Path(out) / cfg.cell)

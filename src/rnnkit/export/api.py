@@ -25,6 +25,7 @@ from torch.utils._pytree import tree_leaves
 
 from rnnkit._io import (atomic_write_bytes, atomic_write_json, check_folder_path, not_a_file_reason, read_json,
                         sha256_bytes, sha256_file)
+from rnnkit._paths import expand_user
 from rnnkit._validate import check_bool, check_choice, check_int, is_real
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
@@ -170,6 +171,7 @@ def load_runner(path: str | os.PathLike | bytes, format: str):
     against the description's ``sha256`` first: an edited or truncated file is a CheckpointError naming it."""
     # "ONNX" (any other str) was read as a torch-export archive ('File is not a zip file'); an edited file loaded
     check_choice("format", format, FORMATS)   # and ran, silently, though FILE.json records its sha256
+    path = expand_user(path, file=True)   # '~/models/x.onnx' (rnnkit._paths); bytes (the file's content) as they are
     inputs, data = (None, path) if isinstance(path, bytes) else _verify_export_file(path, format)
     if format == "onnx":   # else a missing runtime read as a bad file: "does not load as one (ModuleNotFoundError...)"
         _require_deploy(("onnxruntime",))
@@ -439,7 +441,7 @@ def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Pa
                               f"got {opset}")
     if not isinstance(path, (str, os.PathLike)):
         raise InputTypeError(f"path: expected a file path, got {type(path).__name__}")
-    path = Path(path)
+    path = Path(expand_user(path, file=True))   # '~/models/x.onnx' expanded, 'x.onnx/' refused (rnnkit._paths)
     other = implied_format(path)
     if other not in (None, format):   # `--out model.pt2` with the default format wrote an ONNX file named .pt2
         raise ConfigError(f"path: expected a file name for format {format!r} (not ending in {path.suffix!r}, the "

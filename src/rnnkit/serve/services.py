@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from rnnkit._paths import user_path
 from rnnkit._validate import check_no_nul, short_repr
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 from rnnkit.serve.journal import Journal, run_stamp
@@ -376,10 +377,10 @@ def open_service(run: Path, state: Path | None = None):
     to ``RUN/serve-state``."""
     from rnnkit.export.tasks import run_task
 
-    run = Path(run)
+    run = user_path(run, "run")   # '~/runs/x' expanded, bytes refused (rnnkit._paths)
     task = run_task(run)
     if task == "forecast":
-        return ForecastService(run, Path(state) if state is not None else run / "serve-state")
+        return ForecastService(run, user_path(state, "state") if state is not None else run / "serve-state")
     if task == "classify":
         if state is not None:    # a classifier keeps no state: the folder would be ignored silently
             raise ConfigError(f"state: applies to forecast runs only (a classifier keeps no state), got "

@@ -39,6 +39,7 @@ from torch import Tensor, nn
 
 from rnnkit._io import (DIGESTS_FILE, atomic_write_bytes, check_folder_path, dumps_json, folder_lock, read_json,
                         sha256_bytes, unlisted_files, verify_digests, write_digests)
+from rnnkit._paths import expand_user
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 
@@ -216,6 +217,7 @@ def run_folder(path: Any, what: str = "path") -> Path:
     """
     if not isinstance(path, (str, os.PathLike)):
         raise InputTypeError(f"{what}: expected a run folder (a str or Path), got {type(path).__name__}")
+    path = expand_user(path, what)   # '~/runs/x' (rnnkit._paths)
     if not Path(path).is_dir():
         raise CheckpointError(f"{what}: expected a run folder, got {str(path)!r} "
                               f"({'a file' if Path(path).exists() else 'no such folder'})")

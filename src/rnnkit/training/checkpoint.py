@@ -60,6 +60,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import Tensor, nn
 
+from rnnkit._paths import expand_user, user_path
 from rnnkit._validate import is_int
 from rnnkit.errors import CheckpointError
 from rnnkit.training.config import SCHEMA_VERSION
@@ -197,7 +198,7 @@ def _sha256(data: bytes) -> str:  # of bytes in memory (_io.sha256_file streams 
 
 
 def _ckpt_dir(run_dir: Path) -> Path:
-    return Path(run_dir) / CHECKPOINTS
+    return Path(expand_user(run_dir, "run_dir")) / CHECKPOINTS   # '~/runs/x' (rnnkit._paths)
 
 
 def save_checkpoint(run_dir: str | os.PathLike, *, step: int, model_state: dict[str, Tensor], state: Any,
@@ -369,7 +370,7 @@ def _read_tensors(path: Path, expected_sha: str | None) -> dict[str, Tensor]:
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """Load a checkpoint: ``path`` is a run folder (its latest checkpoint) or a ``step-*`` folder."""
-    path = Path(path)
+    path = user_path(path, "checkpoint")   # '~/x' expanded, bytes refused (rnnkit._paths)
     if not path.exists():
         raise CheckpointError(f"checkpoint: expected an existing run or checkpoint folder, got {str(path)!r}")
     if not (path / "state.json").exists():
@@ -400,7 +401,7 @@ def save_weights(model: nn.Module | dict[str, Tensor], path: str | os.PathLike) 
     from rnnkit.training.certified import replace_certified
 
     sd = model.state_dict() if isinstance(model, nn.Module) else model
-    path = Path(path)
+    path = user_path(path, file=True)   # '~/x' expanded; bytes, 'x.safetensors/' refused (rnnkit._paths)
     # the file and its digest replaced so that the folder verifies at every moment (the old file or the new):
     # a fit that resumes a finished run replaces weights that were loadable
     replace_certified(path.parent, {path.name: _tensor_bytes(sd)})
@@ -439,7 +440,7 @@ def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """
     from rnnkit.training.certified import finish_replace
 
-    path = Path(path)
+    path = user_path(path, file=True)   # '~/x' expanded; bytes, 'x.safetensors/' refused (rnnkit._paths)
     try:   # a replacement interrupted after its commit point is completed first (training.certified)
         finish_replace(path.parent)
     except OSError:   # a folder that cannot be written: verified as it is

@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from rnnkit._io import check_folder_path, read_json
+from rnnkit._paths import expand_user
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig
 from rnnkit.tasks.forecasting.models import model_class
@@ -237,6 +238,7 @@ class Forecaster:
         folder is a CheckpointError naming it (:func:`rnnkit.tasks.runs.run_folder`)."""
         from rnnkit.tasks.runs import run_folder
 
+        path = expand_user(path)     # '~/runs/x' (rnnkit._paths), for the model's load too
         raw = read_json(run_folder(path) / CONFIG_FILE, "a forecaster config")
         name = raw.get("model") if isinstance(raw, dict) else None
         if name is None and isinstance(raw, dict) and isinstance(raw.get("config"), dict):

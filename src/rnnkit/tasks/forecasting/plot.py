@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from rnnkit._io import atomic_write_bytes
+from rnnkit._paths import expand_user
 
 __all__ = ["plot_forecast"]
 
@@ -25,6 +26,7 @@ def plot_forecast(forecaster: Any, forecast: pd.DataFrame, backtest: Any = None,
     :class:`.backtest.BacktestResult`. Anything else is a typed error naming the argument: a folder as ``path``
     wrote ``<folder>.png`` beside it, ``history=0`` or ``-1`` drew the whole history or all but its first
     point, and the rest were matplotlib's or pandas' bare errors."""
+    path = expand_user(path, file=True)   # '~/plots/f.png' expanded, 'f.png/' refused (rnnkit._paths)
     _check_plot_args(path, history, forecast, backtest)
     import matplotlib
 

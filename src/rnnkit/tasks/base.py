@@ -365,7 +365,8 @@ class Task:
     # ------------------------------------------------------------------ use
     def _require_fitted(self) -> None:
         if self.net is None:
-            raise ConfigError(f"model: expected a fitted {self.noun} (call fit or load), got an unfitted one")
+            raise ConfigError(f"model: expected a fitted {self.noun} (call fit, or take load's result: task = "
+                              f"{type(self).__name__}.load(path)), got an unfitted one")
 
     def predict(self, inputs: Any) -> list:
         """One prediction per input, in input order."""

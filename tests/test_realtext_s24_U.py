@@ -77,3 +77,27 @@ def test_tag_evaluate_says_why_a_tag_differing_by_case_alone_is_unseen():
     assert m["unseen_labels"] == 2
     (msg,) = _case_warnings(caught)
     assert msg.startswith("tags: 2 gold item(s) carry 2 label(s)") and "'b-per' (tags[1][0]) for the class 'B-PER'" in msg
+
+
+def test_a_conll_2003_file_with_space_separated_columns_is_told_to_use_tabs(tmp_path, capsys):
+    """CoNLL-2003's own files (eng.train) separate their four columns by spaces; rnnkit reads TABs (documented) and
+    refused the file at its first line, '-DOCSTART- -X- -X- O', saying only that it expected 'token<TAB>tag' -- as
+    predict --input's reader already says, it now says to separate the columns with a TAB. The TAB version of the
+    same file reads (oracle: its tokens and last column)."""
+    from toy_data import run_cli
+
+    from rnnkit.data.text import read_conll
+    from rnnkit.errors import DataError
+
+    rows = [["-DOCSTART-", "-X-", "-X-", "O"], [], ["EU", "NNP", "B-NP", "B-ORG"], ["rejects", "VBZ", "B-VP", "O"]]
+    spaced = tmp_path / "eng.train"
+    spaced.write_text("\n".join(" ".join(r) for r in rows) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"at line 1, got '-DOCSTART- -X- -X- O'; separate columns with a TAB$"):
+        read_conll(spaced)
+    code, _, err = run_cli(["tag", "train", "--conll", str(spaced), "--out", str(tmp_path / "run")], capsys)
+    assert code == 1 and "separate columns with a TAB" in err
+    tabbed = tmp_path / "eng.tsv"
+    tabbed.write_text("\n".join("\t".join(r) for r in rows) + "\n", encoding="utf-8")
+    assert read_conll(tabbed) == [(["EU", "rejects"], ["B-ORG", "O"])]
+    with pytest.raises(DataError, match=r"got 'Anna\\t'$"):      # one column: no such hint
+        read_conll(None, text="Anna\t\n")

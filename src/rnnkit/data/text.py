@@ -319,8 +319,9 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
         parts = [f.strip() for f in line.rstrip().split("\t")]   # 'Anna \tB-PER\t': 'Anna ' was a token of its own
         if parts[0] == "-DOCSTART-":     # CoNLL-2003's document marker, not a token
             continue
-        if len(parts) < 2 or not parts[0] or not parts[-1]:
-            raise DataError(f"{name}: expected 'token<TAB>tag' at line {ln}, got {line[:60]!r}")
+        if len(parts) < 2 or not parts[0] or not parts[-1]:   # CoNLL-2003's own files separate columns by spaces
+            spaced = "; separate columns with a TAB" if len(parts) == 1 and len(line.split()) > 1 else ""
+            raise DataError(f"{name}: expected 'token<TAB>tag' at line {ln}, got {line[:60]!r}{spaced}")
         first = columns.setdefault("n", (len(parts), ln))
         if len(parts) != first[0]:   # 'cat\tNN' among 'cat\tNN\tB-ANI' lines: its POS tag was read as its entity tag
             raise DataError(f"{name}: expected {first[0]} tab-separated columns at line {ln} (as line {first[1]}: the "

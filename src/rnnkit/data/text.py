@@ -201,12 +201,11 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
 
 def _one_spelling_per_number(labels: list[str], name: str, place=lambda i: f"row {i + 2}",
                              kind: tuple[str, str] = ("label", "one class or two?")) -> None:
-    """Refuse two labels that are one whole number written as an int and as a float ('1' and '1.0': a column
-    pandas wrote as floats where a value was missing, appended to one written as ints), which were two classes,
-    silently. Other spellings of one number are codes and stay distinct labels ('01' and '1', '1.10' and '1.1':
-    no writer of numbers makes them). ``place(i)`` names where label ``i`` is (a CSV's row by default; the
-    header is row 1); ``kind``: what the items are and the question (a forecast's series ids: ``("id", "one series
-    or two?")``)."""
+    """Refuse two labels that are one whole number written as an int and as a float ('1' and '1.0': a column pandas
+    wrote as floats where a value was missing, appended to one written as ints), which were two classes, silently.
+    Other spellings of one number are codes and stay distinct labels ('01' and '1', '1.10' and '1.1': no writer of
+    numbers makes them). ``place(i)`` names where label ``i`` is (a CSV's row by default; the header is row 1);
+    ``kind``: what the items are and the question (a forecast's series ids: ``("id", "one series or two?")``)."""
     seen: dict[Decimal, tuple[str, int]] = {}
     for i, lab in enumerate(labels):
         v = exact_number(lab)
@@ -295,10 +294,10 @@ def _conllu_sentences(lines: list[str], name: str, tags: bool = True) -> list[tu
 
 
 def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str], list[str]]]:
-    """Sentences ``(tokens, tags)`` from a CoNLL-style file: ``token<TAB>tag`` per line (extra columns
-    between are ignored: the first is the token, the last the tag), a blank (or whitespace-only) line
-    between sentences; ``-DOCSTART-`` lines (CoNLL-2003's document markers) are skipped. A CoNLL-U file
-    (10 tab-separated fields, an integer ID first) is read as such: FORM (column 2) and UPOS (column 4),
+    """Sentences ``(tokens, tags)`` from a CoNLL-style file: ``token<TAB>tag`` per line (extra columns between are
+    ignored: the first is the token, the last the tag; columns separated by spaces are refused), a blank (or
+    whitespace-only) line between sentences; ``-DOCSTART-`` lines (CoNLL-2003's document markers) are skipped. A
+    CoNLL-U file (10 tab-separated fields, an integer ID first) is read as such: FORM (column 2) and UPOS (column 4),
     ``#`` comments, multiword-token ranges (``1-2``) and empty nodes (``1.1``) skipped. Token lines have the column
     count of the first (a column lost read another as the tag). ``text`` parses a string, not ``path``."""
     name = f"conll {str(path)!r}" if path is not None else "conll text"

@@ -151,6 +151,18 @@ def test_a_literal_tilde_folder_is_reached_with_dot_slash(home, tmp_path):
     os.rename(tmp_path / "work" / "~nosuchuser_p24", tmp_path / "kept")   # made on purpose: out of the fixture's check
 
 
+def test_a_tilde_folder_left_by_older_versions_is_named_when_the_home_is_read(home, tmp_path):
+    # before session 24, save("~/runs/f") wrote ./~/runs/f: the same text now reads the home, and says where the
+    # older run is instead of a bare "no such folder"
+    from rnnkit.errors import CheckpointError
+
+    _forecaster().save("./~/runs/f")
+    with pytest.warns(UserWarning, match=r"^path: '~/runs/f' is read as '.*home/runs/f' .* but '\./~/runs/f' exists"):
+        with pytest.raises(CheckpointError, match="no such folder"):
+            Forecaster.load("~/runs/f")
+    os.rename(tmp_path / "work" / "~", tmp_path / "older")   # made on purpose: out of the fixture's check
+
+
 def test_bytes_path_is_a_typed_error():
     from rnnkit._paths import user_path
 

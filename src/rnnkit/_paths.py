@@ -29,6 +29,7 @@ rnnkit.errors.InputTypeError: path: expected a path as str or os.PathLike, got b
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -59,6 +60,10 @@ def expand_user(path: Any, name: str = "path", strict: bool = False, what: str =
     if text.startswith("~"):
         expanded = os.path.expanduser(text)
         if expanded != text:
+            if os.path.lexists(text):   # './~/runs/x': where rnnkit before session 24 wrote '~/runs/x'
+                warnings.warn(f"{name}: {text!r} is read as {expanded!r} (the home folder), but './{text}' exists "
+                              f"too (a folder named {text.split(os.sep)[0]!r} here: rnnkit before session 24 wrote "
+                              f"'~' paths there); move it, or give './{text}' to use it", UserWarning, stacklevel=3)
             return Path(expanded) if isinstance(path, PurePath) else expanded
         head = text.split(os.sep, 1)[0]
         if not os.path.lexists(head):

@@ -213,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="run nothing: rebuild results.md and the comparison plots from the runs under --out")
     args = ap.parse_args(argv)
     if args.report_only:
+        # a folder with no run (a typo, or no run yet) was a bare FileNotFoundError, or an empty results.md
+        if not any(args.out.glob("*/*/result.json")) and not any(args.out.glob("*/*/error.json")):
+            print(f"bench_experiments.py: error: --report-only: expected a folder of runs this script wrote "
+                  f"(<experiment>-T<length>/<cell>/result.json), got '{args.out}' holding none", file=sys.stderr)
+            return 2
         print(_report(args, None))
         return 0
     import torch

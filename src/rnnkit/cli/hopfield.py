@@ -116,7 +116,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--classes", type=_digit, nargs="+", default=[0, 1, 4], help="digits stored (default 0 1 4)")
     p.add_argument("--rules", choices=rules, nargs="+", default=rules, help="learning rules (default both)")
     p.add_argument("--corruption", type=_fraction, default=0.15, help="cue bits flipped (default 0.15)")
-    p.add_argument("--threshold", type=float, default=8.0, help="pixel > threshold is +1 (0..16; default 8)")
+    p.add_argument("--threshold", type=float, default=8.0, help="pixel > threshold is +1, a value in 0..16")
     p.add_argument("--n-cues", type=_positive_int, default=20, help="cues per digit and cue type (default 20)")
     p.add_argument("--picture-rule", choices=rules, default="storkey", help="rule drawn in the PNG")
 

@@ -64,6 +64,17 @@ def test_a_layer_given_numpy_str_modes_is_the_layer_given_strs(build):
     torch.testing.assert_close(layer(x)[0], oracle(x)[0])
 
 
+def test_a_layer_registered_under_a_numpy_str_is_listed_by_its_text():
+    from rnnkit.layers.registry import _LAYERS
+
+    spec = rnnkit.register_layer(np.str_("wide_gru_s24"), lambda i, h, **kw: rnnkit.GRU(i, 2 * h, **kw))
+    try:
+        assert type(spec.name) is str and [type(n) for n in rnnkit.available_layers() if n == "wide_gru_s24"] == [str]
+        assert rnnkit.make_layer("wide_gru_s24", 3, 4).hidden_size == 8
+    finally:
+        _LAYERS.pop("wide_gru_s24", None)
+
+
 def test_a_refused_numpy_str_is_shown_as_its_text():
     with pytest.raises(rnnkit.errors.ConfigError, match=r"got 'python'$"):
         rnnkit.RecurrentLayer("gru", 3, 4, engine=np.str_("python"))

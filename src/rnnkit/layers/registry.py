@@ -28,6 +28,7 @@ from typing import Callable
 
 from torch import nn
 
+from rnnkit._validate import plain
 from rnnkit.cells.base import available_cells
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers.minimal import MinGRU, MinLSTM
@@ -61,6 +62,7 @@ def register_layer(name: str, build: Callable[..., nn.Module], description: str 
         raise InputTypeError(f"name: expected a non-empty str, got {name!r}")
     if not callable(build):
         raise InputTypeError(f"build: expected a callable build(input_size, hidden_size, **kwargs), got {type(build).__name__}")
+    name = plain(name)     # np.str_ as str: available_layers() listed np.str_('wide_gru')
     spec = LayerSpec(name, build, description)
     _LAYERS[name] = spec
     return spec

@@ -163,11 +163,22 @@ def test_a_tilde_folder_left_by_older_versions_is_named_when_the_home_is_read(ho
     os.rename(tmp_path / "work" / "~", tmp_path / "older")   # made on purpose: out of the fixture's check
 
 
-def test_bytes_path_is_a_typed_error():
-    from rnnkit._paths import user_path
+def test_a_bytes_path_is_a_typed_error_naming_the_argument(tmp_path, monkeypatch):
+    # Path(b'x') was Python's bare TypeError out of these (the folder checks already named bytes)
+    from rnnkit.data.series import read_series_csv
+    from rnnkit.data.vocab import Vocab
+    from rnnkit.training.checkpoint import load_weights
 
-    with pytest.raises(InputTypeError, match=r"^out: expected a path as str or os.PathLike, got bytes b'x/y'"):
-        user_path(b"x/y", "out")
+    monkeypatch.chdir(tmp_path)
+    csv = write_frame("s.csv", pd.DataFrame({"y": [1.0, 2.0]}))
+    assert read_series_csv(csv)["y"].tolist() == [1.0, 2.0]               # oracle: the same path as a str
+    with pytest.raises(InputTypeError, match=r"^csv: expected a path as str or os\.PathLike, got bytes b's\.csv' "
+                                             r"\(decode it: os\.fsdecode\(path\)\)$"):
+        read_series_csv(os.fsencode(csv))
+    with pytest.raises(InputTypeError, match=r"^path: expected a path as str or os\.PathLike, got bytes"):
+        load_weights(torch.nn.Linear(2, 2), os.fsencode(tmp_path / "m.safetensors"))
+    with pytest.raises(InputTypeError, match=r"^path: expected a path as str or os\.PathLike, got bytes"):
+        Vocab.load(os.fsencode(tmp_path / "v.json"))
 
 
 # ------------------------------------------------------------------ files that are no files, paths that name folders

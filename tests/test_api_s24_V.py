@@ -278,3 +278,17 @@ def test_an_unfitted_tasks_error_says_load_returns_the_loaded_task(tmp_path):
     # the message said 'call fit or load' to a caller who had just called load
     with pytest.raises(rnnkit.errors.ConfigError, match=r"take load's result: task = SequenceTagger\.load\(path\)"):
         task.predict(words)
+
+
+def test_a_config_set_that_is_no_config_is_refused_by_fit_as_by_the_constructor():
+    from rnnkit.tasks.tagging import SequenceTagger
+
+    words, tags = [["Ann", "runs"]] * 4, [["B-PER", "O"]] * 4
+    with pytest.raises(rnnkit.errors.InputTypeError) as built:
+        SequenceTagger({"epochs": 1})
+    task = SequenceTagger()
+    task.config = {"epochs": 1}          # a bare "'dict' object has no attribute 'seed'" from inside the fit
+    with pytest.raises(rnnkit.errors.InputTypeError) as fitted:
+        task.fit(words, tags)
+    assert str(fitted.value) == str(built.value) == "config: expected a TaggerConfig, got dict"
+    assert task.config == {"epochs": 1} and task.net is None

@@ -250,8 +250,9 @@ class Task:
         if resume and checkpoint_dir is None:
             raise ConfigError("resume: expected a checkpoint_dir to resume from, got checkpoint_dir=None")
         self._set_places(places, inputs)
-        entry, self.config = self.config, start_config(self)    # not what an earlier fit resolved
+        entry = self.config
         try:    # in this frame: the warnings of _fit name the caller of fit (their stacklevel)
+            self.config = start_config(self)    # not what an earlier fit resolved
             train = self.check_data(inputs, targets)
             self.check_trainable(*train)
             given = None

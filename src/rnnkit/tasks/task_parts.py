@@ -10,6 +10,7 @@ from typing import Any
 
 from rnnkit._validate import is_bool, short_repr
 from rnnkit.errors import InputTypeError
+from rnnkit.tasks.runs import task_config
 from rnnkit.training.callbacks import Callback
 
 __all__ = ["check_baselines", "WallClock", "start_config", "task_repr", "check_config_kept"]
@@ -48,9 +49,10 @@ def start_config(task: Any) -> Any:
     derived patch, schedule and (model auto) validation share there and the tagger's turns ``constrained`` off for
     IOB1 tags, so a second fit on other data kept the first data's settings where a fresh task chose its own.
     :meth:`~rnnkit.tasks.base.Task.fit` records what it resolved as ``task._fitted_config`` (a loaded task: the run's
-    config, its only one)."""
+    config, its only one). A config set since is checked as the task's constructor checks it (a dict set was a bare
+    AttributeError inside the fit)."""
     if task.config is not getattr(task, "_fitted_config", None):
-        task._given_config = task.config
+        task._given_config = task_config(task.config, type(task).config_class)
     return getattr(task, "_given_config", task.config)
 
 

@@ -292,3 +292,30 @@ def test_a_config_set_that_is_no_config_is_refused_by_fit_as_by_the_constructor(
         task.fit(words, tags)
     assert str(fitted.value) == str(built.value) == "config: expected a TaggerConfig, got dict"
     assert task.config == {"epochs": 1} and task.net is None
+
+
+# ------------------------------------------------------------------ a fitted task as Python copies and shares it
+def test_a_fitted_task_predicts_the_same_from_threads_copies_and_pickles():
+    import copy
+    import pickle
+    import threading
+
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    X, y = _series(12, 30, 0)
+    task = TimeSeriesClassifier(TSCConfig(model="rnn", hidden_size=4, epochs=1, progress=False)).fit(X, y)
+    sequential = task.predict_proba(X)
+    out = [None] * 4
+    threads = [threading.Thread(target=lambda i=i: out.__setitem__(i, task.predict_proba(X))) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got in out:                                  # serve predicts from its request threads
+        np.testing.assert_array_equal(got, sequential)
+    for other in (copy.copy(task), copy.deepcopy(task), pickle.loads(pickle.dumps(task))):
+        np.testing.assert_array_equal(other.predict_proba(X), sequential)
+    shallow = copy.copy(task)
+    shallow.fit(*_series(12, 50, 1), baselines=False)          # a copy fitted again: the original keeps its model
+    np.testing.assert_array_equal(task.predict_proba(X), sequential)
+    assert task.baselines and not shallow.baselines

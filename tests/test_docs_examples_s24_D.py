@@ -7,7 +7,9 @@ tests/test_readme.py run the Python blocks; this file holds the claims neither c
   no run is a one-line error, exit 2 -- it was a bare FileNotFoundError traceback (a folder that does not exist) or an
   empty results.md and summary.json written, exit 0 (an empty one);
 * ``--help`` states each flag's default once (design.md: "--help shows every default"): ``hopfield digits
-  --threshold`` said "(0..16; default 8) (default: 8.0)".
+  --threshold`` said "(0..16; default 8) (default: 8.0)";
+* ``rnnkit bench`` (benchmarks.md: ``--reps N`` a minimum, ``--budget-s`` a finite number > 0) names the one flag it
+  refuses -- it named both, with both values ("--reps/--budget-s: ... got 5, nan").
 """
 
 from __future__ import annotations
@@ -116,3 +118,22 @@ def test_hopfield_digits_threshold_help_names_its_default(capsys):
     assert code == 0
     help_text = " ".join(out.split())
     assert "--threshold THRESHOLD pixel > threshold is +1, a value in 0..16 (default: 8.0)" in help_text
+
+
+# ------------------------------------------------------------------ bench --reps / --budget-s: each named alone
+@pytest.mark.parametrize("flags, message", [
+    (["--reps", "0"], "--reps: expected a positive int, got 0"),
+    (["--budget-s", "nan"], "--budget-s: expected a finite number > 0, got nan"),
+    (["--budget-s", "-1"], "--budget-s: expected a finite number > 0, got -1.0"),
+])
+def test_bench_names_the_flag_it_refuses(flags, message, capsys, tmp_path):
+    """benchmarks.md: '--reps N is a minimum ...; --budget-s must be a finite number > 0'. A refusal named both
+    flags and both values ('--reps/--budget-s: expected a positive int and a finite number > 0, got 5, nan'), the
+    valid one too. Oracle: the same call with the default of the refused flag runs (exit 0)."""
+    base = ["bench", "--cells", "lstm", "--shapes", "1,2,2,2", "--reps", "1", "--budget-s", "0.01", "--json"]
+    code, out, err = run_cli(base + flags, capsys)
+    assert code == 2 and out == ""
+    assert err.strip().endswith(message) and err.count("\n") == 1
+    other = "--budget-s" if flags[0] == "--reps" else "--reps"
+    assert other not in err
+    assert run_cli(base, capsys)[0] == 0

@@ -151,7 +151,7 @@ def test_bench_budget_must_be_finite(budget, capsys):
 
     assert main(["bench", "--cells", "lstm", "--shapes", "1,2,2,2", "--budget-s", budget, "--json"]) == 2
     err = capsys.readouterr().err
-    assert f"--reps/--budget-s: expected a positive int and a finite number > 0, got 5, {budget}" in err
+    assert f"--budget-s: expected a finite number > 0, got {budget}" in err and "--reps" not in err
 
 
 def test_bench_reps_above_100_are_all_timed():

@@ -319,3 +319,17 @@ def test_a_fitted_task_predicts_the_same_from_threads_copies_and_pickles():
     shallow.fit(*_series(12, 50, 1), baselines=False)          # a copy fitted again: the original keeps its model
     np.testing.assert_array_equal(task.predict_proba(X), sequential)
     assert task.baselines and not shallow.baselines
+
+
+def test_a_gradient_flow_summary_is_a_short_line_and_hashable():
+    from rnnkit.diagnostics.gradflow import GradFlowSummary, summarize_gradient_flow
+
+    torch.manual_seed(0)
+    summary = summarize_gradient_flow({"h": torch.rand(500, 4)})["h"]
+    assert len(summary.mean_norms) == 500
+    shown = ", ".join(f"{f.name}={getattr(summary, f.name)!r}" for f in dataclasses.fields(GradFlowSummary)
+                      if f.name != "mean_norms")
+    assert repr(summary) == f"GradFlowSummary({shown})"           # 10,285 characters: every step's norm
+    same = GradFlowSummary(**{f.name: getattr(summary, f.name) for f in dataclasses.fields(GradFlowSummary)})
+    assert same == summary and hash(same) == hash(summary)          # hash: 'unhashable type: list'
+    assert dataclasses.replace(summary, mean_norms=[0.0] * 500) != summary

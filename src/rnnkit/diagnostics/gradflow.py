@@ -45,7 +45,7 @@ A long sequence that vanishes beside a short one that does not (lengths 4 and 2)
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,9 @@ class GradFlowSummary:
     """Per-tag summary of ‖∂L/∂h_t‖ over the steps (see the module docstring: ratios per sequence)."""
 
     steps: int
-    mean_norms: list[float]   # mean over the sequences valid at each step
+    mean_norms: list[float] = field(repr=False, hash=False)   # mean over the sequences valid at each step (one a
+    #                           step: out of the repr, a line of 10,000 characters at 500 steps, and of the hash, which
+    #                           a list refused: 'unhashable type')
     first: float              # mean ‖∂L/∂h_0‖ (first processed step)
     last: float               # mean ‖∂L/∂h_{L_b-1}‖ (each sequence's last valid step)
     ratio: float              # median over sequences of first_b / last_b

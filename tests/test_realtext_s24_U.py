@@ -101,3 +101,33 @@ def test_a_conll_2003_file_with_space_separated_columns_is_told_to_use_tabs(tmp_
     assert read_conll(tabbed) == [(["EU", "rejects"], ["B-ORG", "O"])]
     with pytest.raises(DataError, match=r"got 'Anna\\t'$"):      # one column: no such hint
         read_conll(None, text="Anna\t\n")
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_a_pair_file_pandas_wrote_with_its_index_is_told_so(tmp_path, capsys, header):
+    """translate --tsv of pairs written by pandas with its defaults (df.to_csv(path, sep='\\t'): the row index first,
+    and a header line starting with an empty field) was refused as "expected 'source<TAB>target' with both non-empty"
+    -- with header=False at a line whose three fields were all non-empty. The message now counts the fields and names
+    the index. Oracle: the same frame written with index=False, header=False reads back as its pairs."""
+    import pandas as pd
+    from toy_data import PAIRS_DE, PAIRS_EN, run_cli
+
+    from rnnkit.data.text import read_tsv_pairs
+    from rnnkit.errors import DataError
+
+    frame = pd.DataFrame({"de": PAIRS_DE, "en": PAIRS_EN})
+    frame.to_csv(tmp_path / "pairs.tsv", sep="\t", header=header)
+    first = "''" if header else "'0'"
+    with pytest.raises(DataError, match=rf"at line 1, got .*: 3 TAB-separated fields, the first {first} reads as a "
+                                        r"row index \(pandas' to_csv\(sep='\\t'\) writes its index first: pass "
+                                        r"index=False, header=False\)$"):
+        read_tsv_pairs(tmp_path / "pairs.tsv")
+    code, _, err = run_cli(["translate", "train", "--tsv", str(tmp_path / "pairs.tsv"), "--out", str(tmp_path / "r")],
+                           capsys)
+    assert code == 1 and "reads as a row index" in err
+    frame.to_csv(tmp_path / "plain.tsv", sep="\t", index=False, header=False)
+    assert read_tsv_pairs(tmp_path / "plain.tsv") == list(zip(PAIRS_DE, PAIRS_EN))
+    (tmp_path / "three.tsv").write_text("das Haus\tthe house\textra\n", encoding="utf-8")   # no index: no such hint
+    with pytest.raises(DataError, match=r": 3 TAB-separated fields \(a TAB inside a source or a target\? a pair "
+                                        r"holds one\)$"):
+        read_tsv_pairs(tmp_path / "three.tsv")

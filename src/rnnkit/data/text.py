@@ -35,6 +35,7 @@ from typing import Any
 from rnnkit._io import excel_sep_line, expand_user, is_stream, not_a_file_reason
 from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
 from rnnkit.data.not_utf8 import not_utf8_hint
+from rnnkit.data.pair_lines import pair_problem
 from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import check_tag_spaces, first_repeat, is_real
@@ -172,10 +173,9 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
                    allow_empty_labels: bool = False) -> tuple[list[str], list[str] | None]:
     """``(texts, labels)`` from a UTF-8 CSV with a header. ``label_col=None`` reads texts only.
 
-    Every text must be non-empty (after stripping spaces): an empty one raises DataError with its row.
-    Labels are read without the spaces around them (a CSV written ``text, pos`` gives the label ``pos``; through
-    the Python API two labels that differ only by such spaces are a DataError, as the CSV cannot tell them).
-    """
+    Every text must be non-empty (after stripping spaces): an empty one raises DataError with its row. Labels are
+    read without the spaces around them (a CSV written ``text, pos`` gives the label ``pos``; through the Python API
+    two labels that differ only by such spaces are a DataError, as the CSV cannot tell them)."""
     name = f"csv {str(path)!r}"
     if label_col is not None and label_col == text_col:   # a classifier read each label in its own text: accuracy 1.0
         raise ConfigError(f"label_col: expected a column other than the text column, got {label_col!r} for both "
@@ -382,7 +382,7 @@ def read_tsv_pairs(path: str | Path) -> list[tuple[str, str]]:
             continue
         parts = line.split("\t")
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-            raise DataError(f"{name}: expected 'source<TAB>target' with both non-empty at line {ln}, got {line[:60]!r}")
+            raise DataError(pair_problem(name, ln, line, parts))   # a pandas index column: 3 fields, named
         if csv_quoted(parts[0].strip()) or csv_quoted(parts[1].strip()):   # pandas' to_csv(sep='\t'): quotes kept
             raise DataError(f"{name}: expected fields as written (a TSV is read literally), got a field quoted as a CSV "
                             f"writer quotes it (doubled quotes) at line {ln}, {line[:60]!r}: {QUOTED_FIX}")

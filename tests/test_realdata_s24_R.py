@@ -204,3 +204,27 @@ def test_a_clock_column_beside_the_dates_is_named_as_times_of_day_not_as_an_id()
     with pytest.raises(DataError, match=r"column 'Origin' tells those rows apart: several series in one table\? "
                                         r"id_col='Origin'"):
         Forecaster(model="seasonal_naive", horizon=2).fit(arrivals, target="Arrivals", time_col="Quarter")
+
+
+def test_update_from_the_command_line_of_a_run_fitted_by_row_order_with_covariates(tmp_path, capsys):
+    """'rnnkit forecast update --run R --csv new.csv' of a run fitted by row order (no --time-col) with covariates
+    stopped with "--csv: expected a DataFrame with the id/time/covariate columns for this model, got bare values":
+    the command kept the target column alone of such a file, so such a run could never be updated. Oracle: the run
+    loaded in Python and updated with the same rows (covariates included) forecasts what the command wrote."""
+    from toy_data import run_cli, write_frame
+
+    df = _elecdaily(87)
+    run, out = tmp_path / "run", tmp_path / "updated"
+    code, _, err = run_cli(["forecast", "--csv", write_frame(tmp_path / "fit.csv", df.iloc[:80]), "--target",
+                            "Demand", "--horizon", "3", "--model", "gru", "--epochs", "1", "--lookback", "7",
+                            "--past-covariates", "WorkDay,Temperature", "--out", str(run), "--quiet", "--no-plot"],
+                           capsys)
+    assert code == 0, err
+    new = df.iloc[80:87]
+    code, _, err = run_cli(["forecast", "update", "--run", str(run), "--csv", write_frame(tmp_path / "new.csv", new),
+                            "--out", str(out), "--quiet"], capsys)
+    assert code == 0, err
+    want = Forecaster.load(run).update(new.reset_index(drop=True))
+    got = pd.read_csv(out / "forecast.csv")
+    assert list(got["time"]) == [87, 88, 89]
+    np.testing.assert_allclose(got["value"], want["value"], rtol=1e-9)

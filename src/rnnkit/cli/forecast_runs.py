@@ -315,7 +315,11 @@ def _new_points(args: argparse.Namespace, forecaster):
         raise UsageError(f"--target: expected the value column of --csv (one of {values}), got {args.target!r}")
     if by_rows:   # fitted on a CSV by its row order: --csv's rows (the run's own columns) continue each series, as
         # Forecaster.update reads a frame on pandas' default index (it was exit 2 asking for a time column)
-        # (a missing id column is left to update, whose DataError names it)
-        return frame[[c for c in (saved.get("id_col"), target) if c in frame.columns]] if saved.get("id_col") \
-            else frame[target]
+        # (a missing id column is left to update, whose DataError names it); the fit's covariate columns with them
+        # (they were dropped: "--csv: expected a DataFrame with the id/time/covariate columns ..., got bare values")
+        from rnnkit.tasks.forecasting.inputs import as_name_list
+
+        covs = [c for key in ("past_covariates", "future_covariates") for c in as_name_list(saved.get(key), key)]
+        return frame[[c for c in (saved.get("id_col"), target, *covs) if c in frame.columns]] \
+            if saved.get("id_col") or covs else frame[target]
     return frame.set_index(time_col)[target]

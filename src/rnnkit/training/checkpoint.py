@@ -49,7 +49,7 @@ import os
 import re
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -185,8 +185,8 @@ class Checkpoint:
 
     path: Path
     step: int
-    model_state: dict[str, Tensor]
-    state: Any
+    model_state: dict[str, Tensor] = field(repr=False)   # the repr is one line: it printed every tensor (40 KB, 432
+    state: Any = field(repr=False)                        # lines for one LSTM(8, 64))
 
 
 def _tensor_bytes(tensors: dict[str, Tensor]) -> bytes:

@@ -3,11 +3,12 @@ plain autograd loop over the same math, in the same run, with ratios.
 
     .venv/bin/python benchmarks/bench_core.py [--device cpu|cuda] [--shapes B,T,I,H ...] [--json OUT]
 
-Columns (median time per call, ms; ratios to torch.nn on the same shape):
-  torch.nn  -- torch.nn.LSTM/GRU/RNN (ATen on CPU, cuDNN on GPU)
-  native    -- rnnkit layer, engine="native" (dispatch to the same kernels)
-  bptt      -- rnnkit layer, engine="bptt" (hand-written BPTT)
-  autograd  -- rnnkit layer, engine="reference" (plain autograd loop over the same cell math)
+Columns (median time per call, ms; ratios to torch.nn on the same shape), one per --engines name:
+  torch.nn   -- torch.nn.LSTM/GRU/RNN (ATen on CPU, cuDNN on GPU)
+  native     -- rnnkit layer, engine="native" (dispatch to the same kernels)
+  bptt       -- rnnkit layer, engine="bptt" (hand-written BPTT)
+  reference  -- rnnkit layer, engine="reference": the plain autograd loop over the same cell math (the
+                "autograd" column of docs/benchmarks.md's tables)
 Not a test: timings are never asserted.
 """
 

@@ -345,3 +345,19 @@ def test_a_loaded_checkpoints_repr_is_one_line_without_its_tensors(tmp_path):
     ckpt = load_checkpoint(tmp_path / "run" / "checkpoints" / "step-00000001")
     assert repr(ckpt) == f"Checkpoint(path={ckpt.path!r}, step=1)"     # was 39,648 characters on 432 lines
     assert set(ckpt.model_state) == set(model.state_dict()) and ckpt.state
+
+
+def test_a_callbacks_repr_names_the_settings_it_was_built_with(tmp_path):
+    from rnnkit.training.callbacks import Callback, Checkpointer, EarlyStopping, MetricLogger, TimeBudget
+
+    class Mine(Callback):
+        pass
+
+    es = EarlyStopping(monitor="val_acc", mode="max", patience=3)
+    assert repr(es) == ("EarlyStopping(monitor='val_acc', mode='max', patience=3, min_delta=0.0, target=None, "
+                        "restore_best=True)")          # the constructor's arguments, as given or defaulted
+    assert repr(TimeBudget(np.float64(60.0))) == "TimeBudget(max_seconds=60.0)"
+    assert repr(Checkpointer(every_steps=10)) == "Checkpointer(every_steps=10, keep=2)"
+    assert repr(Mine()) == "Mine()"
+    log = MetricLogger(tmp_path / ("x" * 200 + ".jsonl"))
+    assert "\n" not in repr(log) and len(repr(log)) < 200 and repr(log).startswith("MetricLogger(path=")

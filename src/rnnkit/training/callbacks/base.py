@@ -98,6 +98,24 @@ class Callback:
     def load_state_dict(self, state: Any) -> None:
         """Restore what :meth:`state_dict` returned."""
 
+    def __repr__(self) -> str:
+        """``EarlyStopping(monitor='val_loss', mode='min', patience=3, ...)``: the constructor's arguments the callback
+        keeps under their own names, each cut to 60 characters (it was ``<...EarlyStopping object at 0x7f...>``: a
+        Trainer's or a log's list of callbacks said nothing of their settings).
+
+        >>> from rnnkit.training.callbacks import TimeBudget
+        >>> TimeBudget(60.0)
+        TimeBudget(max_seconds=60.0)
+        """
+        import inspect
+
+        from rnnkit._validate import short_repr
+
+        params = inspect.signature(type(self).__init__).parameters.values()
+        kept = [p.name for p in params if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                and p.name in vars(self)]
+        return f"{type(self).__name__}({', '.join(f'{n}={short_repr(getattr(self, n))}' for n in kept)})"
+
 
 class CallbackList:
     """The Trainer's callbacks in hook order; ``call(hook, ...)`` runs one hook on each; the states of all

@@ -42,6 +42,7 @@ from torch import Tensor, nn
 from rnnkit.data.batching import pad_sequences
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab
 from rnnkit.tasks.common import SequenceEncoder, task_layer
+from rnnkit.tasks.seq2seq_rare import warn_rare_targets
 
 __all__ = ["PointerNet", "PointerEnsemble", "Sentence", "prepare", "make_batch", "pointer_loss"]
 
@@ -308,6 +309,7 @@ class WordPointer:
         self.counts = {w: n[w] for w in self.dictionary}
         self.src_vocab = Vocab.build(src)
         self.tgt_vocab = Vocab.build(tgt, min_freq=self.cfg.min_count, specials=(PAD, UNK, BOS, EOS))
+        warn_rare_targets(tgt, self.tgt_vocab.index, self.cfg.min_count)   # one word per number: BLEU 0, silently
         self.net = self._make_net()
         sents = self._sentences(src, tgt)
         if self.cfg.align_weight > 0:            # guided alignment: the attention is pulled toward these

@@ -9,7 +9,8 @@ tests/test_readme.py run the Python blocks; this file holds the claims neither c
 * ``--help`` states each flag's default once (design.md: "--help shows every default"): ``hopfield digits
   --threshold`` said "(0..16; default 8) (default: 8.0)";
 * ``rnnkit bench`` (benchmarks.md: ``--reps N`` a minimum, ``--budget-s`` a finite number > 0) names the one flag it
-  refuses -- it named both, with both values ("--reps/--budget-s: ... got 5, nan").
+  refuses -- it named both, with both values ("--reps/--budget-s: ... got 5, nan");
+* ``rnnkit experiment list`` refuses the flags of a run (``--cell``, ``--steps``, ``--out``, ...), which it dropped.
 """
 
 from __future__ import annotations
@@ -137,3 +138,22 @@ def test_bench_names_the_flag_it_refuses(flags, message, capsys, tmp_path):
     other = "--budget-s" if flags[0] == "--reps" else "--reps"
     assert other not in err
     assert run_cli(base, capsys)[0] == 0
+
+
+# ------------------------------------------------------------------------------ experiment list: no run flags
+@pytest.mark.parametrize("flags, named", [
+    (["--cell", "gru", "--steps", "5", "--out", "OUT"], "--cell, --steps, --out"),
+    (["--seed", "3"], "--seed"),
+    (["--stop-when-solved"], "--stop-when-solved"),
+])
+def test_experiment_list_refuses_the_flags_of_a_run(flags, named, capsys, tmp_path):
+    """experiments.md: 'rnnkit experiment list  # experiments and cells'. A run's flags given to it were dropped,
+    silently (``list --out DIR`` wrote nothing there, exit 0). Oracle: the same list without them (exit 0; --json,
+    --threads and --quiet, which list honours, still taken)."""
+    argv = ["experiment", "list"] + [str(tmp_path / "out") if f == "OUT" else f for f in flags]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.strip().endswith(f"list: expected no flag of a run (it lists the experiments and cells), got {named}")
+    assert not (tmp_path / "out").exists()
+    code, out, _ = run_cli(["experiment", "list", "--json", "--threads", "1", "--quiet"], capsys)
+    assert code == 0 and {"adding", "copy", "digits"} <= set(json.loads(out)["experiments"])

@@ -66,7 +66,13 @@ def add_parser(sub):
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
                    help="where to train (auto: cuda when available)")
     add_common(p, seed=True, out=True, threads=True)
+    p.set_defaults(_parser=p)
     return p
+
+
+#: what a run reads; ``list`` reads none of them (they were dropped silently: ``list --out DIR`` wrote nothing)
+RUN_FLAGS = ("cell", "length", "steps", "batch_size", "hidden_size", "lr", "clip_norm", "init", "forget_bias",
+             "eval_every", "eval_size", "stop_when_solved", "max_seconds", "device", "seed", "out")
 
 
 def _options(args) -> dict:
@@ -109,6 +115,10 @@ def run(args) -> dict:
     if args.name == "list":
         if args.target is not None:
             raise UsageError(f"list: expected no further argument, got {args.target!r}")
+        given = [f"--{d.replace('_', '-')}" for d in RUN_FLAGS if getattr(args, d) != args._parser.get_default(d)]
+        if given:
+            raise UsageError(f"list: expected no flag of a run (it lists the experiments and cells), got "
+                             f"{', '.join(given)}")
         out = _list()
         if args.json:
             out.pop("text")

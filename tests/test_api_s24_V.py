@@ -361,3 +361,34 @@ def test_a_callbacks_repr_names_the_settings_it_was_built_with(tmp_path):
     assert repr(Mine()) == "Mine()"
     log = MetricLogger(tmp_path / ("x" * 200 + ".jsonl"))
     assert "\n" not in repr(log) and len(repr(log)) < 200 and repr(log).startswith("MetricLogger(path=")
+
+
+def test_a_predict_beside_an_evaluate_in_another_thread_names_its_own_items(monkeypatch):
+    import threading
+
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    X, y = _series(8, 30, 0)
+    task = TimeSeriesClassifier(TSCConfig(model="rnn", hidden_size=4, epochs=1, progress=False)).fit(X, y,
+                                                                                                   baselines=False)
+    bad = [X[0], X[1], np.ones((30, 2))]                       # two channels where the task has one
+    with pytest.raises(rnnkit.errors.DataError) as alone:
+        task.predict(bad)                                       # the oracle: the same predict with nothing beside it
+    inside, release, real = threading.Event(), threading.Event(), TimeSeriesClassifier.check_targets
+
+    def slow_check(self, targets, inputs, what):                # the evaluate's check stops with its places set
+        inside.set()
+        release.wait(30)
+        return real(self, targets, inputs, what)
+
+    monkeypatch.setattr(TimeSeriesClassifier, "check_targets", slow_check)
+    evaluating = threading.Thread(target=task.evaluate, args=(X[:1], y[:1]), kwargs={"places": ["--ts 'a.ts' line 2"]})
+    evaluating.start()
+    try:
+        assert inside.wait(30)
+        with pytest.raises(rnnkit.errors.DataError) as beside:      # was a bare IndexError (one place, item 2)
+            task.predict(bad)
+    finally:
+        release.set()
+        evaluating.join(30)
+    assert str(beside.value) == str(alone.value) and "a.ts" not in str(beside.value)

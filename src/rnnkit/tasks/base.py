@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import threading
 import time
 import warnings
 from dataclasses import replace
@@ -171,7 +172,7 @@ class Task:
     #: What evaluate's ``unseen_labels`` counts, in the CLI's note (``{n}``: the count, ``{names}``: the first ten)
     unseen_note: ClassVar[str] = "{n} gold item(s) carry labels unseen in training {names}, scored as errors"
     places: list[str] | None = None           # during fit / evaluate: where each item given was (their places)
-    _checking: bool = False                   # check_data of the data given to fit / evaluate is running
+    _checking: int | None = None              # the thread whose check_data of fit's / evaluate's data is running
 
     def __init__(self, config: Any = None) -> None:
         self.config = task_config(config, self.config_class)
@@ -200,8 +201,9 @@ class Task:
     def places_of(self, what: str) -> list[str] | None:
         """Where each item of the argument ``what`` that :meth:`check_inputs` / :meth:`check_targets` check was
         read (:meth:`fit`'s ``places``), for their messages: ``None`` outside the check of the data given to
-        fit / evaluate (a validation part, the inputs of a prediction: the places name other items)."""
-        return self.places if self._checking else None
+        fit / evaluate (a validation part, the inputs of a prediction -- one in another thread too, beside a fit:
+        the places name other items; they named its items, or failed with a bare IndexError past their count)."""
+        return self.places if self._checking == threading.get_ident() else None
 
     def _set_places(self, places: Any, inputs: Any) -> None:
         """``self.places`` from ``places``: ``None``, or one str per input naming where it was read."""
@@ -217,14 +219,14 @@ class Task:
         self.places = places
 
     def check_data(self, inputs: Any, targets: Any = None, prefix: str = "") -> tuple[list, list | None]:
-        self._checking = not prefix      # the places name the data given, not a validation part
+        self._checking = None if prefix else threading.get_ident()   # the data given, not a validation part
         try:
             items = self.check_inputs(inputs, prefix + self.input_name)
             if self.target_name is None:
                 return items, None
             return items, self.check_targets(targets, items, prefix + self.target_name)
         finally:
-            self._checking = False
+            self._checking = None
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         """Refuse training data the task cannot learn from (e.g. a single class)."""

@@ -228,3 +228,14 @@ def test_update_from_the_command_line_of_a_run_fitted_by_row_order_with_covariat
     got = pd.read_csv(out / "forecast.csv")
     assert list(got["time"]) == [87, 88, 89]
     np.testing.assert_allclose(got["value"], want["value"], rtol=1e-9)
+
+
+def test_future_covariates_holding_the_history_too_are_still_looked_up_by_their_labels():
+    """The whole covariate table on the default index (history and future rows, labels 0..82) was read by label before
+    cf9b6ee and still is: rows 80..82 are the forecast steps. Oracle: those rows alone, given in order."""
+    df = _elecdaily(83)
+    f = Forecaster(model="lstm", horizon=3, epochs=1, lookback=7, seed=0)
+    f.fit(df.iloc[:80], target="Demand", future_covariates=["WorkDay", "Temperature"])
+    covs = df[["WorkDay", "Temperature"]]
+    pd.testing.assert_frame_equal(f.predict(future_covariates=covs),
+                                  f.predict(future_covariates=covs.iloc[80:].reset_index(drop=True)))

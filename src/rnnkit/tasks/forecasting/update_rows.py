@@ -148,8 +148,9 @@ def row_order_steps(sub: pd.DataFrame, times: pd.Index, by_rows: bool, sid: str,
     (``by_rows``: no time column; integer steps ``times``): its rows in order are the forecast steps, as ``update``
     reads such a frame's rows. Any other count is a DataError (which rows are which steps is unknown). Before session
     24 they were looked up by label, so the next steps 351.. of a 351-row fit were "got none for ['351', ...]" and
-    ``--future-csv`` could not be given to a run fitted without ``--time-col`` at all."""
-    if not by_rows or isinstance(times, pd.DatetimeIndex):
+    ``--future-csv`` could not be given to a run fitted without ``--time-col`` at all. Rows whose labels hold every
+    forecast step (the whole history and the future on the default index) are looked up by label, as before."""
+    if not by_rows or isinstance(times, pd.DatetimeIndex) or pd.Index(times).isin(sub.index).all():
         return sub
     if len(sub) != len(times):
         raise DataError(f"{what}: expected {len(times)} rows for series {sid!r} (fitted by row order: the rows in "

@@ -168,3 +168,35 @@ def test_a_translator_whose_target_words_are_each_written_once_is_warned_before_
         Translator(Seq2SeqConfig(**cfg)).fit(PAIRS_DE, PAIRS_EN, baselines=False)
         Translator(Seq2SeqConfig(**cfg, model="char")).fit(src, tgt, baselines=False)
     assert not _rare_warnings(caught)
+
+
+def test_a_csv_whose_text_holds_a_carriage_return_pandas_left_unquoted_is_told_so(tmp_path, capsys):
+    """pandas' to_csv (and Python's csv writer) quote a field holding a LF but not one holding a lone CR, which
+    tweets carry (dslabs' trump_tweets: 'VNbgG0iU<CR>My in... (cont)' at line 623). rnnkit refuses it (documented) and
+    said "a line ended by a lone carriage return (CR; lines end with LF or CRLF)", though every line ended with LF.
+    It now says the CR is inside an unquoted field and how to write the file. Oracle: the same frame written with
+    quoting=csv.QUOTE_ALL reads back as its texts, CR kept; an old Mac file keeps its message."""
+    import csv
+
+    import pandas as pd
+    from toy_data import run_cli
+
+    from rnnkit.data.text import read_csv_texts
+    from rnnkit.errors import DataError
+
+    frame = pd.DataFrame({"text": ["good film", "on CNBC\rMy interview (cont)", "bad film", "awful"],
+                          "label": ["pos", "pos", "neg", "neg"]})
+    frame.to_csv(tmp_path / "tweets.csv", index=False)
+    assert (tmp_path / "tweets.csv").read_bytes().count(b'"') == 0      # pandas left the CR unquoted
+    with pytest.raises(DataError, match=r"got a carriage return \(CR\) inside an unquoted field \(pandas' to_csv .*"
+                                        r"quoting=csv.QUOTE_ALL\) at line 3$"):
+        read_csv_texts(tmp_path / "tweets.csv")
+    code, _, err = run_cli(["classify", "train", "--csv", str(tmp_path / "tweets.csv"), "--out", str(tmp_path / "r")],
+                           capsys)
+    assert code == 1 and "inside an unquoted field" in err
+    frame.to_csv(tmp_path / "quoted.csv", index=False, quoting=csv.QUOTE_ALL)
+    assert read_csv_texts(tmp_path / "quoted.csv") == (frame.text.tolist(), frame.label.tolist())
+    (tmp_path / "mac.csv").write_bytes(b"text,label\rgood,pos\rbad,neg\r")
+    with pytest.raises(DataError, match=r"got a line ended by a lone carriage return \(CR; lines end with LF or "
+                                        r"CRLF\) at line 1$"):
+        read_csv_texts(tmp_path / "mac.csv")

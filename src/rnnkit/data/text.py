@@ -34,6 +34,7 @@ from typing import Any
 
 from rnnkit._io import excel_sep_line, expand_user, is_stream, not_a_file_reason
 from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
+from rnnkit.data.lone_cr import lone_cr_what
 from rnnkit.data.not_utf8 import not_utf8_hint
 from rnnkit.data.pair_lines import pair_problem
 from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted
@@ -153,8 +154,7 @@ def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], lis
             if keep:
                 rows.append(dict(zip(header, fields)))
     except csv.Error as e:
-        what = "a line ended by a lone carriage return (CR; lines end with LF or CRLF)" if "new-line" in str(e) \
-            else " ".join(str(e).split())[:120]
+        what = lone_cr_what(text, reader.line_num) if "new-line" in str(e) else " ".join(str(e).split())[:120]
         raise DataError(f"{name}: expected well-formed CSV, got {what} at line {reader.line_num}") from None
     finally:
         csv.field_size_limit(limit)

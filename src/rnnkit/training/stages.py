@@ -54,7 +54,7 @@ _FORMAT = 1
 RESUMABLE_FIELDS = frozenset({"progress"})
 #: Callbacks without a state of their own that keep nothing across epochs (by module and name; their modules are
 #: not imported here). Any callback with its own ``state_dict`` is safe too: the checkpoint holds it.
-STATELESS = frozenset({"rnnkit.tasks.base.WallClock", "rnnkit.tasks.seq2seq_members.MemberTag",
+STATELESS = frozenset({"rnnkit.tasks.task_parts.WallClock", "rnnkit.tasks.seq2seq_members.MemberTag",
                        "rnnkit.training.callbacks.logs.MetricLogger", "rnnkit.training.callbacks.logs.ProgressBar",
                        "rnnkit.training.callbacks.control.Checkpointer", "rnnkit.training.callbacks.control.TimeBudget"})
 

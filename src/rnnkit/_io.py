@@ -46,7 +46,7 @@ from rnnkit.errors import CheckpointError, DataError
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
            "sha256_bytes", "folder_lock", "unlisted_files", "expand_user", "user_path",
            "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
-           "format_table", "unique_keys", "DuplicateKeyError", "not_a_file_reason", "open_regular", "is_stream",
+           "format_table", "unique_keys", "DuplicateKeyError", "not_a_file_reason", "open_regular", "is_stream", "read_until_binary",
            "check_folder_path",
            "excel_sep_line"]
 
@@ -325,6 +325,35 @@ def not_a_file_reason(path: str | os.PathLike) -> str:
     if stat.S_ISFIFO(mode):
         return "a pipe, read once: this reader needs a file"
     return "a device or socket, not a file" if not stat.S_ISREG(mode) else "a file"
+
+
+def read_until_binary(f: Any, chunk: int = 1 << 20) -> bytes:
+    """The bytes of the open binary file ``f``: all of a regular file; of a stream (a pipe, stdin, a device), all
+    of it -- or, once it has shown a NUL byte, the first ``chunk`` bytes or more, cut after their last newline: text
+    holds no NUL, and a binary source may never end (``--csv /dev/zero`` or ``/dev/urandom`` was read until the
+    kernel killed the process for memory). The text readers refuse the NUL byte (or an invalid one), naming its line.
+
+    >>> import io
+    >>> read_until_binary(io.BytesIO(b"t,y\\n1,2\\n")), read_until_binary(io.BytesIO(b"a\\nb\\0c" * 4), chunk=8)
+    (b't,y\\n1,2\\n', b'a\\nb\\x00ca\\n')
+    """
+    try:
+        regular = stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):    # io.BytesIO and the like: no descriptor, read as a stream
+        regular = False
+    if regular:
+        return f.read()
+    parts: list[bytes] = []
+    size, binary = 0, False
+    while block := f.read(chunk):
+        parts.append(block)
+        size += len(block)
+        binary = binary or b"\0" in block
+        if binary and size >= chunk:
+            data = b"".join(parts)
+            end = data.rfind(b"\n")
+            return data[: end + 1] if end >= 0 else data    # no UTF-8 sequence cut at the end
+    return b"".join(parts)
 
 
 def is_stream(path: str | os.PathLike) -> bool:

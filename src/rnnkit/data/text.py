@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from rnnkit._io import excel_sep_line, expand_user, is_stream, not_a_file_reason
+from rnnkit._io import excel_sep_line, expand_user, is_stream, not_a_file_reason, read_until_binary
 from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
 from rnnkit.data.lone_cr import lone_cr_what
 from rnnkit.data.not_utf8 import not_utf8_hint
@@ -57,7 +57,7 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
     """The text of ``path``: a file, or a stream read once (``"-"``: stdin; a pipe such as ``<(cmd)``,
     ``/dev/stdin``); DataError when missing, unreadable, empty or not UTF-8."""
     if str(path) == "-":
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+        data = read_until_binary(sys.stdin.buffer) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
         name = "<stdin>"
     else:
         p = Path(path := expand_user(path, what, strict=True, file=True))   # '~/x.txt' expanded, bytes, 'x/' refused
@@ -65,7 +65,7 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
             raise DataError(f"{what}: expected an existing file, got {str(path)!r} ({not_a_file_reason(p)})")
         try:
             with open(p, "rb") as f:
-                data = f.read()
+                data = read_until_binary(f)   # /dev/zero: up to its first NUL, refused below (it filled memory)
         except OSError as e:   # PermissionError escaped untyped, naming no flag
             raise DataError(f"{what}: expected a readable file, got {str(path)!r} ({e.strerror or e})") from None
         name = str(path)

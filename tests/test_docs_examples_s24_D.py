@@ -87,7 +87,7 @@ def test_bench_experiments_report_only_still_reports_runs(tmp_path, capsys):
 
 # ------------------------------------------------------------------------------------ --help: one default each
 OWN_COMMANDS = ["env", "datasets", "bench", "experiment", "hopfield capacity", "hopfield robustness",
-                "hopfield digits", "hopfield modern-capacity"]
+                "hopfield digits", "hopfield modern-capacity", "tsc train", "tsc predict", "tsc evaluate"]
 
 
 def _parser_of(words: list[str]) -> argparse.ArgumentParser:

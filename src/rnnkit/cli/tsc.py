@@ -233,8 +233,7 @@ class TSC(TaskCommand):
                              "interpolation in time, as the UCR archive's adjusted files are (default: error)")
         ap.add_argument("--gaps", choices=("error", "steps"), default="error",
                         help="--csv times not equally spaced within a series (a hole or an extra sample): an error "
-                             "naming the rows, or the rows read in time order as steps (irregular sampling; "
-                             "default: error)")
+                             "naming the rows, or the rows read in time order as steps (irregular sampling)")
         ap.add_argument("--value-cols", default=None,
                         help="comma-separated channel columns of --csv (default: the run's, else every other column)")
         if action == "train":

@@ -171,6 +171,8 @@ def check_run_folder(path: str | os.PathLike, name: str = "path", task: str | No
     A new or empty folder, or one an earlier save of the same task wrote, passes. metrics.jsonl is not
     checked: the CLI writes it while training, so a run stopped by Ctrl-C leaves one that no save lists."""
     if Path(path).is_dir():
+        from rnnkit.tasks.forecasting.save_backup import recover
+        recover(path)     # a forecaster's save killed there: the run saved before it (forecasting.save_backup)
         foreign = unlisted_files(path, [n for n in (*RUN_FILES, *OPTIONAL_FILES, DIGESTS_FILE) if n != METRICS_FILE])
         if foreign:
             raise CheckpointError(f"{name}: expected a new folder or one an earlier run was saved in, got {str(path)!r} "
@@ -221,6 +223,8 @@ def run_folder(path: Any, what: str = "path") -> Path:
     if not Path(path).is_dir():
         raise CheckpointError(f"{what}: expected a run folder, got {str(path)!r} "
                               f"({'a file' if Path(path).exists() else 'no such folder'})")
+    from rnnkit.tasks.forecasting.save_backup import recover
+    recover(path)     # a forecaster's save killed there: the run saved before it (forecasting.save_backup)
     return Path(path)
 
 

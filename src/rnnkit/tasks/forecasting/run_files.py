@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from rnnkit._io import DIGESTS_FILE
+from rnnkit.tasks.forecasting.save_backup import kept
 
 __all__ = ["saved_files", "remove_stale", "save_replacing"]
 
@@ -77,7 +78,7 @@ def save_replacing(folder: str | Path, save: Callable[[], Any], mark: str | None
     before = saved_files(folder)
     held = _entries(folder)
     try:
-        out = save()
+        out = kept(folder, save, saved_files, SAVE_NAMES)   # the earlier run kept aside until it is whole
     except BaseException:
         _complete(folder)
         _remove_new(folder, held)

@@ -1,0 +1,108 @@
+"""Session 24, helper E: when the operating system says no in the middle of a save -- a full disk (ENOSPC), a
+read-only folder, a process killed outright. Oracle: the run saved there before, loaded and predicted before the
+failed save; the same save into a folder with room."""
+
+import errno
+import os
+import random
+import signal
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import CheckpointError
+from rnnkit.tasks.forecasting import Forecaster
+
+
+def _two_forecasters():
+    t = np.arange(60)
+    y = pd.Series(50 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 7), index=pd.date_range("2020-01-01", periods=60))
+    a = Forecaster("ets", horizon=3).fit(y)
+    b = Forecaster("ets", horizon=3).fit(80 - 0.5 * (y - 50))
+    return a, b
+
+
+def _values(model):
+    return model.predict()["value"].to_numpy()
+
+
+def _fail_nth_fsync(monkeypatch, nth):
+    """``os.fsync`` raising ENOSPC (as a full disk does when the data reaches it) at its ``nth`` call."""
+    real, calls = os.fsync, [0]
+
+    def fsync(fd):
+        calls[0] += 1
+        if calls[0] == nth:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return calls
+
+
+def test_a_forecaster_save_over_a_run_that_fails_on_a_full_disk_leaves_the_earlier_run_whole(tmp_path, monkeypatch):
+    # 'rnnkit forecast --out RUN' over a saved run with a few KB free stopped at config.json after auto/'s files were
+    # replaced: the earlier run failed every load after ('auto/digests.json: expected sha256 ..., the file is corrupt
+    # or was modified'). Oracle: A's forecast before the failed save of B; B's once there is room.
+    a, b = _two_forecasters()
+    want_a, want_b = _values(a), _values(b)
+    calls = _fail_nth_fsync(monkeypatch, 0)
+    b.save(tmp_path / "probe")
+    writes = calls[0]            # the fsyncs of one save of B into a new folder
+    assert writes >= 4
+    failed = 0
+    for nth in range(1, writes + 1):
+        folder = tmp_path / f"run{nth}"
+        monkeypatch.undo()
+        a.save(folder)
+        _fail_nth_fsync(monkeypatch, nth)
+        try:
+            b.save(folder)
+        except OSError as e:
+            failed += 1
+            assert e.errno == errno.ENOSPC and e.filename is not None and str(folder) in str(e.filename), e
+        monkeypatch.undo()
+        got = _values(Forecaster.load(folder))
+        assert np.allclose(got, want_a) or np.allclose(got, want_b), nth
+        if not np.allclose(got, want_b):   # the failed save: the earlier run, and nothing of the save left behind
+            assert not [p.name for p in folder.iterdir() if p.name.startswith(".")], nth
+        b.save(folder)                     # the same save once there is room
+        assert np.allclose(_values(Forecaster.load(folder)), want_b)
+    assert failed >= 4
+
+
+def test_a_forecaster_save_killed_at_random_points_leaves_one_run_whole(tmp_path):
+    # kill -9 (the OOM killer, a scheduler's timeout) of a process saving over a run: the folder must load as the old
+    # run or the new one, never refuse a mixture of the two (nor load one). A child saves A and B in turn; it is
+    # killed at a random moment, 20 times; after each kill the folder loads as A or B and takes a save.
+    a, b = _two_forecasters()
+    want = [_values(a), _values(b)]
+    folder = tmp_path / "run"
+    a.save(folder)
+    rng = random.Random(0)
+    for _ in range(20):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:     # the child: saves until it is killed
+            try:
+                os.close(r)
+                os.write(w, b"x")
+                i = 0
+                while True:
+                    (b if i % 2 == 0 else a).save(folder)
+                    i += 1
+            finally:
+                os._exit(0)
+        os.close(w)
+        assert os.read(r, 1) == b"x"
+        os.close(r)
+        time.sleep(rng.uniform(0.0, 0.25))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        got = _values(Forecaster.load(folder))
+        assert any(np.allclose(got, v) for v in want)
+        assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]
+    a.save(folder)
+    assert np.allclose(_values(Forecaster.load(folder)), want[0])

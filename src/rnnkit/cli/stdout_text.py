@@ -1,0 +1,59 @@
+"""Standard output whose encoding cannot write every character: escaped and said once, not a lost command.
+
+Python writes stdout in the locale's encoding, which is UTF-8 almost everywhere (and under ``LC_ALL=C`` /
+``POSIX`` too: Python's UTF-8 mode). Where it is not -- ``PYTHONIOENCODING=ascii`` or ``latin-1``, a Latin-1 or
+ASCII locale with ``PYTHONUTF8=0`` (cron jobs, old servers, containers without a UTF-8 locale) -- printing a
+label 'café' or a Chinese text raised ``UnicodeEncodeError``: 'classify predict' or 'generate sample' failed with
+exit 1 after its work, its output lost. Now a character the encoding cannot write is printed as Python's
+``\\xe9`` / ``\\u4e2d`` escape (as Python's own stderr does), with one stderr warning naming the encoding and
+how to get the text itself; everything else is unchanged (``surrogateescape``'s bytes of a non-UTF-8 file
+name are still written as those bytes). Files written under ``--out`` are UTF-8 whatever the locale.
+"""
+
+from __future__ import annotations
+
+import codecs
+import sys
+
+HANDLER = "rnnkit-stdout"
+#: encodings that write every character (nothing to escape: stdout is left alone)
+_WHOLE = {"utf-8", "utf-16", "utf-32", "gb18030", "utf-8-sig", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"}
+_state = {"command": "", "told": False, "before": "strict"}
+
+
+def _escape(error: UnicodeError):
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    try:   # the stream's own handler first: surrogateescape still writes a file name's raw bytes
+        return codecs.lookup_error(_state["before"])(error)
+    except UnicodeEncodeError:
+        pass
+    if not _state["told"]:
+        _state["told"] = True
+        prefix = f"rnnkit {_state['command']}" if _state["command"] else "rnnkit"
+        print(f"{prefix}: warning: stdout: expected an encoding that writes every character (UTF-8), got "
+              f"{error.encoding!r}: characters it cannot write are printed as backslash escapes (e.g. \\u4e2d); "
+              "for the text itself run with PYTHONIOENCODING=utf-8 or a UTF-8 locale (LC_ALL=C.UTF-8)",
+              file=sys.stderr, flush=True)
+    return codecs.backslashreplace_errors(error)
+
+
+codecs.register_error(HANDLER, _escape)
+
+
+def escape_unencodable_stdout(command: str) -> None:
+    """Make ``sys.stdout`` escape what its encoding cannot write (see the module's docstring); nothing when
+    it writes every character, is not a text stream that can be reconfigured (captured by a test, a notebook's
+    own stream) or already uses a handler other than ``strict`` / ``surrogateescape``."""
+    _state["command"] = command
+    out = sys.stdout
+    errors = getattr(out, "errors", None)
+    if errors == HANDLER or errors not in ("strict", "surrogateescape") or not hasattr(out, "reconfigure"):
+        return
+    try:
+        if codecs.lookup(out.encoding).name in _WHOLE:
+            return
+        out.reconfigure(errors=HANDLER)
+    except (LookupError, TypeError, ValueError, AttributeError, OSError):   # an odd stream: left as it is
+        return
+    _state["before"], _state["told"] = errors, False

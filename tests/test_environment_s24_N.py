@@ -1,0 +1,77 @@
+"""The same command in another environment (session 24, helper N): locale, stdout encoding, ...
+
+Each case runs rnnkit in a child process with the environment changed; the oracle is the same command in the
+ordinary environment (UTF-8 stdout)."""
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+IDS = ["café", "中文"]
+
+
+def _panel(path):
+    rows = [(sid, f"2024-01-{i + 1:02d}", 10 + i % 7 + k) for k, sid in enumerate(IDS) for i in range(30)]
+    pd.DataFrame(rows, columns=["id", "date", "y"]).to_csv(path, index=False)
+
+
+def _run(args, cwd, **env):
+    full = {**os.environ, "OMP_NUM_THREADS": "1", **env}
+    full.pop("PYTHONUTF8", None) if "PYTHONUTF8" not in env else None
+    return subprocess.run([sys.executable, "-m", "rnnkit", *args], cwd=cwd, env=full, capture_output=True,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_forecast_on_a_narrow_stdout_escapes_the_ids_and_keeps_the_run(tmp_path, encoding):
+    """PYTHONIOENCODING=ascii or latin-1 (or a C / Latin-1 locale without UTF-8 mode): printing the id '中文'
+    raised UnicodeEncodeError -- exit 1, the table lost (the files were written). Now the printed text is the
+    UTF-8 run's with the characters the encoding cannot write escaped (Latin-1 writes 'café' itself), one
+    warning says so, and the files are the same."""
+    _panel(tmp_path / "p.csv")
+    cmd = ["forecast", "--csv", "p.csv", "--target", "y", "--time-col", "date", "--id-col", "id", "--horizon", "2",
+           "--model", "seasonal_naive", "--threads", "1", "--no-plot"]
+    ref = _run([*cmd, "--out", "utf8"], tmp_path, PYTHONIOENCODING="utf-8")
+    assert ref.returncode == 0, ref.stderr.decode()
+    assert "café" in ref.stdout.decode("utf-8")
+    got = _run([*cmd, "--out", "narrow"], tmp_path, PYTHONIOENCODING=encoding)
+    err = got.stderr.decode(encoding)
+    assert got.returncode == 0, err
+    assert got.stdout == ref.stdout.decode("utf-8").replace("utf8/", "narrow/").encode(encoding, "backslashreplace")
+    warned = [line for line in err.splitlines() if "stdout:" in line]
+    assert len(warned) == 1 and repr(encoding) in warned[0] and "PYTHONIOENCODING=utf-8" in warned[0], err
+    assert (tmp_path / "narrow" / "forecast.csv").read_bytes() == (tmp_path / "utf8" / "forecast.csv").read_bytes()
+    assert "中文" in (tmp_path / "narrow" / "forecast.csv").read_text(encoding="utf-8")
+
+
+_SNIPPET = ("import sys; from rnnkit.cli.stdout_text import escape_unencodable_stdout as e; "
+            "e('x'); print('caf\\xe9 \\udce9 \\u4e2d'); print('\\u4e2d')")
+
+
+def test_surrogateescape_bytes_survive_and_the_warning_is_said_once():
+    """LC_ALL=C without UTF-8 mode: stdout is ASCII with surrogateescape; a non-UTF-8 file name's byte
+    (\\udce9) is still written as that byte, the rest escaped, the warning once for two lines."""
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0"}
+    env.pop("PYTHONIOENCODING", None)
+    got = subprocess.run([sys.executable, "-c", _SNIPPET], env=env, capture_output=True, timeout=60)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout == b"caf\\xe9 \xe9 \\u4e2d\n\\u4e2d\n"
+    assert got.stderr.decode("ascii").count("rnnkit x: warning: stdout:") == 1
+
+
+def test_a_utf8_or_captured_stdout_is_left_alone(monkeypatch):
+    import io
+
+    from rnnkit.cli.stdout_text import escape_unencodable_stdout
+
+    utf8 = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", utf8)
+    escape_unencodable_stdout("x")
+    assert utf8.errors == "strict"
+    plain = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", plain)
+    escape_unencodable_stdout("x")     # no encoding, no reconfigure: nothing to do, no error
+    assert sys.stdout is plain

@@ -13,6 +13,17 @@ The same Functions keep their per-step caches on ``ctx`` inside ``forward``, whi
 the layers' ``"auto"`` takes the autograd path, and an explicit hand-written path is refused by
 :func:`refuse_functorch` naming the option, instead of torch's RuntimeError from inside the engine.
 
+Forward-mode AD (``torch.autograd.forward_ad``: dual tensors, ``make_dual``) cannot run them either: a
+custom Function needs a ``jvp`` for it, which these have not (torch's bare NotImplementedError from inside
+the engine). :func:`forward_ad_active` tells a layer that a dual tensor reaches it, so ``"auto"`` takes an
+autograd path, and :func:`refuse_forward_ad` names the option of an explicit hand-written one.
+
+A backward run under ``vmap`` (``torch.autograd.grad(..., is_grads_batched=True)``,
+``torch.autograd.functional.jacobian(..., vectorize=True)``, ``gradcheck``'s ``check_batched_grad``) cannot
+run the chunked scans' backward, which writes into preallocated tensors (``out=``, ``copy_``): it calls
+:func:`refuse_batched_backward` first, naming the option (torch's bare "Batching rule not implemented for
+aten::addcmul.out" before).
+
 Not recomputing through an autograd path inside the backward is deliberate: that would need the
 projected inputs kept alive for every training step (about half again the activation memory of an LSTM)
 for a use few models have.
@@ -24,7 +35,8 @@ import torch
 
 from rnnkit.errors import ConfigError
 
-__all__ = ["refuse_double_backward", "functorch_active", "refuse_functorch"]
+__all__ = ["refuse_double_backward", "functorch_active", "refuse_functorch", "forward_ad_active", "refuse_forward_ad",
+           "refuse_batched_backward"]
 
 
 def refuse_double_backward(name: str, value: str, instead: str) -> None:
@@ -47,3 +59,33 @@ def refuse_functorch(name: str, value: str, instead: str) -> None:
     if functorch_active():
         raise ConfigError(f"{name}: expected {instead} under torch.func transforms (grad, vmap, jacrev, ...), got "
                           f"{value!r}, whose backward is hand-written outside autograd")
+
+
+def forward_ad_active(tensors) -> bool:
+    """Whether forward-mode AD carries a tangent on any of ``tensors`` (``None`` entries skipped): a
+    ``torch.autograd.forward_ad.dual_level`` is open and one of them is a dual tensor."""
+    from torch.autograd import forward_ad
+
+    if getattr(forward_ad, "_current_level", 0) < 0:    # no dual level open: the common case, no tensor read
+        return False
+    return any(t is not None and forward_ad.unpack_dual(t).tangent is not None for t in tensors)
+
+
+def refuse_forward_ad(name: str, value: str, instead: str, tensors) -> None:
+    """Raise :class:`~rnnkit.errors.ConfigError` (``name: expected <instead> under forward-mode AD ...,
+    got <value>``) when a dual tensor (:func:`forward_ad_active`) reaches a hand-written path."""
+    if forward_ad_active(tensors):
+        raise ConfigError(f"{name}: expected {instead} under forward-mode AD (dual tensors of "
+                          f"torch.autograd.forward_ad), got {value!r}, whose derivatives are hand-written "
+                          "reverse-mode only")
+
+
+def refuse_batched_backward(name: str, value: str, instead: str, grads) -> None:
+    """Raise :class:`~rnnkit.errors.ConfigError` when the calling backward runs batched: under ``vmap``,
+    or given ``grads`` batched by autograd's own vmap (``is_grads_batched=True``, ``jacobian(vectorize=True)``,
+    ``check_batched_grad``, whose tensors are the legacy batched kind, no transform active)."""
+    legacy = getattr(torch._C._functorch, "is_legacy_batchedtensor", None)
+    if functorch_active() or (legacy is not None and any(g is not None and legacy(g) for g in grads)):
+        raise ConfigError(f"{name}: expected {instead} for a batched backward (torch.autograd.grad with "
+                          f"is_grads_batched=True, jacobian(vectorize=True), gradcheck's check_batched_grad), got "
+                          f"{value!r}, whose backward writes into preallocated tensors, which vmap cannot batch")

@@ -59,7 +59,7 @@ import torch
 from torch import Tensor
 
 from rnnkit.cells.minimal import GateMath
-from rnnkit.engine.first_order import refuse_double_backward
+from rnnkit.engine.first_order import refuse_batched_backward, refuse_double_backward, refuse_forward_ad
 from rnnkit._validate import is_bool
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
@@ -166,6 +166,7 @@ class _ChunkedScan(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gh: Tensor):
         refuse_double_backward("method", "chunked", "'sequential'")
+        refuse_batched_backward("method", "chunked", "'sequential'", (gh,))
         a, h, h0 = ctx.saved_tensors
         T = a.shape[0]
         gh = _as_2d(gh)
@@ -230,6 +231,7 @@ class _GatedScan(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gy: Tensor | None, glast: Tensor | None):
         refuse_double_backward("scan", "chunked", "'log' or 'sequential'")
+        refuse_batched_backward("scan", "chunked", "'log' or 'sequential'", (gy, glast))
         x2, weight, h, h0, a, g, *saved = ctx.saved_tensors
         T, B, I, H, n = ctx.shape
         pad = ctx.pad
@@ -361,6 +363,7 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, *, mask: Tensor 
         from rnnkit.engine.triton_scan import triton_linear_scan
         h = triton_linear_scan(a, b, h0)
     else:
+        refuse_forward_ad("method", method, "'sequential'", (a, b, h0))
         h = _ChunkedScan.apply(a, b, h0)
     return _finish(h, mask, return_last)
 
@@ -418,6 +421,9 @@ class _LogCumSumExp(torch.autograd.Function):
     @staticmethod
     def setup_context(ctx, inputs: tuple[Tensor], output: Tensor) -> None:
         ctx.save_for_backward(inputs[0], output)
+        # jvp cannot read saved tensors when nothing requires grad (pure forward mode): kept for it then,
+        # and only then (with a graph, the output held here would be a cycle through this node)
+        ctx.jvp_inputs = None if output.requires_grad else (inputs[0], output)
 
     @staticmethod
     def backward(ctx, g: Tensor) -> Tensor:
@@ -429,6 +435,16 @@ class _LogCumSumExp(torch.autograd.Function):
         for sign in (g > 0, g < 0):
             v = torch.where(sign, log_abs, lowest) - y
             out.append((v.flip(0).logcumsumexp(0).flip(0) + x).exp())
+        return out[0] - out[1]
+
+    @staticmethod
+    def jvp(ctx, t: Tensor) -> Tensor:
+        # Forward-mode AD (dual tensors, torch.func.jvp): dy_i = Σ_{j <= i} t_j exp(x_j - y_i), split by the
+        # sign of t_j and summed in log space as the backward is (a Function without it: NotImplementedError).
+        x, y = ctx.jvp_inputs or ctx.saved_tensors
+        lowest = torch.finfo(t.dtype).min
+        log_abs = torch.where(t != 0, t, 1).abs().log()
+        out = [(torch.where(sign, log_abs, lowest) + x).logcumsumexp(0).sub(y).exp() for sign in (t > 0, t < 0)]
         return out[0] - out[1]
 
 

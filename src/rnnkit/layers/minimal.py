@@ -39,7 +39,7 @@ from torch import Tensor, nn
 
 from rnnkit._validate import check_choice
 from rnnkit.cells.minimal import GateMath, MinGRUMath, MinLSTMMath
-from rnnkit.engine.first_order import functorch_active, refuse_functorch
+from rnnkit.engine.first_order import forward_ad_active, functorch_active, refuse_forward_ad, refuse_functorch
 from rnnkit.engine.pscan import SCAN_METHODS, gated_scan, linear_scan, log_scan, resolve_triton, triton_available
 from rnnkit.errors import ConfigError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
@@ -56,7 +56,8 @@ class MinimalRNN(StackedLayer):
     rounding grows with ``T`` and with the size of the pre-activations, see
     :func:`rnnkit.engine.pscan.log_scan`):
     ``"auto"`` (default: ``"triton"`` for CUDA inputs when Triton is installed, ``"chunked"`` otherwise,
-    ``"sequential"`` under ``torch.func`` transforms such as ``grad`` and ``vmap``; on an H200 the Triton kernels ran 3-5.6x faster than the chunked scan, docs/benchmarks.md),
+    ``"sequential"`` under ``torch.func`` transforms such as ``grad`` and ``vmap`` and for dual tensors of
+    forward-mode AD; on an H200 the Triton kernels ran 3-5.6x faster than the chunked scan, docs/benchmarks.md),
     ``"chunked"`` (the fused projection + gates + chunked linear scan with a hand-written backward),
     ``"log"`` (the paper's log-space scan, cumsum + logcumsumexp, under autograd), ``"sequential"`` (a
     plain autograd loop over time; the reference) or ``"triton"`` (one GEMM + one fused Triton
@@ -143,8 +144,9 @@ class MinimalRNN(StackedLayer):
         scan = self.scan
         if scan in ("chunked", "triton"):
             refuse_functorch("scan", scan, "'auto', 'log' or 'sequential'")
-        elif scan == "auto" and functorch_active():   # the chunked and Triton backwards cannot run there
-            scan = "sequential"
+            refuse_forward_ad("scan", scan, "'auto', 'log' or 'sequential'", (seq, weight, bias, h0))
+        elif scan == "auto" and (functorch_active() or forward_ad_active((seq, weight, bias, h0))):
+            scan = "sequential"             # the chunked and Triton backwards cannot run there (nor have a jvp)
         scan = resolve_triton(scan, seq, "scan", "chunked")
         if scan == "triton":
             from rnnkit.engine.triton_scan import triton_gated_scan

@@ -10,6 +10,7 @@ for one-state cells (Elman, GRU) and a tuple ``(h, c)`` of such tensors for LSTM
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -23,7 +24,7 @@ from rnnkit.cells.norm import layer_norm
 from rnnkit.cells.variants import LayerNormRecurrent, LSTMVariantMath
 from rnnkit.engine import gradflow
 from rnnkit.engine.bptt import run_bptt
-from rnnkit.engine.first_order import functorch_active, refuse_functorch
+from rnnkit.engine.first_order import forward_ad_active, functorch_active, refuse_forward_ad, refuse_functorch
 from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
 from rnnkit.engine.step import LoopOptions
@@ -46,7 +47,8 @@ class RecurrentLayer(StackedLayer):
 
     ``engine`` picks the time loop: ``"auto"`` (torch's fused kernels when the cell has one, else the
     hand-written BPTT; the autograd loop under ``torch.func`` transforms such as ``grad`` and ``vmap``,
-    which the hand-written backward cannot run in), ``"native"``, ``"bptt"`` (hand-written backward),
+    which the hand-written backward cannot run in, and for dual tensors of forward-mode AD, for which it has
+    no ``jvp``), ``"native"``, ``"bptt"`` (hand-written backward),
     ``"fused"`` (the hand-written BPTT with each step's GEMM + pointwise work compiled by
     ``torch.compile`` into one function each way, :mod:`rnnkit.engine.fused`; falls back to ``"bptt"``
     with a warning if compilation fails), ``"reference"`` (plain autograd loop over the same math; for
@@ -230,20 +232,23 @@ class RecurrentLayer(StackedLayer):
         """The initial state as a tuple of ``(L*D, B, S)`` tensors, one per ``cell.state_names`` (zeros for ``None``)."""
         return self._check_states(state, batch, batched, ref)
 
-    def _pick_engine(self) -> str:
+    def _pick_engine(self, *tensors: Tensor) -> str:
+        """The engine this call runs (``tensors``: the call's input and state, read for forward-mode AD)."""
         engine = self.engine
         if engine == "native":              # an option may have been switched on since the engine was set
             self._check_native()
+        duals = itertools.chain(tensors, (getattr(self, n) for n in self._inits))   # read only under forward AD
         if engine in ("bptt", "fused"):
             refuse_functorch("engine", engine, "'auto' or 'reference' (or 'native' for a configuration torch.nn "
                              "computes, under torch.func.grad)")
+            refuse_forward_ad("engine", engine, "'auto', 'reference' or 'native'", duals)
         if engine != "auto":
             return engine
         if functorch_active():              # the hand engines cannot run there; torch's kernels cannot vmap
             return "reference"
         if self.native_ok and not gradflow.active():
             return "native"
-        return "bptt"
+        return "reference" if forward_ad_active(duals) else "bptt"   # the hand backward has no jvp
 
     # ----------------------------------------------------------------- forward
     @accepts_packed
@@ -255,7 +260,7 @@ class RecurrentLayer(StackedLayer):
         x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, w.dtype, self.batch_first, w.device)
         state0 = self._check_state(state, x.shape[1], batched, x)
         cast = autocast_dtype(x)
-        engine = self._pick_engine()
+        engine = self._pick_engine(x, *state0)
         if cast is not None and (engine != "native" or x.device.type == "cpu"):
             # Under autocast the hand engines run wholly in the autocast dtype (inputs, states and a
             # differentiable copy of every parameter), with autocast off inside: the backward of a

@@ -443,7 +443,7 @@ class TaskCommand:
 
         n = len(data.inputs)
         keep = sample_limit(n, getattr(args, "limit", None), args.seed)
-        tr, te = split_indices(len(keep), args.test_fraction, args.seed)
+        tr, te = split_indices(len(keep), args.test_fraction, args.seed, at_least=1)   # 0.2 of 2: one, not none
         if not len(tr):
             raise UsageError(f"--test-fraction: expected a share that leaves items to train on, got "
                              f"{args.test_fraction} of {len(keep)} item(s), all held out")

@@ -149,6 +149,11 @@ class TfidfLogReg:
             return pku_segmenter().tokens(text, self.lowercase)
         return tokenize(text, "words" if self.tokenizer == "auto" else self.tokenizer, self.lowercase)
 
+    def __getstate__(self) -> dict:
+        """The state pickled without the cached character analyzer: a closure pickle refuses (a fitted
+        TextClassifier did not pickle: 'Can't pickle local object'); :attr:`_char_analyzer` rebuilds it on use."""
+        return {k: v for k, v in self.__dict__.items() if k != "_chars"}
+
     @property
     def _char_analyzer(self):
         if getattr(self, "_chars", None) is None:

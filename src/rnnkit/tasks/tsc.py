@@ -398,6 +398,10 @@ class TimeSeriesClassifier(ClassifierTask):
             raise CheckpointError(f"{path}/baseline.json: expected the 1-NN of this run ({len(self.mean)} channel(s), "
                                   f"labels among {sorted(self.labels.index)[:10]}), got {len(nn1.mean)} channel(s) "
                                   f"and labels {sorted(set(nn1.labels))[:10]}")
+        derived = self.history.get("derived") if isinstance(self.history, dict) else None
+        if isinstance(derived, dict):   # a refit starts from the settings given, not those derived from the run's data
+            self._given_config = replace(self.config, **{k: None for k in derived if k in ("epochs", "batch_size",
+                                                                                             "patience", "patch")})
         return self
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:

@@ -138,6 +138,13 @@ class Forecaster:
         self._impl = impl
         return self
 
+    def __copy__(self) -> "Forecaster":
+        """A forecaster of its own: the model under the facade is copied deep (fit and update change it in place,
+        so ``copy.copy(f).fit(b)`` refitted ``f`` too; a task object's or a scikit-learn estimator's copy is its own)."""
+        import copy
+
+        return type(self)._wrap(copy.deepcopy(self._impl))
+
     def __getattr__(self, name: str) -> Any:
         if name == "_impl":      # not set yet (e.g. copy before __init__)
             raise AttributeError(name)

@@ -185,7 +185,8 @@ class CharLM(Task):
         ``unknown="unk"`` reads unseen characters as ``<unk>`` (one per character); ``"error"`` raises
         DataError naming them. ``blank``: white space alone is a text too (a prompt of one newline)."""
         if self.chars is None:
-            raise ConfigError("model: expected a fitted char LM (call fit or load), got an unfitted one")
+            raise ConfigError("model: expected a fitted char LM (call fit, or take load's result: lm = CharLM.load(path)), "
+                              "got an unfitted one")
         check_choice("unknown", unknown, UNKNOWN)
         text = check_text(text, what, blank)
         unseen = self.unseen_chars(text) if unknown == "error" else []

@@ -309,7 +309,7 @@ class WordPointer:
         self.counts = {w: n[w] for w in self.dictionary}
         self.src_vocab = Vocab.build(src)
         self.tgt_vocab = Vocab.build(tgt, min_freq=self.cfg.min_count, specials=(PAD, UNK, BOS, EOS))
-        warn_rare_targets(tgt, self.tgt_vocab.index, self.cfg.min_count)   # one word per number: BLEU 0, silently
+        warn_rare_targets(tgt, self.tgt_vocab.index, self.cfg.min_count, sources=src)   # one word per number: BLEU 0
         self.net = self._make_net()
         sents = self._sentences(src, tgt)
         if self.cfg.align_weight > 0:            # guided alignment: the attention is pulled toward these

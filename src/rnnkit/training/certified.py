@@ -23,6 +23,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from rnnkit._io import DIGESTS_FILE, _fsync_dir, atomic_write_json, folder_lock, read_json, sha256_bytes, write_digests
+from rnnkit._oserrors import naming
 from rnnkit.errors import CheckpointError
 
 __all__ = ["JOURNAL", "replace_certified", "finish_replace", "fit_holds", "writing"]
@@ -90,7 +91,7 @@ def _replace(folder: Path, files: dict[str, bytes]) -> None:
         for name, blob in files.items():
             tmp = folder / f"{_STAGED}{name}"
             staged.append(tmp)
-            with open(tmp, "wb") as f:
+            with naming(folder / name), open(tmp, "wb") as f:    # a write's ENOSPC names the file (rnnkit._oserrors)
                 f.write(blob)
                 f.flush()
                 os.fsync(f.fileno())

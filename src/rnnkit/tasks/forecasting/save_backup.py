@@ -25,19 +25,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from rnnkit._io import _fsync_dir, atomic_write_json, folder_lock, read_json
+from rnnkit._oserrors import naming
 from rnnkit.errors import CheckpointError
 
 __all__ = ["RECORD", "kept", "begin", "commit", "roll_back", "recover"]
 
 RECORD = ".saving.json"
 _BACKUP = ".tmp-old-save-"
-
-
-def _named(e: OSError, path: Path) -> OSError:
-    """``e`` naming ``path`` when it names no file (a write's ENOSPC names none)."""
-    if e.filename is None and e.errno is not None:
-        return type(e)(e.errno, e.strerror, str(path))
-    return e
 
 
 def kept(folder: Path, save: Callable[[], Any], listed: Callable[[Path], set[Path]], names: re.Pattern) -> Any:
@@ -47,17 +41,16 @@ def kept(folder: Path, save: Callable[[], Any], listed: Callable[[Path], set[Pat
     write's ENOSPC) names ``folder``. Returns what ``save`` returned."""
     folder = Path(folder)
     record = begin(folder, listed, names)
-    try:
-        out = save()
-    except BaseException as e:
-        if record is not None:
-            try:
-                roll_back(folder, record)
-            except (OSError, CheckpointError):   # the record stays: the next load or save puts the files back
-                pass
-        if isinstance(e, OSError) and e.filename is None and e.errno is not None:
-            raise _named(e, folder) from None
-        raise
+    with naming(folder):    # validation.npz's ENOSPC named nothing (rnnkit._oserrors)
+        try:
+            out = save()
+        except BaseException:
+            if record is not None:
+                try:
+                    roll_back(folder, record)
+                except (OSError, CheckpointError):   # the record stays: the next load or save puts the files back
+                    pass
+            raise
     commit(folder, record)
     return out
 
@@ -83,13 +76,11 @@ def begin(folder: Path, listed: Callable[[Path], set[Path]], names: re.Pattern) 
             dst.parent.mkdir(parents=True, exist_ok=True)
             os.replace(folder / rel, dst)
         _fsync_dir(folder)
-    except BaseException as e:
+    except BaseException:
         try:
             roll_back(folder, record)
         except (OSError, CheckpointError):
             pass     # the record stays: the next load or save puts the files back
-        if isinstance(e, OSError):
-            raise _named(e, folder / RECORD) from None
         raise
     return record
 

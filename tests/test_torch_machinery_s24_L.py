@@ -221,3 +221,50 @@ def test_compile_aot_eager_forward_and_backward_equal_eager():
     y2 = layer(x)[0]
     y2.pow(2).sum().backward()
     assert torch.allclose(y, y2) and torch.allclose(gx, x.grad) and torch.allclose(gw, layer.weight_hh_l0.grad)
+
+
+# ----------------------------------------------------------------------------- step() runs the forward pre-hooks
+STEP_LAYERS = {
+    "lstm": (lambda: rnnkit.LSTM(3, 4, num_layers=2), "weight_hh_l1"),
+    "gru-bptt": (lambda: rnnkit.GRU(3, 4, engine="bptt"), "weight_ih_l0"),
+    "mingru": (lambda: rnnkit.MinGRU(3, 4), "weight_l0"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STEP_LAYERS))
+@pytest.mark.parametrize("how", ["prune", "legacy_weight_norm"])
+def test_step_after_an_update_of_a_pruned_or_weight_normed_weight_equals_the_call(name, how):
+    # before: step() called forward / its own math directly, so the pre-hook that recomputes the weight never ran
+    # and a step after an optimiser update used the weight of the last full call (0.04-0.5 off the call)
+    from torch.nn.utils import prune
+
+    make, weight = STEP_LAYERS[name]
+    torch.manual_seed(7)
+    layer = make()
+    if how == "prune":
+        prune.l1_unstructured(layer, weight, amount=0.5)
+        source = weight + "_orig"
+    else:
+        torch.nn.utils.weight_norm(layer, weight)
+        source = weight + "_g"
+    x = torch.randn(3, 2, 3)
+    _, state = layer(x)
+    with torch.no_grad():
+        getattr(layer, source).mul_(2.0)
+    y_step, s_step = layer.step(x[0], state)
+    y_call, s_call = layer(x[:1], state)
+    assert torch.allclose(y_step, y_call[0], atol=1e-6)
+    for a, b in zip(s_step if isinstance(s_step, tuple) else (s_step,), s_call if isinstance(s_call, tuple) else (s_call,)):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_step_takes_the_inputs_a_pre_hook_returns_and_refuses_keyword_arguments():
+    layer = rnnkit.GRU(3, 4)
+    x, h = torch.randn(2, 3), torch.randn(1, 2, 4)
+    want = layer.step(2 * x, h)
+    handle = layer.register_forward_pre_hook(lambda _m, args: (2 * args[0], *args[1:]))
+    assert all(torch.equal(a, b) for a, b in zip(layer.step(x, h), want))
+    handle.remove()
+    layer.register_forward_pre_hook(lambda _m, args, kwargs: (args, {"lengths": None}), with_kwargs=True)
+    with pytest.raises(ConfigError, match=r"step: expected a forward pre-hook that passes no keyword arguments"):
+        layer.step(x, h)

@@ -268,3 +268,22 @@ def test_step_takes_the_inputs_a_pre_hook_returns_and_refuses_keyword_arguments(
     layer.register_forward_pre_hook(lambda _m, args, kwargs: (args, {"lengths": None}), with_kwargs=True)
     with pytest.raises(ConfigError, match=r"step: expected a forward pre-hook that passes no keyword arguments"):
         layer.step(x, h)
+
+
+# ----------------------------------------------------------------------------- the Triton scans (CPU interpreter)
+def test_triton_scans_refuse_dual_tensors_and_a_batched_backward_by_name(monkeypatch):
+    from test_triton_scan import _interpreter_problem, ts
+
+    if not ts.HAS_TRITON or _interpreter_problem():
+        pytest.skip("needs triton and its interpreter")
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    torch.manual_seed(8)
+    a, b = torch.rand(6, 2, 3, dtype=torch.float64), torch.randn(6, 2, 3, dtype=torch.float64)
+    with pytest.raises(ConfigError, match="method: expected 'sequential' under forward-mode AD .*got 'triton'"):
+        _jvp(lambda v: linear_scan(a, v, method="triton"), b, torch.ones_like(b))
+    with pytest.raises(ConfigError, match="method: expected 'logcumsumexp' under forward-mode AD .*got 'triton'"):
+        _jvp(lambda v: log_scan(a.log(), v, method="triton"), b, torch.ones_like(b))
+    b.requires_grad_()
+    out = ts.triton_linear_scan(a, b)[-1, 0]                  # (3,)
+    with pytest.raises(ConfigError, match="for a batched backward .*got 'triton'"):
+        torch.autograd.grad(out, b, torch.eye(3, dtype=torch.float64), is_grads_batched=True)

@@ -360,6 +360,7 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, *, mask: Tensor 
     if method == "sequential":
         h = sequential_scan(a, b, h0)
     elif method == "triton":
+        refuse_forward_ad("method", method, "'sequential'", (a, b, h0))
         from rnnkit.engine.triton_scan import triton_linear_scan
         h = triton_linear_scan(a, b, h0)
     else:
@@ -391,6 +392,7 @@ def log_scan(log_a: Tensor, log_b: Tensor, h0: Tensor | None = None, *, mask: Te
         log_a = torch.where(mask, log_a, torch.zeros((), dtype=log_a.dtype, device=log_a.device))
         log_b = torch.where(mask, log_b, torch.full((), -math.inf, dtype=log_b.dtype, device=log_b.device))
     if method == "triton":
+        refuse_forward_ad("method", method, "'logcumsumexp'", (log_a, log_b, h0))
         from rnnkit.engine.triton_scan import triton_log_scan
         return _finish(triton_log_scan(log_a, log_b, h0), mask, return_last)
     # a*_t and the logcumsumexp grow like t and cancel in h: in bfloat16 (8 bits) their rounding left h

@@ -36,7 +36,7 @@ import torch
 from rnnkit.errors import ConfigError
 
 __all__ = ["refuse_double_backward", "functorch_active", "refuse_functorch", "forward_ad_active", "refuse_forward_ad",
-           "refuse_batched_backward"]
+           "refuse_batched_backward", "refuse_unsupported_backward"]
 
 
 def refuse_double_backward(name: str, value: str, instead: str) -> None:
@@ -89,3 +89,10 @@ def refuse_batched_backward(name: str, value: str, instead: str, grads) -> None:
         raise ConfigError(f"{name}: expected {instead} for a batched backward (torch.autograd.grad with "
                           f"is_grads_batched=True, jacobian(vectorize=True), gradcheck's check_batched_grad), got "
                           f"{value!r}, whose backward writes into preallocated tensors, which vmap cannot batch")
+
+
+def refuse_unsupported_backward(name: str, value: str, instead: str, grads) -> None:
+    """The first line of a hand-written first-order backward: :func:`refuse_double_backward`, then
+    :func:`refuse_batched_backward` on the incoming ``grads``."""
+    refuse_double_backward(name, value, instead)
+    refuse_batched_backward(name, value, instead, grads)

@@ -59,7 +59,7 @@ import torch
 from torch import Tensor
 
 from rnnkit.cells.minimal import GateMath
-from rnnkit.engine.first_order import refuse_batched_backward, refuse_double_backward, refuse_forward_ad
+from rnnkit.engine.first_order import refuse_forward_ad, refuse_unsupported_backward
 from rnnkit._validate import is_bool
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
@@ -165,8 +165,7 @@ class _ChunkedScan(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gh: Tensor):
-        refuse_double_backward("method", "chunked", "'sequential'")
-        refuse_batched_backward("method", "chunked", "'sequential'", (gh,))
+        refuse_unsupported_backward("method", "chunked", "'sequential'", (gh,))
         a, h, h0 = ctx.saved_tensors
         T = a.shape[0]
         gh = _as_2d(gh)
@@ -230,8 +229,7 @@ class _GatedScan(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gy: Tensor | None, glast: Tensor | None):
-        refuse_double_backward("scan", "chunked", "'log' or 'sequential'")
-        refuse_batched_backward("scan", "chunked", "'log' or 'sequential'", (gy, glast))
+        refuse_unsupported_backward("scan", "chunked", "'log' or 'sequential'", (gy, glast))
         x2, weight, h, h0, a, g, *saved = ctx.saved_tensors
         T, B, I, H, n = ctx.shape
         pad = ctx.pad
@@ -357,14 +355,14 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, *, mask: Tensor 
     if mask is not None:
         a = torch.where(mask, a, torch.ones((), dtype=a.dtype, device=a.device))
         b = torch.where(mask, b, torch.zeros((), dtype=b.dtype, device=b.device))
+    if method != "sequential":      # the chunked and Triton scans' derivatives are hand-written, reverse-mode
+        refuse_forward_ad("method", method, "'sequential'", (a, b, h0))
     if method == "sequential":
         h = sequential_scan(a, b, h0)
     elif method == "triton":
-        refuse_forward_ad("method", method, "'sequential'", (a, b, h0))
         from rnnkit.engine.triton_scan import triton_linear_scan
         h = triton_linear_scan(a, b, h0)
     else:
-        refuse_forward_ad("method", method, "'sequential'", (a, b, h0))
         h = _ChunkedScan.apply(a, b, h0)
     return _finish(h, mask, return_last)
 

@@ -50,7 +50,7 @@ import torch
 from torch import Tensor
 
 from rnnkit._validate import is_int
-from rnnkit.engine.first_order import refuse_batched_backward, refuse_double_backward
+from rnnkit.engine.first_order import refuse_unsupported_backward
 from rnnkit.engine.triton_scan_kernels import kernels
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
@@ -240,8 +240,7 @@ class _TritonScan(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gh: Tensor):
-        refuse_double_backward("method", "triton", "'sequential' (linear_scan) or 'logcumsumexp' (log_scan)")
-        refuse_batched_backward("method", "triton", "'sequential' (linear_scan) or 'logcumsumexp' (log_scan)", (gh,))
+        refuse_unsupported_backward("method", "triton", "'sequential' (linear_scan) or 'logcumsumexp' (log_scan)", (gh,))
         x0, x1, h0, h = ctx.saved_tensors
         geo = ctx.geo
         d0, d1 = torch.empty_like(x0), torch.empty_like(x1)
@@ -317,8 +316,7 @@ class _TritonGatedScan(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gy: Tensor | None, glast: Tensor | None):
-        refuse_double_backward("scan", "triton", "'log' or 'sequential'")
-        refuse_batched_backward("scan", "triton", "'log' or 'sequential'", (gy, glast))
+        refuse_unsupported_backward("scan", "triton", "'log' or 'sequential'", (gy, glast))
         x2, weight, P, h, h0f, padu = ctx.saved_tensors
         T, B, I, H = ctx.shape
         n, geo = ctx.n, ctx.geo

@@ -38,3 +38,31 @@ def test_target_words_the_dict_pointer_copies_from_their_source_are_not_warned_a
         warnings.simplefilter("always")
         Translator(cfg).fit(src, tgt, baselines=False)
     assert not _rare_warnings(caught)
+
+
+def test_forecast_messages_list_numpy_str_column_names_as_the_text_they_are():
+    """7ba3a76 listed column names 'as they are' (an int as an int), so a frame whose columns are numpy strs -- a
+    dict keyed by np.unique(...)'s names -- was told "expected one of [np.str_('sales'), np.str_('price')]"
+    (f00255c said ['sales', 'price']); update's missing-target message showed np.str_ already. Oracle: the same
+    frames with Python str names give the same messages."""
+    import numpy as np
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    def messages(names):
+        df = pd.DataFrame({names[0]: np.arange(30.0), names[1]: np.ones(30)},
+                          index=pd.date_range("2020-01-01", periods=30))
+        out = []
+        for kw in ({"target": "sale"}, {}):
+            with pytest.raises(Exception) as e:
+                Forecaster("seasonal_naive").fit(df, 2, **kw)
+            out.append(f"{type(e.value).__name__}: {e.value}")
+        f = Forecaster("seasonal_naive").fit(df, 2, target=names[0])
+        with pytest.raises(Exception) as e:
+            f.update(pd.DataFrame({names[1]: [1.0]}, index=pd.date_range("2020-01-31", periods=1)))
+        return out + [f"{type(e.value).__name__}: {e.value}"]
+
+    got = messages([np.str_("sales"), np.str_("price")])
+    assert got == messages(["sales", "price"])
+    assert "np.str_" not in " ".join(got) and "one of ['sales', 'price']" in got[0]

@@ -439,9 +439,10 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
     elif isinstance(data, pd.DataFrame):
         target = update_target(data, args, fitted)
         if target not in data.columns:
-            raise DataError(f"new_points: target column {target!r} not found; expected one of {list(data.columns)}"
-                            f"{column_hint(target, data.columns)}" if target is not None else "new_points: expected a "
-                            f"target column, got none besides the time/id columns (columns {list(data.columns)})")
+            raise DataError(f"new_points: target column {shown_names([target])[0]!r} not found; expected one of "
+                            f"{shown_names(data.columns)}{column_hint(target, data.columns)}" if target is not None else
+                            f"new_points: expected a target column, got none besides the time/id columns (columns "
+                            f"{shown_names(data.columns)})")
         df = _frame_times(data, args, "new_points")
         if args.get("id_col"):
             if args["id_col"] not in df.columns:

@@ -35,8 +35,9 @@ def need_column(df: pd.DataFrame, col: str, what: str) -> None:
 def shown_names(columns: Any) -> list:
     """Column names as a message lists them: a number (the ``0, 1`` of a frame built from an array) as the number
     it is, anything else as text. ``[str(c) ...]`` listed the int 0 as ``'0'``, so ``target="0"`` was told
-    "column '0' not found; expected one of ['0', '1']", a message the frame contradicted."""
-    return [plain(c) if is_real(c) else c if isinstance(c, str) else str(c) for c in columns]
+    "column '0' not found; expected one of ['0', '1']", a message the frame contradicted. A numpy str (the keys of
+    a dict built from ``np.unique(...)``) is its text: ``np.str_('sales')`` is no name the user wrote."""
+    return [plain(c) if is_real(c) else str(c) for c in columns]
 
 
 def typed_hint(col: Any, columns: Any) -> str:

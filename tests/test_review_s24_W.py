@@ -66,3 +66,32 @@ def test_forecast_messages_list_numpy_str_column_names_as_the_text_they_are():
     got = messages([np.str_("sales"), np.str_("price")])
     assert got == messages(["sales", "price"])
     assert "np.str_" not in " ".join(got) and "one of ['sales', 'price']" in got[0]
+
+
+@pytest.mark.parametrize("make", [lambda: __import__("rnnkit").GRU(4, 8), lambda: __import__("rnnkit").MinGRU(4, 8)],
+                         ids=["GRU", "MinGRU"])
+def test_a_step_under_flop_counter_mode_leaves_the_layer_as_a_call_does(make):
+    """d6895a9 ran the global forward pre-hooks in step(); FlopCounterMode's and ModuleTracker's are paired with a
+    global forward hook that marks the module left, which a step never runs: the layer stayed entered, and every
+    later module's flops were counted under it too (a Linear's 96 after a GRU step: 'GRU' 1,248 where the call
+    of the same one-step sequence counts 1,152). Oracle: the same work with the layer called on the one-step
+    sequence."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+    from torch.utils.module_tracker import ModuleTracker
+
+    layer, lin, x = make(), torch.nn.Linear(8, 3), torch.randn(2, 4)
+
+    def counts(step):
+        with FlopCounterMode(display=False) as fc:
+            y = layer.step(x)[0] if step else layer(x.unsqueeze(1 if layer.batch_first else 0))[0].reshape(2, 8)
+            lin(y)
+        return {str(k): sum(v.values()) for k, v in fc.get_flop_counts().items()}
+
+    got, call = counts(True), counts(False)
+    name = type(layer).__name__
+    assert got["Global"] == call["Global"] and got["Linear"] == call["Linear"]
+    assert got.get(name, 0) <= call[name]          # never the Linear's flops on top
+    with ModuleTracker() as tracker:
+        layer.step(x)
+        assert tracker.parents == {"Global"}

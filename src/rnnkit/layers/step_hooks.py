@@ -6,7 +6,10 @@ and the legacy ``torch.nn.utils.weight_norm`` / ``spectral_norm``. Without their
 optimiser update computed with the weight of the last full call: silently other numbers than the call of the
 same one-step sequence (:func:`run_forward_pre_hooks`). The forward hooks and backward hooks are a call's, and
 stay so (a step is not a call of ``forward``); ``torch.nn.utils.parametrize`` and
-``torch.nn.utils.parametrizations`` compute the weight when it is read and never needed this.
+``torch.nn.utils.parametrizations`` compute the weight when it is read and never needed this. The global forward
+pre-hooks (``register_module_forward_pre_hook``) are not run: they are tools' -- FlopCounterMode's and
+ModuleTracker's -- each paired with a global forward hook that marks the module left, which a step never runs, so
+the layer stayed entered and FlopCounterMode counted every later module's flops under it too.
 
 >>> import torch, rnnkit
 >>> from torch.nn.utils import prune
@@ -24,7 +27,6 @@ from __future__ import annotations
 from typing import Any
 
 from torch import nn
-from torch.nn.modules import module as torch_module
 
 from rnnkit.errors import ConfigError
 
@@ -32,17 +34,15 @@ __all__ = ["hooked_step_inputs", "run_forward_pre_hooks", "step_arguments"]
 
 
 def run_forward_pre_hooks(module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Run the global forward pre-hooks and then ``module``'s own on ``args`` (``(x_t, state)``), in the order
-    ``Module.__call__`` does; a hook that returns a value replaces the arguments, as there (a single value
-    becomes ``(value,)``). Returns the arguments. A hook registered ``with_kwargs=True`` that returns keyword
-    arguments is a ConfigError (``step`` takes none)."""
-    hooks = [*getattr(torch_module, "_global_forward_pre_hooks", {}).values()]
+    """Run ``module``'s own forward pre-hooks on ``args`` (``(x_t, state)``), in the order ``Module.__call__``
+    does; a hook that returns a value replaces the arguments, as there (a single value becomes ``(value,)``).
+    Returns the arguments. A hook registered ``with_kwargs=True`` that returns keyword arguments is a ConfigError
+    (``step`` takes none). The global pre-hooks are left to calls (the module docstring: a tracker's pre-hook
+    without its forward hook left the layer entered for good)."""
     with_kwargs = getattr(module, "_forward_pre_hooks_with_kwargs", {})
     own = getattr(module, "_forward_pre_hooks", {})
-    if not hooks and not own:
+    if not own:
         return args
-    for hook in hooks:
-        args = _replace(args, hook(module, args))
     for hook_id, hook in own.items():
         if hook_id in with_kwargs:
             result = hook(module, args, {})

@@ -75,3 +75,33 @@ def test_a_utf8_or_captured_stdout_is_left_alone(monkeypatch):
     monkeypatch.setattr(sys, "stdout", plain)
     escape_unencodable_stdout("x")     # no encoding, no reconfigure: nothing to do, no error
     assert sys.stdout is plain
+
+
+def test_a_utf8_column_name_read_as_ascii_bytes_is_told_how_to_give_it(tmp_path):
+    """LC_ALL=C with PYTHONUTF8=0: Python reads the command line as ASCII, '--target prix€' arrives as escaped
+    bytes and the column is 'not found' though the header holds it, nothing saying why. The error now says what
+    the bytes read as UTF-8 and the fix; oracle: the same command in UTF-8 mode forecasts that column."""
+    _panel(tmp_path / "p.csv")
+    frame = pd.read_csv(tmp_path / "p.csv").rename(columns={"y": "prix€"})
+    frame[frame["id"] == "café"].drop(columns="id").to_csv(tmp_path / "u.csv", index=False)
+    cmd = ["forecast", "--csv", "u.csv", "--target", "prix€", "--time-col", "date", "--horizon", "1",
+           "--model", "seasonal_naive", "--threads", "1", "--no-plot", "--json"]
+    ok = _run(cmd, tmp_path, LC_ALL="C", PYTHONUTF8="1")
+    assert ok.returncode == 0, ok.stderr.decode("utf-8")
+    got = _run(cmd, tmp_path, LC_ALL="C", PYTHONUTF8="0", PYTHONIOENCODING="ascii")
+    err = got.stderr.decode("ascii").strip()
+    assert got.returncode == 1 and got.stdout == b"" and len(err.splitlines()) == 1, err
+    assert err.startswith("rnnkit forecast: error: DataError: --target: column 'prix\\udce2\\udc82\\udcac' not found")
+    assert err.endswith("(the command line was read as 'ascii', not UTF-8: \\udce2\\udc82\\udcac are raw bytes of the "
+                        "UTF-8 text '\\u20ac'; to give a column name or a text so written, run with PYTHONUTF8=1 or a "
+                        "UTF-8 locale, e.g. LC_ALL=C.UTF-8)"), err
+
+
+def test_bytes_that_are_no_utf8_get_no_hint(tmp_path):
+    """A Latin-1 file name ('caf\\xe9.csv' as bytes) is no UTF-8 text: its error is as before, no hint."""
+    name = os.fsdecode(b"caf\xe9.csv")
+    got = subprocess.run([sys.executable, "-c", "import sys; from rnnkit.cli.argv_bytes import argv_bytes_hint as h; "
+                          "print(ascii(h(\"--csv: got \" + ascii(sys.argv[1]))))", name],
+                         env={**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0"}, capture_output=True, timeout=60)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.decode("ascii").strip() == "\"--csv: got 'caf\\\\udce9.csv'\""

@@ -19,6 +19,7 @@ import traceback
 from contextlib import nullcontext
 
 from rnnkit._version import __version__
+from rnnkit.cli.argv_bytes import argv_bytes_hint
 from rnnkit.cli.common import Parser, UsageError, apply_config, flag_message, one_line_warnings, print_result
 from rnnkit.cli.stdout_text import escape_unencodable_stdout
 from rnnkit.errors import ConfigError
@@ -127,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError) as e:
         if debug:
             traceback.print_exc()
-        print(f"rnnkit {args.command}: error: {flag_message(_one_line(e), getattr(args, '_parser', None))}",
-              file=sys.stderr)
+        message = argv_bytes_hint(flag_message(_one_line(e), getattr(args, "_parser", None)))   # argv bytes: hinted
+        print(f"rnnkit {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
         terminated = isinstance(e, Terminated)
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # runtime error: one line unless --debug
         if debug:
             traceback.print_exc()
-        message = flag_message(_one_line(e), getattr(args, "_parser", None))   # 'text: ...' -> '--text: ...'
+        message = argv_bytes_hint(flag_message(_one_line(e), getattr(args, "_parser", None)))   # '--text: ...'
         print(f"rnnkit {args.command}: error: {type(e).__name__}: {message}", file=sys.stderr)
         return 1
     finally:

@@ -120,3 +120,19 @@ def start_service():
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=30)
+
+
+@pytest.fixture()
+def deadline():
+    """A call that hangs (a FIFO opened, a device read on, a loop the old code never left) fails after 20 s instead
+    of stopping the suite (SIGALRM; the tests run in each worker's main thread)."""
+    import signal
+
+    def expired(*_):
+        raise TimeoutError("still running after 20 s")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)

@@ -328,21 +328,6 @@ def test_a_training_stopped_in_an_earlier_run_s_folder_leaves_that_run_loadable(
     assert len(rows) == 2 and not (tmp_path / "run" / "metrics.partial.jsonl").exists()
 
 
-@pytest.fixture()
-def deadline():
-    """Fail a call that runs past a few seconds (the old code hung) instead of hanging the suite."""
-    import signal
-
-    def expired(*_):
-        raise TimeoutError("still running after 20 s")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(20)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
-
-
 @pytest.mark.parametrize("argv, flag", [
     # rnn_params looped over the layers: --num-layers 99999999999 never returned (the memory check hung)
     (["tag", "train", "--conll", "X", "--num-layers", "99999999999"], "--num-layers"),

@@ -182,21 +182,6 @@ def test_a_bytes_path_is_a_typed_error_naming_the_argument(tmp_path, monkeypatch
 
 
 # ------------------------------------------------------------------ files that are no files, paths that name folders
-@pytest.fixture
-def deadline():
-    """A hang (a FIFO opened, a device read on) becomes a failure after 20 s instead of a stuck suite."""
-    import signal
-
-    def stop(*_):
-        raise TimeoutError("hung on a file that is no regular file")
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(20)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
-
-
 def test_a_file_path_ending_in_a_slash_is_refused_not_read(tmp_path):
     from rnnkit.data.series import read_series_csv
     from rnnkit.data.text import read_text_lines

@@ -111,3 +111,20 @@ def test_bytes_that_are_no_utf8_get_no_hint(tmp_path):
                          env={**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0"}, capture_output=True, timeout=60)
     assert got.returncode == 0, got.stderr
     assert got.stdout.decode("ascii").strip() == "\"--csv: got 'caf\\\\udce9.csv'\""
+
+
+def test_a_closed_stdout_is_no_error_after_the_work(tmp_path):
+    """Started with file descriptor 1 closed ('rnnkit ... >&-', a daemon's launcher), Python's sys.stdout is None:
+    print() drops the text, but the final flush failed 'AttributeError: 'NoneType' object has no attribute 'flush''
+    (exit 1) after a forecast had saved its run. Oracle: the same command with stdout to /dev/null."""
+    _panel(tmp_path / "p.csv")
+    cmd = [sys.executable, "-m", "rnnkit", "forecast", "--csv", "p.csv", "--target", "y", "--time-col", "date",
+           "--id-col", "id", "--horizon", "1", "--model", "seasonal_naive", "--threads", "1", "--no-plot", "--out"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    ref = subprocess.run([*cmd, "ref"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         timeout=300)
+    assert ref.returncode == 0, ref.stderr
+    got = subprocess.run([*cmd, "closed"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, timeout=300,
+                         preexec_fn=lambda: os.close(1))
+    assert got.returncode == 0 and b"error" not in got.stderr, got.stderr
+    assert (tmp_path / "closed" / "forecast.csv").read_bytes() == (tmp_path / "ref" / "forecast.csv").read_bytes()

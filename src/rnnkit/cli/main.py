@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         if result is not None:
             try:
                 print_result(result, getattr(args, "json", False))
-                sys.stdout.flush()
+                if sys.stdout is not None:     # None: fd 1 closed ('>&-'); print() drops text there, as ever
+                    sys.stdout.flush()
             except BrokenPipeError:     # `rnnkit ... | head`: the reader has all it wanted ('error: BrokenPipeError')
                 _stdout_to_devnull()    # and Python's own 'Exception ignored' at exit: nothing to report
                 return 141              # 128 + SIGPIPE, as a shell reports a command cut off by its reader

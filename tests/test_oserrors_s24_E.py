@@ -126,3 +126,46 @@ def test_weights_saved_on_a_full_disk_name_the_file_and_keep_the_earlier_weights
     got = load_weights(torch.nn.Linear(3, 2), path)
     assert torch.equal(got.weight, old.weight)
     assert not [p.name for p in path.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_a_task_save_over_a_run_that_fails_on_a_full_disk_leaves_the_earlier_run_whole(tmp_path, monkeypatch):
+    # a task's save writes model.safetensors, vocab.json, baseline files, split.json, metrics.jsonl, config.json, then
+    # digests.json, each replaced in place: a full disk at the second left the new weights under the earlier run's
+    # map, and the run failed every load after ('model.safetensors: expected sha256 ..., the file is corrupt or was
+    # modified'). Oracle: A's bits per character loaded before the failed save of B; B's once there is room.
+    from toy_data import tiny_char_lm
+
+    from rnnkit.tasks.generation import CharLM
+
+    a, b = tiny_char_lm("abcabcabd " * 40), tiny_char_lm("xyzzy wxyz " * 40)
+
+    folder = tmp_path / "probe"
+    calls = _fail_nth_fsync(monkeypatch, 0)
+    b.save(folder)
+    writes = calls[0]
+    monkeypatch.undo()
+    assert writes >= 4
+    want_a = CharLM.load(_saved(a, tmp_path / "a")).bits_per_char("abcab abd ")
+    want_b = CharLM.load(_saved(b, tmp_path / "b")).bits_per_char("xyzzy wxy ")
+    failed = 0
+    for nth in range(1, writes + 1):
+        folder = tmp_path / f"run{nth}"
+        a.save(folder)
+        _fail_nth_fsync(monkeypatch, nth)
+        try:
+            b.save(folder)
+        except OSError as e:    # (a folder's fsync that fails is not an error of the save: it went through)
+            failed += 1
+            assert e.errno == errno.ENOSPC and str(folder) in str(e.filename), e
+            monkeypatch.undo()
+            assert CharLM.load(folder).bits_per_char("abcab abd ") == want_a, nth
+            assert not [p.name for p in folder.iterdir() if p.name.startswith(".")], nth
+        monkeypatch.undo()
+        b.save(folder)                     # the same save once there is room
+        assert CharLM.load(folder).bits_per_char("xyzzy wxy ") == want_b
+    assert failed >= 4
+
+
+def _saved(model, folder):
+    model.save(folder)
+    return folder

@@ -91,23 +91,40 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
         files[METRICS_FILE] = "".join(dumps_json(r) + "\n" for r in epochs).encode()
     files["config.json"] = dumps_json(meta, ensure_ascii=False, indent=1).encode()
     root.mkdir(parents=True, exist_ok=True)   # after the files' bytes: a value JSON cannot hold left an empty folder
-    with folder_lock(root):  # a second save into this folder (another process) waits: files never interleave
+    from rnnkit.tasks.forecasting.run_files import saved_files
+    from rnnkit.tasks.forecasting.save_backup import kept
+    from rnnkit.training.certified import fit_holds
+
+    # a second save into this folder (another process) waits: files never interleave; held, a killed save's record is
+    # rolled back here without a second lock (check_run_folder)
+    with folder_lock(root), fit_holds(root):
         check_run_folder(root, task=task)
         _remove_stale_temps(root, files)
         new = [name for name in files if not os.path.lexists(root / name)]
         try:
-            for name, blob in files.items():
-                atomic_write_bytes(root / name, blob)
-            for name in OPTIONAL_FILES:  # left over from an earlier save into this folder: not this run's
-                if name not in files:
-                    (root / name).unlink(missing_ok=True)
-            # the digests of the bytes written here, checked against the disk: a file replaced meanwhile by a
-            # writer that does not lock is an error, never a certified mixture of two runs
-            write_digests(root, list(files), expected={n: sha256_bytes(b) for n, b in files.items()})
+            # the earlier run's files moved aside until this one is whole (a full disk at vocab.json left the new
+            # weights under the old map: a run no load took); put back when the save fails or is killed
+            kept(root, lambda: _write_run(root, files), saved_files, _RUN_NAMES)
         except BaseException:
             _remove(root, new)
             raise
     return root
+
+
+#: The names a task save writes at the top of a run folder, and their temporary files (a failed save's are removed).
+_RUN_NAMES = re.compile(r"(?:\.tmp-)?(?:" + "|".join(re.escape(n) for n in (*RUN_FILES, *OPTIONAL_FILES, DIGESTS_FILE))
+                        + r")(?:-[0-9a-f]{8})?")
+
+
+def _write_run(root: Path, files: dict[str, bytes]) -> None:
+    for name, blob in files.items():
+        atomic_write_bytes(root / name, blob)
+    for name in OPTIONAL_FILES:  # left over from an earlier save into this folder: not this run's
+        if name not in files:
+            (root / name).unlink(missing_ok=True)
+    # the digests of the bytes written here, checked against the disk: a file replaced meanwhile by a
+    # writer that does not lock is an error, never a certified mixture of two runs
+    write_digests(root, list(files), expected={n: sha256_bytes(b) for n, b in files.items()})
 
 
 def check_record(name: str, value: Any) -> dict | None:

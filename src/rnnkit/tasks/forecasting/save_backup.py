@@ -12,7 +12,9 @@ list, then moves them (renames: no space needed) into ``.tmp-old-save-<hex>/``; 
 without them. :func:`commit` removes the record (the commit point) and then the old files; :func:`roll_back` (the
 save raised) moves them back. A record left by a killed save is rolled back by the next load or save
 (:func:`recover`, from :func:`rnnkit.tasks.runs.run_folder` and ``check_run_folder``): the folder holds the old run or the new one, never a mixture; one that cannot be put back (a
-read-only disk) is a CheckpointError naming the folder, never a load of mixed files.
+read-only disk) is a CheckpointError naming the folder, never a load of mixed files. A task's save
+(:func:`rnnkit.tasks.runs.save_run`: model.safetensors, vocab.json, ... then digests.json) keeps its earlier run the
+same way: a full disk at vocab.json left the new weights under the earlier map.
 """
 
 from __future__ import annotations

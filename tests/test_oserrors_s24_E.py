@@ -169,3 +169,79 @@ def test_a_task_save_over_a_run_that_fails_on_a_full_disk_leaves_the_earlier_run
 def _saved(model, folder):
     model.save(folder)
     return folder
+
+
+def test_a_killed_save_on_a_folder_that_became_read_only_is_refused_naming_it(tmp_path, monkeypatch):
+    # a save killed after it moved the earlier run's files aside, the disk then mounted read-only (a backup copy, a
+    # full file system remounted ro by the kernel): the load cannot put them back and must not read what is there.
+    # Oracle: the same folder writable again loads the earlier run.
+    from rnnkit.tasks.forecasting.run_files import SAVE_NAMES, saved_files
+    from rnnkit.tasks.forecasting.save_backup import RECORD, begin
+
+    a, _ = _two_forecasters()
+    folder = tmp_path / "run"
+    a.save(folder)
+    begin(folder, saved_files, SAVE_NAMES)     # what a kill -9 right after it leaves
+    assert (folder / RECORD).is_file() and not (folder / "config.json").exists()
+    real = os.replace
+
+    def read_only(src, dst):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(dst))
+
+    monkeypatch.setattr(os, "replace", read_only)
+    with pytest.raises(CheckpointError, match="save was interrupted") as info:
+        Forecaster.load(folder)
+    assert str(folder) in str(info.value) and "\n" not in str(info.value)
+    monkeypatch.setattr(os, "replace", real)
+    assert np.allclose(_values(Forecaster.load(folder)), _values(a))
+    assert not (folder / RECORD).exists()
+
+
+def test_a_task_save_killed_at_random_points_leaves_one_run_whole(tmp_path):
+    # the same for a task's run folder (save_run): a child saves run A and run B in turn (other weights, other
+    # config, B without A's split.json) and is killed at a random moment, 20 times; each time the folder loads as A
+    # or as B -- its config and weights together -- and takes a save.
+    import dataclasses
+
+    import torch
+
+    from rnnkit.tasks.runs import load_run, save_run
+
+    @dataclasses.dataclass
+    class Cfg:
+        a: int = 1
+
+    torch.manual_seed(0)
+    nets = {1: torch.nn.Linear(40, 30), 2: torch.nn.Linear(40, 30)}
+    folder = tmp_path / "run"
+
+    def save(k):
+        save_run(folder, "classify", Cfg(k), nets[k], split={"test": {"n": k}} if k == 1 else None)
+
+    save(1)
+    rng = random.Random(1)
+    for _ in range(20):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(r)
+                os.write(w, b"x")
+                i = 0
+                while True:
+                    save(2 if i % 2 == 0 else 1)
+                    i += 1
+            finally:
+                os._exit(0)
+        os.close(w)
+        assert os.read(r, 1) == b"x"
+        os.close(r)
+        time.sleep(rng.uniform(0.0, 0.1))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        run = load_run(folder, "classify", Cfg)
+        k = run["config"].a
+        assert torch.equal(run["weights"]["weight"], nets[k].weight.detach()), k
+        assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]
+    save(2)
+    assert load_run(folder, "classify", Cfg)["config"].a == 2

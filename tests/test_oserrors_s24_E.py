@@ -245,3 +245,28 @@ def test_a_task_save_killed_at_random_points_leaves_one_run_whole(tmp_path):
         assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]
     save(2)
     assert load_run(folder, "classify", Cfg)["config"].a == 2
+
+
+def test_forecast_out_over_a_run_that_cannot_be_saved_leaves_its_files_as_they_were(tmp_path, monkeypatch, capsys):
+    # 'rnnkit forecast --out RUN' wrote forecast.csv, metrics.json and metrics.jsonl of the new fit, then saved the
+    # model: a full disk at the save left the earlier run's model beside the new fit's forecast and metrics (exit 1).
+    # The model is saved first now. Oracle: the earlier run's files, byte for byte; one stderr line naming the path.
+    from toy_data import run_cli, write_frame
+
+    t = np.arange(60)
+    days = pd.date_range("2020-01-01", periods=60).strftime("%Y-%m-%d")
+    a = write_frame(tmp_path / "a.csv", pd.DataFrame({"date": days, "y": 50 + 3 * np.sin(2 * np.pi * t / 7)}))
+    b = write_frame(tmp_path / "b.csv", pd.DataFrame({"date": days, "y": 90 - 0.3 * t}))
+    out = tmp_path / "run"
+    argv = ["forecast", "--time-col", "date", "--target", "y", "--horizon", "3", "--model", "ets", "--quiet",
+            "--out", str(out)]
+    assert run_cli([*argv, "--csv", a], capsys)[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    def full(self, path):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(Forecaster, "save", full)
+    code, _, err = run_cli([*argv, "--csv", b], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "No space left" in err and str(out) in err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before

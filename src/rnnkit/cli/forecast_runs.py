@@ -60,6 +60,7 @@ def write_outputs(out: Path, forecaster, fc, bt, result: dict, plot: bool) -> di
 
     earlier = saved_task(out) == "forecast"
     out.mkdir(parents=True, exist_ok=True)
+    forecaster.save(out)   # first: a full disk at it kept the earlier run's model beside this fit's forecast.csv
     files = {}
     files["forecast"] = _write_forecast_csv(out, fc)
     keys = ("backtest", "backtest_details", "preprocessing", "lookback", "training", "auto", "timing")
@@ -74,7 +75,6 @@ def write_outputs(out: Path, forecaster, fc, bt, result: dict, plot: bool) -> di
     rows.append(fit)
     atomic_write_text(out / "metrics.jsonl", "".join(dumps_json(r) + "\n" for r in rows))
     files["metrics_log"] = str(out / "metrics.jsonl")
-    forecaster.save(out)
     files["model"] = str(out / "config.json")
     if plot:
         forecaster.plot(out / "forecast.png", backtest=bt, forecast=fc)

@@ -3,6 +3,7 @@
 Each case runs rnnkit in a child process with the environment changed; the oracle is the same command in the
 ordinary environment (UTF-8 stdout)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -128,3 +129,24 @@ def test_a_closed_stdout_is_no_error_after_the_work(tmp_path):
                          preexec_fn=lambda: os.close(1))
     assert got.returncode == 0 and b"error" not in got.stderr, got.stderr
     assert (tmp_path / "closed" / "forecast.csv").read_bytes() == (tmp_path / "ref" / "forecast.csv").read_bytes()
+
+
+def test_a_closed_stderr_keeps_progress_and_errors_out_of_stdout(tmp_path):
+    """Started with stderr closed ('2>&-'), sys.stderr is None and print(file=None) writes to stdout: the progress
+    line came before --json's object (not JSON any more) and an error line landed on stdout. Oracle: the same
+    commands with stderr to /dev/null."""
+    _panel(tmp_path / "p.csv")
+    cmd = [sys.executable, "-m", "rnnkit", "forecast", "--csv", "p.csv", "--target", "y", "--time-col", "date",
+           "--id-col", "id", "--horizon", "1", "--model", "seasonal_naive", "--threads", "1", "--no-plot", "--json"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for args in (cmd, [*cmd[:5], "missing.csv", *cmd[6:]]):
+        ref = subprocess.run(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             timeout=300)
+        got = subprocess.run(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, timeout=300,
+                             preexec_fn=lambda: os.close(2))
+        assert got.returncode == ref.returncode
+        if ref.stdout:      # one JSON object (timings aside, the same)
+            assert json.loads(got.stdout)["forecast"] == json.loads(ref.stdout)["forecast"]
+        else:
+            assert got.stdout == b""
+    assert ref.returncode == 1 and ref.stdout == b""

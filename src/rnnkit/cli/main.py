@@ -21,7 +21,7 @@ from contextlib import nullcontext
 from rnnkit._version import __version__
 from rnnkit.cli.argv_bytes import argv_bytes_hint
 from rnnkit.cli.common import Parser, UsageError, apply_config, flag_message, one_line_warnings, print_result
-from rnnkit.cli.stdout_text import escape_unencodable_stdout
+from rnnkit.cli.stdout_text import standard_streams
 from rnnkit.errors import ConfigError
 
 # Command name -> module under rnnkit.cli defining add_parser(subparsers) and run(args).
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(e.code or 0) if not isinstance(e.code, str) else 2
     debug = getattr(args, "debug", False)
-    escape_unencodable_stdout(args.command)     # an ASCII/Latin-1 stdout: 'café' escaped and said, not exit 1
+    standard_streams(args.command)     # 2>&-: not into stdout; an ASCII/Latin-1 stdout: 'café' escaped, said
     previous = _catch_sigterm()
     try:
         sub_argv = argv[argv.index(args.command) + 1:]

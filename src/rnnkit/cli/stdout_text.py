@@ -8,11 +8,16 @@ exit 1 after its work, its output lost. Now a character the encoding cannot writ
 ``\\xe9`` / ``\\u4e2d`` escape (as Python's own stderr does), with one stderr warning naming the encoding and
 how to get the text itself; everything else is unchanged (``surrogateescape``'s bytes of a non-UTF-8 file
 name are still written as those bytes). Files written under ``--out`` are UTF-8 whatever the locale.
+
+A process started with stderr closed (``2>&-``) has ``sys.stderr`` None, and ``print(..., file=None)`` writes to
+*stdout*: progress lines and the error line were mixed into ``--json``'s one object. Such a stderr is pointed at
+``os.devnull`` (the text dropped, as the caller asked; the exit code still tells).
 """
 
 from __future__ import annotations
 
 import codecs
+import os
 import sys
 
 HANDLER = "rnnkit-stdout"
@@ -39,6 +44,13 @@ def _escape(error: UnicodeError):
 
 
 codecs.register_error(HANDLER, _escape)
+
+
+def standard_streams(command: str) -> None:
+    """A closed stderr to ``os.devnull`` (not to stdout); then :func:`escape_unencodable_stdout`."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")   # noqa: SIM115 - the process's stderr from now on
+    escape_unencodable_stdout(command)
 
 
 def escape_unencodable_stdout(command: str) -> None:

@@ -270,3 +270,25 @@ def test_forecast_out_over_a_run_that_cannot_be_saved_leaves_its_files_as_they_w
     code, _, err = run_cli([*argv, "--csv", b], capsys)
     assert code == 1 and len(err.strip().splitlines()) == 1 and "No space left" in err and str(out) in err
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_a_service_starts_on_a_run_whose_save_was_killed_serving_the_earlier_run(tmp_path):
+    # a scheduler's 'forecast update --out RUN' killed during its save, then the service restarted: open_service read
+    # config.json (moved aside by the killed save) before any load rolled it back, and refused to start ('run:
+    # expected a run folder with config.json'). Oracle: the earlier run's forecast.
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting.run_files import SAVE_NAMES, saved_files
+    from rnnkit.tasks.forecasting.save_backup import begin
+
+    a, _ = _two_forecasters()
+    run = tmp_path / "run"
+    a.save(run)
+    begin(run, saved_files, SAVE_NAMES)     # what a kill -9 right after it leaves
+    service = open_service(run, tmp_path / "state")
+    try:
+        import json
+
+        served = [r["value"] for r in json.loads(service.forecast())["forecast"]]
+    finally:
+        service.close()
+    assert np.allclose(served, _values(a))

@@ -73,6 +73,29 @@ def test_a_forecaster_save_over_a_run_that_fails_on_a_full_disk_leaves_the_earli
     assert failed >= 4
 
 
+def _kill_while_saving(save, after_s: float) -> None:
+    """A forked child calls ``save(0)``, ``save(1)``, ... until it is killed (SIGKILL) ``after_s`` seconds after it
+    started: a save cut at a random point."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:     # the child: saves until it is killed
+        try:
+            os.close(r)
+            os.write(w, b"x")
+            i = 0
+            while True:
+                save(i)
+                i += 1
+        finally:
+            os._exit(0)
+    os.close(w)
+    assert os.read(r, 1) == b"x"
+    os.close(r)
+    time.sleep(after_s)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
 def test_a_forecaster_save_killed_at_random_points_leaves_one_run_whole(tmp_path):
     # kill -9 (the OOM killer, a scheduler's timeout) of a process saving over a run: the folder must load as the old
     # run or the new one, never refuse a mixture of the two (nor load one). A child saves A and B in turn; it is
@@ -83,24 +106,7 @@ def test_a_forecaster_save_killed_at_random_points_leaves_one_run_whole(tmp_path
     a.save(folder)
     rng = random.Random(0)
     for _ in range(20):
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:     # the child: saves until it is killed
-            try:
-                os.close(r)
-                os.write(w, b"x")
-                i = 0
-                while True:
-                    (b if i % 2 == 0 else a).save(folder)
-                    i += 1
-            finally:
-                os._exit(0)
-        os.close(w)
-        assert os.read(r, 1) == b"x"
-        os.close(r)
-        time.sleep(rng.uniform(0.0, 0.25))
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        _kill_while_saving(lambda i: (b if i % 2 == 0 else a).save(folder), rng.uniform(0.0, 0.25))
         got = _values(Forecaster.load(folder))
         assert any(np.allclose(got, v) for v in want)
         assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]
@@ -221,24 +227,7 @@ def test_a_task_save_killed_at_random_points_leaves_one_run_whole(tmp_path):
     save(1)
     rng = random.Random(1)
     for _ in range(20):
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(r)
-                os.write(w, b"x")
-                i = 0
-                while True:
-                    save(2 if i % 2 == 0 else 1)
-                    i += 1
-            finally:
-                os._exit(0)
-        os.close(w)
-        assert os.read(r, 1) == b"x"
-        os.close(r)
-        time.sleep(rng.uniform(0.0, 0.1))
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        _kill_while_saving(lambda i: save(2 if i % 2 == 0 else 1), rng.uniform(0.0, 0.1))
         run = load_run(folder, "classify", Cfg)
         k = run["config"].a
         assert torch.equal(run["weights"]["weight"], nets[k].weight.detach()), k

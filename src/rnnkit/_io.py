@@ -351,8 +351,8 @@ def read_until_binary(f: Any, chunk: int = 1 << 20) -> bytes:
         binary = binary or b"\0" in block
         if binary and size >= chunk:
             data = b"".join(parts)
-            end = data.rfind(b"\n")
-            return data[: end + 1] if end >= 0 else data    # no UTF-8 sequence cut at the end
+            end = max(data.rfind(b"\n"), data.find(b"\0"))   # never before the NUL: the cut text was read as whole
+            return data[: end + 1]    # after a newline or the NUL: no UTF-8 sequence cut at the end
     return b"".join(parts)
 
 

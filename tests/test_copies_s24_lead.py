@@ -80,3 +80,14 @@ def test_train_test_fraction_of_a_few_items_holds_one_out(tmp_path, capsys):
     assert code == 0, err
     split = json.loads((tmp_path / "run" / "split.json").read_text())
     assert len(split["test"]["items"]) == 1       # round(4 * 0.1) = 0: nothing was tested, exit 0
+
+
+def test_a_forecast_config_given_as_the_model_is_named_in_one_short_line():
+    from rnnkit.errors import InputTypeError
+    from rnnkit.forecast import Forecaster, ForecastConfig
+
+    with pytest.raises(InputTypeError) as e:
+        Forecaster(ForecastConfig(horizon=2))        # was 'model: expected one of [...], got ForecastConfig(...)'
+    message = str(e.value)
+    assert "pass it as Forecaster(config=...)" in message and len(message) < 160 and "\n" not in message
+    assert Forecaster(config=ForecastConfig(horizon=2)).horizon == 2      # the way it names works

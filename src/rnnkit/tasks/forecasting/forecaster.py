@@ -50,6 +50,9 @@ def resolve_config(model: str | None, cell: str | None, config: ForecastConfig |
     docstring)."""
     if config is not None and not isinstance(config, ForecastConfig):
         raise InputTypeError(f"config: expected a ForecastConfig, got {type(config).__name__}")
+    if isinstance(model, ForecastConfig):   # Forecaster(ForecastConfig(...)): a 672-character 'model: expected one of'
+        raise InputTypeError("model: expected a model name (str) or None, got a ForecastConfig; pass it as "
+                             "Forecaster(config=...)")
     base = config if config is not None else ForecastConfig()
     changes = dict(settings)
     if model is not None:

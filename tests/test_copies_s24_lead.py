@@ -91,3 +91,14 @@ def test_a_forecast_config_given_as_the_model_is_named_in_one_short_line():
     message = str(e.value)
     assert "pass it as Forecaster(config=...)" in message and len(message) < 160 and "\n" not in message
     assert Forecaster(config=ForecastConfig(horizon=2)).horizon == 2      # the way it names works
+
+
+def test_an_empty_checkpoints_folder_is_no_earlier_fit(tmp_path):
+    # a full disk at the first checkpoint left training/stage-00/checkpoints/ empty: the same command without
+    # --resume was refused as 'holding the checkpoints of an interrupted training' (helper E's note)
+    from rnnkit.training.stages import holds_checkpoints
+
+    (tmp_path / "stage-00" / "checkpoints").mkdir(parents=True)
+    assert holds_checkpoints(tmp_path) == []
+    (tmp_path / "stage-00" / "checkpoints" / "step-00000010").mkdir()
+    assert holds_checkpoints(tmp_path) == ["stage-00"]

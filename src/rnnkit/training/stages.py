@@ -81,11 +81,13 @@ def data_sha256(data: Any) -> str:
 
 
 def holds_checkpoints(folder: str | os.PathLike) -> list[str]:
-    """The stage folders of ``folder`` holding checkpoints (an earlier fit trained at least one epoch there)."""
+    """The stage folders of ``folder`` holding checkpoints (an earlier fit trained at least one epoch there); an empty
+    ``checkpoints/`` (a full disk at the first checkpoint) holds none, so the same command runs again as it was."""
     root = Path(folder)
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if _STAGE_NAME.match(p.name) and (p / "checkpoints").is_dir())
+    return sorted(p.name for p in root.iterdir() if _STAGE_NAME.match(p.name) and (p / "checkpoints").is_dir()
+                  and any((p / "checkpoints").iterdir()))
 
 
 def _ours(root: Path) -> bool:

@@ -44,3 +44,33 @@ def test_stream_with_a_nul_is_refused_not_cut_before_it(tmp_path):
     line = head.count(b"\n") + 1
     assert f"NUL byte in '{regular}' at line {line}" in str(expected.value)
     assert f"NUL byte in '{fifo}' at line {line}" in str(got.value)
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_forecaster_copy_shares_a_progress_sink_that_holds_a_lock(deep):
+    """10da488's Forecaster.__copy__ deep-copied the whole model, its ``progress`` callable too: with a queue's put
+    (or any logger holding a lock) copy.copy(f) failed a bare "TypeError: cannot pickle '_thread.lock' object"
+    (before 10da488 it was shallow and worked). The sink is the user's: shared by the copy, the model its own.
+    Oracle: the original's forecast before the copy's refit."""
+    import copy
+    import queue
+
+    import numpy as np
+    import pandas as pd
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    y = pd.Series(np.sin(np.arange(48) / 3) + np.arange(48) * 0.1)
+    sink: queue.Queue = queue.Queue()
+    f = Forecaster(model="ets", horizon=3)
+    f.progress = sink.put
+    f.fit(y)
+    before = f.predict()
+    c = copy.deepcopy(f) if deep else copy.copy(f)
+    assert c.progress is f.progress
+    while not sink.empty():
+        sink.get()
+    c.fit(y * 2 + 5)
+    assert not sink.empty()                     # the copy's fit reports to the same queue
+    pd.testing.assert_frame_equal(f.predict(), before)    # the original's model is untouched
+    assert not c.predict().equals(before)

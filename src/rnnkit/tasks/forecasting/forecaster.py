@@ -143,10 +143,16 @@ class Forecaster:
 
     def __copy__(self) -> "Forecaster":
         """A forecaster of its own: the model under the facade is copied deep (fit and update change it in place,
-        so ``copy.copy(f).fit(b)`` refitted ``f`` too; a task object's or a scikit-learn estimator's copy is its own)."""
+        so ``copy.copy(f).fit(b)`` refitted ``f`` too; a task object's or a scikit-learn estimator's copy is its own).
+        The ``progress`` callable is the user's sink, shared, not copied (one holding a lock failed 'cannot pickle')."""
+        return self.__deepcopy__({})
+
+    def __deepcopy__(self, memo: dict) -> "Forecaster":
         import copy
 
-        return type(self)._wrap(copy.deepcopy(self._impl))
+        progress = getattr(self._impl, "progress", None)
+        memo.setdefault(id(progress), progress)     # a queue's put, a logger with a lock: the same sink in the copy
+        return type(self)._wrap(copy.deepcopy(self._impl, memo))
 
     def __getattr__(self, name: str) -> Any:
         if name == "_impl":      # not set yet (e.g. copy before __init__)

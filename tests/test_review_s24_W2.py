@@ -74,3 +74,19 @@ def test_forecaster_copy_shares_a_progress_sink_that_holds_a_lock(deep):
     assert not sink.empty()                     # the copy's fit reports to the same queue
     pd.testing.assert_frame_equal(f.predict(), before)    # the original's model is untouched
     assert not c.predict().equals(before)
+
+
+def test_a_closed_stdin_is_an_empty_input_named_not_an_attribute_error(tmp_path):
+    """'rnnkit forecast --csv - ... <&-' (a daemon or cron job started with stdin closed): Python's sys.stdin is then
+    None and the read failed 'error: AttributeError: 'NoneType' object has no attribute 'read'', naming nothing
+    (483df23 handled a closed stderr, 66c3e16 a closed stdout). Oracle: the same command with stdin from /dev/null --
+    the same one typed line naming --csv, the same exit code."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "rnnkit", "forecast", "--csv", "-", "--target", "y", "--horizon", "3"]
+    ref = subprocess.run(cmd, cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    got = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, timeout=120, preexec_fn=lambda: os.close(0))
+    assert ref.returncode == 1 and ref.stderr.startswith(b"rnnkit forecast: error: DataError: --csv: "), ref.stderr
+    assert (got.returncode, got.stderr, got.stdout) == (ref.returncode, ref.stderr, ref.stdout)

@@ -47,9 +47,13 @@ codecs.register_error(HANDLER, _escape)
 
 
 def standard_streams(command: str) -> None:
-    """A closed stderr to ``os.devnull`` (not to stdout); then :func:`escape_unencodable_stdout`."""
+    """A closed stderr to ``os.devnull`` (not to stdout); a closed stdin (``<&-``) reads as ``os.devnull`` (an empty
+    input, refused naming the argument: ``--csv -`` failed a bare AttributeError); then
+    :func:`escape_unencodable_stdout`."""
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")   # noqa: SIM115 - the process's stderr from now on
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")   # noqa: SIM115 - the process's stdin from now on
     escape_unencodable_stdout(command)
 
 

@@ -102,3 +102,23 @@ def test_an_empty_checkpoints_folder_is_no_earlier_fit(tmp_path):
     assert holds_checkpoints(tmp_path) == []
     (tmp_path / "stage-00" / "checkpoints" / "step-00000010").mkdir()
     assert holds_checkpoints(tmp_path) == ["stage-00"]
+
+
+def test_a_closed_standard_descriptor_is_held_on_devnull_not_taken_by_a_file(tmp_path):
+    # started with stdout closed ('>&-'), descriptor 1 was the lowest free number: the next file opened (a run
+    # folder's lock, a CSV being written) took it, and a write to 'stdout' by a library or a child went into it
+    # (helper W2's note). Oracle: os.devnull's own device, as fd 1 of a process started with '>/dev/null'.
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import os, sys\n"
+             "from rnnkit.cli.stdout_text import standard_streams\n"
+             "standard_streams('forecast')\n"
+             "f = open(sys.argv[1], 'w')\n"
+             "os.write(2, (str(f.fileno()) + ' ' + str(os.fstat(1).st_rdev == os.stat(os.devnull).st_rdev)).encode())\n")
+    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "forecast.csv")], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, timeout=120, close_fds=True,
+                         preexec_fn=lambda: os.close(1))
+    fileno, devnull = run.stderr.split()[-2:]
+    assert int(fileno) > 2 and devnull == "True", run.stderr[-300:]

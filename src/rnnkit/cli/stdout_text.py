@@ -50,11 +50,27 @@ def standard_streams(command: str) -> None:
     """A closed stderr to ``os.devnull`` (not to stdout); a closed stdin (``<&-``) reads as ``os.devnull`` (an empty
     input, refused naming the argument: ``--csv -`` failed a bare AttributeError); then
     :func:`escape_unencodable_stdout`."""
+    hold_closed_descriptors()
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")   # noqa: SIM115 - the process's stderr from now on
     if sys.stdin is None:
         sys.stdin = open(os.devnull, encoding="utf-8")   # noqa: SIM115 - the process's stdin from now on
     escape_unencodable_stdout(command)
+
+
+def hold_closed_descriptors() -> None:
+    """Descriptors 0, 1 and 2 the process was started without (``<&-``, ``>&-``, ``2>&-``) opened on
+    ``os.devnull``, each at its own number: a closed one is the lowest free number, so the next file opened took it
+    -- a run folder's lock, a CSV being written, a forked worker's inherited descriptor -- and a write to 'stdout'
+    from a library or a child process would have gone into that file. ``sys.stdout`` stays None (nothing printed)."""
+    for fd, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, flags)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
 
 
 def escape_unencodable_stdout(command: str) -> None:

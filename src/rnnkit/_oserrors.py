@@ -15,7 +15,7 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["naming"]
+__all__ = ["naming", "with_name"]
 
 
 @contextmanager
@@ -26,5 +26,10 @@ def naming(path: str | os.PathLike) -> Iterator[None]:
         yield
     except OSError as e:
         if e.filename is None and e.errno is not None:
-            raise type(e)(e.errno, e.strerror, str(path)) from None
+            raise with_name(e, path) from None
         raise
+
+
+def with_name(e: OSError, path: str | os.PathLike) -> OSError:
+    """``e`` again (same type, errno and message) naming ``path``: the one way an unnamed OSError gets its file."""
+    return type(e)(e.errno, e.strerror, str(path))

@@ -60,6 +60,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import Tensor, nn
 
+from rnnkit._oserrors import with_name
 from rnnkit._paths import expand_user, user_path
 from rnnkit._validate import is_int
 from rnnkit.errors import CheckpointError
@@ -274,7 +275,7 @@ def _named(e: OSError, tmp: Path, final: Path) -> OSError:
         name = final / Path(name).relative_to(tmp)
     else:
         return e
-    return type(e)(e.errno, e.strerror, str(name))
+    return with_name(e, name)
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -16,7 +16,8 @@ from pandas.tseries.offsets import Tick
 
 from rnnkit.errors import DataError
 
-__all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint"]
+__all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
+           "refuse_sparse_grid"]
 
 
 @dataclass(frozen=True)
@@ -144,9 +145,42 @@ def _refuse_day_of_month(index: pd.DatetimeIndex, name: str) -> None:
                     "their month")
 
 
-def infer_frequency(index: Any, name: str = "time") -> FrequencyInfo:
+#: the most grid slots per timestamp given (and in all, below which any grid is built): beyond both, one
+#: mistyped date far from the others (9999-12-31 in an hourly log) made a grid of 70 million hours -- built,
+#: compared and, with --resample, interpolated, a 2 kB file ran for minutes
+_SLOTS_PER_STAMP, _SLOTS_ANYWAY = 100, 10 ** 6
+
+
+def refuse_sparse_grid(index: pd.Index, slots: float, unit: str, name: str, series: str | None = None) -> None:
+    """A DataError naming the widest gap when a grid of ``slots`` ``unit`` steps from the first to the last of the
+    sorted stamps ``index`` (timestamps, or integer steps) holds more than ``_SLOTS_PER_STAMP`` slots per stamp
+    given (and more than ``_SLOTS_ANYWAY``): the series is almost all gap, most likely one date or step mistyped
+    (a year 9999, 2201 for 2021, 10**11 for 11), and the grid was built -- or its memory asked for: 745 GiB --
+    before anything said so."""
+    if slots <= max(_SLOTS_ANYWAY, _SLOTS_PER_STAMP * index.size):
+        return
+    values = index.asi8 if isinstance(index, pd.DatetimeIndex) else np.asarray(index, dtype=np.int64)
+    at = int(np.argmax(np.diff(values))) + 1
+    where = f" in series {series!r}" if series is not None else ""
+    raise DataError(f"{name}: expected times that fill a grid of {unit} steps{where}, got {index.size} times spread "
+                    f"over about {slots:.3g} steps ({index[0]} .. {index[-1]}); the widest gap is from {index[at - 1]} "
+                    f"to {index[at]} (position {at}): a mistyped date? correct it or drop that row")
+
+
+def _grid_slots(index: pd.DatetimeIndex, freq: str) -> float:
+    """About how many ``freq`` steps lie between the first and the last stamp: the offset's length at the first
+    stamp (a month from January: 31 days), so an estimate, the grid never built."""
+    first, offset = index[0], to_offset(freq)
+    try:
+        step = (first + offset) - first
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):   # a stamp at pandas' last day
+        step = pd.Timedelta(offset.nanos if isinstance(offset, Tick) else 86400 * 10 ** 9)
+    return (index[-1] - first) / step if step > pd.Timedelta(0) else 0.0
+
+
+def infer_frequency(index: Any, name: str = "time", series: str | None = None) -> FrequencyInfo:
     """Infer the sampling frequency of a sorted, duplicate-free ``DatetimeIndex`` and count how far it is
-    from a regular grid.
+    from a regular grid (``series``: the id a message names, if any).
 
     >>> infer_frequency(pd.date_range("2020-01-31", periods=6, freq="ME"))
     FrequencyInfo(freq='ME', missing_stamps=0, off_grid=0)
@@ -169,6 +203,7 @@ def infer_frequency(index: Any, name: str = "time") -> FrequencyInfo:
     freq = _guess_freq(index)
     if freq is None:  # pragma: no cover - _guess_freq falls back to the modal step
         raise DataError(f"{name}: could not infer a frequency from the timestamps")
+    refuse_sparse_grid(index, _grid_slots(index, freq), freq, name, series)
     try:
         grid = pd.date_range(index[0], index[-1], freq=freq)
     except ValueError as e:   # pandas' bare "2020-03-29 02:30:00 is a nonexistent time due to daylight savings time"

@@ -24,7 +24,8 @@ import pandas as pd
 from rnnkit._validate import check_keys_as_text, shared_role
 from rnnkit.data.series import column_hint
 from rnnkit.data.text import screen_spelling
-from rnnkit.data.timeseries.frequency import FrequencyInfo, infer_frequency, integer_steps_hint, regularize_index
+from rnnkit.data.timeseries.frequency import (FrequencyInfo, infer_frequency, integer_steps_hint, refuse_sparse_grid,
+                                              regularize_index)
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -34,7 +35,7 @@ from rnnkit.tasks.forecasting.id_rules import (check_no_blank_ids, id_differ_by,
                                                warn_zero_padded_ids)
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
-    time_index as _time_index, time_label, series_note, panel_notes
+    time_index as _time_index, time_label, series_note, panel_notes, warn_mostly_filled
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
     plain_rows, row_order_steps, rows_by_id, same_zone, shown_names, update_target
@@ -113,7 +114,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         if idx.size < 2 and freq is None:    # infer_frequency's own message did not say which of many series
             raise DataError(f"{time_name}: expected at least 2 timestamps to infer a frequency in series {sid!r}, "
                             f"got {idx.size}")
-        info = infer_frequency(idx, time_name) if idx.size > 1 else FrequencyInfo(freq)
+        info = infer_frequency(idx, time_name, sid) if idx.size > 1 else FrequencyInfo(freq)
         frame = regularize_index(frame, info, resample, time_name, sid)
         freq = info.freq
         idx = frame.index
@@ -126,6 +127,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                 raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got irregular "
                                 f"gaps (steps {sorted(set(steps.tolist()))[:5]}); "
                                 + (hint or "pass --resample / resample=True to fill them"))
+            refuse_sparse_grid(idx, float(idx[-1] - idx[0]), "integer", time_name, sid)   # 10**11: a 745 GiB grid
             frame = frame.reindex(pd.RangeIndex(int(idx[0]), int(idx[-1]) + 1))
             idx = frame.index
     raw = frame[target]
@@ -148,6 +150,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                         "forecast it as the constant)")
     y, missing = interpolate_missing(y_raw)
     warn_missing_tail(y_raw, idx, f"target {target!r} in series {sid!r}", stacklevel=5, sid=sid)
+    warn_mostly_filled(missing, resampled, y.size, f"target {target!r} in series {sid!r}", sid, stacklevel=5)
 
     def covs(cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if not cols:

@@ -1,0 +1,111 @@
+"""Session 25, helper F: generated and mutated inputs through the series readers (read_series_csv, parse_series,
+the forecast CLI) -- each minimal failing input found by /work/scratch/s25/F's fuzz loops kept here as a test --
+and the warning of a series read mostly by interpolation (session 24's leftover)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.data.series import read_series_csv
+from rnnkit.data.timeseries.frequency import infer_frequency
+from rnnkit.errors import DataError
+from rnnkit.tasks.forecasting.inputs import parse_series
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def _csv(tmp_path, text: str, name: str = "s.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# ----------------------------------------------------------------------------- one date far from the others
+def test_one_mistyped_far_date_is_refused_naming_it_before_a_grid_is_built(tmp_path):
+    # Found by mutation: an hourly log of 72 rows with one time typed 9999-12-31 made infer_frequency build a grid
+    # of 70 million hours and compare it with the stamps (minutes on a 2 kB file; with --resample it would be
+    # interpolated). Daily here (a grid of 2.9 million days, built in a second), so the old code answers quickly:
+    # at 77ec123 it said "irregular gaps (2916xxx missing timestamps)" with --resample off and filled them with it on.
+    days = pd.date_range("2021-01-01", periods=30, freq="D").strftime("%Y-%m-%d").tolist()
+    days[-1] = "9999-12-31"
+    path = _csv(tmp_path, "day,y\n" + "".join(f"{d},{i % 7 + 1}\n" for i, d in enumerate(days)))
+    frame = read_series_csv(path, "day", what="--csv")
+    for resample in (False, True):
+        with pytest.raises(DataError, match=r"^time_col 'day': expected times that fill a grid of D steps in series "
+                                            r"'y', got 30 times spread over about 2\.9\de\+06 steps .*the widest gap is "
+                                            r"from 2021-01-29 00:00:00 to 9999-12-31 00:00:00 \(position 29\): a "
+                                            r"mistyped date\?"):
+            parse_series(frame, target="y", time_col="day", resample=resample)
+
+
+def test_one_mistyped_integer_step_with_resample_is_refused_not_a_memory_error():
+    # Found by mutation: integer steps 1..29 then 10**11 with resample=True reindexed to range(1, 10**11 + 1):
+    # numpy's MemoryError "Unable to allocate 745. GiB" at 77ec123 (10**8 would have been built: minutes).
+    df = pd.DataFrame({"t": list(range(1, 30)) + [10 ** 11], "y": np.arange(30.0) % 7})
+    with pytest.raises(DataError, match=r"^time_col 't': expected times that fill a grid of integer steps in series "
+                                        r"'y', got 30 times spread over about 1e\+11 steps \(1 \.\. 100000000000\); "
+                                        r"the widest gap is from 29 to 100000000000 \(position 29\)"):
+        parse_series(df, target="y", time_col="t", resample=True)
+    [s] = parse_series(df.assign(t=list(range(1, 30)) + [40]), target="y", time_col="t", resample=True)
+    assert s.missing == 10 and len(s.y) == 40    # a short gap is still filled (with the mostly-filled warning off)
+
+
+def test_a_sparse_grid_within_the_bound_is_still_read():
+    # The bound is 100 slots a stamp (and 10**6 in all): a daily series missing a month is only gaps, as before.
+    idx = pd.date_range("2020-01-01", periods=60, freq="D").delete(range(20, 50))
+    info = infer_frequency(idx)
+    assert (info.freq, info.missing_stamps, info.off_grid) == ("D", 30, 0)
+    # a minute series with a week's gap: 10,080 slots for 2 x 100 stamps is under 10**6 -- a gap, not refused
+    idx = pd.date_range("2020-01-01", periods=100, freq="min").append(
+        pd.date_range("2020-01-08", periods=100, freq="min"))
+    assert infer_frequency(idx).freq == "min"
+
+
+def test_a_stamp_at_pandas_last_day_is_measured_without_overflow():
+    idx = pd.DatetimeIndex(["2262-04-09", "2262-04-10", "2262-04-11"])
+    assert infer_frequency(idx).freq == "D"
+
+
+# ----------------------------------------------------------------------------- mostly interpolated (s24 leftover)
+def _hours(n: int, keep: np.ndarray) -> pd.DataFrame:
+    t = pd.date_range("2024-01-01", periods=n, freq="h")[keep]
+    return pd.DataFrame({"t": t, "calls": np.arange(keep.sum(), dtype=float) % 5 + 1})
+
+
+def test_a_series_mostly_filled_by_resample_warns_with_the_share_and_the_slots_added():
+    # session 24's bank_calls: 57% of the hourly slots were filled by interpolation and only the progress line's
+    # count said so. Oracle: the grid slots counted here from the mask that built the data.
+    keep = np.arange(200) % 7 < 3   # 3 hours given, 4 not: hourly (the modal step), 112 of 200 hours empty
+    keep[-1] = True
+    with pytest.warns(UserWarning, match=r"^target 'calls' in series 'calls': 112 of its 200 values \(56%\) are "
+                                         r"missing and interpolated, 112 of them time slots --resample added") as rec:
+        [s] = parse_series(_hours(200, keep), target="calls", time_col="t", resample=True)
+    assert s.freq == "h" and s.missing == 200 - keep.sum() == 112 and s.resampled == 112
+    assert len([w for w in rec if "interpolated" in str(w.message)]) == 1
+
+
+def test_missing_cells_count_too_and_a_series_mostly_observed_is_quiet():
+    y = np.arange(40, dtype=float)
+    y[5:16] = np.nan           # 11 of 40 = 27.5% > 25%: warned, no slots added
+    df = pd.DataFrame({"t": pd.date_range("2020-01-01", periods=40, freq="D"), "y": y})
+    with pytest.warns(UserWarning, match=r"11 of its 40 values \(28%\) are missing and interpolated; a model"):
+        parse_series(df, target="y", time_col="t")
+    y[15] = 15.0               # 10 of 40 = 25%: not more than a quarter, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        [s] = parse_series(df.assign(y=y), target="y", time_col="t")
+    assert s.missing == 10
+
+
+def test_a_panel_of_sparse_series_warns_once_for_all_of_them():
+    keep = np.arange(60) % 7 < 3
+    keep[-1] = True
+    frames = [_hours(60, keep).assign(id=f"s{i}") for i in range(6)]
+    with pytest.warns(UserWarning) as rec:
+        parse_series(pd.concat(frames), target="calls", time_col="t", id_col="id", resample=True)
+    filled = [str(w.message) for w in rec if "interpolated" in str(w.message)]
+    assert len(filled) == 1 and "and so for 5 more series" in filled[0]

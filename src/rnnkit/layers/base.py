@@ -28,7 +28,7 @@ from rnnkit._validate import check_bool, check_choice, check_int, check_rate
 from rnnkit.engine.masks import flip_sequences
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.layers.inputs import allocate, check_factory, check_features, check_sequence_input, check_state_tensor, \
-    restore_layout
+    refuse_inference_tensor, restore_layout
 
 __all__ = ["MERGE_MODES", "merge_directions", "run_stack", "StackedLayer", "check_factory"]
 
@@ -165,16 +165,9 @@ class StackedLayer(nn.Module):
         checked = tuple(check_state_tensor(label(name), s, (LD, batch, S) if batched else (LD, S), ref, batched)
                         for name, s, S in zip(names, parts, sizes))
         for name, s in zip(names, parts):
-            if s.is_inference() and self._records_graph(ref):
-                # autograd cannot save it; each engine failed differently (torch's RuntimeError, or none at all)
-                raise InputTypeError(f"{label(name)}: expected a tensor autograd can record (made under torch.no_grad() "
-                                     "or outside inference mode; state.clone() makes one), got a tensor created under "
-                                     "torch.inference_mode() while gradients are recorded")
+            # autograd cannot save it; each engine failed differently (torch's RuntimeError, or none at all)
+            refuse_inference_tensor(label(name), "state", s, self, ref)
         return checked
-
-    def _records_graph(self, ref: Tensor) -> bool:
-        """Whether this call is recorded by autograd (grad mode on and the input or a weight requires grad)."""
-        return torch.is_grad_enabled() and (ref.requires_grad or any(p.requires_grad for p in self.parameters()))
 
     def _state_names(self) -> tuple[str, ...]:
         return ("h",)
@@ -205,6 +198,7 @@ class StackedLayer(nn.Module):
             raise ShapeError(f"x_t: expected shape (B, {self.input_size}) or ({self.input_size},), got {tuple(x_t.shape)}")
         w = self._weight()
         check_features(x_t, "x_t", self.input_size, w.dtype, w.device)
+        refuse_inference_tensor("x_t", "x_t", x_t, self, x_t)
         return x_t.dim() == 2
 
     def _new_parameter(self, shape: tuple[int, ...], factory: dict[str, Any]) -> nn.Parameter:

@@ -19,7 +19,8 @@ from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["allocate", "check_factory", "check_dense", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
-           "restore_layout", "autocast_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths"]
+           "restore_layout", "autocast_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths",
+           "records_graph", "refuse_inference_tensor"]
 
 
 def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
@@ -71,6 +72,21 @@ def check_dense(name: str, t: Tensor) -> None:
                              f"({name}.to_padded_tensor(0.0)) and pass the lengths")
     if t.layout != torch.strided:           # torch's own error came from inside the engine (a reshape)
         raise InputTypeError(f"{name}: expected a dense tensor, got layout {t.layout}; call {name}.to_dense()")
+
+
+def records_graph(module: torch.nn.Module, ref: Tensor) -> bool:
+    """Whether a call of ``module`` on ``ref`` is recorded by autograd (grad mode on and ``ref`` or a weight
+    requires grad)."""
+    return torch.is_grad_enabled() and (ref.requires_grad or any(p.requires_grad for p in module.parameters()))
+
+
+def refuse_inference_tensor(label: str, arg: str, t: Tensor, module: torch.nn.Module, ref: Tensor) -> None:
+    """A tensor made under ``torch.inference_mode()`` (``t``, reported as ``label``; ``arg`` the argument it
+    came in) in a call autograd records is an InputTypeError: autograd cannot save it for the backward."""
+    if t.is_inference() and records_graph(module, ref):
+        raise InputTypeError(f"{label}: expected a tensor autograd can record (made under torch.no_grad() or outside "
+                             f"inference mode; {arg}.clone() makes one), got a tensor created under "
+                             "torch.inference_mode() while gradients are recorded")
 
 
 def check_state_tensor(label: str, s: Tensor, expected: tuple[int, ...], ref: Tensor, batched: bool) -> Tensor:
@@ -216,6 +232,8 @@ def passes_ended(forward: Callable) -> Callable:
     """
     @functools.wraps(forward)
     def call(self, x: Any, state: Any = None, lengths: Any = None):
+        if isinstance(x, Tensor):   # torch's RuntimeError in some engines; run by others (with lengths: a copy)
+            refuse_inference_tensor("x", "x", x, self, x)
         if lengths is None or isinstance(lengths, CheckedLengths) or not isinstance(x, Tensor) or x.is_nested \
                 or x.dim() != 3:          # (a nested x has no shape to read: the layer's check names it)
             return forward(self, x, state, lengths)

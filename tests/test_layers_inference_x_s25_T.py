@@ -58,3 +58,14 @@ def test_an_inference_x_runs_where_nothing_is_recorded(cls, kw):
         assert torch.equal(layer(x)[0], want)
     layer.requires_grad_(False)   # frozen: autograd saves nothing of x (torch.nn runs it too)
     assert torch.equal(layer(x)[0], want)
+
+
+@pytest.mark.parametrize("cls,kw", [(rnnkit.GRU, {"engine": "reference"}), (rnnkit.MinGRU, {"scan": "sequential"})],
+                         ids=["gru-reference", "mingru-sequential"])
+def test_the_check_stays_out_of_a_fullgraph_compile_with_a_state(cls, kw):
+    # dynamo cannot trace is_inference(): the state's check (e308853) made fullgraph=True with a state an error
+    torch.manual_seed(2)
+    layer = cls(3, 4, **kw)
+    x, h = torch.randn(5, 2, 3), torch.randn(1, 2, 4)
+    got = torch.compile(layer, backend="eager", fullgraph=True)(x, h)[0]
+    assert torch.allclose(got, layer(x, h)[0], atol=1e-6)

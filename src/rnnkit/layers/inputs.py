@@ -82,7 +82,11 @@ def records_graph(module: torch.nn.Module, ref: Tensor) -> bool:
 
 def refuse_inference_tensor(label: str, arg: str, t: Tensor, module: torch.nn.Module, ref: Tensor) -> None:
     """A tensor made under ``torch.inference_mode()`` (``t``, reported as ``label``; ``arg`` the argument it
-    came in) in a call autograd records is an InputTypeError: autograd cannot save it for the backward."""
+    came in) in a call autograd records is an InputTypeError: autograd cannot save it for the backward. Not checked
+    while ``torch.compile`` traces (dynamo cannot trace ``is_inference()``: a graph break, an error with
+    ``fullgraph=True``)."""
+    if torch.compiler.is_compiling():
+        return
     if t.is_inference() and records_graph(module, ref):
         raise InputTypeError(f"{label}: expected a tensor autograd can record (made under torch.no_grad() or outside "
                              f"inference mode; {arg}.clone() makes one), got a tensor created under "

@@ -12,9 +12,9 @@ punctuation, or an apostrophe/hyphen joins two words (``don ' t`` -> ``don't``, 
 
 :class:`IBM1` is IBM Model 1 (Brown et al. 1993): EM on word translation probabilities ``t(e | f)``
 with a NULL source word, over every co-occurring pair of a sentence pair; the expected counts of one
-iteration are a few ``numpy.bincount`` calls over the flat list of co-occurrences, so 17k sentence pairs
-fit in about a second. ``best`` maps each source word to its most probable target word (ties: the
-greater word).
+iteration are a few ``numpy.bincount`` calls over the flat list of co-occurrences (in blocks of at most
+:data:`BLOCK_ROWS`: a long pair's rows are never all in memory), so 17k sentence pairs fit in about a
+second. ``best`` maps each source word to its most probable target word (ties: the greater word).
 
 >>> m = IBM1(iterations=5).fit([["das", "Haus"], ["das", "Buch"], ["ein", "Buch"]],
 ...                            [["the", "house"], ["the", "book"], ["a", "book"]])
@@ -92,6 +92,42 @@ def detokenize(tokens: Sequence[str]) -> str:
     return "".join(out)
 
 
+#: most (target position, source position) rows of IBM-1's E step held at once: a pair of 5,000 words a side is 25
+#: million rows, and holding them all (with their keys, sort and weights) took 2.2 GB -- one of 20,000 words a side
+#: would have needed about 35 GB, the OOM killer's -- so longer runs of rows are expanded block by block
+BLOCK_ROWS = 1 << 21
+
+
+def _row_blocks(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[list[tuple[int, int, int]]]:
+    """``pairs`` (source ids with NULL, target ids) cut into blocks of at most :data:`BLOCK_ROWS` rows (more only
+    where one target word's row alone is longer): each block a list of ``(pair, first, stop)`` target positions."""
+    blocks: list[list[tuple[int, int, int]]] = [[]]
+    rows = 0
+    for k, (fi, ei) in enumerate(pairs):
+        step = max(1, BLOCK_ROWS // len(fi))      # target positions of this pair per block
+        for a in range(0, len(ei), step):
+            b = min(a + step, len(ei))
+            if rows and rows + (b - a) * len(fi) > BLOCK_ROWS:
+                blocks.append([])
+                rows = 0
+            blocks[-1].append((k, a, b))
+            rows += (b - a) * len(fi)
+    return blocks
+
+
+def _rows(pairs: Sequence[tuple[np.ndarray, np.ndarray]], block: list[tuple[int, int, int]],
+          n_e: int) -> tuple[np.ndarray, np.ndarray]:
+    """The E step's rows of ``block``: each row's (f, e) key ``f * n_e + e`` and its target position within the
+    block (0, 1, ...: the rows of one target word share its normaliser)."""
+    keys, pos, at = [], [], 0
+    for k, a, b in block:
+        fi, ei = pairs[k][0], pairs[k][1][a:b]
+        keys.append(fi[None, :] * n_e + ei[:, None])        # row = target position x source position
+        pos.append(np.repeat(np.arange(at, at + len(ei), dtype=np.int64), len(fi)))
+        at += len(ei)
+    return np.concatenate([x.ravel() for x in keys]), np.concatenate(pos)
+
+
 class IBM1:
     """IBM Model 1 word translation probabilities from tokenised sentence pairs (module docstring).
     After :meth:`fit`: ``best`` (source word -> most probable target word) and :meth:`top`."""
@@ -110,33 +146,43 @@ class IBM1:
                 raise InputTypeError(f"{name}[{bad}]: expected a list of words, got a str {sents[bad][:20]!r}")
         f_index: dict[str, int] = {NULL: 0}
         e_index: dict[str, int] = {}
-        fs, es, sent = [], [], []                       # one row per (e position, f position incl. NULL)
-        n_e = 0                                         # running index of target positions
+        pairs: list[tuple[np.ndarray, np.ndarray]] = []   # each pair's source ids (NULL first) and target ids
         for f, e in zip(sources, targets):
             if not f or not e:
                 continue
-            fi = [0] + [f_index.setdefault(w, len(f_index)) for w in f]
-            ei = [e_index.setdefault(w, len(e_index)) for w in e]
-            fs.append(np.tile(np.asarray(fi, dtype=np.int64), len(ei)))
-            es.append(np.repeat(np.asarray(ei, dtype=np.int64), len(fi)))
-            sent.append(np.repeat(np.arange(n_e, n_e + len(ei), dtype=np.int64), len(fi)))
-            n_e += len(ei)
+            pairs.append((np.asarray([0] + [f_index.setdefault(w, len(f_index)) for w in f], dtype=np.int64),
+                          np.asarray([e_index.setdefault(w, len(e_index)) for w in e], dtype=np.int64)))
         self.f_words, self.e_words = list(f_index), list(e_index)
-        if not fs:
+        if not pairs:
             self.best, self.pairs, self.prob = {}, np.zeros((0, 2), np.int64), np.zeros(0)
             return self
-        F, E, pos = np.concatenate(fs), np.concatenate(es), np.concatenate(sent)
-        pair_key = F * len(e_index) + E
-        keys, pair = np.unique(pair_key, return_inverse=True)     # co-occurring (f, e) types
-        key_f = keys // len(e_index)
+        n_e = len(e_index)
+        blocks = _row_blocks(pairs)
+        # the co-occurring (f, e) types; one block (short sentences) keeps its rows for every iteration, more are
+        # expanded again in each (all the rows were never in memory at once: see BLOCK_ROWS)
+        kept = None
+        if len(blocks) == 1:
+            pair_key, pos = _rows(pairs, blocks[0], n_e)
+            keys, pair = np.unique(pair_key, return_inverse=True)
+            kept = (pair, pos)
+        else:
+            keys = np.unique(np.concatenate([np.unique(_rows(pairs, b, n_e)[0]) for b in blocks]))
+        key_f = keys // n_e
         t = np.ones(len(keys))                                     # uniform start (normalised in the E step)
         for _ in range(self.iterations):
-            tp = t[pair]
-            z = np.bincount(pos, weights=tp, minlength=n_e)
-            c = np.bincount(pair, weights=tp / z[pos], minlength=len(keys))
+            c = np.zeros(len(keys))
+            for b in blocks:
+                if kept is None:
+                    pair_key, pos = _rows(pairs, b, n_e)
+                    pair = np.searchsorted(keys, pair_key)         # each row's (f, e) type
+                else:
+                    pair, pos = kept
+                tp = t[pair]
+                z = np.bincount(pos, weights=tp)
+                c += np.bincount(pair, weights=tp / z[pos], minlength=len(keys))
             total = np.bincount(key_f, weights=c, minlength=len(f_index))
             t = c / total[key_f]
-        self.pairs = np.stack([key_f, keys % len(e_index)], 1)
+        self.pairs = np.stack([key_f, keys % n_e], 1)
         self.prob = t
         best: dict[str, tuple[float, str]] = {}
         for (fi, ei), p in zip(self.pairs.tolist(), t.tolist()):

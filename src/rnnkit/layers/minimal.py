@@ -44,7 +44,7 @@ from rnnkit.engine.pscan import SCAN_METHODS, gated_scan, linear_scan, log_scan,
 from rnnkit.errors import ConfigError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
 from rnnkit.layers.inputs import accepts_packed, passes_ended, autocast_dtype, prepare_sequence
-from rnnkit.layers.step_hooks import hooked_step_inputs
+from rnnkit.layers.step_hooks import hooked_step
 
 # MinGRUMath / MinLSTMMath (the gate math) live in rnnkit.cells.minimal; named here too, beside their layers.
 __all__ = ["MinGRU", "MinLSTM", "MinimalRNN", "MinGRUMath", "MinLSTMMath"]
@@ -167,13 +167,13 @@ class MinimalRNN(StackedLayer):
         return linear_scan(a, (1 - a) * g, h0, mask=mask, method="sequential", return_last=True)
 
     # ----------------------------------------------------------------- streaming
+    @hooked_step
     def step(self, x_t: Tensor, state: Tensor | None = None):
         """Advance one step in O(1): ``y_t, state = layer.step(x_t, state)`` with ``x_t`` ``(B, I)`` (or
         ``(I,)``) and ``state`` ``(L, B, H)`` (or ``(L, H)``; ``None``: zeros), using the sequential form
         ``h = a ⊙ h + (1 - a) ⊙ g``. Equal to the full-sequence call one step at a time.
         Unidirectional only; dropout between layers is applied in training mode, as in ``forward``. The layer's
-        forward pre-hooks run first, as in a call (pruning recomputes the weight there: :mod:`rnnkit.layers.step_hooks`)."""
-        x_t, state = hooked_step_inputs(self, x_t, state)
+        forward pre-hooks run first and its forward hooks after, as in a call (:mod:`rnnkit.layers.step_hooks`)."""
         batched = self._check_step_input(x_t)
         # dtype and size checked on the one-step sequence in the layer's layout (unsqueeze(1) with time-major
         # layers read (B, 1, I) as B steps: a batch of 0 was 'expected at least one time step')

@@ -13,6 +13,7 @@ from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.engine.scan import scan, tree_leaves, tree_map
 from rnnkit.errors import InputTypeError, ShapeError
 from rnnkit.layers.inputs import accepts_packed
+from rnnkit.layers.step_hooks import hooked_step
 
 __all__ = ["Recurrent"]
 
@@ -62,8 +63,10 @@ class Recurrent(nn.Module):
             out = tree_map(lambda a: a.transpose(0, 1), out)
         return out, state
 
+    @hooked_step
     def step(self, x_t: Any, state: Any = None):
-        """One step: ``y_t, state = layer.step(x_t, state)``."""
+        """One step: ``y_t, state = layer.step(x_t, state)``; the layer's forward pre-hooks run first and its
+        forward hooks after, as in a call (:mod:`rnnkit.layers.step_hooks`)."""
         if state is None:
             leaves = _leaves(x_t, "x_t")
             if not leaves:                  # was an IndexError from inside

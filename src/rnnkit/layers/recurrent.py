@@ -31,7 +31,7 @@ from rnnkit.engine.step import LoopOptions
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
 from rnnkit.layers.inputs import CheckedLengths, accepts_packed, passes_ended, autocast_dtype, prepare_sequence
-from rnnkit.layers.step_hooks import hooked_step_inputs
+from rnnkit.layers.step_hooks import hooked_step
 
 __all__ = ["RecurrentLayer", "ElmanRNN", "LSTM", "GRU", "ENGINES"]
 
@@ -328,11 +328,11 @@ class RecurrentLayer(StackedLayer):
         return torch.bernoulli(ref.new_full((B, S), keep)) / keep
 
     # ----------------------------------------------------------------- streaming
+    @hooked_step
     def step(self, x_t: Tensor, state: Any = None):
         """Advance one step: ``y_t, state = layer.step(x_t, state)`` with ``x_t`` of shape ``(B, I)``
         (or ``(I,)``). Equal to the full-sequence call, one step at a time. Unidirectional only. The layer's
-        forward pre-hooks run first, as in a call (pruning recomputes the weight there: :mod:`rnnkit.layers.step_hooks`)."""
-        x_t, state = hooked_step_inputs(self, x_t, state)
+        forward pre-hooks run first and its forward hooks after, as in a call (:mod:`rnnkit.layers.step_hooks`)."""
         batched = self._check_step_input(x_t)
         seq = x_t.unsqueeze(1 if self.batch_first and batched else 0)
         out, new_state = self.forward(seq, state)

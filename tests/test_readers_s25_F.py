@@ -54,12 +54,23 @@ def test_one_mistyped_integer_step_with_resample_is_refused_not_a_memory_error()
     assert s.missing == 10 and len(s.y) == 40    # a short gap is still filled (with the mostly-filled warning off)
 
 
+def test_a_far_date_in_one_series_of_a_weekly_panel_is_refused_naming_the_series():
+    # Found by mutation after 1950e06 (whose floor was 10**6 slots): a weekly panel whose store 'a' has one week
+    # typed 9999-12-31 was resampled to 416,000 weeks (5-9 s, then a fit over 99.99% invented values).
+    weeks = pd.date_range("2020-01-06", periods=20, freq="W-MON")
+    a = pd.DataFrame({"store": "a", "week": weeks.insert(20, pd.Timestamp("9999-12-31")), "y": np.arange(21.0) % 5})
+    b = pd.DataFrame({"store": "b", "week": weeks, "y": np.arange(20.0) % 3})
+    with pytest.raises(DataError, match=r"^time_col 'week': expected times that fill a grid of W-MON steps in series "
+                                        r"'a', got 21 times spread over about 4\.16e\+05 steps"):
+        parse_series(pd.concat([a, b]), target="y", time_col="week", id_col="store", resample=True)
+
+
 def test_a_sparse_grid_within_the_bound_is_still_read():
-    # The bound is 100 slots a stamp (and 10**6 in all): a daily series missing a month is only gaps, as before.
+    # The bound is 100 slots a stamp (and 10**4 in all): a daily series missing a month is only gaps, as before.
     idx = pd.date_range("2020-01-01", periods=60, freq="D").delete(range(20, 50))
     info = infer_frequency(idx)
     assert (info.freq, info.missing_stamps, info.off_grid) == ("D", 30, 0)
-    # a minute series with a week's gap: 10,080 slots for 2 x 100 stamps is under 10**6 -- a gap, not refused
+    # a minute series with a week's gap: 10,080 slots for 2 x 100 stamps is under 100 a stamp -- a gap, not refused
     idx = pd.date_range("2020-01-01", periods=100, freq="min").append(
         pd.date_range("2020-01-08", periods=100, freq="min"))
     assert infer_frequency(idx).freq == "min"
@@ -109,3 +120,29 @@ def test_a_panel_of_sparse_series_warns_once_for_all_of_them():
         parse_series(pd.concat(frames), target="calls", time_col="t", id_col="id", resample=True)
     filled = [str(w.message) for w in rec if "interpolated" in str(w.message)]
     assert len(filled) == 1 and "and so for 5 more series" in filled[0]
+
+
+# ----------------------------------------------------------------------------- signed years ('-0', '-5')
+@pytest.mark.parametrize("cell, year", [("-0", 0), ("-5", -5), ("-0001-01-01", -1), ("0000-06-01", 0)])
+def test_a_signed_or_zero_year_among_dates_is_refused_naming_its_row(tmp_path, cell, year):
+    # Found by mutation: a monthly CSV with one date cell '-0' -- pandas' ISO 8601 reads it as year 0 (and '-5' as
+    # year -5): at 77ec123 the frequency's name called strftime on it, pandas' NotImplementedError ("strftime not yet
+    # supported on Timestamps which are outside the range of Python's standard library"). Oracle: pandas' own
+    # reading of the cell (the year it makes of it).
+    assert pd.to_datetime(pd.Series(["2001-01-01", cell]), format="ISO8601")[1].year == year
+    days = pd.date_range("2001-01-01", periods=12, freq="MS").strftime("%Y-%m-%d").tolist()
+    days[0] = cell
+    path = _csv(tmp_path, "date,y\n" + "".join(f"{d},{i % 4 + 1}\n" for i, d in enumerate(days)))
+    with pytest.raises(DataError, match=rf"^time_col 'date': expected dates from year 1 on, got '{cell}' in data row 1 "
+                                        rf"\(year {year}\): a number or a signed year where a date belongs\?"):
+        frame = read_series_csv(path, "date", what="--csv")
+        parse_series(frame, target="y", time_col="date")
+
+
+def test_timestamps_before_year_one_given_through_the_api_are_refused_by_position():
+    t = pd.Series(np.array(["0000-01-01", "0001-01-01", "0002-01-01", "0003-01-01"], dtype="datetime64[s]"))
+    with pytest.raises(DataError, match=r"^time_col 't': expected dates from year 1 on, got '0000-01-01 00:00:00' "
+                                        r"at position 0 \(year 0\)"):
+        parse_series(pd.DataFrame({"t": t, "y": [1.0, 2.0, 4.0, 3.0]}), target="y", time_col="t")
+    [s] = parse_series(pd.DataFrame({"t": t[1:], "y": [2.0, 4.0, 3.0]}), target="y", time_col="t")
+    assert s.freq == "YS-JAN" and s.index[0].year == 1     # year 1 is Python's first: still read

@@ -35,6 +35,7 @@ import pandas as pd
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.registry import DatasetInfo, register_dataset
+from rnnkit.data.timeseries.frequency import refuse_before_year_one
 from rnnkit.data.timeseries.offsets import check_zone_offsets
 from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit._paths import user_path
@@ -215,6 +216,7 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
         raise ConfigError(f"dayfirst: expected None with date_format {date_format!r} (the format fixes the order "
                           f"of day and month), got {dayfirst}")
     if isinstance(values, pd.DatetimeIndex) or pd.api.types.is_datetime64_any_dtype(values):
+        refuse_before_year_one(pd.DatetimeIndex(values), what)
         return pd.DatetimeIndex(values), None
     if isinstance(getattr(values, "dtype", None), pd.PeriodDtype):     # statsmodels' and pandas' period data
         return pd.PeriodIndex(values).to_timestamp(how="start"), None
@@ -287,6 +289,7 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
     values = np.full(len(ser), np.datetime64("NaT"), dtype=stamps.dtype)   # the parsed unit: into nanoseconds,
     values[present] = stamps          # 1500-01-01 (seconds) wrapped around silently to 2084-07-20 23:34:33.709551616
     idx = pd.DatetimeIndex(values)
+    refuse_before_year_one(idx, what, ser.to_numpy())   # '-0' read by ISO 8601 as year 0 (session 25)
     return (idx.tz_localize("UTC").tz_convert(parsed.tz) if parsed.tz is not None else idx), fmt
 
 

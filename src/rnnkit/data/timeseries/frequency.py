@@ -17,7 +17,7 @@ from pandas.tseries.offsets import Tick
 from rnnkit.errors import DataError
 
 __all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
-           "refuse_sparse_grid"]
+           "refuse_sparse_grid", "refuse_before_year_one"]
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def _refuse_day_of_month(index: pd.DatetimeIndex, name: str) -> None:
 #: the most grid slots per timestamp given (and in all, below which any grid is built): beyond both, one
 #: mistyped date far from the others (9999-12-31 in an hourly log) made a grid of 70 million hours -- built,
 #: compared and, with --resample, interpolated, a 2 kB file ran for minutes
-_SLOTS_PER_STAMP, _SLOTS_ANYWAY = 100, 10 ** 6
+_SLOTS_PER_STAMP, _SLOTS_ANYWAY = 100, 10 ** 4
 
 
 def refuse_sparse_grid(index: pd.Index, slots: float, unit: str, name: str, series: str | None = None) -> None:
@@ -165,6 +165,19 @@ def refuse_sparse_grid(index: pd.Index, slots: float, unit: str, name: str, seri
     raise DataError(f"{name}: expected times that fill a grid of {unit} steps{where}, got {index.size} times spread "
                     f"over about {slots:.3g} steps ({index[0]} .. {index[-1]}); the widest gap is from {index[at - 1]} "
                     f"to {index[at]} (position {at}): a mistyped date? correct it or drop that row")
+
+
+def refuse_before_year_one(stamps: pd.DatetimeIndex, what: str, shown: Any = None) -> None:
+    """A DataError naming the first of ``stamps`` before year 1 (``shown``: the values as written, one per stamp;
+    the message names its data row) -- pandas reads ISO 8601's signed years, so a cell '-0' or '-5' in a column
+    of dates became year 0 or -5, and Python's dates (strftime: the frequency's name, every message's date)
+    start at year 1: a NotImplementedError from pandas' strftime, or a date silently misplaced."""
+    early = np.flatnonzero(np.asarray(stamps.year < 1, dtype=bool))    # NaT's year is NaN: not < 1
+    if early.size:
+        i = int(early[0])
+        got = f"{shown[i]!r} in data row {i + 1}" if shown is not None else f"{str(stamps[i])!r} at position {i}"
+        raise DataError(f"{what}: expected dates from year 1 on, got {got} (year {stamps[i].year}): a number or a "
+                        "signed year where a date belongs? (pandas reads ISO 8601's '-5' and '-0' as years)")
 
 
 def _grid_slots(index: pd.DatetimeIndex, freq: str) -> float:
@@ -195,6 +208,7 @@ def infer_frequency(index: Any, name: str = "time", series: str | None = None) -
         raise DataError(f"{name}: expected at least 2 timestamps to infer a frequency, got {index.size}")
     if index.hasnans:   # was pandas' OutOfBoundsTimedelta
         raise DataError(f"{name}: expected timestamps, got a missing one (NaT) at position {int(np.argmax(index.isna()))}")
+    refuse_before_year_one(index, name)
     if not index.is_monotonic_increasing or index.has_duplicates:   # unsorted gave '-2D', repeats a ZeroDivisionError
         bad = int(np.flatnonzero(np.diff(index.asi8) <= 0)[0]) + 1
         raise DataError(f"{name}: expected sorted, distinct timestamps, got {index[bad]} after {index[bad - 1]} "

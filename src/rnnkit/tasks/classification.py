@@ -47,7 +47,7 @@ from rnnkit.tasks.classify_counts import shared_counts
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_adversarial import adversarial_loss
-from rnnkit.tasks.classify_data import CaseHint, warn_conflicting_labels, warn_label_spellings
+from rnnkit.tasks.classify_data import check_training_classes, warn_conflicting_labels, warn_label_spellings
 from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's texts encoded once (the service, CLI)
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
@@ -56,6 +56,7 @@ from rnnkit.tasks.classify_refit import check_refit_fit, refit_network
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.classify_wide import WideNgrams, wide_order
+from rnnkit.tasks.task_parts import not_learned, warn_one_class
 from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_texts, classification_metrics, item_at, masked_pool, run_file, run_vocab,
 )
@@ -171,7 +172,7 @@ class TextClassifierNet(nn.Module):
         return logits if self.wide is None else logits + self.wide(ids, lengths)
 
 
-class TextClassifier(CaseHint, ClassifierTask):
+class TextClassifier(ClassifierTask):
     """A text classifier (the task contract of :mod:`rnnkit.tasks.base`): ``fit(texts, labels)`` (the
     network and the TF-IDF + logistic regression baseline), ``predict(texts)``, ``predict_proba(texts)``,
     ``evaluate(texts, labels)``, ``save(run_dir)`` / ``TextClassifier.load(run_dir)``."""
@@ -263,11 +264,7 @@ class TextClassifier(CaseHint, ClassifierTask):
         c = self.config
         t0 = time.perf_counter()
         texts, labels = train
-        if len(set(labels)) < 2:   # the random split took every text of the other classes (the data has two)
-            raise DataError(f"{self.target_name}: expected at least 2 classes in the training part, got only "
-                            f"{sorted(set(labels))}: the random validation split took every text of "
-                            f"{sorted(set(val[1] if val else ()) - set(labels))[:5]}; val_fraction=0 (CLI --val-fraction 0) trains "
-                            "on all, or another seed draws another split")
+        check_training_classes(labels, val[1] if val else (), what=self.target_name)   # the split took a class whole
         self.units = auto_units(texts) if c.tokenizer == "auto" else c.tokenizer
         self._linear = choose_units(texts) if self.units == "segmented" else None   # what "auto" reads there
         self.mix, self._mix_C, self._members = None, {}, {}
@@ -344,6 +341,7 @@ class TextClassifier(CaseHint, ClassifierTask):
             self.history["pretrained"] = {"used": rows is not None, "known_share": known, "rows": found}
         elif self._pretrained_missing:
             self.history["pretrained"] = {"used": False, "why": f"package {PACKAGE!r} not installed"}
+        self.history["learned"] = (fact := not_learned(runs[0]["epoch_log"], y)) is None   # as tsc's
         self.warn_lost_classes(labels, val, "text of", "the linear baselines, fitted on every training text, can")
         if c.combine and val_score is not None:
             self._choose_mix(train, val, t0)
@@ -351,6 +349,7 @@ class TextClassifier(CaseHint, ClassifierTask):
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}
         if c.refit:      # the network trained again on the fit part + validation (classify_refit)
             refit_network(self, lambda xs, ys, e: member(c.seed, [], (xs, ys), e), ids, y, val, t0)
+        warn_one_class(self, fact, texts, "text", "text classification")    # the symptom of 99:1 labels
 
     def _pretrained_units(self, texts: list[str]) -> tuple[WordPieces | None, float | None]:
         """The pretrained tokenizer when the network reads the pretrained table (``embeddings`` "minilm", or

@@ -42,7 +42,7 @@ from typing import Callable, Sequence
 from rnnkit.data.text import screen_spelling
 
 __all__ = ["warn_conflicting_labels", "held_out_copies", "warn_label_spellings", "warn_case_variants",
-           "warn_joined_labels", "warn_zero_padded", "warn_case_only", "CaseHint"]
+           "warn_joined_labels", "warn_zero_padded", "warn_case_only", "check_training_classes"]
 
 #: What joins the labels of a multi-label row written as one cell: MovieLens' genres ('Comedy|Drama'), a list
 #: written by pandas or a spreadsheet ('pos,neg', 'pos; neg').
@@ -129,17 +129,30 @@ def warn_case_only(gold: Sequence[str], classes: Sequence[str], place: Callable[
                       stacklevel=stacklevel)
 
 
-class CaseHint:
-    """A classifier's :meth:`check_known` that also warns of gold labels differing from a class by case alone
-    (:func:`warn_case_only`; the spelling checks of the base class run first)."""
+def check_training_classes(labels: Sequence[str], held: Sequence[str], split: str = "validation",
+                           zero: str = "val_fraction=0 (CLI --val-fraction 0)", seed: str = "seed",
+                           what: str = "labels") -> None:
+    """A DataError when the part a random ``split`` ("validation", "test") left to train on holds one class
+    (``labels``; ``held``: the labels it took), naming ``zero`` (the flag that holds nothing out); ``seed`` (the
+    flag drawing another split) is offered only where another split can leave two classes -- a training part of
+    two texts or more. Two texts of two classes held one out and said "another seed draws another split", which
+    none could.
 
-    def check_known(self, targets, checked: list) -> None:
-        super().check_known(targets, checked)  # type: ignore[misc]
-        if checked is not None and getattr(self, "labels", None) is not None:
-            from rnnkit.tasks.common import item_at
+    >>> check_training_classes(["neg"], ["pos"])
+    Traceback (most recent call last):
+    rnnkit.errors.DataError: labels: expected at least 2 classes in the training part, got only ['neg']: the \
+random validation split took every text of ['pos']; val_fraction=0 (CLI --val-fraction 0) trains on all (1 of \
+2 texts left to train on: no split leaves two classes)
+    """
+    kept = sorted(set(labels))
+    if len(kept) >= 2:
+        return
+    from rnnkit.errors import DataError
 
-            warn_case_only(checked, list(self.labels.tokens), lambda i: item_at(self.target_name, i, self.places),
-                           self.target_name, stacklevel=5)
+    again = f", or another {seed} draws another split" if len(labels) >= 2 else \
+        f" ({len(labels)} of {len(held) + len(labels)} texts left to train on: no split leaves two classes)"
+    raise DataError(f"{what}: expected at least 2 classes in the training part, got only {kept}: the random {split} "
+                    f"split took every text of {sorted(set(held) - set(kept))[:5]}; {zero} trains on all{again}")
 
 
 def warn_joined_labels(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels",

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
 
 from rnnkit._validate import is_bool, short_repr
 from rnnkit.errors import InputTypeError
 from rnnkit.tasks.runs import task_config
 from rnnkit.training.callbacks import Callback
 
-__all__ = ["check_baselines", "WallClock", "start_config", "task_repr", "check_config_kept"]
+__all__ = ["check_baselines", "WallClock", "start_config", "task_repr", "check_config_kept", "not_learned",
+           "not_learned_advice", "not_learned_message", "warn_one_class"]
 
 
 def check_baselines(baselines: Any) -> bool | dict[str, Any]:
@@ -106,3 +110,56 @@ def check_config_kept(task: Any) -> None:
                           f"how its network was trained), got one that changes {changed[:5]} ({name}: "
                           f"{short_repr(getattr(fitted, name))} -> {short_repr(getattr(task.config, name, None))}); "
                           "fit again to save with it, or set the fitted values back")
+
+
+def not_learned(epoch_log: list[dict], y: Sequence[int]) -> str | None:
+    """What shows the network did not learn, or ``None``: its best training loss never went below 0.95 x the
+    entropy of the training labels' frequencies -- the loss of guessing those frequencies for every series,
+    which is what a network that learned nothing predicts (the time-series and text classifiers both warn of it,
+    :func:`not_learned_message`). Found on sktime's ArrowHead (36 series: 60 epochs
+    of one or two batches, early-stopped at step 16 with the loss at ln 3; every test series one class,
+    accuracy 0.30 against 1-NN's 0.80), and on texts labelled 99:1 (session 25: every text the majority class, no
+    word said): the run looked like any other.
+
+    >>> not_learned([{"train_loss": 0.69, "step": 4}], [0, 1, 0, 1])
+    'its best training loss 0.690 after 4 optimizer steps is that of guessing the label frequencies (0.693)'
+    >>> not_learned([{"train_loss": 0.69}, {"train_loss": 0.30}], [0, 1, 0, 1]) is None
+    True
+    """
+    losses = [r["train_loss"] for r in epoch_log if isinstance(r.get("train_loss"), (int, float))]
+    p = np.bincount(np.asarray(y, dtype=np.int64)) / max(len(y), 1)
+    p = p[p > 0]
+    prior = float(-(p * np.log(p)).sum())
+    if not losses or prior <= 0 or min(losses) < 0.95 * prior:
+        return None
+    steps = max((r.get("step", 0) for r in epoch_log), default=0)
+    return (f"its best training loss {min(losses):.3f} after {steps} optimizer steps is that of guessing the "
+            f"label frequencies ({prior:.3f})")
+
+
+def not_learned_advice(section: str) -> str:
+    """What to do about a network that did not learn; ``section``: the heading of docs/tasks.md on its task."""
+    return (f"train longer (--epochs, --patience: a small training set has few batches an epoch), or see "
+            f"docs/tasks.md ({section})")
+
+
+def not_learned_message(task: str, fact: str, advice: str) -> str:
+    """The warning for a network that did not learn (``fact``: :func:`not_learned`'s) and predicts with it.
+
+    >>> not_learned_message("classify", "its loss ...", "train longer")[:63]
+    'classify: the network did not learn: its loss ...; its predicti'
+    """
+    return (f"{task}: the network did not learn: {fact}; its predictions are no better than the majority class. "
+            f"To fix it, {advice}")
+
+
+def warn_one_class(task: Any, fact: str | None, items: list, item: str, section: str) -> None:
+    """Warn, from a task's ``_fit`` (naming the caller of ``fit``), when its network did not learn (``fact``:
+    :func:`not_learned`'s) and the fitted classifier -- combination included -- predicts one class for every training
+    ``items``: texts labelled 99:1 were each given the majority class with no word said (session 25). The
+    predictions are computed only when the loss says the network did not learn: a healthy fit pays nothing. A
+    network whose loss stayed near the guess but whose predictions differ (one epoch of few texts) is not named."""
+    if fact is None or len(got := set(task.predict(items))) > 1:
+        return
+    warnings.warn(not_learned_message(task.name, f"{fact}, and it predicts {got.pop()!r} for every training {item}",
+                                      not_learned_advice(section)), stacklevel=4)

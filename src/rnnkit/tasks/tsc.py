@@ -45,6 +45,7 @@ from rnnkit._validate import check_number
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import ClassifierTask, check_baselines
 from rnnkit.tasks.runs import added_field
+from rnnkit.tasks.task_parts import not_learned, not_learned_advice, not_learned_message  # noqa: F401 (older imports)
 from rnnkit.tasks.common import (
     CELLS, POOLINGS, SequenceEncoder, accuracy, check_choice, check_labels, check_training, item_at, masked_pool,
     run_file, run_vocab,
@@ -181,29 +182,6 @@ TRANSPOSE = ("a series is (T, C), steps x channels; sktime's and aeon's (N, C, T
              "(a list of (C, T) series: x.T each)")
 
 
-def not_learned(epoch_log: list[dict], y: Sequence[int]) -> str | None:
-    """What shows the network did not learn, or ``None``: its best training loss never went below 0.95 x the
-    entropy of the training labels' frequencies -- the loss of guessing those frequencies for every series,
-    which is what a network that learned nothing predicts. Found on sktime's ArrowHead (36 series: 60 epochs
-    of one or two batches, early-stopped at step 16 with the loss at ln 3; every test series one class,
-    accuracy 0.30 against 1-NN's 0.80): the run looked like any other.
-
-    >>> not_learned([{"train_loss": 0.69, "step": 4}], [0, 1, 0, 1])
-    'its best training loss 0.690 after 4 optimizer steps is that of guessing the label frequencies (0.693)'
-    >>> not_learned([{"train_loss": 0.69}, {"train_loss": 0.30}], [0, 1, 0, 1]) is None
-    True
-    """
-    losses = [r["train_loss"] for r in epoch_log if isinstance(r.get("train_loss"), (int, float))]
-    p = np.bincount(np.asarray(y, dtype=np.int64)) / max(len(y), 1)
-    p = p[p > 0]
-    prior = float(-(p * np.log(p)).sum())
-    if not losses or prior <= 0 or min(losses) < 0.95 * prior:
-        return None
-    steps = max((r.get("step", 0) for r in epoch_log), default=0)
-    return (f"its best training loss {min(losses):.3f} after {steps} optimizer steps is that of guessing the "
-            f"label frequencies ({prior:.3f})")
-
-
 def not_learned_warning(fact: str, auto: dict | None) -> str:
     """The warning for a network that did not learn (``fact``: :func:`not_learned`'s); ``auto``:
     ``history["auto"]``, when ``model="auto"`` ran its choice -- a run that predicts with 1-NN says so
@@ -213,15 +191,13 @@ def not_learned_warning(fact: str, auto: dict | None) -> str:
     ...     "1nn_euclidean": 0.9}})[:98]
     "tsc: the network did not learn (its loss ...), so model='auto' predicts with 1-NN Euclidean (valid"
     """
-    advice = ("train longer (--epochs, --patience: a small training set has few batches an epoch), or see "
-              "docs/tasks.md (time-series classification)")
+    advice = not_learned_advice("time-series classification")
     if auto is not None and auto.get("chose") == "1nn_euclidean":
         acc = auto["val_accuracy"]
         return (f"{TASK}: the network did not learn ({fact}), so model='auto' predicts with 1-NN Euclidean "
                 f"(validation accuracy: 1-NN {acc['1nn_euclidean']:.3f}, network {acc['network']:.3f}); to use "
                 f"the network, {advice}")
-    return (f"{TASK}: the network did not learn: {fact}; its predictions are no better than the majority class. "
-            f"To fix it, {advice}")
+    return not_learned_message(TASK, fact, advice)
 
 
 def _channel_scaler(X: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

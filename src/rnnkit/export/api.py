@@ -23,8 +23,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit._io import (atomic_write_bytes, atomic_write_json, check_folder_path, not_a_file_reason, read_json,
-                        sha256_bytes, sha256_file)
+from rnnkit._io import _fsync_dir, check_folder_path, not_a_file_reason, read_json, sha256_bytes, sha256_file
+from rnnkit._oserrors import naming
 from rnnkit._paths import expand_user
 from rnnkit._validate import check_bool, check_choice, check_int, is_real
 from rnnkit._version import __version__
@@ -242,10 +242,13 @@ def _verify_export_file(path: str | os.PathLike, format: str) -> tuple[Any, byte
     again by its path, so a file replaced between the check and the load (a new export written there) ran
     unchecked -- the other model, fed by the first one's description."""
     path = Path(path)
+    side = path.with_name(path.name + ".json")
     if not path.is_file():
         # '(no such file)' for a folder, a pipe or a broken link too: the reason is said as it is
-        raise CheckpointError(f"path: expected an exported model file, got {str(path)!r} ({not_a_file_reason(path)})")
-    side = path.with_name(path.name + ".json")
+        half = f"; {side.name} describes it: an export interrupted between its two files? export again" \
+            if side.is_file() and not path.exists() else ""
+        raise CheckpointError(f"path: expected an exported model file, got {str(path)!r} ({not_a_file_reason(path)})"
+                              + half)
     if not side.is_file() and path.is_symlink():   # a link (latest.onnx -> v3/model.onnx): the description is
         target = path.resolve()                     # beside the file itself; the link was run unchecked, unverified
         side = target.with_name(target.name + ".json")
@@ -265,7 +268,8 @@ def _verify_export_file(path: str | os.PathLike, format: str) -> tuple[Any, byte
                                   f"({e.strerror or e})") from None
         if (got := sha256_bytes(data)) != want:
             raise CheckpointError(f"path: expected the file {side.name} describes (sha256 {want[:16]}...), got sha256 "
-                                  f"{got[:16]}... in {str(path)!r} (edited, truncated or replaced since the export)")
+                                  f"{got[:16]}... in {str(path)!r} (edited, truncated or replaced since the export, or "
+                                  "an export interrupted between its two files: export again)")
     return (info.get("inputs") if isinstance(info, dict) else None), data
 
 
@@ -390,17 +394,13 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
     if worst is not None and worst > atol:
         raise ParityError(f"{path.name}: expected outputs within {atol:g} of the original model, got a "
                           f"difference of {worst:.3g} ({_worst_row(parity)})")
-    # the description of a model exported here before goes first: a crash between the two writes leaves a new
-    # model without one, never beside the old one's inputs, classes and scales (fed to the new graph silently)
-    path.with_name(path.name + ".json").unlink(missing_ok=True)
-    atomic_write_bytes(path, data)
     inputs = [s.to_dict() for s in spec.inputs]
     if ex:   # the example's shape is one instance: say which axes the traced program left free
         for row, shape in zip(inputs, traced_shapes(program)):
             row["shape"] = shape
     result = ExportResult(path, format, inputs, list(spec.output_names), parity, worst, time.perf_counter() - t0,
                           spec.meta)
-    _write_sidecar(path, result, example=ex, sha256=sha256_bytes(data))
+    _write_pair(path, data, _sidecar(path, result, example=ex, sha256=sha256_bytes(data)))
     return result
 
 
@@ -501,9 +501,38 @@ def _worst_row(parity: list[dict[str, Any]]) -> str:
     return f"output {name!r} at batch {row['batch']}, time {row['time']}"
 
 
-def _write_sidecar(path: Path, result: ExportResult, example: bool = False, sha256: str | None = None) -> None:
+def _sidecar(path: Path, result: ExportResult, example: bool = False, sha256: str | None = None) -> bytes:
+    """The bytes of ``FILE.json``, the description of the model written at ``path``."""
     info = {k: v for k, v in result.to_dict().items() if k != "path"}
     info.update(file=path.name, sha256=sha256, rnnkit_version=__version__, torch_version=torch.__version__,
                 dynamic_axes="as each input's shape says ('dynamic': any size)" if example else ["batch", "time"],
                 example_size=None if example else list(EXAMPLE_SIZE))
-    atomic_write_json(path.with_name(path.name + ".json"), json.loads(json.dumps(info, default=str)))
+    return (json.dumps(json.loads(json.dumps(info, default=str)), indent=1, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _write_pair(path: Path, data: bytes, description: bytes) -> None:
+    """Write the model ``data`` at ``path`` and ``description`` at ``FILE.json`` as one pair: both are written whole
+    to temporary files beside them (fsynced) before either is renamed into place, the description first. A full disk
+    or a kill while writing leaves the earlier pair as it was; between the two renames (no data written there) it
+    leaves the new description beside the earlier model or none, which :func:`load_runner` refuses by the sha256 the
+    description records. The model was renamed first, after the old description was removed: a full disk at the
+    description left a model with none (loaded unverified) and the earlier export lost."""
+    import uuid
+
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for final, blob in ((path.with_name(path.name + ".json"), description), (path, data)):
+            short = final.name.encode("utf-8", "surrogateescape")[:100].decode("utf-8", "ignore")
+            staged.append((final.with_name(f".tmp-{short}-{uuid.uuid4().hex[:8]}"), final))
+            with naming(final), open(staged[-1][0], "wb") as f:    # a write's ENOSPC names the file
+                f.write(blob)
+                f.flush()
+                os.fsync(f.fileno())
+            if final.is_file():    # a file replaced keeps its permission bits, as _io's atomic writes keep them
+                os.chmod(staged[-1][0], os.stat(final).st_mode & 0o7777)
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import Tensor
@@ -19,7 +20,7 @@ from rnnkit.diagnostics import plot_gradient_flow, summarize_gradient_flow
 from rnnkit.errors import ConfigError
 from rnnkit.experiments.tasks import EXPERIMENTS, ExperimentSpec
 
-__all__ = ["write_run", "plot_comparison", "summarize", "format_table", "flow_json", "write_json"]
+__all__ = ["write_run", "plot_comparison", "summarize", "format_table", "flow_json", "write_json", "keep_earlier"]
 
 
 def flow_json(flows: dict[str, dict[str, Tensor]]) -> dict:
@@ -83,6 +84,21 @@ def check_out_folder(out: str | os.PathLike, names: tuple[str, ...] = RUN_FILES)
         raise ConfigError(f"out: expected a new folder or one an experiment wrote, got {str(out)!r} holding a "
                           f"{names[0]} that no experiment wrote (it would be replaced, with {list(names[1:])}): "
                           "choose another folder")
+
+
+def keep_earlier(folder: str | os.PathLike, files: list[str], save: Callable[[], Any]) -> Any:
+    """``save()`` writing ``files`` (paths relative to ``folder``: ``result.json``, ``gru/curve.png``...) over the
+    results of an earlier run there, the earlier files kept whole until the new ones are: moved aside and put back
+    when the save fails or is killed (:func:`rnnkit.tasks.forecasting.save_backup.kept`, as every task's save). A
+    full disk at ``gradflow.png`` left the new ``curve.png`` beside the earlier ``result.json`` and ``gradflow.png``,
+    and one in a comparison's last files new cell folders beside the earlier ``compare.json``. Returns what
+    ``save`` returned."""
+    from rnnkit.tasks.forecasting.save_backup import kept
+
+    folder = Path(folder)
+    tops = sorted({Path(f).parts[0] for f in files})
+    return kept(folder, save, lambda f: {f / rel for rel in files},
+                re.compile("|".join(re.escape(t) for t in tops)))
 
 
 def write_run(folder: Path, result: dict, flows: dict, spec: ExperimentSpec) -> dict:

@@ -28,8 +28,8 @@ from rnnkit.diagnostics import GradFlowRecorder
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.experiments.config import ExperimentConfig, check_cells, resolve_config, resolve_configs
 from rnnkit.experiments.models import _spec, build_model, compare_cells, has_keep_gate
-from rnnkit.experiments.report import (COMPARE_FILES, check_out_folder, flow_json, format_table, plot_comparison,
-                                      summarize, write_json, write_run)
+from rnnkit.experiments.report import (COMPARE_FILES, RUN_FILES, check_out_folder, flow_json, format_table,
+                                      keep_earlier, plot_comparison, summarize, write_json, write_run)
 from rnnkit.experiments.tasks import EXPERIMENTS, ExperimentSpec, Stream, Task, device_of
 from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer, seed_everything
 
@@ -121,6 +121,14 @@ def run_config(cfg: ExperimentConfig, out: str | os.PathLike | None = None) -> d
     if out is not None:   # a file or an unwritable folder was a raw OSError after the whole training
         out = check_folder_path(out, "out")   # '~/x' expanded (rnnkit._paths)
         check_out_folder(out)
+    result, flows, spec = _run(cfg)
+    if out is not None:   # the earlier run's files whole until these are (report.keep_earlier)
+        result["files"] = keep_earlier(out, list(RUN_FILES), lambda: write_run(Path(out), result, flows, spec))
+    return result
+
+
+def _run(cfg: ExperimentConfig) -> tuple[dict, dict, ExperimentSpec]:
+    """Train a resolved config: ``(result, the gradient flows, the experiment)``, nothing written."""
     spec = EXPERIMENTS[cfg.experiment]
     task = spec.build(cfg)
     bi = cfg.experiment == "bidirectional"
@@ -156,9 +164,7 @@ def run_config(cfg: ExperimentConfig, out: str | os.PathLike | None = None) -> d
         **extra,
         "config": cfg.to_dict(),
     }
-    if out is not None:
-        result["files"] = write_run(Path(out), result, main["flows"], spec)
-    return result
+    return result, main["flows"], spec
 
 
 def compare(name: str, cells: list[str] | None = None, length: int | None = None, steps: int | None = None,
@@ -185,13 +191,13 @@ def compare(name: str, cells: list[str] | None = None, length: int | None = None
         check_out_folder(out, COMPARE_FILES)
         for cfg in cfgs:
             check_out_folder(Path(out) / cfg.cell)
-    results, errors = [], {}
+    runs, errors = [], {}
     for cfg in cfgs:
-        sub = None if out is None else Path(out) / cfg.cell
         try:
-            results.append(run_config(cfg, sub))
+            runs.append(_run(resolve_config(**cfg.to_dict())))
         except (RuntimeError, FloatingPointError, ValueError) as e:   # e.g. NonFiniteLossError, a broken variant
             errors[cfg.cell] = f"{type(e).__name__}: {e}"
+    results = [r for r, _, _ in runs]
     first = cfgs[0]
     summary = summarize(results, errors, experiment=name, length=first.length, seed=seed, device=first.device)
     summary["cells"] = cells
@@ -200,7 +206,13 @@ def compare(name: str, cells: list[str] | None = None, length: int | None = None
                               "no_such_gate": [c.cell for c in cfgs if not has_keep_gate(c.cell)]}
     summary["table"] = format_table(summary)
     summary["results"] = results
-    if out is not None and results:
-        summary["files"] = plot_comparison(results, out)
-        write_json(Path(summary["files"]["json"]), summary)
+    if out is not None and results:     # every file written once all cells ran, the earlier ones whole until then
+
+        def save() -> dict:
+            for result, flows, spec in runs:
+                result["files"] = write_run(Path(out) / result["cell"], result, flows, spec)
+            summary["files"] = plot_comparison(results, out)
+            write_json(Path(summary["files"]["json"]), summary)
+            return summary["files"]
+        keep_earlier(out, list(COMPARE_FILES) + [f"{r['cell']}/{n}" for r in results for n in RUN_FILES], save)
     return summary

@@ -116,6 +116,9 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+THREADS_BEFORE: list[int] = []   # torch's thread count before each set_threads (cli.main restores the first)
+
+
 def set_threads(args: argparse.Namespace) -> None:
     """Apply ``--threads`` (``torch.set_num_threads``); a value below 1, or above the threads this process
     could start (:func:`max_threads`), is a usage error. More threads than :func:`usable_cpus` are applied as
@@ -139,6 +142,7 @@ def set_threads(args: argparse.Namespace) -> None:
         # a warning, so the command's one-line format names it ('rnnkit CMD: warning: ...', training.md)
         warnings.warn(f"--threads {n} is more than the {cpus} CPU(s) this process may use; the threads will share "
                       f"them (usually slower than --threads {cpus})", RuntimeWarning, stacklevel=2)
+    THREADS_BEFORE.append(torch.get_num_threads())   # main() puts the first back: a host's count is its own
     torch.set_num_threads(n)
 
 

@@ -20,7 +20,8 @@ from contextlib import nullcontext
 
 from rnnkit._version import __version__
 from rnnkit.cli.argv_bytes import argv_bytes_hint
-from rnnkit.cli.common import Parser, UsageError, apply_config, flag_message, one_line_warnings, print_result
+from rnnkit.cli.common import (THREADS_BEFORE, Parser, UsageError, apply_config, flag_message, one_line_warnings,
+                               print_result)
 from rnnkit.cli.stdout_text import standard_streams
 from rnnkit.errors import ConfigError
 
@@ -98,19 +99,29 @@ def _catch_sigterm():
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error, 130 interrupted, 143 terminated)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    broken = parser.get_default("_unavailable")
-    if argv and argv[0] in broken:  # whatever flags follow, say why the command cannot run
-        print(f"rnnkit {argv[0]}: error: {broken[argv[0]]}", file=sys.stderr)
-        return 1
+    previous = _catch_sigterm()   # from the start: the commands' imports (torch, pandas) take seconds
     try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    finally:   # a host program calling main() (a notebook, another CLI, a test) gets its process back as it was
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str]) -> int:
+    try:   # a Ctrl-C while the commands' modules load (a second or more) was a 20-line traceback from inside torch
+        parser = build_parser()
+        broken = parser.get_default("_unavailable")
+        if argv and argv[0] in broken:  # whatever flags follow, say why the command cannot run
+            print(f"rnnkit {argv[0]}: error: {broken[argv[0]]}", file=sys.stderr)
+            return 1
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(e.code or 0) if not isinstance(e.code, str) else 2
+    except KeyboardInterrupt as e:
+        return _stopped("rnnkit", e)
     debug = getattr(args, "debug", False)
-    standard_streams(args.command)     # 2>&-: not into stdout; an ASCII/Latin-1 stdout: 'café' escaped, said
-    previous = _catch_sigterm()
+    restore_streams = standard_streams(args.command)   # 2>&-: not into stdout; ASCII stdout: 'café' escaped, said
+    del THREADS_BEFORE[:]
     try:
         sub_argv = argv[argv.index(args.command) + 1:]
         apply_config(args._parser, args, sub_argv, root=parser, full_argv=argv)
@@ -133,9 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rnnkit {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
-        terminated = isinstance(e, Terminated)
-        print(f"rnnkit {args.command}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
-        return 143 if terminated else 130
+        return _stopped(f"rnnkit {args.command}", e)
     except Exception as e:  # runtime error: one line unless --debug
         if debug:
             traceback.print_exc()
@@ -143,8 +152,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rnnkit {args.command}: error: {type(e).__name__}: {message}", file=sys.stderr)
         return 1
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        _restore_threads()
+        restore_streams()
+
+
+def _stopped(prog: str, e: KeyboardInterrupt) -> int:
+    """The one line of a command stopped by Ctrl-C (130) or SIGTERM (143), as shells report them."""
+    terminated = isinstance(e, Terminated)
+    print(f"{prog}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+    return 143 if terminated else 130
+
+
+def _restore_threads() -> None:
+    """torch's thread count back to what it was before the command's ``--threads`` (1 unless asked: a host's
+    torch ran on one thread after any command)."""
+    if THREADS_BEFORE:
+        import torch
+
+        torch.set_num_threads(THREADS_BEFORE[0])
+        del THREADS_BEFORE[:]
 
 
 def _stdout_to_devnull() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import os
 import sys
+from collections.abc import Callable
 
 HANDLER = "rnnkit-stdout"
 #: encodings that write every character (nothing to escape: stdout is left alone)
@@ -46,16 +47,35 @@ def _escape(error: UnicodeError):
 codecs.register_error(HANDLER, _escape)
 
 
-def standard_streams(command: str) -> None:
+def standard_streams(command: str) -> Callable[[], None]:
     """A closed stderr to ``os.devnull`` (not to stdout); a closed stdin (``<&-``) reads as ``os.devnull`` (an empty
     input, refused naming the argument: ``--csv -`` failed a bare AttributeError); then
-    :func:`escape_unencodable_stdout`."""
+    :func:`escape_unencodable_stdout`. Returns the function that puts ``sys.stdin``, ``sys.stderr`` and stdout's
+    error handler back as they were: ``rnnkit.cli.main.main()`` called from a host program (a notebook, another
+    CLI, a test) left the host's ``sys.stdout`` escaping for good (session 25). The descriptors 0-2 held on
+    ``os.devnull`` (:func:`hold_closed_descriptors`) stay held: a closed standard descriptor is a hazard to the
+    host as much as to rnnkit."""
     hold_closed_descriptors()
+    opened = {}
     if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w", encoding="utf-8")   # noqa: SIM115 - the process's stderr from now on
+        sys.stderr = opened["stderr"] = open(os.devnull, "w", encoding="utf-8")   # noqa: SIM115 - until restore()
     if sys.stdin is None:
-        sys.stdin = open(os.devnull, encoding="utf-8")   # noqa: SIM115 - the process's stdin from now on
-    escape_unencodable_stdout(command)
+        sys.stdin = opened["stdin"] = open(os.devnull, encoding="utf-8")   # noqa: SIM115 - until restore()
+    out = sys.stdout
+    before = escape_unencodable_stdout(command)
+
+    def restore() -> None:
+        for name, file in opened.items():
+            if getattr(sys, name) is file:   # not replaced by the host since
+                setattr(sys, name, None)
+            file.close()
+        if before is not None and sys.stdout is out and getattr(out, "errors", None) == HANDLER:
+            try:
+                out.reconfigure(errors=before)
+            except (ValueError, OSError):   # closed (or its pipe broken) since: nothing to write through it
+                pass
+
+    return restore
 
 
 def hold_closed_descriptors() -> None:
@@ -73,19 +93,21 @@ def hold_closed_descriptors() -> None:
                 os.close(null)
 
 
-def escape_unencodable_stdout(command: str) -> None:
+def escape_unencodable_stdout(command: str) -> str | None:
     """Make ``sys.stdout`` escape what its encoding cannot write (see the module's docstring); nothing when
     it writes every character, is not a text stream that can be reconfigured (captured by a test, a notebook's
-    own stream) or already uses a handler other than ``strict`` / ``surrogateescape``."""
+    own stream) or already uses a handler other than ``strict`` / ``surrogateescape``. Returns the error handler
+    it replaced (``None``: stdout left as it was)."""
     _state["command"] = command
     out = sys.stdout
     errors = getattr(out, "errors", None)
     if errors == HANDLER or errors not in ("strict", "surrogateescape") or not hasattr(out, "reconfigure"):
-        return
+        return None
     try:
         if codecs.lookup(out.encoding).name in _WHOLE:
-            return
+            return None
         out.reconfigure(errors=HANDLER)
     except (LookupError, TypeError, ValueError, AttributeError, OSError):   # an odd stream: left as it is
-        return
+        return None
     _state["before"], _state["told"] = errors, False
+    return errors

@@ -14,7 +14,9 @@ save would otherwise create a folder literally named ``~nosuchuser`` (a typo of 
 caller, never where it was meant), and a load would say "not found" of a path the user reads as a home. A folder
 so named is reached as ``./~nosuchuser/x``; such a path (a first part that is a literal ``~name``) comes back
 absolute, so that no later ``Path(...)`` -- which drops the ``./`` -- reads it as a home again. Only a leading
-``~`` counts (``runs/~x`` is a plain name), as in the shell. Nothing here imports torch or another rnnkit module but :mod:`rnnkit.errors`.
+``~`` counts (``runs/~x`` is a plain name), as in the shell. ``HOME`` set empty (or relative) is refused for ``~``
+(Python, pandas and the shell read ``HOME=""`` as the root folder: ``~/runs/x`` was written to ``/runs/x``);
+with HOME unset, ``~`` is the password entry's home, as in Python. Nothing here imports torch or another rnnkit module but :mod:`rnnkit.errors`.
 
 >>> import os
 >>> expand_user("~/runs/x") == os.path.join(os.path.expanduser("~"), "runs/x")
@@ -58,6 +60,7 @@ def expand_user(path: Any, name: str = "path", strict: bool = False, what: str =
     if not isinstance(text, str) or "~" not in text:
         return path
     if text.startswith("~"):
+        _check_home(text, name)
         expanded = os.path.expanduser(text)
         if expanded != text:
             if os.path.lexists(text):   # './~/runs/x': where rnnkit before session 24 wrote '~/runs/x'
@@ -77,6 +80,17 @@ def expand_user(path: Any, name: str = "path", strict: bool = False, what: str =
     # Path(...) -- which drops './' -- turns it into a '~x' read as a home again
     absolute = os.path.join(os.getcwd(), text)
     return Path(absolute) if isinstance(path, PurePath) else absolute
+
+
+def _check_home(text: str, name: str) -> None:
+    """A ``~`` (not ``~user``) with ``HOME`` set empty or relative is a ConfigError naming ``name``: Python's
+    ``expanduser`` (and so pandas, and a shell) reads ``HOME=""`` as the root folder (``'~/runs/x'`` -> ``'/runs/x'``)
+    and a relative HOME as a folder under the working one -- neither a home. HOME unset: the password entry's."""
+    home = os.environ.get("HOME")
+    if home is None or text.split(os.sep, 1)[0] != "~" or os.path.isabs(home):
+        return
+    raise ConfigError(f"{name}: expected a path, got {text!r} (HOME is {home!r}, not an absolute folder: '~' would "
+                      f"be {os.path.expanduser('~')!r}; set HOME to your home folder, or give the path without '~')")
 
 
 def user_path(path: Any, name: str = "path", what: str = "a path", file: bool = False) -> Path:

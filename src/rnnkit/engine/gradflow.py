@@ -89,6 +89,10 @@ class GradFlowRecorder:
         self.lengths.clear()
 
     def _add(self, tag, norms: Tensor, lengths: Tensor | None = None, owner: Any = None) -> None:
+        if norms.dim() == 2 and norms.shape[1] == 0:
+            # a batch of no sequence has no gradient flow: its (T, 0) record was refused by the summary
+            # (ShapeError 'B >= 1') and kept apart as '<tag>#2' from the next batch's records
+            return
         key = tag if tag is not None else f"unnamed{len(self.norms)}"
         norms = norms.detach().cpu()
         k = 1

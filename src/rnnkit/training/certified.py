@@ -26,7 +26,7 @@ from rnnkit._io import DIGESTS_FILE, _fsync_dir, atomic_write_json, folder_lock,
 from rnnkit._oserrors import naming
 from rnnkit.errors import CheckpointError
 
-__all__ = ["JOURNAL", "replace_certified", "finish_replace", "fit_holds", "writing"]
+__all__ = ["JOURNAL", "replace_certified", "finish_replace", "fit_holds", "writing", "relocate"]
 
 JOURNAL = ".replacing.json"
 _STAGED = ".tmp-new-"
@@ -133,3 +133,15 @@ def finish_replace(folder: str | os.PathLike) -> None:
     write_digests(folder, list(record["files"]), merge=True, expected=record["files"])
     journal.unlink(missing_ok=True)
     _fsync_dir(folder)
+
+
+def relocate(src: Path, dst: Path, sync: bool = True) -> Path:
+    """Move ``src`` to ``dst`` in one rename, ``dst``'s folder made if missing and (``sync``) fsynced; returns ``dst``.
+    How a save over earlier files moves them aside and puts them back when it fails or was killed -- a checkpoint
+    folder (:func:`rnnkit.training.checkpoint.save_checkpoint` / ``_put_back``) and a saved run's files
+    (:mod:`rnnkit.tasks.forecasting.save_backup`): one idea, written once (session 25)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(src, dst)
+    if sync:
+        _fsync_dir(dst.parent)
+    return dst

@@ -64,6 +64,7 @@ from rnnkit._oserrors import with_name
 from rnnkit._paths import expand_user, user_path
 from rnnkit._validate import is_int
 from rnnkit.errors import CheckpointError
+from rnnkit.training.certified import finish_replace, relocate, replace_certified
 from rnnkit.training.config import SCHEMA_VERSION
 from rnnkit._io import (  # re-exported (see __all__); _fsync_dir is used here
     DIGESTS_FILE,
@@ -245,9 +246,7 @@ def save_checkpoint(run_dir: str | os.PathLike, *, step: int, model_state: dict[
             # kill there leaves the old copy complete under .tmp-old-*, where latest_checkpoint and the next
             # save find it (_moved_aside). It is deleted only once the new one is in place (before, it was
             # deleted first: a kill then left latest.json pointing at nothing and no checkpoint to resume).
-            old = root / f"{_OLD_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
-            os.replace(final, old)
-            _fsync_dir(root)
+            old = relocate(final, root / f"{_OLD_PREFIX}{name}-{uuid.uuid4().hex[:8]}")
         os.replace(tmp, final)
         _fsync_dir(root)
     except OSError as e:
@@ -326,9 +325,7 @@ def _put_back(root: Path, name: Any) -> Path | None:
     returns its path then, else ``None``. An OSError (a read-only folder) propagates."""
     if not (isinstance(name, str) and _NAME.match(name)) or (aside := _moved_aside(root, name)) is None:
         return None
-    os.replace(aside, root / name)
-    _fsync_dir(root)
-    return root / name
+    return relocate(aside, root / name)
 
 
 def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
@@ -399,8 +396,6 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
 def save_weights(model: nn.Module | dict[str, Tensor], path: str | os.PathLike) -> Path:
     """Write a module's ``state_dict`` (or a name -> tensor dict) to a safetensors file atomically and
     record its sha256 in the folder's ``digests.json`` (other entries of that map are kept)."""
-    from rnnkit.training.certified import replace_certified
-
     sd = model.state_dict() if isinstance(model, nn.Module) else model
     path = user_path(path, file=True)   # '~/x' expanded; bytes, 'x.safetensors/' refused (rnnkit._paths)
     # the file and its digest replaced so that the folder verifies at every moment (the old file or the new):
@@ -439,8 +434,6 @@ def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     The file (and every other file listed there) is first checked against the folder's ``digests.json``:
     a modified file, or a file without a recorded digest, is a CheckpointError.
     """
-    from rnnkit.training.certified import finish_replace
-
     path = user_path(path, file=True)   # '~/x' expanded; bytes, 'x.safetensors/' refused (rnnkit._paths)
     try:   # a replacement interrupted after its commit point is completed first (training.certified)
         finish_replace(path.parent)

@@ -29,6 +29,7 @@ from typing import Any, Callable
 from rnnkit._io import _fsync_dir, atomic_write_json, folder_lock, read_json
 from rnnkit._oserrors import naming
 from rnnkit.errors import CheckpointError
+from rnnkit.training.certified import _OWNED, finish_replace, relocate
 
 __all__ = ["RECORD", "kept", "begin", "commit", "roll_back", "recover"]
 
@@ -60,8 +61,6 @@ def kept(folder: Path, save: Callable[[], Any], listed: Callable[[Path], set[Pat
 def begin(folder: Path, listed: Callable[[Path], set[Path]], names: re.Pattern) -> dict | None:
     """Move the files of the run saved in ``folder`` aside before a save over it; returns the record (``None`` when no
     run is saved there: nothing to keep). An OSError (no space for the record) leaves the folder as it was."""
-    from rnnkit.training.certified import finish_replace
-
     if (folder / RECORD).is_file():  # a save killed here earlier: its run first
         roll_back(folder, _read_record(folder))
     finish_replace(folder)           # a certified replacement interrupted after its commit point: the run it made
@@ -74,9 +73,7 @@ def begin(folder: Path, listed: Callable[[Path], set[Path]], names: re.Pattern) 
     try:
         atomic_write_json(folder / RECORD, record)     # first: a kill from here on is rolled back
         for rel in old:
-            dst = folder / backup / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(folder / rel, dst)
+            relocate(folder / rel, folder / backup / rel, sync=False)
         _fsync_dir(folder)
     except BaseException:
         try:
@@ -107,10 +104,8 @@ def roll_back(folder: Path, record: dict) -> None:
     top of ``folder`` (those the record's ``names`` matches), then the record."""
     backup = folder / record["backup"]
     for rel in record["files"]:
-        src = backup / rel
-        if src.is_file():
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, folder / rel)
+        if (backup / rel).is_file():
+            relocate(backup / rel, folder / rel, sync=False)
     held = set(record["held"]) | {RECORD}
     for name in set(os.listdir(folder)) - held:
         if re.fullmatch(record["names"], name) or name.startswith(".tmp-"):
@@ -153,8 +148,6 @@ def _remove_stale_backups(folder: Path) -> None:
 def recover(folder: str | os.PathLike) -> None:
     """Roll back a save that was killed in ``folder`` (its record is there), under the folder's exclusive lock; a
     folder that cannot be put back (read-only) is a CheckpointError naming it. Nothing to do without a record."""
-    from rnnkit.training.certified import _OWNED
-
     folder = Path(folder)
     if not (folder / RECORD).is_file():
         if any(folder.glob(_BACKUP + "*")) or any(folder.glob(f".tmp-{RECORD}-*")):    # a save killed after its commit point: its old files, unless a save

@@ -113,3 +113,20 @@ def test_tsc_evaluate_says_why_a_gold_label_differing_by_case_alone_is_unseen():
     assert str(said[0].message).startswith("y: 6 gold item(s) carry 1 label(s) that no class of the run has but one "
                                            "written in another letter case, e.g. 'A' (y[0]) for the class 'a'")
     assert m["unseen_labels"] == 6       # still scored as errors: case is significant
+
+
+def test_tsc_fitted_again_on_series_of_other_channels_fits_them():
+    """sklearn's refit: fit on new data starts afresh. A second fit on 2-channel series was refused with the first
+    fit's 'X[0]: expected 1 channels, got 2' (fails at 77ec123); predictions then follow the new fit's channels."""
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    rng = np.random.default_rng(1)
+    clf = TimeSeriesClassifier(TSCConfig(model="rnn", epochs=1, hidden_size=4, progress=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # 'did not learn': one epoch
+        clf.fit([rng.normal(size=(8, 1)).astype("float32") for _ in range(6)], ["a", "b"] * 3, baselines=False)
+        two = [rng.normal(size=(8, 2)).astype("float32") + i % 2 for i in range(6)]
+        clf.fit(two, ["c", "d"] * 3, [two[0]], ["c"], baselines=False)
+    assert clf.classes == ["c", "d"] and len(clf.predict(two)) == 6
+    with pytest.raises(DataError, match=r"^X\[0\]: expected 2 channels, got 1"):
+        clf.predict([np.zeros((8, 1), "float32")])

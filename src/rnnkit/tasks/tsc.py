@@ -27,6 +27,7 @@ always uses the network). The resolved values are what the run folder's config.j
 
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import asdict, dataclass, replace
 from types import SimpleNamespace
@@ -338,6 +339,7 @@ class TimeSeriesClassifier(ClassifierTask):
     config_class = TSCConfig
     input_name, target_name, one_target = "X", "y", "one label per series"
     baseline_types = {"1nn_euclidean": OneNNEuclidean}
+    _fitting: int | None = None     # the thread running this classifier's fit (check_inputs)
 
     def __init__(self, config: TSCConfig | None = None) -> None:
         super().__init__(config)
@@ -355,8 +357,12 @@ class TimeSeriesClassifier(ClassifierTask):
         baselines = check_baselines(baselines)   # np.True_ is True is false
         self._may_use_1nn = baselines is True or (isinstance(baselines, dict) and isinstance(
             baselines.get("1nn_euclidean"), OneNNEuclidean))
-        return super().fit(inputs, targets, val_inputs, val_targets, baselines=baselines, callbacks=callbacks,
-                           places=places, checkpoint_dir=checkpoint_dir, resume=resume)
+        self._fitting = threading.get_ident()   # check_inputs: the data's channels, not an earlier fit's
+        try:
+            return super().fit(inputs, targets, val_inputs, val_targets, baselines=baselines, callbacks=callbacks,
+                               places=places, checkpoint_dir=checkpoint_dir, resume=resume)
+        finally:
+            self._fitting = None
 
     def validation_split(self, inputs: list, targets: list | None) -> tuple[tuple, tuple | None]:
         if self.config.model == "auto":   # a split the choice can rest on (tsc_auto.auto_val_fraction)
@@ -386,8 +392,10 @@ class TimeSeriesClassifier(ClassifierTask):
             check_1nn_memory(inputs, self.input_name, self.places)   # the places of the data fit was given
 
     def check_inputs(self, inputs: Any, what: str) -> list[np.ndarray]:
-        return check_series(inputs, what, channels=None if self.mean is None else len(self.mean),
-                            places=self.places_of(what))
+        """The series as arrays; outside a fit of this thread, with the fitted channels. A second fit on data of
+        other channels (sklearn's refit) was refused with the first fit's 'expected 1 channels, got 2'."""
+        fitted = self.mean is not None and self._fitting != threading.get_ident()
+        return check_series(inputs, what, channels=len(self.mean) if fitted else None, places=self.places_of(what))
 
     def _prepare(self, X: list[np.ndarray]) -> list[np.ndarray]:
         X = limit_length(X, self.config.max_len, self.config.on_long, what="series")

@@ -122,11 +122,21 @@ class MinimalRNN(StackedLayer):
         """The initial state ``(L*D, B, H)``, or ``None`` (zeros, which the scans take without a tensor)."""
         return None if state is None else self._check_states(state, batch, batched, ref)[0]
 
+    def _check_real(self) -> None:
+        """Weights made complex (``layer.to(torch.complex64)``, which ``nn.Module.to`` allows) are a ConfigError:
+        the candidate ``g(v)`` compares ``v`` with 0 and has no complex form (each scan failed in torch with
+        another untyped error: 'ge_cpu' / 'softplus_cpu' not implemented, 'maximum not implemented')."""
+        w = self.weight_l0
+        if w.is_complex():
+            raise ConfigError(f"layer: expected real weights (the minGRU/minLSTM candidate g(v) = max(v + 0.5, "
+                              f"sigmoid(v)) has no complex form), got dtype {w.dtype}")
+
     # ----------------------------------------------------------------- forward
     @accepts_packed
     @passes_ended
     def forward(self, x: Tensor, state: Tensor | None = None, lengths: Any = None):
         """``outputs, state = layer(x, state=None, lengths=None)`` (see :mod:`rnnkit.layers.base`)."""
+        self._check_real()
         w = self.weight_l0
         x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, w.dtype, self.batch_first, w.device)
         state0 = self._check_state(state, x.shape[1], batched, x)
@@ -174,6 +184,7 @@ class MinimalRNN(StackedLayer):
         ``h = a ⊙ h + (1 - a) ⊙ g``. Equal to the full-sequence call one step at a time.
         Unidirectional only; dropout between layers is applied in training mode, as in ``forward``. The layer's
         forward pre-hooks run first and its forward hooks after, as in a call (:mod:`rnnkit.layers.step_hooks`)."""
+        self._check_real()
         batched = self._check_step_input(x_t)
         # dtype and size checked on the one-step sequence in the layer's layout (unsqueeze(1) with time-major
         # layers read (B, 1, I) as B steps: a batch of 0 was 'expected at least one time step')

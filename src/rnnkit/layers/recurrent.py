@@ -239,6 +239,10 @@ class RecurrentLayer(StackedLayer):
         if engine == "native":              # an option may have been switched on since the engine was set
             self._check_native()
         duals = itertools.chain(tensors, (getattr(self, n) for n in self._inits))   # read only under forward AD
+        complex_ = self.weight_ih_l0.is_complex()   # layer.to(torch.complex64), as torch.nn allows
+        if complex_ and engine in ("bptt", "fused"):   # its gradients were wrong, silently (no conjugation)
+            raise ConfigError(f"engine: expected 'auto', 'native' or 'reference' for complex weights (the hand-written "
+                              f"backward is real-only), got {engine!r}")
         if engine in ("bptt", "fused"):
             refuse_functorch("engine", engine, "'auto' or 'reference' (or 'native' for a configuration torch.nn "
                              "computes, under torch.func.grad)")
@@ -247,6 +251,8 @@ class RecurrentLayer(StackedLayer):
             return engine
         if functorch_active():              # the hand engines cannot run there; torch's kernels cannot vmap
             return "reference"
+        if complex_:
+            return "native" if self.native_ok else "reference"
         if self.native_ok and not gradflow.active():
             return "native"
         return "reference" if forward_ad_active(duals) else "bptt"   # the hand backward has no jvp

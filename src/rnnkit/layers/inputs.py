@@ -34,14 +34,20 @@ def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
         raise ConfigError(f"{name}: expected sizes whose weights fit in memory, got {got} ({reason})") from None
 
 
+#: the floating dtypes every engine and scan computes in (float8 types are floating but have no arithmetic on CPU)
+COMPUTE_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
 def check_factory(device: Any, dtype: Any) -> dict[str, Any]:
     """A module's ``device``/``dtype`` arguments as ``torch.empty`` takes them: ``dtype`` a floating
     ``torch.dtype`` (an int dtype failed in torch on ``requires_grad``, a complex one at the first call),
     ``device`` one ``torch.device`` parses and this torch can use (an unusable one was torch's
     AssertionError, or an allocation error reported as a size); ``None`` for torch's defaults."""
-    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point):
+    if dtype is not None and (not isinstance(dtype, torch.dtype) or dtype not in COMPUTE_DTYPES):
+        # a float8 dtype is floating too: it failed in torch's init ('check_uniform_bounds' not implemented)
         error = ConfigError if isinstance(dtype, torch.dtype) else InputTypeError
-        raise error(f"dtype: expected a floating torch.dtype (e.g. torch.float32) or None, got {dtype!r}")
+        raise error(f"dtype: expected a floating torch.dtype the layers compute in (torch.float16, torch.bfloat16, "
+                    f"torch.float32 or torch.float64) or None, got {dtype!r}")
     if device is not None:
         try:
             device = torch.device(device)

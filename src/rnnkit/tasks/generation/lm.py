@@ -211,6 +211,11 @@ class CharLM(Task):
             val_text = None
         if val_text is not None:
             check_text(val_text, "val_text")
+        if isinstance(text, str) and (baselines is True or isinstance(baselines, dict)):  # else refused by fit
+            chosen = self.default_baselines() if baselines is True else baselines
+            for b in chosen.values():   # an n-gram too big for memory: said now, not by the OOM killer after training
+                if isinstance(b, NGramCharModel):
+                    b.check_memory(text)
         return super().fit(text, None, val_text, None, baselines=baselines, callbacks=callbacks,
                            checkpoint_dir=checkpoint_dir, resume=resume)
 

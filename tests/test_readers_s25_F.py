@@ -146,3 +146,27 @@ def test_timestamps_before_year_one_given_through_the_api_are_refused_by_positio
         parse_series(pd.DataFrame({"t": t, "y": [1.0, 2.0, 4.0, 3.0]}), target="y", time_col="t")
     [s] = parse_series(pd.DataFrame({"t": t[1:], "y": [2.0, 4.0, 3.0]}), target="y", time_col="t")
     assert s.freq == "YS-JAN" and s.index[0].year == 1     # year 1 is Python's first: still read
+
+
+# ----------------------------------------------------------------------------- forecast times past the year 9999
+def test_a_horizon_into_the_year_10000_is_refused_before_the_fit(tmp_path, capsys):
+    # Found by the hostile-date cases: a monthly series ending 9999-06-01 fitted with --horizon 8 -- the fit ran, then
+    # writing the forecast's dates (10000-01-01 ..) raised pandas' NotImplementedError ('strftime not yet supported
+    # on Timestamps which are outside the range of Python's standard library'), exit 1 with the work lost, at
+    # 77ec123. --horizon 6 (through 9999-12-01) still forecasts. Oracle: Python's datetime.MAXYEAR.
+    import datetime
+
+    from rnnkit.cli.main import main
+
+    t = pd.date_range("9997-01-01", periods=30, freq="MS")
+    path = _csv(tmp_path, "t,y\n" + "".join(f"{d:%Y-%m-%d},{i % 12 + 1}\n" for i, d in enumerate(t)))
+    base = ["forecast", "--csv", str(path), "--target", "y", "--time-col", "t", "--model", "seasonal_naive",
+            "--threads", "1", "--quiet", "--no-plot"]
+    assert main(base + ["--horizon", "8", "--out", str(tmp_path / "bad")]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "rnnkit forecast: error: DataError: --horizon: expected forecast times up to the year 9999 (where Python's "
+        "dates end), got 8 steps of MS after 9999-06-01 00:00:00, through 10000-02")
+    assert not (tmp_path / "bad").exists()      # refused before the fit: nothing written
+    assert datetime.MAXYEAR == 9999
+    assert main(base + ["--horizon", "6", "--out", str(tmp_path / "ok")]) == 0
+    assert pd.read_csv(tmp_path / "ok" / "forecast.csv")["time"].iloc[-1] == "9999-12-01"

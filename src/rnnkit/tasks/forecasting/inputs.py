@@ -374,12 +374,16 @@ def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:
     """
     if isinstance(index, pd.DatetimeIndex):
         try:
-            return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
+            out = pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
         except (pd.errors.OutOfBoundsDatetime, OverflowError):    # pandas' own message named no argument
             unit = getattr(index, "unit", "ns")
             end = str(np.datetime64(np.iinfo(np.int64).max, unit))[:10]
             raise DataError(f"horizon: expected forecast times the time index can hold (datetime64[{unit}]: up to "
                             f"{end}), got {horizon} steps of {freq} after {index[-1]}") from None
+        if len(out) and out[-1].year > 9999:   # pandas' strftime (forecast.csv, every message) stops there: after the fit
+            raise DataError(f"horizon: expected forecast times up to the year 9999 (where Python's dates end), got "
+                            f"{horizon} steps of {freq} after {index[-1]}, through {out[-1].year}-{out[-1].month:02d}")
+        return out
     last = int(index[-1]) if len(index) else -1
     return pd.RangeIndex(last + 1, last + 1 + horizon)
 

@@ -170,3 +170,16 @@ def test_a_horizon_into_the_year_10000_is_refused_before_the_fit(tmp_path, capsy
     assert datetime.MAXYEAR == 9999
     assert main(base + ["--horizon", "6", "--out", str(tmp_path / "ok")]) == 0
     assert pd.read_csv(tmp_path / "ok" / "forecast.csv")["time"].iloc[-1] == "9999-12-01"
+
+
+def test_integer_steps_whose_horizon_passes_int64_are_refused_not_wrapped():
+    # Found with the far-date cases: integer steps ending at 2**63 - 5 and horizon 10 forecast times
+    # -9223372036854775804 .. (RangeIndex wrapped around int64) at 77ec123, silently. Oracle: Python's ints.
+    from rnnkit.tasks.forecasting.inputs import future_index
+
+    last = 2 ** 63 - 5
+    index = pd.Index(np.arange(last - 15, last + 1, dtype=np.int64))
+    assert list(future_index(index, None, 4)) == [last + k for k in range(1, 5)]      # up to 2**63 - 1: read
+    with pytest.raises(DataError, match=r"^horizon: expected forecast steps an int64 holds \(up to "
+                                        r"9223372036854775807\), got 5 steps after 9223372036854775803$"):
+        future_index(index, None, 5)

@@ -385,6 +385,9 @@ def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:
                             f"{horizon} steps of {freq} after {index[-1]}, through {out[-1].year}-{out[-1].month:02d}")
         return out
     last = int(index[-1]) if len(index) else -1
+    if last + horizon > np.iinfo(np.int64).max:      # RangeIndex wrapped to -9223372036854775804, silently
+        raise DataError(f"horizon: expected forecast steps an int64 holds (up to {np.iinfo(np.int64).max}), got "
+                        f"{horizon} steps after {last}")
     return pd.RangeIndex(last + 1, last + 1 + horizon)
 
 

@@ -72,6 +72,10 @@ class BPTTFunction(torch.autograd.Function):
     def forward(ctx, opts: LoopOptions, xp: Tensor, w_hh: Tensor, b_hh: Tensor | None, mask: Tensor | None,
                 *rest: Tensor):
         params, state0 = tuple(rest[: opts.n_params]), tuple(rest[opts.n_params:])
+        # Step 0's cache (and a checkpoint's first boundary) keeps the initial state as a ctx attribute, which
+        # autograd's version check does not see: an h0/c0 modified in place after the call (a buffer reused)
+        # changed the gradients silently (GRU's h0, LSTM's c0). Copies the caller cannot reach, (B, S) each.
+        state0 = tuple(s.clone() for s in state0)
         if opts.fused:  # one compiled variant: inputs never carry requires_grad into the compiled step
             xp, w_hh, params, state0 = xp.detach(), w_hh.detach(), tuple(p.detach() for p in params), \
                 tuple(s.detach() for s in state0)

@@ -486,5 +486,11 @@ def serve(run: str | Path, host: str = "127.0.0.1", port: int = 8000, state: str
     protocol = head_timeout_protocol(HEAD_TIMEOUT if head_timeout is None else head_timeout)
     service = open_service(Path(run), None if state is None else Path(state))
     print(f"rnnkit serve: {service.task} run {run} on http://{host}:{port}", file=sys.stderr, flush=True)
-    uvicorn.run(create_app(service, body_timeout), host=host, port=port, log_level=log_level, access_log=False,
-                http=protocol)
+    # uvicorn.Server, not uvicorn.run: a SIGINT / SIGTERM stops the server gracefully and is then raised again, which
+    # uvicorn.run swallowed (`except KeyboardInterrupt: pass`, our SIGTERM's Terminated too): 'kill' and Ctrl-C
+    # exited 0 with no line; now rnnkit.cli.main reports them as for every command (130 / 143)
+    server = uvicorn.Server(uvicorn.Config(create_app(service, body_timeout), host=host, port=port,
+                                           log_level=log_level, access_log=False, http=protocol))
+    server.run()
+    if not server.started:   # uvicorn logged why (its lifespan failed, the address taken meanwhile)
+        raise RuntimeError(f"the server did not start on http://{host}:{port} (see uvicorn's message above)")

@@ -183,3 +183,14 @@ def test_integer_steps_whose_horizon_passes_int64_are_refused_not_wrapped():
     with pytest.raises(DataError, match=r"^horizon: expected forecast steps an int64 holds \(up to "
                                         r"9223372036854775807\), got 5 steps after 9223372036854775803$"):
         future_index(index, None, 5)
+
+
+def test_integer_steps_spanning_all_of_int64_under_resample_are_refused_not_an_overflow():
+    # After 1950e06: steps -2**63, 0..4, 2**63 - 1 with resample=True -- the span idx[-1] - idx[0] wrapped in int64 to
+    # -1 (no grid too large), then the reindex raised Python's untyped OverflowError ('Python int too large to
+    # convert to C ssize_t'). The span and the widest gap are now taken in Python ints / floats.
+    t = np.r_[np.int64(-2 ** 63), np.arange(5), np.int64(2 ** 63 - 1)].astype(np.int64)
+    with pytest.raises(DataError, match=r"^time_col 't': expected times that fill a grid of integer steps in series "
+                                        r"'y', got 7 times spread over about 1\.84e\+19 steps .*the widest gap is from "
+                                        r"-9223372036854775808 to 0 \(position 1\)"):
+        parse_series(pd.DataFrame({"t": t, "y": np.arange(7.0)}), target="y", time_col="t", resample=True)

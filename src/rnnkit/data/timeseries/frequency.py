@@ -160,7 +160,7 @@ def refuse_sparse_grid(index: pd.Index, slots: float, unit: str, name: str, seri
     if slots <= max(_SLOTS_ANYWAY, _SLOTS_PER_STAMP * index.size):
         return
     values = index.asi8 if isinstance(index, pd.DatetimeIndex) else np.asarray(index, dtype=np.int64)
-    at = int(np.argmax(np.diff(values))) + 1
+    at = int(np.argmax(np.diff(values.astype(np.float64)))) + 1    # (int64 differences of -2**63 .. 2**63-1 wrap)
     where = f" in series {series!r}" if series is not None else ""
     raise DataError(f"{name}: expected times that fill a grid of {unit} steps{where}, got {index.size} times spread "
                     f"over about {slots:.3g} steps ({index[0]} .. {index[-1]}); the widest gap is from {index[at - 1]} "

@@ -127,7 +127,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                 raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got irregular "
                                 f"gaps (steps {sorted(set(steps.tolist()))[:5]}); "
                                 + (hint or "pass --resample / resample=True to fill them"))
-            refuse_sparse_grid(idx, float(idx[-1] - idx[0]), "integer", time_name, sid)   # 10**11: a 745 GiB grid
+            refuse_sparse_grid(idx, float(int(idx[-1]) - int(idx[0])), "integer", time_name, sid)  # 10**11: 745 GiB
             frame = frame.reindex(pd.RangeIndex(int(idx[0]), int(idx[-1]) + 1))
             idx = frame.index
     raw = frame[target]

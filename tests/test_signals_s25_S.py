@@ -66,3 +66,22 @@ def test_serve_stopped_by_a_signal_exits_as_every_command_does_and_frees_its_sta
     assert proc.returncode == code and out.splitlines()[-1] == f"rnnkit serve: {word}", (proc.returncode, out[-500:])
     proc2, url = start_service("--run", tmp_path / "run", "--threads", "1")   # the state folder's lock was released
     assert proc2.poll() is None
+
+
+def test_a_progress_line_to_a_stderr_whose_reader_left_exits_141_not_an_error(tmp_path):
+    # 'rnnkit ... 2>&1 | head -1': the next progress line raised BrokenPipeError mid-run, reported as a runtime
+    # error (exit 1) on the broken pipe, and Python's 'Exception ignored' at exit (fails at 77ec123: exit 1).
+    # Now as a reader closing stdout: 141 (128 + SIGPIPE), as a shell reports a command cut off by its reader.
+    import os
+
+    import pandas as pd
+
+    pd.DataFrame({"y": [float(i % 5) for i in range(30)]}).to_csv(tmp_path / "s.csv", index=False)
+    read, write = os.pipe()
+    os.close(read)                                    # the reader has gone before the first line
+    with open(tmp_path / "stdout", "wb") as out:
+        run = subprocess.run([sys.executable, "-m", "rnnkit", "forecast", "--csv", "s.csv", "--target", "y",
+                              "--horizon", "2", "--model", "seasonal_naive", "--no-plot", "--threads", "1",
+                              "--out", "run"], cwd=tmp_path, stdout=out, stderr=write, timeout=300)
+    os.close(write)
+    assert run.returncode == 141 and (tmp_path / "stdout").read_bytes() == b""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import select
 import signal
 import sys
 import traceback
@@ -146,6 +147,8 @@ def _main(argv: list[str]) -> int:
     except KeyboardInterrupt as e:
         return _stopped(f"rnnkit {args.command}", e)
     except Exception as e:  # runtime error: one line unless --debug
+        if isinstance(e, BrokenPipeError) and _cut_off():   # '2>&1 | head': a progress line to a reader gone
+            return 141
         if debug:
             traceback.print_exc()
         message = argv_bytes_hint(flag_message(_one_line(e), getattr(args, "_parser", None)))   # '--text: ...'
@@ -173,14 +176,33 @@ def _restore_threads() -> None:
         del THREADS_BEFORE[:]
 
 
-def _stdout_to_devnull() -> None:
-    """Point stdout's file descriptor at /dev/null, so the flush at exit does not fail again on the closed pipe."""
+def _stdout_to_devnull(stream=None) -> None:
+    """Point stdout's (``stream``'s) file descriptor at /dev/null, so the flush at exit does not fail again on the
+    closed pipe."""
     try:
         fd = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(fd, sys.stdout.fileno())
+        os.dup2(fd, (sys.stdout if stream is None else stream).fileno())
         os.close(fd)
     except (OSError, ValueError, AttributeError):   # a stdout without a descriptor (captured in tests)
         pass
+
+
+def _cut_off() -> bool:
+    """Whether stdout's or stderr's reader has gone (a pipe whose read end is closed polls POLLERR); each such stream
+    is then pointed at /dev/null. ``rnnkit ... 2>&1 | head -1``: the next progress line raised BrokenPipeError in the
+    middle of training, reported as a runtime error (exit 1) on the broken pipe itself -- Python's 'Exception
+    ignored' at exit too. A BrokenPipeError from anything else (a worker's pipe) stays an error."""
+    gone = False
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            poll = select.poll()
+            poll.register(stream.fileno(), 0)
+            if any(events & select.POLLERR for _, events in poll.poll(0)):
+                gone = True
+                _stdout_to_devnull(stream)
+        except (OSError, ValueError, AttributeError):   # no descriptor (captured), or closed
+            continue
+    return gone
 
 
 def _one_line(e: BaseException) -> str:

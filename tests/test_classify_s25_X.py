@@ -130,3 +130,16 @@ def test_tsc_fitted_again_on_series_of_other_channels_fits_them():
     assert clf.classes == ["c", "d"] and len(clf.predict(two)) == 6
     with pytest.raises(DataError, match=r"^X\[0\]: expected 2 channels, got 1"):
         clf.predict([np.zeros((8, 1), "float32")])
+
+
+def test_cli_tsc_two_series_name_the_test_split_and_its_flag(tmp_path, capsys):
+    """Fails at 77ec123: 'y: expected at least 2 classes, got ['b']' of a file holding two, no flag named."""
+    from rnnkit.cli.main import main
+
+    (tmp_path / "two.ucr").write_text("a\t1\t2\t3\t4\t5\nb\t5\t4\t3\t2\t1\n", encoding="utf-8")
+    assert main(["tsc", "train", "--ucr", str(tmp_path / "two.ucr"), "--epochs", "1", "--quiet", "--threads", "1",
+                 "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the random test split took every series of" in err[0]
+    assert err[0].endswith("--test-fraction 0 trains on all (1 of 2 series left to train on: no split leaves two "
+                           "classes)")

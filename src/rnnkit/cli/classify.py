@@ -157,11 +157,9 @@ class Classify(TaskCommand):
         data holds more than once lands on both sides): the test scores count them as unseen, a training score."""
         train, test, record = super()._split(data, args)
         if test is not None and len(test.inputs) and data.test is None:
-            from rnnkit.tasks.classify_data import check_training_classes, held_out_copies
+            from rnnkit.tasks.classify_data import check_test_split, held_out_copies
 
-            if data.targets is not None and len({str(t) for t in data.targets}) >= 2:   # one class: fit's own error
-                check_training_classes([str(t) for t in train.targets], [str(t) for t in test.targets], "test",
-                                       "--test-fraction 0", "--seed")   # was "expected at least 2 classes", no flag
+            check_test_split(train.targets, test.targets, data.targets)   # was "expected at least 2 classes", no flag
 
             both = held_out_copies(train.inputs, test.inputs)
             if both:

@@ -208,6 +208,15 @@ class TSC(TaskCommand):
                 setattr(args, name, None)
         return super().make_config(args)
 
+    def _split(self, data: Data, args):
+        """The driver's split; one that took a class whole is named with --test-fraction (classify_data)."""
+        train, test, record = super()._split(data, args)
+        if test is not None and data.test is None:
+            from rnnkit.tasks.classify_data import check_test_split
+
+            check_test_split(train.targets, test.targets, data.targets, "series", "series")
+        return train, test, record
+
     def train_summary(self, task) -> dict:
         """What ``--model auto`` chose and why, the settings derived from the training set, and the classes the
         validation split left the network without."""

@@ -42,7 +42,8 @@ from typing import Callable, Sequence
 from rnnkit.data.text import screen_spelling
 
 __all__ = ["warn_conflicting_labels", "held_out_copies", "warn_label_spellings", "warn_case_variants",
-           "warn_joined_labels", "warn_zero_padded", "warn_case_only", "check_training_classes"]
+           "warn_joined_labels", "warn_zero_padded", "warn_case_only", "check_training_classes",
+           "check_test_split"]
 
 #: What joins the labels of a multi-label row written as one cell: MovieLens' genres ('Comedy|Drama'), a list
 #: written by pandas or a spreadsheet ('pos,neg', 'pos; neg').
@@ -131,11 +132,11 @@ def warn_case_only(gold: Sequence[str], classes: Sequence[str], place: Callable[
 
 def check_training_classes(labels: Sequence[str], held: Sequence[str], split: str = "validation",
                            zero: str = "val_fraction=0 (CLI --val-fraction 0)", seed: str = "seed",
-                           what: str = "labels") -> None:
+                           what: str = "labels", item: str = "text", items: str = "texts") -> None:
     """A DataError when the part a random ``split`` ("validation", "test") left to train on holds one class
     (``labels``; ``held``: the labels it took), naming ``zero`` (the flag that holds nothing out); ``seed`` (the
     flag drawing another split) is offered only where another split can leave two classes -- a training part of
-    two texts or more. Two texts of two classes held one out and said "another seed draws another split", which
+    two texts or more (``item``/``items``: what the data holds, "series" for tsc). Two texts of two classes held one out and said "another seed draws another split", which
     none could.
 
     >>> check_training_classes(["neg"], ["pos"])
@@ -150,9 +151,20 @@ random validation split took every text of ['pos']; val_fraction=0 (CLI --val-fr
     from rnnkit.errors import DataError
 
     again = f", or another {seed} draws another split" if len(labels) >= 2 else \
-        f" ({len(labels)} of {len(held) + len(labels)} texts left to train on: no split leaves two classes)"
+        f" ({len(labels)} of {len(held) + len(labels)} {items} left to train on: no split leaves two classes)"
     raise DataError(f"{what}: expected at least 2 classes in the training part, got only {kept}: the random {split} "
-                    f"split took every text of {sorted(set(held) - set(kept))[:5]}; {zero} trains on all{again}")
+                    f"split took every {item} of {sorted(set(held) - set(kept))[:5]}; {zero} trains on all{again}")
+
+
+def check_test_split(train: Sequence | None, test: Sequence | None, labels: Sequence | None, item: str = "text",
+                     items: str = "texts") -> None:
+    """:func:`check_training_classes` for the CLI's random ``--test-fraction`` split of data labelled ``labels`` into
+    ``train`` and ``test``: it took a class whole, and the fit said 'expected at least 2 classes, got ['neg']' of data
+    holding two, naming no flag. Data of one class is left to the fit's own error."""
+    if train is None or test is None or labels is None or len({str(t) for t in labels}) < 2:
+        return
+    check_training_classes([str(t) for t in train], [str(t) for t in test], "test", "--test-fraction 0", "--seed",
+                           item=item, items=items)
 
 
 def warn_joined_labels(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels",

@@ -194,3 +194,26 @@ def test_integer_steps_spanning_all_of_int64_under_resample_are_refused_not_an_o
                                         r"'y', got 7 times spread over about 1\.84e\+19 steps .*the widest gap is from "
                                         r"-9223372036854775808 to 0 \(position 1\)"):
         parse_series(pd.DataFrame({"t": t, "y": np.arange(7.0)}), target="y", time_col="t", resample=True)
+
+
+# ----------------------------------------------------------------------------- gzip that expands past memory
+def test_a_gzip_file_expanding_past_the_memory_bound_is_refused_while_reading(tmp_path, monkeypatch):
+    # A gzip file expands up to ~1000x (64 MiB of one CSV row compress to 64 kB): gzip.decompress took it whole at
+    # 77ec123 -- the OOM killer before a word for a large one. The bound here is made small (100 MiB available:
+    # a quarter, 25 MiB, of text) so the test reads 32 MiB at most; the real bound is the machine's.
+    import gzip
+
+    import rnnkit._memory
+
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(b"t,y\n" + b"1,2\n" * ((64 << 20) // 4)))
+    monkeypatch.setattr(rnnkit._memory, "available_memory", lambda device="cpu": 100 << 20)
+    with pytest.raises(DataError, match=r"^--csv: expected a gzip file whose text fits in memory \(a quarter of the "
+                                        r"100\.0 MB available\), got '.*bomb\.csv\.gz', which decompresses past "
+                                        r"32\.0 MB \(6\d\.\d KB compressed\)$"):
+        read_series_csv(bomb, "t", what="--csv")
+    # below the bound, and a file of two gzip members (gzip.decompress read both): read as pandas reads it
+    two = tmp_path / "two.csv.gz"
+    two.write_bytes(gzip.compress(b"t,y\n1,2\n2,3\n") + gzip.compress(b"3,5\n4,4\n"))
+    frame = read_series_csv(two, "t", what="--csv")
+    assert frame.equals(pd.read_csv(two)) and frame["y"].tolist() == [2, 3, 5, 4]

@@ -42,7 +42,7 @@ def csv_text(path: str | Path, what: str) -> str:
     if not head.startswith(_GZIP):
         return read_utf8(p, what)
     try:
-        data = gzip.decompress(p.read_bytes())
+        data = _gunzip(p, what)
     except (EOFError, OSError, zlib.error) as e:       # truncated (EOFError), a bad CRC or header (BadGzipFile)
         raise DataError(f"{what}: expected a complete gzip file, got {str(p)!r} that does not decompress "
                         f"({e})") from None
@@ -50,3 +50,29 @@ def csv_text(path: str | Path, what: str) -> str:
         raise DataError(f"{what}: expected a non-empty file, got {str(p)!r} (gzip of "
                         f"{'nothing' if not data else 'white space alone'})")
     return warn_twice_encoded(decode_utf8(data, str(p), what), str(p), what)
+
+
+#: the share of the memory a run can still use that a gzip file's text may take: the text is decoded to a str and
+#: parsed into a table beside it (several times its size), so a quarter
+_TEXT_SHARE = 4
+
+
+def _gunzip(p: Path, what: str) -> bytes:
+    """The decompressed bytes of the gzip file ``p`` (every member, each CRC checked), read in 16 MiB blocks and
+    refused as a DataError once they pass a quarter of the memory a run can still use: a gzip file expands up to
+    ~1000 times (10 MB of zeros compress to 10 kB), and ``gzip.decompress`` took it whole -- the OOM killer, or
+    minutes of swapping, before a word."""
+    from rnnkit._memory import available_memory, human_size
+
+    avail = available_memory("cpu")
+    bound = None if avail is None else avail // _TEXT_SHARE
+    blocks, total = [], 0
+    with gzip.open(p, "rb") as f:
+        while block := f.read(1 << 24):
+            total += len(block)
+            if bound is not None and total > bound:
+                raise DataError(f"{what}: expected a gzip file whose text fits in memory (a quarter of the "
+                                f"{human_size(avail)} available), got {str(p)!r}, which decompresses past "
+                                f"{human_size(total)} ({human_size(p.stat().st_size)} compressed)")
+            blocks.append(block)
+    return b"".join(blocks)

@@ -209,9 +209,16 @@ def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
-def entry() -> None:  # pragma: no cover - console script shim
-    sys.exit(main())
+def entry() -> None:
+    """The console script: :func:`main`, then the process's exit. The command is over by then, so a Ctrl-C or SIGTERM
+    during the interpreter's exit -- torch's atexit work takes a moment, and a second Ctrl-C right after
+    'interrupted' lands there -- ends it at once, by that signal (the shell's 130 / 143), instead of Python's
+    'Exception ignored in atexit callback ... KeyboardInterrupt' traceback."""
+    code = main()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-from rnnkit.errors import CheckpointError  # noqa: E402
+from rnnkit.errors import CheckpointError, ConfigError  # noqa: E402
 from test_oserrors_s24_E import _fail_nth_fsync  # noqa: E402  (os.fsync raising ENOSPC at its nth call)
 from toy_data import interrupt_nth_rename  # noqa: E402
 
@@ -85,6 +85,9 @@ def test_a_kill_between_the_renames_leaves_a_pair_the_loader_refuses_by_name(tmp
         with pytest.raises(CheckpointError, match=r"^path: expected the file m\.onnx\.json describes .* or an export "
                                                   r"interrupted between its two files: export again\)$"):
             _out(path, x)
+        with pytest.raises(ConfigError, match=r"another sha256: it would be replaced -- edited since, or an export "
+                                              r"interrupted between its two files\): choose another name or remove it$"):
+            export(b, path, state=False)      # the same export again: refused, saying why the pair differs
 
 
 def test_a_description_without_its_model_says_the_export_was_interrupted(tmp_path, two_layers):

@@ -487,8 +487,9 @@ def check_export_path(path: str | os.PathLike, name: str = "path") -> None:
                               "replaced): choose another name")
         if path.is_file() and isinstance(info.get("sha256"), str) and sha256_file(path) != info["sha256"]:
             raise ConfigError(f"{name}: expected a new file name or an earlier export's, got {str(path)!r}, which is "
-                              f"not the model {str(side)!r} describes (another sha256: it would be replaced): choose "
-                              "another name or remove it")
+                              f"not the model {str(side)!r} describes (another sha256: it would be replaced -- edited "
+                              "since, or an export interrupted between its two files): choose another name or remove "
+                              "it")
     if path.exists() and not ours:
         raise ConfigError(f"{name}: expected a new file name or an earlier export's, got {str(path)!r}, an existing "
                           f"file with no export description beside it (it would be replaced): choose another name "

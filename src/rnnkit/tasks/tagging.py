@@ -53,6 +53,8 @@ __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is
            "bio_constraints", "constrained_decode", "iob1_openings"]
 
 TASK = "tag"
+#: most bytes of (tokens, tags) log-probabilities predict and the validation score hold at once (SequenceTagger._groups)
+GROUP_BYTES = 1 << 26
 
 
 def is_bio(tags: Sequence[str], prefixes: Sequence[str] = ("B-", "I-")) -> bool:
@@ -353,9 +355,14 @@ class SequenceTagger(Task):
             val_name = "score" if bio else "token_accuracy"
 
             def val_score() -> float:
-                logps = self._logps(val[0])
-                m = tagging_metrics(val[1], self._decode(logps), self.tags.tokens)
-                return m.get("entity_f1", 0.0) + 1e-3 * self._gold_prob(logps, val[1]) if bio else m["token_accuracy"]
+                pred, gold = [], []
+                for lo, hi in self._groups(val[0]):   # a group's log-probabilities at a time (GROUP_BYTES)
+                    logps = self._logps(val[0][lo:hi])
+                    pred += self._decode(logps)
+                    gold += self._gold_logps(logps, val[1][lo:hi])
+                m = tagging_metrics(val[1], pred, self.tags.tokens)
+                gold_prob = math.exp(sum(gold) / len(gold)) if gold else 0.0
+                return m.get("entity_f1", 0.0) + 1e-3 * gold_prob if bio else m["token_accuracy"]
         self._train(lambda e: self._batches(words, chars, y, True, c.seed + e, c.word_dropout),
                     -(-len(words) // c.batch_size), loss_fn, val_score=val_score, callbacks=callbacks,
                     max_seconds=budget_left(t0, c.max_seconds), val_name=val_name)
@@ -379,7 +386,20 @@ class SequenceTagger(Task):
         sents = _check_sentences(sentences)
         if self.config.on_long == "error":
             limit_length(sents, self.config.max_len, "error", what="sentences")
-        return self._decode(self._logps(sents))
+        return [tags for lo, hi in self._groups(sents) for tags in self._decode(self._logps(sents[lo:hi]))]
+
+    def _groups(self, sents: list[list[str]]) -> list[tuple[int, int]]:
+        """``(start, stop)`` of consecutive sentences whose ``(tokens, tags)`` log-probabilities take at most
+        :data:`GROUP_BYTES` together (one sentence at least): all of them at once held tokens x tags floats --
+        100,000 tags (one a token) over 20,000 validation tokens, 8 GB: an allocator's RuntimeError after 5 minutes."""
+        per = max(1, GROUP_BYTES // (4 * max(1, len(self.tags))))       # tokens a group may hold
+        out, lo, n = [], 0, 0
+        for i, s in enumerate(sents):
+            if n and n + len(s) > per:
+                out.append((lo, i))
+                lo, n = i, 0
+            n += len(s)
+        return out + [(lo, len(sents))] if sents else out
 
     @torch.no_grad()
     def _logps(self, sents: list[list[str]]) -> list[Tensor]:
@@ -392,7 +412,7 @@ class SequenceTagger(Task):
         for idx, w, ch, L, wl, _ in self._batches(words, chars, None, shuffle=False):
             logp = self.net(w, ch, L, wl).log_softmax(-1)
             for b, i in enumerate(idx):
-                piece_logp[i] = logp[b]
+                piece_logp[i] = logp[b, : len(pieces[i])].clone()   # not a view holding the padded batch
         for i, (lo, hi) in enumerate(spans):          # pieces come in sentence order
             scores[owner[i]].append(piece_logp[i][lo:hi])
         return [torch.cat(parts) for parts in scores]
@@ -409,13 +429,14 @@ class SequenceTagger(Task):
                 out[i] = self.tags.decode(best[b, : len(logps[i])].tolist())
         return out
 
-    def _gold_prob(self, logps: list[Tensor], tags: list[list[str]]) -> float:
-        """The geometric mean probability of the gold tags (those seen in training): the tie-break of the
-        BIO validation score. Token accuracy broke ties before, and it stays flat while every token is still
-        tagged O -- entity F1 0 for the first epochs on small data, each counted against the patience (a fit
-        could stop with an all-O tagger); this probability grows as soon as training does."""
-        gold = [lp[j, self.tags.index[t]] for lp, ts in zip(logps, tags) for j, t in enumerate(ts) if t in self.tags]
-        return math.exp(float(torch.stack(gold).mean())) if gold else 0.0
+    def _gold_logps(self, logps: list[Tensor], tags: list[list[str]]) -> list[float]:
+        """The log-probabilities of the gold tags (those seen in training); their mean's exp, the geometric mean
+        probability, is the tie-break of the BIO validation score. Token accuracy broke ties before, and it stays
+        flat while every token is still tagged O -- entity F1 0 for the first epochs on small data, each counted
+        against the patience (a fit could stop with an all-O tagger); this probability grows as soon as training
+        does."""
+        return [float(lp[j, self.tags.index[t]]) for lp, ts in zip(logps, tags) for j, t in enumerate(ts)
+                if t in self.tags]
 
     def score(self, inputs, targets, **options) -> dict[str, Any]:
         return tagging_metrics(targets, self.predict(inputs), self.tags.tokens)

@@ -34,7 +34,7 @@ def run_native(kind: str, x: Tensor, state: tuple[Tensor, ...], flat_weights: li
         from torch._dynamo import config
 
         if not config.allow_rnn:
-            return _run_eagerly(*args)
+            return _run_eagerly()(*args)
     return _run(*args)
 
 
@@ -56,4 +56,13 @@ def _run(kind, x, state, flat_weights, bias, num_layers, dropout, training, bidi
     return out, new
 
 
-_run_eagerly = torch.compiler.disable(_run)
+_EAGER: list = []
+
+
+def _run_eagerly():
+    """``_run`` behind ``torch.compiler.disable``, made at its first use: wrapping it at import loaded
+    ``torch._dynamo`` (3-4 s of a CLI start-up on a loaded 2-core machine) for every command, most of which never
+    compile. Its first use is inside a trace, where dynamo reads the wrapper as it read the module-level one."""
+    if not _EAGER:
+        _EAGER.append(torch.compiler.disable(_run))
+    return _EAGER[0]

@@ -1,5 +1,3 @@
-import sys
+from rnnkit.cli.main import entry
 
-from rnnkit.cli.main import main
-
-sys.exit(main())
+entry()

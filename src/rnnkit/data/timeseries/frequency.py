@@ -19,6 +19,11 @@ from rnnkit.errors import DataError
 __all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
            "refuse_sparse_grid", "refuse_before_year_one"]
 
+# pandas' frequency names are English whatever the locale; strftime's %b / %a follow LC_TIME, so a host program
+# that called setlocale(LC_ALL, "") under de_DE / tr_TR built 'QS-MÄR' / 'W-PZT' and pandas refused them.
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
 
 @dataclass(frozen=True)
 class FrequencyInfo:
@@ -84,14 +89,14 @@ def _calendar_freq(index: pd.DatetimeIndex) -> str | None:
                             (day == day + pd.offsets.BMonthEnd(0), "B", "E")):
         k = int(np.gcd.reduce(months)) if ends.all() else 0
         if k >= 1:
-            mon = first.strftime("%b").upper()
+            mon = _MONTHS[first.month - 1]
             unit, k = ((f"{b}Y{suffix}-{mon}", k // 12) if k % 12 == 0 else (f"{b}Q{suffix}-{mon}", k // 3)
                        if k % 3 == 0 else (f"{b}M{suffix}", k))
             cand = f"{k if k > 1 else ''}{unit}"
             break
     if cand is None and (days % 7 == 0).all() and (days > 0).all():
         k = int(np.gcd.reduce((days // 7).astype(np.int64)))
-        cand = f"{k if k > 1 else ''}W-{first.strftime('%a').upper()}"
+        cand = f"{k if k > 1 else ''}W-{_DAYS[first.weekday()]}"
     if cand is None:
         return None
     grid = pd.date_range(first, periods=3, freq=cand)

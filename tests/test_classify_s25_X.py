@@ -69,7 +69,8 @@ def _skewed(n: int = 200, rare: int = 2, seed: int = 0):
 
 def test_99_to_1_labels_a_network_that_learned_nothing_is_warned_as_tsc_does():
     """Labels 99:1: every text was predicted the majority class, no word said (fails at 77ec123: no warning). Oracle:
-    tsc's check (task_parts.not_learned), shared: the loss never went below that of guessing the label shares."""
+    the classifier's own predictions of the minority texts, and tsc's check (task_parts.not_learned), shared: the loss
+    never went below that of guessing the label shares (named in the line when it holds)."""
     from rnnkit.tasks.task_parts import not_learned
 
     texts, labels = _skewed()
@@ -78,7 +79,8 @@ def test_99_to_1_labels_a_network_that_learned_nothing_is_warned_as_tsc_does():
         clf = _classifier(epochs=2, val_fraction=0.0).fit(texts, labels, baselines=False)
     said = [str(w.message) for w in caught if "did not learn" in str(w.message)]
     assert set(clf.predict(texts)) == {"a"}
-    assert len(said) == 1 and said[0].startswith("classify: the network did not learn: its best training loss ")
+    assert len(said) == 1 and said[0].startswith("classify: the network did not learn: it predicts 'a' for every "
+                                                 "training text of the other classes ['b'] (its best training loss ")
     assert "its predictions are no better than the majority class" in said[0]
     assert "docs/tasks.md (text classification)" in said[0]
     assert [w.filename for w in caught if "did not learn" in str(w.message)] == [__file__]   # names the caller

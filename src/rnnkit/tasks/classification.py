@@ -341,7 +341,6 @@ class TextClassifier(ClassifierTask):
             self.history["pretrained"] = {"used": rows is not None, "known_share": known, "rows": found}
         elif self._pretrained_missing:
             self.history["pretrained"] = {"used": False, "why": f"package {PACKAGE!r} not installed"}
-        self.history["learned"] = (fact := not_learned(runs[0]["epoch_log"], y)) is None   # as tsc's
         self.warn_lost_classes(labels, val, "text of", "the linear baselines, fitted on every training text, can")
         if c.combine and val_score is not None:
             self._choose_mix(train, val, t0)
@@ -349,7 +348,8 @@ class TextClassifier(ClassifierTask):
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}
         if c.refit:      # the network trained again on the fit part + validation (classify_refit)
             refit_network(self, lambda xs, ys, e: member(c.seed, [], (xs, ys), e), ids, y, val, t0)
-        warn_one_class(self, fact, texts, "text", "text classification")    # the symptom of 99:1 labels
+        self.history["learned"] = not warn_one_class(self, not_learned(runs[0]["epoch_log"], y), texts, labels, "text",
+                                                     "text classification")    # the symptom of 99:1 labels
 
     def _pretrained_units(self, texts: list[str]) -> tuple[WordPieces | None, float | None]:
         """The pretrained tokenizer when the network reads the pretrained table (``embeddings`` "minilm", or

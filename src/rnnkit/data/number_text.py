@@ -46,8 +46,10 @@ def number_text_hint(value: Any) -> str:
     if not isinstance(value, str):
         return ""
     text = value.strip()
-    if text.isdigit() and not text.isascii():   # '１２', '١٢': digits of another script, which pandas does not read
-        return f"; digits of another script ({text[0]!r}, U+{ord(text[0]):04X}): write ASCII digits 0-9"
+    # '１２', '١٢', '١٠٫٥', '１０．５': digits of another script (Python's \\d is any script's), which pandas does not read
+    digit = next((c for c in text if c.isdigit() and not c.isascii()), None)
+    if digit and re.fullmatch(r"[+-]?\d+([.,\uff0e\u066b]\d+)?", text):
+        return f"; digits of another script ({digit!r}, U+{ord(digit):04X}): write ASCII digits 0-9"
     for pattern, hint in _TEXT_NUMBERS:
         if re.fullmatch(pattern, text):
             return "; " + hint.format(n=repr(text), inner=text.strip("() "), sign=text[0], code=ord(text[0]))

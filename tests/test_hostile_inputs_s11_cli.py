@@ -236,28 +236,35 @@ def test_a_runtime_error_about_a_flag_s_value_names_the_flag(tmp_path, capsys, c
 def test_an_export_cut_short_never_leaves_the_old_description_beside_the_new_model(tmp_path, monkeypatch):
     # Before: the model was replaced first and its FILE.json after; an export killed between the two left the
     # new graph beside the previous export's description (its inputs, classes, scales), which a consumer feeds
-    # to the new graph without a sign. Now the old description goes first, and FILE.json names the model's sha256.
+    # to the new graph without a sign. Since session 25 (2306aec) the pair is written whole to temporaries and
+    # renamed description first: a kill between the renames leaves the new description beside the old model,
+    # which load_runner refuses by the sha256 the description records -- never the old description beside the
+    # new model.
     pytest.importorskip("onnxruntime")
     import hashlib
     import importlib
     import json
 
     import rnnkit
+    from rnnkit.errors import CheckpointError
+    from toy_data import interrupt_nth_rename
 
     api = importlib.import_module("rnnkit.export.api")   # rnnkit.export is also the function's name
 
     path = tmp_path / "m.onnx"
     api.export(rnnkit.GRU(3, 4, batch_first=True), path)
     side = json.loads((tmp_path / "m.onnx.json").read_text())
-    assert side["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and side["outputs"] == ["output", "h_n"]
+    old = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert side["sha256"] == old and side["outputs"] == ["output", "h_n"]
 
-    def killed(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(api, "_write_sidecar", killed)
+    interrupt_nth_rename(monkeypatch, 2)     # the description renamed into place, the model not
     with pytest.raises(KeyboardInterrupt):
         api.export(rnnkit.LSTM(3, 5, batch_first=True), path)                 # another model, same file
-    assert path.is_file() and not (tmp_path / "m.onnx.json").exists()
+    monkeypatch.undo()
+    side = json.loads((tmp_path / "m.onnx.json").read_text())
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == old and side["sha256"] != old   # new description, old model
+    with pytest.raises(CheckpointError, match=r"an export interrupted between its two files"):
+        api.load_runner(path, "onnx")
 
 
 def test_serve_names_what_it_serves_refuses_bodies_that_are_not_utf8_and_says_texts_once(tmp_path):

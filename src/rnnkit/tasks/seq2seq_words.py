@@ -128,6 +128,12 @@ def _rows(pairs: Sequence[tuple[np.ndarray, np.ndarray]], block: list[tuple[int,
     return np.concatenate([x.ravel() for x in keys]), np.concatenate(pos)
 
 
+#: blocks of :data:`BLOCK_ROWS` rows whose (f, e) types and target positions are kept between EM iterations (4 bytes
+#: each a row: 134 MB at most); more are expanded again in each iteration. Expanded again every time, 59k sentence
+#: pairs (5.9M rows, three blocks) took 10-12 s to fit where all in one block had taken 4.
+KEEP_BLOCKS = 8
+
+
 class IBM1:
     """IBM Model 1 word translation probabilities from tokenised sentence pairs (module docstring).
     After :meth:`fit`: ``best`` (source word -> most probable target word) and :meth:`top`."""
@@ -158,25 +164,34 @@ class IBM1:
             return self
         n_e = len(e_index)
         blocks = _row_blocks(pairs)
-        # the co-occurring (f, e) types; one block (short sentences) keeps its rows for every iteration, more are
-        # expanded again in each (all the rows were never in memory at once: see BLOCK_ROWS)
+        # the co-occurring (f, e) types and each row's: kept for every iteration up to KEEP_BLOCKS blocks (short
+        # sentences: one block, computed as before), else the rows are expanded again in each (all the rows were
+        # never in memory at once: see BLOCK_ROWS)
         kept = None
-        if len(blocks) == 1:
-            pair_key, pos = _rows(pairs, blocks[0], n_e)
-            keys, pair = np.unique(pair_key, return_inverse=True)
-            kept = (pair, pos)
+        if len(blocks) <= KEEP_BLOCKS:
+            typed = []        # each block's sorted types, its rows' indexes into them and their target positions
+            for b in blocks:
+                pair_key, pos = _rows(pairs, b, n_e)
+                types, inverse = np.unique(pair_key, return_inverse=True)
+                typed.append((types, inverse.astype(np.int32), pos.astype(np.int32)))
+            # (with an inverse np.unique sorts: without one numpy 2 hashes, seconds for a block's types)
+            keys = typed[0][0] if len(typed) == 1 else \
+                np.unique(np.concatenate([types for types, _, _ in typed]), return_inverse=True)[0]
+            code = np.int32 if len(keys) < 2 ** 31 else np.int64
+            kept = [(np.searchsorted(keys, types).astype(code)[inverse], pos) for types, inverse, pos in typed]
+            del typed
         else:
             keys = np.unique(np.concatenate([np.unique(_rows(pairs, b, n_e)[0]) for b in blocks]))
         key_f = keys // n_e
         t = np.ones(len(keys))                                     # uniform start (normalised in the E step)
         for _ in range(self.iterations):
             c = np.zeros(len(keys))
-            for b in blocks:
+            for i, b in enumerate(blocks):
                 if kept is None:
                     pair_key, pos = _rows(pairs, b, n_e)
                     pair = np.searchsorted(keys, pair_key)         # each row's (f, e) type
                 else:
-                    pair, pos = kept
+                    pair, pos = kept[i]
                 tp = t[pair]
                 z = np.bincount(pos, weights=tp)
                 c += np.bincount(pair, weights=tp / z[pos], minlength=len(keys))

@@ -8,6 +8,8 @@ import pytest
 import rnnkit.tasks.seq2seq_words as sw
 import test_seq2seq_s25_G as g   # (the module: its test functions are not collected again here)
 
+pytestmark = pytest.mark.usefixtures("one_thread_module")
+
 
 @pytest.mark.parametrize("block_rows", [600, 1500])
 def test_ibm1_of_a_few_blocks_expands_each_row_once(monkeypatch, block_rows):
@@ -25,3 +27,26 @@ def test_ibm1_of_a_few_blocks_expands_each_row_once(monkeypatch, block_rows):
     assert 2 <= blocks <= getattr(sw, "KEEP_BLOCKS", 8)
     g.test_ibm1_blocks_give_the_model_by_hand(monkeypatch, block_rows)   # fits IBM1() (5 iterations) on _corpus(long=60)
     assert len(made) == blocks          # 860e2fe: blocks * (1 + 5 iterations)
+
+
+def test_an_export_into_a_new_folder_makes_it(tmp_path):
+    """2306aec wrote an export's pair through temporary files of its own, which dropped atomic_write_bytes' mkdir:
+    `rnnkit export --run R --out models/new/m.onnx` (and rnnkit.export) into a folder not there yet -- which
+    _check_args lets through as "missing ones are created", and 77ec123 made -- failed after the whole trace and
+    parity check with an untyped FileNotFoundError naming '.tmp-m.onnx.json-<hex>'. Now the folder is made and the
+    pair loads verified."""
+    import torch
+
+    from rnnkit import GRU
+    from rnnkit.export import export
+    from rnnkit.export.api import load_runner
+
+    torch.manual_seed(0)
+    gru = GRU(3, 4, batch_first=True)
+    path = tmp_path / "new" / "sub" / "gru.pt2"
+    export(gru, path, format="torch-export")
+    assert sorted(p.name for p in path.parent.iterdir()) == ["gru.pt2", "gru.pt2.json"]   # no temporary file left
+    x = torch.randn(2, 5, 3)
+    h0 = torch.zeros(1, 2, 4)
+    got = load_runner(path, "torch-export")(x, h0)[0]
+    assert np.allclose(got, gru(x, h0)[0].detach().numpy(), atol=1e-5)

@@ -520,6 +520,7 @@ def _write_pair(path: Path, data: bytes, description: bytes) -> None:
     description left a model with none (loaded unverified) and the earlier export lost."""
     import uuid
 
+    path.parent.mkdir(parents=True, exist_ok=True)   # a new folder, made as every atomic write makes it (_check_args)
     staged: list[tuple[Path, Path]] = []
     try:
         for final, blob in ((path.with_name(path.name + ".json"), description), (path, data)):

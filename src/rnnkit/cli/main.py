@@ -168,11 +168,12 @@ def _stopped(prog: str, e: KeyboardInterrupt) -> int:
 
 def _restore_threads() -> None:
     """torch's thread count back to what it was before the command's ``--threads`` (1 unless asked: a host's
-    torch ran on one thread after any command)."""
+    torch ran on one thread after any command). No call where the count is already the host's."""
     if THREADS_BEFORE:
         import torch
 
-        torch.set_num_threads(THREADS_BEFORE[0])
+        if torch.get_num_threads() != THREADS_BEFORE[0]:
+            torch.set_num_threads(THREADS_BEFORE[0])
         del THREADS_BEFORE[:]
 
 

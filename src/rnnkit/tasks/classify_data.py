@@ -147,13 +147,35 @@ random validation split took every text of ['pos']; val_fraction=0 (CLI --val-fr
     """
     kept = sorted(set(labels))
     if len(kept) >= 2:
-        return
+        return warn_untrained_classes(kept, held, split, what, item, items)
     from rnnkit.errors import DataError
 
     again = f", or another {seed} draws another split" if len(labels) >= 2 else \
         f" ({len(labels)} of {len(held) + len(labels)} {items} left to train on: no split leaves two classes)"
     raise DataError(f"{what}: expected at least 2 classes in the training part, got only {kept}: the random {split} "
                     f"split took every {item} of {sorted(set(held) - set(kept))[:5]}; {zero} trains on all{again}")
+
+
+def warn_untrained_classes(classes: Sequence[str], held: Sequence[str], split: str = "validation",
+                           what: str = "labels", item: str = "text", items: str = "texts", stacklevel: int = 5) -> None:
+    """Warn when the held-out part (``held``: its labels) of a ``split`` holds labels that no training item has
+    (``classes``): a rare class whose few items all went to the validation or test part was trained on nothing, is
+    never predicted, and counted as errors in that part's score -- silently, epoch after epoch.
+
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_untrained_classes(["neg", "pos"], ["pos", "rare", "neg", "rare"])
+    >>> print(w[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    labels: the validation part holds 1 label(s) that no training text has, e.g. 'rare' (2 of the part's 4 texts):
+    no model trained on the training part can predict them, so they count as errors in the validation score
+    """
+    known = set(classes)
+    missing = sorted({h for h in held if h not in known}, key=str)
+    if missing:
+        n = sum(h in set(missing) for h in held)
+        warnings.warn(f"{what}: the {split} part holds {len(missing)} label(s) that no training {item} has, e.g. "
+                      f"{missing[0]!r} ({n} of the part's {len(held)} {items}): no model trained on the training "
+                      f"part can predict them, so they count as errors in the {split} score", stacklevel=stacklevel)
 
 
 def check_test_split(train: Sequence | None, test: Sequence | None, labels: Sequence | None, item: str = "text",

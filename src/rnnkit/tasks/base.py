@@ -57,7 +57,7 @@ from rnnkit.training.callbacks import Callback
 from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
 from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
     classification_metrics, item_at
-from rnnkit.tasks.classify_data import warn_case_only
+from rnnkit.tasks.classify_data import warn_case_only, warn_untrained_classes
 from rnnkit.tasks.runs import check_record, load_run, load_weights, run_baselines, save_run, task_config
 from rnnkit.tasks.task_parts import WallClock, check_baselines, check_config_kept, start_config, task_repr
 
@@ -503,11 +503,12 @@ class ClassifierTask(Task):
                            self.target_name, stacklevel=4)
 
     def check_val_known(self, targets: Any, checked: list | None, trained: list | None) -> None:
-        """Validation labels written another way than training's (``1.0`` for ``1``, ``True`` for ``1``, ``'pos '``) are
-        the DataError evaluate gives (:func:`~rnnkit.tasks.common.check_label_spelling`): each was an unseen label, the
-        validation score 0 every epoch, and early stopping kept the first epoch's weights, silently."""
+        """Validation labels written another way than training's (``1.0``, ``True`` for ``1``, ``'pos '``) are evaluate's
+        DataError (:func:`~rnnkit.tasks.common.check_label_spelling`: each scored 0 every epoch, silently); labels no
+        training item has are warned (``warn_untrained_classes``; a random split's lost ones: :meth:`warn_lost_classes`)."""
         if targets is not None and checked is not None and trained is not None:
             check_label_spelling(list(targets), checked, dict.fromkeys(trained), "val_" + self.target_name)
+            warn_untrained_classes(set(trained), checked, what="val_" + self.target_name, item="item", items="items", stacklevel=4)
 
     @property
     def classes(self) -> list[str]:

@@ -146,8 +146,8 @@ random validation split took every text of ['pos']; val_fraction=0 (CLI --val-fr
 2 texts left to train on: no split leaves two classes)
     """
     kept = sorted(set(labels))
-    if len(kept) >= 2:
-        return warn_untrained_classes(kept, held, split, what, item, items)
+    if len(kept) >= 2:    # a random validation split's lost classes: warn_lost_classes (base), once
+        return None if split == "validation" else warn_untrained_classes(kept, held, split, what, item, items)
     from rnnkit.errors import DataError
 
     again = f", or another {seed} draws another split" if len(labels) >= 2 else \
@@ -159,23 +159,25 @@ random validation split took every text of ['pos']; val_fraction=0 (CLI --val-fr
 def warn_untrained_classes(classes: Sequence[str], held: Sequence[str], split: str = "validation",
                            what: str = "labels", item: str = "text", items: str = "texts", stacklevel: int = 5) -> None:
     """Warn when the held-out part (``held``: its labels) of a ``split`` holds labels that no training item has
-    (``classes``): a rare class whose few items all went to the validation or test part was trained on nothing, is
-    never predicted, and counted as errors in that part's score -- silently, epoch after epoch.
+    (``classes``): a class whose few items all went to the validation or test part (or a validation part given
+    with a label training lacks) was never trained on, and counted as errors in that part's score -- silently, epoch
+    after epoch. The CLI's --test-fraction split and a given validation part; a random validation split's lost
+    classes are :meth:`~rnnkit.tasks.base.Task.warn_lost_classes`'.
 
     >>> with warnings.catch_warnings(record=True) as w:
     ...     warnings.simplefilter("always")
     ...     warn_untrained_classes(["neg", "pos"], ["pos", "rare", "neg", "rare"])
     >>> print(w[0].message)  # doctest: +NORMALIZE_WHITESPACE
     labels: the validation part holds 1 label(s) that no training text has, e.g. 'rare' (2 of the part's 4 texts):
-    no model trained on the training part can predict them, so they count as errors in the validation score
+    the network never trains on them, and the validation score counts them as errors
     """
     known = set(classes)
     missing = sorted({h for h in held if h not in known}, key=str)
     if missing:
         n = sum(h in set(missing) for h in held)
         warnings.warn(f"{what}: the {split} part holds {len(missing)} label(s) that no training {item} has, e.g. "
-                      f"{missing[0]!r} ({n} of the part's {len(held)} {items}): no model trained on the training "
-                      f"part can predict them, so they count as errors in the {split} score", stacklevel=stacklevel)
+                      f"{missing[0]!r} ({n} of the part's {len(held)} {items}): the network never trains on "
+                      f"them, and the {split} score counts them as errors", stacklevel=stacklevel)
 
 
 def check_test_split(train: Sequence | None, test: Sequence | None, labels: Sequence | None, item: str = "text",

@@ -35,15 +35,15 @@ import re
 import stat
 import sys
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from rnnkit._paths import expand_user, user_path
+from rnnkit._staged import _removed_on_error, stage_bytes
 from rnnkit.errors import CheckpointError, DataError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
+__all__ = ["atomic_write_bytes", "stage_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
            "sha256_bytes", "folder_lock", "unlisted_files", "expand_user", "user_path",
            "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
            "format_table", "unique_keys", "DuplicateKeyError", "not_a_file_reason", "open_regular", "is_stream", "read_until_binary",
@@ -70,27 +70,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     replaced keeps its permission bits (the temp file's came from the umask: a private 0600 file became 0644)."""
     path = user_path(path, file=True)   # '~/x' expanded, bytes and 'x.json/' refused (rnnkit._paths)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # the temp name holds at most 100 bytes of the target's (a 250-byte name, legal itself, made the temp name
-    # too long: ENAMETOOLONG naming a file the caller never named)
-    short = path.name.encode("utf-8", "surrogateescape")[:100].decode("utf-8", "ignore")
-    tmp = path.with_name(f".tmp-{short}-{uuid.uuid4().hex[:8]}")
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else None
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+    tmp = stage_bytes(path, data)
+    with _removed_on_error(tmp, path):
         os.replace(tmp, path)
-    except OSError as e:  # a full disk, a quota: name the file (write() errors carry none)
-        tmp.unlink(missing_ok=True)
-        if e.filename is None and e.errno is not None:
-            raise type(e)(e.errno, e.strerror, str(path)) from None
-        raise
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     _fsync_dir(path.parent)
     return path
 

@@ -24,8 +24,8 @@ from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
 from rnnkit._io import _fsync_dir, check_folder_path, not_a_file_reason, read_json, sha256_bytes, sha256_file
-from rnnkit._oserrors import naming
 from rnnkit._paths import expand_user
+from rnnkit._staged import stage_bytes
 from rnnkit._validate import check_bool, check_choice, check_int, is_real
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
@@ -518,20 +518,11 @@ def _write_pair(path: Path, data: bytes, description: bytes) -> None:
     leaves the new description beside the earlier model or none, which :func:`load_runner` refuses by the sha256 the
     description records. The model was renamed first, after the old description was removed: a full disk at the
     description left a model with none (loaded unverified) and the earlier export lost."""
-    import uuid
-
     path.parent.mkdir(parents=True, exist_ok=True)   # a new folder, made as every atomic write makes it (_check_args)
     staged: list[tuple[Path, Path]] = []
     try:
         for final, blob in ((path.with_name(path.name + ".json"), description), (path, data)):
-            short = final.name.encode("utf-8", "surrogateescape")[:100].decode("utf-8", "ignore")
-            staged.append((final.with_name(f".tmp-{short}-{uuid.uuid4().hex[:8]}"), final))
-            with naming(final), open(staged[-1][0], "wb") as f:    # a write's ENOSPC names the file
-                f.write(blob)
-                f.flush()
-                os.fsync(f.fileno())
-            if final.is_file():    # a file replaced keeps its permission bits, as _io's atomic writes keep them
-                os.chmod(staged[-1][0], os.stat(final).st_mode & 0o7777)
+            staged.append((stage_bytes(final, blob), final))    # _io's temp: fsynced, mode kept, ENOSPC named
         for tmp, final in staged:
             os.replace(tmp, final)
     finally:

@@ -1,0 +1,49 @@
+"""A file's new content staged beside it: the temporary file that every atomic write of rnnkit renames into place
+(:func:`rnnkit._io.atomic_write_bytes` one file; an export's model and description renamed as a pair,
+:mod:`rnnkit.export.api`). Nothing here imports another rnnkit module."""
+
+from __future__ import annotations
+
+import os
+import stat
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["stage_bytes"]
+
+
+def stage_bytes(path: Path, data: bytes) -> Path:
+    """``data`` written whole (fsynced) to a new temporary file beside ``path``, with the permission bits of the file
+    at ``path`` if there is one; returns the temp's path, for the caller's ``os.replace`` (:func:`atomic_write_bytes`;
+    an export's model and description renamed as a pair). On failure the temp is removed and an OSError that names
+    no file (a full disk's write or fsync) names ``path``."""
+    # the temp name holds at most 100 bytes of the target's (a 250-byte name, legal itself, made the temp name
+    # too long: ENAMETOOLONG naming a file the caller never named)
+    short = path.name.encode("utf-8", "surrogateescape")[:100].decode("utf-8", "ignore")
+    tmp = path.with_name(f".tmp-{short}-{uuid.uuid4().hex[:8]}")
+    with _removed_on_error(tmp, path):
+        mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else None
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+    return tmp
+
+
+@contextmanager
+def _removed_on_error(tmp: Path, path: Path):
+    """Run the block; on any exception remove ``tmp``, and raise an OSError that names no file (a full disk, a
+    quota: write() errors carry none) again naming ``path``."""
+    try:
+        yield
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        if e.filename is None and e.errno is not None:
+            raise type(e)(e.errno, e.strerror, str(path)) from None
+        raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -43,7 +43,7 @@ from rnnkit._paths import expand_user, user_path
 from rnnkit._staged import _removed_on_error, stage_bytes
 from rnnkit.errors import CheckpointError, DataError
 
-__all__ = ["atomic_write_bytes", "stage_bytes", "atomic_write_text", "atomic_write_json", "sha256_file", "file_sha256",
+__all__ = ["atomic_write_bytes", "stage_bytes", "atomic_write_text", "json_text", "atomic_write_json", "sha256_file", "file_sha256",
            "sha256_bytes", "folder_lock", "unlisted_files", "expand_user", "user_path",
            "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
            "format_table", "unique_keys", "DuplicateKeyError", "not_a_file_reason", "open_regular", "is_stream", "read_until_binary",
@@ -83,9 +83,14 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
-    """Write ``obj`` as indented JSON atomically (non-finite floats are refused: pass it through
-    :func:`to_jsonable` first to write them as ``null``)."""
-    return atomic_write_text(path, json.dumps(obj, indent=1, allow_nan=False) + "\n")
+    """Write ``obj`` as indented JSON atomically (:func:`json_text`)."""
+    return atomic_write_text(path, json_text(obj))
+
+
+def json_text(obj: Any) -> str:
+    """``obj`` as the indented JSON rnnkit's files hold, ending in a newline (non-finite floats are refused: pass it
+    through :func:`to_jsonable` first to write them as ``null``)."""
+    return json.dumps(obj, indent=1, allow_nan=False) + "\n"
 
 
 # ---------------------------------------------------------------------------------------- digests

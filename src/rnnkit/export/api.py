@@ -23,7 +23,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit._io import _fsync_dir, check_folder_path, not_a_file_reason, read_json, sha256_bytes, sha256_file
+from rnnkit._io import _fsync_dir, check_folder_path, json_text, not_a_file_reason, read_json, sha256_bytes, \
+    sha256_file
 from rnnkit._paths import expand_user
 from rnnkit._staged import stage_bytes
 from rnnkit._validate import check_bool, check_choice, check_int, is_real
@@ -508,7 +509,7 @@ def _sidecar(path: Path, result: ExportResult, example: bool = False, sha256: st
     info.update(file=path.name, sha256=sha256, rnnkit_version=__version__, torch_version=torch.__version__,
                 dynamic_axes="as each input's shape says ('dynamic': any size)" if example else ["batch", "time"],
                 example_size=None if example else list(EXAMPLE_SIZE))
-    return (json.dumps(json.loads(json.dumps(info, default=str)), indent=1, allow_nan=False) + "\n").encode("utf-8")
+    return json_text(json.loads(json.dumps(info, default=str))).encode("utf-8")   # as atomic_write_json wrote it
 
 
 def _write_pair(path: Path, data: bytes, description: bytes) -> None:

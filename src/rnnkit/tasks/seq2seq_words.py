@@ -39,6 +39,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from rnnkit._arrays import distinct
 from rnnkit.data.vocab import tokenize, unspaced
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_bool, check_number, check_texts
@@ -174,14 +175,12 @@ class IBM1:
                 pair_key, pos = _rows(pairs, b, n_e)
                 types, inverse = np.unique(pair_key, return_inverse=True)
                 typed.append((types, inverse.astype(np.int32), pos.astype(np.int32)))
-            # (with an inverse np.unique sorts: without one numpy 2 hashes, seconds for a block's types)
-            keys = typed[0][0] if len(typed) == 1 else \
-                np.unique(np.concatenate([types for types, _, _ in typed]), return_inverse=True)[0]
+            keys = typed[0][0] if len(typed) == 1 else distinct(np.concatenate([types for types, _, _ in typed]))
             code = np.int32 if len(keys) < 2 ** 31 else np.int64
             kept = [(np.searchsorted(keys, types).astype(code)[inverse], pos) for types, inverse, pos in typed]
             del typed
         else:
-            keys = np.unique(np.concatenate([np.unique(_rows(pairs, b, n_e)[0]) for b in blocks]))
+            keys = distinct(np.concatenate([distinct(_rows(pairs, b, n_e)[0]) for b in blocks]))   # (_arrays)
         key_f = keys // n_e
         t = np.ones(len(keys))                                     # uniform start (normalised in the E step)
         for _ in range(self.iterations):

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnkit._arrays import distinct
 from rnnkit._memory import available_memory, human_size
 from rnnkit._validate import check_number
 from rnnkit.data.vocab import PAD, UNK, tokenize
@@ -28,13 +29,6 @@ __all__ = ["NGramCharModel", "COUNT_BYTES"]
 COUNT_BYTES = {"char": 16, "context": 520, "count": 120}
 #: characters of the text whose distinct n-grams one step of :meth:`NGramCharModel.memory_need` counts at a time
 _CHUNK = 1 << 22
-
-
-def _distinct(a: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of ``a`` (sort and compare: numpy 2's hash-based ``np.unique`` took 12 s on a
-    million int64 codes)."""
-    a = np.sort(a)
-    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
 
 
 class NGramCharModel:
@@ -70,7 +64,7 @@ class NGramCharModel:
         there, after the network had trained). Where the alphabet is small the bound ``V ** n`` is taken
         instead of counting."""
         n_chars = len(text)
-        alphabet = _distinct(np.concatenate([_distinct(np.frombuffer(text[a:a + _CHUNK].encode(
+        alphabet = distinct(np.concatenate([distinct(np.frombuffer(text[a:a + _CHUNK].encode(
             "utf-32-le", "surrogatepass"), np.uint32)) for a in range(0, n_chars, _CHUNK)]))
         V = len(alphabet) + 1
         contexts, counts = 1, len(alphabet)              # the empty context: one count per character
@@ -86,9 +80,9 @@ class NGramCharModel:
                 code = np.zeros(len(ids) - n, np.int64)
                 for j in range(n):
                     code = code * V + ids[j:len(ids) - n + j]
-                seen_c.append(_distinct(code))
-                seen_e.append(_distinct(code * V + ids[n:]))
-            seen_c, seen_e = _distinct(np.concatenate(seen_c)), _distinct(np.concatenate(seen_e))
+                seen_c.append(distinct(code))
+                seen_e.append(distinct(code * V + ids[n:]))
+            seen_c, seen_e = distinct(np.concatenate(seen_c)), distinct(np.concatenate(seen_e))
             contexts, counts = contexts + len(seen_c), counts + len(seen_e)
         need = COUNT_BYTES["char"] * n_chars + COUNT_BYTES["context"] * contexts + COUNT_BYTES["count"] * counts
         return need, contexts

@@ -12,8 +12,8 @@
   tuples -> lists, paths -> strings) and :func:`dumps_json` (``to_jsonable`` then ``allow_nan=False``).
 * :func:`format_table`: a plain-text table of rows (dicts).
 
-Nothing here imports torch, numpy or another rnnkit module but :mod:`rnnkit.errors` and :mod:`rnnkit._paths`
-(``~`` expanded): every floor of the house may use it. :mod:`rnnkit.training.files` and :mod:`rnnkit.training.checkpoint` re-export the file
+Nothing here imports torch, numpy or another rnnkit module but :mod:`rnnkit.errors`, :mod:`rnnkit._paths`
+(``~`` expanded) and :mod:`rnnkit._staged` (the temp an atomic write renames): every floor of the house may use it. :mod:`rnnkit.training.files` and :mod:`rnnkit.training.checkpoint` re-export the file
 helpers for older imports.
 
 >>> print(format_table([{"model": "lstm", "mae": 0.12345}, {"model": "naive", "mae": float("nan")}]))

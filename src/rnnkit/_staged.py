@@ -1,6 +1,6 @@
 """A file's new content staged beside it: the temporary file that every atomic write of rnnkit renames into place
 (:func:`rnnkit._io.atomic_write_bytes` one file; an export's model and description renamed as a pair,
-:mod:`rnnkit.export.api`). Nothing here imports another rnnkit module."""
+:mod:`rnnkit.export.api`). Nothing here imports another rnnkit module but :mod:`rnnkit._oserrors`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import stat
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+
+from rnnkit._oserrors import with_name
 
 __all__ = ["stage_bytes"]
 
@@ -42,7 +44,7 @@ def _removed_on_error(tmp: Path, path: Path):
     except OSError as e:
         tmp.unlink(missing_ok=True)
         if e.filename is None and e.errno is not None:
-            raise type(e)(e.errno, e.strerror, str(path)) from None
+            raise with_name(e, path) from None
         raise
     except BaseException:
         tmp.unlink(missing_ok=True)

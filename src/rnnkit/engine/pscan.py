@@ -398,11 +398,20 @@ def log_scan(log_a: Tensor, log_b: Tensor, h0: Tensor | None = None, *, mask: Te
     # inputs are scanned in float32 and h is rounded once, as the chunked scan's error is.
     dtype = log_a.dtype
     work = torch.promote_types(dtype, torch.float32)
-    a_star = log_a.to(work).cumsum(0)
+    # A log a_t below log(the dtype's smallest subnormal) - 1 is an a_t of exactly 0 in it: h_t = b_t, and every
+    # exp(a*_t - a*_s) across that step is 0. Kept at that floor, a* stays a sum of moderate terms: a log a_t of
+    # -1e20 (minGRU with |input| 1e20) swallowed every later step of a* (h = 1 everywhere), -inf (a = 0 given as
+    # log 0) made -inf + inf = NaN, -1e4 left 1e-3 of rounding in every later exponent.
+    a_star = log_a.to(work).clamp(min=_LOG_ZERO[work]).cumsum(0)
     h = (a_star + _LogCumSumExp.apply(log_b.to(work) - a_star)).exp()
     if h0 is not None:
         h = h + a_star.exp() * h0.to(work)
     return _finish(h.to(dtype), mask, return_last)
+
+
+# exp(v) rounds to 0 for every v at or below this (log of the smallest subnormal, less 1), per working dtype
+_LOG_ZERO = {dt: math.log(torch.finfo(dt).smallest_normal * torch.finfo(dt).eps) - 1.0
+             for dt in (torch.float32, torch.float64)}
 
 
 class _LogCumSumExp(torch.autograd.Function):

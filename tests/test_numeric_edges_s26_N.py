@@ -1,0 +1,56 @@
+"""Values at their edges through the scans, layers, Hopfield and training (session 26, helper N).
+
+Oracles: the sequential recurrence (float64 where named), torch.nn, closed forms."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import rnnkit
+from rnnkit.engine.pscan import linear_scan, log_scan, sequential_scan
+
+
+# ---------------------------------------------------------------- log scan: a step with a_t = 0 in the dtype
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("log_a1", [-math.inf, -1e20, -1e4, -2000.0])
+def test_log_scan_step_that_resets_matches_the_recurrence(dtype, log_a1):
+    # a_1 = exp(log_a1) is 0 in both dtypes: h_1 = b_1 and h_2 = a_2 b_1 + b_2. Before the floor: -inf gave
+    # NaN (-inf + inf), -1e20 gave h = 1 everywhere (1e20 swallowed the later steps of the cumulative sum),
+    # -1e4 / -2000 left their rounding (1e-3 / 1e-4) in every later exponent.
+    log_a = torch.tensor([[-0.7], [log_a1], [-0.7], [-0.2]], dtype=dtype)
+    b = torch.tensor([[1.0], [2.0], [1.0], [3.0]], dtype=dtype)
+    h0 = torch.tensor([5.0], dtype=dtype)
+    want = sequential_scan(log_a.exp(), b, h0)
+    got = log_scan(log_a, b.log(), h0)
+    # the log scan's own rounding: a* holds about -104 (float32's floor) after the reset, ulp 8e-6
+    torch.testing.assert_close(got, want, rtol=2e-5 if dtype == torch.float32 else 1e-13, atol=0)
+
+
+def test_log_scan_floor_keeps_gradients_finite_and_exact():
+    log_a = torch.tensor([[-0.7], [-1e20], [-0.3]], dtype=torch.float64, requires_grad=True)
+    log_b = torch.tensor([[0.1], [0.2], [0.3]], dtype=torch.float64, requires_grad=True)
+    log_scan(log_a, log_b).sum().backward()
+    la, lb = log_a.detach().clone().requires_grad_(), log_b.detach().clone().requires_grad_()
+    sequential_scan(la.exp(), lb.exp()).sum().backward()
+    torch.testing.assert_close(log_a.grad, la.grad)
+    torch.testing.assert_close(log_b.grad, lb.grad)
+
+
+@pytest.mark.parametrize("cls", [rnnkit.MinGRU, rnnkit.MinLSTM])
+@pytest.mark.parametrize("value", [1e20, -1e20, 1e38, 1e4])
+def test_min_layers_log_scan_with_huge_input_matches_float64_sequential(cls, value):
+    # one input of size 1e20 saturates a gate: a = 0 exactly; the log scan gave outputs off by 100% (1e20, 1e38)
+    torch.manual_seed(1)
+    layer = cls(3, 4, scan="log")
+    oracle = cls(3, 4, scan="sequential").double()
+    oracle.load_state_dict(layer.state_dict())
+    x = torch.randn(40, 2, 3)
+    x[2, 0, 1] = value
+    y, h = layer(x)
+    y64, h64 = oracle(x.double())
+    assert torch.isfinite(y).all()
+    scale = y64.abs().max()
+    assert ((y.double() - y64).abs().max() / scale).item() < 1e-4

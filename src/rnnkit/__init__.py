@@ -7,33 +7,36 @@
 torch.Size([4, 10, 16])
 >>> rnnkit.make_layer("mingru", 3, 16, batch_first=True)(torch.randn(4, 10, 3))[0].shape
 torch.Size([4, 10, 16])
+
+The names below load on first use (PEP 562): ``import rnnkit`` -- and so every ``rnnkit`` command's start, whose
+console script imports ``rnnkit.cli.main`` through this package -- does not import torch (a second or more, during
+which a Ctrl-C was Python's traceback: the CLI's handlers were not installed yet).
 """
 
-from rnnkit import cells, engine, errors
-from rnnkit._version import __version__
-from rnnkit.cells import CellMath, RecurrentCell, available_cells, get_cell, register_cell
-from rnnkit.layers import (
-    GRU,
-    LSTM,
-    Bidirectional,
-    ElmanRNN,
-    MinGRU,
-    MinLSTM,
-    Recurrent,
-    RecurrentLayer,
-    accelerate,
-    available_layers,
-    from_torch,
-    make_layer,
-    register_layer,
-    to_torch,
-)
-from rnnkit.training.capture import capture_train_step
+from __future__ import annotations
 
-# ``rnnkit.export(target, path, format="onnx")``: ONNX / torch.export with a parity check (docs/deploy.md).
-# The attribute is the function (it shadows the subpackage's); ``from rnnkit.export import ...`` and
-# ``from rnnkit.export.graph import ...`` still reach the subpackage (through ``sys.modules``).
-from rnnkit.export import export
+import importlib
+import sys
+import types
+
+from rnnkit._version import __version__
+
+# public name -> (module, attribute in it; None: the module itself)
+_LAZY: dict[str, tuple[str, str | None]] = {
+    **{name: ("rnnkit.layers", name) for name in (
+        "ElmanRNN", "LSTM", "GRU", "MinGRU", "MinLSTM", "RecurrentLayer", "Bidirectional", "Recurrent", "make_layer",
+        "register_layer", "available_layers", "from_torch", "to_torch", "accelerate")},
+    **{name: ("rnnkit.cells", name) for name in (
+        "RecurrentCell", "CellMath", "register_cell", "get_cell", "available_cells")},
+    "capture_train_step": ("rnnkit.training.capture", "capture_train_step"),
+    # ``rnnkit.export(target, path, format="onnx")``: ONNX / torch.export with a parity check (docs/deploy.md).
+    # The attribute is the function (it shadows the subpackage's); ``from rnnkit.export import ...`` and
+    # ``from rnnkit.export.graph import ...`` still reach the subpackage (through ``sys.modules``).
+    "export": ("rnnkit.export", "export"),
+    "cells": ("rnnkit.cells", None),
+    "engine": ("rnnkit.engine", None),
+    "errors": ("rnnkit.errors", None),
+}
 
 __all__ = [
     "ElmanRNN",
@@ -62,3 +65,34 @@ __all__ = [
     "errors",
     "__version__",
 ]
+
+
+def __getattr__(name: str):
+    """Import a public name's module at its first use and keep the name here (later uses are plain lookups)."""
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'rnnkit' has no attribute {name!r}") from None
+    value = importlib.import_module(module)
+    if attribute is not None:
+        value = getattr(value, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The package's module type: importing the ``rnnkit.export`` subpackage first (``from rnnkit.export.graph import
+    exportable``) makes Python's import system set ``rnnkit.export`` to the subpackage; the name stays the function,
+    as it was when this module imported it eagerly."""
+
+    def __setattr__(self, name, value):
+        if name == "export" and isinstance(value, types.ModuleType) and hasattr(value, "export"):
+            value = value.export
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -90,7 +90,7 @@ def collect_env() -> dict:
 
 def add_parser(sub):
     p = sub.add_parser("env", help="show versions, devices and threads (for bug reports)",
-                       description=__doc__.split("\n\n")[0])
+                       description=(__doc__ or "").split("\n\n")[0] or None)   # None under python -OO
     add_common(p, config=False)
     return p
 

@@ -10,21 +10,17 @@ stderr (the traceback only with ``--debug``).
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import importlib
 import os
-import select
 import signal
 import sys
-import traceback
-from contextlib import nullcontext
 
 from rnnkit._version import __version__
-from rnnkit.cli.argv_bytes import argv_bytes_hint
-from rnnkit.cli.common import (THREADS_BEFORE, Parser, UsageError, apply_config, flag_message, one_line_warnings,
-                               print_result)
-from rnnkit.cli.stdout_text import standard_streams
-from rnnkit.errors import ConfigError
+
+# Only these at import: the console script runs this module's top before entry() can guard anything, so a Ctrl-C in
+# a heavy import here (numpy, torch: the commands' modules) was Python's KeyboardInterrupt traceback. The rest is
+# imported inside main()'s guard.
 
 # Command name -> module under rnnkit.cli defining add_parser(subparsers) and run(args).
 COMMANDS: dict[str, str] = {
@@ -44,10 +40,12 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _unavailable(name: str, module: str, error: BaseException):
-    """A stand-in for a command whose module failed to import: the other commands keep working
-    (``rnnkit env`` above all, which bug reports need) and this one reports why it cannot run."""
-    message = f"command unavailable: rnnkit.cli.{module} failed to import ({type(error).__name__}: {error})"
+def _unavailable(name: str, module: str, error: BaseException, stage: str = "import"):
+    """A stand-in for a command whose module failed to import (or to declare its flags): the other commands keep
+    working (``rnnkit env`` above all, which bug reports need) and this one reports why it cannot run."""
+    import argparse
+
+    message = f"command unavailable: rnnkit.cli.{module} failed to {stage} ({type(error).__name__}: {error})"
 
     def add_parser(sub):
         p = sub.add_parser(name, help=f"(unavailable: {type(error).__name__})")
@@ -60,23 +58,39 @@ def _unavailable(name: str, module: str, error: BaseException):
     return add_parser, run, message
 
 
+def _add_version(parser) -> None:
+    parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``rnnkit`` parser with every command in :data:`COMMANDS` registered."""
+    from rnnkit.cli.common import Parser
+
     parser = Parser(prog="rnnkit", description="Recurrent neural networks on PyTorch.")
-    parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")
+    _add_version(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     parser.set_defaults(_unavailable={})
     for name, module in COMMANDS.items():
+        stage = "import"
         try:
             mod = importlib.import_module(f"rnnkit.cli.{module}")
-            add_parser, run = mod.add_parser, mod.run
+            run = mod.run
+            stage = "declare its flags"   # e.g. a help text from __doc__, which ``python -OO`` strips (None)
+            p = mod.add_parser(sub)
         except Exception as e:  # noqa: BLE001 - reported when the command is used
-            add_parser, run, message = _unavailable(name, module, e)
+            _forget(sub, name)
+            add_parser, run, message = _unavailable(name, module, e, stage)
             parser.get_default("_unavailable")[name] = message
-        p = add_parser(sub)
+            p = add_parser(sub)
         p.set_defaults(_run=run, _parser=p)
     return parser
+
+
+def _forget(sub, name: str) -> None:
+    """Take back a command a failed ``add_parser`` registered half-way (its stand-in takes the name)."""
+    sub.choices.pop(name, None)
+    sub._choices_actions[:] = [a for a in sub._choices_actions if a.dest != name]
 
 
 class Terminated(KeyboardInterrupt):
@@ -91,8 +105,10 @@ def _on_sigterm(signum, frame):
 
 def _catch_sigterm():
     """Install :func:`_on_sigterm`; returns the handler it replaced (``None`` off the main thread, where
-    signals cannot be caught)."""
+    signals cannot be caught, and where the process was started with SIGTERM ignored)."""
     try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:   # the parent's 'trap "" TERM': kept, as Python keeps
+            return None                                           # an ignored SIGINT (no KeyboardInterrupt then)
         return signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:
         return None
@@ -110,6 +126,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     try:   # a Ctrl-C while the commands' modules load (a second or more) was a 20-line traceback from inside torch
+        if argv[:1] == ["--version"]:   # argparse ends at it, whatever follows: no command's module (torch) needed
+            import argparse
+
+            _add_version(version := argparse.ArgumentParser(prog="rnnkit"))
+            version.parse_args(argv[:1])
+        from rnnkit.cli.argv_bytes import argv_bytes_hint
+        from rnnkit.cli.common import (THREADS_BEFORE, UsageError, apply_config, flag_message, one_line_warnings,
+                                       print_result)
+        from rnnkit.cli.stdout_text import standard_streams
+        from rnnkit.errors import ConfigError
+
         parser = build_parser()
         broken = parser.get_default("_unavailable")
         if argv and argv[0] in broken:  # whatever flags follow, say why the command cannot run
@@ -127,7 +154,7 @@ def _main(argv: list[str]) -> int:
         sub_argv = argv[argv.index(args.command) + 1:]
         apply_config(args._parser, args, sub_argv, root=parser, full_argv=argv)
         debug = getattr(args, "debug", False)   # `debug = true` in --config's file too (was read before it)
-        with nullcontext() if debug else one_line_warnings(args.command):   # every command; --debug: Python's
+        with contextlib.nullcontext() if debug else one_line_warnings(args.command):   # every command; --debug: Python's
             result = args._run(args)
         if result is not None:
             try:
@@ -140,6 +167,8 @@ def _main(argv: list[str]) -> int:
         return 0
     except (UsageError, ConfigError) as e:
         if debug:
+            import traceback
+
             traceback.print_exc()
         message = argv_bytes_hint(flag_message(_one_line(e), getattr(args, "_parser", None)))   # argv bytes: hinted
         print(f"rnnkit {args.command}: error: {message}", file=sys.stderr)
@@ -150,6 +179,8 @@ def _main(argv: list[str]) -> int:
         if isinstance(e, BrokenPipeError) and _cut_off():   # '2>&1 | head': a progress line to a reader gone
             return 141
         if debug:
+            import traceback
+
             traceback.print_exc()
         message = argv_bytes_hint(flag_message(_one_line(e), getattr(args, "_parser", None)))   # '--text: ...'
         print(f"rnnkit {args.command}: error: {type(e).__name__}: {message}", file=sys.stderr)
@@ -169,6 +200,8 @@ def _stopped(prog: str, e: KeyboardInterrupt) -> int:
 def _restore_threads() -> None:
     """torch's thread count back to what it was before the command's ``--threads`` (1 unless asked: a host's
     torch ran on one thread after any command). No call where the count is already the host's."""
+    from rnnkit.cli.common import THREADS_BEFORE
+
     if THREADS_BEFORE:
         import torch
 
@@ -193,6 +226,8 @@ def _cut_off() -> bool:
     is then pointed at /dev/null. ``rnnkit ... 2>&1 | head -1``: the next progress line raised BrokenPipeError in the
     middle of training, reported as a runtime error (exit 1) on the broken pipe itself -- Python's 'Exception
     ignored' at exit too. A BrokenPipeError from anything else (a worker's pipe) stays an error."""
+    import select
+
     gone = False
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -214,10 +249,15 @@ def entry() -> None:
     """The console script: :func:`main`, then the process's exit. The command is over by then, so a Ctrl-C or SIGTERM
     during the interpreter's exit -- torch's atexit work takes a moment, and a second Ctrl-C right after
     'interrupted' lands there -- ends it at once, by that signal (the shell's 130 / 143), instead of Python's
-    'Exception ignored in atexit callback ... KeyboardInterrupt' traceback."""
-    code = main()
+    'Exception ignored in atexit callback ... KeyboardInterrupt' traceback. A signal a parent set to be ignored
+    (``trap '' INT``) stays ignored. A Ctrl-C in the moments around :func:`main`'s own guards is the same one line."""
+    try:
+        code = main()
+    except KeyboardInterrupt as e:
+        code = _stopped("rnnkit", e)
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_DFL)
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, signal.SIG_DFL)
     sys.exit(code)
 
 

@@ -8,15 +8,15 @@
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+import unicodedata
 from typing import Any
 
 import numpy as np
 
-from rnnkit._arrays import distinct
+from rnnkit._arrays import distinct, distinct_inverse, find_sorted
 from rnnkit._memory import available_memory, human_size
 from rnnkit._validate import check_number
-from rnnkit.data.vocab import PAD, UNK, tokenize
+from rnnkit.data.vocab import UNK
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.generation.data import check_text
 
@@ -25,10 +25,20 @@ __all__ = ["NGramCharModel", "COUNT_BYTES"]
 #: Bytes of memory :meth:`NGramCharModel.fit` takes per character of the text, per distinct context and per distinct
 #: (context, character) count -- measured (tracemalloc and peak RSS) on 6.8M characters of 3,000 CJK ideographs,
 #: whose 4.6M contexts and 11.4M counts at order 3 took 3.7 GB: the characters' lists, each context's dict and
-#: its totals, each count's key and int.
+#: its totals, each count's key and int. Since session 26 fit counts in arrays (16 bytes a character, ~24 per
+#: distinct n-gram) and the dicts are built when :meth:`NGramCharModel.state` saves them: still the bound to check.
 COUNT_BYTES = {"char": 16, "context": 520, "count": 120}
 #: characters of the text whose distinct n-grams one step of :meth:`NGramCharModel.memory_need` counts at a time
 _CHUNK = 1 << 22
+#: code points there are (the bound of a text's characters as ints)
+_POINTS = 0x110000
+#: places of a text :meth:`NGramCharModel.fit` codes and :meth:`NGramCharModel.bits_per_char` scores at a time
+_PIECE = 1 << 21
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` read as :func:`~rnnkit.data.vocab.tokenize` (``"chars"``) reads it: NFC."""
+    return np.frombuffer(unicodedata.normalize("NFC", text).encode("utf-32-le", "surrogatepass"), np.uint32)
 
 
 class NGramCharModel:
@@ -43,12 +53,8 @@ class NGramCharModel:
         check_number("min_freq", min_freq, lo=1, integer=True)
         self.order, self.min_freq = order, min_freq
         self.vocab: list[str] = []
-        self.counts: dict[str, dict[str, int]] = {}
+        self._counts: dict[str, dict[str, int]] | None = {}
         self.unk_key = UNK   # how <unk> is spelled in the contexts and counts (fit: one character, see _unk_key)
-
-    def _map(self, text: str) -> list[str]:
-        known = set(self.vocab[1:])
-        return [c if c in known else self.unk_key for c in tokenize(text, "chars")]
 
     @staticmethod
     def _unk_key(chars: set[str]) -> str:
@@ -103,23 +109,110 @@ class NGramCharModel:
                               "order -- CLI: --baseline-order -- or fit none: baselines=False, CLI: --no-baseline)")
 
     def fit(self, text: str) -> "NGramCharModel":
-        chars = tokenize(check_text(text, "text"), "chars")
-        freq = Counter(chars)
-        self.vocab = [UNK] + sorted(c for c, n in freq.items() if n >= self.min_freq and c not in (PAD, UNK))
+        """Count the text's n-grams with numpy, :data:`_PIECE` places at a time (ranks and codes, never a Python
+        object per character: the pure-Python counter before session 26 took ~1.5 us a character and order, most
+        of a 7-minute run on 200 MB); memory: the code points, their vocabulary ids and two rank arrays, 16
+        bytes a character, plus the distinct n-grams."""
+        points = _code_points(check_text(text, "text"))
+        kept = np.flatnonzero(np.bincount(points, minlength=_POINTS) >= self.min_freq)
+        self.vocab = [UNK] + [chr(c) for c in kept.tolist()]  # a code point is never "<pad>" or "<unk>"
         self.unk_key = self._unk_key(set(self.vocab))
-        seq = self._map(text)
-        counts: dict[str, Counter] = defaultdict(Counter)
-        for n in range(self.order):              # context length n = 0 .. order-1
-            for i in range(n, len(seq)):
-                counts["".join(seq[i - n: i]) if n else ""][seq[i]] += 1
-        self.counts = {h: dict(c) for h, c in counts.items()}
-        self._prep()
+        self._counts = None
+        ids = self._ids_of(points)
+        del points
+        L, V, grams, counts, rank = len(ids), len(self.vocab), [], [], None
+        small = np.int32 if L < 1 << 31 else np.int64
+
+        def codes(m: int, a: int, b: int) -> np.ndarray:   # the m-grams ending at a..b-1 (a >= m - 1)
+            return rank[a - 1:b - 1].astype(np.int64) * V + ids[a:b] if m > 1 else ids[a:b].astype(np.int64)
+
+        for m in range(1, self.order + 1):
+            bound = (len(grams[-1]) if grams else 1) * V
+            pieces = [(a, min(a + _PIECE, L)) for a in range(m - 1, L, _PIECE)]
+            seen = [distinct_inverse(codes(m, a, b), bound) for a, b in pieces]
+            if len(seen) == 1:            # one piece: its ranks are the text's
+                g, at = seen[0]
+                n = np.bincount(at, minlength=len(g))
+            else:                         # the pieces' distinct codes merged; each piece's ranks in them
+                g, at = distinct_inverse(np.concatenate([d for d, _ in seen]), bound)
+                n = np.bincount(at, weights=np.concatenate([np.bincount(i, minlength=len(d)) for d, i in seen]),
+                                minlength=len(g)).astype(np.int64)
+            del seen
+            if m < self.order:
+                new = np.full(L, -1, small)
+                for a, b in pieces:
+                    new[a:b] = at if len(pieces) == 1 else find_sorted(g, codes(m, a, b), bound)[0]
+                rank = new
+            grams.append(g)
+            counts.append(n)
+        self._tables(grams, counts)
         return self
+
+    # ------------------------------------------------------------------ the counts as arrays
+    def _ids_of(self, points: np.ndarray) -> np.ndarray:
+        """The vocabulary index of each code point (0, ``<unk>``, for a character outside it): int32."""
+        table = np.zeros(_POINTS, np.int32)
+        table[[ord(c) for c in self.vocab[1:]]] = np.arange(1, len(self.vocab), dtype=np.int32)
+        return table[points]
+
+    def _tables(self, grams: list[np.ndarray], counts: list[np.ndarray]) -> None:
+        """Keep the counts: ``grams[m-1]`` the sorted codes ``rank(h) * V + id(c)`` of the distinct m-grams
+        ``h c`` (``rank(h)``: its place in ``grams[m-2]``; the empty context: 0) and ``counts[m-1]`` how often
+        each came; per context length n, each context's total ``C(h)`` and types ``T(h)`` by its rank."""
+        V = len(self.vocab)
+        self._grams, self._gcounts, self._ctx = grams, counts, []
+        for m, (g, n) in enumerate(zip(grams, counts), 1):
+            contexts = len(grams[m - 2]) if m > 1 else 1
+            self._ctx.append((np.bincount(g // V, weights=n, minlength=contexts).astype(np.int64),
+                              np.bincount(g // V, minlength=contexts)))
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """``{context: {character: count}}`` (contexts: their characters joined, ``<unk>`` as :attr:`unk_key`),
+        what :meth:`state` saves; built from the arrays when first asked for."""
+        if self._counts is None:
+            chars = [self.unk_key] + self.vocab[1:]
+            V, out, names = len(self.vocab), {}, [""]
+            for g, n in zip(self._grams, self._gcounts):
+                h, c = (g // V).tolist(), (g % V).tolist()
+                grams = [names[a] + chars[b] for a, b in zip(h, c)]
+                for a, b, k in zip(h, c, n.tolist()):
+                    out.setdefault(names[a], {})[chars[b]] = k
+                names = grams
+            self._counts = out
+        return self._counts
+
+    def _from_counts(self, counts: dict) -> None:
+        """The arrays of a saved ``counts`` dict (one character per context character; see :meth:`from_state`)."""
+        index = {c: i for i, c in enumerate(self.vocab)}
+        index[self.unk_key] = 0
+        V, grams, gcounts, ranks = len(self.vocab), [], [], {"": 0}
+        for m in range(1, self.order + 1):
+            rows = []
+            for h, nexts in counts.items():
+                if len(h) != m - 1:
+                    continue
+                if h not in ranks or not isinstance(nexts, dict):
+                    raise ValueError(f"counts: expected the context {h!r} among the n-grams one shorter, got none")
+                for c, k in nexts.items():
+                    if c not in index or not isinstance(k, int) or isinstance(k, bool) or k < 1:
+                        raise ValueError(f"counts: expected a vocabulary character and a positive count after "
+                                         f"{h!r}, got {c!r}: {k!r}")
+                    rows.append((ranks[h] * V + index[c], k, h + c))
+            rows.sort()
+            grams.append(np.array([r[0] for r in rows], np.int64))
+            gcounts.append(np.array([r[1] for r in rows], np.int64))
+            ranks = {r[2]: i for i, r in enumerate(rows)}
+        if sum(len(g) for g in grams) != sum(len(v) for v in counts.values()):
+            raise ValueError(f"counts: expected contexts of at most {self.order - 1} characters, got "
+                             f"{next(h for h in counts if len(h) >= self.order)!r}")
+        self._tables(grams, gcounts)
 
     def _prep(self) -> None:
         self._tot = {h: (sum(c.values()), len(c)) for h, c in self.counts.items()}
 
     def _prob(self, hist: list[str], c: str) -> float:
+        """The dict-read probability: runs saved before session 17 (``<unk>`` spelled "<unk>" in contexts)."""
         p = 1.0 / len(self.vocab)
         for n in range(0, min(self.order - 1, len(hist)) + 1):
             h = "".join(hist[len(hist) - n:]) if n else ""
@@ -134,14 +227,42 @@ class NGramCharModel:
         """Mean ``-log2 P(c_t | c_<t)`` over ``t >= 1`` (as :meth:`CharLM.bits_per_char`)."""
         if not self.vocab:
             raise ConfigError("baseline: expected a fitted n-gram model, got an unfitted one")
-        seq = self._map(check_text(text, "text"))
-        if len(seq) < 2:
-            raise DataError(f"text: expected at least 2 characters to score, got {len(seq)}")
-        k = self.order - 1
-        bits = 0.0
-        for t in range(1, len(seq)):
-            bits -= math.log2(self._prob(seq[max(0, t - k): t], seq[t]))
-        return bits / (len(seq) - 1)
+        points = _code_points(check_text(text, "text"))
+        if len(points) < 2:
+            raise DataError(f"text: expected at least 2 characters to score, got {len(points)}")
+        if self.unk_key == UNK:
+            known = set(self.vocab[1:])
+            seq = [chr(c) if chr(c) in known else UNK for c in points.tolist()]
+            k = self.order - 1
+            return -sum(math.log2(self._prob(seq[max(0, t - k): t], seq[t])) for t in range(1, len(seq))) \
+                / (len(seq) - 1)
+        ids, k = self._ids_of(points), self.order - 1
+        bits = 0.0                       # _PIECE places at a time, each with the k characters before it
+        for a in range(1, len(ids), _PIECE):
+            bits -= float(np.log2(self._probs(ids[max(0, a - k - 1):a + _PIECE])[-min(_PIECE, len(ids) - a):]).sum())
+        return bits / (len(ids) - 1)
+
+    def _probs(self, ids: np.ndarray) -> np.ndarray:
+        """``P(c_t | c_<t)`` for ``t >= 1``: the interpolation of :meth:`_prob` for every place at once, each
+        n-gram found by binary search in the sorted codes; a place's longer contexts count only while its
+        shorter ones were seen (the loop stops at the first unseen one)."""
+        V, L = len(self.vocab), len(ids)
+        p = np.full(L - 1, 1.0 / V)
+        seen = np.ones(L - 1, bool)
+        rank = np.zeros(L, np.int64)       # [j]: rank of the n-gram ending at j - 1 (n = 0: the empty one); -1 unseen
+        for n in range(self.order):
+            grams, counts, (total, types) = self._grams[n], self._gcounts[n], self._ctx[n]
+            known = rank >= 0
+            h = np.where(known, rank, 0)
+            at, hit = find_sorted(grams, h * V + ids.astype(np.int64), len(total) * V)    # [j]: the (n+1)-gram ending at j
+            hit &= known
+            ctx = h[1:]                               # the context of c_t (t >= 1)
+            seen &= known[1:] & (types[ctx] > 0)
+            count = np.where(hit[1:], counts[np.minimum(at[1:], len(grams) - 1)], 0)
+            spread = np.where(seen, total[ctx] + types[ctx], 1)
+            p = np.where(seen, (count + types[ctx] * p) / spread, p)
+            rank = np.concatenate(([-1], np.where(hit, at, -1)[:-1]))
+        return p
 
     def state(self) -> tuple[dict, dict[str, Any]]:
         return {}, {"order": self.order, "min_freq": self.min_freq, "vocab": self.vocab, "counts": self.counts,
@@ -151,11 +272,15 @@ class NGramCharModel:
     def from_state(cls, state: tuple[dict, dict[str, Any]]) -> "NGramCharModel":
         s = state[1]
         self = cls(s["order"], s["min_freq"])
-        self.vocab, self.counts = list(s["vocab"]), {h: dict(c) for h, c in s["counts"].items()}
+        self.vocab = list(s["vocab"])
         # runs saved before session 17 spelled <unk> as "<unk>" in their counts: read them as they were made
         self.unk_key = s.get("unk_key", UNK)
         if not isinstance(self.unk_key, str) or (self.unk_key != UNK and (len(self.unk_key) != 1
                                                                           or self.unk_key in self.vocab)):
             raise ValueError(f"unk_key: expected one character outside the vocabulary, got {self.unk_key!r}")
-        self._prep()
+        self._counts = {h: dict(c) for h, c in s["counts"].items()}
+        if self.unk_key == UNK:
+            self._prep()
+        else:
+            self._from_counts(self._counts)
         return self

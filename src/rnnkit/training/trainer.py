@@ -85,7 +85,7 @@ from rnnkit.training.checkpoint import save_weights, write_digests
 from rnnkit.training.config import TrainConfig, _pos_int
 from rnnkit.training.data import (begin_epoch, detach_state, empty_chunk, empty_part, epoch_length, split_time,
                                   to_device)
-from rnnkit.training.optim import build_optimizer, build_scheduler
+from rnnkit.training.optim import build_optimizer, build_scheduler, check_state_finite
 from rnnkit.training.resume import LIMITS, RESUMABLE_CHANGES, prepare_run_dir, run_dir_lock, trainer_state
 from rnnkit.training.seed import derive_seed, set_rng_state
 
@@ -517,6 +517,7 @@ class Trainer:
             torch.nn.utils.clip_grads_with_norm_(params, self.config.clip_norm, total)
         self.step_lr = self.lr
         self.optimizer.step()
+        check_state_finite(self.optimizer, named, self._where(step), self._last_good())
         self.global_step = step
         n = metrics.pop("n", 1.0)
         self._acc.add(local, metrics, n)      # this rank's batch; the epoch row sums every rank's (_across_ranks)

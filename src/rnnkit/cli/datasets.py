@@ -16,7 +16,7 @@ __all__ = ["add_parser", "run", "KINDS"]
 
 def add_parser(sub):
     p = sub.add_parser("datasets", help="list the bundled data sets (size, availability, install command)",
-                       description=__doc__.split("\n\n")[0])
+                       description=(__doc__ or "").split("\n\n")[0] or None)
     p.add_argument("--kind", default=None, metavar="KIND", help=f"only this kind ({', '.join(KINDS)})")
     add_common(p)
     return p

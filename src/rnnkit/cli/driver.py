@@ -250,8 +250,8 @@ class TaskCommand:
         acts = p.add_subparsers(dest="action", metavar="ACTION")
         acts.required = True
         for action, text in {**ACTIONS, **self.extra_actions}.items():
-            ap = acts.add_parser(action, help=text, description=f"{self.help}: {text}.\n\n{self.doc}",
-                                 formatter_class=HelpFormatter)
+            doc = f"\n\n{self.doc}" if self.doc else ""                  # None under python -OO
+            ap = acts.add_parser(action, help=text, description=f"{self.help}: {text}.{doc}", formatter_class=HelpFormatter)
             add_common(ap, seed=action != "evaluate", out=action == "train", threads=True)
             if action != "train":
                 ap.add_argument("--run", type=path_arg, required=True, metavar="RUN",

@@ -26,7 +26,7 @@ __all__ = ["add_parser", "run", "check_address", "check_body_timeout"]
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("serve", help="serve a saved forecaster or classifier run over HTTP",
-                              description=__doc__.split("\n\n")[0],
+                              description=(__doc__ or "").split("\n\n")[0] or None,
                               formatter_class=HelpFormatter)
     p.add_argument("--run", type=path_arg, default=None, metavar="DIR", help="run folder (forecast or classify)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind")

@@ -411,7 +411,7 @@ def create_app(service: ForecastService | ClassifierService, body_timeout: float
         yield
         service.close()  # releases the state folder's lock
 
-    app = FastAPI(title="rnnkit serve", description=__doc__.split("\n\n")[0], lifespan=lifespan,
+    app = FastAPI(title="rnnkit serve", description=(__doc__ or "").split("\n\n")[0], lifespan=lifespan,
                   dependencies=[Depends(_checked_request)])
     app.router.route_class = StrictRoute
 

@@ -139,7 +139,7 @@ def test_a_sigterm_the_parent_ignores_stays_ignored():
         import signal
         import rnnkit.cli.main as cli
         seen = []
-        def spy():
+        def spy(*args):
             seen.append(signal.getsignal(signal.SIGTERM))
             raise SystemExit(0)
         cli.build_parser = spy
@@ -188,3 +188,25 @@ def test_export_first_then_a_pickled_layer_in_a_process_that_only_imported_rnnki
         print(type(layer).__name__, torch.equal(layer(io["x"])[0], io["y"]))
     """, cwd=tmp_path)
     assert run.returncode == 0 and run.stdout.split() == ["True", "True", "GRU", "True"], run.stdout + run.stderr
+
+
+def test_a_command_line_naming_its_command_loads_only_that_commands_module():
+    # every command built all 13 commands' parsers first: 'rnnkit env --help' loaded torch, pandas and scipy for
+    # the others' flags (1.7 s; fails at ef8d4e0: rnnkit.cli.forecast and torch loaded). The root's own help and
+    # errors still list every command.
+    run = _python("""
+        import sys
+        from rnnkit.cli.main import main
+        code = main(["datasets", "--help"])
+        print(code, sorted(m for m in sys.modules if m.startswith("rnnkit.cli.") and m.count(".") == 2
+                           and m.split(".")[2] in ("forecast", "tsc", "env")), "torch" in sys.modules)
+    """)
+    assert run.returncode == 0 and run.stdout.splitlines()[-1] == "0 [] False", run.stdout[-800:] + run.stderr[-800:]
+
+
+def test_a_config_key_of_another_command_is_still_named(tmp_path, capsys):
+    # --config builds every command's parser: its unknown-key hint names the command whose flag the key is
+    (tmp_path / "c.toml").write_text("horizon = 3\n")
+    assert cli.main(["experiment", "adding", "--config", str(tmp_path / "c.toml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a flag of rnnkit forecast" in err, err

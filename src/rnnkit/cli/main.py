@@ -62,8 +62,10 @@ def _add_version(parser) -> None:
     parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``rnnkit`` parser with every command in :data:`COMMANDS` registered."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``rnnkit`` parser with every command in :data:`COMMANDS` registered; ``only``: that command alone (a
+    command line that names its command needs no other command's module: ``rnnkit env`` loaded torch, pandas and
+    scipy for the others' flags)."""
     from rnnkit.cli.common import Parser
 
     parser = Parser(prog="rnnkit", description="Recurrent neural networks on PyTorch.")
@@ -72,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     parser.set_defaults(_unavailable={})
     for name, module in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         stage = "import"
         try:
             mod = importlib.import_module(f"rnnkit.cli.{module}")
@@ -137,7 +141,7 @@ def _main(argv: list[str]) -> int:
         from rnnkit.cli.stdout_text import standard_streams
         from rnnkit.errors import ConfigError
 
-        parser = build_parser()
+        parser = build_parser(_named_command(argv))
         broken = parser.get_default("_unavailable")
         if argv and argv[0] in broken:  # whatever flags follow, say why the command cannot run
             print(f"rnnkit {argv[0]}: error: {broken[argv[0]]}", file=sys.stderr)
@@ -188,6 +192,14 @@ def _main(argv: list[str]) -> int:
     finally:
         _restore_threads()
         restore_streams()
+
+
+def _named_command(argv: list[str]) -> str | None:
+    """The command ``argv`` starts with, where only its own parser is needed; ``None`` (every command's) for the
+    root's help and errors, and for ``--config``, whose unknown-key hint names the other commands' flags."""
+    if argv and argv[0] in COMMANDS and not any(str(a).startswith("--config") for a in argv):
+        return argv[0]
+    return None
 
 
 def _stopped(prog: str, e: KeyboardInterrupt) -> int:

@@ -111,3 +111,14 @@ def test_trainer_scaled_loss_below_the_overflow_still_trains(tmp_path):
     small, big = _fit_scaled(tmp_path / "a", 1.0), _fit_scaled(tmp_path / "b", 1e15)
     assert big.history[-1]["train_loss"] < big.history[0]["train_loss"]
     assert big.history[-1]["train_loss"] / 1e15 == pytest.approx(small.history[-1]["train_loss"], rel=1e-3)
+
+
+# ---------------------------------------------------------------- training config: the range a message states
+@pytest.mark.parametrize("field, bad", [("clip_norm", 0.0), ("clip_value", -1.0)])
+def test_train_config_range_excludes_the_infinity_it_refuses(field, bad):
+    # 'expected a number in (0.0, inf], got 0.0' named inf as allowed; clip_norm=inf is refused ('a finite number')
+    from rnnkit.training import TrainConfig
+    with pytest.raises(rnnkit.errors.ConfigError, match=rf"^{field}: expected a number in \(0\.0, inf\), got "):
+        TrainConfig(**{field: bad})
+    with pytest.raises(rnnkit.errors.ConfigError, match=rf"^{field}: expected a finite number or None, got inf"):
+        TrainConfig(**{field: math.inf})

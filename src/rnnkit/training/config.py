@@ -55,8 +55,8 @@ def _number(name: str, v: Any, *, lo: float = -math.inf, hi: float = math.inf, l
     if not is_real(v) or not math.isfinite(v):
         raise ConfigError(f"{name}: expected a finite number{' or None' if allow_none else ''}, got {v!r}")
     if v < lo or (lo_open and v == lo) or v > hi:
-        lb = "(" if lo_open else "["
-        raise ConfigError(f"{name}: expected a number in {lb}{lo}, {hi}], got {v!r}")
+        lb, rb = "(" if lo_open else "[", "]" if math.isfinite(hi) else ")"   # inf is refused above: never "inf]"
+        raise ConfigError(f"{name}: expected a number in {lb}{lo}, {hi}{rb}, got {v!r}")
 
 
 #: field -> the optimizer / schedule names that read it (a field set away from its default under another name is

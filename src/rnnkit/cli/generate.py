@@ -209,6 +209,21 @@ class Generate(TaskCommand):
         return {"length": args.length, "temperature": args.temperature, "top_k": args.top_k, "seed": args.seed,
                 "unknown": args.unknown, "max_seconds": args.max_seconds}
 
+    def predict(self, args) -> None:
+        """Prompts continued :data:`~rnnkit.cli.predict_stream.PART` at a time, each part printed as it is made
+        (prompt ``i`` sampled with ``--seed`` + i, as one call on all of them samples it); every prompt's
+        characters checked first, as one call checks them."""
+        from rnnkit.cli.predict_stream import stream_predict
+
+        options = self.predict_options(args)
+
+        def predict_part(task, part, first):
+            seed = None if options["seed"] is None else options["seed"] + first
+            return {"predictions": task.predict(part, **{**options, "seed": seed})}
+
+        stream_predict(self, args, predict_part,
+                       check=lambda task, items: task.check_prompts(items, options["seed"], options["unknown"]))
+
     def format_predictions(self, items, numbers, out) -> str:
         return "\n".join(f"--- line {n} ---\n{p}{o}" for n, p, o in zip(numbers, items, out["predictions"]))
 

@@ -383,6 +383,15 @@ class CharLM(Task):
                 seed: int | None = None, unknown: str = "error", max_seconds: float | None = None) -> list[str]:
         """One continuation of ``length`` characters per prompt, in input order (prompt ``i`` is sampled
         with ``seed + i`` when ``seed`` is given); see :meth:`sample` (``max_seconds``: each continuation's)."""
+        prompts, seed = self.check_prompts(prompts, seed, unknown)
+        check_number("max_seconds", max_seconds, lo=0, lo_open=True, allow_none=True)   # before any prompt's sampling
+        return [self.sample(p, length, temperature, top_k, None if seed is None else seed + i, unknown, max_seconds)
+                for i, p in enumerate(prompts)]
+
+    def check_prompts(self, prompts: Any, seed: Any = None, unknown: str = "error") -> tuple[list[str], int | None]:
+        """``(prompts, seed)`` checked as :meth:`predict` checks them before sampling any: a list of texts, a seed
+        for each (``seed + i``), every character seen in training unless ``unknown="unk"`` (each error names
+        ``prompts[i]``). The CLI checks all of them first, then samples them part by part."""
         from rnnkit.tasks.common import check_texts
 
         prompts = check_texts(prompts, "prompts", blank=True)   # as sample: "\n" is a fine prompt
@@ -390,9 +399,7 @@ class CharLM(Task):
         self._require_fitted()
         for i, p in enumerate(prompts):   # all first, each named: an unseen character said 'prompt', after the others
             self.encode(p, unknown, f"prompts[{i}]", blank=True)
-        check_number("max_seconds", max_seconds, lo=0, lo_open=True, allow_none=True)   # before any prompt's sampling
-        return [self.sample(p, length, temperature, top_k, None if seed is None else seed + i, unknown, max_seconds)
-                for i, p in enumerate(prompts)]
+        return prompts, seed
 
     @torch.no_grad()
     def sample(self, prompt: str, length: int, temperature: float = 1.0, top_k: int | None = None,

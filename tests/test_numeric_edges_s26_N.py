@@ -122,3 +122,28 @@ def test_train_config_range_excludes_the_infinity_it_refuses(field, bad):
         TrainConfig(**{field: bad})
     with pytest.raises(rnnkit.errors.ConfigError, match=rf"^{field}: expected a finite number or None, got inf"):
         TrainConfig(**{field: math.inf})
+
+
+# ---------------------------------------------------------------- gradient flow: an exploding gradient is finite
+def test_gradient_flow_of_a_finite_exploding_gradient_is_exploding_not_non_finite():
+    # W_hh = 10 I, relu: dL/dh_0 ~ 1e29 per element, finite in float32; torch's norm summed the squares in
+    # float32 (inf), so the summary flagged 'non-finite' (ratio NaN) a gradient that is finite and exploding
+    from rnnkit.diagnostics import summarize_gradient_flow
+    from rnnkit.engine.gradflow import GradFlowRecorder
+    layer = rnnkit.ElmanRNN(2, 4, nonlinearity="relu", engine="bptt")
+    with torch.no_grad():
+        layer.weight_hh_l0.copy_(10 * torch.eye(4))
+        layer.bias_hh_l0.fill_(1.0)
+        layer.bias_ih_l0.fill_(1.0)
+        layer.weight_ih_l0.zero_()
+    x = torch.randn(30, 1, 2, requires_grad=True)
+    with GradFlowRecorder() as rec:
+        y, _ = layer(x)
+        y[-1].sum().backward()
+    (norms,) = rec.norms.values()
+    assert torch.isfinite(x.grad).all() and torch.isfinite(norms).all()
+    # closed form: dL/dh_{29} = 1 (4 units, norm 2), then x10 per step back: ‖dL/dh_t‖ = 2 * 10**(29 - t)
+    torch.testing.assert_close(norms[:, 0].double(), 2 * 10.0 ** (29 - torch.arange(30, dtype=torch.float64)),
+                               rtol=1e-5, atol=0)
+    summary = summarize_gradient_flow(rec.norms)["ElmanRNN.l0.fwd"]
+    assert summary.flag == "exploding" and summary.ratio == pytest.approx(1e29, rel=1e-5)

@@ -127,7 +127,7 @@ def backward_step(spec: StepSpec, record: bool, d_state: tuple[Tensor, ...], d_o
     cell = spec.cell
     dy = d_out_t if m_t is None else torch.where(m_t, d_out_t, 0.0)
     g = [d_state[0] + dy] + list(d_state[1:])
-    norm = g[0].norm(dim=-1) if record else None
+    norm = _row_norm(g[0]) if record else None
     if spec.keep is not None:  # s_t = lerp(s̃_t, s_{t-1}, k): split the gradient by k
         ks = _keep_values(spec.keep, keep_t, m_t, g[0])
         keep = [gi * k for gi, k in zip(g, ks)]
@@ -149,6 +149,14 @@ def backward_step(spec: StepSpec, record: bool, d_state: tuple[Tensor, ...], d_o
     if keep is not None:
         new_state = [n + k for n, k in zip(new_state, keep)]
     return dxp_t, dhp_t, tuple(new_state), tuple(dpar), norm
+
+
+def _row_norm(g: Tensor) -> Tensor:
+    """‖g‖ per row, its squares summed in float64 (float32 on MPS) and returned in at least float32: torch's norm
+    sums them in g's dtype, so an exploding gradient of 1e20 per element (finite) was recorded as inf in float32,
+    and the gradient-flow summary said 'non-finite' where it should say 'exploding'."""
+    wide = torch.float32 if g.device.type == "mps" else torch.float64
+    return torch.linalg.vector_norm(g, dim=-1, dtype=wide).to(torch.promote_types(g.dtype, torch.float32))
 
 
 def keep_tensors(opts: LoopOptions):

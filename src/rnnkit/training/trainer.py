@@ -37,8 +37,9 @@ weights as an uninterrupted run (CPU, single process; :mod:`rnnkit.training.resu
 
 Non-finite values stop training before they reach the weights: a NaN/inf loss, or a NaN/inf gradient
 (checked on every parameter; with ``clip_norm`` the total norm tells), raises
-:class:`~rnnkit.errors.NonFiniteLossError` before the optimizer step, naming the last good checkpoint; a
-checkpoint is never written with non-finite weights. A non-finite loss of a batch holding an empty tensor
+:class:`~rnnkit.errors.NonFiniteLossError` before the optimizer step, naming the last good checkpoint; so does an
+optimizer state gone NaN/inf after a step (Adam's second moment of a finite ``|g| > 1.8e19``: those weights would
+never move again). A checkpoint is never written with non-finite weights. A non-finite loss of a batch holding an empty tensor
 (0 items: a mean over nothing) is a :class:`~rnnkit.errors.DataError` naming the batch instead.
 
 The final ``model.safetensors`` and ``config.json`` of a run folder are listed with their sha256 in

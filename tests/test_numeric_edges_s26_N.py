@@ -147,3 +147,15 @@ def test_gradient_flow_of_a_finite_exploding_gradient_is_exploding_not_non_finit
                                rtol=1e-5, atol=0)
     summary = summarize_gradient_flow(rec.norms)["ElmanRNN.l0.fwd"]
     assert summary.flag == "exploding" and summary.ratio == pytest.approx(1e29, rel=1e-5)
+
+
+def test_optimizer_state_check_reads_entries_when_only_their_sum_overflows():
+    # a state whose entries are finite but whose float32 sum overflows is no reason to stop
+    from rnnkit.training.optim import check_state_finite
+    p = torch.nn.Parameter(torch.zeros(4))
+    opt = torch.optim.Adam([p])
+    opt.state[p] = {"exp_avg_sq": torch.full((4,), 3e38), "step": torch.tensor(1.0)}
+    check_state_finite(opt, [("p", p)], "step 1", "last good checkpoint: none")
+    opt.state[p]["exp_avg_sq"][2] = math.inf
+    with pytest.raises(rnnkit.errors.NonFiniteLossError, match=r"'exp_avg_sq' of 'p' after step 1 "):
+        check_state_finite(opt, [("p", p)], "step 1", "last good checkpoint: none")

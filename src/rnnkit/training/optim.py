@@ -58,8 +58,15 @@ def check_state_finite(optimizer: torch.optim.Optimizer, named: list[tuple[str, 
                if isinstance(t, Tensor) and t.is_floating_point()]
     if not entries:
         return
-    flags = [torch.isfinite(t).all() for _, _, t in entries]
-    finite = torch.stack([f.to(flags[0].device) for f in flags])   # Adam's 'step' may live on the CPU
+    def stacked(values: list[Tensor]) -> Tensor:
+        return torch.stack([v.to(values[0].device) for v in values])   # Adam's 'step' may live on the CPU
+
+    # a sum holding NaN/inf is NaN/inf: one reduction per tensor, 30x cheaper than isfinite().all() (1 ms vs 30
+    # per step of a 3.7M-parameter LSTM here); only a sum that is not finite is looked at entry by entry (a sum
+    # of finite entries near the dtype's largest value overflows too)
+    if bool(torch.isfinite(stacked([t.sum() for _, _, t in entries])).all()):
+        return
+    finite = stacked([torch.isfinite(t).all() for _, _, t in entries])
     if bool(finite.all()):
         return
     name, key, t = entries[int((~finite).nonzero()[0])]

@@ -159,3 +159,13 @@ def test_optimizer_state_check_reads_entries_when_only_their_sum_overflows():
     opt.state[p]["exp_avg_sq"][2] = math.inf
     with pytest.raises(rnnkit.errors.NonFiniteLossError, match=r"'exp_avg_sq' of 'p' after step 1 "):
         check_state_finite(opt, [("p", p)], "step 1", "last good checkpoint: none")
+
+
+@pytest.mark.parametrize("name", ["sgd", "adamw"])
+def test_a_nan_loss_from_weights_an_update_made_infinite_names_the_weights(tmp_path, name):
+    # weight_decay=1e30: p <- p (1 - lr wd) twice is inf in float32 after step 2; step 3's loss is NaN. The error
+    # read 'loss: expected a finite value, got nan at step 3' -- the data looked at fault; the update made the weights
+    with pytest.raises(rnnkit.errors.NonFiniteLossError,
+                       match=r"^weights: expected finite values, got NaN/inf in '.*' after step 2; the loss at step 3 "
+                             r"\(epoch 1, batch 3\) was nan; training stopped; last good checkpoint: none$"):
+        _fit_scaled(tmp_path, 1.0, name=name, weight_decay=1e30)

@@ -485,6 +485,7 @@ class Trainer:
         step = self.global_step + 1
         _refuse_empty("train_data", batch, local, f" at {self._where(step)}")   # it read as a diverged model
         if not math.isfinite(value):   # a chunk past every sequence's end: say so (it read as a diverged model)
+            self._check_finite_weights(f"the loss at {self._where(step)} was {value}; training stopped")  # the cause
             why = "; this chunk holds no step of any sequence (lengths all 0: the batch is padded past its longest " \
                   "sequence; trim it, or divide a masked loss by mask.sum().clamp(min=1))" if empty_chunk(batch) else ""
             raise NonFiniteLossError(f"loss: expected a finite value, got {value} at {self._where(step)}{why}; "

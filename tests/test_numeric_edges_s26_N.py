@@ -169,3 +169,31 @@ def test_a_nan_loss_from_weights_an_update_made_infinite_names_the_weights(tmp_p
                        match=r"^weights: expected finite values, got NaN/inf in '.*' after step 2; the loss at step 3 "
                              r"\(epoch 1, batch 3\) was nan; training stopped; last good checkpoint: none$"):
         _fit_scaled(tmp_path, 1.0, name=name, weight_decay=1e30)
+
+
+# ---------------------------------------------------------------- modern Hopfield energy of huge float64 patterns
+def test_modern_energy_of_patterns_whose_squares_overflow_is_not_nan():
+    # the energy is >= 0; M^2 - |x_top|^2 was inf - inf = NaN once |x| > 1.3e154 in float64 (on MPS, which works in
+    # float32, once |x| > 1.8e19). Closed form for P equal patterns x: lse = x.q + log(P)/beta, so E = |q - x|^2 / 2
+    from rnnkit.hopfield import ModernHopfield
+    torch.manual_seed(0)
+    x = torch.randn(1, 8, dtype=torch.float64) * 1e155
+    q = x * (1 + 1e-3 * torch.randn(1, 8, dtype=torch.float64))
+    memory = ModernHopfield(beta=0.5).store(x.repeat(3, 1))
+    want = 0.5 * ((q - x) ** 2).sum(1)
+    torch.testing.assert_close(memory.energy(q), want, rtol=1e-12, atol=0)
+    distinct = ModernHopfield(beta=1.0).store(torch.randn(4, 8, dtype=torch.float64) * 1e160)
+    assert distinct.energy(torch.randn(2, 8, dtype=torch.float64) * 1e160).tolist() == [math.inf, math.inf]
+
+
+def test_modern_energy_unchanged_for_ordinary_patterns():
+    # dividing by a power of two is exact: the same bits as the sums of the patterns as given
+    from rnnkit.hopfield import ModernHopfield
+    torch.manual_seed(1)
+    X, q = torch.randn(6, 5), torch.randn(3, 5)
+    memory = ModernHopfield(beta=2.0).store(X)
+    Xd, qd = X.double(), q.double()
+    sq = (Xd * Xd).sum(1)
+    lse = torch.logsumexp(2.0 * qd @ Xd.T, 1) / 2.0
+    want = -lse + 0.5 * (qd * qd).sum(1) + math.log(6) / 2.0 + 0.5 * sq.max()
+    torch.testing.assert_close(memory.energy(q).double(), want, rtol=1e-6, atol=1e-6)

@@ -276,8 +276,12 @@ class ModernHopfield:
         d_small = torch.log1p(torch.expm1(scaled).mean(1))
         d = torch.where(d_small.abs() < 0.5, d_small, d_lse)
         top = dots.argmax(1)
-        sq_norms = (X * X).sum(1)
-        spread = sq_norms.max() - sq_norms[top]                   # M^2 - |x_top|^2 from the same sums: >= 0
+        # M^2 - |x_top|^2 from the same sums, >= 0, of the patterns divided by 2**e (exact): summed as they are,
+        # patterns of |x| > 1.3e154 in float64 (1.8e19 in MPS's float32) made both squares inf, and E NaN
+        e = _exponent(X, (0, 1)).reshape(())
+        sq_norms = (X * torch.exp2(-e)).square().sum(1)
+        gap = sq_norms.max() - sq_norms[top]
+        spread = torch.where(gap > 0, gap * torch.exp2(e) * torch.exp2(e), torch.zeros_like(gap))
         return (0.5 * ((q - X[top]) ** 2).sum(1) + 0.5 * spread - d / beta).to(xi.dtype)
 
     def recall(self, queries: Tensor, max_steps: int = 100, tol: float = 1e-6) -> ModernRecallResult:

@@ -44,3 +44,25 @@ def test_action_help_without_docstrings_prints_no_none(no_docstrings, capsys):
     out = capsys.readouterr().out
     assert "usage: rnnkit classify train" in out
     assert "None" not in out.splitlines()
+
+
+@pytest.mark.parametrize("argv", [
+    ["forecast", "--csv", "a" * 300, "--target", "y", "--horizon", "2"],
+    ["classify", "train", "--csv", "a" * 5000],
+    ["tsc", "train", "--csv", "/" + "ab/" * 1500 + "x.csv"],
+])
+def test_a_path_too_long_for_the_system_is_one_line_naming_the_flag(argv, capsys):
+    # before: "error: OSError: [Errno 36] File name too long: 'aaaa...'" (exit 1, every character echoed):
+    # Path.is_file() swallows ENOENT but not ENAMETOOLONG
+    assert _code(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "argument --csv: expected a path the system can open" in err
+    assert len(err) < 300
+
+
+def test_a_path_too_long_through_the_api_is_a_config_error():
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    with pytest.raises(ConfigError, match=r"^path: expected a path the system can open, got a name of 256 bytes"):
+        Forecaster.load("x" * 256)

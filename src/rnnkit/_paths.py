@@ -57,6 +57,8 @@ def expand_user(path: Any, name: str = "path", strict: bool = False, what: str =
     if file and isinstance(text, str) and (text.endswith(os.sep) or os.path.basename(text) in (".", "..")):
         end = f"a trailing {os.sep!r}" if text.endswith(os.sep) else repr(os.path.basename(text))
         raise ConfigError(f"{name}: expected a file path, got {text!r} ({end} names a folder)")
+    if isinstance(text, str):
+        _check_length(text, name)
     if not isinstance(text, str) or "~" not in text:
         return path
     if text.startswith("~"):
@@ -91,6 +93,26 @@ def _check_home(text: str, name: str) -> None:
         return
     raise ConfigError(f"{name}: expected a path, got {text!r} (HOME is {home!r}, not an absolute folder: '~' would "
                       f"be {os.path.expanduser('~')!r}; set HOME to your home folder, or give the path without '~')")
+
+
+def _check_length(text: str, name: str) -> None:
+    """A ConfigError naming ``name`` for a path the system cannot open by its length: a part over NAME_MAX bytes
+    (255 on Linux's file systems) or the whole over PATH_MAX (4096). ``Path.is_file()`` swallows ENOENT but not
+    ENAMETOOLONG, so such a path was an untyped OSError echoing thousands of characters (``--csv "$(printf ...)"``)."""
+    try:
+        name_max, path_max = os.pathconf("/", "PC_NAME_MAX"), os.pathconf("/", "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):          # no pathconf (Windows) or no answer: the usual limits
+        name_max, path_max = 255, 4096
+    size = len(os.fsencode(text))
+    part = max(text.split(os.sep), key=lambda p: len(os.fsencode(p)))
+    if size < path_max and len(os.fsencode(part)) <= name_max:
+        return
+    shown = repr(text[:40]) + ("…" if len(text) > 40 else "")
+    if size >= path_max:
+        what = f"a path of {size:,} bytes (the system opens at most {path_max - 1:,})"
+    else:
+        what = f"a name of {len(os.fsencode(part)):,} bytes (the system allows {name_max} a name)"
+    raise ConfigError(f"{name}: expected a path the system can open, got {what}: {shown}")
 
 
 def user_path(path: Any, name: str = "path", what: str = "a path", file: bool = False) -> Path:

@@ -46,6 +46,7 @@ from rnnkit.tasks.common import (
     entity_prf, item_at, run_vocab, unseen_report,
 )
 from rnnkit.tasks.classify_data import warn_case_only
+from rnnkit.tasks.tagging_viterbi import backtrace, bio_decode, bio_rules
 from rnnkit.tasks.tagging_inputs import check_sentences as _check_sentences, check_tags as _check_tags, \
     check_trainable_tags, word_keys as _word_keys
 
@@ -110,12 +111,10 @@ def bio_constraints(tags: Sequence[str]) -> tuple[Tensor, Tensor] | None:
     tags = list(tags)
     if not tags or not is_bio(tags):
         return None
-    inside = [t[2:] if t.startswith("I-") else None for t in tags]
-    typ = [t[2:] if t != "O" else None for t in tags]
-    allowed = torch.tensor([[inside[j] is None or typ[i] == inside[j] for j in range(len(tags))]
-                            for i in range(len(tags))], dtype=torch.bool)
-    start = torch.tensor([x is None for x in inside], dtype=torch.bool)
-    return allowed, start
+    types: dict[str, int] = {}      # each entity type a number (O: -1); K * K comparisons in torch, not Python
+    typ = torch.tensor([types.setdefault(t[2:], len(types)) if t != "O" else -1 for t in tags])
+    inside = torch.where(torch.tensor([t.startswith("I-") for t in tags]), typ, -2)   # -2: may follow anything
+    return (inside == -2).unsqueeze(0) | (typ.unsqueeze(1) == inside.unsqueeze(0)), inside == -2
 
 
 def iob1_openings(tags: Sequence[Sequence[str]]) -> tuple[list[tuple[int, int, str]], int]:
@@ -155,12 +154,7 @@ def constrained_decode(logp: Tensor, lengths: Tensor, allowed: Tensor, start: Te
         active = (t < lengths).unsqueeze(1)
         score = torch.where(active, best + logp[:, t], score)
         back.append(torch.where(active, arg, same))  # padded steps point to themselves
-    last = score.argmax(-1)
-    path = [last]
-    for bp in reversed(back):
-        last = bp.gather(1, last.unsqueeze(1)).squeeze(1)
-        path.append(last)
-    return torch.stack(path[::-1], 1)
+    return backtrace(score, back)
 
 
 def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]],
@@ -419,12 +413,13 @@ class SequenceTagger(Task):
 
     def _decode(self, logps: list[Tensor]) -> list[list[str]]:
         """The tags of each sentence's log-probabilities (BIO-constrained Viterbi when configured)."""
-        rules = bio_constraints(self.tags.tokens) if self.config.constrained else None
+        tags = self.tags.tokens           # BIO: bio_decode, O(K) a token (constrained_decode's (K, K) mask: K * K)
+        rules = bio_rules(tags) if self.config.constrained and is_bio(tags) else None
         out: list[list[str]] = [[] for _ in logps]
         for idx in bucket_batches([len(lp) for lp in logps], self.config.batch_size, shuffle=False):
             lp = nn.utils.rnn.pad_sequence([logps[i] for i in idx], batch_first=True)
             L = torch.tensor([len(logps[i]) for i in idx])
-            best = lp.argmax(-1) if rules is None else constrained_decode(lp, L, *rules)
+            best = lp.argmax(-1) if rules is None else bio_decode(lp, L, *rules)
             for b, i in enumerate(idx):
                 out[i] = self.tags.decode(best[b, : len(logps[i])].tolist())
         return out

@@ -197,3 +197,28 @@ def test_modern_energy_unchanged_for_ordinary_patterns():
     lse = torch.logsumexp(2.0 * qd @ Xd.T, 1) / 2.0
     want = -lse + 0.5 * (qd * qd).sum(1) + math.log(6) / 2.0 + 0.5 * sq.max()
     torch.testing.assert_close(memory.energy(q).double(), want, rtol=1e-6, atol=1e-6)
+
+
+# ---------------------------------------------------------------- padded steps emit 0 after a non-finite sequence
+_PAD_LAYERS = [
+    (lambda: rnnkit.LSTM(3, 4, num_layers=2, bidirectional=True), "engine", ["auto", "bptt", "reference"]),
+    (lambda: rnnkit.RecurrentLayer("gru", 3, 4, layer_norm=True), "engine", ["bptt", "reference"]),
+    (lambda: rnnkit.MinGRU(3, 4, bidirectional=True), "scan", ["chunked", "log", "sequential"]),
+]
+
+
+@pytest.mark.parametrize("make, option, choices", _PAD_LAYERS)
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_padded_steps_are_zero_after_a_nan_inside_a_sequence(make, option, choices, bad):
+    # torch.nn (packed) and 'auto' / the chunked scan give 0 at padded steps; bptt, reference, log and sequential
+    # gave NaN there (out * mask = NaN * 0) once a sequence's valid steps held NaN/inf
+    torch.manual_seed(0)
+    layer = make()
+    x = torch.randn(7, 3, 3)
+    x[1, 1, 0] = bad                      # sequence 1 (length 4): NaN/inf inside its valid steps
+    lengths = torch.tensor([7, 4, 2])
+    for choice in choices:
+        setattr(layer, option, choice)
+        y, _ = layer(x, lengths=lengths)
+        assert bool((y[4:, 1] == 0).all()) and bool((y[2:, 2] == 0).all()), choice
+        assert torch.isfinite(y[:, 0]).all() and torch.isfinite(y[:, 2]).all(), choice

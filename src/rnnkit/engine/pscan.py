@@ -332,8 +332,8 @@ def _check(name_a: str, a: Tensor, name_b: str, b: Tensor, h0: Tensor | None, ma
 
 def _finish(h: Tensor, mask: Tensor | None, return_last: bool):
     last = h[-1]
-    if mask is not None:
-        h = h * mask
+    if mask is not None:   # padded steps emit 0 (h * mask was NaN there once a sequence held NaN/inf: NaN * 0)
+        h = h.masked_fill(~mask, 0.0)
     return (h, last) if return_last else h
 
 

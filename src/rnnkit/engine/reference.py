@@ -31,6 +31,6 @@ def run_reference(opts: LoopOptions, xp: Tensor, w_hh: Tensor, b_hh: Tensor | No
             new = tuple(n + k * (o - n) for n, o, k in zip(new, state, opts.keep_at(t, m, xp)))
         elif m is not None:
             new = tuple(torch.where(m, n, o) for n, o in zip(new, state))
-        outs.append(new[0] * m if m is not None else new[0])
+        outs.append(torch.where(m, new[0], 0.0) if m is not None else new[0])   # as forward_step: 0 past the end
         state = new
     return torch.stack(outs, 0), state

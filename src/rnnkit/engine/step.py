@@ -110,7 +110,7 @@ def forward_step(spec: StepSpec, xp_t: Tensor, h_in: Tensor, whh_t: Tensor, b_hh
                     for n, o, k in zip(new, state, ks))
     elif m_t is not None:
         new = tuple(torch.where(m_t, n, o) for n, o in zip(new, state))
-    out = new[0] * m_t if m_t is not None else new[0]
+    out = torch.where(m_t, new[0], 0.0) if m_t is not None else new[0]   # 0, not NaN * 0, past a NaN sequence's end
     h_next = new[0] * h_mask if h_mask is not None else new[0]
     return new, out, s, h_next
 

@@ -120,6 +120,7 @@ def _catch_sigterm():
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error, 130 interrupted, 143 terminated)."""
+    del _SAID[:]
     previous = _catch_sigterm()   # from the start: the commands' imports (torch, pandas) take seconds
     try:
         return _main(list(sys.argv[1:] if argv is None else argv))
@@ -135,13 +136,17 @@ def _main(argv: list[str]) -> int:
 
             _add_version(version := argparse.ArgumentParser(prog="rnnkit"))
             version.parse_args(argv[:1])
-        from rnnkit.cli.argv_bytes import argv_bytes_hint
-        from rnnkit.cli.common import (THREADS_BEFORE, UsageError, apply_config, flag_message, one_line_warnings,
-                                       print_result)
-        from rnnkit.cli.stdout_text import standard_streams
-        from rnnkit.errors import ConfigError
+        held = _hold_signals()
+        try:
+            from rnnkit.cli.argv_bytes import argv_bytes_hint
+            from rnnkit.cli.common import (THREADS_BEFORE, UsageError, apply_config, flag_message, one_line_warnings,
+                                           print_result)
+            from rnnkit.cli.stdout_text import standard_streams
+            from rnnkit.errors import ConfigError
 
-        parser = build_parser(_named_command(argv))
+            parser = build_parser(_named_command(argv))
+        finally:
+            _release_signals(held)
         broken = parser.get_default("_unavailable")
         if argv and argv[0] in broken:  # whatever flags follow, say why the command cannot run
             print(f"rnnkit {argv[0]}: error: {broken[argv[0]]}", file=sys.stderr)
@@ -194,6 +199,40 @@ def _main(argv: list[str]) -> int:
         restore_streams()
 
 
+def _hold_signals() -> tuple[dict, list]:
+    """While the commands' modules load, a Ctrl-C or SIGTERM is noted, not raised where it lands: raised inside
+    torch's C++ initialisation or an import lock's weakref callback, it was 'Exception ignored ... KeyboardInterrupt'
+    with the command going on (exit 0), or -- a second Ctrl-C during the first one's unwinding -- 'terminate called
+    after throwing pybind11::error_already_set' (SIGABRT). :func:`_release_signals` raises the noted one once the
+    imports are over (at most the one module's import later); a second signal meanwhile ends the process at once,
+    by that signal (the shell's 130 / 143), as before Python has started. Only Python's own SIGINT handler and
+    :func:`_on_sigterm` are held (a host's handler, an ignored signal: left as they are)."""
+    noted: list = []
+
+    def note(signum, frame):
+        if noted:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        noted.append(signum)
+
+    held = {}
+    try:
+        for sig, ours in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, _on_sigterm)):
+            if signal.getsignal(sig) is ours:
+                held[sig] = signal.signal(sig, note)
+    except ValueError:   # off the main thread: no handler can be set, none was
+        pass
+    return held, noted
+
+
+def _release_signals(hold: tuple[dict, list]) -> None:
+    held, noted = hold
+    for sig, handler in held.items():
+        signal.signal(sig, handler)
+    if noted:
+        raise Terminated() if noted[0] == signal.SIGTERM else KeyboardInterrupt()
+
+
 def _named_command(argv: list[str]) -> str | None:
     """The command ``argv`` starts with, where only its own parser is needed; ``None`` (every command's) for the
     root's help and errors, and for ``--config``, whose unknown-key hint names the other commands' flags."""
@@ -205,8 +244,13 @@ def _named_command(argv: list[str]) -> str | None:
 def _stopped(prog: str, e: KeyboardInterrupt) -> int:
     """The one line of a command stopped by Ctrl-C (130) or SIGTERM (143), as shells report them."""
     terminated = isinstance(e, Terminated)
-    print(f"{prog}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+    if not _SAID:   # a second Ctrl-C landing after this line (main()'s last steps) is not a second line
+        print(f"{prog}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        _SAID.append(prog)
     return 143 if terminated else 130
+
+
+_SAID: list[str] = []   # the stopped line of this main() call, once said
 
 
 def _restore_threads() -> None:

@@ -222,6 +222,11 @@ def test_the_lazy_names_are_the_modules_objects():
     assert rnnkit.LSTM is layers.LSTM and rnnkit.make_layer is layers.make_layer and rnnkit.get_cell is cells.get_cell
     assert rnnkit.cells is cells and rnnkit.engine is engine and rnnkit.errors is errors
     assert rnnkit.capture_train_step is capture_train_step
+    probe = _python("""
+        import rnnkit
+        print(rnnkit.training.Trainer.__name__, rnnkit.layers.LSTM.__name__, rnnkit.diagnostics.__name__)
+    """)   # the subpackages the eager root left bound (an 'import rnnkit' script used them)
+    assert probe.stdout.split() == ["Trainer", "LSTM", "rnnkit.diagnostics"], probe.stdout + probe.stderr[-800:]
     assert set(rnnkit.__all__) <= set(dir(rnnkit))
     star: dict = {}
     exec("from rnnkit import *", star)

@@ -13,11 +13,9 @@ console script imports ``rnnkit.cli.main`` through this package -- does not impo
 which a Ctrl-C was Python's traceback: the CLI's handlers were not installed yet).
 """
 
-from __future__ import annotations
-
-import importlib
-import sys
-import types
+import importlib as _importlib
+import sys as _sys
+import types as _types
 
 from rnnkit._version import __version__
 
@@ -36,6 +34,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "cells": ("rnnkit.cells", None),
     "engine": ("rnnkit.engine", None),
     "errors": ("rnnkit.errors", None),
+    # subpackages the eager imports left bound here (``import rnnkit; rnnkit.training.Trainer``): still reached
+    **{name: (f"rnnkit.{name}", None) for name in ("layers", "training", "diagnostics")},
 }
 
 __all__ = [
@@ -73,7 +73,7 @@ def __getattr__(name: str):
         module, attribute = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'rnnkit' has no attribute {name!r}") from None
-    value = importlib.import_module(module)
+    value = _importlib.import_module(module)
     if attribute is not None:
         value = getattr(value, attribute)
     globals()[name] = value
@@ -84,15 +84,15 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-class _Package(types.ModuleType):
+class _Package(_types.ModuleType):
     """The package's module type: importing the ``rnnkit.export`` subpackage first (``from rnnkit.export.graph import
     exportable``) makes Python's import system set ``rnnkit.export`` to the subpackage; the name stays the function,
     as it was when this module imported it eagerly."""
 
     def __setattr__(self, name, value):
-        if name == "export" and isinstance(value, types.ModuleType) and hasattr(value, "export"):
+        if name == "export" and isinstance(value, _types.ModuleType) and hasattr(value, "export"):
             value = value.export
         super().__setattr__(name, value)
 
 
-sys.modules[__name__].__class__ = _Package
+_sys.modules[__name__].__class__ = _Package

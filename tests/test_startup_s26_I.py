@@ -299,3 +299,23 @@ def test_a_second_ctrl_c_after_the_line_is_not_a_second_line(monkeypatch, capsys
     monkeypatch.setattr(signal, "signal", second_ctrl_c)
     monkeypatch.setattr(sys, "argv", ["rnnkit", "env"])
     assert _entry_code() == 130 and capsys.readouterr().err == "rnnkit: interrupted\n"
+
+
+def test_torch_is_imported_with_the_signals_held_before_a_command_runs():
+    # env, export, serve and experiment import torch in run(): a SIGTERM raised inside torch's C++ start-up there
+    # aborted the process (SIGABRT, 'terminate called after throwing pybind11::error_already_set'; fails at faf8cfa:
+    # torch imported under main()'s own raising SIGTERM handler). It is imported while the signals are held.
+    run = _python("""
+        import importlib.abc, signal, sys
+        import rnnkit.cli.main as cli
+        seen = []
+        class Spy(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name == "torch":
+                    seen.append(signal.getsignal(signal.SIGTERM))
+                return None
+        sys.meta_path.insert(0, Spy())
+        code = cli.main(["env", "--json"])
+        print(code, len(seen) == 1 and seen[0] is not cli._on_sigterm and callable(seen[0]))
+    """)
+    assert run.returncode == 0 and run.stdout.splitlines()[-1] == "0 True", run.stdout[-300:] + run.stderr[-800:]

@@ -145,13 +145,14 @@ def _main(argv: list[str]) -> int:
             from rnnkit.errors import ConfigError
 
             parser = build_parser(_named_command(argv))
+            broken = parser.get_default("_unavailable")
+            if argv and argv[0] in broken:  # whatever flags follow, say why the command cannot run
+                print(f"rnnkit {argv[0]}: error: {broken[argv[0]]}", file=sys.stderr)
+                return 1
+            args = parser.parse_args(argv)   # --help ends here: a command module without torch needs none for it
+            _import_torch()
         finally:
             _release_signals(held)
-        broken = parser.get_default("_unavailable")
-        if argv and argv[0] in broken:  # whatever flags follow, say why the command cannot run
-            print(f"rnnkit {argv[0]}: error: {broken[argv[0]]}", file=sys.stderr)
-            return 1
-        args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(e.code or 0) if not isinstance(e.code, str) else 2
     except KeyboardInterrupt as e:
@@ -231,6 +232,17 @@ def _release_signals(hold: tuple[dict, list]) -> None:
         signal.signal(sig, handler)
     if noted:
         raise Terminated() if noted[0] == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _import_torch() -> None:
+    """Import torch now, while the signals are held: the commands run on it (``datasets`` aside), and a signal raised
+    inside its C++ start-up (1-2 s) -- env's, export's, serve's and experiment's run imported it -- aborted the
+    process ('terminate called after throwing pybind11::error_already_set', SIGABRT; 1 of 30 SIGTERMs sent into
+    'rnnkit env --json'). A torch that fails to import is left to the command that needs it to report."""
+    try:
+        import torch  # noqa: F401
+    except Exception:  # noqa: BLE001 - reported by the command that uses it
+        pass
 
 
 def _named_command(argv: list[str]) -> str | None:

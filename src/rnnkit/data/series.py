@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
+from rnnkit.data.date_readings import YEAR_FIRST_FORMATS, refuse_leap_second, settle_year_first, year_first
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.timeseries.frequency import refuse_before_year_one
 from rnnkit.data.timeseries.offsets import check_zone_offsets
@@ -60,7 +61,8 @@ def _date_formats() -> tuple[str, ...]:
     # 'Jan-20' (pandas reads it as January 20th of year 1)
     # a spreadsheet's d-mmm-yy ('2-Jan-20'), ISO weeks ('2020-W01': :func:`_week_start`), and the months of
     # Eurostat / IMF / Stata ('2020M01', '2020m1')
-    return tuple(out + ["%b %d %Y", "%b %d, %Y", "%B %d %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %Y",
+    return tuple(out + [*YEAR_FIRST_FORMATS,      # '21-01-31' (:mod:`rnnkit.data.date_readings`, session 26)
+                        "%b %d %Y", "%b %d, %Y", "%B %d %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %Y",
                         "%B %Y", "%b-%Y", "%B-%Y", "%m/%Y", "%m-%Y", "%d-%b-%y", "%d %b %y", "%G-W%V", "%GW%V",
                         "%YM%m", "%Y-M%m", "%G-W%V-%u",    # ISO week dates, '2020-W05-1' (session 23)
                         "%Y %b", "%Y %B", "%G W%V"])   # R tsibble's months and weeks, '1960 Jan', '1991 W06'
@@ -259,8 +261,9 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
         twelve = [t for c in clocked for t in _twelve_hour(c)] if _AM_PM.search(str(text.iloc[0]).strip()) else []
         cands = [c for c in dict.fromkeys([*DATE_FORMATS, *twelve, *QUARTER_FORMATS, *(g for g in guesses if g)])
                  if not _year_day_month(c)]
-        if dayfirst is not None:
-            cands = [c for c in cands if _day_month_order(c) in (None, "day" if dayfirst else "month")]
+        if dayfirst is not None:    # (a two-digit year first is read only without dayfirst: a day-month order)
+            cands = [c for c in cands if _day_month_order(c) in (None, "day" if dayfirst else "month")
+                     and not year_first(c)]
         found = []
         for fmt in cands:
             parsed = _to_datetime(text, fmt, what)
@@ -278,6 +281,7 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
                    if word is not None else _DATE_FLAGS)
             raise DataError(f"{what}: expected dates in one format for the whole column, got no known format"
                             f"{order} that parses every value ({got}); {fix}")
+        found = settle_year_first(found, text, what)      # '21-01-01': 2021-01-01 or 2001-01-21
         if len(found) > 1:
             (f1, a), (f2, b) = found[:2]
             i = int(np.argmax((a != b)))
@@ -285,6 +289,7 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
                             f"both parse every value ({text.iloc[i]!r} is {a[i]:%Y-%m-%d} or {b[i]:%Y-%m-%d}); "
                             f"{_DATE_FLAGS}")
     fmt, parsed = found[0]
+    refuse_leap_second(text, fmt, what)     # '23:59:60' was read as the next midnight
     stamps = (parsed.tz_convert(None) if parsed.tz is not None else parsed).to_numpy()
     values = np.full(len(ser), np.datetime64("NaT"), dtype=stamps.dtype)   # the parsed unit: into nanoseconds,
     values[present] = stamps          # 1500-01-01 (seconds) wrapped around silently to 2084-07-20 23:34:33.709551616

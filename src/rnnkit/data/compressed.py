@@ -52,20 +52,15 @@ def csv_text(path: str | Path, what: str) -> str:
     return warn_twice_encoded(decode_utf8(data, str(p), what), str(p), what)
 
 
-#: the share of the memory a run can still use that a gzip file's text may take: the text is decoded to a str and
-#: parsed into a table beside it (several times its size), so a quarter
-_TEXT_SHARE = 4
-
-
 def _gunzip(p: Path, what: str) -> bytes:
     """The decompressed bytes of the gzip file ``p`` (every member, each CRC checked), read in 16 MiB blocks and
     refused as a DataError once they pass a quarter of the memory a run can still use: a gzip file expands up to
     ~1000 times (10 MB of zeros compress to 10 kB), and ``gzip.decompress`` took it whole -- the OOM killer, or
     minutes of swapping, before a word."""
-    from rnnkit._memory import available_memory, human_size
+    from rnnkit._memory import human_size
+    from rnnkit.data.file_memory import text_bound
 
-    avail = available_memory("cpu")
-    bound = None if avail is None else avail // _TEXT_SHARE
+    avail, bound = text_bound()      # a quarter: as a plain file's (rnnkit.data.file_memory)
     blocks, total = [], 0
     with gzip.open(p, "rb") as f:
         while block := f.read(1 << 24):

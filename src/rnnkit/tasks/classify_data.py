@@ -42,13 +42,14 @@ from typing import Callable, Sequence
 from rnnkit.data.text import screen_spelling
 
 __all__ = ["warn_conflicting_labels", "held_out_copies", "warn_label_spellings", "warn_case_variants",
-           "warn_joined_labels", "warn_zero_padded", "warn_case_only", "check_training_classes",
+           "warn_joined_labels", "warn_zero_padded", "warn_mixed_kinds", "warn_case_only", "check_training_classes",
            "check_test_split"]
 
 #: What joins the labels of a multi-label row written as one cell: MovieLens' genres ('Comedy|Drama'), a list
 #: written by pandas or a spreadsheet ('pos,neg', 'pos; neg').
 JOINERS = re.compile(r"\s*[|,;]\s*")
 _WHOLE = re.compile(r"[0-9]+")   # ASCII digits: int() reads other scripts' digits too ('١' is 1)
+_NUMBER = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")   # not 'inf', 'nan', '1_000'
 
 
 def _clashes(keys: Sequence[str], values: Sequence[str]) -> dict[str, tuple[int, int]]:
@@ -83,8 +84,8 @@ def held_out_copies(train_texts: Sequence[str], test_texts: Sequence[str]) -> li
 
 def warn_label_spellings(labels: Sequence[str], place: Callable[[int], str] | None = None) -> None:
     """The warnings on the training labels (:meth:`TextClassifier.check_trainable`'s): :func:`warn_case_variants`,
-    :func:`warn_joined_labels`, :func:`warn_zero_padded`."""
-    for warn in (warn_case_variants, warn_joined_labels, warn_zero_padded):
+    :func:`warn_joined_labels`, :func:`warn_zero_padded`, :func:`warn_mixed_kinds`."""
+    for warn in (warn_case_variants, warn_joined_labels, warn_zero_padded, warn_mixed_kinds):
         warn(labels, place, stacklevel=5)
 
 
@@ -230,3 +231,36 @@ def warn_zero_padded(labels: Sequence[str], place: Callable[[int], str] | None =
         warnings.warn(f"{what}: {len(pairs)} number(s) written with and without leading zeros, e.g. {labels[j]!r} "
                       f"({place(j)}) and {labels[i]!r} ({place(i)}): two classes (a spreadsheet dropped the zeros of "
                       "some rows? write them alike; codes that differ? keep them)", stacklevel=stacklevel)
+
+
+def warn_mixed_kinds(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels",
+                     stacklevel: int = 4) -> None:
+    """Warn when some labels are numbers and others words (``'pos'``, ``'neg'`` and ``'0'``; ``["pos", 0]`` given in
+    Python; a tag ``'0'`` typed for ``'O'``): each number is trained as a class of its own, silently, where
+    scikit-learn refuses such labels ('Mix of label input types (string and number)'). Labels all numbers (a CSV's
+    ``1``, ``2``, ``3``) or all words are fine; a mix may be meant (ratings ``'1'`` .. ``'5'`` and ``'unrated'``), so
+    the classes are kept (refusing it broke such data before). Names how many labels of each kind, one example of
+    each with its place (``place(i)``; default ``labels[i]``) and the items the numbers label.
+
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_mixed_kinds(["pos", "neg", "0", "pos", "0"])
+    >>> print(w[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    labels: 1 label(s) are numbers and 2 are words, e.g. '0' (labels[2]) and 'pos' (labels[0]): each number is
+    trained as a class of its own (2 item(s)) -- a missing label written as 0, codes beside names, or '0' typed for
+    'O'? write them one way, or keep them if meant
+    """
+    place = place or (lambda i: f"{what}[{i}]")
+    kinds: dict[str, bool] = {}
+    for label in labels:
+        if label not in kinds:
+            kinds[label] = _NUMBER.fullmatch(label) is not None
+    numbers = [label for label, number in kinds.items() if number]
+    if numbers and len(numbers) < len(kinds):
+        rows = [i for i, label in enumerate(labels) if kinds[label]]
+        word = next(i for i, label in enumerate(labels) if not kinds[label])
+        warnings.warn(f"{what}: {len(numbers)} label(s) are numbers and {len(kinds) - len(numbers)} are words, e.g. "
+                      f"{labels[rows[0]]!r} ({place(rows[0])}) and {labels[word]!r} ({place(word)}): each number is "
+                      f"trained as a class of its own ({len(rows)} item(s)) -- a missing label written as 0, codes "
+                      "beside names, or '0' typed for 'O'? write them one way, or keep them if meant",
+                      stacklevel=stacklevel)

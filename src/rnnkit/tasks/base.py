@@ -1,7 +1,6 @@
 """The task contract: what every task (classify, tag, tsc, generate, translate) is and does.
 
-A task object is built from its frozen config and is unfitted until :meth:`Task.fit` or
-:meth:`Task.load`::
+A task object is built from its frozen config and is unfitted until :meth:`Task.fit` or :meth:`Task.load`::
 
     task = TextClassifier(TextClassifierConfig(epochs=3))
     task.fit(inputs, targets)          # the network AND the task's baselines, in one fit
@@ -54,6 +53,7 @@ from torch import Tensor, nn
 from rnnkit._validate import check_number, check_seed, did_you_mean, is_bool, short_repr
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
+from rnnkit.training.host import float32_default, kept_host_rng
 from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
 from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
     classification_metrics, item_at
@@ -184,8 +184,7 @@ class Task:
         self.data: dict[str, Any] = {}        # where the training data came from, its column names
         self.split: dict[str, Any] = {}       # the held-out parts: "validation" (fit), "test" (the caller)
 
-    def __repr__(self) -> str:
-        return task_repr(self)
+    __repr__ = task_repr
 
     # ------------------------------------------------------------------ inputs
     def check_inputs(self, inputs: Any, what: str) -> list:
@@ -266,13 +265,13 @@ class Task:
                 self.split = {"validation": {"rule": "given", "n": len(val[0])}}
             else:
                 part, val = self.validation_split(*train)
-            torch.manual_seed(self.config.seed)
             self.epoch_log = []
             self.data = {}    # the provenance of an earlier fit or a loaded run's: its save named the old data
             keep = contextlib.nullcontext() if checkpoint_dir is None else checkpointed_fit(
                 checkpoint_dir, task=self.name, config=self.config, data=data_sha256([train, given]), resume=resume,
                 baselines=baselines)
-            with keep, self.shared_work():    # in this frame (a wrapper's frame would move the warnings' stacklevel)
+            with kept_host_rng(), float32_default(), keep, self.shared_work():   # in this frame (warnings' stacklevel)
+                torch.manual_seed(self.config.seed)   # the host's generators and dtype are given back (training.host)
                 self._fit(part, val, list(callbacks))
                 self.baselines = self._fit_baselines(train, baselines)
         except BaseException:
@@ -465,7 +464,8 @@ class Task:
         """A fitted task from a run folder written by :meth:`save`; every file verified first."""
         run = load_run(path, cls.name, cls.config_class)
         self = cls(run["config"])
-        self._restore(run)
+        with kept_host_rng(), float32_default():   # the network built here drew from the host's generators
+            self._restore(run)
         load_weights(self.net, run["weights"])
         self.history, self.data, self.split = run["history"], run["data"], run["split"]
         self.baselines = run_baselines(run, self.baseline_types)
@@ -479,9 +479,9 @@ class Task:
 
 
 class ClassifierTask(Task):
-    """A task that gives one label per input: a closed label vocabulary (``self.labels``), class
-    probabilities (:meth:`predict_proba`), the most probable label (:meth:`predict`) and
-    accuracy / macro-F1 / confusion matrix. A subclass implements :meth:`_inference_batches`."""
+    """A task that gives one label per input: a closed label vocabulary (``self.labels``), class probabilities
+    (:meth:`predict_proba`), the most probable label (:meth:`predict`) and accuracy / macro-F1 / confusion matrix. A
+    subclass implements :meth:`_inference_batches`."""
 
     noun = "classifier"
     target_name = "labels"

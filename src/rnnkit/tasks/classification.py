@@ -56,7 +56,7 @@ from rnnkit.tasks.classify_refit import check_refit_fit, refit_network
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.classify_wide import WideNgrams, wide_order
-from rnnkit.tasks.task_parts import not_learned, warn_one_class
+from rnnkit.tasks.task_parts import combination_in_budget, not_learned, warn_one_class
 from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_texts, classification_metrics, item_at, masked_pool, run_file, run_vocab,
 )
@@ -342,7 +342,7 @@ class TextClassifier(ClassifierTask):
         elif self._pretrained_missing:
             self.history["pretrained"] = {"used": False, "why": f"package {PACKAGE!r} not installed"}
         self.warn_lost_classes(labels, val, "text of", "the linear baselines, fitted on every training text, can")
-        if c.combine and val_score is not None:
+        if c.combine and val_score is not None and combination_in_budget(t0, c.max_seconds, len(self.labels)):
             self._choose_mix(train, val, t0)
             self.history["mix"] = {"weights": self.mix, "C": self._mix_C, "val_accuracy": self._val_accuracy,
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}

@@ -45,6 +45,7 @@ from torch import Tensor, nn
 from rnnkit._validate import check_number
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers import RecurrentLayer, available_layers, get_layer, make_layer
+from rnnkit.training.host import kept_host_rng
 
 __all__ = ["CellSpec", "CELLS", "INITS", "READOUTS", "compare_cells", "has_keep_gate", "check_init", "build_layer",
            "init_recurrent", "SequenceModel", "build_model"]
@@ -105,8 +106,10 @@ def _spec(cell: str) -> CellSpec:
 
 
 def _cell_math(cell: str):
-    """The cell math of the layer ``cell`` names (an unknown name is a ConfigError)."""
-    return make_layer(_spec(cell).layer, 1, 1).cell
+    """The cell math of the layer ``cell`` names (an unknown name is a ConfigError). The throwaway layer's initial
+    weights are drawn inside kept_host_rng: a config check drew them from the caller's torch generator."""
+    with kept_host_rng():
+        return make_layer(_spec(cell).layer, 1, 1).cell
 
 
 def has_keep_gate(cell: str) -> bool:

@@ -32,6 +32,7 @@ from rnnkit.experiments.report import (COMPARE_FILES, RUN_FILES, check_out_folde
                                       keep_earlier, plot_comparison, summarize, write_json, write_run)
 from rnnkit.experiments.tasks import EXPERIMENTS, ExperimentSpec, Stream, Task, device_of
 from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer, seed_everything
+from rnnkit.training.host import kept_host_rng
 
 __all__ = ["run_experiment", "run_config", "compare"]
 
@@ -132,11 +133,12 @@ def _run(cfg: ExperimentConfig) -> tuple[dict, dict, ExperimentSpec]:
     spec = EXPERIMENTS[cfg.experiment]
     task = spec.build(cfg)
     bi = cfg.experiment == "bidirectional"
-    main = _train(cfg, spec, task, bidirectional=bi)
+    with kept_host_rng():   # _train seeds every global generator: the caller's came back reseeded (training.host)
+        main = _train(cfg, spec, task, bidirectional=bi)
+        uni = _train(cfg, spec, task, bidirectional=False) if bi else None
     baseline = dict(task.baseline)
     extra = dict(task.extra)
     if bi:
-        uni = _train(cfg, spec, task, bidirectional=False)
         baseline = dict(uni["metrics"])
         extra["unidirectional"] = {k: v for k, v in uni.items() if k != "flows"}
         extra["unidirectional"]["gradient_flow"] = flow_json(uni["flows"])

@@ -201,3 +201,12 @@ def test_an_experiment_run_gives_the_host_its_random_generators_back():
     again = run_experiment("copy", cell="gru", length=3, steps=4, seed=5, eval_every=2, hidden_size=8, batch_size=8,
                            eval_size=16)
     assert again["metrics"] == runs[0]["metrics"] and again["curve"] == runs[0]["curve"]
+
+
+def test_listing_the_experiments_cells_leaves_the_host_stream_alone():
+    """compare_cells() built a throwaway layer of each registry name to read its cell, drawing their initial weights
+    from the caller's torch generator: listing names changed the host's next draws. Fails at ae19e42."""
+    from rnnkit.experiments import compare_cells
+
+    got, want = _as_host(compare_cells)
+    assert got == want

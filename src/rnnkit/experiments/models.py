@@ -77,7 +77,8 @@ CELLS: dict[str, CellSpec] = {
 def _cell_of(layer_name: str) -> str | None:
     """The name of the cell the registry's ``layer_name`` runs, or ``None`` when it is no cell layer
     (MinGRU/MinLSTM: no recurrent weights to initialise, no gradient flow through the engine)."""
-    layer = make_layer(layer_name, 1, 1)
+    with kept_host_rng():   # the throwaway layer's weights: not from the caller's torch stream (see _cell_math)
+        layer = make_layer(layer_name, 1, 1)
     return layer.cell.name if isinstance(layer, RecurrentLayer) else None
 
 

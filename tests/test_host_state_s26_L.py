@@ -210,3 +210,22 @@ def test_listing_the_experiments_cells_leaves_the_host_stream_alone():
 
     got, want = _as_host(compare_cells)
     assert got == want
+
+
+def _queued_cuda_seed() -> list:
+    """The seed callbacks torch queues for CUDA's generators until CUDA starts (a CPU-only torch queues them too)."""
+    return [c and c[0] for c in torch.cuda._lazy_seed_tracker.get_calls()]
+
+
+@pytest.mark.skipif(torch.cuda.is_available() and torch.cuda.is_initialized(), reason="CUDA has started: no queue")
+@pytest.mark.skipif(not hasattr(torch.cuda, "_lazy_seed_tracker"), reason="this torch queues no CUDA seed")
+def test_a_cpu_fit_leaves_the_cuda_seed_the_host_queued():
+    """``torch.manual_seed`` before CUDA starts queues the seed for CUDA's generators; a fit on the CPU seeds torch
+    again and again, and its last seed was the one queued when it returned: the host's first CUDA draws followed
+    the fit's seed, not the host's. Now the host's queued seed is put back. Fails at 6ca4dc1."""
+    torch.manual_seed(123)
+    want = _queued_cuda_seed()
+    task, X, y = _tagger()
+    task.fit(X, y)
+    got = _queued_cuda_seed()
+    assert len(got) == len(want) and all(a is b for a, b in zip(got, want))

@@ -6,11 +6,11 @@ state as it found it, as ``main()`` does for the CLI (session 25). Two contexts,
 
 * :func:`kept_host_rng`: inside, the library seeds and draws from the global generators (python, numpy, torch CPU
   and CUDA) as before, so its results depend on its own seed only; on leaving the outermost one the host's states
-  come back. A fit used to leave them reseeded with its own seed, so the program's own randomness after every fit
-  repeated (``torch.rand`` gave the same numbers after each), and a load drew its network's initial weights from
-  the host's stream. Fits in several threads run one at a time: the generators are the process's, and two
-  TextClassifiers fitted at once in a ThreadPoolExecutor drew from each other's seeds (each predicted otherwise
-  than the same fit run alone, and otherwise on each run).
+  come back (and the CUDA seed queued before CUDA starts). A fit used to leave them reseeded with its own seed, so
+  the program's own randomness after every fit repeated (``torch.rand`` gave the same numbers after each), and a
+  load drew its network's initial weights from the host's stream. Fits in several threads run one at a time: the
+  generators are the process's, and two TextClassifiers fitted at once in a ThreadPoolExecutor drew from each
+  other's seeds (each predicted otherwise than the same fit run alone, and otherwise on each run).
 * :func:`float32_default`: the tasks' networks read float32 arrays; after a notebook's
   ``torch.set_default_dtype(torch.float64)`` they were built in float64 (a TimeSeriesClassifier's fit failed:
   "x: expected dtype torch.float64 (the layer's), got torch.float32"); the host's default comes back after.
@@ -61,14 +61,31 @@ def kept_host_rng() -> Iterator[None]:
     """The global generators' states given back on leaving the outermost call (nested ones, a Trainer's fit inside
     a task's, keep the fit's stream as it always ran); one such call at a time in the process."""
     with _HOST[0]:
-        saved = get_rng_state() if _HOST[1] == 0 else None
+        saved = (get_rng_state(), _queued_cuda_seeds()) if _HOST[1] == 0 else None
         _HOST[1] += 1
         try:
             yield
         finally:
             _HOST[1] -= 1
             if saved is not None:
-                set_rng_state(saved)
+                set_rng_state(saved[0])
+                _requeue_cuda_seeds(saved[1])
+
+
+def _queued_cuda_seeds() -> dict | None:
+    """Before CUDA starts, ``torch.manual_seed`` queues its seed for the CUDA generators (torch's
+    ``torch.cuda._lazy_seed_tracker``, run when CUDA starts): a fit on the CPU left its own last seed queued there, and
+    the host's first CUDA draws followed the fit's seed instead of the host's. ``None`` once CUDA runs (its states are
+    in :func:`get_rng_state`) or where torch keeps no such queue."""
+    tracker = getattr(torch.cuda, "_lazy_seed_tracker", None)
+    if tracker is None or torch.cuda.is_initialized():
+        return None
+    return {k: list(v) if isinstance(v, list) else v for k, v in vars(tracker).items()}
+
+
+def _requeue_cuda_seeds(queued: dict | None) -> None:
+    if queued is not None and not torch.cuda.is_initialized():
+        vars(torch.cuda._lazy_seed_tracker).update(queued)
 
 
 @contextlib.contextmanager

@@ -66,3 +66,24 @@ def test_a_path_too_long_through_the_api_is_a_config_error():
 
     with pytest.raises(ConfigError, match=r"^path: expected a path the system can open, got a name of 256 bytes"):
         Forecaster.load("x" * 256)
+
+
+@pytest.mark.parametrize("argv, prog", [(["--bogus"], "rnnkit"), (["classify", "--bogus"], "rnnkit classify")])
+def test_a_missing_command_names_the_flag_no_parser_has(argv, prog, capsys):
+    # before: only "the following arguments are required: COMMAND" -- argparse checks the command first and the
+    # unknown flag was never named (pip says "no such option: --bogus")
+    assert _code(argv) == 2
+    err = capsys.readouterr().err
+    assert "the following arguments are required" in err and f"(--bogus is no flag of {prog})" in err
+
+
+def test_a_missing_command_with_only_known_flags_adds_no_hint(capsys):
+    assert _code(["--json"]) == 2
+    assert "is no flag" not in capsys.readouterr().err
+
+
+def test_thousands_of_unknown_flags_make_a_short_line(capsys):
+    # before: every argument repeated on one line (20,000 flags: a 150 kB error line)
+    assert _code(["env"] + [f"--f{i}" for i in range(20000)]) == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --f0 --f1" in err and "(19,992 more)" in err and len(err) < 400

@@ -43,7 +43,7 @@ from rnnkit._paths import expand_user
 from rnnkit._threads import max_threads
 from rnnkit._validate import SEED_END
 from rnnkit.cli.config_keys import config_bytes, unknown_key_hint
-from rnnkit.cli.flag_hints import misplaced_flags, whole_flags
+from rnnkit.cli.flag_hints import misplaced_flags, shown_args, stray_flag, whole_flags
 from rnnkit.data.text import decode_utf8
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
@@ -69,7 +69,8 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
-        hint = whole_flags(self, getattr(self, "_typed_args", []))
+        typed = getattr(self, "_typed_args", [])
+        hint = whole_flags(self, typed) or stray_flag(self, typed, message)
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}{hint} (see {self.prog} --help)\n")
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
@@ -85,7 +86,7 @@ class Parser(argparse.ArgumentParser):
         namespace, extras = self.parse_known_args(args, namespace)
         owner = vars(namespace).pop("_extras_parser", self)
         if extras:
-            owner.error(f"unrecognized arguments: {' '.join(extras)}{misplaced_flags(owner, namespace, extras)}")
+            owner.error(f"unrecognized arguments: {shown_args(extras)}{misplaced_flags(owner, namespace, extras)}")
         return namespace
 
 

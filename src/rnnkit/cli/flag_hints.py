@@ -21,6 +21,38 @@ def whole_flags(parser: argparse.ArgumentParser, typed: list[str]) -> str:
     return ""
 
 
+def stray_flag(parser: argparse.ArgumentParser, typed: list[str], message: str) -> str:
+    """`` (--bogus is no flag of rnnkit)`` where argparse stopped at a missing COMMAND / ACTION (checked before the
+    unknown flags: ``rnnkit --bogus`` said only "the following arguments are required: COMMAND") and an argument
+    typed to ``parser`` looks like a flag that neither it nor any command below it has, else ``''``."""
+    if not message.startswith("the following arguments are required"):
+        return ""
+    known = {o for p in _commands(parser) for a in p._actions for o in a.option_strings}
+    for extra in typed:
+        if extra == "--":
+            break
+        head = extra.split("=", 1)[0] if isinstance(extra, str) else ""
+        if head.startswith("-") and len(head) > 1 and head not in known and not _is_number(head):
+            return f" ({shown_args([head])} is no flag of {parser.prog})"
+    return ""
+
+
+def shown_args(args: list[str], most: int = 8, width: int = 60) -> str:
+    """``args`` joined for an error line: at most ``most`` of them, each cut at ``width`` characters, and how many
+    more there were (20,000 unknown flags made one 150 kB line)."""
+    cut = [a if len(a) <= width else a[:width] + "…" for a in map(str, args[:most])]
+    more = f" … ({len(args) - most:,} more)" if len(args) > most else ""
+    return " ".join(cut) + more
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def misplaced_flags(owner: argparse.ArgumentParser, namespace: argparse.Namespace, extras: list[str]) -> str:
     """`` (flags go after the command: rnnkit env --json)`` where ``owner`` (the root parser) was left with a flag
     that the command chosen takes -- ``rnnkit --json env`` -- else ``''``."""

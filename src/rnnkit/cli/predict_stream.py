@@ -77,12 +77,15 @@ def _index_from(error: RnnkitError, first: int) -> RnnkitError:
 
 def stream_predict(command: Any, args: argparse.Namespace,
                    predict_part: Callable[[Any, Any, int], dict[str, Any]] | None = None,
-                   check: Callable[[Any, Any], Any] | None = None) -> None:
+                   check: Callable[[Any, Any], Any] | None = None, gap: str = "",
+                   part_size: int | None = None) -> None:
     """``command``'s (a :class:`~rnnkit.cli.driver.TaskCommand`) ``predict`` action, printed part by part (see the
     module). ``predict_part(task, items, first)``: the ``{"predictions": [...], ...}`` of ``items``, the inputs
     from index ``first`` on (default: ``command.predictions``, which must not depend on where a part starts);
     ``check(task, items)``: every input checked before any part is predicted (an error after an hour of output
-    was an error before any). Returns ``None``: everything is printed here."""
+    was an error before any; a warning that counts or names inputs is given there, once over all of them, and not
+    by the parts); ``gap``: text printed between two parts' blocks (``tag``'s blank line between sentences);
+    ``part_size``: inputs a part (default :data:`PART`). Returns ``None``: everything is printed here."""
     task = load_run(command.task.load, args.run)
     command.fill_columns(args, task.data.get("columns"))
     items, numbers, where = command.read_inputs(args)
@@ -95,8 +98,9 @@ def stream_predict(command: Any, args: argparse.Namespace,
     progress = _Progress(command.name, len(items), where, args.quiet)
     cut_at, cut_lengths, later = [], [], {}
     try:
-        for first in range(0, len(items), PART):
-            part, part_numbers = items[first:first + PART], numbers[first:first + PART]
+        size = PART if part_size is None else part_size
+        for first in range(0, len(items), size):
+            part, part_numbers = items[first:first + size], numbers[first:first + size]
             with truncations() as cut:
                 try:
                     result = predict_part(task, part, first)
@@ -111,7 +115,7 @@ def stream_predict(command: Any, args: argparse.Namespace,
                 for k in keys[1:]:
                     later.setdefault(k, []).extend(result[k])
             else:
-                out.write(command.format_predictions(part, part_numbers, result) + "\n")
+                out.write((gap if first else "") + command.format_predictions(part, part_numbers, result) + "\n")
             out.flush()
             progress.update(len(part))
     finally:

@@ -29,6 +29,9 @@ from rnnkit.tasks.tagging import SequenceTagger
 
 __all__ = ["add_parser", "run", "COMMAND", "Tag"]
 
+#: sentences tagged (and printed) at a time by ``predict``: batched by length within a part only, parts of 64
+#: sentences took 1.34x one call's time (10,000 sentences of optimus-ner's run), parts of 1,024 1.07x
+PART = 1024
 DOCSTART = "-DOCSTART-"    # CoNLL-2003's document marker: read_conll skips it, the token reader keeps it a sentence
 
 
@@ -115,6 +118,19 @@ class Tag(TaskCommand):
     def predictions(self, task, items, args):
         refuse_comma_tags(items, self._starts, task.tags.tokens)
         return super().predictions(task, items, args)
+
+    def predict(self, args) -> None:
+        """Sentences tagged :data:`PART` at a time, each part printed as it is made (a blank line between two
+        parts, as between two sentences); every sentence checked first, and the warnings that count sentences
+        (read in pieces) given once over all of them (:meth:`SequenceTagger.check_predict`), as one call gave them."""
+        from rnnkit.cli.predict_stream import stream_predict
+
+        def check(task, items):
+            refuse_comma_tags(items, self._starts, task.tags.tokens)
+            task.check_predict(items)
+
+        stream_predict(self, args, lambda task, part, first: {"predictions": task.predict(part, warn=False)},
+                       check=check, gap="\n", part_size=PART)
 
     def read_inputs(self, args):
         from rnnkit.data.text import read_conll_tokens

@@ -48,7 +48,7 @@ from rnnkit.tasks.common import (
 from rnnkit.tasks.classify_data import warn_case_only
 from rnnkit.tasks.tagging_viterbi import backtrace, bio_decode, bio_rules
 from rnnkit.tasks.tagging_inputs import check_sentences as _check_sentences, check_tags as _check_tags, \
-    check_trainable_tags, word_keys as _word_keys
+    check_trainable_tags, warn_pieces, word_keys as _word_keys
 
 __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "entity_tags", "tagging_metrics",
            "bio_constraints", "constrained_decode", "iob1_openings"]
@@ -350,6 +350,7 @@ class SequenceTagger(Task):
             # showed 1e-3 x accuracy ('val_score 0.0008' for 83%) for other tag sets
             bio = entity_tags({t for s in val[1] for t in s})
             val_name = "score" if bio else "token_accuracy"
+            warn_pieces(val[0], c.max_len, stacklevel=3)   # once, not once a group and epoch
 
             def val_score() -> float:
                 pred, gold = [], []
@@ -371,18 +372,31 @@ class SequenceTagger(Task):
     def default_baselines(self) -> dict[str, Any]:
         return {"most_frequent_tag": MostFrequentTag()}
 
+    def check_predict(self, sentences) -> list[list[str]]:
+        """The checks and warnings of :meth:`predict` over all of ``sentences`` (checked, as read): a caller that
+        predicts them by parts (``rnnkit tag predict``) runs this once, then each part with ``warn=False`` -- the
+        errors name the sentence by its place in all, the warning counts all."""
+        self._require_fitted()
+        sents = _check_sentences(sentences)
+        if self.config.on_long == "error":
+            limit_length(sents, self.config.max_len, "error", what="sentences")
+        warn_pieces(sents, self.config.max_len)
+        return sents
+
     @torch.no_grad()
-    def predict(self, sentences) -> list[list[str]]:
+    def predict(self, sentences, warn: bool = True) -> list[list[str]]:
         """One tag per token, in input order. A sentence longer than ``max_len`` is an error with
         ``on_long="error"``; otherwise it is read in overlapping pieces of ``max_len`` tokens (with a
         warning), each token's scores taken from the piece it sits nearest the middle of, and the whole
         sentence decoded at once -- so that no token is left without a tag (truncating here dropped the
         tail's tags) and an entity across a piece boundary stays one entity (decoded per piece, its second
-        half opened a new entity: ``I-X`` may not start a sequence)."""
-        self._require_fitted()
-        sents = _check_sentences(sentences)
-        if self.config.on_long == "error":
-            limit_length(sents, self.config.max_len, "error", what="sentences")
+        half opened a new entity: ``I-X`` may not start a sequence). ``warn=False``: the sentences were checked
+        and warned of by :meth:`check_predict` with the others of a whole input (this call tags a part of it)."""
+        if warn:
+            sents = self.check_predict(sentences)
+        else:
+            self._require_fitted()
+            sents = _check_sentences(sentences)
         return [tags for lo, hi in self._groups(sents) for tags in self._decode(self._logps(sents[lo:hi]))]
 
     def _groups(self, sents: list[list[str]]) -> list[tuple[int, int]]:
@@ -453,8 +467,9 @@ class SequenceTagger(Task):
 def _in_pieces(sents: list[list[str]], max_len: int | None
                ) -> tuple[list[list[str]], list[int], list[tuple[int, int]]]:
     """Sentences cut into overlapping pieces of at most ``max_len`` tokens, starting every ``max_len // 2``
-    tokens (warned once when any is cut); per piece, the index of its sentence and the ``(lo, hi)`` range
-    of its own tokens whose scores it gives (those nearer its middle than the neighbouring piece's).
+    tokens (the caller warns once over all its sentences: :func:`~rnnkit.tasks.tagging_inputs.warn_pieces`); per
+    piece, the index of its sentence and the ``(lo, hi)`` range of its own tokens whose scores it gives (those
+    nearer its middle than the neighbouring piece's).
 
     >>> _in_pieces([["a"], list("bcdefg")], 4)[1:]
     ([0, 1, 1], [(0, 1), (0, 3), (1, 4)])
@@ -471,9 +486,6 @@ def _in_pieces(sents: list[list[str]], max_len: int | None
             pieces.append(s[st:st + max_len])
             owner.append(i)
             spans.append((b - st, e - st))
-    n = sum(len(s) > max_len for s in sents)
-    warnings.warn(f"sentences: tagged {n} of {len(sents)} longer than max_len={max_len} in overlapping pieces of "
-                  f"{max_len} tokens", stacklevel=3)
     return pieces, owner, spans
 
 

@@ -25,7 +25,7 @@ from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_label_kinds, check_labels, item_at, missing_hint, one_spelling_per_label
 from rnnkit.tasks.label_shapes import unordered_labels
 
-__all__ = ["word_keys", "check_sentences", "check_tags", "check_trainable_tags", "warn_swapped_columns"]
+__all__ = ["word_keys", "check_sentences", "check_tags", "check_trainable_tags", "warn_swapped_columns", "warn_pieces"]
 
 
 def word_keys(sent: list[str]) -> list[str]:
@@ -158,3 +158,17 @@ def warn_swapped_columns(sents: list[list[str]], tags: set[str]) -> None:
             warnings.warn(f"sentences: every token reads as an entity tag (e.g. {sorted(tokens)[:3]}) while "
                           f"{len(words)} tag(s) do not (e.g. {words[:3]}): the token and tag columns swapped? (CoNLL: "
                           "the token first, the tag last)", stacklevel=5)
+
+
+def warn_pieces(sents: list[list[str]], max_len: int | None, stacklevel: int = 5) -> None:
+    """Warn once when some of ``sents`` are longer than ``max_len``: the tagger reads them in overlapping pieces
+    (:func:`~rnnkit.tasks.tagging._in_pieces`), counted over all of ``sents`` -- the pieces' own warning came once
+    a group of sentences (GROUP_TOKENS), each with its group's counts ('tagged 1 of 1,431' and 'tagged 2 of 1,502'
+    for one input), and once a part where predict runs by parts. ``stacklevel``: the default names the caller of
+    :meth:`~rnnkit.tasks.tagging.SequenceTagger.predict`."""
+    n = 0 if max_len is None else sum(len(s) > max_len for s in sents)
+    if n:
+        import warnings
+
+        warnings.warn(f"sentences: tagged {n} of {len(sents)} longer than max_len={max_len} in overlapping pieces of "
+                      f"{max_len} tokens", stacklevel=stacklevel)

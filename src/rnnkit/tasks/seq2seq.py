@@ -452,21 +452,24 @@ class Translator(Task):
         return self.translate(inputs, beam=beam, decode=decode)
 
     @torch.no_grad()
-    def translate(self, sources, beam: int | None = None, batch_size: int = 64, decode: str | None = None) -> list[str]:
+    def translate(self, sources, beam: int | None = None, batch_size: int = 64, decode: str | None = None,
+                  warn: bool = True) -> list[str]:
         """Translations in input order (``beam=1``: greedy; default ``config.beam``). ``decode`` (default
         ``config.decode``): ``"beam"`` the beam's best output, ``"mbr"`` the candidate of the beam's n-best
         (dict-pointer: and the source glossed word by word) with the highest mean chrF against the others
-        (:mod:`rnnkit.tasks.seq2seq_mbr`)."""
+        (:mod:`rnnkit.tasks.seq2seq_mbr`). ``warn=False``: no warning that counts sources -- a part of an input
+        whose sources :func:`~rnnkit.tasks.seq2seq_unseen.check_sources` checked and warned of all together."""
         self._require_fitted()
         beam = self.config.beam if beam is None else beam
         decode = self.config.decode if decode is None else decode
         check_number("beam", beam, lo=1, hi=MAX_BEAM, integer=True)
         check_choice("decode", decode, DECODES)
         src = check_texts(sources, "sources")
-        warn_unseen_sources(src, (self.words or self).src_vocab)   # a script never seen in training: guesses
+        if warn:   # a script never seen in training: guesses
+            warn_unseen_sources(src, (self.words or self).src_vocab)
         self.net.eval()
         if self.words is not None:
-            return self.words.translate(src, beam, batch_size, decode)
+            return self.words.translate(src, beam, batch_size, decode, warn)
         ids = self._src_ids(src)
         out: list[str] = [""] * len(ids)
         for idx in bucket_batches([len(s) for s in ids], batch_size, shuffle=False):

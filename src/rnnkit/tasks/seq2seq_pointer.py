@@ -44,7 +44,7 @@ from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab
 from rnnkit.tasks.common import SequenceEncoder, task_layer
 from rnnkit.tasks.seq2seq_rare import warn_rare_targets
 
-__all__ = ["PointerNet", "PointerEnsemble", "Sentence", "prepare", "make_batch", "pointer_loss"]
+__all__ = ["PointerNet", "PointerEnsemble", "Sentence", "prepare", "make_batch", "pointer_loss", "warn_wordless"]
 
 
 @dataclass
@@ -332,37 +332,34 @@ class WordPointer:
             b["prev"] = prev.masked_fill((torch.rand(prev.shape) < p) & (prev > 0) & (prev != bos), unk)
         return pointer_loss(self.net, b, self.cfg.label_smoothing, self.cfg.align_weight)
 
-    def translate(self, sources: list[str], beam: int, batch_size: int = 64, decode: str = "beam") -> list[str]:
+    def translate(self, sources: list[str], beam: int, batch_size: int = 64, decode: str = "beam",
+                  warn: bool = True) -> list[str]:
         """Translations; ``decode="mbr"``: the MBR choice (:mod:`rnnkit.tasks.seq2seq_mbr`) among the
-        ``beam``-best outputs and the source glossed word by word (the dictionary's own translation)."""
+        ``beam``-best outputs and the source glossed word by word (the dictionary's own translation). A source
+        without a word token is translated as '' (with a warning unless ``warn=False``: :func:`warn_wordless`)."""
         from rnnkit.tasks.seq2seq_mbr import mbr_select
         from rnnkit.tasks.seq2seq_words import detokenize
 
         c = self.cfg
         once_from = 0 if c.repeat_top is None else len(self.tgt_vocab.specials) + c.repeat_top   # the vocabulary is by frequency
-        src = self._words(sources, "sources")
-        empty = [i for i, s in enumerate(src) if not s]
-        if empty:   # zero-width spaces or a BOM alone: no word to translate (one such line failed the whole batch)
-            import warnings
-
-            warnings.warn(f"sources[{empty[0]}]: expected a text with at least one word token, got none from "
-                          f"{sources[empty[0]]!r}; translated as '' ({len(empty)} such source(s))", stacklevel=2)
-            kept = [i for i, s in enumerate(src) if s]
-            out = [""] * len(src)
-            if kept:
-                for i, text in zip(kept, self.translate([sources[i] for i in kept], beam, batch_size, decode)):
-                    out[i] = text
+        every = self._words(sources, "sources")    # once: a second pass over the kept ones told truncations() their
+        if warn:                                    # own indices (another line's number)
+            warn_wordless(sources, every)
+        kept = [i for i, s in enumerate(every) if s]   # zero-width spaces or a BOM alone: one failed the whole batch
+        src = [every[i] for i in kept]
+        out = [""] * len(every)
+        if not src:
             return out
         glosses = self._glosses(src)
         sents = [prepare(s, g, self.src_vocab, self.tgt_vocab) for s, g in zip(src, glosses)]
         hyps = pointer_search(self.net, sents, self.tgt_vocab, beam, c.alpha, c.max_decode_ratio, batch_size,
                               c.no_repeat_ngram, once_from, nbest=decode == "mbr")
-        if decode != "mbr":
-            return [detokenize(h) for h in hyps]
-        out = []
-        for nbest, g in zip(hyps, glosses):
-            pool = [detokenize(h) for h, _ in nbest[:beam]] + [detokenize([w for p in g for w in p.split()])]
-            out.append(pool[mbr_select(pool)])
+        for i, h, g in zip(kept, hyps, glosses):
+            if decode != "mbr":
+                out[i] = detokenize(h)
+                continue
+            pool = [detokenize(x) for x, _ in h[:beam]] + [detokenize([w for p in g for w in p.split()])]
+            out[i] = pool[mbr_select(pool)]
         return out
 
     def target_words(self, targets: list[str]) -> list[str]:
@@ -394,3 +391,14 @@ class WordPointer:
         self.src_vocab, self.tgt_vocab, self.dictionary, self.counts = src_vocab, tgt_vocab, dict(d), dict(n)
         self.net = self._make_net()
         return self
+
+
+def warn_wordless(sources: Sequence[str], words: Sequence[Sequence[str]]) -> None:
+    """Warn once when some of ``sources`` (tokenized: ``words``) hold no word token (zero-width spaces, a BOM
+    alone): they are translated as '', the first named by its index in ``sources``."""
+    empty = [i for i, s in enumerate(words) if not s]
+    if empty:
+        import warnings
+
+        warnings.warn(f"sources[{empty[0]}]: expected a text with at least one word token, got none from "
+                      f"{sources[empty[0]]!r}; translated as '' ({len(empty)} such source(s))", stacklevel=3)

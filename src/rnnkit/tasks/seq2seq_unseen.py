@@ -28,7 +28,7 @@ import unicodedata
 import warnings
 from typing import Any, Sequence
 
-__all__ = ["unseen_share", "warn_unseen_sources", "source_alphabet"]
+__all__ = ["unseen_share", "warn_unseen_sources", "source_alphabet", "check_sources"]
 
 #: More than this share of a source's characters unseen in training: named.
 MOSTLY = 0.5
@@ -49,7 +49,7 @@ def unseen_share(text: str, known: set[str]) -> tuple[int, int]:
     return sum(ch not in known for ch in chars), len(chars)
 
 
-def warn_unseen_sources(sources: Sequence[str], vocab: Any, what: str = "sources") -> None:
+def warn_unseen_sources(sources: Sequence[str], vocab: Any, what: str = "sources", stacklevel: int = 4) -> None:
     """Warn (once per call) when sources are mostly characters outside the source vocabulary ``vocab``'s (the
     module's rule), naming how many and the first with its share. The warning names the caller of
     :meth:`~rnnkit.tasks.seq2seq.Translator.translate`."""
@@ -64,4 +64,27 @@ def warn_unseen_sources(sources: Sequence[str], vocab: Any, what: str = "sources
         i, unseen, total = first
         warnings.warn(f"{what}: {n} of {len(sources)} are mostly characters never seen in a training source, e.g. "
                       f"{what}[{i}] {sources[i][:60]!r} ({unseen} of {total} characters: a script or symbols the model "
-                      "was not trained on): their translations are guesses", stacklevel=4)   # no_grad's wrapper: 1
+                      "was not trained on): their translations are guesses", stacklevel=stacklevel)   # no_grad's wrapper: 1
+
+
+def check_sources(translator: Any, sources: Any) -> list[str]:
+    """The checks and warnings of ``translator.translate(sources)`` (a fitted
+    :class:`~rnnkit.tasks.seq2seq.Translator`) over all of ``sources``, without translating: the sources checked
+    (an error names one by its index in all), the warnings that count or name sources given once (unseen scripts;
+    dict-pointer: sources without a word), ``on_long="error"``'s refusal of a long one. A caller that translates
+    them by parts (``rnnkit translate predict``) runs this first, then each part with ``warn=False``: a part's
+    own warnings counted its own sources and named them by their index in it."""
+    from rnnkit.data.batching import truncations
+    from rnnkit.tasks.common import check_texts
+
+    translator._require_fitted()
+    src = check_texts(sources, "sources")
+    warn_unseen_sources(src, (translator.words or translator).src_vocab, stacklevel=3)
+    with truncations():   # a long source is cut where it is translated (and told there), refused here on 'error'
+        if translator.words is not None:
+            from rnnkit.tasks.seq2seq_pointer import warn_wordless
+
+            warn_wordless(src, translator.words._words(src, "sources"))
+        elif translator.config.on_long == "error":
+            translator._src_ids(src)
+    return src

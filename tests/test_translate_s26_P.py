@@ -113,3 +113,23 @@ def test_check_sources_warns_as_translate_and_a_part_does_not(translate_run):
         _, checked = _shown(lambda: check_sources(task, sources))
         _, none = _shown(lambda: task.translate(sources, warn=False))
     assert said == checked and len(said) == (2 if translate_run[2] == "dict-pointer" else 1) and none == []
+
+
+def test_translate_stderr_of_a_streamed_run_is_the_one_calls(translate_run):
+    # the real CLI's stderr (one_line_warnings: 'rnnkit translate: warning: ...' lines), not the recorded warnings:
+    # parts of 3 against the driver's one call (Translate.predict put back to TaskCommand.predict)
+    import os
+    import subprocess
+    import sys
+
+    if translate_run[2] != "dict-pointer":
+        pytest.skip("one model is enough for the real stderr")
+    script = ("import sys, rnnkit.cli.translate as t\nfrom rnnkit.cli.driver import TaskCommand\nfrom rnnkit.cli.main import "
+              "main\nt.PART = 3\nif sys.argv[1] == 'one': t.Translate.predict = TaskCommand.predict\n"
+              "sys.exit(main(sys.argv[2:]))\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": ""}
+    runs = [subprocess.run([sys.executable, "-c", script, how, *_tr_argv(translate_run, "--threads", "1")],
+                           capture_output=True, text=True, env=env, timeout=120) for how in ("one", "parts")]
+    assert [r.returncode for r in runs] == [0, 0]
+    assert runs[0].stdout == runs[1].stdout and runs[0].stderr == runs[1].stderr
+    assert runs[1].stderr.count("rnnkit translate: warning: ") == 3, runs[1].stderr

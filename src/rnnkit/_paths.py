@@ -103,16 +103,25 @@ def _check_length(text: str, name: str) -> None:
         name_max, path_max = os.pathconf("/", "PC_NAME_MAX"), os.pathconf("/", "PC_PATH_MAX")
     except (OSError, ValueError, AttributeError):          # no pathconf (Windows) or no answer: the usual limits
         name_max, path_max = 255, 4096
-    size = len(os.fsencode(text))
-    part = max(text.split(os.sep), key=lambda p: len(os.fsencode(p)))
-    if size < path_max and len(os.fsencode(part)) <= name_max:
+    size = _bytes(text)
+    part = max(text.split(os.sep), key=_bytes)
+    if size < path_max and _bytes(part) <= name_max:
         return
     shown = repr(text[:40]) + ("…" if len(text) > 40 else "")
     if size >= path_max:
         what = f"a path of {size:,} bytes (the system opens at most {path_max - 1:,})"
     else:
-        what = f"a name of {len(os.fsencode(part)):,} bytes (the system allows {name_max} a name)"
+        what = f"a name of {_bytes(part):,} bytes (the system allows {name_max} a name)"
     raise ConfigError(f"{name}: expected a path the system can open, got {what}: {shown}")
+
+
+def _bytes(text: str) -> int:
+    """The length of ``text`` as the system is given it (os.fsencode), or in UTF-8 where the file-system encoding
+    cannot hold it (an ASCII locale without Python's UTF-8 mode: 'runs/café' is refused later, where it is opened)."""
+    try:
+        return len(os.fsencode(text))
+    except UnicodeError:
+        return len(text.encode("utf-8", "surrogatepass"))
 
 
 def user_path(path: Any, name: str = "path", what: str = "a path", file: bool = False) -> Path:

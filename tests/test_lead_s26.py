@@ -87,3 +87,27 @@ def test_thousands_of_unknown_flags_make_a_short_line(capsys):
     assert _code(["env"] + [f"--f{i}" for i in range(20000)]) == 2
     err = capsys.readouterr().err
     assert "unrecognized arguments: --f0 --f1" in err and "(19,992 more)" in err and len(err) < 400
+
+
+def test_a_forecaster_gives_the_host_its_generators_back(tmp_path):
+    # before: Forecaster.fit left the caller's torch generator reseeded by the fit (network_model's manual_seed),
+    # and load drew the network's initial weights from the caller's stream (helper L's LEAD_NOW, session 26)
+    import numpy as np
+    import pandas as pd
+    import torch
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = np.arange(60)
+    df = pd.DataFrame({"ds": pd.date_range("2020-01-01", periods=60, freq="D"), "y": np.sin(t / 3) + t / 20})
+    f = Forecaster(model="gru", horizon=2, epochs=1, lookback=6, seed=0)
+    torch.manual_seed(5)
+    want = torch.rand(3)
+    torch.manual_seed(5)
+    f.fit(df, target="y", time_col="ds")
+    assert torch.equal(torch.rand(3), want)
+    f.save(tmp_path / "r")
+    torch.manual_seed(5)
+    again = Forecaster.load(tmp_path / "r")
+    assert torch.equal(torch.rand(3), want)
+    pd.testing.assert_frame_equal(again.predict(), f.predict())

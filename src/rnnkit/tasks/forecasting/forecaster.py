@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import torch
 
 from rnnkit._io import check_folder_path, read_json
 from rnnkit._paths import expand_user
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig
 from rnnkit.tasks.forecasting.models import model_class
+from rnnkit.training.host import float32_default, kept_host_rng
 from rnnkit.training.save_lock import loading, saving
 
 __all__ = ["Forecaster", "WEIGHTS_FILE", "CONFIG_FILE"]
@@ -72,19 +72,14 @@ def resolve_config(model: str | None, cell: str | None, config: ForecastConfig |
 
 
 def _float32(method: Callable) -> Callable:
-    """Run ``method`` with torch's default dtype float32, restored after: the networks read float32
-    arrays, and after a notebook's ``torch.set_default_dtype(torch.float64)`` they were built in float64
-    ("x: expected dtype torch.float64 (the layer's), got torch.float32")."""
+    """Run ``method`` with torch's default dtype float32, restored after (the networks read float32 arrays, and
+    after a notebook's ``torch.set_default_dtype(torch.float64)`` they were built in float64: "x: expected dtype
+    torch.float64 (the layer's), got torch.float32"), and give the host its random generators back (the fit seeds
+    them; since session 26 the caller's own draws after a fit or load no longer repeat): ``training.host``."""
     @functools.wraps(method)
     def run(*args: Any, **kwargs: Any) -> Any:
-        old = torch.get_default_dtype()
-        if old == torch.float32:
+        with kept_host_rng(), float32_default():
             return method(*args, **kwargs)
-        torch.set_default_dtype(torch.float32)
-        try:
-            return method(*args, **kwargs)
-        finally:
-            torch.set_default_dtype(old)
 
     return run
 

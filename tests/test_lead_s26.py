@@ -111,3 +111,23 @@ def test_a_forecaster_gives_the_host_its_generators_back(tmp_path):
     again = Forecaster.load(tmp_path / "r")
     assert torch.equal(torch.rand(3), want)
     pd.testing.assert_frame_equal(again.predict(), f.predict())
+
+
+def test_a_series_classifier_fit_on_words_and_a_number_warns_naming_the_caller():
+    # helper D's warn_mixed_kinds (b2f35a0) reached the text classifier only: TimeSeriesClassifier trained a class
+    # '0' beside 'a' and 'b' silently
+    import warnings
+
+    import numpy as np
+
+    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(12, 1)) for _ in range(10)]
+    y = ["a"] * 4 + ["b"] * 4 + ["0"] * 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TimeSeriesClassifier(TSCConfig(hidden_size=4, epochs=1, val_fraction=0, progress=False)).fit(X, y, baselines=False)
+    mixed = [w for w in caught if "are numbers and" in str(w.message)]
+    assert len(mixed) == 1 and "1 label(s) are numbers and 2 are words" in str(mixed[0].message)
+    assert mixed[0].filename == __file__

@@ -131,3 +131,20 @@ def test_a_series_classifier_fit_on_words_and_a_number_warns_naming_the_caller()
     mixed = [w for w in caught if "are numbers and" in str(w.message)]
     assert len(mixed) == 1 and "1 label(s) are numbers and 2 are words" in str(mixed[0].message)
     assert mixed[0].filename == __file__
+
+
+def test_a_tagger_fit_on_tags_with_a_zero_for_o_warns_naming_the_tag():
+    # helper D's warn_mixed_kinds reached the text classifier only: a tag '0' typed for the letter 'O' trained a
+    # tag of its own silently
+    import warnings
+
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    sents = [["Ann", "saw", "Bob"], ["Bob", "ran"], ["Ann", "ran", "far"]] * 3
+    tags = [["B-PER", "O", "B-PER"], ["B-PER", "0"], ["B-PER", "O", "O"]] * 3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        SequenceTagger(TaggerConfig(word_dim=4, char_dim=2, char_hidden=2, hidden_size=4, epochs=1, val_fraction=0,
+                                    progress=False)).fit(sents, tags, baselines=False)
+    mixed = [str(w.message) for w in caught if "are numbers and" in str(w.message)]
+    assert len(mixed) == 1 and "'0' (tags[1][1])" in mixed[0]

@@ -45,7 +45,7 @@ from rnnkit.tasks.common import (
     check_number, check_training,
     entity_prf, item_at, run_vocab, unseen_report,
 )
-from rnnkit.tasks.classify_data import warn_case_only
+from rnnkit.tasks.classify_data import warn_case_only, warn_mixed_kinds
 from rnnkit.tasks.tagging_viterbi import backtrace, bio_decode, bio_rules
 from rnnkit.tasks.tagging_inputs import check_sentences as _check_sentences, check_tags as _check_tags, \
     check_trainable_tags, warn_pieces, word_keys as _word_keys
@@ -277,6 +277,9 @@ class SequenceTagger(Task):
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         check_trainable_tags(targets, self.target_name, inputs)   # columns swapped: warned
+        at = [(i, j) for i, tags in enumerate(targets) for j in range(len(tags))]   # a '0' typed for 'O': warned
+        warn_mixed_kinds([targets[i][j] for i, j in at], lambda k: item_at(self.target_name, at[k][0], self.places,
+                         f"[{at[k][1]}]"), self.target_name, stacklevel=5)
 
     def check_known(self, targets: Any, checked: list) -> None:
         """Each gold tag against the trained ones (a tag such as 'B-PER ' or an NFD 'B-café' was unseen, scored

@@ -24,6 +24,7 @@ define (``lookback_``, ``network_``, ``period_``, ``report_``, ...) are the mode
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from pathlib import Path
@@ -71,17 +72,24 @@ def resolve_config(model: str | None, cell: str | None, config: ForecastConfig |
         raise ConfigError(f"Forecaster: {e}; expected fields of ForecastConfig") from None
 
 
-def _float32(method: Callable) -> Callable:
+def _float32(method: Callable, fits: bool = False) -> Callable:
     """Run ``method`` with torch's default dtype float32, restored after (the networks read float32 arrays, and
     after a notebook's ``torch.set_default_dtype(torch.float64)`` they were built in float64: "x: expected dtype
-    torch.float64 (the layer's), got torch.float32"), and give the host its random generators back (the fit seeds
-    them; since session 26 the caller's own draws after a fit or load no longer repeat): ``training.host``."""
+    torch.float64 (the layer's), got torch.float32"); ``fits`` (fit, backtest, load: they seed and draw): the host
+    gets its random generators back, one such call at a time in the process (``training.host``). predict and
+    update draw nothing, so they do not wait for that lock: with it, a predict while another thread fitted waited
+    for the whole fit (a web app retraining in the background stalled its forecasts)."""
     @functools.wraps(method)
     def run(*args: Any, **kwargs: Any) -> Any:
-        with kept_host_rng(), float32_default():
+        with kept_host_rng() if fits else contextlib.nullcontext(), float32_default():
             return method(*args, **kwargs)
 
     return run
+
+
+def _fitting(method: Callable) -> Callable:
+    """:func:`_float32` for a method that fits or builds a network (seeds and draws from the global generators)."""
+    return _float32(method, fits=True)
 
 
 def check_progress(fn: Any) -> None:
@@ -182,7 +190,7 @@ class Forecaster:
         check_progress(fn)
         self._impl.progress = fn
 
-    @_float32
+    @_fitting
     def fit(self, data: Any, horizon: int | None = None, **kwargs: Any) -> "Forecaster":
         """Fit on every row of ``data`` (see :func:`.inputs.parse_series`; the column arguments
         ``target``, ``time_col``, ``id_col``, ``past_covariates``, ``future_covariates``, ``date_format``,
@@ -207,7 +215,7 @@ class Forecaster:
 
         return floor_counts(self._impl.update(new_points, future_covariates), self._impl._fitted)
 
-    @_float32
+    @_fitting
     def backtest(self, data: Any, folds: int = 3, horizon: int | None = None, **kwargs: Any):
         """Rolling-origin backtest against baselines (a :class:`.backtest.BacktestResult`)."""
         if isinstance(folds, np.integer):   # np.int64(2) was 'folds: expected a positive int, got np.int64(2)' (auto)
@@ -244,7 +252,7 @@ class Forecaster:
             return save_replacing(path, lambda: self._impl.save(path))
 
     @classmethod
-    @_float32
+    @_fitting
     def load(cls, path: str | Path) -> "Forecaster":
         """Rebuild a forecaster saved by :meth:`save` (any model; folders saved before ``model`` existed
         are networks). The model's ``load`` verifies the digests and every saved value; a ``path`` that is no

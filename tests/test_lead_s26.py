@@ -148,3 +148,15 @@ def test_a_tagger_fit_on_tags_with_a_zero_for_o_warns_naming_the_tag():
                                     progress=False)).fit(sents, tags, baselines=False)
     mixed = [str(w.message) for w in caught if "are numbers and" in str(w.message)]
     assert len(mixed) == 1 and "'0' (tags[1][1])" in mixed[0]
+
+
+def test_the_path_length_check_is_linux_only(monkeypatch):
+    # W's review of 13593ca: macOS and Windows limit a name in characters (UTF-16 units), not bytes: a 100-character
+    # CJK name (300 bytes) is a valid name there and must not be refused by a byte count
+    import sys
+
+    from rnnkit._paths import expand_user
+
+    name = "数" * 100
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert expand_user(name) == name

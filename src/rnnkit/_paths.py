@@ -31,6 +31,7 @@ rnnkit.errors.InputTypeError: path: expected a path as str or os.PathLike, got b
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from pathlib import Path, PurePath
 from typing import Any
@@ -96,12 +97,14 @@ def _check_home(text: str, name: str) -> None:
 
 
 def _check_length(text: str, name: str) -> None:
-    """A ConfigError naming ``name`` for a path the system cannot open by its length: a part over NAME_MAX bytes
-    (255 on Linux's file systems) or the whole over PATH_MAX (4096). ``Path.is_file()`` swallows ENOENT but not
+    """A ConfigError naming ``name`` for a path Linux cannot open by its length: a part over NAME_MAX bytes
+    (255 on its file systems) or the whole over PATH_MAX (4096). ``Path.is_file()`` swallows ENOENT but not
     ENAMETOOLONG, so such a path was an untyped OSError echoing thousands of characters (``--csv "$(printf ...)"``)."""
+    if not sys.platform.startswith("linux"):   # macOS / Windows limit names in characters or UTF-16 units, by volume:
+        return                                  # left to the system's own error there
     try:
         name_max, path_max = os.pathconf("/", "PC_NAME_MAX"), os.pathconf("/", "PC_PATH_MAX")
-    except (OSError, ValueError, AttributeError):          # no pathconf (Windows) or no answer: the usual limits
+    except (OSError, ValueError, AttributeError):          # no answer: Linux's usual limits
         name_max, path_max = 255, 4096
     size = _bytes(text)
     part = max(text.split(os.sep), key=_bytes)

@@ -43,7 +43,7 @@ from rnnkit._paths import expand_user
 from rnnkit._threads import max_threads
 from rnnkit._validate import SEED_END
 from rnnkit.cli.config_keys import config_bytes, unknown_key_hint
-from rnnkit.cli.flag_hints import misplaced_flags, shown_args, stray_flag, whole_flags
+from rnnkit.cli.flag_hints import misplaced_flags, number_text, shown_args, stray_flag, whole_flags
 from rnnkit.data.text import decode_utf8
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
@@ -319,18 +319,9 @@ def _convert(key: str, action: argparse.Action, value: Any) -> Any:
         converted = typ(value if isinstance(value, str) else str(value))
     except (TypeError, ValueError, argparse.ArgumentTypeError) as e:
         raise UsageError(f"--config: key {key!r}: {e}") from None
-    if typ is not path_arg and isinstance(value, str) and _number_text(value):   # `seed = "1"`, where `epochs
+    if typ is not path_arg and isinstance(value, str) and number_text(value):   # `seed = "1"`, where `epochs
         raise UsageError(f"--config: key {key!r}: expected a number without quotes, got {value!r}")   # = "1"` fails
     return converted
-
-
-def _number_text(text: str) -> bool:
-    """Whether ``text`` reads as a number (Python's float: '1', ' 2.5', '1e3', 'nan')."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 class _Scalar:

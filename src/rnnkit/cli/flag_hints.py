@@ -32,7 +32,7 @@ def stray_flag(parser: argparse.ArgumentParser, typed: list[str], message: str) 
         if extra == "--":
             break
         head = extra.split("=", 1)[0] if isinstance(extra, str) else ""
-        if head.startswith("-") and len(head) > 1 and head not in known and not _is_number(head):
+        if head.startswith("-") and len(head) > 1 and head not in known and not number_text(head):
             return f" ({shown_args([head])} is no flag of {parser.prog})"
     return ""
 
@@ -45,7 +45,8 @@ def shown_args(args: list[str], most: int = 8, width: int = 60) -> str:
     return " ".join(cut) + more
 
 
-def _is_number(text: str) -> bool:
+def number_text(text: str) -> bool:
+    """Whether ``text`` reads as a number (Python's float: '1', ' 2.5', '1e3', 'nan', '-5')."""
     try:
         float(text)
     except ValueError:

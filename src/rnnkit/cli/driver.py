@@ -45,8 +45,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from rnnkit._io import is_stream
-from rnnkit.data.batching import truncations
-from rnnkit.data.heads import longest
+from rnnkit.data.batching import truncations, warn_read_prefix
 from rnnkit.training.stages import (MANIFEST, checkpointed_fit, data_sha256, holds_checkpoints, read_manifest,
                                    remove_checkpoints, resumable)
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
@@ -472,12 +471,7 @@ class TaskCommand:
         with truncations() as cut:
             out = self.predictions(task, items, args)
         cut_at = [numbers[i] for i in sorted(cut) if i < len(numbers)]
-        if cut_at:   # 'texts: truncated 2 of 900' named none of them: which predictions read only a prefix
-            import warnings
-
-            warnings.warn(f"{len(cut_at)} input(s) longer than the run's max_len were read up to it, {where} "
-                          f"{cut_at[:10]}{'...' if len(cut_at) > 10 else ''} (longest {longest(list(cut.values()))})",
-                          stacklevel=2)
+        warn_read_prefix(cut_at, list(cut.values()), where, stacklevel=2)   # which predictions read only a prefix
         if args.json:
             return {**out, where: numbers, **({"truncated": cut_at} if cut_at else {})}
         return {"text": self.format_predictions(items, numbers, out)}

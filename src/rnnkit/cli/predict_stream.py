@@ -21,13 +21,11 @@ import argparse
 import re
 import sys
 import time
-import warnings
 from typing import Any, Callable
 
 from rnnkit._io import dumps_json
 from rnnkit.cli.common import load_run
-from rnnkit.data.batching import truncations
-from rnnkit.data.heads import longest
+from rnnkit.data.batching import truncations, warn_read_prefix
 from rnnkit.errors import RnnkitError
 
 __all__ = ["stream_predict", "PART", "NOTE_SECONDS"]
@@ -120,10 +118,7 @@ def stream_predict(command: Any, args: argparse.Namespace,
             progress.update(len(part))
     finally:
         progress.close()
-    if cut_at:   # 'texts: truncated 2 of 900' named none of them: which predictions read only a prefix
-        warnings.warn(f"{len(cut_at)} input(s) longer than the run's max_len were read up to it, {where} "
-                      f"{cut_at[:10]}{'...' if len(cut_at) > 10 else ''} (longest {longest(cut_lengths)})",
-                      stacklevel=2)
+    warn_read_prefix(cut_at, cut_lengths, where, stacklevel=2)   # as the driver's one-call predict warns
     if args.json:
         tail = {**later, where: numbers, **({"truncated": cut_at} if cut_at else {})}
         out.write("]" + "".join(f", {dumps_json(k)}: {dumps_json(v)}" for k, v in tail.items())

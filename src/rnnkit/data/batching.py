@@ -32,7 +32,7 @@ from rnnkit.data.heads import AtLeast, Head, longest
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
 __all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG", "TruncationWarning",
-           "truncations"]
+           "truncations", "warn_read_prefix"]
 
 ON_LONG = ("truncate", "error")
 
@@ -69,6 +69,16 @@ def truncations() -> Iterator[dict[int, int]]:
         yield cut
     finally:
         _COLLECTING.reset(token)
+
+
+def warn_read_prefix(cut_at: Sequence[int], lengths: Sequence[int], where: str, stacklevel: int = 2) -> None:
+    """One warning naming the inputs (``cut_at``: their numbers in ``where``, e.g. lines) that :func:`truncations`
+    collected as read up to the run's max_len, with the longest of their ``lengths`` -- 'texts: truncated 2 of 900'
+    named none of them. Nothing when none was cut. ``stacklevel`` counts from the caller of this function."""
+    if cut_at:
+        warnings.warn(f"{len(cut_at)} input(s) longer than the run's max_len were read up to it, {where} "
+                      f"{list(cut_at[:10])}{'...' if len(cut_at) > 10 else ''} (longest {longest(lengths)})",
+                      stacklevel=stacklevel + 1)
 
 
 def _as_tensor(i: int, s: Any) -> Tensor:

@@ -213,9 +213,12 @@ class _GatedScan(torch.autograd.Function):
         else:
             P = torch.baddbmm(bias.view(n, 1, H), x2.expand(n, T * B, I), wb)
         a, g, saved = math.forward(P, need_grad)
-        if pad is not None:  # padded steps keep the state: a = 1 (then b = 0)
+        # b = (1 - a) g, not g - a g: with g = inf (an inf input) and 0 < a < 1 that was inf - inf = NaN where the
+        # sequential scan and the log scan give inf; 1 - a is exact for a >= 1/2, so it also rounds less
+        b = torch.rsub(a, 1.0).mul_(g)
+        if pad is not None:  # padded steps keep the state: a = 1, b = 0 (0 * g was NaN for g = inf there)
             a.view(T, B, H).masked_fill_(pad, 1.0)
-        b = torch.addcmul(g, a, g, value=-1.0)  # (1 - a) * g
+            b.view(T, B, H).masked_fill_(pad, 0.0)
         h = torch.empty_like(b)
         h0f = None if h0 is None else h0.contiguous().view(-1)
         _scan_into(a.view(T, -1), b.view(T, -1), h0f, h.view(T, -1))

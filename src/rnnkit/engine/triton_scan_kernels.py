@@ -115,7 +115,7 @@ def _scan_fwd(X0, X1, X2, H0, PAD, HOUT, LAST, CA, CB,
                 a = 1.0 / (1.0 + tl.exp(sp_f - sp_i))
                 u = tl.load(X2 + xo, mask=m2, other=0.0).to(COMPUTE)
             g = tl.maximum(u + 0.5, 1.0 / (1.0 + tl.exp(-u)))
-            b = g - a * g
+            b = (1.0 - a) * g  # not g - a * g: inf - inf = NaN for g = inf (pscan.gated_scan)
         valid = m2
         if HAS_PAD:
             p = tl.load(PAD + t[:, None] * PB + bidx[None, :], mask=m2, other=1)

@@ -6,10 +6,11 @@ itself is refused: its bytes are not UTF-8). :func:`warn_twice_encoded` says so,
 lines hold such text, the first one and what it reads decoded once; the text is read as written (the project
 guesses no encoding). A fragment counts only when it is a whole UTF-8 sequence read as Windows-1252 or
 Latin-1 characters and those bytes decode as UTF-8: ``Ã©`` (``é``), ``â€™`` (``’``), ``Ã±`` (``ñ``). A fragment
-that would read as a letter of another script (Cyrillic, Arabic, CJK...) or of IPA, glued to an ASCII letter, is
-text typed once: an accented capital before a quote, a guillemet or an ellipsis (``«CAFÉ»``: ``É»`` read as
-``ɻ``; ``PERÚ…``, ``JOSÉ’S``), ``m×²`` -- a word of such a script encoded twice has more letters, one of them
-not glued to ASCII.
+that would read as a letter or digit of another script (Cyrillic, Arabic, NKo, CJK...) or of IPA, glued to an
+ASCII letter (directly or through Latin letters in no fragment), is text typed once: an accented capital before a
+quote, a guillemet or an ellipsis (``«CAFÉ»``: ``É»`` read as ``ɻ``; ``PERÚ…``, ``JOSÉ’S``), ``m×²``, German
+``Groß…`` and ``Gefäß…`` (``ß…`` reads NKo's digit five) -- a word of such a script encoded twice has more
+letters, one of them not glued to ASCII.
 
 >>> twice_encoded_lines("café\\ncafÃ©\\ndonâ€™t\\n")
 (2, 2, 'Ã©', 'é')
@@ -46,14 +47,29 @@ def _once(fragment: str) -> str | None:
     return None
 
 
-def _typed_once(line: str, start: int, end: int, once: str) -> bool:
+def _typed_once(line: str, start: int, end: int, once: str, spans: list[tuple[int, int]]) -> bool:
     """Whether the fragment ``line[start:end]``, reading ``once`` decoded once, is text typed once: ``once`` a
-    letter of no Latin alphabet (or of IPA: ``É»`` is ``ɻ``) and the fragment glued to an ASCII letter."""
-    if not unicodedata.category(once).startswith("L"):
+    letter or digit of no Latin alphabet (or of IPA: ``É»`` is ``ɻ``; German ``Groß…``: ``ß…`` is NKo's digit
+    five) and the fragment glued to an ASCII letter, directly or through Latin letters in no fragment (the ``ä``
+    of ``Gefäß…``; ``spans``: the line's fragments). ``ÄÖÜß“``, no ASCII letter in the word, is still counted."""
+    if unicodedata.category(once)[0] not in "LN":
         return False
     if unicodedata.name(once, "").startswith("LATIN") and not 0x250 <= ord(once) <= 0x2FF:
         return False
-    return any(0 <= k < len(line) and _typed_letter(line[k]) for k in (start - 1, end))
+    return _glued(line, start - 1, -1, spans) or _glued(line, end, 1, spans)
+
+
+def _glued(line: str, k: int, step: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether ``line[k]``, then on by ``step``, reaches an ASCII letter (or a letter :func:`_typed_letter` calls
+    typed once) through Latin letters that are part of no fragment."""
+    while 0 <= k < len(line):
+        c = line[k]
+        if _typed_letter(c):
+            return True
+        if not (c.isalpha() and unicodedata.name(c, "").startswith("LATIN")) or any(a <= k < b for a, b in spans):
+            return False
+        k += step
+    return False
 
 
 def _typed_letter(c: str) -> bool:
@@ -72,9 +88,11 @@ def twice_encoded_lines(text: str) -> tuple[int, int, str, str]:
     if _TWICE.search(text) is None:   # the usual case, in one pass over the text
         return (0, 0, "", "")
     for number, line in enumerate(text.split("\n"), 1):
-        for m in _TWICE.finditer(line):
+        found = list(_TWICE.finditer(line))
+        spans = [m.span() for m in found]
+        for m in found:
             once = _once(m.group())
-            if once is not None and not _typed_once(line, m.start(), m.end(), once):
+            if once is not None and not _typed_once(line, m.start(), m.end(), once, spans):
                 count += 1
                 first = first if first[0] else (number, m.group(), once)
                 break

@@ -89,3 +89,34 @@ def _sequential(a, g):
     for t in range(a.shape[0]):
         h = a[t] * h + (1 - a[t]) * g[t]
         yield h
+
+
+@pytest.mark.parametrize("cell", ["lstm", "elman_tanh", "gru"])
+@pytest.mark.parametrize("engine", ["bptt", "reference"])
+def test_layer_norm_layers_in_bfloat16_finite_at_inputs_float32_handles(cell, engine):
+    # bfloat16 has float32's range; torch's layer_norm sums squares in float32, which overflow for rows near 1e19.
+    # The float32 path scales such rows first; bfloat16 went straight to torch's kernel: an LN-LSTM's outputs were
+    # all NaN at inputs of 1e30 (fails at 9a58fdf for lstm and elman_tanh). Oracle: the float32 layer on the same
+    # bfloat16-rounded input, within bfloat16's rounding (u = 2^-8; |h| <= 1 so a few u absolute).
+    import rnnkit
+    torch.manual_seed(0)
+    layer = rnnkit.RecurrentLayer(cell, 5, 8, num_layers=2, layer_norm=True, engine=engine)
+    x = (torch.randn(6, 3, 5) * 1e30).to(torch.bfloat16)
+    y32, _ = layer(x.float())
+    assert torch.isfinite(y32).all()
+    y, _ = layer.to(torch.bfloat16)(x)
+    assert y.dtype == torch.bfloat16
+    assert torch.isfinite(y).all()
+    torch.testing.assert_close(y.float(), y32, rtol=0, atol=16 * 2.0 ** -8)
+
+
+def test_layer_norm_scale_of_bfloat16_rows_is_a_power_of_two_into_range():
+    from rnnkit.cells.norm import layer_norm
+    torch.manual_seed(3)
+    x = torch.randn(50, 7, dtype=torch.float64) * torch.logspace(10, 37, 50, dtype=torch.float64).unsqueeze(1)
+    w, b = torch.rand(7, dtype=torch.float64) + 0.5, torch.randn(7, dtype=torch.float64)
+    xb = x.to(torch.bfloat16)
+    want = torch.nn.functional.layer_norm(xb.double(), (7,), w, b, 1e-5)   # float64: no overflow
+    got = layer_norm(xb, w.to(torch.bfloat16), b.to(torch.bfloat16))
+    assert got.dtype == torch.bfloat16
+    torch.testing.assert_close(got.double(), want, rtol=0, atol=8 * 2.0 ** -8 * float(want.abs().max()))

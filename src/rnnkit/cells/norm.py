@@ -50,14 +50,16 @@ def layer_norm(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     power of two first (exactly; layer norm does not change, ε being negligible against its variance). Other rows
     run as before. For the layers' input projection (``x`` is the user's, unbounded), once per call; the per-step
     norms of :func:`layer_norm_forward` read ``W_hh h`` (``|h| <= 1``) and the LSTM cell state (``|c_t| <= t``)."""
-    if x.dtype in _HALF:   # computed in float32 by torch's kernel: a 16-bit value cannot reach the limit
-        return torch.nn.functional.layer_norm(x, x.shape[-1:], weight, bias, EPS)
+    if x.dtype == torch.float16:   # computed in float32 by torch's kernel: a float16 value (<= 65504) cannot reach
+        return torch.nn.functional.layer_norm(x, x.shape[-1:], weight, bias, EPS)   # the limit; bfloat16 can (1e30)
     return torch.nn.functional.layer_norm(x / _row_scale(x), x.shape[-1:], weight, bias, EPS)
 
 
 _HALF = (torch.float16, torch.bfloat16)
 #: Above this largest |value| a row is scaled down to [2**20, 2**21) before its squares are summed.
-_SAFE = {torch.float32: 2.0 ** 40, torch.float64: 2.0 ** 400}
+#: bfloat16 has float32's range and torch's kernel sums its squares in float32: an LN-LSTM's outputs were NaN at
+#: bfloat16 inputs of 1e30 where float32's were finite.
+_SAFE = {torch.float32: 2.0 ** 40, torch.bfloat16: 2.0 ** 40, torch.float64: 2.0 ** 400}
 
 
 def _row_scale(x: Tensor) -> Tensor:
@@ -65,7 +67,8 @@ def _row_scale(x: Tensor) -> Tensor:
     :data:`_SAFE` (detached: layer norm does not depend on it)."""
     row = x.detach().abs().amax(-1, keepdim=True)
     big = row > _SAFE.get(x.dtype, math.inf)
-    return torch.where(big, torch.exp2(torch.floor(torch.log2(row)) - 20), torch.ones_like(row))
+    exact = row.float() if row.dtype == torch.bfloat16 else row   # log2 rounded to bfloat16 could floor one too high
+    return torch.where(big, torch.exp2(torch.floor(torch.log2(exact)) - 20), torch.ones_like(exact)).to(x.dtype)
 
 
 def layer_norm_backward(dy: Tensor, cache: tuple[Tensor, Tensor], weight: Tensor) -> tuple[Tensor, Tensor, Tensor]:

@@ -120,3 +120,55 @@ def test_layer_norm_scale_of_bfloat16_rows_is_a_power_of_two_into_range():
     got = layer_norm(xb, w.to(torch.bfloat16), b.to(torch.bfloat16))
     assert got.dtype == torch.bfloat16
     torch.testing.assert_close(got.double(), want, rtol=0, atol=8 * 2.0 ** -8 * float(want.abs().max()))
+
+
+# ---------------------------------------------------------------- 16-bit weights updated by the optimizer
+def _trainer(net, lr=1e-3, name="adam"):
+    from rnnkit.training import OptimConfig, TrainConfig, Trainer
+
+    def loss_fn(model, batch):
+        out, _ = model(batch[0].to(next(model.parameters()).dtype))
+        return (out.float() - batch[1]).square().mean()
+    return Trainer(net, loss_fn, config=TrainConfig(epochs=1, optim=OptimConfig(name=name, lr=lr), quiet=True))
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_adam_on_float16_weights_is_refused_before_training(name):
+    # torch's Adam on float16 weights: eps=1e-8 is 0 in float16 and (1 - beta2) g^2 underflows for |g| < 5e-3, so
+    # the first step is m / 0 (the oracle below: a weight goes to -inf); the fit stopped at step 2 blaming a NaN
+    # loss ("weights: ... NaN/inf in 'weight_ih_l0' after step 1"). Now a ConfigError at construction, naming the
+    # dtype and what to do (fails at 9a58fdf: no error at construction).
+    from rnnkit.errors import ConfigError
+    p = torch.nn.Parameter(torch.ones(3, dtype=torch.float16))
+    opt = torch.optim.Adam([p], lr=1e-3)
+    p.grad = torch.full((3,), 1e-3, dtype=torch.float16)
+    opt.step()
+    assert torch.isinf(p).all()                     # the failure the refusal prevents
+    import rnnkit
+    with pytest.raises(ConfigError, match=r"expected float32 or bfloat16 weights .* got float16.*autocast"):
+        _trainer(rnnkit.LSTM(2, 4).half(), name=name)
+
+
+def test_sixteen_bit_weights_warn_that_small_updates_are_rounded_away():
+    # bfloat16 keeps 8 significant bits: an Adam step of about lr = 1e-3 on a weight of 1.0 (spacing 2^-7) is
+    # rounded away (the oracle: torch's own Adam leaves it at 1.0). Warned with the bound 2 lr / eps; SGD on
+    # float16 weights warns too (fails at 9a58fdf: no warning).
+    p = torch.nn.Parameter(torch.ones(3, dtype=torch.bfloat16))
+    opt = torch.optim.Adam([p], lr=1e-3)
+    p.grad = torch.full((3,), 0.1, dtype=torch.bfloat16)
+    opt.step()
+    assert torch.equal(p.detach(), torch.ones(3, dtype=torch.bfloat16))
+    import rnnkit
+    with pytest.warns(UserWarning, match=r"weights in bfloat16 .* lr=0\.001 weights above about 0\.256"):
+        _trainer(rnnkit.GRU(2, 4).to(torch.bfloat16))
+    with pytest.warns(UserWarning, match=r"weights in float16 "):
+        _trainer(rnnkit.GRU(2, 4).half(), name="sgd")
+
+
+def test_float32_weights_train_without_a_precision_warning():
+    import warnings
+
+    import rnnkit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _trainer(rnnkit.GRU(2, 4))

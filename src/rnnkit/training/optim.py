@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Iterable
 
 import torch
@@ -21,11 +22,34 @@ def build_optimizer(cfg: OptimConfig, params: Iterable[Tensor]) -> torch.optim.O
     params = [p for p in params if p.requires_grad]
     if not params:
         raise ConfigError("model: expected parameters that require grad, got none")
+    _check_weight_precision(cfg, params)
     if cfg.name == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
     if cfg.name == "adamw":
         return torch.optim.AdamW(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
     return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+
+
+def _check_weight_precision(cfg: OptimConfig, params: list[Tensor]) -> None:
+    """16-bit weights updated in place. Adam/AdamW on float16 weights are a ConfigError: their ``eps`` (1e-8) is 0
+    in float16 and ``(1 - beta2) g^2`` underflows to 0 for ``|g| < 5e-3``, so the step is ``m / 0``: every such
+    weight was -inf/inf after the first step, and the run stopped one step later blaming a NaN loss. Other
+    16-bit weights warn: an update smaller than half a weight's spacing (``|w| eps / 2``) is rounded away, so
+    weights above about ``2 lr / eps`` never move (bfloat16 at lr=1e-3: above 0.26)."""
+    low = sorted({p.dtype for p in params if p.dtype in (torch.float16, torch.bfloat16)}, key=str)
+    if not low:
+        return
+    if torch.float16 in low and cfg.name in ("adam", "adamw"):
+        raise ConfigError(f"model: expected float32 or bfloat16 weights for optim.name={cfg.name!r}, got float16 "
+                          f"(its eps=1e-8 is 0 in float16 and gradients below 5e-3 square to 0: the first step "
+                          f"divides by zero and sets those weights to inf); keep the weights in float32 and run the "
+                          f"forward under torch.autocast (bfloat16; float16 also needs torch.amp.GradScaler, in a "
+                          f"loop of your own), or use bfloat16 weights")
+    eps = max(torch.finfo(d).eps for d in low)
+    warnings.warn(f"model: weights in {', '.join(str(d).replace('torch.', '') for d in low)} are updated in that "
+                  f"dtype: an update below half a weight's spacing is rounded away, so at lr={cfg.lr:g} weights "
+                  f"above about {2 * cfg.lr / eps:.3g} (2 lr / eps) never move; keep float32 weights and compute "
+                  f"under torch.autocast for 16-bit speed", UserWarning, stacklevel=3)
 
 
 def make_scheduler(schedule: ScheduleConfig, optimizer: torch.optim.Optimizer, *, epochs: int, mode: str = "min"):

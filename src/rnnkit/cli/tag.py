@@ -10,9 +10,10 @@ Examples::
     rnnkit tag evaluate --run runs/ner --conll test.conll --json    # {"metrics": ..., "baseline": ...}
 
 CoNLL: ``token<TAB>tag`` a line (more columns: the first is the token, the last the tag), a blank line between
-sentences, ``-DOCSTART-`` lines skipped (train, evaluate and predict alike); or CoNLL-U (FORM and UPOS are read,
-comments, multiword ranges and empty nodes skipped). Tokens are taken as given (any script). Tag sets that are
-not BIO / IOB1 / IOBES (``b-per``, BILOU's ``U-``/``L-``) are scored by token accuracy alone, with a warning.
+sentences, ``-DOCSTART-`` lines and ``# sent_id = 1`` comments skipped (train, evaluate and predict alike); or
+CoNLL-U (FORM and UPOS are read, comments, multiword ranges and empty nodes skipped). Tokens are taken as given
+(any script). Tag sets that are not BIO / IOB1 / IOBES (``b-per``, BILOU's ``U-``/``L-``) are scored by token
+accuracy alone, with a warning.
 ``train`` holds out ``--test-fraction`` of the sentences (seeded) and records them in the run folder.
 ``predict`` numbers each sentence by the line of its first token (``"lines"``); readable output is the
 input with a tag column. Gold tags never seen in training are scored as errors and counted.
@@ -62,7 +63,7 @@ class Tag(TaskCommand):
     size_flags = ["--word-dim", "--char-dim", "--char-hidden", "--hidden-size", "--num-layers", "--batch-size",
                   "--max-len"]
     predict_input_help = ("one token a line, a blank line between sentences ('-' or omitted: stdin); a tag column "
-                          "is ignored, -DOCSTART- lines skipped; a CoNLL-U file gives its FORMs")
+                          "is ignored, -DOCSTART- lines and '# ...' comments skipped; a CoNLL-U file gives its FORMs")
 
     def memory_need(self, args) -> int:
         """Estimated training memory from the size flags (vocabularies not known yet: counted as small)."""

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit._io import excel_sep_line, expand_user, is_stream, not_a_file_reason
+from rnnkit.data.conll_lines import comment_line, spaced_hint
 from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
 from rnnkit.data.file_memory import read_bounded, read_file
 from rnnkit.data.lone_cr import lone_cr_what
@@ -294,7 +295,7 @@ def _conllu_sentences(lines: list[str], name: str, tags: bool = True) -> list[tu
 def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str], list[str]]]:
     """Sentences ``(tokens, tags)`` from a CoNLL-style file: ``token<TAB>tag`` per line (extra columns between are
     ignored: the first is the token, the last the tag; columns separated by spaces are refused), a blank (or
-    whitespace-only) line between sentences; ``-DOCSTART-`` lines (CoNLL-2003's document markers) are skipped. A
+    whitespace-only) line between sentences; ``-DOCSTART-`` lines and ``# sent_id = 1`` comments are skipped. A
     CoNLL-U file (10 tab-separated fields, an integer ID first) is read as such: FORM (column 2) and UPOS (column 4),
     ``#`` comments, multiword-token ranges (``1-2``) and empty nodes (``1.1``) skipped. Token lines have the column
     count of the first (a column lost read another as the tag). ``text`` parses a string, not ``path``."""
@@ -314,10 +315,10 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
                 toks, tags = [], []
             continue
         parts = [f.strip() for f in line.rstrip().split("\t")]   # 'Anna \tB-PER\t': 'Anna ' was a token of its own
-        if parts[0] == "-DOCSTART-":     # CoNLL-2003's document marker, not a token
+        if parts[0] == "-DOCSTART-" or comment_line(line):   # CoNLL-2003's document marker; '# sent_id = 1'
             continue
         if len(parts) < 2 or not parts[0] or not parts[-1]:   # CoNLL-2003's own files separate columns by spaces
-            spaced = "; separate columns with a TAB" if len(parts) == 1 and len(line.split()) > 1 else ""
+            spaced = spaced_hint(line, parts)     # or 'The/at Fulton/np-tl' (Brown, PKU): a sentence a line
             raise DataError(f"{name}: expected 'token<TAB>tag' at line {ln}, got {line[:60]!r}{spaced}")
         first = columns.setdefault("n", (len(parts), ln))
         if len(parts) != first[0]:   # 'cat\tNN' among 'cat\tNN\tB-ANI' lines: its POS tag was read as its entity tag
@@ -335,10 +336,9 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
 
 
 def read_conll_tokens(path: str | Path, lines: bool = False, text: str | None = None):
-    """Sentences of tokens for prediction: one token per line (a tag column, if present, is ignored),
-    blank line between sentences; a CoNLL-U file gives its FORMs (as :func:`read_conll`). ``lines=True``
-    returns ``(sentences, first_lines)``: the 1-based line number of each sentence's first token, so a
-    prediction can name where its sentence starts. ``text`` parses a string instead of reading ``path``."""
+    """Sentences of tokens for prediction: one token a line (a tag column is ignored), a blank line between sentences,
+    comments skipped; a CoNLL-U file gives its FORMs (as :func:`read_conll`). ``lines=True`` returns ``(sentences,
+    first_lines)``: the 1-based line of each sentence's first token. ``text`` parses a string, not ``path``."""
     name = f"input {str(path)!r}"
     text = split_lines(read_utf8(path, "input") if text is None else text, name)
     if _is_conllu(text):
@@ -354,9 +354,11 @@ def read_conll_tokens(path: str | Path, lines: bool = False, text: str | None = 
                 sents.append(cur)
                 cur = []
             continue
+        if comment_line(line):     # '# sent_id = 1', as training skips it
+            continue
         if "\t" not in line and " " in line.strip():   # 'the DET' (CoNLL-2003's spaces) read as one token silently
             raise DataError(f"{name}: expected one token a line (a tag column separated by a TAB), got {line!r} at "
-                            f"line {ln}; separate columns with a TAB")
+                            f"line {ln}{spaced_hint(line, [line])}")
         token = line.split("\t")[0].strip()   # 'dog ' (a stray space) was a token unseen in training
         if not token:
             raise DataError(f"{name}: expected a token before the TAB at line {ln}, got {line[:60]!r}")

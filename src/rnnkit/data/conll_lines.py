@@ -1,0 +1,47 @@
+"""Lines of a token-a-line (CoNLL) file that are not token lines: comments, and sentences written whole.
+
+Two shapes users have, read by :func:`rnnkit.data.text.read_conll` (training, evaluate) and
+:func:`rnnkit.data.text.read_conll_tokens` (predict) alike:
+
+* ``# sent_id = 12`` / ``# text = ...`` comment lines, as CoNLL-U writes them, in a two-column file (spaCy's and
+  UD-derived NER/POS files keep them). A token holds no white space, so a line whose first field starts with ``#``
+  and holds white space is a comment, skipped as in CoNLL-U; ``#`` and ``#NBA`` with their tags stay tokens. Until
+  session 27 such a file was refused at its first line with "separate columns with a TAB".
+* ``word/TAG word/TAG ...``: a whole sentence of slash-tagged words on one line (the Brown and PKU corpora, NLTK's
+  tagged files). It is refused with that name and the fix (one ``token<TAB>tag`` a line), not the hint "separate
+  columns with a TAB", which gave a file of one token and one tag on a line with both still wrong.
+
+>>> comment_line("# sent_id = 3"), comment_line("#NBA\\tO"), comment_line("#\\tSYM")
+(True, False, False)
+>>> spaced_hint("the DET", ["the DET"])
+'; separate columns with a TAB'
+>>> spaced_hint("The/at Fulton/np-tl County/nn-tl", ["The/at Fulton/np-tl County/nn-tl"])[:52]
+'; a sentence of word/TAG pairs on one line (the Brow'
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["comment_line", "spaced_hint"]
+
+_SLASHED = re.compile(r"\S*[^\s/]/[^\s/]+")   # 'word/TAG' ('1/2/CD': the last slash splits)
+
+
+def comment_line(line: str) -> bool:
+    """A comment of a token-a-line file: its first TAB-separated field starts with ``#`` and holds white space
+    (``# sent_id = 1``, ``# id 3f2a\\tdomain=en``); a token holds none."""
+    first = line.split("\t", 1)[0].strip()
+    return first.startswith("#") and len(first.split()) > 1
+
+
+def spaced_hint(line: str, parts: list[str]) -> str:
+    """What a message adds for a token line that has one TAB-separated column but white space inside: a sentence
+    of ``word/TAG`` pairs named as such (most of its words slash-tagged), else columns separated by spaces."""
+    words = line.split()
+    if len(parts) != 1 or len(words) < 2:
+        return ""
+    if 2 * sum(_SLASHED.fullmatch(w) is not None for w in words) > len(words):
+        return ("; a sentence of word/TAG pairs on one line (the Brown/PKU slash format)? write one 'token<TAB>tag' "
+                "a line, a blank line between sentences")
+    return "; separate columns with a TAB"

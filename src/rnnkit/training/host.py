@@ -1,19 +1,22 @@
-"""What a fit or a load gives back to the program that calls it (session 26).
+"""What a fit or a load gives back to the program that calls it (sessions 26, 27).
 
 rnnkit is imported into notebooks, web apps and pipelines: a ``fit`` or ``load`` must leave the host's process
-state as it found it, as ``main()`` does for the CLI (session 25). Two contexts, entered by ``Task.fit``,
-``Task.load`` and ``Trainer.fit``:
+state as it found it, as ``main()`` does for the CLI (session 25). Three contexts:
 
-* :func:`kept_host_rng`: inside, the library seeds and draws from the global generators (python, numpy, torch CPU
-  and CUDA) as before, so its results depend on its own seed only; on leaving the outermost one the host's states
-  come back (and the CUDA seed queued before CUDA starts). A fit used to leave them reseeded with its own seed, so
-  the program's own randomness after every fit repeated (``torch.rand`` gave the same numbers after each), and a
-  load drew its network's initial weights from the host's stream. Fits in several threads run one at a time: the
+* :func:`kept_host_rng` (``Task.fit``, ``Trainer.fit``, ``Forecaster.fit``/``backtest``): inside, the library seeds
+  and draws from the global generators (python, numpy, torch CPU and CUDA) as before, so its results depend on its
+  own seed only; on leaving the outermost one the host's states come back (and the CUDA seed queued before CUDA
+  starts). A fit used to leave them reseeded with its own seed, so the program's own randomness after every fit
+  repeated (``torch.rand`` gave the same numbers after each). Fits in several threads run one at a time: the
   generators are the process's, and two TextClassifiers fitted at once in a ThreadPoolExecutor drew from each
   other's seeds (each predicted otherwise than the same fit run alone, and otherwise on each run).
+* :func:`own_draws` (``Task.load``, ``Forecaster.load``): the network a load builds draws its initial weights (then
+  replaced by the saved ones) from generators of its own, so a load neither touches the process's generators nor
+  waits for another thread's fit.
 * :func:`float32_default`: the tasks' networks read float32 arrays; after a notebook's
   ``torch.set_default_dtype(torch.float64)`` they were built in float64 (a TimeSeriesClassifier's fit failed:
-  "x: expected dtype torch.float64 (the layer's), got torch.float32"); the host's default comes back after.
+  "x: expected dtype torch.float64 (the layer's), got torch.float32"); the host's default comes back when the last
+  region open in the process closes.
 
 >>> import torch
 >>> from rnnkit.training.seed import get_rng_state, set_rng_state
@@ -34,22 +37,27 @@ torch.float64
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from typing import Iterator
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from rnnkit.training.seed import get_rng_state, set_rng_state
 
-__all__ = ["kept_host_rng", "float32_default"]
+__all__ = ["kept_host_rng", "float32_default", "own_draws"]
 
-#: one fit (or load) at a time in the process, and how deep the current one is nested (Task.fit -> Trainer.fit)
+#: one fit at a time in the process, and how deep the current one is nested (Task.fit -> Trainer.fit)
 _HOST: list = [threading.RLock(), 0]
+#: float32_default's regions open in the process (any thread) and the host's default dtype they give back
+_DTYPE: list = [threading.Lock(), 0, None]
 
 
 def _forked() -> None:   # a child forked while another thread fitted must not inherit the held lock (a hang)
     _HOST[:] = [threading.RLock(), 0]
+    _DTYPE[0] = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -90,10 +98,68 @@ def _requeue_cuda_seeds(queued: dict | None) -> None:
 
 @contextlib.contextmanager
 def float32_default() -> Iterator[None]:
-    """torch's default dtype float32 inside, the host's restored after."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
+    """torch's default dtype float32 inside, the host's restored when the last such region in the process closes.
+    The default dtype is the process's, not a thread's: each region used to put back the dtype it found, so under a
+    host's float64 a Forecaster.predict (no fit lock) that ended while another thread fitted set float64 under that
+    fit (its next tensors were float64: "expected dtype torch.float32"), and a region opened during another one
+    'restored' float32 as the host's."""
+    with _DTYPE[0]:
+        if _DTYPE[1] == 0:
+            _DTYPE[2] = torch.get_default_dtype()
+        _DTYPE[1] += 1
+        torch.set_default_dtype(torch.float32)
     try:
         yield
     finally:
-        torch.set_default_dtype(old)
+        with _DTYPE[0]:
+            _DTYPE[1] -= 1
+            if _DTYPE[1] == 0:
+                torch.set_default_dtype(_DTYPE[2])
+
+
+class _OwnDraws(TorchDispatchMode):
+    """Every seeded torch op run in this thread draws from this mode's generators (seed 0, one per device)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.generators: dict[torch.device, torch.Generator] = {}
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = dict(kwargs or {})
+        if torch.Tag.nondeterministic_seeded in func.tags and kwargs.get("generator") is None:
+            func = _with_generator(func)
+            if func is not None:
+                kwargs["generator"] = self._generator(args, kwargs)
+        return func(*args, **kwargs)
+
+    def _generator(self, args: tuple, kwargs: dict) -> torch.Generator:
+        first = next((a for a in args if isinstance(a, torch.Tensor)), None)
+        device = torch.device(kwargs.get("device") or (first.device if first is not None else "cpu"))
+        if device not in self.generators:
+            self.generators[device] = torch.Generator(device=device).manual_seed(0)
+        return self.generators[device]
+
+
+@functools.lru_cache(maxsize=None)
+def _with_generator(func):
+    """``func``, or its overload that takes a generator (``aten.randn.default`` -> ``aten.randn.generator``); None
+    where it has none (``native_dropout``: a forward's op, not a constructor's)."""
+    name = func._overloadname
+    out = name == "out" or name.endswith("_out")
+    base = "default" if name == "out" else name.removesuffix("_out")
+    other = ("generator" if base == "default" else base + "_generator") + ("_out" if out else "")
+    for name in (name, other):
+        op = getattr(func.overloadpacket, name, None)
+        if op is not None and any(a.name == "generator" for a in op._schema.arguments):
+            return op
+    return None
+
+
+@contextlib.contextmanager
+def own_draws() -> Iterator[None]:
+    """Inside, in this thread, torch's random ops draw from generators of their own, never the process's: a load
+    builds its network (initial weights drawn, then replaced by the saved ones) without touching the host's stream
+    or a fit's in another thread, so it needs no fit lock. ``Task.load`` and ``Forecaster.load`` took the lock and
+    waited for another thread's whole fit (a web app loading a model while it retrained stalled)."""
+    with _OwnDraws():
+        yield

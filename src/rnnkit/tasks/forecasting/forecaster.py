@@ -37,7 +37,7 @@ from rnnkit._paths import expand_user
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
 from rnnkit.tasks.forecasting.config import CELLS, ForecastConfig
 from rnnkit.tasks.forecasting.models import model_class
-from rnnkit.training.host import float32_default, kept_host_rng
+from rnnkit.training.host import float32_default, kept_host_rng, own_draws
 from rnnkit.training.save_lock import loading, saving
 
 __all__ = ["Forecaster", "WEIGHTS_FILE", "CONFIG_FILE"]
@@ -72,24 +72,31 @@ def resolve_config(model: str | None, cell: str | None, config: ForecastConfig |
         raise ConfigError(f"Forecaster: {e}; expected fields of ForecastConfig") from None
 
 
-def _float32(method: Callable, fits: bool = False) -> Callable:
+def _float32(method: Callable, guard: Callable = contextlib.nullcontext) -> Callable:
     """Run ``method`` with torch's default dtype float32, restored after (the networks read float32 arrays, and
     after a notebook's ``torch.set_default_dtype(torch.float64)`` they were built in float64: "x: expected dtype
-    torch.float64 (the layer's), got torch.float32"); ``fits`` (fit, backtest, load: they seed and draw): the host
-    gets its random generators back, one such call at a time in the process (``training.host``). predict and
+    torch.float64 (the layer's), got torch.float32") inside ``guard()``: ``kept_host_rng`` for fit and backtest (they
+    seed and draw: the host gets its random generators back, one such call at a time in the process), ``own_draws``
+    for load (``training.host``). predict and
     update draw nothing, so they do not wait for that lock: with it, a predict while another thread fitted waited
     for the whole fit (a web app retraining in the background stalled its forecasts)."""
     @functools.wraps(method)
     def run(*args: Any, **kwargs: Any) -> Any:
-        with kept_host_rng() if fits else contextlib.nullcontext(), float32_default():
+        with guard(), float32_default():
             return method(*args, **kwargs)
 
     return run
 
 
 def _fitting(method: Callable) -> Callable:
-    """:func:`_float32` for a method that fits or builds a network (seeds and draws from the global generators)."""
-    return _float32(method, fits=True)
+    """:func:`_float32` for a method that fits (seeds and draws from the global generators)."""
+    return _float32(method, kept_host_rng)
+
+
+def _loading(method: Callable) -> Callable:
+    """:func:`_float32` for load: the networks it builds draw their initial weights from generators of their own
+    (``training.host.own_draws``), so it takes no fit lock (it waited for another thread's whole fit)."""
+    return _float32(method, own_draws)
 
 
 def check_progress(fn: Any) -> None:
@@ -252,7 +259,7 @@ class Forecaster:
             return save_replacing(path, lambda: self._impl.save(path))
 
     @classmethod
-    @_fitting
+    @_loading
     def load(cls, path: str | Path) -> "Forecaster":
         """Rebuild a forecaster saved by :meth:`save` (any model; folders saved before ``model`` existed
         are networks). The model's ``load`` verifies the digests and every saved value; a ``path`` that is no

@@ -24,8 +24,8 @@ import pandas as pd
 from rnnkit._validate import check_keys_as_text, shared_role
 from rnnkit.data.series import column_hint
 from rnnkit.data.text import screen_spelling
-from rnnkit.data.timeseries.frequency import (FrequencyInfo, infer_frequency, integer_steps_hint, refuse_sparse_grid,
-                                              regularize_index)
+from rnnkit.data.timeseries.frequency import (FrequencyInfo, infer_frequency, integer_fill_hint, integer_steps_hint,
+                                              refuse_sparse_grid, regularize_index)
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -126,7 +126,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
             if hint or not resample:
                 raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got irregular "
                                 f"gaps (steps {sorted(set(steps.tolist()))[:5]}); "
-                                + (hint or "pass --resample / resample=True to fill them"))
+                                + (hint or integer_fill_hint(np.asarray(idx))))
             refuse_sparse_grid(idx, float(int(idx[-1]) - int(idx[0])), "integer", time_name, sid)  # 10**11: 745 GiB
             frame = frame.reindex(pd.RangeIndex(int(idx[0]), int(idx[-1]) + 1))
             idx = frame.index

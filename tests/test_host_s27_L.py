@@ -193,3 +193,52 @@ def test_a_callback_that_fits_and_waits_for_it_neither_hangs_nor_changes_either_
     assert cb.done, "the fit started from the callback did not run while the callback waited"
     for got in (_weights(trainer), _weights(cb.inner)):
         assert all(torch.equal(a, b) for a, b in zip(got, want))
+
+
+def test_own_draws_is_this_threads_alone():
+    """A load's own_draws in one thread leaves another thread's draws on the process's generator (a fit there)."""
+    from rnnkit.training.host import own_draws
+
+    inside, done = threading.Event(), threading.Event()
+
+    def load_elsewhere():
+        with own_draws():
+            inside.set()
+            done.wait(60)
+
+    other = threading.Thread(target=load_elsewhere)
+    other.start()
+    inside.wait()
+    torch.manual_seed(3)
+    got = torch.rand(3)
+    done.set()
+    other.join()
+    torch.manual_seed(3)
+    assert torch.equal(got, torch.rand(3))
+
+
+def test_an_experiment_config_check_while_another_thread_fits_does_not_wait():
+    """compare_cells() and resolve_config build throwaway layers (a cell's structure) inside kept_host_rng, the fit
+    lock: a config check waited for another thread's whole fit. Now they draw from their own generators. Fails at
+    9a58fdf (they return only when the holder gives up)."""
+    from rnnkit.experiments import compare_cells, resolve_config
+
+    holding, done, out = threading.Event(), threading.Event(), {}
+
+    def fit_elsewhere():
+        with kept_host_rng():
+            holding.set()
+            out["held_until_done"] = done.wait(60)
+
+    other = threading.Thread(target=fit_elsewhere)
+    other.start()
+    holding.wait()
+    before = _states()
+    cells = compare_cells()
+    cfg = resolve_config("adding", cell="gru")
+    after = _states()
+    done.set()
+    other.join()
+    assert out["held_until_done"], "the config check waited for the other thread's fit"
+    assert after == before
+    assert "gru" in cells and cfg.cell == "gru"

@@ -45,7 +45,7 @@ from torch import Tensor, nn
 from rnnkit._validate import check_number
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers import RecurrentLayer, available_layers, get_layer, make_layer
-from rnnkit.training.host import kept_host_rng
+from rnnkit.training.host import own_draws
 
 __all__ = ["CellSpec", "CELLS", "INITS", "READOUTS", "compare_cells", "has_keep_gate", "check_init", "build_layer",
            "init_recurrent", "SequenceModel", "build_model"]
@@ -77,7 +77,7 @@ CELLS: dict[str, CellSpec] = {
 def _cell_of(layer_name: str) -> str | None:
     """The name of the cell the registry's ``layer_name`` runs, or ``None`` when it is no cell layer
     (MinGRU/MinLSTM: no recurrent weights to initialise, no gradient flow through the engine)."""
-    with kept_host_rng():   # the throwaway layer's weights: not from the caller's torch stream (see _cell_math)
+    with own_draws():   # the throwaway layer's weights: not from the caller's torch stream (see _cell_math)
         layer = make_layer(layer_name, 1, 1)
     return layer.cell.name if isinstance(layer, RecurrentLayer) else None
 
@@ -108,8 +108,9 @@ def _spec(cell: str) -> CellSpec:
 
 def _cell_math(cell: str):
     """The cell math of the layer ``cell`` names (an unknown name is a ConfigError). The throwaway layer's initial
-    weights are drawn inside kept_host_rng: a config check drew them from the caller's torch generator."""
-    with kept_host_rng():
+    weights are drawn from generators of its own (``training.host.own_draws``): a config check drew them from the
+    caller's torch generator, then (kept_host_rng, session 26) waited for any fit running in another thread."""
+    with own_draws():
         return make_layer(_spec(cell).layer, 1, 1).cell
 
 

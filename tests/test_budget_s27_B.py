@@ -102,3 +102,35 @@ def test_a_spent_budget_before_the_combination_is_recorded(monkeypatch):
         clf, _, _ = _combined(max_seconds=1e6)
     assert clf.mix is None and "mix" not in clf.history
     assert clf.history["budget"]["skipped"] == ["the combination with the linear models (2 classes)"]
+
+
+def test_a_linear_models_c_grid_stops_on_the_budget():
+    """Each C of a linear model's grid (and its refit on every text) is one L-BFGS fit -- NB-LR one per class --
+    minutes on 30k tweets; a baseline begun with a second of budget left ran its whole grid. Now the grid stops
+    once the budget of the fit it is part of is spent: C from the ones tried, recorded in ``cuts``."""
+    from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg
+
+    texts, labels = _texts()
+    for cls in (TfidfLogReg, NbLogReg):
+        free = cls(Cs=None).fit(texts, labels)
+        assert free.cuts == [] and free.budget is None
+        cut = cls(Cs=None)
+        cut.budget = (LONG_AGO, 10.0)
+        cut.fit(texts, labels)
+        assert cut.C == cls.default_Cs[0] and cut.budget == (LONG_AGO, 10.0)
+        assert cut.cuts == [(f"the rest of its C grid {list(cls.default_Cs[1:])} is", "C chosen from [1.0]"),
+                            ("its refit on every training text is", "kept as fitted on 90% of them")]
+        assert set(cut.predict(texts[:10])) <= set(labels)
+
+
+def test_the_classifier_reports_a_cut_grid(monkeypatch):
+    """The combination's first member under a budget spent while it fits: its grid is cut, warned and recorded."""
+    from rnnkit.tasks import classify_linear
+
+    monkeypatch.setattr(classify_linear, "budget_spent", lambda start, max_seconds: max_seconds is not None)
+    monkeypatch.setattr(classify_mix, "budget_spent", lambda start, max_seconds: True)
+    with pytest.warns(UserWarning, match=r"spent by the fit so far; tfidf_logreg: the rest of its C grid \[2\.0, "
+                                         r"4\.0, 8\.0\] is not fitted: C chosen from \[1\.0\]"):
+        clf, _, _ = _combined(max_seconds=1e6)
+    assert clf._mix_C == {"tfidf_logreg": 1.0}
+    assert "tfidf_logreg: the rest of its C grid [2.0, 4.0, 8.0]" in clf.history["budget"]["skipped"]

@@ -56,7 +56,7 @@ from rnnkit.tasks.classify_refit import check_refit_fit, refit_network
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.classify_wide import WideNgrams, wide_order
-from rnnkit.tasks.classify_mix import choose_mix, choose_weights, simplex_weights
+from rnnkit.tasks.classify_mix import choose_mix, choose_weights, in_budget, note_cuts, simplex_weights
 from rnnkit.tasks.task_parts import combination_in_budget, not_learned, warn_one_class
 from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_texts, classification_metrics, item_at, masked_pool, run_file, run_vocab,
@@ -234,7 +234,7 @@ class TextClassifier(ClassifierTask):
     # ------------------------------------------------------------------ fit
     def _fit(self, train, val, callbacks) -> None:
         c = self.config
-        t0 = time.perf_counter()
+        t0 = self._t0 = time.perf_counter()    # the budget's clock (max_seconds), the baselines' too
         texts, labels = train
         check_training_classes(labels, val[1] if val else (), what=self.target_name)   # the split took a class whole
         self.units = auto_units(texts) if c.tokenizer == "auto" else c.tokenizer
@@ -367,7 +367,11 @@ class TextClassifier(ClassifierTask):
             return baseline                   # a network member, trained in the combination choice
         if kind in self._mix_C and baseline.C is None:
             baseline.C = self._mix_C[kind]    # already chosen on the validation split
-        return baseline.fit(inputs, targets)
+        if not isinstance(baseline, TfidfLogReg):
+            return baseline.fit(inputs, targets)
+        fitted = in_budget(baseline, self._t0, self.config.max_seconds).fit(inputs, targets)   # its C grid stops on
+        note_cuts(self, fitted)                                                                # the budget too
+        return fitted
 
     def baseline_in_spent_budget(self, name: str, baseline: Any) -> tuple[Any, str] | None:
         """A baseline kept once the budget is spent (:func:`.task_parts.fit_baselines`): a combination member as

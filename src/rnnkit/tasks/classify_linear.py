@@ -25,6 +25,7 @@ from rnnkit.tasks.base import split_indices
 from rnnkit.tasks.classify_counts import active, counts_store, shared_counts
 from rnnkit.tasks.classify_pieces import char_text, in_pieces, piece_terms
 from rnnkit.tasks.common import check_choice, check_labels, check_texts, check_two_classes
+from rnnkit.tasks.task_parts import budget_spent
 from rnnkit.data.segment import pku_segmenter
 from rnnkit.data.vocab import tokenize
 
@@ -131,6 +132,8 @@ class TfidfLogReg:
         self.vocabulary: dict[str, int] = {}
         self.idf = self.coef = self.intercept = None
         self.classes: list[str] = []
+        self.budget: tuple[float, float | None] | None = None   # (start, max_seconds) of the fit it is part of
+        self.cuts: list[tuple[str, str]] = []   # what that budget cut in the last fit: (what "is", what instead)
 
     def _analyze(self, text: str) -> list[str] | Iterator[str]:
         if in_pieces(self, text):     # a text of megabytes: its n-grams made piece by piece, in this order
@@ -230,8 +233,16 @@ class TfidfLogReg:
         texts (ties: the smaller C); the fitted model is the one trained on ``texts`` only. Each text is analysed
         once (the validation texts too: their features, then their probabilities), by every linear model inside one
         :func:`~.classify_counts.shared_counts` block."""
+        self.cuts = []
         with shared_counts():
             return self._fit_choose(texts, labels, val_texts, val_labels)
+
+    def _spent(self) -> bool:
+        """Whether the time budget of the fit this model is part of (``budget``, set by its task) is spent: each C
+        of the grid and the refit after it is one L-BFGS fit (NB-LR: one per class), minutes on 30k tweets' word and
+        character n-grams, so the grid stops there (the C from those tried; recorded in ``cuts``)."""
+        budget = getattr(self, "budget", None)      # a model pickled before session 27 has none
+        return budget is not None and budget_spent(*budget)
 
     def _fit_choose(self, texts, labels, val_texts, val_labels) -> "TfidfLogReg":
         texts, labels = _two_classes(*check_fit_data(texts, labels))
@@ -241,18 +252,23 @@ class TfidfLogReg:
         X_val = self._features(val_texts)
         gold = np.array(list(val_labels))
         best = None
-        for C in self.Cs:
+        for i, C in enumerate(self.Cs):
+            if best is not None and self._spent():
+                self.cuts.append((f"the rest of its C grid {list(self.Cs[i:])} is",
+                                  f"C chosen from {list(self.Cs[:i])}"))
+                break
             self._fit_lr(X, labels, C)
             acc = float(np.mean(np.array(self._labels(self._scores(X_val))) == gold))
             if best is None or acc > best[0]:
                 best = (acc, C, self.state())
         fitted = self.from_state(best[2])
-        self.__dict__.update(fitted.__dict__)
+        self.__dict__.update({k: v for k, v in fitted.__dict__.items() if k not in ("budget", "cuts")})
         return self
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TfidfLogReg":
         """Fit on ``texts`` (with ``C=None``: C chosen on 10% of them first, see :meth:`fit_choose`; the texts are
         analysed once for both fits)."""
+        self.cuts = []
         with shared_counts():
             return self._fit(texts, labels)
 
@@ -264,6 +280,9 @@ class TfidfLogReg:
             if len(va) and len({labels[i] for i in tr}) > 1:
                 pick = lambda xs, idx: [xs[i] for i in idx]  # noqa: E731
                 self.C = self.fit_choose(pick(texts, tr), pick(labels, tr), pick(texts, va), pick(labels, va)).C
+                if self._spent():      # fitted on the 90%: kept so
+                    self.cuts.append(("its refit on every training text is", "kept as fitted on 90% of them"))
+                    return self
             else:
                 self.C = 4.0
         return self._fit_once(texts, labels, self.C)

@@ -15,7 +15,7 @@ from rnnkit.tasks.classify_config import MIX_STEP
 from rnnkit.tasks.common import budget_left
 from rnnkit.tasks.task_parts import budget_spent, note_budget_skip
 
-__all__ = ["simplex_weights", "choose_weights", "choose_mix"]
+__all__ = ["simplex_weights", "choose_weights", "choose_mix", "in_budget", "note_cuts"]
 
 
 def simplex_weights(k: int, step: float = MIX_STEP) -> list[tuple[float, ...]]:
@@ -64,7 +64,8 @@ def choose_mix(clf: Any, train: tuple, val: tuple, t0: float, linear: dict[str, 
         if len(members) > 1 and budget_spent(t0, c.max_seconds):
             _skip(clf, [k for k in linear if k not in members] + ([subword.kind] if c.subword_member else []))
             break
-        lr = cls(clf._linear_units(), c.lowercase, Cs=None).fit_choose(*train, *val)
+        lr = in_budget(cls(clf._linear_units(), c.lowercase, Cs=None), t0, c.max_seconds)
+        note_cuts(clf, lr.fit_choose(*train, *val))
         clf._mix_C[kind], clf._mix_fitted[kind] = lr.C, lr
         members[kind] = lr.proba_for(val[0], clf.classes)
     else:
@@ -88,3 +89,15 @@ def choose_mix(clf: Any, train: tuple, val: tuple, t0: float, linear: dict[str, 
 def _skip(clf: Any, kinds: list[str]) -> None:
     note_budget_skip(clf, f"the combination's member(s) {kinds} are", "the combination weighs the members fitted "
                      "before", stacklevel=4, by="the network and the members fitted before")
+
+
+def in_budget(model: Any, start: float, max_seconds: float | None) -> Any:
+    """``model`` (a linear member or baseline) told the budget of the fit it is part of: its C grid stops there."""
+    model.budget = (start, max_seconds)
+    return model
+
+
+def note_cuts(clf: Any, model: Any) -> None:
+    """Warn of and record (:func:`.task_parts.note_budget_skip`) what the budget cut in ``model``'s last fit."""
+    for what, why in getattr(model, "cuts", ()):
+        note_budget_skip(clf, f"{model.kind}: {what}", why, stacklevel=4, by="the fit so far")

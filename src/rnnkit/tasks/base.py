@@ -59,7 +59,8 @@ from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, 
     classification_metrics, item_at
 from rnnkit.tasks.classify_data import warn_case_only, warn_untrained_classes
 from rnnkit.tasks.runs import check_record, load_run, load_weights, run_baselines, save_run, task_config
-from rnnkit.tasks.task_parts import WallClock, check_baselines, check_config_kept, start_config, task_repr
+from rnnkit.tasks.task_parts import (WallClock, check_baselines, check_config_kept, fit_baselines, start_config,
+                                     task_repr)
 
 __all__ = ["Task", "ClassifierTask", "split_indices", "fit_network", "WallClock"]
 
@@ -272,8 +273,9 @@ class Task:
                 baselines=baselines)
             with kept_host_rng(), float32_default(), keep, self.shared_work():   # in this frame (warnings' stacklevel)
                 torch.manual_seed(self.config.seed)   # the host's generators and dtype are given back (training.host)
+                start = time.perf_counter()    # the budget's (max_seconds) clock, as the task's own _fit starts it
                 self._fit(part, val, list(callbacks))
-                self.baselines = self._fit_baselines(train, baselines)
+                self.baselines = fit_baselines(self, train, baselines, start)
         except BaseException:
             self.config = entry
             raise
@@ -348,12 +350,6 @@ class Task:
     def default_baselines(self) -> dict[str, Any]:
         """Unfitted baselines fitted with every ``fit`` (name -> object with ``fit``)."""
         return {}
-
-    def _fit_baselines(self, train: tuple, baselines: bool | dict[str, Any]) -> dict[str, Any]:
-        if baselines is False:
-            return {}
-        chosen = self.default_baselines() if baselines is True else dict(baselines)
-        return {name: self.fit_baseline(b, *train) for name, b in chosen.items()}
 
     def fit_baseline(self, baseline: Any, inputs: list, targets: list | None) -> Any:
         return baseline.fit(inputs, targets)

@@ -242,3 +242,39 @@ def test_an_experiment_config_check_while_another_thread_fits_does_not_wait():
     assert out["held_until_done"], "the config check waited for the other thread's fit"
     assert after == before
     assert "gru" in cells and cfg.cell == "gru"
+
+
+def _series():
+    n = 40
+    y = 10 + np.sin(np.arange(n) * 2 * np.pi / 12) * 3 + np.random.default_rng(1).normal(0, 0.3, n)
+    return pd.DataFrame({"time": pd.date_range("2020-01-01", periods=n, freq="MS"), "value": y})
+
+
+@pytest.mark.parametrize("model", ["gru", "auto"])
+def test_a_forecaster_progress_callable_that_fits_and_waits_for_it_does_not_hang(model):
+    """A Forecaster's progress callable is the user's code inside the fit, as a Trainer callback: one that started a
+    fit in another thread and waited for it waited for ever (that fit waited for the fit lock). It now runs with the
+    fit paused (network_model._say, auto's candidate messages). Both forecasts are those of the fits run alone.
+    Fails at 9a58fdf (the inner fit had not run after 30 s)."""
+    from rnnkit.tasks.forecasting import Forecaster
+
+    kw = dict(epochs=1, hidden_size=4) if model == "gru" else dict(candidates=["seasonal_naive", "gru"], epochs=1,
+                                                                    hidden_size=4)
+    cols = dict(horizon=3, target="value", time_col="time")
+    want = Forecaster(model, **kw).fit(_series(), **cols).predict().to_csv()
+    inner, state = Forecaster(model, **kw), {"started": False, "done": False}
+
+    def progress(line: str) -> None:
+        if not state["started"]:
+            state["started"] = True
+            worker = threading.Thread(target=inner.fit, args=(_series(),), kwargs=cols, daemon=True)
+            worker.start()
+            worker.join(30)
+            state["done"] = not worker.is_alive()
+
+    outer = Forecaster(model, **kw)
+    outer.progress = progress
+    outer.fit(_series(), **cols)
+    assert state["done"], "the fit started from the progress callable did not run while it waited"
+    assert outer.predict().to_csv() == want
+    assert inner.predict().to_csv() == want

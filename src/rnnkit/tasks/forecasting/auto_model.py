@@ -55,6 +55,7 @@ from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved
 from rnnkit.tasks.forecasting.models import register_model
 from rnnkit.tasks.forecasting.probabilistic import quantile_column
 from rnnkit.training.checkpoint import write_config, write_digests
+from rnnkit.training.host import fit_paused
 
 __all__ = ["AutoModel", "build_candidates", "quantile_column", "SINGLE_MODELS"]
 
@@ -138,7 +139,8 @@ class _Announced(dict):
         stage = self.stage_of(self.passes) if self.say is not None else ""
         for k, (name, cand) in enumerate(pairs):
             if self.say is not None:
-                self.say(f"{stage}candidate {name} {k + 1}/{len(pairs)}")
+                with fit_paused():   # the user's progress callable (network_model._say)
+                    self.say(f"{stage}candidate {name} {k + 1}/{len(pairs)}")
             yield name, cand
 
 

@@ -61,6 +61,7 @@ from rnnkit.tasks.forecasting.inputs import (
 )
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
+from rnnkit.training.host import fit_paused
 from rnnkit.tasks.forecasting.network import ForecastNetwork
 from rnnkit.tasks.forecasting.probabilistic import check_offsets, quantile_column
 from rnnkit.tasks.forecasting.prepared import (
@@ -322,7 +323,8 @@ class NetworkForecaster(ForecastModel):
 
     def _say(self, message: str) -> None:
         if self.progress is not None:
-            self.progress(message)
+            with fit_paused():   # the user's callable, as a Trainer callback: it may wait for a fit in another thread
+                self.progress(message)
 
     def _input_size(self) -> int:
         f = self._fitted[0]

@@ -57,7 +57,8 @@ from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snaps
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.classify_wide import WideNgrams, wide_order
 from rnnkit.tasks.classify_mix import choose_mix, choose_weights, in_budget, note_cuts, simplex_weights
-from rnnkit.tasks.task_parts import combination_in_budget, not_learned, warn_one_class
+from rnnkit.tasks.task_parts import (combination_in_budget, network_budget, not_learned, record_budget_notes,
+                                     warn_one_class)
 from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_texts, classification_metrics, item_at, masked_pool, run_file, run_vocab,
 )
@@ -291,7 +292,7 @@ class TextClassifier(ClassifierTask):
             avg = centred_epochs(c.epoch_average, self.units, len(ids), c.snapshots)   # classify_avg
             self._train(lambda e: self._batches(xs, ys, True, seed + e), n_batches, loss_fn, seed=seed,
                         val_score=None if data else val_score, val_name="accuracy", callbacks=cbs + snaps + avg,
-                        max_seconds=budget_left(t0, c.max_seconds), epochs=epochs or c.epochs)
+                        max_seconds=network_budget(self, t0), epochs=epochs or c.epochs)
             if snaps:
                 self.net, self.history["snapshot_epochs"] = snaps[0].ensemble(self.net, self.history["best_epoch"])
             if avg:
@@ -304,6 +305,7 @@ class TextClassifier(ClassifierTask):
         self.history = runs[0]["history"]           # the first member's; the log every member's rows, tagged (as the
         self.epoch_log = [{**r, "member": j} for j, run in enumerate(runs) for r in run["epoch_log"]] \
             if len(runs) > 1 else runs[0]["epoch_log"]       # live log shows them: it shrank to member 0's at the save)
+        record_budget_notes(self)                   # what the budget cut before the training (task_parts)
         self.history.update({"seeds": seed_summary(runs)} if c.seeds > 1 else {})
         self.history["seconds"] = time.perf_counter() - t0
         self.history["units"] = self.units

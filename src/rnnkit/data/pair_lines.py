@@ -17,7 +17,21 @@ are separated by one TAB)
 
 from __future__ import annotations
 
-__all__ = ["pair_problem"]
+__all__ = ["pair_fields", "pair_problem"]
+
+
+def pair_fields(line: str) -> list[str]:
+    """``line``'s TAB-separated fields, blank ones after the second dropped: a spreadsheet's pair file with an empty
+    column or a TAB at each line's end (``one<TAB>eins<TAB>``) was refused at line 1 as "3 TAB-separated fields (a TAB
+    inside a source or a target?)"; nothing is in them. A blank first or second field is kept (and refused).
+
+    >>> pair_fields("one\\teins\\t"), pair_fields("one\\t\\teins"), pair_fields("0\\tone\\teins\\t \\t")
+    (['one', 'eins'], ['one', '', 'eins'], ['0', 'one', 'eins'])
+    """
+    parts = line.split("\t")
+    while len(parts) > 2 and not parts[-1].strip():
+        parts.pop()
+    return parts
 
 
 def pair_problem(name: str, ln: int, line: str, parts: list[str]) -> str:

@@ -38,7 +38,7 @@ from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
 from rnnkit.data.file_memory import read_bounded, read_file
 from rnnkit.data.lone_cr import lone_cr_what
 from rnnkit.data.not_utf8 import not_utf8_hint
-from rnnkit.data.pair_lines import pair_problem
+from rnnkit.data.pair_lines import pair_fields, pair_problem
 from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import check_tag_spaces, first_repeat, is_real
@@ -380,7 +380,7 @@ def read_tsv_pairs(path: str | Path) -> list[tuple[str, str]]:
     for ln, line in enumerate(split_lines(read_utf8(path, "tsv"), name), 1):
         if not line.strip():
             continue
-        parts = line.split("\t")
+        parts = pair_fields(line)     # 'one\teins\t' (an empty column a spreadsheet exported): the pair
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
             raise DataError(pair_problem(name, ln, line, parts))   # a pandas index column: 3 fields, named
         if csv_quoted(parts[0].strip()) or csv_quoted(parts[1].strip()):   # pandas' to_csv(sep='\t'): quotes kept

@@ -235,14 +235,19 @@ class ESRNNCandidate(Candidate):
             shift = -lo + max(spread, abs(lo), 1e-3 * small) if (lo <= 0.1 * spread or lo <= 0) else 0.0
             floor = 1e-9 * max(spread, small)        # series of values ~1e-11 sat on the floor (a constant log)
             profile = None
+            logs = np.log(np.maximum(fit_part + shift, floor))
             if period > 1 and fit_part.size >= 2 * period + 2:
-                profile = SeasonalSTL(period).fit(np.log(np.maximum(fit_part + shift, floor))).profile
-            out.append({"shift": shift, "floor": floor, "profile": profile})
+                profile = SeasonalSTL(period).fit(logs).profile
+            # the log's mean, taken off in float64 before d is rounded to float32 (and added back to the forecast):
+            # log(c y) = log c + log y, and float32's spacing grows with log c (6e-5 at 1e-300): the same series
+            # times 1e12 or 1e-300 was forecast 3e-4 apart (the recurrent networks, standardised: 2e-16)
+            out.append({"shift": shift, "floor": floor, "profile": profile, "center": float(np.mean(logs))})
         return out
 
     def _arrays(self, batch: Sequence[SeriesInput], horizon: int, tf: list[dict]):
-        """Right-aligned arrays ``(S, T)`` of ``d`` (log, deseasonalised) with masks, the log seasonal
-        profile of every position up to ``T + horizon`` and the shifts, with the transforms ``tf``."""
+        """Right-aligned arrays ``(S, T)`` of ``d`` (log, deseasonalised, less the series' ``center``) with masks,
+        the log seasonal profile plus ``center`` of every position up to ``T + horizon`` and the shifts, with the
+        transforms ``tf``."""
         T = min(max(len(s) for s in batch), self.max_length)
         D = np.zeros((len(batch), T))
         M = np.zeros((len(batch), T), dtype=bool)
@@ -253,9 +258,9 @@ class ESRNNCandidate(Candidate):
             prof = t["profile"]
             full_season = np.zeros(n + horizon) if prof is None else np.asarray(prof)[np.arange(n + horizon) % len(prof)]
             keep = min(n, T)
-            D[i, T - keep:] = (z - full_season[:n])[n - keep:]
+            D[i, T - keep:] = (z - full_season[:n] - t.get("center", 0.0))[n - keep:]
             M[i, T - keep:] = True
-            season[i, T - keep:] = full_season[n - keep:]
+            season[i, T - keep:] = full_season[n - keep:] + t.get("center", 0.0)   # (0: saved before session 27)
         shift = np.array([t["shift"] for t in tf])
         return torch.tensor(D, dtype=torch.float32), torch.tensor(M), season, shift
 
@@ -408,7 +413,7 @@ class ESRNNCandidate(Candidate):
         self._fits = {}
         for f in state["fits"]:
             ids, H, L = [str(i) for i in f["ids"]], int(f["horizon"]), int(f["window"])
-            tf = [{"shift": float(t["shift"]), "floor": float(t["floor"]),
+            tf = [{"shift": float(t["shift"]), "floor": float(t["floor"]), "center": float(t.get("center", 0.0)),
                    "profile": None if t["profile"] is None else np.asarray(t["profile"], dtype=float)}
                   for t in f["transforms"]]
             if len(tf) != len(ids):

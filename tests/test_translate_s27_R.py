@@ -57,3 +57,14 @@ def test_a_pair_file_with_an_empty_last_column_reads_its_pairs(tmp_path):
     p.write_text("0\tseventeen\tسبعة عشر\t\n", encoding="utf-8")        # pandas' index: still named
     with pytest.raises(DataError, match="reads as a row index"):
         read_tsv_pairs(p)
+
+
+def test_one_side_of_a_parallel_corpus_is_told_how_to_join_the_two_files(tmp_path):
+    # Europarl / OPUS ship a corpus as two aligned files; at 9a58fdf '--tsv de.txt' said only "no TAB"
+    from rnnkit.data.text import read_tsv_pairs
+    from rnnkit.errors import DataError
+    p = tmp_path / "de.txt"
+    p.write_text("Wiederaufnahme der Sitzungsperiode\nIch bitte Sie, sich zu einer Schweigeminute zu erheben.\n",
+                 encoding="utf-8")
+    with pytest.raises(DataError, match=r"at line 1.*no TAB .*paste sources.txt targets.txt > pairs.tsv\)$"):
+        read_tsv_pairs(p)

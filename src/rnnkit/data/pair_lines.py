@@ -12,7 +12,8 @@ fields, the first '0' reads as a row index (pandas' to_csv(sep='\\t') writes its
 header=False)
 >>> print(pair_problem("tsv 'p.tsv'", 2, "two deux", ["two deux"]))  # doctest: +NORMALIZE_WHITESPACE
 tsv 'p.tsv': expected 'source<TAB>target' with both non-empty at line 2, got 'two deux': no TAB (source and target
-are separated by one TAB)
+are separated by one TAB; a corpus in two aligned files, one sentence a line, is joined by: paste sources.txt
+targets.txt > pairs.tsv)
 """
 
 from __future__ import annotations
@@ -44,5 +45,6 @@ def pair_problem(name: str, ln: int, line: str, parts: list[str]) -> str:
     if len(parts) > 2:
         return f"{head}: {len(parts)} TAB-separated fields (a TAB inside a source or a target? a pair holds one)"
     if len(parts) == 1:
-        return f"{head}: no TAB (source and target are separated by one TAB)"
+        return (f"{head}: no TAB (source and target are separated by one TAB; a corpus in two aligned files, one "
+                "sentence a line, is joined by: paste sources.txt targets.txt > pairs.tsv)")
     return head

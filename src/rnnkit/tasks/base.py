@@ -171,6 +171,9 @@ class Task:
     target_name: ClassVar[str | None] = "targets"
     one_target: ClassVar[str] = "one per input"   # "labels: expected <one_target> (N), got M"
     baseline_types: ClassVar[dict[str, Any]] = {}
+    #: Whether the baselines are fitted only while ``max_seconds`` lasts (:func:`.task_parts.fit_baselines`): the
+    #: classifier's (C grids over every text: minutes); the others' are one pass over the data (seconds), fitted always
+    baselines_in_budget: ClassVar[bool] = False
     #: What evaluate's ``unseen_labels`` counts, in the CLI's note (``{n}``: the count, ``{names}``: the first ten)
     unseen_note: ClassVar[str] = "{n} gold item(s) carry labels unseen in training {names}, scored as errors"
     places: list[str] | None = None           # during fit / evaluate: where each item given was (their places)

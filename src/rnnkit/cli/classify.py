@@ -29,7 +29,7 @@ from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.tasks.classification import TextClassifier
 
-__all__ = ["add_parser", "run", "COMMAND", "Classify", "encoder_memory"]
+__all__ = ["add_parser", "run", "COMMAND", "Classify", "encoder_memory", "PART"]
 
 
 def encoder_memory(args, embed: int) -> int:
@@ -171,21 +171,33 @@ class Classify(TaskCommand):
                               "the test scores count them as unseen texts", stacklevel=2)
         return train, test, record
 
-    def predictions(self, task, items, args):
-        """The driver's, with warnings naming the texts the network reads as <unk> alone and those holding full-width
-        forms of known units (tasks.classify_unknown)."""
-        from rnnkit.tasks.classify_once import encoded_once
-        from rnnkit.tasks.classify_unknown import warn_unknown_only, warn_width_forms
+    def predict(self, args) -> None:
+        """Texts predicted :data:`PART` at a time, each part printed as it is made (a kill at 90% printed nothing,
+        and 1M texts held ~6 GB); every text read first, an error or a warning that counts or names texts given
+        there once over all of them (:func:`~rnnkit.tasks.classify_unknown.check_predict_texts`), as one call gave
+        them, and the ids read there reused by the parts (each text tokenized once)."""
+        import warnings
 
-        with encoded_once(task):       # both read the texts' tokens: each text tokenized once
-            out = super().predictions(task, items, args)
-            warn_unknown_only(task, items, *self._numbered)
-        warn_width_forms(task, items, *self._numbered)    # tokenizes only the texts holding full-width forms
-        return out
+        from rnnkit.cli.predict_stream import stream_predict
+        from rnnkit.tasks.classify_once import encoded_once
+        from rnnkit.tasks.classify_unknown import NO_TOKEN, check_predict_texts
+
+        read = []
+
+        def check(task, items):
+            read.append(check_predict_texts(task, items, *self._numbered))
+
+        def predict_part(task, part, first):
+            with encoded_once(task), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=NO_TOKEN)     # given by the check, over all texts
+                read[0].reuse(part, first)
+                return self.predictions(task, part, args)
+
+        stream_predict(self, args, predict_part, check=check, part_size=PART)
 
     def read_inputs(self, args):
         items, numbers, where = self._inputs(args)
-        self._numbered = numbers, where      # for predictions' warning (a command runs one action)
+        self._numbered = numbers, where      # for predict's check (a command runs one action)
         return items, numbers, where
 
     def _inputs(self, args):
@@ -204,6 +216,10 @@ class Classify(TaskCommand):
         texts = read_csv_texts(args.csv, args.text_col, None)[0]
         return texts, list(range(2, len(texts) + 2)), "rows"  # row numbers as the CSV errors count them
 
+
+#: texts predicted (and printed) at a time by ``predict`` (a part of 64 cost the linear members' and the batches'
+#: set-up per 64 texts; ``tsc predict`` reads series as many at a time)
+PART = 1024
 
 #: how many of the lines after a header-like first line are read for its rows (all of them in a shorter file)
 HEADER_ROWS = 20

@@ -6,7 +6,8 @@ The driver's ``predict`` held every prediction until the end and printed nothing
 with no sign of life, and the outputs' memory grew with the inputs. Here a part's output is on stdout as soon as
 it is made, in input order, the same bytes as before (text: one ``format_predictions`` block a part, each
 followed by a newline; ``--json``: the same one object, its ``"predictions"`` list written item by item and the
-other keys after it). A run stopped midway leaves the lines made so far (text: whole lines, each naming its input
+other keys after it, each spooled to a temporary file until then: classify's probabilities of 1M texts were held in
+memory). A run stopped midway leaves the lines made so far (text: whole lines, each naming its input
 line) or a JSON object never closed -- never one that reads as complete; the exit status says it stopped (130,
 143). Progress follows training's convention: nothing with ``--quiet``; a tqdm bar while stderr is a terminal;
 otherwise one line every :data:`NOTE_SECONDS` (``rnnkit CMD: predicted 1,200 of 2,000 lines (60%), 31 s``).
@@ -19,8 +20,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
+import tempfile
 import time
+from contextlib import ExitStack
 from typing import Any, Callable
 
 from rnnkit._io import dumps_json
@@ -95,32 +99,40 @@ def stream_predict(command: Any, args: argparse.Namespace,
     out = sys.stdout
     progress = _Progress(command.name, len(items), where, args.quiet)
     cut_at, cut_lengths, later = [], [], {}
-    try:
-        size = PART if part_size is None else part_size
-        for first in range(0, len(items), size):
-            part, part_numbers = items[first:first + size], numbers[first:first + size]
-            with truncations() as cut:
-                try:
-                    result = predict_part(task, part, first)
-                except RnnkitError as e:
-                    raise _index_from(e, first) from None
-            cut_at += [part_numbers[i] for i in sorted(cut) if i < len(part_numbers)]
-            cut_lengths += list(cut.values())
-            if args.json:
-                keys = list(result)
-                head = ", ".join(dumps_json(p) for p in result[keys[0]])
-                out.write(('{"%s": [' % keys[0] if not first else ", ") + head)
-                for k in keys[1:]:
-                    later.setdefault(k, []).extend(result[k])
-            else:
-                out.write((gap if first else "") + command.format_predictions(part, part_numbers, result) + "\n")
+    with ExitStack() as spools:   # --json: the keys after the first (classify's probabilities) until it closes
+        try:
+            size = PART if part_size is None else part_size
+            for first in range(0, len(items), size):
+                part, part_numbers = items[first:first + size], numbers[first:first + size]
+                with truncations() as cut:
+                    try:
+                        result = predict_part(task, part, first)
+                    except RnnkitError as e:
+                        raise _index_from(e, first) from None
+                cut_at += [part_numbers[i] for i in sorted(cut) if i < len(part_numbers)]
+                cut_lengths += list(cut.values())
+                if args.json:
+                    keys = list(result)
+                    head = ", ".join(dumps_json(p) for p in result[keys[0]])
+                    out.write(('{"%s": [' % keys[0] if not first else ", ") + head)
+                    for k in keys[1:]:
+                        if k not in later:
+                            later[k] = spools.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+                        later[k].write((", " if first else "") + ", ".join(dumps_json(v) for v in result[k]))
+                else:
+                    out.write((gap if first else "") + command.format_predictions(part, part_numbers, result) + "\n")
+                out.flush()
+                progress.update(len(part))
+        finally:
+            progress.close()
+        warn_read_prefix(cut_at, cut_lengths, where, stacklevel=2)   # as the driver's one-call predict warns
+        if args.json:
+            out.write("]")
+            for k, spool in later.items():
+                out.write(f", {dumps_json(k)}: [")
+                spool.seek(0)
+                shutil.copyfileobj(spool, out)
+                out.write("]")
+            tail = {where: numbers, **({"truncated": cut_at} if cut_at else {})}
+            out.write("".join(f", {dumps_json(k)}: {dumps_json(v)}" for k, v in tail.items()) + "}\n")
             out.flush()
-            progress.update(len(part))
-    finally:
-        progress.close()
-    warn_read_prefix(cut_at, cut_lengths, where, stacklevel=2)   # as the driver's one-call predict warns
-    if args.json:
-        tail = {**later, where: numbers, **({"truncated": cut_at} if cut_at else {})}
-        out.write("]" + "".join(f", {dumps_json(k)}: {dumps_json(v)}" for k, v in tail.items())
-                  + "}\n")
-        out.flush()

@@ -347,9 +347,19 @@ class TSC(TaskCommand):
         ids = getattr(args, "_series_ids", None)
         return X, (list(ids) if ids is not None else list(range(1, len(X) + 1))), "series"
 
-    def predictions(self, task, items, args):
-        """The file's series checked against the run's channel count first, so a file with another count is
-        an error naming the flag and the file (it was ``X[0]: expected 2 channels, got 1``, naming neither)."""
+    def predict(self, args) -> None:
+        """Series predicted :data:`~rnnkit.cli.classify.PART` at a time, each part printed as it is made; every
+        series checked first (:meth:`check_predict`), as one call checked them."""
+        from rnnkit.cli.classify import PART
+        from rnnkit.cli.predict_stream import stream_predict
+
+        stream_predict(self, args, check=lambda task, items: self.check_predict(task, items, args), part_size=PART)
+
+    def check_predict(self, task, items, args) -> None:
+        """The file's series checked against the run's channel count, so a file with another count is an error
+        naming the flag and the file (it was ``X[0]: expected 2 channels, got 1``, naming neither); with
+        ``on_long="error"`` their lengths (counted over all of them); and a ``--ucr`` file's labels (a warning)."""
+        from rnnkit.data.batching import limit_length
         from rnnkit.tasks.tsc import check_series
 
         mean = getattr(task, "mean", None)
@@ -357,7 +367,8 @@ class TSC(TaskCommand):
             flag = next(f for f in ("ts", "ucr", "csv") if getattr(args, f) is not None)
             items = check_series(items, f"--{flag} {str(getattr(args, flag))!r}: series", channels=len(mean))
         _warn_unknown_ucr_labels(getattr(args, "_ucr_labels", None), task, args.ucr)
-        return super().predictions(task, items, args)
+        if task.config.on_long == "error" and task.chose == "network":   # the 1-NN reads series whole
+            limit_length(items, task.config.max_len, "error", what="series")
 
 
 def _fractional(text: str) -> bool:

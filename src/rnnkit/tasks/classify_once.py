@@ -18,7 +18,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
-__all__ = ["encoded_once", "encoded", "empty_rows"]
+__all__ = ["encoded_once", "encoded", "empty_rows", "reuse"]
 
 
 @contextmanager
@@ -48,6 +48,16 @@ def encoded(model: Any, texts: Sequence[str], place: Any, encode: Callable[[], l
     ids = encode()
     memo["last"] = (key, ids)     # one assignment: a reader in another thread sees the pair whole
     return ids
+
+
+def reuse(model: Any, texts: Sequence[str], ids: list[list[int]]) -> None:
+    """Inside :func:`encoded_once`: ``ids``, computed before for ``texts`` (``classify predict`` reads every text before
+    it predicts them part by part: :func:`~rnnkit.tasks.classify_unknown.check_predict_texts`), are what the block's
+    readers get for them -- the texts are not tokenized again. Their cuts at ``max_len`` are the caller's to tell."""
+    memo = getattr(model, "_once", None)
+    if memo is None:
+        raise RuntimeError("reuse: expected to be called inside encoded_once(model)")   # pragma: no cover - a misuse
+    memo["last"] = (tuple(texts), ids)
 
 
 def empty_rows(model: Any, texts: Sequence[str], tokens: Callable[[list[str]], list[list[str]]]) -> list[int]:

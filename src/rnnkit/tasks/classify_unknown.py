@@ -15,18 +15,33 @@ accents). A text typed with a Japanese input method's full-width Latin letters r
 silently, when training knew the same words in ASCII. ``classify predict`` warns naming such texts (one stderr line:
 how many, their lines or rows); :func:`width_form_rows` gives their positions. The units are kept as read (a
 width-folded read is the tokenizer's choice, made at training: NFKC).
+
+:func:`check_predict_texts` reads every text of a prediction before any is predicted, :data:`CHUNK` at a time, and says
+there what one call on all of them said as it went: ``classify predict`` prints part by part, and a text refused or
+warned about in its last part was an error after the first parts' output, or a warning counting one part's texts.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
 import warnings
 from typing import Any, Sequence
 
+import numpy as np
+
 from rnnkit.data.vocab import UNK
 
-__all__ = ["unknown_only_rows", "warn_unknown_only", "width_form_rows", "warn_width_forms", "fold_width"]
+__all__ = ["unknown_only_rows", "warn_unknown_only", "width_form_rows", "warn_width_forms", "fold_width",
+           "check_predict_texts", "ReadTexts", "warn_no_token", "CHUNK", "NO_TOKEN"]
+
+#: how :func:`warn_no_token`'s text starts (a filter's ``message``: a caller that gave it over all texts first)
+NO_TOKEN = r"\w+: \d+ of \d+ have no token \("
+
+#: texts tokenized at a time by :func:`check_predict_texts` (their ids dropped after each chunk)
+CHUNK = 4096
 
 _WIDTH = re.compile("[\uff01-\uffee]")    # the Halfwidth and Fullwidth Forms block but for its unassigned U+FF00
 
@@ -34,15 +49,21 @@ _WIDTH = re.compile("[\uff01-\uffee]")    # the Halfwidth and Fullwidth Forms bl
 def unknown_only_rows(model: Any, texts: Sequence[str]) -> list[int]:
     """The positions of ``texts`` that have tokens (in the fitted ``model``'s units, the prefix the network reads)
     all outside its vocabulary: ``<unk>`` ids, or the pretrained tokenizer's own ``[UNK]`` piece."""
-    from rnnkit.tasks.classify_pretrained import UNK_PIECE
     from rnnkit.tasks.common import check_texts
 
     model._require_fitted()
     texts = check_texts(texts)
-    unknown = {i for i in (model.vocab.index.get(UNK), model.vocab.index.get(UNK_PIECE)) if i is not None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")         # a long text's cut is warned by the prediction itself
         ids = model._encode(texts)
+    return _alone(model, ids)
+
+
+def _alone(model: Any, ids: list[list[int]]) -> list[int]:
+    """The positions of the id lists ``ids`` (of ``model``'s vocabulary) that are unknown units alone."""
+    from rnnkit.tasks.classify_pretrained import UNK_PIECE
+
+    unknown = {i for i in (model.vocab.index.get(UNK), model.vocab.index.get(UNK_PIECE)) if i is not None}
     return [i for i, s in enumerate(ids) if s and all(t in unknown for t in s)]
 
 
@@ -96,3 +117,118 @@ def warn_width_forms(model: Any, texts: Sequence[str], numbers: Sequence[int], w
     _warn_rows(width_form_rows(model, texts), texts, numbers, where, "hold full-width or half-width forms training "
                f"never saw whose plain forms it knows ({model.units} units)",
                "the network reads <unk> there; write them as training did (NFKC folds them)")
+
+
+def warn_no_token(model: Any, texts: Sequence[str], empty: Sequence[int]) -> None:
+    """The warning :meth:`~rnnkit.tasks.classification.TextClassifier.predict_proba` gives for the texts ``empty`` of
+    ``texts`` that have no token in ``model``'s units (they are predicted the class shares of the training labels)."""
+    if len(empty):
+        names = ", ".join(f"{model.input_name}[{i}] {texts[i][:20]!r}" for i in empty[:3])
+        warnings.warn(f"{model.input_name}: {len(empty)} of {len(texts)} have no token ({model.units} units): {names}"
+                      f"{' ...' if len(empty) > 3 else ''}; predicted the class shares of the training labels"
+                      f"{'' if model.prior is not None else ' (equal: a run saved before session 15 has none)'} "
+                      f"for them", stacklevel=4)
+
+
+def _network_readers(model: Any) -> list[Any]:
+    """``model`` and the classifiers of the network members its combination weights (each reads the texts in its
+    own units: its own texts with no token, its own long texts)."""
+    from rnnkit.tasks.classify_subword import NetMember
+
+    if not model._combined():
+        return [model]
+    return [model, *(m._fitted() for k, m in model.baselines.items()
+                     if model.mix.get(k) and k != "network" and isinstance(m, NetMember))]
+
+
+class ReadTexts:
+    """What :func:`check_predict_texts` read of every text in the model's units: its ids (4 bytes a token) and the
+    lengths of the texts longer than ``max_len``, so that a part is predicted without tokenizing its texts again
+    (:meth:`reuse`; a wordpiece run's predict took 60% longer when every text was tokenized twice)."""
+
+    def __init__(self, model: Any, flat: np.ndarray, starts: np.ndarray, long: dict[int, int]) -> None:
+        self.model, self.flat, self.starts = model, flat, starts
+        self.long_at, self.long_len = list(long), list(long.values())    # ascending positions
+
+    def reuse(self, texts: Sequence[str], first: int) -> None:
+        """Inside ``encoded_once(model)``: ``texts``, the texts from position ``first`` on, read from their ids; their
+        cuts told as their encoding tells them (recorded inside ``truncations()``, else warned)."""
+        from rnnkit.data.batching import limit_length
+        from rnnkit.tasks.classify_once import reuse
+
+        o = self.starts
+        reuse(self.model, texts, [self.flat[o[i]:o[i + 1]].tolist() for i in range(first, first + len(texts))])
+        lo, hi = bisect.bisect_left(self.long_at, first), bisect.bisect_left(self.long_at, first + len(texts))
+        if hi > lo:
+            cut = {i - first: k for i, k in zip(self.long_at[lo:hi], self.long_len[lo:hi])}
+            limit_length(_of_lengths(len(texts), cut), self.model.config.max_len, "truncate", what="texts")
+
+
+def _read_all(model: Any, texts: list[str], main: bool) -> tuple[list[int], dict[int, int], list[int], Any]:
+    """``(no token, {long text: its length}, unknown units alone, ids)`` of ``texts`` in ``model``'s units, tokenized
+    :data:`CHUNK` at a time (the last two are ``[]`` and ``None`` unless ``main``: the model's own, not a member's). With
+    ``on_long="error"`` the texts are read as with ``"truncate"`` here, so that every long text is counted."""
+    from dataclasses import replace
+
+    from rnnkit.data.batching import truncations
+
+    empty, long, alone, flat, lengths = [], {}, [], [], []
+    config = model.config
+    model.config = replace(config, on_long="truncate")   # put back below: a fit or prediction reads it as given
+    try:
+        for s in range(0, len(texts), CHUNK):
+            part = texts[s:s + CHUNK]
+            with truncations() as cut, warnings.catch_warnings():
+                warnings.simplefilter("ignore")    # a part's prediction gives its own warnings, the cut's too
+                ids = model._encode(part)          # as no_token_rows and unknown_only_rows read them
+            empty += [s + i for i, x in enumerate(ids) if not x]
+            alone += [s + i for i in _alone(model, ids)] if main else []
+            long.update((s + i, n) for i, n in cut.items())
+            if main:
+                lengths += [len(x) for x in ids]
+                flat.append(np.fromiter(itertools.chain.from_iterable(ids), np.int32, sum(lengths[-len(ids):])))
+    finally:
+        model.config = config
+    if not main:
+        return empty, long, alone, None
+    starts = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+    return empty, long, alone, ReadTexts(model, np.concatenate(flat), starts, long)
+
+
+def _of_lengths(n: int, long: dict[int, int]) -> list[Any]:
+    """``n`` sequences standing for texts: the ``long`` ones (position: length) that long, the others empty --
+    what ``limit_length`` counts (a text read from a prefix is a ``Head``: its length is a lower bound)."""
+    from rnnkit.data.heads import AtLeast, Head
+
+    seqs: list[Any] = [()] * n
+    for i, k in long.items():
+        seqs[i] = Head(range(k)) if isinstance(k, AtLeast) else range(k)
+    return seqs
+
+
+def _refuse_long(model: Any, n: int, long: dict[int, int]) -> None:
+    """``limit_length``'s error for ``on_long="error"``, counted over the ``n`` texts (``long``: their lengths)."""
+    from rnnkit.data.batching import limit_length
+
+    if model.config.on_long == "error" and long:
+        limit_length(_of_lengths(n, long), model.config.max_len, "error", what="texts")
+
+
+def check_predict_texts(model: Any, texts: Sequence[str], numbers: Sequence[int], where: str) -> ReadTexts:
+    """Every text of a prediction read before any is predicted (see the module): the texts checked (an error naming
+    one by its index in all of them), the texts longer than ``max_len`` refused with ``on_long="error"`` (counted
+    over all of them), and the warnings one call on all of them gives -- texts with no token (the network's units,
+    then each network member's), texts of unknown units alone, texts holding full-width forms -- with the same
+    text. Returns the ids read (:class:`ReadTexts`, 4 bytes a token): nothing else of the texts' tokens is kept."""
+    model._require_fitted()
+    texts = model.check_inputs(texts, model.input_name)
+    alone, read = [], None
+    for k, reader in enumerate(_network_readers(model)):
+        empty, long, found, ids = _read_all(reader, texts, main=k == 0)
+        alone, read = (found, ids) if k == 0 else (alone, read)
+        _refuse_long(reader, len(texts), long)
+        warn_no_token(reader, texts, empty)
+    _warn_rows(alone, texts, numbers, where, "are units never seen in training alone "
+               f"({model.units} units)", "the network reads <unk> alone there, one guess for all of them")
+    warn_width_forms(model, texts, numbers, where)
+    return read

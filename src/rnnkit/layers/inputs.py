@@ -117,6 +117,11 @@ def check_features(x: Tensor, name: str, input_size: int, dtype: torch.dtype, de
     errors naming ``name``: ``x`` for a sequence, ``x_t`` for a streaming step (which were reported as ``x:`` before
     session 17)."""
     check_dense(name, x)
+    if not dtype.is_complex and dtype not in COMPUTE_DTYPES:   # layer.to(torch.float8_e4m3fn), which nn.Module allows:
+        # each engine failed inside torch with its own NotImplementedError ('add_stub', 'baddbmm' not implemented)
+        raise ConfigError(f"layer: expected weights in a dtype the layers compute in (torch.float16, torch.bfloat16, "
+                          f"torch.float32 or torch.float64), got {dtype}; convert the layer, e.g. "
+                          "layer.to(torch.bfloat16)")
     if x.dtype != dtype:
         raise InputTypeError(f"{name}: expected dtype {dtype} (the layer's), got {x.dtype}; convert explicitly")
     if device is not None and x.device != device:

@@ -240,6 +240,9 @@ class RecurrentLayer(StackedLayer):
             self._check_native()
         duals = itertools.chain(tensors, (getattr(self, n) for n in self._inits))   # read only under forward AD
         complex_ = self.weight_ih_l0.is_complex()   # layer.to(torch.complex64), as torch.nn allows
+        if complex_ and self.layer_norm:   # torch's layer norm has no complex kernel: its NotImplementedError came out
+            raise ConfigError(f"layer_norm: expected real weights (layer normalisation has no complex form), got dtype "
+                              f"{self.weight_ih_l0.dtype}")
         if complex_ and engine in ("bptt", "fused"):   # its gradients were wrong, silently (no conjugation)
             raise ConfigError(f"engine: expected 'auto', 'native' or 'reference' for complex weights (the hand-written "
                               f"backward is real-only), got {engine!r}")
@@ -305,8 +308,9 @@ class RecurrentLayer(StackedLayer):
 
         def direction(layer: int, d: int, seq: Tensor):
             w_ih, w_hh, b_ih, b_hh, cell_params, ln_ih = self._params(layer, d, cast)
-            if self.dropconnect and self.training:  # DropConnect: one mask on W_hh per forward call
-                w_hh = F.dropout(w_hh, self.dropconnect, training=True)
+            if self.dropconnect and self.training:  # DropConnect: one mask on W_hh per forward call (drawn real:
+                w_hh = (F.dropout(w_hh, self.dropconnect, training=True) if not w_hh.is_complex() else   # no complex
+                        w_hh * F.dropout(torch.ones_like(w_hh.real), self.dropconnect, training=True))    # bernoulli)
             xp, rec_bias = self.project_inputs(seq, w_ih, b_ih, b_hh, ln_ih)
             opts = LoopOptions(self.cell, n_params=len(cell_params), keep=self._zoneout_keep(T, B, sizes, x),
                                h_mask=self._recurrent_mask(B, sizes[0], x),
@@ -324,14 +328,14 @@ class RecurrentLayer(StackedLayer):
             return None
         if not self.training:
             return tuple(self.zoneout for _ in sizes)
-        return tuple(torch.bernoulli(ref.new_full((T, B, S), self.zoneout)) for S in sizes)
+        return tuple(torch.bernoulli(ref.real.new_full((T, B, S), self.zoneout)) for S in sizes)   # real for complex
 
     def _recurrent_mask(self, B: int, S: int, ref: Tensor):
         """Variational dropout on h: one mask per sequence, scaled by 1/(1-p); ``None`` when off or in eval."""
         if not self.recurrent_dropout or not self.training:
             return None
         keep = 1.0 - self.recurrent_dropout
-        return torch.bernoulli(ref.new_full((B, S), keep)) / keep
+        return torch.bernoulli(ref.real.new_full((B, S), keep)) / keep   # real: torch has no complex bernoulli
 
     # ----------------------------------------------------------------- streaming
     @hooked_step

@@ -12,6 +12,8 @@ import pytest
 
 from rnnkit.data.series import read_series_csv
 from rnnkit.data.timeseries.frequency import infer_frequency
+import rnnkit.cli.common  # noqa: F401 -- imported before any test patches rnnkit._memory.available_memory: a module
+import rnnkit.tasks.generation.ngram  # noqa: F401 -- first imported under the patch kept the fake for the process
 from rnnkit.errors import DataError
 from rnnkit.tasks.forecasting.inputs import parse_series
 

@@ -15,6 +15,8 @@ import types
 import pytest
 
 import rnnkit._memory
+import rnnkit.cli.common  # noqa: F401 -- imported before any test patches rnnkit._memory.available_memory: a module
+import rnnkit.tasks.generation.ngram  # noqa: F401 -- first imported under the patch kept the fake for the process
 from rnnkit.errors import DataError
 
 MB = 1 << 20

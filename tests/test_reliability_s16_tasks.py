@@ -12,6 +12,8 @@ import warnings
 
 import pytest
 
+import rnnkit.cli.common  # noqa: F401 -- imported before any test patches rnnkit._memory.available_memory: a module
+import rnnkit.tasks.generation.ngram  # noqa: F401 -- first imported under the patch kept the fake for the process
 from rnnkit.cli.main import main
 from rnnkit.errors import DataError
 

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from rnnkit.data.tsc import read_long_csv
+import rnnkit.cli.common  # noqa: F401 -- imported before any test patches rnnkit._memory.available_memory: a module
+import rnnkit.tasks.generation.ngram  # noqa: F401 -- first imported under the patch kept the fake for the process
 from rnnkit.errors import DataError
 from toy_data import run_cli, write_frame
 

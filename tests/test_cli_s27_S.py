@@ -3,7 +3,10 @@
 nothing until every input was predicted (a run killed at 90% printed nothing; 1M texts held ~6 GB). Oracle for the
 bytes: the driver's one-call path (TaskCommand.predict + print_result), which is what 9a58fdf printed. The checks
 and the warnings that count or name inputs come once over all of them, before any output
-(tasks.classify_unknown.check_predict_texts, TSC.check_predict); by parts they came once a part, with its counts."""
+(tasks.classify_unknown.check_predict_texts, TSC.check_predict); by parts they came once a part, with its counts.
+
+And tsc runs: ``--missing`` / ``--gaps`` given at train are how the run read its file; predict and evaluate of a new
+file left them at "error" and refused it, naming a flag the user never gave (tsc's fill_from_run)."""
 
 from __future__ import annotations
 
@@ -251,3 +254,35 @@ def test_tsc_a_run_stopped_midway_has_printed_whole_lines(tsc_runs, capsys, monk
     assert main(argv) == 130
     out = capsys.readouterr().out
     assert out.endswith("\n") and full.startswith(out) and out.count("\n") == 3     # at 9a58fdf: nothing
+
+
+def test_tsc_predict_reads_a_new_file_as_training_read_its_own(tsc_runs, capsys):
+    # trained with --missing interpolate: a new file with NaN inside two series was refused, naming the flag the
+    # user never gave (at 9a58fdf: exit 1, "--missing interpolate fills them"); now filled as training filled
+    explicit = _tsc(tsc_runs, "nan", "--ucr", str(tsc_runs / "new.tsv"), "--json")
+    assert main(explicit + ["--missing", "interpolate"]) == 0
+    expected = capsys.readouterr().out
+    assert main(explicit) == 0
+    assert capsys.readouterr().out == expected
+    assert main(explicit + ["--missing", "error"]) == 1           # a flag typed is used as typed
+    assert "expected no missing values, got NaN inside series 3" in capsys.readouterr().err
+
+
+def test_tsc_predict_and_evaluate_read_gaps_as_the_run_did(tsc_runs, capsys):
+    argv = _tsc(tsc_runs, "gaps", "--csv", str(tsc_runs / "new.csv"), "--json")
+    assert main(argv + ["--gaps", "steps"]) == 0
+    expected = capsys.readouterr().out
+    assert main(argv) == 0                                         # at 9a58fdf: refused (times not equally spaced)
+    assert capsys.readouterr().out == expected
+    evaluate = ["tsc", "evaluate", "--run", str(tsc_runs / "gaps"), "--csv", str(tsc_runs / "new.csv"), "--json"]
+    assert main(evaluate) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 11
+    assert main(argv + ["--gaps", "error"]) == 1
+    assert "--gaps" in capsys.readouterr().err
+
+
+def test_tsc_a_run_that_read_its_file_with_interpolation_still_evaluates_a_dataset(tsc_runs, capsys):
+    # the run's --missing is how it read its file: a data set given to evaluate is not refused for it
+    code = main(["tsc", "evaluate", "--run", str(tsc_runs / "nan"), "--dataset", "gunpoint", "--json"])
+    assert code == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["n"] == 150

@@ -379,6 +379,11 @@ class TaskCommand:
                 setattr(args, dest, remembered.get(dest, default))
         return {dest: getattr(args, dest) for dest in self.columns if hasattr(args, dest)}
 
+    def fill_from_run(self, args: argparse.Namespace, task: Any) -> None:
+        """predict / evaluate: the flags left out that the run (``task``) remembers -- its column names; a command
+        whose train flags shape how a file is read adds them (tsc's ``--missing``, ``--gaps``)."""
+        self.fill_columns(args, task.data.get("columns"))
+
     def train(self, args: argparse.Namespace) -> dict[str, Any]:
         from rnnkit.training.callbacks import MetricLogger
 
@@ -466,7 +471,7 @@ class TaskCommand:
 
     def predict(self, args: argparse.Namespace) -> dict[str, Any]:
         task = load_run(self.task.load, args.run)
-        self.fill_columns(args, task.data.get("columns"))
+        self.fill_from_run(args, task)
         items, numbers, where = self.read_inputs(args)
         with truncations() as cut:
             out = self.predictions(task, items, args)
@@ -478,7 +483,7 @@ class TaskCommand:
 
     def evaluate(self, args: argparse.Namespace) -> dict[str, Any]:
         task = load_run(self.task.load, args.run)
-        self.fill_columns(args, task.data.get("columns"))
+        self.fill_from_run(args, task)
         data = self.load(args, "evaluate")
         own = data is None or (data.source.get("dataset") is not None
                                and data.source.get("dataset") == task.data.get("dataset"))

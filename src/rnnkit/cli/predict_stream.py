@@ -89,7 +89,7 @@ def stream_predict(command: Any, args: argparse.Namespace,
     by the parts); ``gap``: text printed between two parts' blocks (``tag``'s blank line between sentences);
     ``part_size``: inputs a part (default :data:`PART`). Returns ``None``: everything is printed here."""
     task = load_run(command.task.load, args.run)
-    command.fill_columns(args, task.data.get("columns"))
+    command.fill_from_run(args, task)
     items, numbers, where = command.read_inputs(args)
     if check is not None:
         check(task, items)

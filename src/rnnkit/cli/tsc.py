@@ -126,10 +126,10 @@ def _check_ignored(command, args, given: str) -> None:
     if tests and fraction:
         raise UsageError(f"--test-fraction: expected it without {tests[0]} (the file is the held-out part), got "
                          f"{args.test_fraction}")
-    if given != "--csv" and getattr(args, "gaps", "error") != "error":
+    if given != "--csv" and getattr(args, "gaps", None) not in (None, "error"):
         raise UsageError(f"--gaps: expected it with --csv (the times of a long-format CSV), got {args.gaps!r} with "
                          f"{given}")
-    if given == "--dataset" and getattr(args, "missing", "error") != "error":
+    if given == "--dataset" and getattr(args, "missing", None) not in (None, "error"):
         raise UsageError(f"--missing: expected it with --ts, --ucr or --csv (a bundled data set has no missing "
                          f"values), got {args.missing!r} with --dataset")
 
@@ -180,6 +180,9 @@ def _check_test_copies(X, Xt, flag: str, path, train_flag: str) -> None:
 
 
 DERIVED = ("model", "epochs", "batch_size", "patience")   # tsc's own help: their defaults come from the data
+#: train flags that shape how a file is read, recorded in the run (its data source) when not "error", and taken by
+#: predict / evaluate where they are left out
+RUN_READING = ("missing", "gaps")
 
 
 class TSC(TaskCommand):
@@ -237,12 +240,14 @@ class TSC(TaskCommand):
         for col in ("id", "time", "label"):
             ap.add_argument(f"--{col}-col", default=None,
                             help=f"{col} column of --csv (default: the run's, else '{col}')")
-        ap.add_argument("--missing", choices=("error", "interpolate"), default="error",
+        run = "" if action == "train" else "the run's (how training read its file), else "   # RUN_READING
+        ap.add_argument("--missing", choices=("error", "interpolate"), default="error" if not run else None,
                         help="NaN inside a series (a missing value): an error naming the series, or filled by linear "
-                             "interpolation in time, as the UCR archive's adjusted files are (default: error)")
-        ap.add_argument("--gaps", choices=("error", "steps"), default="error",
+                             f"interpolation in time, as the UCR archive's adjusted files are (default: {run}error)")
+        ap.add_argument("--gaps", choices=("error", "steps"), default="error" if not run else None,
                         help="--csv times not equally spaced within a series (a hole or an extra sample): an error "
-                             "naming the rows, or the rows read in time order as steps (irregular sampling)")
+                             "naming the rows, or the rows read in time order as steps (irregular sampling) "
+                             f"(default: {run}error)")
         ap.add_argument("--value-cols", default=None,
                         help="comma-separated channel columns of --csv (default: the run's, else every other column)")
         if action == "train":
@@ -307,6 +312,9 @@ class TSC(TaskCommand):
                              + (" and ".join(f"--{f}" for f in files) or "none"))
         flag = files[0]
         _check_ignored(self, args, f"--{flag}")
+        for name in RUN_READING:     # left out at predict / evaluate: as the run's training read its file
+            if getattr(args, name) is None:
+                setattr(args, name, getattr(args, "_run_reading", {}).get(name, "error"))
         if flag != "csv":
             X, y = read_file(flag, getattr(args, flag))
             if need_labels and not any(y):
@@ -333,6 +341,14 @@ class TSC(TaskCommand):
         if not hasattr(args, "_typed_columns"):    # before the defaults and the run's names fill them
             args._typed_columns = [d for d in self.columns if getattr(args, d, None) is not None]
         return super().fill_columns(args, remembered)
+
+    def fill_from_run(self, args, task) -> None:
+        """The run's column names, and how its training read its file (:data:`RUN_READING`), for the flags left
+        out: a run trained with ``--gaps steps`` refused a new CSV of the same sampling, one trained with
+        ``--missing interpolate`` a file with the same holes -- each time naming a flag the user never gave. A flag
+        typed here is used as typed (``--missing error``: refuse what training filled)."""
+        super().fill_from_run(args, task)
+        args._run_reading = {k: task.data[k] for k in RUN_READING if k in task.data}
 
     def load_source(self, source: dict, args):
         """The run's own file, read as training read it (``--missing`` and ``--gaps`` included)."""

@@ -48,6 +48,7 @@ from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_adversarial import adversarial_loss
 from rnnkit.tasks.classify_data import check_training_classes, warn_conflicting_labels, warn_label_spellings
+from rnnkit.tasks.classify_unknown import warn_no_token
 from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's texts encoded once (the service, CLI)
 from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
@@ -418,11 +419,7 @@ class TextClassifier(ClassifierTask):
         if empty.size:
             prior = self.prior if self.prior is not None else [1.0 / p.shape[1]] * p.shape[1]
             p[empty] = prior
-            names = ", ".join(f"{self.input_name}[{i}] {inputs[i][:20]!r}" for i in empty[:3])
-            warnings.warn(f"{self.input_name}: {len(empty)} of {len(p)} have no token ({self.units} units): {names}"
-                          f"{' ...' if empty.size > 3 else ''}; predicted the class shares of the training labels"
-                          f"{'' if self.prior is not None else ' (equal: a run saved before session 15 has none)'} "
-                          f"for them", stacklevel=4)
+            warn_no_token(self, inputs, empty, stacklevel=5)    # the text `classify predict` gives up front
         return p
 
     def predict_proba(self, inputs: Any) -> np.ndarray:

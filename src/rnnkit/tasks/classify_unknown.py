@@ -119,7 +119,7 @@ def warn_width_forms(model: Any, texts: Sequence[str], numbers: Sequence[int], w
                "the network reads <unk> there; write them as training did (NFKC folds them)")
 
 
-def warn_no_token(model: Any, texts: Sequence[str], empty: Sequence[int]) -> None:
+def warn_no_token(model: Any, texts: Sequence[str], empty: Sequence[int], stacklevel: int = 4) -> None:
     """The warning :meth:`~rnnkit.tasks.classification.TextClassifier.predict_proba` gives for the texts ``empty`` of
     ``texts`` that have no token in ``model``'s units (they are predicted the class shares of the training labels)."""
     if len(empty):
@@ -127,7 +127,7 @@ def warn_no_token(model: Any, texts: Sequence[str], empty: Sequence[int]) -> Non
         warnings.warn(f"{model.input_name}: {len(empty)} of {len(texts)} have no token ({model.units} units): {names}"
                       f"{' ...' if len(empty) > 3 else ''}; predicted the class shares of the training labels"
                       f"{'' if model.prior is not None else ' (equal: a run saved before session 15 has none)'} "
-                      f"for them", stacklevel=4)
+                      f"for them", stacklevel=stacklevel)
 
 
 def _network_readers(model: Any) -> list[Any]:

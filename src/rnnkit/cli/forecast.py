@@ -175,7 +175,50 @@ def load_input(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
     from rnnkit.cli.forecast_runs import dayfirst_needs_text
 
     dayfirst_needs_text(args.dayfirst, data, args.time_col)
+    if args.time_col is None:
+        warn_unread_dates(data, parse_args)
     return data, parse_args, path.stem
+
+
+def warn_unread_dates(data: Any, parse_args: dict[str, Any], sample: int = 1000) -> None:
+    """Without ``--time-col`` the rows are the series' steps in file order, and a column of dates that no role
+    uses was left out without a word: a file written newest first was forecast backwards, a shuffled one from
+    noise, and the dates' frequency and seasons were lost (fuzzed: ``--config`` without ``time-col``). A warning
+    names each such column: one whose first ``sample`` non-empty values all read as dates of one format
+    (:func:`rnnkit.data.series.parse_dates`' rules), and says when those are out of time order."""
+    import warnings
+
+    import pandas as pd
+
+    from rnnkit.data.series import parse_dates
+    from rnnkit.errors import RnnkitError
+    from rnnkit.tasks.forecasting.inputs import as_name_list
+
+    used = {parse_args.get("target"), parse_args.get("id_col")}
+    for key in ("past_covariates", "future_covariates"):
+        used.update(as_name_list(parse_args.get(key), key))
+    for col in data.columns:
+        values = data[col].dropna()
+        if col in used or len(values) < 2 or not (pd.api.types.is_object_dtype(values)
+                                                  or pd.api.types.is_string_dtype(values)):
+            continue
+        head = values.head(sample).astype(str)
+        if not head.str.contains(r"\d", regex=True).all():   # words are not dates ('Monday' alone is no date)
+            continue
+        try:
+            with warnings.catch_warnings():   # the probe's own notes (a two-digit year ...) are not this file's
+                warnings.simplefilter("ignore")
+                times, _ = parse_dates(head.tolist(), repr(col))
+        except (RnnkitError, ValueError, TypeError, OverflowError):   # not dates, or dates of no single format
+            continue
+        if times.isna().any():
+            continue
+        order = ("" if parse_args.get("id_col") is not None or times.is_monotonic_increasing else
+                 " -- and they are not in increasing order, so the series is read out of time order")
+        warnings.warn(f"--time-col: expected the column of the times when the file has one, got none: column "
+                      f"{col!r} holds dates (e.g. {head.iloc[0]!r}) and is not read, the rows are taken in file "
+                      f"order as steps 0, 1, 2, ...{order}; pass --time-col {col} to read the times (their order, "
+                      f"frequency and seasons)", stacklevel=2)
 
 
 def _check_args(args: argparse.Namespace) -> None:

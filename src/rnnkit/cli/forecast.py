@@ -218,7 +218,8 @@ def warn_unread_dates(data: Any, parse_args: dict[str, Any], sample: int = 1000)
         warnings.warn(f"--time-col: expected the column of the times when the file has one, got none: column "
                       f"{col!r} holds dates (e.g. {head.iloc[0]!r}) and is not read, the rows are taken in file "
                       f"order as steps 0, 1, 2, ...{order}; pass --time-col {col} to read the times (their order, "
-                      f"frequency and seasons)", stacklevel=2)
+                      f"frequency and seasons), or drop the column where the row order is meant (trading days)",
+                      stacklevel=2)
 
 
 def _check_args(args: argparse.Namespace) -> None:

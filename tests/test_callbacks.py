@@ -136,7 +136,7 @@ def test_warmup_cosine_to_a_deadline_and_argument_errors(monkeypatch):
         monkeypatch.setattr(control.time, "perf_counter", lambda now=now: now)
         assert cb.lr_at(cb.frac(None)) == pytest.approx(want, abs=1e-12) == pytest.approx(_formula(1.0, (now - 100) / 10, 0.1))
     assert warmup_cosine_lr(1.0, 1.0, 0.0, min_lr=0.1) == pytest.approx(0.1)
-    for kw, match in ((dict(), "exactly one"), (dict(total_steps=5, deadline_seconds=1.0), "exactly one"),
+    for kw, match in ((dict(), "got neither"),    # both: the limit that ends first (tests/test_budget_s27_B2.py)
                       (dict(total_steps=0), "total_steps"), (dict(total_steps=5, warmup=1.0), "warmup"),
                       (dict(deadline_seconds=-1.0), "deadline_seconds")):
         with pytest.raises(ConfigError, match=match):

@@ -58,10 +58,11 @@ from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize, warn_split_ma
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.base import Task, WallClock
 from rnnkit.tasks.common import (
-    SequenceEncoder, budget_left, check_bool, check_choice, check_mode_settings, check_number, check_texts, run_vocab,
+    SequenceEncoder, check_bool, check_choice, check_mode_settings, check_number, check_texts, run_vocab,
     task_layer, unseen_report,
 )
 from rnnkit.tasks.runs import added_field
+from rnnkit.tasks.task_parts import network_budget
 from rnnkit.tasks.seq2seq_pointer import WordPointer
 from rnnkit.tasks.seq2seq_mbr import mbr_select
 from rnnkit.tasks.seq2seq_search import beam_search, beam_search_nbest, greedy_search
@@ -152,7 +153,7 @@ class Seq2SeqConfig:
     word_dropout: float = 0.1     # dict-pointer: source / decoder input words -> <unk> in training
     label_smoothing: float = 0.1  # dict-pointer
     min_count: int = 2            # dict-pointer: training target words seen this often form the output vocabulary
-    warmup: float = 0.03          # dict-pointer: share of the budget (max_seconds, else epochs) with a rising LR
+    warmup: float = 0.03          # dict-pointer: share of the budget (epochs; max_seconds if it ends first) with a rising LR
     max_len: int = 200            # tokens (characters or words) per source (and target, in training)
     on_long: str = "truncate"
     epochs: int = 30
@@ -400,22 +401,24 @@ class Translator(Task):
                     t0: float) -> tuple[Any, dict | None]:
         """Train ``net``, member ``j`` of ``n`` (1: the single network): its dropout and data order from seed
         ``seed + j`` (its initial weights were drawn when the members were built, one after the other from the
-        fit's one generator: member 0's are the single network's), ``epochs`` epochs or, with ``max_seconds``, an equal share of what is left of it, over which
-        the dict-pointer's warm-up + cosine LR runs. The Trainer's result and the averaging record."""
+        fit's one generator: member 0's are the single network's), ``epochs`` epochs and at most an equal share of what
+        is left of ``max_seconds``: the dict-pointer's warm-up + cosine LR follows the limit that ends first. Returns
+        the Trainer's result and the averaging record."""
         from rnnkit.training import EarlyStoppingConfig, OptimConfig, TrainConfig, Trainer
         from rnnkit.training.callbacks import WarmupCosine
         from rnnkit.training.data import EpochBatches
         from rnnkit.training.stages import next_stage
-
         from rnnkit.tasks.seq2seq_average import LastEpochs, keep_better
 
         c = self.config
         now = time.perf_counter()
         start = t0 if j == 0 else now             # the first member's budget counts the vocabularies and encoding
-        span = None if c.max_seconds is None else (now - start) + (t0 + c.max_seconds - now) / (n - j)
+        span = None if c.max_seconds is None else (now - start) + (t0 + c.max_seconds - now) / (n - j)  # < 0: spent
+        left = network_budget(self, start, span, **({} if n == 1 else {"who": f"the ensemble's member {j + 1} of {n}"}),
+                              **({"by": "the ensemble's members before it"} if j else {}))    # said, 1 step
         per_epoch = math.ceil(len(lengths) / c.batch_size)
-        schedule = [] if c.model == "char" else [WarmupCosine(deadline_seconds=span, warmup=c.warmup, start=start)
-                                                 if span else WarmupCosine(c.epochs * per_epoch, warmup=c.warmup)]
+        schedule = [] if c.model == "char" else [WarmupCosine(c.epochs * per_epoch, warmup=c.warmup, start=start,
+                                                              deadline_seconds=None if span is None else max(span, left))]
 
         def batches(epoch: int):  # reshuffled every epoch with seed + epoch (member j: + 1000 j)
             for idx in bucket_batches(lengths, c.batch_size, shuffle=True, seed=c.seed + epoch + 1000 * j):
@@ -428,7 +431,7 @@ class Translator(Task):
         cfg = TrainConfig(epochs=c.epochs, optim=OptimConfig("adam", lr=c.lr), clip_norm=c.clip, seed=c.seed + j,
                           early_stopping=EarlyStoppingConfig("val_chrf", "max", patience=c.patience)
                           if val is not None else None, quiet=not c.progress,
-                          max_seconds=budget_left(start, span))
+                          max_seconds=left)
         last = [LastEpochs(c.average_last)] if c.average_last > 1 and val is not None else []
         cbs = [*callbacks, *schedule, WallClock(t0), *last]
         stage = next_stage(cbs)     # inside a checkpointed fit (train --resume): its run_dir (training.stages)

@@ -40,12 +40,12 @@ from rnnkit.data.vocab import Vocab
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
-    budget_left,
     CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_spelling,
     check_number, check_training,
     entity_prf, item_at, run_vocab, unseen_report,
 )
 from rnnkit.tasks.classify_data import warn_case_only, warn_mixed_kinds
+from rnnkit.tasks.task_parts import network_budget
 from rnnkit.tasks.tagging_viterbi import backtrace, bio_decode, bio_rules
 from rnnkit.tasks.tagging_inputs import check_sentences as _check_sentences, check_tags as _check_tags, \
     check_trainable_tags, warn_pieces, word_keys as _word_keys
@@ -366,7 +366,7 @@ class SequenceTagger(Task):
                 return m.get("entity_f1", 0.0) + 1e-3 * gold_prob if bio else m["token_accuracy"]
         self._train(lambda e: self._batches(words, chars, y, True, c.seed + e, c.word_dropout),
                     -(-len(words) // c.batch_size), loss_fn, val_score=val_score, callbacks=callbacks,
-                    max_seconds=budget_left(t0, c.max_seconds), val_name=val_name)
+                    max_seconds=network_budget(self, t0), val_name=val_name)
         self.history["seconds"] = time.perf_counter() - t0
         flat = (lambda part: [t for s in part for t in s])  # noqa: E731
         self.warn_lost_classes(flat(tags), val and (val[0], flat(val[1])), "sentence with", "the most-frequent-tag "

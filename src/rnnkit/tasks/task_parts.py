@@ -214,17 +214,22 @@ def record_budget_notes(task: Any) -> None:
         task.history["budget"] = {"max_seconds": task.config.max_seconds, "skipped": list(notes)}
 
 
-def network_budget(task: Any, start: float) -> float | None:
+def network_budget(task: Any, start: float, share: float | None = None, who: str = "the network",
+                   by: str | None = None) -> float | None:
     """What is left of ``task.config.max_seconds`` for its network (:func:`.common.budget_left`: at least 1 ms, so
     the Trainer takes one step); warned and recorded (:func:`note_budget_skip`) when the preparation before it
     (units, vocabularies, encoding) spent it all: ``tag train --dataset pku-pos --max-seconds 15`` (45k sentences,
     a loaded machine) spent 31 s encoding, then trained one optimizer step and reported its 6% token accuracy as
-    the run's, with no word said (session 27)."""
-    left = budget_left(start, task.config.max_seconds)
-    if budget_spent(start, task.config.max_seconds):
-        note_budget_skip(task, "the network's training is", f"the data's preparation took "
-                         f"{time.perf_counter() - start:.1f} s; it trains one optimizer step", stacklevel=3,
-                         by="the preparation before it (units, vocabularies, encoding)", done="cut short")
+    the run's, with no word said (session 27). An ensemble member gives its ``share`` of the budget from ``start``
+    (default: ``max_seconds``), ``who`` it is and ``by`` what ran before it. One rule for every task's network."""
+    max_seconds = task.config.max_seconds if share is None else share
+    left = budget_left(start, max_seconds)
+    if budget_spent(start, max_seconds):
+        why = "it trains one optimizer step"
+        if by is None:
+            by = "the preparation before it (units, vocabularies, encoding)"
+            why = f"the data's preparation took {time.perf_counter() - start:.1f} s; {why}"
+        note_budget_skip(task, f"{who}'s training is", why, stacklevel=3, by=by, done="cut short")
     return left
 
 

@@ -22,6 +22,7 @@ from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import Task, WallClock
 from rnnkit.tasks.common import check_bool, check_choice, check_mode_settings, check_number, run_vocab, task_layer
 from rnnkit.tasks.generation.carry import CarriedState
+from rnnkit.tasks.task_parts import network_budget
 from rnnkit.tasks.generation.data import StreamRounds, check_text, stream_matrix
 from rnnkit.tasks.generation.ngram import NGramCharModel
 from rnnkit.tasks.generation.scoring import LN2, measure_seconds, stream_bits
@@ -275,11 +276,10 @@ class CharLM(Task):
             return {"bits_per_char": stream_bits(model, val_ids, c.val_streams, c.bptt * 10, unit_chars)[0]}
 
         cbs = [*callbacks, WallClock(t0), carry]
-        if c.schedule == "cosine":  # per step, to 0 at the deadline (or after every round's steps)
+        if c.schedule == "cosine":  # per step, to 0 after every round's steps or at the deadline, which ends first
             total = sum(math.ceil((min(data.start(e) + data.round_len, x.shape[1]) - data.start(e)) / c.bptt)
                         for e in range(c.rounds))
-            cbs.append(WarmupCosine(deadline_seconds=c.max_seconds, start=t0, warmup=c.warmup) if c.max_seconds
-                       else WarmupCosine(total, warmup=c.warmup))
+            cbs.append(WarmupCosine(total, deadline_seconds=c.max_seconds, start=t0, warmup=c.warmup))
         stage = next_stage(cbs)     # inside a checkpointed fit (train --resume): its run_dir (training.stages)
         reserve = measure_seconds(self.net, val_ids, c.val_streams, c.bptt * 10, unit_chars) \
             if has_val and c.max_seconds is not None else 0.0    # the first measurement fits in the budget too
@@ -291,7 +291,7 @@ class CharLM(Task):
                                                patience=c.patience if c.patience is not None else c.rounds + 1)
             if has_val else None,
             tbptt_k=c.bptt, time_dim=1, clip_norm=c.clip, seed=c.seed, quiet=not c.progress,
-            max_seconds=None if c.max_seconds is None else max(c.max_seconds - (time.perf_counter() - t0), 1e-3),
+            max_seconds=network_budget(self, t0),
             **({"keep_checkpoints": 1} if stage.run_dir else {}))
         trainer = Trainer(self.net, step_fn=step_fn, eval_fn=eval_fn if has_val else None, config=cfg, callbacks=cbs,
                           **stage.trainer_kwargs())

@@ -217,11 +217,13 @@ def warmup_cosine_lr(lr: float, frac: float, warmup: float, min_lr: float = 0.0,
 
 class WarmupCosine(Callback):
     """Per-step warm-up + cosine LR (:func:`warmup_cosine_lr`) over a budget of ``total_steps`` optimizer
-    steps (``frac = global_step / total_steps``, exact on resume) or of ``deadline_seconds`` of wall time
+    steps (``frac = global_step / total_steps``, exact on resume), of ``deadline_seconds`` of wall time
     (``frac`` = seconds since ``start`` -- a ``time.perf_counter()`` value, default: when ``fit`` starts --
-    over the deadline). The LR of every step is set before it (after the previous step; the first one when
-    a fresh fit starts); ``warmup`` is a fraction of the budget in [0, 1); ``lr`` defaults to the
-    optimizer's configured LR. Step ``s`` uses the LR at ``frac = s / total_steps``::
+    over the deadline), or of both: then the LR follows whichever limit ends first (``frac`` is the larger of
+    the two), so a deadline far beyond what the steps take (``max_seconds=1e300`` beside a fixed number of
+    epochs) neither holds the LR in its warm-up nor leaves it undecayed. The LR of every step is set before it
+    (after the previous step; the first one when a fresh fit starts); ``warmup`` is a fraction of the budget in
+    [0, 1); ``lr`` defaults to the optimizer's configured LR. Step ``s`` uses the LR at ``frac = s / total_steps``::
 
         Trainer(model, loss_fn, config=cfg, callbacks=[WarmupCosine(total_steps=5000, warmup=0.02)])
     """
@@ -229,9 +231,9 @@ class WarmupCosine(Callback):
     def __init__(self, total_steps: int | None = None, *, deadline_seconds: float | None = None, warmup: float = 0.0,
                  lr: float | None = None, min_lr: float = 0.0, start_factor: float = 0.05,
                  start: float | None = None) -> None:
-        if (total_steps is None) == (deadline_seconds is None):
-            raise ConfigError(f"total_steps: expected exactly one of total_steps and deadline_seconds, got "
-                              f"total_steps={total_steps!r}, deadline_seconds={deadline_seconds!r}")
+        if total_steps is None and deadline_seconds is None:
+            raise ConfigError("total_steps: expected total_steps, deadline_seconds or both (the budget the LR "
+                              "follows), got neither")
         _pos_int("total_steps", total_steps, allow_none=True)
         for name, v in (("deadline_seconds", deadline_seconds), ("lr", lr)):
             _number(name, v, lo=0.0, lo_open=True, allow_none=True)
@@ -251,9 +253,10 @@ class WarmupCosine(Callback):
         self.base_lr, self.start = getattr(self, "_given", (self.base_lr, self.start))
 
     def frac(self, trainer) -> float:
-        if self.total_steps is not None:
-            return trainer.global_step / self.total_steps
-        return (time.perf_counter() - self.start) / self.deadline_seconds
+        """The share of the budget spent: of the steps, of the deadline, or the larger (the limit nearer its end)."""
+        steps = None if self.total_steps is None else trainer.global_step / self.total_steps
+        seconds = None if self.deadline_seconds is None else (time.perf_counter() - self.start) / self.deadline_seconds
+        return max(f for f in (steps, seconds) if f is not None)
 
     def lr_at(self, frac: float) -> float:
         return warmup_cosine_lr(self.base_lr, frac, self.warmup, self.min_lr, self.start_factor)

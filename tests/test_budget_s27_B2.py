@@ -2,6 +2,7 @@
 task's network says when the budget was spent before its training (one helper, ``task_parts.network_budget``)."""
 from __future__ import annotations
 
+import json
 import random
 import warnings
 
@@ -120,3 +121,23 @@ def test_a_budget_spent_before_training_is_said_by_every_task(monkeypatch, task)
         warnings.simplefilter("error", UserWarning)
         assert "budget" not in fit(1e6).history                          # a budget left: no word
 
+
+def test_train_says_what_its_budget_does_not_bound_and_what_it_cut(tmp_path, capsys):
+    """``translate train --max-seconds 20`` ran 88 s (~55 s beam-scoring 1,961 held-out pairs) with no word, and
+    ``train --json`` left out ``history["budget"]`` (what the budget cut: only in the run's config.json)."""
+    from rnnkit.cli.main import main
+
+    src, tgt = _pairs(60)
+    (tmp_path / "p.tsv").write_text("".join(f"{s}\t{t}\n" for s, t in zip(src, tgt)), encoding="utf-8")
+    args = ["translate", "train", "--tsv", str(tmp_path / "p.tsv"), "--epochs", "1", "--batch-size", "8", "--beam",
+            "1", "--test-fraction", "0.2", "--threads", "1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main([*args, "--max-seconds", "0.001", "--out", str(tmp_path / "a"), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert ("rnnkit translate: note: --max-seconds 0.001 bounds the fit (data preparation and training); fitting the "
+            "baselines, scoring the 12 held-out items and saving the run come after it, outside the budget") in err
+    assert json.loads(out)["budget"] == {"max_seconds": 0.001, "skipped": ["the network's training"]}
+    assert main([*args, "--max-seconds", "1e6", "--out", str(tmp_path / "b"), "--json", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert "note: --max-seconds" not in err and "budget" not in json.loads(out)     # --quiet; nothing cut

@@ -50,6 +50,7 @@ from rnnkit.training.stages import (MANIFEST, checkpointed_fit, data_sha256, hol
                                    remove_checkpoints, resumable)
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
+from rnnkit.cli.train_budget import budget_summary, note_unbounded
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit", "same_file"]
 
@@ -406,6 +407,7 @@ class TaskCommand:
             raise UsageError("input: expected a data flag (see --help), got none")
         columns = self.fill_columns(args)   # after loading: a command may name what it read (tsc's channels)
         train, test, split = self._split(data, args)
+        note_unbounded(self.name, config, self.task, 0 if test is None else len(test.inputs), args.quiet)
         if test is not None:
             split["items_sha256"] = held_out_digest(test)
         source = {**data.source, **({"columns": columns} if columns and data.source.get("file") else {})}
@@ -423,7 +425,8 @@ class TaskCommand:
             self.fit(task, train, data.val, baselines=baselines, callbacks=[MetricLogger(log)])
         result: dict[str, Any] = {"run": str(args.out), "train_size": len(train.inputs),
                                   "test_size": 0 if test is None else len(test.inputs),
-                                  "train_seconds": task.history.get("seconds"), **self.train_summary(task)}
+                                  "train_seconds": task.history.get("seconds"), **budget_summary(task),
+                                  **self.train_summary(task)}
         if test is not None and len(test.inputs):
             result.update(self.scores(task, test, args))
         task.save(args.out, data=source, split={"test": split})

@@ -94,7 +94,9 @@ class _Turns:
         try:
             yield
         finally:
-            if token is not None:
+            if token is not None and _TURNS[0] is self:   # else forked during the pause (os.fork in a callback): the
+                # child's fit goes on at once, as one forked outside a pause (_forked); it waited for ever for the
+                # turn of a fit that ran in another thread, one the child lacks
                 with self.cond:
                     self._wait(lambda: self.owner is None and self.paused[-1] is token)
                     self.paused.pop()

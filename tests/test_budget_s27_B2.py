@@ -141,3 +141,16 @@ def test_train_says_what_its_budget_does_not_bound_and_what_it_cut(tmp_path, cap
     assert main([*args, "--max-seconds", "1e6", "--out", str(tmp_path / "b"), "--json", "--quiet"]) == 0
     out, err = capsys.readouterr()
     assert "note: --max-seconds" not in err and "budget" not in json.loads(out)     # --quiet; nothing cut
+
+
+def test_the_note_counts_generates_held_out_text_in_characters(capsys):
+    from rnnkit.cli.train_budget import note_unbounded
+    from rnnkit.tasks.generation import CharLMConfig
+
+    note_unbounded("generate", CharLMConfig(max_seconds=5.0), CharLM, "x" * 1234, quiet=False)
+    note_unbounded("generate", CharLMConfig(max_seconds=5.0), CharLM, "", quiet=False)
+    assert capsys.readouterr().err.splitlines() == [
+        "rnnkit generate: note: --max-seconds 5 bounds the fit (data preparation and training); fitting the baselines, "
+        "scoring the 1,234 held-out characters and saving the run come after it, outside the budget",
+        "rnnkit generate: note: --max-seconds 5 bounds the fit (data preparation and training); fitting the baselines "
+        "and saving the run come after it, outside the budget"]

@@ -407,7 +407,7 @@ class TaskCommand:
             raise UsageError("input: expected a data flag (see --help), got none")
         columns = self.fill_columns(args)   # after loading: a command may name what it read (tsc's channels)
         train, test, split = self._split(data, args)
-        note_unbounded(self.name, config, self.task, 0 if test is None else len(test.inputs), args.quiet)
+        note_unbounded(self.name, config, self.task, None if test is None else test.inputs, args.quiet)
         if test is not None:
             split["items_sha256"] = held_out_digest(test)
         source = {**data.source, **({"columns": columns} if columns and data.source.get("file") else {})}

@@ -10,16 +10,17 @@ import sys
 from typing import Any
 
 
-def note_unbounded(command: str, config: Any, task_class: Any, held_out: int, quiet: bool) -> None:
+def note_unbounded(command: str, config: Any, task_class: Any, held_out: Any, quiet: bool) -> None:
     """One stderr line (none with ``--quiet``, none without ``--max-seconds``): what the budget does not bound --
     the baselines of a task that fits them always (:attr:`rnnkit.tasks.base.Task.baselines_in_budget` false), the
-    scoring of the ``held_out`` items (when there are any) and the saving of the run."""
+    scoring of the ``held_out`` items (a list; generate's text: characters) when there are any, and the saving."""
     max_seconds = getattr(config, "max_seconds", None)
     if quiet or max_seconds is None:
         return
     after = [] if getattr(task_class, "baselines_in_budget", True) else ["fitting the baselines"]
     if held_out:
-        after.append(f"scoring the {held_out:,} held-out item{'s' if held_out != 1 else ''}")
+        n, what = len(held_out), "character" if isinstance(held_out, str) else "item"
+        after.append(f"scoring the {n:,} held-out {what}{'s' if n != 1 else ''}")
     after.append("saving the run")
     listed = ", ".join(after[:-1]) + f" and {after[-1]} come" if len(after) > 1 else f"{after[0]} comes"
     print(f"rnnkit {command}: note: --max-seconds {max_seconds:g} bounds the fit (data preparation and training); "

@@ -335,8 +335,10 @@ _F32_MAX = float(np.finfo(np.float32).max)
 
 def _number(text: str) -> float:
     """``float(text)`` as a data file means it (``nan`` is a missing value), except that ``_`` -- Python's
-    digit separator, ``float('1_0') == 10`` -- is not a number in a data file: ValueError."""
-    if "_" in text:
+    digit separator, ``float('1_0') == 10`` -- and digits of another script -- ``float('١٢٣') == 123.0``, full-width
+    ``'１２３'`` too, read silently where forecast's reader refuses them (fuzzed, session 27) -- are not numbers in a
+    data file: ValueError."""
+    if "_" in text or not text.strip().isascii():
         raise ValueError(f"not a number: {text!r}")
     return float(text)
 

@@ -13,10 +13,10 @@ console script imports ``rnnkit.cli.main`` through this package -- does not impo
 which a Ctrl-C was Python's traceback: the CLI's handlers were not installed yet).
 """
 
-import importlib as _importlib
 import sys as _sys
 import types as _types
 
+from rnnkit._lazy import lazy_names as _lazy_names
 from rnnkit._version import __version__
 
 # public name -> (module, attribute in it; None: the module itself)
@@ -67,21 +67,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """Import a public name's module at its first use and keep the name here (later uses are plain lookups)."""
-    try:
-        module, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'rnnkit' has no attribute {name!r}") from None
-    value = _importlib.import_module(module)
-    if attribute is not None:
-        value = getattr(value, attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = _lazy_names("rnnkit", _LAZY, globals())   # a name's module imported at its first use
 
 
 class _Package(_types.ModuleType):

@@ -17,12 +17,11 @@ from typing import Callable
 
 import torch
 
+from rnnkit.bench.names import PRECISIONS   # the one list; --help reads it without torch
 from rnnkit.errors import ConfigError
 
 __all__ = ["PRECISIONS", "output_sum", "train_step", "infer_step", "cpu_model", "machine_info", "time_interleaved",
            "peak_mb", "precision_mode"]
-
-PRECISIONS = ("fp32", "tf32", "bf16")
 
 
 def output_sum(m: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:

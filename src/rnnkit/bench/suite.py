@@ -40,6 +40,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from rnnkit.bench.names import SHAPE_PRESETS
 from rnnkit.bench.harness import infer_step, output_sum, peak_mb, precision_mode, time_interleaved, train_step
 from rnnkit._validate import check_int, check_number, first_repeat
 from rnnkit.errors import ConfigError
@@ -49,14 +50,6 @@ from rnnkit.training.capture import capture_train_step
 
 __all__ = ["Variant", "VARIANTS", "SHAPE_PRESETS", "MODELS", "STEP_MEMORY", "train_memory", "run_benchmarks",
            "format_table"]
-
-# Named shape sets (B, T, I, H) with I = H. "gpu-sweep": from latency-bound (one sequence of 512 steps)
-# to compute-bound (B64, H1024) and a wide batch (B256), the shapes the fused engine and the CUDA-graph
-# capture were measured on against cuDNN.
-SHAPE_PRESETS: dict[str, list[tuple[int, int, int, int]]] = {
-    "gpu-sweep": [(1, 512, 512, 512), (8, 1024, 256, 256), (64, 256, 256, 256), (64, 256, 1024, 1024),
-                  (256, 100, 512, 512)],
-}
 
 
 @dataclass(frozen=True)

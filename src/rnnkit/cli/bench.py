@@ -21,8 +21,6 @@ import json
 import math
 import sys
 
-import torch
-
 from rnnkit._io import atomic_write_text, dumps_json
 from rnnkit._validate import first_repeat
 from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_memory, check_out_dir, set_threads
@@ -33,7 +31,7 @@ DEFAULT_CELLS = ["lstm", "gru", "lstm-bptt", "lstm-layernorm", "lstm-peephole", 
 
 
 def _shape(text: str) -> list[tuple[int, int, int, int]]:
-    from rnnkit.bench import SHAPE_PRESETS
+    from rnnkit.bench.names import SHAPE_PRESETS   # no torch: --help and usage errors need none
 
     if text in SHAPE_PRESETS:
         return list(SHAPE_PRESETS[text])
@@ -48,7 +46,7 @@ def _shape(text: str) -> list[tuple[int, int, int, int]]:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from rnnkit.bench import PRECISIONS, VARIANTS
+    from rnnkit.bench.names import PRECISIONS, VARIANT_NAMES as VARIANTS
 
     p = subparsers.add_parser("bench", help="time every cell/variant vs torch.nn and the autograd loop",
                               description=__doc__, formatter_class=HelpFormatter)
@@ -81,6 +79,8 @@ def _memory_need(args) -> int:
 
 
 def run(args) -> dict:
+    import torch
+
     from rnnkit.bench import VARIANTS, format_table, machine_info, run_benchmarks
 
     set_threads(args)  # before anything is timed; machine_info records the count

@@ -74,7 +74,7 @@ def _common(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from rnnkit.hopfield.experiments import DEFAULT_LOADS, DEFAULT_MODERN_LOADS
+    from rnnkit.hopfield.defaults import DEFAULT_LOADS, DEFAULT_MODERN_LOADS
 
     parser = subparsers.add_parser(
         "hopfield", help="Hopfield memory experiments (capacity, robustness, digits, modern-capacity)",

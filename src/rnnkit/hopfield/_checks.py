@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING, Any
 
 from rnnkit._validate import is_int, is_real, is_bool
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
+
+# torch is imported by the checks of tensors: ``rnnkit hopfield --help`` takes its flags' checks from here.
 
 __all__ = ["NETWORK_SIZE_WHY", "ROBUSTNESS_UNITS_WHY", "check_positive_int", "check_int_at_least", "check_positive_float", "check_fraction", "check_pm1", "check_real",
            "make_generator"]
@@ -53,7 +56,9 @@ def _fmt(x: float) -> str:
 
 def _check_matrix(name: str, x: Any, width: int | None, rows: str) -> Tensor:
     """A 2-D tensor ``(rows, width)`` with at least one row and finite values."""
-    if not isinstance(x, Tensor):
+    import torch
+
+    if not isinstance(x, torch.Tensor):
         raise InputTypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
     if x.is_complex():
         raise InputTypeError(f"{name}: expected a real tensor, got dtype {x.dtype}")
@@ -79,9 +84,11 @@ def check_pm1(name: str, x: Any, n_units: int | None, binarize: bool, dtype: tor
     Values must be exactly -1 or +1. With ``binarize=True`` any real values are mapped explicitly:
     ``x > 0 -> +1`` and ``x <= 0 -> -1`` (so ``{0, 1}`` and boolean patterns become ``{-1, +1}``).
     """
+    import torch
+
     if not is_bool(binarize):
         raise ConfigError(f"binarize: expected a bool, got {binarize!r}")
-    if isinstance(x, Tensor) and x.dtype == torch.bool and binarize:
+    if isinstance(x, torch.Tensor) and x.dtype == torch.bool and binarize:
         x = x.to(torch.int8)
     x = _check_matrix(name, x, n_units, "P" if name == "patterns" else "B")
     if device is not None and x.device != device:
@@ -105,6 +112,8 @@ def check_pm1(name: str, x: Any, n_units: int | None, binarize: bool, dtype: tor
 
 def check_real(name: str, x: Any, width: int | None, device: torch.device | None, rows: str = "P") -> Tensor:
     """Validate real-valued floating patterns/queries ``(rows, D)`` (never converted from integers)."""
+    import torch
+
     x = _check_matrix(name, x, width, rows)
     if not x.is_floating_point():
         raise InputTypeError(f"{name}: expected a floating-point tensor, got dtype {x.dtype} "
@@ -120,6 +129,8 @@ def make_generator(seed: Any) -> torch.Generator:
 
     The global RNG is never touched.
     """
+    import torch
+
     if isinstance(seed, torch.Generator):
         if seed.device.type != "cpu":
             raise ConfigError(f"seed: expected a CPU torch.Generator (orders are drawn on the CPU), "

@@ -31,6 +31,7 @@ from torch import Tensor
 
 from rnnkit._validate import check_choice, first_repeat, is_int, is_real
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
+from rnnkit.hopfield.defaults import DEFAULT_LOADS, DEFAULT_MODERN_LOADS
 from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
                                      check_positive_float, check_positive_int, make_generator)
 from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, overlap
@@ -50,8 +51,6 @@ __all__ = [
 AGS_CRITICAL_LOAD = 0.138
 """Critical load :math:`P/N` of the Hebbian network (Amit, Gutfreund & Sompolinsky 1985)."""
 
-DEFAULT_LOADS = tuple(round(0.025 * k, 3) for k in range(1, 21))       # 0.025 ... 0.5
-DEFAULT_MODERN_LOADS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0, 4.0)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -34,13 +34,16 @@ LIGHT = {
     "hopfield": [["hopfield", "--help"], ["hopfield", "capacity", "--help"], ["hopfield", "robustness", "--help"],
                  ["hopfield", "digits", "--bogus"], ["hopfield", "capacity", "--sizes", "1"],
                  ["hopfield", "capacity", "--rules", "oja"], ["hopfield", "nosuch"], ["hopfield"]],
+    "forecast": [["forecast", "--help"], ["forecast", "--bogus"], ["forecast", "--horizon", "x"],
+                 ["forecast", "--model", "nosuch"], ["forecast", "--esrnn-batch-series", "0"], ["forecast", "--csv"]],
 }
 
 
 @pytest.mark.parametrize("command", sorted(LIGHT))
 def test_help_and_usage_errors_import_no_torch(command):
     # fails at 9a58fdf: bench imported torch at the top of cli/bench.py and rnnkit.bench's names for its help;
-    # hopfield's flag checks (rnnkit.hopfield._checks) came through rnnkit.hopfield, which imported torch
+    # hopfield's flag checks (rnnkit.hopfield._checks) came through rnnkit.hopfield, which imported torch;
+    # forecast's --esrnn-batch-series check (tasks.forecasting.series_batches) through rnnkit.tasks.forecasting
     argvs = LIGHT[command]
     out = _parsed_without(argvs)
     codes = [0 if "--help" in a else 2 for a in argvs]
@@ -64,3 +67,20 @@ def test_lazy_package_names_are_the_modules_own():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         hopfield.nope  # noqa: B018
 
+
+def test_forecaster_models_are_registered_without_the_package_import():
+    # the model registry was filled as a side effect of importing rnnkit.tasks.forecasting (its __init__ imported
+    # network_model and auto_model); its names now load on first use, and model_class imports the implementations
+    code = ("from rnnkit.tasks.forecasting.forecaster import Forecaster\n"
+            "print(type(Forecaster(horizon=3)._impl).__name__, type(Forecaster('gru', horizon=3)._impl).__name__)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.stdout.split() == ["AutoModel", "NetworkForecaster"], run.stderr[-2000:]
+
+
+def test_training_names_load_on_first_use():
+    import rnnkit.training as training
+    from rnnkit.training import callbacks, checkpoint, distributed, trainer
+
+    assert training.Trainer is trainer.Trainer and training.TimeBudget is callbacks.TimeBudget
+    assert training.save_checkpoint is checkpoint.save_checkpoint and training.distributed is distributed
+    assert set(training.__all__) <= set(dir(training))

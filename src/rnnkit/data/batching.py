@@ -21,15 +21,19 @@ import functools
 import math
 import numbers
 import warnings
-from typing import Any, Iterator, Mapping, Sequence
-
-import numpy as np
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from rnnkit._validate import check_bool, is_int
 from rnnkit.data.heads import AtLeast, Head, longest
 from rnnkit.errors import ConfigError, DataError, InputTypeError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+    from torch import Tensor
+
+# numpy and torch are imported in the functions that compute: driver.py and predict_stream.py import
+# truncations / warn_read_prefix from here, and a command's --help or usage error loaded torch (1.5-2 s) for them.
 
 __all__ = ["pad_sequences", "bucket_batches", "limit_length", "padding_fraction", "ON_LONG", "TruncationWarning",
            "truncations", "warn_read_prefix"]
@@ -83,7 +87,10 @@ def warn_read_prefix(cut_at: Sequence[int], lengths: Sequence[int], where: str, 
 
 def _as_tensor(i: int, s: Any) -> Tensor:
     """``seqs[i]`` as a 1-D (ids) or 2-D ``(T_i, C)`` CPU tensor of numbers; anything else is a DataError."""
-    if isinstance(s, Tensor):
+    import numpy as np
+    import torch
+
+    if isinstance(s, torch.Tensor):
         if s.is_nested or s.layout != torch.strided or s.is_meta:   # torch's bare copy_/'Internal error'/meta errors
             kind = "a nested tensor" if s.is_nested else "a meta tensor" if s.is_meta else f"layout {s.layout}"
             raise DataError(f"seqs[{i}]: expected a dense tensor holding values, got {kind}")
@@ -110,6 +117,9 @@ def pad_sequences(seqs: Sequence[Any], pad_value: float = 0, dtype: torch.dtype 
     sequences (lists, 1-D arrays or tensors) or ``(B, T, C)`` for ``(T_i, C)`` arrays, and ``lengths``
     int64 ``(B,)``. Ids (``dtype=None``) must be integers: a float id is a DataError, never truncated, and so is a
     bool (a mask is no id)."""
+    import numpy as np
+    import torch
+
     _check_seqs(seqs)
     if dtype is not None and not isinstance(dtype, torch.dtype):   # 'int64' was an AttributeError
         raise InputTypeError(f"dtype: expected a torch.dtype or None, got {dtype!r}")
@@ -157,6 +167,8 @@ def _check_seqs(seqs: Any, indexed: bool = False) -> None:
 def _check_pad_range(pad_value: Any, dtype: torch.dtype) -> None:
     """``pad_value`` must be a value ``dtype`` holds: 300 in int8 was torch's bare RuntimeError, 1e39 in float32
     padded inf."""
+    import torch
+
     if dtype == torch.bool:
         low, high = 0, 1
     elif dtype.is_floating_point:
@@ -175,6 +187,8 @@ def _check_pad_range(pad_value: Any, dtype: torch.dtype) -> None:
 def _cast(i: int, a: Tensor, dtype: torch.dtype) -> Tensor:
     """``a`` in ``dtype``; a value it changes (a fraction cut by an integer dtype, a finite value beyond a
     float dtype's range: inf) is a DataError naming ``seqs[i]``, not a silently different number."""
+    import torch
+
     v = a.to(dtype)
     if a.dtype == dtype or a.dtype == torch.bool:
         return v
@@ -217,6 +231,8 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
     >>> bucket_batches([5, 1, 4, 2], batch_size=2, shuffle=False)
     [[1, 3], [2, 0]]
     """
+    import numpy as np
+
     if not is_int(batch_size) or batch_size < 1:
         raise ConfigError(f"batch_size: expected a positive int, got {batch_size!r}")
     if not is_int(pool) or pool < 1:
@@ -243,6 +259,8 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
 
 def _check_lengths(lengths: Any) -> np.ndarray:
     """``lengths`` (one per sequence) as a 1-D numpy integer array of values >= 0; anything else is a DataError."""
+    import numpy as np
+
     try:
         lens = np.asarray(lengths)
     except ValueError:  # ragged: sequences given for their lengths
@@ -260,6 +278,8 @@ def padding_fraction(lengths: Sequence[int], batches: list[list[int]]) -> float:
     them (negative lengths gave a negative share, float ones a share of fractional steps, a str Python's
     TypeError) and ``batches`` a list of lists of indices into them (``None`` or a flat list of indices was
     Python's bare TypeError)."""
+    import numpy as np
+
     lens = _check_lengths(lengths)
     if isinstance(batches, (str, bytes)) or not hasattr(batches, "__iter__"):
         raise InputTypeError(f"batches: expected a list of batches (lists of indices), got {type(batches).__name__}")

@@ -7,19 +7,11 @@ backtests against baselines, streaming updates, checkpoints.
 >>> Forecaster(horizon=12).config.model, Forecaster("gru", horizon=12).config.model
 ('auto', 'gru')
 
-See docs/forecasting.md.
+See docs/forecasting.md. The names load on first use (PEP 562): ``rnnkit forecast --help`` reads its flags'
+constants from light submodules (:mod:`~rnnkit.tasks.forecasting.series_batches`) without torch.
 """
 
-from rnnkit.tasks.forecasting.auto_model import AutoModel
-from rnnkit.tasks.forecasting.backtest import BacktestResult, Fold, FoldFitter, FoldForecast, rolling_origin_folds, \
-    run_backtest
-from rnnkit.tasks.forecasting.baselines import BASELINES, drift, ets, naive, seasonal_naive
-from rnnkit.tasks.forecasting.config import ForecastConfig
-from rnnkit.tasks.forecasting.forecaster import Forecaster
-from rnnkit.tasks.forecasting.inputs import SeriesData, parse_series
-from rnnkit.tasks.forecasting.metrics import coverage, mae, mase, rmse, smape
-from rnnkit.tasks.forecasting.network import ForecastNetwork
-from rnnkit.tasks.forecasting.network_model import NetworkForecaster, lookback_candidates
+from rnnkit._lazy import lazy_names
 
 __all__ = [
     "Forecaster", "ForecastConfig", "ForecastNetwork", "lookback_candidates", "NetworkForecaster", "AutoModel",
@@ -28,3 +20,18 @@ __all__ = [
     "mae", "rmse", "smape", "mase", "coverage",
     "SeriesData", "parse_series",
 ]
+
+_FROM = {
+    "auto_model": ("AutoModel",),
+    "backtest": ("BacktestResult", "Fold", "FoldFitter", "FoldForecast", "rolling_origin_folds", "run_backtest"),
+    "baselines": ("BASELINES", "drift", "ets", "naive", "seasonal_naive"),
+    "config": ("ForecastConfig",),
+    "forecaster": ("Forecaster",),
+    "inputs": ("SeriesData", "parse_series"),
+    "metrics": ("coverage", "mae", "mase", "rmse", "smape"),
+    "network": ("ForecastNetwork",),
+    "network_model": ("NetworkForecaster", "lookback_candidates"),
+}
+
+__getattr__, __dir__ = lazy_names(__name__, {
+    name: (f"rnnkit.tasks.forecasting.{module}", name) for module, names in _FROM.items() for name in names}, globals())

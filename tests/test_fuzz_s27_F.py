@@ -6,6 +6,7 @@ Each test is the smallest input of one cluster of failing cases; the fuzzer itse
 from __future__ import annotations
 
 import datetime
+import json
 import warnings
 
 import pytest
@@ -55,3 +56,56 @@ def test_forecast_time_col_in_order_or_given_or_absent(tmp_path):
     assert _time_col_warnings(lambda: _forecast(in_order, tmp_path, "--time-col", "date")) == []   # read
     codes = _series_csv(tmp_path / "codes.csv", [(f"S{i}", v) for i, (_, v) in enumerate(rows)], "code,value")
     assert _time_col_warnings(lambda: _forecast(codes, tmp_path)) == []      # text that is no date
+
+
+@pytest.fixture(scope="module")
+def saved_classifier(tmp_path_factory):
+    from toy_data import CLASSIFY_FAST
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    texts = ["good movie", "bad film", "great plot", "awful acting", "nice one", "terrible"] * 3
+    labels = ["pos", "neg"] * 9
+    run = tmp_path_factory.mktemp("fuzz") / "run"
+    TextClassifier(TextClassifierConfig(**{**CLASSIFY_FAST, "min_freq": 1, "epochs": 1})).fit(
+        texts, labels, baselines=False).save(run)
+    return run
+
+
+def _edited_copy(run, dst, key, value):
+    import shutil
+
+    from rnnkit._io import write_digests
+
+    shutil.copytree(run, dst)
+    doc = json.loads((dst / "config.json").read_text(encoding="utf-8"))
+    doc["state"][key] = value
+    (dst / "config.json").write_text(json.dumps(doc), encoding="utf-8")
+    write_digests(dst, ["config.json"], merge=True)        # the digest made again: the state itself is judged
+    return dst
+
+
+@pytest.mark.parametrize("key, value, cause", [
+    ("bigrams", 1e308, r"TypeError: 'float' object is not iterable"),      # export and the API: a bare TypeError
+    ("embed_width", -1, r"RuntimeError: .*negative dimension -1"),           # predict too: a bare RuntimeError
+])
+def test_a_run_whose_saved_state_has_a_wrong_value_is_a_checkpoint_error(saved_classifier, tmp_path, capsys, key,
+                                                                          value, cause):
+    # config.json edited by hand and its digest made again (the fuzzer's run-folder mutations): TextClassifier.load
+    # and 'rnnkit export --run' raised the reader's bare TypeError ("'float' object is not iterable"), naming
+    # nothing, and a negative width was torch's RuntimeError in 'classify predict' too (its wrapper took TypeError,
+    # ValueError, KeyError and IndexError only). Now a CheckpointError naming the folder, wherever it is loaded.
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.classification import TextClassifier
+
+    TextClassifier.load(saved_classifier)                             # as saved: loads
+    run = _edited_copy(saved_classifier, tmp_path / "edited", key, value)
+    with pytest.raises(CheckpointError, match=r"run: expected a valid run folder, got .*edited' whose saved state "
+                                              r"does not load \(" + cause):
+        TextClassifier.load(run)
+    texts = tmp_path / "in.txt"
+    texts.write_text("good movie\n", encoding="utf-8")
+    assert main(["classify", "predict", "--run", str(run), "--input", str(texts), "--threads", "1"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("rnnkit classify: error: CheckpointError: --run: expected a valid run "
+                                               "folder"), err

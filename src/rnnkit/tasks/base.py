@@ -58,7 +58,7 @@ from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
 from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
     classification_metrics, item_at
 from rnnkit.tasks.classify_data import warn_case_only, warn_untrained_classes
-from rnnkit.tasks.runs import check_record, load_run, load_weights, run_baselines, save_run, task_config
+from rnnkit.tasks.runs import check_record, load_run, load_weights, restoring, run_baselines, save_run, task_config
 from rnnkit.tasks.task_parts import (WallClock, check_baselines, check_config_kept, fit_baselines, start_config,
                                      task_repr)
 
@@ -462,12 +462,13 @@ class Task:
     def load(cls, path: Any) -> "Task":
         """A fitted task from a run folder written by :meth:`save`; every file verified first."""
         run = load_run(path, cls.name, cls.config_class)
-        self = cls(run["config"])
-        with float32_default(), own_draws():   # its initial weights drawn from its own generators: no fit lock
-            self._restore(run)
-        load_weights(self.net, run["weights"])
-        self.history, self.data, self.split = run["history"], run["data"], run["split"]
-        self.baselines = run_baselines(run, self.baseline_types)
+        with restoring(path):   # a wrong type or value in the saved state: a CheckpointError naming the folder
+            self = cls(run["config"])
+            with float32_default(), own_draws():   # its initial weights drawn from its own generators: no fit lock
+                self._restore(run)
+            load_weights(self.net, run["weights"])
+            self.history, self.data, self.split = run["history"], run["data"], run["split"]
+            self.baselines = run_baselines(run, self.baseline_types)
         self._fitted_config = self.config
         return self
 

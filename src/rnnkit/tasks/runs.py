@@ -43,7 +43,7 @@ from rnnkit._paths import expand_user
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 
-__all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "BASELINE_FILES", "SECTIONS", "save_run", "load_run",
+__all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "BASELINE_FILES", "SECTIONS", "save_run", "load_run", "restoring",
            "check_run_folder", "saved_task", "check_record",
            "load_weights", "config_from_dict", "task_config", "run_file", "run_vocab", "run_baselines"]
 
@@ -259,6 +259,24 @@ def load_run(path: str | os.PathLike, task: str, config_cls: type) -> dict[str, 
         raise CheckpointError(f"run: expected {str(cfg_path)!r} (a folder written by 'train'), got no config.json")
     with folder_lock(root, shared=True):       # a save into this folder waits until everything is read
         return _load_locked(root, cfg_path, task, config_cls)
+
+
+@contextmanager
+def restoring(path: Any):
+    """While a task is rebuilt from a read run (its state, vocabularies, weights, baselines): a value of a wrong type
+    or shape there -- config.json, vocab.json or baseline.json edited by hand, their digests made again -- is a
+    CheckpointError naming the folder. It was the bare TypeError or ValueError of whatever read it ("'float' object
+    is not iterable" from ``rnnkit export`` and ``TextClassifier.load``; the CLI's predict/evaluate wrapped it, the
+    API and export did not), or torch's RuntimeError ("negative dimension -1": an ``embed_width`` of -1). The library's
+    own errors pass as they are."""
+    try:
+        yield
+    except RnnkitError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError, RuntimeError) as e:
+        detail = " ".join(str(e).split()) or type(e).__name__
+        raise CheckpointError(f"run: expected a valid run folder, got {str(path)!r} whose saved state does not load "
+                              f"({type(e).__name__}: {detail})"[:400]) from e
 
 
 def _load_locked(root: Path, cfg_path: Path, task: str, config_cls: type) -> dict[str, Any]:

@@ -154,3 +154,36 @@ def test_the_note_counts_generates_held_out_text_in_characters(capsys):
         "scoring the 1,234 held-out characters and saving the run come after it, outside the budget",
         "rnnkit generate: note: --max-seconds 5 bounds the fit (data preparation and training); fitting the baselines "
         "and saving the run come after it, outside the budget"]
+
+
+def test_ensemble_members_share_the_budget(monkeypatch):
+    """One rule for networks trained one after the other (task_parts.member_budget): the first counts from the
+    fit's start, each gets an equal share of what is left when it starts; a share spent before a member is said by
+    its name. Fake clock (seconds), no timing."""
+    from types import SimpleNamespace
+
+    now = [3.0]
+    monkeypatch.setattr(task_parts.time, "perf_counter", lambda: now[0])
+    task = SimpleNamespace(config=SimpleNamespace(max_seconds=30.0), history={})
+    assert task_parts.member_budget(task, 0.0, 0, 3) == (0.0, 12.0, 9.0)     # 3 s of preparation + 27 / 3
+    now[0] = 12.0
+    assert task_parts.member_budget(task, 0.0, 1, 3) == (12.0, 9.0, 9.0)     # 18 s left, two members
+    now[0] = 31.0                                                            # member 2 overran its share
+    with pytest.warns(UserWarning, match=r"spent by the ensemble's members before it; the ensemble's member 3 of 3's "
+                                         r"training is cut short: it trains one optimizer step"):
+        assert task_parts.member_budget(task, 0.0, 2, 3) == (31.0, -1.0, 1e-3)
+    assert task.history["budget"]["skipped"] == ["the ensemble's member 3 of 3's training"]
+
+
+def test_classify_seeds_split_the_budget_not_one_step_for_all_but_the_first(monkeypatch):
+    """``classify train --seeds 3 --max-seconds S``: member 1 took the whole budget, members 2 and 3 trained one
+    optimizer step each (averaged into the predictions), said as 'the data's preparation took S s' twice. Now each
+    member has its share and is named when its share is spent."""
+    from test_budget_s27_B import CLASSIFY_FAST, _texts
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    monkeypatch.setattr(task_parts, "budget_spent", lambda start, max_seconds: max_seconds is not None)
+    cfg = TextClassifierConfig(**{**CLASSIFY_FAST, "epochs": 2, "seeds": 3, "max_seconds": 1e6})
+    with pytest.warns(UserWarning, match="the ensemble's member 3 of 3's training is cut short"):
+        clf = TextClassifier(cfg).fit(*_texts(), baselines=False)
+    assert clf.history["budget"]["skipped"] == [f"the ensemble's member {j} of 3's training" for j in (1, 2, 3)]

@@ -50,7 +50,7 @@ from rnnkit.tasks.classify_adversarial import adversarial_loss
 from rnnkit.tasks.classify_data import check_training_classes, warn_conflicting_labels, warn_label_spellings
 from rnnkit.tasks.classify_unknown import warn_no_token
 from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's texts encoded once (the service, CLI)
-from rnnkit.tasks.classify_seeds import seed_ensemble, seed_summary
+from rnnkit.tasks.classify_seeds import SEED_STRIDE, seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
 from rnnkit.tasks.classify_refit import check_refit_fit, refit_network
@@ -58,7 +58,7 @@ from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snaps
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.classify_wide import WideNgrams, wide_order
 from rnnkit.tasks.classify_mix import choose_mix, choose_weights, in_budget, note_cuts, simplex_weights
-from rnnkit.tasks.task_parts import (combination_in_budget, network_budget, not_learned, record_budget_notes,
+from rnnkit.tasks.task_parts import (combination_in_budget, member_budget, not_learned, record_budget_notes,
                                      warn_one_class)
 from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_texts, classification_metrics, item_at, masked_pool, run_file, run_vocab,
@@ -292,9 +292,10 @@ class TextClassifier(ClassifierTask):
                                       max_seconds=budget_left(t0, c.max_seconds))
             snaps = [EpochWeights(c.snapshots)] if c.snapshots > 1 else []
             avg = centred_epochs(c.epoch_average, self.units, len(ids), c.snapshots)   # classify_avg
+            j, k = (0, 1) if data else ((seed - c.seed) // SEED_STRIDE, c.seeds)     # its share of the budget
             self._train(lambda e: self._batches(xs, ys, True, seed + e), n_batches, loss_fn, seed=seed,
                         val_score=None if data else val_score, val_name="accuracy", callbacks=cbs + snaps + avg,
-                        max_seconds=network_budget(self, t0), epochs=epochs or c.epochs)
+                        max_seconds=member_budget(self, t0, j, k)[2], epochs=epochs or c.epochs)
             if snaps:
                 self.net, self.history["snapshot_epochs"] = snaps[0].ensemble(self.net, self.history["best_epoch"])
             if avg:

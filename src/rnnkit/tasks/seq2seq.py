@@ -62,7 +62,7 @@ from rnnkit.tasks.common import (
     task_layer, unseen_report,
 )
 from rnnkit.tasks.runs import added_field
-from rnnkit.tasks.task_parts import network_budget
+from rnnkit.tasks.task_parts import member_budget
 from rnnkit.tasks.seq2seq_pointer import WordPointer
 from rnnkit.tasks.seq2seq_mbr import mbr_select
 from rnnkit.tasks.seq2seq_search import beam_search, beam_search_nbest, greedy_search
@@ -411,11 +411,7 @@ class Translator(Task):
         from rnnkit.tasks.seq2seq_average import LastEpochs, keep_better
 
         c = self.config
-        now = time.perf_counter()
-        start = t0 if j == 0 else now             # the first member's budget counts the vocabularies and encoding
-        span = None if c.max_seconds is None else (now - start) + (t0 + c.max_seconds - now) / (n - j)  # < 0: spent
-        left = network_budget(self, start, span, **({} if n == 1 else {"who": f"the ensemble's member {j + 1} of {n}"}),
-                              **({"by": "the ensemble's members before it"} if j else {}))    # said, 1 step
+        start, span, left = member_budget(self, t0, j, n)     # its share of the budget; one spent before it: said
         per_epoch = math.ceil(len(lengths) / c.batch_size)
         schedule = [] if c.model == "char" else [WarmupCosine(c.epochs * per_epoch, warmup=c.warmup, start=start,
                                                               deadline_seconds=None if span is None else max(span, left))]

@@ -20,7 +20,7 @@ from rnnkit.training.callbacks import Callback
 
 __all__ = ["check_baselines", "WallClock", "start_config", "task_repr", "check_config_kept", "not_learned",
            "not_learned_advice", "not_learned_message", "warn_one_class", "combination_in_budget", "budget_spent",
-           "note_budget_skip", "fit_baselines", "network_budget", "record_budget_notes"]
+           "note_budget_skip", "fit_baselines", "network_budget", "member_budget", "record_budget_notes"]
 
 
 def check_baselines(baselines: Any) -> bool | dict[str, Any]:
@@ -231,6 +231,22 @@ def network_budget(task: Any, start: float, share: float | None = None, who: str
             why = f"the data's preparation took {time.perf_counter() - start:.1f} s; {why}"
         note_budget_skip(task, f"{who}'s training is", why, stacklevel=3, by=by, done="cut short")
     return left
+
+
+def member_budget(task: Any, t0: float, j: int, n: int) -> tuple[float, float | None, float | None]:
+    """``(start, share, left)`` for network ``j`` of ``n`` trained one after the other under the one budget
+    ``max_seconds`` of a fit begun at ``t0`` (an ensemble: translate's ``ensemble``, the classifier's ``seeds``):
+    the first counts from ``t0`` (the preparation is its), each gets an equal share of what is left when it starts
+    (``share`` < 0 once the members before it overran), ``left`` from :func:`network_budget`, which says a share
+    spent before the member trains. ``classify train --seeds 3 --max-seconds 60`` gave member 1 the whole budget and
+    the others one optimizer step each, averaged into the predictions, said as 'the data's preparation took 61 s'."""
+    budget_left(t0, task.config.max_seconds)   # the process's one-off optimizer import paid first, not in a share
+    now = time.perf_counter()
+    start = t0 if j == 0 else now
+    share = None if task.config.max_seconds is None else (now - start) + (t0 + task.config.max_seconds - now) / (n - j)
+    said = ({} if n == 1 else {"who": f"the ensemble's member {j + 1} of {n}"}) | \
+        ({"by": "the ensemble's members before it"} if j else {})
+    return start, share, network_budget(task, start, share, **said)
 
 
 def combination_in_budget(task: Any, start: float, classes: int) -> bool:

@@ -47,26 +47,26 @@ def _once(fragment: str) -> str | None:
     return None
 
 
-def _typed_once(line: str, start: int, end: int, once: str, spans: list[tuple[int, int]]) -> bool:
+def _typed_once(line: str, start: int, end: int, once: str, inside: set[int]) -> bool:
     """Whether the fragment ``line[start:end]``, reading ``once`` decoded once, is text typed once: ``once`` a
     letter or digit of no Latin alphabet (or of IPA: ``É»`` is ``ɻ``; German ``Groß…``: ``ß…`` is NKo's digit
     five) and the fragment glued to an ASCII letter, directly or through Latin letters in no fragment (the ``ä``
-    of ``Gefäß…``; ``spans``: the line's fragments). ``ÄÖÜß“``, no ASCII letter in the word, is still counted."""
+    of ``Gefäß…``; ``inside``: the positions of the line's fragments). ``ÄÖÜß“``, no ASCII letter in the word, is still counted."""
     if unicodedata.category(once)[0] not in "LN":
         return False
     if unicodedata.name(once, "").startswith("LATIN") and not 0x250 <= ord(once) <= 0x2FF:
         return False
-    return _glued(line, start - 1, -1, spans) or _glued(line, end, 1, spans)
+    return _glued(line, start - 1, -1, inside) or _glued(line, end, 1, inside)
 
 
-def _glued(line: str, k: int, step: int, spans: list[tuple[int, int]]) -> bool:
+def _glued(line: str, k: int, step: int, inside: set[int]) -> bool:
     """Whether ``line[k]``, then on by ``step``, reaches an ASCII letter (or a letter :func:`_typed_letter` calls
     typed once) through Latin letters that are part of no fragment."""
     while 0 <= k < len(line):
         c = line[k]
         if _typed_letter(c):
             return True
-        if not (c.isalpha() and unicodedata.name(c, "").startswith("LATIN")) or any(a <= k < b for a, b in spans):
+        if not (c.isalpha() and unicodedata.name(c, "").startswith("LATIN")) or k in inside:
             return False
         k += step
     return False
@@ -89,10 +89,10 @@ def twice_encoded_lines(text: str) -> tuple[int, int, str, str]:
         return (0, 0, "", "")
     for number, line in enumerate(text.split("\n"), 1):
         found = list(_TWICE.finditer(line))
-        spans = [m.span() for m in found]
-        for m in found:
+        inside = {k for m in found for k in range(*m.span())}   # a set: a list of spans scanned at each letter
+        for m in found:   # walked made a long line quadratic (96,000 'Groß…' words on one line: 109 s)
             once = _once(m.group())
-            if once is not None and not _typed_once(line, m.start(), m.end(), once, spans):
+            if once is not None and not _typed_once(line, m.start(), m.end(), once, inside):
                 count += 1
                 first = first if first[0] else (number, m.group(), once)
                 break

@@ -34,3 +34,46 @@ def test_a_series_value_in_digits_of_another_script_is_refused_not_read(tmp_path
                   + "".join(",".join(r[1:]) + ":" + r[0] + "\n" for r in rows), encoding="utf-8")
     code, _, err = run_cli(["tsc", "train", "--ts", str(ts), "--out", str(tmp_path / "run2"), *FAST], capsys)
     assert code == 1 and "line 9" in err and repr(digits) in err and "write ASCII digits 0-9" in err, err
+
+
+def _panel(text_at: tuple[str, int] | None = None):
+    import pandas as pd
+
+    rows = []
+    for sid in ("a", "b"):
+        times = pd.date_range("2020-01-01", periods=30, freq="MS")
+        for i, t in enumerate(times):
+            rows.append({"id": sid, "t": t.strftime("%Y-%m-%d"), "y": f"{10 + (i % 12) + (sid == 'b'):.1f}",
+                         "temp": f"{i % 7:.1f}"})
+    frame = pd.DataFrame(rows)
+    if text_at is not None:
+        sid, i = text_at
+        frame.loc[(frame["id"] == sid).to_numpy().nonzero()[0][i], "y"] = "oops"
+    return frame
+
+
+def test_a_text_cell_in_one_series_is_blamed_on_its_own_series_and_cell():
+    # at 9a58fdf pandas read 'y' as text in every series and series 'a' (checked first) was blamed with one of its
+    # good values: "--target 'y' in series 'a': ... e.g. '10.0' (str) at ..."; the 'oops' of series b never named
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting.inputs import parse_series
+
+    with pytest.raises(DataError, match=r"target 'y' in series 'b': expected numeric values, got dtype \w+ \(e\.g\. "
+                                        r"'oops' at time 2020-03-01"):
+        parse_series(_panel(("b", 2)), target="y", time_col="t", id_col="id")
+
+
+def test_a_text_cell_of_a_future_covariate_is_blamed_on_its_own_series_and_cell():
+    import pandas as pd
+
+    from rnnkit.errors import DataError
+    from rnnkit.tasks.forecasting import Forecaster
+
+    frame = _panel()
+    frame["y"], frame["temp"] = frame["y"].astype(float), frame["temp"].astype(float)
+    f = Forecaster("gru", horizon=2, lookback=6, epochs=1, hidden_size=4).fit(frame, target="y", time_col="t", id_col="id",
+                                                    future_covariates=["temp"])
+    future = pd.DataFrame({"id": ["a", "a", "b", "b"], "t": ["2022-07-01", "2022-08-01"] * 2,
+                           "temp": ["1.0", "2.0", "3.0", "\u0661\u0662\u0663"]})
+    with pytest.raises(DataError, match=r"future_covariates: column 'temp' in series 'b': .*'\u0661\u0662\u0663'"):
+        f.predict(future_covariates=future)

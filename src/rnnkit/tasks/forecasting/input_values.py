@@ -10,7 +10,7 @@ import re
 import warnings
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from rnnkit.data.series import parse_dates
 from rnnkit.data.timeseries.frequency import clock_change_hint
 from rnnkit.errors import DataError
 
-__all__ = ["number_text_hint", "MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
+__all__ = ["text_cells_first", "number_text_hint", "MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
            "panel_notes", "MOSTLY_FILLED", "warn_mostly_filled", "LONE_VALUE", "warn_lone_value"]
 
 _NOTES: ContextVar[list | None] = ContextVar("rnnkit_series_notes", default=None)
@@ -119,6 +119,19 @@ def time_label(t: Any) -> str:
     if isinstance(t, pd.Timestamp):
         return f"time {t:%Y-%m-%d}" if t == t.normalize() else f"time {t.isoformat()}"
     return f"step {t}"
+
+
+def text_cells_first(frames: Iterable[tuple[str, pd.DataFrame]], cols: list[str], what: Callable[[str], str]) -> None:
+    """:func:`numeric_values` of the columns ``cols`` of the series (``(id, frame)``) holding a cell that reads as
+    no number, before any other: one such cell in a CSV makes pandas read the column as text in *every* series, and
+    the series checked first -- all of whose cells were numbers written as text -- was blamed, with one of its good
+    values ("in series 'a' ... e.g. '1.5' (str)") and the cell never named (helper F's fuzzer, session 27).
+    ``what(column)``: the column's kind in the error."""
+    for sid, frame in frames:
+        for c in cols:
+            v = frame[c]
+            if not pd.api.types.is_numeric_dtype(v) and bool((pd.to_numeric(v, errors="coerce").isna() & v.notna()).any()):
+                numeric_values(v.rename(c), what(c), sid)
 
 
 def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:

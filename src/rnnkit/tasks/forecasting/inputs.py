@@ -35,7 +35,7 @@ from rnnkit.tasks.forecasting.id_rules import (check_no_blank_ids, id_differ_by,
                                                warn_zero_padded_ids)
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
-    time_index as _time_index, time_label, series_note, panel_notes, warn_lone_value, warn_mostly_filled
+    time_index as _time_index, time_label, series_note, panel_notes, warn_lone_value, warn_mostly_filled, text_cells_first
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
     plain_rows, row_order_steps, rows_by_id, same_zone, shown_names, update_target
@@ -350,6 +350,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         _check_one_series(df, index, [time_col, *cols], time_name)   # a panel read without id_col
         groups = [(str(target), pd.DataFrame({c: df[c].to_numpy() for c in cols}, index=index))]
     out: dict[str, SeriesData] = {}
+    text_cells_first(groups, cols, lambda c: "target" if c == target else "covariate")    # the bad cell's series named
     for sid, frame in groups:
         for c in cols:
             frame[c] = _numeric(frame[c].rename(c), "target" if c == target else "covariate", sid)
@@ -522,6 +523,7 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
             raise DataError(f"future_covariates: column {args['id_col']!r} not found")
         check_no_blank_ids(df[args["id_col"]], args["id_col"], "future_covariates: ")
     out = []
+    text_cells_first([(f.id, df[id_rows(df, args["id_col"], f.id, "future_covariates")]) for f in fitted if args.get("id_col")], cols, lambda c: "future_covariates: column")
     for f in fitted:
         times = future_index(f.index, f.freq, H)
         sub = df[id_rows(df, args["id_col"], f.id, "future_covariates")] if args.get("id_col") else df

@@ -145,7 +145,7 @@ def test_adam_on_float16_weights_is_refused_before_training(name):
     opt.step()
     assert torch.isinf(p).all()                     # the failure the refusal prevents
     import rnnkit
-    with pytest.raises(ConfigError, match=r"expected float32 or bfloat16 weights .* got float16.*autocast"):
+    with pytest.raises(ConfigError, match=r"expected float32, float64 or bfloat16 weights .* got float16.*autocast"):
         _trainer(rnnkit.LSTM(2, 4).half(), name=name)
 
 

@@ -40,7 +40,7 @@ def _check_weight_precision(cfg: OptimConfig, params: list[Tensor]) -> None:
     if not low:
         return
     if torch.float16 in low and cfg.name in ("adam", "adamw"):
-        raise ConfigError(f"model: expected float32 or bfloat16 weights for optim.name={cfg.name!r}, got float16 "
+        raise ConfigError(f"model: expected float32, float64 or bfloat16 weights for optim.name={cfg.name!r}, got float16 "
                           f"(its eps=1e-8 is 0 in float16 and gradients below 5e-3 square to 0: the first step "
                           f"divides by zero and sets those weights to inf); keep the weights in float32 and run the "
                           f"forward under torch.autocast (bfloat16; float16 also needs torch.amp.GradScaler, in a "

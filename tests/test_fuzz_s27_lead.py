@@ -77,3 +77,17 @@ def test_a_text_cell_of_a_future_covariate_is_blamed_on_its_own_series_and_cell(
                            "temp": ["1.0", "2.0", "3.0", "\u0661\u0662\u0663"]})
     with pytest.raises(DataError, match=r"future_covariates: column 'temp' in series 'b': .*'\u0661\u0662\u0663'"):
         f.predict(future_covariates=future)
+
+
+@pytest.mark.parametrize("other", ["\u200bs2", "s\u00ad2"])    # a zero-width space, a soft hyphen
+def test_tsc_ids_that_differ_by_invisible_characters_are_refused_not_split(tmp_path, capsys, other):
+    # at 9a58fdf only white space was compared: '\u200bs2' on one row made a 1-step series of its own, exit 0
+    import pandas as pd
+
+    rows = [{"id": f"s{i}", "t": t, "v": float((t * (i + 1)) % 5), "class": "ab"[i % 2]} for i in range(6) for t in range(6)]
+    rows[2 * 6 + 5]["id"] = other
+    path = tmp_path / "ids.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    code, _, err = run_cli(["tsc", "train", "--csv", str(path), "--id-col", "id", "--time-col", "t", "--label-col",
+                            "class", "--out", str(tmp_path / "run"), *FAST], capsys)
+    assert code == 1 and "expected ids that differ by more than invisible characters" in err and repr(other) in err, err

@@ -28,6 +28,7 @@ from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, 
                               verified_package_text)
 from rnnkit.data.number_text import field_hint, number_text_hint
 from rnnkit.data.ts_text import given_text
+from rnnkit.data.label_text import differ_by, label_spelling
 from rnnkit._validate import check_bool, check_choice, shared_role, check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -443,10 +444,11 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     if not series:
         raise DataError(f"{name}: expected at least one data row, got only the header")
     spelled: dict[str, str] = {}
-    for sid in series:   # ' a' and 'a' were two series (the ' a' rows a short one of their own), silently
-        if (other := spelled.setdefault(sid.strip(), sid)) != sid:
-            raise DataError(f"{name}: expected ids that differ by more than white space in column {id_col!r}, got "
-                            f"{other!r} and {sid!r} (one series or two? write its id one way)")
+    for sid in series:   # ' a' and 'a' were two series (the ' a' rows a short one of their own), silently; so were
+        # 's2' and '\u200bs2' (a zero-width space: helper F's fuzzer, session 27) and an id composed and decomposed
+        if (other := spelled.setdefault(label_spelling(sid), sid)) != sid:
+            raise DataError(f"{name}: expected ids that differ by more than {differ_by(other, sid, 'them')} in column "
+                            f"{id_col!r}, got {other!r} and {sid!r} (one series or two? write its id one way)")
     for sid, rows_of in series.items():
         rows_of.sort(key=lambda r: r[0])
         if gaps == "error":

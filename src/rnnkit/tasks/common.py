@@ -36,7 +36,7 @@ from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_t
     check_unicode
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
-from rnnkit.tasks.label_text import differ_by as _differ_by, invisible_only, label_spelling
+from rnnkit.data.label_text import differ_by as _differ_by, invisible_only, label_spelling
 from rnnkit.tasks.label_shapes import unordered_labels
 from rnnkit.training.callbacks import MetricLogger
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
@@ -333,7 +333,7 @@ def _encodes(text: str) -> bool:
 
 def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None = None) -> list[str]:
     """The labels as strings; a missing one (``None``, NaN, ``pd.NA``, a string of white space or invisible characters
-    alone: :func:`~rnnkit.tasks.label_text.invisible_only`) or one holding a NUL is a
+    alone: :func:`~rnnkit.data.label_text.invisible_only`) or one holding a NUL is a
     DataError naming its position instead of becoming a class called "None" or "nan", and so are two labels of
     different types that read as one (``0`` and ``"0"``: one class, silently). ``places``: where each label
     was in the file read, for the messages (:func:`item_at`).
@@ -373,7 +373,7 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
 def one_spelling_per_label(texts: Sequence[str], what: str, place=None) -> None:
     """A DataError for two labels that differ only by spaces around them ('pos' and 'pos '), by Unicode
     composition (NFC 'café' and NFD 'cafe' + U+0301, one text on screen) or by invisible characters ('pos' and
-    'pos' + U+200B, :mod:`rnnkit.tasks.label_text`): two classes, silently, where a CSV column (whose labels are
+    'pos' + U+200B, :mod:`rnnkit.data.label_text`): two classes, silently, where a CSV column (whose labels are
     stripped when read) gave one. ``place(i)`` names where label ``i`` is (default ``what[i]``)."""
     place = place or (lambda i: f"{what}[{i}]")
     first: dict[str, tuple[str, int]] = {}

@@ -5,7 +5,7 @@ alone, as a missing id, which a fit, an update and the future covariates refuse.
 with ``''`` or ``'  '`` in its id column took it as a series named so: the same data, two answers by the two
 paths. Such ids are a :class:`~rnnkit.errors.DataError` by both now, naming the column and the first row. So is an
 id of invisible or control characters alone (a zero-width space, a byte-order mark, bidirectional marks, a soft
-hyphen, BEL: :func:`rnnkit.tasks.label_text.invisible_only`, the rule of labels and tokens), which shows as no id
+hyphen, BEL: :func:`rnnkit.data.label_text.invisible_only`, the rule of labels and tokens), which shows as no id
 at all: before session 21 a fit on the frame or on the CSV file (whose reader keeps such a cell) took it as a series
 named so, a row of ``forecast.csv`` whose id reads as empty. That rule is a hand list; an id is also blank when
 every character is one Unicode says a renderer shows as nothing (``Default_Ignorable_Code_Point`` of
@@ -38,7 +38,7 @@ import regex
 from rnnkit.data.text import _one_spelling_per_number   # '1' and '1.0': the labels' rule, refused
 from rnnkit.errors import DataError
 from rnnkit.tasks.classify_data import _WHOLE, _clashes   # the labels' rule for '01' and '1' (warn_zero_padded)
-from rnnkit.tasks.label_text import differ_by, invisible_only, label_spelling
+from rnnkit.data.label_text import differ_by, invisible_only, label_spelling
 
 __all__ = ["check_no_blank_ids", "warn_unused_ids", "blank_id", "id_spelling", "id_differ_by", "warn_zero_padded_ids"]
 
@@ -65,7 +65,7 @@ _IGNORED_NAMED = "default-ignorable characters (fillers, variation selectors, ta
 
 
 def id_spelling(text: str) -> str:
-    """An id as it reads on screen: :func:`~rnnkit.tasks.label_text.label_spelling` of ``text`` without the
+    """An id as it reads on screen: :func:`~rnnkit.data.label_text.label_spelling` of ``text`` without the
     default-ignorable characters it leaves ('a' and 'a' + U+3164 HANGUL FILLER, or 'a' + VARIATION SELECTOR-16, were
     two series both shown as 'a'); ids of one spelling and two strings are refused (``inputs._check_id_types``).
     An emoji tag sequence (a subdivision flag) keeps its tags: England's and Scotland's flags are two ids.
@@ -77,7 +77,7 @@ def id_spelling(text: str) -> str:
 
 
 def id_differ_by(a: str, b: str) -> str:
-    """What two ids of one :func:`id_spelling` differ by, for a message (:func:`~rnnkit.tasks.label_text.differ_by`
+    """What two ids of one :func:`id_spelling` differ by, for a message (:func:`~rnnkit.data.label_text.differ_by`
     where the label rule already finds them one label)."""
     return differ_by(a, b) if label_spelling(a) == label_spelling(b) else _IGNORED_NAMED
 

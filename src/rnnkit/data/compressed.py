@@ -14,13 +14,10 @@ import zlib
 from pathlib import Path
 
 from rnnkit._io import is_stream
+from rnnkit.data.not_utf8 import GZIP as _GZIP, OTHER_PACKINGS as _OTHERS    # the magic numbers, one table
 from rnnkit.errors import DataError
 
 __all__ = ["csv_text"]
-
-_GZIP = b"\x1f\x8b"
-_OTHERS = ((b"PK\x03\x04", "a zip archive", "unzip it"), (b"BZh", "bzip2 data", "bunzip2 it"),   # BZh + level + 1AY&SY
-           (b"\xfd7zXZ\x00", "xz data", "unxz it"), (b"\x28\xb5\x2f\xfd", "zstd data", "unzstd it"))
 
 
 def csv_text(path: str | Path, what: str) -> str:

@@ -18,14 +18,33 @@ import re
 
 from rnnkit.data.encoding import legacy_hint
 
-__all__ = ["not_utf8_hint"]
+__all__ = ["not_utf8_hint", "compressed_hint", "GZIP", "OTHER_PACKINGS"]
 
 _SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")     # U+D800-U+DFFF in UTF-8's three-byte form
 _JAVA_NUL = b"\xc0\x80"
 
 
+#: the first bytes of gzip, and of the compressed formats no reader unpacks (kind, what to do): data/compressed.py's
+GZIP = b"\x1f\x8b"
+OTHER_PACKINGS = ((b"PK\x03\x04", "a zip archive", "unzip it"), (b"BZh", "bzip2 data", "bunzip2 it"),   # BZh + level
+                  (b"\xfd7zXZ\x00", "xz data", "unxz it"), (b"\x28\xb5\x2f\xfd", "zstd data", "unzstd it"))
+
+
+def compressed_hint(data: bytes) -> str | None:
+    """The hint after "got invalid byte ..." when ``data`` begins as compressed data does (gzip, zip, bzip2, xz,
+    zstd), else ``None``: a gzip file given to classify, tsc, tag, translate or generate was "invalid byte 0x8b at line
+    1" (generate: "Windows-1252 or Latin-1 text?"), where only forecast's reader (:func:`csv_text`) reads gzip
+    (helper F's fuzzer, session 27)."""
+    for magic, kind, fix in ((GZIP, "gzip-compressed data", "gunzip it"), *OTHER_PACKINGS):
+        if data.startswith(magic) and (magic != b"BZh" or data[3:4].isdigit() and data[4:10] == b"1AY&SY"):
+            return f" ({kind}: {fix} first)"
+    return None
+
+
 def not_utf8_hint(data: bytes, start: int) -> str:
     """The parenthesised hint after "got invalid byte ... at line N": ``data``'s first invalid byte is at ``start``."""
+    if (packed := compressed_hint(data)) is not None:
+        return packed
     if _SURROGATE.match(data, start):
         return (f" (CESU-8 or Java modified UTF-8: bytes {' '.join(f'0x{b:02x}' for b in data[start:start + 3])} "
                 "encode a UTF-16 surrogate, half of a character beyond U+FFFF such as an emoji; save it as UTF-8 -- "

@@ -105,3 +105,19 @@ def test_a_gzip_file_to_a_reader_that_reads_text_is_named_gzip(tmp_path, capsys,
     path.write_bytes(gzip.compress(b"text,label\nhello there,a\nbye now,b\n" * 20))
     code, _, err = run_cli([a.format(p=path) for a in argv] + ["--out", str(tmp_path / "run")], capsys)
     assert code == 1 and "(gzip-compressed data: gunzip it first)" in err and "Windows-1252" not in err, err
+
+
+@pytest.mark.parametrize("bad", [None, [], -1, "word"])
+def test_a_linear_baselines_saved_char_mode_is_checked_on_load(bad):
+    # at 9a58fdf an edited baseline.json char_mode (digests made again) loaded, and classify predict ended in
+    # scikit-learn's untyped "ValueError: None is not a valid tokenization scheme/analyzer", no file named
+    from rnnkit.errors import CheckpointError
+    from rnnkit.tasks.classify_linear import TfidfLogReg
+    from rnnkit.tasks.runs import restoring
+
+    texts, labels = ["good film", "bad film", "great fun", "awful mess"] * 5, ["p", "n", "p", "n"] * 5
+    tensors, meta = TfidfLogReg("words", True, C=1.0, features="word+char").fit(texts, labels).state()
+    assert TfidfLogReg.from_state((tensors, meta)).predict(["good fun"]) is not None   # the saved state loads
+    with pytest.raises(CheckpointError, match=r"char_mode: expected 'char' or 'char_wb' for features"):
+        with restoring("runs/x"):
+            TfidfLogReg.from_state((tensors, {**meta, "char_mode": bad}))

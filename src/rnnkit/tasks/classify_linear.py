@@ -340,6 +340,9 @@ class TfidfLogReg:
         tensors, meta = state
         self = cls(meta["tokenizer"], meta["lowercase"], meta["C"], meta.get("features", "word"), meta.get("Cs"))
         self.char_mode = meta.get("char_mode")
+        if self.char_mode not in ((None, "char", "char_wb") if self.features == "word" else ("char", "char_wb")):
+            raise ValueError(f"{self.kind} char_mode: expected 'char' or 'char_wb' for features {self.features!r}, "
+                             f"got {self.char_mode!r}")   # scikit-learn's untyped error at predict (F's fuzzer)
         self.vocabulary = {k: int(v) for k, v in meta["vocabulary"].items()}
         self.classes = list(meta["classes"])
         self.idf, self.coef, self.intercept = (tensors[k].numpy() for k in ("idf", "coef", "intercept"))

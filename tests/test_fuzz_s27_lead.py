@@ -121,3 +121,22 @@ def test_a_linear_baselines_saved_char_mode_is_checked_on_load(bad):
     with pytest.raises(CheckpointError, match=r"char_mode: expected 'char' or 'char_wb' for features"):
         with restoring("runs/x"):
             TfidfLogReg.from_state((tensors, {**meta, "char_mode": bad}))
+
+
+def test_a_megabyte_field_gives_an_error_line_that_names_it_shortly(tmp_path, capsys):
+    # at 9a58fdf the reader quoted the whole 1 MiB cell: one stderr line of 1,048,7xx characters (F's fuzzer, 17 cases)
+    path = tmp_path / "a.csv"
+    path.write_text("date,value\n" + "".join(f"2020-01-{i:02d},{i}" + ("x" * 2 ** 20 if i == 4 else "") + "\n"
+                                             for i in range(1, 29)), encoding="utf-8")
+    code, _, err = run_cli(["forecast", "--csv", str(path), "--target", "value", "--time-col", "date", "--horizon", "2",
+                            "--threads", "1", "--no-plot", "--out", str(tmp_path / "run")], capsys)
+    assert code == 1 and len(err) < 1000 and err.count("\n") == 1, len(err)
+    assert "--target 'value'" in err and "(1,048,577 characters) at time 2020-01-04" in err, err
+
+
+def test_a_long_path_in_an_error_keeps_its_file_name():
+    from rnnkit.cli.clip_text import clip_quoted
+
+    path = "/data/" + "deep/" * 60 + "sales_2020.csv"
+    got = clip_quoted(f"--csv: expected a file, got {path!r}")
+    assert got.endswith(f"sales_2020.csv' ({len(path):,} characters)") and len(got) < 200

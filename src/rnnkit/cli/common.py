@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from rnnkit.cli.clip_text import clip_quoted
 from rnnkit._io import check_folder_path, dumps_json, to_jsonable
 from rnnkit._memory import available_memory, human_size as _size
 from rnnkit._paths import expand_user
@@ -407,7 +408,7 @@ def one_line_warnings(command: str) -> Iterator[None]:
     shown: set[str] = set()
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ARG001 - showwarning's
-        text = " ".join(str(message).split())
+        text = clip_quoted(" ".join(str(message).split()))    # a 1 MB field was a 1 MB warning line (session 27)
         text = text[len(command) + 2:] if text.startswith(f"{command}: ") else text   # not 'tsc: warning: tsc: ...'
         if text not in shown:
             shown.add(text)

@@ -310,7 +310,9 @@ def _cut_off() -> bool:
 
 
 def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split()) or type(e).__name__
+    from rnnkit.cli.clip_text import clip_quoted    # a 1 MB field was a 1 MB error line (session 27)
+
+    return clip_quoted(" ".join(str(e).split()) or type(e).__name__)
 
 
 def entry() -> None:

@@ -137,6 +137,8 @@ def test_a_megabyte_field_gives_an_error_line_that_names_it_shortly(tmp_path, ca
 def test_a_long_path_in_an_error_keeps_its_file_name():
     from rnnkit.cli.clip_text import clip_quoted
 
-    path = "/data/" + "deep/" * 60 + "sales_2020.csv"
+    path = "/data/" + "deep/" * 250 + "sales_2020.csv"
     got = clip_quoted(f"--csv: expected a file, got {path!r}")
     assert got.endswith(f"sales_2020.csv' ({len(path):,} characters)") and len(got) < 200
+    prose = "--csv: a column per step melts into it, e.g. pandas' " + "x " * 200 + "df.melt(var_name='time')"
+    assert clip_quoted(prose) == prose      # an apostrophe of prose and a quote: not one long value

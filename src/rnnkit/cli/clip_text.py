@@ -13,8 +13,9 @@ import re
 
 __all__ = ["clip_quoted", "QUOTED_LIMIT"]
 
-#: Longest quoted value kept whole in a message (characters between the quotes).
-QUOTED_LIMIT = 200
+#: Longest quoted value kept whole in a message (characters between the quotes). Large: a message's prose between two
+#: apostrophes ("pandas' ... 'x'") also reads as quoted, and the messages' own prose runs to a few hundred characters.
+QUOTED_LIMIT = 1000
 _END = 60
 _QUOTED = re.compile(r"'([^'\n]{%d,})'|\"([^\"\n]{%d,})\"" % (QUOTED_LIMIT + 1, QUOTED_LIMIT + 1))
 
@@ -23,8 +24,8 @@ def clip_quoted(text: str) -> str:
     """``text`` with every quoted value longer than :data:`QUOTED_LIMIT` characters cut to its first and last 60
     and its length.
 
-    >>> clip_quoted("--csv: expected numbers, got '" + "1" * 150 + "2" * 150 + "' at row 4")
-    "--csv: expected numbers, got '111111111111111111111111111111111111111111111111111111111111...222222222222222222222222222222222222222222222222222222222222' (300 characters) at row 4"
+    >>> clip_quoted("--csv: expected numbers, got '" + "1" * 600 + "2" * 600 + "' at row 4")
+    "--csv: expected numbers, got '111111111111111111111111111111111111111111111111111111111111...222222222222222222222222222222222222222222222222222222222222' (1,200 characters) at row 4"
     >>> clip_quoted("got 'B' and 'B'")
     "got 'B' and 'B'"
     """

@@ -18,6 +18,9 @@ from rnnkit.errors import InputTypeError, ShapeError
 
 __all__ = ["check_lengths", "step_mask", "zero_padding", "flip_sequences", "last_valid"]
 
+#: the unsigned integer dtypes torch has no reductions for (uint8 has them)
+_WIDE_UNSIGNED = (torch.uint16, torch.uint32, torch.uint64)
+
 
 def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: int = 1) -> Tensor | None:
     """Validate ``lengths`` (values in ``[min_len, max_len]``) and return it as an int64 tensor on ``device``
@@ -53,6 +56,11 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: 
                              f"{'a nested tensor' if lengths.is_nested else f'layout {lengths.layout}'}")
     if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
         raise InputTypeError(f"lengths: expected an integer tensor, got dtype {lengths.dtype}")
+    if lengths.dtype in _WIDE_UNSIGNED:     # torch has no min/max for these ('min_all' not implemented for
+        # 'UInt32'), which torch.nn's pack_padded_sequence takes: read through numpy, exactly (a uint64 above
+        # 2**63 is refused as too long, never wrapped negative by a cast to int64)
+        return check_lengths(lengths.detach().cpu().numpy(), batch_size, max_len,
+                             device=lengths.device if device is None else device, min_len=min_len)
     if lengths.dim() != 1 or lengths.shape[0] != batch_size:
         raise ShapeError(
             f"lengths: expected shape ({batch_size},) to match the batch, got {tuple(lengths.shape)}"

@@ -46,7 +46,9 @@ def test_autocast_bf16_matches_float32(cell, kw, engine):
     g32 = _grads(layer)
     layer.zero_grad()
     out16, st16 = _run(layer, x, lengths=lengths)
-    assert out16.dtype == BF16
+    # torch.nn.GRU on CPU keeps the input's dtype under autocast (session 28); the other cells compute in bf16
+    want = torch.float32 if cell == "gru" else BF16
+    assert out16.dtype == want
     (out16.float().square().mean()).backward()
     for name, p in layer.named_parameters():
         assert p.grad is not None and p.grad.dtype == torch.float32, name
@@ -55,14 +57,14 @@ def test_autocast_bf16_matches_float32(cell, kw, engine):
     assert (out16.float() - out32).abs().max() < 0.05
     # feeding the bf16 state back under autocast works and continues the sequence
     state = st16 if isinstance(st16, tuple) else (st16,)
-    assert all(s.dtype == BF16 for s in state)
+    assert all(s.dtype == want for s in state)
     out_next, _ = _run(layer, x[:3], st16)
     ref_next, _ = layer(x[:3], st32)
     assert (out_next.float() - ref_next).abs().max() < 0.1
 
 
 @pytest.mark.parametrize("with_lengths", [False, True], ids=["full", "lengths"])
-@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("kind", ["LSTM", "RNN"])   # GRU: tests/test_layers_s28_A.py (torch keeps float32)
 def test_native_cpu_autocast_is_torch_kernel_on_bf16_copies(kind, with_lengths):
     """On CPU, engine "native" under autocast runs torch's own kernel on bf16 copies of the input, state
     and weights -- whichever kernel torch picks for bf16 tensors on this CPU (oneDNN where it has

@@ -19,7 +19,7 @@ from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["allocate", "check_factory", "check_dense", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
-           "restore_layout", "autocast_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths",
+           "restore_layout", "autocast_dtype", "takes_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths",
            "records_graph", "refuse_inference_tensor"]
 
 
@@ -62,11 +62,25 @@ def check_factory(device: Any, dtype: Any) -> dict[str, Any]:
 
 
 def autocast_dtype(ref: Tensor) -> torch.dtype | None:
-    """The autocast dtype when autocast is on for ``ref``'s device type and ``ref`` is floating, else None."""
+    """The autocast dtype when autocast is on for ``ref``'s device type and autocast casts ``ref`` (floating,
+    not float64: autocast leaves float64 as it is, so a float64 torch.nn.LSTM computes in float64 under it; an
+    rnnkit layer computed in bfloat16, silently, before session 28), else None."""
     dev = ref.device.type
-    if not ref.is_floating_point() or dev not in ("cpu", "cuda") or not torch.is_autocast_enabled(dev):
+    if not ref.is_floating_point() or ref.dtype == torch.float64 or dev not in ("cpu", "cuda") \
+            or not torch.is_autocast_enabled(dev):
         return None
     return torch.get_autocast_dtype(dev)
+
+
+def takes_dtype(given: torch.dtype, own: torch.dtype, ref: Tensor) -> bool:
+    """Whether a tensor of dtype ``given`` (an input or a state) may meet weights of dtype ``own`` in a call on
+    ``ref``'s device: the same dtype, or under autocast any dtype autocast casts to its own (torch.nn.LSTM takes
+    a bfloat16 input -- a Linear's output under autocast -- with float32 weights, and float32 state with it)."""
+    if given == own:
+        return True
+    cast = autocast_dtype(ref)
+    eligible = (torch.float16, torch.bfloat16, torch.float32)
+    return cast is not None and given in eligible and own in eligible
 
 
 def check_dense(name: str, t: Tensor) -> None:
@@ -107,7 +121,7 @@ def check_state_tensor(label: str, s: Tensor, expected: tuple[int, ...], ref: Te
         raise ShapeError(f"{label}: expected shape {expected}, got {tuple(s.shape)}")
     if s.device != ref.device:
         raise InputTypeError(f"{label}: expected a tensor on {ref.device} (the input's), got {s.device}")
-    if s.dtype != ref.dtype and s.dtype != autocast_dtype(ref):
+    if not takes_dtype(s.dtype, ref.dtype, ref):
         raise InputTypeError(f"{label}: expected dtype {ref.dtype}, got {s.dtype}")
     return s if batched else s.unsqueeze(1)
 
@@ -122,7 +136,7 @@ def check_features(x: Tensor, name: str, input_size: int, dtype: torch.dtype, de
         raise ConfigError(f"layer: expected weights in a dtype the layers compute in (torch.float16, torch.bfloat16, "
                           f"torch.float32 or torch.float64), got {dtype}; convert the layer, e.g. "
                           "layer.to(torch.bfloat16)")
-    if x.dtype != dtype:
+    if not takes_dtype(x.dtype, dtype, x):
         raise InputTypeError(f"{name}: expected dtype {dtype} (the layer's), got {x.dtype}; convert explicitly")
     if device is not None and x.device != device:
         raise InputTypeError(f"{name}: expected a tensor on {device} (the layer's weights'), got {x.device}; move it "

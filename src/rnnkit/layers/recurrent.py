@@ -271,6 +271,12 @@ class RecurrentLayer(StackedLayer):
         state0 = self._check_state(state, x.shape[1], batched, x)
         cast = autocast_dtype(x)
         engine = self._pick_engine(x, *state0)
+        if cast is not None and x.device.type == "cpu" and getattr(self.cell, "base", self.cell).name == "gru":
+            # torch's CPU autocast casts no GRU op but the matmuls: torch.nn.GRU computes its state -- and
+            # returns its outputs -- in the state's dtype (zeros in the input's dtype when none is given: float32
+            # for a float32 input; rnnkit returned bfloat16 before session 28). Native: torch's own call under
+            # autocast, so the result is torch.nn.GRU's exactly; the hand engines compute in that dtype.
+            cast = None if engine == "native" else state0[0].dtype
         if cast is not None and (engine != "native" or x.device.type == "cpu"):
             # Under autocast the hand engines run wholly in the autocast dtype (inputs, states and a
             # differentiable copy of every parameter), with autocast off inside: the backward of a

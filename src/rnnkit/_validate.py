@@ -144,6 +144,18 @@ def is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, _NOT_NUMBERS)
 
 
+def is_finite_real(value: Any) -> bool:
+    """Whether ``value`` is a real number (:func:`is_real`) a float holds: not NaN, not an infinity, and not an int
+    past float range (``10**400``: ``math.isfinite`` raised a bare OverflowError, 'int too large to convert to
+    float', from the checks that called it)."""
+    if not is_real(value):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def is_bool(value: Any) -> bool:
     """Whether ``value`` is a bool: Python's or numpy's (``np.True_``), never ``0``/``1`` or ``"False"``. Store
     ``bool(value)``: ``np.True_ is True`` is false and json.dumps refuses it."""
@@ -260,8 +272,9 @@ def check_number(name: str, value: Any, lo: float | None = None, hi: float | Non
     kind = "an int" if integer else "a number"
     if not (is_int(value) if integer else is_real(value)):
         raise InputTypeError(f"{name}: expected {kind}{' or None' if allow_none else ''}, got {_got(value)}")
-    if not integer and not math.isfinite(value):
-        raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+    if not integer and not is_finite_real(value):
+        beyond = " (beyond float range)" if isinstance(value, numbers.Integral) else ""   # an int is never NaN
+        raise ConfigError(f"{name}: expected a finite number, got {short_repr(value)}{beyond}")
     if lo is not None and (value < lo or (lo_open and value == lo)):
         raise ConfigError(f"{name}: expected {kind} {'>' if lo_open else '>='} {lo}, got {value!r}")
     if hi is not None and value > hi:

@@ -6,7 +6,7 @@ import math
 import numbers
 from typing import TYPE_CHECKING, Any
 
-from rnnkit._validate import is_int, is_real, is_bool
+from rnnkit._validate import is_bool, is_finite_real, is_int, is_real, short_repr
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 
 if TYPE_CHECKING:
@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 # torch is imported by the checks of tensors: ``rnnkit hopfield --help`` takes its flags' checks from here.
 
-__all__ = ["NETWORK_SIZE_WHY", "ROBUSTNESS_UNITS_WHY", "check_positive_int", "check_int_at_least", "check_positive_float", "check_fraction", "check_pm1", "check_real",
+__all__ = ["NETWORK_SIZE_WHY", "ROBUSTNESS_UNITS_WHY", "MAX_STEPS", "check_positive_int", "check_int_at_least",
+           "check_positive_float", "check_fraction", "check_max_steps", "check_values_tensor", "check_pm1", "check_real",
            "make_generator"]
 
 
@@ -38,10 +39,25 @@ def check_int_at_least(name: str, value: Any, low: int, why: str) -> int:
 
 
 def check_positive_float(name: str, value: Any) -> float:
-    # numpy floats too (np.float32(1.0) was 'expected a finite number > 0')
-    if not is_real(value) or not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"{name}: expected a finite number > 0, got {value!r}")
+    # numpy floats too (np.float32(1.0) was 'expected a finite number > 0'); an int past float range (beta=10**400)
+    # was math.isfinite's bare OverflowError
+    if not is_finite_real(value) or value <= 0:
+        raise ConfigError(f"{name}: expected a finite number > 0, got {short_repr(value)}")
     return float(value)
+
+
+#: The most sweeps/updates a recall may be asked for: its step counts are int64 tensors (max_steps=10**20 was
+#: torch's bare OverflowError 'int too big to convert' once the patterns were checked).
+MAX_STEPS = 2 ** 63 - 1
+
+
+def check_max_steps(value: Any) -> int:
+    """``max_steps``: a positive int that an int64 step count holds (at most :data:`MAX_STEPS`)."""
+    steps = check_positive_int("max_steps", value)
+    if steps > MAX_STEPS:
+        raise ConfigError(f"max_steps: expected a positive int <= 2**63 - 1 (steps are counted in int64), got "
+                          f"{short_repr(value)}")
+    return steps
 
 
 def check_fraction(name: str, value: Any) -> float:
@@ -54,12 +70,28 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def check_values_tensor(name: str, x: Tensor, values: bool = True) -> Tensor:
+    """``x`` (a tensor) if it is dense and (``values``) holds values: a sparse tensor was torch's bare
+    NotImplementedError ('Could not run aten::ne.Scalar with arguments from the SparseCPU backend') and a meta one
+    its RuntimeError ('Tensor.item() cannot be called on meta tensors'), neither naming the argument. ``values=False``
+    where shapes alone are computed (a meta tensor through the update's arithmetic is a meta result)."""
+    import torch
+
+    if x.layout != torch.strided:
+        raise InputTypeError(f"{name}: expected a dense tensor, got layout {x.layout} (convert explicitly, e.g. "
+                             f"x.to_dense())")
+    if values and x.device.type == "meta":
+        raise InputTypeError(f"{name}: expected a tensor that holds values (on cpu or cuda), got one on meta")
+    return x
+
+
 def _check_matrix(name: str, x: Any, width: int | None, rows: str) -> Tensor:
-    """A 2-D tensor ``(rows, width)`` with at least one row and finite values."""
+    """A 2-D dense tensor ``(rows, width)`` with at least one row and finite values."""
     import torch
 
     if not isinstance(x, torch.Tensor):
         raise InputTypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    check_values_tensor(name, x)
     if x.is_complex():
         raise InputTypeError(f"{name}: expected a real tensor, got dtype {x.dtype}")
     if x.dim() != 2:

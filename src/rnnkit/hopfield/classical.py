@@ -45,7 +45,7 @@ from torch import Tensor
 
 from rnnkit._validate import check_choice
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
-from rnnkit.hopfield._checks import check_pm1, check_positive_int, make_generator
+from rnnkit.hopfield._checks import check_max_steps, check_pm1, check_positive_int, check_values_tensor, make_generator
 from rnnkit.layers.inputs import allocate
 
 __all__ = ["HopfieldNetwork", "RecallResult", "LEARNING_RULES", "RECALL_MODES", "overlap"]
@@ -252,10 +252,14 @@ class HopfieldNetwork:
         if not isinstance(weights, Tensor) or not weights.is_floating_point():
             got = weights.dtype if isinstance(weights, Tensor) else type(weights).__name__
             raise InputTypeError(f"weights: expected a floating-point torch.Tensor, got {got}")
+        check_values_tensor("weights", weights)
         if weights.dim() != 2 or weights.shape[0] != weights.shape[1] or weights.shape[0] == 0:
             raise ShapeError(f"weights: expected a square (N, N) tensor with N >= 1, got {tuple(weights.shape)}")
         if not bool(torch.isfinite(weights).all()):
             raise DataError("weights: expected finite values, got NaN or infinity")
+        if not bool(torch.isfinite(weights.abs().sum())):   # a field W s of inf - inf is NaN, which no flip reads
+            raise DataError(f"weights: expected a sum of |w| within {weights.dtype}'s range (the fields W s and the "
+                            f"energy are such sums), got one past it; scale the weights down")
         net = cls(weights.shape[0], rule, dtype=weights.dtype)
         net.weights = weights.detach().clone()
         return net
@@ -315,7 +319,7 @@ class HopfieldNetwork:
             a :class:`RecallResult` (states, steps, fixed_point, two_cycle, energy per cue).
         """
         check_choice("mode", mode, RECALL_MODES)   # a list was a bare 'unhashable type' TypeError
-        check_positive_int("max_steps", max_steps)
+        check_max_steps(max_steps)
         generator = make_generator(seed)
         s = self._check_states("cues", cues, binarize).clone()
         s, steps, fixed, cycle = RECALL_MODES[mode](self.weights, s, max_steps, generator)

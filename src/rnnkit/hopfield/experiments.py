@@ -33,7 +33,7 @@ from rnnkit._validate import check_choice, first_repeat, is_int, is_real
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.hopfield.defaults import DEFAULT_LOADS, DEFAULT_MODERN_LOADS
 from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
-                                     check_positive_float, check_positive_int, make_generator)
+                                     check_max_steps, check_positive_float, check_positive_int, make_generator)
 from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, overlap
 from rnnkit.hopfield.modern import ModernHopfield
 
@@ -230,7 +230,7 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
     sizes = _check_list("sizes", sizes, _network_size)
     loads = _check_list("loads", loads, check_positive_float, increasing=True)
     rules = _check_choices("rules", rules, list(LEARNING_RULES))
-    check_positive_int("max_steps", max_steps)
+    check_max_steps(max_steps)
     dev, gen, start = _start(seed, device, trials, mode)
     curves: dict[str, dict[str, dict[str, list]]] = {r: {} for r in rules}
     summary: dict[str, dict[str, dict[str, Any]]] = {r: {} for r in rules}
@@ -476,7 +476,7 @@ def modern_capacity_experiment(n_units: int = 100, loads: Sequence[float] = DEFA
     loads = _check_list("loads", loads, check_positive_float, increasing=True)
     check_fraction("cue_noise", cue_noise)
     beta = check_positive_float("beta", beta)
-    check_positive_int("max_steps", max_steps)
+    check_max_steps(max_steps)
     dev, gen, start = _start(seed, device, trials)
     kinds = ("hebbian", "storkey", "modern")
     perfect = {k: [0.0] * len(loads) for k in kinds}

@@ -46,7 +46,8 @@ from torch import Tensor, nn
 from rnnkit._validate import is_real
 from rnnkit.engine.masks import check_lengths, step_mask
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
-from rnnkit.hopfield._checks import check_positive_float, check_positive_int, check_real
+from rnnkit.hopfield._checks import (check_max_steps, check_positive_float, check_positive_int, check_real,
+                                    check_values_tensor)
 from rnnkit.layers.inputs import allocate, autocast_dtype, check_factory
 
 __all__ = ["ModernHopfield", "ModernRecallResult", "HopfieldLayer", "HopfieldPooling", "hopfield_update",
@@ -149,6 +150,7 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
         if not isinstance(t, Tensor) or not t.is_floating_point():
             got = f"dtype {t.dtype}" if isinstance(t, Tensor) else type(t).__name__
             raise InputTypeError(f"{name}: expected a floating-point tensor {layout}, got {got}")
+        check_values_tensor(name, t, values=False)
         if t.dim() < 2:   # a shape, not a type (it was an InputTypeError)
             raise ShapeError(f"{name}: expected a tensor of shape {layout} (at least 2-D), got shape {tuple(t.shape)}")
     if stored.dtype != states.dtype and autocast_dtype(states) is None:   # torch's matmul error came from inside
@@ -290,7 +292,7 @@ class ModernHopfield:
         Queries that have converged are frozen while the others continue (at most ``max_steps``).
         """
         xi = self._check_queries("queries", queries).detach()
-        check_positive_int("max_steps", max_steps)
+        check_max_steps(max_steps)
         if not is_real(tol) or not tol >= 0:
             raise ConfigError(f"tol: expected a number >= 0, got {tol!r}")
         B = xi.shape[0]
@@ -330,6 +332,7 @@ def _check_input(name: str, x: Any, dims: int, last: int, layout: str, dtype: to
         raise InputTypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise InputTypeError(f"{name}: expected a floating-point tensor, got dtype {x.dtype}")
+    check_values_tensor(name, x, values=False)   # a meta input is refused by the device check (the parameters')
     if x.dim() != dims or x.shape[-1] != last:
         raise ShapeError(f"{name}: expected shape {layout} with last size {last}, got {tuple(x.shape)}")
     if dtype is not None and x.dtype != dtype and x.dtype != autocast_dtype(x):

@@ -204,6 +204,10 @@ def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = N
                         f"{[str(n) for n in raw.names]} (rows by id and time, as groupby or set_index([...]) leave "
                         f"them); {_multi_index_fix(raw)}")
     if pd.api.types.is_integer_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        # pandas' Int64 holding <NA>: the missing step became -2**63, refused as 'irregular gaps' of 9.2e18 steps
+        if (gone := np.flatnonzero(np.asarray(pd.isna(raw)))).size:
+            raise DataError(f"{what}: expected a time step on every row, got {gone.size} missing (first in data row "
+                            f"{gone[0] + 1})")
         if (steps := np.asarray(raw)).dtype == np.uint64 and steps.size and steps.max() > np.iinfo(np.int64).max:
             raise DataError(f"{what}: expected integer steps below 2**63, got {int(steps.max())}")
         if date_format is None:

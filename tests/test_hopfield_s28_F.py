@@ -8,7 +8,7 @@ import torch
 from rnnkit._validate import check_number
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.hopfield import HopfieldLayer, HopfieldNetwork, ModernHopfield, hopfield_update
-from rnnkit.hopfield.experiments import capacity_experiment
+from rnnkit.hopfield.experiments import capacity_experiment, modern_capacity_experiment, robustness_experiment
 
 P = torch.tensor([[1.0, -1.0, 1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, -1.0, 1.0, -1.0]])
 X = torch.randn(5, 6, generator=torch.Generator().manual_seed(0))
@@ -105,3 +105,41 @@ def test_weights_whose_fields_overflow_are_refused_and_large_ones_recall_as_at_u
     small, large = (HopfieldNetwork.from_weights(W * s).recall(cues, mode="sync", max_steps=50) for s in (1.0, 1e35))
     assert torch.equal(small.states, large.states) and torch.equal(small.steps, large.steps)
     assert bool(torch.isfinite(large.energy).all())
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: capacity_experiment(sizes=[10], loads=[1e308]),
+     r"^loads: expected loads whose load x N patterns is a finite count, got 1e\+308 at N = 10$"),
+    (lambda: modern_capacity_experiment(n_units=10, loads=[1e308]), r"^loads: expected loads whose load x N"),
+    (lambda: capacity_experiment(sizes=[10], loads=[1e15]),
+     r"^loads: expected sizes whose weights fit in memory, got 1e\+16 patterns of 10 units"),
+])
+def test_a_load_past_float_range_or_memory_is_a_config_error_naming_loads(call, match):
+    # round(1e308 * 10) was the bare OverflowError 'cannot convert float infinity to integer'; 1e16 patterns
+    # torch's untyped allocator RuntimeError
+    with pytest.raises(ConfigError, match=match):
+        call()
+
+
+def test_a_perturb_scale_past_the_weights_range_is_a_config_error_naming_it():
+    # the damaged weights overflowed and from_weights refused them naming 'weights', which the caller never gave
+    with pytest.raises(ConfigError, match=r"^perturb_scale: expected a perturbation whose weights stay within "):
+        robustness_experiment(n_units=10, n_patterns=2, fractions=[0.5], noise_levels=[0.1], perturb_scale=1e308,
+                              trials=1)
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["capacity", "--sizes", "10", "--loads", "1e308"], "--loads"),
+    (["modern", "--n-units", "10", "--loads", "1e308"], "--loads"),
+    (["robustness", "--n-units", "10", "--fractions", "0.5", "--noise-levels", "0.1", "--perturb-scale", "1e308",
+      "--trials", "1"], "--perturb-scale"),
+    (["capacity", "--sizes", "10", "--loads", "0.1", "--max-steps", str(10 ** 20)], "--max-steps"),
+])
+def test_the_cli_names_the_flag_of_a_value_past_range(argv, flag, tmp_path, capsys):
+    # capacity --loads 1e308: OverflowError (exit 1) in the memory check; --perturb-scale 1e308: 'DataError:
+    # weights: ...' (exit 1); --max-steps 1e20: OverflowError (exit 1)
+    from rnnkit.cli.main import main
+
+    assert main(["hopfield", *argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"rnnkit hopfield: error: {flag}: expected "), err

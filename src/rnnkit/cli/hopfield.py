@@ -139,7 +139,8 @@ def _memory_need(args: argparse.Namespace) -> int:
     if args._experiment == "digits":   # the noisy cues of each class and their recall states (64 pixels)
         return 4 * 8 * 64 * len(args.classes) * args.n_cues
     N = max(args.sizes) if args._experiment == "capacity" else args.n_units
-    P = args.n_patterns if args._experiment == "robustness" else int(max(args.loads) * N) + 1
+    # a load past float range (1e308 x N = inf) was int()'s bare OverflowError: counted as 2**62 patterns, refused
+    P = args.n_patterns if args._experiment == "robustness" else int(min(max(args.loads) * N, 2 ** 62)) + 1
     modern = P * P if args._experiment == "modern-capacity" else 0
     return 4 * (4 * N * N + 4 * P * N + modern)
 

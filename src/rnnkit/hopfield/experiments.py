@@ -36,6 +36,7 @@ from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, che
                                      check_max_steps, check_positive_float, check_positive_int, make_generator)
 from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, overlap
 from rnnkit.hopfield.modern import ModernHopfield
+from rnnkit.layers.inputs import allocate
 
 __all__ = [
     "AGS_CRITICAL_LOAD",
@@ -123,7 +124,25 @@ def damage_weights(weights: Tensor, fraction: float, kind: str, generator: torch
         noise = (scale * torch.randn(chosen.numel(), generator=generator)).to(weights.device, weights.dtype)
         W[i, j] += sigma * noise
         W[j, i] = W[i, j]
+        if not bool(torch.isfinite(W.abs().sum())):   # from_weights refused them naming 'weights', not the scale
+            raise ConfigError(f"scale: expected a perturbation whose weights stay within {W.dtype}'s range, "
+                              f"got {scale!r} (x sigma_w {float(sigma):.3g} x N(0, 1) noise leaves it)")
     return W
+
+
+def _stored(load: float, n_units: int) -> int:
+    """``P = max(1, round(load * N))``, the patterns a load stores; a load whose ``P`` is past float range (1e308 at
+    N = 10) is a ConfigError naming ``loads`` (``round(inf)`` was a bare OverflowError)."""
+    if not math.isfinite(load * n_units):
+        raise ConfigError(f"loads: expected loads whose load x N patterns is a finite count, got {load!r} at "
+                          f"N = {n_units}")
+    return max(1, round(load * n_units))
+
+
+def _patterns(P: int, n_units: int, generator: torch.Generator, device: Any) -> Tensor:
+    """:func:`random_patterns` for a load; a P x N that cannot be allocated is a ConfigError naming ``loads``."""
+    return allocate(lambda: random_patterns(P, n_units, generator, device), "loads",
+                    f"{P:.4g} patterns of {n_units} units")
 
 
 def _as_list(name: str, values: Any) -> tuple:
@@ -239,10 +258,10 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
         t_n = time.perf_counter()
         per_rule = {r: {"patterns": [], "perfect": [], "overlap": []} for r in rules}
         for load in loads:
-            P = max(1, round(load * N))
+            P = _stored(load, N)
             acc = {r: [0.0, 0.0] for r in rules}
             for _ in range(trials):
-                X = random_patterns(P, N, gen, dev)                  # the same patterns for every rule
+                X = _patterns(P, N, gen, dev)                        # the same patterns for every rule
                 order_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
                 for r in rules:
                     net = HopfieldNetwork(N, r).store(X)
@@ -326,7 +345,12 @@ def robustness_experiment(n_units: int = 200, n_patterns: int = 10, rule: str = 
         net = HopfieldNetwork(n_units, rule).store(X)
         for idx, f in enumerate(fractions):
             for key, kind in (("zeroed", "zero"), ("perturbed", "perturb")):
-                damaged = HopfieldNetwork.from_weights(damage_weights(net.weights, f, kind, gen, perturb_scale), rule)
+                try:
+                    damaged = HopfieldNetwork.from_weights(damage_weights(net.weights, f, kind, gen, perturb_scale), rule)
+                except ConfigError as e:   # damage_weights names its own argument: scale
+                    if not str(e).startswith("scale:"):
+                        raise
+                    raise ConfigError(f"perturb_{e}") from None
                 record(key, idx, damaged, X, flip_bits(X, cue_noise, gen))
         for idx, q in enumerate(noise_levels):
             record("cue_noise", idx, net, X, flip_bits(X, q, gen))
@@ -483,10 +507,10 @@ def modern_capacity_experiment(n_units: int = 100, loads: Sequence[float] = DEFA
     ovl = {k: [0.0] * len(loads) for k in kinds}
     patterns = []
     for idx, load in enumerate(loads):
-        P = max(1, round(load * n_units))
+        P = _stored(load, n_units)
         patterns.append(P)
         for _ in range(trials):
-            X = random_patterns(P, n_units, gen, dev)
+            X = _patterns(P, n_units, gen, dev)
             cues = flip_bits(X, cue_noise, gen)
             order_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
             finals = {r: HopfieldNetwork(n_units, r).store(X).recall(cues, max_steps=max_steps, seed=order_seed).states

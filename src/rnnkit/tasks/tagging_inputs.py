@@ -19,13 +19,15 @@ import re
 import unicodedata
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from rnnkit._validate import check_no_nul, check_tag_spaces, check_unicode
 from rnnkit.data.vocab import _INVISIBLE_SEPARATORS, INVISIBLE_ONLY, literal_tokens
 from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_label_kinds, check_labels, item_at, missing_hint, one_spelling_per_label
 from rnnkit.tasks.label_shapes import unordered_labels
 
-__all__ = ["word_keys", "check_sentences", "check_tags", "check_trainable_tags", "warn_swapped_columns", "warn_pieces"]
+__all__ = ["word_keys", "in_order", "check_sentences", "check_tags", "check_trainable_tags", "warn_swapped_columns", "warn_pieces"]
 
 
 def word_keys(sent: list[str]) -> list[str]:
@@ -34,18 +36,36 @@ def word_keys(sent: list[str]) -> list[str]:
     return literal_tokens([t.casefold() for t in sent])
 
 
+def in_order(values: Any) -> Any:
+    """A 1-D numpy array or pandas Series as the list of its values in their order (a Series' ``[i]`` reads its
+    index: positions name the items in errors, as for the classifier's texts); anything else as given.
+
+    >>> import pandas as pd
+    >>> in_order(np.array(["Anna", "lebt"])), in_order(pd.Series([["a"], ["b"]], index=[7, 3]))
+    (['Anna', 'lebt'], [['a'], ['b']])
+    """
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        return values.tolist()                  # np.str_ -> str; an object array of token lists -> those lists
+    if type(values).__name__ == "Series" and getattr(values, "ndim", None) == 1:
+        return list(values)
+    return values
+
+
 def check_sentences(sents: Any, what: str = "sentences", places: Sequence[str] | None = None) -> list[list[str]]:
     """The sentences as lists of tokens as read (:func:`_as_read`: NFC, no bidi marks): non-empty strings with
     something besides white space, none around them, valid Unicode and no NUL (the shared rule,
     :func:`~rnnkit._validate.check_no_nul`: a CoNLL file holding one is refused; through the API the NUL became a
     character the network learned) -- else a typed error naming the token (``sentences[3][1]``, and where its
-    sentence was read: ``places``)."""
+    sentence was read: ``places``). The sentences and each sentence's tokens may be a list, a tuple, a 1-D numpy
+    array or a pandas Series (a frame's column of token lists, ``df["tokens"]``), read in order (:func:`in_order`)."""
+    sents = in_order(sents)
     if not isinstance(sents, (list, tuple)):
         raise InputTypeError(f"{what}: expected a list of token lists, got {type(sents).__name__}")
     if not sents:
         raise DataError(f"{what}: expected at least one sentence, got none")
     out = []
     for i, s in enumerate(sents):
+        s = in_order(s)
         if isinstance(s, str) or not isinstance(s, (list, tuple)):
             raise InputTypeError(f"{item_at(what, i, places)}: expected a list of tokens, got {type(s).__name__}")
         if not s:
@@ -101,12 +121,16 @@ def check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
                places: Sequence[str] | None = None) -> list[list[str]]:
     """One tag per token of every sentence, as strings; a missing tag (None, NaN, blank) or one holding a NUL is a
     DataError naming it (``tags[3][1]``, and where its sentence was read: ``places``; the labels' rule,
-    :func:`~rnnkit.tasks.common.check_labels`)."""
-    if isinstance(tags, str) or not isinstance(tags, Sequence) or len(tags) != len(sents):
-        got = len(tags) if isinstance(tags, Sequence) and not isinstance(tags, str) else type(tags).__name__
-        raise DataError(f"{what}: expected one tag list per sentence ({len(sents)}), got {got}")
+    :func:`~rnnkit.tasks.common.check_labels`). ``tags`` and each sentence's tags are read as the sentences are
+    (:func:`in_order`)."""
+    tags = in_order(tags)
+    if isinstance(tags, str) or not isinstance(tags, Sequence):   # a Series or generator was 'got Series' as a count
+        raise InputTypeError(f"{what}: expected a list of tag lists (one per sentence), got {type(tags).__name__}")
+    if len(tags) != len(sents):
+        raise DataError(f"{what}: expected one tag list per sentence ({len(sents)}), got {len(tags)}")
     # a sentence's tags as a dict / set / frame reach check_labels as given, which refuses them (list() read a
     # dict's keys and a set in hash order, silently)
+    tags = [in_order(t) for t in tags]
     raw = [list(t) if isinstance(t, Iterable) and not isinstance(t, (str, bytes)) and not unordered_labels(t) else t
            for t in tags]
     out = [check_labels(t, f"{what}[{i}]", None if places is None or isinstance(t, str) else [places[i]] * len(t))

@@ -41,13 +41,12 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from rnnkit.tasks.classify_config import AVERAGES
 from rnnkit.tasks.classify_snapshot import EpochWeights
 from rnnkit.tasks.seq2seq_average import LastEpochs
 
 __all__ = ["CentredEpochs", "centred_epochs", "AVERAGES", "AVERAGE_EPOCHS", "AVERAGE_MIN_FIT", "WORD_UNITS"]
 
-#: The classifier's ``epoch_average`` settings (:func:`centred_epochs`).
-AVERAGES = ("off", "on", "auto")
 #: How many epochs, centred on the early-stopping best, ``epoch_average`` averages.
 AVERAGE_EPOCHS = 3
 #: ``epoch_average="auto"`` averages only where the network's fit part has at least this many texts: the

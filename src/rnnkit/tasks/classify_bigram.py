@@ -31,10 +31,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from rnnkit.tasks.classify_config import BIGRAM_MODES
+
 __all__ = ["BigramEmbedding", "bigram_table", "PROBES", "BIGRAM_MODES"]
 
-#: How the bigram embedding meets the character embedding: added to it, or concatenated beside it.
-BIGRAM_MODES = ("sum", "concat")
 #: Slots tried for a key (h, h+1, ..., h+PROBES-1 modulo the table size); each is one gather per lookup.
 PROBES = 8
 _MUL = 2654435761      # Knuth's multiplicative constant; character ids stay < 2**31, so no int64 overflow

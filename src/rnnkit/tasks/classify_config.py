@@ -4,19 +4,16 @@ choices it is checked against; the model is :mod:`rnnkit.tasks.classification`."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from rnnkit._validate import plain_fields
+from rnnkit._validate import check_choice, check_number, plain_fields
 from rnnkit.data.vocab import TOKENIZERS
 from rnnkit.errors import ConfigError
-from rnnkit.tasks.classify_avg import AVERAGES
-from rnnkit.tasks.classify_bigram import BIGRAM_MODES
-from rnnkit.tasks.classify_refit import check_refit_config
-from rnnkit.tasks.classify_wide import WIDE_MODES
-from rnnkit.tasks.common import CELLS, POOLINGS, check_choice, check_number, check_training
+from rnnkit.tasks.config_checks import CELLS, POOLINGS, check_training
 from rnnkit.tasks.runs import added_field
 
 __all__ = ["TextClassifierConfig", "MODELS", "UNITS", "CLASSIFY_POOLINGS", "EMBEDDINGS", "TABLE_UNITS", "MIN_KNOWN",
-           "BIGRAM_AUTO", "MIX_STEP"]
+           "BIGRAM_AUTO", "MIX_STEP", "AVERAGES", "BIGRAM_MODES", "WIDE_MODES", "check_refit_config"]
 
 MODELS = ("rnn", "feedforward")
 UNITS = TOKENIZERS + ("bpe", "segmented", "auto")
@@ -42,6 +39,26 @@ HAN_MAJORITY = 0.5
 #: Step of the combination's weights: every (network, TF-IDF + LR, NB + LR) weighting on this grid that
 #: sums to 1 is tried on the validation split (66 of them with step 0.1).
 MIX_STEP = 0.1
+# The settings' choices live here, not in the torch modules that act on them, so that the config (and every
+# ``rnnkit classify ... --help``, whose flags are built from it) loads no torch; those modules import them back.
+#: The classifier's ``epoch_average`` settings (:func:`rnnkit.tasks.classify_avg.centred_epochs`).
+AVERAGES = ("off", "on", "auto")
+#: How the bigram embedding meets the character embedding: added to it, or concatenated beside it.
+BIGRAM_MODES = ("sum", "concat")
+#: The classifier's ``wide`` settings: no wide branch, or one beside the recurrent network.
+WIDE_MODES = ("off", "on")
+
+
+def check_refit_config(cfg: Any) -> None:
+    """Refuse ``refit`` with settings whose network is not one fit's best epoch (see
+    :mod:`rnnkit.tasks.classify_refit`)."""
+    if not cfg.refit:
+        return
+    for name, value, plain in (("snapshots", cfg.snapshots, 1), ("seeds", cfg.seeds, 1),
+                               ("epoch_average", cfg.epoch_average, "off")):
+        if value != plain:
+            raise ConfigError(f"refit: expected False with {name}={value!r} (the refit trains one network for the "
+                              f"best epoch count; {name} builds the network from several), got True")
 
 
 @dataclass(frozen=True)

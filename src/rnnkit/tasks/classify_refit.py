@@ -45,23 +45,13 @@ from typing import Any, Callable
 
 from rnnkit.data.batching import TruncationWarning
 from rnnkit.errors import ConfigError
+from rnnkit.tasks.classify_config import check_refit_config  # noqa: F401 - its home before session 28
 from rnnkit.tasks.common import budget_left
 
 __all__ = ["check_refit_config", "check_refit_fit", "refit_network"]
 
 #: A refit needs at least this many seconds of the budget left to start.
 MIN_SECONDS = 1.0
-
-
-def check_refit_config(cfg: Any) -> None:
-    """Refuse ``refit`` with settings whose network is not one fit's best epoch (see the module docstring)."""
-    if not cfg.refit:
-        return
-    for name, value, plain in (("snapshots", cfg.snapshots, 1), ("seeds", cfg.seeds, 1),
-                               ("epoch_average", cfg.epoch_average, "off")):
-        if value != plain:
-            raise ConfigError(f"refit: expected False with {name}={value!r} (the refit trains one network for the "
-                              f"best epoch count; {name} builds the network from several), got True")
 
 
 def check_refit_fit(clf: Any, val: tuple | None) -> None:

@@ -34,11 +34,10 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit.errors import ConfigError
+from rnnkit.tasks.classify_config import WIDE_MODES
 
 __all__ = ["WideNgrams", "wide_order", "WIDE_MODES", "WIDE_BUCKETS", "WIDE_SCALE"]
 
-#: The classifier's ``wide`` settings: no wide branch, or one beside the recurrent network.
-WIDE_MODES = ("off", "on")
 #: Hashed rows of the n-grams longer than one token (unigrams have their own row per vocabulary id).
 WIDE_BUCKETS = 2 ** 18
 #: The wide branch's logits = WIDE_SCALE x the mean of its rows: its step under Adam, relative to the network's.

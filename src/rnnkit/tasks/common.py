@@ -32,11 +32,12 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit.data.text import _one_spelling_per_number, exact_number
-from rnnkit._validate import SEED_END, check_bool, check_choice, check_keys_as_text, check_no_nul, check_number, \
+from rnnkit._validate import check_bool, check_choice, check_keys_as_text, check_no_nul, check_number, \
     check_unicode
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.data.label_text import differ_by as _differ_by, invisible_only, label_spelling
+from rnnkit.tasks.config_checks import CELLS, POOLINGS, check_training  # noqa: F401 - re-exported (older imports)
 from rnnkit.tasks.label_shapes import unordered_labels
 from rnnkit.training.callbacks import MetricLogger
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
@@ -55,31 +56,6 @@ __all__ = [
     "save_run", "load_run", "load_weights", "task_config", "RUN_SCHEMA", "config_from_dict", "run_file", "run_vocab",
     "RUN_FILES", "BASELINE_FILES",
 ]
-
-POOLINGS = ("last", "max", "mean")
-#: The recurrent layers the task networks are built from (names of :mod:`rnnkit.layers.registry`).
-CELLS = ("lstm", "gru", "elman")
-
-
-def check_training(cfg: Any, ints: Sequence[str] = (), bools: Sequence[str] = ()) -> None:
-    """The checks every epoch-trained task config shares (``epochs``, ``batch_size``, ``patience``,
-    ``max_len``, ``on_long``, ``dropout``, ``lr``, ``weight_decay``, ``clip``, ``val_fraction``, ``seed``,
-    ``progress``), plus the positive ints ``ints`` and the bools ``bools`` of that config."""
-    from rnnkit.data.batching import ON_LONG
-
-    check_choice("on_long", cfg.on_long, ON_LONG)
-    for name in ("progress", *bools):
-        check_bool(name, getattr(cfg, name))
-    for name in ("epochs", "batch_size", "patience", *ints):
-        check_number(name, getattr(cfg, name), lo=1, integer=True)
-    check_number("max_len", cfg.max_len, lo=1, integer=True, allow_none=True)
-    check_number("dropout", cfg.dropout, lo=0, hi=0.95)
-    check_number("lr", cfg.lr, lo=0, lo_open=True)
-    check_number("weight_decay", cfg.weight_decay, lo=0)
-    check_number("clip", cfg.clip, lo=0)
-    check_number("val_fraction", cfg.val_fraction, lo=0, hi=0.5)
-    check_number("seed", cfg.seed, lo=0, hi=SEED_END - 1, integer=True)   # torch.manual_seed's range
-    check_number("max_seconds", getattr(cfg, "max_seconds", None), lo=0, lo_open=True, allow_none=True)
 
 
 def check_mode_settings(cfg: Any, rules: dict[str, tuple[str, Any]]) -> None:

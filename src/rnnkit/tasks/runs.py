@@ -33,15 +33,16 @@ import re
 from contextlib import contextmanager
 from dataclasses import asdict, field, fields
 from pathlib import Path
-from typing import Any, Callable
-
-from torch import Tensor, nn
+from typing import TYPE_CHECKING, Any, Callable
 
 from rnnkit._io import (DIGESTS_FILE, atomic_write_bytes, check_folder_path, dumps_json, folder_lock, read_json,
                         sha256_bytes, unlisted_files, verify_digests, write_digests)
 from rnnkit._paths import expand_user
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
+
+if TYPE_CHECKING:   # annotations only: the config modules import added_field, so --help loads no torch
+    from torch import Tensor, nn
 
 __all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "BASELINE_FILES", "SECTIONS", "save_run", "load_run", "restoring",
            "check_run_folder", "saved_task", "check_record",

@@ -27,25 +27,23 @@ import math
 import time
 import warnings
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit._validate import plain_fields
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
-    CELLS, SequenceEncoder, accuracy, check_choice, check_items, check_label_spelling,
-    check_number, check_training,
-    entity_prf, item_at, run_vocab, unseen_report,
+    SequenceEncoder, accuracy, check_items, check_label_spelling, entity_prf, item_at, run_vocab, unseen_report,
 )
 from rnnkit.tasks.classify_data import warn_case_only, warn_mixed_kinds
 from rnnkit.tasks.task_parts import network_budget
+from rnnkit.tasks.tagging_config import TaggerConfig
 from rnnkit.tasks.tagging_viterbi import backtrace, bio_decode, bio_rules
 from rnnkit.tasks.tagging_inputs import check_sentences as _check_sentences, check_tags as _check_tags, \
     check_trainable_tags, warn_pieces, word_keys as _word_keys
@@ -181,43 +179,6 @@ def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
     if known is not None:
         out.update(unseen_report(flat_t, known))
     return out
-
-
-@dataclass(frozen=True)
-class TaggerConfig:
-    """Everything that defines a tagger run (saved in the run's config.json)."""
-
-    cell: str = "lstm"
-    word_dim: int = 64
-    char_dim: int = 32
-    char_hidden: int = 32        # per direction of the character BiLSTM (0: no character features)
-    hidden_size: int = 128       # per direction of the sentence BiLSTM
-    num_layers: int = 1
-    dropout: float = 0.3
-    word_dropout: float = 0.1    # share of known words replaced by <unk> while training
-    min_freq: int = 1
-    max_len: int | None = 200    # tokens per sentence; longer: truncate (warning) or error
-    on_long: str = "truncate"
-    max_word_len: int = 30       # characters per word seen by the character BiLSTM (longer words: first 30)
-    epochs: int = 30             # PKU POS (3,000 sentences) found its best epoch at 15-23
-    batch_size: int = 32
-    lr: float = 3e-3             # PKU POS: 0.916 (2e-3, 12 epochs: 0.902, still improving)
-    weight_decay: float = 0.0
-    clip: float = 5.0
-    patience: int = 8            # optimus-ner dev F1 (training part, 3 seeds): 0.344 vs 0.312 with 4 (s12 D1)
-    val_fraction: float = 0.1
-    max_seconds: float | None = None  # wall-clock budget of the fit (vocabularies, encoding, training; every step)
-    seed: int = 0
-    constrained: bool = True     # BIO tag sets: best valid sequence (Viterbi) instead of per-token argmax
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        check_choice("cell", self.cell, CELLS)
-        check_training(self, ints=("word_dim", "char_dim", "hidden_size", "num_layers", "min_freq", "max_word_len"),
-                       bools=("constrained",))
-        check_number("char_hidden", self.char_hidden, lo=0, integer=True)
-        check_number("word_dropout", self.word_dropout, lo=0, hi=0.95)
-        plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
 
 class TaggerNet(nn.Module):

@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from dataclasses import asdict, dataclass, replace
-from types import SimpleNamespace
+from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -38,71 +37,23 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit._validate import plain_fields
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.timeseries.transforms import column_scaler
 from rnnkit.data.vocab import Vocab
-from rnnkit._validate import check_number
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import ClassifierTask, check_baselines
 from rnnkit.tasks.classify_data import warn_missing_marks, warn_mixed_kinds
-from rnnkit.tasks.runs import added_field
 from rnnkit.tasks.task_parts import not_learned, not_learned_advice, not_learned_message  # noqa: F401 (older imports)
 from rnnkit.tasks.common import (
-    CELLS, POOLINGS, SequenceEncoder, accuracy, check_choice, check_labels, check_training, item_at, masked_pool,
-    run_file, run_vocab,
+    SequenceEncoder, accuracy, check_choice, check_labels, item_at, masked_pool, run_file, run_vocab,
 )
+from rnnkit.tasks.tsc_config import TSCConfig
 from rnnkit.tasks.tsc_auto import CHOICES, auto_patch, auto_val_fraction, choose, derived_schedule
 from rnnkit.tasks.tsc_memory import check_1nn_memory, check_1nn_state
 
 __all__ = ["TSCConfig", "TimeSeriesClassifier", "TSCNet", "OneNNEuclidean", "resample", "check_series"]
 
 TASK = "tsc"
-
-
-@dataclass(frozen=True)
-class TSCConfig:
-    """Everything that defines a time-series classifier run (saved in the run's config.json)."""
-
-    model: str = added_field("auto", absent="rnn")   # "auto" (the network, or 1-NN when it validates
-    #                                 better: tsc_auto.choose), "rnn", or "feedforward" (the one-to-one control)
-    cell: str = "lstm"
-    hidden_size: int = 64
-    num_layers: int = 1
-    bidirectional: bool = True
-    pooling: str = "mean"           # "last", "max" or "mean" over the valid steps
-    patch: int | None = added_field(None, absent=1)  # windows of this many steps as one input step (None:
-    #                                 ceil(T / 64) for a recurrent model, 1 for feedforward)
-    dropout: float = 0.1
-    max_len: int | None = None      # steps per series (None: all); longer: truncate (warning) or error. Was
-    #                                 2000 before session 9's review: with the derived patch the recurrence sees
-    #                                 <= 64 steps anyway, and the cap hid the tail of HandOutlines/Rock (2,709/2,844)
-    on_long: str = "truncate"
-    epochs: int | None = added_field(None, absent=60)      # None: >= 1,000 optimizer steps (tsc_auto)
-    batch_size: int | None = added_field(None, absent=32)  # None: min(32, max(4, n // 4))
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    clip: float = 1.0
-    patience: int | None = added_field(None, absent=15)    # None: a quarter of the epochs
-    val_fraction: float = 0.1
-    seed: int = 0
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        check_choice("model", self.model, ("auto", "rnn", "feedforward"))
-        check_choice("cell", self.cell, CELLS)
-        check_choice("pooling", self.pooling, POOLINGS)
-        if self.model == "feedforward" and self.pooling == "last":
-            raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward', got 'last'")
-        derived = ("epochs", "batch_size", "patience", "patch")   # None: derived from the training set
-        for name in derived:   # epochs=0 meaning 'derived' (as the CLI's 0) or 'no training': say which is None
-            try:
-                check_number(name, getattr(self, name), lo=1, integer=True, allow_none=True)
-            except ConfigError as e:
-                raise ConfigError(f"{e} (None: derived from the training set)") from None
-        check_training(SimpleNamespace(**{**asdict(self), **{k: 1 for k in derived}}),
-                       ints=("hidden_size", "num_layers"), bools=("bidirectional",))
-        plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
 
 def check_series(X: Any, what: str = "X", channels: int | None = None, layout: str | None = None,

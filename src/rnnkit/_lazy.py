@@ -34,3 +34,21 @@ def lazy_names(package: str, table: dict[str, tuple[str, str | None]], namespace
         return sorted(set(namespace) | set(table))
 
     return __getattr__, __dir__
+
+
+class LazyClass:
+    """A class attribute whose value, a class of another module, is imported on first read: a command's task class
+    (``task = LazyClass("rnnkit.tasks.tagging", "SequenceTagger")``) imports torch, which the command's ``--help`` and
+    usage errors do not need.
+
+    >>> class Command:
+    ...     error = LazyClass("rnnkit.errors", "ConfigError")
+    >>> Command.error.__name__, Command().error is Command.error
+    ('ConfigError', True)
+    """
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        return getattr(importlib.import_module(self.module), self.name)

@@ -24,10 +24,11 @@ the wrong line; so is a line holding a TAB, a labelled ``text<TAB>label`` file's
 
 from __future__ import annotations
 
+from rnnkit._lazy import LazyClass
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.cli.recorded_path import check_recordable
-from rnnkit.tasks.classification import TextClassifier
+from rnnkit.tasks.classify_config import TextClassifierConfig
 
 __all__ = ["add_parser", "run", "COMMAND", "Classify", "encoder_memory", "PART"]
 
@@ -63,7 +64,7 @@ SHARED_FLAGS = [  # the recurrent classifier's flags, classify and tsc alike
 
 class Classify(TaskCommand):
     name, help, doc = "classify", "text classification (sentiment, topics, ...)", __doc__
-    task = TextClassifier
+    task = LazyClass("rnnkit.tasks.classification", "TextClassifier")   # torch: imported when a run needs it
     config_flags = [f for f in SHARED_FLAGS if f.name != "pooling"] + [
         Flag("pooling", "last valid state of each direction, a masked max / mean over time, or both (meanmax)",
              ("last", "max", "mean", "meanmax")),
@@ -110,6 +111,9 @@ class Classify(TaskCommand):
     ]
     size_flags = ["--embed-dim", "--hidden-size", "--num-layers", "--batch-size", "--max-len"]
     columns = {"text_col": "text", "label_col": "label"}
+
+    def config_class(self) -> type:
+        return TextClassifierConfig   # the task's own (rnnkit.tasks.classification imports it): no torch for --help
 
     def memory_need(self, args) -> int:
         return encoder_memory(args, args.embed_dim)

@@ -31,18 +31,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from rnnkit._lazy import LazyClass
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand, check_held_out
 from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.errors import ConfigError, DataError
-from rnnkit.tasks.generation import CharLM
+from rnnkit.tasks.generation_config import CharLMConfig
 
 __all__ = ["add_parser", "run", "COMMAND", "Generate"]
 
 
 class Generate(TaskCommand):
     name, help, doc = "generate", "character-level text generation (char LM)", __doc__
-    task = CharLM
+    task = LazyClass("rnnkit.tasks.generation.lm", "CharLM")   # torch: imported when a run needs it
     config_flags = [
         Flag("cell", "recurrent cell", ("lstm", "gru")),
         Flag("units", "what the model reads and predicts: characters, or BPE subword units learned on the "
@@ -75,6 +76,9 @@ class Generate(TaskCommand):
     resume_flags = (*TaskCommand.resume_flags, "val_fraction", "baseline_order")
     extra_actions = {"sample": "generate text after a prompt"}
     predict_input_help = "prompts, one per line ('-' or omitted: stdin); a blank line is an error naming it"
+
+    def config_class(self) -> type:
+        return CharLMConfig   # the task's own (rnnkit.tasks.generation.lm imports it): no torch for --help
 
     def memory_need(self, args) -> int:
         """Estimated training memory from the size flags (characters count as a 256-symbol vocabulary)."""

@@ -22,11 +22,12 @@ input with a tag column. Gold tags never seen in training are scored as errors a
 from __future__ import annotations
 
 
+from rnnkit._lazy import LazyClass
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.errors import DataError
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.cli.recorded_path import check_recordable
-from rnnkit.tasks.tagging import SequenceTagger
+from rnnkit.tasks.tagging_config import TaggerConfig
 
 __all__ = ["add_parser", "run", "COMMAND", "Tag"]
 
@@ -38,7 +39,7 @@ DOCSTART = "-DOCSTART-"    # CoNLL-2003's document marker: read_conll skips it, 
 
 class Tag(TaskCommand):
     name, help, doc = "tag", "sequence tagging (POS, BIO named entities)", __doc__
-    task = SequenceTagger
+    task = LazyClass("rnnkit.tasks.tagging", "SequenceTagger")   # torch: imported when a run needs it
     config_flags = [
         Flag("cell", "recurrent cell of both BiLSTMs", ("lstm", "gru", "elman")),
         Flag("word_dim", "word embedding size"),
@@ -64,6 +65,9 @@ class Tag(TaskCommand):
                   "--max-len"]
     predict_input_help = ("one token a line, a blank line between sentences ('-' or omitted: stdin); a tag column "
                           "is ignored, -DOCSTART- lines and '# ...' comments skipped; a CoNLL-U file gives its FORMs")
+
+    def config_class(self) -> type:
+        return TaggerConfig   # the task's own (rnnkit.tasks.tagging imports it): no torch for --help
 
     def memory_need(self, args) -> int:
         """Estimated training memory from the size flags (vocabularies not known yet: counted as small)."""

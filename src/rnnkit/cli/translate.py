@@ -31,10 +31,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rnnkit._lazy import LazyClass
 from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.cli.recorded_path import check_recordable
-from rnnkit.tasks.seq2seq import Translator
+from rnnkit.tasks.seq2seq_config import Seq2SeqConfig
 
 __all__ = ["add_parser", "run", "COMMAND", "Translate", "refuse_tab_lines", "refuse_header"]
 
@@ -46,7 +47,7 @@ PART = 1024
 
 class Translate(TaskCommand):
     name, help, doc = "translate", "sequence-to-sequence translation (dictionary-aware pointer or char-level)", __doc__
-    task = Translator
+    task = LazyClass("rnnkit.tasks.seq2seq", "Translator")   # torch: imported when a run needs it
     config_flags = [
         Flag("embed_dim", "word or character embedding size (source and target)"),
         Flag("enc_hidden", "hidden units per direction of the encoder"),
@@ -87,6 +88,9 @@ class Translate(TaskCommand):
     size_flags = ["--embed-dim", "--enc-hidden", "--dec-hidden", "--batch-size", "--max-len", "--ensemble"]
     test_fraction = 0.1
     predict_input_help = "one source text a line ('-' or omitted: stdin); a blank line is an error naming it"
+
+    def config_class(self) -> type:
+        return Seq2SeqConfig   # the task's own (rnnkit.tasks.seq2seq imports it): no torch for --help
 
     def memory_need(self, args) -> int:
         """Estimated training memory from the size flags (BiLSTM encoder, LSTM decoder, attention; the

@@ -25,12 +25,13 @@ from __future__ import annotations
 from argparse import Namespace
 
 from rnnkit._io import is_stream
+from rnnkit._lazy import LazyClass
 from rnnkit._validate import first_repeat
 from rnnkit.cli.classify import SHARED_FLAGS, encoder_memory
 from rnnkit.cli.common import UsageError, path_arg
 from rnnkit.cli.driver import Data, Flag, TaskCommand, same_file
 from rnnkit.cli.recorded_path import check_recordable
-from rnnkit.tasks.tsc import TimeSeriesClassifier
+from rnnkit.tasks.tsc_config import TSCConfig
 
 __all__ = ["add_parser", "run", "COMMAND", "TSC"]
 
@@ -187,7 +188,7 @@ RUN_READING = ("missing", "gaps")
 
 class TSC(TaskCommand):
     name, help, doc = "tsc", "time-series classification (UCR/UEA, long CSV)", __doc__
-    task = TimeSeriesClassifier
+    task = LazyClass("rnnkit.tasks.tsc", "TimeSeriesClassifier")   # torch: imported when a run needs it
     config_flags = [f for f in SHARED_FLAGS if f.name not in DERIVED] + [
         Flag("model", "auto: the recurrent network, or 1-NN Euclidean when it is more accurate on the "
              "validation split (both fitted on the same training part; the run reports which and why); rnn: "
@@ -204,6 +205,9 @@ class TSC(TaskCommand):
     columns = {"id_col": "id", "time_col": "time", "label_col": "label", "value_cols": None}
     limit = False
     test_fraction = 0.3
+
+    def config_class(self) -> type:
+        return TSCConfig   # the task's own (rnnkit.tasks.tsc imports it): no torch for --help
 
     def make_config(self, args):
         for name in ("patch", *DERIVED[1:]):   # 0: derived from the training set (None in TSCConfig)

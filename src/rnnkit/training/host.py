@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 import threading
 from typing import Callable, Iterator
 
@@ -68,9 +69,23 @@ class _Turns:
             if self.owner == me:
                 self.depth += 1
                 return False
-            self._wait(lambda: self.owner is None)
+            self._wait(lambda: self._lent_to(me) or self.owner is None, poll=_POLL_S)
             self.owner, self.depth = me, 1
             return True
+
+    def _lent_to(self, me: int) -> bool:
+        """The running fit's turn lent to ``me`` (a fit waiting for it) when that fit's thread waits, with no
+        timeout, for ``me`` to end: its ``loss_fn``, metric, data or a baseline's fit started a fit in another thread
+        and joined it (``Thread.join``, ``Future.result``, an executor's ``with`` block). It waited for ever (the
+        other fit waited for this turn); now the other fit runs whole as in a paused callback (:func:`fit_paused`)
+        and, at its end, gives the turn and the generators back. Exact: a fit waiting with a timeout, or on anything
+        else, is not lent to (its wait ends by itself). Called under ``cond``; False (nothing lent) otherwise."""
+        owner = self.owner
+        if owner is None or not _waits_for(owner, me, sys._current_frames()):
+            return False
+        self.paused.append(_Lent(owner, self.depth))
+        self.owner, self.depth = None, 0
+        return True
 
     def leave(self) -> None:
         with self.cond:
@@ -79,6 +94,9 @@ class _Turns:
             self.depth -= 1
             if self.depth == 0:
                 self.owner = None
+                if self.paused and isinstance(self.paused[-1], _Lent):   # the fit that lent its turn to this one
+                    lent = self.paused.pop()
+                    self.owner, self.depth = lent.owner, lent.depth
                 self.cond.notify_all()
 
     @contextlib.contextmanager
@@ -102,17 +120,67 @@ class _Turns:
                     self.paused.pop()
                     self.owner, self.depth = threading.get_ident(), token[0]
 
-    def _wait(self, ready: Callable[[], bool]) -> None:
-        """``cond.wait`` until ``ready()``; a KeyboardInterrupt meanwhile is raised once the turn is taken (the
-        state stays whole: the fit unwinding it owns its turn)."""
+    def _wait(self, ready: Callable[[], bool], poll: float | None = None) -> None:
+        """``cond.wait`` until ``ready()`` (asked again every ``poll`` seconds too); a KeyboardInterrupt meanwhile is
+        raised once the turn is taken (the state stays whole: the fit unwinding it owns its turn)."""
         interrupted = None
         while not ready():
             try:
-                self.cond.wait()
+                self.cond.wait(poll)
             except BaseException as err:  # noqa: BLE001 - raised again below
                 interrupted = interrupted or err
         if interrupted is not None:
             raise interrupted
+
+
+class _Lent:
+    """A fit's turn lent to the fit its thread waits for (:meth:`_Turns._lent_to`), given back at that one's end."""
+
+    __slots__ = ("owner", "depth")
+
+    def __init__(self, owner: int, depth: int) -> None:
+        self.owner, self.depth = owner, depth
+
+
+#: How often a fit waiting for the turn looks whether the running fit waits for it (:meth:`_Turns._lent_to`).
+_POLL_S = 0.05
+
+
+def _waits_for(waiter: int, target: int, frames: dict) -> bool:
+    """Whether thread ``waiter`` is blocked, with no timeout, until thread ``target`` ends or finishes the
+    executor's work item it runs -- directly or through threads blocked so in turn (``frames``:
+    ``sys._current_frames()``). Reads the waiting call's frame: ``Thread.join`` (an executor's shutdown too) and
+    ``concurrent.futures.Future.result`` (``submit(...).result()``, ``map``)."""
+    from concurrent.futures import _base, thread as pool
+    join, result, run = threading.Thread.join.__code__, _base.Future.result.__code__, pool._WorkItem.run.__code__
+    seen, todo = set(), [waiter]
+    while todo:
+        t = todo.pop()
+        if t in seen:
+            continue
+        seen.add(t)
+        f = frames.get(t)
+        while f is not None and f.f_code is not join and f.f_code is not result:
+            f = f.f_back
+        if f is None or f.f_locals.get("timeout") is not None:
+            continue
+        awaited = f.f_locals.get("self")
+        if f.f_code is join:
+            nxt = [getattr(awaited, "ident", None)]
+        else:   # the threads running that future's work item
+            nxt = [i for i, g in frames.items() if _runs(g, run, awaited)]
+        if target in nxt:
+            return True
+        todo += [i for i in nxt if i is not None]
+    return False
+
+
+def _runs(frame, run, future) -> bool:
+    while frame is not None:
+        if frame.f_code is run and getattr(frame.f_locals.get("self"), "future", None) is future:
+            return True
+        frame = frame.f_back
+    return False
 
 
 _TURNS = [_Turns()]

@@ -293,6 +293,9 @@ def _convert(key: str, action: argparse.Action, value: Any) -> Any:
     if action.nargs in ("*", "+") or isinstance(action.nargs, int):
         if not isinstance(value, list):
             raise UsageError(f"--config: key {key!r}: expected a list, got {value!r}")
+        if action.nargs == "+" and not value:   # the flag takes at least one: `sizes = []` was max()'s bare ValueError
+            flag = max(action.option_strings, key=len, default=key)
+            raise UsageError(f"--config: key {key!r}: expected a list of at least one value (as {flag} takes), got []")
         return [_convert(key, _Scalar(action), v) for v in value]
     if isinstance(value, (list, dict)):
         raise UsageError(f"--config: key {key!r}: expected a single value, got {value!r}")

@@ -9,7 +9,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import rnnkit
-from rnnkit.errors import InputTypeError, ShapeError
+from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 BF16 = torch.bfloat16
 F64 = torch.float64
@@ -156,3 +156,36 @@ def test_autocast_does_not_take_other_dtypes():
             layer(torch.randn(5, 2, 3), (torch.zeros(1, 2, 4, dtype=F64), torch.zeros(1, 2, 4)))
     with pytest.raises(InputTypeError, match="x: expected dtype torch.float32"):     # outside autocast: refused
         layer(torch.randn(5, 2, 3).to(BF16))
+
+
+class _Echo(rnnkit.RecurrentCell):
+    def initial_state(self, batch_size):
+        return torch.zeros(batch_size, 2)
+
+    def forward(self, x_t, state):
+        return x_t, state + x_t
+
+
+@pytest.mark.parametrize("make", [lambda: rnnkit.LSTM(3, 4), lambda: rnnkit.GRU(3, 4, zoneout=0.1),
+                                  lambda: rnnkit.MinGRU(3, 4), lambda: rnnkit.Bidirectional(rnnkit.ElmanRNN(3, 4)),
+                                  lambda: rnnkit.Recurrent(_Echo()),
+                                  lambda: torch.nn.Sequential(torch.nn.Linear(3, 3), rnnkit.LSTM(3, 4))])
+def test_torch_jit_script_is_a_config_error_naming_the_layer(make):
+    """torch.jit.script of a model holding an rnnkit layer raised torch's errors about a line of rnnkit's checks
+    ('NotSupportedError: Don't support conversion in JoinedStr', "ValueError: Unknown type annotation: 'GateMath'")
+    at 9e7b5a7; now a ConfigError naming the layer and the ways out (rnnkit.export, to_torch, torch.compile)."""
+    with pytest.raises(ConfigError, match=r"^layer: expected a module torch.jit.script can compile, got rnnkit \w+ "
+                                          r"\(its time loop and checks are Python\); export it with rnnkit.export"):
+        torch.jit.script(make())
+
+
+def test_jit_script_message_offers_to_torch_only_where_torch_nn_computes_it():
+    with pytest.raises(ConfigError, match=r"put layer.to_torch\(\) \(the torch.nn module computing the same\) in"):
+        torch.jit.script(rnnkit.LSTM(3, 4))
+    with pytest.raises(ConfigError) as e:
+        torch.jit.script(rnnkit.LSTM(3, 4, zoneout=0.1))
+    assert "to_torch" not in str(e.value)
+    layer = rnnkit.LSTM(3, 4)
+    scripted = torch.jit.script(torch.nn.Sequential(layer.to_torch()))   # the way out it names works
+    x = torch.randn(5, 2, 3)
+    assert torch.allclose(scripted(x)[0], layer(x)[0])

@@ -28,7 +28,7 @@ from rnnkit._validate import check_bool, check_choice, check_int, check_rate
 from rnnkit.engine.masks import flip_sequences
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.layers.inputs import allocate, check_factory, check_features, check_sequence_input, check_state_tensor, \
-    refuse_inference_tensor, restore_layout
+    refuse_inference_tensor, refuse_script, restore_layout
 
 __all__ = ["MERGE_MODES", "merge_directions", "run_stack", "StackedLayer", "check_factory"]
 
@@ -110,6 +110,9 @@ class StackedLayer(nn.Module):
             warnings.warn(f"merge={merge!r} combines the two directions; with bidirectional=False it does nothing "
                           "(wrap the layer in rnnkit.Bidirectional(layer, merge=...) to merge two stacks)",
                           stacklevel=4)
+
+    def __prepare_scriptable__(self):
+        refuse_script(self)     # torch.jit.script: a ConfigError naming the layer and what to use instead
 
     # ----------------------------------------------------------------- what a subclass declares
     def _state_sizes(self) -> tuple[int, ...]:

@@ -20,7 +20,7 @@ from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["allocate", "check_factory", "check_dense", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
            "restore_layout", "autocast_dtype", "takes_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths",
-           "records_graph", "refuse_inference_tensor"]
+           "records_graph", "refuse_inference_tensor", "refuse_script"]
 
 
 def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
@@ -92,6 +92,18 @@ def check_dense(name: str, t: Tensor) -> None:
                              f"({name}.to_padded_tensor(0.0)) and pass the lengths")
     if t.layout != torch.strided:           # torch's own error came from inside the engine (a reshape)
         raise InputTypeError(f"{name}: expected a dense tensor, got layout {t.layout}; call {name}.to_dense()")
+
+
+def refuse_script(module: torch.nn.Module) -> None:
+    """``torch.jit.script``'s hook (``__prepare_scriptable__``, which it calls on a module and every submodule before
+    compiling): an rnnkit layer is not TorchScript (its time loop, checks and engines are Python), and torch's own
+    error named a line of rnnkit's checks ("Don't support conversion in JoinedStr", "Unknown type annotation:
+    'GateMath'"), not the layer; a ConfigError saying what to use instead."""
+    alt = ", put layer.to_torch() (the torch.nn module computing the same) in the model you script" if getattr(
+        module, "native_ok", False) else ""
+    raise ConfigError(f"layer: expected a module torch.jit.script can compile, got rnnkit {type(module).__name__} "
+                      f"(its time loop and checks are Python); export it with rnnkit.export (ONNX or torch.export, "
+                      f"docs/deploy.md){alt} or compile it with torch.compile")
 
 
 def records_graph(module: torch.nn.Module, ref: Tensor) -> bool:

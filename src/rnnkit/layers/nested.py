@@ -12,7 +12,7 @@ from rnnkit.cells.base import RecurrentCell
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.engine.scan import scan, tree_leaves, tree_map
 from rnnkit.errors import InputTypeError, ShapeError
-from rnnkit.layers.inputs import accepts_packed
+from rnnkit.layers.inputs import accepts_packed, refuse_script
 from rnnkit.layers.step_hooks import hooked_step
 
 __all__ = ["Recurrent"]
@@ -32,6 +32,9 @@ class Recurrent(nn.Module):
             raise InputTypeError(f"cell: expected an rnnkit.RecurrentCell, got {type(cell).__name__}")
         self.cell = cell
         self.batch_first = check_bool("batch_first", batch_first)
+
+    def __prepare_scriptable__(self):
+        refuse_script(self)     # torch.jit.script: a ConfigError naming the layer and what to use instead
 
     @accepts_packed
     def forward(self, x: Any, state: Any = None, lengths: Any = None):

@@ -31,7 +31,8 @@ Bits per character of a text ``c_0 .. c_{N-1}``: the mean of ``-log2 p(c_t | c_<
 (:class:`NGramCharModel`): an interpolated Witten-Bell character n-gram fitted on the training text
 (order 1 = a unigram smoothed towards uniform).
 
-Modules: :mod:`~rnnkit.tasks.generation.lm` (config, network, :class:`CharLM`),
+Modules: :mod:`~rnnkit.tasks.generation.lm` (network, :class:`CharLM`; the config is in
+:mod:`rnnkit.tasks.generation_config`),
 :mod:`~rnnkit.tasks.generation.data` (splits, stream rounds), :mod:`~rnnkit.tasks.generation.carry` (what a
 round hands the next, for checkpoints), :mod:`~rnnkit.tasks.generation.scoring`
 (bits per character, dynamic evaluation), :mod:`~rnnkit.tasks.generation.ngram` (the baseline).

@@ -225,7 +225,8 @@ def network_budget(task: Any, start: float, share: float | None = None, who: str
     max_seconds = task.config.max_seconds if share is None else share
     left = budget_left(start, max_seconds)
     if budget_spent(start, max_seconds):
-        why = "it trains one optimizer step"
+        why = "it trains one optimizer step, or none where its learning rate follows the budget (a warm-up + cosine " \
+              "schedule timed by it is at 0 then)"
         if by is None:
             by = "the preparation before it (units, vocabularies, encoding)"
             why = f"the data's preparation took {time.perf_counter() - start:.1f} s; {why}"

@@ -267,14 +267,28 @@ class WarmupCosine(Callback):
         if self.start is None:
             self.start = time.perf_counter()
         if trainer.global_step == 0:  # a resumed fit continues with the checkpoint's LR (exact resume)
-            trainer.set_lr(self.lr_at(self.frac(trainer)))
+            self._next_lr(trainer)
 
     def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
         if self.total_steps is not None and step == self.total_steps + 1 and self.min_lr == 0:
             warnings.warn(f"WarmupCosine: the fit ran past total_steps={self.total_steps}: step {step} and every "
                           "later one take a learning rate of min_lr=0 and leave the weights unchanged; set "
                           "total_steps to the steps the fit makes (epochs x batches)", stacklevel=2)
-        trainer.set_lr(self.lr_at(self.frac(trainer)))  # the next step's
+        self._next_lr(trainer)  # the next step's
+
+    def _next_lr(self, trainer) -> None:
+        """Set the next step's LR; once the deadline is spent and that LR is 0 (``min_lr=0``), stop with reason
+        ``"max_seconds"`` instead: the step would leave the weights as they are. A fit whose budget the data's
+        preparation spent (the deadline counted from the task's start) trained its one step at LR 0, and a fit
+        whose deadline passed between the budget's check and this one took one more, each logged as a trained
+        epoch (``lr`` 0.0) that changed nothing."""
+        frac = self.frac(trainer)
+        lr = self.lr_at(frac)
+        if lr == 0.0 and self.deadline_seconds is not None and \
+                time.perf_counter() - self.start >= self.deadline_seconds:
+            trainer.request_stop("max_seconds")
+            return
+        trainer.set_lr(lr)
 
     _SETTINGS = ("total_steps", "deadline_seconds", "warmup", "min_lr", "start_factor")
 

@@ -189,3 +189,27 @@ def test_jit_script_message_offers_to_torch_only_where_torch_nn_computes_it():
     scripted = torch.jit.script(torch.nn.Sequential(layer.to_torch()))   # the way out it names works
     x = torch.randn(5, 2, 3)
     assert torch.allclose(scripted(x)[0], layer(x)[0])
+
+
+@pytest.mark.parametrize("engine", ["native", "bptt", "reference"])
+@pytest.mark.parametrize("given", [None, torch.float32, BF16], ids=["no_state", "f32_state", "bf16_state"])
+def test_projected_lstm_under_cpu_autocast_keeps_torch_nn_dtypes(engine, given):
+    """torch.nn.LSTM(proj_size=...) does not run in oneDNN: under CPU autocast its outputs and h (a projection, a
+    matmul) are bfloat16 and its cell state c stays in the state's dtype (float32 for a float32 input); rnnkit
+    returned c in bfloat16 at 9e7b5a7. Native: torch's own call under autocast, exactly; the hand engines within
+    bf16's rounding."""
+    torch.manual_seed(2)
+    ref = torch.nn.LSTM(3, 5, proj_size=2)
+    layer = rnnkit.from_torch(ref)
+    layer.engine = engine
+    x = torch.randn(6, 3, 3)
+    state = None if given is None else (torch.randn(1, 3, 2).to(given), torch.randn(1, 3, 5).to(given))
+    lengths = torch.tensor([6, 3, 5])
+    with torch.autocast("cpu", dtype=BF16):
+        want = _torch_run(lambda p: ref(p, state), x, lengths)
+        got = layer(x, state, lengths=lengths)
+    c_dtype = torch.float32 if given is None else given
+    for a, b in zip((got[0], *got[1]), (want[0], *want[1])):
+        assert a.dtype == b.dtype
+        assert torch.equal(a, b) if engine == "native" else (a.float() - b.float()).abs().max() < 0.02
+    assert got[0].dtype == got[1][0].dtype == BF16 and got[1][1].dtype == c_dtype

@@ -271,12 +271,7 @@ class RecurrentLayer(StackedLayer):
         state0 = self._check_state(state, x.shape[1], batched, x)
         cast = autocast_dtype(x)
         engine = self._pick_engine(x, *state0)
-        if cast is not None and x.device.type == "cpu" and getattr(self.cell, "base", self.cell).name == "gru":
-            # torch's CPU autocast casts no GRU op but the matmuls: torch.nn.GRU computes its state -- and
-            # returns its outputs -- in the state's dtype (zeros in the input's dtype when none is given: float32
-            # for a float32 input; rnnkit returned bfloat16 before session 28). Native: torch's own call under
-            # autocast, so the result is torch.nn.GRU's exactly; the hand engines compute in that dtype.
-            cast = None if engine == "native" else state0[0].dtype
+        cast, cell_dtype = self._cpu_autocast(cast, engine, x, state0)
         if cast is not None and (engine != "native" or x.device.type == "cpu"):
             # Under autocast the hand engines run wholly in the autocast dtype (inputs, states and a
             # differentiable copy of every parameter), with autocast off inside: the backward of a
@@ -290,7 +285,28 @@ class RecurrentLayer(StackedLayer):
                                            cast, own)
         else:
             out, new_state = self._run(engine, x, state0, lengths, mask, own=own)
+        if cell_dtype is not None:
+            new_state = (new_state[0], new_state[1].to(cell_dtype), *new_state[2:])
         return self._finish(out, new_state, batched)
+
+    def _cpu_autocast(self, cast: torch.dtype | None, engine: str, x: Tensor, state0: tuple[Tensor, ...]):
+        """``(cast, cell_dtype)`` of a call under CPU autocast: torch's CPU autocast casts the matmuls, not the
+        recurrent cells that run outside oneDNN, so torch.nn keeps their state in the state's dtype (zeros in the
+        input's dtype when none is given; rnnkit returned bfloat16 before session 28):
+
+        * a GRU computes -- and returns its outputs and state -- in that dtype (float32 for a float32 input);
+        * an LSTM with ``proj_size`` returns its cell state ``c`` in that dtype, ``h`` (a projection: a matmul)
+          and the outputs in the autocast dtype.
+
+        The native engine then runs torch's own call under autocast (torch.nn's result exactly: ``cast`` None);
+        the hand engines compute in that dtype (GRU) or return ``c`` cast to it (``cell_dtype``)."""
+        if cast is None or x.device.type != "cpu":
+            return cast, None
+        if getattr(self.cell, "base", self.cell).name == "gru":
+            return (None if engine == "native" else state0[0].dtype), None
+        if self.proj_size:
+            return (None, None) if engine == "native" else (cast, state0[1].dtype)
+        return cast, None
 
     def _run(self, engine: str, x: Tensor, state0: tuple[Tensor, ...], lengths: Tensor | None,
              mask: Tensor | None, cast: torch.dtype | None = None, own: Tensor | None = None):

@@ -53,3 +53,53 @@ def test_int64_steps_without_missing_read_as_int64_steps():
                                                    time_col="t", target="y").predict()
     assert a["time"].tolist() == [12, 13, 14]
     pd.testing.assert_frame_equal(a, b)
+
+
+# ------------------------------------------------------------------ a covariate joined one step off the target
+def _joined_one_step_off(n: int = 40):
+    idx = pd.date_range("2020-01-01", periods=n, freq="D")
+    y = pd.Series(np.sin(np.arange(n) / 3) + np.arange(n) * 0.05, index=idx, name="y")
+    x = pd.Series(np.cos(np.arange(n) / 3), index=idx + pd.Timedelta(days=1), name="x")   # a day late
+    return y.to_frame().join(x)          # pandas' left join: x's first row is empty
+
+
+@pytest.mark.parametrize("role", ["past_covariates", "future_covariates"])
+def test_a_covariate_whose_first_values_are_missing_is_warned(role):
+    """A covariate column starting with missing values was filled with its first observed value without a word (the
+    target's first missing values are noted, a covariate's last ones warned): a covariate joined a day off the target
+    left its first row empty, and the column's misalignment went unnoticed. Now a warning names the column, the count
+    and the first observed time."""
+    frame = _joined_one_step_off()
+    f = Forecaster("lstm", horizon=2, epochs=1, windows_per_epoch=16, hidden_size=4, lookback=6)
+    with pytest.warns(UserWarning, match=r"covariate 'x' in series 'y': the first 1 value\(s\) are missing \(before "
+                                         r"time 2020-01-02\); they are filled with its first observed value"):
+        f.fit(frame, target="y", **{role: ["x"]})
+
+
+def test_a_covariate_observed_from_the_first_row_is_not_warned():
+    """Guards what was right: an aligned covariate (a missing value inside it is interpolated, as before) says
+    nothing about its first values."""
+    import warnings
+
+    frame = _joined_one_step_off().dropna()
+    frame.iloc[5, 1] = np.nan
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        Forecaster("lstm", horizon=2, epochs=1, windows_per_epoch=16, hidden_size=4, lookback=6).fit(
+            frame, target="y", past_covariates=["x"])
+    assert not [w for w in seen if "first" in str(w.message)]
+
+
+def test_a_panel_sums_up_the_covariates_first_values_in_one_line():
+    """Several series of a panel each missing a covariate's first value: one line naming the others (the panel's
+    notes, as for the last values)."""
+    frames = []
+    for k in range(5):
+        d = _joined_one_step_off().reset_index(names="time")
+        frames.append(d.assign(id=f"s{k}", y=d.y + k))
+    panel = pd.concat(frames, ignore_index=True)
+    f = Forecaster("lstm", horizon=2, epochs=1, windows_per_epoch=16, hidden_size=4, lookback=6)
+    with pytest.warns(UserWarning) as seen:
+        f.fit(panel, target="y", time_col="time", id_col="id", past_covariates=["x"])
+    first = [str(w.message) for w in seen if "the first 1 value(s) are missing" in str(w.message)]
+    assert len(first) == 1 and "and so for 4 more series" in first[0]

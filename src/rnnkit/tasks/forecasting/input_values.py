@@ -21,7 +21,8 @@ from rnnkit.data.timeseries.frequency import clock_change_hint
 from rnnkit.errors import DataError
 
 __all__ = ["text_cells_first", "number_text_hint", "MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
-           "panel_notes", "MOSTLY_FILLED", "warn_mostly_filled", "LONE_VALUE", "warn_lone_value"]
+           "panel_notes", "MOSTLY_FILLED", "warn_mostly_filled", "LONE_VALUE", "warn_lone_value", "warn_missing_head",
+           "warn_missing_tail"]
 
 _NOTES: ContextVar[list | None] = ContextVar("rnnkit_series_notes", default=None)
 
@@ -58,6 +59,34 @@ def panel_notes(stacklevel: int = 3) -> Iterator[None]:
         others = ", ".join(repr(sid) for sid, _ in items[1:7]) + (" ..." if len(items) > 7 else "")
         warnings.warn(f"{items[0][1]} -- and so for {len(items) - 1} more series (each its own count): {others}",
                       stacklevel=stacklevel)
+
+
+def warn_missing_tail(y_raw: np.ndarray, idx: pd.Index, what: str, stacklevel: int = 3, sid: str = "",
+                      kind: str = "last") -> None:
+    """Warn when ``y_raw`` (indexed by ``idx``, with at least one observed value) ends in missing values,
+    naming ``what`` and the last observed time: they are held at the last observed value and the forecast
+    starts after them as if observed. A warning, not an error: one id short of its last row must not stop a
+    whole panel."""
+    tail = int(np.argmax(np.isfinite(y_raw[::-1])))   # missing values after the last observed one
+    if tail:
+        after = f"after {time_label(idx[len(idx) - tail - 1])}"
+        series_note(kind, sid, f"{what}: the last {tail} value(s) are missing ({after}); they are held at the last "
+                    "observed value and the forecast starts after them as if observed: drop those rows to forecast "
+                    "from the last observed value", stacklevel=stacklevel)
+
+
+def warn_missing_head(y_raw: np.ndarray, idx: pd.Index, what: str, stacklevel: int = 3, sid: str = "",
+                      kind: str = "first") -> None:
+    """Warn when a covariate ``y_raw`` (indexed by ``idx``, with at least one observed value) starts with missing
+    values: they are filled with its first observed value. A target's first missing values are dropped (the series
+    starts at its first observed value, said by a note); a covariate's were filled silently -- a covariate joined one
+    step off the target (``y.to_frame().join(x)`` with ``x`` a day late) left its first row empty, and nothing said
+    the column was out of line (session 28)."""
+    head = int(np.argmax(np.isfinite(y_raw)))   # missing values before the first observed one
+    if head:
+        series_note(kind, sid, f"{what}: the first {head} value(s) are missing (before {time_label(idx[head])}); they "
+                    "are filled with its first observed value: check that the column lines up with the target's times "
+                    "(a join one step off leaves its first row empty), or fill them yourself", stacklevel=stacklevel)
 
 
 #: the share of a series' values that may be interpolated before reading it warns (session 25)

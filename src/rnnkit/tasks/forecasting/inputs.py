@@ -35,7 +35,8 @@ from rnnkit.tasks.forecasting.id_rules import (check_no_blank_ids, id_differ_by,
                                                warn_zero_padded_ids)
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, \
-    time_index as _time_index, time_label, series_note, panel_notes, warn_lone_value, warn_mostly_filled, text_cells_first
+    time_index as _time_index, time_label, series_note, panel_notes, warn_lone_value, warn_mostly_filled, \
+    text_cells_first, warn_missing_head, warn_missing_tail
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
     plain_rows, row_order_steps, rows_by_id, same_zone, shown_names, update_target
@@ -162,6 +163,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
             if not np.isfinite(v).any():
                 raise DataError(f"covariate {c!r} in series {sid!r}: expected some values, got all missing")
             warn_missing_tail(v, idx, f"covariate {c!r} in series {sid!r}", 6, sid, kind=f"last {c}")   # was silent
+            warn_missing_head(v, idx, f"covariate {c!r} in series {sid!r}", 6, sid, kind=f"first {c}")
             raw_cols.append(v)
         raw_arr = np.stack(raw_cols, 1)
         return np.stack([interpolate_missing(v)[0] for v in raw_cols], 1), raw_arr
@@ -404,20 +406,6 @@ def fill_forward(last: float, values: np.ndarray) -> np.ndarray:
     """Interpolate NaNs in ``values`` that follow ``last`` (trailing NaNs keep the last known value)."""
     filled, _ = interpolate_missing(np.concatenate([[last], np.asarray(values, dtype=float)]))
     return filled[1:]
-
-
-def warn_missing_tail(y_raw: np.ndarray, idx: pd.Index, what: str, stacklevel: int = 3, sid: str = "",
-                      kind: str = "last") -> None:
-    """Warn when ``y_raw`` (indexed by ``idx``, with at least one observed value) ends in missing values,
-    naming ``what`` and the last observed time: they are held at the last observed value and the forecast
-    starts after them as if observed. A warning, not an error: one id short of its last row must not stop a
-    whole panel."""
-    tail = int(np.argmax(np.isfinite(y_raw[::-1])))   # missing values after the last observed one
-    if tail:
-        after = f"after {time_label(idx[len(idx) - tail - 1])}"
-        series_note(kind, sid, f"{what}: the last {tail} value(s) are missing ({after}); they are held at the last "
-                    "observed value and the forecast starts after them as if observed: drop those rows to forecast "
-                    "from the last observed value", stacklevel=stacklevel)
 
 
 def continue_series(s: Any, y_new: np.ndarray, times: pd.Index) -> tuple[np.ndarray, np.ndarray, pd.Index]:

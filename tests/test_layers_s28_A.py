@@ -4,6 +4,7 @@ dtypes torch.nn takes and returns under CPU autocast."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -213,3 +214,15 @@ def test_projected_lstm_under_cpu_autocast_keeps_torch_nn_dtypes(engine, given):
         assert a.dtype == b.dtype
         assert torch.equal(a, b) if engine == "native" else (a.float() - b.float()).abs().max() < 0.02
     assert got[0].dtype == got[1][0].dtype == BF16 and got[1][1].dtype == c_dtype
+
+
+def test_a_state_tuple_of_arrays_names_what_it_holds():
+    """A (h, c) pair of numpy arrays (or of the wrong arity) read 'state: expected a tuple of 2 tensors ('h', 'c'),
+    got tuple' at 9e7b5a7 -- the right type named as the wrong one."""
+    layer = rnnkit.LSTM(3, 4)
+    x = torch.randn(5, 2, 3)
+    with pytest.raises(InputTypeError, match=r"^state: expected a tuple of 2 tensors \('h', 'c'\), got a tuple of 2: "
+                                             r"\(ndarray, ndarray\)$"):
+        layer(x, (np.zeros((1, 2, 4), np.float32), np.zeros((1, 2, 4), np.float32)))
+    with pytest.raises(InputTypeError, match=r"got a tuple of 1: \(Tensor\)$"):
+        layer(x, (torch.zeros(1, 2, 4),))

@@ -162,7 +162,11 @@ class StackedLayer(nn.Module):
             raise InputTypeError(f"state: expected a tensor of shape ({LD}, {batch}, {sizes[0]}), got {type(state).__name__}")
         if n > 1 and (not isinstance(state, (tuple, list)) or len(state) != n
                       or not all(isinstance(s, Tensor) for s in state)):
-            raise InputTypeError(f"state: expected a tuple of {n} tensors {names}, got {type(state).__name__}")
+            got = type(state).__name__    # a tuple of arrays read 'got tuple': the kinds inside named
+            if isinstance(state, (tuple, list)):
+                got = f"a {got} of {len(state)}: ({', '.join(type(s).__name__ for s in state[:4])}" \
+                      f"{', ...' if len(state) > 4 else ''})"
+            raise InputTypeError(f"state: expected a tuple of {n} tensors {names}, got {got}")
         parts = (state,) if n == 1 else state
         label = (lambda name: "state") if n == 1 else (lambda name: f"state ({name})")
         checked = tuple(check_state_tensor(label(name), s, (LD, batch, S) if batched else (LD, S), ref, batched)

@@ -103,3 +103,18 @@ def test_a_panel_sums_up_the_covariates_first_values_in_one_line():
         f.fit(panel, target="y", time_col="time", id_col="id", past_covariates=["x"])
     first = [str(w.message) for w in seen if "the first 1 value(s) are missing" in str(w.message)]
     assert len(first) == 1 and "and so for 4 more series" in first[0]
+
+
+# ------------------------------------------------------------------ a RangeIndex with a step of 2
+@pytest.mark.parametrize("start, step", [(0, 2), (100, 5)])
+def test_integer_steps_of_one_stride_are_not_called_irregular(start, step):
+    """A Series on RangeIndex(0, 60, 2) -- every step 2 -- was refused as 'got irregular gaps (steps [2])', though
+    nothing in it is irregular; now 'got steps of 2 throughout', the cause and the fix as before. (Steps of one stride
+    stay refused: resampling to steps of 1 would invent the values between, docs/forecasting.md.)"""
+    s = pd.Series(np.arange(30.0), index=pd.RangeIndex(start, start + 30 * step, step))
+    with pytest.raises(DataError, match=rf"expected consecutive integer steps in series 'series', got steps of {step} "
+                                        rf"throughout; every step is a multiple of {step} .*\(t - {start}\) // {step}"):
+        Forecaster("seasonal_naive", horizon=2).fit(s)
+    gaps = pd.Series(np.arange(4.0), index=pd.Index([0, 2, 4, 7]))          # mixed steps: still 'irregular gaps'
+    with pytest.raises(DataError, match=r"got irregular gaps \(steps \[2, 3\]\)"):
+        Forecaster("seasonal_naive", horizon=2).fit(gaps)

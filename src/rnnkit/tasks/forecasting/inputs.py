@@ -125,8 +125,9 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         if steps.size and not (steps == 1).all():
             hint = integer_steps_hint(np.asarray(idx), steps)
             if hint or not resample:
-                raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got irregular "
-                                f"gaps (steps {sorted(set(steps.tolist()))[:5]}); "
+                kinds = sorted(set(steps.tolist()))     # one step k > 1 throughout (RangeIndex(0, 60, 2)) is regular
+                got = f"steps of {kinds[0]} throughout" if len(kinds) == 1 else f"irregular gaps (steps {kinds[:5]})"
+                raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got {got}; "
                                 + (hint or integer_fill_hint(np.asarray(idx))))
             refuse_sparse_grid(idx, float(int(idx[-1]) - int(idx[0])), "integer", time_name, sid)  # 10**11: 745 GiB
             frame = frame.reindex(pd.RangeIndex(int(idx[0]), int(idx[-1]) + 1))

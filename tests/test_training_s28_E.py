@@ -83,3 +83,48 @@ def test_translate_whose_preparation_spent_the_budget_records_no_epoch_at_lr_0()
         tr = Translator(cfg).fit(src, tgt, baselines=False)
     assert tr.epoch_log == [] and tr.history["stop_reason"] == "max_seconds"
     assert any("or none where its learning rate follows the budget" in str(w.message) for w in seen)
+
+
+# ----------------------------------------------------------------------------- float16 overflow: what to do
+def _overflowing(autocast_dtype=None, weights=torch.float32):
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(8, 64), torch.nn.Linear(64, 1)).to(weights)
+    data = [(torch.randn(16, 8) * 1e3, torch.randn(16, 1) * 1e3) for _ in range(2)]
+
+    def loss_fn(model, batch):
+        x, y = batch[0].to(weights), batch[1]
+        with torch.autocast("cpu", dtype=autocast_dtype or torch.bfloat16, enabled=autocast_dtype is not None):
+            out = model(x)
+        return ((out.float() - y) ** 2).mean() * 1e4
+
+    from rnnkit.training import OptimConfig
+
+    cfg = TrainConfig(epochs=1, quiet=True, optim=OptimConfig("sgd", lr=1e-3))
+    return Trainer(net, loss_fn, config=cfg), data
+
+
+def test_a_float16_autocast_overflow_says_what_to_do():
+    """A forward under torch.autocast(dtype=torch.float16) whose gradients overflow stopped training with
+    'gradient: expected finite values, got NaN/inf' and no word of float16 (the Trainer never sees the autocast
+    inside loss_fn). Fails at 9e7b5a7 (the message names neither bfloat16 nor GradScaler)."""
+    from rnnkit.errors import NonFiniteLossError
+
+    trainer, data = _overflowing(torch.float16)
+    with pytest.raises(NonFiniteLossError, match=r"^gradient: expected finite values.*; the forward \(torch.autocast "
+                                                 r"with dtype=torch.float16.*ran in float16.*bfloat16.*GradScaler"):
+        trainer.fit(data)
+
+
+def test_float16_weights_overflowing_say_so_and_float32_says_nothing_of_float16():
+    from rnnkit.errors import NonFiniteLossError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # 16-bit weights' rounding warning (build_optimizer)
+        trainer, data = _overflowing(weights=torch.float16)
+        with pytest.raises(NonFiniteLossError, match=r"; the model's weights ran in float16.*bfloat16"):
+            trainer.fit(data)
+    net = torch.nn.Linear(2, 1)
+    bad = Trainer(net, lambda m, b: m(b).sum() * float("nan"), config=TrainConfig(epochs=1, quiet=True))
+    with pytest.raises(NonFiniteLossError) as err:
+        bad.fit([torch.ones(1, 2)])
+    assert "float16" not in str(err.value)

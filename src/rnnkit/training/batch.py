@@ -12,8 +12,9 @@ from torch import Tensor
 
 from rnnkit._validate import is_real
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
+from rnnkit.training import distributed as dist
 
-__all__ = ["as_float", "parse_loss", "parse_step", "Accumulator", "FitWarnings"]
+__all__ = ["as_float", "parse_loss", "parse_step", "Accumulator", "FitWarnings", "across_ranks"]
 
 
 def as_float(name: str, v: Any) -> float:
@@ -155,3 +156,14 @@ class FitWarnings:
                        f"every batch at epoch {e + 1}: the row holds no {', '.join(f'{kind}_{k}' for k in gone)} (a "
                        "mean over no weight)")
         return acc.means()
+
+
+def across_ranks(acc: Accumulator) -> Accumulator:
+    """``acc`` with every process's sums and weights added (under DDP; itself otherwise): the epoch's
+    ``train_*`` and ``val_*`` means over all ranks' batches. Before, ``train_*`` metrics other than the loss
+    were rank 0's batches only while ``val_*`` were every rank's."""
+    if not dist.is_distributed():
+        return acc
+    keys = sorted(acc.sums)
+    red = dist.all_reduce_sum([acc.sums[k] for k in keys] + [acc.weights[k] for k in keys])
+    return Accumulator({"sums": dict(zip(keys, red[: len(keys)])), "weights": dict(zip(keys, red[len(keys):]))})

@@ -14,7 +14,7 @@ from torch import Tensor
 from rnnkit.errors import ConfigError, NonFiniteLossError
 from rnnkit.training.config import OptimConfig, ScheduleConfig, TrainConfig
 
-__all__ = ["build_optimizer", "build_scheduler", "make_scheduler", "check_state_finite"]
+__all__ = ["build_optimizer", "build_scheduler", "make_scheduler", "check_state_finite", "with_16bit_advice"]
 
 
 def build_optimizer(cfg: OptimConfig, params: Iterable[Tensor]) -> torch.optim.Optimizer:
@@ -98,3 +98,44 @@ def check_state_finite(optimizer: torch.optim.Optimizer, named: list[tuple[str, 
         f"optimizer state: expected finite values, got NaN/inf in {key!r} of {name!r} after {where} (a gradient "
         f"whose square overflows {t.dtype}, |g| > {math.sqrt(torch.finfo(t.dtype).max):.1e}: that weight would not "
         f"move again; scale the loss down, set clip_norm or lower optim.weight_decay); training stopped; {last_good}")
+
+
+#: What to do about a float16 overflow, said where training stops on a NaN/inf (:func:`with_16bit_advice`).
+FLOAT16_ADVICE = ("ran in float16, whose largest value is 65504 (a larger activation or gradient is inf): run the "
+                  "forward under torch.autocast with dtype=torch.bfloat16 (float32's range), or in float32, or scale "
+                  "the loss with torch.amp.GradScaler (in a loop of your own: the Trainer calls backward unscaled)")
+
+
+def with_16bit_advice(error: BaseException, module: torch.nn.Module, loss: Tensor | None) -> None:
+    """Add to a :class:`~rnnkit.errors.NonFiniteLossError` what to do when the step that made it ran in float16:
+    the model's weights, or the forward of ``loss`` (``torch.autocast(dtype=torch.float16)`` inside a ``loss_fn``,
+    which the Trainer cannot see: read from the autograd graph, whose nodes keep their outputs' dtypes after
+    backward). A float16 overflow stopped training with 'gradient: expected finite values, got NaN/inf', nothing
+    said of the cause. Looked at only on that error: the float32 path pays nothing."""
+    if not isinstance(error, NonFiniteLossError) or len(error.args) != 1 or not isinstance(error.args[0], str):
+        return
+    if any(p.dtype == torch.float16 for p in module.parameters()):
+        what = "the model's weights"
+    elif _float16_graph(loss):
+        what = "the forward (torch.autocast with dtype=torch.float16, or float16 tensors)"
+    else:
+        return
+    error.args = (f"{error.args[0]}; {what} {FLOAT16_ADVICE}",)
+
+
+def _float16_graph(loss: Tensor | None, limit: int = 1_000_000) -> bool:
+    """Whether the autograd graph of ``loss`` holds a float16 result (``Node._input_metadata``: the dtype of the
+    gradient each node takes, its forward output's; torch's private field, so anything else reads as no)."""
+    todo, seen = [getattr(loss, "grad_fn", None)], set()
+    while todo and len(seen) < limit:
+        node = todo.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        try:
+            if any(getattr(m, "dtype", None) == torch.float16 for m in node._input_metadata):
+                return True
+            todo += [f for f, _ in node.next_functions]
+        except (AttributeError, RuntimeError, TypeError):
+            return False
+    return False

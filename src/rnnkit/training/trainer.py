@@ -78,14 +78,15 @@ from rnnkit._validate import is_real
 from rnnkit._io import check_folder_path, to_jsonable
 from rnnkit.errors import ConfigError, DataError, InputTypeError, NonFiniteLossError
 from rnnkit.training import distributed as dist
-from rnnkit.training.batch import Accumulator, FitWarnings, as_float, parse_loss, parse_step, reached_parameters
+from rnnkit.training.batch import (Accumulator, FitWarnings, across_ranks, as_float, parse_loss, parse_step,
+                                   reached_parameters)
 from rnnkit.training import callbacks as cb
 from rnnkit.training.checkpoint import CHECKPOINTS, save_weights, write_digests
 from rnnkit.training.checkpoint import save_checkpoint as _save_checkpoint
 from rnnkit.training.config import TrainConfig, _pos_int
 from rnnkit.training.data import (begin_epoch, detach_state, empty_chunk, empty_part, epoch_length, split_time,
                                   to_device)
-from rnnkit.training.optim import build_optimizer, build_scheduler, check_state_finite
+from rnnkit.training.optim import build_optimizer, build_scheduler, check_state_finite, with_16bit_advice
 from rnnkit.training.host import kept_host_rng
 from rnnkit.training.resume import LIMITS, RESUMABLE_CHANGES, prepare_run_dir, run_dir_lock, trainer_state
 from rnnkit.training.seed import derive_seed, set_rng_state
@@ -352,6 +353,7 @@ class Trainer:
             except BaseException as e:
                 # every callback releases what it holds (files, an open GradFlowRecorder), and the error the caller
                 # catches stays the one that stopped training, not a callback's failure while cleaning up
+                with_16bit_advice(e, self.module, self.__dict__.pop("_loss", None))   # an overflow in float16: what to do
                 for key, err in self.callbacks.call_all("on_exception", self, e):
                     e.add_note(f"while handling it, callback {key}.on_exception raised {type(err).__name__}: {err}")
                 raise
@@ -393,7 +395,7 @@ class Trainer:
                         raise ConfigError(f"val_data: expected an iterable that starts again every evaluation (a list, a "
                                           f"DataLoader), got a one-shot {type(data).__name__} with no batch left")
                     raise ConfigError("val_data: expected at least one batch, got an empty iterable")
-                return self._warnings.means("val", _across_ranks(acc), self.epoch)
+                return self._warnings.means("val", across_ranks(acc), self.epoch)
             finally:
                 self.module.train(was_training)
 
@@ -443,7 +445,7 @@ class Trainer:
 
     def _end_epoch(self, e: int, val_data: Iterable | None, seconds: float) -> None:
         row: dict[str, Any] = {"epoch": e + 1, "step": self.global_step, "lr": self.step_lr}
-        row.update({f"train_{k}": v for k, v in self._warnings.means("train", _across_ranks(self._acc), e).items()})
+        row.update({f"train_{k}": v for k, v in self._warnings.means("train", across_ranks(self._acc), e).items()})
         self._warnings.nonfinite("train", row, e, "from loss_fn's / step_fn's metrics")   # the loss itself is checked
         if val_data is not None:
             t0 = time.perf_counter()
@@ -479,6 +481,7 @@ class Trainer:
                 break
 
     def _update(self, loss: Tensor, metrics: dict[str, float], batch: Any = None) -> None:
+        self._loss = loss   # its graph tells a float16 forward (with_16bit_advice) if training stops on a NaN/inf
         value = local = float(loss.detach())
         if dist.is_distributed():  # every process must stop together: share the loss (a NaN anywhere wins)
             value = dist.all_reduce_sum([value])[0] / dist.world_size()
@@ -522,7 +525,7 @@ class Trainer:
         check_state_finite(self.optimizer, named, self._where(step), self._last_good())
         self.global_step = step
         n = metrics.pop("n", 1.0)
-        self._acc.add(local, metrics, n)      # this rank's batch; the epoch row sums every rank's (_across_ranks)
+        self._acc.add(local, metrics, n)      # this rank's batch; the epoch row sums every rank's (across_ranks)
         self.callbacks.call("on_step_end", self, step, value, metrics)
 
     def _where(self, step: int) -> str:
@@ -538,13 +541,3 @@ class Trainer:
                 raise NonFiniteLossError(f"weights: expected finite values, got NaN/inf in {name!r} after step "
                                          f"{self.global_step}; {consequence}; {self._last_good()}")
 
-
-def _across_ranks(acc: Accumulator) -> Accumulator:
-    """``acc`` with every process's sums and weights added (under DDP; itself otherwise): the epoch's
-    ``train_*`` and ``val_*`` means over all ranks' batches. Before, ``train_*`` metrics other than the loss
-    were rank 0's batches only while ``val_*`` were every rank's."""
-    if not dist.is_distributed():
-        return acc
-    keys = sorted(acc.sums)
-    red = dist.all_reduce_sum([acc.sums[k] for k in keys] + [acc.weights[k] for k in keys])
-    return Accumulator({"sums": dict(zip(keys, red[: len(keys)])), "weights": dict(zip(keys, red[len(keys):]))})

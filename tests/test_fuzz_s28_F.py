@@ -21,3 +21,28 @@ def test_an_empty_list_in_config_for_a_flag_of_one_or_more_values_is_a_usage_err
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"rnnkit {argv[0]}: error: --config: key {key!r}: expected a list of at least one value (as {flag} "
                    f"takes), got []"]
+
+
+@pytest.mark.parametrize("value", [1e308, -1e39])
+def test_a_forget_bias_past_float32_is_refused_before_training(value, tmp_path, capsys):
+    # the config took any finite number; building the model wrote it into a float32 bias: torch's bare
+    # 'RuntimeError: value cannot be converted to type float without overflow' (exit 1), from --config or the flag
+    assert main(["experiment", "adding", f"--forget-bias={value!r}", "--steps", "1", "--hidden-size", "4",
+                 "--length", "5", "--quiet", "--out", str(tmp_path / "out"), "--threads", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"rnnkit experiment: error: --forget-bias: expected a value torch.float32 holds (|x| <= 3.403e+38), "
+                   f"got {value!r}"]
+
+
+def test_init_recurrent_checks_forget_bias_against_the_layers_own_dtype():
+    import torch
+
+    import rnnkit
+    from rnnkit.errors import ConfigError
+    from rnnkit.experiments.models import init_recurrent
+
+    layer = rnnkit.LSTM(2, 4).to(torch.float16)
+    with pytest.raises(ConfigError, match=r"^forget_bias: expected a value torch.float16 holds \(\|x\| <= 6.55e\+04\)"):
+        init_recurrent(layer, forget_bias=1e5)
+    init_recurrent(layer, forget_bias=100.0)
+    assert float(layer.bias_ih_l0[4:8].min()) == 100.0

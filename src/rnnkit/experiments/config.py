@@ -12,7 +12,7 @@ import torch
 
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit._validate import check_seed, plain
-from rnnkit.experiments.models import _spec, check_init, has_keep_gate
+from rnnkit.experiments.models import _forget_bias, _spec, check_init, has_keep_gate
 from rnnkit.experiments.tasks import EXPERIMENTS, LOOKAHEAD
 
 __all__ = ["ExperimentConfig", "resolve_config", "resolve_configs"]
@@ -98,6 +98,7 @@ def resolve_config(experiment: str, **options: Any) -> ExperimentConfig:
     _check_float("clip_norm", cfg.clip_norm, allow_none=True)
     check_init(cfg.init, cfg.cell)
     _check_float("forget_bias", cfg.forget_bias, allow_none=True, positive=False)
+    _forget_bias(cfg.forget_bias)   # within the model's dtype (1e308 failed in torch once the model was built)
     forget_bias = cfg.forget_bias
     if not has_keep_gate(cfg.cell):   # nothing to set: a changed value would be dropped silently
         if forget_bias not in (None, _FORGET_BIAS):

@@ -133,10 +133,16 @@ def check_init(init: str, cell: str | None = None, *, math=None) -> None:
                               f"with {math.num_gates} gates")
 
 
-def _forget_bias(value: Any) -> float | None:
+def _forget_bias(value: Any, dtype: torch.dtype | None = None) -> float | None:
     """``forget_bias`` as a Python float (numpy's too: np.float32(1.0) was 'expected a number'), or None; NaN and
-    infinities are a ConfigError (they were written into the gate's bias and every step's loss was NaN)."""
+    infinities are a ConfigError (they were written into the gate's bias and every step's loss was NaN), and so is a
+    value past ``dtype``'s range (the bias's; default torch's default dtype): 1e308 was torch's bare RuntimeError
+    'value cannot be converted to type float without overflow' once the model was built."""
     value = check_number("forget_bias", value, allow_none=True)
+    top = torch.finfo(dtype or torch.get_default_dtype()).max
+    if value is not None and abs(value) > top:
+        raise ConfigError(f"forget_bias: expected a value {dtype or torch.get_default_dtype()} holds (|x| <= "
+                          f"{top:.4g}), got {value!r}")
     return None if value is None else float(value)
 
 
@@ -144,7 +150,7 @@ def init_recurrent(layer: RecurrentLayer, init: str = "default", *, forget_bias:
                    keep_gate: int | None = None, generator: torch.Generator | None = None) -> None:
     """Re-initialise ``layer``'s recurrent weights in place (see the module docstring). ``keep_gate``:
     the gate block ``forget_bias`` sets (default: the cell's ``keep_gate``)."""
-    forget_bias = _forget_bias(forget_bias)
+    forget_bias = _forget_bias(forget_bias, next((p.dtype for p in layer.parameters()), None))
     if keep_gate is None:
         keep_gate = layer.cell.keep_gate
     check_init(init, math=layer.cell)

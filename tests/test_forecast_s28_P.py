@@ -118,3 +118,25 @@ def test_integer_steps_of_one_stride_are_not_called_irregular(start, step):
     gaps = pd.Series(np.arange(4.0), index=pd.Index([0, 2, 4, 7]))          # mixed steps: still 'irregular gaps'
     with pytest.raises(DataError, match=r"got irregular gaps \(steps \[2, 3\]\)"):
         Forecaster("seasonal_naive", horizon=2).fit(gaps)
+
+
+# ------------------------------------------------------------------ future covariates under other ids
+def test_future_covariates_under_ids_the_fit_never_saw_name_those_ids():
+    """Future covariates whose id column pandas read as floats (1.0, 2.0: an int column with an empty cell) for a
+    model fitted on ids 1, 2: 'expected rows for the next 2 times of series '1' ..., got none for [...]' -- though
+    rows were given, and the ids they were under never named (the unused-ids warning comes after the error). Now
+    the ids the frame holds are named."""
+    n = 30
+    idx = pd.date_range("2020-01-01", periods=n, freq="D")
+    rng = np.random.default_rng(0)
+    d = pd.concat([pd.DataFrame({"id": i, "t": idx, "y": np.arange(n) + 10.0 * i + rng.normal(0, 1, n),
+                                 "x": rng.normal(size=n)}) for i in (1, 2)], ignore_index=True)
+    f = Forecaster("lstm", horizon=2, epochs=1, windows_per_epoch=16, hidden_size=4, lookback=6)
+    f.fit(d, target="y", time_col="t", id_col="id", future_covariates=["x"])
+    times = pd.date_range("2020-01-31", periods=2, freq="D")
+    fut = pd.DataFrame({"id": [1.0, 1.0, 2.0, 2.0], "t": list(times) * 2, "x": 0.5})
+    with pytest.raises(DataError, match=r"got none for \['2020-01-31 00:00:00', '2020-02-01 00:00:00'\] \(no row of id "
+                                        r"'1': 'id' holds \['1.0', '2.0'\]; ids are kept as text\)$"):
+        f.predict(future_covariates=fut)
+    fut["id"] = fut["id"].astype(int)        # the fit's ids: forecast
+    assert f.predict(future_covariates=fut)["id"].tolist() == ["1", "1", "2", "2"]

@@ -522,8 +522,11 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
         sub = sub.set_axis(same_zone(sub.index, times, "future_covariates", f.id, f.freq))
         missing = [str(x) for x in times if x not in sub.index]
         if missing:
-            near = column_hint(f.id, df[args["id_col"]].dropna().astype(str).unique(), "id") if args.get("id_col") \
-                and not len(sub) else ""      # 'Zu\u0308rich' rows for the fitted 'Zürich': 'got none', no word why
+            given = df[args["id_col"]].dropna().astype(str).unique() if args.get("id_col") and not len(sub) else []
+            near = column_hint(f.id, given, "id") if len(given) else ""   # 'Zu\u0308rich' rows for the fitted 'Zürich'
+            if len(given) and not near:   # ids 1.0, 2.0 (an int column pandas read as floats) for the fitted '1', '2'
+                held = f"{[str(g) for g in given[:4]]}{' ...' * (len(given) > 4)}"
+                near = f" (no row of id {f.id!r}: {args['id_col']!r} holds {held}; ids are kept as text)"
             raise DataError(f"future_covariates: expected rows for the next {H} times of series {f.id!r} (the "
                             f"model reads {H} steps' covariates), got none for {missing[:3]}{near}")
         twice = sub.index[sub.index.duplicated() & sub.index.isin(times)]

@@ -81,6 +81,10 @@ def check_series(X: Any, what: str = "X", channels: int | None = None, layout: s
             raise InputTypeError(f"{at}: expected a numpy array (T, C), got {type(x).__name__}")
         if isinstance(x, Tensor):
             x = x.detach().cpu().numpy()
+        if isinstance(x, np.ma.MaskedArray) and np.ma.is_masked(x):   # np.asarray read the values under the mask
+            raise DataError(f"{at}: expected values, got a masked array with {np.ma.count_masked(x)} masked value(s) "
+                            "(numpy.ma): the values under the mask would be read as data; fill them (x.filled(...)) "
+                            "or drop those steps first")
         # real numbers only: complex values would lose their imaginary part, strings ('1.5') and bools
         # be read as numbers, objects fail in numpy -- none is silently converted
         if x.dtype == np.bool_ or not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):

@@ -41,8 +41,11 @@ __all__ = ["LoopOptions", "StepSpec", "BPTTFunction", "forward_step", "backward_
 
 def step_functions(opts: LoopOptions, spec: StepSpec, record: bool, like: Tensor, state_shapes):
     """``(forward, backward)`` step functions without the static arguments: eager partials, or the
-    compiled ones from :mod:`rnnkit.engine.fused` when ``opts.fused``."""
-    if opts.fused:
+    compiled ones from :mod:`rnnkit.engine.fused` when ``opts.fused`` -- but not while ``torch.compile`` traces
+    the layer: the outer compile compiles the step itself, and a compiled step called inside its trace was
+    dynamo's InternalTorchDynamoError ('An intermediate tensor 'w_hh' ... aliases an input or output') once the
+    step had run eagerly (``torch.compile(layer)`` of an ``engine="fused"`` layer; session 28)."""
+    if opts.fused and not torch.compiler.is_compiling():
         return fused.step_functions(spec, record, like, state_shapes)
     return partial(forward_step, spec), partial(backward_step, spec, record)
 

@@ -30,7 +30,7 @@ from rnnkit._staged import stage_bytes
 from rnnkit._validate import check_bool, check_choice, check_int, is_real
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
-from rnnkit.export.feed import checked_feed
+from rnnkit.export.feed import check_described, checked_feed, taken_by_onnx, taken_by_program
 from rnnkit.export.signature import GraphSpec, InputSpec, is_layer, layer_spec, module_spec
 
 __all__ = ["export", "export_spec", "check_export_path", "ExportResult", "ParityError", "FORMATS", "EXAMPLE_SIZE", "CHECK_SIZES",
@@ -177,7 +177,7 @@ def load_runner(path: str | os.PathLike | bytes, format: str):
     if format == "onnx":   # else a missing runtime read as a bad file: "does not load as one (ModuleNotFoundError...)"
         _require_deploy(("onnxruntime",))
     try:
-        return checked_feed(_runner(path if data is None else data, format), inputs)
+        run = _runner(path if data is None else data, format)
     except Exception as e:   # a .pt2 given as "onnx" was onnxruntime's InvalidProtobuf, the reverse a BadZipFile
         if isinstance(path, bytes):
             raise
@@ -185,6 +185,8 @@ def load_runner(path: str | os.PathLike | bytes, format: str):
         raise CheckpointError(f"path: expected {'an ONNX model' if format == 'onnx' else 'a torch.export archive (.pt2)'}"
                               f" (format={format!r}), got {str(path)!r} that does not load as one "
                               f"({type(e).__name__}: {reason})") from None
+    check_described(run.taken, inputs, path)   # the description belongs to this model (not only the sha256 it records)
+    return checked_feed(run, inputs)
 
 
 def _runner(path: str | os.PathLike | bytes, format: str):
@@ -204,13 +206,22 @@ def _runner(path: str | os.PathLike | bytes, format: str):
             # detached as the torch-export runner's no_grad reads it (x.numpy() refused a tensor that requires grad)
             return sess.run(None, {n: t.detach().numpy() for n, t in zip(names, inputs)})
 
+        run.taken = taken_by_onnx(sess)
         return run
-    module = torch.export.load(io.BytesIO(path) if isinstance(path, bytes) else str(path)).module()
+    log = logging.getLogger("torch.export")   # a file that is no archive: torch logged its whole traceback as a warning
+    level = log.level
+    try:
+        log.setLevel(logging.ERROR)
+        program = torch.export.load(io.BytesIO(path) if isinstance(path, bytes) else str(path))
+    finally:
+        log.setLevel(level)
+    module = program.module()
 
     def run_program(*inputs: Tensor) -> list[np.ndarray]:
         with torch.no_grad():
             return [_numpy(t) for t in tree_leaves(module(*inputs))]
 
+    run_program.taken = taken_by_program(program)
     return run_program
 
 

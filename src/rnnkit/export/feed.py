@@ -14,18 +14,58 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
-from rnnkit.errors import DataError, InputTypeError, ShapeError
+from rnnkit.errors import CheckpointError, DataError, InputTypeError, ShapeError
 from rnnkit.export.signature import exact_top
 
-__all__ = ["checked_feed"]
+__all__ = ["checked_feed", "check_described", "taken_by_onnx", "taken_by_program"]
+
+
+def _usable(inputs: Any) -> bool:
+    """Whether a description's ``inputs`` is a list of ``{name, ...}`` the feed can be checked against."""
+    return isinstance(inputs, list) and bool(inputs) and all(
+        isinstance(i, dict) and isinstance(i.get("name"), str) for i in inputs)
+
+
+def taken_by_onnx(session: Any) -> list[tuple[str | None, str, int]]:
+    """``(name, dtype, rank)`` of each input an onnxruntime session takes (dtype as torch names it: ``float32``)."""
+    names = {"float": "float32", "double": "float64"}
+    return [(i.name, names.get(t := i.type.removeprefix("tensor(").rstrip(")"), t), len(i.shape))
+            for i in session.get_inputs()]
+
+
+def taken_by_program(program: Any) -> list[tuple[str | None, str, int]]:
+    """``(None, dtype, rank)`` of each user input of a ``torch.export`` program (its argument names are the traced
+    function's, not the description's: only the order, dtypes and ranks are compared)."""
+    users = set(program.graph_signature.user_inputs)
+    return [(None, str(n.meta["val"].dtype).replace("torch.", ""), n.meta["val"].dim())
+            for n in program.graph.nodes if n.op == "placeholder" and n.name in users]
+
+
+def check_described(taken: list[tuple[str | None, str, int]], inputs: Any, path: Any) -> None:
+    """The inputs the loaded model takes (:func:`taken_by_onnx` / :func:`taken_by_program`) are those its description
+    records (names where the runtime keeps them, dtypes and ranks): a description beside another model -- its sha256
+    made again, or the pair mixed up by hand -- fed the model by the wrong description, and the runtime's own error
+    came back ('INVALID_ARGUMENT : Unexpected input data type. Actual: (tensor(float)) , expected: (tensor(int64))')."""
+    if not _usable(inputs):
+        return
+    want = [(i["name"], i.get("dtype"), len(i["shape"]) if isinstance(i.get("shape"), list) else None) for i in inputs]
+    if len(taken) == len(want) and all((n is None or n == wn) and (not isinstance(wd, str) or d == wd) and
+                                       (wr is None or r == wr) for (n, d, r), (wn, wd, wr) in zip(taken, want)):
+        return
+
+    def shown(items):
+        return ", ".join(f"{n or '?'} {d} {r}-D" for n, d, r in items)[:200]
+
+    raise CheckpointError(f"path: expected the model its description records (inputs {shown(want)}), got "
+                          f"{str(path)!r} taking {shown(taken)} (the description of another export, or edited: "
+                          f"export again)")
 
 
 def checked_feed(run: Callable, inputs: Any) -> Callable:
     """``run`` with its inputs checked against ``inputs`` (the description's list of ``{name, shape, dtype}``);
     where the description has none usable, only that they come by position (as everywhere: a keyword was Python's
     bare "checked() got an unexpected keyword argument 'x'", naming a function of this module)."""
-    if not isinstance(inputs, list) or not inputs or not all(
-            isinstance(i, dict) and isinstance(i.get("name"), str) for i in inputs):
+    if not _usable(inputs):
         def positional(*xs: Any, **named: Any):
             _no_keywords(named, None)
             return run(*xs)

@@ -12,7 +12,7 @@ import warnings
 import pytest
 import torch
 
-from rnnkit.training import TrainConfig, Trainer
+from rnnkit.training import EarlyStoppingConfig, ScheduleConfig, TrainConfig, Trainer
 from rnnkit.training.callbacks import WarmupCosine
 
 pytestmark = pytest.mark.usefixtures("one_thread")   # one torch thread (tests/conftest.py)
@@ -128,3 +128,21 @@ def test_float16_weights_overflowing_say_so_and_float32_says_nothing_of_float16(
     with pytest.raises(NonFiniteLossError) as err:
         bad.fit([torch.ones(1, 2)])
     assert "float16" not in str(err.value)
+
+
+# ----------------------------------------------------------------------------- a floor above the LR
+@pytest.mark.parametrize("make", [
+    lambda: dict(config=TrainConfig(epochs=2, quiet=True, schedule=ScheduleConfig("cosine", min_lr=0.1))),
+    lambda: dict(config=TrainConfig(epochs=2, quiet=True, schedule=ScheduleConfig("plateau", min_lr=0.1),
+                                    early_stopping=EarlyStoppingConfig("train_loss"))),
+    lambda: dict(config=TrainConfig(epochs=2, quiet=True), callbacks=[WarmupCosine(6, min_lr=0.1)]),
+], ids=["cosine", "plateau", "warmup_cosine"])
+def test_a_schedule_floor_above_the_learning_rate_is_refused(make):
+    """min_lr=0.1 beside lr=1e-3: the cosine climbed 100x to 0.1 (the LR rose as the schedule 'decayed'), the
+    plateau never lowered the LR; no word. Fails at 9e7b5a7 (the fit ran)."""
+    from rnnkit.errors import ConfigError
+
+    net, data = _setup()
+    with pytest.raises(ConfigError, match=r"min_lr: expected at most the learning rate the .* schedule lowers "
+                                          r"\(0.001\), got 0.1"):
+        Trainer(net, _loss, **make()).fit(data)

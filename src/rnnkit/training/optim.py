@@ -14,7 +14,8 @@ from torch import Tensor
 from rnnkit.errors import ConfigError, NonFiniteLossError
 from rnnkit.training.config import OptimConfig, ScheduleConfig, TrainConfig
 
-__all__ = ["build_optimizer", "build_scheduler", "make_scheduler", "check_state_finite", "with_16bit_advice"]
+__all__ = ["build_optimizer", "build_scheduler", "make_scheduler", "check_state_finite", "with_16bit_advice",
+           "check_min_lr"]
 
 
 def build_optimizer(cfg: OptimConfig, params: Iterable[Tensor]) -> torch.optim.Optimizer:
@@ -56,6 +57,7 @@ def make_scheduler(schedule: ScheduleConfig, optimizer: torch.optim.Optimizer, *
     """The torch LR scheduler of ``schedule`` (stepped once per epoch; ``cosine`` over ``epochs``,
     ``plateau`` in ``mode``), or ``None`` for ``"none"``."""
     sched = torch.optim.lr_scheduler
+    check_min_lr("schedule.min_lr", schedule.min_lr, max(g["lr"] for g in optimizer.param_groups), schedule.name)
     if schedule.name == "cosine":
         return sched.CosineAnnealingLR(optimizer, T_max=epochs, eta_min=schedule.min_lr)
     if schedule.name == "step":
@@ -64,6 +66,16 @@ def make_scheduler(schedule: ScheduleConfig, optimizer: torch.optim.Optimizer, *
         return sched.ReduceLROnPlateau(optimizer, mode=mode, factor=schedule.gamma, patience=schedule.patience,
                                        min_lr=schedule.min_lr)
     return None
+
+
+def check_min_lr(name: str, min_lr: float, lr: float, schedule: str) -> None:
+    """ConfigError when the floor ``min_lr`` of a schedule that lowers the LR (``cosine``, ``plateau``, the
+    warm-up + cosine) is above the LR it starts from: the cosine climbed from ``lr`` to it (``min_lr=0.1`` beside
+    ``lr=1e-3``: a 100x larger LR at the end, the reverse of what was asked) and a plateau never lowered the LR,
+    both without a word."""
+    if schedule in ("cosine", "plateau", "warm-up + cosine") and min_lr > lr:
+        raise ConfigError(f"{name}: expected at most the learning rate the {schedule} schedule lowers ({lr:g}), got "
+                          f"{min_lr:g} (the LR would rise to it, or never fall); lower min_lr or raise lr")
 
 
 def build_scheduler(config: TrainConfig, optimizer: torch.optim.Optimizer):

@@ -14,7 +14,7 @@ from rnnkit._validate import check_choice, plain
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.training.callbacks.base import Callback
 from rnnkit.training.config import EarlyStoppingConfig, ScheduleConfig, _number, _pos_int
-from rnnkit.training.optim import make_scheduler
+from rnnkit.training.optim import check_min_lr, make_scheduler
 from rnnkit.training.checkpoint import copy_weights
 
 __all__ = ["EarlyStopping", "LRSchedule", "WarmupCosine", "warmup_cosine_lr", "TimeBudget", "Checkpointer"]
@@ -264,6 +264,7 @@ class WarmupCosine(Callback):
     def on_fit_start(self, trainer) -> None:
         if self.base_lr is None:
             self.base_lr = trainer.config.optim.lr
+        check_min_lr("min_lr", self.min_lr, self.base_lr, "warm-up + cosine")
         if self.start is None:
             self.start = time.perf_counter()
         if trainer.global_step == 0:  # a resumed fit continues with the checkpoint's LR (exact resume)

@@ -46,3 +46,18 @@ def test_init_recurrent_checks_forget_bias_against_the_layers_own_dtype():
         init_recurrent(layer, forget_bias=1e5)
     init_recurrent(layer, forget_bias=100.0)
     assert float(layer.bias_ih_l0[4:8].min()) == 100.0
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="a folder that takes no new file: Linux /proc")
+def test_a_staged_write_that_fails_names_the_callers_file_not_its_temp():
+    # `rnnkit export --out /proc/x.onnx` (a folder os.access calls writable for root, where no file can be made) said
+    # "FileNotFoundError: ... '/proc/.tmp-x.onnx.json-d157ec24'": the temp's name, which the user never gave
+    from pathlib import Path
+
+    from rnnkit._io import atomic_write_bytes
+    from rnnkit._staged import stage_bytes
+
+    for write in (lambda p: atomic_write_bytes(p, b"{}"), lambda p: stage_bytes(p, b"{}")):
+        with pytest.raises(FileNotFoundError) as info:
+            write(Path("/proc/rnnkit-s28-F.json"))
+        assert info.value.filename == "/proc/rnnkit-s28-F.json"

@@ -38,12 +38,14 @@ def stage_bytes(path: Path, data: bytes) -> Path:
 @contextmanager
 def _removed_on_error(tmp: Path, path: Path):
     """Run the block; on any exception remove ``tmp``, and raise an OSError that names no file (a full disk, a
-    quota: write() errors carry none) again naming ``path``."""
+    quota: write() errors carry none) or names ``tmp`` again naming ``path``: a folder that takes no new file
+    (``rnnkit export --out /proc/x.onnx``, a read-only mount) said ``No such file or directory:
+    '/proc/.tmp-x.onnx.json-d157ec24'``, a name the caller never gave."""
     try:
         yield
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        if e.filename is None and e.errno is not None:
+        if e.errno is not None and (e.filename is None or e.filename == str(tmp)) and e.filename2 is None:
             raise with_name(e, path) from None
         raise
     except BaseException:

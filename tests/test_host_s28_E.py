@@ -21,7 +21,7 @@ from rnnkit.training.host import kept_host_rng
 pytestmark = pytest.mark.usefixtures("one_thread")   # one torch thread (tests/conftest.py)
 
 
-def _fit(seed: int, inside=None) -> torch.Tensor:
+def _fit(seed: int, inside=None, log=None) -> torch.Tensor:
     """A small fit with dropout (it draws from the process's generator); ``inside()`` runs in its second loss_fn
     call. The network and data draw from a generator of their own (skip_init: Linear's init draws nothing)."""
     g = torch.Generator().manual_seed(seed)
@@ -34,6 +34,8 @@ def _fit(seed: int, inside=None) -> torch.Tensor:
 
     def loss_fn(model, batch):
         calls[0] += 1
+        if log is not None:
+            log.append(seed)
         if inside is not None and calls[0] == 2:
             inside()
         out = torch.nn.functional.dropout(model(batch[0]), 0.3)
@@ -104,19 +106,20 @@ def test_a_fit_waiting_on_anything_else_still_waits_for_the_running_fit():
 
 
 def test_a_timed_wait_inside_a_fit_is_not_lent_to():
-    """A loss_fn waiting with a timeout ends its wait by itself: the inner fit runs after the outer one."""
+    """A loss_fn waiting with a timeout ends its wait by itself: the inner fit runs after the outer one (every
+    loss_fn call of the outer fit, 0, before the inner fit's first, 1)."""
     order, box = [], {}
 
     def inside():
-        t = threading.Thread(target=lambda: (box.__setitem__("inner", _fit(1)), order.append("inner")))
+        t = threading.Thread(target=lambda: box.__setitem__("inner", _fit(1, log=order)))
         t.start()
         t.join(0.3)
         order.append("outer's wait ended")
         box["t"] = t
 
-    outer = threading.Thread(target=lambda: (_fit(0, inside), order.append("outer")), daemon=True)
+    outer = threading.Thread(target=lambda: _fit(0, inside, log=order), daemon=True)
     outer.start()
     outer.join(60)
     box["t"].join(60)
-    assert order == ["outer's wait ended", "outer", "inner"]
+    assert order == [0, 0, "outer's wait ended"] + [0] * 4 + [1] * 6
     assert torch.equal(box["inner"], _fit(1))

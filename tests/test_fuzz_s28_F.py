@@ -61,3 +61,25 @@ def test_a_staged_write_that_fails_names_the_callers_file_not_its_temp():
         with pytest.raises(FileNotFoundError) as info:
             write(Path("/proc/rnnkit-s28-F.json"))
         assert info.value.filename == "/proc/rnnkit-s28-F.json"
+
+
+def test_a_body_in_utf16_or_utf32_without_charset_is_a_400_naming_the_encoding(tmp_path):
+    # UTF-16/32 text without a BOM or a charset decodes as UTF-8 (ASCII letters between NUL bytes): the service
+    # answered 422 'body: expected JSON text, got a decode error at character 1 (Expecting property name enclosed in
+    # double quotes)', naming neither the bytes nor the encoding; a NUL byte is never in JSON text (RFC 8259)
+    pytest.importorskip("fastapi")
+    from toy_data import seasonal_service
+
+    client, service = seasonal_service(tmp_path)
+    body = '{"observations":[{"id":"series","time":60,"value":1.0}]}'
+    cases = [(body.encode("utf-16-le"), 1), (body.encode("utf-32-le"), 1), (body.encode("utf-16-be"), 0),
+             (body.encode() + b"\0", len(body))]
+    with client:
+        for data, at in cases:
+            r = client.post("/observations", content=data, headers={"content-type": "application/json"})
+            assert (r.status_code, r.json()) == (400, {"error": f"body: expected UTF-8 JSON text, got a NUL byte at "
+                                                                f"position {at} (UTF-16 or UTF-32 text? JSON is sent as "
+                                                                f"UTF-8, RFC 8259 8.1)"})
+        assert client.post("/observations", content=body.encode(),
+                           headers={"content-type": "application/json"}).status_code == 200
+    assert len(service.journal.entries) == 1

@@ -202,7 +202,12 @@ class StrictJSONRequest(Request):
                 if charset is not None and not reads_as_utf8(charset, body):   # Latin-1 bytes that happen to be
                     raise LookupError(charset)                                 # UTF-8 ('Ã©') were read as 'é'
                 text = body.decode("utf-8-sig")
-                self._json = json.loads(text, object_pairs_hook=unique_keys, parse_int=integer)
+                if (nul := body.find(b"\0")) >= 0:   # UTF-16/32 without a BOM decodes as UTF-8 with NULs: it was a
+                    status, self._json = 400, {}       # 422 'decode error at character 1 (Expecting property name)'
+                    problems.append(f"body: expected UTF-8 JSON text, got a NUL byte at position {nul} (UTF-16 or "
+                                    f"UTF-32 text? JSON is sent as UTF-8, RFC 8259 8.1)")
+                else:
+                    self._json = json.loads(text, object_pairs_hook=unique_keys, parse_int=integer)
             except UnicodeDecodeError as e:  # FastAPI said only "There was an error parsing the body"
                 status, self._json = 400, {}
                 problems.append(f"body: expected UTF-8 JSON text, got byte 0x{e.object[e.start]:02x} at position "

@@ -226,3 +226,26 @@ def test_a_state_tuple_of_arrays_names_what_it_holds():
         layer(x, (np.zeros((1, 2, 4), np.float32), np.zeros((1, 2, 4), np.float32)))
     with pytest.raises(InputTypeError, match=r"got a tuple of 1: \(Tensor\)$"):
         layer(x, (torch.zeros(1, 2, 4),))
+
+
+class _Add(rnnkit.RecurrentCell):
+    def initial_state(self, batch_size, device=None, dtype=None):
+        return {"h": torch.zeros(batch_size, 3, device=device, dtype=dtype), "n": None}
+
+    def forward(self, x_t, state):
+        return x_t, {"h": torch.cat([state["h"][:, :0], state["h"] + x_t], -1), "n": None}
+
+
+def test_recurrent_state_of_arrays_is_a_type_error_naming_the_state():
+    """A numpy array of the initial state's shape passed rnnkit.Recurrent's state check (which read shapes only) and
+    failed inside the cell with torch's TypeError ('expected Tensor as element 1 in argument 0, but got
+    numpy.ndarray') at 9e7b5a7."""
+    layer = rnnkit.Recurrent(_Add())
+    x = torch.randn(4, 2, 3)
+    with pytest.raises(InputTypeError, match=r"^state: expected the nest and shapes of cell.initial_state\(2\), "
+                                             r"\{'h': \(2, 3\), 'n': 'NoneType'\}, got \{'h': 'ndarray', 'n': 'NoneType'\}$"):
+        layer(x, {"h": np.zeros((2, 3), np.float32), "n": None})
+    with pytest.raises(ShapeError, match=r"got \{'h': \(2, 4\), 'n': 'NoneType'\}$"):
+        layer(x, {"h": torch.zeros(2, 4), "n": None})
+    out, state = layer(x, {"h": torch.ones(2, 3), "n": None})
+    assert torch.allclose(state["h"], 1 + x.sum(0))

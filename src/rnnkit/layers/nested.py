@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from torch import nn
+from torch import Tensor, nn
 
 from rnnkit._validate import check_bool
 from rnnkit.cells.base import RecurrentCell
@@ -94,7 +94,20 @@ def _layout(tree: Any) -> Any:
         return {k: _layout(v) for k, v in tree.items()}
     if isinstance(tree, (tuple, list)):
         return [_layout(v) for v in tree]
-    return tuple(tree.shape) if hasattr(tree, "shape") else type(tree).__name__
+    # a tensor's shape only: a numpy array of the right shape passed the check and failed in the cell (torch.cat's
+    # 'expected Tensor as element 1 in argument 0, but got numpy.ndarray'; session 28)
+    return tuple(tree.shape) if isinstance(tree, Tensor) else type(tree).__name__
+
+
+def _not_tensor(want: Any, got: Any) -> bool:
+    """Whether the layout ``got`` holds something else than a tensor where ``want`` holds a tensor's shape."""
+    if isinstance(want, tuple):
+        return isinstance(got, str)
+    if isinstance(want, dict) and isinstance(got, dict):
+        return any(_not_tensor(want[k], got[k]) for k in want.keys() & got.keys())
+    if isinstance(want, list) and isinstance(got, list):
+        return any(map(_not_tensor, want, got))
+    return False
 
 
 def _fits(want: Any, got: Any) -> bool:
@@ -131,4 +144,5 @@ def _check_state(cell: RecurrentCell, state: Any, batch: int, leaf: Any) -> None
         return
     want, got = _layout(expected), _layout(state)
     if not _fits(want, got):
-        raise ShapeError(f"state: expected the nest and shapes of cell.initial_state({batch}), {want}, got {got}")
+        error = InputTypeError if _not_tensor(want, got) else ShapeError
+        raise error(f"state: expected the nest and shapes of cell.initial_state({batch}), {want}, got {got}")

@@ -39,7 +39,6 @@ docs/tasks.md, "How to add a task").
 from __future__ import annotations
 
 import contextlib
-import inspect
 import threading
 import time
 import warnings
@@ -50,7 +49,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit._validate import check_number, check_seed, did_you_mean, is_bool, short_repr
+from rnnkit._validate import check_number, check_seed, is_bool
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
 from rnnkit.training.host import float32_default, kept_host_rng, own_draws
@@ -58,6 +57,8 @@ from rnnkit.training.stages import checkpointed_fit, data_sha256, next_stage
 from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, check_two_classes, \
     classification_metrics, item_at
 from rnnkit.tasks.classify_data import warn_case_only, warn_untrained_classes
+from rnnkit.tasks.evaluate_options import check_evaluate_options
+from rnnkit.tasks.label_values import LabelTypes
 from rnnkit.tasks.runs import check_record, load_run, load_weights, restoring, run_baselines, save_run, task_config
 from rnnkit.tasks.task_parts import (WallClock, check_baselines, check_config_kept, fit_baselines, start_config,
                                      task_repr)
@@ -126,33 +127,6 @@ def fit_network(model: nn.Module, batches: Callable[[int], Iterable[Any]], n_bat
                "best_epoch": result.best["epoch"] if result.best else None,
                "seconds": time.perf_counter() - t0, "stop_reason": result.stop_reason}
     return history, list(result.history)
-
-
-def check_evaluate_options(task: Any, options: dict[str, Any]) -> None:
-    """A ConfigError for an ``evaluate`` option no ``score`` of ``task`` reads: the classifiers', tsc's and the tagger's
-    ``score(**options)`` ignored every one, so ``evaluate(X, y, baseline=False)`` (``baselines`` mistyped) scored
-    the baselines and ``beam=5`` did nothing, silently. The options read are the named parameters of ``score`` down
-    the classes that pass ``**options`` on to their base's; a ``score`` outside rnnkit taking ``**options`` reads
-    any."""
-    if not options:
-        return
-    known: list[str] = []
-    for cls in type(task).__mro__:
-        fn = cls.__dict__.get("score")
-        if fn is None or cls is Task:
-            continue
-        params = list(inspect.signature(fn).parameters.values())[3:]     # self, inputs, targets
-        known += [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-        if not any(p.kind is p.VAR_KEYWORD for p in params):
-            break
-        if not cls.__module__.startswith("rnnkit."):
-            return                                                       # a user's score: its own options
-    for name in options:
-        if name not in known:
-            read = f"one of {sorted(set(known))}" if known else "none"
-            hint = did_you_mean(name, [*known, "baselines", "places"])
-            raise ConfigError(f"{name}: expected an option {type(task).__name__}.evaluate reads ({read}; and "
-                              f"baselines, places), got {name}={short_repr(options[name])}{hint}")
 
 
 class Task:
@@ -285,7 +259,11 @@ class Task:
         finally:
             self.places = None
         self._fitted_config = self.config
+        self._fit_ended()
         return self
+
+    def _fit_ended(self) -> None:
+        """After a fit that succeeded (a classifier takes its labels' type)."""
 
     def validation_split(self, inputs: list, targets: list | None) -> tuple[tuple, tuple | None]:
         """``(train, val)``: ``config.val_fraction`` held out at random (seed ``config.seed``), recorded in
@@ -381,7 +359,7 @@ class Task:
         ``places``: as :meth:`fit`'s, for the messages."""
         self._require_fitted()
         check_bool("baselines", baselines)   # 'no' ran them
-        check_evaluate_options(self, options)
+        check_evaluate_options(self, options, Task)
         self._set_places(places, inputs)
         try:
             inputs, raw = self.check_data(inputs, targets)
@@ -426,6 +404,10 @@ class Task:
         """Rebuild the vocabularies, state and ``self.net`` (unloaded) from a loaded run."""
         raise NotImplementedError
 
+    def _run_state(self) -> dict[str, Any]:
+        """What ``save`` writes as config.json's "state" (:meth:`_state`; a classifier adds its labels' type)."""
+        return self._state()
+
     def save(self, path: Any, *, data: dict | None = None, split: dict | None = None):
         """Write the run folder (:mod:`rnnkit.tasks.runs`): config, weights, vocabularies, state, the
         baselines, the held-out split (``split`` adds e.g. the caller's ``"test"`` part), the per-epoch
@@ -439,7 +421,7 @@ class Task:
         if split is not None:
             self.split = {**self.split, **split}
         return save_run(path, self.name, replace(self.config, progress=False), self.net, vocabs=self._vocabs(),
-                        state=self._state(), history=self.history, data=self.data, split=self.split,
+                        state=self._run_state(), history=self.history, data=self.data, split=self.split,
                         epochs=self.epoch_log, baselines=states)
 
     def baseline_states(self) -> dict[str, Any]:
@@ -466,11 +448,15 @@ class Task:
             self = cls(run["config"])
             with float32_default(), own_draws():   # its initial weights drawn from its own generators: no fit lock
                 self._restore(run)
+                self._restored(run)
             load_weights(self.net, run["weights"])
             self.history, self.data, self.split = run["history"], run["data"], run["split"]
             self.baselines = run_baselines(run, self.baseline_types)
         self._fitted_config = self.config
         return self
+
+    def _restored(self, run: dict[str, Any]) -> None:
+        """After :meth:`_restore` (a classifier reads its labels' type back)."""
 
     @property
     def baseline(self) -> Any:
@@ -478,10 +464,12 @@ class Task:
         return next(iter(self.baselines.values()), None)
 
 
-class ClassifierTask(Task):
+class ClassifierTask(LabelTypes, Task):
     """A task that gives one label per input: a closed label vocabulary (``self.labels``), class probabilities
     (:meth:`predict_proba`), the most probable label (:meth:`predict`) and accuracy / macro-F1 / confusion matrix. A
-    subclass implements :meth:`_inference_batches`."""
+    subclass implements :meth:`_inference_batches`. The classes are text (:attr:`classes`, the run folder, the
+    metrics); labels given to ``fit`` all of one int, float or bool type are predicted in it (:attr:`label_type`,
+    :attr:`classes_`; :mod:`rnnkit.tasks.label_values`)."""
 
     noun = "classifier"
     target_name = "labels"
@@ -492,6 +480,7 @@ class ClassifierTask(Task):
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         check_two_classes(targets, self.target_name)
+        super().check_trainable(inputs, targets)      # LabelTypes: the training labels' type
 
     def check_known(self, targets: Any, checked: list) -> None:
         """The spelling checks of :meth:`Task.check_known`, then a warning for gold labels that differ from a class by
@@ -512,7 +501,8 @@ class ClassifierTask(Task):
 
     @property
     def classes(self) -> list[str]:
-        """The labels, in the order of :meth:`predict_proba`'s columns."""
+        """The labels as text (as the run folder, the CLI and the service write them), in the order of
+        :meth:`predict_proba`'s columns; :attr:`classes_` gives them in the labels' own type."""
         self._require_fitted()
         return list(self.labels.tokens)
 
@@ -531,12 +521,8 @@ class ClassifierTask(Task):
             out[idx] = torch.softmax(self.net(*args), -1).numpy()
         return out
 
-    def predict(self, inputs: Any) -> list[str]:
-        """The most probable label of each input, in input order."""
-        return [self.labels.tokens[i] for i in self.predict_proba(inputs).argmax(1)]
-
     def score(self, inputs: list, targets: list | None, **options: Any) -> dict[str, Any]:
-        return classification_metrics(targets, self.predict(inputs), self.classes)
+        return classification_metrics(targets, self.predict_texts(inputs), self.classes)
 
     def score_baseline(self, baseline: Any, inputs: list, targets: list | None) -> dict[str, Any]:
         """A baseline's metrics over the network's classes and its own: it is fitted on every training item, the

@@ -287,7 +287,9 @@ class TSCNet(nn.Module):
 
 class TimeSeriesClassifier(ClassifierTask):
     """``fit(X, y)`` (the network and the 1-NN Euclidean baseline), ``predict(X)``, ``predict_proba(X)``,
-    ``evaluate(X, y)``, ``save`` / ``load`` (the task contract of :mod:`rnnkit.tasks.base`).
+    ``evaluate(X, y)``, ``save`` / ``load`` (the task contract of :mod:`rnnkit.tasks.base`). ``predict`` gives labels
+    in the type ``y`` had when all were of one int, float or bool type (``[1, 2]`` for ``y = [1, 2, ...]``), else
+    text (:mod:`rnnkit.tasks.label_values`).
 
     ``X`` is a list of ``(T_i, C)`` arrays (see the module docstring)."""
 
@@ -423,7 +425,7 @@ class TimeSeriesClassifier(ClassifierTask):
         acc = {"network": None, "1nn_euclidean": None}
         if val is not None:
             gold = list(val[1])
-            acc = {"network": accuracy(gold, self.predict(val[0])),
+            acc = {"network": accuracy(gold, self.predict_texts(val[0])),   # the labels' text, as gold's
                    "1nn_euclidean": accuracy(gold, OneNNEuclidean().fit(X, y).predict(val[0]))}
         self.chose, why = choose(acc["network"], acc["1nn_euclidean"], learned=self.history["learned"],
                                  n_val=0 if val is None else len(val[0]))

@@ -133,7 +133,7 @@ class Classify(TaskCommand):
         if action != "predict":
             ap.add_argument("--label-col", default=None, help="label column (default: the run's, else 'label')")
         else:
-            ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help + "; or use --csv")
+            ap.add_argument("--input", type=path_arg, default=None, metavar="PATH", help=self.predict_input_help + "; or use --csv")
 
     def load(self, args, action: str) -> Data | None:
         from rnnkit.data.registry import get_dataset

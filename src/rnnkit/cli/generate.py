@@ -62,7 +62,7 @@ class Generate(TaskCommand):
         Flag("val_chars", "most held-out characters scored after each round (the first ones; all when fewer)"),
         Flag("lr", "Adam learning rate"),
         Flag("schedule", "plateau: halve the lr when held-out bits/char stalls; cosine: warm up, then decay to 0 at "
-                         "the end of --max-seconds (or of --rounds)", ("plateau", "cosine")),
+                         "the end of --rounds' steps or of --max-seconds, whichever comes first", ("plateau", "cosine")),
         Flag("warmup", "cosine: share of the budget spent ramping the lr up"),
         Flag("lr_decay", "plateau: multiply the lr by this when held-out bits/char stops improving"),
         Flag("patience", "stop after this many rounds without improvement (default: never)"),
@@ -93,7 +93,7 @@ class Generate(TaskCommand):
             ap.add_argument("--dataset", default=None, help="registered corpus (shakespeare)")
             ap.add_argument("--text", type=path_arg, default=None, metavar="PATH", help="UTF-8 text file")
         elif action == "predict":
-            ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help)
+            ap.add_argument("--input", type=path_arg, default=None, metavar="PATH", help=self.predict_input_help)
         else:
             ap.add_argument("--prompt", default="\n", help="text to continue (default: a newline)")
 

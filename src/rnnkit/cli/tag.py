@@ -84,7 +84,7 @@ class Tag(TaskCommand):
 
     def add_data_flags(self, ap, action: str) -> None:
         if action == "predict":
-            ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help)
+            ap.add_argument("--input", type=path_arg, default=None, metavar="PATH", help=self.predict_input_help)
             return
         ap.add_argument("--dataset", default=None, help="registered data set (e.g. optimus-ner; see rnnkit datasets)")
         ap.add_argument("--conll", type=path_arg, default=None,
@@ -122,7 +122,7 @@ class Tag(TaskCommand):
 
     def predictions(self, task, items, args):
         refuse_comma_tags(items, self._starts, task.tags.tokens)
-        return super().predictions(task, items, args)
+        return {"predictions": task.predict_texts(items)}   # a run of int tags (API) prints them as text
 
     def predict(self, args) -> None:
         """Sentences tagged :data:`PART` at a time, each part printed as it is made (a blank line between two
@@ -134,7 +134,7 @@ class Tag(TaskCommand):
             refuse_comma_tags(items, self._starts, task.tags.tokens)
             task.check_predict(items)
 
-        stream_predict(self, args, lambda task, part, first: {"predictions": task.predict(part, warn=False)},
+        stream_predict(self, args, lambda task, part, first: {"predictions": task.predict_texts(part, warn=False)},
                        check=check, gap="\n", part_size=PART)
 
     def read_inputs(self, args):

@@ -57,7 +57,8 @@ class Translate(TaskCommand):
         Flag("word_dropout", "dict-pointer: share of source / decoder input words replaced by <unk> in training"),
         Flag("label_smoothing", "dict-pointer: label smoothing of the generator"),
         Flag("min_count", "dict-pointer: target words seen this often in training form the output vocabulary"),
-        Flag("warmup", "dict-pointer: share of the budget (--max-seconds, else --epochs) with a rising LR"),
+        Flag("warmup", "dict-pointer: share of the schedule (the --epochs' steps or --max-seconds, whichever ends "
+                       "first) with a rising LR"),
         Flag("epochs", "most training epochs (early stopping or --max-seconds may end sooner)"),
         Flag("batch_size", "pairs per batch"),
         Flag("lr", "Adam learning rate (dict-pointer: the peak of warm-up + cosine decay)"),
@@ -105,7 +106,7 @@ class Translate(TaskCommand):
 
     def add_data_flags(self, ap, action: str) -> None:
         if action == "predict":
-            ap.add_argument("--input", default=None, metavar="PATH", help=self.predict_input_help)
+            ap.add_argument("--input", type=path_arg, default=None, metavar="PATH", help=self.predict_input_help)
         else:
             ap.add_argument("--dataset", default=None, help="registered pairs (trans-de-en, num2words-en-fr)")
             ap.add_argument("--tsv", type=path_arg, default=None, metavar="PATH", help="source<TAB>target lines (UTF-8)")

@@ -206,3 +206,37 @@ def test_a_cli_trained_run_prints_what_it_printed_and_an_api_int_run_prints_its_
                                "--json"], capsys))
         assert all(type(p) is str and p in ("0", "1") for p in got["predictions"])
         assert all(set(p) == {"0", "1"} for p in got["probabilities"])
+
+
+# ------------------------------------------------------------------------------------ tagger
+SENTS = [["the", "cat", "sat"], ["a", "dog", "ran"], ["the", "dog"], ["a", "cat"]] * 3
+NER = [[0, 1, 0], [0, 2, 0], [0, 2], [0, 1]] * 3      # HuggingFace conll2003's ner_tags are ints
+
+
+def _tagger(tags):
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    cfg = TaggerConfig(epochs=1, word_dim=8, char_dim=4, char_hidden=4, hidden_size=8, progress=False)
+    return SequenceTagger(cfg).fit(SENTS, tags, baselines=False)
+
+
+@pytest.mark.parametrize("tags, kind", [(NER, int), ([np.array(t) for t in NER], np.int64)])
+def test_the_tagger_predicts_int_tags_as_ints_and_keeps_them_when_loaded(tmp_path, capsys, tags, kind):
+    tagger = _tagger(tags)
+    pred = tagger.predict(SENTS)
+    assert all(type(g) is kind for sent in pred for g in sent)        # at 9e7b5a7: '0', '1', '2'
+    flat = [(p, g) for ps, gs in zip(pred, tags) for p, g in zip(ps, list(gs))]
+    assert np.mean([p == g for p, g in flat]) == tagger.evaluate(SENTS, tags, baselines=False)["token_accuracy"]
+    tagger.save(tmp_path / "run")
+    from rnnkit.tasks.tagging import SequenceTagger
+
+    assert SequenceTagger.load(tmp_path / "run").predict(SENTS) == pred
+    (tmp_path / "in.txt").write_text("the\ncat\n", encoding="utf-8")    # one token a line; the CLI prints text
+    got = json.loads(_cli(["tag", "predict", "--run", tmp_path / "run", "--input", tmp_path / "in.txt", "--json"],
+                          capsys))
+    assert got["predictions"] == [[str(g) for g in tagger.predict([["the", "cat"]])[0]]]
+
+
+def test_text_tags_stay_text():
+    tagger = _tagger([["O", "B-X", "O"], ["O", "B-Y", "O"], ["O", "B-Y"], ["O", "B-X"]] * 3)
+    assert tagger.label_type is None and all(type(g) is str for s in tagger.predict(SENTS) for g in s)

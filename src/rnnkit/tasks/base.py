@@ -58,7 +58,7 @@ from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, 
     classification_metrics, item_at
 from rnnkit.tasks.classify_data import warn_case_only, warn_untrained_classes
 from rnnkit.tasks.evaluate_options import check_evaluate_options
-from rnnkit.tasks.label_values import LabelTypes
+from rnnkit.tasks.label_values import ClassifierLabelTypes
 from rnnkit.tasks.runs import check_record, load_run, load_weights, restoring, run_baselines, save_run, task_config
 from rnnkit.tasks.task_parts import (WallClock, check_baselines, check_config_kept, fit_baselines, start_config,
                                      task_repr)
@@ -464,7 +464,7 @@ class Task:
         return next(iter(self.baselines.values()), None)
 
 
-class ClassifierTask(LabelTypes, Task):
+class ClassifierTask(ClassifierLabelTypes, Task):
     """A task that gives one label per input: a closed label vocabulary (``self.labels``), class probabilities
     (:meth:`predict_proba`), the most probable label (:meth:`predict`) and accuracy / macro-F1 / confusion matrix. A
     subclass implements :meth:`_inference_batches`. The classes are text (:attr:`classes`, the run folder, the
@@ -480,7 +480,7 @@ class ClassifierTask(LabelTypes, Task):
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         check_two_classes(targets, self.target_name)
-        super().check_trainable(inputs, targets)      # LabelTypes: the training labels' type
+        super().check_trainable(inputs, targets)      # the training labels' type (label_values)
 
     def check_known(self, targets: Any, checked: list) -> None:
         """The spelling checks of :meth:`Task.check_known`, then a warning for gold labels that differ from a class by

@@ -14,6 +14,9 @@ labels ``np.float32`` values -- a float32 ``0.1`` read back as a Python float is
 label equals. Labels of other types (text, ``Decimal``, dates), or of two types (``[1, np.int64(0)]``, ``["pos",
 1]``: :func:`~rnnkit.tasks.common.check_label_kinds` and the mixed-kinds warning say what they can) stay text.
 
+The tagger does the same for its tags (:class:`LabelTypes` over every sentence's tags: HuggingFace's conll2003
+``ner_tags`` are ints); the classifiers add :attr:`ClassifierLabelTypes.classes_`.
+
 A run saves the type as ``"label_type"`` in config.json's ``"state"`` (only when there is one: a run of text labels,
 and every run saved before, has none and predicts text); :func:`saved_label_type` verifies it on load.
 
@@ -28,13 +31,13 @@ and every run saved before, has none and predicts text); :func:`saved_label_type
 from __future__ import annotations
 
 import warnings
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, ClassVar, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from rnnkit.tasks.runs import run_file
 
-__all__ = ["LabelTypes", "label_type", "label_value", "label_values", "fitted_label_type", "replayable", "with_label_type",
+__all__ = ["LabelTypes", "ClassifierLabelTypes", "label_type", "label_value", "label_values", "fitted_label_type", "replayable", "with_label_type",
            "saved_label_type",
            "STATE_KEY"]
 
@@ -88,7 +91,7 @@ def label_type(labels: Sequence[Any], texts: Sequence[str]) -> str | None:
     back from its text as the label it was (``str`` of these types does: shortest round-trip digits); one that did not
     is warned and the classes stay text."""
     names = {_type_name(v) for v in labels}
-    if len(names) != 1 or None in names:
+    if len(names) != 1 or len(labels) != len(texts) or None in names:
         return None
     name = names.pop()
     for text, value in dict(zip(texts, labels)).items():
@@ -150,57 +153,79 @@ def saved_label_type(run: dict[str, Any], classes: Iterable[str]) -> str | None:
 
 
 class LabelTypes:
-    """What :class:`~rnnkit.tasks.base.ClassifierTask` adds for the labels' type (its first base; the task contract's
-    hooks call these): the type of fit's labels taken when they are checked, kept when the fit ends, saved and
-    restored with the run; :meth:`predict` and :attr:`classes_` in it. The classes stay text everywhere else
-    (``self.labels``, :attr:`classes`, :meth:`predict_texts`, the metrics)."""
+    """The labels' type for a task with a closed label vocabulary (``label_vocab``: the attribute holding it, the
+    classifiers' ``labels``, the tagger's ``tags``), as its first base; the task contract's hooks call these: the type
+    of fit's labels taken when they are checked, kept when the fit ends, saved and restored with the run. The classes
+    stay text (the vocabulary, the metrics); the task's ``predict`` maps them by :meth:`_label_values`."""
 
+    label_vocab: ClassVar[str] = "labels"
     _given_type: str | None = None     # the type of the labels checked last (fit's, evaluate's, the validation ones')
     _fit_type: str | None = None       # the type of fit's training labels
     _typed: tuple | None = None        # (the labels vocabulary it was taken with, its type, the classes as values)
 
+    def _given_labels(self, targets: Any) -> Iterable[Any]:
+        """Every label of ``targets`` (as given, or as checked), in order: here the targets themselves."""
+        return targets
+
     def check_targets(self, targets: Any, inputs: list, what: str) -> list:
         targets = replayable(targets)    # read twice: the labels' texts, then their type
         out = super().check_targets(targets, inputs, what)
-        self._given_type = label_type(targets, out)
+        self._take_type(targets, out)
         return out
+
+    def _take_type(self, targets: Any, checked: list) -> None:
+        """The type of ``targets`` (checked as ``checked``: a task whose own check_targets is not this one's calls it)."""
+        self._given_type = label_type(list(self._given_labels(targets)), list(self._given_labels(checked)))
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         super().check_trainable(inputs, targets)
         self._fit_type = self._given_type    # fit's labels: checked just before (the validation labels' come next)
 
     def _fit_ended(self) -> None:
-        self._type_classes(fitted_label_type(self._fit_type, self.labels.tokens))
+        self._type_classes(fitted_label_type(self._fit_type, self._vocab().tokens))
 
     def _run_state(self) -> dict[str, Any]:
         return with_label_type(super()._run_state(), self.label_type)
 
     def _restored(self, run: dict[str, Any]) -> None:
-        self._type_classes(saved_label_type(run, self.labels.tokens))   # runs saved before session 28: none (text)
+        self._type_classes(saved_label_type(run, self._vocab().tokens))   # runs saved before session 28: none (text)
+
+    def _vocab(self) -> Any:
+        return getattr(self, self.label_vocab)
 
     def _type_classes(self, name: str | None) -> None:
-        self._typed = (self.labels, name, label_values(name, self.labels.tokens))
+        vocab = self._vocab()
+        self._typed = (vocab, name, label_values(name, vocab.tokens))
+
+    def _label_values(self) -> list:
+        """The classes in the order of the vocabulary, as values of :attr:`label_type` (``None``: their text)."""
+        return self._typed[2] if self.label_type is not None else list(self._vocab().tokens)
 
     @property
     def label_type(self) -> str | None:
         """The one type of the labels fit was given when it is Python's or numpy's int, float or bool (``"int"``,
-        ``"numpy.int64"``, ``"bool"`` ...) -- :meth:`predict` gives values of it --, else ``None`` (text). Held with
+        ``"numpy.int64"``, ``"bool"`` ...) -- ``predict`` gives values of it --, else ``None`` (text). Held with
         the labels vocabulary it was taken with: a refit's classes are text until that fit ends."""
         typed = self._typed
-        return typed[1] if typed is not None and typed[0] is self.labels else None
+        return typed[1] if typed is not None and typed[0] is self._vocab() else None
+
+
+class ClassifierLabelTypes(LabelTypes):
+    """:class:`LabelTypes` of a classifier (:class:`~rnnkit.tasks.base.ClassifierTask`'s first base): :meth:`predict`
+    and :attr:`classes_` in the labels' type; :attr:`classes` and :meth:`predict_texts` as text."""
 
     @property
     def classes_(self) -> np.ndarray:
         """:attr:`classes` as the labels fit was given: an array of their type (:attr:`label_type`; text: of str), as
         scikit-learn's ``classes_`` -- ``classes_[predict_proba(X).argmax(1)]`` are :meth:`predict`'s values."""
-        classes = self.classes         # unfitted: the contract's ConfigError
-        return np.asarray(self._typed[2] if self.label_type is not None else classes)
+        self._require_fitted()
+        return np.asarray(self._label_values())
 
     def predict(self, inputs: Any) -> list:
         """The most probable label of each input, in input order: in the labels' type when fit's were all of one int,
         float or bool type (``[1, 0]`` for labels ``[1, 0]``: :attr:`label_type`), else as text."""
         best = self.predict_proba(inputs).argmax(1)
-        values = self._typed[2] if self.label_type is not None else self.labels.tokens
+        values = self._label_values()
         return [values[i] for i in best]
 
     def predict_texts(self, inputs: Any) -> list[str]:

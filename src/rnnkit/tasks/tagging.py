@@ -43,6 +43,7 @@ from rnnkit.tasks.common import (
 )
 from rnnkit.tasks.classify_data import warn_case_only, warn_mixed_kinds
 from rnnkit.tasks.task_parts import network_budget
+from rnnkit.tasks.label_values import LabelTypes
 from rnnkit.tasks.tagging_config import TaggerConfig
 from rnnkit.tasks.tagging_viterbi import backtrace, bio_decode, bio_rules
 from rnnkit.tasks.tagging_inputs import check_sentences as _check_sentences, check_tags as _check_tags, \
@@ -211,14 +212,17 @@ class TaggerNet(nn.Module):
         return self.head(self.drop(out))
 
 
-class SequenceTagger(Task):
+class SequenceTagger(LabelTypes, Task):
     """``fit(sentences, tags)`` (the network and the most-frequent-tag baseline), ``predict(sentences)``,
     ``evaluate(sentences, tags)``, ``save`` / ``load`` (the task contract of :mod:`rnnkit.tasks.base`).
-    Sentences are lists of tokens (already split: any script, no whitespace assumption)."""
+    Sentences are lists of tokens (already split: any script, no whitespace assumption). Tags are kept as text;
+    tags given to fit all of one int, float or bool type (HuggingFace's conll2003 ``ner_tags`` are ints) are
+    predicted in it (:mod:`rnnkit.tasks.label_values`)."""
 
     name = TASK
     config_class = TaggerConfig
     noun, input_name, target_name = "tagger", "sentences", "tags"
+    label_vocab = "tags"
 
     def __init__(self, config: TaggerConfig | None = None) -> None:
         super().__init__(config)
@@ -234,9 +238,16 @@ class SequenceTagger(Task):
         return _check_sentences(inputs, what, self.places_of(what))
 
     def check_targets(self, targets: Any, inputs: list, what: str) -> list[list[str]]:
-        return _check_tags(targets, inputs, what, self.places_of(what))
+        out = _check_tags(targets, inputs, what, self.places_of(what))   # a generator is refused: read once
+        self._take_type(targets, out)
+        return out
+
+    def _given_labels(self, targets: Any) -> list:
+        """Every sentence's tags in order, as given (after their checks: sequences of scalars) or as checked."""
+        return [g for tags in targets for g in tags]
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
+        super().check_trainable(inputs, targets)      # the tags' type (label_values)
         check_trainable_tags(targets, self.target_name, inputs)   # columns swapped: warned
         at = [(i, j) for i, tags in enumerate(targets) for j in range(len(tags))]   # a '0' typed for 'O': warned
         warn_mixed_kinds([targets[i][j] for i, j in at], lambda k: item_at(self.target_name, at[k][0], self.places,
@@ -347,9 +358,18 @@ class SequenceTagger(Task):
         warn_pieces(sents, self.config.max_len)
         return sents
 
+    def predict(self, sentences, warn: bool = True) -> list[list]:
+        """One tag per token, in input order (:meth:`predict_texts`): in the tags' type when fit's were all of one
+        int, float or bool type (``[[3, 0]]`` for tags ``[[3, 0], ...]``: :attr:`label_type`), else as text."""
+        tags = self.predict_texts(sentences, warn)
+        if self.label_type is None:
+            return tags
+        value = dict(zip(self.tags.tokens, self._label_values()))
+        return [[value[t] for t in sent] for sent in tags]
+
     @torch.no_grad()
-    def predict(self, sentences, warn: bool = True) -> list[list[str]]:
-        """One tag per token, in input order. A sentence longer than ``max_len`` is an error with
+    def predict_texts(self, sentences, warn: bool = True) -> list[list[str]]:
+        """One tag per token as text, in input order. A sentence longer than ``max_len`` is an error with
         ``on_long="error"``; otherwise it is read in overlapping pieces of ``max_len`` tokens (with a
         warning), each token's scores taken from the piece it sits nearest the middle of, and the whole
         sentence decoded at once -- so that no token is left without a tag (truncating here dropped the
@@ -415,7 +435,7 @@ class SequenceTagger(Task):
                 if t in self.tags]
 
     def score(self, inputs, targets, **options) -> dict[str, Any]:
-        return tagging_metrics(targets, self.predict(inputs), self.tags.tokens)
+        return tagging_metrics(targets, self.predict_texts(inputs), self.tags.tokens)
 
     def score_baseline(self, baseline, inputs, targets) -> dict[str, Any]:
         return tagging_metrics(targets, baseline.predict(inputs), self.tags.tokens)

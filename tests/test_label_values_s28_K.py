@@ -240,3 +240,18 @@ def test_the_tagger_predicts_int_tags_as_ints_and_keeps_them_when_loaded(tmp_pat
 def test_text_tags_stay_text():
     tagger = _tagger([["O", "B-X", "O"], ["O", "B-Y", "O"], ["O", "B-Y"], ["O", "B-X"]] * 3)
     assert tagger.label_type is None and all(type(g) is str for s in tagger.predict(SENTS) for g in s)
+
+
+def test_the_service_of_an_api_int_run_answers_its_classes_as_text(tmp_path):
+    """As the CLI: the labels as a file of them shows them (JSON strings), the probabilities keyed by them."""
+    from rnnkit.serve.services import open_service
+
+    clf = _clf(BITS)
+    clf.save(tmp_path / "run")
+    service = open_service(tmp_path / "run")
+    try:
+        out = service.predict(["good great fine", "bad awful poor"])["predictions"]
+    finally:
+        service.close()
+    assert [p["label"] for p in out] == [str(v) for v in clf.predict(["good great fine", "bad awful poor"])]
+    assert all(set(p["probabilities"]) == {"0", "1"} for p in out)

@@ -83,3 +83,21 @@ def test_a_body_in_utf16_or_utf32_without_charset_is_a_400_naming_the_encoding(t
         assert client.post("/observations", content=body.encode(),
                            headers={"content-type": "application/json"}).status_code == 200
     assert len(service.journal.entries) == 1
+
+
+@pytest.mark.parametrize("method, path", [("POST", "/observations/"), ("GET", "/health/"), ("GET", "/forecast/")])
+def test_a_path_with_a_trailing_slash_is_a_404_not_a_redirect_to_the_host_header(method, path, tmp_path):
+    # FastAPI's redirect_slashes answered 307 with Location http://<the request's Host header>/observations: a client
+    # following it re-sent its observations to whatever site the Host header named ('Host: evil.example')
+    pytest.importorskip("fastapi")
+    from toy_data import seasonal_service
+
+    client, service = seasonal_service(tmp_path)
+    with client:
+        r = client.request(method, path, content=b'{"observations":[{"id":"series","time":60,"value":1.0}]}'
+                           if method == "POST" else None, headers={"content-type": "application/json",
+                                                                   "host": "evil.example"}, follow_redirects=False)
+    assert r.status_code == 404 and "location" not in r.headers
+    assert r.json()["error"].startswith(f"{method} {path}: expected one of ['GET /health', 'GET /forecast', "
+                                        f"'POST /observations']")
+    assert service.journal.entries == []

@@ -416,8 +416,10 @@ def create_app(service: ForecastService | ClassifierService, body_timeout: float
         yield
         service.close()  # releases the state folder's lock
 
+    # redirect_slashes: '/observations/' was a 307 to the Host header's site ('Host: evil.example' -> Location
+    # http://evil.example/observations), which a client following redirects re-sent its body to; now a 404 naming routes
     app = FastAPI(title="rnnkit serve", description=(__doc__ or "").split("\n\n")[0], lifespan=lifespan,
-                  dependencies=[Depends(_checked_request)])
+                  dependencies=[Depends(_checked_request)], redirect_slashes=False)
     app.router.route_class = StrictRoute
 
     @app.exception_handler(RequestValidationError)

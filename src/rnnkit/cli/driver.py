@@ -231,8 +231,8 @@ class TaskCommand:
     name: str = ""
     help: str = ""
     doc: str = ""
-    task: type                                # the task class (imported with the command module, so a task
-                                              # that cannot import leaves only its own command unavailable)
+    task: type                                # the task class, or a LazyClass imported on first read (no torch
+                                              # for --help); a task that cannot import fails its command's runs
     config_flags: list[Flag] = []             # config fields the user may set on ``train``
     size_flags: list[str] = []                # flags whose values set the memory need (check_memory)
     columns: dict[str, Any] = {}              # column flags (dest -> default) remembered in the run folder

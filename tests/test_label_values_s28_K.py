@@ -255,3 +255,14 @@ def test_the_service_of_an_api_int_run_answers_its_classes_as_text(tmp_path):
         service.close()
     assert [p["label"] for p in out] == [str(v) for v in clf.predict(["good great fine", "bad awful poor"])]
     assert all(set(p["probabilities"]) == {"0", "1"} for p in out)
+
+
+
+@pytest.mark.parametrize("values, kind", [(BITS, np.int64), ([bool(b) for b in BITS], np.bool_)])
+def test_a_pandas_sparse_array_of_labels_predicts_in_its_dtype(values, kind):
+    """helper A's sweep (session 28): a SparseArray iterates its stored values as numpy scalars and its fill value as
+    a Python one -- read as two types, the predictions stayed text where a list, an array or a Series gave values."""
+    for labels in (pd.arrays.SparseArray(values), pd.Series(pd.arrays.SparseArray(values))):
+        clf = _clf(labels)
+        assert clf.label_type == f"numpy.{np.dtype(kind).name}"
+        _same_as_given(clf, labels, kind)

@@ -175,6 +175,8 @@ class LabelTypes:
 
     def _take_type(self, targets: Any, checked: list) -> None:
         """The type of ``targets`` (checked as ``checked``: a task whose own check_targets is not this one's calls it)."""
+        if str(getattr(targets, "dtype", "")).startswith("Sparse["):   # pandas' SparseArray / a sparse Series gives
+            targets = np.asarray(targets)      # its stored values as numpy's, its fill value as Python's: one dtype
         self._given_type = label_type(list(self._given_labels(targets)), list(self._given_labels(checked)))
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:

@@ -17,9 +17,23 @@ import argparse
 import sys
 from pathlib import Path
 
+from rnnkit._paths import expand_user
 from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_out_dir, path_arg, set_threads
 
-__all__ = ["add_parser", "run", "check_run", "check_out_file"]
+from rnnkit.errors import ConfigError
+
+__all__ = ["add_parser", "run", "check_run", "check_out_file", "file_arg"]
+
+
+def file_arg(text: str) -> Path:
+    """``--out FILE``: :func:`~rnnkit.cli.common.path_arg`, and a path ending in ``/`` (or ``.``/``..``) -- a folder
+    meant -- is a usage error: ``Path()`` dropped the slash and ``--out x.onnx/`` wrote the file ``x.onnx`` (the
+    Python API refuses it: ``expand_user(file=True)``)."""
+    try:
+        expand_user(text, "--", file=True)
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--: ")) from None
+    return path_arg(text)
 
 
 def check_run(run: Path | None, tasks: str) -> Path:
@@ -58,7 +72,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                               description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--run", type=path_arg, default=None, metavar="DIR", help="run folder (forecast, classify, tsc)")
     p.add_argument("--format", default="onnx", choices=["onnx", "torch-export"], help="file format")
-    p.add_argument("--out", type=path_arg, default=None, metavar="FILE", help="file to write (.onnx / .pt2)")
+    p.add_argument("--out", type=file_arg, default=None, metavar="FILE", help="file to write (.onnx / .pt2)")
     p.add_argument("--no-state", action="store_true",
                    help="forecaster: no initial-state inputs (h0/c0; the graph then starts from zeros)")
     p.add_argument("--atol", type=float, default=1e-5, help="largest accepted difference")

@@ -43,6 +43,7 @@ NO_TOKEN = r"\w+: \d+ of \d+ have no token \("
 #: texts tokenized at a time by :func:`check_predict_texts` (their ids dropped after each chunk)
 CHUNK = 4096
 
+_UNKNOWN = (UNK, "[UNK]")                 # the unknown piece of the units (own vocabularies; the pretrained wordpieces)
 _WIDTH = re.compile("[\uff01-\uffee]")    # the Halfwidth and Fullwidth Forms block but for its unassigned U+FF00
 
 
@@ -96,7 +97,9 @@ def width_form_rows(model: Any, texts: Sequence[str]) -> list[int]:
     vocabulary does not hold but does hold once its full-width and half-width forms are folded (:func:`fold_width`), a
     letter or digit among them: not a punctuation mark alone (Chinese text writes '，' and ',' alike; a run knowing one
     reads the other as <unk>, one mark, not a word lost). Only texts holding such forms are tokenized (a prediction's
-    other texts are read once, by the prediction)."""
+    other texts are read once, by the prediction). Units that read an unknown form as their unknown piece (the
+    pretrained wordpieces' ``[UNK]``: 'ｇｏｏｄ' is no token of its own) count a text whose folded form has fewer
+    unknown pieces, a letter or digit among its folded forms (session 28: such a text was never named)."""
     from rnnkit.tasks.common import check_texts
 
     model._require_fitted()
@@ -108,8 +111,17 @@ def width_form_rows(model: Any, texts: Sequence[str]) -> list[int]:
         warnings.simplefilter("ignore")         # a long text's cut is warned by the prediction itself
         tokens = model._tokens([texts[i] for i in some])
     known = model.vocab.index
-    return [i for i, toks in zip(some, tokens) if any(t not in known and _WIDTH.search(t) and (f := fold_width(t))
+    rows = [i for i, toks in zip(some, tokens) if any(t not in known and _WIDTH.search(t) and (f := fold_width(t))
                                                       in known and any(ch.isalnum() for ch in f) for t in toks)]
+    pieces = [(i, toks) for i, toks in zip(some, tokens) if i not in rows and any(t in _UNKNOWN for t in toks)
+              and any(ch.isalnum() for ch in fold_width("".join(_WIDTH.findall(texts[i]))))]
+    if pieces:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            folded = model._tokens([fold_width(texts[i]) for i, _ in pieces])
+        unknown = lambda toks: sum(t in _UNKNOWN or t not in known for t in toks)   # noqa: E731
+        rows += [i for (i, toks), back in zip(pieces, folded) if unknown(back) < unknown(toks)]
+    return sorted(rows)
 
 
 def warn_width_forms(model: Any, texts: Sequence[str], numbers: Sequence[int], where: str) -> None:

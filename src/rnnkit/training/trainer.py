@@ -527,6 +527,7 @@ class Trainer:
         n = metrics.pop("n", 1.0)
         self._acc.add(local, metrics, n)      # this rank's batch; the epoch row sums every rank's (across_ranks)
         self.callbacks.call("on_step_end", self, step, value, metrics)
+        del self._loss   # kept past its step, its graph (a hand engine's per-step caches) held the batch's activations
 
     def _where(self, step: int) -> str:
         return f"step {step} (epoch {self.epoch + 1}, batch {self.batch_in_epoch + 1})"

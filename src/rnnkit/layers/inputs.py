@@ -74,13 +74,16 @@ def autocast_dtype(ref: Tensor) -> torch.dtype | None:
 
 def takes_dtype(given: torch.dtype, own: torch.dtype, ref: Tensor) -> bool:
     """Whether a tensor of dtype ``given`` (an input or a state) may meet weights of dtype ``own`` in a call on
-    ``ref``'s device: the same dtype, or under autocast any dtype autocast casts to its own (torch.nn.LSTM takes
-    a bfloat16 input -- a Linear's output under autocast -- with float32 weights, and float32 state with it)."""
+    ``ref``'s device: the same dtype, or under autocast the autocast dtype or float32 beside either (torch.nn.LSTM
+    takes a bfloat16 input -- a Linear's output under autocast -- with float32 weights, and float32 state with it).
+    The other 16-bit dtype stays refused: a float16 state or input under bfloat16 autocast made the hand engines'
+    GRU compute and return float16 (and an LSTM's ``c`` with ``proj_size``) where torch.nn and the native engine
+    return float32 (bfloat16 and float16 promote to float32), and an LSTM return bfloat16 where torch.nn's gives
+    float32 -- the engine chose the dtype, silently."""
     if given == own:
         return True
     cast = autocast_dtype(ref)
-    eligible = (torch.float16, torch.bfloat16, torch.float32)
-    return cast is not None and given in eligible and own in eligible
+    return cast is not None and given in (cast, torch.float32) and own in (cast, torch.float32)
 
 
 def check_dense(name: str, t: Tensor) -> None:

@@ -239,9 +239,10 @@ def infer_frequency(index: Any, name: str = "time", series: str | None = None) -
 
 
 def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: bool, name: str = "time",
-                     series: str = "series") -> pd.DataFrame:
+                     series: str = "series", advice: str = "") -> pd.DataFrame:
     """Return ``values`` (indexed by timestamps) on a regular grid. Gaps or off-grid timestamps are a
-    :class:`DataError` unless ``resample`` (then: mean per grid bin, NaN where a bin is empty)."""
+    :class:`DataError` unless ``resample`` (then: mean per grid bin, NaN where a bin is empty); ``advice``: what
+    to say before offering ``resample`` (a frame that looks filtered: the gaps may be the filter's)."""
     if freq_info.freq is None or (freq_info.missing_stamps == 0 and freq_info.off_grid == 0):
         if freq_info.freq is not None:
             values = values.copy()
@@ -262,7 +263,7 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
                         f"{series!r}, got irregular gaps ({', '.join(what)}) -- {', '.join(first)}"
                         f"{clock_change_hint(gone, 'skipped', idx)}; "
-                        + resample_hint(freq_info.missing_stamps, len(grid), "put them on the grid"))
+                        + (f"{advice}; if they are missing observations, " if advice else "") + resample_hint(freq_info.missing_stamps, len(grid), "put them on the grid"))
     if freq_info.off_grid and isinstance(to_offset(freq_info.freq), (Tick, pd.offsets.Day)):
         # fixed steps binned on the grid from the first stamp the gaps were judged on (left-closed bins, as
         # resample's): pandas' bins start at midnight, so daily stamps at 06:00 became 00:00 ones and the forecast

@@ -142,3 +142,33 @@ def warn_zero_padded_ids(ids: np.ndarray, id_col: str, stacklevel: int = 5) -> N
                       f"{texts[j]!r} (first in data row {rows[j] + 1}) and {texts[i]!r} (first in data row "
                       f"{rows[i] + 1}): forecast as two series (a spreadsheet dropped the zeros of some rows? write "
                       "them alike; codes that differ? keep them)", UserWarning, stacklevel=stacklevel)
+
+
+def check_one_key_per_id(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
+    """Ids that Python and pandas take as one key (``True`` and ``1``, ``False`` and ``0.0``: equal, hashed alike;
+    ``df.groupby(id_col)`` makes one group of them) but that read as two texts ('True' and '1'): a DataError naming
+    the column and both values, as for ``1`` and ``'1'`` (:func:`rnnkit._validate.check_keys_as_text`). They were
+    forecast as two series, the rows pandas counts as one store's split between them (session 28). ``ids``: the
+    texts of ``col``'s values, row by row.
+
+    >>> check_one_key_per_id(pd.Series([True, 1, 2], dtype=object), np.array(["True", "1", "2"]), "store")
+    Traceback (most recent call last):
+    rnnkit.errors.DataError: id_col 'store': expected ids of one type (ids are kept as text), got True (bool) and 1 \
+(int), one key to pandas (df.groupby('store') makes one group of them) but two series here ('True' and '1'); \
+convert the column to one type first (df['store'].astype(str) keeps them apart)
+    """
+    if col.dtype != object and not isinstance(col.dtype, pd.CategoricalDtype):   # one dtype: one text per key
+        return
+    seen: dict = {}
+    for value, text in zip(col.to_numpy(dtype=object), ids):
+        try:
+            first = seen.setdefault(value, (value, text))
+        except TypeError:        # an unhashable cell: no key to pandas either
+            continue
+        if first[1] != text:
+            a = first[0]
+            raise DataError(f"id_col {id_col!r}: expected ids of one type (ids are kept as text), got {a!r} "
+                            f"({type(a).__name__}) and {value!r} ({type(value).__name__}), one key to pandas "
+                            f"(df.groupby({id_col!r}) makes one group of them) but two series here ({str(first[1])!r} and "
+                            f"{str(text)!r}); convert the column to one type first (df[{id_col!r}].astype(str) keeps them "
+                            "apart)")

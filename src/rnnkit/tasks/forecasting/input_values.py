@@ -17,10 +17,10 @@ import pandas as pd
 
 from rnnkit.data.number_text import number_text_hint   # (written here in session 21; shared with tsc since 23)
 from rnnkit.data.series import parse_dates
-from rnnkit.data.timeseries.frequency import clock_change_hint
+from rnnkit.data.timeseries.frequency import clock_change_hint, integer_fill_hint
 from rnnkit.errors import DataError
 
-__all__ = ["text_cells_first", "number_text_hint", "MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
+__all__ = ["filtered_frame_hint", "filtered_steps_hint", "wide_frame_hint", "text_cells_first", "number_text_hint", "MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
            "panel_notes", "MOSTLY_FILLED", "warn_mostly_filled", "LONE_VALUE", "warn_lone_value", "warn_missing_head",
            "warn_missing_tail"]
 
@@ -173,16 +173,21 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
         bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
         if pd.api.types.is_bool_dtype(values):
             bad = values
-        kind = ""
+        kind = hint = ""
         if not len(bad):     # numbers no numeric dtype holds: an int beyond 64 bits, a Decimal (a column of objects)
             given = values[values.notna()]
             bad = given[given.map(lambda v: isinstance(v, (bool, np.bool_)) or not isinstance(v, (float, np.floating))
                                   and not (isinstance(v, (int, np.integer)) and -2 ** 63 <= v < 2 ** 64))]
             kind = f" ({type(bad.iloc[0]).__name__})" if len(bad) else ""
+            if len(bad) and isinstance(bad.iloc[0], str):    # every cell reads as a number: they are text in the frame
+                hint = f"; numbers stored as text: convert the column first (df[{str(values.name)!r}] = pd.to_numeric(...))"
+        elif isinstance(bad.iloc[0], str) and re.fullmatch(r"\s*-?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*", bad.iloc[0]):
+            hint = (f" (in pandas: pd.to_numeric(df[{str(values.name)!r}].str.replace(',', '')) for thousands "
+                    "separators, or read_csv(..., thousands=','))")
         if len(bad) or pd.api.types.is_bool_dtype(values):
             example = f" (e.g. {bad.iloc[0]!r}{kind} at {time_label(bad.index[0])})" if len(bad) else ""
             raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
-                            f"{values.dtype}{example}{number_text_hint(bad.iloc[0]) if len(bad) else ''}")
+                            f"{values.dtype}{example}{number_text_hint(bad.iloc[0]) if len(bad) else ''}{hint}")
         # a column of objects that are all floats and ints (a row of a mixed frame: df.loc['sales']) is read as they
         # are; it was refused as 'got dtype object', no value named
     out = values.to_numpy(dtype=float, na_value=np.nan)   # pd.NA in a column of objects: float()'s bare TypeError
@@ -361,3 +366,70 @@ def _of_year(col: pd.Series) -> bool:
     months = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
     text = col.astype(str).str.strip().str.lower().str.replace(r"^[qm]|\.0$", "", regex=True)
     return bool(text.str.fullmatch(r"0?([1-9]|1[0-2])").all() or text.str[:3].isin(months).all())
+
+
+def filtered_frame_hint(df: pd.DataFrame, used: Iterable[Any], time_col: Any) -> str:
+    """What to say, instead of offering ``--resample`` alone, when one series' times have gaps and ``df`` looks
+    filtered out of a bigger frame (``df[df.store == 3]``): its index the row numbers the filter kept (unnamed
+    integers read as time steps, no ``time_col``; pandas keeps a RangeIndex(2, 30, 3) for an even stride), or a
+    column other than the ``used`` ones holding one value on every row (the filter's). The gaps are then the
+    filter's: resampling would invent the rows it dropped, and the advice was just that (session 28). ``''`` when
+    neither holds."""
+    if len(df) < 2:
+        return ""
+    rows_as_time = time_col is None and df.index.name is None and pd.api.types.is_integer_dtype(df.index)
+    used = {str(c) for c in used if c is not None}
+    others = [c for c in df.columns if str(c) not in used]
+    one = [c for c in others if df[c].nunique(dropna=False) == 1]
+    dates = [c for c in others if pd.api.types.is_datetime64_any_dtype(df[c])]
+    ids = [c for c in one if not pd.api.types.is_bool_dtype(df[c])]
+    say = []
+    if rows_as_time:
+        say.append("the index looks like the row numbers a filter kept (df[df['store'] == 3] keeps each row's "
+                   "number, gaps and all): if the rows are successive steps, renumber them (df.reset_index(drop=True))")
+        if dates:
+            say.append(f"if a column holds the times, pass it as time_col ({str(dates[0])!r} holds dates)")
+    elif one:
+        c = one[0]
+        v = df[c].iloc[0].item() if isinstance(df[c].iloc[0], np.generic) else df[c].iloc[0]   # 3, not np.int64(3)
+        say.append(f"column {str(c)!r} holds one value ({v!r}) on every row: if the rows were filtered on it "
+                   f"(df[df[{str(c)!r}] == {v!r}]) and the filter dropped the missing times, they are no missing "
+                   "values: keep those rows, or renumber the kept ones (df.reset_index(drop=True)) to read them as "
+                   "successive steps")
+    else:
+        return ""
+    if ids:
+        say.append(f"to forecast every {str(ids[0])!r}, pass the unfiltered frame with id_col={str(ids[0])!r} "
+                   f"(--id-col {ids[0]})")
+    return "; ".join(say)
+
+
+def filtered_steps_hint(hint: str | None, advice: str, values: np.ndarray) -> str | None:
+    """The advice for integer steps ``values`` with gaps: ``hint`` (:func:`.frequency.integer_steps_hint`) and the
+    :func:`filtered_frame_hint` ``advice``, which replaces the offer to fill the gaps (``hint`` None) and follows a
+    stride's advice; ``hint`` alone when there is no ``advice`` or it reads the steps as dates written as numbers."""
+    if not advice or (hint is not None and not hint.startswith("every step")):
+        return hint
+    return f"{hint}; {advice}" if hint else f"{advice}; if they are time steps with values missing, " \
+        + integer_fill_hint(values)
+
+
+def wide_frame_hint(df: pd.DataFrame, left: list[Any], time_col: Any, id_col: Any) -> str:
+    """The end of the 'expected the name of the column to forecast' error for a frame with no ``id_col`` whose
+    columns ``left`` (no role given) hold numbers in two or more: one column per series (a store per column, the
+    dates as index) is read by giving one as the target, the others then unused or covariates -- a model of one
+    store where all were meant; the error named the columns and said nothing of the long form rnnkit reads
+    (session 28). ``''`` otherwise.
+
+    >>> wide_frame_hint(pd.DataFrame({"a": [1.0], "b": [2.0]}), ["a", "b"], None, None)[:44]
+    '; if each column is a series (a wide frame),'
+    """
+    nums = [c for c in left if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+    if id_col is not None or len(nums) < 2:
+        return ""
+    dates = [c for c in left if pd.api.types.is_datetime64_any_dtype(df[c])]
+    t = time_col if time_col is not None else dates[0] if dates else None
+    melt = (f"df.melt(id_vars=[{t!r}], var_name='series', value_name='value')" if t is not None else
+            "df.rename_axis('time').reset_index().melt(id_vars=['time'], var_name='series', value_name='value')")
+    return (f"; if each column is a series (a wide frame), make it long: {melt}, then target='value', id_col='series'"
+            f", time_col={t if t is not None else 'time'!r} (--id-col series); else name the one column to forecast")

@@ -31,12 +31,12 @@ from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.bare_points import bare_frames
 from rnnkit.tasks.forecasting.date_args import check_date_args
-from rnnkit.tasks.forecasting.id_rules import (check_no_blank_ids, id_differ_by, id_spelling, warn_unused_ids,
-                                               warn_zero_padded_ids)
+from rnnkit.tasks.forecasting.id_rules import (check_no_blank_ids, check_one_key_per_id, id_differ_by, id_spelling,
+                                               warn_unused_ids, warn_zero_padded_ids)
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
-    in_time_order as _in_time_order, numeric_values as _numeric, \
+    in_time_order as _in_time_order, numeric_values as _numeric, filtered_frame_hint, filtered_steps_hint, \
     time_index as _time_index, time_label, series_note, panel_notes, warn_lone_value, warn_mostly_filled, \
-    text_cells_first, warn_missing_head, warn_missing_tail
+    text_cells_first, warn_missing_head, warn_missing_tail, wide_frame_hint
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
     plain_rows, row_order_steps, rows_by_id, same_zone, shown_names, update_target
@@ -106,9 +106,10 @@ def as_name_list(value: Any, name: str) -> list[str]:
 
 
 def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],
-                resample: bool, time_name: str, allow_constant: bool = False, freq: str | None = None) -> SeriesData:
+                resample: bool, time_name: str, allow_constant: bool = False, freq: str | None = None,
+                advice: str = "") -> SeriesData:
     """One series from its rows ``frame`` (indexed by time); ``freq``: the frequency of a series given at one
-    time only (:func:`_shared_freq`)."""
+    time only (:func:`_shared_freq`); ``advice``: what to say of gaps (:func:`.input_values.filtered_frame_hint`)."""
     frame, reordered = _in_time_order(frame, time_name, sid)
     idx = stamps = frame.index
     if isinstance(idx, pd.DatetimeIndex):
@@ -116,7 +117,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
             raise DataError(f"{time_name}: expected at least 2 timestamps to infer a frequency in series {sid!r}, "
                             f"got {idx.size}")
         info = infer_frequency(idx, time_name, sid) if idx.size > 1 else FrequencyInfo(freq)
-        frame = regularize_index(frame, info, resample, time_name, sid)
+        frame = regularize_index(frame, info, resample, time_name, sid, advice)
         freq = info.freq
         idx = frame.index
     else:
@@ -125,6 +126,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         if steps.size and not (steps == 1).all():
             hint = integer_steps_hint(np.asarray(idx), steps)
             if hint or not resample:
+                hint = filtered_steps_hint(hint, advice, np.asarray(idx))   # a filter's row numbers? (.input_values)
                 kinds = sorted(set(steps.tolist()))     # one step k > 1 throughout (RangeIndex(0, 60, 2)) is regular
                 got = f"steps of {kinds[0]} throughout" if len(kinds) == 1 else f"irregular gaps (steps {kinds[:5]})"
                 raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got {got}; "
@@ -209,6 +211,7 @@ def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
     meant: two series, with a warning naming them."""
     if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):     # categories may mix types too
         check_keys_as_text(col.to_numpy(dtype=object), ids, f"id_col {id_col!r}", "id")
+        check_one_key_per_id(col, ids, id_col)     # True and 1: one key to pandas, two texts (.id_rules)
 
     for norm, kind in ((id_spelling, ""), (lambda t: screen_spelling(t).casefold(), "case")):
         seen: dict[str, str] = {}
@@ -307,7 +310,8 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
             dates = [str(c) for c in left if pd.api.types.is_datetime64_any_dtype(df[c])]   # not a target
             hint = f"; {dates[0]!r} holds dates: time_col={dates[0]!r}?" if dates and time_col is None else ""
             raise ConfigError(f"target: expected the name of the column to forecast (one of "
-                              f"{shown_names(c for c in left if str(c) not in dates)}{hint}), got none")
+                              f"{shown_names(c for c in left if str(c) not in dates)}{hint}), got none"
+                              + wide_frame_hint(df, left, time_col, id_col))
         target = left[0]        # as named: str() of an int name 0 was 'not found; expected one of ['0']'
     parts = [t.strip() for t in str(target).split(",")]
     if target not in df.columns and len(parts) > 1 and all(t in df.columns for t in parts):   # a wide table
@@ -352,7 +356,8 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     else:
         _check_one_series(df, index, [time_col, *cols], time_name)   # a panel read without id_col
         groups = [(str(target), pd.DataFrame({c: df[c].to_numpy() for c in cols}, index=index))]
-    out: dict[str, SeriesData] = {}
+    out: dict[str, SeriesData] = {}     # a filtered frame's gaps: the filter's? (.input_values)
+    advice = "" if id_col is not None else filtered_frame_hint(df, [time_col, *cols], time_col)
     text_cells_first(groups, cols, lambda c: "target" if c == target else "covariate")    # the bad cell's series named
     for sid, frame in groups:
         for c in cols:
@@ -366,7 +371,8 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     with panel_notes(stacklevel=4):   # 210 series missing their last values: one warning, not 210
         for sid, frame in sorted(groups, key=lambda g: g[0] in single):
             freq = _shared_freq(list(out.values()), sid, frame.index[0], time_name) if sid in single else None
-            out[sid] = _one_series(frame, sid, target, past_cols, fut_cols, resample, time_name, allow_constant, freq)
+            out[sid] = _one_series(frame, sid, target, past_cols, fut_cols, resample, time_name, allow_constant, freq,
+                                   advice)
             out[sid].date_format = fmt
     return keep(data, once, [out[sid] for sid, _ in groups])
 

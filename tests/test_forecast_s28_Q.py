@@ -143,3 +143,21 @@ def test_bool_and_text_ids_that_pandas_keeps_apart_are_fine():
     df = pd.DataFrame({"id": pd.Series([True] * 10 + ["a"] * 10, dtype=object), "t": list(range(10)) * 2,
                        "y": np.arange(20.0) % 4})
     assert sorted(_fit(df, target="y", id_col="id", time_col="t").predict()["id"].unique()) == ["True", "a"]
+
+
+def test_the_cli_tells_a_wide_csv_how_to_be_long_and_the_advice_works(tmp_path, capsys):
+    """rnnkit forecast --csv of a store per column without --target: the error named nothing of the long form. Now
+    it counts the number columns and gives the melt and the flags; run as written, they forecast every store."""
+    from rnnkit.cli.main import main
+
+    wide = pd.DataFrame({"date": _DAYS, **{f"s{k}": 10 + np.arange(30) % 7 + k * 1.0 for k in (1, 2, 3)}})
+    wide.to_csv(tmp_path / "w.csv", index=False)
+    run = ["--horizon", "2", "--model", "seasonal_naive", "--threads", "1", "--no-plot", "--out", str(tmp_path / "o")]
+    assert main(["forecast", "--csv", str(tmp_path / "w.csv"), "--time-col", "date", *run]) != 0
+    err = capsys.readouterr().err
+    assert "the file has 3 number columns: s1, s2, s3; one column per series?" in err
+    melt = err.split("pandas: ")[1].split(" -- ")[0]
+    eval(melt, {"df": pd.read_csv(tmp_path / "w.csv")}).to_csv(tmp_path / "long.csv", index=False)
+    flags = err.split("-- and pass ")[1].split(";")[0].split()
+    assert main(["forecast", "--csv", str(tmp_path / "long.csv"), "--time-col", "date", *flags, *run]) == 0
+    assert sorted(pd.read_csv(tmp_path / "o" / "forecast.csv")["id"].unique()) == ["s1", "s2", "s3"]

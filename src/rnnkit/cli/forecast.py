@@ -164,7 +164,10 @@ def load_input(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
                 parse_args[key] = value
         return data, parse_args, args.dataset
     if parse_args["target"] is None:
-        raise UsageError("--target: expected the name of the column to forecast with --csv, got none")
+        from rnnkit.cli.forecast_runs import wide_csv_hint
+
+        raise UsageError("--target: expected the name of the column to forecast with --csv, got none"
+                         + wide_csv_hint(args.csv, args.time_col, args.id_col))
     from rnnkit.data.series import read_series_csv
 
     path = Path(args.csv)

@@ -323,3 +323,27 @@ def _new_points(args: argparse.Namespace, forecaster):
         return frame[[c for c in (saved.get("id_col"), target, *covs) if c in frame.columns]] \
             if saved.get("id_col") or covs else frame[target]
     return frame.set_index(time_col)[target]
+
+
+def wide_csv_hint(path: Any, time_col: str | None, id_col: str | None) -> str:
+    """The end of '--target: expected the name of the column to forecast with --csv, got none' for a file with one
+    column per series (a store per column): two or more number columns besides ``time_col`` and no ``id_col`` --
+    the long form rnnkit reads, and how to make it, were not said (session 28). ``''`` otherwise, and when the
+    file's first rows do not read (its own error comes when it is read)."""
+    import pandas as pd
+
+    if id_col is not None:
+        return ""
+    try:
+        head = pd.read_csv(path, nrows=20)
+    except (OSError, ValueError, UnicodeError):
+        return ""
+    nums = [str(c) for c in head.columns if str(c) != time_col and pd.api.types.is_numeric_dtype(head[c])
+            and not pd.api.types.is_bool_dtype(head[c])]
+    if len(nums) < 2:
+        return ""
+    t = time_col or "time"
+    return (f" (the file has {len(nums)} number columns: {', '.join(nums[:4])}{' ...' if len(nums) > 4 else ''}; one "
+            f"column per series? write it as long rows of {t}, id and value -- pandas: df.melt(id_vars=[{t!r}], "
+            "var_name='series', value_name='value') -- and pass --target value --id-col series; else name the "
+            "column to forecast)")

@@ -380,7 +380,8 @@ def filtered_frame_hint(df: pd.DataFrame, used: Iterable[Any], time_col: Any) ->
     rows_as_time = time_col is None and df.index.name is None and pd.api.types.is_integer_dtype(df.index)
     used = {str(c) for c in used if c is not None}
     others = [c for c in df.columns if str(c) not in used]
-    one = [c for c in others if df[c].nunique(dropna=False) == 1]
+    ends = [c for c in others if len({repr(v) for v in df[c].iloc[[0, len(df) // 2, -1]]}) == 1]   # cheap first:
+    one = [c for c in ends if df[c].nunique(dropna=False) == 1]    # a fit reads every frame without id_col here
     dates = [c for c in others if pd.api.types.is_datetime64_any_dtype(df[c])]
     ids = [c for c in one if not pd.api.types.is_bool_dtype(df[c])]
     say = []

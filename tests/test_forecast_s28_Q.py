@@ -161,3 +161,21 @@ def test_the_cli_tells_a_wide_csv_how_to_be_long_and_the_advice_works(tmp_path, 
     flags = err.split("-- and pass ")[1].split(";")[0].split()
     assert main(["forecast", "--csv", str(tmp_path / "long.csv"), "--time-col", "date", *flags, *run]) == 0
     assert sorted(pd.read_csv(tmp_path / "o" / "forecast.csv")["id"].unique()) == ["s1", "s2", "s3"]
+
+
+@pytest.mark.parametrize("extra", ["lists", "repeated names", "empty"])
+def test_other_columns_of_any_kind_leave_the_fit_and_its_gap_error_alone(extra):
+    """Guards what was right at 9e7b5a7 (the filter check of 2562d8b and f130def raised 'unhashable type: list' and
+    'truth value of a Series is ambiguous' on the first two, and named an empty column as a filter's): columns nobody
+    asked for do not break a fit, and with a gap the old advice stays when they say nothing of a filter."""
+    y = 10 + np.arange(30.0) % 7
+    if extra == "lists":
+        df = pd.DataFrame({"y": y, "l": [[1]] * 30}, index=_DAYS)
+    elif extra == "repeated names":
+        df = pd.DataFrame(np.c_[y, np.arange(30.0), np.arange(30.0)], columns=["y", "a", "a"], index=_DAYS)
+    else:
+        df = pd.DataFrame({"y": y, "l": np.nan}, index=_DAYS)
+    assert len(_fit(df, target="y").predict()) == 2
+    with pytest.raises(DataError, match=r"first missing 2020-01-05; pass --resample / resample=True to put them on "
+                                        r"the grid \(1 of 30 values would be interpolated\)$"):
+        _fit(df.drop(_DAYS[4]), target="y")

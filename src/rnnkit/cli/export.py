@@ -17,23 +17,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from rnnkit._paths import expand_user
-from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_out_dir, path_arg, set_threads
+from rnnkit.cli.common import HelpFormatter, UsageError, add_common, check_out_dir, file_arg, path_arg, set_threads
 
-from rnnkit.errors import ConfigError
-
-__all__ = ["add_parser", "run", "check_run", "check_out_file", "file_arg"]
-
-
-def file_arg(text: str) -> Path:
-    """``--out FILE``: :func:`~rnnkit.cli.common.path_arg`, and a path ending in ``/`` (or ``.``/``..``) -- a folder
-    meant -- is a usage error: ``Path()`` dropped the slash and ``--out x.onnx/`` wrote the file ``x.onnx`` (the
-    Python API refuses it: ``expand_user(file=True)``)."""
-    try:
-        expand_user(text, "--", file=True)
-    except ConfigError as e:
-        raise argparse.ArgumentTypeError(str(e).removeprefix("--: ")) from None
-    return path_arg(text)
+__all__ = ["add_parser", "run", "check_run", "check_out_file"]
 
 
 def check_run(run: Path | None, tasks: str) -> Path:

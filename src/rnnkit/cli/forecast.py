@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.cli.common import HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out, \
-    path_arg, rnn_params, set_threads, training_bytes
+    file_arg, path_arg, rnn_params, set_threads, training_bytes
 from rnnkit.cli.forecast_words import flag_words, heads_of
 from rnnkit.tasks.forecasting.series_batches import DEFAULT_BATCH_SERIES, batch_series_flag
 from rnnkit._validate import first_repeat
@@ -62,7 +62,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--run", type=path_arg, default=None, metavar="DIR",
                    help="a run folder written by 'rnnkit forecast --out DIR' (predict and update)")
     src = p.add_argument_group("data (one of --csv / --dataset)")
-    src.add_argument("--csv", type=path_arg, default=None, metavar="PATH",
+    src.add_argument("--csv", type=file_arg, default=None, metavar="PATH",
                      help="CSV file with the series (update: the new observations)")
     src.add_argument("--dataset", default=None, metavar="NAME", help="a bundled series (see `rnnkit datasets`)")
     src.add_argument("--target", default=None, metavar="COL", help="column to forecast")
@@ -79,7 +79,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     src.add_argument("--future-covariates", default=None, metavar="COLS",
                      help="comma-separated columns known ahead (network models; needs --future-csv with the next "
                           "--horizon rows)")
-    src.add_argument("--future-csv", type=path_arg, default=None, metavar="PATH",
+    src.add_argument("--future-csv", type=file_arg, default=None, metavar="PATH",
                      help="CSV with the known-future covariates for the forecast period (train; predict and update "
                           "of a run fitted with --future-covariates)")
     src.add_argument("--resample", action="store_true",

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit._lazy import LazyClass
-from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
+from rnnkit.cli.common import UsageError, file_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand, check_held_out
 from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.errors import ConfigError, DataError
@@ -91,9 +91,9 @@ class Generate(TaskCommand):
     def add_data_flags(self, ap, action: str) -> None:
         if action in ("train", "evaluate"):
             ap.add_argument("--dataset", default=None, help="registered corpus (shakespeare)")
-            ap.add_argument("--text", type=path_arg, default=None, metavar="PATH", help="UTF-8 text file")
+            ap.add_argument("--text", type=file_arg, default=None, metavar="PATH", help="UTF-8 text file")
         elif action == "predict":
-            ap.add_argument("--input", type=path_arg, default=None, metavar="PATH", help=self.predict_input_help)
+            ap.add_argument("--input", type=file_arg, default=None, metavar="PATH", help=self.predict_input_help)
         else:
             ap.add_argument("--prompt", default="\n", help="text to continue (default: a newline)")
 

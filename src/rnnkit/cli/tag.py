@@ -23,7 +23,7 @@ from __future__ import annotations
 
 
 from rnnkit._lazy import LazyClass
-from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
+from rnnkit.cli.common import UsageError, file_arg, rnn_params, training_bytes
 from rnnkit.errors import DataError
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.cli.recorded_path import check_recordable
@@ -84,10 +84,10 @@ class Tag(TaskCommand):
 
     def add_data_flags(self, ap, action: str) -> None:
         if action == "predict":
-            ap.add_argument("--input", type=path_arg, default=None, metavar="PATH", help=self.predict_input_help)
+            ap.add_argument("--input", type=file_arg, default=None, metavar="PATH", help=self.predict_input_help)
             return
         ap.add_argument("--dataset", default=None, help="registered data set (e.g. optimus-ner; see rnnkit datasets)")
-        ap.add_argument("--conll", type=path_arg, default=None,
+        ap.add_argument("--conll", type=file_arg, default=None,
                         help="token<TAB>tag file, a blank line between sentences (a CoNLL-U file is read by FORM and "
                              "UPOS)")
 

@@ -32,7 +32,7 @@ import re
 from typing import Any
 
 from rnnkit._lazy import LazyClass
-from rnnkit.cli.common import UsageError, path_arg, rnn_params, training_bytes
+from rnnkit.cli.common import UsageError, file_arg, rnn_params, training_bytes
 from rnnkit.cli.driver import Data, Flag, TaskCommand
 from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.tasks.seq2seq_config import Seq2SeqConfig
@@ -106,10 +106,10 @@ class Translate(TaskCommand):
 
     def add_data_flags(self, ap, action: str) -> None:
         if action == "predict":
-            ap.add_argument("--input", type=path_arg, default=None, metavar="PATH", help=self.predict_input_help)
+            ap.add_argument("--input", type=file_arg, default=None, metavar="PATH", help=self.predict_input_help)
         else:
             ap.add_argument("--dataset", default=None, help="registered pairs (trans-de-en, num2words-en-fr)")
-            ap.add_argument("--tsv", type=path_arg, default=None, metavar="PATH", help="source<TAB>target lines (UTF-8)")
+            ap.add_argument("--tsv", type=file_arg, default=None, metavar="PATH", help="source<TAB>target lines (UTF-8)")
 
     def add_action_flags(self, ap, action: str) -> None:
         if action != "train":

@@ -28,7 +28,7 @@ from rnnkit._io import is_stream
 from rnnkit._lazy import LazyClass
 from rnnkit._validate import first_repeat
 from rnnkit.cli.classify import SHARED_FLAGS, encoder_memory
-from rnnkit.cli.common import UsageError, path_arg
+from rnnkit.cli.common import UsageError, file_arg
 from rnnkit.cli.driver import Data, Flag, TaskCommand, same_file
 from rnnkit.cli.recorded_path import check_recordable
 from rnnkit.tasks.tsc_config import TSCConfig
@@ -237,10 +237,10 @@ class TSC(TaskCommand):
         if action != "predict":
             ap.add_argument("--dataset", default=None,
                             help="registered data set (e.g. japanese-vowels, gunpoint; see rnnkit datasets)")
-        ap.add_argument("--ts", type=path_arg, default=None, help="sktime .ts file")
-        ap.add_argument("--ucr", type=path_arg, default=None,
+        ap.add_argument("--ts", type=file_arg, default=None, help="sktime .ts file")
+        ap.add_argument("--ucr", type=file_arg, default=None,
                         help="UCR archive file (.tsv/.txt: a series a line, the label first)")
-        ap.add_argument("--csv", type=path_arg, default=None, help="long-format CSV (one row per series id and step)")
+        ap.add_argument("--csv", type=file_arg, default=None, help="long-format CSV (one row per series id and step)")
         for col in ("id", "time", "label"):
             ap.add_argument(f"--{col}-col", default=None,
                             help=f"{col} column of --csv (default: the run's, else '{col}')")
@@ -255,8 +255,8 @@ class TSC(TaskCommand):
         ap.add_argument("--value-cols", default=None,
                         help="comma-separated channel columns of --csv (default: the run's, else every other column)")
         if action == "train":
-            ap.add_argument("--test-ts", type=path_arg, default=None, help="held-out .ts file (else --test-fraction)")
-            ap.add_argument("--test-ucr", type=path_arg, default=None,
+            ap.add_argument("--test-ts", type=file_arg, default=None, help="held-out .ts file (else --test-fraction)")
+            ap.add_argument("--test-ucr", type=file_arg, default=None,
                             help="held-out UCR archive file (else --test-fraction)")
 
     def load(self, args, action: str) -> Data | None:

@@ -48,7 +48,7 @@ from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_adversarial import adversarial_loss
 from rnnkit.tasks.classify_data import check_training_classes, warn_conflicting_labels, warn_label_spellings
-from rnnkit.tasks.classify_unknown import warn_no_token
+from rnnkit.tasks.classify_unknown import network_proba, warn_no_token
 from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's texts encoded once (the service, CLI)
 from rnnkit.tasks.classify_seeds import SEED_STRIDE, seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
@@ -408,7 +408,8 @@ class TextClassifier(ClassifierTask):
 
     # ------------------------------------------------------------------ prediction
     def _network_proba(self, inputs: list) -> np.ndarray:
-        return self._no_tokens(ClassifierTask.predict_proba(self, inputs), inputs)
+        texts = self.check_inputs(inputs, self.input_name)     # scored by parts (classify_unknown.network_proba)
+        return self._no_tokens(network_proba(self, texts, lambda part: ClassifierTask.predict_proba(self, part)), texts)
 
     def _no_tokens(self, p: np.ndarray, inputs: list) -> np.ndarray:
         """``p`` with the rows of the texts that have no token (no batch held them: all zeros) set to the class

@@ -28,14 +28,14 @@ import itertools
 import re
 import unicodedata
 import warnings
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from rnnkit.data.vocab import UNK
 
 __all__ = ["unknown_only_rows", "warn_unknown_only", "width_form_rows", "warn_width_forms", "fold_width",
-           "check_predict_texts", "ReadTexts", "warn_no_token", "CHUNK", "NO_TOKEN"]
+           "check_predict_texts", "network_proba", "ReadTexts", "warn_no_token", "CHUNK", "NO_TOKEN"]
 
 #: how :func:`warn_no_token`'s text starts (a filter's ``message``: a caller that gave it over all texts first)
 NO_TOKEN = r"\w+: \d+ of \d+ have no token \("
@@ -224,6 +224,41 @@ def _refuse_long(model: Any, n: int, long: dict[int, int]) -> None:
 
     if model.config.on_long == "error" and long:
         limit_length(_of_lengths(n, long), model.config.max_len, "error", what="texts")
+
+
+def network_proba(model: Any, texts: list[str], one_call: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """``one_call(texts)`` (the network's probabilities of the checked ``texts``) made :data:`CHUNK` texts at a time,
+    with what one call on all of them says: a long text's cut warned once over them all (the count, positions and
+    longest as one call gives, or recorded inside ``truncations()``), the ``on_long="error"`` refusal counted over
+    them all (the rest only tokenized once one part had a long text). ``evaluate`` on 200k texts held every text's
+    tokens at once. Inside ``encoded_once(model)`` (the service, ``classify predict``) one call: its readers share
+    the encoding of every text."""
+    from dataclasses import replace
+
+    from rnnkit.data.batching import limit_length, truncations
+
+    n = len(texts)
+    if n <= CHUNK or getattr(model, "_once", None) is not None:
+        return one_call(texts)
+    out = np.zeros((n, len(model.labels)), dtype=np.float32)
+    long: dict[int, int] = {}
+    config, refuse = model.config, model.config.on_long == "error"
+    model.config = replace(config, on_long="truncate")   # put back below: every long text counted first
+    try:
+        for s in range(0, n, CHUNK):
+            part = texts[s:s + CHUNK]
+            with truncations() as cut:
+                if refuse and long:
+                    model._encode(part)     # counted for the refusal, not scored
+                else:
+                    out[s:s + len(part)] = one_call(part)
+            long.update((s + i, k) for i, k in cut.items())
+    finally:
+        model.config = config
+    _refuse_long(model, n, long)
+    if long:
+        limit_length(_of_lengths(n, long), config.max_len, "truncate", what="texts")
+    return out
 
 
 def check_predict_texts(model: Any, texts: Sequence[str], numbers: Sequence[int], where: str) -> ReadTexts:

@@ -179,3 +179,26 @@ def test_other_columns_of_any_kind_leave_the_fit_and_its_gap_error_alone(extra):
     with pytest.raises(DataError, match=r"first missing 2020-01-05; pass --resample / resample=True to put them on "
                                         r"the grid \(1 of 30 values would be interpolated\)$"):
         _fit(df.drop(_DAYS[4]), target="y")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes: POSIX")
+def test_the_wide_file_hint_leaves_a_pipe_unread(tmp_path):
+    """--csv <(cmd) is read once; f130def opened it for the message (a pipe with no writer yet: a hang). Now only a
+    regular file is looked at: the call returns '' at once and the pipe is never opened."""
+    import os
+    import threading
+
+    from rnnkit.cli.forecast_runs import wide_csv_hint
+
+    fifo = tmp_path / "p.csv"
+    os.mkfifo(fifo)
+    got = []
+    t = threading.Thread(target=lambda: got.append(wide_csv_hint(fifo, None, None)), daemon=True)
+    t.start()
+    t.join(10)
+    waiting = t.is_alive()      # blocked opening the pipe (no writer): let it go (open and close one) before failing
+    if waiting:
+        with open(fifo, "w"):
+            pass
+        t.join(10)
+    assert not waiting and got == [""]

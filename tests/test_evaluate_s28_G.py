@@ -146,3 +146,18 @@ def test_on_long_error_by_parts_names_one_calls_count(cut_model, monkeypatch):
     parts = _scored(cut_model, lambda: cut_model.evaluate(X, Y), 7, monkeypatch)
     assert whole[0][0] == "DataError" and "expected at most max_len=4 tokens" in whole[0][1]
     assert parts[0] == whole[0] and parts[1] == whole[1] and parts[2] <= 7
+
+
+def test_tagger_evaluate_still_refuses_a_generator_of_tag_lists():
+    """A guard of the classifier's replay: the tagger's check refuses a one-shot iterator of tag lists (fit and
+    evaluate alike, helper A's 0f7dec3); evaluate must not read it into a list first."""
+    from rnnkit.errors import InputTypeError
+    from rnnkit.tasks.tagging import SequenceTagger, TaggerConfig
+
+    rng = random.Random(0)
+    kind = {"the": "DET", "dog": "NOUN", "cat": "NOUN", "runs": "VERB"}
+    sents = [[rng.choice(list(kind)) for _ in range(rng.randint(1, 5))] for _ in range(30)]
+    tags = [[kind[w] for w in s] for s in sents]
+    model = SequenceTagger(TaggerConfig(epochs=1, progress=False, val_fraction=0.0)).fit(sents, tags, baselines=False)
+    with pytest.raises(InputTypeError, match=r"^tags: expected a list of tag lists \(one per sentence\), got generator$"):
+        model.evaluate(sents, (t for t in tags))

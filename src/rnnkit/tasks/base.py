@@ -58,7 +58,7 @@ from rnnkit.tasks.common import check_bool, check_label_spelling, check_labels, 
     classification_metrics, item_at
 from rnnkit.tasks.classify_data import warn_case_only, warn_untrained_classes
 from rnnkit.tasks.evaluate_options import check_evaluate_options
-from rnnkit.tasks.label_values import ClassifierLabelTypes, replayable
+from rnnkit.tasks.label_values import ClassifierLabelTypes
 from rnnkit.tasks.runs import check_record, load_run, load_weights, restoring, run_baselines, save_run, task_config
 from rnnkit.tasks.task_parts import (WallClock, check_baselines, check_config_kept, fit_baselines, start_config,
                                      task_repr)
@@ -237,7 +237,7 @@ class Task:
             self.check_trainable(*train)
             given = None
             if val_inputs is not None:
-                val_targets = replayable(val_targets)    # read twice: checked, then against training's spelling
+                val_targets = self.given_targets(val_targets)   # read twice: checked, then against training's spelling
                 val = given = self.check_data(val_inputs, val_targets, "val_")
                 self.check_val_known(val_targets, val[1], train[1])
                 part = train
@@ -362,7 +362,7 @@ class Task:
         check_bool("baselines", baselines)   # 'no' ran them
         check_evaluate_options(self, options, Task)
         self._set_places(places, inputs)
-        targets = replayable(targets)    # read twice: checked, then against the trained spelling (check_known)
+        targets = self.given_targets(targets)   # read twice: checked, then against the trained spelling (check_known)
         try:
             inputs, raw = self.check_data(inputs, targets)
             if raw is not None:
@@ -375,6 +375,11 @@ class Task:
             if baselines and self.baselines:
                 metrics["baselines"] = {n: self.score_baseline(b, inputs, targets) for n, b in self.baselines.items()}
         return metrics
+
+    def given_targets(self, targets: Any) -> Any:
+        """``targets`` as :meth:`check_targets` and then :meth:`check_known` read them: as given here (a one-shot
+        iterator is refused by the check); a classifier's a list (:func:`~rnnkit.tasks.label_values.replayable`)."""
+        return targets
 
     def check_known(self, targets: Any, checked: list) -> None:
         """A DataError for a gold target of ``evaluate`` that writes a trained one another way (``'pos '``, NFD,

@@ -216,6 +216,11 @@ class ClassifierLabelTypes(LabelTypes):
     """:class:`LabelTypes` of a classifier (:class:`~rnnkit.tasks.base.ClassifierTask`'s first base): :meth:`predict`
     and :attr:`classes_` in the labels' type; :attr:`classes` and :meth:`predict_texts` as text."""
 
+    def given_targets(self, targets: Any) -> Any:
+        """A one-shot iterator of labels read once into a list: checked, then against the trained spelling (evaluate's
+        check_known, fit's validation labels); the check of a generator consumed it and the spelling check saw none."""
+        return replayable(targets)
+
     @property
     def classes_(self) -> np.ndarray:
         """:attr:`classes` as the labels fit was given: an array of their type (:attr:`label_type`; text: of str), as

@@ -17,7 +17,7 @@ import bisect
 import itertools
 import re
 import unicodedata
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -131,6 +131,10 @@ def check_tags(tags: Any, sents: list[list[str]], what: str = "tags",
     # a sentence's tags as a dict / set / frame reach check_labels as given, which refuses them (list() read a
     # dict's keys and a set in hash order, silently)
     tags = [in_order(t) for t in tags]
+    gen = next((i for i, t in enumerate(tags) if isinstance(t, Iterator)), None)
+    if gen is not None:   # read up here: evaluate's spelling check and the tags' type read it again and saw none
+        raise InputTypeError(f"{item_at(what, gen, places)}: expected a list of tags (one per token), got "
+                             f"{type(tags[gen]).__name__}")
     raw = [list(t) if isinstance(t, Iterable) and not isinstance(t, (str, bytes)) and not unordered_labels(t) else t
            for t in tags]
     out = [check_labels(t, f"{what}[{i}]", None if places is None or isinstance(t, str) else [places[i]] * len(t))

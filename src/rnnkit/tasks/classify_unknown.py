@@ -243,7 +243,8 @@ def network_proba(model: Any, texts: list[str], one_call: Callable[[list[str]], 
     out = np.zeros((n, len(model.labels)), dtype=np.float32)
     long: dict[int, int] = {}
     config, refuse = model.config, model.config.on_long == "error"
-    model.config = replace(config, on_long="truncate")   # put back below: every long text counted first
+    if refuse:    # put back below: every long text counted first (with "truncate" the config is left as it is)
+        model.config = replace(config, on_long="truncate")
     try:
         for s in range(0, n, CHUNK):
             part = texts[s:s + CHUNK]
@@ -254,7 +255,8 @@ def network_proba(model: Any, texts: list[str], one_call: Callable[[list[str]], 
                     out[s:s + len(part)] = one_call(part)
             long.update((s + i, k) for i, k in cut.items())
     finally:
-        model.config = config
+        if refuse:
+            model.config = config
     _refuse_long(model, n, long)
     if long:
         limit_length(_of_lengths(n, long), config.max_len, "truncate", what="texts")

@@ -50,6 +50,35 @@ def step_functions(opts: LoopOptions, spec: StepSpec, record: bool, like: Tensor
     return partial(forward_step, spec), partial(backward_step, spec, record)
 
 
+_SAVED = object()   # a cache's tensor, in the structure kept on ctx: its value is among ctx.saved_tensors
+
+
+def _take_tensors(cache, tensors: list):
+    """``cache`` (as :func:`_alias_outputs` reads it) with each tensor appended to ``tensors`` and replaced by
+    ``_SAVED`` (a hand-written walk: torch's pytree took ~6 ms for T=200 steps' caches)."""
+    if isinstance(cache, Tensor):
+        tensors.append(cache)
+        return _SAVED
+    if isinstance(cache, (tuple, list)):
+        items = [_take_tensors(c, tensors) for c in cache]
+        return type(cache)(*items) if hasattr(cache, "_fields") else type(cache)(items)
+    if isinstance(cache, dict):
+        return {k: _take_tensors(v, tensors) for k, v in cache.items()}
+    return cache
+
+
+def _put_tensors(cache, tensors):
+    """:func:`_take_tensors` undone: each ``_SAVED`` replaced by the next of the iterator ``tensors``."""
+    if cache is _SAVED:
+        return next(tensors)
+    if isinstance(cache, (tuple, list)):
+        items = [_put_tensors(c, tensors) for c in cache]
+        return type(cache)(*items) if hasattr(cache, "_fields") else type(cache)(items)
+    if isinstance(cache, dict):
+        return {k: _put_tensors(v, tensors) for k, v in cache.items()}
+    return cache
+
+
 def _alias_outputs(cache, outputs: tuple[Tensor, ...]):
     """``cache`` (a tensor or nested tuples/lists/dicts of them) with every tensor that IS one of
     ``outputs`` replaced by ``t.detach()`` (same storage and version counter, no grad_fn)."""
@@ -120,10 +149,18 @@ class BPTTFunction(torch.autograd.Function):
             # pointing at them would be a cycle through the C++ node that gc cannot see, and every
             # step's cache would leak with it. Keep aliases without autograd history instead.
             saved[T - 1] = _alias_outputs(saved[T - 1], state)
-        ctx.opts, ctx.saved_steps, ctx.boundaries, ctx.spec = opts, saved, boundaries, spec
+        # The steps' caches and the segments' first states go through save_for_backward, not ctx attributes: autograd
+        # frees what it saved once backward has run (unless retain_graph), where an attribute lived as long as the
+        # graph did -- a loss kept after its backward (a list of losses, the Trainer's last step) held a whole batch's
+        # activations (session 28: ~1 GB for 8 losses at T=1500, torch.nn's LSTM ~0.1 GB).
+        cached: list[Tensor] = []
+        ctx.caches = _take_tensors((saved, boundaries), cached)
+        ctx.opts, ctx.spec = opts, spec
         ctx.has_bias = b_hh is not None
         ctx.state_shapes = [s.shape for s in state0]
-        ctx.save_for_backward(w_hh, h_prev, mask, xp if k else None, b_hh, *params)
+        ctx.n_fixed = 5 + len(params)
+        ctx.save_for_backward(w_hh, h_prev, mask, xp if k else None, b_hh, *params,
+                              *cached)
         return (outputs, *state)
 
     @staticmethod
@@ -131,9 +168,11 @@ class BPTTFunction(torch.autograd.Function):
         opts: LoopOptions = ctx.opts
         refuse_double_backward("engine", "fused" if opts.fused else "bptt",
                                "'reference' (or 'native' for a configuration torch.nn computes)")
-        w_hh, h_prev, mask, xp, b_hh, *params = ctx.saved_tensors
+        tensors = ctx.saved_tensors
+        w_hh, h_prev, mask, xp, b_hh, *params = tensors[:ctx.n_fixed]
         params = tuple(params)
-        saved = list(ctx.saved_steps)
+        saved, boundaries = _put_tensors(ctx.caches, iter(tensors[ctx.n_fixed:]))
+        saved = list(saved)
         k = opts.checkpoint_steps
         T, B, S_in = h_prev.shape
         G = w_hh.shape[0]
@@ -151,7 +190,7 @@ class BPTTFunction(torch.autograd.Function):
             m = mask[t] if mask is not None else None
             if saved[t] is None:  # checkpointing: recompute this segment's caches from its first state
                 start = (t // k) * k
-                state = ctx.boundaries[t // k]
+                state = boundaries[t // k]
                 h_in = state[0] * h_mask if h_mask is not None else state[0]
                 with torch.no_grad():
                     for u in range(start, t + 1):

@@ -318,10 +318,10 @@ def _convert(key: str, action: argparse.Action, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise UsageError(f"--config: key {key!r}: expected a number, got {value!r}")
         return float(value)
-    if typ is None or typ is str or typ is path_arg:    # `out = 5` made a folder named '5'
+    if typ is None or typ is str or typ in (path_arg, file_arg):    # `out = 5` made a folder named '5'
         if not isinstance(value, str):
             raise UsageError(f"--config: key {key!r}: expected a string, got {value!r}")
-        if typ is not path_arg:
+        if typ not in (path_arg, file_arg):
             return value
     if action.nargs == "?" and typ is not bool_arg and isinstance(value, bool) and action.default is False:
         return action.const if value else False   # `resume = true`: the bare flag (--resume), was 'got 'True''
@@ -333,8 +333,8 @@ def _convert(key: str, action: argparse.Action, value: Any) -> Any:
         converted = typ(value if isinstance(value, str) else str(value))
     except (TypeError, ValueError, argparse.ArgumentTypeError) as e:
         raise UsageError(f"--config: key {key!r}: {e}") from None
-    if typ is not path_arg and isinstance(value, str) and number_text(value):   # `seed = "1"`, where `epochs
-        raise UsageError(f"--config: key {key!r}: expected a number without quotes, got {value!r}")   # = "1"` fails
+    if typ not in (path_arg, file_arg) and isinstance(value, str) and number_text(value):   # `seed = "1"`
+        raise UsageError(f"--config: key {key!r}: expected a number without quotes, got {value!r}")
     return converted
 
 

@@ -1,7 +1,7 @@
 """Flags that name a file refuse a path written as a folder (helper W's review, session 28): ``Path()`` dropped the
 trailing '/', so ``classify predict --input in.txt/`` read in.txt (a regression of fbf4a75's path_arg, exit 0) and
 ``classify evaluate --csv tr.csv/``, ``translate --tsv``, ``tag --conll``, ``tsc --ts``, ``forecast --csv``,
-``--config`` ... read the file where open() and pandas refuse such a path (rnnkit._paths.expand_user's contract).
+``--config`` ... read the file (and ``export --out x.onnx/`` wrote x.onnx) where open() and pandas refuse such a path (rnnkit._paths.expand_user's contract).
 Each is a usage error naming the flag now, before anything runs; '-' (stdin) and plain paths parse as before."""
 import pytest
 
@@ -22,6 +22,7 @@ CASES = [
     (["forecast"], "--csv"),
     (["forecast", "--csv", "data.txt"], "--future-csv"),
     (["datasets"], "--config"),
+    (["export", "--run", "run"], "--out"),     # a file written: 'x.onnx/' wrote x.onnx and x.onnx.json, exit 0
 ]
 
 
@@ -32,7 +33,7 @@ def _exit(argv):
         return stop.code
 
 
-@pytest.mark.parametrize("tail", ["/", "//", "/."])
+@pytest.mark.parametrize("tail", ["/", "//", "/.", "/.."])
 @pytest.mark.parametrize("head, flag", CASES, ids=[" ".join(h[:2]) + " " + f for h, f in CASES])
 def test_a_file_flag_written_as_a_folder_is_a_usage_error_naming_it(tmp_path, monkeypatch, capsys, head, flag, tail):
     monkeypatch.chdir(tmp_path)
@@ -40,6 +41,7 @@ def test_a_file_flag_written_as_a_folder_is_a_usage_error_naming_it(tmp_path, mo
     assert _exit(head + [flag, "data.txt" + tail]) == 2
     err = capsys.readouterr().err
     assert f"argument {flag}: expected a file path, got 'data.txt{tail}'" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.txt"]       # nothing written
 
 
 @pytest.mark.parametrize("value", ["data.txt", "./data.txt", "-"])

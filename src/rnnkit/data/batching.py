@@ -52,15 +52,19 @@ class TruncationWarning(UserWarning):
 
 
 _COLLECTING: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar("rnnkit_truncations", default=None)
+_COUNT_LONG: contextvars.ContextVar[bool] = contextvars.ContextVar("rnnkit_count_long", default=False)
 
 
 @contextlib.contextmanager
-def truncations() -> Iterator[dict[int, int]]:
+def truncations(count_long: bool | None = None) -> Iterator[dict[int, int]]:
     """Collect the cuts of :func:`limit_length` in the block into the dict it yields: ``{item index: its
     length before the cut}``; a cut collected so is not warned. For a caller that answers per item (the
     service, ``predict --json``). Thread-safe: the collector is this thread's (a ``contextvars`` variable),
     and the process's warning filters are left alone -- another thread's warnings are neither caught nor
-    reissued, and other warnings of the block are issued as usual.
+    reissued, and other warnings of the block are issued as usual. ``count_long``: an ``on_long="error"`` item is
+    collected (and cut) too, not refused -- for a caller that counts every long item before refusing them (classify's
+    parts) without changing the model's config, which another thread predicting with it reads (session 28); ``None``:
+    as the enclosing block says (no block: False).
 
     >>> with truncations() as cut:
     ...     _ = limit_length([[1, 2, 3], [4]], 2)
@@ -68,10 +72,11 @@ def truncations() -> Iterator[dict[int, int]]:
     {0: 3}
     """
     cut: dict[int, int] = {}
-    token = _COLLECTING.set(cut)
+    token, counting = _COLLECTING.set(cut), _COUNT_LONG.set(_COUNT_LONG.get() if count_long is None else count_long)
     try:
         yield cut
     finally:
+        _COUNT_LONG.reset(counting)
         _COLLECTING.reset(token)
 
 
@@ -330,7 +335,7 @@ def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate"
         return seqs
     before = [_count(seqs[i]) for i in long]    # a text read from a prefix: a lower bound ('at least N')
     worst = longest(before)
-    if on_long == "error":
+    if on_long == "error" and not _COUNT_LONG.get():    # counted inside truncations(count_long=True)
         raise DataError(f"{what}: expected at most max_len={max_len} tokens, got {len(long)} longer "
                         f"(first at index {long[0]}, longest {worst}); raise max_len or use on_long='truncate'")
     sink = _COLLECTING.get()

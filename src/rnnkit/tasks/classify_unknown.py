@@ -180,27 +180,20 @@ def _read_all(model: Any, texts: list[str], main: bool) -> tuple[list[int], dict
     """``(no token, {long text: its length}, unknown units alone, ids)`` of ``texts`` in ``model``'s units, tokenized
     :data:`CHUNK` at a time (the last two are ``[]`` and ``None`` unless ``main``: the model's own, not a member's). With
     ``on_long="error"`` the texts are read as with ``"truncate"`` here, so that every long text is counted."""
-    from dataclasses import replace
-
     from rnnkit.data.batching import truncations
 
     empty, long, alone, flat, lengths = [], {}, [], [], []
-    config = model.config
-    model.config = replace(config, on_long="truncate")   # put back below: a fit or prediction reads it as given
-    try:
-        for s in range(0, len(texts), CHUNK):
-            part = texts[s:s + CHUNK]
-            with truncations() as cut, warnings.catch_warnings():
-                warnings.simplefilter("ignore")    # a part's prediction gives its own warnings, the cut's too
-                ids = model._encode(part)          # as no_token_rows and unknown_only_rows read them
-            empty += [s + i for i, x in enumerate(ids) if not x]
-            alone += [s + i for i in _alone(model, ids)] if main else []
-            long.update((s + i, n) for i, n in cut.items())
-            if main:
-                lengths += [len(x) for x in ids]
-                flat.append(np.fromiter(itertools.chain.from_iterable(ids), np.int32, sum(lengths[-len(ids):])))
-    finally:
-        model.config = config
+    for s in range(0, len(texts), CHUNK):     # the config left as it is: another thread predicting reads it
+        part = texts[s:s + CHUNK]
+        with truncations(count_long=True) as cut, warnings.catch_warnings():
+            warnings.simplefilter("ignore")    # a part's prediction gives its own warnings, the cut's too
+            ids = model._encode(part)          # as no_token_rows and unknown_only_rows read them
+        empty += [s + i for i, x in enumerate(ids) if not x]
+        alone += [s + i for i in _alone(model, ids)] if main else []
+        long.update((s + i, n) for i, n in cut.items())
+        if main:
+            lengths += [len(x) for x in ids]
+            flat.append(np.fromiter(itertools.chain.from_iterable(ids), np.int32, sum(lengths[-len(ids):])))
     if not main:
         return empty, long, alone, None
     starts = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
@@ -233,8 +226,6 @@ def network_proba(model: Any, texts: list[str], one_call: Callable[[list[str]], 
     them all (the rest only tokenized once one part had a long text). ``evaluate`` on 200k texts held every text's
     tokens at once. Inside ``encoded_once(model)`` (the service, ``classify predict``) one call: its readers share
     the encoding of every text."""
-    from dataclasses import replace
-
     from rnnkit.data.batching import limit_length, truncations
 
     n = len(texts)
@@ -242,21 +233,16 @@ def network_proba(model: Any, texts: list[str], one_call: Callable[[list[str]], 
         return one_call(texts)
     out = np.zeros((n, len(model.labels)), dtype=np.float32)
     long: dict[int, int] = {}
-    config, refuse = model.config, model.config.on_long == "error"
-    if refuse:    # put back below: every long text counted first (with "truncate" the config is left as it is)
-        model.config = replace(config, on_long="truncate")
-    try:
-        for s in range(0, n, CHUNK):
-            part = texts[s:s + CHUNK]
-            with truncations() as cut:
-                if refuse and long:
-                    model._encode(part)     # counted for the refusal, not scored
-                else:
-                    out[s:s + len(part)] = one_call(part)
-            long.update((s + i, k) for i, k in cut.items())
-    finally:
-        if refuse:
-            model.config = config
+    config = model.config
+    refuse = config.on_long == "error"    # every long text counted first, the config left as it is (another thread)
+    for s in range(0, n, CHUNK):
+        part = texts[s:s + CHUNK]
+        with truncations(count_long=True) as cut:
+            if refuse and long:
+                model._encode(part)     # counted for the refusal, not scored
+            else:
+                out[s:s + len(part)] = one_call(part)
+        long.update((s + i, k) for i, k in cut.items())
     _refuse_long(model, n, long)
     if long:
         limit_length(_of_lengths(n, long), config.max_len, "truncate", what="texts")

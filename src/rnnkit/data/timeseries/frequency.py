@@ -239,7 +239,7 @@ def infer_frequency(index: Any, name: str = "time", series: str | None = None) -
 
 
 def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: bool, name: str = "time",
-                     series: str = "series", advice: str = "") -> pd.DataFrame:
+                     series: str = "series", advice: Any = "") -> pd.DataFrame:
     """Return ``values`` (indexed by timestamps) on a regular grid. Gaps or off-grid timestamps are a
     :class:`DataError` unless ``resample`` (then: mean per grid bin, NaN where a bin is empty); ``advice``: what
     to say before offering ``resample`` (a frame that looks filtered: the gaps may be the filter's)."""
@@ -260,6 +260,7 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         if freq_info.off_grid:
             what.append(f"{freq_info.off_grid} timestamps off the grid")
             first.append(f"first off the grid {stamp(off[0])}")
+        advice = advice() if callable(advice) else advice      # a caller's advice made only for the error
         raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
                         f"{series!r}, got irregular gaps ({', '.join(what)}) -- {', '.join(first)}"
                         f"{clock_change_hint(gone, 'skipped', idx)}; "

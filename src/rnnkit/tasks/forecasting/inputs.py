@@ -14,6 +14,7 @@ given to ``Forecaster.update`` and of the known-future covariates given to ``pre
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -107,9 +108,9 @@ def as_name_list(value: Any, name: str) -> list[str]:
 
 def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],
                 resample: bool, time_name: str, allow_constant: bool = False, freq: str | None = None,
-                advice: str = "") -> SeriesData:
+                advice: Any = str) -> SeriesData:
     """One series from its rows ``frame`` (indexed by time); ``freq``: the frequency of a series given at one
-    time only (:func:`_shared_freq`); ``advice``: what to say of gaps (:func:`.input_values.filtered_frame_hint`)."""
+    time only (:func:`_shared_freq`); ``advice()``: what to say of gaps (:func:`.input_values.filtered_frame_hint`)."""
     frame, reordered = _in_time_order(frame, time_name, sid)
     idx = stamps = frame.index
     if isinstance(idx, pd.DatetimeIndex):
@@ -126,7 +127,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         if steps.size and not (steps == 1).all():
             hint = integer_steps_hint(np.asarray(idx), steps)
             if hint or not resample:
-                hint = filtered_steps_hint(hint, advice, np.asarray(idx))   # a filter's row numbers? (.input_values)
+                hint = filtered_steps_hint(hint, advice(), np.asarray(idx))   # a filter's row numbers? (.input_values)
                 kinds = sorted(set(steps.tolist()))     # one step k > 1 throughout (RangeIndex(0, 60, 2)) is regular
                 got = f"steps of {kinds[0]} throughout" if len(kinds) == 1 else f"irregular gaps (steps {kinds[:5]})"
                 raise DataError(f"{time_name}: expected consecutive integer steps in series {sid!r}, got {got}; "
@@ -357,7 +358,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         _check_one_series(df, index, [time_col, *cols], time_name)   # a panel read without id_col
         groups = [(str(target), pd.DataFrame({c: df[c].to_numpy() for c in cols}, index=index))]
     out: dict[str, SeriesData] = {}     # a filtered frame's gaps: the filter's? (.input_values)
-    advice = "" if id_col is not None else filtered_frame_hint(df, [time_col, *cols], time_col)
+    advice = str if id_col is not None else functools.cache(lambda: filtered_frame_hint(df, [time_col, *cols], time_col))
     text_cells_first(groups, cols, lambda c: "target" if c == target else "covariate")    # the bad cell's series named
     for sid, frame in groups:
         for c in cols:

@@ -24,6 +24,7 @@ import warnings
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from rnnkit._validate import check_bool, is_int
+from rnnkit._warn_place import user_stacklevel
 from rnnkit.data.heads import AtLeast, Head, longest
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
@@ -343,6 +344,6 @@ def limit_length(seqs: list[Any], max_len: int | None, on_long: str = "truncate"
         sink.update(zip(long, before))
     else:
         warnings.warn(TruncationWarning(f"{what}: truncated {len(long)} of {len(seqs)} to max_len={max_len} (longest "
-                                        f"was {worst})", long, before, max_len), stacklevel=2)
+                                        f"was {worst})", long, before, max_len), stacklevel=user_stacklevel())
     return [s[:max_len] if len(s) > max_len else s for s in seqs]
 

@@ -421,7 +421,7 @@ class TextClassifier(ClassifierTask):
         if empty.size:
             prior = self.prior if self.prior is not None else [1.0 / p.shape[1]] * p.shape[1]
             p[empty] = prior
-            warn_no_token(self, inputs, empty, stacklevel=5)    # the text `classify predict` gives up front
+            warn_no_token(self, inputs, empty)    # the text `classify predict` gives up front
         return p
 
     def predict_proba(self, inputs: Any) -> np.ndarray:

@@ -32,6 +32,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from rnnkit._warn_place import user_stacklevel
 from rnnkit.data.vocab import UNK
 
 __all__ = ["unknown_only_rows", "warn_unknown_only", "width_form_rows", "warn_width_forms", "fold_width",
@@ -79,7 +80,7 @@ def _warn_rows(rows: list[int], texts: Sequence[str], numbers: Sequence[int], wh
     if rows:
         at = [numbers[i] for i in rows[:10]]
         warnings.warn(f"{len(rows)} of {len(texts)} input(s) {what}, {where} {at}{'...' if len(rows) > 10 else ''}, "
-                      f"e.g. {texts[rows[0]][:40]!r}: {why}", stacklevel=4)
+                      f"e.g. {texts[rows[0]][:40]!r}: {why}", stacklevel=user_stacklevel())
 
 
 def fold_width(token: str) -> str:
@@ -131,7 +132,7 @@ def warn_width_forms(model: Any, texts: Sequence[str], numbers: Sequence[int], w
                "the network reads <unk> there; write them as training did (NFKC folds them)")
 
 
-def warn_no_token(model: Any, texts: Sequence[str], empty: Sequence[int], stacklevel: int = 4) -> None:
+def warn_no_token(model: Any, texts: Sequence[str], empty: Sequence[int]) -> None:
     """The warning :meth:`~rnnkit.tasks.classification.TextClassifier.predict_proba` gives for the texts ``empty`` of
     ``texts`` that have no token in ``model``'s units (they are predicted the class shares of the training labels)."""
     if len(empty):
@@ -139,7 +140,7 @@ def warn_no_token(model: Any, texts: Sequence[str], empty: Sequence[int], stackl
         warnings.warn(f"{model.input_name}: {len(empty)} of {len(texts)} have no token ({model.units} units): {names}"
                       f"{' ...' if len(empty) > 3 else ''}; predicted the class shares of the training labels"
                       f"{'' if model.prior is not None else ' (equal: a run saved before session 15 has none)'} "
-                      f"for them", stacklevel=stacklevel)
+                      f"for them", stacklevel=user_stacklevel())
 
 
 def _network_readers(model: Any) -> list[Any]:

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 # torch is imported by the checks of tensors: ``rnnkit hopfield --help`` takes its flags' checks from here.
 
 __all__ = ["NETWORK_SIZE_WHY", "ROBUSTNESS_UNITS_WHY", "MAX_STEPS", "check_positive_int", "check_int_at_least",
-           "check_positive_float", "check_fraction", "check_max_steps", "check_values_tensor", "check_pm1", "check_real",
-           "make_generator"]
+           "check_positive_float", "check_fraction", "check_max_steps", "check_values_tensor", "check_finite", "check_pm1",
+           "check_real", "make_generator"]
 
 
 def check_positive_int(name: str, value: Any) -> int:
@@ -104,9 +104,34 @@ def _check_matrix(name: str, x: Any, width: int | None, rows: str) -> Tensor:
         raise ShapeError(f"{name}: expected {width} columns (one per unit), got shape {tuple(x.shape)}")
     if x.shape[1] == 0:
         raise ShapeError(f"{name}: expected at least one column, got shape {tuple(x.shape)}")
-    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
-        raise DataError(f"{name}: expected finite values, got NaN or infinity")
-    return x
+    return check_finite(name, x)
+
+
+def check_finite(name: str, x: Tensor, keep: Tensor | None = None, hint: str = "") -> Tensor:
+    """``x`` if its values are finite where ``keep`` (a bool tensor broadcast against it; ``None``: everywhere) is
+    True, else a DataError naming the first other one and its place (``x``'s index; ``hint`` ends the message). NaN or
+    inf in a pattern, query or state gave NaN results, silently (session 28's leftover). One pass when all is well,
+    and no copy: ``x.sum()`` is finite only if every value is (an inf or NaN makes it inf or NaN); only a sum that
+    overflows (values near the dtype's range) reads ``isfinite`` value by value. Not checked on the meta device (shapes
+    alone), nor while ``torch.compile``, ``torch.export`` or ``torch.jit.trace`` records the call (a value-dependent
+    branch: a graph break)."""
+    import torch
+
+    if (not x.is_floating_point() or x.numel() == 0 or x.device.type == "meta" or torch.compiler.is_compiling()
+            or torch.jit.is_tracing()):
+        return x
+    with torch.no_grad():
+        if keep is None and bool(torch.isfinite(x.sum())):
+            return x
+        bad = ~torch.isfinite(x)
+        if keep is not None:
+            bad = bad & keep
+        if not bool(bad.any()):
+            return x
+        at = [int(i) for i in bad.nonzero()[0]][bad.dim() - x.dim():]         # x's index (a broadcast keep's dims off)
+        at = [0 if x.shape[d] == 1 else i for d, i in enumerate(at)]
+        value = float(x[tuple(at)])
+    raise DataError(f"{name}: expected finite values, got {'NaN' if math.isnan(value) else value} at {at}{hint}")
 
 
 def check_pm1(name: str, x: Any, n_units: int | None, binarize: bool, dtype: torch.dtype,

@@ -45,7 +45,8 @@ from torch import Tensor
 
 from rnnkit._validate import check_choice
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
-from rnnkit.hopfield._checks import check_max_steps, check_pm1, check_positive_int, check_values_tensor, make_generator
+from rnnkit.hopfield._checks import (check_finite, check_max_steps, check_pm1, check_positive_int, check_values_tensor,
+                                    make_generator)
 from rnnkit.layers.inputs import allocate
 
 __all__ = ["HopfieldNetwork", "RecallResult", "LEARNING_RULES", "RECALL_MODES", "overlap"]
@@ -172,6 +173,7 @@ def overlap(states: Tensor, targets: Tensor) -> Tensor:
         if t.dtype == torch.bool or t.is_complex():
             raise InputTypeError(f"{name}: expected a real tensor of -1 and +1 (bool: x.float() * 2 - 1), got dtype "
                                  f"{t.dtype}")
+        check_finite(name, t)    # NaN was a NaN overlap, silently
     dtype = next((t.dtype for t in (states, targets) if t.is_floating_point()), torch.get_default_dtype())
     return (states.to(dtype) * targets.to(dtype)).mean(1)   # ints: exact in float (values +-1)
 
@@ -255,8 +257,7 @@ class HopfieldNetwork:
         check_values_tensor("weights", weights)
         if weights.dim() != 2 or weights.shape[0] != weights.shape[1] or weights.shape[0] == 0:
             raise ShapeError(f"weights: expected a square (N, N) tensor with N >= 1, got {tuple(weights.shape)}")
-        if not bool(torch.isfinite(weights).all()):
-            raise DataError("weights: expected finite values, got NaN or infinity")
+        check_finite("weights", weights)
         if not bool(torch.isfinite(weights.abs().sum())):   # a field W s of inf - inf is NaN, which no flip reads
             raise DataError(f"weights: expected a sum of |w| within {weights.dtype}'s range (the fields W s and the "
                             f"energy are such sums), got one past it; scale the weights down")

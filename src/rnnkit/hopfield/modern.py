@@ -46,9 +46,12 @@ from torch import Tensor, nn
 from rnnkit._validate import is_real
 from rnnkit.engine.masks import check_lengths, step_mask
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
-from rnnkit.hopfield._checks import (check_max_steps, check_positive_float, check_positive_int, check_real,
-                                    check_values_tensor)
+from rnnkit.hopfield._checks import (check_finite, check_max_steps, check_positive_float, check_positive_int,
+                                    check_real, check_values_tensor)
 from rnnkit.layers.inputs import allocate, autocast_dtype, check_factory
+
+#: what a non-finite value's error adds where a mask is taken
+_MASKED = " (an entry mask= leaves out may hold any value)"
 
 __all__ = ["ModernHopfield", "ModernRecallResult", "HopfieldLayer", "HopfieldPooling", "hopfield_update",
            "scaled_softmax"]
@@ -103,6 +106,7 @@ def scaled_softmax(dots: Tensor, beta: float, mask: Tensor | None = None) -> Ten
                              f"{getattr(dots, 'dtype', type(dots).__name__)}")
     if mask is not None:   # a row with no entry was NaN weights, silently
         _check_mask(mask, dots.shape, dots.shape[-1] if dots.dim() else 0, dots.device, "as dots")
+    check_finite("dots", dots, *(() if mask is None else (mask, _MASKED)))   # -inf too: NaN weights where a row's top is -inf or inf
     return _softmax(dots, beta, mask)
 
 
@@ -167,6 +171,8 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
                          f"got shape {tuple(stored.shape)}") from None
     if mask is not None:
         _check_mask(mask, (*batch, stored.shape[-2]), stored.shape[-2], states.device, "as states")
+    check_finite("states", states)
+    check_finite("stored", stored, *(() if mask is None else (mask.unsqueeze(-1), _MASKED)))
     return _update(states, stored, beta, mask)
 
 
@@ -410,6 +416,10 @@ class HopfieldLayer(nn.Module):
             _check_mask(mask, (xi.shape[0], P), P, xi.device, "as queries")   # bool, a True per row at least
             if tuple(mask.shape) != (xi.shape[0], P):   # exactly (B, P) here, not a shape broadcast to it
                 raise ShapeError(f"mask: expected shape ({xi.shape[0]}, {P}), got {tuple(mask.shape)}")
+        check_finite("queries", xi)
+        if stored is not self.patterns:   # given (a learned memory is the Trainer's to check)
+            keep = None if mask is None else mask.any(0) if stored.dim() == 2 else mask
+            check_finite("stored", stored, *(() if keep is None else (keep.unsqueeze(-1), _MASKED)))
         for _ in range(self.update_steps):
             xi, _att = _update(xi, stored, self.beta, mask)
         return xi
@@ -468,9 +478,9 @@ class HopfieldPooling(nn.Module):
                          device=self.query.device)
         lengths = check_lengths(lengths, y.shape[0], y.shape[1], device=y.device)
         if lengths is None:
-            return y, None
+            return check_finite("inputs", y), None
         mask = step_mask(lengths, y.shape[1]).squeeze(-1).T                 # (B, T)
-        return y.masked_fill(~mask[:, :, None], 0), mask
+        return check_finite("inputs", y.masked_fill(~mask[:, :, None], 0), hint=" (a step within lengths)"), mask
 
     def _attention(self, y: Tensor, mask: Tensor | None) -> Tensor:
         dots = self.query @ self.key(y).transpose(1, 2)                     # (B, n_queries, T)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import torch
 
-from rnnkit._validate import check_choice, plain
+from rnnkit._validate import check_choice, is_finite_real, plain
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.training.callbacks.base import Callback
 from rnnkit.training.config import EarlyStoppingConfig, ScheduleConfig, _number, _pos_int
@@ -219,7 +219,7 @@ class WarmupCosine(Callback):
     """Per-step warm-up + cosine LR (:func:`warmup_cosine_lr`) over a budget of ``total_steps`` optimizer
     steps (``frac = global_step / total_steps``, exact on resume), of ``deadline_seconds`` of wall time
     (``frac`` = seconds since ``start`` -- a ``time.perf_counter()`` value, default: when ``fit`` starts --
-    over the deadline), or of both: then the LR follows whichever limit ends first (``frac`` is the larger of
+    over the deadline; a resume goes on from the seconds its checkpoint had spent), or of both: then the LR follows whichever limit ends first (``frac`` is the larger of
     the two), so a deadline far beyond what the steps take (``max_seconds=1e300`` beside a fixed number of
     epochs) neither holds the LR in its warm-up nor leaves it undecayed. The LR of every step is set before it
     (after the previous step; the first one when a fresh fit starts); ``warmup`` is a fraction of the budget in
@@ -246,11 +246,13 @@ class WarmupCosine(Callback):
         self.total_steps, self.deadline_seconds, self.warmup = plain(total_steps), plain(deadline_seconds), float(warmup)
         self.base_lr, self.min_lr, self.start_factor, self.start = plain(lr), float(min_lr), float(start_factor), start
         self._given = (self.base_lr, start)    # what each Trainer starts from (setup)
+        self._resumed: float | None = None     # the deadline's seconds a resumed checkpoint had spent
 
     def setup(self, trainer) -> None:
         # each Trainer's fit starts its own budget: one instance given to a second Trainer kept the first fit's
         # start (a deadline counted from the FIRST fit: the next one ran at min_lr from its first step) and its lr
         self.base_lr, self.start = getattr(self, "_given", (self.base_lr, self.start))
+        self._resumed = None
 
     def frac(self, trainer) -> float:
         """The share of the budget spent: of the steps, of the deadline, or the larger (the limit nearer its end)."""
@@ -265,7 +267,11 @@ class WarmupCosine(Callback):
         if self.base_lr is None:
             self.base_lr = trainer.config.optim.lr
         check_min_lr("min_lr", self.min_lr, self.base_lr, "warm-up + cosine")
-        if self.start is None:
+        if getattr(self, "_resumed", None) is not None:   # the deadline goes on where the checkpoint left it
+            given = getattr(self, "_given", (None, None))[1]
+            self.start = (time.perf_counter() if given is None else given) - self._resumed
+            self._resumed = None
+        elif self.start is None:
             self.start = time.perf_counter()
         if trainer.global_step == 0:  # a resumed fit continues with the checkpoint's LR (exact resume)
             self._next_lr(trainer)
@@ -294,8 +300,12 @@ class WarmupCosine(Callback):
     _SETTINGS = ("total_steps", "deadline_seconds", "warmup", "min_lr", "start_factor")
 
     def state_dict(self) -> dict:
-        """Its settings (the LR follows from ``global_step``): a resume compares them."""
-        return {**{k: getattr(self, k) for k in self._SETTINGS}, "lr": self.base_lr}
+        """Its settings (a resume compares them) and, with a deadline, ``seconds``: the deadline's seconds spent so far
+        (the LR follows from them and ``global_step``), as torch's ``LRScheduler.state_dict`` keeps ``last_epoch``."""
+        out = {**{k: getattr(self, k) for k in self._SETTINGS}, "lr": self.base_lr}
+        if self.deadline_seconds is not None:
+            out["seconds"] = 0.0 if self.start is None else time.perf_counter() - self.start
+        return out
 
     def load_state_dict(self, state: dict) -> None:
         """A resume with other settings is a CheckpointError: the LR jumped to another curve mid-run without a
@@ -309,6 +319,16 @@ class WarmupCosine(Callback):
             detail = ", ".join(f"{k}: checkpoint {state[k]!r}, got {mine[k]!r}" for k in diff)
             raise CheckpointError(f"callbacks: expected the WarmupCosine of the checkpointed fit, got different "
                                   f"settings ({detail}); resume with the checkpoint's schedule, or start a new run")
+        # a deadline's schedule goes on from the seconds it had spent: the resumed fit counted them from 0 again and
+        # warmed up a second time (session 28's leftover); a checkpoint written before they were saved cannot say
+        if self.deadline_seconds is not None:
+            spent = state.get("seconds")
+            if not is_finite_real(spent) or isinstance(spent, bool) or spent < 0:
+                raise CheckpointError(f"callbacks: expected the seconds the WarmupCosine's deadline (deadline_seconds="
+                                      f"{self.deadline_seconds!r}) had spent at the checkpoint, got "
+                                      f"{'none (written before they were kept)' if spent is None else repr(spent)}: "
+                                      "where its learning rate was cannot be known; start a new run")
+            self._resumed = float(spent)
 
 
 # ------------------------------------------------------------------------------------------ budget

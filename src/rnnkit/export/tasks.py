@@ -8,7 +8,8 @@ outside the graph; ``<file>.json`` names what it needs (docs/deploy.md has the r
   H)`` forecasts; the recursive one gives the next-step distribution at every input step ``(batch,
   time)`` -- with ``time = 1`` and the state carried, one step of the rollout.
 * text classifier: ``ids (batch, time)`` int64 + ``lengths (batch,)`` -> ``logits``, ``probabilities`` (a text
-  with no token: ``lengths`` 0 -> the training labels' class shares, ``prior`` in the description).
+  with no token: ``lengths`` 0 -> the training labels' class shares, ``prior`` in the description); the description's
+  ``classes`` are the classes' text, ``labels`` the same classes in the type fit was given (``label_type``).
 * time-series classifier: ``x (batch, time, C)`` standardised + ``lengths`` -> the same.
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from rnnkit._validate import plain
 from rnnkit.data.vocab import TOKENIZERS, UNK, splitter_spec
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.export.graph import exportable
@@ -206,7 +208,11 @@ def classifier_spec(clf: Any) -> GraphSpec:
         prior = [float(v) for v in clf.prior] if getattr(clf, "prior", None) is not None else [1.0 / n] * n
         meta.update(prior=prior, no_token="a text with no token: lengths 0 (ids may have 0 steps); the graph answers "
                                           "'prior', the training labels' class shares, as predict_proba does")
-    meta.update(kind="task", classes=list(clf.classes))
+    # the labels in the type fit was given (session 28's label_type, the run's too): 'classes' is their text (what the
+    # CLI and the service print); labels[argmax(probabilities)] is what predict gives -- a run of int labels exported
+    # [1, 0] as ['1', '0'] alone, and a consumer's comparison with its int labels failed, silently
+    meta.update(kind="task", classes=list(clf.classes), label_type=clf.label_type,
+                labels=[plain(v) for v in clf.classes_])
     return GraphSpec(ClassifierGraph(exportable(net), prior), ClassifierGraph(net, prior), [x, lengths],
                      ["logits", "probabilities"], meta)
 

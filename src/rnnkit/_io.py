@@ -44,7 +44,7 @@ from rnnkit._staged import _removed_on_error, stage_bytes
 from rnnkit.errors import CheckpointError, DataError
 
 __all__ = ["atomic_write_bytes", "stage_bytes", "atomic_write_text", "json_text", "atomic_write_json", "sha256_file", "file_sha256",
-           "sha256_bytes", "folder_lock", "unlisted_files", "expand_user", "user_path",
+           "sha256_bytes", "folder_lock", "folder_busy", "unlisted_files", "expand_user", "user_path",
            "DIGESTS_FILE", "write_digests", "verify_digests", "read_json", "to_jsonable", "dumps_json",
            "format_table", "unique_keys", "DuplicateKeyError", "not_a_file_reason", "open_regular", "is_stream", "read_until_binary",
            "check_folder_path",
@@ -153,6 +153,16 @@ def folder_lock(folder: str | os.PathLike, shared: bool = False, wait_s: float |
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def folder_busy(folder: str | os.PathLike) -> bool:
+    """Whether a writer holds ``folder``'s exclusive lock now (:func:`folder_lock`: a save; a fit's ``run_dir``),
+    asked without waiting (a shared lock tried once); ``False`` where that cannot be told."""
+    try:
+        with folder_lock(folder, shared=True, wait_s=0):
+            return False
+    except TimeoutError:
+        return True
 
 
 def _digest_name(name: Any) -> str:

@@ -44,12 +44,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rnnkit._io import is_stream
+from rnnkit._io import folder_busy, is_stream
 from rnnkit.data.batching import truncations, warn_read_prefix
 from rnnkit.training.stages import (MANIFEST, checkpointed_fit, data_sha256, holds_checkpoints, read_manifest,
                                    remove_checkpoints, resumable)
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
+from rnnkit.cli.recorded_path import recorded_file
 from rnnkit.cli.train_budget import budget_summary, note_unbounded
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit", "same_file"]
@@ -192,6 +193,9 @@ def check_resume_out(out: Path, task: str, resume: bool) -> Path:
     from rnnkit.tasks.runs import saved_task
 
     training = out / TRAINING_DIR
+    if any(folder_busy(stage) for stage in sorted(training.glob("stage-*"))):   # a fit's run_dir lock: not interrupted
+        raise UsageError(f"--out: expected a folder no other training is using, got {str(out)!r}, where a training "
+                         "is running now (another process): wait for it to end, or choose another --out")
     if not resume:
         if holds_checkpoints(training) and resumable(training):   # else of no use: the new fit replaces them
             raise UsageError(f"--out: expected a folder without an interrupted training, got {str(out)!r} holding the "
@@ -319,7 +323,7 @@ class TaskCommand:
         if source.get("dataset"):
             args.dataset = source["dataset"]
         elif source.get("file") and source.get("flag"):
-            setattr(args, source["flag"], Path(source["file"]))
+            setattr(args, source["flag"], recorded_file(source))   # gone: a UsageError naming the flag
         else:
             raise UsageError("input: expected a data flag (see --help); the run records no data source")
         return self.load(args, "evaluate")

@@ -17,7 +17,7 @@ from pathlib import Path
 from rnnkit._io import is_stream
 from rnnkit.cli.common import UsageError
 
-__all__ = ["check_recordable"]
+__all__ = ["check_recordable", "recorded_file"]
 
 
 def check_recordable(path: str | os.PathLike, flag: str) -> None:
@@ -45,6 +45,25 @@ def check_recordable(path: str | os.PathLike, flag: str) -> None:
         raise UsageError(f"--{flag}: expected a path in UTF-8 (the run records it in config.json, with the working "
                          f"folder, where evaluate reads it again), got {text!r} in the working folder {bad}; "
                          "give the file from a folder whose path is UTF-8, or rename the folder") from None
+
+
+def recorded_file(source: dict) -> Path:
+    """The data file a run records (``{"file": PATH, "flag": "csv"}``), for ``evaluate`` without a data flag, or a
+    UsageError naming the flag to give when it is not a file here any more: the run (or its project) moved, was
+    copied to another machine, or the file was renamed -- the error was the reader's ``--csv: expected an existing
+    file``, naming a flag the user never typed.
+
+    >>> recorded_file({"file": "/no/such/reviews.csv", "flag": "csv"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    rnnkit.cli.common.UsageError: input: expected a data flag (--csv PATH): the run was trained on '/no/such/...
+    """
+    path = Path(source["file"])
+    if not path.is_file():
+        flag = str(source["flag"]).replace("_", "-")
+        raise UsageError(f"input: expected a data flag (--{flag} PATH): the run was trained on {str(path)!r}, which is "
+                         f"{'not a file' if path.exists() else 'not here'} now (moved, renamed, or the run copied "
+                         "from another machine)")
+    return path
 
 
 def _not_utf8(text: str) -> str | None:

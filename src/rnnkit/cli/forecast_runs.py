@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,34 +56,49 @@ def result_of(forecaster, fc, bt, timing: dict[str, float], data: dict[str, Any]
 
 def write_outputs(out: Path, forecaster, fc, bt, result: dict, plot: bool) -> dict[str, str]:
     """``forecast.csv``, ``metrics.json``, ``metrics.jsonl`` (a line per backtest row and one for the fit),
-    the model and ``forecast.png`` in ``out``. Without the plot, an earlier run's ``forecast.png`` there is removed
-    (it drew the earlier data and forecast beside the new files)."""
-    from rnnkit.tasks.runs import saved_task
-
-    earlier = saved_task(out) == "forecast"
-    out.mkdir(parents=True, exist_ok=True)
-    forecaster.save(out)   # first: a full disk at it kept the earlier run's model beside this fit's forecast.csv
-    files = {}
-    files["forecast"] = _write_forecast_csv(out, fc)
-    keys = ("backtest", "backtest_details", "preprocessing", "lookback", "training", "auto", "timing")
-    atomic_write_json(out / "metrics.json", to_jsonable({k: result[k] for k in keys if k in result}))
-    files["metrics"] = str(out / "metrics.json")
-    rows = [{"stage": "backtest", **r} for r in (bt.per_fold if bt is not None else [])]
-    fit = {"stage": "fit", "model": forecaster.config.model, **result["timing"]}
-    if "auto" in result:
-        fit.update(chosen=result["auto"]["chosen"], why=result["auto"]["why"])
-    if "training" in result:
-        fit.update(result["training"])
-    rows.append(fit)
-    atomic_write_text(out / "metrics.jsonl", "".join(dumps_json(r) + "\n" for r in rows))
-    files["metrics_log"] = str(out / "metrics.jsonl")
-    files["model"] = str(out / "config.json")
-    if plot:
-        forecaster.plot(out / "forecast.png", backtest=bt, forecast=fc)
-        files["plot"] = str(out / "forecast.png")
-    elif earlier and (out / "forecast.png").is_file():
-        (out / "forecast.png").unlink()
+    the model and ``forecast.png`` in ``out``, under the folder's lock (:func:`_replacing`)."""
+    with _replacing(out, forecaster):
+        files = {"forecast": _write_forecast_csv(out, fc)}
+        keys = ("backtest", "backtest_details", "preprocessing", "lookback", "training", "auto", "timing")
+        atomic_write_json(out / "metrics.json", to_jsonable({k: result[k] for k in keys if k in result}))
+        files["metrics"] = str(out / "metrics.json")
+        rows = [{"stage": "backtest", **r} for r in (bt.per_fold if bt is not None else [])]
+        fit = {"stage": "fit", "model": forecaster.config.model, **result["timing"]}
+        if "auto" in result:
+            fit.update(chosen=result["auto"]["chosen"], why=result["auto"]["why"])
+        if "training" in result:
+            fit.update(result["training"])
+        rows.append(fit)
+        atomic_write_text(out / "metrics.jsonl", "".join(dumps_json(r) + "\n" for r in rows))
+        files["metrics_log"] = str(out / "metrics.jsonl")
+        files["model"] = str(out / "config.json")
+        if plot:
+            forecaster.plot(out / "forecast.png", backtest=bt, forecast=fc)
+            files["plot"] = str(out / "forecast.png")
     return files
+
+
+#: What a forecast run folder holds beside its model (``rnnkit forecast --out``): the fit's forecast, metrics, plot.
+OUTPUTS = ("forecast.csv", "metrics.json", "metrics.jsonl", "forecast.png")
+
+
+@contextmanager
+def _replacing(out: Path, forecaster=None):
+    """Hold ``out``'s exclusive lock (:func:`rnnkit.training.save_lock.saving`) while the block writes the outputs
+    of one fit, after saving ``forecaster`` there (first: a full disk at it kept the earlier run's model beside this
+    fit's forecast.csv) and removing the outputs an earlier fit's run there wrote beside its model. A write that
+    failed (a full disk at forecast.png) kept the earlier fit's plot and metrics beside the new model, and a second
+    ``forecast --out`` into the same folder wrote its forecast.csv between the first one's model and plot."""
+    from rnnkit.tasks.runs import saved_task
+    from rnnkit.training.save_lock import saving
+
+    with saving(out):   # another process's save, load or outputs there wait
+        if forecaster is not None:
+            earlier = saved_task(out) == "forecast"
+            forecaster.save(out)
+            for name in OUTPUTS if earlier else ():   # they described the earlier fit
+                (out / name).unlink(missing_ok=True)
+        yield
 
 
 def _write_forecast_csv(out: Path, fc) -> str:
@@ -182,18 +198,11 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"forecast": forecast_records(fc), "run": str(args.run), "model": forecaster.config.model,
                               "timing": timing}
     if args.out is not None:
-        from rnnkit.tasks.runs import saved_task
-
         out = Path(args.out)
-        earlier = saved_task(out) == "forecast"
-        out.mkdir(parents=True, exist_ok=True)
-        files = {"forecast": _write_forecast_csv(out, fc)}
+        with _replacing(out, forecaster if args.action == "update" else None):   # an update's model saved first
+            files = {"forecast": _write_forecast_csv(out, fc)}
         if args.action == "update":
-            forecaster.save(out)
             files["model"] = str(out / "config.json")
-            for name in ("metrics.json", "metrics.jsonl", "forecast.png"):   # an earlier run's, there: they described
-                if earlier and (out / name).is_file():                        # its fit beside the updated model
-                    (out / name).unlink()
         result["files"] = files
     if not args.json:
         lines = [f"{args.action} from {args.run} (no refit):", *_forecast_lines(forecaster, fc)]

@@ -143,8 +143,11 @@ class Journal:
         start = os.fstat(self._fd).st_size
         try:
             written = os.write(self._fd, data)
-            if written != len(data):
-                raise OSError(f"journal: expected to write {len(data)} bytes, wrote {written}")
+            while written < len(data):   # a short write (the disk filled, a file-size limit): the next one says why
+                more = os.write(self._fd, data[written:])
+                if not more:
+                    raise OSError(f"expected to write {len(data)} bytes, wrote {written}")
+                written += more
             os.fsync(self._fd)
         except BaseException:
             # not durable, so not acknowledged: cut the line (a failed fsync left it in the file, and a restart

@@ -280,8 +280,14 @@ def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, st
     for rel, want in digests.items():
         try:
             got = sha256_file(folder / rel)
-        except (FileNotFoundError, IsADirectoryError):
-            raise CheckpointError(f"{folder / rel}: expected a file (listed in {DIGESTS_FILE}), got nothing (missing)") from None
+        except (FileNotFoundError, IsADirectoryError):   # a link whose target did not move with the run: say so
+            link = folder / rel
+            got = f"a symbolic link to {os.readlink(link)!r}, which does not exist" if link.is_symlink() else \
+                "nothing (missing)"
+            raise CheckpointError(f"{folder / rel}: expected a file (listed in {DIGESTS_FILE}), got {got}") from None
+        except OSError as e:   # no permission (a run copied from another user), a link loop: as read_json says
+            raise CheckpointError(f"{folder / rel}: expected a file (listed in {DIGESTS_FILE}), got a file that cannot "
+                                  f"be read ({e.strerror or e})") from None
         if got != want:
             raise CheckpointError(f"{folder / rel}: expected sha256 {want[:12]}… (recorded in {DIGESTS_FILE}), "
                                   f"got {got[:12]}…; the file is corrupt or was modified")

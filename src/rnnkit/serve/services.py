@@ -25,6 +25,7 @@ from rnnkit._validate import check_no_nul, short_repr
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 from rnnkit.serve.journal import Journal, run_stamp
 from rnnkit.tasks.forecasting.records import forecast_records, time_text
+from rnnkit.tasks.runs import run_folder
 
 __all__ = ["RequestError", "ForecastService", "ClassifierService", "open_service", "forecast_records", "MAX_GAP",
            "MAX_UNCUT_CHARS"]
@@ -378,6 +379,8 @@ def open_service(run: Path, state: Path | None = None):
     from rnnkit.export.tasks import run_task
 
     run = user_path(run, "run")   # '~/runs/x' expanded, bytes refused (rnnkit._paths)
+    if run.is_dir():
+        run_folder(run, "run")    # one it cannot open: run_task's PermissionError named its '.saving.json'
     task = run_task(run)
     if task == "forecast":
         return ForecastService(run, user_path(state, "state") if state is not None else run / "serve-state")

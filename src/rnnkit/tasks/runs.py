@@ -241,6 +241,9 @@ def run_folder(path: Any, what: str = "path") -> Path:
     if not Path(path).is_dir():
         raise CheckpointError(f"{what}: expected a run folder, got {str(path)!r} "
                               f"({'a file' if Path(path).exists() else 'no such folder'})")
+    if not os.access(path, os.X_OK):   # its files cannot be opened: was a PermissionError naming '.saving.json'
+        raise CheckpointError(f"{what}: expected a run folder this user can open, got {str(path)!r} (permission "
+                              "denied)")
     from rnnkit.tasks.forecasting.save_backup import recover
     recover(path)     # a forecaster's save killed there: the run saved before it (forecasting.save_backup)
     return Path(path)

@@ -7,27 +7,17 @@ import errno
 import os
 import shutil
 
-import numpy as np
 import pytest
-import torch
 
 from rnnkit.errors import CheckpointError
+from test_hostile_inputs_s6_runs import runs  # noqa: F401 - the fixture: a tiny tsc run
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
-def tsc_run(tmp_path_factory):
-    from rnnkit.tasks.tsc import TimeSeriesClassifier, TSCConfig
-
-    root = tmp_path_factory.mktemp("runs")
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
-    X = [rng.normal(size=(int(rng.integers(4, 9)), 2)).astype(np.float32) for _ in range(12)]
-    cfg = TSCConfig(hidden_size=4, epochs=1, batch_size=8, val_fraction=0.0, progress=False)
-    with pytest.warns(UserWarning, match="did not learn"):
-        TimeSeriesClassifier(cfg).fit(X, ["a", "b"] * 6).save(root / "tsc")
-    return root / "tsc"
+def tsc_run(runs):
+    return runs / "tsc"
 
 
 def _load(path):

@@ -50,7 +50,7 @@ from rnnkit.tasks.classify_adversarial import adversarial_loss
 from rnnkit.tasks.classify_data import check_training_classes, warn_conflicting_labels, warn_label_spellings
 from rnnkit.tasks.classify_unknown import network_proba, warn_no_token
 from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's texts encoded once (the service, CLI)
-from rnnkit.tasks.classify_seeds import SEED_STRIDE, seed_ensemble, seed_summary
+from rnnkit.tasks.classify_seeds import member_index, seed_ensemble, seed_summary
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
 from rnnkit.tasks.classify_refit import check_refit_fit, refit_network
@@ -292,7 +292,7 @@ class TextClassifier(ClassifierTask):
                                       max_seconds=budget_left(t0, c.max_seconds))
             snaps = [EpochWeights(c.snapshots)] if c.snapshots > 1 else []
             avg = centred_epochs(c.epoch_average, self.units, len(ids), c.snapshots)   # classify_avg
-            j, k = (0, 1) if data else ((seed - c.seed) // SEED_STRIDE, c.seeds)     # its share of the budget
+            j, k = (0, 1) if data else (member_index(c.seed, seed), c.seeds)     # its share of the budget
             self._train(lambda e: self._batches(xs, ys, True, seed + e), n_batches, loss_fn, seed=seed,
                         val_score=None if data else val_score, val_name="accuracy", callbacks=cbs + snaps + avg,
                         max_seconds=member_budget(self, t0, j, k)[2], epochs=epochs or c.epochs)

@@ -29,10 +29,11 @@ from typing import Any, Callable, Sequence
 
 from torch import nn
 
+from rnnkit._validate import SEED_END
 from rnnkit.tasks.classify_snapshot import SnapshotEnsemble
 from rnnkit.tasks.common import callback_copies
 
-__all__ = ["SEED_STRIDE", "member_seed", "seed_ensemble", "seed_summary"]
+__all__ = ["SEED_STRIDE", "member_seed", "member_index", "seed_ensemble", "seed_summary"]
 
 #: Distance between the members' seeds. The fit derives the batch order of epoch ``e`` from ``seed + e``
 #: (and LM pretraining's from ``seed + 1000 + e``): members one apart would replay each other's orders an
@@ -41,8 +42,15 @@ SEED_STRIDE = 100_003
 
 
 def member_seed(seed: int, i: int) -> int:
-    """The seed of member ``i`` of a fit whose config has ``seed`` (member 0: ``seed`` itself)."""
-    return seed + SEED_STRIDE * i
+    """The seed of member ``i`` of a fit whose config has ``seed`` (member 0: ``seed`` itself), taken modulo 2**64
+    (torch's seed range, :data:`~rnnkit._validate.SEED_END`): ``seed=2**64 - 1, seeds=2`` gave member 1 a seed past
+    it, torch's untyped 'Overflow when unpacking long long' after member 0 had trained."""
+    return (seed + SEED_STRIDE * i) % SEED_END
+
+
+def member_index(seed: int, member: int) -> int:
+    """The ``i`` of :func:`member_seed` ``(seed, i) == member`` (for ``i`` below 2**64 / :data:`SEED_STRIDE`)."""
+    return (member - seed) % SEED_END // SEED_STRIDE
 
 
 def seed_ensemble(train_member: Callable[[int, list], tuple[nn.Module, dict[str, Any], list[dict]]], k: int,

@@ -1,0 +1,35 @@
+"""Session 29, helper C: flags that each work alone but break (or pass silently) together -- found by an all-pairs
+covering set over every command's flags (the generator and its outcome table: /work/scratch/s29/C/)."""
+
+import csv
+import json
+
+import pytest
+
+from rnnkit.cli.main import main
+
+TINY = ["--epochs", "1", "--hidden-size", "4", "--embed-dim", "4", "--embeddings", "own", "--combine", "false",
+        "--no-baseline", "--quiet", "--threads", "1"]
+
+
+@pytest.fixture()
+def texts_csv(tmp_path):
+    path = tmp_path / "t.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        for i in range(40):
+            w.writerow([("good fine day " if i % 2 else "bad awful day ") + str(i), "pos" if i % 2 else "neg"])
+    return path
+
+
+def test_the_largest_seed_with_a_seed_ensemble_trains_every_member(texts_csv, tmp_path, capsys):
+    # --seed 2**64-1 alone and --seeds 2 alone ran; together member 1's seed (seed + 100003) was past torch's range:
+    # "error: ValueError: Overflow when unpacking long long" (exit 1) after member 0 had trained. Fails at 435b85f.
+    top = 2 ** 64 - 1
+    out = tmp_path / "run"
+    assert main(["classify", "train", "--csv", str(texts_csv), "--out", str(out), "--seed", str(top), "--seeds", "2",
+                 *TINY]) == 0, capsys.readouterr().err
+    history = json.loads((out / "config.json").read_text(encoding="utf-8"))["history"]
+    assert [m["seed"] for m in history["seeds"]] == [top, 100_003 - 1]     # wrapped into [0, 2**64)
+    assert all(m["epochs"] == 1 for m in history["seeds"])                 # each member trained, its budget its own

@@ -237,7 +237,7 @@ def test_date_flags_are_checked_against_the_input(tmp_path, capsys):
     assert code == 2 and "--date-format: expected --csv with --time-col (the dates it reads), got no --time-col" in err
     code, _, err = run_cli(["forecast", "--csv", csv, "--target", "y", "--time-col", "day", "--horizon", "2",
                             "--date-format", "%d/%m/%Y", "--dayfirst"], capsys)
-    assert code == 2 and err.strip().splitlines() == [err.strip()] and "--dayfirst: expected None with" in err
+    assert code == 2 and err.strip().splitlines() == [err.strip()] and "--dayfirst: expected no --dayfirst with --date-format" in err
     code, _, err = run_cli(["forecast", "--csv", csv, "--target", "y", "--time-col", "day", "--horizon", "2",
                             "--dayfirst", "maybe"], capsys)
     assert code == 2 and "argument --dayfirst: expected true/false, got 'maybe'" in err

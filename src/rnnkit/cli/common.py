@@ -44,7 +44,7 @@ from rnnkit._paths import expand_user
 from rnnkit._threads import max_threads
 from rnnkit._validate import SEED_END
 from rnnkit.cli.config_keys import config_bytes, unknown_key_hint
-from rnnkit.cli.flag_hints import misplaced_flags, number_text, shown_args, stray_flag, whole_flags
+from rnnkit.cli.flag_hints import flag_message, misplaced_flags, number_text, shown_args, stray_flag, whole_flags
 from rnnkit.data.text import decode_utf8
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
@@ -227,33 +227,6 @@ def add_threads(parser: argparse.ArgumentParser) -> None:
                         help="torch CPU threads (1 unless asked: on a shared 2-core machine classify trained "
                              "2,000 tweets x 2 epochs in 7-12 s with 1 thread and 224 s with 2, tsc GunPoint "
                              "in 3-4 s and 3-15 s; docs/tasks.md, 'Threads')")
-
-
-def flag_message(message: str, parser: argparse.ArgumentParser | None) -> str:
-    """``message`` with a leading ``name:`` that is a flag's destination written as the flag
-    (``hidden_size: expected ...`` -> ``--hidden-size: expected ...``), so an error a config raises for
-    a value typed on the command line names what the user typed."""
-    head, sep, rest = message.partition(":")
-    if sep and parser is not None:
-        for a in parser._actions:
-            if a.dest == head and a.option_strings:
-                longs = [o for o in a.option_strings if o.startswith("--")]
-                return f"{(longs or a.option_strings)[0]}{sep}{_none_as_typed(rest, a)}"
-    return message
-
-
-def _none_as_typed(rest: str, action: argparse.Action) -> str:
-    """The Python API's "expected X or None, got Y" as the flag takes it: ``or 'none'`` for a flag whose type
-    reads 'none' as None (``--clip-norm none``), else without the alternative (None cannot be typed: a flag
-    left out takes its default)."""
-    expected, sep, got = rest.partition(", got ")
-    if " or None" not in expected:
-        return rest
-    try:
-        typed_none = callable(action.type) and action.type("none") is None
-    except Exception:  # noqa: BLE001 - any type that refuses 'none' cannot be given None
-        typed_none = False
-    return expected.replace(" or None", " or 'none'" if typed_none else "") + sep + got
 
 
 def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:

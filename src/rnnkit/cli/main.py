@@ -160,9 +160,11 @@ def _main(argv: list[str]) -> int:
     debug = getattr(args, "debug", False)
     restore_streams = standard_streams(args.command)   # 2>&-: not into stdout; ASCII stdout: 'café' escaped, said
     del THREADS_BEFORE[:]
+    prog = getattr(args._parser, "prog", f"rnnkit {args.command}")   # --config's errors: its usage errors' name
     try:
         sub_argv = argv[argv.index(args.command) + 1:]
         apply_config(args._parser, args, sub_argv, root=parser, full_argv=argv)
+        prog = f"rnnkit {args.command}"          # what the command's run raises keeps the command's name
         debug = getattr(args, "debug", False)   # `debug = true` in --config's file too (was read before it)
         with contextlib.nullcontext() if debug else one_line_warnings(args.command):   # every command; --debug: Python's
             result = args._run(args)
@@ -180,8 +182,8 @@ def _main(argv: list[str]) -> int:
             import traceback
 
             traceback.print_exc()
-        message = argv_bytes_hint(flag_message(_one_line(e), getattr(args, "_parser", None)))   # argv bytes: hinted
-        print(f"rnnkit {args.command}: error: {message}", file=sys.stderr)
+        message = argv_bytes_hint(flag_message(_one_line(e), getattr(args, "_parser", None), mentions=True))
+        print(f"{prog}: error: {message}", file=sys.stderr)   # argv bytes: hinted; the other flags named as typed
         return 2
     except KeyboardInterrupt as e:
         return _stopped(f"rnnkit {args.command}", e)

@@ -74,3 +74,15 @@ def test_a_file_linked_to_a_target_left_behind_names_the_link(tsc_run, tmp_path)
     (run / "model.safetensors").unlink()
     with pytest.raises(CheckpointError, match=r"model\.safetensors: .* got nothing \(missing\)$"):   # as before
         _load(run)
+
+
+def test_a_model_folder_of_another_program_given_to_serve_is_named_as_such(tmp_path):
+    # a HuggingFace-style folder (config.json + model.safetensors, no task): "got task None in 'hf'"
+    from rnnkit.errors import ConfigError
+    from rnnkit.serve.services import open_service
+
+    (tmp_path / "hf").mkdir()
+    (tmp_path / "hf" / "config.json").write_text('{"architectures": ["BertModel"], "model_type": "bert"}')
+    with pytest.raises(ConfigError, match=r"^run: expected a 'forecast' or 'classify' run to serve, got '.*hf', whose "
+                                          r"config.json names no task \(a model folder another program saved\?\)$"):
+        open_service(tmp_path / "hf")

@@ -390,4 +390,6 @@ def open_service(run: Path, state: Path | None = None):
                               f"{str(state)!r} for the classify run {str(run)!r}")
         return ClassifierService(run)
     # a sound run of another task is a usage error (exit 2, as 'rnnkit export' of a tag run), not a broken run file
-    raise ConfigError(f"run: expected a 'forecast' or 'classify' run to serve, got task {task!r} in {str(run)!r}")
+    got = f"task {task!r} in {str(run)!r}" if isinstance(task, str) else \
+        f"{str(run)!r}, whose config.json names no task (a model folder another program saved?)"   # was 'task None'
+    raise ConfigError(f"run: expected a 'forecast' or 'classify' run to serve, got {got}")

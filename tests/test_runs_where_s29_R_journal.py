@@ -36,3 +36,24 @@ def test_a_short_journal_write_names_the_cause(tmp_path, monkeypatch):
     assert journal.path.stat().st_size == size                  # cut back: nothing unacknowledged is replayed
     journal.close()
     assert jmod.Journal(tmp_path / "state", run).entries == [{"observations": [1]}]
+
+
+def test_a_journal_of_a_run_saved_again_names_the_way_out(tmp_path):
+    # `forecast --out RUN` again while RUN/serve-state held a journal: the restarted server stopped at "expected a
+    # journal made on this run (RUN), got one made on another (run sha256 ...)", and said no more
+    from rnnkit.errors import CheckpointError
+    from rnnkit.serve.journal import Journal
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text('{"fit": 1}')
+    journal = Journal(run / "serve-state", run)
+    journal.append({"observations": [1]})
+    journal.close()
+    (run / "config.json").write_text('{"fit": 2}')          # saved again
+    with pytest.raises(CheckpointError, match=r"^state: expected a journal made on this run \(.*run\), got one made on "
+                                              r"another \(run sha256 \w{12}\.\.\., this run \w{12}\.\.\.\): the run was "
+                                              r"saved again since, or another run's state given; serve with another "
+                                              r"state folder to start afresh \(the observations in '.*journal\.jsonl' "
+                                              r"are not in this run\)$"):
+        Journal(run / "serve-state", run)

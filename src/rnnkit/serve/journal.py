@@ -89,7 +89,10 @@ class Journal:
             saved = saved["run_sha256"]
             if saved != digest:
                 raise CheckpointError(f"state: expected a journal made on this run ({run}), got one made on another "
-                                      f"(run sha256 {str(saved)[:12]}..., this run {digest[:12]}...)")
+                                      f"(run sha256 {str(saved)[:12]}..., this run {digest[:12]}...): the run was "
+                                      f"saved again since, or another run's state given; serve with another state "
+                                      f"folder to start afresh (the observations in {str(self.path)!r} are not in "
+                                      "this run)")
         elif self.path.is_file() and self.path.stat().st_size:
             # meta.json is written before the first entry: a journal without it was copied from another state
             # folder (or its meta.json deleted), and was adopted as this run's -- replayed over it, silently

@@ -86,3 +86,22 @@ def test_a_model_folder_of_another_program_given_to_serve_is_named_as_such(tmp_p
     with pytest.raises(ConfigError, match=r"^run: expected a 'forecast' or 'classify' run to serve, got '.*hf', whose "
                                           r"config.json names no task \(a model folder another program saved\?\)$"):
         open_service(tmp_path / "hf")
+
+
+def test_weights_of_another_program_name_the_run_they_are_in(tsc_run, tmp_path):
+    # another program's model.safetensors in a run, its digest made again: the error named 'model.safetensors (the
+    # weights of config.json's model)' -- of which run, a script loading several could not tell
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+
+    from rnnkit._io import write_digests
+
+    run = shutil.copytree(tsc_run, tmp_path / "run")
+    save_file({"bert.embeddings.word_embeddings.weight": torch.zeros(10, 4)}, str(run / "model.safetensors"))
+    write_digests(run, sorted(json.loads((run / "digests.json").read_text())["sha256"]))
+    with pytest.raises(CheckpointError, match=rf"^{str(run / 'model.safetensors')} \(the weights of config\.json's "
+                                              r"model\): expected the model's tensors; missing \[.*unexpected "
+                                              r"\['bert\.embeddings\.word_embeddings\.weight'\]$"):
+        _load(run)

@@ -456,7 +456,7 @@ class Task:
             with float32_default(), own_draws():   # its initial weights drawn from its own generators: no fit lock
                 self._restore(run)
                 self._restored(run)
-            load_weights(self.net, run["weights"])
+            load_weights(self.net, run["weights"], str(run["path"] / "model.safetensors"))   # which run, of several
             self.history, self.data, self.split = run["history"], run["data"], run["split"]
             self.baselines = run_baselines(run, self.baseline_types)
         self._fitted_config = self.config

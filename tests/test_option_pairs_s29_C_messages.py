@@ -64,3 +64,17 @@ def test_a_flag_left_out_that_another_excludes_is_named_as_typed(tmp_path, capsy
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["rnnkit forecast: error: --dayfirst: expected no --dayfirst with --date-format '%Y-%m-%d' (the "
                    "format fixes the order of day and month), got false"]
+
+
+def test_export_atol_with_no_check_is_refused(texts_csv, tmp_path, capsys):
+    # --atol is the parity check's tolerance; with --no-check it was accepted and ignored, silently (exit 0, the
+    # model written as if it had been checked within it). Fails at 435b85f.
+    run = tmp_path / "run"
+    assert main(["classify", "train", "--csv", str(texts_csv), "--out", str(run), *TINY]) == 0
+    capsys.readouterr()
+    assert main(["export", "--run", str(run), "--out", str(tmp_path / "m.onnx"), "--no-check", "--atol", "0.5",
+                 "--threads", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["rnnkit export: error: --atol: expected it without --no-check (the tolerance of the parity check "
+                   "that --no-check skips), got 0.5 with --no-check"]
+    assert not (tmp_path / "m.onnx").exists()

@@ -33,3 +33,18 @@ def test_the_largest_seed_with_a_seed_ensemble_trains_every_member(texts_csv, tm
     history = json.loads((out / "config.json").read_text(encoding="utf-8"))["history"]
     assert [m["seed"] for m in history["seeds"]] == [top, 100_003 - 1]     # wrapped into [0, 2**64)
     assert all(m["epochs"] == 1 for m in history["seeds"])                 # each member trained, its budget its own
+
+
+def test_the_largest_seed_with_a_second_epoch_trains_the_tagger(tmp_path, capsys):
+    # --seed 2**64-1 alone and --epochs 2 alone ran; together epoch 2's word-dropout generator was seeded with
+    # seed + 1: "error: ValueError: Overflow when unpacking long long" (exit 1). Fails at 435b85f.
+    conll = tmp_path / "t.conll"
+    sents = [[("Ann", "B-PER"), ("lives", "O"), ("in", "O"), ("Rome", "B-LOC")],
+             [("Bob", "B-PER"), ("likes", "O"), ("Paris", "B-LOC")]] * 10
+    conll.write_text("\n\n".join("\n".join(f"{w}\t{t}" for w, t in s) for s in sents) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["tag", "train", "--conll", str(conll), "--out", str(out), "--seed", str(2 ** 64 - 1), "--epochs", "2",
+                 "--patience", "5", "--word-dim", "4", "--char-dim", "4", "--char-hidden", "4", "--hidden-size", "4",
+                 "--no-baseline", "--quiet", "--threads", "1"]) == 0, capsys.readouterr().err
+    history = json.loads((out / "config.json").read_text(encoding="utf-8"))["history"]
+    assert len(history["loss"]) == 2

@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit._validate import SEED_END
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
 from rnnkit.errors import ConfigError, DataError
@@ -271,7 +272,7 @@ class SequenceTagger(LabelTypes, Task):
         return sents, words, chars
 
     def _batches(self, words, chars, tags, shuffle: bool, seed: int = 0, word_dropout: float = 0.0):
-        gen = torch.Generator().manual_seed(seed)
+        gen = torch.Generator().manual_seed(seed % SEED_END)   # epoch e's: seed + e, past 2**64 for the largest seed
         for idx in bucket_batches([len(w) for w in words], self.config.batch_size, shuffle=shuffle, seed=seed):
             w, L = pad_sequences([words[i] for i in idx])
             if word_dropout > 0:

@@ -37,7 +37,8 @@ def _cli(argv, capsys):
 
 def test_evaluate_names_the_recorded_file_when_the_data_moved(tmp_path, monkeypatch, capsys):
     # the project moved (mv, or a copy unpacked on another machine): evaluate without a data flag said "--csv:
-    # expected an existing file, got '/old/place/a.csv' (not found)" -- a flag the user never typed
+    # expected an existing file, got '/old/place/a.csv' (not found)" -- a flag the user never typed; and the moved
+    # file given with --csv was scored whole, training rows too, with a warning to leave the flag out (which failed)
     (tmp_path / "proj").mkdir()
     write_sentiment_csv(tmp_path / "proj" / "a.csv")
     monkeypatch.chdir(tmp_path / "proj")
@@ -45,6 +46,8 @@ def test_evaluate_names_the_recorded_file_when_the_data_moved(tmp_path, monkeypa
                          "8", "--embed-dim", "8", "--embeddings", "own", "--quiet", "--no-baseline", "--out", "run"],
                         capsys)
     assert code == 0, err
+    code, before, err = _cli(["classify", "evaluate", "--run", "run", "--json"], capsys)
+    assert code == 0 and json.loads(before)["n"] == 5, err      # the held-out part, where it was trained
     recorded = str(tmp_path / "proj" / "a.csv")
     shutil.move(tmp_path / "proj", tmp_path / "moved")
     monkeypatch.chdir(tmp_path / "moved")
@@ -52,13 +55,13 @@ def test_evaluate_names_the_recorded_file_when_the_data_moved(tmp_path, monkeypa
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [
         f"rnnkit classify: error: input: expected a data flag (--csv PATH): the run was trained on {recorded!r}, "
-        "which is not here now (moved, renamed, or the run copied from another machine)"]
-    (tmp_path / "proj").mkdir()
-    os.mkdir(recorded)                       # a folder where the file was
+        "which is not here now (moved, renamed, or the run copied from another machine); given where it is now, its "
+        "held-out part is scored"]
+    os.makedirs(recorded)                    # a folder where the file was
     code, _, err = _cli(["classify", "evaluate", "--run", "run", "--quiet"], capsys)
     assert code == 2 and f"{recorded!r}, which is not a file now" in err
-    code, out, err = _cli(["classify", "evaluate", "--run", "run", "--csv", "a.csv", "--json"], capsys)
-    assert code == 0 and json.loads(out)["n"] == 24, err     # the flag given: the file read, as before
+    code, after, err = _cli(["classify", "evaluate", "--run", "run", "--csv", "a.csv", "--json"], capsys)
+    assert code == 0 and err == "" and json.loads(after) == json.loads(before)   # the same part, the same scores
 
 
 def test_train_into_a_folder_where_a_training_runs_now_says_so(tmp_path, capsys):

@@ -50,7 +50,7 @@ from rnnkit.training.stages import (MANIFEST, checkpointed_fit, data_sha256, hol
                                    remove_checkpoints, resumable)
 from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, check_memory, check_run_out,
                                load_run, path_arg, read_numbered_lines, set_threads)
-from rnnkit.cli.recorded_path import recorded_file
+from rnnkit.cli.recorded_path import own_file_moved, recorded_file
 from rnnkit.cli.train_budget import budget_summary, note_unbounded
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit", "same_file"]
@@ -497,11 +497,7 @@ class TaskCommand:
         if data is None:
             data = self.load_source(task.data, args)
         elif not own and data.source.get("file") and self._training_data(task, data):
-            import warnings
-
-            warnings.warn(f"--{data.source['flag'].replace('_', '-')}: expected data the run was not trained on, got "
-                          f"{data.source['file']!r}, the data it was trained on: its training items are scored too "
-                          "(leave the flag out to score the part held out at training)", stacklevel=2)
+            own = own_file_moved(task.data, data.source)   # else warned: its training items are scored too
         if own:
             data = self.held_out(task, data)
         elif data.test is not None and data.source.get("dataset") is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from rnnkit._io import is_stream
 from rnnkit.cli.common import UsageError
 
-__all__ = ["check_recordable", "recorded_file"]
+__all__ = ["check_recordable", "recorded_file", "own_file_moved"]
 
 
 def check_recordable(path: str | os.PathLike, flag: str) -> None:
@@ -62,8 +62,25 @@ def recorded_file(source: dict) -> Path:
         flag = str(source["flag"]).replace("_", "-")
         raise UsageError(f"input: expected a data flag (--{flag} PATH): the run was trained on {str(path)!r}, which is "
                          f"{'not a file' if path.exists() else 'not here'} now (moved, renamed, or the run copied "
-                         "from another machine)")
+                         "from another machine); given where it is now, its held-out part is scored")
     return path
+
+
+def own_file_moved(recorded: dict, given: dict) -> bool:
+    """For ``evaluate --run RUN --csv F`` where ``F`` holds the data ``RUN`` was trained on (its held-out items found
+    in it): ``True`` -- score its held-out part, as ``evaluate`` without a data flag does -- when the file recorded
+    at training cannot be read again (moved, renamed, the run copied from another machine, or read from a stream):
+    the moved file was scored whole, training items too, with a warning to leave the flag out, which then failed.
+    Otherwise ``False``, after that warning (the user named the file: its training items are scored too)."""
+    if recorded.get("stream") or not Path(recorded.get("file") or "").is_file():
+        return True
+    import warnings
+
+    flag = given["flag"].replace("_", "-")
+    warnings.warn(f"--{flag}: expected data the run was not trained on, got {given['file']!r}, the data it was "
+                  "trained on: its training items are scored too (leave the flag out to score the part held out at "
+                  "training)", stacklevel=3)
+    return False
 
 
 def _not_utf8(text: str) -> str | None:

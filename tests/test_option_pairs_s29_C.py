@@ -48,3 +48,15 @@ def test_the_largest_seed_with_a_second_epoch_trains_the_tagger(tmp_path, capsys
                  "--no-baseline", "--quiet", "--threads", "1"]) == 0, capsys.readouterr().err
     history = json.loads((out / "config.json").read_text(encoding="utf-8"))["history"]
     assert len(history["loss"]) == 2
+
+
+def test_lr_decay_of_one_under_the_plateau_schedule_is_a_usage_error(tmp_path, capsys):
+    # the config took lr_decay in (0, 1]; torch's ReduceLROnPlateau refuses a factor of 1: 'error: ValueError: Factor
+    # should be < 1.0.' (exit 1) once the data was read and the network built. Fails at 435b85f.
+    text = tmp_path / "t.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog\n" * 40, encoding="utf-8")
+    assert main(["generate", "train", "--text", str(text), "--out", str(tmp_path / "run"), "--lr-decay", "1",
+                 "--quiet", "--threads", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["rnnkit generate: error: --lr-decay: expected a number in (0, 1) with --schedule plateau (the factor "
+                   "the lr is multiplied by when it stalls; 1 never lowers it), got 1.0"]

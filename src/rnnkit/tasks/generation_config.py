@@ -70,6 +70,9 @@ class CharLMConfig:
         check_number("dropout", self.dropout, lo=0, hi=0.95)
         check_number("lr", self.lr, lo=0, lo_open=True)
         check_number("lr_decay", self.lr_decay, lo=0, hi=1, lo_open=True)
+        if self.schedule == "plateau" and self.lr_decay == 1:   # torch's ReduceLROnPlateau: 'Factor should be < 1.0.'
+            raise ConfigError(f"lr_decay: expected a number in (0, 1) with schedule='plateau' (the factor the lr is "
+                              f"multiplied by when it stalls; 1 never lowers it), got {self.lr_decay}")
         check_number("weight_decay", self.weight_decay, lo=0)
         check_number("clip", self.clip, lo=0, lo_open=True)
         check_number("seed", self.seed, lo=0, hi=2 ** 64 - 2, integer=True)  # seed + 1 seeds the state resets

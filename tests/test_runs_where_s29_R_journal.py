@@ -57,3 +57,25 @@ def test_a_journal_of_a_run_saved_again_names_the_way_out(tmp_path):
                                               r"state folder to start afresh \(the observations in '.*journal\.jsonl' "
                                               r"are not in this run\)$"):
         Journal(run / "serve-state", run)
+
+
+def test_a_state_folder_without_locks_is_named(tmp_path, monkeypatch):
+    # a state folder on a file system without flock (some NFS mounts: ENOLCK) was a bare "OSError: [Errno 37] No
+    # locks available" naming nothing; the server refuses it (two servers on one journal could not be kept apart)
+    from rnnkit.errors import CheckpointError
+    from rnnkit.serve import journal as jmod
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(jmod.fcntl, "flock", no_locks)
+    with pytest.raises(CheckpointError, match=r"^state: expected a folder whose files can be locked \(one server a "
+                                              r"state folder\), got '.*state' \(No locks available\): give a local "
+                                              r"folder$"):
+        jmod.Journal(tmp_path / "state", run)
+    monkeypatch.undo()
+    jmod.Journal(tmp_path / "state", run).close()          # the descriptor was closed: the folder opens again

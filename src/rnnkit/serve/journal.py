@@ -64,6 +64,10 @@ class Journal:
             os.close(self._lock)
             raise CheckpointError(f"state: expected a state folder no other server uses, got {str(self.folder)!r} "
                                   "locked by another process") from None
+        except OSError as e:     # a file system without locks (some NFS: ENOLCK): two servers could not be kept apart
+            os.close(self._lock)
+            raise CheckpointError(f"state: expected a folder whose files can be locked (one server a state folder), "
+                                  f"got {str(self.folder)!r} ({e.strerror or e}): give a local folder") from None
         try:
             self._open(Path(run))
         except BaseException:   # the lock is released: the same process may open the folder once it is fixed

@@ -80,6 +80,62 @@ def _alias_outputs(cache, outputs: tuple[Tensor, ...]):
     return _map_cache(cache, lambda v: v.detach() if isinstance(v, Tensor) and any(v is o for o in outputs) else v)
 
 
+def _detached(xp: Tensor, w_hh: Tensor, b_hh: Tensor | None, params: tuple[Tensor, ...],
+              state0: tuple[Tensor, ...]):
+    """The fused engine's inputs detached: one compiled variant, inputs never carry requires_grad into the
+    compiled step (weights are parameters that require grad under ``torch.no_grad()`` too)."""
+    return (xp.detach(), w_hh.detach(), None if b_hh is None else b_hh.detach(), tuple(p.detach() for p in params),
+            tuple(s.detach() for s in state0))
+
+
+def forward_loop(opts: LoopOptions, xp: Tensor, w_hh: Tensor, b_hh: Tensor | None, mask: Tensor | None,
+                 params: tuple[Tensor, ...], state0: tuple[Tensor, ...], caches: bool):
+    """The forward time loop: ``(outputs, final_state, spec, state0, h_prev, saved, boundaries)``. With ``caches``
+    (a call autograd records) it keeps what the backward reads: ``h_prev`` (``h_{t-1}`` as the GEMM saw it),
+    each step's cache ``saved`` (``None`` where checkpointing recomputes it) and the checkpoint ``boundaries``;
+    without (no gradient can flow: :func:`run_bptt` outside the Function) those are ``None`` and each step's cache
+    is dropped as soon as it is made -- the same steps, the same numbers."""
+    # Step 0's cache (and a checkpoint's first boundary) keeps the initial state as a ctx attribute, which
+    # autograd's version check does not see: an h0/c0 modified in place after the call (a buffer reused)
+    # changed the gradients silently (GRU's h0, LSTM's c0). Copies the caller cannot reach, (B, S) each (also
+    # without caches: a cell returning its state unchanged never hands the caller's own tensor back).
+    state0 = tuple(s.clone() for s in state0)
+    T = xp.shape[0]
+    whh_t = w_hh.t()
+    h_mask = opts.h_mask
+    k = opts.checkpoint_steps if caches else 0
+    spec = opts.spec(mask is not None, b_hh is not None)
+    fwd, _ = step_functions(opts, spec, False, xp, [s.shape for s in state0])
+    keeps = keep_tensors(opts)
+    state = state0
+    h_in = state0[0] * h_mask if h_mask is not None else state0[0]
+    outs: list[Tensor] = []
+    # h_{t-1} as the GEMM saw it, for dW_hh; without a length mask it is (h0, outputs[:-1]).
+    h_prevs: list[Tensor] | None = [] if mask is not None and caches else None
+    saved: list | None = [None] * T if caches else None
+    boundaries = []  # with checkpointing: the state entering each k-step segment
+    for t in range(T):
+        if k and t % k == 0:
+            boundaries.append(state)
+        if h_prevs is not None:
+            h_prevs.append(h_in)
+        state, out, s, h_in = fwd(xp[t], h_in, whh_t, b_hh, h_mask, None if mask is None else mask[t],
+                                  keep_at(keeps, t), params, state)
+        outs.append(out)
+        if saved is not None and not k:
+            saved[t] = s
+    outputs = torch.stack(outs, 0)
+    if not caches:
+        return outputs, state, spec, state0, None, None, None
+    if h_prevs is not None:
+        h_prev = torch.stack(h_prevs, 0)
+    else:
+        h_prev = torch.cat((state0[0].unsqueeze(0), outputs[:-1]), 0) if T > 1 else state0[0].unsqueeze(0)
+        if h_mask is not None:
+            h_prev = h_prev * h_mask
+    return outputs, state, spec, state0, h_prev, saved, boundaries
+
+
 class BPTTFunction(torch.autograd.Function):
     """``(opts, xp, w_hh, b_hh, mask, *params, *state0) -> (outputs, *final_state)``.
 
@@ -92,45 +148,11 @@ class BPTTFunction(torch.autograd.Function):
     def forward(ctx, opts: LoopOptions, xp: Tensor, w_hh: Tensor, b_hh: Tensor | None, mask: Tensor | None,
                 *rest: Tensor):
         params, state0 = tuple(rest[: opts.n_params]), tuple(rest[opts.n_params:])
-        # Step 0's cache (and a checkpoint's first boundary) keeps the initial state as a ctx attribute, which
-        # autograd's version check does not see: an h0/c0 modified in place after the call (a buffer reused)
-        # changed the gradients silently (GRU's h0, LSTM's c0). Copies the caller cannot reach, (B, S) each.
-        state0 = tuple(s.clone() for s in state0)
-        if opts.fused:  # one compiled variant: inputs never carry requires_grad into the compiled step
-            xp, w_hh, params, state0 = xp.detach(), w_hh.detach(), tuple(p.detach() for p in params), \
-                tuple(s.detach() for s in state0)
-            b_hh = None if b_hh is None else b_hh.detach()
-        T = xp.shape[0]
-        whh_t = w_hh.t()
-        h_mask = opts.h_mask
-        k = opts.checkpoint_steps
-        spec = opts.spec(mask is not None, b_hh is not None)
-        fwd, _ = step_functions(opts, spec, False, xp, [s.shape for s in state0])
-        keeps = keep_tensors(opts)
-        state = state0
-        h_in = state0[0] * h_mask if h_mask is not None else state0[0]
-        outs: list[Tensor] = []
-        # h_{t-1} as the GEMM saw it, for dW_hh; without a length mask it is (h0, outputs[:-1]).
-        h_prevs: list[Tensor] | None = [] if mask is not None else None
-        saved: list = [None] * T
-        boundaries = []  # with checkpointing: the state entering each k-step segment
-        for t in range(T):
-            if k and t % k == 0:
-                boundaries.append(state)
-            if h_prevs is not None:
-                h_prevs.append(h_in)
-            state, out, s, h_in = fwd(xp[t], h_in, whh_t, b_hh, h_mask, None if mask is None else mask[t],
-                                      keep_at(keeps, t), params, state)
-            outs.append(out)
-            if not k:
-                saved[t] = s
-        outputs = torch.stack(outs, 0)
-        if h_prevs is not None:
-            h_prev = torch.stack(h_prevs, 0)
-        else:
-            h_prev = torch.cat((state0[0].unsqueeze(0), outputs[:-1]), 0) if T > 1 else state0[0].unsqueeze(0)
-            if h_mask is not None:
-                h_prev = h_prev * h_mask
+        if opts.fused:
+            xp, w_hh, b_hh, params, state0 = _detached(xp, w_hh, b_hh, params, state0)
+        outputs, state, spec, state0, h_prev, saved, boundaries = forward_loop(opts, xp, w_hh, b_hh, mask, params,
+                                                                               state0, caches=True)
+        T, k = xp.shape[0], opts.checkpoint_steps
         if T and saved[T - 1] is not None:
             # The last step's cache can hold the very tensors returned as the final state (the peephole
             # and LayerNorm cells keep c_t). Autograd makes this node their grad_fn, so a ctx attribute
@@ -209,6 +231,18 @@ class BPTTFunction(torch.autograd.Function):
 
 def run_bptt(opts: LoopOptions, xp: Tensor, w_hh: Tensor, b_hh: Tensor | None, mask: Tensor | None,
              params: tuple[Tensor, ...], state0: tuple[Tensor, ...]) -> tuple[Tensor, tuple[Tensor, ...]]:
-    """Run one direction of one layer through :class:`BPTTFunction`; returns ``(outputs, final_state)``."""
+    """Run one direction of one layer through :class:`BPTTFunction`; returns ``(outputs, final_state)``.
+
+    A call no gradient can flow from (grad mode off -- ``torch.no_grad()``, ``inference_mode``, a
+    generation loop, a service's predict -- or no tensor requiring grad) runs :func:`forward_loop` alone: the
+    Function's bookkeeping for a backward that cannot come (each step's cache taken apart and saved,
+    ``h_{t-1}`` stacked, the checkpoints kept) cost ~18 us a call at T=1 and a cache walk every step
+    (``benchmarks/bench_overhead.py``); the steps and their numbers are the same."""
+    if not torch.is_grad_enabled() or not any(t is not None and t.requires_grad
+                                              for t in (xp, w_hh, b_hh, *params, *state0)):
+        if opts.fused:
+            xp, w_hh, b_hh, params, state0 = _detached(xp, w_hh, b_hh, params, state0)
+        outputs, state, *_ = forward_loop(opts, xp, w_hh, b_hh, mask, params, state0, caches=False)
+        return outputs, state
     out = BPTTFunction.apply(opts, xp, w_hh, b_hh, mask, *params, *state0)
     return out[0], tuple(out[1:])

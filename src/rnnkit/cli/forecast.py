@@ -84,6 +84,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                           "of a run fitted with --future-covariates)")
     src.add_argument("--resample", action="store_true",
                      help="put irregular timestamps on the inferred grid (default: an error)")
+    src.add_argument("--outliers", default="warn", choices=["warn", "missing"],
+                     help="a lone value (one so far from the median that the others' variation is noise beside it: "
+                          "a 1e12 typo among values of ~100): warn and keep it, or warn and treat it as missing "
+                          "(interpolated; a backtest still scores it where it is a test value). Target and "
+                          "covariates, per series; update screens the new points too (default: %(default)s)")
     m = p.add_argument_group("model")
     m.add_argument("--horizon", type=int, default=None, metavar="H",
                    help="steps to forecast (required to train; predict: at most the fitted horizon)")
@@ -309,7 +314,8 @@ def _check_period(args: argparse.Namespace, data: Any, parse_args: dict[str, Any
 #: flags that shape a fit; a saved run's own settings are used for predict/update, so these are refused there
 TRAIN_ONLY = ("model", "candidates", "quantiles", "cell", "strategy", "interval", "level", "lookback", "hidden_size",
               "num_layers", "epochs", "period", "transform", "deseasonalize", "detrend", "seed", "resample", "id_col",
-              "past_covariates", "future_covariates")     # --future-csv: a run fitted with them needs their next rows
+              "past_covariates", "future_covariates", "outliers")
+# (--future-csv is not among them: a run fitted with future covariates needs their next rows)
 
 
 def _flag_defaults() -> dict[str, Any]:
@@ -350,6 +356,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
                 lookback=args.lookback, hidden_size=args.hidden_size, num_layers=args.num_layers, epochs=args.epochs,
                 selection_epochs=min(12, args.epochs), period=args.period, transform=args.transform,
                 deseasonalize=args.deseasonalize, detrend=args.detrend, resample=args.resample, seed=args.seed,
+                outliers=args.outliers,
                 threads=args.threads, workers=args.workers, esrnn_batch_series=args.esrnn_batch_series)
 
 

@@ -50,6 +50,7 @@ from rnnkit.tasks.forecasting.fitting import threads
 from rnnkit.tasks.forecasting.inputs import (
     SeriesData, check_future_times, check_period, continue_series, future_index, parse_new_points, parse_series,
 )
+from rnnkit.tasks.forecasting.outliers import outliers_summary
 from rnnkit.tasks.forecasting.saved_series import read_series_record, series_record
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
@@ -158,6 +159,7 @@ class _History:
     missing: int = 0
     resampled: int = 0
     reordered: int = 0
+    outliers: tuple = ()    # ((position, given value),) read as missing (outliers="missing": .outliers)
 
     @property
     def past(self) -> np.ndarray:
@@ -176,7 +178,7 @@ class _History:
         r = read_series_record(d)
         check_int("series.period", d["period"], 1)
         return cls(r["id"], r["index"], r["y"], r["freq"], d["period"], str(d["period_method"]), r["observed"],
-                   r["missing"], r["resampled"], r["reordered"])
+                   r["missing"], r["resampled"], r["reordered"], r["outliers"])
 
 
 class AutoModel(ForecastModel):
@@ -295,11 +297,12 @@ class AutoModel(ForecastModel):
         for h in self._fitted:
             if h.id in chunks:
                 y_new, _, _, times = chunks[h.id]
-                y_new, observed, index = continue_series(h, y_new, times)
+                y_new, observed, index, lone = continue_series(h, y_new, times, self.config.outliers)
                 if not np.isfinite(y_new).all():
                     raise DataError(f"new_points: expected finite values for series {h.id!r}, got {y_new}")
                 grown.append(_History(h.id, index, np.concatenate([h.y, y_new]), h.freq, h.period, h.period_method,
-                                      np.concatenate([h.observed, observed]), h.missing, h.resampled, h.reordered))
+                                      np.concatenate([h.observed, observed]), h.missing, h.resampled, h.reordered,
+                                      h.outliers + lone))
             else:
                 grown.append(h)
         with threads(self.config.threads, self.config.workers):
@@ -339,6 +342,7 @@ class AutoModel(ForecastModel):
         auto, const = self.auto_, self.constant_
         series = [{"id": h.id, "length": int(h.y.size), "frequency": h.freq, "missing_interpolated": h.missing,
                    "timestamps_resampled": h.resampled, "rows_reordered": h.reordered, "constant": h.id in const,
+                   "outliers_missing": outliers_summary(h),
                    "period": {"period": h.period, "method": h.period_method}} for h in self._fitted]
         ids = auto.validation_.ids if auto.validation_ is not None else []
         chosen = dict(zip(ids, auto.chosen_)) | {sid: "constant" for sid in const}
@@ -425,7 +429,7 @@ class AutoModel(ForecastModel):
                               f"got {unknown[0]}=")
         args = {k: columns.get(k) for k in PARSE_KEYS}
         series = parse_series(data, resample=self.config.resample, date_format=columns.get("date_format"),
-                              dayfirst=columns.get("dayfirst"), allow_constant=True, **args)
+                              dayfirst=columns.get("dayfirst"), allow_constant=True, outliers=self.config.outliers, **args)
         check_period({s.id: len(s) for s in series}, self.config.period)
         args["date_format"] = series[0].date_format
         return series, args
@@ -437,7 +441,7 @@ class AutoModel(ForecastModel):
             info = detect_period(s.y, s.freq)
             period, method = info.period, info.method
         return _History(s.id, s.index, s.y.copy(), s.freq, int(period), method, s.observed.copy(), s.missing,
-                        s.resampled, s.reordered)
+                        s.resampled, s.reordered, s.outliers)
 
     def _new_auto(self) -> AutoForecaster:
         exclude = ("naive", "seasonal_naive") if self.config.model == "auto" else ()

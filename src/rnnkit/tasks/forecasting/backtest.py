@@ -35,6 +35,7 @@ from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecasting.baselines import BASELINES
 from rnnkit.tasks.forecasting.inputs import SeriesData
 from rnnkit.tasks.forecasting.metrics import METRICS, point_metrics, quantile_metrics
+from rnnkit.tasks.forecasting.outliers import scored_truth
 from rnnkit.tasks.forecasting.series_pool import map_series
 
 __all__ = ["Fold", "rolling_origin_folds", "FoldForecast", "FoldFitter", "BacktestResult", "run_backtest", "format_table",
@@ -262,7 +263,7 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
             period = periods[s.id] = int(pred.periods[s.id])
             tr = train[i].y
             test = slice(fo.test_start, fo.test_end)
-            actual, obs = s.y[test], s.observed[test]
+            actual, obs = scored_truth(s, test)     # a lone value read as missing is scored as given (.outliers)
             # the leak guard: nothing the fold was fitted on lies at or after its first test position
             if len(tr) != fo.test_start or pred.fitted[s.id] != fo.test_start:
                 raise AssertionError("backtest: training data reaches into the test window")  # pragma: no cover

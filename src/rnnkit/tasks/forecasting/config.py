@@ -23,6 +23,7 @@ from rnnkit._memory import require_memory
 from rnnkit._threads import max_threads
 from rnnkit._validate import first_repeat, is_int, is_real, plain_fields
 from rnnkit.errors import ConfigError
+from rnnkit.tasks.forecasting.outliers import check_outliers
 from rnnkit.tasks.forecasting.series_batches import DEFAULT_BATCH_SERIES, check_esrnn_batch
 
 __all__ = ["ForecastConfig", "MODELS", "CELLS", "CANDIDATES", "STRATEGIES", "INTERVALS", "check_saved", "saved_numbers",
@@ -155,6 +156,8 @@ class ForecastConfig:
     scale: str = "standard"             # standard | minmax | none
     period: int | None = None           # seasonal period; None: detect (ACF / periodogram)
     resample: bool = False              # put irregular timestamps on the inferred grid instead of failing
+    outliers: str = "warn"              # a lone value (a 1e12 typo among ~100s): warn and keep it | "missing": warn
+                                        # and treat it as missing, interpolated (.outliers)
     # --- lookback (sequence length)
     lookback: int | None = None         # None: pick by validation among candidates tied to the period
     lookback_candidates: tuple[int, ...] | None = None
@@ -215,6 +218,7 @@ class ForecastConfig:
         check_int("period", self.period, 1, allow_none=True)
         if not isinstance(self.resample, bool):
             raise ConfigError(f"resample: expected a bool, got {_shown(self.resample)}")
+        check_outliers(self.outliers)
         check_int("lookback", self.lookback, 1, allow_none=True)
         if self.lookback_candidates is not None:
             c = _listed(self.lookback_candidates)   # np.arange(12, 49, 12) was 'expected a non-empty tuple of ..'

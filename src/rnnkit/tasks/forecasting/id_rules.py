@@ -35,12 +35,13 @@ import numpy as np
 import pandas as pd
 import regex
 
-from rnnkit.data.text import _one_spelling_per_number   # '1' and '1.0': the labels' rule, refused
+from rnnkit._validate import check_keys_as_text
+from rnnkit.data.text import _one_spelling_per_number, screen_spelling   # '1' and '1.0': the labels' rule, refused
 from rnnkit.errors import DataError
 from rnnkit.tasks.classify_data import _WHOLE, _clashes   # the labels' rule for '01' and '1' (warn_zero_padded)
 from rnnkit.data.label_text import differ_by, invisible_only, label_spelling
 
-__all__ = ["check_no_blank_ids", "warn_unused_ids", "blank_id", "id_spelling", "id_differ_by", "warn_zero_padded_ids"]
+__all__ = ["check_id_types", "check_no_blank_ids", "warn_unused_ids", "blank_id", "id_spelling", "id_differ_by", "warn_zero_padded_ids"]
 
 _HIDDEN = "invisible or control characters (zero-width, bidi marks, BOM, soft hyphens, BEL, ...)"
 #: characters that show as nothing or as blank space (module docstring): an id of these alone is blank
@@ -67,7 +68,7 @@ _IGNORED_NAMED = "default-ignorable characters (fillers, variation selectors, ta
 def id_spelling(text: str) -> str:
     """An id as it reads on screen: :func:`~rnnkit.data.label_text.label_spelling` of ``text`` without the
     default-ignorable characters it leaves ('a' and 'a' + U+3164 HANGUL FILLER, or 'a' + VARIATION SELECTOR-16, were
-    two series both shown as 'a'); ids of one spelling and two strings are refused (``inputs._check_id_types``).
+    two series both shown as 'a'); ids of one spelling and two strings are refused (:func:`check_id_types`).
     An emoji tag sequence (a subdivision flag) keeps its tags: England's and Scotland's flags are two ids.
 
     >>> id_spelling("a\u3164\ufe0f") == "a", id_spelling("\U0001F3F4\U000E0067\U000E007F") == "\U0001F3F4"
@@ -172,3 +173,30 @@ convert the column to one type first (df['store'].astype(str) keeps them apart)
                             f"(df.groupby({id_col!r}) makes one group of them) but two series here ({str(first[1])!r} and "
                             f"{str(text)!r}); convert the column to one type first (df[{id_col!r}].astype(str) keeps them "
                             "apart)")
+
+
+def check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
+    """Ids are keys, kept as text: ``1`` and ``"1"`` in one column would merge two series into one; ``"a"`` and
+    ``" a"`` (spaces at the ends, a CSV's ``a, b``; a zero-width space) or an accented letter composed and decomposed (NFC / NFD)
+    split one series in two silently: a DataError; ids that differ only by case (``"A"`` and ``"a"``) may be
+    meant: two series, with a warning naming them."""
+    if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):     # categories may mix types too
+        check_keys_as_text(col.to_numpy(dtype=object), ids, f"id_col {id_col!r}", "id")
+        check_one_key_per_id(col, ids, id_col)     # True and 1: one key to pandas, two texts
+
+    for norm, kind in ((id_spelling, ""), (lambda t: screen_spelling(t).casefold(), "case")):
+        seen: dict[str, str] = {}
+        pairs = []
+        for t in dict.fromkeys(ids):
+            first = seen.setdefault(norm(t), t)
+            if first != t:
+                pairs.append((first, t))
+        if not pairs:
+            continue
+        (a, b), more = pairs[0], f" ({len(pairs)} such pairs)" if len(pairs) > 1 else ""
+        msg = (f"id_col {id_col!r}: expected each id written one way, got {a!r} and {b!r}{more}, which differ only by "
+               f"{kind or id_differ_by(a, b)}")
+        if kind == "case":
+            warnings.warn(msg + ": forecast as two series", stacklevel=4)
+        else:
+            raise DataError(msg + ": write them one way (strip spaces and invisible characters, NFC) or name them apart")

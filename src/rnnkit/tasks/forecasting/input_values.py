@@ -21,7 +21,7 @@ from rnnkit.data.timeseries.frequency import clock_change_hint, integer_fill_hin
 from rnnkit.errors import DataError
 
 __all__ = ["filtered_frame_hint", "filtered_steps_hint", "wide_frame_hint", "text_cells_first", "number_text_hint", "MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
-           "panel_notes", "MOSTLY_FILLED", "warn_mostly_filled", "LONE_VALUE", "warn_lone_value", "warn_missing_head",
+           "panel_notes", "MOSTLY_FILLED", "warn_mostly_filled", "LONE_VALUE", "lone_value", "warn_lone_value", "warn_missing_head",
            "warn_missing_tail"]
 
 _NOTES: ContextVar[list | None] = ContextVar("rnnkit_series_notes", default=None)
@@ -114,28 +114,50 @@ def warn_mostly_filled(missing: int, added: int, n: int, what: str, sid: str, st
 LONE_VALUE = 1e-3
 
 
-def warn_lone_value(y_raw: np.ndarray, idx: pd.Index, what: str, sid: str, stacklevel: int = 2) -> None:
-    """Warn (:func:`series_note`) when one value of a series lies so far from its median that the others' variation
-    is noise beside it (:data:`LONE_VALUE`). Every model then fits that value and not the rest, and MASE's scale is
-    made of it: a monthly series of about 100 with one 1e12 was forecast at 1e8 by auto and 1.7e10 by ETS (seasonal
-    naive of the same run: off by 7), its season lost (period 1), with MASE near 0 for every candidate, silently."""
+def lone_value(y_raw: np.ndarray) -> tuple[int, float, float] | None:
+    """The one value of ``y_raw`` (NaN: missing) that lies so far from the median that the others' variation is noise
+    beside it (:data:`LONE_VALUE`), as ``(position, median, ratio)`` (``ratio``: how many times farther from the median
+    than the others together); ``None`` when there is none (fewer than 8 values given, or nothing else varies). The
+    one rule :func:`warn_lone_value` warns with and ``outliers="missing"`` (:mod:`.outliers`) treats as missing.
+
+    >>> lone_value(np.array([1.0, 2, 1, 2, 1, 2, 1, 2, 1e12]))[:2]
+    (8, 2.0)
+    """
     finite = np.flatnonzero(np.isfinite(y_raw))
     if finite.size < 8:
-        return
+        return None
     v = y_raw[finite]
     mid = float(np.median(v))
     dev = np.abs(v - mid)
     i = int(np.argmax(dev))
     top = float(dev[i])
     if not top > 0:
-        return
+        return None
     spread = float(np.sqrt(np.sum(np.square(np.delete(dev, i) / top))))   # in units of the top one: no overflow
     if spread == 0 or spread >= LONE_VALUE:
-        return
-    series_note("lone", sid, f"{what}: one value ({v[i]:.4g} at {time_label(idx[finite[i]])}) lies {1 / spread:.3g} "
-                f"times farther from the median ({mid:.4g}) than the other {v.size - 1} together; every model fits it "
-                "and not the rest, and MASE is scaled by it: a typo, a missing-value code or another unit? correct it, "
-                "or empty the cell (a missing value is interpolated)", stacklevel=stacklevel + 1)
+        return None
+    return int(finite[i]), mid, 1 / spread
+
+
+def warn_lone_value(y_raw: np.ndarray, idx: pd.Index, what: str, sid: str, stacklevel: int = 2,
+                    missing: bool = False, kind: str = "lone") -> int | None:
+    """Warn (:func:`series_note`) when one value of a series lies so far from its median that the others' variation
+    is noise beside it (:func:`lone_value`). Every model then fits that value and not the rest, and MASE's scale is
+    made of it: a monthly series of about 100 with one 1e12 was forecast at 1e8 by auto and 1.7e10 by ETS (seasonal
+    naive of the same run: off by 7), its season lost (period 1), with MASE near 0 for every candidate, silently.
+    ``missing`` (``outliers="missing"``): the warning says the value is treated as missing. Returns its position."""
+    found = lone_value(y_raw)
+    if found is None:
+        return None
+    at, mid, ratio = found
+    done = ("it is treated as missing (interpolated as an empty cell is; outliers='missing'): correct the cell if it "
+            "is a real value" if missing else "every model fits it and not the rest, and MASE is scaled by it: a typo, "
+            "a missing-value code or another unit? correct it, or empty the cell (a missing value is interpolated), "
+            "or pass outliers='missing' (--outliers missing)")
+    series_note(kind, sid, f"{what}: one value ({y_raw[at]:.4g} at {time_label(idx[at])}) lies {ratio:.3g} times "
+                f"farther from the median ({mid:.4g}) than the other {int(np.isfinite(y_raw).sum()) - 1} together; "
+                f"{done}", stacklevel=stacklevel + 1)
+    return at
 
 
 # The usable range of a series' values: sums of up to 1e8 values, and a forecast or band 1e8 times the largest

@@ -22,9 +22,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from rnnkit._validate import check_keys_as_text, shared_role
+from rnnkit._validate import shared_role
 from rnnkit.data.series import column_hint
-from rnnkit.data.text import screen_spelling
 from rnnkit.data.timeseries.frequency import (FrequencyInfo, infer_frequency, integer_fill_hint, integer_steps_hint,
                                               refuse_sparse_grid, regularize_index)
 from rnnkit.data.timeseries.transforms import interpolate_missing
@@ -32,12 +31,12 @@ from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.bare_points import bare_frames
 from rnnkit.tasks.forecasting.date_args import check_date_args
-from rnnkit.tasks.forecasting.id_rules import (check_no_blank_ids, check_one_key_per_id, id_differ_by, id_spelling,
-                                               warn_unused_ids, warn_zero_padded_ids)
+from rnnkit.tasks.forecasting.id_rules import check_id_types, check_no_blank_ids, warn_unused_ids, warn_zero_padded_ids
 from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one_series, \
     in_time_order as _in_time_order, numeric_values as _numeric, filtered_frame_hint, filtered_steps_hint, \
-    time_index as _time_index, time_label, series_note, panel_notes, warn_lone_value, warn_mostly_filled, \
+    time_index as _time_index, time_label, series_note, panel_notes, warn_mostly_filled, \
     text_cells_first, warn_missing_head, warn_missing_tail, wide_frame_hint
+from rnnkit.tasks.forecasting.outliers import check_outliers, screen, screen_new_points
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
     plain_rows, row_order_steps, rows_by_id, same_zone, shown_names, update_target
@@ -67,6 +66,7 @@ class SeriesData:
     future_raw: np.ndarray | None = None
     reordered: int = 0
     date_format: str | None = None
+    outliers: tuple = ()   # ((position, given value),) read as missing by outliers="missing" (.outliers)
 
     def __post_init__(self) -> None:
         if self.observed is None:
@@ -92,7 +92,8 @@ class SeriesData:
 
         return SeriesData(self.id, self.index[:end], y, self.freq, covs(self.past_raw), covs(self.future_raw),
                           missing, self.resampled, self.observed[:end].copy(), self.past_raw[:end].copy(),
-                          self.future_raw[:end].copy(), self.reordered, self.date_format)
+                          self.future_raw[:end].copy(), self.reordered, self.date_format,
+                          tuple(o for o in self.outliers if o[0] < end))
 
 
 def as_name_list(value: Any, name: str) -> list[str]:
@@ -108,7 +109,7 @@ def as_name_list(value: Any, name: str) -> list[str]:
 
 def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str], fut_cols: list[str],
                 resample: bool, time_name: str, allow_constant: bool = False, freq: str | None = None,
-                advice: Any = str) -> SeriesData:
+                advice: Any = str, outliers: str = "warn") -> SeriesData:
     """One series from its rows ``frame`` (indexed by time); ``freq``: the frequency of a series given at one
     time only (:func:`_shared_freq`); ``advice()``: what to say of gaps (:func:`.input_values.filtered_frame_hint`)."""
     frame, reordered = _in_time_order(frame, time_name, sid)
@@ -153,10 +154,10 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
         raise DataError(f"target {target!r} in series {sid!r}: expected a varying series, got {got}; a network has "
                         "nothing to learn from it: drop the series, or use model 'auto' or a statistical one (they "
                         "forecast it as the constant)")
-    y, missing = interpolate_missing(y_raw)
     warn_missing_tail(y_raw, idx, f"target {target!r} in series {sid!r}", stacklevel=5, sid=sid)
+    y_raw, lone = screen(y_raw, idx, f"target {target!r} in series {sid!r}", sid, outliers, stacklevel=4)
+    y, missing = interpolate_missing(y_raw)
     warn_mostly_filled(missing, resampled, y.size, f"target {target!r} in series {sid!r}", sid, stacklevel=5)
-    warn_lone_value(y_raw, idx, f"target {target!r} in series {sid!r}", sid, stacklevel=5)
 
     def covs(cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if not cols:
@@ -168,14 +169,14 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
                 raise DataError(f"covariate {c!r} in series {sid!r}: expected some values, got all missing")
             warn_missing_tail(v, idx, f"covariate {c!r} in series {sid!r}", 6, sid, kind=f"last {c}")   # was silent
             warn_missing_head(v, idx, f"covariate {c!r} in series {sid!r}", 6, sid, kind=f"first {c}")
-            raw_cols.append(v)
+            raw_cols.append(screen(v, idx, f"covariate {c!r} in series {sid!r}", sid, outliers, 5, f"lone {c}")[0])
         raw_arr = np.stack(raw_cols, 1)
         return np.stack([interpolate_missing(v)[0] for v in raw_cols], 1), raw_arr
 
     past, past_raw = covs(past_cols)
     fut, fut_raw = covs(fut_cols)
     return SeriesData(sid, idx, y, freq, past, fut, missing, resampled, np.isfinite(y_raw), past_raw, fut_raw,
-                      reordered)
+                      reordered, outliers=lone)
 
 
 def _shared_freq(others: list[SeriesData], sid: str, stamp: pd.Timestamp, time_name: str) -> str:
@@ -205,33 +206,6 @@ def _one_role_per_column(roles: list[tuple[str, str | None]]) -> None:
                           f"has one role)")
 
 
-def _check_id_types(col: pd.Series, ids: np.ndarray, id_col: str) -> None:
-    """Ids are keys, kept as text: ``1`` and ``"1"`` in one column would merge two series into one; ``"a"`` and
-    ``" a"`` (spaces at the ends, a CSV's ``a, b``; a zero-width space) or an accented letter composed and decomposed (NFC / NFD)
-    split one series in two silently: a DataError; ids that differ only by case (``"A"`` and ``"a"``) may be
-    meant: two series, with a warning naming them."""
-    if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):     # categories may mix types too
-        check_keys_as_text(col.to_numpy(dtype=object), ids, f"id_col {id_col!r}", "id")
-        check_one_key_per_id(col, ids, id_col)     # True and 1: one key to pandas, two texts (.id_rules)
-
-    for norm, kind in ((id_spelling, ""), (lambda t: screen_spelling(t).casefold(), "case")):
-        seen: dict[str, str] = {}
-        pairs = []
-        for t in dict.fromkeys(ids):
-            first = seen.setdefault(norm(t), t)
-            if first != t:
-                pairs.append((first, t))
-        if not pairs:
-            continue
-        (a, b), more = pairs[0], f" ({len(pairs)} such pairs)" if len(pairs) > 1 else ""
-        msg = (f"id_col {id_col!r}: expected each id written one way, got {a!r} and {b!r}{more}, which differ only by "
-               f"{kind or id_differ_by(a, b)}")
-        if kind == "case":
-            warnings.warn(msg + ": forecast as two series", stacklevel=4)
-        else:
-            raise DataError(msg + ": write them one way (strip spaces and invisible characters, NFC) or name them apart")
-
-
 def check_period(sizes: dict[str, int], period: int | None, name: str = "period") -> None:
     """A given seasonal ``period`` must fit twice into the shortest series (``sizes``: id -> number of
     values): a DataError naming ``name`` and the series otherwise (a season seen less than twice cannot be
@@ -249,7 +223,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
                  past_covariates: Sequence[str] | str | None = None,
                  future_covariates: Sequence[str] | str | None = None, resample: bool = False, *,
                  date_format: str | None = None, dayfirst: bool | None = None,
-                 allow_constant: bool = False) -> list[SeriesData]:
+                 allow_constant: bool = False, outliers: str = "warn") -> list[SeriesData]:
     """Check and split ``data`` into regular series (sorted by id).
 
     ``data``: a ``pandas.Series`` (its index is the time), a ``DataFrame`` (time from ``time_col`` or
@@ -261,8 +235,10 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
     all-missing target are errors, and so is a constant one (every given value equal) unless
     ``allow_constant`` (the auto and statistical models forecast it as the constant: :mod:`.constants`).
     A series of a panel given at one time takes the frequency its other series share (:func:`_shared_freq`).
+    ``outliers``: a lone value (a 1e12 typo) is warned about ("warn") or also read as missing ("missing"): :mod:`.outliers`.
     """
-    once = (target, time_col, id_col, past_covariates, future_covariates, resample, date_format, dayfirst, allow_constant)
+    once = (target, time_col, id_col, past_covariates, future_covariates, resample, date_format, dayfirst, allow_constant,
+            check_outliers(outliers))
     if (hit := kept(data, once)) is not None:      # rnnkit forecast --backtest: the fit reads the backtest's frame
         return hit
     past_cols = as_name_list(past_covariates, "past_covariates")
@@ -345,7 +321,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         if pd.isna(df[id_col]).any():
             raise DataError(f"id_col {id_col!r}: expected an id on every row, got {int(pd.isna(df[id_col]).sum())} missing")
         check_no_blank_ids(df[id_col], id_col)      # '' was a series named so; a CSV's empty cell is a missing id
-        _check_id_types(df[id_col], ids, id_col)
+        check_id_types(df[id_col], ids, id_col)
         warn_zero_padded_ids(ids, id_col)   # '01' and '1': two series of one store? (.id_rules)
         # one stable sort, not a mask per id (quadratic: 5,000 series of a panel took ~2 min here); each
         # series keeps its rows' order, the ids in sorted order
@@ -373,7 +349,7 @@ def parse_series(data: Any, target: str | None = None, time_col: str | None = No
         for sid, frame in sorted(groups, key=lambda g: g[0] in single):
             freq = _shared_freq(list(out.values()), sid, frame.index[0], time_name) if sid in single else None
             out[sid] = _one_series(frame, sid, target, past_cols, fut_cols, resample, time_name, allow_constant, freq,
-                                   advice)
+                                   advice, outliers)
             out[sid].date_format = fmt
     return keep(data, once, [out[sid] for sid, _ in groups])
 
@@ -416,18 +392,21 @@ def fill_forward(last: float, values: np.ndarray) -> np.ndarray:
     return filled[1:]
 
 
-def continue_series(s: Any, y_new: np.ndarray, times: pd.Index) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+def continue_series(s: Any, y_new: np.ndarray, times: pd.Index,
+                    outliers: str = "warn") -> tuple[np.ndarray, np.ndarray, pd.Index, tuple]:
     """New points that continue the fitted series ``s`` (``y``, ``index``, ``freq``): the values with NaNs
     filled from ``s``'s last value (:func:`fill_forward`), which of them were observed, and the grown
     time index (a DatetimeIndex keeps the series' frequency). New points ending in missing values warn
-    (:func:`warn_missing_tail`), as a fit's do."""
+    (:func:`warn_missing_tail`), as a fit's do; a lone new value is warned about and -- ``outliers="missing"`` -- read
+    as missing (:func:`.outliers.screen_new_points`; its position and value are returned last)."""
+    y_new, lone = screen_new_points(s, y_new, times, outliers)
     observed = np.isfinite(y_new)
     index = s.index.append(times)
     if isinstance(index, pd.DatetimeIndex):
         index = pd.DatetimeIndex(index, freq=s.freq)
     warn_missing_tail(np.concatenate([[s.y[-1]], np.asarray(y_new, dtype=float)]), index[len(s.index) - 1:],
                       f"new_points of series {s.id!r}", stacklevel=4)
-    return fill_forward(s.y[-1], y_new), observed, index
+    return fill_forward(s.y[-1], y_new), observed, index, lone
 
 
 def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> dict[str, tuple]:

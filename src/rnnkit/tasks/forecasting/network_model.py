@@ -63,6 +63,7 @@ from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved
 from rnnkit.tasks.forecasting.models import register_model
 from rnnkit.training.host import fit_paused
 from rnnkit.tasks.forecasting.network import ForecastNetwork
+from rnnkit.tasks.forecasting.outliers import outliers_summary
 from rnnkit.tasks.forecasting.probabilistic import check_offsets, quantile_column
 from rnnkit.tasks.forecasting.prepared import (
     PreparedSeries,
@@ -132,7 +133,7 @@ class NetworkForecaster(ForecastModel):
         self._parse_args = dict(target=target, time_col=time_col, id_col=id_col,
                                 past_covariates=past_covariates, future_covariates=future_covariates)
         series = parse_series(data, resample=self.config.resample, date_format=date_format, dayfirst=dayfirst,
-                              **self._parse_args)
+                              outliers=self.config.outliers, **self._parse_args)
         check_period({s.id: len(s) for s in series}, self.config.period)
         check_future_times(series, self.config.horizon)
         self._parse_args["date_format"] = series[0].date_format
@@ -178,16 +179,16 @@ class NetworkForecaster(ForecastModel):
             if f.id not in chunks or len(chunks[f.id][0]) == 0:    # nothing new for this series
                 continue
             y_new, past_new, fut_new, times = chunks[f.id]
-            y_new, observed, index = continue_series(f, y_new, times)
+            y_new, observed, index, lone = continue_series(f, y_new, times, self.config.outliers)
             z_new = f.pipeline.transform(y_new, start=len(f.y), prev=f.y)
             x_new = network_inputs(f.features(z_new, f.z[-1], past_new, fut_new), f"new_points of series {f.id!r}",
                                    times)
-            ready.append((f, y_new, past_new, fut_new, index, observed, z_new, x_new))
+            ready.append((f, y_new, past_new, fut_new, index, observed, z_new, x_new, lone))
         moved = {r[0].id: r[4] for r in ready}     # the forecast's covariates, checked before any series changes
         future_covariate_values(future_covariates, [SimpleNamespace(id=f.id, index=moved.get(f.id, f.index),
                                                                     freq=f.freq, fut=f.fut) for f in self._fitted],
                                 self._parse_args, self._future_rows(self.config.horizon))
-        for f, y_new, past_new, fut_new, index, observed, z_new, x_new in ready:
+        for f, y_new, past_new, fut_new, index, observed, z_new, x_new, lone in ready:
             with torch.no_grad():
                 _, f.state = net.encode(torch.from_numpy(x_new)[None], f.state)
             f.y = np.concatenate([f.y, y_new])
@@ -195,7 +196,7 @@ class NetworkForecaster(ForecastModel):
             f.observed = np.concatenate([f.observed, observed])
             f.past = np.concatenate([f.past, past_new])
             f.fut = np.concatenate([f.fut, fut_new])
-            f.index = index
+            f.index, f.outliers = index, f.outliers + lone
         return self.predict(future_covariates=future_covariates)
 
     def backtest(self, data: Any, folds: int = 3, horizon: int | None = None, *, stride: int | None = None,
@@ -211,7 +212,7 @@ class NetworkForecaster(ForecastModel):
         parse_args = dict(target=target, time_col=time_col, id_col=id_col,
                           past_covariates=past_covariates, future_covariates=future_covariates)
         series = parse_series(data, resample=self.config.resample, date_format=date_format, dayfirst=dayfirst,
-                              **parse_args)
+                              outliers=self.config.outliers, **parse_args)
         check_period({s.id: len(s) for s in series}, self.config.period)
         with threads(self.config.threads, self.config.workers):
             fitter = NetworkFoldFitter(self, folds)
@@ -229,6 +230,7 @@ class NetworkForecaster(ForecastModel):
             series.append({
                 "id": f.id, "length": len(f.y), "frequency": f.freq, "missing_interpolated": f.missing,
                 "timestamps_resampled": f.resampled, "rows_reordered": f.reordered, "period": f.period_info.to_dict(),
+                "outliers_missing": outliers_summary(f),
                 "pipeline": f.pipeline.describe(), "transforms": [short_transform(t) for t in f.pipeline.to_dict()],
                 "deseasonalize_auto_mae": {k: round(v, 6) for k, v in f.deseasonalize_scores.items()},
             })

@@ -11,19 +11,21 @@ import pandas as pd
 
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.config import check_int, saved_numbers
+from rnnkit.tasks.forecasting.outliers import saved_outliers
 
 __all__ = ["series_record", "read_series_record"]
 
 
 def series_record(s: Any) -> dict[str, Any]:
     """The saved form (JSON values only; :func:`read_series_record` reads it back) of a fitted series: anything
-    with ``id``, ``index``, ``freq``, ``y``, ``observed``, ``missing``, ``resampled``, ``reordered``."""
+    with ``id``, ``index``, ``freq``, ``y``, ``observed``, ``missing``, ``resampled``, ``reordered``, ``outliers``
+    (the values ``outliers="missing"`` read as missing: :mod:`.outliers`)."""
     idx = s.index
     dt = isinstance(idx, pd.DatetimeIndex)
     return {"id": s.id, "freq": s.freq, "datetime": dt, "tz": str(idx.tz) if dt and idx.tz is not None else None,
             "index": [str(t) for t in idx] if dt else [int(t) for t in idx], "y": s.y.tolist(),
             "observed": s.observed.astype(int).tolist(), "missing": s.missing, "resampled": s.resampled,
-            "reordered": s.reordered}
+            "reordered": s.reordered, "outliers": [[p, v] for p, v in s.outliers]}
 
 
 def _saved_times(texts: list[Any], tz: Any, freq: str | None) -> pd.DatetimeIndex:
@@ -63,4 +65,5 @@ def read_series_record(d: dict[str, Any]) -> dict[str, Any]:
     for key, v in counts.items():
         check_int(f"series.{key}", v, 0)
     observed = saved_numbers("series.observed", d["observed"], y.size).astype(bool)
-    return {"id": d["id"], "index": idx, "freq": d["freq"], "y": y, "observed": observed, **counts}
+    return {"id": d["id"], "index": idx, "freq": d["freq"], "y": y, "observed": observed, **counts,
+            "outliers": saved_outliers(d, y.size)}

@@ -78,3 +78,18 @@ def test_export_atol_with_no_check_is_refused(texts_csv, tmp_path, capsys):
     assert err == ["rnnkit export: error: --atol: expected it without --no-check (the tolerance of the parity check "
                    "that --no-check skips), got 0.5 with --no-check"]
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_tsc_evaluate_without_a_data_flag_does_not_name_one(tmp_path, capsys):
+    # `tsc evaluate --run R --gaps steps` (the run's own data set scored: no data flag typed) said "got 'steps' with
+    # --dataset", a flag the user never typed. Fails at 435b85f.
+    run = tmp_path / "run"
+    assert main(["tsc", "train", "--dataset", "italy-power-demand", "--out", str(run), "--epochs", "1",
+                 "--hidden-size", "4", "--no-baseline", "--quiet", "--threads", "1"]) == 0
+    capsys.readouterr()
+    assert main(["tsc", "evaluate", "--run", str(run), "--gaps", "steps", "--threads", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["rnnkit tsc: error: --gaps: expected it with --csv (the times of a long-format CSV), got 'steps' with "
+                   "the run's own data (dataset 'italy-power-demand'; no data flag given)"]
+    assert main(["tsc", "evaluate", "--run", str(run), "--dataset", "gunpoint", "--gaps", "steps"]) == 2   # typed
+    assert capsys.readouterr().err.strip().endswith("got 'steps' with --dataset")

@@ -113,26 +113,29 @@ def _check_ignored(command, args, given: str) -> None:
     """Refuse flags the data flag ``given`` would ignore (each was dropped silently): column flags without
     ``--csv``; ``--test-ts``/``--test-ucr`` or a typed ``--test-fraction`` with ``--dataset`` (scored on the data
     set's own test split, reported as if on the file); ``--test-fraction`` with a test file; ``--missing`` with
-    ``--dataset``; ``--gaps`` without ``--csv``."""
+    ``--dataset``; ``--gaps`` without ``--csv``. Where evaluate reads the run's own data (no data flag typed:
+    :meth:`TSC.load_source`), the message says so rather than name a flag the user did not type."""
+    where = given if not getattr(args, "_own_data", False) else \
+        f"the run's own data ({given[2:]} {str(getattr(args, given[2:], ''))!r}; no data flag given)"
     typed = getattr(args, "_typed_columns", [])
     if given != "--csv" and typed:
         raise UsageError(f"--{typed[0].replace('_', '-')}: expected it with --csv (a column of a long-format CSV), got "
-                         f"it with {given}")
+                         f"it with {where}")
     tests = [f"--test-{f}" for f in ("ts", "ucr") if getattr(args, f"test_{f}", None) is not None]
     fraction = getattr(args, "test_fraction", command.test_fraction) != command.test_fraction
     if given == "--dataset" and (tests or fraction):
         what = tests[0] if tests else "--test-fraction"
-        raise UsageError(f"{what}: expected it with --ts, --ucr or --csv, got it with --dataset (a data set is scored "
+        raise UsageError(f"{what}: expected it with --ts, --ucr or --csv, got it with {where} (a data set is scored "
                          "on its own test split)")
     if tests and fraction:
         raise UsageError(f"--test-fraction: expected it without {tests[0]} (the file is the held-out part), got "
                          f"{args.test_fraction}")
     if given != "--csv" and getattr(args, "gaps", None) not in (None, "error"):
         raise UsageError(f"--gaps: expected it with --csv (the times of a long-format CSV), got {args.gaps!r} with "
-                         f"{given}")
+                         f"{where}")
     if given == "--dataset" and getattr(args, "missing", None) not in (None, "error"):
         raise UsageError(f"--missing: expected it with --ts, --ucr or --csv (a bundled data set has no missing "
-                         f"values), got {args.missing!r} with --dataset")
+                         f"values), got {args.missing!r} with {where}")
 
 
 def _series_places(flag: str, path, ids, n: int) -> list[str]:
@@ -358,6 +361,7 @@ class TSC(TaskCommand):
         """The run's own file, read as training read it (``--missing`` and ``--gaps`` included)."""
         args.missing = source.get("missing", args.missing)
         args.gaps = source.get("gaps", args.gaps)
+        args._own_data = True     # no data flag typed: the checks name the run's data, not a flag (_check_ignored)
         return super().load_source(source, args)
 
     def read_inputs(self, args):

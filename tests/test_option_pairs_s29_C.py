@@ -58,5 +58,24 @@ def test_lr_decay_of_one_under_the_plateau_schedule_is_a_usage_error(tmp_path, c
     assert main(["generate", "train", "--text", str(text), "--out", str(tmp_path / "run"), "--lr-decay", "1",
                  "--quiet", "--threads", "1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["rnnkit generate: error: --lr-decay: expected a number in (0, 1) with --schedule plateau (the factor "
-                   "the lr is multiplied by when it stalls; 1 never lowers it), got 1.0"]
+    assert err == ["rnnkit generate: error: --lr-decay: expected a number in (0, 1) with --schedule plateau (the "
+                   "factor the lr is multiplied by when it stalls; 1 never lowers it), got 1.0"]
+
+
+def test_val_chars_cut_to_one_subword_unit_is_named(tmp_path, capsys):
+    # --val-chars 2 alone runs (2 characters: 2 units) and --units bpe alone runs; together the 2 held-out
+    # characters read as 1 BPE unit: "DataError: val_text: expected at least 2 units to score ..., got 1", naming an
+    # API argument, not the flag that cut it. Fails at 435b85f.
+    import random
+
+    rng = random.Random(1)
+    words = "the quick brown fox jumps over a lazy dog and then runs far away into green hills".split()
+    text = tmp_path / "t.txt"
+    lines = [" ".join(rng.choice(words) for _ in range(rng.randint(4, 12))) for _ in range(400)]
+    text.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["generate", "train", "--text", str(text), "--out", str(tmp_path / "run"), "--units", "bpe",
+                 "--val-chars", "2", "--embed-dim", "4", "--hidden-size", "4", "--rounds", "1", "--quiet",
+                 "--threads", "1"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["rnnkit generate: error: DataError: --val-chars: expected held-out characters that read as at least "
+                   "2 units to score (one predicts the next), got 2 characters read as 1 subword unit(s): more of them"]

@@ -190,6 +190,10 @@ class CharLM(Task):
             val_ids = self.encode(val_text if c.val_chars is None else val_text[: c.val_chars], "unk", "val_text",
                                   blank=True)      # its first val_chars may be white space: checked whole above
         if val_ids is not None and len(val_ids) < 2:   # was trained without validation, silently
+            if c.val_chars is not None and len(val_text) > c.val_chars:   # the cut made it one unit (val_chars=2 read
+                raise DataError(f"val_chars: expected held-out characters that read as at least 2 units to score (one "
+                                f"predicts the next), got {c.val_chars} characters read as {len(val_ids)} "
+                                f"{'subword unit' if c.units == 'bpe' else 'unit'}(s): more of them")   # as 1 BPE unit)
             raise DataError(f"val_text: expected at least 2 units to score (one predicts the next), got {len(val_ids)}")
         has_val = val_ids is not None
         self.net = CharLMNet(len(self.chars), c)

@@ -250,8 +250,9 @@ def _stateless(state: bool, what: str) -> None:
 
 def run_task(path: Path) -> str:
     """The ``task`` named in a run folder's ``config.json`` (CheckpointError when unreadable)."""
-    from rnnkit.tasks.forecasting.save_backup import recover
-    recover(path)    # a save killed there (its config.json moved aside): the earlier run first (forecasting.save_backup)
+    from rnnkit.tasks.runs import run_folder
+    run_folder(path, "run")   # an unopenable folder named (was a PermissionError on '.saving.json'); a save killed
+    #                           there (its config.json moved aside): the earlier run first (forecasting.save_backup)
     cfg = path / "config.json"
     if not cfg.is_file():
         raise CheckpointError(f"run: expected a run folder with config.json, got {str(path)!r}")

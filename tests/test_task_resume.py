@@ -242,7 +242,7 @@ def test_cli_resume_of_an_unresumable_training_is_refused_before_the_data_is_rea
     (tmp_path / "d.csv").unlink()                         # not read: the refusal comes first
     capsys.readouterr()
     assert main(argv + ["--resume"]) == 2
-    assert "cannot be resumed: its time budget (max_seconds=600.0)" in capsys.readouterr().err
+    assert "cannot be resumed: its time budget (--max-seconds 600.0)" in capsys.readouterr().err   # as typed (s29)
     write_sentiment_csv(tmp_path / "d.csv")
     assert main(argv) == 0                                # train anew: checkpoints of no use are replaced
     assert not (tmp_path / "run" / "training").exists()

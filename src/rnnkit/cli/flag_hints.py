@@ -121,12 +121,16 @@ def typed_mentions(text: str, parser: argparse.ArgumentParser) -> str:
     """``text`` with each ``name=value`` that names a flag of ``parser`` written as that flag is typed (``with
     snapshots=2`` -> ``with --snapshots 2``, ``tokenizer='bpe'`` -> ``--tokenizer bpe``, ``refit=False`` -> ``--refit
     false``; ``val_fraction > 0`` -> ``--val-fraction > 0``, ``date_format '%Y'`` -> ``--date-format '%Y'``): a
-    contradiction between two flags named the second by its config field, which no command line has."""
+    contradiction between two flags named the second by its config field, which no command line has. A name inside
+    quotes is what a file or the user wrote (a --config file's key ``'hidden_size'``, a path): left as it is."""
     flags = {a.dest: a for a in parser._actions if a.option_strings and a.dest not in ("help", "version")}
+
+    def bare(m: re.Match) -> str:
+        return _long(flags[m[1]]) if m[1] in flags and not _quoted_at(m.string, m.start()) else m[0]
 
     def typed(m: re.Match) -> str:
         action = flags.get(m[1])
-        if action is None:
+        if action is None or _quoted_at(m.string, m.start()):
             return m[0]
         value = m[2]
         if value[:1] in "'\"" and value[-1:] == value[:1] and value[1:-1] and not any(c.isspace() for c in value):
@@ -135,8 +139,16 @@ def typed_mentions(text: str, parser: argparse.ArgumentParser) -> str:
             value = value.lower()
         return f"{_long(action)} {value}"
 
-    text = _BARE.sub(lambda m: _long(flags[m[1]]) if m[1] in flags else m[0], text)
+    text = _BARE.sub(bare, text)
     return _SETTING.sub(typed, text)
+
+
+_QUOTED_SPAN = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def _quoted_at(text: str, at: int) -> bool:
+    """Whether position ``at`` of ``text`` lies inside a quoted value (``'...'`` or ``"..."``, read left to right)."""
+    return any(m.start() < at < m.end() - 1 for m in _QUOTED_SPAN.finditer(text) if m.start() < at)
 
 
 def _none_as_typed(rest: str, action: argparse.Action) -> str:

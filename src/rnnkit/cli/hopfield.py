@@ -118,7 +118,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--corruption", type=_fraction, default=0.15, help="cue bits flipped (default 0.15)")
     p.add_argument("--threshold", type=float, default=8.0, help="pixel > threshold is +1, a value in 0..16")
     p.add_argument("--n-cues", type=_positive_int, default=20, help="cues per digit and cue type (default 20)")
-    p.add_argument("--picture-rule", choices=rules, default="storkey", help="rule drawn in the PNG")
+    p.add_argument("--picture-rule", choices=rules, default=None,
+                   help="rule drawn in the PNG (default storkey when run, else the first of --rules)")
 
     p = sub.add_parser("modern-capacity", aliases=["modern"],
                        help="Hebbian vs Storkey vs modern Hopfield on the same patterns")
@@ -169,7 +170,7 @@ def run(args: argparse.Namespace) -> dict:
                             ["n_units", "loads", "cue_noise", "beta", "trials", "max_steps"]),
     }
     experiment, plot, names = table[name]
-    if name == "digits" and args.picture_rule not in args.rules:
+    if name == "digits" and args.picture_rule is not None and args.picture_rule not in args.rules:
         raise UsageError(f"--picture-rule: expected one of --rules {args.rules}, got {args.picture_rule!r}")
     if name == "digits" and len(set(args.classes)) != len(args.classes):
         raise UsageError(f"--classes: expected distinct digits, got {args.classes}")

@@ -125,6 +125,9 @@ class ScheduleConfig:
         _choice("schedule.name", self.name, SCHEDULES)
         _pos_int("schedule.step_size", self.step_size)
         _number("schedule.gamma", self.gamma, lo=0.0, hi=1.0, lo_open=True)
+        if self.name == "plateau" and self.gamma == 1:   # torch's ReduceLROnPlateau: a bare 'Factor should be < 1.0.'
+            raise ConfigError("schedule.gamma: expected a number in (0, 1) with name='plateau' (the factor the lr is "
+                              "multiplied by when it stalls: 1 never lowers it), got 1.0")
         _nonneg_int("schedule.patience", self.patience)
         _number("schedule.min_lr", self.min_lr, lo=0.0)
         _unread("schedule", self, SCHEDULE_READERS)

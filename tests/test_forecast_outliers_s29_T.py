@@ -46,8 +46,23 @@ def test_outliers_takes_warn_or_missing_only(bad):
         Forecaster("ets", outliers=bad)
 
 
-def test_the_default_stays_warn():
-    assert ForecastConfig().outliers == "warn"
+def test_the_default_is_missing_and_a_run_saved_before_keeps_warn(tmp_path):
+    # adopted by the pre-registered check (scratch s29/T/DECISIONS.md): the default reads a lone value as missing;
+    # a run saved before the option existed read every value as given, and its updates still do
+    assert ForecastConfig().outliers == "missing" and Forecaster().config.outliers == "missing"
+    y = _series(0)
+    y[30] = 1e12
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = Forecaster("theta", horizon=3).fit(_frame(y), target="y", time_col="date")
+    assert f.summary()["series"][0]["outliers_missing"] == [{"time": "2002-07-01", "value": 1e12}]
+    f.save(tmp_path / "run")
+    cfg = json.loads((tmp_path / "run" / "config.json").read_text())
+    del cfg["config"]["outliers"]
+    (tmp_path / "run" / "config.json").write_text(json.dumps(cfg))
+    from rnnkit.training.checkpoint import write_digests
+    write_digests(tmp_path / "run", ["config.json", "auto/digests.json", "auto/candidate.json"])
+    assert Forecaster.load(tmp_path / "run").config.outliers == "warn"
 
 
 @pytest.mark.parametrize("model", ["auto", "theta"])
@@ -249,14 +264,14 @@ def _cli(args):
     return main(args)
 
 
-def test_cli_outliers_flag_records_in_metrics_json(tmp_path, capsys):
+def test_cli_reads_a_lone_value_as_missing_by_default_and_records_it(tmp_path, capsys):
     y = _series(0)
     y[60] = 1e12
     _frame(y).to_csv(tmp_path / "s.csv", index=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rc = _cli(["forecast", "--csv", str(tmp_path / "s.csv"), "--target", "y", "--time-col", "date", "--horizon",
-                   "6", "--model", "theta", "--outliers", "missing", "--threads", "1", "--no-plot", "--json", "--quiet",
+                   "6", "--model", "theta", "--threads", "1", "--no-plot", "--json", "--quiet",
                    "--out", str(tmp_path / "run")])
     assert rc == 0
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
@@ -269,6 +284,6 @@ def test_cli_outliers_flag_records_in_metrics_json(tmp_path, capsys):
 def test_cli_outliers_flag_refuses_other_values_and_saved_runs(tmp_path, capsys):
     assert _cli(["forecast", "--dataset", "nile", "--horizon", "3", "--outliers", "drop"]) == 2
     assert "--outliers: invalid choice: 'drop'" in capsys.readouterr().err
-    rc = _cli(["forecast", "predict", "--run", str(tmp_path), "--outliers", "missing"])
+    rc = _cli(["forecast", "predict", "--run", str(tmp_path), "--outliers", "warn"])
     assert rc == 2
     assert "--outliers: expected only with a training run" in capsys.readouterr().err

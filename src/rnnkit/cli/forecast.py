@@ -84,11 +84,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                           "of a run fitted with --future-covariates)")
     src.add_argument("--resample", action="store_true",
                      help="put irregular timestamps on the inferred grid (default: an error)")
-    src.add_argument("--outliers", default="warn", choices=["warn", "missing"],
+    src.add_argument("--outliers", default="missing", choices=["warn", "missing"],
                      help="a lone value (one so far from the median that the others' variation is noise beside it: "
-                          "a 1e12 typo among values of ~100): warn and keep it, or warn and treat it as missing "
-                          "(interpolated; a backtest still scores it where it is a test value). Target and "
-                          "covariates, per series; update screens the new points too (default: %(default)s)")
+                          "a 1e12 typo among values of ~100): warn and treat it as missing (interpolated; a backtest "
+                          "still scores it where it is a test value), or warn and keep it. Target and covariates, per "
+                          "series; update screens the new points too (default: %(default)s)")
     m = p.add_argument_group("model")
     m.add_argument("--horizon", type=int, default=None, metavar="H",
                    help="steps to forecast (required to train; predict: at most the fitted horizon)")

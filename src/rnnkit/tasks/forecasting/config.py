@@ -156,8 +156,9 @@ class ForecastConfig:
     scale: str = "standard"             # standard | minmax | none
     period: int | None = None           # seasonal period; None: detect (ACF / periodogram)
     resample: bool = False              # put irregular timestamps on the inferred grid instead of failing
-    outliers: str = "warn"              # a lone value (a 1e12 typo among ~100s): warn and keep it | "missing": warn
-                                        # and treat it as missing, interpolated (.outliers)
+    outliers: str = "missing"           # a lone value (a 1e12 typo among ~100s): warn and treat it as missing,
+                                        # interpolated (.outliers; the default since session 29's check) | "warn":
+                                        # warn and keep it
     # --- lookback (sequence length)
     lookback: int | None = None         # None: pick by validation among candidates tied to the period
     lookback_candidates: tuple[int, ...] | None = None
@@ -270,6 +271,7 @@ class ForecastConfig:
         if unknown:
             raise ConfigError(f"config: unknown keys {unknown}; expected a subset of {sorted(names)}")
         kw = dict(d)
+        kw.setdefault("outliers", "warn")   # a run saved before session 29 read every value as given: its updates too
         for key in ("lookback_candidates", "candidates", "quantiles"):
             if isinstance(kw.get(key), list):
                 kw[key] = tuple(kw[key])

@@ -1,8 +1,8 @@
 """``outliers``: what reading a series does with a lone value -- one value so far from the median that the others'
 variation is noise beside it (:func:`.input_values.lone_value`, the one rule; a typo, a missing-value code, another
-unit). ``"warn"`` (the default) warns and keeps it: every model fits it (a monthly series of about 100 with one 1e12
-was forecast at 1e8 by auto, 1.7e10 by ETS). ``"missing"`` warns and treats it as missing -- interpolated as an empty
-cell is -- in the target (per series, so per id of a panel) and in every covariate column, at fit and backtest and
+unit). ``"warn"`` warns and keeps it: every model fits it (a monthly series of about 100 with one 1e12 was forecast
+at 1e8 by auto, 1.7e10 by ETS). ``"missing"`` (the default since session 29's pre-registered check: scratch
+s29/T/DECISIONS.md, docs/results_forecasting.md) warns and treats it as missing -- interpolated as an empty cell is -- in the target (per series, so per id of a panel) and in every covariate column, at fit and backtest and
 in the new points of ``update`` (the history and the new points tested together). Each such value is kept with its
 series (``SeriesData.outliers``: position and given value), reported by ``summary()`` and metrics.json
 (``outliers_missing``) and saved with the run.

@@ -492,6 +492,7 @@ class TaskCommand:
         task = load_run(self.task.load, args.run)
         self.fill_from_run(args, task)
         data = self.load(args, "evaluate")
+        given = data is not None
         own = data is None or (data.source.get("dataset") is not None
                                and data.source.get("dataset") == task.data.get("dataset"))
         if data is None:
@@ -499,7 +500,7 @@ class TaskCommand:
         elif not own and data.source.get("file") and self._training_data(task, data):
             own = own_file_moved(task.data, data.source)   # else warned: its training items are scored too
         if own:
-            data = self.held_out(task, data)
+            data = self.held_out(task, data, given)
         elif data.test is not None and data.source.get("dataset") is not None:
             data = data.test    # a registered data set given to a run trained on other data: its own test split, as
             # the run's own set is scored (its benchmark part); its train split was scored (tsc: GunPoint's 50
@@ -524,8 +525,9 @@ class TaskCommand:
         return (bool(recorded) and not task.data.get("stream") and Path(recorded).is_absolute()
                 and same_file(data.source["file"], recorded))   # a stream's '/dev/fd/63' is another pipe now
 
-    def held_out(self, task: Any, data: Data) -> Data:
-        """The part of the run's own data that its training held out (``split.json``'s ``"test"``)."""
+    def held_out(self, task: Any, data: Data, given: bool = False) -> Data:
+        """The part of the run's own data that its training held out (``split.json``'s ``"test"``); ``given``: the
+        run's own data set was typed (``--dataset``), not read from the run's record."""
         if data.test is not None:
             return check_held_out(task, data.test)
         rec = task.split.get("test", {})
@@ -536,8 +538,9 @@ class TaskCommand:
             raise UsageError(f"input: expected a data flag (this run's held-out part is {rec.get('rule')!r}, "
                              f"not recorded as items of its data{how})")
         if not rec["items"]:      # --test-fraction 0: nothing held out (the empty part's digest matched any data)
-            raise UsageError("input: expected a data flag (this run held nothing out: it was trained with "
-                             "--test-fraction 0)")
+            head = (f"--dataset: expected other data than the run's own {data.source.get('dataset')!r}" if given
+                    else "input: expected a data flag")   # the typed flag named: 'a data flag' was typed
+            raise UsageError(f"{head} (this run held nothing out: it was trained with --test-fraction 0)")
         if rec.get("source_size") != len(data.inputs):
             from rnnkit.errors import DataError
 

@@ -26,9 +26,6 @@ CALLS = {
     "hopfield_update states": ("states", [2, 3], lambda v: hopfield_update(_with(Q, (2, 3), v), P, 1.0)),
     "hopfield_update stored": ("stored", [1, 2], lambda v: hopfield_update(Q, _with(P, (1, 2), v), 1.0)),
     "scaled_softmax": ("dots", [2, 3], lambda v: scaled_softmax(_with(Q, (2, 3), v), 1.0)),
-    "HopfieldLayer queries": ("queries", [0, 2, 3], lambda v: HopfieldLayer(8, n_patterns=4)(_with(Q, (2, 3), v)[None])),
-    "HopfieldLayer stored": ("stored", [1, 2], lambda v: HopfieldLayer(8)(Q[None], _with(P, (1, 2), v))),
-    "HopfieldPooling": ("inputs", [0, 2, 3], lambda v: HopfieldPooling(8)(_with(Q, (2, 3), v)[None])),
     "overlap": ("states", [0, 1], lambda v: overlap(_with(torch.ones(2, 8), (0, 1), v), torch.ones(2, 8))),
     "ModernHopfield.recall": ("queries", [2, 3], lambda v: ModernHopfield().store(P).recall(_with(Q, (2, 3), v))),
     "HopfieldNetwork.from_weights": ("weights", [1, 2], lambda v: HopfieldNetwork.from_weights(
@@ -56,8 +53,6 @@ def test_entries_left_out_by_a_mask_or_the_lengths_may_hold_anything():
     assert torch.isfinite(HopfieldPooling(8)(padded, lengths=torch.tensor([6, 3]))).all()
     with pytest.raises(DataError, match=r"^stored: expected finite values, got NaN at \[4, 0\] \(an entry mask= "):
         hopfield_update(Q, stored, 1.0, mask=torch.ones(5, dtype=torch.bool))
-    with pytest.raises(DataError, match=r"^inputs: expected finite values, got NaN at \[1, 4, 0\] \(a step within"):
-        HopfieldPooling(8)(padded, lengths=torch.tensor([6, 5]))
 
 
 def test_finite_values_near_the_range_are_taken_and_an_overflowing_sum_is_read_value_by_value():

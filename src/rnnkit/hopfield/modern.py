@@ -416,10 +416,8 @@ class HopfieldLayer(nn.Module):
             _check_mask(mask, (xi.shape[0], P), P, xi.device, "as queries")   # bool, a True per row at least
             if tuple(mask.shape) != (xi.shape[0], P):   # exactly (B, P) here, not a shape broadcast to it
                 raise ShapeError(f"mask: expected shape ({xi.shape[0]}, {P}), got {tuple(mask.shape)}")
-        check_finite("queries", xi)
-        if stored is not self.patterns:   # given (a learned memory is the Trainer's to check)
-            keep = None if mask is None else mask.any(0) if stored.dim() == 2 else mask
-            check_finite("stored", stored, *(() if keep is None else (keep.unsqueeze(-1), _MASKED)))
+        # no value read (as torch.nn's and rnnkit's recurrent layers): NaN in is NaN out, the Trainer names a
+        # non-finite loss; a check here was a host-device sync every forward (hopfield_update checks, one retrieval)
         for _ in range(self.update_steps):
             xi, _att = _update(xi, stored, self.beta, mask)
         return xi
@@ -477,10 +475,10 @@ class HopfieldPooling(nn.Module):
         y = _check_input("inputs", inputs, 3, self.input_size, "(B, T, D)", self.query.dtype, rows="step (T >= 1)",
                          device=self.query.device)
         lengths = check_lengths(lengths, y.shape[0], y.shape[1], device=y.device)
-        if lengths is None:
-            return check_finite("inputs", y), None
+        if lengths is None:   # values not read, as in HopfieldLayer.forward
+            return y, None
         mask = step_mask(lengths, y.shape[1]).squeeze(-1).T                 # (B, T)
-        return check_finite("inputs", y.masked_fill(~mask[:, :, None], 0), hint=" (a step within lengths)"), mask
+        return y.masked_fill(~mask[:, :, None], 0), mask
 
     def _attention(self, y: Tensor, mask: Tensor | None) -> Tensor:
         dots = self.query @ self.key(y).transpose(1, 2)                     # (B, n_queries, T)

@@ -224,9 +224,13 @@ class ClassifierLabelTypes(LabelTypes):
     @property
     def classes_(self) -> np.ndarray:
         """:attr:`classes` as the labels fit was given: an array of their type (:attr:`label_type`; text: of str), as
-        scikit-learn's ``classes_`` -- ``classes_[predict_proba(X).argmax(1)]`` are :meth:`predict`'s values."""
+        scikit-learn's ``classes_`` -- ``classes_[predict_proba(X).argmax(1)]`` are :meth:`predict`'s values. Python
+        ints that no numpy int type holds together (``3`` and ``2**63 + 5``; ``-1`` and ``2**63``) are an object array
+        of those ints: numpy made them float64, 2**63 + 5 and 2**63 + 6 one value, neither what predict gives."""
         self._require_fitted()
-        return np.asarray(self._label_values())
+        values = self._label_values()
+        out = np.asarray(values)
+        return np.array(values, dtype=object) if self.label_type == "int" and out.dtype.kind == "f" else out
 
     def predict(self, inputs: Any) -> list:
         """The most probable label of each input, in input order: in the labels' type when fit's were all of one int,

@@ -78,16 +78,25 @@ def _exponent(x: Tensor, dims: tuple[int, ...]) -> Tensor:
     return e.clamp(math.log2(info.tiny), math.floor(math.log2(info.max)) + 1)
 
 
-def _scaled_dots(states: Tensor, stored: Tensor, beta: float) -> tuple[Tensor, Tensor]:
+def _scaled_stored(stored: Tensor) -> tuple[Tensor, Tensor]:
+    """``(e_x, stored * 2**-e_x, transposed)``: the stored side of :func:`_scaled_dots`, made once by a recall that
+    updates against the same patterns for many steps (it was remade every step: ~25% of a recall, session 29)."""
+    e_x = _exponent(stored, (-2, -1))                                    # (..., 1, 1)
+    return e_x, (stored * torch.exp2(-e_x)).transpose(-1, -2)
+
+
+def _scaled_dots(states: Tensor, stored: Tensor, beta: float,
+                 scaled: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
     """``(dots, b)`` with ``b * dots == beta * states @ stored^T`` wherever that is finite: states (per
     query) and stored patterns (per memory) are divided by powers of two first, so dot products of
     patterns near the dtype's range (|x| ~ 1e30 in float32: x.x ~ 1e60) do not overflow to inf (and
     inf - inf to NaN). The scales go into ``b`` as ``m * 2**(k + e)`` (``beta = m * 2**k``), never
     through ``beta`` alone in the dtype (1e-60 is 0 in float32); ``b`` is inf where it overflows (the
-    argmax limit, :func:`_shifted` caps it). Bit for bit the plain product wherever nothing overflows."""
+    argmax limit, :func:`_shifted` caps it). Bit for bit the plain product wherever nothing overflows.
+    ``scaled``: :func:`_scaled_stored` of ``stored``, made once."""
     e_q = _exponent(states, (-1,))                                       # (..., Q, 1)
-    e_x = _exponent(stored, (-2, -1))                                    # (..., 1, 1)
-    dots = (states * torch.exp2(-e_q)) @ (stored * torch.exp2(-e_x)).transpose(-1, -2)
+    e_x, stored_t = scaled if scaled is not None else _scaled_stored(stored)
+    dots = (states * torch.exp2(-e_q)) @ stored_t
     m, k = math.frexp(beta)
     return dots, m * torch.exp2(k + e_q + e_x)
 
@@ -176,11 +185,13 @@ def hopfield_update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | 
     return _update(states, stored, beta, mask)
 
 
-def _update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | None) -> tuple[Tensor, Tensor]:
-    """:func:`hopfield_update` on checked arguments (the modules check theirs once, not every step)."""
+def _update(states: Tensor, stored: Tensor, beta: float, mask: Tensor | None,
+            scaled: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+    """:func:`hopfield_update` on checked arguments (the modules check theirs once, not every step); ``scaled``:
+    :func:`_scaled_stored` of ``stored`` (no mask), made once by the caller."""
     if mask is not None:  # a masked pattern takes no part: its values (NaN, Inf) reach no output or gradient
         stored = stored.masked_fill(~mask.unsqueeze(-1), 0)
-    dots, b = _scaled_dots(states, stored, beta)
+    dots, b = _scaled_dots(states, stored, beta, scaled)
     if mask is not None:
         dots = dots.masked_fill(~mask.unsqueeze(-2), float("-inf"))
     attention = torch.softmax(_shifted(dots, b)[0], dim=-1)
@@ -305,8 +316,9 @@ class ModernHopfield:
         steps = torch.full((B,), max_steps, dtype=torch.long, device=xi.device)
         done = torch.zeros(B, dtype=torch.bool, device=xi.device)
         attention = torch.empty(B, self.n_patterns, dtype=xi.dtype, device=xi.device)
+        scaled = _scaled_stored(self.patterns)        # the same patterns every step: scaled once
         for t in range(1, max_steps + 1):
-            new, att = _update(xi, self.patterns, self.beta, None)
+            new, att = _update(xi, self.patterns, self.beta, None, scaled)
             active = ~done
             settled = active & ((new - xi).abs().amax(1) <= tol)
             steps[settled] = t

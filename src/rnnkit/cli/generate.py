@@ -156,7 +156,7 @@ class Generate(TaskCommand):
     def fit(self, task, train: Data, val: Data | None, **kw) -> None:
         task.fit(train.inputs, None if val is None else val.inputs, **kw)
 
-    def held_out(self, task, data: Data) -> Data:
+    def held_out(self, task, data: Data, given: bool = False) -> Data:   # given: Driver.held_out's (081e839)
         from rnnkit.tasks.generation import text_split
 
         if data.test is not None:

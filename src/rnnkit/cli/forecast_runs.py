@@ -171,6 +171,11 @@ def run_saved(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(f"{flag}: expected with a training run, got it with '{args.action}'")
     if args.action == "predict" and args.csv is not None:
         raise UsageError("--csv: expected with 'update' (the new observations) or a training run, got it with 'predict'")
+    for flag, value in (("--time-col", args.time_col), ("--target", args.target), ("--date-format", args.date_format),
+                        ("--dayfirst", args.dayfirst)):
+        if args.action == "predict" and value is not None:   # was accepted and ignored: predict reads no columns
+            raise UsageError(f"{flag}: expected with 'update' (--csv's columns) or a training run, got it with "
+                             "'predict' (the run's own columns are used)")
     if args.action == "update" and args.csv is None:
         raise UsageError("--csv: expected the new observations to append (a CSV with the fit's columns), got none")
     if args.out is not None and Path(args.out).resolve() == Path(args.run).resolve():   # was rewritten in place

@@ -249,7 +249,12 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
             fo = fold_lists[s.id][k]
             futs.append(s.future[fo.test_start:fo.test_end] if s.future.shape[1] else None)
         t0 = time.perf_counter()
-        pred = fitter.fit_fold(k, train, futs)
+        try:
+            pred = fitter.fit_fold(k, train, futs)
+        except DataError as e:   # '--backtest 2 --horizon 20' on 90 values: '... got 50', the folds never named
+            cut = len(series[0]) - len(train[0])
+            raise DataError(f"backtest fold {k + 1} of {folds} (each series without its last {cut} values, held back "
+                            f"for the folds' tests): {e}") from None
         t_model += time.perf_counter() - t0
         for name in pred.others:
             if name not in names:

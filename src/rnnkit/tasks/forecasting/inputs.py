@@ -399,13 +399,13 @@ def continue_series(s: Any, y_new: np.ndarray, times: pd.Index,
     time index (a DatetimeIndex keeps the series' frequency). New points ending in missing values warn
     (:func:`warn_missing_tail`), as a fit's do; a lone new value is warned about and -- ``outliers="missing"`` -- read
     as missing (:func:`.outliers.screen_new_points`; its position and value are returned last)."""
-    y_new, lone = screen_new_points(s, y_new, times, outliers)
-    observed = np.isfinite(y_new)
     index = s.index.append(times)
     if isinstance(index, pd.DatetimeIndex):
         index = pd.DatetimeIndex(index, freq=s.freq)
     warn_missing_tail(np.concatenate([[s.y[-1]], np.asarray(y_new, dtype=float)]), index[len(s.index) - 1:],
-                      f"new_points of series {s.id!r}", stacklevel=4)
+                      f"new_points of series {s.id!r}", stacklevel=4)   # the values as given (as a fit's are)
+    y_new, lone = screen_new_points(s, y_new, times, outliers)
+    observed = np.isfinite(y_new)
     return fill_forward(s.y[-1], y_new), observed, index, lone
 
 

@@ -63,6 +63,8 @@ def screen_new_points(s: Any, y_new: np.ndarray, times: pd.Index, outliers: str)
     a lone value of the history (warned at the fit) is not warned again."""
     y_new = np.array(y_new, dtype=float)
     history = np.where(s.observed, s.y, np.nan)
+    for at, given in getattr(s, "outliers", ()):   # the series as given: a level shift streamed a point an update
+        history[at] = given                        # (the service) was each point lone, read as missing for ever
     y_all = np.concatenate([history, y_new])
     found = lone_value(y_all)
     if found is None or found[0] < history.size:

@@ -328,6 +328,7 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, argv
     values must have the flag's type (TOML ``true``/``false`` for switches; no silent conversion), the keys
     of flags typed on the command line too (their values are not used, but the file is checked whole).
     """
+    args._typed_source = (root, full_argv) if root is not None else (parser, argv)   # cli.unread_flags: typed?
     path = getattr(args, "config", None)
     if path is None:
         return

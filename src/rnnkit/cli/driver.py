@@ -26,11 +26,10 @@ What the driver does the same way for every command:
 * ``predict``: every prediction carries where its input came from (``lines`` of ``--input``, ``rows``
   of a CSV, ``series`` of a file); a blank line in a one-input-per-line file is a DataError naming it
   (exit 1), never skipped; classifiers add their class probabilities.
-* ``evaluate``: column flags left out take the run's (a run folder remembers the columns it was trained
-  on); no data flag, or the run's own data set, scores the run's recorded held-out part; gold labels
-  never seen in training count as errors and are reported (``unseen_labels``).
-* ``--threads`` (1 unless asked), ``--json``, ``--config``, ``--quiet``, ``--debug`` on every action;
-  ``--help`` shows every flag's default and the examples with their line breaks.
+* ``evaluate``: column flags left out take the run's (a run folder remembers the columns it was trained on); no data
+  flag, or the run's own data set, scores the run's held-out part; unseen gold labels are errors (``unseen_labels``).
+* ``--threads`` (1 unless asked), ``--json``, ``--config``, ``--quiet``, ``--debug`` on every action; ``--help``
+  shows every flag's default and the examples with their line breaks.
 """
 
 from __future__ import annotations
@@ -52,6 +51,7 @@ from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, 
                                load_run, path_arg, read_numbered_lines, set_threads)
 from rnnkit.cli.recorded_path import own_file_moved, recorded_file
 from rnnkit.cli.train_budget import budget_summary, note_unbounded
+from rnnkit.cli.unread_flags import refuse_unread
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit", "same_file"]
 
@@ -374,6 +374,7 @@ class TaskCommand:
     # ------------------------------------------------------------------ the actions
     def run(self, args: argparse.Namespace) -> dict[str, Any]:
         set_threads(args)     # warnings: one line each, for every command (cli.main wraps the run)
+        refuse_unread(self, args)   # typed and read by nothing (--seed on predict): cli.unread_flags
         return getattr(self, args.action)(args)
 
     def fill_columns(self, args: argparse.Namespace, remembered: dict | None = None) -> dict[str, Any]:

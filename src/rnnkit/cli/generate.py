@@ -44,6 +44,7 @@ __all__ = ["add_parser", "run", "COMMAND", "Generate"]
 class Generate(TaskCommand):
     name, help, doc = "generate", "character-level text generation (char LM)", __doc__
     task = LazyClass("rnnkit.tasks.generation.lm", "CharLM")   # torch: imported when a run needs it
+    predict_reads_seed = True   # predict samples (cli.unread_flags refuses --seed on the other commands' predict)
     config_flags = [
         Flag("cell", "recurrent cell", ("lstm", "gru")),
         Flag("units", "what the model reads and predicts: characters, or BPE subword units learned on the "

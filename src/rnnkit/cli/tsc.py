@@ -206,6 +206,7 @@ class TSC(TaskCommand):
     ]
     size_flags = ["--hidden-size", "--num-layers", "--patch", "--batch-size", "--max-len"]
     columns = {"id_col": "id", "time_col": "time", "label_col": "label", "value_cols": None}
+    columns_checked = True   # _check_ignored refuses them without --csv (cli.unread_flags leaves them to it)
     limit = False
     test_fraction = 0.3
 

@@ -179,8 +179,9 @@ class TextClassifierConfig:
                 f"pretrain_epochs={self.pretrain_epochs} (the language model reads characters only)"
             raise ConfigError(f"char_bigrams: expected 'off' or 'auto' with {why}, got {self.char_bigrams!r}")
         if self.model == "feedforward" and self.pooling == "last":
-            raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward' (no recurrence, no "
-                              "last state), got 'last'")
+            raise ConfigError("pooling: expected 'meanmax', 'max' or 'mean' with model='feedforward' (none of them "
+                              "read: it pools its inputs' mean and max whatever the pooling; no recurrence, no last "
+                              "state), got 'last'")
         check_training(self, ints=("min_freq", "embed_dim", "hidden_size", "num_layers"),
                        bools=("lowercase", "bidirectional", "combine", "subword_member", "refit"))
         check_number("max_vocab", self.max_vocab, lo=3, integer=True, allow_none=True)

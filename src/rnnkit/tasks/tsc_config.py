@@ -48,7 +48,8 @@ class TSCConfig:
         check_choice("cell", self.cell, CELLS)
         check_choice("pooling", self.pooling, POOLINGS)
         if self.model == "feedforward" and self.pooling == "last":
-            raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward', got 'last'")
+            raise ConfigError("pooling: expected 'max' or 'mean' with model='feedforward' (neither read: it pools its "
+                              "inputs' mean, max and std whatever the pooling; no recurrence, no last state), got 'last'")
         derived = ("epochs", "batch_size", "patience", "patch")   # None: derived from the training set
         for name in derived:   # epochs=0 meaning 'derived' (as the CLI's 0) or 'no training': say which is None
             try:

@@ -77,6 +77,9 @@ def check_values_tensor(name: str, x: Tensor, values: bool = True) -> Tensor:
     where shapes alone are computed (a meta tensor through the update's arithmetic is a meta result)."""
     import torch
 
+    if x.is_nested:   # layout strided or jagged: 'NestedTensorImpl doesn't support sizes' deep in the update
+        raise InputTypeError(f"{name}: expected a dense tensor, got a nested tensor (pad it: "
+                             "torch.nested.to_padded_tensor(x, 0.0), with a mask)")
     if x.layout != torch.strided:
         raise InputTypeError(f"{name}: expected a dense tensor, got layout {x.layout} (convert explicitly, e.g. "
                              f"x.to_dense())")

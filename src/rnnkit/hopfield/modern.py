@@ -113,6 +113,7 @@ def scaled_softmax(dots: Tensor, beta: float, mask: Tensor | None = None) -> Ten
     if not isinstance(dots, Tensor) or not dots.is_floating_point():
         raise InputTypeError(f"dots: expected a floating-point torch.Tensor, got "
                              f"{getattr(dots, 'dtype', type(dots).__name__)}")
+    check_values_tensor("dots", dots, values=False)   # sparse: torch's 'Could not run aten::amax ... SparseCPU'
     if mask is not None:   # a row with no entry was NaN weights, silently
         _check_mask(mask, dots.shape, dots.shape[-1] if dots.dim() else 0, dots.device, "as dots")
     check_finite("dots", dots, *(() if mask is None else (mask, _MASKED)))   # -inf too: NaN weights where a row's top is -inf or inf

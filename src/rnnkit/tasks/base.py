@@ -289,11 +289,12 @@ class Task:
         ``self.epoch_log``."""
         raise NotImplementedError
 
-    def fit_place(self, i: int, part: str = "train", name: str | None = None, rest: str = "") -> str:
+    def fit_place(self, i: int, part: str = "train", name: str | None = None, rest: str = "",
+                  token: int | None = None) -> str:
         """Where item ``i`` of the training (``part="train"``) or validation part (``"val"``) that :meth:`_fit`
         got was in the data given to ``fit`` -- ``texts[17]``, ``val_texts[2]`` (``name``: another argument's,
-        default the inputs'; ``rest``: a deeper index), and in the file read when ``fit`` got ``places`` --, for
-        its messages: a random split renumbers both parts (``texts[i]`` named another item).
+        default the inputs'; ``rest``: a deeper index; ``token``: that token's own line, :func:`item_at`), and in
+        the file read when ``fit`` got ``places`` --, for its messages: a random split renumbers both parts.
 
         >>> t = Task.__new__(Task); t.split = {"validation": {"rule": "random", "n": 5, "indices": [1, 3]}}
         >>> t.places = None; t.fit_place(2), t.fit_place(1, "val"), t.fit_place(0, name="tags")
@@ -305,8 +306,8 @@ class Task:
         held = self.split.get("validation", {})
         if held.get("rule") == "random":
             kept = held["indices"] if part == "val" else sorted(set(range(held["n"])) - set(held["indices"]))
-            return item_at(name, kept[i], self.places, rest)
-        return item_at(f"{'val_' if part == 'val' else ''}{name}", i, None if part == "val" else self.places, rest)
+            return item_at(name, kept[i], self.places, rest, token)
+        return item_at(f"{'val_' if part == 'val' else ''}{name}", i, None if part == "val" else self.places, rest, token)
 
     def warn_lost_classes(self, y: list[str], val: tuple | None, item: str, who_can: str, also: str = "",
                           kind: str = "class(es)") -> None:

@@ -248,14 +248,18 @@ def is_missing(value: Any) -> bool:
             or (isinstance(value, (float, np.floating)) and math.isnan(value)))
 
 
-def item_at(what: str, i: int, places: Sequence[str] | None = None, rest: str = "") -> str:
+def item_at(what: str, i: int, places: Sequence[str] | None = None, rest: str = "", token: int | None = None) -> str:
     """How a message names item ``i`` of ``what`` (``rest``: a deeper index, ``[2]``): ``texts[3]``, and where the
-    item was in the file read when ``places`` (one name per item, :meth:`Task.fit`'s ``places``) is given.
+    item was in the file read when ``places`` (one name per item, :meth:`Task.fit`'s ``places``) is given; ``token``:
+    where that token of the item is, where the place knows (a CoNLL sentence's ``SentencePlace``), else the item's.
 
     >>> item_at("texts", 1), item_at("tags", 1, ["line 2", "line 9"], "[0]")
     ('texts[1]', 'tags[1][0] (line 9)')
     """
-    return f"{what}[{i}]{rest}" + (f" ({places[i]})" if places is not None else "")
+    where = None if places is None else places[i]
+    if token is not None and hasattr(where, "token_place"):
+        where = where.token_place(token)
+    return f"{what}[{i}]{rest}" + (f" ({where})" if where is not None else "")
 
 
 def check_texts(texts: Any, what: str = "texts", blank: bool = False, places: Sequence[str] | None = None) -> list[str]:

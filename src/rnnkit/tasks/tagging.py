@@ -302,7 +302,7 @@ class SequenceTagger(LabelTypes, Task):
             (i, j, t), n = openings[0], len(openings)
             kinds = f" (of type(s) {iob1[:5]} more than their B- tags)" if iob1 else ""
             warnings.warn(f"{TASK}: {n} entities open with I-X (IOB1 tags, e.g. "
-                          f"{self.fit_place(i, name='tags', rest=f'[{j}]')} {t!r}) against {begins} "
+                          f"{self.fit_place(i, name='tags', rest=f'[{j}]', token=j)} {t!r}) against {begins} "
                           f"B- tags{kinds}: the constrained decoding of IOB2 tags would never predict them; decoding "
                           "per token (constrained=False, as the run's config records)", stacklevel=3)
             self.config = c = replace(c, constrained=False)

@@ -61,6 +61,6 @@ def test_char_lm_config_seed_within_torch_range():
     the state-reset generator (seed + 1)."""
     from rnnkit.tasks.generation import CharLMConfig
 
-    with pytest.raises(ConfigError, match="^seed: expected an int <= 18446744073709551614"):
-        CharLMConfig(seed=2 ** 64 - 1)
-    assert CharLMConfig(seed=2 ** 64 - 2).seed == 2 ** 64 - 2
+    with pytest.raises(ConfigError, match="^seed: expected an int <= 18446744073709551615"):
+        CharLMConfig(seed=2 ** 64)
+    assert CharLMConfig(seed=2 ** 64 - 1).seed == 2 ** 64 - 1   # session 29: the resets' seed + 1 wraps modulo 2**64

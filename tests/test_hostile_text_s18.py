@@ -215,8 +215,7 @@ def test_a_translator_seed_beyond_torchs_range_is_refused_by_its_config():
 
     with pytest.raises(ConfigError, match=r"^seed: expected an int <= 18446744073709551615, got 18446744073709551616$"):
         Seq2SeqConfig(seed=2 ** 64)
-    with pytest.raises(ConfigError, match=r"^seed: expected an int <= 18446744073709551614, got 18446744073709551615$"):
-        Seq2SeqConfig(seed=2 ** 64 - 1, ensemble=2)
+    assert Seq2SeqConfig(seed=2 ** 64 - 1, ensemble=2).seed == 2 ** 64 - 1   # session 29: member seeds wrap mod 2**64
     cfg = Seq2SeqConfig(seed=2 ** 64 - 1, epochs=1, embed_dim=4, enc_hidden=4, dec_hidden=4, progress=False)
     tr = Translator(cfg).fit([f"ich habe {i}" for i in range(8)], [f"i have {i}" for i in range(8)], baselines=False)
     assert len(tr.translate(["ich habe 3"], beam=1)) == 1        # the largest seed torch takes trains

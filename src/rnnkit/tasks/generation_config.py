@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rnnkit._validate import check_bool, check_choice, check_number, plain_fields
+from rnnkit._validate import SEED_END, check_bool, check_choice, check_number, plain_fields
 from rnnkit.errors import ConfigError
 
 __all__ = ["CharLMConfig", "LM_CELLS", "LM_SCHEDULES", "LM_PRECISIONS", "LM_UNITS"]
@@ -75,5 +75,5 @@ class CharLMConfig:
                               f"multiplied by when it stalls; 1 never lowers it), got {self.lr_decay}")
         check_number("weight_decay", self.weight_decay, lo=0)
         check_number("clip", self.clip, lo=0, lo_open=True)
-        check_number("seed", self.seed, lo=0, hi=2 ** 64 - 2, integer=True)  # seed + 1 seeds the state resets
+        check_number("seed", self.seed, lo=0, hi=SEED_END - 1, integer=True)  # (seed + 1) mod 2**64 seeds the resets
         plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold

@@ -49,6 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit._validate import SEED_END
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.heads import head_tokens, no_han_pairs
 from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, tokenize, warn_split_marks
@@ -326,7 +327,8 @@ class Translator(Task):
             m = self.score(*val, beam=1, decode="beam")
             return {"bleu": m["bleu"], "chrf": m["chrf"]}
 
-        cfg = TrainConfig(epochs=c.epochs, optim=OptimConfig("adam", lr=c.lr), clip_norm=c.clip, seed=c.seed + j,
+        cfg = TrainConfig(epochs=c.epochs, optim=OptimConfig("adam", lr=c.lr), clip_norm=c.clip,
+                          seed=(c.seed + j) % SEED_END,
                           early_stopping=EarlyStoppingConfig("val_chrf", "max", patience=c.patience)
                           if val is not None else None, quiet=not c.progress,
                           max_seconds=left)

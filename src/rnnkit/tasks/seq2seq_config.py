@@ -96,8 +96,8 @@ class Seq2SeqConfig:
         check_number("repeat_top", self.repeat_top, lo=0, integer=True, allow_none=True)
         check_number("average_last", self.average_last, lo=0, integer=True)
         check_number("ensemble", self.ensemble, lo=1, hi=MAX_ENSEMBLE, integer=True)
-        # member j trains from torch seed seed + j: 2**64 passed and fit died in torch ('Overflow when unpacking long long')
-        check_number("seed", self.seed, lo=0, hi=SEED_END - self.ensemble, integer=True)
+        # member j trains from torch seed (seed + j) modulo 2**64 (seq2seq.py): every seed torch takes, as every command
+        check_number("seed", self.seed, lo=0, hi=SEED_END - 1, integer=True)
         check_number("align_weight", self.align_weight, lo=0, hi=10)
         plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 

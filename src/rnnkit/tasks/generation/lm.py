@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit._memory import require_memory
+from rnnkit._validate import SEED_END
 from rnnkit.data.subword import BPEVocab, segments
 from rnnkit.data.vocab import PAD, UNK, Vocab, tokenize
 from rnnkit.errors import ConfigError, DataError
@@ -198,7 +199,7 @@ class CharLM(Task):
         has_val = val_ids is not None
         self.net = CharLMNet(len(self.chars), c)
         unit_chars = self.unit_chars
-        carry = CarriedState(c.seed + 1)   # the state between rounds and the reset draws: in every checkpoint
+        carry = CarriedState((c.seed + 1) % SEED_END)   # the state between rounds and the reset draws: in every checkpoint
 
         def step_fn(model, chunk, state):
             xb, yb, start = chunk

@@ -44,7 +44,7 @@ from rnnkit._paths import expand_user
 from rnnkit._threads import max_threads
 from rnnkit._validate import SEED_END
 from rnnkit.cli.config_keys import config_bytes, unknown_key_hint
-from rnnkit.cli.flag_hints import flag_message, misplaced_flags, number_text, shown_args, stray_flag, whole_flags
+from rnnkit.cli.flag_hints import dash_value, flag_message, misplaced_flags, number_text, shown_args, stray_flag, whole_flags
 from rnnkit.data.text import decode_utf8
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 
@@ -71,7 +71,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         typed = getattr(self, "_typed_args", [])
-        hint = whole_flags(self, typed) or stray_flag(self, typed, message)
+        hint = whole_flags(self, typed) or stray_flag(self, typed, message) or dash_value(self, typed, message)
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}{hint} (see {self.prog} --help)\n")
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]

@@ -71,7 +71,8 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         typed = getattr(self, "_typed_args", [])
-        hint = whole_flags(self, typed) or stray_flag(self, typed, message) or dash_value(self, typed, message)
+        hint = (whole_flags(self, typed) or stray_flag(self, typed, message)
+                or dash_value(self, typed, message, (path_arg, file_arg)))   # './-x' offered for paths alone
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}{hint} (see {self.prog} --help)\n")
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]

@@ -47,17 +47,18 @@ def stray_flag(parser: argparse.ArgumentParser, typed: list[str], message: str) 
     return ""
 
 
-def dash_value(parser: argparse.ArgumentParser, typed: list[str], message: str) -> str:
+def dash_value(parser: argparse.ArgumentParser, typed: list[str], message: str, path_types: tuple = ()) -> str:
     """`` (a value starting with '-' reads as a flag: write --run=-run, or ./-run for a path)`` where argparse found a
     flag without its value because the value typed after it starts with ``-`` (a folder named ``-run``: "expected one
     argument" alone left the user to guess) and is no flag of ``parser`` (``--csv --quiet``: a value left out), else
-    ``''``."""
-    flags = {o for a in parser._actions for o in a.option_strings}
+    ``''``; ``./`` is offered only for a flag whose type is one of ``path_types`` (``--prompt -abc`` is no path)."""
+    flags = {o: a for a in parser._actions for o in a.option_strings}
     m = re.fullmatch(r"argument (\S+): expected one argument", message)
     names = m[1].split("/") if m else []
     for flag, value in zip(typed, typed[1:]):
         if flag in names and isinstance(value, str) and value.startswith("-") and value.split("=")[0] not in flags:
-            path = f", or ./{value} for a path" if not value.startswith("--") else ""
+            is_path = flag in flags and flags[flag].type in path_types
+            path = f", or ./{value} for a path" if is_path and not value.startswith("--") else ""
             return f" (a value starting with '-' reads as a flag: write {flag}={value}{path})"
     return ""
 

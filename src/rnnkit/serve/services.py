@@ -169,7 +169,8 @@ class ForecastService:
                 raise RequestError(422, f"observations: rejected by the forecaster: {type(e).__name__}: "
                                         f"{' '.join(str(e).split())}") from None
             self._publish()
-            read = [{"id": sid, **o} for sid, seen in self.forecaster.outliers_missing_.items()
+            read = [{"id": sid, **o, "time": str(o["time"])}   # as the rows' times (integer steps: "60", not 60)
+                    for sid, seen in self.forecaster.outliers_missing_.items()
                     for o in seen[len(before.get(sid, ())):]]
             note = f',"outliers_missing":{json.dumps(read, allow_nan=False, separators=(",", ":"))}' if read else ""
             return f'{{"accepted":{len(canonical)},"forecast":{self.rows_json}{note}}}'

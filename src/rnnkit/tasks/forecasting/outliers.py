@@ -63,11 +63,18 @@ def screen_new_points(s: Any, y_new: np.ndarray, times: pd.Index, outliers: str)
     a lone value of the history (warned at the fit) is not warned again."""
     y_new = np.array(y_new, dtype=float)
     history = np.where(s.observed, s.y, np.nan)
-    for at, given in getattr(s, "outliers", ()):   # the series as given: a level shift streamed a point an update
-        history[at] = given                        # (the service) was each point lone, read as missing for ever
-    y_all = np.concatenate([history, y_new])
-    found = lone_value(y_all)
-    if found is None or found[0] < history.size:
+    known = dict(getattr(s, "outliers", ()))
+    for at, given in known.items():   # the series as given: a level shift streamed a point an update
+        history[at] = given           # (the service) was each point lone, read as missing for ever
+    while True:
+        y_all = np.concatenate([history, y_new])
+        found = lone_value(y_all)
+        if found is None or found[0] >= history.size:
+            break
+        if known.pop(found[0], None) is None:   # a lone value of the history kept as given (warned at the fit)
+            return y_new, ()
+        history[found[0]] = np.nan   # one read as missing before and lone still (a fit's 1e12): it hid every new typo
+    if found is None:
         return y_new, ()
     y_all, done = screen(y_all, s.index.append(times), f"new_points of series {s.id!r}", s.id, outliers, 3)
     return y_all[history.size:], done

@@ -140,13 +140,14 @@ def lone_value(y_raw: np.ndarray) -> tuple[int, float, float] | None:
 
 
 def warn_lone_value(y_raw: np.ndarray, idx: pd.Index, what: str, sid: str, stacklevel: int = 2,
-                    missing: bool = False, kind: str = "lone") -> int | None:
+                    missing: bool = False, kind: str = "lone", found: tuple | None = None) -> int | None:
     """Warn (:func:`series_note`) when one value of a series lies so far from its median that the others' variation
     is noise beside it (:func:`lone_value`). Every model then fits that value and not the rest, and MASE's scale is
     made of it: a monthly series of about 100 with one 1e12 was forecast at 1e8 by auto and 1.7e10 by ETS (seasonal
     naive of the same run: off by 7), its season lost (period 1), with MASE near 0 for every candidate, silently.
-    ``missing`` (``outliers="missing"``): the warning says the value is treated as missing. Returns its position."""
-    found = lone_value(y_raw)
+    ``missing`` (``outliers="missing"``): the warning says the value is treated as missing. Returns its position.
+    ``found``: :func:`lone_value` of ``y_raw`` when the caller has it (not read twice)."""
+    found = lone_value(y_raw) if found is None else found
     if found is None:
         return None
     at, mid, ratio = found

@@ -42,11 +42,12 @@ def check_outliers(value: Any, name: str = "outliers") -> str:
 
 
 def screen(y_raw: np.ndarray, idx: pd.Index, what: str, sid: str, outliers: str, stacklevel: int = 2,
-           kind: str = "lone") -> tuple[np.ndarray, tuple[tuple[int, float], ...]]:
+           kind: str = "lone", found: tuple | None = None) -> tuple[np.ndarray, tuple[tuple[int, float], ...]]:
     """``y_raw`` with its lone value (if any) warned about, and -- ``outliers="missing"`` -- set to NaN (in a copy);
     returns ``(y_raw, ((position, given value),))``, ``()`` when nothing was set missing. ``kind``: the panel
-    summary's kind of the warning (:func:`.input_values.series_note`)."""
-    at = warn_lone_value(y_raw, idx, what, sid, stacklevel=stacklevel + 1, missing=outliers == "missing", kind=kind)
+    summary's kind of the warning (:func:`.input_values.series_note`); ``found``: ``lone_value(y_raw)`` when known."""
+    at = warn_lone_value(y_raw, idx, what, sid, stacklevel=stacklevel + 1, missing=outliers == "missing", kind=kind,
+                         found=found)
     if at is None or outliers != "missing":
         return y_raw, ()
     given = float(y_raw[at])
@@ -76,7 +77,8 @@ def screen_new_points(s: Any, y_new: np.ndarray, times: pd.Index, outliers: str)
         history[found[0]] = np.nan   # one read as missing before and lone still (a fit's 1e12): it hid every new typo
     if found is None:
         return y_new, ()
-    y_all, done = screen(y_all, s.index.append(times), f"new_points of series {s.id!r}", s.id, outliers, 3)
+    y_all, done = screen(y_all, s.index.append(times), f"new_points of series {s.id!r}", s.id, outliers, 3,
+                         found=found)   # lone_value of y_all, read above
     return y_all[history.size:], done
 
 

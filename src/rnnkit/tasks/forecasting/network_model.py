@@ -46,8 +46,8 @@ from rnnkit._memory import require_memory
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 from rnnkit.tasks.forecasting.backtest import FoldForecast, data_fingerprint, run_backtest
-from rnnkit.tasks.forecasting.config import (CELLS, HORIZON_ARRAYS, ForecastConfig, check_saved, network_cell,
-                                             with_horizon)
+from rnnkit.tasks.forecasting.config import (CELLS, HORIZON_ARRAYS, ForecastConfig, check_saved, derived_seed,
+                                             network_cell, with_horizon)
 from rnnkit.tasks.forecasting.fitting import batch_forecast, calibrate, extend_offsets, threads, train_network
 from rnnkit.tasks.forecasting.inputs import (
     SeriesData,
@@ -376,7 +376,7 @@ class NetworkForecaster(ForecastModel):
         # (``rnnkit forecast --epochs E`` passes min(12, E); Forecaster(epochs=2) trained 12 per candidate)
         selection = min(cfg.selection_epochs, cfg.epochs)
         for i, L in enumerate(feasible):
-            torch.manual_seed(cfg.seed * 1000 + L)
+            torch.manual_seed(derived_seed(cfg.seed, 1000, L))
             net = self._build_network(input_size, n_future)
             if init is not None and len(feasible) == 1:
                 try:

@@ -76,11 +76,21 @@ def check_sampling(length: Any, temperature: Any, top_k: Any) -> None:
     check_number("top_k", top_k, lo=1, integer=True, allow_none=True)
 
 
-def check_seed(seed: Any, count: int = 1) -> int | None:
-    """``seed`` as an int (numpy ints too) if it and the ``count - 1`` seeds after it (``predict`` seeds
-    prompt ``i`` with ``seed + i``) are seeds ``torch.Generator.manual_seed`` takes, or None."""
-    check_number("seed", seed, lo=-2 ** 63, hi=2 ** 64 - count, integer=True, allow_none=True)
+def check_seed(seed: Any) -> int | None:
+    """``seed`` as an int (numpy ints too) if it is a seed ``torch.Generator.manual_seed`` takes, or None."""
+    check_number("seed", seed, lo=-2 ** 63, hi=SEED_END - 1, integer=True, allow_none=True)
     return None if seed is None else int(seed)
+
+
+def prompt_seed(seed: int | None, i: int) -> int | None:
+    """The seed of prompt ``i`` of a ``predict`` seeded with ``seed``: ``seed + i`` modulo 2**64, as train's derived
+    seeds wrap (:data:`~rnnkit._validate.SEED_END`); torch reads a negative seed as that same residue, so every
+    seed that worked before samples as before (``seed=2**64 - 1`` with two prompts was refused).
+
+    >>> prompt_seed(5, 2), prompt_seed(2 ** 64 - 1, 1), prompt_seed(None, 3)
+    (7, 0, None)
+    """
+    return None if seed is None else (seed + i) % SEED_END
 
 
 class CharLM(Task):
@@ -332,7 +342,7 @@ class CharLM(Task):
         with ``seed + i`` when ``seed`` is given); see :meth:`sample` (``max_seconds``: each continuation's)."""
         prompts, seed = self.check_prompts(prompts, seed, unknown)
         check_number("max_seconds", max_seconds, lo=0, lo_open=True, allow_none=True)   # before any prompt's sampling
-        return [self.sample(p, length, temperature, top_k, None if seed is None else seed + i, unknown, max_seconds)
+        return [self.sample(p, length, temperature, top_k, prompt_seed(seed, i), unknown, max_seconds)
                 for i, p in enumerate(prompts)]
 
     def check_prompts(self, prompts: Any, seed: Any = None, unknown: str = "error") -> tuple[list[str], int | None]:
@@ -342,7 +352,7 @@ class CharLM(Task):
         from rnnkit.tasks.common import check_texts
 
         prompts = check_texts(prompts, "prompts", blank=True)   # as sample: "\n" is a fine prompt
-        seed = check_seed(seed, len(prompts))
+        seed = check_seed(seed)
         self._require_fitted()
         for i, p in enumerate(prompts):   # all first, each named: an unseen character said 'prompt', after the others
             self.encode(p, unknown, f"prompts[{i}]", blank=True)

@@ -25,6 +25,7 @@ from rnnkit._validate import check_no_nul, short_repr
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 from rnnkit.serve.journal import Journal, run_stamp
 from rnnkit.tasks.forecasting.records import forecast_records, time_text
+from rnnkit.tasks.forecasting.update_rows import local_wall
 from rnnkit.tasks.runs import run_folder
 
 __all__ = ["RequestError", "ForecastService", "ClassifierService", "open_service", "forecast_records", "MAX_GAP",
@@ -236,6 +237,9 @@ class ForecastService:
             if t is None or t is pd.NaT:
                 raise RequestError(422, f"observations[{i}].time: expected an ISO 8601 date/time like "
                                         f"{time_text(nxt)!r}, got {_short(raw)}")
+            wall = local_wall(pd.DatetimeIndex([t]), pd.DatetimeIndex([nxt]), self.freq[sid])
+            if wall is not None:   # a daily series read from local times with offsets: its wall clock, as update's
+                t = wall[0]
             if (t.tzinfo is None) != (nxt.tzinfo is None):   # which zone a time without an offset is in is unknown
                 want = "with a UTC offset, as the series' times" if t.tzinfo is None else "without a UTC offset, as " \
                                                                                             "the series' times"

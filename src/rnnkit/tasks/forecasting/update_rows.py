@@ -15,11 +15,12 @@ import pandas as pd
 
 from rnnkit._validate import is_real, plain
 from rnnkit.data.series import column_hint
+from rnnkit.data.timeseries.offsets import MAX_SHIFT
 from rnnkit.errors import DataError
 from rnnkit.tasks.forecasting.input_values import time_index
 
 __all__ = ["need_column", "shown_names", "typed_hint", "rows_by_id", "id_rows", "check_ids_present", "zone",
-           "update_target", "same_zone", "frame_times", "plain_rows", "row_order_steps"]
+           "update_target", "same_zone", "local_wall", "frame_times", "plain_rows", "row_order_steps"]
 
 
 def need_column(df: pd.DataFrame, col: str, what: str) -> None:
@@ -91,22 +92,50 @@ def zone(tz: Any) -> str:
 def same_zone(got: Any, expected: Any, what: str, sid: str, freq: str | None = None) -> Any:
     """``got``, the timestamps of new points or future covariates, checked against the series' ``expected`` ones:
     aware where the series' are naive (or the reverse) is a DataError naming both zones (update's new points; the
-    future covariates' rows were said to be missing, 'got none for [...]'). One case reads: a daily or coarser series
-    (``freq``) whose naive times the fit read from local times with UTC offsets -- :func:`rnnkit.data.series.
-    parse_dates` reads such a column across a clock change as its wall clock -- continued by rows written the same way
-    ('2024-04-19T00:00:00+02:00', the training file's next line: a fixed offset other than UTC) whose wall clock falls
-    at the series' time of day: their wall-clock times are returned (session 23: refused "expected ... (tz-naive), got
-    UTC+02:00 ones"). UTC and named zones (``tz_localize('UTC')``, ``Europe/Berlin``) are a deliberate zone: refused
-    as before (a '+00:00' local time, London's winter, reads as UTC: refused too)."""
+    future covariates' rows were said to be missing, 'got none for [...]'). Daily or coarser series (``freq``) read
+    from local times with UTC offsets are continued on their wall clock (:func:`local_wall`): the rows are returned
+    at the series' own zone. UTC and named zones (``tz_localize('UTC')``, ``Europe/Berlin``) are a deliberate zone:
+    refused as before (a '+00:00' local time, London's winter, reads as UTC: refused too)."""
+    wall = local_wall(got, expected, freq)
+    if wall is not None:
+        return wall
     if isinstance(got, pd.DatetimeIndex) and isinstance(expected, pd.DatetimeIndex) and (
             (got.tz is None) != (expected.tz is None)):
-        if isinstance(got.tz, datetime.timezone) and got.tz != datetime.timezone.utc and len(expected) and _daily(freq):
-            wall = got.tz_localize(None)
-            if ((wall - wall.normalize()) == expected[0] - expected[0].normalize()).all():
-                return wall
         raise DataError(f"{what}: expected timestamps in the time zone of series {sid!r} ({zone(expected.tz)}), got "
                         f"{zone(got.tz)} ones {list(map(str, got[:3]))}")
     return got
+
+
+def _offset(tz: Any) -> datetime.timedelta | None:
+    """The offset of a fixed-offset zone other than UTC (what one offset in text dates gives: '+02:00'), else ``None``
+    (naive, UTC, a named zone)."""
+    if isinstance(tz, datetime.timezone) and tz != datetime.timezone.utc:
+        return tz.utcoffset(None)
+    return None
+
+
+def local_wall(got: Any, expected: Any, freq: str | None) -> pd.DatetimeIndex | None:
+    """``got`` as the wall clock of ``expected``'s zone when both are one local clock's daily (``freq``) times as
+    :func:`rnnkit.data.series.parse_dates` reads text with offsets -- one offset: that fixed zone; several (a clock
+    change): the wall clock, naive -- and ``got``'s wall clock falls at the series' time of day; ``None`` otherwise.
+    So a series fitted on '...T00:00:00+01:00' (winter) goes on with the training file's next lines: '+02:00' ones
+    (summer: were compared as instants, an hour off -- 'expected timestamps continuing ... got [...+02:00]') or lines
+    across the change (read as naive wall-clock dates: were 'got tz-naive ones'); and a naive series (read across a
+    change) with '+02:00' lines (session 23). Offsets more than a daylight-saving shift apart are two zones' clocks:
+    compared as before. The service reads an observation's time with it too (:mod:`rnnkit.serve.services`)."""
+    if not (isinstance(got, pd.DatetimeIndex) and isinstance(expected, pd.DatetimeIndex) and len(expected)
+            and _daily(freq)):
+        return None
+    mine, theirs = _offset(expected.tz), _offset(got.tz)
+    if mine is None and theirs is None or expected.tz is not None and mine is None or \
+            got.tz is not None and theirs is None:
+        return None
+    if mine is not None and theirs is not None and (mine == theirs or abs(mine - theirs) > MAX_SHIFT):
+        return None
+    wall = got.tz_localize(None) if got.tz is not None else got
+    if not ((wall - wall.normalize()) == expected[0].tz_localize(None) - expected[0].tz_localize(None).normalize()).all():
+        return None
+    return wall.tz_localize(expected.tz) if expected.tz is not None else wall
 
 
 def _daily(freq: str | None) -> bool:

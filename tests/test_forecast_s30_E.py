@@ -1,0 +1,118 @@
+"""Session 30, helper E: time zones -- a daily series read from local times with UTC offsets is updated with the
+training file's next lines whatever side of a clock change they fall on."""
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import DataError
+from rnnkit.forecast import Forecaster
+
+
+def _rows(idx, values=None):
+    values = np.arange(len(idx), dtype=float) % 7 + 10 if values is None else values
+    return pd.DataFrame({"t": [t.isoformat() for t in idx], "y": values})
+
+
+def _fit(idx):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Forecaster("seasonal_naive").fit(_rows(idx), horizon=3, time_col="t", target="y")
+
+
+def _times(fc):
+    return [str(t) for t in fc["time"]]
+
+
+def test_winter_fit_updated_with_rows_across_the_spring_change():
+    # the fit's rows carry one offset (+01:00, a fixed zone); the new rows two (read alone as naive wall-clock
+    # dates): at 8119a0d "expected timestamps in the time zone of series 'y' (UTC+01:00), got tz-naive ones"
+    idx = pd.date_range("2024-01-01", periods=60, freq="D", tz="Europe/Berlin")
+    new = pd.date_range(idx[-1], periods=40, freq="D")[1:]
+    f = _fit(idx)
+    fc = f.update(_rows(new))
+    assert [t[:10] for t in _times(fc)] == [str(d.date()) for d in pd.date_range(new[-1], periods=4, freq="D")[1:]]
+
+
+def test_winter_fit_updated_with_summer_rows_keeps_the_dates():
+    # the next lines all at +02:00: compared as instants they were an hour off every date ("expected timestamps
+    # continuing series 'y' at D from 2024-04-01 00:00:00+01:00, got ['2024-04-01 00:00:00+02:00', ...]")
+    idx = pd.date_range("2024-01-01", "2024-03-31", freq="D", tz="Europe/Berlin")
+    new = pd.date_range("2024-04-01", periods=5, freq="D", tz="Europe/Berlin")
+    fc = _fit(idx).update(_rows(new))
+    assert [t[:10] for t in _times(fc)] == ["2024-04-06", "2024-04-07", "2024-04-08"]
+
+
+def test_summer_fit_updated_across_the_autumn_change():
+    idx = pd.date_range("2024-04-01", periods=60, freq="D", tz="Europe/Berlin")
+    new = pd.date_range(idx[-1], periods=160, freq="D")[1:]
+    fc = _fit(idx).update(_rows(new))
+    assert [t[:10] for t in _times(fc)] == [str(d.date()) for d in pd.date_range(new[-1], periods=4, freq="D")[1:]]
+
+
+def test_rows_of_another_zone_or_a_gap_stay_refused():
+    idx = pd.date_range("2024-01-01", "2024-03-31", freq="D", tz="Europe/Berlin")
+    new = pd.date_range("2024-04-01", periods=5, freq="D", tz="America/New_York")   # -04:00: five hours off
+    with pytest.raises(DataError, match="continuing series 'y'"):
+        _fit(idx).update(_rows(new))
+    gap = pd.date_range("2024-04-03", periods=5, freq="D", tz="Europe/Berlin")
+    with pytest.raises(DataError, match="continuing series 'y'"):
+        _fit(idx).update(_rows(gap))
+    late = pd.date_range("2024-04-01 06:00", periods=5, freq="D", tz="Europe/Berlin")   # another time of day
+    with pytest.raises(DataError, match="continuing series 'y'"):
+        _fit(idx).update(_rows(late))
+
+
+def test_hourly_rows_are_still_compared_as_instants():
+    idx = pd.date_range("2024-03-25", "2024-03-31 00:00", freq="h", tz="Europe/Berlin")   # +01:00 only
+    new = pd.date_range(idx[-1], periods=6, freq="h")[1:]                                  # across 02:00
+    fc = _fit(idx).update(_rows(new, np.arange(5.0)))
+    assert pd.Timestamp(_times(fc)[0]) == new[-1] + pd.Timedelta(hours=1)
+    shifted = new + pd.Timedelta(hours=1)
+    with pytest.raises(DataError, match="continuing series 'y'"):
+        _fit(idx).update(_rows(shifted.tz_convert("Europe/Berlin"), np.arange(5.0)))
+
+
+def _service(tmp_path, idx):
+    from rnnkit.serve.services import open_service
+
+    _fit(idx).save(tmp_path / "run")
+    return open_service(tmp_path / "run", tmp_path / "state")
+
+
+@pytest.mark.parametrize("start, end, when, offset, journalled", [
+    ("2024-01-01", "2024-03-31", "2024-04-01", "+02:00", "2024-04-01T00:00:00+01:00"),   # winter fit, summer line
+    ("2024-10-01", "2024-11-10", "2024-11-11", "+01:00", "2024-11-11"),     # a fit across the change (naive)
+    ("2024-03-01", "2024-04-30", "2024-05-01", "+02:00", "2024-05-01"),
+])
+def test_the_service_takes_the_next_line_of_a_local_daily_series(tmp_path, start, end, when, offset, journalled):
+    # at 8119a0d: 422 "expected times on the D grid ... got 2024-03-31T23:00:00+01:00" (the first case) and 422
+    # "expected a date/time without a UTC offset, as the series' times" (the others; update itself took them)
+    service = _service(tmp_path, pd.date_range(start, end, freq="D", tz="Europe/Berlin"))
+    reply = json.loads(service.observe([{"id": "y", "time": f"{when}T00:00:00{offset}", "value": 12.0}]))
+    assert reply["accepted"] == 1
+    assert service.health()["next_time"]["y"][:10] == str((pd.Timestamp(when) + pd.Timedelta(days=1)).date())
+    assert service.journal.entries[0]["observations"][0]["time"] == journalled
+    live = service.forecast()
+    service.close()
+    replayed = _service_again(tmp_path)
+    assert replayed.forecast() == live
+    replayed.close()
+
+
+def _service_again(tmp_path):
+    from rnnkit.serve.services import open_service
+
+    return open_service(tmp_path / "run", tmp_path / "state")
+
+
+def test_the_service_still_refuses_another_zones_line(tmp_path):
+    from rnnkit.serve.services import RequestError
+
+    service = _service(tmp_path, pd.date_range("2024-01-01", "2024-03-31", freq="D", tz="Europe/Berlin"))
+    with pytest.raises(RequestError, match="grid"):
+        service.observe([{"id": "y", "time": "2024-04-01T00:00:00-04:00", "value": 12.0}])
+    service.close()

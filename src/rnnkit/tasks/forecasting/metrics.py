@@ -101,8 +101,9 @@ def smape(y: Any, f: Any) -> float:
 
 
 def mase_scale(train: Any, period: int = 1) -> float:
-    """In-sample MAE of the seasonal naive forecast on ``train`` (naive when ``period`` is 1); NaN when
-    the training part is shorter than ``period + 1`` or has no variation at that lag -- also when that
+    """In-sample MAE of the seasonal naive forecast on ``train`` (naive when ``period`` is 1, and when the training
+    part has no more than ``period`` values: lag 1, as :func:`.baselines.seasonal_naive` forecasts it); NaN when it
+    has fewer than 2 values or no variation at that lag -- also when that
     error is rounding noise (within :data:`~rnnkit.data.timeseries.transforms.CONSTANT_SPREAD` of the
     values' size: a noise-free seasonal series gave a scale of 6e-15 and a MASE of 2e14). ``period`` is an int >= 1
     and ``train`` real numbers without a missing value, else a typed error naming it (period 0, 2.5 or True was read
@@ -130,7 +131,8 @@ def mase(y: Any, f: Any, train: Any, period: int = 1) -> float:
     part that repeats itself exactly at the lag, or too short)."""
     scale = mase_scale(train, period)
     if math.isnan(scale):
-        warnings.warn(f"MASE: expected a training part whose seasonal naive forecast (lag {max(int(period), 1)}) "
+        lag = _lag(_values("train", train), period)   # 1 where the part is no longer than period (was named period)
+        warnings.warn(f"MASE: expected a training part whose seasonal naive forecast (lag {lag}) "
                       "makes errors, got none (it repeats itself exactly, or is too short): MASE is undefined, "
                       "reported as NaN", RuntimeWarning, stacklevel=2)
         return float("nan")

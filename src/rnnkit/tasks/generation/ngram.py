@@ -130,7 +130,9 @@ class NGramCharModel:
             bound = (len(grams[-1]) if grams else 1) * V
             pieces = [(a, min(a + _PIECE, L)) for a in range(m - 1, L, _PIECE)]
             seen = [distinct_inverse(codes(m, a, b), bound) for a, b in pieces]
-            if len(seen) == 1:            # one piece: its ranks are the text's
+            if not seen:                  # a text shorter than m: no m-gram (was numpy's bare 'need at least one
+                g, at, n = np.zeros(0, np.int64), None, np.zeros(0, np.int64)    # array to concatenate')
+            elif len(seen) == 1:          # one piece: its ranks are the text's
                 g, at = seen[0]
                 n = np.bincount(at, minlength=len(g))
             else:                         # the pieces' distinct codes merged; each piece's ranks in them
@@ -252,6 +254,8 @@ class NGramCharModel:
         rank = np.zeros(L, np.int64)       # [j]: rank of the n-gram ending at j - 1 (n = 0: the empty one); -1 unseen
         for n in range(self.order):
             grams, counts, (total, types) = self._grams[n], self._gcounts[n], self._ctx[n]
+            if not len(grams):            # no n-gram this long in the training text: no context of length n was
+                break                     # followed by anything, so none of it nor a longer one is seen
             known = rank >= 0
             h = np.where(known, rank, 0)
             at, hit = find_sorted(grams, h * V + ids.astype(np.int64), len(total) * V)    # [j]: the (n+1)-gram ending at j

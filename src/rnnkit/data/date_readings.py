@@ -1,4 +1,4 @@
-"""Which reading of a column of dates: two-digit years written first, and leap seconds.
+"""Which reading of a column of dates: two-digit years written first, leap seconds, and English names.
 
 ``21-01-01``, ``21-02-01``, ... is ISO 8601's order with a two-digit year (``%y-%m-%d``: 2021-01-01, 2021-02-01)
 and also day, month, year (``%d-%m-%y``: 2001-01-21, 2001-02-21); before session 26 only the second was tried,
@@ -18,6 +18,13 @@ into the next minute, a row silently moved (and a duplicate of the next row's ti
 makes it a DataError naming the value and its data row, as the neighbours name a time before year 1 or one a
 zone skips.
 
+Month and day names and AM/PM (``'Oct 01, 2020'``, ``'2020-01-01 1:00 PM'``: ``%b``, ``%B``, ``%a``, ``%p``) are
+read in English whatever the process' locale (:func:`english_names`). pandas' strptime takes them from LC_TIME, which
+Python leaves at "C" -- until a host program calls ``locale.setlocale(locale.LC_ALL, "")`` (GUI toolkits, R through
+rpy2, scripts that want local number formats): then, under de_DE, ``'Mar 2020'`` and ``'Oct 01, 2020'`` no longer
+parsed ("no known format that parses every value") while ``'Jan 2020'`` did, and ``'05 Mär 2020'`` did -- one file,
+read or refused by the machine's settings, and the command line (LC_TIME "C") and the API disagreeing.
+
 >>> import pandas as pd
 >>> text = pd.Series(["21-01-01", "21-02-01", "21-03-01"])
 >>> found = [(f, pd.DatetimeIndex(pd.to_datetime(text, format=f))) for f in ("%d-%m-%y", "%y-%m-%d")]
@@ -27,7 +34,11 @@ zone skips.
 
 from __future__ import annotations
 
+import contextlib
+import locale
 import re
+import threading
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -35,7 +46,26 @@ import pandas as pd
 from rnnkit.data.timeseries.frequency import infer_frequency
 from rnnkit.errors import DataError
 
-__all__ = ["YEAR_FIRST_FORMATS", "year_first", "settle_year_first", "refuse_leap_second"]
+__all__ = ["YEAR_FIRST_FORMATS", "year_first", "settle_year_first", "refuse_leap_second", "english_names"]
+
+_LOCALE_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def english_names() -> Iterator[None]:
+    """Within this block LC_TIME is "C" (English month and day names, AM/PM), as the command line always has it; the
+    process' own LC_TIME is put back after. Nothing changes when it is "C", "POSIX" or English already. LC_TIME is
+    the process', so the switch is made under a lock (two readers in two threads do not restore each other's)."""
+    with _LOCALE_LOCK:
+        current = locale.setlocale(locale.LC_TIME)
+        if current in ("C", "POSIX") or current.startswith(("C.", "en_")):
+            yield
+            return
+        locale.setlocale(locale.LC_TIME, "C")
+        try:
+            yield
+        finally:
+            locale.setlocale(locale.LC_TIME, current)
 
 YEAR_FIRST_FORMATS = tuple(f"%y{s}%m{s}%d{clock}" for s in "-/." for clock in ("", " %H:%M", " %H:%M:%S"))
 """Two-digit years first, ISO 8601's order (``21-01-31``; ``21/01/31`` as Japan writes them; ``21.01.31``)."""

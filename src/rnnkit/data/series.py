@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
-from rnnkit.data.date_readings import YEAR_FIRST_FORMATS, refuse_leap_second, settle_year_first, year_first
+from rnnkit.data.date_readings import (YEAR_FIRST_FORMATS, english_names, refuse_leap_second, settle_year_first,
+                                      year_first)
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.timeseries.frequency import refuse_before_year_one
 from rnnkit.data.timeseries.offsets import check_zone_offsets
@@ -190,6 +191,7 @@ def _first_bad(text: pd.Series, fmt: str) -> str:
     return f"{text.iloc[i]!r} in data row {int(text.index[i]) + 1}"
 
 
+@english_names()      # month names and AM/PM in English, whatever LC_TIME a host set
 def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst: bool | None = None
                 ) -> tuple[pd.DatetimeIndex, str | None]:
     """Timestamps from ``values`` (text), read with ONE format for all of them: ``(index, format)``.
@@ -522,7 +524,7 @@ def load_stocks() -> pd.DataFrame:
     """Monthly closing prices of five stocks (AAPL, AMZN, GOOG, IBM, MSFT), 2000-2010, as a long frame
     with columns ``symbol`` (the id), ``date`` and ``price`` (vega_datasets ``stocks.csv``)."""
     df = vega_csv("stocks.csv")
-    df["date"] = pd.to_datetime(df["date"], format="%b %d %Y")
+    df["date"] = parse_dates(df["date"], "stocks.csv date", "%b %d %Y")[0]    # English month names, any locale
     out = df[["symbol", "date", "price"]].astype({"price": float})
     out.attrs["columns"] = {"target": "price", "time_col": "date", "id_col": "symbol"}  # read by `rnnkit forecast`
     return out

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from rnnkit.errors import CheckpointError
 from rnnkit.training import OptimConfig, TrainConfig, Trainer
 from rnnkit.training import checkpoint as ck
 from rnnkit.training.callbacks import WarmupCosine, control
@@ -21,7 +20,9 @@ class _Crash(Exception):
     pass
 
 
-def _fit(run_dir, clock, crash_at=None, resume=False, **schedule):
+def fit_on_fake_clock(run_dir, clock, callbacks, crash_at=None, resume=False, max_seconds=None):
+    """``(LRs of the steps, FitResult)`` of a 5-epoch fit of 4 batches, each step one second of ``clock``, crashing
+    before step ``crash_at`` (checkpoints every 3 steps). Session 30's tests/test_resume_s30_B.py uses it too."""
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(0)
     net = torch.nn.Linear(3, 1)
@@ -35,11 +36,15 @@ def _fit(run_dir, clock, crash_at=None, resume=False, **schedule):
         lrs.append(trainer.optimizer.param_groups[0]["lr"])
         return torch.nn.functional.mse_loss(model(batch[0]), batch[1])
 
+    cfg = TrainConfig(epochs=5, optim=OptimConfig("sgd", lr=0.1), checkpoint_every=3, seed=1, quiet=True,
+                      max_seconds=max_seconds)
+    trainer = Trainer(net, loss, config=cfg, run_dir=run_dir, callbacks=callbacks)
+    return lrs, trainer.fit(data, resume=resume)
+
+
+def _fit(run_dir, clock, crash_at=None, resume=False, **schedule):
     cosine = WarmupCosine(**{"deadline_seconds": 40.0, "warmup": 0.5, **schedule})
-    cfg = TrainConfig(epochs=5, optim=OptimConfig("sgd", lr=0.1), checkpoint_every=3, seed=1, quiet=True)
-    trainer = Trainer(net, loss, config=cfg, run_dir=run_dir, callbacks=[cosine])
-    trainer.fit(data, resume=resume)
-    return lrs
+    return fit_on_fake_clock(run_dir, clock, [cosine], crash_at, resume)[0]
 
 
 @pytest.fixture()
@@ -60,7 +65,8 @@ def test_a_resumed_deadline_schedule_goes_on_where_the_checkpoint_left_it(tmp_pa
     assert resumed == pytest.approx(ref[12:], rel=1e-6)  # was the warm-up's first LRs again: 0.005, 0.0074, ...
 
 
-def test_a_checkpoint_without_the_deadlines_seconds_is_refused_in_one_line(tmp_path, clock):
+def test_a_checkpoint_without_the_deadlines_seconds_resumes_with_a_warning(tmp_path, clock):
+    """Session 30 (helper B): it was refused (lost work after an upgrade); it resumes as before 6247eea, warned."""
     _fit(tmp_path / "run", clock)
     path = ck.latest_checkpoint(tmp_path / "run")
     old = ck.load_checkpoint(path)
@@ -68,9 +74,8 @@ def test_a_checkpoint_without_the_deadlines_seconds_is_refused_in_one_line(tmp_p
     state["callbacks"] = {"WarmupCosine": {k: v for k, v in state["callbacks"]["WarmupCosine"].items()
                                            if k != "seconds"}}     # as written before session 29
     ck.save_checkpoint(tmp_path / "run", step=old.step + 1, model_state=old.model_state, state=state)
-    with pytest.raises(CheckpointError, match=r"^callbacks: expected the seconds the WarmupCosine's deadline "
-                                              r"\(deadline_seconds=40.0\) had spent at the checkpoint, got none "
-                                              r"\(written before they were kept\): .*start a new run$"):
+    with pytest.warns(UserWarning, match=r"^WarmupCosine: the checkpoint was written before the deadline's seconds "
+                                         r"were kept: deadline_seconds=40.0 is counted from 0 again"):
         _fit(tmp_path / "run", clock, resume=True)
 
 

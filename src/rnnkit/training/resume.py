@@ -20,6 +20,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from rnnkit._validate import is_finite_real
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.training.batch import Accumulator
@@ -203,6 +204,7 @@ def trainer_state(trainer) -> dict:
         "step_lr": trainer.step_lr, "optimizer": trainer.optimizer.state_dict(),
         "rng": get_rng_state(), "generator": trainer.generator.get_state(),
         "history": trainer.history, "acc": trainer._acc.state(), "callbacks": trainer.callbacks.state_dict(),
+        "seconds": trainer.run_seconds(),   # max_seconds' budget goes on from them (absent before session 30: 0)
     }
 
 
@@ -215,6 +217,15 @@ def _legacy_callback_states(s: dict) -> dict:
     if s.get("scheduler") is not None:
         out["LRSchedule"] = s["scheduler"]
     return out
+
+
+def _spent_seconds(value, path: Path) -> float:
+    """A checkpoint's training seconds: a finite number >= 0 (a checkpoint written before they were kept: 0, the
+    budget counted afresh as it was)."""
+    if isinstance(value, bool) or not is_finite_real(value) or value < 0:
+        raise CheckpointError(f"{path}: expected the training seconds the checkpoint had spent (a number >= 0), "
+                              f"got {value!r}")
+    return float(value)
 
 
 def load_trainer_state(trainer, path: Path) -> None:
@@ -231,6 +242,7 @@ def load_trainer_state(trainer, path: Path) -> None:
         reason = s.get("stop_reason")  # absent in checkpoints written before it existed
         trainer.stop_reason = reason if trainer.stopped_early or reason not in LIMITS else None
         trainer.step_lr = float(s.get("step_lr", trainer.lr))  # absent before callbacks existed
+        trainer._seconds_before = _spent_seconds(s.get("seconds", 0.0), path)
         trainer.generator.set_state(s["generator"])
         trainer.history = list(s["history"])
         trainer._acc = Accumulator(s["acc"])

@@ -238,6 +238,7 @@ class Trainer:
         self.train_data: Iterable | None = None
         self.val_data: Iterable | None = None
         self._fit_start = time.perf_counter()
+        self._seconds_before = 0.0   # the training seconds a resumed checkpoint had spent (run_seconds)
         self._acc = Accumulator()
         self._last_ckpt_path: Path | None = None
         self._resume_rng: dict | None = None
@@ -285,6 +286,10 @@ class Trainer:
     def elapsed(self) -> float:
         """Seconds since this ``fit`` call started."""
         return time.perf_counter() - self._fit_start
+
+    def run_seconds(self) -> float:
+        """The run's training seconds: this fit's and those of the checkpoint it resumed (``TimeBudget`` reads them)."""
+        return self.elapsed() + self._seconds_before
 
     def running_metrics(self) -> dict[str, float]:
         """This epoch's training means so far (``loss`` and the metrics of ``loss_fn``/``step_fn``)."""

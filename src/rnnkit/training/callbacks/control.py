@@ -320,20 +320,31 @@ class WarmupCosine(Callback):
             raise CheckpointError(f"callbacks: expected the WarmupCosine of the checkpointed fit, got different "
                                   f"settings ({detail}); resume with the checkpoint's schedule, or start a new run")
         # a deadline's schedule goes on from the seconds it had spent: the resumed fit counted them from 0 again and
-        # warmed up a second time (session 28's leftover); a checkpoint written before they were saved cannot say
+        # warmed up a second time (session 28's leftover); a checkpoint written before they were saved cannot say,
+        # and was refused (lost work after an upgrade): it resumes as it did then, with a warning
         if self.deadline_seconds is not None:
             spent = state.get("seconds")
+            if spent is None:   # written before 6247eea: resumed as it was then, the deadline counted afresh
+                warnings.warn(f"WarmupCosine: the checkpoint was written before the deadline's seconds were kept: "
+                              f"deadline_seconds={self.deadline_seconds!r} is counted from 0 again (its learning "
+                              f"rate warms up again), as rnnkit did then", stacklevel=2)
+                return
             if not is_finite_real(spent) or isinstance(spent, bool) or spent < 0:
                 raise CheckpointError(f"callbacks: expected the seconds the WarmupCosine's deadline (deadline_seconds="
                                       f"{self.deadline_seconds!r}) had spent at the checkpoint, got "
-                                      f"{'none (written before they were kept)' if spent is None else repr(spent)}: "
+                                      f"{spent!r}: "
                                       "where its learning rate was cannot be known; start a new run")
             self._resumed = float(spent)
 
 
 # ------------------------------------------------------------------------------------------ budget
 class TimeBudget(Callback):
-    """Stop once ``max_seconds`` of wall time have passed since ``fit`` started (reason ``"max_seconds"``).
+    """Stop once ``max_seconds`` of wall time have passed in the run's training (reason ``"max_seconds"``):
+    since ``fit`` started, plus, on a resume, the seconds its checkpoint had spent (``trainer.run_seconds()``; the
+    budget restarted on each resume while a deadline ``WarmupCosine`` went on: the rest of the run at its ``min_lr``;
+    as Lightning's ``Timer`` keeps its elapsed time; the time between the runs is not counted). A resume whose budget
+    is already spent takes no step; ``max_seconds`` may be raised on a resume. A checkpoint written before the
+    seconds were kept starts the budget afresh, as it did then.
 
     Checked after every optimizer step, so a budget bounds the whole fit, not whole epochs: the epoch in
     progress ends early (its row is logged and validated; the run folder's checkpoint is the one before
@@ -345,12 +356,16 @@ class TimeBudget(Callback):
         _number("max_seconds", max_seconds, lo=0.0, lo_open=True)
         self.max_seconds = float(max_seconds)
 
+    def on_fit_start(self, trainer) -> None:
+        if trainer.run_seconds() - trainer.elapsed() >= self.max_seconds:   # a resume: its checkpoint spent them all
+            trainer.request_stop("max_seconds")                             # (a new fit takes at least one step)
+
     def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
-        if trainer.elapsed() + trainer.last_eval_seconds >= self.max_seconds:
+        if trainer.run_seconds() + trainer.last_eval_seconds >= self.max_seconds:
             trainer.request_stop("max_seconds")
 
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
-        if trainer.elapsed() >= self.max_seconds:
+        if trainer.run_seconds() >= self.max_seconds:
             trainer.request_stop("max_seconds")
 
 

@@ -253,3 +253,21 @@ def test_ets_and_theta_are_statsmodels_called_directly():
         np.testing.assert_allclose(ets_auto(y, H, m), np.asarray(best.forecast(H)) * u, rtol=1e-10)
         want = ThetaModel(y, period=m, deseasonalize=True, method="auto").fit().forecast(H)
     np.testing.assert_allclose(theta(y, H, m), np.asarray(want), rtol=1e-6)
+
+
+def test_tagging_metrics_keep_entity_scores_when_a_gold_tag_is_outside_the_scheme():
+    # at 8119a0d one typo in a BIO test file ('B_PER'; rnnkit tag evaluate --conll) dropped entity P/R/F1 from the
+    # scores of a model trained on BIO tags, silently (only the unseen-label note): token accuracy alone
+    from rnnkit.tasks.tagging import tagging_metrics
+
+    true = [["B-PER", "I-PER", "O"], ["B_PER", "I-PER", "O", "B-LOC"], ["O", "B-LOC", "I-LOC"]]
+    pred = [["B-PER", "I-PER", "O"], ["B-PER", "I-PER", "O", "B-LOC"], ["O", "B-LOC", "O"]]
+    m = tagging_metrics(true, pred, known=["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])
+    tp = sum(len(_conll_chunks(t) & _conll_chunks(p)) for t, p in zip(true, pred))
+    prec = tp / sum(len(_conll_chunks(p)) for p in pred)
+    rec = tp / sum(len(_conll_chunks(t)) for t in true)
+    assert (m["entity_precision"], m["entity_recall"]) == pytest.approx((prec, rec), abs=1e-12)
+    assert m["unseen_labels"] == 1 and m["unseen_label_names"] == ["B_PER"]
+    # a model of POS tags scored on POS tags: token accuracy alone, as before
+    assert tagging_metrics([["NOUN", "VERB"]], [["NOUN", "NOUN"]], known=["NOUN", "VERB"]) == {
+        "token_accuracy": 0.5, "unseen_labels": 0, "unseen_label_names": []}

@@ -162,9 +162,10 @@ def constrained_decode(logp: Tensor, lengths: Tensor, allowed: Tensor, start: Te
 
 def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]],
                     known: Sequence[str] | None = None) -> dict[str, Any]:
-    """token_accuracy, plus entity precision/recall/F1 when the true tags are BIO. With ``known`` (the
-    training tags), gold tags outside it are errors by construction and counted (``unseen_labels``:
-    tokens, ``unseen_label_names``: the tags)."""
+    """token_accuracy, plus entity precision/recall/F1 when the true tags -- or the training tags ``known`` -- are
+    BIO / IOB1 / IOBES (:func:`entity_tags`). With ``known``, gold tags outside it are errors by construction and
+    counted (``unseen_labels``: tokens, ``unseen_label_names``: the tags); one such gold tag outside the scheme (a
+    typo ``B_PER`` in a test file of a BIO model) is no entity, and no longer drops the entity metrics silently."""
     for name, seqs in (("true", true), ("pred", pred)):   # a flat list of tags: each tag read as its characters
         for i, t in enumerate(check_items(name, seqs, "tag lists")):
             check_items(f"{name}[{i}]", t, "tags (one sentence)")
@@ -176,7 +177,7 @@ def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
     flat_t = [t for s in true for t in s]
     flat_p = [t for s in pred for t in s]
     out: dict[str, Any] = {"token_accuracy": accuracy(flat_t, flat_p)}
-    if entity_tags(set(flat_t)):
+    if entity_tags(set(flat_t)) or (known is not None and entity_tags(set(known))):
         out.update(entity_prf(true, pred))
     if known is not None:
         out.update(unseen_report(flat_t, known))

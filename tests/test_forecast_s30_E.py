@@ -116,3 +116,37 @@ def test_the_service_still_refuses_another_zones_line(tmp_path):
     with pytest.raises(RequestError, match="grid"):
         service.observe([{"id": "y", "time": "2024-04-01T00:00:00-04:00", "value": 12.0}])
     service.close()
+
+
+def test_daily_times_through_a_skipped_midnight_are_a_data_error():
+    # Sao Paulo skipped 2018-11-04 00:00 (its clock changed at midnight until 2019): a daily series has 01:00 that
+    # day; at 8119a0d pandas' bare "ValueError: 2018-11-04 00:00:00 is a nonexistent time" (from normalize())
+    from rnnkit.data.timeseries.frequency import infer_frequency
+
+    idx = pd.DatetimeIndex(list(pd.date_range("2018-10-01", "2018-11-20", freq="D").tz_localize(
+        "America/Sao_Paulo", nonexistent="shift_forward")))
+    with pytest.raises(DataError, match=r"time: expected a grid of local times .* 2018-11-04 00:00:00, which the zone "
+                                        r"America/Sao_Paulo skips or repeats"):
+        infer_frequency(idx, "time")
+    with pytest.raises(DataError, match="America/Sao_Paulo skips or repeats"):
+        _fit_series(idx)
+
+
+def _fit_series(idx):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Forecaster("seasonal_naive").fit(pd.Series(np.arange(len(idx)) % 7 + 10.0, index=idx), horizon=3)
+
+
+def test_the_service_refuses_an_observation_past_a_skipped_reading_time(tmp_path):
+    # daily readings at 02:30 in Berlin; an observation after 2024-03-31 (no 02:30 that day): at 8119a0d pandas'
+    # ValueError from the service's grid (HTTP 500); now a 422 naming the time and the zone
+    from rnnkit.serve.services import RequestError, open_service
+
+    idx = pd.date_range("2024-03-01 02:30", "2024-03-20 02:30", freq="D", tz="Europe/Berlin")
+    _fit_series(idx).save(tmp_path / "run")
+    service = open_service(tmp_path / "run", tmp_path / "state")
+    with pytest.raises(RequestError, match="2024-03-31 02:30:00, which the zone Europe/Berlin skips") as e:
+        service.observe([{"id": "series", "time": "2024-04-01T02:30:00+02:00", "value": 1.0}])
+    assert e.value.status == 422
+    service.close()

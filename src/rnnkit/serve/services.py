@@ -22,6 +22,7 @@ from pandas.tseries.frequencies import to_offset
 
 from rnnkit._paths import user_path
 from rnnkit._validate import check_no_nul, short_repr
+from rnnkit.data.timeseries.frequency import clock_change_error
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 from rnnkit.serve.journal import Journal, run_stamp
 from rnnkit.tasks.forecasting.records import forecast_records, time_text
@@ -261,7 +262,13 @@ class ForecastService:
         nxt = self.next_time[sid]
         if not isinstance(nxt, pd.Timestamp):
             return pd.RangeIndex(nxt, end + 1)
-        return pd.date_range(nxt, end, freq=self.freq[sid])
+        try:
+            return pd.date_range(nxt, end, freq=self.freq[sid])
+        except ValueError as e:   # a daily reading at a time the zone skips (02:30 in Berlin on 2024-03-31): was a 500
+            found = clock_change_error(f"observations of series {sid!r}", self.freq[sid], nxt, e)
+            if not isinstance(found, DataError):
+                raise
+            raise RequestError(422, str(found)) from None
 
     def _on_grid(self, sid: str, last: Any) -> None:
         nxt = self.next_time[sid]

@@ -17,7 +17,7 @@ from pandas.tseries.offsets import Tick
 from rnnkit.errors import DataError
 
 __all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
-           "refuse_sparse_grid", "refuse_before_year_one"]
+           "refuse_sparse_grid", "refuse_before_year_one", "clock_change_error"]
 
 # pandas' frequency names are English whatever the locale; strftime's %b / %a follow LC_TIME, so a host program
 # that called setlocale(LC_ALL, "") under de_DE / tr_TR built 'QS-MÄR' / 'W-PZT' and pandas refused them.
@@ -220,22 +220,37 @@ def infer_frequency(index: Any, name: str = "time", series: str | None = None) -
         raise DataError(f"{name}: expected sorted, distinct timestamps, got {index[bad]} after {index[bad - 1]} "
                         f"at position {bad}")
     _refuse_day_of_month(index, name)
-    freq = _guess_freq(index)
+    try:
+        freq = _guess_freq(index)
+    except ValueError as e:   # the days' midnights (normalize) meet one the zone skips: Sao Paulo's 2018-11-04
+        raise clock_change_error(name, None, index[0], e) from None
     if freq is None:  # pragma: no cover - _guess_freq falls back to the modal step
         raise DataError(f"{name}: could not infer a frequency from the timestamps")
     refuse_sparse_grid(index, _grid_slots(index, freq), freq, name, series)
     try:
         grid = pd.date_range(index[0], index[-1], freq=freq)
     except ValueError as e:   # pandas' bare "2020-03-29 02:30:00 is a nonexistent time due to daylight savings time"
-        at = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?", str(e))
-        raise DataError(f"{name}: expected a {freq} grid of local times from {index[0]}, got one through "
-                        f"{at[0] if at else 'a time'}, which the zone {index.tz} skips or repeats at a daylight-saving "
-                        "change; drop the zone (index.tz_localize(None): the readings' wall times) or give the "
-                        "readings at another time of day") from None
+        raise clock_change_error(name, freq, index[0], e) from None
     on_grid = index.isin(grid)
     off = int((~on_grid).sum())
     missing = int(grid.size - on_grid.sum()) if off == 0 else int((~grid.isin(index)).sum())
     return FrequencyInfo(freq, missing, off)
+
+
+def clock_change_error(name: str, freq: str | None, start: pd.Timestamp, error: ValueError,
+                       what: str = "grid") -> Exception:
+    """The DataError for pandas' bare ValueError ``error`` ("2024-03-31 02:30:00 is a nonexistent time due to daylight
+    savings time") from a ``freq`` grid of local times from ``start`` (a named zone's): daily readings at 02:30 in
+    Berlin, or at midnight where the clock changes at midnight (Santiago, Havana, Beirut, Asuncion, Sao Paulo until
+    2019), meet a time the zone skips or repeats. ``what``: "grid" (the data's) or "forecast times" (``name`` is then
+    ``horizon``). Any other ValueError is returned as it is."""
+    if not re.search(r"nonexistent time|ambiguous time|Cannot infer dst time", str(error)):
+        return error
+    at = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?", str(error))
+    return DataError(f"{name}: expected a {freq + ' ' if freq else ''}{what} of local times from {start}, got one through "
+                     f"{at[0] if at else 'a time'}, which the zone {start.tz} skips or repeats at a daylight-saving "
+                     "change; drop the zone (index.tz_localize(None): the readings' wall times) or give the "
+                     "readings at another time of day")
 
 
 def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: bool, name: str = "time",

@@ -36,7 +36,7 @@ from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one
     in_time_order as _in_time_order, numeric_values as _numeric, filtered_frame_hint, filtered_steps_hint, \
     time_index as _time_index, time_label, series_note, panel_notes, warn_mostly_filled, \
     text_cells_first, warn_missing_head, warn_missing_tail, wide_frame_hint
-from rnnkit.tasks.forecasting.outliers import check_outliers, screen, screen_new_points
+from rnnkit.tasks.forecasting.outliers import check_outliers, screen, screen_new_covariate, screen_new_points
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
     plain_rows, row_order_steps, rows_by_id, same_zone, shown_names, update_target
@@ -409,12 +409,14 @@ def continue_series(s: Any, y_new: np.ndarray, times: pd.Index,
     return fill_forward(s.y[-1], y_new), observed, index, lone
 
 
-def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> dict[str, tuple]:
+def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any], outliers: str | None = None
+                     ) -> dict[str, tuple]:
     """Check the observations given to ``Forecaster.update``: ``{id: (y, past, future, times)}`` for the
     series they continue. ``fitted`` are the forecaster's series (``id, index, freq, y, past, fut``),
     ``args`` the fit's column settings. No values at all (``[]``, an empty Series or frame) is ``{}``: nothing
     new. Values must be numbers (text, bools and infinities are errors);
-    NaN targets stay NaN (the caller fills them), NaN covariates are filled from the last known value."""
+    NaN targets stay NaN (the caller fills them), NaN covariates are filled from the last known value; a lone
+    covariate value is screened with ``outliers`` (:func:`.outliers.screen_new_covariate`) before."""
     past_cols = as_name_list(args.get("past_covariates"), "past_covariates")
     fut_cols = as_name_list(args.get("future_covariates"), "future_covariates")
     if isinstance(data, pd.Series) and not isinstance(data.index, pd.DatetimeIndex) and not (   # its index is
@@ -469,17 +471,21 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any]) -> 
         def covs(cols: list[str], hist: np.ndarray) -> np.ndarray:
             if not cols:
                 return np.zeros((len(y), 0))
-            return np.stack([fill_forward(hist[-1, j], _numeric(frame[c].rename(c), "new_points: covariate", sid))
-                             for j, c in enumerate(cols)], 1)
+            return np.stack([fill_forward(hist[-1, j], screen_new_covariate(
+                hist[:, j], _numeric(frame[c].rename(c), "new_points: covariate", sid), f.index.append(expected),
+                f"new_points: covariate {c!r} of series {sid!r}", sid, outliers, f"lone {c}"))
+                for j, c in enumerate(cols)], 1)
 
         out[sid] = (y, covs(past_cols, f.past), covs(fut_cols, f.fut), expected)
     return out
 
 
-def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, Any], H: int
-                            ) -> list[np.ndarray | None]:
+def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, Any], H: int,
+                            outliers: str | None = None) -> list[np.ndarray | None]:
     """The known-future covariates for the next ``H`` steps of each fitted series, ``(H, F)`` arrays
-    (``None`` for a model without them), from the frame ``data`` given to ``predict``/``update``."""
+    (``None`` for a model without them), from the frame ``data`` given to ``predict``/``update``; a lone value among
+    a column's fitted values and these is screened with ``outliers`` (:func:`.outliers.screen_new_covariate`; one
+    read as missing is filled from the values before it)."""
     cols = as_name_list(args.get("future_covariates"), "future_covariates")
     if not fitted[0].fut.shape[1]:
         if data is not None:
@@ -522,7 +528,9 @@ def future_covariate_values(data: Any, fitted: Sequence[Any], args: dict[str, An
         vals = sub.loc[times, cols].to_numpy(dtype=float)
         if not np.isfinite(vals).all():
             raise DataError(f"future_covariates: expected values for every forecast time of series {f.id!r}, got NaN")
-        out.append(vals)
+        out.append(np.stack([fill_forward(f.fut[-1, j], screen_new_covariate(
+            f.fut[:, j], vals[:, j], f.index.append(times), f"future_covariates: column {c!r} of series {f.id!r}", f.id,
+            outliers, f"lone {c}")) for j, c in enumerate(cols)], 1))
     if args.get("id_col"):     # a file covering more stores is legitimate: named, not refused (.id_rules)
         warn_unused_ids(df[args["id_col"]], [f.id for f in fitted], "future_covariates")
     return out

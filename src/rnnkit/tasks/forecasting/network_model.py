@@ -158,7 +158,8 @@ class NetworkForecaster(ForecastModel):
         horizon; the recursive one any number of steps."""
         self._need_fitted()
         H = self._predict_horizon(horizon)
-        futs = future_covariate_values(future_covariates, self._fitted, self._parse_args, self._future_rows(H))
+        futs = future_covariate_values(future_covariates, self._fitted, self._parse_args, self._future_rows(H),
+                                       self.config.outliers)
         with threads(self.config.threads, self.config.workers):
             return self._predict_arrays(H, futs)
 
@@ -173,7 +174,7 @@ class NetworkForecaster(ForecastModel):
         and infinities are a :class:`DataError`."""
         self._need_fitted()
         net = self.network_
-        chunks = parse_new_points(new_points, self._fitted, self._parse_args)
+        chunks = parse_new_points(new_points, self._fitted, self._parse_args, self.config.outliers)
         ready = []                    # every series checked before any is changed
         for f in self._fitted:
             if f.id not in chunks or len(chunks[f.id][0]) == 0:    # nothing new for this series

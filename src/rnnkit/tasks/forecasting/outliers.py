@@ -26,8 +26,8 @@ import pandas as pd
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.input_values import lone_value, time_label, warn_lone_value
 
-__all__ = ["OUTLIERS", "check_outliers", "screen", "screen_new_points", "scored_truth", "outliers_summary",
-           "saved_outliers"]
+__all__ = ["OUTLIERS", "check_outliers", "screen", "screen_new_points", "screen_new_covariate", "scored_truth",
+           "outliers_summary", "saved_outliers"]
 
 #: the values of ``outliers``
 OUTLIERS = ("warn", "missing")
@@ -80,6 +80,30 @@ def screen_new_points(s: Any, y_new: np.ndarray, times: pd.Index, outliers: str)
     y_all, done = screen(y_all, s.index.append(times), f"new_points of series {s.id!r}", s.id, outliers, 3,
                          found=found)   # lone_value of y_all, read above
     return y_all[history.size:], done
+
+
+def screen_new_covariate(history: np.ndarray, values: np.ndarray, idx: pd.Index, what: str, sid: str,
+                         outliers: str | None, kind: str) -> np.ndarray:
+    """New values of one covariate column (``predict``'s known-future ones, an ``update``'s) screened as a fit's
+    column is: one lone among the column's ``history`` and the new values together (the rule of
+    :func:`.input_values.lone_value`, as :func:`screen_new_points` tests a target's) is warned about and, with
+    ``outliers="missing"``, set to NaN in the copy returned (the caller fills it as a missing value). ``idx``: the
+    times of history and values; ``outliers=None``: not screened (a check that reads the values again later). A
+    1e12 typo in predict's future covariates went into the network unscreened: the forecast followed it."""
+    values = np.array(values, dtype=float)
+    if outliers is None:
+        return values
+    history = np.array(history, dtype=float)
+    while True:   # a lone value of the history (kept by "warn" at the fit) is not warned again, nor hides a new one
+        y_all = np.concatenate([history, values])
+        found = lone_value(y_all)
+        if found is None:
+            return values
+        if found[0] >= history.size:
+            break
+        history[found[0]] = np.nan
+    y_all = screen(y_all, idx, what, sid, outliers, 3, kind, found)[0]
+    return y_all[history.size:]
 
 
 def scored_truth(s: Any, test: slice) -> tuple[np.ndarray, np.ndarray]:

@@ -70,3 +70,28 @@ def test_english_names_leaves_a_c_locale_alone():
     with english_names():
         assert locale.setlocale(locale.LC_TIME) == before
     assert locale.setlocale(locale.LC_TIME) == before
+
+
+@pytest.mark.parametrize("values, fmt, row", [(["2024-01-01", "2024-01-02", "today"], None, 3),
+                                              (["2024-01-01T00:00", "now"], None, 2),
+                                              (["01/02/2024", "today"], "%d/%m/%Y", 2)])
+def test_now_and_today_are_no_dates(values, fmt, row):
+    # at 8119a0d read as the clock's time when read (2026-12-07 09:47:53 under TZ=UTC, 23:47:54 under
+    # TZ=Pacific/Kiritimati): another series each day and each machine
+    from rnnkit.data.series import parse_dates
+    from rnnkit.errors import DataError
+
+    with pytest.raises(DataError, match=rf"date: expected dates, got '{values[-1]}' in data row {row}, which pandas "
+                                        "reads as the clock's time"):
+        parse_dates(values, "date", fmt)
+
+
+def test_a_forecast_csv_with_a_today_cell_names_it(tmp_path):
+    import pandas as pd
+
+    from rnnkit.errors import DataError
+    from rnnkit.forecast import Forecaster
+
+    df = pd.DataFrame({"day": [f"2024-01-{d:02d}" for d in range(1, 21)] + ["today"], "y": range(21)})
+    with pytest.raises(DataError, match="time_col 'day': expected dates, got 'today' in data row 21"):
+        Forecaster("seasonal_naive").fit(df, horizon=2, time_col="day", target="y")

@@ -46,7 +46,8 @@ import pandas as pd
 from rnnkit.data.timeseries.frequency import infer_frequency
 from rnnkit.errors import DataError
 
-__all__ = ["YEAR_FIRST_FORMATS", "year_first", "settle_year_first", "refuse_leap_second", "english_names"]
+__all__ = ["YEAR_FIRST_FORMATS", "year_first", "settle_year_first", "refuse_leap_second", "refuse_clock_words",
+           "refuse_unwritten", "english_names"]
 
 _LOCALE_LOCK = threading.RLock()
 
@@ -154,3 +155,24 @@ def refuse_leap_second(text: pd.Series, fmt: str | None, what: str) -> None:
         raise DataError(f"{what}: expected times with seconds 0-59, got {text.iloc[i]!r} in data row "
                         f"{int(text.index[i]) + 1}: a leap second, which pandas' clock has not (read as the next "
                         "minute, the row moved silently); write it as second 59 or drop the row")
+
+
+_CLOCK_WORDS = ("now", "today")
+
+
+def refuse_clock_words(text: pd.Series, what: str) -> None:
+    """A DataError naming the first value of ``text`` (index: 0-based data rows) that pandas reads as the clock's time
+    when it is read (``now``, ``today``: pandas takes these two spellings only): see the module docstring."""
+    words = text.isin(_CLOCK_WORDS).to_numpy()
+    if words.any():
+        i = int(np.argmax(words))
+        raise DataError(f"{what}: expected dates, got {text.iloc[i]!r} in data row {int(text.index[i]) + 1}, which "
+                        "pandas reads as the clock's time when the file is read (another date each day, and in the "
+                        "machine's TZ); write the date itself or drop the row")
+
+
+def refuse_unwritten(text: pd.Series, fmt: str | None, what: str) -> None:
+    """The values no reading may take as written: a leap second (:func:`refuse_leap_second`), ``now``/``today``
+    (:func:`refuse_clock_words`)."""
+    refuse_clock_words(text, what)
+    refuse_leap_second(text, fmt, what)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
-from rnnkit.data.date_readings import (YEAR_FIRST_FORMATS, english_names, refuse_leap_second, settle_year_first,
+from rnnkit.data.date_readings import (YEAR_FIRST_FORMATS, english_names, refuse_unwritten, settle_year_first,
                                       year_first)
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.timeseries.frequency import refuse_before_year_one
@@ -291,7 +291,7 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
                             f"both parse every value ({text.iloc[i]!r} is {a[i]:%Y-%m-%d} or {b[i]:%Y-%m-%d}); "
                             f"{_DATE_FLAGS}")
     fmt, parsed = found[0]
-    refuse_leap_second(text, fmt, what)     # '23:59:60' was read as the next midnight
+    refuse_unwritten(text, fmt, what)     # '23:59:60' read as the next midnight, 'today' as the clock's day
     stamps = (parsed.tz_convert(None) if parsed.tz is not None else parsed).to_numpy()
     values = np.full(len(ser), np.datetime64("NaT"), dtype=stamps.dtype)   # the parsed unit: into nanoseconds,
     values[present] = stamps          # 1500-01-01 (seconds) wrapped around silently to 2084-07-20 23:34:33.709551616

@@ -271,3 +271,31 @@ def test_tagging_metrics_keep_entity_scores_when_a_gold_tag_is_outside_the_schem
     # a model of POS tags scored on POS tags: token accuracy alone, as before
     assert tagging_metrics([["NOUN", "VERB"]], [["NOUN", "NOUN"]], known=["NOUN", "VERB"]) == {
         "token_accuracy": 0.5, "unseen_labels": 0, "unseen_label_names": []}
+
+
+def test_label_metrics_refuse_what_scikit_learn_refuses_instead_of_a_silent_or_bare_failure():
+    # at 8119a0d: class numbers against class names scored accuracy 0.0 silently (scikit-learn: 'Mix of label input
+    # types'); a set was scored in hash order; None, a generator, a 2-D array or nested lists were bare TypeErrors /
+    # numpy's 'truth value ... ambiguous'; macro-F1 of labels 'a' and 1 was sorted()'s bare TypeError
+    from sklearn.metrics import accuracy_score
+
+    from rnnkit.errors import DataError, InputTypeError
+
+    with pytest.raises(ValueError):
+        accuracy_score(["pos", "neg"], [0, 1])
+    with pytest.raises(DataError, match=r"y_pred\[0\]: expected labels of the kind of y_true \(text\), got int 0"):
+        accuracy(["pos", "neg"], [0, 1])
+    with pytest.raises(DataError, match=r"y_pred\[1\]: .*\(number\), got str 'b'"):
+        macro_f1([0, 1], [0, "b"])
+    for bad, got in ((None, "NoneType"), ((v for v in "ab"), "generator"), ({"a", "b"}, "a set"),
+                     ({"a": 0, "b": 1}, "a dict")):
+        with pytest.raises(InputTypeError, match=f"y_true: expected a list of labels.*got {got}"):
+            accuracy(bad, ["a", "b"])
+    with pytest.raises(InputTypeError, match=r"y_pred\[0\]: expected a label \(a str or a number\), got ndarray"):
+        macro_f1(["a", "b"], np.array([["a", "b"], ["a", "b"]]))
+    with pytest.raises(InputTypeError, match=r"y_true\[0\]: expected a label .*got list"):
+        classification_metrics([["a"], ["b"]], ["a", "b"], ["a", "b"])
+    with pytest.raises(InputTypeError, match=r"pred_seqs\[0\]: expected a list of tags, got NoneType"):
+        entity_prf([["O"]], [None])
+    assert macro_f1(["a", 1, 1], ["a", 1, "a"]) == pytest.approx((2 / 3 + 2 / 3) / 2)   # labels of two kinds, named
+    assert accuracy({"x": "a", "y": "b"}.values(), ["a", "c"]) == 0.5                   # a sized view: read in order

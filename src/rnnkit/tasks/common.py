@@ -38,7 +38,7 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.data.label_text import differ_by as _differ_by, invisible_only, label_spelling
 from rnnkit.tasks.config_checks import CELLS, POOLINGS, check_training  # noqa: F401 - re-exported (older imports)
-from rnnkit.tasks.label_shapes import unordered_labels
+from rnnkit.tasks.label_shapes import no_list_items, one_kind, ordered, unordered_labels
 from rnnkit.training.callbacks import MetricLogger
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
     BASELINE_FILES, RUN_FILES, RUN_SCHEMA, config_from_dict, load_run, load_weights, run_file, run_vocab, save_run,
@@ -98,6 +98,11 @@ def check_items(name: str, values: Any, noun: str = "labels") -> Sequence[Any]:
     InputTypeError "NAME: expected a list of NOUN, got a str ..."."""
     if isinstance(values, str):
         raise InputTypeError(f"{name}: expected a list of {noun}, got a str {values[:20]!r}")
+    if unordered_labels(values):    # a set was scored in hash order, a dict's keys against the values, silently
+        raise InputTypeError(f"{name}: expected a list of {noun} (one per item, in order), got "
+                             f"{unordered_labels(values)}")
+    if not hasattr(values, "__len__") or getattr(values, "ndim", 1) == 0:   # None, 3, a generator, a 0-d array
+        raise InputTypeError(f"{name}: expected a list of {noun}, got {type(values).__name__}")   # len()'s bare error
     return values
 
 
@@ -106,15 +111,16 @@ def _paired(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:
     numpy's 'truth value of an array is ambiguous'). A pair that reads the same but compares unequal (``1`` and
     ``'1'``: a task predicts class names as text) is a DataError naming it -- every such item was scored wrong,
     silently (accuracy 0.0 for a perfect prediction)."""
-    y_true, y_pred = (list(v) if isinstance(v, np.ndarray) or type(v).__name__ == "Series" else v
-                      for v in (check_items("y_true", y_true), check_items("y_pred", y_pred)))
+    y_true, y_pred = list(check_items("y_true", y_true)), list(check_items("y_pred", y_pred))   # d.values() too
     if len(y_true) != len(y_pred):   # zip scored the common prefix only, silently
         raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
+    no_list_items("y_true", y_true), no_list_items("y_pred", y_pred)
     for i, (a, b) in enumerate(zip(y_true, y_pred)):
         if type(a) is not type(b) and a != b and str(a) == str(b):
             raise DataError(f"y_pred[{i}]: expected labels of the type of y_true ({type(a).__name__} {a!r}), got "
                             f"{type(b).__name__} {b!r} (they never compare equal; convert one side, e.g. "
                             "[str(v) for v in y_true])")
+    one_kind(y_true, y_pred)
     return list(y_true), list(y_pred)
 
 
@@ -148,7 +154,7 @@ def macro_f1(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any]
     if not y_true:   # 0.0 for nothing scored, where accuracy and scikit-learn's f1_score refuse it
         raise DataError("y_true: expected at least one label, got none")
     # a str was read as one label per character, silently (confusion_matrix refused it)
-    labels = sorted(set(y_true) | set(y_pred)) if labels is None else list(check_items("labels", labels))
+    labels = ordered(set(y_true) | set(y_pred)) if labels is None else list(check_items("labels", labels))
     f1s = []
     for lab in labels:
         tp = sum(t == lab and p == lab for t, p in zip(y_true, y_pred))
@@ -168,7 +174,7 @@ def unseen_report(gold: Iterable[Any], known: Iterable[Any]) -> dict[str, Any]:
     for g in gold:
         if g not in known:
             counts[g] = counts.get(g, 0) + 1
-    return {"unseen_labels": sum(counts.values()), "unseen_label_names": sorted(counts)[:20]}
+    return {"unseen_labels": sum(counts.values()), "unseen_label_names": ordered(set(counts))[:20]}
 
 
 def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -178,8 +184,10 @@ def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], labels:
     as an error: it gets its own row and column at the end of ``"labels"``, an F1 of 0 in the macro
     mean, and is counted in ``"unseen_labels"`` (:func:`unseen_report`). A *predicted* label outside
     ``labels`` is a DataError (a prediction can only be a known class)."""
-    report = unseen_report(y_true, check_items("labels", labels))   # a str: one class per character, silently
-    labels = list(labels) + sorted(set(y_true) - set(labels))
+    y_true, _ = _paired(y_true, y_pred)
+    no_list_items("labels", check_items("labels", labels))     # a str: one class per character, silently
+    report = unseen_report(y_true, labels)
+    labels = list(labels) + ordered(set(y_true) - set(labels))
     return {"accuracy": accuracy(y_true, y_pred), "macro_f1": macro_f1(y_true, y_pred, labels),
             "confusion_matrix": confusion_matrix(y_true, y_pred, labels), "labels": labels, **report}
 
@@ -217,10 +225,13 @@ def bio_spans(tags: Sequence[str]) -> set[tuple[str, int, int]]:
 
 def entity_prf(true_seqs: Sequence[Sequence[str]], pred_seqs: Sequence[Sequence[str]]) -> dict[str, float]:
     """Entity-level micro precision, recall and F1 over sentences (exact span and type match)."""
+    true_seqs, pred_seqs = check_items("true_seqs", true_seqs, "tag lists"), check_items("pred_seqs", pred_seqs,
+                                                                                         "tag lists")
     if len(true_seqs) != len(pred_seqs):   # zip scored the common prefix of sentences only, silently
         raise DataError(f"pred_seqs: expected one tag list per sentence ({len(true_seqs)}), got {len(pred_seqs)}")
     tp = n_pred = n_true = 0
-    for t, p in zip(true_seqs, pred_seqs):
+    for i, (t, p) in enumerate(zip(true_seqs, pred_seqs)):     # a sentence None or 3: len()'s bare TypeError
+        t, p = check_items(f"true_seqs[{i}]", t, "tags"), check_items(f"pred_seqs[{i}]", p, "tags")
         if len(t) != len(p):
             raise DataError(f"pred_seqs: expected a tag per token ({len(t)}), got {len(p)}")
         ts, ps = bio_spans(t), bio_spans(p)

@@ -1,11 +1,23 @@
 """What a list of labels cannot be: containers that ``list()`` reads without error but not as one label per item, in
-order (:func:`rnnkit.tasks.common.check_labels` refuses them)."""
+order (:func:`rnnkit.tasks.common.check_labels` refuses them); and what the metrics of :mod:`rnnkit.tasks.common` refuse
+in truth and predictions: items that are no label (a list, a 2-D array's row) and predictions of another kind than the
+truth (class numbers against class names: never equal, every item scored wrong, silently).
+
+>>> one_kind(["pos", "neg"], [0, 1])  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+rnnkit.errors.DataError: y_pred[0]: expected labels of the kind of y_true (text), got int 0 (text and numbers ...
+>>> ordered({"b", 1, "a"})
+[1, 'a', 'b']
+"""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import numbers
+from typing import Any, Hashable, Mapping, Sequence
 
-__all__ = ["unordered_labels"]
+from rnnkit.errors import DataError, InputTypeError
+
+__all__ = ["unordered_labels", "no_list_items", "one_kind", "ordered"]
 
 
 def unordered_labels(labels: Any) -> str:
@@ -23,3 +35,37 @@ def unordered_labels(labels: Any) -> str:
     if type(labels).__name__ == "DataFrame":
         return "a DataFrame (its column names would be read as the labels; pass its column: df['label'])"
     return ""
+
+
+def no_list_items(name: str, values: Sequence[Any]) -> None:
+    """An InputTypeError naming the first item of ``values`` that is no label: a list or a 2-D array's row (the metrics
+    failed with numpy's 'truth value of an array ... is ambiguous' or set()'s 'unhashable type')."""
+    if (bad := next((i for i, v in enumerate(values) if not isinstance(v, Hashable)), None)) is not None:
+        raise InputTypeError(f"{name}[{bad}]: expected a label (a str or a number), got {type(values[bad]).__name__}")
+
+
+def _kind(label: Any) -> str | None:
+    """``"text"``, ``"number"`` (bools too) or ``None`` (a missing value, anything else: not compared)."""
+    if isinstance(label, str):
+        return "text"
+    return "number" if isinstance(label, numbers.Number) and label == label else None   # NaN: missing
+
+
+def one_kind(y_true: Sequence[Any], y_pred: Sequence[Any]) -> None:
+    """A DataError naming the first prediction that is text where every true label is a number, or a number where
+    they are text: the two never compare equal, so accuracy was 0.0 (scikit-learn refuses: 'Mix of label input
+    types')."""
+    kinds = {_kind(a) for a in y_true} - {None}
+    odd = next((i for i, b in enumerate(y_pred) if _kind(b) not in kinds | {None}), None) if kinds else None
+    if odd is not None:
+        raise DataError(f"y_pred[{odd}]: expected labels of the kind of y_true ({' or '.join(sorted(kinds))}), got "
+                        f"{type(y_pred[odd]).__name__} {y_pred[odd]!r} (text and numbers never compare equal: every "
+                        "such item was scored wrong; give both sides as class names)")
+
+
+def ordered(labels: set) -> list:
+    """``sorted(labels)``; labels that do not order (``'a'`` and ``1``: sorted()'s TypeError) by kind, then text."""
+    try:
+        return sorted(labels)
+    except TypeError:
+        return sorted(labels, key=lambda v: (type(v).__name__, str(v)))

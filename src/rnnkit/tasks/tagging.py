@@ -64,7 +64,7 @@ GROUP_TOKENS = 1 << 15
 def is_bio(tags: Sequence[str], prefixes: Sequence[str] = ("B-", "I-")) -> bool:
     """True when every tag is ``O`` or ``B-X``/``I-X`` (then the BIO constraints apply); with ``prefixes``
     ``ENTITY_PREFIXES``, IOBES's ``E-X``/``S-X`` too (then entity metrics apply, :func:`entity_tags`)."""
-    return all(t == "O" or (t[:2] in prefixes and len(t) > 2) for t in tags)
+    return all(t == "O" or (isinstance(t, str) and t[:2] in prefixes and len(t) > 2) for t in tags)
 
 
 #: The tag prefixes entity metrics read (:func:`~rnnkit.tasks.common.bio_spans`): BIO and IOBES.

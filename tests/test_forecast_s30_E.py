@@ -125,7 +125,7 @@ def test_daily_times_through_a_skipped_midnight_are_a_data_error():
 
     idx = pd.DatetimeIndex(list(pd.date_range("2018-10-01", "2018-11-20", freq="D").tz_localize(
         "America/Sao_Paulo", nonexistent="shift_forward")))
-    with pytest.raises(DataError, match=r"time: expected a grid of local times .* 2018-11-04 00:00:00, which the zone "
+    with pytest.raises(DataError, match=r"time: expected a D grid of local times .* 2018-11-04 00:00:00, which the zone "
                                         r"America/Sao_Paulo skips or repeats"):
         infer_frequency(idx, "time")
     with pytest.raises(DataError, match="America/Sao_Paulo skips or repeats"):
@@ -150,3 +150,39 @@ def test_the_service_refuses_an_observation_past_a_skipped_reading_time(tmp_path
         service.observe([{"id": "series", "time": "2024-04-01T02:30:00+02:00", "value": 1.0}])
     assert e.value.status == 422
     service.close()
+
+
+def _sao_paulo_hours(end="2018-11-05"):
+    return pd.date_range("2018-11-01", end, freq="h", tz="America/Sao_Paulo")   # 2018-11-04 has no 00:00
+
+
+def test_an_hourly_series_through_a_skipped_midnight_is_read_and_served(tmp_path):
+    # at 8119a0d pandas' ValueError '2018-11-04 00:00:00 is a nonexistent time' from normalize(): a gap in such a
+    # series (infer_frequency's calendar guesses), its message (regularize_index), and time_text -- so the service
+    # of a run whose next time is 2018-11-04T01:00-02:00 could not start
+    from rnnkit.data.timeseries.frequency import infer_frequency
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting.records import time_text
+
+    idx = _sao_paulo_hours()
+    gap = idx.delete(list(idx).index(pd.Timestamp("2018-11-04 01:00", tz="America/Sao_Paulo")))
+    assert infer_frequency(gap, "time").missing_stamps == 1
+    with pytest.raises(DataError, match="first missing 2018-11-04 01:00:00-02:00"):
+        _fit_series(gap)
+    assert time_text(pd.Timestamp("2018-11-04 01:00", tz="America/Sao_Paulo")) == "2018-11-04T01:00:00-02:00"
+    _fit_series(_sao_paulo_hours("2018-11-03 23:00")).save(tmp_path / "run")
+    service = open_service(tmp_path / "run", tmp_path / "state")
+    assert service.health()["next_time"] == {"series": "2018-11-04T01:00:00-02:00"}
+    service.observe([{"id": "series", "time": "2018-11-04T01:00:00-02:00", "value": 3.0}])
+    assert service.health()["next_time"] == {"series": "2018-11-04T02:00:00-02:00"}
+    service.close()
+
+
+def test_aware_weekly_stamps_across_a_clock_change_are_weeks():
+    # two Sundays 15 weeks apart in Berlin (one in winter, one in summer): at 8119a0d '2519h' (the UTC hours
+    # between them), the forecast an hour off midnight; a naive index gave '15W-SUN'
+    from rnnkit.data.timeseries.frequency import infer_frequency
+
+    w = pd.date_range("2024-01-07", periods=20, freq="W-SUN", tz="Europe/Berlin")[[0, 15]]
+    assert infer_frequency(w, "time").freq == "15W-SUN"
+    assert infer_frequency(w.tz_localize(None), "time").freq == "15W-SUN"

@@ -108,8 +108,9 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
     freq = _infer_freq(index) if index.size >= 3 else None
     if freq is not None:
         return freq
-    for guess in (_semi_month, _calendar_freq):
-        freq = guess(index)
+    wall = index.tz_localize(None) if index.tz is not None else index   # calendar grids are the wall clock's: an
+    for guess in (_semi_month, _calendar_freq):                           # aware day whose midnight the zone skips
+        freq = guess(wall)                                                # made normalize() raise (Sao Paulo 2018)
         if freq is not None:
             return freq
     # a gap breaks infer_freq: try the longest regular stretches at the start and the end
@@ -267,7 +268,8 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         idx = pd.DatetimeIndex(values.index)
         grid = pd.date_range(idx[0], idx[-1], freq=freq_info.freq)
         gone, off = grid[~grid.isin(idx)], idx[~idx.isin(grid)]     # named: one hour among 8,759 was not findable
-        stamp = lambda t: f"{t:%Y-%m-%d}" if t == t.normalize() else str(t)   # noqa: E731
+        wall = lambda t: t.tz_localize(None)    # (an aware midnight the zone skips: normalize() raised)  # noqa: E731
+        stamp = lambda t: f"{t:%Y-%m-%d}" if wall(t) == wall(t).normalize() else str(t)   # noqa: E731
         what, first = [], []
         if freq_info.missing_stamps:
             what.append(f"{freq_info.missing_stamps} missing timestamps")

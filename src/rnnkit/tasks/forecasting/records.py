@@ -21,9 +21,11 @@ __all__ = ["time_text", "time_texts", "forecast_records", "forecast_csv_frame"]
 
 def time_text(t: Any) -> str:
     """ISO date for naive midnight timestamps, ISO date-time otherwise (a zone-aware time keeps its
-    offset, midnight included); integer steps as their decimal text."""
+    offset, midnight included); integer steps as their decimal text. (An aware time is never normalized: on a day
+    whose midnight its zone skips -- Sao Paulo's 2018-11-04 -- normalize() is pandas' ValueError, and the service
+    of such an hourly series could not start.)"""
     if isinstance(t, pd.Timestamp):
-        return t.strftime("%Y-%m-%d") if t == t.normalize() and t.tzinfo is None else t.isoformat()
+        return t.strftime("%Y-%m-%d") if t.tzinfo is None and t == t.normalize() else t.isoformat()
     return str(t)
 
 

@@ -186,3 +186,24 @@ def test_aware_weekly_stamps_across_a_clock_change_are_weeks():
     w = pd.date_range("2024-01-07", periods=20, freq="W-SUN", tz="Europe/Berlin")[[0, 15]]
     assert infer_frequency(w, "time").freq == "15W-SUN"
     assert infer_frequency(w.tz_localize(None), "time").freq == "15W-SUN"
+
+
+def test_dates_before_the_year_1000_are_written_with_four_digits(tmp_path):
+    # at 8119a0d strftime('%Y-%m-%d') wrote '760-01-01' (glibc pads no year), which pandas' ISO 8601 reader refuses:
+    # forecast.csv / --json / the service's times of a series from the year 700 could not be read back
+    from rnnkit.serve.services import open_service
+    from rnnkit.tasks.forecasting.records import forecast_records, time_texts
+
+    df = pd.DataFrame({"year": [f"{y:04d}-01-01" for y in range(700, 760)], "y": np.arange(60.0) % 5 + np.arange(60.0)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = Forecaster("seasonal_naive").fit(df, horizon=2, time_col="year", target="y")
+    assert [r["time"] for r in forecast_records(f.predict())] == ["0760-01-01", "0761-01-01"]
+    assert time_texts(f.predict()["time"]) == ["0760-01-01", "0761-01-01"]
+    assert list(pd.to_datetime(time_texts(f.predict()["time"]), format="ISO8601").year) == [760, 761]
+    f.save(tmp_path / "run")
+    service = open_service(tmp_path / "run", tmp_path / "state")
+    assert service.health()["next_time"] == {"y": "0760-01-01"}
+    service.observe([{"id": "y", "time": "0760-01-01", "value": 60.0}])
+    assert service.health()["next_time"] == {"y": "0761-01-01"}
+    service.close()

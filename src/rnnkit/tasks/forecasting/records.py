@@ -23,9 +23,11 @@ def time_text(t: Any) -> str:
     """ISO date for naive midnight timestamps, ISO date-time otherwise (a zone-aware time keeps its
     offset, midnight included); integer steps as their decimal text. (An aware time is never normalized: on a day
     whose midnight its zone skips -- Sao Paulo's 2018-11-04 -- normalize() is pandas' ValueError, and the service
-    of such an hourly series could not start.)"""
+    of such an hourly series could not start.) Dates are ISO's four-digit years: strftime's %Y wrote '760-01-01' on
+    Linux (glibc pads no year; other C libraries do), which pandas' ISO 8601 reader refuses -- forecast.csv of a
+    series from the year 700 could not be read back."""
     if isinstance(t, pd.Timestamp):
-        return t.strftime("%Y-%m-%d") if t.tzinfo is None and t == t.normalize() else t.isoformat()
+        return t.date().isoformat() if t.tzinfo is None and t == t.normalize() else t.isoformat()
     return str(t)
 
 
@@ -39,7 +41,7 @@ def time_texts(times: Any) -> list[str]:
     """
     times = list(times)
     days = all(isinstance(t, pd.Timestamp) and t.tzinfo is None and t == t.normalize() for t in times)
-    return [t.strftime("%Y-%m-%d") if days else t.isoformat() if isinstance(t, pd.Timestamp) else str(t)
+    return [t.date().isoformat() if days else t.isoformat() if isinstance(t, pd.Timestamp) else str(t)
             for t in times]
 
 

@@ -51,7 +51,7 @@ from rnnkit.cli.common import (HelpFormatter, UsageError, add_common, bool_arg, 
                                load_run, path_arg, read_numbered_lines, set_threads)
 from rnnkit.cli.recorded_path import own_file_moved, recorded_file
 from rnnkit.cli.train_budget import budget_summary, note_unbounded
-from rnnkit.cli.unread_flags import refuse_unread
+from rnnkit.cli.unread_flags import refuse_unread, refuse_unread_source
 
 __all__ = ["TaskCommand", "Flag", "Data", "ACTIONS", "sample_limit", "same_file"]
 
@@ -388,7 +388,7 @@ class TaskCommand:
     def fill_from_run(self, args: argparse.Namespace, task: Any) -> None:
         """predict / evaluate: the flags left out that the run (``task``) remembers -- its column names; a command
         whose train flags shape how a file is read adds them (tsc's ``--missing``, ``--gaps``)."""
-        self.fill_columns(args, task.data.get("columns"))
+        self.fill_columns(args, refuse_unread_source(self, args, task.data))   # typed, unread by the run's own data
 
     def train(self, args: argparse.Namespace) -> dict[str, Any]:
         from rnnkit.training.callbacks import MetricLogger

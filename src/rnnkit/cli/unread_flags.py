@@ -16,7 +16,7 @@ from typing import Any
 
 from rnnkit.cli.common import UsageError, _typed_dests
 
-__all__ = ["refuse_unread", "unread_flags"]
+__all__ = ["refuse_unread", "refuse_unread_source", "unread_flags"]
 
 RECURRENT = ("cell", "num_layers", "bidirectional", "pooling")   # what model='feedforward' does not build
 
@@ -68,3 +68,27 @@ def refuse_unread(command: Any, args: argparse.Namespace) -> None:
     for dest, message in unread.items():
         if dest in typed:
             raise UsageError(f"{_flag(dest)}: {message}")
+
+
+def refuse_unread_source(command: Any, args: argparse.Namespace, source: dict) -> dict | None:
+    """``evaluate`` without a data flag reads the run's own data (its recorded ``source``): a column flag typed then
+    (``--text-col`` for a run trained on ``--dataset imdb``) is read only when that source is a CSV file -- else a
+    :class:`UsageError` naming it (it was accepted and did nothing; whether it is read is known once the run is
+    loaded). Returns the run's remembered column names (``source["columns"]``) for
+    :meth:`rnnkit.cli.driver.TaskCommand.fill_columns`."""
+    remembered = source.get("columns")
+    if args.action != "evaluate" or getattr(args, "csv", "") is not None or _data_flag(args) is not None \
+            or getattr(command, "columns_checked", False) or getattr(args, "_typed_source", None) is None:
+        return remembered
+    if source.get("dataset"):
+        own = f"--dataset {source['dataset']}"
+    elif source.get("file") and source.get("flag") not in (None, "csv") and not source.get("stream"):
+        own = f"{_flag(source['flag'])} {source['file']}"
+    else:
+        return remembered   # a CSV file reads them; no source or a stream: load_source says so
+    typed = _typed_dests(*args._typed_source)
+    for dest in command.columns:
+        if dest in typed and hasattr(args, dest):
+            raise UsageError(f"{_flag(dest)}: expected it with --csv (a column of a CSV file), got it with the run's "
+                             f"own data ({own}, recorded at training: evaluate without a data flag reads it)")
+    return remembered

@@ -16,7 +16,7 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from rnnkit.tasks.common import accuracy, classification_metrics, entity_prf, macro_f1
+from rnnkit.tasks.common import accuracy, bio_spans, classification_metrics, entity_prf, macro_f1
 from rnnkit.tasks.forecasting.metrics import mae, mase, rmse, smape
 from rnnkit.tasks.forecasting.probabilistic import crps_from_quantiles
 from rnnkit.tasks.generation.ngram import NGramCharModel
@@ -275,7 +275,7 @@ def test_tagging_metrics_keep_entity_scores_when_a_gold_tag_is_outside_the_schem
 
 def test_label_metrics_refuse_what_scikit_learn_refuses_instead_of_a_silent_or_bare_failure():
     # at 8119a0d: class numbers against class names scored accuracy 0.0 silently (scikit-learn: 'Mix of label input
-    # types'); a set was scored in hash order; None, a generator, a 2-D array or nested lists were bare TypeErrors /
+    # types'); a set was scored in hash order; None, a number, a 2-D array or nested lists were bare TypeErrors /
     # numpy's 'truth value ... ambiguous'; macro-F1 of labels 'a' and 1 was sorted()'s bare TypeError
     from sklearn.metrics import accuracy_score
 
@@ -287,7 +287,7 @@ def test_label_metrics_refuse_what_scikit_learn_refuses_instead_of_a_silent_or_b
         accuracy(["pos", "neg"], [0, 1])
     with pytest.raises(DataError, match=r"y_pred\[1\]: .*\(number\), got str 'b'"):
         macro_f1([0, 1], [0, "b"])
-    for bad, got in ((None, "NoneType"), ((v for v in "ab"), "generator"), ({"a", "b"}, "a set"),
+    for bad, got in ((None, "NoneType"), (3, "int"), ({"a", "b"}, "a set"),
                      ({"a": 0, "b": 1}, "a dict")):
         with pytest.raises(InputTypeError, match=f"y_true: expected a list of labels.*got {got}"):
             accuracy(bad, ["a", "b"])
@@ -299,3 +299,6 @@ def test_label_metrics_refuse_what_scikit_learn_refuses_instead_of_a_silent_or_b
         entity_prf([["O"]], [None])
     assert macro_f1(["a", 1, 1], ["a", 1, "a"]) == pytest.approx((2 / 3 + 2 / 3) / 2)   # labels of two kinds, named
     assert accuracy({"x": "a", "y": "b"}.values(), ["a", "c"]) == 0.5                   # a sized view: read in order
+    assert accuracy((v for v in "ab"), ["a", "c"]) == 0.5                                # a generator: read once
+    assert sorted(bio_spans(t for t in ["B-X", "I-X"])) == [("X", 0, 2)]                # as at 8119a0d
+    assert macro_f1(["a", "b"], ["a", "b"], labels=(v for v in "ab")) == 1.0

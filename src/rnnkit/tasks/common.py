@@ -25,7 +25,7 @@ import copy
 import math
 import time
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -101,8 +101,10 @@ def check_items(name: str, values: Any, noun: str = "labels") -> Sequence[Any]:
     if unordered_labels(values):    # a set was scored in hash order, a dict's keys against the values, silently
         raise InputTypeError(f"{name}: expected a list of {noun} (one per item, in order), got "
                              f"{unordered_labels(values)}")
-    if not hasattr(values, "__len__") or getattr(values, "ndim", 1) == 0:   # None, 3, a generator, a 0-d array
-        raise InputTypeError(f"{name}: expected a list of {noun}, got {type(values).__name__}")   # len()'s bare error
+    if isinstance(values, Iterator):     # a generator: read once, here (bio_spans and labels= took one before)
+        return list(values)
+    if not hasattr(values, "__len__") or getattr(values, "ndim", 1) == 0:   # None, 3, a 0-d array: len()'s bare error
+        raise InputTypeError(f"{name}: expected a list of {noun}, got {type(values).__name__}")
     return values
 
 
@@ -185,7 +187,7 @@ def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], labels:
     mean, and is counted in ``"unseen_labels"`` (:func:`unseen_report`). A *predicted* label outside
     ``labels`` is a DataError (a prediction can only be a known class)."""
     y_true, _ = _paired(y_true, y_pred)
-    no_list_items("labels", check_items("labels", labels))     # a str: one class per character, silently
+    no_list_items("labels", labels := check_items("labels", labels))     # a str: one class per character, silently
     report = unseen_report(y_true, labels)
     labels = list(labels) + ordered(set(y_true) - set(labels))
     return {"accuracy": accuracy(y_true, y_pred), "macro_f1": macro_f1(y_true, y_pred, labels),

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from rnnkit._paths import expand_user, user_path
+from rnnkit._saved_version import format_found
 from rnnkit._staged import _removed_on_error, stage_bytes
 from rnnkit.errors import CheckpointError, DataError
 
@@ -263,7 +264,7 @@ def verify_digests(folder: str | os.PathLike, names: Any = None) -> dict[str, st
     data = read_json(path, "a digest map {\"format\": 1, \"sha256\": {file: hexdigest}}")
     if (not isinstance(data, dict) or data.get("format") != _DIGESTS_FORMAT
             or not isinstance(data.get("sha256"), dict)):
-        got = sorted(data) if isinstance(data, dict) else type(data).__name__
+        got = format_found(data, _DIGESTS_FORMAT) or (sorted(data) if isinstance(data, dict) else type(data).__name__)
         raise CheckpointError(f"{path}: expected {{\"format\": {_DIGESTS_FORMAT}, \"sha256\": {{file: hexdigest}}}}, got {got}")
     digests = data["sha256"]
     if not digests:

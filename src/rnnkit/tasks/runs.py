@@ -38,13 +38,14 @@ from typing import TYPE_CHECKING, Any, Callable
 from rnnkit._io import (DIGESTS_FILE, atomic_write_bytes, check_folder_path, dumps_json, folder_lock, read_json,
                         sha256_bytes, unlisted_files, verify_digests, write_digests)
 from rnnkit._paths import expand_user
+from rnnkit._saved_version import check_known_keys, newer_keys_hint, older_keys_hint, version_hint
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 
 if TYPE_CHECKING:   # annotations only: the config modules import added_field, so --help loads no torch
     from torch import Tensor, nn
 
-__all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "BASELINE_FILES", "SECTIONS", "save_run", "load_run", "restoring",
+__all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "BASELINE_FILES", "SECTIONS", "RUN_KEYS", "save_run", "load_run", "restoring",
            "check_run_folder", "saved_task", "check_record",
            "load_weights", "config_from_dict", "task_config", "run_file", "run_vocab", "run_baselines"]
 
@@ -55,6 +56,8 @@ BASELINE_FILES = ("baseline.safetensors", "baseline.json")
 OPTIONAL_FILES = (VOCAB_FILE, *BASELINE_FILES, SPLIT_FILE, METRICS_FILE)
 #: The JSON objects of config.json besides the task name and versions.
 SECTIONS = ("config", "state", "history", "data")
+#: Every key config.json has held since RUN_SCHEMA 2 (save_run's meta): another one is a newer rnnkit's.
+RUN_KEYS = ("task", "schema_version", "rnnkit_version", *SECTIONS, "baselines")
 
 
 def _st_save(tensors: dict[str, Tensor]) -> bytes:
@@ -290,9 +293,13 @@ def _load_locked(root: Path, cfg_path: Path, task: str, config_cls: type) -> dic
         got = meta.get("task") if isinstance(meta, dict) else type(meta).__name__
         raise CheckpointError(f"{cfg_path}: expected a {task!r} run folder, got a {got!r} run")
     verify_digests(root, list(RUN_FILES) + [n for n in OPTIONAL_FILES if (root / n).exists()])
-    if meta.get("schema_version") != RUN_SCHEMA:
-        raise CheckpointError(f"{cfg_path}: expected schema_version {RUN_SCHEMA}, got {meta.get('schema_version')!r}"
-                              " (a folder of another rnnkit version: train it again)")
+    found = meta.get("schema_version")
+    if found != RUN_SCHEMA:   # a newer rnnkit's run was told to train it again (rnnkit._saved_version)
+        raise CheckpointError(f"{cfg_path}: expected schema_version {RUN_SCHEMA}, got {found!r}"
+                              + (version_hint(found, RUN_SCHEMA, meta.get("rnnkit_version"))
+                                 or " (a folder of another rnnkit version: train it again)"))
+    # a key a newer rnnkit added was ignored: the run predicted without what its writer recorded there
+    check_known_keys(cfg_path, meta, RUN_KEYS, "the keys of a run's config.json")
     for key in SECTIONS:
         if not isinstance(meta.get(key), dict):
             raise CheckpointError(f"{cfg_path}: expected {key!r} as a JSON object, got "
@@ -398,7 +405,8 @@ def config_from_dict(cls: type, d: Any, source: str | os.PathLike = "config"):
     older = {f.name: f.metadata[ABSENT] for f in fields(cls) if ABSENT in f.metadata and f.name not in d}
     unknown, missing = sorted(set(d) - names), sorted(names - set(d) - set(older))
     if unknown or missing:
-        raise CheckpointError(f"{source}: expected the keys of {cls.__name__}, got unknown {unknown}, missing {missing}")
+        raise CheckpointError(f"{source}: expected the keys of {cls.__name__}, got unknown {unknown}, missing {missing}"
+                              f"{newer_keys_hint(unknown) or older_keys_hint(missing)}")
     kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in {**older, **d}.items()}
     with run_file(source, f"a valid {cls.__name__}"):
         return cls(**kw)

@@ -5,12 +5,13 @@ horizon, the plot, the "fit first" check and the mapping of a bad saved value to
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Iterator
 
 from rnnkit.errors import CheckpointError, ConfigError, DataError
 
-__all__ = ["ForecastModel", "saved_values", "read_saved"]
+__all__ = ["ForecastModel", "saved_values", "read_saved", "SAVED_KEYS"]
 
 
 @contextmanager
@@ -32,6 +33,8 @@ def read_saved(path: Path, files: list[str]) -> tuple[dict[str, Any], Path]:
     completed (:func:`rnnkit.training.certified.finish_replace`) and ``files`` were checked against
     ``digests.json`` (a modified, missing or unlisted file is a CheckpointError naming it) and the file
     was found to be a forecaster's with a dict of settings."""
+    from rnnkit._saved_version import check_known_keys
+    from rnnkit.tasks.forecasting.config import ForecastConfig
     from rnnkit.training.certified import finish_replace
     from rnnkit.training.checkpoint import read_config, verify_digests
 
@@ -46,7 +49,18 @@ def read_saved(path: Path, files: list[str]) -> tuple[dict[str, Any], Path]:
         raise CheckpointError(f"{where}: expected a forecaster checkpoint (task 'forecast'), got task {data.get('task')!r}")
     if not isinstance(data.get("config"), dict):
         raise CheckpointError(f"{where}: config: expected a dict of settings, got {type(data.get('config')).__name__}")
+    # a key a newer rnnkit added was ignored (a section) or refused as a hand edit would be (a setting): the
+    # forecaster loaded without what its writer recorded, or the user was not told to upgrade (rnnkit._saved_version)
+    check_known_keys(where, data, SAVED_KEYS, "the keys of a saved forecaster's config.json")
+    check_known_keys(where, data["config"], [f.name for f in fields(ForecastConfig)], "the ForecastConfig settings")
     return data, where
+
+
+#: Every top-level key a forecaster's config.json has held (network_model.save, auto_model.save and their earlier
+#: versions since 2026-11-26; training.checkpoint.config_bytes adds schema_version): another is a newer rnnkit's.
+SAVED_KEYS = ("schema_version", "task", "model", "rnnkit_version", "config", "parse_args", "series",
+              "lookback", "period", "selection", "input_size", "calibration", "quantile_offsets", "states",
+              "point", "constant_series", "quantiles")
 
 
 class ForecastModel:

@@ -26,8 +26,9 @@ def check_run(run: Path | None, tasks: str) -> Path:
     """``--run``: an existing folder (UsageError naming the commands that write one otherwise)."""
     if run is None:
         raise UsageError(f"--run: expected a run folder (written with --out by {tasks}), got none")
-    if not run.is_dir():
-        raise UsageError(f"--run: expected an existing run folder, got {str(run)!r}")
+    if not run.is_dir():   # the loads' wording (tasks.runs): 'an existing run folder' said it otherwise, naming no cause
+        raise UsageError(f"--run: expected a run folder, got {str(run)!r} "
+                         f"({'a file' if run.exists() else 'no such folder'})")
     return run
 
 

@@ -22,8 +22,10 @@ __all__ = ["flag_words", "heads_of", "as_typed"]
 
 
 _ROLE = re.compile(r"(already used as )(target|time_col|id_col|past_covariates|future_covariates)\b")
-#: settings a message names inside its text as ``lookback=40`` / ``horizon=`` (the network's "too short" message)
-_SETTING = re.compile(r"(?<![\w-])(lookback|horizon)=(\d*)")
+#: settings a message names inside its text as ``lookback=40`` / ``horizon=`` (the network's "too short" message),
+#: ``folds=`` (a backtest fold's: the CLI's ``--backtest``)
+_SETTING = re.compile(r"(?<![\w-])(lookback|horizon|folds)=(\d*)")
+_FLAG_OF = {"folds": "backtest"}
 
 
 def heads_of(parse_args: dict[str, Any], future: str = "--future-covariates", points: str | None = None
@@ -53,7 +55,7 @@ def as_typed(message: str, heads: list[tuple[re.Pattern, str]]) -> str:
         if n:
             message = new
             break
-    message = _SETTING.sub(lambda m: f"--{m[1]}" + (f" {m[2]}" if m[2] else ""), message)
+    message = _SETTING.sub(lambda m: f"--{_FLAG_OF.get(m[1], m[1])}" + (f" {m[2]}" if m[2] else ""), message)
     return _ROLE.sub(lambda m: f"{m[1]}--{m[2].replace('_', '-')}", message)    # each column has one role
 
 

@@ -176,6 +176,8 @@ def _main(argv: list[str]) -> int:
             except BrokenPipeError:     # `rnnkit ... | head`: the reader has all it wanted ('error: BrokenPipeError')
                 _stdout_to_devnull()    # and Python's own 'Exception ignored' at exit: nothing to report
                 return 141              # 128 + SIGPIPE, as a shell reports a command cut off by its reader
+            except OSError as e:        # a full disk: 'error: OSError: [Errno 28] No space left on device', unnamed
+                return _stdout_failed(prog, e)
         return 0
     except (UsageError, ConfigError) as e:
         if debug:
@@ -289,6 +291,15 @@ def _stdout_to_devnull(stream=None) -> None:
         os.close(fd)
     except (OSError, ValueError, AttributeError):   # a stdout without a descriptor (captured in tests)
         pass
+
+
+def _stdout_failed(prog: str, e: OSError) -> int:
+    """A write to stdout that failed (a full disk, ``> /dev/full``, an I/O error): one line naming stdout, exit 1;
+    stdout is then pointed at /dev/null (the flush at exit would fail again)."""
+    _stdout_to_devnull()
+    print(f"{prog}: error: stdout: expected to write the output, got {type(e).__name__}: {e.strerror or e} "
+          f"(the output is lost)", file=sys.stderr)
+    return 1
 
 
 def _cut_off() -> bool:

@@ -253,8 +253,9 @@ def run_backtest(fitter: FoldFitter, series: list[SeriesData], horizon: int, fol
             pred = fitter.fit_fold(k, train, futs)
         except DataError as e:   # '--backtest 2 --horizon 20' on 90 values: '... got 50', the folds never named
             cut = len(series[0]) - len(train[0])
+            fewer = ", or a lower folds=" if folds > 1 else ""   # each fold holds back more: fewer leave fold 1 more
             raise DataError(f"backtest fold {k + 1} of {folds} (each series without its last {cut} values, held back "
-                            f"for the folds' tests): {e}") from None
+                            f"for the folds' tests): {e}{fewer}") from None
         t_model += time.perf_counter() - t0
         for name in pred.others:
             if name not in names:

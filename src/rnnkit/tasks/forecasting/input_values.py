@@ -169,7 +169,8 @@ MAX_MAGNITUDE = 1e300
 
 def time_label(t: Any) -> str:
     if isinstance(t, pd.Timestamp):
-        return f"time {t:%Y-%m-%d}" if t == t.normalize() else f"time {t.isoformat()}"
+        wall = t.tz_localize(None) if t.tzinfo is not None else t   # normalize() of an aware skipped midnight raised
+        return f"time {t:%Y-%m-%d}" if wall == wall.normalize() else f"time {t.isoformat()}"
     return f"step {t}"
 
 

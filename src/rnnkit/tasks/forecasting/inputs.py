@@ -24,8 +24,8 @@ import pandas as pd
 
 from rnnkit._validate import shared_role
 from rnnkit.data.series import column_hint
-from rnnkit.data.timeseries.frequency import (FrequencyInfo, infer_frequency, integer_fill_hint, integer_steps_hint,
-                                              refuse_sparse_grid, regularize_index)
+from rnnkit.data.timeseries.frequency import (FrequencyInfo, clock_change_error, infer_frequency, integer_fill_hint,
+                                              integer_steps_hint, refuse_sparse_grid, regularize_index)
 from rnnkit.data.timeseries.transforms import interpolate_missing
 from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -368,6 +368,8 @@ def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:
             end = str(np.datetime64(np.iinfo(np.int64).max, unit))[:10]
             raise DataError(f"horizon: expected forecast times the time index can hold (datetime64[{unit}]: up to "
                             f"{end}), got {horizon} steps of {freq} after {index[-1]}") from None
+        except ValueError as e:   # a named zone skips or repeats a forecast time (02:30 in Berlin on 2024-03-31)
+            raise clock_change_error("horizon", freq, index[-1], e, "grid of forecast times") from None
         if len(out) and out[-1].year > 9999:   # pandas' strftime (forecast.csv, every message) stops there: after the fit
             raise DataError(f"horizon: expected forecast times up to the year 9999 (where Python's dates end), got "
                             f"{horizon} steps of {freq} after {index[-1]}, through {out[-1].year}-{out[-1].month:02d}")

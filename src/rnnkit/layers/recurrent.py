@@ -366,9 +366,53 @@ class RecurrentLayer(StackedLayer):
         (or ``(I,)``). Equal to the full-sequence call, one step at a time. Unidirectional only. The layer's
         forward pre-hooks run first and its forward hooks after, as in a call (:mod:`rnnkit.layers.step_hooks`)."""
         batched = self._check_step_input(x_t)
+        if self._cell_kernel(x_t) is not None:
+            fast = self._cell_step(x_t if batched else x_t.unsqueeze(0), state, batched)
+            if fast is not None:
+                return fast
         seq = x_t.unsqueeze(1 if self.batch_first and batched else 0)
         out, new_state = self.forward(seq, state)
         return out.squeeze(1 if self.batch_first and batched else 0), new_state
+
+    def _cell_kernel(self, x_t: Tensor):
+        """torch's one-step kernel (``torch.gru_cell``, ...) for a step of this layer where it gives the bits the
+        sequence kernel gives at that step, else ``None``. torch's sequence call on one step costs 2-25x the cell
+        kernel at small batch (its setup; float32 LSTMs on CPU run oneDNN's RNN, whose per-call setup is ~6 ms
+        at H512, B1). Only for a contiguous ``x_t`` (a strided one reaches the sequence kernel's ``mm`` + bias,
+        not the cell's ``addmm``: other last bits), on CPU, float32/float64, no projection or dropout between layers,
+        plain ``forward``/``_run``; an LSTM only where torch does not pick oneDNN (float64, or oneDNN switched off):
+        oneDNN's gates differ from ``torch.lstm_cell``'s in the last bit, and ``step`` equals the sequence call."""
+        kernel = _CELL_KERNELS.get(self.cell.native)
+        w = self.weight_ih_l0
+        if (kernel is None or not x_t.is_contiguous() or w.device.type != "cpu"
+                or w.dtype not in (torch.float32, torch.float64) or self.proj_size or (self.dropout and self.training and self.num_layers > 1)
+                or type(self).forward is not RecurrentLayer.forward or type(self)._run is not RecurrentLayer._run
+                or torch.compiler.is_compiling() or functorch_active() or autocast_dtype(x_t) is not None):
+            return None
+        if self.cell.native == "lstm" and w.dtype != torch.float64 and torch.backends.mkldnn.is_available() \
+                and torch._C._get_mkldnn_enabled():
+            return None
+        return kernel
+
+    def _cell_step(self, x: Tensor, state: Any, batched: bool):
+        """``(y_t, state)`` by the cell kernel (``x``: ``(B, I)``; state checked as in ``forward``), or ``None``
+        where the call would not run the native engine (the sequence path runs it then)."""
+        state0 = self._check_state(state, x.shape[0], batched, x)
+        if self._pick_engine(x, *state0) != "native":
+            return None
+        kernel, n = _CELL_KERNELS[self.cell.native], len(self._weight_names) // self.num_layers
+        finals = []
+        for layer in range(self.num_layers):
+            weights = [getattr(self, name) for name in self._weight_names[layer * n:(layer + 1) * n]]
+            if self.cell.native == "lstm":
+                h, c = kernel(x, (state0[0][layer], state0[1][layer]), *weights)
+                finals.append((h, c))
+            else:
+                h = kernel(x, state0[0][layer], *weights)
+                finals.append((h,))
+            x = h
+        stacked = tuple(torch.stack(parts if batched else [p[0] for p in parts]) for parts in zip(*finals))
+        return (x if batched else x[0]), (stacked if len(stacked) > 1 else stacked[0])
 
     # ----------------------------------------------------------------- interop
     def to_torch(self) -> nn.Module:
@@ -407,6 +451,11 @@ class RecurrentLayer(StackedLayer):
         for name, p in module.named_parameters():   # a frozen weight stays frozen (as from_torch)
             p.requires_grad_(self.get_parameter(name).requires_grad)
         return module
+
+
+#: torch's one-step kernels by ``cell.native`` (the kernel ``run_native`` calls for a sequence).
+_CELL_KERNELS = {"lstm": torch.lstm_cell, "gru": torch.gru_cell, "rnn_tanh": torch.rnn_tanh_cell,
+                 "rnn_relu": torch.rnn_relu_cell}
 
 
 class ElmanRNN(RecurrentLayer):

@@ -62,6 +62,7 @@ from torch import Tensor, nn
 
 from rnnkit._oserrors import with_name
 from rnnkit._paths import expand_user, user_path
+from rnnkit._saved_version import version_hint
 from rnnkit._validate import is_int
 from rnnkit.errors import CheckpointError
 from rnnkit.training.certified import finish_replace, relocate, replace_certified
@@ -383,8 +384,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         raise CheckpointError(f"{meta_path}: expected keys schema_version, step, sha256, state; got "
                               f"{sorted(meta) if isinstance(meta, dict) else type(meta).__name__}")
     if meta["schema_version"] != SCHEMA_VERSION:
-        raise CheckpointError(f"{meta_path}: expected schema_version {SCHEMA_VERSION}, got {meta['schema_version']!r} "
-                              "(written by another rnnkit version)")
+        hint = version_hint(meta["schema_version"], SCHEMA_VERSION) or " (written by another rnnkit version)"
+        raise CheckpointError(f"{meta_path}: expected schema_version {SCHEMA_VERSION}, got {meta['schema_version']!r}"
+                              f"{hint}")
     sha = meta["sha256"] if isinstance(meta["sha256"], dict) else {}
     model_state = _read_tensors(path / "model.safetensors", sha.get("model.safetensors"))
     tensors = _read_tensors(path / "state.safetensors", sha.get("state.safetensors"))
@@ -470,5 +472,7 @@ def read_config(run_dir: str | os.PathLike) -> dict:
         got = data.get("schema_version") if isinstance(data, dict) else type(data).__name__
         task = data.get("task") if isinstance(data, dict) else None
         what = f" (the config of a {task!r} run)" if isinstance(task, str) else ""
-        raise CheckpointError(f"{path}: expected schema_version {SCHEMA_VERSION}, got {got!r}{what}")
+        saved = data.get("rnnkit_version") if isinstance(data, dict) else None   # newer: upgrade; older: save again
+        raise CheckpointError(f"{path}: expected schema_version {SCHEMA_VERSION}, got {got!r}{what}"
+                              f"{version_hint(got, SCHEMA_VERSION, saved)}")
     return data

@@ -108,12 +108,24 @@ def check_items(name: str, values: Any, noun: str = "labels") -> Sequence[Any]:
     return values
 
 
+def _listed(name: str, values: Any) -> list[Any]:
+    """``values`` checked (:func:`check_items`) as a list; a 1-D numpy array's or torch tensor's items as Python
+    scalars (a tensor's 0-d items summed as float32: accuracy 2/3 was 0.6666666865), a 2-D one's rows refused (a
+    (N, 1) tensor's rows passed as labels, being hashable, and accuracy returned a tensor)."""
+    values = check_items(name, values)
+    if type(values).__module__.split(".")[0] not in ("numpy", "torch"):
+        return list(values)
+    if values.ndim > 1 and len(values):
+        raise InputTypeError(f"{name}[0]: expected a label (a str or a number), got {type(values[0]).__name__}")
+    return values.tolist()
+
+
 def _paired(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:
     """Truth and predictions as lists of one length (a numpy array or Series read in order: ``not y_true`` was
     numpy's 'truth value of an array is ambiguous'). A pair that reads the same but compares unequal (``1`` and
     ``'1'``: a task predicts class names as text) is a DataError naming it -- every such item was scored wrong,
     silently (accuracy 0.0 for a perfect prediction)."""
-    y_true, y_pred = list(check_items("y_true", y_true)), list(check_items("y_pred", y_pred))   # d.values() too
+    y_true, y_pred = _listed("y_true", y_true), _listed("y_pred", y_pred)   # d.values() too
     if len(y_true) != len(y_pred):   # zip scored the common prefix only, silently
         raise DataError(f"y_pred: expected {len(y_true)} predictions (one per true label), got {len(y_pred)}")
     no_list_items("y_true", y_true), no_list_items("y_pred", y_pred)

@@ -166,9 +166,9 @@ def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
     BIO / IOB1 / IOBES (:func:`entity_tags`). With ``known``, gold tags outside it are errors by construction and
     counted (``unseen_labels``: tokens, ``unseen_label_names``: the tags); one such gold tag outside the scheme (a
     typo ``B_PER`` in a test file of a BIO model) is no entity, and no longer drops the entity metrics silently."""
-    for name, seqs in (("true", true), ("pred", pred)):   # a flat list of tags: each tag read as its characters
-        for i, t in enumerate(check_items(name, seqs, "tag lists")):
-            check_items(f"{name}[{i}]", t, "tags (one sentence)")
+    true, pred = ([list(check_items(f"{name}[{i}]", t, "tags (one sentence)"))   # a flat list of tags: each tag
+                   for i, t in enumerate(check_items(name, seqs, "tag lists"))]    # read as its characters; an
+                  for name, seqs in (("true", true), ("pred", pred)))              # iterator read once, here
     if len(true) != len(pred):
         raise DataError(f"pred: expected one tag list per sentence ({len(true)}), got {len(pred)}")
     for i, (t, p) in enumerate(zip(true, pred)):   # flattened, a tag shifted into the next sentence scored

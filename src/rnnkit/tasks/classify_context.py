@@ -135,6 +135,23 @@ def _state_dict(tensors: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Wordpieces (padded) per batch of :meth:`ContextEncoder.states` = batch_size x this: long windows go fewer at a time
+#: (32 windows of 512 held 32 x 12 x 512 x 512 attention weights, 400 MB a layer; a 20,400-piece text peaked at 1.5 GB).
+TOKENS_PER_ROW = 128
+
+
+def _batches(wins: list, batch_size: int):
+    """``wins`` (sorted by length) in batches of at most ``batch_size`` rows and ``batch_size * TOKENS_PER_ROW``
+    padded pieces (one row at least)."""
+    i = 0
+    while i < len(wins):
+        j = i + 1
+        while j < len(wins) and j - i < batch_size and (j + 1 - i) * len(wins[j][2]) <= batch_size * TOKENS_PER_ROW:
+            j += 1
+        yield wins[i:j]
+        i = j
+
+
 class ContextEncoder:
     """The frozen encoder with the vocabulary it reads: ``states(pieces)`` -> per text a float32 array
     ``(len(pieces), width)``; ``sentence_vectors(pieces)`` -> the model's own normalised mean-pooled vectors."""
@@ -192,8 +209,7 @@ class ContextEncoder:
         order = sorted(range(len(wins)), key=lambda i: len(wins[i][2]))     # similar lengths share a batch
         parts: list[list[tuple[int, np.ndarray]]] = [[] for _ in pieces]
         with torch.no_grad():
-            for b in range(0, len(order), batch_size):
-                batch = [wins[i] for i in order[b:b + batch_size]]
+            for batch in _batches([wins[i] for i in order], batch_size):
                 n = max(len(w[2]) for w in batch)
                 ids = torch.full((len(batch), n), self.vocab[PAD], dtype=torch.long)
                 real = torch.zeros((len(batch), n), dtype=torch.bool)

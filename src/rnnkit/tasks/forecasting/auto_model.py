@@ -106,7 +106,7 @@ def build_candidates(cfg: ForecastConfig) -> dict[str, Candidate]:
         if name in CELLS and (overrides or name not in defaults):
             out[name] = ForecasterCandidate(name, mode="global", **overrides)
         elif name == "esrnn":   # auto's default hybrid is ESRNNCandidate() too; the config's series per step
-            out[name] = ESRNNCandidate(batch_series=cfg.esrnn_batch_series)
+            out[name] = ESRNNCandidate(batch_series=cfg.esrnn_batch_series, seed=cfg.seed)   # --seed was not read
         elif name in defaults:
             out[name] = defaults[name]
         elif name in stats:

@@ -38,18 +38,23 @@ _CYCLES = {
     "quarterly": [("quarter", lambda i: i.quarter - 1, 4)],
 }
 
+# a frequency's base (its alias without the multiple and the anchor) -> its family: business, custom-business and
+# semi-month ends and starts are months too, a custom business day a day, minutes and seconds have the hour's cycles
+# (before session 30 they had none: BME, SMS-15, C or 15min gave no calendar feature where ME, B or h gave them)
+_FAMILIES = {**dict.fromkeys(("MS", "ME", "M", "BM", "BME", "BMS", "CBME", "CBMS", "SM", "SME", "SMS"), "monthly"),
+             "W": "weekly", **dict.fromkeys(("D", "B", "C"), "daily"),
+             **dict.fromkeys(("H", "BH", "CBH", "MIN", "T", "S"), "hourly")}
+
 
 def _family(index: pd.DatetimeIndex) -> str | None:
     freq = index.freqstr if index.freq is not None else pd.infer_freq(index) if len(index) >= 3 else None
     if freq is None:
         return None
-    base = freq.split("-")[0].lstrip("0123456789").upper()
-    for prefix, fam in (("Q", "quarterly"), ("BQ", "quarterly"), ("MS", "monthly"), ("ME", "monthly"),
-                        ("M", "monthly"), ("BM", "monthly"), ("W", "weekly"), ("D", "daily"), ("B", "daily"),
-                        ("H", "hourly"), ("BH", "hourly")):
-        if base == prefix or (prefix in ("Q", "BQ") and base.startswith(prefix)):
-            return fam
-    return None
+    base = freq.split("-")[0].lstrip("0123456789")
+    if base in ("ms", "us", "ns", "L", "U", "N"):   # sub-second: 'ms' upper-cased read as month start, month features
+        return None
+    base = base.upper()
+    return "quarterly" if base.startswith(("Q", "BQ")) else _FAMILIES.get(base)
 
 
 def calendar_columns(index: pd.Index) -> list[str]:

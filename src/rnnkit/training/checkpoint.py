@@ -473,6 +473,7 @@ def read_config(run_dir: str | os.PathLike) -> dict:
         task = data.get("task") if isinstance(data, dict) else None
         what = f" (the config of a {task!r} run)" if isinstance(task, str) else ""
         saved = data.get("rnnkit_version") if isinstance(data, dict) else None   # newer: upgrade; older: save again
+        other = what and {"state", "history", "data"} <= set(data)   # a task's run folder (save_run): no version of ours
         raise CheckpointError(f"{path}: expected schema_version {SCHEMA_VERSION}, got {got!r}{what}"
-                              f"{version_hint(got, SCHEMA_VERSION, saved)}")
+                              f"{'' if other else version_hint(got, SCHEMA_VERSION, saved)}")
     return data

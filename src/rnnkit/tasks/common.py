@@ -38,7 +38,7 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.data.label_text import differ_by as _differ_by, invisible_only, label_spelling
 from rnnkit.tasks.config_checks import CELLS, POOLINGS, check_training  # noqa: F401 - re-exported (older imports)
-from rnnkit.tasks.label_shapes import no_list_items, one_kind, ordered, unordered_labels
+from rnnkit.tasks.label_shapes import distinct_labels, label_list, no_list_items, one_kind, ordered, unordered_labels
 from rnnkit.training.callbacks import MetricLogger
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
     BASELINE_FILES, RUN_FILES, RUN_SCHEMA, config_from_dict, load_run, load_weights, run_file, run_vocab, save_run,
@@ -113,11 +113,9 @@ def _listed(name: str, values: Any) -> list[Any]:
     scalars (a tensor's 0-d items summed as float32: accuracy 2/3 was 0.6666666865), a 2-D one's rows refused (a
     (N, 1) tensor's rows passed as labels, being hashable, and accuracy returned a tensor)."""
     values = check_items(name, values)
-    if type(values).__module__.split(".")[0] not in ("numpy", "torch"):
-        return list(values)
-    if values.ndim > 1 and len(values):
+    if type(values).__module__.split(".")[0] in ("numpy", "torch") and values.ndim > 1 and len(values):
         raise InputTypeError(f"{name}[0]: expected a label (a str or a number), got {type(values[0]).__name__}")
-    return values.tolist()
+    return label_list(values)     # datetime64[ns] items stay dates (.tolist(): int nanoseconds, never equal)
 
 
 def _paired(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:
@@ -168,7 +166,7 @@ def macro_f1(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any]
     if not y_true:   # 0.0 for nothing scored, where accuracy and scikit-learn's f1_score refuse it
         raise DataError("y_true: expected at least one label, got none")
     # a str was read as one label per character, silently (confusion_matrix refused it)
-    labels = ordered(set(y_true) | set(y_pred)) if labels is None else list(check_items("labels", labels))
+    labels = ordered(set(y_true) | set(y_pred)) if labels is None else distinct_labels(check_items("labels", labels))
     f1s = []
     for lab in labels:
         tp = sum(t == lab and p == lab for t, p in zip(y_true, y_pred))

@@ -17,7 +17,7 @@ from typing import Any, Hashable, Mapping, Sequence
 
 from rnnkit.errors import DataError, InputTypeError
 
-__all__ = ["unordered_labels", "no_list_items", "one_kind", "ordered"]
+__all__ = ["unordered_labels", "no_list_items", "label_list", "distinct_labels", "one_kind", "ordered"]
 
 
 def unordered_labels(labels: Any) -> str:
@@ -42,6 +42,33 @@ def no_list_items(name: str, values: Sequence[Any]) -> None:
     failed with numpy's 'truth value of an array ... is ambiguous' or set()'s 'unhashable type')."""
     if (bad := next((i for i, v in enumerate(values) if not isinstance(v, Hashable)), None)) is not None:
         raise InputTypeError(f"{name}[{bad}]: expected a label (a str or a number), got {type(values[bad]).__name__}")
+    # pandas' NA (a "string" column's missing cell): every comparison with it was a bare 'boolean value of NA is ambiguous'
+    if (bad := next((i for i, v in enumerate(values) if type(v).__name__ == "NAType"), None)) is not None:
+        raise InputTypeError(f"{name}[{bad}]: expected a label (a str or a number), got pandas' NA (a missing label: "
+                             "drop the item or fill it)")
+
+
+def label_list(values: Any) -> list:
+    """``values`` (a sequence of labels) as a list: a torch tensor's or a numeric or text numpy array's items as Python
+    scalars (``tolist``: a tensor's 0-d items summed as float32), any other numpy array's item by item -- ``tolist`` of
+    a datetime64[ns] array gives int nanoseconds, which never equal the Timestamps of the other side (a perfect score
+    read 0.0)."""
+    module = type(values).__module__.split(".")[0]
+    if module == "torch" or module == "numpy" and values.dtype.kind in "biufcUS":
+        return values.tolist()
+    return list(values)
+
+
+def distinct_labels(labels: Any) -> list:
+    """``labels`` given for a macro mean as a list, each once and at least one: a label given twice was averaged twice
+    and none gave 0.0, silently (confusion_matrix refuses the first; scikit-learn's f1_score both)."""
+    labels = list(labels)
+    if not labels:
+        raise DataError("labels: expected at least one label, got none")
+    no_list_items("labels", labels)     # set()'s bare 'unhashable type' otherwise
+    if len(set(labels)) != len(labels):
+        raise DataError(f"labels: expected each label once, got {labels}")
+    return labels
 
 
 def _kind(label: Any) -> str | None:

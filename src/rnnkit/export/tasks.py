@@ -174,6 +174,10 @@ def classifier_spec(clf: Any) -> GraphSpec:
     net = net.eval()
     cfg = clf.config
     lengths = InputSpec("lengths", ("batch",), torch.long, "lengths")
+    if isinstance(clf, TextClassifier) and getattr(clf, "context", None):   # classify_context: no ids -> probabilities graph
+        raise ConfigError("classifier: expected a run whose network reads its token ids through its own table, got "
+                          "embeddings='context' (its inputs are all-MiniLM-L6-v2's encoder states, read from the "
+                          "installed package, not part of the run): use the run in Python, the CLI or the service")
     if isinstance(clf, TextClassifier):
         x = InputSpec("ids", ("batch", "time"), torch.long, "ids", high=net.embed.num_embeddings)
         # the tokenizer the fit used ("auto" is resolved on the training texts); weights: when the fit chose

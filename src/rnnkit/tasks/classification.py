@@ -51,6 +51,7 @@ from rnnkit.tasks.classify_data import check_training_classes, warn_conflicting_
 from rnnkit.tasks.classify_unknown import network_proba, warn_no_token
 from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's texts encoded once (the service, CLI)
 from rnnkit.tasks.classify_seeds import member_index, seed_ensemble, seed_summary
+from rnnkit.tasks import classify_context as context
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
 from rnnkit.tasks.classify_refit import check_refit_fit, refit_network
@@ -170,6 +171,7 @@ class TextClassifier(ClassifierTask):
         self._val_accuracy: dict[str, float] = {}   # each member's and the combination's, on the validation split
         self.prior: list[float] | None = None        # the training labels' class shares (texts with no token)
         self._linear: str | None = None              # the linear members' units where the network reads PKU words
+        self.context, self._shared = None, None     # embeddings="context": the run's record, the encoder (classify_context)
 
     @property
     def baseline_types(self) -> dict[str, Any]:  # type: ignore[override]
@@ -252,16 +254,21 @@ class TextClassifier(ClassifierTask):
         toks = self._tokens(texts, self.fit_place)
         if val and val[0]:
             self._tokens(val[0], lambda i: self.fit_place(i, "val"))   # named now, not as an unseen prediction
-        self.vocab = Vocab.build(toks, min_freq=c.min_freq, max_size=c.max_vocab)
+        self.vocab = Vocab(context.run_tokens(self.wordpieces)) if c.embeddings == "context" else \
+            Vocab.build(toks, min_freq=c.min_freq, max_size=c.max_vocab)
         self.labels = Vocab.build([labels], specials=())
         ids = [self.vocab.encode(t) for t in toks]
         y = self.labels.encode(labels)
         self.prior = (np.bincount(y, minlength=len(self.labels)) / len(y)).tolist()
-        rows, found = pretrained_rows(self.vocab.tokens, self.wordpieces) if self.wordpieces else (None, 0)
+        rows, found = pretrained_rows(self.vocab.tokens, self.wordpieces) \
+            if self.wordpieces and c.embeddings != "context" else (None, 0)
         if not self.wordpieces and self._use_chars():
             known = use_chars.known_share(toks)
             rows, found = use_chars.char_rows(self.vocab.tokens)
         self.embed_width = None if rows is None else rows.shape[1]
+        self._shared, self.context = context.start_fit(self.wordpieces, self.vocab.tokens, ids, [self.vocab.encode(
+            t) for t in self._tokens(val[0])] if val else []) if c.embeddings == "context" else (None, None)
+        self.embed_width = self._shared.encoder.width if self._shared else self.embed_width
         mode = self._bigram_mode()
         table = bigram_table(ids, len(self.vocab), c.bigram_min_freq, c.bigram_max_vocab) if mode else None
         self.bigrams = (mode, table[2]["kept"], table[2]["slots"]) if table else None
@@ -278,7 +285,7 @@ class TextClassifier(ClassifierTask):
             xs, ys = data or (ids, y)       # (classify_refit: for `epochs`, no early stopping)
             n_batches = -(-len(xs) // c.batch_size)
             torch.manual_seed(seed)
-            self.net = TextClassifierNet(len(self.vocab), len(self.labels), c, self.embed_width, self.bigrams, self.units)
+            self.net = self._new_net()
             if table:
                 self.net.bigrams.load_table(table[0], table[1])
             if rows is not None:     # the pretrained rows, kept as they are (frozen: see TextClassifierConfig.embeddings)
@@ -315,7 +322,8 @@ class TextClassifier(ClassifierTask):
         if table:
             self.history["bigrams"] = {"mode": mode, **table[2]}
         if known is not None:    # the pretrained table: asked for, or considered by "auto"
-            self.history["pretrained"] = {"used": rows is not None, "known_share": known, "rows": found}
+            self.history["pretrained"] = {"used": rows is not None or bool(self._shared), "known_share": known,
+                                          "rows": found}
         elif self._pretrained_missing:
             self.history["pretrained"] = {"used": False, "why": f"package {PACKAGE!r} not installed"}
         self.warn_lost_classes(labels, val, "text of", "the linear baselines, fitted on every training text, can")
@@ -325,6 +333,8 @@ class TextClassifier(ClassifierTask):
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}
         if c.refit:      # the network trained again on the fit part + validation (classify_refit)
             refit_network(self, lambda xs, ys, e: member(c.seed, [], (xs, ys), e), ids, y, val, t0)
+        if self._shared:
+            self._shared.cache, self.history["context"] = None, dict(self.context)   # predict encodes per batch
         self.history["learned"] = not warn_one_class(self, not_learned(runs[0]["epoch_log"], y), texts, labels, "text",
                                                      "text classification")    # the symptom of 99:1 labels
 
@@ -344,7 +354,7 @@ class TextClassifier(ClassifierTask):
             return None, None
         wp = WordPieces.from_package()
         known = coverage(wp.tokens(texts))
-        return (wp if c.embeddings == "minilm" or known >= MIN_KNOWN else None), known
+        return (wp if c.embeddings in ("minilm", "context") or known >= MIN_KNOWN else None), known
 
     def _use_chars(self) -> bool:
         """Whether the network's character rows come from the pretrained character table (``embeddings`` "use")."""
@@ -463,7 +473,9 @@ class TextClassifier(ClassifierTask):
         n = len(self.net.members) if isinstance(self.net, SnapshotEnsemble) else 1
         return {"units": self.units, "mix": self.mix, "snapshots": n, "embed_width": self.embed_width,
                 "bigrams": list(self.bigrams) if self.bigrams else None, "prior": self.prior,
-                **({"segmenter": pku_segmenter().fingerprint()} if self.units == "segmented" else {})}
+                **({"segmenter": pku_segmenter().fingerprint()} if self.units == "segmented" else {}),
+                **({"context": {k: v for k, v in self.context.items() if k not in ("cached", "encode_cpu_s")}}
+                   if self.context else {})}
 
     # ------------------------------------------------------------------ persistence
     def _vocabs(self) -> dict[str, Any]:
@@ -492,9 +504,21 @@ class TextClassifier(ClassifierTask):
                                                and all(type(v) in (int, float) and v >= 0 for v in self.prior)
                                                and abs(sum(self.prior) - 1) < 1e-6):
                 raise ValueError(f"{str(self.prior)[:60]}")
-        self.net = snapshot_net(lambda: TextClassifierNet(len(self.vocab), len(self.labels), self.config,
-                                                          self.embed_width, self.bigrams, self.units),
-                                state.get("snapshots", 1))   # runs saved before snapshots: the network alone
+        self.context = state.get("context")     # embeddings="context": the encoder it read, checked (classify_context)
+        if (self.context is not None) != (c.embeddings == "context") or (self.context and self.units != "wordpiece"):
+            raise DataError(f"{where}: expected 'context' in 'state' exactly with embeddings='context', got "
+                            f"embeddings={c.embeddings!r} {'with' if self.context is not None else 'without'} it")
+        self._shared = context.restored(self.context, self.wordpieces, self.vocab.tokens, str(where)) \
+            if self.context is not None else None
+        self.net = snapshot_net(self._new_net, state.get("snapshots", 1))   # before snapshots: the network alone
+
+    def _new_net(self) -> "TextClassifierNet":
+        """A network for this run's vocabulary, labels and inputs (embeddings="context": the frozen states)."""
+        net = TextClassifierNet(len(self.vocab), len(self.labels), self.config, self.embed_width, self.bigrams,
+                                self.units)
+        if self._shared:
+            net.embed = context.context_inputs(self._shared)
+        return net   # runs saved before snapshots: the network alone
 
 
 class SubwordNet(NetMember):

@@ -234,3 +234,158 @@ class ContextEncoder:
         apply them); a text longer than one window: the mean over all its windows' states."""
         out = np.stack([s.mean(0) for s in self._run(pieces, "last", batch_size, markers=True)])
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+# --------------------------------------------------------------------------- the classifier's input (embeddings="context")
+#: The layers the classifier's network reads (``embeddings="context"``): the mean of the last four, which gained on the
+#: CHECK splits of three corpora where the last layer alone lost on the tweets' development split (session 30, helper A).
+CLASSIFY_LAYERS = "last4"
+#: The share of the available memory a fit's float16 cache of its texts' states may take; above it they are encoded
+#: again in every batch (slower) -- one warning says so.
+CACHE_SHARE = 0.5
+#: Texts encoded at a time while the fit measures the scale (and fills the cache).
+_CHUNK = 512
+
+
+def run_tokens(wordpieces: Any) -> list[str]:
+    """The run's token list for ``embeddings="context"``: ``<pad>``, ``<unk>``, then the tokenizer's whole vocabulary
+    in its id order -- no piece is dropped (``min_freq`` does not apply: the encoder knows every piece it cuts, and a
+    piece read as ``[UNK]`` would change its neighbours' states)."""
+    from rnnkit.data.vocab import PAD, UNK
+
+    vocab = wordpieces.tok.get_vocab()
+    return [PAD, UNK] + sorted(vocab, key=vocab.get)
+
+
+def weights_record() -> dict[str, Any]:
+    """What a run needs to find the same encoder again: the package, its version and model.safetensors' sha256."""
+    import hashlib
+    import importlib.metadata
+
+    from rnnkit.tasks.classify_pretrained import PACKAGE
+
+    return {"package": PACKAGE, "version": importlib.metadata.version(PACKAGE),
+            "sha256": hashlib.sha256(package_file(WEIGHTS)).hexdigest()}
+
+
+def check_record(record: Any, where: str) -> None:
+    """Refuse to predict with another encoder than the run's: the package missing, another version or other weights
+    (a one-line DataError naming the install command)."""
+    from rnnkit.tasks.classify_pretrained import PACKAGE, installed
+
+    install = INSTALL.split(" (or")[0]
+    if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("version", "sha256")) or \
+            not isinstance(record.get("scale"), (int, float)) or isinstance(record.get("scale"), bool) or \
+            not 0 < record["scale"] < float("inf") or record.get("layers") not in LAYERS:
+        raise DataError(f"{where}: expected 'context' in 'state' with layers, a positive scale, version and sha256, "
+                        f"got {str(record)[:80]}")
+    if not installed():
+        raise DataError(f"embeddings: expected the package {PACKAGE} {record['version']} (this run's network reads "
+                        f"its encoder's states), got it not installed; install it with: {install}")
+    now = weights_record()
+    if now["version"] != record["version"] or now["sha256"] != record["sha256"]:
+        raise DataError(f"embeddings: expected {PACKAGE} {record['version']} (model.safetensors sha256 "
+                        f"{record['sha256'][:12]}...) as this run was trained with, got {now['version']} "
+                        f"({now['sha256'][:12]}...); install it with: {install}")
+
+
+class SharedEncoder:
+    """The frozen encoder, the run's token strings and the scale, shared by every network of a run (never copied:
+    a snapshot or a seed ensemble holds one), and the fit's float16 cache of its texts' states (keyed by their ids)."""
+
+    def __init__(self, encoder: ContextEncoder, tokens: Sequence[str], scale: float = 1.0,
+                 layers: str = CLASSIFY_LAYERS) -> None:
+        self.encoder, self.layers, self.scale = encoder, layers, float(scale)
+        self.pieces = ["[UNK]", "[UNK]"] + list(tokens[2:])    # <pad> is never read; <unk>: the encoder's own
+        self.cache: dict[bytes, np.ndarray] | None = None
+
+    def __deepcopy__(self, memo: dict) -> "SharedEncoder":
+        return self
+
+    def encode(self, rows: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """float16 states ``(len(row), width)`` of each row of run ids (from the cache when it holds them)."""
+        keys = [np.asarray(r, np.int64).tobytes() for r in rows]
+        cache = self.cache if self.cache is not None else {}
+        todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
+        if todo:
+            got = self.encoder.states([[self.pieces[j] for j in rows[i]] for i in todo], self.layers)
+            new = {keys[i]: s.astype(np.float16) for i, s in zip(todo, got)}
+            if self.cache is not None:
+                self.cache.update(new)
+            cache = {**cache, **new} if self.cache is None else cache
+        return [cache[k] for k in keys]
+
+    def measure(self, ids: Sequence[Sequence[int]], cache: bool) -> float:
+        """Encode the fit texts ``ids`` (kept in the cache when ``cache``) and set the scale: the element standard
+        deviation of their float16 states."""
+        self.cache = {} if cache else None
+        n, s, ss = 0, 0.0, 0.0
+        for a in range(0, len(ids), _CHUNK):
+            for x in self.encode([np.asarray(r, np.int64) for r in ids[a:a + _CHUNK]]):
+                x = x.astype(np.float64)
+                n, s, ss = n + x.size, s + float(x.sum()), ss + float((x * x).sum())
+        var = ss / max(n, 1) - (s / max(n, 1)) ** 2
+        self.scale = float(np.sqrt(var)) if var > 0 else 1.0
+        return self.scale
+
+
+def context_inputs(shared: SharedEncoder) -> Any:
+    """The network's input layer for ``embeddings="context"`` (in place of its embedding table): run ids ``(B, T)``
+    (0: padding) -> the frozen states divided by the scale ``(B, T, width)``; no parameters (nothing of the encoder is
+    in the network's state_dict: the run records which encoder it read, :func:`weights_record`)."""
+    import torch
+    from torch import nn
+
+    class ContextInputs(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.shared = shared
+
+        def forward(self, ids: torch.Tensor) -> torch.Tensor:
+            rows = [r[r != 0].numpy() for r in ids.cpu()]
+            out = torch.zeros(ids.shape[0], ids.shape[1], shared.encoder.width)
+            for r, x in enumerate(shared.encode(rows)):
+                out[r, :len(x)] = torch.from_numpy(x.astype(np.float32))
+            return (out / shared.scale).to(ids.device)
+
+    return ContextInputs()
+
+
+def cache_fits(ids: Sequence[Sequence[int]], width: int) -> tuple[bool, int, int | None]:
+    """Whether the float16 states of ``ids`` (bytes, with the dict's overhead) fit under :data:`CACHE_SHARE` of the
+    available memory (:func:`rnnkit._memory.available_memory`; unknown: they are cached); and the two sizes."""
+    from rnnkit._memory import available_memory
+
+    need = sum(len(r) for r in ids) * width * 2 + 200 * len(ids)
+    avail = available_memory()
+    return avail is None or need <= CACHE_SHARE * avail, need, avail
+
+
+def start_fit(wordpieces: Any, tokens: Sequence[str], fit_ids: Sequence[Sequence[int]],
+              val_ids: Sequence[Sequence[int]]) -> tuple[SharedEncoder, dict[str, Any]]:
+    """The encoder of a fit (the wheel's, verified) with its scale measured on the fit texts' states, which are cached
+    as float16 when they fit (:func:`cache_fits`: else one warning, and every batch encodes its texts again); and the
+    run's record of it (:func:`weights_record`, ``layers``, ``scale``, ``cached``, ``encode_cpu_s``)."""
+    import time
+    import warnings
+
+    from rnnkit._memory import human_size
+
+    shared = SharedEncoder(ContextEncoder.from_package(wordpieces.tok.get_vocab()), tokens)
+    fits, need, avail = cache_fits(list(fit_ids) + list(val_ids), shared.encoder.width)
+    if not fits:
+        warnings.warn(f"embeddings: the contextual states of the {len(fit_ids) + len(val_ids)} training texts need "
+                      f"{human_size(need)}, over {CACHE_SHARE:.0%} of the available memory ({human_size(avail)}): "
+                      f"they are encoded again in every batch (each epoch as slow as encoding them once)",
+                      RuntimeWarning, stacklevel=3)
+    c0 = time.process_time()
+    scale = shared.measure(fit_ids, fits)
+    return shared, {**weights_record(), "layers": shared.layers, "scale": scale, "cached": fits,
+                    "encode_cpu_s": round(time.process_time() - c0, 3)}
+
+
+def restored(record: Any, wordpieces: Any, tokens: Sequence[str], where: str) -> SharedEncoder:
+    """The encoder a saved run's network reads, checked against its record (:func:`check_record`)."""
+    check_record(record, where)
+    return SharedEncoder(ContextEncoder.from_package(wordpieces.tok.get_vocab()), tokens, record["scale"],
+                         record["layers"])

@@ -123,9 +123,9 @@ def test_without_room_for_the_cache_it_warns_once_and_encodes_per_batch(tweets, 
     texts, labels = tweets
     monkeypatch.setattr("rnnkit._memory.available_memory", lambda device="cpu": 1000)
     clf = TextClassifier(TextClassifierConfig(**{**SMALL, "epochs": 1, "val_fraction": 0.0}))
-    with pytest.warns(RuntimeWarning, match=r"^embeddings: the contextual states of the 120 training texts need .* "
+    with pytest.warns(RuntimeWarning, match=r"^embeddings: the contextual states of the 60 training texts need .* "
                                             r"encoded again in every batch"):
-        clf.fit(texts[:120], labels[:120], baselines=False)
+        clf.fit(texts[:60], labels[:60], baselines=False)
     assert clf.history["context"]["cached"] is False and clf._shared.cache is None
     assert clf.predict_proba(texts[300:310]).shape == (10, len(clf.classes))
 
@@ -136,8 +136,9 @@ def test_cli_trains_predicts_and_export_refuses(fitted, tweets, tmp_path, capsys
     texts, labels = tweets
     csv = tmp_path / "d.csv"
     csv.write_text("text,label\n" + "".join(f'"{t.replace(chr(34), chr(39))}",{y}\n' for t, y in
-                                             zip(texts[:80], labels[:80])), encoding="utf-8")
+                                             zip(texts[:60], labels[:60])), encoding="utf-8")
     assert main(["classify", "train", "--csv", str(csv), "--epochs", "1", "--embeddings", "context", "--quiet",
+                 "--combine", "false",
                  "--json", "--threads", "1", "--out", str(tmp_path / "run")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["embeddings"]["context"]["layers"] == "last4" and out["embeddings"]["units"] == "wordpiece"
@@ -154,3 +155,12 @@ def test_cli_trains_predicts_and_export_refuses(fitted, tweets, tmp_path, capsys
     assert main(["classify", "predict", "--run", str(run), "--input", str(tmp_path / "in.txt")]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "got it not installed; install it with: pip install --no-deps" in err[0]
+
+
+def test_the_subword_member_beside_a_pretrained_input_reads_its_own_table(tweets):
+    # embeddings='minilm' (or 'context') with subword_member: the main network trained, then the member's config
+    # (tokenizer='bpe' + the main one's embeddings) was a ConfigError about a tokenizer nobody set -- the fit lost
+    texts, labels = tweets
+    clf = TextClassifier(TextClassifierConfig(embeddings="minilm", subword_member=True, epochs=1, progress=False))
+    clf.fit(texts[:80], labels[:80], baselines=False)
+    assert "subword_net" in clf.mix and clf._members["subword_net"].config.embeddings == "own"

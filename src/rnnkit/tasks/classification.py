@@ -526,7 +526,8 @@ class SubwordNet(NetMember):
     pooling on BPE subwords learned on the training texts; the rest of its config is the classifier's."""
 
     kind, task_class = "subword_net", TextClassifier
-    settings = {"tokenizer": "bpe", "cell": "gru", "combine": False, "progress": False, "char_bigrams": "off"}   # one log: the main net's
+    settings = {"tokenizer": "bpe", "cell": "gru", "combine": False, "progress": False, "char_bigrams": "off",
+                "embeddings": "own"}   # one log: the main net's; its own subword table whatever the main network reads
 
 
 #: Every member the combination can weight beside the network, and the types a saved run's baselines have.

@@ -164,3 +164,15 @@ def test_the_subword_member_beside_a_pretrained_input_reads_its_own_table(tweets
     clf = TextClassifier(TextClassifierConfig(embeddings="minilm", subword_member=True, epochs=1, progress=False))
     clf.fit(texts[:80], labels[:80], baselines=False)
     assert "subword_net" in clf.mix and clf._members["subword_net"].config.embeddings == "own"
+
+
+def test_the_service_predicts_as_the_run_and_refuses_it_without_the_package(fitted, monkeypatch):
+    from rnnkit.serve.services import ClassifierService
+
+    clf, run = fitted
+    texts = ["what a great flight", "delayed again and my bag is lost"]
+    got = ClassifierService(run).predict(texts)
+    assert [p["label"] for p in got["predictions"]] == clf.predict(texts)
+    monkeypatch.setattr(P, "installed", lambda: False)
+    with pytest.raises(DataError, match="got it not installed; install it with: pip install --no-deps"):
+        ClassifierService(run)

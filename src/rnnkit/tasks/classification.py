@@ -59,8 +59,8 @@ from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snaps
 from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.classify_wide import WideNgrams, wide_order
 from rnnkit.tasks.classify_mix import choose_mix, choose_weights, in_budget, note_cuts, simplex_weights
-from rnnkit.tasks.task_parts import (combination_in_budget, member_budget, not_learned, record_budget_notes,
-                                     warn_one_class)
+from rnnkit.tasks.task_parts import (budget_spent, combination_in_budget, member_budget, not_learned,
+                                     record_budget_notes, warn_one_class)
 from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_texts, classification_metrics, item_at, masked_pool, run_file, run_vocab,
 )
@@ -267,7 +267,8 @@ class TextClassifier(ClassifierTask):
             rows, found = use_chars.char_rows(self.vocab.tokens)
         self.embed_width = None if rows is None else rows.shape[1]
         self._shared, self.context = context.start_fit(self.wordpieces, self.vocab.tokens, ids, [self.vocab.encode(
-            t) for t in self._tokens(val[0])] if val else []) if c.embeddings == "context" else (None, None)
+            t) for t in self._tokens(val[0])] if val else [], lambda: budget_spent(t0, c.max_seconds)) \
+            if c.embeddings == "context" else (None, None)
         self.embed_width = self._shared.encoder.width if self._shared else self.embed_width
         mode = self._bigram_mode()
         table = bigram_table(ids, len(self.vocab), c.bigram_min_freq, c.bigram_max_vocab) if mode else None

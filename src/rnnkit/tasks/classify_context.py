@@ -236,15 +236,16 @@ class ContextEncoder:
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
-# --------------------------------------------------------------------------- the classifier's input (embeddings="context")
+# ------------------------------------------------------------------ the classifier's input (embeddings="context")
 #: The layers the classifier's network reads (``embeddings="context"``): the mean of the last four, which gained on the
-#: CHECK splits of three corpora where the last layer alone lost on the tweets' development split (session 30, helper A).
+#: CHECK splits of three corpora where the last layer alone lost on the tweets' development split (session 30,
+#: helper A).
 CLASSIFY_LAYERS = "last4"
 #: The share of the available memory a fit's float16 cache of its texts' states may take; above it they are encoded
 #: again in every batch (slower) -- one warning says so.
 CACHE_SHARE = 0.5
 #: Texts encoded at a time while the fit measures the scale (and fills the cache).
-_CHUNK = 512
+_CHUNK = 256
 
 
 def run_tokens(wordpieces: Any) -> list[str]:
@@ -315,12 +316,15 @@ class SharedEncoder:
             cache = {**cache, **new} if self.cache is None else cache
         return [cache[k] for k in keys]
 
-    def measure(self, ids: Sequence[Sequence[int]], cache: bool) -> float:
+    def measure(self, ids: Sequence[Sequence[int]], cache: bool, spent: Any = lambda: False) -> float:
         """Encode the fit texts ``ids`` (kept in the cache when ``cache``) and set the scale: the element standard
-        deviation of their float16 states."""
+        deviation of their float16 states; once ``spent()`` (the fit's budget) after a chunk, from those encoded so far
+        (the training is skipped then: 1,350 tweets' encoding ran 15 s past max_seconds=3)."""
         self.cache = {} if cache else None
         n, s, ss = 0, 0.0, 0.0
         for a in range(0, len(ids), _CHUNK):
+            if a and spent():
+                break
             for x in self.encode([np.asarray(r, np.int64) for r in ids[a:a + _CHUNK]]):
                 x = x.astype(np.float64)
                 n, s, ss = n + x.size, s + float(x.sum()), ss + float((x * x).sum())
@@ -362,7 +366,7 @@ def cache_fits(ids: Sequence[Sequence[int]], width: int) -> tuple[bool, int, int
 
 
 def start_fit(wordpieces: Any, tokens: Sequence[str], fit_ids: Sequence[Sequence[int]],
-              val_ids: Sequence[Sequence[int]]) -> tuple[SharedEncoder, dict[str, Any]]:
+              val_ids: Sequence[Sequence[int]], spent: Any = lambda: False) -> tuple[SharedEncoder, dict[str, Any]]:
     """The encoder of a fit (the wheel's, verified) with its scale measured on the fit texts' states, which are cached
     as float16 when they fit (:func:`cache_fits`: else one warning, and every batch encodes its texts again); and the
     run's record of it (:func:`weights_record`, ``layers``, ``scale``, ``cached``, ``encode_cpu_s``)."""
@@ -379,7 +383,7 @@ def start_fit(wordpieces: Any, tokens: Sequence[str], fit_ids: Sequence[Sequence
                       f"they are encoded again in every batch (each epoch as slow as encoding them once)",
                       RuntimeWarning, stacklevel=3)
     c0 = time.process_time()
-    scale = shared.measure(fit_ids, fits)
+    scale = shared.measure(fit_ids, fits, spent)
     return shared, {**weights_record(), "layers": shared.layers, "scale": scale, "cached": fits,
                     "encode_cpu_s": round(time.process_time() - c0, 3)}
 

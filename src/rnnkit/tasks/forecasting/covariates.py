@@ -46,6 +46,10 @@ _FAMILIES = {**dict.fromkeys(("MS", "ME", "M", "BM", "BME", "BMS", "CBME", "CBMS
              **dict.fromkeys(("H", "BH", "CBH", "MIN", "T", "S"), "hourly")}
 
 
+# a cycle's name -> (position function, cycle length), whichever family has it
+_BY_NAME = {n: (pos, length) for cycles in _CYCLES.values() for n, pos, length in cycles}
+
+
 def _family(index: pd.DatetimeIndex) -> str | None:
     freq = index.freqstr if index.freq is not None else pd.infer_freq(index) if len(index) >= 3 else None
     if freq is None:
@@ -65,16 +69,36 @@ def calendar_columns(index: pd.Index) -> list[str]:
     return [f"{n}_{t}" for n, _, _ in _CYCLES.get(fam, []) for t in ("sin", "cos")]
 
 
-def calendar_features(index: pd.Index) -> pd.DataFrame:
+def calendar_features(index: pd.Index, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Cyclical calendar features of each timestamp (columns :func:`calendar_columns`); an empty frame
-    for yearly data, integer steps or an unknown frequency."""
+    for yearly data, integer steps or an unknown frequency. ``columns``: exactly these features, in this
+    order, whatever ``index``'s frequency gives now (a saved model's recorded columns: the month features of a
+    millisecond series fitted before session 30 were NaN once the family changed, and its ES-RNN forecast fell
+    back to the last value, silently).
+
+    >>> calendar_features(pd.date_range("2020", periods=2, freq="ms"), ["month_sin", "month_cos"]).shape
+    (2, 2)
+    """
     if not isinstance(index, pd.Index):
         raise InputTypeError(f"index: expected a pandas Index, got {type(index).__name__}")
+    if columns is None:
+        cycles = _CYCLES.get(_family(index), []) if isinstance(index, pd.DatetimeIndex) else []
+        names = [f"{n}_{t}" for n, _, _ in cycles for t in ("sin", "cos")]
+    else:
+        names = list(columns)
+        known = [f"{n}_{t}" for n in _BY_NAME for t in ("sin", "cos")]
+        for c in names:
+            if c not in known:
+                raise DataError(f"columns: expected calendar feature names among {known}, got {c!r}")
+        if names and not isinstance(index, pd.DatetimeIndex):
+            raise DataError(f"index: expected timestamps for the calendar columns {names}, got a "
+                            f"{type(index).__name__}")
     cols: dict[str, np.ndarray] = {}
-    if isinstance(index, pd.DatetimeIndex):
-        for name, pos, length in _CYCLES.get(_family(index), []):
-            angle = 2 * np.pi * np.asarray(pos(index), dtype=float) / length
-            cols[f"{name}_sin"], cols[f"{name}_cos"] = np.sin(angle), np.cos(angle)
+    for c in names:
+        name, _, part = c.rpartition("_")
+        pos, length = _BY_NAME[name]
+        angle = 2 * np.pi * np.asarray(pos(index), dtype=float) / length
+        cols[c] = np.sin(angle) if part == "sin" else np.cos(angle)
     return pd.DataFrame(cols, index=index)
 
 

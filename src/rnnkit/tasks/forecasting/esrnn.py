@@ -335,7 +335,7 @@ class ESRNNCandidate(Candidate):
             for i, s in enumerate(batch):
                 n, keep = len(s), min(len(s), T)
                 idx = pd.date_range(s.index[0], periods=n + 1, freq=s.index.freq or pd.infer_freq(s.index))
-                f = calendar_features(idx[n - keep + 1:]).reindex(columns=cov["calendar"]).to_numpy()
+                f = calendar_features(idx[n - keep + 1:], cov["calendar"]).to_numpy()   # as recorded at the fit
                 X[i, T - keep:, :len(cov["calendar"])] = f
         return torch.tensor(X, dtype=torch.float32)
 

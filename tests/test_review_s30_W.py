@@ -1,5 +1,7 @@
 """Session 30, helper W (hostile review of the session's commits): what the review found in them.
 
+* f060ee1's layer.step ran torch's cell kernel unless the layer's CLASS overrode forward: a forward wrapped on the
+  instance (``layer.forward = wrapper``: accelerate's hooks, profilers), which step ran at 8119a0d, was skipped.
 * b6f3894 told a task's run folder given to the forecaster (``rnnkit forecast predict --run <a classify run>``,
   ``Forecaster.load``) to "upgrade rnnkit": a task run's config.json is save_run's schema 2, not a newer forecaster's.
 * 67628ab read a numpy array's labels with ``tolist()``: a datetime64[ns] array's items became int nanoseconds, so
@@ -16,6 +18,7 @@ import pandas as pd
 import pytest
 import torch
 
+import rnnkit
 from rnnkit.errors import CheckpointError, DataError, InputTypeError
 from rnnkit.tasks.common import accuracy, classification_metrics, confusion_matrix, macro_f1
 from rnnkit.tasks.forecasting import Forecaster
@@ -57,3 +60,14 @@ def test_macro_f1_labels_each_once_and_at_least_one():
     with pytest.raises(InputTypeError, match=r"^labels\[0\]: expected a label"):
         macro_f1(["a", "b"], ["a", "b"], labels=[["a"], "b"])
     assert classification_metrics(["a", "b"], ["a", "a"], ["a", "b"])["macro_f1"] == pytest.approx(1 / 3)
+
+
+def test_step_runs_a_forward_wrapped_on_the_instance():
+    layer = rnnkit.GRU(4, 5)
+    inner = layer.forward
+    layer.forward = lambda *a, **k: (lambda y, h: (y + 100.0, h))(*inner(*a, **k))
+    y, _ = layer.step(torch.randn(3, 4))
+    assert y.min() > 50          # the wrapper ran, as in a call (f060ee1: the cell kernel ran, the wrapper skipped)
+    del layer.forward
+    y, _ = layer.step(torch.randn(3, 4))
+    assert y.abs().max() < 1     # the class's forward again (the cell kernel's path)

@@ -387,6 +387,7 @@ class RecurrentLayer(StackedLayer):
         if (kernel is None or not x_t.is_contiguous() or w.device.type != "cpu"
                 or w.dtype not in (torch.float32, torch.float64) or self.proj_size or (self.dropout and self.training and self.num_layers > 1)
                 or type(self).forward is not RecurrentLayer.forward or type(self)._run is not RecurrentLayer._run
+                or not {"forward", "_run"}.isdisjoint(vars(self))    # wrapped on the instance (accelerate's hooks)
                 or torch.compiler.is_compiling() or functorch_active() or autocast_dtype(x_t) is not None):
             return None
         if self.cell.native == "lstm" and w.dtype != torch.float64 and torch.backends.mkldnn.is_available() \

@@ -65,7 +65,9 @@ def test_a_long_text_runs_in_windows_and_an_empty_one_has_no_states(wp, enc):
 
 
 def test_a_bad_layers_choice_is_refused(wp, enc):
-    with pytest.raises(DataError, match=r"^layers: expected one of \('last', 'last4'\), got 'first'$"):
+    from rnnkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^layers: expected one of \('last', 'last4'\), got 'first'$"):
         enc.states([["good"]], "first")
 
 

@@ -22,7 +22,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rnnkit.errors import DataError
+from rnnkit._validate import check_int
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.classify_pretrained import INSTALL, MODULE, WEIGHTS, package_file
 
 __all__ = ["CONFIG", "LAYERS", "WINDOW", "ContextEncoder", "encoder_config", "piece_ids"]
@@ -152,6 +153,23 @@ def _batches(wins: list, batch_size: int):
         i = j
 
 
+def _piece_lists(pieces: Any) -> list[list[str]]:
+    """``pieces`` as lists of wordpiece strings; a text given where its pieces are expected (``["hello world"]``
+    was read one piece per character), a str, None or a non-str piece is an InputTypeError naming it."""
+    if isinstance(pieces, str) or not isinstance(pieces, (Sequence, np.ndarray)):
+        raise InputTypeError(f"pieces: expected a list of wordpiece lists (one per text), got {type(pieces).__name__}")
+    out = []
+    for i, p in enumerate(pieces):
+        if isinstance(p, str) or not isinstance(p, (Sequence, np.ndarray)):
+            raise InputTypeError(f"pieces[{i}]: expected a list of wordpieces (WordPieces.pieces of the text), got "
+                                 f"{type(p).__name__} {str(p)[:30]!r}")
+        p = list(p)
+        if (bad := next((x for x in p if not isinstance(x, str)), None)) is not None:
+            raise InputTypeError(f"pieces[{i}]: expected wordpieces as str, got {type(bad).__name__} {bad!r}")
+        out.append(p)
+    return out
+
+
 class ContextEncoder:
     """The frozen encoder with the vocabulary it reads: ``states(pieces)`` -> per text a float32 array
     ``(len(pieces), width)``; ``sentence_vectors(pieces)`` -> the model's own normalised mean-pooled vectors."""
@@ -202,9 +220,10 @@ class ContextEncoder:
 
     def _run(self, pieces: Sequence[Sequence[str]], layers: str, batch_size: int, markers: bool) -> list[np.ndarray]:
         if layers not in LAYERS:
-            raise DataError(f"layers: expected one of {LAYERS}, got {layers!r}")
+            raise ConfigError(f"layers: expected one of {LAYERS}, got {layers!r}")
+        check_int("batch_size", batch_size, 1)
+        pieces = _piece_lists(pieces)
         torch = self.torch
-        pieces = [list(p) for p in pieces]
         wins = self._windows(pieces)
         order = sorted(range(len(wins)), key=lambda i: len(wins[i][2]))     # similar lengths share a batch
         parts: list[list[tuple[int, np.ndarray]]] = [[] for _ in pieces]
@@ -232,7 +251,8 @@ class ContextEncoder:
         """``(len(pieces), width)``: the mean of each text's last-layer states, markers included, scaled to unit
         length (all-MiniLM-L6-v2's sentence embedding, its pooling and normalisation as sentence-transformers
         apply them); a text longer than one window: the mean over all its windows' states."""
-        out = np.stack([s.mean(0) for s in self._run(pieces, "last", batch_size, markers=True)])
+        states = self._run(pieces, "last", batch_size, markers=True)
+        out = np.stack([s.mean(0) for s in states]) if states else np.zeros((0, self.width), np.float32)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 

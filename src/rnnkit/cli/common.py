@@ -69,6 +69,13 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, allow_abbrev: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        """argparse's, but a failed write raises (argparse swallows OSError: '--help > /dev/full' exited 0, the
+        text lost); a closed stream (None: '>&-') still prints nothing."""
+        file = sys.stderr if file is None else file
+        if message and file is not None:
+            file.write(message)
+
     def error(self, message: str):  # type: ignore[override]
         typed = getattr(self, "_typed_args", [])
         hint = (whole_flags(self, typed) or stray_flag(self, typed, message)

@@ -134,7 +134,9 @@ def _main(argv: list[str]) -> int:
         if argv[:1] == ["--version"]:   # argparse ends at it, whatever follows: no command's module (torch) needed
             import argparse
 
-            _add_version(version := argparse.ArgumentParser(prog="rnnkit"))
+            from rnnkit.cli.common import Parser
+
+            _add_version(version := Parser(prog="rnnkit"))
             version.parse_args(argv[:1])
         held = _hold_signals()
         try:
@@ -154,7 +156,18 @@ def _main(argv: list[str]) -> int:
         finally:
             _release_signals(held)
     except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
-        return int(e.code or 0) if not isinstance(e.code, str) else 2
+        code = int(e.code or 0) if not isinstance(e.code, str) else 2
+        if code == 0 and sys.stdout is not None:   # '--help > /dev/full' with stdout buffered: the text lost, exit 0
+            try:
+                sys.stdout.flush()
+            except OSError as err:
+                return _stdout_failed("rnnkit", err)
+        return code
+    except BrokenPipeError:  # '--help | head -1': the reader has what it wanted, as for a command's output
+        _stdout_to_devnull()
+        return 141
+    except OSError as e:     # --help / --version's own write failed (Parser._print_message raises it)
+        return _stdout_failed("rnnkit", e)
     except KeyboardInterrupt as e:
         return _stopped("rnnkit", e)
     debug = getattr(args, "debug", False)

@@ -2,6 +2,9 @@
 
 * f060ee1's layer.step ran torch's cell kernel unless the layer's CLASS overrode forward: a forward wrapped on the
   instance (``layer.forward = wrapper``: accelerate's hooks, profilers), which step ran at 8119a0d, was skipped.
+* 2a31aaa made argparse's writes raise on a failed write: a usage error with an unwritable stderr
+  ('rnnkit forecast --bogus 2> /dev/full') then raised OSError out of main() (exit 1 from the interpreter) instead of
+  returning 2.
 * b6f3894 told a task's run folder given to the forecaster (``rnnkit forecast predict --run <a classify run>``,
   ``Forecaster.load``) to "upgrade rnnkit": a task run's config.json is save_run's schema 2, not a newer forecaster's.
 * 67628ab read a numpy array's labels with ``tolist()``: a datetime64[ns] array's items became int nanoseconds, so
@@ -71,3 +74,21 @@ def test_step_runs_a_forward_wrapped_on_the_instance():
     del layer.forward
     y, _ = layer.step(torch.randn(3, 4))
     assert y.abs().max() < 1     # the class's forward again (the cell kernel's path)
+
+
+def test_a_usage_error_with_an_unwritable_stderr_still_exits_2(monkeypatch):
+    import errno
+    import io
+    import sys
+
+    from rnnkit.cli.main import main
+
+    class Full(io.TextIOBase):
+        def write(self, s):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def writable(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Full())
+    assert main(["forecast", "--bogus"]) == 2     # 2a31aaa: OSError raised out of main

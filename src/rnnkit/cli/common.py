@@ -70,11 +70,16 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
 
     def _print_message(self, message: str, file: Any = None) -> None:
-        """argparse's, but a failed write raises (argparse swallows OSError: '--help > /dev/full' exited 0, the
-        text lost); a closed stream (None: '>&-') still prints nothing."""
+        """argparse's, but a failed write to stdout raises (argparse swallows OSError: '--help > /dev/full' exited 0,
+        the text lost); a closed stream (None: '>&-') still prints nothing, and an unwritable stderr (a usage error
+        with '2> /dev/full') is swallowed as argparse does: nowhere to say it, and the usage error keeps exit 2."""
         file = sys.stderr if file is None else file
-        if message and file is not None:
-            file.write(message)
+        try:
+            if message and file is not None:
+                file.write(message)
+        except OSError:
+            if file is not sys.stderr:
+                raise
 
     def error(self, message: str):  # type: ignore[override]
         typed = getattr(self, "_typed_args", [])

@@ -82,3 +82,26 @@ def test_update_of_one_series_forecasts_that_series_alone(monkeypatch):
                         lambda self, batch, horizon: seen.append([s.id for s in batch]) or real(self, batch, horizon))
     f.update(_new_point(80.0, "2019-01-01"))
     assert seen == [["s2"]]      # all five non-constant series before
+
+
+def test_update_with_the_pretrained_member_forecasts_the_whole_batch():
+    # PretrainedCandidate is not global (one network per group, not fitted on the batch), but its float32 network
+    # runs on the batch at once: a batch of one gave other last bits (1.3e-07, W2's review of 7c9aa06)
+    import copy
+
+    import numpy as np
+
+    from rnnkit.tasks.forecasting import Forecaster
+
+    rng = np.random.default_rng(0)
+    t = np.arange(30)
+    data = pd.concat([pd.DataFrame({"store": f"s{k}", "date": pd.date_range("1990-01-01", periods=30, freq="YS"),
+                                    "sales": 50 + 10 * k + 0.8 * t + rng.normal(0, 2, 30)}) for k in range(6)],
+                     ignore_index=True)
+    f = Forecaster("auto", horizon=3, quantiles=(0.1, 0.5, 0.9), candidates=("ets", "theta", "pretrained"))
+    f.fit(data, target="sales", time_col="date", id_col="store")
+    g = copy.deepcopy(f)
+    for c in g.auto_.candidates.values():
+        c.is_global = True            # the whole-batch path
+    new = pd.DataFrame({"store": ["s2"], "date": [pd.Timestamp("2020-01-01")], "sales": [90.0]})
+    pd.testing.assert_frame_equal(f.update(new), g.update(new), check_exact=True)

@@ -310,7 +310,8 @@ class AutoModel(ForecastModel):
         # forecasts every series again (its last bits may depend on the batch). The service updates one series a
         # point: a 200-series ETS panel re-fitted all 200 series' ETS for each point (~27 s a point; session 30).
         rows = [i for i, h in enumerate(self._fitted) if h.id in chunks]
-        local = not any(getattr(c, "is_global", True) for c in self.auto_.candidates.values())
+        local = not any(getattr(c, "is_global", True) or getattr(c, "kind", None) == "pretrained"   # its float32
+                        for c in self.auto_.candidates.values())         # network reads the batch at once (W2)
         part = [grown[i] for i in rows] if local and len(rows) < len(grown) else grown
         with threads(self.config.threads, self.config.workers):
             point, quant = self._joined(part, self.constant_, lambda batch: self.auto_.forecast_fitted(

@@ -399,8 +399,8 @@ class RecurrentLayer(StackedLayer):
         """``(y_t, state)`` by the cell kernel (``x``: ``(B, I)``; state checked as in ``forward``), or ``None``
         where the call would not run the native engine (the sequence path runs it then)."""
         state0 = self._check_state(state, x.shape[0], batched, x)
-        if self._pick_engine(x, *state0) != "native":
-            return None
+        if self._pick_engine(x, *state0) != "native" or not all(s.is_contiguous() for s in state0):
+            return None     # a strided state (a transposed view): the sequence kernel's bits differ (GRU L2 B3, W2)
         kernel, n = _CELL_KERNELS[self.cell.native], len(self._weight_names) // self.num_layers
         finals = []
         for layer in range(self.num_layers):

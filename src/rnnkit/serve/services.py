@@ -238,8 +238,11 @@ class ForecastService:
             if t is None or t is pd.NaT:
                 raise RequestError(422, f"observations[{i}].time: expected an ISO 8601 date/time like "
                                         f"{time_text(nxt)!r}, got {_short(raw)}")
-            wall = local_wall(pd.DatetimeIndex([t]), pd.DatetimeIndex([nxt]), self.freq[sid])
-            if wall is not None:   # a daily series read from local times with offsets: its wall clock, as update's
+            # a daily series read from local times with offsets: its wall clock, as update's -- for a time given WITH
+            # an offset (a bare '2021-02-11' for a series with offsets stays refused below: session 6's contract)
+            wall = None if t.tzinfo is None and nxt.tzinfo is not None else local_wall(
+                pd.DatetimeIndex([t]), pd.DatetimeIndex([nxt]), self.freq[sid])
+            if wall is not None:
                 t = wall[0]
             if (t.tzinfo is None) != (nxt.tzinfo is None):   # which zone a time without an offset is in is unknown
                 want = "with a UTC offset, as the series' times" if t.tzinfo is None else "without a UTC offset, as " \

@@ -316,16 +316,12 @@ class AutoModel(ForecastModel):
         with threads(self.config.threads, self.config.workers):
             point, quant = self._joined(part, self.constant_, lambda batch: self.auto_.forecast_fitted(
                 batch, self.config.horizon), self.auto_)
-        if part is grown or (quant is None) != (self._quantiles is None):
-            if part is not grown:      # not expected (the same horizon, the same constant series): the whole batch
-                with threads(self.config.threads, self.config.workers):
-                    point, quant = self._joined(grown, self.constant_, lambda batch: self.auto_.forecast_fitted(
-                        batch, self.config.horizon), self.auto_)
+        if part is grown:
             self._point, self._quantiles = point, quant
         else:
             self._point = self._point.copy()
             self._point[rows] = point
-            if self._quantiles is not None:
+            if self._quantiles is not None:   # None: auto gave none at the fit's horizon, nor would the whole batch
                 self._quantiles = self._quantiles.copy()
                 self._quantiles[rows] = quant
         self._fitted = grown

@@ -112,10 +112,7 @@ def _listed(name: str, values: Any) -> list[Any]:
     """``values`` checked (:func:`check_items`) as a list; a 1-D numpy array's or torch tensor's items as Python
     scalars (a tensor's 0-d items summed as float32: accuracy 2/3 was 0.6666666865), a 2-D one's rows refused (a
     (N, 1) tensor's rows passed as labels, being hashable, and accuracy returned a tensor)."""
-    values = check_items(name, values)
-    if type(values).__module__.split(".")[0] in ("numpy", "torch") and values.ndim > 1 and len(values):
-        raise InputTypeError(f"{name}[0]: expected a label (a str or a number), got {type(values[0]).__name__}")
-    return label_list(values)     # datetime64[ns] items stay dates (.tolist(): int nanoseconds, never equal)
+    return label_list(name, check_items(name, values))   # datetime64[ns] items stay dates; a sparse tensor refused
 
 
 def _paired(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:

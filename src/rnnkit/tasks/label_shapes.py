@@ -48,15 +48,38 @@ def no_list_items(name: str, values: Sequence[Any]) -> None:
                              "drop the item or fill it)")
 
 
-def label_list(values: Any) -> list:
-    """``values`` (a sequence of labels) as a list: a torch tensor's or a numeric or text numpy array's items as Python
-    scalars (``tolist``: a tensor's 0-d items summed as float32), any other numpy array's item by item -- ``tolist`` of
-    a datetime64[ns] array gives int nanoseconds, which never equal the Timestamps of the other side (a perfect score
-    read 0.0)."""
+def label_list(name: str, values: Any) -> list:
+    """``values`` (a sequence of labels, the argument ``name``) as a list: a torch tensor's or a numeric or text numpy
+    array's items as Python scalars (``tolist``: a tensor's 0-d items summed as float32), any other numpy array's item
+    by item -- ``tolist`` of a datetime64[ns] array gives int nanoseconds, which never equal the Timestamps of the other
+    side (a perfect score read 0.0). A tensor or matrix that holds no plain values (sparse, meta, quantized, nested;
+    scipy's sparse matrices, numpy's structured records) is an InputTypeError naming ``name``: torch's bare
+    RuntimeError / NotImplementedError before, and a scipy matrix was read as its rows."""
     module = type(values).__module__.split(".")[0]
+    if (odd := _no_plain_values(module, values)):
+        raise InputTypeError(f"{name}: expected a 1-D list, array or dense tensor of labels, got {odd}")
+    if module in ("numpy", "torch") and values.ndim > 1 and len(values):   # a (N, 1) tensor's rows passed as labels
+        raise InputTypeError(f"{name}[0]: expected a label (a str or a number), got {type(values[0]).__name__}")
     if module == "torch" or module == "numpy" and values.dtype.kind in "biufcUS":
         return values.tolist()
     return list(values)
+
+
+def _no_plain_values(module: str, values: Any) -> str:
+    """What ``values`` is when it holds no plain values to list, or ``""``."""
+    if module == "torch":
+        for what, odd, fix in ((f"a sparse tensor ({values.layout})", str(values.layout) != "torch.strided",
+                                ".to_dense()"),
+                               ("a meta tensor (no data)", values.is_meta, "a tensor with data"),
+                               ("a quantized tensor", values.is_quantized, ".dequantize()"),
+                               ("a nested tensor", values.is_nested, "one tensor of labels")):
+            if odd:
+                return f"{what}; pass {fix}"
+    if module == "scipy" and hasattr(values, "toarray"):
+        return f"a scipy sparse {type(values).__name__} (read as its rows); pass .toarray().ravel()"
+    if module == "numpy" and values.dtype.kind == "V":
+        return f"a structured array (dtype {values.dtype}); pass one field: arr['name']"
+    return ""
 
 
 def distinct_labels(labels: Any) -> list:
@@ -71,23 +94,37 @@ def distinct_labels(labels: Any) -> list:
     return labels
 
 
+_DECODE = ("(bytes never equal text or numbers: every such item was scored wrong; decode them first: "
+           "[v.decode() for v in labels])")
+
+
 def _kind(label: Any) -> str | None:
-    """``"text"``, ``"number"`` (bools too) or ``None`` (a missing value, anything else: not compared)."""
+    """``"text"``, ``"bytes"``, ``"number"`` (bools too) or ``None`` (a missing value, anything else: not compared)."""
     if isinstance(label, str):
         return "text"
+    if isinstance(label, bytes):     # b'pos' never equals 'pos': scored 0.0 against text, silently
+        return "bytes"
     return "number" if isinstance(label, numbers.Number) and label == label else None   # NaN: missing
 
 
 def one_kind(y_true: Sequence[Any], y_pred: Sequence[Any]) -> None:
     """A DataError naming the first prediction that is text where every true label is a number, or a number where
-    they are text: the two never compare equal, so accuracy was 0.0 (scikit-learn refuses: 'Mix of label input
-    types')."""
+    they are text, or bytes (``b'pos'``) where they are text or the reverse: the two never compare equal, so accuracy
+    was 0.0 (scikit-learn refuses: 'Mix of label input types'); and bytes beside text in one side (two labels for one
+    class name, silently)."""
+    for name, side in (("y_true", y_true), ("y_pred", y_pred)):
+        kinds = [_kind(v) for v in side]
+        if "bytes" in kinds and "text" in kinds:
+            i = kinds.index("bytes")
+            raise DataError(f"{name}[{i}]: expected labels of one kind, got bytes {side[i]!r} beside text labels "
+                            f"{_DECODE}")
     kinds = {_kind(a) for a in y_true} - {None}
     odd = next((i for i, b in enumerate(y_pred) if _kind(b) not in kinds | {None}), None) if kinds else None
     if odd is not None:
+        hint = (_DECODE[1:-1] if "bytes" in kinds | {_kind(y_pred[odd])} else
+                "text and numbers never compare equal: every such item was scored wrong; give both sides as class names")
         raise DataError(f"y_pred[{odd}]: expected labels of the kind of y_true ({' or '.join(sorted(kinds))}), got "
-                        f"{type(y_pred[odd]).__name__} {y_pred[odd]!r} (text and numbers never compare equal: every "
-                        "such item was scored wrong; give both sides as class names)")
+                        f"{type(y_pred[odd]).__name__} {y_pred[odd]!r} ({hint})")
 
 
 def ordered(labels: set) -> list:

@@ -43,7 +43,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from rnnkit.data.timeseries.frequency import infer_frequency
+from rnnkit.data.timeseries.frequency import day_text, infer_frequency
 from rnnkit.errors import DataError
 
 __all__ = ["YEAR_FIRST_FORMATS", "year_first", "settle_year_first", "refuse_leap_second", "refuse_clock_words",
@@ -136,8 +136,8 @@ def settle_year_first(found: list[tuple[str, pd.DatetimeIndex]], text: pd.Series
         why = ("both on a regular grid and in time order" if score[f1] == score[f2] == (0, 0) else
                "neither more regular nor clearly more in time order")
         raise DataError(f"{what}: expected dates with one reading, got an ambiguous column: {f1!r} (year first) and "
-                        f"{f2!r} both parse every value, {why} ({text.iloc[i]!r} is {a[i]:%Y-%m-%d} or "
-                        f"{b[i]:%Y-%m-%d}); pass --date-format (date_format=) {f1!r} or {f2!r}")
+                        f"{f2!r} both parse every value, {why} ({text.iloc[i]!r} is {day_text(a[i])} or "
+                        f"{day_text(b[i])}); pass --date-format (date_format=) {f1!r} or {f2!r}")
     return first or other
 
 

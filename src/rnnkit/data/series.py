@@ -37,7 +37,7 @@ from rnnkit._io import excel_sep_line, is_stream, not_a_file_reason
 from rnnkit.data.date_readings import (YEAR_FIRST_FORMATS, english_names, refuse_unwritten, settle_year_first,
                                       year_first)
 from rnnkit.data.registry import DatasetInfo, register_dataset
-from rnnkit.data.timeseries.frequency import refuse_before_year_one
+from rnnkit.data.timeseries.frequency import day_text, refuse_before_year_one
 from rnnkit.data.timeseries.offsets import check_zone_offsets
 from rnnkit.data.timeseries.zones import check_one_zone
 from rnnkit._paths import user_path
@@ -288,7 +288,7 @@ def parse_dates(values: Any, what: str, date_format: str | None = None, dayfirst
             (f1, a), (f2, b) = found[:2]
             i = int(np.argmax((a != b)))
             raise DataError(f"{what}: expected dates with one reading, got an ambiguous column: {f1!r} and {f2!r} "
-                            f"both parse every value ({text.iloc[i]!r} is {a[i]:%Y-%m-%d} or {b[i]:%Y-%m-%d}); "
+                            f"both parse every value ({text.iloc[i]!r} is {day_text(a[i])} or {day_text(b[i])}); "
                             f"{_DATE_FLAGS}")
     fmt, parsed = found[0]
     refuse_unwritten(text, fmt, what)     # '23:59:60' read as the next midnight, 'today' as the clock's day

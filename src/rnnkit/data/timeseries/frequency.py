@@ -17,7 +17,7 @@ from pandas.tseries.offsets import Tick
 from rnnkit.errors import DataError
 
 __all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
-           "refuse_sparse_grid", "refuse_before_year_one", "clock_change_error"]
+           "refuse_sparse_grid", "refuse_before_year_one", "clock_change_error", "day_text"]
 
 # pandas' frequency names are English whatever the locale; strftime's %b / %a follow LC_TIME, so a host program
 # that called setlocale(LC_ALL, "") under de_DE / tr_TR built 'QS-MÄR' / 'W-PZT' and pandas refused them.
@@ -174,6 +174,17 @@ def refuse_sparse_grid(index: pd.Index, slots: float, unit: str, name: str, seri
                     "not a regular series (bursts with long gaps between)? aggregate them to a coarser frequency first")
 
 
+def day_text(t: Any, clock: bool = False) -> str:
+    """The date of ``t`` (a Timestamp or datetime; an aware one's own wall date) as ISO 8601 writes it, with a
+    four-digit year, and ``hh:mm`` after it when ``clock``: strftime's ``%Y`` gives '760-01-01' on Linux (glibc pads
+    no year, other C libraries do), so messages named dates unlike the files (records.time_text: '0760-01-01').
+
+    >>> day_text(pd.Timestamp("0760-03-01 14:30")), day_text(pd.Timestamp("2021-05-04 14:30"), clock=True)
+    ('0760-03-01', '2021-05-04 14:30')
+    """
+    return f"{t.date().isoformat()} {t:%H:%M}" if clock else t.date().isoformat()
+
+
 def refuse_before_year_one(stamps: pd.DatetimeIndex, what: str, shown: Any = None) -> None:
     """A DataError naming the first of ``stamps`` before year 1 (``shown``: the values as written, one per stamp;
     the message names its data row) -- pandas reads ISO 8601's signed years, so a cell '-0' or '-5' in a column
@@ -269,7 +280,7 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         grid = pd.date_range(idx[0], idx[-1], freq=freq_info.freq)
         gone, off = grid[~grid.isin(idx)], idx[~idx.isin(grid)]     # named: one hour among 8,759 was not findable
         wall = lambda t: t.tz_localize(None)    # (an aware midnight the zone skips: normalize() raised)  # noqa: E731
-        stamp = lambda t: f"{t:%Y-%m-%d}" if wall(t) == wall(t).normalize() else str(t)   # noqa: E731
+        stamp = lambda t: day_text(t) if wall(t) == wall(t).normalize() else str(t)   # noqa: E731
         what, first = [], []
         if freq_info.missing_stamps:
             what.append(f"{freq_info.missing_stamps} missing timestamps")
@@ -315,7 +326,7 @@ def clock_change_hint(stamps: pd.Index, how: str, series: pd.Index | None = None
     hours = stamps.floor("h").unique()
     if hours.size != 1 or hours[0].day_of_week != 6 or hours[0].hour > 3:
         return ""
-    return (f" ({hours[0]:%Y-%m-%d %H:%M}: a clock hour {how} at a daylight-saving change? local times without "
+    return (f" ({day_text(hours[0], clock=True)}: a clock hour {how} at a daylight-saving change? local times without "
             "their UTC offset skip an hour in spring and repeat one in autumn: write the times in UTC, or with their "
             "offset as ISO 8601 does ('...T03:00:00+02:00'))")
 

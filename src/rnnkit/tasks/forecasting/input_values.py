@@ -17,7 +17,7 @@ import pandas as pd
 
 from rnnkit.data.number_text import number_text_hint   # (written here in session 21; shared with tsc since 23)
 from rnnkit.data.series import parse_dates
-from rnnkit.data.timeseries.frequency import clock_change_hint, integer_fill_hint
+from rnnkit.data.timeseries.frequency import clock_change_hint, day_text, integer_fill_hint
 from rnnkit.errors import DataError
 
 __all__ = ["filtered_frame_hint", "filtered_steps_hint", "wide_frame_hint", "text_cells_first", "number_text_hint", "MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
@@ -170,7 +170,7 @@ MAX_MAGNITUDE = 1e300
 def time_label(t: Any) -> str:
     if isinstance(t, pd.Timestamp):
         wall = t.tz_localize(None) if t.tzinfo is not None else t   # normalize() of an aware skipped midnight raised
-        return f"time {t:%Y-%m-%d}" if wall == wall.normalize() else f"time {t.isoformat()}"
+        return f"time {day_text(t)}" if wall == wall.normalize() else f"time {t.isoformat()}"
     return f"step {t}"
 
 

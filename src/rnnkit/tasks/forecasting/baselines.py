@@ -4,7 +4,9 @@ Each baseline is ``fn(train, horizon, period, level) -> (point, lower, upper)`` 
 missing values. Intervals are Gaussian with the textbook h-step standard deviations (Hyndman &
 Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed., section 5.5) from the one-step
 residuals: naive ``sigma sqrt(h)``, seasonal naive ``sigma sqrt(floor((h-1)/m) + 1)``, drift
-``sigma sqrt(h (1 + h/T))``; ETS intervals come from 200 simulated paths of the fitted model.
+``sigma sqrt(h (1 + h/(T-1)))``, sigma the residuals' root mean square over ``T - K - M`` (fpp3 eq. 5.1: K parameters
+estimated, M residuals missing; the drift's slope is its one parameter); ETS intervals come from 200 simulated paths of
+the fitted model.
 
 >>> y = np.array([1.0, 3.0, 2.0, 4.0, 3.0, 5.0])
 >>> naive(y, 3, 2)[0].tolist(), seasonal_naive(y, 3, 2)[0].tolist(), drift(y, 3, 2)[0].tolist()
@@ -53,9 +55,11 @@ def _band(point: np.ndarray, sd: np.ndarray, level: float) -> tuple[np.ndarray, 
     return point, point - z * sd, point + z * sd
 
 
-def _sigma(resid: np.ndarray) -> float:
+def _sigma(resid: np.ndarray, estimated: int = 0) -> float:
+    """fpp3's eq. 5.1: ``sqrt(sum(e^2) / (n - estimated))`` over the ``n`` residuals (``estimated``: the parameters
+    fitted to make them; at least one degree of freedom kept)."""
     resid = resid[np.isfinite(resid)]
-    return root_mean_square(resid)
+    return root_mean_square(resid) * math.sqrt(resid.size / max(resid.size - estimated, 1))
 
 
 def naive(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9):
@@ -79,12 +83,16 @@ def seasonal_naive(train: np.ndarray, horizon: int, period: int = 1, level: floa
 
 
 def drift(train: np.ndarray, horizon: int, period: int = 1, level: float = 0.9):
-    """The line through the first and last values, extended: ``y_n + h (y_n - y_1) / (n - 1)``."""
+    """The line through the first and last values, extended: ``y_n + h (y_n - y_1) / (n - 1)``. The band as fpp3 (3rd
+    ed., section 5.5, Table 5.2 and eq. 5.1) gives it: ``sigma sqrt(h (1 + h/(n-1)))``, sigma over ``n - 2`` (the
+    ``n - 1`` steps less the slope estimated from them) -- the h-step error is h steps plus h times the slope's error,
+    ``h sigma^2 + h^2 sigma^2 / (n - 1)``. Until session 31 it divided by ``n - 1`` and used ``h / n`` (fpp2's table):
+    too narrow, e.g. 9% at n = 8, h = 1."""
     y = _check(train, horizon, period, level)
     n = y.size
     slope = (y[-1] - y[0]) / (n - 1)
     h = np.arange(1, horizon + 1)
-    sd = _sigma(np.diff(y) - slope) * np.sqrt(h * (1 + h / n))
+    sd = _sigma(np.diff(y) - slope, estimated=1) * np.sqrt(h * (1 + h / (n - 1)))
     return _band(y[-1] + h * slope, sd, level)
 
 

@@ -89,15 +89,15 @@ def _replacing(out: Path, forecaster=None):
     fit's forecast.csv) and removing the outputs an earlier fit's run there wrote beside its model. A write that
     failed (a full disk at forecast.png) kept the earlier fit's plot and metrics beside the new model, and a second
     ``forecast --out`` into the same folder wrote its forecast.csv between the first one's model and plot."""
-    from rnnkit.tasks.runs import saved_task
+    from rnnkit.tasks.forecasting.run_files import outputs_beside
     from rnnkit.training.save_lock import saving
 
     with saving(out):   # another process's save, load or outputs there wait
         if forecaster is not None:
-            earlier = saved_task(out) == "forecast"
-            forecaster.save(out)
-            for name in OUTPUTS if earlier else ():   # they described the earlier fit
-                (out / name).unlink(missing_ok=True)
+            # the outputs there described the earlier fit: they go with its files at the save's commit point (a kill
+            # between the commit and their removal left them beside the new model), and come back if it fails
+            with outputs_beside(OUTPUTS):
+                forecaster.save(out)
         yield
 
 

@@ -17,17 +17,19 @@ its digest maps are removed (never a file no save wrote), and the folders they l
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from rnnkit._io import DIGESTS_FILE
 from rnnkit.tasks.forecasting.save_backup import kept
 
-__all__ = ["saved_files", "remove_stale", "save_replacing"]
+__all__ = ["saved_files", "remove_stale", "save_replacing", "outputs_beside"]
 
 
 def saved_files(folder: str | Path, _depth: int = 0) -> set[Path]:
@@ -73,19 +75,53 @@ def save_replacing(folder: str | Path, save: Callable[[], Any], mark: str | None
     """``save()`` into ``folder``, then remove what the folder's earlier digest maps listed and the new ones do not
     (:func:`remove_stale`); with ``mark``, only when the earlier maps listed that file (a candidate never removes
     the files of another kind of run saved there). When ``save`` fails (a full disk, Ctrl-C), what it created at
-    the top of ``folder`` is removed (:func:`_remove_new`). Returns what ``save`` returned."""
+    the top of ``folder`` is removed (:func:`_remove_new`). The files :func:`outputs_beside` names, in a folder
+    holding a saved run, go with that run's files. Returns what ``save`` returned."""
     folder = Path(folder)
     before = saved_files(folder)
     held = _entries(folder)
+    listed = _with_outputs(_BESIDE.get())
+    token = _BESIDE.set(())     # a candidate's save inside this one (auto/candidates/...) has no outputs beside it
     try:
-        out = kept(folder, save, saved_files, SAVE_NAMES)   # the earlier run kept aside until it is whole
+        out = kept(folder, save, listed, SAVE_NAMES)   # the earlier run kept aside until it is whole
     except BaseException:
         _complete(folder)
         _remove_new(folder, held)
         raise
+    finally:
+        _BESIDE.reset(token)
     if mark is None or folder / mark in before:
         remove_stale(folder, before - saved_files(folder))
     return out
+
+
+#: The names of files beside a run that describe it (:func:`outputs_beside`); none outside such a block.
+_BESIDE: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("outputs_beside", default=())
+
+
+@contextmanager
+def outputs_beside(names: tuple[str, ...]) -> Iterator[None]:
+    """While the block runs, a forecaster's save into a folder holding a saved run treats the regular files ``names``
+    at its top (``rnnkit forecast --out``'s forecast.csv, metrics and plot: no digest map lists them) as that run's:
+    moved aside with its files, removed with them once the new run is whole, put back when the save fails or is
+    killed. A kill after the commit point, before the command removed them itself, left the earlier fit's forecast
+    and plot beside the new model (nothing tells them apart: a forecast of another model, read as this one's)."""
+    token = _BESIDE.set(tuple(names))
+    try:
+        yield
+    finally:
+        _BESIDE.reset(token)
+
+
+def _with_outputs(names: tuple[str, ...]) -> Callable[[Path], set[Path]]:
+    """The files of the run saved in a folder (:func:`saved_files`) and, when there are any, the regular files
+    ``names`` beside it (:func:`outputs_beside`)."""
+    def listed(folder: Path) -> set[Path]:
+        files = saved_files(folder)
+        if files:
+            files |= {folder / n for n in names if (folder / n).is_file() and not (folder / n).is_symlink()}
+        return files
+    return listed
 
 
 def _entries(folder: Path) -> set[str]:

@@ -93,6 +93,7 @@ def test_generate_advice_names_the_flag_and_the_result_says_how_many_held_out_ch
     # the command does not have; and --val-chars larger than the held-out part was capped without a word (the
     # run's history recorded the whole held-out length even when --val-chars scored fewer).
     from rnnkit.tasks.generation import text_split
+    from rnnkit.tasks.generation.data import held_out_halves
 
     tiny = tmp_path / "tiny.txt"
     tiny.write_text("abc\n", encoding="utf-8")
@@ -103,7 +104,8 @@ def test_generate_advice_names_the_flag_and_the_result_says_how_many_held_out_ch
     assert "(raise --val-fraction, or 0 for none)" in err and "raise val_fraction" not in err
     text = tmp_path / "t.txt"
     text.write_text("hello world, a line of text.\n" * 30, encoding="utf-8")
-    held = len(text_split(text.read_text(), 0.1)[1])      # the last tenth (the default --val-fraction)
+    # the last tenth (the default --val-fraction), whose first half validates since session 31 (its second: the test)
+    held = len(held_out_halves(text_split(text.read_text(), 0.1)[1])[0])
     for val_chars, expected in ((10, 10), (10 ** 6, held)):
         run = tmp_path / f"g{val_chars}"
         assert main(["generate", "train", "--text", str(text), "--out", str(run), "--val-chars", str(val_chars),

@@ -18,7 +18,8 @@ Examples::
 {"bits_per_char", "order"}, "n"}`` (``unseen_labels``: characters never seen in training, read as
 ``<unk>`` and scored). ``--dataset shakespeare`` holds out whole works: 4 for validation (the curve, LR
 decay, best weights) and 4 for test (what ``evaluate`` scores). ``--text`` holds out the file's last
-``--val-fraction``. ``predict`` continues each line of ``--input`` (a blank line is an error naming it)
+``--val-fraction``: its first half validates, its second half is the test (session 31; before, both were the whole
+part). ``predict`` continues each line of ``--input`` (a blank line is an error naming it)
 and pairs each continuation with its line. Prompt characters never seen in training are an error
 unless ``--unknown unk``. ``train --resume`` continues an interrupted training from its last completed round (the
 state carried into the next round and the reset draws are in the checkpoint): the run an uninterrupted ``train``
@@ -28,6 +29,7 @@ saves; one with ``--max-seconds`` is refused (its budget counts wall time).
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +111,8 @@ class Generate(TaskCommand):
                             help="stop each continuation after this many seconds, with a warning (default: none)")
         elif action == "train":
             ap.add_argument("--val-fraction", type=float, default=0.1,
-                            help="--text: the file's last share held out (validation and test)")
+                            help="--text: the file's last share held out: its first half validates, its second "
+                                 "half is the test")
             ap.add_argument("--baseline-order", type=int, default=3, help="order of the n-gram baseline")
         else:
             ap.add_argument("--streams", type=int, default=1,
@@ -124,6 +127,7 @@ class Generate(TaskCommand):
         from rnnkit.data.registry import get_dataset
         from rnnkit.data.text import read_utf8
         from rnnkit.tasks.generation import SHAKESPEARE_SPLIT_RULE, shakespeare_split, text_split
+        from rnnkit.tasks.generation.data import HALVES, held_out_halves
 
         if args.dataset is not None and args.text is not None:
             raise UsageError("input: expected one of --dataset NAME or --text PATH, got both")
@@ -135,11 +139,14 @@ class Generate(TaskCommand):
                 return Data(text, source={"file": str(args.text), "flag": "text"})
             try:
                 train, held = text_split(text, args.val_fraction)
+                # validation selects (best weights, LR decay); the test half is scored once: before session 31 both
+                # were the whole held-out part, and the reported figure was on the text that selected the weights
+                val, test = held_out_halves(held) if held else ("", "")
             except DataError as e:   # the library's advice names its argument; here the flag is typed
                 raise DataError(str(e).replace("val_fraction", "--val-fraction")) from None
-            part = Data(held) if held else None  # validation and test alike
-            return Data(train, None, {"file": str(args.text), "flag": "text", "val_fraction": args.val_fraction},
-                        part, f"the last {args.val_fraction} of the text", part)
+            source = {"file": str(args.text), "flag": "text", "val_fraction": args.val_fraction, "held_out": HALVES}
+            return Data(train, None, source, Data(test) if held else None, f"the last {args.val_fraction} of the "
+                        "text: its first half validates, its second half is the test", Data(val) if held else None)
         if args.dataset is None:
             return None
         if action == "train" and args.val_fraction != args._parser.get_default("val_fraction"):   # was dropped
@@ -159,6 +166,7 @@ class Generate(TaskCommand):
 
     def held_out(self, task, data: Data, given: bool = False) -> Data:   # given: Driver.held_out's (081e839)
         from rnnkit.tasks.generation import text_split
+        from rnnkit.tasks.generation.data import HALVES, held_out_halves
 
         if data.test is not None:
             return check_held_out(task, data.test)
@@ -166,7 +174,12 @@ class Generate(TaskCommand):
         held = text_split(data.inputs, fraction)[1] if isinstance(fraction, (int, float)) and fraction > 0 else ""
         if not held:
             raise UsageError("--text: the run held out nothing (--val-fraction 0); expected --text PATH")
-        return check_held_out(task, Data(held))      # text appended to the file moved the held-out part
+        if task.data.get("held_out") == HALVES:     # the half that selected nothing
+            return check_held_out(task, Data(held_out_halves(held)[1]))   # text appended moved the held-out part
+        warnings.warn("--run: this run (saved before session 31) validated on the same held-out text that is scored "
+                      "here (best weights, LR decay): the figure is not a score on text it did not select on; train it "
+                      "again to hold out a test half", UserWarning, stacklevel=2)
+        return check_held_out(task, Data(held))
 
     def load_source(self, source: dict, args) -> Data:
         if source.get("file") and not source.get("stream") and not Path(source["file"]).is_file():

@@ -11,7 +11,8 @@ from torch import Tensor
 from rnnkit._validate import check_no_nul, check_number, check_unicode
 from rnnkit.errors import DataError, InputTypeError
 
-__all__ = ["SHAKESPEARE_SPLIT_RULE", "check_text", "shakespeare_split", "text_split", "stream_matrix", "StreamRounds"]
+__all__ = ["SHAKESPEARE_SPLIT_RULE", "HALVES", "check_text", "shakespeare_split", "text_split", "held_out_halves",
+           "stream_matrix", "StreamRounds"]
 
 SHAKESPEARE_SPLIT_RULE = ("works sorted by name; every 10th from the 5th (index 4, 14, 24, 34) is validation, "
                           "every 10th from the 10th (index 9, 19, 29, 39) is test, the other 34 train")
@@ -49,10 +50,7 @@ def text_split(text: str, val_fraction: float) -> tuple[str, str]:
     check_number("val_fraction", val_fraction, lo=0, hi=0.5)
     if val_fraction == 0:
         return text, ""
-    cut = int(len(text) * (1 - val_fraction))
-    nl = text.find("\n", cut, cut + max(1, int(len(text) * val_fraction) // 2))
-    if nl != -1:
-        cut = nl + 1
+    cut = _line_start(text, int(len(text) * (1 - val_fraction)), int(len(text) * val_fraction) // 2)
     if not text[:cut].strip():  # e.g. a 1-character text: all of it would be held out
         raise DataError(f"text: expected enough text to hold out {val_fraction:g} of it and train on the rest, got "
                         f"{len(text)} character(s) (lower val_fraction, or give more text)")
@@ -64,6 +62,37 @@ def text_split(text: str, val_fraction: float) -> tuple[str, str]:
                         f"{len(text) - cut} blank characters from {val_fraction:g} of {len(text)} (strip the text's "
                         "trailing blank lines, or 0 for none)")
     return text[:cut], text[cut:]
+
+
+#: ``--text``'s held-out part since session 31 (recorded as the run's ``data["held_out"]``): its first half validates
+#: (the curve, LR decay, best weights), its second half is the test ``evaluate`` scores.
+HALVES = "halves"
+
+
+def _line_start(text: str, cut: int, span: int) -> int:
+    """``cut`` moved to the start of the first line that begins within ``span`` characters after it (if one does)."""
+    nl = text.find("\n", cut, cut + max(1, span))
+    return cut if nl == -1 else nl + 1
+
+
+def held_out_halves(held: str, what: str = "val_fraction") -> tuple[str, str]:
+    r"""``(validation, test)``: the held-out part of :func:`text_split` cut in two near its middle (at a line start in
+    its third quarter when there is one). The validation half selects (the curve, LR decay, best weights, early
+    stopping); the test half is scored once -- a figure on the text that selected the weights is no held-out score
+    (before session 31 ``--text`` validated and tested on the same text). A DataError naming ``what`` when a half
+    would hold fewer than 2 characters or only white space.
+
+    >>> held_out_halves("ab\ncd\nef\ngh\n")
+    ('ab\ncd\nef\n', 'gh\n')
+    """
+    cut = _line_start(held, len(held) // 2, len(held) // 4)
+    val, test = held[:cut], held[cut:]
+    for name, part in (("validation", val), ("test", test)):
+        if len(part) < 2 or not part.strip():
+            raise DataError(f"{what}: expected a held-out part that splits into a validation and a test half of at "
+                            f"least 2 characters each, with something besides white space, got {len(held)} held-out "
+                            f"characters whose {name} half is {part[:20]!r} (raise {what})")
+    return val, test
 
 
 def stream_matrix(ids: Tensor, streams: int) -> tuple[Tensor, Tensor]:

@@ -9,6 +9,13 @@ does not know (a section or a setting a newer rnnkit added) was ignored at the t
 run loaded and predicted without what its writer recorded -- a silent difference. The hints here are one rule for
 every reader; the version a run records (``rnnkit_version``) is named when there is one.
 
+The version is written in one place, :mod:`rnnkit._version` (pyproject.toml reads it), and every run records it. A run
+whose recorded version is a later release than this rnnkit's (:func:`newer_release`) may hold settings inside its
+sections that this rnnkit does not know, which a reader that takes the keys it knows would pass over: such a load is
+warned, naming both versions (:func:`warn_newer`, as scikit-learn's InconsistentVersionWarning); a key of a task run's
+``state`` that the task did not read is named (:func:`unread_state`: refused for a newer release's run, warned for
+another); a top-level key this rnnkit does not know is refused, naming the version that wrote it.
+
 >>> version_hint(3, 2)
 ' (written by a newer rnnkit, format 3; this rnnkit 0.1.0 reads format 2: upgrade rnnkit to load it)'
 >>> version_hint(1, 2)
@@ -18,17 +25,22 @@ every reader; the version a run records (``rnnkit_version``) is named when there
 >>> check_known_keys("RUN/config.json", {"task": "x", "extra": 1}, ["task"], "the top-level keys of a run's config.json")
 Traceback (most recent call last):
 rnnkit.errors.CheckpointError: RUN/config.json: expected the top-level keys of a run's config.json ['task'], got unknown ['extra'] (keys this rnnkit 0.1.0 does not know: written by a newer rnnkit? upgrade rnnkit to load it)
+>>> newer_release("0.2.0"), newer_release("0.1.0"), newer_release("0.0.9"), newer_release("1.0.0rc1"), newer_release(None)
+(True, False, False, True, False)
 """
 
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from typing import Any, Iterable
 
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError
 
-__all__ = ["version_hint", "format_found", "newer_keys_hint", "older_keys_hint", "check_known_keys"]
+__all__ = ["version_hint", "format_found", "newer_keys_hint", "older_keys_hint", "check_known_keys", "newer_release",
+           "warn_newer", "unread_state", "ReadKeys"]
 
 
 def _saved_by(saved_version: Any) -> str:
@@ -60,10 +72,39 @@ def format_found(data: Any, reads: int, key: str = "format") -> str | None:
     return f"{key} {data[key]!r}{version_hint(data[key], reads)}"
 
 
-def newer_keys_hint(unknown: Iterable[str]) -> str:
-    """The hint for keys a reader does not know (``""`` for none)."""
-    return (f" (keys this rnnkit {__version__} does not know: written by a newer rnnkit? upgrade rnnkit to load it)"
-            if list(unknown) else "")
+def _release(version: Any) -> tuple[int, ...] | None:
+    """The release numbers of a version text (``"0.2.0rc1"`` -> ``(0, 2, 0)``), or ``None`` when it has none."""
+    m = re.match(r"\s*v?(\d+(?:\.\d+)*)", version) if isinstance(version, str) else None
+    return tuple(int(p) for p in m.group(1).split(".")) if m else None
+
+
+def newer_release(saved_version: Any) -> bool:
+    """Whether ``saved_version`` (a run's ``rnnkit_version``) is a later release than this rnnkit's (release numbers
+    compared as PEP 440 does, trailing zeros ignored; a pre-release of a later release counts as later)."""
+    saved, ours = _release(saved_version), _release(__version__)
+    if saved is None or ours is None:
+        return False
+    width = max(len(saved), len(ours))
+    return saved + (0,) * (width - len(saved)) > ours + (0,) * (width - len(ours))
+
+
+def warn_newer(where: str | os.PathLike, saved_version: Any, stacklevel: int = 3) -> None:
+    """A warning naming ``where`` and both versions when a later release of rnnkit wrote it: what it recorded that this
+    rnnkit does not know (inside a run's sections) is not read, so it may predict or score otherwise than there."""
+    if newer_release(saved_version):
+        warnings.warn(f"{where}: written by rnnkit {saved_version}, newer than this rnnkit {__version__}: what it "
+                      "recorded that this version does not know is not read (it may predict or score otherwise than "
+                      "where it was saved); upgrade rnnkit to use it as saved", UserWarning, stacklevel=stacklevel)
+
+
+def newer_keys_hint(unknown: Iterable[str], saved_version: Any = None) -> str:
+    """The hint for keys a reader does not know (``""`` for none); ``saved_version``: the version the file records."""
+    if not list(unknown):
+        return ""
+    if newer_release(saved_version):
+        return (f" (keys this rnnkit {__version__} does not know: written by rnnkit {saved_version}; upgrade rnnkit "
+                "to load it)")
+    return f" (keys this rnnkit {__version__} does not know: written by a newer rnnkit? upgrade rnnkit to load it)"
 
 
 def older_keys_hint(missing: Iterable[str]) -> str:
@@ -72,12 +113,49 @@ def older_keys_hint(missing: Iterable[str]) -> str:
             f"{__version__}, e.g. train it again)" if list(missing) else "")
 
 
-def check_known_keys(where: str | os.PathLike, d: dict, known: Iterable[str], what: str) -> None:
+def check_known_keys(where: str | os.PathLike, d: dict, known: Iterable[str], what: str,
+                     saved_version: Any = None) -> None:
     """A CheckpointError naming ``where`` when the dict ``d`` holds a key outside ``known`` (``what`` describes
-    them): read as it is, the file would lose what its writer put there."""
+    them): read as it is, the file would lose what its writer put there. ``saved_version``: the version it records."""
     known = list(known)
     unknown = sorted(str(k) for k in set(d) - set(known))
     if unknown:
         listed = f" {sorted(known)}" if len(known) <= 20 else ""    # ForecastConfig's 30-odd settings: named by what
         raise CheckpointError(f"{where}: expected {what}{listed}, got unknown {unknown}"
-                              f"{newer_keys_hint(unknown)}")
+                              f"{newer_keys_hint(unknown, saved_version)}")
+
+
+class ReadKeys(dict):
+    """A run's ``state`` that remembers which keys its task read (``[]``, ``get``, ``in``) while it was restored."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.read: set = set()
+
+    def __getitem__(self, key: Any) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+def unread_state(where: str | os.PathLike, state: Any, saved_version: Any) -> None:
+    """After a task restored itself from a run: the keys of its ``state`` (a :class:`ReadKeys`) that it did not read
+    are what its writer recorded and this rnnkit does not know -- every key today's tasks write is read back, and so is
+    every key of the runs of five earlier versions (session 31's check). A run of a later release is refused naming
+    them and both versions; another is warned (a newer build of the same version, or a hand edit), naming them."""
+    unread = sorted(str(k) for k in set(state) - state.read) if isinstance(state, ReadKeys) else []
+    if not unread:
+        return
+    if newer_release(saved_version):
+        raise CheckpointError(f"{where}: expected the 'state' keys this rnnkit {__version__} reads, got {unread} it "
+                              f"does not know (written by rnnkit {saved_version}; upgrade rnnkit to load it)")
+    warnings.warn(f"{where}: 'state' holds {unread}, which this rnnkit {__version__} does not read: written by a newer "
+                  f"rnnkit (its rnnkit_version {saved_version!r})? it is loaded without them and may predict otherwise "
+                  "than where it was saved; upgrade rnnkit, or save the run again", UserWarning, stacklevel=3)

@@ -60,6 +60,7 @@ from rnnkit.tasks.classify_data import warn_case_only, warn_untrained_classes
 from rnnkit.tasks.evaluate_options import check_evaluate_options
 from rnnkit.tasks.label_values import ClassifierLabelTypes
 from rnnkit.tasks.runs import check_record, load_run, load_weights, restoring, run_baselines, save_run, task_config
+from rnnkit._saved_version import unread_state
 from rnnkit.tasks.task_parts import (WallClock, check_baselines, check_config_kept, fit_baselines, start_config,
                                      task_repr)
 
@@ -457,6 +458,7 @@ class Task:
             with float32_default(), own_draws():   # its initial weights drawn from its own generators: no fit lock
                 self._restore(run)
                 self._restored(run)
+            unread_state(run["path"] / "config.json", run["state"], run["rnnkit_version"])   # a newer rnnkit's keys
             load_weights(self.net, run["weights"], str(run["path"] / "model.safetensors"))   # which run, of several
             self.history, self.data, self.split = run["history"], run["data"], run["split"]
             self.baselines = run_baselines(run, self.baseline_types)

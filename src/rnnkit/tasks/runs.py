@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from rnnkit._io import (DIGESTS_FILE, atomic_write_bytes, check_folder_path, dumps_json, folder_lock, read_json,
                         sha256_bytes, unlisted_files, verify_digests, write_digests)
 from rnnkit._paths import expand_user
-from rnnkit._saved_version import check_known_keys, newer_keys_hint, older_keys_hint, version_hint
+from rnnkit._saved_version import (ReadKeys, check_known_keys, newer_keys_hint, older_keys_hint, version_hint,
+                                   warn_newer)
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 
@@ -255,7 +256,8 @@ def run_folder(path: Any, what: str = "path") -> Path:
 def load_run(path: str | os.PathLike, task: str, config_cls: type) -> dict[str, Any]:
     """Read a run folder written by :func:`save_run` for ``task``.
 
-    Returns ``{"path", "config", "weights", "vocabs", "state", "history", "data", "split", "baselines"}``:
+    Returns ``{"path", "config", "weights", "vocabs", "state", "rnnkit_version", "history", "data", "split",
+    "baselines"}`` (``state``: a :class:`~rnnkit._saved_version.ReadKeys`):
     ``config`` a ``config_cls`` validated as if typed, ``baselines`` names to ``(tensors, json_state)``.
     Every file is checked against ``digests.json`` before it is read. CheckpointError naming the file
     when the folder is missing or incomplete, a file differs from its digest, is not valid JSON /
@@ -299,7 +301,8 @@ def _load_locked(root: Path, cfg_path: Path, task: str, config_cls: type) -> dic
                               + (version_hint(found, RUN_SCHEMA, meta.get("rnnkit_version"))
                                  or " (a folder of another rnnkit version: train it again)"))
     # a key a newer rnnkit added was ignored: the run predicted without what its writer recorded there
-    check_known_keys(cfg_path, meta, RUN_KEYS, "the keys of a run's config.json")
+    saved_by = meta.get("rnnkit_version")
+    check_known_keys(cfg_path, meta, RUN_KEYS, "the keys of a run's config.json", saved_by)
     for key in SECTIONS:
         if not isinstance(meta.get(key), dict):
             raise CheckpointError(f"{cfg_path}: expected {key!r} as a JSON object, got "
@@ -311,8 +314,11 @@ def _load_locked(root: Path, cfg_path: Path, task: str, config_cls: type) -> dic
         if not isinstance(vocabs, dict):
             raise CheckpointError(f"{root / VOCAB_FILE}: expected a JSON object of vocabularies, got {type(vocabs).__name__}")
     split = read_json(root / SPLIT_FILE, "the run's held-out split") if (root / SPLIT_FILE).exists() else {}
+    warn_newer(cfg_path, saved_by, stacklevel=5)   # a later release's settings inside a section are not read
+    # the state remembers the keys its task reads back (Task.load names the rest: rnnkit._saved_version.unread_state)
     return {"path": root, "config": config, "weights": _st_load(root / "model.safetensors"), "vocabs": vocabs,
-            "state": meta["state"], "history": meta["history"], "data": meta["data"],
+            "state": ReadKeys(meta["state"]), "rnnkit_version": saved_by, "history": meta["history"],
+            "data": meta["data"],
             "split": split if isinstance(split, dict) else {}, "baselines": _read_baselines(root)}
 
 

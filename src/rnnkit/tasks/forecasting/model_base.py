@@ -33,7 +33,7 @@ def read_saved(path: Path, files: list[str]) -> tuple[dict[str, Any], Path]:
     completed (:func:`rnnkit.training.certified.finish_replace`) and ``files`` were checked against
     ``digests.json`` (a modified, missing or unlisted file is a CheckpointError naming it) and the file
     was found to be a forecaster's with a dict of settings."""
-    from rnnkit._saved_version import check_known_keys
+    from rnnkit._saved_version import check_known_keys, warn_newer
     from rnnkit.tasks.forecasting.config import ForecastConfig
     from rnnkit.training.certified import finish_replace
     from rnnkit.training.checkpoint import read_config, verify_digests
@@ -51,8 +51,11 @@ def read_saved(path: Path, files: list[str]) -> tuple[dict[str, Any], Path]:
         raise CheckpointError(f"{where}: config: expected a dict of settings, got {type(data.get('config')).__name__}")
     # a key a newer rnnkit added was ignored (a section) or refused as a hand edit would be (a setting): the
     # forecaster loaded without what its writer recorded, or the user was not told to upgrade (rnnkit._saved_version)
-    check_known_keys(where, data, SAVED_KEYS, "the keys of a saved forecaster's config.json")
-    check_known_keys(where, data["config"], [f.name for f in fields(ForecastConfig)], "the ForecastConfig settings")
+    saved_by = data.get("rnnkit_version")
+    check_known_keys(where, data, SAVED_KEYS, "the keys of a saved forecaster's config.json", saved_by)
+    check_known_keys(where, data["config"], [f.name for f in fields(ForecastConfig)], "the ForecastConfig settings",
+                     saved_by)
+    warn_newer(where, saved_by, stacklevel=4)   # a later release's keys inside the series entries, states ... unread
     return data, where
 
 

@@ -75,3 +75,17 @@ def test_dense_tensors_still_score_as_before():
     assert accuracy(torch.tensor([1 + 0j, 0j]), [1, 0]) == 1.0    # complex labels compare exactly
     with pytest.raises(InputTypeError, match=r"^y_true\[0\]: expected a label"):
         accuracy(torch.tensor([[1], [0]]), [1, 0])                  # (N, 1) rows: refused as before
+
+
+def test_fit_labels_a_structured_array_or_a_tensor_are_refused_naming_the_argument():
+    from rnnkit.tasks.common import check_labels
+
+    records = np.array([(1, 2), (0, 1)], dtype=[("a", int), ("b", int)])
+    with pytest.raises(InputTypeError, match=r"^labels: expected a list or a 1-D array of labels, got a structured "
+                                             r"array .*arr\['name'\]"):
+        check_labels(records)          # at dfd260d: classes '(1, 2)' and '(0, 1)', silently
+    with pytest.raises(InputTypeError, match=r"^y: expected .*got a torch Tensor; pass y\.tolist\(\)"):
+        check_labels(torch.tensor([1, 0]), "y")
+    with pytest.raises(InputTypeError, match=r"^y: expected .*got a sparse tensor .*to_dense\(\), then \.tolist\(\)"):
+        check_labels(torch.tensor([1, 0]).to_sparse(), "y")
+    assert check_labels(np.array([1, 0])) == ["1", "0"]    # numpy arrays as before

@@ -38,7 +38,8 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.data.label_text import differ_by as _differ_by, invisible_only, label_spelling
 from rnnkit.tasks.config_checks import CELLS, POOLINGS, check_training  # noqa: F401 - re-exported (older imports)
-from rnnkit.tasks.label_shapes import distinct_labels, label_list, no_list_items, one_kind, ordered, unordered_labels
+from rnnkit.tasks.label_shapes import (distinct_labels, label_items, label_list, no_list_items, one_kind, ordered,
+                                       unordered_labels)
 from rnnkit.training.callbacks import MetricLogger
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
     BASELINE_FILES, RUN_FILES, RUN_SCHEMA, config_from_dict, load_run, load_weights, run_file, run_vocab, save_run,
@@ -349,7 +350,7 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
     unordered = unordered_labels(labels)    # list() read a dict's keys, a set in hash order, a frame's column names
     if unordered:
         raise InputTypeError(f"{what}: expected a list of labels (one per item, in order), got {unordered}")
-    labels = list(labels)
+    labels = label_items(what, labels)     # a structured array's records were classes '(1, 2)'; a tensor's 0-d items
     out = []
     for i, lab in enumerate(labels):
         if not isinstance(lab, str) and isinstance(lab, Iterable):   # str() made ['pos'] a class "['pos']"

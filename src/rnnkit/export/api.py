@@ -107,8 +107,10 @@ def trace(spec: GraphSpec) -> torch.export.ExportedProgram:
     if bad:
         raise ConfigError(f"model: {bad[0]} is an rnnkit.Recurrent over a user cell (a Python time loop); expected "
                           "layers built on registered cells, MinGRU/MinLSTM or torch.nn RNNs to export")
+    import torch.fx.experimental._config as fx_config
+
     example = spec.sample(*EXAMPLE_SIZE)
-    with torch.no_grad(), warnings.catch_warnings():
+    with torch.no_grad(), warnings.catch_warnings(), fx_config.patch(backed_size_oblivious=spec.oblivious):
         warnings.simplefilter("ignore")  # torch.export's notes on the prototype scan op
         return torch.export.export(spec.graph, example, dynamic_shapes=spec.dynamic_shapes(), strict=False)
 
@@ -289,7 +291,7 @@ def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]
     """Run the exported model (``run``) and the original on the same inputs at each ``(batch, time)``;
     returns, per size, the largest absolute difference of each output."""
     rows = []
-    for i, (b, t) in enumerate(sizes if spec.example is None else [(None, None)]):
+    for i, (b, t) in enumerate((*sizes, *spec.more_sizes) if spec.example is None else [(None, None)]):
         inputs = spec.sample(b or 0, t or 0, seed=i + 1)
         with torch.no_grad():
             want = [_numpy(w) for w in tree_leaves(spec.reference(*inputs))]
@@ -400,7 +402,7 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
     data = _onnx_bytes(program, spec, opset) if format == "onnx" else _program_bytes(program)
     if check:
         say("checking it against the original model on the example" if ex else "checking it against the original "
-            "model at " + ", ".join(f"batch {b}, time {t}" for b, t in CHECK_SIZES))
+            "model at " + ", ".join(f"batch {b}, time {t}" for b, t in (*CHECK_SIZES, *spec.more_sizes)))
     parity = check_parity(spec, load_runner(data, format)) if check else []
     worst = max((v for row in parity for v in row["max_abs_diff"].values()), default=None)
     if worst is not None and worst > atol:

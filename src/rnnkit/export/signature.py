@@ -123,6 +123,11 @@ class GraphSpec:
     output_names: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
     example: tuple[Tensor, ...] | None = None  # fixed example inputs (generic modules); else sampled
+    # traced with size-oblivious guards (export.context: windows of min(time, 510) pieces, whose reshape guards
+    # would otherwise fix the time axis)
+    oblivious: bool = False
+    #: (batch, time) sizes the parity check runs at beyond CHECK_SIZES (export.context: a time axis of three windows)
+    more_sizes: tuple[tuple[int, int], ...] = ()
 
     def sample(self, batch: int, time: int, seed: int = 0) -> tuple[Tensor, ...]:
         """Inputs of batch size ``batch`` and length ``time`` (seeded, so reruns draw the same)."""

@@ -25,6 +25,7 @@ from torch import Tensor, nn
 from rnnkit._validate import plain
 from rnnkit.data.vocab import TOKENIZERS, UNK, splitter_spec
 from rnnkit.errors import CheckpointError, ConfigError
+from rnnkit.export.context import context_graph, context_meta, windows_check
 from rnnkit.export.graph import exportable
 from rnnkit.export.signature import GraphSpec, InputSpec, flat, pack_state, state_inputs, state_outputs
 
@@ -174,12 +175,10 @@ def classifier_spec(clf: Any) -> GraphSpec:
     net = net.eval()
     cfg = clf.config
     lengths = InputSpec("lengths", ("batch",), torch.long, "lengths")
-    if isinstance(clf, TextClassifier) and getattr(clf, "context", None):   # classify_context: no ids -> probabilities graph
-        raise ConfigError("classifier: expected a run whose network reads its token ids through its own table, got "
-                          "embeddings='context' (its inputs are all-MiniLM-L6-v2's encoder states, read from the "
-                          "installed package, not part of the run): use the run in Python, the CLI or the service")
+    context = isinstance(clf, TextClassifier) and bool(getattr(clf, "context", None))   # export.context
     if isinstance(clf, TextClassifier):
-        x = InputSpec("ids", ("batch", "time"), torch.long, "ids", high=net.embed.num_embeddings)
+        x = InputSpec("ids", ("batch", "time"), torch.long, "ids",
+                      high=len(clf.vocab) if context else net.embed.num_embeddings)
         # the tokenizer the fit used ("auto" is resolved on the training texts); weights: when the fit chose
         # a combination, predict_proba = sum over members of weights[m] * p_m (the network's probabilities,
         # the run's TF-IDF + LR and NB-weighted LR baselines; the linear ones are in the run folder, not in
@@ -196,6 +195,8 @@ def classifier_spec(clf: Any) -> GraphSpec:
             meta["splitter"] = splitter_spec(meta["tokenizer"], cfg.lowercase)
         elif meta["tokenizer"] == "segmented":   # it said "segmented" and nothing else: no consumer could cut the texts
             meta["splitter"] = _segmented_spec(cfg.lowercase)
+        if context:   # the encoder inside the graph (export.context): the same ids as every wordpiece run's
+            meta.update(context_meta(clf))
     else:
         if getattr(clf, "chose", "network") != "network":   # model="auto" predicts with 1-NN: no graph computes that
             raise ConfigError("classifier: expected a tsc run that predicts with its network, got one whose "
@@ -217,8 +218,10 @@ def classifier_spec(clf: Any) -> GraphSpec:
     # [1, 0] as ['1', '0'] alone, and a consumer's comparison with its int labels failed, silently
     meta.update(kind="task", classes=list(clf.classes), label_type=clf.label_type,
                 labels=[plain(v) for v in clf.classes_])
-    return GraphSpec(ClassifierGraph(exportable(net), prior), ClassifierGraph(net, prior), [x, lengths],
-                     ["logits", "probabilities"], meta)
+    graph = context_graph(exportable(net), clf._shared) if context else exportable(net)
+    return GraphSpec(ClassifierGraph(graph, prior), ClassifierGraph(net, prior), [x, lengths],
+                     ["logits", "probabilities"], meta, oblivious=context,
+                     more_sizes=windows_check() if context else ())
 
 
 def task_spec(target: Any, *, state: bool = True) -> GraphSpec | None:

@@ -96,7 +96,7 @@ def run_model(name, cfg, S, T, St, Tt, beam, n, mbr_beam=None):
 
 #: ``--override`` (with ``--from-run``): the decoding fields of a loaded run's config.
 DECODE_FIELDS = ("derive_words", "split_compounds", "length_penalty", "no_repeat_ngram", "repeat_top", "decode", "beam",
-                 "max_decode_ratio")
+                 "max_decode_ratio", "channel_weight", "channel_length")
 #: ``--set``: the fields of the dict-pointer fit with no flag of their own here (``--epochs``, ``--minutes``,
 #: ``--beam``, ``--length-penalty``, ``--no-repeat-ngram`` set the others; the model is the dict-pointer).
 FIT_FIELDS = ("embed_dim", "enc_hidden", "dec_hidden", "dropout", "word_dropout", "label_smoothing", "min_count",

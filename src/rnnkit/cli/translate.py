@@ -12,6 +12,7 @@ Examples::
     rnnkit translate train --dataset trans-de-en --model char --embed-dim 64 --dropout 0.1 --batch-size 64 --out runs/c
     printf 'Ich habe keine Ahnung.\\n' | rnnkit translate predict --run runs/deen --beam 5 --json
     rnnkit translate evaluate --run runs/deen --decode mbr --beam 12 --json   # MBR over the 12-best
+    rnnkit translate evaluate --run runs/deen --decode channel --beam 12 --json   # the 12-best, noisy-channel reranked
     rnnkit translate evaluate --run runs/deen --json                  # the run's held-out pairs
     rnnkit translate evaluate --run runs/deen --tsv test.tsv --beam 1 --json
 
@@ -68,8 +69,11 @@ class Translate(TaskCommand):
         Flag("on_long", "longer than --max-len: cut with a warning, or fail", ("truncate", "error")),
         Flag("max_seconds", "wall-clock budget of training in seconds (checked after every step)"),
         Flag("beam", "default beam width of the run's predict/evaluate (1: greedy)"),
-        Flag("decode", "default decoding of the run: beam (its best output) or mbr (the n-best output with the highest "
-                       "mean chrF against the others)", ("beam", "mbr")),
+        Flag("decode", "default decoding of the run: beam (its best output), mbr (the n-best output with the highest "
+                       "mean chrF against the others) or channel (dict-pointer: the n-best reranked by a reverse IBM-1 "
+                       "channel model)", ("beam", "mbr", "channel")),
+        Flag("channel_weight", "decode channel: weight of the channel's log-probability of the source per source word"),
+        Flag("channel_length", "decode channel: weight of the output's length per source word"),
         Flag("length_penalty", "beam search ranks by sum log p / len ** this (default: char 1.0, dict-pointer 2.0)"),
         Flag("no_repeat_ngram", "dict-pointer: an output never repeats an n-gram of this many words (0: off)"),
         Flag("repeat_top", "dict-pointer: only the N most frequent target words may occur twice in an output"),
@@ -114,9 +118,9 @@ class Translate(TaskCommand):
     def add_action_flags(self, ap, action: str) -> None:
         if action != "train":
             ap.add_argument("--beam", type=int, default=None, help="beam width (1: greedy; default: the run's)")
-            ap.add_argument("--decode", default=None, choices=("beam", "mbr"),
-                            help="beam: the beam's best output; mbr: the chrF-MBR choice among its n-best "
-                                 "(default: the run's)")
+            ap.add_argument("--decode", default=None, choices=("beam", "mbr", "channel"),
+                            help="beam: the beam's best output; mbr: the chrF-MBR choice among its n-best; channel "
+                                 "(dict-pointer): its n-best reranked by a reverse channel model (default: the run's)")
             ap.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N inputs")
 
     def load(self, args, action: str) -> Data | None:

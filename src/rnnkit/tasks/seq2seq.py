@@ -68,7 +68,7 @@ from rnnkit.tasks.seq2seq_bleu import warn_unspaced_bleu
 from rnnkit.tasks.seq2seq_unseen import warn_unseen_sources
 from rnnkit.tasks.seq2seq_words import CopySource, WordDictionary
 from rnnkit.tasks.seq2seq_config import (  # noqa: F401 - the config's choices, here before session 28
-    BLEU_TOKENIZERS, DECODES, MAX_BEAM, MAX_ENSEMBLE, MODELS, Seq2SeqConfig,
+    BLEU_TOKENIZERS, DECODES, MAX_BEAM, MAX_ENSEMBLE, MODELS, Seq2SeqConfig, check_decode,
 )
 
 __all__ = ["Seq2SeqConfig", "Translator", "Seq2SeqNet", "CopySource", "WordDictionary", "translation_metrics",
@@ -362,13 +362,14 @@ class Translator(Task):
         """Translations in input order (``beam=1``: greedy; default ``config.beam``). ``decode`` (default
         ``config.decode``): ``"beam"`` the beam's best output, ``"mbr"`` the candidate of the beam's n-best
         (dict-pointer: and the source glossed word by word) with the highest mean chrF against the others
-        (:mod:`rnnkit.tasks.seq2seq_mbr`). ``warn=False``: no warning that counts sources -- a part of an input
+        (:mod:`rnnkit.tasks.seq2seq_mbr`), ``"channel"`` (dict-pointer) the n-best reranked with a reverse channel
+        model (:mod:`rnnkit.tasks.seq2seq_channel`). ``warn=False``: no warning that counts sources -- a part of an input
         whose sources :func:`~rnnkit.tasks.seq2seq_unseen.check_sources` checked and warned of all together."""
         self._require_fitted()
         beam = self.config.beam if beam is None else beam
         decode = self.config.decode if decode is None else decode
         check_number("beam", beam, lo=1, hi=MAX_BEAM, integer=True)
-        check_choice("decode", decode, DECODES)
+        check_decode(decode, self.config.model)
         src = check_texts(sources, "sources")
         if warn:   # a script never seen in training: guesses
             warn_unseen_sources(src, (self.words or self).src_vocab)

@@ -8,20 +8,31 @@ from dataclasses import dataclass
 
 from rnnkit._validate import SEED_END, check_bool, check_choice, check_number, plain_fields
 from rnnkit.data.batching import ON_LONG
+from rnnkit.errors import ConfigError
 from rnnkit.tasks.runs import added_field
 
-__all__ = ["Seq2SeqConfig", "BLEU_TOKENIZERS", "MODELS", "DECODES", "MAX_BEAM", "MAX_ENSEMBLE"]
+__all__ = ["Seq2SeqConfig", "check_decode", "BLEU_TOKENIZERS", "MODELS", "DECODES", "MAX_BEAM", "MAX_ENSEMBLE"]
 
 BLEU_TOKENIZERS = ("13a", "intl", "char", "zh", "none")
 #: ``Seq2SeqConfig.model``: the word-level dictionary-aware pointer-generator (the default) or the char model.
 MODELS = ("dict-pointer", "char")
-#: ``Seq2SeqConfig.decode``: the beam's best output, or the MBR choice among its n-best (:mod:`rnnkit.tasks.seq2seq_mbr`).
-DECODES = ("beam", "mbr")
+#: ``Seq2SeqConfig.decode``: the beam's best output, the MBR choice among its n-best (:mod:`rnnkit.tasks.seq2seq_mbr`),
+#: or (dict-pointer) the n-best reranked with a reverse IBM-1 channel model (:mod:`rnnkit.tasks.seq2seq_channel`).
+DECODES = ("beam", "mbr", "channel")
 #: The widest beam: a beam of width k decodes B * k rows every step, and nothing bounded it (beam=10**6 decoded
 #: one 3-character source for 60 s on an 8-unit char network; the work grows with k and the network).
 MAX_BEAM = 1000
 #: The most members of an ensemble (each is a whole fit; decoding runs every member at each step).
 MAX_ENSEMBLE = 16
+
+
+def check_decode(decode: str, model: str) -> str:
+    """``decode`` if it is one of :data:`DECODES` that ``model`` has (``"channel"``: the dict-pointer's only)."""
+    check_choice("decode", decode, DECODES)
+    if decode == "channel" and model == "char":
+        raise ConfigError("decode: expected 'beam' or 'mbr' for model='char' ('channel' reranks the dict-pointer's "
+                          "n-best), got 'channel'")
+    return decode
 
 
 @dataclass(frozen=True)
@@ -32,8 +43,10 @@ class Seq2SeqConfig:
     ``label_smoothing``, ``min_count``, ``no_repeat_ngram``, ``repeat_top``, ``split_compounds``, ``derive_words`` and the
     ``warmup`` + cosine learning rate are the dict-pointer's; ``average_last`` (checkpoint averaging,
     :mod:`rnnkit.tasks.seq2seq_average`) and ``decode`` (``"beam"``, or ``"mbr"``: :meth:`Translator.translate`)
-    apply to both models. ``ensemble=n`` (dict-pointer): ``n`` networks trained one after the other from seeds
-    ``seed, seed + 1, ...`` (each ``epochs`` epochs, or an equal share of what is left of ``max_seconds``), decoded
+    apply to both models; ``decode="channel"`` (dict-pointer) reranks the beam's n-best by ``channel_weight`` times
+    the reverse channel's log-probability of the source and ``channel_length`` times the output's length, both per
+    source word (:mod:`rnnkit.tasks.seq2seq_channel`). ``ensemble=n`` (dict-pointer): ``n`` networks trained one
+    after the other from seeds ``seed, seed + 1, ...`` (each ``epochs`` epochs, or an equal share of what is left of ``max_seconds``), decoded
     together by the mean of their next-word distributions (:mod:`rnnkit.tasks.seq2seq_pointer`; each member trains with
     its own callbacks: :mod:`rnnkit.tasks.seq2seq_members`). ``align_weight=w`` (dict-pointer, guided alignment):
     the training loss adds ``w`` times the attention's cross-entropy against IBM-1's alignment posteriors."""
@@ -65,6 +78,8 @@ class Seq2SeqConfig:
     derive_words: bool = added_field(True, False)  # dict-pointer: ... and by word formation (seq2seq_morph)
     average_last: int = added_field(0, 0)  # mean weights of the last N epochs, kept if better on validation (0, 1: off)
     decode: str = added_field("beam", "beam")  # beam: the beam's best output; mbr: the chrF-MBR choice (seq2seq_mbr)
+    channel_weight: float = added_field(0.06, 0.06)   # decode="channel": weight of log p_ch(x | y) / |x|
+    channel_length: float = added_field(0.0, 0.0)     # decode="channel": weight of |y| / |x|
     ensemble: int = added_field(1, 1)   # dict-pointer: networks from seeds seed, seed + 1, ... decoded as one
     align_weight: float = added_field(0.0, 0.0)  # dict-pointer: guided alignment toward IBM-1 posteriors (0: off)
     max_decode_ratio: float = 2.0
@@ -74,7 +89,7 @@ class Seq2SeqConfig:
 
     def __post_init__(self) -> None:
         check_choice("model", self.model, MODELS)
-        check_choice("decode", self.decode, DECODES)
+        check_decode(self.decode, self.model)
         check_choice("on_long", self.on_long, ON_LONG)
         check_choice("bleu_tokenize", self.bleu_tokenize, BLEU_TOKENIZERS)
         check_bool("progress", self.progress)
@@ -99,6 +114,8 @@ class Seq2SeqConfig:
         # member j trains from torch seed (seed + j) modulo 2**64 (seq2seq.py): every seed torch takes, as every command
         check_number("seed", self.seed, lo=0, hi=SEED_END - 1, integer=True)
         check_number("align_weight", self.align_weight, lo=0, hi=10)
+        check_number("channel_weight", self.channel_weight, lo=0, hi=100)
+        check_number("channel_length", self.channel_length, lo=-100, hi=100)
         plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
     @property

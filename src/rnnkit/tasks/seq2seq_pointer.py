@@ -251,6 +251,7 @@ class WordPointer:
         self.tgt_vocab: Vocab | None = None
         self.dictionary: dict[str, str] = {}
         self.counts: dict[str, int] = {}             # training frequency of each dictionary source word
+        self.channel: Any = None                     # reverse IBM-1 for decode="channel" (seq2seq_channel)
         self.net: PointerNet | None = None
 
     def _words(self, texts: Sequence[str], what: str) -> list[list[str]]:
@@ -303,8 +304,11 @@ class WordPointer:
 
             raise DataError(f"{place(empty, name='targets')}: expected a target with at least one word token, got "
                             f"none from {targets[empty]!r} (zero-width spaces, word joiners, a BOM or bidi marks alone)")
+        from rnnkit.tasks.seq2seq_channel import ReverseChannel
+
         ibm = IBM1().fit(src, tgt)
         self.dictionary = dict(ibm.best)
+        self.channel = ReverseChannel.fit(src, tgt)
         n = Counter(w for s in src for w in s)
         self.counts = {w: n[w] for w in self.dictionary}
         self.src_vocab = Vocab.build(src)
@@ -335,12 +339,20 @@ class WordPointer:
     def translate(self, sources: list[str], beam: int, batch_size: int = 64, decode: str = "beam",
                   warn: bool = True) -> list[str]:
         """Translations; ``decode="mbr"``: the MBR choice (:mod:`rnnkit.tasks.seq2seq_mbr`) among the
-        ``beam``-best outputs and the source glossed word by word (the dictionary's own translation). A source
+        ``beam``-best outputs and the source glossed word by word (the dictionary's own translation);
+        ``decode="channel"``: the ``beam``-best reranked with the reverse channel (:mod:`rnnkit.tasks.seq2seq_channel`;
+        a run saved without one is a ConfigError). A source
         without a word token is translated as '' (with a warning unless ``warn=False``: :func:`warn_wordless`)."""
         from rnnkit.tasks.seq2seq_mbr import mbr_select
         from rnnkit.tasks.seq2seq_words import detokenize
 
         c = self.cfg
+        if decode == "channel" and self.channel is None:
+            from rnnkit.errors import ConfigError
+
+            raise ConfigError("decode: expected a run saved with its channel model for 'channel', got one saved "
+                              "before decode='channel' existed (no channel model); train it again, or decode 'beam' "
+                              "or 'mbr'")
         once_from = 0 if c.repeat_top is None else len(self.tgt_vocab.specials) + c.repeat_top   # the vocabulary is by frequency
         every = self._words(sources, "sources")    # once: a second pass over the kept ones told truncations() their
         if warn:                                    # own indices (another line's number)
@@ -353,7 +365,17 @@ class WordPointer:
         glosses = self._glosses(src)
         sents = [prepare(s, g, self.src_vocab, self.tgt_vocab) for s, g in zip(src, glosses)]
         hyps = pointer_search(self.net, sents, self.tgt_vocab, beam, c.alpha, c.max_decode_ratio, batch_size,
-                              c.no_repeat_ngram, once_from, nbest=decode == "mbr")
+                              c.no_repeat_ngram, once_from, nbest=decode != "beam")
+        if decode == "channel":
+            from rnnkit.tasks.seq2seq_channel import channel_select
+            from rnnkit.tasks.seq2seq_lexicon import Lexicon
+
+            analyse = Lexicon(self.dictionary, self.counts, derive=c.derive_words).analyse
+            for i, h, s in zip(kept, hyps, src):   # the beam's k best, as MBR's pool (more may have finished)
+                if h:
+                    best = channel_select(h[:beam], s, self.channel, c.channel_weight, c.channel_length, analyse)
+                    out[i] = detokenize(h[best][0])
+            return out
         for i, h, g in zip(kept, hyps, glosses):
             if decode != "mbr":
                 out[i] = detokenize(h)
@@ -371,7 +393,8 @@ class WordPointer:
         return {"source": self.src_vocab, "target": self.tgt_vocab}
 
     def state(self) -> dict[str, Any]:
-        return {"dictionary": self.dictionary, "counts": self.counts}
+        return {"dictionary": self.dictionary, "counts": self.counts,
+                **({} if self.channel is None else {"channel": self.channel.state()})}
 
     def restore(self, src_vocab: Vocab, tgt_vocab: Vocab, state: Any, where: Any) -> "WordPointer":
         """Rebuild from a run folder's vocabularies and state (``where``: the file named in errors)."""
@@ -389,6 +412,10 @@ class WordPointer:
         if not isinstance(n, dict) or not all(isinstance(k, str) and isinstance(v, int) for k, v in n.items()):
             raise CheckpointError(f"{where}: expected 'counts' of source word -> int in the state, got {type(n).__name__}")
         self.src_vocab, self.tgt_vocab, self.dictionary, self.counts = src_vocab, tgt_vocab, dict(d), dict(n)
+        if "channel" in state:                       # absent in runs saved before decode="channel"
+            from rnnkit.tasks.seq2seq_channel import ReverseChannel
+
+            self.channel = ReverseChannel.from_state(state["channel"], where)
         self.net = self._make_net()
         return self
 

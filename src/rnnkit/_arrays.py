@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["distinct", "distinct_inverse", "find_sorted"]
+__all__ = ["distinct", "distinct_inverse", "find_sorted", "no_plain_values"]
 
 
 def distinct(a: np.ndarray) -> np.ndarray:
@@ -63,3 +63,27 @@ def find_sorted(values: np.ndarray, queries: np.ndarray, bound: int | None = Non
     hit = at < len(values)
     hit[hit] = values[at[hit]] == queries[hit]
     return at, hit
+
+
+def no_plain_values(values: object) -> str:
+    """What ``values`` is when it is an array or tensor that holds no plain values to read (a sparse, meta, quantized
+    or nested torch tensor, a scipy sparse matrix -- read as its rows --, a numpy structured array), with what to pass
+    instead; ``""`` for anything else. By module name: torch and scipy are not imported.
+
+    >>> no_plain_values(np.array([(1, 2)], dtype=[("a", int), ("b", int)]))[:20], no_plain_values([1, 2])
+    ('a structured array (', '')
+    """
+    module = type(values).__module__.split(".")[0]
+    if module == "torch":
+        for what, odd, fix in ((f"a sparse tensor ({values.layout})", str(values.layout) != "torch.strided",
+                                ".to_dense()"),
+                               ("a meta tensor (no data)", values.is_meta, "a tensor with data"),
+                               ("a quantized tensor", values.is_quantized, ".dequantize()"),
+                               ("a nested tensor", values.is_nested, "one flat tensor")):
+            if odd:
+                return f"{what}; pass {fix}"
+    if module == "scipy" and hasattr(values, "toarray"):
+        return f"a scipy sparse {type(values).__name__} (read as its rows); pass .toarray().ravel()"
+    if module == "numpy" and getattr(values, "dtype", None) is not None and values.dtype.kind == "V":
+        return f"a structured array (dtype {values.dtype}); pass one field: arr['name']"
+    return ""

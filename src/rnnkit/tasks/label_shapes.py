@@ -15,6 +15,7 @@ from __future__ import annotations
 import numbers
 from typing import Any, Hashable, Mapping, Sequence
 
+from rnnkit._arrays import no_plain_values
 from rnnkit.errors import DataError, InputTypeError
 
 __all__ = ["unordered_labels", "no_list_items", "label_list", "label_items", "distinct_labels", "one_kind", "ordered"]
@@ -56,7 +57,7 @@ def label_list(name: str, values: Any) -> list:
     scipy's sparse matrices, numpy's structured records) is an InputTypeError naming ``name``: torch's bare
     RuntimeError / NotImplementedError before, and a scipy matrix was read as its rows."""
     module = type(values).__module__.split(".")[0]
-    if (odd := _no_plain_values(module, values)):
+    if (odd := no_plain_values(values)):
         raise InputTypeError(f"{name}: expected a 1-D list, array or dense tensor of labels, got {odd}")
     if module in ("numpy", "torch") and values.ndim > 1 and len(values):   # a (N, 1) tensor's rows passed as labels
         raise InputTypeError(f"{name}[0]: expected a label (a str or a number), got {type(values[0]).__name__}")
@@ -71,30 +72,13 @@ def label_items(name: str, labels: Any) -> list:
     were refused as 'got Tensor ... (one label per item)', which it was (its labels: ``.tolist()``); a sparse, meta,
     quantized or nested tensor or a scipy sparse matrix as :func:`label_list` says."""
     module = type(labels).__module__.split(".")[0]
-    odd = _no_plain_values(module, labels)
+    odd = no_plain_values(labels)
     if module == "torch":    # the labels' type is taken from the items as given: a tensor's are 0-d tensors
         got = f"{odd}, then .tolist()" if odd else f"a torch {type(labels).__name__}; pass {name}.tolist()"
         raise InputTypeError(f"{name}: expected a list or a 1-D numpy array of labels, got {got}")
     if odd:
         raise InputTypeError(f"{name}: expected a list or a 1-D array of labels, got {odd}")
     return list(labels)
-
-
-def _no_plain_values(module: str, values: Any) -> str:
-    """What ``values`` is when it holds no plain values to list, or ``""``."""
-    if module == "torch":
-        for what, odd, fix in ((f"a sparse tensor ({values.layout})", str(values.layout) != "torch.strided",
-                                ".to_dense()"),
-                               ("a meta tensor (no data)", values.is_meta, "a tensor with data"),
-                               ("a quantized tensor", values.is_quantized, ".dequantize()"),
-                               ("a nested tensor", values.is_nested, "one tensor of labels")):
-            if odd:
-                return f"{what}; pass {fix}"
-    if module == "scipy" and hasattr(values, "toarray"):
-        return f"a scipy sparse {type(values).__name__} (read as its rows); pass .toarray().ravel()"
-    if module == "numpy" and values.dtype.kind == "V":
-        return f"a structured array (dtype {values.dtype}); pass one field: arr['name']"
-    return ""
 
 
 def distinct_labels(labels: Any) -> list:

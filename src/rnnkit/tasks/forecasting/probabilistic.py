@@ -30,6 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from rnnkit._arrays import no_plain_values
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 
 __all__ = ["quantile_column", "check_offsets", "conformal_quantiles", "pinball_loss", "crps_from_quantiles", "coverage_by_level", "check_quantiles",
@@ -148,6 +149,10 @@ def real_values(name: str, v: Any) -> np.ndarray:
     the quantile scores' (:func:`pinball_loss`) share the rule."""
     if getattr(v, "requires_grad", False):      # numpy's bare "Can't call numpy() on Tensor that requires grad"
         raise InputTypeError(f"{name}: expected real numbers, got a tensor that requires grad (pass .detach())")
+    if (odd := no_plain_values(v)):      # a sparse / meta tensor was numpy's bare TypeError, a scipy matrix its rows
+        raise InputTypeError(f"{name}: expected an array of real numbers, got {odd}")
+    if np.ma.isMaskedArray(v):           # np.asarray dropped the mask: a masked value was scored as the data under it
+        return np.ma.masked_array(v, dtype=float).filled(np.nan)    # missing, as NaN is (actuals: refused, named)
     a = np.asarray(v)
     if a.dtype.kind not in "iuf":
         try:
@@ -166,7 +171,7 @@ def given_levels(quantiles: Any) -> np.ndarray:
         if isinstance(quantiles, (str, bytes)):
             raise TypeError
         return np.asarray(list(quantiles), dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):    # RuntimeError: a tensor that requires grad
         raise ConfigError(f"quantiles: expected a list of levels in (0, 1), got {quantiles!r:.60}") from None
 
 

@@ -38,8 +38,8 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.layers.registry import make_layer
 from rnnkit.data.label_text import differ_by as _differ_by, invisible_only, label_spelling
 from rnnkit.tasks.config_checks import CELLS, POOLINGS, check_training  # noqa: F401 - re-exported (older imports)
-from rnnkit.tasks.label_shapes import (distinct_labels, label_items, label_list, no_list_items, one_kind, ordered,
-                                       unordered_labels)
+from rnnkit.tasks.label_shapes import (distinct_labels, is_missing, label_items, label_list, no_list_items, one_kind,
+                                       ordered, unordered_labels)
 from rnnkit.training.callbacks import MetricLogger
 from rnnkit.tasks.runs import (  # noqa: F401 - re-exported for older imports
     BASELINE_FILES, RUN_FILES, RUN_SCHEMA, config_from_dict, load_run, load_weights, run_file, run_vocab, save_run,
@@ -261,12 +261,6 @@ PANDAS_NA = "pandas reads the words 'NA', 'None', 'null', 'nan' as missing unles
 def missing_hint(value: Any) -> str:
     """`` (PANDAS_NA)`` for a NaN (what pandas makes of those words), else ``""``."""
     return f" ({PANDAS_NA})" if isinstance(value, (float, np.floating)) and math.isnan(value) else ""
-
-
-def is_missing(value: Any) -> bool:
-    """Whether ``value`` is a missing value as pandas and numpy write one: ``None``, NaN, ``pd.NA``, ``NaT``."""
-    return (value is None or type(value).__name__ in ("NAType", "NaTType")
-            or (isinstance(value, (float, np.floating)) and math.isnan(value)))
 
 
 def item_at(what: str, i: int, places: Sequence[str] | None = None, rest: str = "", token: int | None = None) -> str:

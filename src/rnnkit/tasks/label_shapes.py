@@ -12,13 +12,22 @@ rnnkit.errors.DataError: y_pred[0]: expected labels of the kind of y_true (text)
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Hashable, Mapping, Sequence
+
+import numpy as np
 
 from rnnkit._arrays import no_plain_values
 from rnnkit.errors import DataError, InputTypeError
 
-__all__ = ["unordered_labels", "no_list_items", "label_list", "label_items", "distinct_labels", "one_kind", "ordered"]
+__all__ = ["is_missing", "unordered_labels", "no_list_items", "label_list", "label_items", "distinct_labels", "one_kind", "ordered"]
+
+
+def is_missing(value: Any) -> bool:
+    """Whether ``value`` is a missing value as pandas and numpy write one: ``None``, NaN, ``pd.NA``, ``NaT``."""
+    return (value is None or type(value).__name__ in ("NAType", "NaTType")
+            or (isinstance(value, (float, np.floating)) and math.isnan(value)))
 
 
 def unordered_labels(labels: Any) -> str:
@@ -47,6 +56,11 @@ def no_list_items(name: str, values: Sequence[Any]) -> None:
     if (bad := next((i for i, v in enumerate(values) if type(v).__name__ == "NAType"), None)) is not None:
         raise InputTypeError(f"{name}[{bad}]: expected a label (a str or a number), got pandas' NA (a missing label: "
                              "drop the item or fill it)")
+    # None, NaN, NaT (a masked array's item: None) never equal a label: each was scored as a wrong prediction, silently
+    # (scikit-learn refuses NaN: 'Input contains NaN'); pandas' NA is named above
+    if (bad := next((i for i, v in enumerate(values) if is_missing(v)), None)) is not None:
+        raise DataError(f"{name}[{bad}]: expected a label, got a missing value ({values[bad]!r}): drop the item or "
+                        "fill it (it was scored as a wrong prediction)")
 
 
 def label_list(name: str, values: Any) -> list:

@@ -12,7 +12,7 @@ Examples::
     rnnkit translate train --dataset trans-de-en --model char --embed-dim 64 --dropout 0.1 --batch-size 64 --out runs/c
     printf 'Ich habe keine Ahnung.\\n' | rnnkit translate predict --run runs/deen --beam 5 --json
     rnnkit translate evaluate --run runs/deen --decode mbr --beam 12 --json   # MBR over the 12-best
-    rnnkit translate evaluate --run runs/deen --decode channel --beam 12 --json   # the 12-best, noisy-channel reranked
+    rnnkit translate evaluate --run runs/dc --decode channel --beam 12 --json   # a run trained with --decode channel
     rnnkit translate evaluate --run runs/deen --json                  # the run's held-out pairs
     rnnkit translate evaluate --run runs/deen --tsv test.tsv --beam 1 --json
 
@@ -71,7 +71,7 @@ class Translate(TaskCommand):
         Flag("beam", "default beam width of the run's predict/evaluate (1: greedy)"),
         Flag("decode", "default decoding of the run: beam (its best output), mbr (the n-best output with the highest "
                        "mean chrF against the others) or channel (dict-pointer: the n-best reranked by a reverse IBM-1 "
-                       "channel model)", ("beam", "mbr", "channel")),
+                       "channel model, fitted and saved only by a run trained with --decode channel)", ("beam", "mbr", "channel")),
         Flag("channel_weight", "decode channel: weight of the channel's log-probability of the source per source word"),
         Flag("channel_length", "decode channel: weight of the output's length per source word"),
         Flag("length_penalty", "beam search ranks by sum log p / len ** this (default: char 1.0, dict-pointer 2.0)"),

@@ -126,7 +126,12 @@ def check_known_keys(where: str | os.PathLike, d: dict, known: Iterable[str], wh
 
 
 class ReadKeys(dict):
-    """A run's ``state`` that remembers which keys its task read (``[]``, ``get``, ``in``) while it was restored."""
+    """A run's ``state`` that remembers which keys its task read (``[]``, ``get``, ``in``) while it was restored; a task
+    that takes the state whole (iterates it, copies it, ``dict(state)``, ``**state``) read every key.
+
+    >>> s = ReadKeys(a=1, b=2); s.get("a"), sorted(s.read), sorted(dict(s)), sorted(s.read)
+    (1, ['a'], ['a', 'b'], ['a', 'b'])
+    """
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -144,13 +149,36 @@ class ReadKeys(dict):
         self.read.add(key)
         return super().__contains__(key)
 
+    def _whole(self) -> None:
+        self.read.update(super().keys())
+
+    def __iter__(self):
+        self._whole()
+        return super().__iter__()
+
+    def keys(self):
+        self._whole()
+        return super().keys()
+
+    def items(self):
+        self._whole()
+        return super().items()
+
+    def values(self):
+        self._whole()
+        return super().values()
+
+    def copy(self) -> dict:
+        self._whole()
+        return dict(super().items())
+
 
 def unread_state(where: str | os.PathLike, state: Any, saved_version: Any) -> None:
     """After a task restored itself from a run: the keys of its ``state`` (a :class:`ReadKeys`) that it did not read
     are what its writer recorded and this rnnkit does not know -- every key today's tasks write is read back, and so is
     every key of the runs of five earlier versions (session 31's check). A run of a later release is refused naming
     them and both versions; another is warned (a newer build of the same version, or a hand edit), naming them."""
-    unread = sorted(str(k) for k in set(state) - state.read) if isinstance(state, ReadKeys) else []
+    unread = sorted(str(k) for k in set(dict.keys(state)) - state.read) if isinstance(state, ReadKeys) else []
     if not unread:
         return
     if newer_release(saved_version):

@@ -458,7 +458,7 @@ class Task:
             with float32_default(), own_draws():   # its initial weights drawn from its own generators: no fit lock
                 self._restore(run)
                 self._restored(run)
-            unread_state(run["path"] / "config.json", run["state"], run["rnnkit_version"])   # a newer rnnkit's keys
+            unread_state(run["path"] / "config.json", run["state"], run.get("rnnkit_version"))   # a newer rnnkit's
             load_weights(self.net, run["weights"], str(run["path"] / "model.safetensors"))   # which run, of several
             self.history, self.data, self.split = run["history"], run["data"], run["split"]
             self.baselines = run_baselines(run, self.baseline_types)

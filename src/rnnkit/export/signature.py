@@ -128,6 +128,8 @@ class GraphSpec:
     oblivious: bool = False
     #: (batch, time) sizes the parity check runs at beyond CHECK_SIZES (export.context: a time axis of three windows)
     more_sizes: tuple[tuple[int, int], ...] = ()
+    #: the least tolerance the parity check holds this graph to, and why (export.context: float16-rounded states)
+    min_atol: tuple[float, str] = (0.0, "")
 
     def sample(self, batch: int, time: int, seed: int = 0) -> tuple[Tensor, ...]:
         """Inputs of batch size ``batch`` and length ``time`` (seeded, so reruns draw the same)."""

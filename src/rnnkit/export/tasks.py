@@ -25,7 +25,7 @@ from torch import Tensor, nn
 from rnnkit._validate import plain
 from rnnkit.data.vocab import TOKENIZERS, UNK, splitter_spec
 from rnnkit.errors import CheckpointError, ConfigError
-from rnnkit.export.context import context_graph, context_meta, windows_check
+from rnnkit.export.context import ROUNDING, context_graph, context_meta, windows_check
 from rnnkit.export.graph import exportable
 from rnnkit.export.signature import GraphSpec, InputSpec, flat, pack_state, state_inputs, state_outputs
 
@@ -221,7 +221,7 @@ def classifier_spec(clf: Any) -> GraphSpec:
     graph = context_graph(exportable(net), clf._shared) if context else exportable(net)
     return GraphSpec(ClassifierGraph(graph, prior), ClassifierGraph(net, prior), [x, lengths],
                      ["logits", "probabilities"], meta, oblivious=context,
-                     more_sizes=windows_check() if context else ())
+                     more_sizes=windows_check() if context else (), min_atol=ROUNDING if context else (0.0, ""))
 
 
 def task_spec(target: Any, *, state: bool = True) -> GraphSpec | None:

@@ -79,6 +79,7 @@ def test_the_description_says_what_the_graph_holds_and_the_check_reached_three_w
         {k: clf.context[k] for k in ("package", "version", "sha256", "layers", "scale")}
     assert enc["special_tokens"] == {"[CLS]": 101, "[SEP]": 102, "[PAD]": 0, "[UNK]": 100} and enc["window"] == 510
     assert meta["id_offset"] == 2 and meta["tokenizer"] == "wordpiece" and meta["pad_id"] == 0
+    assert (meta["max_len"], meta["on_long"]) == (None, "truncate")    # on_long: absent at 3513447
     assert desc["inputs"][0] == {"name": "ids", "shape": ["batch", "time"], "dtype": "int64", "kind": "ids",
                                  "high": len(clf.vocab)}
     assert [r["time"] for r in desc["parity"]] == [1, 11, 2 * C.WINDOW + 7] and enc["parity_atol"] == 1e-4

@@ -10,6 +10,8 @@ outside the graph; ``<file>.json`` names what it needs (docs/deploy.md has the r
 * text classifier: ``ids (batch, time)`` int64 + ``lengths (batch,)`` -> ``logits``, ``probabilities`` (a text
   with no token: ``lengths`` 0 -> the training labels' class shares, ``prior`` in the description); the description's
   ``classes`` are the classes' text, ``labels`` the same classes in the type fit was given (``label_type``).
+  A run with ``embeddings="context"`` takes the same ids: all-MiniLM-L6-v2's encoder is inside its graph
+  (:mod:`rnnkit.export.context`; the description's ``encoder``).
 * time-series classifier: ``x (batch, time, C)`` standardised + ``lengths`` -> the same.
 """
 
@@ -185,7 +187,9 @@ def classifier_spec(clf: Any) -> GraphSpec:
         # the graph); None: the graph's probabilities are all
         mix = getattr(clf, "mix", None)
         meta = {"task": "classify", "tokenizer": getattr(clf, "units", None) or cfg.tokenizer,
-                "lowercase": cfg.lowercase, "max_len": cfg.max_len, "pad_id": 0,
+                # on_long: predict_proba reads a text's first max_len tokens ("truncate") or refuses it ("error"); the
+                # description said max_len alone, as the tsc graph's did before session 17
+                "lowercase": cfg.lowercase, "max_len": cfg.max_len, "on_long": cfg.on_long, "pad_id": 0,
                 "vocabulary": "vocab.json ('tokens') of the run folder" + _CUTTERS.get(getattr(clf, "units", None), ""),
                 "network_weight": (mix or {}).get("network"), "weights": mix,
                 # a token not in 'tokens' is read as <unk>: the meta named the padding id only, so a consumer had

@@ -138,3 +138,28 @@ def test_a_library_save_moves_only_the_outputs_it_is_told_are_the_runs(tmp_path)
     (run / "forecast.csv").write_text("kept")
     f.save(run)                          # outside the block: nothing but the run's own files
     assert (run / "forecast.csv").read_text() == "kept"
+
+
+def test_checkpoints_removed_meanwhile_by_another_process_are_no_error(tmp_path, monkeypatch):
+    """Two processes finishing one checkpointed training (``train --resume`` run while the first one saved its run)
+    both remove ``--out/training``: the one that came second failed after its run was saved, exit 1 with
+    'FileNotFoundError: [Errno 2] ... training/stage-00 -> ... training/.removing-stage-00' (found with the first
+    process paused at that rename while the second ran whole). Fails at dfd260d."""
+    import pathlib
+
+    from rnnkit.training import stages
+
+    root = tmp_path / "training"
+    (root / "stage-00" / "checkpoints").mkdir(parents=True)
+    (root / "stage-00" / "checkpoints" / "latest.json").write_text("{}")
+    (root / "stage-01").mkdir()
+    stages.write_manifest(root, {"task": "classify"})
+    real = pathlib.Path.rename
+
+    def raced(self, target):
+        shutil.rmtree(self)                   # the other process removed it first
+        return real(self, target)
+
+    monkeypatch.setattr(pathlib.Path, "rename", raced)
+    stages.remove_checkpoints(root)
+    assert not root.exists()

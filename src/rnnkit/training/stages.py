@@ -120,12 +120,22 @@ def remove_checkpoints(folder: str | os.PathLike) -> None:
     # each stage is renamed out of the way before it is deleted (one atomic step): a removal interrupted in a
     # stage's rmtree left it half deleted under its own name, and a resume (the record is removed last) failed on
     # it; a stage is now whole or gone (a resume trains a gone one again: the same weights)
-    for entry in sorted(root.iterdir()):
+    # another process may be removing the same fit's files meanwhile (a second --resume of a training that ended while
+    # this process saved its run): what it removed first is gone, not an error -- the run was saved, yet the command
+    # failed with 'FileNotFoundError: ... stage-00 -> ... .removing-stage-00'
+    try:
+        entries = sorted(root.iterdir())
+    except FileNotFoundError:
+        return
+    for entry in entries:
         name = entry.name[len(_GONE):] if entry.name.startswith(_GONE) else entry.name
         if _STAGE_NAME.match(name) and entry.is_dir() and not entry.is_symlink():
-            if entry.name == name:
-                entry = entry.rename(root / (_GONE + name)) if not (root / (_GONE + name)).exists() else entry
-            shutil.rmtree(entry)
+            try:
+                if entry.name == name:
+                    entry = entry.rename(root / (_GONE + name)) if not (root / (_GONE + name)).exists() else entry
+                shutil.rmtree(entry)
+            except FileNotFoundError:
+                pass
     (root / MANIFEST).unlink(missing_ok=True)
     try:
         root.rmdir()

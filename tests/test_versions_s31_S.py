@@ -84,14 +84,15 @@ def test_a_later_releases_run_is_warned_naming_both_versions(classifier_run, tmp
 def test_an_unknown_state_key_is_named(classifier_run, tmp_path):
     # a newer build of the same version (or a hand edit): loaded, the key named
     run = _copy_edited(classifier_run, tmp_path / "same", lambda m: m["state"].update(calibration=[0.5, 0.5]))
-    with pytest.warns(UserWarning, match=r"'state' holds \['calibration'\], which this rnnkit .* does not read"):
+    with pytest.warns(UserWarning, match=r"the 'state' keys \['calibration'\] are not read by this rnnkit"):
         _load(run)
     # a later release's: refused, naming the key and both versions
     run = _copy_edited(classifier_run, tmp_path / "newer", lambda m: (m["state"].update(calibration=[0.5, 0.5]),
                                                                      m.update(rnnkit_version="999.0")))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with pytest.raises(CheckpointError, match=rf"got \['calibration'\] it does not know \(written by rnnkit 999\.0; "
+        with pytest.raises(CheckpointError, match=rf"expected in the 'state' the keys this rnnkit .* reads, got "
+                                                  rf"\['calibration'\] it does not know \(written by rnnkit 999\.0; "
                                                   rf"upgrade rnnkit"):
             _load(run)
 
@@ -141,3 +142,31 @@ def test_every_key_todays_tasks_write_is_read_back(task, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         type(made).load(tmp_path / "run")
+
+
+@pytest.mark.parametrize("model, kw", [("seasonal_naive", {}), ("lstm", {"epochs": 1})])
+def test_an_unknown_key_in_a_forecasters_series_entries_is_named(tmp_path, model, kw):
+    from rnnkit import Forecaster
+
+    df = pd.DataFrame({"t": pd.date_range("2020-01-01", periods=40, freq="D"), "y": np.arange(40.0) % 7})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        Forecaster(model, **kw).fit(df, horizon=3, time_col="t", target="y").save(tmp_path / "fc")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")           # today's save: every entry key read back
+        Forecaster.load(tmp_path / "fc")
+
+    def add(m, version=None):
+        for entry in m["series"]:
+            entry["holidays"] = ["2020-01-01"]
+        if version:
+            m["rnnkit_version"] = version
+    run = _copy_edited(tmp_path / "fc", tmp_path / "same", add)
+    with pytest.warns(UserWarning, match=r"the series entries keys \['holidays'\] are not read by this rnnkit"):
+        Forecaster.load(run)
+    run = _copy_edited(tmp_path / "fc", tmp_path / "newer", lambda m: add(m, "999.0"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(CheckpointError, match=r"expected in the series entries the keys this rnnkit .* reads, got "
+                                                  r"\['holidays'\] it does not know \(written by rnnkit 999\.0; upgrade"):
+            Forecaster.load(run)

@@ -173,17 +173,19 @@ class ReadKeys(dict):
         return dict(super().items())
 
 
-def unread_state(where: str | os.PathLike, state: Any, saved_version: Any) -> None:
-    """After a task restored itself from a run: the keys of its ``state`` (a :class:`ReadKeys`) that it did not read
-    are what its writer recorded and this rnnkit does not know -- every key today's tasks write is read back, and so is
-    every key of the runs of five earlier versions (session 31's check). A run of a later release is refused naming
-    them and both versions; another is warned (a newer build of the same version, or a hand edit), naming them."""
-    unread = sorted(str(k) for k in set(dict.keys(state)) - state.read) if isinstance(state, ReadKeys) else []
+def unread_state(where: str | os.PathLike, state: Any, saved_version: Any, what: str = "the 'state'") -> None:
+    """After a task restored itself from a run: the keys of its ``state`` (a :class:`ReadKeys`; or a list of them, a
+    forecaster's ``series`` entries: ``what``) that it did not read are what its writer recorded and this rnnkit does
+    not know -- every key today's tasks and forecasters write is read back, and so is every key of the runs of five
+    earlier versions (session 31's check). A run of a later release is refused naming them and both versions; another
+    is warned (a newer build of the same version, or a hand edit), naming them."""
+    parts = state if isinstance(state, list) else [state]
+    unread = sorted({str(k) for d in parts if isinstance(d, ReadKeys) for k in set(dict.keys(d)) - d.read})
     if not unread:
         return
     if newer_release(saved_version):
-        raise CheckpointError(f"{where}: expected the 'state' keys this rnnkit {__version__} reads, got {unread} it "
+        raise CheckpointError(f"{where}: expected in {what} the keys this rnnkit {__version__} reads, got {unread} it "
                               f"does not know (written by rnnkit {saved_version}; upgrade rnnkit to load it)")
-    warnings.warn(f"{where}: 'state' holds {unread}, which this rnnkit {__version__} does not read: written by a newer "
+    warnings.warn(f"{where}: {what} keys {unread} are not read by this rnnkit {__version__}: written by a newer "
                   f"rnnkit (its rnnkit_version {saved_version!r})? it is loaded without them and may predict otherwise "
                   "than where it was saved; upgrade rnnkit, or save the run again", UserWarning, stacklevel=3)

@@ -52,6 +52,7 @@ from rnnkit.tasks.forecasting.inputs import (
 )
 from rnnkit.tasks.forecasting.outliers import outliers_summary
 from rnnkit.tasks.forecasting.saved_series import read_series_record, series_record
+from rnnkit._saved_version import unread_state
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
 from rnnkit.tasks.forecasting.probabilistic import quantile_column
@@ -423,6 +424,8 @@ class AutoModel(ForecastModel):
                 if q.shape != (S, H, Q) or not np.isfinite(q).all():
                     raise ConfigError(f"quantiles: expected {S} x {H} x {Q} finite numbers, got shape {q.shape}")
                 self._quantiles = q
+        # a newer rnnkit's keys in the series entries, named (outside saved_values: a CheckpointError as it is)
+        unread_state(where, data["series"], data.get("rnnkit_version"), "the series entries")
         auto = AutoForecaster.load(path / AUTO_DIR)
         varying = [sid for sid in self.series_ids_ if sid not in self.constant_]
         if not isinstance(auto, AutoForecaster) or list(auto.validation_.ids if auto.validation_ else []) != varying:

@@ -33,7 +33,7 @@ def read_saved(path: Path, files: list[str]) -> tuple[dict[str, Any], Path]:
     completed (:func:`rnnkit.training.certified.finish_replace`) and ``files`` were checked against
     ``digests.json`` (a modified, missing or unlisted file is a CheckpointError naming it) and the file
     was found to be a forecaster's with a dict of settings."""
-    from rnnkit._saved_version import check_known_keys, warn_newer
+    from rnnkit._saved_version import ReadKeys, check_known_keys, warn_newer
     from rnnkit.tasks.forecasting.config import ForecastConfig
     from rnnkit.training.certified import finish_replace
     from rnnkit.training.checkpoint import read_config, verify_digests
@@ -56,6 +56,8 @@ def read_saved(path: Path, files: list[str]) -> tuple[dict[str, Any], Path]:
     check_known_keys(where, data["config"], [f.name for f in fields(ForecastConfig)], "the ForecastConfig settings",
                      saved_by)
     warn_newer(where, saved_by, stacklevel=4)   # a later release's keys inside the series entries, states ... unread
+    if isinstance(data.get("series"), list):    # each entry remembers the keys its reader takes (unread_state)
+        data["series"] = [ReadKeys(d) if isinstance(d, dict) else d for d in data["series"]]
     return data, where
 
 

@@ -59,6 +59,7 @@ from rnnkit.tasks.forecasting.inputs import (
     parse_new_points,
     parse_series,
 )
+from rnnkit._saved_version import unread_state
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
 from rnnkit.training.host import fit_paused
@@ -295,6 +296,7 @@ class NetworkForecaster(ForecastModel):
                 raise ConfigError(f"input_size: expected {self._input_size()} (the saved series' features), "
                                   f"got {data['input_size']}")
             net = self._build_network(data["input_size"], self._fitted[0].fut.shape[1])
+        unread_state(where, data["series"], data.get("rnnkit_version"), "the series entries")   # a newer one's keys
         load_weights(net, path / WEIGHTS_FILE)
         self.network_ = net.eval()
         self._encode_states()

@@ -46,12 +46,13 @@ def read_series_record(d: dict[str, Any]) -> dict[str, Any]:
     converted from text: ``id``, ``index``, ``freq``, ``y``, ``observed`` (bool), ``missing``,
     ``resampled``, ``reordered`` (0 when a folder saved before it existed has none)."""
     y = saved_numbers("series.y", d["y"])
+    tz = d.get("tz")     # read for every entry (integer steps write null): an entry's keys are all read back
     if not isinstance(d["id"], str) or (d["freq"] is not None and not isinstance(d["freq"], str)):
         raise ConfigError(f"series.id/freq: expected strings, got {d['id']!r} and {d['freq']!r}")
     if not isinstance(d["index"], list) or len(d["index"]) != y.size:
         raise ConfigError(f"series.index: expected {y.size} time stamps (one per value), got {str(d['index'])[:60]}")
     if d["datetime"] is True:
-        idx = _saved_times(d["index"], d.get("tz"), d["freq"])
+        idx = _saved_times(d["index"], tz, d["freq"])
         if not idx.is_monotonic_increasing or not idx.is_unique:    # reversed: forecast from the first stamp on
             raise ConfigError(f"series.index: expected time stamps in increasing order, got {str(d['index'])[:60]}")
     else:

@@ -117,7 +117,8 @@ def test_export_holds_the_encoder_in_the_graph(fitted):
 
     clf, _ = fitted
     spec = classifier_spec(clf)
-    assert isinstance(spec.graph.net.embed, ContextStates) and spec.graph.net.embed.net is clf._shared.encoder.net
+    states = spec.graph.net.net.embed
+    assert isinstance(states, ContextStates) and states.net is clf._shared.encoder.net
     assert spec.meta["encoder"]["sha256"] == clf.context["sha256"] and spec.meta["id_offset"] == 2
 
 

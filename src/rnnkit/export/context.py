@@ -129,7 +129,21 @@ def context_graph(net: nn.Module, shared: Any) -> nn.Module:
     if not swapped:   # a network whose input layer is not the encoder's: the graph would read nothing of it
         raise ConfigError("classifier: expected a network reading the encoder's states (embeddings='context'), got "
                           f"a {type(net).__name__} with no such input layer")
-    return net
+    return _PaddedPastLengths(net)
+
+
+class _PaddedPastLengths(nn.Module):
+    """``net(ids, lengths)`` with the ids past each length set to 0 first. The encoder reads every non-zero id (as
+    the run's input layer does), so a consumer's batch buffer holding an earlier text's ids past a length changed
+    the states of the real pieces, silently -- where every other text graph ignores the steps past a length."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
+        past = torch.arange(ids.shape[1], device=ids.device)[None, :] >= lengths[:, None]
+        return self.net(ids.masked_fill(past, 0), lengths)
 
 
 def context_meta(clf: Any) -> dict[str, Any]:

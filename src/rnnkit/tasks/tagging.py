@@ -24,6 +24,7 @@ unseen tokens try the casefolded form, then take the most frequent tag overall.
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 from collections import Counter, defaultdict
@@ -37,7 +38,7 @@ from torch import Tensor, nn
 from rnnkit._validate import SEED_END
 from rnnkit.data.batching import bucket_batches, limit_length, pad_sequences
 from rnnkit.data.vocab import Vocab
-from rnnkit.errors import ConfigError, DataError
+from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
     SequenceEncoder, accuracy, check_items, check_label_spelling, entity_prf, item_at, run_vocab, unseen_report,
@@ -160,6 +161,18 @@ def constrained_decode(logp: Tensor, lengths: Tensor, allowed: Tensor, start: Te
     return backtrace(score, back)
 
 
+def _in_sentence(message: str, lengths: list[int]) -> str:
+    """``message`` of a check of the flattened tags with its leading ``y_true[k]`` / ``y_pred[k]`` named as
+    ``true[i][j]`` / ``pred[i][j]`` (sentence ``i``, token ``j``: ``lengths`` the sentences' lengths)."""
+    m = re.match(r"y_(true|pred)\[(\d+)\]", message)
+    if not m:
+        return message
+    k, i = int(m.group(2)), 0
+    while i < len(lengths) - 1 and k >= lengths[i]:
+        k, i = k - lengths[i], i + 1
+    return f"{m.group(1)}[{i}][{k}]{message[m.end():]}"
+
+
 def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]],
                     known: Sequence[str] | None = None) -> dict[str, Any]:
     """token_accuracy, plus entity precision/recall/F1 when the true tags -- or the training tags ``known`` -- are
@@ -176,7 +189,10 @@ def tagging_metrics(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
             raise DataError(f"pred[{i}]: expected one tag per token ({len(t)}), got {len(p)}")
     flat_t = [t for s in true for t in s]
     flat_p = [t for s in pred for t in s]
-    out: dict[str, Any] = {"token_accuracy": accuracy(flat_t, flat_p)}
+    try:
+        out: dict[str, Any] = {"token_accuracy": accuracy(flat_t, flat_p)}
+    except (DataError, InputTypeError) as e:   # named in the flat lists ('y_true[3]' was true[1][1]: a missing tag)
+        raise type(e)(_in_sentence(str(e), [len(t) for t in true])) from None
     if entity_tags(set(flat_t)) or (known is not None and entity_tags(set(known))):
         out.update(entity_prf(true, pred))
     if known is not None:

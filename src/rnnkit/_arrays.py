@@ -74,7 +74,7 @@ def no_plain_values(values: object) -> str:
     ('a structured array (', '')
     """
     module = type(values).__module__.split(".")[0]
-    if module == "torch":
+    if module == "torch" and hasattr(values, "layout"):    # a tensor (torch.Size is a tuple: read as its items)
         for what, odd, fix in ((f"a sparse tensor ({values.layout})", str(values.layout) != "torch.strided",
                                 ".to_dense()"),
                                ("a meta tensor (no data)", values.is_meta, "a tensor with data"),

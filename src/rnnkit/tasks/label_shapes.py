@@ -12,6 +12,8 @@ rnnkit.errors.DataError: y_pred[0]: expected labels of the kind of y_true (text)
 
 from __future__ import annotations
 
+import cmath
+import decimal
 import math
 import numbers
 from typing import Any, Hashable, Mapping, Sequence
@@ -25,9 +27,13 @@ __all__ = ["is_missing", "unordered_labels", "no_list_items", "label_list", "lab
 
 
 def is_missing(value: Any) -> bool:
-    """Whether ``value`` is a missing value as pandas and numpy write one: ``None``, NaN, ``pd.NA``, ``NaT``."""
+    """Whether ``value`` is a missing value as pandas and numpy write one: ``None``, NaN, ``pd.NA``, ``NaT``, numpy's
+    ``NaT`` (a datetime64 array's item) and a complex or Decimal NaN (each never equals itself: scored wrong)."""
     return (value is None or type(value).__name__ in ("NAType", "NaTType")
-            or (isinstance(value, (float, np.floating)) and math.isnan(value)))
+            or (isinstance(value, (float, np.floating)) and math.isnan(value))
+            or (isinstance(value, (np.datetime64, np.timedelta64)) and bool(np.isnat(value)))
+            or (isinstance(value, (complex, np.complexfloating)) and cmath.isnan(value))
+            or (isinstance(value, decimal.Decimal) and value.is_nan()))
 
 
 def unordered_labels(labels: Any) -> str:
@@ -86,6 +92,8 @@ def label_items(name: str, labels: Any) -> list:
     were refused as 'got Tensor ... (one label per item)', which it was (its labels: ``.tolist()``); a sparse, meta,
     quantized or nested tensor or a scipy sparse matrix as :func:`label_list` says."""
     module = type(labels).__module__.split(".")[0]
+    if module == "numpy" and getattr(labels, "ndim", 1) == 0:   # iterable by type, yet list() is a bare TypeError
+        raise InputTypeError(f"{name}: expected a list of labels, got a 0-d numpy array {labels!r:.60}")
     odd = no_plain_values(labels)
     if module == "torch":    # the labels' type is taken from the items as given: a tensor's are 0-d tensors
         got = f"{odd}, then .tolist()" if odd else f"a torch {type(labels).__name__}; pass {name}.tolist()"

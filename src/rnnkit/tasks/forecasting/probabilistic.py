@@ -151,17 +151,23 @@ def real_values(name: str, v: Any) -> np.ndarray:
         raise InputTypeError(f"{name}: expected real numbers, got a tensor that requires grad (pass .detach())")
     if (odd := no_plain_values(v)):      # a sparse / meta tensor was numpy's bare TypeError, a scipy matrix its rows
         raise InputTypeError(f"{name}: expected an array of real numbers, got {odd}")
-    if np.ma.isMaskedArray(v):           # np.asarray dropped the mask: a masked value was scored as the data under it
-        return np.ma.masked_array(v, dtype=float).filled(np.nan)    # missing, as NaN is (actuals: refused, named)
-    a = np.asarray(v)
+    # np.asarray dropped a masked array's mask: a masked value was scored as the data under it. Its values are
+    # checked as a plain array's (a masked array of dates, text, bools or complex numbers read as floats, silently)
+    mask = np.ma.getmaskarray(v) if np.ma.isMaskedArray(v) else None
+    a = np.asarray(v.data if mask is not None else v)
     if a.dtype.kind not in "iuf":
         try:
-            ok = a.dtype.kind == "O" and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in a.ravel())
+            ok = a.dtype.kind == "O" and all(isinstance(x, numbers.Real) and not isinstance(x, bool)
+                                             for x in (a if mask is None else a[~mask]).ravel())
         except TypeError:
             ok = False
         if not ok:
             raise InputTypeError(f"{name}: expected real numbers, got {a.dtype} values")
-    return a.astype(float)
+    if mask is None:
+        return a.astype(float)
+    out = np.full(a.shape, np.nan)    # a masked value is missing, as NaN is (actuals: refused, named)
+    out[~mask] = a[~mask].astype(float)
+    return out
 
 
 def given_levels(quantiles: Any) -> np.ndarray:

@@ -16,6 +16,7 @@ import torch
 
 from rnnkit.data.registry import load_dataset
 from rnnkit.errors import DataError
+from rnnkit.export.context import ROUNDING
 from rnnkit.tasks import classify_context as C
 from rnnkit.tasks import classify_pretrained as P
 from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
@@ -88,8 +89,8 @@ def test_the_description_says_what_the_graph_holds_and_the_check_reached_three_w
     assert (meta["max_len"], meta["on_long"]) == (None, "truncate")    # on_long: absent at 3513447
     assert desc["inputs"][0] == {"name": "ids", "shape": ["batch", "time"], "dtype": "int64", "kind": "ids",
                                  "high": len(clf.vocab)}
-    assert [r["time"] for r in desc["parity"]] == [1, 11, 2 * C.WINDOW + 7] and enc["parity_atol"] == 1e-4
-    assert desc["max_abs_diff"] <= 1e-4
+    assert [r["time"] for r in desc["parity"]] == [1, 11, 2 * C.WINDOW + 7] and enc["parity_atol"] == ROUNDING[0]
+    assert desc["max_abs_diff"] <= 1e-4     # measured 2.8e-5 on this run: far inside ROUNDING
     assert (root / "m.onnx").stat().st_size > 80e6     # the encoder's weights are in the file
 
 
@@ -103,7 +104,7 @@ def test_the_combination_weights_are_described_as_for_every_text_export(exported
     finally:
         clf.mix = None
     meta = spec.meta
-    assert spec.min_atol[0] == meta["encoder"]["parity_atol"] == 1e-4     # the float16 states' (export.context)
+    assert spec.min_atol[0] == meta["encoder"]["parity_atol"] == ROUNDING[0]     # the float16 states' (export.context)
     assert meta["network_weight"] == 0.625 and meta["weights"] == {"network": 0.625, "tfidf_logreg": 0.375}
 
 

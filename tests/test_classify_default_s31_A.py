@@ -195,3 +195,20 @@ def test_full_width_forms_are_named_where_the_folded_pieces_are_read(default_run
 
     clf, _ = default_run
     assert width_form_rows(clf, ["ｇｏｏｄ ｎｉｃｅ", "good nice", "ｇｏｏｄ，", "，", "ｘｑｚｗ"]) == [0, 2, 4]
+
+
+def test_a_budget_the_encoding_would_spend_reads_the_table_and_says_why(tweets):
+    # dfd260d + the switch: max_seconds=20 on 3,000 tweets was spent encoding them -- the network's training skipped,
+    # accuracy 0.424 where the table's run gave 0.703 (scratch s31/A/budget.py); now the pace is measured on the
+    # first texts and "auto" reads the table where encoding all would take over half the budget
+    texts, labels = tweets
+    tight = TextClassifier(TextClassifierConfig(**{**SMALL, "max_seconds": 0.01}))
+    with pytest.warns(RuntimeWarning, match=r"^embeddings: 'auto' reads the pretrained input table, not the "
+                                            r"contextual states: encoding the 200 training texts' states would take "
+                                            r"about \d+ s \(the pace of the first 32\), over 50% of "
+                                            r"max_seconds=0\.01$"):
+        tight.fit(texts[:200], labels[:200], baselines=False)
+    assert tight.embeddings == "minilm" and "max_seconds=0.01" in tight.history["pretrained"]["why"]
+    roomy = TextClassifier(TextClassifierConfig(**{**SMALL, "max_seconds": 1e6})).fit(texts[:200], labels[:200],
+                                                                                    baselines=False)
+    assert roomy.embeddings == "context" and "why" not in roomy.history["pretrained"]

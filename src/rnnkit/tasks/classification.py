@@ -270,7 +270,7 @@ class TextClassifier(ClassifierTask):
             rows, found = use_chars.char_rows(self.vocab.tokens)
         self.embed_width = None if rows is None else rows.shape[1]
         self._shared, self.context = context.start_fit(self.wordpieces, self.vocab.tokens, ids, [self.vocab.encode(
-            t) for t in self._tokens(val[0])] if val else [], lambda: budget_spent(t0, c.max_seconds)) \
+            t) for t in self._tokens(val[0])] if val else [], lambda: budget_spent(t0, c.max_seconds), got.encoder) \
             if self.embeddings == "context" else (None, None)
         self.embed_width = self._shared.encoder.width if self._shared else self.embed_width
         mode = self._bigram_mode()

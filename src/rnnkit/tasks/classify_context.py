@@ -407,16 +407,18 @@ def cache_fits(ids: Sequence[Sequence[int]], width: int) -> tuple[bool, int, int
 
 
 def start_fit(wordpieces: Any, tokens: Sequence[str], fit_ids: Sequence[Sequence[int]],
-              val_ids: Sequence[Sequence[int]], spent: Any = lambda: False) -> tuple[SharedEncoder, dict[str, Any]]:
+              val_ids: Sequence[Sequence[int]], spent: Any = lambda: False,
+              encoder: ContextEncoder | None = None) -> tuple[SharedEncoder, dict[str, Any]]:
     """The encoder of a fit (the wheel's, verified) with its scale measured on the fit texts' states, which are cached
     as float16 when they fit (:func:`cache_fits`: else one warning, and every batch encodes its texts again); and the
-    run's record of it (:func:`weights_record`, ``layers``, ``scale``, ``cached``, ``encode_cpu_s``)."""
+    run's record of it (:func:`weights_record`, ``layers``, ``scale``, ``cached``, ``encode_cpu_s``). ``encoder``: one
+    already read from the package (``embeddings="auto"`` timed it, :mod:`rnnkit.tasks.classify_embeddings`)."""
     import time
     import warnings
 
     from rnnkit._memory import human_size
 
-    shared = SharedEncoder(ContextEncoder.from_package(wordpieces.tok.get_vocab()), tokens)
+    shared = SharedEncoder(encoder or ContextEncoder.from_package(wordpieces.tok.get_vocab()), tokens)
     shared.record = weights_record()
     fits, need, avail = cache_fits(list(fit_ids) + list(val_ids), shared.encoder.width)
     if not fits:

@@ -163,3 +163,52 @@ def test_checkpoints_removed_meanwhile_by_another_process_are_no_error(tmp_path,
     monkeypatch.setattr(pathlib.Path, "rename", raced)
     stages.remove_checkpoints(root)
     assert not root.exists()
+
+
+_KILLED_FIRST_SAVE = r'''
+import os, signal, sys
+import numpy as np
+folder = os.path.abspath(sys.argv[1])
+real = os.replace
+def replace(src, dst, *a, **k):          # killed just before the folder's digest map is renamed into place
+    if os.path.abspath(os.fsdecode(dst)) == os.path.join(folder, "digests.json"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(src, dst, *a, **k)
+os.replace = replace
+if sys.argv[2] == "forecaster":
+    from rnnkit.tasks.forecasting import Forecaster
+    Forecaster(horizon=2, model="theta").fit(np.arange(30.0)).save(folder)
+else:
+    import torch
+    from rnnkit.tasks.runs import save_run
+    save_run(folder, "demo", {"size": 3}, torch.nn.Linear(2, 1))
+'''
+
+
+@pytest.mark.parametrize("kind", ["forecaster", "task"])
+def test_a_first_save_killed_before_its_map_is_rolled_back(tmp_path, kind):
+    """The first save into a new folder, killed (SIGKILL) after its files and before its digests.json: the folder held
+    config.json (and auto/ or model.safetensors) that no map listed, and every later save there -- the same command
+    run again -- was refused ('holding ['config.json'] that no run there wrote: choose another folder'). The first
+    save is now recorded as a save over a run is; the next save rolls it back and saves. Fails at dfd260d."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import torch
+
+    from rnnkit.tasks.runs import save_run
+
+    run = tmp_path / "run"
+    p = subprocess.run([sys.executable, "-c", _KILLED_FIRST_SAVE, str(run), kind], capture_output=True,
+                       env=dict(os.environ, OMP_NUM_THREADS="1"), timeout=300)
+    assert p.returncode == -signal.SIGKILL, p.stderr.decode()[-2000:]
+    assert (run / "config.json").is_file() and not (run / "digests.json").exists()
+    if kind == "forecaster":
+        f = Forecaster(horizon=2, model="theta").fit(np.arange(30.0))
+        f.save(run)
+        assert Forecaster.load(run).predict().equals(f.predict())
+    else:
+        save_run(run, "demo", {"size": 3}, torch.nn.Linear(2, 1))
+    assert not (run / save_backup.RECORD).exists()

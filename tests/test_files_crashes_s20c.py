@@ -201,7 +201,9 @@ import os, sys, time, torch
 from dataclasses import dataclass
 from rnnkit.tasks import runs
 real = os.replace
-def held(src, dst):                     # the temporary file is written whole; the process dies before the rename
+def held(src, dst, *a, **k):            # the weights' temporary file is written whole; the process dies before its
+    if not os.path.basename(src).startswith(".tmp-model.safetensors-"):      # rename (the save's record goes first)
+        return real(src, dst, *a, **k)
     print("written", os.path.basename(src), flush=True)
     time.sleep(60)
 os.replace = held
@@ -214,8 +216,9 @@ runs.save_run(sys.argv[1], "demo", _Cfg(), torch.nn.Linear(2, 1))
 
 def test_a_save_removes_the_temporary_files_a_killed_save_left(tmp_path):
     """A save killed outright (SIGKILL) between writing a temporary file and its rename left '.tmp-model.safetensors-
-    <hex>' (the weights' size) in the folder for good: the next save now removes the temporary files of its own
-    names. Another file named like one (a user's, the live metrics log's) is kept."""
+    <hex>' (the weights' size) in the folder for good: the next load or save now rolls the killed save back (its
+    record, session 31) and a save removes the temporary files of its own names. Another file named like one (a
+    user's, the live metrics log's) is kept."""
     import signal
     import subprocess
     import sys
@@ -230,13 +233,16 @@ def test_a_save_removes_the_temporary_files_a_killed_save_left(tmp_path):
     finally:
         child.kill()
     assert line.startswith("written .tmp-model.safetensors-")
-    left = [p.name for p in run.iterdir()]
-    assert len(left) == 1 and left[0].startswith(".tmp-model.safetensors-")
+    left = sorted(p.name for p in run.iterdir())
+    assert len(left) == 2 and left[0] == ".saving.json" and left[1].startswith(".tmp-model.safetensors-")
+    mine = [".tmp-mine", ".tmp-notes.txt-0123abcd"]      # a user's, made after the kill: the roll back keeps them
+    for name in mine:
+        (run / name).write_text("x")
     with pytest.raises(CheckpointError, match="got no config.json"):       # never read as a run
         load_run(run, "demo", _Cfg)
-    keep = [".tmp-metrics.jsonl-0123abcd", ".tmp-mine", ".tmp-notes.txt-0123abcd"]
-    for name in keep:
-        (run / name).write_text("x")
+    assert sorted(p.name for p in run.iterdir()) == mine
+    keep = [".tmp-metrics.jsonl-0123abcd", *mine]
+    (run / keep[0]).write_text("x")         # the live metrics log's (a training's, not under the folder's lock)
     net = torch.nn.Linear(2, 1)
     save_run(run, "demo", _Cfg(), net)
     assert sorted(p.name for p in run.iterdir() if p.name.startswith(".tmp-")) == keep

@@ -59,14 +59,17 @@ def kept(folder: Path, save: Callable[[], Any], listed: Callable[[Path], set[Pat
 
 
 def begin(folder: Path, listed: Callable[[Path], set[Path]], names: re.Pattern) -> dict | None:
-    """Move the files of the run saved in ``folder`` aside before a save over it; returns the record (``None`` when no
-    run is saved there: nothing to keep). An OSError (no space for the record) leaves the folder as it was."""
+    """Move the files of the run saved in ``folder`` aside before a save over it; returns the record (``None`` only
+    when the folder does not exist yet). A first save is recorded too (no files to move): killed after its files and
+    before its map, it left files no map listed and the same save run again was refused for good ('that no run
+    there wrote'); now the next load or save rolls it back. An OSError (no space for the record) leaves the folder
+    as it was."""
     if (folder / RECORD).is_file():  # a save killed here earlier: its run first
         roll_back(folder, _read_record(folder))
     finish_replace(folder)           # a certified replacement interrupted after its commit point: the run it made
     _remove_stale_backups(folder)
     old = sorted(p.relative_to(folder).as_posix() for p in listed(folder) if p.is_file() and not p.is_symlink())
-    if not old:
+    if not old and not folder.is_dir():   # nothing here yet (an experiment's out): the save makes the folder
         return None
     backup = f"{_BACKUP}{uuid.uuid4().hex[:8]}"
     record = {"format": 1, "backup": backup, "files": old, "held": sorted(os.listdir(folder)), "names": names.pattern}
@@ -101,14 +104,15 @@ def commit(folder: Path, record: dict | None) -> None:
 
 def roll_back(folder: Path, record: dict) -> None:
     """Put the earlier run's files back (over what the failed save wrote), remove the new entries the save made at the
-    top of ``folder`` (those the record's ``names`` matches), then the record."""
+    top of ``folder`` (those the record's ``names`` matches, and rnnkit's temporary files of those:
+    :func:`_made_by_save`; a user's file is never removed), then the record."""
     backup = folder / record["backup"]
     for rel in record["files"]:
         if (backup / rel).is_file():
             relocate(backup / rel, folder / rel, sync=False)
     held = set(record["held"]) | {RECORD}
     for name in set(os.listdir(folder)) - held:
-        if re.fullmatch(record["names"], name) or name.startswith(".tmp-"):
+        if _made_by_save(name, record["names"]):
             path = folder / name
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
@@ -118,6 +122,24 @@ def roll_back(folder: Path, record: dict) -> None:
     (folder / RECORD).unlink(missing_ok=True)
     _fsync_dir(folder)
     shutil.rmtree(backup, ignore_errors=True)
+
+
+#: rnnkit's temporary name for a file NAME: a staged write's ``.tmp-NAME-<8 hex>`` (:func:`rnnkit._staged.stage_bytes`)
+#: or a certified replacement's ``.tmp-new-NAME`` (:mod:`rnnkit.training.certified`).
+_TEMPS = (re.compile(r"\.tmp-(.+)-[0-9a-f]{8}"), re.compile(r"\.tmp-new-(.+)"))
+
+
+def _made_by_save(name: str, names: str) -> bool:
+    """Whether ``name`` is one the save writes (``names`` matches it) or rnnkit's temporary file of one: a user's
+    ``.tmp-mine`` or ``.tmp-notes.txt-0123abcd`` created meanwhile is no file of the save, and is kept.
+
+    >>> [_made_by_save(n, r"config\\.json|auto") for n in ("auto", ".tmp-config.json-0123abcd", ".tmp-new-config.json",
+    ...  ".tmp-mine", ".tmp-notes.txt-0123abcd", "notes.txt")]
+    [True, True, True, False, False, False]
+    """
+    if re.fullmatch(names, name):
+        return True
+    return any(t and re.fullmatch(names, t[1]) for t in (p.fullmatch(name) for p in _TEMPS))
 
 
 def _read_record(folder: Path) -> dict:

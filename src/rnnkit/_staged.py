@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import uuid
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from rnnkit._oserrors import with_name
 
-__all__ = ["stage_bytes"]
+__all__ = ["stage_bytes", "remove_stale_temps"]
 
 
 def stage_bytes(path: Path, data: bytes) -> Path:
@@ -33,6 +34,24 @@ def stage_bytes(path: Path, data: bytes) -> Path:
         if mode is not None:
             os.chmod(tmp, mode)
     return tmp
+
+
+#: The temporary name :func:`stage_bytes` gives: ``.tmp-<the target's name>-<8 hex>``.
+_TEMP = re.compile(r"\.tmp-(.+)-[0-9a-f]{8}")
+
+
+def remove_stale_temps(folder: Path, names: set[str]) -> None:
+    """Remove the temporary files of ``names`` (``.tmp-NAME-<8 hex>``, :func:`stage_bytes`) in ``folder``: a writer
+    killed between staging and renaming left them for good, each the size of the file. Only names rnnkit's writes
+    make for these names are removed (a user's ``.tmp-mine`` never); the caller holds the folder's exclusive lock, so
+    no writer of them is under way. One that cannot be removed (gone meanwhile, a folder) is left."""
+    for entry in os.listdir(folder):
+        found = _TEMP.fullmatch(entry)
+        if found and found[1] in names:
+            try:
+                (folder / entry).unlink()
+            except OSError:
+                pass
 
 
 @contextmanager

@@ -26,12 +26,13 @@ from torch.utils._pytree import tree_leaves
 from rnnkit._io import _fsync_dir, check_folder_path, json_text, not_a_file_reason, read_json, sha256_bytes, \
     sha256_file
 from rnnkit._paths import expand_user
-from rnnkit._staged import stage_bytes
+from rnnkit._staged import remove_stale_temps, stage_bytes
 from rnnkit._validate import check_bool, check_choice, check_int, is_real
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
 from rnnkit.export.feed import check_described, checked_feed, taken_by_onnx, taken_by_program
 from rnnkit.export.signature import GraphSpec, InputSpec, is_layer, layer_spec, module_spec
+from rnnkit.training.certified import writing
 
 __all__ = ["export", "export_spec", "check_export_path", "ExportResult", "ParityError", "FORMATS", "EXAMPLE_SIZE", "CHECK_SIZES",
            "resolve", "load_runner", "trace", "check_parity"]
@@ -531,18 +532,19 @@ def _sidecar(path: Path, result: ExportResult, example: bool = False, sha256: st
 def _write_pair(path: Path, data: bytes, description: bytes) -> None:
     """Write the model ``data`` at ``path`` and ``description`` at ``FILE.json`` as one pair: both are written whole
     to temporary files beside them (fsynced) before either is renamed into place, the description first. A full disk
-    or a kill while writing leaves the earlier pair as it was; between the two renames (no data written there) it
-    leaves the new description beside the earlier model or none, which :func:`load_runner` refuses by the sha256 the
-    description records. The model was renamed first, after the old description was removed: a full disk at the
-    description left a model with none (loaded unverified) and the earlier export lost."""
+    or a kill while writing leaves the earlier pair; between the two renames, the new description beside the earlier
+    model or none, which :func:`load_runner` refuses by its sha256. (The model renamed first, after the old
+    description was removed, left on a full disk a model with none, loaded unverified, and the earlier export lost.)"""
     path.parent.mkdir(parents=True, exist_ok=True)   # a new folder, made as every atomic write makes it (_check_args)
     staged: list[tuple[Path, Path]] = []
-    try:
-        for final, blob in ((path.with_name(path.name + ".json"), description), (path, data)):
-            staged.append((stage_bytes(final, blob), final))    # _io's temp: fsynced, mode kept, ENOSPC named
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+    with writing(path.parent):   # an export or save there waits; the (model-sized) temps a killed export left go
+        remove_stale_temps(path.parent, {path.name, path.name + ".json"})
+        try:
+            for final, blob in ((path.with_name(path.name + ".json"), description), (path, data)):
+                staged.append((stage_bytes(final, blob), final))    # _io's temp: fsynced, mode kept, ENOSPC named
+            for tmp, final in staged:
+                os.replace(tmp, final)
+        finally:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
     _fsync_dir(path.parent)

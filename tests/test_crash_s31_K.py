@@ -212,3 +212,29 @@ def test_a_first_save_killed_before_its_map_is_rolled_back(tmp_path, kind):
     else:
         save_run(run, "demo", {"size": 3}, torch.nn.Linear(2, 1))
     assert not (run / save_backup.RECORD).exists()
+
+
+def test_a_training_whose_partial_log_another_process_removed_is_no_error(tmp_path, capsys, monkeypatch):
+    """'tag train --out RUN' over a saved run logs into RUN/metrics.partial.jsonl and removes it after its save; a
+    'train --resume' of the same --out that finished meanwhile (accepted: no stage lock is held while a run is saved)
+    had removed it already: the first process, its run saved, exited 1 with a bare 'FileNotFoundError: ...
+    metrics.partial.jsonl'. Now its removal tolerates that. Fails at dfd260d."""
+    from rnnkit.cli.main import main
+    from rnnkit.tasks import base
+
+    conll = tmp_path / "d.conll"
+    conll.write_text("Anna\tB-per\nlebt\tO\n\nBob\tB-per\nmag\tO\n\n" * 4, encoding="utf-8")
+    run = tmp_path / "run"
+    tiny = ["--hidden-size", "4", "--word-dim", "4", "--char-dim", "2", "--char-hidden", "2", "--quiet",
+            "--no-baseline", "--conll", str(conll), "--out", str(run), "--epochs", "1"]
+    assert main(["tag", "train", *tiny]) == 0
+    real = base.save_run
+
+    def raced(path, *a, **k):
+        out = real(path, *a, **k)
+        (run / "metrics.partial.jsonl").unlink()      # the other process's save removed it first
+        return out
+
+    monkeypatch.setattr(base, "save_run", raced)
+    assert main(["tag", "train", *tiny]) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in run.iterdir() if "metrics" in p.name) == ["metrics.jsonl"]

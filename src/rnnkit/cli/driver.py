@@ -436,7 +436,7 @@ class TaskCommand:
             result.update(self.scores(task, test, args))
         task.save(args.out, data=source, split={"test": split})
         if log.name != METRICS_FILE:   # the save wrote the rows as metrics.jsonl (else the live log becomes it)
-            log.unlink() if (Path(args.out) / METRICS_FILE).exists() else log.replace(Path(args.out) / METRICS_FILE)
+            log.unlink(missing_ok=True) if (saved := Path(args.out) / METRICS_FILE).exists() else log.replace(saved)
         remove_checkpoints(training)   # the run is saved: its checkpoints are of no more use
         return result
 

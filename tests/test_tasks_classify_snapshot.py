@@ -22,6 +22,9 @@ from test_tasks_classification import FAST, _order_data
 
 pytestmark = pytest.mark.usefixtures("one_thread_module")
 
+# the input table ("auto"'s choice until session 31): the snapshot ensemble, not the input, is tested here; on the
+# contextual states (today's default) the export test took 6.1 -> 35.2 s
+FAST = {**FAST, "embeddings": "minilm"}
 CFG = {**FAST, "epochs": 5, "patience": 5, "combine": False}
 
 

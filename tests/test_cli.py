@@ -344,7 +344,8 @@ def _write_task_data(tmp_path):
                                                                       ("three", "trois")] * 8), encoding="utf-8")
     return {
         "classify": ["--csv", tmp_path / "rev.csv", "--text-col", "review", "--label-col", "stars", "--epochs", "2",
-                     "--min-freq", "1", "--hidden-size", "4", "--embed-dim", "4"],
+                     "--min-freq", "1", "--hidden-size", "4", "--embed-dim", "4",
+                     "--embeddings", "minilm"],   # file formats and flags, not the default's encoder (its tests: s31_A)
         "tsc": ["--csv", tmp_path / "long.csv", "--id-col", "sid", "--time-col", "t", "--label-col", "cls",
                 "--epochs", "2", "--hidden-size", "4"],
         "tag": ["--conll", tmp_path / "d.conll", "--epochs", "2", "--word-dim", "4", "--char-dim", "4",

@@ -80,7 +80,7 @@ def test_a_spent_max_seconds_fits_no_combination_and_says_so():
 
     torch.set_num_threads(1)
     texts, labels = _trump(200)
-    cfg = {**CLASSIFY_FAST, "epochs": 1, "val_fraction": 0.2, "combine": True}
+    cfg = {**CLASSIFY_FAST, "epochs": 1, "val_fraction": 0.2, "combine": True, "embeddings": "minilm"}   # the budget's path
     free = TextClassifier(TextClassifierConfig(**cfg)).fit(texts, labels)
     assert free.mix is not None and "mix" in free.history
     with pytest.warns(UserWarning, match=r"^max_seconds: the budget of 0\.001 s was spent by the network; the "

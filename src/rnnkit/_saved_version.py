@@ -17,15 +17,15 @@ warned, naming both versions (:func:`warn_newer`, as scikit-learn's Inconsistent
 another); a top-level key this rnnkit does not know is refused, naming the version that wrote it.
 
 >>> version_hint(3, 2)
-' (written by a newer rnnkit, format 3; this rnnkit 0.1.0 reads format 2: upgrade rnnkit to load it)'
+' (written by a newer rnnkit, format 3; this rnnkit 0.2.0 reads format 2: upgrade rnnkit to load it)'
 >>> version_hint(1, 2)
-' (written by an older rnnkit, format 1; this rnnkit 0.1.0 reads format 2: save it again with this rnnkit, e.g. train it again)'
+' (written by an older rnnkit, format 1; this rnnkit 0.2.0 reads format 2: save it again with this rnnkit, e.g. train it again)'
 >>> version_hint("2", 2)
 ''
 >>> check_known_keys("RUN/config.json", {"task": "x", "extra": 1}, ["task"], "the top-level keys of a run's config.json")
 Traceback (most recent call last):
-rnnkit.errors.CheckpointError: RUN/config.json: expected the top-level keys of a run's config.json ['task'], got unknown ['extra'] (keys this rnnkit 0.1.0 does not know: written by a newer rnnkit? upgrade rnnkit to load it)
->>> newer_release("0.2.0"), newer_release("0.1.0"), newer_release("0.0.9"), newer_release("1.0.0rc1"), newer_release(None)
+rnnkit.errors.CheckpointError: RUN/config.json: expected the top-level keys of a run's config.json ['task'], got unknown ['extra'] (keys this rnnkit 0.2.0 does not know: written by a newer rnnkit? upgrade rnnkit to load it)
+>>> newer_release("0.3.0"), newer_release("0.2.0"), newer_release("0.1.0"), newer_release("1.0.0rc1"), newer_release(None)
 (True, False, False, True, False)
 """
 

@@ -23,8 +23,7 @@ def stage_bytes(path: Path, data: bytes) -> Path:
     no file (a full disk's write or fsync) names ``path``."""
     # the temp name holds at most 100 bytes of the target's (a 250-byte name, legal itself, made the temp name
     # too long: ENAMETOOLONG naming a file the caller never named)
-    short = path.name.encode("utf-8", "surrogateescape")[:100].decode("utf-8", "ignore")
-    tmp = path.with_name(f".tmp-{short}-{uuid.uuid4().hex[:8]}")
+    tmp = path.with_name(f".tmp-{_short(path.name)}-{uuid.uuid4().hex[:8]}")
     with _removed_on_error(tmp, path):
         mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else None
         with open(tmp, "wb") as f:
@@ -36,8 +35,13 @@ def stage_bytes(path: Path, data: bytes) -> Path:
     return tmp
 
 
-#: The temporary name :func:`stage_bytes` gives: ``.tmp-<the target's name>-<8 hex>``.
+#: The temporary name :func:`stage_bytes` gives: ``.tmp-<the target's name, at most 100 bytes>-<8 hex>``.
 _TEMP = re.compile(r"\.tmp-(.+)-[0-9a-f]{8}")
+
+
+def _short(name: str) -> str:
+    """The part of ``name`` a temporary name holds: its first 100 bytes (a whole character)."""
+    return name.encode("utf-8", "surrogateescape")[:100].decode("utf-8", "ignore")
 
 
 def remove_stale_temps(folder: Path, names: set[str]) -> None:
@@ -45,9 +49,10 @@ def remove_stale_temps(folder: Path, names: set[str]) -> None:
     killed between staging and renaming left them for good, each the size of the file. Only names rnnkit's writes
     make for these names are removed (a user's ``.tmp-mine`` never); the caller holds the folder's exclusive lock, so
     no writer of them is under way. One that cannot be removed (gone meanwhile, a folder) is left."""
+    stems = {_short(n) for n in names}     # a long name's temporaries hold its first 100 bytes
     for entry in os.listdir(folder):
         found = _TEMP.fullmatch(entry)
-        if found and found[1] in names:
+        if found and found[1] in stems:
             try:
                 (folder / entry).unlink()
             except OSError:

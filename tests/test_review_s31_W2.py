@@ -35,3 +35,24 @@ def test_an_export_to_a_long_name_removes_what_a_killed_export_of_it_left(tmp_pa
     export(rnnkit.GRU(2, 3, batch_first=True).eval(), tmp_path / LONG)
     assert not any(p.exists() for p in left)
     assert sorted(os.listdir(tmp_path)) == sorted([LONG, LONG + ".json"])
+
+
+def test_a_task_save_removes_its_names_stale_temporaries_and_keeps_the_rest(tmp_path):
+    """save_run's stale-temporary rule is _staged.remove_stale_temps (one copy, W2's review of 39ff4af): a
+    temporary of the weights left with no save record (a kill before session 31's records) goes at the next save; the
+    live metrics log's, a user's and another name's stay."""
+    from dataclasses import dataclass
+
+    from rnnkit.tasks.runs import save_run
+
+    @dataclass(frozen=True)
+    class Cfg:
+        size: int = 3
+
+    save_run(tmp_path, "demo", Cfg(), torch.nn.Linear(2, 1))
+    stale = ".tmp-model.safetensors-0123abcd"
+    keep = [".tmp-metrics.jsonl-0123abcd", ".tmp-mine", ".tmp-notes.txt-0123abcd"]
+    for name in (stale, *keep):
+        (tmp_path / name).write_bytes(b"x")
+    save_run(tmp_path, "demo", Cfg(), torch.nn.Linear(2, 1))
+    assert not (tmp_path / stale).exists() and all((tmp_path / n).exists() for n in keep)

@@ -40,6 +40,7 @@ from rnnkit._io import (DIGESTS_FILE, atomic_write_bytes, check_folder_path, dum
 from rnnkit._paths import expand_user
 from rnnkit._saved_version import (ReadKeys, check_known_keys, newer_keys_hint, older_keys_hint, version_hint,
                                    warn_newer)
+from rnnkit._staged import remove_stale_temps
 from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 
@@ -161,17 +162,7 @@ def _remove_stale_temps(root: Path, names: Any) -> None:
     these names killed outright (SIGKILL, power loss) left: each could be the size of the weights, kept forever
     (checkpoint saves already remove theirs). Called under the folder's lock, so no save of them is under way.
     metrics.jsonl's are left: the CLI's live log of a training in progress writes it without the lock."""
-    own = {n for n in names if n != METRICS_FILE}
-    for entry in os.listdir(root):
-        found = _TEMP.fullmatch(entry)
-        if found and found[1] in own:
-            try:
-                (root / entry).unlink()
-            except OSError:   # gone meanwhile, or a folder: not ours to remove
-                pass
-
-
-_TEMP = re.compile(r"\.tmp-(.+)-[0-9a-f]{8}")
+    remove_stale_temps(root, {n for n in names if n != METRICS_FILE})
 
 
 def _remove(root: Path, names: list[str]) -> None:

@@ -279,14 +279,17 @@ def run_tokens(wordpieces: Any) -> list[str]:
 
 
 def weights_record() -> dict[str, Any]:
-    """What a run needs to find the same encoder again: the package, its version and model.safetensors' sha256."""
-    import hashlib
+    """What a run needs to find the same encoder again: the package, its version and model.safetensors' sha256 --
+    the RECORD's, which :func:`package_file` has just checked the installed bytes against (hashing the 90 MB again
+    here gave the same digest at a second sha256 per fit and per load)."""
     import importlib.metadata
 
+    from rnnkit.data.package_record import record_digests
     from rnnkit.tasks.classify_pretrained import PACKAGE
 
+    package_file(WEIGHTS)      # the installed file, verified: missing, unlisted or changed -> a DataError
     return {"package": PACKAGE, "version": importlib.metadata.version(PACKAGE),
-            "sha256": hashlib.sha256(package_file(WEIGHTS)).hexdigest()}
+            "sha256": record_digests(PACKAGE, INSTALL, "embeddings")[f"{MODULE}/{WEIGHTS}"]}
 
 
 def check_record(record: Any, where: str) -> None:

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 TEXTS = ["good great fine", "bad awful poor", "great good nice", "poor bad terrible"] * 3
 BITS = [1, 0, 1, 0] * 3
-TINY = dict(epochs=1, combine=False, embed_dim=8, hidden_size=8, progress=False, min_freq=1)
+# The network reads its own table: the claim is the labels' type, not the inputs (the default's contextual states
+# are tested in test_classify_default_s31_A; here they cost ~0.4 s of encoder reading a fit)
+TINY = dict(epochs=1, combine=False, embed_dim=8, hidden_size=8, progress=False, min_freq=1, embeddings="own")
 
 
 def _clf(labels, **kw):
@@ -195,7 +197,8 @@ def test_a_cli_trained_run_prints_what_it_printed_and_an_api_int_run_prints_its_
     rows = "\n".join(f"{t},{b}" for t, b in zip(TEXTS * 2, BITS * 2))
     (tmp_path / "d.csv").write_text("text,label\n" + rows + "\n", encoding="utf-8")
     (tmp_path / "in.txt").write_text("good great fine\nbad awful poor\n", encoding="utf-8")
-    flags = ["--epochs", 1, "--combine", "false", "--embed-dim", 8, "--hidden-size", 8, "--threads", 1, "--quiet"]
+    flags = ["--epochs", 1, "--combine", "false", "--embed-dim", 8, "--hidden-size", 8, "--threads", 1, "--quiet",
+             "--embeddings", "own"]
     _cli(["classify", "train", "--csv", tmp_path / "d.csv", "--out", tmp_path / "cli", *flags], capsys)
     assert "label_type" not in json.loads((tmp_path / "cli" / "config.json").read_text())["state"]
     _clf(BITS).save(tmp_path / "api")

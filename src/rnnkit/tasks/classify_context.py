@@ -191,7 +191,7 @@ class ContextEncoder:
                                 f"{tuple(v.shape)} in {MODULE}/{WEIGHTS}; reinstall it ({INSTALL})")
         self.net.load_state_dict(sd)
         self.net.eval().requires_grad_(False)
-        self.torch = torch
+        self.torch, self.pad_id = torch, vocab[PAD]
 
     @classmethod
     def from_package(cls, vocab: dict[str, int]) -> "ContextEncoder":
@@ -208,14 +208,14 @@ class ContextEncoder:
                             f"load: {e}; reinstall it ({INSTALL})") from None
         return cls(cfg, tensors, vocab)
 
-    def _windows(self, pieces: Sequence[Sequence[str]]) -> list[tuple[int, int, list[int]]]:
-        """(text, first piece, ids with markers) per window of at most WINDOW pieces."""
+    def _windows(self, pieces: Sequence[Sequence[str]]) -> list[tuple[int, int, list[int], int]]:
+        """(text, first piece, ids with markers, the row of that piece) per window of at most WINDOW pieces."""
         v = self.vocab
         out = []
         for t, p in enumerate(pieces):
             ids = piece_ids(p, v)
             for a in range(0, max(len(ids), 1), WINDOW):     # a text without pieces: [CLS] [SEP]
-                out.append((t, a, [v[CLS]] + ids[a:a + WINDOW] + [v[SEP]]))
+                out.append((t, a, [v[CLS]] + ids[a:a + WINDOW] + [v[SEP]], 1))
         return out
 
     def _run(self, pieces: Sequence[Sequence[str]], layers: str, batch_size: int, markers: bool) -> list[np.ndarray]:
@@ -230,14 +230,14 @@ class ContextEncoder:
         with torch.no_grad():
             for batch in _batches([wins[i] for i in order], batch_size):
                 n = max(len(w[2]) for w in batch)
-                ids = torch.full((len(batch), n), self.vocab[PAD], dtype=torch.long)
+                ids = torch.full((len(batch), n), self.pad_id, dtype=torch.long)
                 real = torch.zeros((len(batch), n), dtype=torch.bool)
-                for r, (_, _, w) in enumerate(batch):
+                for r, (_, _, w, _) in enumerate(batch):
                     ids[r, :len(w)], real[r, :len(w)] = torch.tensor(w), True
                 hs = self.net(ids, real)
                 h = hs[-1] if layers == "last" else torch.stack(hs[-4:]).mean(0)
-                for r, (t, a, w) in enumerate(batch):
-                    rows = h[r, :len(w)] if markers else h[r, 1:len(w) - 1]
+                for r, (t, a, w, lo) in enumerate(batch):
+                    rows = h[r, :len(w)] if markers else h[r, lo:len(w) - 1]
                     parts[t].append((a, rows.numpy()))
         return [np.concatenate([x for _, x in sorted(ps, key=lambda q: q[0])]) if ps
                 else np.zeros((0, self.width), np.float32) for ps in parts]

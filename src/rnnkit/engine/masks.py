@@ -27,7 +27,11 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: 
     (or ``None``). Taken: an integer tensor, a list of ints (Python or numpy), a numpy integer array (any
     int/uint dtype), all read exactly; floats and bools are refused (never rounded).
 
-    Returns ``None`` when every sequence is full length, so callers can take the unmasked fast path.
+    Returns ``None`` when every sequence is full length, so callers can take the unmasked fast path --
+    except while ``torch.jit.trace`` records the call: a trace keeps the path its example took, so a trace
+    made with full lengths ran every later batch unmasked (padding read as input, final states from the
+    padded steps), silently. There the lengths always come back, and the masked path records them as an
+    input of the graph.
     """
     if lengths is None:
         return None
@@ -70,7 +74,7 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: 
     lo, hi = int(lengths.min()), int(lengths.max())
     if lo < min_len or hi > max_len:
         raise ShapeError(f"lengths: expected values in [{min_len}, {max_len}] (the sequence length), got min {lo}, max {hi}")
-    if lo == max_len:
+    if lo == max_len and not torch.jit.is_tracing():
         return None
     if device is not None and torch.device(device).type == "meta":   # the masks read the values: torch's bare
         raise InputTypeError("lengths: expected x on a device holding values when a sequence is shorter than x's "   # .item()

@@ -286,14 +286,16 @@ def passes_ended(forward: Callable) -> Callable:
         if not T:
             return forward(self, x, state, lengths)   # the layer's error for a sequence of no step
         lens = check_lengths(lengths, B, T, device=x.device, min_len=0)
-        if lens is None or bool(lens.min() > 0):
+        tracing = torch.jit.is_tracing()    # a trace keeps the branch its example took: take the one for all lengths
+        if lens is None or (not tracing and bool(lens.min() > 0)):
             return forward(self, x, state, CheckedLengths(lens, None))
         ended = lens == 0
         at = [1] * 3
         at[bdim] = B
         if x.layout == torch.strided:   # every step of an ended row is padding: the step run must not read it
             x = torch.where(ended.view(at), x.new_zeros(()), x)   # (NaN there reached every weight's gradient)
-        out, new_state = forward(self, x, state, CheckedLengths(None if T == 1 else lens.clamp(min=1), lens))
+        out, new_state = forward(self, x, state, CheckedLengths(None if T == 1 and not tracing else lens.clamp(min=1),
+                                                   lens))
         blank = lambda y: torch.where(ended.view(at), y.new_zeros(()), y)  # noqa: E731
         out = tuple(blank(y) for y in out) if isinstance(out, tuple) else blank(out)
         keep = lambda new, old: torch.where(ended.view(1, B, 1), torch.zeros_like(new) if old is None  # noqa: E731

@@ -316,7 +316,8 @@ class RecurrentLayer(StackedLayer):
                               dropout=self.dropout, training=self.training,
                               bidirectional=self.bidirectional, lengths=lengths)
         T, B = x.shape[0], x.shape[1]
-        if lengths is not None and engine in ("bptt", "reference") and not gradflow.active():
+        if lengths is not None and engine in ("bptt", "reference") and not gradflow.active() \
+                and not torch.jit.is_tracing():   # a trace would keep this batch's longest for every later one
             # Steps past the longest sequence are padding in every row: run up to it, emit zeros after (as over
             # any padded step). Every step was run before: lengths all 1 at T=20000 took 8 s, not 2 ms.
             longest = int(lengths.max())

@@ -1,0 +1,83 @@
+"""Session 32, H: the layers inside torch's own machinery (torch.jit.trace, torch.func, ...).
+
+Oracles: the same layer called eagerly on the same inputs (never golden numbers)."""
+
+import warnings
+
+import pytest
+import torch
+
+import rnnkit
+from rnnkit.errors import ConfigError
+
+I, H = 3, 4
+F64 = torch.float64
+
+
+def _flat(result):
+    y, state = result
+    return [y, *(state if isinstance(state, tuple) else (state,))]
+
+
+class _WithLengths(torch.nn.Module):
+    """``layer(x, lengths=lengths)`` as a module torch.jit.trace can record (its parameters stay parameters)."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x, lengths):
+        return self.layer(x, lengths=lengths)
+
+
+class _Leaky(rnnkit.RecurrentCell):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(I + H, H, dtype=F64)
+
+    def initial_state(self, batch_size, device=None, dtype=None):
+        return torch.zeros(batch_size, H, device=device, dtype=dtype)
+
+    def forward(self, x, h):
+        h = 0.5 * h + torch.tanh(self.lin(torch.cat((x, h), -1)))
+        return h, h
+
+
+# (builder, whether the traced graph keeps the time axis free: the reference engine and the sequential scan
+# loop in Python, so a trace is unrolled to the example's length -- documented, and a loud error elsewhere)
+TRACED = {
+    "lstm-bptt": (lambda: rnnkit.LSTM(I, H, engine="bptt", dtype=F64), True),
+    "gru-native-2bi": (lambda: rnnkit.GRU(I, H, num_layers=2, bidirectional=True, engine="native", dtype=F64), True),
+    "elman-reference": (lambda: rnnkit.ElmanRNN(I, H, engine="reference", dtype=F64), False),
+    "lstm-peephole-zoneout": (lambda: rnnkit.LSTM(I, H, peephole=True, zoneout=0.2, dtype=F64), True),
+    "mingru-chunked": (lambda: rnnkit.MinGRU(I, H, scan="chunked", dtype=F64), True),
+    "minlstm-log-bi": (lambda: rnnkit.MinLSTM(I, H, bidirectional=True, scan="log", dtype=F64), True),
+    "bidirectional-wrapper": (lambda: rnnkit.Bidirectional(rnnkit.LSTM(I, H, dtype=F64)), True),
+    "nested": (lambda: rnnkit.Recurrent(_Leaky()), False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRACED))
+@pytest.mark.parametrize("example", [[5, 5, 5], [3, 1, 2]], ids=["full", "all-short"])
+def test_a_trace_with_lengths_runs_every_later_batch_s_own_lengths(name, example):
+    # At 7f82da7 a trace made with full lengths recorded the unmasked path (check_lengths returned None) and ran
+    # every later batch as full: padding read as input, the final state taken after the padded steps, silently
+    # (every layer kind). A trace made with lengths all below T recorded the hand engines' cut to this batch's
+    # longest sequence: later batches lost their steps past it (bptt/reference), silently.
+    build, free_time = TRACED[name]
+    torch.manual_seed(0)
+    layer = build().eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # torch's TracerWarnings and trace's deprecation
+        traced = torch.jit.trace(_WithLengths(layer), (torch.randn(5, 3, I, dtype=F64), torch.tensor(example)),
+                                 check_trace=False)
+    calls = [(5, [5, 2, 3]), (5, [5, 0, 2]), (5, [5, 5, 5]), (5, [1, 1, 1])]
+    if free_time:
+        calls += [(7, [7, 3, 7]), (7, [2, 0, 4])]
+    for T, lengths in calls:
+        x = torch.randn(T, 3, I, dtype=F64)
+        got = _flat(traced(x, torch.tensor(lengths)))
+        want = _flat(layer(x, lengths=torch.tensor(lengths)))
+        for g, w in zip(got, want):
+            torch.testing.assert_close(g, w, msg=lambda m: f"T={T}, lengths={lengths}: {m}")
+

@@ -81,3 +81,38 @@ def test_a_trace_with_lengths_runs_every_later_batch_s_own_lengths(name, example
         for g, w in zip(got, want):
             torch.testing.assert_close(g, w, msg=lambda m: f"T={T}, lengths={lengths}: {m}")
 
+
+NATIVE = {
+    "lstm": lambda: rnnkit.LSTM(I, H, engine="native", dtype=F64),
+    "gru-2bi": lambda: rnnkit.GRU(I, H, num_layers=2, bidirectional=True, engine="native", dtype=F64),
+    "elman": lambda: rnnkit.ElmanRNN(I, H, engine="native", dtype=F64),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NATIVE))
+def test_native_engine_under_vmap_or_with_lengths_under_grad_is_a_config_error_naming_it(name):
+    # At 7f82da7: torch's bare RuntimeErrors from inside the kernel ("Batching rule not implemented for
+    # aten::lstm.input"; with lengths under grad "Cannot access data pointer of Tensor that doesn't have storage").
+    from torch.func import functional_call, grad, stack_module_state, vmap
+
+    torch.manual_seed(0)
+    layer = NATIVE[name]().eval()
+    x, lengths = torch.randn(4, 2, I, dtype=F64), torch.tensor([4, 2])
+    members = [NATIVE[name]().eval() for _ in range(2)]
+    params, buffers = stack_module_state(members)
+    ensemble = lambda p, b: functional_call(layer, (p, b), (x,), {"lengths": lengths})[0]  # noqa: E731
+    with pytest.raises(ConfigError, match=r"^engine: expected 'auto' or 'reference' under torch\.func\.vmap"):
+        vmap(ensemble)(params, buffers)
+    with pytest.raises(ConfigError, match=r"^engine: expected 'auto' or 'reference' with lengths under"):
+        grad(lambda a: layer(a, lengths=lengths)[0].sum())(x)
+    # what the kernels can run still runs, with the eager numbers: grad without lengths, a vmap batching nothing
+    # the layer reads
+    xx = x.clone().requires_grad_()
+    layer(xx)[0].pow(2).sum().backward()
+    torch.testing.assert_close(grad(lambda a: layer(a)[0].pow(2).sum())(x), xx.grad)
+    scale = torch.tensor([1.0, 2.0], dtype=F64)
+    torch.testing.assert_close(vmap(lambda s: layer(x)[0].sum() * s)(scale), layer(x)[0].sum() * scale)
+    # the way out the message names: "auto" runs the autograd loop there, equal to each member called eagerly
+    layer.engine = "auto"
+    torch.testing.assert_close(vmap(ensemble)(params, buffers),
+                               torch.stack([m(x, lengths=lengths)[0] for m in members]))

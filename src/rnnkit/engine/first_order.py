@@ -36,7 +36,7 @@ import torch
 from rnnkit.errors import ConfigError
 
 __all__ = ["refuse_double_backward", "functorch_active", "refuse_functorch", "forward_ad_active", "refuse_forward_ad",
-           "refuse_batched_backward", "refuse_unsupported_backward"]
+           "refuse_batched_backward", "refuse_unsupported_backward", "run_native_transformed"]
 
 
 def refuse_double_backward(name: str, value: str, instead: str) -> None:
@@ -59,6 +59,29 @@ def refuse_functorch(name: str, value: str, instead: str) -> None:
     if functorch_active():
         raise ConfigError(f"{name}: expected {instead} under torch.func transforms (grad, vmap, jacrev, ...), got "
                           f"{value!r}, whose backward is hand-written outside autograd")
+
+
+def run_native_transformed(run, lengths):
+    """``run()`` (torch's RNN kernels, ``engine="native"`` asked for by name) under a ``torch.func`` transform;
+    where the kernels cannot run there, a :class:`~rnnkit.errors.ConfigError` naming the engine instead of torch's
+    bare RuntimeError: under ``vmap`` (and ``jacrev``/``jacfwd``/``hessian``, which batch with it) of the input,
+    state or weights ("Batching rule not implemented for aten::lstm.input"), and with ``lengths`` under any
+    transform (the packed sequence the kernels read: "Cannot access data pointer of Tensor that doesn't have
+    storage"). torch.nn.LSTM fails there the same way; ``"auto"`` runs the autograd loop (``"reference"``)
+    under a transform, with the same numbers. A call the kernels can run (``grad`` without lengths, a ``vmap``
+    that batches none of the layer's tensors) runs as before."""
+    try:
+        return run()
+    except RuntimeError as e:
+        text = str(e)
+        if "Batching rule not implemented" in text:
+            where = "under torch.func.vmap (jacrev, jacfwd and hessian batch with it): torch's RNN kernels have " \
+                    "no batching rule"
+        elif lengths is not None and "doesn't have storage" in text:
+            where = "with lengths under torch.func transforms: torch's packed sequences cannot run in them"
+        else:
+            raise
+        raise ConfigError(f"engine: expected 'auto' or 'reference' {where}, got 'native'") from None
 
 
 def forward_ad_active(tensors) -> bool:

@@ -11,6 +11,7 @@ for one-state cells (Elman, GRU) and a tuple ``(h, c)`` of such tensors for LSTM
 from __future__ import annotations
 
 import itertools
+from functools import partial
 import math
 from typing import Any
 
@@ -24,7 +25,8 @@ from rnnkit.cells.norm import layer_norm
 from rnnkit.cells.variants import LayerNormRecurrent, LSTMVariantMath
 from rnnkit.engine import gradflow
 from rnnkit.engine.bptt import run_bptt
-from rnnkit.engine.first_order import forward_ad_active, functorch_active, refuse_forward_ad, refuse_functorch
+from rnnkit.engine.first_order import (forward_ad_active, functorch_active, refuse_forward_ad, refuse_functorch,
+                                      run_native_transformed)
 from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
 from rnnkit.engine.step import LoopOptions
@@ -312,9 +314,9 @@ class RecurrentLayer(StackedLayer):
              mask: Tensor | None, cast: torch.dtype | None = None, own: Tensor | None = None):
         if engine == "native":
             flat = [getattr(self, n) if cast is None else getattr(self, n).to(cast) for n in self._weight_names]
-            return run_native(self.cell.native, x, state0, flat, bias=self.bias, num_layers=self.num_layers,
-                              dropout=self.dropout, training=self.training,
-                              bidirectional=self.bidirectional, lengths=lengths)
+            run = partial(run_native, self.cell.native, x, state0, flat, bias=self.bias, num_layers=self.num_layers,
+                          dropout=self.dropout, training=self.training, bidirectional=self.bidirectional, lengths=lengths)
+            return run_native_transformed(run, lengths) if functorch_active() else run()   # vmap: a typed error
         T, B = x.shape[0], x.shape[1]
         if lengths is not None and engine in ("bptt", "reference") and not gradflow.active() \
                 and not torch.jit.is_tracing():   # a trace would keep this batch's longest for every later one

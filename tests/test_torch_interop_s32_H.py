@@ -116,3 +116,25 @@ def test_native_engine_under_vmap_or_with_lengths_under_grad_is_a_config_error_n
     layer.engine = "auto"
     torch.testing.assert_close(vmap(ensemble)(params, buffers),
                                torch.stack([m(x, lengths=lengths)[0] for m in members]))
+
+
+@pytest.mark.parametrize("build", [lambda: rnnkit.LSTM(I, H, engine="bptt"), lambda: rnnkit.MinGRU(I, H),
+                                   lambda: rnnkit.Bidirectional(rnnkit.GRU(I, H))], ids=["lstm", "mingru", "bidir"])
+@pytest.mark.parametrize("as_list", [False, True], ids=["tensor", "list"])
+def test_torch_export_of_a_module_passing_lengths_is_a_config_error_naming_lengths(build, as_list):
+    # At 7f82da7: torch's GuardOnDataDependentSymNode ('Could not extract specialized integer from data-dependent
+    # expression u0') from check_lengths' reads of the values, a page of torch internals, for a tensor or a list.
+    layer = build().eval()
+    lengths = [5, 2, 3]
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, x, n):
+            return self.layer(x, lengths=lengths if as_list else n)[0]
+
+    x = torch.randn(5, 3, I)
+    with pytest.raises(ConfigError, match=r"^lengths: expected None under torch\.export .* rnnkit\.export"):
+        torch.export.export(Model(), (x, torch.tensor(lengths)))

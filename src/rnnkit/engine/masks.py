@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from rnnkit._validate import is_int
-from rnnkit.errors import InputTypeError, ShapeError
+from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["check_lengths", "step_mask", "zero_padding", "flip_sequences", "last_valid"]
 
@@ -60,6 +60,11 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: 
                              f"{'a nested tensor' if lengths.is_nested else f'layout {lengths.layout}'}")
     if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
         raise InputTypeError(f"lengths: expected an integer tensor, got dtype {lengths.dtype}")
+    if torch.compiler.is_exporting():   # the values read below are data-dependent there (a list's too)
+        raise ConfigError("lengths: expected None under torch.export of a module calling the layer (lengths are "
+                          "checked and used by value, which an exported graph cannot do: torch's "
+                          "GuardOnDataDependentSymNode), got a value; rnnkit.export exports the recurrent layers "
+                          "(ElmanRNN, LSTM, GRU, MinGRU, MinLSTM, Bidirectional) with a lengths input (docs/deploy.md)")
     if lengths.dtype in _WIDE_UNSIGNED:     # torch has no min/max for these ('min_all' not implemented for
         # 'UInt32'), which torch.nn's pack_padded_sequence takes: read through numpy, exactly (a uint64 above
         # 2**63 is refused as too long, never wrapped negative by a cast to int64)

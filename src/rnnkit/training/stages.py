@@ -11,8 +11,12 @@ completed epoch (:mod:`rnnkit.training.resume`: exact), later stages train as th
 with the same weights as an uninterrupted one (CPU, one process).
 
 ``D/resume.json`` (written atomically, its own sha256 inside, verified on load) records the task, its config (all but
-``progress``), the baselines asked for, the sha256 of the data given and the caller's ``extra`` (the CLI's sampling
-flags). A resume with anything else is a CheckpointError naming what differs. A fit that cannot be resumed to the
+``progress``), the baselines asked for, the sha256 of the data given, the caller's ``extra`` (the CLI's sampling
+flags) and the rnnkit version. A resume with anything else is a CheckpointError naming what differs; where another
+rnnkit version ran the interrupted fit (``resume.json``'s, or before it recorded one its first stage's
+``config.json``'s) the refusal names both versions -- the same file and flags may be read or split otherwise by
+another version (0.2.0's ``generate --text`` validates on half the held-out part where 0.1.0 took all of it), and "got
+other data" alone sent the user looking for a changed file. A fit that cannot be resumed to the
 same model says so in ``resume.json`` as soon as that is known, and a resume is refused with the reason:
 
 * a time budget (``max_seconds``): the interruption spent wall time the uninterrupted fit trained in;
@@ -38,7 +42,8 @@ import numpy as np
 
 from rnnkit._io import atomic_write_bytes, check_folder_path, read_json, sha256_bytes
 from rnnkit._validate import is_bool
-from rnnkit.errors import CheckpointError, ConfigError, InputTypeError
+from rnnkit._version import __version__
+from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, RnnkitError
 
 __all__ = ["MANIFEST", "STAGE_PREFIX", "Stage", "checkpointed_fit", "next_stage", "data_sha256", "read_manifest",
            "note_unstaged_fit", "unsafe_callbacks", "holds_checkpoints", "remove_checkpoints",
@@ -230,7 +235,8 @@ def checkpointed_fit(folder: Any, *, task: str, config: Any, data: str, resume: 
     root = check_folder_path(folder, name)
     body = {"task": task, "config": _config_dict(config), "data_sha256": data,
             "baselines": baselines if is_bool(baselines) else sorted(map(str, baselines)),
-            "extra": json.loads(json.dumps(extra or {}, default=str)), "unresumable": None}
+            "extra": json.loads(json.dumps(extra or {}, default=str)), "unresumable": None,
+            "rnnkit_version": __version__}
     if resume:
         body = _check_resume(root, body, name)
     else:
@@ -252,6 +258,20 @@ def checkpointed_fit(folder: Any, *, task: str, config: Any, data: str, resume: 
         _ACTIVE.reset(token)
 
 
+def _written_by(root: Path, old: dict) -> str | None:
+    """The rnnkit version that ran the fit recorded in ``root``: its record's, or (a record written before it held one,
+    rnnkit 0.2.0) the first stage's ``config.json``'s; ``None`` when neither says."""
+    version = old.get("rnnkit_version")
+    if isinstance(version, str):
+        return version
+    try:
+        stage = read_json(root / f"{STAGE_PREFIX}00" / "config.json", "a stage's config")
+    except (RnnkitError, OSError):     # no stage yet, or unreadable: no version said
+        return None
+    version = stage.get("rnnkit_version") if isinstance(stage, dict) else None
+    return version if isinstance(version, str) else None
+
+
 def _check_resume(root: Path, body: dict, name: str) -> dict:
     if not (root / MANIFEST).exists():
         raise CheckpointError(f"resume: expected the checkpoints of an interrupted fit in {str(root)!r} (its "
@@ -264,22 +284,29 @@ def _check_resume(root: Path, body: dict, name: str) -> dict:
     if old.get("unresumable"):
         raise CheckpointError(f"resume: expected a fit that can be resumed, got one in {where!r} that cannot: "
                               f"{old['unresumable']}; train it again without resuming")
+    by = _written_by(root, old)
+    # another version may read or split the same file and flags otherwise, or know other settings: said so
+    since = (f" -- that fit was run by rnnkit {by}, this is rnnkit {__version__}, which may read, split or set up the "
+             f"same files and flags otherwise: resume it with rnnkit {by}, or train it again without resuming"
+             if by is not None and by != __version__ else "")
     cli = name.startswith("--")    # the CLI's (name="--out"): its words are flags
     for key, what in (("config", "settings"), ("extra", "flags")):
         diff = _diff(old.get(key) or {}, body[key], flags=cli)
         if diff:
             raise CheckpointError(f"resume: expected the {what} of the interrupted fit ({where}), got other ones: "
-                                  f"{'; '.join(diff[:4])}{' ...' if len(diff) > 4 else ''}")
+                                  f"{'; '.join(diff[:4])}{' ...' if len(diff) > 4 else ''}{since}")
     if old.get("baselines") != body["baselines"] and cli and all(is_bool(b) for b in (old.get("baselines"), body["baselines"])):
         given = lambda b: "absent" if b else "given"   # the CLI's baselines: all of them, or none with the flag
         raise CheckpointError(f"resume: expected the flags of the interrupted fit ({where}), got other ones: "
-                              f"--no-baseline: {given(old['baselines'])} there, {given(body['baselines'])} here")
+                              f"--no-baseline: {given(old['baselines'])} there, {given(body['baselines'])} here{since}")
     if old.get("baselines") != body["baselines"]:
         raise CheckpointError(f"resume: expected the baselines of the interrupted fit ({where}): "
-                              f"{old.get('baselines')!r}, got {body['baselines']!r}")
+                              f"{old.get('baselines')!r}, got {body['baselines']!r}{since}")
     if old.get("data_sha256") != body["data_sha256"]:
+        got = (f"the data as this rnnkit reads it (sha256 {body['data_sha256'][:12]}…){since}" if since else
+               f"other data (sha256 {body['data_sha256'][:12]}…)")
         raise CheckpointError(f"resume: expected the data of the interrupted fit ({where}: sha256 "
-                              f"{str(old.get('data_sha256'))[:12]}…), got other data (sha256 {body['data_sha256'][:12]}…)")
+                              f"{str(old.get('data_sha256'))[:12]}…), got {got}")
     return old
 
 

@@ -23,8 +23,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves
 
-from rnnkit._io import _fsync_dir, check_folder_path, json_text, not_a_file_reason, read_json, sha256_bytes, \
-    sha256_file
+from rnnkit._io import _fsync_dir, json_text, not_a_file_reason, read_json, sha256_bytes, sha256_file
 from rnnkit._paths import expand_user
 from rnnkit._staged import remove_stale_temps, stage_bytes
 from rnnkit._validate import check_bool, check_choice, check_int, is_real
@@ -32,6 +31,7 @@ from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
 from rnnkit.export.feed import check_described, checked_feed, taken_by_onnx, taken_by_program
 from rnnkit.export.signature import GraphSpec, InputSpec, is_layer, layer_spec, module_spec
+from rnnkit.export.writable import check_takes_files
 from rnnkit.training.certified import writing
 
 __all__ = ["export", "export_spec", "check_export_path", "ExportResult", "ParityError", "FORMATS", "EXAMPLE_SIZE", "CHECK_SIZES",
@@ -468,7 +468,7 @@ def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Pa
         if p.is_dir():
             raise ConfigError(f"{what}: expected a file name, got the folder {str(p)!r}")
     check_export_path(path)
-    check_folder_path(path.parent, "path (its folder)")  # a file, or not writable (missing ones are created)
+    check_takes_files(path)   # a file, not writable, or taking no file (/proc, a read-only mount; missing ones are made)
     return path
 
 

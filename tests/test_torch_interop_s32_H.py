@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import rnnkit
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, InputTypeError
 
 I, H = 3, 4
 F64 = torch.float64
@@ -138,3 +138,22 @@ def test_torch_export_of_a_module_passing_lengths_is_a_config_error_naming_lengt
     x = torch.randn(5, 3, I)
     with pytest.raises(ConfigError, match=r"^lengths: expected None under torch\.export .* rnnkit\.export"):
         torch.export.export(Model(), (x, torch.tensor(lengths)))
+
+
+@pytest.mark.parametrize("name", ["lstm-bptt", "mingru-chunked", "bidirectional-wrapper", "nested"])
+def test_lengths_batched_by_vmap_are_an_input_type_error_shared_lengths_run(name):
+    # At 7f82da7: torch's RuntimeError "vmap: It looks like you're calling .item() on a Tensor" from check_lengths.
+    from torch.func import vmap
+
+    torch.manual_seed(0)
+    layer = TRACED[name][0]().eval()
+    for attr in ("engine", "scan"):              # an explicit hand-written path is refused under vmap (by name)
+        if hasattr(layer, attr):
+            setattr(layer, attr, "auto")
+    xs = torch.randn(3, 4, 2, I, dtype=F64)      # vmapped dim, T, B, I
+    with pytest.raises(InputTypeError, match=r"^lengths: expected lengths torch\.func\.vmap does not batch"):
+        vmap(lambda x, n: layer(x, lengths=n)[0])(xs, torch.tensor([[4, 2], [3, 4], [1, 1]]))
+    # lengths from outside the vmapped function: equal to a loop over the vmapped dim (the autograd loop runs there)
+    shared = torch.tensor([4, 2])
+    torch.testing.assert_close(vmap(lambda x: layer(x, lengths=shared)[0])(xs),
+                               torch.stack([layer(x, lengths=shared)[0] for x in xs]))

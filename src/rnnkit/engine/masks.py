@@ -76,7 +76,14 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: 
         )
     if batch_size == 0:
         return None
-    lo, hi = int(lengths.min()), int(lengths.max())
+    try:
+        lo, hi = int(lengths.min()), int(lengths.max())
+    except RuntimeError as e:   # lengths batched by torch.func.vmap: torch's "calling .item() on a Tensor"
+        if "vmap" not in str(e):
+            raise
+        raise InputTypeError("lengths: expected lengths torch.func.vmap does not batch (they are read by value), got "
+                             "lengths batched by vmap; pass them from outside the vmapped function, or fold the "
+                             "vmapped dim into the batch (one length per row)") from None
     if lo < min_len or hi > max_len:
         raise ShapeError(f"lengths: expected values in [{min_len}, {max_len}] (the sequence length), got min {lo}, max {hi}")
     if lo == max_len and not torch.jit.is_tracing():

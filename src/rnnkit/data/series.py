@@ -353,19 +353,19 @@ def column_hint(name: Any, columns: Any, kind: str = "column") -> str:
 
 def read_series_csv(path: str | Path, time_col: str | None = None, *, date_format: str | None = None,
                     dayfirst: bool | None = None, what: str = "csv", id_col: str | None = None) -> pd.DataFrame:
-    """A CSV file of one or more series as a DataFrame; ``time_col`` (when given and not integer steps)
-    is parsed by :func:`parse_dates` with one format for the column, recorded in
-    ``frame.attrs["date_format"]`` (the forecaster reads later time columns with it). ``id_col`` is read
-    as the text in the file: ids ``001`` and ``1.50`` stay themselves (not the numbers 1 and 1.5, which
-    renamed the series and merged ``001`` with ``1``), and an id ``NA`` (Namibia) is an id; only an empty
-    field is a missing id. An unreadable file or a missing column is a :class:`DataError` naming ``what``
-    (the CLI passes ``"--csv"``). A first line ``sep=,`` (Excel writes it to name the separator) is read as that
-    and skipped; ``sep=;`` or another separator is a DataError, as a ';' header is. A gzip file is read (its CRC
-    checked), other archives are named (:mod:`rnnkit.data.compressed`); with ``id_col``, series whose times carry
-    different UTC offsets at one wall-clock time (two zones) are a DataError (:mod:`.timeseries.zones`)."""
+    """A CSV file of one or more series as a DataFrame; ``time_col`` (given, not integer steps) is parsed by
+    :func:`parse_dates` with one format for the column, recorded in ``frame.attrs["date_format"]`` (the forecaster
+    reads later time columns so). ``id_col`` is read as the text in the file: ids ``001`` and ``1.50`` stay
+    themselves (not the numbers 1 and 1.5, which merged ``001`` with ``1``), and an id ``NA`` (Namibia) is an id;
+    only an empty field or ``\\N`` (a dump's NULL, :mod:`.db_null`: missing in any column) is a missing id. An
+    unreadable file or a missing column is a :class:`DataError` naming ``what`` (the CLI passes ``"--csv"``). A
+    first line ``sep=,`` (Excel's, naming the separator) is read and skipped; ``sep=;`` or another separator is a
+    DataError, as a ';' header. A gzip file is read (CRC checked), other archives named (:mod:`.compressed`); with
+    ``id_col``, series in two time zones at one wall-clock time are a DataError (:mod:`.timeseries.zones`)."""
     from rnnkit.data.compressed import csv_text
     from rnnkit.data.exact_integers import keep_exact_integers
     from rnnkit.data.text import csv_records
+    from rnnkit.data.db_null import DB_NULL
     from rnnkit.data.unnamed_columns import drop_empty_unnamed
 
     path = user_path(path, what, file=True)   # '~/x.csv' as pandas reads it; bytes, 'x.csv/' refused (rnnkit._paths)
@@ -390,13 +390,13 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
     text = drop_empty_unnamed(text, f"{what} {str(path)!r}")   # 't,y,,' on every line: 'got '' twice' (session 22)
     csv_records(text, f"{what} {str(path)!r}", keep=False)   # no column twice, every row as wide as the header
     try:
-        frame = pd.read_csv(io.StringIO(text))
+        frame = pd.read_csv(io.StringIO(text), na_values=[DB_NULL])   # a dump's NULL: missing, as 'NA' (db_null)
     except (ValueError, pd.errors.ParserError) as e:
         raise DataError(f"{what}: expected a readable CSV file, got {str(path)!r} ({str(e).splitlines()[0]})") from None
     frame = keep_exact_integers(frame, text, (time_col, id_col))   # beyond 2**53 in a column with an empty cell
     if id_col is not None and id_col in frame.columns:
         ids = pd.read_csv(io.StringIO(text), usecols=[id_col], dtype=str, keep_default_na=False)[id_col]
-        frame[id_col] = ids.mask(ids.str.strip() == "")
+        frame[id_col] = ids.mask(ids.str.strip().isin(["", DB_NULL]))    # an empty id or a dump's NULL: missing
     if time_col is not None:
         if time_col not in frame.columns:
             raise DataError(f"{what}: expected a time column {time_col!r}, got columns "

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rnnkit.data.db_null import is_db_null
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, read_utf8, split_lines,
                               verified_package_text)
@@ -311,8 +312,8 @@ def _column_numbers(fields: list[str]) -> bool:
 def _missing_label(text: str) -> bool:
     """Whether a label field writes a missing value (``?``, ``nan`` in any case and sign), which
     :func:`rnnkit.tasks.common.check_labels` refuses as a float NaN: read as a class named ``'nan'`` before."""
-    t = text.strip().lower()
-    return t == "?" or t.lstrip("+-") == "nan"
+    t = text.strip().lower()   # a dump's NULL '\\N' too (rnnkit.data.db_null: a class '\\N' before)
+    return t == "?" or t.lstrip("+-") == "nan" or is_db_null(text)
 
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
@@ -417,11 +418,11 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     labels: dict[str, str] = {}
     for i, row in enumerate(rows, 2):
         sid = row[id_col]
-        if not (sid or "").strip():   # rows without an id were one series named '', silently
-            raise DataError(f"{name}: expected an id in column {id_col!r} at row {i}, got an empty one")
+        if not (sid or "").strip() or is_db_null(sid):   # rows without an id were one series named '' (or '\\N')
+            raise DataError(f"{name}: expected an id in column {id_col!r} at row {i}, got {repr(sid.strip()) if sid.strip() else 'an empty one'}")
         try:
             t = _number(row[time_col])
-            vals = [_number(row[c]) if row[c].strip() else float("nan") for c in values]
+            vals = [float("nan") if not row[c].strip() or is_db_null(row[c]) else _number(row[c]) for c in values]
         except (TypeError, ValueError):   # the whole row was shown, the column and the cause unnamed
             c = next(c for c in [time_col, *values] if _not_number(row[c], empty=c != time_col))
             raise DataError(f"{name}: expected a number in column {c!r} at row {i}, got {row[c]!r}"

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from rnnkit.data.db_null import DB_NULL, DB_NULL_HINT, is_db_null
 from rnnkit.data.text import _one_spelling_per_number, exact_number
 from rnnkit._validate import check_bool, check_choice, check_keys_as_text, check_no_nul, check_number, \
     check_unicode
@@ -300,6 +301,8 @@ def check_texts(texts: Any, what: str = "texts", blank: bool = False, places: Se
                                  f"{f'a missing value ({t!r})' if is_missing(t) else type(t).__name__}")
         if not (t if blank else t.strip()):
             raise DataError(f"{item_at(what, i, places)}: expected a non-empty text, got {t!r}")
+        if is_db_null(t) and not blank:      # a dump's NULL was trained on as a text (blank: a prompt, as typed)
+            raise DataError(f"{item_at(what, i, places)}: expected a text, got '{DB_NULL}', {DB_NULL_HINT}")
         check_no_nul(t, item_at(what, i, places))      # as a file (--input) and the service refuse it
         check_unicode(t, item_at(what, i, places))
     return list(texts)
@@ -354,6 +357,9 @@ def check_labels(labels: Any, what: str = "labels", places: Sequence[str] | None
             unseen = " (invisible characters alone)" if isinstance(lab, str) and lab.strip() else ""
             raise DataError(f"{item_at(what, i, places)}: expected a label, got a missing value ({lab!r})"
                             f"{missing_hint(lab) or unseen}")
+        if is_db_null(lab):     # a dump's NULL was a class of its own, silently
+            raise DataError(f"{item_at(what, i, places)}: expected a label, got a missing value ('{DB_NULL}', "
+                            f"{DB_NULL_HINT})")
         lab = str(lab)
         if "\0" in lab or not _encodes(lab):     # the label's name is made for the error only
             check_no_nul(lab, item_at(what, i, places))   # 'pos\0' was a class of its own (a file: refused)

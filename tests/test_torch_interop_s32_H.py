@@ -157,3 +157,26 @@ def test_lengths_batched_by_vmap_are_an_input_type_error_shared_lengths_run(name
     shared = torch.tensor([4, 2])
     torch.testing.assert_close(vmap(lambda x: layer(x, lengths=shared)[0])(xs),
                                torch.stack([layer(x, lengths=shared)[0] for x in xs]))
+
+
+def test_linear_scan_under_torch_func_refuses_chunked_by_name_and_auto_runs_sequential():
+    # At 7f82da7 linear_scan's default method="chunked" (and "auto", which is "chunked" on CPU) under vmap, grad
+    # or jacrev raised torch's RuntimeError "In order to use an autograd.Function with functorch transforms ... it
+    # must override the setup_context staticmethod"; the layers already refused their chunked scan by name.
+    from torch.func import grad, vmap
+
+    from rnnkit.engine.pscan import linear_scan
+
+    torch.manual_seed(0)
+    a, b = torch.rand(3, 6, 2, dtype=F64), torch.randn(3, 6, 2, dtype=F64)      # vmapped dim, T, S
+    mask = torch.ones(6, 2, dtype=torch.bool)
+    mask[4:, 1] = False
+    with pytest.raises(ConfigError, match=r"^method: expected 'sequential' under torch\.func .* got 'chunked'"):
+        vmap(lambda u, v: linear_scan(u, v, mask=mask))(a, b)
+    with pytest.raises(ConfigError, match=r"^method: expected 'sequential' under torch\.func .* got 'chunked'"):
+        grad(lambda u: linear_scan(u, b[0]).sum())(a[0])
+    want = torch.stack([linear_scan(u, v, mask=mask) for u, v in zip(a, b)])   # eager, chunked
+    torch.testing.assert_close(vmap(lambda u, v: linear_scan(u, v, mask=mask, method="auto"))(a, b), want)
+    u = a[0].clone().requires_grad_()
+    linear_scan(u, b[0], mask=mask).pow(2).sum().backward()
+    torch.testing.assert_close(grad(lambda v: linear_scan(v, b[0], mask=mask, method="auto").pow(2).sum())(a[0]), u.grad)

@@ -59,7 +59,8 @@ import torch
 from torch import Tensor
 
 from rnnkit.cells.minimal import GateMath
-from rnnkit.engine.first_order import refuse_forward_ad, refuse_unsupported_backward
+from rnnkit.engine.first_order import (forward_ad_active, functorch_active, refuse_forward_ad, refuse_functorch,
+                                      refuse_unsupported_backward)
 from rnnkit._validate import is_bool
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
@@ -347,19 +348,24 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, *, mask: Tensor 
     ``a``, ``b``: ``(T, *S)``; ``h0``: ``S``; ``mask``: bool, broadcastable to ``a``, ``True`` on valid
     steps (padded steps keep the state and emit zeros). ``method``: ``"chunked"`` (any real ``a``, ``b``),
     ``"sequential"``, ``"triton"`` (the fused kernel; CUDA) or ``"auto"`` (``"triton"`` on CUDA when
-    Triton is installed, else ``"chunked"``); for the log-space scan use :func:`log_scan`. Returns ``h``
+    Triton is installed, else ``"chunked"``; ``"sequential"`` under ``torch.func`` transforms and forward-mode
+    AD, where an explicit ``"chunked"``/``"triton"`` is a ConfigError: their derivatives are hand-written,
+    reverse-mode); for the log-space scan use :func:`log_scan`. Returns ``h``
     ``(T, *S)``, or ``(h, last)`` with ``return_last=True``, ``last`` being the state after the final
     step (each sequence's last valid state under ``mask``).
     """
     _check("a", a, "b", b, h0, mask, return_last)
     if method not in ("chunked", "sequential", "triton", "auto"):
         raise ConfigError(f"method: expected 'chunked', 'sequential', 'triton' or 'auto' (log space: use log_scan), got {method!r}")
+    if method == "auto" and (functorch_active() or forward_ad_active((a, b, h0))):
+        method = "sequential"       # as a scan layer's "auto": the hand-written scans cannot run there
     method = resolve_triton(method, a, "method", "chunked")
     if mask is not None:
         a = torch.where(mask, a, torch.ones((), dtype=a.dtype, device=a.device))
         b = torch.where(mask, b, torch.zeros((), dtype=b.dtype, device=b.device))
     if method != "sequential":      # the chunked and Triton scans' derivatives are hand-written, reverse-mode
         refuse_forward_ad("method", method, "'sequential'", (a, b, h0))
+        refuse_functorch("method", method, "'sequential'")   # torch's 'must override the setup_context' before
     if method == "sequential":
         h = sequential_scan(a, b, h0)
     elif method == "triton":

@@ -180,3 +180,13 @@ def test_linear_scan_under_torch_func_refuses_chunked_by_name_and_auto_runs_sequ
     u = a[0].clone().requires_grad_()
     linear_scan(u, b[0], mask=mask).pow(2).sum().backward()
     torch.testing.assert_close(grad(lambda v: linear_scan(v, b[0], mask=mask, method="auto").pow(2).sum())(a[0]), u.grad)
+
+
+@pytest.mark.parametrize("second", [lambda: rnnkit.GRU(H, H), lambda: rnnkit.MinGRU(H, H),
+                                    lambda: rnnkit.Bidirectional(rnnkit.LSTM(H, H))], ids=["gru", "mingru", "bidir"])
+def test_a_layer_after_a_layer_in_nn_sequential_names_the_outputs_state_pair(second):
+    # At 7f82da7: "x: expected a torch.Tensor, got tuple", which did not say whose tuple or what to do.
+    model = torch.nn.Sequential(rnnkit.LSTM(I, H), second())
+    with pytest.raises(InputTypeError, match=r"^x: expected a torch\.Tensor, got a tuple of 2 \(a recurrent layer's "
+                                             r"\(outputs, state\), as torch\.nn\.Sequential passes it on"):
+        model(torch.randn(5, 2, I))

@@ -167,6 +167,9 @@ def check_sequence_input(x: Any, input_size: int, dtype: torch.dtype, batch_firs
     if isinstance(x, PackedSequence):   # the layers' forward unpacks one (accepts_packed); a direct caller does not
         raise InputTypeError(f"x: expected a padded tensor and lengths=... (torch.nn.utils.rnn.pad_packed_sequence("
                              f"packed, batch_first={batch_first}) returns both), got a PackedSequence")
+    if isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], (Tensor, PackedSequence)):   # nn.Sequential(a, b)
+        raise InputTypeError("x: expected a torch.Tensor, got a tuple of 2 (a recurrent layer's (outputs, state), as "
+                             "torch.nn.Sequential passes it on: put a module taking its [0] between the two)")
     if not isinstance(x, Tensor):
         raise InputTypeError(f"x: expected a torch.Tensor, got {type(x).__name__}")
     check_dense("x", x)

@@ -73,3 +73,22 @@ def test_a_tsc_long_csv_null_is_a_missing_value_and_no_label_or_id(tmp_path):
     (tmp_path / "id.csv").write_text(text(v="2.0", id=NULL))
     with pytest.raises(DataError, match=r"expected an id in column 'id' at row 5, got '\\\\N'"):
         read_long_csv(tmp_path / "id.csv")      # at 7f82da7: a series named '\N'
+
+
+def test_a_tsc_long_csv_from_r_write_csv_reads_na_as_missing_and_names_its_row_names(tmp_path):
+    # R's write.csv writes a missing number NA (and row names as a first column named ""): tsc refused the NA
+    # ("expected a number in column 'v' at row 4, got 'NA'") where an empty cell, 'nan' and the forecaster's NA are a
+    # missing value. Oracle: the same file with the cell empty
+    from rnnkit.data.tsc import read_long_csv
+
+    rows = ['"a",0,1,"x"', '"a",1,{},"x"', '"a",2,3,"x"', '"b",0,1,"y"', '"b",1,2,"y"', '"b",2,3,"y"']
+    for name, cell in (("r.csv", "NA"), ("empty.csv", ""), ("na.csv", "#N/A")):
+        (tmp_path / name).write_text('"id","time","v","label"\n' + "\n".join(rows).format(cell) + "\n")
+    want = read_long_csv(tmp_path / "empty.csv")
+    for name in ("r.csv", "na.csv"):     # at 7f82da7: DataError "got 'NA'"
+        got = read_long_csv(tmp_path / name)
+        assert got[1] == want[1] and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(got[0], want[0]))
+    (tmp_path / "names.csv").write_text('"","id","time","v","label"\n' + "".join(
+        f'"{i}",{r}\n' for i, r in enumerate(rows, 1)).format("2"))
+    with pytest.raises(DataError, match=r"row names written by pandas' to_csv without index=False or R's write\.csv"):
+        read_long_csv(tmp_path / "names.csv")

@@ -10,20 +10,38 @@ empty one).
 
 >>> is_db_null(" \\\\N "), is_db_null("\\\\n"), is_db_null("N")
 (True, False, False)
+
+A value column read without pandas (tsc's long CSV) takes the same cells as missing as the forecaster's pandas reader
+does (:func:`missing_cell`: an empty one, pandas' default missing-value words, ``\\N``): R's ``write.csv`` writes a
+missing number ``NA``, which tsc refused ("expected a number, got 'NA'") where the forecaster reads it as missing.
+
+>>> [missing_cell(c) for c in ["", " NA ", "#N/A", "\\\\N", "nan", "0", "n.a."]]
+[True, True, True, True, True, False, False]
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DB_NULL", "DB_NULL_HINT", "is_db_null"]
+__all__ = ["DB_NULL", "DB_NULL_HINT", "NA_WORDS", "is_db_null", "missing_cell"]
 
 #: How MySQL and PostgreSQL text dumps write NULL (the two characters backslash, N)
 DB_NULL = "\\N"
 #: What a refusal of one says
 DB_NULL_HINT = "the way MySQL and PostgreSQL dumps write a missing value (NULL): drop the row or fill it"
+#: The words pandas' ``read_csv`` reads as missing by default (its ``STR_NA_VALUES``, pandas 1.x-3.x; the empty
+#: string aside): R's ``NA``, spreadsheets' ``#N/A``, SQL's ``NULL``, ``str(None)``, ``NaN``...
+NA_WORDS = frozenset({"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+                      "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
 
 
 def is_db_null(value: Any) -> bool:
     """Whether ``value`` is a text cell holding a database NULL (spaces around it allowed, as a CSV's labels)."""
     return isinstance(value, str) and value.strip() == DB_NULL
+
+
+def missing_cell(text: str) -> bool:
+    """Whether a CSV cell of a value column marks a missing value: empty (or white space), one of :data:`NA_WORDS`, or
+    a dump's NULL (spaces around them allowed)."""
+    t = text.strip()
+    return not t or t in NA_WORDS or t == DB_NULL

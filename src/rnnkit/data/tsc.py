@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnkit.data.db_null import is_db_null
+from rnnkit.data.db_null import is_db_null, missing_cell
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, read_utf8, split_lines,
                               verified_package_text)
@@ -369,8 +369,8 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     A series is read as consecutive steps, so its times must be equally spaced: with ``gaps="error"`` (the
     default) a series with a hole (``0, 1, 2, 5``: three steps would be closed silently) or an extra sample
     -- a time difference outside ``(0.5 m, 1.5 m)`` of the series' median difference ``m``; jitter passes --
-    is a DataError naming the rows. Rows with empty values at the missing times are missing values
-    (:func:`fill_missing`); ``gaps="steps"`` reads irregularly sampled rows in time order as steps.
+    is a DataError naming the rows. A value cell empty, ``NA`` or ``\\N`` (``db_null.missing_cell``) is a missing
+    value (:func:`fill_missing`); ``gaps="steps"`` reads irregularly sampled rows in time order as steps.
 
     Returns ``(series, labels)``, or with ``return_ids=True`` ``(series, labels, ids)``: each series' id as
     written in ``id_col`` (in the series' order), so predictions can be joined back to them."""
@@ -408,8 +408,8 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
         # pandas' df.to_csv(path) writes its row index as a first column named '' ('Unnamed: 0' once read and
         # written again): it was a channel, the row number, and the run's remembered '' refused its own predict
         raise DataError(f"{name}: expected named channel columns, got the unnamed column {unnamed!r} (column "
-                        f"{header.index(unnamed) + 1} of {header}): a row index written by pandas' to_csv without "
-                        "index=False? drop it, or name the channels with value_cols (--value-cols)")
+                        f"{header.index(unnamed) + 1} of {header}): row names written by pandas' to_csv without "
+                        "index=False or R's write.csv without row.names=FALSE? drop it, or name the channels: value_cols (--value-cols)")
     missing = [c for c in values if c not in header]
     if missing or not values:
         raise DataError(f"{name}: expected value column(s) {missing or '(any)'}, got columns {header}")
@@ -422,7 +422,7 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
             raise DataError(f"{name}: expected an id in column {id_col!r} at row {i}, got {repr(sid.strip()) if sid.strip() else 'an empty one'}")
         try:
             t = _number(row[time_col])
-            vals = [float("nan") if not row[c].strip() or is_db_null(row[c]) else _number(row[c]) for c in values]
+            vals = [float("nan") if missing_cell(row[c]) else _number(row[c]) for c in values]   # R's NA too
         except (TypeError, ValueError):   # the whole row was shown, the column and the cause unnamed
             c = next(c for c in [time_col, *values] if _not_number(row[c], empty=c != time_col))
             raise DataError(f"{name}: expected a number in column {c!r} at row {i}, got {row[c]!r}"

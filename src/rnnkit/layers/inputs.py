@@ -20,7 +20,7 @@ from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["allocate", "check_factory", "check_dense", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
            "restore_layout", "autocast_dtype", "takes_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths",
-           "records_graph", "refuse_inference_tensor", "refuse_script"]
+           "records_graph", "refuse_inference_tensor", "refuse_script", "check_plain_weights"]
 
 
 def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
@@ -107,6 +107,22 @@ def refuse_script(module: torch.nn.Module) -> None:
     raise ConfigError(f"layer: expected a module torch.jit.script can compile, got rnnkit {type(module).__name__} "
                       f"(its time loop and checks are Python); export it with rnnkit.export (ONNX or torch.export, "
                       f"docs/deploy.md){alt} or compile it with torch.compile")
+
+
+def check_plain_weights(label: str, module: torch.nn.Module, names: list[str]) -> None:
+    """The weights ``names`` of ``module`` (an RNN being converted to or from torch.nn, by ``load_state_dict``)
+    must be its own parameters: one that ``torch.nn.utils.parametrize`` computes, or that a forward pre-hook
+    recomputes from other tensors -- ``torch.nn.utils.prune`` (``<name>_orig`` times ``<name>_mask``), the legacy
+    ``torch.nn.utils.weight_norm`` / ``spectral_norm`` -- is an InputTypeError naming ``label`` and how to make it
+    plain (torch's multi-line load_state_dict RuntimeError, 'Missing key(s) ... Unexpected key(s)', before)."""
+    if getattr(module, "parametrizations", None):
+        raise InputTypeError(f"{label}: expected plain weights, got parametrized {sorted(module.parametrizations)} "
+                             "(torch.nn.utils.parametrize.remove_parametrizations first)")
+    computed = [n for n in names if n not in module._parameters]
+    if computed:
+        raise InputTypeError(f"{label}: expected plain weights, got {computed} recomputed by a forward pre-hook "
+                             "(torch.nn.utils.prune.remove(module, name), or the legacy torch.nn.utils."
+                             "remove_weight_norm / remove_spectral_norm, first)")
 
 
 def records_graph(module: torch.nn.Module, ref: Tensor) -> bool:

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from rnnkit.errors import InputTypeError
+from rnnkit.layers.inputs import check_plain_weights
 from rnnkit.layers.recurrent import GRU, LSTM, ElmanRNN, RecurrentLayer
 
 __all__ = ["from_torch", "to_torch"]
@@ -46,9 +47,7 @@ def convert_torch(module: nn.Module, own_forward: bool):
         raise InputTypeError(f"module: expected the computation of torch.nn.{base.__name__}, got "
                              f"{type(module).__name__}, a subclass overriding forward() (rnnkit would compute "
                              f"torch.nn.{base.__name__}'s, not its own)")
-    if getattr(module, "parametrizations", None):  # weight norm & co.: the state_dict holds their parts
-        raise InputTypeError(f"module: expected plain weights, got parametrized {sorted(module.parametrizations)} "
-                             "(torch.nn.utils.parametrize.remove_parametrizations first)")
+    check_plain_weights("module", module, module._flat_weights_names)   # weight norm, pruning: their parts
     w = module.weight_ih_l0
     layer = cls(module.input_size, module.hidden_size, num_layers=module.num_layers, bias=module.bias,
                 batch_first=module.batch_first, dropout=float(module.dropout),

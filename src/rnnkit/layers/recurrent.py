@@ -30,9 +30,10 @@ from rnnkit.engine.first_order import (forward_ad_active, functorch_active, refu
 from rnnkit.engine.native import run_native
 from rnnkit.engine.reference import run_reference
 from rnnkit.engine.step import LoopOptions
-from rnnkit.errors import ConfigError, InputTypeError
+from rnnkit.errors import ConfigError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
-from rnnkit.layers.inputs import CheckedLengths, accepts_packed, passes_ended, autocast_dtype, prepare_sequence
+from rnnkit.layers.inputs import (CheckedLengths, accepts_packed, autocast_dtype, check_plain_weights, passes_ended,
+                                  prepare_sequence)
 from rnnkit.layers.step_hooks import hooked_step
 
 __all__ = ["RecurrentLayer", "ElmanRNN", "LSTM", "GRU", "ENGINES"]
@@ -439,9 +440,7 @@ class RecurrentLayer(StackedLayer):
         native = self.cell.native
         if native not in _TORCH_MODULES:
             raise ConfigError(f"layer: cell {self.cell.name!r} has no torch.nn equivalent")
-        if getattr(self, "parametrizations", None):   # torch's multi-line load_state_dict error, as from_torch refuses
-            raise InputTypeError(f"layer: expected plain weights, got parametrized {sorted(self.parametrizations)} "
-                                 "(torch.nn.utils.parametrize.remove_parametrizations first)")
+        check_plain_weights("layer", self, self._weight_names)   # torch's multi-line load_state_dict error before
         extra = {"nonlinearity": native[4:]} if native.startswith("rnn_") else {}
         if self.proj_size:
             extra["proj_size"] = self.proj_size

@@ -92,3 +92,15 @@ def test_a_tsc_long_csv_from_r_write_csv_reads_na_as_missing_and_names_its_row_n
         f'"{i}",{r}\n' for i, r in enumerate(rows, 1)).format("2"))
     with pytest.raises(DataError, match=r"row names written by pandas' to_csv without index=False or R's write\.csv"):
         read_long_csv(tmp_path / "names.csv")
+
+
+def test_a_translation_pair_null_is_refused_naming_where_it_was_read():
+    # the translator's checks took no places: 'targets[11]' counted in the training split, not the file; at 7f82da7
+    # the pair ('four', '\N') was trained on
+    from rnnkit.tasks.seq2seq import Translator
+    from rnnkit.tasks.seq2seq_config import Seq2SeqConfig
+
+    src, tgt = ["one", "two", "three", "four"], ["eins", "zwei", "drei", NULL]
+    places = [f"--tsv 'p.tsv' line {i}" for i in range(1, 5)]
+    with pytest.raises(DataError, match=r"^targets\[3\] \(--tsv 'p.tsv' line 4\): expected a text, got '\\N'"):
+        Translator(Seq2SeqConfig(epochs=1)).fit(src, tgt, baselines=False, places=places)

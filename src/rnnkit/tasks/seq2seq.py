@@ -202,10 +202,10 @@ class Translator(Task):
         return {"copy_source": CopySource, "word_dictionary": WordDictionary}
 
     def check_inputs(self, inputs: Any, what: str) -> list[str]:
-        return check_texts(inputs, what)
+        return check_texts(inputs, what, places=self.places_of(what))   # where it was read, as classify's
 
     def check_targets(self, targets: Any, inputs: list, what: str) -> list[str]:
-        out = check_texts(targets, what)
+        out = check_texts(targets, what, places=self.places_of(what))
         if len(out) != len(inputs):
             raise DataError(f"{what}: expected {self.one_target} ({len(inputs)}), got {len(out)}")
         warn_copied_pairs(inputs, out, what)       # 'paste a.txt a.txt': a copy task, silently

@@ -1,17 +1,21 @@
 """Files inside installed packages, found without importing them, and the sha256 digests their wheel RECORD lists
-(moved out of :mod:`rnnkit.data.text`, which re-exports :func:`package_file` and :func:`record_digests`)."""
+(moved out of :mod:`rnnkit.data.text`, which re-exports :func:`package_file` and :func:`record_digests`); and
+:func:`hashed_file`, the sha256 of such a file hashed once per process while the file provably stays as it was."""
 
 from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import importlib.util
 import io
+import os
+import time
 from pathlib import Path
 
 from rnnkit.errors import DataError
 
-__all__ = ["package_file", "record_digests"]
+__all__ = ["package_file", "record_digests", "hashed_file"]
 
 
 def package_file(package: str, relpath: str, install: str, what: str) -> Path:
@@ -71,3 +75,42 @@ def _parse_record(text: str | None) -> dict[str, str] | None:
             b64 = row[1][len("sha256="):]
             out[row[0]] = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4)).hex()
     return out
+
+
+#: ``{path: (stat key, sha256 hex)}``: the digest of the bytes a file held while it had that stat key (see hashed_file)
+_HASHED: dict[str, tuple[tuple[int, ...], str]] = {}
+#: A file whose last change (ctime) is less than this before the hash began is hashed again at each use: a file's
+#: timestamps come from a coarse clock (one kernel tick), so a write in the same tick as the hash can leave every
+#: field of the key as it was (git's "racy clean" entries, Documentation/technical/racy-git.txt, are the same case).
+SETTLED_NS = 2_000_000_000
+
+
+def _stat_key(path: Path) -> tuple[int, ...]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def hashed_file(path: Path, read: bool = True) -> tuple[bytes | None, str]:
+    """``(bytes or None, sha256 hex)`` of the file at ``path``; the bytes only when ``read``. The digest is computed
+    once per process for a version of the file: again at every use where its (device, inode, size, mtime, ctime)
+    changed since -- a reinstall, a rewrite, an edit in place whose mtime was put back (the ctime still moves: no call
+    sets it) -- or where the file had changed in the :data:`SETTLED_NS` before it was hashed, or while it was read.
+    The classifier's default read the 90 MB encoder's weights twice a fit (and once a load), each hashed again.
+    The caller compares the digest with the one its RECORD lists, every time."""
+    began = time.time_ns()
+    key, name = _stat_key(path), str(path)
+    known = _HASHED.get(name)
+    if known is not None and known[0] == key:
+        if not read:
+            return None, known[1]
+        data = path.read_bytes()
+        if _stat_key(path) == key:
+            return data, known[1]
+    else:
+        data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if _stat_key(path) == key and began - key[4] >= SETTLED_NS:
+        _HASHED[name] = (key, digest)
+    else:
+        _HASHED.pop(name, None)
+    return (data if read else None), digest

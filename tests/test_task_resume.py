@@ -18,8 +18,12 @@ from toy_data import CLASSIFY_FAST, write_sentiment_csv
 
 TEXTS = [f"{'good fine nice' if i % 2 else 'bad poor awful'} w{i % 7} x{i % 5}" for i in range(60)]
 LABELS = ["pos" if i % 2 else "neg" for i in range(60)]
+# The network's own 8-wide table (embeddings='own'), not the default's contextual states: ensembles, averaging and
+# refusals resume the same way whatever the network reads, and the 384-wide states (encoded, then read every epoch)
+# made these fits several times slower. The default's own resume is checked by the first test and the first CLI test.
 CFG = {**CLASSIFY_FAST, "epochs": 4, "hidden_size": 8, "embed_dim": 8, "min_freq": 1, "val_fraction": 0.2,
-       "patience": 10}
+       "patience": 10, "embeddings": "own"}
+DEFAULT = {"embeddings": "auto"}         # the default: contextual states for these texts
 
 
 class StopAfter(Callback):
@@ -70,11 +74,12 @@ def _classifier(**kw):
 
 
 def test_classifier_resumed_after_two_epochs_ends_with_the_uninterrupted_weights(tmp_path):
-    whole = _classifier().fit(TEXTS, LABELS)
+    whole = _classifier(**DEFAULT).fit(TEXTS, LABELS)
+    assert whole.embeddings == "context"      # the default resolved as it does for a user
     with pytest.raises(KeyboardInterrupt):
-        _classifier().fit(TEXTS, LABELS, callbacks=[StopAfter(3)], checkpoint_dir=tmp_path / "ck")
+        _classifier(**DEFAULT).fit(TEXTS, LABELS, callbacks=[StopAfter(3)], checkpoint_dir=tmp_path / "ck")
     count = CountEpochs()
-    resumed = _classifier().fit(TEXTS, LABELS, callbacks=[count], checkpoint_dir=tmp_path / "ck", resume=True)
+    resumed = _classifier(**DEFAULT).fit(TEXTS, LABELS, callbacks=[count], checkpoint_dir=tmp_path / "ck", resume=True)
     assert count.n == 2                      # epochs 3 and 4: the two checkpointed ones were not trained again
     assert _same_net(whole, resumed)
     assert np.array_equal(whole.predict_proba(TEXTS), resumed.predict_proba(TEXTS))
@@ -207,7 +212,7 @@ def test_cli_train_resume_saves_the_run_an_uninterrupted_train_saves(tmp_path, m
 
     write_sentiment_csv(tmp_path / "d.csv")
     argv = ["classify", "train", "--csv", str(tmp_path / "d.csv"), "--epochs", "4", "--min-freq", "1",
-            "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--json"]
+            "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--json"]           # the default's run
     (tmp_path / "whole" / "training").mkdir(parents=True)    # a folder of the user's own, named alike
     (tmp_path / "whole" / "training" / "notes.txt").write_text("mine")
     assert main(argv + ["--out", str(tmp_path / "whole")]) == 0
@@ -237,7 +242,8 @@ def test_cli_resume_of_an_unresumable_training_is_refused_before_the_data_is_rea
 
     write_sentiment_csv(tmp_path / "d.csv")
     argv = ["classify", "train", "--csv", str(tmp_path / "d.csv"), "--epochs", "3", "--min-freq", "1",
-            "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--max-seconds", "600", "--out", str(tmp_path / "run")]
+            "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--max-seconds", "600", "--out", str(tmp_path / "run"),
+            "--embeddings", "own"]
     _cli_interrupted(tmp_path, monkeypatch, argv, after=1)
     (tmp_path / "d.csv").unlink()                         # not read: the refusal comes first
     capsys.readouterr()
@@ -273,7 +279,7 @@ def test_cli_resume_auto_is_one_command_for_a_first_run_and_its_retries(tmp_path
 
     write_sentiment_csv(tmp_path / "d.csv")
     argv = ["classify", "train", "--csv", str(tmp_path / "d.csv"), "--epochs", "3", "--min-freq", "1",
-            "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--json"]
+            "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--json", "--embeddings", "own"]
     assert main(argv + ["--out", str(tmp_path / "whole")]) == 0
     assert main(argv + ["--out", str(tmp_path / "first"), "--resume", "auto"]) == 0        # nothing to resume
     run = tmp_path / "run"

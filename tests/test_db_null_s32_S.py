@@ -10,6 +10,8 @@ marker -- an empty cell, ``NA`` -- in its place).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -104,3 +106,17 @@ def test_a_translation_pair_null_is_refused_naming_where_it_was_read():
     places = [f"--tsv 'p.tsv' line {i}" for i in range(1, 5)]
     with pytest.raises(DataError, match=r"^targets\[3\] \(--tsv 'p.tsv' line 4\): expected a text, got '\\N'"):
         Translator(Seq2SeqConfig(epochs=1)).fit(src, tgt, baselines=False, places=places)
+
+
+def test_training_texts_that_are_r_na_are_warned_once_naming_the_row(tmp_path, recwarn):
+    # R's write.csv quotes strings and writes a missing one NA, unquoted; the csv module reads the text 'NA', which
+    # classify trained on without a word (a label NA was warned: classify_data.warn_missing_marks). At 7f82da7: no word
+    from rnnkit.cli.main import main
+
+    f = tmp_path / "r.csv"
+    f.write_text('"","text","label"\n' + "".join(f'"{i}","{t}","{lab}"\n' for i, (t, lab) in enumerate(
+        [("a good film", "pos"), ("a bad film", "neg")] * 6, 1)) + "".join(f'"{i}",NA,"pos"\n' for i in range(13, 17)))
+    code = main(["classify", "train", "--csv", str(f), "--embeddings", "own", "--epochs", "1", "--threads", "1",
+                 "--test-fraction", "0", "--out", str(tmp_path / "run"), "--quiet"])
+    said = [str(w.message) for w in recwarn if "text(s) are 'NA'" in str(w.message)]
+    assert code == 0 and len(said) == 1 and re.search(r"\(--csv '.*r\.csv' row 1[4-7]\), the way R, pandas", said[0]), said

@@ -21,9 +21,10 @@ missing number ``NA``, which tsc refused ("expected a number, got 'NA'") where t
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from typing import Any, Callable
 
-__all__ = ["DB_NULL", "DB_NULL_HINT", "NA_WORDS", "is_db_null", "missing_cell"]
+__all__ = ["DB_NULL", "DB_NULL_HINT", "NA_WORDS", "is_db_null", "missing_cell", "warn_na_texts"]
 
 #: How MySQL and PostgreSQL text dumps write NULL (the two characters backslash, N)
 DB_NULL = "\\N"
@@ -45,3 +46,24 @@ def missing_cell(text: str) -> bool:
     a dump's NULL (spaces around them allowed)."""
     t = text.strip()
     return not t or t in NA_WORDS or t == DB_NULL
+
+
+def warn_na_texts(texts: list[str], what: str, place: Callable[[int], str], stacklevel: int = 4) -> None:
+    """Warn when texts are one of :data:`NA_WORDS` (R's ``write.csv`` writes a missing string ``NA``, unquoted; the
+    csv module reads it as the text ``NA``): each is read as a text, silently, where an empty one is refused. Kept (a
+    text may be ``None``), as labels that are such marks are (``classify_data.warn_missing_marks``).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_na_texts(["a good film", "NA", "NA"], "texts", lambda i: f"texts[{i}]")
+    >>> print(w[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    texts: 2 of 3 text(s) are 'NA', e.g. texts[1], the way R, pandas, spreadsheets and databases write a missing value:
+    read as a text -- drop the items whose text is missing, or keep them if meant
+    """
+    rows = [i for i, t in enumerate(texts) if t.strip() in NA_WORDS]
+    if rows:
+        marks = " / ".join(repr(m) for m in sorted({texts[i].strip() for i in rows}))
+        warnings.warn(f"{what}: {len(rows)} of {len(texts)} text(s) are {marks}, e.g. {place(rows[0])}, the way R, "
+                      "pandas, spreadsheets and databases write a missing value: read as a text -- drop the items whose "
+                      "text is missing, or keep them if meant", stacklevel=stacklevel)

@@ -50,6 +50,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit._validate import check_number, check_seed, is_bool
+from rnnkit.data.db_null import warn_na_texts
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.training.callbacks import Callback
 from rnnkit.training.host import float32_default, kept_host_rng, own_draws
@@ -208,7 +209,9 @@ class Task:
             self._checking = None
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
-        """Refuse training data the task cannot learn from (e.g. a single class)."""
+        """Refuse training data the task cannot learn from (e.g. a single class); warn of texts that are R's ``NA``."""
+        if inputs and all(isinstance(t, str) for t in inputs):    # a missing string, trained on (data/db_null.py)
+            warn_na_texts(inputs, self.input_name, lambda i: item_at(self.input_name, i, self.places), stacklevel=5)
 
     # ------------------------------------------------------------------ fit
     def fit(self, inputs: Any, targets: Any = None, val_inputs: Any = None, val_targets: Any = None, *,

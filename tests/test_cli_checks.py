@@ -212,7 +212,7 @@ def classify_run(tmp_path_factory):
     texts = ["good fine nice", "bad awful poor", "nice good", "poor bad"] * 4
     labels = ["pos", "neg", "pos", "neg"] * 4
     cfg = TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, batch_size=8, val_fraction=0.0,
-                               progress=False)
+                               progress=False, embeddings="own")   # predict's reading of --input, not the run's inputs
     run = tmp_path_factory.mktemp("clf") / "run"
     TextClassifier(cfg).fit(texts, labels).save(run)
     return run

@@ -227,7 +227,7 @@ def test_serve_a_key_with_a_lone_surrogate_is_a_422_naming_it(tmp_path, body, ex
     from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
 
     cfg = TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, batch_size=4, val_fraction=0.0,
-                               progress=False)
+                               progress=False, embeddings="own")    # the service's reading of a body, not the run's
     TextClassifier(cfg).fit(["good fine", "bad awful"] * 4, ["pos", "neg"] * 4).save(tmp_path / "clf")
     app = create_app(open_service(tmp_path / "clf"))
 

@@ -35,9 +35,11 @@ def test_bpe_units_learn_word_order_that_feedforward_cannot():
 
 
 def _fit_four(seed=0):
+    """The main network reads its own table: the combination's arithmetic, choice and saving are checked, whatever
+    the network member reads (the default's contextual states: test_classify_default_s31_A)."""
     texts, labels = _keyword_data(160, seed, three=True)
     cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=2, batch_size=16, lr=0.02,
-                               val_fraction=0.25, progress=False, bpe_size=40, subword_member=True)
+                               val_fraction=0.25, progress=False, bpe_size=40, subword_member=True, embeddings="own")
     return TextClassifier(cfg).fit(texts, labels), texts, labels
 
 
@@ -101,5 +103,6 @@ def test_bad_inputs():
         SubwordNet().predict(["good"])
     texts, labels = _keyword_data(80, 3)
     off = TextClassifier(TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=1, batch_size=16,
-                                              val_fraction=0.25, progress=False, subword_member=False)).fit(texts, labels)
+                                              val_fraction=0.25, progress=False, subword_member=False,
+                                              embeddings="own")).fit(texts, labels)
     assert "subword_net" not in off.baselines and "subword_net" not in off.mix

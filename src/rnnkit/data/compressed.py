@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 from rnnkit._io import is_stream
-from rnnkit.data.not_utf8 import GZIP as _GZIP, OTHER_PACKINGS as _OTHERS    # the magic numbers, one table
+from rnnkit.data.not_utf8 import GZIP as _GZIP, OTHER_PACKINGS as _OTHERS, table_format    # the magic numbers
 from rnnkit.errors import DataError
 
 __all__ = ["csv_text"]
@@ -30,9 +30,11 @@ def csv_text(path: str | Path, what: str) -> str:
         return read_utf8(p, what)
     try:
         with open(p, "rb") as f:
-            head = f.read(10)
+            head = f.read(4096)
     except OSError:
         return read_utf8(p, what)             # its own message for a file that cannot be read
+    if (table := table_format(head)) is not None:   # an .xlsx was 'a zip archive ...; unzip it first' (XML inside)
+        raise DataError(f"{what}: expected a CSV file (plain text or gzip), got {table[0]} in {str(p)!r}; {table[1]}")
     for magic, kind, fix in _OTHERS:
         if head.startswith(magic) and (magic != b"BZh" or head[3:4].isdigit() and head[4:10] == b"1AY&SY"):
             raise DataError(f"{what}: expected a CSV file (plain text or gzip), got {kind} in {str(p)!r}; {fix} first")

@@ -18,7 +18,7 @@ import re
 
 from rnnkit.data.encoding import legacy_hint
 
-__all__ = ["not_utf8_hint", "compressed_hint", "GZIP", "OTHER_PACKINGS"]
+__all__ = ["not_utf8_hint", "compressed_hint", "table_format", "GZIP", "OTHER_PACKINGS"]
 
 _SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")     # U+D800-U+DFFF in UTF-8's three-byte form
 _JAVA_NUL = b"\xc0\x80"
@@ -30,11 +30,41 @@ OTHER_PACKINGS = ((b"PK\x03\x04", "a zip archive", "unzip it"), (b"BZh", "bzip2 
                   (b"\xfd7zXZ\x00", "xz data", "unxz it"), (b"\x28\xb5\x2f\xfd", "zstd data", "unzstd it"))
 
 
+#: binary table files by their first bytes (what it is, how to get a CSV of it): a zip's are named by its entries
+_TABLES = ((b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls) or another OLE2 Office file",
+            "save it as CSV UTF-8 (Excel: File > Save As; pandas: pd.read_excel(path).to_csv(csv, index=False))"),
+           (b"PAR1", "a Parquet file", "write it as CSV (pandas: pd.read_parquet(path).to_csv(csv, index=False))"),
+           (b"ARROW1", "an Arrow / Feather file", "write it as CSV (pandas: pd.read_feather(path).to_csv(csv, index=False))"),
+           (b"SQLite format 3\x00", "an SQLite database", "export a table as CSV (sqlite3 -header -csv DB 'SELECT ...')"))
+_XLSX = ("an Excel workbook (.xlsx)", "save it as CSV UTF-8 (Excel: File > Save As; pandas: "
+         "pd.read_excel(path).to_csv(csv, index=False)); unzipped it is XML, no CSV")
+_ODS = ("an OpenDocument spreadsheet (.ods: LibreOffice Calc)", "save it as CSV (Calc: File > Save As > Text CSV, "
+        "UTF-8; pandas: pd.read_excel(path).to_csv(csv, index=False))")
+
+
+def table_format(data: bytes) -> tuple[str, str] | None:
+    """``(what it is, how to get a CSV)`` when ``data`` (a file's first 4 KiB) begins as a spreadsheet or a binary
+    table does -- Excel's .xlsx (a zip of ``xl/`` XML: "a zip archive: unzip it first" sent the user to XML) and .xls,
+    LibreOffice's .ods, Parquet, Arrow/Feather, SQLite (each was "invalid byte 0x.. at line 1", naming nothing) --
+    else ``None``.
+
+    >>> table_format(b"PAR1\\x15\\x04"), table_format(b"PK\\x03\\x04" + b"\\x00" * 26 + b"xl/workbook.xml")[0]
+    (('a Parquet file', 'write it as CSV (pandas: pd.read_parquet(path).to_csv(csv, index=False))'), 'an Excel workbook (.xlsx)')
+    """
+    if data.startswith(b"PK\x03\x04"):    # the entry names stand uncompressed in their local headers
+        if b"opendocument.spreadsheet" in data[:200]:    # an ODF file's first entry: 'mimetype', stored
+            return _ODS
+        return _XLSX if b"xl/" in data or b"[Content_Types].xml" in data and b"word/" not in data else None
+    return next(((kind, fix) for magic, kind, fix in _TABLES if data.startswith(magic)), None)
+
+
 def compressed_hint(data: bytes) -> str | None:
     """The hint after "got invalid byte ..." when ``data`` begins as compressed data does (gzip, zip, bzip2, xz,
     zstd), else ``None``: a gzip file given to classify, tsc, tag, translate or generate was "invalid byte 0x8b at line
     1" (generate: "Windows-1252 or Latin-1 text?"), where only forecast's reader (:func:`csv_text`) reads gzip
-    (helper F's fuzzer, session 27)."""
+    (helper F's fuzzer, session 27). A spreadsheet or binary table is named as such (:func:`table_format`)."""
+    if (table := table_format(data[:4096])) is not None:
+        return f" ({table[0]}: {table[1]})"
     for magic, kind, fix in ((GZIP, "gzip-compressed data", "gunzip it"), *OTHER_PACKINGS):
         if data.startswith(magic) and (magic != b"BZh" or data[3:4].isdigit() and data[4:10] == b"1AY&SY"):
             return f" ({kind}: {fix} first)"

@@ -107,6 +107,8 @@ def refuse_batched_backward(name: str, value: str, instead: str, grads) -> None:
     """Raise :class:`~rnnkit.errors.ConfigError` when the calling backward runs batched: under ``vmap``,
     or given ``grads`` batched by autograd's own vmap (``is_grads_batched=True``, ``jacobian(vectorize=True)``,
     ``check_batched_grad``, whose tensors are the legacy batched kind, no transform active)."""
+    if torch.compiler.is_compiling():   # dynamo cannot trace is_legacy_batchedtensor: fullgraph=True of the chunked
+        return                          # scan's layers failed; no batched gradient reaches a backward traced there
     legacy = getattr(torch._C._functorch, "is_legacy_batchedtensor", None)
     if functorch_active() or (legacy is not None and any(g is not None and legacy(g) for g in grads)):
         raise ConfigError(f"{name}: expected {instead} for a batched backward (torch.autograd.grad with "

@@ -415,7 +415,8 @@ def log_scan(log_a: Tensor, log_b: Tensor, h0: Tensor | None = None, *, mask: Te
     # -1e20 (minGRU with |input| 1e20) swallowed every later step of a* (h = 1 everywhere), -inf (a = 0 given as
     # log 0) made -inf + inf = NaN, -1e4 left 1e-3 of rounding in every later exponent.
     a_star = log_a.to(work).clamp(min=_LOG_ZERO[work]).cumsum(0)
-    h = (a_star + _LogCumSumExp.apply(log_b.to(work) - a_star)).exp()
+    tangents = functorch_active() or forward_ad_active((log_a, log_b))
+    h = (a_star + (_LogCumSumExpJvp if tangents else _LogCumSumExp).apply(log_b.to(work) - a_star)).exp()
     if h0 is not None:
         h = h + a_star.exp() * h0.to(work)
     return _finish(h.to(dtype), mask, return_last)
@@ -457,6 +458,14 @@ class _LogCumSumExp(torch.autograd.Function):
             v = torch.where(sign, log_abs, lowest) - y
             out.append((v.flip(0).logcumsumexp(0).flip(0) + x).exp())
         return out[0] - out[1]
+
+
+class _LogCumSumExpJvp(_LogCumSumExp):
+    """:class:`_LogCumSumExp` with forward-mode derivatives, used where a tangent can reach it (a dual level with a
+    dual input, a ``torch.func`` transform): dynamo cannot trace a Function defining ``jvp`` ("Unsupported custom
+    jvp"), so ``torch.compile(fullgraph=True)`` of every log-scan layer failed while the one class had it."""
+
+    generate_vmap_rule = True
 
     @staticmethod
     def jvp(ctx, t: Tensor) -> Tensor:

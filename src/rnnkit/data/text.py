@@ -39,7 +39,7 @@ from rnnkit.data.lone_cr import lone_cr_what
 from rnnkit.data.not_utf8 import not_utf8_hint
 from rnnkit.data.package_record import hashed_file, package_file, record_digests
 from rnnkit.data.pair_lines import pair_fields, pair_problem
-from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted
+from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted, header_hint
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import check_tag_spaces, first_repeat, is_real
 from rnnkit.errors import ConfigError, DataError
@@ -147,8 +147,8 @@ def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], lis
                 raise DataError(f"{name}: expected data rows after the header, got the header again at row {i} "
                                 f"(line {reader.line_num}; files joined? keep one header)")
             if len(fields) != len(header):
-                hint = "a field holding the delimiter must be quoted" if len(fields) > len(header) else \
-                    "a missing value is an empty field"
+                hint = header_hint(header) or ("a field holding the delimiter must be quoted"   # ';', TAB, JSON
+                                               if len(fields) > len(header) else "a missing value is an empty field")
                 raise DataError(f"{name}: expected {len(header)} fields per row (as the header), got {len(fields)} "
                                 f"at row {i} (line {reader.line_num}; {hint})")
             if keep:

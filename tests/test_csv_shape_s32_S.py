@@ -1,0 +1,36 @@
+"""A CSV reader's row-width refusal names a file of another shape (session 32, S): a ';' file (European Excel), a TAB
+file (PostgreSQL COPY, mysqldump --tab) or JSON Lines, read with ',', was refused for its first row holding a comma
+as 'a field holding the delimiter must be quoted' or 'a missing value is an empty field' -- blaming the row, not the
+file's separator (a file without a comma in its rows was already named by columns_hint)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from rnnkit.data.text import read_csv_texts
+from rnnkit.errors import DataError
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_a_file_of_another_separator_with_a_comma_in_a_row_is_named_by_its_header(tmp_path, sep):
+    f = tmp_path / "eu.csv"
+    f.write_text(f"text{sep}label\r\na good film, really{sep}pos\r\na bad film{sep}neg\r\n", encoding="utf-8-sig")
+    with pytest.raises(DataError, match=f"row 2 .*the header is one column holding {re.escape(repr(sep))}: rnnkit"):
+        read_csv_texts(f)      # at 7f82da7: '(line 2; a field holding the delimiter must be quoted)'
+
+
+def test_json_lines_read_as_csv_is_named_as_json_lines(tmp_path):
+    f = tmp_path / "x.jsonl"
+    f.write_text("".join(json.dumps({"text": t, "label": lab}) + "\n" for t, lab in [("good, fine", "pos"), ("bad", "neg")]))
+    with pytest.raises(DataError, match=r"the file looks like JSON Lines, one object a line"):
+        read_csv_texts(f)      # at 7f82da7: '(line 2; a missing value is an empty field)'
+
+
+def test_a_comma_file_with_a_short_row_is_still_the_row(tmp_path):
+    f = tmp_path / "ok.csv"
+    f.write_text("text,label\na good film,pos\na bad film\n")
+    with pytest.raises(DataError, match=r"got 1 at row 3 \(line 3; a missing value is an empty field\)$"):
+        read_csv_texts(f)

@@ -84,3 +84,21 @@ def test_the_cli_refuses_out_under_proc_as_a_usage_error_naming_out():
 
     with pytest.raises(UsageError, match=r"^--out: expected a folder that takes new files, got '/proc'"):
         check_out_file(Path("/proc/rnnkit-s32-S.onnx"))
+
+
+@LINUX_PROC
+def test_train_out_under_proc_is_refused_before_the_fit(tmp_path, capsys):
+    # every command's --out (check_out_dir): at 7f82da7 'forecast --out /proc/run' fitted, then failed at the save
+    # with 'error: FileNotFoundError: [Errno 2] No such file or directory: /proc/run' (exit 1, the fit lost)
+    from rnnkit.cli import common
+    from rnnkit.cli.main import main
+
+    (tmp_path / "s.csv").write_text("t,y\n" + "".join(f"{i},{i % 7}\n" for i in range(40)))
+    code = main(["forecast", "train", "--csv", str(tmp_path / "s.csv"), "--target", "y", "--time-col", "t",
+                 "--horizon", "3", "--model", "ets", "--no-plot", "--out", "/proc/rnnkit-s32-S/run", "--quiet"])
+    err = capsys.readouterr().err     # exit 2: a usage error, before any work
+    assert code == 2 and "--out: expected a folder that takes new files, got '/proc' (creating a file there" in err, err
+    common.check_out_dir(tmp_path / "empty")
+    (tmp_path / "empty").mkdir()
+    common.check_out_dir(tmp_path / "empty")
+    assert list((tmp_path / "empty").iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["empty", "s.csv"]

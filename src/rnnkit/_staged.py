@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rnnkit._oserrors import with_name
 
-__all__ = ["stage_bytes", "remove_stale_temps"]
+__all__ = ["stage_bytes", "remove_stale_temps", "refuses_files"]
 
 
 def stage_bytes(path: Path, data: bytes) -> Path:
@@ -75,3 +75,24 @@ def _removed_on_error(tmp: Path, path: Path):
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def refuses_files(folder: Path, name: str, what: str) -> str | None:
+    """The refusal ``"WHAT: expected a folder that takes new files, got 'F' (why)"`` when ``folder`` -- or, where it does not exist yet, its nearest existing ancestor,
+    where a write makes it -- takes no new file as a write there makes one: opened (a save's or an export's lock), a
+    file created and removed (named as :func:`stage_bytes` names the temporaries of ``name``: one a kill left is
+    removed as theirs are); ``None`` when it takes one. ``os.access`` answers for the permission bits, and root passes
+    them all: ``/proc``, ``/sys``, a read-only mount, a root-squashed share, a folder that cannot be read."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    step = "opening it"
+    try:
+        os.close(os.open(folder, os.O_RDONLY))
+        step = "creating a file there"
+        probe = folder / f".tmp-{_short(name)}-{uuid.uuid4().hex[:8]}"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        step = "removing the file it created there"
+        probe.unlink()
+    except OSError as e:
+        return f"{what}: expected a folder that takes new files, got {str(folder)!r} ({step}: {e.strerror or e})"
+    return None

@@ -17,12 +17,10 @@ rnnkit.errors.ConfigError: path (its folder): expected a folder that takes new f
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 from rnnkit._io import check_folder_path
-from rnnkit._staged import _short
+from rnnkit._staged import refuses_files
 from rnnkit.errors import ConfigError
 
 __all__ = ["check_takes_files"]
@@ -31,20 +29,8 @@ __all__ = ["check_takes_files"]
 def check_takes_files(path: Path, name: str = "path (its folder)") -> None:
     """A ConfigError naming ``name`` unless the folder of ``path`` (or, where it does not exist yet, its nearest
     existing ancestor, where the export makes it) can be written as :func:`rnnkit.export.api._write_pair` writes it:
-    :func:`~rnnkit._io.check_folder_path`'s checks, then the folder opened (the lock) and a file created and removed
-    there (named as the export's own temporaries, ``.tmp-NAME-<8 hex>``: one a kill left is removed by the next
-    export of ``NAME``)."""
-    folder = check_folder_path(path.parent, name)
-    while not folder.exists() and folder != folder.parent:   # made by the write: its nearest existing ancestor asked
-        folder = folder.parent
-    step = "opening it"
-    try:
-        os.close(os.open(folder, os.O_RDONLY))
-        step = "creating a file there"
-        probe = folder / f".tmp-{_short(path.name)}-{uuid.uuid4().hex[:8]}"
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        step = "removing the file it created there"
-        probe.unlink()
-    except OSError as e:
-        raise ConfigError(f"{name}: expected a folder that takes new files, got {str(folder)!r} ({step}: "
-                          f"{e.strerror or e})") from None
+    :func:`~rnnkit._io.check_folder_path`'s checks, then :func:`rnnkit._staged.refuses_files` (the folder opened, a
+    file created and removed there, named as the export's own temporaries)."""
+    refused = refuses_files(check_folder_path(path.parent, name), path.name, name)
+    if refused is not None:
+        raise ConfigError(refused)

@@ -102,3 +102,18 @@ def test_train_out_under_proc_is_refused_before_the_fit(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     common.check_out_dir(tmp_path / "empty")
     assert list((tmp_path / "empty").iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["empty", "s.csv"]
+
+
+@LINUX_PROC
+def test_every_output_folder_check_asks_the_folder(tmp_path):
+    # check_folder_path is the rule of every output folder (a run's save, checkpoint_dir, a Trainer's run_dir, plots,
+    # experiments): at 7f82da7 it passed /proc/x (os.access), and the write after the work failed untyped
+    from rnnkit._io import check_folder_path
+    from rnnkit.training.stages import checkpointed_fit
+
+    with pytest.raises(ConfigError, match=r"^path: expected a folder that takes new files, got '/proc' \(creating"):
+        check_folder_path("/proc/rnnkit-s32-S/run")
+    with pytest.raises(ConfigError, match=r"^checkpoint_dir: expected a folder that takes new files, got '/proc'"):
+        with checkpointed_fit("/proc/rnnkit-s32-S", task="x", config={"a": 1}, data="0" * 64):
+            pass
+    assert check_folder_path(tmp_path / "new") == tmp_path / "new" and list(tmp_path.iterdir()) == []

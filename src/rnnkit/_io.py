@@ -41,8 +41,8 @@ from typing import Any, Iterable, Sequence
 
 from rnnkit._paths import expand_user, user_path
 from rnnkit._saved_version import format_found
-from rnnkit._staged import _removed_on_error, stage_bytes
-from rnnkit.errors import CheckpointError, DataError
+from rnnkit._staged import _removed_on_error, refuses_files, stage_bytes
+from rnnkit.errors import CheckpointError, ConfigError, DataError, InputTypeError
 
 __all__ = ["atomic_write_bytes", "stage_bytes", "atomic_write_text", "json_text", "atomic_write_json", "sha256_file", "file_sha256",
            "sha256_bytes", "folder_lock", "folder_busy", "unlisted_files", "expand_user", "user_path",
@@ -378,9 +378,8 @@ def is_stream(path: str | os.PathLike) -> bool:
 def check_folder_path(path: str | os.PathLike, name: str = "path") -> Path:
     """Refuse an output folder that cannot be written, before any work (a ConfigError naming ``name``):
     ``path`` may not exist yet, but it must not be an existing file, its nearest existing ancestor must be
-    a folder and that folder writable. Returns ``Path(path)``, a leading ``~`` expanded (:mod:`rnnkit._paths`)."""
-    from rnnkit.errors import ConfigError, InputTypeError
-
+    a folder and that folder take new files (:func:`rnnkit._staged.refuses_files`: root passes ``os.access`` in
+    ``/proc`` or a read-only mount). Returns ``Path(path)``, a leading ``~`` expanded (:mod:`rnnkit._paths`)."""
     if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes) or str(path) == "":
         raise InputTypeError(f"{name}: expected a folder path (str or os.PathLike), got {path!r}")
     path = expand_user(path, name)
@@ -398,6 +397,8 @@ def check_folder_path(path: str | os.PathLike, name: str = "path") -> Path:
             raise ConfigError(f"{name}: expected a folder path, got {str(p)!r} ({str(q)!r} is a file, not a folder)")
         if not os.access(q, os.W_OK | os.X_OK):
             raise ConfigError(f"{name}: expected a writable folder, got {str(p)!r} ({str(q)!r} is not writable)")
+        if (refused := refuses_files(q, "probe", name)) is not None:   # the fit ran, then the save failed untyped
+            raise ConfigError(refused)
     except OSError as e:  # e.g. a parent folder that cannot be read
         raise ConfigError(f"{name}: expected a usable folder path, got {str(p)!r} ({e.strerror or e})") from None
     return p

@@ -2,6 +2,7 @@
 
 Oracles: the same layer called eagerly on the same inputs (never golden numbers)."""
 
+import copy
 import warnings
 
 import pytest
@@ -243,3 +244,61 @@ def test_fullgraph_compile_of_the_scan_layers_equals_eager(build):
     want = layer(x)[0]
     torch.testing.assert_close(got, want)
     torch.testing.assert_close(gx, torch.autograd.grad(want.pow(2).sum(), x)[0])
+
+
+class _Counted(torch.nn.Module):
+    """An identity parametrization counting its evaluations."""
+
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def forward(self, w):
+        self.n += 1
+        return w
+
+
+COUNTED = {
+    "lstm-native": (lambda: rnnkit.LSTM(I, H), "weight_ih_l0"),
+    "lstm-bptt-layer-norm": (lambda: rnnkit.LSTM(I, H, engine="bptt", layer_norm=True), "weight_ih_l0"),
+    "gru-reference": (lambda: rnnkit.GRU(I, H, engine="reference"), "weight_ih_l0"),
+    "mingru": (lambda: rnnkit.MinGRU(I, H), "weight_l0"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COUNTED))
+def test_a_parametrized_weight_is_computed_once_a_call_and_once_a_step(name):
+    # At 7f82da7 a call read weight_ih_l0 three times (dtype/device, the engine's choice, the projection) and a step
+    # up to four: a parametrization ran that often -- an orthogonal weight's matrix exponential three times a call,
+    # a spectral norm in training three power-iteration steps (three updates of its _u buffer) a call.
+    import torch.nn.utils.parametrize as parametrize
+
+    build, weight = COUNTED[name]
+    layer = build()
+    want = layer(torch.zeros(5, 2, I))[0]
+    counter = _Counted()
+    parametrize.register_parametrization(layer, weight, counter)
+    counter.n = 0                            # registering evaluates it once
+    torch.testing.assert_close(layer(torch.zeros(5, 2, I))[0], want)
+    assert counter.n == 1
+    layer.step(torch.zeros(2, I))
+    assert counter.n == 2
+    wrapper = rnnkit.Bidirectional(build())
+    counter = _Counted()
+    parametrize.register_parametrization(wrapper.backward_layer, weight, counter)
+    counter.n = 0
+    wrapper(torch.zeros(5, 2, I), lengths=torch.tensor([5, 3]))
+    assert counter.n == 1
+
+
+def test_a_spectral_norm_in_training_takes_one_power_iteration_a_call():
+    from torch.nn.utils import parametrizations
+
+    torch.manual_seed(0)
+    layer = parametrizations.spectral_norm(rnnkit.LSTM(I, H, engine="bptt"), "weight_ih_l0").train()
+    norm = layer.parametrizations.weight_ih_l0
+    alone = copy.deepcopy(norm[0])          # the same power iteration, run once by hand on the same weight
+    layer(torch.randn(5, 2, I))
+    alone(norm.original)
+    torch.testing.assert_close(norm[0]._u, alone._u)
+    torch.testing.assert_close(norm[0]._v, alone._v)

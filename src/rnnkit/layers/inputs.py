@@ -8,11 +8,13 @@ masks on states alone are not enough: ``dW_ih = Σ_t d_xp_tᵀ x_t`` would read 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Any, Callable, NamedTuple
 
 import torch
 from torch import Tensor
+from torch.nn.utils import parametrize
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
@@ -20,7 +22,7 @@ from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["allocate", "check_factory", "check_dense", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
            "restore_layout", "autocast_dtype", "takes_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths",
-           "records_graph", "refuse_inference_tensor", "refuse_script", "check_plain_weights"]
+           "records_graph", "refuse_inference_tensor", "refuse_script", "check_plain_weights", "weights_once"]
 
 
 def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
@@ -258,6 +260,21 @@ def restore_layout(out, batched: bool, batch_first: bool):
     return out.transpose(0, 1) if batch_first else out
 
 
+def weights_once(module: torch.nn.Module):
+    """The context of one call of ``module`` (its ``forward``, its ``step``): a weight that
+    ``torch.nn.utils.parametrize`` computes is computed once in it (``parametrize.cached()``), however many times the
+    call reads it -- a layer call read ``weight_ih_l0`` three times (its dtype and device, the engine's choice, the
+    projection) and a step four, so an orthogonal weight's matrix exponential ran three times a call (14.4 ms where
+    torch.nn.LSTM(128, 128) takes 8.2) and a spectral norm in training took three power-iteration steps a call,
+    each advancing its ``_u`` buffer. Nothing for a module without parametrizations."""
+    # parametrize keeps a module's parametrizations in the submodule "parametrizations": a dict lookup (~0.3 us a
+    # call; parametrize.is_parametrized's getattr through Module.__getattr__ took ~3)
+    return parametrize.cached() if "parametrizations" in module._modules else _NO_CONTEXT
+
+
+_NO_CONTEXT = contextlib.nullcontext()   # stateless: one for every call
+
+
 def accepts_packed(forward: Callable) -> Callable:
     """Let a layer's ``forward(x, state=None, lengths=None)`` take a ``PackedSequence`` as torch.nn does.
 
@@ -270,16 +287,22 @@ def accepts_packed(forward: Callable) -> Callable:
     """
     @functools.wraps(forward)
     def call(self, x: Any, state: Any = None, lengths: Any = None):
-        if not isinstance(x, PackedSequence):
-            return forward(self, x, state, lengths)
-        if lengths is not None:
-            raise ConfigError("lengths: expected None with a PackedSequence x (it holds the lengths), got a value")
-        padded, lens = pad_packed_sequence(x, batch_first=self.batch_first)
-        out, new_state = forward(self, padded, state, lens)
-        pack = lambda y: _pack_like(y, x, lens, self.batch_first)  # noqa: E731
-        return (tuple(pack(y) for y in out) if isinstance(out, tuple) else pack(out)), new_state
+        with weights_once(self):
+            return _packed_call(forward, self, x, state, lengths)
 
     return call
+
+
+def _packed_call(forward: Callable, layer, x: Any, state: Any, lengths: Any):
+    """:func:`accepts_packed`'s call."""
+    if not isinstance(x, PackedSequence):
+        return forward(layer, x, state, lengths)
+    if lengths is not None:
+        raise ConfigError("lengths: expected None with a PackedSequence x (it holds the lengths), got a value")
+    padded, lens = pad_packed_sequence(x, batch_first=layer.batch_first)
+    out, new_state = forward(layer, padded, state, lens)
+    pack = lambda y: _pack_like(y, x, lens, layer.batch_first)  # noqa: E731
+    return (tuple(pack(y) for y in out) if isinstance(out, tuple) else pack(out)), new_state
 
 
 def passes_ended(forward: Callable) -> Callable:

@@ -34,3 +34,15 @@ def test_a_comma_file_with_a_short_row_is_still_the_row(tmp_path):
     f.write_text("text,label\na good film,pos\na bad film\n")
     with pytest.raises(DataError, match=r"got 1 at row 3 \(line 3; a missing value is an empty field\)$"):
         read_csv_texts(f)
+
+
+def test_compact_json_lines_that_break_the_csv_parser_are_named_as_json_lines(tmp_path):
+    # pandas' to_json(orient='records', lines=True) writes no space after ':' and ','; the csv module fails at line 1
+    # ("',' expected after '\"'"), which named no cause at 7f82da7 -- for the forecaster and tsc readers alike
+    from rnnkit.data.series import read_series_csv
+
+    f = tmp_path / "x.jsonl"
+    f.write_text('{"date":"2021-01-01","value":0.0}\n{"date":"2021-01-02","value":1.0}\n')
+    for read in (read_csv_texts, lambda p: read_series_csv(p, "date")):
+        with pytest.raises(DataError, match=r"at line 1 \(the file looks like JSON Lines, one object a line"):
+            read(f)

@@ -155,7 +155,9 @@ def csv_records(text: str, name: str, keep: bool = True) -> tuple[list[str], lis
                 rows.append(dict(zip(header, fields)))
     except csv.Error as e:
         what = lone_cr_what(text, reader.line_num) if "new-line" in str(e) else " ".join(str(e).split())[:120]
-        raise DataError(f"{name}: expected well-formed CSV, got {what} at line {reader.line_num}") from None
+        shape = header_hint([text.lstrip("\ufeff\n").split("\n", 1)[0]])   # JSON Lines: "',' expected after '\"'"
+        raise DataError(f"{name}: expected well-formed CSV, got {what} at line {reader.line_num}"
+                        f"{f' ({shape})' if shape else ''}") from None
     finally:
         csv.field_size_limit(limit)
     return header, rows

@@ -260,16 +260,20 @@ def restore_layout(out, batched: bool, batch_first: bool):
     return out.transpose(0, 1) if batch_first else out
 
 
-def weights_once(module: torch.nn.Module):
+def weights_once(module: torch.nn.Module, *, within: bool = False):
     """The context of one call of ``module`` (its ``forward``, its ``step``): a weight that
     ``torch.nn.utils.parametrize`` computes is computed once in it (``parametrize.cached()``), however many times the
     call reads it -- a layer call read ``weight_ih_l0`` three times (its dtype and device, the engine's choice, the
     projection) and a step four, so an orthogonal weight's matrix exponential ran three times a call (14.4 ms where
     torch.nn.LSTM(128, 128) takes 8.2) and a spectral norm in training took three power-iteration steps a call,
-    each advancing its ``_u`` buffer. Nothing for a module without parametrizations."""
+    each advancing its ``_u`` buffer. Nothing for a module without parametrizations. ``within``: those of every
+    submodule too (:class:`rnnkit.Recurrent` runs a user cell, a module tree, once per step: T evaluations a call;
+    torch's own advice for recurrent use is ``parametrize.cached()``)."""
     # parametrize keeps a module's parametrizations in the submodule "parametrizations": a dict lookup (~0.3 us a
     # call; parametrize.is_parametrized's getattr through Module.__getattr__ took ~3)
-    return parametrize.cached() if "parametrizations" in module._modules else _NO_CONTEXT
+    found = any("parametrizations" in m._modules for m in module.modules()) if within else \
+        "parametrizations" in module._modules
+    return parametrize.cached() if found else _NO_CONTEXT
 
 
 _NO_CONTEXT = contextlib.nullcontext()   # stateless: one for every call

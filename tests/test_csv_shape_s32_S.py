@@ -46,3 +46,20 @@ def test_compact_json_lines_that_break_the_csv_parser_are_named_as_json_lines(tm
     for read in (read_csv_texts, lambda p: read_series_csv(p, "date")):
         with pytest.raises(DataError, match=r"at line 1 \(the file looks like JSON Lines, one object a line"):
             read(f)
+
+
+def test_a_conll_file_with_a_header_line_is_refused_naming_it(tmp_path, capsys):
+    # a token table written with a header (pandas to_csv(sep='\t'), a spreadsheet): at 7f82da7 'token' was a token
+    # tagged 'tag', a class of its own, and being no BIO tag it turned entity scoring off (the warning blamed the tags)
+    from rnnkit.cli.main import main
+
+    sentence = "John\tB-PER\nlives\tO\nin\tO\nParis\tB-LOC\n\n"
+    f = tmp_path / "ner.tsv"
+    f.write_text("Token\tNER_tag\n" + sentence * 6)
+    code = main(["tag", "train", "--conll", str(f), "--epochs", "1", "--threads", "1", "--out", str(tmp_path / "run"),
+                 "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "got a header at line 1: 'Token'<TAB>'NER_tag' (the file has no header" in err, err
+    f.write_text("Tag\tO\n" + sentence * 6)     # a token 'Tag' (a word) with a real tag: read as ever
+    assert main(["tag", "train", "--conll", str(f), "--epochs", "1", "--threads", "1", "--out", str(tmp_path / "r2"),
+                 "--quiet"]) == 0

@@ -92,6 +92,7 @@ class Tag(TaskCommand):
                              "UPOS)")
 
     def load(self, args, action: str) -> Data | None:
+        from rnnkit.data.conll_lines import header_pair
         from rnnkit.data.registry import get_dataset
         from rnnkit.data.text import read_conll, read_utf8
 
@@ -118,6 +119,11 @@ class Tag(TaskCommand):
                             f"sentence of {len(sents[0])} tokens (no blank line between them; training reads "
                             f"--max-len {longest} tokens of a sentence and drops the rest)")
         places = None if text is None else _first_lines(args.conll, sents, text)
+        if text is not None and pairs and pairs[0][0] and header_pair(pairs[0][0][0], str(pairs[0][1][0])):
+            where = f" at line {places[0].rpartition(' line ')[2]}" if places else ""   # read as a token 'token'
+            raise DataError(f"conll {str(args.conll)!r}: expected 'token<TAB>tag' lines, got a header{where}: "
+                            f"{pairs[0][0][0][:30]!r}<TAB>{str(pairs[0][1][0])[:30]!r} (the file has no header: remove "
+                            "that line)")
         return Data(sents, [t for _, t in pairs], source, places=places)
 
     def predictions(self, task, items, args):

@@ -13,6 +13,8 @@ Two shapes users have, read by :func:`rnnkit.data.text.read_conll` (training, ev
 
 >>> comment_line("# sent_id = 3"), comment_line("#NBA\\tO"), comment_line("#\\tSYM")
 (True, False, False)
+>>> header_pair("token", "tag"), header_pair("Word", "NER_tags"), header_pair("Tag", "O"), header_pair("word", "NN")
+(True, True, False, False)
 >>> spaced_hint("the DET", ["the DET"])
 '; separate columns with a TAB'
 >>> spaced_hint("The/at Fulton/np-tl County/nn-tl", ["The/at Fulton/np-tl County/nn-tl"])[:52]
@@ -23,7 +25,21 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["comment_line", "spaced_hint", "SentencePlace"]
+__all__ = ["comment_line", "spaced_hint", "header_pair", "SentencePlace"]
+
+#: a token column's and a tag column's names, as pandas' to_csv(sep='\t') or a spreadsheet writes a header line: no
+#: tag set has such a tag ('tag', 'ner_tags', 'upos'), so a first line of two of them is a header, never a token
+_TOKEN_COL = re.compile(r"(tokens?|words?|forms?|text|terms?|chars?|characters?)", re.IGNORECASE)
+_TAG_COL = re.compile(r"(tags?|labels?|classe?s?|(ner|pos|upos|xpos|iob|bio|chunk|entity|entities)([ _-]?(tags?|labels?))?)",
+                      re.IGNORECASE)
+
+
+def header_pair(token: str, tag: str) -> bool:
+    """Whether a first ``token<TAB>tag`` line is a header (``token<TAB>tag``, ``word<TAB>ner_tags``, ``Word<TAB>POS``):
+    read as a token, its 'tag' was a class of its own -- and, being no BIO tag, turned the entity metrics and the
+    BIO constraints off (the warning blamed the tag set)."""
+    return bool(_TOKEN_COL.fullmatch(token) and _TAG_COL.fullmatch(tag))
+
 
 _SLASHED = re.compile(r"\S*[^\s/]/[^\s/]+")   # 'word/TAG' ('1/2/CD': the last slash splits)
 

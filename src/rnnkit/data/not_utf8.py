@@ -42,6 +42,11 @@ _ODS = ("an OpenDocument spreadsheet (.ods: LibreOffice Calc)", "save it as CSV 
         "UTF-8; pandas: pd.read_excel(path).to_csv(csv, index=False))")
 
 
+#: a head that is text: no C0 control byte but TAB, LF, VT, FF, CR, Ctrl-Z and ESC (each of these formats has some
+#: right after its magic: the zip's version and flags, Parquet's page header, Arrow's padding, SQLite's NUL)
+_TEXT_HEAD = re.compile(rb"[^\x00-\x08\x0e-\x19\x1c-\x1f]*")
+
+
 def table_format(data: bytes) -> tuple[str, str] | None:
     """``(what it is, how to get a CSV)`` when ``data`` (a file's first 4 KiB) begins as a spreadsheet or a binary
     table does -- Excel's .xlsx (a zip of ``xl/`` XML: "a zip archive: unzip it first" sent the user to XML) and .xls,
@@ -51,10 +56,13 @@ def table_format(data: bytes) -> tuple[str, str] | None:
     >>> table_format(b"PAR1\\x15\\x04"), table_format(b"PK\\x03\\x04" + b"\\x00" * 26 + b"xl/workbook.xml")[0]
     (('a Parquet file', 'write it as CSV (pandas: pd.read_parquet(path).to_csv(csv, index=False))'), 'an Excel workbook (.xlsx)')
     """
+    if _TEXT_HEAD.fullmatch(data[:4096]):    # no control byte: text (a CSV whose header begins 'PAR1,' or 'ARROW1,')
+        return None
     if data.startswith(b"PK\x03\x04"):    # the entry names stand uncompressed in their local headers
         if b"opendocument.spreadsheet" in data[:200]:    # an ODF file's first entry: 'mimetype', stored
             return _ODS
-        return _XLSX if b"xl/" in data or b"[Content_Types].xml" in data and b"word/" not in data else None
+        other = any(part in data for part in (b"word/", b"ppt/", b"visio/"))     # a .docx, .pptx, .vsdx
+        return _XLSX if b"xl/" in data or b"[Content_Types].xml" in data and not other else None
     return next(((kind, fix) for magic, kind, fix in _TABLES if data.startswith(magic)), None)
 
 

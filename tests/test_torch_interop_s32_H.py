@@ -303,18 +303,3 @@ def test_a_spectral_norm_in_training_takes_one_power_iteration_a_call():
     torch.testing.assert_close(norm[0]._u, alone._u)
     torch.testing.assert_close(norm[0]._v, alone._v)
 
-
-def test_a_parametrized_weight_of_a_recurrent_cell_is_computed_once_a_call():
-    # At 7f82da7 rnnkit.Recurrent evaluated a parametrization of its cell's weight at every step (T per call): torch's
-    # own advice for recurrent use is parametrize.cached(), which the runner now applies to the whole call.
-    import torch.nn.utils.parametrize as parametrize
-
-    torch.manual_seed(0)
-    layer = rnnkit.Recurrent(_Leaky())
-    x = torch.randn(7, 2, I, dtype=F64)
-    want = layer(x, lengths=torch.tensor([7, 3]))[0]
-    counter = _Counted()
-    parametrize.register_parametrization(layer.cell.lin, "weight", counter)
-    counter.n = 0
-    torch.testing.assert_close(layer(x, lengths=torch.tensor([7, 3]))[0], want)
-    assert counter.n == 1

@@ -8,13 +8,11 @@ masks on states alone are not enough: ``dW_ih = Σ_t d_xp_tᵀ x_t`` would read 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from typing import Any, Callable, NamedTuple
 
 import torch
 from torch import Tensor
-from torch.nn.utils import parametrize
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
@@ -22,7 +20,7 @@ from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["allocate", "check_factory", "check_dense", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
            "restore_layout", "autocast_dtype", "takes_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths",
-           "records_graph", "refuse_inference_tensor", "refuse_script", "check_plain_weights", "weights_once"]
+           "records_graph", "refuse_inference_tensor", "refuse_script", "check_plain_weights", "weight_meta"]
 
 
 def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
@@ -260,23 +258,19 @@ def restore_layout(out, batched: bool, batch_first: bool):
     return out.transpose(0, 1) if batch_first else out
 
 
-def weights_once(module: torch.nn.Module, *, within: bool = False):
-    """The context of one call of ``module`` (its ``forward``, its ``step``): a weight that
-    ``torch.nn.utils.parametrize`` computes is computed once in it (``parametrize.cached()``), however many times the
-    call reads it -- a layer call read ``weight_ih_l0`` three times (its dtype and device, the engine's choice, the
-    projection) and a step four, so an orthogonal weight's matrix exponential ran three times a call (14.4 ms where
-    torch.nn.LSTM(128, 128) takes 8.2) and a spectral norm in training took three power-iteration steps a call,
-    each advancing its ``_u`` buffer. Nothing for a module without parametrizations. ``within``: those of every
-    submodule too (:class:`rnnkit.Recurrent` runs a user cell, a module tree, once per step: T evaluations a call;
-    torch's own advice for recurrent use is ``parametrize.cached()``)."""
-    # parametrize keeps a module's parametrizations in the submodule "parametrizations": a dict lookup (~0.3 us a
-    # call; parametrize.is_parametrized's getattr through Module.__getattr__ took ~3)
-    found = any("parametrizations" in m._modules for m in module.modules()) if within else \
-        "parametrizations" in module._modules
-    return parametrize.cached() if found else _NO_CONTEXT
-
-
-_NO_CONTEXT = contextlib.nullcontext()   # stateless: one for every call
+def weight_meta(module: torch.nn.Module, name: str) -> Tensor:
+    """``getattr(module, name)`` for its dtype, device and kind alone: a weight ``torch.nn.utils.parametrize`` computes
+    is not computed for that -- its original is read (``original0`` where the parametrization has several, as
+    ``weight_norm``'s), unless the parametrization is ``unsafe`` (it may change the dtype). A layer call read
+    ``weight_ih_l0`` three times (dtype and device, the engine's choice, the projection) and a step up to four, and
+    every read ran the parametrization: an orthogonal weight's matrix exponential three times a call, a spectral
+    norm in training three power-iteration steps a call (each moving its ``_u``/``_v`` buffers). The layers read
+    their weights' values once a call (the projection, the engine's), these checks through here."""
+    plist = module._modules.get("parametrizations")
+    chain = None if plist is None else plist._modules.get(name)
+    if chain is None or chain.unsafe:
+        return getattr(module, name)
+    return chain.original if hasattr(chain, "original") else chain.original0
 
 
 def accepts_packed(forward: Callable) -> Callable:
@@ -291,22 +285,16 @@ def accepts_packed(forward: Callable) -> Callable:
     """
     @functools.wraps(forward)
     def call(self, x: Any, state: Any = None, lengths: Any = None):
-        with weights_once(self):
-            return _packed_call(forward, self, x, state, lengths)
+        if not isinstance(x, PackedSequence):
+            return forward(self, x, state, lengths)
+        if lengths is not None:
+            raise ConfigError("lengths: expected None with a PackedSequence x (it holds the lengths), got a value")
+        padded, lens = pad_packed_sequence(x, batch_first=self.batch_first)
+        out, new_state = forward(self, padded, state, lens)
+        pack = lambda y: _pack_like(y, x, lens, self.batch_first)  # noqa: E731
+        return (tuple(pack(y) for y in out) if isinstance(out, tuple) else pack(out)), new_state
 
     return call
-
-
-def _packed_call(forward: Callable, layer, x: Any, state: Any, lengths: Any):
-    """:func:`accepts_packed`'s call."""
-    if not isinstance(x, PackedSequence):
-        return forward(layer, x, state, lengths)
-    if lengths is not None:
-        raise ConfigError("lengths: expected None with a PackedSequence x (it holds the lengths), got a value")
-    padded, lens = pad_packed_sequence(x, batch_first=layer.batch_first)
-    out, new_state = forward(layer, padded, state, lens)
-    pack = lambda y: _pack_like(y, x, lens, layer.batch_first)  # noqa: E731
-    return (tuple(pack(y) for y in out) if isinstance(out, tuple) else pack(out)), new_state
 
 
 def passes_ended(forward: Callable) -> Callable:

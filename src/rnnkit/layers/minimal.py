@@ -43,7 +43,7 @@ from rnnkit.engine.first_order import forward_ad_active, functorch_active, refus
 from rnnkit.engine.pscan import SCAN_METHODS, gated_scan, linear_scan, log_scan, resolve_triton, triton_available
 from rnnkit.errors import ConfigError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
-from rnnkit.layers.inputs import accepts_packed, passes_ended, autocast_dtype, prepare_sequence
+from rnnkit.layers.inputs import accepts_packed, passes_ended, autocast_dtype, prepare_sequence, weight_meta
 from rnnkit.layers.step_hooks import hooked_step
 
 # MinGRUMath / MinLSTMMath (the gate math) live in rnnkit.cells.minimal; named here too, beside their layers.
@@ -106,7 +106,7 @@ class MinimalRNN(StackedLayer):
         super().__setstate__(state)
 
     def _weight(self) -> Tensor:
-        return self.weight_l0
+        return weight_meta(self, "weight_l0")   # dtype, device: a parametrized weight not computed for them
 
     def reset_parameters(self) -> None:
         """Every weight and bias uniform in ``±1/sqrt(hidden_size)`` (torch.nn's recurrent init)."""
@@ -126,7 +126,7 @@ class MinimalRNN(StackedLayer):
         """Weights made complex (``layer.to(torch.complex64)``, which ``nn.Module.to`` allows) are a ConfigError:
         the candidate ``g(v)`` compares ``v`` with 0 and has no complex form (each scan failed in torch with
         another untyped error: 'ge_cpu' / 'softplus_cpu' not implemented, 'maximum not implemented')."""
-        w = self.weight_l0
+        w = self._weight()
         if w.is_complex():
             raise ConfigError(f"layer: expected real weights (the minGRU/minLSTM candidate g(v) = max(v + 0.5, "
                               f"sigmoid(v)) has no complex form), got dtype {w.dtype}")
@@ -137,7 +137,7 @@ class MinimalRNN(StackedLayer):
     def forward(self, x: Tensor, state: Tensor | None = None, lengths: Any = None):
         """``outputs, state = layer(x, state=None, lengths=None)`` (see :mod:`rnnkit.layers.base`)."""
         self._check_real()
-        w = self.weight_l0
+        w = self._weight()
         x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, w.dtype, self.batch_first, w.device)
         state0 = self._check_state(state, x.shape[1], batched, x)
         D = self.num_directions

@@ -12,7 +12,7 @@ from rnnkit.cells.base import RecurrentCell
 from rnnkit.engine.masks import check_lengths, step_mask, zero_padding
 from rnnkit.engine.scan import scan, tree_leaves, tree_map
 from rnnkit.errors import InputTypeError, ShapeError
-from rnnkit.layers.inputs import accepts_packed, refuse_script, weights_once
+from rnnkit.layers.inputs import accepts_packed, refuse_script
 from rnnkit.layers.step_hooks import hooked_step
 
 __all__ = ["Recurrent"]
@@ -61,8 +61,7 @@ class Recurrent(nn.Module):
         if lengths is not None:  # padded steps of every leaf are zeroed, as in the other layers
             mask = step_mask(lengths, T)
             xt = tree_map(lambda a: zero_padding(a, mask), xt)
-        with weights_once(self.cell, within=True):   # a parametrized weight of the cell: once a call, not a step
-            out, state = scan(self.cell, xt, state, mask)
+        out, state = scan(self.cell, xt, state, mask)
         if self.batch_first:
             out = tree_map(lambda a: a.transpose(0, 1), out)
         return out, state

@@ -33,7 +33,7 @@ from rnnkit.engine.step import LoopOptions
 from rnnkit.errors import ConfigError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
 from rnnkit.layers.inputs import (CheckedLengths, accepts_packed, autocast_dtype, check_plain_weights, passes_ended,
-                                  prepare_sequence)
+                                  prepare_sequence, weight_meta)
 from rnnkit.layers.step_hooks import hooked_step
 
 __all__ = ["RecurrentLayer", "ElmanRNN", "LSTM", "GRU", "ENGINES"]
@@ -125,7 +125,7 @@ class RecurrentLayer(StackedLayer):
         return self.cell.state_names
 
     def _weight(self) -> Tensor:
-        return self.weight_ih_l0
+        return weight_meta(self, "weight_ih_l0")   # dtype, device: a parametrized weight not computed for them
 
     def _repr_head(self) -> str:
         s = f"cell={self.cell.name}, {self.input_size}, {self.hidden_size}"
@@ -242,10 +242,10 @@ class RecurrentLayer(StackedLayer):
         if engine == "native":              # an option may have been switched on since the engine was set
             self._check_native()
         duals = itertools.chain(tensors, (getattr(self, n) for n in self._inits))   # read only under forward AD
-        complex_ = self.weight_ih_l0.is_complex()   # layer.to(torch.complex64), as torch.nn allows
+        complex_ = self._weight().is_complex()   # layer.to(torch.complex64), as torch.nn allows
         if complex_ and self.layer_norm:   # torch's layer norm has no complex kernel: its NotImplementedError came out
             raise ConfigError(f"layer_norm: expected real weights (layer normalisation has no complex form), got dtype "
-                              f"{self.weight_ih_l0.dtype}")
+                              f"{self._weight().dtype}")
         if complex_ and engine in ("bptt", "fused"):   # its gradients were wrong, silently (no conjugation)
             raise ConfigError(f"engine: expected 'auto', 'native' or 'reference' for complex weights (the hand-written "
                               f"backward is real-only), got {engine!r}")
@@ -268,7 +268,7 @@ class RecurrentLayer(StackedLayer):
     @passes_ended
     def forward(self, x: Tensor, state: Any = None, lengths: Any = None):
         """``outputs, state = layer(x, state=None, lengths=None)`` (see :mod:`rnnkit.layers.base`)."""
-        w = self.weight_ih_l0
+        w = self._weight()
         own = lengths.own if isinstance(lengths, CheckedLengths) else None   # gradient-flow records keep a 0
         x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, w.dtype, self.batch_first, w.device)
         state0 = self._check_state(state, x.shape[1], batched, x)
@@ -387,7 +387,7 @@ class RecurrentLayer(StackedLayer):
         plain ``forward``/``_run``; an LSTM only where torch does not pick oneDNN (float64, or oneDNN switched off):
         oneDNN's gates differ from ``torch.lstm_cell``'s in the last bit, and ``step`` equals the sequence call."""
         kernel = _CELL_KERNELS.get(self.cell.native)
-        w = self.weight_ih_l0
+        w = self._weight()
         if (kernel is None or not x_t.is_contiguous() or w.device.type != "cpu"
                 or w.dtype not in (torch.float32, torch.float64) or self.proj_size or (self.dropout and self.training and self.num_layers > 1)
                 or type(self).forward is not RecurrentLayer.forward or type(self)._run is not RecurrentLayer._run

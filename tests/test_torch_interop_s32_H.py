@@ -303,3 +303,41 @@ def test_a_spectral_norm_in_training_takes_one_power_iteration_a_call():
     torch.testing.assert_close(norm[0]._u, alone._u)
     torch.testing.assert_close(norm[0]._v, alone._v)
 
+
+
+def _weight_normed(module):
+    return torch.nn.utils.parametrizations.weight_norm(module, "weight_ih_l0")
+
+
+def _ln_gain_parametrized(module):
+    import torch.nn.utils.parametrize as parametrize
+
+    parametrize.register_parametrization(module, "ln_ih_weight_l0", _Counted())
+    return module
+
+
+@pytest.mark.parametrize("hook", [_weight_normed, _pruned, _legacy_weight_norm, _ln_gain_parametrized],
+                         ids=["parametrized", "pruned", "legacy-weight-norm", "layer-norm-gain"])
+def test_reset_parameters_and_bidirectional_of_a_parametrized_or_pruned_layer(hook):
+    # At 7f82da7 reset_parameters() raised KeyError ('parametrizations.weight_ih_l0.original', 'weight_hh_l0_orig',
+    # 'weight_hh_l0_g'), and so did rnnkit.Bidirectional(layer), which re-initialises its backward copy.
+    # torch.nn.LSTM.reset_parameters initialises every parameter it holds: so do the layers, each by its weight's init.
+    torch.manual_seed(0)
+    layer = hook(rnnkit.LSTM(I, H, layer_norm=True))
+    layer.reset_parameters()
+    k = 1.0 / H ** 0.5
+    fresh = dict(rnnkit.LSTM(I, H, layer_norm=True).named_parameters())    # each weight's own init
+    for name, p in layer.named_parameters():
+        own = next(f for f in fresh if name in (f, f + "_orig", f + "_g", f + "_v")
+                   or name.startswith(f"parametrizations.{f}.original"))
+        if torch.all(fresh[own] == 1) or torch.all(fresh[own] == 0):     # a LayerNorm gain or shift
+            assert torch.equal(p, torch.full_like(p, float(fresh[own].detach().flatten()[0]))), name
+        else:
+            assert p.abs().max() <= k and p.std() > 0, name
+    if hook in (_pruned, _legacy_weight_norm):    # their weight is no leaf: copy.deepcopy cannot copy the layer
+        with pytest.raises(ConfigError, match=r"^layer: expected a layer copy\.deepcopy can copy"):
+            rnnkit.Bidirectional(layer)                 # (torch's RuntimeError at 7f82da7, after the KeyError)
+        return
+    wrapper = rnnkit.Bidirectional(layer)
+    y, _ = wrapper(torch.randn(5, 2, I), lengths=torch.tensor([5, 3]))
+    assert y.shape == (5, 2, 2 * H) and torch.isfinite(y).all()

@@ -44,7 +44,12 @@ class Bidirectional(nn.Module):
             raise ConfigError("layer: expected a unidirectional layer, got bidirectional=True")
         self.merge = check_choice("merge", merge, MERGE_MODES)
         self.forward_layer = layer
-        self.backward_layer = copy.deepcopy(layer)
+        try:
+            self.backward_layer = copy.deepcopy(layer)
+        except RuntimeError as e:   # a weight a forward pre-hook computes (prune, the legacy weight_norm): torch's error
+            raise ConfigError(f"layer: expected a layer copy.deepcopy can copy (the backward stack starts as a copy), got "
+                              f"one it cannot ({' '.join(str(e).split())[:100]}...); wrap the layer first, then prune or "
+                              "normalise it, or use torch.nn.utils.parametrizations.weight_norm") from None
         self.backward_layer.reset_parameters()
         frozen = [n for n, p in self.backward_layer.named_parameters() if not p.requires_grad]
         if frozen:   # the copy keeps the flags: newly drawn weights that never train, without a word

@@ -9,6 +9,7 @@ masks on states alone are not enough: ``dW_ih = Σ_t d_xp_tᵀ x_t`` would read 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any, Callable, NamedTuple
 
 import torch
@@ -20,7 +21,7 @@ from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 
 __all__ = ["allocate", "check_factory", "check_dense", "Sequence", "prepare_sequence", "check_sequence_input", "check_state_tensor",
            "restore_layout", "autocast_dtype", "takes_dtype", "accepts_packed", "passes_ended", "CheckedLengths", "run_lengths",
-           "records_graph", "refuse_inference_tensor", "refuse_script", "check_plain_weights", "weight_meta"]
+           "records_graph", "refuse_inference_tensor", "refuse_script", "check_plain_weights", "weight_meta", "base_weight_name"]
 
 
 def allocate(make: Callable[[], Any], name: str, got: str) -> Any:
@@ -256,6 +257,15 @@ def restore_layout(out, batched: bool, batch_first: bool):
     if not batched:
         return out.squeeze(1)
     return out.transpose(0, 1) if batch_first else out
+
+
+def base_weight_name(name: str) -> str:
+    """The layer's own name of a parameter that torch's machinery renamed: ``parametrizations.<w>.original``
+    (``original0``, ... : ``torch.nn.utils.parametrize``), ``<w>_orig`` (``prune``, the legacy ``spectral_norm``),
+    ``<w>_g`` / ``<w>_v`` (the legacy ``weight_norm``); other names as they are."""
+    if name.startswith("parametrizations."):
+        return name.split(".")[1]
+    return re.sub(r"_(orig|g|v)$", "", name)
 
 
 def weight_meta(module: torch.nn.Module, name: str) -> Tensor:

@@ -32,8 +32,8 @@ from rnnkit.engine.reference import run_reference
 from rnnkit.engine.step import LoopOptions
 from rnnkit.errors import ConfigError
 from rnnkit.layers.base import StackedLayer, check_factory, run_stack
-from rnnkit.layers.inputs import (CheckedLengths, accepts_packed, autocast_dtype, check_plain_weights, passes_ended,
-                                  prepare_sequence, weight_meta)
+from rnnkit.layers.inputs import (CheckedLengths, accepts_packed, autocast_dtype, base_weight_name, check_plain_weights,
+                                  passes_ended, prepare_sequence, weight_meta)
 from rnnkit.layers.step_hooks import hooked_step
 
 __all__ = ["RecurrentLayer", "ElmanRNN", "LSTM", "GRU", "ENGINES"]
@@ -199,11 +199,12 @@ class RecurrentLayer(StackedLayer):
 
     def reset_parameters(self) -> None:
         """torch.nn's initialisation: every weight uniform in ``±1/sqrt(hidden_size)``; LayerNorm gains
-        one and shifts zero."""
+        one and shifts zero. A weight parametrized, pruned or weight-normed: its parameters get its init, as torch.nn
+        initialises its own (a KeyError naming 'parametrizations.weight_ih_l0.original' before)."""
         k = 1.0 / math.sqrt(self.hidden_size)
         with torch.no_grad():
             for name, p in self.named_parameters():
-                init = self._inits[name]
+                init = self._inits.get(name) or self._inits.get(base_weight_name(name), "uniform")
                 if init == "uniform":
                     nn.init.uniform_(p, -k, k)
                 else:

@@ -12,11 +12,12 @@ with the same weights as an uninterrupted one (CPU, one process).
 
 ``D/resume.json`` (written atomically, its own sha256 inside, verified on load) records the task, its config (all but
 ``progress``), the baselines asked for, the sha256 of the data given, the caller's ``extra`` (the CLI's sampling
-flags) and the rnnkit version. A resume with anything else is a CheckpointError naming what differs; where another
-rnnkit version ran the interrupted fit (``resume.json``'s, or before it recorded one its first stage's
-``config.json``'s) the refusal names both versions -- the same file and flags may be read or split otherwise by
-another version (0.2.0's ``generate --text`` validates on half the held-out part where 0.1.0 took all of it), and "got
-other data" alone sent the user looking for a changed file. A fit that cannot be resumed to the
+flags) and the rnnkit version. A resume with anything else is a CheckpointError naming what differs. A fit another
+rnnkit version interrupted (``resume.json``'s version, or before it recorded one its first stage's ``config.json``'s)
+is refused naming both versions: its stages were trained by other code, which may read, split or set up the same files
+and flags otherwise (0.2.0's ``generate --text`` validates on half the held-out part where 0.1.0 took all of it; its
+classify default reads other embeddings), so the resumed fit would be neither version's -- and "got other data" had
+sent the user looking for a changed file. A fit that cannot be resumed to the
 same model says so in ``resume.json`` as soon as that is known, and a resume is refused with the reason:
 
 * a time budget (``max_seconds``): the interruption spent wall time the uninterrupted fit trained in;
@@ -105,11 +106,14 @@ def _ours(root: Path) -> bool:
 
 
 def resumable(root: str | os.PathLike) -> bool:
-    """Whether the fit recorded in ``root`` may be resumed (no reason against it recorded)."""
+    """Whether the fit recorded in ``root`` may be resumed (no reason against it recorded, run by this rnnkit
+    version): one that may not is of no use, and a fresh fit there replaces it."""
     try:
-        return not read_manifest(root).get("unresumable")
+        old = read_manifest(root)
     except CheckpointError:   # unreadable: kept, so that nothing is replaced without a word
         return True
+    by = _written_by(Path(root), old)    # another version's: refused by a resume, so a new fit may replace it
+    return not old.get("unresumable") and (by is None or by == __version__)
 
 
 def remove_checkpoints(folder: str | os.PathLike) -> None:
@@ -285,28 +289,27 @@ def _check_resume(root: Path, body: dict, name: str) -> dict:
         raise CheckpointError(f"resume: expected a fit that can be resumed, got one in {where!r} that cannot: "
                               f"{old['unresumable']}; train it again without resuming")
     by = _written_by(root, old)
-    # another version may read or split the same file and flags otherwise, or know other settings: said so
-    since = (f" -- that fit was run by rnnkit {by}, this is rnnkit {__version__}, which may read, split or set up the "
-             f"same files and flags otherwise: resume it with rnnkit {by}, or train it again without resuming"
-             if by is not None and by != __version__ else "")
+    if by is not None and by != __version__:   # its stages were trained by other code: neither version's fit
+        raise CheckpointError(f"resume: expected a fit interrupted under this rnnkit {__version__}, got one run by rnnkit "
+                              f"{by} ({where}): another version may read, split or set up the same files and flags "
+                              "otherwise, so the resumed fit would be neither version's: resume it with rnnkit "
+                              f"{by}, or train it again without resuming")
     cli = name.startswith("--")    # the CLI's (name="--out"): its words are flags
     for key, what in (("config", "settings"), ("extra", "flags")):
         diff = _diff(old.get(key) or {}, body[key], flags=cli)
         if diff:
             raise CheckpointError(f"resume: expected the {what} of the interrupted fit ({where}), got other ones: "
-                                  f"{'; '.join(diff[:4])}{' ...' if len(diff) > 4 else ''}{since}")
+                                  f"{'; '.join(diff[:4])}{' ...' if len(diff) > 4 else ''}")
     if old.get("baselines") != body["baselines"] and cli and all(is_bool(b) for b in (old.get("baselines"), body["baselines"])):
         given = lambda b: "absent" if b else "given"   # the CLI's baselines: all of them, or none with the flag
         raise CheckpointError(f"resume: expected the flags of the interrupted fit ({where}), got other ones: "
-                              f"--no-baseline: {given(old['baselines'])} there, {given(body['baselines'])} here{since}")
+                              f"--no-baseline: {given(old['baselines'])} there, {given(body['baselines'])} here")
     if old.get("baselines") != body["baselines"]:
         raise CheckpointError(f"resume: expected the baselines of the interrupted fit ({where}): "
-                              f"{old.get('baselines')!r}, got {body['baselines']!r}{since}")
+                              f"{old.get('baselines')!r}, got {body['baselines']!r}")
     if old.get("data_sha256") != body["data_sha256"]:
-        got = (f"the data as this rnnkit reads it (sha256 {body['data_sha256'][:12]}…){since}" if since else
-               f"other data (sha256 {body['data_sha256'][:12]}…)")
         raise CheckpointError(f"resume: expected the data of the interrupted fit ({where}: sha256 "
-                              f"{str(old.get('data_sha256'))[:12]}…), got {got}")
+                              f"{str(old.get('data_sha256'))[:12]}…), got other data (sha256 {body['data_sha256'][:12]}…)")
     return old
 
 

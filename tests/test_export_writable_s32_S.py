@@ -69,13 +69,6 @@ def test_a_folder_that_cannot_be_opened_is_a_config_error_before_tracing(layer, 
         export(layer, tmp_path / "m.pt2", format="torch-export")
 
 
-def test_a_folder_that_takes_files_is_left_as_it_was(layer, tmp_path):
-    from rnnkit.export import export
-
-    export(layer, tmp_path / "m.pt2", format="torch-export", check=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pt2", "m.pt2.json"]   # no probe left behind
-
-
 @LINUX_PROC
 def test_the_cli_refuses_out_under_proc_as_a_usage_error_naming_out():
     # at 7f82da7 check_out_file passed it (os.access), and the export failed after tracing, untyped

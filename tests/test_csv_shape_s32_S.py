@@ -63,3 +63,14 @@ def test_a_conll_file_with_a_header_line_is_refused_naming_it(tmp_path, capsys):
     f.write_text("Tag\tO\n" + sentence * 6)     # a token 'Tag' (a word) with a real tag: read as ever
     assert main(["tag", "train", "--conll", str(f), "--epochs", "1", "--threads", "1", "--out", str(tmp_path / "r2"),
                  "--quiet"]) == 0
+
+
+def test_a_pair_file_with_pandas_default_header_is_refused():
+    # pd.DataFrame(pairs).to_csv(path, sep='\t', index=False) writes the columns' names 0 and 1 first: at 7f82da7
+    # trained as the pair '0' -> '1'; one-digit pairs of another shape stay pairs
+    from rnnkit.cli.translate import refuse_header
+
+    with pytest.raises(DataError, match=r"got a header at line 1 '0'<TAB>'1' \(the file has no header"):
+        refuse_header(("0", "1"), "p.tsv")
+    for pair in [("1", "one"), ("0", "zero"), ("1", "0")]:
+        refuse_header(pair, "p.tsv")

@@ -198,13 +198,14 @@ HEADER_NAME = re.compile(r"(source|target|src|tgt|input|output|text|translation|
 
 def refuse_header(first: tuple[str, str], path) -> None:
     """A DataError when the first ``source<TAB>target`` pair of ``path`` is a header (``source<TAB>target``,
-    ``src<TAB>tgt``, ``input_text<TAB>target_text``: two different column names) -- it was read as a pair: trained on
-    as 'translate the word source as target', and scored at evaluate as a sentence the network got wrong, with
-    'target' an unseen word."""
+    ``src<TAB>tgt``, ``input_text<TAB>target_text``: two different column names; pandas' ``0<TAB>1``) -- it was
+    read as a pair: trained on as 'translate the word source as target', and scored at evaluate as a sentence the
+    network got wrong, with 'target' an unseen word."""
     from rnnkit.errors import DataError
 
     names = all(HEADER_NAME.fullmatch(side) for side in first)
-    if names and first[0].lower() != first[1].lower():   # German 'Text<TAB>text' is a pair: one name twice no header
+    if first == ("0", "1") or names and first[0].lower() != first[1].lower():   # German 'Text<TAB>text' is a pair
+        # '0<TAB>1': pandas' to_csv(sep='\t', index=False) of a frame made from a list of pairs (columns 0 and 1)
         raise DataError(f"tsv {str(path)!r}: expected 'source<TAB>target' pairs, got a header at line 1 "
                         f"{first[0][:30]!r}<TAB>{first[1][:30]!r} (the file has no header: remove that line)")
 

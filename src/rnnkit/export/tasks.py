@@ -178,6 +178,11 @@ def classifier_spec(clf: Any) -> GraphSpec:
     cfg = clf.config
     lengths = InputSpec("lengths", ("batch",), torch.long, "lengths")
     context = isinstance(clf, TextClassifier) and bool(getattr(clf, "context", None))   # export.context
+    from rnnkit.tasks.classify_pretrained import PACKAGE as MINILM     # a record without 'package' is MiniLM's
+    if context and clf.context.get("package", MINILM) != MINILM:    # only MiniLM's encoder has a graph (export.context)
+        raise ConfigError("classifier: expected a run whose graph can hold its encoder (embeddings='context': "
+                          "all-MiniLM-L6-v2), got one reading multilingual-e5-small's states (embeddings='e5'), "
+                          "which no graph holds yet; predict with the run itself (rnnkit classify predict)")
     if isinstance(clf, TextClassifier):
         x = InputSpec("ids", ("batch", "time"), torch.long, "ids",
                       high=len(clf.vocab) if context else net.embed.num_embeddings)

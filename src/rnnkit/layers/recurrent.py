@@ -237,12 +237,15 @@ class RecurrentLayer(StackedLayer):
         """The initial state as a tuple of ``(L*D, B, S)`` tensors, one per ``cell.state_names`` (zeros for ``None``)."""
         return self._check_states(state, batch, batched, ref)
 
-    def _pick_engine(self, *tensors: Tensor) -> str:
+    def _pick_engine(self, *tensors: Tensor, lengths: Any = None) -> str:
         """The engine this call runs (``tensors``: the call's input and state, read for forward-mode AD)."""
         engine = self.engine
         if engine == "native":              # an option may have been switched on since the engine was set
             self._check_native()
         duals = itertools.chain(tensors, (getattr(self, n) for n in self._inits))   # read only under forward AD
+        if (packed_fwd := lengths is not None and forward_ad_active(tensors[:1])) and engine == "native":   # packed x
+            raise ConfigError("engine: expected 'auto' or 'reference' with lengths under forward-mode AD (torch's "
+                              "packed sequences have no forward derivative), got 'native'")
         complex_ = self._weight().is_complex()   # layer.to(torch.complex64), as torch.nn allows
         if complex_ and self.layer_norm:   # torch's layer norm has no complex kernel: its NotImplementedError came out
             raise ConfigError(f"layer_norm: expected real weights (layer normalisation has no complex form), got dtype "
@@ -260,7 +263,7 @@ class RecurrentLayer(StackedLayer):
             return "reference"
         if complex_:
             return "native" if self.native_ok else "reference"
-        if self.native_ok and not gradflow.active():
+        if self.native_ok and not gradflow.active() and not packed_fwd:
             return "native"
         return "reference" if forward_ad_active(duals) else "bptt"   # the hand backward has no jvp
 
@@ -274,7 +277,7 @@ class RecurrentLayer(StackedLayer):
         x, batched, lengths, mask = prepare_sequence(x, lengths, self.input_size, w.dtype, self.batch_first, w.device)
         state0 = self._check_state(state, x.shape[1], batched, x)
         cast = autocast_dtype(x)
-        engine = self._pick_engine(x, *state0)
+        engine = self._pick_engine(x, *state0, lengths=lengths)
         cast, cell_dtype = self._cpu_autocast(cast, engine, x, state0)
         if cast is not None and (engine != "native" or x.device.type == "cpu"):
             # Under autocast the hand engines run wholly in the autocast dtype (inputs, states and a

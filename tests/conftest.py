@@ -6,6 +6,15 @@ import torch
 # Deterministic, quiet tests; matplotlib never opens a window.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# One torch thread in every test process (each pytest-xdist worker), not only in the modules that opt in below:
+# torch's default is a thread per core, so `make test`'s two workers on a 2-core machine ran four OpenMP threads,
+# whose barriers stall while the other worker holds the core. 246 of 433 test modules did not opt in; measured on the
+# shared 2-core VM (session 32, one process): 11 of them 180 -> 116 s wall (114 -> 60 s CPU), test_classify_adversarial
+# + test_classify_refit + test_forecast_s30_lead 218 -> 50 s, two classifier fits 37 -> 0.9 s. A test that needs more
+# threads sets them itself and puts them back (test_host_s25_S, test_leftovers_s21_X); child processes are not
+# affected (their own torch default, or OMP_NUM_THREADS=1 where a test gives it).
+torch.set_num_threads(1)
+
 
 @pytest.fixture(autouse=True)
 def _seed():

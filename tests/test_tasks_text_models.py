@@ -66,7 +66,7 @@ def test_combined_classifier_against_its_baselines_on_chinese_reviews():
     X, Y = [texts[i] for i in tr], [labels[i] for i in tr]
     Xt, Yt = [texts[i] for i in te], [labels[i] for i in te]
     cfg = TextClassifierConfig(embed_dim=32, hidden_size=32, epochs=2, max_len=80, val_fraction=0.2, progress=False,
-                               bpe_size=500, subword_member=True)
+                               bpe_size=500, subword_member=True, embeddings="own")   # characters (auto: e5)
     clf = TextClassifier(cfg).fit(X, Y)
     assert clf.units == "chars" and clf.baseline.char_mode == "char"
     m = clf.evaluate(Xt, Yt)

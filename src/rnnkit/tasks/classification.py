@@ -343,10 +343,10 @@ class TextClassifier(ClassifierTask):
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}
         if c.refit:      # the network trained again on the fit part + validation (classify_refit)
             refit_network(self, lambda xs, ys, e: member(c.seed, [], (xs, ys), e), ids, y, val, t0)
-        if self._shared:
-            self._shared.cache, self.history["context"] = None, dict(self.context)   # predict encodes per batch
         self.history["learned"] = not warn_one_class(self, not_learned(runs[0]["epoch_log"], y), texts, labels, "text",
-                                                     "text classification")    # the symptom of 99:1 labels
+                                                     "text classification")    # the symptom of 99:1 labels; run
+        if self._shared:                                                       # while the fit's states are cached
+            self._shared.cache, self.history["context"] = None, dict(self.context)   # predict encodes per batch
 
     def _use_chars(self) -> bool:
         """Whether the network's character rows come from the pretrained character table (``embeddings`` "use")."""

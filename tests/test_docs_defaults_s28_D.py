@@ -102,7 +102,7 @@ def _words(mapping: dict[str, str] | None = None):
 PROSE = [
     ("docs/tasks.md", r"`--bpe-size`, ([\d,]+) units by default", ("classify", "train"), "--bpe-size", _number),
     ("docs/tasks.md", r"\(`--tokenizer (\w+)`, the default\)", ("classify", "train"), "--tokenizer", _words()),
-    ("docs/tasks.md", r"`--embeddings \{auto,own,minilm,use,context\}`,\s+`embeddings`; default `(\w+)`", ("classify", "train"),
+    ("docs/tasks.md", r"`--embeddings \{auto,own,minilm,use,context,e5\}`,\s+`embeddings`; default `(\w+)`", ("classify", "train"),
      "--embeddings", _words()),
     ("docs/tasks.md", r"`--char-bigrams \{off,sum,concat,auto\}`, `char_bigrams`; default `(\w+)`", ("classify", "train"),
      "--char-bigrams", _words()),

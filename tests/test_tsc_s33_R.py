@@ -49,3 +49,36 @@ def test_tsc_train_reads_an_r_padded_ucr_file(tmp_path):
     code = main(["tsc", "train", "--ucr", str(f), "--out", str(tmp_path / "run"), "--model", "rnn", "--epochs", "1",
                  "--hidden-size", "4", "--threads", "1", "--quiet", "--no-baseline"])
     assert code == 0
+
+
+@pytest.fixture(scope="module")
+def small_series():
+    rng = np.random.default_rng(0)
+    X = [(np.sin(np.linspace(0, f, 12)) + rng.normal(0, 0.1, 12))[:, None].astype(np.float32) for f in (1, 9) * 4]
+    return X, ["a", "b"] * 4
+
+
+@pytest.mark.parametrize("model", ["rnn", "feedforward"])
+def test_a_series_that_standardises_beyond_float32_is_refused_naming_it(small_series, model, recwarn):
+    # a fill value (NetCDF's 9.97e36 for a missing float) in a series to predict: (x - mean) / std overflowed float32
+    # to inf with only numpy's RuntimeWarning; the network's probabilities were NaN (feedforward) or saturated (rnn),
+    # a class predicted all the same; 1-NN's distances NaN, the first training series' label (fails at 1fbed06)
+    from rnnkit.tasks.tsc import FAR_MAX, OneNNEuclidean, TimeSeriesClassifier, TSCConfig
+
+    X, y = small_series
+    m = TimeSeriesClassifier(TSCConfig(model=model, epochs=1, hidden_size=4, progress=False)).fit(X, y)
+    bad = X[1].copy()
+    bad[5, 0] = 9.97e36                     # NetCDF's default fill value of a float
+    with pytest.raises(DataError, match=r"^X\[1\]: expected values on the training series' scale, got .* at step 5 "
+                                        r"of channel 0"):
+        m.predict([X[0], bad])
+    with pytest.raises(DataError, match=r"^X\[0\]: expected values on the training series' scale"):
+        OneNNEuclidean().fit(X, y).predict([bad])
+    # within FAR_MAX each, but the feedforward's mean of x * x over the steps is not finite: named, not NaN
+    flat = np.full((12, 1), 0.9 * FAR_MAX * float(m.std[0]) + float(m.mean[0]), np.float32)
+    if model == "feedforward":
+        with pytest.raises(DataError, match=r"^X\[1\]: .*the network's output is not finite"):
+            m.predict_proba([X[0], flat])
+    else:
+        assert np.isfinite(m.predict_proba([X[0], flat])).all()
+    assert m.predict(X[:2]) is not None and np.isfinite(m.predict_proba(X)).all()

@@ -166,6 +166,28 @@ def _channel_scaler(X: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return loc.astype(np.float32), div.astype(np.float32)
 
 
+#: The largest distance from the training mean, in training standard deviations, a value may have: its square stays
+#: within float32 (the feedforward model's ``x * x``; the network's input products)
+FAR_MAX = float(np.sqrt(np.finfo(np.float32).max))
+
+
+def check_scale(X: list[np.ndarray], mean: np.ndarray, std: np.ndarray, what: str = "X",
+                places: Sequence[str] | None = None) -> None:
+    """A DataError naming the first value of ``X`` more than :data:`FAR_MAX` training standard deviations from its
+    channel's training mean: a series on another scale than training's (a fill value such as NetCDF's 9.97e36 for a
+    missing one; values ~1 given to a run trained on values ~1e-40) standardised to inf after numpy's RuntimeWarning
+    -- the network's probabilities NaN and a class all the same, 1-NN's distances NaN and the label of its first
+    training series, silently."""
+    for i, x in enumerate(X):
+        far = np.abs((x.astype(np.float64) - mean) / std)
+        if far.max() > FAR_MAX:
+            t, c = (int(k) for k in np.unravel_index(far.argmax(), far.shape))
+            raise DataError(f"{item_at(what, i, places)}: expected values on the training series' scale, got "
+                            f"{x[t, c]:.4g} at step {t} of channel {c} (0-based), {far[t, c]:.3g} training standard "
+                            "deviations from its mean, beyond what the model reads in float32 (a fill value for a "
+                            "missing one? drop it or fill it)")
+
+
 def resample(x: np.ndarray, length: int) -> np.ndarray:
     """Linear interpolation of ``(T, C)`` to ``(length, C)`` (endpoints kept)."""
     T = x.shape[0]
@@ -203,6 +225,7 @@ class OneNNEuclidean:
         if self.train is None:
             raise ConfigError("baseline: expected a fitted OneNNEuclidean, got an unfitted one")
         X = check_series(list(X), channels=self.mean.shape[0])
+        check_scale(X, self.mean, self.std)
         # |q|^2 - 2 q.t + |t|^2 in float64: in float32 the norms of a long series (5,000 steps: ~5e3) swamp the
         # distances of near neighbours and the farther one won; queries in chunks of <= 2^20 distances and values,
         # not all at once (4,000 x 4,000 series peaked at 128 MB; UCR's Crop, 16,800 x 7,200, at ~1.5 GB)
@@ -356,7 +379,10 @@ class TimeSeriesClassifier(ClassifierTask):
         """The series as arrays; outside a fit of this thread, with the fitted channels. A second fit on data of
         other channels (sklearn's refit) was refused with the first fit's 'expected 1 channels, got 2'."""
         fitted = self.mean is not None and self._fitting != threading.get_ident()
-        return check_series(inputs, what, channels=len(self.mean) if fitted else None, places=self.places_of(what))
+        X = check_series(inputs, what, channels=len(self.mean) if fitted else None, places=self.places_of(what))
+        if fitted:
+            check_scale(X, self.mean, self.std, what, self.places_of(what))
+        return X
 
     def _prepare(self, X: list[np.ndarray]) -> list[np.ndarray]:
         X = limit_length(X, self.config.max_len, self.config.on_long, what="series")
@@ -436,7 +462,13 @@ class TimeSeriesClassifier(ClassifierTask):
     def predict_proba(self, inputs: Any) -> np.ndarray:
         """Class probabilities ``(N, C)``: the network's, or 1-NN's (one-hot) when ``model="auto"`` chose it."""
         if self.chose == "network":
-            return super().predict_proba(inputs)
+            out = super().predict_proba(inputs)
+            if not np.isfinite(out).all():   # values within FAR_MAX whose sums are not (feedforward's mean of x * x)
+                i = int(np.flatnonzero(~np.isfinite(out).all(1))[0])
+                raise DataError(f"{item_at(self.input_name, i)}: expected values on the training series' scale, got "
+                                "values so far from the training mean that the network's output is not finite "
+                                "(a fill value for a missing one? drop it or fill it)")
+            return out
         self._require_fitted()
         items = self.check_inputs(inputs, self.input_name)
         nn1 = self.baselines.get("1nn_euclidean")

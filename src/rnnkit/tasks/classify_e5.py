@@ -186,6 +186,7 @@ class E5Pieces:
         self.max_bytes = max(len(p.encode("utf-8")) for p in self.strings)
         self.norm = model["norm"]
         self.control = {self.bos, self.eos, self.pad, self.unk}
+        self._pairs: set[str] | None = None       # the adjacent character pairs of the pieces (joins), when asked
 
     def _normalised(self, text: str) -> str:
         norm = self.norm
@@ -233,6 +234,17 @@ class E5Pieces:
             idx, i = back[i]
             out.append(idx)
         return out[::-1]
+
+    def joins(self, pair: str) -> bool:
+        """Whether a piece may hold the two characters ``pair`` side by side, as :meth:`cut` reads them (the
+        normalisation map, a space as U+2581; a character the map deletes: maybe). Where none does, every path of the
+        Viterbi ends a piece between them (``<unk>`` is one character), so the pieces of a text cut there are the
+        whole text's up to the cut: :mod:`rnnkit.data.heads` cuts a long text only there (its ``joined`` and
+        ``crossed``). The pieces' pairs are gathered on the first call (~1 s)."""
+        if self._pairs is None:
+            self._pairs = {p[k:k + 2] for p in self.strings for k in range(len(p) - 1)}
+        a, b = (self.norm.get(ord(c), c) for c in pair) if len(pair) == 2 else ("", "")
+        return not a or not b or (a[-1] + b[0]).replace(" ", META) in self._pairs
 
     def pieces(self, texts: Sequence[str], specials: bool = False) -> list[list[str]]:
         """Per text its pieces as strings (``"<unk>"`` for a character no piece covers; ``specials``: see

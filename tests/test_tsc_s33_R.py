@@ -82,3 +82,41 @@ def test_a_series_that_standardises_beyond_float32_is_refused_naming_it(small_se
     else:
         assert np.isfinite(m.predict_proba([X[0], flat])).all()
     assert m.predict(X[:2]) is not None and np.isfinite(m.predict_proba(X)).all()
+
+
+def test_a_long_csv_with_iso_date_times_reads_as_the_same_file_with_step_numbers(tmp_path):
+    # a sensor log's long CSV has a date/time a row: refused at its first row ("expected a number in column 'time' at
+    # row 2, got '2024-03-01 12:00'", fails at 1fbed06) with no way to read it but rewriting the column. Oracle: the
+    # same rows (shuffled) with the step numbers in place of the times
+    from rnnkit.data.tsc import read_long_csv
+
+    steps = [("a", 0, 1.5, "x"), ("a", 1, 2.5, "x"), ("a", 2, 0.5, "x"), ("b", 0, 4.0, "y"), ("b", 1, 3.0, "y"),
+             ("b", 2, 2.0, "y")]
+    order = [4, 0, 5, 2, 1, 3]
+    stamp = {0: "2024-03-01 12:00", 1: "2024-03-01T12:10:00", 2: "2024-03-01 12:20:00.000"}
+
+    def write(name, time):
+        (tmp_path / name).write_text("id,time,v,label\n" + "".join(
+            f"{steps[k][0]},{time(steps[k][1])},{steps[k][2]},{steps[k][3]}\n" for k in order))
+        return read_long_csv(tmp_path / name, return_ids=True)
+
+    want = write("steps.csv", str)
+    got = write("times.csv", stamp.get)
+    assert got[1:] == want[1:] and all(np.array_equal(a, b) for a, b in zip(got[0], want[0]))
+    # times with offsets are instants: across the autumn clock change (02:00-03:00 twice in Berlin) half-hourly
+    zoned = ["2024-10-27T01:30+02:00", "2024-10-27T02:00+02:00", "2024-10-27T02:30+02:00", "2024-10-27T02:00+01:00"]
+    (tmp_path / "dst.csv").write_text("id,time,v,label\n" + "".join(f"a,{t},{k},x\n" for k, t in enumerate(zoned)))
+    assert read_long_csv(tmp_path / "dst.csv")[0][0][:, 0].tolist() == [0, 1, 2, 3]
+    # a hole is named by the times as written
+    (tmp_path / "hole.csv").write_text("id,time,v\na,2024-01-01,1\na,2024-01-02,2\na,2024-01-04,3\na,2024-01-05,4\n")
+    with pytest.raises(DataError, match=r"got a hole in id 'a': time '2024-01-02' then '2024-01-04' in rows 3 and 4 "
+                                        r"against its usual step 86400 s"):
+        read_long_csv(tmp_path / "hole.csv", label_col=None, value_cols=["v"])
+    for cells, match in ((["2024-01-01", "03/01/2024"], r"expected ISO 8601 date/times in column 'time' on every row "
+                                                        r"\(as row 2's '2024-01-01'\), got '03/01/2024' at row 3"),
+                         (["2024-01-01T00:00Z", "2024-01-01T00:01"], r"all with a UTC offset or all without .* at row 3"),
+                         (["2024-02-28", "2024-02-30"], r"expected a date/time in column 'time' at row 3, got "
+                                                        r"'2024-02-30', which is no date")):
+        (tmp_path / "bad.csv").write_text("id,time,v,label\n" + "".join(f"a,{c},1,x\n" for c in cells))
+        with pytest.raises(DataError, match=match):
+            read_long_csv(tmp_path / "bad.csv")

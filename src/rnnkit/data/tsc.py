@@ -29,6 +29,7 @@ from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, 
                               verified_package_text)
 from rnnkit.data.number_text import field_hint, number_text_hint
 from rnnkit.data.ts_text import given_text
+from rnnkit.data.tsc_times import check_spacing as _check_spacing, iso_times
 from rnnkit.data.label_text import differ_by, label_spelling
 from rnnkit._validate import check_bool, check_choice, shared_role, check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -362,7 +363,7 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     (``value_cols``; default: every column other than id/time/label, each named: an unnamed one -- pandas' row
     index, ``''`` or ``'Unnamed: 0'`` -- is a DataError; one empty on every row, a trailing comma's, is no
     column). Rows are ordered by ``time_col``
-    (numbers) within a series; two rows with the same (id, time) are an error, as in forecasting; series
+    (numbers, or ISO 8601 date/times: :mod:`rnnkit.data.tsc_times`) within a series; two rows with the same (id, time) are an error, as in forecasting; series
     keep the order of first appearance; the label must be constant per series.
     ``label_col=None`` (or a file without it, for prediction) returns ``None`` labels.
 
@@ -416,12 +417,13 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     series: dict[str, list[tuple[float, int, list[float]]]] = {}
     seen: dict[tuple[str, float], int] = {}
     labels: dict[str, str] = {}
+    clock = iso_times([r[time_col] or "" for r in rows], name, time_col)   # ISO 8601 date/times: seconds, else None
     for i, row in enumerate(rows, 2):
         sid = row[id_col]
         if not (sid or "").strip() or is_db_null(sid):   # rows without an id were one series named '' (or '\\N')
             raise DataError(f"{name}: expected an id in column {id_col!r} at row {i}, got {repr(sid.strip()) if sid.strip() else 'an empty one'}")
         try:
-            t = _number(row[time_col])
+            t = _number(row[time_col]) if clock is None else float(clock[i - 2])
             vals = [float("nan") if missing_cell(row[c]) else _number(row[c]) for c in values]   # R's NA too
         except (TypeError, ValueError):   # the whole row was shown, the column and the cause unnamed
             c = next(c for c in [time_col, *values] if _not_number(row[c], empty=c != time_col))
@@ -453,7 +455,8 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
     for sid, rows_of in series.items():
         rows_of.sort(key=lambda r: r[0])
         if gaps == "error":
-            _check_spacing(name, f"{id_col} {sid!r}", time_col, rows_of)
+            _check_spacing(name, f"{id_col} {sid!r}", time_col, rows_of,
+                           None if clock is None else lambda r: rows[r - 2][time_col].strip())
     X = [np.array([v for _, _, v in rows_of], dtype=np.float32) for rows_of in series.values()]
     ids = list(series)
     if has_label:
@@ -466,25 +469,6 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
 def _unnamed(column: str) -> bool:
     """Whether a header names no column: empty or white space, or pandas' ``'Unnamed: 0'`` for one (a row index)."""
     return not column.strip() or re.fullmatch(r"Unnamed: \d+", column) is not None
-
-
-def _check_spacing(name: str, what: str, time_col: str, rows: list[tuple[float, int, list[float]]]) -> None:
-    """DataError unless the (sorted) times of ``rows`` are equally spaced up to jitter: each difference in
-    ``(0.5 m, 1.5 m)`` of their median ``m`` (see :func:`read_long_csv`)."""
-    if len(rows) < 3:
-        return
-    t = np.array([r[0] for r in rows])
-    d = np.diff(t)
-    m = float(np.median(d))
-    bad = np.flatnonzero((d <= 0.5 * m) | (d >= 1.5 * m))
-    if bad.size:
-        k = int(bad[0])
-        kind = "a hole" if d[k] >= 1.5 * m else "an extra sample"
-        raise DataError(f"{name}: expected equally spaced {time_col} values within a series (a series is read as "
-                        f"consecutive steps), got {kind} in {what}: {time_col} {t[k]:g} then {t[k + 1]:g} in rows "
-                        f"{rows[k][1]} and {rows[k + 1][1]} against its usual step {m:g} ({bad.size} such place(s)); "
-                        "add rows with empty values at missing times (missing values), or pass gaps='steps' "
-                        "(--gaps steps on the command line) to read the rows in time order as steps")
 
 
 def fill_missing(X: list[np.ndarray], what: str = "X") -> list[np.ndarray]:

@@ -1,7 +1,8 @@
 """Translation on trans-de-en (German -> English), every model next to the baselines in one command: the
 default dictionary-aware pointer-generator (``model="dict-pointer"``), optionally the char-level seq2seq,
-copy-source and the IBM-1 word dictionary (plus, not a baseline, the dictionary with the lexicon glosses of
-:mod:`rnnkit.tasks.seq2seq_lexicon` for unknown words), on the seeded 10% test split of the 19,606 pairs
+copy-source and the IBM-1 word dictionary (plus, not baselines, the dictionary with the lexicon glosses of
+:mod:`rnnkit.tasks.seq2seq_lexicon` for unknown words, and with the external trans-de-en word lexicon of
+:mod:`rnnkit.tasks.seq2seq_dictionary`, alone and with the glosses), on the seeded 10% test split of the 19,606 pairs
 (``split_indices(n, 0.1, seed 0)``: 1,961 test pairs), greedy and beam.
 
     python benchmarks/bench_translation.py --epochs 17 --threads 1 --out bench_translation.json
@@ -101,7 +102,7 @@ DECODE_FIELDS = ("derive_words", "split_compounds", "length_penalty", "no_repeat
 #: ``--beam``, ``--length-penalty``, ``--no-repeat-ngram`` set the others; the model is the dict-pointer).
 FIT_FIELDS = ("embed_dim", "enc_hidden", "dec_hidden", "dropout", "word_dropout", "label_smoothing", "min_count",
               "warmup", "batch_size", "lr", "clip", "patience", "val_fraction", "val_max", "max_len", "repeat_top",
-              "split_compounds", "derive_words", "average_last", "ensemble", "seed")
+              "split_compounds", "derive_words", "average_last", "ensemble", "seed", "lexicon")
 
 
 def parse_settings(items, allowed, flag):
@@ -209,6 +210,15 @@ def main(argv=None) -> int:
 
     hyps = WordDictionary(split_compounds=True).fit(S, T).translate(St)
     rows.append({"model": "dictionary + compound splitting (not a baseline)", "n": len(St), **scores(hyps, Tt)})
+    # the word dictionary given the same external lexicon as the dict-pointer may have (session 33): the installed
+    # trans-de-en file's word entries, no line that holds an example sentence used (rnnkit.tasks.seq2seq_dictionary)
+    from rnnkit.tasks.seq2seq_dictionary import read_lexicon
+
+    lexicon = read_lexicon("trans-de-en")
+    for label, split in (("dictionary + external lexicon (trans-de-en words) for unknown words", False),
+                         ("dictionary + external lexicon + compound splitting", True)):
+        hyps = WordDictionary(split_compounds=split, lexicon=lexicon).fit(S, T).translate(St)
+        rows.append({"model": label, "n": len(St), **scores(hyps, Tt)})
     result = {"rows": rows, "fits": fits,
               "command": "python benchmarks/bench_translation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
               "command_wall_s": time.perf_counter() - wall0, "command_cpu_s": cpu_s() - cpu0,

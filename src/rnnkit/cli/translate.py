@@ -84,6 +84,10 @@ class Translate(TaskCommand):
                          "of --max-seconds)"),
         Flag("align_weight", "dict-pointer: guided alignment, the weight of the attention's cross-entropy against "
                              "the IBM-1 alignment posteriors of each training pair (0: off)"),
+        Flag("lexicon", "dict-pointer: an external bilingual dictionary that glosses the source words the training "
+                        "pairs never show: 'trans-de-en' (the installed Ding file's word entries; no line that holds an "
+                        "example sentence is used), the path of a Ding 'de :: en' file or of 'word<TAB>translation' "
+                        "lines, or 'none' (saved with the run)"),
         Flag("val_fraction", "share of the training pairs held out for early stopping (0: none)"),
         Flag("val_max", "most validation pairs decoded (greedy) after each epoch: the first ones of the held-out "
                         "share (the rest are not trained on either; 'val_pairs_decoded' in the result)"),
@@ -96,6 +100,16 @@ class Translate(TaskCommand):
 
     def config_class(self) -> type:
         return Seq2SeqConfig   # the task's own (rnnkit.tasks.seq2seq imports it): no torch for --help
+
+    def make_config(self, args) -> Any:
+        """The config; ``--lexicon none`` is no lexicon, a path is checked recordable (config.json keeps it)."""
+        from rnnkit.tasks.seq2seq_dictionary import NONE
+
+        if args.lexicon is not None and args.lexicon.strip().lower() == NONE:
+            args.lexicon = None
+        if args.lexicon is not None:
+            check_recordable(args.lexicon, "lexicon")
+        return super().make_config(args)
 
     def memory_need(self, args) -> int:
         """Estimated training memory from the size flags (BiLSTM encoder, LSTM decoder, attention; the

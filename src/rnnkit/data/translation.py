@@ -38,7 +38,7 @@ from rnnkit.data.file_memory import read_file
 from rnnkit.data.registry import DatasetInfo, register_dataset, require_package
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 
-__all__ = ["parse_trans_line", "load_trans_de_en", "num2words_pairs", "TRANS_DE_EN_PATH", "TRANS_INSTALL",
+__all__ = ["parse_trans_line", "trans_subentries", "load_trans_de_en", "read_trans_text", "num2words_pairs", "TRANS_DE_EN_PATH", "TRANS_INSTALL",
            "NUM2WORDS_INSTALL"]
 
 TRANS_DE_EN_PATH = Path("/usr/share/trans/de-en")
@@ -65,8 +65,9 @@ def _looks_like_sentence(s: str) -> bool:
             and (s[0].isupper() or s[0].isdigit() or s[0] in _OPENERS))
 
 
-def parse_trans_line(line: str) -> list[tuple[str, str]]:
-    """The ``(german, english)`` sentence pairs of one dictionary line (see the module docstring)."""
+def trans_subentries(line: str) -> list[tuple[str, str]]:
+    """The ``(german, english)`` sub-entries of one ``de :: en`` line, paired by position (rules 1-2 of the
+    module docstring; annotations not stripped yet); ``[]`` for a comment or a line that cannot be aligned."""
     if not isinstance(line, str):     # None raised AttributeError: 'NoneType' object has no attribute 'rstrip'
         raise InputTypeError(f"line: expected a str, got {type(line).__name__}")
     line = line.rstrip("\r\n")
@@ -76,10 +77,13 @@ def parse_trans_line(line: str) -> list[tuple[str, str]]:
     if len(sides) != 2:
         return []
     de_subs, en_subs = sides[0].split(" | "), sides[1].split(" | ")
-    if len(de_subs) != len(en_subs):
-        return []
+    return list(zip(de_subs, en_subs)) if len(de_subs) == len(en_subs) else []
+
+
+def parse_trans_line(line: str) -> list[tuple[str, str]]:
+    """The ``(german, english)`` sentence pairs of one dictionary line (see the module docstring)."""
     out = []
-    for d, e in zip(de_subs, en_subs):
+    for d, e in trans_subentries(line):
         if d.count(" ") < 2 or e.count(" ") < 2 or not _ANY_END.search(e):  # cannot hold a sentence: skip fast
             continue
         da = [a.strip() for a in _strip_annotations(d).split("; ")]
@@ -117,9 +121,9 @@ def _check_dpkg_md5(p: Path, data: bytes, md5sums: Path | None = None) -> None:
                         f"since install); reinstall it with: apt-get install --reinstall trans-de-en")
 
 
-def load_trans_de_en(path: str | Path | None = None) -> list[tuple[str, str]]:
-    """German -> English sentence pairs from the Debian trans-de-en dictionary (19,606 with the
-    2023-01-30 file), in file order, duplicates removed."""
+def read_trans_text(path: str | Path | None = None) -> tuple[Path, str]:
+    """``(path, text)`` of the trans-de-en dictionary file: ``path`` or the installed one (then checked against
+    dpkg's md5); DataError when missing, unreadable or not UTF-8."""
     p = Path(expand_user(path)) if path is not None else TRANS_DE_EN_PATH   # '~/x' (rnnkit._paths)
     if not p.is_file():
         raise DataError(f"trans-de-en: expected the Debian dictionary file {str(p)!r}, got no such file; "
@@ -131,6 +135,13 @@ def load_trans_de_en(path: str | Path | None = None) -> list[tuple[str, str]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise DataError(f"trans-de-en: expected UTF-8 text in {str(p)!r}, got {e}") from None
+    return p, text
+
+
+def load_trans_de_en(path: str | Path | None = None) -> list[tuple[str, str]]:
+    """German -> English sentence pairs from the Debian trans-de-en dictionary (19,606 with the
+    2023-01-30 file), in file order, duplicates removed."""
+    p, text = read_trans_text(path)
     seen: set[tuple[str, str]] = set()
     pairs = []
     for line in text.split("\n"):

@@ -35,6 +35,16 @@ def check_decode(decode: str, model: str) -> str:
     return decode
 
 
+def check_lexicon(lexicon: object, model: str) -> None:
+    """``lexicon``: None, or a non-blank str ('trans-de-en' or a file path), and only for the dict-pointer."""
+    if lexicon is None:
+        return
+    if not isinstance(lexicon, str) or not lexicon.strip():
+        raise ConfigError(f"lexicon: expected None, 'trans-de-en' or the path of a dictionary file, got {lexicon!r}")
+    if model == "char":
+        raise ConfigError(f"lexicon: expected None for model='char' (the dict-pointer's glosses use it), got {lexicon!r}")
+
+
 @dataclass(frozen=True)
 class Seq2SeqConfig:
     """Everything that defines a translation run (saved in the run's config.json). ``model``: the
@@ -82,6 +92,7 @@ class Seq2SeqConfig:
     channel_length: float = added_field(0.0, 0.0)     # decode="channel": weight of |y| / |x|
     ensemble: int = added_field(1, 1)   # dict-pointer: networks from seeds seed, seed + 1, ... decoded as one
     align_weight: float = added_field(0.0, 0.0)  # dict-pointer: guided alignment toward IBM-1 posteriors (0: off)
+    lexicon: str | None = added_field(None, None)  # dict-pointer: external dictionary for unknown words (seq2seq_dictionary)
     max_decode_ratio: float = 2.0
     bleu_tokenize: str = "13a"
     seed: int = 0
@@ -116,6 +127,7 @@ class Seq2SeqConfig:
         check_number("align_weight", self.align_weight, lo=0, hi=10)
         check_number("channel_weight", self.channel_weight, lo=0, hi=100)
         check_number("channel_length", self.channel_length, lo=-100, hi=100)
+        check_lexicon(self.lexicon, self.model)
         plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
     @property

@@ -252,6 +252,7 @@ class WordPointer:
         self.dictionary: dict[str, str] = {}
         self.counts: dict[str, int] = {}             # training frequency of each dictionary source word
         self.channel: Any = None                     # reverse IBM-1 for decode="channel" (seq2seq_channel)
+        self.lexicon: Any = None                     # external dictionary for unknown words (seq2seq_dictionary)
         self.net: PointerNet | None = None
 
     def _words(self, texts: Sequence[str], what: str) -> list[list[str]]:
@@ -265,10 +266,10 @@ class WordPointer:
 
     def _glosses(self, src: list[list[str]]) -> list[list[str]]:
         """Each source word's gloss (the dictionary's word, else the lexicon's analysis, else the word)."""
-        from rnnkit.tasks.seq2seq_lexicon import Lexicon
+        from rnnkit.tasks.seq2seq_dictionary import gloss_function
 
-        gloss = (Lexicon(self.dictionary, self.counts, derive=self.cfg.derive_words).phrase if self.cfg.split_compounds
-                 else lambda w: self.dictionary.get(w, w))
+        gloss = gloss_function(self.dictionary, self.counts, self.cfg.split_compounds, self.cfg.derive_words,
+                               self.lexicon)
         return [[gloss(w) for w in s] for s in src]
 
     def _sentences(self, src: list[list[str]], tgt: list[list[str]] | None = None) -> list[Sentence]:
@@ -306,6 +307,10 @@ class WordPointer:
                             f"none from {targets[empty]!r} (zero-width spaces, word joiners, a BOM or bidi marks alone)")
         from rnnkit.tasks.seq2seq_channel import ReverseChannel
 
+        if self.cfg.lexicon is not None:         # read first: a bad file fails before the IBM-1 fit
+            from rnnkit.tasks.seq2seq_dictionary import read_lexicon
+
+            self.lexicon = read_lexicon(self.cfg.lexicon)
         ibm = IBM1().fit(src, tgt)
         self.dictionary = dict(ibm.best)
         # the reverse IBM-1 only where decode='channel' will use it: ~4.8 MB of config.json and ~3 CPU s on trans-de-en
@@ -396,7 +401,8 @@ class WordPointer:
 
     def state(self) -> dict[str, Any]:
         return {"dictionary": self.dictionary, "counts": self.counts,
-                **({} if self.channel is None else {"channel": self.channel.state()})}
+                **({} if self.channel is None else {"channel": self.channel.state()}),
+                **({} if self.lexicon is None else {"lexicon": self.lexicon.state()})}
 
     def restore(self, src_vocab: Vocab, tgt_vocab: Vocab, state: Any, where: Any) -> "WordPointer":
         """Rebuild from a run folder's vocabularies and state (``where``: the file named in errors)."""
@@ -418,6 +424,13 @@ class WordPointer:
             from rnnkit.tasks.seq2seq_channel import ReverseChannel
 
             self.channel = ReverseChannel.from_state(state["channel"], where)
+        if self.cfg.lexicon is not None:             # the run's own copy of the external lexicon, verified
+            from rnnkit.tasks.seq2seq_dictionary import BilingualLexicon
+
+            if "lexicon" not in state:
+                raise CheckpointError(f"{where}: expected the 'lexicon' of a run trained with lexicon="
+                                      f"{self.cfg.lexicon!r} in the state, got none")
+            self.lexicon = BilingualLexicon.from_state(state["lexicon"], where)
         self.net = self._make_net()
         return self
 

@@ -316,13 +316,19 @@ class WordDictionary:
     sources -> Chinese lose them; a pair of spaced languages is unchanged. ``split_compounds=True`` (not
     the baseline's default) translates an unknown word by
     :meth:`rnnkit.tasks.seq2seq_lexicon.Lexicon.phrase` (case, inflection, compound parts) instead of
-    copying it."""
+    copying it. ``lexicon`` (a :class:`rnnkit.tasks.seq2seq_dictionary.BilingualLexicon`, not the baseline's
+    default): an unknown word takes its gloss from that external dictionary first (as the dict-pointer's glosses do)."""
 
-    def __init__(self, iterations: int = 5, split_compounds: bool = False) -> None:
+    def __init__(self, iterations: int = 5, split_compounds: bool = False, lexicon: Any = None) -> None:
+        from rnnkit.tasks.seq2seq_dictionary import BilingualLexicon
+
         check_number("iterations", iterations, lo=1, integer=True)
         split_compounds = check_bool("split_compounds", split_compounds)
+        if lexicon is not None and not isinstance(lexicon, BilingualLexicon):
+            raise InputTypeError(f"lexicon: expected None or a BilingualLexicon, got {type(lexicon).__name__}")
         self.iterations = iterations
         self.split_compounds = split_compounds
+        self.lexicon = lexicon
         self.table: dict[str, str] = {}
         self.counts: dict[str, int] = {}
         self.gaps = (" ", " ")          # the sources' usual gap between words -> the targets'
@@ -342,10 +348,10 @@ class WordDictionary:
     def translate(self, sources) -> list[str]:
         """Each source word replaced by its dictionary entry; whatever stood between the words in the
         source (spaces, nothing, ...) is kept, so no spacing convention is imposed."""
-        from rnnkit.tasks.seq2seq_lexicon import Lexicon
+        from rnnkit.tasks.seq2seq_dictionary import gloss_function
 
         out = []
-        gloss = Lexicon(self.table, self.counts).phrase if self.split_compounds else (lambda w: self.table.get(w, w))
+        gloss = gloss_function(self.table, self.counts, self.split_compounds, True, self.lexicon)
         src_gap, tgt_gap = self.gaps
         for s in check_texts(sources, "sources"):
             parts, tail = spans(s)
@@ -357,6 +363,8 @@ class WordDictionary:
         extra = {"split_compounds": True, "counts": self.counts} if self.split_compounds else {}
         if self.gaps[0] != self.gaps[1]:  # runs of two spaced languages keep the state they had
             extra["gaps"] = list(self.gaps)
+        if self.lexicon is not None:
+            extra["lexicon"] = self.lexicon.state()
         return {}, {"iterations": self.iterations, "table": self.table, **extra}
 
     @classmethod
@@ -365,4 +373,8 @@ class WordDictionary:
         self = cls(s["iterations"], s.get("split_compounds", False))
         self.table, self.counts = dict(s["table"]), dict(s.get("counts", {}))
         self.gaps = tuple(s.get("gaps", (" ", " ")))
+        if "lexicon" in s:
+            from rnnkit.tasks.seq2seq_dictionary import BilingualLexicon
+
+            self.lexicon = BilingualLexicon.from_state(s["lexicon"], "baseline state")
         return self

@@ -1,0 +1,246 @@
+"""An external bilingual dictionary as glosses for the words the training pairs never show.
+
+A translator fitted on ~17k sentence pairs knows ~20k source words; new sentences bring words it has never
+seen (derived nouns, separable verbs, rare compounds) whose parts are not known either. A practitioner with
+little parallel data uses a dictionary (Arthur et al. 2016, "Incorporating discrete translation lexicons into
+neural machine translation"). :class:`BilingualLexicon` holds one source word -> one gloss (a word or a short
+phrase), read by :func:`read_lexicon` from
+
+* the Ding / trans-de-en format (``de :: en`` lines, Frank Richter's German-English dictionary): sub-entries
+  split at `` | `` pair by position (a line whose two sides have different counts is skipped), annotations
+  ``{...} [...] (...) <...>`` stripped as :mod:`rnnkit.data.translation` strips them, alternatives split at
+  ``;``; German placeholders (``etw. jdn. jdm. jds. sich``) and English ones (``sth. sb.``) dropped, the
+  ``to`` of an English infinitive dropped (``to knife through`` glosses as ``knife through``, which the network
+  inflects); an entry whose German side is still more than one word (``Zeit herausschinden``) is skipped: a
+  gloss belongs to one source word;
+* a plain ``word<TAB>translation`` TSV (``#`` lines are comments; a multi-word source is skipped likewise).
+
+Where a word has several translations, the one given most often wins, then the first in the file.
+
+**Leakage rule** (the trans-de-en file is also where the translation data set's sentence pairs come from):
+a Ding line contributes entries only when it yields no sentence pair
+(:func:`rnnkit.data.translation.parse_trans_line` is ``[]``) and none of its sub-entries or alternatives
+looks like a sentence (three or more words ending in ``. ! ? …``, placeholders such as ``sth.`` left out). So no line that holds a training,
+validation or test sentence gives anything, and the lexicon is a function of the file alone, not of a split.
+On the 2023-01-30 file this keeps 185,6xx lines (:data:`TRANS_DE_EN`: the installed file, checked against
+dpkg's md5).
+
+:meth:`BilingualLexicon.lookup` tries the word as written, then with its first letter lower- or upper-cased,
+then less one German inflection ending (:data:`rnnkit.tasks.seq2seq_lexicon.SUFFIXES`), else None.
+
+>>> lex = BilingualLexicon.from_lines(["Walzwerk {n} | Walzwerke {pl} :: rolling mill | rolling mills",
+...     "durchschneiden {vt} :: to knife through sth.", "Der Hund bellt. :: The dog barks."])
+>>> lex.lookup("Walzwerke"), lex.lookup("Durchschneiden"), lex.lookup("Hund"), len(lex)
+('rolling mills', 'knife through', None, 3)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable
+
+from rnnkit.errors import CheckpointError, ConfigError, DataError
+
+__all__ = ["BilingualLexicon", "read_lexicon", "ding_entries", "TRANS_DE_EN", "NONE"]
+
+#: ``lexicon=`` value for the installed trans-de-en file (``/usr/share/trans/de-en``) under the leakage rule.
+TRANS_DE_EN = "trans-de-en"
+#: The CLI's word for no lexicon.
+NONE = "none"
+_DE_PLACEHOLDERS = frozenset({"etw.", "jdn.", "jdm.", "jds.", "sich", "jdn./etw.", "etw./jdn.", "jdm./etw.",
+                              "etw./jdm."})
+_EN_PLACEHOLDERS = frozenset({"sth.", "sb.", "sb./sth.", "sth./sb.", "sb.'s", "sth.'s", "one's", "oneself"})
+_SENTENCE_END = re.compile(r"[.!?…][\"'’”»«]?$")
+
+
+def _sentence_like(s: str) -> bool:
+    """Three or more words ending in ``. ! ? …`` -- the placeholders ``sth. sb. etw. jdn. ...`` left out first
+    (``to knife through sth.`` is an entry, not a sentence)."""
+    toks = [t for t in s.split() if t not in _DE_PLACEHOLDERS and t not in _EN_PLACEHOLDERS]
+    return len(toks) >= 3 and bool(_SENTENCE_END.search(toks[-1]))
+
+
+def _one_word(de: str) -> str | None:
+    """``de`` less its placeholders, when that is one word token of the translator's tokenizer, else None."""
+    from rnnkit.data.vocab import tokenize
+
+    toks = [t for t in de.split() if t not in _DE_PLACEHOLDERS]
+    if len(toks) != 1 or not any(ch.isalpha() for ch in toks[0]):
+        return None
+    return toks[0] if tokenize(toks[0], "words") == [toks[0]] else None
+
+
+def _gloss_text(en: str) -> str:
+    toks = [t for t in en.split() if t not in _EN_PLACEHOLDERS and t != "…"]
+    if toks[:1] == ["to"] and len(toks) > 1:
+        toks = toks[1:]
+    return " ".join(toks)
+
+
+def ding_entries(line: str) -> list[tuple[str, str]]:
+    """The ``(source word, gloss)`` entries of one ``de :: en`` line under the leakage rule (module docstring):
+    ``[]`` for a line that yields a sentence pair or holds anything that looks like a sentence."""
+    from rnnkit.data.translation import _strip_annotations, parse_trans_line, trans_subentries
+
+    pairs = trans_subentries(line)                   # a str checked; [] for comments and unaligned lines
+    if not pairs or parse_trans_line(line):
+        return []
+    subs = []
+    for d, e in pairs:
+        da, ea = [a.strip() for a in _strip_annotations(d).split(";")], [a.strip() for a in _strip_annotations(e).split(";")]
+        if any(_sentence_like(x) for x in (*da, *ea, d.strip(), e.strip())):
+            return []                                # the whole line: it may hold an example sentence
+        subs.append((da, ea))
+    out = []
+    for da, ea in subs:
+        glosses = [g for g in (_gloss_text(a) for a in ea) if g]
+        for a in da:
+            w = _one_word(a)
+            if w is not None:
+                out += [(w, g) for g in glosses]
+    return out
+
+
+def _tsv_entries(line: str, ln: int, name: str) -> list[tuple[str, str]]:
+    from rnnkit.data.pair_lines import pair_fields
+
+    if not line.strip() or line.startswith("#"):
+        return []
+    parts = pair_fields(line)
+    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+        raise DataError(f"{name}: expected 'word<TAB>translation' lines, got {len(parts)} field(s)"
+                        f"{' (one empty)' if len(parts) == 2 else ''} at line {ln}: {line[:60]!r}")
+    w = _one_word(parts[0].strip())
+    return [] if w is None else [(w, " ".join(parts[1].split()))]
+
+
+class BilingualLexicon:
+    """Source word -> gloss (module docstring); ``source`` says where it came from (a path or ``trans-de-en``)."""
+
+    def __init__(self, table: dict[str, str], source: str = "") -> None:
+        self.table, self.source = dict(table), source
+        self._folded: dict[str, str] = {}
+        for w in self.table:
+            self._folded.setdefault(w.lower(), w)
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[tuple[str, str]], source: str = "") -> "BilingualLexicon":
+        """The most frequent gloss of each word, then the first given."""
+        seen: dict[str, Counter] = {}
+        first: dict[tuple[str, str], int] = {}
+        for i, (w, g) in enumerate(entries):
+            seen.setdefault(w, Counter())[g] += 1
+            first.setdefault((w, g), i)
+        return cls({w: min(c, key=lambda g: (-c[g], first[w, g])) for w, c in seen.items()}, source)
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str], source: str = "", name: str = "lexicon") -> "BilingualLexicon":
+        """From the lines of a Ding (``de :: en``) file or, where no line holds `` :: ``, a ``word<TAB>translation`` TSV."""
+        lines = list(lines)
+        ding = any(" :: " in ln for ln in lines)
+        entries = [e for ln, line in enumerate(lines, 1)
+                   for e in (ding_entries(line) if ding else _tsv_entries(line, ln, name))]
+        if not entries:
+            raise DataError(f"{name}: expected 'de :: en' lines or 'word<TAB>translation' lines with a one-word "
+                            f"source, got no usable entry in {len(lines)} line(s)")
+        return cls.from_entries(entries, source)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def _known(self, w: str) -> str | None:
+        if w in self.table:
+            return self.table[w]
+        for v in (w[:1].lower() + w[1:], w[:1].upper() + w[1:]):
+            if v in self.table:
+                return self.table[v]
+        k = self._folded.get(w.lower())
+        return None if k is None else self.table[k]
+
+    def lookup(self, w: str) -> str | None:
+        """The gloss of ``w`` (as written, case fallbacks, less one inflection ending), else None."""
+        from rnnkit.tasks.seq2seq_lexicon import MIN_PART, SUFFIXES
+
+        g = self._known(w)
+        if g is not None:
+            return g
+        for suf in SUFFIXES:
+            if w.endswith(suf) and len(w) - len(suf) >= MIN_PART:
+                g = self._known(w[: -len(suf)])
+                if g is not None:
+                    return g
+        return None
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.table, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+    def state(self) -> dict[str, Any]:
+        return {"source": self.source, "table": self.table, "sha256": self.digest()}
+
+    @classmethod
+    def from_state(cls, state: Any, where: Any) -> "BilingualLexicon":
+        """The lexicon saved by :meth:`state`; CheckpointError naming ``where`` when it is malformed or its entries
+        do not match the sha256 saved with them."""
+        t = state.get("table") if isinstance(state, dict) else None
+        if not isinstance(t, dict) or not t or not all(isinstance(k, str) and isinstance(v, str) for k, v in t.items()):
+            raise CheckpointError(f"{where}: expected a 'lexicon' with a 'table' of source word -> gloss in the state, "
+                                  f"got {type(t).__name__ if not isinstance(t, dict) else f'{len(t)} entries, not all str'}")
+        self = cls(t, state.get("source", "") if isinstance(state.get("source"), str) else "")
+        if state.get("sha256") != self.digest():
+            raise CheckpointError(f"{where}: expected the lexicon's entries to match their sha256 "
+                                  f"{str(state.get('sha256'))[:16]}..., got {self.digest()[:16]}... (edited)")
+        return self
+
+
+def read_lexicon(spec: Any) -> BilingualLexicon:
+    """The lexicon ``spec`` names: :data:`TRANS_DE_EN` (the installed trans-de-en file, checked against dpkg's md5,
+    under the leakage rule) or the path of a Ding or TSV file (UTF-8; DataError when missing, not text or without a
+    usable entry)."""
+    from rnnkit.data.text import read_utf8, split_lines
+    from rnnkit.data.translation import read_trans_text
+
+    if not isinstance(spec, (str, Path)) or isinstance(spec, bool) or not str(spec).strip():
+        raise ConfigError(f"lexicon: expected {TRANS_DE_EN!r} or the path of a dictionary file, got {spec!r}")
+    spec = str(spec)
+    if spec == TRANS_DE_EN:
+        p, text = read_trans_text(None)
+        return BilingualLexicon.from_lines(text.split("\n"), TRANS_DE_EN, f"lexicon {str(p)!r}")
+    name = f"lexicon {spec!r}"
+    return BilingualLexicon.from_lines(split_lines(read_utf8(spec, "lexicon"), name), spec, name)
+
+
+#: Where the external lexicon comes among the glosses of a word the training pairs never show: ``"first"`` -- before
+#: the morphology fallbacks of :class:`rnnkit.tasks.seq2seq_lexicon.Lexicon` (case, inflection, compound splitting,
+#: word formation) -- or ``"last"``, only for a word those fallbacks cannot analyse.
+ORDER = "first"
+#: A source word seen at most this many times in training takes the external lexicon's gloss (where it has one) over
+#: the training dictionary's (0: only words never seen).
+RARE = 0
+
+
+def gloss_function(dictionary: dict[str, str], counts: dict[str, int], split_compounds: bool, derive: bool,
+                   external: BilingualLexicon | None):
+    """The translator's gloss of a source word: the training dictionary's word; for a word the training pairs never
+    show, :data:`ORDER` decides between the external lexicon's gloss and the morphology fallbacks; else the word."""
+    from rnnkit.tasks.seq2seq_lexicon import Lexicon
+
+    lex = Lexicon(dictionary, counts, derive=derive) if split_compounds else None
+    if external is None:
+        return lex.phrase if lex is not None else (lambda w: dictionary.get(w, w))
+
+    def gloss(w: str) -> str:
+        if w in dictionary:
+            if RARE and counts.get(w, 0) <= RARE and w in external.table:
+                return external.table[w]
+            return dictionary[w]
+        if ORDER == "last" and lex is not None and lex.analyse(w) != [w]:
+            return lex.phrase(w)
+        g = external.lookup(w)
+        if g is not None:
+            return g
+        return lex.phrase(w) if lex is not None else w
+    return gloss

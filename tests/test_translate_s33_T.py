@@ -93,6 +93,16 @@ def test_choice_and_lookup():
     assert lex.lookup("Auto") is None
 
 
+def test_decomposed_file_is_read_as_the_tokenizer_reads_text(tmp_path):
+    """A TSV saved in NFD (macOS file names, some editors): its 'Gläser' was no single token, skipped unsaid."""
+    import unicodedata
+
+    p = tmp_path / "nfd.tsv"
+    p.write_text(unicodedata.normalize("NFD", "Gläser\tglasses\nÄrger\tanger\n"), encoding="utf-8")
+    lex = read_lexicon(str(p))
+    assert lex.lookup("Gläser") == "glasses" and lex.lookup("Ärger") == "anger" and len(lex) == 2
+
+
 @pytest.mark.parametrize("content, match", [
     (None, "expected an existing file"),
     (b"", "non-empty"),

@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
@@ -68,14 +69,16 @@ def _one_word(de: str) -> str | None:
     """``de`` less its placeholders, when that is one word token of the translator's tokenizer, else None."""
     from rnnkit.data.vocab import tokenize
 
-    toks = [t for t in de.split() if t not in _DE_PLACEHOLDERS]
+    toks = [unicodedata.normalize("NFC", t) for t in de.split() if t not in _DE_PLACEHOLDERS]
     if len(toks) != 1 or not any(ch.isalpha() for ch in toks[0]):
         return None
+    # NFC as the tokenizer reads a text: a decomposed file's 'Gläser' was no token of its own, so every such entry
+    # was skipped, unsaid
     return toks[0] if tokenize(toks[0], "words") == [toks[0]] else None
 
 
 def _gloss_text(en: str) -> str:
-    toks = [t for t in en.split() if t not in _EN_PLACEHOLDERS and t != "…"]
+    toks = [t for t in unicodedata.normalize("NFC", en).split() if t not in _EN_PLACEHOLDERS and t != "…"]
     if toks[:1] == ["to"] and len(toks) > 1:
         toks = toks[1:]
     return " ".join(toks)
@@ -115,7 +118,7 @@ def _tsv_entries(line: str, ln: int, name: str) -> list[tuple[str, str]]:
         raise DataError(f"{name}: expected 'word<TAB>translation' lines, got {len(parts)} field(s)"
                         f"{' (one empty)' if len(parts) == 2 else ''} at line {ln}: {line[:60]!r}")
     w = _one_word(parts[0].strip())
-    return [] if w is None else [(w, " ".join(parts[1].split()))]
+    return [] if w is None else [(w, " ".join(unicodedata.normalize("NFC", parts[1]).split()))]
 
 
 class BilingualLexicon:

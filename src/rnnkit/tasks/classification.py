@@ -61,7 +61,7 @@ from rnnkit.tasks.classify_subword import NetMember
 from rnnkit.tasks.classify_wide import WideNgrams, wide_order
 from rnnkit.tasks.classify_mix import choose_mix, choose_weights, in_budget, note_cuts, simplex_weights
 from rnnkit.tasks.task_parts import (budget_spent, combination_in_budget, member_budget, not_learned,
-                                     record_budget_notes, warn_one_class)
+                                     note_budget_skip, record_budget_notes, warn_one_class)
 from rnnkit.tasks.common import (
     SequenceEncoder, budget_left, check_texts, classification_metrics, item_at, masked_pool, run_file, run_vocab,
 )
@@ -187,7 +187,7 @@ class TextClassifier(ClassifierTask):
         """The tokens of each text. One with none (only zero-width spaces or a BOM, say) is a DataError naming
         it by ``place(i)`` in a fit; given no ``place`` (prediction), its list stays empty: see :meth:`_no_tokens`."""
         c = self.config
-        toks = head_tokens(texts, self._unit_tokens, c.max_len, *self._joined())   # a text of megabytes: its first tokens
+        toks = head_tokens(texts, self._unit_tokens, c.max_len, *self._joined())   # a text of megabytes: its head
         for i, t in enumerate(toks):
             if not t and place is not None:
                 raise DataError(f"{place(i)}: expected a text with at least one token (the {self.units} units), "
@@ -277,14 +277,17 @@ class TextClassifier(ClassifierTask):
             known = use_chars.known_share(toks)
             rows, found = use_chars.char_rows(self.vocab.tokens)
         self.embed_width = None if rows is None else rows.shape[1]
+        spent = None if c.max_seconds is None else lambda: budget_spent(t0, c.max_seconds)   # the encoding stops on it
         self._shared, self.context = context.start_fit(self.wordpieces, self.vocab.tokens, ids, [self.vocab.encode(
-            t) for t in self._tokens(val[0])] if val else [], lambda: budget_spent(t0, c.max_seconds), got.encoder) \
+            t) for t in self._tokens(val[0])] if val else [], spent, got.encoder) \
             if self.embeddings in ("context", "e5") else (None, None)
         self.embed_width = self._shared.encoder.width if self._shared else self.embed_width
         mode = self._bigram_mode()
         table = bigram_table(ids, len(self.vocab), c.bigram_min_freq, c.bigram_max_vocab) if mode else None
         self.bigrams = (mode, table[2]["kept"], table[2]["slots"]) if table else None
-        val_score = None if not val or not val[0] else \
+        if (no_val := bool(val and val[0] and self._shared and spent and spent())):   # its states: past the budget
+            note_budget_skip(self, "the network's validation is", "the run has no validation score", 2, "the encoding")
+        val_score = None if not val or not val[0] or no_val else \
             (lambda: self.score(*val)["accuracy"])  # unseen validation labels count as errors
 
         def loss_fn(batch):      # adversarial: + the loss at the perturbed inputs (classify_adversarial)
@@ -346,9 +349,11 @@ class TextClassifier(ClassifierTask):
                                    "seconds": time.perf_counter() - t0 - self.history["seconds"]}
         if c.refit:      # the network trained again on the fit part + validation (classify_refit)
             refit_network(self, lambda xs, ys, e: member(c.seed, [], (xs, ys), e), ids, y, val, t0)
-        self.history["learned"] = not warn_one_class(self, not_learned(runs[0]["epoch_log"], y), texts, labels, "text",
-                                                     "text classification")    # the symptom of 99:1 labels; run
-        if self._shared:                                                       # while the fit's states are cached
+        keep = context.cached_rows(self._shared, ids) if self._shared and spent and spent() else range(len(texts))
+        self.history["learned"] = not warn_one_class(self, not_learned(runs[0]["epoch_log"], y), [
+            texts[i] for i in keep], [labels[i] for i in keep], "text", "text classification")
+        if self._shared:       # the symptom of 99:1 labels, checked while the fit's states are cached (the budget
+            # spent: on the texts cached only, none encoded for it: 500 e5 texts took 14 s)
             self._shared.cache, self.history["context"] = None, dict(self.context)   # predict encodes per batch
 
     def _use_chars(self) -> bool:

@@ -120,3 +120,30 @@ def test_a_long_csv_with_iso_date_times_reads_as_the_same_file_with_step_numbers
         (tmp_path / "bad.csv").write_text("id,time,v,label\n" + "".join(f"a,{c},1,x\n" for c in cells))
         with pytest.raises(DataError, match=match):
             read_long_csv(tmp_path / "bad.csv")
+
+
+def test_a_ucr_file_whose_labels_r_quoted_reads_as_the_unquoted_file():
+    # R's write.table / write.csv quote a label that is text or a factor ('"1",0.5,...', whatever the separator):
+    # read_ucr kept the quotes, the class '"1"' (fails at bfc9e03) -- a test file written without them scored every
+    # series an unseen class. Oracle: the same lines unquoted
+    from rnnkit.data.tsc import read_ucr
+
+    plain = ["1\t0.5\t0.25", "2\t1\t3", "1,0.5,0.75", "a 3 4 5", 'say "hi",1,2']
+    quoted = ['"1"\t0.5\t0.25', '"2"\t"1"\t3', '"1",0.5,0.75', '"a" 3 4 5', '"say ""hi""",1,2']
+    for p, q in zip(plain, quoted):
+        assert _same(read_ucr(text=q + "\n"), read_ucr(text=p + "\n")), q
+    with pytest.raises(DataError, match=r"got an empty field at line 1"):
+        read_ucr(text='"",0.5\n')                   # an empty quoted label is no label
+
+
+def test_a_ucr_header_of_column_names_is_named_as_one():
+    # 'label,t1,t2' (R's write.table with col.names, pandas' to_csv with its header) was 'expected numbers after the
+    # label at line 1 ...; value 1 is 't1'', no word of a header or how to drop it (fails at bfc9e03)
+    from rnnkit.data.tsc import read_ucr
+
+    for head in ("label,t1,t2,t3", '"V1" "V2" "V3" "V4"', "target\tatt1\tatt2\tatt3"):
+        with pytest.raises(DataError, match=r"at line 1, got .* \(a header of column names\? drop that line: R's "
+                                            r"write\.table\(col\.names=FALSE\), pandas' to_csv\(header=False\)\)"):
+            read_ucr(text=head + "\n1,0.5,0.2,0.1\n")
+    with pytest.raises(DataError, match=r"at line 2, got '1,0.5,x'; value 2 is 'x'"):   # a bad line later: no header
+        read_ucr(text="1,0.5,0.2\n1,0.5,x\n")

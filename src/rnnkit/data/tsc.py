@@ -257,6 +257,9 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
         except ValueError:
             ts = line.lstrip().startswith(("@", "#"))
             hint = " (a .ts file? read it with read_ts, rnnkit tsc --ts)" if ts else ""
+            if not X and not ts and not any(_is_number(v) or missing_cell(v) for v in fields[1:]):   # 'label,t1,t2'
+                hint = (" (a header of column names? drop that line: R's write.table(col.names=FALSE), pandas' "
+                        "to_csv(header=False))")
             raise DataError(f"{name}: expected numbers after the label at line {ln}, got {line[:60]!r}{hint}"
                             f"{'; ' + field_hint(fields[1:], 'value', _is_number, 'NaN') if not ts else ''}") from None
         values = _float32(parsed, fields[1:], name, ln)
@@ -298,7 +301,17 @@ def _ucr_fields(line: str) -> list[str]:
     if not line:
         return []
     sep = "\t" if "\t" in line else "," if "," in line else None
-    return [f.strip() for f in line.split(sep)]
+    return [_unquoted(f.strip()) for f in line.split(sep)]
+
+
+def _unquoted(field: str) -> str:
+    """A field as a CSV writer's quotes mean it: R's write.table / write.csv quote a label that is text or a factor
+    (``"1",0.5,...``, any separator), pandas' QUOTE_ALL every field. The quotes were kept: the class '"1"', never the
+    archive's '1' (a test file written without quotes scored 0), and a quoted value was refused."""
+    inner = field[1:-1]
+    if len(field) >= 2 and field[0] == field[-1] == '"' and '"' not in inner.replace('""', ""):
+        return inner.replace('""', '"')
+    return field
 
 
 def _column_numbers(fields: list[str]) -> bool:

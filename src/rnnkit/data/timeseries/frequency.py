@@ -17,7 +17,8 @@ from pandas.tseries.offsets import Tick
 from rnnkit.errors import DataError
 
 __all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
-           "refuse_sparse_grid", "refuse_before_year_one", "clock_change_error", "day_text"]
+           "refuse_sparse_grid", "refuse_before_year_one", "clock_change_error", "day_text",
+           "number_dates_format", "period_numbers"]
 
 # pandas' frequency names are English whatever the locale; strftime's %b / %a follow LC_TIME, so a host program
 # that called setlocale(LC_ALL, "") under de_DE / tr_TR built 'QS-MÄR' / 'W-PZT' and pandas refused them.
@@ -359,6 +360,45 @@ def integer_fill_hint(values: np.ndarray) -> str:
     return resample_hint(slots - values.size, slots, "fill them")
 
 
+def number_dates_format(values: np.ndarray) -> str | None:
+    """The format of :data:`_NUMBER_DATES` (``%Y%m%d``, ``%Y%m``, ...) that reads every one of the integers ``values``
+    as a date, or ``None``.
+
+    >>> number_dates_format(np.array([202011, 202012])), number_dates_format(np.array([202012, 202013]))
+    ('%Y%m', None)
+    """
+    for fmt, lo, hi in _NUMBER_DATES:
+        if values.min() >= lo and values.max() <= hi and \
+                not pd.to_datetime(pd.Index(values.astype(str)), format=fmt, errors="coerce").hasnans:
+            return fmt
+    return None
+
+
+def period_numbers(values: np.ndarray) -> tuple[str, str, int] | None:
+    """What integers ``values`` that are no dates of :data:`_NUMBER_DATES` are when each reads as a year and an ISO
+    week (``201801`` .. ``201852``, YYYYWW: a week past 12 in it) or a year and a quarter (``20001`` .. ``20004``,
+    YYYYQ): ``(what they are, how to write them as dates, the divisor that leaves the year)``; else
+    ``None``. Session 33: steps ``[1, 49]`` of weeks written so were "irregular gaps: pass --resample", which filled
+    the 48 numbers between 201852 and 201901 with invented values.
+
+    >>> period_numbers(np.array([201852, 201901]))[0], period_numbers(np.array([20004, 20011]))[0]
+    ('year-week numbers (201852 = 2018, ISO week 52)', 'year-quarter numbers (20004 = 2000, quarter 4)')
+    """
+    text = pd.Index(values.astype(str))
+    if values.min() >= 100001 and values.max() <= 999953 and (values % 100).max() > 12 and \
+            not pd.to_datetime(text + "1", format="%G%V%u", errors="coerce").hasnans:
+        v = int(values[0])
+        return (f"year-week numbers ({v} = {v // 100}, ISO week {v % 100:02d})",
+                "write them as dates first, e.g. each week's Monday: pd.to_datetime(col.astype(str) + '1', "
+                "format='%G%V%u')", 100)
+    if values.min() >= 10001 and values.max() <= 99994 and ((values % 10 >= 1) & (values % 10 <= 4)).all():
+        v = int(values[0])
+        return (f"year-quarter numbers ({v} = {v // 10}, quarter {v % 10})",
+                f"write them as quarters first ('{v // 10}Q{v % 10}', which --time-col reads as a quarter: "
+                "col.astype(str).str[:4] + 'Q' + col.astype(str).str[4:])", 10)
+    return None
+
+
 def integer_steps_hint(values: np.ndarray, steps: np.ndarray) -> str | None:
     """What to say when integer time steps ``values`` (sorted; ``steps`` their differences, not all 1) are
     not consecutive: ``20210131`` (YYYYMMDD) or ``202101`` (YYYYMM), to be read with ``--date-format``;
@@ -367,11 +407,11 @@ def integer_steps_hint(values: np.ndarray, steps: np.ndarray) -> str | None:
     ``k > 1`` (years every 10, day numbers every 7): a series sampled every ``k``, which resampling to
     steps of 1 would fill with ``k - 1`` invented values between each two. ``None`` when they look like none
     of these (gaps in consecutive steps: ``--resample`` fills them)."""
-    for fmt, lo, hi in _NUMBER_DATES:
-        if values.min() >= lo and values.max() <= hi and \
-                not pd.to_datetime(pd.Index(values.astype(str)), format=fmt, errors="coerce").hasnans:
-            return (f"they look like dates written as numbers ({values[0]}, {values[1]}, ..): pass --date-format "
-                    f"{fmt} (date_format={fmt!r}) to read them as dates")
+    if (fmt := number_dates_format(values)) is not None:
+        return (f"they look like dates written as numbers ({values[0]}, {values[1]}, ..): pass --date-format "
+                f"{fmt} (date_format={fmt!r}) to read them as dates")
+    if (periods := period_numbers(values)) is not None and np.unique(values // periods[2]).size > 1:   # a new year
+        return f"they look like {periods[0]}: {periods[1]}"
     if values.min() >= 1 and values.max() <= 2958465 and any(set(steps.tolist()) <= g for g in _SERIAL_GAPS):
         day = pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(values[0]))
         return (f"they look like spreadsheet serial day numbers ({values[0]} = {day:%Y-%m-%d}): turn them into dates "

@@ -17,7 +17,8 @@ import pandas as pd
 
 from rnnkit.data.number_text import number_text_hint   # (written here in session 21; shared with tsc since 23)
 from rnnkit.data.series import parse_dates
-from rnnkit.data.timeseries.frequency import clock_change_hint, day_text, integer_fill_hint
+from rnnkit.data.timeseries.frequency import (clock_change_hint, day_text, integer_fill_hint, number_dates_format,
+                                              period_numbers)
 from rnnkit.errors import DataError
 
 __all__ = ["filtered_frame_hint", "filtered_steps_hint", "wide_frame_hint", "text_cells_first", "number_text_hint", "MAX_MAGNITUDE", "time_label", "numeric_values", "time_index", "in_time_order", "check_one_series", "series_note",
@@ -270,6 +271,7 @@ def time_index(raw: pd.Series | pd.Index, what: str, date_format: str | None = N
             raise DataError(f"{what}: expected integer steps below 2**63, got {int(steps.max())}")
         if date_format is None:
             serial_days_note(steps, what, getattr(raw, "name", None))
+            number_dates_note(steps, what, getattr(raw, "name", None))
             return pd.Index(steps.astype(np.int64)), None
         raw = pd.Index(steps.astype(str))
     idx, fmt = parse_dates(raw, what, date_format, dayfirst)
@@ -311,16 +313,46 @@ def serial_days_note(steps: np.ndarray, what: str, name: Any = "") -> None:
     days = np.unique(steps)
     if days.size < 14 or days[0] < SERIAL_DAYS[0] or days[-1] > SERIAL_DAYS[1] or (np.diff(days) != 1).any():
         return
-    words = _name_words(name) if name is not None else set()
-    if name is None or (words & _STEP_WORDS and not words & _DATE_WORDS):
-        return
-    if days[-1] > (pd.Timestamp.now().normalize() - _EXCEL_ORIGIN).days + 366:
+    if _names_steps(name) or days[-1] > (pd.Timestamp.now().normalize() - _EXCEL_ORIGIN).days + 366:
         return
     first = _EXCEL_ORIGIN + pd.Timedelta(days=int(days[0]))
     warnings.warn(f"{what}: integer steps {days[0]} .. {days[-1]} are read as steps 1 apart, without a calendar (no "
                   f"day-of-week season or covariates, forecast times as numbers); if they are spreadsheet serial day "
                   f"numbers ({days[0]} = {first:%Y-%m-%d}), turn them into dates first, e.g. pd.to_datetime(col, "
                   f"unit='D', origin='1899-12-30'), or save the column as dates", UserWarning, stacklevel=3)
+
+
+def _names_steps(name: Any) -> bool:
+    """Whether integers under ``name`` are steps whatever they look like: no name (an index's row numbers) or a name
+    that counts steps (:data:`_STEP_WORDS`) without a date word."""
+    words = _name_words(name) if name is not None else set()
+    return name is None or bool(words & _STEP_WORDS and not words & _DATE_WORDS)
+
+
+def number_dates_note(steps: np.ndarray, what: str, name: Any = "") -> None:
+    """Warn when integer steps are at least 6 consecutive whole numbers that all read as dates written as numbers
+    (``202001`` .. ``202012``: YYYYMM, ``20200101`` .. ``20200131``, ``2020010100`` .. ``2020010123``, year-week
+    numbers ``201801`` .. ``201852``) of the years 1900 .. next year: they are read as steps (valid steps are never
+    refused, :func:`serial_days_note`), with no calendar, and the forecast's times go on counting -- ``202013``,
+    ``20200132``, no dates. Session 33: such a file (one year of months, one month of days) was forecast at those times
+    without a word, while the same numbers across a year's end stopped with ``--date-format`` named. The names that
+    :func:`serial_days_note` leaves alone are left alone."""
+    days = np.unique(steps)
+    if days.size < 6 or (np.diff(days) != 1).any() or _names_steps(name) or days[0] < 100001:
+        return
+    if (fmt := number_dates_format(days)) is not None:
+        year, after = int(str(days[0])[:4]), number_dates_format(days[-1:] + 1) is None
+        how = f"dates written as numbers ({fmt}), pass --date-format {fmt} (date_format={fmt!r}) to read them as dates"
+    elif (weeks := period_numbers(days)) is not None and weeks[2] == 100:
+        year, after = int(days[0]) // 100, period_numbers(days[-1:] + 1) is None
+        how = f"{weeks[0]}, {weeks[1]}"
+    else:
+        return
+    if not 1900 <= year <= pd.Timestamp.now().year + 1:
+        return
+    warnings.warn(f"{what}: integer steps {days[0]} .. {days[-1]} are read as steps 1 apart, without a calendar (no "
+                  f"calendar season, forecast times as numbers{f': the next is {days[-1] + 1}, no date' if after else ''}"
+                  f"); if they are {how}", UserWarning, stacklevel=3)
 
 
 def _multi_index_fix(index: pd.MultiIndex) -> str:

@@ -147,3 +147,14 @@ def test_a_ucr_header_of_column_names_is_named_as_one():
             read_ucr(text=head + "\n1,0.5,0.2,0.1\n")
     with pytest.raises(DataError, match=r"at line 2, got '1,0.5,x'; value 2 is 'x'"):   # a bad line later: no header
         read_ucr(text="1,0.5,0.2\n1,0.5,x\n")
+
+
+def test_a_ucr_file_of_semicolons_is_named_as_one():
+    # European Excel's '1;0,5;0,25' was "value 1 is '5;0'" and '1;0.5;0.25' "expected a label and at least one value"
+    # (fails at 64acc30): both now say the fields are separated by ';'
+    from rnnkit.data.tsc import read_ucr
+
+    for text in ("1;0,5;0,25\n", "1;0.5;0.25\n", "2,1,2\n1;0,5;0,25\n"):
+        with pytest.raises(DataError, match=r"\(fields separated by ';'\? a UCR file separates them by tabs, commas or "
+                                            r"spaces: save it with sep='\\t' and decimal points\)"):
+            read_ucr(text=text)

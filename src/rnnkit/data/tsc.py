@@ -30,6 +30,7 @@ from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, 
 from rnnkit.data.number_text import field_hint, number_text_hint
 from rnnkit.data.ts_text import given_text
 from rnnkit.data.tsc_times import check_spacing as _check_spacing, iso_times
+from rnnkit.data.ucr_lines import column_numbers as _column_numbers, shape_hint, ucr_fields as _ucr_fields
 from rnnkit.data.label_text import differ_by, label_spelling
 from rnnkit._validate import check_bool, check_choice, shared_role, check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -248,7 +249,8 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
             raise DataError(f"{name}: expected a series at line {ln}, got the column numbers of a header "
                             f"({line[:40]!r}...); drop that line (pandas: to_csv(header=False))")
         if len(fields) < 2:
-            raise DataError(f"{name}: expected a label and at least one value at line {ln}, got {line[:60]!r}")
+            raise DataError(f"{name}: expected a label and at least one value at line {ln}, got {line[:60]!r}"
+                            f"{shape_hint(line, False)}")
         if "" in fields:   # '1,0.5,,0.7': dropping it would move every later value one step earlier
             raise DataError(f"{name}: expected a value in every field, got an empty field at line {ln} (write NaN "
                             f"for a missing value): {line[:60]!r}")
@@ -256,10 +258,8 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
             parsed = [np.nan if missing_cell(v) else _number(v) for v in fields[1:]]   # R's NA: as read_long_csv
         except ValueError:
             ts = line.lstrip().startswith(("@", "#"))
-            hint = " (a .ts file? read it with read_ts, rnnkit tsc --ts)" if ts else ""
-            if not X and not ts and not any(_is_number(v) or missing_cell(v) for v in fields[1:]):   # 'label,t1,t2'
-                hint = (" (a header of column names? drop that line: R's write.table(col.names=FALSE), pandas' "
-                        "to_csv(header=False))")
+            hint = " (a .ts file? read it with read_ts, rnnkit tsc --ts)" if ts else shape_hint(
+                line, not X and not any(_is_number(v) or missing_cell(v) for v in fields[1:]))
             raise DataError(f"{name}: expected numbers after the label at line {ln}, got {line[:60]!r}{hint}"
                             f"{'; ' + field_hint(fields[1:], 'value', _is_number, 'NaN') if not ts else ''}") from None
         values = _float32(parsed, fields[1:], name, ln)
@@ -292,35 +292,6 @@ def _check_labels_first(name: str, y: list[str], last: list[str]) -> None:
                     f"first on every line, {len(set(y))} different ones in {len(y)} series (e.g. {y[:3]}): values, "
                     f"not labels{hint}. Move the label first (pandas: df[[label, *values]]); lines of values alone "
                     "need a label (any placeholder) first")
-
-
-def _ucr_fields(line: str) -> list[str]:
-    """A UCR line's fields by its separator: tabs (the 2018 archive), else commas, else runs of spaces. Only
-    one separator splits, so a decimal comma in a tab-separated file is a field that is not a number (an
-    error), never two values."""
-    if not line:
-        return []
-    sep = "\t" if "\t" in line else "," if "," in line else None
-    return [_unquoted(f.strip()) for f in line.split(sep)]
-
-
-def _unquoted(field: str) -> str:
-    """A field as a CSV writer's quotes mean it: R's write.table / write.csv quote a label that is text or a factor
-    (``"1",0.5,...``, any separator), pandas' QUOTE_ALL every field. The quotes were kept: the class '"1"', never the
-    archive's '1' (a test file written without quotes scored 0), and a quoted value was refused."""
-    inner = field[1:-1]
-    if len(field) >= 2 and field[0] == field[-1] == '"' and '"' not in inner.replace('""', ""):
-        return inner.replace('""', '"')
-    return field
-
-
-def _column_numbers(fields: list[str]) -> bool:
-    """Whether ``fields`` are the column numbers ``0, 1, 2, ...`` (or from 1) of a header, as pandas writes them:
-    ten or more (a toy series ``1 2 3`` is data; a real set's header is as long as its series)."""
-    if len(fields) < 10 or not all(f.isascii() and f.isdigit() for f in fields):
-        return False
-    first = int(fields[0])
-    return first in (0, 1) and [int(f) for f in fields] == list(range(first, first + len(fields)))
 
 
 def _missing_label(text: str) -> bool:

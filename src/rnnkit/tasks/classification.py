@@ -22,6 +22,7 @@ the network reads pretrained wordpieces through a frozen pretrained table instea
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from typing import Any, Sequence
@@ -397,11 +398,13 @@ class TextClassifier(ClassifierTask):
             return baseline, ""
         return (self._mix_fitted[kind], "fitted on the fit part only") if kind in self._mix_fitted else None
 
+    @contextlib.contextmanager
     def shared_work(self) -> Any:
         """Each text analysed once by the linear models (:func:`.classify_counts.shared_counts`): in ``fit`` the
         combination's members, their validation scoring and the baselines' refits; in ``evaluate`` the combination
-        and each baseline."""
-        return shared_counts()
+        and each baseline; and cut into e5 pieces once (:func:`.classify_e5.shared_pieces`)."""
+        with shared_counts(), e5.shared_pieces():
+            yield
 
     def default_baselines(self) -> dict[str, Any]:
         return {**{kind: cls(self._linear_units(), self.config.lowercase) for kind, cls in LINEAR.items()},

@@ -202,11 +202,27 @@ def test_older_runs_load_without_a_lexicon(fitted, tmp_path):
     assert old.words._glosses([["Walzwerke"]])[0] != ["rolling mills"]
 
 
+def test_gloss_order():
+    """Unknown words: the lexicon before the morphology fallbacks; a word seen once: the lexicon's exact entry over
+    IBM-1's; a word seen more often keeps IBM-1's; no entry anywhere: the fallbacks, else the word."""
+    from rnnkit.tasks.seq2seq_dictionary import RARE, gloss_function
+
+    assert RARE == 1
+    ext = BilingualLexicon({"Haus": "building", "Baum": "wood", "Zeilenabstand": "line spacing (typ.)"})
+    g = gloss_function({"Haus": "house", "Baum": "tree", "Zeile": "line", "Abstand": "gap"},
+                       {"Haus": 1, "Baum": 3, "Zeile": 2, "Abstand": 2}, True, True, ext)
+    assert [g(w) for w in ("Haus", "Baum", "Zeilenabstand", "Zeilenabstands", "Baumabstand", "Xyzzy")] == [
+        "building", "tree", "line spacing (typ.)", "line spacing (typ.)", "tree gap", "Xyzzy"]
+    plain = gloss_function({"Haus": "house"}, {"Haus": 1}, False, True, None)
+    assert plain("Haus") == "house" and plain("Baum") == "Baum"
+
+
 def test_word_dictionary_baseline_with_the_lexicon(pairs):
     S, T = pairs
-    lex = BilingualLexicon({"Walzwerke": "rolling mills"})
+    lex = BilingualLexicon({"Walzwerke": "rolling mills", "Ich": "ego"})
     plain, given = WordDictionary().fit(S, T), WordDictionary(lexicon=lex).fit(S, T)
     assert plain.translate(["Walzwerke"]) == ["Walzwerke"] and given.translate(["Walzwerke"]) == ["rolling mills"]
+    assert given.translate(["Ich"]) == ["I"]       # seen often in training: IBM-1's word (its count was 0 here)
     back = WordDictionary.from_state(given.state())
     assert back.translate(["Walzwerke"]) == ["rolling mills"]
     with pytest.raises(Exception, match="lexicon: expected None or a BilingualLexicon"):

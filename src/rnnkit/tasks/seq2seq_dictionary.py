@@ -216,19 +216,21 @@ def read_lexicon(spec: Any) -> BilingualLexicon:
     return BilingualLexicon.from_lines(split_lines(read_utf8(spec, "lexicon"), name), spec, name)
 
 
-#: Where the external lexicon comes among the glosses of a word the training pairs never show: ``"first"`` -- before
-#: the morphology fallbacks of :class:`rnnkit.tasks.seq2seq_lexicon.Lexicon` (case, inflection, compound splitting,
-#: word formation) -- or ``"last"``, only for a word those fallbacks cannot analyse.
-ORDER = "first"
-#: A source word seen at most this many times in training takes the external lexicon's gloss (where it has one) over
-#: the training dictionary's (0: only words never seen).
-RARE = 0
+#: A source word seen at most this many times in training takes the external lexicon's gloss (its exact entry) over
+#: the training dictionary's: IBM-1's word for a word seen once is often wrong (its sentence's other words compete).
+RARE = 1
 
 
 def gloss_function(dictionary: dict[str, str], counts: dict[str, int], split_compounds: bool, derive: bool,
                    external: BilingualLexicon | None):
-    """The translator's gloss of a source word: the training dictionary's word; for a word the training pairs never
-    show, :data:`ORDER` decides between the external lexicon's gloss and the morphology fallbacks; else the word."""
+    """The translator's gloss of a source word: the training dictionary's word (a word seen at most :data:`RARE` times
+    in training: the external lexicon's exact entry, where it has one); for a word the training pairs never show, the
+    external lexicon's (:meth:`BilingualLexicon.lookup`), else the morphology fallbacks of
+    :class:`rnnkit.tasks.seq2seq_lexicon.Lexicon` (``split_compounds``), else the word itself.
+
+    Chosen on 800 development pairs (4 epochs, seed 0, beam 5; session 33), chrF / BLEU: no lexicon 31.48 / 8.23; the
+    lexicon only where the morphology fallbacks find no analysis 32.64 / 8.73; before them 33.82 / 9.31; and also for
+    words seen once (this) 34.29 / 9.39."""
     from rnnkit.tasks.seq2seq_lexicon import Lexicon
 
     lex = Lexicon(dictionary, counts, derive=derive) if split_compounds else None
@@ -237,11 +239,9 @@ def gloss_function(dictionary: dict[str, str], counts: dict[str, int], split_com
 
     def gloss(w: str) -> str:
         if w in dictionary:
-            if RARE and counts.get(w, 0) <= RARE and w in external.table:
+            if counts.get(w, 0) <= RARE and w in external.table:
                 return external.table[w]
             return dictionary[w]
-        if ORDER == "last" and lex is not None and lex.analyse(w) != [w]:
-            return lex.phrase(w)
         g = external.lookup(w)
         if g is not None:
             return g

@@ -340,7 +340,7 @@ class WordDictionary:
         src_words = words(src)
         self.table = dict(IBM1(self.iterations).fit(src_words, words(tgt)).best)
         self.gaps = (word_gap(src), word_gap(tgt))
-        if self.split_compounds:
+        if self.split_compounds or self.lexicon is not None:   # the lexicon's gloss wins for a word seen once
             n = Counter(w for s in src_words for w in s)
             self.counts = {w: n[w] for w in self.table}
         return self
@@ -361,6 +361,8 @@ class WordDictionary:
 
     def state(self) -> tuple[dict, dict[str, Any]]:
         extra = {"split_compounds": True, "counts": self.counts} if self.split_compounds else {}
+        if self.lexicon is not None:
+            extra["counts"] = self.counts
         if self.gaps[0] != self.gaps[1]:  # runs of two spaced languages keep the state they had
             extra["gaps"] = list(self.gaps)
         if self.lexicon is not None:

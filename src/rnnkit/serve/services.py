@@ -22,6 +22,7 @@ from pandas.tseries.frequencies import to_offset
 
 from rnnkit._paths import user_path
 from rnnkit._validate import check_no_nul, short_repr
+from rnnkit.data.label_text import differ_by, label_spelling
 from rnnkit.data.timeseries.frequency import clock_change_error
 from rnnkit.errors import CheckpointError, ConfigError, DataError, RnnkitError
 from rnnkit.serve.journal import Journal, run_stamp
@@ -54,6 +55,23 @@ def _names(ids: Any) -> str:
     """The sorted series ids, the first 10 of them when there are more."""
     names = sorted(ids)
     return str(names) if len(names) <= 10 else f"{names[:10]} (and {len(names) - 10} more)"
+
+
+def _id_text(sid: str) -> str:
+    """A series id as a reply names it: its repr cut to 60 characters, its spaces as they are (:func:`_short` makes
+    one of each run: 's  2' read as the known id 's 2' in 'expected one of ['s 2'], got 's 2'')."""
+    text = repr(sid)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _spelt_otherwise(sid: str, known: Any) -> str:
+    """What a 404 for the unknown id ``sid`` adds when a known id reads the same on screen (``label_spelling``: an
+    NFD 'Zürich' -- macOS file names are NFD -- for the fitted NFC one, spaces around it, an invisible character):
+    '... got 'Zürich'' named the same text twice, no word of how the two differ; ``""`` otherwise. Not matched for
+    the client: one series or two is the fit's to say (its reader refuses ids that differ so)."""
+    same = next((k for k in known if label_spelling(k) == label_spelling(sid)), None)
+    return "" if same is None else (f" (the series {same!r} differs from it only by {differ_by(same, sid, 'it')}: "
+                                    "write the id as the fit did)")
 
 
 class RequestError(Exception):
@@ -207,7 +225,8 @@ class ForecastService:
                 raise RequestError(422, f"observations[{i}].id: expected a string or an integer, got {_short(ob['id'])}")
             sid = str(ob["id"])   # 3 is the series "3", as a frame's id 3 is when fitted or updated
             if sid not in self.next_time:
-                raise RequestError(404, f"observations[{i}].id: expected one of {_names(self.next_time)}, got {_short(sid)}")
+                raise RequestError(404, f"observations[{i}].id: expected one of {_names(self.next_time)}, got "
+                                        f"{_id_text(sid)}{_spelt_otherwise(sid, self.next_time)}")
             value = ob["value"]
             try:  # an int beyond float range (a JSON literal of 400 digits) is not finite either
                 number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan

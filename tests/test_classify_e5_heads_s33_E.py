@@ -89,3 +89,9 @@ def test_an_e5_classifier_reads_the_head_of_a_long_han_line_not_all_of_it(tok, m
     with pytest.warns(UserWarning, match="at least"):
         assert clf.predict([text])[0] in ("pos", "neg")
     assert len(text) > 2 * heads.HEAD_CHARS and seen and max(seen) <= heads.HEAD_CHARS     # the first 64 Ki only
+
+
+def test_a_head_asked_from_an_empty_prefix_still_grows(tok):
+    text = "很好的电影" * 10          # start 0 doubled to 0 for ever before 95fb404's follow-up
+    ids = tok.head(text, 3, 0)
+    assert ids == tok.cut(text, specials=False)[:len(ids)] and len(ids) >= 3

@@ -250,7 +250,7 @@ class E5Pieces:
         ``start`` characters (then twice as many, ...); None where only the whole text tells them. The whole text's
         best path leaves a prefix from one of its last :attr:`longest` positions, whose entries (:meth:`_back`) are
         the whole text's: where all their back-pointer chains meet, the path up to there is the whole text's."""
-        m = start
+        m = max(start, 1)           # (0 would never grow)
         while m < len(text):
             back = self._back(self._normalised(text[:m]), specials)
             end = len(back) - 1

@@ -43,7 +43,7 @@ from rnnkit.tasks.base import Task
 from rnnkit.tasks.common import (
     SequenceEncoder, accuracy, check_items, check_label_spelling, entity_prf, item_at, run_vocab, unseen_report,
 )
-from rnnkit.tasks.classify_data import warn_case_only, warn_mixed_kinds
+from rnnkit.tasks.classify_data import warn_case_only, warn_case_variants, warn_mixed_kinds
 from rnnkit.tasks.task_parts import network_budget
 from rnnkit.tasks.label_values import LabelTypes
 from rnnkit.tasks.tagging_config import TaggerConfig
@@ -268,8 +268,9 @@ class SequenceTagger(LabelTypes, Task):
         super().check_trainable(inputs, targets)      # the tags' type (label_values)
         check_trainable_tags(targets, self.target_name, inputs)   # columns swapped: warned
         at = [(i, j) for i, tags in enumerate(targets) for j in range(len(tags))]   # a '0' typed for 'O': warned
-        warn_mixed_kinds([targets[i][j] for i, j in at], lambda k: item_at(self.target_name, at[k][0], self.places,
-                         f"[{at[k][1]}]"), self.target_name, stacklevel=5)
+        for warn in (warn_mixed_kinds, warn_case_variants):   # 'B-PER' and 'B-Per': two types, silently (session 33)
+            warn([targets[i][j] for i, j in at], lambda k: item_at(self.target_name, at[k][0], self.places,
+                 f"[{at[k][1]}]"), self.target_name, stacklevel=4)
 
     def check_known(self, targets: Any, checked: list) -> None:
         """Each gold tag against the trained ones (a tag such as 'B-PER ' or an NFD 'B-café' was unseen, scored

@@ -42,7 +42,7 @@ from rnnkit.data.timeseries.transforms import column_scaler
 from rnnkit.data.vocab import Vocab
 from rnnkit.errors import ConfigError, DataError, InputTypeError
 from rnnkit.tasks.base import ClassifierTask, check_baselines
-from rnnkit.tasks.classify_data import warn_missing_marks, warn_mixed_kinds
+from rnnkit.tasks.classify_data import warn_case_variants, warn_missing_marks, warn_mixed_kinds
 from rnnkit.tasks.task_parts import not_learned, not_learned_advice, not_learned_message  # noqa: F401 (older imports)
 from rnnkit.tasks.common import (
     SequenceEncoder, accuracy, check_choice, check_labels, item_at, masked_pool, run_file, run_vocab,
@@ -370,7 +370,8 @@ class TimeSeriesClassifier(ClassifierTask):
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         super().check_trainable(inputs, targets)
         where = lambda i: item_at(self.target_name, i, self.places)    # noqa: E731
-        for warn in (warn_mixed_kinds, warn_missing_marks):    # as the text classifier's labels (session 27)
+        # as the text classifier's labels (session 27); 'a' and 'A' were two classes without a word (session 33)
+        for warn in (warn_mixed_kinds, warn_missing_marks, warn_case_variants):
             warn(targets, where, self.target_name, stacklevel=5)
         if self._may_use_1nn or self.config.model == "auto":   # a 1-NN is fitted after the network: checked before
             check_1nn_memory(inputs, self.input_name, self.places)   # the places of the data fit was given

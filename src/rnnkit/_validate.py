@@ -75,8 +75,14 @@ def short_repr(value: Any, limit: int = 60) -> str:
 
     >>> short_repr(np.arange(40).reshape(4, 10))
     'array([[ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11, 12, 13, ...'
+
+    A string's repr is already one line (it escapes its line breaks), and its spaces are part of the value: ``'s  2'``
+    is named as written, not as ``'s 2'`` (a value that differs from a known one only by its spaces).
+
+    >>> short_repr("s  2")
+    "'s  2'"
     """
-    text = " ".join(repr(value).split())
+    text = repr(value) if isinstance(value, str) else " ".join(repr(value).split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 

@@ -60,18 +60,18 @@ def test_the_head_of_a_long_text_in_e5_pieces_is_the_whole_texts_first_pieces(to
             if isinstance(head, Head):
                 cut += 1
                 assert len(text) > heads.head_chars(max_len) and len(head) < len(whole)
-    assert cut > 150                                 # most are read from a prefix, not cut whole
+    assert cut > 100                                 # most are read from a prefix, not cut whole
     assert not isinstance(e5.head_pieces(["a" * 300], 1)[0], Head)      # no prefix tells: cut whole, still exact
 
 
-def test_a_long_base64_line_is_read_from_its_first_64_ki_characters(tok, monkeypatch):
-    # 1fbed06: the whole line was cut (1M characters: 34 s for one prediction)
+def test_a_long_base64_line_is_read_from_a_short_prefix(tok, monkeypatch):
+    # 1fbed06: the whole line was cut (1M characters: 34 s for one prediction); 95fb404: its first 64 Ki (~2 s)
     line = base64.b64encode(random.Random(1).randbytes(120_000)).decode()
     seen = []
     real = type(tok)._normalised
     monkeypatch.setattr(type(tok), "_normalised", lambda self, t: seen.append(len(t)) or real(self, t))
     head = e5.head_pieces([line], 64)[0]
-    assert isinstance(head, Head) and len(head) > 64 and max(seen) == heads.HEAD_CHARS     # exact: the test above
+    assert isinstance(head, Head) and len(head) > 64 and max(seen) < 4 * 16 * 66      # exact: the test above
 
 
 def test_an_e5_classifier_reads_the_head_of_a_long_han_line_not_all_of_it(tok, monkeypatch):

@@ -500,15 +500,15 @@ def _encoder(mtime_ns: int, size: int) -> E5Encoder:
 def head_pieces(texts: Sequence[str], max_len: int | None) -> list[list[str]]:
     """The e5 pieces of each text; one longer than :func:`rnnkit.data.heads.head_chars` read from a prefix: a
     :class:`~rnnkit.data.heads.Head` of at least ``max_len + 1`` pieces, exactly the whole text's first ones
-    (:meth:`E5Pieces.head`: a 1M-character line without spaces was cut whole, 10-34 s), or all of them where only the
-    whole text tells them (a run of one letter)."""
+    (:meth:`E5Pieces.head`, from 16 characters a piece: a 1M-character line without spaces was cut whole, 10-34 s;
+    its first 64 Ki characters 1-3 s), or all of them where only the whole text tells them (a run of one letter)."""
     from rnnkit.data.heads import Head, head_chars
 
     tok = shared_encoder().tokenizer
     limit = None if max_len is None else head_chars(max_len)
     out = []
     for t in texts:
-        ids = tok.head(t, max_len + 1, limit) if limit is not None and len(t) > limit else None
+        ids = tok.head(t, max_len + 1, 16 * (max_len + 2)) if limit is not None and len(t) > limit else None
         out.append(tok.pieces([t])[0] if ids is None else Head(tok.strings[i] for i in ids))
     return out
 

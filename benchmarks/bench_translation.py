@@ -23,6 +23,10 @@ for a run saved before that field existed. Every decoding row records its CPU an
 
     python benchmarks/bench_translation.py --from-run runs/deen --threads 1 --beam 5 --mbr-beam 12 --out r.json
 
+The dict-pointer's unknown (and once-seen) source words are glossed from the installed trans-de-en file's word
+entries (``lexicon="trans-de-en"``, :mod:`rnnkit.tasks.seq2seq_dictionary`; the default since session 33's
+pre-registered check; ``--set lexicon=null``: none, the fit of sessions 6-32).
+
 ``--set KEY=JSON`` (repeatable) sets a field of the dict-pointer *fit* (sizes, dropout, batch, learning rate, ...:
 :data:`FIT_FIELDS`), so a candidate recipe runs through this same command, e.g. session 14's larger network:
 
@@ -171,6 +175,7 @@ def main(argv=None) -> int:
     fit_kw = parse_settings(a.settings, FIT_FIELDS, "--set")
     decode = {k: v for k, v in (("length_penalty", a.length_penalty), ("no_repeat_ngram", a.no_repeat_ngram))
               if v is not None}
+    fit_kw = {"lexicon": "trans-de-en", **fit_kw}      # the default since session 33 (--set lexicon=null: none)
     configs = {"dict-pointer": Seq2SeqConfig(epochs=a.epochs, beam=a.beam, **decode, **fit_kw,   # checked before the data
                                              max_seconds=None if a.minutes is None else a.minutes * 60)}
     pairs = load_trans_de_en()[: a.limit]

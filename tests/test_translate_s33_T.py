@@ -239,3 +239,23 @@ def test_cli_flag(tmp_path):
         assert COMMAND.make_config(args).lexicon == want
     args = ap.parse_args(["translate", "train", "--tsv", "p.tsv", "--out", str(tmp_path / "o")])
     assert COMMAND.make_config(args).lexicon is None
+    # the default since the pre-registered check passed (session 33): the installed file's word entries, for
+    # --dataset trans-de-en only (a German-English dictionary); --lexicon none turns it off
+    for data, want in ((["--dataset", "trans-de-en"], "trans-de-en"), (["--dataset", "num2words-en-fr"], None),
+                       (["--dataset", "trans-de-en", "--lexicon", "none"], None)):
+        args = ap.parse_args(["translate", "train", *data, "--out", str(tmp_path / "o")])
+        assert COMMAND.make_config(args).lexicon == want
+
+
+def test_bench_default_uses_the_lexicon():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        import bench_translation
+    finally:
+        sys.path.pop(0)
+    assert "lexicon" in bench_translation.FIT_FIELDS
+    src = Path(bench_translation.__file__).read_text(encoding="utf-8")
+    assert '{"lexicon": "trans-de-en", **fit_kw}' in src

@@ -87,7 +87,8 @@ class Translate(TaskCommand):
         Flag("lexicon", "dict-pointer: an external bilingual dictionary that glosses the source words the training "
                         "pairs never show: 'trans-de-en' (the installed Ding file's word entries; no line that holds an "
                         "example sentence is used), the path of a Ding 'de :: en' file or of 'word<TAB>translation' "
-                        "lines, or 'none' (saved with the run)"),
+                        "lines, or 'none' (saved with the run; default: trans-de-en with --dataset trans-de-en, "
+                        "else none)"),
         Flag("val_fraction", "share of the training pairs held out for early stopping (0: none)"),
         Flag("val_max", "most validation pairs decoded (greedy) after each epoch: the first ones of the held-out "
                         "share (the rest are not trained on either; 'val_pairs_decoded' in the result)"),
@@ -102,10 +103,14 @@ class Translate(TaskCommand):
         return Seq2SeqConfig   # the task's own (rnnkit.tasks.seq2seq imports it): no torch for --help
 
     def make_config(self, args) -> Any:
-        """The config; ``--lexicon none`` is no lexicon, a path is checked recordable (config.json keeps it)."""
-        from rnnkit.tasks.seq2seq_dictionary import NONE
+        """The config; ``--lexicon`` left out is ``trans-de-en`` with ``--dataset trans-de-en`` (that file's word
+        entries, session 33's pre-registered check) and none otherwise; ``none`` is no lexicon; a path is checked
+        recordable (config.json keeps it)."""
+        from rnnkit.tasks.seq2seq_dictionary import NONE, TRANS_DE_EN
 
-        if args.lexicon is not None and args.lexicon.strip().lower() == NONE:
+        if args.lexicon is None:
+            args.lexicon = TRANS_DE_EN if getattr(args, "dataset", None) == TRANS_DE_EN else None
+        elif args.lexicon.strip().lower() == NONE:
             args.lexicon = None
         if args.lexicon is not None:
             check_recordable(args.lexicon, "lexicon")

@@ -90,14 +90,18 @@ def input_window(period: int, horizon: int) -> int:
     return max(4, min(horizon, 8))
 
 
-#: a series whose smallest value is more than this many times its spread (max - min) is shifted down to that spread
-#: before its log is taken, as one at or near 0 is shifted up: its logs vary by under 1%, and the network's float32
-#: output is only good to ~2e-4 in logs whatever the series' scale -- 2e-4 of its level, not of its variation (session
-#: 33: a weekly sine of amplitude 3 plus noise 0.3 on 200 days, `model='esrnn'`, mean absolute error against the
-#: noiseless truth 0.15 at level 10, 0.13 at 100, 0.21 at 1e3, then 2.2 at 1e4, 22 at 1e5, 230 at 1e6, 2.2e5 at 1e9,
-#: with a band 1e5 times too wide, without a word; shifted, ~0.15 at every level). Series with a larger variation
-#: are transformed as before, bit for bit, and a saved run keeps its saved shift.
+#: a series whose smallest value is more than this many times its spread (max - min) is shifted down to
+#: :data:`FLAT_MARGIN` spreads before its log is taken, as one at or near 0 is shifted up: its logs vary by under 1%,
+#: and the network's float32 output is only good to ~2e-4 in logs whatever the series' scale -- 2e-4 of its level, not
+#: of its variation (session 33: a weekly sine of amplitude 3 plus noise 0.3 on 200 days, `model='esrnn'`, mean
+#: absolute error against the noiseless truth 0.15 at level 10, 0.13 at 100, 0.21 at 1e3, then 2.2 at 1e4, 22 at 1e5,
+#: 230 at 1e6, 2.2e5 at 1e9, with a band 1e5 times too wide, without a word; shifted, 0.13 at every level from 1e3 and
+#: at -1e6). Series with a larger variation are transformed as before, bit for bit; a saved run keeps its saved shift.
 FLAT_LEVEL = 100
+#: where such a series' smallest value is put: its logs then vary by ~1/10 (float32's noise is 0.2% of that), and later
+#: values (the validation windows after a fit's origin) may fall 10 spreads below the fitted minimum before the log's
+#: floor (a drop to below the shifted 0 would read as log(floor))
+FLAT_MARGIN = 10
 
 class ESRNN(nn.Module):
     """Per-series level smoothing + a global recurrent network (see the module docstring).
@@ -246,7 +250,7 @@ class ESRNNCandidate(Candidate):
             small = min(1.0, unit_scale(fit_part))   # the absolute 1e-3 and 1e-9 in the series' units below 1: a
             shift = -lo + max(spread, abs(lo), 1e-3 * small) if (lo <= 0.1 * spread or lo <= 0) else 0.0
             if spread > 1e-6 * small and lo + shift > FLAT_LEVEL * spread:   # logs varying by under 1%: FLAT_LEVEL
-                shift = -lo + spread
+                shift = -lo + FLAT_MARGIN * spread
             floor = 1e-9 * max(spread, small)        # series of values ~1e-11 sat on the floor (a constant log)
             profile = None
             logs = np.log(np.maximum(fit_part + shift, floor))

@@ -112,6 +112,8 @@ def test_decomposed_file_is_read_as_the_tokenizer_reads_text(tmp_path):
     (b"Haus\t \n", "one empty"),
     (b"das Haus\tthe house\n# comment\n", "no usable entry"),
     (b"Ein ganzer Satz hier. :: A whole sentence here.\n", "no usable entry"),
+    (b"Haus :: house\nBaum\ttree\n", "line 2 without ' :: '"),              # a Ding file with a TSV line
+    (b"Haus\thouse\nBaum :: tree\n", "line 2"),                               # a TSV with a Ding line
 ])
 def test_hostile_files(tmp_path, content, match):
     p = tmp_path / "lex.txt"

@@ -143,9 +143,17 @@ class BilingualLexicon:
 
     @classmethod
     def from_lines(cls, lines: Iterable[str], source: str = "", name: str = "lexicon") -> "BilingualLexicon":
-        """From the lines of a Ding (``de :: en``) file or, where no line holds `` :: ``, a ``word<TAB>translation`` TSV."""
+        """From the lines of a Ding (``de :: en``) file -- its first entry (not blank, not ``#``) holds `` :: `` -- or
+        else of a ``word<TAB>translation`` TSV; a line of the other format is a DataError naming it (a TSV whose one
+        gloss held ' :: ' was read as a Ding file with every other line dropped, unsaid)."""
         lines = list(lines)
-        ding = any(" :: " in ln for ln in lines)
+        first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
+        ding = " :: " in first
+        bad = next((i for i, ln in enumerate(lines, 1) if ding and ln.strip() and not ln.startswith("#")
+                    and " :: " not in ln), None)
+        if bad is not None:
+            raise DataError(f"{name}: expected 'de :: en' lines (as its first entry), got line {bad} without ' :: ': "
+                            f"{lines[bad - 1][:60]!r}")
         entries = [e for ln, line in enumerate(lines, 1)
                    for e in (ding_entries(line) if ding else _tsv_entries(line, ln, name))]
         if not entries:

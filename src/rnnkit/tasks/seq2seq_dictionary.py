@@ -22,8 +22,10 @@ a Ding line contributes entries only when it yields no sentence pair
 (:func:`rnnkit.data.translation.parse_trans_line` is ``[]``) and none of its sub-entries or alternatives
 looks like a sentence (three or more words ending in ``. ! ? …``, placeholders such as ``sth.`` left out). So no line that holds a training,
 validation or test sentence gives anything, and the lexicon is a function of the file alone, not of a split.
-On the 2023-01-30 file this keeps 185,6xx lines (:data:`TRANS_DE_EN`: the installed file, checked against
-dpkg's md5).
+On the 2023-01-30 file (206,233 entry lines, 11,390 of them yielding a sentence pair) 173,020 lines give entries,
+278,250 source words (:data:`TRANS_DE_EN`: the installed file, checked against dpkg's md5). With it the default
+dict-pointer (``--dataset trans-de-en``; session 33) scores chrF 33.87 / BLEU 9.53 on the 1,961 test pairs (31.15 /
+8.75 without); the word dictionary given the same lexicon 33.12 / 7.49 (29.45 / 6.39 without).
 
 :meth:`BilingualLexicon.lookup` tries the word as written, then with its first letter lower- or upper-cased,
 then less one German inflection ending (:data:`rnnkit.tasks.seq2seq_lexicon.SUFFIXES`), else None.

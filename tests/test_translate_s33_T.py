@@ -215,6 +215,13 @@ def test_gloss_order():
                        {"Haus": 1, "Baum": 3, "Zeile": 2, "Abstand": 2}, True, True, ext)
     assert [g(w) for w in ("Haus", "Baum", "Zeilenabstand", "Zeilenabstands", "Baumabstand", "Xyzzy")] == [
         "building", "tree", "line spacing (typ.)", "line spacing (typ.)", "tree gap", "Xyzzy"]
+    kept = BilingualLexicon.from_state({**ext.state(), "rare": 0}, "RUN/config.json")   # a run's own threshold
+    assert gloss_function({"Haus": "house"}, {"Haus": 1}, True, True, kept)("Haus") == "house"
+    old = {k: v for k, v in ext.state().items() if k != "rare"}          # saved before 'rare' was kept: 1
+    assert BilingualLexicon.from_state(old, "RUN/config.json").rare == 1
+    for bad in (-1, "1", True, 1.5):
+        with pytest.raises(CheckpointError, match=r"RUN/config.json: expected the lexicon's 'rare' as an int >= 0"):
+            BilingualLexicon.from_state({**ext.state(), "rare": bad}, "RUN/config.json")
     plain = gloss_function({"Haus": "house"}, {"Haus": 1}, False, True, None)
     assert plain("Haus") == "house" and plain("Baum") == "Baum"
 

@@ -127,8 +127,9 @@ def _tsv_entries(line: str, ln: int, name: str) -> list[tuple[str, str]]:
 class BilingualLexicon:
     """Source word -> gloss (module docstring); ``source`` says where it came from (a path or ``trans-de-en``)."""
 
-    def __init__(self, table: dict[str, str], source: str = "") -> None:
+    def __init__(self, table: dict[str, str], source: str = "", rare: int | None = None) -> None:
         self.table, self.source = dict(table), source
+        self.rare = RARE if rare is None else rare     # saved with a run: a later RARE does not change how it glosses
         self._folded: dict[str, str] = {}
         for w in self.table:
             self._folded.setdefault(w.lower(), w)
@@ -193,7 +194,7 @@ class BilingualLexicon:
         return hashlib.sha256(json.dumps(self.table, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
     def state(self) -> dict[str, Any]:
-        return {"source": self.source, "table": self.table, "sha256": self.digest()}
+        return {"source": self.source, "table": self.table, "sha256": self.digest(), "rare": self.rare}
 
     @classmethod
     def from_state(cls, state: Any, where: Any) -> "BilingualLexicon":
@@ -203,7 +204,10 @@ class BilingualLexicon:
         if not isinstance(t, dict) or not t or not all(isinstance(k, str) and isinstance(v, str) for k, v in t.items()):
             raise CheckpointError(f"{where}: expected a 'lexicon' with a 'table' of source word -> gloss in the state, "
                                   f"got {type(t).__name__ if not isinstance(t, dict) else f'{len(t)} entries, not all str'}")
-        self = cls(t, state.get("source", "") if isinstance(state.get("source"), str) else "")
+        rare = state.get("rare", 1)                   # absent: saved when RARE was 1 (session 33, before 'rare' was kept)
+        if not isinstance(rare, int) or isinstance(rare, bool) or rare < 0:
+            raise CheckpointError(f"{where}: expected the lexicon's 'rare' as an int >= 0, got {rare!r}")
+        self = cls(t, state.get("source", "") if isinstance(state.get("source"), str) else "", rare)
         if state.get("sha256") != self.digest():
             raise CheckpointError(f"{where}: expected the lexicon's entries to match their sha256 "
                                   f"{str(state.get('sha256'))[:16]}..., got {self.digest()[:16]}... (edited)")
@@ -238,10 +242,11 @@ RARE = 1
 
 def gloss_function(dictionary: dict[str, str], counts: dict[str, int], split_compounds: bool, derive: bool,
                    external: BilingualLexicon | None):
-    """The translator's gloss of a source word: the training dictionary's word (a word seen at most :data:`RARE` times
-    in training: the external lexicon's exact entry, where it has one); for a word the training pairs never show, the
-    external lexicon's (:meth:`BilingualLexicon.lookup`), else the morphology fallbacks of
-    :class:`rnnkit.tasks.seq2seq_lexicon.Lexicon` (``split_compounds``), else the word itself.
+    """The translator's gloss of a source word: the training dictionary's word (a word seen at most ``external.rare``
+    times in training -- :data:`RARE` unless the run saved another --: the external lexicon's exact entry, where it
+    has one); for a word the training pairs never show, the external lexicon's (:meth:`BilingualLexicon.lookup`),
+    else the morphology fallbacks of :class:`rnnkit.tasks.seq2seq_lexicon.Lexicon` (``split_compounds``), else the
+    word itself.
 
     Chosen on 800 development pairs (4 epochs, seed 0, beam 5; session 33), chrF / BLEU: no lexicon 31.48 / 8.23; the
     lexicon only where the morphology fallbacks find no analysis 32.64 / 8.73; before them 33.82 / 9.31; and also for
@@ -254,7 +259,7 @@ def gloss_function(dictionary: dict[str, str], counts: dict[str, int], split_com
 
     def gloss(w: str) -> str:
         if w in dictionary:
-            if counts.get(w, 0) <= RARE and w in external.table:
+            if counts.get(w, 0) <= external.rare and w in external.table:
                 return external.table[w]
             return dictionary[w]
         g = external.lookup(w)

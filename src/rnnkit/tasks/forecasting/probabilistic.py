@@ -151,8 +151,9 @@ def beyond_residuals(levels: np.ndarray, n: int) -> None:
     if beyond.size:
         warnings.warn(f"quantiles: level(s) {', '.join(f'{v:g}' for v in beyond)} lie beyond what {n} validation "
                       f"residuals resolve ({lo:.3g} .. {hi:.3g}): their forecasts are the extreme residuals', a band "
-                      f"narrower than the level says; use levels within that range (or the --level interval's "
-                      f"bounds), or more data (a longer series, more series)", UserWarning, stacklevel=3)
+                      f"narrower than the level says; use levels within that range (quantiles and the level "
+                      f"interval's bounds alike), or more data (a longer series, more series)",
+                      UserWarning, stacklevel=3)
 
 
 def holding_point(qforecast: np.ndarray, point: np.ndarray, quantiles: np.ndarray) -> np.ndarray:

@@ -96,3 +96,34 @@ def test_a_year_quarter_hint_is_a_form_the_time_column_reads():
     times = [f"{y}Q{q}" for y in range(2000, 2010) for q in range(1, 5)]
     fc, _ = _fit(_frame(times), horizon=2)
     assert [str(t.date()) for t in fc["time"]] == ["2010-01-01", "2010-04-01"]
+
+
+def _jittered(n: int = 40, tz: str | None = None) -> pd.Series:
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2020-01-01", periods=n, freq="D", tz=tz)
+    stamps = days + pd.to_timedelta(8 * 60 + rng.integers(0, 120, n), unit="min")
+    return pd.Series(10 + np.sin(np.arange(n)), index=stamps, name="y")
+
+
+def test_one_reading_a_day_at_varying_times_is_named_and_binned_by_day():
+    # fails at 1fbed06: the modal of 39 distinct steps ('1442min'-like) was the frequency, and --resample put the
+    # readings on that grid: forecast times drifting minutes a day, the first one on the day of the last reading
+    y = _jittered()
+    with pytest.raises(DataError, match=r"one a calendar day at varying times of day \(08:\d\d \.\. 09:\d\d\)"):
+        Forecaster(model="seasonal_naive", horizon=2).fit(y)
+    f = Forecaster(model="seasonal_naive", horizon=2, resample=True)
+    f.fit(y)
+    assert [str(t) for t in f.predict()["time"]] == ["2020-02-10 00:00:00", "2020-02-11 00:00:00"]
+    assert f.summary()["series"][0]["length"] == 40
+
+
+def test_a_daily_grid_with_a_few_stamps_off_it_keeps_its_time_of_day():
+    # the rule is for stamps with no common step: daily 06:00 readings with two late ones stay a 06:00 grid
+    idx = pd.date_range("2020-01-01 06:00", periods=30, freq="D")
+    idx = idx[:10].append(idx[10:12] + pd.Timedelta(minutes=40)).append(idx[12:])
+    y = pd.Series(np.arange(30.0) % 7, index=idx, name="y")
+    with pytest.raises(DataError, match="2 timestamps off the grid"):
+        Forecaster(model="seasonal_naive", horizon=2).fit(y)
+    f = Forecaster(model="seasonal_naive", horizon=2, resample=True)
+    f.fit(y)
+    assert str(f.predict()["time"].iloc[0]) == "2020-01-31 06:00:00"

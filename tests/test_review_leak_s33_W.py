@@ -2,7 +2,7 @@
 file the translation pairs come from, so the leakage rule must hold as a property of the text, not only of the code
 path: no line that contributes a lexicon entry holds any sentence of the data set (German or English), neither as a
 sub-entry or an alternative (annotations stripped or not) nor inside its text. An oracle independent of the rule's
-implementation (seq2seq_dictionary.ding_entries asks parse_trans_line itself); on every 5th line of the installed
+implementation (seq2seq_dictionary.ding_entries asks parse_trans_line itself); on every 8th line of the installed
 file (the whole file: 173,020 contributing lines, 0 found, in ~60 s: /work/scratch/s33/W/leak1.py)."""
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def test_no_contributing_line_holds_a_sentence_of_the_data_set(lines):
     for s in de | en:
         if len(s) >= 15:
             heads[s[:12]].append(s)
-    contributing = [ln for ln in lines[::5] if ding_entries(ln)]
-    assert len(contributing) > 30000
+    contributing = [ln for ln in lines[::8] if ding_entries(ln)]
+    assert len(contributing) > 20000
     for ln in contributing:
         for d, e in trans_subentries(ln):
             for side, known in ((d, de), (e, en)):

@@ -127,3 +127,12 @@ def test_a_daily_grid_with_a_few_stamps_off_it_keeps_its_time_of_day():
     f = Forecaster(model="seasonal_naive", horizon=2, resample=True)
     f.fit(y)
     assert str(f.predict()["time"].iloc[0]) == "2020-01-31 06:00:00"
+
+
+def test_dates_at_varying_days_are_not_called_times_of_day():
+    # dates alone (midnights) a month or a week apart at varying days are not 'one a day at varying times of day'
+    rng = np.random.default_rng(1)
+    stamps = pd.date_range("2015-01-01", periods=40, freq="MS") + pd.to_timedelta(rng.integers(0, 10, 40), unit="D")
+    with pytest.raises(DataError) as err:
+        Forecaster(model="seasonal_naive", horizon=2).fit(pd.Series(np.arange(40.0), index=stamps, name="y"))
+    assert "times of day" not in str(err.value)

@@ -140,7 +140,7 @@ def _one_a_day(wall: pd.DatetimeIndex) -> str | None:
     steps was taken ('1447min'), and ``--resample`` put the readings on a grid of 24 h 7 min: forecast times drifting
     7 minutes a day, the first one the same day as the last reading (session 33). ``None`` otherwise."""
     days = wall.normalize()
-    if wall.size < 3 or days.has_duplicates:
+    if wall.size < 3 or days.has_duplicates or (wall - days == (wall - days)[0]).all():   # (dates: other steps)
         return None
     _, exact = np.unique(np.diff(wall.asi8), return_counts=True)
     if exact.max() * 2 >= wall.size - 1:       # one step for half of them or more: a grid with stamps off it

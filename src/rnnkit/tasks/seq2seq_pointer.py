@@ -40,7 +40,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.data.batching import pad_sequences
-from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab
+from rnnkit.data.vocab import BOS, EOS, PAD, UNK, Vocab, literal_tokens
 from rnnkit.tasks.common import SequenceEncoder, task_layer
 from rnnkit.tasks.seq2seq_rare import warn_rare_targets
 
@@ -67,9 +67,12 @@ def prepare(words: Sequence[str], glosses: Sequence[str], src_vocab: Vocab, tgt_
     """A :class:`Sentence` from a source's words, their glosses and (training) the target words."""
     V, unk = len(tgt_vocab), tgt_vocab.index[UNK]
     oov: dict[str, int] = {}
+    specials = set(tgt_vocab.specials)
 
     def ext(w: str) -> int:
-        i = tgt_vocab.index.get(w)
+        # a gloss spelled like a special (an external lexicon's '</s>') is that text, an out-of-vocabulary word to
+        # copy: as the special's id, copying it ended the translation there ('</s>') or was padding ('<pad>')
+        i = tgt_vocab.index.get(w) if w not in specials else None
         return i if i is not None else V + oov.setdefault(w, len(oov))
 
     gloss_ext = [ext(g) for g in glosses]
@@ -77,7 +80,7 @@ def prepare(words: Sequence[str], glosses: Sequence[str], src_vocab: Vocab, tgt_
     gold = None
     if target is not None:
         gold = [tgt_vocab.index.get(w, V + oov[w] if w in oov else unk) for w in target]
-    return Sentence(src_vocab.encode(list(words)), tgt_vocab.encode(list(glosses)), gloss_ext, word_ext,
+    return Sentence(src_vocab.encode(list(words)), tgt_vocab.encode(literal_tokens(glosses)), gloss_ext, word_ext,
                     list(oov), gold)
 
 

@@ -109,7 +109,7 @@ def test_one_reading_a_day_at_varying_times_is_named_and_binned_by_day():
     # fails at 1fbed06: the modal of 39 distinct steps ('1442min'-like) was the frequency, and --resample put the
     # readings on that grid: forecast times drifting minutes a day, the first one on the day of the last reading
     y = _jittered()
-    with pytest.raises(DataError, match=r"one a calendar day at varying times of day \(08:\d\d \.\. 09:\d\d\)"):
+    with pytest.raises(DataError, match=r"at most one a calendar day at varying times of day \(2020-01-01 0[89]:\d\d, "):
         Forecaster(model="seasonal_naive", horizon=2).fit(y)
     f = Forecaster(model="seasonal_naive", horizon=2, resample=True)
     f.fit(y)
@@ -136,3 +136,30 @@ def test_dates_at_varying_days_are_not_called_times_of_day():
     with pytest.raises(DataError) as err:
         Forecaster(model="seasonal_naive", horizon=2).fit(pd.Series(np.arange(40.0), index=stamps, name="y"))
     assert "times of day" not in str(err.value)
+
+
+@pytest.mark.parametrize("unit, base, jitter, times", [
+    ("MS", "2015-01-01", "D", ["2018-05-01", "2018-06-01"]),            # a meter read on day 1 .. 10 of each month
+    ("W-MON", "2020-01-06", "D", ["2020-10-12", "2020-10-19"]),         # once a week, Monday .. Friday
+    ("h", "2020-01-01", "min", ["2020-01-02 16:00:00", "2020-01-02 17:00:00"]),   # once an hour at :00 .. :14
+])
+def test_one_reading_a_month_week_or_hour_at_varying_moments_is_binned_by_that_unit(unit, base, jitter, times):
+    # fails at 1fbed06: '33D' / '8D' / '62min' grids, forecast times drifting off the months, weeks and hours
+    rng = np.random.default_rng(4)
+    stamps = pd.date_range(base, periods=40, freq=unit) + pd.to_timedelta(rng.integers(0, 10 if unit == "MS" else
+                                                                                        5 if unit == "W-MON" else 15,
+                                                                                        40), unit=jitter)
+    y = pd.Series(np.arange(40.0) % 4, index=stamps, name="y")
+    with pytest.raises(DataError, match=f"frequency {unit}\\) in series 'y', got at most one a "):
+        Forecaster(model="seasonal_naive", horizon=2).fit(y)
+    f = Forecaster(model="seasonal_naive", horizon=2, resample=True)
+    f.fit(y)
+    assert [str(t) if unit == "h" else str(t.date()) for t in f.predict()["time"]] == times
+    assert f.summary()["series"][0]["length"] == 40
+
+
+def test_aware_daily_readings_at_varying_times_are_binned_by_their_local_day():
+    y = _jittered(tz="Europe/Berlin")
+    f = Forecaster(model="seasonal_naive", horizon=1, resample=True)
+    f.fit(y)
+    assert str(f.predict()["time"].iloc[0]) == "2020-02-10 00:00:00+01:00"

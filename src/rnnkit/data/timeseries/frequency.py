@@ -124,8 +124,8 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
     deltas = np.diff(index.asi8)    # in the index's unit (pandas 3 keeps parsed text in "s" or "us")
     if deltas.size:
         values, counts = np.unique(deltas, return_counts=True)
-        if (daily := _one_a_day(wall)) is not None:
-            return daily
+        if (unit := _one_a_unit(wall, index.tz is not None)) is not None:
+            return unit[0]
         step = pd.Timedelta(int(values[np.argmax(counts)]), unit=index.unit)
         days, rest = divmod(step, pd.Timedelta(days=1))
         if days and not rest:    # calendar days, as infer_freq names them (to_offset would say "24h")
@@ -134,33 +134,56 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
     return None
 
 
-def _one_a_day(wall: pd.DatetimeIndex) -> str | None:
-    """``'D'`` (``'2D'``, ...: the modal whole-day step) for wall-clock stamps at varying times of day, at most one a
-    calendar day, whose modal step is no step: a daily reading taken between 08:00 and 10:00. The modal of 59 distinct
-    steps was taken ('1447min'), and ``--resample`` put the readings on a grid of 24 h 7 min: forecast times drifting
-    7 minutes a day, the first one the same day as the last reading (session 33). ``None`` otherwise."""
-    days = wall.normalize()
-    if wall.size < 3 or days.has_duplicates or (wall - days == (wall - days)[0]).all():   # (dates: other steps)
+#: calendar units a reading may be taken once in, at a varying moment (coarsest first): the frequency, the unit, what
+#: varies within it
+_UNITS = (("MS", "calendar month", "days"), ("W-MON", "week (Monday to Sunday)", "weekdays"),
+          ("D", "calendar day", "times of day"), ("h", "clock hour", "minutes"))
+
+
+def _unit_start(stamps: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
+    """The start of the calendar unit ``freq`` (of :data:`_UNITS`) each of the wall-clock ``stamps`` falls in."""
+    if freq == "MS":
+        return stamps.to_period("M").to_timestamp()
+    if freq == "W-MON":
+        return stamps.normalize() - pd.to_timedelta(stamps.day_of_week, unit="D")
+    return stamps.normalize() if freq == "D" else stamps.floor("h")
+
+
+def _one_a_unit(wall: pd.DatetimeIndex, aware: bool = False) -> tuple[str, str, str] | None:
+    """The unit of :data:`_UNITS` (``'D'``, ...) of wall-clock stamps taken at most one a unit at varying moments
+    within it, most of them one unit apart, whose exact steps have no common one: a daily reading taken between
+    08:00 and 10:00, a monthly meter reading on varying days. The modal of 59 distinct steps was taken ('1447min',
+    '33D'), and ``--resample`` put the readings on that grid: forecast times drifting minutes (days) a step, the first
+    one in the unit of the last reading (session 33). ``None`` otherwise; months and weeks not for ``aware`` stamps."""
+    if wall.size < 3:
         return None
     _, exact = np.unique(np.diff(wall.asi8), return_counts=True)
     if exact.max() * 2 >= wall.size - 1:       # one step for half of them or more: a grid with stamps off it
         return None
-    steps = (np.diff(days.to_numpy()) / np.timedelta64(1, "D")).astype(np.int64)
-    values, counts = np.unique(steps, return_counts=True)
-    k = int(values[np.argmax(counts)])
-    return "D" if k == 1 else f"{k}D"
+    for unit in _UNITS[2 * aware:]:
+        start = _unit_start(wall, unit[0])
+        if start.has_duplicates:
+            continue
+        if (wall - start == (wall - start)[0]).all():    # all at one moment of the unit: no reading varies in it
+            return None
+        grid = pd.date_range(start[0], start[-1], freq=unit[0])
+        after = grid[np.minimum(grid.get_indexer(start[:-1]) + 1, grid.size - 1)]
+        return unit if (start[1:] == after).mean() >= 0.5 else None
+    return None
 
 
-def one_a_day_note(index: pd.DatetimeIndex, freq: str) -> str:
-    """What to say of stamps ``index`` off a grid of whole days ``freq`` when each calendar day holds at most one of
-    them at varying times of day (:func:`_one_a_day`); '' otherwise."""
+def one_a_unit_note(index: pd.DatetimeIndex, freq: str) -> str:
+    """What to say of stamps ``index`` off a ``freq`` grid when they are one a calendar unit at varying moments of it
+    (:func:`_one_a_unit`); '' otherwise."""
     wall = index.tz_localize(None) if index.tz is not None else index
-    if _one_a_day(wall) != freq:
+    unit = _one_a_unit(wall, index.tz is not None)
+    if unit is None or unit[0] != freq:
         return ""
-    of_day = wall - wall.normalize()
-    clock = lambda t: f"{t.components.hours:02d}:{t.components.minutes:02d}"   # noqa: E731
-    return (f"one a calendar day at varying times of day ({clock(of_day.min())} .. {clock(of_day.max())}): drop the "
-            "time of day (their dates), or pass --resample / resample=True to take each day's reading as that day's")
+    clock = unit[0] in ("D", "h")
+    return (f"at most one a {unit[1]} at varying {unit[2]} ({day_text(index[0], clock)}, {day_text(index[1], clock)}, "
+            f"...): write each as its "
+            f"{unit[1].split(' (')[0]}'s start, or pass --resample / resample=True to take each one's reading as its "
+            f"value")
 
 
 def _refuse_day_of_month(index: pd.DatetimeIndex, name: str) -> None:
@@ -321,22 +344,25 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
             what.append(f"{freq_info.off_grid} timestamps off the grid")
             first.append(f"first off the grid {stamp(off[0])}")
         advice = advice() if callable(advice) else advice      # a caller's advice made only for the error
-        if note := one_a_day_note(idx, freq_info.freq):
+        if note := one_a_unit_note(idx, freq_info.freq):
             raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
                             f"{series!r}, got {note}")
         raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
                         f"{series!r}, got irregular gaps ({', '.join(what)}) -- {', '.join(first)}"
                         f"{clock_change_hint(gone, 'skipped', idx)}; "
                         + (f"{advice}; if they are missing observations, " if advice else "") + resample_hint(freq_info.missing_stamps, len(grid), "put them on the grid"))
-    if freq_info.off_grid and isinstance(to_offset(freq_info.freq), (Tick, pd.offsets.Day)):
+    if freq_info.off_grid and one_a_unit_note(pd.DatetimeIndex(values.index), freq_info.freq):
+        # one reading a calendar unit: each unit's reading is its value (bins of units from the first one's start)
+        first = _unit_start(pd.DatetimeIndex(values.index[:1]), freq_info.freq)[0]
+        grid = pd.date_range(first, values.index[-1], freq=freq_info.freq)
+        out = values.groupby(grid.searchsorted(values.index, side="right") - 1).mean().reindex(range(len(grid)))
+        out.index = grid
+    elif freq_info.off_grid and isinstance(to_offset(freq_info.freq), (Tick, pd.offsets.Day)):
         # fixed steps binned on the grid from the first stamp the gaps were judged on (left-closed bins, as
         # resample's): pandas' bins start at midnight, so daily stamps at 06:00 became 00:00 ones and the forecast
         # ran 6 h early; resample(origin=...) fixes that for naive stamps only (a tz-aware daily series kept the
         # midnight bins, with pandas' RuntimeWarning 'origin does not take effect')
-        first = values.index[0]
-        if one_a_day_note(pd.DatetimeIndex(values.index), freq_info.freq):   # bins of calendar days: its dates
-            first = first.normalize()
-        grid = pd.date_range(first, values.index[-1], freq=freq_info.freq)
+        grid = pd.date_range(values.index[0], values.index[-1], freq=freq_info.freq)
         out = values.groupby(grid.searchsorted(values.index, side="right") - 1).mean().reindex(range(len(grid)))
         out.index = grid
     elif freq_info.off_grid:

@@ -312,8 +312,10 @@ class WordPointer:
 
         if self.cfg.lexicon is not None:         # read first: a bad file fails before the IBM-1 fit
             from rnnkit.tasks.seq2seq_dictionary import read_lexicon
+            from rnnkit.training.stages import pin_input
 
             self.lexicon = read_lexicon(self.cfg.lexicon)
+            pin_input("lexicon", self.lexicon.digest())   # train --resume: the same entries, not the same path only
         ibm = IBM1().fit(src, tgt)
         self.dictionary = dict(ibm.best)
         # the reverse IBM-1 only where decode='channel' will use it: ~4.8 MB of config.json and ~3 CPU s on trans-de-en

@@ -48,7 +48,7 @@ from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, RnnkitEr
 
 __all__ = ["MANIFEST", "STAGE_PREFIX", "Stage", "checkpointed_fit", "next_stage", "data_sha256", "read_manifest",
            "note_unstaged_fit", "unsafe_callbacks", "holds_checkpoints", "remove_checkpoints",
-           "resumable"]
+           "resumable", "pin_input"]
 
 MANIFEST = "resume.json"
 STAGE_PREFIX = "stage-"
@@ -377,6 +377,26 @@ def next_stage(callbacks: Sequence[Any] = ()) -> Stage:
     if not fit.written:
         fit.write()
     return Stage(fit.folder / f"{STAGE_PREFIX}{k:02d}", fit.resume)
+
+
+def pin_input(name: str, digest: str) -> None:
+    """Inside a checkpointed fit, the sha256 ``digest`` of an input the fit reads besides its data (a file a config
+    field names: translate's ``lexicon=PATH``) is recorded; a resumed fit that reads another one is a CheckpointError
+    naming it -- the config holds the path, not the content, so an edited file was read silently and the resumed
+    epochs trained on other inputs than the checkpointed ones (neither fit's model). Outside one: nothing."""
+    fit = _ACTIVE.get()
+    if fit is None:
+        return
+    pins = fit.body.setdefault("inputs", {})
+    old = pins.get(name)
+    if fit.resume and old is not None and old != digest:
+        raise CheckpointError(f"resume: expected the {name} of the interrupted fit ({str(fit.folder / MANIFEST)}: "
+                              f"sha256 {str(old)[:12]}…), got another one (sha256 {digest[:12]}…): it changed since; "
+                              "restore it, or train again without resuming")
+    if old != digest:
+        pins[name] = digest
+        if fit.written:
+            fit.write()
 
 
 def note_unstaged_fit(trainer: Any) -> None:

@@ -108,8 +108,9 @@ class Translate(TaskCommand):
         recordable (config.json keeps it)."""
         from rnnkit.tasks.seq2seq_dictionary import NONE, TRANS_DE_EN
 
-        if args.lexicon is None:
-            args.lexicon = TRANS_DE_EN if getattr(args, "dataset", None) == TRANS_DE_EN else None
+        if args.lexicon is None:    # the char model reads no glosses: its --dataset trans-de-en fit was refused for a
+            dict_pointer = getattr(args, "model", None) in (None, "dict-pointer")   # flag it was never given
+            args.lexicon = TRANS_DE_EN if getattr(args, "dataset", None) == TRANS_DE_EN and dict_pointer else None
         elif args.lexicon.strip().lower() == NONE:
             args.lexicon = None
         if args.lexicon is not None:

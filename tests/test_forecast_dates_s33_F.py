@@ -163,3 +163,18 @@ def test_aware_daily_readings_at_varying_times_are_binned_by_their_local_day():
     f = Forecaster(model="seasonal_naive", horizon=1, resample=True)
     f.fit(y)
     assert str(f.predict()["time"].iloc[0]) == "2020-02-10 00:00:00+01:00"
+
+
+def test_a_loggers_five_minute_readings_a_few_seconds_off_the_mark_are_five_minute_readings():
+    # fails at 1fbed06 and 8779f54: '299s' (the modal of the distinct steps), --resample drifting the forecast times
+    # (01:00:15, 01:05:14, 01:10:13); readings 10 s before or 10 s after the mark are its reading
+    rng = np.random.default_rng(5)
+    stamps = pd.date_range("2020-01-01", periods=300, freq="5min") + pd.to_timedelta(rng.integers(-10, 11, 300), unit="s")
+    y = pd.Series(np.sin(np.arange(300.0)), index=stamps, name="y")
+    with pytest.raises(DataError, match=r"\(frequency 5min\) in series 'y', got at most one a 5-minute slot at varying "
+                                        r"seconds \(2020-01-01 00:00:0\d"):
+        Forecaster(model="seasonal_naive", horizon=2).fit(y)
+    f = Forecaster(model="seasonal_naive", horizon=2, resample=True)
+    f.fit(y)
+    assert [str(t) for t in f.predict()["time"]] == ["2020-01-02 01:00:00", "2020-01-02 01:05:00"]
+    assert f.summary()["series"][0]["length"] == 300

@@ -137,38 +137,48 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
 #: calendar units a reading may be taken once in, at a varying moment (coarsest first): the frequency, the unit, what
 #: varies within it
 _UNITS = (("MS", "calendar month", "days"), ("W-MON", "week (Monday to Sunday)", "weekdays"),
-          ("D", "calendar day", "times of day"), ("h", "clock hour", "minutes"))
+          ("D", "calendar day", "times of day"), ("h", "clock hour", "minutes"), ("30min", "half hour", "minutes"),
+          ("15min", "quarter hour", "minutes"), ("10min", "10-minute slot", "seconds"), ("5min", "5-minute slot", "seconds"),
+          ("min", "minute", "seconds"))
 
 
-def _unit_start(stamps: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
-    """The start of the calendar unit ``freq`` (of :data:`_UNITS`) each of the wall-clock ``stamps`` falls in."""
+def _unit_start(stamps: pd.DatetimeIndex, freq: str, how: str = "floor") -> pd.DatetimeIndex:
+    """The calendar unit ``freq`` (of :data:`_UNITS`) each of ``stamps`` falls in, as its start: the unit it is in
+    (``how='floor'``) or, for the units of a day and shorter, the nearest (``'round'``: readings a little before and
+    after the mark); aware stamps shorter than a day in UTC (a wall clock's repeated hour has no floor)."""
     if freq == "MS":
         return stamps.to_period("M").to_timestamp()
     if freq == "W-MON":
         return stamps.normalize() - pd.to_timedelta(stamps.day_of_week, unit="D")
-    return stamps.normalize() if freq == "D" else stamps.floor("h")
+    if freq == "D":
+        return stamps.normalize()
+    utc = stamps.tz_convert("UTC") if stamps.tz is not None else stamps
+    out = utc.floor(freq) if how == "floor" else utc.round(freq)
+    return out.tz_convert(stamps.tz) if stamps.tz is not None else out
 
 
-def _one_a_unit(wall: pd.DatetimeIndex, aware: bool = False) -> tuple[str, str, str] | None:
+def _one_a_unit(wall: pd.DatetimeIndex, aware: bool = False) -> tuple[str, str, str, str] | None:
     """The unit of :data:`_UNITS` (``'D'``, ...) of wall-clock stamps taken at most one a unit at varying moments
     within it, most of them one unit apart, whose exact steps have no common one: a daily reading taken between
-    08:00 and 10:00, a monthly meter reading on varying days. The modal of 59 distinct steps was taken ('1447min',
-    '33D'), and ``--resample`` put the readings on that grid: forecast times drifting minutes (days) a step, the first
-    one in the unit of the last reading (session 33). ``None`` otherwise; months and weeks not for ``aware`` stamps."""
+    08:00 and 10:00, a monthly meter reading on varying days, a logger's 5-minute readings a few seconds late, and how
+    they fall in it (``'floor'`` / ``'round'``). The modal of 59 distinct steps was taken ('1447min', '33D', '299s'),
+    and ``--resample`` put the readings on that grid: forecast times drifting a step, the first one in the unit of the
+    last reading (session 33). ``None`` otherwise; months and weeks not for ``aware`` stamps."""
     if wall.size < 3:
         return None
     _, exact = np.unique(np.diff(wall.asi8), return_counts=True)
     if exact.max() * 2 >= wall.size - 1:       # one step for half of them or more: a grid with stamps off it
         return None
     for unit in _UNITS[2 * aware:]:
-        start = _unit_start(wall, unit[0])
-        if start.has_duplicates:
-            continue
-        if (wall - start == (wall - start)[0]).all():    # all at one moment of the unit: no reading varies in it
-            return None
-        grid = pd.date_range(start[0], start[-1], freq=unit[0])
-        after = grid[np.minimum(grid.get_indexer(start[:-1]) + 1, grid.size - 1)]
-        return unit if (start[1:] == after).mean() >= 0.5 else None
+        for how in ("floor",) if unit[0] in ("MS", "W-MON", "D") else ("floor", "round"):
+            start = _unit_start(wall, unit[0], how)
+            if start.has_duplicates:
+                continue
+            if (wall - start == (wall - start)[0]).all():    # all at one moment of the unit: no reading varies in it
+                return None
+            grid = pd.date_range(start[0], start[-1], freq=unit[0])
+            after = grid[np.minimum(grid.get_indexer(start[:-1]) + 1, grid.size - 1)]
+            return (*unit, how) if (start[1:] == after).mean() >= 0.5 else None
     return None
 
 
@@ -179,9 +189,8 @@ def one_a_unit_note(index: pd.DatetimeIndex, freq: str) -> str:
     unit = _one_a_unit(wall, index.tz is not None)
     if unit is None or unit[0] != freq:
         return ""
-    clock = unit[0] in ("D", "h")
-    return (f"at most one a {unit[1]} at varying {unit[2]} ({day_text(index[0], clock)}, {day_text(index[1], clock)}, "
-            f"...): write each as its "
+    text = (lambda t: day_text(t, unit[0] in ("D", "h"))) if unit[0] in ("MS", "W-MON", "D", "h") else str
+    return (f"at most one a {unit[1]} at varying {unit[2]} ({text(index[0])}, {text(index[1])}, ...): write each as its "
             f"{unit[1].split(' (')[0]}'s start, or pass --resample / resample=True to take each one's reading as its "
             f"value")
 
@@ -352,11 +361,11 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
                         f"{clock_change_hint(gone, 'skipped', idx)}; "
                         + (f"{advice}; if they are missing observations, " if advice else "") + resample_hint(freq_info.missing_stamps, len(grid), "put them on the grid"))
     if freq_info.off_grid and one_a_unit_note(pd.DatetimeIndex(values.index), freq_info.freq):
-        # one reading a calendar unit: each unit's reading is its value (bins of units from the first one's start)
-        first = _unit_start(pd.DatetimeIndex(values.index[:1]), freq_info.freq)[0]
-        grid = pd.date_range(first, values.index[-1], freq=freq_info.freq)
-        out = values.groupby(grid.searchsorted(values.index, side="right") - 1).mean().reindex(range(len(grid)))
-        out.index = grid
+        # one reading a calendar unit: each unit's reading is its value, at the unit's start
+        idx = pd.DatetimeIndex(values.index)
+        wall = idx.tz_localize(None) if idx.tz is not None else idx
+        starts = _unit_start(idx, freq_info.freq, _one_a_unit(wall, idx.tz is not None)[3])
+        out = values.groupby(starts).mean().reindex(pd.date_range(starts[0], starts[-1], freq=freq_info.freq))
     elif freq_info.off_grid and isinstance(to_offset(freq_info.freq), (Tick, pd.offsets.Day)):
         # fixed steps binned on the grid from the first stamp the gaps were judged on (left-closed bins, as
         # resample's): pandas' bins start at midnight, so daily stamps at 06:00 became 00:00 ones and the forecast

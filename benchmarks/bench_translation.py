@@ -146,7 +146,8 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=30, help="most epochs of the dict-pointer fit")
     ap.add_argument("--char-minutes", type=float, default=0.0, help="also the char model, this wall budget (0: not)")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--beam", type=int, default=5)
+    ap.add_argument("--beam", type=int, default=None,
+                    help="beam width (default: 12 with the channel for the dict-pointer with a lexicon, else 5)")
     ap.add_argument("--length-penalty", type=float, default=None, help="beam's alpha (default: the model's)")
     ap.add_argument("--no-repeat-ngram", type=int, default=None, help="dict-pointer (default: the config's)")
     ap.add_argument("--beam-n", type=int, default=None, help="test pairs decoded with beam (default: all)")
@@ -165,6 +166,7 @@ def main(argv=None) -> int:
 
     from rnnkit.data.translation import load_trans_de_en
     from rnnkit.tasks.base import split_indices
+    from rnnkit.cli.translate import LEXICON_BEAM
     from rnnkit.tasks.seq2seq import Seq2SeqConfig
 
     torch.set_num_threads(a.threads)
@@ -176,7 +178,11 @@ def main(argv=None) -> int:
     decode = {k: v for k, v in (("length_penalty", a.length_penalty), ("no_repeat_ngram", a.no_repeat_ngram))
               if v is not None}
     fit_kw = {"lexicon": "trans-de-en", **fit_kw}      # the default since session 33 (--set lexicon=null: none)
-    configs = {"dict-pointer": Seq2SeqConfig(epochs=a.epochs, beam=a.beam, **decode, **fit_kw,   # checked before the data
+    # as `rnnkit translate train`: with a lexicon and no --beam, the noisy channel over the 12-best (session 33)
+    channel = fit_kw["lexicon"] is not None and a.beam is None
+    beam = a.beam if a.beam is not None else LEXICON_BEAM if channel else 5
+    configs = {"dict-pointer": Seq2SeqConfig(epochs=a.epochs, beam=beam, **decode, **fit_kw,   # checked before the data
+                                             **({"decode": "channel"} if channel else {}),
                                              max_seconds=None if a.minutes is None else a.minutes * 60)}
     pairs = load_trans_de_en()[: a.limit]
     tr, te = split_indices(len(pairs), 0.1, 0)
@@ -184,20 +190,21 @@ def main(argv=None) -> int:
     St, Tt = [pairs[i][0] for i in te], [pairs[i][1] for i in te]
     n = len(St) if a.beam_n is None else min(a.beam_n, len(St))
     if a.char_minutes:
-        configs["char"] = Seq2SeqConfig(model="char", embed_dim=64, dropout=0.1, batch_size=64, epochs=100, beam=a.beam,
+        configs["char"] = Seq2SeqConfig(model="char", embed_dim=64, dropout=0.1, batch_size=64, epochs=100, beam=a.beam or 5,
                                         **decode, max_seconds=a.char_minutes * 60)
     rows, fits, examples = [], {}, {}
     first = None
     if a.from_run:
         configs = {}
         first = load_run(a.from_run, a.override)
-        r, greedy, beamed = decode_rows("dict-pointer (saved run)", first, St, Tt, a.beam, n, a.mbr_beam)
+        beam = a.beam if a.beam is not None else first.config.beam
+        r, greedy, beamed = decode_rows("dict-pointer (saved run)", first, St, Tt, beam, n, a.mbr_beam)
         rows += r
         examples["dict-pointer"] = {"greedy": greedy[:10], "beam": beamed[:10]}
         fits["dict-pointer (saved run)"] = {"run": a.from_run, "train_pairs": first.history.get("train_pairs"),
                                             "config": {f: getattr(first.config, f) for f in first.config.__dataclass_fields__}}
     for name, cfg in configs.items():
-        model, r, fits[name], greedy, beamed = run_model(name, cfg, S, T, St, Tt, a.beam, n, a.mbr_beam)
+        model, r, fits[name], greedy, beamed = run_model(name, cfg, S, T, St, Tt, cfg.beam, n, a.mbr_beam)
         rows += r
         examples[name] = {"greedy": greedy[:10], "beam": beamed[:10]}
         first = first or model

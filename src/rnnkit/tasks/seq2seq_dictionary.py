@@ -42,6 +42,7 @@ import hashlib
 import json
 import re
 import unicodedata
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
@@ -157,11 +158,19 @@ class BilingualLexicon:
         if bad is not None:
             raise DataError(f"{name}: expected 'de :: en' lines (as its first entry), got line {bad} without ' :: ': "
                             f"{lines[bad - 1][:60]!r}")
-        entries = [e for ln, line in enumerate(lines, 1)
-                   for e in (ding_entries(line) if ding else _tsv_entries(line, ln, name))]
+        entries, skipped = [], []
+        for ln, line in enumerate(lines, 1):
+            got = ding_entries(line) if ding else _tsv_entries(line, ln, name)
+            if not (got or ding or not line.strip() or line.startswith("#")):
+                skipped.append(ln)
+            entries += got
         if not entries:
             raise DataError(f"{name}: expected 'de :: en' lines or 'word<TAB>translation' lines with a one-word "
                             f"source, got no usable entry in {len(lines)} line(s)")
+        if skipped:     # a TSV's 'der Hund<TAB>the dog' lines were dropped without a word (a Ding file's by design)
+            warnings.warn(f"{name}: {len(skipped)} of {len(skipped) + len(entries)} 'word<TAB>translation' line(s) "
+                          f"skipped, their source not one word token (a gloss belongs to one source word), e.g. line "
+                          f"{skipped[0]}: {lines[skipped[0] - 1][:60]!r}")
         return cls.from_entries(entries, source)
 
     def __len__(self) -> int:

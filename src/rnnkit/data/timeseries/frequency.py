@@ -142,6 +142,13 @@ _UNITS = (("MS", "calendar month", "days"), ("W-MON", "week (Monday to Sunday)",
           ("min", "minute", "seconds"))
 
 
+#: a calendar day's reading on working days alone (:func:`_one_a_unit`)
+_BUSINESS_DAY = ("B", "business day (Monday to Friday)", "times of day")
+
+#: the mean length of the calendar units of :data:`_UNITS` that are no fixed step
+_UNIT_LENGTH = {"MS": pd.Timedelta(days=365.2425 / 12), "W-MON": pd.Timedelta(days=7), "D": pd.Timedelta(days=1)}
+
+
 def _unit_start(stamps: pd.DatetimeIndex, freq: str, how: str = "floor") -> pd.DatetimeIndex:
     """The calendar unit ``freq`` (of :data:`_UNITS`) each of ``stamps`` falls in, as its start: the unit it is in
     (``how='floor'``) or, for the units of a day and shorter, the nearest (``'round'``: readings a little before and
@@ -150,7 +157,7 @@ def _unit_start(stamps: pd.DatetimeIndex, freq: str, how: str = "floor") -> pd.D
         return stamps.to_period("M").to_timestamp()
     if freq == "W-MON":
         return stamps.normalize() - pd.to_timedelta(stamps.day_of_week, unit="D")
-    if freq == "D":
+    if freq in ("D", "B"):
         return stamps.normalize()
     utc = stamps.tz_convert("UTC") if stamps.tz is not None else stamps
     out = utc.floor(freq) if how == "floor" else utc.round(freq)
@@ -170,7 +177,11 @@ def _one_a_unit(wall: pd.DatetimeIndex, aware: bool = False) -> tuple[str, str, 
     if exact.max() * 2 >= wall.size - 1:       # one step for half of them or more: a grid with stamps off it
         return None
     for unit in _UNITS[2 * aware:]:
-        for how in ("floor",) if unit[0] in ("MS", "W-MON", "D") else ("floor", "round"):
+        hows = ("floor",) if unit[0] in ("MS", "W-MON", "D") else ("floor", "round")
+        if len(hows) == 2 and \
+                abs(wall - _unit_start(wall, unit[0], "round")).max() <= pd.Timedelta(to_offset(unit[0])) / 4:
+            hows = ("round", "floor")   # all within a quarter unit of a mark (a logger early or late): the nearest first
+        for how in hows:
             start = _unit_start(wall, unit[0], how)
             if start.has_duplicates:
                 continue
@@ -178,7 +189,15 @@ def _one_a_unit(wall: pd.DatetimeIndex, aware: bool = False) -> tuple[str, str, 
                 return None
             grid = pd.date_range(start[0], start[-1], freq=unit[0])
             after = grid[np.minimum(grid.get_indexer(start[:-1]) + 1, grid.size - 1)]
-            return (*unit, how) if (start[1:] == after).mean() >= 0.5 else None
+            # and the typical step is the unit (within a fifth): 40-minute readings a few seconds off the mark fall
+            # in successive half hours two times in three, and were read as half-hourly ones, a quarter invented
+            typical = (wall[1:] - wall[:-1]).median() / (_UNIT_LENGTH[unit[0]] if unit[0] in _UNIT_LENGTH
+                                                           else pd.Timedelta(to_offset(unit[0])))
+            if (start[1:] != after).mean() > 0.5 or abs(typical - 1) >= 0.2:
+                return None
+            if unit[0] == "D" and (wall.day_of_week < 5).all() and (start[-1] - start[0]).days >= 7:
+                return _BUSINESS_DAY + (how,)   # Monday to Friday only: trading days, their weekends no gaps
+            return (*unit, how)
     return None
 
 
@@ -189,7 +208,8 @@ def one_a_unit_note(index: pd.DatetimeIndex, freq: str) -> str:
     unit = _one_a_unit(wall, index.tz is not None)
     if unit is None or unit[0] != freq:
         return ""
-    text = (lambda t: day_text(t, unit[0] in ("D", "h"))) if unit[0] in ("MS", "W-MON", "D", "h") else str
+    dated = unit[0] in ("MS", "W-MON", "D", "B", "h")
+    text = (lambda t: day_text(t, unit[0] in ("D", "B", "h"))) if dated else str
     return (f"at most one a {unit[1]} at varying {unit[2]} ({text(index[0])}, {text(index[1])}, ...): write each as its "
             f"{unit[1].split(' (')[0]}'s start, or pass --resample / resample=True to take each one's reading as its "
             f"value")

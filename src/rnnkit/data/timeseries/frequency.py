@@ -124,7 +124,7 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
     deltas = np.diff(index.asi8)    # in the index's unit (pandas 3 keeps parsed text in "s" or "us")
     if deltas.size:
         values, counts = np.unique(deltas, return_counts=True)
-        if (unit := _one_a_unit(wall, index.tz is not None)) is not None:
+        if (unit := _one_a_unit(index)) is not None:
             return unit[0]
         step = pd.Timedelta(int(values[np.argmax(counts)]), unit=index.unit)
         days, rest = divmod(step, pd.Timedelta(days=1))
@@ -164,13 +164,16 @@ def _unit_start(stamps: pd.DatetimeIndex, freq: str, how: str = "floor") -> pd.D
     return out.tz_convert(stamps.tz) if stamps.tz is not None else out
 
 
-def _one_a_unit(wall: pd.DatetimeIndex, aware: bool = False) -> tuple[str, str, str, str] | None:
+def _one_a_unit(index: pd.DatetimeIndex) -> tuple[str, str, str, str] | None:
     """The unit of :data:`_UNITS` (``'D'``, ...) of wall-clock stamps taken at most one a unit at varying moments
     within it, most of them one unit apart, whose exact steps have no common one: a daily reading taken between
     08:00 and 10:00, a monthly meter reading on varying days, a logger's 5-minute readings a few seconds late, and how
     they fall in it (``'floor'`` / ``'round'``). The modal of 59 distinct steps was taken ('1447min', '33D', '299s'),
     and ``--resample`` put the readings on that grid: forecast times drifting a step, the first one in the unit of the
-    last reading (session 33). ``None`` otherwise; months and weeks not for ``aware`` stamps."""
+    last reading (session 33). ``None`` otherwise; months and weeks not for aware stamps, whose units shorter than a
+    day are read in absolute time (the wall clock's repeated autumn hour held two hourly readings: no unit fitted)."""
+    aware = index.tz is not None
+    wall = index.tz_localize(None) if aware else index
     if wall.size < 3:
         return None
     _, exact = np.unique(np.diff(wall.asi8), return_counts=True)
@@ -178,20 +181,21 @@ def _one_a_unit(wall: pd.DatetimeIndex, aware: bool = False) -> tuple[str, str, 
         return None
     for unit in _UNITS[2 * aware:]:
         hows = ("floor",) if unit[0] in ("MS", "W-MON", "D") else ("floor", "round")
+        stamps = wall if len(hows) == 1 else index    # shorter than a day: _unit_start reads aware stamps in UTC
         if len(hows) == 2 and \
-                abs(wall - _unit_start(wall, unit[0], "round")).max() <= pd.Timedelta(to_offset(unit[0])) / 4:
+                abs(stamps - _unit_start(stamps, unit[0], "round")).max() <= pd.Timedelta(to_offset(unit[0])) / 4:
             hows = ("round", "floor")   # all within a quarter unit of a mark (a logger early or late): the nearest first
         for how in hows:
-            start = _unit_start(wall, unit[0], how)
+            start = _unit_start(stamps, unit[0], how)
             if start.has_duplicates:
                 continue
-            if (wall - start == (wall - start)[0]).all():    # all at one moment of the unit: no reading varies in it
+            if (stamps - start == (stamps - start)[0]).all():    # all at one moment of the unit: no reading varies
                 return None
             grid = pd.date_range(start[0], start[-1], freq=unit[0])
             after = grid[np.minimum(grid.get_indexer(start[:-1]) + 1, grid.size - 1)]
             # and the typical step is the unit (within a fifth): 40-minute readings a few seconds off the mark fall
             # in successive half hours two times in three, and were read as half-hourly ones, a quarter invented
-            typical = (wall[1:] - wall[:-1]).median() / (_UNIT_LENGTH[unit[0]] if unit[0] in _UNIT_LENGTH
+            typical = (stamps[1:] - stamps[:-1]).median() / (_UNIT_LENGTH[unit[0]] if unit[0] in _UNIT_LENGTH
                                                            else pd.Timedelta(to_offset(unit[0])))
             if (start[1:] != after).mean() > 0.5 or abs(typical - 1) >= 0.2:
                 return None
@@ -204,8 +208,7 @@ def _one_a_unit(wall: pd.DatetimeIndex, aware: bool = False) -> tuple[str, str, 
 def one_a_unit_note(index: pd.DatetimeIndex, freq: str) -> str:
     """What to say of stamps ``index`` off a ``freq`` grid when they are one a calendar unit at varying moments of it
     (:func:`_one_a_unit`); '' otherwise."""
-    wall = index.tz_localize(None) if index.tz is not None else index
-    unit = _one_a_unit(wall, index.tz is not None)
+    unit = _one_a_unit(index)
     if unit is None or unit[0] != freq:
         return ""
     dated = unit[0] in ("MS", "W-MON", "D", "B", "h")
@@ -383,8 +386,7 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
     if freq_info.off_grid and one_a_unit_note(pd.DatetimeIndex(values.index), freq_info.freq):
         # one reading a calendar unit: each unit's reading is its value, at the unit's start
         idx = pd.DatetimeIndex(values.index)
-        wall = idx.tz_localize(None) if idx.tz is not None else idx
-        starts = _unit_start(idx, freq_info.freq, _one_a_unit(wall, idx.tz is not None)[3])
+        starts = _unit_start(idx, freq_info.freq, _one_a_unit(idx)[3])
         out = values.groupby(starts).mean().reindex(pd.date_range(starts[0], starts[-1], freq=freq_info.freq))
     elif freq_info.off_grid and isinstance(to_offset(freq_info.freq), (Tick, pd.offsets.Day)):
         # fixed steps binned on the grid from the first stamp the gaps were judged on (left-closed bins, as

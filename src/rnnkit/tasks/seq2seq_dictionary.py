@@ -187,17 +187,9 @@ class BilingualLexicon:
 
     def lookup(self, w: str) -> str | None:
         """The gloss of ``w`` (as written, case fallbacks, less one inflection ending), else None."""
-        from rnnkit.tasks.seq2seq_lexicon import MIN_PART, SUFFIXES
+        from rnnkit.tasks.seq2seq_lexicon import less_one_ending
 
-        g = self._known(w)
-        if g is not None:
-            return g
-        for suf in SUFFIXES:
-            if w.endswith(suf) and len(w) - len(suf) >= MIN_PART:
-                g = self._known(w[: -len(suf)])
-                if g is not None:
-                    return g
-        return None
+        return less_one_ending(w, self._known)
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(self.table, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()

@@ -38,7 +38,7 @@ from typing import Mapping
 
 from rnnkit.tasks.seq2seq_morph import base_forms
 
-__all__ = ["Lexicon", "SUFFIXES", "LINKERS", "MIN_PART"]
+__all__ = ["Lexicon", "less_one_ending", "SUFFIXES", "LINKERS", "MIN_PART"]
 
 #: German inflection endings tried when a word is unknown (longest first).
 SUFFIXES = ("en", "er", "es", "em", "e", "n", "s")
@@ -48,6 +48,21 @@ LINKERS = ("", "s", "es", "n", "en")
 MIN_PART = 4
 #: The most parts a compound is split into.
 MAX_PARTS = 3
+
+
+def less_one_ending(w: str, known, min_part: int = MIN_PART):
+    """``known(w)``, else ``known`` of ``w`` less one inflection ending of :data:`SUFFIXES` (at least ``min_part``
+    characters left), else None: the one inflection fallback of :class:`Lexicon` and of the external lexicon
+    (:class:`rnnkit.tasks.seq2seq_dictionary.BilingualLexicon`)."""
+    k = known(w)
+    if k is not None:
+        return k
+    for suf in SUFFIXES:
+        if w.endswith(suf) and len(w) - len(suf) >= min_part:
+            k = known(w[: -len(suf)])
+            if k is not None:
+                return k
+    return None
 
 
 class Lexicon:
@@ -75,14 +90,9 @@ class Lexicon:
 
     def _inflected(self, w: str) -> str | None:
         """A known word that ``w`` is, case-blind or less one inflection suffix."""
-        k = self._known(w)
+        k = less_one_ending(w, self._known, self.min_part)
         if k is not None:
             return k
-        for suf in SUFFIXES:
-            if w.endswith(suf) and len(w) - len(suf) >= self.min_part:
-                k = self._known(w[: -len(suf)])
-                if k is not None:
-                    return k
         return self._derived(w) if self.derive else None
 
     def _derived(self, w: str) -> str | None:

@@ -154,3 +154,17 @@ def deadline():
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, old)
+
+
+@pytest.fixture(scope="session")
+def trans_lines():
+    """The installed trans-de-en dictionary file's lines (read and md5-checked once a process); skipped where the
+    Debian file is not installed."""
+    from rnnkit.data.translation import read_trans_text
+    from rnnkit.errors import DataError
+
+    try:
+        _, text = read_trans_text()
+    except DataError as e:
+        pytest.skip(str(e))
+    return text.split("\n")

@@ -12,20 +12,13 @@ from collections import defaultdict
 
 import pytest
 
-from rnnkit.errors import DataError
 
 pytestmark = pytest.mark.usefixtures("one_thread_module")        # one torch thread (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def lines():
-    from rnnkit.data.translation import read_trans_text
-
-    try:
-        _, text = read_trans_text()
-    except DataError as e:   # the Debian dictionary file is not installed here
-        pytest.skip(str(e))
-    return text.split("\n")
+def lines(trans_lines):                  # tests/conftest.py: the installed file's lines
+    return trans_lines
 
 
 def test_no_contributing_line_holds_a_sentence_of_the_data_set(lines):

@@ -37,17 +37,6 @@ ZEIT = ("Zeit herausschinden {v} | Zeit herausschindend | Zeit herausgeschunden 
 
 
 @pytest.fixture(scope="module")
-def trans_lines():
-    from rnnkit.data.translation import read_trans_text
-
-    try:
-        _, text = read_trans_text()
-    except DataError as e:   # the Debian dictionary file is not installed here
-        pytest.skip(str(e))
-    return text.split("\n")
-
-
-@pytest.fixture(scope="module")
 def pairs(trans_lines):
     from rnnkit.data.translation import parse_trans_line
 

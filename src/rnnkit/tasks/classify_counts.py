@@ -35,7 +35,7 @@ from typing import Callable, Hashable, Iterator, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["CountStore", "shared_counts", "counts_store", "active", "KEPT"]
+__all__ = ["CountStore", "shared_counts", "thread_store", "counts_store", "active", "KEPT"]
 
 _LOCAL = threading.local()      # per thread: {analyser key: CountStore} while a shared_counts() block is open
 #: the most counts (a text's distinct terms) a store that only transforms keeps: ~12 bytes each (~25 MB)
@@ -43,17 +43,24 @@ KEPT = 2 ** 21
 
 
 @contextmanager
-def shared_counts() -> Iterator[None]:
-    """Share the linear members' text analyses inside the block (re-entrant: an inner block uses the outer one's
-    stores); the stores are dropped when the outermost block ends."""
-    outer = getattr(_LOCAL, "stores", None)
+def thread_store(local: threading.local, name: str) -> Iterator[None]:
+    """``local.<name>`` is a dict inside the block (re-entrant: an inner block uses the outer one's), ``None`` again
+    when the outermost block ends: the per-thread memo behind :func:`shared_counts` and
+    :func:`rnnkit.tasks.classify_e5.shared_pieces`."""
+    outer = getattr(local, name, None)
     if outer is None:
-        _LOCAL.stores = {}
+        setattr(local, name, {})
     try:
         yield
     finally:
         if outer is None:
-            _LOCAL.stores = None
+            setattr(local, name, None)
+
+
+def shared_counts():
+    """Share the linear members' text analyses inside the block (re-entrant: an inner block uses the outer one's
+    stores); the stores are dropped when the outermost block ends."""
+    return thread_store(_LOCAL, "stores")
 
 
 def active() -> bool:

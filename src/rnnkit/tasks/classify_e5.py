@@ -38,8 +38,7 @@ from __future__ import annotations
 import functools
 import struct
 import threading
-from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -297,19 +296,13 @@ _LOCAL = threading.local()
 MEMO_CHARS = 1 << 16
 
 
-@contextmanager
-def shared_pieces() -> Iterator[None]:
+def shared_pieces():
     """Inside the block (re-entrant; per thread) :meth:`E5Pieces.pieces` cuts each text once: a default fit on Chinese
     texts cut them twice (``auto``'s resolve, then the vocabulary) and the minority class a third time (the one-class
     check), ~1.2 ms a review in pure Python. Dropped when the outermost block ends."""
-    outer = getattr(_LOCAL, "memo", None)
-    if outer is None:
-        _LOCAL.memo = {}
-    try:
-        yield
-    finally:
-        if outer is None:
-            _LOCAL.memo = None
+    from rnnkit.tasks.classify_counts import thread_store
+
+    return thread_store(_LOCAL, "memo")
 
 
 def _module():

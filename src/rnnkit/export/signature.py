@@ -204,10 +204,9 @@ class LayerGraph(nn.Module):
 
 def _layer_shape(layer: nn.Module) -> tuple[Any, ...]:
     """``(num_layers * directions, state sizes, state names, merge, batch_first, input_size)``."""
-    if isinstance(layer, Bidirectional):
-        inner = layer.forward_layer
-        return (2 * inner.num_layers, inner.cell.state_sizes(inner.hidden_size), inner.cell.state_names,
-                layer.merge, layer.batch_first, inner.input_size)
+    if isinstance(layer, Bidirectional):   # over any unidirectional layer: a MinGRU's has no .cell (AttributeError)
+        layers, sizes, names, _, _, input_size = _layer_shape(layer.forward_layer)
+        return 2 * layers, sizes, names, layer.merge, layer.batch_first, input_size
     if isinstance(layer, RecurrentLayer):
         return (layer.num_layers * layer.num_directions, layer.cell.state_sizes(layer.hidden_size),
                 layer.cell.state_names, layer.merge if layer.bidirectional else "concat", layer.batch_first,

@@ -1,0 +1,36 @@
+"""Session 34, helper H: hostile sweep of rnnkit.export. Oracles: the rnnkit layer itself run on the same inputs
+(its own engine, not the export's scan twin), and its halves run by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+pytestmark = pytest.mark.usefixtures("one_thread_module")
+
+
+@pytest.mark.parametrize("cls_name", ["MinGRU", "MinLSTM"])
+def test_a_bidirectional_wrapper_over_a_minimal_layer_exports_with_lengths(tmp_path, cls_name):
+    # Bidirectional(MinGRU(...)) was an AttributeError ('MinGRU' object has no attribute 'cell') from the export's
+    # signature, which read a RecurrentLayer's .cell on whatever the wrapper held; docs name Bidirectional over any
+    # unidirectional layer, and the export error messages list MinGRU, MinLSTM and Bidirectional as exported.
+    import torch
+
+    import rnnkit
+    from rnnkit.export import export, load_runner
+
+    torch.manual_seed(0)
+    bi = rnnkit.Bidirectional(getattr(rnnkit, cls_name)(3, 4, num_layers=2, batch_first=True), merge="sum").eval()
+    res = export(bi, tmp_path / "bi.onnx", lengths=True)
+    assert [i["name"] for i in res.inputs] == ["x", "h0", "lengths"] and res.outputs == ["output", "h_n"]
+    assert res.inputs[1]["shape"] == [4, "batch", 4]       # both stacks' 2 layers, forward first
+    run = load_runner(tmp_path / "bi.onnx", "onnx")
+    x, h0, lengths = torch.randn(3, 6, 3), torch.randn(4, 3, 4), torch.tensor([6, 1, 3])   # unsorted, short rows
+    got = run(x, h0, lengths)
+    with torch.no_grad():
+        want = bi(x, h0, lengths)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w.numpy(), atol=1e-5)

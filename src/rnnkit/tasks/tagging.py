@@ -49,7 +49,7 @@ from rnnkit.tasks.label_values import LabelTypes
 from rnnkit.tasks.tagging_config import TaggerConfig
 from rnnkit.tasks.tagging_viterbi import backtrace, bio_decode, bio_rules
 from rnnkit.tasks.tagging_inputs import check_sentences as _check_sentences, check_tags as _check_tags, \
-    check_trainable_tags, warn_pieces, word_keys as _word_keys
+    check_trainable_tags, in_pieces as _in_pieces, train_pieces, warn_pieces, word_keys as _word_keys
 
 __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "entity_tags", "tagging_metrics",
            "bio_constraints", "constrained_decode", "iob1_openings"]
@@ -329,8 +329,12 @@ class SequenceTagger(LabelTypes, Task):
         self.words = Vocab.build([_word_keys(s) for s in sents], min_freq=c.min_freq)
         self.chars = Vocab.build([list(word) for s in sents for word in s])  # a word is a sequence of characters
         self.tags = Vocab.build(tags, specials=())
-        sents_l, words, chars = self._encode(sents)
-        y = [self.tags.encode(t[: len(s)]) for s, t in zip(sents_l, tags)]
+        if c.on_long == "error":
+            limit_length(sents, c.max_len, "error", what="sentences")
+        # a longer sentence trains in overlapping pieces, each token's loss counted once (cut at max_len, its tail's
+        # tags were dropped from training with a bare count: session 34)
+        pieces, y = train_pieces(sents, [self.tags.encode(t) for t in tags], c.max_len)
+        _, words, chars = self._encode(pieces)
         self.net = TaggerNet(len(self.words), len(self.chars), len(self.tags), c)
 
         def loss_fn(batch):
@@ -465,31 +469,6 @@ class SequenceTagger(LabelTypes, Task):
     def _restore(self, run) -> None:
         self.words, self.chars, self.tags = (run_vocab(run, k) for k in ("words", "chars", "tags"))
         self.net = TaggerNet(len(self.words), len(self.chars), len(self.tags), self.config)
-
-
-def _in_pieces(sents: list[list[str]], max_len: int | None
-               ) -> tuple[list[list[str]], list[int], list[tuple[int, int]]]:
-    """Sentences cut into overlapping pieces of at most ``max_len`` tokens, starting every ``max_len // 2``
-    tokens (the caller warns once over all its sentences: :func:`~rnnkit.tasks.tagging_inputs.warn_pieces`); per
-    piece, the index of its sentence and the ``(lo, hi)`` range of its own tokens whose scores it gives (those
-    nearer its middle than the neighbouring piece's).
-
-    >>> _in_pieces([["a"], list("bcdefg")], 4)[1:]
-    ([0, 1, 1], [(0, 1), (0, 3), (1, 4)])
-    """
-    if max_len is None or all(len(s) <= max_len for s in sents):
-        return sents, list(range(len(sents))), [(0, len(s)) for s in sents]
-    pieces, owner, spans = [], [], []
-    for i, s in enumerate(sents):
-        n = len(s)
-        starts = [0] if n <= max_len else [*range(0, n - max_len, max(max_len // 2, 1)), n - max_len]
-        ends = [(a + b + max_len) // 2 for a, b in zip(starts, starts[1:])] + [n]    # midway between two middles
-        begins = [0] + ends[:-1]
-        for st, b, e in zip(starts, begins, ends):
-            pieces.append(s[st:st + max_len])
-            owner.append(i)
-            spans.append((b - st, e - st))
-    return pieces, owner, spans
 
 
 class MostFrequentTag:

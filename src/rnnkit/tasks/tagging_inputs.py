@@ -27,7 +27,8 @@ from rnnkit.errors import DataError, InputTypeError
 from rnnkit.tasks.common import check_label_kinds, check_labels, item_at, missing_hint, one_spelling_per_label
 from rnnkit.tasks.label_shapes import unordered_labels
 
-__all__ = ["word_keys", "in_order", "check_sentences", "check_tags", "check_trainable_tags", "warn_swapped_columns", "warn_pieces"]
+__all__ = ["word_keys", "in_order", "check_sentences", "check_tags", "check_trainable_tags", "warn_swapped_columns", "warn_pieces",
+           "in_pieces", "train_pieces"]
 
 
 def word_keys(sent: list[str]) -> list[str]:
@@ -190,7 +191,7 @@ def warn_swapped_columns(sents: list[list[str]], tags: set[str]) -> None:
 
 def warn_pieces(sents: list[list[str]], max_len: int | None, stacklevel: int = 5) -> None:
     """Warn once when some of ``sents`` are longer than ``max_len``: the tagger reads them in overlapping pieces
-    (:func:`~rnnkit.tasks.tagging._in_pieces`), counted over all of ``sents`` -- the pieces' own warning came once
+    (:func:`in_pieces`), counted over all of ``sents`` -- the pieces' own warning came once
     a group of sentences (GROUP_TOKENS), each with its group's counts ('tagged 1 of 1,431' and 'tagged 2 of 1,502'
     for one input), and once a part where predict runs by parts. ``stacklevel``: the default names the caller of
     :meth:`~rnnkit.tasks.tagging.SequenceTagger.predict`."""
@@ -200,3 +201,53 @@ def warn_pieces(sents: list[list[str]], max_len: int | None, stacklevel: int = 5
 
         warnings.warn(f"sentences: tagged {n} of {len(sents)} longer than max_len={max_len} in overlapping pieces of "
                       f"{max_len} tokens", stacklevel=stacklevel)
+
+
+def in_pieces(sents: list[list[Any]], max_len: int | None) -> tuple[list[list[Any]], list[int], list[tuple[int, int]]]:
+    """Sentences cut into overlapping pieces of at most ``max_len`` tokens, starting every ``max_len // 2``
+    tokens (the caller warns once over all its sentences: :func:`warn_pieces`); per
+    piece, the index of its sentence and the ``(lo, hi)`` range of its own tokens whose scores it gives (those
+    nearer its middle than the neighbouring piece's).
+
+    >>> in_pieces([["a"], list("bcdefg")], 4)[1:]
+    ([0, 1, 1], [(0, 1), (0, 3), (1, 4)])
+    """
+    if max_len is None or all(len(s) <= max_len for s in sents):
+        return sents, list(range(len(sents))), [(0, len(s)) for s in sents]
+    pieces, owner, spans = [], [], []
+    for i, s in enumerate(sents):
+        n = len(s)
+        starts = [0] if n <= max_len else [*range(0, n - max_len, max(max_len // 2, 1)), n - max_len]
+        ends = [(a + b + max_len) // 2 for a, b in zip(starts, starts[1:])] + [n]    # midway between two middles
+        begins = [0] + ends[:-1]
+        for st, b, e in zip(starts, begins, ends):
+            pieces.append(s[st:st + max_len])
+            owner.append(i)
+            spans.append((b - st, e - st))
+    return pieces, owner, spans
+
+
+def train_pieces(sents: list[list[str]], ids: list[list[int]], max_len: int | None
+                 ) -> tuple[list[list[str]], list[list[int]]]:
+    """Training sentences and their tag ids in the pieces of :func:`in_pieces`: a piece's tokens outside its own span
+    (those another piece scores) get the ignored target -100, so each token's loss counts once, with the context
+    of the piece it sits nearest the middle of. Warns once with the count of sentences read so.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     train_pieces([list("ab"), list("abcdef")], [[1, 2], [1, 2, 3, 4, 5, 6]], 4)[1]
+    [[1, 2], [1, 2, 3, -100], [-100, 4, 5, 6]]
+    >>> str(seen[0].message)[:58]
+    'sentences: trained on 1 of 2 longer than max_len=4 in over'
+    """
+    pieces, _, spans = in_pieces(sents, max_len)
+    if len(pieces) == len(sents):
+        return sents, ids
+    n = sum(len(s) > max_len for s in sents)   # type: ignore[operator]  (max_len is set: there are pieces)
+    import warnings
+
+    warnings.warn(f"sentences: trained on {n} of {len(sents)} longer than max_len={max_len} in overlapping pieces of "
+                  f"{max_len} tokens (each token's loss counted once; raise max_len to read them whole)", stacklevel=4)
+    cut = in_pieces(ids, max_len)[0]   # the same pieces of the ids
+    return pieces, [[-100] * lo + y[lo:hi] + [-100] * (len(y) - hi) for y, (lo, hi) in zip(cut, spans)]

@@ -34,3 +34,31 @@ def test_a_bidirectional_wrapper_over_a_minimal_layer_exports_with_lengths(tmp_p
         want = bi(x, h0, lengths)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w.numpy(), atol=1e-5)
+
+
+def test_a_layer_with_an_orthogonal_weight_exports_to_onnx_and_stays_parametrized(tmp_path):
+    # torch.nn.utils.parametrizations.orthogonal: its matrix exponential went into the graph, which the ONNX exporter
+    # cannot convert (torch's many-line ConversionError). The copy the export traces now holds the weight's value; the
+    # caller's layer keeps its parametrization (torch's remove_parametrizations on the copy would delete the weight's
+    # property from the class the copy shares with it: the layer then had no weight_hh_l0).
+    import torch
+    from torch.nn.utils import parametrizations, parametrize
+
+    import rnnkit
+    from rnnkit.export import export, load_runner
+
+    torch.manual_seed(0)
+    gru = rnnkit.GRU(3, 4, bidirectional=True).eval()
+    parametrizations.orthogonal(gru, "weight_hh_l0")
+    x, h0, lengths = torch.randn(6, 3, 3), torch.randn(2, 3, 4), torch.tensor([6, 2, 4])
+    with torch.no_grad():
+        before = gru(x, h0, lengths)
+    export(gru, tmp_path / "gru.onnx", lengths=True)
+    assert parametrize.is_parametrized(gru, "weight_hh_l0")
+    with torch.no_grad():
+        after = gru(x, h0, lengths)
+    for a, b in zip(after, before):
+        assert torch.equal(a, b)
+    got = load_runner(tmp_path / "gru.onnx", "onnx")(x, h0, lengths)
+    for g, w in zip(got, before):
+        np.testing.assert_allclose(g, w.numpy(), atol=1e-5)

@@ -216,11 +216,29 @@ def exportable(model: nn.Module) -> nn.Module:
                           f"untouched), got a {type(model).__name__} it cannot ({' '.join(str(e).split())[:160]}...); "
                           "for torch.nn.utils.weight_norm (deprecated) use torch.nn.utils.parametrizations.weight_norm, "
                           "which exports") from None
+    _bake(model)
     root = _twin(model)
     if root is model:
         _swap(model)
     _freeze(root)
     return root.eval()
+
+
+def _bake(model: nn.Module) -> None:
+    """Every weight ``torch.nn.utils.parametrize`` computes in the copy ``model`` (in evaluation mode) replaced by its
+    value: the graph holds the weight, not the computation of it -- an orthogonal weight's matrix exponential has no
+    ONNX form (torch's many-line ConversionError), and every call of the graph would compute it again. Not by
+    ``remove_parametrizations``: the class torch made for a parametrized module is shared by its deep copy, and
+    removing the last parametrization deletes the weight's property from that class -- the caller's model too."""
+    from torch.nn.utils import parametrize
+
+    for m in [m for m in model.modules() if parametrize.is_parametrized(m)]:
+        with torch.no_grad():
+            values = {name: getattr(m, name).detach().clone() for name in m.parametrizations}
+        del m._modules["parametrizations"]
+        m.__class__ = m.__class__.__bases__[0]      # the module's own class, as remove_parametrizations restores it
+        for name, value in values.items():
+            m.register_parameter(name, nn.Parameter(value, requires_grad=False))
 
 
 def _freeze(module: nn.Module) -> None:

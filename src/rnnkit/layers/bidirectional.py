@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils import parametrize
 
 from rnnkit._validate import check_choice
 from rnnkit.engine.masks import flip_sequences
@@ -50,6 +51,7 @@ class Bidirectional(nn.Module):
             raise ConfigError(f"layer: expected a layer copy.deepcopy can copy (the backward stack starts as a copy), got "
                               f"one it cannot ({' '.join(str(e).split())[:100]}...); wrap the layer first, then prune or "
                               "normalise it, or use torch.nn.utils.parametrizations.weight_norm") from None
+        _own_classes(self.backward_layer)
         self.backward_layer.reset_parameters()
         frozen = [n for n, p in self.backward_layer.named_parameters() if not p.requires_grad]
         if frozen:   # the copy keeps the flags: newly drawn weights that never train, without a word
@@ -92,6 +94,17 @@ class Bidirectional(nn.Module):
         rev = lambda a: _flip_layout(a, lens, self.batch_first and a.dim() == 3)  # noqa: E731
         y_b, st_b = self.backward_layer(rev(x), s_b, lengths)
         return merge_directions(y_f, rev(y_b), self.merge), _cat_states(st_f, st_b)
+
+
+def _own_classes(copied: nn.Module) -> None:
+    """Give every parametrized module of ``copied`` (a deep copy) a class of its own. ``torch.nn.utils.parametrize``
+    makes one class per parametrized module and keeps each weight as a property of it; a deep copy shares that class,
+    and ``remove_parametrizations`` on either stack deleted the property from both: the other stack then had no
+    weight (AttributeError: 'ParametrizedGRU' object has no attribute 'weight_hh_l0')."""
+    for m in copied.modules():
+        if parametrize.is_parametrized(m):
+            cls = type(m)
+            m.__class__ = type(cls.__name__, cls.__bases__, dict(cls.__dict__))
 
 
 def _cat_states(a, b):

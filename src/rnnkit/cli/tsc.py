@@ -102,9 +102,9 @@ def _other_columns(args) -> list[str]:
     import io
 
     from rnnkit._io import excel_sep_line
-    from rnnkit.data.text import read_utf8
+    from rnnkit.data.compressed import csv_text
 
-    text = excel_sep_line(read_utf8(args.csv, "csv"), "--csv", args.csv)   # as the data reader read it
+    text = excel_sep_line(csv_text(args.csv, "csv"), "--csv", args.csv)   # as the data reader read it (gzip too)
     header = next((r for r in csv.reader(io.StringIO(text)) if r), [])
     return [c for c in header if c not in (args.id_col, args.time_col, args.label_col)]
 
@@ -325,6 +325,8 @@ class TSC(TaskCommand):
                 setattr(args, name, getattr(args, "_run_reading", {}).get(name, "error"))
         if flag != "csv":
             X, y = read_file(flag, getattr(args, flag))
+            if flag == "ucr" and (quoted := getattr(args, "_saved_quotes", None)) and y:
+                y = [quoted.get(v, v) for v in y]     # a run saved before session 33: its labels with R's quotes
             if need_labels and not any(y):
                 raise UsageError(f"--{flag}: expected labelled series (@classLabel true), got none")
         else:
@@ -357,6 +359,7 @@ class TSC(TaskCommand):
         typed here is used as typed (``--missing error``: refuse what training filled)."""
         super().fill_from_run(args, task)
         args._run_reading = {k: task.data[k] for k in RUN_READING if k in task.data}
+        args._saved_quotes = _saved_quotes(task)
 
     def load_source(self, source: dict, args):
         """The run's own file, read as training read it (``--missing`` and ``--gaps`` included)."""
@@ -402,6 +405,21 @@ def _fractional(text: str) -> bool:
         return not float(text).is_integer()
     except ValueError:
         return False
+
+
+def _saved_quotes(task) -> dict[str, str]:
+    """:func:`rnnkit.tasks.tsc.r_quoted_labels` of the run, warned once when not empty: a ``--ucr`` file's labels are
+    read as the run saved them (``1`` as '"1"'), so the run predicts and scores its own file as before."""
+    import warnings
+
+    from rnnkit.tasks.tsc import r_quoted_labels
+
+    quoted = r_quoted_labels(task)
+    if quoted:
+        shown = ", ".join(f"{a} as {b}" for a, b in list(quoted.items())[:3])
+        warnings.warn(f"--run: its labels were saved with the quotes R wrote around them (rnnkit before session 33); "
+                      f"a --ucr file's labels are read as them ({shown})", stacklevel=2)
+    return quoted
 
 
 def _warn_unknown_ucr_labels(labels, task, path) -> None:

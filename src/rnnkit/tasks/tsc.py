@@ -51,7 +51,7 @@ from rnnkit.tasks.tsc_config import TSCConfig
 from rnnkit.tasks.tsc_auto import CHOICES, auto_patch, auto_val_fraction, choose, derived_schedule
 from rnnkit.tasks.tsc_memory import check_1nn_memory, check_1nn_state
 
-__all__ = ["TSCConfig", "TimeSeriesClassifier", "TSCNet", "OneNNEuclidean", "resample", "check_series"]
+__all__ = ["TSCConfig", "TimeSeriesClassifier", "TSCNet", "OneNNEuclidean", "resample", "check_series", "r_quoted_labels"]
 
 TASK = "tsc"
 
@@ -278,6 +278,22 @@ def _patchify(x: np.ndarray, patch: int) -> np.ndarray:
     if n * patch > T:
         x = np.concatenate([x, np.repeat(x[-1:], n * patch - T, 0)], 0)
     return x.reshape(n, patch * C)
+
+
+def r_quoted_labels(task: "TimeSeriesClassifier") -> dict[str, str]:
+    """``{label as --ucr reads it now: label as the run saved it}`` for a run trained before session 33 on a UCR file
+    R wrote (``"1",0.5,...``): its labels were saved with their quotes ('"1"'), and the reader now reads that file's
+    labels as ``1`` (:func:`rnnkit.data.ucr_lines.unquoted`) -- evaluating the run on its own file scored every series
+    as an unseen label (accuracy 0). ``{}`` unless every saved label of a ``--ucr`` run is so quoted (their unquoted
+    forms distinct); ``rnnkit tsc`` reads a file's labels through it, so such a run predicts and scores as before."""
+    from rnnkit.data.ucr_lines import unquoted
+
+    old = list(task.labels.tokens)
+    new = [unquoted(t) for t in old]
+    if (not isinstance(task.data, dict) or task.data.get("flag") != "ucr"
+            or any(a == b or not b for a, b in zip(old, new)) or len(set(new)) != len(new)):
+        return {}
+    return dict(zip(new, old))
 
 
 class TSCNet(nn.Module):

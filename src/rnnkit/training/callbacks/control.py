@@ -346,8 +346,11 @@ class TimeBudget(Callback):
     is already spent takes no step; ``max_seconds`` may be raised on a resume. A checkpoint written before the
     seconds were kept starts the budget afresh, as it did then.
 
-    Checked after every optimizer step, so a budget bounds the whole fit, not whole epochs: the epoch in
-    progress ends early (its row is logged and validated; the run folder's checkpoint is the one before
+    Checked after every optimizer step, before the next one: a step is taken only when the wall time it is
+    expected to take -- the last step's, measured from the end of the step before (its batch's loading and
+    callbacks included) -- still fits in the budget, so the budget bounds the whole fit, not whole epochs, and is
+    not overrun by a last step (session 34: the check came after the step only, so a fit ran one step past it).
+    The epoch in progress ends early (its row is logged and validated; the run folder's checkpoint is the one before
     that early end, so a resumed fit finishes the epoch). The last validation's duration is kept in
     reserve, so that validation fits in the budget too. ``TrainConfig(max_seconds=...)`` adds one.
     """
@@ -355,13 +358,21 @@ class TimeBudget(Callback):
     def __init__(self, max_seconds: float) -> None:
         _number("max_seconds", max_seconds, lo=0.0, lo_open=True)
         self.max_seconds = float(max_seconds)
+        self._mark = 0.0      # run_seconds() at the end of the last step (or the start of the fit or the epoch)
 
     def on_fit_start(self, trainer) -> None:
-        if trainer.run_seconds() - trainer.elapsed() >= self.max_seconds:   # a resume: its checkpoint spent them all
-            trainer.request_stop("max_seconds")                             # (a new fit takes at least one step)
+        self._mark = trainer.run_seconds()
+        if self._mark - trainer.elapsed() >= self.max_seconds:   # a resume: its checkpoint spent them all
+            trainer.request_stop("max_seconds")                  # (a new fit takes at least one step)
+
+    def on_epoch_start(self, trainer, epoch: int) -> None:
+        self._mark = trainer.run_seconds()   # the validation before is no step's time (it is kept in reserve)
 
     def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
-        if trainer.run_seconds() + trainer.last_eval_seconds >= self.max_seconds:
+        now = trainer.run_seconds()
+        step_seconds, self._mark = now - self._mark, now
+        spent = now + trainer.last_eval_seconds    # a step ending at the budget keeps to it; one ending past it not
+        if spent >= self.max_seconds or spent + step_seconds > self.max_seconds:
             trainer.request_stop("max_seconds")
 
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
+from rnnkit.data.timeseries.jitter import jitter_grid, jitter_note
 from rnnkit.errors import DataError
 
 __all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
@@ -126,6 +127,8 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
         values, counts = np.unique(deltas, return_counts=True)
         if (unit := _one_a_unit(index)) is not None:
             return unit[0]
+        if (jittered := jitter_grid(index, clock_change_hint)) is not None:    # every 2 days, a few minutes off: not '2842min'
+            return jittered.freq
         step = pd.Timedelta(int(values[np.argmax(counts)]), unit=index.unit)
         days, rest = divmod(step, pd.Timedelta(days=1))
         if days and not rest:    # calendar days, as infer_freq names them (to_offset would say "24h")
@@ -195,9 +198,11 @@ def _one_a_unit(index: pd.DatetimeIndex) -> tuple[str, str, str, str] | None:
             after = grid[np.minimum(grid.get_indexer(start[:-1]) + 1, grid.size - 1)]
             # and the typical step is the unit (within a fifth): 40-minute readings a few seconds off the mark fall
             # in successive half hours two times in three, and were read as half-hourly ones, a quarter invented
-            typical = (stamps[1:] - stamps[:-1]).median() / (_UNIT_LENGTH[unit[0]] if unit[0] in _UNIT_LENGTH
-                                                           else pd.Timedelta(to_offset(unit[0])))
-            if (start[1:] != after).mean() > 0.5 or abs(typical - 1) >= 0.2:
+            # (the median or the mean step: a short monthly series read on days 1..27 had a median of 22 days)
+            length = _UNIT_LENGTH[unit[0]] if unit[0] in _UNIT_LENGTH else pd.Timedelta(to_offset(unit[0]))
+            steps = stamps[1:] - stamps[:-1]
+            typical = min(abs(steps.median() / length - 1), abs(steps.mean() / length - 1))
+            if (start[1:] != after).mean() > 0.5 or typical >= 0.2:
                 return None
             if unit[0] == "D" and (wall.day_of_week < 5).all() and (start[-1] - start[0]).days >= 7:
                 return _BUSINESS_DAY + (how,)   # Monday to Friday only: trading days, their weekends no gaps
@@ -333,6 +338,9 @@ def infer_frequency(index: Any, name: str = "time", series: str | None = None) -
     on_grid = index.isin(grid)
     off = int((~on_grid).sum())
     missing = int(grid.size - on_grid.sum()) if off == 0 else int((~grid.isin(index)).sum())
+    if off and (jittered := jitter_grid(index)) is not None and jittered.freq == freq:   # counted on its own grid
+        off = int((index != jittered.snapped).sum())
+        missing = int(pd.date_range(jittered.snapped[0], jittered.snapped[-1], freq=freq).size - jittered.snapped.nunique())
     return FrequencyInfo(freq, missing, off)
 
 
@@ -376,7 +384,7 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
             what.append(f"{freq_info.off_grid} timestamps off the grid")
             first.append(f"first off the grid {stamp(off[0])}")
         advice = advice() if callable(advice) else advice      # a caller's advice made only for the error
-        if note := one_a_unit_note(idx, freq_info.freq):
+        if note := one_a_unit_note(idx, freq_info.freq) or jitter_note(idx, freq_info.freq):
             raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
                             f"{series!r}, got {note}")
         raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
@@ -388,6 +396,10 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         idx = pd.DatetimeIndex(values.index)
         starts = _unit_start(idx, freq_info.freq, _one_a_unit(idx)[3])
         out = values.groupby(starts).mean().reindex(pd.date_range(starts[0], starts[-1], freq=freq_info.freq))
+    elif freq_info.off_grid and (jittered := jitter_grid(pd.DatetimeIndex(values.index))) is not None \
+            and jittered.freq == freq_info.freq:    # each reading at its nearest grid time (binned from the first: 2 in one)
+        grid = pd.date_range(jittered.snapped[0], jittered.snapped[-1], freq=freq_info.freq)
+        out = values.groupby(jittered.snapped).mean().reindex(grid)
     elif freq_info.off_grid and isinstance(to_offset(freq_info.freq), (Tick, pd.offsets.Day)):
         # fixed steps binned on the grid from the first stamp the gaps were judged on (left-closed bins, as
         # resample's): pandas' bins start at midnight, so daily stamps at 06:00 became 00:00 ones and the forecast

@@ -293,7 +293,7 @@ class AutoModel(ForecastModel):
         self._need_fitted()
         if future_covariates is not None:
             raise ConfigError(f"future_covariates: model {self.config.model!r} takes no covariates, got some")
-        chunks = parse_new_points(new_points, self._fitted, self._parse_args)
+        chunks = parse_new_points(new_points, self._fitted, self._parse_args, resample=self.config.resample)
         grown = []
         for h in self._fitted:
             if h.id in chunks:

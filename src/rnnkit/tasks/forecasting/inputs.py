@@ -36,6 +36,7 @@ from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one
     in_time_order as _in_time_order, numeric_values as _numeric, filtered_frame_hint, filtered_steps_hint, \
     time_index as _time_index, time_label, series_note, panel_notes, warn_mostly_filled, \
     text_cells_first, warn_missing_head, warn_missing_tail, wide_frame_hint
+from rnnkit.tasks.forecasting.new_times import on_fitted_grid
 from rnnkit.tasks.forecasting.outliers import check_outliers, screen, screen_new_covariate, screen_new_points
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
@@ -411,14 +412,15 @@ def continue_series(s: Any, y_new: np.ndarray, times: pd.Index,
     return fill_forward(s.y[-1], y_new), observed, index, lone
 
 
-def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any], outliers: str | None = None
-                     ) -> dict[str, tuple]:
+def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any], outliers: str | None = None,
+                     resample: bool = False) -> dict[str, tuple]:
     """Check the observations given to ``Forecaster.update``: ``{id: (y, past, future, times)}`` for the
     series they continue. ``fitted`` are the forecaster's series (``id, index, freq, y, past, fut``),
     ``args`` the fit's column settings. No values at all (``[]``, an empty Series or frame) is ``{}``: nothing
     new. Values must be numbers (text, bools and infinities are errors);
     NaN targets stay NaN (the caller fills them), NaN covariates are filled from the last known value; a lone
-    covariate value is screened with ``outliers`` (:func:`.outliers.screen_new_covariate`) before."""
+    covariate value is screened with ``outliers`` (:func:`.outliers.screen_new_covariate`) before; ``resample`` (the
+    fit's): new times off the grid are put on it as the fit's were (:func:`.new_times.on_fitted_grid`)."""
     past_cols = as_name_list(args.get("past_covariates"), "past_covariates")
     fut_cols = as_name_list(args.get("future_covariates"), "future_covariates")
     if isinstance(data, pd.Series) and not isinstance(data.index, pd.DatetimeIndex) and not (   # its index is
@@ -462,6 +464,7 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any], out
         got = frame.index
         if isinstance(expected, pd.DatetimeIndex):
             got = same_zone(got, expected, "new_points", sid, f.freq)   # aware vs naive; a daily wall clock
+            got = on_fitted_grid(got, expected, f.freq) if resample and isinstance(got, pd.DatetimeIndex) else got
             if not isinstance(got, pd.DatetimeIndex) or list(got) != list(expected):
                 raise DataError(f"new_points: expected timestamps continuing series {sid!r} at {f.freq} from "
                                 f"{expected[0]}, got {list(map(str, got[:3]))}")

@@ -175,7 +175,8 @@ class NetworkForecaster(ForecastModel):
         and infinities are a :class:`DataError`."""
         self._need_fitted()
         net = self.network_
-        chunks = parse_new_points(new_points, self._fitted, self._parse_args, self.config.outliers)
+        chunks = parse_new_points(new_points, self._fitted, self._parse_args, self.config.outliers,
+                                  resample=self.config.resample)
         ready = []                    # every series checked before any is changed
         for f in self._fitted:
             if f.id not in chunks or len(chunks[f.id][0]) == 0:    # nothing new for this series

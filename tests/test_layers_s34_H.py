@@ -31,3 +31,54 @@ def test_removing_a_parametrization_from_one_stack_of_a_bidirectional_wrapper_le
     with torch.no_grad():
         assert torch.equal(other(x)[0], want)
         assert bi(x)[0].shape == (5, 2, 8)
+
+
+class _Memory:
+    """A cell whose state holds every earlier output (a memory that grows a step a step), as
+    tests/test_review_s11_recurrent_state.py's: an empty (B, 0, H) memory, or None."""
+
+    @staticmethod
+    def make(n, empty_as_none):
+        import torch
+
+        import rnnkit
+
+        class Memory(rnnkit.RecurrentCell):
+            def __init__(self):
+                super().__init__()
+                self.lin = torch.nn.Linear(2 * n, n)
+
+            def initial_state(self, batch_size, device=None, dtype=None):
+                h = torch.zeros(batch_size, n, device=device, dtype=dtype)
+                return {"h": h, "mem": None if empty_as_none else h.new_zeros(batch_size, 0, n)}
+
+            def forward(self, x, state):
+                mem = state["mem"]
+                ctx = mem.mean(1) if mem is not None and mem.shape[1] else torch.zeros_like(state["h"])
+                h = torch.tanh(self.lin(torch.cat([x + state["h"], ctx], -1)))
+                return h, {"h": h, "mem": h[:, None] if mem is None else torch.cat([mem, h[:, None]], 1)}
+
+        return Memory()
+
+
+@pytest.mark.parametrize("empty_as_none", [False, True])
+def test_a_growing_state_with_lengths_is_refused_naming_the_state(empty_as_none):
+    # With lengths, a padded step keeps its row's state by torch.where(mask, new, old): an empty memory (B, 0, H) and
+    # the step's (B, 1, H) broadcast to (B, 0, H), so the memory never grew and every output read an empty one --
+    # silently (the full row of length 7 differed from the same row run alone); a memory that started as None was
+    # torch's bare TypeError from where(). Oracle: the full row run alone, without lengths.
+    import torch
+
+    import rnnkit
+    from rnnkit.errors import ShapeError
+
+    torch.manual_seed(0)
+    layer = rnnkit.Recurrent(_Memory.make(4, empty_as_none), batch_first=True)
+    x = torch.randn(2, 7, 4)
+    alone, state = layer(x[:1])
+    assert state["mem"].shape == (1, 7, 4)
+    with pytest.raises(ShapeError, match=r"^state: expected every state leaf to keep its shape over a step when "
+                                         r"lengths are given .* got a leaf that went from "):
+        layer(x, lengths=torch.tensor([7, 3]))
+    full, _ = layer(x, lengths=torch.tensor([7, 7]))      # every row full: no padded step, nothing to keep
+    torch.testing.assert_close(full[:1], alone)

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
-from rnnkit.errors import InputTypeError
+from rnnkit.errors import InputTypeError, ShapeError
 
 __all__ = ["tree_map", "tree_leaves", "scan"]
 
@@ -52,6 +52,8 @@ def scan(step: Callable[[Any, Any], tuple[Any, Any]], inputs: Any, state: Any, m
             m = mask[t]
 
             def keep(n, o, m=m):
+                if not isinstance(o, Tensor) or n.shape != o.shape:   # a memory that grows a step: where() broadcast
+                    raise _growing(n, o)   # a (B, 0, H) memory with (B, 1, H) to (B, 0, H), silently
                 return torch.where(m.view(-1, *([1] * (n.dim() - 1))), n, o)
 
             def zero(a, m=m):   # where, not a * m: a cell's NaN/inf at a padded step (x / |x| of the zeroed
@@ -64,3 +66,14 @@ def scan(step: Callable[[Any, Any], tuple[Any, Any]], inputs: Any, state: Any, m
         state = new
     outputs = tree_map(lambda *ys: torch.stack(ys, 0), *outs)
     return outputs, state
+
+
+def _growing(new: Tensor, old: Any) -> ShapeError:
+    """A state leaf whose shape changes over a step (a memory of past steps) in a call with ``lengths``: a padded step
+    keeps its row's state, which such a leaf cannot hold row by row (rows would differ in length). It kept nothing
+    before: ``torch.where`` broadcast an empty memory ``(B, 0, H)`` with the step's ``(B, 1, H)`` to ``(B, 0, H)``, so
+    the memory never grew (silently), and one that started as ``None`` was torch's bare TypeError."""
+    was = tuple(old.shape) if isinstance(old, Tensor) else type(old).__name__
+    return ShapeError(f"state: expected every state leaf to keep its shape over a step when lengths are given (a padded "
+                      f"step keeps its row's state), got a leaf that went from {was} to {tuple(new.shape)}; call without "
+                      "lengths (sequences of one length, or one at a time)")

@@ -52,8 +52,8 @@ def scan(step: Callable[[Any, Any], tuple[Any, Any]], inputs: Any, state: Any, m
             m = mask[t]
 
             def keep(n, o, m=m):
-                if not isinstance(o, Tensor) or n.shape != o.shape:   # a memory that grows a step: where() broadcast
-                    raise _growing(n, o)   # a (B, 0, H) memory with (B, 1, H) to (B, 0, H), silently
+                if not isinstance(o, Tensor) or (n.shape != o.shape and not _widens(o, n)):   # a memory that grows a
+                    raise _growing(n, o)   # step: where() broadcast a (B, 0, H) one with (B, 1, H) to (B, 0, H), silently
                 return torch.where(m.view(-1, *([1] * (n.dim() - 1))), n, o)
 
             def zero(a, m=m):   # where, not a * m: a cell's NaN/inf at a padded step (x / |x| of the zeroed
@@ -66,6 +66,16 @@ def scan(step: Callable[[Any, Any], tuple[Any, Any]], inputs: Any, state: Any, m
         state = new
     outputs = tree_map(lambda *ys: torch.stack(ys, 0), *outs)
     return outputs, state
+
+
+def _widens(old: Tensor, new: Tensor) -> bool:
+    """Whether ``old`` broadcasts to ``new``'s shape (a state ``(B, 1)`` a cell widens to ``(B, H)``: its kept rows are
+    ``old``'s, broadcast), which a memory that grows does not: ``(B, 0, H)`` with ``(B, 1, H)`` broadcasts to
+    ``(B, 0, H)``, ``(B, t, H)`` with ``(B, t + 1, H)`` not at all."""
+    try:
+        return torch.broadcast_shapes(old.shape, new.shape) == new.shape
+    except RuntimeError:
+        return False
 
 
 def _growing(new: Tensor, old: Any) -> ShapeError:

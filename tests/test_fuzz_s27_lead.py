@@ -95,10 +95,11 @@ def test_tsc_ids_that_differ_by_invisible_characters_are_refused_not_split(tmp_p
 
 @pytest.mark.parametrize("argv", [["classify", "train", "--csv", "{p}", "--text-col", "text", "--label-col", "label"],
                                   ["tag", "train", "--conll", "{p}"], ["translate", "train", "--tsv", "{p}"],
-                                  ["generate", "train", "--text", "{p}"], ["tsc", "train", "--ucr", "{p}"]])
+                                  ["generate", "train", "--text", "{p}"]])
 def test_a_gzip_file_to_a_reader_that_reads_text_is_named_gzip(tmp_path, capsys, argv):
     # at 9a58fdf: "expected UTF-8 text, got invalid byte 0x8b ... at line 1" (generate added "Windows-1252 or Latin-1
-    # text?"), where forecast's reader unpacks gzip: the cause never named (helper F's fuzzer)
+    # text?"), where forecast's reader unpacks gzip: the cause never named (helper F's fuzzer); tsc's readers read
+    # gzip since session 34 (tests/test_tsc_s34_R.py)
     import gzip
 
     path = tmp_path / "data.gz"

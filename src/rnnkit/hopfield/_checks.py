@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["NETWORK_SIZE_WHY", "ROBUSTNESS_UNITS_WHY", "MAX_STEPS", "check_positive_int", "check_int_at_least",
            "check_positive_float", "check_fraction", "check_max_steps", "check_values_tensor", "check_finite", "check_pm1",
-           "check_real", "make_generator"]
+           "check_real", "make_generator", "check_helper_args"]
 
 
 def check_positive_int(name: str, value: Any) -> int:
@@ -204,3 +204,19 @@ def make_generator(seed: Any) -> torch.Generator:
     else:
         raise ConfigError(f"seed: expected an int in [-2**63, 2**64), a torch.Generator or None, got {seed!r}")
     return g
+
+
+def check_helper_args(generator: Any, **counts: Any) -> None:
+    """The arguments of the experiments' public helpers (``random_patterns``, ``flip_bits``, ``damage_weights``):
+    ``generator`` a ``torch.Generator`` or None (torch's global one), each of ``counts`` an int >= its floor
+    (``n_patterns`` 0, others 1). An int seed, a float or a negative count was torch's bare TypeError ('randint()
+    received an invalid combination of arguments') or RuntimeError ('negative dimension -1')."""
+    import torch
+
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise InputTypeError(f"generator: expected a torch.Generator (e.g. torch.Generator().manual_seed(0)) or None, "
+                             f"got {short_repr(generator)}")
+    for name, value in counts.items():
+        low = 0 if name == "n_patterns" else 1
+        if not is_int(value) or value < low:
+            raise ConfigError(f"{name}: expected an int >= {low}, got {short_repr(value)}")

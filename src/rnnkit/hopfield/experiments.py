@@ -32,8 +32,9 @@ from torch import Tensor
 from rnnkit._validate import check_choice, first_repeat, is_int, is_real
 from rnnkit.errors import ConfigError, InputTypeError, ShapeError
 from rnnkit.hopfield.defaults import DEFAULT_LOADS, DEFAULT_MODERN_LOADS
-from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_int_at_least,
-                                     check_max_steps, check_positive_float, check_positive_int, make_generator)
+from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_helper_args,
+                                     check_int_at_least, check_max_steps, check_positive_float, check_positive_int,
+                                     make_generator)
 from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, overlap
 from rnnkit.hopfield.modern import ModernHopfield
 from rnnkit.layers.inputs import allocate
@@ -65,6 +66,7 @@ def random_patterns(n_patterns: int, n_units: int, generator: torch.Generator, d
     >>> x.shape, x.unique().tolist()
     (torch.Size([2, 6]), [-1.0, 1.0])
     """
+    check_helper_args(generator, n_patterns=n_patterns, n_units=n_units)
     bits = torch.randint(0, 2, (n_patterns, n_units), generator=generator)
     return (bits * 2 - 1).to(device=device, dtype=dtype)
 
@@ -77,6 +79,7 @@ def flip_bits(patterns: Tensor, fraction: float, generator: torch.Generator) -> 
     tensor([3, 3])
     """
     check_fraction("fraction", fraction)
+    check_helper_args(generator)
     if not isinstance(patterns, Tensor) or patterns.dim() != 2:   # 1-D was a bare 'not enough values to unpack'
         got = f"shape {tuple(patterns.shape)}" if isinstance(patterns, Tensor) else type(patterns).__name__
         raise ShapeError(f"patterns: expected a 2-D tensor (B, N) (one pattern: x.unsqueeze(0)), got {got}")
@@ -103,6 +106,9 @@ def damage_weights(weights: Tensor, fraction: float, kind: str, generator: torch
     """
     check_fraction("fraction", fraction)
     check_choice("kind", kind, ("zero", "perturb"))
+    check_helper_args(generator)
+    if not is_real(scale) or not math.isfinite(scale):   # a str was torch's 'only integer tensors ... to an index'
+        raise ConfigError(f"scale: expected a finite number, got {scale!r:.60}")
     if not isinstance(weights, Tensor) or not weights.is_floating_point() or weights.dim() != 2 \
             or weights.shape[0] != weights.shape[1]:   # (2, 3) came back unchanged, silently
         got = f"{weights.dtype} of shape {tuple(weights.shape)}" if isinstance(weights, Tensor) else type(weights).__name__

@@ -35,7 +35,7 @@ from rnnkit._arrays import no_plain_values
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 
 __all__ = ["quantile_column", "check_offsets", "conformal_quantiles", "pinball_loss", "crps_from_quantiles", "coverage_by_level", "check_quantiles",
-           "MIN_PER_STEP", "real_values", "given_levels", "holding_point"]
+           "MIN_PER_STEP", "real_values", "given_levels", "holding_point", "fitted_growth"]
 
 MIN_PER_STEP = 40   # residuals needed at a horizon step to use that step's own quantiles
 
@@ -83,7 +83,7 @@ def check_band(lo: np.ndarray, hi: np.ndarray, name: str, below: str) -> None:
 def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.ndarray, scale: np.ndarray,
                         quantiles: Sequence[float], pooled: bool = True,
                         fallback_sd: float | None = None, symmetric: bool = False,
-                        rows: Sequence[int] | None = None) -> np.ndarray:
+                        rows: Sequence[int] | None = None, growth: str = "sqrt") -> np.ndarray:
     """Quantile forecasts ``(S, H, Q)``.
 
     ``point``: ``(S, H)`` forecasts; ``residuals``: ``(S, K, H)`` validation ``actual - forecast`` (NaN
@@ -95,8 +95,12 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
     ``sqrt(h)``, or NaN (unknown) when ``fallback_sd`` is None -- never a zero-width band, which would
     claim certainty. ``symmetric``: the quantiles of the residuals and their negatives (a band centred on
     ``point``, its median the point). ``rows``: the positions in ``residuals`` of the series of ``point`` and
-    ``scale`` (default: all, in order): a subset of the series is calibrated as it was with all of them."""
+    ``scale`` (default: all, in order): a subset of the series is calibrated as it was with all of them. ``growth``: how
+    the pooled residuals of a group with too few per step grow with ``h``: ``"sqrt"`` (a random walk's) or
+    ``"fitted"`` (``h ** b``, ``b`` in [0, 1] fitted to the residuals' spread per step, :func:`fitted_growth`)."""
     q = check_quantiles(quantiles)
+    if growth not in ("sqrt", "fitted"):
+        raise ConfigError(f"growth: expected 'sqrt' or 'fitted', got {growth!r}")
     point = np.asarray(point, dtype=float)
     S, H = residuals.shape[0], point.shape[1]
     rows = np.arange(S) if rows is None else np.asarray(rows, dtype=int)
@@ -106,7 +110,7 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
     z = residuals / val_scale[..., None]                                          # scale-free
     offsets = np.empty((S, H, q.size))
     groups = [np.arange(S)] if pooled else [np.array([i]) for i in range(S)]
-    growth = np.sqrt(np.arange(1, H + 1))
+    root_h = np.sqrt(np.arange(1, H + 1))
     fewest = None            # the fewest residuals one of the empirical quantiles read
     for group in groups:
         zz = z[group].reshape(-1, H)
@@ -117,20 +121,43 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
             qs = np.stack([np.nanquantile(zz[:, h], q) for h in range(H)])      # (H, Q)
             fewest = min(fewest or np.inf, int(np.isfinite(zz).sum(0).min()))
         else:
-            flat = (zz / growth).ravel()
+            grow = fitted_growth(zz) if growth == "fitted" else root_h
+            flat = (zz / grow).ravel()
             flat = flat[np.isfinite(flat)]
             fewest = min(fewest or np.inf, flat.size) if flat.size else fewest
             if flat.size == 0 and fallback_sd is None:
                 qs = np.full((H, q.size), np.nan)
             elif flat.size == 0:
                 zq = np.array([NormalDist().inv_cdf(float(t)) for t in q])     # not z: later groups read it
-                qs = fallback_sd * zq[None, :] * growth[:, None]
+                qs = fallback_sd * zq[None, :] * root_h[:, None]
             else:
-                qs = np.quantile(flat, q)[None, :] * growth[:, None]
+                qs = np.quantile(flat, q)[None, :] * grow[:, None]
         offsets[group] = qs[None]
     if fewest is not None:
         beyond_residuals(q, int(fewest))
     return holding_point(point[..., None] + np.asarray(scale, dtype=float)[:, None, None] * offsets[rows], point, q)
+
+
+def fitted_growth(z: np.ndarray) -> np.ndarray:
+    """``h ** b`` for the steps ``h = 1..H`` of residuals ``z`` ``(N, H)`` (NaN where missing): ``b`` the slope of
+    ``log mean|z_h|`` on ``log h`` (least squares over the steps with residuals, weighted by their count), clipped to
+    [0, 1] -- errors that do not grow (a stationary seasonal series: b near 0) up to a trend's error (b = 1); the
+    random walk's ``sqrt(h)`` is b = 1/2. ``sqrt(h)`` where fewer than 3 steps have residuals.
+
+    >>> z = np.random.default_rng(0).normal(size=(400, 12)) * np.arange(1, 13) ** 0.7   # errors growing like h^0.7
+    >>> round(float(np.log(fitted_growth(z)[-1]) / np.log(12)), 1)     # b
+    0.7
+    """
+    H = z.shape[1]
+    h = np.arange(1, H + 1)
+    n = np.isfinite(z).sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.nansum(np.abs(z), 0) / n
+        ok = (n > 0) & (spread > 0) & np.isfinite(spread)
+        if ok.sum() < 3:
+            return np.sqrt(h)
+        b = np.polyfit(np.log(h[ok]), np.log(spread[ok]), 1, w=np.sqrt(n[ok]))[0]
+    return h ** float(np.clip(b, 0.0, 1.0))
 
 
 #: levels this far from 0 or 1 and nearer are not warned about by :func:`beyond_residuals`: the defaults (the 90%

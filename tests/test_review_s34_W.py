@@ -110,3 +110,84 @@ def test_update_of_a_resampled_fit_of_evening_readings_takes_the_next_evenings()
         f = Forecaster(model="ets", horizon=3, resample=True).fit(y[:60])
         f.update(y[60:62])
     assert f.predict()["time"].iloc[0] == whole.predict()["time"].iloc[0] == pd.Timestamp("2021-03-04")
+
+
+@pytest.mark.xfail(strict=True, reason="86bc96ca (F): jitter_grid refuses two readings nearest one slot on ANY Sunday "
+                                       "00:00-04:00 as a daylight-saving repeat (clock_change_hint only checks the "
+                                       "weekday and hour); the same reading on a Wednesday is averaged")
+def test_an_extra_reading_on_a_sunday_night_in_january_is_no_clock_change():
+    # hourly readings +- 3 min, 4..17 January (no clock changes in January), one extra reading at 01:10: on Wednesday
+    # 6 January it is read as an hourly series (the two readings of 01:00 averaged under --resample); on Sunday 10
+    # January it was a DataError "... a clock hour repeated at a daylight-saving change? ..." -- a false alarm
+    import pandas as pd
+
+    from rnnkit.data.timeseries.frequency import infer_frequency
+
+    rng = np.random.default_rng(1)
+    grid = pd.date_range("2021-01-04", periods=24 * 14, freq="h")
+    stamps = grid + pd.to_timedelta(rng.integers(-180, 181, grid.size), unit="s")
+    wednesday = infer_frequency(stamps.append(pd.DatetimeIndex(["2021-01-06 01:10"])).sort_values())
+    sunday = infer_frequency(stamps.append(pd.DatetimeIndex(["2021-01-10 01:10"])).sort_values())
+    assert sunday.freq == wednesday.freq == "h"
+
+
+@pytest.mark.xfail(strict=True, reason="bd3bc3ea (R): the R-quoted labels of a pre-session-33 tsc run are mapped in "
+                                       "rnnkit/cli/tsc.py only; the Python API (TimeSeriesClassifier.load(run)."
+                                       "evaluate(*read_ucr(file))) still scores its own file as all unseen, unwarned")
+def test_a_run_saved_with_r_quoted_ucr_labels_scores_its_own_file_through_the_python_api_too(tmp_path, monkeypatch):
+    # bd3bc3ea: `rnnkit tsc evaluate --run old --ucr q.csv` now reads the file's labels as the run saved them ('"1"');
+    # the same run loaded in Python and evaluated on the same file read by rnnkit's own reader gave accuracy 0.0,
+    # unseen_labels 24, no warning -- the CLI and the API disagree on one run and one file
+    import warnings
+
+    from rnnkit.cli.main import main
+    from rnnkit.data import ucr_lines
+    from rnnkit.data.tsc import read_ucr
+    from rnnkit.tasks.tsc import TimeSeriesClassifier
+
+    text = "".join(f'"{1 + i % 2}",' + ",".join(f"{(i % 2) * 2 + (j % 3) / 4:.2f}" for j in range(6)) + "\n"
+                   for i in range(24))
+    (tmp_path / "q.csv").write_text(text, encoding="utf-8")
+    with monkeypatch.context() as m:
+        m.setattr(ucr_lines, "unquoted", lambda field: field)     # the reader before session 33 kept R's quotes
+        assert main(["tsc", "train", "--ucr", str(tmp_path / "q.csv"), "--epochs", "1", "--quiet",
+                     "--out", str(tmp_path / "run")]) == 0
+    X, y = read_ucr(tmp_path / "q.csv")[:2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        metrics = TimeSeriesClassifier.load(tmp_path / "run").evaluate(X, y)
+    assert metrics["unseen_labels"] == 0 and metrics["accuracy"] > 0.5, metrics
+
+
+@pytest.mark.xfail(strict=True, reason="d90330ec (R): generate --text now reads CRLF as LF; a run trained on a CRLF "
+                                       "file before it cannot be evaluated on its own held-out part ('the data "
+                                       "changed since ... sha256 recorded in split.json') though the file is the same")
+def test_a_generate_run_trained_on_a_crlf_file_before_d90330ec_still_evaluates_its_held_out_part(tmp_path, monkeypatch,
+                                                                                               capsys):
+    # saved runs from before the change: the run's held-out part was cut from the text with its '\r's and its sha256
+    # recorded; `rnnkit generate evaluate --run` re-reads the same, unchanged file -- now without the '\r's -- and
+    # refuses it as changed data (bd3bc3ea kept old tsc runs working after a reader change; this one did not)
+    import json
+
+    from rnnkit.cli.main import main
+    from rnnkit.data import text as text_module
+
+    words = "the cat sat on a mat and then it ran off to see the dog who was not there at all".split()
+    rng = np.random.default_rng(0)
+    lines = [" ".join(rng.choice(words, 8)) for _ in range(200)]
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+    class KeepCR(str):   # the reader before d90330ec: '\r\n' kept as read
+        def replace(self, old, new, *rest):
+            return str(self) if old == "\r\n" else str.replace(self, old, new, *rest)
+
+    read = text_module.read_utf8
+    with monkeypatch.context() as m:
+        m.setattr(text_module, "read_utf8", lambda *a, **k: KeepCR(read(*a, **k)))
+        assert main(["generate", "train", "--text", str(path), "--out", str(tmp_path / "run"), "--rounds", "1",
+                     "--hidden-size", "8", "--embed-dim", "4", "--no-baseline", "--quiet", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["generate", "evaluate", "--run", str(tmp_path / "run"), "--json"]) == 0, \
+        capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["metrics"]["chars_scored"] > 0

@@ -62,3 +62,28 @@ def test_a_layer_with_an_orthogonal_weight_exports_to_onnx_and_stays_parametrize
     got = load_runner(tmp_path / "gru.onnx", "onnx")(x, h0, lengths)
     for g, w in zip(got, before):
         np.testing.assert_allclose(g, w.numpy(), atol=1e-5)
+
+
+def test_a_torch_lstm_with_parametrized_weights_exports_alone_and_stays_parametrized(tmp_path):
+    # export(torch.nn.LSTM) converts the layer with from_torch, which refuses a parametrized weight with the advice to
+    # remove_parametrizations -- which changes the caller's layer; the same LSTM inside a module exported (a802c81).
+    # Now the conversion reads a baked copy. Oracle: the torch.nn.LSTM itself on a packed batch.
+    import torch
+    from torch.nn.utils import parametrizations, parametrize
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    from rnnkit.export import export, load_runner
+
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(3, 4, bidirectional=True).eval()
+    parametrizations.orthogonal(lstm, "weight_hh_l0_reverse")
+    parametrizations.weight_norm(lstm, "weight_ih_l0")
+    x, lengths = torch.randn(6, 3, 3), torch.tensor([6, 2, 4])
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(pack_padded_sequence(x, lengths, enforce_sorted=False))
+    out = pad_packed_sequence(out, total_length=6)[0]
+    export(lstm, tmp_path / "lstm.onnx", state=False, lengths=True)
+    assert parametrize.is_parametrized(lstm, "weight_hh_l0_reverse") and parametrize.is_parametrized(lstm, "weight_ih_l0")
+    got = load_runner(tmp_path / "lstm.onnx", "onnx")(x, lengths)
+    for g, w in zip(got, (out, h_n, c_n)):
+        np.testing.assert_allclose(g, w.numpy(), atol=1e-5)

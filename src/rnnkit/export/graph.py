@@ -50,7 +50,7 @@ from rnnkit.layers.minimal import MinimalRNN
 from rnnkit.layers.nested import Recurrent
 from rnnkit.layers.recurrent import RecurrentLayer
 
-__all__ = ["exportable", "ScanLayer", "ScanMinimal", "ScanBidirectional", "unsupported_modules"]
+__all__ = ["exportable", "baked_copy", "ScanLayer", "ScanMinimal", "ScanBidirectional", "unsupported_modules"]
 
 
 def _scan(body, init: tuple[Tensor, ...], xs: tuple[Tensor, ...], consts: tuple[Tensor, ...]):
@@ -239,6 +239,15 @@ def _bake(model: nn.Module) -> None:
         m.__class__ = m.__class__.__bases__[0]      # the module's own class, as remove_parametrizations restores it
         for name, value in values.items():
             m.register_parameter(name, nn.Parameter(value, requires_grad=False))
+
+
+def baked_copy(module: nn.Module) -> nn.Module:
+    """A copy of ``module`` in evaluation mode whose parametrized weights are plain, holding their values
+    (:func:`_bake`): what :func:`rnnkit.from_torch` converts of a torch.nn RNN exported alone, whose parametrized weight
+    it refuses (its advice, remove_parametrizations, would change the caller's layer)."""
+    copied = copy.deepcopy(module).eval()
+    _bake(copied)
+    return copied
 
 
 def _freeze(module: nn.Module) -> None:

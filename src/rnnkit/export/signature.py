@@ -19,7 +19,7 @@ from torch.utils._pytree import tree_leaves
 
 from rnnkit._validate import is_int, plain
 from rnnkit.errors import ConfigError, InputTypeError
-from rnnkit.export.graph import exportable
+from rnnkit.export.graph import baked_copy, exportable
 from rnnkit.layers.interop import from_torch
 from rnnkit.layers.minimal import MinimalRNN
 from rnnkit.layers.bidirectional import Bidirectional
@@ -243,8 +243,8 @@ def layer_spec(layer: nn.Module, *, state: bool = True, lengths: bool = False) -
     ``(time, batch, I)``), the initial state (``h0``, and ``c0`` for an LSTM; with ``state=True``) and
     ``lengths`` (``(batch,)`` int64; with ``lengths=True``); outputs ``output`` (``output_forward`` and
     ``output_backward`` for ``merge="none"``), ``h_n`` (and ``c_n``)."""
-    if isinstance(layer, (nn.LSTM, nn.GRU, nn.RNN)):
-        layer = from_torch(layer)
+    if isinstance(layer, (nn.LSTM, nn.GRU, nn.RNN)):   # a parametrized weight: its value, as exportable() takes it
+        layer = from_torch(baked_copy(layer) if getattr(layer, "parametrizations", None) else layer)
     if not isinstance(layer, (RecurrentLayer, MinimalRNN, Bidirectional)):
         raise ConfigError(f"model: expected an rnnkit recurrent layer, got {type(layer).__name__}")
     layer = layer.eval()

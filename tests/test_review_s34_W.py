@@ -31,11 +31,8 @@ def test_tag_on_long_help_says_a_long_sentence_is_read_in_pieces_not_cut():
     assert "piece" in action.help and "cut" not in action.help, action.help
 
 
-@pytest.mark.xfail(strict=True, reason="a802c810 (H): a torch.nn.GRU with a parametrized weight is still refused by "
-                                       "export() (layer_spec -> from_torch -> check_plain_weights) while the same "
-                                       "layer inside a module, and an rnnkit GRU, export")
 def test_a_torch_gru_with_an_orthogonal_weight_exports_like_an_rnnkit_one(tmp_path):
-    # a802c810 made a parametrized rnnkit layer export (the traced copy holds the weight's value) and left the caller's
+    # (fixed in aea6e350) a802c810 made a parametrized rnnkit layer export (the traced copy holds the weight's value) and left the caller's
     # layer parametrized. export() takes torch.nn.RNN/LSTM/GRU too (signature.layer_spec converts them), and the
     # same parametrized torch.nn.GRU inside a module exports (module_spec bakes the copy) -- but passed alone it is
     # refused with advice to remove_parametrizations, which would change the caller's layer (what the fix avoids).

@@ -94,6 +94,9 @@ class Translate(TaskCommand):
                         "example sentence is used), the path of a Ding 'de :: en' file or of 'word<TAB>translation' "
                         "lines, or 'none' (saved with the run; default: trans-de-en with --dataset trans-de-en, "
                         "else none)"),
+        Flag("gloss_choice", "dict-pointer with a lexicon: a word's gloss among its translations -- count (the one "
+                             "given most often, then the first) or known (the one whose words the training targets "
+                             "show, then the shortest)", ("count", "known")),
         Flag("val_fraction", "share of the training pairs held out for early stopping (0: none)"),
         Flag("val_max", "most validation pairs decoded (greedy) after each epoch: the first ones of the held-out "
                         "share (the rest are not trained on either; 'val_pairs_decoded' in the result)"),
@@ -155,7 +158,8 @@ class Translate(TaskCommand):
 
     def add_action_flags(self, ap, action: str) -> None:
         if action != "train":
-            ap.add_argument("--beam", type=int, default=None, help="beam width (1: greedy; default: the run's)")
+            ap.add_argument("--beam", type=int, default=None, help="beam width (1: greedy; default: the run's, but 5 "
+                                                                     "with a --decode other than a channel run's)")
             ap.add_argument("--decode", default=None, choices=("beam", "mbr", "channel"),
                             help="beam: the beam's best output; mbr: the chrF-MBR choice among its n-best; channel "
                                  "(dict-pointer): its n-best reranked by a reverse channel model (default: the run's)")
@@ -211,6 +215,11 @@ class Translate(TaskCommand):
 
     evaluate_options = predict_options
 
+    def scores(self, task, data, args) -> dict[str, Any]:
+        import argparse
+
+        return super().scores(task, data, argparse.Namespace(**{**vars(args), **run_options(task.config, args)}))
+
     def predict(self, args) -> None:
         """Sources translated :data:`PART` at a time, each part printed as it is made; every source checked first
         and the warnings that count or name sources given once over all of them
@@ -218,15 +227,24 @@ class Translate(TaskCommand):
         from rnnkit.cli.predict_stream import stream_predict
         from rnnkit.tasks.seq2seq_unseen import check_sources
 
-        options = self.predict_options(args)
-
         def predict_part(task, part, first):   # noqa: ARG001 - a translation does not depend on where its part starts
-            return {"predictions": task.translate(part, **options, warn=False)}
+            return {"predictions": task.translate(part, **run_options(task.config, args), warn=False)}
 
         stream_predict(self, args, predict_part, check=check_sources, part_size=PART)
 
     def train_summary(self, task) -> dict[str, Any]:
         return {"epochs": task.history.get("epochs"), "val_pairs_decoded": task.history.get("val_pairs")}  # <= --val-max
+
+
+def run_options(config: Seq2SeqConfig, args) -> dict[str, Any]:
+    """``predict``/``evaluate``'s ``beam`` and ``decode``: each left out is the run's, except that a ``--decode`` other
+    than the run's ``channel`` (a lexicon run's default, over the 12-best) without ``--beam`` is the plain beam width
+    (5) -- as ``train --decode beam`` gives it; ``--decode beam`` on such a run decoded its 12-best, which no check
+    chose."""
+    beam, decode = getattr(args, "beam", None), getattr(args, "decode", None)
+    if beam is None and decode is not None and decode != config.decode == "channel":
+        beam = Seq2SeqConfig().beam
+    return {"beam": beam, "decode": decode}
 
 
 #: a first line whose two sides both read like one of these is a header (pandas' to_csv(sep="\t") writes one)

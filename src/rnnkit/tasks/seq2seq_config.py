@@ -4,6 +4,7 @@ translate ... --help``, whose train flags are built from it) needs no torch."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from rnnkit._validate import SEED_END, check_bool, check_choice, check_number, plain_fields
@@ -35,14 +36,22 @@ def check_decode(decode: str, model: str) -> str:
     return decode
 
 
-def check_lexicon(lexicon: object, model: str) -> None:
-    """``lexicon``: None, or a non-blank str ('trans-de-en' or a file path), and only for the dict-pointer."""
+def check_lexicon(lexicon: object, model: str) -> str | None:
+    """``lexicon``: None, or a non-blank str ('trans-de-en' or a file path) or ``os.PathLike`` (returned as its str:
+    the run's config.json records it; ``Path`` was refused), and only for the dict-pointer."""
     if lexicon is None:
-        return
+        return None
+    if isinstance(lexicon, os.PathLike):
+        lexicon = os.fspath(lexicon)            # a bytes path stays bytes: refused below, as b'...' itself
     if not isinstance(lexicon, str) or not lexicon.strip():
         raise ConfigError(f"lexicon: expected None, 'trans-de-en' or the path of a dictionary file, got {lexicon!r}")
     if model == "char":
         raise ConfigError(f"lexicon: expected None for model='char' (the dict-pointer's glosses use it), got {lexicon!r}")
+    return lexicon
+
+
+#: ``gloss_choice``: how a lexicon word's gloss is chosen among its translations (seq2seq_dictionary.choose).
+GLOSS_CHOICES = ("count", "known")
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,7 @@ class Seq2SeqConfig:
     ensemble: int = added_field(1, 1)   # dict-pointer: networks from seeds seed, seed + 1, ... decoded as one
     align_weight: float = added_field(0.0, 0.0)  # dict-pointer: guided alignment toward IBM-1 posteriors (0: off)
     lexicon: str | None = added_field(None, None)  # dict-pointer: external dictionary for unknown words (seq2seq_dictionary)
+    gloss_choice: str = added_field("count", "count")  # lexicon: a word's gloss, count (most often given) or known (seq2seq_dictionary.choose)
     max_decode_ratio: float = 2.0
     bleu_tokenize: str = "13a"
     seed: int = 0
@@ -102,6 +112,7 @@ class Seq2SeqConfig:
         check_choice("model", self.model, MODELS)
         check_decode(self.decode, self.model)
         check_choice("on_long", self.on_long, ON_LONG)
+        check_choice("gloss_choice", self.gloss_choice, GLOSS_CHOICES)
         check_choice("bleu_tokenize", self.bleu_tokenize, BLEU_TOKENIZERS)
         check_bool("progress", self.progress)
         check_bool("split_compounds", self.split_compounds)
@@ -127,7 +138,7 @@ class Seq2SeqConfig:
         check_number("align_weight", self.align_weight, lo=0, hi=10)
         check_number("channel_weight", self.channel_weight, lo=0, hi=100)
         check_number("channel_length", self.channel_length, lo=-100, hi=100)
-        check_lexicon(self.lexicon, self.model)
+        object.__setattr__(self, "lexicon", check_lexicon(self.lexicon, self.model))   # a Path stored as its str
         plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
     @property

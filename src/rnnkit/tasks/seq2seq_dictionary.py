@@ -49,7 +49,8 @@ from typing import Any, Iterable
 
 from rnnkit.errors import CheckpointError, ConfigError, DataError
 
-__all__ = ["BilingualLexicon", "read_lexicon", "ding_entries", "TRANS_DE_EN", "NONE"]
+__all__ = ["BilingualLexicon", "read_lexicon", "ding_entries", "lexicon_entries", "candidates", "choose", "TRANS_DE_EN",
+           "NONE"]
 
 #: ``lexicon=`` value for the installed trans-de-en file (``/usr/share/trans/de-en``) under the leakage rule.
 TRANS_DE_EN = "trans-de-en"
@@ -58,7 +59,7 @@ NONE = "none"
 _DE_PLACEHOLDERS = frozenset({"etw.", "jdn.", "jdm.", "jds.", "sich", "jdn./etw.", "etw./jdn.", "jdm./etw.",
                               "etw./jdm."})
 _EN_PLACEHOLDERS = frozenset({"sth.", "sb.", "sb./sth.", "sth./sb.", "sb.'s", "sth.'s", "one's", "oneself"})
-_PARSED: dict[str, dict[str, str]] = {}     # the installed file's sha256 -> its table (read_lexicon)
+_PARSED: dict[str, dict[str, list[str]]] = {}     # the installed file's sha256 -> its candidates (read_lexicon)
 _SENTENCE_END = re.compile(r"[.!?…][\"'’”»«]?$")
 
 
@@ -136,42 +137,18 @@ class BilingualLexicon:
             self._folded.setdefault(w.lower(), w)
 
     @classmethod
-    def from_entries(cls, entries: Iterable[tuple[str, str]], source: str = "") -> "BilingualLexicon":
-        """The most frequent gloss of each word, then the first given."""
-        seen: dict[str, Counter] = {}
-        first: dict[tuple[str, str], int] = {}
-        for i, (w, g) in enumerate(entries):
-            seen.setdefault(w, Counter())[g] += 1
-            first.setdefault((w, g), i)
-        return cls({w: min(c, key=lambda g: (-c[g], first[w, g])) for w, c in seen.items()}, source)
+    def from_entries(cls, entries: Iterable[tuple[str, str]], source: str = "",
+                     targets: Iterable[Iterable[str]] | None = None) -> "BilingualLexicon":
+        """The gloss of each word chosen by :func:`choose` among its translations (``targets``: the training target
+        words; None: the most frequent gloss, then the first given)."""
+        return cls(choose(candidates(entries), targets), source)
 
     @classmethod
-    def from_lines(cls, lines: Iterable[str], source: str = "", name: str = "lexicon") -> "BilingualLexicon":
-        """From the lines of a Ding (``de :: en``) file -- its first entry (not blank, not ``#``) holds `` :: `` -- or
-        else of a ``word<TAB>translation`` TSV; a line of the other format is a DataError naming it (a TSV whose one
-        gloss held ' :: ' was read as a Ding file with every other line dropped, unsaid)."""
-        lines = list(lines)
-        first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
-        ding = " :: " in first
-        bad = next((i for i, ln in enumerate(lines, 1) if ding and ln.strip() and not ln.startswith("#")
-                    and " :: " not in ln), None)
-        if bad is not None:
-            raise DataError(f"{name}: expected 'de :: en' lines (as its first entry), got line {bad} without ' :: ': "
-                            f"{lines[bad - 1][:60]!r}")
-        entries, skipped = [], []
-        for ln, line in enumerate(lines, 1):
-            got = ding_entries(line) if ding else _tsv_entries(line, ln, name)
-            if not (got or ding or not line.strip() or line.startswith("#")):
-                skipped.append(ln)
-            entries += got
-        if not entries:
-            raise DataError(f"{name}: expected 'de :: en' lines or 'word<TAB>translation' lines with a one-word "
-                            f"source, got no usable entry in {len(lines)} line(s)")
-        if skipped:     # a TSV's 'der Hund<TAB>the dog' lines were dropped without a word (a Ding file's by design)
-            warnings.warn(f"{name}: {len(skipped)} of {len(skipped) + len(entries)} 'word<TAB>translation' line(s) "
-                          f"skipped, their source not one word token (a gloss belongs to one source word), e.g. line "
-                          f"{skipped[0]}: {lines[skipped[0] - 1][:60]!r}")
-        return cls.from_entries(entries, source)
+    def from_lines(cls, lines: Iterable[str], source: str = "", name: str = "lexicon",
+                   targets: Iterable[Iterable[str]] | None = None) -> "BilingualLexicon":
+        """From the lines of a Ding (``de :: en``) file (:func:`lexicon_entries`), each word's gloss chosen by
+        :func:`choose` (``targets``)."""
+        return cls.from_entries(lexicon_entries(lines, name), source, targets)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -215,10 +192,72 @@ class BilingualLexicon:
         return self
 
 
-def read_lexicon(spec: Any) -> BilingualLexicon:
+def lexicon_entries(lines: Iterable[str], name: str = "lexicon") -> list[tuple[str, str]]:
+    """The ``(word, gloss)`` entries of the lines of a Ding (``de :: en``) file -- its first entry (not blank, not
+    ``#``) holds `` :: `` -- or else of a ``word<TAB>translation`` TSV, in file order; a line of the other format is
+    a DataError naming it (a TSV whose one gloss held ' :: ' was read as a Ding file with every other line dropped,
+    unsaid)."""
+    lines = list(lines)
+    first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
+    ding = " :: " in first
+    bad = next((i for i, ln in enumerate(lines, 1) if ding and ln.strip() and not ln.startswith("#")
+                and " :: " not in ln), None)
+    if bad is not None:
+        raise DataError(f"{name}: expected 'de :: en' lines (as its first entry), got line {bad} without ' :: ': "
+                        f"{lines[bad - 1][:60]!r}")
+    entries, skipped = [], []
+    for ln, line in enumerate(lines, 1):
+        got = ding_entries(line) if ding else _tsv_entries(line, ln, name)
+        if not (got or ding or not line.strip() or line.startswith("#")):
+            skipped.append(ln)
+        entries += got
+    if not entries:
+        raise DataError(f"{name}: expected 'de :: en' lines or 'word<TAB>translation' lines with a one-word "
+                        f"source, got no usable entry in {len(lines)} line(s)")
+    if skipped:     # a TSV's 'der Hund<TAB>the dog' lines were dropped without a word (a Ding file's by design)
+        warnings.warn(f"{name}: {len(skipped)} of {len(skipped) + len(entries)} 'word<TAB>translation' line(s) "
+                      f"skipped, their source not one word token (a gloss belongs to one source word), e.g. line "
+                      f"{skipped[0]}: {lines[skipped[0] - 1][:60]!r}")
+    return entries
+
+
+def candidates(entries: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Each word's distinct glosses, the most often given first, then in file order."""
+    seen: dict[str, Counter] = {}
+    first: dict[tuple[str, str], int] = {}
+    for i, (w, g) in enumerate(entries):
+        seen.setdefault(w, Counter())[g] += 1
+        first.setdefault((w, g), i)
+    return {w: sorted(c, key=lambda g: (-c[g], first[w, g])) for w, c in seen.items()}
+
+
+def choose(cands: dict[str, list[str]], targets: Iterable[Iterable[str]] | None) -> dict[str, str]:
+    """One gloss a word: without ``targets``, the first of its :func:`candidates` (the most often given, then the
+    first in the file: ``Ahnung`` -> ``intuitiveness``); with the training targets' words, the gloss with the fewest
+    words the targets never show (case folded), then the fewest words, then that order -- a gloss the network has
+    read and can write (``Gummi`` -> ``rubber``, not ``caoutchouc``).
+
+    >>> choose({"Gummi": ["caoutchouc", "rubber", "India rubber"]}, [["the", "Rubber", "ball"]])
+    {'Gummi': 'rubber'}
+    >>> choose({"Gummi": ["caoutchouc", "rubber"]}, None)
+    {'Gummi': 'caoutchouc'}
+    """
+    if targets is None:
+        return {w: c[0] for w, c in cands.items()}
+    from rnnkit.data.vocab import tokenize
+
+    known = {t.lower() for ws in targets for t in ws}
+
+    def key(i_g: tuple[int, str]) -> tuple[int, int, int]:
+        toks = tokenize(i_g[1], "words") or [i_g[1]]
+        return sum(t.lower() not in known for t in toks), len(toks), i_g[0]
+    return {w: c[0] if len(c) == 1 else min(enumerate(c), key=key)[1] for w, c in cands.items()}
+
+
+def read_lexicon(spec: Any, targets: Iterable[Iterable[str]] | None = None) -> BilingualLexicon:
     """The lexicon ``spec`` names: :data:`TRANS_DE_EN` (the installed trans-de-en file, checked against dpkg's md5,
     under the leakage rule) or the path of a Ding or TSV file (UTF-8; DataError when missing, not text or without a
-    usable entry)."""
+    usable entry); each word's gloss chosen by :func:`choose` (``targets``: the training target words)."""
     from rnnkit.data.text import read_utf8, split_lines
     from rnnkit.data.translation import read_trans_text
 
@@ -230,11 +269,32 @@ def read_lexicon(spec: Any) -> BilingualLexicon:
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if key not in _PARSED:                        # ~10 CPU s a parse; a process that reads it twice (the bench's
             _PARSED.clear()                           # model and its baseline) parses it once
-            _PARSED[key] = BilingualLexicon.from_lines(text.split("\n"), TRANS_DE_EN, f"lexicon {str(p)!r}").table
-        return BilingualLexicon(dict(_PARSED[key]), TRANS_DE_EN)
+            _PARSED[key] = candidates(lexicon_entries(text.split("\n"), f"lexicon {str(p)!r}"))
+        return BilingualLexicon(choose(_PARSED[key], targets), TRANS_DE_EN)
     name = f"lexicon {spec!r}"
-    return BilingualLexicon.from_lines(split_lines(read_utf8(spec, "lexicon"), name), spec, name)
+    return BilingualLexicon.from_lines(split_lines(read_utf8(spec, "lexicon"), name), spec, name, targets)
 
+
+def warn_reversed(lexicon: BilingualLexicon, sources: list[list[str]], targets: list[list[str]]) -> None:
+    """Warn (one line naming ``lexicon``) when its source words match the training pairs' *target* words far more
+    than their source words -- a dictionary of the other direction (en -> de for de -> en pairs), which glossed
+    nothing useful, unsaid: at least :data:`REVERSED_MIN` of the target word types (letters in them; as written or
+    with the first letter's case changed) are entries, and more than :data:`REVERSED_RATIO` times the source's share.
+    On trans-de-en's training pairs the installed file's table matches 31% of the source words and 6% of the target
+    words; that table turned round (its one-word glosses as entries) 5% and 53%."""
+    def share(texts: list[list[str]]) -> tuple[float, int]:
+        types = {w for t in texts for w in t if any(ch.isalpha() for ch in w)}
+        return (sum(lexicon._known(w) is not None for w in types) / len(types) if types else 0.0), len(types)
+
+    (src, ns), (tgt, nt) = share(sources), share(targets)
+    if tgt >= REVERSED_MIN and tgt > REVERSED_RATIO * src:
+        warnings.warn(f"lexicon {lexicon.source!r}: expected a dictionary of source words (the pairs' first side), got "
+                      f"entries for {tgt:.0%} of the {nt} target word types but {src:.0%} of the {ns} source ones -- "
+                      f"is it the other direction? Its glosses are used for unknown source words as given", stacklevel=2)
+
+
+#: :func:`warn_reversed`: the least share of target word types with an entry, and how many times the source's share.
+REVERSED_MIN, REVERSED_RATIO = 0.2, 2.0
 
 #: A source word seen at most this many times in training takes the external lexicon's gloss (its exact entry) over
 #: the training dictionary's: IBM-1's word for a word seen once is often wrong (its sentence's other words compete).

@@ -311,10 +311,11 @@ class WordPointer:
         from rnnkit.tasks.seq2seq_channel import ReverseChannel
 
         if self.cfg.lexicon is not None:         # read first: a bad file fails before the IBM-1 fit
-            from rnnkit.tasks.seq2seq_dictionary import read_lexicon
+            from rnnkit.tasks.seq2seq_dictionary import read_lexicon, warn_reversed
             from rnnkit.training.stages import pin_input
 
-            self.lexicon = read_lexicon(self.cfg.lexicon)
+            self.lexicon = read_lexicon(self.cfg.lexicon, tgt if self.cfg.gloss_choice == "known" else None)
+            warn_reversed(self.lexicon, src, tgt)    # an en -> de file given to de -> en pairs glossed nothing, unsaid
             pin_input("lexicon", self.lexicon.digest())   # train --resume: the same entries, not the same path only
         ibm = IBM1().fit(src, tgt)
         self.dictionary = dict(ibm.best)

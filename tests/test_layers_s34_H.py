@@ -82,3 +82,33 @@ def test_a_growing_state_with_lengths_is_refused_naming_the_state(empty_as_none)
         layer(x, lengths=torch.tensor([7, 3]))
     full, _ = layer(x, lengths=torch.tensor([7, 7]))      # every row full: no padded step, nothing to keep
     torch.testing.assert_close(full[:1], alone)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "MinGRU"])
+def test_lengths_given_as_a_list_of_0d_tensors_run_as_torch_nn_runs_them(name):
+    # list(lengths) of a tensor is a list of 0-d tensors, which torch.nn's pack_padded_sequence takes; the layers
+    # refused it ("lengths: expected a list of ints, got [tensor(5), ...]"). Oracle: torch.nn.GRU on the packed batch
+    # (and the same layer given the tensor itself); a 0-d float or bool tensor stays refused.
+    import torch
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    import rnnkit
+    from rnnkit.errors import InputTypeError
+
+    torch.manual_seed(0)
+    layer = getattr(rnnkit, name)(3, 4)
+    x, lengths = torch.randn(5, 3, 3), torch.tensor([2, 5, 3])
+    out, state = layer(x, lengths=list(lengths))
+    want, want_state = layer(x, lengths=lengths)
+    assert torch.equal(out, want)
+    for a, b in zip(torch.utils._pytree.tree_leaves(state), torch.utils._pytree.tree_leaves(want_state)):
+        assert torch.equal(a, b)
+    if name == "GRU":
+        ref = torch.nn.GRU(3, 4)
+        ref.load_state_dict(layer.state_dict())
+        packed, h_n = ref(pack_padded_sequence(x, list(lengths), enforce_sorted=False))
+        torch.testing.assert_close(out, pad_packed_sequence(packed, total_length=5)[0])
+        torch.testing.assert_close(state, h_n)
+    for bad in ([torch.tensor(5.0), 2, 3], [torch.tensor(True), 2, 3]):
+        with pytest.raises(InputTypeError, match=r"^lengths: expected a list of ints, got \[tensor\("):
+            layer(x, lengths=bad)

@@ -24,8 +24,9 @@ _WIDE_UNSIGNED = (torch.uint16, torch.uint32, torch.uint64)
 
 def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: int = 1) -> Tensor | None:
     """Validate ``lengths`` (values in ``[min_len, max_len]``) and return it as an int64 tensor on ``device``
-    (or ``None``). Taken: an integer tensor, a list of ints (Python or numpy), a numpy integer array (any
-    int/uint dtype), all read exactly; floats and bools are refused (never rounded).
+    (or ``None``). Taken: an integer tensor, a list of ints (Python or numpy, or 0-d integer tensors as
+    ``list(lengths)`` gives), a numpy integer array (any int/uint dtype), all read exactly; floats and bools are
+    refused (never rounded).
 
     Returns ``None`` when every sequence is full length, so callers can take the unmasked fast path --
     except while ``torch.jit.trace`` records the call: a trace keeps the path its example took, so a trace
@@ -43,6 +44,8 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: 
                              f"{int(lengths.min())}, max {int(lengths.max())}")
         lengths = torch.from_numpy(lengths.astype(np.int64))
     elif isinstance(lengths, (list, tuple)):
+        # 0-d integer tensors too, as torch.nn's pack_padded_sequence takes them: list(lengths) of a tensor gives them
+        lengths = [int(v) if _int_scalar(v) else v for v in lengths]
         if not all(is_int(v) for v in lengths):
             raise InputTypeError(f"lengths: expected a list of ints, got {lengths!r}")
         values = [int(v) for v in lengths]
@@ -93,6 +96,12 @@ def check_lengths(lengths, batch_size: int, max_len: int, device=None, min_len: 
                              f"{max_len} steps, got x on the meta device (for the output shapes alone, which are the "
                              "same, call without lengths)")
     return lengths.to(device=device, dtype=torch.long)
+
+
+def _int_scalar(v) -> bool:
+    """Whether ``v`` is a 0-d integer tensor holding a value (not bool: True is no length)."""
+    return isinstance(v, Tensor) and v.dim() == 0 and v.device.type != "meta" and not (
+        v.is_floating_point() or v.is_complex() or v.dtype == torch.bool)
 
 
 def step_mask(lengths: Tensor, max_len: int) -> Tensor:

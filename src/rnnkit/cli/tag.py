@@ -51,7 +51,7 @@ class Tag(TaskCommand):
         Flag("word_dropout", "share of known words read as <unk> while training"),
         Flag("min_freq", "rarer words are read as <unk>"),
         Flag("max_len", "tokens per sentence"),
-        Flag("on_long", "longer than --max-len: cut with a warning, or fail", ("truncate", "error")),
+        Flag("on_long", "longer than --max-len: read in overlapping pieces with a warning (truncate), or fail (error)", ("truncate", "error")),
         Flag("epochs", "most training epochs (early stopping may end sooner)"),
         Flag("batch_size", "sentences per batch"),
         Flag("lr", "AdamW learning rate"),

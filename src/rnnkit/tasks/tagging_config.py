@@ -25,7 +25,7 @@ class TaggerConfig:
     dropout: float = 0.3
     word_dropout: float = 0.1    # share of known words replaced by <unk> while training
     min_freq: int = 1
-    max_len: int | None = 200    # tokens per sentence; longer: truncate (warning) or error
+    max_len: int | None = 200    # tokens per sentence; longer: read in overlapping pieces (truncate, warning) or error
     on_long: str = "truncate"
     max_word_len: int = 30       # characters per word seen by the character BiLSTM (longer words: first 30)
     epochs: int = 30             # PKU POS (3,000 sentences) found its best epoch at 15-23

@@ -19,10 +19,8 @@ def _subparser(parser, *path):
     return parser
 
 
-@pytest.mark.xfail(strict=True, reason="f5b9bbba (R): tag train reads long sentences in pieces; --on-long's help "
-                                       "still says 'cut with a warning' (src/rnnkit/cli/tag.py:54)")
 def test_tag_on_long_help_says_a_long_sentence_is_read_in_pieces_not_cut():
-    # f5b9bbba: with on_long="truncate" (the default) a training sentence longer than max_len now trains in
+    # (fixed in 9b6dddb4) f5b9bbba: with on_long="truncate" (the default) a training sentence longer than max_len now trains in
     # overlapping pieces, and predict read it in pieces already; `rnnkit tag train --help` still promised a cut
     from rnnkit.cli.main import build_parser
 

@@ -266,7 +266,8 @@ class E5Pieces:
             ids = self._path(back, meet)
             if len(ids) >= n:
                 return ids
-            m *= 2
+            run = len(text) - len(text.lstrip(text[0]))   # a prefix inside a run of one letter tells no pieces: past it
+            m = max(2 * m, 2 * run if run >= m else 0)    # (a line of one letter: cut whole at once, not after 2x)
         return None
 
     def pieces(self, texts: Sequence[str], specials: bool = False) -> list[list[str]]:

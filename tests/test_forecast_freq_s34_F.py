@@ -93,3 +93,21 @@ def test_update_of_a_resampled_fit_still_refuses_a_gap():
         f = Forecaster(model="ets", horizon=3, resample=True).fit(y[:60])
         with pytest.raises(DataError, match="expected timestamps continuing"):
             f.update(y.iloc[[61, 62]])
+
+
+@pytest.mark.parametrize("days", [["2020-01-31", "2020-02-29", "2020-03-29", "2020-04-19"],     # steps 29, 29, 21: '29D'
+                                  ["2020-01-05", "2020-02-20", "2020-03-10"]])                # 2 distinct steps: '19D'
+def test_a_few_monthly_readings_whose_day_steps_repeat_by_chance_are_monthly(days):
+    # the rule "one exact step for half of the steps or more: a grid with stamps off it" read a chance repeat of 29
+    # days (or 3 readings' 2 steps) as a day grid; months have no one step
+    info = infer_frequency(pd.DatetimeIndex(days))
+    assert info.freq == "MS"
+    out = regularize_index(pd.DataFrame({"y": np.arange(float(len(days)))}, index=pd.DatetimeIndex(days)), info, True)
+    assert list(out.index) == list(pd.date_range("2020-01-01", periods=len(days), freq="MS"))
+    assert out["y"].tolist() == list(range(len(days)))
+
+
+def test_a_daily_grid_with_stamps_off_it_is_not_read_as_monthly():
+    idx = pd.date_range("2020-01-01 06:00", periods=40, freq="D")
+    idx = idx[:10].append(idx[10:13] + pd.Timedelta(minutes=40)).append(idx[13:])
+    assert infer_frequency(idx).freq == "D"

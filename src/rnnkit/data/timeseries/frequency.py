@@ -180,9 +180,10 @@ def _one_a_unit(index: pd.DatetimeIndex) -> tuple[str, str, str, str] | None:
     if wall.size < 3:
         return None
     _, exact = np.unique(np.diff(wall.asi8), return_counts=True)
-    if exact.max() * 2 >= wall.size - 1:       # one step for half of them or more: a grid with stamps off it
-        return None
-    for unit in _UNITS[2 * aware:]:
+    gridded = exact.max() * 2 >= wall.size - 1      # one step for half of them or more: a grid with stamps off it
+    for unit in _UNITS[2 * aware:]:                 # (months have no one step: 3 readings on days 1..27 have 2)
+        if gridded and unit[0] != "MS":
+            return None
         hows = ("floor",) if unit[0] in ("MS", "W-MON", "D") else ("floor", "round")
         stamps = wall if len(hows) == 1 else index    # shorter than a day: _unit_start reads aware stamps in UTC
         if len(hows) == 2 and \

@@ -3,39 +3,89 @@
 A fit with ``--resample`` takes readings off its grid -- one a day at varying times, every 2 days a few minutes early
 or late -- and puts each on its grid time; ``update`` compared the new rows' own times with the next grid times, so
 it refused the very rows the fit had accepted ('expected timestamps continuing series ... at D from 2021-05-01, got
-['2021-05-01 08:10:00', ...]', session 33). :func:`on_fitted_grid` places each new time as the fit's rules do: on
-the nearest grid time when every one is within a quarter step of one (a reading a little early or late), else on the
-grid time at or before it (one reading a day, at any time of it).
+['2021-05-01 08:10:00', ...]', session 33). :func:`placement` says how the fit put its readings on the grid (kept
+with the fitted series), and :func:`on_fitted_grid` places each new time by that rule: ``'floor'`` on the grid time
+at or before it (one reading a day, at any time of it), ``'round'`` / ``'nearest'`` on the nearest one when each is
+within a quarter step of it (a logger a little early or late). Decided from the new rows alone (session 34's first
+try), one reading each evening went to the NEXT day -- refused, or, with a late reading of the last fitted day among
+them, accepted with every value one day late (review W4).
 
 >>> expected = pd.date_range("2021-05-01", periods=2, freq="D")
 >>> got = pd.DatetimeIndex(["2021-05-01 08:10", "2021-05-02 07:42"])
->>> on_fitted_grid(got, expected, "D").strftime("%d %H:%M").tolist()
+>>> on_fitted_grid(got, expected, "D", "floor").strftime("%d %H:%M").tolist()
 ['01 00:00', '02 00:00']
+>>> on_fitted_grid(pd.DatetimeIndex(["2021-04-30 23:57", "2021-05-02 00:03"]), expected, "D", "nearest").day.tolist()
+[1, 2]
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import Tick
 
-__all__ = ["on_fitted_grid"]
+from rnnkit.data.timeseries.frequency import _one_a_unit, one_a_unit_note
+from rnnkit.data.timeseries.jitter import jitter_grid
+from rnnkit.errors import ConfigError
+
+__all__ = ["on_fitted_grid", "placement", "PLACEMENTS", "check_placement"]
+
+#: how a fit put readings off its grid on it (:func:`placement`); ``None``: on the grid, or not known (saved before)
+PLACEMENTS = ("floor", "round", "nearest")
+
+#: the furthest a new reading may be from the grid time it is put on by 'round' / 'nearest' (a share of the step)
+_MOST_OFF = 0.25
 
 
-def on_fitted_grid(got: pd.DatetimeIndex, expected: pd.DatetimeIndex, freq: str | None) -> pd.DatetimeIndex:
+def placement(stamps: pd.Index, freq: str | None, off_grid: int) -> str | None:
+    """How :func:`~rnnkit.data.timeseries.frequency.regularize_index` puts the sorted stamps ``stamps`` of a
+    ``freq`` grid (``off_grid`` of them off it) on the grid with ``resample``: ``'floor'`` (the calendar unit each
+    is in, or the bin from the first stamp it falls in), ``'round'`` (the nearest unit start: a logger a little
+    early or late), ``'nearest'`` (the nearest time of a jittered round-step grid); ``None`` when every stamp is on
+    the grid, or for a grid pandas' resample bins (a month end, a week)."""
+    if freq is None or not off_grid or not isinstance(stamps, pd.DatetimeIndex):
+        return None
+    if one_a_unit_note(stamps, freq):
+        return _one_a_unit(stamps)[3]
+    if (jittered := jitter_grid(stamps)) is not None and jittered.freq == freq:
+        return "nearest"
+    return "floor" if isinstance(to_offset(freq), (Tick, pd.offsets.Day)) else None
+
+
+def check_placement(value: Any) -> str | None:
+    """A saved :func:`placement` (``series.placed``), checked: one of :data:`PLACEMENTS` or ``None``."""
+    if value is not None and value not in PLACEMENTS:
+        raise ConfigError(f"series.placed: expected one of {list(PLACEMENTS)} or null, got {str(value)[:60]!r}")
+    return value
+
+
+def on_fitted_grid(got: pd.DatetimeIndex, expected: pd.DatetimeIndex, freq: str | None,
+                   placed: str | None = None) -> pd.DatetimeIndex:
     """The grid times of ``freq`` (the fitted series', continued by ``expected``) the sorted new times ``got`` fall
-    on; ``got`` as it is when the grid is no fixed step, a time lies before the grid or two fall on one grid time
-    (the caller's check then names the rows)."""
+    on by the fit's rule ``placed`` (:func:`placement`; ``None``, a fit on its grid or saved before the rule was
+    kept: the nearest when every one is within a quarter step of one, else the one at or before); ``got`` as it is
+    when the grid is no fixed step, a time lies before the grid, one is further than a quarter step from its
+    nearest grid time under 'round' / 'nearest', or two fall on one grid time (the caller's check then names the
+    rows)."""
     if freq is None or got.size == 0 or got.size != expected.size:
         return got
-    grid = pd.date_range(expected[0] - pd.tseries.frequencies.to_offset(freq), periods=expected.size + 2, freq=freq)
+    grid = pd.date_range(expected[0] - to_offset(freq), periods=expected.size + 2, freq=freq)
     if (got.tz is None) != (grid.tz is None):
         return got
     after = np.clip(grid.searchsorted(got, side="right") - 1, 0, grid.size - 2)   # the grid time at or before each
     before, nxt = grid[after], grid[after + 1]
     step = nxt - before
     near = np.where((nxt - got) < (got - before), after + 1, after)
-    dist = np.minimum((got - before) / step, (nxt - got) / step)
-    slots = near if (dist < 0.25).all() else after
+    close = (np.minimum((got - before) / step, (nxt - got) / step) < _MOST_OFF).all()
+    if placed == "floor" or (placed is None and not close):
+        slots = after
+    elif close:
+        slots = near
+    else:
+        return got
     if (got < grid[0]).any() or np.unique(slots).size != slots.size:
         return got
     return pd.DatetimeIndex(grid[slots], freq=None)

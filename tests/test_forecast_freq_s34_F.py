@@ -1,5 +1,5 @@
 """Session 34 (helper F): jittered readings of a round step are read as that step, not the modal one of their
-stamps ('2842min', '668min', '86380s'); short monthly series read on days 1..27 are monthly; hourly local times
+stamps ('2842min', '668min', '86380s', weekly '10039min'); short monthly series read on days 1..27 are monthly; hourly local times
 across the autumn clock change with jitter are refused with the clock change named; ``update`` of a run fitted with
 ``resample=True`` puts new jittered rows on the grid as the fit did (it refused them)."""
 
@@ -21,7 +21,8 @@ def _jittered(start, n, freq, minutes, seed=0, tz=None):
 
 
 @pytest.mark.parametrize("start,freq,minutes", [("2021-01-01 09:00", "2D", 20), ("2021-01-01 09:00", "2D", 180),
-                                                ("2021-01-01 09:00", "12h", 10), ("2021-01-01 00:00", "D", 5)])
+                                                ("2021-01-01 09:00", "12h", 10), ("2021-01-01 00:00", "D", 5),
+                                                ("2021-01-04 00:00", "W-MON", 30), ("2021-01-04 09:00", "W-MON", 600)])
 def test_jittered_readings_of_a_round_step_are_read_as_that_step(start, freq, minutes):
     grid, stamps = _jittered(start, 60, freq, minutes)
     info = infer_frequency(stamps)

@@ -27,9 +27,9 @@ from rnnkit.errors import DataError
 
 __all__ = ["JitterGrid", "jitter_grid", "jitter_note"]
 
-#: the round steps a jittered series is put on (finest first), as pandas names them
+#: the round steps a jittered series is put on (finest first), as pandas names them (a week: by its weekday)
 _STEPS = ("min", "2min", "5min", "10min", "15min", "20min", "30min", "h", "2h", "3h", "4h", "6h", "8h", "12h",
-          "D", "2D", "3D")
+          "D", "2D", "3D", "7D")
 #: how far the median step may be from the round one (a share of it), and how far a reading from its grid time
 _STEP_TOLERANCE, _MOST_OFF = 0.1, 0.25
 #: what the grid's time of day (of the step) is rounded to: the coarsest of these that is at most an eighth of the step
@@ -102,6 +102,8 @@ def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = N
         i = int(twice[0])                           # ... but not two clock hours of a daylight-saving night
         raise DataError(f"time: expected at most one reading near each time of the {freq} grid, got {stamps[i]} and "
                         f"{stamps[i + 1]} both nearest {_clock(snapped[i])}{hint}")
+    if freq == "7D":         # named as pandas names a weekly grid: by its weekday ('W-MON'), English in any locale
+        freq = "W-" + ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[snapped[0].weekday()]
     return JitterGrid(freq, snapped, pd.Timedelta(float(off.max()) * step).round("1s"))
 
 

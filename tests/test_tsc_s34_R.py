@@ -78,6 +78,14 @@ def test_a_run_saved_with_r_quoted_ucr_labels_scores_and_predicts_its_own_file_a
         assert main(["tsc", "predict", "--run", run, "--ucr", str(tmp_path / "q.csv"), "--json"]) == 0
     assert set(json.loads(capsys.readouterr().out)["predictions"]) <= {'"1"', '"2"'}
     assert not any("got none of them" in str(w.message) for w in seen)
+    from rnnkit.data.tsc import read_ucr         # the Python API reads the gold labels so too (review W, bd3bc3e)
+    from rnnkit.tasks.tsc import TimeSeriesClassifier
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        metrics = TimeSeriesClassifier.load(run).evaluate(*read_ucr(tmp_path / "q.csv")[:2])
+    assert metrics["unseen_labels"] == 0 and metrics["accuracy"] > 0.5, metrics
+    assert sum("saved with the quotes R wrote" in str(w.message) for w in seen) == 1
 
 
 def test_r_quoted_labels_only_for_a_ucr_run_whose_every_label_is_quoted():

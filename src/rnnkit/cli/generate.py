@@ -135,8 +135,10 @@ class Generate(TaskCommand):
             if action == "train":   # recorded in config.json: a name that is not UTF-8 failed after training
                 check_recordable(args.text, "text")
             # CRLF line ends read as LF, as the shakespeare data set reads its Gutenberg files (session 34: a CRLF
-            # corpus trained a '\r' before every line end, and a run evaluated on one scored each '\r' as unseen)
-            text = read_utf8(args.text, "text").replace("\r\n", "\n")
+            # corpus trained a '\r' before every line end, and a run evaluated on one scored each '\r' as unseen);
+            # a run trained before with its '\r's (one in its units) reads its files as it did (fill_from_run)
+            text = read_utf8(args.text, "text")
+            text = text if getattr(args, "_keep_cr", False) else text.replace("\r\n", "\n")
             if action != "train":
                 return Data(text, source={"file": str(args.text), "flag": "text"})
             try:
@@ -182,6 +184,12 @@ class Generate(TaskCommand):
                       "here (best weights, LR decay): the figure is not a score on text it did not select on; train it "
                       "again to hold out a test half", UserWarning, stacklevel=2)
         return check_held_out(task, Data(held))
+
+    def fill_from_run(self, args, task) -> None:
+        """A run whose units hold a carriage return was trained on a CRLF text before session 34, which kept them:
+        its ``--text`` files are read with them, as it was (its held-out part's sha256 and its scores stay its own)."""
+        super().fill_from_run(args, task)
+        args._keep_cr = any("\r" in t for t in getattr(getattr(task, "chars", None), "tokens", ()))
 
     def load_source(self, source: dict, args) -> Data:
         if source.get("file") and not source.get("stream") and not Path(source["file"]).is_file():

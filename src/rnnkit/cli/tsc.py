@@ -359,7 +359,7 @@ class TSC(TaskCommand):
         typed here is used as typed (``--missing error``: refuse what training filled)."""
         super().fill_from_run(args, task)
         args._run_reading = {k: task.data[k] for k in RUN_READING if k in task.data}
-        args._saved_quotes = _saved_quotes(task)
+        args._saved_quotes = getattr(task, "saved_quotes", None)   # warned by the run's load (tasks.tsc)
 
     def load_source(self, source: dict, args):
         """The run's own file, read as training read it (``--missing`` and ``--gaps`` included)."""
@@ -405,21 +405,6 @@ def _fractional(text: str) -> bool:
         return not float(text).is_integer()
     except ValueError:
         return False
-
-
-def _saved_quotes(task) -> dict[str, str]:
-    """:func:`rnnkit.tasks.tsc.r_quoted_labels` of the run, warned once when not empty: a ``--ucr`` file's labels are
-    read as the run saved them (``1`` as '"1"'), so the run predicts and scores its own file as before."""
-    import warnings
-
-    from rnnkit.tasks.tsc import r_quoted_labels
-
-    quoted = r_quoted_labels(task)
-    if quoted:
-        shown = ", ".join(f"{a} as {b}" for a, b in list(quoted.items())[:3])
-        warnings.warn(f"--run: its labels were saved with the quotes R wrote around them (rnnkit before session 33); "
-                      f"a --ucr file's labels are read as them ({shown})", stacklevel=2)
-    return quoted
 
 
 def _warn_unknown_ucr_labels(labels, task, path) -> None:

@@ -377,11 +377,22 @@ class TimeSeriesClassifier(ClassifierTask):
             raise CheckpointError(f"{path}/baseline.json: expected the 1-NN of this run ({len(self.mean)} channel(s), "
                                   f"labels among {sorted(self.labels.index)[:10]}), got {len(nn1.mean)} channel(s) "
                                   f"and labels {sorted(set(nn1.labels))[:10]}")
+        self.saved_quotes = r_quoted_labels(self)   # a run saved with R's quotes: gold labels read as it saved them
+        if self.saved_quotes:
+            shown = ", ".join(f"{a} as {b}" for a, b in list(self.saved_quotes.items())[:3])
+            warnings.warn(f"{path}: the run's labels were saved with the quotes R wrote around them (rnnkit before "
+                          f"session 33): gold labels are read as them ({shown})", stacklevel=2)
         derived = self.history.get("derived") if isinstance(self.history, dict) else None
         if isinstance(derived, dict):   # a refit starts from the settings given, not those derived from the run's data
             self._given_config = replace(self.config, **{k: None for k in derived if k in ("epochs", "batch_size",
                                                                                              "patience", "patch")})
         return self
+
+    def given_targets(self, targets: Any) -> Any:
+        """Gold labels; a run saved with R's quotes (:func:`r_quoted_labels`) reads ``1`` as its class '"1"'."""
+        targets, quoted = super().given_targets(targets), getattr(self, "saved_quotes", None)
+        return [quoted.get(t, t) if isinstance(t, str) else t for t in targets] if quoted and targets is not None \
+            else targets
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         super().check_trainable(inputs, targets)

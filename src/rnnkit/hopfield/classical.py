@@ -147,6 +147,21 @@ def _recall_sync(W: Tensor, s: Tensor, max_steps: int, generator: torch.Generato
     return s, steps, fixed, cycle
 
 
+def _hebbian_counts(net: HopfieldNetwork, W: Tensor, X: Tensor) -> tuple[Tensor, Tensor, int] | None:
+    """``(N * W, W, version)`` after a Hebbian ``store``: the sums of outer products as whole numbers, in float32 while
+    every field sum ``|N * W s| <= N * P`` is below 2**24 (exact; the recall runs at float32's speed), else float64
+    (below 2**53); or ``None`` (Storkey; weights from :meth:`HopfieldNetwork.from_weights`; float64 needed on a device
+    without it; weights changed since the counts were made)."""
+    old = net._counts
+    dtype = torch.float32 if net.n_units * net.n_patterns < 2 ** 24 else torch.float64
+    if net.rule != "hebbian" or (dtype == torch.float64 and X.device.type == "mps") or (
+            old is None and bool(W.any())) or (old is not None and (old[1] is not W or old[2] != W._version)):
+        return None
+    counts = (torch.zeros_like(W, dtype=dtype) if old is None else old[0].to(dtype)) + X.T.to(dtype) @ X.to(dtype)
+    counts.fill_diagonal_(0)
+    return counts, net.weights, net.weights._version
+
+
 RECALL_MODES: dict[str, Callable[..., tuple[Tensor, Tensor, Tensor, Tensor]]] = {
     "async": _recall_async,
     "sync": _recall_sync,
@@ -243,6 +258,8 @@ class HopfieldNetwork:
         self.dtype = dtype
         self.weights: Tensor | None = None
         self.n_patterns = 0
+        #: Hebbian: ``N * W`` as whole numbers (the sums of outer products, exact), and the weights they are of
+        self._counts: tuple[Tensor, Tensor, int] | None = None
 
     @classmethod
     def from_weights(cls, weights: Tensor, rule: str = "hebbian") -> HopfieldNetwork:
@@ -293,7 +310,19 @@ class HopfieldNetwork:
                          f"{self.n_units} (an N x N weight matrix)")
         self.weights = LEARNING_RULES[self.rule](W, X)
         self.n_patterns += X.shape[0]
+        self._counts = _hebbian_counts(self, W, X)
         return self
+
+    def _exact_fields(self) -> Tensor:
+        """The matrix recall reads fields from: ``N * W`` in whole numbers for weights the Hebbian rule made (and
+        nothing changed since), else ``W``. A unit keeps its state on a field of 0 -- which ``W = sum / N`` in floating
+        point (1/9 has no exact form) missed: the rounding of ``s @ W.T`` made an exact 0 a +-1e-8 that flipped the unit,
+        and the rounding changes with the batch (a cue recalled alone and among others ran other dynamics). Signs and
+        zeros of ``N * W s`` are those of ``W s`` (:func:`_hebbian_counts` keeps the sums exact)."""
+        c = self._counts
+        if c is None or c[1] is not self.weights or c[2] != self.weights._version:   # set or changed by hand
+            return self.weights
+        return c[0]
 
     def field(self, states: Tensor, *, binarize: bool = False) -> Tensor:
         """Local fields :math:`h = W s` for ``(B, N)`` states, returned as ``(B, N)``."""
@@ -323,6 +352,8 @@ class HopfieldNetwork:
         check_max_steps(max_steps)
         generator = make_generator(seed)
         s = self._check_states("cues", cues, binarize).clone()
-        s, steps, fixed, cycle = RECALL_MODES[mode](self.weights, s, max_steps, generator)
+        W = self._exact_fields()
+        s, steps, fixed, cycle = RECALL_MODES[mode](W, s.to(W.dtype), max_steps, generator)
+        s = s.to(self.dtype)
         energy = -0.5 * ((s @ self.weights.T) * s).sum(1)
         return RecallResult(states=s, steps=steps, fixed_point=fixed, two_cycle=cycle, energy=energy)

@@ -112,3 +112,15 @@ def test_a_daily_grid_with_stamps_off_it_is_not_read_as_monthly():
     idx = pd.date_range("2020-01-01 06:00", periods=40, freq="D")
     idx = idx[:10].append(idx[10:13] + pd.Timedelta(minutes=40)).append(idx[13:])
     assert infer_frequency(idx).freq == "D"
+
+
+@pytest.mark.parametrize("step", [1 / 24, 1.0])
+def test_times_with_the_float_noise_of_serial_day_numbers_are_named_so(step):
+    # hourly / daily times from spreadsheet serial numbers (floats): a few microseconds off; the error said "at most
+    # one a clock hour at varying minutes (00:00, 00:59, ...)"
+    serial = 44197 + np.arange(60) * step + np.random.default_rng(0).normal(0, 1e-10, 60)
+    y = pd.Series(np.sin(np.arange(60.0)), index=pd.to_datetime(serial, unit="D", origin="1899-12-30"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(DataError, match=r"microseconds off whole seconds .*float noise.*dt\.round\('s'\)"):
+            Forecaster(model="ets", horizon=3).fit(y)

@@ -14,7 +14,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
-from rnnkit.data.timeseries.jitter import jitter_grid, jitter_note
+from rnnkit.data.timeseries.jitter import float_noise_note, jitter_grid, jitter_note
 from rnnkit.errors import DataError
 
 __all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
@@ -385,7 +385,8 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
             what.append(f"{freq_info.off_grid} timestamps off the grid")
             first.append(f"first off the grid {stamp(off[0])}")
         advice = advice() if callable(advice) else advice      # a caller's advice made only for the error
-        if note := one_a_unit_note(idx, freq_info.freq) or jitter_note(idx, freq_info.freq):
+        if note := float_noise_note(idx, freq_info.freq) or one_a_unit_note(idx, freq_info.freq) or \
+                jitter_note(idx, freq_info.freq):
             raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "
                             f"{series!r}, got {note}")
         raise DataError(f"{name}: expected regularly spaced timestamps (frequency {freq_info.freq}) in series "

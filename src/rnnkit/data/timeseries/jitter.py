@@ -25,7 +25,7 @@ from pandas.tseries.frequencies import to_offset
 
 from rnnkit.errors import DataError
 
-__all__ = ["JitterGrid", "jitter_grid", "jitter_note"]
+__all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note"]
 
 #: the round steps a jittered series is put on (finest first), as pandas names them (a week: by its weekday)
 _STEPS = ("min", "2min", "5min", "10min", "15min", "20min", "30min", "h", "2h", "3h", "4h", "6h", "8h", "12h",
@@ -115,3 +115,20 @@ def jitter_note(index: pd.DatetimeIndex, freq: str) -> str:
     spread = str(grid.spread).replace("0 days ", "")
     return (f"readings up to {spread} off a {freq} grid ({index[0]} is {_clock(grid.snapped[0])}, ...): "
             f"pass --resample / resample=True to put each on its nearest grid time")
+
+
+def float_noise_note(index: pd.DatetimeIndex, freq: str) -> str:
+    """What to say of stamps ``index`` off a ``freq`` grid by less than a millisecond each, all on it once rounded to
+    the second: float noise (spreadsheet serial day numbers, Unix times as floats: '2021-01-01 00:59:59.9999998').
+    They were said to be "at most one a clock hour at varying minutes (00:00, 00:59, ...)". '' otherwise."""
+    try:
+        whole = index.round("s")
+        grid = pd.date_range(whole[0], whole[-1], freq=freq)
+    except (ValueError, TypeError):      # a zone's skipped or repeated time, an odd frequency
+        return ""
+    off = abs(index - whole).max()
+    if not pd.Timedelta(0) < off < pd.Timedelta(milliseconds=1) or not whole.isin(grid).all():
+        return ""
+    return (f"times up to {off.total_seconds() * 1e6:.3g} microseconds off whole seconds ({index[int(np.argmax(index != whole))]}, ...: the float "
+            f"noise of spreadsheet serial day numbers or Unix times as floats): round them to the second first (pandas: "
+            f"col.dt.round('s')), or pass --resample / resample=True")

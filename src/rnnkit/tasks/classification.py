@@ -48,7 +48,8 @@ from rnnkit.tasks.classify_counts import shared_counts
 from rnnkit.tasks.classify_pretrain import pretrain_encoder
 from rnnkit.tasks.classify_avg import centred_epochs
 from rnnkit.tasks.classify_adversarial import adversarial_loss
-from rnnkit.tasks.classify_data import check_training_classes, warn_conflicting_labels, warn_label_spellings
+from rnnkit.tasks.classify_data import check_training_classes, warn_conflicting_labels, warn_label_spellings, \
+    warn_number_texts
 from rnnkit.tasks.classify_unknown import network_proba, warn_no_token
 from rnnkit.tasks.classify_once import empty_rows, encoded   # a prediction's texts encoded once (the service, CLI)
 from rnnkit.tasks.classify_seeds import member_index, seed_ensemble, seed_summary
@@ -238,6 +239,7 @@ class TextClassifier(ClassifierTask):
         super().check_trainable(inputs, targets)
         warn_conflicting_labels(inputs, targets, lambda i: item_at(self.input_name, i, self.places))
         warn_label_spellings(targets, lambda i: item_at(self.target_name, i, self.places))
+        warn_number_texts(inputs, lambda i: item_at(self.input_name, i, self.places), stacklevel=3)
 
     def _inference_batches(self, inputs: list[str]):
         ids = self._encode(inputs)

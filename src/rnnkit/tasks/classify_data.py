@@ -41,7 +41,7 @@ from typing import Callable, Sequence
 
 from rnnkit.data.text import screen_spelling
 
-__all__ = ["warn_conflicting_labels", "held_out_copies", "warn_label_spellings", "warn_case_variants",
+__all__ = ["warn_conflicting_labels", "held_out_copies", "warn_label_spellings", "warn_number_texts", "warn_case_variants",
            "warn_joined_labels", "warn_zero_padded", "warn_mixed_kinds", "warn_missing_marks", "warn_case_only",
            "check_training_classes", "check_test_split"]
 
@@ -292,3 +292,28 @@ def warn_missing_marks(labels: Sequence[str], place: Callable[[int], str] | None
         warnings.warn(f"{what}: {len(rows)} of {len(labels)} label(s) are {marks}, e.g. {place(rows[0])}, the way R, "
                       "pandas, spreadsheets and databases write a missing value: trained as a class of its own -- drop "
                       f"the items whose label is missing, or keep them if {marks} is a class", stacklevel=stacklevel)
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?%?")
+
+
+def warn_number_texts(texts: Sequence[str], place: Callable[[int], str] | None = None, what: str = "texts",
+                      stacklevel: int = 4) -> None:
+    """Warn when every training text (two or more) is a number alone (``3.5``, ``-12``, ``1,024``, ``7%``): the text
+    column is likely another one -- an id, a score, a count (session 34: a ``--text-col`` naming the ratings column
+    trained on the numbers' characters, exit 0, silently). Kept: numbers may be meant (codes to classify).
+
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_number_texts(["3.5", " 12", "-1e3"]), warn_number_texts(["3.5", "a film"])
+    (None, None)
+    >>> print(w[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    texts: every one of the 3 training text(s) is a number (e.g. texts[0] '3.5'): the text column holds numbers --
+    an id, a score or a count column? the classifier reads them as text (their characters or words)
+    """
+    if len(texts) < 2 or not all(isinstance(t, str) and _NUMBER_TEXT.fullmatch(t.strip()) for t in texts):
+        return
+    place = place or (lambda i: f"{what}[{i}]")
+    warnings.warn(f"{what}: every one of the {len(texts)} training text(s) is a number (e.g. {place(0)} {texts[0]!r}): "
+                  "the text column holds numbers -- an id, a score or a count column? the classifier reads them as "
+                  "text (their characters or words)", stacklevel=stacklevel)

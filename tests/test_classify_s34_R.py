@@ -1,0 +1,28 @@
+"""Session 34, helper R: ``rnnkit classify`` on hostile inputs (each test fails on the code before its fix)."""
+
+from __future__ import annotations
+
+import warnings
+
+from rnnkit.cli.main import main
+
+
+def test_a_text_column_of_numbers_alone_is_warned_once_naming_the_row(tmp_path):
+    # '--text-col stars' (a ratings column) trained on the numbers' characters, exit 0, without a word
+    rows = "".join(f"{i * 3.5},{'neg' if i % 2 else 'pos'}\n" for i in range(24))
+    (tmp_path / "n.csv").write_text("text,label\n" + rows, encoding="utf-8")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert main(["classify", "train", "--csv", str(tmp_path / "n.csv"), "--epochs", "1", "--no-baseline",
+                     "--embeddings", "own", "--quiet", "--out", str(tmp_path / "run")]) == 0
+    said = [str(w.message) for w in seen if "is a number" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("texts: every one of the ") and "row " in said[0], said
+
+
+def test_texts_with_one_word_among_the_numbers_are_not_warned():
+    from rnnkit.tasks.classify_data import warn_number_texts
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        warn_number_texts(["3", "4.5", "five"]), warn_number_texts(["42"]), warn_number_texts(["1-2", "3"])
+    assert seen == []

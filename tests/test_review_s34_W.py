@@ -126,11 +126,8 @@ def test_an_extra_reading_on_a_sunday_night_in_january_is_no_clock_change():
     assert sunday.freq == wednesday.freq == "h"
 
 
-@pytest.mark.xfail(strict=True, reason="bd3bc3ea (R): the R-quoted labels of a pre-session-33 tsc run are mapped in "
-                                       "rnnkit/cli/tsc.py only; the Python API (TimeSeriesClassifier.load(run)."
-                                       "evaluate(*read_ucr(file))) still scores its own file as all unseen, unwarned")
 def test_a_run_saved_with_r_quoted_ucr_labels_scores_its_own_file_through_the_python_api_too(tmp_path, monkeypatch):
-    # bd3bc3ea: `rnnkit tsc evaluate --run old --ucr q.csv` now reads the file's labels as the run saved them ('"1"');
+    # (fixed in 0b091e8f) bd3bc3ea: `rnnkit tsc evaluate --run old --ucr q.csv` now reads the file's labels as the run saved them ('"1"');
     # the same run loaded in Python and evaluated on the same file read by rnnkit's own reader gave accuracy 0.0,
     # unseen_labels 24, no warning -- the CLI and the API disagree on one run and one file
     import warnings
@@ -154,12 +151,9 @@ def test_a_run_saved_with_r_quoted_ucr_labels_scores_its_own_file_through_the_py
     assert metrics["unseen_labels"] == 0 and metrics["accuracy"] > 0.5, metrics
 
 
-@pytest.mark.xfail(strict=True, reason="d90330ec (R): generate --text now reads CRLF as LF; a run trained on a CRLF "
-                                       "file before it cannot be evaluated on its own held-out part ('the data "
-                                       "changed since ... sha256 recorded in split.json') though the file is the same")
 def test_a_generate_run_trained_on_a_crlf_file_before_d90330ec_still_evaluates_its_held_out_part(tmp_path, monkeypatch,
                                                                                                capsys):
-    # saved runs from before the change: the run's held-out part was cut from the text with its '\r's and its sha256
+    # (fixed in 0b091e8f) saved runs from before the change: the run's held-out part was cut from the text with its '\r's and its sha256
     # recorded; `rnnkit generate evaluate --run` re-reads the same, unchanged file -- now without the '\r's -- and
     # refuses it as changed data (bd3bc3ea kept old tsc runs working after a reader change; this one did not)
     import json

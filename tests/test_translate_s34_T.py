@@ -76,21 +76,12 @@ def test_warn_reversed_rule():
         warn_reversed(lex, [], [])                                        # nothing to count
 
 
-def test_run_options_rule():
-    """predict/evaluate: --decode other than a channel run's, no --beam: beam 5 (train's rule); else the run's."""
-    from types import SimpleNamespace as NS
-
-    from rnnkit.cli.translate import run_options
-
-    channel, plain = Seq2SeqConfig(decode="channel", beam=12), Seq2SeqConfig()
-    assert run_options(channel, NS(beam=None, decode="beam")) == {"beam": 5, "decode": "beam"}   # was 12
-    assert run_options(channel, NS(beam=None, decode="mbr")) == {"beam": 5, "decode": "mbr"}
-    assert run_options(channel, NS(beam=12, decode="beam")) == {"beam": 12, "decode": "beam"}
-    assert run_options(channel, NS(beam=None, decode=None)) == {"beam": None, "decode": None}     # the run's own
-    assert run_options(channel, NS(beam=None, decode="channel")) == {"beam": None, "decode": "channel"}
-    assert run_options(Seq2SeqConfig(decode="mbr", beam=12), NS(beam=None, decode="beam")) == {"beam": None,
-                                                                                                "decode": "beam"}
-    assert run_options(plain, NS(beam=None, decode="mbr")) == {"beam": None, "decode": "mbr"}
+def test_gloss_choice_needs_a_lexicon():
+    with pytest.raises(ConfigError, match="gloss_choice: expected 'count' \\(the default\\) without a lexicon, got 'known'"):
+        Seq2SeqConfig(gloss_choice="known")
+    with pytest.raises(ConfigError, match="gloss_choice"):
+        Seq2SeqConfig(model="char", gloss_choice="known")
+    assert Seq2SeqConfig(gloss_choice="known", lexicon="x.tsv").gloss_choice == "known"
 
 
 def test_cli_decode_beam_on_a_channel_run(tmp_path, monkeypatch, capsys):
@@ -104,24 +95,39 @@ def test_cli_decode_beam_on_a_channel_run(tmp_path, monkeypatch, capsys):
     m.save(tmp_path / "run")
     (tmp_path / "in.txt").write_text("der Hund steht .\n", encoding="utf-8")
     (tmp_path / "p.tsv").write_text("".join(f"{s}\t{t}\n" for s, t in PAIRS[:4]), encoding="utf-8")
+    from rnnkit.tasks.seq2seq_pointer import WordPointer
+
     seen = []
-    real = Translator.translate
+    real = WordPointer.translate
 
-    def spy(self, sources, beam=None, batch_size=64, decode=None, warn=True):
+    def spy(self, src, beam, batch_size, decode, *rest):
         seen.append((beam, decode))
-        return real(self, sources, beam=beam, batch_size=batch_size, decode=decode, warn=warn)
+        return real(self, src, beam, batch_size, decode, *rest)
 
-    monkeypatch.setattr(Translator, "translate", spy)
+    monkeypatch.setattr(WordPointer, "translate", spy)
     run = ["--run", str(tmp_path / "run"), "--threads", "1"]
     for action, data in (("predict", ["--input", str(tmp_path / "in.txt")]),
                          ("evaluate", ["--tsv", str(tmp_path / "p.tsv"), "--json"])):
         seen.clear()
         assert main(["translate", action, *run, *data, "--decode", "beam"]) == 0
-        assert seen[0] == (5, "beam")                      # was (None, 'beam'): the run's beam 12
+        assert seen[0] == (5, "beam")                      # was (12, 'beam'): the run's beam
+        seen.clear()
+        assert main(["translate", action, *run, *data, "--decode", "beam", "--beam", "12"]) == 0
+        assert seen[0] == (12, "beam")
         seen.clear()
         assert main(["translate", action, *run, *data]) == 0
-        assert seen[0] == (None, None)                     # the run's default: the channel over its 12-best
+        assert seen[0] == (12, "channel")                  # the run's default: the channel over its 12-best
     capsys.readouterr()
+    back = Translator.load(tmp_path / "run")             # the Python API: the same rule
+    for kw, want in (({"decode": "beam"}, (5, "beam")), ({"decode": "mbr"}, (5, "mbr")), ({}, (12, "channel")),
+                     ({"decode": "channel"}, (12, "channel")), ({"decode": "beam", "beam": 3}, (3, "beam"))):
+        seen.clear()
+        back.translate(["der Hund steht ."], **kw)
+        assert seen == [want], kw
+    m2 = Translator(Seq2SeqConfig(**{**SMALL, "beam": 4}, decode="mbr")).fit(S, T, baselines=False)
+    seen.clear()
+    m2.translate(["der Hund steht ."], decode="beam")
+    assert seen == [(4, "beam")]                           # not a channel run: its own beam
 
 
 def test_choose_known_gloss():

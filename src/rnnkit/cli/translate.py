@@ -215,10 +215,6 @@ class Translate(TaskCommand):
 
     evaluate_options = predict_options
 
-    def scores(self, task, data, args) -> dict[str, Any]:
-        import argparse
-
-        return super().scores(task, data, argparse.Namespace(**{**vars(args), **run_options(task.config, args)}))
 
     def predict(self, args) -> None:
         """Sources translated :data:`PART` at a time, each part printed as it is made; every source checked first
@@ -227,24 +223,15 @@ class Translate(TaskCommand):
         from rnnkit.cli.predict_stream import stream_predict
         from rnnkit.tasks.seq2seq_unseen import check_sources
 
+        options = self.predict_options(args)
+
         def predict_part(task, part, first):   # noqa: ARG001 - a translation does not depend on where its part starts
-            return {"predictions": task.translate(part, **run_options(task.config, args), warn=False)}
+            return {"predictions": task.translate(part, **options, warn=False)}
 
         stream_predict(self, args, predict_part, check=check_sources, part_size=PART)
 
     def train_summary(self, task) -> dict[str, Any]:
         return {"epochs": task.history.get("epochs"), "val_pairs_decoded": task.history.get("val_pairs")}  # <= --val-max
-
-
-def run_options(config: Seq2SeqConfig, args) -> dict[str, Any]:
-    """``predict``/``evaluate``'s ``beam`` and ``decode``: each left out is the run's, except that a ``--decode`` other
-    than the run's ``channel`` (a lexicon run's default, over the 12-best) without ``--beam`` is the plain beam width
-    (5) -- as ``train --decode beam`` gives it; ``--decode beam`` on such a run decoded its 12-best, which no check
-    chose."""
-    beam, decode = getattr(args, "beam", None), getattr(args, "decode", None)
-    if beam is None and decode is not None and decode != config.decode == "channel":
-        beam = Seq2SeqConfig().beam
-    return {"beam": beam, "decode": decode}
 
 
 #: a first line whose two sides both read like one of these is a header (pandas' to_csv(sep="\t") writes one)

@@ -364,8 +364,12 @@ class Translator(Task):
         (dict-pointer: and the source glossed word by word) with the highest mean chrF against the others
         (:mod:`rnnkit.tasks.seq2seq_mbr`), ``"channel"`` (dict-pointer) the n-best reranked with a reverse channel
         model (:mod:`rnnkit.tasks.seq2seq_channel`). ``warn=False``: no warning that counts sources -- a part of an input
-        whose sources :func:`~rnnkit.tasks.seq2seq_unseen.check_sources` checked and warned of all together."""
+        whose sources :func:`~rnnkit.tasks.seq2seq_unseen.check_sources` checked and warned of all together. A
+        ``decode`` other than a channel run's (its default over the 12-best) without ``beam``: beam 5, as ``translate
+        train --decode beam`` gives (session 34; it was the run's 12, which no check chose)."""
         self._require_fitted()
+        if beam is None and decode is not None and decode != self.config.decode == "channel":
+            beam = type(self.config)().beam
         beam = self.config.beam if beam is None else beam
         decode = self.config.decode if decode is None else decode
         check_number("beam", beam, lo=1, hi=MAX_BEAM, integer=True)

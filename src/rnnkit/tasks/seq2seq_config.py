@@ -139,6 +139,9 @@ class Seq2SeqConfig:
         check_number("channel_weight", self.channel_weight, lo=0, hi=100)
         check_number("channel_length", self.channel_length, lo=-100, hi=100)
         object.__setattr__(self, "lexicon", check_lexicon(self.lexicon, self.model))   # a Path stored as its str
+        if self.lexicon is None and self.gloss_choice != GLOSS_CHOICES[0]:   # it chooses among a lexicon's glosses
+            raise ConfigError(f"gloss_choice: expected {GLOSS_CHOICES[0]!r} (the default) without a lexicon, got "
+                              f"{self.gloss_choice!r} (it picks a lexicon word's gloss; lexicon is None)")
         plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
     @property

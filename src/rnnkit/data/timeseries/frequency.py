@@ -14,6 +14,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
+from rnnkit.data.timeseries.clock_nights import clock_changes
 from rnnkit.data.timeseries.jitter import float_noise_note, jitter_grid, jitter_note
 from rnnkit.errors import DataError
 
@@ -420,8 +421,9 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
 
 def clock_change_hint(stamps: pd.Index, how: str, series: pd.Index | None = None) -> str:
     """What to say when the local wall-clock ``stamps`` (missing, ``how='skipped'``, or given twice, ``'repeated'``)
-    all fall in one hour of a Sunday night between 00:00 and 04:00: a daylight-saving change (a logger's local
-    times skip an hour in spring and repeat one in autumn). '' otherwise, and '' when every stamp of the whole
+    all fall in one hour of a Sunday night between 00:00 and 04:00 on which a common zone's clocks go forward
+    (back) (:func:`.clock_nights.clock_changes`): a daylight-saving change (a logger's local times skip an hour in
+    spring and repeat one in autumn). '' otherwise, and '' when every stamp of the whole
     ``series`` is a midnight (daily or coarser dates: a clock change moves no date; a daily series' date given
     twice, or missing, on a Sunday was said to be a clock hour at a daylight-saving change).
 
@@ -433,7 +435,7 @@ def clock_change_hint(stamps: pd.Index, how: str, series: pd.Index | None = None
     if isinstance(series, pd.DatetimeIndex) and (series == series.normalize()).all():
         return ""
     hours = stamps.floor("h").unique()
-    if hours.size != 1 or hours[0].day_of_week != 6 or hours[0].hour > 3:
+    if hours.size != 1 or hours[0].day_of_week != 6 or hours[0].hour > 3 or not clock_changes(hours[0], how):
         return ""
     return (f" ({day_text(hours[0], clock=True)}: a clock hour {how} at a daylight-saving change? local times without "
             "their UTC offset skip an hour in spring and repeat one in autumn: write the times in UTC, or with their "

@@ -107,11 +107,8 @@ def test_update_of_a_resampled_fit_of_evening_readings_takes_the_next_evenings()
     assert f.predict()["time"].iloc[0] == whole.predict()["time"].iloc[0] == pd.Timestamp("2021-03-04")
 
 
-@pytest.mark.xfail(strict=True, reason="86bc96ca (F): jitter_grid refuses two readings nearest one slot on ANY Sunday "
-                                       "00:00-04:00 as a daylight-saving repeat (clock_change_hint only checks the "
-                                       "weekday and hour); the same reading on a Wednesday is averaged")
 def test_an_extra_reading_on_a_sunday_night_in_january_is_no_clock_change():
-    # hourly readings +- 3 min, 4..17 January (no clock changes in January), one extra reading at 01:10: on Wednesday
+    # (fixed in 35e3cc0e) hourly readings +- 3 min, 4..17 January (no clock changes in January), one extra reading at 01:10: on Wednesday
     # 6 January it is read as an hourly series (the two readings of 01:00 averaged under --resample); on Sunday 10
     # January it was a DataError "... a clock hour repeated at a daylight-saving change? ..." -- a false alarm
     import pandas as pd
@@ -205,11 +202,8 @@ def test_daily_readings_near_midnight_across_a_midnight_clock_change_are_daily_o
     assert info.freq == "D"
 
 
-@pytest.mark.xfail(strict=True, reason="d271e51c (T): `translate predict|evaluate --decode beam` on a channel run "
-                                       "now decodes with beam 5 (cli/translate.run_options), but the Python API "
-                                       "Translator.translate(decode='beam') still uses the run's beam 12")
 def test_decode_beam_on_a_channel_run_uses_one_beam_width_in_the_cli_and_the_python_api(tmp_path, monkeypatch):
-    # d271e51c moved `--decode beam` without --beam on a channel run (trained over the 12-best) to the plain beam 5 --
+    # (fixed in b32891aa) d271e51c moved `--decode beam` without --beam on a channel run (trained over the 12-best) to the plain beam 5 --
     # in the CLI only (run_options). The same run loaded in Python and asked for decode="beam" decodes its 12-best:
     # one run, one request, two beam widths. Oracle: the width the CLI passes (seen by the same spy in the same run).
     from rnnkit.cli.main import main
@@ -241,10 +235,8 @@ def test_decode_beam_on_a_channel_run_uses_one_beam_width_in_the_cli_and_the_pyt
     assert widths[0] == 5 and widths[1] == widths[0], widths
 
 
-@pytest.mark.xfail(strict=True, reason="d271e51c (T): gloss_choice='known' without a lexicon (or with model='char', "
-                                       "where lexicon= itself is a ConfigError) is accepted and does nothing, unsaid")
 def test_gloss_choice_known_without_a_lexicon_is_warned_or_refused():
-    # style: warn on legal-but-pointless settings (torch: dropout with one layer). `rnnkit translate train --tsv f
+    # (fixed in b32891aa: a ConfigError) style: warn on legal-but-pointless settings (torch: dropout with one layer). `rnnkit translate train --tsv f
     # --gloss-choice known` (no --lexicon: none by default off trans-de-en) trains exactly as without the flag
     import warnings
 

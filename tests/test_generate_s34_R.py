@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 from rnnkit.cli.main import main
 
@@ -54,3 +55,17 @@ def test_a_run_trained_with_its_crs_before_reads_its_files_as_it_did(tmp_path, c
     assert main(["generate", "evaluate", "--run", str(tmp_path / "old"), "--text", str(tmp_path / "crlf.txt"),
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["metrics"]["unknown_chars"] == 0
+
+
+def test_a_top_k_of_every_unit_or_more_is_warned_as_restricting_nothing(tmp_path, capsys):
+    # --top-k 1000 on a run of 12 characters sampled from all of them, as without it, unsaid
+    (tmp_path / "t.txt").write_text(TEXT, encoding="utf-8")
+    assert main(["generate", "train", "--text", str(tmp_path / "t.txt"), "--out", str(tmp_path / "run"), *FAST]) == 0
+    units = len(set(TEXT))    # the text's characters (<pad> and <unk> are never drawn)
+    for k, warned in ((units - 1, False), (units, True), (1000, True), (1, False)):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            assert main(["generate", "sample", "--run", str(tmp_path / "run"), "--length", "5", "--top-k", str(k)]) == 0
+        said = [str(w.message) for w in seen if "restricts nothing" in str(w.message)]
+        assert said == ([f"top_k: {k} is at least the run's {units} units, so it restricts nothing (every unit may "
+                         "be drawn); a smaller top_k samples among the most likely"] if warned else []), (k, said)

@@ -391,6 +391,10 @@ class CharLM(Task):
             gen.manual_seed(seed)
         self.net.eval()
         banned = [i for i in (self.chars.pad_id, self.chars.unk_id) if i is not None]
+        if top_k is not None and 1 < top_k >= len(self.chars) - len(banned):   # legal, but restricts nothing
+            warnings.warn(f"top_k: {top_k} is at least the run's {len(self.chars) - len(banned)} units, so it restricts "
+                          "nothing (every unit may be drawn); a smaller top_k samples among the most likely",
+                          stacklevel=3)
         state = None   # the prompt read PROMPT_STEPS units at a time, the state carried (one call over a
         for at in range(0, len(ids), PROMPT_STEPS):   # 262,144-character prompt failed in oneDNN's LSTM)
             logits, state = self.net(ids[at: at + PROMPT_STEPS].unsqueeze(0), state)

@@ -27,9 +27,9 @@ from rnnkit.errors import DataError
 
 __all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note"]
 
-#: the round steps a jittered series is put on (finest first), as pandas names them (a week: by its weekday)
-_STEPS = ("min", "2min", "5min", "10min", "15min", "20min", "30min", "h", "2h", "3h", "4h", "6h", "8h", "12h",
-          "D", "2D", "3D", "7D")
+#: the units a round step is a whole number of (coarsest first): every 4 days, 90 or 45 minutes as well as 2 days,
+#: 12 hours or 20 minutes (a table of 17 steps left the others read as their modal step, '5767min'; review W3)
+_UNITS = ("D", "h", "15min", "5min", "min")
 #: how far the median step may be from the round one (a share of it), and how far a reading from its grid time
 _STEP_TOLERANCE, _MOST_OFF = 0.1, 0.25
 #: what the grid's time of day (of the step) is rounded to: the coarsest of these that is at most an eighth of the step
@@ -54,30 +54,29 @@ def _length(freq: str) -> pd.Timedelta:
     return pd.Timedelta(to_offset(freq))
 
 
-def _round_step(median: pd.Timedelta) -> str | None:
-    if not median > pd.Timedelta(0):
-        return None
-    best = min(_STEPS, key=lambda s: abs(np.log(median / _length(s))))
-    return best if abs(median / _length(best) - 1) <= _STEP_TOLERANCE else None
+def _round_steps(median: pd.Timedelta) -> list[pd.Timedelta]:
+    """The round steps ``median`` may be a jittered reading of: the median rounded to a whole number of each unit of
+    :data:`_UNITS` (coarsest first), each within a tenth of it, each once."""
+    out: list[pd.Timedelta] = []
+    for unit in map(_length, _UNITS):
+        k = int(np.round(median / unit)) if median > pd.Timedelta(0) else 0
+        if k >= 1 and abs(median / (k * unit) - 1) <= _STEP_TOLERANCE and k * unit not in out:
+            out.append(k * unit)
+    return out
 
 
-def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = None) -> JitterGrid | None:
-    """The round-step grid of :data:`_STEPS` the sorted, distinct stamps ``index`` are jittered readings of: the
-    median step within a tenth of the round step, every reading within a quarter step of its grid time and most
-    successive readings one step apart; ``None`` otherwise, and for stamps exactly on a grid (gaps are no jitter)
-    or mostly one exact step apart (a grid with a few stamps off it). Steps of a day and more are the wall clock's
-    (an aware series' days keep their time of day across a clock change), shorter ones absolute time. Two readings
-    nearest one grid time are a DataError where ``repeated(hours, "repeated", stamps)``
-    (:func:`~.frequency.clock_change_hint`) names a clock change: a logger's local times repeating the autumn hour."""
-    if not isinstance(index, pd.DatetimeIndex) or index.size < 4:
-        return None
-    _, exact = np.unique(np.diff(index.asi8), return_counts=True)
-    if exact.max() * 2 >= index.size - 1:    # one exact step for half of them or more: a grid with a few stamps off it
-        return None
-    freq = _round_step(pd.Series(np.diff(index.asi8)).median() * pd.Timedelta(1, unit=index.unit))
-    if freq is None:
-        return None
-    step = _length(freq)
+def _step_name(step: pd.Timedelta) -> str:
+    """A round step as pandas names it: whole days as ``'D'`` / ``'4D'`` (``to_offset`` says ``'96h'``), else
+    ``'90min'``, ``'h'``."""
+    days, rest = divmod(step, pd.Timedelta(days=1))
+    return ("D" if days == 1 else f"{days}D") if days and not rest else to_offset(step).freqstr
+
+
+def _placed(index: pd.DatetimeIndex, step: pd.Timedelta) -> tuple | None:
+    """``(stamps, snapped, pos, off)`` of the readings ``index`` on a grid of ``step``: the stamps as the grid reads
+    them (a wall clock for a day and more), each one's grid time (naive for a day and more) and its number from the
+    first, each one's distance from it (in steps); ``None`` unless every reading is within a quarter step of its grid
+    time, not all on it, and most successive readings one step apart."""
     daily = step >= pd.Timedelta(days=1)
     stamps = index.tz_localize(None) if daily and index.tz is not None else index
     origin = stamps[0].normalize()
@@ -91,11 +90,47 @@ def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = N
     off = np.abs((stamps - snapped).to_numpy()) / step
     if off.max() >= _MOST_OFF or off.max() == 0 or np.mean(np.diff(pos) == 1) < 0.5:
         return None
+    return stamps, snapped, pos, off
+
+
+def _in_zone(snapped: pd.DatetimeIndex, tz: Any, freq: str) -> pd.DatetimeIndex:
+    """Wall-clock grid times ``snapped`` of a step of a day or more in the zone ``tz``; a DataError naming the first
+    one the zone skips or repeats (daily readings around midnight where the clocks change at midnight: Sao Paulo
+    2018-11-04). It was no grid, and the modal step of the stamps ('1436min') was taken, drifting to 21:14 (W8)."""
+    local = snapped.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    if local.hasnans:
+        at = snapped[np.flatnonzero(local.isna())[0]]
+        raise DataError(f"time: expected a {freq} grid of local times in {tz}, got readings near {_clock(at)}, which "
+                        "the zone skips or repeats at a daylight-saving change; drop the zone (index.tz_localize(None): "
+                        "the readings' wall times) or give the readings at another time of day")
+    return local
+
+
+def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = None) -> JitterGrid | None:
+    """The round-step grid (a whole number of a unit of :data:`_UNITS`) the sorted, distinct stamps ``index`` are
+    jittered readings of: the median step within a tenth of the round step, every reading within a quarter step of its grid time and most
+    successive readings one step apart; ``None`` otherwise, and for stamps exactly on a grid (gaps are no jitter)
+    or mostly one exact step apart (a grid with a few stamps off it). Steps of a day and more are the wall clock's
+    (an aware series' days keep their time of day across a clock change), shorter ones absolute time. Two readings
+    nearest one grid time are a DataError where ``repeated(hours, "repeated", stamps)``
+    (:func:`~.frequency.clock_change_hint`) names a clock change: a logger's local times repeating the autumn hour;
+    a grid of a day or more whose local time the zone skips or repeats is one too (:func:`_in_zone`)."""
+    if not isinstance(index, pd.DatetimeIndex) or index.size < 4:
+        return None
+    _, exact = np.unique(np.diff(index.asi8), return_counts=True)
+    if exact.max() * 2 >= index.size - 1:    # one exact step for half of them or more: a grid with a few stamps off it
+        return None
+    median = pd.Series(np.diff(index.asi8)).median() * pd.Timedelta(1, unit=index.unit)
+    for step in _round_steps(median):      # the coarsest unit's first: 2 days, not 47 hours, for a wide jitter
+        placed = _placed(index, step)
+        if placed is not None:
+            break
+    else:
+        return None
+    stamps, snapped, pos, off = placed
+    freq = _step_name(step)
     if index.tz is not None:
-        snapped = snapped.tz_localize(index.tz, ambiguous="NaT", nonexistent="NaT") if daily \
-            else snapped.tz_convert(index.tz)
-        if snapped.hasnans:
-            return None
+        snapped = _in_zone(snapped, index.tz, freq) if step >= pd.Timedelta(days=1) else snapped.tz_convert(index.tz)
     twice = np.flatnonzero(np.diff(pos) == 0)      # two readings of one slot: averaged by --resample, as any bin's
     if twice.size and repeated is not None and \
             (hint := repeated(pd.DatetimeIndex(stamps[twice]).floor("h").unique(), "repeated", stamps)):

@@ -60,13 +60,10 @@ def _jittered(start, n, freq, minutes, seed=0):
     return grid, grid + pd.to_timedelta(rng.integers(-minutes, minutes + 1, n), unit="min")
 
 
-@pytest.mark.xfail(strict=True, reason="86bc96ca (F): jitter_grid knows only the round steps of its table "
-                                       "(data/timeseries/jitter.py _STEPS): every 4 days -> '5767min', 90 min -> "
-                                       "'89min', 45 min -> readings merged and gaps invented")
 @pytest.mark.parametrize("start,freq,minutes", [("2021-01-01 09:00", "4D", 30), ("2021-01-01 00:00", "90min", 3),
                                                 ("2021-01-01 00:00", "45min", 2)])
 def test_jittered_readings_of_other_round_steps_are_read_as_that_step(start, freq, minutes):
-    # 86bc96ca fixed every 2 days / 12 h / daily +- a few minutes ('2842min', '668min'); the same kind of input at
+    # (fixed in 2c052a6e) 86bc96ca fixed every 2 days / 12 h / daily +- a few minutes ('2842min', '668min'); the same kind of input at
     # another round step still got the modal step of its stamps, and --resample binned it on that drifting grid
     # (4D: 09:21, 09:28, 09:35 ... 16:07; 45 min: 59 rows of 60 readings, 10 of them invented NaN) -- silently
     import pandas as pd
@@ -179,11 +176,8 @@ def test_a_generate_run_trained_on_a_crlf_file_before_d90330ec_still_evaluates_i
     assert json.loads(capsys.readouterr().out)["metrics"]["chars_scored"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason="86bc96ca (F): daily readings at midnight +- 10 min in a zone whose clocks "
-                                       "change at midnight (America/Sao_Paulo, 2018-11-04): jitter_grid drops the "
-                                       "grid (a NaT midnight) and the modal step '1436min' drifts to 21:14, silently")
 def test_daily_readings_near_midnight_across_a_midnight_clock_change_are_daily_or_refused():
-    # the case 86bc96ca fixed (daily at midnight +- 5 min), in a zone where the spring change skips 00:00-01:00:
+    # (fixed in 2c052a6e: a DataError) the case 86bc96ca fixed (daily at midnight +- 5 min), in a zone where the spring change skips 00:00-01:00:
     # jitter_grid localises its snapped midnights with nonexistent='NaT' and gives up; the fallback names the modal
     # step, and --resample bins 60 readings on a grid 00:10, ..., 21:14 (no warning). Expected: 'D' or a refusal.
     import pandas as pd

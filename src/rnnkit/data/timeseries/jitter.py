@@ -156,8 +156,8 @@ def float_noise_note(index: pd.DatetimeIndex, freq: str) -> str:
     """What to say of stamps ``index`` off a ``freq`` grid by less than a millisecond each, all on it once rounded to
     the second: float noise (spreadsheet serial day numbers, Unix times as floats: '2021-01-01 00:59:59.9999998').
     They were said to be "at most one a clock hour at varying minutes (00:00, 00:59, ...)". '' otherwise."""
-    try:
-        whole = index.round("s")
+    try:        # an aware series rounded in UTC: the wall clock's repeated autumn hour has no one rounding (it raised)
+        whole = index.round("s") if index.tz is None else index.tz_convert("UTC").round("s").tz_convert(index.tz)
         grid = pd.date_range(whole[0], whole[-1], freq=freq)
     except (ValueError, TypeError):      # a zone's skipped or repeated time, an odd frequency
         return ""

@@ -270,25 +270,27 @@ def test_the_same_hebbian_weights_recall_alike_through_from_weights():
     assert torch.equal(a.states, b.states) and a.steps.tolist() == b.steps.tolist(), (a.steps, b.steps)
 
 
-@pytest.mark.xfail(strict=True, reason="frequency (F, 2c052a6e / one-a-unit): monthly readings on days 1..3 with a "
-                                       "time zone are read as '30D' (drifting to 2022-11-27), while the same naive "
-                                       "stamps are 'MS' -- months are tried for naive stamps only")
-def test_monthly_readings_a_few_days_late_are_monthly_with_a_time_zone_too():
-    # naive: one reading a month on day 1..3 -> 'MS' (frequency._one_a_unit, months for naive stamps). The same
-    # readings in UTC (or Europe/Berlin) fall through to the jittered round-step grid, which since 2c052a6e takes any
-    # whole number of days: '30D' / '31D', and --resample puts the 24th reading on 2022-11-27 (before 2c052a6e: a modal
-    # step '39837min'). Expected: the month, as for the naive stamps -- or a refusal.
+@pytest.mark.xfail(strict=True, reason="frequency (F, 2c052a6e / one-a-unit): calendar readings a few days late are "
+                                       "read as a grid of whole days: monthly with a time zone '30D'/'31D' (naive: "
+                                       "'MS'), quarterly '91D', yearly '366D' -- drifting off the periods' starts")
+@pytest.mark.parametrize("freq,periods,late_days,tz", [("MS", 24, 2, "UTC"), ("QS", 24, 4, None), ("YS", 20, 5, None)])
+def test_calendar_readings_a_few_days_late_are_read_at_their_calendar_unit(freq, periods, late_days, tz):
+    # naive monthly readings on day 1..3 -> 'MS' (frequency._one_a_unit: months and weeks, naive stamps only). The same
+    # in UTC, and quarterly / yearly readings a few days late, fall through to the jittered round-step grid, which
+    # since 2c052a6e takes any whole number of days: '30D' / '31D', '91D', '366D' -- --resample then puts the last
+    # reading on 2022-11-27, 2005-09-29, 2019-01-11 instead of the period's start (before 2c052a6e: a modal step such
+    # as '39837min', '124964min'). Expected: the calendar unit (as pandas names it) -- or a refusal.
     import pandas as pd
+    from pandas.tseries.frequencies import to_offset
 
     from rnnkit.data.timeseries.frequency import infer_frequency
     from rnnkit.errors import DataError
 
     rng = np.random.default_rng(1)
-    naive = pd.date_range("2021-01-01 09:00", periods=24, freq="MS") + pd.to_timedelta(
-        rng.integers(0, 2 * 24 * 60, 24), unit="min")
-    assert infer_frequency(naive).freq == "MS"
+    stamps = pd.date_range("2000-01-01 09:00", periods=periods, freq=freq) + pd.to_timedelta(
+        rng.integers(0, late_days * 24 * 60, periods), unit="min")
     try:
-        info = infer_frequency(naive.tz_localize("UTC"))
+        info = infer_frequency(stamps.tz_localize(tz) if tz else stamps)
     except DataError:
         return
-    assert info.freq == "MS"
+    assert to_offset(info.freq) == to_offset(freq), info.freq

@@ -124,3 +124,16 @@ def test_times_with_the_float_noise_of_serial_day_numbers_are_named_so(step):
         warnings.simplefilter("ignore")
         with pytest.raises(DataError, match=r"microseconds off whole seconds .*float noise.*dt\.round\('s'\)"):
             Forecaster(model="ets", horizon=3).fit(y)
+
+
+def test_update_of_a_resampled_monthly_fit_reads_a_late_day_as_its_month():
+    # a monthly reading on varying days (the fit: each month's reading at the month's start); a new one on January
+    # 28 is January's, not February's (it was put on the nearest month start and refused)
+    rng = np.random.default_rng(0)
+    idx = pd.date_range("2018-01-01", periods=36, freq="MS") + pd.to_timedelta(rng.integers(0, 27, 36), unit="D")
+    y = pd.Series(100 + np.arange(36) % 12 + rng.normal(0, 0.3, 36), index=idx)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = Forecaster(model="ets", horizon=3, resample=True).fit(y)
+        f.update(pd.Series([105.0], index=pd.DatetimeIndex(["2021-01-28"])))
+        assert pd.Timestamp(f.predict()["time"].iloc[0]) == pd.Timestamp("2021-02-01")

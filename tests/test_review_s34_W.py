@@ -77,9 +77,6 @@ def test_jittered_readings_of_other_round_steps_are_read_as_that_step(start, fre
     assert list(out.index) == list(grid) and out["y"].tolist() == list(range(60))
 
 
-@pytest.mark.xfail(strict=True, reason="86bc96ca (F): forecasting/new_times.on_fitted_grid puts new rows on the "
-                                       "NEAREST grid time when all are within a quarter step, though the fit put one "
-                                       "reading a day on the day it was read (floor): evening readings refused")
 def test_update_of_a_resampled_fit_of_evening_readings_takes_the_next_evenings():
     # one reading each evening (19:00-23:50): fit(resample=True) puts each on its own day (one a day at any time);
     # update with the next two evenings' readings must do the same -- oracle: a fit on all 62 readings. Got:

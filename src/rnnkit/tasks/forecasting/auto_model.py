@@ -161,6 +161,7 @@ class _History:
     resampled: int = 0
     reordered: int = 0
     outliers: tuple = ()    # ((position, given value),) read as missing (outliers="missing": .outliers)
+    placed: str | None = None   # how resample put readings on the grid (.new_times.placement): update's rule
 
     @property
     def past(self) -> np.ndarray:
@@ -179,7 +180,7 @@ class _History:
         r = read_series_record(d)
         check_int("series.period", d["period"], 1)
         return cls(r["id"], r["index"], r["y"], r["freq"], d["period"], str(d["period_method"]), r["observed"],
-                   r["missing"], r["resampled"], r["reordered"], r["outliers"])
+                   r["missing"], r["resampled"], r["reordered"], r["outliers"], r["placed"])
 
 
 class AutoModel(ForecastModel):
@@ -303,7 +304,7 @@ class AutoModel(ForecastModel):
                     raise DataError(f"new_points: expected finite values for series {h.id!r}, got {y_new}")
                 grown.append(_History(h.id, index, np.concatenate([h.y, y_new]), h.freq, h.period, h.period_method,
                                       np.concatenate([h.observed, observed]), h.missing, h.resampled, h.reordered,
-                                      h.outliers + lone))
+                                      h.outliers + lone, h.placed))
             else:
                 grown.append(h)
         # only the series that grew, where every candidate forecasts each series alone (ETS, Theta, naive; a
@@ -460,7 +461,7 @@ class AutoModel(ForecastModel):
             info = detect_period(s.y, s.freq)
             period, method = info.period, info.method
         return _History(s.id, s.index, s.y.copy(), s.freq, int(period), method, s.observed.copy(), s.missing,
-                        s.resampled, s.reordered, s.outliers)
+                        s.resampled, s.reordered, s.outliers, s.placed)
 
     def _new_auto(self) -> AutoForecaster:
         exclude = ("naive", "seasonal_naive") if self.config.model == "auto" else ()

@@ -36,7 +36,7 @@ from rnnkit.tasks.forecasting.input_values import check_one_series as _check_one
     in_time_order as _in_time_order, numeric_values as _numeric, filtered_frame_hint, filtered_steps_hint, \
     time_index as _time_index, time_label, series_note, panel_notes, warn_mostly_filled, \
     text_cells_first, warn_missing_head, warn_missing_tail, wide_frame_hint
-from rnnkit.tasks.forecasting.new_times import on_fitted_grid
+from rnnkit.tasks.forecasting.new_times import on_fitted_grid, placement
 from rnnkit.tasks.forecasting.outliers import check_outliers, screen, screen_new_covariate, screen_new_points
 from rnnkit.tasks.forecasting.parse_once import keep, kept
 from rnnkit.tasks.forecasting.update_rows import frame_times as _frame_times, id_rows, need_column as _need_column, \
@@ -68,6 +68,7 @@ class SeriesData:
     reordered: int = 0
     date_format: str | None = None
     outliers: tuple = ()   # ((position, given value),) read as missing by outliers="missing" (.outliers)
+    placed: str | None = None   # how resample put readings off the grid on it (.new_times.placement): update's rule
 
     def __post_init__(self) -> None:
         if self.observed is None:
@@ -94,7 +95,7 @@ class SeriesData:
         return SeriesData(self.id, self.index[:end], y, self.freq, covs(self.past_raw), covs(self.future_raw),
                           missing, self.resampled, self.observed[:end].copy(), self.past_raw[:end].copy(),
                           self.future_raw[:end].copy(), self.reordered, self.date_format,
-                          tuple(o for o in self.outliers if o[0] < end))
+                          tuple(o for o in self.outliers if o[0] < end), self.placed)
 
 
 def as_name_list(value: Any, name: str) -> list[str]:
@@ -115,13 +116,14 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
     time only (:func:`_shared_freq`); ``advice()``: what to say of gaps (:func:`.input_values.filtered_frame_hint`)."""
     frame, reordered = _in_time_order(frame, time_name, sid)
     idx = stamps = frame.index
+    placed = None
     if isinstance(idx, pd.DatetimeIndex):
         if idx.size < 2 and freq is None:    # infer_frequency's own message did not say which of many series
             raise DataError(f"{time_name}: expected at least 2 timestamps to infer a frequency in series {sid!r}, "
                             f"got {idx.size}")
         info = infer_frequency(idx, time_name, sid) if idx.size > 1 else FrequencyInfo(freq)
         frame = regularize_index(frame, info, resample, time_name, sid, advice)
-        freq = info.freq
+        freq, placed = info.freq, placement(idx, info.freq, info.off_grid)
         idx = frame.index
     else:
         steps = np.diff(np.asarray(idx))
@@ -177,7 +179,7 @@ def _one_series(frame: pd.DataFrame, sid: str, target: str, past_cols: list[str]
     past, past_raw = covs(past_cols)
     fut, fut_raw = covs(fut_cols)
     return SeriesData(sid, idx, y, freq, past, fut, missing, resampled, np.isfinite(y_raw), past_raw, fut_raw,
-                      reordered, outliers=lone)
+                      reordered, outliers=lone, placed=placed)
 
 
 def _shared_freq(others: list[SeriesData], sid: str, stamp: pd.Timestamp, time_name: str) -> str:
@@ -464,10 +466,12 @@ def parse_new_points(data: Any, fitted: Sequence[Any], args: dict[str, Any], out
         got = frame.index
         if isinstance(expected, pd.DatetimeIndex):
             got = same_zone(got, expected, "new_points", sid, f.freq)   # aware vs naive; a daily wall clock
-            got = on_fitted_grid(got, expected, f.freq) if resample and isinstance(got, pd.DatetimeIndex) else got
+            given = got      # the user's own times are named in the error, not the grid times they were put on
+            got = on_fitted_grid(got, expected, f.freq, getattr(f, "placed", None)) \
+                if resample and isinstance(got, pd.DatetimeIndex) else got
             if not isinstance(got, pd.DatetimeIndex) or list(got) != list(expected):
                 raise DataError(f"new_points: expected timestamps continuing series {sid!r} at {f.freq} from "
-                                f"{expected[0]}, got {list(map(str, got[:3]))}")
+                                f"{expected[0]}, got {list(map(str, given[:3]))}")
         elif timed and list(got) != list(expected):    # integer steps: 150.. or 102, 101, 100 were relabelled
             raise DataError(f"new_points: expected time steps continuing series {sid!r} from {expected[0]} "   # 100..
                             f"({', '.join(map(str, expected[:3]))}...), got {list(map(str, got[:3]))}")

@@ -64,7 +64,7 @@ class PreparedSeries:
         self.observed = s.observed.copy()
         self.past, self.fut = s.past.copy(), s.future.copy()
         self.missing, self.resampled, self.reordered = s.missing, s.resampled, s.reordered
-        self.outliers = s.outliers
+        self.outliers, self.placed = s.outliers, s.placed
         self.period_info, self.period = period, period.period
         self.pipeline = pipeline
         self.level_input = cfg.level_input
@@ -122,7 +122,7 @@ class PreparedSeries:
         n = r["y"].size
         s = SeriesData(r["id"], r["index"], r["y"], r["freq"], saved_numbers("series.past", d["past"], n, 2),
                        saved_numbers("series.fut", d["fut"], n, 2), r["missing"], r["resampled"],
-                       observed=r["observed"], reordered=r["reordered"], outliers=r["outliers"])
+                       observed=r["observed"], reordered=r["reordered"], outliers=r["outliers"], placed=r["placed"])
         pi = d["period_info"]
         check_int("period_info.period", pi["period"], 1)
         period = PeriodInfo(pi["period"], pi["method"], {int(k): v for k, v in pi["scores"].items()}, pi["threshold"])

@@ -11,6 +11,7 @@ import pandas as pd
 
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecasting.config import check_int, saved_numbers
+from rnnkit.tasks.forecasting.new_times import check_placement
 from rnnkit.tasks.forecasting.outliers import saved_outliers
 
 __all__ = ["series_record", "read_series_record"]
@@ -25,7 +26,8 @@ def series_record(s: Any) -> dict[str, Any]:
     return {"id": s.id, "freq": s.freq, "datetime": dt, "tz": str(idx.tz) if dt and idx.tz is not None else None,
             "index": [str(t) for t in idx] if dt else [int(t) for t in idx], "y": s.y.tolist(),
             "observed": s.observed.astype(int).tolist(), "missing": s.missing, "resampled": s.resampled,
-            "reordered": s.reordered, "outliers": [[p, v] for p, v in s.outliers]}
+            "reordered": s.reordered, "outliers": [[p, v] for p, v in s.outliers],
+            "placed": getattr(s, "placed", None)}
 
 
 def _saved_times(texts: list[Any], tz: Any, freq: str | None) -> pd.DatetimeIndex:
@@ -44,7 +46,7 @@ def _saved_times(texts: list[Any], tz: Any, freq: str | None) -> pd.DatetimeInde
 def read_series_record(d: dict[str, Any]) -> dict[str, Any]:
     """The fields of :func:`series_record` rebuilt and checked (ConfigError naming the field), never
     converted from text: ``id``, ``index``, ``freq``, ``y``, ``observed`` (bool), ``missing``,
-    ``resampled``, ``reordered`` (0 when a folder saved before it existed has none)."""
+    ``resampled``, ``reordered`` (0 when a folder saved before it existed has none), ``placed`` (``None`` then)."""
     y = saved_numbers("series.y", d["y"])
     tz = d.get("tz")     # read for every entry (integer steps write null): an entry's keys are all read back
     if not isinstance(d["id"], str) or (d["freq"] is not None and not isinstance(d["freq"], str)):
@@ -67,4 +69,4 @@ def read_series_record(d: dict[str, Any]) -> dict[str, Any]:
         check_int(f"series.{key}", v, 0)
     observed = saved_numbers("series.observed", d["observed"], y.size).astype(bool)
     return {"id": d["id"], "index": idx, "freq": d["freq"], "y": y, "observed": observed, **counts,
-            "outliers": saved_outliers(d, y.size)}
+            "outliers": saved_outliers(d, y.size), "placed": check_placement(d.get("placed"))}

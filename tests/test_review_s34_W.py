@@ -272,15 +272,18 @@ def _late(freq, seen):
                                                        f"{freq[0]} readings a few days late read as {seen}"))
 
 
-@pytest.mark.parametrize("freq,periods,late_days,tz", [_late(("MS", 24, 2, "UTC"), "'31D' (naive: 'MS')"),
-                                                       _late(("QS", 24, 4, None), "'91D'"),
-                                                       _late(("YS", 20, 5, None), "'366D'")])
-def test_calendar_readings_a_few_days_late_are_read_at_their_calendar_unit(freq, periods, late_days, tz):
+@pytest.mark.parametrize("freq,periods,late_days,tz,drop", [_late(("MS", 24, 2, "UTC", None), "'31D' (naive: 'MS')"),
+                                                            _late(("QS", 24, 4, None, None), "'91D'"),
+                                                            _late(("YS", 20, 5, None, None), "'366D'"),
+                                                            _late(("QS", 24, 4, None, 10), "'91D' (a quarter missing)"),
+                                                            _late(("MS", 24, 2, "UTC", 7), "'30D' (a month missing)")])
+def test_calendar_readings_a_few_days_late_are_read_at_their_calendar_unit(freq, periods, late_days, tz, drop):
     # naive monthly readings on day 1..3 -> 'MS' (frequency._one_a_unit: months and weeks, naive stamps only). The same
     # in UTC, and quarterly / yearly readings a few days late, fall through to the jittered round-step grid, which
     # since 2c052a6e takes any whole number of days: '30D' / '31D', '91D', '366D' -- --resample then puts the last
     # reading on 2022-11-27, 2005-09-29, 2019-01-11 instead of the period's start (before 2c052a6e: a modal step such
-    # as '39837min', '124964min'). Expected: the calendar unit (as pandas names it) -- or a refusal.
+    # as '39837min', '124964min'). Expected: the calendar unit (as pandas names it) -- or a refusal; with a
+    # period missing too (a gap of the calendar grid).
     import pandas as pd
     from pandas.tseries.frequencies import to_offset
 
@@ -290,6 +293,7 @@ def test_calendar_readings_a_few_days_late_are_read_at_their_calendar_unit(freq,
     rng = np.random.default_rng(1)
     stamps = pd.date_range("2000-01-01 09:00", periods=periods, freq=freq) + pd.to_timedelta(
         rng.integers(0, late_days * 24 * 60, periods), unit="min")
+    stamps = stamps if drop is None else stamps.delete(drop)     # a period with no reading: a gap, not another grid
     try:
         info = infer_frequency(stamps.tz_localize(tz) if tz else stamps)
     except DataError:

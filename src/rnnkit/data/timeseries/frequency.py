@@ -15,7 +15,7 @@ from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
 from rnnkit.data.timeseries.clock_nights import clock_changes
-from rnnkit.data.timeseries.jitter import float_noise_note, jitter_grid, jitter_note
+from rnnkit.data.timeseries.jitter import calendar_months, float_noise_note, jitter_grid, jitter_note
 from rnnkit.errors import DataError
 
 __all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
@@ -128,6 +128,11 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
         values, counts = np.unique(deltas, return_counts=True)
         if (unit := _one_a_unit(index)) is not None:
             return unit[0]
+        if months := calendar_months(index):    # no grid of whole days ('31D', '91D': review W12)
+            raise DataError(f"time: expected timestamps a frequency continues, got one about every {months} calendar "
+                            f"month(s) at varying days ({index[0]}, {index[1]}, ...): months are no fixed step; write "
+                            "each as its period's start (MS, QS, YS)" + ("; or drop the zone (index.tz_localize(None))"
+                                                                          " to read them as monthly" if index.tz else ""))
         if (jittered := jitter_grid(index, clock_change_hint)) is not None:    # every 2 days, a few minutes off: not '2842min'
             return jittered.freq
         step = pd.Timedelta(int(values[np.argmax(counts)]), unit=index.unit)

@@ -25,7 +25,7 @@ from pandas.tseries.frequencies import to_offset
 
 from rnnkit.errors import DataError
 
-__all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note"]
+__all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note", "calendar_months"]
 
 #: the units a round step is a whole number of (coarsest first): every 4 days, 90 or 45 minutes as well as 2 days,
 #: 12 hours or 20 minutes (a table of 17 steps left the others read as their modal step, '5767min'; review W3)
@@ -140,6 +140,22 @@ def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = N
     if freq == "7D":         # named as pandas names a weekly grid: by its weekday ('W-MON'), English in any locale
         freq = "W-" + ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[snapped[0].weekday()]
     return JitterGrid(freq, snapped, pd.Timedelta(float(off.max()) * step).round("1s"))
+
+
+def calendar_months(index: pd.DatetimeIndex) -> int:
+    """``k`` when the sorted stamps ``index`` are readings about one every ``k`` calendar months at varying days (the
+    median step ``k`` mean months' length within a twentieth, every successive reading ``k`` wall-clock months on):
+    monthly readings a few days late with a time zone, quarterly, yearly ones -- no fixed step of days, though one
+    fits a short stretch ('31D', '91D', '366D', drifting off the months: review W12). 0 otherwise (every 4 weeks:
+    two readings in one month each year)."""
+    wall = index.tz_localize(None) if isinstance(index, pd.DatetimeIndex) and index.tz is not None else index
+    if not isinstance(wall, pd.DatetimeIndex) or wall.size < 3:
+        return 0
+    month = pd.Timedelta(days=365.2425 / 12)
+    median = pd.Series(np.diff(wall.asi8)).median() * pd.Timedelta(1, unit=wall.unit)
+    k = int(np.round(median / month))
+    apart = np.diff(wall.year.to_numpy() * 12 + wall.month.to_numpy())
+    return k if k >= 1 and abs(median / (k * month) - 1) <= 0.05 and (apart == k).all() else 0
 
 
 def jitter_note(index: pd.DatetimeIndex, freq: str) -> str:

@@ -25,7 +25,8 @@ for a run saved before that field existed. Every decoding row records its CPU an
 
 The dict-pointer's unknown (and once-seen) source words are glossed from the installed trans-de-en file's word
 entries (``lexicon="trans-de-en"``, :mod:`rnnkit.tasks.seq2seq_dictionary`; the default since session 33's
-pre-registered check; ``--set lexicon=null``: none, the fit of sessions 6-32).
+pre-registered check; ``--set lexicon=null``: none, the fit of sessions 6-32); ``--set gloss_choice='"known"'``: a
+lexicon word's gloss by the training targets' words (session 34's option; its check failed, results_text.md).
 
 ``--set KEY=JSON`` (repeatable) sets a field of the dict-pointer *fit* (sizes, dropout, batch, learning rate, ...:
 :data:`FIT_FIELDS`), so a candidate recipe runs through this same command, e.g. session 14's larger network:
@@ -106,7 +107,7 @@ DECODE_FIELDS = ("derive_words", "split_compounds", "length_penalty", "no_repeat
 #: ``--beam``, ``--length-penalty``, ``--no-repeat-ngram`` set the others; the model is the dict-pointer).
 FIT_FIELDS = ("embed_dim", "enc_hidden", "dec_hidden", "dropout", "word_dropout", "label_smoothing", "min_count",
               "warmup", "batch_size", "lr", "clip", "patience", "val_fraction", "val_max", "max_len", "repeat_top",
-              "split_compounds", "derive_words", "average_last", "ensemble", "seed", "lexicon")
+              "split_compounds", "derive_words", "average_last", "ensemble", "seed", "lexicon", "gloss_choice")
 
 
 def parse_settings(items, allowed, flag):

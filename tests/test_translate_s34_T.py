@@ -162,3 +162,18 @@ def test_gloss_choice_config_and_fit(tmp_path):
         m.save(tmp_path / choice)
         assert Translator.load(tmp_path / choice).words.lexicon.table["Hund"] == got[choice]
     assert got == {"count": "canine", "known": "dog"}     # the targets say 'dog', never 'canine'
+
+
+def test_bench_sets_gloss_choice():
+    """bench_translation.py --set gloss_choice="known" runs the option through the bench's own command (was refused:
+    not a FIT_FIELDS key)."""
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        import bench_translation
+    finally:
+        sys.path.remove(str(root / "benchmarks"))
+    assert bench_translation.parse_settings(['gloss_choice="known"'], bench_translation.FIT_FIELDS, "--set") == {
+        "gloss_choice": "known"}

@@ -28,11 +28,13 @@ def test_weekly_readings_with_a_zone_stay_a_weekly_grid():
     assert infer_frequency(stamps).freq == "W-MON"
 
 
+@pytest.mark.parametrize("drop", [None, [5], [3, 11]])     # periods missing: gaps of the calendar grid
 @pytest.mark.parametrize("freq,months,late", [("QS", 3, 4), ("YS", 12, 5), ("2MS", 2, 3)])
-def test_quarterly_and_yearly_readings_a_few_days_late_are_refused_not_a_grid_of_days(freq, months, late):
+def test_quarterly_and_yearly_readings_a_few_days_late_are_refused_not_a_grid_of_days(freq, months, late, drop):
     rng = np.random.default_rng(1)
     stamps = pd.date_range("2000-01-01 09:00", periods=20, freq=freq) + pd.to_timedelta(
         rng.integers(0, late * 24 * 60, 20), unit="min")
+    stamps = stamps if drop is None else stamps.delete(drop)
     with pytest.raises(DataError, match=f"one about every {months} calendar month"):
         infer_frequency(stamps)
 

@@ -144,7 +144,8 @@ def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = N
 
 def calendar_months(index: pd.DatetimeIndex) -> int:
     """``k`` when the sorted stamps ``index`` are readings about one every ``k`` calendar months at varying days (the
-    median step ``k`` mean months' length within a twentieth, every successive reading ``k`` wall-clock months on):
+    median step ``k`` mean months' length within a twentieth, every successive reading a multiple of ``k`` wall-clock
+    months on -- ``k``: the median; more, a period missing):
     monthly readings a few days late with a time zone, quarterly, yearly ones -- no fixed step of days, though one
     fits a short stretch ('31D', '91D', '366D', drifting off the months: review W12). 0 otherwise (every 4 weeks:
     two readings in one month each year)."""
@@ -155,7 +156,8 @@ def calendar_months(index: pd.DatetimeIndex) -> int:
     median = pd.Series(np.diff(wall.asi8)).median() * pd.Timedelta(1, unit=wall.unit)
     k = int(np.round(median / month))
     apart = np.diff(wall.year.to_numpy() * 12 + wall.month.to_numpy())
-    return k if k >= 1 and abs(median / (k * month) - 1) <= 0.05 and (apart == k).all() else 0
+    return k if k >= 1 and abs(median / (k * month) - 1) <= 0.05 and (apart > 0).all() and not (apart % k).any() \
+        else 0
 
 
 def jitter_note(index: pd.DatetimeIndex, freq: str) -> str:

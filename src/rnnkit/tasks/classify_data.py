@@ -41,7 +41,8 @@ from typing import Callable, Sequence
 
 from rnnkit.data.text import screen_spelling
 
-__all__ = ["warn_conflicting_labels", "held_out_copies", "warn_label_spellings", "warn_number_texts", "warn_case_variants",
+__all__ = ["warn_conflicting_labels", "held_out_copies", "warn_label_spellings", "warn_number_texts", "warn_unique_labels",
+           "warn_case_variants",
            "warn_joined_labels", "warn_zero_padded", "warn_mixed_kinds", "warn_missing_marks", "warn_case_only",
            "check_training_classes", "check_test_split"]
 
@@ -84,8 +85,10 @@ def held_out_copies(train_texts: Sequence[str], test_texts: Sequence[str]) -> li
 
 def warn_label_spellings(labels: Sequence[str], place: Callable[[int], str] | None = None) -> None:
     """The warnings on the training labels (:meth:`TextClassifier.check_trainable`'s): :func:`warn_case_variants`,
-    :func:`warn_joined_labels`, :func:`warn_zero_padded`, :func:`warn_mixed_kinds`, :func:`warn_missing_marks`."""
-    for warn in (warn_case_variants, warn_joined_labels, warn_zero_padded, warn_mixed_kinds, warn_missing_marks):
+    :func:`warn_joined_labels`, :func:`warn_zero_padded`, :func:`warn_mixed_kinds`, :func:`warn_missing_marks`,
+    :func:`warn_unique_labels`."""
+    for warn in (warn_case_variants, warn_joined_labels, warn_zero_padded, warn_mixed_kinds, warn_missing_marks,
+                 warn_unique_labels):
         warn(labels, place, stacklevel=5)
 
 
@@ -317,3 +320,25 @@ def warn_number_texts(texts: Sequence[str], place: Callable[[int], str] | None =
     warnings.warn(f"{what}: every one of the {len(texts)} training text(s) is a number (e.g. {place(0)} {texts[0]!r}): "
                   "the text column holds numbers -- an id, a score or a count column? the classifier reads them as "
                   "text (their characters or words)", stacklevel=stacklevel)
+
+
+def warn_unique_labels(labels: Sequence[str], place: Callable[[int], str] | None = None, what: str = "labels",
+                       stacklevel: int = 4) -> None:
+    """Warn when every one of ten or more training labels is different (a class per item): the label column likely
+    holds the texts or ids (``--text-col`` and ``--label-col`` swapped); no class can be learned from one item
+    (session 34: it trained with scikit-learn's raw 'unique classes > 50%' warning alone). Kept.
+
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_unique_labels([f"a good film {i}" for i in range(12)]), warn_unique_labels(["a", "b"] * 6)
+    (None, None)
+    >>> print(w[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    labels: every one of the 12 training labels is different (a class per item, e.g. labels[0] 'a good film 0'): the
+    label column holds texts or ids? (the text and label columns swapped?) -- no class is learned from one item
+    """
+    if len(labels) < 10 or len(set(labels)) != len(labels):
+        return
+    place = place or (lambda i: f"{what}[{i}]")
+    warnings.warn(f"{what}: every one of the {len(labels)} training labels is different (a class per item, e.g. "
+                  f"{place(0)} {labels[0]!r}): the label column holds texts or ids? (the text and label columns "
+                  "swapped?) -- no class is learned from one item", stacklevel=stacklevel)

@@ -294,3 +294,27 @@ def test_calendar_readings_a_few_days_late_are_read_at_their_calendar_unit(freq,
     except DataError:
         return
     assert to_offset(info.freq) == to_offset(freq), info.freq
+
+
+@pytest.mark.xfail(strict=True, reason="feaa09a6 (G): readings every 91 days +- 1 h (a fixed 91-day grid, '91D' "
+                                       "before it and for the exact stamps) are refused as 'one about every 3 "
+                                       "calendar months at varying days'")
+@pytest.mark.parametrize("step,start,n", [("91D", "2021-02-10 09:00", 12), ("365D", "2001-03-10 09:00", 10)])
+def test_a_fixed_step_of_days_a_little_early_or_late_is_not_taken_for_calendar_months(step, start, n):
+    # feaa09a6 (W12's fix) refuses readings whose median step is k months' length within 5% and whose successive
+    # readings are a multiple of k calendar months apart. Readings every 91 (365) days, each within an hour of that
+    # grid, pass both tests for a few years -- but they are the fixed grid '91D' (what infer_frequency says of the exact
+    # stamps, and said of these before feaa09a6), not quarterly readings at varying days. Oracle: the exact stamps.
+    import pandas as pd
+
+    from rnnkit.data.timeseries.frequency import infer_frequency
+
+    grid = pd.date_range(start, periods=n, freq=step)
+    stamps = grid + pd.to_timedelta(np.random.default_rng(0).integers(-60, 61, n), unit="min")
+
+    def steps_of(freq):   # the exact 91-day grid is named '13W-WED' by pandas: compare the steps it makes
+        r = pd.date_range(grid[0], periods=3, freq=freq)
+        return [r[1] - r[0], r[2] - r[1]]
+
+    assert steps_of(infer_frequency(grid).freq) == [pd.Timedelta(step)] * 2
+    assert steps_of(infer_frequency(stamps).freq) == [pd.Timedelta(step)] * 2

@@ -166,8 +166,9 @@ def test_saved_with_the_run_and_verified(fitted, tmp_path):
     folder = tmp_path / "run"
     shutil.copytree(root / "run", folder)
     cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    cfg["state"]["lexicon"]["table"]["Walzwerke"] = "castle"     # edited, digests made again
-    atomic_write_json(folder / "config.json", cfg)
+    table = json.loads((folder / "lexicon.json").read_text(encoding="utf-8"))   # its own file since session 34
+    table["Walzwerke"] = "castle"                                 # edited, digests made again
+    (folder / "lexicon.json").write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
     write_digests(folder, list(json.loads((folder / "digests.json").read_text())["sha256"]))
     with pytest.raises(CheckpointError, match="lexicon's entries to match their sha256"):
         Translator.load(folder)

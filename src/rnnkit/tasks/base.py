@@ -434,7 +434,7 @@ class Task:
             self.split = {**self.split, **split}
         return save_run(path, self.name, replace(self.config, progress=False), self.net, vocabs=self._vocabs(),
                         state=self._run_state(), history=self.history, data=self.data, split=self.split,
-                        epochs=self.epoch_log, baselines=states)
+                        epochs=self.epoch_log, baselines=states, extra=getattr(self, "_extra_files", dict)())
 
     def baseline_states(self) -> dict[str, Any]:
         """What ``save`` writes of each baseline (its ``state()``); an InputTypeError naming a baseline that

@@ -13,6 +13,7 @@ A run folder holds everything ``predict``/``evaluate`` need on another machine (
     RUN/baseline.safetensors + baseline.json  every baseline fitted in the same fit: tensors named
                            "<baseline>/<tensor>", JSON {baseline: state}
     RUN/split.json         the held-out split: {"validation": ..., "test": ...} (rule, seed, indices)
+    RUN/lexicon.json       a task's own file (EXTRA_FILES): the translator's external lexicon, its sha256 in the state
     RUN/metrics.jsonl      one JSON row per training epoch (what the Trainer logged)
     RUN/digests.json       the sha256 of every file above, written last
 
@@ -47,7 +48,7 @@ from rnnkit.errors import CheckpointError, InputTypeError, RnnkitError
 if TYPE_CHECKING:   # annotations only: the config modules import added_field, so --help loads no torch
     from torch import Tensor, nn
 
-__all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "BASELINE_FILES", "SECTIONS", "RUN_KEYS", "save_run", "load_run", "restoring",
+__all__ = ["RUN_SCHEMA", "RUN_FILES", "OPTIONAL_FILES", "EXTRA_FILES", "BASELINE_FILES", "SECTIONS", "RUN_KEYS", "save_run", "load_run", "restoring",
            "check_run_folder", "saved_task", "check_record",
            "load_weights", "config_from_dict", "task_config", "run_file", "run_vocab", "run_baselines"]
 
@@ -55,7 +56,10 @@ RUN_SCHEMA = 2
 RUN_FILES = ("config.json", "model.safetensors")
 VOCAB_FILE, SPLIT_FILE, METRICS_FILE = "vocab.json", "split.json", "metrics.jsonl"
 BASELINE_FILES = ("baseline.safetensors", "baseline.json")
-OPTIONAL_FILES = (VOCAB_FILE, *BASELINE_FILES, SPLIT_FILE, METRICS_FILE)
+#: A task's own files beside config.json, written as the task gives their bytes (``save_run(extra=...)``) and verified
+#: with the rest: the translator's external lexicon (~10 MB of config.json's state on trans-de-en, session 34).
+EXTRA_FILES = ("lexicon.json",)
+OPTIONAL_FILES = (VOCAB_FILE, *BASELINE_FILES, SPLIT_FILE, METRICS_FILE, *EXTRA_FILES)
 #: The JSON objects of config.json besides the task name and versions.
 SECTIONS = ("config", "state", "history", "data")
 #: Every key config.json has held since RUN_SCHEMA 2 (save_run's meta): another one is a newer rnnkit's.
@@ -71,12 +75,14 @@ def _st_save(tensors: dict[str, Tensor]) -> bytes:
 def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, *,
              vocabs: dict[str, Any] | None = None, state: dict | None = None, history: dict | None = None,
              data: dict | None = None, split: dict | None = None, epochs: list[dict] | None = None,
-             baselines: dict[str, tuple[dict[str, Tensor], dict]] | None = None) -> Path:
+             baselines: dict[str, tuple[dict[str, Tensor], dict]] | None = None,
+             extra: dict[str, bytes] | None = None) -> Path:
     """Write a run folder (see the module docstring) and return its path.
 
     ``config``: a dataclass (or dict); ``vocabs``: names to :class:`~rnnkit.data.vocab.Vocab` (anything
     with ``to_dict``) or JSON values; ``baselines``: names to ``(tensors, json_state)``; ``epochs``: the
-    per-epoch rows for ``metrics.jsonl``. Files of an earlier save that this one does not write are
+    per-epoch rows for ``metrics.jsonl``; ``extra``: names of :data:`EXTRA_FILES` to their bytes (:func:`load_run`
+    gives them back as ``run["extra"]``). Files of an earlier save that this one does not write are
     removed, so the folder never mixes two runs."""
     root = check_folder_path(path, "path")  # a link to nothing: a ConfigError, not mkdir's FileExistsError
     cfg = asdict(config) if hasattr(config, "__dataclass_fields__") else dict(config)
@@ -91,6 +97,11 @@ def save_run(path: str | os.PathLike, task: str, config: Any, model: nn.Module, 
         if tensors:
             files[BASELINE_FILES[0]] = _st_save(tensors)
         files[BASELINE_FILES[1]] = dumps_json({n: m for n, (_, m) in baselines.items()}, ensure_ascii=False).encode()
+    for name, blob in (extra or {}).items():
+        if name not in EXTRA_FILES or not isinstance(blob, bytes):
+            raise InputTypeError(f"extra: expected file names among {list(EXTRA_FILES)} with bytes, got {name!r}: "
+                                 f"{type(blob).__name__}")
+        files[name] = blob
     if split:
         files[SPLIT_FILE] = dumps_json(split).encode()
     if epochs:
@@ -248,7 +259,7 @@ def load_run(path: str | os.PathLike, task: str, config_cls: type) -> dict[str, 
     """Read a run folder written by :func:`save_run` for ``task``.
 
     Returns ``{"path", "config", "weights", "vocabs", "state", "rnnkit_version", "history", "data", "split",
-    "baselines"}`` (``state``: a :class:`~rnnkit._saved_version.ReadKeys`):
+    "baselines", "extra"}`` (``state``: a :class:`~rnnkit._saved_version.ReadKeys`):
     ``config`` a ``config_cls`` validated as if typed, ``baselines`` names to ``(tensors, json_state)``.
     Every file is checked against ``digests.json`` before it is read. CheckpointError naming the file
     when the folder is missing or incomplete, a file differs from its digest, is not valid JSON /
@@ -310,7 +321,8 @@ def _load_locked(root: Path, cfg_path: Path, task: str, config_cls: type) -> dic
     return {"path": root, "config": config, "weights": _st_load(root / "model.safetensors"), "vocabs": vocabs,
             "state": ReadKeys(meta["state"]), "rnnkit_version": saved_by, "history": meta["history"],
             "data": meta["data"],
-            "split": split if isinstance(split, dict) else {}, "baselines": _read_baselines(root)}
+            "split": split if isinstance(split, dict) else {}, "baselines": _read_baselines(root),
+            "extra": {n: (root / n).read_bytes() for n in EXTRA_FILES if (root / n).exists()}}   # verified above
 
 
 def _read_baselines(root: Path) -> dict[str, tuple[dict[str, Tensor], Any]]:

@@ -444,6 +444,10 @@ class Translator(Task):
     def _state(self) -> dict[str, Any]:
         return self.words.state() if self.words is not None else {}
 
+    def _extra_files(self) -> dict[str, bytes]:
+        """Files of the run folder beside config.json (Task.save; rnnkit.tasks.runs.EXTRA_FILES): the lexicon's."""
+        return self.words.extra_files() if self.words is not None else {}
+
     def _restore(self, run) -> None:
         src, tgt = run_vocab(run, "source"), run_vocab(run, "target")
         if self.config.model == "char":
@@ -451,5 +455,6 @@ class Translator(Task):
             self.net = Seq2SeqNet(len(self.src_vocab), len(self.tgt_vocab), self.config)
         else:
             warn_split_marks(TASK, src, tgt)
-            self.words = WordPointer(self.config).restore(src, tgt, run["state"], run["path"] / "config.json")
+            self.words = WordPointer(self.config).restore(src, tgt, run["state"], run["path"] / "config.json",
+                                                          run.get("extra", {}))
             self.net = self.words.net

@@ -168,16 +168,27 @@ class BilingualLexicon:
 
         return less_one_ending(w, self._known)
 
-    def digest(self) -> str:
-        return hashlib.sha256(json.dumps(self.table, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    def table_bytes(self) -> bytes:
+        """The table as sorted JSON (UTF-8): what :meth:`digest` hashes and the run folder's :data:`LEXICON_FILE` holds."""
+        return json.dumps(self.table, sort_keys=True, ensure_ascii=False).encode("utf-8")
 
-    def state(self) -> dict[str, Any]:
-        return {"source": self.source, "table": self.table, "sha256": self.digest(), "rare": self.rare}
+    def digest(self) -> str:
+        return hashlib.sha256(self.table_bytes()).hexdigest()
+
+    def state(self, inline: bool = True) -> dict[str, Any]:
+        """What a run saves: source, sha256, rare and the table (``inline=False``: the table's file name instead,
+        :data:`LEXICON_FILE` of :meth:`table_bytes`)."""
+        held = {"table": self.table} if inline else {"file": LEXICON_FILE}
+        return {"source": self.source, **held, "sha256": self.digest(), "rare": self.rare}
 
     @classmethod
-    def from_state(cls, state: Any, where: Any) -> "BilingualLexicon":
-        """The lexicon saved by :meth:`state`; CheckpointError naming ``where`` when it is malformed or its entries
-        do not match the sha256 saved with them."""
+    def from_state(cls, state: Any, where: Any, files: dict[str, bytes] | None = None) -> "BilingualLexicon":
+        """The lexicon saved by :meth:`state` (its table inline, or in ``files[state["file"]]``: a run folder's own
+        file); CheckpointError naming ``where`` when it is malformed, its file is missing, or its entries do not match
+        the sha256 saved with them."""
+        verified = isinstance(state, dict) and "table" not in state and "file" in state
+        if verified:                                  # its bytes' sha256 checked: the table is not hashed again
+            state = {**state, "table": _table_file(state, where, files or {})}
         t = state.get("table") if isinstance(state, dict) else None
         if not isinstance(t, dict) or not t or not all(isinstance(k, str) and isinstance(v, str) for k, v in t.items()):
             raise CheckpointError(f"{where}: expected a 'lexicon' with a 'table' of source word -> gloss in the state, "
@@ -186,10 +197,31 @@ class BilingualLexicon:
         if not isinstance(rare, int) or isinstance(rare, bool) or rare < 0:
             raise CheckpointError(f"{where}: expected the lexicon's 'rare' as an int >= 0, got {rare!r}")
         self = cls(t, state.get("source", "") if isinstance(state.get("source"), str) else "", rare)
-        if state.get("sha256") != self.digest():
+        if not verified and state.get("sha256") != self.digest():
             raise CheckpointError(f"{where}: expected the lexicon's entries to match their sha256 "
                                   f"{str(state.get('sha256'))[:16]}..., got {self.digest()[:16]}... (edited)")
         return self
+
+
+#: The run folder's file of a lexicon's table (rnnkit.tasks.runs.EXTRA_FILES; session 34: it was config.json's state).
+LEXICON_FILE = "lexicon.json"
+
+
+def _table_file(state: dict, where: Any, files: dict[str, bytes]) -> Any:
+    """The table of the file ``state["file"]`` names, checked against ``state["sha256"]`` on its bytes."""
+    name = state.get("file")
+    where_file = Path(str(where)).parent / str(name)
+    if name != LEXICON_FILE or name not in files:
+        raise CheckpointError(f"{where_file}: expected the lexicon's table ({LEXICON_FILE}, listed in digests.json) "
+                              f"beside {Path(str(where)).name}, got {'no such file' if name == LEXICON_FILE else repr(name)}")
+    got = hashlib.sha256(files[name]).hexdigest()
+    if got != state.get("sha256"):
+        raise CheckpointError(f"{where_file}: expected the lexicon's entries to match their sha256 "
+                              f"{str(state.get('sha256'))[:16]}... saved in {Path(str(where)).name}, got {got[:16]}... (edited)")
+    try:
+        return json.loads(files[name].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{where_file}: expected a JSON table of source word -> gloss, got {type(e).__name__}") from None
 
 
 def lexicon_entries(lines: Iterable[str], name: str = "lexicon") -> list[tuple[str, str]]:

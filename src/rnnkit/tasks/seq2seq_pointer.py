@@ -406,12 +406,20 @@ class WordPointer:
         return {"source": self.src_vocab, "target": self.tgt_vocab}
 
     def state(self) -> dict[str, Any]:
+        """config.json's state; the lexicon's table is :meth:`extra_files`' (its sha256 here)."""
         return {"dictionary": self.dictionary, "counts": self.counts,
                 **({} if self.channel is None else {"channel": self.channel.state()}),
-                **({} if self.lexicon is None else {"lexicon": self.lexicon.state()})}
+                **({} if self.lexicon is None else {"lexicon": self.lexicon.state(inline=False)})}
 
-    def restore(self, src_vocab: Vocab, tgt_vocab: Vocab, state: Any, where: Any) -> "WordPointer":
-        """Rebuild from a run folder's vocabularies and state (``where``: the file named in errors)."""
+    def extra_files(self) -> dict[str, bytes]:
+        """The lexicon's table in its own file of the run folder (it was ~10 MB of config.json on trans-de-en)."""
+        from rnnkit.tasks.seq2seq_dictionary import LEXICON_FILE
+
+        return {} if self.lexicon is None else {LEXICON_FILE: self.lexicon.table_bytes()}
+
+    def restore(self, src_vocab: Vocab, tgt_vocab: Vocab, state: Any, where: Any,
+                extra: dict[str, bytes] | None = None) -> "WordPointer":
+        """Rebuild from a run folder's vocabularies, state and own files (``where``: the file named in errors)."""
         from rnnkit.errors import CheckpointError
 
         d = state.get("dictionary") if isinstance(state, dict) else None
@@ -436,7 +444,7 @@ class WordPointer:
             if "lexicon" not in state:
                 raise CheckpointError(f"{where}: expected the 'lexicon' of a run trained with lexicon="
                                       f"{self.cfg.lexicon!r} in the state, got none")
-            self.lexicon = BilingualLexicon.from_state(state["lexicon"], where)
+            self.lexicon = BilingualLexicon.from_state(state["lexicon"], where, extra or {})
         self.net = self._make_net()
         return self
 

@@ -247,9 +247,6 @@ def test_gloss_choice_known_without_a_lexicon_is_warned_or_refused():
     assert any("gloss_choice" in str(w.message) for w in seen), [str(w.message)[:80] for w in seen]
 
 
-@pytest.mark.xfail(strict=True, reason="20711830 (H): exact ties only for a network that stored its own patterns; the "
-                                       "same Hebbian weights through HopfieldNetwork.from_weights recall with the old "
-                                       "rounding (3 sync steps vs 2), as the robustness experiment's damaged copies do")
 def test_the_same_hebbian_weights_recall_alike_through_from_weights():
     # 20711830 reads fields from N * W (whole numbers) after store(); weights given to from_weights -- how weights
     # saved with torch.save come back, and what experiments.robustness recalls its damaged copies with (at fraction 0

@@ -11,8 +11,6 @@ import pytest
 pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 
-@pytest.mark.xfail(strict=True, reason="W2-H1 (H, 20711830): weights changed through .data or a numpy view keep the "
-                                       "old whole-number counts: recall ignores the change")
 @pytest.mark.parametrize("how", ["data", "numpy"])
 def test_hebbian_weights_changed_by_hand_through_data_or_numpy_are_the_ones_recall_reads(how):
     # 20711830: recall reads N * W (counts kept at store) unless the weights were "set or changed by hand", detected by
@@ -69,8 +67,6 @@ print((status("VmHWM:") - before) * 1024)
 """
 
 
-@pytest.mark.xfail(strict=True, reason="W2-H2 (H, 20711830): a Hebbian store now peaks at ~5 N x N float32 matrices, "
-                                       "past the ~4 that `rnnkit hopfield`'s memory check counts")
 def test_a_hebbian_store_fits_in_the_memory_the_hopfield_cli_checks_for():
     # `rnnkit hopfield capacity` refuses sizes whose estimate (_memory_need: 4 N x N float32 matrices, plus patterns)
     # exceeds the memory available -- said before, not by the OOM killer after. 20711830 keeps N * W beside W, made

@@ -36,6 +36,7 @@ D. J. Amit, H. Gutfreund, H. Sompolinsky (1985), PRL 55:1530 (capacity :math:`\a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -147,19 +148,25 @@ def _recall_sync(W: Tensor, s: Tensor, max_steps: int, generator: torch.Generato
     return s, steps, fixed, cycle
 
 
-def _hebbian_counts(net: HopfieldNetwork, W: Tensor, X: Tensor) -> tuple[Tensor, Tensor, int] | None:
-    """``(N * W, W, version)`` after a Hebbian ``store``: the sums of outer products as whole numbers, in float32 while
-    every field sum ``|N * W s| <= N * P`` is below 2**24 (exact; the recall runs at float32's speed), else float64
-    (below 2**53); or ``None`` (Storkey; weights from :meth:`HopfieldNetwork.from_weights`; float64 needed on a device
-    without it; weights changed since the counts were made)."""
-    old = net._counts
-    dtype = torch.float32 if net.n_units * net.n_patterns < 2 ** 24 else torch.float64
-    if net.rule != "hebbian" or (dtype == torch.float64 and X.device.type == "mps") or (
-            old is None and bool(W.any())) or (old is not None and (old[1] is not W or old[2] != W._version)):
+def _whole_fields(W: Tensor, n_units: int) -> Tensor | None:
+    """``N * W`` rounded to whole numbers when every entry is whole within float rounding (weights the Hebbian rule
+    made: sums of outer products over ``N``, however they reached this network -- ``store``, :meth:`HopfieldNetwork.
+    from_weights`, a damaged copy that cut connections), in float32 while every field sum ``N * max|N W|`` is below
+    2**24 (exact), else float64 (below 2**53); ``None`` otherwise (Storkey's weights, perturbed or hand-set ones, float64
+    needed on a device without it). Read from the weights at each recall, so a change made through ``.data`` or a numpy
+    view counts (review W2, session 34)."""
+    C = W.float() * n_units if W.dtype != torch.float64 else W * n_units
+    R = C.round()
+    top = float(R.abs().max()) if R.numel() else 0.0
+    off = float(C.sub_(R).abs_().max()) if R.numel() else 0.0
+    del C
+    if not math.isfinite(top) or off > 1e-5 * max(1.0, top):
         return None
-    counts = (torch.zeros_like(W, dtype=dtype) if old is None else old[0].to(dtype)) + X.T.to(dtype) @ X.to(dtype)
-    counts.fill_diagonal_(0)
-    return counts, net.weights, net.weights._version
+    if n_units * top < 2 ** 24:
+        return R if R.dtype == torch.float32 else R.float()
+    if R.device.type == "mps" or n_units * top >= 2 ** 53:
+        return None
+    return R.double()
 
 
 RECALL_MODES: dict[str, Callable[..., tuple[Tensor, Tensor, Tensor, Tensor]]] = {
@@ -258,8 +265,6 @@ class HopfieldNetwork:
         self.dtype = dtype
         self.weights: Tensor | None = None
         self.n_patterns = 0
-        #: Hebbian: ``N * W`` as whole numbers (the sums of outer products, exact), and the weights they are of
-        self._counts: tuple[Tensor, Tensor, int] | None = None
 
     @classmethod
     def from_weights(cls, weights: Tensor, rule: str = "hebbian") -> HopfieldNetwork:
@@ -310,19 +315,16 @@ class HopfieldNetwork:
                          f"{self.n_units} (an N x N weight matrix)")
         self.weights = LEARNING_RULES[self.rule](W, X)
         self.n_patterns += X.shape[0]
-        self._counts = _hebbian_counts(self, W, X)
         return self
 
     def _exact_fields(self) -> Tensor:
-        """The matrix recall reads fields from: ``N * W`` in whole numbers for weights the Hebbian rule made (and
-        nothing changed since), else ``W``. A unit keeps its state on a field of 0 -- which ``W = sum / N`` in floating
+        """The matrix recall reads fields from: ``N * W`` in whole numbers where the weights are whole numbers over
+        ``N`` (:func:`_whole_fields`: the Hebbian rule's, however they were given), else ``W``. A unit keeps its state on a field of 0 -- which ``W = sum / N`` in floating
         point (1/9 has no exact form) missed: the rounding of ``s @ W.T`` made an exact 0 a +-1e-8 that flipped the unit,
         and the rounding changes with the batch (a cue recalled alone and among others ran other dynamics). Signs and
-        zeros of ``N * W s`` are those of ``W s`` (:func:`_hebbian_counts` keeps the sums exact)."""
-        c = self._counts
-        if c is None or c[1] is not self.weights or c[2] != self.weights._version:   # set or changed by hand
-            return self.weights
-        return c[0]
+        zeros of ``N * W s`` are those of ``W s`` (whole numbers keep the sums exact)."""
+        whole = _whole_fields(self.weights, self.n_units)
+        return self.weights if whole is None else whole
 
     def field(self, states: Tensor, *, binarize: bool = False) -> Tensor:
         """Local fields :math:`h = W s` for ``(B, N)`` states, returned as ``(B, N)``."""

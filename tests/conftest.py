@@ -168,3 +168,26 @@ def trans_lines():
     except DataError as e:
         pytest.skip(str(e))
     return text.split("\n")
+
+
+def _as_before_newlines(run):
+    """A generate run folder as one saved before session 34 recorded how --text read its line ends: the record
+    dropped from config.json's data, every digest map made to match again (as a save writes them)."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    run = Path(run)
+    meta = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    assert meta["data"].pop("newlines") == "lf", meta["data"]
+    (run / "config.json").write_text(json.dumps(meta), encoding="utf-8")
+    for dg in sorted(run.rglob("digests.json"), key=lambda p: -len(p.parts)):
+        d = json.loads(dg.read_text(encoding="utf-8"))
+        d["sha256"] = {n: hashlib.sha256((dg.parent / n).read_bytes()).hexdigest() for n in d["sha256"]}
+        dg.write_text(json.dumps(d), encoding="utf-8")
+
+
+@pytest.fixture()
+def as_before_newlines():
+    """``as_before_newlines(run)``: a generate run made to look saved before session 34's ``"newlines"`` record."""
+    return _as_before_newlines

@@ -32,7 +32,7 @@ def test_a_crlf_corpus_trains_and_scores_as_its_lf_text(tmp_path, capsys):
     assert scores[1]["unknown_chars"] == 0 and scores[1] == scores[0]
 
 
-def test_a_run_trained_with_its_crs_before_reads_its_files_as_it_did(tmp_path, capsys, monkeypatch):
+def test_a_run_trained_with_its_crs_before_reads_its_files_as_it_did(tmp_path, capsys, monkeypatch, as_before_newlines):
     # review W on d90330e: a run trained on a CRLF file before it (a '\r' among its units) was refused at evaluate
     # --run (its held-out part, re-read without the '\r's, no longer matched the sha256 in split.json)
     from rnnkit.data import text as text_module
@@ -48,6 +48,7 @@ def test_a_run_trained_with_its_crs_before_reads_its_files_as_it_did(tmp_path, c
         m.setattr(text_module, "read_utf8", lambda *a, **k: KeepCR(read(*a, **k)))
         assert main(["generate", "train", "--text", str(tmp_path / "crlf.txt"), "--out", str(tmp_path / "old"),
                      *FAST]) == 0
+    as_before_newlines(tmp_path / "old")      # saved before the run recorded its newline reading (W2-R1's fix)
     assert "\r" in json.loads((tmp_path / "old" / "vocab.json").read_text(encoding="utf-8"))["chars"]["tokens"]
     capsys.readouterr()
     assert main(["generate", "evaluate", "--run", str(tmp_path / "old"), "--json"]) == 0, capsys.readouterr().err

@@ -143,7 +143,7 @@ def test_a_run_saved_with_r_quoted_ucr_labels_scores_its_own_file_through_the_py
 
 
 def test_a_generate_run_trained_on_a_crlf_file_before_d90330ec_still_evaluates_its_held_out_part(tmp_path, monkeypatch,
-                                                                                               capsys):
+                                                                                               capsys, as_before_newlines):
     # (fixed in 0b091e8f) saved runs from before the change: the run's held-out part was cut from the text with its '\r's and its sha256
     # recorded; `rnnkit generate evaluate --run` re-reads the same, unchanged file -- now without the '\r's -- and
     # refuses it as changed data (bd3bc3ea kept old tsc runs working after a reader change; this one did not)
@@ -167,6 +167,7 @@ def test_a_generate_run_trained_on_a_crlf_file_before_d90330ec_still_evaluates_i
         m.setattr(text_module, "read_utf8", lambda *a, **k: KeepCR(read(*a, **k)))
         assert main(["generate", "train", "--text", str(path), "--out", str(tmp_path / "run"), "--rounds", "1",
                      "--hidden-size", "8", "--embed-dim", "4", "--no-baseline", "--quiet", "--json"]) == 0
+    as_before_newlines(tmp_path / "run")      # saved before the run recorded its newline reading (W2-R1's fix)
     capsys.readouterr()
     assert main(["generate", "evaluate", "--run", str(tmp_path / "run"), "--json"]) == 0, \
         capsys.readouterr().err

@@ -32,8 +32,6 @@ def test_hebbian_weights_changed_by_hand_through_data_or_numpy_are_the_ones_reca
     assert torch.equal(got.states, want.states)
 
 
-@pytest.mark.xfail(strict=True, reason="W2-R1 (R, 0b091e8f): a run trained today on a CRLF file with one stray '\\r' "
-                                       "is taken for a run from before d90330e: evaluate --run refuses its held-out part")
 def test_a_generate_run_trained_now_on_crlf_text_with_a_stray_cr_evaluates_its_held_out_part(tmp_path, capsys):
     # 0b091e8f reads --text with its '\r\n's kept for any run with a '\r' among its units (meant: runs trained before
     # d90330e). A run trained NOW on a CRLF file with one line ending '\r\r\n' (a file converted to CRLF twice) has a

@@ -148,7 +148,8 @@ class Generate(TaskCommand):
                 val, test = held_out_halves(held) if held else ("", "")
             except DataError as e:   # the library's advice names its argument; here the flag is typed
                 raise DataError(str(e).replace("val_fraction", "--val-fraction")) from None
-            source = {"file": str(args.text), "flag": "text", "val_fraction": args.val_fraction, "held_out": HALVES}
+            source = {"file": str(args.text), "flag": "text", "val_fraction": args.val_fraction, "held_out": HALVES,
+                      "newlines": "lf"}    # CRLF read as LF since session 34: recorded, so fill_from_run knows
             return Data(train, None, source, Data(test) if held else None, f"the last {args.val_fraction} of the "
                         "text: its first half validates, its second half is the test", Data(val) if held else None)
         if args.dataset is None:
@@ -186,10 +187,14 @@ class Generate(TaskCommand):
         return check_held_out(task, Data(held))
 
     def fill_from_run(self, args, task) -> None:
-        """A run whose units hold a carriage return was trained on a CRLF text before session 34, which kept them:
-        its ``--text`` files are read with them, as it was (its held-out part's sha256 and its scores stay its own)."""
+        """A run whose units hold a carriage return and that records no newline reading was trained on a CRLF text
+        before session 34, which kept them: its ``--text`` files are read with them, as it was (its held-out part's
+        sha256 and its scores stay its own). A run trained since records ``"newlines": "lf"``: a stray CR of its own
+        text (a line ending '\r\r\n') no longer marks it old (review W2-R1)."""
         super().fill_from_run(args, task)
-        args._keep_cr = any("\r" in t for t in getattr(getattr(task, "chars", None), "tokens", ()))
+        data = task.data if isinstance(getattr(task, "data", None), dict) else {}
+        args._keep_cr = data.get("newlines") != "lf" and any(
+            "\r" in t for t in getattr(getattr(task, "chars", None), "tokens", ()))
 
     def load_source(self, source: dict, args) -> Data:
         if source.get("file") and not source.get("stream") and not Path(source["file"]).is_file():

@@ -43,3 +43,14 @@ def test_readings_every_four_weeks_stay_a_grid_of_28_days():
     grid = pd.date_range("2021-01-04 09:00", periods=30, freq="28D")
     stamps = grid + pd.to_timedelta(np.random.default_rng(0).integers(-30, 31, 30), unit="min")
     assert infer_frequency(stamps).freq == "28D"
+
+
+@pytest.mark.parametrize("step,start,n", [("91D", "2021-02-10 09:00", 12), ("365D", "2001-03-10 09:00", 10),
+                                          ("61D", "2020-05-20 06:00", 9), ("182D", "2010-07-15 12:00", 10)])
+def test_a_fixed_step_of_days_a_little_early_or_late_stays_that_grid(step, start, n):
+    # review W13: readings every 91 (365, 61, 182) days +- 1 h are k calendar months apart for a while, but a fixed grid
+    # of days places them within the hour while their days of the month drift: the grid, not a refusal as months
+    grid = pd.date_range(start, periods=n, freq=step)
+    stamps = grid + pd.to_timedelta(np.random.default_rng(0).integers(-60, 61, n), unit="min")
+    freq = infer_frequency(stamps).freq
+    assert pd.date_range(grid[0], periods=2, freq=freq)[1] - grid[0] == pd.Timedelta(step), freq

@@ -148,7 +148,8 @@ def calendar_months(index: pd.DatetimeIndex) -> int:
     months on -- ``k``: the median; more, a period missing):
     monthly readings a few days late with a time zone, quarterly, yearly ones -- no fixed step of days, though one
     fits a short stretch ('31D', '91D', '366D', drifting off the months: review W12). 0 otherwise (every 4 weeks:
-    two readings in one month each year)."""
+    two readings in one month each year), and 0 when a fixed step of days places them no worse than their months do
+    (every 91 days +- 1 h: a '91D' grid, review W13)."""
     wall = index.tz_localize(None) if isinstance(index, pd.DatetimeIndex) and index.tz is not None else index
     if not isinstance(wall, pd.DatetimeIndex) or wall.size < 3:
         return 0
@@ -156,8 +157,15 @@ def calendar_months(index: pd.DatetimeIndex) -> int:
     median = pd.Series(np.diff(wall.asi8)).median() * pd.Timedelta(1, unit=wall.unit)
     k = int(np.round(median / month))
     apart = np.diff(wall.year.to_numpy() * 12 + wall.month.to_numpy())
-    return k if k >= 1 and abs(median / (k * month) - 1) <= 0.05 and (apart > 0).all() and not (apart % k).any() \
-        else 0
+    if k < 1 or abs(median / (k * month) - 1) > 0.05 or (apart <= 0).any() or (apart % k).any():
+        return 0
+    grid = jitter_grid(index)     # a fixed step of days the readings are closer to (every 91 days +- 1 h: W13)
+    if grid is not None:
+        fixed = wall - (grid.snapped.tz_localize(None) if grid.snapped.tz is not None else grid.snapped)
+        in_month = wall - wall.to_period("M").to_timestamp()
+        if fixed.max() - fixed.min() <= in_month.max() - in_month.min():
+            return 0
+    return k
 
 
 def jitter_note(index: pd.DatetimeIndex, freq: str) -> str:

@@ -294,12 +294,9 @@ def test_calendar_readings_a_few_days_late_are_read_at_their_calendar_unit(freq,
     assert to_offset(info.freq) == to_offset(freq), info.freq
 
 
-@pytest.mark.xfail(strict=True, reason="feaa09a6 (G): readings every 91 days +- 1 h (a fixed 91-day grid, '91D' "
-                                       "before it and for the exact stamps) are refused as 'one about every 3 "
-                                       "calendar months at varying days'")
 @pytest.mark.parametrize("step,start,n", [("91D", "2021-02-10 09:00", 12), ("365D", "2001-03-10 09:00", 10)])
 def test_a_fixed_step_of_days_a_little_early_or_late_is_not_taken_for_calendar_months(step, start, n):
-    # feaa09a6 (W12's fix) refuses readings whose median step is k months' length within 5% and whose successive
+    # (fixed in fb76cde0) feaa09a6 (W12's fix) refused readings whose median step is k months' length within 5% and whose successive
     # readings are a multiple of k calendar months apart. Readings every 91 (365) days, each within an hour of that
     # grid, pass both tests for a few years -- but they are the fixed grid '91D' (what infer_frequency says of the exact
     # stamps, and said of these before feaa09a6), not quarterly readings at varying days. Oracle: the exact stamps.

@@ -313,3 +313,28 @@ def test_a_fixed_step_of_days_a_little_early_or_late_is_not_taken_for_calendar_m
 
     assert steps_of(infer_frequency(grid).freq) == [pd.Timedelta(step)] * 2
     assert steps_of(infer_frequency(stamps).freq) == [pd.Timedelta(step)] * 2
+
+
+@pytest.mark.xfail(strict=True, reason="fb76cde0 / feaa09a6 (G): a meter read on day 1..10 of each month, 8 months, "
+                                       "is 'MS' naive but with a time zone a whole-day grid ('29D', '32D', '30D') or "
+                                       "a modal step ('36346min'), silently")
+@pytest.mark.parametrize("seed", [0, 1, 2, 4])
+def test_a_meter_read_on_day_1_to_10_of_each_month_is_monthly_with_a_time_zone_too(seed):
+    # docs/forecasting.md: "a meter read on day 1..10 of each month" is read at 'MS' (frequency._one_a_unit, months
+    # for naive stamps). The same stamps in UTC reach calendar_months, which since fb76cde0 defers to a fixed step of
+    # days when that places the readings better -- over 8 months with days 1..10 it does, so the series gets a
+    # drifting '29D' / '32D' / '30D' grid (seed 2: the modal step '36346min'). Expected: 'MS' as naive, or a refusal.
+    import pandas as pd
+
+    from rnnkit.data.timeseries.frequency import infer_frequency
+    from rnnkit.errors import DataError
+
+    rng = np.random.default_rng(seed)
+    stamps = pd.date_range("2021-01-01 09:00", periods=8, freq="MS") + pd.to_timedelta(
+        rng.integers(0, 10 * 24 * 60, 8), unit="min")
+    assert infer_frequency(stamps).freq == "MS"
+    try:
+        info = infer_frequency(stamps.tz_localize("UTC"))
+    except DataError:
+        return
+    assert info.freq == "MS"

@@ -44,3 +44,24 @@ def test_daily_readings_near_a_midnight_the_zone_skips_are_refused_naming_it(zon
     with pytest.raises(DataError, match=f"D grid of local times in {zone}, got readings near {skipped}"):
         infer_frequency(stamps)
     assert infer_frequency(stamps.tz_localize(None)).freq == "D"     # the way out it names: the wall times
+
+
+@pytest.mark.parametrize("freq,ms", [("20s", 1500), ("45s", 2000), ("90s", 3000), ("8s", 300)])
+def test_readings_a_second_or_two_off_a_grid_of_seconds_are_read_at_it(freq, ms):
+    # review W2-G1: steps under a minute (and 90 s) were no unit of the round steps: the modal step, rows invented
+    grid = pd.date_range("2021-01-01", periods=80, freq=freq)
+    stamps = grid + pd.to_timedelta(np.random.default_rng(0).integers(-ms, ms + 1, 80), unit="ms")
+    info = infer_frequency(stamps)
+    assert info.freq == freq and info.missing_stamps == 0
+    out = regularize_index(pd.DataFrame({"y": np.arange(80.0)}, index=stamps), info, resample=True)
+    assert list(out.index) == list(grid) and out["y"].tolist() == list(range(80))
+
+
+@pytest.mark.parametrize("around,minutes", [("00:00", 1440), ("00:30", 120)])
+def test_monthly_readings_around_midnight_of_the_first_are_refused_as_months(around, minutes):
+    # review W2-G2: a reading late on the 31st stands for the next month: read as a fixed grid of hours ('731h')
+    rng = np.random.default_rng(2)
+    stamps = pd.date_range(f"2020-01-01 {around}", periods=30, freq="MS") + pd.to_timedelta(
+        rng.integers(-minutes, minutes + 1, 30), unit="min")
+    with pytest.raises(DataError, match="one about every 1 calendar month"):
+        infer_frequency(stamps)

@@ -29,7 +29,7 @@ __all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note", "cale
 
 #: the units a round step is a whole number of (coarsest first): every 4 days, 90 or 45 minutes as well as 2 days,
 #: 12 hours or 20 minutes (a table of 17 steps left the others read as their modal step, '5767min'; review W3)
-_UNITS = ("D", "h", "15min", "5min", "min")
+_UNITS = ("D", "h", "15min", "5min", "min", "s")
 #: how far the median step may be from the round one (a share of it), and how far a reading from its grid time
 _STEP_TOLERANCE, _MOST_OFF = 0.1, 0.25
 #: what the grid's time of day (of the step) is rounded to: the coarsest of these that is at most an eighth of the step
@@ -83,7 +83,9 @@ def _placed(index: pd.DatetimeIndex, step: pd.Timedelta) -> tuple | None:
     since = (stamps - origin) / step        # in steps, float
     frac = since - np.floor(since)
     angle = np.angle(np.mean(np.exp(2j * np.pi * frac)))      # the readings' typical place in the step (circular)
-    res = next(_length(r) for r in _ROUNDING if _length(r) <= step / 8)
+    res = next((_length(r) for r in _ROUNDING if _length(r) <= step / 8), None)
+    if res is None:                         # a step under 8 s: its phase is not told from the readings
+        return None
     phase = (angle / (2 * np.pi) % 1.0 * step).round(res) % step
     pos = np.round((since - phase / step).to_numpy(dtype=float)).astype(np.int64)
     snapped = pd.DatetimeIndex(origin + phase + pos * step)
@@ -156,13 +158,19 @@ def calendar_months(index: pd.DatetimeIndex) -> int:
     month = pd.Timedelta(days=365.2425 / 12)
     median = pd.Series(np.diff(wall.asi8)).median() * pd.Timedelta(1, unit=wall.unit)
     k = int(np.round(median / month))
-    apart = np.diff(wall.year.to_numpy() * 12 + wall.month.to_numpy())
-    if k < 1 or abs(median / (k * month) - 1) > 0.05 or (apart <= 0).any() or (apart % k).any():
+    if k < 1 or abs(median / (k * month) - 1) > 0.05:
+        return 0
+    for shift in (pd.Timedelta(0), month / 2):     # the month each is in, or the nearest month start (around the 1st)
+        moved = wall + shift
+        apart = np.diff(moved.year.to_numpy() * 12 + moved.month.to_numpy())
+        if not (apart <= 0).any() and not (apart % k).any():
+            break
+    else:
         return 0
     grid = jitter_grid(index)     # a fixed step of days the readings are closer to (every 91 days +- 1 h: W13)
     if grid is not None:
         fixed = wall - (grid.snapped.tz_localize(None) if grid.snapped.tz is not None else grid.snapped)
-        in_month = wall - wall.to_period("M").to_timestamp()
+        in_month = moved - moved.to_period("M").to_timestamp()
         if fixed.max() - fixed.min() <= in_month.max() - in_month.min():
             return 0
     return k

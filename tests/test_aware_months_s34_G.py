@@ -54,3 +54,16 @@ def test_a_fixed_step_of_days_a_little_early_or_late_stays_that_grid(step, start
     stamps = grid + pd.to_timedelta(np.random.default_rng(0).integers(-60, 61, n), unit="min")
     freq = infer_frequency(stamps).freq
     assert pd.date_range(grid[0], periods=2, freq=freq)[1] - grid[0] == pd.Timedelta(step), freq
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo"])
+@pytest.mark.parametrize("seed,periods", [(0, 8), (2, 8), (5, 14)])
+def test_a_meter_read_on_day_1_to_10_with_a_zone_is_refused_as_months(zone, seed, periods):
+    # review W14: naive 'MS' (one a calendar month at varying days); aware, a fixed grid of days placed 8 readings
+    # better than their months ('29D', '32D'), or the modal step, drifting
+    rng = np.random.default_rng(seed)
+    naive = pd.date_range("2021-01-01 09:00", periods=periods, freq="MS") + pd.to_timedelta(
+        rng.integers(0, 10 * 24 * 60, periods), unit="min")
+    assert infer_frequency(naive).freq == "MS"
+    with pytest.raises(DataError, match="one about every 1 calendar month.*tz_localize"):
+        infer_frequency(naive.tz_localize(zone))

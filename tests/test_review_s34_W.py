@@ -315,9 +315,6 @@ def test_a_fixed_step_of_days_a_little_early_or_late_is_not_taken_for_calendar_m
     assert steps_of(infer_frequency(stamps).freq) == [pd.Timedelta(step)] * 2
 
 
-@pytest.mark.xfail(strict=True, reason="fb76cde0 / feaa09a6 (G): a meter read on day 1..10 of each month, 8 months, "
-                                       "is 'MS' naive but with a time zone a whole-day grid ('29D', '32D', '30D') or "
-                                       "a modal step ('36346min'), silently")
 @pytest.mark.parametrize("seed", [0, 1, 2, 4])
 def test_a_meter_read_on_day_1_to_10_of_each_month_is_monthly_with_a_time_zone_too(seed):
     # docs/forecasting.md: "a meter read on day 1..10 of each month" is read at 'MS' (frequency._one_a_unit, months

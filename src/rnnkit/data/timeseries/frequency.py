@@ -128,7 +128,9 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
         values, counts = np.unique(deltas, return_counts=True)
         if (unit := _one_a_unit(index)) is not None:
             return unit[0]
-        if months := calendar_months(index):    # no grid of whole days ('31D', '91D': review W12)
+        months = 1 if index.tz is not None and (_one_a_unit(index.tz_localize(None)) or ("",))[0] == "MS" \
+            else calendar_months(index)    # an aware meter read on day 1..10: 'MS' naive, '29D' aware (W14)
+        if months:    # no grid of whole days ('31D', '91D': review W12)
             raise DataError(f"time: expected timestamps a frequency continues, got one about every {months} calendar "
                             f"month(s) at varying days ({index[0]}, {index[1]}, ...): months are no fixed step; write "
                             "each as its period's start (MS, QS, YS)" + ("; or drop the zone (index.tz_localize(None))"

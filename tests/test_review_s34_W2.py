@@ -87,8 +87,6 @@ def test_a_hebbian_store_fits_in_the_memory_the_hopfield_cli_checks_for():
     assert grown <= need, (grown / (4 * 5000 ** 2), need / (4 * 5000 ** 2))
 
 
-@pytest.mark.xfail(strict=True, reason="W2-G1 (G, 2c052a6e): steps under a minute (and 90 s) jittered by a second or "
-                                       "two are still read as the modal step, rows invented and merged")
 @pytest.mark.parametrize("step, jitter_ms", [("10s", 1000), ("30s", 3000), ("90s", 5000)])
 def test_readings_a_second_or_two_off_a_grid_of_seconds_are_read_at_that_step(step, jitter_ms):
     # 2c052a6e reads readings a little early or late at "any round step -- a whole number of days, hours, quarter
@@ -112,8 +110,6 @@ def test_readings_a_second_or_two_off_a_grid_of_seconds_are_read_at_that_step(st
     assert len(out) == 120 and not out["y"].isna().any()
 
 
-@pytest.mark.xfail(strict=True, reason="W2-G2 (G, feaa09a6 / 2c052a6e): naive monthly readings around midnight of the "
-                                       "1st are read as a fixed grid of hours or minutes ('731h', '40250min'), silently")
 @pytest.mark.parametrize("at, spread_min", [("00:00", 1440), ("00:30", 120)])
 def test_monthly_readings_around_midnight_of_the_first_are_monthly_or_refused(at, spread_min):
     # A meter read once a month around midnight of the 1st (some readings late on the last day of the month before):

@@ -15,7 +15,8 @@ from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
 from rnnkit.data.timeseries.clock_nights import clock_changes
-from rnnkit.data.timeseries.jitter import calendar_months, float_noise_note, jitter_grid, jitter_note
+from rnnkit.data.timeseries.jitter import (calendar_months, float_noise_note, jitter_grid, jitter_note,
+                                          mostly_one_step, wall_clock)
 from rnnkit.errors import DataError
 
 __all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
@@ -111,9 +112,9 @@ def _guess_freq(index: pd.DatetimeIndex) -> str | None:
     freq = _infer_freq(index) if index.size >= 3 else None
     if freq is not None:
         return freq
-    wall = index.tz_localize(None) if index.tz is not None else index   # calendar grids are the wall clock's: an
-    for guess in (_semi_month, _calendar_freq):                           # aware day whose midnight the zone skips
-        freq = guess(wall)                                                # made normalize() raise (Sao Paulo 2018)
+    wall = wall_clock(index)   # calendar grids: the wall clock's (an aware skipped midnight raised: Sao Paulo 2018)
+    for guess in (_semi_month, _calendar_freq):
+        freq = guess(wall)
         if freq is not None:
             return freq
     # a gap breaks infer_freq: try the longest regular stretches at the start and the end
@@ -184,11 +185,10 @@ def _one_a_unit(index: pd.DatetimeIndex) -> tuple[str, str, str, str] | None:
     last reading (session 33). ``None`` otherwise; months and weeks not for aware stamps, whose units shorter than a
     day are read in absolute time (the wall clock's repeated autumn hour held two hourly readings: no unit fitted)."""
     aware = index.tz is not None
-    wall = index.tz_localize(None) if aware else index
+    wall = wall_clock(index)
     if wall.size < 3:
         return None
-    _, exact = np.unique(np.diff(wall.asi8), return_counts=True)
-    gridded = exact.max() * 2 >= wall.size - 1      # one step for half of them or more: a grid with stamps off it
+    gridded = mostly_one_step(wall)      # a grid with stamps off it
     for unit in _UNITS[2 * aware:]:                 # (months have no one step: 3 readings on days 1..27 have 2)
         if gridded and unit[0] != "MS":
             return None

@@ -25,7 +25,8 @@ from pandas.tseries.frequencies import to_offset
 
 from rnnkit.errors import DataError
 
-__all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note", "calendar_months"]
+__all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note", "calendar_months", "wall_clock",
+           "median_step", "mostly_one_step"]
 
 #: the units a round step is a whole number of (coarsest first): every 4 days, 90 or 45 minutes as well as 2 days,
 #: 12 hours or 20 minutes (a table of 17 steps left the others read as their modal step, '5767min'; review W3)
@@ -44,6 +45,23 @@ class JitterGrid:
     freq: str
     snapped: pd.DatetimeIndex
     spread: pd.Timedelta
+
+
+def wall_clock(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """``index``'s wall-clock times: an aware index with its zone dropped, a naive one as it is."""
+    return index.tz_localize(None) if index.tz is not None else index
+
+
+def median_step(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The median of the steps between the sorted stamps ``index`` (two or more)."""
+    return pd.Series(np.diff(index.asi8)).median() * pd.Timedelta(1, unit=index.unit)
+
+
+def mostly_one_step(index: pd.DatetimeIndex) -> bool:
+    """Whether one exact step is the step between half or more of the successive stamps ``index`` (two or more): a
+    grid with a few stamps off it, not readings taken a little early or late."""
+    _, exact = np.unique(np.diff(index.asi8), return_counts=True)
+    return bool(exact.max() * 2 >= index.size - 1)
 
 
 def _clock(t: Any) -> str:
@@ -78,7 +96,7 @@ def _placed(index: pd.DatetimeIndex, step: pd.Timedelta) -> tuple | None:
     first, each one's distance from it (in steps); ``None`` unless every reading is within a quarter step of its grid
     time, not all on it, and most successive readings one step apart."""
     daily = step >= pd.Timedelta(days=1)
-    stamps = index.tz_localize(None) if daily and index.tz is not None else index
+    stamps = wall_clock(index) if daily else index
     origin = stamps[0].normalize()
     since = (stamps - origin) / step        # in steps, float
     frac = since - np.floor(since)
@@ -119,11 +137,9 @@ def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = N
     a grid of a day or more whose local time the zone skips or repeats is one too (:func:`_in_zone`)."""
     if not isinstance(index, pd.DatetimeIndex) or index.size < 4:
         return None
-    _, exact = np.unique(np.diff(index.asi8), return_counts=True)
-    if exact.max() * 2 >= index.size - 1:    # one exact step for half of them or more: a grid with a few stamps off it
+    if mostly_one_step(index):             # a grid with a few stamps off it
         return None
-    median = pd.Series(np.diff(index.asi8)).median() * pd.Timedelta(1, unit=index.unit)
-    for step in _round_steps(median):      # the coarsest unit's first: 2 days, not 47 hours, for a wide jitter
+    for step in _round_steps(median_step(index)):      # the coarsest unit's first: 2 days, not 47 hours, for a wide jitter
         placed = _placed(index, step)
         if placed is not None:
             break
@@ -152,11 +168,11 @@ def calendar_months(index: pd.DatetimeIndex) -> int:
     fits a short stretch ('31D', '91D', '366D', drifting off the months: review W12). 0 otherwise (every 4 weeks:
     two readings in one month each year), and 0 when a fixed step of days places them no worse than their months do
     (every 91 days +- 1 h: a '91D' grid, review W13)."""
-    wall = index.tz_localize(None) if isinstance(index, pd.DatetimeIndex) and index.tz is not None else index
-    if not isinstance(wall, pd.DatetimeIndex) or wall.size < 3:
+    if not isinstance(index, pd.DatetimeIndex) or index.size < 3:
         return 0
+    wall = wall_clock(index)
     month = pd.Timedelta(days=365.2425 / 12)
-    median = pd.Series(np.diff(wall.asi8)).median() * pd.Timedelta(1, unit=wall.unit)
+    median = median_step(wall)
     k = int(np.round(median / month))
     if k < 1 or abs(median / (k * month) - 1) > 0.05:
         return 0
@@ -169,7 +185,7 @@ def calendar_months(index: pd.DatetimeIndex) -> int:
         return 0
     grid = jitter_grid(index)     # a fixed step of days the readings are closer to (every 91 days +- 1 h: W13)
     if grid is not None:
-        fixed = wall - (grid.snapped.tz_localize(None) if grid.snapped.tz is not None else grid.snapped)
+        fixed = wall - wall_clock(grid.snapped)
         in_month = moved - moved.to_period("M").to_timestamp()
         if fixed.max() - fixed.min() <= in_month.max() - in_month.min():
             return 0

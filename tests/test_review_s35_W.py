@@ -1,0 +1,95 @@
+"""Session 35, helper W: hostile review of session 34's code and session 35's commits. Each test is a defect found in a
+commit (named in its comment); an ``xfail(strict=True)`` mark stays until the owner's fix lands (then the mark goes).
+Oracles: an independent computation (numpy / torch in the test), or another documented path of rnnkit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.usefixtures("one_thread_module")
+
+
+@pytest.mark.xfail(strict=True, reason="W1: hopfield _whole_fields rounds small weights (|N*W| < 1e-5) to 0: recall "
+                                       "stops at once and calls any cue a fixed point")
+@pytest.mark.parametrize("kind,scale", [("random", 1e-8), ("hebbian", 1e-6)])
+def test_hopfield_recall_of_small_weights_follows_their_fields(kind, scale):
+    # 20711830 / 2383f601 (hopfield/classical.py _whole_fields): recall reads N*W rounded to whole numbers when every
+    # entry is whole "within 1e-5 * max(1, top)". Weights whose N*W are all below 1e-5 in size (a Hebbian net scaled by
+    # 1e-6, random symmetric weights of 1e-8: the sign dynamics do not depend on the scale) pass that test with every
+    # entry rounded to 0 -- recall then runs a network with no connections: each cue is returned unchanged as a
+    # "fixed point" while field() (W s, read as given) says most units should flip. Oracle: the sync dynamics
+    # s <- sgn(W s) (kept on 0) in float64, in the test.
+    import torch
+
+    from rnnkit.hopfield import HopfieldNetwork
+
+    g = torch.Generator().manual_seed(0)
+    N = 60
+    if kind == "random":
+        A = torch.randn(N, N, generator=g, dtype=torch.float64)
+        A = (A + A.T) / 2
+        A.fill_diagonal_(0)
+        cues = torch.randint(0, 2, (4, N), generator=g).float() * 2 - 1
+    else:                         # 5 patterns stored; cues: each with a fifth of its bits flipped
+        pats = torch.randint(0, 2, (5, N), generator=g).float() * 2 - 1
+        A = HopfieldNetwork(N).store(pats).weights.double()
+        cues = pats[:4].clone()
+        cues[:, : N // 5] *= -1
+    W = (A * scale).float()
+    net = HopfieldNetwork.from_weights(W)
+    got = net.recall(cues, mode="sync", max_steps=200)
+    Wd = W.double()
+    for b in range(cues.shape[0]):  # each cue alone: sync ends at a fixed point or a 2-cycle
+        s, prev = cues[b].double(), None
+        for _ in range(200):
+            h = Wd @ s
+            new = torch.where(h > 0, 1.0, torch.where(h < 0, -1.0, s))
+            if torch.equal(new, s) or (prev is not None and torch.equal(new, prev)):
+                break
+            prev, s = s, new
+        assert not torch.equal(s, cues[b].double())    # the oracle moves (the test's own premise)
+        assert torch.equal(got.states[b].double(), s) or torch.equal(got.states[b].double(), prev)
+    h = net.field(got.states)                    # a reported fixed point holds under W's own fields
+    fixed = ((h > 0) & (got.states < 0)) | ((h < 0) & (got.states > 0))
+    assert not fixed[got.fixed_point].any()
+
+
+def _on_grid_but(freq, n, moved):
+    import pandas as pd
+
+    grid = pd.date_range("2021-01-01", periods=n, freq=freq)
+    stamps = grid.to_series().copy()
+    for i, by in moved.items():
+        stamps.iloc[i] += pd.Timedelta(by)
+    return grid, pd.DatetimeIndex(stamps)
+
+
+@pytest.mark.xfail(strict=True, reason="W2: --resample of a grid with a few stamps a little off bins from the first "
+                                       "stamp and floors: first reading late -> every value a step early; one early "
+                                       "reading -> two averaged, one NaN invented")
+@pytest.mark.parametrize("freq,n,moved", [("D", 30, {0: "5min"}),              # the first daily reading 5 min late
+                                          ("h", 48, {0: "1min"}),              # the first hourly reading 1 min late
+                                          ("D", 30, {5: "-2min", 17: "-2min"}),   # two daily readings 2 min early
+                                          ("D", 30, {3: "-1min", 20: "-1min"})])
+def test_resample_puts_a_reading_a_little_off_a_grid_on_its_nearest_grid_time(freq, n, moved):
+    # frequency.regularize_index: stamps mostly on a grid (jitter.mostly_one_step: half the steps or more exact) are
+    # "a grid with a few stamps off it" -- no jittered grid -- and --resample bins them on a grid from the FIRST stamp
+    # (left-closed bins). Daily readings at midnight, the first one taken at 00:05: the grid is 00:05, each later
+    # midnight reading falls in the bin of the day before -- every value one day early, the first two averaged, the
+    # last day gone, forecast times at 00:05; a reading 2 min before midnight is averaged into the day before and
+    # its own day invented as NaN. Silently (no warning). The oracle: the grid the readings were made on; each
+    # reading is within a minute or five of its own grid time (as jitter_grid places jittered ones: the nearest).
+    import warnings
+
+    import pandas as pd
+
+    from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
+
+    grid, stamps = _on_grid_but(freq, n, moved)
+    info = infer_frequency(stamps)
+    assert info.freq == freq
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = regularize_index(pd.DataFrame({"y": np.arange(float(n))}, index=stamps), info, resample=True)
+    assert list(out.index) == list(grid) and out["y"].tolist() == list(range(n))

@@ -55,10 +55,10 @@ def test_hopfield_recall_of_small_weights_follows_their_fields(kind, scale):
     assert not fixed[got.fixed_point].any()
 
 
-def _on_grid_but(freq, n, moved):
+def _on_grid_but(freq, n, moved, start="2021-01-01"):
     import pandas as pd
 
-    grid = pd.date_range("2021-01-01", periods=n, freq=freq)
+    grid = pd.date_range(start, periods=n, freq=freq)
     stamps = grid.to_series().copy()
     for i, by in moved.items():
         stamps.iloc[i] += pd.Timedelta(by)
@@ -68,11 +68,14 @@ def _on_grid_but(freq, n, moved):
 @pytest.mark.xfail(strict=True, reason="W2: --resample of a grid with a few stamps a little off bins from the first "
                                        "stamp and floors: first reading late -> every value a step early; one early "
                                        "reading -> two averaged, one NaN invented")
-@pytest.mark.parametrize("freq,n,moved", [("D", 30, {0: "5min"}),              # the first daily reading 5 min late
-                                          ("h", 48, {0: "1min"}),              # the first hourly reading 1 min late
-                                          ("D", 30, {5: "-2min", 17: "-2min"}),   # two daily readings 2 min early
-                                          ("D", 30, {3: "-1min", 20: "-1min"})])
-def test_resample_puts_a_reading_a_little_off_a_grid_on_its_nearest_grid_time(freq, n, moved):
+@pytest.mark.parametrize("freq,n,moved,start", [
+    ("D", 30, {0: "5min"}, "2021-01-01"),                 # the first daily reading 5 min late
+    ("h", 48, {0: "1min"}, "2021-01-01"),                 # the first hourly reading 1 min late
+    ("D", 30, {5: "-2min", 17: "-2min"}, "2021-01-01"),   # two daily readings 2 min early
+    ("D", 30, {3: "-1min", 20: "-1min"}, "2021-01-01 09:00"),
+    ("15min", 40, {39: "-1min"}, "2021-01-01"),           # the last quarter-hour reading 1 min early: merged
+    ("2D", 40, {0: "-20min"}, "2021-01-01 06:00")])
+def test_resample_puts_a_reading_a_little_off_a_grid_on_its_nearest_grid_time(freq, n, moved, start):
     # frequency.regularize_index: stamps mostly on a grid (jitter.mostly_one_step: half the steps or more exact) are
     # "a grid with a few stamps off it" -- no jittered grid -- and --resample bins them on a grid from the FIRST stamp
     # (left-closed bins). Daily readings at midnight, the first one taken at 00:05: the grid is 00:05, each later
@@ -86,7 +89,7 @@ def test_resample_puts_a_reading_a_little_off_a_grid_on_its_nearest_grid_time(fr
 
     from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
 
-    grid, stamps = _on_grid_but(freq, n, moved)
+    grid, stamps = _on_grid_but(freq, n, moved, start)
     info = infer_frequency(stamps)
     assert info.freq == freq
     with warnings.catch_warnings():

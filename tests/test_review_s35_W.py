@@ -100,14 +100,18 @@ def test_resample_puts_a_reading_a_little_off_a_grid_on_its_nearest_grid_time(fr
 
 @pytest.mark.xfail(strict=True, reason="W3: a 10 Hz / 100 Hz logger's float Unix times are read as a '100000143ns' "
                                        "grid ('298 missing'); --resample drifts, merges a reading and shifts the values")
-@pytest.mark.parametrize("dt,n", [(0.1, 300), (0.01, 500), (0.05, 300)])
-def test_sub_second_readings_with_float_noise_are_read_at_their_step(dt, n):
+@pytest.mark.parametrize("source,dt,n", [("unix", 0.1, 300), ("unix", 0.01, 500), ("unix", 0.05, 300),
+                                         ("excel", 1.0, 120)])
+def test_sub_second_readings_with_float_noise_are_read_at_their_step(source, dt, n):
     # jitter.float_noise_note (4ac103eb) names float noise only against WHOLE SECONDS, and 508bb72b takes no jittered
     # grid under 8 s: a sensor logging at 10 Hz whose Unix times are floats (t0 + i * 0.1, as numpy / a logger writes
     # them; pd.to_datetime(x, unit="s")) -- each stamp within a microsecond of its 100 ms mark -- is inferred as the
     # modal step '100000143ns': without --resample the error says 298 missing timestamps and that --resample would
     # interpolate 100% of the values; with it the grid drifts (29.600042328 for 29.6), one reading is merged and the
-    # values shift. The oracle: the grid the readings were made on (np.arange * dt), each stamp within 1 us of it.
+    # values shift. Whole seconds as spreadsheet serial day numbers (Excel's 1 s log) are '999999605ns' -- "119
+    # missing timestamps", float_noise_note silent (it checks the stamps against the inferred step's grid) -- and
+    # --resample ends the grid at 00:01:58.999953. The oracle: the grid the readings were made on, each stamp within
+    # 1 us of it.
     import warnings
 
     import pandas as pd
@@ -115,9 +119,12 @@ def test_sub_second_readings_with_float_noise_are_read_at_their_step(dt, n):
 
     from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
 
-    x = 1609459200.0 + np.arange(n) * dt
-    stamps = pd.to_datetime(x, unit="s")
     grid = pd.date_range(pd.Timestamp(1609459200, unit="s"), periods=n, freq=pd.Timedelta(seconds=dt))
+    if source == "unix":
+        stamps = pd.to_datetime(1609459200.0 + np.arange(n) * dt, unit="s")
+    else:
+        serial = ((grid - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)).to_numpy()
+        stamps = pd.to_datetime(serial, unit="D", origin="1899-12-30")
     assert (abs(stamps - grid) < pd.Timedelta(microseconds=1)).all() and not (stamps == grid).all()   # the premise
     info = infer_frequency(stamps)
     assert pd.Timedelta(to_offset(info.freq)) == pd.Timedelta(seconds=dt), info.freq

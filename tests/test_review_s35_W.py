@@ -165,3 +165,36 @@ def test_subdaily_local_readings_across_a_clock_change_are_not_shifted(freq, sta
         return
     kept = out.dropna()
     assert list(kept.index) == list(stamps) and kept["y"].tolist() == list(range(16))
+
+
+@pytest.mark.xfail(strict=True, reason="W5: the clock-change check looks at Sunday 00:00-04:00 only: where clocks go "
+                                       "back at midnight (Beirut, Asuncion, Santiago) two local hours are averaged")
+@pytest.mark.parametrize("zone,start,repeated", [("Asia/Beirut", "2021-10-30 12:00", "2021-10-30 23:30"),
+                                                 ("America/Asuncion", "2021-03-27 12:00", "2021-03-27 23:30"),
+                                                 ("America/Santiago", "2021-04-03 12:00", "2021-04-03 23:30")])
+def test_a_repeated_saturday_night_hour_is_named_as_the_sunday_night_one_is(zone, start, repeated):
+    # frequency.clock_change_hint / clock_nights.clock_changes (35e3cc0e, 44f75c5d): two readings nearest one hour are
+    # refused as a repeated clock hour only when that hour is Sunday 00:00-03:59 and a zone of ZONES goes back in the
+    # night before that date. Chile, Paraguay, Lebanon (and Brazil until 2019) -- listed in ZONES for their changes --
+    # go back at midnight, so their repeated wall-clock hour is SATURDAY 23:00-24:00: a logger's naive local times
+    # there (hourly, a few minutes early or late) have two different hours averaged into one row by --resample,
+    # silently, while the same logger in Berlin is a DataError naming the change. Oracle: pandas says those local
+    # times are ambiguous in the zone; the Berlin case (the control) is refused.
+    import pandas as pd
+
+    from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
+    from rnnkit.errors import DataError
+
+    def readings(zone, start):
+        hours = pd.date_range(pd.Timestamp(start, tz=zone), periods=30, freq="h").tz_convert(zone).tz_localize(None)
+        return pd.DatetimeIndex(sorted(hours + pd.to_timedelta([3 * (-1) ** i for i in range(30)], unit="min")))
+
+    with pytest.raises(DataError, match="daylight-saving"):              # the control: Berlin's autumn night
+        infer_frequency(readings("Europe/Berlin", "2021-10-30 12:00"))
+    stamps = readings(zone, start)
+    assert pd.Timestamp(repeated).day_name() == "Saturday"
+    with pytest.raises(ValueError):                                       # the premise: a repeated local hour
+        pd.Timestamp(repeated).tz_localize(zone, ambiguous="raise")
+    with pytest.raises(DataError, match="daylight-saving"):
+        info = infer_frequency(stamps)
+        regularize_index(pd.DataFrame({"y": np.arange(30.0)}, index=stamps), info, resample=True)

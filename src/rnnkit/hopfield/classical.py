@@ -37,6 +37,7 @@ D. J. Amit, H. Gutfreund, H. Sompolinsky (1985), PRL 55:1530 (capacity :math:`\a
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,12 +46,32 @@ import torch
 from torch import Tensor
 
 from rnnkit._validate import check_choice
+from rnnkit._warn_place import user_stacklevel
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 from rnnkit.hopfield._checks import (check_finite, check_max_steps, check_pm1, check_positive_int, check_values_tensor,
                                     make_generator)
 from rnnkit.layers.inputs import allocate
 
-__all__ = ["HopfieldNetwork", "RecallResult", "LEARNING_RULES", "RECALL_MODES", "overlap"]
+__all__ = ["HopfieldNetwork", "RecallResult", "LEARNING_RULES", "RECALL_MODES", "overlap", "CapacityWarning", "capacity"]
+
+
+class CapacityWarning(UserWarning):
+    """:meth:`HopfieldNetwork.store` was given more patterns than the rule's capacity (:func:`capacity`): recall of
+    random patterns degrades past it. The capacity experiments store past it on purpose and filter this category."""
+
+
+def capacity(rule: str, n_units: int) -> float:
+    r"""The number of random patterns ``n_units`` units store by ``rule``, as theory gives it: Hebbian
+    :math:`0.138N` (Amit, Gutfreund, Sompolinsky 1985: where the retrieval states disappear), Storkey
+    :math:`N / \sqrt{2 \ln N}` (Storkey 1997); at least 1 (one pattern is always a fixed point of either rule).
+
+    >>> round(capacity("hebbian", 100), 1), round(capacity("storkey", 100), 1)
+    (13.8, 33.0)
+    """
+    check_choice("rule", rule, LEARNING_RULES)
+    n = check_positive_int("n_units", n_units)
+    bound = 0.138 * n if rule == "hebbian" else (n / math.sqrt(2 * math.log(n)) if n > 1 else 1.0)
+    return max(1.0, bound)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -88,8 +109,9 @@ LEARNING_RULES: dict[str, Callable[[Tensor, Tensor], Tensor]] = {"hebbian": _heb
 # ---------------------------------------------------------------------------------------------------
 # Recall dynamics: (W, s (B, N) float +-1, max_steps, generator) -> (s, steps, fixed_point, two_cycle).
 # ---------------------------------------------------------------------------------------------------
-def _recall_async(W: Tensor, s: Tensor, max_steps: int, generator: torch.Generator):
+def _recall_async(W: Tensor, s: Tensor, max_steps: int, generator: torch.Generator, tol: Tensor | None = None):
     B, N = s.shape
+    tol = [0.0] * N if tol is None else tol.tolist()
     cols = W.T.contiguous()                    # cols[i] = W[:, i]: how flipping unit i moves every field
     steps = torch.full((B,), max_steps, dtype=torch.long, device=s.device)
     done = torch.zeros(B, dtype=torch.bool, device=s.device)
@@ -100,7 +122,7 @@ def _recall_async(W: Tensor, s: Tensor, max_steps: int, generator: torch.Generat
         h = x @ W.T                            # exact fields at the start of each sweep (no drift)
         changed = torch.zeros(x.shape[0], dtype=torch.bool, device=s.device)
         for i in torch.randperm(N, generator=generator).tolist():
-            flip = x[:, i] * h[:, i] < 0       # the field disagrees with the state (ties keep it)
+            flip = x[:, i] * h[:, i] < -tol[i]   # the field disagrees with the state (ties keep it)
             if sparse:
                 rows = flip.nonzero().squeeze(1)
                 if rows.numel() == 0:
@@ -126,15 +148,16 @@ def _recall_async(W: Tensor, s: Tensor, max_steps: int, generator: torch.Generat
     return s, steps, done, torch.zeros_like(done)
 
 
-def _recall_sync(W: Tensor, s: Tensor, max_steps: int, generator: torch.Generator):
-    B, _ = s.shape
+def _recall_sync(W: Tensor, s: Tensor, max_steps: int, generator: torch.Generator, tol: Tensor | None = None):
+    B, N = s.shape
+    tol = torch.zeros(N, dtype=W.dtype, device=W.device) if tol is None else tol
     steps = torch.full((B,), max_steps, dtype=torch.long, device=s.device)
     fixed = torch.zeros(B, dtype=torch.bool, device=s.device)
     cycle = torch.zeros_like(fixed)
     prev: Tensor | None = None                 # the state one step before s
     for t in range(1, max_steps + 1):
         h = s @ W.T
-        new = torch.where(h > 0, 1.0, torch.where(h < 0, -1.0, s)).to(s.dtype)
+        new = torch.where(h > tol, 1.0, torch.where(h < -tol, -1.0, s)).to(s.dtype)
         active = ~(fixed | cycle)
         is_fixed = active & (new == s).all(1)
         is_cycle = active & ~is_fixed & (new == prev).all(1) if prev is not None else torch.zeros_like(fixed)
@@ -158,15 +181,32 @@ def _whole_fields(W: Tensor, n_units: int) -> Tensor | None:
     C = W.float() * n_units if W.dtype != torch.float64 else W * n_units
     R = C.round()
     top = float(R.abs().max()) if R.numel() else 0.0
-    off = float(C.sub_(R).abs_().max()) if R.numel() else 0.0
+    # each entry whole within its own rounding (1e-5 of it): an entry that rounds to 0 must be 0. Within 1e-5 of the
+    # largest, weights whose N*W were all below 1e-5 (a Hebbian net scaled by 1e-6) were read as no connections at all,
+    # and every cue came back as a fixed point (review W1, session 35)
+    bad = bool(C.sub_(R).abs_().gt_(R.abs().mul_(1e-5)).any()) if R.numel() else False
     del C
-    if not math.isfinite(top) or off > 1e-5 * max(1.0, top):
+    if not math.isfinite(top) or bad:
         return None
     if n_units * top < 2 ** 24:
         return R if R.dtype == torch.float32 else R.float()
     if R.device.type == "mps" or n_units * top >= 2 ** 53:
         return None
     return R.double()
+
+
+def _tie_band(W: Tensor) -> Tensor:
+    """``(N,)``: for weights with no whole-number form (Storkey's, perturbed or hand-set ones), the field of unit ``i``
+    read as 0 -- a tie, the unit keeps its state -- when ``|h_i| <= 4 sqrt(N) u sum_j |w_ij|`` (``u``: the unit
+    roundoff of W's dtype). A field that is exactly 0 (Storkey's weights give them: units that carry the same value in
+    every stored pattern, a cue that balances them) comes out of ``s @ W.T`` as +-1 rounding error of its sum (at most
+    1.2 u sum_j |w_ij| measured against exact rational Storkey weights, N = 9..32, P = 2, 3), whose sign depends on the
+    batch's GEMM blocking: 223 of 5,040 cues recalled alone ended elsewhere than in a batch of 40 (session 35). The
+    band is ~4x the typical rounding of an N-term sum (sqrt(N) u): the fields it takes as ties are those whose sign
+    the float sum does not fix. Real fields are far outside it: none of 65,000 (Storkey, N = 100, 200, 500 at loads
+    0.3, 0.3, 0.2, cues with 10% of bits flipped; the nearest 3.4 bands from 0)."""
+    u = torch.finfo(W.dtype).eps / 2
+    return W.abs().sum(1).mul_(4 * math.sqrt(W.shape[0]) * u)
 
 
 RECALL_MODES: dict[str, Callable[..., tuple[Tensor, Tensor, Tensor, Tensor]]] = {
@@ -315,16 +355,21 @@ class HopfieldNetwork:
                          f"{self.n_units} (an N x N weight matrix)")
         self.weights = LEARNING_RULES[self.rule](W, X)
         self.n_patterns += X.shape[0]
+        if X.shape[0] and self.n_patterns > (bound := capacity(self.rule, self.n_units)):
+            formula = "0.138 N" if self.rule == "hebbian" else "N / sqrt(2 ln N)"
+            warnings.warn(f"patterns: {self.n_patterns} stored in {self.n_units} units, past the {self.rule} rule's "
+                          f"capacity of {bound:.1f} ({formula}): recall of random patterns degrades beyond it",
+                          CapacityWarning, stacklevel=user_stacklevel())
         return self
 
-    def _exact_fields(self) -> Tensor:
+    def _exact_fields(self) -> tuple[Tensor, Tensor | None]:
         """The matrix recall reads fields from: ``N * W`` in whole numbers where the weights are whole numbers over
         ``N`` (:func:`_whole_fields`: the Hebbian rule's, however they were given), else ``W``. A unit keeps its state on a field of 0 -- which ``W = sum / N`` in floating
         point (1/9 has no exact form) missed: the rounding of ``s @ W.T`` made an exact 0 a +-1e-8 that flipped the unit,
         and the rounding changes with the batch (a cue recalled alone and among others ran other dynamics). Signs and
         zeros of ``N * W s`` are those of ``W s`` (whole numbers keep the sums exact)."""
         whole = _whole_fields(self.weights, self.n_units)
-        return self.weights if whole is None else whole
+        return (self.weights, _tie_band(self.weights)) if whole is None else (whole, None)
 
     def field(self, states: Tensor, *, binarize: bool = False) -> Tensor:
         """Local fields :math:`h = W s` for ``(B, N)`` states, returned as ``(B, N)``."""
@@ -354,8 +399,16 @@ class HopfieldNetwork:
         check_max_steps(max_steps)
         generator = make_generator(seed)
         s = self._check_states("cues", cues, binarize).clone()
-        W = self._exact_fields()
-        s, steps, fixed, cycle = RECALL_MODES[mode](W, s.to(W.dtype), max_steps, generator)
+        W, tol = self._exact_fields()
+        s, steps, fixed, cycle = RECALL_MODES[mode](W, s.to(W.dtype), max_steps, generator, tol)
         s = s.to(self.dtype)
         energy = -0.5 * ((s @ self.weights.T) * s).sum(1)
         return RecallResult(states=s, steps=steps, fixed_point=fixed, two_cycle=cycle, energy=energy)
+
+
+def studied(n_units: int, rule: str, patterns: Tensor) -> HopfieldNetwork:
+    """``HopfieldNetwork(n_units, rule).store(patterns)`` without :class:`CapacityWarning`: the experiments
+    (:mod:`rnnkit.hopfield.experiments`) store past the capacity on purpose, to measure it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CapacityWarning)
+        return HopfieldNetwork(n_units, rule).store(patterns)

@@ -35,7 +35,7 @@ from rnnkit.hopfield.defaults import DEFAULT_LOADS, DEFAULT_MODERN_LOADS
 from rnnkit.hopfield._checks import (NETWORK_SIZE_WHY, ROBUSTNESS_UNITS_WHY, check_fraction, check_helper_args,
                                      check_int_at_least, check_max_steps, check_positive_float, check_positive_int,
                                      make_generator)
-from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, overlap
+from rnnkit.hopfield.classical import LEARNING_RULES, RECALL_MODES, HopfieldNetwork, overlap, studied
 from rnnkit.hopfield.modern import ModernHopfield
 from rnnkit.layers.inputs import allocate
 
@@ -270,7 +270,7 @@ def capacity_experiment(sizes: Sequence[int] = (100, 200, 500), loads: Sequence[
                 X = _patterns(P, N, gen, dev)                        # the same patterns for every rule
                 order_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
                 for r in rules:
-                    net = HopfieldNetwork(N, r).store(X)
+                    net = studied(N, r, X)
                     res = net.recall(X, mode=mode, max_steps=max_steps, seed=order_seed)
                     acc[r][0] += float((res.states == X).all(1).double().mean())
                     acc[r][1] += float(overlap(res.states.double(), X.double()).mean())
@@ -348,7 +348,7 @@ def robustness_experiment(n_units: int = 200, n_patterns: int = 10, rule: str = 
 
     for _ in range(trials):
         X = random_patterns(n_patterns, n_units, gen, dev)
-        net = HopfieldNetwork(n_units, rule).store(X)
+        net = studied(n_units, rule, X)
         for idx, f in enumerate(fractions):
             for key, kind in (("zeroed", "zero"), ("perturbed", "perturb")):
                 try:
@@ -467,7 +467,7 @@ def digits_experiment(classes: Sequence[int] = (0, 1, 4), rules: Sequence[str] =
     picture: dict[str, list] = {}
     order_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
     for r in rules:
-        net = HopfieldNetwork(64, r).store(protos)
+        net = studied(64, r, protos)
         results[r] = {"prototypes_fixed": float((net.recall(protos, seed=order_seed).states == protos).all(1)
                                                 .double().mean())}
         for name, (cue, target) in cues.items():
@@ -523,7 +523,7 @@ def modern_capacity_experiment(n_units: int = 100, loads: Sequence[float] = DEFA
             X = _patterns(P, n_units, gen, dev)
             cues = flip_bits(X, cue_noise, gen)
             order_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
-            finals = {r: HopfieldNetwork(n_units, r).store(X).recall(cues, max_steps=max_steps, seed=order_seed).states
+            finals = {r: studied(n_units, r, X).recall(cues, max_steps=max_steps, seed=order_seed).states
                       for r in ("hebbian", "storkey")}
             modern = ModernHopfield(beta).store(X).recall(cues, max_steps=max_steps).states
             finals["modern"] = torch.where(modern >= 0, 1.0, -1.0).to(X.dtype)

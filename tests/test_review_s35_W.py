@@ -10,11 +10,9 @@ import pytest
 pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 
-@pytest.mark.xfail(strict=True, reason="W1: hopfield _whole_fields rounds small weights (|N*W| < 1e-5) to 0: recall "
-                                       "stops at once and calls any cue a fixed point")
 @pytest.mark.parametrize("kind,scale", [("random", 1e-8), ("hebbian", 1e-6)])
 def test_hopfield_recall_of_small_weights_follows_their_fields(kind, scale):
-    # 20711830 / 2383f601 (hopfield/classical.py _whole_fields): recall reads N*W rounded to whole numbers when every
+    # W1 (fixed in 47abbc69: each entry whole within 1e-5 of itself). 20711830 / 2383f601 (_whole_fields): recall reads N*W rounded to whole numbers when every
     # entry is whole "within 1e-5 * max(1, top)". Weights whose N*W are all below 1e-5 in size (a Hebbian net scaled by
     # 1e-6, random symmetric weights of 1e-8: the sign dynamics do not depend on the scale) pass that test with every
     # entry rounded to 0 -- recall then runs a network with no connections: each cue is returned unchanged as a

@@ -102,9 +102,9 @@ def _other_columns(args) -> list[str]:
     import io
 
     from rnnkit._io import excel_sep_line
-    from rnnkit.data.compressed import csv_text
+    from rnnkit.data.text import read_utf8
 
-    text = excel_sep_line(csv_text(args.csv, "csv"), "--csv", args.csv)   # as the data reader read it (gzip too)
+    text = excel_sep_line(read_utf8(args.csv, "csv"), "--csv", args.csv)   # as the data reader read it (compressed too)
     header = next((r for r in csv.reader(io.StringIO(text)) if r), [])
     return [c for c in header if c not in (args.id_col, args.time_col, args.label_col)]
 

@@ -37,6 +37,7 @@ from rnnkit.data.encoding import bom_encoding, warn_twice_encoded
 from rnnkit.data.file_memory import read_bounded, read_file
 from rnnkit.data.lone_cr import lone_cr_what
 from rnnkit.data.not_utf8 import not_utf8_hint
+from rnnkit.data.packed import unpacked
 from rnnkit.data.package_record import hashed_file, package_file, record_digests
 from rnnkit.data.pair_lines import pair_fields, pair_problem
 from rnnkit.data.quoting import QUOTED_FIX, columns_hint, csv_quoted, header_hint
@@ -72,6 +73,7 @@ def read_utf8(path: str | Path, what: str = "file") -> str:
     if not data.strip():   # a file of blank lines was said to be '(empty)', which its size contradicts
         raise DataError(f"{what}: expected a non-empty file, got {name!r} "
                         f"({'empty' if not data else f'{len(data)} bytes of white space alone'})")
+    data = unpacked(data, name, what, stream=is_stream(path))   # gzip, bzip2, xz or a zip of one: decompressed
     return warn_twice_encoded(decode_utf8(data, name, what), name, what)   # 'cafÃ©': valid UTF-8, warned
 
 

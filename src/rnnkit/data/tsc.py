@@ -23,10 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnkit.data.compressed import csv_text
 from rnnkit.data.db_null import is_db_null, missing_cell
 from rnnkit.data.registry import DatasetInfo, register_dataset
-from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, split_lines,
+from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, read_utf8, split_lines,
                               verified_package_text)
 from rnnkit.data.number_text import field_hint, number_text_hint
 from rnnkit.data.ts_text import given_text
@@ -75,7 +74,7 @@ def read_ts(path: str | Path | None = None, text: str | None = None,
     with ``#`` or ``%`` are comments (sktime's own ``UnitTest`` files use ARFF's ``%``). ``what`` names the
     file in errors (the CLI passes its flag, ``--test-ts``)."""
     name = f"{what} {str(path)!r}" if path is not None else f"{what} text"
-    text = csv_text(path, what) if text is None else given_text(text, what)   # gzip read; a BOM: as a file's
+    text = read_utf8(path, what) if text is None else given_text(text, what)   # gzip, bzip2, xz, zip: read
     X: list[np.ndarray] = []
     y: list[str] = []
     in_data = False
@@ -238,7 +237,7 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
     ([[0.5, 0.25], [3.0, 4.0, 5.0]], ['1', '2'])
     """
     name = f"{what} {str(path)!r}" if path is not None else f"{what} text"
-    text = csv_text(path, what) if text is None else given_text(text, what)   # gzip read; a BOM: as a file's
+    text = read_utf8(path, what) if text is None else given_text(text, what)   # gzip, bzip2, xz, zip: read
     X: list[np.ndarray] = []
     y: list[str] = []
     last: list[str] = []   # each line's last field: the label, when a file has it last (_check_labels_first)
@@ -374,7 +373,7 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
         a, b, col = shared   # column named twice (or the time as one) was a channel twice, silently
         raise DataError(f"{name}: expected each column once in value_cols, got {col!r} twice" if a == b else
                         f"{name}: expected {b} to name a column other than {a}, got {col!r} for both")
-    header, rows = csv_records(csv_text(path, "csv"), name)   # gzip read, as forecast --csv reads it
+    header, rows = csv_records(read_utf8(path, "csv"), name)   # gzip, bzip2, xz, zip: read (data/packed.py)
     missing = [c for c in (id_col, time_col) if c not in header]
     if missing:
         raise DataError(f"{name}: expected column(s) {missing}, got columns {header}")

@@ -1,0 +1,116 @@
+"""A text file given compressed, one rule for every reader: gzip, bzip2, xz and a zip of one file are read.
+
+``Coffee_TRAIN.tsv.gz``, ``reviews.csv.bz2``, ``ner.conll.xz`` and a ``corpus.zip`` holding one file are how data
+sets are handed over. Only tsc's and forecast's readers read gzip (session 34); classify ``--csv``, tag ``--conll``,
+translate ``--tsv``, generate ``--text`` and every ``--input`` refused it ("gunzip it first"), and a bzip2 or zip
+file given to ``--ucr`` was "expected a CSV file". Now :func:`rnnkit.data.text.read_utf8`, which every text reader
+goes through, hands a file's bytes to :func:`unpacked`: known by its magic bytes (whatever its name), a compressed
+file is decompressed whole, its checksum verified (a truncated or corrupted file is a DataError naming the format and
+the file, never part of a table), bounded by a quarter of the memory a run can still use (a 10 kB gzip of zeros
+expands to 10 MB). A zip of several files, zstd (no reader in the standard library before Python 3.14) and
+compressed data from a stream (stdin, a pipe: read only up to a bound, never rewound) are refused by name, with the
+command that opens them. A spreadsheet or binary table (an ``.xlsx`` is a zip) is left to the UTF-8 decoder, which
+names it (:func:`rnnkit.data.not_utf8.table_format`).
+
+>>> import gzip
+>>> unpacked(gzip.compress(b"t,y\\n1,2\\n"), "a.csv.gz", "--csv")
+b't,y\\n1,2\\n'
+>>> unpacked(b"t,y\\n1,2\\n", "a.csv", "--csv")
+b't,y\\n1,2\\n'
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from typing import Any
+
+from rnnkit.data.not_utf8 import GZIP, OTHER_PACKINGS, table_format
+from rnnkit.errors import DataError
+
+__all__ = ["packing", "unpacked"]
+
+_ZIP_OTHERS = ("__MACOSX/",)      # macOS Finder's resource forks beside the file ('Compress "data.csv"')
+
+
+def packing(head: bytes) -> tuple[str, str] | None:
+    """``(format, the command that opens it)`` when ``head`` (a file's first bytes) begins as compressed data does --
+    gzip, bzip2, xz, zip, zstd -- else ``None`` (a spreadsheet or binary table is not packing: ``None``)."""
+    if table_format(head[:4096]) is not None:     # an .xlsx is a zip: named as a workbook by the decoder
+        return None
+    for magic, kind, fix in ((GZIP, "gzip", "gunzip it"), *OTHER_PACKINGS):
+        if head.startswith(magic) and (magic != b"BZh" or head[3:4].isdigit() and head[4:10] == b"1AY&SY"):
+            return kind.removeprefix("a ").removesuffix(" data").removesuffix(" archive"), fix
+    return None
+
+
+def unpacked(data: bytes, name: str, what: str, stream: bool = False) -> bytes:
+    """``data`` (the bytes of the file ``name``) decompressed when it is gzip, bzip2, xz or a zip of one file, else
+    ``data`` itself; DataError (naming ``what``, the format and ``name``) when it does not decompress whole, holds
+    several files, is zstd, comes from a stream (``stream=True``), expands past a quarter of the memory available, or
+    holds white space alone."""
+    found = packing(data[:4096])
+    if found is None:
+        return data
+    kind, fix = found
+    if stream:
+        raise DataError(f"{what}: expected text from the stream {name!r}, got {kind} data (a stream is read as text; "
+                        f"give the file's path, or pipe it through {fix.split()[0]} -c)")
+    if kind == "zstd":
+        raise DataError(f"{what}: expected plain text, gzip, bzip2, xz or a zip of one file, got zstd data in "
+                        f"{name!r}; {fix} first")
+    try:
+        out = _read(_opened(kind, data, name, what), kind, name, len(data), what)
+    except DataError:      # several files in a zip; past the memory bound: said already
+        raise
+    except (EOFError, OSError, zlib.error, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError) as e:
+        # truncated (EOFError), a bad CRC or header (BadGzipFile, OSError, BadZipFile), an encrypted zip
+        # member (RuntimeError), a compression zipfile cannot read (NotImplementedError)
+        raise DataError(f"{what}: expected a complete {kind} file, got {name!r} that does not decompress "
+                        f"({e})") from None
+    if not out.strip():
+        raise DataError(f"{what}: expected a non-empty file, got {name!r} ({kind} of "
+                        f"{'nothing' if not out else 'white space alone'})")
+    return out
+
+
+def _opened(kind: str, data: bytes, name: str, what: str) -> Any:
+    """A binary file object reading the decompressed bytes of ``data`` (``kind`` as :func:`packing` names it)."""
+    import bz2
+    import gzip
+    import lzma
+
+    raw = io.BytesIO(data)
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=raw)      # every member, each CRC checked (what `cat a.gz b.gz` writes)
+    if kind == "bzip2":
+        return bz2.BZ2File(raw)                # every stream, as bunzip2 reads it
+    if kind == "xz":
+        return lzma.LZMAFile(raw)
+    archive = zipfile.ZipFile(raw)
+    files = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith(_ZIP_OTHERS)]
+    if len(files) != 1:
+        shown = ", ".join(repr(i.filename) for i in files[:4]) + (", ..." if len(files) > 4 else "")
+        raise DataError(f"{what}: expected a zip archive of one file, got {len(files)} files in {name!r}"
+                        f"{f' ({shown})' if files else ''}; unzip it and give the file to read")
+    return archive.open(files[0])              # its CRC-32 is checked once it is read to the end
+
+
+def _read(f: Any, kind: str, name: str, size: int, what: str) -> bytes:
+    """``f``'s bytes read in 16 MiB blocks, a DataError once they pass a quarter of the memory a run can still use
+    (``gzip.decompress`` took a bomb whole: the OOM killer, or minutes of swapping, before a word)."""
+    from rnnkit._memory import human_size
+    from rnnkit.data.file_memory import text_bound
+
+    avail, bound = text_bound()
+    blocks, total = [], 0
+    with f:
+        while block := f.read(1 << 24):
+            total += len(block)
+            if bound is not None and total > bound:
+                raise DataError(f"{what}: expected a {kind} file whose text fits in memory (a quarter of the "
+                                f"{human_size(avail)} available), got {name!r}, which decompresses past "
+                                f"{human_size(total)} ({human_size(size)} compressed)")
+            blocks.append(block)
+    return b"".join(blocks)

@@ -135,6 +135,19 @@ class StackedLayer(nn.Module):
         """Feature size of ``outputs`` (per direction for ``merge="none"``)."""
         return self._state_sizes()[0] * (self.num_directions if self.merge == "concat" else 1)
 
+    @property
+    def all_weights(self) -> list[list[Tensor]]:
+        """torch.nn.RNNBase's ``all_weights``: one list per layer and direction (``l0``, ``l0_reverse``, ``l1``, ...)
+        of its weights in torch.nn's order (``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``, ``weight_hr``), as
+        the layer reads them now (a parametrized or pruned weight's value). A layer with no torch.nn weights (MinGRU,
+        MinLSTM) has none: AttributeError, as before session 35 for every rnnkit layer."""
+        names = self.__dict__.get("_weight_names")
+        if names is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'all_weights' (it has no torch.nn "
+                                 "weights)")
+        per = len(names) // (self.num_layers * (2 if self.bidirectional else 1))
+        return [[getattr(self, n) for n in names[i:i + per]] for i in range(0, len(names), per)]
+
     def extra_repr(self) -> str:
         s = self._repr_head()
         if self.num_layers != 1:

@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,7 @@ class Journal:
             atomic_write_bytes(meta, json.dumps({"run": str(run), "run_sha256": digest}).encode())
         self.entries = self._read()
         self._broken: str | None = None
+        self._appending = threading.Lock()
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         _fsync_dir(self.folder)
 
@@ -141,7 +143,13 @@ class Journal:
             return False
 
     def append(self, entry: Any) -> None:
-        """Write one entry as a line and ``fsync`` it (durable when this returns)."""
+        """Write one entry as a line and ``fsync`` it (durable when this returns). One append at a time: a failed
+        one cuts the file back to where its line began, which cut an acknowledged line another thread had appended
+        after it (the services serialise their updates; the journal no longer relies on it, session 35)."""
+        with self._appending:
+            self._append(entry)
+
+    def _append(self, entry: Any) -> None:
         if not self.intact():     # writing to an unlinked file would acknowledge what no restart replays
             raise OSError("the journal file was removed or replaced while serving (restart the server)")
         if self._broken:

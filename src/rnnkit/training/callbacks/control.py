@@ -347,21 +347,37 @@ class TimeBudget(Callback):
     seconds were kept starts the budget afresh, as it did then.
 
     Checked after every optimizer step, before the next one: a step is taken only when the wall time it is
-    expected to take -- the last step's, measured from the end of the step before (its batch's loading and
-    callbacks included) -- still fits in the budget, so the budget bounds the whole fit, not whole epochs, and is
-    not overrun by a last step (session 34: the check came after the step only, so a fit ran one step past it).
+    expected to take still fits in the budget, so the budget bounds the whole fit, not whole epochs, and is not
+    overrun by a last step (session 34: the check came after the step only, so a fit ran one step past it). A step's
+    wall time is measured from the end of the step before (its batch's loading and callbacks included); the one
+    expected is the median of this fit's last :attr:`WINDOW` steps, its first step (the warm-up: lazy
+    initialisation, the loader's start, cache misses) left out once a later one is measured -- session 35: it was
+    the last step's alone, so one slow step (a checkpoint written, an epoch's first batch, a pause) ended a budget
+    with time left for several more. After the first step only that step is known, and it is what the second is
+    expected to take: a first step longer than half the budget still ends the fit, as the budget is a bound.
     The epoch in progress ends early (its row is logged and validated; the run folder's checkpoint is the one before
     that early end, so a resumed fit finishes the epoch). The last validation's duration is kept in
     reserve, so that validation fits in the budget too. ``TrainConfig(max_seconds=...)`` adds one.
     """
 
+    #: how many of the latest steps the expected step time is the median of
+    WINDOW = 5
+
     def __init__(self, max_seconds: float) -> None:
         _number("max_seconds", max_seconds, lo=0.0, lo_open=True)
         self.max_seconds = float(max_seconds)
         self._mark = 0.0      # run_seconds() at the end of the last step (or the start of the fit or the epoch)
+        self._steps: list[float] = []   # this fit's step wall times: the first, then the latest WINDOW after it
+
+    def expected_step(self) -> float:
+        """The wall time the next step is expected to take: the median of the latest :attr:`WINDOW` steps after
+        this fit's first, or the first step's when it is the only one measured (0.0 before any)."""
+        import statistics
+
+        return statistics.median(self._steps[1:] or self._steps) if self._steps else 0.0
 
     def on_fit_start(self, trainer) -> None:
-        self._mark = trainer.run_seconds()
+        self._mark, self._steps = trainer.run_seconds(), []
         if self._mark - trainer.elapsed() >= self.max_seconds:   # a resume: its checkpoint spent them all
             trainer.request_stop("max_seconds")                  # (a new fit takes at least one step)
 
@@ -370,9 +386,10 @@ class TimeBudget(Callback):
 
     def on_step_end(self, trainer, step: int, loss: float, metrics: dict) -> None:
         now = trainer.run_seconds()
-        step_seconds, self._mark = now - self._mark, now
+        self._steps = self._steps[:1] + (self._steps[1:] + [now - self._mark])[-self.WINDOW:]
+        self._mark = now
         spent = now + trainer.last_eval_seconds    # a step ending at the budget keeps to it; one ending past it not
-        if spent >= self.max_seconds or spent + step_seconds > self.max_seconds:
+        if spent >= self.max_seconds or spent + self.expected_step() > self.max_seconds:
             trainer.request_stop("max_seconds")
 
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:

@@ -247,6 +247,12 @@ def train_pieces(sents: list[list[str]], ids: list[list[int]], max_len: int | No
     n = sum(len(s) > max_len for s in sents)   # type: ignore[operator]  (max_len is set: there are pieces)
     import warnings
 
+    from rnnkit.training.stages import pin_input
+
+    # a fit interrupted before session 34 trained its first epochs on these sentences cut at max_len: resuming it
+    # here would train the rest on pieces, neither version's model (its record has no such pin: refused)
+    pin_input("sentences longer than max_len", "in pieces", absent=f"trained its {n} sentence(s) longer than "
+              f"max_len={max_len} cut at max_len (rnnkit before session 34; now they train in overlapping pieces)")
     warnings.warn(f"sentences: trained on {n} of {len(sents)} longer than max_len={max_len} in overlapping pieces of "
                   f"{max_len} tokens (each token's loss counted once; raise max_len to read them whole)", stacklevel=4)
     cut = in_pieces(ids, max_len)[0]   # the same pieces of the ids

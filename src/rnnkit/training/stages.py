@@ -379,16 +379,23 @@ def next_stage(callbacks: Sequence[Any] = ()) -> Stage:
     return Stage(fit.folder / f"{STAGE_PREFIX}{k:02d}", fit.resume)
 
 
-def pin_input(name: str, digest: str) -> None:
+def pin_input(name: str, digest: str, absent: str | None = None) -> None:
     """Inside a checkpointed fit, the sha256 ``digest`` of an input the fit reads besides its data (a file a config
     field names: translate's ``lexicon=PATH``) is recorded; a resumed fit that reads another one is a CheckpointError
     naming it -- the config holds the path, not the content, so an edited file was read silently and the resumed
-    epochs trained on other inputs than the checkpointed ones (neither fit's model). Outside one: nothing."""
+    epochs trained on other inputs than the checkpointed ones (neither fit's model). Outside one: nothing.
+
+    ``absent``: why a fit whose record holds no such pin cannot be resumed -- it was interrupted before the code
+    recorded one, when it read its data otherwise (the tagger's sentences longer than ``max_len``: cut at it before
+    session 34, in pieces since: :func:`rnnkit.tasks.tagging_inputs.train_pieces`); ``None``: such a fit resumes."""
     fit = _ACTIVE.get()
     if fit is None:
         return
     pins = fit.body.setdefault("inputs", {})
     old = pins.get(name)
+    if fit.resume and old is None and absent is not None:
+        raise CheckpointError(f"resume: expected a fit that read its data as this rnnkit reads it, got one in "
+                              f"{str(fit.folder / MANIFEST)!r} that {absent}; train it again without resuming")
     if fit.resume and old is not None and old != digest:
         raise CheckpointError(f"resume: expected the {name} of the interrupted fit ({str(fit.folder / MANIFEST)}: "
                               f"sha256 {str(old)[:12]}…), got another one (sha256 {digest[:12]}…): it changed since; "

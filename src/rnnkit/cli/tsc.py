@@ -312,6 +312,7 @@ class TSC(TaskCommand):
         ``--value-cols`` sets it to the columns read, so the run remembers its channels by name (a file whose
         columns come in another order was read by position: channels swapped, predictions wrong silently)."""
         from rnnkit.data.tsc import read_long_csv
+        from rnnkit.data.ucr_lines import as_saved
         from rnnkit.errors import DataError
 
         files = [f for f in ("ts", "ucr", "csv") if getattr(args, f) is not None]
@@ -325,8 +326,8 @@ class TSC(TaskCommand):
                 setattr(args, name, getattr(args, "_run_reading", {}).get(name, "error"))
         if flag != "csv":
             X, y = read_file(flag, getattr(args, flag))
-            if flag == "ucr" and (quoted := getattr(args, "_saved_quotes", None)) and y:
-                y = [quoted.get(v, v) for v in y]     # a run saved before session 33: its labels with R's quotes
+            if flag == "ucr":    # a run saved before session 33: its labels with R's quotes, as the API reads them
+                y = as_saved(y, getattr(args, "_saved_quotes", None))
             if need_labels and not any(y):
                 raise UsageError(f"--{flag}: expected labelled series (@classLabel true), got none")
         else:

@@ -13,7 +13,9 @@ by ``;`` (European Excel, decimal commas), named as such instead of blaming a fi
 
 from __future__ import annotations
 
-__all__ = ["ucr_fields", "unquoted", "column_numbers", "shape_hint"]
+from typing import Any
+
+__all__ = ["ucr_fields", "unquoted", "as_saved", "column_numbers", "shape_hint"]
 
 
 def ucr_fields(line: str) -> list[str]:
@@ -34,6 +36,18 @@ def unquoted(field: str) -> str:
     if len(field) >= 2 and field[0] == field[-1] == '"' and '"' not in inner.replace('""', ""):
         return inner.replace('""', '"')
     return field
+
+
+def as_saved(labels: Any, quoted: dict[str, str] | None) -> Any:
+    """``labels`` spelled as a run saved them: each one ``quoted`` maps (:func:`rnnkit.tasks.tsc.r_quoted_labels`: a run
+    saved with R's quotes) as its quoted class, the rest (``None``; every label when ``quoted`` is empty) as given.
+    ``rnnkit tsc``'s ``--ucr`` reader and :meth:`rnnkit.tasks.tsc.TimeSeriesClassifier.given_targets` (the Python
+    API's gold labels) both map through it.
+
+    >>> as_saved(["1", "2", None], {"1": '"1"', "2": '"2"'}), as_saved(["1"], {})
+    (['"1"', '"2"', None], ['1'])
+    """
+    return [quoted.get(t, t) if isinstance(t, str) else t for t in labels] if quoted and labels is not None else labels
 
 
 def column_numbers(fields: list[str]) -> bool:

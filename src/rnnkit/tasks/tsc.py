@@ -390,9 +390,9 @@ class TimeSeriesClassifier(ClassifierTask):
 
     def given_targets(self, targets: Any) -> Any:
         """Gold labels; a run saved with R's quotes (:func:`r_quoted_labels`) reads ``1`` as its class '"1"'."""
-        targets, quoted = super().given_targets(targets), getattr(self, "saved_quotes", None)
-        return [quoted.get(t, t) if isinstance(t, str) else t for t in targets] if quoted and targets is not None \
-            else targets
+        from rnnkit.data.ucr_lines import as_saved
+
+        return as_saved(super().given_targets(targets), getattr(self, "saved_quotes", None))
 
     def check_trainable(self, inputs: list, targets: list | None) -> None:
         super().check_trainable(inputs, targets)

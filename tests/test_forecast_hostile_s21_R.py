@@ -323,22 +323,28 @@ def test_a_damaged_gzip_csv_is_refused_not_read_in_part(tmp_path):
             read_series_csv(path, "date", what="--csv")
 
 
-def test_other_archives_are_named(tmp_path):
-    """A zip or bzip2 file was 'a NUL byte ... (a binary file?)' or an invalid byte; now named, with the fix."""
+def test_other_archives_are_read_or_named(tmp_path):
+    """A zip or bzip2 file was 'a NUL byte ... (a binary file?)' or an invalid byte; then named, with the fix; since
+    session 35 (rnnkit.data.packed) bzip2, xz and a zip of one file are read as the plain file (oracle), zstd named."""
     import bz2
+    import lzma
     import zipfile
 
     from rnnkit.data.series import read_series_csv
 
     text = _panel().to_csv(index=False)
+    (tmp_path / "d.csv").write_text(text)
     (tmp_path / "d.csv.bz2").write_bytes(bz2.compress(text.encode()))
+    (tmp_path / "d.csv.xz").write_bytes(lzma.compress(text.encode()))
     with zipfile.ZipFile(tmp_path / "d.zip", "w") as z:
         z.writestr("d.csv", text)
-    with pytest.raises(DataError, match=r"^--csv: expected a CSV file \(plain text or gzip\), got bzip2 data in .*; "
-                                        r"bunzip2 it first$"):
-        read_series_csv(tmp_path / "d.csv.bz2", "date", what="--csv")
-    with pytest.raises(DataError, match=r"got a zip archive in .*; unzip it first$"):
-        read_series_csv(tmp_path / "d.zip", "date", what="--csv")
+    plain = read_series_csv(tmp_path / "d.csv", "date", what="--csv")
+    for name in ("d.csv.bz2", "d.csv.xz", "d.zip"):
+        pd.testing.assert_frame_equal(read_series_csv(tmp_path / name, "date", what="--csv"), plain)
+    (tmp_path / "d.csv.zst").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(16))
+    with pytest.raises(DataError, match=r"^--csv: expected plain text, gzip, bzip2, xz or a zip of one file, got zstd "
+                                        r"data in .*; unzstd it first$"):
+        read_series_csv(tmp_path / "d.csv.zst", "date", what="--csv")
     (tmp_path / "b.csv").write_text("BZh,y\n1,2\n2,3\n")          # a header that begins so is a CSV all the same
     assert read_series_csv(tmp_path / "b.csv").columns.tolist() == ["BZh", "y"]
 

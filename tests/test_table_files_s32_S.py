@@ -2,7 +2,8 @@
 
 An Excel .xlsx is a zip of XML: every reader said "a zip archive: unzip it first" (the forecaster: "...; unzip it
 first"), which leads to XML, not a CSV; a Parquet file, an Arrow/Feather file, an .xls or an SQLite database was
-"invalid byte 0x.. at line 1", naming nothing. Each is now named with the way to a CSV; a zip of a CSV is still one.
+"invalid byte 0x.. at line 1", naming nothing. Each is now named with the way to a CSV; a zip of one CSV is read
+(session 35, rnnkit.data.packed), a zip of several is named.
 """
 
 from __future__ import annotations
@@ -47,13 +48,16 @@ def test_each_reader_names_a_spreadsheet_or_binary_table(tmp_path):
     for kind, path in _files(tmp_path).items():     # at 7f82da7: 'a zip archive: unzip it first' / 'invalid byte'
         with pytest.raises(DataError, match=rf"got invalid byte .*\(an? {re.escape(kind)}.*(to_csv|sqlite3 -header)"):
             read_csv_texts(path)
-        with pytest.raises(DataError, match=rf"expected a CSV file \(plain text or gzip\), got an? {re.escape(kind)}"):
+        with pytest.raises(DataError, match=rf"expected a CSV file \(plain text or compressed\), got an? {re.escape(kind)}"):
             read_series_csv(path, "t")
 
 
-def test_a_zip_of_a_csv_is_still_a_zip_archive(tmp_path):
+def test_a_zip_of_one_csv_is_read_and_of_several_named(tmp_path):
     from rnnkit.data.series import read_series_csv
 
     z = _zip(tmp_path / "data.zip", [("data.csv", "t,y\n1,2\n2,3\n")])
-    with pytest.raises(DataError, match=r"got a zip archive in .*; unzip it first$"):
-        read_series_csv(z, "t")
+    (tmp_path / "data.csv").write_text("t,y\n1,2\n2,3\n")
+    assert read_series_csv(z, "t").equals(read_series_csv(tmp_path / "data.csv", "t"))
+    two = _zip(tmp_path / "two.zip", [("a.csv", "t,y\n1,2\n"), ("b.csv", "t,y\n2,3\n")])
+    with pytest.raises(DataError, match=r"expected a zip archive of one file, got 2 files in .*two.zip"):
+        read_series_csv(two, "t")

@@ -24,7 +24,7 @@ _SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")     # U+D800-U+DFFF in U
 _JAVA_NUL = b"\xc0\x80"
 
 
-#: the first bytes of gzip, and of the compressed formats no reader unpacks (kind, what to do): data/compressed.py's
+#: the first bytes of gzip and the other compressed formats (kind, what to do): data/packed.py reads all but zstd
 GZIP = b"\x1f\x8b"
 OTHER_PACKINGS = ((b"PK\x03\x04", "a zip archive", "unzip it"), (b"BZh", "bzip2 data", "bunzip2 it"),   # BZh + level
                   (b"\xfd7zXZ\x00", "xz data", "unxz it"), (b"\x28\xb5\x2f\xfd", "zstd data", "unzstd it"))
@@ -69,8 +69,9 @@ def table_format(data: bytes) -> tuple[str, str] | None:
 def compressed_hint(data: bytes) -> str | None:
     """The hint after "got invalid byte ..." when ``data`` begins as compressed data does (gzip, zip, bzip2, xz,
     zstd), else ``None``: a gzip file given to classify, tsc, tag, translate or generate was "invalid byte 0x8b at line
-    1" (generate: "Windows-1252 or Latin-1 text?"), where only forecast's reader (:func:`csv_text`) reads gzip
-    (helper F's fuzzer, session 27). A spreadsheet or binary table is named as such (:func:`table_format`)."""
+    1" (generate: "Windows-1252 or Latin-1 text?"), where only forecast's reader read gzip (helper F's fuzzer, session
+    27); since session 35 every reader decompresses a file (:mod:`rnnkit.data.packed`), so this names compressed
+    data that reaches the decoder otherwise. A spreadsheet or binary table is named as such (:func:`table_format`)."""
     if (table := table_format(data[:4096])) is not None:
         return f" ({table[0]}: {table[1]})"
     for magic, kind, fix in ((GZIP, "gzip-compressed data", "gunzip it"), *OTHER_PACKINGS):

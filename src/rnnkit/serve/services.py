@@ -234,20 +234,59 @@ class ForecastService:
                 number = math.inf
             if not math.isfinite(number):
                 raise RequestError(422, f"observations[{i}].value: expected a finite number, got {_short(value)}")
-            by_id.setdefault(sid, []).append((self._time(i, sid, ob["time"]), number))
+            by_id.setdefault(sid, []).append((self._time(i, sid, ob["time"], self._placed(sid) is None), number, i))
         out = []
         for sid in sorted(by_id):
-            points = sorted(by_id[sid], key=lambda p: p[0])
+            points = self._placed_points(sid, sorted(by_id[sid], key=lambda p: p[0]))
             times = [t for t, _ in points]
             if len(set(times)) != len(times):
                 dup = next(t for t in times if times.count(t) > 1)
                 raise RequestError(422, f"observations: expected one value per time, got {time_text(dup)} twice for "
-                                        f"series {sid!r}")
+                                        f"series {sid!r}" + (f" (readings put on its {self.freq[sid]} grid as the fit "
+                                        f"put its own: {self._placed(sid)})" if self._placed(sid) else ""))
             self._on_grid(sid, times[-1])
             out += [{"id": sid, "time": time_text(t), "value": v} for t, v in points]
         return out
 
-    def _time(self, i: int, sid: str, raw: Any) -> Any:
+    def _placed(self, sid: str) -> str | None:
+        """How a run fitted with ``resample=True`` puts a reading off its grid on it (``'floor'``, ``'round'``,
+        ``'nearest'``, or ``'as update'``: the fit's readings were on the grid, or the run was saved before the rule
+        was kept -- :func:`~rnnkit.tasks.forecasting.new_times.on_fitted_grid`'s default); None for a run fitted
+        without it, or a series of integer steps: a time off the grid is refused."""
+        if not getattr(self.forecaster.config, "resample", False) or not isinstance(self.next_time[sid], pd.Timestamp):
+            return None
+        fitted = {str(f.id): f for f in self.forecaster._fitted}
+        return getattr(fitted.get(sid), "placed", None) or "as update"
+
+    def _placed_points(self, sid: str, points: list[tuple[Any, float, int]]) -> list[tuple[Any, float]]:
+        """``(time, value)`` of one series' sorted observations ``(time, value, position)``: for a run fitted with
+        ``resample=True``, each time put on the series' grid by the fit's rule, as ``rnnkit forecast update`` puts new
+        rows (:func:`~rnnkit.tasks.forecasting.new_times.on_grid_from`; it refused them, 422 'expected times on the
+        grid', session 34), then checked to come after the series' end (409, naming the time given)."""
+        how = self._placed(sid)
+        if how is None:
+            return [(t, v) for t, v, _ in points]
+        from rnnkit.tasks.forecasting.new_times import on_grid_from
+
+        nxt, off = self.next_time[sid], to_offset(self.freq[sid])
+        got = pd.DatetimeIndex([t for t, _, _ in points])
+        grid = None if got.max() > nxt + (MAX_GAP + 1) * off else \
+            on_grid_from(got, nxt, self.freq[sid], None if how == "as update" else how)
+        if grid is None and got.max() <= nxt + (MAX_GAP + 1) * off:
+            raise RequestError(422, f"observations: expected times within a quarter step of the {self.freq[sid]} grid "
+                                    f"of series {sid!r} (from {time_text(nxt)}; the fit put its readings on the "
+                                    f"nearest grid time), got {', '.join(time_text(t) for t in got[:3])}")
+        placed = got if grid is None else grid
+        for (t, _, i), p in zip(points, placed):
+            if p < nxt:
+                raise RequestError(409, f"observations[{i}].time: expected a time after the last one of series "
+                                        f"{sid!r} (the next is {time_text(nxt)}), got {time_text(t)}"
+                                        + (f" (on its grid: {time_text(p)})" if p != t else ""))
+        return [(p, v) for p, (_, v, _) in zip(placed, points)]
+
+    def _time(self, i: int, sid: str, raw: Any, after_end: bool = True) -> Any:
+        """The time of ``observations[i]`` of series ``sid`` (checked to come after the series' end unless ``after_end``
+        is False: a reading off the grid is first put on it, :meth:`_placed_points`)."""
         nxt = self.next_time[sid]
         if isinstance(nxt, pd.Timestamp):
             try:   # ISO text only: '03/04/2020' was read month first, 'now' as the clock's time
@@ -275,7 +314,7 @@ class ForecastService:
             if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not _INTEGER.fullmatch(str(raw)):
                 raise RequestError(422, f"observations[{i}].time: expected an integer step like {nxt}, got {_short(raw)}")
             t = int(raw)
-        if t < nxt:
+        if after_end and t < nxt:
             raise RequestError(409, f"observations[{i}].time: expected a time after the last one of series {sid!r} "
                                     f"(the next is {time_text(nxt)}), got {time_text(t)}")
         return t

@@ -31,7 +31,7 @@ from rnnkit.data.timeseries.frequency import _one_a_unit, one_a_unit_note
 from rnnkit.data.timeseries.jitter import jitter_grid
 from rnnkit.errors import ConfigError
 
-__all__ = ["on_fitted_grid", "placement", "PLACEMENTS", "check_placement"]
+__all__ = ["on_fitted_grid", "on_grid_from", "placement", "PLACEMENTS", "check_placement"]
 
 #: how a fit put readings off its grid on it (:func:`placement`); ``None``: on the grid, or not known (saved before)
 PLACEMENTS = ("floor", "round", "nearest")
@@ -73,19 +73,44 @@ def on_fitted_grid(got: pd.DatetimeIndex, expected: pd.DatetimeIndex, freq: str 
     if freq is None or got.size == 0 or got.size != expected.size:
         return got
     grid = pd.date_range(expected[0] - to_offset(freq), periods=expected.size + 2, freq=freq)
-    if (got.tz is None) != (grid.tz is None):
+    slots = _slots(got, grid, placed)
+    if slots is None or (got < grid[0]).any() or np.unique(slots).size != slots.size:
         return got
+    return pd.DatetimeIndex(grid[slots], freq=None)
+
+
+def _slots(got: pd.DatetimeIndex, grid: pd.DatetimeIndex, placed: str | None) -> np.ndarray | None:
+    """The positions in ``grid`` (a fixed-step grid with a time before the first of ``got`` and one after the last)
+    the times ``got`` go to by the rule ``placed`` (see :func:`on_fitted_grid`); None where the rule puts them on none:
+    a zone on one side only, or a time further than a quarter step from its nearest grid time under 'round' /
+    'nearest'."""
+    if (got.tz is None) != (grid.tz is None):
+        return None
     after = np.clip(grid.searchsorted(got, side="right") - 1, 0, grid.size - 2)   # the grid time at or before each
     before, nxt = grid[after], grid[after + 1]
     step = nxt - before
     near = np.where((nxt - got) < (got - before), after + 1, after)
     close = (np.minimum((got - before) / step, (nxt - got) / step) < _MOST_OFF).all()
     if placed == "floor" or (placed is None and not close):
-        slots = after
-    elif close:
-        slots = near
-    else:
+        return after
+    return near if close else None
+
+
+def on_grid_from(got: pd.DatetimeIndex, start: pd.Timestamp, freq: str, placed: str | None) -> pd.DatetimeIndex | None:
+    """The grid times of ``freq`` from ``start`` (a series' next grid time) on which the sorted new times ``got`` --
+    a few, possibly with gaps between them, as the HTTP service receives them -- fall by the fit's rule ``placed``
+    (as :func:`on_fitted_grid` puts ``update``'s rows); ``got`` as it is when a time lies before ``start - step``
+    (the caller refuses it as before the series' end); None when the rule puts them on no grid time (see :func:`_slots`).
+
+    >>> on_grid_from(pd.DatetimeIndex(["2021-05-01 08:10", "2021-05-04 19:00"]), pd.Timestamp("2021-05-01"), "D",
+    ...              "floor").strftime("%d").tolist()
+    ['01', '04']
+    """
+    off = to_offset(freq)
+    grid = pd.date_range(start - off, max(got.max(), start) + off, freq=freq)
+    if grid.size < 2 or grid[0] != start - off:
+        return None
+    if (got < grid[0]).any():
         return got
-    if (got < grid[0]).any() or np.unique(slots).size != slots.size:
-        return got
-    return pd.DatetimeIndex(grid[slots], freq=None)
+    slots = _slots(got, grid, placed)
+    return None if slots is None else pd.DatetimeIndex(grid[slots], freq=None)

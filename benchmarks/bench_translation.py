@@ -102,12 +102,13 @@ def run_model(name, cfg, S, T, St, Tt, beam, n, mbr_beam=None):
 
 #: ``--override`` (with ``--from-run``): the decoding fields of a loaded run's config.
 DECODE_FIELDS = ("derive_words", "split_compounds", "length_penalty", "no_repeat_ngram", "repeat_top", "decode", "beam",
-                 "max_decode_ratio", "channel_weight", "channel_length")
+                 "max_decode_ratio", "channel_weight", "channel_length", "channel_lexicon")
 #: ``--set``: the fields of the dict-pointer fit with no flag of their own here (``--epochs``, ``--minutes``,
 #: ``--beam``, ``--length-penalty``, ``--no-repeat-ngram`` set the others; the model is the dict-pointer).
 FIT_FIELDS = ("embed_dim", "enc_hidden", "dec_hidden", "dropout", "word_dropout", "label_smoothing", "min_count",
               "warmup", "batch_size", "lr", "clip", "patience", "val_fraction", "val_max", "max_len", "repeat_top",
-              "split_compounds", "derive_words", "average_last", "ensemble", "seed", "lexicon", "gloss_choice")
+              "split_compounds", "derive_words", "average_last", "ensemble", "seed", "lexicon", "gloss_choice",
+              "channel_lexicon")
 
 
 def parse_settings(items, allowed, flag):

@@ -79,6 +79,8 @@ class Translate(TaskCommand):
                        "and no --beam, else beam)", ("beam", "mbr", "channel")),
         Flag("channel_weight", "decode channel: weight of the channel's log-probability of the source per source word"),
         Flag("channel_length", "decode channel: weight of the output's length per source word"),
+        Flag("channel_lexicon", "decode channel with a lexicon: the channel explains a source word the training pairs "
+                                "never show by the words of the lexicon's gloss (default false; session 35's check failed)"),
         Flag("length_penalty", "beam search ranks by sum log p / len ** this (default: char 1.0, dict-pointer 2.0)"),
         Flag("no_repeat_ngram", "dict-pointer: an output never repeats an n-gram of this many words (0: off)"),
         Flag("repeat_top", "dict-pointer: only the N most frequent target words may occur twice in an output"),

@@ -64,7 +64,8 @@ class Seq2SeqConfig:
     :mod:`rnnkit.tasks.seq2seq_average`) and ``decode`` (``"beam"``, or ``"mbr"``: :meth:`Translator.translate`)
     apply to both models; ``decode="channel"`` (dict-pointer) reranks the beam's n-best by ``channel_weight`` times
     the reverse channel's log-probability of the source and ``channel_length`` times the output's length, both per
-    source word (:mod:`rnnkit.tasks.seq2seq_channel`). ``ensemble=n`` (dict-pointer): ``n`` networks trained one
+    source word (:mod:`rnnkit.tasks.seq2seq_channel`; ``channel_lexicon=True``, with a ``lexicon``: the channel
+    explains a source word the training pairs never show by the words of the lexicon's gloss). ``ensemble=n`` (dict-pointer): ``n`` networks trained one
     after the other from seeds ``seed, seed + 1, ...`` (each ``epochs`` epochs, or an equal share of what is left of ``max_seconds``), decoded
     together by the mean of their next-word distributions (:mod:`rnnkit.tasks.seq2seq_pointer`; each member trains with
     its own callbacks: :mod:`rnnkit.tasks.seq2seq_members`). ``align_weight=w`` (dict-pointer, guided alignment):
@@ -99,6 +100,7 @@ class Seq2SeqConfig:
     decode: str = added_field("beam", "beam")  # beam: the beam's best output; mbr: the chrF-MBR choice (seq2seq_mbr)
     channel_weight: float = added_field(0.06, 0.06)   # decode="channel": weight of log p_ch(x | y) / |x|
     channel_length: float = added_field(0.0, 0.0)     # decode="channel": weight of |y| / |x|
+    channel_lexicon: bool = added_field(False, False)  # decode="channel", lexicon: the channel reads its glosses
     ensemble: int = added_field(1, 1)   # dict-pointer: networks from seeds seed, seed + 1, ... decoded as one
     align_weight: float = added_field(0.0, 0.0)  # dict-pointer: guided alignment toward IBM-1 posteriors (0: off)
     lexicon: str | None = added_field(None, None)  # dict-pointer: external dictionary for unknown words (seq2seq_dictionary)
@@ -117,6 +119,7 @@ class Seq2SeqConfig:
         check_bool("progress", self.progress)
         check_bool("split_compounds", self.split_compounds)
         check_bool("derive_words", self.derive_words)
+        check_bool("channel_lexicon", self.channel_lexicon)
         for name in ("embed_dim", "enc_hidden", "dec_hidden", "max_len", "epochs", "batch_size", "patience",
                      "val_max", "min_count"):
             check_number(name, getattr(self, name), lo=1, integer=True)
@@ -142,6 +145,9 @@ class Seq2SeqConfig:
         if self.lexicon is None and self.gloss_choice != GLOSS_CHOICES[0]:   # it chooses among a lexicon's glosses
             raise ConfigError(f"gloss_choice: expected {GLOSS_CHOICES[0]!r} (the default) without a lexicon, got "
                               f"{self.gloss_choice!r} (it picks a lexicon word's gloss; lexicon is None)")
+        if self.lexicon is None and self.channel_lexicon:   # the channel would read glosses nobody has
+            raise ConfigError("channel_lexicon: expected False without a lexicon (the channel reads the lexicon's "
+                              "glosses; lexicon is None), got True")
         plain_fields(self)   # checked numpy scalars (np.int64(3), np.True_) stored as the Python values they hold
 
     @property

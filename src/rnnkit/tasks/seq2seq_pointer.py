@@ -384,9 +384,15 @@ class WordPointer:
             from rnnkit.tasks.seq2seq_lexicon import Lexicon
 
             analyse = Lexicon(self.dictionary, self.counts, derive=c.derive_words).analyse
+            gloss = None
+            if c.channel_lexicon and self.lexicon is not None:   # the lexicon's glosses explain unknown words
+                from rnnkit.tasks.seq2seq_channel import lexicon_gloss
+
+                gloss = lexicon_gloss(self.dictionary, self.counts, self.lexicon)
             for i, h, s in zip(kept, hyps, src):   # the beam's k best, as MBR's pool (more may have finished)
                 if h:
-                    best = channel_select(h[:beam], s, self.channel, c.channel_weight, c.channel_length, analyse)
+                    best = channel_select(h[:beam], s, self.channel, c.channel_weight, c.channel_length, analyse,
+                                          gloss)
                     out[i] = detokenize(h[best][0])
             return out
         for i, h, g in zip(kept, hyps, glosses):

@@ -31,6 +31,7 @@ from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
 from rnnkit.export.feed import check_described, checked_feed, taken_by_onnx, taken_by_program
 from rnnkit.export.signature import GraphSpec, InputSpec, is_layer, layer_spec, module_spec
+from rnnkit.export.tolerance import parity_atol
 from rnnkit.export.writable import check_takes_files
 from rnnkit.training.certified import writing
 
@@ -332,7 +333,8 @@ def _max_abs_diff(got: np.ndarray, want: np.ndarray) -> float:
 def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state: bool = True,
            lengths: bool = False, example: Any = None, inputs: list[InputSpec] | None = None,
            input_names: list[str] | None = None, output_names: list[str] | None = None, check: bool = True,
-           atol: float = 1e-5, opset: int | None = None, progress: Callable[[str], Any] | None = None) -> ExportResult:
+           atol: float | None = None, opset: int | None = None,
+           progress: Callable[[str], Any] | None = None) -> ExportResult:
     """Export ``target`` to ``path`` as ONNX (``format="onnx"``) or a ``torch.export`` program
     (``"torch-export"``, a ``.pt2`` file to read with ``torch.export.load``), with dynamic batch and time
     axes, and check it.
@@ -342,8 +344,8 @@ def export(target: Any, path: str | os.PathLike, *, format: str = "onnx", state:
     ``x`` [+ ``h0``/``c0`` with ``state``] [+ ``lengths`` with ``lengths``]), or any module built on them
     with ``inputs`` (:class:`~rnnkit.export.signature.InputSpec` list: named dynamic axes) or ``example``
     tensors. With ``check`` the file is run (onnxruntime, or the loaded program) against
-    the original model at batch/time sizes :data:`CHECK_SIZES`; a difference above ``atol`` raises
-    :class:`ParityError` and nothing is written. Next to the file, ``<path>.json`` describes the inputs,
+    the original model at batch/time sizes :data:`CHECK_SIZES`; a difference above ``atol`` (``None``: from the
+    model's dtype, :mod:`rnnkit.export.tolerance`) raises :class:`ParityError` and nothing is written. Next to the file, ``<path>.json`` describes the inputs,
     outputs, the parity figures and what the task needs around the graph (see docs/deploy.md).
     ``progress``: called with a short message at each stage (trace, serialise, check; ``rnnkit export``
     prints them on stderr).
@@ -384,7 +386,7 @@ def _training_modes(target: Any) -> list[tuple[nn.Module, bool]]:
 
 
 def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx", check: bool = True,
-                atol: float = 1e-5, opset: int | None = None, t0: float | None = None,
+                atol: float | None = None, opset: int | None = None, t0: float | None = None,
                 progress: Callable[[str], Any] | None = None) -> ExportResult:
     """:func:`export` of a ready :class:`GraphSpec`: trace, serialise in memory, check the serialised
     model, then write it atomically (a failed check writes nothing; a reader never sees half a file)."""
@@ -404,9 +406,7 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
     if check:
         say("checking it against the original model on the example" if ex else "checking it against the original "
             "model at " + ", ".join(f"batch {b}, time {t}" for b, t in (*CHECK_SIZES, *spec.more_sizes)))
-    if check and spec.min_atol[0] > atol:   # the graph cannot hold a tighter one: said, not silently widened
-        atol = spec.min_atol[0]
-        say(f"checking within {atol:g}: {spec.min_atol[1]}")
+    atol = parity_atol(spec, atol, _float_dtypes(spec), CHECK_SIZES, say) if check else atol   # None: the dtype's
     parity = check_parity(spec, load_runner(data, format)) if check else []
     worst = max((v for row in parity for v in row["max_abs_diff"].values()), default=None)
     if worst is not None and worst > atol:
@@ -442,8 +442,8 @@ def _check_args(path: Any, format: Any, atol: Any, check: Any, opset: Any) -> Pa
     ``path`` (and its ``.json`` sidecar) must be files that can be written."""
     if format not in FORMATS:
         raise ConfigError(f"format: expected one of {list(FORMATS)}, got {format!r}")
-    if not is_real(atol) or not 0 < atol < math.inf:
-        raise ConfigError(f"atol: expected a finite positive number, got {atol!r}")
+    if atol is not None and (not is_real(atol) or not 0 < atol < math.inf):   # None: from the model's dtype
+        raise ConfigError(f"atol: expected a finite positive number or None, got {atol!r}")
     check_bool("check", check)
     if format == "onnx":   # torch's exporter needs onnx + onnxscript, the check onnxruntime (a bare import failed)
         _require_deploy(("onnx", "onnxscript") + (("onnxruntime",) if check else ()))

@@ -8,6 +8,10 @@ depending on whether a cell elsewhere in the column was empty. :func:`keep_exact
 file's own integers back (Python ints, NaN where empty), so the column a run reads is refused with the same message
 naming it, its series and the time; a column no run reads is never looked at by that check. Decimal text
 (``9007199254740993.0``) is a float as the file wrote it, read as Python's float() reads it, as before.
+
+A number beyond float64's range (``1e400``) is read by pandas as ``inf``, and was refused as "got inf" -- not what the
+file says (session 35). Such a cell is kept as :class:`TooLarge`, its text with its data row, so the column a run
+reads is refused naming the text, the row and the column (``numeric_values``); a cell written ``inf`` stays ``inf``.
 """
 
 from __future__ import annotations
@@ -18,9 +22,24 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["keep_exact_integers"]
+__all__ = ["keep_exact_integers", "TooLarge"]
 
 _EXACT = 2 ** 53
+#: how a CSV file writes an infinity (pandas reads each as +-inf): kept as inf, not a number too large
+_INF_TEXT = {"inf", "infinity", "+inf", "+infinity", "-inf", "-infinity"}
+
+
+class TooLarge(str):
+    """The text of a CSV cell holding a number float64 cannot hold (``'1e400'``, beyond +-1.8e308), with its data
+    row (1 = the first row under the header)."""
+
+    row: int = 0
+
+    @classmethod
+    def of(cls, text: str, row: int) -> "TooLarge":
+        out = cls(text)
+        out.row = row
+        return out
 
 
 def keep_exact_integers(frame: pd.DataFrame, text: str, skip: Iterable[Any] = ()) -> pd.DataFrame:
@@ -31,6 +50,10 @@ def keep_exact_integers(frame: pd.DataFrame, text: str, skip: Iterable[Any] = ()
             and bool((frame[c].abs() >= _EXACT).any())]
     if not cols:
         return frame
+    over = [c for c in cols if np.isinf(frame[c].to_numpy()).any()]
+    if over:
+        frame = _too_large(frame, text, over)
+        cols = [c for c in cols if frame[c].dtype.kind == "f" and bool((frame[c].abs() >= _EXACT).any())]
     at = [frame.columns.get_loc(c) for c in cols]      # by position: pandas' 'Unnamed: 2' names no usecols
     raw = pd.read_csv(io.StringIO(text), usecols=at, dtype=str)
     for c, k in zip(cols, range(len(at))):
@@ -41,4 +64,21 @@ def keep_exact_integers(frame: pd.DataFrame, text: str, skip: Iterable[Any] = ()
             continue
         frame[c] = pd.Series([w if w is not None and abs(w) > _EXACT else (np.nan if np.isnan(r) else float(r))
                               for w, r in zip(written, read)], index=frame.index, dtype=object)
+    return frame
+
+
+def _too_large(frame: pd.DataFrame, text: str, cols: list[Any]) -> pd.DataFrame:
+    """``frame`` with each cell of ``cols`` read as +-inf from a finite number's text (``1e400``) as :class:`TooLarge`
+    (an object column; its other values kept)."""
+    at = [frame.columns.get_loc(c) for c in cols]
+    raw = pd.read_csv(io.StringIO(text), usecols=at, dtype=str, keep_default_na=False)
+    for c, k in zip(cols, range(len(at))):
+        read = frame[c].to_numpy()
+        written = raw.iloc[:, k].tolist()
+        big = [i for i in np.flatnonzero(np.isinf(read)) if written[i].strip().lower() not in _INF_TEXT]
+        if big:
+            col = frame[c].astype(object)
+            for i in big:
+                col.iloc[i] = TooLarge.of(written[i].strip(), int(i) + 1)
+            frame[c] = col
     return frame

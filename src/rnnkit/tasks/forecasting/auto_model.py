@@ -29,6 +29,7 @@ fitted candidates (weights under sha256 digests) and the series.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -52,6 +53,7 @@ from rnnkit.tasks.forecasting.inputs import (
 )
 from rnnkit.tasks.forecasting.outliers import outliers_summary
 from rnnkit.tasks.forecasting.saved_series import read_series_record, series_record
+from rnnkit.tasks.forecasting.statistical import ETS_TREND_MIN, ets_trend_note
 from rnnkit._saved_version import unread_state
 from rnnkit.tasks.forecasting.model_base import ForecastModel, read_saved, saved_values
 from rnnkit.tasks.forecasting.models import register_model
@@ -241,7 +243,16 @@ class AutoModel(ForecastModel):
         finally:
             self._announce(auto, None)
         self.auto_, self._fitted, self.constant_ = auto, hist, constant
+        if self.config.model == "ets" and (short := self._untrended()):     # chosen by the user: said at once
+            warnings.warn(f"model 'ets': {ets_trend_note(short)}", UserWarning, stacklevel=6)
         return self
+
+    def _untrended(self, members: dict[str, list[str]] | None = None) -> dict[str, int]:
+        """``{id: length}`` of the series whose forecast holds ETS fitted without a trend (shorter than
+        :data:`.statistical.ETS_TREND_MIN`)."""
+        ids = self.auto_.validation_.ids if self.auto_.validation_ is not None else []
+        members = dict(zip(ids, self.auto_.members_)) if members is None else members
+        return {h.id: int(h.y.size) for h in self._fitted if h.y.size < ETS_TREND_MIN and "ets" in members.get(h.id, ())}
 
     def _joined(self, hist: list[_History], constant: dict[str, float], run: Callable[[list[SeriesInput]], np.ndarray],
                 auto: AutoForecaster) -> tuple[np.ndarray, np.ndarray | None]:
@@ -366,6 +377,8 @@ class AutoModel(ForecastModel):
         chosen = dict(zip(ids, auto.chosen_)) | {sid: "constant" for sid in const}
         members = {sid: list(m) for sid, m in zip(ids, auto.members_)} | {sid: [] for sid in const}
         report = dict(auto.report_)
+        if short := self._untrended(members):
+            report.update(ets_without_trend=short, why=f"{report['why']}; {ets_trend_note(short)}")
         if const:
             note = constant_note(const)
             report.update(constant_series=dict(const), why=f"{report['why']}; {note}" if ids else note)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import pandas as pd
 
+from rnnkit.data.exact_integers import TooLarge   # a CSV cell beyond float64 (1e400), read as inf
 from rnnkit.data.number_text import number_text_hint   # (written here in session 21; shared with tsc since 23)
 from rnnkit.data.series import parse_dates
 from rnnkit.data.timeseries.frequency import (clock_change_hint, day_text, integer_fill_hint, number_dates_format,
@@ -184,7 +185,7 @@ def text_cells_first(frames: Iterable[tuple[str, pd.DataFrame]], cols: list[str]
     for sid, frame in frames:
         for c in cols:
             v = frame[c]
-            if not pd.api.types.is_numeric_dtype(v) and bool((pd.to_numeric(v, errors="coerce").isna() & v.notna()).any()):
+            if not pd.api.types.is_numeric_dtype(v) and bool((_coerced(v).isna() & v.notna()).any()):
                 numeric_values(v.rename(c), what(c), sid)
 
 
@@ -194,8 +195,14 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
     if pd.api.types.is_complex_dtype(values):
         raise DataError(f"{what} {values.name!r} in series {series!r}: expected real numbers, got dtype "
                         f"{values.dtype} (take .real or abs() first if that is what you mean)")
+    if values.dtype == object and len(big := [(i, v) for i, v in zip(values.index, values) if _beyond_float(v)]):
+        (at, v), where = big[0], f" in data row {big[0][1].row}" if isinstance(big[0][1], TooLarge) else ""
+        shown = repr(str(v)) if isinstance(v, TooLarge) else f"an integer of {len(str(abs(v)))} digits ({str(v)[:12]}...)"
+        raise DataError(f"{what} {values.name!r} in series {series!r}: expected numbers float64 holds (magnitude up to "
+                        f"1.8e308), got {shown}{where} at {time_label(at)}: a number too large for float64, not infinity "
+                        f"({len(big)} such)")
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
+        bad = values[_coerced(values).isna() & values.notna()]
         if pd.api.types.is_bool_dtype(values):
             bad = values
         kind = hint = ""
@@ -230,6 +237,28 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
                         f"{MAX_MAGNITUDE:g} (the usable range), got {out[i]:.4g} at {time_label(values.index[i])} "
                         f"({int(big.sum())} beyond); divide the column by a power of ten")
     return out
+
+
+def _beyond_float(v: Any) -> bool:
+    """A cell float64 cannot hold: a CSV file's ``1e400`` (:class:`~rnnkit.data.exact_integers.TooLarge`), or a Python
+    int beyond +-1.8e308 (a 400-digit integer, which pandas reads as an int: ``to_numeric`` raised OverflowError)."""
+    if isinstance(v, TooLarge):
+        return True
+    if not isinstance(v, int) or isinstance(v, bool):
+        return False
+    try:
+        float(v)
+    except OverflowError:
+        return True
+    return False
+
+
+def _coerced(values: pd.Series) -> pd.Series:
+    """``pd.to_numeric(values, errors="coerce")`` with a cell beyond float64 (:func:`_beyond_float`) read as NaN
+    (pandas raised OverflowError on such an int, a bare 'int too large to convert to float')."""
+    if values.dtype == object:
+        values = values.map(lambda v: np.nan if _beyond_float(v) else v)
+    return pd.to_numeric(values, errors="coerce")
 
 
 def _exact_integers(values: pd.Series, out: np.ndarray, what: str, series: str) -> None:

@@ -123,3 +123,22 @@ def test_the_experiments_store_past_capacity_without_the_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", CapacityWarning)
         capacity_experiment(sizes=(20,), loads=(0.1, 0.5), rules=("hebbian", "storkey"), seed=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("rule", ["hebbian", "storkey"])
+def test_a_half_precision_network_recalls_as_the_float32_one(rule, dtype):
+    """Review W8: 47abbc69's tie band took u of the weights' dtype; for bfloat16 (u = 2**-8) it was ~0.1 of sum |w| at
+    N = 200 and read real fields as ties: no pattern recalled exactly (overlap 0.90 / 0.85). 16-bit weights are now
+    read in float32 (their values exactly). Oracle: the same patterns in a float32 network."""
+    g = torch.Generator().manual_seed(0)
+    N, P = 200, 20
+    pats = torch.randint(0, 2, (P, N), generator=g).float() * 2 - 1
+    cues = pats.clone()
+    cues[:, : N // 7] *= -1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CapacityWarning)
+        want = HopfieldNetwork(N, rule).store(pats).recall(cues, mode="sync").states
+        got = HopfieldNetwork(N, rule, dtype=dtype).store(pats.to(dtype)).recall(cues.to(dtype), mode="sync").states
+    assert got.dtype == dtype
+    assert (got.float() == want).float().mean() >= 0.995

@@ -130,7 +130,8 @@ class _OriginGrid:
         final_scale = np.array([mase_scale(s.y[:e], s.period) for s, e in zip(self.batch, ends)])
         return ValidationSet([s.id for s in self.batch], val, self.actual[:, lo:lo + K], self.scale[:, lo:lo + K],
                              final, final_scale, self.wild if lo + K == self.n_back else None,
-                             np.array([is_constant(s.y[:e]) for s, e in zip(self.batch, ends)]), fell)
+                             np.array([is_constant(s.y[:e]) for s, e in zip(self.batch, ends)]), fell,
+                             np.array([s.period for s in self.batch]))
 
 
 class AutoForecaster(Candidate):
@@ -505,7 +506,7 @@ class AutoForecaster(Candidate):
         0.89 / 0.80 from every candidate's). A series too short for any validation window gets the
         seasonal naive's own error as its band: ``scale`` is that method's in-sample mean absolute
         one-step error, and a normal error with that mean has standard deviation ``scale * sqrt(pi / 2)``
-        (growing with ``sqrt(h)``, as a random walk's). ``point`` and ``final_scale`` (default: ``vset``'s) are the
+        (growing as :func:`.probabilistic.fallback_growth` says). ``point`` and ``final_scale`` (default: ``vset``'s) are the
         series at positions ``rows`` of ``vset`` (default: all), calibrated with all of them."""
         from rnnkit.tasks.forecasting.probabilistic import conformal_quantiles
 
@@ -520,7 +521,7 @@ class AutoForecaster(Candidate):
         return conformal_quantiles(point, resid, np.concatenate([vset.scale] * len(names), axis=1), scale,
                                    self.quantile_levels, pooled=len(vset.ids) > 1,
                                    symmetric=self.symmetric_alone if len(vset.ids) == 1 else self.symmetric_pooled,
-                                   fallback_sd=math.sqrt(math.pi / 2), rows=rows)
+                                   fallback_sd=math.sqrt(math.pi / 2), rows=rows, periods=vset.periods)
 
 
 def default_candidates(network: bool = True, pretrained: bool = False, blend: bool = False) -> dict[str, Candidate]:

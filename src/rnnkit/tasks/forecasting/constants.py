@@ -41,7 +41,7 @@ def constant_values(series: Sequence) -> dict[str, float]:
 def constant_forecast(y: np.ndarray, horizon: int, levels: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """``(point (H,), quantiles (H, Q))``: the last value, and quantiles from a normal error whose mean
     absolute size is the in-sample naive error (zero for a constant: a zero-width band), growing with
-    ``sqrt(h)`` (the fallback band of :func:`.probabilistic.conformal_quantiles`)."""
+    ``sqrt(h)`` (the fallback band of :func:`.probabilistic.conformal_quantiles` without a period)."""
     from rnnkit.tasks.forecasting.probabilistic import conformal_quantiles
 
     y = np.asarray(y, dtype=float)

@@ -35,7 +35,8 @@ from rnnkit._arrays import no_plain_values
 from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 
 __all__ = ["quantile_column", "check_offsets", "conformal_quantiles", "pinball_loss", "crps_from_quantiles", "coverage_by_level", "check_quantiles",
-           "MIN_PER_STEP", "real_values", "given_levels", "holding_point", "fitted_growth"]
+           "MIN_PER_STEP", "real_values", "given_levels", "holding_point", "fitted_growth", "fallback_growth", "FALLBACKS",
+           "FALLBACK_GROWTH"]
 
 MIN_PER_STEP = 40   # residuals needed at a horizon step to use that step's own quantiles
 
@@ -83,7 +84,8 @@ def check_band(lo: np.ndarray, hi: np.ndarray, name: str, below: str) -> None:
 def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.ndarray, scale: np.ndarray,
                         quantiles: Sequence[float], pooled: bool = True,
                         fallback_sd: float | None = None, symmetric: bool = False,
-                        rows: Sequence[int] | None = None, growth: str = "sqrt") -> np.ndarray:
+                        rows: Sequence[int] | None = None, growth: str = "sqrt", periods: Sequence[int] | None = None,
+                        fallback: str | None = None) -> np.ndarray:
     """Quantile forecasts ``(S, H, Q)``.
 
     ``point``: ``(S, H)`` forecasts; ``residuals``: ``(S, K, H)`` validation ``actual - forecast`` (NaN
@@ -97,10 +99,15 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
     ``point``, its median the point). ``rows``: the positions in ``residuals`` of the series of ``point`` and
     ``scale`` (default: all, in order): a subset of the series is calibrated as it was with all of them. ``growth``: how
     the pooled residuals of a group with too few per step grow with ``h``: ``"sqrt"`` (a random walk's) or
-    ``"fitted"`` (``h ** b``, ``b`` in [0, 1] fitted to the residuals' spread per step, :func:`fitted_growth`)."""
+    ``"fitted"`` (``h ** b``, ``b`` in [0, 1] fitted to the residuals' spread per step, :func:`fitted_growth`).
+    ``periods``: ``(S,)`` each series' seasonal period, for the ``fallback_sd`` band's growth ``fallback``
+    (:func:`fallback_growth`; default :data:`FALLBACK_GROWTH`); None: ``sqrt(h)``."""
     q = check_quantiles(quantiles)
     if growth not in ("sqrt", "fitted"):
         raise ConfigError(f"growth: expected 'sqrt' or 'fitted', got {growth!r}")
+    fallback = FALLBACK_GROWTH if fallback is None else fallback
+    if fallback not in FALLBACKS:
+        raise ConfigError(f"fallback: expected one of {list(FALLBACKS)}, got {fallback!r}")
     point = np.asarray(point, dtype=float)
     S, H = residuals.shape[0], point.shape[1]
     rows = np.arange(S) if rows is None else np.asarray(rows, dtype=int)
@@ -129,13 +136,38 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
                 qs = np.full((H, q.size), np.nan)
             elif flat.size == 0:
                 zq = np.array([NormalDist().inv_cdf(float(t)) for t in q])     # not z: later groups read it
-                qs = fallback_sd * zq[None, :] * root_h[:, None]
+                for i in group:       # each series its own growth (its period)
+                    offsets[i] = fallback_sd * zq[None, :] * fallback_growth(
+                        H, None if periods is None else int(periods[i]), fallback)[:, None]
+                continue
             else:
                 qs = np.quantile(flat, q)[None, :] * grow[:, None]
         offsets[group] = qs[None]
     if fewest is not None:
         beyond_residuals(q, int(fewest))
     return holding_point(point[..., None] + np.asarray(scale, dtype=float)[:, None, None] * offsets[rows], point, q)
+
+
+#: how the fallback band (a series with no validation residual) grows with the step (:func:`fallback_growth`)
+FALLBACKS = ("sqrt", "seasons")
+FALLBACK_GROWTH = "seasons"   # session 35: checked on 192 short M1 series held out (results_forecasting.md)
+
+
+def fallback_growth(H: int, period: int | None, how: str = "seasons") -> np.ndarray:
+    """How the fallback band of a series too short for any validation window grows over the steps ``h = 1..H``.
+    Its width is the seasonal naive's in-sample one-step error (one season back, ``period``); ``"seasons"``: it
+    grows with the seasons the forecast bridges, ``ceil(h / period)`` -- within a season the seasonal naive's error
+    does not grow, and a trend's error adds up season by season (``period`` 1: ``h``); ``"sqrt"`` (and ``period``
+    None, unknown): ``sqrt(h)``, a random walk's (before session 35: the short series of M1 yearly, 9-13 values,
+    covered 0.30 at the 6th step with an 80% band, docs/results_forecasting.md).
+
+    >>> fallback_growth(8, 4).tolist(), fallback_growth(3, 1).tolist()
+    ([1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0], [1.0, 2.0, 3.0])
+    """
+    h = np.arange(1, H + 1)
+    if how == "sqrt" or period is None:
+        return np.sqrt(h)
+    return np.ceil(h / max(int(period), 1)).astype(float)
 
 
 def fitted_growth(z: np.ndarray) -> np.ndarray:

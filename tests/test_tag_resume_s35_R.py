@@ -1,8 +1,10 @@
 """Session 35, helper R: ``tag train --resume`` of a fit interrupted before f5b9bbba (session 34), when training
 sentences longer than ``max_len`` were cut at it; they now train in overlapping pieces. Such a resume trained its
 first epochs on cut sentences and the rest on pieces, silently (checked with the code at f5b9bbba^: exit 0, 'epoch
-3/5' on pieces). Its record (resume.json) is the one a fit writes now without the pin ``train_pieces`` adds: the
-test writes that older shape by removing the pin, as f5b9bbba^ wrote it (no "inputs" key)."""
+3/5' on pieces). Neither f5b9bbba^ nor session 34's code (which trained in pieces) pinned how the sentences were read
+in resume.json; the steps an epoch of the checkpoint tell them apart (review W7 on 0883f24d, which refused both).
+The older fits are made here by the code paths they ran: f5b9bbba^'s cut (its ``_encode`` cut each sentence and
+its tags at ``max_len``) and no pin, or session 34's pieces and no pin."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import re
 import pytest
 
 from rnnkit.cli.main import main
+from rnnkit.tasks import tagging
 from rnnkit.training import trainer as trainer_module
-from rnnkit.training.stages import read_manifest, write_manifest
+from rnnkit.training.stages import read_manifest
 
 WORDS = ["Anna", "lives", "in", "Paris", "and", "Bob", "works", "at", "Acme", "today"]
 TAGS = {"Anna": "B-PER", "Bob": "B-PER", "Paris": "B-LOC", "Acme": "B-ORG"}
+PIN = {"sentences longer than max_len": "in pieces"}
 
 
 def _conll(path, long: bool):
@@ -25,13 +29,15 @@ def _conll(path, long: bool):
     return path
 
 
-def _train(tmp_path, data, out, resume=False):
+def _train(data, out, batch_size=8, resume=False):
     return main(["tag", "train", "--conll", str(data), "--max-len", "8", "--epochs", "3", "--hidden-size", "4",
-                 "--word-dim", "4", "--char-dim", "4", "--char-hidden", "4", "--batch-size", "8", "--threads", "1",
-                 "--no-baseline", "--quiet", "--out", str(out)] + (["--resume"] if resume else []))
+                 "--word-dim", "4", "--char-dim", "4", "--char-hidden", "4", "--batch-size", str(batch_size),
+                 "--threads", "1", "--no-baseline", "--quiet", "--out", str(out)] + (["--resume"] if resume else []))
 
 
-def _interrupted(tmp_path, monkeypatch, data, out):
+def _interrupted(monkeypatch, data, out, code="now", batch_size=8):
+    """A fit stopped after its first epoch, run as ``code`` ran it: "now", "s34" (pieces, no pin) or "f5b9bbba^"
+    (sentences and tags cut at max_len, no pin)."""
     end = trainer_module.Trainer._end_epoch
 
     def stop_after_first(self, e, *a, **k):
@@ -40,33 +46,41 @@ def _interrupted(tmp_path, monkeypatch, data, out):
 
     with monkeypatch.context() as m:
         m.setattr(trainer_module.Trainer, "_end_epoch", stop_after_first)
-        assert _train(tmp_path, data, out) != 0
+        if code != "now":
+            m.setattr(tagging, "pin_pieces", lambda *a: None)
+        if code == "f5b9bbba^":
+            m.setattr(tagging, "train_pieces", lambda sents, ids, n: ([s[:n] for s in sents], [y[:n] for y in ids]))
+        assert _train(data, out, batch_size) != 0
     return out / "training"
-
-
-def _as_before_f5b9bbba(record):
-    body = read_manifest(record)
-    body.pop("inputs", None)
-    write_manifest(record, body)
 
 
 def test_a_fit_interrupted_while_long_sentences_were_cut_is_not_resumed_on_pieces(tmp_path, monkeypatch, capsys):
     data = _conll(tmp_path / "long.conll", long=True)
-    record = _interrupted(tmp_path, monkeypatch, data, tmp_path / "run")
-    _as_before_f5b9bbba(record)
+    record = _interrupted(monkeypatch, data, tmp_path / "run", "f5b9bbba^")
+    assert read_manifest(record).get("inputs") is None       # the record f5b9bbba^ wrote: no pin
     capsys.readouterr()
-    assert _train(tmp_path, data, tmp_path / "run", resume=True) == 1
+    assert _train(data, tmp_path / "run", resume=True) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "CheckpointError: --resume: expected a fit that read its data as this rnnkit reads it" \
-        in err[0] and re.search(r"trained its [1-6] sentence\(s\) longer than max_len=8 cut at max_len", err[0]), err
+        in err[0] and re.search(r"that trained its sentences longer than max_len=8 cut at max_len \(3 steps an "
+                                r"epoch, where pieces take 5: rnnkit before session 34\)", err[0]), err
 
 
-@pytest.mark.parametrize("long", [True, False])
-def test_a_fit_that_reads_its_data_as_now_resumes(tmp_path, monkeypatch, capsys, long):
-    # long: a fit interrupted now (its record pins the pieces); not long: one before f5b9bbba with no sentence over
-    # max_len read the same then as now, so its resume goes on
+def test_a_fit_whose_steps_cannot_tell_is_refused_saying_so(tmp_path, monkeypatch, capsys):
+    # one batch of 64 holds the 24 training sentences and their pieces alike: the steps cannot tell the code apart
+    data = _conll(tmp_path / "long.conll", long=True)
+    _interrupted(monkeypatch, data, tmp_path / "run", "s34", batch_size=64)
+    capsys.readouterr()
+    assert _train(data, tmp_path / "run", batch_size=64, resume=True) == 1
+    assert "cannot be told apart from one that trained its sentences longer than max_len=8 cut at max_len" \
+        in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("code,long", [("now", True), ("s34", True), ("f5b9bbba^", False)])
+def test_a_fit_that_read_its_data_as_now_resumes(tmp_path, monkeypatch, capsys, code, long):
+    # now: its record pins the pieces; s34: session 34's fit trained in pieces too (its 5 steps an epoch say so:
+    # review W7); f5b9bbba^ with no sentence over max_len read the same then as now
     data = _conll(tmp_path / "d.conll", long=long)
-    record = _interrupted(tmp_path, monkeypatch, data, tmp_path / "run")
-    pins = read_manifest(record).get("inputs")
-    assert pins == ({"sentences longer than max_len": "in pieces"} if long else None)   # None: as f5b9bbba^ wrote
-    assert _train(tmp_path, data, tmp_path / "run", resume=True) == 0, capsys.readouterr().err
+    record = _interrupted(monkeypatch, data, tmp_path / "run", code)
+    assert read_manifest(record).get("inputs") == (PIN if code == "now" else None)
+    assert _train(data, tmp_path / "run", resume=True) == 0, capsys.readouterr().err

@@ -247,13 +247,34 @@ def train_pieces(sents: list[list[str]], ids: list[list[int]], max_len: int | No
     n = sum(len(s) > max_len for s in sents)   # type: ignore[operator]  (max_len is set: there are pieces)
     import warnings
 
-    from rnnkit.training.stages import pin_input
-
-    # a fit interrupted before session 34 trained its first epochs on these sentences cut at max_len: resuming it
-    # here would train the rest on pieces, neither version's model (its record has no such pin: refused)
-    pin_input("sentences longer than max_len", "in pieces", absent=f"trained its {n} sentence(s) longer than "
-              f"max_len={max_len} cut at max_len (rnnkit before session 34; now they train in overlapping pieces)")
     warnings.warn(f"sentences: trained on {n} of {len(sents)} longer than max_len={max_len} in overlapping pieces of "
                   f"{max_len} tokens (each token's loss counted once; raise max_len to read them whole)", stacklevel=4)
     cut = in_pieces(ids, max_len)[0]   # the same pieces of the ids
     return pieces, [[-100] * lo + y[lo:hi] + [-100] * (len(y) - hi) for y, (lo, hi) in zip(cut, spans)]
+
+
+def pin_pieces(n_sents: int, n_pieces: int, max_len: int, batch_size: int) -> None:
+    """Inside a checkpointed fit whose ``n_sents`` training sentences gave ``n_pieces`` (some longer than ``max_len``),
+    pin that they train in pieces (:func:`rnnkit.training.stages.pin_input`). A fit interrupted before the pin existed
+    (session 35) resumes when its checkpoint took the pieces' steps an epoch (session 34's code, f5b9bbba, trained in
+    pieces); one that took the cut sentences' steps (before f5b9bbba, cut at ``max_len``) is refused -- its first
+    epochs trained on cut sentences, the rest would on pieces, neither version's model -- and so is one whose steps
+    cannot tell the two apart (as many batches either way, or no whole epoch yet)."""
+    from rnnkit.training.stages import pin_input, resumed_steps
+
+    if n_pieces == n_sents:
+        return
+    cut, whole = -(-n_sents // batch_size), -(-n_pieces // batch_size)     # the batches of an epoch either way
+    absent = None
+    if (done := resumed_steps()) is not None:
+        epoch, within, step = done
+        per = (step - within) // epoch if epoch else None      # the steps each of its whole epochs took
+        if cut != whole and per == cut:
+            absent = (f"trained its sentences longer than max_len={max_len} cut at max_len ({cut} steps an epoch, where "
+                      f"pieces take {whole}: rnnkit before session 34); now they train in overlapping pieces")
+        elif not (cut != whole and (per == whole or per is None and within > cut)):
+            absent = (f"cannot be told apart from one that trained its sentences longer than max_len={max_len} cut at "
+                      f"max_len (rnnkit before session 34; now they train in overlapping pieces): "
+                      + (f"{cut} steps an epoch either way" if cut == whole else "no whole epoch to tell by"
+                         if per is None else f"{per} steps an epoch, where cut sentences take {cut}, pieces {whole}"))
+    pin_input("sentences longer than max_len", "in pieces", absent=absent)

@@ -48,7 +48,7 @@ from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, RnnkitEr
 
 __all__ = ["MANIFEST", "STAGE_PREFIX", "Stage", "checkpointed_fit", "next_stage", "data_sha256", "read_manifest",
            "note_unstaged_fit", "unsafe_callbacks", "holds_checkpoints", "remove_checkpoints",
-           "resumable", "pin_input"]
+           "resumable", "pin_input", "resumed_steps"]
 
 MANIFEST = "resume.json"
 STAGE_PREFIX = "stage-"
@@ -387,7 +387,7 @@ def pin_input(name: str, digest: str, absent: str | None = None) -> None:
 
     ``absent``: why a fit whose record holds no such pin cannot be resumed -- it was interrupted before the code
     recorded one, when it read its data otherwise (the tagger's sentences longer than ``max_len``: cut at it before
-    session 34, in pieces since: :func:`rnnkit.tasks.tagging_inputs.train_pieces`); ``None``: such a fit resumes."""
+    session 34, in pieces since: :func:`rnnkit.tasks.tagging_inputs.pin_pieces`); ``None``: such a fit resumes."""
     fit = _ACTIVE.get()
     if fit is None:
         return
@@ -404,6 +404,23 @@ def pin_input(name: str, digest: str, absent: str | None = None) -> None:
         pins[name] = digest
         if fit.written:
             fit.write()
+
+
+def resumed_steps(stage: int = 0) -> tuple[int, int, int] | None:
+    """``(epoch, batch_in_epoch, global_step)`` of the latest checkpoint of stage ``stage`` (``stage-00``: a task's
+    first Trainer fit) of the checkpointed fit being resumed; ``None`` outside a resumed fit, or with no readable
+    checkpoint (the resume itself then says why). How many steps an epoch took tells how the interrupted fit read
+    its data, where its record does not say (the tagger's sentences longer than max_len before session 35)."""
+    fit = _ACTIVE.get()
+    if fit is None or not fit.resume:
+        return None
+    folder = fit.folder / f"{STAGE_PREFIX}{stage:02d}" / "checkpoints"
+    try:
+        latest = read_json(folder / "latest.json", "the latest checkpoint's name")
+        state = read_json(folder / str(latest["name"]) / "state.json", "a checkpoint's state")["state"]
+        return int(state["epoch"]), int(state["batch_in_epoch"]), int(state["global_step"])
+    except (RnnkitError, OSError, KeyError, TypeError, ValueError):
+        return None
 
 
 def note_unstaged_fit(trainer: Any) -> None:

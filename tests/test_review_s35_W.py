@@ -267,11 +267,9 @@ def test_a_tag_fit_interrupted_under_session_34_code_resumes(tmp_path, monkeypat
     assert main(args + ["--resume"]) == 0, capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="W8: 47abbc69's tie band (4 sqrt(N) u sum|w|) with a 16-bit u swallows real "
-                                       "fields: a bfloat16 network recalls no stored pattern (overlap 0.72-0.90)")
 @pytest.mark.parametrize("rule", ["hebbian", "storkey"])
 def test_a_half_precision_network_recalls_as_the_float32_one(rule, dtype="bfloat16"):
-    # HopfieldNetwork(N, dtype=...) takes any floating dtype. 47abbc69 reads a field within 4 sqrt(N) u sum_j |w_ij| of
+    # W8 (fixed in 2deb483a: 16-bit weights read in float32) HopfieldNetwork(N, dtype=...) takes any floating dtype. 47abbc69 reads a field within 4 sqrt(N) u sum_j |w_ij| of
     # 0 as a tie when the weights have no whole-number form -- which half-precision Hebbian weights never have (k/N
     # rounded to 8 or 11 bits), nor Storkey's. With bfloat16's u (2**-8) the band is ~0.05-0.1 at N = 200 while the
     # float sums resolve fields to ~1e-3: real fields are read as ties and units keep wrong bits. N=200, 20 patterns,
@@ -298,10 +296,8 @@ def test_a_half_precision_network_recalls_as_the_float32_one(rule, dtype="bfloat
     assert (got == ref).float().mean() >= 0.995, float((got == ref).float().mean())
 
 
-@pytest.mark.xfail(strict=True, reason="W9: 5566592f's float16 tolerance is one number scaled by the largest output of "
-                                       "ALL outputs: a GRU output off by 0.5 passes beside an output of ~5000")
 def test_the_half_precision_parity_check_scales_each_output_by_its_own_size(tmp_path, monkeypatch):
-    # export/tolerance.parity_atol: atol = 4 * eps(float16) * max(1, the largest |output| of the model), over every
+    # W9 (fixed in ff29f7f7: each output held to its own size) export/tolerance.parity_atol: atol = 4 * eps(float16) * max(1, the largest |output| of the model), over every
     # output. A float16 model returning its GRU states (in (-1, 1)) and a head in data units (~5000, as a forecaster's
     # values are) is checked "within 19.625" for both: a runtime whose GRU output is off by 0.5 -- half its range -- is
     # accepted and written. Oracle: the check itself, with the runtime moved by a known amount on one output only

@@ -170,7 +170,9 @@ class Classify(TaskCommand):
         if test is not None and len(test.inputs) and data.test is None:
             from rnnkit.tasks.classify_data import check_test_split, held_out_copies
 
-            check_test_split(train.targets, test.targets, data.targets)   # was "expected at least 2 classes", no flag
+            places = None if train.places is None or test.places is None else [*train.places, *test.places]
+            check_test_split(train.targets, test.targets, data.targets, places=places)   # was "expected at least 2
+            # classes", no flag; a label written two ways in the test part was refused after the training
 
             both = held_out_copies(train.inputs, test.inputs)
             if both:

@@ -61,12 +61,17 @@ def ready_series(args, X, what: str, channels: int | None = None, flag: str = "c
     from rnnkit.errors import DataError
     from rnnkit.tasks.tsc import check_series, nan_padding
 
+    ids = getattr(args, "_series_ids", None) if flag == "csv" else None
+    named = lambda i: f"series {ids[i]!r}" if ids is not None and len(ids) == len(X) else f"series {i + 1}"  # noqa
+    empty = next(((i, c) for i, x in enumerate(X) if np.ndim(x) == 2 for c in np.flatnonzero(np.isnan(x).all(0))), None)
+    if empty is not None:   # 'NaN inside series 30 (--missing interpolate fills them)': it cannot fill these
+        raise DataError(f"{what}: expected at least one value in every channel, got only NaN in {named(empty[0])} "
+                        f"channel {empty[1] + 1} (no --missing fills it: drop the series)")
     if args.missing == "interpolate":
         X = fill_missing(X, what)
     gap = next((i for i, x in enumerate(X) if np.isnan(x).any()), None)
     if gap is not None:
-        ids = getattr(args, "_series_ids", None) if flag == "csv" else None
-        name = f"series {ids[gap]!r}" if ids is not None and len(ids) == len(X) else f"series {gap + 1}"
+        name = named(gap)
         if (pad := nan_padding(X[gap])) is not None:   # interpolation would make the padding data
             raise DataError(f"{what}: expected no missing values, got {name} with {pad}: padding of a shorter series "
                             "(a padded table melted to long form?); drop those rows, each series as long as it is")
@@ -225,7 +230,8 @@ class TSC(TaskCommand):
         if test is not None and data.test is None:
             from rnnkit.tasks.classify_data import check_test_split
 
-            check_test_split(train.targets, test.targets, data.targets, "series", "series")
+            check_test_split(train.targets, test.targets, data.targets, "series", "series", "y",
+                             None if train.places is None or test.places is None else [*train.places, *test.places])
         return train, test, record
 
     def train_summary(self, task) -> dict:

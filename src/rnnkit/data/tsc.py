@@ -26,7 +26,7 @@ import numpy as np
 from rnnkit.data.db_null import is_db_null, missing_cell
 from rnnkit.data.registry import DatasetInfo, register_dataset
 from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, read_utf8, split_lines,
-                              verified_package_text)
+                              verified_package_text, warn_spaced_labels)
 from rnnkit.data.number_text import field_hint, number_text_hint
 from rnnkit.data.ts_text import given_text
 from rnnkit.data.tsc_times import check_spacing as _check_spacing, iso_times
@@ -430,6 +430,8 @@ def read_long_csv(path: str | Path, id_col: str = "id", time_col: str = "time", 
                 raise DataError(f"{name}: expected one label per series, got {labels[sid]!r} and {lab!r} for id {sid!r}")
     if not series:
         raise DataError(f"{name}: expected at least one data row, got only the header")
+    if has_label:     # 'a ' and 'a' (a quoted field keeps its space): read as one label, said
+        warn_spaced_labels([row[label_col] or "" for row in rows], name, label_col)
     spelled: dict[str, str] = {}
     for sid in series:   # ' a' and 'a' were two series (the ' a' rows a short one of their own), silently; so were
         # 's2' and '\u200bs2' (a zero-width space: helper F's fuzzer, session 27) and an id composed and decomposed

@@ -185,10 +185,18 @@ def warn_untrained_classes(classes: Sequence[str], held: Sequence[str], split: s
 
 
 def check_test_split(train: Sequence | None, test: Sequence | None, labels: Sequence | None, item: str = "text",
-                     items: str = "texts") -> None:
+                     items: str = "texts", what: str = "labels", places: Sequence[str] | None = None) -> None:
     """:func:`check_training_classes` for the CLI's random ``--test-fraction`` split of data labelled ``labels`` into
     ``train`` and ``test``: it took a class whole, and the fit said 'expected at least 2 classes, got ['neg']' of data
-    holding two, naming no flag. Data of one class is left to the fit's own error."""
+    holding two, naming no flag. Data of one class is left to the fit's own error. Before that, the labels of both
+    parts are held to one spelling each (:func:`rnnkit.tasks.common.one_spelling_per_label`, naming ``what`` and the
+    ``places`` of ``train + test``): a label written otherwise only in the held-out part ('café' composed and
+    decomposed, 'pos' and 'pos' + U+200D) was refused when the test part was scored -- after the whole training."""
+    if train is not None and test is not None and len(test):     # the training part alone: the fit checks it
+        from rnnkit.tasks.common import item_at, one_spelling_per_label
+
+        used = [str(t) for t in (*train, *test)]
+        one_spelling_per_label(used, what, lambda i: item_at(what, i, places))
     if train is None or test is None or labels is None or len({str(t) for t in labels}) < 2:
         return
     check_training_classes([str(t) for t in train], [str(t) for t in test], "test", "--test-fraction 0", "--seed",

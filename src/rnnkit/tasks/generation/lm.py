@@ -162,6 +162,10 @@ class CharLM(Task):
             val_text = None
         if val_text is not None:
             check_text(val_text, "val_text")
+        if isinstance(text, str) and len(one := set(text) - {"\n", "\r"}) == 1 and not min(one).isspace():   # exit 0
+            raise DataError(f"text: expected at least 2 different characters besides line breaks (one alone is "
+                            f"predicted from the start: nothing to learn), got only {min(one)!r} ("
+                            f"{text.count(min(one)):,} times in the training text)")
         if isinstance(text, str) and (baselines is True or isinstance(baselines, dict)):  # else refused by fit
             chosen = self.default_baselines() if baselines is True else baselines
             for b in chosen.values():   # an n-gram too big for memory: said now, not by the OOM killer after training

@@ -14,8 +14,9 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
-from rnnkit.data.timeseries.clock_nights import clock_changes
-from rnnkit.data.timeseries.jitter import (calendar_months, float_noise_note, jitter_grid, jitter_note,
+from rnnkit.data.timeseries.clock_nights import clock_change_hint, refuse_wall_schedule
+from rnnkit.data.timeseries.few_off import few_off_grid, grid_of, warn_far
+from rnnkit.data.timeseries.jitter import (calendar_months, float_noise_note, float_rounded, jitter_grid, jitter_note,
                                           mostly_one_step, wall_clock)
 from rnnkit.errors import DataError
 
@@ -110,8 +111,12 @@ def _calendar_freq(index: pd.DatetimeIndex) -> str | None:
 
 def _guess_freq(index: pd.DatetimeIndex) -> str | None:
     freq = _infer_freq(index) if index.size >= 3 else None
-    if freq is not None:
-        return freq
+    if freq is not None or (whole := float_rounded(index)) is None:
+        return freq or _guess_rest(index)
+    return _guess_freq(whole)        # a 10 Hz logger's float Unix times: '100ms', not '100000143ns' (W3)
+
+
+def _guess_rest(index: pd.DatetimeIndex) -> str | None:
     wall = wall_clock(index)   # calendar grids: the wall clock's (an aware skipped midnight raised: Sao Paulo 2018)
     for guess in (_semi_month, _calendar_freq):
         freq = guess(wall)
@@ -189,6 +194,8 @@ def _one_a_unit(index: pd.DatetimeIndex) -> tuple[str, str, str, str] | None:
     if wall.size < 3:
         return None
     gridded = mostly_one_step(wall)      # a grid with stamps off it
+    if few_off_grid(index, "MS") is not None:    # on the 1st at one time but a few (W6): each on its nearest 1st
+        return None
     for unit in _UNITS[2 * aware:]:                 # (months have no one step: 3 readings on days 1..27 have 2)
         if gridded and unit[0] != "MS":
             return None
@@ -346,8 +353,10 @@ def infer_frequency(index: Any, name: str = "time", series: str | None = None) -
         raise clock_change_error(name, freq, index[0], e) from None
     on_grid = index.isin(grid)
     off = int((~on_grid).sum())
+    if off:   # wall-clock times of day every 12 h across a clock change: no one grid of instants (W4)
+        refuse_wall_schedule(index, freq, name)
     missing = int(grid.size - on_grid.sum()) if off == 0 else int((~grid.isin(index)).sum())
-    if off and (jittered := jitter_grid(index)) is not None and jittered.freq == freq:   # counted on its own grid
+    if off and (jittered := grid_of(index, freq)) is not None:   # counted on its own grid (few off it: W2)
         off = int((index != jittered.snapped).sum())
         missing = int(pd.date_range(jittered.snapped[0], jittered.snapped[-1], freq=freq).size - jittered.snapped.nunique())
     return FrequencyInfo(freq, missing, off)
@@ -381,8 +390,9 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         return values
     if not resample:
         idx = pd.DatetimeIndex(values.index)
-        grid = pd.date_range(idx[0], idx[-1], freq=freq_info.freq)
-        gone, off = grid[~grid.isin(idx)], idx[~idx.isin(grid)]     # named: one hour among 8,759 was not findable
+        on = placed.snapped if (placed := grid_of(idx, freq_info.freq)) is not None else idx   # (a first stamp off)
+        grid = pd.date_range(on[0], on[-1], freq=freq_info.freq)
+        gone, off = grid[~grid.isin(on)], idx[~idx.isin(grid)]     # named: one hour among 8,759 was not findable
         wall = lambda t: t.tz_localize(None)    # (an aware midnight the zone skips: normalize() raised)  # noqa: E731
         stamp = lambda t: day_text(t) if wall(t) == wall(t).normalize() else str(t)   # noqa: E731
         what, first = [], []
@@ -406,8 +416,8 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         idx = pd.DatetimeIndex(values.index)
         starts = _unit_start(idx, freq_info.freq, _one_a_unit(idx)[3])
         out = values.groupby(starts).mean().reindex(pd.date_range(starts[0], starts[-1], freq=freq_info.freq))
-    elif freq_info.off_grid and (jittered := jitter_grid(pd.DatetimeIndex(values.index))) is not None \
-            and jittered.freq == freq_info.freq:    # each reading at its nearest grid time (binned from the first: 2 in one)
+    elif freq_info.off_grid and (jittered := grid_of(pd.DatetimeIndex(values.index), freq_info.freq)) is not None:
+        warn_far(jittered, name)    # each reading at its nearest grid time (binned from the first: 2 in one; W2)
         grid = pd.date_range(jittered.snapped[0], jittered.snapped[-1], freq=freq_info.freq)
         out = values.groupby(jittered.snapped).mean().reindex(grid)
     elif freq_info.off_grid and isinstance(to_offset(freq_info.freq), (Tick, pd.offsets.Day)):
@@ -424,29 +434,6 @@ def regularize_index(values: pd.DataFrame, freq_info: FrequencyInfo, resample: b
         out = values.reindex(pd.date_range(values.index[0], values.index[-1], freq=freq_info.freq))
     out.index = pd.DatetimeIndex(out.index, freq=freq_info.freq)
     return out
-
-
-def clock_change_hint(stamps: pd.Index, how: str, series: pd.Index | None = None) -> str:
-    """What to say when the local wall-clock ``stamps`` (missing, ``how='skipped'``, or given twice, ``'repeated'``)
-    all fall in one hour of a Sunday night between 00:00 and 04:00 on which a common zone's clocks go forward
-    (back) (:func:`.clock_nights.clock_changes`): a daylight-saving change (a logger's local times skip an hour in
-    spring and repeat one in autumn). '' otherwise, and '' when every stamp of the whole
-    ``series`` is a midnight (daily or coarser dates: a clock change moves no date; a daily series' date given
-    twice, or missing, on a Sunday was said to be a clock hour at a daylight-saving change).
-
-    >>> clock_change_hint(pd.DatetimeIndex(["2010-03-14 02:00"]), "skipped")[:52]
-    ' (2010-03-14 02:00: a clock hour skipped at a daylig'
-    """
-    if not isinstance(stamps, pd.DatetimeIndex) or stamps.size == 0 or stamps.tz is not None:
-        return ""
-    if isinstance(series, pd.DatetimeIndex) and (series == series.normalize()).all():
-        return ""
-    hours = stamps.floor("h").unique()
-    if hours.size != 1 or hours[0].day_of_week != 6 or hours[0].hour > 3 or not clock_changes(hours[0], how):
-        return ""
-    return (f" ({day_text(hours[0], clock=True)}: a clock hour {how} at a daylight-saving change? local times without "
-            "their UTC offset skip an hour in spring and repeat one in autumn: write the times in UTC, or with their "
-            "offset as ISO 8601 does ('...T03:00:00+02:00'))")
 
 
 #: dates written as numbers: (format, smallest, largest value) -- read with --date-format FORMAT

@@ -25,8 +25,8 @@ from pandas.tseries.frequencies import to_offset
 
 from rnnkit.errors import DataError
 
-__all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note", "calendar_months", "wall_clock",
-           "median_step", "mostly_one_step"]
+__all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note", "float_rounded", "calendar_months",
+           "wall_clock", "median_step", "mostly_one_step"]
 
 #: the units a round step is a whole number of (coarsest first): every 4 days, 90 or 45 minutes as well as 2 days,
 #: 12 hours or 20 minutes (a table of 17 steps left the others read as their modal step, '5767min'; review W3)
@@ -58,10 +58,14 @@ def median_step(index: pd.DatetimeIndex) -> pd.Timedelta:
 
 
 def mostly_one_step(index: pd.DatetimeIndex) -> bool:
-    """Whether one exact step is the step between half or more of the successive stamps ``index`` (two or more): a
-    grid with a few stamps off it, not readings taken a little early or late."""
-    _, exact = np.unique(np.diff(index.asi8), return_counts=True)
-    return bool(exact.max() * 2 >= index.size - 1)
+    """Whether one exact step is the step between half or more of the successive stamps ``index`` (two or more) and
+    half or more of the stamps are at one time of it (its grid's phase): a grid with a few stamps off it, not readings
+    taken a little early or late -- hourly readings alternately 3 minutes late and early are 54 and 66 minutes apart,
+    54 half the time, and were read as a '54min' grid (their jitter not named; review W5, session 35)."""
+    steps, exact = np.unique(np.diff(index.asi8), return_counts=True)
+    if exact.max() * 2 < index.size - 1 or (step := int(steps[np.argmax(exact)])) <= 0:
+        return False
+    return bool(np.unique(index.asi8 % step, return_counts=True)[1].max() * 2 >= index.size)
 
 
 def _clock(t: Any) -> str:
@@ -133,7 +137,7 @@ def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = N
     or mostly one exact step apart (a grid with a few stamps off it). Steps of a day and more are the wall clock's
     (an aware series' days keep their time of day across a clock change), shorter ones absolute time. Two readings
     nearest one grid time are a DataError where ``repeated(hours, "repeated", stamps)``
-    (:func:`~.frequency.clock_change_hint`) names a clock change: a logger's local times repeating the autumn hour;
+    (:func:`~.clock_nights.clock_change_hint`) names a clock change: a logger's local times repeating the autumn hour;
     a grid of a day or more whose local time the zone skips or repeats is one too (:func:`_in_zone`)."""
     if not isinstance(index, pd.DatetimeIndex) or index.size < 4:
         return None
@@ -202,18 +206,56 @@ def jitter_note(index: pd.DatetimeIndex, freq: str) -> str:
             f"pass --resample / resample=True to put each on its nearest grid time")
 
 
+#: the units float noise is rounded away to (:func:`float_rounded`), coarsest first, with their names
+_NOISE_UNITS = (("1s", "second"), ("1ms", "millisecond"), ("1us", "microsecond"))
+
+
+def _noise_unit(index: pd.DatetimeIndex) -> tuple[str, str] | None:
+    """The coarsest unit of :data:`_NOISE_UNITS` at most a thousandth of the median step of ``index``."""
+    median = median_step(index) if index.size >= 2 else pd.Timedelta(0)
+    return next((u for u in _NOISE_UNITS if pd.Timedelta(u[0]) * 1000 <= median), None)
+
+
+def _rounded(index: pd.DatetimeIndex, unit: str) -> pd.DatetimeIndex:
+    """``index`` rounded to ``unit``; an aware one in UTC (the wall clock's repeated autumn hour has no one rounding)."""
+    return index.round(unit) if index.tz is None else index.tz_convert("UTC").round(unit).tz_convert(index.tz)
+
+
+def float_rounded(index: pd.DatetimeIndex) -> pd.DatetimeIndex | None:
+    """The sorted stamps ``index`` without their float noise: rounded to the coarsest of 1 s / 1 ms / 1 us at most a
+    thousandth of their median step, when that moves some stamp, each by less than a millisecond, leaves them distinct
+    and every step a multiple of the commonest one (a grid, gaps allowed); ``None`` otherwise. A 10 Hz logger's float
+    Unix times (each within a microsecond of its 100 ms mark) were a '100000143ns' grid with '298 missing timestamps',
+    a 1 s log as spreadsheet serial day numbers '999999605ns' (review W3, session 35)."""
+    unit = _noise_unit(index) if isinstance(index, pd.DatetimeIndex) else None
+    if unit is None:
+        return None
+    try:
+        whole = _rounded(index, unit[0])
+    except (ValueError, TypeError):      # (a time out of pandas' bounds once rounded)
+        return None
+    off = abs(index - whole).max()
+    steps = np.diff(whole.asi8)
+    if not pd.Timedelta(0) < off < pd.Timedelta(milliseconds=1) or (steps <= 0).any():
+        return None
+    values, counts = np.unique(steps, return_counts=True)
+    return None if (steps % values[np.argmax(counts)]).any() else whole
+
+
 def float_noise_note(index: pd.DatetimeIndex, freq: str) -> str:
     """What to say of stamps ``index`` off a ``freq`` grid by less than a millisecond each, all on it once rounded to
-    the second: float noise (spreadsheet serial day numbers, Unix times as floats: '2021-01-01 00:59:59.9999998').
-    They were said to be "at most one a clock hour at varying minutes (00:00, 00:59, ...)". '' otherwise."""
+    the coarsest of 1 s / 1 ms / 1 us at most a thousandth of the step: float noise (spreadsheet serial day numbers,
+    Unix times as floats: '2021-01-01 00:59:59.9999998'). They were said to be "at most one a clock hour at varying
+    minutes (00:00, 00:59, ...)". '' otherwise."""
+    unit = _noise_unit(index)
     try:        # an aware series rounded in UTC: the wall clock's repeated autumn hour has no one rounding (it raised)
-        whole = index.round("s") if index.tz is None else index.tz_convert("UTC").round("s").tz_convert(index.tz)
+        whole = _rounded(index, unit[0])
         grid = pd.date_range(whole[0], whole[-1], freq=freq)
-    except (ValueError, TypeError):      # a zone's skipped or repeated time, an odd frequency
+    except (ValueError, TypeError):      # a zone's skipped or repeated time, an odd frequency, no unit
         return ""
     off = abs(index - whole).max()
     if not pd.Timedelta(0) < off < pd.Timedelta(milliseconds=1) or not whole.isin(grid).all():
         return ""
-    return (f"times up to {off.total_seconds() * 1e6:.3g} microseconds off whole seconds ({index[int(np.argmax(index != whole))]}, ...: the float "
-            f"noise of spreadsheet serial day numbers or Unix times as floats): round them to the second first (pandas: "
-            f"col.dt.round('s')), or pass --resample / resample=True")
+    return (f"times up to {off.total_seconds() * 1e6:.3g} microseconds off whole {unit[1]}s ({index[int(np.argmax(index != whole))]}, ...: the float "
+            f"noise of spreadsheet serial day numbers or Unix times as floats): round them to the {unit[1]} first (pandas: "
+            f"col.dt.round({unit[0].lstrip('1')!r})), or pass --resample / resample=True")

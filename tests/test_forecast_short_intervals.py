@@ -1,6 +1,7 @@
 """A series too short to hold a validation window out still gets honest intervals: the seasonal naive's
-own error (its in-sample mean absolute one-step error, as a normal's sd * sqrt(2/pi)), growing with
-sqrt(h). They were zero-width (lower == value == upper at every level: certainty claimed) before."""
+own error (its in-sample mean absolute one-step error, as a normal's sd * sqrt(2/pi)), growing with the
+seasons ahead, ceil(h / period) -- h here, period 1 (sqrt(h) before session 35: tests/test_forecast_fallback_band_s35_F.py).
+They were zero-width (lower == value == upper at every level: certainty claimed) before."""
 
 import math
 import warnings
@@ -28,8 +29,8 @@ def test_short_series_band_is_the_naive_error_not_zero(model):
     for h in range(1, 4):
         row = fc.iloc[h - 1]
         assert row["lower"] < row["value"] < row["upper"]
-        np.testing.assert_allclose(row["q0.9"] - row["value"], z90 * sd * math.sqrt(h), rtol=1e-6)
-        np.testing.assert_allclose(row["upper"] - row["value"], z95 * sd * math.sqrt(h), rtol=1e-6)
+        np.testing.assert_allclose(row["q0.9"] - row["value"], z90 * sd * h, rtol=1e-6)
+        np.testing.assert_allclose(row["upper"] - row["value"], z95 * sd * h, rtol=1e-6)
 
 
 def test_no_residuals_means_unknown_not_certain():

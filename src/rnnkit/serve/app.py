@@ -195,6 +195,13 @@ class StrictJSONRequest(Request):
                                     f"got one of {len(text.lstrip('-'))}")
                     return 0
 
+            def number(text: str) -> float:
+                value = float(text)
+                if math.isinf(value):   # a literal beyond float64 ('1e400'): it was refused as 'got Infinity'
+                    problems.append(f"body: expected numbers float64 holds (magnitude up to 1.8e308), got {text[:60]}: "
+                                    f"a number too large for float64, not infinity")
+                return value
+
             status = 422
             charset = declared_charset(self.headers.get("content-type", ""))
             try:   # UTF-8 only (RFC 8259; json.loads also took UTF-16 and UTF-32 bytes), a BOM allowed
@@ -207,7 +214,8 @@ class StrictJSONRequest(Request):
                     problems.append(f"body: expected UTF-8 JSON text, got a NUL byte at position {nul} (UTF-16 or "
                                     f"UTF-32 text? JSON is sent as UTF-8, RFC 8259 8.1)")
                 else:
-                    self._json = json.loads(text, object_pairs_hook=unique_keys, parse_int=integer)
+                    self._json = json.loads(text, object_pairs_hook=unique_keys, parse_int=integer,
+                                            parse_float=number)
             except UnicodeDecodeError as e:  # FastAPI said only "There was an error parsing the body"
                 status, self._json = 400, {}
                 problems.append(f"body: expected UTF-8 JSON text, got byte 0x{e.object[e.start]:02x} at position "

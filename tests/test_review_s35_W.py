@@ -227,8 +227,6 @@ def test_resample_puts_a_calendar_reading_a_little_early_on_its_own_period(freq,
     assert list(out.index) == list(grid) and out["y"].tolist() == list(range(n))
 
 
-@pytest.mark.xfail(strict=True, reason="W7: 0883f24d refuses to resume a tag fit interrupted under session 34's code "
-                                       "(it trained in pieces, as now) saying it cut its sentences at max_len")
 def test_a_tag_fit_interrupted_under_session_34_code_resumes(tmp_path, monkeypatch, capsys):
     # 0883f24d pins 'in pieces' in resume.json and refuses a record without the pin as one "that trained its N
     # sentence(s) longer than max_len cut at max_len (rnnkit before session 34)". But f5b9bbba (session 34) trained in

@@ -65,7 +65,19 @@ def test_a_daily_local_reading_a_minute_early_across_a_clock_change_keeps_its_da
 def test_a_reading_far_from_every_grid_time_is_put_before_it_with_a_warning():
     grid = pd.date_range("2021-01-01", periods=30, freq="D")
     stamps = _moved(grid, {10: "12h"})                  # day 10's reading at noon: neither midnight's (a guess)
-    with pytest.warns(UserWarning, match=r"1 reading\(s\) further than a quarter step .* \(the first 2021-01-11 12:00"):
+    with pytest.warns(UserWarning, match=r"1 reading\(s\) not within a quarter step of a free D grid time \(the first 2021-01-11 12:00"):
+        out = _resampled(stamps)
+    assert list(out.index) == list(grid) and out["y"].tolist() == list(range(30))
+
+
+@pytest.mark.parametrize("freq,start", [("D", "2021-01-01"), ("MS", "2021-01-01")])
+def test_a_reading_near_the_next_grid_time_that_the_next_reading_holds_stays_on_its_own(freq, start):
+    # a day (month) without its midnight reading but one 2 minutes (a day) before the next's: the next grid time is
+    # taken by the next reading, so the reading is its own period's (the old floor), with a warning -- not averaged
+    # with the next one and its own slot invented
+    grid = pd.date_range(start, periods=30, freq=freq)
+    stamps = grid.delete(5).insert(5, grid[6] - pd.Timedelta("2min" if freq == "D" else "1D"))
+    with pytest.warns(UserWarning, match=r"1 reading\(s\) not within a quarter step of a free"):
         out = _resampled(stamps)
     assert list(out.index) == list(grid) and out["y"].tolist() == list(range(30))
 

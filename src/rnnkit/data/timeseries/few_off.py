@@ -33,8 +33,9 @@ __all__ = ["OffGrid", "few_off_grid", "grid_of", "warn_far"]
 
 @dataclass(frozen=True)
 class OffGrid(JitterGrid):
-    """A :class:`~.jitter.JitterGrid` of a grid with a few readings off it; ``far``: how many readings were further
-    than a quarter step from every grid time (each put on the grid time before it)."""
+    """A :class:`~.jitter.JitterGrid` of a grid with a few readings off it; ``far``: how many readings were put on the
+    grid time before them as a guess (further than a quarter step from every grid time, or near the next one that
+    the next reading holds); ``first_far``: the first of them."""
 
     far: int = 0
     first_far: pd.Timestamp | None = None
@@ -49,6 +50,17 @@ def _step(freq: str) -> tuple[pd.Timedelta, bool] | None:
     if isinstance(off, pd.offsets.Day):
         return pd.Timedelta(days=off.n), True
     return (pd.Timedelta(off), False) if isinstance(off, Tick) and off.n > 0 else None
+
+
+def _slots(before: np.ndarray, near_next: np.ndarray, far: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each sorted reading's grid slot -- the one after its slot ``before`` where ``near_next`` (within a quarter step
+    of it), else ``before`` -- and which were guesses: ``far`` ones (within a quarter step of no grid time), and a
+    reading near the next slot that the next reading holds, put back on its own free slot before (a midnight reading
+    at 23:58 of a day with no midnight reading of its own: the old floor, not averaged with the next day's)."""
+    slot = np.where(near_next, before + 1, before)
+    clash = np.append(near_next[:-1] & (slot[1:] == slot[:-1]), False)
+    free = clash & (before != np.insert(slot[:-1], 0, before[0] - 1))
+    return np.where(free, before, slot), far | free
 
 
 def few_off_grid(index: pd.DatetimeIndex, freq: str | None) -> OffGrid | None:
@@ -73,8 +85,7 @@ def few_off_grid(index: pd.DatetimeIndex, freq: str | None) -> OffGrid | None:
         return None
     phase = int(phases[np.argmax(counts)])
     k, rem = np.divmod(t - phase, s)
-    k = np.where(rem * 4 > 3 * s, k + 1, k)          # within a quarter step before the next grid time: that one
-    far = (rem * 4 >= s) & (rem * 4 <= 3 * s)          # within a quarter step of neither: the one before (a guess)
+    k, far = _slots(k, rem * 4 > 3 * s, (rem * 4 >= s) & (rem * 4 <= 3 * s))
     on = pd.DatetimeIndex((phase + k * s).astype(f"datetime64[{stamps.unit}]"))
     if (on == stamps.tz_localize(None)).all():
         return None
@@ -105,9 +116,8 @@ def _calendar_grid(index: pd.DatetimeIndex, freq: str) -> OffGrid | None:
     before = np.clip(grid.searchsorted(wall, side="right") - 1, 0, grid.size - 2)
     since, until = wall - grid[before], grid[before + 1] - wall
     step = grid[before + 1] - grid[before]
-    near_next = until * 4 < step
-    far = ~near_next & (since * 4 >= step)
-    on = pd.DatetimeIndex(np.where(near_next, grid[np.minimum(before + 1, grid.size - 1)], grid[before]))
+    slot, far = _slots(before, np.asarray(until * 4 < step), np.asarray((until * 4 >= step) & (since * 4 >= step)))
+    on = pd.DatetimeIndex(grid[np.minimum(slot, grid.size - 1)])
     if (on == wall).all():
         return None
     spread = pd.Timedelta(np.abs((wall - on).asi8).max(), unit=wall.unit).round("1s")
@@ -136,6 +146,6 @@ def grid_of(index: pd.DatetimeIndex, freq: str | None, repeated=None) -> JitterG
 def warn_far(grid: JitterGrid, name: str) -> None:
     """The one-line warning of a resample that put ``grid.far`` readings (:class:`OffGrid`) on a guessed grid time."""
     if isinstance(grid, OffGrid) and grid.far:
-        warnings.warn(f"{name}: {grid.far} reading(s) further than a quarter step from every {grid.freq} grid time "
-                      f"(the first {grid.first_far}) put on the grid time before each: a guess; correct their times "
-                      "if they belong elsewhere", UserWarning, stacklevel=3)
+        warnings.warn(f"{name}: {grid.far} reading(s) not within a quarter step of a free {grid.freq} grid time (the "
+                      f"first {grid.first_far}) put on the grid time before each: a guess; correct their times if they "
+                      "belong elsewhere", UserWarning, stacklevel=3)

@@ -1,0 +1,44 @@
+"""Session 35, reviewer W2: defects in session 35's changes, each a strict xfail until its fix lands
+(/work/scratch/s35/W2/FINDINGS.md has the repro and the suggested fix of each)."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+
+import pytest
+
+from rnnkit.errors import DataError
+
+
+def _damaged_second_stream(comp) -> bytes:
+    """Two compressed streams (what `cat a.bz2 b.bz2` writes), the second one's header damaged."""
+    second = bytearray(comp(b"3,4\n5,6\n"))
+    second[1] ^= 0xFF
+    return comp(b"t,y\n1,2\n") + bytes(second)
+
+
+def test_gzip_with_a_damaged_second_member_is_refused(tmp_path):
+    # the guard: gzip already refuses it (the rule packed.py's docstring states)
+    from rnnkit.data.text import read_utf8
+
+    p = tmp_path / "two.csv.gz"
+    p.write_bytes(_damaged_second_stream(gzip.compress))
+    with pytest.raises(DataError, match="gzip"):
+        read_utf8(p, "csv")
+
+
+@pytest.mark.xfail(strict=True, reason="W2-1: a bzip2/xz file whose second stream is damaged (or garbage appended) "
+                                       "reads as its first stream's rows alone, silently")
+@pytest.mark.parametrize("kind, comp", [("bzip2", bz2.compress), ("xz", lzma.compress)])
+def test_bzip2_and_xz_with_a_damaged_second_stream_are_refused(tmp_path, kind, comp):
+    # packed.py: 'a truncated or corrupted file is a DataError naming the format and the file, never part of a
+    # table'; bz2.BZ2File / lzma.LZMAFile ignore bytes after a stream that do not start a valid one (bunzip2 warns
+    # 'trailing garbage after EOF ignored', xz refuses) -- read_utf8 returned 't,y\n1,2\n', rows 3,4 and 5,6 dropped
+    from rnnkit.data.text import read_utf8
+
+    p = tmp_path / "two.csv.x"
+    p.write_bytes(_damaged_second_stream(comp))
+    with pytest.raises(DataError, match=kind):
+        read_utf8(p, "csv")

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 @pytest.mark.parametrize("kind,scale", [("random", 1e-8), ("hebbian", 1e-6)])
 def test_hopfield_recall_of_small_weights_follows_their_fields(kind, scale):
-    # W1 (fixed in 47abbc69: each entry whole within 1e-5 of itself). 20711830 / 2383f601 (_whole_fields): recall reads N*W rounded to whole numbers when every
+    # W1 (fixed in 47abbc69: each entry whole within 1e-5 of itself). 20711830 / 2383f601 (_whole_fields): recall
+    # reads N*W rounded to whole numbers when every
     # entry is whole "within 1e-5 * max(1, top)". Weights whose N*W are all below 1e-5 in size (a Hebbian net scaled by
     # 1e-6, random symmetric weights of 1e-8: the sign dynamics do not depend on the scale) pass that test with every
     # entry rounded to 0 -- recall then runs a network with no connections: each cue is returned unchanged as a
@@ -63,9 +64,6 @@ def _on_grid_but(freq, n, moved, start="2021-01-01"):
     return grid, pd.DatetimeIndex(stamps)
 
 
-@pytest.mark.xfail(strict=True, reason="W2: --resample of a grid with a few stamps a little off bins from the first "
-                                       "stamp and floors: first reading late -> every value a step early; one early "
-                                       "reading -> two averaged, one NaN invented")
 @pytest.mark.parametrize("freq,n,moved,start", [
     ("D", 30, {0: "5min"}, "2021-01-01"),                 # the first daily reading 5 min late
     ("h", 48, {0: "1min"}, "2021-01-01"),                 # the first hourly reading 1 min late
@@ -74,7 +72,9 @@ def _on_grid_but(freq, n, moved, start="2021-01-01"):
     ("15min", 40, {39: "-1min"}, "2021-01-01"),           # the last quarter-hour reading 1 min early: merged
     ("2D", 40, {0: "-20min"}, "2021-01-01 06:00")])
 def test_resample_puts_a_reading_a_little_off_a_grid_on_its_nearest_grid_time(freq, n, moved, start):
-    # frequency.regularize_index: stamps mostly on a grid (jitter.mostly_one_step: half the steps or more exact) are
+    # W2 (fixed in a9088bef (few_off.py: the exact readings' phase, each within a quarter step on its nearest grid
+    # time)). frequency.regularize_index: stamps mostly on a grid (jitter.mostly_one_step: half the steps or more
+    # exact) are
     # "a grid with a few stamps off it" -- no jittered grid -- and --resample bins them on a grid from the FIRST stamp
     # (left-closed bins). Daily readings at midnight, the first one taken at 00:05: the grid is 00:05, each later
     # midnight reading falls in the bin of the day before -- every value one day early, the first two averaged, the
@@ -96,11 +96,10 @@ def test_resample_puts_a_reading_a_little_off_a_grid_on_its_nearest_grid_time(fr
     assert list(out.index) == list(grid) and out["y"].tolist() == list(range(n))
 
 
-@pytest.mark.xfail(strict=True, reason="W3: a 10 Hz / 100 Hz logger's float Unix times are read as a '100000143ns' "
-                                       "grid ('298 missing'); --resample drifts, merges a reading and shifts the values")
 @pytest.mark.parametrize("source,dt,n", [("unix", 0.1, 300), ("unix", 0.01, 500), ("unix", 0.05, 300),
                                          ("excel", 1.0, 120)])
 def test_sub_second_readings_with_float_noise_are_read_at_their_step(source, dt, n):
+    # W3 (fixed in a9088bef (float noise rounded to 1 s / 1 ms / 1 us before the step is read)).
     # jitter.float_noise_note (4ac103eb) names float noise only against WHOLE SECONDS, and 508bb72b takes no jittered
     # grid under 8 s: a sensor logging at 10 Hz whose Unix times are floats (t0 + i * 0.1, as numpy / a logger writes
     # them; pd.to_datetime(x, unit="s")) -- each stamp within a microsecond of its 100 ms mark -- is inferred as the
@@ -132,11 +131,10 @@ def test_sub_second_readings_with_float_noise_are_read_at_their_step(source, dt,
     assert list(out.index) == list(grid) and out["y"].tolist() == list(range(n))
 
 
-@pytest.mark.xfail(strict=True, reason="W4: twice-daily local readings (06:00/18:00 Europe/Berlin, tz-aware) across the "
-                                       "spring change: --resample merges one and labels every later value 11 h early")
 @pytest.mark.parametrize("freq,start", [("12h", "2021-03-24 06:00"), ("8h", "2021-10-27 06:00")])
 def test_subdaily_local_readings_across_a_clock_change_are_not_shifted(freq, start):
-    # Steps of a day and more are read on the wall clock (jitter_grid; _in_zone refuses a day grid through a skipped
+    # W4 (fixed in a9088bef (refused naming the clock change)). Steps of a day and more are read on the wall clock
+    # (jitter_grid; _in_zone refuses a day grid through a skipped
     # time), shorter ones in absolute time. Readings at 06:00 and 18:00 local time, exactly, tz-aware, across
     # 2021-03-28 (Berlin's clocks go forward): infer_frequency says '12h' with 7 missing / 8 off the grid, the error
     # offers --resample "(7 of 15 values would be interpolated)", and --resample (regularize_index's bins from the first
@@ -165,13 +163,12 @@ def test_subdaily_local_readings_across_a_clock_change_are_not_shifted(freq, sta
     assert list(kept.index) == list(stamps) and kept["y"].tolist() == list(range(16))
 
 
-@pytest.mark.xfail(strict=True, reason="W5: the clock-change check looks at Sunday 00:00-04:00 only: where clocks go "
-                                       "back at midnight (Beirut, Asuncion, Santiago) two local hours are averaged")
 @pytest.mark.parametrize("zone,start,repeated", [("Asia/Beirut", "2021-10-30 12:00", "2021-10-30 23:30"),
                                                  ("America/Asuncion", "2021-03-27 12:00", "2021-03-27 23:30"),
                                                  ("America/Santiago", "2021-04-03 12:00", "2021-04-03 23:30")])
 def test_a_repeated_saturday_night_hour_is_named_as_the_sunday_night_one_is(zone, start, repeated):
-    # frequency.clock_change_hint / clock_nights.clock_changes (35e3cc0e, 44f75c5d): two readings nearest one hour are
+    # W5 (fixed in a9088bef (clock_nights.clock_hour from the zone database)). frequency.clock_change_hint /
+    # clock_nights.clock_changes (35e3cc0e, 44f75c5d): two readings nearest one hour are
     # refused as a repeated clock hour only when that hour is Sunday 00:00-03:59 and a zone of ZONES goes back in the
     # night before that date. Chile, Paraguay, Lebanon (and Brazil until 2019) -- listed in ZONES for their changes --
     # go back at midnight, so their repeated wall-clock hour is SATURDAY 23:00-24:00: a logger's naive local times
@@ -198,15 +195,14 @@ def test_a_repeated_saturday_night_hour_is_named_as_the_sunday_night_one_is(zone
         regularize_index(pd.DataFrame({"y": np.arange(30.0)}, index=stamps), info, resample=True)
 
 
-@pytest.mark.xfail(strict=True, reason="W6: monthly/quarterly readings on the 1st with one taken an hour or two days "
-                                       "early: --resample averages it into the month before and invents its own month")
 @pytest.mark.parametrize("freq,start,n,moved", [("MS", "2021-01-01", 24, {10: "-1h"}),     # 23:00 on the 31st
                                                 ("MS", "2021-01-01", 24, {10: "-2D"}),
                                                 ("MS", "2021-01-01 09:00", 24, {5: "-12h"}),
                                                 ("MS", "2021-01-01", 24, {0: "-1D"}),      # the first one early
                                                 ("QS", "2015-01-01", 24, {7: "-1D"})])
 def test_resample_puts_a_calendar_reading_a_little_early_on_its_own_period(freq, start, n, moved):
-    # W2's calendar twin (regularize_index's last branch, values.resample(freq).mean(): the period each stamp is in):
+    # W6 (fixed in a9088bef (calendar grids with a few readings off them)). W2's calendar twin (regularize_index's
+    # last branch, values.resample(freq).mean(): the period each stamp is in):
     # a meter read at midnight on the 1st of each month, once at 23:00 on the 31st -- infer_frequency says 'MS' with
     # one stamp off the grid, and --resample averages that reading with the month before's and leaves its own month
     # empty (interpolated later), silently; the first reading a day early adds a month before the series. (F's
@@ -267,7 +263,8 @@ def test_a_tag_fit_interrupted_under_session_34_code_resumes(tmp_path, monkeypat
 
 @pytest.mark.parametrize("rule", ["hebbian", "storkey"])
 def test_a_half_precision_network_recalls_as_the_float32_one(rule, dtype="bfloat16"):
-    # W8 (fixed in 2deb483a: 16-bit weights read in float32) HopfieldNetwork(N, dtype=...) takes any floating dtype. 47abbc69 reads a field within 4 sqrt(N) u sum_j |w_ij| of
+    # W8 (fixed in 2deb483a: 16-bit weights read in float32) HopfieldNetwork(N, dtype=...) takes any floating dtype.
+    # 47abbc69 reads a field within 4 sqrt(N) u sum_j |w_ij| of
     # 0 as a tie when the weights have no whole-number form -- which half-precision Hebbian weights never have (k/N
     # rounded to 8 or 11 bits), nor Storkey's. With bfloat16's u (2**-8) the band is ~0.05-0.1 at N = 200 while the
     # float sums resolve fields to ~1e-3: real fields are read as ties and units keep wrong bits. N=200, 20 patterns,
@@ -295,7 +292,8 @@ def test_a_half_precision_network_recalls_as_the_float32_one(rule, dtype="bfloat
 
 
 def test_the_half_precision_parity_check_scales_each_output_by_its_own_size(tmp_path, monkeypatch):
-    # W9 (fixed in ff29f7f7: each output held to its own size) export/tolerance.parity_atol: atol = 4 * eps(float16) * max(1, the largest |output| of the model), over every
+    # W9 (fixed in ff29f7f7: each output held to its own size) export/tolerance.parity_atol: atol = 4 * eps(float16) *
+    # max(1, the largest |output| of the model), over every
     # output. A float16 model returning its GRU states (in (-1, 1)) and a head in data units (~5000, as a forecaster's
     # values are) is checked "within 19.625" for both: a runtime whose GRU output is off by 0.5 -- half its range -- is
     # accepted and written. Oracle: the check itself, with the runtime moved by a known amount on one output only

@@ -42,3 +42,26 @@ def test_bzip2_and_xz_with_a_damaged_second_stream_are_refused(tmp_path, kind, c
     p.write_bytes(_damaged_second_stream(comp))
     with pytest.raises(DataError, match=kind):
         read_utf8(p, "csv")
+
+
+@pytest.mark.xfail(strict=True, reason="W2-2: serve names a 400-digit integer value 'expected a finite number' -- "
+                                       "457ac49e's 1e400 fix has an integer twin")
+@pytest.mark.parametrize("literal", ["1" + "0" * 400, "-" + "9" * 309])
+def test_serve_names_an_integer_literal_beyond_float64_as_too_large(tmp_path, literal):
+    # 457ac49e: '1e400' is 'a number too large for float64, not infinity'; the same number written as a whole-number
+    # literal (json.loads: an int, float() raises OverflowError) is answered 'expected a finite number, got 1000...'
+    # (services._validate's except OverflowError -> math.inf), though the body holds a finite number; 7bf93b34 names a
+    # 400-digit CSV cell as too large for float64 too
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    from toy_data import seasonal_service
+
+    c, service = seasonal_service(tmp_path)
+    with c:
+        r = c.post("/observations", content='{"observations":[{"id":"series","time":60,"value":%s}]}' % literal,
+                   headers={"content-type": "application/json"})
+        updates = c.get("/health").json()["updates"]
+    service.close()
+    assert r.status_code == 422 and updates == 0
+    error = r.json()["error"]
+    assert "too large for float64" in error and "finite" not in error

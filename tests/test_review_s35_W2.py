@@ -129,7 +129,7 @@ def test_a_half_model_with_small_outputs_is_still_checked(tmp_path, monkeypatch)
     torch.manual_seed(0)
     model = Model().half().eval()
     x = torch.randn(2, 5, 3).half()
-    assert 1e-4 < float(model(x).abs().max()) < 1e-3
+    assert 1e-4 < float(model(x).detach().abs().max()) < 1e-3
     runner = api.load_runner
 
     def zeroed(data, format):
@@ -139,3 +139,22 @@ def test_a_half_model_with_small_outputs_is_still_checked(tmp_path, monkeypatch)
     monkeypatch.setattr(api, "load_runner", zeroed)
     with pytest.raises(ParityError):
         export(model, tmp_path / "m.pt2", format="torch-export", example=(x,))
+
+
+@pytest.mark.xfail(strict=True, reason="W2-5: a time-column cell beyond float64 ('1e400' among integer steps) is "
+                                       "called 'inf' -- 7bf93b34's fix skips the time column")
+def test_a_time_cell_beyond_float64_is_named_by_its_text(tmp_path, capsys):
+    # 7bf93b34 names a value cell '1e400' by its text, row and column ('a number too large for float64, not
+    # infinity'); keep_exact_integers skips the time column, so integer steps 0..29 with one cell '1e400' are refused
+    # as "--time-col 't': expected dates as text or timestamps, got numbers (0.0, 1.0, ..) and inf among them": the
+    # file holds no inf, and the row is not named
+    from rnnkit.cli.main import main
+
+    rows = ["t,y"] + [f"{i},{100 + i}" for i in range(30)]
+    rows[8] = "1e400,107"
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    argv = ["forecast", "--csv", str(tmp_path / "t.csv"), "--target", "y", "--time-col", "t", "--model",
+            "seasonal_naive", "--horizon", "2", "--quiet", "--no-plot", "--threads", "1", "--out", str(tmp_path / "r")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "--time-col 't'" in err and "1e400" in err and "inf" not in err.replace("infinity", ""), err

@@ -198,3 +198,16 @@ def test_monthly_meter_readings_on_varying_days_stay_one_a_month():
     out = _resampled(stamps)
     assert list(out.index) == list(pd.date_range("2021-01-01", periods=12, freq="MS"))
     assert out["y"].tolist() == list(range(12))
+
+
+@pytest.mark.parametrize("n,missing,tz", [(8, [3], None), (6, [3], None), (9, [3, 5], "Europe/Berlin")])
+def test_short_first_business_day_readings_with_a_gap_are_monthly(n, missing, tz):
+    # review W10 (a regression of a9088bef): 5-9 first business days of the month (Mon 3 June for Sat 1 June), a month
+    # missing, were refused as "months at varying days" or read as a '32D' grid; each is on its own month's 1st but
+    # for one within three days of it: 'MS', the 3rd of June on the 1st, the missing months NaN
+    stamps = pd.date_range("2019-01-01", periods=n, freq="BMS", tz=tz).delete(missing)
+    info = infer_frequency(stamps)
+    assert (info.freq, info.missing_stamps, info.off_grid) == ("MS", len(missing), 1)
+    out = _resampled(stamps)
+    assert list(out.dropna().index.to_period("M")) == list(stamps.tz_localize(None).to_period("M"))
+    assert out["y"].dropna().tolist() == list(range(stamps.size))

@@ -132,6 +132,8 @@ def _guess_rest(index: pd.DatetimeIndex) -> str | None:
     deltas = np.diff(index.asi8)    # in the index's unit (pandas 3 keeps parsed text in "s" or "us")
     if deltas.size:
         values, counts = np.unique(deltas, return_counts=True)
+        if _few_off_months(index):   # on the 1st at one time but a few (a business day's shift: W10)
+            return "MS"
         if (unit := _one_a_unit(index)) is not None:
             return unit[0]
         months = 1 if index.tz is not None and (_one_a_unit(index.tz_localize(None)) or ("",))[0] == "MS" \
@@ -181,6 +183,13 @@ def _unit_start(stamps: pd.DatetimeIndex, freq: str, how: str = "floor") -> pd.D
     return out.tz_convert(stamps.tz) if stamps.tz is not None else out
 
 
+def _few_off_months(index: pd.DatetimeIndex) -> bool:
+    """Whether ``index`` is a month-start grid but for a few stamps, each on a month of its own
+    (:func:`.few_off.few_off_grid`; half-monthly readings on the 1st and the 15th are no such grid)."""
+    grid = few_off_grid(index, "MS")
+    return grid is not None and not grid.snapped.has_duplicates
+
+
 def _one_a_unit(index: pd.DatetimeIndex) -> tuple[str, str, str, str] | None:
     """The unit of :data:`_UNITS` (``'D'``, ...) of wall-clock stamps taken at most one a unit at varying moments
     within it, most of them one unit apart, whose exact steps have no common one: a daily reading taken between
@@ -194,7 +203,7 @@ def _one_a_unit(index: pd.DatetimeIndex) -> tuple[str, str, str, str] | None:
     if wall.size < 3:
         return None
     gridded = mostly_one_step(wall)      # a grid with stamps off it
-    if few_off_grid(index, "MS") is not None:    # on the 1st at one time but a few (W6): each on its nearest 1st
+    if _few_off_months(index):    # on the 1st at one time but a few (W6): each on its nearest 1st
         return None
     for unit in _UNITS[2 * aware:]:                 # (months have no one step: 3 readings on days 1..27 have 2)
         if gridded and unit[0] != "MS":

@@ -11,6 +11,8 @@ import pytest
 
 from rnnkit.errors import DataError
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 
 def _damaged_second_stream(comp) -> bytes:
     """Two compressed streams (what `cat a.bz2 b.bz2` writes), the second one's header damaged."""

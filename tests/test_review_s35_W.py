@@ -327,11 +327,10 @@ def test_the_half_precision_parity_check_scales_each_output_by_its_own_size(tmp_
         export(model, tmp_path / "m.pt2", format="torch-export", example=(torch.randn(2, 5, 3).half(),))
 
 
-@pytest.mark.xfail(strict=True, reason="W10: a9088bef reads 5-8 first-business-day-of-month readings with a month "
-                                       "missing as a '32D' grid or refuses them as months at varying days (was 'MS')")
 @pytest.mark.parametrize("n,missing", [(7, [3]), (8, [3]), (6, [2]), (9, [3, 6])])
 def test_short_first_business_day_readings_with_a_gap_stay_monthly(n, missing):
-    # Regression of a9088bef (W2-W6's fix): the first business day of each month (pd.date_range(freq="BMS"): Tue 1 Jan,
+    # W10 (fixed in 86212b80: a month-start grid but for a few stamps is 'MS'). Regression of a9088bef: the first
+    # business day of each month (pd.date_range(freq="BMS"): Tue 1 Jan,
     # Fri 1 Feb, Fri 1 Mar, Wed 1 May, Mon 3 Jun, ...), one month missing, 7 or 8 readings, naive -- dbb1af7f read them
     # as 'MS' (each on its month's start, the missing month NaN); now infer_frequency raises "expected timestamps a
     # frequency continues, got one about every 1 calendar month(s) at varying days ... write each as its period's

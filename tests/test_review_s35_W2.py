@@ -160,3 +160,24 @@ def test_a_time_cell_beyond_float64_is_named_by_its_text(tmp_path, capsys):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert "--time-col 't'" in err and "1e400" in err and "inf" not in err.replace("infinity", ""), err
+
+
+@pytest.mark.xfail(strict=True, reason="W2-6: the last reading near the next grid time goes past the end, leaving its "
+                                       "own free grid time empty (an invented value); in the middle it goes to its "
+                                       "own free slot")
+@pytest.mark.parametrize("freq, by", [("D", "20h"), ("h", "50min"), ("MS", "25D")])
+def test_the_last_reading_near_the_next_grid_time_invents_no_value(freq, by):
+    # a9088bef (few_off._slots): a reading within a quarter step of the next grid time goes there, except when the
+    # next reading holds it -- then to its own free grid time ('a midnight reading at 23:58 of a day with no midnight
+    # reading of its own: the old floor'). The last reading has no next one: daily readings at midnight, the last one
+    # at 20:00 -> put on the day after, its own day a NaN that the fit interpolates (25 rows for 24 readings, no
+    # warning), the forecast a day later. The same reading one place earlier goes to its own day (warned).
+    import pandas as pd
+
+    stamps = pd.date_range("2020-01-01", periods=24, freq=freq).to_series()
+    stamps.iloc[-1] += pd.Timedelta(by)
+    out = _resampled(stamps)
+    assert len(out) == 24 and not out["y"].isna().any()
+    middle = pd.date_range("2020-01-01", periods=24, freq=freq).to_series()
+    middle.iloc[10] += pd.Timedelta(by)
+    assert len(_resampled(middle)) == 24 and not _resampled(middle)["y"].isna().any()     # the middle: as wanted

@@ -228,10 +228,12 @@ class ForecastService:
                 raise RequestError(404, f"observations[{i}].id: expected one of {_names(self.next_time)}, got "
                                         f"{_id_text(sid)}{_spelt_otherwise(sid, self.next_time)}")
             value = ob["value"]
-            try:  # an int beyond float range (a JSON literal of 400 digits) is not finite either
+            try:  # an int beyond float range (a JSON literal of 400 digits) is refused by its size
                 number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
-            except OverflowError:
-                number = math.inf
+            except OverflowError:   # finite in the body, beyond float64: named as app.py names '1e400'
+                raise RequestError(422, f"observations[{i}].value: expected a number float64 holds (magnitude up to "
+                                        f"1.8e308), got an integer of {len(str(abs(value)))} digits: too large for "
+                                        f"float64") from None
             if not math.isfinite(number):
                 raise RequestError(422, f"observations[{i}].value: expected a finite number, got {_short(value)}")
             by_id.setdefault(sid, []).append((self._time(i, sid, ob["time"], self._placed(sid) is None), number, i))

@@ -211,3 +211,14 @@ def test_short_first_business_day_readings_with_a_gap_are_monthly(n, missing, tz
     out = _resampled(stamps)
     assert list(out.dropna().index.to_period("M")) == list(stamps.tz_localize(None).to_period("M"))
     assert out["y"].dropna().tolist() == list(range(stamps.size))
+
+
+@pytest.mark.parametrize("freq,moved,by", [("MS", 5, "-10D"), ("D", 6, "-12h")])
+def test_a_far_reading_whose_slot_before_is_held_goes_to_the_free_one_after(freq, moved, by):
+    # review W2-3: June's reading on 22 May (further than a quarter month from both 1sts) was put on May's 1st, which
+    # May's reading holds -- averaged (4.5) and June invented; it goes to June's free 1st (a guess: warned)
+    grid = pd.date_range("2020-01-01", periods=24, freq=freq)
+    stamps = _moved(grid, {moved: by})
+    with pytest.warns(UserWarning, match="a guess"):
+        out = _resampled(stamps)
+    assert list(out.index) == list(grid) and out["y"].tolist() == list(range(24))

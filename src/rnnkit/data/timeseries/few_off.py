@@ -56,11 +56,15 @@ def _slots(before: np.ndarray, near_next: np.ndarray, far: np.ndarray) -> tuple[
     """Each sorted reading's grid slot -- the one after its slot ``before`` where ``near_next`` (within a quarter step
     of it), else ``before`` -- and which were guesses: ``far`` ones (within a quarter step of no grid time), and a
     reading near the next slot that the next reading holds, put back on its own free slot before (a midnight reading
-    at 23:58 of a day with no midnight reading of its own: the old floor, not averaged with the next day's)."""
+    at 23:58 of a day with no midnight reading of its own: the old floor, not averaged with the next day's); a far one
+    whose slot before the reading before holds goes to the free one after it (June's reading on 22 May was averaged
+    with May's and June invented: review W2-3)."""
     slot = np.where(near_next, before + 1, before)
     clash = np.append(near_next[:-1] & (slot[1:] == slot[:-1]), False)
     free = clash & (before != np.insert(slot[:-1], 0, before[0] - 1))
-    return np.where(free, before, slot), far | free
+    slot = np.where(free, before, slot)
+    up = far & (slot == np.insert(slot[:-1], 0, before[0] - 1)) & (np.append(slot[1:], slot[-1] + 2) != before + 1)
+    return np.where(up, before + 1, slot), far | free
 
 
 def few_off_grid(index: pd.DatetimeIndex, freq: str | None) -> OffGrid | None:

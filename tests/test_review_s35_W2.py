@@ -46,8 +46,6 @@ def test_bzip2_and_xz_with_a_damaged_second_stream_are_refused(tmp_path, kind, c
         read_utf8(p, "csv")
 
 
-@pytest.mark.xfail(strict=True, reason="W2-2: serve names a 400-digit integer value 'expected a finite number' -- "
-                                       "457ac49e's 1e400 fix has an integer twin")
 @pytest.mark.parametrize("literal", ["1" + "0" * 400, "-" + "9" * 309])
 def test_serve_names_an_integer_literal_beyond_float64_as_too_large(tmp_path, literal):
     # 457ac49e: '1e400' is 'a number too large for float64, not infinity'; the same number written as a whole-number
@@ -84,9 +82,6 @@ def _resampled(stamps):
         return regularize_index(values, infer_frequency(idx), True)
 
 
-@pytest.mark.xfail(strict=True, reason="W2-3: a reading further than a quarter step from every grid time is averaged "
-                                       "into the held grid time before it while its own grid time after is free "
-                                       "(then invented as NaN)")
 @pytest.mark.parametrize("freq, moved, by", [("MS", 5, "-10D"), ("D", 6, "-12h"), ("h", 8, "-35min")])
 def test_a_far_reading_is_not_averaged_into_a_held_slot_while_its_own_is_free(freq, moved, by):
     # a9088bef (few_off.py): readings mostly on a grid; one taken early by more than a quarter step (the June reading

@@ -64,8 +64,9 @@ def unpacked(data: bytes, name: str, what: str, stream: bool = False) -> bytes:
         out = _read(_opened(kind, data, name, what), kind, name, len(data), what)
     except DataError:      # several files in a zip; past the memory bound: said already
         raise
-    except (EOFError, OSError, zlib.error, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError) as e:
-        # truncated (EOFError), a bad CRC or header (BadGzipFile, OSError, BadZipFile), an encrypted zip
+    except (EOFError, OSError, zlib.error, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError,
+            _lzma_error()) as e:
+        # truncated (EOFError), a bad CRC or header (BadGzipFile, OSError, BadZipFile, LZMAError), an encrypted zip
         # member (RuntimeError), a compression zipfile cannot read (NotImplementedError)
         raise DataError(f"{what}: expected a complete {kind} file, got {name!r} that does not decompress "
                         f"({e})") from None
@@ -84,10 +85,10 @@ def _opened(kind: str, data: bytes, name: str, what: str) -> Any:
     raw = io.BytesIO(data)
     if kind == "gzip":
         return gzip.GzipFile(fileobj=raw)      # every member, each CRC checked (what `cat a.gz b.gz` writes)
-    if kind == "bzip2":
-        return bz2.BZ2File(raw)                # every stream, as bunzip2 reads it
+    if kind == "bzip2":                        # every stream, as bunzip2 reads it
+        return _Streams(bz2.BZ2Decompressor, data, kind)
     if kind == "xz":
-        return lzma.LZMAFile(raw)
+        return _Streams(lzma.LZMADecompressor, data, kind)
     archive = zipfile.ZipFile(raw)
     files = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith(_ZIP_OTHERS)]
     if len(files) != 1:
@@ -114,3 +115,45 @@ def _read(f: Any, kind: str, name: str, size: int, what: str) -> bytes:
                                 f"{human_size(total)} ({human_size(size)} compressed)")
             blocks.append(block)
     return b"".join(blocks)
+
+
+def _lzma_error() -> type[Exception]:
+    import lzma
+
+    return lzma.LZMAError
+
+
+class _Streams:
+    """bzip2 or xz streams one after another (what ``cat a.bz2 b.bz2`` writes) decompressed in turn, a new decompressor
+    on each one's ``unused_data``. Bytes after a stream that start no valid one are refused (OSError / LZMAError);
+    bz2.BZ2File and lzma.LZMAFile took them for the file's end and dropped them, silently (review W2-1). xz's stream
+    padding (zero bytes in fours, part of the format) is the only thing read past."""
+
+    def __init__(self, new: Any, data: bytes, kind: str) -> None:
+        self._new, self._kind, self._d, self._input, self._stream = new, kind, new(), data, 1
+
+    def __enter__(self) -> "_Streams":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def read(self, size: int) -> bytes:
+        while True:
+            if self._d.eof:
+                rest = self._d.unused_data
+                if not rest or self._kind == "xz" and not rest.strip(b"\0") and len(rest) % 4 == 0:
+                    return b""
+                self._d, self._input, self._stream = self._new(), rest, self._stream + 1
+                try:
+                    out = self._d.decompress(rest, size)
+                except (OSError, _lzma_error()) as e:
+                    raise OSError(f"{len(rest)} bytes after its stream {self._stream - 1} start no {self._kind} "
+                                  f"stream: {e}") from None
+            else:
+                out = self._d.decompress(self._input, size)
+            self._input = b""
+            if out:
+                return out
+            if not self._d.eof and self._d.needs_input:
+                raise EOFError(f"stream {self._stream} ends before its end-of-stream marker")

@@ -1,0 +1,53 @@
+"""Session 35, fixer G2: guards beside reviewer W2's tests for the fixes of W2-1 (bzip2/xz read stream by stream)."""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+
+import pytest
+
+from rnnkit.data.packed import unpacked
+from rnnkit.errors import DataError
+
+STREAMS = [("bzip2", bz2.compress), ("xz", lzma.compress)]
+
+
+@pytest.mark.parametrize("kind, comp", STREAMS)
+def test_concatenated_streams_read_whole(kind, comp):
+    # `cat a.bz2 b.bz2` (and a stream of nothing between them) is one file of both texts, as bunzip2 / xz read it
+    data = comp(b"t,y\n1,2\n") + comp(b"") + comp(b"3,4\n" * 5000)
+    assert unpacked(data, "a.csv.x", "--csv") == b"t,y\n1,2\n" + b"3,4\n" * 5000
+
+
+@pytest.mark.parametrize("kind, comp", STREAMS)
+def test_garbage_after_the_last_stream_is_refused_by_name(kind, comp):
+    # bz2.BZ2File / lzma.LZMAFile stopped at these bytes without a word (W2-1's second case)
+    with pytest.raises(DataError, match=rf"expected a complete {kind} file, got 'a.csv.x' .*9 bytes after its "
+                                        rf"stream 1 start no {kind} stream"):
+        unpacked(comp(b"t,y\n1,2\n") + b"garbage!!", "a.csv.x", "--csv")
+
+
+@pytest.mark.parametrize("kind, comp", STREAMS)
+def test_a_truncated_second_stream_is_refused(kind, comp):
+    second = comp(b"3,4\n5,6\n")
+    with pytest.raises(DataError, match=rf"expected a complete {kind} file"):
+        unpacked(comp(b"t,y\n1,2\n") + second[: len(second) // 2], "a.csv.x", "--csv")
+
+
+def test_xz_stream_padding_is_read_past_and_other_zeros_are_not():
+    # the .xz format allows zero bytes in fours after a stream (stream padding; xz -dc reads it); three are not padding
+    first = lzma.compress(b"t,y\n1,2\n")
+    assert unpacked(first + b"\0" * 8, "a.csv.xz", "--csv") == b"t,y\n1,2\n"
+    with pytest.raises(DataError, match="expected a complete xz file"):
+        unpacked(first + b"\0" * 3, "a.csv.xz", "--csv")
+    with pytest.raises(DataError, match="bzip2"):    # bzip2 has no padding: bunzip2 warns 'trailing garbage'
+        unpacked(bz2.compress(b"t,y\n1,2\n") + b"\0" * 4, "a.csv.bz2", "--csv")
+
+
+def test_a_corrupt_xz_stream_is_a_data_error():
+    # LZMAError is no OSError: a damaged first stream must be named as well
+    data = bytearray(lzma.compress(b"t,y\n1,2\n" * 100))
+    data[len(data) // 2] ^= 0xFF
+    with pytest.raises(DataError, match="expected a complete xz file"):
+        unpacked(bytes(data), "a.csv.xz", "--csv")

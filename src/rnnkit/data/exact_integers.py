@@ -22,6 +22,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from rnnkit.errors import DataError
+
 __all__ = ["keep_exact_integers", "TooLarge"]
 
 _EXACT = 2 ** 53
@@ -42,9 +44,16 @@ class TooLarge(str):
         return out
 
 
-def keep_exact_integers(frame: pd.DataFrame, text: str, skip: Iterable[Any] = ()) -> pd.DataFrame:
+def keep_exact_integers(frame: pd.DataFrame, text: str, skip: Iterable[Any] = (), time: Any = None) -> pd.DataFrame:
     """``frame`` (``pd.read_csv`` of ``text``) with each float column (not in ``skip``) that holds an integer written
-    in ``text`` which float64 rounds replaced by an object column of the file's integers and floats (NaN kept)."""
+    in ``text`` which float64 rounds replaced by an object column of the file's integers and floats (NaN kept).
+    A cell of the time column ``time`` beyond float64 (``1e400`` among integer steps) is a DataError naming its text
+    and row: the time checks read it as inf, 'got numbers ... and inf among them' (review W2-5)."""
+    if time is not None and time in frame.columns and frame[time].dtype.kind == "f" and np.isinf(frame[time]).any():
+        big = [v for v in _too_large(frame[[time]].copy(), text, [time], frame)[time] if isinstance(v, TooLarge)]
+        if big:
+            raise DataError(f"time_col {time!r}: expected a time step on every row, got {str(big[0])[:60]!r} in data "
+                            f"row {big[0].row}: a number too large for float64 (magnitude up to 1.8e308)")
     skip = {c for c in skip if c is not None}
     cols = [c for c in frame.columns if c not in skip and frame[c].dtype.kind == "f"
             and bool((frame[c].abs() >= _EXACT).any())]
@@ -67,10 +76,10 @@ def keep_exact_integers(frame: pd.DataFrame, text: str, skip: Iterable[Any] = ()
     return frame
 
 
-def _too_large(frame: pd.DataFrame, text: str, cols: list[Any]) -> pd.DataFrame:
+def _too_large(frame: pd.DataFrame, text: str, cols: list[Any], whole: pd.DataFrame | None = None) -> pd.DataFrame:
     """``frame`` with each cell of ``cols`` read as +-inf from a finite number's text (``1e400``) as :class:`TooLarge`
-    (an object column; its other values kept)."""
-    at = [frame.columns.get_loc(c) for c in cols]
+    (an object column; its other values kept); ``whole`` (default ``frame``) is the table ``text`` reads as."""
+    at = [(frame if whole is None else whole).columns.get_loc(c) for c in cols]
     raw = pd.read_csv(io.StringIO(text), usecols=at, dtype=str, keep_default_na=False)
     for c, k in zip(cols, range(len(at))):
         read = frame[c].to_numpy()

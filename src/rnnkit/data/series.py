@@ -393,7 +393,7 @@ def read_series_csv(path: str | Path, time_col: str | None = None, *, date_forma
         frame = pd.read_csv(io.StringIO(text), na_values=[DB_NULL])   # a dump's NULL: missing, as 'NA' (db_null)
     except (ValueError, pd.errors.ParserError) as e:
         raise DataError(f"{what}: expected a readable CSV file, got {str(path)!r} ({str(e).splitlines()[0]})") from None
-    frame = keep_exact_integers(frame, text, (time_col, id_col))   # beyond 2**53 in a column with an empty cell
+    frame = keep_exact_integers(frame, text, (time_col, id_col), time_col)   # beyond 2**53; a time cell beyond 1e308
     if id_col is not None and id_col in frame.columns:
         ids = pd.read_csv(io.StringIO(text), usecols=[id_col], dtype=str, keep_default_na=False)[id_col]
         frame[id_col] = ids.mask(ids.str.strip().isin(["", DB_NULL]))    # an empty id or a dump's NULL: missing

@@ -31,8 +31,6 @@ def test_gzip_with_a_damaged_second_member_is_refused(tmp_path):
         read_utf8(p, "csv")
 
 
-@pytest.mark.xfail(strict=True, reason="W2-1: a bzip2/xz file whose second stream is damaged (or garbage appended) "
-                                       "reads as its first stream's rows alone, silently")
 @pytest.mark.parametrize("kind, comp", [("bzip2", bz2.compress), ("xz", lzma.compress)])
 def test_bzip2_and_xz_with_a_damaged_second_stream_are_refused(tmp_path, kind, comp):
     # packed.py: 'a truncated or corrupted file is a DataError naming the format and the file, never part of a
@@ -138,8 +136,6 @@ def test_a_half_model_with_small_outputs_is_still_checked(tmp_path, monkeypatch)
         export(model, tmp_path / "m.pt2", format="torch-export", example=(x,))
 
 
-@pytest.mark.xfail(strict=True, reason="W2-5: a time-column cell beyond float64 ('1e400' among integer steps) is "
-                                       "called 'inf' -- 7bf93b34's fix skips the time column")
 def test_a_time_cell_beyond_float64_is_named_by_its_text(tmp_path, capsys):
     # 7bf93b34 names a value cell '1e400' by its text, row and column ('a number too large for float64, not
     # infinity'); keep_exact_integers skips the time column, so integer steps 0..29 with one cell '1e400' are refused

@@ -28,7 +28,7 @@ from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
 from rnnkit.data.timeseries.frequency import _one_a_unit, one_a_unit_note
-from rnnkit.data.timeseries.jitter import jitter_grid
+from rnnkit.data.timeseries.few_off import grid_of
 from rnnkit.errors import ConfigError
 
 __all__ = ["on_fitted_grid", "on_grid_from", "placement", "PLACEMENTS", "check_placement"]
@@ -44,14 +44,15 @@ def placement(stamps: pd.Index, freq: str | None, off_grid: int) -> str | None:
     """How :func:`~rnnkit.data.timeseries.frequency.regularize_index` puts the sorted stamps ``stamps`` of a
     ``freq`` grid (``off_grid`` of them off it) on the grid with ``resample``: ``'floor'`` (the calendar unit each
     is in, or the bin from the first stamp it falls in), ``'round'`` (the nearest unit start: a logger a little
-    early or late), ``'nearest'`` (the nearest time of a jittered round-step grid); ``None`` when every stamp is on
+    early or late), ``'nearest'`` (the nearest time of a jittered round-step grid, or of a grid a few stamps are a
+    little off, or of float noise: :func:`~rnnkit.data.timeseries.few_off.grid_of`); ``None`` when every stamp is on
     the grid, or for a grid pandas' resample bins (a month end, a week)."""
     if freq is None or not off_grid or not isinstance(stamps, pd.DatetimeIndex):
         return None
     if one_a_unit_note(stamps, freq):
         return _one_a_unit(stamps)[3]
-    if (jittered := jitter_grid(stamps)) is not None and jittered.freq == freq:
-        return "nearest"
+    if (placed := grid_of(stamps, freq)) is not None and not getattr(placed, "far", 0):
+        return "nearest"     # jittered, a few off a grid (review W2: anchored, each on its nearest time), float noise
     return "floor" if isinstance(to_offset(freq), (Tick, pd.offsets.Day)) else None
 
 

@@ -174,8 +174,6 @@ def test_the_last_reading_near_the_next_grid_time_invents_no_value(freq, by):
     assert len(_resampled(middle)) == 24 and not _resampled(middle)["y"].isna().any()     # the middle: as wanted
 
 
-@pytest.mark.xfail(strict=True, reason="W2-8: xz stream padding between two streams (zero bytes in fours, valid: "
-                                       "xz -dc reads both) -- read as the first stream alone")
 def test_xz_stream_padding_between_streams_is_read_as_xz_reads_it(tmp_path):
     # the .xz format allows Stream Padding (null bytes, a multiple of 4) between concatenated streams; `xz -dc` prints
     # both texts. lzma.LZMAFile stops at the padding (committed packed.py: 't,y\n1,2\n', the second stream dropped

@@ -350,11 +350,14 @@ class TimeBudget(Callback):
     expected to take still fits in the budget, so the budget bounds the whole fit, not whole epochs, and is not
     overrun by a last step (session 34: the check came after the step only, so a fit ran one step past it). A step's
     wall time is measured from the end of the step before (its batch's loading and callbacks included); the one
-    expected is the median of this fit's last :attr:`WINDOW` steps, its first step (the warm-up: lazy
-    initialisation, the loader's start, cache misses) left out once a later one is measured -- session 35: it was
-    the last step's alone, so one slow step (a checkpoint written, an epoch's first batch, a pause) ended a budget
-    with time left for several more. After the first step only that step is known, and it is what the second is
-    expected to take: a first step longer than half the budget still ends the fit, as the budget is a bound.
+    expected is the larger of the last step's and the median of this fit's last :attr:`WINDOW` steps, its first
+    step (the warm-up: lazy initialisation, the loader's start, cache misses) left out of the median once a later
+    one is measured -- the last step's alone (session 34) expected a fast step after slow ones to be the pace; the
+    median alone (session 35's first form) took a lasting slowdown's first slow step for a one-off and ran another
+    past the budget (review W2: 1 s steps, then 10 s ones, a 17 s budget ended at 26 s; now at 16 s). So one slow
+    step near the end of the budget (a checkpoint written, a pause) ends the fit with less than its time left: the
+    budget is a bound, not a target. After the first step only that step is known, and it is what the second is
+    expected to take: a first step longer than half the budget still ends the fit.
     The epoch in progress ends early (its row is logged and validated; the run folder's checkpoint is the one before
     that early end, so a resumed fit finishes the epoch). The last validation's duration is kept in
     reserve, so that validation fits in the budget too. ``TrainConfig(max_seconds=...)`` adds one.
@@ -370,11 +373,12 @@ class TimeBudget(Callback):
         self._steps: list[float] = []   # this fit's step wall times: the first, then the latest WINDOW after it
 
     def expected_step(self) -> float:
-        """The wall time the next step is expected to take: the median of the latest :attr:`WINDOW` steps after
-        this fit's first, or the first step's when it is the only one measured (0.0 before any)."""
+        """The wall time the next step is expected to take: the larger of the last step's and the median of the
+        latest :attr:`WINDOW` steps after this fit's first, or the first step's when it is the only one measured
+        (0.0 before any)."""
         import statistics
 
-        return statistics.median(self._steps[1:] or self._steps) if self._steps else 0.0
+        return max(statistics.median(self._steps[1:] or self._steps), self._steps[-1]) if self._steps else 0.0
 
     def on_fit_start(self, trainer) -> None:
         self._mark, self._steps = trainer.run_seconds(), []

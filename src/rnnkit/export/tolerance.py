@@ -9,16 +9,18 @@ within ``1e-5`` and each output of a model holding float16 or bfloat16 weights o
 when both are there). The runtime's kernels and torch's round 16-bit intermediates at other places (fusion, accumulation), so the outputs differ by
 a few of those spacings, relative to their size: measured (session 35; GRU, LSTM with 2 layers / bidirectional /
 proj / layer norm + peephole, Elman tanh and relu, MinGRU, MinLSTM; lengths on and off; 2 seeds) the largest
-difference was 2.0 eps in float16 (ONNX and torch-export) and 1.5 eps in bfloat16 (torch-export); ``HALF_ULPS = 4``
-keeps twice that. The fixed 1e-5 failed every float16 model (one float16 step is 4.9e-4). A graph that cannot hold a
+difference was 3.27 eps in float16 (ONNX, the LSTM with layer norm + peephole, seed 0; the rest at most 2.0, ONNX and
+torch-export) and 1.5 eps in bfloat16 (torch-export); ``HALF_ULPS = 4`` keeps twice the rest, not that one. The fixed 1e-5 failed every float16 model (one float16 step is 4.9e-4). A graph that cannot hold a
 tighter tolerance (``GraphSpec.min_atol``: the context graphs' float16-rounded states) is checked within that one.
 Each output has its own: one scale for all (the largest of any output, session 35's first form) checked a GRU's states
 in (-1, 1) within 19.6 beside a head in data units of ~5000, and passed a runtime off by half their range (review W9).
 The scale is the output's own size, floored at ``tiny`` (``torch.finfo(dtype).tiny``, the smallest normal number: below
 it the dtype's spacing is ``eps * tiny`` whatever the size). The first form floored it at 1: an output all below 4 eps
 (float16 3.9e-3, bfloat16 0.031: a rate, a rare class's probability) passed a runtime returning zeros (review W2-4).
-Measured per output against its own size (G2, session 35, torch-export, the 9 kinds above and GRU/LSTM heads scaled by
-1e-3 and 1e-5, 2 seeds): at most 1.72 eps in float16, 1.90 in bfloat16. An output that is a small difference of large
+Measured per output against its own size (G2, session 35, the 9 kinds above and GRU/LSTM heads scaled by 1e-3 and
+1e-5, 2 seeds): torch-export at most 1.72 eps in float16, 1.90 in bfloat16; ONNX float16 at most 3.41 (LSTM with layer
+norm + peephole, seed 0: 3.27 eps of an output of 0.96, the case above; the next worst 1.64), so 4 keeps a thin margin
+there, as it did under max(1, ...). An output that is a small difference of large
 terms (cancellation) is held to its own size too: give ``atol`` for such a model.
 """
 

@@ -151,9 +151,6 @@ def test_a_time_cell_beyond_float64_is_named_by_its_text(tmp_path, capsys):
     assert "--time-col 't'" in err and "1e400" in err and "inf" not in err.replace("infinity", ""), err
 
 
-@pytest.mark.xfail(strict=True, reason="W2-6: the last reading near the next grid time goes past the end, leaving its "
-                                       "own free grid time empty (an invented value); in the middle it goes to its "
-                                       "own free slot")
 @pytest.mark.parametrize("freq, by", [("D", "20h"), ("h", "50min"), ("MS", "25D")])
 def test_the_last_reading_near_the_next_grid_time_invents_no_value(freq, by):
     # a9088bef (few_off._slots): a reading within a quarter step of the next grid time goes there, except when the

@@ -58,13 +58,18 @@ def _slots(before: np.ndarray, near_next: np.ndarray, far: np.ndarray) -> tuple[
     reading near the next slot that the next reading holds, put back on its own free slot before (a midnight reading
     at 23:58 of a day with no midnight reading of its own: the old floor, not averaged with the next day's); a far one
     whose slot before the reading before holds goes to the free one after it (June's reading on 22 May was averaged
-    with May's and June invented: review W2-3)."""
+    with May's and June invented: review W2-3); the last reading near the slot after the end whose own slot is free
+    goes to its own slot (a guess, counted: it went past the end, its own slot an invented value: review W2-6) --
+    a last reading 2 minutes early after a reading on its own slot still goes to the next one."""
     slot = np.where(near_next, before + 1, before)
     clash = np.append(near_next[:-1] & (slot[1:] == slot[:-1]), False)
     free = clash & (before != np.insert(slot[:-1], 0, before[0] - 1))
     slot = np.where(free, before, slot)
-    up = far & (slot == np.insert(slot[:-1], 0, before[0] - 1)) & (np.append(slot[1:], slot[-1] + 2) != before + 1)
-    return np.where(up, before + 1, slot), far | free
+    prev = np.insert(slot[:-1], 0, before[0] - 1)
+    up = far & (slot == prev) & (np.append(slot[1:], slot[-1] + 2) != before + 1)
+    last = np.zeros_like(free)    # the last reading near the slot after the end: its own free slot, no gap (review W2-6)
+    last[-1] = slot.size > 1 and near_next[-1] and prev[-1] < before[-1]
+    return np.where(up, before + 1, np.where(last, before, slot)), far | free | last
 
 
 def few_off_grid(index: pd.DatetimeIndex, freq: str | None) -> OffGrid | None:

@@ -4,38 +4,9 @@ is not the pace, and a lasting slowdown's first slow step is (review W2); a fake
 
 from __future__ import annotations
 
-import types
+from test_trainer_s34_R import _fit  # a Trainer fit on a fake clock, each step's wall time given
 
-import torch
-
-from rnnkit.training import TrainConfig, Trainer
-from rnnkit.training import trainer as trainer_module
 from rnnkit.training.callbacks import TimeBudget
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def perf_counter(self) -> float:
-        return self.now
-
-
-def _fit(monkeypatch, step_seconds, max_seconds, batches=40, epochs=1):
-    clock = FakeClock()
-    monkeypatch.setattr(trainer_module, "time", types.SimpleNamespace(perf_counter=clock.perf_counter))
-    torch.manual_seed(0)
-    net = torch.nn.Linear(2, 1)
-    seconds = iter(step_seconds)
-
-    def loss_fn(model, batch):
-        clock.now += next(seconds)          # the step's wall time
-        return model(batch).pow(2).mean()
-
-    data = [torch.randn(4, 2) for _ in range(batches)]
-    result = Trainer(net, loss_fn=loss_fn, config=TrainConfig(epochs=epochs, max_seconds=max_seconds, quiet=True)
-                     ).fit(data)
-    return result, clock.now - 1000.0
 
 
 def test_a_lasting_slowdown_is_not_run_past_the_budget(monkeypatch):

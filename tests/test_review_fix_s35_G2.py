@@ -53,10 +53,12 @@ def test_a_corrupt_xz_stream_is_a_data_error():
         unpacked(bytes(data), "a.csv.xz", "--csv")
 
 
-@pytest.mark.parametrize("cell, named", [("-1e400", "'-1e400' in data row 4"), ("inf", None)])
+@pytest.mark.parametrize("cell, named", [("-1e400", "'-1e400' in data row 4"), ("inf", None),
+                                         ("1" + "0" * 400, "an integer of 401 digits in data row 4")])
 def test_a_time_cell_beyond_float64_is_named_and_a_written_inf_is_not(tmp_path, cell, named):
-    # W2-5's twin cases: a negative number beyond float64 is named by its text and row; a cell written 'inf' is an
-    # infinity the file states, left to the time checks' own message (not called 'too large')
+    # W2-5's twin cases: a negative number beyond float64 is named by its text and row, a 400-digit integer by its
+    # digits and row (it was 'expected dates as text or timestamps, got 0 (int)': pandas reads the column as Python
+    # ints); a cell written 'inf' is an infinity the file states, left to the time checks' own message
     from rnnkit.data.series import read_series_csv
 
     rows = ["t,y"] + [f"{i},{100 + i}" for i in range(30)]

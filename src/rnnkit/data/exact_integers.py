@@ -54,6 +54,12 @@ def keep_exact_integers(frame: pd.DataFrame, text: str, skip: Iterable[Any] = ()
         if big:
             raise DataError(f"time_col {time!r}: expected a time step on every row, got {str(big[0])[:60]!r} in data "
                             f"row {big[0].row}: a number too large for float64 (magnitude up to 1.8e308)")
+    if time is not None and time in frame.columns and frame[time].dtype == object:   # 400 digits: Python ints
+        row = next((i for i, v in enumerate(frame[time]) if isinstance(v, int) and _overflows(v)), None)
+        if row is not None:
+            raise DataError(f"time_col {time!r}: expected a time step on every row, got an integer of "
+                            f"{len(str(abs(frame[time].iloc[row])))} digits in data row {row + 1}: a number too large "
+                            f"for float64 (magnitude up to 1.8e308)")
     skip = {c for c in skip if c is not None}
     cols = [c for c in frame.columns if c not in skip and frame[c].dtype.kind == "f"
             and bool((frame[c].abs() >= _EXACT).any())]
@@ -91,3 +97,11 @@ def _too_large(frame: pd.DataFrame, text: str, cols: list[Any], whole: pd.DataFr
                 col.iloc[i] = TooLarge.of(written[i].strip(), int(i) + 1)
             frame[c] = col
     return frame
+
+
+def _overflows(v: int) -> bool:
+    try:
+        float(v)
+    except OverflowError:
+        return True
+    return False

@@ -24,7 +24,7 @@ import pandas as pd
 
 from rnnkit.errors import DataError
 
-__all__ = ["keep_exact_integers", "TooLarge"]
+__all__ = ["keep_exact_integers", "TooLarge", "beyond_float64"]
 
 _EXACT = 2 ** 53
 #: how a CSV file writes an infinity (pandas reads each as +-inf): kept as inf, not a number too large
@@ -55,7 +55,7 @@ def keep_exact_integers(frame: pd.DataFrame, text: str, skip: Iterable[Any] = ()
             raise DataError(f"time_col {time!r}: expected a time step on every row, got {str(big[0])[:60]!r} in data "
                             f"row {big[0].row}: a number too large for float64 (magnitude up to 1.8e308)")
     if time is not None and time in frame.columns and frame[time].dtype == object:   # 400 digits: Python ints
-        row = next((i for i, v in enumerate(frame[time]) if isinstance(v, int) and _overflows(v)), None)
+        row = next((i for i, v in enumerate(frame[time]) if isinstance(v, int) and beyond_float64(v)), None)
         if row is not None:
             raise DataError(f"time_col {time!r}: expected a time step on every row, got an integer of "
                             f"{len(str(abs(frame[time].iloc[row])))} digits in data row {row + 1}: a number too large "
@@ -99,7 +99,13 @@ def _too_large(frame: pd.DataFrame, text: str, cols: list[Any], whole: pd.DataFr
     return frame
 
 
-def _overflows(v: int) -> bool:
+def beyond_float64(v: Any) -> bool:
+    """A cell float64 cannot hold: a CSV file's ``1e400`` (:class:`TooLarge`), or a Python int beyond +-1.8e308 (a
+    400-digit integer, which pandas reads as an int: ``to_numeric`` raised OverflowError)."""
+    if isinstance(v, TooLarge):
+        return True
+    if not isinstance(v, int) or isinstance(v, bool):
+        return False
     try:
         float(v)
     except OverflowError:

@@ -221,22 +221,32 @@ def _rounded(index: pd.DatetimeIndex, unit: str) -> pd.DatetimeIndex:
     return index.round(unit) if index.tz is None else index.tz_convert("UTC").round(unit).tz_convert(index.tz)
 
 
+def _without_noise(index: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, pd.Timedelta, tuple[str, str]] | None:
+    """``(rounded, off, unit)``: the stamps ``index`` rounded to the coarsest unit of :data:`_NOISE_UNITS` at most a
+    thousandth of their median step, how far the furthest moved (under a millisecond, above 0), and the unit; ``None``
+    when no unit fits, rounding fails, or nothing moves or something moves a millisecond or more."""
+    unit = _noise_unit(index) if isinstance(index, pd.DatetimeIndex) else None
+    if unit is None:
+        return None
+    try:
+        whole = _rounded(index, unit[0])
+    except (ValueError, TypeError):      # a time out of pandas' bounds once rounded, a zone's skipped or repeated time
+        return None
+    off = abs(index - whole).max()
+    return (whole, off, unit) if pd.Timedelta(0) < off < pd.Timedelta(milliseconds=1) else None
+
+
 def float_rounded(index: pd.DatetimeIndex) -> pd.DatetimeIndex | None:
     """The sorted stamps ``index`` without their float noise: rounded to the coarsest of 1 s / 1 ms / 1 us at most a
     thousandth of their median step, when that moves some stamp, each by less than a millisecond, leaves them distinct
     and every step a multiple of the commonest one (a grid, gaps allowed); ``None`` otherwise. A 10 Hz logger's float
     Unix times (each within a microsecond of its 100 ms mark) were a '100000143ns' grid with '298 missing timestamps',
     a 1 s log as spreadsheet serial day numbers '999999605ns' (review W3, session 35)."""
-    unit = _noise_unit(index) if isinstance(index, pd.DatetimeIndex) else None
-    if unit is None:
+    if (rounded := _without_noise(index)) is None:
         return None
-    try:
-        whole = _rounded(index, unit[0])
-    except (ValueError, TypeError):      # (a time out of pandas' bounds once rounded)
-        return None
-    off = abs(index - whole).max()
+    whole = rounded[0]
     steps = np.diff(whole.asi8)
-    if not pd.Timedelta(0) < off < pd.Timedelta(milliseconds=1) or (steps <= 0).any():
+    if (steps <= 0).any():
         return None
     values, counts = np.unique(steps, return_counts=True)
     return None if (steps % values[np.argmax(counts)]).any() else whole
@@ -247,14 +257,14 @@ def float_noise_note(index: pd.DatetimeIndex, freq: str) -> str:
     the coarsest of 1 s / 1 ms / 1 us at most a thousandth of the step: float noise (spreadsheet serial day numbers,
     Unix times as floats: '2021-01-01 00:59:59.9999998'). They were said to be "at most one a clock hour at varying
     minutes (00:00, 00:59, ...)". '' otherwise."""
-    unit = _noise_unit(index)
-    try:        # an aware series rounded in UTC: the wall clock's repeated autumn hour has no one rounding (it raised)
-        whole = _rounded(index, unit[0])
-        grid = pd.date_range(whole[0], whole[-1], freq=freq)
-    except (ValueError, TypeError):      # a zone's skipped or repeated time, an odd frequency, no unit
+    if (rounded := _without_noise(index)) is None:   # (an aware series is rounded in UTC: :func:`_rounded`)
         return ""
-    off = abs(index - whole).max()
-    if not pd.Timedelta(0) < off < pd.Timedelta(milliseconds=1) or not whole.isin(grid).all():
+    whole, off, unit = rounded
+    try:
+        grid = pd.date_range(whole[0], whole[-1], freq=freq)
+    except (ValueError, TypeError):      # an odd frequency
+        return ""
+    if not whole.isin(grid).all():
         return ""
     return (f"times up to {off.total_seconds() * 1e6:.3g} microseconds off whole {unit[1]}s ({index[int(np.argmax(index != whole))]}, ...: the float "
             f"noise of spreadsheet serial day numbers or Unix times as floats): round them to the {unit[1]} first (pandas: "

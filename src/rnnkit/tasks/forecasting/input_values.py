@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from rnnkit.data.exact_integers import TooLarge   # a CSV cell beyond float64 (1e400), read as inf
+from rnnkit.data.exact_integers import TooLarge, beyond_float64 as _beyond_float   # a cell beyond float64 (1e400)
 from rnnkit.data.number_text import number_text_hint   # (written here in session 21; shared with tsc since 23)
 from rnnkit.data.series import parse_dates
 from rnnkit.data.timeseries.frequency import (clock_change_hint, day_text, integer_fill_hint, number_dates_format,
@@ -237,20 +237,6 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
                         f"{MAX_MAGNITUDE:g} (the usable range), got {out[i]:.4g} at {time_label(values.index[i])} "
                         f"({int(big.sum())} beyond); divide the column by a power of ten")
     return out
-
-
-def _beyond_float(v: Any) -> bool:
-    """A cell float64 cannot hold: a CSV file's ``1e400`` (:class:`~rnnkit.data.exact_integers.TooLarge`), or a Python
-    int beyond +-1.8e308 (a 400-digit integer, which pandas reads as an int: ``to_numeric`` raised OverflowError)."""
-    if isinstance(v, TooLarge):
-        return True
-    if not isinstance(v, int) or isinstance(v, bool):
-        return False
-    try:
-        float(v)
-    except OverflowError:
-        return True
-    return False
 
 
 def _coerced(values: pd.Series) -> pd.Series:

@@ -162,12 +162,10 @@ def lexicon_gloss(dictionary: Mapping[str, str], counts: Mapping[str, int],
     (:func:`~rnnkit.tasks.seq2seq_dictionary.gloss_function`: a word the training pairs never show, or one seen at
     most ``external.rare`` times), else None."""
     from rnnkit.data.vocab import tokenize
+    from rnnkit.tasks.seq2seq_dictionary import taken_gloss
 
     def gloss(w: str) -> frozenset[str] | None:
-        if w in dictionary:
-            g = external.table.get(w) if counts.get(w, 0) <= external.rare else None
-        else:
-            g = external.lookup(w)
+        g = taken_gloss(w, dictionary, counts, external)
         words = frozenset(t.lower() for t in tokenize(g, "words") if any(c.isalpha() for c in t)) if g else None
         return words or None
     return gloss

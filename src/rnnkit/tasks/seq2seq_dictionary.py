@@ -354,12 +354,20 @@ def gloss_function(dictionary: dict[str, str], counts: dict[str, int], split_com
         return lex.phrase if lex is not None else (lambda w: dictionary.get(w, w))
 
     def gloss(w: str) -> str:
-        if w in dictionary:
-            if counts.get(w, 0) <= external.rare and w in external.table:
-                return external.table[w]
-            return dictionary[w]
-        g = external.lookup(w)
-        if g is not None:
+        if (g := taken_gloss(w, dictionary, counts, external)) is not None:
             return g
+        if w in dictionary:
+            return dictionary[w]
         return lex.phrase(w) if lex is not None else w
     return gloss
+
+
+def taken_gloss(w: str, dictionary: Any, counts: Any, external: BilingualLexicon) -> str | None:
+    """The external lexicon's gloss the translator takes for the source word ``w`` (:func:`gloss_function`): its exact
+    entry for a word of the training ``dictionary`` seen at most ``external.rare`` times, its
+    :meth:`BilingualLexicon.lookup` for a word the training pairs never show; None otherwise (the translator's own
+    gloss or fallbacks). The noisy channel's ``channel_lexicon`` reads the same one
+    (:func:`rnnkit.tasks.seq2seq_channel.lexicon_gloss`)."""
+    if w in dictionary:
+        return external.table.get(w) if counts.get(w, 0) <= external.rare else None
+    return external.lookup(w)

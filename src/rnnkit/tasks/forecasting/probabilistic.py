@@ -36,7 +36,7 @@ from rnnkit.errors import ConfigError, DataError, InputTypeError, ShapeError
 
 __all__ = ["quantile_column", "check_offsets", "conformal_quantiles", "pinball_loss", "crps_from_quantiles", "coverage_by_level", "check_quantiles",
            "MIN_PER_STEP", "real_values", "given_levels", "holding_point", "fitted_growth", "fallback_growth", "FALLBACKS",
-           "FALLBACK_GROWTH"]
+           "FALLBACK_GROWTH", "t_widening"]
 
 MIN_PER_STEP = 40   # residuals needed at a horizon step to use that step's own quantiles
 
@@ -85,7 +85,7 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
                         quantiles: Sequence[float], pooled: bool = True,
                         fallback_sd: float | None = None, symmetric: bool = False,
                         rows: Sequence[int] | None = None, growth: str = "sqrt", periods: Sequence[int] | None = None,
-                        fallback: str | None = None) -> np.ndarray:
+                        fallback: str | None = None, tail_df: float | None = None) -> np.ndarray:
     """Quantile forecasts ``(S, H, Q)``.
 
     ``point``: ``(S, H)`` forecasts; ``residuals``: ``(S, K, H)`` validation ``actual - forecast`` (NaN
@@ -101,11 +101,15 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
     the pooled residuals of a group with too few per step grow with ``h``: ``"sqrt"`` (a random walk's) or
     ``"fitted"`` (``h ** b``, ``b`` in [0, 1] fitted to the residuals' spread per step, :func:`fitted_growth`).
     ``periods``: ``(S,)`` each series' seasonal period, for the ``fallback_sd`` band's growth ``fallback``
-    (:func:`fallback_growth`; default :data:`FALLBACK_GROWTH`); None: ``sqrt(h)``."""
+    (:func:`fallback_growth`; default :data:`FALLBACK_GROWTH`); None: ``sqrt(h)``. ``tail_df`` (an option, off):
+    the quantiles of a group pooled over the steps (too few residuals per step) widened away from their median by
+    :func:`t_widening` (``df``: the validation windows the residuals come from) -- not the default
+    (docs/results_forecasting.md, session 36)."""
     q = check_quantiles(quantiles)
     if growth not in ("sqrt", "fitted"):
         raise ConfigError(f"growth: expected 'sqrt' or 'fitted', got {growth!r}")
     fallback = FALLBACK_GROWTH if fallback is None else fallback
+    widen = None if tail_df is None else t_widening(q, tail_df)
     if fallback not in FALLBACKS:
         raise ConfigError(f"fallback: expected one of {list(FALLBACKS)}, got {fallback!r}")
     point = np.asarray(point, dtype=float)
@@ -141,7 +145,10 @@ def conformal_quantiles(point: np.ndarray, residuals: np.ndarray, val_scale: np.
                         H, None if periods is None else int(periods[i]), fallback)[:, None]
                 continue
             else:
-                qs = np.quantile(flat, q)[None, :] * grow[:, None]
+                qs = np.quantile(flat, q)
+                if widen is not None:     # away from the median: monotone in the level whatever the residuals' sign
+                    qs = np.median(flat) + (qs - np.median(flat)) * widen
+                qs = qs[None, :] * grow[:, None]
         offsets[group] = qs[None]
     if fewest is not None:
         beyond_residuals(q, int(fewest))
@@ -168,6 +175,24 @@ def fallback_growth(H: int, period: int | None, how: str = "seasons") -> np.ndar
     if how == "sqrt" or period is None:
         return np.sqrt(h)
     return np.ceil(h / max(int(period), 1)).astype(float)
+
+
+def t_widening(levels: np.ndarray, df: float) -> np.ndarray:
+    """``t_df(p) / z(p)`` per level ``p`` (1 at the median): how much further from the centre a Student-t quantile of
+    ``df`` degrees of freedom lies than the normal's. An empirical quantile of residuals from few validation windows
+    reads each series' error scale from those windows alone; its future error is a scale mixture with heavier tails
+    (short M1 dev, 2 windows: a test error beyond the series' own residuals' 95% point in 0.16 of cases, not 0.05).
+
+    >>> [round(float(r), 3) for r in t_widening(np.array([0.05, 0.5, 0.975]), 2)]
+    [1.775, 1.0, 2.195]
+    """
+    from scipy.stats import t as student
+
+    if isinstance(df, bool) or not isinstance(df, numbers.Real) or not df > 0 or not np.isfinite(df):
+        raise ConfigError(f"tail_df: expected a positive finite number of degrees of freedom, got {df!r}")
+    lv = np.asarray(levels, dtype=float)
+    z = np.array([NormalDist().inv_cdf(float(p)) if p != 0.5 else 1.0 for p in lv])
+    return np.where(lv == 0.5, 1.0, student.ppf(lv, float(df)) / z)
 
 
 def fitted_growth(z: np.ndarray) -> np.ndarray:

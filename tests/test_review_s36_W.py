@@ -208,3 +208,31 @@ def test_update_with_a_far_new_reading_places_it_or_names_it():
     got = f.predict()
     assert got["time"].tolist() == whole["time"].tolist()
     np.testing.assert_allclose(got["value"].to_numpy(), whole["value"].to_numpy())
+
+
+@pytest.mark.xfail(strict=True, reason="W3 (one a day): a second reading on one day makes a '1405min' grid, silently")
+@pytest.mark.parametrize("where", [0, 30, 59])
+def test_one_a_day_readings_with_one_extra_reading_keep_their_daily_grid(where):
+    # W3's one-a-unit face: 60 readings, one each morning between 07:10 and 08:40 ('D', each on its day: frequency.
+    # _one_a_unit), and one extra reading at 19:00 on one day (a second read that day) -> '1405min' (the modal step),
+    # --resample: 61 rows on a 23 h 25 min grid ending 2021-02-28 20:10 for days ending 2021-03-01, no warning.
+    # Oracle: the days themselves -- 'D' (the two readings of that day averaged, as two readings nearest one grid
+    # time are), or a DataError naming the day with two readings.
+    from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
+    from rnnkit.errors import DataError
+
+    n = 60
+    days = pd.date_range("2021-01-01", periods=n, freq="D")
+    t = days + pd.to_timedelta(np.resize([430, 505, 470, 520, 445, 490, 455, 515, 480, 435], n), unit="min")
+    assert infer_frequency(t).freq == "D"          # the premise
+    extra = days[where] + pd.Timedelta("19h")
+    t = pd.DatetimeIndex(sorted(list(t) + [extra]))
+    try:
+        info = infer_frequency(t)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = regularize_index(pd.DataFrame({"y": np.arange(n + 1.0)}, index=t), info, True)
+    except DataError as e:
+        assert str(extra.date()) in str(e)
+        return
+    assert info.freq == "D" and (out.index == out.index.normalize()).all() and out.index[-1] == days[-1]

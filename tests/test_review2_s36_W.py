@@ -1,0 +1,33 @@
+"""Session 36, helper W: more of the hostile review (tests/test_review_s36_W.py holds W1-W5; this file the later
+findings, so the fixer's uncommitted mark removals there are not swept into these commits). Each test is a strict
+xfail until the owner's fix lands."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.usefixtures("one_thread_module")
+
+
+@pytest.mark.xfail(strict=True, reason="W6: the far-reading warning says 'put on the grid time before' for one put after")
+def test_the_far_reading_warning_says_where_the_reading_went():
+    # W6 -- few_off.warn_far (a9088bef) after 09acb960 (review W2-3: a far reading whose grid time before is held goes
+    # to the free one AFTER it): the warning still says every such reading was "put on the grid time before each".
+    # 20 daily midnights, day 8's reading taken at day 7 noon: it goes to 2021-01-08 (right), and the warning tells the
+    # user it went to the 7th -- where day 7's own reading is, i.e. averaged with it. Oracle: the resampled frame.
+    from rnnkit.data.timeseries.frequency import infer_frequency, regularize_index
+
+    t = pd.date_range("2021-01-01", periods=20, freq="D").to_series()
+    t.iloc[7] = pd.Timestamp("2021-01-07 12:00")
+    t = pd.DatetimeIndex(t.values)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = regularize_index(pd.DataFrame({"y": np.arange(20.0)}, index=t), infer_frequency(t), True)
+    assert out.loc["2021-01-08", "y"] == 7.0 and out.loc["2021-01-07", "y"] == 6.0     # placed after: right
+    said = " ".join(str(w.message) for w in caught)
+    assert "2021-01-07 12:00" in said
+    assert "before each" not in said or "2021-01-08" in said

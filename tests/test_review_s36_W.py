@@ -151,7 +151,6 @@ def test_a_jittered_hourly_logger_with_one_extra_reading_keeps_its_hourly_grid()
     assert info.freq == "h" and out.index.isin(g).all() and out.index[-1] == g[-1]
 
 
-@pytest.mark.xfail(strict=True, reason="W4: after an epoch's validation the next epoch's first step is taken unchecked")
 def test_a_time_budget_checks_the_first_step_after_a_validation(monkeypatch):
     # W4 -- TimeBudget (370fa7a4 / 00737b76; docs/training.md 'a step is taken only when the wall time it is expected
     # to take still fits ... keeping the last validation's duration in reserve'): the check runs in on_step_end only,

@@ -358,6 +358,7 @@ class TimeBudget(Callback):
     step near the end of the budget (a checkpoint written, a pause) ends the fit with less than its time left: the
     budget is a bound, not a target. After the first step only that step is known, and it is what the second is
     expected to take: a first step longer than half the budget still ends the fit.
+    The first step of an epoch is checked at the end of the epoch before, after its validation.
     The epoch in progress ends early (its row is logged and validated; the run folder's checkpoint is the one before
     that early end, so a resumed fit finishes the epoch). The last validation's duration is kept in
     reserve, so that validation fits in the budget too. ``TrainConfig(max_seconds=...)`` adds one.
@@ -397,7 +398,9 @@ class TimeBudget(Callback):
             trainer.request_stop("max_seconds")
 
     def on_epoch_end(self, trainer, epoch: int, row: dict) -> None:
-        if trainer.run_seconds() >= self.max_seconds:
+        # the next epoch's first step is checked here, after this epoch's validation (review W4, session 36: the
+        # check ran after steps only, so that step was taken unchecked and the fit ended past the budget)
+        if trainer.run_seconds() + trainer.last_eval_seconds + self.expected_step() > self.max_seconds:
             trainer.request_stop("max_seconds")
 
 

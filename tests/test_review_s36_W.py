@@ -21,8 +21,7 @@ def _daily_with_off(far: bool) -> pd.Series:
     return pd.Series(np.arange(40.0) + 10, index=pd.DatetimeIndex(t.values))
 
 
-@pytest.mark.parametrize("far", [False, pytest.param(True, marks=pytest.mark.xfail(
-    strict=True, reason="W1: one far guess in the fit makes update floor new readings (placement 'floor')"))])
+@pytest.mark.parametrize("far", [False, True])
 def test_update_places_a_new_reading_as_a_fit_on_all_the_rows_does(far):
     # W1 -- 180f875b / new_times.placement: a --resample fit of a grid with a few readings off it puts each on its
     # nearest grid time (few_off.py), and placement() says 'nearest' for update and the service -- unless one reading
@@ -67,7 +66,6 @@ def test_bzip2_starting_with_an_empty_stream_is_read_as_bzip2(tmp_path):
         read_utf8(tmp_path / "empty.csv.bz2", "--csv")
 
 
-@pytest.mark.xfail(strict=True, reason="W1 (service): a run with one far guess refuses a reading 2 min early (409)")
 def test_service_places_a_reading_as_a_fit_on_all_the_rows_does(tmp_path):
     # W1's twin in serve/services.py (_placed_points reads the same saved rule): the service answers 409 'expected a
     # time after the last one ... (on its grid: 2021-02-09)' for the reading a fit on all the rows puts on 2021-02-10.
@@ -180,7 +178,6 @@ def test_a_time_budget_checks_the_first_step_after_a_validation(monkeypatch):
     assert clock.now - 1000.0 <= 40.5
 
 
-@pytest.mark.xfail(strict=True, reason="W5: update refuses a far new reading, showing only the good times it expected")
 def test_update_with_a_far_new_reading_places_it_or_names_it():
     # W5 -- new_times._slots / on_fitted_grid (180f875b): a run placed 'nearest' (a few readings a little off) refuses
     # new rows when one of them is further than a quarter step from every grid time -- the fit on the same rows takes

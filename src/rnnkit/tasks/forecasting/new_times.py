@@ -22,19 +22,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
 from rnnkit.data.timeseries.frequency import _one_a_unit, one_a_unit_note
-from rnnkit.data.timeseries.few_off import grid_of
+from rnnkit.data.timeseries.few_off import OffGrid, grid_of
 from rnnkit.errors import ConfigError
 
 __all__ = ["on_fitted_grid", "on_grid_from", "placement", "PLACEMENTS", "check_placement"]
 
 #: how a fit put readings off its grid on it (:func:`placement`); ``None``: on the grid, or not known (saved before)
-PLACEMENTS = ("floor", "round", "nearest")
+PLACEMENTS = ("floor", "round", "nearest", "nearest_or_floor")
 
 #: the furthest a new reading may be from the grid time it is put on by 'round' / 'nearest' (a share of the step)
 _MOST_OFF = 0.25
@@ -44,15 +46,19 @@ def placement(stamps: pd.Index, freq: str | None, off_grid: int) -> str | None:
     """How :func:`~rnnkit.data.timeseries.frequency.regularize_index` puts the sorted stamps ``stamps`` of a
     ``freq`` grid (``off_grid`` of them off it) on the grid with ``resample``: ``'floor'`` (the calendar unit each
     is in, or the bin from the first stamp it falls in), ``'round'`` (the nearest unit start: a logger a little
-    early or late), ``'nearest'`` (the nearest time of a jittered round-step grid, or of a grid a few stamps are a
-    little off, or of float noise: :func:`~rnnkit.data.timeseries.few_off.grid_of`); ``None`` when every stamp is on
-    the grid, or for a grid pandas' resample bins (a month end, a week)."""
+    early or late), ``'nearest'`` (the nearest time of a jittered round-step grid, every reading within a quarter
+    step of it, or of float noise: :func:`~rnnkit.data.timeseries.few_off.grid_of`), ``'nearest_or_floor'`` (a grid
+    a few stamps are off, :func:`~rnnkit.data.timeseries.few_off.few_off_grid`, or readings of a jittered grid a few
+    of which were guesses: the nearest time within a quarter step, else the one before, a warned guess); ``None``
+    when every stamp is on the grid, or for a grid pandas' resample bins (a month end, a week). A few-off grid with a
+    far guess said 'floor' (session 35), so a new reading 2 minutes before the next grid time, which a fit on all the
+    rows puts there, was floored onto the last fitted one and refused (review W1, session 36)."""
     if freq is None or not off_grid or not isinstance(stamps, pd.DatetimeIndex):
         return None
     if one_a_unit_note(stamps, freq):
         return _one_a_unit(stamps)[3]
-    if (placed := grid_of(stamps, freq)) is not None and not getattr(placed, "far", 0):
-        return "nearest"     # jittered, a few off a grid (review W2: anchored, each on its nearest time), float noise
+    if (placed := grid_of(stamps, freq)) is not None:    # jittered, float noise; a few off a grid (review W2)
+        return "nearest_or_floor" if isinstance(placed, OffGrid) or getattr(placed, "far", 0) else "nearest"
     return "floor" if isinstance(to_offset(freq), (Tick, pd.offsets.Day)) else None
 
 
@@ -91,7 +97,14 @@ def _slots(got: pd.DatetimeIndex, grid: pd.DatetimeIndex, placed: str | None) ->
     before, nxt = grid[after], grid[after + 1]
     step = nxt - before
     near = np.where((nxt - got) < (got - before), after + 1, after)
-    close = (np.minimum((got - before) / step, (nxt - got) / step) < _MOST_OFF).all()
+    each = np.asarray(np.minimum((got - before) / step, (nxt - got) / step) < _MOST_OFF)
+    close = each.all()
+    if placed == "nearest_or_floor" and not close:    # as few_off placed the fit's own (review W5, session 36)
+        i = int(np.argmin(each))
+        warnings.warn(f"{int((~each).sum())} new reading(s) not within a quarter step of a {grid.freqstr} grid time "
+                      f"(the first {got[i]}, put on {grid[after[i]]}) put on the grid time before each: a guess, as "
+                      "the fit put its own; correct their times if they belong elsewhere", UserWarning, stacklevel=4)
+        return np.where(each, near, after)
     if placed == "floor" or (placed is None and not close):
         return after
     return near if close else None

@@ -17,7 +17,7 @@ from pandas.tseries.offsets import Tick
 from rnnkit.data.timeseries.clock_nights import clock_change_hint, refuse_wall_schedule
 from rnnkit.data.timeseries.few_off import few_off_grid, grid_of, warn_far
 from rnnkit.data.timeseries.jitter import (calendar_months, float_noise_note, float_rounded, jitter_grid, jitter_note,
-                                          mostly_one_step, wall_clock)
+                                          mostly_one_step, wall_clock, weekday_grid)
 from rnnkit.errors import DataError
 
 __all__ = ["FrequencyInfo", "infer_frequency", "regularize_index", "integer_steps_hint", "clock_change_hint",
@@ -53,13 +53,14 @@ def _infer_freq(index: pd.DatetimeIndex) -> str | None:
     return f if isinstance(f, str) else f.freqstr
 
 
-def _semi_month(index: pd.DatetimeIndex) -> str | None:
+def _semi_month(index: pd.DatetimeIndex, loose: bool = False) -> str | None:
     """``"SMS"`` (the 1st and the 15th) or ``"SME"`` (the 15th and the month's last day) when every timestamp
     is on that grid and both halves of the month occur: pandas' infer_freq never names these, and the modal
     step ("14D") was taken instead (the values resampled onto a 14-day grid, forecast dates off both days).
-    The half-month grid must explain the stamps better than a monthly one: fewer of its stamps missing than
-    the stamps of the rarer half (a monthly series with one stray 15th is monthly with one off-grid stamp,
-    not a half-monthly one with every other stamp missing)."""
+    The half-month grid must explain the stamps at least as well as a monthly one: at most as many of its stamps
+    missing as the stamps of the rarer half (a monthly series with one stray 15th is monthly with one off-grid stamp,
+    not a half-monthly one with every other stamp missing); ``loose``: any number missing (the last resort before a
+    modal step, which cannot hold stamps on the 1st and the 15th)."""
     if index.size < 3:
         return None
     for freq, second in (("SMS", index.day == 15), ("SME", index.day == 15)):
@@ -68,7 +69,7 @@ def _semi_month(index: pd.DatetimeIndex) -> str | None:
             continue
         grid = pd.date_range(index[0], index[-1], freq=freq)
         rarer = min(int(first.sum()), int(second.sum()))
-        if index.isin(grid).all() and grid.size - index.size < rarer:
+        if index.isin(grid).all() and (grid.size - index.size <= rarer or loose):   # loose: all else failed
             return freq
     return None
 
@@ -112,7 +113,7 @@ def _calendar_freq(index: pd.DatetimeIndex) -> str | None:
 def _guess_freq(index: pd.DatetimeIndex) -> str | None:
     freq = _infer_freq(index) if index.size >= 3 else None
     if freq is not None or (whole := float_rounded(index)) is None:
-        return freq or _guess_rest(index)
+        return freq or weekday_grid(index, _guess_rest(index))
     return _guess_freq(whole)        # a 10 Hz logger's float Unix times: '100ms', not '100000143ns' (W3)
 
 
@@ -134,7 +135,7 @@ def _guess_rest(index: pd.DatetimeIndex) -> str | None:
         values, counts = np.unique(deltas, return_counts=True)
         if _few_off_months(index):   # on the 1st at one time but a few (a business day's shift: W10)
             return "MS"
-        if (unit := _one_a_unit(index)) is not None:
+        if (unit := _one_a_unit(index, few_off=False)) is not None:    # few_off: just asked
             return unit[0]
         months = 1 if index.tz is not None and (_one_a_unit(index.tz_localize(None)) or ("",))[0] == "MS" \
             else calendar_months(index)    # an aware meter read on day 1..10: 'MS' naive, '29D' aware (W14)
@@ -145,6 +146,8 @@ def _guess_rest(index: pd.DatetimeIndex) -> str | None:
                                                                           " to read them as monthly" if index.tz else ""))
         if (jittered := jitter_grid(index, clock_change_hint)) is not None:    # every 2 days, a few minutes off: not '2842min'
             return jittered.freq
+        if (half := _semi_month(wall_clock(index), loose=True)) is not None:
+            return half         # on the 1st and the 15th: no fixed step ('14D', '372h') holds them (session 36)
         step = pd.Timedelta(int(values[np.argmax(counts)]), unit=index.unit)
         days, rest = divmod(step, pd.Timedelta(days=1))
         if days and not rest:    # calendar days, as infer_freq names them (to_offset would say "24h")
@@ -190,7 +193,7 @@ def _few_off_months(index: pd.DatetimeIndex) -> bool:
     return grid is not None and not grid.snapped.has_duplicates
 
 
-def _one_a_unit(index: pd.DatetimeIndex) -> tuple[str, str, str, str] | None:
+def _one_a_unit(index: pd.DatetimeIndex, few_off: bool | None = None) -> tuple[str, str, str, str] | None:
     """The unit of :data:`_UNITS` (``'D'``, ...) of wall-clock stamps taken at most one a unit at varying moments
     within it, most of them one unit apart, whose exact steps have no common one: a daily reading taken between
     08:00 and 10:00, a monthly meter reading on varying days, a logger's 5-minute readings a few seconds late, and how
@@ -203,7 +206,7 @@ def _one_a_unit(index: pd.DatetimeIndex) -> tuple[str, str, str, str] | None:
     if wall.size < 3:
         return None
     gridded = mostly_one_step(wall)      # a grid with stamps off it
-    if _few_off_months(index):    # on the 1st at one time but a few (W6): each on its nearest 1st
+    if _few_off_months(index) if few_off is None else few_off:    # on the 1st but a few (W6): each on its 1st
         return None
     for unit in _UNITS[2 * aware:]:                 # (months have no one step: 3 readings on days 1..27 have 2)
         if gridded and unit[0] != "MS":

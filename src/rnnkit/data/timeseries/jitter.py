@@ -16,6 +16,7 @@ repeating the autumn hour): a DataError, not two hours averaged into one slot.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -194,6 +195,31 @@ def calendar_months(index: pd.DatetimeIndex) -> int:
         if fixed.max() - fixed.min() <= in_month.max() - in_month.min():
             return 0
     return k
+
+
+def weekday_grid(index: pd.DatetimeIndex, freq: str | None) -> str | None:
+    """``'B'`` for a guess ``freq`` of ``'D'`` (or of a step of days whose grid misses some of them) whose stamps (wall
+    clock, one time of day) all fall Monday to Friday, on the business-day grid from the first to the last that
+    pandas' infer_freq names ``'B'`` (a weekend inside it); ``freq`` otherwise. A gap broke infer_freq, and a stretch
+    of one week or the modal step said 'D' ('2D'): 5-10 working days with one missing were read as daily, every
+    weekend invented as two missing days (session 36).
+
+    >>> weekday_grid(pd.bdate_range("2024-01-01", periods=6).delete(2), "D")
+    'B'
+    """
+    if index.size < 3 or not isinstance(freq, str) or not re.fullmatch(r"\d*D", freq):
+        return freq
+    wall = wall_clock(index)
+    day = wall.normalize()
+    if ((wall - day) != (wall - day)[0]).any() or (wall.day_of_week >= 5).any() or \
+            (freq != "D" and day.isin(pd.date_range(day[0], day[-1], freq=freq)).all()):    # its own grid holds them
+        return freq
+    import warnings
+
+    with warnings.catch_warnings():      # pandas 3: infer_freq's future-offset notice
+        warnings.simplefilter("ignore")
+        named = pd.infer_freq(pd.bdate_range(day[0], day[-1]))
+    return "B" if getattr(named, "freqstr", named) == "B" else freq
 
 
 def jitter_note(index: pd.DatetimeIndex, freq: str) -> str:

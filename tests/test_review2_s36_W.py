@@ -31,3 +31,28 @@ def test_the_far_reading_warning_says_where_the_reading_went():
     said = " ".join(str(w.message) for w in caught)
     assert "2021-01-07 12:00" in said
     assert "before each" not in said or "2021-01-08" in said
+
+
+@pytest.mark.xfail(strict=True, reason="W7: update floors a far reading onto a held slot; few_off puts it on the free one after")
+@pytest.mark.parametrize("times", [["2021-01-31 00:01", "2021-01-31 14:00"], ["2021-01-30 12:00"]])
+def test_update_puts_a_far_reading_whose_slot_before_is_held_where_the_fit_does(times):
+    # W7 -- 5b4f32a9 (W1/W5's fix): a few-off run now saves 'nearest_or_floor' -- the nearest grid time within a
+    # quarter step, else the one BEFORE. few_off (09acb960, review W2-3) puts a far reading whose grid time before is
+    # held by the reading before on the free one AFTER it. So a day's reading at 00:01 and a second one at 14:00 (the
+    # next day's, early), or one reading at 12:00 after the last fitted midnight: the fit on all the rows places them
+    # (forecast from 02-02 / 02-01); update floors the far one onto the held slot and refuses the rows ("expected
+    # timestamps continuing ... got ['2021-01-31 00:01:00', '2021-01-31 14:00:00']"). Oracle: the fit on all rows.
+    from rnnkit.tasks.forecasting import Forecaster
+
+    t = pd.date_range("2021-01-01", periods=30, freq="D").to_series()
+    t.iloc[20] -= pd.Timedelta("2min")                    # a few-off grid: 'nearest_or_floor'
+    y = pd.Series(np.arange(30.0) + 100, index=pd.DatetimeIndex(t.values))
+    new = pd.Series([130.0 + i for i in range(len(times))], index=pd.DatetimeIndex(times))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = Forecaster(horizon=2, model="seasonal_naive", period=1, resample=True).fit(pd.concat([y, new])).predict()
+        f = Forecaster(horizon=2, model="seasonal_naive", period=1, resample=True).fit(y)
+        f.update(new)
+        got = f.predict()
+    assert got["time"].tolist() == whole["time"].tolist()
+    np.testing.assert_allclose(got["value"].to_numpy(), whole["value"].to_numpy())

@@ -231,9 +231,11 @@ def test_one_a_day_readings_with_one_extra_reading_keep_their_daily_grid(where):
         assert str(extra.date()) in str(e)
         return
     # one reading a day: its day (midnight, as _one_a_unit puts it) or one time of day every day (a jittered 'D' grid
-    # at the readings' own hour) are both the days; a 23 h 25 min grid is neither
+    # at the readings' own hour, the 19:00 reading a warned guess -- on the last day it may open a day of its own)
+    # are both the days; a 23 h 25 min grid is neither
     clock = out.index - out.index.normalize()
-    assert info.freq == "D" and (clock == clock[0]).all() and out.index[-1].normalize() == days[-1]
+    assert info.freq == "D" and (clock == clock[0]).all() and out.index[0].normalize() == days[0]
+    assert out.index[-1].normalize() in (days[-1], days[-1] + pd.Timedelta("1D"))
 
 
 @pytest.mark.xfail(strict=True, reason="W3 (float noise): one late sample among float Unix times: '100000143ns' again")

@@ -31,7 +31,7 @@ from rnnkit._version import __version__
 from rnnkit.errors import CheckpointError, ConfigError, InputTypeError, ParityError
 from rnnkit.export.feed import check_described, checked_feed, taken_by_onnx, taken_by_program
 from rnnkit.export.signature import GraphSpec, InputSpec, is_layer, layer_spec, module_spec
-from rnnkit.export.tolerance import first_over, parity_atol
+from rnnkit.export.tolerance import first_over, largest_finite, parity_atol
 from rnnkit.export.writable import check_takes_files
 from rnnkit.training.certified import writing
 
@@ -289,9 +289,11 @@ def _verify_export_file(path: str | os.PathLike, format: str) -> tuple[Any, byte
     return (info.get("inputs") if isinstance(info, dict) else None), data
 
 
-def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]]:
+def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES, largest: dict[str, float] | None = None
+                 ) -> list[dict[str, Any]]:
     """Run the exported model (``run``) and the original on the same inputs at each ``(batch, time)``;
-    returns, per size, the largest absolute difference of each output."""
+    returns, per size, the largest absolute difference of each output. ``largest`` (a dict), when given, gets each
+    output's largest finite ``|value|`` from the original (the 16-bit tolerance's scale: the original runs once)."""
     rows = []
     for i, (b, t) in enumerate((*sizes, *spec.more_sizes) if spec.example is None else [(None, None)]):
         inputs = spec.sample(b or 0, t or 0, seed=i + 1)
@@ -310,6 +312,8 @@ def check_parity(spec: GraphSpec, run, sizes=CHECK_SIZES) -> list[dict[str, Any]
             if g.shape != w.shape:
                 raise ParityError(f"{name}: expected shape {w.shape} from the runtime, got {g.shape}")
             diffs[name] = _max_abs_diff(g, w)
+            if largest is not None:
+                largest[name] = max(largest.get(name, 0.0), largest_finite(w))
         rows.append({"batch": b, "time": t, "inputs": shape, "max_abs_diff": diffs})
     return rows
 
@@ -406,8 +410,9 @@ def export_spec(spec: GraphSpec, path: str | os.PathLike, *, format: str = "onnx
     if check:
         say("checking it against the original model on the example" if ex else "checking it against the original "
             "model at " + ", ".join(f"batch {b}, time {t}" for b, t in (*CHECK_SIZES, *spec.more_sizes)))
-    atols = parity_atol(spec, atol, _float_dtypes(spec), CHECK_SIZES, say) if check else {}   # None: the dtype's
-    parity = check_parity(spec, load_runner(data, format)) if check else []
+    tops: dict[str, float] = {}   # each output's largest |value| from the original, read by the check's one run
+    parity = check_parity(spec, load_runner(data, format), largest=tops) if check else []
+    atols = parity_atol(spec, atol, _float_dtypes(spec), tops, say) if check else {}   # None: the dtype's
     worst = max((v for row in parity for v in row["max_abs_diff"].values()), default=None)
     if (over := first_over(parity, atols)) is not None:   # each output within its own tolerance (export.tolerance)
         raise ParityError(f"{path.name}: expected outputs within {over[0]:.3g} of the original model, got a "

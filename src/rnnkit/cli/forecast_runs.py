@@ -344,14 +344,21 @@ def wide_csv_hint(path: Any, time_col: str | None, id_col: str | None) -> str:
     """The end of '--target: expected the name of the column to forecast with --csv, got none' for a file with one
     column per series (a store per column): two or more number columns besides ``time_col`` and no ``id_col`` --
     the long form rnnkit reads, and how to make it, were not said (session 28). ``''`` otherwise, and when the
-    file's first rows do not read (its own error comes when it is read)."""
+    file's first rows do not read (its own error comes when it is read). The file is read as the CSV reader reads it
+    (:func:`rnnkit.data.compressed.csv_text`: a gzip, bzip2, xz or zip known by its bytes; pandas knew a gzip only by
+    its '.gz' name, so a packed file named '.csv' or '.dat' got no hint; session 36)."""
+    import io
+
     import pandas as pd
+
+    from rnnkit.data.compressed import csv_text
+    from rnnkit.errors import DataError
 
     if id_col is not None or not Path(os.path.expanduser(str(path))).is_file():   # a pipe is read once: not here
         return ""
     try:
-        head = pd.read_csv(path, nrows=20)
-    except (OSError, ValueError, UnicodeError):
+        head = pd.read_csv(io.StringIO(csv_text(os.path.expanduser(str(path)), "--csv")), nrows=20)
+    except (OSError, ValueError, UnicodeError, DataError):
         return ""
     nums = [str(c) for c in head.columns if str(c) != time_col and pd.api.types.is_numeric_dtype(head[c])
             and not pd.api.types.is_bool_dtype(head[c])]

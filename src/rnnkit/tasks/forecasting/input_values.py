@@ -208,8 +208,8 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
         kind = hint = ""
         if not len(bad):     # numbers no numeric dtype holds: an int beyond 64 bits, a Decimal (a column of objects)
             given = values[values.notna()]
-            bad = given[given.map(lambda v: isinstance(v, (bool, np.bool_)) or not isinstance(v, (float, np.floating))
-                                  and not (isinstance(v, (int, np.integer)) and -2 ** 63 <= v < 2 ** 64))]
+            bad = given[given.map(lambda v: isinstance(v, (bool, np.bool_)) or not isinstance(v, (float, np.floating,
+                                                                                                  int, np.integer)))]
             kind = f" ({type(bad.iloc[0]).__name__})" if len(bad) else ""
             if len(bad) and isinstance(bad.iloc[0], str):    # every cell reads as a number: they are text in the frame
                 hint = f"; numbers stored as text: convert the column first (df[{str(values.name)!r}] = pd.to_numeric(...))"
@@ -221,7 +221,8 @@ def numeric_values(values: pd.Series, what: str, series: str) -> np.ndarray:
             raise DataError(f"{what} {values.name!r} in series {series!r}: expected numeric values, got dtype "
                             f"{values.dtype}{example}{number_text_hint(bad.iloc[0]) if len(bad) else ''}{hint}")
         # a column of objects that are all floats and ints (a row of a mixed frame: df.loc['sales']) is read as they
-        # are; it was refused as 'got dtype object', no value named
+        # are; it was refused as 'got dtype object', no value named; an int beyond 64 bits too, as a CSV's is
+        # (exact_integers): exact in float64 it is read, else _exact_integers names it (session 36)
     out = values.to_numpy(dtype=float, na_value=np.nan)   # pd.NA in a column of objects: float()'s bare TypeError
     _exact_integers(values, out, what, series)
     inf = np.isinf(out)

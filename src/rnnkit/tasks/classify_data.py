@@ -193,10 +193,15 @@ def check_test_split(train: Sequence | None, test: Sequence | None, labels: Sequ
     ``places`` of ``train + test``): a label written otherwise only in the held-out part ('café' composed and
     decomposed, 'pos' and 'pos' + U+200D) was refused when the test part was scored -- after the whole training."""
     if train is not None and test is not None and len(test):     # the training part alone: the fit checks it
-        from rnnkit.tasks.common import item_at, one_spelling_per_label
+        from rnnkit.tasks.common import one_spelling_per_label
 
-        used = [str(t) for t in (*train, *test)]
-        one_spelling_per_label(used, what, lambda i: item_at(what, i, places))
+        used, n = [str(t) for t in (*train, *test)], len(train)
+
+        def place(i: int) -> str:      # each part's own index (was the index in train + test joined: 'labels[24]')
+            part, j = ("training part", i) if i < n else ("--test-fraction part", i - n)
+            return f"{what}[{j}] of the {part}" + ("" if places is None else f", {places[i]}")
+
+        one_spelling_per_label(used, what, place)
     if train is None or test is None or labels is None or len({str(t) for t in labels}) < 2:
         return
     check_training_classes([str(t) for t in train], [str(t) for t in test], "test", "--test-fraction 0", "--seed",

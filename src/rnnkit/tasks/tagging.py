@@ -49,7 +49,7 @@ from rnnkit.tasks.label_values import LabelTypes
 from rnnkit.tasks.tagging_config import TaggerConfig
 from rnnkit.tasks.tagging_viterbi import backtrace, bio_decode, bio_rules
 from rnnkit.tasks.tagging_inputs import check_sentences as _check_sentences, check_tags as _check_tags, \
-    check_trainable_tags, in_pieces as _in_pieces, pin_pieces, train_pieces, warn_pieces, \
+    check_trainable_tags, in_pieces as _in_pieces, pin_pieces, train_pieces, warn_pieces, warn_trained_pieces, \
     word_keys as _word_keys
 
 __all__ = ["TaggerConfig", "SequenceTagger", "TaggerNet", "MostFrequentTag", "is_bio", "entity_tags", "tagging_metrics",
@@ -336,6 +336,7 @@ class SequenceTagger(LabelTypes, Task):
         # tags were dropped from training with a bare count: session 34)
         pieces, y = train_pieces(sents, [self.tags.encode(t) for t in tags], c.max_len)
         pin_pieces(len(sents), len(pieces), c.max_len, c.batch_size)   # a resume of a fit that cut them: refused
+        warn_trained_pieces(sents, len(pieces), c.max_len)             # after: a refused resume warned first
         _, words, chars = self._encode(pieces)
         self.net = TaggerNet(len(self.words), len(self.chars), len(self.tags), c)
 

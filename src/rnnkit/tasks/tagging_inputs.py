@@ -28,7 +28,7 @@ from rnnkit.tasks.common import check_label_kinds, check_labels, item_at, missin
 from rnnkit.tasks.label_shapes import unordered_labels
 
 __all__ = ["word_keys", "in_order", "check_sentences", "check_tags", "check_trainable_tags", "warn_swapped_columns", "warn_pieces",
-           "in_pieces", "train_pieces"]
+           "in_pieces", "train_pieces", "warn_trained_pieces"]
 
 
 def word_keys(sent: list[str]) -> list[str]:
@@ -231,26 +231,36 @@ def train_pieces(sents: list[list[str]], ids: list[list[int]], max_len: int | No
                  ) -> tuple[list[list[str]], list[list[int]]]:
     """Training sentences and their tag ids in the pieces of :func:`in_pieces`: a piece's tokens outside its own span
     (those another piece scores) get the ignored target -100, so each token's loss counts once, with the context
-    of the piece it sits nearest the middle of. Warns once with the count of sentences read so.
+    of the piece it sits nearest the middle of. :func:`warn_trained_pieces` says how many were read so (after
+    :func:`pin_pieces`: a resume it refuses warned first, session 35).
 
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as seen:
-    ...     warnings.simplefilter("always")
-    ...     train_pieces([list("ab"), list("abcdef")], [[1, 2], [1, 2, 3, 4, 5, 6]], 4)[1]
+    >>> train_pieces([list("ab"), list("abcdef")], [[1, 2], [1, 2, 3, 4, 5, 6]], 4)[1]
     [[1, 2], [1, 2, 3, -100], [-100, 4, 5, 6]]
-    >>> str(seen[0].message)[:58]
-    'sentences: trained on 1 of 2 longer than max_len=4 in over'
     """
     pieces, _, spans = in_pieces(sents, max_len)
     if len(pieces) == len(sents):
         return sents, ids
+    cut = in_pieces(ids, max_len)[0]   # the same pieces of the ids
+    return pieces, [[-100] * lo + y[lo:hi] + [-100] * (len(y) - hi) for y, (lo, hi) in zip(cut, spans)]
+
+
+def warn_trained_pieces(sents: list[list[str]], n_pieces: int, max_len: int | None) -> None:
+    """Warn once with the count of ``sents`` that :func:`train_pieces` read in ``n_pieces`` pieces.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     warn_trained_pieces([list("ab"), list("abcdef")], 3, 4)
+    >>> str(seen[0].message)[:58]
+    'sentences: trained on 1 of 2 longer than max_len=4 in over'
+    """
+    if n_pieces == len(sents):
+        return
     n = sum(len(s) > max_len for s in sents)   # type: ignore[operator]  (max_len is set: there are pieces)
     import warnings
 
     warnings.warn(f"sentences: trained on {n} of {len(sents)} longer than max_len={max_len} in overlapping pieces of "
                   f"{max_len} tokens (each token's loss counted once; raise max_len to read them whole)", stacklevel=4)
-    cut = in_pieces(ids, max_len)[0]   # the same pieces of the ids
-    return pieces, [[-100] * lo + y[lo:hi] + [-100] * (len(y) - hi) for y, (lo, hi) in zip(cut, spans)]
 
 
 def pin_pieces(n_sents: int, n_pieces: int, max_len: int, batch_size: int) -> None:

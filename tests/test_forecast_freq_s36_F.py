@@ -69,3 +69,13 @@ def test_few_off_months_is_asked_once_on_the_way_to_the_modal_step(monkeypatch):
     t = pd.date_range("2024-01-01 08:00", periods=30, freq="D") + pd.to_timedelta(rng.integers(0, 120, 30), unit="min")
     assert infer_frequency(t).freq == "D"
     assert len(calls) == 1
+
+
+def test_weekday_stamps_a_coarse_step_misses_are_no_business_days_when_most_days_would_be_missing():
+    from rnnkit.data.timeseries.jitter import weekday_grid
+
+    # on the 1st and the 15th, every one a weekday (Tue, Fri, Fri, Fri, Mon): 5 stamps of a 65-day business grid
+    idx = pd.DatetimeIndex(["2019-01-01", "2019-02-01", "2019-03-01", "2019-03-15", "2019-04-01"])
+    assert (idx.day_of_week < 5).all()
+    assert weekday_grid(idx, "14D") == "14D"            # it said 'B': 60 of 65 days missing (review s36 W's guard)
+    assert weekday_grid(pd.bdate_range("2024-01-01", periods=8).delete([2, 5]), "D") == "B"

@@ -144,10 +144,10 @@ def _guess_rest(index: pd.DatetimeIndex) -> str | None:
                             f"month(s) at varying days ({index[0]}, {index[1]}, ...): months are no fixed step; write "
                             "each as its period's start (MS, QS, YS)" + ("; or drop the zone (index.tz_localize(None))"
                                                                           " to read them as monthly" if index.tz else ""))
-        if (jittered := jitter_grid(index, clock_change_hint)) is not None:    # every 2 days, a few minutes off: not '2842min'
-            return jittered.freq
         if (half := _semi_month(wall_clock(index), loose=True)) is not None:
             return half         # on the 1st and the 15th: no fixed step ('14D', '372h') holds them (session 36)
+        if (jittered := jitter_grid(index, clock_change_hint)) is not None:    # every 2 days, a few minutes off: not '2842min'
+            return jittered.freq
         step = pd.Timedelta(int(values[np.argmax(counts)]), unit=index.unit)
         days, rest = divmod(step, pd.Timedelta(days=1))
         if days and not rest:    # calendar days, as infer_freq names them (to_offset would say "24h")

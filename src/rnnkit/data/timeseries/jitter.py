@@ -200,7 +200,8 @@ def calendar_months(index: pd.DatetimeIndex) -> int:
 def weekday_grid(index: pd.DatetimeIndex, freq: str | None) -> str | None:
     """``'B'`` for a guess ``freq`` of ``'D'`` (or of a step of days whose grid misses some of them) whose stamps (wall
     clock, one time of day) all fall Monday to Friday, on the business-day grid from the first to the last that
-    pandas' infer_freq names ``'B'`` (a weekend inside it); ``freq`` otherwise. A gap broke infer_freq, and a stretch
+    pandas' infer_freq names ``'B'`` (a weekend inside it) and with fewer of its days missing than given; ``freq``
+    otherwise. A gap broke infer_freq, and a stretch
     of one week or the modal step said 'D' ('2D'): 5-10 working days with one missing were read as daily, every
     weekend invented as two missing days (session 36).
 
@@ -218,8 +219,10 @@ def weekday_grid(index: pd.DatetimeIndex, freq: str | None) -> str | None:
 
     with warnings.catch_warnings():      # pandas 3: infer_freq's future-offset notice
         warnings.simplefilter("ignore")
-        named = pd.infer_freq(pd.bdate_range(day[0], day[-1]))
-    return "B" if getattr(named, "freqstr", named) == "B" else freq
+        filled = pd.bdate_range(day[0], day[-1])
+        named = pd.infer_freq(filled)
+    # and fewer missing than given: 5 stamps on the 1st / 15th that fall on weekdays are no business days, 60 of 65 missing
+    return "B" if getattr(named, "freqstr", named) == "B" and filled.size < 2 * index.size else freq
 
 
 def jitter_note(index: pd.DatetimeIndex, freq: str) -> str:

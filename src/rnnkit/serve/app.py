@@ -94,7 +94,7 @@ class Texts(BaseModel):
     texts: Annotated[list[StrictStr], Field(min_length=1, max_length=MAX_TEXTS)]
 
 
-def _one_line(error: dict[str, Any], content_type: str = "application/json",
+def _one_line(error: dict[str, Any], content_type: str | None = "application/json",
               others: list[dict[str, Any]] | None = None) -> str:
     """The first validation ``error`` of a request (``others``: all of them, a union's members each report
     one) as one line naming the field."""
@@ -106,6 +106,8 @@ def _one_line(error: dict[str, Any], content_type: str = "application/json",
                         f"({(error.get('ctx') or {}).get('error', 'invalid')})".split())
     if loc == ("body",) and error.get("type") == "missing":
         return "body: expected a JSON object, got an empty body"
+    if loc == ("body",) and content_type is None:   # FastAPI (strict_content_type) reads no JSON without the header
+        return "body: expected a JSON object sent with content-type application/json, got no content-type header"
     if loc == ("body",) and not is_json_type(content_type):   # FastAPI parses JSON only when the header says so
         return (f"body: expected a JSON object sent with content-type application/json, got content-type "
                 f"{content_type[:60]!r}")
@@ -433,7 +435,7 @@ def create_app(service: ForecastService | ClassifierService, body_timeout: float
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         errors = exc.errors()
-        kind = request.headers.get("content-type", "none")
+        kind = request.headers.get("content-type")   # None: no header (it was said as the content-type 'none')
         return JSONResponse({"error": _one_line(errors[0], kind, errors) if errors else "invalid request"},
                             status_code=422)
 

@@ -11,6 +11,7 @@ import rnnkit
 from rnnkit.errors import ConfigError, ParityError
 from rnnkit.export import api, export
 from rnnkit.export.tolerance import DEFAULT_ATOL, HALF_ULPS
+from shared_helpers import GRUHead
 
 pytestmark = pytest.mark.usefixtures("one_thread_module")
 _LOAD_RUNNER = api.load_runner
@@ -73,18 +74,8 @@ def test_a_bad_atol_is_still_refused_naming_it(atol, tmp_path):
 def test_each_output_is_held_to_its_own_size(tmp_path, monkeypatch):
     """Review W9: one scale for every output (the largest of any) checked a GRU's states in (-1, 1) within ~20 beside a
     head in data units (~5000) and wrote a runtime whose states were off by 0.5. Now each output has its own."""
-    class Model(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = rnnkit.GRU(3, 4, batch_first=True)
-            self.head = torch.nn.Linear(4, 1)
-
-        def forward(self, x):
-            y, _ = self.rnn(x)
-            return y, self.head(y) * 100.0 + 5000.0
-
     torch.manual_seed(0)
-    model = Model().half().eval()
+    model = GRUHead(scale=100.0, shift=5000.0).half().eval()
 
     def load(data, format):
         run = _LOAD_RUNNER(data, format)

@@ -232,33 +232,16 @@ def test_a_tag_fit_interrupted_under_session_34_code_resumes(tmp_path, monkeypat
     # epoch 1 with pieces (37 pieces / batch 8) against 3 with cut sentences (22 / 8) (both measured with the old code).
     # The record written below is what session 34 wrote: a fit interrupted now, less the pin (as R's own test makes
     # "an older record"; that one then has the pieces' 5 steps, i.e. it is a session-34 record, not a pre-f5b9bbba one).
-    from rnnkit.cli.main import main
-    from rnnkit.training import trainer as trainer_module
     from rnnkit.training.stages import read_manifest, write_manifest
+    from shared_helpers import interrupted_tag_fit, tag_conll, tag_train
 
-    words = ["Anna", "lives", "in", "Paris", "and", "Bob", "works", "at", "Acme", "today"]
-    tags = {"Anna": "B-PER", "Bob": "B-PER", "Paris": "B-LOC", "Acme": "B-ORG"}
-    sents = [[words[(i * 3 + j) % len(words)] for j in range(20 if i % 5 == 0 else 4 + i % 3)] for i in range(30)]
-    data = tmp_path / "long.conll"
-    data.write_text("\n\n".join("\n".join(f"{w}\t{tags.get(w, 'O')}" for w in s) for s in sents) + "\n")
-    args = ["tag", "train", "--conll", str(data), "--max-len", "8", "--epochs", "3", "--hidden-size", "4", "--word-dim",
-            "4", "--char-dim", "4", "--char-hidden", "4", "--batch-size", "8", "--threads", "1", "--no-baseline",
-            "--quiet", "--out", str(tmp_path / "run")]
-    end = trainer_module.Trainer._end_epoch
-
-    def stop_after_first(self, e, *a, **k):
-        end(self, e, *a, **k)
-        raise KeyboardInterrupt
-
-    with monkeypatch.context() as m:
-        m.setattr(trainer_module.Trainer, "_end_epoch", stop_after_first)
-        assert main(args) != 0
-    record = tmp_path / "run" / "training"
+    data = tag_conll(tmp_path / "long.conll", long=True)
+    record = interrupted_tag_fit(monkeypatch, data, tmp_path / "run")
     body = read_manifest(record)
     body.pop("inputs", None)                  # session 34 wrote no pin
     write_manifest(record, body)
     capsys.readouterr()
-    assert main(args + ["--resume"]) == 0, capsys.readouterr().err
+    assert tag_train(data, tmp_path / "run", resume=True) == 0, capsys.readouterr().err
 
 
 @pytest.mark.parametrize("rule", ["hebbian", "storkey"])
@@ -300,22 +283,12 @@ def test_the_half_precision_parity_check_scales_each_output_by_its_own_size(tmp_
     # (as tests/test_export_s35_H.py moves every output); an error of half an output's range must be caught.
     import torch
 
-    import rnnkit
     from rnnkit.errors import ParityError
     from rnnkit.export import api, export
-
-    class Model(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = rnnkit.GRU(3, 4, batch_first=True)
-            self.head = torch.nn.Linear(4, 1)
-
-        def forward(self, x):
-            y, _ = self.rnn(x)
-            return y, self.head(y) * 100.0 + 5000.0
+    from shared_helpers import GRUHead
 
     torch.manual_seed(0)
-    model = Model().half().eval()
+    model = GRUHead(scale=100.0, shift=5000.0).half().eval()
     runner = api.load_runner
 
     def moved(data, format):

@@ -12,46 +12,12 @@ import re
 
 import pytest
 
-from rnnkit.cli.main import main
-from rnnkit.tasks import tagging
-from rnnkit.training import trainer as trainer_module
 from rnnkit.training.stages import read_manifest
+from shared_helpers import interrupted_tag_fit as _interrupted
+from shared_helpers import tag_conll as _conll
+from shared_helpers import tag_train as _train
 
-WORDS = ["Anna", "lives", "in", "Paris", "and", "Bob", "works", "at", "Acme", "today"]
-TAGS = {"Anna": "B-PER", "Bob": "B-PER", "Paris": "B-LOC", "Acme": "B-ORG"}
 PIN = {"sentences longer than max_len": "in pieces"}
-
-
-def _conll(path, long: bool):
-    sents = [[WORDS[(i * 3 + j) % len(WORDS)] for j in range(20 if long and i % 5 == 0 else 4 + i % 3)]
-             for i in range(30)]
-    path.write_text("\n\n".join("\n".join(f"{w}\t{TAGS.get(w, 'O')}" for w in s) for s in sents) + "\n")
-    return path
-
-
-def _train(data, out, batch_size=8, resume=False):
-    return main(["tag", "train", "--conll", str(data), "--max-len", "8", "--epochs", "3", "--hidden-size", "4",
-                 "--word-dim", "4", "--char-dim", "4", "--char-hidden", "4", "--batch-size", str(batch_size),
-                 "--threads", "1", "--no-baseline", "--quiet", "--out", str(out)] + (["--resume"] if resume else []))
-
-
-def _interrupted(monkeypatch, data, out, code="now", batch_size=8):
-    """A fit stopped after its first epoch, run as ``code`` ran it: "now", "s34" (pieces, no pin) or "f5b9bbba^"
-    (sentences and tags cut at max_len, no pin)."""
-    end = trainer_module.Trainer._end_epoch
-
-    def stop_after_first(self, e, *a, **k):
-        end(self, e, *a, **k)
-        raise KeyboardInterrupt
-
-    with monkeypatch.context() as m:
-        m.setattr(trainer_module.Trainer, "_end_epoch", stop_after_first)
-        if code != "now":
-            m.setattr(tagging, "pin_pieces", lambda *a: None)
-        if code == "f5b9bbba^":
-            m.setattr(tagging, "train_pieces", lambda sents, ids, n: ([s[:n] for s in sents], [y[:n] for y in ids]))
-        assert _train(data, out, batch_size) != 0
-    return out / "training"
 
 
 def test_a_fit_interrupted_while_long_sentences_were_cut_is_not_resumed_on_pieces(tmp_path, monkeypatch, capsys):

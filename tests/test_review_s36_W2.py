@@ -39,3 +39,42 @@ def test_a_hopfield_network_pickled_before_session_36_still_stores():
         old.store(X[2:])
         want = HopfieldNetwork(16, "storkey").store(X)
     torch.testing.assert_close(old.weights, want.weights, rtol=0, atol=1e-6)
+
+
+class _HalfWithCounts(torch.nn.Module):
+    """A float16 model with an integer output beside its float one (a count, an argmax, a length)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2).half()
+
+    def forward(self, x):
+        return self.lin(x), (x.float().abs() * 1000).round().long().sum(-1)
+
+
+@pytest.mark.xfail(strict=True, reason="W2-2: ad5c58b4 sizes a 16-bit check's tolerance from INTEGER outputs too: a "
+                                       "count off by 3 passes the parity check")
+def test_a_16bit_export_check_holds_an_integer_output_exact():
+    # W2-2 -- ad5c58b4 (H) moved the tolerance's scale into check_parity(largest=): largest_finite(w) now runs on EVERY
+    # output, where tolerance._largest_outputs (531fa65f) read floating outputs only (`out.is_floating_point()`), so an
+    # integer output kept the tolerance 4 eps x tiny (exact). Now a float16 model's int64 output of values ~5,000 gets
+    # 4 x 9.8e-4 x 5,000 ~ 20: a runtime whose integer output is off by 3 passes the check. Oracle: the check's own
+    # rule for integers at 531fa65f -- any difference in an integer output is over its tolerance.
+    from rnnkit.export import api
+    from rnnkit.export.tolerance import first_over, parity_atol
+
+    torch.manual_seed(0)
+    model = _HalfWithCounts().eval()
+    spec = api.resolve(model, example=(torch.randn(2, 5, 3, dtype=torch.float16),), output_names=["y", "count"])
+
+    def run(*inputs):   # the runtime: the float output exact, the integer output off by 3
+        with torch.no_grad():
+            y, count = model(*inputs)
+        return [api._numpy(y), api._numpy(count + 3)]
+
+    largest: dict[str, float] = {}
+    parity = api.check_parity(spec, run, largest=largest)
+    assert parity[0]["max_abs_diff"]["count"] == 3.0
+    atols = parity_atol(spec, None, {torch.float16}, largest)
+    over = first_over(parity, atols)
+    assert over is not None and "'count'" in over[2], atols

@@ -358,7 +358,7 @@ class Translator(Task):
 
     @torch.no_grad()
     def translate(self, sources, beam: int | None = None, batch_size: int = 64, decode: str | None = None,
-                  warn: bool = True) -> list[str]:
+                  warn: bool = True, rescorer: "Translator | None" = None, rescore_weight: float = 0.05) -> list[str]:
         """Translations in input order (``beam=1``: greedy; default ``config.beam``). ``decode`` (default
         ``config.decode``): ``"beam"`` the beam's best output, ``"mbr"`` the candidate of the beam's n-best
         (dict-pointer: and the source glossed word by word) with the highest mean chrF against the others
@@ -366,7 +366,9 @@ class Translator(Task):
         model (:mod:`rnnkit.tasks.seq2seq_channel`). ``warn=False``: no warning that counts sources -- a part of an input
         whose sources :func:`~rnnkit.tasks.seq2seq_unseen.check_sources` checked and warned of all together. A
         ``decode`` other than a channel run's (its default over the 12-best) without ``beam``: beam 5, as ``translate
-        train --decode beam`` gives (session 34; it was the run's 12, which no check chose)."""
+        train --decode beam`` gives (session 34; it was the run's 12, which no check chose). ``rescorer``
+        (``decode="channel"``): a dict-pointer Translator fitted on the targets reversed, whose score joins the channel's
+        with ``rescore_weight`` (:mod:`rnnkit.tasks.seq2seq_rescore`; an option)."""
         self._require_fitted()
         if beam is None and decode is not None and decode != self.config.decode == "channel":
             beam = type(self.config)().beam
@@ -378,8 +380,14 @@ class Translator(Task):
         if warn:   # a script never seen in training: guesses
             warn_unseen_sources(src, (self.words or self).src_vocab)
         self.net.eval()
+        score = None
+        if rescorer is not None:
+            from rnnkit.tasks.seq2seq_rescore import check_rescorer, r2l_scores
+
+            check_rescorer(rescorer, rescore_weight, decode)
+            score = lambda s, nbest: r2l_scores(rescorer.words, s, nbest, batch_size)   # noqa: E731
         if self.words is not None:
-            return self.words.translate(src, beam, batch_size, decode, warn)
+            return self.words.translate(src, beam, batch_size, decode, warn, score, rescore_weight)
         ids = self._src_ids(src)
         out: list[str] = [""] * len(ids)
         for idx in bucket_batches([len(s) for s in ids], batch_size, shuffle=False):

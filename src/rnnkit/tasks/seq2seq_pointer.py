@@ -167,10 +167,9 @@ class PointerEnsemble(nn.Module):
         self.members = nn.ModuleList(members)
 
 
-def pointer_loss(net: PointerNet, b: dict[str, Tensor], smoothing: float, align_weight: float = 0.0) -> Tensor:
-    """Mean over gold words of ``-(1 - eps) log p(gold) + eps * CE(uniform, generator)`` (module docstring); with
-    ``align_weight`` and a batch's ``align`` (guided alignment), plus ``align_weight`` times the attention's
-    cross-entropy against the IBM-1 posteriors, ``-sum G_ti log a_ti / sum G_ti``."""
+def gold_probs(net: PointerNet, b: dict[str, Tensor]) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Teacher-forced ``p(gold_t)`` ``(B, T)`` of a batch with gold ids (generator, gloss copies and word copies mixed
+    by the switch), the mask of real steps, the generator's log-softmax and the attention."""
     memory, state = net.encode(b)
     logits, switch, attn, _ = net.decode(b["prev"], state, memory)
     gold = b["gold"]
@@ -183,6 +182,14 @@ def pointer_loss(net: PointerNet, b: dict[str, Tensor], smoothing: float, align_
     for j, key in ((1, "gloss_ext"), (2, "word_ext")):
         hit = (memory[key].unsqueeze(1) == g.unsqueeze(-1)).to(attn.dtype)      # (B, T, S)
         p = p + switch[..., j] * (attn * hit).sum(-1)
+    return p, valid, logp_gen, attn
+
+
+def pointer_loss(net: PointerNet, b: dict[str, Tensor], smoothing: float, align_weight: float = 0.0) -> Tensor:
+    """Mean over gold words of ``-(1 - eps) log p(gold) + eps * CE(uniform, generator)`` (module docstring); with
+    ``align_weight`` and a batch's ``align`` (guided alignment), plus ``align_weight`` times the attention's
+    cross-entropy against the IBM-1 posteriors, ``-sum G_ti log a_ti / sum G_ti``."""
+    p, valid, logp_gen, attn = gold_probs(net, b)
     nll = -torch.log(p + 1e-9)
     loss = (1 - smoothing) * nll - smoothing * logp_gen.mean(-1) if smoothing else nll
     if align_weight and "align" in b:
@@ -350,7 +357,7 @@ class WordPointer:
         return pointer_loss(self.net, b, self.cfg.label_smoothing, self.cfg.align_weight)
 
     def translate(self, sources: list[str], beam: int, batch_size: int = 64, decode: str = "beam",
-                  warn: bool = True) -> list[str]:
+                  warn: bool = True, rescorer: Any = None, rescore_weight: float = 0.0) -> list[str]:
         """Translations; ``decode="mbr"``: the MBR choice (:mod:`rnnkit.tasks.seq2seq_mbr`) among the
         ``beam``-best outputs and the source glossed word by word (the dictionary's own translation);
         ``decode="channel"``: the ``beam``-best reranked with the reverse channel (:mod:`rnnkit.tasks.seq2seq_channel`;
@@ -380,7 +387,7 @@ class WordPointer:
         hyps = pointer_search(self.net, sents, self.tgt_vocab, beam, c.alpha, c.max_decode_ratio, batch_size,
                               c.no_repeat_ngram, once_from, nbest=decode != "beam")
         if decode == "channel":
-            from rnnkit.tasks.seq2seq_channel import channel_select
+            from rnnkit.tasks.seq2seq_channel import channel_scores, channel_select
             from rnnkit.tasks.seq2seq_lexicon import Lexicon
 
             analyse = Lexicon(self.dictionary, self.counts, derive=c.derive_words).analyse
@@ -389,10 +396,17 @@ class WordPointer:
                 from rnnkit.tasks.seq2seq_channel import lexicon_gloss
 
                 gloss = lexicon_gloss(self.dictionary, self.counts, self.lexicon)
-            for i, h, s in zip(kept, hyps, src):   # the beam's k best, as MBR's pool (more may have finished)
+            # rescorer(sources, nbest) -> a score per output, added times rescore_weight (seq2seq_rescore)
+            extra = None if rescorer is None else rescorer(src, [h[:beam] for h in hyps])
+            for n, (i, h, s) in enumerate(zip(kept, hyps, src)):   # the beam's k best, as MBR's pool
                 if h:
-                    best = channel_select(h[:beam], s, self.channel, c.channel_weight, c.channel_length, analyse,
-                                          gloss)
+                    if extra is None:
+                        best = channel_select(h[:beam], s, self.channel, c.channel_weight, c.channel_length, analyse,
+                                              gloss)
+                    else:
+                        sc = [v + rescore_weight * e for v, e in zip(channel_scores(
+                            h[:beam], s, self.channel, c.channel_weight, c.channel_length, analyse, gloss), extra[n])]
+                        best = max(range(len(sc)), key=lambda j: (sc[j], -j))
                     out[i] = detokenize(h[best][0])
             return out
         for i, h, g in zip(kept, hyps, glosses):

@@ -13,7 +13,6 @@ import pytest
 pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 
-@pytest.mark.xfail(strict=True, reason="W6: the far-reading warning says 'put on the grid time before' for one put after")
 def test_the_far_reading_warning_says_where_the_reading_went():
     # W6 -- few_off.warn_far (a9088bef) after 09acb960 (review W2-3: a far reading whose grid time before is held goes
     # to the free one AFTER it): the warning still says every such reading was "put on the grid time before each".

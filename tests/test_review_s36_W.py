@@ -87,7 +87,6 @@ def test_service_places_a_reading_as_a_fit_on_all_the_rows_does(tmp_path):
     assert [r["time"] for r in reply["forecast"]] == ["2021-02-11", "2021-02-12"]
 
 
-@pytest.mark.xfail(strict=True, reason="W3: a jittered daily logger with one reading 10 h off is a '1438min' grid")
 @pytest.mark.parametrize("where", [0, 30, 59])
 @pytest.mark.parametrize("jitter", [[7, -3, 10, -8, 0, 4, -10, 2, -6, 9], [-20, 0, 20, 0, 20, -20, 0]])
 def test_a_jittered_daily_logger_with_one_far_reading_is_not_a_modal_step_grid(where, jitter):
@@ -122,7 +121,6 @@ def test_a_jittered_daily_logger_with_one_far_reading_is_not_a_modal_step_grid(w
     assert (out.index == out.index.normalize()).all() and out.index[-1] == days[-1]
 
 
-@pytest.mark.xfail(strict=True, reason="W3 (hourly): one extra reading among jittered hourly ones: a '3647s' grid")
 def test_a_jittered_hourly_logger_with_one_extra_reading_keeps_its_hourly_grid():
     # W3's hourly face: 200 hourly readings +-2 min (an IoT logger) and one extra reading 20 min after one of them (a
     # manual read) -> infer_frequency '3647s' (the modal step), --resample: 197 rows, none on the hour, silently.
@@ -205,7 +203,6 @@ def test_update_with_a_far_new_reading_places_it_or_names_it():
     np.testing.assert_allclose(got["value"].to_numpy(), whole["value"].to_numpy())
 
 
-@pytest.mark.xfail(strict=True, reason="W3 (one a day): a second reading on one day makes a '1405min' grid, silently")
 @pytest.mark.parametrize("where", [0, 30, 59])
 def test_one_a_day_readings_with_one_extra_reading_keep_their_daily_grid(where):
     # W3's one-a-unit face: 60 readings, one each morning between 07:10 and 08:40 ('D', each on its day: frequency.

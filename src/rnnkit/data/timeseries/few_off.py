@@ -33,12 +33,9 @@ __all__ = ["OffGrid", "few_off_grid", "grid_of", "warn_far"]
 
 @dataclass(frozen=True)
 class OffGrid(JitterGrid):
-    """A :class:`~.jitter.JitterGrid` of a grid with a few readings off it; ``far``: how many readings were put on the
-    grid time before them as a guess (further than a quarter step from every grid time, or near the next one that
-    the next reading holds); ``first_far``: the first of them."""
-
-    far: int = 0
-    first_far: pd.Timestamp | None = None
+    """A :class:`~.jitter.JitterGrid` of a grid with a few readings off it; ``far``: how many readings were put on a
+    grid time as a guess (further than a quarter step from every grid time, or near the next one that the next
+    reading holds: :func:`_slots`); ``first_far``: the first of them, ``first_far_on``: where it went."""
 
 
 def _step(freq: str) -> tuple[pd.Timedelta, bool] | None:
@@ -101,8 +98,8 @@ def few_off_grid(index: pd.DatetimeIndex, freq: str | None) -> OffGrid | None:
     if index.tz is not None:
         on = _in_zone(on, index.tz, freq) if daily else on.tz_localize("UTC").tz_convert(index.tz)
     spread = pd.Timedelta(np.abs(t - (phase + k * s)).max() * unit).round("1s")
-    first = index[int(np.argmax(far))] if far.any() else None
-    return OffGrid(freq, on, spread, int(far.sum()), first)
+    first = (index[int(np.argmax(far))], on[int(np.argmax(far))]) if far.any() else ()
+    return OffGrid(freq, on, spread, int(far.sum()), *first)
 
 
 def _calendar_grid(index: pd.DatetimeIndex, freq: str) -> OffGrid | None:
@@ -132,7 +129,8 @@ def _calendar_grid(index: pd.DatetimeIndex, freq: str) -> OffGrid | None:
     spread = pd.Timedelta(np.abs((wall - on).asi8).max(), unit=wall.unit).round("1s")
     if index.tz is not None:
         on = _in_zone(on, index.tz, freq)
-    return OffGrid(freq, on, spread, int(far.sum()), index[int(np.argmax(far))] if far.any() else None)
+    return OffGrid(freq, on, spread, int(far.sum()), *((index[int(np.argmax(far))], on[int(np.argmax(far))])
+                                                       if far.any() else ()))
 
 
 def grid_of(index: pd.DatetimeIndex, freq: str | None, repeated=None) -> JitterGrid | None:
@@ -153,8 +151,11 @@ def grid_of(index: pd.DatetimeIndex, freq: str | None, repeated=None) -> JitterG
 
 
 def warn_far(grid: JitterGrid, name: str) -> None:
-    """The one-line warning of a resample that put ``grid.far`` readings (:class:`OffGrid`) on a guessed grid time."""
-    if isinstance(grid, OffGrid) and grid.far:
+    """The one-line warning of a resample that put ``grid.far`` readings (:class:`OffGrid`, or a jittered grid's few
+    far ones) on a guessed grid time, naming where the first went: the grid time before it, or after it (the one
+    before held: it said 'before each' for one put after, review W6, session 36)."""
+    if grid.far:
         warnings.warn(f"{name}: {grid.far} reading(s) not within a quarter step of a free {grid.freq} grid time (the "
-                      f"first {grid.first_far}) put on the grid time before each: a guess; correct their times if they "
-                      "belong elsewhere", UserWarning, stacklevel=3)
+                      f"first {grid.first_far}, put on {grid.first_far_on}) put on a guessed one: the grid time before "
+                      "each, or after it where the reading before holds that one; correct their times if they belong "
+                      "elsewhere", UserWarning, stacklevel=3)

@@ -34,6 +34,10 @@ __all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note", "floa
 _UNITS = ("D", "h", "15min", "5min", "min", "s")
 #: how far the median step may be from the round one (a share of it), and how far a reading from its grid time
 _STEP_TOLERANCE, _MOST_OFF = 0.1, 0.25
+#: how many readings of a jittered grid may be further than a quarter step from every grid time (a share of them, at
+#: least one): each a warned guess, on the grid time before it (one reading 10 h off among 60 daily ones +-10 min made
+#: the modal step the grid again, '1438min', drifting silently: review W3, session 36)
+_FAR_SHARE = 0.05
 #: what the grid's time of day (of the step) is rounded to: the coarsest of these that is at most an eighth of the step
 _ROUNDING = ("1h", "15min", "5min", "1min", "1s")
 
@@ -41,11 +45,16 @@ _ROUNDING = ("1h", "15min", "5min", "1min", "1s")
 @dataclass(frozen=True)
 class JitterGrid:
     """``freq``: the round step's name; ``snapped``: each reading's grid time (the same zone as the readings);
-    ``spread``: the furthest a reading is from its grid time."""
+    ``spread``: the furthest a reading within a quarter step is from its grid time; ``far``: how many readings were
+    put on a grid time as a guess (further than a quarter step from every one), ``first_far``: the first of them and
+    ``first_far_on``: the grid time it was put on."""
 
     freq: str
     snapped: pd.DatetimeIndex
     spread: pd.Timedelta
+    far: int = 0
+    first_far: pd.Timestamp | None = None
+    first_far_on: pd.Timestamp | None = None
 
 
 def wall_clock(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -96,26 +105,40 @@ def _step_name(step: pd.Timedelta) -> str:
 
 
 def _placed(index: pd.DatetimeIndex, step: pd.Timedelta) -> tuple | None:
-    """``(stamps, snapped, pos, off)`` of the readings ``index`` on a grid of ``step``: the stamps as the grid reads
-    them (a wall clock for a day and more), each one's grid time (naive for a day and more) and its number from the
-    first, each one's distance from it (in steps); ``None`` unless every reading is within a quarter step of its grid
-    time, not all on it, and most successive readings one step apart."""
+    """``(stamps, snapped, pos, off, far)`` of the readings ``index`` on a grid of ``step``: the stamps as the grid
+    reads them (a wall clock for a day and more), each one's grid time (naive for a day and more) and its number from
+    the first, each one's distance from it (in steps), which are guesses; ``None`` unless every reading but a few
+    (:data:`_FAR_SHARE`) is within a quarter step of its grid time, not all on it, and most successive readings one
+    step apart. A reading further from every grid time goes on the one before it -- after it where the reading before
+    holds that one and the next grid time is free -- as :func:`~.few_off.few_off_grid` puts one (a guess)."""
     daily = step >= pd.Timedelta(days=1)
     stamps = wall_clock(index) if daily else index
     origin = stamps[0].normalize()
-    since = (stamps - origin) / step        # in steps, float
-    frac = since - np.floor(since)
-    angle = np.angle(np.mean(np.exp(2j * np.pi * frac)))      # the readings' typical place in the step (circular)
+    since = ((stamps - origin) / step).to_numpy(dtype=float)        # in steps
     res = next((_length(r) for r in _ROUNDING if _length(r) <= step / 8), None)
     if res is None:                         # a step under 8 s: its phase is not told from the readings
         return None
+    turn = np.exp(2j * np.pi * (since - np.floor(since)))
+    angle = np.angle(np.mean(turn))         # the readings' typical place in the step (circular) ...
+    near = np.abs(np.angle(turn * np.exp(-1j * angle))) < 2 * np.pi * _MOST_OFF
+    if near.any():                          # ... of those near it: a reading 10 h off a midnight grid moved it
+        angle = np.angle(np.mean(turn[near]))
     phase = (angle / (2 * np.pi) % 1.0 * step).round(res) % step
-    pos = np.round((since - phase / step).to_numpy(dtype=float)).astype(np.int64)
+    at = since - phase / step
+    pos = np.round(at).astype(np.int64)
+    far = np.abs(at - pos) >= _MOST_OFF
+    if far.sum() > max(1, int(_FAR_SHARE * at.size)) or far.all():
+        return None
+    if far.any():
+        pos = np.where(far, np.floor(at).astype(np.int64), pos)
+        for i in np.flatnonzero(far):       # the one before held by the reading before, the next one free: after
+            if i and pos[i - 1] == pos[i] and (i + 1 == pos.size or pos[i + 1] > pos[i] + 1):
+                pos[i] += 1
     snapped = pd.DatetimeIndex(origin + phase + pos * step)
     off = np.abs((stamps - snapped).to_numpy()) / step
-    if off.max() >= _MOST_OFF or off.max() == 0 or np.mean(np.diff(pos) == 1) < 0.5:
+    if off[~far].max() == 0 or np.mean(np.diff(pos) == 1) < 0.5:
         return None
-    return stamps, snapped, pos, off
+    return stamps, snapped, pos, off, far
 
 
 def _in_zone(snapped: pd.DatetimeIndex, tz: Any, freq: str) -> pd.DatetimeIndex:
@@ -133,7 +156,8 @@ def _in_zone(snapped: pd.DatetimeIndex, tz: Any, freq: str) -> pd.DatetimeIndex:
 
 def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = None) -> JitterGrid | None:
     """The round-step grid (a whole number of a unit of :data:`_UNITS`) the sorted, distinct stamps ``index`` are
-    jittered readings of: the median step within a tenth of the round step, every reading within a quarter step of its grid time and most
+    jittered readings of: the median step within a tenth of the round step, every reading within a quarter step of its grid time (but a few, each a
+    warned guess: :func:`_placed`) and most
     successive readings one step apart; ``None`` otherwise, and for stamps exactly on a grid (gaps are no jitter)
     or mostly one exact step apart (a grid with a few stamps off it). Steps of a day and more are the wall clock's
     (an aware series' days keep their time of day across a clock change), shorter ones absolute time. Two readings
@@ -150,7 +174,7 @@ def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = N
             break
     else:
         return None
-    stamps, snapped, pos, off = placed
+    stamps, snapped, pos, off, far = placed
     freq = _step_name(step)
     if index.tz is not None:
         snapped = _in_zone(snapped, index.tz, freq) if step >= pd.Timedelta(days=1) else snapped.tz_convert(index.tz)
@@ -162,7 +186,9 @@ def jitter_grid(index: pd.DatetimeIndex, repeated: Callable[..., str] | None = N
                         f"{stamps[i + 1]} both nearest {_clock(snapped[i])}{hint}")
     if freq == "7D":         # named as pandas names a weekly grid: by its weekday ('W-MON'), English in any locale
         freq = "W-" + ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[snapped[0].weekday()]
-    return JitterGrid(freq, snapped, pd.Timedelta(float(off.max()) * step).round("1s"))
+    first = int(np.argmax(far))
+    return JitterGrid(freq, snapped, pd.Timedelta(float(off[~far].max()) * step).round("1s"), int(far.sum()),
+                      *((index[first], snapped[first]) if far.any() else ()))
 
 
 def calendar_months(index: pd.DatetimeIndex) -> int:

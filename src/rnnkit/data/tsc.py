@@ -30,7 +30,8 @@ from rnnkit.data.text import (_has_file, _one_spelling_per_number, csv_records, 
 from rnnkit.data.number_text import field_hint, number_text_hint
 from rnnkit.data.ts_text import given_text
 from rnnkit.data.tsc_times import check_spacing as _check_spacing, iso_times
-from rnnkit.data.ucr_lines import column_numbers as _column_numbers, shape_hint, ucr_fields as _ucr_fields
+from rnnkit.data.ucr_lines import column_numbers as _column_numbers, shape_hint, trailing_comma as _trailing_comma, \
+    ucr_fields as _ucr_fields
 from rnnkit.data.label_text import differ_by, label_spelling
 from rnnkit._validate import check_bool, check_choice, shared_role, check_name
 from rnnkit.errors import ConfigError, DataError, InputTypeError
@@ -241,8 +242,10 @@ def read_ucr(path: str | Path | None = None, text: str | None = None,
     X: list[np.ndarray] = []
     y: list[str] = []
     last: list[str] = []   # each line's last field: the label, when a file has it last (_check_labels_first)
-    for ln, line in enumerate(split_lines(text, name), 1):
-        fields = _ucr_fields(line.strip(" \r").rstrip("\t"))   # a leading tab is an empty label, not nothing
+    lines = [line.strip(" \r").rstrip("\t") for line in split_lines(text, name)]   # a leading tab: an empty label
+    trail = _trailing_comma(lines, name)     # '1,0.5,0.7,' on every line: read as '1,0.5,0.7', warned
+    for ln, line in enumerate(lines, 1):
+        fields = _ucr_fields(line[:-1] if trail and line else line)
         if not fields:
             continue
         if not X and _column_numbers(fields[1:]):   # pandas' to_csv header: read as a series, silently

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ucr_fields", "unquoted", "as_saved", "column_numbers", "shape_hint"]
+__all__ = ["ucr_fields", "unquoted", "as_saved", "column_numbers", "shape_hint", "trailing_comma"]
 
 
 def ucr_fields(line: str) -> list[str]:
@@ -69,3 +69,26 @@ def shape_hint(line: str, header: bool) -> str:
     if header:
         return " (a header of column names? drop that line: R's write.table(col.names=FALSE), pandas' to_csv(header=False))"
     return ""
+
+
+def trailing_comma(lines: list[str], name: str) -> bool:
+    """Whether every line of a UCR file (``lines``, stripped as read) that holds a series ends with one comma -- an
+    empty last field, as some CSV writers leave it -- warning once when so. Such a field is no value that moves: the
+    line is read without it (an empty last field on some lines only stays the empty-field DataError).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     trailing_comma(["1,0.5,0.7,", "2,3,4,", ""], "ucr 'a.csv'"), str(seen[0].message)[:41]
+    (True, "ucr 'a.csv': every line ends with a comma")
+    >>> trailing_comma(["1,0.5,0.7,", "2,3,4"], "ucr 'a.csv'")
+    False
+    """
+    full = [ln for ln in lines if ln]
+    if not full or not all(ln.endswith(",") and not ln.endswith(",,") and "," in ln[:-1] for ln in full):
+        return False
+    import warnings
+
+    warnings.warn(f"{name}: every line ends with a comma (an empty last field, as some CSV writers leave it): read "
+                  f"without it ({len(full)} lines)", stacklevel=3)
+    return True

@@ -78,3 +78,44 @@ def test_a_16bit_export_check_holds_an_integer_output_exact():
     atols = parity_atol(spec, None, {torch.float16}, largest)
     over = first_over(parity, atols)
     assert over is not None and "'count'" in over[2], atols
+
+
+@pytest.mark.xfail(strict=True, reason="W2-3: TimeBudget keeps no reserve for the epoch-end checkpoint: its write comes "
+                                       "after the epoch-end check, and the next step is taken unchecked (29 s of 21)")
+def test_a_fit_with_a_run_dir_ends_within_its_budget_checkpoints_included(monkeypatch, tmp_path):
+    # W2-3 -- daf43c08 (G) checks the next epoch's first step in TimeBudget.on_epoch_end, but the Checkpointer
+    # (order 100) writes the epoch's checkpoint AFTER that check, and on_epoch_start resets the step clock, so the
+    # write's time is in no step's measure and in no reserve: 10 steps of 1 s, validation 5 s, a checkpoint 4 s, budget
+    # 21 s -- epoch 1's check says 15 + 5 + 1 <= 21, the checkpoint ends at 19, step 11 at 20, its validation at 25 and
+    # the last checkpoint at 29. docs (TimeBudget): "the budget bounds the whole fit". Oracle: the fake clock's own
+    # sum; a fit that knows the checkpoint's duration (as it knows the validation's) can keep within any budget from
+    # one epoch and its checkpoint (19 s) on. Fake clock as tests/test_budget_epochs_s36_G.py.
+    import types
+
+    from rnnkit.training import TrainConfig, Trainer
+    from rnnkit.training import trainer as trainer_module
+
+    clock = types.SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(trainer_module, "time", types.SimpleNamespace(perf_counter=lambda: clock.now))
+    save = Trainer.save_checkpoint
+
+    def slow_save(self, *args, **kwargs):
+        clock.now += 4.0                           # writing the checkpoint takes 4 s
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "save_checkpoint", slow_save)
+    spent = {}
+    for i, budget in enumerate((19.5, 21.0, 25.0, 30.0, 40.0)):
+        clock.now = 1000.0
+        torch.manual_seed(0)
+        net = torch.nn.Linear(2, 1)
+
+        def loss_fn(model, batch):
+            clock.now += 1.0                       # a training step or a validation batch: 1 s
+            return model(batch).pow(2).mean()
+
+        data, val = [torch.randn(4, 2) for _ in range(10)], [torch.randn(4, 2) for _ in range(5)]
+        Trainer(net, loss_fn=loss_fn, config=TrainConfig(epochs=3, max_seconds=budget, quiet=True),
+                run_dir=tmp_path / f"r{i}").fit(data, val)
+        spent[budget] = clock.now - 1000.0
+    assert all(s <= b for b, s in spent.items()), spent

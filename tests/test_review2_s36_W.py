@@ -32,7 +32,6 @@ def test_the_far_reading_warning_says_where_the_reading_went():
     assert "before each" not in said or "2021-01-08" in said
 
 
-@pytest.mark.xfail(strict=True, reason="W7: update floors a far reading onto a held slot; few_off puts it on the free one after")
 @pytest.mark.parametrize("times", [["2021-01-31 00:01", "2021-01-31 14:00"], ["2021-01-30 12:00"]])
 def test_update_puts_a_far_reading_whose_slot_before_is_held_where_the_fit_does(times):
     # W7 -- 5b4f32a9 (W1/W5's fix): a few-off run now saves 'nearest_or_floor' -- the nearest grid time within a

@@ -32,7 +32,7 @@ def _fit_stamps(freq, n, moves):
 
 @pytest.mark.parametrize("freq", list(_STEPS))
 @pytest.mark.parametrize("moves", [[(10, 0.4)], [(10, -0.45), (20, 0.01)], [(0, 0.02)], [(5, 0.3), (30, -0.1)]])
-@pytest.mark.parametrize("new", [[0.99, 2], [1, 2.4], [1.6, 2], [0.8, 2.1, 3.35], [1.3]])
+@pytest.mark.parametrize("new", [[0.99, 2], [1, 2.4], [1.6, 2], [0.8, 2.1, 3.35], [1.3], [0.5], [1, 1.6], [1, 1.6, 3]])
 def test_update_places_new_rows_where_a_fit_on_all_the_rows_does(freq, moves, new):
     n, step = 40, _STEPS[freq]
     fitted = _fit_stamps(freq, n, moves)

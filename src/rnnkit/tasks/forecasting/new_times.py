@@ -100,11 +100,17 @@ def _slots(got: pd.DatetimeIndex, grid: pd.DatetimeIndex, placed: str | None) ->
     each = np.asarray(np.minimum((got - before) / step, (nxt - got) / step) < _MOST_OFF)
     close = each.all()
     if placed == "nearest_or_floor" and not close:    # as few_off placed the fit's own (review W5, session 36)
+        slots = np.where(each, near, after)
+        for i in np.flatnonzero(~each):   # its time before held (the last fitted one, grid[0], or the reading
+            held = slots[i - 1] if i else 0     # before's), the next one free: there, as few_off puts it (W7)
+            if slots[i] == held and (i + 1 == slots.size or slots[i + 1] > slots[i] + 1):
+                slots[i] += 1
         i = int(np.argmin(each))
         warnings.warn(f"{int((~each).sum())} new reading(s) not within a quarter step of a {grid.freqstr} grid time "
-                      f"(the first {got[i]}, put on {grid[after[i]]}) put on the grid time before each: a guess, as "
-                      "the fit put its own; correct their times if they belong elsewhere", UserWarning, stacklevel=4)
-        return np.where(each, near, after)
+                      f"put on a guessed one, the grid time before each unless the reading before holds it (the first "
+                      f"{got[i]} on {grid[slots[i]]}), as the fit put its own; correct their times if they belong "
+                      "elsewhere", UserWarning, stacklevel=4)
+        return slots
     if placed == "floor" or (placed is None and not close):
         return after
     return near if close else None

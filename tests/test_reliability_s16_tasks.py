@@ -41,7 +41,8 @@ def test_csv_labels_in_nfc_and_nfd_are_named_by_their_file_rows(tmp_path, capsys
                  "--embeddings", "own", "--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     first = 2 + next(i for i, (_, lab) in enumerate(rows) if lab == CAFE)   # in the training part at seed 0
-    assert f"a.csv' row {first})" in err and "a.csv' row 43))" in err, err
+    # session 36 (R): each label named by its part's own index ('labels[33] of the training part, --csv ... row 43)')
+    assert f"a.csv' row {first})" in err and "a.csv' row 43)" in err and "of the training part" in err, err
     assert "two to scikit-learn" in err and "one label on screen" in err, err
 
 

@@ -20,8 +20,14 @@ it the dtype's spacing is ``eps * tiny`` whatever the size). The first form floo
 Measured per output against its own size (G2, session 35, the 9 kinds above and GRU/LSTM heads scaled by 1e-3 and
 1e-5, 2 seeds): torch-export at most 1.72 eps in float16, 1.90 in bfloat16; ONNX float16 at most 3.41 (LSTM with layer
 norm + peephole, seed 0: 3.27 eps of an output of 0.96, the case above; the next worst 1.64), so 4 keeps a thin margin
-there, as it did under max(1, ...). An output that is a small difference of large
-terms (cancellation) is held to its own size too: give ``atol`` for such a model.
+there, as it did under max(1, ...). Session 36 measured more (12 layer kinds, hidden 8/16/32, 2-3 weight seeds, batch
+up to 8 and time up to 40, 3 input seeds; /work/scratch/s36/H/p): bfloat16 torch-export at most 2.43 eps; ONNX float16
+at most 2.30 for every kind without layer norm, but 24.3 for the LSTM with layer norm (9.51 with layer norm +
+peephole), and 7.15 / 4.29 at the check's own sizes: an honest float16 ONNX export of an LSTM with layer norm can
+fail this default check -- give ``atol`` for it. HALF_ULPS stays 4 (the pre-registered rule, the measured worst x 1.5
+for one factor of every dtype, gave 37: bfloat16 outputs within 29% of their size; not applied, see the session's
+report). An output that is a small difference of large terms (cancellation) is held to its own size too: give
+``atol`` for such a model.
 """
 
 from __future__ import annotations

@@ -17,8 +17,6 @@ def _pm1(p: int, n: int, seed: int) -> torch.Tensor:
     return torch.randint(0, 2, (p, n), generator=torch.Generator().manual_seed(seed)).float() * 2 - 1
 
 
-@pytest.mark.xfail(strict=True, reason="W2-1: a HopfieldNetwork pickled before efa854f8 (no _learned) fails store() "
-                                       "with AttributeError")
 def test_a_hopfield_network_pickled_before_session_36_still_stores():
     # W2-1 -- efa854f8 (H) added HopfieldNetwork._learned in __init__ and reads it in store(); a network pickled (or
     # torch.save'd whole) before it unpickles without the attribute (pickle restores __dict__, __init__ is not run), so

@@ -348,6 +348,14 @@ class HopfieldNetwork:
         net._learned = False
         return net
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickling (``pickle``, ``torch.save`` of the whole network) restores ``__dict__`` without ``__init__``: a
+        network pickled before ``_learned`` (efa854f8, session 36) has none, and store() raised AttributeError
+        (review W2-1). Weights with no stored pattern are from_weights' (read as given), else store()'s (learned)."""
+        if "_learned" not in state:
+            state = {**state, "_learned": not (state.get("weights") is not None and not state.get("n_patterns"))}
+        self.__dict__.update(state)
+
     @property
     def device(self) -> torch.device | None:
         """The device the weights live on (``None`` before the first :meth:`store`)."""

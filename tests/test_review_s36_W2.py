@@ -50,8 +50,6 @@ class _HalfWithCounts(torch.nn.Module):
         return self.lin(x), (x.float().abs() * 1000).round().long().sum(-1)
 
 
-@pytest.mark.xfail(strict=True, reason="W2-2: ad5c58b4 sizes a 16-bit check's tolerance from INTEGER outputs too: a "
-                                       "count off by 3 passes the parity check")
 def test_a_16bit_export_check_holds_an_integer_output_exact():
     # W2-2 -- ad5c58b4 (H) moved the tolerance's scale into check_parity(largest=): largest_finite(w) now runs on EVERY
     # output, where tolerance._largest_outputs (531fa65f) read floating outputs only (`out.is_floating_point()`), so an
@@ -78,8 +76,6 @@ def test_a_16bit_export_check_holds_an_integer_output_exact():
     assert over is not None and "'count'" in over[2], atols
 
 
-@pytest.mark.xfail(strict=True, reason="W2-3: TimeBudget keeps no reserve for the epoch-end checkpoint: its write comes "
-                                       "after the epoch-end check, and the next step is taken unchecked (29 s of 21)")
 def test_a_fit_with_a_run_dir_ends_within_its_budget_checkpoints_included(monkeypatch, tmp_path):
     # W2-3 -- daf43c08 (G) checks the next epoch's first step in TimeBudget.on_epoch_end, but the Checkpointer
     # (order 100) writes the epoch's checkpoint AFTER that check, and on_epoch_start resets the step clock, so the

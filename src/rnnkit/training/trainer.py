@@ -429,6 +429,8 @@ class Trainer:
                 set_rng_state(self._resume_rng)
             self._resume_rng = None
         self.callbacks.call("on_epoch_start", self, e)
+        if self.stopping and not self.batch_in_epoch:   # a stop asked before the first batch takes none (W2-3)
+            return
         for batch in batches:
             i = self.batch_in_epoch
             self.callbacks.call("on_batch_start", self, i)
@@ -437,8 +439,7 @@ class Trainer:
             self.callbacks.call("on_batch_end", self, i)
             if self.stopping:
                 break
-        # a limit (max_steps, max_seconds) ended the epoch with batches left: the Checkpointer keeps the
-        # checkpoint of its last batch, so a resume continues the epoch there (the peeked batch is dropped)
+        # a limit ended the epoch with batches left: the Checkpointer keeps its last batch's checkpoint (resumed there)
         self.epoch_cut = self.stopping and not self.stopped_early and (self._batch_cut or next(batches, _END) is not _END)
         if self.batch_in_epoch == 0:
             if e > 0 and iter(train_data) is train_data:   # a generator: read whole by the first epoch

@@ -4,10 +4,7 @@ journal read back after a restart (oracle: the public API's update of exactly th
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -69,31 +66,12 @@ def test_content_types_are_read_as_fastapi_reads_them(tmp_path):
         service.close()
 
 
-def _serve(service):
-    from rnnkit.serve.app import create_app
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    srv = uvicorn.Server(uvicorn.Config(create_app(service), log_level="error", access_log=False, lifespan="on"))
-    thread = threading.Thread(target=lambda: asyncio.run(srv.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    for _ in range(500):                           # wait until it answers (no timing is asserted)
-        try:
-            httpx.get(url + "/health", timeout=5)
-            break
-        except httpx.TransportError:
-            threading.Event().wait(0.02)
-    return url, srv, thread, sock
-
-
 def test_parallel_updates_acknowledged_are_in_the_journal_after_a_restart(tmp_path):
     from rnnkit.serve.services import open_service
     from rnnkit.tasks.forecasting import Forecaster
 
     run = _run(tmp_path)
     service = open_service(run, tmp_path / "state")
-    url, srv, thread, sock = _serve(service)
 
     def client(k):   # 8 clients at once, each posting the next steps; 200s are acknowledged, 409s refused
         acked = []
@@ -106,14 +84,13 @@ def test_parallel_updates_acknowledged_are_in_the_journal_after_a_restart(tmp_pa
                     acked.append((step, body["observations"][0]["value"]))
         return acked
 
-    try:
-        with ThreadPoolExecutor(8) as pool:
-            acked = sorted(p for got in pool.map(client, range(8)) for p in got)
-    finally:
-        srv.should_exit = True
-        thread.join(30)
-        sock.close()
-    assert not thread.is_alive() and acked
+    from rnnkit.serve.app import create_app
+    from test_serve_s23_S import served     # the server on 127.0.0.1, stopped and joined when the block ends
+
+    with served(create_app(service)) as port, ThreadPoolExecutor(8) as pool:
+        url = f"http://127.0.0.1:{port}"
+        acked = sorted(p for got in pool.map(client, range(8)) for p in got)
+    assert acked
     again = open_service(run, tmp_path / "state")     # the restart: the journal as read back from disk
     try:
         journal = sorted((int(ob["time"]), ob["value"]) for e in again.journal.entries for ob in e["observations"])

@@ -235,7 +235,6 @@ def test_one_a_day_readings_with_one_extra_reading_keep_their_daily_grid(where):
     assert out.index[-1].normalize() in (days[-1], days[-1] + pd.Timedelta("1D"))
 
 
-@pytest.mark.xfail(strict=True, reason="W3 (float noise): one late sample among float Unix times: '100000143ns' again")
 @pytest.mark.parametrize("late", ["40ms", "extra"])
 def test_float_unix_times_with_one_late_sample_keep_their_grid(late):
     # W3's float-noise face: a 10 Hz logger's float Unix times (each within 1 us of its 100 ms mark: '100ms' since

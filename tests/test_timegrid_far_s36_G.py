@@ -77,3 +77,24 @@ def test_the_warning_names_where_a_far_reading_went():
     info, out, said = _resampled(pd.DatetimeIndex(t.values))
     assert out.loc["2021-01-08", "y"] == 7.0 and out.loc["2021-01-07", "y"] == 6.0
     assert "2021-01-07 12:00:00, put on 2021-01-08" in said
+
+
+@pytest.mark.parametrize("step_s,freq", [(0.1, "100ms"), (1.0, "s"), (0.5, "500ms")])
+@pytest.mark.parametrize("odd", ["late", "extra"])
+def test_float_times_with_one_sample_off_keep_their_grid(step_s, freq, odd):
+    # W3's float-noise face: float Unix times (each within a microsecond of its mark) with one sample 0.4 step late, or
+    # one extra sample half a step after another: float_rounded wanted EVERY step a multiple of the commonest, and the
+    # noisy modal step was the grid again ('100000143ns'), --resample off the marks, silently
+    from rnnkit.data.timeseries.jitter import float_rounded
+
+    n = 48
+    grid = pd.date_range("2021-01-01", periods=n, freq=freq)
+    t = grid + pd.to_timedelta(np.resize([137, -211, 389, -53, 401, -317], n), unit="ns")     # float noise
+    assert infer_frequency(t).freq == freq and (t != grid).any()           # the premise: noisy, read as its grid
+    moved = t[20] + pd.Timedelta(seconds=step_s * (0.4 if odd == "late" else 0.5))
+    t = pd.DatetimeIndex(sorted([x for i, x in enumerate(t) if odd != "late" or i != 20] + [moved]))
+    info, out, said = _resampled(t)
+    assert info.freq == freq and out.index.isin(grid).all() and out.index[-1] == grid[-1]
+    assert "guessed" in said
+    many = t.delete(range(5, 45, 5)).append(t[5:45:5] + pd.Timedelta(seconds=step_s * 0.3)).sort_values()
+    assert float_rounded(many) is None                                     # 8 of 48 off: no grid with a few off it

@@ -143,7 +143,9 @@ def grid_of(index: pd.DatetimeIndex, freq: str | None, repeated=None) -> JitterG
             on = whole.isin(pd.date_range(whole[0], whole[-1], freq=freq))
         except (ValueError, TypeError):
             on = None
-        return JitterGrid(freq, whole, abs(index - whole).max()) if on is not None and on.all() else None
+        if on is not None and on.all():
+            return JitterGrid(freq, whole, abs(index - whole).max())
+        return few_off_grid(whole, freq) if on is not None else None     # a sample or two off it (W3, session 36)
     jittered = jitter_grid(index, repeated) if isinstance(index, pd.DatetimeIndex) else None
     if jittered is not None and jittered.freq == freq:
         return jittered

@@ -27,7 +27,9 @@ peephole), and 7.15 / 4.29 at the check's own sizes: an honest float16 ONNX expo
 fail this default check -- give ``atol`` for it. HALF_ULPS stays 4 (the pre-registered rule, the measured worst x 1.5
 for one factor of every dtype, gave 37: bfloat16 outputs within 29% of their size; not applied, see the session's
 report). An output that is a small difference of large terms (cancellation) is held to its own size too: give
-``atol`` for such a model.
+``atol`` for such a model. An integer or boolean output (a count, an argmax, a length) has no scale (``check_parity``
+records floating and complex outputs only): its tolerance is ``HALF_ULPS * eps * tiny``, so any difference fails the
+check, as at 531fa65f (review W2-2: 16-bit ad5c58b4 gave a count of ~5,000 a tolerance of ~20).
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def first_over(parity: list[dict[str, Any]], atols: dict[str, float]) -> tuple[f
 
 
 def largest_finite(values: Any) -> float:
-    """The largest finite ``|value|`` of an array (numpy) or tensor; 0 when it has none."""
-    a = np.abs(np.asarray(values, dtype=np.float64))
+    """The largest finite ``|value|`` (a complex value's modulus) of an array (numpy) or tensor; 0 when it has none."""
+    v = np.asarray(values)
+    a = np.abs(v if np.iscomplexobj(v) else v.astype(np.float64)).astype(np.float64)
     a = a[np.isfinite(a)]
     return float(a.max()) if a.size else 0.0

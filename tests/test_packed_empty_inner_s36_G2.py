@@ -26,7 +26,6 @@ def _zip(member: str, body: bytes) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.xfail(strict=True, reason="W2-4: needs G2's LEAD_NOW patch to src/rnnkit/data/packed.py (R's file)")
 @pytest.mark.parametrize("kind", sorted(_PACK))
 @pytest.mark.parametrize("text,says", [(b"", "nothing"), (b" \n\t\n", "white space alone")])
 def test_a_zip_of_an_empty_packed_file_names_the_file_inside(kind, text, says):

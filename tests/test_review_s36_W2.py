@@ -115,8 +115,6 @@ def test_a_fit_with_a_run_dir_ends_within_its_budget_checkpoints_included(monkey
     assert all(s <= b for b, s in spent.items()), spent
 
 
-@pytest.mark.xfail(strict=True, reason="W2-4: a zip of an empty data.csv.gz is 'a.zip (zip of nothing)': the zip holds "
-                                       "a file; the gzip inside it is what decompresses to nothing")
 def test_a_zip_of_an_empty_gzip_names_the_gzip_inside():
     # W2-4 -- c8a575b5 (R) reads a zip's one file one level down when it is gzip/bzip2/xz, but the empty check after
     # it still names the outer layer: unpacked(zip of gzip.compress(b"")) says "got 'a.zip' (zip of nothing)" for a

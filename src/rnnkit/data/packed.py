@@ -72,6 +72,7 @@ def unpacked(data: bytes, name: str, what: str, stream: bool = False) -> bytes:
             raise DataError(f"{what}: expected a zip of one text file (plain, gzip, bzip2 or xz), got {inner[0]} "
                             f"data in {member!r}; {inner[1]} and give the file to read")
         out = _unpacked(inner[0], out, member, what)
+        name, kind = member, inner[0]     # an empty inner file is named as itself (review W2-4: "'a.zip' (zip of ...")
     if not out.strip():
         raise DataError(f"{what}: expected a non-empty file, got {name!r} ({kind} of "
                         f"{'nothing' if not out else 'white space alone'})")

@@ -27,7 +27,7 @@ from pandas.tseries.frequencies import to_offset
 from rnnkit.errors import DataError
 
 __all__ = ["JitterGrid", "jitter_grid", "jitter_note", "float_noise_note", "float_rounded", "calendar_months",
-           "wall_clock", "median_step", "mostly_one_step"]
+           "wall_clock", "median_step", "mostly_one_step", "after_held"]
 
 #: the units a round step is a whole number of (coarsest first): every 4 days, 90 or 45 minutes as well as 2 days,
 #: 12 hours or 20 minutes (a table of 17 steps left the others read as their modal step, '5767min'; review W3)
@@ -130,15 +130,25 @@ def _placed(index: pd.DatetimeIndex, step: pd.Timedelta) -> tuple | None:
     if far.sum() > max(1, int(_FAR_SHARE * at.size)) or far.all():
         return None
     if far.any():
-        pos = np.where(far, np.floor(at).astype(np.int64), pos)
-        for i in np.flatnonzero(far):       # the one before held by the reading before, the next one free: after
-            if i and pos[i - 1] == pos[i] and (i + 1 == pos.size or pos[i + 1] > pos[i] + 1):
-                pos[i] += 1
+        pos = after_held(np.where(far, np.floor(at).astype(np.int64), pos), far)
     snapped = pd.DatetimeIndex(origin + phase + pos * step)
     off = np.abs((stamps - snapped).to_numpy()) / step
     if off[~far].max() == 0 or np.mean(np.diff(pos) == 1) < 0.5:
         return None
     return stamps, snapped, pos, off, far
+
+
+def after_held(slots: np.ndarray, guessed: np.ndarray, held: int | None = None) -> np.ndarray:
+    """``slots`` (sorted readings' grid slots, in place) with each ``guessed`` reading put on the grid time before it
+    moved to the one after where the reading before (``held`` for the first: a slot already taken, or ``None``) holds
+    that one and the next slot is free -- the rule few_off puts a far reading by (review W2-3, session 35), shared by
+    a jittered grid's few far readings (:func:`_placed`) and an update's new ones
+    (:mod:`rnnkit.tasks.forecasting.new_times`; reviews W3 and W7, session 36)."""
+    for i in np.flatnonzero(guessed):
+        before = slots[i - 1] if i else held
+        if before is not None and slots[i] == before and (i + 1 == slots.size or slots[i + 1] > slots[i] + 1):
+            slots[i] += 1
+    return slots
 
 
 def _in_zone(snapped: pd.DatetimeIndex, tz: Any, freq: str) -> pd.DatetimeIndex:

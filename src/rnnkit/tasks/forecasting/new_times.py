@@ -31,6 +31,7 @@ from pandas.tseries.offsets import Tick
 
 from rnnkit.data.timeseries.frequency import _one_a_unit, one_a_unit_note
 from rnnkit.data.timeseries.few_off import OffGrid, grid_of
+from rnnkit.data.timeseries.jitter import after_held
 from rnnkit.errors import ConfigError
 
 __all__ = ["on_fitted_grid", "on_grid_from", "placement", "PLACEMENTS", "check_placement"]
@@ -100,11 +101,8 @@ def _slots(got: pd.DatetimeIndex, grid: pd.DatetimeIndex, placed: str | None) ->
     each = np.asarray(np.minimum((got - before) / step, (nxt - got) / step) < _MOST_OFF)
     close = each.all()
     if placed == "nearest_or_floor" and not close:    # as few_off placed the fit's own (review W5, session 36)
-        slots = np.where(each, near, after)
-        for i in np.flatnonzero(~each):   # its time before held (the last fitted one, grid[0], or the reading
-            held = slots[i - 1] if i else 0     # before's), the next one free: there, as few_off puts it (W7)
-            if slots[i] == held and (i + 1 == slots.size or slots[i + 1] > slots[i] + 1):
-                slots[i] += 1
+        # its time before held (the last fitted one, grid[0], or the reading before's), the next free: there (W7)
+        slots = after_held(np.where(each, near, after), ~each, held=0)
         i = int(np.argmin(each))
         warnings.warn(f"{int((~each).sum())} new reading(s) not within a quarter step of a {grid.freqstr} grid time "
                       f"put on a guessed one, the grid time before each unless the reading before holds it (the first "
